@@ -1,0 +1,15 @@
+"""The one exception type for errors a user can cause (bad file, no space, wrong model).
+
+The CLI prints its message without a traceback and exits 1; the GUI shows it in a dialog.
+"""
+
+
+class VsrAppError(Exception):
+    """An error with a message a person understands; raised for user-caused problems only."""
+
+
+class Cancelled(VsrAppError):
+    """The user asked a long operation to stop; partial outputs have been removed."""
+
+    def __init__(self, message: str = "cancelled by the user"):
+        super().__init__(message)
