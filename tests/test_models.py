@@ -1,0 +1,90 @@
+"""Model registry: safe loading (no pickle), card/tensor checks, atomic save."""
+
+import json
+import pickle
+
+import pytest
+import torch
+from torch import nn
+
+from vsr_app import models
+from vsr_app.errors import VsrAppError
+
+
+@models.register_arch("test_tiny_conv")
+class TinyConv(nn.Module):
+    kind = "recurrent"
+    scale = 1
+
+    def __init__(self, channels: int = 4):
+        super().__init__()
+        self.conv = nn.Conv2d(3, channels, 3, padding=1)
+
+    def step(self, x, state=None):
+        return x, state
+
+
+CARD = {"task": "upscale", "scale": 1, "arch": "test_tiny_conv", "config": {"channels": 4}}
+
+
+def test_save_then_load_roundtrip(tmp_path):
+    net = TinyConv(4)
+    path = models.save_model(net, tmp_path / "tiny", dict(CARD))
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["params"] == sum(p.numel() for p in net.parameters())
+    loaded = models.load_model(str(path))
+    assert torch.equal(loaded.net.conv.weight, net.conv.weight)
+    assert loaded.info.params == card["params"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_pickle_file_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    evil = tmp_path / "evil.pth"
+    evil.write_bytes(pickle.dumps(Payload()))
+    with pytest.raises(VsrAppError, match="pickle"):
+        models.load_model(str(evil))
+    assert not marker.exists()
+
+
+def test_pickle_renamed_to_safetensors_is_refused(tmp_path):
+    models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    (tmp_path / "m.safetensors").write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(VsrAppError, match="not a readable safetensors"):
+        models.load_model(str(tmp_path / "m.safetensors"))
+
+
+def test_truncated_safetensors_is_refused(tmp_path):
+    path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(VsrAppError, match="corrupt or truncated"):
+        models.load_model(str(path))
+
+
+def test_card_that_does_not_match_tensors_is_refused(tmp_path):
+    path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    card = json.loads(path.with_suffix(".json").read_text())
+    card["config"]["channels"] = 8
+    path.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(VsrAppError, match="does not match its card"):
+        models.load_model(str(path))
+
+
+def test_missing_card_is_refused(tmp_path):
+    path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    path.with_suffix(".json").unlink()
+    with pytest.raises(VsrAppError, match="card"):
+        models.load_model(str(path))
+
+
+def test_cuda_request_without_gpu_is_a_user_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(VsrAppError, match="CUDA"):
+        models.resolve_device("cuda")

@@ -1,0 +1,187 @@
+"""Command-line front end (contract in DESIGN.md): argparse, dispatch, and error reporting.
+
+Heavy modules (torch, Qt, PyAV) are imported inside the handlers so `--help` stays instant.
+Exit codes: 0 success, 1 a user-caused error (message on stderr, no traceback), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from vsr_app import APP_NAME, __version__
+from vsr_app.errors import VsrAppError
+
+SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
+DEVICES = ("auto", "cpu", "cuda")
+CODECS = ("libx264", "libx265", "ffv1", "prores")
+
+
+def not_built(name: str):
+    raise VsrAppError(f"'{name}' is not built yet in vsr-app {__version__}")
+
+
+# ---- handlers -------------------------------------------------------------------------------------------
+
+def cmd_gui(args) -> int:
+    not_built("gui")
+
+
+def cmd_upscale(args) -> int:
+    not_built("upscale")
+
+
+def cmd_interpolate(args) -> int:
+    not_built("interpolate")
+
+
+def cmd_batch(args) -> int:
+    not_built("batch")
+
+
+def cmd_train(args) -> int:
+    not_built("train")
+
+
+def cmd_prune(args) -> int:
+    not_built("prune")
+
+
+def cmd_eval(args) -> int:
+    not_built("eval")
+
+
+def cmd_bench(args) -> int:
+    not_built("bench")
+
+
+def cmd_models(args) -> int:
+    from vsr_app.models import list_models
+
+    infos = list_models()
+    if args.json:
+        print(json.dumps([i.as_dict() for i in infos], indent=2))
+        return 0
+    print(f"{'name':<20} {'task':<12} {'scale':>5} {'params':>10}  source")
+    for i in infos:
+        print(f"{i.name:<20} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}")
+    return 0
+
+
+# ---- parser ---------------------------------------------------------------------------------------------
+
+def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
+    p.add_argument("--model", default=default_model, help=f"model name or .safetensors path (default {default_model})")
+    p.add_argument("--device", choices=DEVICES, default="auto", help="where to run the model (default auto)")
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--codec", choices=CODECS, default="libx264", help="video encoder (default libx264)")
+    p.add_argument("--crf", type=int, default=18, help="quality for libx264/libx265, lower is better (default 18)")
+    p.add_argument("--preset", default="medium", help="libx264/libx265 speed preset (default medium)")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Video enhancement: x4 super-resolution and x2 frame interpolation with compact distilled models."
+                    " With no subcommand the desktop app opens.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the desktop app (default)")
+    p.add_argument("video", nargs="?", help="video to open")
+    p.add_argument("--screenshot", metavar="OUT.png", help="render the comparison view on the first frame and exit")
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("upscale", help="upscale a video x4")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("-o", "--output", metavar="OUT", required=True)
+    _add_model_options(p, "vsr-x4-student")
+    _add_output_options(p)
+    p.set_defaults(func=cmd_upscale)
+
+    p = sub.add_parser("interpolate", help="double a video's frame rate")
+    p.add_argument("input", metavar="IN")
+    p.add_argument("-o", "--output", metavar="OUT", required=True)
+    _add_model_options(p, "vfi-x2-student")
+    _add_output_options(p)
+    p.set_defaults(func=cmd_interpolate)
+
+    p = sub.add_parser("batch", help="process every video in a folder")
+    p.add_argument("input_dir", metavar="IN_DIR")
+    p.add_argument("-o", "--output", metavar="OUT_DIR", required=True)
+    p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale")
+    p.add_argument("--model", default=None, help="model name or path (default: the task's student)")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--recursive", action="store_true", help="also look in sub-folders")
+    p.add_argument("--ext", default="mp4,mkv,mov,avi,webm,m4v", help="comma-separated extensions to pick up")
+    p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file")
+    _add_output_options(p)
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("train", help="train a model (with distillation)")
+    p.add_argument("task", choices=("vsr", "vfi"))
+    p.add_argument("--data", required=True, action="append", metavar="DIR",
+                   help="folder of videos / frame folders / images (repeatable)")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--teacher", metavar="NAME|PATH")
+    p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"), default="none")
+    p.add_argument("--steps", type=int)
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
+    p.add_argument("--config", metavar="FILE", help="JSON file of training options")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
+    p.add_argument("task", choices=("vfi",))
+    p.add_argument("--teacher", required=True, metavar="NAME|PATH")
+    p.add_argument("--data", required=True, action="append", metavar="DIR")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--target-params-ratio", type=float, default=0.1)
+    p.set_defaults(func=cmd_prune)
+
+    p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
+    p.add_argument("task", choices=("vsr", "vfi"))
+    p.add_argument("--model", required=True, metavar="NAME|PATH")
+    p.add_argument("--data", required=True, metavar="DIR")
+    p.add_argument("--frames", type=int, metavar="N", help="use only the first N frames of each sequence")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="measure speed and memory of every model")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("models", help="list available models")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_models)
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`."""
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        return ["gui", *argv]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except VsrAppError as exc:
+        print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{APP_NAME}: interrupted", file=sys.stderr)
+        return 130
+
+
+def gui_main() -> int:
+    """Entry point of the windowed launcher (no console on Windows)."""
+    return main(["gui", *sys.argv[1:]])

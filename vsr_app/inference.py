@@ -1,0 +1,307 @@
+"""One frame-sequence engine for CLI, batch, GUI and bench: turns a loaded net into a stream processor.
+
+Upscalers take frames one at a time (`push`) and hand back finished frames in order; streaming recurrent
+nets keep their state per tile, clip (bidirectional) nets get overlapping chunks. Interpolators get the
+`num_inputs` frames around a gap and return the frame halfway between the two central ones.
+Large frames are processed in overlapping tiles; on out-of-memory the tile shrinks and the step is retried.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vsr_app.errors import VsrAppError
+from vsr_app.models import LoadedModel, resolve_device
+
+# Frames above this many input pixels are tiled (about 640x360 -> 2560x1440 output, a few hundred MB of features).
+DEFAULT_MAX_TILE_PIXELS = 640 * 360
+TILE_OVERLAP = 16  # input pixels of context around each tile: more than the nets' per-frame receptive field
+MIN_TILE = 16  # smallest tile worth trying before giving up on memory
+
+
+def cpu_supports_bf16() -> bool:
+    """True on CPUs with native bf16 (AVX512-BF16 or AMX), where bf16 convolutions beat fp32."""
+    checks = [getattr(torch.cpu, "_is_avx512_bf16_supported", None), getattr(torch.cpu, "_is_amx_tile_supported", None)]
+    return any(check() for check in checks if check is not None)
+
+
+def autocast_dtype(device: torch.device) -> torch.dtype | None:
+    """The reduced precision worth using on `device`, or None for plain fp32."""
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "cpu" and cpu_supports_bf16():
+        return torch.bfloat16
+    return None
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def frame_to_tensor(frame: np.ndarray, device: torch.device) -> torch.Tensor:
+    """uint8 HxWx3 -> float 1x3xHxW in [0, 1]."""
+    t = torch.from_numpy(np.ascontiguousarray(frame)).to(device)
+    return t.permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
+
+
+def tensor_to_frame(t: torch.Tensor) -> np.ndarray:
+    """float 1x3xHxW (any dtype) -> uint8 HxWx3, clamped and rounded."""
+    t = t.detach().float().clamp_(0.0, 1.0).mul_(255.0).round_()
+    return t[0].permute(1, 2, 0).to(torch.uint8).cpu().numpy()
+
+
+def _is_oom(exc: BaseException) -> bool:
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+
+
+@dataclass(frozen=True)
+class Tile:
+    """An input region processed in one go: `outer` includes context, `inner` is the part whose output is kept."""
+
+    outer: tuple[int, int, int, int]  # y0, y1, x0, x1
+    inner: tuple[int, int, int, int]
+
+
+def tile_grid(height: int, width: int, tile: int, overlap: int = TILE_OVERLAP) -> list[Tile]:
+    """Cover an HxW frame with tiles of at most `tile` pixels a side (inner), each padded by `overlap`."""
+
+    def spans(size: int) -> list[tuple[int, int]]:
+        count = max(1, -(-size // tile))
+        edges = [round(i * size / count) for i in range(count + 1)]
+        return list(zip(edges[:-1], edges[1:]))
+
+    tiles = []
+    for y0, y1 in spans(height):
+        for x0, x1 in spans(width):
+            outer = (max(0, y0 - overlap), min(height, y1 + overlap), max(0, x0 - overlap), min(width, x1 + overlap))
+            tiles.append(Tile(outer, (y0, y1, x0, x1)))
+    return tiles
+
+
+class Engine:
+    """Device, precision and memory-format handling shared by every torch-backed engine."""
+
+    def __init__(self, loaded: LoadedModel, device: str | torch.device = "auto", precision: str = "auto"):
+        self.model = loaded
+        self.device = resolve_device(device)
+        self.net = loaded.net.to(self.device).eval()
+        if precision == "fp32":
+            self.dtype = None
+        elif precision == "auto":
+            self.dtype = autocast_dtype(self.device)
+        else:
+            self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+        if self.dtype is not None:
+            self.net = self.net.to(memory_format=torch.channels_last)
+
+    def run(self, fn, *args):
+        with torch.inference_mode(), autocast(self.device, self.dtype):
+            return fn(*args)
+
+
+class Upscaler(ABC):
+    """Frames in, enlarged frames out, in order; may hold some frames back until `flush`."""
+
+    scale: int
+
+    @abstractmethod
+    def push(self, frame: np.ndarray) -> list[np.ndarray]: ...
+
+    @abstractmethod
+    def flush(self) -> list[np.ndarray]: ...
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget all state (between videos or at a scene change)."""
+
+
+class _TiledMixin:
+    """Tile-size bookkeeping with automatic shrinking after an out-of-memory error."""
+
+    def _init_tiling(self, tile: int | None, max_tile_pixels: int):
+        self.fixed_tile = tile
+        self.max_tile_pixels = max_tile_pixels
+        self.tile_size: int | None = None
+
+    def _tile_for(self, height: int, width: int) -> int:
+        if self.tile_size is None:
+            if self.fixed_tile:
+                self.tile_size = self.fixed_tile
+            elif height * width <= self.max_tile_pixels:
+                self.tile_size = max(height, width)
+            else:
+                self.tile_size = int(self.max_tile_pixels**0.5)
+        return self.tile_size
+
+    def _shrink_tile(self, exc: BaseException) -> None:
+        if self.tile_size is None or self.tile_size // 2 < MIN_TILE:
+            raise VsrAppError("not enough memory to process this video even in small tiles; "
+                              "try --device cpu or a smaller input") from exc
+        self.tile_size //= 2
+
+
+class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
+    """Streams frames through a net with `step(lr, state) -> (hr, state)`; O(1) memory in video length."""
+
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None,
+                 max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS):
+        Engine.__init__(self, loaded, device, precision)
+        self._init_tiling(tile, max_tile_pixels)
+        self.scale = int(self.net.scale)
+        self.states: dict[int, object] = {}
+
+    def push(self, frame: np.ndarray) -> list[np.ndarray]:
+        x = frame_to_tensor(frame, self.device)
+        while True:
+            try:
+                return [tensor_to_frame(self.run(self._step_tiled, x))]
+            except (RuntimeError, torch.OutOfMemoryError) as exc:
+                if not _is_oom(exc):
+                    raise
+                self._shrink_tile(exc)
+                self.states.clear()  # tile grid changed: old per-tile states no longer line up
+
+    def _step_tiled(self, x: torch.Tensor) -> torch.Tensor:
+        _, _, h, w = x.shape
+        s = self.scale
+        tiles = tile_grid(h, w, self._tile_for(h, w))
+        if len(tiles) == 1:
+            out, self.states[0] = self.net.step(x, self.states.get(0))
+            return out
+        out = torch.empty((1, 3, h * s, w * s), device=self.device)
+        for i, t in enumerate(tiles):
+            oy0, oy1, ox0, ox1 = t.outer
+            iy0, iy1, ix0, ix1 = t.inner
+            hr, self.states[i] = self.net.step(x[:, :, oy0:oy1, ox0:ox1], self.states.get(i))
+            out[:, :, iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[:, :, (iy0 - oy0) * s:(iy1 - oy0) * s,
+                                                            (ix0 - ox0) * s:(ix1 - ox0) * s]
+        return out
+
+    def flush(self) -> list[np.ndarray]:
+        return []
+
+    def reset(self) -> None:
+        self.states.clear()
+
+
+class ClipUpscaler(Engine, _TiledMixin, Upscaler):
+    """Feeds a bidirectional net overlapping chunks: each kept frame sees `context` frames on both sides."""
+
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", chunk: int = 8, context: int = 3,
+                 tile: int | None = None, max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS):
+        Engine.__init__(self, loaded, device, precision)
+        self._init_tiling(tile, max_tile_pixels)
+        self.scale = int(self.net.scale)
+        self.chunk, self.context = chunk, context
+        self.reset()
+
+    def reset(self) -> None:
+        self.frames: list[torch.Tensor] = []  # buffered inputs; frames[0] is video frame `self.first`
+        self.first = 0
+        self.next_out = 0
+
+    def push(self, frame: np.ndarray) -> list[np.ndarray]:
+        self.frames.append(frame_to_tensor(frame, self.device))
+        available = self.first + len(self.frames)
+        if available >= self.next_out + self.chunk + self.context:
+            return self._emit(self.next_out + self.chunk)
+        return []
+
+    def flush(self) -> list[np.ndarray]:
+        out = []
+        while self.next_out < self.first + len(self.frames):
+            out += self._emit(min(self.next_out + self.chunk, self.first + len(self.frames)))
+        return out
+
+    def _emit(self, stop: int) -> list[np.ndarray]:
+        lo = max(self.first, self.next_out - self.context)
+        hi = min(self.first + len(self.frames), stop + self.context)
+        clip = torch.stack(self.frames[lo - self.first:hi - self.first], dim=1)  # 1xTx3xHxW
+        while True:
+            try:
+                hr = self.run(self._forward_tiled, clip)
+                break
+            except (RuntimeError, torch.OutOfMemoryError) as exc:
+                if not _is_oom(exc):
+                    raise
+                self._shrink_tile(exc)
+        frames = [tensor_to_frame(hr[:, i]) for i in range(self.next_out - lo, stop - lo)]
+        self.next_out = stop
+        drop = max(0, self.next_out - self.context - self.first)
+        self.frames = self.frames[drop:]
+        self.first += drop
+        return frames
+
+    def _forward_tiled(self, clip: torch.Tensor) -> torch.Tensor:
+        n, t, c, h, w = clip.shape
+        s = self.scale
+        tiles = tile_grid(h, w, self._tile_for(h, w))
+        if len(tiles) == 1:
+            return self.net(clip)
+        out = torch.empty((n, t, c, h * s, w * s), device=self.device)
+        for tile in tiles:
+            oy0, oy1, ox0, ox1 = tile.outer
+            iy0, iy1, ix0, ix1 = tile.inner
+            hr = self.net(clip[..., oy0:oy1, ox0:ox1])
+            out[..., iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[..., (iy0 - oy0) * s:(iy1 - oy0) * s,
+                                                         (ix0 - ox0) * s:(ix1 - ox0) * s]
+        return out
+
+
+class Interpolator(ABC):
+    """Given `num_inputs` consecutive frames, returns the frame halfway between the two central ones."""
+
+    num_inputs: int
+
+    @abstractmethod
+    def midpoint(self, frames: list[np.ndarray]) -> np.ndarray: ...
+
+
+class NetInterpolator(Engine, Interpolator):
+    """Drives a torch interpolation net; pads inputs to the net's `size_multiple` by edge replication."""
+
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto"):
+        Engine.__init__(self, loaded, device, precision)
+        self.num_inputs = int(self.net.num_inputs)
+        self.multiple = int(getattr(self.net, "size_multiple", 1))
+
+    def midpoint(self, frames: list[np.ndarray]) -> np.ndarray:
+        if len(frames) != self.num_inputs:
+            raise ValueError(f"{self.model.name} needs {self.num_inputs} frames, got {len(frames)}")
+        x = torch.stack([frame_to_tensor(f, self.device)[0] for f in frames]).unsqueeze(0)  # 1xKx3xHxW
+        h, w = x.shape[-2:]
+        pad_h, pad_w = (-h) % self.multiple, (-w) % self.multiple
+        if pad_h or pad_w:
+            k = x.shape[1]
+            x = F.pad(x.flatten(0, 1), (0, pad_w, 0, pad_h), mode="replicate").unflatten(0, (1, k))
+        out = self.run(self.net, x)
+        return tensor_to_frame(out[..., :h, :w])
+
+
+def make_upscaler(loaded: LoadedModel, device="auto", **options) -> Upscaler:
+    """The engine matching the net's kind ('recurrent' streams, 'clip' chunks)."""
+    if loaded.task != "upscale":
+        raise VsrAppError(f"model '{loaded.name}' does frame interpolation, not upscaling")
+    kind = getattr(loaded.net, "kind", None)
+    if kind == "recurrent":
+        return RecurrentUpscaler(loaded, device, **options)
+    if kind == "clip":
+        return ClipUpscaler(loaded, device, **options)
+    raise VsrAppError(f"model '{loaded.name}' has an unsupported kind '{kind}'")
+
+
+def make_interpolator(loaded: LoadedModel, device="auto", **options) -> Interpolator:
+    """A torch net gets the generic engine; built-ins that are engines already (OpenCV, FFmpeg) pass through."""
+    if loaded.task != "interpolate":
+        raise VsrAppError(f"model '{loaded.name}' upscales; it cannot interpolate frames")
+    if isinstance(loaded.net, Interpolator):
+        return loaded.net
+    return NetInterpolator(loaded, device, **options)

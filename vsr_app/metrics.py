@@ -1,0 +1,43 @@
+"""Quality metrics on the luma channel (BT.601), as VSR/VFI papers report them."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 'studio swing' luma of uint8 RGB, in [16, 235] as float64 (the MATLAB rgb2ycbcr convention)."""
+    rgb = rgb.astype(np.float64)
+    return 16.0 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
+
+
+def psnr_y(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB between the Y channels of two uint8 RGB images of the same size (no border crop)."""
+    _check_same_shape(a, b)
+    mse = np.mean((rgb_to_y(a) - rgb_to_y(b)) ** 2)
+    if mse == 0:
+        return float("inf")
+    return float(10.0 * np.log10(255.0**2 / mse))
+
+
+def ssim_y(a: np.ndarray, b: np.ndarray) -> float:
+    """SSIM (Wang et al. 2004: 11x11 Gaussian, sigma 1.5) between the Y channels of two uint8 RGB images."""
+    _check_same_shape(a, b)
+    x, y = rgb_to_y(a), rgb_to_y(b)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(img: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(img, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)[5:-5, 5:-5]
+
+    mu_x, mu_y = blur(x), blur(y)
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
+    cov = blur(x * y) - mu_x * mu_y
+    ssim_map = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return float(ssim_map.mean())
+
+
+def _check_same_shape(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"images differ in size: {a.shape} vs {b.shape}")

@@ -1,0 +1,266 @@
+"""Registry of models: shipped and user-trained weights (safetensors + JSON card) and built-in baselines.
+
+Loading never executes pickled code: only `.safetensors` files are accepted, and the tensors are checked
+against the architecture named in the card before use.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from vsr_app.errors import VsrAppError
+from vsr_app.resources import models_dir, user_models_dir
+
+PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".tar"}
+
+_ARCHS: dict[str, Callable[..., nn.Module]] = {}
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A baseline that needs no weights; `make()` returns an nn.Module or a ready engine object."""
+
+    name: str
+    task: str
+    scale: int
+    make: Callable[[], Any]
+    description: str
+
+
+_BUILTINS: dict[str, Builtin] = {}
+
+
+@dataclass
+class ModelInfo:
+    """What the model selector and `vsr-app models` show about a model."""
+
+    name: str
+    task: str  # "upscale" | "interpolate"
+    scale: int
+    params: int
+    path: str | None
+    card: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "task": self.task, "scale": self.scale, "params": self.params,
+                "path": self.path, "card": self.card}
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for an inference engine: `net` is an nn.Module in eval mode, or a built-in engine object."""
+
+    info: ModelInfo
+    net: Any
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def task(self) -> str:
+        return self.info.task
+
+
+def register_arch(name: str):
+    """Decorator registering a builder `fn(**config) -> nn.Module` under the card's "arch" name."""
+
+    def wrap(builder):
+        _ARCHS[name] = builder
+        return builder
+
+    return wrap
+
+
+def register_builtin(builtin: Builtin) -> None:
+    _BUILTINS[builtin.name] = builtin
+
+
+def build_arch(arch: str, config: dict) -> nn.Module:
+    """Instantiate a registered architecture from a card's arch name and config."""
+    _import_nets()
+    if arch not in _ARCHS:
+        raise VsrAppError(f"unknown model architecture '{arch}' (known: {', '.join(sorted(_ARCHS)) or 'none'})")
+    try:
+        return _ARCHS[arch](**config)
+    except TypeError as exc:
+        raise VsrAppError(f"model card config does not fit architecture '{arch}': {exc}") from exc
+
+
+def count_params(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())
+
+
+def _import_nets() -> None:
+    """Import every module of vsr_app.nets so their @register_arch decorators run."""
+    import vsr_app.nets as nets_pkg
+
+    for mod in pkgutil.iter_modules(nets_pkg.__path__):
+        importlib.import_module(f"vsr_app.nets.{mod.name}")
+
+
+def _register_default_builtins() -> None:
+    from vsr_app.nets.builtin import BicubicUpscale, Blend
+
+    register_builtin(Builtin("bicubic", "upscale", 4, lambda: BicubicUpscale(4), "bicubic x4 enlargement"))
+    register_builtin(Builtin("blend", "interpolate", 2, Blend, "average of the two neighbouring frames"))
+
+
+_register_default_builtins()
+
+
+def _search_dirs() -> list[Path]:
+    return [models_dir(), user_models_dir()]
+
+
+def _read_card(weights: Path) -> dict:
+    card_path = weights.with_suffix(".json")
+    if not card_path.is_file():
+        raise VsrAppError(f"model card {card_path.name} is missing next to {weights.name}")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VsrAppError(f"model card {card_path} is not valid JSON: {exc}") from exc
+    missing = [k for k in ("task", "scale", "arch", "config") if k not in card]
+    if missing:
+        raise VsrAppError(f"model card {card_path.name} lacks {', '.join(missing)}")
+    return card
+
+
+def _info_from_file(weights: Path) -> ModelInfo:
+    card = _read_card(weights)
+    return ModelInfo(name=card.get("name", weights.stem), task=card["task"], scale=int(card["scale"]),
+                     params=int(card.get("params", 0)), path=str(weights), card=card)
+
+
+def list_models() -> list[ModelInfo]:
+    """Built-ins first, then shipped and user models (cards that fail to parse are skipped)."""
+    infos = [ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description}) for b in _BUILTINS.values()]
+    seen = {i.name for i in infos}
+    for folder in _search_dirs():
+        for weights in sorted(folder.glob("*.safetensors")):
+            try:
+                info = _info_from_file(weights)
+            except VsrAppError:
+                continue
+            if info.name not in seen:
+                seen.add(info.name)
+                infos.append(info)
+    return infos
+
+
+def resolve(name_or_path: str) -> ModelInfo:
+    """Find a model by registry name or by a path to a .safetensors file."""
+    if name_or_path in _BUILTINS:
+        b = _BUILTINS[name_or_path]
+        return ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description})
+    path = Path(name_or_path).expanduser()
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        raise VsrAppError(f"{path.name}: pickle-based weight files are refused because loading them can run "
+                          "arbitrary code; convert the weights to .safetensors")
+    if path.suffix.lower() == ".safetensors" or path.exists():
+        if not path.is_file():
+            raise VsrAppError(f"model file not found: {path}")
+        if path.suffix.lower() != ".safetensors":
+            raise VsrAppError(f"{path.name}: only .safetensors model files are accepted")
+        return _info_from_file(path)
+    for folder in _search_dirs():
+        candidate = folder / f"{name_or_path}.safetensors"
+        if candidate.is_file():
+            return _info_from_file(candidate)
+    known = ", ".join(i.name for i in list_models())
+    raise VsrAppError(f"unknown model '{name_or_path}' (available: {known})")
+
+
+def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedModel:
+    """Load a model for inference, checking its tensors against the architecture its card names."""
+    info = resolve(name_or_path)
+    if info.path is None:
+        net = _BUILTINS[info.name].make()
+    else:
+        net = _load_weights(Path(info.path), info.card)
+        info.params = count_params(net)
+    if isinstance(net, nn.Module):
+        net = net.to(resolve_device(device)).eval()
+    return LoadedModel(info, net)
+
+
+def _load_weights(path: Path, card: dict) -> nn.Module:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    net = build_arch(card["arch"], card["config"])
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise VsrAppError(f"{path.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
+    expected = net.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    wrong = [k for k in expected if k in tensors and tensors[k].shape != expected[k].shape]
+    if missing or unexpected or wrong:
+        detail = "; ".join(filter(None, [
+            f"missing {len(missing)} tensors (e.g. {missing[0]})" if missing else "",
+            f"{len(unexpected)} unexpected (e.g. {unexpected[0]})" if unexpected else "",
+            f"{len(wrong)} with wrong shapes (e.g. {wrong[0]}: {tuple(tensors[wrong[0]].shape)} vs "
+            f"{tuple(expected[wrong[0]].shape)})" if wrong else "",
+        ]))
+        raise VsrAppError(f"{path.name} does not match its card (arch '{card['arch']}'): {detail}")
+    net.load_state_dict(tensors)
+    declared = card.get("params")
+    if declared is not None and int(declared) != count_params(net):
+        raise VsrAppError(f"{path.name}: card declares {declared} parameters but the tensors hold {count_params(net)}")
+    return net
+
+
+def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:
+    """Write weights (.safetensors) and card (.json) atomically; the card gets the measured parameter count."""
+    from safetensors.torch import save_file
+
+    path = Path(path).with_suffix(".safetensors")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in net.state_dict().items()}
+    card = {**card, "name": card.get("name", path.stem), "params": count_params(net)}
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))
+    atomic_write(path.with_suffix(".json"),
+                 lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
+    return path
+
+
+def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Run `write(tmp)` on a temp file beside `target`, then rename it into place; never leaves a partial target."""
+    target = Path(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """'auto' picks CUDA when present; asking for CUDA without one is a user error."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise VsrAppError("CUDA was requested but no CUDA GPU is available; use --device cpu")
+    if device not in ("cpu",) and not device.startswith("cuda"):
+        raise VsrAppError(f"unknown device '{device}' (use auto, cpu or cuda)")
+    return torch.device(device)

@@ -1,0 +1,98 @@
+"""Compact unidirectional recurrent x4 VSR net: the model users run.
+
+It streams: each frame sees the current and previous LR frame plus a fixed-size hidden state
+(LR-resolution features) carried from the previous step, so memory stays flat for any video
+length. The HR output is a residual over a bilinear upsample. Just before the output conv the
+net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
+layer Space-Time Distillation matches against the teacher (Xiao et al. found HR features better
+than LR ones).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class ResBlock(nn.Module):
+    """conv-ReLU-conv with identity skip; no normalisation (it hurts SR and costs time)."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.conv2(F.relu(self.conv1(x), inplace=True))
+
+
+def upsample_base(lr: Tensor, scale: int) -> Tensor:
+    """The cheap upsample the nets add their residual to (bilinear: fast on CPU at 720p)."""
+    return F.interpolate(lr, scale_factor=scale, mode="bilinear", align_corners=False)
+
+
+class HRHead(nn.Module):
+    """LR features -> HR feature map (pixel-shuffle) -> output conv.
+
+    `features(x)` returns the HR map distillation uses; `out(f)` the RGB residual.
+    `hr_convs` extra 3x3 convs at HR (the teacher uses one; the student none, to stay fast).
+    """
+
+    def __init__(self, channels: int, hr_channels: int, scale: int, hr_convs: int = 0):
+        super().__init__()
+        self.up = nn.Conv2d(channels, hr_channels * scale * scale, 3, padding=1)
+        self.shuffle = nn.PixelShuffle(scale)
+        self.hr = nn.ModuleList(nn.Conv2d(hr_channels, hr_channels, 3, padding=1) for _ in range(hr_convs))
+        self.out_conv = nn.Conv2d(hr_channels, 3, 3, padding=1)
+
+    def features(self, x: Tensor) -> Tensor:
+        # contiguous(): pixel-shuffle and the thin HR convs are several times slower in
+        # channels_last on CPU, which the inference engine uses for the LR body.
+        f = F.leaky_relu(self.shuffle(self.up(x).contiguous()), 0.1)
+        for conv in self.hr:
+            f = F.leaky_relu(conv(f), 0.1)
+        return f
+
+    def out(self, f: Tensor) -> Tensor:
+        return self.out_conv(f)
+
+
+class VSRStudent(nn.Module):
+    """Unidirectional recurrent x4 student (see module docstring)."""
+
+    kind = "recurrent"
+
+    def __init__(self, channels: int = 32, blocks: int = 5, hr_channels: int = 8, scale: int = 4):
+        super().__init__()
+        self.scale = scale
+        self.channels = channels
+        self.hr_channels = hr_channels
+        self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
+        self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
+        self.head = HRHead(channels, hr_channels, scale)
+
+    def _core(self, lr: Tensor, state):
+        if state is None:
+            prev, hidden = lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
+        else:
+            prev, hidden = state
+        x = F.relu(self.conv_in(torch.cat([lr, prev, hidden], 1)), inplace=True)
+        hidden = self.body(x)
+        feat = self.head.features(hidden)
+        hr = self.head.out(feat) + upsample_base(lr.contiguous(), self.scale)
+        return hr, feat, (lr, hidden)
+
+    def step(self, lr: Tensor, state=None):
+        """One frame: (lr [N,3,h,w], state|None) -> (hr [N,3,4h,4w], new state)."""
+        hr, _, state = self._core(lr, state)
+        return hr, state
+
+    def forward(self, clip: Tensor, return_features: bool = False):
+        """clip [N,T,3,h,w] -> [N,T,3,4h,4w] (+ HR features [N,T,C,4h,4w])."""
+        state, outs, feats = None, [], []
+        for t in range(clip.shape[1]):
+            hr, feat, state = self._core(clip[:, t], state)
+            outs.append(hr)
+            feats.append(feat)
+        out = torch.stack(outs, 1)
+        return (out, torch.stack(feats, 1)) if return_features else out

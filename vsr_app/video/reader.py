@@ -1,0 +1,274 @@
+"""Streaming video decode: RGB uint8 frames with their timestamps, as a person would see them played.
+
+Why a module of its own: every consumer (CLI, batch, GUI player, training data) needs the same answers to
+the awkward questions - which way up is a phone video (display matrix), what time does each frame belong
+to in a variable-frame-rate file, how 10-bit or 4:4:4 YUV becomes RGB - and needs a readable error when a
+file is not a video at all. Only PyAV is used.
+
+Conventions:
+- `DecodedFrame.time` is the presentation time in seconds, `pts * time_base`, on the file's own clock
+  (not shifted to start at zero), so audio copied from the same file stays in sync. Times are strictly
+  increasing: a frame with a missing or repeated timestamp gets the previous time plus one nominal frame
+  interval.
+- Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) is applied to
+  the pixels, and `VideoInfo.width/height` are the displayed (rotated) size. Mirroring in a display matrix
+  (rare) is not applied.
+- Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video
+  uses FFmpeg's default (BT.601). 10-bit and 4:4:4 sources go through the same conversion.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from vsr_app.errors import VsrAppError
+
+log = logging.getLogger(__name__)
+
+# Give up on a file once this many packets in a row fail to decode (a damaged tail, not a glitch).
+MAX_CONSECUTIVE_DECODE_ERRORS = 25
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """A non-video stream (audio or subtitle) the writer may carry over."""
+
+    index: int
+    kind: str  # "audio" | "subtitle"
+    codec: str
+    language: str | None
+    detail: str  # e.g. "48000 Hz stereo"
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What is known about a video before decoding it all."""
+
+    path: str
+    container: str
+    codec: str
+    pix_fmt: str
+    width: int  # displayed size (after rotation)
+    height: int
+    rotation: int  # degrees counter-clockwise applied to the coded picture (0, 90, 180, 270)
+    fps: float  # average frame rate
+    frame_rate: Fraction | None  # the same as a fraction, when the file states one
+    start_time: float  # seconds, time of the first frame on the file's clock
+    duration: float | None  # seconds, None when the file does not say
+    frame_count: int | None  # from the container header; None when it does not say
+    sample_aspect_ratio: Fraction | None  # pixel shape of the displayed picture; None means square
+    audio: tuple[StreamInfo, ...]
+    subtitles: tuple[StreamInfo, ...]
+
+    @property
+    def estimated_frames(self) -> int | None:
+        """Frame count for progress bars: the header's count, else duration x fps."""
+        if self.frame_count:
+            return self.frame_count
+        if self.duration:
+            return max(1, round(self.duration * self.fps))
+        return None
+
+    def describe(self) -> str:
+        """One line for logs and the CLI: '1280x720 25.00 fps 10.0 s h264 yuv420p, audio aac'."""
+        parts = [f"{self.width}x{self.height}", f"{self.fps:.2f} fps"]
+        if self.duration is not None:
+            parts.append(f"{self.duration:.1f} s")
+        parts.append(f"{self.codec} {self.pix_fmt}")
+        if self.rotation:
+            parts.append(f"rotated {self.rotation}")
+        extra = [f"audio {s.codec}" for s in self.audio] + [f"subtitle {s.codec}" for s in self.subtitles]
+        return " ".join(parts) + (", " + ", ".join(extra) if extra else "")
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    """One displayed picture: `image` is HxWx3 uint8 RGB, `time` its presentation time in seconds."""
+
+    index: int
+    time: float
+    image: np.ndarray
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise VsrAppError(f"'{path}' does not exist")
+    if path.is_dir():
+        raise VsrAppError(f"'{path}' is a folder, not a video file")
+    if path.stat().st_size == 0:
+        raise VsrAppError(f"'{path}' is empty (0 bytes); it is not a video")
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    _check_path(path)
+    try:
+        return av.open(str(path), mode="r")
+    except av.FFmpegError as exc:
+        raise VsrAppError(f"cannot read '{path}': it is not a video file FFmpeg can open "
+                          f"({exc.strerror or exc})") from exc
+    except OSError as exc:
+        raise VsrAppError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+
+
+def _video_stream(container, path: Path):
+    if not container.streams.video:
+        found = ", ".join(f"{s.type} ({s.codec_context.name if s.codec_context else '?'})"
+                          for s in container.streams) or "no streams at all"
+        raise VsrAppError(f"'{path}' has no video stream (found: {found})")
+    stream = container.streams.video[0]
+    if stream.codec_context is None:
+        raise VsrAppError(f"'{path}': this FFmpeg build has no decoder for the video codec")
+    stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps pace with the network
+    return stream
+
+
+def _stream_info(stream) -> StreamInfo:
+    ctx = stream.codec_context
+    codec = ctx.name if ctx is not None else "unknown"
+    if stream.type == "audio" and ctx is not None:
+        detail = f"{ctx.sample_rate} Hz {ctx.layout.name if ctx.layout else ''}".strip()
+    else:
+        detail = ""
+    return StreamInfo(stream.index, stream.type, codec, stream.language, detail)
+
+
+def _frame_rate(stream) -> Fraction | None:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and rate > 0:
+            return Fraction(rate)
+    return None
+
+
+def _rotation_of(frame) -> int:
+    """Counter-clockwise display rotation snapped to a multiple of 90 degrees, in [0, 360)."""
+    try:
+        degrees = frame.rotation
+    except (AttributeError, ValueError):
+        return 0
+    return int(round((degrees or 0) / 90.0)) % 4 * 90
+
+
+def _to_rgb(frame, rotation: int) -> np.ndarray:
+    image = frame.to_ndarray(format="rgb24")
+    if rotation:
+        image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
+    return image
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read the header and decode the first frame (to be sure the video decodes and to learn its rotation)."""
+    with VideoReader(path) as reader:
+        return reader.info
+
+
+class VideoReader:
+    """Decodes one video file frame by frame; `frames()` may be called repeatedly (each call re-reads).
+
+    Opening raises VsrAppError with a readable message for missing, empty, non-video or undecodable files.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.decode_errors = 0  # packets skipped because they failed to decode (damaged data)
+        container = _open(self.path)
+        try:
+            self.info = self._read_info(container)
+        finally:
+            container.close()
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def _read_info(self, container) -> VideoInfo:
+        stream = _video_stream(container, self.path)
+        first = next(self._decode(container, stream), None)
+        if first is None:
+            raise VsrAppError(f"'{self.path}': no frame of the video stream could be decoded; "
+                              "the file is damaged or truncated")
+        rotation = _rotation_of(first)
+        coded_w, coded_h = first.width, first.height
+        width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
+        rate = _frame_rate(stream)
+        tb = stream.time_base
+        start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
+        if stream.duration and tb:
+            duration = float(stream.duration * tb)
+        elif container.duration:
+            duration = container.duration / av.time_base
+        else:
+            duration = None
+        frame_count = stream.frames or None
+        if rate is None and frame_count and duration:
+            rate = Fraction(frame_count / duration).limit_denominator(1001)
+        fps = float(rate) if rate else 25.0
+        sar = stream.sample_aspect_ratio
+        if sar is not None and (sar <= 0 or sar == 1):
+            sar = None
+        elif sar is not None and rotation in (90, 270):
+            sar = 1 / Fraction(sar)
+        return VideoInfo(
+            path=str(self.path), container=container.format.name, codec=stream.codec_context.name,
+            pix_fmt=first.format.name, width=width, height=height, rotation=rotation, fps=fps, frame_rate=rate,
+            start_time=start, duration=duration, frame_count=frame_count,
+            sample_aspect_ratio=Fraction(sar) if sar else None,
+            audio=tuple(_stream_info(s) for s in container.streams.audio),
+            subtitles=tuple(_stream_info(s) for s in container.streams.subtitles),
+        )
+
+    def _decode(self, container, stream) -> Iterator[av.VideoFrame]:
+        """Raw decoded frames; damaged packets are skipped (counted in `decode_errors`) up to a limit."""
+        consecutive = 0
+        try:
+            for packet in container.demux(stream):
+                try:
+                    frames = stream.decode(packet)
+                except av.error.InvalidDataError as exc:
+                    self.decode_errors += 1
+                    consecutive += 1
+                    log.warning("%s: skipped a damaged packet (%s)", self.path.name, exc)
+                    if consecutive >= MAX_CONSECUTIVE_DECODE_ERRORS:
+                        raise VsrAppError(f"'{self.path}': the video data is damaged; decoding stopped after "
+                                          f"{consecutive} unreadable packets in a row") from exc
+                    continue
+                consecutive = 0
+                yield from frames
+        except av.error.EOFError:
+            return  # truncated file: keep what was decoded
+        except av.FFmpegError as exc:
+            raise VsrAppError(f"'{self.path}': reading the video failed ({exc.strerror or exc})") from exc
+
+    def frames(self, start: float | None = None) -> Iterator[DecodedFrame]:
+        """Yield displayed frames in order; with `start` (seconds, file clock) begin at the first frame at or after it.
+
+        The file stays open only while the iterator runs; closing the generator closes it.
+        """
+        container = _open(self.path)
+        try:
+            stream = _video_stream(container, self.path)
+            interval = 1.0 / self.info.fps
+            if start is not None and start > self.info.start_time:
+                container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
+            previous = None
+            index = 0
+            for frame in self._decode(container, stream):
+                time = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                if time is None or (previous is not None and time <= previous):
+                    time = self.info.start_time if previous is None else previous + interval
+                if start is not None and time < start - 1e-6:
+                    continue
+                previous = time
+                yield DecodedFrame(index, time, _to_rgb(frame, _rotation_of(frame)))
+                index += 1
+        finally:
+            container.close()
