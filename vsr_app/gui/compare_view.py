@@ -1,0 +1,403 @@
+"""The comparison view: two processed frames as a split with a draggable divider, side by side, a toggle
+(hold T to flip) or an amplified difference map, with wheel zoom down to sharp pixels and drag panning.
+
+Both frames are drawn onto one shared "canvas" (the output size), so a 320x180 source and a 1280x720
+upscale line up pixel for pixel: the source then appears nearest-neighbour enlarged. One `ViewState`
+(zoom + centre on the canvas) drives every pane, which is what keeps side-by-side panes in sync.
+Pixels are drawn sharp whenever a canvas pixel covers at least one screen pixel, smooth when zoomed out.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal, QObject
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from vsr_app.gui import theme
+from vsr_app.metrics import rgb_to_y
+
+MODES = {"split": "Split", "side": "Side by side", "toggle": "Toggle", "diff": "Difference"}
+MAX_ZOOM = 64.0  # screen pixels per canvas pixel
+DIVIDER_GRAB = 8  # pixels either side of the divider that grab it instead of panning
+FLIP_KEY = Qt.Key_T
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """HxWx3 uint8 RGB -> QImage owning a copy of the pixels."""
+    image = np.ascontiguousarray(image)
+    h, w, _ = image.shape
+    return QImage(image.data, w, h, image.strides[0], QImage.Format_RGB888).copy()
+
+
+def difference_map(a: np.ndarray, b: np.ndarray, gain: float) -> np.ndarray:
+    """|Y(a) - Y(b)| x gain through the inferno colour map: black where equal, bright where they differ."""
+    if a.shape != b.shape:
+        h, w = max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])
+        a, b = (cv2.resize(x, (w, h), interpolation=cv2.INTER_NEAREST) if x.shape[:2] != (h, w) else x
+                for x in (a, b))
+    diff = np.clip(np.abs(rgb_to_y(a) - rgb_to_y(b)) * gain, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(diff, cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
+
+
+class ViewState(QObject):
+    """Zoom (screen px per canvas px) and the canvas point shown at the pane's centre; shared by all panes."""
+
+    changed = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.canvas = QSizeF(0, 0)
+        self.zoom = 1.0
+        self.center = QPointF(0, 0)
+        self.fitted = True  # follow the pane size until the user zooms or pans
+
+    def set_canvas(self, width: int, height: int, viewport: QSizeF) -> None:
+        if (self.canvas.width(), self.canvas.height()) != (width, height):
+            self.canvas = QSizeF(width, height)
+            self.fit(viewport)
+
+    def fit(self, viewport: QSizeF) -> None:
+        if self.canvas.isEmpty() or viewport.isEmpty():
+            return
+        self.zoom = min(viewport.width() / self.canvas.width(), viewport.height() / self.canvas.height())
+        self.center = QPointF(self.canvas.width() / 2, self.canvas.height() / 2)
+        self.fitted = True
+        self.changed.emit()
+
+    def set_zoom(self, zoom: float, anchor: QPointF, viewport: QSizeF) -> None:
+        """Zoom keeping the canvas point under `anchor` (pane coordinates) where it is."""
+        fixed = self.to_canvas(anchor, viewport)
+        self.zoom = min(max(zoom, self.min_zoom(viewport)), MAX_ZOOM)
+        self.center = fixed - (anchor - _mid(viewport)) / self.zoom
+        self.fitted = False
+        self._clamp()
+        self.changed.emit()
+
+    def pan(self, delta: QPointF) -> None:
+        self.center -= delta / self.zoom
+        self.fitted = False
+        self._clamp()
+        self.changed.emit()
+
+    def min_zoom(self, viewport: QSizeF) -> float:
+        if self.canvas.isEmpty():
+            return 0.01
+        return 0.5 * min(viewport.width() / self.canvas.width(), viewport.height() / self.canvas.height())
+
+    def _clamp(self) -> None:
+        self.center = QPointF(min(max(self.center.x(), 0.0), self.canvas.width()),
+                              min(max(self.center.y(), 0.0), self.canvas.height()))
+
+    def to_pane(self, p: QPointF, viewport: QSizeF) -> QPointF:
+        return (p - self.center) * self.zoom + _mid(viewport)
+
+    def to_canvas(self, p: QPointF, viewport: QSizeF) -> QPointF:
+        return (p - _mid(viewport)) / self.zoom + self.center
+
+    def canvas_rect(self, viewport: QSizeF) -> QRectF:
+        """Where the whole canvas lies in pane coordinates."""
+        top_left = self.to_pane(QPointF(0, 0), viewport)
+        return QRectF(top_left, QSizeF(self.canvas.width() * self.zoom, self.canvas.height() * self.zoom))
+
+
+def _mid(size: QSizeF) -> QPointF:
+    return QPointF(size.width() / 2, size.height() / 2)
+
+
+class Layer:
+    """One image to draw over the canvas, with the label and colour that name it."""
+
+    def __init__(self, image: QImage, label: str, colour: str):
+        self.image, self.label, self.colour = image, label, colour
+
+
+class ImagePane(QWidget):
+    """Draws one layer, or two split by a vertical divider, through the shared ViewState."""
+
+    dividerMoved = Signal(float)
+
+    def __init__(self, state: ViewState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.layers: list[Layer] = []
+        self.divider = 0.5  # fraction of the pane width; used when two layers are shown
+        self.placeholder = ""
+        self.overlay = ""  # busy text, bottom left
+        self._drag: str | None = None  # "divider" | "pan"
+        self._last = QPointF()
+        self.setMouseTracking(True)
+        self.setMinimumSize(160, 120)
+        self.setFocusPolicy(Qt.NoFocus)
+        state.changed.connect(self.update)
+
+    def viewport(self) -> QSizeF:
+        return QSizeF(self.width(), self.height())
+
+    def set_layers(self, layers: list[Layer]) -> None:
+        self.layers = layers
+        self.update()
+
+    # ---- painting ----
+    def paintEvent(self, _event) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(theme.BASE))
+        if not self.layers:
+            p.setPen(QColor(theme.MUTED))
+            p.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self.placeholder)
+            return
+        full = QRectF(self.rect())
+        if len(self.layers) == 1:
+            self._draw_image(p, self.layers[0].image, full)
+            self._draw_label(p, self.layers[0], left=True)
+        else:
+            x = round(self.divider * self.width())
+            self._draw_image(p, self.layers[0].image, QRectF(0, 0, x, self.height()))
+            self._draw_image(p, self.layers[1].image, QRectF(x, 0, self.width() - x, self.height()))
+            self._draw_divider(p, x)
+            self._draw_label(p, self.layers[0], left=True)
+            self._draw_label(p, self.layers[1], left=False)
+        self._draw_badges(p)
+
+    def _draw_image(self, p: QPainter, image: QImage, clip: QRectF) -> None:
+        """Draw only the visible part of `image` stretched over the canvas, sharp when magnified."""
+        target = self.state.canvas_rect(self.viewport())
+        visible = target.intersected(clip)
+        if visible.isEmpty() or image.isNull():
+            return
+        sx, sy = image.width() / target.width(), image.height() / target.height()
+        src = QRectF((visible.left() - target.left()) * sx, (visible.top() - target.top()) * sy,
+                     visible.width() * sx, visible.height() * sy)
+        # Whole source pixels only, so every pixel keeps its size at high zoom.
+        x0, y0 = int(src.left()), int(src.top())
+        x1 = min(image.width(), int(np.ceil(src.right())))
+        y1 = min(image.height(), int(np.ceil(src.bottom())))
+        src = QRectF(x0, y0, x1 - x0, y1 - y0)
+        dst = QRectF(target.left() + x0 / sx, target.top() + y0 / sy, src.width() / sx, src.height() / sy)
+        magnified = (1 / sx) * self.devicePixelRatioF() >= 1.0
+        p.save()
+        p.setClipRect(clip)
+        p.setRenderHint(QPainter.SmoothPixmapTransform, not magnified)
+        p.drawImage(dst, image, src)
+        p.restore()
+
+    def _draw_divider(self, p: QPainter, x: int) -> None:
+        p.save()
+        p.setRenderHint(QPainter.Antialiasing)
+        p.setPen(QPen(QColor(255, 255, 255, 220), 2))
+        p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        centre = QPointF(x, self.height() / 2)
+        p.setBrush(QColor(20, 22, 26, 230))
+        p.drawEllipse(centre, 15, 15)
+        p.setPen(QPen(QColor(255, 255, 255), 2, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+        for sign in (-1, 1):
+            arrow = QPainterPath(centre + QPointF(sign * 3, -5))
+            arrow.lineTo(centre + QPointF(sign * 8, 0))
+            arrow.lineTo(centre + QPointF(sign * 3, 5))
+            p.setBrush(Qt.NoBrush)
+            p.drawPath(arrow)
+        p.restore()
+
+    def _draw_label(self, p: QPainter, layer: Layer, left: bool) -> None:
+        p.save()
+        p.setRenderHint(QPainter.Antialiasing)
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.05)
+        font.setWeight(QFont.DemiBold)
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        w = metrics.horizontalAdvance(layer.label) + 34
+        h = metrics.height() + 12
+        x = 12 if left else self.width() - w - 12
+        box = QRectF(x, 12, w, h)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(14, 16, 20, 200))
+        p.drawRoundedRect(box, h / 2, h / 2)
+        p.setBrush(QColor(layer.colour))
+        p.drawEllipse(QPointF(box.left() + 14, box.center().y()), 5, 5)
+        p.setPen(QColor(theme.TEXT))
+        p.drawText(box.adjusted(26, 0, -8, 0), Qt.AlignVCenter | Qt.AlignLeft, layer.label)
+        p.restore()
+
+    def _draw_badges(self, p: QPainter) -> None:
+        """Zoom level bottom right; what is being computed bottom left."""
+        p.save()
+        p.setRenderHint(QPainter.Antialiasing)
+        metrics = p.fontMetrics()
+        texts = []
+        if self.overlay:
+            texts.append((self.overlay, True))
+        zoom = f"{self.state.zoom * self.devicePixelRatioF() * 100:.0f}%"
+        texts.append((zoom, False))
+        for text, left in texts:
+            w, h = metrics.horizontalAdvance(text) + 18, metrics.height() + 8
+            box = QRectF(12 if left else self.width() - w - 12, self.height() - h - 12, w, h)
+            p.setPen(Qt.NoPen)
+            p.setBrush(QColor(14, 16, 20, 190))
+            p.drawRoundedRect(box, 5, 5)
+            p.setPen(QColor(theme.ACCENT if left else theme.MUTED))
+            p.drawText(box, Qt.AlignCenter, text)
+        p.restore()
+
+    # ---- interaction ----
+    def _near_divider(self, x: float) -> bool:
+        return len(self.layers) == 2 and abs(x - self.divider * self.width()) <= DIVIDER_GRAB
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() != Qt.LeftButton:
+            return
+        pos = event.position()
+        self._drag = "divider" if self._near_divider(pos.x()) else "pan"
+        self._last = pos
+        if self._drag == "pan":
+            self.setCursor(Qt.ClosedHandCursor)
+
+    def mouseMoveEvent(self, event) -> None:
+        pos = event.position()
+        if self._drag == "divider":
+            self.divider = min(max(pos.x() / max(1, self.width()), 0.0), 1.0)
+            self.dividerMoved.emit(self.divider)
+            self.update()
+        elif self._drag == "pan":
+            self.state.pan(pos - self._last)
+            self._last = pos
+        else:
+            self.setCursor(Qt.SplitHCursor if self._near_divider(pos.x()) else Qt.OpenHandCursor)
+
+    def mouseReleaseEvent(self, _event) -> None:
+        self._drag = None
+        self.unsetCursor()
+
+    def mouseDoubleClickEvent(self, _event) -> None:
+        self.state.fit(self.viewport())
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.state.set_zoom(self.state.zoom * 1.25**steps, event.position(), self.viewport())
+        event.accept()
+
+    def resizeEvent(self, _event) -> None:
+        if self.state.fitted:
+            self.state.fit(self.viewport())
+
+
+class CompareView(QWidget):
+    """Two frames (left/right, or A/B) shown in one of MODES; `T` held down flips the toggle mode."""
+
+    modeChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.state = ViewState()
+        self.panes = [ImagePane(self.state, self), ImagePane(self.state, self)]
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        for pane in self.panes:
+            layout.addWidget(pane, 1)
+        self.mode = "split"
+        self.gain = 8.0
+        self.flipped = False
+        self.frames: tuple[np.ndarray, np.ndarray] | None = None
+        self.labels = ("", "")
+        self._qimages: tuple[QImage, QImage] | None = None
+        self._diff: QImage | None = None
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.set_placeholder("Open a video to compare")
+
+    @property
+    def divider(self) -> float:
+        return self.panes[0].divider
+
+    def set_placeholder(self, text: str) -> None:
+        self.panes[0].placeholder = text
+        self.panes[0].update()
+
+    def set_busy(self, text: str) -> None:
+        self.panes[0].overlay = text
+        self.panes[0].update()
+
+    def set_frames(self, a: np.ndarray, b: np.ndarray, canvas: tuple[int, int], labels: tuple[str, str]) -> None:
+        """New pair of frames; `canvas` (w, h) is the size both are stretched onto."""
+        self.frames, self.labels = (a, b), labels
+        self._qimages = (to_qimage(a), to_qimage(b))
+        self._diff = None
+        self.state.set_canvas(canvas[0], canvas[1], self.panes[0].viewport())
+        self._refresh()
+
+    def clear(self) -> None:
+        self.frames = self._qimages = self._diff = None
+        self._refresh()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(mode)
+        if mode != self.mode:
+            self.mode = mode
+            self.flipped = False
+            self._refresh()
+            self.modeChanged.emit(mode)
+            if self.state.fitted:  # the pane size changes when the second pane shows or hides
+                self.layout().activate()
+                self.state.fit(self.panes[0].viewport())
+
+    def set_gain(self, gain: float) -> None:
+        self.gain = gain
+        self._diff = None
+        if self.mode == "diff":
+            self._refresh()
+
+    def set_flipped(self, flipped: bool) -> None:
+        if self.mode == "toggle" and flipped != self.flipped:
+            self.flipped = flipped
+            self._refresh()
+
+    def fit(self) -> None:
+        self.state.fit(self.panes[0].viewport())
+
+    def actual_pixels(self) -> None:
+        """One canvas pixel per device pixel, centred where the view is now."""
+        pane = self.panes[0]
+        self.state.set_zoom(1.0 / pane.devicePixelRatioF(), QPointF(pane.width() / 2, pane.height() / 2),
+                            pane.viewport())
+
+    def _refresh(self) -> None:
+        self.panes[1].setVisible(self.mode == "side")
+        if self._qimages is None:
+            for pane in self.panes:
+                pane.set_layers([])
+            return
+        a = Layer(self._qimages[0], self.labels[0], theme.SIDE_A)
+        b = Layer(self._qimages[1], self.labels[1], theme.SIDE_B)
+        if self.mode == "split":
+            self.panes[0].set_layers([a, b])
+        elif self.mode == "side":
+            self.panes[0].set_layers([a])
+            self.panes[1].set_layers([b])
+        elif self.mode == "toggle":
+            shown = b if self.flipped else a
+            hint = "release T" if self.flipped else "hold T to flip"
+            self.panes[0].set_layers([Layer(shown.image, f"{shown.label}  \u00b7  {hint}", shown.colour)])
+        else:
+            if self._diff is None:
+                self._diff = to_qimage(difference_map(*self.frames, self.gain))
+            label = f"|{self.labels[0]} \u2212 {self.labels[1]}| \u00d7 {self.gain:g}"
+            self.panes[0].set_layers([Layer(self._diff, label, theme.ACCENT)])
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == FLIP_KEY and not event.isAutoRepeat():
+            self.set_flipped(True)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == FLIP_KEY and not event.isAutoRepeat():
+            self.set_flipped(False)
+        else:
+            super().keyReleaseEvent(event)
+
+    def enterEvent(self, event) -> None:
+        self.setFocus(Qt.MouseFocusReason)  # so holding T works without a click first
+        super().enterEvent(event)

@@ -1,0 +1,85 @@
+"""How numbers read in the app: durations, ETAs, parameter counts, quality scores, card values."""
+
+from __future__ import annotations
+
+import html
+import math
+
+
+def clock(seconds: float) -> str:
+    """'01:02.48' (or '1:02:03.00' past an hour): a timestamp precise enough to tell frames apart."""
+    seconds = max(0.0, seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 1:
+        return f"{int(hours)}:{int(minutes):02d}:{secs:05.2f}"
+    return f"{int(minutes):02d}:{secs:05.2f}"
+
+
+def duration(seconds: float) -> str:
+    """'42 s', '3 min 05 s', '1 h 12 min': for ETAs, where a person wants the order of magnitude."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def eta(done: int, total: int | None, elapsed: float) -> str:
+    """Remaining time from the average rate so far; empty until there is a rate to go by."""
+    if not total or done <= 0 or elapsed <= 0 or done >= total:
+        return ""
+    return duration(elapsed / done * (total - done))
+
+
+def params(count: int) -> str:
+    """'117 K', '1.6 M' parameters."""
+    if count >= 1_000_000:
+        return f"{count / 1e6:.1f} M"
+    if count >= 1_000:
+        return f"{count / 1e3:.0f} K"
+    return str(count)
+
+
+def psnr(value: float | None) -> str:
+    if value is None:
+        return "\u2014"
+    return "\u221e" if math.isinf(value) else f"{value:.2f}"
+
+
+def ssim(value: float | None) -> str:
+    return "\u2014" if value is None else f"{value:.4f}"
+
+
+def card_value(value) -> str:
+    """A card entry as short text: floats rounded, lists joined, nested dicts as 'k: v' pairs."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(card_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {card_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
+    """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
+    what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
+    size = f" \u00b7 {params(param_count)} parameters" if param_count else ""
+    rows = [f"<b>{html.escape(name)}</b><br><span style='color:#8b93a1'>{what}{size}</span>"]
+    if card.get("description"):
+        rows.append(html.escape(str(card["description"])))
+    for section in ("training", "metrics"):
+        entries = card.get(section)
+        if isinstance(entries, dict) and entries:
+            cells = "".join(f"<tr><td style='color:#8b93a1;padding-right:8px'>{html.escape(str(k))}</td>"
+                            f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
+            rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")
+    if card.get("created"):
+        rows.append(f"<span style='color:#8b93a1'>created {html.escape(str(card['created']))}</span>")
+    return "<br>".join(rows)

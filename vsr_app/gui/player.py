@@ -1,0 +1,159 @@
+"""Playback: the current position, play/pause at the video's frame rate, seek and frame steps, and the bar
+of controls under the comparison.
+
+Playback never outruns processing: a tick moves on only once the frame at the current position has been
+shown, so slow models play slower than real time instead of skipping frames or queueing work.
+(Processed frames are cached by `processing.FrameService` on the worker thread, where they are made.)
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+
+from vsr_app.gui import fmt
+
+
+class Player(QObject):
+    positionChanged = Signal(int)
+    playingChanged = Signal(bool)
+    lengthChanged = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.position = 0
+        self.length = 0
+        self.fps = 25.0
+        self.playing = False
+        self.shown = -1  # the last position whose frame reached the screen
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+
+    def set_video(self, length: int, fps: float) -> None:
+        self.pause()
+        self.fps = fps if fps > 0 else 25.0
+        self.timer.setInterval(max(1, round(1000 / self.fps)))
+        self.set_length(length)
+        self.shown = -1
+        self.position = -1
+        self.seek(0)
+
+    def set_length(self, length: int) -> None:
+        if length != self.length:
+            self.length = max(0, length)
+            self.lengthChanged.emit(self.length)
+            if self.position >= self.length > 0:
+                self.seek(self.length - 1)
+
+    def seek(self, position: int) -> None:
+        position = min(max(position, 0), max(self.length - 1, 0))
+        if position != self.position:
+            self.position = position
+            self.positionChanged.emit(position)
+
+    def step(self, delta: int) -> None:
+        self.pause()
+        self.seek(self.position + delta)
+
+    def home(self) -> None:
+        self.seek(0)
+
+    def end(self) -> None:
+        self.seek(self.length - 1)
+
+    def frame_shown(self, position: int) -> None:
+        self.shown = position
+
+    def toggle(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def play(self) -> None:
+        if self.playing or self.length <= 1:
+            return
+        if self.position >= self.length - 1:
+            self.seek(0)
+        self.playing = True
+        self.timer.start()
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if self.playing:
+            self.playing = False
+            self.timer.stop()
+            self.playingChanged.emit(False)
+
+    def _tick(self) -> None:
+        if self.shown != self.position:
+            return  # still computing the current frame
+        if self.position + 1 >= self.length:
+            self.pause()
+        else:
+            self.seek(self.position + 1)
+
+
+class PlayerBar(QWidget):
+    """Transport buttons, a seek slider and the time / frame readout for a Player."""
+
+    def __init__(self, player: Player, parent=None):
+        super().__init__(parent)
+        self.player = player
+        self.times = lambda k: k / player.fps  # replaced by the window with real timestamps
+        style = self.style()
+        self.buttons = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 6)
+        layout.setSpacing(4)
+        specs = [("home", QStyle.SP_MediaSkipBackward, "First frame (Home)", player.home),
+                 ("back", QStyle.SP_MediaSeekBackward, "Previous frame (\u2190)", lambda: player.step(-1)),
+                 ("play", QStyle.SP_MediaPlay, "Play / pause (Space)", player.toggle),
+                 ("next", QStyle.SP_MediaSeekForward, "Next frame (\u2192)", lambda: player.step(1)),
+                 ("end", QStyle.SP_MediaSkipForward, "Last frame (End)", player.end)]
+        for key, icon, tip, slot in specs:
+            button = QToolButton(self)
+            button.setIcon(style.standardIcon(icon))
+            button.setToolTip(tip)
+            button.setAutoRaise(True)
+            button.setFocusPolicy(Qt.NoFocus)
+            button.clicked.connect(slot)
+            layout.addWidget(button)
+            self.buttons[key] = button
+        self.slider = QSlider(Qt.Horizontal, self)
+        self.slider.setFocusPolicy(Qt.NoFocus)
+        self.slider.setRange(0, 0)
+        self.slider.valueChanged.connect(player.seek)
+        layout.addSpacing(8)
+        layout.addWidget(self.slider, 1)
+        layout.addSpacing(8)
+        self.readout = QLabel(self)
+        self.readout.setProperty("role", "muted")
+        self.readout.setMinimumWidth(250)
+        self.readout.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        layout.addWidget(self.readout)
+        player.positionChanged.connect(self._position)
+        player.lengthChanged.connect(self._length)
+        player.playingChanged.connect(self._playing)
+        self.unit = "frame"
+
+    def _length(self, length: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, length - 1))
+        self.slider.blockSignals(False)
+        self.setEnabled(length > 0)
+        self._position(self.player.position)
+
+    def _position(self, k: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(k)
+        self.slider.blockSignals(False)
+        total = self.player.length
+        if total <= 0:
+            self.readout.setText("")
+            return
+        end = self.times(total - 1) + 1 / self.player.fps
+        self.readout.setText(f"{fmt.clock(self.times(k))} / {fmt.clock(end)}   \u00b7   "
+                             f"{self.unit} {k + 1} / {total}")
+
+    def _playing(self, playing: bool) -> None:
+        icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
+        self.buttons["play"].setIcon(self.style().standardIcon(icon))

@@ -1,0 +1,316 @@
+"""Processed frames on demand for the viewer: any frame of any model's output, cached. No Qt here.
+
+Why this exists: the CLI processes a video front to back, but a viewer jumps around. Streaming models
+(recurrent upscalers) and clip models (bidirectional, need frames on both sides) can only give frame k after
+seeing the frames before it, so a jump restarts the engine a few frames earlier (`WARMUP`) while moving
+forward one frame just continues the stream. Everything the engines emit on the way is cached, so playing
+and stepping back are cheap. It only orchestrates `video.reader` and `inference`; it runs on the GUI's
+worker thread and is also used headless by `analyse`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.metrics import psnr_y, ssim_y
+from vsr_app.video.reader import VideoInfo, VideoReader
+
+SOURCE = "source"  # the side name for the unprocessed video
+WARMUP = 8  # frames a restarted stream sees before the requested one (recurrent state / clip context)
+FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes through instead of seeking
+CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
+
+Progress = Callable[[str], None]
+ShouldStop = Callable[[], bool]
+
+
+class FrameCache:
+    """Least-recently-used images, bounded by their total size in bytes."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self.used = 0
+        self.items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+
+    def get(self, key: tuple) -> np.ndarray | None:
+        image = self.items.get(key)
+        if image is not None:
+            self.items.move_to_end(key)
+        return image
+
+    def put(self, key: tuple, image: np.ndarray) -> None:
+        if key in self.items:
+            self.used -= self.items.pop(key).nbytes
+        self.items[key] = image
+        self.used += image.nbytes
+        while self.used > self.budget and len(self.items) > 1:
+            self.used -= self.items.popitem(last=False)[1].nbytes
+
+    def clear(self) -> None:
+        self.items.clear()
+        self.used = 0
+
+
+class SourceFrames:
+    """Random access to the decoded frames of one video; cheap when moving forward, seeks otherwise."""
+
+    def __init__(self, reader: VideoReader, cache: FrameCache):
+        self.reader = reader
+        self.info: VideoInfo = reader.info
+        self.cache = cache
+        self.length = reader.info.estimated_frames or 1  # corrected when decoding reaches the real end
+        self.length_exact = False
+        self.times: dict[int, float] = {}
+        self._frames = None
+        self._next = 0
+
+    def get(self, k: int) -> np.ndarray:
+        """Frame k as HxWx3 uint8 RGB; IndexError past the end of the video."""
+        if k < 0 or (self.length_exact and k >= self.length):
+            raise IndexError(k)
+        image = self.cache.get(("src", k))
+        if image is not None:
+            return image
+        if self._frames is None or not self._next <= k <= self._next + FORWARD_DECODE:
+            self._open_at(k)
+        while self._next <= k:
+            frame = next(self._frames, None)
+            if frame is None:
+                self._frames = None
+                self.length, self.length_exact = self._next, True
+                raise IndexError(k)
+            self.cache.put(("src", self._next), frame.image)
+            self.times[self._next] = frame.time
+            self._next += 1
+            if self._next > self.length:
+                self.length = self._next
+        return self.cache.get(("src", k))
+
+    def time(self, k: int) -> float:
+        """Presentation time of frame k (seconds, file clock): decoded when known, else from the frame rate."""
+        return self.times.get(k, self.info.start_time + k / self.info.fps)
+
+    def _open_at(self, k: int) -> None:
+        if self._frames is not None:
+            self._frames.close()
+        # Half a frame early, so rounding in the container's timestamps cannot skip frame k.
+        start = None if k == 0 else self.info.start_time + (k - 0.5) / self.info.fps
+        self._frames = self.reader.frames(start=start)
+        self._next = k
+
+    def close(self) -> None:
+        if self._frames is not None:
+            self._frames.close()
+            self._frames = None
+
+
+class UpscaleStream:
+    """One upscaling engine's output over the whole video, addressable by frame index."""
+
+    def __init__(self, name: str, engine, source: SourceFrames, cache: FrameCache):
+        self.name, self.engine, self.source, self.cache = name, engine, source, cache
+        self.scale = int(engine.scale)
+        self.next_in: int | None = None  # next source frame to push; None: the engine holds no stream
+        self.next_out = 0  # index of the next output frame the engine will emit
+
+    def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
+        """Output frame k, or None when `should_stop()` turned true first (the stream stays consistent)."""
+        key = ("up", self.name, k)
+        image = self.cache.get(key)
+        if image is not None:
+            return image
+        if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
+            self.engine.reset()
+            self.next_in = self.next_out = max(0, k - WARMUP)
+        first = self.next_out
+        while self.cache.get(key) is None:
+            if should_stop():
+                return None
+            progress(f"{self.name}: frame {k + 1}" + (f" (warming up {self.next_out - first + 1}/{k - first + 1})"
+                                                         if k > first else ""))
+            try:
+                outputs = self.engine.push(self.source.get(self.next_in))
+                self.next_in += 1
+            except IndexError:
+                outputs = self.engine.flush()
+                self.next_in = None
+            for out in outputs:
+                self.cache.put(("up", self.name, self.next_out), out)
+                self.next_out += 1
+            if self.next_in is None and self.cache.get(key) is None:
+                raise IndexError(k)
+        return self.cache.get(key)
+
+
+class InterpolateStream:
+    """One interpolation engine's in-between frames: position k is the frame halfway between k and k+1."""
+
+    def __init__(self, name: str, engine, source: SourceFrames, cache: FrameCache):
+        self.name, self.engine, self.source, self.cache = name, engine, source, cache
+        self.scale = 1
+
+    def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
+        key = ("mid", self.name, k)
+        image = self.cache.get(key)
+        if image is not None or should_stop():
+            return image
+        progress(f"{self.name}: in-between {k + 1}\u00bd")
+        self.source.get(k + 1)  # IndexError at the last frame: nothing follows it
+        half = self.engine.num_inputs // 2
+        indices = [min(max(i, 0), self.source.length - 1) for i in range(k + 1 - half, k + 1 + half)]
+        frames = []
+        for i in indices:
+            try:
+                frames.append(self.source.get(i))
+            except IndexError:  # the end became known while gathering: repeat the last frame
+                frames.append(frames[-1])
+        image = self.engine.midpoint(frames)
+        self.cache.put(key, image)
+        return image
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the viewer wants to show: `position` in source frames, two sides (SOURCE or a model name)."""
+
+    position: int
+    task: str  # "upscale" | "interpolate"
+    sides: tuple[str, str]
+    device: str = "auto"
+
+
+@dataclass
+class Rendered:
+    """The two images of a comparison; `canvas` is the common display size (width, height) both map onto."""
+
+    request: Request
+    position: int  # the position shown: the request's, or the last one when it asked past the end
+    images: tuple[np.ndarray, np.ndarray]
+    canvas: tuple[int, int]
+    time: float
+    length: int
+    psnr: float | None = None
+    ssim: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class FrameService:
+    """Opens one video and renders comparisons of it; engines are created lazily, per device."""
+
+    def __init__(self, path: str, cache_bytes: int = 768 << 20):
+        self.reader = VideoReader(path)
+        self.info = self.reader.info
+        self.cache = FrameCache(cache_bytes)
+        self.source = SourceFrames(self.reader, self.cache)
+        self.streams: dict[tuple[str, str, str], UpscaleStream | InterpolateStream] = {}
+
+    @property
+    def length(self) -> int:
+        return self.source.length
+
+    def positions(self, task: str) -> int:
+        """How many positions the timeline has: frames, or gaps between frames for interpolation."""
+        return max(1, self.length - 1) if task == "interpolate" else self.length
+
+    def render(self, request: Request, progress: Progress = lambda _: None,
+               should_stop: ShouldStop = lambda: False) -> Rendered | None:
+        """Both sides at `request.position`, with Y-PSNR/SSIM between them when both are model outputs.
+
+        A position past the real end (headers can overstate the length) shows the last one instead.
+        """
+        while True:
+            k = min(max(request.position, 0), self.positions(request.task) - 1)
+            try:
+                return self._render_at(k, request, progress, should_stop)
+            except IndexError:
+                if not self.source.length_exact or k < self.positions(request.task):
+                    raise
+
+    def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
+        images, scales = [], []
+        for side in request.sides:
+            if side == SOURCE:
+                image, scale = self._source_frame(k), 1
+            else:
+                stream = self._stream(side, request.task, request.device, progress)
+                image, scale = stream.frame(k, progress, should_stop), stream.scale
+            if image is None:
+                return None
+            images.append(image)
+            scales.append(scale)
+        scale = max(scales)
+        h, w = self.info.height, self.info.width
+        rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale), self.source.time(k),
+                            self.positions(request.task))
+        a, b = images
+        if SOURCE not in request.sides and a.shape == b.shape:
+            progress("measuring PSNR / SSIM")
+            rendered.psnr, rendered.ssim = psnr_y(a, b), ssim_y(a, b)
+        return rendered
+
+    def _source_frame(self, k: int) -> np.ndarray:
+        try:
+            return self.source.get(k)
+        except IndexError:  # the header overstated the length; show the real last frame
+            return self.source.get(self.source.length - 1)
+
+    def _stream(self, name: str, task: str, device: str, progress: Progress):
+        key = (name, task, device)
+        if key not in self.streams:
+            from vsr_app.inference import make_interpolator, make_upscaler
+            from vsr_app.models import load_model
+
+            progress(f"loading {name}")
+            loaded = load_model(name, device)
+            if loaded.task != task:
+                raise VsrAppError(f"model '{name}' does {loaded.task}, not {task}")
+            if task == "upscale":
+                self.streams[key] = UpscaleStream(f"{name}@{device}", make_upscaler(loaded, device),
+                                                  self.source, self.cache)
+            else:
+                self.streams[key] = InterpolateStream(f"{name}@{device}", make_interpolator(loaded, device),
+                                                      self.source, self.cache)
+        return self.streams[key]
+
+    def forget_models(self) -> None:
+        """Drop engines and their cached outputs (after models were retrained or the device changed)."""
+        self.streams.clear()
+        for key in [key for key in self.cache.items if key[0] != "src"]:
+            self.cache.used -= self.cache.items.pop(key).nbytes
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
+            progress: Callable[[int, int, float, float], None] | None = None, cancel=None) -> list[tuple]:
+    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim), ...].
+
+    `progress(position, total, psnr, ssim)` is called after each position; `cancel.is_set()` stops the run
+    (raising Cancelled). Uses its own engines, so it can run beside the viewer's worker.
+    """
+    if SOURCE in sides:
+        raise VsrAppError("pick two models to analyse: the source has no processed frames to compare")
+    service = FrameService(path, cache_bytes=64 << 20)
+    results = []
+    try:
+        k = 0
+        while k < service.positions(task):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            try:
+                rendered = service.render(Request(k, task, sides, device))
+            except IndexError:
+                break
+            results.append((k, rendered.psnr, rendered.ssim))
+            if progress is not None:
+                progress(k, service.positions(task), rendered.psnr, rendered.ssim)
+            k += 1
+    finally:
+        service.close()
+    return results

@@ -1,0 +1,95 @@
+"""The app's dark look: one Fusion palette + a short style sheet, so every platform renders the same.
+
+Why a palette and not only a style sheet: palette colours reach every widget (dialogs, menus, pyqtgraph
+axes) while the sheet only adds spacing and shapes. Colours used by custom-painted widgets live here too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+WINDOW = "#1b1d22"
+BASE = "#14161a"
+PANEL = "#22252b"
+RAISED = "#2b2f37"
+BORDER = "#363b45"
+TEXT = "#e3e6eb"
+MUTED = "#8b93a1"
+ACCENT = "#4c9bff"
+SIDE_A = "#ffb347"  # left / first side of a comparison
+SIDE_B = "#5ad1c4"  # right / second side
+CURVE_COLOURS = ("#4c9bff", "#ffb347", "#5ad1c4", "#f06292", "#b39ddb", "#aed581", "#ffd54f", "#90a4ae")
+
+STYLE_SHEET = f"""
+QMainWindow, QDialog {{ background: {WINDOW}; }}
+QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}; spacing: 6px; padding: 4px 8px; }}
+QToolBar QLabel {{ color: {MUTED}; padding: 0 2px 0 8px; }}
+QToolButton {{ border: 1px solid transparent; border-radius: 5px; padding: 4px 6px; }}
+QToolButton:hover {{ background: {RAISED}; border-color: {BORDER}; }}
+QToolButton:checked {{ background: #2d4a73; border-color: {ACCENT}; }}
+QTabWidget::pane {{ border: none; }}
+QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 7px 18px; border: none;
+               border-bottom: 2px solid transparent; }}
+QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
+QTabBar::tab:hover {{ color: {TEXT}; }}
+QGroupBox {{ border: 1px solid {BORDER}; border-radius: 6px; margin-top: 14px; padding: 10px 8px 8px 8px;
+             background: {PANEL}; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color: {MUTED}; }}
+QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ background: {BASE}; border: 1px solid {BORDER};
+    border-radius: 4px; padding: 3px 6px; min-height: 20px; }}
+QComboBox:hover, QSpinBox:hover, QDoubleSpinBox:hover, QLineEdit:hover {{ border-color: #4a5160; }}
+QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{ border-color: {ACCENT}; }}
+QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 5px 14px; }}
+QPushButton:hover {{ border-color: #4a5160; background: #323742; }}
+QPushButton:pressed {{ background: #262a31; }}
+QPushButton:disabled {{ color: #5d636e; }}
+QPushButton[accent="true"] {{ background: #2d6fd0; border-color: #3b82e6; color: white; }}
+QPushButton[accent="true"]:hover {{ background: #3a7be0; }}
+QPushButton[accent="true"]:disabled {{ background: #28364a; color: #7d8594; border-color: #2f3d52; }}
+QSlider::groove:horizontal {{ height: 4px; background: {BORDER}; border-radius: 2px; }}
+QSlider::sub-page:horizontal {{ background: {ACCENT}; border-radius: 2px; }}
+QSlider::handle:horizontal {{ background: {TEXT}; width: 12px; height: 12px; margin: -4px 0; border-radius: 6px; }}
+QProgressBar {{ background: {BASE}; border: 1px solid {BORDER}; border-radius: 4px; text-align: center;
+                min-height: 16px; }}
+QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
+QStatusBar {{ background: {PANEL}; border-top: 1px solid {BORDER}; color: {MUTED}; }}
+QStatusBar::item {{ border: none; }}
+QPlainTextEdit, QTextBrowser, QTableWidget, QTreeWidget {{ background: {BASE}; border: 1px solid {BORDER};
+    border-radius: 4px; }}
+QHeaderView::section {{ background: {PANEL}; color: {MUTED}; border: none; border-bottom: 1px solid {BORDER};
+                        padding: 4px 6px; }}
+QSplitter::handle {{ background: {WINDOW}; }}
+QScrollArea {{ border: none; }}
+QLabel[role="muted"] {{ color: {MUTED}; }}
+QLabel[role="heading"] {{ font-weight: 600; font-size: 11pt; }}
+QLabel[role="metric"] {{ font-size: 15pt; font-weight: 600; }}
+QToolTip {{ background: {RAISED}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
+"""
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    colours = {
+        QPalette.Window: WINDOW, QPalette.WindowText: TEXT, QPalette.Base: BASE, QPalette.AlternateBase: PANEL,
+        QPalette.ToolTipBase: RAISED, QPalette.ToolTipText: TEXT, QPalette.Text: TEXT, QPalette.Button: RAISED,
+        QPalette.ButtonText: TEXT, QPalette.BrightText: "#ffffff", QPalette.Highlight: ACCENT,
+        QPalette.HighlightedText: "#ffffff", QPalette.Link: ACCENT, QPalette.PlaceholderText: MUTED,
+        QPalette.Mid: BORDER, QPalette.Dark: BASE, QPalette.Light: RAISED, QPalette.Midlight: BORDER,
+        QPalette.Shadow: "#000000",
+    }
+    for role, colour in colours.items():
+        p.setColor(role, QColor(colour))
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        p.setColor(QPalette.Disabled, role, QColor("#5d636e"))
+    return p
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion + dark palette + style sheet; pyqtgraph plots follow the same colours."""
+    import pyqtgraph as pg
+
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette())
+    app.setStyleSheet(STYLE_SHEET)
+    pg.setConfigOptions(background=BASE, foreground=MUTED, antialias=True)

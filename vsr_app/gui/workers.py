@@ -1,0 +1,169 @@
+"""Background threads for the GUI: models and decoding never run on the GUI thread; only signals cross.
+
+- `FrameWorker` serves the viewer: it owns the video's `FrameService` and always works on the newest
+  request (scrubbing the slider replaces, not queues, requests), then pre-computes the next frame.
+- `Job` runs any Qt-free long operation that takes `progress` and `cancel` (export, analysis) on a superqt
+  worker and turns its outcome into signals: done / failed(message) / cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, QThread, Signal
+from superqt.utils import create_worker
+
+from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.gui.processing import FrameService, Request
+
+log = logging.getLogger(__name__)
+
+
+def error_message(exc: BaseException) -> str:
+    """What the user is told: our own errors as written, anything else with its type (a bug, not their fault)."""
+    if isinstance(exc, VsrAppError):
+        return str(exc)
+    log.error("unexpected error in a background task", exc_info=exc)
+    return f"Unexpected error ({type(exc).__name__}): {exc}"
+
+
+class FrameWorker(QThread):
+    """Opens videos and renders comparisons on its own thread, newest request first."""
+
+    opened = Signal(object)  # VideoInfo of the video now open
+    rendered = Signal(object)  # processing.Rendered
+    failed = Signal(str, str)  # title, message
+    busy = Signal(str)  # what is being computed; "" when idle
+
+    def __init__(self, cache_bytes: int = 768 << 20, parent=None):
+        super().__init__(parent)
+        self.cache_bytes = cache_bytes
+        self._cond = threading.Condition()
+        self._path: str | None = None
+        self._request: Request | None = None
+        self._prefetch: Request | None = None
+        self._forget = False
+        self._quit = False
+        self.service: FrameService | None = None  # touched only on the worker thread
+
+    # ---- called from the GUI thread ----
+    def open(self, path: str) -> None:
+        with self._cond:
+            self._path, self._request, self._prefetch = path, None, None
+            self._cond.notify()
+
+    def request(self, request: Request, prefetch: Request | None = None) -> None:
+        """Render `request` (replacing any not yet started), then quietly compute `prefetch` into the cache."""
+        with self._cond:
+            self._request, self._prefetch = request, prefetch
+            self._cond.notify()
+
+    def forget_models(self) -> None:
+        """Reload engines on next use (new models were trained, or the device changed)."""
+        with self._cond:
+            self._forget = True
+            self._cond.notify()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._quit = True
+            self._cond.notify()
+        self.wait()
+
+    # ---- worker thread ----
+    def _superseded(self) -> bool:
+        return self._quit or self._path is not None or self._request is not None
+
+    def run(self) -> None:
+        while True:
+            with self._cond:
+                while not (self._quit or self._path or self._request or self._forget or self._prefetch):
+                    self._cond.wait()
+                if self._quit:
+                    break
+                path, self._path = self._path, None
+                forget, self._forget = self._forget, False
+                request, self._request = self._request, None
+                prefetch = None
+                if request is None:
+                    prefetch, self._prefetch = self._prefetch, None
+            if path is not None:
+                self._open(path)
+            if forget and self.service is not None:
+                self.service.forget_models()
+            if request is not None:
+                self._render(request, emit=True)
+            elif prefetch is not None:
+                self._render(prefetch, emit=False)
+            self.busy.emit("")
+        if self.service is not None:
+            self.service.close()
+
+    def _open(self, path: str) -> None:
+        self.busy.emit(f"opening {path}")
+        try:
+            service = FrameService(path, self.cache_bytes)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a dialog, the old video stays open
+            self.failed.emit("Cannot open video", error_message(exc))
+            return
+        if self.service is not None:
+            self.service.close()
+        self.service = service
+        self.opened.emit(service.info)
+
+    def _render(self, request: Request, emit: bool) -> None:
+        if self.service is None:
+            return
+        try:
+            rendered = self.service.render(request, self.busy.emit if emit else lambda _: None, self._superseded)
+        except IndexError:
+            if emit:
+                self.failed.emit("Nothing to show", "This video has too few frames for this view.")
+            return
+        except Exception as exc:  # noqa: BLE001
+            if emit:
+                self.failed.emit("Processing failed", error_message(exc))
+            return
+        if rendered is not None and emit:
+            self.rendered.emit(rendered)
+
+
+class Job(QObject):
+    """`fn(*args, progress=..., cancel=..., **kwargs)` on a worker thread; progress arrives as a tuple signal."""
+
+    progressed = Signal(tuple)
+    done = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    finished = Signal()  # after any of the three above
+
+    def __init__(self, fn, *args, parent=None, **kwargs):
+        super().__init__(parent)
+        self.cancel_event = threading.Event()
+        self.running = False
+        self._worker = create_worker(fn, *args, progress=self._progress, cancel=self.cancel_event,
+                                     _start_thread=False, **kwargs)
+        self._worker.returned.connect(self.done)
+        self._worker.errored.connect(self._errored)
+        self._worker.finished.connect(self._finished)
+
+    def _progress(self, *values) -> None:  # worker thread: emit is queued to the GUI thread
+        self.progressed.emit(values)
+
+    def _errored(self, exc: BaseException) -> None:
+        if isinstance(exc, Cancelled):
+            self.cancelled.emit()
+        else:
+            self.failed.emit(error_message(exc))
+
+    def _finished(self) -> None:
+        self.running = False
+        self.finished.emit()
+
+    def start(self) -> None:
+        self.running = True
+        self._worker.start()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
