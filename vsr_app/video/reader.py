@@ -61,6 +61,7 @@ class VideoInfo:
     rotation: int  # degrees counter-clockwise applied to the coded picture (0, 90, 180, 270)
     fps: float  # average frame rate
     frame_rate: Fraction | None  # the same as a fraction, when the file states one
+    time_base: Fraction  # unit of the stream's timestamps: writing with it keeps every timestamp exact
     start_time: float  # seconds, time of the first frame on the file's clock
     duration: float | None  # seconds, None when the file does not say
     frame_count: int | None  # from the container header; None when it does not say
@@ -220,6 +221,7 @@ class VideoReader:
         return VideoInfo(
             path=str(self.path), container=container.format.name, codec=stream.codec_context.name,
             pix_fmt=first.format.name, width=width, height=height, rotation=rotation, fps=fps, frame_rate=rate,
+            time_base=Fraction(tb) if tb else Fraction(1, 90_000),
             start_time=start, duration=duration, frame_count=frame_count,
             sample_aspect_ratio=Fraction(sar) if sar else None,
             audio=tuple(_stream_info(s) for s in container.streams.audio),

@@ -1,0 +1,355 @@
+"""File-to-file processing: decode -> (interpolate) -> (upscale) -> encode, the job behind `vsr-app upscale`,
+`vsr-app interpolate`, batch and the GUI's export.
+
+Why threads and small queues: decoding (FFmpeg), the network (torch) and encoding (x264) all release the
+GIL, so running them on three threads overlaps their work, and bounded queues between them keep memory
+flat however long the video is. The calling thread encodes and reports progress; it notices a cancel or
+a worker's error within 0.1 s, deletes the temporary output and returns.
+
+Frame-rate doubling (`interpolate`): between input frames i and i+1 (times t_i, t_i+1) one frame is made
+for (t_i + t_i+1) / 2 - exactly the midpoint, so variable frame rate stays variable. A 4-input model gets
+frames [i-1, i, i+1, i+2], the nearest frame repeated at the ends of the video and of each shot. Across
+a scene cut nothing is warped: the midpoint repeats frame i. After the last frame one copy of it is
+added half an interval later, so N input frames give 2N output frames and the duration is unchanged.
+When both steps run, interpolation comes first: it is 16x cheaper at the input size, and the recurrent
+upscaler then sees smaller motion between frames.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, NamedTuple
+
+import numpy as np
+
+from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.progress import ProgressCallback, ProgressMeter
+from vsr_app.video.reader import VideoReader
+from vsr_app.video.scenecut import mark_cuts
+from vsr_app.video.writer import VideoWriter, check_output_path
+
+QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
+POLL_S = 0.1  # how often blocked threads look at the cancel flag
+_END = object()  # end-of-stream marker on the queues
+
+
+class Item(NamedTuple):
+    """A frame on its way through the stages."""
+
+    time: float  # presentation time, seconds on the source's clock
+    image: np.ndarray  # HxWx3 uint8 RGB
+    cut: bool  # a new shot starts at this frame
+
+
+class UpscaleStage:
+    """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
+
+    At a scene cut the engine is flushed and reset so no recurrent memory leaks from one shot into the next.
+    """
+
+    def __init__(self, upscaler):
+        self.engine = upscaler
+        self.scale = int(upscaler.scale)
+        self.waiting: deque[tuple[float, bool]] = deque()
+
+    def push(self, item: Item) -> list[Item]:
+        out = []
+        if item.cut and self.waiting:
+            out += self._pair(self.engine.flush())
+            self.engine.reset()
+        self.waiting.append((item.time, item.cut))
+        return out + self._pair(self.engine.push(item.image))
+
+    def flush(self) -> list[Item]:
+        return self._pair(self.engine.flush())
+
+    def _pair(self, images: list[np.ndarray]) -> list[Item]:
+        out = []
+        for image in images:
+            t, cut = self.waiting.popleft()
+            out.append(Item(t, image, cut))
+        return out
+
+
+class InterpolateStage:
+    """Doubles the frame rate with an `Interpolator` engine (see the module docstring for the rules)."""
+
+    scale = 1
+
+    def __init__(self, interpolator, nominal_interval: float):
+        self.engine = interpolator
+        self.inputs = int(interpolator.num_inputs)
+        if self.inputs not in (2, 4):
+            raise VsrAppError(f"interpolation models must take 2 or 4 frames, this one takes {self.inputs}")
+        self.nominal_interval = nominal_interval  # used only for a one-frame video
+        self.buf: list[Item] = []  # buf[self.cur] is the next frame to emit; buf[self.cur - 1] its predecessor
+        self.cur = 0
+
+    def push(self, item: Item) -> list[Item]:
+        self.buf.append(item)
+        out = []
+        while len(self.buf) - self.cur >= 3:  # frame a, frame b and the one after b are known
+            out += self._gap()
+        return out
+
+    def flush(self) -> list[Item]:
+        out = []
+        while len(self.buf) - self.cur >= 2:
+            out += self._gap()
+        if len(self.buf) > self.cur:
+            last = self.buf[self.cur]
+            half = (last.time - self.buf[self.cur - 1].time) / 2 if self.cur > 0 else self.nominal_interval / 2
+            out += [last, Item(last.time + half, last.image, False)]
+        self.buf, self.cur = [], 0
+        return out
+
+    def _gap(self) -> list[Item]:
+        """Emit frame a = buf[cur] and the midpoint between it and b = buf[cur + 1]."""
+        a, b = self.buf[self.cur], self.buf[self.cur + 1]
+        if b.cut:
+            middle = a.image  # never warp or blend across a cut
+        else:
+            prev = self.buf[self.cur - 1] if self.cur > 0 and not a.cut else a
+            nxt = self.buf[self.cur + 2] if len(self.buf) > self.cur + 2 and not self.buf[self.cur + 2].cut else b
+            frames = [a, b] if self.inputs == 2 else [prev, a, b, nxt]
+            middle = self.engine.midpoint([f.image for f in frames])
+        self.cur += 1
+        if self.cur > 1:  # keep one frame before `cur` for the next window
+            del self.buf[:self.cur - 1]
+            self.cur = 1
+        return [a, Item((a.time + b.time) / 2, middle, False)]
+
+
+def run_stages(stages: list, items: Iterable[Item]) -> list[Item]:
+    """Push items through the stages in order and return what comes out of the last one."""
+    for stage in stages:
+        items = [out for item in items for out in stage.push(item)]
+    return list(items)
+
+
+def flush_stages(stages: list) -> list[Item]:
+    """Flush every stage in order, feeding what an earlier stage releases into the later ones first."""
+    pending: list[Item] = []
+    for stage in stages:
+        pending = [out for item in pending for out in stage.push(item)] + stage.flush()
+    return pending
+
+
+@dataclass
+class PipelineSummary:
+    """What a run did; `line()` is the CLI's one-line summary, `as_dict()` goes into batch reports."""
+
+    input: str
+    output: str
+    models: list[str]
+    frames_in: int
+    frames_out: int
+    input_size: tuple[int, int]  # width, height
+    output_size: tuple[int, int]
+    input_duration: float
+    output_duration: float
+    seconds: float  # wall-clock time of the whole run
+    scene_cuts: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames_out / self.seconds if self.seconds > 0 else 0.0
+
+    def line(self) -> str:
+        (wi, hi), (wo, ho) = self.input_size, self.output_size
+        text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frames, {wi}x{hi} -> {wo}x{ho}, "
+                f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({self.fps:.1f} fps)")
+        if self.scene_cuts:
+            text += f", {self.scene_cuts} scene cut{'s' if self.scene_cuts > 1 else ''}"
+        return text + "".join(f"; {n}" for n in self.notes)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "fps": self.fps}
+
+
+def _resolve_model(model: Any, device: str):
+    from vsr_app.models import LoadedModel, load_model
+
+    return model if isinstance(model, LoadedModel) else load_model(str(model), device)
+
+
+class _Workers:
+    """Runs the decode and inference threads and carries their first error back to the calling thread."""
+
+    def __init__(self, cancel):
+        self.cancel = cancel
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.threads: list[threading.Thread] = []
+
+    def start(self, name: str, fn: Callable[[], None]) -> None:
+        def run():
+            try:
+                fn()
+            except BaseException as exc:  # handed to the calling thread, which re-raises it
+                if self.error is None:
+                    self.error = exc
+                self.stop.set()
+
+        thread = threading.Thread(target=run, name=f"vsr-{name}", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def check(self) -> None:
+        """Raise the workers' error, or Cancelled when the user asked to stop."""
+        if self.error is not None:
+            raise self.error
+        if self.cancel is not None and self.cancel.is_set():
+            self.stop.set()
+            raise Cancelled()
+
+    def put(self, q: queue.Queue, item) -> bool:
+        """Blocking put that gives up (False) once the run is stopping."""
+        while not self.stop.is_set():
+            try:
+                q.put(item, timeout=POLL_S)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self, q: queue.Queue, on_main: bool = False):
+        """Blocking get; None once the run is stopping (workers) or raises (calling thread)."""
+        while True:
+            if on_main:
+                self.check()
+            elif self.stop.is_set() or (self.cancel is not None and self.cancel.is_set()):
+                return None
+            try:
+                return q.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=2.0)  # a torch call in flight finishes on its own; its thread is a daemon
+
+
+def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
+                  device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
+                  overwrite: bool = False, tile: int | None = None, progress: ProgressCallback | None = None,
+                  cancel=None) -> PipelineSummary:
+    """Process `src` into `dst` with an upscaling and/or interpolation model (names, paths or LoadedModels).
+
+    `progress` receives ProgressInfo about output frames; `cancel.is_set()` stops the run within about
+    0.1 s (plus the network call in flight), raising Cancelled and leaving no output file. Errors a user
+    can cause raise VsrAppError; the output is renamed into place only after it has been checked.
+    """
+    from vsr_app.inference import make_interpolator, make_upscaler
+
+    if upscale is None and interpolate is None:
+        raise ValueError("process_video needs an upscale and/or an interpolate model")
+    started = time.monotonic()
+    src, dst = Path(src), Path(dst)
+    check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
+    reader = VideoReader(src)
+    info = reader.info
+    stages: list = []
+    models: list[str] = []
+    if interpolate is not None:
+        loaded = _resolve_model(interpolate, device)
+        stages.append(InterpolateStage(make_interpolator(loaded, device), 1.0 / info.fps))
+        models.append(loaded.name)
+    if upscale is not None:
+        loaded = _resolve_model(upscale, device)
+        stages.append(UpscaleStage(make_upscaler(loaded, device, **({"tile": tile} if tile else {}))))
+        models.append(loaded.name)
+    scale = stages[-1].scale
+    factor = 2 if interpolate is not None else 1
+    out_w, out_h = info.width * scale, info.height * scale
+    rate = (info.frame_rate or info.fps) * factor
+    writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
+                         codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
+                         sample_aspect_ratio=info.sample_aspect_ratio)
+    expected = info.estimated_frames * factor if info.estimated_frames else None
+    meter = ProgressMeter(expected, progress, stage=" + ".join(models))
+    workers = _Workers(cancel)
+    decoded = queue.Queue(QUEUE_FRAMES)
+    inferred = queue.Queue(QUEUE_FRAMES)
+    stats = {"frames_in": 0, "first": None, "last": None, "cuts": 0}
+
+    def decode():
+        frames = reader.frames()
+        try:
+            for frame, cut in mark_cuts(frames, lambda f: f.image):
+                stats["frames_in"] += 1
+                stats["first"] = frame.time if stats["first"] is None else stats["first"]
+                stats["last"] = frame.time
+                stats["cuts"] += cut
+                if not workers.put(decoded, Item(frame.time, frame.image, cut)):
+                    return
+            workers.put(decoded, _END)
+        finally:
+            frames.close()
+
+    def infer():
+        while True:
+            item = workers.get(decoded)
+            if item is None:
+                return
+            outs = flush_stages(stages) if item is _END else run_stages(stages, [item])
+            for out in outs:
+                if not workers.put(inferred, out):
+                    return
+            if item is _END:
+                workers.put(inferred, _END)
+                return
+
+    written = 0
+    try:
+        workers.start("decode", decode)
+        workers.start("infer", infer)
+        while (item := workers.get(inferred, on_main=True)) is not _END:
+            writer.write(item.image, item.time)
+            written += 1
+            meter.advance()
+        workers.check()
+        if written != stats["frames_in"] * factor:
+            raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
+                               f"{stats['frames_in'] * factor})")
+        result = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        workers.shutdown()
+    meter.finish()
+
+    frames_in = stats["frames_in"]
+    interval = (stats["last"] - stats["first"]) / (frames_in - 1) if frames_in > 1 else 1.0 / info.fps
+    input_duration = info.duration or (stats["last"] - stats["first"] + interval)
+    notes = list(result.notes)
+    if info.frame_count and abs(info.frame_count - frames_in) > 1:
+        notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
+    if reader.decode_errors:
+        notes.append(f"{reader.decode_errors} damaged packets skipped")
+    if abs(result.duration - input_duration) > 1.5 * interval:
+        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s")
+    return PipelineSummary(
+        input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
+        input_size=(info.width, info.height), output_size=(result.width, result.height),
+        input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
+        scene_cuts=stats["cuts"], notes=notes)
+
+
+def upscale_video(src, dst, model: Any = "bicubic", **options) -> PipelineSummary:
+    """x4 (or the model's scale) enlargement of a whole video file."""
+    return process_video(src, dst, upscale=model, **options)
+
+
+def interpolate_video(src, dst, model: Any = "blend", **options) -> PipelineSummary:
+    """Double the frame rate of a whole video file."""
+    return process_video(src, dst, interpolate=model, **options)

@@ -1,0 +1,377 @@
+"""Encode RGB frames to a playable file, carrying the source's audio and subtitles along, atomically.
+
+Why it is careful: a video tool must never destroy the user's input, never leave a half-written file that
+looks finished, and keep the sound in sync. So:
+- the output is written to a hidden temporary file beside the target (same folder, same disk) and renamed
+  into place with `os.replace` only after the encoder is flushed, the file closed and its frame count
+  checked; any error or `abort()` deletes the temporary file;
+- the target may not be the source (compared by real path / inode), and an existing target is refused
+  unless `overwrite=True`;
+- frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
+  survives and copied audio packets, which keep their own timestamps, stay in sync;
+- audio and subtitle packets are copied without re-encoding when the output container accepts the codec
+  and interleaved with the video as it is written (constant memory); audio the container refuses is
+  re-encoded to AAC; subtitles it refuses are dropped and reported (`WriteResult.notes`).
+
+Odd sizes: 4:2:0 and 4:2:2 need even dimensions, so an odd width or height is padded by repeating the
+last column/row (never cropped, so no source pixel is lost; the output is at most 1 pixel larger).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
+
+from vsr_app.errors import VsrAppError
+
+log = logging.getLogger(__name__)
+
+# AVColorSpace values (FFmpeg has no enum for them in PyAV).
+_SPC_RGB, _SPC_BT709, _SPC_SMPTE170M = 0, 1, 6
+
+
+@dataclass(frozen=True)
+class CodecSpec:
+    """How the app encodes with one codec: its FFmpeg encoder, pixel format and quality knobs."""
+
+    encoder: str
+    pix_fmt: str
+    containers: frozenset[str]  # output suffixes that can hold it
+    crf: int | None = None  # default constant-rate factor (None: codec has no CRF)
+    preset: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+
+CODECS: dict[str, CodecSpec] = {
+    # CRF 18 (x264) / 20 (x265): visually transparent, the level people expect from an enhancement tool.
+    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=18, preset="medium"),
+    "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=20, preset="medium",
+                         options=(("tag", "hvc1"),)),
+    # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
+    "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv", ".mov"}), options=(("level", "3"), ("slicecrc", "1"))),
+    # ProRes 422 (standard profile), 10-bit 4:2:2 as editors expect.
+    "prores": CodecSpec("prores_ks", "yuv422p10le", frozenset({".mov", ".mkv"}), options=(("profile", "2"),)),
+}
+CODEC_ALIASES = {"h264": "libx264", "x264": "libx264", "avc": "libx264", "h265": "libx265", "hevc": "libx265",
+                 "x265": "libx265", "prores_ks": "prores"}
+CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
+DEFAULT_AUDIO_CODEC = "aac"
+
+
+def codec_spec(name: str) -> CodecSpec:
+    """The spec for a codec name or alias ('h264', 'hevc', 'prores', ...), or a readable error."""
+    key = CODEC_ALIASES.get(name.lower(), name.lower())
+    if key not in CODECS:
+        raise VsrAppError(f"unknown codec '{name}' (choose one of: {', '.join(CODECS)})")
+    return CODECS[key]
+
+
+def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
+    """Encoded size for a picture of `width`x`height`: rounded up to even where the chroma is subsampled."""
+    fmt = av.VideoFormat(pix_fmt)
+    sub_w = fmt.chroma_width(2) < 2
+    sub_h = fmt.chroma_height(2) < 2
+    return width + (width % 2 if sub_w else 0), height + (height % 2 if sub_h else 0)
+
+
+def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Pad an HxWx3 image on the right/bottom by repeating its last column/row (no-op when already that size)."""
+    h, w = image.shape[:2]
+    if (w, h) == (width, height):
+        return image
+    return np.pad(image, ((0, height - h), (0, width - w), (0, 0)), mode="edge")
+
+
+def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
+    """Refuse to write over the input, over a folder, or over an existing file without `overwrite`."""
+    if source is not None and target.exists() and source.exists() and os.path.samefile(target, source):
+        raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
+    if source is not None and os.path.realpath(target) == os.path.realpath(source):
+        raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
+    if target.is_dir():
+        raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
+    if target.exists() and not overwrite:
+        raise VsrAppError(f"'{target}' already exists; use --overwrite to replace it")
+    if target.suffix.lower() not in CONTAINER_FORMATS:
+        raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
+                          f"{', '.join(sorted(CONTAINER_FORMATS))}")
+
+
+@dataclass
+class WriteResult:
+    """What ended up in the finished file."""
+
+    path: str
+    frames: int
+    duration: float  # seconds from the first frame's start to the last frame's end
+    width: int
+    height: int
+    codec: str
+    size_bytes: int
+    notes: list[str] = field(default_factory=list)  # e.g. "audio #1 aac copied", "subtitle #2 dropped: ..."
+
+
+def _color_tags(spec: CodecSpec, height: int) -> tuple[int, int, int, int, Colorspace | None]:
+    """(colorspace, primaries, trc, range, swscale matrix) for the output: BT.709 for HD, BT.601 for SD,
+    RGB for RGB codecs.
+
+    Following the same HD/SD rule players use for untagged video means the colours are right even in
+    players that ignore the tags.
+    """
+    if av.VideoFormat(spec.pix_fmt).is_rgb:
+        return _SPC_RGB, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, ColorRange.JPEG, None
+    if height >= 720:
+        return _SPC_BT709, ColorPrimaries.BT709, ColorTrc.BT709, ColorRange.MPEG, Colorspace.ITU709
+    return _SPC_SMPTE170M, ColorPrimaries.SMPTE170M, ColorTrc.SMPTE170M, ColorRange.MPEG, Colorspace.ITU601
+
+
+class _CarriedStreams:
+    """Audio/subtitle streams of the source, copied (or re-encoded) into the output in time order."""
+
+    def __init__(self, source: Path, output, notes: list[str]):
+        self.src = av.open(str(source))
+        self.output = output
+        self.copied: dict[int, av.stream.Stream] = {}  # source index -> output stream (packet copy)
+        self.reencoded: dict[int, tuple] = {}  # source index -> (source stream, output stream)
+        for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
+            self._add(stream, notes)
+        inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded)]
+        self.packets = self.src.demux(inputs) if inputs else iter(())
+        self.pending = None
+        self.finished = not inputs
+
+    def _add(self, stream, notes: list[str]) -> None:
+        codec = stream.codec_context.name if stream.codec_context else "unknown"
+        label = f"{stream.type} #{stream.index} {codec}"
+        try:
+            out = self.output.add_stream_from_template(stream)
+            out.metadata.update(stream.metadata)
+            self.copied[stream.index] = out
+            notes.append(f"{label} copied")
+            return
+        except ValueError as exc:
+            reason = str(exc)
+        if stream.type == "audio" and stream.codec_context is not None:
+            ctx = stream.codec_context
+            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=ctx.sample_rate)
+            out.layout = ctx.layout
+            out.metadata.update(stream.metadata)
+            self.reencoded[stream.index] = (stream, out)
+            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} (the container does not take {codec})")
+        else:
+            notes.append(f"{label} dropped: {reason}; use .mkv to keep it")
+
+    def mux_until(self, time: float | None) -> None:
+        """Write carried packets whose time is at or before `time` (all that remain when None)."""
+        while not self.finished:
+            if self.pending is None:
+                self.pending = next(self.packets, None)
+                if self.pending is None:
+                    self.finished = True
+                    break
+            packet = self.pending
+            if time is not None and packet.pts is not None and packet.time_base is not None:
+                if float(packet.pts * packet.time_base) > time:
+                    return
+            self.pending = None
+            self._mux(packet)
+        if time is None:
+            for stream, out in self.reencoded.values():
+                self.output.mux(out.encode(None))
+
+    def _mux(self, packet) -> None:
+        index = packet.stream.index
+        if index in self.copied:
+            if packet.size == 0 or packet.dts is None:
+                return  # demuxer's end-of-stream marker
+            packet.stream = self.copied[index]
+            self.output.mux(packet)
+            return
+        stream, out = self.reencoded[index]
+        try:
+            frames = stream.decode(packet)
+        except av.error.InvalidDataError:
+            return  # a damaged audio packet: skip it like a player would
+        for frame in frames:
+            self.output.mux(out.encode(frame))
+
+    def close(self) -> None:
+        self.src.close()
+
+
+class VideoWriter:
+    """Writes frames (HxWx3 uint8 RGB + time in seconds) to `path`; use as a context manager.
+
+    On a clean exit the file is finished and renamed into place; on an exception (or `abort()`) nothing is
+    left behind. `source` names the input video: its audio/subtitles are carried over and it is never
+    overwritten.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
+                 time_base: Fraction | None = None, codec: str = "libx264", crf: int | None = None,
+                 preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
+                 sample_aspect_ratio: Fraction | None = None):
+        self.path = Path(path)
+        self.source = Path(source) if source is not None else None
+        self.spec = codec_spec(codec)
+        suffix = self.path.suffix.lower()
+        check_output_path(self.path, self.source, overwrite)
+        if suffix not in self.spec.containers:
+            raise VsrAppError(f"codec {codec} cannot go in a {suffix} file; use "
+                              f"{' or '.join(sorted(self.spec.containers))}")
+        if crf is not None and self.spec.crf is None:
+            raise VsrAppError(f"codec {codec} is lossless or fixed-quality and takes no --crf")
+        self.width, self.height = width, height
+        self.enc_width, self.enc_height = even_size(width, height, self.spec.pix_fmt)
+        rate = Fraction(frame_rate).limit_denominator(1_000_000)
+        self.time_base = time_base or Fraction(1, 180_000)
+        self.frames = 0
+        self.first_time: float | None = None
+        self.last_time: float | None = None
+        self.last_pts: int | None = None
+        self.frame_interval = 1.0 / float(rate)
+        self.notes: list[str] = []
+        if (self.enc_width, self.enc_height) != (width, height):
+            self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = self.path.with_name(f".{self.path.stem}.partial-{secrets.token_hex(4)}{suffix}")
+        self.container = None
+        self.carried: _CarriedStreams | None = None
+        try:
+            self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
+                                     options={"movflags": "+faststart"} if suffix != ".mkv" else {})
+            self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
+            if self.source is not None:
+                self.carried = _CarriedStreams(self.source, self.container, self.notes)
+        except BaseException as exc:
+            self.abort()
+            if isinstance(exc, OSError):
+                raise VsrAppError(f"cannot create '{self.path}': {exc.strerror or exc}") from exc
+            raise
+
+    def _add_video_stream(self, rate: Fraction, crf: int | None, preset: str | None,
+                          sar: Fraction | None) -> None:
+        spec = self.spec
+        stream = self.container.add_stream(spec.encoder, rate=rate)
+        stream.width, stream.height = self.enc_width, self.enc_height
+        stream.pix_fmt = spec.pix_fmt
+        stream.time_base = self.time_base
+        stream.codec_context.time_base = self.time_base
+        if sar:
+            stream.codec_context.sample_aspect_ratio = sar
+        colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_height)
+        ctx = stream.codec_context
+        ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range = (
+            colorspace, int(primaries), int(trc), int(crange))
+        self.color_range = crange
+        options = dict(spec.options)
+        if spec.crf is not None:
+            options["crf"] = str(spec.crf if crf is None else crf)
+        if spec.preset is not None:
+            options["preset"] = preset or spec.preset
+        if spec.encoder == "libx265":
+            options["x265-params"] = "log-level=error"
+        stream.options = options
+        self.stream = stream
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def write(self, image: np.ndarray, time: float) -> None:
+        """Encode one frame shown at `time` seconds (source clock); times must increase."""
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"expected HxWx3 uint8 RGB, got {image.dtype} {image.shape}")
+        if image.shape[:2] != (self.height, self.width):
+            raise ValueError(f"frame is {image.shape[1]}x{image.shape[0]}, writer expects {self.width}x{self.height}")
+        pts = round(time / self.time_base)
+        if self.last_pts is not None and pts <= self.last_pts:
+            raise ValueError(f"frame time {time:.6f}s does not come after the previous frame")
+        frame = av.VideoFrame.from_ndarray(pad_to(image, self.enc_width, self.enc_height), format="rgb24")
+        frame = frame.reformat(format=self.spec.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.color_range)
+        frame.pts = pts
+        frame.time_base = self.time_base
+        try:
+            if self.carried is not None:
+                self.carried.mux_until(time)
+            self.container.mux(self.stream.encode(frame))
+        except av.FFmpegError as exc:
+            raise _write_error(self.path, exc) from exc
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
+        if self.first_time is None:
+            self.first_time = time
+        if self.last_time is not None:
+            self.frame_interval = time - self.last_time
+        self.last_time, self.last_pts = time, pts
+        self.frames += 1
+
+    def close(self) -> WriteResult:
+        """Flush, check and rename the file into place; returns what was written."""
+        if self.container is None:
+            raise RuntimeError("writer already closed")
+        try:
+            if self.frames == 0:
+                raise VsrAppError("no frames were written; the output was not created")
+            self.container.mux(self.stream.encode(None))
+            if self.carried is not None:
+                self.carried.mux_until(None)
+                self.carried.close()
+                self.carried = None
+            self.container.close()
+            self.container = None
+            counted = count_video_frames(self.tmp)
+            if counted != self.frames:
+                raise VsrAppError(f"the encoded file holds {counted} frames but {self.frames} were written; "
+                                  "the output was discarded")
+            with open(self.tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(self.tmp, self.path)
+        except (av.FFmpegError, OSError) as exc:
+            self.abort()
+            raise _write_error(self.path, exc) from exc
+        except BaseException:
+            self.abort()
+            raise
+        duration = self.last_time - self.first_time + self.frame_interval
+        return WriteResult(str(self.path), self.frames, duration, self.enc_width, self.enc_height,
+                           self.spec.encoder, self.path.stat().st_size, self.notes)
+
+    def abort(self) -> None:
+        """Stop and delete the temporary file; the target is left as it was."""
+        for closable in (self.carried, self.container):
+            if closable is not None:
+                try:
+                    closable.close()
+                except Exception:  # already failing; the temp file is removed below either way
+                    log.debug("close during abort failed", exc_info=True)
+        self.carried = self.container = None
+        self.tmp.unlink(missing_ok=True)
+
+
+def _write_error(path: Path, exc: BaseException) -> VsrAppError:
+    errno = getattr(exc, "errno", None)
+    if errno == 28:
+        return VsrAppError(f"no space left on the disk while writing '{path}'")
+    message = getattr(exc, "strerror", None) or str(exc)
+    return VsrAppError(f"writing '{path}' failed: {message}")
+
+
+def count_video_frames(path: str | os.PathLike) -> int:
+    """Number of video packets in a file (demux only, no decoding): the encoded frame count."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sum(1 for p in container.demux(stream) if p.size > 0)
