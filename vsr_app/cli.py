@@ -29,11 +29,26 @@ def cmd_gui(args) -> int:
 
 
 def cmd_upscale(args) -> int:
-    not_built("upscale")
+    return _process_file(args, upscale=args.model)
 
 
 def cmd_interpolate(args) -> int:
-    not_built("interpolate")
+    return _process_file(args, interpolate=args.model)
+
+
+def _process_file(args, **models) -> int:
+    """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary."""
+    from vsr_app.progress import TerminalProgress
+    from vsr_app.video.pipeline import process_video
+
+    bar = TerminalProgress()
+    try:
+        summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
+                                preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
+    finally:
+        bar.close()
+    print(summary.line())
+    return 0
 
 
 def cmd_batch(args) -> int:
@@ -78,7 +93,8 @@ def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--codec", choices=CODECS, default="libx264", help="video encoder (default libx264)")
-    p.add_argument("--crf", type=int, default=18, help="quality for libx264/libx265, lower is better (default 18)")
+    p.add_argument("--crf", type=int, default=None,
+                   help="quality for libx264/libx265, lower is better (default 18 for libx264, 20 for libx265)")
     p.add_argument("--preset", default="medium", help="libx264/libx265 speed preset (default medium)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
 
