@@ -56,7 +56,12 @@ def cmd_batch(args) -> int:
 
 
 def cmd_train(args) -> int:
-    not_built("train")
+    from vsr_app.distill.train import run_from_cli
+
+    path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
+                        steps=args.steps, resume=args.resume, config=args.config)
+    print(f"model written to {path}")
+    return 0
 
 
 def cmd_prune(args) -> int:

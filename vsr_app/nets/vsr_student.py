@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from vsr_app.models import register_arch
+
 
 class ResBlock(nn.Module):
     """conv-ReLU-conv with identity skip; no normalisation (it hurts SR and costs time)."""
@@ -96,3 +98,8 @@ class VSRStudent(nn.Module):
             feats.append(feat)
         out = torch.stack(outs, 1)
         return (out, torch.stack(feats, 1)) if return_features else out
+
+
+@register_arch("vsr_student")
+def build_vsr_student(**config) -> VSRStudent:
+    return VSRStudent(**config)

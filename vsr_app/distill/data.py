@@ -1,0 +1,287 @@
+"""Training data: frame sources -> HR clips -> (LR, HR) VSR batches.
+
+Sources under a data folder (searched recursively):
+- video files (decoded once with PyAV through vsr_app.video.reader),
+- folders of frames (same-size images whose neighbours look alike: one sequence),
+- other images: stills, turned into pseudo-clips along a smooth random camera path with
+  sub-pixel shifts (adds texture that the little video data lacks).
+Every source is downscaled a little when loaded (`prescale`) to wash out compression noise in
+the ground truth, and kept in memory as uint8.
+
+`HRClipSampler` is the task-independent part (also used by frame interpolation): random
+consecutive frames, scale jitter (crop larger, area-downscale: never upsample the truth),
+flips, transposition and temporal reversal. `vsr_batch` adds the x4 degradation.
+
+The degradation is MATLAB-style antialiased bicubic (`imresize`), the same function evaluation
+uses, so training and benchmark inputs match.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from vsr_app.errors import VsrAppError
+
+VIDEO_EXTS = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".y4m"}
+IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+# ---- MATLAB-compatible bicubic resize ---------------------------------------------------------
+
+def _cubic(x: np.ndarray) -> np.ndarray:
+    """Keys cubic kernel with a = -0.5 (MATLAB's imresize)."""
+    ax = np.abs(x)
+    ax2, ax3 = ax * ax, ax * ax * ax
+    return ((1.5 * ax3 - 2.5 * ax2 + 1) * (ax <= 1)
+            + (-0.5 * ax3 + 2.5 * ax2 - 4 * ax + 2) * ((ax > 1) & (ax <= 2)))
+
+
+def resize_matrix(in_len: int, out_len: int) -> np.ndarray:
+    """Dense [out_len, in_len] matrix of MATLAB imresize bicubic weights (antialiased when shrinking)."""
+    scale = out_len / in_len
+    kernel_scale = min(scale, 1.0)
+    width = 4.0 / kernel_scale
+    x = np.arange(1, out_len + 1, dtype=np.float64)
+    u = x / scale + 0.5 * (1 - 1 / scale)
+    left = np.floor(u - width / 2)
+    taps = int(math.ceil(width)) + 2
+    idx = left[:, None] + np.arange(taps)[None, :]
+    weights = kernel_scale * _cubic(kernel_scale * (u[:, None] - idx))
+    weights /= weights.sum(1, keepdims=True)
+    # MATLAB mirrors indices past the borders (symmetric padding).
+    mirror = np.concatenate([np.arange(in_len), np.arange(in_len)[::-1]])
+    idx = mirror[np.mod(idx.astype(np.int64) - 1, 2 * in_len)]
+    mat = np.zeros((out_len, in_len), dtype=np.float64)
+    np.add.at(mat, (np.repeat(np.arange(out_len), taps), idx.ravel()), weights.ravel())
+    return mat
+
+
+_MATRICES: dict[tuple[int, int], torch.Tensor] = {}
+
+
+def _matrix(in_len: int, out_len: int) -> torch.Tensor:
+    key = (in_len, out_len)
+    if key not in _MATRICES:
+        _MATRICES[key] = torch.from_numpy(resize_matrix(in_len, out_len)).float()
+    return _MATRICES[key]
+
+
+def imresize(x: torch.Tensor, out_hw: tuple[int, int]) -> torch.Tensor:
+    """Bicubic resize of float [..., H, W] tensors to out_hw, as MATLAB imresize does."""
+    h, w = x.shape[-2:]
+    mh = _matrix(h, out_hw[0]).to(x.device, x.dtype)
+    mw = _matrix(w, out_hw[1]).to(x.device, x.dtype)
+    return mh @ x @ mw.T
+
+
+def downscale_x4(hr: torch.Tensor, quantize: bool = True) -> torch.Tensor:
+    """The benchmark degradation: x4 antialiased bicubic; rounded to 8-bit levels like a saved frame."""
+    h, w = hr.shape[-2:]
+    if h % 4 or w % 4:
+        raise ValueError(f"HR size {h}x{w} is not a multiple of 4")
+    lr = imresize(hr, (h // 4, w // 4)).clamp(0, 1)
+    return torch.round(lr * 255) / 255 if quantize else lr
+
+
+def to_tensor(frames: np.ndarray) -> torch.Tensor:
+    """uint8 [..., H, W, 3] -> float [..., 3, H, W] in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frames)).movedim(-1, -3).float() / 255.0
+
+
+# ---- sources ----------------------------------------------------------------------------------
+
+@dataclass
+class Source:
+    """One sequence of frames (a video or a frame folder) or one still (a single frame)."""
+
+    name: str
+    frames: list[np.ndarray]  # uint8 HxWx3 RGB
+
+    @property
+    def is_still(self) -> bool:
+        return len(self.frames) == 1
+
+
+def _prescale(img: np.ndarray, factor: float) -> np.ndarray:
+    if factor >= 0.999:
+        return img
+    h, w = img.shape[:2]
+    return cv2.resize(img, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=cv2.INTER_AREA)
+
+
+def prescale_factor(h: int, w: int, target_short: int = 400, lo: float = 0.5, hi: float = 0.8) -> float:
+    """Shrink every sequence (by at least 1/hi) towards a short side of `target_short` pixels:
+    removes codec noise and blur from the truth and bounds memory."""
+    return float(np.clip(target_short / min(h, w), lo, hi))
+
+
+def _read_image(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise VsrAppError(f"cannot read image {path}")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _load_video(path: Path, max_frames: int | None) -> Source:
+    from vsr_app.video.reader import VideoReader
+
+    frames, factor = [], None
+    with VideoReader(path) as reader:
+        for frame in reader.frames():
+            img = frame.image
+            if factor is None:
+                factor = prescale_factor(*img.shape[:2])
+            frames.append(_prescale(img, factor))
+            if max_frames and len(frames) >= max_frames:
+                break
+    return Source(path.name, frames)
+
+
+def _looks_like_sequence(images: list[np.ndarray]) -> bool:
+    """Frames of one shot: same size, and neighbouring thumbnails differ little."""
+    if len(images) < 2 or len({im.shape for im in images}) != 1:
+        return False
+    thumbs = [cv2.resize(im, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32) for im in images[:8]]
+    diffs = [np.abs(a - b).mean() for a, b in zip(thumbs, thumbs[1:])]
+    return float(np.median(diffs)) < 20.0
+
+
+def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
+    """Every video, frame folder and still under the given folders (or files)."""
+    sources: list[Source] = []
+    for root in [Path(r) for r in ([roots] if isinstance(roots, (str, os.PathLike)) else roots)]:
+        if not root.exists():
+            raise VsrAppError(f"training data not found: {root}")
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        by_dir: dict[Path, list[Path]] = {}
+        for f in files:
+            ext = f.suffix.lower()
+            if ext in VIDEO_EXTS:
+                sources.append(_load_video(f, max_frames_per_video))
+                log(f"data: {f.name}: {len(sources[-1].frames)} frames {sources[-1].frames[0].shape[:2]}")
+            elif ext in IMAGE_EXTS:
+                by_dir.setdefault(f.parent, []).append(f)
+        for folder, paths in by_dir.items():
+            images = [_read_image(p) for p in paths]
+            if _looks_like_sequence(images):
+                factor = prescale_factor(*images[0].shape[:2])
+                sources.append(Source(folder.name, [_prescale(im, factor) for im in images]))
+                log(f"data: {folder.name}/: sequence of {len(images)} frames")
+            else:
+                sources.extend(Source(f"{folder.name}/{p.name}", [im]) for p, im in zip(paths, images))
+                log(f"data: {folder.name}/: {len(images)} stills")
+    if not sources:
+        raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
+    return sources
+
+
+# ---- clip sampling ----------------------------------------------------------------------------
+
+class HRClipSampler:
+    """Random HR clips [T, size, size, 3] uint8 from the sources (augmented; see module docstring).
+
+    `still_fraction` of clips come from stills (when there are any), the rest from sequences,
+    each sequence weighted by its frame count.
+    """
+
+    def __init__(self, sources: list[Source], still_fraction: float = 0.3, scale_jitter: tuple[float, float] = (0.6, 1.0),
+                 max_shift: float = 3.0, max_stride: int = 2):
+        self.seqs = [s for s in sources if not s.is_still]
+        self.stills = [s for s in sources if s.is_still]
+        self.still_fraction = still_fraction if self.seqs else 1.0
+        if not self.stills:
+            self.still_fraction = 0.0
+        self.seq_weights = np.array([len(s.frames) for s in self.seqs], dtype=np.float64)
+        if len(self.seq_weights):
+            self.seq_weights /= self.seq_weights.sum()
+        self.scale_jitter = scale_jitter
+        self.max_shift = max_shift
+        self.max_stride = max_stride
+
+    def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
+        if rng.random() < self.still_fraction:
+            clip = self._from_still(rng, frames, size)
+        else:
+            clip = self._from_sequence(rng, frames, size)
+        return augment(rng, clip)
+
+    def _zoom(self, rng, size: int, h: int, w: int) -> float:
+        """Area-downscale factor in the jitter range that still fits a size x size crop."""
+        lo, hi = self.scale_jitter
+        fit = size / min(h, w)
+        return float(rng.uniform(max(lo, fit), max(hi, fit)))
+
+    def _from_sequence(self, rng, frames: int, size: int) -> np.ndarray:
+        src = self.seqs[rng.choice(len(self.seqs), p=self.seq_weights)]
+        n = len(src.frames)
+        stride = int(rng.integers(1, self.max_stride + 1)) if n >= frames * self.max_stride else 1
+        span = (frames - 1) * stride + 1
+        if n >= span:
+            start = int(rng.integers(0, n - span + 1))
+            idx = [start + i * stride for i in range(frames)]
+        else:  # too short: play forward and back
+            cycle = list(range(n)) + list(range(n - 2, 0, -1)) or [0]
+            idx = [cycle[i % len(cycle)] for i in range(frames)]
+        h, w = src.frames[0].shape[:2]
+        zoom = self._zoom(rng, size, h, w)
+        crop = min(int(math.ceil(size / zoom)), h, w)
+        y = int(rng.integers(0, h - crop + 1))
+        x = int(rng.integers(0, w - crop + 1))
+        out = [src.frames[i][y:y + crop, x:x + crop] for i in idx]
+        if crop != size:
+            out = [cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in out]
+        return np.stack(out)
+
+    def _from_still(self, rng, frames: int, size: int) -> np.ndarray:
+        img = self.stills[int(rng.integers(len(self.stills)))].frames[0]
+        h, w = img.shape[:2]
+        zoom = self._zoom(rng, size, h, w)
+        img = _prescale(img, zoom)
+        h, w = img.shape[:2]
+        # Smooth camera path: constant velocity plus a little acceleration, in output pixels.
+        vel = rng.uniform(-self.max_shift, self.max_shift, 2)
+        acc = rng.uniform(-0.3, 0.3, 2)
+        path = np.array([vel * t + 0.5 * acc * t * t for t in range(frames)])
+        path -= path.min(0)
+        room = np.array([w - size, h - size], dtype=np.float64) - path.max(0)
+        if (room < 0).any():  # image too small for this path: keep it still
+            path[:] = 0
+            room = np.array([w - size, h - size], dtype=np.float64)
+        origin = rng.uniform(0, 1, 2) * room
+        out = []
+        for off in origin + path:
+            mat = np.array([[1, 0, off[0]], [0, 1, off[1]]], dtype=np.float64)
+            out.append(cv2.warpAffine(img, mat, (size, size), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                                      borderMode=cv2.BORDER_REFLECT))
+        return np.stack(out)
+
+
+def augment(rng, clip: np.ndarray) -> np.ndarray:
+    """Random flips, transposition and temporal reversal of a [T,H,W,3] clip (H == W)."""
+    if rng.random() < 0.5:
+        clip = clip[:, :, ::-1]
+    if rng.random() < 0.5:
+        clip = clip[:, ::-1]
+    if rng.random() < 0.5:
+        clip = clip.transpose(0, 2, 1, 3)
+    if rng.random() < 0.5:
+        clip = clip[::-1]
+    return np.ascontiguousarray(clip)
+
+
+def batch_rng(seed: int, rank: int, step: int) -> np.random.Generator:
+    """The generator for one batch: a pure function of (seed, rank, step), so a resumed run
+    draws exactly the batches an uninterrupted one would."""
+    return np.random.default_rng([seed, rank, step])
+
+
+def vsr_batch(sampler: HRClipSampler, rng, batch: int, frames: int, lr_size: int) -> dict[str, torch.Tensor]:
+    """{'lr': [B,T,3,s,s], 'hr': [B,T,3,4s,4s]} float tensors."""
+    hr = to_tensor(np.stack([sampler.sample(rng, frames, lr_size * 4) for _ in range(batch)]))
+    return {"lr": downscale_x4(hr), "hr": hr}

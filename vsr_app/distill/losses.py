@@ -1,0 +1,40 @@
+"""Training losses: Charbonnier reconstruction and Space-Time Distillation (Xiao et al., CVPR 2021).
+
+STD matches the HR feature maps of teacher and student (just before their output convs):
+- space: per-frame spatial attention map = sum over channels of squared activations, normalised
+  to unit L2 norm per frame; L2 between teacher and student maps, averaged over the frames;
+- time: one ConvLSTM (shared weights) encodes each net's sequence of feature maps; L2 between the
+  two final memory cells.
+All distances are means over elements, so their scale does not depend on the crop size.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+
+def charbonnier(pred: Tensor, target: Tensor, eps: float = 1e-3) -> Tensor:
+    """Mean sqrt((x - y)^2 + eps^2): L1-like, smooth at zero."""
+    diff = pred.float() - target.float()
+    return torch.sqrt(diff * diff + eps * eps).mean()
+
+
+def attention_map(feat: Tensor, eps: float = 1e-8) -> Tensor:
+    """[..., C, H, W] -> [..., H*W]: channel sum of squares, L2-normalised over the pixels."""
+    att = feat.float().pow(2).sum(-3).flatten(-2)
+    return att / (att.norm(dim=-1, keepdim=True) + eps)
+
+
+def space_loss(student_feats: Tensor, teacher_feats: Tensor) -> Tensor:
+    """STD space term for clips of features [N,T,C,H,W] (channel counts may differ).
+
+    Squared L2 distance between normalised maps, summed over pixels, averaged over batch and frames
+    (as in attention transfer; each map has unit norm so the term lies in [0, 2]).
+    """
+    diff = attention_map(student_feats) - attention_map(teacher_feats)
+    return diff.pow(2).sum(-1).mean()
+
+
+def time_loss(student_cell: Tensor, teacher_cell: Tensor) -> Tensor:
+    """STD time term: mean squared difference of the ConvLSTM final memory cells."""
+    return (student_cell.float() - teacher_cell.float()).pow(2).mean()

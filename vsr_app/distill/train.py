@@ -1,0 +1,425 @@
+"""The one training loop every run uses (VSR, VFI, distilled or not).
+
+A Task (protocol below) supplies modules, batches, loss and validation; this loop supplies the
+rest: AdamW with warmup + cosine schedule, mixed precision (bf16 autocast on CPU, bf16/fp16 on
+CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, no pickle), exact `--resume`
+(step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
+continuation from weights alone (`init_from`), metrics.jsonl, periodic validation, a clean stop
+with a checkpoint on SIGINT/SIGTERM, and data-parallel training when started by torchrun
+(gradients are averaged across processes with all_reduce after each backward: the same
+arithmetic as DistributedDataParallel, without wrapping the task's modules).
+
+Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl, and the
+exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
+progress already yields a loadable model).
+
+Optional task hooks beyond the protocol: `extra_state() -> dict` / `load_extra_state(dict)`
+(JSON-able task state such as "ConvLSTM frozen"), and `batches(..., start=step)` to begin the
+stream at a step without generating the skipped batches.
+"""
+from __future__ import annotations
+
+import inspect
+import itertools
+import json
+import math
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Protocol
+
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+
+from vsr_app.errors import VsrAppError
+from vsr_app.models import atomic_write, save_model
+
+
+class Task(Protocol):
+    name: str
+
+    def modules(self) -> dict[str, nn.Module]: ...
+    def frozen(self) -> dict[str, nn.Module]: ...
+    def batches(self, seed: int, rank: int, world: int) -> Iterator[dict[str, Tensor]]: ...
+    def loss(self, batch: dict[str, Tensor], step: int) -> tuple[Tensor, dict[str, float]]: ...
+    def validate(self) -> dict[str, float]: ...
+    def card(self) -> dict: ...
+    def make_optimizer(self, params, cfg: "LoopConfig") -> torch.optim.Optimizer | None: ...
+    def after_step(self, step: int, terms: dict) -> None: ...
+
+
+@dataclass
+class LoopConfig:
+    """Options of the loop itself (task options live with the task)."""
+
+    steps: int = 10000
+    lr: float = 2e-4
+    min_lr_ratio: float = 0.02
+    warmup: int = 200
+    weight_decay: float = 1e-4
+    grad_clip: float = 1.0
+    seed: int = 0
+    amp: str = "auto"  # auto | bf16 | fp16 | none
+    device: str = "auto"
+    threads: int = 0  # torch CPU threads; 0 = leave torch's default
+    log_every: int = 20
+    val_every: int = 500
+    ckpt_every_s: float = 300.0
+    init_from: str | None = None  # .safetensors weights for modules["model"] (continue from weights alone)
+
+    @classmethod
+    def split(cls, options: dict) -> tuple["LoopConfig", dict]:
+        """(loop config, the remaining task options) from one flat dict."""
+        names = {f.name for f in fields(cls)}
+        loop = cls(**{k: v for k, v in options.items() if k in names})
+        return loop, {k: v for k, v in options.items() if k not in names}
+
+
+def lr_factor(step: int, cfg: LoopConfig) -> float:
+    """Linear warmup, then cosine from 1 to min_lr_ratio at cfg.steps."""
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+# ---- distributed --------------------------------------------------------------------------------
+
+def _init_distributed(device: torch.device) -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _average_grads(params: list[nn.Parameter], world: int) -> None:
+    grads = [p.grad for p in params if p.grad is not None]
+    if world <= 1 or not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= world
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset:offset + g.numel()].view_as(g))
+        offset += g.numel()
+
+
+def _average_terms(terms: dict[str, float], world: int) -> dict[str, float]:
+    if world <= 1:
+        return terms
+    keys = sorted(terms)
+    vals = torch.tensor([float(terms[k]) for k in keys], dtype=torch.float64)
+    dist.all_reduce(vals)
+    return {k: float(v) / world for k, v in zip(keys, vals)}
+
+
+def _any_rank(flag: bool, world: int) -> bool:
+    if world <= 1:
+        return flag
+    t = torch.tensor([1 if flag else 0])
+    dist.all_reduce(t)
+    return bool(t.item())
+
+
+# ---- checkpoints --------------------------------------------------------------------------------
+
+def _checkpoint_tensors(modules: dict[str, nn.Module], opt: torch.optim.Optimizer) -> dict[str, Tensor]:
+    out = {f"module.{name}.{k}": v.detach().cpu().contiguous()
+           for name, mod in modules.items() for k, v in mod.state_dict().items()}
+    for idx, state in opt.state_dict()["state"].items():
+        for key, val in state.items():
+            out[f"optim.{idx}.{key}"] = (val if torch.is_tensor(val) else torch.tensor(val)).detach().cpu().contiguous()
+    out["rng.torch"] = torch.get_rng_state()
+    return out
+
+
+def save_checkpoint(run_dir: Path, step: int, modules, opt, extra: dict) -> None:
+    from safetensors.torch import save_file
+
+    tensors = _checkpoint_tensors(modules, opt)
+    groups = [{k: v for k, v in g.items() if k != "params"} for g in opt.state_dict()["param_groups"]]
+    meta = {"step": step, "param_groups": groups, "optim_state_ids": sorted(opt.state_dict()["state"]), **extra}
+    ck = run_dir / "checkpoint.safetensors"
+    atomic_write(ck, lambda tmp: save_file(tensors, str(tmp), metadata={"step": str(step)}))
+    atomic_write(run_dir / "checkpoint.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
+
+
+def load_checkpoint(run_dir: Path, modules, opt) -> dict:
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    meta = json.loads((run_dir / "checkpoint.json").read_text())
+    with safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
+        if int(fh.metadata().get("step", -1)) != meta["step"]:
+            raise VsrAppError(f"{run_dir}: checkpoint.json and checkpoint.safetensors are from different steps")
+    tensors = load_file(str(run_dir / "checkpoint.safetensors"))
+    for name, mod in modules.items():
+        prefix = f"module.{name}."
+        mod.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+    state = {}
+    for idx in meta["optim_state_ids"]:
+        prefix = f"optim.{idx}."
+        state[idx] = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+    groups = opt.state_dict()["param_groups"]
+    for g, saved in zip(groups, meta["param_groups"]):
+        g.update(saved)
+    opt.load_state_dict({"state": state, "param_groups": groups})
+    torch.set_rng_state(tensors["rng.torch"])
+    return meta
+
+
+# ---- the loop -----------------------------------------------------------------------------------
+
+class _StopFlag:
+    """Set by SIGINT/SIGTERM (or by the caller's cancel event) so the loop checkpoints and exits."""
+
+    def __init__(self, cancel=None):
+        self.hit = False
+        self.cancel = cancel
+
+    def __call__(self, *_):
+        self.hit = True
+
+    def is_set(self) -> bool:
+        return self.hit or (self.cancel is not None and self.cancel.is_set())
+
+
+def _amp_dtype(cfg: LoopConfig, device: torch.device):
+    if cfg.amp == "none":
+        return None
+    if cfg.amp == "fp16":
+        return torch.float16
+    if cfg.amp == "bf16" or device.type == "cpu":
+        return torch.bfloat16
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+
+
+def _batch_stream(task: Task, seed: int, rank: int, world: int, start: int) -> Iterator:
+    if "start" in inspect.signature(task.batches).parameters:
+        return task.batches(seed, rank, world, start=start)
+    return itertools.islice(task.batches(seed, rank, world), start, None)
+
+
+def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
+          log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None) -> Path:
+    """Run (or continue) a training run in run_dir; returns the exported model path.
+
+    `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).
+    """
+    from vsr_app.models import resolve_device
+
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(cfg.device)
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
+    rank, world = _init_distributed(device)
+    torch.manual_seed(cfg.seed)
+
+    modules = task.modules()
+    for mod in modules.values():
+        mod.to(device).train()
+    for mod in task.frozen().values():
+        mod.to(device).eval().requires_grad_(False)
+    params = [p for m in modules.values() for p in m.parameters()]
+    opt = task.make_optimizer(params, cfg) or torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    for g in opt.param_groups:
+        g.setdefault("initial_lr", g["lr"])
+
+    start = 0
+    has_ckpt = (run_dir / "checkpoint.json").exists()
+    if resume:
+        if not has_ckpt:
+            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.json)")
+        saved = load_checkpoint(run_dir, modules, opt)
+        start = saved["step"]
+        if hasattr(task, "load_extra_state"):
+            task.load_extra_state(saved.get("task", {}))
+        log(f"resumed {run_dir} at step {start}")
+    elif has_ckpt:
+        raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+    elif cfg.init_from:
+        _init_from(modules["model"], cfg.init_from)
+        log(f"initialised model from {cfg.init_from}")
+    if world > 1:
+        for mod in modules.values():
+            for tensor in mod.state_dict().values():
+                dist.broadcast(tensor, 0)
+
+    amp = _amp_dtype(cfg, device)
+    scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
+    stop = _StopFlag(cancel)
+    old_handlers = {}
+    if rank == 0 or world > 1:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                old_handlers[sig] = signal.signal(sig, stop)
+            except ValueError:  # not the main thread (e.g. GUI worker): rely on `cancel`
+                pass
+
+    metrics = open(run_dir / "metrics.jsonl", "a", encoding="utf-8") if rank == 0 else None
+    t0, last_ckpt, seen = time.time(), time.time(), 0
+    sums: dict[str, float] = {}
+    step = start
+
+    def checkpoint():
+        if rank != 0:
+            return
+        extra = {"task": task.extra_state() if hasattr(task, "extra_state") else {}, "config": asdict(cfg)}
+        save_checkpoint(run_dir, step, modules, opt, extra)
+        export(run_dir, task, modules["model"], cfg, step, meta)
+
+    def write(rec: dict):
+        if metrics is not None:
+            metrics.write(json.dumps(rec) + "\n")
+            metrics.flush()
+
+    try:
+        stream = _batch_stream(task, cfg.seed, rank, world, start)
+        tick = time.time()
+        while step < cfg.steps:
+            batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
+            factor = lr_factor(step, cfg)
+            for g in opt.param_groups:
+                g["lr"] = g["initial_lr"] * factor
+            with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+                loss, terms = task.loss(batch, step)
+            opt.zero_grad(set_to_none=True)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(opt)
+            else:
+                loss.backward()
+            _average_grads(params, world)
+            trainable = [p for p in params if p.grad is not None]
+            gnorm = float(torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)) if trainable else 0.0
+            if scaler is not None:
+                scaler.step(opt)
+                scaler.update()
+            else:
+                opt.step()
+            step += 1
+            terms = _average_terms({"loss": float(loss.detach()), **terms}, world)
+            task.after_step(step, terms)
+            for k, v in {**terms, "grad_norm": gnorm}.items():
+                sums[k] = sums.get(k, 0.0) + v
+            seen += 1
+            if progress is not None:
+                progress(step, cfg.steps)
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                now = time.time()
+                rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
+                       "s_per_step": (now - tick) / seen, "elapsed_s": now - t0}
+                write(rec)
+                log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
+                sums, seen, tick = {}, 0, now
+            if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
+                rec = {"step": step, **_validate(task, modules, device, amp)}
+                write(rec)
+                log(f"validation {rec}")
+            if _any_rank(stop.is_set(), world):
+                log(f"stopping at step {step} (signal or cancel): writing checkpoint")
+                break
+            if rank == 0 and time.time() - last_ckpt > cfg.ckpt_every_s:
+                checkpoint()
+                last_ckpt = time.time()
+        checkpoint()
+    finally:
+        if metrics is not None:
+            metrics.close()
+        for sig, h in old_handlers.items():
+            signal.signal(sig, h)
+    return run_dir / "model.safetensors"
+
+
+def _validate(task: Task, modules, device, amp) -> dict[str, float]:
+    for m in modules.values():
+        m.eval()
+    try:
+        with torch.no_grad(), torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+            return task.validate()
+    finally:
+        for m in modules.values():
+            m.train()
+
+
+def _init_from(model: nn.Module, path: str) -> None:
+    from safetensors.torch import load_file
+
+    p = Path(path)
+    if p.suffix.lower() != ".safetensors" or not p.is_file():
+        raise VsrAppError(f"init_from must be an existing .safetensors file: {path}")
+    tensors = load_file(str(p))
+    if any(k.startswith("module.model.") for k in tensors):  # a run checkpoint
+        tensors = {k[len("module.model."):]: v for k, v in tensors.items() if k.startswith("module.model.")}
+    try:
+        model.load_state_dict(tensors)
+    except RuntimeError as exc:
+        raise VsrAppError(f"{p.name} does not fit this model: {exc}") from exc
+
+
+def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int, meta: dict | None) -> Path:
+    """Write the run's model (safetensors + card) with what it was trained on and its last validation."""
+    val = {}
+    mpath = run_dir / "metrics.jsonl"
+    if mpath.exists():
+        for line in mpath.read_text().splitlines():
+            rec = json.loads(line)
+            if any(k.startswith("val_") for k in rec):
+                val = rec
+    card = {**task.card(),
+            "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir)},
+            "metrics": {k: v for k, v in val.items()},
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return save_model(model, run_dir / "model.safetensors", card)
+
+
+# ---- command-line entry ------------------------------------------------------------------------
+
+# Task classes by name, built as cls(options: dict, log=print); imported lazily.
+TASKS = {"vsr": ("vsr_app.distill.vsr_task", "VSRTask"), "vfi": ("vsr_app.distill.vfi_task", "VFITask")}
+
+
+def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str = "none",
+                 steps: int | None = None, resume: bool = False, config: str | None = None, log=print) -> Path:
+    """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
+
+    The merged options are saved as RUN_DIR/config.json so `--resume` needs only --data and --out.
+    """
+    import importlib
+
+    run_dir = Path(out)
+    options: dict = {}
+    if resume and (run_dir / "config.json").exists():
+        options.update(json.loads((run_dir / "config.json").read_text()))
+    if config:
+        try:
+            options.update(json.loads(Path(config).read_text()))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    options["data"] = [str(Path(d)) for d in data]
+    if teacher:
+        options["teacher"] = teacher
+    if distill != "none" or "distill" not in options:
+        options["distill"] = distill
+    if steps is not None:
+        options["steps"] = steps
+    loop_cfg, task_opts = LoopConfig.split(options)
+    module, cls = TASKS[task_name]
+    try:
+        task_cls = getattr(importlib.import_module(module), cls)
+    except ImportError as exc:
+        raise VsrAppError(f"training for '{task_name}' is not available: {exc}") from exc
+    task = task_cls(task_opts, log=log)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if int(os.environ.get("RANK", "0")) == 0:
+        atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(options, indent=1)))
+    meta = task.describe() if hasattr(task, "describe") else {}
+    return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log)

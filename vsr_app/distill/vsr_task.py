@@ -1,0 +1,218 @@
+"""The VSR training task for the generic loop: teacher training, student training, and STD.
+
+Options (flat dict, from `--config` JSON and the CLI):
+  data: [dirs]            training folders (never an evaluation set)
+  net: "student"|"teacher" which net to train; net_config: kwargs for it
+  batch, frames, patch    clips per step, frames per clip, LR crop size (HR = 4x)
+  distill: "none"|"std"|"space"|"time"; teacher: model name or .safetensors path
+  lambda_space, lambda_time  STD weights
+  time_input: "proj"|"attn"  what the shared ConvLSTM sees (see below)
+  time_pool               average-pool factor of the HR features before the ConvLSTM (CPU cost)
+  convlstm_hidden, freeze_threshold  ConvLSTM size; it is frozen once the time loss < threshold
+  flow_loss               weight of the teacher's photometric flow loss (teacher only)
+  val: [videos or frame folders]; val_frames  held-out clips for validation PSNR
+
+ConvLSTM input when teacher and student HR features have different channel counts:
+- "proj": teacher features go in as they are; the student's go through a learned 1x1 projection
+  (a training-only module, dropped at export, so the student's inference cost is unchanged);
+- "attn": both nets' spatial attention maps (1 channel each, scaled to unit mean square) go in.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vsr_app.distill import data as D
+from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
+from vsr_app.errors import VsrAppError
+from vsr_app.nets.convlstm import ConvLSTM
+from vsr_app.nets.vsr_student import VSRStudent
+from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
+
+DEFAULTS = {
+    "data": [], "net": "student", "net_config": {}, "batch": 8, "frames": 7, "patch": 32,
+    "distill": "none", "teacher": None, "lambda_space": 1.0, "lambda_time": 1.0,
+    "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
+    "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
+}
+NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
+
+
+def _frames_for_validation(path: str, count: int) -> np.ndarray:
+    """First `count` frames of a held-out video or frame folder, cropped to a multiple of 4 (at most 192 px)."""
+    seqs = [s for s in D.load_sources([path], max_frames_per_video=count, log=lambda *_: None) if not s.is_still]
+    if not seqs:
+        raise VsrAppError(f"validation data {path} holds no video or frame sequence")
+    frames = np.stack(seqs[0].frames[:count])
+    h, w = (min(192, frames.shape[1]) // 4 * 4, min(192, frames.shape[2]) // 4 * 4)
+    return frames[:, :h, :w]
+
+
+class VSRTask:
+    name = "vsr"
+
+    def __init__(self, options: dict, log=print):
+        unknown = set(options) - set(DEFAULTS)
+        if unknown:
+            raise VsrAppError(f"unknown VSR training options: {', '.join(sorted(unknown))}")
+        self.opt = {**DEFAULTS, **options}
+        o = self.opt
+        if o["net"] not in NETS:
+            raise VsrAppError(f"net must be one of {', '.join(NETS)}")
+        if o["distill"] not in ("none", "std", "space", "time"):
+            raise VsrAppError(f"VSR distillation must be none, std, space or time (got {o['distill']})")
+        if o["distill"] != "none" and not o["teacher"]:
+            raise VsrAppError("distillation needs a teacher: pass --teacher NAME|PATH")
+        self.arch, cls = NETS[o["net"]]
+        self.model = cls(**o["net_config"])
+        self._frozen: dict[str, nn.Module] = {}
+        self._modules: dict[str, nn.Module] = {"model": self.model}
+        self.convlstm_frozen = False
+        self.use_space = o["distill"] in ("std", "space")
+        self.use_time = o["distill"] in ("std", "time")
+        if o["distill"] != "none":
+            from vsr_app.models import load_model
+
+            teacher = load_model(o["teacher"], "cpu").net
+            if getattr(teacher, "scale", None) != self.model.scale or not hasattr(teacher, "head"):
+                raise VsrAppError(f"{o['teacher']} is not a x{self.model.scale} VSR net with HR features")
+            self._frozen["teacher"] = teacher
+            self.teacher_name = o["teacher"]
+        if self.use_time:
+            t_ch, s_ch = self._frozen["teacher"].hr_channels, self.model.hr_channels
+            if o["time_input"] == "proj":
+                lstm_in = t_ch
+                if s_ch != t_ch:
+                    self._modules["proj"] = nn.Conv2d(s_ch, t_ch, 1)
+            elif o["time_input"] == "attn":
+                lstm_in = 1
+            else:
+                raise VsrAppError("time_input must be proj or attn")
+            self._modules["convlstm"] = ConvLSTM(lstm_in, o["convlstm_hidden"])
+        self.log = log
+        self._sampler = None
+        self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"])) for p in o["val"]]
+
+    # -- protocol --------------------------------------------------------------------------------
+    def modules(self):
+        return self._modules
+
+    def frozen(self):
+        return self._frozen
+
+    def make_optimizer(self, params, cfg):
+        return None
+
+    def sampler(self) -> D.HRClipSampler:
+        if self._sampler is None:
+            if not self.opt["data"]:
+                raise VsrAppError("no training data: pass --data DIR")
+            self._sampler = D.HRClipSampler(D.load_sources(self.opt["data"], log=self.log),
+                                            still_fraction=self.opt["still_fraction"])
+        return self._sampler
+
+    def batches(self, seed: int, rank: int, world: int, start: int = 0):
+        sampler, o = self.sampler(), self.opt
+        step = start
+        while True:
+            yield D.vsr_batch(sampler, D.batch_rng(seed, rank, step), o["batch"], o["frames"], o["patch"])
+            step += 1
+
+    def loss(self, batch, step):
+        lr, hr = batch["lr"], batch["hr"]
+        o = self.opt
+        need_feats = self.use_space or self.use_time
+        flows = None
+        if o["net"] == "teacher" and o["flow_loss"] > 0:
+            out, flows = self.model(lr, return_flows=True)
+        elif need_feats:
+            out, s_feat = self.model(lr, return_features=True)
+        else:
+            out = self.model(lr)
+        total = rec = charbonnier(out, hr)
+        terms = {"charb": float(rec.detach())}
+        if flows is not None:
+            fl = self._flow_loss(lr, flows)
+            total = total + o["flow_loss"] * fl
+            terms["flow"] = float(fl.detach())
+        if need_feats:
+            with torch.no_grad():
+                _, t_feat = self._frozen["teacher"](lr, return_features=True)
+            if self.use_space:
+                sp = space_loss(s_feat, t_feat)
+                total = total + o["lambda_space"] * sp
+                terms["space"] = float(sp.detach())
+            if self.use_time:
+                tl = time_loss(*self._cells(s_feat, t_feat))
+                total = total + o["lambda_time"] * tl
+                terms["time"] = float(tl.detach())
+        return total, terms
+
+    def _flow_loss(self, lr, flows):
+        """Photometric loss: each neighbour warped by the predicted flow should look like the frame."""
+        to_next, to_prev = flows
+        n, t1 = to_next.shape[:2]
+        cur, nxt = lr[:, :-1].flatten(0, 1), lr[:, 1:].flatten(0, 1)
+        return 0.5 * (charbonnier(flow_warp(nxt, to_next.flatten(0, 1)), cur)
+                      + charbonnier(flow_warp(cur, to_prev.flatten(0, 1)), nxt))
+
+    def _lstm_input(self, feats, student: bool):
+        n, t = feats.shape[:2]
+        x = feats.flatten(0, 1)
+        if self.opt["time_input"] == "attn":
+            h, w = x.shape[-2:]
+            x = (attention_map(x) * (h * w) ** 0.5).view(-1, 1, h, w)
+        elif student and "proj" in self._modules:
+            x = self._modules["proj"](x)
+        if self.opt["time_pool"] > 1:
+            x = F.avg_pool2d(x, self.opt["time_pool"])
+        return x.view(n, t, *x.shape[1:])
+
+    def _cells(self, s_feat, t_feat):
+        lstm = self._modules["convlstm"]
+        return lstm(self._lstm_input(s_feat, True)), lstm(self._lstm_input(t_feat.detach(), False))
+
+    def after_step(self, step, terms):
+        if self.use_time and not self.convlstm_frozen and terms.get("time", 1.0) < self.opt["freeze_threshold"]:
+            self._freeze_convlstm()
+            self.log(f"step {step}: time loss {terms['time']:.3g} < {self.opt['freeze_threshold']:g}: ConvLSTM frozen")
+
+    def _freeze_convlstm(self):
+        self.convlstm_frozen = True
+        self._modules["convlstm"].requires_grad_(False)
+        for p in self._modules["convlstm"].parameters():
+            p.grad = None
+
+    def extra_state(self):
+        return {"convlstm_frozen": self.convlstm_frozen}
+
+    def load_extra_state(self, state):
+        if state.get("convlstm_frozen") and self.use_time:
+            self._freeze_convlstm()
+
+    def validate(self):
+        from vsr_app.metrics import psnr_y
+
+        if not self._val:
+            return {}
+        scores = []
+        for _, gt in self._val:
+            hr = D.to_tensor(gt)[None]
+            out = self.model(D.downscale_x4(hr)).float().clamp(0, 1)[0]
+            pred = (out.movedim(1, -1) * 255).round().byte().numpy()
+            scores += [psnr_y(p, g) for p, g in zip(pred, gt)]
+        return {"val_psnr": float(np.mean(scores))}
+
+    def card(self):
+        return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": self.opt["net_config"]}
+
+    def describe(self) -> dict:
+        """What the exported card records about the training setup."""
+        o = self.opt
+        keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
+                "time_input", "time_pool", "convlstm_hidden", "freeze_threshold", "flow_loss", "val")
+        return {k: o[k] for k in keys}
