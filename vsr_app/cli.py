@@ -69,7 +69,19 @@ def cmd_prune(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    not_built("eval")
+    from vsr_app import evaluate
+
+    scorer = getattr(evaluate, f"eval_{args.task}", None)
+    if scorer is None:
+        not_built(f"eval {args.task}")
+    result = scorer(args.model, args.data, frames=args.frames, device=args.device)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['model']} ({result['params']:,} parameters)")
+    for name, sc in {**result["sequences"], "mean": result["mean"]}.items():
+        print(f"  {name:<16} Y-PSNR {sc['psnr_y']:7.3f} dB   Y-SSIM {sc['ssim_y']:.4f}")
+    return 0
 
 
 def cmd_bench(args) -> int:

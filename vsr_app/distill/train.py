@@ -374,7 +374,7 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
             rec = json.loads(line)
             if any(k.startswith("val_") for k in rec):
                 val = rec
-    card = {**task.card(),
+    card = {"name": run_dir.name, **task.card(),
             "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir)},
             "metrics": {k: v for k, v in val.items()},
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -383,27 +383,31 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
 
 # ---- command-line entry ------------------------------------------------------------------------
 
-# Task classes by name, built as cls(options: dict, log=print); imported lazily.
-TASKS = {"vsr": ("vsr_app.distill.vsr_task", "VSRTask"), "vfi": ("vsr_app.distill.vfi_task", "VFITask")}
-
-
 def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str = "none",
                  steps: int | None = None, resume: bool = False, config: str | None = None, log=print) -> Path:
     """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
 
-    The merged options are saved as RUN_DIR/config.json so `--resume` needs only --data and --out.
+    VSR: the merged options are saved as RUN_DIR/config.json so `--resume` needs only --data and --out.
+    VFI runs are set up by vsr_app.distill.vfi_task.train_vfi.
     """
-    import importlib
+    file_options: dict = {}
+    if config:
+        try:
+            file_options = json.loads(Path(config).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    if task_name == "vfi":
+        from vsr_app.distill.vfi_task import train_vfi
+
+        return train_vfi(data, out, teacher=teacher, distill=distill, steps=steps, resume=resume,
+                         options=file_options, log=log)
+    from vsr_app.distill.vsr_task import VSRTask
 
     run_dir = Path(out)
     options: dict = {}
     if resume and (run_dir / "config.json").exists():
         options.update(json.loads((run_dir / "config.json").read_text()))
-    if config:
-        try:
-            options.update(json.loads(Path(config).read_text()))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    options.update(file_options)
     options["data"] = [str(Path(d)) for d in data]
     if teacher:
         options["teacher"] = teacher
@@ -412,12 +416,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     if steps is not None:
         options["steps"] = steps
     loop_cfg, task_opts = LoopConfig.split(options)
-    module, cls = TASKS[task_name]
-    try:
-        task_cls = getattr(importlib.import_module(module), cls)
-    except ImportError as exc:
-        raise VsrAppError(f"training for '{task_name}' is not available: {exc}") from exc
-    task = task_cls(task_opts, log=log)
+    task = VSRTask(task_opts, log=log)
     run_dir.mkdir(parents=True, exist_ok=True)
     if int(os.environ.get("RANK", "0")) == 0:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(options, indent=1)))

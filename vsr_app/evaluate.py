@@ -1,0 +1,97 @@
+"""Benchmark scoring behind `vsr-app eval` (protocol in DESIGN.md's CLI contract).
+
+VSR: each sequence folder holds ground-truth frames; each frame is cropped (top-left) to a multiple
+of 4 and its x4 MATLAB-style antialiased bicubic downscale, rounded to 8 bits, is the input. The
+model runs through the same inference engine the app uses (so a model is scored as users run
+it, bf16 autocast on CPUs that support it) and is scored on the Y channel (BT.601), no border crop.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+
+from vsr_app.errors import Cancelled, VsrAppError
+
+FRAME_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def sequence_folders(data: str | Path) -> list[Path]:
+    """Sub-folders of `data` holding frames (or `data` itself if it holds frames directly)."""
+    root = Path(data)
+    if not root.is_dir():
+        raise VsrAppError(f"evaluation data folder not found: {root}")
+    if _frame_files(root):
+        return [root]
+    seqs = [d for d in sorted(root.iterdir()) if d.is_dir() and _frame_files(d)]
+    if not seqs:
+        raise VsrAppError(f"{root} holds no folders of frames (*.png)")
+    return seqs
+
+
+def _frame_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FRAME_EXTS)
+
+
+def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
+    out = []
+    for path in _frame_files(folder)[:limit]:
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise VsrAppError(f"cannot read frame {path}")
+        out.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+    return out
+
+
+def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(ground truth cropped to a multiple of 4, its x4 bicubic downscale), both uint8 RGB."""
+    from vsr_app.distill.data import downscale_x4, to_tensor
+
+    h, w = frame.shape[0] // 4 * 4, frame.shape[1] // 4 * 4
+    gt = np.ascontiguousarray(frame[:h, :w])
+    lr = downscale_x4(to_tensor(gt))
+    return gt, (lr.movedim(0, -1) * 255).round().to(torch.uint8).numpy()
+
+
+def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
+    seqs = {name: {"psnr_y": float(np.mean(p)), "ssim_y": float(np.mean(s))} for name, (p, s) in scores.items()}
+    return {"model": model, "params": int(params), "sequences": seqs,
+            "mean": {"psnr_y": float(np.mean([v["psnr_y"] for v in seqs.values()])),
+                     "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
+
+
+def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
+             progress: Callable[[int, int], None] | None = None, cancel=None) -> dict:
+    """Score an upscaling model on every sequence under `data`; returns the contract's JSON object."""
+    from vsr_app.inference import make_upscaler
+    from vsr_app.metrics import psnr_y, ssim_y
+    from vsr_app.models import load_model
+
+    if frames is not None and frames < 1:
+        raise VsrAppError("--frames must be at least 1")
+    loaded = load_model(model, device)
+    if loaded.task != "upscale" or loaded.info.scale != 4:
+        raise VsrAppError(f"model '{loaded.name}' is not a x4 upscaler")
+    folders = sequence_folders(data)
+    gts = {f.name: read_frames(f, frames) for f in folders}
+    total, done = sum(len(v) for v in gts.values()), 0
+    engine = make_upscaler(loaded, device)
+    scores: dict[str, tuple[list[float], list[float]]] = {}
+    for name, seq in gts.items():
+        engine.reset()
+        pairs = [degrade_x4(f) for f in seq]
+        outs = []
+        for _, lr in pairs:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("evaluation cancelled")
+            outs += engine.push(lr)
+            done += 1
+            if progress:
+                progress(done, total)
+        outs += engine.flush()
+        scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
+                        [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
+    return _summary(loaded.name, loaded.info.params, scores)
