@@ -64,6 +64,9 @@ CODEC_ALIASES = {"h264": "libx264", "x264": "libx264", "avc": "libx264", "h265":
                  "x265": "libx265", "prores_ks": "prores"}
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 DEFAULT_AUDIO_CODEC = "aac"
+# Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
+# play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
+MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
 
 
 def codec_spec(name: str) -> CodecSpec:
@@ -133,6 +136,15 @@ def _color_tags(spec: CodecSpec, height: int) -> tuple[int, int, int, int, Color
     return _SPC_SMPTE170M, ColorPrimaries.SMPTE170M, ColorTrc.SMPTE170M, ColorRange.MPEG, Colorspace.ITU601
 
 
+def _aac_layout(layout) -> str:
+    """A channel layout AAC can encode: the source's when it is a standard one, else the standard layout for
+    its channel count (PCM often comes as unordered "1 channels"), else stereo (the encoder downmixes)."""
+    standard = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 8: "7.1"}
+    if layout.name in standard.values():
+        return layout.name
+    return standard.get(layout.nb_channels, "stereo")
+
+
 class _CarriedStreams:
     """Audio/subtitle streams of the source, copied (or re-encoded) into the output in time order."""
 
@@ -151,21 +163,24 @@ class _CarriedStreams:
     def _add(self, stream, notes: list[str]) -> None:
         codec = stream.codec_context.name if stream.codec_context else "unknown"
         label = f"{stream.type} #{stream.index} {codec}"
-        try:
-            out = self.output.add_stream_from_template(stream)
-            out.metadata.update(stream.metadata)
-            self.copied[stream.index] = out
-            notes.append(f"{label} copied")
-            return
-        except ValueError as exc:
-            reason = str(exc)
+        if stream.type == "audio" and self.output.format.name == "mp4" and codec not in MP4_AUDIO_COPY:
+            reason = f"MP4 players rarely play {codec}"
+        else:
+            try:
+                out = self.output.add_stream_from_template(stream)
+                out.metadata.update(stream.metadata)
+                self.copied[stream.index] = out
+                notes.append(f"{label} copied")
+                return
+            except ValueError as exc:
+                reason = str(exc)
         if stream.type == "audio" and stream.codec_context is not None:
             ctx = stream.codec_context
             out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=ctx.sample_rate)
-            out.layout = ctx.layout
+            out.layout = _aac_layout(ctx.layout)
             out.metadata.update(stream.metadata)
             self.reencoded[stream.index] = (stream, out)
-            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} (the container does not take {codec})")
+            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
         else:
             notes.append(f"{label} dropped: {reason}; use .mkv to keep it")
 
@@ -245,6 +260,7 @@ class VideoWriter:
         self.tmp = self.path.with_name(f".{self.path.stem}.partial-{secrets.token_hex(4)}{suffix}")
         self.container = None
         self.carried: _CarriedStreams | None = None
+        self.result: WriteResult | None = None  # set by close()
         try:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
                                      options={"movflags": "+faststart"} if suffix != ".mkv" else {})
@@ -286,10 +302,10 @@ class VideoWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
+        if exc_type is not None:
             self.abort()
+        elif self.result is None:
+            self.close()
 
     def write(self, image: np.ndarray, time: float) -> None:
         """Encode one frame shown at `time` seconds (source clock); times must increase."""
@@ -347,8 +363,9 @@ class VideoWriter:
             self.abort()
             raise
         duration = self.last_time - self.first_time + self.frame_interval
-        return WriteResult(str(self.path), self.frames, duration, self.enc_width, self.enc_height,
-                           self.spec.encoder, self.path.stat().st_size, self.notes)
+        self.result = WriteResult(str(self.path), self.frames, duration, self.enc_width, self.enc_height,
+                                  self.spec.encoder, self.path.stat().st_size, self.notes)
+        return self.result
 
     def abort(self) -> None:
         """Stop and delete the temporary file; the target is left as it was."""

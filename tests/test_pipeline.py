@@ -1,0 +1,236 @@
+"""File-to-file pipeline: sizes, counts, durations, timestamps, audio, tiling, scene cuts, cancel, progress."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from conftest import VFR_TIMES
+from videogen import make_video, stream_durations
+from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.models import LoadedModel, ModelInfo
+from vsr_app.video.pipeline import InterpolateStage, Item, process_video, upscale_video, interpolate_video
+from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.scenecut import mark_cuts
+
+
+def frames_of(path):
+    return list(VideoReader(path).frames())
+
+
+def leftovers(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_upscale_keeps_count_duration_audio_and_makes_4x(small_video, tmp_path):
+    out = tmp_path / "up.mp4"
+    summary = upscale_video(small_video, out, model="bicubic", device="cpu")
+    info_in, info_out = probe(small_video), probe(out)
+    assert (info_out.width, info_out.height) == (4 * info_in.width, 4 * info_in.height)
+    assert summary.frames_in == summary.frames_out == len(frames_of(out)) == 12
+    assert info_out.duration == pytest.approx(info_in.duration, abs=1 / info_in.fps)
+    assert [s.codec for s in info_out.audio] == ["aac"]
+    assert stream_durations(out)["audio"] == pytest.approx(stream_durations(small_video)["audio"], abs=0.03)
+    assert summary.output == str(out) and "12 -> 12 frames" in summary.line()
+    assert leftovers(tmp_path) == []
+
+
+def test_upscale_keeps_variable_frame_rate(vfr_video, tmp_path):
+    out = upscale_video(vfr_video, tmp_path / "up.mp4", device="cpu").output
+    assert [f.time for f in frames_of(out)] == pytest.approx(VFR_TIMES, abs=1e-6)
+
+
+def test_interpolate_puts_frames_exactly_halfway(vfr_video, tmp_path):
+    summary = interpolate_video(vfr_video, tmp_path / "x2.mp4", model="blend", device="cpu")
+    times = [f.time for f in frames_of(summary.output)]
+    mids = [(a + b) / 2 for a, b in zip(VFR_TIMES, VFR_TIMES[1:])]
+    expected = sorted(VFR_TIMES + mids + [VFR_TIMES[-1] + (VFR_TIMES[-1] - VFR_TIMES[-2]) / 2])
+    assert summary.frames_out == 2 * summary.frames_in == len(times) == 24
+    assert times == pytest.approx(expected, abs=1e-6)
+
+
+def test_interpolate_doubles_rate_and_keeps_duration_and_audio(small_video, tmp_path):
+    out = interpolate_video(small_video, tmp_path / "x2.mkv", model="blend", device="cpu", codec="ffv1").output
+    info_in, info_out = probe(small_video), probe(out)
+    assert info_out.fps == pytest.approx(2 * info_in.fps)
+    frames = frames_of(out)
+    assert len(frames) == 24
+    # Matroska shifts every stream by the AAC priming delay (~21 ms), so compare spans, not start times
+    assert frames[-1].time - frames[0].time + 0.05 == pytest.approx(info_in.duration, abs=1e-3)
+    assert stream_durations(out)["audio"] == pytest.approx(stream_durations(small_video)["audio"], abs=0.03)
+    # blend midpoints are the average of their neighbours (lossless output: exact up to rounding)
+    a, mid, b = (frames[i].image.astype(int) for i in (4, 5, 6))
+    assert np.abs(mid - (a + b) / 2).max() <= 1
+    assert np.array_equal(frames[-1].image, frames[-2].image)  # the last frame is repeated
+
+
+def test_upscale_and_interpolate_chain(small_video, tmp_path):
+    summary = process_video(small_video, tmp_path / "both.mp4", upscale="bicubic", interpolate="blend", device="cpu")
+    assert summary.frames_out == 24 and summary.output_size == (256, 192)
+    assert summary.models == ["blend", "bicubic"]
+
+
+@pytest.mark.parametrize("fixture", ["rotated_video", "ten_bit_video", "yuv444_video", "odd_video"])
+def test_awkward_inputs_upscale_cleanly(fixture, request, tmp_path):
+    src = request.getfixturevalue(fixture)
+    info = probe(src)
+    summary = upscale_video(src, tmp_path / "up.mp4", device="cpu")
+    out = probe(summary.output)
+    assert (out.width, out.height) == (4 * info.width, 4 * info.height)
+    assert out.rotation == 0 and summary.frames_out == summary.frames_in == len(frames_of(src))
+
+
+def test_interpolating_an_odd_size_pads_it_to_even(odd_video, tmp_path):
+    summary = interpolate_video(odd_video, tmp_path / "x2.mp4", device="cpu")
+    assert summary.output_size == (34, 20)
+    assert any("padded" in n for n in summary.notes)
+
+
+class TinyRecurrent(nn.Module):
+    """A random x4 recurrent net (per-pixel context of 2 px, state = the previous input)."""
+
+    kind = "recurrent"
+    scale = 4
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.body = nn.Sequential(nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 3 * 16, 3, padding=1))
+        self.shuffle = nn.PixelShuffle(4)
+
+    def step(self, x, state):
+        prev = x if state is None else state
+        return self.shuffle(torch.sigmoid(self.body(torch.cat([x, prev], 1)))), x
+
+
+def tiny_recurrent() -> LoadedModel:
+    return LoadedModel(ModelInfo("tiny-recurrent", "upscale", 4, 0, None), TinyRecurrent().eval())
+
+
+@pytest.mark.parametrize("model", ["bicubic", "tiny"])
+def test_tiled_output_equals_untiled(model, media_dir, tmp_path):
+    src = make_video(media_dir / "tiling.mkv", frames=4, width=96, height=72, codec="ffv1")
+    outputs = []
+    for tile in (None, 32):
+        loaded = tiny_recurrent() if model == "tiny" else model
+        out = tmp_path / f"tile{tile}.mkv"
+        process_video(src, out, upscale=loaded, device="cpu", codec="ffv1", tile=tile)
+        outputs.append([f.image.astype(int) for f in frames_of(out)])
+    for whole, tiled in zip(*outputs):
+        assert np.abs(whole - tiled).max() <= 1
+
+
+def test_cancel_stops_quickly_and_leaves_no_file(media_dir, tmp_path):
+    src = make_video(media_dir / "long.mp4", frames=120, width=64, height=48)
+    cancel = threading.Event()
+    asked = {}
+
+    def progress(info):
+        if info.done >= 5 and not cancel.is_set():
+            asked["at"] = time.monotonic()
+            cancel.set()
+
+    out = tmp_path / "out.mp4"
+    with pytest.raises(Cancelled):
+        upscale_video(src, out, device="cpu", progress=progress, cancel=cancel)
+    assert time.monotonic() - asked["at"] < 1.0
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_progress_is_monotonic_and_ends_complete(small_video, tmp_path):
+    seen = []
+    upscale_video(small_video, tmp_path / "up.mp4", device="cpu", progress=seen.append)
+    done = [i.done for i in seen]
+    assert done == sorted(done) and done[-1] == 12
+    assert [i.elapsed for i in seen] == sorted(i.elapsed for i in seen)
+    assert seen[-1].total == 12 and seen[-1].eta == 0.0 and seen[-1].fraction == 1.0
+    assert all(i.total is not None and i.done <= i.total for i in seen)
+
+
+def test_existing_output_and_input_as_output_are_refused(small_video, tmp_path):
+    existing = tmp_path / "exists.mp4"
+    existing.write_bytes(b"keep")
+    with pytest.raises(VsrAppError, match="already exists"):
+        upscale_video(small_video, existing, device="cpu")
+    assert existing.read_bytes() == b"keep"
+    with pytest.raises(VsrAppError, match="is the input"):
+        upscale_video(small_video, small_video, device="cpu", overwrite=True)
+
+
+def test_a_failing_model_surfaces_its_error_and_leaves_no_file(small_video, tmp_path):
+    class Broken(TinyRecurrent):
+        def step(self, x, state):
+            raise RuntimeError("model exploded")
+
+    loaded = LoadedModel(ModelInfo("broken", "upscale", 4, 0, None), Broken().eval())
+    out = tmp_path / "out.mp4"
+    with pytest.raises(RuntimeError, match="model exploded"):
+        process_video(small_video, out, upscale=loaded, device="cpu")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_wrong_model_kind_is_a_user_error(small_video, tmp_path):
+    with pytest.raises(VsrAppError, match="interpolation"):
+        upscale_video(small_video, tmp_path / "out.mp4", model="blend", device="cpu")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scene_cuts_are_found_in_the_test_clip(scene_cuts_path):
+    cuts = [f.index for f, cut in mark_cuts(VideoReader(scene_cuts_path).frames(), lambda f: f.image) if cut]
+    assert cuts == [30, 76, 137, 187, 242]
+
+
+class Recorder:
+    """An interpolator that records the windows it is given and returns their mean."""
+
+    def __init__(self, num_inputs):
+        self.num_inputs = num_inputs
+        self.windows = []
+
+    def midpoint(self, frames):
+        self.windows.append([int(f[0, 0, 0]) for f in frames])
+        return np.mean(frames, axis=0).astype(np.uint8)
+
+
+def flat(value):
+    return np.full((4, 4, 3), value, np.uint8)
+
+
+def run_interpolation(num_inputs, cuts=()):
+    engine = Recorder(num_inputs)
+    stage = InterpolateStage(engine, 0.1)
+    items = [Item(i / 10, flat(i * 10), i in cuts) for i in range(6)]
+    out = [o for item in items for o in stage.push(item)] + stage.flush()
+    return engine, out
+
+
+def test_four_frame_windows_repeat_the_nearest_frame_at_the_ends():
+    engine, out = run_interpolation(4)
+    assert engine.windows == [[0, 0, 10, 20], [0, 10, 20, 30], [10, 20, 30, 40], [20, 30, 40, 50], [30, 40, 50, 50]]
+    assert [round(o.time, 3) for o in out] == [round(i * 0.05, 3) for i in range(12)]
+
+
+def test_no_interpolation_across_a_scene_cut():
+    engine, out = run_interpolation(4, cuts={3})
+    # gap 2|3 is the cut: no model call, the midpoint repeats frame 2; windows stop at the cut on both sides
+    assert engine.windows == [[0, 0, 10, 20], [0, 10, 20, 20], [30, 30, 40, 50], [30, 40, 50, 50]]
+    assert np.array_equal(out[5].image, flat(20)) and out[5].time == pytest.approx(0.25)
+
+
+def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, media_dir, tmp_path):
+    # frames 26..33 of the test clip (cut between 29 and 30), shrunk and stored losslessly
+    import cv2
+
+    images = [cv2.resize(f.image, (160, 34), interpolation=cv2.INTER_AREA)
+              for f in VideoReader(scene_cuts_path).frames() if 26 <= f.index <= 33]
+    src = make_video(media_dir / "cut.mkv", images=images, codec="ffv1", fps=25)
+    summary = interpolate_video(src, tmp_path / "x2.mkv", model="blend", device="cpu", codec="ffv1")
+    assert summary.scene_cuts == 1
+    out = [f.image for f in frames_of(summary.output)]
+    assert np.array_equal(out[7], out[6])  # midpoint across the cut = the last frame before it
+    assert not np.array_equal(out[5], out[4])  # elsewhere a real blend

@@ -1,0 +1,129 @@
+"""Decoding: metadata, timestamps, rotation, pixel formats, odd sizes, and readable errors for bad files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import VFR_TIMES
+from videogen import make_video, pattern_frame
+from vsr_app.errors import VsrAppError
+from vsr_app.video.reader import VideoReader, probe
+
+
+def frames_of(path):
+    return list(VideoReader(path).frames())
+
+
+def test_metadata_of_a_plain_clip(small_video):
+    info = probe(small_video)
+    assert (info.width, info.height) == (64, 48)
+    assert info.fps == pytest.approx(10.0)
+    assert info.frame_count == 12
+    assert info.duration == pytest.approx(1.2, abs=0.01)
+    assert info.codec == "h264" and info.pix_fmt == "yuv420p" and info.rotation == 0
+    assert [s.codec for s in info.audio] == ["aac"] and info.subtitles == ()
+    assert "64x48" in info.describe()
+
+
+def test_frames_are_rgb_uint8_with_increasing_times(small_video):
+    frames = frames_of(small_video)
+    assert len(frames) == 12
+    assert all(f.image.shape == (48, 64, 3) and f.image.dtype == np.uint8 for f in frames)
+    assert [f.index for f in frames] == list(range(12))
+    assert [f.time for f in frames] == pytest.approx([i / 10 for i in range(12)])
+    # content survives the round trip (lossy H.264 at high quality)
+    assert np.abs(frames[5].image.astype(int) - pattern_frame(5, 64, 48)).mean() < 3
+
+
+def test_variable_frame_rate_timestamps_are_kept(vfr_video):
+    assert [f.time for f in frames_of(vfr_video)] == pytest.approx(VFR_TIMES, abs=1e-6)
+
+
+def test_rotation_is_applied(rotated_video):
+    info = probe(rotated_video)
+    assert info.rotation == 90
+    assert (info.width, info.height) == (48, 64)  # displayed size
+    image = frames_of(rotated_video)[0].image
+    assert image.shape == (64, 48, 3)
+    # the coded top-left marker ends up bottom-left after a 90 degree counter-clockwise turn
+    assert image[-4:, :4].mean() > 240
+    assert image[:4, :4].mean() < 240
+
+
+def test_rotation_minus_90(media_dir):
+    path = make_video(media_dir / "rot270.mp4", frames=3, rotation=-90)
+    info = probe(path)
+    assert info.rotation == 270 and (info.width, info.height) == (48, 64)
+    image = frames_of(path)[0].image
+    assert image[:4, -4:].mean() > 240  # coded top-left -> displayed top-right (clockwise turn)
+
+
+@pytest.mark.parametrize("fixture", ["ten_bit_video", "yuv444_video"])
+def test_high_bit_depth_and_444_convert_to_the_right_colours(fixture, request):
+    path = request.getfixturevalue(fixture)
+    info = probe(path)
+    assert info.pix_fmt == {"ten_bit_video": "yuv420p10le", "yuv444_video": "yuv444p"}[fixture]
+    frames = frames_of(path)
+    assert len(frames) == 8
+    for f in frames:
+        assert f.image.dtype == np.uint8
+        assert np.abs(f.image.astype(int) - pattern_frame(f.index, 64, 48)).mean() < 3
+
+
+def test_odd_size(odd_video):
+    info = probe(odd_video)
+    assert (info.width, info.height) == (33, 19)
+    frames = frames_of(odd_video)
+    assert len(frames) == 8 and frames[0].image.shape == (19, 33, 3)
+
+
+def test_start_time_seeks_to_the_first_frame_at_or_after_it(small_video):
+    frames = list(VideoReader(small_video).frames(start=0.55))
+    assert frames[0].time == pytest.approx(0.6)
+    assert len(frames) == 6
+
+
+def test_frames_can_be_read_twice(small_video):
+    reader = VideoReader(small_video)
+    assert len(list(reader.frames())) == len(list(reader.frames())) == 12
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"", "empty"),
+    (bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8)), "not a video file"),
+])
+def test_unreadable_files_raise_readable_errors(tmp_path, content, expected):
+    path = tmp_path / "bad.mp4"
+    path.write_bytes(content)
+    with pytest.raises(VsrAppError, match=expected):
+        VideoReader(path)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(VsrAppError, match="does not exist"):
+        VideoReader(tmp_path / "nope.mp4")
+    with pytest.raises(VsrAppError, match="folder"):
+        VideoReader(tmp_path)
+
+
+def test_audio_only_file_has_no_video_stream(tmp_path):
+    import av
+
+    path = tmp_path / "tone.m4a"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=48000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 48000, 0
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    with pytest.raises(VsrAppError, match="no video stream"):
+        VideoReader(path)
+
+
+def test_truncated_file_without_frames(small_video, tmp_path):
+    data = small_video.read_bytes()
+    path = tmp_path / "cut.mp4"
+    path.write_bytes(data[: len(data) // 3])  # moov atom at the end is gone (no faststart in the fixture)
+    with pytest.raises(VsrAppError):
+        VideoReader(path)

@@ -1,0 +1,155 @@
+"""Encoding: codecs, odd sizes, timestamps, audio/subtitle carry-over, atomic output, refusing to clobber."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from conftest import VFR_TIMES
+from videogen import pattern_frame, stream_durations
+from vsr_app.errors import VsrAppError
+from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.writer import VideoWriter, even_size
+
+
+def write_clip(path, frames=6, width=64, height=48, times=None, **options):
+    times = times or [i / 10 for i in range(frames)]
+    with VideoWriter(path, width=width, height=height, frame_rate=10, **options) as writer:
+        for i, t in enumerate(times):
+            writer.write(pattern_frame(i, width, height), t)
+    return path
+
+
+def leftovers(folder):
+    """Hidden temporary files the writer may have left behind."""
+    return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("codec, suffix, pix_fmt, max_error", [
+    ("libx264", ".mp4", "yuv420p", 4.0),
+    ("libx265", ".mp4", "yuv420p", 4.0),
+    ("ffv1", ".mkv", "bgr0", 0.0),  # lossless RGB
+    ("prores", ".mov", "yuv422p10le", 4.0),
+])
+def test_codecs_round_trip(tmp_path, codec, suffix, pix_fmt, max_error):
+    path = write_clip(tmp_path / f"out{suffix}", codec=codec)
+    info = probe(path)
+    assert info.pix_fmt == pix_fmt and (info.width, info.height) == (64, 48)
+    frames = list(VideoReader(path).frames())
+    assert len(frames) == 6
+    errors = [np.abs(f.image.astype(int) - pattern_frame(f.index, 64, 48)).mean() for f in frames]
+    assert max(errors) <= max_error
+    assert leftovers(tmp_path) == []
+
+
+def test_odd_size_is_padded_for_420_and_kept_for_rgb(tmp_path):
+    assert even_size(33, 19, "yuv420p") == (34, 20)
+    assert even_size(33, 19, "yuv422p10le") == (34, 19)
+    assert even_size(33, 19, "bgr0") == (33, 19)
+    h264 = write_clip(tmp_path / "odd.mp4", width=33, height=19)
+    image = next(VideoReader(h264).frames()).image
+    assert image.shape == (20, 34, 3)
+    # the added column/row repeat the last real ones
+    assert np.abs(image[:, 33].astype(int) - image[:, 32].astype(int)).mean() < 4
+    assert np.abs(image[19].astype(int) - image[18].astype(int)).mean() < 4
+    lossless = write_clip(tmp_path / "odd.mkv", width=33, height=19, codec="ffv1")
+    assert next(VideoReader(lossless).frames()).image.shape == (19, 33, 3)
+
+
+def test_variable_frame_rate_timestamps_survive(tmp_path):
+    path = write_clip(tmp_path / "vfr.mp4", times=VFR_TIMES, time_base=Fraction(1, 1000))
+    assert [f.time for f in VideoReader(path).frames()] == pytest.approx(VFR_TIMES, abs=1e-6)
+
+
+def test_audio_is_copied_and_keeps_its_duration(tmp_path, small_video):
+    out = write_clip(tmp_path / "out.mp4", frames=12, source=small_video)
+    info = probe(out)
+    assert [s.codec for s in info.audio] == ["aac"]
+    got, want = stream_durations(out), stream_durations(small_video)
+    assert got["audio"] == pytest.approx(want["audio"], abs=0.03)
+
+
+def test_audio_the_container_refuses_is_reencoded_and_subtitles_dropped_with_a_note(tmp_path, pcm_subtitled_video):
+    out = tmp_path / "out.mp4"
+    with VideoWriter(out, width=64, height=48, frame_rate=10, source=pcm_subtitled_video) as writer:
+        for i in range(12):
+            writer.write(pattern_frame(i, 64, 48), i / 10)
+    result = writer.result
+    info = probe(out)
+    assert [s.codec for s in info.audio] == ["aac"] and info.subtitles == ()
+    assert any("re-encoded to aac" in n for n in result.notes)
+    assert any("subtitle" in n and "dropped" in n for n in result.notes)
+    assert stream_durations(out)["audio"] == pytest.approx(1.2, abs=0.05)
+
+
+def test_subtitles_are_copied_into_matroska(tmp_path, pcm_subtitled_video):
+    out = write_clip(tmp_path / "out.mkv", frames=12, source=pcm_subtitled_video)
+    info = probe(out)
+    assert [s.codec for s in info.subtitles] == ["subrip"] or [s.codec for s in info.subtitles] == ["srt"]
+    assert [s.codec for s in info.audio] == ["pcm_s16le"]  # copied as is
+
+
+def test_existing_output_is_refused_unless_overwrite(tmp_path):
+    path = tmp_path / "out.mp4"
+    path.write_bytes(b"precious")
+    with pytest.raises(VsrAppError, match="already exists"):
+        write_clip(path)
+    assert path.read_bytes() == b"precious"
+    write_clip(path, overwrite=True)
+    assert probe(path).frame_count == 6
+
+
+def test_the_input_is_never_overwritten(tmp_path, small_video):
+    source = tmp_path / "in.mp4"
+    source.write_bytes(small_video.read_bytes())
+    before = source.read_bytes()
+    link = tmp_path / "link.mp4"
+    link.symlink_to(source)
+    for target in (source, tmp_path / "." / "in.mp4", link):
+        with pytest.raises(VsrAppError, match="is the input"):
+            write_clip(target, source=source, overwrite=True)
+    assert source.read_bytes() == before
+
+
+def test_error_midway_leaves_nothing_behind(tmp_path):
+    path = tmp_path / "out.mp4"
+    with pytest.raises(RuntimeError):
+        with VideoWriter(path, width=64, height=48, frame_rate=10) as writer:
+            writer.write(pattern_frame(0, 64, 48), 0.0)
+            raise RuntimeError("boom")
+    assert not path.exists() and leftovers(tmp_path) == []
+
+
+def test_abort_keeps_the_old_file_when_overwriting(tmp_path):
+    path = write_clip(tmp_path / "out.mp4", frames=3)
+    before = path.read_bytes()
+    writer = VideoWriter(path, width=64, height=48, frame_rate=10, overwrite=True, preset="ultrafast")
+    for i in range(3):
+        writer.write(pattern_frame(i, 64, 48), i / 10)
+    assert leftovers(tmp_path)  # work happens in a hidden temporary file beside the target
+    writer.abort()
+    assert path.read_bytes() == before and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, options, message", [
+    ("out.mp4", {"codec": "ffv1"}, "cannot go in a .mp4"),
+    ("out.avi", {}, "extensions"),
+    ("out.mkv", {"codec": "ffv1", "crf": 10}, "takes no --crf"),
+    ("out.mp4", {"codec": "vp9000"}, "unknown codec"),
+])
+def test_bad_settings_are_user_errors(tmp_path, name, options, message):
+    with pytest.raises(VsrAppError, match=message):
+        VideoWriter(tmp_path / name, width=64, height=48, frame_rate=10, **options)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_times_must_increase(tmp_path):
+    writer = VideoWriter(tmp_path / "out.mp4", width=64, height=48, frame_rate=10)
+    writer.write(pattern_frame(0, 64, 48), 0.1)
+    with pytest.raises(ValueError, match="does not come after"):
+        writer.write(pattern_frame(1, 64, 48), 0.1)
+    writer.abort()
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,108 @@
+"""Tiny test videos generated with PyAV: known frames, timestamps, rotation, pixel formats, audio, subtitles.
+
+Each frame has a distinct flat grey level plus a white marker in the top-left corner, so tests can tell
+frames apart after lossy coding and see which way up a picture is.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+AUDIO_RATE = 48_000
+
+
+def pattern_frame(i: int, width: int, height: int) -> np.ndarray:
+    """Frame i: a grey level that changes with i, a colour ramp, and a white top-left marker."""
+    image = np.empty((height, width, 3), np.uint8)
+    image[...] = (40 + 13 * i) % 200 + 20
+    image[..., 0] = np.linspace(30, 220, width, dtype=np.uint8)[None, :]
+    mh, mw = max(2, height // 4), max(2, width // 4)
+    image[:mh, :mw] = 255
+    return image
+
+
+def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 48, fps: int = 10,
+               codec: str = "libx264", pix_fmt: str = "yuv420p", times: list[float] | None = None,
+               rotation: int | None = None, audio: str | None = None, subtitles: bool = False,
+               images: list[np.ndarray] | None = None) -> Path:
+    """Write a test video; `times` (seconds) makes it variable-frame-rate; `audio` is an encoder name
+    ('aac', 'pcm_s16le') for a 440 Hz tone as long as the video; `subtitles` adds two SubRip cues."""
+    path = Path(path)
+    if images is not None:
+        frames = len(images)
+        height, width = images[0].shape[:2]
+    time_base = Fraction(1, 1000) if times is not None else Fraction(1, fps)
+    with av.open(str(path), "w") as container:
+        video = container.add_stream(codec, rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, pix_fmt
+        video.time_base = time_base
+        video.codec_context.time_base = time_base
+        if codec in ("libx264", "libx265"):
+            video.options = {"crf": "10", "preset": "ultrafast", **({"x265-params": "log-level=error"}
+                                                                      if codec == "libx265" else {})}
+        if rotation is not None:
+            video.set_display_rotation(rotation)
+        tone = _tone_stream(container, audio) if audio is not None else None
+        sub = None
+        if subtitles:
+            sub = container.add_mux_stream("subrip")
+            sub.time_base = Fraction(1, 1000)
+        for i in range(frames):
+            image = images[i] if images is not None else pattern_frame(i, width, height)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = round(times[i] * 1000) if times is not None else i
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        duration = (times[-1] + 0.1) if times is not None else frames / fps
+        if sub is not None:
+            for k, start in enumerate((0.0, duration / 2)):
+                packet = av.Packet(f"cue {k}".encode())
+                packet.stream = sub
+                packet.pts = packet.dts = round(start * 1000)
+                packet.duration = 200
+                packet.time_base = Fraction(1, 1000)
+                container.mux(packet)
+        if tone is not None:
+            _write_tone(container, tone, duration)
+    return path
+
+
+def _tone_stream(container, codec: str):
+    stream = container.add_stream(codec, rate=AUDIO_RATE)
+    stream.layout = "mono"
+    return stream
+
+
+def _write_tone(container, stream, seconds: float) -> None:
+    fmt = "fltp" if stream.codec_context.name == "aac" else "s16"
+    n = round(seconds * AUDIO_RATE)
+    tone = np.sin(2 * np.pi * 440 * np.arange(n) / AUDIO_RATE) * 0.3
+    chunk = 1024
+    for start in range(0, n, chunk):
+        part = tone[start:start + chunk]
+        data = part.astype(np.float32) if fmt == "fltp" else (part * 32767).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(data[None, :], format=fmt, layout="mono")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = start
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))
+
+
+def stream_durations(path: Path) -> dict[str, float]:
+    """Seconds covered by the packets of each stream type (first pts to last pts + duration)."""
+    spans: dict[str, list[float]] = {}
+    with av.open(str(path)) as container:
+        for packet in container.demux():
+            if packet.pts is None or packet.size == 0:
+                continue
+            tb = packet.time_base
+            start = float(packet.pts * tb)
+            end = start + float((packet.duration or 0) * tb)
+            lo, hi = spans.get(packet.stream.type, (start, end))
+            spans[packet.stream.type] = [min(lo, start), max(hi, end)]
+    return {kind: hi - lo for kind, (lo, hi) in spans.items()}
