@@ -153,3 +153,25 @@ def test_times_must_increase(tmp_path):
         writer.write(pattern_frame(1, 64, 48), 0.1)
     writer.abort()
     assert os.listdir(tmp_path) == []
+
+
+def test_disk_full_is_reported_plainly_and_cleaned_up(tmp_path):
+    path = tmp_path / "out.mp4"
+    writer = VideoWriter(path, width=64, height=48, frame_rate=10, preset="ultrafast")
+
+    class FullDisk:
+        def __init__(self, container):
+            self.container = container
+
+        def mux(self, packets):
+            raise OSError(28, "No space left on device")
+
+        def close(self):
+            self.container.close()
+
+    writer.container = FullDisk(writer.container)
+    with pytest.raises(VsrAppError, match="no space left"):
+        with writer:
+            for i in range(3):
+                writer.write(pattern_frame(i, 64, 48), i / 10)
+    assert not path.exists() and leftovers(tmp_path) == []

@@ -36,6 +36,7 @@ from vsr_app.video.writer import VideoWriter, check_output_path
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag
+JOIN_S = 0.5  # longest wait for the worker threads when a run ends
 _END = object()  # end-of-stream marker on the queues
 
 
@@ -233,9 +234,12 @@ class _Workers:
                 continue
 
     def shutdown(self) -> None:
+        """Stop the workers; waits at most JOIN_S in all so a cancel returns promptly. A network call still
+        in flight finishes on its own daemon thread, which then exits without touching the (gone) output."""
         self.stop.set()
+        deadline = time.monotonic() + JOIN_S
         for thread in self.threads:
-            thread.join(timeout=2.0)  # a torch call in flight finishes on its own; its thread is a daemon
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,

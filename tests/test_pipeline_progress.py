@@ -1,0 +1,72 @@
+"""Progress meter (fps, ETA, rate limiting) and the terminal progress bar."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from vsr_app.progress import ProgressInfo, ProgressMeter, TerminalProgress, format_duration
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_meter_reports_fps_and_eta_and_is_rate_limited():
+    clock, seen = FakeClock(), []
+    meter = ProgressMeter(100, seen.append, interval=1.0, clock=clock)
+    for _ in range(20):
+        clock.now += 0.5  # 2 frames per second
+        meter.advance()
+    assert len(seen) == 10  # one report per second, not per frame
+    last = seen[-1]
+    assert last.done == 19 and last.fps == pytest.approx(2.0) and last.eta == pytest.approx(81 / 2.0)
+    final = meter.finish()
+    assert final.done == final.total == 20 and final.eta == 0.0 and seen[-1] is final
+
+
+def test_meter_total_grows_when_the_estimate_was_short():
+    clock = FakeClock()
+    meter = ProgressMeter(2, None, clock=clock)
+    for _ in range(3):
+        clock.now += 1
+        meter.advance()
+    info = meter.info()
+    assert info.total == 3 and info.fraction == 1.0 and info.eta == 0
+
+
+def test_terminal_bar_on_a_tty_redraws_one_line():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Tty()
+    bar = TerminalProgress(stream)
+    bar(ProgressInfo(5, 10, 2.5, 2.0, 2.0))
+    bar(ProgressInfo(10, 10, 2.5, 4.0, 0.0))
+    bar.close("done: 10 frames")
+    text = stream.getvalue()
+    assert text.count("\r") == 2 and "50.0%" in text and "100.0%" in text and "ETA 0:02" in text
+    assert text.endswith("\ndone: 10 frames\n")
+
+
+def test_terminal_progress_in_a_log_prints_plain_lines_now_and_then():
+    stream = io.StringIO()
+    bar = TerminalProgress(stream, plain_every=5.0)
+    for t in range(12):
+        bar(ProgressInfo(t, 12, 1.0, float(t), 12.0 - t))
+    bar(ProgressInfo(12, 12, 1.0, 12.0, 0.0))
+    lines = stream.getvalue().splitlines()
+    assert "\r" not in stream.getvalue()
+    assert len(lines) == 4 and lines[-1].startswith("[") and "12/12" in lines[-1]  # t=0, 5, 10 and the end
+
+
+def test_format_duration():
+    assert format_duration(None) == "--:--"
+    assert format_duration(65) == "1:05"
+    assert format_duration(3725) == "1:02:05"
