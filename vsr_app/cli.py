@@ -65,7 +65,19 @@ def cmd_train(args) -> int:
 
 
 def cmd_prune(args) -> int:
-    not_built("prune")
+    from vsr_app.distill.vfi_task import prune_vfi
+
+    options = {}
+    if args.config:
+        try:
+            options = json.loads(open(args.config, encoding="utf-8").read())
+        except (OSError, ValueError) as exc:
+            raise VsrAppError(f"cannot read config {args.config}: {exc}") from exc
+    if args.steps:
+        options["steps"] = args.steps
+    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio, options=options)
+    print(f"pruned model written to {path}")
+    return 0
 
 
 def cmd_eval(args) -> int:
@@ -173,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, action="append", metavar="DIR")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--target-params-ratio", type=float, default=0.1)
+    p.add_argument("--steps", type=int, help="sparsity fine-tuning steps (default 800)")
+    p.add_argument("--config", metavar="FILE", help="JSON file of pruning/training options")
     p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")

@@ -95,3 +95,48 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                         [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
     return _summary(loaded.name, loaded.info.params, scores)
+
+
+def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
+    """Input frame indices for predicting odd frame i: i-1, i+1 (2-frame models) or i-3, i-1, i+1, i+3
+    (4-frame models) with indices past either end replaced by the nearest even (input) frame."""
+    last_even = (count - 1) // 2 * 2
+    offsets = (-1, 1) if num_inputs == 2 else (-3, -1, 1, 3)
+    return [min(max(i + d, 0), last_even) for d in offsets]
+
+
+def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
+             progress: Callable[[int, int], None] | None = None, cancel=None) -> dict:
+    """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md)."""
+    from vsr_app.inference import make_interpolator
+    from vsr_app.metrics import psnr_y, ssim_y
+    from vsr_app.models import load_model
+
+    if frames is not None and frames < 3:
+        raise VsrAppError("--frames must be at least 3 (two inputs and the frame between them)")
+    loaded = load_model(model, device)
+    if loaded.task != "interpolate":
+        raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
+    engine = make_interpolator(loaded, device)
+    seqs = {f.name: read_frames(f, frames) for f in sequence_folders(data)}
+    for name, seq in seqs.items():
+        if len(seq) < 3:
+            raise VsrAppError(f"sequence '{name}' has {len(seq)} frames; interpolation needs at least 3")
+        if len({f.shape for f in seq}) != 1:
+            raise VsrAppError(f"sequence '{name}' mixes frame sizes")
+    total = sum((len(s) - 1) // 2 for s in seqs.values())
+    done = 0
+    scores: dict[str, tuple[list[float], list[float]]] = {}
+    for name, seq in seqs.items():
+        psnrs, ssims = [], []
+        for i in range(1, len(seq) - 1, 2):
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("evaluation cancelled")
+            pred = engine.midpoint([seq[j] for j in vfi_context(i, len(seq), engine.num_inputs)])
+            psnrs.append(psnr_y(pred, seq[i]))
+            ssims.append(ssim_y(pred, seq[i]))
+            done += 1
+            if progress:
+                progress(done, total)
+        scores[name] = (psnrs, ssims)
+    return _summary(loaded.name, loaded.info.params, scores)

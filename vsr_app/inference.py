@@ -100,7 +100,9 @@ class Engine:
         else:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
         if self.dtype is not None:
-            self.net = self.net.to(memory_format=torch.channels_last)
+            for module in self.net.modules():  # 2-D convs only: channels_last needs rank-4 weights (not Conv3d)
+                if isinstance(module, torch.nn.Conv2d):
+                    module.to(memory_format=torch.channels_last)
 
     def run(self, fn, *args):
         with torch.inference_mode(), autocast(self.device, self.dtype):

@@ -114,6 +114,17 @@ def _register_default_builtins() -> None:
 
     register_builtin(Builtin("bicubic", "upscale", 4, lambda: BicubicUpscale(4), "bicubic x4 enlargement"))
     register_builtin(Builtin("blend", "interpolate", 2, Blend, "average of the two neighbouring frames"))
+    register_builtin(Builtin("opencv-flow", "interpolate", 2, lambda: _classic("OpenCVFlowInterpolator"),
+                             "OpenCV DIS optical flow both ways, midpoint by backward warping"))
+    register_builtin(Builtin("ffmpeg-mci", "interpolate", 2, lambda: _classic("FFmpegMCIInterpolator"),
+                             "FFmpeg minterpolate (motion-compensated interpolation) through PyAV"))
+
+
+def _classic(name: str):
+    """Classical interpolators live in vsr_app.classic_interp, imported on use (it imports the engines)."""
+    import vsr_app.classic_interp as classic
+
+    return getattr(classic, name)()
 
 
 _register_default_builtins()

@@ -27,6 +27,9 @@ from torch import nn
 
 from vsr_app.models import register_arch
 
+CENTRE_LOGIT = 4.0  # initial softmax logit of each kernel's centre tap (others 0): ~70% of the weight
+OFFSET_SCALE = 4.0  # head outputs are scaled to pixels, so optimiser-sized steps move samples usefully far
+
 # (group name, repeat) feeding a conv; an int is a fixed, never-pruned block of channels.
 InSpec = list[tuple[str, int] | int]
 
@@ -182,10 +185,20 @@ class VFINet(nn.Module):
         self._init_heads()
 
     def _init_heads(self) -> None:
-        """Start from zero offsets, uniform kernels, an even mask and zero residuals: a plain blend."""
+        """Start as a plain blend: zero offsets, kernels peaked on their centre tap, an even mask, zero residuals.
+
+        (Uniform kernels would start as a 5x5 box blur, which the heads then take thousands of steps to undo.)
+        """
         for name in ("head_h_out", "head_1_out", "head_2_out", "grid_out", "s3d_out"):
             nn.init.normal_(self.convs[name].weight, std=1e-3)
             nn.init.zeros_(self.convs[name].bias)
+        kk = self.kernel * self.kernel
+        centre = kk // 2
+        with torch.no_grad():
+            for name, copies in (("head_h_out", 1), ("head_1_out", 1), ("head_2_out", 4)):
+                bias = self.convs[name].bias.view(self.head_out, copies)  # pixel shuffle groups 4 per channel
+                for frame in range(2):
+                    bias[4 * kk + frame * kk + centre] = CENTRE_LOGIT
 
     def _c(self, name: str, x: torch.Tensor, act: bool = True) -> torch.Tensor:
         y = self.convs[name](x)
@@ -201,8 +214,8 @@ class VFINet(nn.Module):
     def _warp_pair(self, head: torch.Tensor, f0: torch.Tensor, f1: torch.Tensor) -> torch.Tensor:
         kk = self.kernel * self.kernel
         o0, o1, l0, l1, m = torch.split(head, [2 * kk, 2 * kk, kk, kk, 1], dim=1)
-        w0 = deformable_warp(f0, o0, l0, self.kernel)
-        w1 = deformable_warp(f1, o1, l1, self.kernel)
+        w0 = deformable_warp(f0, OFFSET_SCALE * o0, l0, self.kernel)
+        w1 = deformable_warp(f1, OFFSET_SCALE * o1, l1, self.kernel)
         mask = torch.sigmoid(m)
         return mask * w0 + (1 - mask) * w1
 

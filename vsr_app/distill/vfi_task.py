@@ -1,0 +1,307 @@
+"""Frame-interpolation Task for the shared training loop (`vsr_app.distill.train`).
+
+One class covers the three VFI runs, which differ only in loss and optimiser:
+- teacher / plain student (`distill="none"`): Lap(net, truth);
+- Laplacian distillation (`distill="laplacian"`): w_gt*Lap(student, truth) + w_teacher*Lap(student, teacher),
+  0.1 and 1 by default as in ST-MFNet Mini; the teacher runs in eval mode under no_grad;
+- sparsity fine-tuning before pruning (`sparsity=...`): Lap(net, truth) through OBProx-SG.
+
+Batches are 7-frame HR clips from `HRClipSampler` (random crops, scale jitter, flips, transposition,
+temporal reversal, frame-stride jitter for motion size): inputs are frames 1, 3, 5, 7 and the
+target is frame 4 (1-based), so the net learns to halve a gap twice as long as the source's.
+Validation scores Y-PSNR on fixed triplets from held-out videos (never the eval benchmarks).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, to_tensor
+from vsr_app.distill.laplacian import laplacian_loss
+from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, make_obproxsg, scaled_plan,
+                                   width_plan)
+from vsr_app.distill.train import LoopConfig, train
+from vsr_app.errors import VsrAppError
+from vsr_app.metrics import psnr_y
+from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
+from vsr_app.nets.vfi_teacher import VFINet
+
+INPUT_IDX = [0, 2, 4, 6]
+TARGET_IDX = 3
+
+
+@dataclass
+class VFIConfig:
+    """Task options (the loop's own options - lr, steps, precision - live in its config)."""
+
+    crop: int = 64
+    batch: int = 4
+    still_fraction: float = 0.2
+    max_stride: int = 2
+    lap_levels: int = 5
+    lap_weights: list[float] | None = None  # default 2**i per level
+    w_gt: float = 0.1  # Laplacian distillation: weight of Lap(student, truth)
+    w_teacher: float = 1.0  # and of Lap(student, teacher)
+    val_triplets: int = 6  # per validation video
+    # sparsity fine-tuning (pruning)
+    prune_lr: float = 0.02
+    prune_lambda: float = 1e-3
+    prune_prox_steps: int = 600
+    target_params_ratio: float = 0.1
+    min_width: int = 4
+
+
+@dataclass
+class VFITask:
+    """Task protocol implementation for x2 frame interpolation (see module docstring)."""
+
+    net: nn.Module
+    data: list[str]
+    card_info: dict
+    teacher: nn.Module | None = None
+    distill: str = "none"
+    sparsity: bool = False
+    val_videos: list[str] = field(default_factory=list)
+    cfg: VFIConfig = field(default_factory=VFIConfig)
+    log: object = print
+    name: str = "vfi"
+
+    def __post_init__(self):
+        if self.distill not in ("none", "laplacian"):
+            raise ValueError(f"frame interpolation distills with 'laplacian' or 'none', not '{self.distill}'")
+        if self.distill == "laplacian" and self.teacher is None:
+            raise ValueError("Laplacian distillation needs a teacher")
+        self._sampler: HRClipSampler | None = None
+        self._val: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self.controller: SparsityController | None = None
+
+    # -- what the loop trains and keeps fixed ----------------------------------------------------
+    def modules(self) -> dict[str, nn.Module]:
+        return {"model": self.net}
+
+    def frozen(self) -> dict[str, nn.Module]:
+        return {"teacher": self.teacher} if self.distill == "laplacian" else {}
+
+    # -- data --------------------------------------------------------------------------------------
+    def sampler(self) -> HRClipSampler:
+        if self._sampler is None:
+            sources = load_sources(self.data, log=self.log)
+            self._sampler = HRClipSampler(sources, still_fraction=self.cfg.still_fraction,
+                                          max_stride=self.cfg.max_stride)
+        return self._sampler
+
+    def batches(self, seed: int, rank: int, world: int, start: int = 0) -> Iterator[dict[str, torch.Tensor]]:
+        """Endless; batch k is a pure function of (seed, rank, k), so resumed runs see the same data."""
+        sampler = self.sampler()
+        step = start
+        while True:
+            rng = batch_rng(seed, rank, step)
+            clips = to_tensor(np.stack([sampler.sample(rng, 7, self.cfg.crop) for _ in range(self.cfg.batch)]))
+            yield {"frames": clips[:, INPUT_IDX], "target": clips[:, TARGET_IDX]}
+            step += 1
+
+    # -- objective ---------------------------------------------------------------------------------
+    def _lap(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return laplacian_loss(a, b, self.cfg.lap_levels, self.cfg.lap_weights)
+
+    def loss(self, batch, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+        out = self.net(batch["frames"])
+        lap_gt = self._lap(out, batch["target"])
+        if self.distill == "none":
+            return lap_gt, {"lap_gt": float(lap_gt.detach())}
+        self.teacher.eval()
+        with torch.no_grad():
+            teacher_out = self.teacher(batch["frames"])
+        lap_t = self._lap(out, teacher_out)
+        total = self.cfg.w_gt * lap_gt + self.cfg.w_teacher * lap_t
+        return total, {"lap_gt": float(lap_gt.detach()), "lap_teacher": float(lap_t.detach())}
+
+    def make_optimizer(self, params, cfg) -> torch.optim.Optimizer | None:
+        """OBProx-SG (with its lambda controller) for sparsity runs; the loop's default otherwise."""
+        if not self.sparsity:
+            return None
+        opt = make_obproxsg(self.net, lr=self.cfg.prune_lr, lambda_=self.cfg.prune_lambda,
+                            prox_steps=self.cfg.prune_prox_steps)
+        target = int(self.cfg.target_params_ratio * count_params(self.net))
+        kernel = self.net.kernel
+        self.controller = SparsityController(self.net, opt, target, lambda w: VFINet(widths=w, kernel=kernel),
+                                             min_width=self.cfg.min_width)
+        return opt
+
+    def after_step(self, step: int, terms: dict) -> None:
+        if self.controller is not None:
+            self.controller.update(step)
+            terms["planned_params"] = float(self.controller.planned)
+            terms["lambda"] = float(self.controller.opt.param_groups[0]["lambda_"])
+
+    # -- validation and export ---------------------------------------------------------------------
+    def _val_triplets(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Fixed (4 input frames, truth) pairs spread over each validation video, cropped to a multiple of 16."""
+        if self._val is None:
+            self._val = []
+            for path in self.val_videos:
+                frames = [s for s in load_sources([path], log=lambda *_: None)][0].frames
+                m = self.net.size_multiple
+                frames = [f[: f.shape[0] // m * m, : f.shape[1] // m * m] for f in frames]
+                centres = np.linspace(3, len(frames) - 4, self.cfg.val_triplets).astype(int)
+                for c in centres:
+                    self._val.append((np.stack([frames[c + d] for d in (-3, -1, 1, 3)]), frames[c]))
+        return self._val
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        triplets = self._val_triplets()
+        if not triplets:
+            return {}
+        was_training = self.net.training
+        self.net.eval()
+        device = next(self.net.parameters()).device
+        scores, blend = [], []
+        for inputs, truth in triplets:
+            out = self.net(to_tensor(inputs)[None].to(device)).float().clamp(0, 1)
+            pred = (out[0].permute(1, 2, 0) * 255).round().byte().cpu().numpy()
+            scores.append(psnr_y(pred, truth))
+            blend.append(psnr_y(((inputs[1].astype(np.uint16) + inputs[2] + 1) // 2).astype(np.uint8), truth))
+        self.net.train(was_training)
+        return {"val_psnr": float(np.mean(scores)), "val_psnr_blend": float(np.mean(blend))}
+
+    def card(self) -> dict:
+        return {**self.card_info, "task": "interpolate", "scale": 2}
+
+
+
+# ---- runs: what `vsr-app train vfi` and `vsr-app prune vfi` do --------------------------------------
+
+NET_OPTIONS = ("base", "kernel")
+RUN_OPTIONS = ("val_videos", "prune_steps", "prune_threshold")
+
+
+def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
+    loop, rest = LoopConfig.split(options)
+    task_names = set(VFIConfig.__dataclass_fields__)
+    unknown = set(rest) - task_names - set(NET_OPTIONS) - set(RUN_OPTIONS)
+    if unknown:
+        raise VsrAppError(f"unknown training option(s) for frame interpolation: {', '.join(sorted(unknown))}")
+    return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
+
+
+def _run_config(run_dir: Path, resume: bool, fresh: dict) -> dict:
+    """config.json of the run: written when it starts, read back on --resume (so the run continues as it began)."""
+    path = run_dir / "config.json"
+    if resume:
+        if not path.is_file():
+            raise VsrAppError(f"nothing to resume in {run_dir} (no config.json)")
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if fresh["options"].get("steps"):
+            saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
+        return saved
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if (run_dir / "checkpoint.json").exists():
+        raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(fresh, indent=2) + "\n", encoding="utf-8"))
+    return fresh
+
+
+def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
+    """The net a run trains: the architecture of `init_from`'s card when given (a pruned student), else a teacher."""
+    init = options.get("init_from")
+    if init:
+        card_path = Path(init).with_suffix(".json")
+        if not card_path.is_file():
+            raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        return build_arch(card["arch"], card["config"]), {"arch": card["arch"], "config": card["config"]}
+    config = {k: options[k] for k in NET_OPTIONS if k in options}
+    return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
+
+
+def _load_teacher(teacher: str, device: str) -> nn.Module:
+    loaded = load_model(teacher, "cpu")
+    if loaded.task != "interpolate" or getattr(loaded.net, "num_inputs", 0) != 4:
+        raise VsrAppError(f"'{teacher}' is not a 4-frame interpolation net, it cannot teach this student")
+    return loaded.net
+
+
+def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, distill: str = "none",
+              steps: int | None = None, resume: bool = False, options: dict | None = None, name: str | None = None,
+              log=print, progress=None, cancel=None) -> Path:
+    """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
+    run_dir = Path(out)
+    fresh_options = dict(options or {})
+    if steps:
+        fresh_options["steps"] = steps
+    cfg = _run_config(run_dir, resume, {"data": [str(d) for d in data], "teacher": teacher, "distill": distill,
+                                         "name": name or run_dir.name, "options": fresh_options})
+    loop, task_cfg, rest = _split_options(cfg["options"])
+    if distill == "laplacian" and not cfg["teacher"]:
+        raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
+    net, arch = _student_or_teacher_net(cfg["options"])
+    teacher_net = _load_teacher(cfg["teacher"], loop.device) if cfg["distill"] == "laplacian" else None
+    card = {"name": cfg.get("name") or name or run_dir.name, **arch}
+    task = VFITask(net, cfg["data"], card, teacher=teacher_net, distill=cfg["distill"],
+                   val_videos=rest.get("val_videos", []), cfg=task_cfg, log=log)
+    meta = {"task": "vfi", "data": cfg["data"], "teacher": cfg["teacher"], "distill": cfg["distill"],
+            "options": cfg["options"]}
+    if resume:
+        loop.init_from = None  # the checkpoint holds the weights
+    log(f"vfi: training {count_params(net):,}-parameter net ({arch['arch']}), distill={cfg['distill']}")
+    return train(task, loop, run_dir, resume=resume, meta=meta, log=log, progress=progress, cancel=cancel)
+
+
+PRUNE_DEFAULTS = {"steps": 800, "lr": 0.02, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
+
+
+def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,
+              options: dict | None = None, log=print, progress=None, cancel=None) -> Path:
+    """Sparsity fine-tuning (OBProx-SG) of `teacher`, then the thinner dense net; returns its weights path.
+
+    The run folder gets the sparse net (model.*), the width plan with every group's kept channels
+    (plan.json) and the pruned net (pruned.safetensors + card), ready for `train vfi --config
+    {"init_from": ".../pruned.safetensors"}`.
+    """
+    if not 0 < target_params_ratio < 1:
+        raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
+    run_dir = Path(out)
+    merged = {**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio}
+    cfg = _run_config(run_dir, False, {"data": [str(d) for d in data], "teacher": teacher, "distill": "none",
+                                        "options": merged})
+    loop, task_cfg, rest = _split_options(cfg["options"])
+    task_cfg.prune_lr = loop.lr
+    net = _load_teacher(teacher, loop.device)
+    before = count_params(net)
+    card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet", "config": {"widths": net.widths,
+                                                                                 "kernel": net.kernel}}
+    task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
+                   log=log)
+    meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
+    train(task, loop, run_dir, meta=meta, log=log, progress=progress, cancel=cancel)
+
+    def build(widths):
+        return VFINet(widths=widths, kernel=net.kernel)
+
+    zeros = apply_threshold(net, rest.get("prune_threshold", 1e-4))
+    plan = width_plan(net, task_cfg.min_width)
+    target = int(target_params_ratio * before)
+    plan = scaled_plan(net, plan, target, build, task_cfg.min_width)
+    student = extract_pruned(net, plan, build)
+    after = count_params(student)
+    report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
+              "target_params": target, "groups": plan.report(net.widths)}
+    atomic_write(run_dir / "plan.json",
+                 lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
+    path = save_model(student, run_dir / "pruned.safetensors", {
+        "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
+        "config": {"widths": plan.widths, "kernel": net.kernel},
+        "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    log(f"pruned {before:,} -> {after:,} parameters ({100 * (1 - after / before):.1f}% fewer); plan in "
+        f"{run_dir / 'plan.json'}")
+    return path
