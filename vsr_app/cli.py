@@ -25,7 +25,9 @@ def not_built(name: str):
 # ---- handlers -------------------------------------------------------------------------------------------
 
 def cmd_gui(args) -> int:
-    not_built("gui")
+    from vsr_app.gui.app import run
+
+    return run(args.video, args.screenshot)
 
 
 def cmd_upscale(args) -> int:

@@ -279,7 +279,7 @@ class ImagePane(QWidget):
         event.accept()
 
     def resizeEvent(self, _event) -> None:
-        if self.state.fitted:
+        if self.state.fitted and self.isVisible():  # a hidden pane's size says nothing about the view
             self.state.fit(self.viewport())
 
 

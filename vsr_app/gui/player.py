@@ -9,9 +9,10 @@ shown, so slow models play slower than real time instead of skipping frames or q
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from vsr_app.gui import fmt
+from vsr_app.gui.icons import icon
 
 
 class Player(QObject):
@@ -98,20 +99,22 @@ class PlayerBar(QWidget):
     def __init__(self, player: Player, parent=None):
         super().__init__(parent)
         self.player = player
-        self.times = lambda k: k / player.fps  # replaced by the window with real timestamps
-        style = self.style()
+        # Set by the viewer: seconds since the start for position k, and what position k is called.
+        self.times = lambda k: k / player.fps
+        self.describe = lambda k, total: f"frame {k + 1} / {total}"
+        self.duration = 0.0
         self.buttons = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 6)
         layout.setSpacing(4)
-        specs = [("home", QStyle.SP_MediaSkipBackward, "First frame (Home)", player.home),
-                 ("back", QStyle.SP_MediaSeekBackward, "Previous frame (\u2190)", lambda: player.step(-1)),
-                 ("play", QStyle.SP_MediaPlay, "Play / pause (Space)", player.toggle),
-                 ("next", QStyle.SP_MediaSeekForward, "Next frame (\u2192)", lambda: player.step(1)),
-                 ("end", QStyle.SP_MediaSkipForward, "Last frame (End)", player.end)]
-        for key, icon, tip, slot in specs:
+        specs = [("home", "first", "First frame (Home)", player.home),
+                 ("back", "prev", "Previous frame (\u2190)", lambda: player.step(-1)),
+                 ("play", "play", "Play / pause (Space)", player.toggle),
+                 ("next", "next", "Next frame (\u2192)", lambda: player.step(1)),
+                 ("end", "last", "Last frame (End)", player.end)]
+        for key, shape, tip, slot in specs:
             button = QToolButton(self)
-            button.setIcon(style.standardIcon(icon))
+            button.setIcon(icon(shape))
             button.setToolTip(tip)
             button.setAutoRaise(True)
             button.setFocusPolicy(Qt.NoFocus)
@@ -133,7 +136,6 @@ class PlayerBar(QWidget):
         player.positionChanged.connect(self._position)
         player.lengthChanged.connect(self._length)
         player.playingChanged.connect(self._playing)
-        self.unit = "frame"
 
     def _length(self, length: int) -> None:
         self.slider.blockSignals(True)
@@ -150,10 +152,7 @@ class PlayerBar(QWidget):
         if total <= 0:
             self.readout.setText("")
             return
-        end = self.times(total - 1) + 1 / self.player.fps
-        self.readout.setText(f"{fmt.clock(self.times(k))} / {fmt.clock(end)}   \u00b7   "
-                             f"{self.unit} {k + 1} / {total}")
+        self.readout.setText(f"{fmt.clock(self.times(k))} / {fmt.clock(self.duration)}   \u00b7   {self.describe(k, total)}")
 
     def _playing(self, playing: bool) -> None:
-        icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
-        self.buttons["play"].setIcon(self.style().standardIcon(icon))
+        self.buttons["play"].setIcon(icon("pause" if playing else "play"))

@@ -19,6 +19,8 @@ MUTED = "#8b93a1"
 ACCENT = "#4c9bff"
 SIDE_A = "#ffb347"  # left / first side of a comparison
 SIDE_B = "#5ad1c4"  # right / second side
+PSNR_COLOUR = "#4c9bff"
+SSIM_COLOUR = "#b39ddb"
 CURVE_COLOURS = ("#4c9bff", "#ffb347", "#5ad1c4", "#f06292", "#b39ddb", "#aed581", "#ffd54f", "#90a4ae")
 
 STYLE_SHEET = f"""
@@ -33,13 +35,18 @@ QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 7px 18px; bord
                border-bottom: 2px solid transparent; }}
 QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
 QTabBar::tab:hover {{ color: {TEXT}; }}
-QGroupBox {{ border: 1px solid {BORDER}; border-radius: 6px; margin-top: 14px; padding: 10px 8px 8px 8px;
+QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 8px; padding: 26px 10px 10px 10px;
              background: {PANEL}; }}
-QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color: {MUTED}; }}
+QGroupBox::title {{ subcontrol-origin: padding; subcontrol-position: top left; left: 12px; top: 8px;
+                    color: {MUTED}; }}
 QComboBox, QSpinBox, QDoubleSpinBox, QLineEdit {{ background: {BASE}; border: 1px solid {BORDER};
     border-radius: 4px; padding: 3px 6px; min-height: 20px; }}
 QComboBox:hover, QSpinBox:hover, QDoubleSpinBox:hover, QLineEdit:hover {{ border-color: #4a5160; }}
 QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{ border-color: {ACCENT}; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0; border: none; }}
+QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid #4a5160; border-radius: 3px; background: {BASE}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
+QCheckBox::indicator:disabled {{ background: {PANEL}; border-color: {BORDER}; }}
 QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 5px 14px; }}
 QPushButton:hover {{ border-color: #4a5160; background: #323742; }}
 QPushButton:pressed {{ background: #262a31; }}

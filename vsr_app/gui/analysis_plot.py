@@ -1,0 +1,99 @@
+"""Per-frame PSNR / SSIM between the two compared sides over the whole timeline; a click jumps there.
+
+Two stacked pyqtgraph plots share the x axis (frames); a vertical line follows the player, and points are
+added as the analysis job delivers them, so the plot fills in while it runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from vsr_app.gui import theme
+
+
+class AnalysisPlot(QWidget):
+    seekRequested = Signal(int)
+    cancelRequested = Signal()
+    closeRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        head = QHBoxLayout()
+        self.title = QLabel("Per-frame quality")
+        self.title.setProperty("role", "heading")
+        self.summary = QLabel()
+        self.summary.setProperty("role", "muted")
+        self.stop = QPushButton("Stop")
+        self.stop.clicked.connect(self.cancelRequested)
+        close = QPushButton("Close")
+        close.clicked.connect(self.closeRequested)
+        head.addWidget(self.title)
+        head.addSpacing(12)
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.stop)
+        head.addWidget(close)
+        layout.addLayout(head)
+        self.graphs = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.graphs, 1)
+        self.psnr_plot = self.graphs.addPlot(row=0, col=0)
+        self.ssim_plot = self.graphs.addPlot(row=1, col=0)
+        self.ssim_plot.setXLink(self.psnr_plot)
+        self.psnr_plot.setLabel("left", "PSNR", units="dB")
+        self.ssim_plot.setLabel("left", "SSIM")
+        self.ssim_plot.setLabel("bottom", "frame")
+        self.curves, self.cursors = [], []
+        for plot, colour in ((self.psnr_plot, theme.PSNR_COLOUR), (self.ssim_plot, theme.SSIM_COLOUR)):
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setMouseEnabled(x=True, y=False)
+            curve = plot.plot([], [], pen=pg.mkPen(colour, width=1.6), symbol="o", symbolSize=5,
+                              symbolBrush=colour, symbolPen=None)
+            cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.TEXT, width=1, style=Qt.DashLine))
+            plot.addItem(cursor)
+            self.curves.append(curve)
+            self.cursors.append(cursor)
+        self.graphs.scene().sigMouseClicked.connect(self._clicked)
+        self.setMinimumHeight(200)
+        self.reset("")
+
+    def reset(self, title: str) -> None:
+        self.points: list[tuple[int, float, float]] = []
+        self.title.setText(title or "Per-frame quality")
+        self.summary.setText("")
+        for curve in self.curves:
+            curve.setData([], [])
+        self.stop.setVisible(True)
+
+    def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None) -> None:
+        if psnr is None or ssim is None:
+            return
+        self.points.append((position, psnr, ssim))
+        xs = np.array([p[0] for p in self.points])
+        psnrs = np.array([p[1] if math.isfinite(p[1]) else np.nan for p in self.points])
+        self.curves[0].setData(xs, psnrs, connect="finite")
+        self.curves[1].setData(xs, np.array([p[2] for p in self.points]))
+        finite = psnrs[np.isfinite(psnrs)]
+        mean_psnr = f"{finite.mean():.2f} dB" if finite.size else "identical"
+        self.summary.setText(f"{len(self.points)} / {total} frames   \u00b7   mean PSNR {mean_psnr}   "
+                             f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}")
+
+    def finished(self) -> None:
+        self.stop.setVisible(False)
+
+    def set_cursor(self, position: int) -> None:
+        for cursor in self.cursors:
+            cursor.setValue(position)
+
+    def _clicked(self, event) -> None:
+        for plot in (self.psnr_plot, self.ssim_plot):
+            if plot.sceneBoundingRect().contains(event.scenePos()) and self.points:
+                x = plot.vb.mapSceneToView(event.scenePos()).x()
+                nearest = min(self.points, key=lambda p: abs(p[0] - x))
+                self.seekRequested.emit(int(nearest[0]))
+                return

@@ -1,0 +1,58 @@
+"""Start the desktop app (or render its screenshot headless): Qt application setup in one place."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from vsr_app import APP_NAME
+
+
+def _headless_if_no_display() -> None:
+    """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def application():
+    """The QApplication, created once with the app's names (they key QSettings), icon, theme and DPI policy."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from vsr_app.gui.theme import apply_theme
+    from vsr_app.resources import resource_path
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication([sys.argv[0]])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(resource_path("icon.png"))))
+    apply_theme(app)
+    return app
+
+
+def run(video: str | None = None, screenshot: str | None = None) -> int:
+    """Open the main window (optionally with `video`); with `screenshot`, save the window as PNG and exit."""
+    if screenshot:
+        _headless_if_no_display()
+    app = application()
+    from vsr_app.gui.main_window import MainWindow
+    from vsr_app.resources import resource_path
+
+    window = MainWindow()
+    if screenshot:
+        window.resize(1600, 960)
+        try:
+            window.screenshot(video or str(resource_path("sample.mp4")), screenshot)
+        finally:
+            window.close()
+        return 0
+    window.show()
+    if video:
+        window.open(video)
+    return app.exec()

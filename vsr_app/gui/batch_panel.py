@@ -1,0 +1,282 @@
+"""The Batch tab: a GUI over `vsr_app.batch.run_batch` (what `vsr-app batch` runs): folder in, folder out,
+the queue with each file's status, overall progress with ETA, Cancel, and the JSON report.
+
+The queue is listed before starting (same file discovery and output naming as the batch itself), then
+each row is updated as the batch reports the file finished; the work runs on a Job thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from vsr_app.batch import DEFAULT_EXTENSIONS, find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.errors import VsrAppError
+from vsr_app.gui import fmt, theme
+from vsr_app.gui.export_dialog import CODECS
+from vsr_app.gui.workers import Job
+from vsr_app.models import list_models
+
+STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "failed": "#ff6b6b", "cancelled": "#ffb347",
+                  "processing": theme.ACCENT}
+COLUMNS = ("File", "Status", "Time", "Output / reason")
+
+
+class BatchPanel(QWidget):
+    errorRaised = Signal(str, str)
+    fileFinished = Signal(int, int, object)  # index (1-based), count, batch.FileResult; emitted from the job
+
+    def __init__(self, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.job: Job | None = None
+        self.report_path: str | None = None
+        self.fileFinished.connect(self._file_finished)
+
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.in_dir = self._folder_row(form, "Input folder", "batch/in_dir")
+        self.out_dir = self._folder_row(form, "Output folder", "batch/out_dir")
+        task_row = QHBoxLayout()
+        self.task = QComboBox()
+        self.task.addItem("Upscale \u00d74", "upscale")
+        self.task.addItem("Double the frame rate", "interpolate")
+        self.task.setCurrentIndex(max(0, self.task.findData(settings.value("batch/task", "upscale"))))
+        self.task.currentIndexChanged.connect(self.refresh_models)
+        self.model = QComboBox()
+        self.model.setMinimumContentsLength(18)
+        self.device = QComboBox()
+        for key, text in (("auto", "Auto"), ("cpu", "CPU"), ("cuda", "CUDA")):
+            self.device.addItem(text, key)
+        task_row.addWidget(self.task)
+        task_row.addWidget(QLabel("with"))
+        task_row.addWidget(self.model, 1)
+        task_row.addWidget(QLabel("on"))
+        task_row.addWidget(self.device)
+        form.addRow("Task", task_row)
+        pick_row = QHBoxLayout()
+        self.ext = QLineEdit(settings.value("batch/ext", ",".join(DEFAULT_EXTENSIONS)))
+        self.recursive = QCheckBox("Include sub-folders")
+        self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
+        pick_row.addWidget(self.ext, 1)
+        pick_row.addWidget(self.recursive)
+        form.addRow("Extensions", pick_row)
+        out_row = QHBoxLayout()
+        self.codec = QComboBox()
+        for key, (text, _, _) in CODECS.items():
+            self.codec.addItem(text, key)
+        self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("batch/codec", "libx264"))))
+        self.crf = QSpinBox()
+        self.crf.setRange(0, 51)
+        self.crf.setValue(int(settings.value("batch/crf", 18)))
+        self.crf.setPrefix("CRF ")
+        self.overwrite = QCheckBox("Redo finished outputs")
+        out_row.addWidget(self.codec)
+        out_row.addWidget(self.crf)
+        out_row.addWidget(self.overwrite)
+        out_row.addStretch(1)
+        form.addRow("Output", out_row)
+        for widget in (self.ext,):
+            widget.editingFinished.connect(self.scan)
+        self.recursive.toggled.connect(self.scan)
+        self.codec.currentIndexChanged.connect(self._codec_changed)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.Stretch)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel("Choose an input and an output folder.")
+        self.status.setProperty("role", "muted")
+        buttons = QHBoxLayout()
+        self.report_button = QPushButton("Open report")
+        self.report_button.clicked.connect(self._open_report)
+        self.report_button.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.start_button = QPushButton("Process all")
+        self.start_button.setProperty("accent", True)
+        self.start_button.clicked.connect(self.start)
+        buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.report_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.start_button)
+
+        box = QGroupBox("Batch")
+        box.setLayout(form)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(box)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addLayout(buttons)
+        self.refresh_models()
+        self._codec_changed()
+        self._set_running(False)
+        self.scan()
+
+    def _folder_row(self, form: QFormLayout, label: str, key: str) -> QLineEdit:
+        row = QHBoxLayout()
+        edit = QLineEdit(self.settings.value(key, ""))
+        edit.editingFinished.connect(self.scan)
+        browse = QPushButton("Browse\u2026")
+
+        def pick():
+            folder = QFileDialog.getExistingDirectory(self, label, edit.text())
+            if folder:
+                edit.setText(folder)
+                self.scan()
+
+        browse.clicked.connect(pick)
+        row.addWidget(edit, 1)
+        row.addWidget(browse)
+        form.addRow(label, row)
+        return edit
+
+    def refresh_models(self) -> None:
+        task = self.task.currentData()
+        current = self.model.currentData() or self.settings.value(f"batch/model/{task}")
+        self.model.clear()
+        for m in list_models():
+            if m.task == task:
+                self.model.addItem(m.name + (f"   {fmt.params(m.params)}" if m.params else ""), m.name)
+        preferred = "vsr-x4-student" if task == "upscale" else "vfi-x2-student"
+        index = self.model.findData(current)
+        self.model.setCurrentIndex(index if index >= 0 else max(0, self.model.findData(preferred)))
+
+    def _codec_changed(self) -> None:
+        self.crf.setEnabled(CODECS[self.codec.currentData()][2] is not None)
+        self.scan()
+
+    def scan(self) -> None:
+        """List the files the batch would process, with their planned outputs."""
+        if self.job is not None and self.job.running:
+            return
+        self.table.setRowCount(0)
+        in_dir, out_dir = Path(self.in_dir.text().strip()), Path(self.out_dir.text().strip())
+        if not self.in_dir.text().strip() or not in_dir.is_dir():
+            self.status.setText("Choose an input folder of videos.")
+            return
+        try:
+            inputs = find_videos(in_dir, parse_extensions(self.ext.text()), self.recursive.isChecked())
+            outputs = plan_outputs(inputs, in_dir, out_dir, self.codec.currentData()) if self.out_dir.text() \
+                else [None] * len(inputs)
+        except VsrAppError as exc:
+            self.status.setText(str(exc))
+            return
+        for src, dst in zip(inputs, outputs):
+            self._add_row(str(src.relative_to(in_dir)), "queued", "", str(dst) if dst else "")
+        self.status.setText(f"{len(inputs)} video{'s' if len(inputs) != 1 else ''} found." if inputs
+                            else "No videos with these extensions in the input folder.")
+
+    def _add_row(self, *cells: str) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        for column, text in enumerate(cells):
+            self.table.setItem(row, column, QTableWidgetItem(text))
+        self._colour(row)
+
+    def _set_cell(self, row: int, column: int, text: str) -> None:
+        if 0 <= row < self.table.rowCount():
+            self.table.item(row, column).setText(text)
+            self._colour(row)
+
+    def _colour(self, row: int) -> None:
+        colour = STATUS_COLOURS.get(self.table.item(row, 1).text())
+        if colour:
+            self.table.item(row, 1).setForeground(QBrush(QColor(colour)))
+
+    # ---- running ----
+    def start(self) -> None:
+        in_dir, out_dir = self.in_dir.text().strip(), self.out_dir.text().strip()
+        if not in_dir or not out_dir:
+            self.errorRaised.emit("Cannot start the batch", "choose both an input and an output folder")
+            return
+        self._remember()
+        self.scan()
+        self.report_path = str(Path(out_dir) / "vsr-app-report.json")
+        has_crf = CODECS[self.codec.currentData()][2] is not None
+        self.job = Job(run_batch, in_dir, out_dir, task=self.task.currentData(), model=self.model.currentData(),
+                       device=self.device.currentData(), recursive=self.recursive.isChecked(),
+                       extensions=self.ext.text(), codec=self.codec.currentData(),
+                       crf=self.crf.value() if has_crf else None, overwrite=self.overwrite.isChecked(),
+                       report_path=self.report_path, on_file=self.fileFinished.emit, parent=self)
+        self.job.progressed.connect(self._progressed)
+        self.job.done.connect(self._done)
+        self.job.failed.connect(self._failed)
+        self.progress.setValue(0)
+        self.report_button.hide()
+        self.status.setText("Loading the model\u2026")
+        self._set_running(True)
+        self.job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running:
+            self.status.setText("Cancelling after the current frame\u2026")
+            self.job.cancel()
+
+    def _remember(self) -> None:
+        for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
+                           ("task", self.task.currentData()), ("ext", self.ext.text()),
+                           ("recursive", self.recursive.isChecked()), ("codec", self.codec.currentData()),
+                           ("crf", self.crf.value()), (f"model/{self.task.currentData()}", self.model.currentData())):
+            self.settings.setValue(f"batch/{key}", value)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setVisible(not running)
+        self.cancel_button.setVisible(running)
+        for widget in (self.in_dir, self.out_dir, self.task, self.model, self.device, self.ext, self.recursive,
+                       self.codec, self.overwrite):
+            widget.setEnabled(not running)
+        self.crf.setEnabled(not running and CODECS[self.codec.currentData()][2] is not None)
+
+    def _progressed(self, values: tuple) -> None:
+        info = values[0]
+        if info.fraction is not None:
+            self.progress.setValue(round(info.fraction * 1000))
+        stage = info.stage
+        if stage.startswith("[") and "/" in stage:
+            row = int(stage[1:stage.index("/")]) - 1
+            if 0 <= row < self.table.rowCount() and self.table.item(row, 1).text() == "queued":
+                self._set_cell(row, 1, "processing")
+        left = f"   \u00b7   {fmt.duration(info.eta)} left" if info.eta else ""
+        self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps{left}")
+
+    def _file_finished(self, index: int, count: int, result) -> None:
+        row = index - 1
+        self._set_cell(row, 1, result.status)
+        self._set_cell(row, 2, fmt.duration(result.seconds) if result.status == "ok" else "")
+        detail = result.output if result.status == "ok" else (result.reason or "")
+        if result.notes:
+            detail += "  (" + "; ".join(result.notes) + ")"
+        self._set_cell(row, 3, detail)
+
+    def _done(self, report) -> None:
+        self._set_running(False)
+        self.progress.setValue(1000 if not report.cancelled else self.progress.value())
+        self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())
+        self.report_button.show()
+
+    def _failed(self, message: str) -> None:
+        self._set_running(False)
+        self.status.setText("The batch could not run.")
+        self.errorRaised.emit("Batch failed", message)
+
+    def _open_report(self) -> None:
+        if self.report_path and Path(self.report_path).is_file():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path))
+
+    def shutdown(self) -> None:
+        if self.job is not None and self.job.running:
+            self.job.cancel()

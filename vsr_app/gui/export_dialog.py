@@ -1,0 +1,241 @@
+"""Export: write the processed video (upscale and/or interpolate) with a chosen codec and quality.
+
+A non-modal dialog, so the window stays usable while it runs: `video.pipeline.process_video` does the work
+on a Job thread; this only collects options, shows progress / speed / ETA and offers Cancel. Cancelling
+(or any error) leaves no output file behind - the pipeline writes to a temporary file and renames it last.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from vsr_app.gui import fmt
+from vsr_app.gui.workers import Job
+from vsr_app.models import ModelInfo
+from vsr_app.video.pipeline import process_video
+
+CODECS = {"libx264": ("H.264", ".mp4", 18), "libx265": ("H.265 / HEVC", ".mp4", 20),
+          "ffv1": ("FFV1 (lossless)", ".mkv", None), "prores": ("ProRes 422", ".mov", None)}
+PRESETS = ("ultrafast", "veryfast", "fast", "medium", "slow", "veryslow")
+
+
+def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
+    tags = (["x4"] if upscale else []) + (["2xfps"] if interpolate else [])
+    path = Path(source)
+    return str(path.with_name(f"{path.stem}_{'_'.join(tags) or 'out'}{suffix}"))
+
+
+class ExportDialog(QDialog):
+    """Options form, then progress of one export; emits `failed(message)` for the window's error dialog."""
+
+    failed = Signal(str)
+    exported = Signal(str)
+
+    def __init__(self, source: str, models: list[ModelInfo], picks: dict[str, str], device: str,
+                 settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Export video")
+        self.setMinimumWidth(560)
+        self.source, self.device, self.settings = source, device, settings
+        self.job: Job | None = None
+        self.output_path: str | None = None
+
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        self.steps: dict[str, tuple[QCheckBox, QComboBox]] = {}
+        for task, text in (("upscale", "Upscale \u00d74"), ("interpolate", "Double the frame rate")):
+            check = QCheckBox(text)
+            combo = QComboBox()
+            for m in models:
+                if m.task == task:
+                    combo.addItem(m.name + (f"   {fmt.params(m.params)}" if m.params else ""), m.name)
+            combo.setCurrentIndex(max(0, combo.findData(picks.get(task))))
+            check.setChecked(task in picks and combo.count() > 0)
+            check.setEnabled(combo.count() > 0)
+            check.toggled.connect(combo.setEnabled)
+            check.toggled.connect(self._suggest)
+            combo.setEnabled(check.isChecked())
+            form.addRow(check, combo)
+            self.steps[task] = (check, combo)
+        self.codec = QComboBox()
+        for key, (text, suffix, _) in CODECS.items():
+            self.codec.addItem(f"{text}  ({suffix})", key)
+        self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("export/codec", "libx264"))))
+        self.codec.currentIndexChanged.connect(self._codec_changed)
+        form.addRow("Codec", self.codec)
+        quality = QHBoxLayout()
+        self.crf = QSpinBox()
+        self.crf.setRange(0, 51)
+        self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
+        self.preset = QComboBox()
+        self.preset.addItems(PRESETS)
+        self.preset.setCurrentText(settings.value("export/preset", "medium"))
+        self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
+        quality.addWidget(QLabel("CRF"))
+        quality.addWidget(self.crf)
+        quality.addSpacing(12)
+        quality.addWidget(QLabel("Preset"))
+        quality.addWidget(self.preset, 1)
+        self.quality = QWidget()
+        self.quality.setLayout(quality)
+        quality.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Quality", self.quality)
+        out_row = QHBoxLayout()
+        self.output = QLineEdit()
+        browse = QPushButton("Browse\u2026")
+        browse.clicked.connect(self._browse)
+        out_row.addWidget(self.output, 1)
+        out_row.addWidget(browse)
+        form.addRow("Save as", out_row)
+        self.overwrite = QCheckBox("Replace the file if it exists (never the input)")
+        form.addRow("", self.overwrite)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.status = QLabel()
+        self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        self.reveal = QPushButton("Show in folder")
+        self.reveal.clicked.connect(self._reveal)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.close)
+        self.cancel_button = QPushButton("Cancel export")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.start_button = QPushButton("Export")
+        self.start_button.setProperty("accent", True)
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        buttons.addWidget(self.reveal)
+        buttons.addStretch(1)
+        for b in (self.close_button, self.cancel_button, self.start_button):
+            buttons.addWidget(b)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self._codec_changed()
+        self._set_running(False)
+        self.progress.hide()
+        self.reveal.hide()
+
+    # ---- options ----
+    def _codec_changed(self) -> None:
+        key = self.codec.currentData()
+        _, _, crf = CODECS[key]
+        self.quality.setEnabled(crf is not None)
+        if crf is not None:
+            self.crf.setValue(int(self.settings.value(f"export/crf/{key}", crf)))
+        self._suggest()
+
+    def _suggest(self) -> None:
+        suffix = CODECS[self.codec.currentData()][1]
+        current = self.output.text()
+        if not current or current == getattr(self, "_suggested", None):
+            self._suggested = suggested_output(self.source, *(c.isChecked() for c, _ in self.steps.values()), suffix)
+            self.output.setText(self._suggested)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save processed video as", self.output.text(),
+                                              "Video (*.mp4 *.mkv *.mov *.m4v)")
+        if path:
+            self.output.setText(path)
+
+    def options(self) -> dict:
+        """Keyword arguments for process_video."""
+        models = {task: combo.currentData() for task, (check, combo) in self.steps.items() if check.isChecked()}
+        key = self.codec.currentData()
+        has_crf = CODECS[key][2] is not None
+        return {**models, "device": self.device, "codec": key, "crf": self.crf.value() if has_crf else None,
+                "preset": self.preset.currentText() if has_crf else None, "overwrite": self.overwrite.isChecked()}
+
+    # ---- running ----
+    def start(self) -> None:
+        options = self.options()
+        if "upscale" not in options and "interpolate" not in options:
+            self.status.setText("Tick at least one of upscale / interpolate.")
+            return
+        self.output_path = self.output.text().strip()
+        if not self.output_path:
+            self.status.setText("Choose where to save the video.")
+            return
+        key = options["codec"]
+        self.settings.setValue("export/codec", key)
+        if options["crf"] is not None:
+            self.settings.setValue(f"export/crf/{key}", options["crf"])
+            self.settings.setValue("export/preset", options["preset"])
+        self.job = Job(process_video, self.source, self.output_path, parent=self, **options)
+        self.job.progressed.connect(self._progressed)
+        self.job.done.connect(self._done)
+        self.job.failed.connect(self._failed)
+        self.job.cancelled.connect(self._cancelled)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.reveal.hide()
+        self.status.setText("Loading models\u2026")
+        self._set_running(True)
+        self.job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None and self.job.running:
+            self.status.setText("Cancelling\u2026")
+            self.job.cancel()
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setVisible(not running)
+        self.cancel_button.setVisible(running)
+        self.close_button.setEnabled(not running)
+        for widget in (self.codec, self.quality, self.output, self.overwrite):
+            widget.setEnabled(not running and (widget is not self.quality or CODECS[self.codec.currentData()][2]
+                                               is not None))
+        for check, combo in self.steps.values():
+            check.setEnabled(not running and combo.count() > 0)
+            combo.setEnabled(not running and check.isChecked())
+
+    def _progressed(self, values: tuple) -> None:
+        info = values[0]
+        if info.fraction is not None:
+            self.progress.setValue(round(info.fraction * 1000))
+        else:
+            self.progress.setRange(0, 0)
+        left = f"   \u00b7   {fmt.duration(info.eta)} left" if info.eta else ""
+        total = f" / {info.total}" if info.total else ""
+        self.status.setText(f"{info.stage}: frame {info.done}{total}   \u00b7   {info.fps:.1f} fps{left}")
+
+    def _done(self, summary) -> None:
+        self._set_running(False)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(1000)
+        self.status.setText(summary.line())
+        self.reveal.show()
+        self.exported.emit(summary.output)
+
+    def _failed(self, message: str) -> None:
+        self._set_running(False)
+        self.progress.hide()
+        self.status.setText("Export failed: " + message)
+        self.failed.emit(message)
+
+    def _cancelled(self) -> None:
+        self._set_running(False)
+        self.progress.hide()
+        self.status.setText("Cancelled; no file was written.")
+
+    def _reveal(self) -> None:
+        if self.output_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.output_path).parent)))
+
+    def closeEvent(self, event) -> None:
+        if self.job is not None and self.job.running:
+            event.ignore()  # Cancel first: closing must not orphan a running export
+            self.cancel()
+        else:
+            super().closeEvent(event)

@@ -1,0 +1,131 @@
+"""The panel beside the comparison: the video's facts, this frame's PSNR/SSIM, and both models' cards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from vsr_app.gui import fmt, theme
+from vsr_app.gui.icons import icon
+from vsr_app.video.reader import VideoInfo
+
+FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Audio", "Container")
+
+
+def video_facts(info: VideoInfo) -> dict[str, str]:
+    """The rows of the Video box, as a person would want to read them."""
+    size = f"{info.width} \u00d7 {info.height}"
+    if info.sample_aspect_ratio:
+        size += f" (pixel aspect {info.sample_aspect_ratio})"
+    if info.rotation:
+        size += f", rotated {info.rotation}\u00b0"
+    audio = ", ".join(f"{s.codec} {s.detail}".strip() for s in info.audio) or "none"
+    if info.subtitles:
+        audio += f"; subtitles: {', '.join(s.codec for s in info.subtitles)}"
+    return {
+        "File": Path(info.path).name,
+        "Size": size,
+        "Frame rate": f"{info.fps:.3f}".rstrip("0").rstrip(".") + " fps",
+        "Duration": fmt.clock(info.duration) if info.duration is not None else "unknown",
+        "Frames": str(info.estimated_frames) if info.estimated_frames else "unknown",
+        "Video": f"{info.codec}, {info.pix_fmt}",
+        "Audio": audio,
+        "Container": info.container.split(",")[0],
+    }
+
+
+def _section(title: str) -> tuple[QGroupBox, QVBoxLayout]:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    layout.setSpacing(6)
+    return box, layout
+
+
+class Inspector(QScrollArea):
+    analyseRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(8, 0, 8, 8)
+        column.setSpacing(4)
+
+        box, layout = _section("Video")
+        form = QFormLayout()
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(4)
+        form.setLabelAlignment(Qt.AlignRight)
+        self.facts: dict[str, QLabel] = {}
+        for name in FACTS:
+            label = QLabel("\u2014")
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            caption = QLabel(name)
+            caption.setProperty("role", "muted")
+            form.addRow(caption, label)
+            self.facts[name] = label
+        layout.addLayout(form)
+        column.addWidget(box)
+
+        box, layout = _section("This frame")
+        numbers = QHBoxLayout()
+        self.psnr = self._metric(numbers, "PSNR (dB)")
+        self.ssim = self._metric(numbers, "SSIM")
+        layout.addLayout(numbers)
+        self.metric_note = QLabel()
+        self.metric_note.setProperty("role", "muted")
+        self.metric_note.setWordWrap(True)
+        layout.addWidget(self.metric_note)
+        self.analyse = QPushButton(icon("chart"), "Analyse all frames")
+        self.analyse.setToolTip("Plot PSNR / SSIM between the two sides for every frame; click the plot to jump")
+        self.analyse.clicked.connect(self.analyseRequested)
+        layout.addWidget(self.analyse)
+        column.addWidget(box)
+
+        self.cards = []
+        for title, colour in (("Left", theme.SIDE_A), ("Right", theme.SIDE_B)):
+            box, layout = _section(f"{title} model")
+            box.setStyleSheet(f"QGroupBox::title {{ color: {colour}; }}")
+            card = QLabel()
+            card.setWordWrap(True)
+            card.setTextFormat(Qt.RichText)
+            card.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            layout.addWidget(card)
+            column.addWidget(box)
+            self.cards.append(card)
+        column.addStretch(1)
+        self.setWidget(body)
+        self.setMinimumWidth(270)
+        self.set_metrics(None, None, "")
+
+    @staticmethod
+    def _metric(row: QHBoxLayout, caption: str) -> QLabel:
+        cell = QVBoxLayout()
+        value = QLabel("\u2014")
+        value.setProperty("role", "metric")
+        name = QLabel(caption)
+        name.setProperty("role", "muted")
+        cell.addWidget(value)
+        cell.addWidget(name)
+        row.addLayout(cell, 1)
+        return value
+
+    def set_video(self, info: VideoInfo) -> None:
+        for name, text in video_facts(info).items():
+            self.facts[name].setText(text)
+        self.facts["File"].setToolTip(info.path)
+
+    def set_metrics(self, psnr: float | None, ssim: float | None, note: str) -> None:
+        self.psnr.setText(fmt.psnr(psnr))
+        self.ssim.setText(fmt.ssim(ssim))
+        self.metric_note.setText(note)
+
+    def set_cards(self, left_html: str, right_html: str) -> None:
+        self.cards[0].setText(left_html)
+        self.cards[1].setText(right_html)

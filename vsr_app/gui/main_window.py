@@ -1,0 +1,304 @@
+"""The main window: Compare / Batch / Train tabs, menus, drag-and-drop, recent files, settings, errors.
+
+Errors reach the user as a non-blocking message box and never close the window; every background piece
+(frame worker, export, analysis, training process) reports through signals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QStackedWidget, QTabWidget)
+
+from vsr_app import APP_NAME, __version__
+from vsr_app.errors import VsrAppError
+from vsr_app.gui.batch_panel import BatchPanel
+from vsr_app.gui.export_dialog import ExportDialog
+from vsr_app.gui.icons import icon
+from vsr_app.gui.processing import SOURCE
+from vsr_app.gui.train_panel import TrainPanel
+from vsr_app.gui.viewer import PREFERRED, Viewer
+from vsr_app.gui.welcome import WelcomePage
+from vsr_app.resources import resource_path
+
+VIDEO_FILTER = "Videos (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.mpg *.mpeg *.ts *.wmv *.flv);;All files (*)"
+MAX_RECENT = 10
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(QIcon(str(resource_path("icon.png"))))
+        self.setAcceptDrops(True)
+        self.error_box: QMessageBox | None = None
+        self.export_dialog: ExportDialog | None = None
+
+        self.viewer = Viewer(self.settings, self)
+        self.viewer.errorRaised.connect(self.show_error)
+        self.viewer.videoOpened.connect(self._video_opened)
+        self.viewer.busyChanged.connect(self._busy)
+        self.welcome = WelcomePage(self)
+        self.welcome.openRequested.connect(self.open_dialog)
+        self.welcome.sampleRequested.connect(self.open_sample)
+        self.welcome.recentRequested.connect(self.open)
+        self.compare = QStackedWidget(self)
+        self.compare.addWidget(self.welcome)
+        self.compare.addWidget(self.viewer)
+        self.batch = BatchPanel(self.settings, self)
+        self.batch.errorRaised.connect(self.show_error)
+        self.train = TrainPanel(self.settings, self)
+        self.train.errorRaised.connect(self.show_error)
+        self.train.modelsChanged.connect(self._models_changed)
+        self.train.compareRequested.connect(self.compare_trained)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.compare, "Compare")
+        self.tabs.addTab(self.batch, "Batch")
+        self.tabs.addTab(self.train, "Train")
+        self.setCentralWidget(self.tabs)
+
+        self.busy_bar = QProgressBar()
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedWidth(110)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.hide()
+        self.busy_text = QLabel()
+        self.statusBar().addWidget(self.busy_bar)
+        self.statusBar().addWidget(self.busy_text, 1)
+
+        self._build_actions()
+        self._build_menus()
+        self._refresh_recent()
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        self.tabs.setCurrentIndex(int(self.settings.value("window/tab", 0)))
+
+    # ---- actions and menus ----
+    def _build_actions(self) -> None:
+        def action(text, slot, shortcut=None, shape=None, tip=None) -> QAction:
+            a = QAction(text, self)
+            if shortcut is not None:
+                a.setShortcut(QKeySequence(shortcut))
+            if shape is not None:
+                a.setIcon(icon(shape))
+            if tip:
+                a.setToolTip(tip)
+            a.triggered.connect(slot)
+            return a
+
+        self.open_action = action("Open\u2026", self.open_dialog, QKeySequence.Open, "open",
+                                  "Open a video (Ctrl+O)")
+        self.sample_action = action("Open sample clip", self.open_sample)
+        self.export_action = action("Export\u2026", self.export, "Ctrl+E", "export",
+                                    "Write the processed video to a file (Ctrl+E)")
+        self.export_action.setEnabled(False)
+        self.quit_action = action("Quit", self.close, QKeySequence.Quit)
+        self.reload_action = action("Reload models", self._models_changed, "Ctrl+R")
+        self.about_action = action("About", self.about)
+        self.keys_action = action("Keyboard shortcuts", self.show_shortcuts, QKeySequence.HelpContents)
+        toolbar = self.viewer.toolbar
+        first = toolbar.actions()[0]
+        toolbar.insertAction(first, self.open_action)
+        toolbar.insertAction(first, self.export_action)
+        toolbar.insertSeparator(first)
+        for a in (self.open_action, self.export_action):
+            toolbar.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open recent")
+        file_menu.addAction(self.sample_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        actions = self.viewer.actions_by_name
+        view_menu = bar.addMenu("&View")
+        for key in ("split", "side", "toggle", "diff"):
+            view_menu.addAction(actions[f"mode_{key}"])
+        view_menu.addSeparator()
+        for key in ("fit", "actual", "swap"):
+            view_menu.addAction(actions[key])
+        play_menu = bar.addMenu("&Playback")
+        for key in ("play", "prev", "next", "back_second", "forward_second", "home", "end"):
+            play_menu.addAction(actions[key])
+        model_menu = bar.addMenu("&Models")
+        model_menu.addAction(actions["analyse"])
+        model_menu.addAction(self.reload_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.keys_action)
+        help_menu.addAction(self.about_action)
+
+    # ---- opening ----
+    def open_dialog(self) -> None:
+        start = self.settings.value("window/last_dir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open video", start, VIDEO_FILTER)
+        if path:
+            self.open(path)
+
+    def open_sample(self) -> None:
+        self.open(str(resource_path("sample.mp4")))
+
+    def open(self, path: str) -> None:
+        self.viewer.open(path)
+
+    def _video_opened(self, path: str) -> None:
+        self.compare.setCurrentWidget(self.viewer)
+        self.tabs.setCurrentIndex(0)
+        self.setWindowTitle(f"{Path(path).name} \u2014 {APP_NAME}")
+        self.export_action.setEnabled(True)
+        if Path(path).resolve() != resource_path("sample.mp4").resolve():
+            self.settings.setValue("window/last_dir", str(Path(path).parent))
+        recent = [p for p in self.recent_files() if p != path]
+        self.settings.setValue("window/recent", [path, *recent][:MAX_RECENT])
+        self._refresh_recent()
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("window/recent", [])
+        value = [value] if isinstance(value, str) else list(value or [])
+        return [p for p in value if Path(p).is_file()]
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_files()
+        for path in recent:
+            a = self.recent_menu.addAction(Path(path).name)
+            a.setToolTip(path)
+            a.triggered.connect(lambda _=False, p=path: self.open(p))
+        self.recent_menu.setEnabled(bool(recent))
+        self.welcome.set_recent(recent)
+
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open(files[0])
+
+    # ---- export ----
+    def export(self) -> None:
+        viewer = self.viewer
+        if viewer.info is None:
+            return
+        if self.export_dialog is not None and self.export_dialog.job is not None and self.export_dialog.job.running:
+            self.export_dialog.raise_()
+            return
+        names = {m.name for m in viewer.models}
+        picks = {}
+        for task in ("upscale", "interpolate"):
+            shown = [s for s in viewer.sides if s != SOURCE] if viewer.task == task else []
+            pick = next((n for n in [*shown, *PREFERRED[task]] if n in names), None)
+            if pick is not None:
+                picks[task] = pick
+        if viewer.task == "upscale":
+            picks.pop("interpolate", None)
+        else:
+            picks.pop("upscale", None)
+        self.export_dialog = ExportDialog(viewer.info.path, viewer.models, picks, viewer.device.currentData(),
+                                          self.settings, self)
+        self.export_dialog.failed.connect(lambda message: self.show_error("Export failed", message))
+        self.export_dialog.show()
+
+    # ---- feedback ----
+    def show_error(self, title: str, message: str) -> None:
+        """A non-blocking message box: the window stays usable behind it."""
+        if self.error_box is not None:
+            self.error_box.close()
+        self.error_box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
+        self.error_box.setWindowModality(Qt.WindowModal)
+        self.error_box.open()
+        if self.compare.currentWidget() is self.viewer and self.viewer.info is None:
+            self.compare.setCurrentWidget(self.welcome)
+
+    def _busy(self, text: str) -> None:
+        self.busy_bar.setVisible(bool(text))
+        self.busy_text.setText(text or "Ready")
+
+    def _models_changed(self) -> None:
+        self.viewer.refresh_models()
+        self.batch.refresh_models()
+        self.train.refresh_models()
+
+    def compare_trained(self, task: str, name: str, teacher: str) -> None:
+        """Show a freshly trained model against its teacher (or the task's usual baseline) in the viewer."""
+        viewer = self.viewer
+        viewer.set_task(task)
+        names = {m.name for m in viewer.models_for(task)}
+        other = teacher if teacher in names else next(n for n in PREFERRED[task][::-1] if n in names)
+        viewer.set_sides(name, other if other != name else SOURCE)
+        self.tabs.setCurrentIndex(0)
+        if viewer.info is None:
+            self.open_sample()
+
+    def show_shortcuts(self) -> None:
+        rows = [(a.text(), a.shortcut().toString(QKeySequence.NativeText))
+                for a in self.viewer.actions() if not a.shortcut().isEmpty()]
+        rows.append(("Flip sides in toggle mode", "hold T"))
+        rows.append(("Zoom / pan", "mouse wheel / drag"))
+        text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>" for t, k in rows)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{text}</table>")
+
+    def about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME} {__version__}</b><br>x4 video super-resolution and x2 frame "
+                          "interpolation with compact models distilled from larger teachers.<br><br>"
+                          "Sample clip: Big Buck Bunny \u00a9 Blender Foundation, CC BY 3.0.")
+
+    # ---- headless rendering ----
+    def screenshot(self, video: str, out: str, timeout_s: float = 300.0) -> None:
+        """Open `video`, wait for the first processed comparison, save the window to `out` (PNG)."""
+        loop = QEventLoop()
+        failures: list[str] = []
+        shown: list[object] = []
+
+        def on_frame(rendered):
+            if rendered.position == 0:
+                shown.append(rendered)
+                loop.quit()
+
+        def on_error(title, message):
+            failures.append(f"{title}: {message}")
+            loop.quit()
+
+        self.viewer.frameShown.connect(on_frame)
+        self.viewer.errorRaised.connect(on_error)
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        self.show()
+        self.open(video)
+        loop.exec()
+        if failures:
+            raise VsrAppError(failures[0])
+        if not shown:
+            raise VsrAppError(f"the first frame was not ready within {timeout_s:.0f} s")
+        self.viewer.view.fit()
+        for _ in range(3):
+            QApplication.processEvents()
+        if not self.grab().save(out):
+            raise VsrAppError(f"cannot write the screenshot to {out}")
+
+    def closeEvent(self, event) -> None:
+        if self.train.running():
+            answer = QMessageBox.question(self, "Training is running",
+                                          "A training run is in progress. Stop it (a checkpoint is kept) and quit?")
+            if answer != QMessageBox.Yes:
+                event.ignore()
+                return
+            self.train.stop_and_wait()
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.batch.shutdown()
+        self.viewer.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,80 @@
+"""Reading and publishing a training run's files, for the training panel. No Qt here.
+
+- `MetricsTail` follows RUN/metrics.jsonl while the trainer appends to it: only whole lines are parsed
+  (the trainer may be mid-write), and a file that shrinks (a new run in the same folder) is re-read.
+- `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
+  which is how a freshly trained model shows up in the model selectors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from vsr_app.errors import VsrAppError
+from vsr_app.models import atomic_write
+from vsr_app.resources import user_models_dir
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class MetricsTail:
+    """New records of a JSON-lines file since the last call to `read()`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.offset = 0
+        self.partial = b""
+
+    def read(self) -> list[dict]:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return []
+        if size < self.offset:
+            self.offset, self.partial = 0, b""
+        if size == self.offset:
+            return []
+        with open(self.path, "rb") as fh:
+            fh.seek(self.offset)
+            chunk = fh.read(size - self.offset)
+        self.offset += len(chunk)
+        lines = (self.partial + chunk).split(b"\n")
+        self.partial = lines.pop()
+        records = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                continue  # a damaged line must not stop the curves
+            if isinstance(record, dict) and "step" in record:
+                records.append(record)
+        return records
+
+
+def check_model_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise VsrAppError(f"'{name}' cannot name a model: use letters, digits, '.', '_' or '-' (up to 64)")
+    return name
+
+
+def install_run_model(run_dir: str | Path, name: str) -> Path:
+    """Copy RUN/model.safetensors (+ card, renamed to `name`) into the user model folder; returns the weights."""
+    check_model_name(name)
+    weights = Path(run_dir) / "model.safetensors"
+    card_path = weights.with_suffix(".json")
+    if not weights.is_file() or not card_path.is_file():
+        raise VsrAppError(f"{run_dir} holds no exported model yet (model.safetensors + model.json)")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise VsrAppError(f"the run's model card cannot be read: {exc}") from exc
+    card["name"] = name
+    target = user_models_dir() / f"{name}.safetensors"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, lambda tmp: shutil.copyfile(weights, tmp))
+    atomic_write(target.with_suffix(".json"),
+                 lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
+    return target

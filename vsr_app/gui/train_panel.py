@@ -1,0 +1,613 @@
+"""The Train tab: a form that starts `vsr-app train` as a separate process, live curves, log, Stop / Resume.
+
+Why a process (QProcess) and not a thread: training runs for hours, may use every core and can crash;
+in its own process it can do all that without ever blocking or taking down the window, and Stop is
+the same SIGTERM a terminal user would send (the trainer writes a checkpoint and exits). Curves come
+from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
+When a run ends, its model is copied into the user model folder under the chosen name and shows up in
+every model selector.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pyqtgraph as pg
+from PySide6.QtCore import QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from vsr_app.errors import VsrAppError
+from vsr_app.gui import fmt, theme
+from vsr_app.gui.icons import icon
+from vsr_app.gui.run_files import MetricsTail, check_model_name, install_run_model
+from vsr_app.models import list_models
+
+TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
+DISTILL = {"vsr": {"std": "STD: space + time", "space": "STD: space only", "time": "STD: time only",
+                   "none": "None (ground truth only)"},
+           "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
+# Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
+# "net_config.x" goes into the nested net_config dict.
+FIELDS = {
+    "vsr": [
+        ("net", "Network", ["student", "teacher"], "student", None, None,
+         "student: streaming, compact; teacher: bidirectional, large"),
+        ("net_config.channels", "Width (channels)", int, 32, 4, 256, "feature channels of the network"),
+        ("net_config.blocks", "Residual blocks", int, 5, 1, 60, "depth of the network"),
+        ("batch", "Batch (clips)", int, 8, 1, 256, "clips per step"),
+        ("frames", "Frames per clip", int, 7, 2, 30, "length of each training clip"),
+        ("patch", "Patch (LR pixels)", int, 32, 8, 256, "low-resolution crop size; the target is 4x"),
+        ("lambda_space", "\u03bb space", float, 1.0, 0.0, 1000.0, "weight of the spatial (attention) distillation"),
+        ("lambda_time", "\u03bb time", float, 1.0, 0.0, 1000.0, "weight of the temporal (ConvLSTM) distillation"),
+    ],
+    "vfi": [
+        ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
+        ("batch", "Batch", int, 4, 1, 256, "samples per step"),
+        ("crop", "Crop (pixels)", int, 64, 16, 512, "training crop size"),
+        ("w_gt", "Weight: truth", float, 0.1, 0.0, 100.0, "Laplacian loss against the true middle frame"),
+        ("w_teacher", "Weight: teacher", float, 1.0, 0.0, 100.0, "Laplacian loss against the teacher's frame"),
+    ],
+}
+COMMON = [
+    ("steps", "Steps", int, 10000, 1, 10_000_000, "optimiser steps in total (Resume may raise it)"),
+    ("lr", "Learning rate", float, 2e-4, 1e-7, 1.0, "peak AdamW learning rate (warm-up, then cosine decay)"),
+    ("log_every", "Log every", int, 20, 1, 100_000, "steps between curve points"),
+    ("val_every", "Validate every", int, 500, 1, 1_000_000, "steps between validation PSNR points"),
+]
+VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
+LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
+NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
+STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
+
+
+def launcher() -> tuple[str, list[str]]:
+    """Program and leading arguments that run the CLI: the frozen app is its own CLI."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, []
+    return sys.executable, ["-m", "vsr_app"]
+
+
+def train_arguments(task: str, data: list[str], run_dir: str, teacher: str | None, distill: str,
+                    steps: int | None, config: str | None, resume: bool) -> list[str]:
+    """`vsr-app train ...` arguments (after the program) as DESIGN.md's CLI contract spells them."""
+    args = ["train", task]
+    for folder in data:
+        args += ["--data", folder]
+    args += ["--out", run_dir, "--distill", distill]
+    if teacher:
+        args += ["--teacher", teacher]
+    if steps is not None:
+        args += ["--steps", str(steps)]
+    if config:
+        args += ["--config", config]
+    if resume:
+        args.append("--resume")
+    return args
+
+
+def _spin(kind, default, low, high):
+    if kind is int:
+        box = QSpinBox()
+        box.setRange(int(low), int(high))
+    else:
+        box = QDoubleSpinBox()
+        box.setDecimals(6 if high <= 1.0 else 3)
+        box.setRange(low, high)
+        box.setSingleStep(default / 10 if default else 0.1)
+    box.setValue(default)
+    return box
+
+
+class TrainPanel(QWidget):
+    errorRaised = Signal(str, str)
+    modelsChanged = Signal()
+    compareRequested = Signal(str, str, str)  # viewer task, model name, teacher name ("" when none)
+
+    def __init__(self, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.process: QProcess | None = None
+        self.tail: MetricsTail | None = None
+        self.run_dir: Path | None = None
+        self.started = 0.0
+        self.stopping = False
+        self.last_model: tuple[str, str, str] | None = None
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.series: dict[str, tuple[list, list]] = {}
+        self.inputs: dict[str, QWidget] = {}
+
+        form_column = QWidget()
+        column = QVBoxLayout(form_column)
+        column.setContentsMargins(10, 10, 6, 10)
+        column.addWidget(self._what_box())
+        column.addWidget(self._data_box())
+        self.options_box = QGroupBox("Hyper-parameters")
+        self.options_form = QFormLayout(self.options_box)
+        column.addWidget(self.options_box)
+        column.addWidget(self._run_box())
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(form_column)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(380)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(6, 10, 10, 10)
+        head = QHBoxLayout()
+        self.status = QLabel("No run yet.")
+        self.status.setProperty("role", "heading")
+        self.compare_button = QPushButton("Compare in viewer")
+        self.compare_button.setProperty("accent", True)
+        self.compare_button.clicked.connect(self._compare)
+        self.compare_button.hide()
+        head.addWidget(self.status, 1)
+        head.addWidget(self.compare_button)
+        right_layout.addLayout(head)
+        self.graphs = pg.GraphicsLayoutWidget()
+        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
+        self.loss_plot.setLogMode(y=True)
+        self.loss_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.loss_plot.addLegend(offset=(-10, 10))
+        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR (dB)")
+        self.val_plot.showGrid(x=True, y=True, alpha=0.15)
+        self.val_plot.addLegend(offset=(-10, 10))
+        for plot in (self.loss_plot, self.val_plot):
+            plot.setLabel("bottom", "step")
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(5000)
+        self.log.setPlaceholderText("The trainer's output appears here.")
+        font = self.log.font()
+        font.setFamily("DejaVu Sans Mono")
+        font.setStyleHint(font.StyleHint.Monospace)
+        self.log.setFont(font)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(self.graphs)
+        split.addWidget(self.log)
+        split.setSizes([520, 200])
+        right_layout.addWidget(split, 1)
+
+        outer = QSplitter(Qt.Horizontal)
+        outer.addWidget(scroll)
+        outer.addWidget(right)
+        outer.setStretchFactor(1, 1)
+        outer.setSizes([400, 1000])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(outer)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(500)
+        self.timer.timeout.connect(self._poll)
+        self._task_changed()
+        self._set_running(False)
+
+    # ---- form ----
+    def _what_box(self) -> QGroupBox:
+        box = QGroupBox("What to train")
+        form = QFormLayout(box)
+        self.task = QComboBox()
+        for key, (text, _) in TASKS.items():
+            self.task.addItem(text, key)
+        self.task.setCurrentIndex(max(0, self.task.findData(self.settings.value("train/task", "vsr"))))
+        self.task.currentIndexChanged.connect(self._task_changed)
+        form.addRow("Task", self.task)
+        self.teacher = QComboBox()
+        self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one")
+        form.addRow("Teacher", self.teacher)
+        self.distill = QComboBox()
+        self.distill.currentIndexChanged.connect(self._distill_changed)
+        form.addRow("Distillation", self.distill)
+        return box
+
+    def _data_box(self) -> QGroupBox:
+        box = QGroupBox("Data")
+        layout = QVBoxLayout(box)
+        self.data = QListWidget()
+        self.data.setMaximumHeight(90)
+        saved = self.settings.value("train/data", [])
+        for folder in [saved] if isinstance(saved, str) else list(saved or []):
+            self.data.addItem(folder)
+        layout.addWidget(QLabel("Training folders (videos, frame folders, images)"))
+        layout.addWidget(self.data)
+        row = QHBoxLayout()
+        add, remove = QPushButton("Add folder\u2026"), QPushButton("Remove")
+        add.clicked.connect(self._add_data)
+        remove.clicked.connect(lambda: [self.data.takeItem(self.data.row(i)) for i in self.data.selectedItems()])
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        layout.addLayout(row)
+        val_row = QHBoxLayout()
+        self.val = QLineEdit(self.settings.value("train/val", ""))
+        self.val.setPlaceholderText("optional held-out video for validation PSNR")
+        browse = QPushButton(icon("open"), "")
+        browse.setToolTip("Choose a video")
+        browse.clicked.connect(self._pick_val)
+        val_row.addWidget(self.val, 1)
+        val_row.addWidget(browse)
+        layout.addWidget(QLabel("Validation clip"))
+        layout.addLayout(val_row)
+        return box
+
+    def _run_box(self) -> QGroupBox:
+        box = QGroupBox("Run")
+        form = QFormLayout(box)
+        self.name = QLineEdit(self.settings.value("train/name", "my-vsr-student"))
+        self.name.setToolTip("The name the trained model gets in the model selectors")
+        form.addRow("Model name", self.name)
+        runs_row = QHBoxLayout()
+        self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(Path.home() / "vsr-app-runs")))
+        browse = QPushButton(icon("open"), "")
+        browse.setToolTip("Choose a folder")
+        browse.clicked.connect(self._pick_runs_dir)
+        runs_row.addWidget(self.runs_dir, 1)
+        runs_row.addWidget(browse)
+        form.addRow("Runs folder", runs_row)
+        self.extra = QLineEdit(self.settings.value("train/extra", ""))
+        self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
+        form.addRow("Extra options", self.extra)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.start_button.setProperty("accent", True)
+        self.start_button.clicked.connect(lambda: self.start(resume=False))
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the run of this model name from its last checkpoint")
+        self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop after the current step; a checkpoint is written, Resume continues")
+        self.stop_button.clicked.connect(self.stop)
+        self.open_run_button = QPushButton("Open run\u2026")
+        self.open_run_button.setToolTip("Show the curves of an earlier run (and Resume it)")
+        self.open_run_button.clicked.connect(self._pick_run)
+        for b in (self.start_button, self.resume_button, self.stop_button, self.open_run_button):
+            buttons.addWidget(b)
+        form.addRow(buttons)
+        return box
+
+    def _pick_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Training run folder", self.runs_dir.text())
+        if folder:
+            self.show_run(folder)
+
+    def show_run(self, run_dir: str) -> None:
+        """Plot the curves of an existing run; its folder becomes the one Resume continues."""
+        run = Path(run_dir)
+        if not (run / "metrics.jsonl").is_file():
+            self.errorRaised.emit("Not a training run", f"{run} has no metrics.jsonl")
+            return
+        self.run_dir = run
+        self._load_form(run)
+        self.name.setText(run.name)
+        self.runs_dir.setText(str(run.parent))
+        self.log.clear()
+        log_file = run / LOG_NAME
+        if log_file.is_file():
+            self.log.setPlainText(log_file.read_text(encoding="utf-8", errors="replace")[-200_000:])
+        self._reset_curves()
+        self.tail = MetricsTail(run / "metrics.jsonl")
+        self._poll()
+        last = max((xs[-1] for xs, _ in self.series.values() if xs), default=0)
+        self.status.setText(f"Run {run.name}: {last:,} steps recorded")
+
+    def _add_data(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Training data folder")
+        if folder:
+            self.data.addItem(folder)
+
+    def _load_form(self, run: Path) -> None:
+        """Fill the form with the options the run was started with (config.json, as the trainer saved it)."""
+        try:
+            config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return
+        task = "vfi" if isinstance(config.get("options"), dict) else "vsr"  # VFI runs nest their options
+        flat = {**config, **config.get("options", {})}
+        self.task.setCurrentIndex(self.task.findData(task))
+        for key, widget in self.inputs.items():
+            head, _, sub = key.partition(".")
+            value = flat.get(head, {}).get(sub) if sub else flat.get(key)
+            if value is None:
+                continue
+            if isinstance(widget, QComboBox):
+                widget.setCurrentText(str(value))
+            else:
+                widget.setValue(value)
+        distill = self.distill.findData(flat.get("distill"))
+        if distill >= 0:
+            self.distill.setCurrentIndex(distill)
+        teacher = self.teacher.findData(flat.get("teacher"))
+        if teacher >= 0:
+            self.teacher.setCurrentIndex(teacher)
+        if flat.get("data"):
+            self.data.clear()
+            self.data.addItems([str(d) for d in flat["data"]])
+        val = flat.get(VAL_KEY[task])
+        self.val.setText(str(val[0]) if val else "")
+
+    def _pick_val(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "", "Videos (*.mp4 *.mkv *.mov *.avi)")
+        if path:
+            self.val.setText(path)
+
+    def _pick_runs_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for training runs", self.runs_dir.text())
+        if folder:
+            self.runs_dir.setText(folder)
+
+    def current_task(self) -> str:
+        return self.task.currentData()
+
+    def _task_changed(self) -> None:
+        task = self.current_task()
+        self.settings.setValue("train/task", task)
+        self.distill.blockSignals(True)
+        self.distill.clear()
+        for key, text in DISTILL[task].items():
+            self.distill.addItem(text, key)
+        self.distill.setCurrentIndex(max(0, self.distill.findData(self.settings.value(f"train/{task}/distill"))))
+        self.distill.blockSignals(False)
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)
+        self.inputs = {}
+        for key, label, kind, default, low, high, tip in FIELDS[task] + COMMON:
+            saved = self.settings.value(f"train/{task}/{key}")
+            if isinstance(kind, list):
+                widget = QComboBox()
+                widget.addItems(kind)
+                widget.setCurrentText(saved if saved in kind else default)
+            else:
+                widget = _spin(kind, default, low, high)
+                if saved is not None:
+                    widget.setValue(kind(saved))
+            widget.setToolTip(tip)
+            self.options_form.addRow(label, widget)
+            self.inputs[key] = widget
+        self.refresh_models()
+        self._distill_changed()
+
+    def _distill_changed(self) -> None:
+        self.teacher.setEnabled(self.distill.currentData() != "none")
+
+    def refresh_models(self) -> None:
+        """Teachers on offer: trained models of the task (not built-in baselines)."""
+        viewer_task = TASKS[self.current_task()][1]
+        current = self.teacher.currentData() or self.settings.value(f"train/{self.current_task()}/teacher")
+        self.teacher.clear()
+        for m in list_models():
+            if m.task == viewer_task and m.path:
+                self.teacher.addItem(f"{m.name}   {fmt.params(m.params)}", m.name)
+        if self.teacher.count() == 0:
+            self.teacher.addItem("no trained model yet", None)
+        index = self.teacher.findData(current)
+        preferred = self.teacher.findData("vsr-x4-teacher" if self.current_task() == "vsr" else "vfi-x2-teacher")
+        self.teacher.setCurrentIndex(index if index >= 0 else max(0, preferred))
+
+    def options(self) -> dict:
+        """The --config options from the form (+ the extra JSON), as the trainer reads them."""
+        task = self.current_task()
+        options: dict = {}
+        for key, widget in self.inputs.items():
+            value = widget.currentText() if isinstance(widget, QComboBox) else widget.value()
+            if key.startswith("net_config."):
+                options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
+            else:
+                options[key] = value
+        if self.val.text().strip():
+            options[VAL_KEY[task]] = [self.val.text().strip()]
+        extra = self.extra.text().strip()
+        if extra:
+            try:
+                more = json.loads(extra)
+            except json.JSONDecodeError as exc:
+                raise VsrAppError(f"extra options are not valid JSON: {exc}") from exc
+            if not isinstance(more, dict):
+                raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
+            options.update(more)
+        return options
+
+    def _remember(self) -> None:
+        task = self.current_task()
+        for key, widget in self.inputs.items():
+            value = widget.currentText() if isinstance(widget, QComboBox) else widget.value()
+            self.settings.setValue(f"train/{task}/{key}", value)
+        self.settings.setValue(f"train/{task}/distill", self.distill.currentData())
+        if self.teacher.currentData():
+            self.settings.setValue(f"train/{task}/teacher", self.teacher.currentData())
+        self.settings.setValue("train/data", [self.data.item(i).text() for i in range(self.data.count())])
+        for key, widget in (("val", self.val), ("name", self.name), ("runs_dir", self.runs_dir),
+                            ("extra", self.extra)):
+            self.settings.setValue(f"train/{key}", widget.text())
+
+    # ---- running ----
+    def running(self) -> bool:
+        return self.process is not None and self.process.state() != QProcess.NotRunning
+
+    def start(self, resume: bool = False) -> None:
+        try:
+            args = self._prepare(resume)
+        except VsrAppError as exc:
+            self.errorRaised.emit("Cannot start training", str(exc))
+            return
+        program, prefix = launcher()
+        self.process = QProcess(self)
+        self.process.setProcessChannelMode(QProcess.MergedChannels)
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        self.process.setProcessEnvironment(env)
+        self.process.readyReadStandardOutput.connect(self._read_output)
+        self.process.finished.connect(self._finished)
+        self.process.errorOccurred.connect(self._process_error)
+        self._reset_curves()
+        self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
+        self.log.appendPlainText(f"$ {Path(program).name} {' '.join(prefix + args)}")
+        self.started = time.monotonic()
+        self.stopping = False
+        self.compare_button.hide()
+        self.status.setText("Starting\u2026")
+        self._set_running(True)
+        self.process.start(program, prefix + args)
+        self.timer.start()
+
+    def _prepare(self, resume: bool) -> list[str]:
+        task = self.current_task()
+        name = check_model_name(self.name.text().strip())
+        data = [self.data.item(i).text() for i in range(self.data.count())]
+        if not data:
+            raise VsrAppError("add at least one training data folder")
+        missing = [d for d in data if not Path(d).is_dir()]
+        if missing:
+            raise VsrAppError(f"training folder not found: {missing[0]}")
+        distill = self.distill.currentData()
+        teacher = self.teacher.currentData() if distill != "none" else None
+        if distill != "none" and not teacher:
+            raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
+        options = self.options()
+        self.run_dir = Path(self.runs_dir.text().strip() or ".").expanduser() / name
+        has_run = (self.run_dir / "checkpoint.json").exists()
+        if resume and not has_run:
+            raise VsrAppError(f"there is no run to resume in {self.run_dir}")
+        if not resume and has_run:
+            raise VsrAppError(f"{self.run_dir} already holds a run: press Resume to continue it, "
+                              "or choose another model name")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        config = None
+        if not resume:
+            config = self.run_dir / "gui-options.json"
+            config.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+        self._remember()
+        self.last_model = (TASKS[task][1], name, teacher or "")
+        return train_arguments(task, data, str(self.run_dir), teacher, distill, int(options["steps"]),
+                               str(config) if config else None, resume)
+
+    def stop(self) -> None:
+        """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
+        if self.running():
+            self.stopping = True
+            self.status.setText("Stopping: writing a checkpoint\u2026")
+            self.stop_button.setEnabled(False)
+            self.process.terminate()
+            process = self.process
+            QTimer.singleShot(STOP_GRACE_MS, lambda: process.state() != QProcess.NotRunning and process.kill())
+
+    def stop_and_wait(self, timeout_ms: int = 60_000) -> None:
+        if self.running():
+            self.stop()
+            if not self.process.waitForFinished(timeout_ms):
+                self.process.kill()
+                self.process.waitForFinished(5000)
+
+    def _set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.resume_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        for widget in (self.task, self.teacher, self.distill, self.data, self.val, self.name, self.runs_dir,
+                       self.extra, self.options_box, self.open_run_button):
+            widget.setEnabled(not running)
+        if not running:
+            self._distill_changed()
+
+    def _read_output(self) -> None:
+        text = bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace")
+        lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
+        for line in lines:
+            self.log.appendPlainText(line)
+        if lines and self.run_dir is not None:
+            with open(self.run_dir / LOG_NAME, "a", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
+
+    def _process_error(self, error) -> None:
+        if error == QProcess.FailedToStart:
+            self.timer.stop()
+            self._set_running(False)
+            self.status.setText("The trainer could not start.")
+            self.errorRaised.emit("Cannot start training", f"the trainer process failed to start: "
+                                                           f"{self.process.errorString()}")
+
+    def _finished(self, code: int, status) -> None:
+        self.timer.stop()
+        self._read_output()
+        self._poll()
+        self._set_running(False)
+        crashed = status == QProcess.CrashExit and not self.stopping
+        took = fmt.duration(time.monotonic() - self.started)
+        if code == 0 and not crashed:
+            self.status.setText(("Stopped" if self.stopping else "Finished") + f" after {took}.")
+            self._install()
+        else:
+            tail = "\n".join(self.log.toPlainText().splitlines()[-6:])
+            self.status.setText(f"The trainer exited with an error (code {code}).")
+            self.errorRaised.emit("Training failed", f"the trainer exited with code {code}.\n\n{tail}")
+
+    def _install(self) -> None:
+        task, name, teacher = self.last_model
+        try:
+            path = install_run_model(self.run_dir, name)
+        except VsrAppError as exc:
+            self.log.appendPlainText(f"model not installed: {exc}")
+            return
+        self.log.appendPlainText(f"model '{name}' installed as {path}")
+        self.modelsChanged.emit()
+        self.compare_button.show()
+
+    def _compare(self) -> None:
+        if self.last_model is not None:
+            self.compareRequested.emit(*self.last_model)
+
+    # ---- curves ----
+    def _reset_curves(self) -> None:
+        for plot in (self.loss_plot, self.val_plot):
+            plot.clear()
+            if plot.legend is not None:
+                plot.legend.clear()
+        self.curves, self.series = {}, {}
+
+    def _poll(self) -> None:
+        if self.tail is None:
+            return
+        records = self.tail.read()
+        for record in records:
+            self._add_record(record)
+        for key in {k for r in records for k in r if k in self.curves}:
+            xs, ys = self.series[key]
+            self.curves[key].setData(xs, ys)
+        if records:
+            self._show_progress(records[-1])
+
+    def _add_record(self, record: dict) -> None:
+        step = record["step"]
+        for key, value in record.items():
+            if key in NOT_LOSSES or not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            validation = key.startswith("val_")
+            if not validation and value <= 0:
+                continue  # a log-scale axis cannot show it
+            if key not in self.curves:
+                plot = self.val_plot if validation else self.loss_plot
+                colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]
+                symbol = {"symbol": "o", "symbolSize": 6, "symbolBrush": colour, "symbolPen": None} if validation \
+                    else {}
+                self.curves[key] = plot.plot([], [], pen=pg.mkPen(colour, width=1.6), name=key, **symbol)
+                self.series[key] = ([], [])
+            xs, ys = self.series[key]
+            xs.append(step)
+            ys.append(value)
+
+    def _show_progress(self, record: dict) -> None:
+        total = int(self.inputs["steps"].value())
+        text = f"Step {record['step']:,} / {total:,}"
+        per_step = record.get("s_per_step")
+        if per_step:
+            text += f"   \u00b7   {per_step:.2f} s/step   \u00b7   {fmt.duration(per_step * (total - record['step']))} left"
+        val = self.series.get("val_psnr")
+        if val and val[1]:
+            text += f"   \u00b7   val PSNR {val[1][-1]:.2f} dB"
+        if self.running() and not self.stopping:
+            self.status.setText(text)

@@ -1,0 +1,422 @@
+"""The Compare tab: choose task, the two sides, device and view mode; play the video through both.
+
+It wires the pieces together and holds no model or video logic: frames come from the FrameWorker thread,
+analysis and export run as Jobs, and every choice is remembered in QSettings.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter, QToolBar,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from vsr_app.gui import fmt
+from vsr_app.gui.analysis_plot import AnalysisPlot
+from vsr_app.gui.compare_view import MODES, CompareView
+from vsr_app.gui.icons import icon
+from vsr_app.gui.inspector import Inspector
+from vsr_app.gui.player import Player, PlayerBar
+from vsr_app.gui.processing import SOURCE, Request, analyse
+from vsr_app.gui.workers import FrameWorker, Job
+from vsr_app.models import ModelInfo, list_models
+from vsr_app.video.reader import VideoInfo
+
+TASKS = {"upscale": "Upscale \u00d74", "interpolate": "Interpolate \u00d72"}
+PREFERRED = {"upscale": ("vsr-x4-student", "vsr-x4-teacher", "bicubic"),
+             "interpolate": ("vfi-x2-student", "vfi-x2-teacher", "blend")}
+
+
+def default_sides(task: str, names: list[str]) -> tuple[str, str]:
+    """Student vs teacher when both exist; else the best model against the plain baseline or the source."""
+    student, teacher, baseline = PREFERRED[task]
+    if student in names and teacher in names:
+        return student, teacher
+    if student in names:
+        return student, baseline
+    if teacher in names:
+        return baseline, teacher
+    return SOURCE, baseline
+
+
+def side_label(side: str, task: str) -> str:
+    if side == SOURCE:
+        return "Source, nearest \u00d74" if task == "upscale" else "Source, no in-between"
+    if side == "bicubic":
+        return "bicubic \u00d74"
+    return side
+
+
+def device_choices() -> list[tuple[str, str]]:
+    import torch
+
+    choices = [("auto", "Auto"), ("cpu", "CPU")]
+    if torch.cuda.is_available():
+        choices.append(("cuda", f"CUDA ({torch.cuda.get_device_name(0)})"))
+    return choices
+
+
+class Viewer(QWidget):
+    errorRaised = Signal(str, str)  # title, message: the window shows a dialog
+    videoOpened = Signal(str)  # path, for recent files
+    busyChanged = Signal(str)
+    frameShown = Signal(object)  # processing.Rendered, after it is on screen
+
+    def __init__(self, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.info: VideoInfo | None = None
+        self.models: list[ModelInfo] = []
+        self.task = settings.value("viewer/task", "upscale")
+        self.task = self.task if self.task in TASKS else "upscale"
+        self.sides = (SOURCE, "bicubic")
+        self.analysis_job: Job | None = None
+
+        self.worker = FrameWorker(parent=self)
+        self.worker.opened.connect(self._opened)
+        self.worker.rendered.connect(self._rendered)
+        self.worker.failed.connect(self.errorRaised)
+        self.worker.busy.connect(self._busy)
+        self.worker.start()
+
+        self.player = Player(self)
+        self.player.positionChanged.connect(self._position_changed)
+        self.view = CompareView(self)
+        self.view.set_placeholder("Drop a video here, or use File \u203a Open")
+        self.inspector = Inspector(self)
+        self.inspector.analyseRequested.connect(self.start_analysis)
+        self.analysis = AnalysisPlot(self)
+        self.analysis.seekRequested.connect(self.player.seek)
+        self.analysis.cancelRequested.connect(self.stop_analysis)
+        self.analysis.closeRequested.connect(self._close_analysis)
+        self.analysis.hide()
+        self.bar = PlayerBar(self.player, self)
+        self.bar.setEnabled(False)
+
+        self.toolbar = self._build_toolbar()
+        self.actions_by_name = self._build_actions()
+
+        top = QSplitter(Qt.Horizontal)
+        top.addWidget(self.view)
+        top.addWidget(self.inspector)
+        top.setStretchFactor(0, 1)
+        top.setSizes([1000, 300])
+        self.splitter = QSplitter(Qt.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.analysis)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.bar)
+
+        self.refresh_models()
+        self.set_mode(settings.value("viewer/mode", "split"))
+
+    # ---- building ----
+    def _build_toolbar(self) -> QToolBar:
+        bar = QToolBar(self)
+        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.task_group = QButtonGroup(self)
+        for key, text in TASKS.items():
+            button = self._segment(bar, text, self.task_group, key)
+            button.setChecked(key == self.task)
+        self.task_group.idClicked.connect(lambda i: self.set_task(list(TASKS)[i]))
+        bar.addSeparator()
+        bar.addWidget(QLabel("Left"))
+        self.left = QComboBox()
+        self.right = QComboBox()
+        for combo in (self.left, self.right):
+            combo.setMinimumContentsLength(16)
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setFocusPolicy(Qt.ClickFocus)
+            combo.activated.connect(self._sides_picked)
+        bar.addWidget(self.left)
+        swap = QToolButton()
+        swap.setIcon(icon("swap"))
+        swap.setToolTip("Swap left and right")
+        swap.clicked.connect(self.swap_sides)
+        bar.addWidget(swap)
+        bar.addWidget(QLabel("Right"))
+        bar.addWidget(self.right)
+        bar.addSeparator()
+        bar.addWidget(QLabel("Device"))
+        self.device = QComboBox()
+        self.device.setFocusPolicy(Qt.ClickFocus)
+        for key, text in device_choices():
+            self.device.addItem(text, key)
+        saved = self.device.findData(self.settings.value("viewer/device", "auto"))
+        self.device.setCurrentIndex(max(0, saved))
+        self.device.activated.connect(self._device_picked)
+        bar.addWidget(self.device)
+        bar.addSeparator()
+        self.mode_group = QButtonGroup(self)
+        for i, (key, text) in enumerate(MODES.items()):
+            button = self._segment(bar, text, self.mode_group, key)
+            button.setToolTip(f"{text} ({i + 1})")
+        self.mode_group.idClicked.connect(lambda i: self.set_mode(list(MODES)[i]))
+        self.gain = QDoubleSpinBox()
+        self.gain.setRange(1, 64)
+        self.gain.setDecimals(0)
+        self.gain.setPrefix("\u00d7")
+        self.gain.setToolTip("Amplification of the difference map")
+        self.gain.setValue(float(self.settings.value("viewer/gain", 8)))
+        self.gain.valueChanged.connect(self._gain_changed)
+        self.view.set_gain(self.gain.value())
+        self.gain_action = bar.addWidget(self.gain)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        bar.addWidget(spacer)
+        for shape, text, tip, slot in (("fit", "Fit", "Fit the frame in the view (F)", self.view.fit),
+                                       ("actual", "1:1", "One video pixel per screen pixel (Ctrl+0)",
+                                        self.view.actual_pixels)):
+            button = QToolButton()
+            button.setIcon(icon(shape))
+            button.setText(text)
+            button.setToolTip(tip)
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+        return bar
+
+    def _segment(self, bar: QToolBar, text: str, group: QButtonGroup, key: str) -> QToolButton:
+        button = QToolButton()
+        button.setText(text)
+        button.setCheckable(True)
+        button.setFocusPolicy(Qt.NoFocus)
+        button.setProperty("key", key)
+        group.addButton(button, len(group.buttons()))
+        bar.addWidget(button)
+        return button
+
+    def _build_actions(self) -> dict[str, QAction]:
+        """Shortcuts that work anywhere in this tab (and nowhere else, so typing in other tabs is safe)."""
+        specs = {
+            "play": ("Play / pause", "Space", self.player.toggle, "play"),
+            "prev": ("Previous frame", "Left", lambda: self.player.step(-1), "prev"),
+            "next": ("Next frame", "Right", lambda: self.player.step(1), "next"),
+            "back_second": ("Back one second", "Shift+Left", lambda: self._jump(-1.0), None),
+            "forward_second": ("Forward one second", "Shift+Right", lambda: self._jump(1.0), None),
+            "home": ("First frame", "Home", self.player.home, "first"),
+            "end": ("Last frame", "End", self.player.end, "last"),
+            "fit": ("Fit to view", "F", self.view.fit, "fit"),
+            "actual": ("Actual pixels", "Ctrl+0", self.view.actual_pixels, "actual"),
+            "swap": ("Swap sides", "S", self.swap_sides, "swap"),
+            "analyse": ("Analyse all frames", "Ctrl+Shift+A", self.start_analysis, "chart"),
+        }
+        actions = {}
+        for name, (text, keys, slot, shape) in specs.items():
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            if shape is not None:
+                action.setIcon(icon(shape))
+            action.triggered.connect(slot)
+            self.addAction(action)
+            actions[name] = action
+        group = QActionGroup(self)
+        for i, (key, text) in enumerate(MODES.items()):
+            action = QAction(text, self, checkable=True)
+            action.setShortcut(QKeySequence(str(i + 1)))
+            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _=False, k=key: self.set_mode(k))
+            group.addAction(action)
+            self.addAction(action)
+            actions[f"mode_{key}"] = action
+        return actions
+
+    # ---- video ----
+    def open(self, path: str) -> None:
+        self.view.set_placeholder("Opening\u2026")
+        self.worker.open(path)
+
+    def _opened(self, info: VideoInfo) -> None:
+        self.info = info
+        self.stop_analysis()
+        self.analysis.hide()
+        self.inspector.set_video(info)
+        self.view.clear()
+        self.view.set_placeholder("Processing the first frame\u2026")
+        self._reset_player()
+        self.bar.setEnabled(True)
+        self.videoOpened.emit(info.path)
+
+    def _reset_player(self) -> None:
+        info = self.info
+        frames = info.estimated_frames or 1
+        length = max(1, frames - 1) if self.task == "interpolate" else frames
+        half = 0.5 if self.task == "interpolate" else 0.0
+        self.bar.times = lambda k: (k + half) / info.fps
+        self.bar.duration = info.duration if info.duration is not None else frames / info.fps
+        if self.task == "interpolate":
+            self.bar.describe = lambda k, total: f"in-between {k + 1}\u00bd of {total + 1} frames"
+        else:
+            self.bar.describe = lambda k, total: f"frame {k + 1} / {total}"
+        self.player.set_video(length, info.fps)
+        self._request()
+
+    # ---- models and choices ----
+    def refresh_models(self) -> None:
+        """Re-read the model list (after training) and refill the side selectors."""
+        self.models = list_models()
+        self.worker.forget_models()
+        self._fill_sides()
+
+    def models_for(self, task: str) -> list[ModelInfo]:
+        return [m for m in self.models if m.task == task]
+
+    def _fill_sides(self) -> None:
+        available = [SOURCE] + [m.name for m in self.models_for(self.task)]
+        saved = self.settings.value(f"viewer/sides/{self.task}")
+        if isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved):
+            sides = (saved[0], saved[1])
+        else:
+            sides = default_sides(self.task, available)
+        by_name = {m.name: m for m in self.models}
+        for combo, current in ((self.left, sides[0]), (self.right, sides[1])):
+            combo.blockSignals(True)
+            combo.clear()
+            for name in available:
+                text = side_label(name, self.task)
+                info = by_name.get(name)
+                if info is not None and info.params:
+                    text += f"   {fmt.params(info.params)}"
+                combo.addItem(text, name)
+            combo.setCurrentIndex(available.index(current))
+            combo.blockSignals(False)
+        self._set_sides(sides)
+
+    def _sides_picked(self) -> None:
+        self._set_sides((self.left.currentData(), self.right.currentData()))
+
+    def swap_sides(self) -> None:
+        a, b = self.left.currentIndex(), self.right.currentIndex()
+        self.left.setCurrentIndex(b)
+        self.right.setCurrentIndex(a)
+        self._sides_picked()
+
+    def set_sides(self, left: str, right: str) -> None:
+        """Choose both sides by name (models of the current task, or SOURCE)."""
+        for combo, name in ((self.left, left), (self.right, right)):
+            index = combo.findData(name)
+            if index < 0:
+                raise ValueError(f"'{name}' is not available for {self.task}")
+            combo.setCurrentIndex(index)
+        self._sides_picked()
+
+    def _set_sides(self, sides: tuple[str, str]) -> None:
+        self.sides = sides
+        self.settings.setValue(f"viewer/sides/{self.task}", list(sides))
+        by_name = {m.name: m for m in self.models}
+        cards = []
+        for side in sides:
+            if side == SOURCE:
+                cards.append("<b>Source video</b><br><span style='color:#8b93a1'>" +
+                             ("each source pixel drawn as a 4\u00d74 block (nearest neighbour)"
+                              if self.task == "upscale" else "the frame before the gap, repeated") + "</span>")
+            else:
+                m = by_name[side]
+                cards.append(fmt.card_html(m.name, m.task, m.scale, m.params, m.card))
+        self.inspector.set_cards(*cards)
+        self.inspector.analyse.setEnabled(SOURCE not in sides)
+        self._request()
+
+    def set_task(self, task: str) -> None:
+        if task == self.task:
+            return
+        self.task = task
+        self.settings.setValue("viewer/task", task)
+        self.task_group.button(list(TASKS).index(task)).setChecked(True)
+        self.stop_analysis()
+        self.analysis.hide()
+        self._fill_sides()
+        if self.info is not None:
+            self._reset_player()
+
+    def _device_picked(self) -> None:
+        self.settings.setValue("viewer/device", self.device.currentData())
+        self._request()
+
+    def set_mode(self, mode: str) -> None:
+        mode = mode if mode in MODES else "split"
+        self.view.set_mode(mode)
+        self.settings.setValue("viewer/mode", mode)
+        self.mode_group.button(list(MODES).index(mode)).setChecked(True)
+        self.actions_by_name[f"mode_{mode}"].setChecked(True)
+        self.gain_action.setVisible(mode == "diff")
+
+    def _gain_changed(self, value: float) -> None:
+        self.view.set_gain(value)
+        self.settings.setValue("viewer/gain", value)
+
+    # ---- frames ----
+    def request(self) -> Request:
+        return Request(self.player.position, self.task, self.sides, self.device.currentData())
+
+    def _request(self) -> None:
+        if self.info is None:
+            return
+        request = self.request()
+        prefetch = None
+        if self.player.playing and request.position + 1 < self.player.length:
+            prefetch = Request(request.position + 1, request.task, request.sides, request.device)
+        self.worker.request(request, prefetch)
+
+    def _position_changed(self, position: int) -> None:
+        self.analysis.set_cursor(position)
+        self._request()
+
+    def _jump(self, seconds: float) -> None:
+        if self.info is not None:
+            self.player.step(round(seconds * self.info.fps))
+
+    def _rendered(self, rendered) -> None:
+        current = self.request()
+        req = rendered.request
+        if (req.task, req.sides, req.device) != (current.task, current.sides, current.device):
+            return  # made for earlier choices; the frame for the current ones is on its way
+        if rendered.length != self.player.length:
+            self.player.set_length(rendered.length)
+        labels = tuple(side_label(s, req.task) for s in req.sides)
+        self.view.set_frames(*rendered.images, rendered.canvas, labels)
+        if rendered.psnr is not None:
+            note = f"{labels[0]} against {labels[1]}, luma (BT.601)"
+        else:
+            note = "Pick two models to measure them against each other."
+        self.inspector.set_metrics(rendered.psnr, rendered.ssim, note)
+        self.player.frame_shown(rendered.position)
+        self.frameShown.emit(rendered)
+
+    def _busy(self, text: str) -> None:
+        self.view.set_busy(text)
+        self.busyChanged.emit(text)
+
+    # ---- analysis ----
+    def start_analysis(self) -> None:
+        if self.info is None or SOURCE in self.sides:
+            return
+        self.stop_analysis()
+        labels = [side_label(s, self.task) for s in self.sides]
+        self.analysis.reset(f"{labels[0]} vs {labels[1]}")
+        self.analysis.show()
+        job = Job(analyse, self.info.path, self.task, self.sides, self.device.currentData(), parent=self)
+        job.progressed.connect(lambda values: self.analysis.add_point(*values))
+        job.failed.connect(lambda message: self.errorRaised.emit("Analysis failed", message))
+        job.finished.connect(self.analysis.finished)
+        self.analysis_job = job
+        job.start()
+
+    def stop_analysis(self) -> None:
+        if self.analysis_job is not None and self.analysis_job.running:
+            self.analysis_job.cancel()
+
+    def _close_analysis(self) -> None:
+        self.stop_analysis()
+        self.analysis.hide()
+
+    def shutdown(self) -> None:
+        self.stop_analysis()
+        self.player.pause()
+        self.worker.stop()

@@ -1,0 +1,73 @@
+"""What the Compare tab shows before a video is open: open, try the bundled sample, or pick a recent file."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from vsr_app.resources import resource_path
+
+
+class WelcomePage(QWidget):
+    openRequested = Signal()
+    sampleRequested = Signal()
+    recentRequested = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        column = QVBoxLayout(self)
+        column.addStretch(2)
+        icon = QLabel()
+        pixmap = QPixmap(str(resource_path("icon-256.png")))
+        if not pixmap.isNull():
+            dpr = self.devicePixelRatioF()
+            pixmap = pixmap.scaled(int(112 * dpr), int(112 * dpr), Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            pixmap.setDevicePixelRatio(dpr)
+            icon.setPixmap(pixmap)
+        icon.setAlignment(Qt.AlignCenter)
+        column.addWidget(icon)
+        title = QLabel("Compare, enhance, export")
+        title.setStyleSheet("font-size: 20pt; font-weight: 600;")
+        title.setAlignment(Qt.AlignCenter)
+        column.addWidget(title)
+        subtitle = QLabel("\u00d74 video super-resolution and \u00d72 frame interpolation with compact distilled "
+                          "models.\nSee the student next to its teacher, frame by frame.")
+        subtitle.setProperty("role", "muted")
+        subtitle.setAlignment(Qt.AlignCenter)
+        column.addWidget(subtitle)
+        column.addSpacing(18)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        open_button = QPushButton("Open a video\u2026")
+        open_button.setProperty("accent", True)
+        open_button.clicked.connect(self.openRequested)
+        self.sample_button = QPushButton("Try the sample clip")
+        self.sample_button.clicked.connect(self.sampleRequested)
+        self.sample_button.setVisible(resource_path("sample.mp4").is_file())
+        for b in (open_button, self.sample_button):
+            b.setMinimumWidth(180)
+            b.setMinimumHeight(34)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        column.addLayout(buttons)
+        hint = QLabel("or drop a video file anywhere in this window")
+        hint.setProperty("role", "muted")
+        hint.setAlignment(Qt.AlignCenter)
+        column.addSpacing(6)
+        column.addWidget(hint)
+        column.addSpacing(18)
+        self.recent = QLabel()
+        self.recent.setAlignment(Qt.AlignCenter)
+        self.recent.setTextFormat(Qt.RichText)
+        self.recent.linkActivated.connect(self.recentRequested)
+        column.addWidget(self.recent)
+        column.addStretch(3)
+
+    def set_recent(self, paths: list[str]) -> None:
+        links = [f"<a href='{html.escape(p, quote=True)}' style='color:#4c9bff; text-decoration:none'>"
+                 f"{html.escape(Path(p).name)}</a>" for p in paths[:5]]
+        self.recent.setText("<span style='color:#8b93a1'>Recent</span><br>" + "<br>".join(links) if links else "")
