@@ -234,3 +234,12 @@ def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, m
     out = [f.image for f in frames_of(summary.output)]
     assert np.array_equal(out[7], out[6])  # midpoint across the cut = the last frame before it
     assert not np.array_equal(out[5], out[4])  # elsewhere a real blend
+
+
+def test_cancel_while_the_encoder_drains_leaves_no_file(small_video, tmp_path):
+    # x264 holds frames back for look-ahead, so with 12 frames every frame is finished during the final drain
+    cancel = threading.Event()
+    out = tmp_path / "out.mp4"
+    with pytest.raises(Cancelled):
+        upscale_video(small_video, out, device="cpu", cancel=cancel, progress=lambda info: cancel.set())
+    assert not out.exists() and leftovers(tmp_path) == []

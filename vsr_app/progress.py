@@ -61,17 +61,28 @@ class ProgressMeter:
         while len(self.samples) > 2 and now - self.samples[1][0] > RATE_WINDOW_S:
             self.samples.popleft()
         t0, n0 = self.samples[0]
-        fps = (self.done - n0) / (now - t0) if now > t0 else 0.0
+        fps = (self.done - n0) / (now - t0) if now > t0 and len(self.samples) > 1 else 0.0
         total = max(self.total, self.done) if self.total is not None else None
         eta = (total - self.done) / fps if total is not None and fps > 0 else None
         return ProgressInfo(self.done, total, fps, now - self.start, eta, self.stage)
 
     def advance(self, count: int = 1) -> None:
+        first = self.done == 0
         self.done += count
         now = self.clock()
-        self.samples.append((now, self.done))
-        if self.callback is not None and now - self.last_report >= self.interval:
-            self.last_report = now
+        if first:
+            # Rate is measured from the first finished item: start-up latency (model load, encoder look-ahead)
+            # would otherwise make the first ETAs far too long.
+            self.samples = deque([(now, self.done)])
+        else:
+            self.samples.append((now, self.done))
+        if now - self.last_report >= self.interval:
+            self.report()
+
+    def report(self) -> None:
+        """Send the current state now (e.g. at the start, so a bar appears before the first item is done)."""
+        self.last_report = self.clock()
+        if self.callback is not None:
             self.callback(self.info())
 
     def finish(self) -> ProgressInfo:
@@ -105,6 +116,7 @@ class TerminalProgress:
         self.plain_every = plain_every
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last_plain = float("-inf")
+        self.last_plain_done = -1
         self.drawn = False
 
     def line(self, info: ProgressInfo) -> str:
@@ -124,8 +136,9 @@ class TerminalProgress:
             self.stream.write("\r\x1b[2K" + self.line(info))
             self.stream.flush()
             self.drawn = True
-        elif info.elapsed - self.last_plain >= self.plain_every or info.eta == 0.0:
-            self.last_plain = info.elapsed
+        elif (info.elapsed - self.last_plain >= self.plain_every
+              or (info.eta == 0.0 and info.done != self.last_plain_done)):
+            self.last_plain, self.last_plain_done = info.elapsed, info.done
             self.stream.write(self.line(info) + "\n")
             self.stream.flush()
 

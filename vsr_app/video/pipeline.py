@@ -32,7 +32,8 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import mark_cuts
-from vsr_app.video.writer import VideoWriter, check_output_path
+from vsr_app.video.limits import check_job_fits
+from vsr_app.video.writer import VideoWriter, check_output_path, codec_spec
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag
@@ -274,13 +275,21 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     scale = stages[-1].scale
     factor = 2 if interpolate is not None else 1
     out_w, out_h = info.width * scale, info.height * scale
+    check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder)
     rate = (info.frame_rate or info.fps) * factor
-    writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
-                         codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
-                         sample_aspect_ratio=info.sample_aspect_ratio)
     expected = info.estimated_frames * factor if info.estimated_frames else None
     meter = ProgressMeter(expected, progress, stage=" + ".join(models))
     workers = _Workers(cancel)
+
+    def encoded(count: int) -> None:
+        """Progress counts frames the encoder has finished (it lags behind by its look-ahead), and a cancel
+        is honoured even while the encoder drains at the end."""
+        meter.advance(count)
+        workers.check()
+
+    writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
+                         codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
+                         sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
     stats = {"frames_in": 0, "first": None, "last": None, "cuts": 0}
@@ -313,13 +322,13 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
                 return
 
     written = 0
+    meter.report()
     try:
         workers.start("decode", decode)
         workers.start("infer", infer)
         while (item := workers.get(inferred, on_main=True)) is not _END:
             writer.write(item.image, item.time)
             written += 1
-            meter.advance()
         workers.check()
         if written != stats["frames_in"] * factor:
             raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "

@@ -25,6 +25,7 @@ import secrets
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable
 
 import av
 import numpy as np
@@ -106,6 +107,16 @@ def check_output_path(target: Path, source: Path | None, overwrite: bool) -> Non
     if target.suffix.lower() not in CONTAINER_FORMATS:
         raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
                           f"{', '.join(sorted(CONTAINER_FORMATS))}")
+
+
+def make_folder(folder: Path) -> None:
+    """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+        why = f"'{blocker}' is a file, not a folder" if blocker else (exc.strerror or str(exc))
+        raise VsrAppError(f"cannot create the output folder '{folder}': {why}") from exc
 
 
 @dataclass
@@ -233,7 +244,7 @@ class VideoWriter:
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
                  time_base: Fraction | None = None, codec: str = "libx264", crf: int | None = None,
                  preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
-                 sample_aspect_ratio: Fraction | None = None):
+                 sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = codec_spec(codec)
@@ -248,7 +259,9 @@ class VideoWriter:
         self.enc_width, self.enc_height = even_size(width, height, self.spec.pix_fmt)
         rate = Fraction(frame_rate).limit_denominator(1_000_000)
         self.time_base = time_base or Fraction(1, 180_000)
-        self.frames = 0
+        self.frames = 0  # frames handed to the encoder
+        self.encoded = 0  # frames the encoder has finished (it holds some back for look-ahead)
+        self.on_encoded = on_encoded  # progress hook: called with the number of newly finished frames
         self.first_time: float | None = None
         self.last_time: float | None = None
         self.last_pts: int | None = None
@@ -256,7 +269,7 @@ class VideoWriter:
         self.notes: list[str] = []
         if (self.enc_width, self.enc_height) != (width, height):
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path.parent)
         self.tmp = self.path.with_name(f".{self.path.stem}.partial-{secrets.token_hex(4)}{suffix}")
         self.container = None
         self.carried: _CarriedStreams | None = None
@@ -323,7 +336,7 @@ class VideoWriter:
         try:
             if self.carried is not None:
                 self.carried.mux_until(time)
-            self.container.mux(self.stream.encode(frame))
+            self._mux_video(self.stream.encode(frame))
         except av.FFmpegError as exc:
             raise _write_error(self.path, exc) from exc
         except OSError as exc:
@@ -335,6 +348,13 @@ class VideoWriter:
         self.last_time, self.last_pts = time, pts
         self.frames += 1
 
+    def _mux_video(self, packets: list) -> None:
+        self.container.mux(packets)
+        if packets:
+            self.encoded += len(packets)
+            if self.on_encoded is not None:
+                self.on_encoded(len(packets))
+
     def close(self) -> WriteResult:
         """Flush, check and rename the file into place; returns what was written."""
         if self.container is None:
@@ -342,7 +362,9 @@ class VideoWriter:
         try:
             if self.frames == 0:
                 raise VsrAppError("no frames were written; the output was not created")
-            self.container.mux(self.stream.encode(None))
+            for packet in self.stream.codec_context.encode_lazy(None):  # one at a time: progress keeps moving
+                packet.stream = self.stream
+                self._mux_video([packet])
             if self.carried is not None:
                 self.carried.mux_until(None)
                 self.carried.close()
