@@ -54,7 +54,58 @@ def _process_file(args, **models) -> int:
 
 
 def cmd_batch(args) -> int:
-    not_built("batch")
+    """Process a folder: a status line per file on stdout, the overall bar on stderr; Ctrl-C stops cleanly."""
+    import threading
+
+    from vsr_app.batch import run_batch
+    from vsr_app.progress import TerminalProgress
+
+    bar = TerminalProgress(label="batch")
+
+    def on_file(index, count, result):
+        bar.close()
+        reason = f": {result.reason}" if result.reason else ""
+        print(f"[{index}/{count}] {result.status:<9} {result.input}{reason}", flush=True)
+
+    cancel = threading.Event()
+    with _cancel_on_interrupt(cancel):
+        report = run_batch(args.input_dir, args.output, task=args.task, model=args.model, device=args.device,
+                           recursive=args.recursive, extensions=args.ext, codec=args.codec, crf=args.crf,
+                           preset=args.preset, overwrite=args.overwrite, report_path=args.report,
+                           progress=bar, on_file=on_file, cancel=cancel)
+    bar.close()
+    print(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
+    return 130 if report.cancelled else report.exit_code
+
+
+class _cancel_on_interrupt:
+    """First Ctrl-C sets `cancel` (the current file is cleaned up, the report written); a second one aborts."""
+
+    def __init__(self, cancel):
+        self.cancel = cancel
+        self.previous = None
+
+    def _handler(self, signum, frame):
+        import signal
+
+        self.cancel.set()
+        print(f"\n{APP_NAME}: stopping: removing the unfinished output (Ctrl-C again to quit at once)",
+              file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
 
 
 def cmd_train(args) -> int:

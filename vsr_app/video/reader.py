@@ -192,6 +192,9 @@ class VideoReader:
         return None
 
     def _read_info(self, container) -> VideoInfo:
+        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+            kind = container.format.name.removesuffix("_pipe")
+            raise VsrAppError(f"'{self.path}' is a still image ({kind}), not a video")
         stream = _video_stream(container, self.path)
         first = next(self._decode(container, stream), None)
         if first is None:
@@ -238,7 +241,7 @@ class VideoReader:
                 except av.error.InvalidDataError as exc:
                     self.decode_errors += 1
                     consecutive += 1
-                    log.warning("%s: skipped a damaged packet (%s)", self.path.name, exc)
+                    log.debug("%s: skipped a damaged packet (%s)", self.path.name, exc)
                     if consecutive >= MAX_CONSECUTIVE_DECODE_ERRORS:
                         raise VsrAppError(f"'{self.path}': the video data is damaged; decoding stopped after "
                                           f"{consecutive} unreadable packets in a row") from exc

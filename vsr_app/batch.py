@@ -1,0 +1,364 @@
+"""Batch processing of a folder of videos: finish what can be done, explain what cannot, damage nothing.
+
+Why it is built this way:
+- One file at a time through `video.pipeline.process_video`, the same code as the single-file commands,
+  with the model loaded once but a fresh engine per file, so no recurrent state or buffered frame of one
+  video can reach the next (the "queue that fails or degrades after its first job" complaint).
+- A failing file never stops the batch: its reason goes into the report and the next file starts.
+- Outputs mirror the input tree and appear only complete (the writer renames a checked temporary file
+  into place), so an interrupted batch - Ctrl-C, kill -9, power loss - resumes by running it again:
+  outputs whose frame count, duration and size match what the input would give are skipped, anything
+  else is redone, and temporary files a killed run left behind are removed.
+- The report is rewritten (atomically) after every file, so even a killed batch leaves an account of
+  what it finished.
+
+Nothing here knows about Qt: progress goes to a `ProgressInfo` callback (overall frames, ETA) and each
+finished file to an `on_file` callback; `cancel.is_set()` stops the batch within about 0.1 s.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EXTENSIONS = ("mp4", "mkv", "mov", "avi", "webm", "m4v")
+DEFAULT_MODELS = {"upscale": "vsr-x4-student", "interpolate": "vfi-x2-student"}
+# Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
+FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
+REPORT_VERSION = 1
+
+OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
+
+
+@dataclass
+class FileResult:
+    """One line of the report: what happened to one input file and why."""
+
+    input: str
+    output: str
+    status: str = "pending"  # ok | skipped | failed | cancelled
+    reason: str | None = None  # why it was skipped, failed or redone; None for a plain success
+    notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
+    input_bytes: int | None = None
+    output_bytes: int | None = None
+    seconds: float = 0.0
+    frames_in: int | None = None
+    frames_out: int | None = None
+    input_size: list[int] | None = None  # [width, height]
+    output_size: list[int] | None = None
+    input_duration: float | None = None
+    output_duration: float | None = None
+
+
+@dataclass
+class BatchReport:
+    """Everything `--report` writes; `exit_code` is 0 when no file failed."""
+
+    input_dir: str
+    output_dir: str
+    task: str
+    model: str
+    started: str
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counts = {OK: 0, SKIPPED: 0, FAILED: 0, CANCELLED: 0}
+        for f in self.files:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(f.status == FAILED for f in self.files) else 0
+
+    def as_dict(self) -> dict:
+        return {"version": REPORT_VERSION, "input_dir": self.input_dir, "output_dir": self.output_dir,
+                "task": self.task, "model": self.model, "started": self.started, "seconds": round(self.seconds, 3),
+                "cancelled": self.cancelled, "counts": self.counts(), "exit_code": self.exit_code,
+                "files": [asdict(f) for f in self.files]}
+
+    def summary(self) -> str:
+        c = self.counts()
+        text = f"{c[OK]} ok, {c[SKIPPED]} skipped, {c[FAILED]} failed"
+        if c[CANCELLED]:
+            text += f", {c[CANCELLED]} cancelled"
+        return f"{text} in {self.seconds:.1f} s"
+
+    def write(self, path: str | os.PathLike) -> None:
+        """Atomic: a reader (or a crash) never sees a half-written report."""
+        from vsr_app.models import atomic_write
+
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+# ---- planning -------------------------------------------------------------------------------------------
+
+def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
+    """'mp4, .MKV' -> ('mp4', 'mkv')."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    exts = tuple(dict.fromkeys(e.strip().lower().lstrip(".") for e in items if e.strip().strip(".")))
+    if not exts:
+        raise VsrAppError("--ext lists no extensions (example: --ext mp4,mkv)")
+    return exts
+
+
+def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
+    """Files under `root` with one of `extensions`, sorted; hidden files/folders and `exclude` are left out.
+
+    Hidden names are skipped because that is where the writer keeps its temporary files (`.name.partial-*`).
+    """
+    wanted = {"." + e.lower() for e in extensions}
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and (exclude is None or not _same_path(here / d, exclude))) if recursive else []
+        found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
+    return found
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
+
+
+def output_suffix(src: Path, codec: str) -> str:
+    """Keep the input's container when it can hold `codec`, else the first of FALLBACK_SUFFIXES that can."""
+    from vsr_app.video.writer import codec_spec
+
+    containers = codec_spec(codec).containers
+    if src.suffix.lower() in containers:
+        return src.suffix
+    return next(s for s in FALLBACK_SUFFIXES if s in containers)
+
+
+def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str) -> list[Path]:
+    """Mirror each input's place under `in_dir` into `out_dir`, changing the suffix only where the codec needs it.
+
+    When a changed suffix makes two outputs collide (clip.avi and clip.mp4 both -> clip.mp4), the converted
+    one keeps its old extension in its name (clip.avi.mp4).
+    """
+    outputs = []
+    taken = {os.path.normcase(str(out_dir / p.relative_to(in_dir))) for p in inputs}
+    for src in inputs:
+        rel = src.relative_to(in_dir)
+        suffix = output_suffix(src, codec)
+        dst = out_dir / rel.with_suffix(suffix)
+        if suffix != src.suffix and os.path.normcase(str(dst)) in taken:
+            dst = out_dir / rel.parent / (rel.name + suffix)
+        taken.add(os.path.normcase(str(dst)))
+        outputs.append(dst)
+    return outputs
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """Create `out_dir` and prove a file can be written there, so an unwritable folder fails the batch at once
+    with one clear message instead of failing every file."""
+    import tempfile
+
+    from vsr_app.video.writer import make_folder
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise VsrAppError(f"the output '{out_dir}' is a file, not a folder")
+    make_folder(out_dir)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".vsr-app-write-test-", dir=out_dir)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise VsrAppError(f"cannot write to the output folder '{out_dir}': {exc.strerror or exc}") from exc
+
+
+# ---- resume ---------------------------------------------------------------------------------------------
+
+def remove_stale_partials(dst: Path) -> int:
+    """Delete temporary files a killed run left for `dst` (the writer's `.<stem>.partial-<hex><suffix>`)."""
+    if not dst.parent.is_dir():
+        return 0
+    pattern = re.compile(rf"^\.{re.escape(dst.stem)}\.partial-[0-9a-f]+{re.escape(dst.suffix)}$")
+    removed = 0
+    for p in dst.parent.iterdir():
+        if pattern.match(p.name) and p.is_file():
+            p.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+# ---- running --------------------------------------------------------------------------------------------
+
+def _one_line(exc: BaseException) -> str:
+    """A person-readable single line for the report; unexpected errors keep their type for bug reports."""
+    if isinstance(exc, VsrAppError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = "ran out of memory while processing this file"
+    else:
+        text = f"unexpected error ({type(exc).__name__}: {exc})"
+    return " ".join(text.split())
+
+
+class _OverallProgress:
+    """Turns per-file progress (output frames of one file) into progress over the whole batch."""
+
+    def __init__(self, totals: list[int], callback: ProgressCallback | None):
+        self.meter = ProgressMeter(sum(totals), callback, interval=0.2)
+        self.file_done = 0
+
+    def start_file(self, label: str) -> None:
+        self.meter.stage = label
+        self.file_done = 0
+
+    def on_progress(self, info: ProgressInfo) -> None:
+        if info.done > self.file_done:
+            self.meter.advance(info.done - self.file_done)
+            self.file_done = info.done
+
+    def drop(self, frames: int) -> None:
+        """Remove work that will not be done (a skipped or failed file) from the total."""
+        self.meter.total = max(self.meter.done, self.meter.total - frames)
+
+    def end_file(self, estimated: int) -> None:
+        """A finished file counts exactly its estimate, whatever its true length turned out to be."""
+        self.meter.total += self.file_done - estimated
+        self.file_done = 0
+
+
+def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
+              device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = DEFAULT_EXTENSIONS,
+              codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
+              report_path: str | os.PathLike | None = None, progress: ProgressCallback | None = None,
+              on_file: Callable[[int, int, FileResult], None] | None = None, cancel=None) -> BatchReport:
+    """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
+    to `report_path` after every file).
+
+    `on_file(index, count, result)` is called as each file finishes (1-based index). Raises VsrAppError only
+    for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
+    model); problems with one file are recorded in the report. A cancel marks the file in flight and the
+    ones not started as cancelled and sets `report.cancelled`.
+    """
+    from vsr_app.models import load_model
+    from vsr_app.video.pipeline import process_video
+    from vsr_app.video.verify import output_mismatch
+    from vsr_app.video.writer import check_output_path
+
+    started = time.monotonic()
+    in_dir, out_dir = Path(in_dir), Path(out_dir)
+    if task not in DEFAULT_MODELS:
+        raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
+    if not in_dir.is_dir():
+        raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
+    if _same_path(in_dir, out_dir):
+        raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
+    check_output_folder(out_dir)
+    exts = parse_extensions(extensions)
+    inputs = find_videos(in_dir, exts, recursive, exclude=out_dir if _is_inside(out_dir, in_dir) else None)
+    outputs = plan_outputs(inputs, in_dir, out_dir, codec)
+    loaded = load_model(str(model or DEFAULT_MODELS[task]), device)
+    if loaded.task != task:
+        raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
+    scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
+    input_set = {os.path.realpath(p) for p in inputs}
+
+    report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
+                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
+    estimates = [_estimate_frames(s) * factor for s in inputs]
+    overall = _OverallProgress(estimates, progress)
+
+    def save():
+        report.seconds = time.monotonic() - started
+        if report_path is not None:
+            report.write(report_path)
+
+    save()
+    count = len(inputs)
+    for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
+        if cancel is not None and cancel.is_set():
+            report.cancelled = True
+            result.status, result.reason = CANCELLED, "not started: the batch was cancelled"
+            continue
+        overall.start_file(f"[{index}/{count}] {result.input}")
+        t0 = time.monotonic()
+        try:
+            remove_stale_partials(dst)
+            if os.path.realpath(dst) in input_set:
+                raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
+            redo = overwrite
+            if dst.exists() and not overwrite:
+                reason = output_mismatch(src, dst, scale, factor)
+                if reason is None:
+                    result.status, result.reason = SKIPPED, "a complete output already exists"
+                    result.output_bytes = _size(dst)
+                    overall.drop(estimate)
+                    continue
+                result.reason, redo = f"redone: {reason}", True
+            check_output_path(dst, src, overwrite=redo)
+            models = {"upscale": loaded} if task == "upscale" else {"interpolate": loaded}
+            summary = process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset, overwrite=redo,
+                                    progress=overall.on_progress, cancel=cancel, **models)
+        except Cancelled:
+            report.cancelled = True
+            result.status, result.reason = CANCELLED, "cancelled by the user; no output was written"
+            overall.drop(estimate - overall.file_done)
+        except Exception as exc:  # one bad file must never stop the batch
+            log.debug("batch: %s failed", src, exc_info=True)
+            result.status, result.reason = FAILED, _one_line(exc)
+            overall.drop(estimate - overall.file_done)
+        else:
+            _fill(result, summary)
+            overall.end_file(estimate)
+        finally:
+            result.seconds = round(time.monotonic() - t0, 3)
+            save()
+            if on_file is not None:
+                on_file(index, count, result)
+    overall.meter.finish()
+    save()
+    return report
+
+
+def _fill(result: FileResult, summary) -> None:
+    result.status = OK
+    result.notes = list(summary.notes)
+    result.output_bytes = _size(Path(summary.output))
+    result.frames_in, result.frames_out = summary.frames_in, summary.frames_out
+    result.input_size, result.output_size = list(summary.input_size), list(summary.output_size)
+    result.input_duration = round(summary.input_duration, 6)
+    result.output_duration = round(summary.output_duration, 6)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _estimate_frames(src: Path) -> int:
+    """Frames the file will likely give, for the overall progress bar (0 when it cannot be told cheaply)."""
+    from vsr_app.video.reader import probe
+
+    try:
+        return probe(src).estimated_frames or 0
+    except VsrAppError:
+        return 0

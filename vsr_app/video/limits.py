@@ -1,0 +1,73 @@
+"""Up-front refusal of jobs too large to finish: frames the encoder cannot take, or more memory than is free.
+
+Why refuse instead of trying: an x4 upscale of a 4K video makes 15360x8640 frames; the network's share
+is bounded by tiling (inference.py), but the frames themselves still pass through the queues, the colour
+conversion and the encoder, whose look-ahead buffers dozens of them. Running out of memory on a CPU does
+not raise an error - the kernel kills the process - and an encoder's size limit only shows as an opaque
+"Generic error in an external library" after decoding has begun. Checking the numbers first gives a
+person one sentence with the sizes and the memory involved, before any work or any output file.
+
+The constants are measured on this project's machine (benchmarks/memory_flat.py and the notes in
+docs/RESULTS_robustness.md): peak resident memory of a whole `process_video` run divided by output pixels,
+with the default presets.
+"""
+
+from __future__ import annotations
+
+import os
+
+from vsr_app.errors import VsrAppError
+
+# Largest picture side each encoder accepts (measured: libx264 encodes 16384 px, refuses 16400; prores_ks
+# encodes 32768 and fails at 65536; ffv1 encodes 65536). Encoders not listed are limited only by memory.
+MAX_SIDE = {"libx264": 16384, "prores_ks": 32768}
+
+# Peak memory per output pixel of a whole run: queues, RGB/YUV conversions, the engine's full-frame output
+# tensor and, for x264/x265 (preset medium, 40-frame rate-control look-ahead), the encoder's frame buffers.
+# Measured: 270-274 B/px for x264 at 1280x720 and 1920x1080 output, 145 B/px for ffv1 at 1920x1080.
+BYTES_PER_OUTPUT_PIXEL = {"libx264": 280, "libx265": 280}
+DEFAULT_BYTES_PER_OUTPUT_PIXEL = 150
+# Decoded input frames waiting in the decode queue and in interpolation windows, in RGB and YUV.
+BYTES_PER_INPUT_PIXEL = 40
+# What the process needs besides frames (Python, torch, FFmpeg libraries, a model): kept as headroom.
+BASE_BYTES = 400 * 2**20
+
+
+def available_memory() -> int | None:
+    """Bytes the system can give this process without swapping (Linux MemAvailable); None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str) -> int:
+    """Bytes a `process_video` run is expected to hold at its peak for these frame sizes."""
+    per_out = BYTES_PER_OUTPUT_PIXEL.get(encoder, DEFAULT_BYTES_PER_OUTPUT_PIXEL)
+    return BASE_BYTES + out_w * out_h * per_out + in_w * in_h * BYTES_PER_INPUT_PIXEL
+
+
+def _gb(n: int) -> str:
+    return f"{n / 2**30:.1f} GB"
+
+
+def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
+                   available: int | None = None) -> None:
+    """Raise VsrAppError when `in_w`x`in_h` -> `out_w`x`out_h` frames cannot be encoded or would not fit in
+    memory (`available` bytes; default: what the system reports now)."""
+    limit = MAX_SIDE.get(encoder)
+    if limit is not None and max(out_w, out_h) > limit:
+        raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} cannot encode more than "
+                          f"{limit} pixels a side; use a smaller input, or --codec ffv1 with a .mkv output")
+    need = estimated_memory(in_w, in_h, out_w, out_h, encoder)
+    available = available_memory() if available is None else available
+    if available is not None and need > available:
+        raise VsrAppError(f"processing {in_w}x{in_h} into {out_w}x{out_h} frames needs about {_gb(need)} of memory, "
+                          f"but only {_gb(available)} is free; use a smaller input or close other programs")
