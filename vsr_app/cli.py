@@ -40,14 +40,21 @@ def cmd_interpolate(args) -> int:
 
 def _process_file(args, **models) -> int:
     """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary."""
+    import signal
+
     from vsr_app.progress import TerminalProgress
     from vsr_app.video.pipeline import process_video
 
+    def stop(signum, frame):  # SIGTERM stops like Ctrl+C: the pipeline removes its partial output
+        raise KeyboardInterrupt
+
     bar = TerminalProgress()
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
                                 preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         bar.close()
     print(summary.line())
     return 0
