@@ -35,6 +35,13 @@ def space_loss(student_feats: Tensor, teacher_feats: Tensor) -> Tensor:
     return diff.pow(2).sum(-1).mean()
 
 
-def time_loss(student_cell: Tensor, teacher_cell: Tensor) -> Tensor:
-    """STD time term: mean squared difference of the ConvLSTM final memory cells."""
-    return (student_cell.float() - teacher_cell.float()).pow(2).mean()
+def time_loss(student_cell: Tensor, teacher_cell: Tensor, normalise: bool = False) -> Tensor:
+    """STD time term: mean squared difference of the ConvLSTM final memory cells.
+
+    normalise=True divides by the teacher cell's mean square (detached): shrinking every cell
+    towards zero then no longer lowers the loss, one of the ways the shared ConvLSTM collapses.
+    """
+    loss = (student_cell.float() - teacher_cell.float()).pow(2).mean()
+    if normalise:
+        loss = loss / (teacher_cell.detach().float().pow(2).mean() + 1e-12)
+    return loss

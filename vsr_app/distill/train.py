@@ -321,9 +321,10 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
                 sums, seen, tick = {}, 0, now
             if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
-                rec = {"step": step, **_validate(task, modules, device, amp)}
-                write(rec)
-                log(f"validation {rec}")
+                val = _validate(task, modules, device, amp)
+                if val:
+                    write({"step": step, **val})
+                    log(f"validation at step {step}: {val}")
             if _any_rank(stop.is_set(), world):
                 log(f"stopping at step {step} (signal or cancel): writing checkpoint")
                 break
@@ -416,6 +417,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     if steps is not None:
         options["steps"] = steps
     loop_cfg, task_opts = LoopConfig.split(options)
+    torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
     task = VSRTask(task_opts, log=log)
     run_dir.mkdir(parents=True, exist_ok=True)
     if int(os.environ.get("RANK", "0")) == 0:

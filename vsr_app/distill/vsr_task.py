@@ -11,6 +11,13 @@ Options (flat dict, from `--config` JSON and the CLI):
   convlstm_hidden, freeze_threshold  ConvLSTM size; it is frozen once the time loss < threshold
   flow_loss               weight of the teacher's photometric flow loss (teacher only)
   val: [videos or frame folders]; val_frames  held-out clips for validation PSNR
+  cache, cache_batches    a fixed set of `cache_batches` batches stored in folder `cache`, with
+                          the teacher's HR features when a teacher is given: built once (resumably),
+                          then every run pointed at it trains on exactly those batches (an epoch
+                          = cache_batches steps) without running the teacher again. This is what
+                          makes the CPU ablation affordable: the teacher forward pass costs several
+                          student steps. Build it with a distilling run first; runs without a
+                          teacher read only the LR/HR pairs.
 
 ConvLSTM input when teacher and student HR features have different channel counts:
 - "proj": teacher features go in as they are; the student's go through a learned 1x1 projection
@@ -19,6 +26,8 @@ ConvLSTM input when teacher and student HR features have different channel count
 """
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +38,7 @@ from torch import nn
 from vsr_app.distill import data as D
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
 from vsr_app.errors import VsrAppError
+from vsr_app.models import atomic_write
 from vsr_app.nets.convlstm import ConvLSTM
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
@@ -38,6 +48,7 @@ DEFAULTS = {
     "distill": "none", "teacher": None, "lambda_space": 1.0, "lambda_time": 1.0,
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
+    "cache": None, "cache_batches": 500, "time_norm": False,
 }
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 
@@ -116,11 +127,22 @@ class VSRTask:
         return self._sampler
 
     def batches(self, seed: int, rank: int, world: int, start: int = 0):
-        sampler, o = self.sampler(), self.opt
+        o = self.opt
+        if o["cache"]:
+            cache = BatchCache(Path(o["cache"]), self, seed, build=rank == 0)
+            step = start
+            while True:
+                yield cache.get((step * world + rank) % cache.count)
+                step += 1
+        sampler = self.sampler()
         step = start
         while True:
             yield D.vsr_batch(sampler, D.batch_rng(seed, rank, step), o["batch"], o["frames"], o["patch"])
             step += 1
+
+    def teacher_features(self, lr):
+        with torch.no_grad():
+            return self._frozen["teacher"](lr, return_features=True)[1]
 
     def loss(self, batch, step):
         lr, hr = batch["lr"], batch["hr"]
@@ -140,14 +162,13 @@ class VSRTask:
             total = total + o["flow_loss"] * fl
             terms["flow"] = float(fl.detach())
         if need_feats:
-            with torch.no_grad():
-                _, t_feat = self._frozen["teacher"](lr, return_features=True)
+            t_feat = batch["t_feat"] if "t_feat" in batch else self.teacher_features(lr)
             if self.use_space:
                 sp = space_loss(s_feat, t_feat)
                 total = total + o["lambda_space"] * sp
                 terms["space"] = float(sp.detach())
             if self.use_time:
-                tl = time_loss(*self._cells(s_feat, t_feat))
+                tl = time_loss(*self._cells(s_feat, t_feat), normalise=o["time_norm"])
                 total = total + o["lambda_time"] * tl
                 terms["time"] = float(tl.detach())
         return total, terms
@@ -214,5 +235,69 @@ class VSRTask:
         """What the exported card records about the training setup."""
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
-                "time_input", "time_pool", "convlstm_hidden", "freeze_threshold", "flow_loss", "val")
+                "time_input", "time_pool", "time_norm", "convlstm_hidden", "freeze_threshold", "flow_loss", "val",
+                "cache", "cache_batches")
         return {k: o[k] for k in keys}
+
+
+class BatchCache:
+    """A fixed set of training batches on disk (uint8 LR/HR, bf16 teacher features): see `cache` above."""
+
+    def __init__(self, folder: Path, task: VSRTask, seed: int, build: bool):
+        o = task.opt
+        self.folder = folder
+        self.count = o["cache_batches"]
+        b, t, p = o["batch"], o["frames"], o["patch"]
+        teacher = task._frozen.get("teacher")
+        self.spec = {"count": self.count, "batch": b, "frames": t, "patch": p, "seed": seed,
+                     "data": o["data"], "teacher": o["teacher"] if teacher is not None else None}
+        self.shapes = {"lr": (self.count, b, t, 3, p, p), "hr": (self.count, b, t, 3, 4 * p, 4 * p)}
+        if teacher is not None:
+            self.shapes["feat"] = (self.count, b, t, teacher.hr_channels, 4 * p, 4 * p)
+        meta_path = folder / "meta.json"
+        while True:
+            meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+            if meta is not None and meta["done"] >= self.count:
+                break
+            if not build:  # another rank builds it
+                time.sleep(5)
+                continue
+            self._build(task, seed, meta)
+        if meta["spec"]["batch"] != b or meta["spec"]["patch"] != p or meta["spec"]["frames"] != t:
+            raise VsrAppError(f"cache {folder} holds other batch shapes than this run asks for")
+        if teacher is not None and meta["spec"]["teacher"] is None:
+            raise VsrAppError(f"cache {folder} was built without teacher features; build it with a distilling run")
+        self.arrays = {k: np.memmap(folder / f"{k}.bin", dtype=np.int16 if k == "feat" else np.uint8, mode="r",
+                                    shape=tuple(meta["shapes"][k])) for k in meta["shapes"]}
+
+    def _build(self, task: VSRTask, seed: int, meta: dict | None):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        done = 0
+        if meta is not None:
+            if meta["spec"] != self.spec:
+                raise VsrAppError(f"cache {self.folder} was built with other options: {meta['spec']}")
+            done = meta["done"]
+        arrays = {k: np.memmap(self.folder / f"{k}.bin", dtype=np.int16 if k == "feat" else np.uint8,
+                               mode="r+" if done else "w+", shape=shape) for k, shape in self.shapes.items()}
+        o, sampler = task.opt, task.sampler()
+        for i in range(done, self.count):
+            batch = D.vsr_batch(sampler, D.batch_rng(seed, 0, i), o["batch"], o["frames"], o["patch"])
+            arrays["lr"][i] = (batch["lr"] * 255).round().byte().numpy()
+            arrays["hr"][i] = (batch["hr"] * 255).round().byte().numpy()
+            if "feat" in arrays:
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    feat = task.teacher_features(batch["lr"])
+                arrays["feat"][i] = feat.to(torch.bfloat16).view(torch.int16).numpy()
+            if (i + 1) % 25 == 0 or i + 1 == self.count:
+                for a in arrays.values():
+                    a.flush()
+                meta = {"spec": self.spec, "shapes": self.shapes, "done": i + 1}
+                atomic_write(self.folder / "meta.json", lambda tmp: Path(tmp).write_text(json.dumps(meta)))
+                task.log(f"cache {self.folder}: {i + 1}/{self.count} batches")
+
+    def get(self, idx: int) -> dict[str, torch.Tensor]:
+        out = {"lr": torch.from_numpy(np.array(self.arrays["lr"][idx])).float() / 255,
+               "hr": torch.from_numpy(np.array(self.arrays["hr"][idx])).float() / 255}
+        if "feat" in self.arrays:
+            out["t_feat"] = torch.from_numpy(np.array(self.arrays["feat"][idx])).view(torch.bfloat16)
+        return out

@@ -1,0 +1,121 @@
+"""The shared training loop on the VSR task: learning, exact resume, export without pickle, caches."""
+import json
+import threading
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from vsr_app.distill.train import LoopConfig, train
+from vsr_app.distill.vsr_task import VSRTask
+from vsr_app.models import load_model, save_model
+from vsr_app.nets.vsr_teacher import VSRTeacher
+
+TINY_STUDENT = {"channels": 8, "blocks": 1, "hr_channels": 4}
+TINY_TEACHER = {"channels": 8, "blocks": 1, "hr_channels": 4, "flow_channels": 8}
+
+
+@pytest.fixture(scope="module")
+def frames_dir(tmp_path_factory):
+    """A 10-frame folder of a smooth texture panning right, plus two stills."""
+    root = tmp_path_factory.mktemp("vsr_data")
+    rng = np.random.default_rng(0)
+    big = cv2.resize(rng.integers(0, 256, (24, 40, 3), dtype=np.uint8), (160, 96), interpolation=cv2.INTER_CUBIC)
+    (root / "pan").mkdir()
+    for i in range(10):
+        cv2.imwrite(str(root / "pan" / f"{i:03d}.png"), big[:, i * 2:i * 2 + 80])
+    (root / "stills").mkdir()
+    for i in range(2):
+        cv2.imwrite(str(root / "stills" / f"s{i}.png"), rng.integers(0, 256, (90, 70 + 30 * i, 3), dtype=np.uint8))
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny_teacher(tmp_path_factory):
+    torch.manual_seed(1)
+    path = tmp_path_factory.mktemp("teacher") / "t.safetensors"
+    save_model(VSRTeacher(**TINY_TEACHER), path, {"task": "upscale", "scale": 4, "arch": "vsr_teacher",
+                                                   "config": TINY_TEACHER})
+    return str(path)
+
+
+def _task(frames_dir, **extra):
+    torch.manual_seed(0)  # the task builds the student: same seed, same initial weights
+    opts = {"data": [str(frames_dir)], "net_config": TINY_STUDENT, "batch": 2, "frames": 3, "patch": 8, **extra}
+    return VSRTask(opts, log=lambda *_: None)
+
+
+def _cfg(steps, **extra):
+    return LoopConfig(steps=steps, lr=2e-3, warmup=2, log_every=1, val_every=0, threads=1, seed=3, **extra)
+
+
+def _losses(run_dir):
+    return [r["charb"] for r in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines()) if "charb" in r]
+
+
+def test_few_steps_lower_the_loss(frames_dir, tmp_path):
+    # one fixed batch (cache of 1) so the curve measures fitting, not batch-to-batch noise
+    task = _task(frames_dir, cache=str(tmp_path / "cache"), cache_batches=1)
+    train(task, _cfg(25), tmp_path / "run", log=lambda *_: None)
+    losses = _losses(tmp_path / "run")
+    assert np.mean(losses[-5:]) < 0.9 * np.mean(losses[:3])
+
+
+def _final_state(run_dir):
+    from safetensors.torch import load_file
+    return load_file(str(run_dir / "checkpoint.safetensors"))
+
+
+@pytest.mark.parametrize("distill", ["none", "std"])
+def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill):
+    extra = {"distill": distill, "teacher": tiny_teacher} if distill != "none" else {}
+    quiet = lambda *_: None  # noqa: E731
+    train(_task(frames_dir, **extra), _cfg(6), tmp_path / "straight", log=quiet)
+
+    cancel = threading.Event()
+    stop_at_3 = lambda step, total: cancel.set() if step == 3 else None  # noqa: E731
+    train(_task(frames_dir, **extra), _cfg(6), tmp_path / "split", log=quiet, progress=stop_at_3, cancel=cancel)
+    assert json.loads((tmp_path / "split" / "checkpoint.json").read_text())["step"] == 3
+    train(_task(frames_dir, **extra), _cfg(6), tmp_path / "split", resume=True, log=quiet)
+
+    a, b = _final_state(tmp_path / "straight"), _final_state(tmp_path / "split")
+    assert a.keys() == b.keys()
+    assert any(k.startswith("optim.") for k in a)
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_exported_model_loads_without_pickle(frames_dir, tmp_path):
+    model_path = train(_task(frames_dir), _cfg(2), tmp_path / "run", log=lambda *_: None)
+    card = json.loads(model_path.with_suffix(".json").read_text())
+    assert card["arch"] == "vsr_student" and card["task"] == "upscale" and card["training"]["steps"] == 2
+    assert not list(tmp_path.rglob("*.pt")) and not list(tmp_path.rglob("*.pth"))
+    loaded = load_model(str(model_path), "cpu")
+    assert loaded.info.params == card["params"]
+    with torch.no_grad():
+        assert loaded.net(torch.rand(1, 2, 3, 6, 6)).shape == (1, 2, 3, 24, 24)
+
+
+def test_time_distillation_freezes_convlstm_below_threshold(frames_dir, tiny_teacher, tmp_path):
+    task = _task(frames_dir, distill="time", teacher=tiny_teacher, freeze_threshold=1e9)
+    train(task, _cfg(2), tmp_path / "run", log=lambda *_: None)
+    assert task.convlstm_frozen
+    assert not any(p.requires_grad for p in task.modules()["convlstm"].parameters())
+    resumed = _task(frames_dir, distill="time", teacher=tiny_teacher, freeze_threshold=1e9)
+    train(resumed, _cfg(3), tmp_path / "run", resume=True, log=lambda *_: None)
+    assert resumed.convlstm_frozen
+
+
+def test_cache_serves_the_same_batches_with_teacher_features(frames_dir, tiny_teacher, tmp_path):
+    task = _task(frames_dir, distill="std", teacher=tiny_teacher, cache=str(tmp_path / "c"), cache_batches=3)
+    task.frozen()["teacher"].eval()
+    it = task.batches(seed=5, rank=0, world=1)
+    first = [next(it) for _ in range(4)]
+    assert first[0]["t_feat"].shape == (2, 3, 4, 32, 32)
+    assert torch.equal(first[3]["hr"], first[0]["hr"])  # an epoch is cache_batches steps
+    with torch.no_grad():
+        direct = task.teacher_features(first[1]["lr"])
+    assert torch.allclose(first[1]["t_feat"].float(), direct.float(), atol=0.05)
+    scratch = _task(frames_dir, cache=str(tmp_path / "c"), cache_batches=3)
+    assert torch.equal(next(scratch.batches(seed=5, rank=0, world=1, start=1))["lr"], first[1]["lr"])
