@@ -254,7 +254,9 @@ class BatchPanel(QWidget):
         self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps{left}")
 
     def _file_finished(self, index: int, count: int, result) -> None:
-        row = index - 1
+        self._show_result(index - 1, result)
+
+    def _show_result(self, row: int, result) -> None:
         self._set_cell(row, 1, result.status)
         self._set_cell(row, 2, fmt.duration(result.seconds) if result.status == "ok" else "")
         detail = result.output if result.status == "ok" else (result.reason or "")
@@ -263,6 +265,10 @@ class BatchPanel(QWidget):
         self._set_cell(row, 3, detail)
 
     def _done(self, report) -> None:
+        rows = {self.table.item(r, 0).text(): r for r in range(self.table.rowCount())}
+        for result in report.files:  # files never started (after a cancel) get no per-file call
+            if result.input in rows:
+                self._show_result(rows[result.input], result)
         self._set_running(False)
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())

@@ -142,8 +142,9 @@ class Job(QObject):
         super().__init__(parent)
         self.cancel_event = threading.Event()
         self.running = False
+        # _ignore_errors: errors arrive through `errored` below, superqt must not re-raise them in the event loop
         self._worker = create_worker(fn, *args, progress=self._progress, cancel=self.cancel_event,
-                                     _start_thread=False, **kwargs)
+                                     _start_thread=False, _ignore_errors=True, **kwargs)
         self._worker.returned.connect(self.done)
         self._worker.errored.connect(self._errored)
         self._worker.finished.connect(self._finished)

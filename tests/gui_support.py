@@ -1,0 +1,79 @@
+"""Fixtures and helpers shared by the GUI tests (tests/test_gui_*.py): an isolated settings store and home
+folder per test, the main window, a deliberately slow model, and waiting for processed frames."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QSettings
+
+from vsr_app import models
+from vsr_app.nets.builtin import BicubicUpscale
+
+
+@pytest.fixture
+def gui_env(qapp, tmp_path, monkeypatch):
+    """Settings in tmp (never the user's), HOME in tmp (user models folder), the app's names and theme."""
+    from vsr_app.gui.app import application
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    QSettings.setDefaultFormat(QSettings.IniFormat)
+    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    application()
+    return tmp_path
+
+
+@pytest.fixture
+def window(gui_env, qtbot):
+    from vsr_app.gui.main_window import MainWindow
+
+    win = MainWindow(QSettings())
+    win.resize(1200, 800)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+class SlowBicubic(BicubicUpscale):
+    """Bicubic x4 that takes `delay` seconds a frame, like a heavy network would."""
+
+    delay = 0.12
+
+    def step(self, lr, state=None):
+        time.sleep(self.delay)
+        return super().step(lr, state)
+
+
+@pytest.fixture
+def slow_model(monkeypatch):
+    """Registers 'test-slow' (upscale) for the duration of one test."""
+    builtin = models.Builtin("test-slow", "upscale", 4, lambda: SlowBicubic(4), "slow bicubic for tests")
+    monkeypatch.setitem(models._BUILTINS, "test-slow", builtin)
+    return "test-slow"
+
+
+def open_and_wait(qtbot, win, path, position: int = 0, timeout_ms: int = 30_000):
+    """Open a video in the window and return the first Rendered shown at `position`."""
+    with qtbot.waitSignal(win.viewer.frameShown, timeout=timeout_ms,
+                          check_params_cb=lambda r: r.position == position) as blocker:
+        win.open(str(path))
+    return blocker.args[0]
+
+
+def show_and_wait(qtbot, viewer, action, accept=lambda r: True, timeout_ms: int = 30_000):
+    """Run `action` (which changes what the viewer shows) and return the next accepted Rendered."""
+    with qtbot.waitSignal(viewer.frameShown, timeout=timeout_ms, check_params_cb=accept) as blocker:
+        action()
+    return blocker.args[0]
+
+
+def bicubic_x4(image: np.ndarray) -> np.ndarray:
+    """The built-in bicubic model applied directly, to check what the viewer shows."""
+    from vsr_app.inference import frame_to_tensor, tensor_to_frame
+
+    with torch.inference_mode():
+        return tensor_to_frame(BicubicUpscale(4).step(frame_to_tensor(image, torch.device("cpu")))[0])

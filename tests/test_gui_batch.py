@@ -1,0 +1,60 @@
+"""The Batch tab: queue listed up front, per-file status as the batch runs, a report, and cancel."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from gui_support import gui_env, slow_model, window  # noqa: F401
+
+
+def folders(tmp_path, small_video, copies: int):
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    in_dir.mkdir()
+    for i in range(copies):
+        shutil.copy(small_video, in_dir / f"clip{i}.mp4")
+    return in_dir, out_dir
+
+
+def setup_panel(window, in_dir, out_dir, model: str):
+    panel = window.batch
+    window.tabs.setCurrentWidget(panel)
+    panel.refresh_models()
+    panel.in_dir.setText(str(in_dir))
+    panel.out_dir.setText(str(out_dir))
+    panel.model.setCurrentIndex(panel.model.findData(model))
+    panel.scan()
+    return panel
+
+
+def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video, tmp_path):
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    (in_dir / "broken.mp4").write_bytes(b"not a video")
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    assert [panel.table.item(r, 0).text() for r in range(3)] == ["broken.mp4", "clip0.mp4", "clip1.mp4"]
+    assert {panel.table.item(r, 1).text() for r in range(3)} == {"queued"}
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    statuses = [panel.table.item(r, 1).text() for r in range(3)]
+    assert statuses == ["failed", "ok", "ok"]
+    assert "not a video" in panel.table.item(0, 3).text()
+    assert (out_dir / "clip0.mp4").is_file() and (out_dir / "clip1.mp4").is_file()
+    report = json.loads((out_dir / "vsr-app-report.json").read_text())
+    assert report["counts"]["ok"] == 2 and report["counts"]["failed"] == 1
+    assert panel.status.text().startswith("Done: 2 ok") and panel.progress.value() == 1000
+    assert panel.report_button.isVisible()
+
+
+def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model):
+    in_dir, out_dir = folders(tmp_path, small_video, 3)
+    panel = setup_panel(window, in_dir, out_dir, slow_model)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.table.item(0, 1).text() == "processing", timeout=60_000)
+    panel.cancel()
+    with qtbot.waitSignal(panel.job.finished, timeout=60_000):
+        pass
+    assert [panel.table.item(r, 1).text() for r in range(3)] == ["cancelled"] * 3
+    assert panel.status.text().startswith("Cancelled")
+    assert not any(p.suffix == ".mp4" for p in out_dir.rglob("*"))  # no output, not even a partial one
+    assert panel.start_button.isVisible()

@@ -1,0 +1,37 @@
+"""`vsr-app gui VIDEO --screenshot OUT.png`: renders the window headless (no display needed) and exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+
+
+def run_cli(tmp_path, *args):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    return subprocess.run([sys.executable, "-m", "vsr_app", *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_screenshot_renders_the_comparison(tmp_path, small_video):
+    out = tmp_path / "shot.png"
+    result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(out))
+    assert result.returncode == 0, result.stderr
+    image = cv2.imread(str(out))
+    assert image.shape == (960, 1600, 3)
+    # the test clip's colour ramp fills the middle of the comparison view, not the empty background
+    middle = image[300:650, 200:1000].reshape(-1, 3)
+    assert len(np.unique(middle, axis=0)) > 50
+
+
+def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00" * 1000)
+    result = run_cli(tmp_path, "gui", str(broken), "--screenshot", str(tmp_path / "shot.png"))
+    assert result.returncode == 1
+    assert "not a video" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "shot.png").exists()

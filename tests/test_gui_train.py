@@ -1,0 +1,102 @@
+"""The Train tab: a real (tiny) `vsr-app train` process, live curve points, graceful Stop, Resume, and the
+trained model showing up in the selectors."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from PySide6.QtCore import QProcess
+
+from gui_support import gui_env, window  # noqa: F401
+from videogen import make_video
+from vsr_app.gui.run_files import MetricsTail
+from vsr_app.gui.train_panel import launcher, train_arguments
+from vsr_app.models import list_models
+
+TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,
+        "val_every": 2}
+
+
+def test_metrics_tail_reads_whole_lines_only(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    tail = MetricsTail(path)
+    assert tail.read() == []  # no file yet
+    path.write_text('{"step": 1, "loss": 0.5}\n{"step": 2, "lo')
+    assert tail.read() == [{"step": 1, "loss": 0.5}]
+    with open(path, "a") as fh:
+        fh.write('ss": 0.4}\nnot json\n{"step": 2, "val_psnr": 30.1}\n')
+    assert tail.read() == [{"step": 2, "loss": 0.4}, {"step": 2, "val_psnr": 30.1}]
+    path.write_text('{"step": 1, "loss": 0.9}\n')  # a new run in the same folder: shorter file
+    assert tail.read() == [{"step": 1, "loss": 0.9}]
+
+
+def test_command_line_follows_the_cli_contract(monkeypatch):
+    args = train_arguments("vsr", ["/d1", "/d2"], "/runs/x", "vsr-x4-teacher", "std", 500, "/runs/x/o.json", False)
+    assert args == ["train", "vsr", "--data", "/d1", "--data", "/d2", "--out", "/runs/x", "--distill", "std",
+                    "--teacher", "vsr-x4-teacher", "--steps", "500", "--config", "/runs/x/o.json"]
+    assert train_arguments("vfi", ["/d"], "/r", None, "none", None, None, True)[-1] == "--resume"
+    assert launcher() == (sys.executable, ["-m", "vsr_app"])
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert launcher() == (sys.executable, [])  # the frozen app is its own CLI
+
+
+@pytest.fixture
+def panel(window, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    make_video(data / "clip.mp4", frames=10, width=96, height=96)
+    p = window.train
+    p.data.addItem(str(data))
+    p.val.setText(str(data / "clip.mp4"))
+    p.name.setText("tiny-student")
+    p.runs_dir.setText(str(tmp_path / "runs"))
+    p.extra.setText(json.dumps({"threads": 1, "val_frames": 3}))
+    for key, value in TINY.items():
+        p.inputs[key].setValue(value)
+    p.distill.setCurrentIndex(p.distill.findData("none"))
+    window.tabs.setCurrentWidget(p)
+    return p
+
+
+def test_training_run_curves_stop_and_resume(panel, qtbot, window):
+    panel.inputs["steps"].setValue(100_000)
+    panel.start()
+    assert panel.running()
+    options = json.loads((panel.run_dir / "gui-options.json").read_text())
+    assert options["net_config"] == {"channels": 4, "blocks": 1} and options["threads"] == 1
+    qtbot.waitUntil(lambda: len(panel.series.get("loss", ([], []))[0]) >= 2 and "val_psnr" in panel.series,
+                    timeout=180_000)
+    assert "charb" in panel.curves  # every loss term gets a curve, validation its own plot
+    assert panel.curves["val_psnr"] in panel.val_plot.listDataItems()
+    with qtbot.waitSignal(panel.modelsChanged, timeout=180_000):
+        panel.stop()  # SIGTERM: the trainer checkpoints, exits 0, the model is installed
+    assert not panel.running()
+    assert panel.process.exitStatus() == QProcess.NormalExit and panel.process.exitCode() == 0
+    assert panel.status.text().startswith("Stopped")
+    assert (panel.run_dir / "checkpoint.json").is_file()
+    assert "tiny-student" in [m.name for m in list_models()]
+    names = [window.viewer.left.itemData(i) for i in range(window.viewer.left.count())]
+    assert "tiny-student" in names  # the selector shows it right away
+    assert panel.compare_button.isVisible()
+    panel.compare_button.click()  # no teacher in this run: compared against bicubic
+    assert window.tabs.currentIndex() == 0 and window.viewer.sides == ("tiny-student", "bicubic")
+    window.tabs.setCurrentWidget(panel)
+    last_step = panel.series["loss"][0][-1]
+
+    panel.start(resume=True)
+    assert "--resume" in panel.process.arguments()
+    qtbot.waitUntil(lambda: panel.series.get("loss", ([0], []))[0][-1] > last_step, timeout=180_000)
+    assert panel.series["loss"][0][0] == 1  # the whole history is plotted again
+    with qtbot.waitSignal(panel.process.finished, timeout=180_000):
+        panel.stop()
+    assert panel.process.exitCode() == 0
+
+
+def test_start_refuses_bad_input(panel, qtbot, window):
+    panel.name.setText("bad name!")
+    panel.start()
+    assert not panel.running()
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
+    assert "cannot name a model" in window.error_box.text()

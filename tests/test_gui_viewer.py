@@ -1,0 +1,246 @@
+"""The Compare tab: processed frames on screen, every compare mode, synced zoom/pan, responsiveness, errors."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+from superqt.utils import qimage_to_array
+
+from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from vsr_app import models
+from vsr_app.gui.compare_view import difference_map
+from vsr_app.gui.processing import SOURCE
+from vsr_app.metrics import psnr_y
+from vsr_app.nets.builtin import BicubicUpscale
+
+
+class NearestUpscale(BicubicUpscale):
+    def step(self, lr, state=None):
+        return lr.repeat_interleave(4, dim=2).repeat_interleave(4, dim=3), None
+
+
+@pytest.fixture
+def nearest_model(monkeypatch):
+    builtin = models.Builtin("test-nearest", "upscale", 4, lambda: NearestUpscale(4), "nearest x4 for tests")
+    monkeypatch.setitem(models._BUILTINS, "test-nearest", builtin)
+    return "test-nearest"
+
+
+def screen_pixels(pane) -> np.ndarray:
+    QApplication.processEvents()
+    return qimage_to_array(pane.grab().toImage())[..., :3]
+
+
+def expected_at(image: np.ndarray, canvas: tuple[int, int], point: QPointF) -> np.ndarray:
+    """The pixel of `image` (stretched over the canvas) under canvas point `point`."""
+    sx, sy = image.shape[1] / canvas[0], image.shape[0] / canvas[1]
+    return image[int(point.y() * sy), int(point.x() * sx)]
+
+
+def on_screen(pane, canvas_point: QPointF) -> np.ndarray:
+    """What the pane shows at the (centre of the) canvas pixel `canvas_point`."""
+    QApplication.processEvents()  # layout changes (a pane shown or hidden) land first
+    p = pane.state.to_pane(canvas_point, pane.viewport())
+    return screen_pixels(pane)[int(p.y()), int(p.x())]
+
+
+def magnify(view, zoom: float = 2.0) -> None:
+    """Zoom >= 1 draws sharp pixels, so screen colours equal image colours exactly."""
+    QApplication.processEvents()
+    pane = view.panes[0]
+    view.state.set_zoom(zoom, QPointF(pane.width() / 2, pane.height() / 2), pane.viewport())
+
+
+def test_open_shows_processed_frames(window, qtbot, small_video):
+    rendered = open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    assert viewer.sides == (SOURCE, "bicubic")  # no trained models: source vs bicubic
+    source, upscaled = rendered.images
+    assert source.shape == (48, 64, 3) and upscaled.shape == (192, 256, 3)
+    assert rendered.canvas == (256, 192)
+    assert psnr_y(upscaled, bicubic_x4(source)) > 40
+    assert window.compare.currentWidget() is viewer
+    assert viewer.inspector.facts["Size"].text().startswith("64 \u00d7 48")
+    assert viewer.player.length == 12 and viewer.bar.slider.maximum() == 11
+    # both halves of the split reach the screen: left of the divider the source, right the upscale
+    magnify(viewer.view)
+    pane = viewer.view.panes[0]
+    for fraction, image in ((0.3, source), (0.7, upscaled)):
+        point = pane.state.to_canvas(QPointF(pane.width() * fraction, pane.height() * 0.6), pane.viewport())
+        centre = QPointF(int(point.x()) + 0.5, int(point.y()) + 0.5)
+        np.testing.assert_array_equal(on_screen(pane, centre), expected_at(image, rendered.canvas, centre))
+
+
+def test_every_compare_mode(window, qtbot, small_video):
+    rendered = open_and_wait(qtbot, window, small_video)
+    viewer, view = window.viewer, window.viewer.view
+    source, upscaled = rendered.images
+    magnify(view)
+    pane = view.panes[0]
+    centre = QPointF(128.5, 120.5)
+
+    viewer.set_mode("split")
+    assert len(pane.layers) == 2 and not view.panes[1].isVisible()
+    # drag the divider to a quarter of the width
+    x = round(pane.divider * pane.width())
+    qtbot.mousePress(pane, Qt.LeftButton, pos=QPoint(x, pane.height() // 2))
+    qtbot.mouseMove(pane, QPoint(pane.width() // 4, pane.height() // 2))
+    qtbot.mouseRelease(pane, Qt.LeftButton, pos=QPoint(pane.width() // 4, pane.height() // 2))
+    assert view.divider == pytest.approx(0.25, abs=0.01)
+
+    viewer.set_mode("side")
+    assert view.panes[1].isVisible()
+    np.testing.assert_array_equal(on_screen(view.panes[0], centre), expected_at(source, rendered.canvas, centre))
+    np.testing.assert_array_equal(on_screen(view.panes[1], centre), expected_at(upscaled, rendered.canvas, centre))
+
+    viewer.set_mode("toggle")
+    assert not view.panes[1].isVisible()
+    magnify(view)
+    np.testing.assert_array_equal(on_screen(pane, centre), expected_at(source, rendered.canvas, centre))
+    qtbot.keyPress(view, Qt.Key_T)
+    assert view.flipped and "bicubic" in pane.layers[0].label
+    np.testing.assert_array_equal(on_screen(pane, centre), expected_at(upscaled, rendered.canvas, centre))
+    qtbot.keyRelease(view, Qt.Key_T)
+    assert not view.flipped
+    np.testing.assert_array_equal(on_screen(pane, centre), expected_at(source, rendered.canvas, centre))
+
+    viewer.set_mode("diff")
+    viewer.gain.setValue(4)
+    diff = difference_map(source, upscaled, 4)
+    assert diff.shape == upscaled.shape and diff.any()
+    np.testing.assert_array_equal(on_screen(pane, centre), expected_at(diff, rendered.canvas, centre))
+
+
+def wheel(widget, pos: QPointF, steps: int) -> None:
+    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, 120 * steps),
+                        Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_zoom_and_pan_stay_in_sync(window, qtbot, small_video):
+    rendered = open_and_wait(qtbot, window, small_video)
+    viewer, view = window.viewer, window.viewer.view
+    source, upscaled = rendered.images
+    viewer.set_mode("side")
+    QApplication.processEvents()
+    left, right = view.panes
+    anchor = QPointF(left.width() * 0.4, left.height() * 0.5)
+    fixed = left.state.to_canvas(anchor, left.viewport())
+    before = view.state.zoom
+    wheel(left, anchor, 4)  # zoom in on the left pane at the cursor
+    assert view.state.zoom == pytest.approx(before * 1.25**4)
+    after = left.state.to_canvas(anchor, left.viewport())
+    assert (after.x(), after.y()) == pytest.approx((fixed.x(), fixed.y()))  # the point under the cursor stays
+
+    def check_same_place():
+        for c in (QPointF(70.5, 60.5), QPointF(140.5, 100.5), QPointF(200.5, 150.5)):
+            pl, pr = left.state.to_pane(c, left.viewport()), right.state.to_pane(c, right.viewport())
+            if not (0 <= pl.x() < left.width() and 0 <= pl.y() < left.height()):
+                continue
+            assert abs(pl.x() - pr.x()) <= 1 and abs(pl.y() - pr.y()) <= 1  # same spot in both panes
+            np.testing.assert_array_equal(on_screen(left, c), expected_at(source, rendered.canvas, c))
+            np.testing.assert_array_equal(on_screen(right, c), expected_at(upscaled, rendered.canvas, c))
+            return
+        pytest.fail("no test point visible")
+
+    check_same_place()
+    centre_before = QPointF(view.state.center)
+    start = QPoint(right.width() // 2, right.height() // 2)
+    qtbot.mousePress(right, Qt.LeftButton, pos=start)
+    qtbot.mouseMove(right, start + QPoint(40, 25))
+    qtbot.mouseRelease(right, Qt.LeftButton, pos=start + QPoint(40, 25))
+    moved = view.state.center - centre_before
+    assert (moved.x(), moved.y()) == pytest.approx((-40 / view.state.zoom, -25 / view.state.zoom))
+    check_same_place()
+
+
+def test_event_loop_keeps_responding_while_processing(window, qtbot, small_video, slow_model):
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides(SOURCE, slow_model),
+                  lambda r: r.request.sides == (SOURCE, slow_model))
+    busy_texts = []
+    viewer.busyChanged.connect(busy_texts.append)
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    started = time.monotonic()
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(11), lambda r: r.position == 11)  # warm-up: 9 frames
+    busy_for = time.monotonic() - started
+    timer.stop()
+    gaps = np.diff(ticks)
+    assert busy_for > 0.8  # the worker really was computing for a while ...
+    assert gaps.max() < 0.25, f"GUI thread stalled for {gaps.max():.3f} s"  # ... and the GUI never stalled
+    assert any(slow_model in t for t in busy_texts)  # the busy indicator said what was being computed
+    assert busy_texts[-1] == ""
+
+
+def test_unreadable_file_gives_a_dialog(window, qtbot, small_video, tmp_path):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"this is not a video" * 100)
+    window.open(str(broken))
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=10_000)
+    assert "not a video" in window.error_box.text()
+    assert window.compare.currentWidget() is window.welcome
+    window.error_box.close()
+    open_and_wait(qtbot, window, small_video)  # the window still works
+    window.open(str(broken))  # and a bad file later keeps the open video
+    qtbot.waitUntil(lambda: window.error_box.isVisible(), timeout=10_000)
+    assert window.viewer.info.path == str(small_video)
+    assert window.compare.currentWidget() is window.viewer
+
+
+def test_interpolation_shows_in_between_frames(window, qtbot, small_video):
+    rendered = open_and_wait(qtbot, window, small_video)
+    first = rendered.images[0]
+    viewer = window.viewer
+    mid = show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"),
+                        lambda r: r.request.task == "interpolate")
+    assert viewer.sides == (SOURCE, "blend")
+    assert viewer.player.length == 11  # gaps between 12 frames
+    second = show_and_wait(qtbot, viewer, lambda: viewer.player.seek(1), lambda r: r.position == 1).images[0]
+    source0, blended = mid.images
+    np.testing.assert_array_equal(source0, first)
+    expected = (first.astype(int) + second.astype(int)) / 2
+    assert np.abs(blended.astype(int) - expected).max() <= 1
+    assert mid.canvas == (64, 48)
+
+
+def test_metrics_and_analysis_click_to_seek(window, qtbot, small_video, nearest_model):
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    rendered = show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", nearest_model),
+                             lambda r: r.request.sides == ("bicubic", nearest_model))
+    assert rendered.psnr == pytest.approx(psnr_y(*rendered.images))
+    assert viewer.inspector.psnr.text() == f"{rendered.psnr:.2f}"
+    viewer.start_analysis()
+    with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):
+        pass
+    points = viewer.analysis.points
+    assert [p[0] for p in points] == list(range(12))
+    assert points[0][1] == pytest.approx(rendered.psnr, abs=0.01)
+    plot, graphs = viewer.analysis.psnr_plot, viewer.analysis.graphs
+    QApplication.processEvents()
+    scene = plot.vb.mapViewToScene(QPointF(7, points[7][1]))
+    qtbot.mouseClick(graphs.viewport(), Qt.LeftButton, pos=graphs.mapFromScene(scene))
+    assert viewer.player.position == 7
+
+
+def test_play_advances_through_frames(window, qtbot, small_video):
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    shown = []
+    viewer.frameShown.connect(lambda r: shown.append(r.position))
+    viewer.player.play()
+    qtbot.waitUntil(lambda: not viewer.player.playing, timeout=20_000)  # stops by itself at the end
+    assert viewer.player.position == 11
+    assert shown == sorted(shown) and shown[-1] == 11
