@@ -1,0 +1,237 @@
+"""`vsr-app batch` and vsr_app.batch: discovery, mirrored tree, report, exit codes, resume, cancel, state reset."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
+from videogen import make_video
+from vsr_app.batch import find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.cli import main
+from vsr_app.errors import VsrAppError
+from vsr_app.models import save_model
+from vsr_app.nets.vsr_student import VSRStudent
+from vsr_app.video.pipeline import upscale_video
+from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.verify import packet_span
+
+
+@pytest.fixture()
+def tree(tmp_path):
+    """in/a.mp4 (6 frames), in/sub/b.mkv (8), in/sub/deep/c.mov (5), in/zero.mp4 (0 bytes),
+    in/notes.txt, in/.hidden.mp4 - and an output folder beside it."""
+    src = tmp_path / "in folder é"
+    (src / "sub" / "deep").mkdir(parents=True)
+    make_video(src / "a.mp4", frames=6)
+    make_video(src / "sub" / "b.mkv", frames=8)
+    make_video(src / "sub" / "deep" / "c.mov", frames=5)
+    zero_byte(src / "zero.mp4")
+    (src / "notes.txt").write_text("not a video")
+    make_video(src / ".hidden.mp4", frames=3)
+    return src, tmp_path / "out"
+
+
+def frames(path):
+    return [f.image for f in VideoReader(path).frames()]
+
+
+def test_recursive_batch_mirrors_the_tree_and_reports_every_file(tree, tmp_path, capsys):
+    src, out = tree
+    before = tree_snapshot(src)
+    report_path = tmp_path / "report.json"
+    rc = main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--recursive", "--report", str(report_path)])
+    assert rc == 1  # one file failed
+    assert all_files(out) == ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"]  # no temporaries, nothing for the bad file
+    assert tree_snapshot(src) == before
+
+    report = json.loads(report_path.read_text())
+    assert report["counts"] == {"ok": 3, "skipped": 0, "failed": 1, "cancelled": 0}
+    assert report["exit_code"] == 1 and report["task"] == "upscale" and report["model"] == "bicubic"
+    by_name = {f["input"]: f for f in report["files"]}
+    assert list(by_name) == ["a.mp4", "zero.mp4", "sub/b.mkv", "sub/deep/c.mov"]
+    assert by_name["zero.mp4"]["status"] == "failed" and "empty (0 bytes)" in by_name["zero.mp4"]["reason"]
+    for name, count in [("a.mp4", 6), ("sub/b.mkv", 8), ("sub/deep/c.mov", 5)]:
+        entry = by_name[name]
+        assert entry["status"] == "ok" and entry["reason"] is None
+        assert entry["frames_in"] == entry["frames_out"] == count
+        assert entry["input_size"] == [64, 48] and entry["output_size"] == [256, 192]
+        assert entry["input_bytes"] == (src / name).stat().st_size
+        assert entry["output_bytes"] == os.path.getsize(entry["output"]) > 0
+        assert entry["seconds"] > 0 and abs(entry["output_duration"] - entry["input_duration"]) < 1e-6
+        assert packet_span(entry["output"]).frames == count
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"[2/4] failed    zero.mp4: '{src / 'zero.mp4'}' is empty (0 bytes); it is not a video"
+    assert lines[0].startswith("[1/4] ok") and lines[-1].startswith("batch: 3 ok, 0 skipped, 1 failed")
+
+
+def test_all_good_exits_0_and_interpolation_doubles_frames(tree, capsys):
+    src, out = tree
+    (src / "zero.mp4").unlink()
+    assert main(["batch", str(src), "-o", str(out), "--task", "interpolate", "--model", "blend",
+                 "--codec", "ffv1"]) == 0  # not recursive: only a.mp4; ffv1 cannot go in .mp4 -> .mkv
+    assert all_files(out) == ["a.mkv"]
+    assert packet_span(out / "a.mkv").frames == 12
+
+
+def test_discovery_filters_by_extension_and_skips_hidden_files(tree):
+    src, out = tree
+    assert [p.name for p in find_videos(src, parse_extensions("MP4, .mov"), recursive=True)] == [
+        "a.mp4", "zero.mp4", "c.mov"]
+    assert [p.name for p in find_videos(src, ["mkv"], recursive=False)] == []
+    with pytest.raises(VsrAppError, match="no extensions"):
+        parse_extensions(" , ")
+
+
+def test_output_inside_the_input_folder_is_not_scanned(tree):
+    src, _ = tree
+    report = run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4")
+    assert [f.input for f in report.files] == ["a.mp4", "zero.mp4"]
+    second = run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4")
+    assert [f.input for f in second.files] == ["a.mp4", "zero.mp4"]  # its own outputs are not inputs
+
+
+def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(tmp_path):
+    src = tmp_path / "in"
+    inputs = [src / "clip.avi", src / "clip.mp4", src / "other.webm", src / "x.mkv"]
+    assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "libx264")] == [
+        "clip.avi.mp4", "clip.mp4", "other.mp4", "x.mkv"]
+    assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "prores")] == [
+        "clip.mkv", "clip.mp4.mkv", "other.mkv", "x.mkv"]
+
+
+def test_rerun_skips_complete_outputs_and_redoes_incomplete_ones(tree, tmp_path):
+    src, out = tree
+    first = run_batch(src, out, model="bicubic", recursive=True)
+    assert first.exit_code == 1
+    stamps = {name: os.stat(out / name).st_mtime_ns for name in ("a.mp4", "sub/deep/c.mov")}
+    # b.mkv: replaced by a shorter video of the right size (a crash of another tool, an old run) ...
+    make_video(out / "sub" / "b.mkv", frames=3, width=256, height=192)
+    # ... and a temporary file a killed run left behind
+    stale = out / "sub" / ".b.partial-0badc0de.mkv"
+    stale.write_bytes(b"half a video")
+
+    second = run_batch(src, out, model="bicubic", recursive=True, report_path=tmp_path / "r.json")
+    status = {f.input: (f.status, f.reason) for f in second.files}
+    assert status["a.mp4"] == ("skipped", "a complete output already exists")
+    assert status["sub/deep/c.mov"][0] == "skipped"
+    assert status["sub/b.mkv"] == ("ok", "redone: the existing output has 3 frames, expected 8")
+    assert status["zero.mp4"][0] == "failed"
+    assert {name: os.stat(out / name).st_mtime_ns for name in stamps} == stamps  # really not rewritten
+    assert packet_span(out / "sub" / "b.mkv").frames == 8
+    assert not stale.exists() and all_files(out) == ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"]
+    assert json.loads((tmp_path / "r.json").read_text())["counts"]["skipped"] == 2
+
+
+def test_an_output_of_the_wrong_size_or_another_task_is_redone(tree):
+    src, out = tree
+    run_batch(src, out, task="interpolate", model="blend")  # a.mp4 -> 12 frames at 64x48
+    again = run_batch(src, out, model="bicubic")  # upscale into the same folder
+    a = next(f for f in again.files if f.input == "a.mp4")
+    assert a.status == "ok" and a.reason == "redone: the existing output is 64x48, expected 256x192"
+    assert probe(out / "a.mp4").width == 256
+
+
+def test_overwrite_redoes_everything(tree):
+    src, out = tree
+    run_batch(src, out, model="bicubic")
+    again = run_batch(src, out, model="bicubic", overwrite=True)
+    assert [f.status for f in again.files] == ["ok", "failed"]
+
+
+def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
+    src, _ = tree
+    cases = [
+        (["batch", str(src), "-o", str(src)], "the output folder is the input folder"),
+        (["batch", str(tmp_path / "missing"), "-o", str(tmp_path / "o")], "does not exist"),
+        (["batch", str(src / "a.mp4"), "-o", str(tmp_path / "o")], "is not a folder"),
+        (["batch", str(src), "-o", str(src / "a.mp4")], "is a file, not a folder"),
+        (["batch", str(src), "-o", str(src / "a.mp4" / "x")], "is a file, not a folder"),
+        (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale"),
+        (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "nope"], "unknown model 'nope'"),
+    ]
+    before = tree_snapshot(src)
+    for argv, message in cases:
+        assert main(argv + (["--model", "bicubic"] if "--model" not in argv else [])) == 1, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("vsr-app: error:") and message in err and len(err.splitlines()) == 1, err
+    assert tree_snapshot(src) == before
+    assert not (tmp_path / "o").exists() or all_files(tmp_path / "o") == []
+
+
+def test_unwritable_output_folder_fails_the_batch_up_front(tree, monkeypatch, capsys):
+    """Tests run as root, which chmod does not stop: the refusal a normal user would get is simulated."""
+    import tempfile
+
+    src, out = tree
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"vsr-app: error: cannot write to the output folder '{out}': Permission denied"
+
+
+def test_ctrl_c_cancels_cleanly_and_a_rerun_finishes_the_job(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("a", "b", "c"):
+        make_video(src / f"{name}.mp4", frames=20)
+    cancel = threading.Event()
+
+    def press_ctrl_c_during_b(info):
+        if info.stage.endswith("b.mp4") and info.done >= 2:
+            cancel.set()
+
+    report = run_batch(src, out, model="bicubic", progress=press_ctrl_c_during_b, cancel=cancel,
+                       report_path=tmp_path / "r.json")
+    assert report.cancelled and report.exit_code == 0
+    assert [(f.status, f.reason) for f in report.files] == [
+        ("ok", None), ("cancelled", "cancelled by the user; no output was written"),
+        ("cancelled", "not started: the batch was cancelled")]
+    assert all_files(out) == ["a.mp4"]  # no partial b
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["cancelled"] and saved["counts"]["cancelled"] == 2
+
+    resumed = run_batch(src, out, model="bicubic")
+    assert [f.status for f in resumed.files] == ["skipped", "ok", "ok"]
+    assert all_files(out) == ["a.mp4", "b.mp4", "c.mp4"]
+
+
+def test_overall_progress_counts_every_file_and_ends_at_the_total(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=6)
+    make_video(src / "b.mp4", frames=10)
+    seen = []
+    run_batch(src, tmp_path / "out", model="bicubic", progress=seen.append)
+    done = [i.done for i in seen]
+    assert done == sorted(done) and seen[-1].done == seen[-1].total == 16 and seen[-1].eta == 0.0
+    assert any(i.stage == "[2/2] b.mp4" for i in seen)
+    assert all(i.total == 16 for i in seen)
+
+
+def test_each_file_starts_from_fresh_state(tmp_path):
+    """A recurrent model's memory must not carry from one video into the next: the batch output of the second
+    file equals processing that file alone."""
+    torch.manual_seed(0)
+    config = {"channels": 8, "blocks": 1, "hr_channels": 4}
+    model = save_model(VSRStudent(**config), tmp_path / "student", {"task": "upscale", "scale": 4,
+                                                                     "arch": "vsr_student", "config": config})
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "1.mkv", images=gradient_frames(4)[::-1], codec="ffv1")
+    make_video(src / "2.mkv", images=gradient_frames(4), codec="ffv1")
+    report = run_batch(src, tmp_path / "out", model=str(model), codec="ffv1", device="cpu")
+    assert [f.status for f in report.files] == ["ok", "ok"]
+    upscale_video(src / "2.mkv", tmp_path / "alone.mkv", model=str(model), codec="ffv1", device="cpu")
+    for a, b in zip(frames(tmp_path / "out" / "2.mkv"), frames(tmp_path / "alone.mkv"), strict=True):
+        np.testing.assert_array_equal(a, b)
