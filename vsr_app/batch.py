@@ -269,13 +269,13 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
     if _same_path(in_dir, out_dir):
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
-    check_output_folder(out_dir)
     exts = parse_extensions(extensions)
     inputs = find_videos(in_dir, exts, recursive, exclude=out_dir if _is_inside(out_dir, in_dir) else None)
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     loaded = load_model(str(model or DEFAULT_MODELS[task]), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
+    check_output_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
 

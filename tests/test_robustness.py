@@ -1,0 +1,314 @@
+"""Every bad input of issue 7, through the commands a person runs: one readable line, exit 1, no traceback,
+no output left behind, the input untouched - and in a batch, the other files still done and the report
+saying why."""
+
+from __future__ import annotations
+
+import errno
+import json
+import re
+
+import pytest
+
+import badfiles
+from badfiles import (BAD_INPUTS, all_files, awkward_inputs, enormous_dimensions, gradient_frames, tree_snapshot,
+                      truncated_readable)
+from videogen import make_video
+from vsr_app.cli import main
+from vsr_app.models import save_model
+from vsr_app.nets.vsr_student import VSRStudent
+from vsr_app.video import limits
+from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.verify import packet_span
+
+COMMANDS = {"upscale": ["upscale", "--model", "bicubic"], "interpolate": ["interpolate", "--model", "blend"]}
+
+
+def run_cli(capsys, command: str, src, dst, *extra) -> tuple[int, str, str]:
+    name, *options = COMMANDS[command]
+    rc = main([name, str(src), "-o", str(dst), *options, *extra])
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
+
+
+def assert_one_line_error(rc: int, err: str, phrase: str) -> None:
+    lines = err.strip().splitlines()
+    assert rc == 1, err
+    assert len(lines) == 1 and lines[0].startswith("vsr-app: error: ") and phrase in lines[0], err
+    assert "Traceback" not in err
+
+
+# ---- single-file commands -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("kind", BAD_INPUTS)
+def test_bad_input_is_one_line_exit_1_and_leaves_nothing(kind, command, tmp_path, capsys):
+    make, name, phrase = BAD_INPUTS[kind]
+    (tmp_path / "in").mkdir()
+    src = make(tmp_path / "in" / name)
+    before = tree_snapshot(tmp_path / "in")
+    rc, out, err = run_cli(capsys, command, src, tmp_path / "out" / "result.mp4")
+    assert_one_line_error(rc, err, phrase)
+    assert out == ""
+    assert tree_snapshot(tmp_path / "in") == before
+    assert not (tmp_path / "out").exists() or all_files(tmp_path / "out") == []
+
+
+def test_missing_input_and_a_folder_as_input(tmp_path, capsys):
+    rc, _, err = run_cli(capsys, "upscale", tmp_path / "nope.mp4", tmp_path / "o.mp4")
+    assert_one_line_error(rc, err, "does not exist")
+    rc, _, err = run_cli(capsys, "upscale", tmp_path, tmp_path / "o.mp4")
+    assert_one_line_error(rc, err, "is a folder, not a video file")
+    assert all_files(tmp_path) == []
+
+
+def test_spaces_and_non_ascii_in_paths_just_work(tmp_path, capsys):
+    folder = tmp_path / "Vidéos d'été 2024" / "日本 語"
+    folder.mkdir(parents=True)
+    src = make_video(folder / "ma vidéo (1).mp4", frames=4)
+    dst = tmp_path / "sortie née" / "résultat final.mp4"
+    rc, out, err = run_cli(capsys, "upscale", src, dst)
+    assert rc == 0, err
+    assert "4 -> 4 frames" in out and packet_span(dst).frames == 4
+
+
+def test_output_equal_to_the_input_is_refused_however_it_is_spelled(tmp_path, capsys):
+    src = make_video(tmp_path / "clip.mp4", frames=4)
+    before = tree_snapshot(tmp_path)
+    (tmp_path / "link.mp4").symlink_to(src)
+    for target in (src, tmp_path / "sub" / ".." / "clip.mp4", tmp_path / "link.mp4"):
+        rc, _, err = run_cli(capsys, "upscale", src, target, "--overwrite")
+        assert_one_line_error(rc, err, "is the input file")
+    (tmp_path / "link.mp4").unlink()
+    assert tree_snapshot(tmp_path) == before
+
+
+def test_output_folder_that_cannot_be_created(tmp_path, capsys):
+    src = make_video(tmp_path / "clip.mp4", frames=4)
+    (tmp_path / "report.txt").write_text("a file, where a folder is wanted")
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "report.txt" / "out" / "up.mp4")
+    assert_one_line_error(rc, err, f"'{tmp_path / 'report.txt'}' is a file, not a folder")
+
+
+class _FullDisk:
+    """An output container whose disk fills up: `mux` (or the final `close`) fails with ENOSPC."""
+
+    def __init__(self, container, after: int, on: str):
+        self.container, self.after, self.on, self.calls = container, after, on, 0
+
+    def mux(self, packets):
+        self.calls += 1
+        if self.on == "mux" and self.calls > self.after:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return self.container.mux(packets)
+
+    def close(self):
+        self.container.close()
+        if self.on == "close":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.container, name)
+
+
+def fill_disk_while_writing(monkeypatch, on: str = "mux", after: int = 3, only: str = ""):
+    """Make every output file (whose name contains `only`) hit a full disk; inputs open normally."""
+    import av
+
+    real_open = av.open
+
+    def open_(path, mode="r", **kwargs):
+        container = real_open(path, mode, **kwargs)
+        if mode == "w" and only in str(path):
+            return _FullDisk(container, after, on)
+        return container
+
+    monkeypatch.setattr(av, "open", open_)
+
+
+@pytest.mark.parametrize("on", ["mux", "close"])
+def test_disk_full_during_the_write_is_reported_and_cleaned_up(on, tmp_path, capsys, monkeypatch):
+    (tmp_path / "in").mkdir()
+    src = make_video(tmp_path / "in" / "clip.mp4", frames=12, audio="aac")
+    before = tree_snapshot(tmp_path / "in")
+    fill_disk_while_writing(monkeypatch, on=on)
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "out" / "up.mp4")
+    # the progress bar may have printed before the error; the error itself is one line, the last
+    assert rc == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == f"vsr-app: error: no space left on the disk while writing " \
+                                           f"'{tmp_path / 'out' / 'up.mp4'}'"
+    assert all_files(tmp_path / "out") == []  # neither the target nor its hidden temporary file
+    assert tree_snapshot(tmp_path / "in") == before
+
+
+def test_permission_denied_on_the_output_is_reported(tmp_path, capsys, monkeypatch):
+    """Root ignores file permissions, so the refusal an ordinary user gets is simulated at the open."""
+    import av
+
+    src = make_video(tmp_path / "clip.mp4", frames=4)
+    real_open = av.open
+
+    def open_(path, mode="r", **kwargs):
+        if mode == "w":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(path, mode, **kwargs)
+
+    monkeypatch.setattr(av, "open", open_)
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "out" / "up.mp4")
+    assert_one_line_error(rc, err, f"cannot create '{tmp_path / 'out' / 'up.mp4'}': Permission denied")
+    assert all_files(tmp_path / "out") == []
+
+
+def test_enormous_frames_are_refused_with_the_memory_they_need(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(limits, "available_memory", lambda: 8 * 2**30)
+    src = enormous_dimensions(tmp_path / "huge.mkv")  # 4000x3000 -> 16000x12000
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "out" / "up.mp4")
+    assert_one_line_error(rc, err, "processing 4000x3000 into 16000x12000 frames needs about")
+    assert re.search(r"needs about \d+\.\d GB of memory, but only 8\.0 GB is free", err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_frames_beyond_the_encoders_limit_are_refused_before_any_work(tmp_path, capsys):
+    src = enormous_dimensions(tmp_path / "wide.mkv", width=4200, height=8)
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "up.mp4")
+    assert_one_line_error(rc, err, "the output frames would be 16800x32, but libx264 cannot encode more than "
+                                   "16384 pixels a side")
+    assert all_files(tmp_path) == ["wide.mkv"]
+
+
+def test_truncated_file_policy_decodes_what_is_there_and_says_so(tmp_path, capsys):
+    """Policy: a file cut short is processed up to the cut; the summary (and the batch report) say how much of
+    the promised length was missing, and the output holds exactly the frames that decoded."""
+    src = truncated_readable(tmp_path / "cut.mkv")
+    decodable = len(list(VideoReader(src).frames()))
+    assert 0 < decodable < 30
+    rc, out, err = run_cli(capsys, "upscale", src, tmp_path / "up.mkv")
+    assert rc == 0, err
+    assert f"{decodable} -> {decodable} frames" in out
+    assert re.search(r"output lasts \d\.\d+ s, input 3\.000 s", out)
+    assert packet_span(tmp_path / "up.mkv").frames == decodable
+
+
+# ---- the same inputs in a batch -------------------------------------------------------------------------
+
+def test_a_batch_of_bad_inputs_reports_each_and_finishes_the_good_ones(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(limits, "available_memory", lambda: 8 * 2**30)
+    src = tmp_path / "in"
+    src.mkdir()
+    for make, name, _ in BAD_INPUTS.values():
+        make(src / name)
+    enormous_dimensions(src / "huge.mkv")
+    truncated_readable(src / "partial.mkv")
+    make_video(src / "good.mp4", frames=6)
+    before = tree_snapshot(src)
+    report_path = tmp_path / "report.json"
+    rc = main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report", str(report_path)])
+    assert rc == 1 and "Traceback" not in capsys.readouterr().err
+    assert tree_snapshot(src) == before
+    assert all_files(tmp_path / "out") == ["good.mp4", "partial.mkv"]
+
+    report = {f["input"]: f for f in json.loads(report_path.read_text())["files"]}
+    for _, name, phrase in BAD_INPUTS.values():
+        assert report[name]["status"] == "failed" and phrase in report[name]["reason"], report[name]
+        assert "\n" not in report[name]["reason"] and report[name]["output_bytes"] is None
+    assert report["huge.mkv"]["status"] == "failed" and "needs about" in report["huge.mkv"]["reason"]
+    assert report["good.mp4"]["status"] == "ok"
+    assert report["partial.mkv"]["status"] == "ok"
+    assert any("output lasts" in note for note in report["partial.mkv"]["notes"])
+
+    # re-running redoes nothing that finished - the truncated file's output counts as complete
+    main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report", str(report_path)])
+    rerun = {f["input"]: f["status"] for f in json.loads(report_path.read_text())["files"]}
+    assert rerun["good.mp4"] == rerun["partial.mkv"] == "skipped"
+
+
+def test_disk_full_fails_that_file_and_the_batch_goes_on(tmp_path, monkeypatch):
+    from vsr_app.batch import run_batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=8)
+    make_video(src / "b.mp4", frames=8)
+    fill_disk_while_writing(monkeypatch, only="a.partial")
+    report = run_batch(src, tmp_path / "out", model="bicubic")
+    assert [(f.status, f.reason) for f in report.files] == [
+        ("failed", f"no space left on the disk while writing '{tmp_path / 'out' / 'a.mp4'}'"), ("ok", None)]
+    assert all_files(tmp_path / "out") == ["b.mp4"]
+
+
+@pytest.mark.parametrize("task, model, scale, factor", [("upscale", "bicubic", 4, 1), ("interpolate", "blend", 1, 2)])
+def test_awkward_but_valid_videos_all_process_with_exact_counts_and_durations(task, model, scale, factor, tmp_path):
+    """Odd sizes, rotation, VFR, 10-bit, damaged audio, unusual pixel formats, non-ASCII names."""
+    from vsr_app.batch import run_batch
+
+    inputs = awkward_inputs(tmp_path / "in")
+    report = run_batch(tmp_path / "in", tmp_path / "out", task=task, model=model)
+    assert [f.status for f in report.files] == ["ok"] * len(inputs), [(f.input, f.reason) for f in report.files]
+    for entry in report.files:
+        src = tmp_path / "in" / entry.input
+        info, span = probe(src), packet_span(src)
+        out_info, out_span = probe(entry.output), packet_span(entry.output)
+        assert out_span.frames == span.frames * factor == entry.frames_out, entry.input
+        assert (out_info.width - info.width * scale) in (0, 1) and (out_info.height - info.height * scale) in (0, 1)
+        assert abs(out_span.duration - span.duration) <= 1.5 * span.duration / span.frames, entry.input
+        assert out_info.rotation == 0
+    again = run_batch(tmp_path / "in", tmp_path / "out", task=task, model=model)
+    assert {f.status for f in again.files} == {"skipped"}
+
+
+# ---- models ---------------------------------------------------------------------------------------------
+
+TINY = {"channels": 8, "blocks": 1, "hr_channels": 4}
+
+
+def _student(path):
+    return save_model(VSRStudent(**TINY), path, {"task": "upscale", "scale": 4, "arch": "vsr_student",
+                                                 "config": TINY})
+
+
+def corrupt_weights(tmp_path):
+    path = _student(tmp_path / "corrupt")
+    path.write_bytes(path.read_bytes()[:200])
+    return path, "corrupt or truncated"
+
+
+def card_mismatch(tmp_path):
+    path = _student(tmp_path / "mismatch")
+    card = json.loads(path.with_suffix(".json").read_text())
+    card["config"]["channels"] = 16
+    path.with_suffix(".json").write_text(json.dumps(card))
+    return path, "does not match its card"
+
+
+def pickle_payload(tmp_path):
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(tmp_path / "PWNED"), "w"))
+
+    path = tmp_path / "weights.pth"
+    path.write_bytes(pickle.dumps(Payload()))
+    return path, "pickle-based weight files are refused"
+
+
+@pytest.mark.parametrize("make_model", [corrupt_weights, card_mismatch, pickle_payload])
+def test_bad_model_files_are_one_line_errors_in_both_commands(make_model, tmp_path, capsys):
+    model, phrase = make_model(tmp_path)
+    (tmp_path / "in").mkdir()
+    src = make_video(tmp_path / "in" / "clip.mp4", frames=4)
+    assert_one_line_error(main(["upscale", str(src), "-o", str(tmp_path / "up.mp4"), "--model", str(model)]),
+                          capsys.readouterr().err, phrase)
+    assert_one_line_error(main(["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--model", str(model)]),
+                          capsys.readouterr().err, phrase)
+    assert not (tmp_path / "PWNED").exists() and not (tmp_path / "up.mp4").exists()
+    assert not (tmp_path / "out").exists()  # the model is checked before the output folder is made
+
+
+def test_generators_make_what_they_claim(tmp_path):
+    """The bad files are bad in the intended way (guards the tests above against testing nothing)."""
+    assert badfiles.no_decodable_frames(tmp_path / "s.mp4").stat().st_size > 0
+    assert packet_span(tmp_path / "s.mp4").frames == 6  # the container is intact, only the pictures are noise
+    assert probe(make_video(tmp_path / "r.mp4", frames=2, rotation=90)).rotation in (90, 270)
+    frames = gradient_frames(2)
+    assert frames[0].shape == (48, 64, 3) and (frames[0] != frames[1]).any()
