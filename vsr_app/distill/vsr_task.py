@@ -168,9 +168,11 @@ class VSRTask:
                 total = total + o["lambda_space"] * sp
                 terms["space"] = float(sp.detach())
             if self.use_time:
-                tl = time_loss(*self._cells(s_feat, t_feat), normalise=o["time_norm"])
+                s_cell, t_cell = self._cells(s_feat, t_feat)
+                tl = time_loss(s_cell, t_cell, normalise=o["time_norm"])
                 total = total + o["lambda_time"] * tl
                 terms["time"] = float(tl.detach())
+                terms["time_cell_ms"] = float(t_cell.detach().float().pow(2).mean())  # collapse watch
         return total, terms
 
     def _flow_loss(self, lr, flows):

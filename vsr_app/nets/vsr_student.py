@@ -46,6 +46,9 @@ class HRHead(nn.Module):
         self.shuffle = nn.PixelShuffle(scale)
         self.hr = nn.ModuleList(nn.Conv2d(hr_channels, hr_channels, 3, padding=1) for _ in range(hr_convs))
         self.out_conv = nn.Conv2d(hr_channels, 3, 3, padding=1)
+        with torch.no_grad():  # start close to the plain upsample instead of adding noise to it
+            self.out_conv.weight.mul_(0.1)
+            self.out_conv.bias.zero_()
 
     def features(self, x: Tensor) -> Tensor:
         # contiguous(): pixel-shuffle and the thin HR convs are several times slower in
