@@ -117,11 +117,16 @@ def apply_threshold(net: nn.Module, threshold: float) -> int:
 
 @dataclass
 class PrunePlan:
-    """New width per group and which of the original channels each group keeps (sorted)."""
+    """New width per group and which of the original channels each group keeps (sorted).
+
+    `shares` are the measured non-zero shares; widths follow `scale * share` (scale < 1 only when
+    the sparsity run ended above the size target, see `scaled_plan`).
+    """
 
     widths: dict[str, int]
     kept: dict[str, list[int]]
     shares: dict[str, float]
+    scale: float = 1.0
 
     def report(self, before: dict[str, int]) -> dict:
         return {g: {"before": before[g], "after": self.widths[g], "nonzero_share": round(self.shares[g], 4),
@@ -140,17 +145,18 @@ def channel_scores(net: nn.Module) -> dict[str, torch.Tensor]:
     return scores
 
 
-def width_plan(net: nn.Module, min_width: int = 4, shares: dict[str, float] | None = None) -> PrunePlan:
-    """Widths from the non-zero shares (at least `min_width`), keeping the highest-norm channels."""
+def width_plan(net: nn.Module, min_width: int = 4, shares: dict[str, float] | None = None,
+               scale: float = 1.0) -> PrunePlan:
+    """Widths from the non-zero shares times `scale` (at least `min_width`), keeping the highest-norm channels."""
     shares = nonzero_shares(net) if shares is None else shares
     scores = channel_scores(net)
     widths, kept = {}, {}
     for group, width in net.widths.items():
-        new = min(width, max(min_width, math.ceil(width * shares[group])))
+        new = min(width, max(min_width, math.ceil(width * shares[group] * scale)))
         top = torch.topk(scores[group], new).indices
         widths[group] = new
         kept[group] = sorted(int(i) for i in top)
-    return PrunePlan(widths, kept, shares)
+    return PrunePlan(widths, kept, shares, scale)
 
 
 def scaled_plan(net: nn.Module, plan: PrunePlan, target_params: int, build, min_width: int = 4) -> PrunePlan:
@@ -163,12 +169,11 @@ def scaled_plan(net: nn.Module, plan: PrunePlan, target_params: int, build, min_
     lo, hi = 0.0, 1.0
     for _ in range(20):
         mid = (lo + hi) / 2
-        trial = width_plan(net, min_width, {g: s * mid for g, s in plan.shares.items()})
-        if count_params(build(trial.widths)) <= target_params:
+        if count_params(build(width_plan(net, min_width, plan.shares, mid).widths)) <= target_params:
             lo = mid
         else:
             hi = mid
-    return width_plan(net, min_width, {g: s * lo for g, s in plan.shares.items()})
+    return width_plan(net, min_width, plan.shares, lo)
 
 
 def _input_index(node, kept: dict[str, list[int]], before: dict[str, int]) -> torch.Tensor:
@@ -203,6 +208,14 @@ def extract_pruned(net: nn.Module, plan: PrunePlan, build) -> nn.Module:
     return student
 
 
+def initial_lambda(net: nn.Module, lr: float, prox_steps: int, keep_share: float) -> float:
+    """L1 strength at which soft-thresholding alone (lr*lambda per step) would zero every weight smaller
+    than the `1 - keep_share` quantile of |w| within the proximal phase: a scale-aware first guess."""
+    mags = torch.cat([w.detach().abs().flatten().float() for w in prunable_weights(net).values()])
+    k = max(1, int((1 - keep_share) * mags.numel()))
+    return float(torch.kthvalue(mags.cpu(), k).values) / (lr * prox_steps)
+
+
 class SparsityController:
     """Adjusts OBProx-SG's lambda so the planned size falls along a straight line to the target.
 
@@ -211,8 +224,8 @@ class SparsityController:
     the last lambda.
     """
 
-    def __init__(self, net: nn.Module, optimizer: OBProxSG, target_params: int, build, every: int = 25,
-                 factor: float = 1.5, min_width: int = 4):
+    def __init__(self, net: nn.Module, optimizer: OBProxSG, target_params: int, build, every: int = 10,
+                 factor: float = 1.25, min_width: int = 4):
         self.net, self.opt, self.build = net, optimizer, build
         self.start = count_params(net)
         self.target = target_params

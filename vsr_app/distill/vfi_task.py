@@ -26,8 +26,8 @@ from torch import nn
 
 from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, to_tensor
 from vsr_app.distill.laplacian import laplacian_loss
-from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, make_obproxsg, scaled_plan,
-                                   width_plan)
+from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
+                                   scaled_plan, width_plan)
 from vsr_app.distill.train import LoopConfig, train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
@@ -52,8 +52,7 @@ class VFIConfig:
     w_teacher: float = 1.0  # and of Lap(student, teacher)
     val_triplets: int = 6  # per validation video
     # sparsity fine-tuning (pruning)
-    prune_lr: float = 0.02
-    prune_lambda: float = 1e-3
+    prune_lambda: float = 0.0  # 0: start from `initial_lambda`
     prune_prox_steps: int = 600
     target_params_ratio: float = 0.1
     min_width: int = 4
@@ -128,8 +127,9 @@ class VFITask:
         """OBProx-SG (with its lambda controller) for sparsity runs; the loop's default otherwise."""
         if not self.sparsity:
             return None
-        opt = make_obproxsg(self.net, lr=self.cfg.prune_lr, lambda_=self.cfg.prune_lambda,
-                            prox_steps=self.cfg.prune_prox_steps)
+        lam = self.cfg.prune_lambda or initial_lambda(self.net, cfg.lr, self.cfg.prune_prox_steps,
+                                                      self.cfg.target_params_ratio ** 0.5)  # params ~ width^2
+        opt = make_obproxsg(self.net, lr=cfg.lr, lambda_=lam, prox_steps=self.cfg.prune_prox_steps)
         target = int(self.cfg.target_params_ratio * count_params(self.net))
         kernel = self.net.kernel
         self.controller = SparsityController(self.net, opt, target, lambda w: VFINet(widths=w, kernel=kernel),
@@ -256,7 +256,7 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
     return train(task, loop, run_dir, resume=resume, meta=meta, log=log, progress=progress, cancel=cancel)
 
 
-PRUNE_DEFAULTS = {"steps": 800, "lr": 0.02, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
+PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 
 
 def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,
@@ -274,7 +274,8 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     cfg = _run_config(run_dir, False, {"data": [str(d) for d in data], "teacher": teacher, "distill": "none",
                                         "options": merged})
     loop, task_cfg, rest = _split_options(cfg["options"])
-    task_cfg.prune_lr = loop.lr
+    if "prune_prox_steps" not in cfg["options"]:
+        task_cfg.prune_prox_steps = int(0.75 * loop.steps)  # OBProx-SG: proximal steps first, orthant steps after
     net = _load_teacher(teacher, loop.device)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet", "config": {"widths": net.widths,
@@ -294,7 +295,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     student = extract_pruned(net, plan, build)
     after = count_params(student)
     report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
-              "target_params": target, "groups": plan.report(net.widths)}
+              "target_params": target, "share_scale": plan.scale, "groups": plan.report(net.widths)}
     atomic_write(run_dir / "plan.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
     path = save_model(student, run_dir / "pruned.safetensors", {

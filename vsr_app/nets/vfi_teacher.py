@@ -9,7 +9,8 @@ Stage I  - a per-frame encoder (shared weights) and a joint U-Net decoder give f
            The 2x field comes from the 1x features through pixel shuffle, so no conv runs at 2x.
            A small GridNet (three rows at 1x, 1/2, 1/4, lateral residual blocks, down then up
            columns) fuses the three warped candidates into the Stage-I frame.
-Stage II - a 3D-conv U-Net over (t-1, t0, Stage-I frame, t1, t2) adds a texture residual.
+Stage II - a 3D-conv U-Net over (t-1, t0, Stage-I frame, t1, t2) adds a texture residual; its decoder
+           drops the temporal padding so it computes only the time steps the middle output depends on.
 
 Every conv's output width comes from one `widths` dict, and every conv records which width groups
 feed it (`self.graph`). That is what lets `vsr_app.distill.prune` shrink the net: the pruned
@@ -75,14 +76,15 @@ class _Builder:
     def width(self, spec: str | int) -> int:
         return spec if isinstance(spec, int) else self.widths[spec]
 
-    def conv(self, name: str, inputs: InSpec, out: str | int, k: int = 3, stride=1, dim: int = 2) -> nn.Module:
+    def conv(self, name: str, inputs: InSpec, out: str | int, k=3, stride=1, dim: int = 2,
+             time_pad: bool = True) -> nn.Module:
         inputs = tuple(inputs)
         cin = sum(self.width(s) if isinstance(s, int) else self.width(s[0]) * s[1] for s in inputs)
         cout = self.width(out)
         self.graph[name] = ConvNode(out, inputs)
         if dim == 3:
             kt = k if isinstance(k, tuple) else (k, k, k)
-            pad = tuple(x // 2 for x in kt)
+            pad = (kt[0] // 2 if time_pad else 0, kt[1] // 2, kt[2] // 2)
             return nn.Conv3d(cin, cout, kt, stride=stride, padding=pad)
         return nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2)
 
@@ -177,9 +179,10 @@ class VFINet(nn.Module):
         c["s3d2"] = b.conv("s3d2", [("s3d1b", 1)], "s3d2", dim=3, stride=(1, 2, 2))
         c["s3d2b"] = b.conv("s3d2b", [("s3d2", 1)], "s3d2b", dim=3)
         c["s3d3"] = b.conv("s3d3", [("s3d2b", 1)], "s3d3", dim=3, stride=(1, 2, 2))
-        c["s3du2"] = b.conv("s3du2", [("s3d3", 1), ("s3d2b", 1)], "s3du2", dim=3)
-        c["s3du1"] = b.conv("s3du1", [("s3du2", 1), ("s3d1b", 1)], "s3du1", dim=3)
-        c["s3d_out"] = b.conv("s3d_out", [("s3du1", 1)], 3, k=(5, 3, 3), dim=3)
+        # the decoder only computes the time steps the middle output needs: 5 -> 3 -> 1
+        c["s3du2"] = b.conv("s3du2", [("s3d3", 1), ("s3d2b", 1)], "s3du2", dim=3, time_pad=False)
+        c["s3du1"] = b.conv("s3du1", [("s3du2", 1), ("s3d1b", 1)], "s3du1", dim=3, time_pad=False)
+        c["s3d_out"] = b.conv("s3d_out", [("s3du1", 1)], 3, k=(1, 3, 3), dim=3)
         self.convs = c
         self.graph = b.graph
         self._init_heads()
@@ -253,9 +256,10 @@ class VFINet(nn.Module):
         s1 = self._c("s3d1b", self._c("s3d1", clip))
         s2 = self._c("s3d2b", self._c("s3d2", s1))
         s3 = self._c("s3d3", s2)
-        u2 = self._c("s3du2", torch.cat([F.interpolate(s3, size=s2.shape[-3:], mode="nearest"), s2], 1))
-        u1 = self._c("s3du1", torch.cat([F.interpolate(u2, size=s1.shape[-3:], mode="nearest"), s1], 1))
-        residual = self.convs["s3d_out"](u1)[:, :, 2]  # the stage-I time step
+        u2 = self._c("s3du2", torch.cat([F.interpolate(s3, size=s2.shape[-3:], mode="nearest"), s2], 1))  # T 3
+        u1 = self._c("s3du1", torch.cat([F.interpolate(u2, size=(3, *s1.shape[-2:]), mode="nearest"),
+                                         s1[:, :, 1:4]], 1))  # T 1: the stage-I time step
+        residual = self.convs["s3d_out"](u1)[:, :, 0]
         return stage1 + residual
 
     def _lateral(self, row: int, i: int, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,55 @@
+"""Milliseconds per interpolated frame for the RESULTS_vfi table: the inference engine the app uses,
+uint8 frames already in memory, median of N timed calls after warm-up, one CPU thread by default
+(so models are compared on equal terms on a shared machine).
+
+    python scripts/vfi_speed.py blend opencv-flow ffmpeg-mci vfi-x2-teacher vfi-x2-student \
+        --frames-dir ../shared/data/eval/vfi_middlebury/Urban2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import cv2
+import torch
+
+from vsr_app.evaluate import read_frames
+from vsr_app.inference import make_interpolator
+from vsr_app.models import load_model
+
+
+def time_model(name: str, frames, repeats: int, warmup: int) -> dict:
+    loaded = load_model(name, "cpu")
+    engine = make_interpolator(loaded, "cpu")
+    a, b = frames[0], frames[-1]
+    inputs = [a, b] if engine.num_inputs == 2 else [a, a, b, b]
+    for _ in range(warmup):
+        engine.midpoint(inputs)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        engine.midpoint(inputs)
+        times.append(time.perf_counter() - t0)
+    return {"params": loaded.info.params, "ms_per_frame": 1000 * statistics.median(times),
+            "size": list(a.shape[:2])}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("models", nargs="+")
+    p.add_argument("--frames-dir", required=True, help="a sequence folder; its first and last frame are the inputs")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
+    frames = read_frames(args.frames_dir)
+    print(json.dumps({m: time_model(m, frames, args.repeats, args.warmup) for m in args.models}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

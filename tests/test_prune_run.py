@@ -1,0 +1,50 @@
+"""`vsr-app prune vfi` end to end on a tiny teacher: plan.json, the pruned weights and card agree, and it runs."""
+
+import json
+
+import cv2
+import numpy as np
+import torch
+
+from vsr_app.cli import main
+from vsr_app.models import count_params, load_model, save_model
+from vsr_app.nets.vfi_teacher import VFINet
+
+
+def _frames(folder, n=12, size=(64, 80)):
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    texture = cv2.resize(rng.integers(0, 255, (24, 30, 3), dtype=np.uint8), (size[1] + 40, size[0]),
+                         interpolation=cv2.INTER_CUBIC)
+    for t in range(n):
+        cv2.imwrite(str(folder / f"{t:03d}.png"), texture[:, 2 * t:2 * t + size[1]])
+
+
+def test_prune_cli_writes_a_consistent_plan_and_a_runnable_student(tmp_path):
+    torch.manual_seed(0)
+    teacher = VFINet(base=8, kernel=3)
+    teacher_path = save_model(teacher, tmp_path / "teacher.safetensors", {
+        "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
+        "config": {"base": 8, "kernel": 3}})
+    _frames(tmp_path / "data" / "clip")
+    config = tmp_path / "prune.json"
+    config.write_text(json.dumps({"crop": 32, "batch": 1, "prune_prox_steps": 6, "log_every": 5, "threads": 1,
+                                  "min_width": 2}))
+    out = tmp_path / "run"
+    rc = main(["prune", "vfi", "--teacher", str(teacher_path), "--data", str(tmp_path / "data"), "--out", str(out),
+               "--target-params-ratio", "0.3", "--steps", "8", "--config", str(config)])
+    assert rc == 0
+    plan = json.loads((out / "plan.json").read_text())
+    student = load_model(str(out / "pruned.safetensors"), "cpu")
+    assert plan["params_after"] == count_params(student.net) <= plan["target_params"]
+    assert plan["params_before"] == count_params(teacher)
+    for group, entry in plan["groups"].items():
+        assert entry["after"] == len(entry["kept"]) == student.net.widths[group]
+    # every conv's output channels in the student are exactly the reported survivors of its group
+    sparse = load_model(str(out / "model.safetensors"), "cpu").net
+    for name, node in sparse.graph.items():
+        if isinstance(node.out, str):
+            kept = plan["groups"][node.out]["kept"]
+            torch.testing.assert_close(student.net.convs[name].bias, sparse.convs[name].bias[kept])
+    with torch.no_grad():
+        assert student.net(torch.rand(1, 4, 3, 32, 32)).shape == (1, 3, 32, 32)
