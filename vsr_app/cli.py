@@ -157,7 +157,29 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    not_built("bench")
+    """Measure every model (or --models) on one input; JSON on stdout with --json, a table otherwise."""
+    from vsr_app.bench import BenchConfig, format_table, parse_size, run_bench
+
+    options = {"device": args.device, "precision": args.precision, "threads": args.threads}
+    if args.size:
+        options["upscale_size"] = parse_size(args.size)
+    if args.interpolate_size:
+        options["interpolate_size"] = parse_size(args.interpolate_size)
+    if args.frames:
+        options["frames"] = args.frames
+    if args.models:
+        options["models"] = tuple(m for m in args.models.split(",") if m)
+    config = BenchConfig(**options)
+    printed = set()
+
+    def report(info) -> None:  # one stderr line per measured model; stdout stays clean for --json
+        if info.done and info.done not in printed:
+            printed.add(info.done)
+            print(f"bench: {info.stage} measured ({info.done}/{info.total})", file=sys.stderr, flush=True)
+
+    result = run_bench(config, progress=report)
+    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    return 0
 
 
 def cmd_models(args) -> int:
@@ -261,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed and memory of every model")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--size", metavar="HxW", help="upscaling input size (default 180x320)")
+    p.add_argument("--interpolate-size", metavar="HxW", help="frame-interpolation input size (default 360x640)")
+    p.add_argument("--frames", type=int, metavar="N", help="frames per model (default 32)")
+    p.add_argument("--models", metavar="A,B", help="comma-separated model names (default: all)")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
+    p.add_argument("--threads", type=int, metavar="N", help="torch threads (default: one per core)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("models", help="list available models")

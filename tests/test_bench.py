@@ -1,0 +1,87 @@
+"""`vsr-app bench`: the JSON contract on a tiny input and the warm-up/counting rules (no timing assertions)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, sample_frames
+from vsr_app.cli import main
+from vsr_app.errors import VsrAppError
+from vsr_app.inference import make_interpolator
+from vsr_app.models import build_arch, load_model, save_model
+
+CONTRACT_KEYS = {"params": int, "fps_model": float, "fps_pipeline": float, "peak_rss_mb": float}
+
+
+class DelayedUpscaler:
+    """Holds `delay` frames back like a clip engine, so warm-up must wait for the first output."""
+
+    scale = 1
+
+    def __init__(self, delay: int):
+        self.delay, self.held = delay, []
+
+    def push(self, frame):
+        self.held.append(frame)
+        return [self.held.pop(0)] if len(self.held) > self.delay else []
+
+    def flush(self):
+        out, self.held = self.held, []
+        return out
+
+
+def test_parse_size_reads_h_by_w_and_rejects_nonsense():
+    assert parse_size("180x320") == (180, 320)
+    for bad in ("320", "axb", "8x8"):
+        with pytest.raises(VsrAppError):
+            parse_size(bad)
+
+
+def test_sample_frames_have_requested_size_and_count_and_move():
+    frames = sample_frames((36, 64), 60)  # longer than the 50-frame sample: played back and forth
+    assert len(frames) == 60 and all(f.shape == (36, 64, 3) and f.dtype == np.uint8 for f in frames)
+    assert np.abs(frames[0].astype(int) - frames[5].astype(int)).mean() > 0.5  # real motion, not a still
+
+
+def test_upscaler_warmup_waits_for_first_output_and_counts_the_rest():
+    frames = [np.zeros((4, 4, 3), np.uint8)] * 12
+    fps, warm_out = measure_upscaler(DelayedUpscaler(delay=5), frames, warmup=3)
+    assert warm_out == 1 and fps > 0  # warm-up ran until frame 6 produced frame 1; 11 frames were timed
+    with pytest.raises(VsrAppError):
+        measure_upscaler(DelayedUpscaler(delay=20), frames[:4], warmup=3)
+
+
+def test_interpolator_needs_more_windows_than_warmup():
+    engine = make_interpolator(load_model("blend"), "cpu")
+    frames = sample_frames((16, 16), 6)
+    fps, warm = measure_interpolator(engine, frames, warmup=2)
+    assert fps > 0 and warm == 2
+    with pytest.raises(VsrAppError):
+        measure_interpolator(engine, frames[:3], warmup=2)
+
+
+def test_bench_json_follows_the_cli_contract(tmp_path, capsys):
+    student = save_model(build_arch("vsr_student", {"channels": 4, "blocks": 1, "hr_channels": 2}),
+                         tmp_path / "tiny-student.safetensors",
+                         {"name": "tiny-student", "task": "upscale", "scale": 4, "arch": "vsr_student",
+                          "config": {"channels": 4, "blocks": 1, "hr_channels": 2}})
+    code = main(["bench", "--json", "--device", "cpu", "--models", f"bicubic,blend,{student}",
+                 "--size", "24x32", "--interpolate-size", "24x32", "--frames", "8"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["device"] == "cpu" and result["input"] == [24, 32]
+    assert set(result["models"]) == {"bicubic", "blend", "tiny-student"}
+    for name, m in result["models"].items():
+        for key, kind in CONTRACT_KEYS.items():
+            assert isinstance(m[key], kind), (name, key)
+        assert m["fps_model"] > 0 and m["fps_pipeline"] > 0
+        assert 0 < m["rss_start_mb"] <= m["peak_rss_mb"]
+    assert result["models"]["tiny-student"]["params"] > 0 and result["models"]["bicubic"]["params"] == 0
+
+
+def test_unknown_model_is_a_user_error(capsys):
+    assert main(["bench", "--models", "no-such-model"]) == 1
+    assert "unknown model" in capsys.readouterr().err

@@ -1,0 +1,333 @@
+"""Speed and memory of every model, measured the same way on the same input (`vsr-app bench`).
+
+Why it is measured this way:
+- One input for all: the bundled sample clip (real footage, resources/sample.mp4) resized to the bench size
+  and encoded once as H.264, so every model decodes, processes and encodes exactly the same frames.
+  Upscalers get one size (default 320x180 -> 1280x720), interpolators another (default 640x360).
+- `fps_model`: the inference engine alone (vsr_app.inference, the one the CLI, batch and GUI use) on frames
+  already in memory, uint8 in and uint8 out, after a warm-up: the calls up to and including the first one
+  that returns a frame, and at least `warmup` frames. oneDNN/cuDNN choose kernels on first use, a cost a
+  user pays once per video, not per frame.
+- `fps_pipeline`: the whole job, `video.pipeline.process_video` (decode -> model -> encode with the default
+  encoder settings), counted from the first progress report after the same number of output frames as
+  the warm-up to the end of the run, encoder drain included.
+  For interpolation both rates count synthesized frames (one per input frame); the copied originals the
+  pipeline also writes are not counted.
+- `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
+  model so one model's allocations never count against the next. It includes the interpreter, torch and
+  the input frames; `rss_start_mb` is that process's peak before the model was loaded.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import platform
+import queue
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.progress import ProgressCallback, ProgressMeter
+
+DEFAULT_UPSCALE_SIZE = (180, 320)  # H, W: 320x180 -> 1280x720 at x4
+DEFAULT_INTERPOLATE_SIZE = (360, 640)
+DEFAULT_FRAMES = 32  # per model: enough for a steady rate, short enough that the slow teachers finish
+DEFAULT_WARMUP = 3
+CLIP_RATE = Fraction(25)
+POLL_S = 0.1
+PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to measure and how; `models=None` means every model in the registry."""
+
+    device: str = "auto"
+    upscale_size: tuple[int, int] = DEFAULT_UPSCALE_SIZE
+    interpolate_size: tuple[int, int] = DEFAULT_INTERPOLATE_SIZE
+    frames: int = DEFAULT_FRAMES
+    warmup: int = DEFAULT_WARMUP
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16, passed to the engines
+    threads: int | None = None  # torch intra-op threads; None keeps torch's default (one per core)
+    models: tuple[str, ...] | None = None
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'180x320' (HxW, as in the JSON "input") -> (180, 320), or a readable error."""
+    try:
+        h, w = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise VsrAppError(f"size '{text}' should look like HxW, e.g. 180x320") from None
+    if h < 16 or w < 16:
+        raise VsrAppError(f"size '{text}' is too small (at least 16x16)")
+    return h, w
+
+
+# ---- input --------------------------------------------------------------------------------------------
+
+def sample_frames(size: tuple[int, int], count: int) -> list[np.ndarray]:
+    """`count` frames of the bundled sample clip at HxW `size`, played back and forth if it is shorter."""
+    import cv2
+
+    from vsr_app.resources import resource_path
+    from vsr_app.video.reader import VideoReader
+
+    with VideoReader(resource_path("sample.mp4")) as reader:
+        source = [f.image for f in reader.frames()]
+    h, w = size
+    shrink = w * h < source[0].shape[0] * source[0].shape[1]
+    resized = [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC) for f in source]
+    loop = resized + resized[-2:0:-1]  # ping-pong: no jump in motion at the seam
+    return [loop[i % len(loop)] for i in range(count)]
+
+
+def write_clip(frames: list[np.ndarray], path: Path) -> Path:
+    """Encode the bench input as H.264 (visually lossless), the kind of file users feed the app."""
+    from vsr_app.video.writer import VideoWriter
+
+    h, w = frames[0].shape[:2]
+    with VideoWriter(path, width=w, height=h, frame_rate=CLIP_RATE, codec="libx264", crf=16,
+                     overwrite=True) as writer:
+        for i, frame in enumerate(frames):
+            writer.write(frame, i / float(CLIP_RATE))
+    return path
+
+
+def decode_clip(path: Path) -> list[np.ndarray]:
+    from vsr_app.video.reader import VideoReader
+
+    with VideoReader(path) as reader:
+        return [f.image for f in reader.frames()]
+
+
+# ---- measurements (run inside the per-model process) ---------------------------------------------------
+
+def measure_upscaler(engine, frames: list[np.ndarray], warmup: int) -> tuple[float, int]:
+    """Frames/s of an Upscaler after warm-up; also returns how many output frames the warm-up produced."""
+    warm_out, i = 0, 0
+    while i < len(frames) and (i < warmup or warm_out == 0):
+        warm_out += len(engine.push(frames[i]))
+        i += 1
+    if i == len(frames):
+        raise VsrAppError(f"too few frames to time this model: use --frames {2 * len(frames)} or more")
+    start = time.perf_counter()
+    done = sum(len(engine.push(f)) for f in frames[i:]) + len(engine.flush())
+    return done / (time.perf_counter() - start), warm_out
+
+
+def measure_interpolator(engine, frames: list[np.ndarray], warmup: int) -> tuple[float, int]:
+    """Midpoints/s of an Interpolator over sliding windows of its inputs, after `warmup` calls."""
+    k = int(engine.num_inputs)
+    windows = [frames[i:i + k] for i in range(len(frames) - k + 1)]
+    if len(windows) <= warmup:
+        raise VsrAppError(f"too few frames to time this model: use --frames {k + 2 * warmup} or more")
+    for window in windows[:warmup]:
+        engine.midpoint(window)
+    start = time.perf_counter()
+    for window in windows[warmup:]:
+        engine.midpoint(window)
+    return (len(windows) - warmup) / (time.perf_counter() - start), warmup
+
+
+def measure_pipeline(loaded, clip: Path, out_dir: Path, device: str, skip: int) -> float:
+    """Input frames/s of the whole decode -> model -> encode job, from output frame `skip` to the end."""
+    from vsr_app.video.pipeline import process_video
+
+    interpolate = loaded.task == "interpolate"
+    factor = 2 if interpolate else 1
+    reports: list[tuple[float, int]] = []
+
+    def progress(info) -> None:
+        reports.append((time.perf_counter(), info.done))
+
+    task = {"interpolate" if interpolate else "upscale": loaded}
+    process_video(clip, out_dir / f"out-{loaded.name}.mp4", device=device, overwrite=True, progress=progress,
+                  **task)
+    # Reports come at most every 0.1 s; the first one is the first frame written. Short runs fall back to it.
+    end_t, end_done = reports[-1]
+    start_t, start_done = next(((t, d) for t, d in reports[:-1] if d >= skip * factor), reports[0])
+    if end_done <= start_done or end_t <= start_t:
+        raise VsrAppError(f"too few frames to time the pipeline of {loaded.name}: use more --frames")
+    return (end_done - start_done) / factor / (end_t - start_t)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
+    if sys.platform == "win32":
+        return _windows_peak_rss_mb()
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def _windows_peak_rss_mb() -> float:
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):
+        _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                    ("PeakWorkingSetSize", ctypes.c_size_t), ("WorkingSetSize", ctypes.c_size_t),
+                    ("QuotaPeakPagedPoolUsage", ctypes.c_size_t), ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                    ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t), ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+                    ("PagefileUsage", ctypes.c_size_t), ("PeakPagefileUsage", ctypes.c_size_t)]
+
+    counters = Counters()
+    counters.cb = ctypes.sizeof(Counters)
+    process = ctypes.windll.kernel32.GetCurrentProcess()
+    ctypes.windll.psapi.GetProcessMemoryInfo(process, ctypes.byref(counters), counters.cb)
+    return counters.PeakWorkingSetSize / (1024 * 1024)
+
+
+def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
+    """Every number for one model; meant to run in a fresh process (see `peak_rss_mb`)."""
+    import torch
+
+    from vsr_app.inference import make_interpolator, make_upscaler
+    from vsr_app.models import load_model
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    frames = decode_clip(clip)
+    rss_start = peak_rss_mb()
+    loaded = load_model(name, config.device)
+    options = {} if config.precision == "auto" else {"precision": config.precision}
+    if loaded.task == "upscale":
+        engine = make_upscaler(loaded, config.device, **options)
+        fps_model, warm_out = measure_upscaler(engine, frames, config.warmup)
+    else:
+        engine = make_interpolator(loaded, config.device, **options)
+        fps_model, warm_out = measure_interpolator(engine, frames, config.warmup)
+    dtype = str(getattr(engine, "dtype", None))
+    with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
+        fps_pipeline = measure_pipeline(loaded, clip, Path(out_dir), config.device, warm_out)
+    h, w = frames[0].shape[:2]
+    return {"params": int(loaded.info.params), "fps_model": round(fps_model, 2),
+            "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
+            "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
+            "precision": PRECISION_NAMES.get(dtype, "fp32"),
+            "threads": torch.get_num_threads()}
+
+
+def _worker(name: str, clip: str, config: BenchConfig, results) -> None:
+    """Entry point of the per-model process: puts ("ok", dict) or ("error", message) on `results`."""
+    try:
+        results.put(("ok", bench_model(name, Path(clip), config)))
+    except VsrAppError as exc:
+        results.put(("error", str(exc)))
+    except BaseException as exc:  # reported to the parent, which raises it as a readable error
+        results.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+# ---- the run ------------------------------------------------------------------------------------------
+
+def select_models(names: tuple[str, ...] | None) -> list:
+    """ModelInfos to bench: the requested ones, else every registered model (built-ins first)."""
+    from vsr_app.models import list_models, resolve
+
+    if names:
+        return [resolve(n) for n in names]
+    return list_models()
+
+
+def machine_description(device: str) -> str:
+    import torch
+
+    from vsr_app.models import resolve_device
+
+    dev = resolve_device(device)
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    from vsr_app.inference import cpu_supports_bf16
+
+    cpu = _cpu_name() or platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} logical cores, bf16 {'yes' if cpu_supports_bf16() else 'no'}"
+
+
+def _cpu_name() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def run_one(name: str, clip: Path, config: BenchConfig, cancel=None) -> dict:
+    """Bench one model in a fresh spawned process (per-model peak memory); cancel terminates it."""
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    proc = ctx.Process(target=_worker, args=(name, str(clip), config, results), daemon=True)
+    proc.start()
+    try:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            try:
+                status, payload = results.get(timeout=POLL_S)
+                break
+            except queue.Empty:
+                if not proc.is_alive() and results.empty():
+                    raise VsrAppError(f"benchmarking {name} crashed (exit code {proc.exitcode})") from None
+    finally:
+        if proc.is_alive():
+            proc.join(timeout=5.0)
+        if proc.is_alive():
+            proc.terminate()
+            proc.join()
+    if status != "ok":
+        raise VsrAppError(f"benchmarking {name} failed: {payload}")
+    return payload
+
+
+def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | None = None,
+              cancel=None) -> dict:
+    """Measure every selected model; returns the `bench --json` object (DESIGN.md contract plus extras)."""
+    import torch
+
+    from vsr_app.models import resolve_device
+
+    device = resolve_device(config.device)
+    config = replace(config, device=str(device))
+    infos = select_models(config.models)
+    if config.frames < 8:
+        raise VsrAppError("--frames must be at least 8 (warm-up plus a few timed frames)")
+    meter = ProgressMeter(len(infos), progress, stage="bench")
+    models: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="vsr-bench-") as tmp:
+        clips = {}
+        for task, size in (("upscale", config.upscale_size), ("interpolate", config.interpolate_size)):
+            if any(i.task == task for i in infos):
+                clips[task] = write_clip(sample_frames(size, config.frames), Path(tmp) / f"{task}.mp4")
+        for info in infos:
+            meter.stage = info.name
+            models[info.name] = run_one(info.path or info.name, clips[info.task], config, cancel)
+            meter.advance()
+    meter.finish()
+    return {"device": str(device), "input": list(config.upscale_size), "models": models,
+            "interpolate_input": list(config.interpolate_size), "frames": config.frames,
+            "warmup": config.warmup, "machine": machine_description(str(device)),
+            "torch": torch.__version__, "config": asdict(config)}
+
+
+def format_table(result: dict) -> str:
+    """The human-readable form of a bench result (what `vsr-app bench` prints without --json)."""
+    lines = [f"device {result['device']} ({result['machine']}), {result['frames']} frames per model, "
+             f"warm-up {result['warmup']}",
+             f"{'model':<18} {'task':<11} {'input':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
+             f"{'fps pipeline':>13} {'pipe/model':>10} {'peak RSS MB':>12}"]
+    for name, m in result["models"].items():
+        ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
+        size = f"{m['input'][1]}x{m['input'][0]}"
+        lines.append(f"{name:<18} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} "
+                     f"{m['fps_model']:>10.2f} {m['fps_pipeline']:>13.2f} {ratio:>9.0%} {m['peak_rss_mb']:>12.0f}")
+    return "\n".join(lines)
