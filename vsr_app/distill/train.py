@@ -19,6 +19,7 @@ stream at a step without generating the skipped batches.
 """
 from __future__ import annotations
 
+import errno
 import inspect
 import itertools
 import json
@@ -147,7 +148,10 @@ def save_checkpoint(run_dir: Path, step: int, modules, opt, extra: dict) -> None
     groups = [{k: v for k, v in g.items() if k != "params"} for g in opt.state_dict()["param_groups"]]
     meta = {"step": step, "param_groups": groups, "optim_state_ids": sorted(opt.state_dict()["state"]), **extra}
     ck = run_dir / "checkpoint.safetensors"
-    atomic_write(ck, lambda tmp: save_file(tensors, str(tmp), metadata={"step": str(step)}))
+    # The state travels inside the tensors file too: one atomic rename commits a complete checkpoint, so a
+    # crash between the two writes cannot pair tensors with another step's state.
+    header = {"step": str(step), "meta": json.dumps(meta)}
+    atomic_write(ck, lambda tmp: save_file(tensors, str(tmp), metadata=header))
     atomic_write(run_dir / "checkpoint.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
 
 
@@ -155,9 +159,13 @@ def load_checkpoint(run_dir: Path, modules, opt) -> dict:
     from safetensors import safe_open
     from safetensors.torch import load_file
 
-    meta = json.loads((run_dir / "checkpoint.json").read_text())
     with safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
-        if int(fh.metadata().get("step", -1)) != meta["step"]:
+        header = fh.metadata() or {}
+    if "meta" in header:
+        meta = json.loads(header["meta"])
+    else:  # runs saved before the state was embedded: checkpoint.json must match
+        meta = json.loads((run_dir / "checkpoint.json").read_text())
+        if int(header.get("step", -1)) != meta["step"]:
             raise VsrAppError(f"{run_dir}: checkpoint.json and checkpoint.safetensors are from different steps")
     tensors = load_file(str(run_dir / "checkpoint.safetensors"))
     for name, mod in modules.items():
@@ -234,10 +242,12 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
         g.setdefault("initial_lr", g["lr"])
 
     start = 0
-    has_ckpt = (run_dir / "checkpoint.json").exists()
+    has_ckpt = (run_dir / "checkpoint.safetensors").exists()
     if resume:
         if not has_ckpt:
-            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.json)")
+            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
+        for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run
+            stale.unlink(missing_ok=True)
         saved = load_checkpoint(run_dir, modules, opt)
         start = saved["step"]
         if hasattr(task, "load_extra_state"):
@@ -273,8 +283,13 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
         if rank != 0:
             return
         extra = {"task": task.extra_state() if hasattr(task, "extra_state") else {}, "config": asdict(cfg)}
-        save_checkpoint(run_dir, step, modules, opt, extra)
-        export(run_dir, task, modules["model"], cfg, step, meta)
+        try:
+            save_checkpoint(run_dir, step, modules, opt, extra)
+            export(run_dir, task, modules["model"], cfg, step, meta)
+        except OSError as exc:
+            why = "no space left on the disk" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            raise VsrAppError(f"{why} while saving the checkpoint in {run_dir}; the last complete checkpoint is "
+                              "intact (continue with --resume once this is fixed)") from exc
 
     def write(rec: dict):
         if metrics is not None:
