@@ -1,0 +1,59 @@
+"""`eval vsr`: the contract's protocol (crop to x4, MATLAB bicubic input, Y scores) and JSON shape."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from vsr_app.cli import main
+from vsr_app.distill.data import imresize, resize_matrix
+from vsr_app.evaluate import degrade_x4, eval_vsr
+
+
+@pytest.fixture(scope="module")
+def vsr_bench(tmp_path_factory):
+    root = tmp_path_factory.mktemp("vid")
+    rng = np.random.default_rng(0)
+    for name, n in (("alpha", 3), ("beta", 2)):
+        (root / name).mkdir()
+        base = cv2.resize(rng.integers(0, 256, (12, 14, 3), dtype=np.uint8), (58, 50), interpolation=cv2.INTER_CUBIC)
+        for i in range(n):
+            cv2.imwrite(str(root / name / f"{i:03d}.png"), np.roll(base, i, axis=1))
+    return root
+
+
+def test_degradation_crops_to_multiple_of_four_and_shrinks_x4():
+    frame = np.random.default_rng(1).integers(0, 256, (50, 58, 3), dtype=np.uint8)
+    gt, lr = degrade_x4(frame)
+    assert gt.shape == (48, 56, 3) and lr.shape == (12, 14, 3) and lr.dtype == np.uint8
+    assert np.array_equal(gt, frame[:48, :56])
+
+
+def test_matlab_bicubic_weights_are_antialiased_and_keep_flat_images():
+    m = resize_matrix(16, 4)
+    assert np.allclose(m.sum(1), 1.0)
+    assert (np.count_nonzero(m, axis=1) > 4).all()  # kernel widened x4 when shrinking (antialias)
+    flat = torch.full((1, 3, 16, 16), 0.25)
+    assert torch.allclose(imresize(flat, (4, 4)), torch.full((1, 3, 4, 4), 0.25), atol=1e-6)
+
+
+def test_eval_vsr_bicubic_scores_every_sequence_with_frame_limit(vsr_bench):
+    result = eval_vsr("bicubic", vsr_bench, frames=2, device="cpu")
+    assert set(result) == {"model", "params", "sequences", "mean"}
+    assert set(result["sequences"]) == {"alpha", "beta"}
+    for sc in [*result["sequences"].values(), result["mean"]]:
+        assert 10 < sc["psnr_y"] < 60 and 0 < sc["ssim_y"] <= 1
+    means = [v["psnr_y"] for v in result["sequences"].values()]
+    assert result["mean"]["psnr_y"] == pytest.approx(sum(means) / 2)
+
+
+def test_cli_eval_vsr_json(vsr_bench, capsys):
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(vsr_bench), "--frames", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["model"] == "bicubic" and out["params"] == 0 and set(out["mean"]) == {"psnr_y", "ssim_y"}
+
+
+def test_cli_eval_vsr_missing_folder_is_a_user_error(tmp_path, capsys):
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "nope")]) == 1
+    assert "not found" in capsys.readouterr().err
