@@ -1,0 +1,186 @@
+"""Does resident memory stay flat over a long video? (issue 7: growth under 50 MB after warm-up)
+
+Generates a long clip of small frames (default 10,000 frames of 96x64 at 25 fps, with an AAC track as
+long as the video), runs it through the same `process_video` the CLI, batch and GUI use, and samples the
+process's resident set size (VmRSS from /proc/self/status; no psutil) as output frames are finished.
+Warm-up is the first `--warmup` output frames (default 10%): allocator pools, the encoder's look-ahead and
+torch's caches fill up there. Growth = the largest RSS after warm-up minus the RSS at the end of warm-up.
+
+It also checks what users of similar tools complain about on long videos: every frame arrives (output
+count = input count x rate factor), the video lasts as long as the input, and the audio still lasts as
+long as the video at the end (no loss, no drift).
+
+    .venv/bin/python benchmarks/memory_flat.py                      # bicubic x4, 10,000 frames
+    .venv/bin/python benchmarks/memory_flat.py --model student-untrained   # the real student's compute
+    .venv/bin/python benchmarks/memory_flat.py --task interpolate --model blend
+
+Prints one JSON object; exits 1 when the growth reaches --limit-mb (default 50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from vsr_app.video.pipeline import process_video  # noqa: E402
+
+AUDIO_RATE = 48_000
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process in MB (VmRSS; Linux)."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status (this benchmark needs Linux)")
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def make_long_clip(path: Path, frames: int, width: int, height: int, fps: int) -> None:
+    """A moving gradient with a slowly drifting colour (no scene cuts) plus a 440 Hz tone of the same length."""
+    y, x = np.mgrid[0:height, 0:width]
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.options = {"preset": "ultrafast", "crf": "20"}
+        audio = container.add_stream("aac", rate=AUDIO_RATE)
+        audio.layout = "mono"
+        samples_per_frame = AUDIO_RATE // fps
+        sent = 0
+        for i in range(frames):
+            image = np.stack([(x * 3 + i) % 256, (y * 3 + i // 2) % 256, np.full_like(x, (i // 7) % 256)],
+                             axis=-1).astype(np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            frame.time_base = Fraction(1, fps)
+            container.mux(video.encode(frame))
+            target = (i + 1) * samples_per_frame
+            while sent < target:
+                n = min(1024, target - sent)
+                t = np.arange(sent, sent + n) / AUDIO_RATE
+                chunk = av.AudioFrame.from_ndarray((0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None],
+                                                   format="fltp", layout="mono")
+                chunk.sample_rate, chunk.pts, chunk.time_base = AUDIO_RATE, sent, Fraction(1, AUDIO_RATE)
+                container.mux(audio.encode(chunk))
+                sent += n
+        container.mux(video.encode(None))
+        container.mux(audio.encode(None))
+
+
+def stream_spans(path: Path) -> dict[str, tuple[int, float]]:
+    """{stream type: (packets, seconds from the first packet's start to the last one's end)}."""
+    spans: dict[str, list] = {}
+    with av.open(str(path)) as container:
+        for packet in container.demux():
+            if packet.pts is None or packet.size == 0:
+                continue
+            start = float(packet.pts * packet.time_base)
+            end = start + float((packet.duration or 0) * packet.time_base)
+            n, lo, hi = spans.get(packet.stream.type, (0, start, end))
+            spans[packet.stream.type] = [n + 1, min(lo, start), max(hi, end)]
+    return {kind: (n, hi - lo) for kind, (n, lo, hi) in spans.items()}
+
+
+def untrained_student(folder: Path) -> str:
+    """The student architecture at its default size with random weights: same memory behaviour as trained."""
+    import torch
+
+    from vsr_app.models import save_model
+    from vsr_app.nets.vsr_student import VSRStudent
+
+    torch.manual_seed(0)
+    path = save_model(VSRStudent(), folder / "student-untrained", {"task": "upscale", "scale": 4,
+                                                                   "arch": "vsr_student", "config": {}})
+    return str(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--frames", type=int, default=10_000)
+    parser.add_argument("--size", default="96x64", help="input WxH (default 96x64)")
+    parser.add_argument("--fps", type=int, default=25)
+    parser.add_argument("--task", choices=("upscale", "interpolate"), default="upscale")
+    parser.add_argument("--model", default=None, help="bicubic (default for upscale), blend, student-untrained, "
+                                                         "or any model name/path")
+    parser.add_argument("--codec", default="libx264")
+    parser.add_argument("--warmup", type=int, default=None, help="output frames of warm-up (default 10%%)")
+    parser.add_argument("--limit-mb", type=float, default=50.0)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--out", help="also write the JSON result here")
+    args = parser.parse_args()
+
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    width, height = map(int, args.size.lower().split("x"))
+    factor = 2 if args.task == "interpolate" else 1
+    total_out = args.frames * factor
+    warmup = args.warmup if args.warmup is not None else total_out // 10
+    with tempfile.TemporaryDirectory(prefix="vsr-memflat-") as tmp:
+        tmp = Path(tmp)
+        src = tmp / "long.mp4"
+        t0 = time.monotonic()
+        make_long_clip(src, args.frames, width, height, args.fps)
+        generate_s = time.monotonic() - t0
+        model = args.model or ("bicubic" if args.task == "upscale" else "blend")
+        if model == "student-untrained":
+            model = untrained_student(tmp)
+        samples: list[tuple[int, float]] = []
+
+        def on_progress(info):
+            samples.append((info.done, rss_mb()))
+
+        start_rss = rss_mb()
+        t0 = time.monotonic()
+        summary = process_video(src, tmp / "out.mp4", codec=args.codec, progress=on_progress,
+                                **{args.task: model})
+        seconds = time.monotonic() - t0
+        end_rss = rss_mb()
+        after = [rss for done, rss in samples if done >= warmup]
+        at_warmup = after[0] if after else end_rss
+        growth = max(after + [end_rss]) - at_warmup
+        src_spans, out_spans = stream_spans(src), stream_spans(tmp / "out.mp4")
+
+    result = {
+        "task": args.task, "model": args.model or model, "input": [width, height], "codec": args.codec,
+        "frames_in": summary.frames_in, "frames_out": summary.frames_out, "expected_frames_out": total_out,
+        "seconds": round(seconds, 1), "fps": round(summary.frames_out / seconds, 1),
+        "generate_seconds": round(generate_s, 1),
+        "rss_mb": {"start": round(start_rss, 1), "end_of_warmup": round(at_warmup, 1), "end": round(end_rss, 1),
+                   "max_after_warmup": round(max(after + [end_rss]), 1), "peak": round(peak_rss_mb(), 1)},
+        "warmup_frames": warmup, "samples": len(samples),
+        "growth_after_warmup_mb": round(growth, 1), "limit_mb": args.limit_mb,
+        "video_seconds": {"input": round(src_spans["video"][1], 3), "output": round(out_spans["video"][1], 3)},
+        "audio_seconds": {"input": round(src_spans["audio"][1], 3), "output": round(out_spans["audio"][1], 3)},
+        "flat": growth < args.limit_mb,
+    }
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+    complete = summary.frames_out == total_out
+    return 0 if result["flat"] and complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
