@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -235,3 +240,51 @@ def test_each_file_starts_from_fresh_state(tmp_path):
     upscale_video(src / "2.mkv", tmp_path / "alone.mkv", model=str(model), codec="ffv1", device="cpu")
     for a, b in zip(frames(tmp_path / "out" / "2.mkv"), frames(tmp_path / "alone.mkv"), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _wait_for(predicate, proc, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _statuses(report_path):
+    try:
+        return [f["status"] for f in json.loads(report_path.read_text())["files"]]
+    except (OSError, ValueError):
+        return []
+
+
+@pytest.mark.slow  # three interpreter start-ups and real signals: ~20 s
+def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
+    src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "report.json"
+    src.mkdir()
+    for name in "abcd":
+        make_video(src / f"{name}.mp4", frames=120, width=96, height=64)
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "vsr_app", "batch", str(src), "-o", str(out), "--model", "bicubic",
+           "--report", str(report)]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert _wait_for(lambda: "ok" in _statuses(report), proc)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    saved = json.loads(report.read_text())
+    assert saved["cancelled"] and "cancelled" in _statuses(report)
+    assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file
+
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert _wait_for(lambda: any(p.name.startswith(".") for p in out.iterdir()), proc)  # mid-file
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+
+    done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(_statuses(report)) <= {"ok", "skipped"} and "skipped" in _statuses(report)
+    assert all_files(out) == ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]  # the killed run's temporary file is gone
+    assert all(packet_span(out / f"{n}.mp4").frames == 120 for n in "abcd")

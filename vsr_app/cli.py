@@ -72,7 +72,7 @@ def cmd_batch(args) -> int:
     def on_file(index, count, result):
         bar.close()
         reason = f": {result.reason}" if result.reason else ""
-        print(f"[{index}/{count}] {result.status:<9} {result.input}{reason}", flush=True)
+        print(f"[{index:>{len(str(count))}}/{count}] {result.status:<9} {result.input}{reason}", flush=True)
 
     cancel = threading.Event()
     with _cancel_on_interrupt(cancel):
