@@ -160,6 +160,8 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src), "-o", str(src / "a.mp4" / "x")], "is a file, not a folder"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "nope"], "unknown model 'nope'"),
+        (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mp4"],
+         f"no videos found in '{src / 'sub'}' (looked for .mp4; add --recursive to look in sub-folders)"),
     ]
     before = tree_snapshot(src)
     for argv, message in cases:
@@ -288,3 +290,19 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
     assert set(_statuses(report)) <= {"ok", "skipped"} and "skipped" in _statuses(report)
     assert all_files(out) == ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]  # the killed run's temporary file is gone
     assert all(packet_span(out / f"{n}.mp4").frames == 120 for n in "abcd")
+
+
+def test_no_temporary_frame_folders_or_files_anywhere(tree, tmp_path, monkeypatch):
+    """Frames stream from decoder to encoder: the system temp folder stays empty, the output folder holds
+    only finished videos."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    src, out = tree
+    run_batch(src, out, model="bicubic", recursive=True, task="upscale")
+    run_batch(src, tmp_path / "x2", model="blend", recursive=True, task="interpolate")
+    assert all_files(scratch) == []
+    assert all_files(out) == ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"]

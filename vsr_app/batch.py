@@ -271,6 +271,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
     exts = parse_extensions(extensions)
     inputs = find_videos(in_dir, exts, recursive, exclude=out_dir if _is_inside(out_dir, in_dir) else None)
+    if not inputs:
+        hint = "" if recursive else "; add --recursive to look in sub-folders"
+        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {', '.join('.' + e for e in exts)}{hint})")
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     loaded = load_model(str(model or DEFAULT_MODELS[task]), device)
     if loaded.task != task:
