@@ -160,6 +160,8 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src), "-o", str(src / "a.mp4" / "x")], "is a file, not a folder"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "nope"], "unknown model 'nope'"),
+        (["batch", str(src), "-o", str(tmp_path / "o"), "--report", str(src / "a.mp4" / "r.json")],
+         "cannot write the report"),
         (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mp4"],
          f"no videos found in '{src / 'sub'}' (looked for .mp4; add --recursive to look in sub-folders)"),
     ]

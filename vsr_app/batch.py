@@ -103,9 +103,12 @@ class BatchReport:
         from vsr_app.models import atomic_write
 
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
-        atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        except OSError as exc:
+            raise VsrAppError(f"cannot write the report '{target}': {exc.strerror or exc}") from exc
 
 
 # ---- planning -------------------------------------------------------------------------------------------
@@ -238,7 +241,7 @@ class _OverallProgress:
         self.meter.total = max(self.meter.done, self.meter.total - frames)
 
     def end_file(self, estimated: int) -> None:
-        """A finished file counts exactly its estimate, whatever its true length turned out to be."""
+        """Correct the total by the difference between the file's real and estimated length."""
         self.meter.total += self.file_done - estimated
         self.file_done = 0
 
@@ -335,7 +338,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             save()
             if on_file is not None:
                 on_file(index, count, result)
-    overall.meter.finish()
+    if overall.meter.done:
+        overall.meter.finish()
     save()
     return report
 
