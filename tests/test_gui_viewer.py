@@ -244,3 +244,28 @@ def test_play_advances_through_frames(window, qtbot, small_video):
     qtbot.waitUntil(lambda: not viewer.player.playing, timeout=20_000)  # stops by itself at the end
     assert viewer.player.position == 11
     assert shown == sorted(shown) and shown[-1] == 11
+
+
+def test_drop_opens_and_settings_persist(window, qtbot, small_video):
+    from PySide6.QtCore import QMimeData, QSettings, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from vsr_app.gui.main_window import MainWindow
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(small_video))])
+    drop = QDropEvent(QPointF(100, 100), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
+        window.dropEvent(drop)
+    assert window.viewer.info.path == str(small_video)
+    window.viewer.set_mode("diff")
+    window.viewer.gain.setValue(16)
+    window.viewer.set_task("interpolate")
+    window.close()
+
+    again = MainWindow(QSettings())
+    qtbot.addWidget(again)
+    assert again.recent_files() == [str(small_video)]
+    assert [a.text() for a in again.recent_menu.actions()] == [small_video.name]
+    assert again.viewer.view.mode == "diff" and again.viewer.gain.value() == 16
+    assert again.viewer.task == "interpolate"

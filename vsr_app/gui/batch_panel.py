@@ -19,6 +19,7 @@ from vsr_app.batch import DEFAULT_EXTENSIONS, find_videos, parse_extensions, pla
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.export_dialog import CODECS
+from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.workers import Job
 from vsr_app.models import list_models
 
@@ -51,7 +52,7 @@ class BatchPanel(QWidget):
         self.model = QComboBox()
         self.model.setMinimumContentsLength(18)
         self.device = QComboBox()
-        for key, text in (("auto", "Auto"), ("cpu", "CPU"), ("cuda", "CUDA")):
+        for key, text in device_choices():
             self.device.addItem(text, key)
         task_row.addWidget(self.task)
         task_row.addWidget(QLabel("with"))

@@ -21,9 +21,12 @@ from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.video.reader import VideoInfo, VideoReader
 
 SOURCE = "source"  # the side name for the unprocessed video
-WARMUP = 8  # frames a restarted stream sees before the requested one (recurrent state / clip context)
+WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
 FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes through instead of seeking
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
+# Clip (bidirectional) engines emit frames in chunks; 4 instead of the export default (8) shows a frame after
+# a seek from 7 input frames instead of 11, at ~40% more work per frame when playing.
+VIEWER_CHUNK = 4
 
 Progress = Callable[[str], None]
 ShouldStop = Callable[[], bool]
@@ -115,6 +118,8 @@ class UpscaleStream:
     def __init__(self, name: str, engine, source: SourceFrames, cache: FrameCache):
         self.name, self.engine, self.source, self.cache = name, engine, source, cache
         self.scale = int(engine.scale)
+        # Clip (bidirectional) engines need only their context window before k; recurrent ones some history.
+        self.warmup = int(getattr(engine, "context", WARMUP))
         self.next_in: int | None = None  # next source frame to push; None: the engine holds no stream
         self.next_out = 0  # index of the next output frame the engine will emit
 
@@ -126,7 +131,7 @@ class UpscaleStream:
             return image
         if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
             self.engine.reset()
-            self.next_in = self.next_out = max(0, k - WARMUP)
+            self.next_in = self.next_out = max(0, k - self.warmup)
         first = self.next_out
         while self.cache.get(key) is None:
             if should_stop():
@@ -270,7 +275,8 @@ class FrameService:
             if loaded.task != task:
                 raise VsrAppError(f"model '{name}' does {loaded.task}, not {task}")
             if task == "upscale":
-                self.streams[key] = UpscaleStream(f"{name}@{device}", make_upscaler(loaded, device),
+                options = {"chunk": VIEWER_CHUNK} if getattr(loaded.net, "kind", None) == "clip" else {}
+                self.streams[key] = UpscaleStream(f"{name}@{device}", make_upscaler(loaded, device, **options),
                                                   self.source, self.cache)
             else:
                 self.streams[key] = InterpolateStream(f"{name}@{device}", make_interpolator(loaded, device),

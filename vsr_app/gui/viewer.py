@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, 
 
 from vsr_app.gui import fmt
 from vsr_app.gui.analysis_plot import AnalysisPlot
-from vsr_app.gui.compare_view import MODES, CompareView
+from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.icons import icon
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import Player, PlayerBar
@@ -321,6 +321,7 @@ class Viewer(QWidget):
                 cards.append(fmt.card_html(m.name, m.task, m.scale, m.params, m.card))
         self.inspector.set_cards(*cards)
         self.inspector.analyse.setEnabled(SOURCE not in sides)
+        self._close_analysis()  # its curves were for the previous pair
         self._request()
 
     def set_task(self, task: str) -> None:
@@ -329,8 +330,6 @@ class Viewer(QWidget):
         self.task = task
         self.settings.setValue("viewer/task", task)
         self.task_group.button(list(TASKS).index(task)).setChecked(True)
-        self.stop_analysis()
-        self.analysis.hide()
         self._fill_sides()
         if self.info is not None:
             self._reset_player()
@@ -415,6 +414,19 @@ class Viewer(QWidget):
     def _close_analysis(self) -> None:
         self.stop_analysis()
         self.analysis.hide()
+
+    def keyPressEvent(self, event) -> None:
+        """T held anywhere in the tab flips the toggle view (the view itself handles it when focused)."""
+        if event.key() == FLIP_KEY and not event.isAutoRepeat():
+            self.view.set_flipped(True)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == FLIP_KEY and not event.isAutoRepeat():
+            self.view.set_flipped(False)
+        else:
+            super().keyReleaseEvent(event)
 
     def shutdown(self) -> None:
         self.stop_analysis()
