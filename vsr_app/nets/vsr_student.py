@@ -67,7 +67,7 @@ class VSRStudent(nn.Module):
 
     kind = "recurrent"
 
-    def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 8, scale: int = 4):
+    def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4):
         super().__init__()
         self.scale = scale
         self.channels = channels
