@@ -54,9 +54,9 @@ class FrameCache:
         while self.used > self.budget and len(self.items) > 1:
             self.used -= self.items.popitem(last=False)[1].nbytes
 
-    def clear(self) -> None:
-        self.items.clear()
-        self.used = 0
+    def drop(self, unwanted: Callable[[tuple], bool]) -> None:
+        for key in [key for key in self.items if unwanted(key)]:
+            self.used -= self.items.pop(key).nbytes
 
 
 class SourceFrames:
@@ -115,8 +115,9 @@ class SourceFrames:
 class UpscaleStream:
     """One upscaling engine's output over the whole video, addressable by frame index."""
 
-    def __init__(self, name: str, engine, source: SourceFrames, cache: FrameCache):
+    def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
         self.name, self.engine, self.source, self.cache = name, engine, source, cache
+        self.key = ("up", name, device)
         self.scale = int(engine.scale)
         # Clip (bidirectional) engines need only their context window before k; recurrent ones some history.
         self.warmup = int(getattr(engine, "context", WARMUP))
@@ -125,15 +126,14 @@ class UpscaleStream:
 
     def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
         """Output frame k, or None when `should_stop()` turned true first (the stream stays consistent)."""
-        key = ("up", self.name, k)
-        image = self.cache.get(key)
-        if image is not None:
-            return image
+        result = self.cache.get((*self.key, k))
+        if result is not None:
+            return result
         if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
             self.engine.reset()
             self.next_in = self.next_out = max(0, k - self.warmup)
         first = self.next_out
-        while self.cache.get(key) is None:
+        while result is None:
             if should_stop():
                 return None
             progress(f"{self.name}: frame {k + 1}" + (f" (warming up {self.next_out - first + 1}/{k - first + 1})"
@@ -145,22 +145,25 @@ class UpscaleStream:
                 outputs = self.engine.flush()
                 self.next_in = None
             for out in outputs:
-                self.cache.put(("up", self.name, self.next_out), out)
+                if self.next_out == k:
+                    result = out  # held here: a small cache may already have evicted it again
+                self.cache.put((*self.key, self.next_out), out)
                 self.next_out += 1
-            if self.next_in is None and self.cache.get(key) is None:
+            if self.next_in is None and result is None:
                 raise IndexError(k)
-        return self.cache.get(key)
+        return result
 
 
 class InterpolateStream:
     """One interpolation engine's in-between frames: position k is the frame halfway between k and k+1."""
 
-    def __init__(self, name: str, engine, source: SourceFrames, cache: FrameCache):
+    def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
         self.name, self.engine, self.source, self.cache = name, engine, source, cache
+        self.key = ("mid", name, device)
         self.scale = 1
 
     def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
-        key = ("mid", self.name, k)
+        key = (*self.key, k)
         image = self.cache.get(key)
         if image is not None or should_stop():
             return image
@@ -276,18 +279,17 @@ class FrameService:
                 raise VsrAppError(f"model '{name}' does {loaded.task}, not {task}")
             if task == "upscale":
                 options = {"chunk": VIEWER_CHUNK} if getattr(loaded.net, "kind", None) == "clip" else {}
-                self.streams[key] = UpscaleStream(f"{name}@{device}", make_upscaler(loaded, device, **options),
+                self.streams[key] = UpscaleStream(name, device, make_upscaler(loaded, device, **options),
                                                   self.source, self.cache)
             else:
-                self.streams[key] = InterpolateStream(f"{name}@{device}", make_interpolator(loaded, device),
+                self.streams[key] = InterpolateStream(name, device, make_interpolator(loaded, device),
                                                       self.source, self.cache)
         return self.streams[key]
 
     def forget_models(self) -> None:
         """Drop engines and their cached outputs (after models were retrained or the device changed)."""
         self.streams.clear()
-        for key in [key for key in self.cache.items if key[0] != "src"]:
-            self.cache.used -= self.cache.items.pop(key).nbytes
+        self.cache.drop(lambda key: key[0] != "src")
 
     def close(self) -> None:
         self.source.close()

@@ -1,0 +1,102 @@
+"""The viewer's frame service (no Qt): random access equals sequential decoding, streams warm up and continue,
+outputs are cached within a byte budget, and both sides are measured against each other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vsr_app.errors import VsrAppError
+from vsr_app.gui.processing import SOURCE, FrameCache, FrameService, Request, SourceFrames, UpscaleStream, analyse
+from vsr_app.metrics import psnr_y
+from vsr_app.video.reader import VideoReader
+
+
+def test_frame_cache_evicts_least_recently_used():
+    cache = FrameCache(budget_bytes=3 * 100)
+    for i in range(3):
+        cache.put(("k", i), np.zeros(100, np.uint8))
+    cache.get(("k", 0))  # touch 0: 1 is now the oldest
+    cache.put(("k", 3), np.zeros(100, np.uint8))
+    assert set(cache.items) == {("k", 0), ("k", 2), ("k", 3)} and cache.used == 300
+    cache.drop(lambda key: key[1] >= 2)
+    assert set(cache.items) == {("k", 0)} and cache.used == 100
+
+
+def test_random_access_matches_sequential_decoding(small_video):
+    sequential = [f.image for f in VideoReader(small_video).frames()]
+    source = SourceFrames(VideoReader(small_video), FrameCache(1 << 30))
+    for k in (7, 2, 11, 3, 4, 0, 10):  # jumps back, forward, by one
+        np.testing.assert_array_equal(source.get(k), sequential[k])
+    with pytest.raises(IndexError):
+        source.get(12)
+    assert source.length == 12 and source.length_exact
+
+
+class CountingEngine:
+    """A stateful x1 'upscaler': output k = input k + (frames seen since reset) so warm-up is visible."""
+
+    scale = 1
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.seen = 0
+        self.pushed = []
+
+    def push(self, frame):
+        self.seen += 1
+        self.pushed.append(int(frame[-1, -1, 1]))  # the frame's own grey level
+        return [np.full_like(frame, self.seen)]
+
+    def flush(self):
+        return []
+
+
+def test_upscale_stream_warms_up_continues_and_restarts(small_video):
+    cache = FrameCache(1 << 30)
+    source = SourceFrames(VideoReader(small_video), cache)
+    engine = CountingEngine()
+    stream = UpscaleStream("count", "cpu", engine, source, cache)
+    never = lambda: False  # noqa: E731
+    assert stream.frame(10, lambda _: None, never)[0, 0, 0] == 9  # restarted at 10 - WARMUP(8) = 2: 9th frame
+    assert stream.frame(11, lambda _: None, never)[0, 0, 0] == 10  # continued: one more frame pushed
+    assert stream.frame(5, lambda _: None, never)[0, 0, 0] == 4  # made during the warm-up: cached
+    assert stream.frame(1, lambda _: None, never)[0, 0, 0] == 2  # behind the stream: restart at 0
+    firsts = [int(source.get(i)[-1, -1, 1]) for i in (0, 1)]
+    assert engine.pushed == firsts and engine.seen == 2
+    assert stream.frame(11, lambda _: None, never)[0, 0, 0] == 10  # cached from before, not recomputed
+    assert engine.seen == 2
+
+
+def test_small_cache_still_returns_the_frame(small_video):
+    cache = FrameCache(1)  # holds one image at a time
+    source = SourceFrames(VideoReader(small_video), cache)
+    stream = UpscaleStream("count", "cpu", CountingEngine(), source, cache)
+    assert stream.frame(3, lambda _: None, lambda: False)[0, 0, 0] == 4
+
+
+def test_stop_request_leaves_stream_consistent(small_video):
+    cache = FrameCache(1 << 30)
+    source = SourceFrames(VideoReader(small_video), cache)
+    engine = CountingEngine()
+    stream = UpscaleStream("count", "cpu", engine, source, cache)
+    calls = iter([False, False, True])
+    assert stream.frame(9, lambda _: None, lambda: next(calls, True)) is None  # superseded after 2 frames
+    assert engine.seen == 2
+    assert stream.frame(9, lambda _: None, lambda: False)[0, 0, 0] == 9  # resumes: frames 1..9 seen once each
+    assert engine.seen == 9
+
+
+def test_render_measures_models_and_analyse_covers_every_position(small_video):
+    service = FrameService(str(small_video))
+    plain = service.render(Request(3, "upscale", (SOURCE, "bicubic")))
+    assert plain.psnr is None and plain.canvas == (256, 192)
+    mid = service.render(Request(4, "interpolate", ("blend", "opencv-flow")))
+    assert mid.psnr == pytest.approx(psnr_y(*mid.images))
+    assert service.render(Request(50, "upscale", (SOURCE, "bicubic"))).position == 11  # past the end: last
+    results = analyse(str(small_video), "interpolate", ("blend", "blend"))
+    assert [r[0] for r in results] == list(range(11)) and all(r[2] == 1.0 for r in results)
+    with pytest.raises(VsrAppError):
+        analyse(str(small_video), "upscale", (SOURCE, "bicubic"))
