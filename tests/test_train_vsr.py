@@ -128,3 +128,5 @@ def test_cache_serves_the_same_batches_with_teacher_features(frames_dir, tiny_te
     assert torch.allclose(first[1]["t_feat"].float(), direct.float(), atol=0.05)
     scratch = _task(frames_dir, cache=str(tmp_path / "c"), cache_batches=3)
     assert torch.equal(next(scratch.batches(seed=5, rank=0, world=1, start=1))["lr"], first[1]["lr"])
+    online = next(_task(frames_dir).batches(seed=5, rank=0, world=1, start=1))  # the cache stores these exactly
+    assert torch.equal(online["lr"], first[1]["lr"]) and torch.equal(online["hr"], first[1]["hr"])
