@@ -104,6 +104,13 @@ def main() -> None:
     viewer.view.fit()
     save(window, "compare-difference.png")
 
+    window.export()
+    settle()
+    dialog = window.export_dialog
+    dialog.grab().save(str(OUT / "export.png"))
+    print("wrote", (OUT / "export.png").relative_to(ROOT))
+    dialog.close()
+
     viewer.set_mode("split")
     viewer.set_task("interpolate")
     wait(viewer.frameShown, lambda r: r.request.task == "interpolate")

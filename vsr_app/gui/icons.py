@@ -91,8 +91,14 @@ def _chart(p):
     _poly(p, (7, 15), (11, 10), (14, 13), (19, 6))
 
 
+def _dot(p):
+    p.setBrush(p.pen().color())
+    p.drawEllipse(QPointF(12, 12), 5, 5)
+
+
 SHAPES = {"open": _open, "export": _export, "play": _play, "pause": _pause, "prev": _prev, "next": _next,
-          "first": _first, "last": _last, "swap": _swap, "fit": _fit, "actual": _actual, "chart": _chart}
+          "first": _first, "last": _last, "swap": _swap, "fit": _fit, "actual": _actual, "chart": _chart,
+          "dot": _dot}
 
 
 @cache

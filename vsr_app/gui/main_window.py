@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QStackedWidget, QTabWidget)
+                               QStackedWidget, QTabWidget, QToolBar)
 
-from vsr_app import APP_NAME, __version__
+from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
+from vsr_app.gui.about_dialog import AboutDialog
 from vsr_app.gui.batch_panel import BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
 from vsr_app.gui.icons import icon
@@ -104,13 +105,14 @@ class MainWindow(QMainWindow):
         self.reload_action = action("Reload models", self._models_changed, "Ctrl+R")
         self.about_action = action("About", self.about)
         self.keys_action = action("Keyboard shortcuts", self.show_shortcuts, QKeySequence.HelpContents)
-        toolbar = self.viewer.toolbar
-        first = toolbar.actions()[0]
-        toolbar.insertAction(first, self.open_action)
-        toolbar.insertAction(first, self.export_action)
-        toolbar.insertSeparator(first)
-        for a in (self.open_action, self.export_action):
-            toolbar.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        corner = QToolBar(self)  # beside the tabs: reachable from every tab
+        corner.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        corner.setIconSize(QSize(16, 16))
+        corner.setStyleSheet("QToolBar { border: none; background: transparent; padding: 0 6px; spacing: 2px; }"
+                             "QToolButton { padding: 2px 8px; }")
+        corner.addAction(self.open_action)
+        corner.addAction(self.export_action)
+        self.tabs.setCornerWidget(corner, Qt.TopRightCorner)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -252,10 +254,9 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{text}</table>")
 
     def about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME} {__version__}</b><br>x4 video super-resolution and x2 frame "
-                          "interpolation with compact models distilled from larger teachers.<br><br>"
-                          "Sample clip: Big Buck Bunny \u00a9 Blender Foundation, CC BY 3.0.")
+        """Version, runtime, every model's card and the bundled components' licences (non-blocking)."""
+        self.about_dialog = AboutDialog(self)
+        self.about_dialog.open()
 
     # ---- headless rendering ----
     def screenshot(self, video: str, out: str, timeout_s: float = 300.0) -> None:

@@ -31,7 +31,7 @@ QToolButton {{ border: 1px solid transparent; border-radius: 5px; padding: 4px 6
 QToolButton:hover {{ background: {RAISED}; border-color: {BORDER}; }}
 QToolButton:checked {{ background: #2d4a73; border-color: {ACCENT}; }}
 QTabWidget::pane {{ border: none; }}
-QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 7px 18px; border: none;
+QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 8px 18px; border: none;
                border-bottom: 2px solid transparent; }}
 QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
 QTabBar::tab:hover {{ color: {TEXT}; }}

@@ -580,6 +580,8 @@ class TrainPanel(QWidget):
             self.curves[key].setData(xs, ys)
         if records:
             self._show_progress(records[-1])
+        self.val_plot.setTitle("Validation PSNR (dB)" if "val_psnr" in self.series or not self.series
+                               else "Validation PSNR (dB): none recorded yet")
 
     def _add_record(self, record: dict) -> None:
         step = record["step"]

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
-from vsr_app.gui import fmt
+from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.icons import icon
@@ -50,8 +50,9 @@ def side_label(side: str, task: str) -> str:
 def device_choices() -> list[tuple[str, str]]:
     import torch
 
-    choices = [("auto", "Auto"), ("cpu", "CPU")]
-    if torch.cuda.is_available():
+    cuda = torch.cuda.is_available()
+    choices = [("auto", f"Auto ({'CUDA' if cuda else 'CPU'})"), ("cpu", "CPU")]
+    if cuda:
         choices.append(("cuda", f"CUDA ({torch.cuda.get_device_name(0)})"))
     return choices
 
@@ -126,11 +127,11 @@ class Viewer(QWidget):
             button.setChecked(key == self.task)
         self.task_group.idClicked.connect(lambda i: self.set_task(list(TASKS)[i]))
         bar.addSeparator()
-        bar.addWidget(QLabel("Left"))
+        bar.addWidget(self._side_marker(theme.SIDE_A, "Left side"))
         self.left = QComboBox()
         self.right = QComboBox()
         for combo in (self.left, self.right):
-            combo.setMinimumContentsLength(16)
+            combo.setMinimumContentsLength(15)
             combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             combo.setFocusPolicy(Qt.ClickFocus)
             combo.activated.connect(self._sides_picked)
@@ -140,11 +141,11 @@ class Viewer(QWidget):
         swap.setToolTip("Swap left and right")
         swap.clicked.connect(self.swap_sides)
         bar.addWidget(swap)
-        bar.addWidget(QLabel("Right"))
+        bar.addWidget(self._side_marker(theme.SIDE_B, "Right side"))
         bar.addWidget(self.right)
         bar.addSeparator()
-        bar.addWidget(QLabel("Device"))
         self.device = QComboBox()
+        self.device.setToolTip("Where the models run")
         self.device.setFocusPolicy(Qt.ClickFocus)
         for key, text in device_choices():
             self.device.addItem(text, key)
@@ -180,6 +181,14 @@ class Viewer(QWidget):
             button.clicked.connect(slot)
             bar.addWidget(button)
         return bar
+
+    @staticmethod
+    def _side_marker(colour: str, tip: str) -> QLabel:
+        """The coloured dot that also marks this side's label on the picture."""
+        marker = QLabel()
+        marker.setPixmap(icon("dot", colour).pixmap(18, 18))
+        marker.setToolTip(tip)
+        return marker
 
     def _segment(self, bar: QToolBar, text: str, group: QButtonGroup, key: str) -> QToolButton:
         button = QToolButton()

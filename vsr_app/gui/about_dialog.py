@@ -1,0 +1,109 @@
+"""Help > About: the version and runtime, every model's card, and the licences of the bundled components.
+
+Why a dialog of its own and not a message box: the models' cards (training and measured metrics) and the
+licence list are long, and the licence list must be readable in the packaged app, where it is the notice
+the bundled LGPL/GPL components require. Everything shown is read at open time: resources/LICENSES.md (made
+by packaging/licenses.py) and the cards of the models list_models() finds.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from vsr_app import APP_NAME, __version__
+from vsr_app.gui import fmt
+from vsr_app.models import list_models
+from vsr_app.resources import app_root, models_dir, resource_path, user_models_dir
+
+LICENCES = "LICENSES.md"
+
+
+def runtime_versions() -> list[tuple[str, str]]:
+    """(component, version) of what the app runs on, for bug reports."""
+    import av
+    import numpy
+    import PySide6
+    import torch
+
+    frozen = "packaged app" if getattr(sys, "frozen", False) else "from source"
+    return [("Python", f"{sys.version.split()[0]} ({frozen})"), ("PyTorch", torch.__version__),
+            ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"), ("PyAV", av.__version__),
+            ("NumPy", numpy.__version__)]
+
+
+def about_html() -> str:
+    rows = "".join(f"<tr><td style='color:#8b93a1;padding-right:12px'>{html.escape(k)}</td>"
+                   f"<td>{html.escape(v)}</td></tr>" for k, v in runtime_versions())
+    places = [("App files", app_root()), ("Shipped models", models_dir()), ("Your trained models", user_models_dir())]
+    folders = "".join(f"<tr><td style='color:#8b93a1;padding-right:12px'>{k}</td><td>{html.escape(str(p))}</td></tr>"
+                      for k, p in places)
+    return ("<p>\u00d74 video super-resolution and \u00d72 frame interpolation with compact models distilled from "
+            "larger teachers (Space-Time Distillation for upscaling; a pruned ST-MFNet-style net with Laplacian "
+            "distillation for interpolation).</p>"
+            f"<table cellspacing=0>{rows}</table><br><table cellspacing=0>{folders}</table>"
+            "<p>Sample clip: <i>Big Buck Bunny</i> \u00a9 2008 Blender Foundation, CC BY 3.0.<br>"
+            "vsr-app is MIT-licensed; the components it bundles are listed under Licences.</p>")
+
+
+def models_html() -> str:
+    """Every model's card; built-ins show their one-line description."""
+    cards = []
+    for info in list_models():
+        source = html.escape(info.path) if info.path else "built-in"
+        cards.append(fmt.card_html(info.name, info.task, info.scale, info.params, info.card)
+                     + f"<br><span style='color:#8b93a1'>{source}</span>")
+    return "<hr>".join(cards)
+
+
+def licences_markdown() -> str:
+    path = resource_path(LICENCES)
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return f"The licence list {path} could not be read ({exc.strerror or exc})."
+
+
+class AboutDialog(QDialog):
+    """Tabs: About (version, runtime, folders), Models (cards), Licences (resources/LICENSES.md)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(f"About {APP_NAME}")
+        self.resize(720, 560)
+        layout = QVBoxLayout(self)
+        header = QHBoxLayout()
+        logo = QLabel()
+        pixmap = QPixmap(str(resource_path("icon-256.png")))
+        if not pixmap.isNull():
+            logo.setPixmap(pixmap.scaled(64, 64, Qt.KeepAspectRatio, Qt.SmoothTransformation))
+        header.addWidget(logo)
+        title = QLabel(f"<b style='font-size:15pt'>{APP_NAME}</b><br>version {__version__}")
+        header.addWidget(title, 1)
+        layout.addLayout(header)
+
+        self.tabs = QTabWidget(self)
+        self.about_text = self._browser(about_html())
+        self.models_text = self._browser(models_html())
+        self.licences_text = self._browser()
+        self.licences_text.setMarkdown(licences_markdown())
+        self.tabs.addTab(self.about_text, "About")
+        self.tabs.addTab(self.models_text, "Models")
+        self.tabs.addTab(self.licences_text, "Licences")
+        layout.addWidget(self.tabs, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _browser(text: str | None = None) -> QWidget:
+        browser = QTextBrowser()
+        browser.setOpenExternalLinks(True)
+        if text is not None:
+            browser.setHtml(text)
+        return browser
