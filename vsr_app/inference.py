@@ -47,15 +47,36 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 
 
 def frame_to_tensor(frame: np.ndarray, device: torch.device) -> torch.Tensor:
-    """uint8 HxWx3 -> float 1x3xHxW in [0, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(frame)).to(device)
+    """uint8 HxWx3 -> float 1x3xHxW in [0, 1].
+
+    On CUDA the uint8 frame goes up through pinned memory without blocking (torch's caching host allocator
+    reuses the pinned block once the copy is done), and the float conversion happens on the GPU.
+    """
+    t = torch.from_numpy(np.ascontiguousarray(frame))
+    if device.type == "cuda":
+        t = t.pin_memory().to(device, non_blocking=True)
+    else:
+        t = t.to(device)
     return t.permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
 
 
 def tensor_to_frame(t: torch.Tensor) -> np.ndarray:
-    """float 1x3xHxW (any dtype) -> uint8 HxWx3, clamped and rounded."""
-    t = t.detach().float().clamp_(0.0, 1.0).mul_(255.0).round_()
-    return t[0].permute(1, 2, 0).to(torch.uint8).cpu().numpy()
+    """float 1x3xHxW (any dtype) -> contiguous uint8 HxWx3, clamped and rounded.
+
+    Quantising and interleaving happen where the tensor lives, so a GPU sends 1 byte per sample, already in
+    the layout encoders and Qt take; the caller's tensor is not modified.
+    """
+    t = t.detach()[0].float().clamp(0.0, 1.0).mul_(255.0).round_().to(torch.uint8)
+    return t.permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+def _clone_tensors(value):
+    """A copy of a net's carried state (a tensor, or tuples/lists of them) in fresh memory."""
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_clone_tensors(v) for v in value)
+    return value
 
 
 def _is_oom(exc: BaseException) -> bool:
@@ -87,12 +108,21 @@ def tile_grid(height: int, width: int, tile: int, overlap: int = TILE_OVERLAP) -
 
 
 class Engine:
-    """Device, precision and memory-format handling shared by every torch-backed engine."""
+    """Device, precision and memory-format handling shared by every torch-backed engine.
 
-    def __init__(self, loaded: LoadedModel, device: str | torch.device = "auto", precision: str = "auto"):
+    `compile` (off by default) names a torch.compile mode for the net's `forward`/`step`: "default", or on
+    CUDA "reduce-overhead" (CUDA graphs; the recurrent engine then copies its carried state out of the
+    graph's memory after each step). Measured on the 2-core CPU: no gain for the student (docs/RESULTS.md);
+    the CUDA modes are written for the GPU path but not yet measured on one.
+    """
+
+    def __init__(self, loaded: LoadedModel, device: str | torch.device = "auto", precision: str = "auto",
+                 compile: str | None = None):
         self.model = loaded
         self.device = resolve_device(device)
         self.net = loaded.net.to(self.device).eval()
+        if self.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # frame sizes are fixed for a whole video: tune once
         if precision == "fp32":
             self.dtype = None
         elif precision == "auto":
@@ -103,6 +133,18 @@ class Engine:
             for module in self.net.modules():  # 2-D convs only: channels_last needs rank-4 weights (not Conv3d)
                 if isinstance(module, torch.nn.Conv2d):
                     module.to(memory_format=torch.channels_last)
+        self.graphs = compile == "reduce-overhead"
+        self.compiled: dict[str, object] = {}  # "forward"/"step" -> compiled callable; eager when absent
+        if compile:
+            self.compiled["forward"] = torch.compile(self.net, mode=compile, dynamic=False)
+            if hasattr(self.net, "step"):
+                self.compiled["step"] = torch.compile(self.net.step, mode=compile, dynamic=False)
+
+    def forward(self, *args):
+        return self.compiled.get("forward", self.net)(*args)
+
+    def step(self, *args):
+        return self.compiled.get("step", self.net.step)(*args)
 
     def run(self, fn, *args):
         with torch.inference_mode(), autocast(self.device, self.dtype):
@@ -154,11 +196,21 @@ class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
     """Streams frames through a net with `step(lr, state) -> (hr, state)`; O(1) memory in video length."""
 
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None,
-                 max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS):
-        Engine.__init__(self, loaded, device, precision)
+                 max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS, compile: str | None = None):
+        Engine.__init__(self, loaded, device, precision, compile)
         self._init_tiling(tile, max_tile_pixels)
         self.scale = int(self.net.scale)
         self.states: dict[int, object] = {}
+
+    def _step(self, x: torch.Tensor, key: int) -> torch.Tensor:
+        """One net step on one tile, carrying that tile's state."""
+        if self.graphs:
+            torch.compiler.cudagraph_mark_step_begin()
+        out, state = self.step(x, self.states.get(key))
+        if self.graphs:  # the next replay overwrites the graph's outputs; the state must outlive it
+            state = _clone_tensors(state)
+        self.states[key] = state
+        return out
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         x = frame_to_tensor(frame, self.device)
@@ -176,13 +228,12 @@ class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
         s = self.scale
         tiles = tile_grid(h, w, self._tile_for(h, w))
         if len(tiles) == 1:
-            out, self.states[0] = self.net.step(x, self.states.get(0))
-            return out
+            return self._step(x, 0)
         out = torch.empty((1, 3, h * s, w * s), device=self.device)
         for i, t in enumerate(tiles):
             oy0, oy1, ox0, ox1 = t.outer
             iy0, iy1, ix0, ix1 = t.inner
-            hr, self.states[i] = self.net.step(x[:, :, oy0:oy1, ox0:ox1], self.states.get(i))
+            hr = self._step(x[:, :, oy0:oy1, ox0:ox1], i)
             out[:, :, iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[:, :, (iy0 - oy0) * s:(iy1 - oy0) * s,
                                                             (ix0 - ox0) * s:(ix1 - ox0) * s]
         return out
@@ -198,8 +249,8 @@ class ClipUpscaler(Engine, _TiledMixin, Upscaler):
     """Feeds a bidirectional net overlapping chunks: each kept frame sees `context` frames on both sides."""
 
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto", chunk: int = 8, context: int = 3,
-                 tile: int | None = None, max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS):
-        Engine.__init__(self, loaded, device, precision)
+                 tile: int | None = None, max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS, compile: str | None = None):
+        Engine.__init__(self, loaded, device, precision, compile)
         self._init_tiling(tile, max_tile_pixels)
         self.scale = int(self.net.scale)
         self.chunk, self.context = chunk, context
@@ -247,12 +298,12 @@ class ClipUpscaler(Engine, _TiledMixin, Upscaler):
         s = self.scale
         tiles = tile_grid(h, w, self._tile_for(h, w))
         if len(tiles) == 1:
-            return self.net(clip)
+            return self.forward(clip)
         out = torch.empty((n, t, c, h * s, w * s), device=self.device)
         for tile in tiles:
             oy0, oy1, ox0, ox1 = tile.outer
             iy0, iy1, ix0, ix1 = tile.inner
-            hr = self.net(clip[..., oy0:oy1, ox0:ox1])
+            hr = self.forward(clip[..., oy0:oy1, ox0:ox1])
             out[..., iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[..., (iy0 - oy0) * s:(iy1 - oy0) * s,
                                                          (ix0 - ox0) * s:(ix1 - ox0) * s]
         return out
@@ -270,8 +321,8 @@ class Interpolator(ABC):
 class NetInterpolator(Engine, Interpolator):
     """Drives a torch interpolation net; pads inputs to the net's `size_multiple` by edge replication."""
 
-    def __init__(self, loaded: LoadedModel, device="auto", precision="auto"):
-        Engine.__init__(self, loaded, device, precision)
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", compile: str | None = None):
+        Engine.__init__(self, loaded, device, precision, compile)
         self.num_inputs = int(self.net.num_inputs)
         self.multiple = int(getattr(self.net, "size_multiple", 1))
 
@@ -284,7 +335,7 @@ class NetInterpolator(Engine, Interpolator):
         if pad_h or pad_w:
             k = x.shape[1]
             x = F.pad(x.flatten(0, 1), (0, pad_w, 0, pad_h), mode="replicate").unflatten(0, (1, k))
-        out = self.run(self.net, x)
+        out = self.run(self.forward, x)
         return tensor_to_frame(out[..., :h, :w])
 
 
