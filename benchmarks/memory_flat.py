@@ -10,9 +10,13 @@ It also checks what users of similar tools complain about on long videos: every 
 count = input count x rate factor), the video lasts as long as the input, and the audio still lasts as
 long as the video at the end (no loss, no drift).
 
+With `--files N` the same number of frames is split into N videos processed as one batch
+(`vsr_app.batch.run_batch`), which measures what a long queue leaks per job rather than per frame.
+
     .venv/bin/python benchmarks/memory_flat.py                      # bicubic x4, 10,000 frames
     .venv/bin/python benchmarks/memory_flat.py --model student-untrained   # the real student's compute
     .venv/bin/python benchmarks/memory_flat.py --task interpolate --model blend
+    .venv/bin/python benchmarks/memory_flat.py --files 100          # a queue of 100 videos of 100 frames
 
 Prints one JSON object; exits 1 when the growth reaches --limit-mb (default 50).
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -33,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from vsr_app.batch import run_batch  # noqa: E402
 from vsr_app.video.pipeline import process_video  # noqa: E402
 
 AUDIO_RATE = 48_000
@@ -122,6 +128,7 @@ def main() -> int:
     parser.add_argument("--model", default=None, help="bicubic (default for upscale), blend, student-untrained, "
                                                          "or any model name/path")
     parser.add_argument("--codec", default="libx264")
+    parser.add_argument("--files", type=int, default=1, help="split the frames into this many videos, run as a batch")
     parser.add_argument("--warmup", type=int, default=None, help="output frames of warm-up (default 10%%)")
     parser.add_argument("--limit-mb", type=float, default=50.0)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -134,13 +141,18 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     width, height = map(int, args.size.lower().split("x"))
     factor = 2 if args.task == "interpolate" else 1
+    if args.frames % args.files:
+        parser.error("--frames must be a multiple of --files")
     total_out = args.frames * factor
     warmup = args.warmup if args.warmup is not None else total_out // 10
     with tempfile.TemporaryDirectory(prefix="vsr-memflat-") as tmp:
         tmp = Path(tmp)
-        src = tmp / "long.mp4"
+        src = tmp / "in" / "long.mp4"
+        src.parent.mkdir()
         t0 = time.monotonic()
-        make_long_clip(src, args.frames, width, height, args.fps)
+        make_long_clip(src, args.frames // args.files, width, height, args.fps)
+        for i in range(1, args.files):
+            shutil.copyfile(src, src.with_name(f"copy{i:04d}.mp4"))
         generate_s = time.monotonic() - t0
         model = args.model or ("bicubic" if args.task == "upscale" else "blend")
         if model == "student-untrained":
@@ -152,19 +164,26 @@ def main() -> int:
 
         start_rss = rss_mb()
         t0 = time.monotonic()
-        summary = process_video(src, tmp / "out.mp4", codec=args.codec, progress=on_progress,
-                                **{args.task: model})
+        if args.files == 1:
+            summary = process_video(src, tmp / "out" / "long.mp4", codec=args.codec, progress=on_progress,
+                                    **{args.task: model})
+            frames_in, frames_out = summary.frames_in, summary.frames_out
+        else:
+            report = run_batch(src.parent, tmp / "out", task=args.task, model=model, codec=args.codec,
+                               progress=on_progress)
+            frames_in = sum(f.frames_in or 0 for f in report.files)
+            frames_out = sum(f.frames_out or 0 for f in report.files)
         seconds = time.monotonic() - t0
         end_rss = rss_mb()
         after = [rss for done, rss in samples if done >= warmup]
         at_warmup = after[0] if after else end_rss
         growth = max(after + [end_rss]) - at_warmup
-        src_spans, out_spans = stream_spans(src), stream_spans(tmp / "out.mp4")
+        src_spans, out_spans = stream_spans(src), stream_spans(tmp / "out" / "long.mp4")
 
     result = {
         "task": args.task, "model": args.model or model, "input": [width, height], "codec": args.codec,
-        "frames_in": summary.frames_in, "frames_out": summary.frames_out, "expected_frames_out": total_out,
-        "seconds": round(seconds, 1), "fps": round(summary.frames_out / seconds, 1),
+        "files": args.files, "frames_in": frames_in, "frames_out": frames_out, "expected_frames_out": total_out,
+        "seconds": round(seconds, 1), "fps": round(frames_out / seconds, 1),
         "generate_seconds": round(generate_s, 1),
         "rss_mb": {"start": round(start_rss, 1), "end_of_warmup": round(at_warmup, 1), "end": round(end_rss, 1),
                    "max_after_warmup": round(max(after + [end_rss]), 1), "peak": round(peak_rss_mb(), 1)},
@@ -178,7 +197,7 @@ def main() -> int:
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")
-    complete = summary.frames_out == total_out
+    complete = frames_out == total_out
     return 0 if result["flat"] and complete else 1
 
 
