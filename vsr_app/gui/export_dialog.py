@@ -7,6 +7,7 @@ on a Job thread; this only collects options, shows progress / speed / ETA and of
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QUrl, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from vsr_app.gui import fmt
 from vsr_app.gui.workers import Job
 from vsr_app.models import ModelInfo
+from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 
 CODECS = {"libx264": ("H.264", ".mp4", 18), "libx265": ("H.265 / HEVC", ".mp4", 20),
@@ -25,9 +27,12 @@ PRESETS = ("ultrafast", "veryfast", "fast", "medium", "slow", "veryslow")
 
 
 def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
+    """Beside the source, named after what was done; in the home folder when that folder is read-only
+    (the bundled sample inside an installed app)."""
     tags = (["x4"] if upscale else []) + (["2xfps"] if interpolate else [])
     path = Path(source)
-    return str(path.with_name(f"{path.stem}_{'_'.join(tags) or 'out'}{suffix}"))
+    folder = path.parent if os.access(path.parent, os.W_OK) and path.parent != resource_path() else Path.home()
+    return str(folder / f"{path.stem}_{'_'.join(tags) or 'out'}{suffix}")
 
 
 class ExportDialog(QDialog):
