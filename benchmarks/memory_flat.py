@@ -165,20 +165,22 @@ def main() -> int:
         start_rss = rss_mb()
         t0 = time.monotonic()
         if args.files == 1:
-            summary = process_video(src, tmp / "out" / "long.mp4", codec=args.codec, progress=on_progress,
+            summary = process_video(src, tmp / "out" / "long.mkv", codec=args.codec, progress=on_progress,
                                     **{args.task: model})
-            frames_in, frames_out = summary.frames_in, summary.frames_out
+            frames_in, frames_out, (out_w, out_h) = summary.frames_in, summary.frames_out, summary.output_size
         else:
             report = run_batch(src.parent, tmp / "out", task=args.task, model=model, codec=args.codec,
                                progress=on_progress)
             frames_in = sum(f.frames_in or 0 for f in report.files)
             frames_out = sum(f.frames_out or 0 for f in report.files)
+            out_w, out_h = report.files[0].output_size
         seconds = time.monotonic() - t0
         end_rss = rss_mb()
         after = [rss for done, rss in samples if done >= warmup]
         at_warmup = after[0] if after else end_rss
         growth = max(after + [end_rss]) - at_warmup
-        src_spans, out_spans = stream_spans(src), stream_spans(tmp / "out" / "long.mp4")
+        first_output = next((tmp / "out").glob("long.*"))  # .mkv, or the input's .mp4 when a batch kept it
+        src_spans, out_spans = stream_spans(src), stream_spans(first_output)
 
     result = {
         "task": args.task, "model": args.model or model, "input": [width, height], "codec": args.codec,
@@ -187,6 +189,8 @@ def main() -> int:
         "generate_seconds": round(generate_s, 1),
         "rss_mb": {"start": round(start_rss, 1), "end_of_warmup": round(at_warmup, 1), "end": round(end_rss, 1),
                    "max_after_warmup": round(max(after + [end_rss]), 1), "peak": round(peak_rss_mb(), 1)},
+        # what limits.py's constants are calibrated from: the run's peak above its start, per output pixel
+        "peak_bytes_per_output_pixel": round((peak_rss_mb() - start_rss) * 2**20 / (out_w * out_h)),
         "warmup_frames": warmup, "samples": len(samples),
         "growth_after_warmup_mb": round(growth, 1), "limit_mb": args.limit_mb,
         "video_seconds": {"input": round(src_spans["video"][1], 3), "output": round(out_spans["video"][1], 3)},
