@@ -120,10 +120,9 @@ class Viewer(QWidget):
     # ---- building ----
     def _build_toolbar(self) -> QToolBar:
         bar = QToolBar(self)
-        bar.setToolButtonStyle(Qt.ToolButtonTextOnly)
         self.task_group = QButtonGroup(self)
         for key, text in TASKS.items():
-            button = self._segment(bar, text, self.task_group, key)
+            button = self._segment(bar, text, self.task_group)
             button.setChecked(key == self.task)
         self.task_group.idClicked.connect(lambda i: self.set_task(list(TASKS)[i]))
         bar.addSeparator()
@@ -155,8 +154,8 @@ class Viewer(QWidget):
         bar.addWidget(self.device)
         bar.addSeparator()
         self.mode_group = QButtonGroup(self)
-        for i, (key, text) in enumerate(MODES.items()):
-            button = self._segment(bar, text, self.mode_group, key)
+        for i, text in enumerate(MODES.values()):
+            button = self._segment(bar, text, self.mode_group)
             button.setToolTip(f"{text} ({i + 1})")
         self.mode_group.idClicked.connect(lambda i: self.set_mode(list(MODES)[i]))
         self.gain = QDoubleSpinBox()
@@ -190,12 +189,13 @@ class Viewer(QWidget):
         marker.setToolTip(tip)
         return marker
 
-    def _segment(self, bar: QToolBar, text: str, group: QButtonGroup, key: str) -> QToolButton:
+    @staticmethod
+    def _segment(bar: QToolBar, text: str, group: QButtonGroup) -> QToolButton:
+        """One checkable button of an exclusive group; its id is its position."""
         button = QToolButton()
         button.setText(text)
         button.setCheckable(True)
         button.setFocusPolicy(Qt.NoFocus)
-        button.setProperty("key", key)
         group.addButton(button, len(group.buttons()))
         bar.addWidget(button)
         return button
