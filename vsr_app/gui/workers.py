@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import create_worker
 
 from vsr_app.errors import Cancelled, VsrAppError
@@ -163,6 +163,11 @@ class Job(QObject):
         self.finished.emit()
 
     def start(self) -> None:
+        # superqt runs workers on the global QThreadPool, sized to the CPU count; jobs last minutes, so a
+        # third one on a 2-core machine would silently wait for a free thread: grow the pool instead.
+        pool = QThreadPool.globalInstance()
+        if pool.activeThreadCount() >= pool.maxThreadCount():
+            pool.setMaxThreadCount(pool.activeThreadCount() + 1)
         self.running = True
         self._worker.start()
 
