@@ -65,9 +65,10 @@ class VSRTeacher(nn.Module):
     kind = "clip"
 
     def __init__(self, channels: int = 64, blocks: int = 7, hr_channels: int = 8, scale: int = 4,
-                 flow_channels: int = 32):
+                 flow_channels: int = 32, base: str = "bicubic"):
         super().__init__()
         self.scale = scale
+        self.base = base
         self.channels = channels
         self.hr_channels = hr_channels
         self.feat = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.LeakyReLU(0.1, inplace=True),
@@ -109,7 +110,7 @@ class VSRTeacher(nn.Module):
                 hid = flow_warp(hid, to_prev[:, i - 1])
             hid = self.fwd(F.leaky_relu(self.fwd_in(torch.cat([feats[:, i], back[i], hid], 1)), 0.1))
             f = self.head.features(hid)
-            outs.append(self.head.out(f) + upsample_base(clip[:, i].contiguous(), self.scale))
+            outs.append(self.head.out(f) + upsample_base(clip[:, i].contiguous(), self.scale, self.base))
             hr_feats.append(f)
 
         result = [torch.stack(outs, 1)]
