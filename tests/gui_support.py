@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QThreadPool
 
 from vsr_app import models
 from vsr_app.nets.builtin import BicubicUpscale
@@ -32,10 +32,19 @@ def window(gui_env, qtbot):
 
     win = MainWindow(QSettings())
     win.resize(1200, 800)
-    qtbot.addWidget(win)
+    qtbot.addWidget(win, before_close_func=stop_work)
     win.show()
     qtbot.waitExposed(win)
     return win
+
+
+def stop_work(win) -> None:
+    """Stop whatever a failed test left running, so closing the window never waits on a question."""
+    win.train.stop_and_wait()
+    if win.export_dialog is not None and win.export_dialog.job is not None:
+        win.export_dialog.job.cancel()
+    win.batch.shutdown()
+    QThreadPool.globalInstance().waitForDone(30_000)
 
 
 class SlowBicubic(BicubicUpscale):

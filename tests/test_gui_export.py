@@ -63,3 +63,24 @@ def test_export_error_shows_a_dialog(window, qtbot, small_video):
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert "input" in window.error_box.text()
     assert probe(small_video).estimated_frames == 12  # untouched
+
+
+def test_quitting_during_export_asks_then_cancels(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.viewer.refresh_models()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    dialog = export_dialog(window, qtbot, small_video, out_dir / "quit.mp4")
+    dialog.steps["upscale"][1].setCurrentIndex(dialog.steps["upscale"][1].findData(slow_model))
+    dialog.start()
+    qtbot.waitUntil(lambda: "frame" in dialog.status.text(), timeout=30_000)
+    answers = iter([QMessageBox.No, QMessageBox.Yes])
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or next(answers))
+    window.close()
+    assert window.isVisible() and dialog.job.running  # "No": nothing happened
+    window.close()
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: not dialog.job.running, timeout=5_000)  # its thread had already finished
+    assert "export" in asked[0] and list(out_dir.iterdir()) == []

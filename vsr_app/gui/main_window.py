@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
                                QStackedWidget, QTabWidget, QToolBar)
@@ -291,15 +291,25 @@ class MainWindow(QMainWindow):
             raise VsrAppError(f"cannot write the screenshot to {out}")
 
     def closeEvent(self, event) -> None:
-        if self.train.running():
-            answer = QMessageBox.question(self, "Training is running",
-                                          "A training run is in progress. Stop it (a checkpoint is kept) and quit?")
+        """Ask before quitting over running work; then stop it cleanly (checkpoint kept, no partial files)."""
+        exporting = self.export_dialog is not None and self.export_dialog.job is not None \
+            and self.export_dialog.job.running
+        batching = self.batch.job is not None and self.batch.job.running
+        running = [name for name, busy in (("a training run", self.train.running()), ("an export", exporting),
+                                           ("a batch", batching)) if busy]
+        if running:
+            answer = QMessageBox.question(
+                self, "Work in progress", f"{' and '.join(running).capitalize()} is still running. Stop and quit?"
+                " (Training keeps a checkpoint to resume from; an unfinished export or batch file is not kept.)")
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
-            self.train.stop_and_wait()
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.train.stop_and_wait()
+        if exporting:
+            self.export_dialog.cancel()
         self.batch.shutdown()
         self.viewer.shutdown()
+        QThreadPool.globalInstance().waitForDone(30_000)  # cancelled jobs finish their current frame
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
         super().closeEvent(event)

@@ -77,6 +77,7 @@ class Viewer(QWidget):
         self.worker.opened.connect(self._opened)
         self.worker.rendered.connect(self._rendered)
         self.worker.failed.connect(self.errorRaised)
+        self.worker.failed.connect(lambda *_: self.player.pause())  # playback would wait for the frame forever
         self.worker.busy.connect(self._busy)
         self.worker.start()
 
