@@ -49,6 +49,7 @@ class ExportDialog(QDialog):
         self.source, self.device, self.settings = source, device, settings
         self.job: Job | None = None
         self.output_path: str | None = None
+        self._suggested: str | None = None  # the last name we proposed; replaced while the user keeps it
 
         form = QFormLayout()
         form.setVerticalSpacing(8)
@@ -144,7 +145,7 @@ class ExportDialog(QDialog):
     def _suggest(self) -> None:
         suffix = CODECS[self.codec.currentData()][1]
         current = self.output.text()
-        if not current or current == getattr(self, "_suggested", None):
+        if not current or current == self._suggested:
             self._suggested = suggested_output(self.source, *(c.isChecked() for c, _ in self.steps.values()), suffix)
             self.output.setText(self._suggested)
 
