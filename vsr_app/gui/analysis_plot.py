@@ -7,13 +7,14 @@ added as the analysis job delivers them, so the plot fills in while it runs.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from vsr_app.gui import theme
+from vsr_app.gui import fmt, theme
 
 
 class AnalysisPlot(QWidget):
@@ -64,6 +65,7 @@ class AnalysisPlot(QWidget):
 
     def reset(self, title: str) -> None:
         self.points: list[tuple[int, float, float]] = []
+        self.started = time.monotonic()
         self.title.setText(title or "Per-frame quality")
         self.summary.setText("")
         for curve in self.curves:
@@ -80,8 +82,10 @@ class AnalysisPlot(QWidget):
         self.curves[1].setData(xs, np.array([p[2] for p in self.points]))
         finite = psnrs[np.isfinite(psnrs)]
         mean_psnr = f"{finite.mean():.2f} dB" if finite.size else "identical"
+        left = fmt.eta(len(self.points), total, time.monotonic() - self.started)
         self.summary.setText(f"{len(self.points)} / {total} frames   \u00b7   mean PSNR {mean_psnr}   "
-                             f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}")
+                             f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}"
+                             + (f"   \u00b7   {left} left" if left else ""))
 
     def finished(self) -> None:
         self.stop.setVisible(False)
