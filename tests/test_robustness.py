@@ -15,6 +15,7 @@ from badfiles import (BAD_INPUTS, all_files, awkward_inputs, enormous_dimensions
                       truncated_readable)
 from videogen import make_video
 from vsr_app.cli import main
+from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video import limits
@@ -174,6 +175,18 @@ def test_frames_beyond_the_encoders_limit_are_refused_before_any_work(tmp_path, 
     assert_one_line_error(rc, err, "the output frames would be 16800x32, but libx264 cannot encode more than "
                                    "16384 pixels a side")
     assert all_files(tmp_path) == ["wide.mkv"]
+
+
+def test_limits_follow_the_encoder_and_the_free_memory():
+    plenty = 64 * 2**30
+    limits.check_job_fits(4200, 8, 16800, 32, "ffv1", available=plenty)  # FFV1 has no 16384 limit
+    with pytest.raises(VsrAppError, match="libx264 cannot encode more than 16384"):
+        limits.check_job_fits(4200, 8, 16800, 32, "libx264", available=plenty)
+    hd_to_4k = limits.estimated_memory(960, 540, 3840, 2160, "libx264")
+    assert 2.0 * 2**30 < hd_to_4k < 3.5 * 2**30  # measured peak: 1.9 GB above a 0.28 GB start
+    limits.check_job_fits(960, 540, 3840, 2160, "libx264", available=4 * 2**30)
+    with pytest.raises(VsrAppError, match="needs about 2.8 GB of memory, but only 2.0 GB is free"):
+        limits.check_job_fits(960, 540, 3840, 2160, "libx264", available=2 * 2**30)
 
 
 def test_truncated_file_policy_decodes_what_is_there_and_says_so(tmp_path, capsys):

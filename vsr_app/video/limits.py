@@ -7,7 +7,7 @@ not raise an error - the kernel kills the process - and an encoder's size limit 
 "Generic error in an external library" after decoding has begun. Checking the numbers first gives a
 person one sentence with the sizes and the memory involved, before any work or any output file.
 
-The constants are measured on this project's machine (benchmarks/memory_flat.py and the notes in
+The constants are measured on this project's machine (benchmarks/memory_flat.py, numbers in
 docs/RESULTS_robustness.md): peak resident memory of a whole `process_video` run divided by output pixels,
 with the default presets.
 """
@@ -24,9 +24,10 @@ MAX_SIDE = {"libx264": 16384, "prores_ks": 32768}
 
 # Peak memory per output pixel of a whole run: queues, RGB/YUV conversions, the engine's full-frame output
 # tensor and, for x264/x265 (preset medium, 40-frame rate-control look-ahead), the encoder's frame buffers.
-# Measured: 270-274 B/px for x264 at 1280x720 and 1920x1080 output, 145 B/px for ffv1 at 1920x1080.
-BYTES_PER_OUTPUT_PIXEL = {"libx264": 280, "libx265": 280}
-DEFAULT_BYTES_PER_OUTPUT_PIXEL = 150
+# Measured with benchmarks/memory_flat.py --frames 60 (peak RSS above the start, bicubic x4): libx264 298 B/px
+# at 1280x720, 307 at 1920x1080, 237 at 3840x2160; ffv1 161 B/px at 1920x1080. Rounded up.
+BYTES_PER_OUTPUT_PIXEL = {"libx264": 310, "libx265": 310}
+DEFAULT_BYTES_PER_OUTPUT_PIXEL = 170
 # Decoded input frames waiting in the decode queue and in interpolation windows, in RGB and YUV.
 BYTES_PER_INPUT_PIXEL = 40
 # What the process needs besides frames (Python, torch, FFmpeg libraries, a model): kept as headroom.
