@@ -216,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Video enhancement: x4 super-resolution and x2 frame interpolation with compact distilled models."
                     " With no subcommand the desktop app opens.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check headless that models, video I/O and Qt work (used on the packaged app), then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("gui", help="open the desktop app (default)")
@@ -299,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _with_default_command(argv: list[str]) -> list[str]:
     """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`."""
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version", "--selftest")):
         return ["gui", *argv]
     return argv
 
@@ -308,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     try:
+        if args.selftest:
+            from vsr_app.selftest import main as selftest
+
+            return selftest()
         return int(args.func(args) or 0)
     except VsrAppError as exc:
         print(f"{APP_NAME}: error: {exc}", file=sys.stderr)

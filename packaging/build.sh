@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Build the one-folder desktop app dist/vsr-app/ (PyInstaller, CPU torch, PySide6, PyAV, models, resources)
+# and check it with `dist/vsr-app/vsr-app --selftest`. Prints the build time and the bundle size.
+#
+# Usage: packaging/build.sh [--no-cuts] [--skip-selftest]
+#   --no-cuts        leave in everything PyInstaller's hooks collect (to measure what packaging/cuts.py saves);
+#                    builds into dist/no-cuts/vsr-app instead of dist/vsr-app
+#   --skip-selftest  only build
+# Environment: NICE (default 10) lowers the build's CPU priority; the build takes minutes on a busy machine.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cuts=1
+selftest=1
+for arg in "$@"; do
+    case "$arg" in
+        --no-cuts) cuts=0 ;;
+        --skip-selftest) selftest=0 ;;
+        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        *) echo "build.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+"$root/scripts/setup_env.sh" package
+if [ "$cuts" = 1 ]; then
+    dist="$root/dist" work="$root/build/pyinstaller"
+else
+    dist="$root/dist/no-cuts" work="$root/build/pyinstaller-no-cuts"
+fi
+
+start=$(date +%s)
+VSR_APP_CUTS=$cuts nice -n "${NICE:-10}" "$root/.venv/bin/python" -m PyInstaller --noconfirm --clean \
+    --log-level WARN --distpath "$dist" --workpath "$work" "$root/packaging/vsr-app.spec"
+seconds=$(( $(date +%s) - start ))
+app="$dist/vsr-app"
+size=$(du -sm "$app" | cut -f1)
+echo "build.sh: built $app in ${seconds} s: ${size} MiB, $(find "$app" -type f | wc -l) files"
+
+if [ "$selftest" = 1 ]; then
+    QT_QPA_PLATFORM=offscreen "$app/vsr-app" --selftest
+fi

@@ -1,0 +1,105 @@
+"""What the packaged app leaves out, each with its reason; the spec applies these, the build report lists them.
+
+Why explicit lists: PyInstaller's torch hook collects every torch submodule plus every non-Python file in the
+wheel (C++ headers' neighbours, test binaries), and the PySide6 hooks collect every Qt plugin of the modules
+used (embedded-Linux platforms, QML debuggers, SQL drivers). Each cut below was made only after the frozen
+app's `--selftest` and packaging/smoke_test.sh (GUI screenshot, upscale, interpolate, train, bench) passed
+without it; the sizes are in docs/RESULTS_packaging.md.
+
+Not cut, although large, because the app needs them at run time (measured by importing on every code path):
+torch._dynamo / torch._inductor / torch.onnx / sympy (the optimiser step during training imports them),
+torch.testing and torch.testing._internal (`import torch` imports the first, torch.utils.checkpoint the
+second), torch.distributed (the training loop imports it; DDP), the
+FFmpeg libraries that opencv links against (cv2 cannot load without them), ICU (Qt6Core links it).
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+# Python packages never imported by the app (Analysis `excludes`): development and test tooling, and
+# torch sub-packages used only by torch's own tests and profiling tools.
+EXCLUDED_MODULES = {
+    "pytest": "test runner",
+    "_pytest": "test runner",
+    "pytestqt": "test runner plugin",
+    "pluggy": "test runner plugin system",
+    "iniconfig": "test runner config",
+    "PyInstaller": "the packager itself",
+    "setuptools": "build tool (torch lists it, for compiling extensions)",
+    "_distutils_hack": "setuptools' import hook",
+    "pip": "installer",
+    "tkinter": "other GUI toolkit",
+    "IPython": "interactive shell (optional import of pyqtgraph's console)",
+    "matplotlib": "plotting library the app does not use (optional import of pyqtgraph and torch)",
+    "torch.utils.tensorboard": "TensorBoard writer (training logs metrics.jsonl instead)",
+    "torch.utils.benchmark": "torch micro-benchmark tools",
+    "torch.utils.bottleneck": "torch profiling CLI",
+    "torch.utils.hipify": "CUDA-to-ROCm source translator",
+    "numpy.f2py": "Fortran wrapper generator",
+    "numpy.distutils": "build tool",
+}
+
+# Qt platform plugins kept: offscreen (--selftest, --screenshot, CI), minimal, xcb (X11 and XWayland
+# desktops), wayland (native Wayland desktops). Dropped: eglfs/linuxfb/vnc/vkkhrdisplay/minimalegl, which
+# serve embedded boards and remote framebuffers.
+KEPT_QT_PLATFORMS = ("offscreen", "minimal", "xcb", "wayland")
+
+# Files dropped from the bundle, by destination path inside it (fnmatch patterns), with the reason.
+DROPPED_FILES = {
+    "torch/bin/*": "torch's C++ test programs and protoc (torch_shm_manager is kept, see below)",
+    "torch/test/*": "torch's C++ unit-test programs",
+    "torch/lib/libjitbackend_test.so": "torch test library",
+    "torch/lib/libtorchbind_test.so": "torch test library",
+    "torch/lib/libbackend_with_compiler.so": "torch test library",
+    "torch/lib/libaoti_custom_ops.so": "torch test library",
+    "torch/include/*": "C++ headers' companions, for compiling extensions",
+    "torch/share/*": "CMake files, for compiling extensions",
+    "cv2/data/*": "Haar cascade XMLs for face detection",
+    "PySide6/Qt/plugins/designer/*": "Qt Designer plugins",
+    "PySide6/Qt/plugins/qmltooling/*": "QML debugger (no QML in the app)",
+    "PySide6/Qt/plugins/sqldrivers/*": "SQL drivers (no QtSql)",
+    "PySide6/Qt/plugins/egldeviceintegrations/*": "eglfs (embedded) back ends",
+    "PySide6/Qt/plugins/generic/*": "evdev/tslib input for embedded platforms",
+    "PySide6/Qt/plugins/networkinformation/*": "network status (no QtNetwork)",
+    "PySide6/Qt/plugins/tls/*": "TLS back ends (no QtNetwork)",
+    "PySide6/Qt/plugins/printsupport/*": "printing",
+    "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so": "on-screen keyboard (QML)",
+    "PySide6/Qt/plugins/wayland-graphics-integration-server/*": "Wayland compositor side (the app is a client)",
+    "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*": "used only by the dropped eglfs platform",
+    "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*": "used only by the dropped eglfs platform",
+    "PySide6/Qt/translations/*": "Qt's own UI translations: the app installs no translator (English only)",
+}
+KEPT_FILES = ("torch/bin/torch_shm_manager",)  # shares tensors between DataLoader worker processes
+
+# Libraries shipped without their symbol tables (`strip`: debug info and .symtab; the dynamic symbols the
+# loader uses stay). Only these: the wheels' auditwheel-repaired libraries (numpy.libs, av.libs, opencv)
+# are already stripped and break when stripped again ("ELF load command address/offset not page-aligned").
+STRIPPED = {
+    "torch/lib/libtorch_cpu.so": "-89 MB",
+    "torch/lib/libtorch_python.so": "-9 MB",
+    "torch/lib/libc10.so": "-0.3 MB",
+    "libpython3.11.so.1.0": "-17 MB (the build machine's interpreter carries debug info)",
+}
+
+
+def _platform_plugin(dest: str) -> str | None:
+    """'PySide6/Qt/plugins/platforms/libqxcb.so' -> 'xcb'."""
+    head, _, name = dest.rpartition("/")
+    if not head.endswith("plugins/platforms"):
+        return None
+    return name.split(".")[0].removeprefix("lib").removeprefix("q")
+
+
+def drop_reason(dest: str) -> str | None:
+    """Why the file at `dest` (path inside the bundle) is left out, or None to keep it."""
+    dest = dest.replace("\\", "/")
+    if dest in KEPT_FILES:
+        return None
+    platform = _platform_plugin(dest)
+    if platform is not None:
+        return None if platform in KEPT_QT_PLATFORMS else f"Qt platform '{platform}' (embedded/remote displays)"
+    for pattern, reason in DROPPED_FILES.items():
+        if fnmatch(dest, pattern):
+            return reason
+    return None

@@ -1,0 +1,207 @@
+"""Licences of everything the packaged app bundles: resources/LICENSES.md (shown in the About dialog) and the
+full licence texts the spec copies into the bundle (resources/licenses/<distribution>/).
+
+Why generated: the Python packages are the runtime dependency closure of vsr-app as installed, so versions
+and licence expressions come from their metadata rather than from memory; the native libraries that wheels
+carry inside them (FFmpeg and its codecs in PyAV, Qt and ICU in PySide6, OpenBLAS in numpy...) have no
+metadata, so they are listed from a table below, each only when its file is present in the environment.
+
+    .venv/bin/python packaging/licenses.py        # rewrite resources/LICENSES.md
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cuts import EXCLUDED_MODULES  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = "vsr-app"
+LICENCE_WORDS = ("LICEN", "COPYING", "NOTICE", "AUTHORS")
+
+# (file glob under site-packages, component, licence, where its source and licence live)
+NATIVE = [
+    ("PySide6/Qt/lib/libQt6Core.so*", "Qt 6 libraries (in PySide6)", "LGPL-3.0-only",
+     "https://www.qt.io/licensing/open-source-lgpl-obligations"),
+    ("PySide6/Qt/lib/libicudata.so*", "ICU (in PySide6)", "Unicode-3.0", "https://github.com/unicode-org/icu"),
+    ("av.libs/libavcodec-*", "FFmpeg libraries (in PyAV)", "LGPL-3.0-or-later (as configured in PyAV's wheel)",
+     "https://ffmpeg.org/legal.html"),
+    ("av.libs/libx264-*", "x264 H.264 encoder (in PyAV)", "GPL-2.0-or-later", "https://code.videolan.org/videolan/x264"),
+    ("av.libs/libx265-*", "x265 HEVC encoder (in PyAV)", "GPL-2.0-or-later", "https://bitbucket.org/multicoreware/x265_git"),
+    ("av.libs/libSvtAv1Enc-*", "SVT-AV1 encoder (in PyAV)", "BSD-3-Clause-Clear", "https://gitlab.com/AOMediaCodec/SVT-AV1"),
+    ("av.libs/libdav1d-*", "dav1d AV1 decoder (in PyAV)", "BSD-2-Clause", "https://code.videolan.org/videolan/dav1d"),
+    ("av.libs/libvpx-*", "libvpx VP8/VP9 (in PyAV)", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libvpx"),
+    ("av.libs/libopus-*", "Opus (in PyAV)", "BSD-3-Clause", "https://opus-codec.org"),
+    ("av.libs/libmp3lame-*", "LAME MP3 encoder (in PyAV)", "LGPL-2.0-or-later", "https://lame.sourceforge.io"),
+    ("av.libs/libopencore-amrnb-*", "OpenCORE AMR (in PyAV)", "Apache-2.0", "https://sourceforge.net/projects/opencore-amr"),
+    ("av.libs/libwebp-*", "libwebp (in PyAV)", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libwebp"),
+    ("av.libs/libgnutls-*", "GnuTLS (in PyAV)", "LGPL-2.1-or-later", "https://gnutls.org"),
+    ("av.libs/libnettle-*", "Nettle (in PyAV)", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://www.lysator.liu.se/~nisse/nettle"),
+    ("av.libs/libgmp-*", "GMP (in PyAV)", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://gmplib.org"),
+    ("av.libs/libunistring-*", "libunistring (in PyAV)", "LGPL-3.0-or-later OR GPL-2.0-or-later",
+     "https://www.gnu.org/software/libunistring"),
+    ("av.libs/libvpl-*", "oneVPL dispatcher (in PyAV)", "MIT", "https://github.com/intel/libvpl"),
+    ("av.libs/libasound-*", "ALSA library (in PyAV)", "LGPL-2.1-or-later", "https://www.alsa-project.org"),
+    ("av.libs/libxcb-*", "libxcb, libXau (in PyAV)", "X11 (MIT)", "https://xcb.freedesktop.org"),
+    ("opencv_python_headless.libs/libavcodec-*", "FFmpeg libraries (in OpenCV)", "LGPL-2.1-or-later",
+     "https://ffmpeg.org/legal.html"),
+    ("opencv_python_headless.libs/libaom-*", "libaom (in OpenCV)", "BSD-2-Clause", "https://aomedia.googlesource.com/aom"),
+    ("opencv_python_headless.libs/libcrypto-*", "OpenSSL 1.1.1 (in OpenCV)", "OpenSSL AND SSLeay",
+     "https://www.openssl.org/source/license.html"),
+    ("opencv_python_headless.libs/libopenblas*", "OpenBLAS (in OpenCV)", "BSD-3-Clause", "https://www.openblas.net"),
+    ("numpy.libs/libscipy_openblas*", "OpenBLAS (in numpy)", "BSD-3-Clause", "https://www.openblas.net"),
+    ("numpy.libs/libgfortran-*", "GNU Fortran runtime (in numpy, OpenCV)", "GPL-3.0-or-later WITH GCC-exception-3.1",
+     "https://gcc.gnu.org/onlinedocs/libstdc++/manual/license.html"),
+    ("numpy.libs/libquadmath-*", "GCC quad-precision maths library (in numpy, OpenCV)", "LGPL-2.1-or-later",
+     "https://gcc.gnu.org/onlinedocs/libquadmath"),
+    ("torch/lib/libgomp.so*", "GNU OpenMP runtime (in torch)", "GPL-3.0-or-later WITH GCC-exception-3.1",
+     "https://gcc.gnu.org/onlinedocs/libgomp"),
+]
+
+
+def runtime_closure(root: str = APP) -> list[metadata.Distribution]:
+    """The installed distributions vsr-app needs at run time: its requirements, recursively, without extras."""
+    found: dict[str, metadata.Distribution] = {}
+    todo = [root]
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in found:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        found[name] = dist
+        for text in dist.requires or []:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return [found[k] for k in sorted(found)]
+
+
+def _top_level(dist: metadata.Distribution) -> set[str]:
+    names = (dist.read_text("top_level.txt") or "").split()
+    if not names:
+        names = [f.parts[0].removesuffix(".py") for f in dist.files or []
+                 if len(f.parts) > 1 and not f.parts[0].endswith((".dist-info", ".libs")) or f.suffix == ".py"]
+    return {n for n in names if n and not n.startswith(("__", "."))}
+
+
+def bundled(dist: metadata.Distribution) -> bool:
+    """False for distributions the spec excludes entirely (e.g. setuptools, which torch lists but never needs)."""
+    tops = _top_level(dist)
+    return canonicalize_name(dist.metadata["Name"]) == APP or not tops or not tops <= set(EXCLUDED_MODULES)
+
+
+def licence_of(dist: metadata.Distribution) -> str:
+    """SPDX expression when the metadata has one, else the short License field, else the trove classifiers."""
+    meta = dist.metadata
+    expression = meta.get("License-Expression")
+    if expression:
+        return expression
+    text = (meta.get("License") or "").strip()
+    if text and "\n" not in text and len(text) < 80:
+        return text
+    classifiers = [c.split(" :: ")[-1] for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    return ", ".join(classifiers) or "see the licence files"
+
+
+def licence_files(dist: metadata.Distribution) -> list[tuple[Path, str]]:
+    """(file, relative folder) of the licence/notice texts a distribution installs; the folder keeps texts
+    of the same name apart (numpy has a LICENSE.txt per vendored library)."""
+    files = []
+    for f in dist.files or []:
+        if any(word in f.name.upper() for word in LICENCE_WORDS) and not f.name.endswith((".pyc", ".py")):
+            path = Path(dist.locate_file(f))
+            if path.is_file():
+                parts = f.parts[:-1]
+                if parts and parts[0].endswith(".dist-info"):
+                    parts = parts[2:] if parts[1:2] == ("licenses",) else parts[1:]
+                files.append((path, "/".join(parts)))
+    return files
+
+
+def site_packages() -> Path:
+    import torch
+
+    return Path(torch.__file__).resolve().parent.parent
+
+
+def native_components() -> list[tuple[str, str, str]]:
+    """(component, licence, url) for the interpreter, the PyInstaller bootloader, and the native libraries
+    present in this environment."""
+    sp = site_packages()
+    runtime = [(f"Python {sys.version.split()[0]} interpreter and standard library", "PSF-2.0",
+                "https://docs.python.org/3/license.html"),
+               ("PyInstaller bootloader (the `vsr-app` executable)", "GPL-2.0-or-later WITH Bootloader-exception",
+                "https://pyinstaller.org/en/stable/license.html")]
+    return runtime + [(name, licence, url) for pattern, name, licence, url in NATIVE if any(sp.glob(pattern))]
+
+
+def render(dists: list[metadata.Distribution], native: list[tuple[str, str, str]]) -> str:
+    rows = "\n".join(f"| {d.metadata['Name']} | {d.version} | {licence_of(d)} |" for d in dists)
+    native_rows = "\n".join(f"| {name} | {licence} | <{url}> |" for name, licence, url in native)
+    return f"""# Licences of vsr-app and the components it bundles
+
+vsr-app itself is MIT-licensed. The packaged app (`dist/vsr-app/`) also carries the components below; the
+full licence texts of the Python packages are in the bundle under `resources/licenses/<package>/`, and the
+GNU GPL/LGPL texts under `resources/licenses/gnu/`.
+This file is generated by `packaging/licenses.py` from the installed packages' metadata.
+
+## Python packages
+
+| package | version | licence |
+|---|---|---|
+{rows}
+
+## Runtime and native libraries inside those packages
+
+| component | licence | source / terms |
+|---|---|---|
+{native_rows}
+
+Notes:
+- Qt (LGPL-3.0) and FFmpeg are shipped as separate shared libraries (`_internal/PySide6/Qt/lib/`,
+  `_internal/av.libs/`), so they can be replaced by a user's own builds, as the LGPL requires.
+- PyAV's wheel includes the GPL-2.0-or-later encoders x264 (used for H.264 output, the default) and x265
+  (HEVC output). Redistributing the packaged app therefore falls under the GPL-2.0-or-later for those
+  libraries: their source is available at the addresses above.
+
+## Media
+
+| file | licence |
+|---|---|
+| `resources/sample.mp4` | *Big Buck Bunny* (c) copyright 2008 Blender Foundation, www.bigbuckbunny.org, [CC BY 3.0](https://creativecommons.org/licenses/by/3.0/) |
+| `resources/icon*.png`, `resources/icon.ico` | vsr-app's own (MIT) |
+"""
+
+
+def bundle_datas() -> list[tuple[str, str]]:
+    """(source, destination folder) pairs the spec adds: every bundled distribution's licence texts, and the
+    GNU licences (packaging/licence-texts/) that Qt, FFmpeg, x264... are under but do not install as files."""
+    datas = [(str(p), "resources/licenses/gnu") for p in sorted((ROOT / "packaging" / "licence-texts").glob("*.txt"))]
+    for dist in runtime_closure():
+        if not bundled(dist):
+            continue
+        name = canonicalize_name(dist.metadata["Name"])
+        for path, folder in licence_files(dist):
+            datas.append((str(path), f"resources/licenses/{name}/{folder}".rstrip("/")))
+    return datas
+
+
+def main() -> int:
+    dists = [d for d in runtime_closure() if bundled(d)]
+    target = ROOT / "resources" / "LICENSES.md"
+    target.write_text(render(dists, native_components()), encoding="utf-8")
+    print(f"wrote {target}: {len(dists)} packages, {len(native_components())} native components")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

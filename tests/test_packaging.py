@@ -1,0 +1,122 @@
+"""Packaging: what the bundle keeps and drops, the licence notice, the desktop entry, the About dialog, and
+(slow) building the bundle and running the frozen app's self-test and smoke test."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QLabel
+
+from gui_support import gui_env, window  # noqa: F401
+from vsr_app import APP_NAME, __version__
+from vsr_app.models import list_models
+from vsr_app.resources import resource_path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "packaging"))
+import cuts  # noqa: E402
+import licenses  # noqa: E402
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so", "PySide6/Qt/plugins/platforms/libqxcb.so",
+    "PySide6/Qt/plugins/platforms/libqminimal.so", "PySide6/Qt/plugins/platforms/libqwayland.so",
+    "PySide6/Qt/plugins/imageformats/libqjpeg.so", "torch/lib/libtorch_cpu.so", "torch/bin/torch_shm_manager",
+    "av.libs/libavcodec-5e6b81c2.so.62.28.102", "resources/sample.mp4", "models/vsr-x4-student.safetensors",
+])
+def test_what_the_app_needs_is_kept(dest):
+    assert cuts.drop_reason(dest) is None
+
+
+@pytest.mark.parametrize("dest", [
+    "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
+    "PySide6/Qt/plugins/qmltooling/libqmldbg_tcp.so", "torch/bin/test_api", "torch/test/atest",
+    "torch/lib/libtorchbind_test.so", "PySide6/Qt/translations/qt_de.qm",
+])
+def test_test_programs_and_unused_plugins_are_dropped_with_a_reason(dest):
+    assert cuts.drop_reason(dest)
+
+
+def test_excluded_modules_are_never_imported_by_the_app():
+    """Import every module of vsr_app in a fresh interpreter: none of the excluded packages may load."""
+    code = ("import importlib, pkgutil, sys\n"
+            "before = set(sys.modules)\n"  # e.g. setuptools' _distutils_hack, loaded by a .pth file in a venv
+            "import vsr_app\n"
+            "for m in pkgutil.walk_packages(vsr_app.__path__, 'vsr_app.'):\n"
+            "    if not m.name.endswith('__main__'):\n"
+            "        importlib.import_module(m.name)\n"
+            f"bad = sorted(m for m in set(sys.modules) - before if any(m == x or m.startswith(x + '.') for x in {sorted(cuts.EXCLUDED_MODULES)!r}))\n"
+            "print(','.join(bad))")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == ""
+
+
+def test_licence_notice_matches_the_installed_packages():
+    """resources/LICENSES.md is what packaging/licenses.py makes now (rerun it after changing dependencies)."""
+    expected = licenses.render([d for d in licenses.runtime_closure() if licenses.bundled(d)],
+                               licenses.native_components())
+    assert resource_path("LICENSES.md").read_text(encoding="utf-8") == expected
+    for name in ("torch", "PySide6_Essentials", "av", "numpy", "opencv-python-headless", "safetensors"):
+        assert f"| {name} |" in expected
+    assert "x264" in expected and "FFmpeg" in expected and "Qt 6" in expected
+
+
+def test_licence_texts_are_bundled_for_every_package_that_installs_them():
+    datas = licenses.bundle_datas()
+    folders = {dest.split("/")[2] for _, dest in datas}
+    assert {"torch", "av", "numpy", "pyqtgraph", "gnu"} <= folders
+    assert all(Path(src).is_file() for src, _ in datas)
+    gnu = {Path(src).name for src, dest in datas if dest.endswith("/gnu")}
+    assert gnu == {"GPL-2.txt", "GPL-3.txt", "LGPL-2.1.txt", "LGPL-3.txt"}
+
+
+def test_desktop_entry():
+    entry = configparser.ConfigParser(interpolation=None)
+    entry.optionxform = str
+    entry.read(ROOT / "packaging" / "vsr-app.desktop", encoding="utf-8")
+    desktop = entry["Desktop Entry"]
+    assert desktop["Type"] == "Application" and desktop["Name"] == APP_NAME
+    assert desktop["Exec"].split()[0] == APP_NAME and "%f" in desktop["Exec"]
+    assert desktop["Icon"] == APP_NAME and resource_path("icon-256.png").is_file()
+    assert desktop["X-AppVersion"] == __version__
+    assert "video/mp4" in desktop["MimeType"].split(";")
+
+
+def test_about_dialog_shows_version_model_cards_and_licences(window, qtbot):  # noqa: F811
+    window.about_action.trigger()
+    dialog = window.about_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert any(f"version {__version__}" in label.text() for label in dialog.findChildren(QLabel))
+    about = dialog.about_text.toPlainText()
+    assert "PyTorch" in about and "PyAV" in about and "Big Buck Bunny" in about
+    models = dialog.models_text.toPlainText()
+    assert all(info.name in models for info in list_models())
+    licences = dialog.licences_text.toPlainText()
+    assert "PySide6_Essentials" in licences and "GPL-2.0-or-later" in licences
+    assert window.isEnabled()  # non-blocking: the main window stays usable
+    dialog.close()
+
+
+@pytest.mark.slow
+def test_frozen_app_builds_and_passes_selftest_and_smoke_test():
+    """packaging/build.sh (which ends with `dist/vsr-app/vsr-app --selftest`), then packaging/smoke_test.sh."""
+    started = time.monotonic()
+    build = subprocess.run([str(ROOT / "packaging" / "build.sh")], capture_output=True, text=True, timeout=3600)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert "selftest passed" in build.stdout
+    app = ROOT / "dist" / "vsr-app" / "vsr-app"
+    assert (app.parent / "_internal" / "resources" / "sample.mp4").is_file()
+    assert (app.parent / "_internal" / "resources" / "LICENSES.md").is_file()
+    smoke = subprocess.run([str(ROOT / "packaging" / "smoke_test.sh"), str(app)], capture_output=True, text=True,
+                           timeout=3600)
+    assert smoke.returncode == 0, smoke.stdout[-4000:] + smoke.stderr[-2000:]
+    print(f"build + selftest + smoke test: {time.monotonic() - started:.0f} s")
