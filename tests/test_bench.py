@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, sample_frames
+from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, pipeline_length, sample_frames
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.inference import make_interpolator
@@ -48,17 +48,25 @@ def test_sample_frames_have_requested_size_and_count_and_move():
 
 def test_upscaler_warmup_waits_for_first_output_and_counts_the_rest():
     frames = [np.zeros((4, 4, 3), np.uint8)] * 12
-    fps, warm_out = measure_upscaler(DelayedUpscaler(delay=5), frames, warmup=3)
-    assert warm_out == 1 and fps > 0  # warm-up ran until frame 6 produced frame 1; 11 frames were timed
+    fps, timed = measure_upscaler(DelayedUpscaler(delay=5), frames, warmup=3)
+    assert timed == 11 and fps > 0  # warm-up ran until frame 6 produced frame 1; the other 11 were timed
     with pytest.raises(VsrAppError):
         measure_upscaler(DelayedUpscaler(delay=20), frames[:4], warmup=3)
+
+
+def test_budget_stops_a_slow_model_early_but_times_a_few_frames():
+    frames = [np.zeros((4, 4, 3), np.uint8)] * 40
+    assert measure_upscaler(DelayedUpscaler(delay=0), frames, warmup=3, budget_s=0.0)[1] == 3
+    assert measure_upscaler(DelayedUpscaler(delay=4), frames, warmup=3, budget_s=0.0)[1] == 3 + 4  # + flushed
+    assert pipeline_length(0.01, 15.0, 96) == 8 and pipeline_length(100.0, 15.0, 96) == 96
+    assert pipeline_length(2.0, 15.0, 96) == 30 and pipeline_length(0.01, 15.0, 5) == 5
 
 
 def test_interpolator_needs_more_windows_than_warmup():
     engine = make_interpolator(load_model("blend"), "cpu")
     frames = sample_frames((16, 16), 6)
-    fps, warm = measure_interpolator(engine, frames, warmup=2)
-    assert fps > 0 and warm == 2
+    fps, timed = measure_interpolator(engine, frames, warmup=2)
+    assert fps > 0 and timed == 3  # 5 windows of 2 frames, 2 of them warm-up
     with pytest.raises(VsrAppError):
         measure_interpolator(engine, frames[:3], warmup=2)
 
@@ -80,6 +88,7 @@ def test_bench_json_follows_the_cli_contract(tmp_path, capsys):
         assert m["fps_model"] > 0 and m["fps_pipeline"] > 0
         assert 0 < m["rss_start_mb"] <= m["peak_rss_mb"]
     assert result["models"]["tiny-student"]["params"] > 0 and result["models"]["bicubic"]["params"] == 0
+    assert all(m["frames_pipeline"] == 8 for m in result["models"].values())  # the whole 8-frame clip
 
 
 def test_unknown_model_is_a_user_error(capsys):

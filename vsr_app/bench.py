@@ -7,10 +7,13 @@ Why it is measured this way:
 - `fps_model`: the inference engine alone (vsr_app.inference, the one the CLI, batch and GUI use) on frames
   already in memory, uint8 in and uint8 out, after a warm-up: the calls up to and including the first one
   that returns a frame, and at least `warmup` frames. oneDNN/cuDNN choose kernels on first use, a cost a
-  user pays once per video, not per frame.
+  user pays once per video, not per frame. Timing stops after `budget_s` (slow models), or at the clip's end.
 - `fps_pipeline`: the whole job, `video.pipeline.process_video` (decode -> model -> encode with the default
-  encoder settings), counted from the first progress report after the same number of output frames as
-  the warm-up to the end of the run, encoder drain included.
+  encoder settings) on the first n frames of the clip: n input frames / wall time of the whole call, in the
+  same process after the model-alone run (kernels already chosen). n is what the model gets through in
+  about `budget_s` (at least 8, at most the clip). Start-up and the encoder's drain are included, so short
+  clips understate the steady rate: x264's look-ahead holds back tens of frames and encodes them after
+  the last one arrives; the default 96 frames keep that small for fast models (slow ones hardly encode).
   For interpolation both rates count synthesized frames (one per input frame); the copied originals the
   pipeline also writes are not counted.
 - `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
@@ -38,8 +41,11 @@ from vsr_app.progress import ProgressCallback, ProgressMeter
 
 DEFAULT_UPSCALE_SIZE = (180, 320)  # H, W: 320x180 -> 1280x720 at x4
 DEFAULT_INTERPOLATE_SIZE = (360, 640)
-DEFAULT_FRAMES = 32  # per model: enough for a steady rate, short enough that the slow teachers finish
+DEFAULT_FRAMES = 96  # clip length: well past x264's look-ahead, so the pipeline's start and drain weigh little
 DEFAULT_WARMUP = 3
+DEFAULT_BUDGET_S = 15.0  # per measurement; the slow teachers stop early instead of taking many minutes
+MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
+MIN_PIPELINE_FRAMES = 8
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
@@ -54,6 +60,7 @@ class BenchConfig:
     interpolate_size: tuple[int, int] = DEFAULT_INTERPOLATE_SIZE
     frames: int = DEFAULT_FRAMES
     warmup: int = DEFAULT_WARMUP
+    budget_s: float = DEFAULT_BUDGET_S
     precision: str = "auto"  # auto | fp32 | bf16 | fp16, passed to the engines
     threads: int | None = None  # torch intra-op threads; None keeps torch's default (one per core)
     models: tuple[str, ...] | None = None
@@ -109,8 +116,9 @@ def decode_clip(path: Path) -> list[np.ndarray]:
 
 # ---- measurements (run inside the per-model process) ---------------------------------------------------
 
-def measure_upscaler(engine, frames: list[np.ndarray], warmup: int) -> tuple[float, int]:
-    """Frames/s of an Upscaler after warm-up; also returns how many output frames the warm-up produced."""
+def measure_upscaler(engine, frames: list[np.ndarray], warmup: int,
+                     budget_s: float = DEFAULT_BUDGET_S) -> tuple[float, int]:
+    """Frames/s of an Upscaler after warm-up, and how many output frames were timed."""
     warm_out, i = 0, 0
     while i < len(frames) and (i < warmup or warm_out == 0):
         warm_out += len(engine.push(frames[i]))
@@ -118,12 +126,18 @@ def measure_upscaler(engine, frames: list[np.ndarray], warmup: int) -> tuple[flo
     if i == len(frames):
         raise VsrAppError(f"too few frames to time this model: use --frames {2 * len(frames)} or more")
     start = time.perf_counter()
-    done = sum(len(engine.push(f)) for f in frames[i:]) + len(engine.flush())
-    return done / (time.perf_counter() - start), warm_out
+    done = 0
+    for frame in frames[i:]:
+        done += len(engine.push(frame))
+        if done >= MIN_TIMED and time.perf_counter() - start >= budget_s:
+            break
+    done += len(engine.flush())  # frames a clip engine still holds are computed (and timed) here
+    return done / (time.perf_counter() - start), done
 
 
-def measure_interpolator(engine, frames: list[np.ndarray], warmup: int) -> tuple[float, int]:
-    """Midpoints/s of an Interpolator over sliding windows of its inputs, after `warmup` calls."""
+def measure_interpolator(engine, frames: list[np.ndarray], warmup: int,
+                         budget_s: float = DEFAULT_BUDGET_S) -> tuple[float, int]:
+    """Midpoints/s of an Interpolator over sliding windows of its inputs after `warmup` calls, and the count."""
     k = int(engine.num_inputs)
     windows = [frames[i:i + k] for i in range(len(frames) - k + 1)]
     if len(windows) <= warmup:
@@ -131,31 +145,30 @@ def measure_interpolator(engine, frames: list[np.ndarray], warmup: int) -> tuple
     for window in windows[:warmup]:
         engine.midpoint(window)
     start = time.perf_counter()
+    done = 0
     for window in windows[warmup:]:
         engine.midpoint(window)
-    return (len(windows) - warmup) / (time.perf_counter() - start), warmup
+        done += 1
+        if done >= MIN_TIMED and time.perf_counter() - start >= budget_s:
+            break
+    return done / (time.perf_counter() - start), done
 
 
-def measure_pipeline(loaded, clip: Path, out_dir: Path, device: str, skip: int) -> float:
-    """Input frames/s of the whole decode -> model -> encode job, from output frame `skip` to the end."""
+def pipeline_length(fps_model: float, budget_s: float, available: int) -> int:
+    """Frames for the pipeline run: about `budget_s` of work at the model's rate, within [8, available]."""
+    return max(min(MIN_PIPELINE_FRAMES, available), min(available, int(fps_model * budget_s)))
+
+
+def measure_pipeline(loaded, frames: list[np.ndarray], clip: Path, count: int, out_dir: Path, device: str) -> float:
+    """Input frames/s of the whole decode -> model -> encode job on the first `count` frames of `clip`."""
     from vsr_app.video.pipeline import process_video
 
-    interpolate = loaded.task == "interpolate"
-    factor = 2 if interpolate else 1
-    reports: list[tuple[float, int]] = []
-
-    def progress(info) -> None:
-        reports.append((time.perf_counter(), info.done))
-
-    task = {"interpolate" if interpolate else "upscale": loaded}
-    process_video(clip, out_dir / f"out-{loaded.name}.mp4", device=device, overwrite=True, progress=progress,
-                  **task)
-    # Reports come at most every 0.1 s; the first one is the first frame written. Short runs fall back to it.
-    end_t, end_done = reports[-1]
-    start_t, start_done = next(((t, d) for t, d in reports[:-1] if d >= skip * factor), reports[0])
-    if end_done <= start_done or end_t <= start_t:
-        raise VsrAppError(f"too few frames to time the pipeline of {loaded.name}: use more --frames")
-    return (end_done - start_done) / factor / (end_t - start_t)
+    if count < len(frames):
+        clip = write_clip(frames[:count], out_dir / "prefix.mp4")
+    task = {"interpolate" if loaded.task == "interpolate" else "upscale": loaded}
+    start = time.perf_counter()
+    summary = process_video(clip, out_dir / "out.mp4", device=device, overwrite=True, **task)
+    return summary.frames_in / (time.perf_counter() - start)
 
 
 def peak_rss_mb() -> float:
@@ -201,17 +214,19 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     options = {} if config.precision == "auto" else {"precision": config.precision}
     if loaded.task == "upscale":
         engine = make_upscaler(loaded, config.device, **options)
-        fps_model, warm_out = measure_upscaler(engine, frames, config.warmup)
+        fps_model, timed = measure_upscaler(engine, frames, config.warmup, config.budget_s)
     else:
         engine = make_interpolator(loaded, config.device, **options)
-        fps_model, warm_out = measure_interpolator(engine, frames, config.warmup)
+        fps_model, timed = measure_interpolator(engine, frames, config.warmup, config.budget_s)
     dtype = str(getattr(engine, "dtype", None))
+    count = pipeline_length(fps_model, config.budget_s, len(frames))
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
-        fps_pipeline = measure_pipeline(loaded, clip, Path(out_dir), config.device, warm_out)
+        fps_pipeline = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
     h, w = frames[0].shape[:2]
     return {"params": int(loaded.info.params), "fps_model": round(fps_model, 2),
             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
+            "frames_model": timed, "frames_pipeline": count,
             "precision": PRECISION_NAMES.get(dtype, "fp32"),
             "threads": torch.get_num_threads()}
 
@@ -315,14 +330,14 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
     meter.finish()
     return {"device": str(device), "input": list(config.upscale_size), "models": models,
             "interpolate_input": list(config.interpolate_size), "frames": config.frames,
-            "warmup": config.warmup, "machine": machine_description(str(device)),
+            "warmup": config.warmup, "budget_s": config.budget_s, "machine": machine_description(str(device)),
             "torch": torch.__version__, "config": asdict(config)}
 
 
 def format_table(result: dict) -> str:
     """The human-readable form of a bench result (what `vsr-app bench` prints without --json)."""
-    lines = [f"device {result['device']} ({result['machine']}), {result['frames']} frames per model, "
-             f"warm-up {result['warmup']}",
+    lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
+             f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
              f"{'model':<18} {'task':<11} {'input':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
              f"{'fps pipeline':>13} {'pipe/model':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():

@@ -167,6 +167,8 @@ def cmd_bench(args) -> int:
         options["interpolate_size"] = parse_size(args.interpolate_size)
     if args.frames:
         options["frames"] = args.frames
+    if args.budget is not None:
+        options["budget_s"] = args.budget
     if args.models:
         options["models"] = tuple(m for m in args.models.split(",") if m)
     config = BenchConfig(**options)
@@ -287,7 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--size", metavar="HxW", help="upscaling input size (default 180x320)")
     p.add_argument("--interpolate-size", metavar="HxW", help="frame-interpolation input size (default 360x640)")
-    p.add_argument("--frames", type=int, metavar="N", help="frames per model (default 32)")
+    p.add_argument("--frames", type=int, metavar="N", help="length of the input clip (default 96)")
+    p.add_argument("--budget", type=float, metavar="S", help="seconds per measurement before a slow model stops "
+                   "early (default 15)")
     p.add_argument("--models", metavar="A,B", help="comma-separated model names (default: all)")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
     p.add_argument("--threads", type=int, metavar="N", help="torch threads (default: one per core)")
