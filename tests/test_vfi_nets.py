@@ -8,7 +8,7 @@ from vsr_app.nets.vfi_teacher import VFINet, default_widths, deformable_warp
 
 def test_teacher_shapes_and_contract():
     net = VFINet(base=8, kernel=3).eval()
-    assert net.kind == "interpolate" and net.num_inputs == 4 and net.size_multiple == 16
+    assert net.kind == "interpolate" and net.num_inputs == 4 and net.size_multiple == 8
     x = torch.rand(2, 4, 3, 32, 48)
     with torch.no_grad():
         out = net(x)
@@ -47,3 +47,16 @@ def test_deformable_warp_with_integer_offsets_shifts_the_image():
     offsets[:, 0] = 2.0  # sample 2 px to the right
     out = deformable_warp(img, offsets, torch.zeros(1, 1, 12, 12), k=1)
     torch.testing.assert_close(out[..., :, :10], img[..., :, 2:])
+
+
+def test_warp_keeps_float32_coordinates_under_bf16_autocast():
+    """bf16 coordinates would be off by pixels on wide frames; the warp must ignore autocast."""
+    torch.manual_seed(0)
+    img = torch.rand(1, 3, 8, 640)
+    offsets = torch.full((1, 2, 8, 640), 0.3)
+    logits = torch.zeros(1, 1, 8, 640)
+    exact = deformable_warp(img, offsets, logits, k=1)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = deformable_warp(img, offsets.bfloat16(), logits, k=1)
+    assert mixed.dtype == torch.float32
+    torch.testing.assert_close(mixed, exact, atol=2e-3, rtol=0)

@@ -101,23 +101,26 @@ def deformable_warp(frame: torch.Tensor, offsets: torch.Tensor, logits: torch.Te
     """Sum of K = k*k bilinear samples per pixel at base-grid + offset positions, softmax-weighted.
 
     frame [N,C,H,W]; offsets [N,2K,H,W] in pixels (x then y per sample); logits [N,K,H,W].
+    Always computed in float32, also under bf16/fp16 autocast: bf16 has 8 significant bits, so
+    coordinates of a 640-pixel-wide frame would be off by up to 2 pixels.
     """
     n, c, h, w = frame.shape
     kk = k * k
-    r = torch.arange(k, device=frame.device, dtype=offsets.dtype) - (k - 1) / 2
-    base_y, base_x = torch.meshgrid(r, r, indexing="ij")
-    ys = torch.arange(h, device=frame.device, dtype=offsets.dtype).view(1, 1, h, 1)
-    xs = torch.arange(w, device=frame.device, dtype=offsets.dtype).view(1, 1, 1, w)
-    off = offsets.view(n, kk, 2, h, w)
-    px = xs + base_x.reshape(1, kk, 1, 1) + off[:, :, 0]
-    py = ys + base_y.reshape(1, kk, 1, 1) + off[:, :, 1]
-    gx = px * (2.0 / max(w - 1, 1)) - 1.0
-    gy = py * (2.0 / max(h - 1, 1)) - 1.0
-    grid = torch.stack((gx, gy), dim=-1).reshape(n, kk * h, w, 2)
-    samples = F.grid_sample(frame, grid.to(frame.dtype), mode="bilinear", padding_mode="border", align_corners=True)
-    samples = samples.view(n, c, kk, h, w)
-    weights = torch.softmax(logits.float(), dim=1).to(samples.dtype).unsqueeze(1)
-    return (samples * weights).sum(dim=2)
+    with torch.autocast(device_type=frame.device.type, enabled=False):
+        frame, offsets = frame.float(), offsets.float()
+        r = torch.arange(k, device=frame.device, dtype=torch.float32) - (k - 1) / 2
+        base_y, base_x = torch.meshgrid(r, r, indexing="ij")
+        ys = torch.arange(h, device=frame.device, dtype=torch.float32).view(1, 1, h, 1)
+        xs = torch.arange(w, device=frame.device, dtype=torch.float32).view(1, 1, 1, w)
+        off = offsets.view(n, kk, 2, h, w)
+        px = xs + base_x.reshape(1, kk, 1, 1) + off[:, :, 0]
+        py = ys + base_y.reshape(1, kk, 1, 1) + off[:, :, 1]
+        gx = px * (2.0 / max(w - 1, 1)) - 1.0
+        gy = py * (2.0 / max(h - 1, 1)) - 1.0
+        grid = torch.stack((gx, gy), dim=-1).reshape(n, kk * h, w, 2)
+        samples = F.grid_sample(frame, grid, mode="bilinear", padding_mode="border", align_corners=True)
+        weights = torch.softmax(logits.float(), dim=1).unsqueeze(1)
+        return (samples.view(n, c, kk, h, w) * weights).sum(dim=2)
 
 
 class VFINet(nn.Module):
@@ -125,7 +128,7 @@ class VFINet(nn.Module):
 
     kind = "interpolate"
     num_inputs = 4
-    size_multiple = 16  # four 2x down-samplings in the encoder (1/8) plus the 0.5x warp scale
+    size_multiple = 8  # the encoder works down to 1/8 scale
 
     def __init__(self, widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5):
         super().__init__()
