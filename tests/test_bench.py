@@ -48,8 +48,8 @@ def test_sample_frames_have_requested_size_and_count_and_move():
 
 def test_upscaler_warmup_waits_for_first_output_and_counts_the_rest():
     frames = [np.zeros((4, 4, 3), np.uint8)] * 12
-    fps, timed = measure_upscaler(DelayedUpscaler(delay=5), frames, warmup=3)
-    assert timed == 11 and fps > 0  # warm-up ran until frame 6 produced frame 1; the other 11 were timed
+    fps, timed, cpu_ms = measure_upscaler(DelayedUpscaler(delay=5), frames, warmup=3)
+    assert timed == 11 and fps > 0 and cpu_ms >= 0  # warm-up ran until frame 6 produced frame 1; the other 11 were timed
     with pytest.raises(VsrAppError):
         measure_upscaler(DelayedUpscaler(delay=20), frames[:4], warmup=3)
 
@@ -65,7 +65,7 @@ def test_budget_stops_a_slow_model_early_but_times_a_few_frames():
 def test_interpolator_needs_more_windows_than_warmup():
     engine = make_interpolator(load_model("blend"), "cpu")
     frames = sample_frames((16, 16), 6)
-    fps, timed = measure_interpolator(engine, frames, warmup=2)
+    fps, timed, _ = measure_interpolator(engine, frames, warmup=2)
     assert fps > 0 and timed == 3  # 5 windows of 2 frames, 2 of them warm-up
     with pytest.raises(VsrAppError):
         measure_interpolator(engine, frames[:3], warmup=2)
@@ -86,7 +86,7 @@ def test_bench_json_follows_the_cli_contract(tmp_path, capsys):
         for key, kind in CONTRACT_KEYS.items():
             assert isinstance(m[key], kind), (name, key)
         assert m["fps_model"] > 0 and m["fps_pipeline"] > 0
-        assert 0 < m["rss_start_mb"] <= m["peak_rss_mb"]
+        assert 0 < m["rss_start_mb"] <= m["peak_rss_mb"] and m["cpu_ms_model"] >= 0
     assert result["models"]["tiny-student"]["params"] > 0 and result["models"]["bicubic"]["params"] == 0
     assert all(m["frames_pipeline"] == 8 for m in result["models"].values())  # the whole 8-frame clip
 

@@ -16,6 +16,8 @@ Why it is measured this way:
   the last one arrives; the default 96 frames keep that small for fast models (slow ones hardly encode).
   For interpolation both rates count synthesized frames (one per input frame); the copied originals the
   pipeline also writes are not counted.
+- `cpu_ms_model`: CPU time of the whole process (all threads) per frame during the `fps_model` timing: on a
+  machine shared with other work it moves much less than frames/s, and it shows threads that spin.
 - `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
   model so one model's allocations never count against the next. It includes the interpreter, torch and
   the input frames; `rss_start_mb` is that process's peak before the model was loaded.
@@ -116,42 +118,48 @@ def decode_clip(path: Path) -> list[np.ndarray]:
 
 # ---- measurements (run inside the per-model process) ---------------------------------------------------
 
+def cpu_seconds() -> float:
+    """CPU time used so far by this process, all threads, user + system."""
+    times = os.times()
+    return times.user + times.system
+
+
 def measure_upscaler(engine, frames: list[np.ndarray], warmup: int,
-                     budget_s: float = DEFAULT_BUDGET_S) -> tuple[float, int]:
-    """Frames/s of an Upscaler after warm-up, and how many output frames were timed."""
+                     budget_s: float = DEFAULT_BUDGET_S) -> tuple[float, int, float]:
+    """Frames/s of an Upscaler after warm-up, how many output frames were timed, CPU-ms per frame."""
     warm_out, i = 0, 0
     while i < len(frames) and (i < warmup or warm_out == 0):
         warm_out += len(engine.push(frames[i]))
         i += 1
     if i == len(frames):
         raise VsrAppError(f"too few frames to time this model: use --frames {2 * len(frames)} or more")
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     done = 0
     for frame in frames[i:]:
         done += len(engine.push(frame))
         if done >= MIN_TIMED and time.perf_counter() - start >= budget_s:
             break
     done += len(engine.flush())  # frames a clip engine still holds are computed (and timed) here
-    return done / (time.perf_counter() - start), done
+    return done / (time.perf_counter() - start), done, 1000 * (cpu_seconds() - cpu) / done
 
 
 def measure_interpolator(engine, frames: list[np.ndarray], warmup: int,
-                         budget_s: float = DEFAULT_BUDGET_S) -> tuple[float, int]:
-    """Midpoints/s of an Interpolator over sliding windows of its inputs after `warmup` calls, and the count."""
+                         budget_s: float = DEFAULT_BUDGET_S) -> tuple[float, int, float]:
+    """Midpoints/s of an Interpolator over sliding windows after `warmup` calls, the count, CPU-ms per frame."""
     k = int(engine.num_inputs)
     windows = [frames[i:i + k] for i in range(len(frames) - k + 1)]
     if len(windows) <= warmup:
         raise VsrAppError(f"too few frames to time this model: use --frames {k + 2 * warmup} or more")
     for window in windows[:warmup]:
         engine.midpoint(window)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     done = 0
     for window in windows[warmup:]:
         engine.midpoint(window)
         done += 1
         if done >= MIN_TIMED and time.perf_counter() - start >= budget_s:
             break
-    return done / (time.perf_counter() - start), done
+    return done / (time.perf_counter() - start), done, 1000 * (cpu_seconds() - cpu) / done
 
 
 def pipeline_length(fps_model: float, budget_s: float, available: int) -> int:
@@ -214,10 +222,10 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     options = {} if config.precision == "auto" else {"precision": config.precision}
     if loaded.task == "upscale":
         engine = make_upscaler(loaded, config.device, **options)
-        fps_model, timed = measure_upscaler(engine, frames, config.warmup, config.budget_s)
+        fps_model, timed, cpu_ms = measure_upscaler(engine, frames, config.warmup, config.budget_s)
     else:
         engine = make_interpolator(loaded, config.device, **options)
-        fps_model, timed = measure_interpolator(engine, frames, config.warmup, config.budget_s)
+        fps_model, timed, cpu_ms = measure_interpolator(engine, frames, config.warmup, config.budget_s)
     dtype = str(getattr(engine, "dtype", None))
     count = pipeline_length(fps_model, config.budget_s, len(frames))
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
@@ -226,7 +234,7 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     return {"params": int(loaded.info.params), "fps_model": round(fps_model, 2),
             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
-            "frames_model": timed, "frames_pipeline": count,
+            "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
             "precision": PRECISION_NAMES.get(dtype, "fp32"),
             "threads": torch.get_num_threads()}
 
@@ -339,10 +347,11 @@ def format_table(result: dict) -> str:
     lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
              f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
              f"{'model':<18} {'task':<11} {'input':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
-             f"{'fps pipeline':>13} {'pipe/model':>10} {'peak RSS MB':>12}"]
+             f"{'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
         ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
         size = f"{m['input'][1]}x{m['input'][0]}"
         lines.append(f"{name:<18} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} "
-                     f"{m['fps_model']:>10.2f} {m['fps_pipeline']:>13.2f} {ratio:>9.0%} {m['peak_rss_mb']:>12.0f}")
+                     f"{m['fps_model']:>10.2f} {m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} "
+                     f"{m['peak_rss_mb']:>12.0f}")
     return "\n".join(lines)
