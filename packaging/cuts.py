@@ -1,21 +1,24 @@
 """What the packaged app leaves out, each with its reason; the spec applies these, the build report lists them.
 
-Why explicit lists: PyInstaller's torch hook collects every torch submodule plus every non-Python file in the
-wheel (C++ headers' neighbours, test binaries), and the PySide6 hooks collect every Qt plugin of the modules
-used (embedded-Linux platforms, QML debuggers, SQL drivers). Each cut below was made only after the frozen
-app's `--selftest` and packaging/smoke_test.sh (GUI screenshot, upscale, interpolate, train, bench) passed
-without it; the sizes are in docs/RESULTS_packaging.md.
+Why explicit lists: PyInstaller's torch hook collects every torch submodule, every torch module a second
+time as .py source, and every file in the wheel (130 MB of C++ test programs), and the PySide6 hooks collect
+every Qt plugin of the modules used (embedded-Linux platforms and their back ends) plus Qt's translations.
+Each cut here was kept only after the frozen app's `--selftest` and packaging/smoke_test.sh (GUI screenshot,
+training with distillation, pruning, upscale, interpolate, bench) passed without it; the sizes are in
+docs/RESULTS_packaging.md.
 
 Not cut, although large, because the app needs them at run time (measured by importing on every code path):
 torch._dynamo / torch._inductor / torch.onnx / sympy (the optimiser step during training imports them),
 torch.testing and torch.testing._internal (`import torch` imports the first, torch.utils.checkpoint the
-second), torch.distributed (the training loop imports it; DDP), the
-FFmpeg libraries that opencv links against (cv2 cannot load without them), ICU (Qt6Core links it).
+second), torch.distributed (the training loop imports it), the FFmpeg libraries opencv links against (cv2
+cannot load without them), ICU (Qt6Core links it), QtOpenGL (pyqtgraph's curves import it).
 """
 
 from __future__ import annotations
 
 from fnmatch import fnmatch
+from importlib.util import find_spec
+from pathlib import Path
 
 # Python packages never imported by the app (Analysis `excludes`): development and test tooling, and
 # torch sub-packages used only by torch's own tests and profiling tools.
@@ -37,6 +40,11 @@ EXCLUDED_MODULES = {
     "torch.utils.bottleneck": "torch profiling CLI",
     "torch.utils.hipify": "CUDA-to-ROCm source translator",
     "numpy.f2py": "Fortran wrapper generator",
+    "networkx": "graph library torch._inductor uses when compiling (the app never calls torch.compile)",
+    "jinja2": "template engine of torch._inductor's code generator (torch.compile only)",
+    "markupsafe": "jinja2's helper",
+    "PySide6.QtNetwork": "Qt networking (only qtpy's wrapper imports it; the app has no network)",
+    "qtpy.tests": "qtpy's own tests",
     "numpy.distutils": "build tool",
 }
 
@@ -53,19 +61,12 @@ DROPPED_FILES = {
     "torch/lib/libtorchbind_test.so": "torch test library",
     "torch/lib/libbackend_with_compiler.so": "torch test library",
     "torch/lib/libaoti_custom_ops.so": "torch test library",
-    "torch/include/*": "C++ headers' companions, for compiling extensions",
-    "torch/share/*": "CMake files, for compiling extensions",
-    "cv2/data/*": "Haar cascade XMLs for face detection",
-    "PySide6/Qt/plugins/designer/*": "Qt Designer plugins",
-    "PySide6/Qt/plugins/qmltooling/*": "QML debugger (no QML in the app)",
-    "PySide6/Qt/plugins/sqldrivers/*": "SQL drivers (no QtSql)",
     "PySide6/Qt/plugins/egldeviceintegrations/*": "eglfs (embedded) back ends",
     "PySide6/Qt/plugins/generic/*": "evdev/tslib input for embedded platforms",
     "PySide6/Qt/plugins/networkinformation/*": "network status (no QtNetwork)",
     "PySide6/Qt/plugins/tls/*": "TLS back ends (no QtNetwork)",
-    "PySide6/Qt/plugins/printsupport/*": "printing",
-    "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so": "on-screen keyboard (QML)",
-    "PySide6/Qt/plugins/wayland-graphics-integration-server/*": "Wayland compositor side (the app is a client)",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so": "GTK3 look: the app draws its own Fusion theme, and the plugin "
+                                                      "would mix the desktop's GTK with the bundle's GLib/cairo",
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*": "used only by the dropped eglfs platform",
     "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*": "used only by the dropped eglfs platform",
     "PySide6/Qt/translations/*": "Qt's own UI translations: the app installs no translator (English only)",
@@ -103,3 +104,16 @@ def drop_reason(dest: str) -> str | None:
         if fnmatch(dest, pattern):
             return reason
     return None
+
+
+def torch_modules_reading_their_source() -> list[str]:
+    """torch modules that parse their own source when imported: the config modules that
+    torch.utils._config_module.install_config_module builds (torch._dynamo.config, torch.distributed.config...).
+
+    PyInstaller's torch hook ships every torch module twice, compiled and as .py source (-49 MB if not); only
+    these need the source, found by scanning the installed torch so a new torch version's config modules are
+    covered too.
+    """
+    root = Path(find_spec("torch").origin).parent
+    return sorted(".".join(path.relative_to(root.parent).with_suffix("").parts) for path in root.rglob("*.py")
+                  if "install_config_module(" in path.read_text(encoding="utf-8", errors="ignore"))

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the packaged app: every way a user drives it, run with the bundle alone (no Python needed).
 #   --selftest; the GUI rendered offscreen (--screenshot); `models`; training a tiny VSR teacher, then a
-#   student distilled from it (space-time distillation), and a tiny interpolation net, all on the bundled
-#   sample clip; upscale / interpolate with the trained nets and with FFmpeg's minterpolate; `bench` (which
+#   student distilled from it (space-time distillation), and a tiny interpolation net which is then pruned,
+#   all on the bundled sample clip; upscale / interpolate with the trained nets and with FFmpeg's minterpolate; `bench` (which
 #   spawns a child process of the frozen executable).
 # Usage: packaging/smoke_test.sh [APP]   APP defaults to dist/vsr-app/vsr-app; any `vsr-app` command works
 #        (e.g. .venv/bin/vsr-app to try the script itself from source). Exit 0 when every step passed.
@@ -42,6 +42,9 @@ EOF
 cat >"$work/vfi.json" <<'EOF'
 {"base": 8, "kernel": 3, "crop": 32, "batch": 1, "val_every": 0, "log_every": 1, "threads": 1}
 EOF
+cat >"$work/prune.json" <<'EOF'
+{"crop": 32, "batch": 1, "prune_prox_steps": 3, "log_every": 1, "threads": 1, "min_width": 2}
+EOF
 
 step "version" 'grep -q "^vsr-app " version.log' -- --version
 step "selftest" 'grep -q "^selftest passed" selftest.log' -- --selftest
@@ -56,6 +59,9 @@ step "upscale" '[ -s up.mp4 ]' -- upscale "$sample" -o "$work/up.mp4" --model "$
     --preset ultrafast
 step "train vfi" '[ -s vfi/model.safetensors ]' -- \
     train vfi --data "$work/data" --out "$work/vfi" --steps 2 --config "$work/vfi.json"
+step "prune vfi" '[ -s prune/pruned.safetensors ] && [ -s prune/plan.json ]' -- \
+    prune vfi --teacher "$work/vfi/model.safetensors" --data "$work/data" --out "$work/prune" \
+    --target-params-ratio 0.3 --steps 4 --config "$work/prune.json"
 step "interpolate net" '[ -s fi.mp4 ]' -- interpolate "$sample" -o "$work/fi.mp4" --model "$work/vfi/model.safetensors" \
     --preset ultrafast
 step "interpolate ffmpeg-mci" '[ -s mci.mp4 ]' -- interpolate "$sample" -o "$work/mci.mp4" --model ffmpeg-mci \
