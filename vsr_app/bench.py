@@ -11,11 +11,11 @@ Why it is measured this way:
 - `fps_pipeline`: the whole job, `video.pipeline.process_video` (decode -> model -> encode with the default
   encoder settings) on the first n frames of the clip: n input frames / wall time of the whole call, in the
   same process after the model-alone run (kernels already chosen). n is what the model gets through in
-  about `budget_s` (at least 8, at most the clip). Start-up and the encoder's drain are included, so short
+  about `budget_s` (at least 12, at most the clip). Start-up and the encoder's drain are included, so short
   clips understate the steady rate: x264's look-ahead holds back tens of frames and encodes them after
   the last one arrives; the default 96 frames keep that small for fast models (slow ones hardly encode).
-  For interpolation both rates count synthesized frames (one per input frame); the copied originals the
-  pipeline also writes are not counted.
+  For interpolation both rates count frames the model made: the pipeline makes n - 1 midpoints from n input
+  frames (after the last frame it repeats it); the copied originals are not counted either.
 - `cpu_ms_model`: CPU time of the whole process (all threads) per frame during the `fps_model` timing: on a
   machine shared with other work it moves much less than frames/s, and it shows threads that spin.
 - `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
@@ -47,7 +47,7 @@ DEFAULT_FRAMES = 96  # clip length: well past x264's look-ahead, so the pipeline
 DEFAULT_WARMUP = 3
 DEFAULT_BUDGET_S = 15.0  # per measurement; the slow teachers stop early instead of taking many minutes
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
-MIN_PIPELINE_FRAMES = 8
+MIN_PIPELINE_FRAMES = 12  # more than one chunk of a clip engine (8 + 3 context), so its overlap is paid
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
@@ -163,7 +163,7 @@ def measure_interpolator(engine, frames: list[np.ndarray], warmup: int,
 
 
 def pipeline_length(fps_model: float, budget_s: float, available: int) -> int:
-    """Frames for the pipeline run: about `budget_s` of work at the model's rate, within [8, available]."""
+    """Frames for the pipeline run: about `budget_s` of work at the model's rate, within [12, available]."""
     return max(min(MIN_PIPELINE_FRAMES, available), min(available, int(fps_model * budget_s)))
 
 
@@ -176,7 +176,8 @@ def measure_pipeline(loaded, frames: list[np.ndarray], clip: Path, count: int, o
     task = {"interpolate" if loaded.task == "interpolate" else "upscale": loaded}
     start = time.perf_counter()
     summary = process_video(clip, out_dir / "out.mp4", device=device, overwrite=True, **task)
-    return summary.frames_in / (time.perf_counter() - start)
+    made = summary.frames_in - 1 if loaded.task == "interpolate" else summary.frames_in
+    return made / (time.perf_counter() - start)
 
 
 def peak_rss_mb() -> float:
