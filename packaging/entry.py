@@ -6,8 +6,13 @@ app a spawned child is this same executable, which has to become the worker inst
 
 import multiprocessing
 import sys
+import warnings
 
-from vsr_app.cli import main
+# torch registers TorchScript overloads at import by reading their source; the bundle ships torch modules
+# compiled only (packaging/cuts.py) and the app never scripts, so this warning would be noise on every run.
+warnings.filterwarnings("ignore", message="Unable to retrieve source for @torch.jit._overload")
+
+from vsr_app.cli import main  # noqa: E402
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()

@@ -47,7 +47,7 @@ cat >"$work/prune.json" <<'EOF'
 EOF
 
 step "version" 'grep -q "^vsr-app " version.log' -- --version
-step "selftest" 'grep -q "^selftest passed" selftest.log' -- --selftest
+step "selftest" 'grep -q "^selftest passed" selftest.log && ! grep -i "warning" selftest.log' -- --selftest
 step "models" 'grep -q "\"name\": \"bicubic\"" models.log' -- models --json
 step "gui screenshot" '[ "$(head -c 4 shot.png | tail -c 3)" = PNG ]' -- --screenshot "$work/shot.png"
 step "train vsr teacher" '[ -s teacher/model.safetensors ] && [ -s teacher/model.json ]' -- \
