@@ -36,7 +36,7 @@ def test_what_the_app_needs_is_kept(dest):
 
 @pytest.mark.parametrize("dest", [
     "PySide6/Qt/plugins/platforms/libqeglfs.so", "PySide6/Qt/plugins/platforms/libqvnc.so",
-    "PySide6/Qt/plugins/qmltooling/libqmldbg_tcp.so", "torch/bin/test_api", "torch/test/atest",
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so", "torch/bin/test_api", "torch/test/atest",
     "torch/lib/libtorchbind_test.so", "PySide6/Qt/translations/qt_de.qm",
 ])
 def test_test_programs_and_unused_plugins_are_dropped_with_a_reason(dest):
