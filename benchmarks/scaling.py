@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.bench import BenchConfig, parse_size, run_bench  # noqa: E402
+from vsr_app.bench import DEFAULT_BUDGET_S, DEFAULT_FRAMES, BenchConfig, parse_size, run_bench  # noqa: E402
 from vsr_app.errors import VsrAppError  # noqa: E402
 
 SIZES = ("180x320", "360x640", "540x960")
@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default="vsr-x4-student,bicubic", help="comma-separated upscaling models")
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated HxW input sizes")
-    ap.add_argument("--frames", type=int, default=24)
+    ap.add_argument("--frames", type=int, default=DEFAULT_FRAMES, help="clip length (default: the bench's)")
+    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, help="seconds per measurement")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--json", type=Path, metavar="FILE", help="also write the raw bench results here")
     args = ap.parse_args(argv)
@@ -53,13 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in args.sizes.split(","):
             config = BenchConfig(device=args.device, upscale_size=parse_size(size), frames=args.frames,
-                                 models=tuple(args.models.split(",")))
+                                 budget_s=args.budget, models=tuple(args.models.split(",")))
             results.append(run_bench(config))
             print(f"scaling: {size} done", file=sys.stderr, flush=True)
     except VsrAppError as exc:
         print(f"scaling: {exc}", file=sys.stderr)
         return 2
-    print(f"device {results[0]['device']} ({results[0]['machine']}), {args.frames} frames per model\n")
+    print(f"device {results[0]['device']} ({results[0]['machine']}), clip of {args.frames} frames\n")
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
