@@ -63,7 +63,7 @@ class BenchConfig:
     frames: int = DEFAULT_FRAMES
     warmup: int = DEFAULT_WARMUP
     budget_s: float = DEFAULT_BUDGET_S
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16, passed to the engines
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 for the model-alone engine; the pipeline runs the default
     threads: int | None = None  # torch intra-op threads; None keeps torch's default (one per core)
     models: tuple[str, ...] | None = None
 

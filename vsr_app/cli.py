@@ -293,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=float, metavar="S", help="seconds per measurement before a slow model stops "
                    "early (default 15)")
     p.add_argument("--models", metavar="A,B", help="comma-separated model names (default: all)")
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                   help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
     p.add_argument("--threads", type=int, metavar="N", help="torch threads (default: one per core)")
     p.set_defaults(func=cmd_bench)
 
