@@ -23,7 +23,7 @@ from vsr_app.video.pipeline import process_video
 
 CODECS = {"libx264": ("H.264", ".mp4", 18), "libx265": ("H.265 / HEVC", ".mp4", 20),
           "ffv1": ("FFV1 (lossless)", ".mkv", None), "prores": ("ProRes 422", ".mov", None)}
-PRESETS = ("ultrafast", "veryfast", "fast", "medium", "slow", "veryslow")
+PRESETS = ("ultrafast", "veryfast", "faster", "fast", "medium", "slow", "veryslow")
 
 
 def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
@@ -80,7 +80,7 @@ class ExportDialog(QDialog):
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
         self.preset.addItems(PRESETS)
-        self.preset.setCurrentText(settings.value("export/preset", "medium"))
+        self.preset.setCurrentText(settings.value("export/preset", "faster"))
         self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
         quality.addWidget(QLabel("CRF"))
         quality.addWidget(self.crf)
