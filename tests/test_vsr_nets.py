@@ -57,3 +57,15 @@ def test_flow_warp_zero_is_identity_and_integer_shift_moves_pixels():
     flow = torch.zeros(1, 2, 6, 7)
     flow[:, 0] = 1.0  # sample one pixel to the right
     assert torch.allclose(flow_warp(x, flow)[..., :-1], x[..., 1:], atol=1e-6)
+
+
+def test_student_state_stays_bounded_over_long_streams():
+    torch.manual_seed(0)
+    net = VSRStudent(channels=8, blocks=2).eval()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(3.0)  # an amplifying recurrence
+        state = None
+        for _ in range(100):
+            _, state = net.step(torch.rand(1, 3, 6, 6), state)
+    assert float(state[1].abs().max()) <= 1.0

@@ -88,7 +88,9 @@ class VSRStudent(nn.Module):
         hidden = self.body(x)
         feat = self.head.features(hidden)
         hr = self.head.out(feat) + upsample_base(lr.contiguous(), self.scale, self.base)
-        return hr, feat, (lr, hidden)
+        # tanh bounds the carried state: trained on 7-frame clips, an unbounded state grew
+        # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
+        return hr, feat, (lr, torch.tanh(hidden))
 
     def step(self, lr: Tensor, state=None):
         """One frame: (lr [N,3,h,w], state|None) -> (hr [N,3,4h,4w], new state)."""
