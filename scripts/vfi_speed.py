@@ -39,7 +39,7 @@ def time_model(name: str, frames, repeats: int, warmup: int) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("models", nargs="+")
+    p.add_argument("models", nargs="+", help="NAME|PATH, or LABEL=NAME|PATH to key the output by LABEL")
     p.add_argument("--frames-dir", required=True, help="a sequence folder; its first and last frame are the inputs")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
@@ -48,7 +48,11 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     frames = read_frames(args.frames_dir)
-    print(json.dumps({m: time_model(m, frames, args.repeats, args.warmup) for m in args.models}, indent=1))
+    results = {}
+    for item in args.models:
+        label, _, model = item.rpartition("=")
+        results[label or model] = time_model(model, frames, args.repeats, args.warmup)
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

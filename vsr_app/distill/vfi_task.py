@@ -219,7 +219,7 @@ def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
         card = json.loads(card_path.read_text(encoding="utf-8"))
         return build_arch(card["arch"], card["config"]), {"arch": card["arch"], "config": card["config"]}
-    config = {k: options[k] for k in NET_OPTIONS if k in options}
+    config = {"base": options.get("base", 32), "kernel": options.get("kernel", 5)}  # explicit in the card
     return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
 
 
