@@ -41,15 +41,16 @@ class HRHead(nn.Module):
     `hr_convs` extra 3x3 convs at HR (the teacher uses one; the student none, to stay fast).
     """
 
-    def __init__(self, channels: int, hr_channels: int, scale: int, hr_convs: int = 0):
+    def __init__(self, channels: int, hr_channels: int, scale: int, hr_convs: int = 0, out_init: float = 1.0):
         super().__init__()
         self.up = nn.Conv2d(channels, hr_channels * scale * scale, 3, padding=1)
         self.shuffle = nn.PixelShuffle(scale)
         self.hr = nn.ModuleList(nn.Conv2d(hr_channels, hr_channels, 3, padding=1) for _ in range(hr_convs))
         self.out_conv = nn.Conv2d(hr_channels, 3, 3, padding=1)
-        with torch.no_grad():  # start close to the plain upsample instead of adding noise to it
-            self.out_conv.weight.mul_(0.1)
-            self.out_conv.bias.zero_()
+        if out_init != 1.0:  # < 1: start close to the plain upsample (faster from scratch, see RESULTS_vsr.md)
+            with torch.no_grad():
+                self.out_conv.weight.mul_(out_init)
+                self.out_conv.bias.zero_()
 
     def features(self, x: Tensor) -> Tensor:
         # contiguous(): pixel-shuffle and the thin HR convs are several times slower in
@@ -69,7 +70,7 @@ class VSRStudent(nn.Module):
     kind = "recurrent"
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
-                 base: str = "bilinear"):
+                 base: str = "bilinear", out_init: float = 0.1):
         super().__init__()
         self.scale = scale
         self.base = base
@@ -77,7 +78,7 @@ class VSRStudent(nn.Module):
         self.hr_channels = hr_channels
         self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
-        self.head = HRHead(channels, hr_channels, scale)
+        self.head = HRHead(channels, hr_channels, scale, out_init=out_init)
 
     def _core(self, lr: Tensor, state):
         if state is None:
