@@ -16,10 +16,13 @@ from vsr_app.nets.builtin import BicubicUpscale
 
 @pytest.fixture
 def gui_env(qapp, tmp_path, monkeypatch):
-    """Settings in tmp (never the user's), HOME in tmp (user models folder), the app's names and theme."""
+    """Settings in tmp (never the user's), HOME in tmp (user models folder), no shipped models (the tests pin the
+    built-in pairs, whatever models/ holds), the app's names and theme."""
     from vsr_app.gui.app import application
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "no-shipped-models").mkdir()
+    monkeypatch.setattr(models, "models_dir", lambda: tmp_path / "no-shipped-models")
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
     application()
