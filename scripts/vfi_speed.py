@@ -12,6 +12,7 @@ import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 
 import cv2
 import torch
@@ -47,7 +48,7 @@ def main() -> None:
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
-    frames = read_frames(args.frames_dir)
+    frames = read_frames(Path(args.frames_dir))
     results = {}
     for item in args.models:
         label, _, model = item.rpartition("=")
