@@ -8,7 +8,7 @@ engine's tiling (above 640x360 input pixels), which this also exercises. Each si
     .venv/bin/python benchmarks/scaling.py                       # student and bicubic
     .venv/bin/python benchmarks/scaling.py --models vsr-x4-student,vsr-x4-teacher,bicubic --frames 16
 
-Prints a Markdown table (for docs/RESULTS_perf.md) and, with --json FILE, writes every bench result.
+Prints a Markdown table (for docs/RESULTS.md) and, with --json FILE, writes every bench result.
 """
 
 from __future__ import annotations

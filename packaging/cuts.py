@@ -5,7 +5,7 @@ time as .py source, and every file in the wheel (130 MB of C++ test programs), a
 every Qt plugin of the modules used (embedded-Linux platforms and their back ends) plus Qt's translations.
 Each cut here was kept only after the frozen app's `--selftest` and packaging/smoke_test.sh (GUI screenshot,
 training with distillation, pruning, upscale, interpolate, bench) passed without it; the sizes are in
-docs/RESULTS_packaging.md.
+docs/RESULTS.md.
 
 Not cut, although large, because the app needs them at run time (measured by importing on every code path):
 torch._dynamo / torch._inductor / torch.onnx / sympy (the optimiser step during training imports them),

@@ -1,4 +1,4 @@
-"""Markdown rows for docs/RESULTS_vfi.md from `vsr-app eval vfi --json` outputs and scripts/vfi_speed.py output.
+"""Markdown rows for docs/RESULTS.md from `vsr-app eval vfi --json` outputs and scripts/vfi_speed.py output.
 
     python scripts/vfi_results_table.py --evals runs/vfi_eval --speed runs/vfi_eval/speed.json \
         blend opencv-flow ffmpeg-mci vfi-x2-teacher ...

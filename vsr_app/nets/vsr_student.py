@@ -47,7 +47,7 @@ class HRHead(nn.Module):
         self.shuffle = nn.PixelShuffle(scale)
         self.hr = nn.ModuleList(nn.Conv2d(hr_channels, hr_channels, 3, padding=1) for _ in range(hr_convs))
         self.out_conv = nn.Conv2d(hr_channels, 3, 3, padding=1)
-        if out_init != 1.0:  # < 1: start close to the plain upsample (faster from scratch, see RESULTS_vsr.md)
+        if out_init != 1.0:  # < 1: start close to the plain upsample (faster from scratch, see RESULTS.md)
             with torch.no_grad():
                 self.out_conv.weight.mul_(out_init)
                 self.out_conv.bias.zero_()

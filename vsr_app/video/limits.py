@@ -8,7 +8,7 @@ not raise an error - the kernel kills the process - and an encoder's size limit 
 person one sentence with the sizes and the memory involved, before any work or any output file.
 
 The constants are measured on this project's machine (benchmarks/memory_flat.py, numbers in
-docs/RESULTS_robustness.md): peak resident memory of a whole `process_video` run divided by output pixels,
+docs/RESULTS.md): peak resident memory of a whole `process_video` run divided by output pixels,
 with the default presets.
 """
 
