@@ -5,25 +5,8 @@ import pytest
 import torch
 from torch import nn
 
+from tiny_nets import TinyRecurrent
 from vsr_app import inference, models
-
-
-class TinyRecurrent(nn.Module):
-    """A random conv net with a recurrent state, enough to exercise per-tile state handling."""
-
-    kind = "recurrent"
-    scale = 2
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.body = nn.Sequential(nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 3 * 4, 3, padding=1))
-        self.shuffle = nn.PixelShuffle(2)
-
-    def step(self, x, state):
-        prev = x if state is None else state
-        y = self.shuffle(torch.sigmoid(self.body(torch.cat([x, prev], 1))))
-        return y, x
 
 
 class TinyClip(nn.Module):
@@ -61,8 +44,8 @@ def test_tile_grid_covers_frame_exactly_once():
 
 
 def test_tiled_recurrent_matches_untiled(frames):
-    whole = inference.make_upscaler(_loaded(TinyRecurrent()), "cpu", precision="fp32")
-    tiled = inference.make_upscaler(_loaded(TinyRecurrent()), "cpu", precision="fp32", tile=16)
+    whole = inference.make_upscaler(_loaded(TinyRecurrent(scale=2)), "cpu", precision="fp32")
+    tiled = inference.make_upscaler(_loaded(TinyRecurrent(scale=2)), "cpu", precision="fp32", tile=16)
     for f in frames:
         a, b = whole.push(f)[0], tiled.push(f)[0]
         assert a.shape == (74, 106, 3)
@@ -83,7 +66,7 @@ def test_clip_engine_emits_every_frame_in_order_with_context(frames):
 
 
 def test_oom_shrinks_tile_and_retries(frames, monkeypatch):
-    up = inference.make_upscaler(_loaded(TinyRecurrent()), "cpu", precision="fp32")
+    up = inference.make_upscaler(_loaded(TinyRecurrent(scale=2)), "cpu", precision="fp32")
     real_step = up.net.step
     calls = {"n": 0}
 

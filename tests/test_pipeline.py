@@ -7,10 +7,9 @@ import time
 
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from conftest import VFR_TIMES
+from tiny_nets import TinyRecurrent
 from videogen import make_video, stream_durations
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import LoadedModel, ModelInfo
@@ -89,23 +88,6 @@ def test_interpolating_an_odd_size_pads_it_to_even(odd_video, tmp_path):
     summary = interpolate_video(odd_video, tmp_path / "x2.mp4", device="cpu")
     assert summary.output_size == (34, 20)
     assert any("padded" in n for n in summary.notes)
-
-
-class TinyRecurrent(nn.Module):
-    """A random x4 recurrent net (per-pixel context of 2 px, state = the previous input)."""
-
-    kind = "recurrent"
-    scale = 4
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.body = nn.Sequential(nn.Conv2d(6, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 3 * 16, 3, padding=1))
-        self.shuffle = nn.PixelShuffle(4)
-
-    def step(self, x, state):
-        prev = x if state is None else state
-        return self.shuffle(torch.sigmoid(self.body(torch.cat([x, prev], 1)))), x
 
 
 def tiny_recurrent() -> LoadedModel:
