@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from gui_support import gui_env, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
 
 
 def folders(tmp_path, small_video, copies: int):
@@ -46,7 +46,9 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     assert panel.report_button.isVisible()
 
 
-def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model):
+def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
+    # 6 s a file: the first file cannot finish between "processing" showing up and the cancel landing
+    monkeypatch.setattr(SlowBicubic, "delay", 0.5)
     in_dir, out_dir = folders(tmp_path, small_video, 3)
     panel = setup_panel(window, in_dir, out_dir, slow_model)
     panel.start()
