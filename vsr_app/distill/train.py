@@ -19,6 +19,7 @@ stream at a step without generating the skipped batches.
 """
 from __future__ import annotations
 
+import atexit
 import errno
 import inspect
 import itertools
@@ -96,7 +97,15 @@ def _init_distributed(device: torch.device) -> tuple[int, int]:
         return 0, 1
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+        atexit.register(_shutdown_distributed)
     return dist.get_rank(), dist.get_world_size()
+
+
+def _shutdown_distributed() -> None:
+    """Destroy the process group before interpreter exit: gloo threads left to static destruction can abort the
+    process ("terminate called without an active exception") after a run that succeeded."""
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def _average_grads(params: list[nn.Parameter], world: int) -> None:
