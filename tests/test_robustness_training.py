@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
+from videogen import write_pan_frames
 from vsr_app.distill import train as train_mod
 from vsr_app.errors import VsrAppError
 
@@ -29,10 +29,7 @@ def data_dir(tmp_path_factory):
     """A folder of 8 frames of a texture panning right."""
     root = tmp_path_factory.mktemp("train_data")
     rng = np.random.default_rng(0)
-    big = cv2.resize(rng.integers(0, 256, (24, 40, 3), dtype=np.uint8), (160, 96), interpolation=cv2.INTER_CUBIC)
-    (root / "pan").mkdir()
-    for i in range(8):
-        cv2.imwrite(str(root / "pan" / f"{i:03d}.png"), big[:, i * 2:i * 2 + 80])
+    write_pan_frames(root / "pan", 8, rng)
     return root
 
 

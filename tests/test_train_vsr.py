@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from videogen import write_pan_frames
 from vsr_app.distill.train import LoopConfig, train
 from vsr_app.distill.vsr_task import VSRTask
 from vsr_app.models import load_model, save_model
@@ -21,10 +22,7 @@ def frames_dir(tmp_path_factory):
     """A 10-frame folder of a smooth texture panning right, plus two stills."""
     root = tmp_path_factory.mktemp("vsr_data")
     rng = np.random.default_rng(0)
-    big = cv2.resize(rng.integers(0, 256, (24, 40, 3), dtype=np.uint8), (160, 96), interpolation=cv2.INTER_CUBIC)
-    (root / "pan").mkdir()
-    for i in range(10):
-        cv2.imwrite(str(root / "pan" / f"{i:03d}.png"), big[:, i * 2:i * 2 + 80])
+    write_pan_frames(root / "pan", 10, rng)
     (root / "stills").mkdir()
     for i in range(2):
         cv2.imwrite(str(root / "stills" / f"s{i}.png"), rng.integers(0, 256, (90, 70 + 30 * i, 3), dtype=np.uint8))

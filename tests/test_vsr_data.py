@@ -3,6 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
+from videogen import write_pan_frames
 from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, vsr_batch
 from vsr_app.errors import VsrAppError
 
@@ -11,10 +12,7 @@ from vsr_app.errors import VsrAppError
 def data_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("train")
     rng = np.random.default_rng(0)
-    base = cv2.resize(rng.integers(0, 256, (10, 14, 3), dtype=np.uint8), (200, 150), interpolation=cv2.INTER_CUBIC)
-    (root / "shot").mkdir()
-    for i in range(9):
-        cv2.imwrite(str(root / "shot" / f"{i:03d}.png"), base[:, i * 3:i * 3 + 160])
+    write_pan_frames(root / "shot", 9, rng, texture=(10, 14), size=(200, 150), width=160, step=3)
     (root / "photos").mkdir()
     for i in range(3):
         cv2.imwrite(str(root / "photos" / f"p{i}.jpg"), rng.integers(0, 256, (120 + 10 * i, 140, 3), dtype=np.uint8))

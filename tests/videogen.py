@@ -106,3 +106,16 @@ def stream_durations(path: Path) -> dict[str, float]:
             lo, hi = spans.get(packet.stream.type, (start, end))
             spans[packet.stream.type] = [min(lo, start), max(hi, end)]
     return {kind: hi - lo for kind, (lo, hi) in spans.items()}
+
+
+def write_pan_frames(folder: Path, count: int, rng: np.random.Generator, *, texture: tuple[int, int] = (24, 40),
+                     size: tuple[int, int] = (160, 96), width: int = 80, step: int = 2) -> Path:
+    """A frame folder (000.png, ...) of a smooth random texture panning right by `step` px a frame: training data
+    with real motion, small enough for a test."""
+    import cv2
+
+    big = cv2.resize(rng.integers(0, 256, (*texture, 3), dtype=np.uint8), size, interpolation=cv2.INTER_CUBIC)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), big[:, i * step:i * step + width])
+    return folder
