@@ -25,6 +25,8 @@ import torch
 from torch import nn
 
 from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, to_tensor
+from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
+from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
@@ -32,7 +34,6 @@ from vsr_app.distill.train import LoopConfig, train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
-from vsr_app.nets.vfi_teacher import VFINet
 
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3
@@ -46,16 +47,31 @@ class VFIConfig:
     batch: int = 4
     still_fraction: float = 0.2
     max_stride: int = 2
+    scale_jitter: list[float] = field(default_factory=lambda: [0.6, 1.0])  # area-downscale range of each crop
+    still_shift: float = 3.0  # stills' pseudo-clips: max camera speed, pixels per frame
+    exclude: list[str] = field(default_factory=list)  # source names left out of training (held out for validation)
+    # motion-biased sampling: up to `motion_tries` draws per clip, keeping the first whose mean DIS flow
+    # (middle frame -> t1) is at least `min_motion` pixels (0: off)
+    min_motion: float = 0.0
+    motion_tries: int = 1
+    # flow-guided warm-up (vsr_app.distill.flowguide): weight at step 0, decaying to 0 at `flow_steps`
+    flow_weight: float = 0.0
+    flow_steps: int = 0
     lap_levels: int = 5
     lap_weights: list[float] | None = None  # default 2**i per level
     w_gt: float = 0.1  # Laplacian distillation: weight of Lap(student, truth)
     w_teacher: float = 1.0  # and of Lap(student, teacher)
     val_triplets: int = 6  # per validation video
+    val_crop: int = 0  # centre crop of validation frames (0: whole frames)
     # sparsity fine-tuning (pruning)
     prune_lambda: float = 0.0  # 0: start from `initial_lambda`
     prune_prox_steps: int = 600
     target_params_ratio: float = 0.1
     min_width: int = 4
+    # tap pruning after the width pruning (vsr_app.distill.taps): keep the most-used taps holding this
+    # share of the softmax weight per scale, measured over `tap_batches` training batches (0: keep all)
+    tap_mass: float = 0.0
+    tap_batches: int = 8
 
 
 @dataclass
@@ -93,9 +109,24 @@ class VFITask:
     def sampler(self) -> HRClipSampler:
         if self._sampler is None:
             sources = load_sources(self.data, log=self.log)
-            self._sampler = HRClipSampler(sources, still_fraction=self.cfg.still_fraction,
+            held_out = set(self.cfg.exclude)
+            kept = [s for s in sources if s.name not in held_out and s.name.split("/")[0] not in held_out]
+            if held_out:
+                self.log(f"data: {len(sources) - len(kept)} source(s) held out of training: {sorted(held_out)}")
+            self._sampler = HRClipSampler(kept, still_fraction=self.cfg.still_fraction,
+                                          scale_jitter=tuple(self.cfg.scale_jitter), max_shift=self.cfg.still_shift,
                                           max_stride=self.cfg.max_stride)
         return self._sampler
+
+    def _clip(self, sampler: HRClipSampler, rng, want_flow: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """One 7-frame clip (motion-biased when configured) and, when wanted, its middle-frame flows."""
+        tries = max(1, self.cfg.motion_tries) if self.cfg.min_motion > 0 else 1
+        for _ in range(tries):
+            clip = sampler.sample(rng, 7, self.cfg.crop)
+            flow = middle_flows(clip, TARGET_IDX, INPUT_IDX[1], INPUT_IDX[2]) if want_flow or tries > 1 else None
+            if tries == 1 or float(np.abs(flow[1]).max(0).mean()) >= self.cfg.min_motion:
+                break
+        return clip, flow
 
     def batches(self, seed: int, rank: int, world: int, start: int = 0) -> Iterator[dict[str, torch.Tensor]]:
         """Endless; batch k is a pure function of (seed, rank, k), so resumed runs see the same data."""
@@ -103,8 +134,13 @@ class VFITask:
         step = start
         while True:
             rng = batch_rng(seed, rank, step)
-            clips = to_tensor(np.stack([sampler.sample(rng, 7, self.cfg.crop) for _ in range(self.cfg.batch)]))
-            yield {"frames": clips[:, INPUT_IDX], "target": clips[:, TARGET_IDX]}
+            want_flow = warmup_weight(step, self.cfg.flow_weight, self.cfg.flow_steps) > 0
+            items = [self._clip(sampler, rng, want_flow) for _ in range(self.cfg.batch)]
+            clips = to_tensor(np.stack([c for c, _ in items]))
+            batch = {"frames": clips[:, INPUT_IDX], "target": clips[:, TARGET_IDX]}
+            if want_flow:
+                batch["flow"] = torch.from_numpy(np.stack([f for _, f in items]))
+            yield batch
             step += 1
 
     # -- objective ---------------------------------------------------------------------------------
@@ -112,16 +148,28 @@ class VFITask:
         return laplacian_loss(a, b, self.cfg.lap_levels, self.cfg.lap_weights)
 
     def loss(self, batch, step: int) -> tuple[torch.Tensor, dict[str, float]]:
-        out = self.net(batch["frames"])
+        flow_w = warmup_weight(step, self.cfg.flow_weight, self.cfg.flow_steps) if "flow" in batch else 0.0
+        if flow_w > 0:
+            out, aux = self.net(batch["frames"], return_aux=True)
+        else:
+            out = self.net(batch["frames"])
         lap_gt = self._lap(out, batch["target"])
         if self.distill == "none":
-            return lap_gt, {"lap_gt": float(lap_gt.detach())}
-        self.teacher.eval()
-        with torch.no_grad():
-            teacher_out = self.teacher(batch["frames"])
-        lap_t = self._lap(out, teacher_out)
-        total = self.cfg.w_gt * lap_gt + self.cfg.w_teacher * lap_t
-        return total, {"lap_gt": float(lap_gt.detach()), "lap_teacher": float(lap_t.detach())}
+            total, terms = lap_gt, {"lap_gt": float(lap_gt.detach())}
+        else:
+            self.teacher.eval()
+            with torch.no_grad():
+                teacher_out = self.teacher(batch["frames"])
+            lap_t = self._lap(out, teacher_out)
+            total = self.cfg.w_gt * lap_gt + self.cfg.w_teacher * lap_t
+            terms = {"lap_gt": float(lap_gt.detach()), "lap_teacher": float(lap_t.detach())}
+        if self.cfg.flow_weight > 0:
+            terms["flow_w"] = flow_w
+        if flow_w > 0:
+            flow_l = flow_guide_loss(aux["displacement"], batch["flow"])
+            total = total + flow_w * flow_l
+            terms["flow_l1"] = float(flow_l.detach())
+        return total, terms
 
     def make_optimizer(self, params, cfg) -> torch.optim.Optimizer | None:
         """OBProx-SG (with its lambda controller) for sparsity runs; the loop's default otherwise."""
@@ -131,8 +179,7 @@ class VFITask:
                                                       self.cfg.target_params_ratio ** 0.5)  # params ~ width^2
         opt = make_obproxsg(self.net, lr=cfg.lr, lambda_=lam, prox_steps=self.cfg.prune_prox_steps)
         target = int(self.cfg.target_params_ratio * count_params(self.net))
-        kernel = self.net.kernel
-        self.controller = SparsityController(self.net, opt, target, lambda w: VFINet(widths=w, kernel=kernel),
+        self.controller = SparsityController(self.net, opt, target, self.net.rebuild,
                                              min_width=self.cfg.min_width)
         return opt
 
@@ -150,6 +197,11 @@ class VFITask:
             for path in self.val_videos:
                 frames = [s for s in load_sources([path], log=lambda *_: None)][0].frames
                 m = self.net.size_multiple
+                if self.cfg.val_crop:
+                    h, w = frames[0].shape[:2]
+                    ch, cw = min(h, self.cfg.val_crop), min(w, self.cfg.val_crop)
+                    y, x = (h - ch) // 2, (w - cw) // 2
+                    frames = [f[y:y + ch, x:x + cw] for f in frames]
                 frames = [f[: f.shape[0] // m * m, : f.shape[1] // m * m] for f in frames]
                 centres = np.linspace(3, len(frames) - 4, self.cfg.val_triplets).astype(int)
                 for c in centres:
@@ -180,7 +232,7 @@ class VFITask:
 
 # ---- runs: what `vsr-app train vfi` and `vsr-app prune vfi` do --------------------------------------
 
-NET_OPTIONS = ("base", "kernel")
+NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior")
 RUN_OPTIONS = ("val_videos", "prune_steps", "prune_threshold")
 
 
@@ -219,7 +271,11 @@ def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
         card = json.loads(card_path.read_text(encoding="utf-8"))
         return build_arch(card["arch"], card["config"]), {"arch": card["arch"], "config": card["config"]}
-    config = {"base": options.get("base", 32), "kernel": options.get("kernel", 5)}  # explicit in the card
+    # explicit in the card; new nets default to per-scale kernels 5, 5, 3 and the Stage-I mix (see vfi_teacher)
+    kernels = options.get("kernels") or ([options["kernel"]] * 3 if "kernel" in options else [5, 5, 3])
+    config = {"base": options.get("base", 32), "kernels": list(kernels), "mix": bool(options.get("mix", True)),
+              "corr": bool(options.get("corr", True)), "coarse_flow": bool(options.get("coarse_flow", True)),
+              "bm_prior": bool(options.get("bm_prior", True))}
     return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
 
 
@@ -278,29 +334,35 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
         task_cfg.prune_prox_steps = int(0.75 * loop.steps)  # OBProx-SG: proximal steps first, orthant steps after
     net = _load_teacher(teacher, loop.device)
     before = count_params(net)
-    card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet", "config": {"widths": net.widths,
-                                                                                 "kernel": net.kernel}}
+    card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",
+            "config": {"widths": net.widths, **net.arch_config()}}
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
                    log=log)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
     train(task, loop, run_dir, meta=meta, log=log, progress=progress, cancel=cancel)
 
-    def build(widths):
-        return VFINet(widths=widths, kernel=net.kernel)
-
+    build = net.rebuild
     zeros = apply_threshold(net, rest.get("prune_threshold", 1e-4))
     plan = width_plan(net, task_cfg.min_width)
     target = int(target_params_ratio * before)
     plan = scaled_plan(net, plan, target, build, task_cfg.min_width)
     student = extract_pruned(net, plan, build)
+    taps = None
+    if task_cfg.tap_mass > 0:
+        importance = tap_importance(student, task.batches(loop.seed + 1, 0, 1), task_cfg.tap_batches)
+        student = prune_taps(student, choose_taps(importance, task_cfg.tap_mass))
+        taps = {"mass": task_cfg.tap_mass, "batches": task_cfg.tap_batches, "kept": student.n_taps,
+                "before": net.n_taps, "taps": student.arch_config().get("taps"),
+                "importance": [[round(float(v), 5) for v in imp] for imp in importance]}
+        log(f"taps kept per scale (0.5x, 1x, 2x): {net.n_taps} -> {student.n_taps}")
     after = count_params(student)
     report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
-              "target_params": target, "share_scale": plan.scale, "groups": plan.report(net.widths)}
+              "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
     atomic_write(run_dir / "plan.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
     path = save_model(student, run_dir / "pruned.safetensors", {
         "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
-        "config": {"widths": plan.widths, "kernel": net.kernel},
+        "config": {"widths": plan.widths, **student.arch_config()},
         "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     log(f"pruned {before:,} -> {after:,} parameters ({100 * (1 - after / before):.1f}% fewer); plan in "

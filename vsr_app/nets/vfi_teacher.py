@@ -5,10 +5,18 @@ Four frames (t-1, t0, t1, t2) in, the frame halfway between t0 and t1 out.
 Stage I  - a per-frame encoder (shared weights) and a joint U-Net decoder give features at 1/8..1x;
            multi-flow heads predict, per pixel, K = k*k sampling offsets plus softmax weights for
            t0 and for t1 (AdaCoF-like deformable kernels) at 0.5x, 1x and 2x scale, and an
-           occlusion mask to mix the two warped frames. Warping is one `grid_sample` over K*H rows.
+           occlusion mask to mix the two warped frames. The kernel size is set per scale (`kernels`,
+           0.5x/1x/2x; e.g. 5, 5, 3: the 2x scale has 4x the pixels, so its taps cost the most).
+           Warping loops over the taps, one `grid_sample` each, accumulating the weighted sum (about
+           2x faster on CPU than one sample over a stacked K*H grid, and K times less memory).
            The 2x field comes from the 1x features through pixel shuffle, so no conv runs at 2x.
            A small GridNet (three rows at 1x, 1/2, 1/4, lateral residual blocks, down then up
            columns) fuses the three warped candidates into the Stage-I frame.
+           With `mix` (every net trained since the fix), the Stage-I frame is a per-pixel softmax mix of
+           the three warped candidates (brought to 1x) plus the GridNet's residual; without it (the first
+           shipped teacher) it is the 1x candidate plus the residual, which left the 0.5x and 2x heads
+           reachable only through the GridNet's near-zero-initialised output conv: their gradients were
+           ~1e-7 and they never learned.
 Stage II - a 3D-conv U-Net over (t-1, t0, Stage-I frame, t1, t2) adds a texture residual; its decoder
            drops the temporal padding so it computes only the time steps the middle output depends on.
 
@@ -30,6 +38,7 @@ from vsr_app.models import register_arch
 
 CENTRE_LOGIT = 4.0  # initial softmax logit of each kernel's centre tap (others 0): ~70% of the weight
 OFFSET_SCALE = 4.0  # head outputs are scaled to pixels, so optimiser-sized steps move samples usefully far
+COARSE_SCALE = 16.0  # the coarse flow head's outputs, to full-resolution pixels
 
 # (group name, repeat) feeding a conv; an int is a fixed, never-pruned block of channels.
 InSpec = list[tuple[str, int] | int]
@@ -97,30 +106,129 @@ def _up(x: torch.Tensor, size) -> torch.Tensor:
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
-def deformable_warp(frame: torch.Tensor, offsets: torch.Tensor, logits: torch.Tensor, k: int) -> torch.Tensor:
-    """Sum of K = k*k bilinear samples per pixel at base-grid + offset positions, softmax-weighted.
+CORR_RADII = (3, 2)  # symmetric cost volumes at 1/8 and 1/4 scale: (2r+1)^2 channels each
 
-    frame [N,C,H,W]; offsets [N,2K,H,W] in pixels (x then y per sample); logits [N,K,H,W].
+
+def symmetric_correlation(a: torch.Tensor, b: torch.Tensor, r: int, norm: float) -> torch.Tensor:
+    """Cost volume for the middle frame: channel (dy, dx) holds <a(p - d), b(p + d)> * norm for
+    d in [-r, r]^2, i.e. how well t0 and t1 agree along each candidate straight motion through p.
+    `norm` is fixed (1 / the teacher's channel count), so a pruned net whose dropped channels were
+    zero computes the same values."""
+    h, w = a.shape[-2:]
+    ap, bp = F.pad(a, (r, r, r, r)), F.pad(b, (r, r, r, r))
+    out = [(ap[..., r - dy:r - dy + h, r - dx:r - dx + w] * bp[..., r + dy:r + dy + h, r + dx:r + dx + w]).sum(1)
+           for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
+    return _act(torch.stack(out, 1) * norm)
+
+
+BM_LEVELS = ((4, 2, 7), (2, 1, 7), (1, 1, 7))  # block matching, coarse to fine: (downscale, radius, window)
+BM_SHARPNESS = 200.0
+
+
+def _symmetric_search(g0: torch.Tensor, g1: torch.Tensor, r: int, win: int, sharpness: float):
+    """Soft-argmin over d in [-r, r]^2 of the windowed mean |g0(q - d) - g1(q + d)|: (d [N,2,H,W], best cost)."""
+    h, w = g0.shape[-2:]
+    p0, p1 = F.pad(g0, (r,) * 4, mode="replicate"), F.pad(g1, (r,) * 4, mode="replicate")
+    diffs = torch.cat([(p0[..., r - dy:r - dy + h, r - dx:r - dx + w] - p1[..., r + dy:r + dy + h, r + dx:r + dx + w])
+                       .abs() for dy in range(-r, r + 1) for dx in range(-r, r + 1)], 1)
+    pad = win // 2
+    cost = F.avg_pool2d(diffs, (win, 1), 1, (pad, 0), count_include_pad=False)
+    cost = F.avg_pool2d(cost, (1, win), 1, (0, pad), count_include_pad=False)
+    prob = torch.softmax(-sharpness * cost, 1)
+    d = torch.arange(-r, r + 1, device=g0.device, dtype=torch.float32)
+    dy, dx = torch.meshgrid(d, d, indexing="ij")
+    ex = (prob * dx.reshape(1, -1, 1, 1)).sum(1, keepdim=True)
+    ey = (prob * dy.reshape(1, -1, 1, 1)).sum(1, keepdim=True)
+    return torch.cat([ex, ey], 1), cost.amin(1, keepdim=True)
+
+
+def _shift(img: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+    """img sampled at p + d (d [N,2,H,W] in pixels), bilinear, border-clamped."""
+    n, _, h, w = img.shape
+    xs = torch.arange(w, device=img.device, dtype=torch.float32).view(1, 1, w)
+    ys = torch.arange(h, device=img.device, dtype=torch.float32).view(1, h, 1)
+    gx = (xs + d[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
+    gy = (ys + d[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
+    return F.grid_sample(img, torch.stack((gx, gy), -1), mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def block_match_flow(i0: torch.Tensor, i1: torch.Tensor, levels=BM_LEVELS, sharpness: float = BM_SHARPNESS
+                     ) -> torch.Tensor:
+    """Parameter-free motion prior for the middle frame: coarse-to-fine symmetric block matching, [N,3,H,W].
+
+    At each level (downscale, radius, window) the grey images, shifted by the estimate so far, are
+    compared along straight motions through each pixel, t0(q - d) against t1(q + d), by the mean absolute
+    difference over a window; a soft-argmin (softmax of -sharpness * cost) refines d. With the default
+    levels the search reaches +-11 pixels each way (22 between t0 and t1) for 1/40 of the cost of a
+    full-resolution search of that range (levels chosen on the held-out validation crops). Channels: d (x, y, pixels: the flow to t1 is +d, to t0 -d) and
+    the final best cost (a confidence). Plain torch, float32 under any autocast.
+    """
+    with torch.autocast(device_type=i0.device.type, enabled=False):
+        g0, g1 = i0.float().mean(1, keepdim=True), i1.float().mean(1, keepdim=True)
+        h, w = g0.shape[-2:]
+        d = None
+        for down, r, win in levels:
+            a, b = (F.avg_pool2d(g, down) if down > 1 else g for g in (g0, g1))
+            if d is None:
+                d = a.new_zeros((a.shape[0], 2, *a.shape[-2:]))
+            else:
+                d = _up(d, a.shape[-2:]) * (d_down / down)
+                a, b = _shift(a, -d), _shift(b, d)
+            delta, cost = _symmetric_search(a, b, r, win, sharpness)
+            d = d + delta
+            d_down = down
+        if d.shape[-2:] != (h, w):
+            d, cost = _up(d, (h, w)) * d_down, _up(cost, (h, w))
+        return torch.cat([d, cost], 1)
+
+
+def _tap_positions(k: int, taps=None) -> list[tuple[float, float]]:
+    """(x, y) base positions of a k x k kernel's taps (all, or the kept indices `taps`, row-major)."""
+    idx = range(k * k) if taps is None else taps
+    return [(j % k - (k - 1) / 2, j // k - (k - 1) / 2) for j in idx]
+
+
+def mean_displacement(offsets: torch.Tensor, logits: torch.Tensor, k: int, taps=None) -> torch.Tensor:
+    """The softmax-weighted mean sampling displacement [N,2,H,W] (x, y, pixels) of a deformable kernel:
+    sum over taps of weight * (tap's base position + its offset). This is what a flow field would be."""
+    n, _, h, w = offsets.shape
+    pos = _tap_positions(k, taps)
+    base = torch.tensor(pos, device=offsets.device, dtype=torch.float32).view(1, len(pos), 2, 1, 1)
+    weights = torch.softmax(logits.float(), dim=1).unsqueeze(2)
+    return ((offsets.float().view(n, len(pos), 2, h, w) + base) * weights).sum(1)
+
+
+def deformable_warp(frame: torch.Tensor, offsets: torch.Tensor, logits: torch.Tensor, k: int,
+                    taps=None) -> torch.Tensor:
+    """Sum of K bilinear samples per pixel at base-grid + offset positions, softmax-weighted.
+
+    frame [N,C,H,W]; offsets [N,2K,H,W] in pixels (x then y per sample); logits [N,K,H,W]. The K taps
+    are the k x k kernel's, or the subset `taps` (row-major indices) a pruned student kept.
     Always computed in float32, also under bf16/fp16 autocast: bf16 has 8 significant bits, so
     coordinates of a 640-pixel-wide frame would be off by up to 2 pixels.
+    One `grid_sample` per tap, accumulated: the same sum as sampling a stacked [N, K*H, W] grid,
+    but the working set stays one frame in size (about 2x faster on CPU, K times less memory).
     """
     n, c, h, w = frame.shape
-    kk = k * k
+    pos = _tap_positions(k, taps)
     with torch.autocast(device_type=frame.device.type, enabled=False):
         frame, offsets = frame.float(), offsets.float()
-        r = torch.arange(k, device=frame.device, dtype=torch.float32) - (k - 1) / 2
-        base_y, base_x = torch.meshgrid(r, r, indexing="ij")
-        ys = torch.arange(h, device=frame.device, dtype=torch.float32).view(1, 1, h, 1)
-        xs = torch.arange(w, device=frame.device, dtype=torch.float32).view(1, 1, 1, w)
-        off = offsets.view(n, kk, 2, h, w)
-        px = xs + base_x.reshape(1, kk, 1, 1) + off[:, :, 0]
-        py = ys + base_y.reshape(1, kk, 1, 1) + off[:, :, 1]
-        gx = px * (2.0 / max(w - 1, 1)) - 1.0
-        gy = py * (2.0 / max(h - 1, 1)) - 1.0
-        grid = torch.stack((gx, gy), dim=-1).reshape(n, kk * h, w, 2)
-        samples = F.grid_sample(frame, grid, mode="bilinear", padding_mode="border", align_corners=True)
-        weights = torch.softmax(logits.float(), dim=1).unsqueeze(1)
-        return (samples.view(n, c, kk, h, w) * weights).sum(dim=2)
+        sx, sy = 2.0 / max(w - 1, 1), 2.0 / max(h - 1, 1)
+        # normalised coordinates of the pixel grid, [1,H,W,2]; each tap adds its base shift and offsets
+        xs = torch.arange(w, device=frame.device, dtype=torch.float32) * sx - 1.0
+        ys = torch.arange(h, device=frame.device, dtype=torch.float32) * sy - 1.0
+        grid0 = torch.stack(torch.broadcast_tensors(xs.view(1, w), ys.view(h, 1)), -1).unsqueeze(0)
+        scale = torch.tensor([sx, sy], device=frame.device, dtype=torch.float32)
+        off = offsets.view(n, len(pos), 2, h, w).permute(0, 1, 3, 4, 2)  # [N,K,H,W,2]
+        weights = torch.softmax(logits.float(), dim=1)
+        out = None
+        for j, (bx, by) in enumerate(pos):
+            shift = torch.tensor([bx * sx, by * sy], device=frame.device)
+            grid = torch.addcmul(grid0 + shift, off[:, j], scale)
+            sample = F.grid_sample(frame, grid, mode="bilinear", padding_mode="border", align_corners=True)
+            term = sample * weights[:, j:j + 1]
+            out = term if out is None else out + term
+        return out
 
 
 class VFINet(nn.Module):
@@ -130,12 +238,36 @@ class VFINet(nn.Module):
     num_inputs = 4
     size_multiple = 8  # the encoder works down to 1/8 scale
 
-    def __init__(self, widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5):
+    def __init__(self, widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5,
+                 kernels: list[int] | tuple[int, ...] | None = None, mix: bool = False,
+                 taps: list[list[int] | None] | None = None, corr: bool = False, coarse_flow: bool = False,
+                 bm_prior: bool = False):
         super().__init__()
         self.widths = dict(widths) if widths is not None else default_widths(base)
-        self.kernel = kernel
-        kk = kernel * kernel
-        self.head_out = 2 * 3 * kk + 1  # per frame: 2K offsets + K weights; plus one mask
+        self.base = base
+        self.kernels = tuple(int(k) for k in (kernels if kernels is not None else (kernel,) * 3))  # 0.5x, 1x, 2x
+        if len(self.kernels) != 3 or min(self.kernels) < 1:
+            raise ValueError(f"kernels must be three sizes >= 1 (0.5x, 1x, 2x), not {self.kernels}")
+        self.kernel = self.kernels[1]
+        self.mix = bool(mix)
+        # symmetric t0/t1 cost volumes feeding the decoder (every net trained since the fix; see docs)
+        self.corr = bool(corr)
+        ref = default_widths(base)
+        self._corr_norm = (1.0 / ref["enc4b"], 1.0 / ref["enc3b"])
+        n_corr = [(2 * r + 1) ** 2 if self.corr else 0 for r in CORR_RADII]
+        # a 1/4-scale flow (to t0 and to t1) added to every tap's offsets at every scale
+        self.coarse_flow = bool(coarse_flow)
+        # a block-matching flow (block_match_flow) as every head's base offset, and as 3 decoder input channels
+        self.bm_prior = bool(bm_prior)
+        # kept taps per scale (None: the whole k x k kernel); a pruned student may keep fewer
+        self.taps = tuple(None if t is None else tuple(int(j) for j in t) for t in (taps or (None,) * 3))
+        for k, t in zip(self.kernels, self.taps):
+            if t is not None and (not t or sorted(set(t)) != list(t) or t[-1] >= k * k):
+                raise ValueError(f"taps must be increasing indices below {k * k}, not {t}")
+        self.n_taps = tuple(k * k if t is None else len(t) for k, t in zip(self.kernels, self.taps))
+        # per frame: 2K offsets + K weights; plus one mask
+        self.head_outs = tuple(2 * 3 * n + 1 for n in self.n_taps)
+        self.head_out = self.head_outs[1]
         b = _Builder(self.widths)
         c = nn.ModuleDict()
         # per-frame encoder, shared across the four frames
@@ -148,21 +280,25 @@ class VFINet(nn.Module):
         c["enc4"] = b.conv("enc4", [("enc3b", 1)], "enc4", stride=2)
         c["enc4b"] = b.conv("enc4b", [("enc4", 1)], "enc4b")
         # joint decoder over the concatenated features of the four frames
-        c["dec4"] = b.conv("dec4", [("enc4b", 4)], "dec4")
+        c["dec4"] = b.conv("dec4", [("enc4b", 4)] + n_corr[:1] * self.corr, "dec4")
         c["dec4b"] = b.conv("dec4b", [("dec4", 1)], "dec4b")
-        c["dec3"] = b.conv("dec3", [("dec4b", 1), ("enc3b", 4)], "dec3")
+        c["dec3"] = b.conv("dec3", [("dec4b", 1), ("enc3b", 4)] + n_corr[1:] * self.corr, "dec3")
         c["dec3b"] = b.conv("dec3b", [("dec3", 1)], "dec3b")
         c["dec2"] = b.conv("dec2", [("dec3b", 1), ("enc2b", 4)], "dec2")
         c["dec2b"] = b.conv("dec2b", [("dec2", 1)], "dec2b")
-        c["dec1"] = b.conv("dec1", [("dec2b", 1), ("enc1b", 4)], "dec1")
+        c["dec1"] = b.conv("dec1", [("dec2b", 1), ("enc1b", 4)] + [3] * self.bm_prior, "dec1")
         c["dec1b"] = b.conv("dec1b", [("dec1", 1)], "dec1b")
         # multi-flow heads: 0.5x from 1/2 features, 1x and 2x (pixel-shuffled) from 1x features
         c["head_h"] = b.conv("head_h", [("dec2b", 1)], "head_h")
-        c["head_h_out"] = b.conv("head_h_out", [("head_h", 1)], self.head_out, k=1)
+        c["head_h_out"] = b.conv("head_h_out", [("head_h", 1)], self.head_outs[0], k=1)
         c["head_1"] = b.conv("head_1", [("dec1b", 1)], "head_1")
-        c["head_1_out"] = b.conv("head_1_out", [("head_1", 1)], self.head_out, k=1)
+        c["head_1_out"] = b.conv("head_1_out", [("head_1", 1)], self.head_outs[1], k=1)
         c["head_2"] = b.conv("head_2", [("dec1b", 1)], "head_2")
-        c["head_2_out"] = b.conv("head_2_out", [("head_2", 1)], 4 * self.head_out, k=1)
+        c["head_2_out"] = b.conv("head_2_out", [("head_2", 1)], 4 * self.head_outs[2], k=1)
+        if self.mix:  # per-pixel softmax over the three warped candidates (starts even)
+            c["mix_out"] = b.conv("mix_out", [("dec1b", 1)], 3)
+        if self.coarse_flow:
+            c["flow_out"] = b.conv("flow_out", [("dec3b", 1)], 4)
         # GridNet fusion: row 0 at 1x, row 1 at 1/2, row 2 at 1/4; rows are summed streams (one group each)
         c["grid0_in"] = b.conv("grid0_in", [3, 12, ("dec1b", 1)], "grid0")
         c["grid1_in"] = b.conv("grid1_in", [3, ("dec2b", 1)], "grid1")
@@ -198,13 +334,35 @@ class VFINet(nn.Module):
         for name in ("head_h_out", "head_1_out", "head_2_out", "grid_out", "s3d_out"):
             nn.init.normal_(self.convs[name].weight, std=1e-3)
             nn.init.zeros_(self.convs[name].bias)
-        kk = self.kernel * self.kernel
-        centre = kk // 2
+        for name in ("mix_out", "flow_out"):
+            if name in self.convs:
+                nn.init.zeros_(self.convs[name].weight)
+                nn.init.zeros_(self.convs[name].bias)
         with torch.no_grad():
-            for name, copies in (("head_h_out", 1), ("head_1_out", 1), ("head_2_out", 4)):
-                bias = self.convs[name].bias.view(self.head_out, copies)  # pixel shuffle groups 4 per channel
+            for name, copies, k, taps, kk, out in zip(("head_h_out", "head_1_out", "head_2_out"), (1, 1, 4),
+                                                      self.kernels, self.taps, self.n_taps, self.head_outs):
+                centre = (k * k) // 2
+                if taps is not None:
+                    if centre not in taps:
+                        continue
+                    centre = taps.index(centre)
+                bias = self.convs[name].bias.view(out, copies)  # pixel shuffle groups 4 per channel
                 for frame in range(2):
                     bias[4 * kk + frame * kk + centre] = CENTRE_LOGIT
+
+    def arch_config(self) -> dict:
+        """The card config that rebuilds this net's architecture (widths aside)."""
+        cfg = {"kernels": list(self.kernels), "mix": self.mix, "corr": self.corr, "coarse_flow": self.coarse_flow,
+               "bm_prior": self.bm_prior}
+        if any(t is not None for t in self.taps):
+            cfg["taps"] = [None if t is None else list(t) for t in self.taps]
+        return cfg
+
+    def rebuild(self, widths: dict[str, int], taps=None) -> "VFINet":
+        """The same architecture with other widths (what pruning builds), optionally fewer taps."""
+        return VFINet(widths=widths, base=self.base, kernels=self.kernels, mix=self.mix,
+                      taps=self.taps if taps is None else taps, corr=self.corr, coarse_flow=self.coarse_flow,
+                      bm_prior=self.bm_prior)
 
     def _c(self, name: str, x: torch.Tensor, act: bool = True) -> torch.Tensor:
         y = self.convs[name](x)
@@ -217,32 +375,66 @@ class VFINet(nn.Module):
         f4 = self._c("enc4b", self._c("enc4", f3))
         return [f1, f2, f3, f4]
 
-    def _warp_pair(self, head: torch.Tensor, f0: torch.Tensor, f1: torch.Tensor) -> torch.Tensor:
-        kk = self.kernel * self.kernel
+    def _warp_pair(self, head: torch.Tensor, f0: torch.Tensor, f1: torch.Tensor, scale: int,
+                   aux: dict | None = None, coarse: torch.Tensor | None = None) -> torch.Tensor:
+        k, taps, kk = self.kernels[scale], self.taps[scale], self.n_taps[scale]
         o0, o1, l0, l1, m = torch.split(head, [2 * kk, 2 * kk, kk, kk, 1], dim=1)
-        w0 = deformable_warp(f0, OFFSET_SCALE * o0, l0, self.kernel)
-        w1 = deformable_warp(f1, OFFSET_SCALE * o1, l1, self.kernel)
+        o0, o1 = OFFSET_SCALE * o0, OFFSET_SCALE * o1
+        if coarse is not None:  # [N,4,H,W]: the coarse flow to t0 (x, y) and t1, in this scale's pixels
+            n, _, h, w = o0.shape
+            sz = coarse.shape[-2:]
+            o0 = (o0.float().view(n, kk, 2, *sz) + coarse[:, None, 0:2]).view(n, 2 * kk, h, w)
+            o1 = (o1.float().view(n, kk, 2, *sz) + coarse[:, None, 2:4]).view(n, 2 * kk, h, w)
+        w0 = deformable_warp(f0, o0, l0, k, taps)
+        w1 = deformable_warp(f1, o1, l1, k, taps)
+        if aux is not None:  # training/pruning only: mean displacements (flow warm-up) and tap weights
+            aux["displacement"].append(torch.stack([mean_displacement(o0, l0, k, taps),
+                                                    mean_displacement(o1, l1, k, taps)], 1))
+            aux["tap_weight"].append(0.5 * (torch.softmax(l0.float(), 1) + torch.softmax(l1.float(), 1))
+                                     .mean((0, 2, 3)).detach())
         mask = torch.sigmoid(m)
         return mask * w0 + (1 - mask) * w1
 
-    def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        """frames [N,4,3,H,W] (H, W multiples of `size_multiple`) -> middle of frames 1 and 2, [N,3,H,W]."""
+    def forward(self, frames: torch.Tensor, return_aux: bool = False):
+        """frames [N,4,3,H,W] (H, W multiples of `size_multiple`) -> middle of frames 1 and 2, [N,3,H,W].
+
+        With `return_aux`, also a dict with, for the 0.5x, 1x and 2x heads: "displacement", the mean
+        sampling displacement into t0 and t1, [N,2 (t0,t1),2 (x,y),H_s,W_s] in that scale's pixels, and
+        "tap_weight", each kept tap's mean softmax weight [K] (what tap pruning ranks by).
+        """
         n, t, _, h, w = frames.shape
         feats = self._encode(frames.reshape(n * t, 3, h, w))
         f1, f2, f3, f4 = (f.reshape(n, -1, *f.shape[-2:]) for f in feats)  # 4 frames' channels concatenated
+        if self.corr:
+            e4, e3 = (feats[i].reshape(n, t, -1, *feats[i].shape[-2:]) for i in (3, 2))
+            f4 = torch.cat([f4, symmetric_correlation(e4[:, 1], e4[:, 2], CORR_RADII[0], self._corr_norm[0])], 1)
+            f3 = torch.cat([f3, symmetric_correlation(e3[:, 1], e3[:, 2], CORR_RADII[1], self._corr_norm[1])], 1)
         d4 = self._c("dec4b", self._c("dec4", f4))
         d3 = self._c("dec3b", self._c("dec3", torch.cat([_up(d4, f3.shape[-2:]), f3], 1)))
         d2 = self._c("dec2b", self._c("dec2", torch.cat([_up(d3, f2.shape[-2:]), f2], 1)))
-        d1 = self._c("dec1b", self._c("dec1", torch.cat([_up(d2, f1.shape[-2:]), f1], 1)))
+        bm = block_match_flow(frames[:, 1], frames[:, 2]) if self.bm_prior else None
+        d1 = self._c("dec1b", self._c("dec1", torch.cat([_up(d2, f1.shape[-2:]), f1] + ([bm.to(f1.dtype)] if
+                                                                                      self.bm_prior else []), 1)))
 
         i0, i1 = frames[:, 1], frames[:, 2]
         half0, half1 = F.avg_pool2d(i0, 2), F.avg_pool2d(i1, 2)
-        warp_h = self._warp_pair(self._c("head_h_out", self._c("head_h", d2), act=False), half0, half1)
-        warp_1 = self._warp_pair(self._c("head_1_out", self._c("head_1", d1), act=False), i0, i1)
+        aux = {"displacement": [], "tap_weight": []} if return_aux else None
+        coarse = [None] * 3
+        if self.coarse_flow or self.bm_prior:
+            flow = frames.new_zeros((n, 4, h, w), dtype=torch.float32)
+            if self.coarse_flow:
+                with torch.autocast(device_type=frames.device.type, enabled=False):
+                    flow = flow + _up(COARSE_SCALE * self.convs["flow_out"](d3.float()), (h, w))  # full-res pixels
+            if self.bm_prior:
+                flow = flow + torch.cat([-bm[:, :2], bm[:, :2]], 1)
+            coarse = [F.avg_pool2d(flow, 2) * 0.5, flow, _up(flow, (2 * h, 2 * w)) * 2.0]
+        warp_h = self._warp_pair(self._c("head_h_out", self._c("head_h", d2), act=False), half0, half1, 0, aux,
+                                 coarse[0])
+        warp_1 = self._warp_pair(self._c("head_1_out", self._c("head_1", d1), act=False), i0, i1, 1, aux, coarse[1])
         head_2 = F.pixel_shuffle(self._c("head_2_out", self._c("head_2", d1), act=False), 2)
         dbl0, dbl1 = (_up(x, (2 * h, 2 * w)) for x in (i0, i1))
         # offsets at 2x are in 2x pixels; pixel shuffle keeps their meaning per output position
-        warp_2 = self._warp_pair(head_2, dbl0, dbl1)
+        warp_2 = self._warp_pair(head_2, dbl0, dbl1, 2, aux, coarse[2])
 
         g0 = self._c("grid0_in", torch.cat([warp_1, F.pixel_unshuffle(warp_2, 2), d1], 1))
         g1 = self._c("grid1_in", torch.cat([warp_h, d2], 1))
@@ -253,7 +445,12 @@ class VFINet(nn.Module):
         g2 = self._lateral(2, 1, g2)
         g1 = self._lateral(1, 1, g1 + self._c("grid_up21", _up(g2, g1.shape[-2:])))
         g0 = self._lateral(0, 1, g0 + self._c("grid_up10", _up(g1, g0.shape[-2:])))
-        stage1 = warp_1 + self._c("grid_out", g0, act=False)
+        if self.mix:
+            pi = torch.softmax(self._c("mix_out", d1, act=False).float(), dim=1)
+            base = pi[:, 0:1] * _up(warp_h, (h, w)) + pi[:, 1:2] * warp_1 + pi[:, 2:3] * F.avg_pool2d(warp_2, 2)
+        else:
+            base = warp_1
+        stage1 = base + self._c("grid_out", g0, act=False)
 
         clip = torch.stack([frames[:, 0], i0, stage1, i1, frames[:, 3]], dim=2)  # [N,3,5,H,W]
         s1 = self._c("s3d1b", self._c("s3d1", clip))
@@ -263,7 +460,8 @@ class VFINet(nn.Module):
         u1 = self._c("s3du1", torch.cat([F.interpolate(u2, size=(3, *s1.shape[-2:]), mode="nearest"),
                                          s1[:, :, 1:4]], 1))  # T 1: the stage-I time step
         residual = self.convs["s3d_out"](u1)[:, :, 0]
-        return stage1 + residual
+        out = stage1 + residual
+        return (out, aux) if return_aux else out
 
     def _lateral(self, row: int, i: int, x: torch.Tensor) -> torch.Tensor:
         y = self._c(f"grid{row}_lat{i}b", self._c(f"grid{row}_lat{i}a", x), act=False)
@@ -271,6 +469,11 @@ class VFINet(nn.Module):
 
 
 @register_arch("vfi_stmfnet")
-def build_vfi_net(widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5) -> VFINet:
-    """Registry builder; the card's config holds the widths (teacher: base only; student: a pruned plan)."""
-    return VFINet(widths=widths, base=base, kernel=kernel)
+def build_vfi_net(widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5,
+                  kernels: list[int] | None = None, mix: bool = False, taps: list | None = None,
+                  corr: bool = False, coarse_flow: bool = False, bm_prior: bool = False) -> VFINet:
+    """Registry builder; the card's config holds the widths (teacher: base only; student: a pruned plan),
+    the kernel size (one for all scales, or `kernels` per scale), whether Stage I mixes its candidates and
+    the taps a pruned net kept."""
+    return VFINet(widths=widths, base=base, kernel=kernel, kernels=kernels, mix=mix, taps=taps, corr=corr,
+                  coarse_flow=coarse_flow, bm_prior=bm_prior)
