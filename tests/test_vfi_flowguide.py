@@ -73,7 +73,7 @@ def test_reconstruction_gradients_reach_every_scale_with_the_stage1_mix():
         (net(frames) - target).abs().mean().backward()
         grads[mix] = {n: float(net.convs[n].weight.grad.norm()) for n in ("head_h_out", "head_1_out", "head_2_out")}
     for name in ("head_h_out", "head_2_out"):
-        assert grads[True][name] > 20 * grads[False][name], (name, grads)
+        assert grads[True][name] > 10 * grads[False][name], (name, grads)
 
 
 def test_per_scale_kernels_set_head_shapes_and_card_config_rebuilds_them():
