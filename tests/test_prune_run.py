@@ -48,3 +48,26 @@ def test_prune_cli_writes_a_consistent_plan_and_a_runnable_student(tmp_path):
             torch.testing.assert_close(student.net.convs[name].bias, sparse.convs[name].bias[kept])
     with torch.no_grad():
         assert student.net(torch.rand(1, 4, 3, 32, 32)).shape == (1, 3, 32, 32)
+
+
+def test_prune_cli_also_prunes_taps_and_reports_them(tmp_path):
+    torch.manual_seed(0)
+    cfg = {"base": 8, "kernels": [3, 3, 3], "mix": True, "corr": True, "coarse_flow": True, "bm_prior": True}
+    teacher = VFINet(**cfg)
+    teacher_path = save_model(teacher, tmp_path / "teacher.safetensors", {
+        "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet", "config": cfg})
+    _frames(tmp_path / "data" / "clip")
+    config = tmp_path / "prune.json"
+    config.write_text(json.dumps({"crop": 32, "batch": 1, "prune_prox_steps": 4, "log_every": 5, "threads": 1,
+                                  "min_width": 2, "tap_mass": 0.5, "tap_batches": 2}))
+    out = tmp_path / "run"
+    assert main(["prune", "vfi", "--teacher", str(teacher_path), "--data", str(tmp_path / "data"), "--out",
+                 str(out), "--target-params-ratio", "0.3", "--steps", "6", "--config", str(config)]) == 0
+    plan = json.loads((out / "plan.json").read_text())
+    student = load_model(str(out / "pruned.safetensors"), "cpu").net
+    taps = plan["taps"]
+    assert tuple(taps["kept"]) == student.n_taps and tuple(taps["before"]) == (9, 9, 9)
+    assert all(1 <= k < 9 for k in student.n_taps)  # centre-peaked kernels: a few taps hold half the weight
+    assert plan["params_after"] == count_params(student)
+    with torch.no_grad():
+        assert student(torch.rand(1, 4, 3, 32, 32)).shape == (1, 3, 32, 32)
