@@ -37,6 +37,16 @@ def test_space_loss_compares_different_channel_counts():
     assert float(space_loss(torch.rand(1, 2, 4, 8, 8), t)) > 1e-4
 
 
+def test_centred_attention_ignores_constant_channel_offsets():
+    """A per-channel constant (the teacher's HR channels are mostly that) dominates the plain map, not the centred one."""
+    torch.manual_seed(0)
+    f = torch.randn(1, 2, 4, 8, 8)
+    offset = torch.tensor([5.0, 0.0, -3.0, 0.0]).view(1, 1, 4, 1, 1)
+    assert torch.allclose(attention_map(f + offset, center=True), attention_map(f, center=True), atol=1e-5)
+    assert float(space_loss(f + offset, f, center=True)) < 1e-10
+    assert float(space_loss(f + offset, f)) > 0.1
+
+
 def test_time_loss_zero_for_identical_sequences_and_grows():
     torch.manual_seed(0)
     lstm = ConvLSTM(4, hidden=4)

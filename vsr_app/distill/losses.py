@@ -19,19 +19,26 @@ def charbonnier(pred: Tensor, target: Tensor, eps: float = 1e-3) -> Tensor:
     return torch.sqrt(diff * diff + eps * eps).mean()
 
 
-def attention_map(feat: Tensor, eps: float = 1e-8) -> Tensor:
-    """[..., C, H, W] -> [..., H*W]: channel sum of squares, L2-normalised over the pixels."""
-    att = feat.float().pow(2).sum(-3).flatten(-2)
+def attention_map(feat: Tensor, eps: float = 1e-8, center: bool = False) -> Tensor:
+    """[..., C, H, W] -> [..., H*W]: channel sum of squares, L2-normalised over the pixels.
+
+    center=True first removes each channel's spatial mean: the teacher's HR channels carry most of their
+    energy as constant offsets (measured, docs/RESULTS.md), which would otherwise dominate the map.
+    """
+    feat = feat.float()
+    if center:
+        feat = feat - feat.mean((-2, -1), keepdim=True)
+    att = feat.pow(2).sum(-3).flatten(-2)
     return att / (att.norm(dim=-1, keepdim=True) + eps)
 
 
-def space_loss(student_feats: Tensor, teacher_feats: Tensor) -> Tensor:
+def space_loss(student_feats: Tensor, teacher_feats: Tensor, center: bool = False) -> Tensor:
     """STD space term for clips of features [N,T,C,H,W] (channel counts may differ).
 
     Squared L2 distance between normalised maps, summed over pixels, averaged over batch and frames
     (as in attention transfer; each map has unit norm so the term lies in [0, 2]).
     """
-    diff = attention_map(student_feats) - attention_map(teacher_feats)
+    diff = attention_map(student_feats, center=center) - attention_map(teacher_feats, center=center)
     return diff.pow(2).sum(-1).mean()
 
 

@@ -6,6 +6,7 @@ Options (flat dict, from `--config` JSON and the CLI):
   batch, frames, patch    clips per step, frames per clip, LR crop size (HR = 4x)
   distill: "none"|"std"|"space"|"time"; teacher: model name or .safetensors path
   lambda_space, lambda_time  STD weights
+  attention_center        remove each feature channel's spatial mean before the attention maps
   time_input: "proj"|"attn"  what the shared ConvLSTM sees (see below)
   time_pool               average-pool factor of the HR features before the ConvLSTM (CPU cost)
   convlstm_hidden, freeze_threshold  ConvLSTM size; it is frozen once the time loss < threshold
@@ -48,7 +49,7 @@ DEFAULTS = {
     "distill": "none", "teacher": None, "lambda_space": 1.0, "lambda_time": 1.0,
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
-    "cache": None, "cache_batches": 500, "time_norm": False,
+    "cache": None, "cache_batches": 500, "time_norm": False, "attention_center": False,
 }
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 
@@ -164,7 +165,7 @@ class VSRTask:
         if need_feats:
             t_feat = batch["t_feat"] if "t_feat" in batch else self.teacher_features(lr)
             if self.use_space:
-                sp = space_loss(s_feat, t_feat)
+                sp = space_loss(s_feat, t_feat, center=o["attention_center"])
                 total = total + o["lambda_space"] * sp
                 terms["space"] = float(sp.detach())
             if self.use_time:
@@ -188,7 +189,7 @@ class VSRTask:
         x = feats.flatten(0, 1)
         if self.opt["time_input"] == "attn":
             h, w = x.shape[-2:]
-            x = (attention_map(x) * (h * w) ** 0.5).view(-1, 1, h, w)
+            x = (attention_map(x, center=self.opt["attention_center"]) * (h * w) ** 0.5).view(-1, 1, h, w)
         elif student and "proj" in self._modules:
             x = self._modules["proj"](x)
         if self.opt["time_pool"] > 1:
@@ -237,7 +238,7 @@ class VSRTask:
         """What the exported card records about the training setup."""
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
-                "time_input", "time_pool", "time_norm", "convlstm_hidden", "freeze_threshold", "flow_loss", "val",
+                "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden", "freeze_threshold", "flow_loss", "val",
                 "cache", "cache_batches")
         return {k: o[k] for k in keys}
 

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# STD ablation (docs/RESULTS.md, VSR): every student gets the same batches (one cache of teacher features), seed,
+# steps and schedule; only the distillation terms differ. Runs one job at a time (one thread each), then scores
+# every student on Vid4. Usage: scripts/vsr_ablation.sh TEACHER.safetensors [OUT_PREFIX]
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+teacher="$1" prefix="${2:-runs/d}"
+cfg=configs/vsr/round_d
+app=(.venv/bin/vsr-app)
+train() {  # NAME CONFIG [--teacher T --distill D]
+    local name="$1" config="$2"; shift 2
+    [ -f "${prefix}_$name/model.safetensors" ] && return 0
+    local resume=(); [ -f "${prefix}_$name/checkpoint.json" ] && resume=(--resume)
+    "${app[@]}" train vsr --data ../shared/data/train --out "${prefix}_$name" --config "$config" "${resume[@]}" "$@" \
+        >> "${prefix}_$name.log" 2>&1 || { echo "train $name failed (see ${prefix}_$name.log)"; return 1; }
+}
+score() {  # NAME MODEL
+    mkdir -p "${prefix}_evals"
+    [ -s "${prefix}_evals/$1.json" ] || "${app[@]}" eval vsr --model "$2" --data ../shared/data/eval/vid4 --json \
+        > "${prefix}_evals/$1.json.tmp" && mv "${prefix}_evals/$1.json.tmp" "${prefix}_evals/$1.json"
+}
+std=(--teacher "$teacher" --distill)
+train std "$cfg/student.json" "${std[@]}" std          # first: builds the shared cache with the teacher's features
+train scratch "$cfg/student.json"
+train space "$cfg/student.json" "${std[@]}" space
+train time "$cfg/student.json" "${std[@]}" time
+train std_attn "$cfg/student_attn.json" "${std[@]}" std
+train std_lam_lo "$cfg/student_lam_lo.json" "${std[@]}" std
+train std_lam_hi "$cfg/student_lam_hi.json" "${std[@]}" std
+score teacher "$teacher"
+for name in scratch space time std std_attn std_lam_lo std_lam_hi; do
+    [ -f "${prefix}_$name/model.safetensors" ] && score "$name" "${prefix}_$name/model.safetensors"
+done
+echo "ablation done"
