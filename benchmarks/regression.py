@@ -10,7 +10,9 @@ On a busy machine the frames/s ratios still swing by tens of percent: run it on 
     .venv/bin/python benchmarks/regression.py              # compare with benchmarks/baseline.json
     .venv/bin/python benchmarks/regression.py --update     # record the current ratios as the baseline
 
-Prints one JSON object; exits 1 when a ratio fell by more than --tolerance (default 15%), 2 when the
+Prints one JSON object; exits 1 when a ratio fell by more than --tolerance (default 15%; the pipeline ratio
+by more than --pipeline-tolerance, default 30%: two back-to-back runs on the idle machine differed by 16% in it,
+its short runs include container start-up and the encoder's drain), 2 when the
 bench could not run (e.g. the model is missing), 0 otherwise.
 """
 
@@ -39,13 +41,13 @@ def ratios(result: dict, model: str, reference: str) -> dict[str, float]:
             "cpu_model": r["cpu_ms_model"] / m["cpu_ms_model"]}
 
 
-def compare(current: dict[str, float], baseline: dict[str, float], tolerance: float) -> dict[str, dict]:
-    """Per rate: baseline, current, relative change and whether it is a regression."""
+def compare(current: dict[str, float], baseline: dict[str, float], tolerance: dict[str, float]) -> dict[str, dict]:
+    """Per rate: baseline, current, relative change and whether it is a regression (a drop beyond its tolerance)."""
     out = {}
     for rate in RATES:
         change = current[rate] / baseline[rate] - 1.0
         out[rate] = {"baseline": round(baseline[rate], 4), "current": round(current[rate], 4),
-                     "change": round(change, 4), "regressed": change < -tolerance}
+                     "change": round(change, 4), "regressed": change < -tolerance[rate]}
     return out
 
 
@@ -54,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="vsr-x4-student")
     ap.add_argument("--reference", default="bicubic")
     ap.add_argument("--baseline", type=Path, default=BASELINE)
-    ap.add_argument("--tolerance", type=float, default=0.15, help="allowed relative drop of a ratio")
+    ap.add_argument("--tolerance", type=float, default=0.15, help="allowed relative drop of a model-alone ratio")
+    ap.add_argument("--pipeline-tolerance", type=float, default=0.30, help="allowed relative drop of the pipeline ratio")
     ap.add_argument("--frames", type=int, default=DEFAULT_FRAMES, help="clip length (default: the bench's)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--update", action="store_true", help="write the measured ratios as the new baseline")
@@ -75,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"baseline_written": str(args.baseline), **record}, indent=2))
         return 0
     base = json.loads(args.baseline.read_text(encoding="utf-8"))
-    checks = compare(current, base["ratios"], args.tolerance)
+    tolerance = {rate: args.tolerance for rate in RATES} | {"fps_pipeline": args.pipeline_tolerance}
+    checks = compare(current, base["ratios"], tolerance)
     report = {"model": name, "reference": args.reference, "checks": checks, "machine": result["machine"],
               "baseline_machine": base.get("machine"), "baseline_date": base.get("date")}
     if base.get("machine") != result["machine"]:
