@@ -7,6 +7,7 @@ over their 28 frames: the correlation over pixels of each net's attention map wi
 and each net's share of HR feature energy that is a per-channel constant (mean^2 / mean square).
 """
 import argparse
+import json
 
 import numpy as np
 import torch
@@ -15,7 +16,7 @@ import torch.nn.functional as F
 from vsr_app.distill.losses import attention_map
 from vsr_app.models import load_model
 
-CACHE, SHAPE, BATCHES = "runs/vsr_cache_d", (400, 4, 7, 3, 32, 32), [5, 77, 150, 333]
+CACHE, BATCHES = "runs/vsr_cache_d", [5, 77, 150, 333]
 
 
 def corr(a, b):
@@ -35,9 +36,13 @@ def main():
     p.add_argument("students", nargs="+")
     args = p.parse_args()
     torch.set_num_threads(1)
-    shape_hr = SHAPE[:3] + (3, 128, 128)
-    lr = torch.from_numpy(np.array(np.memmap(f"{CACHE}/lr.bin", np.uint8, "r", shape=SHAPE)[BATCHES])).float() / 255
-    gt = torch.from_numpy(np.array(np.memmap(f"{CACHE}/hr.bin", np.uint8, "r", shape=shape_hr)[BATCHES])).float() / 255
+    shapes = json.load(open(f"{CACHE}/meta.json"))["shapes"]  # written by the cache (vsr_task.BatchCache)
+
+    def read(kind):
+        arr = np.memmap(f"{CACHE}/{kind}.bin", np.uint8, "r", shape=tuple(shapes[kind]))
+        return torch.from_numpy(np.array(arr[BATCHES])).float() / 255
+
+    lr, gt = read("lr"), read("hr")
     lr, gt = lr.flatten(0, 1), gt.flatten(0, 1)
     flat = gt.flatten(0, 1)
     detail = (flat - F.interpolate(F.interpolate(flat, scale_factor=0.25, mode="area"), scale_factor=4,

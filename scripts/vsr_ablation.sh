@@ -16,9 +16,10 @@ train() {  # NAME CONFIG [--teacher T --distill D]
         >> "${prefix}_$name.log" 2>&1 || { echo "train $name failed (see ${prefix}_$name.log)"; return 1; }
 }
 score() {  # NAME MODEL
+    local out="${prefix}_evals/$1.json"
     mkdir -p "${prefix}_evals"
-    [ -s "${prefix}_evals/$1.json" ] || "${app[@]}" eval vsr --model "$2" --data ../shared/data/eval/vid4 --json \
-        > "${prefix}_evals/$1.json.tmp" && mv "${prefix}_evals/$1.json.tmp" "${prefix}_evals/$1.json"
+    [ -s "$out" ] && return 0
+    "${app[@]}" eval vsr --model "$2" --data ../shared/data/eval/vid4 --json > "$out.tmp" && mv "$out.tmp" "$out"
 }
 std=(--teacher "$teacher" --distill)
 train std "$cfg/student.json" "${std[@]}" std          # first: builds the shared cache with the teacher's features
