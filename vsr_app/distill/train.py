@@ -102,10 +102,13 @@ def _init_distributed(device: torch.device) -> tuple[int, int]:
 
 
 def _shutdown_distributed() -> None:
-    """Destroy the process group before interpreter exit: gloo threads left to static destruction can abort the
-    process ("terminate called without an active exception") after a run that succeeded."""
+    """Destroy the process group before interpreter exit and let gloo's worker threads drop their finished
+    collectives while the interpreter still runs: such a drop needs the GIL, and during finalisation it aborts a
+    run that succeeded ("terminate called without an active exception"; seen under gdb in
+    ProcessGroupGloo::runLoop -> ~AsyncWork -> TensorImpl::decref_pyobject, cf. pytorch/pytorch#179291)."""
     if dist.is_initialized():
         dist.destroy_process_group()
+        time.sleep(0.25)  # releases the GIL to those threads
 
 
 def _average_grads(params: list[nn.Parameter], world: int) -> None:
