@@ -195,11 +195,18 @@ def bundle_datas() -> list[tuple[str, str]]:
     return datas
 
 
-def main() -> int:
+def write_notice(target: Path) -> Path:
+    """Write the notice for the packages installed now: the spec bundles such a fresh copy, so the bundle names
+    the versions it really carries even where pip resolved other patch releases than resources/LICENSES.md."""
     dists = [d for d in runtime_closure() if bundled(d)]
-    target = ROOT / "resources" / "LICENSES.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render(dists, native_components()), encoding="utf-8")
     print(f"wrote {target}: {len(dists)} packages, {len(native_components())} native components")
+    return target
+
+
+def main() -> int:
+    write_notice(ROOT / "resources" / "LICENSES.md")
     return 0
 
 
