@@ -128,3 +128,26 @@ def test_cache_serves_the_same_batches_with_teacher_features(frames_dir, tiny_te
     assert torch.equal(next(scratch.batches(seed=5, rank=0, world=1, start=1))["lr"], first[1]["lr"])
     online = next(_task(frames_dir).batches(seed=5, rank=0, world=1, start=1))  # the cache stores these exactly
     assert torch.equal(online["lr"], first[1]["lr"]) and torch.equal(online["hr"], first[1]["hr"])
+
+
+def test_partial_init_keeps_fitting_tensors_and_reports_the_fresh_head(tmp_path):
+    from vsr_app.distill.train import _init_from
+    from vsr_app.errors import VsrAppError
+
+    torch.manual_seed(0)
+    source = VSRTeacher(**TINY_TEACHER)  # one HR conv in the head
+    path = tmp_path / "t.safetensors"
+    save_model(source, path, {"task": "upscale", "scale": 4, "arch": "vsr_teacher", "config": TINY_TEACHER})
+    target = VSRTeacher(**{**TINY_TEACHER, "hr_convs": 0})
+    with pytest.raises(VsrAppError, match="does not fit"):
+        _init_from(target, str(path))
+    fresh = _init_from(target, str(path), partial=True)
+    assert fresh == []  # hr_convs=0 only drops tensors; every remaining one fits
+    assert all(torch.equal(v, source.state_dict()[k]) for k, v in target.state_dict().items())
+
+    wider = VSRTeacher(**{**TINY_TEACHER, "hr_channels": 2, "hr_convs": 0})
+    before = {k: v.clone() for k, v in wider.state_dict().items()}
+    fresh = _init_from(wider, str(path), partial=True)
+    assert fresh == ["head.out_conv.weight", "head.up.bias", "head.up.weight"]
+    for k, v in wider.state_dict().items():
+        assert torch.equal(v, before[k] if k in fresh else source.state_dict()[k]), k

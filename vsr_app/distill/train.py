@@ -72,6 +72,7 @@ class LoopConfig:
     val_every: int = 500
     ckpt_every_s: float = 300.0
     init_from: str | None = None  # .safetensors weights for modules["model"] (continue from weights alone)
+    init_partial: bool = False  # init_from: take the tensors whose name and shape fit, keep the rest freshly initialised
 
     @classmethod
     def split(cls, options: dict) -> tuple["LoopConfig", dict]:
@@ -268,8 +269,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
     elif has_ckpt:
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
     elif cfg.init_from:
-        _init_from(modules["model"], cfg.init_from)
-        log(f"initialised model from {cfg.init_from}")
+        fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
+        log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
     if world > 1:
         for mod in modules.values():
             for tensor in mod.state_dict().values():
@@ -378,7 +379,9 @@ def _validate(task: Task, modules, device, amp) -> dict[str, float]:
             m.train()
 
 
-def _init_from(model: nn.Module, path: str) -> None:
+def _init_from(model: nn.Module, path: str, partial: bool = False) -> list[str]:
+    """Load `path` into model; with `partial`, only the tensors whose name and shape fit (e.g. a teacher whose
+    head changed). Returns the names left freshly initialised."""
     from safetensors.torch import load_file
 
     p = Path(path)
@@ -387,10 +390,16 @@ def _init_from(model: nn.Module, path: str) -> None:
     tensors = load_file(str(p))
     if any(k.startswith("module.model.") for k in tensors):  # a run checkpoint
         tensors = {k[len("module.model."):]: v for k, v in tensors.items() if k.startswith("module.model.")}
+    own = model.state_dict()
+    if partial:
+        tensors = {k: v for k, v in tensors.items() if k in own and own[k].shape == v.shape}
+        if not tensors:
+            raise VsrAppError(f"{p.name} shares no tensor with this model")
     try:
-        model.load_state_dict(tensors)
+        model.load_state_dict(tensors, strict=not partial)
     except RuntimeError as exc:
         raise VsrAppError(f"{p.name} does not fit this model: {exc}") from exc
+    return sorted(set(own) - set(tensors))
 
 
 def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int, meta: dict | None) -> Path:

@@ -72,7 +72,8 @@ class VSRTeacher(nn.Module):
     kind = "clip"
 
     def __init__(self, channels: int = 64, blocks: int = 7, hr_channels: int = 8, scale: int = 4,
-                 flow_channels: int = 32, base: str = "bicubic"):
+                 flow_channels: int = 32, base: str = "bicubic", hr_convs: int = 1,
+                 out_init: float = 1.0):
         super().__init__()
         self.scale = scale
         self.base = base
@@ -85,7 +86,8 @@ class VSRTeacher(nn.Module):
         self.back = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         self.fwd_in = nn.Conv2d(3 * channels, channels, 3, padding=1)
         self.fwd = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
-        self.head = HRHead(channels, hr_channels, scale, hr_convs=1)
+        # hr_convs=0 with the student's hr_channels gives both nets the same distilled HR layer by construction
+        self.head = HRHead(channels, hr_channels, scale, hr_convs=hr_convs, out_init=out_init)
 
     def flows(self, clip: Tensor) -> tuple[Tensor, Tensor]:
         """Flows between neighbours: (t -> t+1, t+1 -> t), each [N,T-1,2,h,w]."""
