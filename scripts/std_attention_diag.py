@@ -1,7 +1,7 @@
 """Why the STD space term hurts here: how the teacher's and students' HR attention maps relate to image detail.
 
-Usage: python scripts/std_attention_diag.py TEACHER STUDENT [STUDENT ...]   (model names or .safetensors paths)
-Reads 4 batches of the Round D cache (runs/vsr_cache_d, built by scripts/vsr_ablation.sh) and prints, averaged
+Usage: python scripts/std_attention_diag.py [--cache DIR] TEACHER STUDENT [STUDENT ...]   (names or .safetensors)
+Reads 4 batches of an ablation cache (default runs/vsr_cache_d, built by scripts/vsr_ablation.sh) and prints, averaged
 over their 28 frames: the correlation over pixels of each net's attention map with the detail energy
 (ground truth minus its area-down/bicubic-up copy, squared), the students' map correlation with the teacher's,
 and each net's share of HR feature energy that is a per-channel constant (mean^2 / mean square).
@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from vsr_app.distill.losses import attention_map
 from vsr_app.models import load_model
 
-CACHE, BATCHES = "runs/vsr_cache_d", [5, 77, 150, 333]
+BATCHES = [5, 77, 150, 333]
 
 
 def corr(a, b):
@@ -32,14 +32,15 @@ def dc_share(feat):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--cache", default="runs/vsr_cache_d")
     p.add_argument("teacher")
     p.add_argument("students", nargs="+")
     args = p.parse_args()
     torch.set_num_threads(1)
-    shapes = json.load(open(f"{CACHE}/meta.json"))["shapes"]  # written by the cache (vsr_task.BatchCache)
+    shapes = json.load(open(f"{args.cache}/meta.json"))["shapes"]  # written by the cache (vsr_task.BatchCache)
 
     def read(kind):
-        arr = np.memmap(f"{CACHE}/{kind}.bin", np.uint8, "r", shape=tuple(shapes[kind]))
+        arr = np.memmap(f"{args.cache}/{kind}.bin", np.uint8, "r", shape=tuple(shapes[kind]))
         return torch.from_numpy(np.array(arr[BATCHES])).float() / 255
 
     lr, gt = read("lr"), read("hr")
