@@ -35,9 +35,11 @@ train std_lam_lo "$cfg/student_lam_lo.json" "${std[@]}" std
 train std_lam_hi "$cfg/student_lam_hi.json" "${std[@]}" std
 train space_hi "$cfg/student_space_hi.json" "${std[@]}" space
 train scratch_s1 "$cfg/student_seed1.json"                  # another init: the spread between seeds
+train ship_none "$cfg/ship.json"                            # fine-tunes of the shipped student (init_from)
+train ship_space "$cfg/ship.json" "${std[@]}" space
 [ -n "${ROWS:-}" ] && exit 0
 score teacher "$teacher"
-for name in scratch space time std std_attn std_lam_lo std_lam_hi space_hi scratch_s1; do
+for name in scratch space time std std_attn std_lam_lo std_lam_hi space_hi scratch_s1 ship_none ship_space; do
     [ -f "${prefix}_$name/model.safetensors" ] && score "$name" "${prefix}_$name/model.safetensors"
 done
 echo "ablation done"

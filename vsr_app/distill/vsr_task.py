@@ -46,10 +46,11 @@ from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
 
 DEFAULTS = {
     "data": [], "net": "student", "net_config": {}, "batch": 8, "frames": 7, "patch": 32,
-    "distill": "none", "teacher": None, "lambda_space": 1.0, "lambda_time": 1.0,
+    # λ and the normalised time loss: the setting every measured ablation round used (docs/RESULTS.md, VSR)
+    "distill": "none", "teacher": None, "lambda_space": 0.01, "lambda_time": 0.03,
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
-    "cache": None, "cache_batches": 500, "time_norm": False, "attention_center": False,
+    "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False,
 }
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
+from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
@@ -39,12 +40,14 @@ FIELDS = {
         ("net", "Network", ["student", "teacher"], "student", None, None,
          "student: streaming, compact; teacher: bidirectional, large"),
         ("net_config.channels", "Width (channels)", int, 32, 4, 256, "feature channels of the network"),
-        ("net_config.blocks", "Residual blocks", int, 5, 1, 60, "depth of the network"),
+        ("net_config.blocks", "Residual blocks", int, 4, 1, 60, "depth of the network (the shipped student: 4)"),
         ("batch", "Batch (clips)", int, 8, 1, 256, "clips per step"),
         ("frames", "Frames per clip", int, 7, 2, 30, "length of each training clip"),
         ("patch", "Patch (LR pixels)", int, 32, 8, 256, "low-resolution crop size; the target is 4x"),
-        ("lambda_space", "\u03bb space", float, 1.0, 0.0, 1000.0, "weight of the spatial (attention) distillation"),
-        ("lambda_time", "\u03bb time", float, 1.0, 0.0, 1000.0, "weight of the temporal (ConvLSTM) distillation"),
+        ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
+         "weight of the spatial (attention) distillation"),
+        ("lambda_time", "\u03bb time", float, VSR_DEFAULTS["lambda_time"], 0.0, 1000.0,
+         "weight of the temporal (ConvLSTM) distillation"),
     ],
     "vfi": [
         ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
