@@ -1,7 +1,8 @@
 """Copy a run's exported model into models/ under its shipped name, with measured benchmark scores in the card.
 
     python scripts/ship_model.py runs/vfi_teacher/model.safetensors vfi-x2-teacher \
-        --eval vfi_middlebury=eval_mb.json --eval vfi_ucf101=eval_ucf.json --extra ms_per_frame_640x480=1234
+        --eval vfi_middlebury=eval_mb.json --eval vfi_ucf101=eval_ucf.json --extra ms_per_frame_640x480=1234 \
+        --stage "configs/vfi/teacher.json: 6000 steps from scratch"
 
 Each --eval file is the JSON `vsr-app eval ... --json` printed; its "mean" goes under card["metrics"][NAME].
 The weights are re-saved through the registry (safetensors + card, atomic), never copied blindly.
@@ -23,6 +24,8 @@ def main() -> None:
     p.add_argument("name")
     p.add_argument("--eval", action="append", default=[], metavar="DATASET=FILE.json")
     p.add_argument("--extra", action="append", default=[], metavar="KEY=NUMBER", help="another measured number")
+    p.add_argument("--stage", action="append", default=[], metavar="TEXT",
+                   help="how an earlier stage trained these weights (config, steps, start): card training.stages")
     args = p.parse_args()
     loaded = load_model(args.weights, "cpu")
     card = dict(loaded.info.card)
@@ -34,6 +37,8 @@ def main() -> None:
         key, value = item.split("=", 1)
         metrics[key] = float(value)
     card.update(name=args.name, metrics=metrics)
+    if args.stage:
+        card["training"] = {**card.get("training", {}), "stages": args.stage}
     out = save_model(loaded.net, models_dir() / f"{args.name}.safetensors", card)
     print(out)
 

@@ -30,7 +30,8 @@ from vsr_app.gui.run_files import MetricsTail, check_model_name, install_run_mod
 from vsr_app.models import list_models
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
-DISTILL = {"vsr": {"std": "STD: space + time", "space": "STD: space only", "time": "STD: time only",
+# The first entry is the default: for VSR the space term, the only STD part that measured a gain (docs/RESULTS.md)
+DISTILL = {"vsr": {"space": "STD: space only (best measured)", "std": "STD: space + time", "time": "STD: time only",
                    "none": "None (ground truth only)"},
            "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
 # Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
