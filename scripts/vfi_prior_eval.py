@@ -1,10 +1,11 @@
-"""Score the interpolation nets' parameter-free motion prior alone (block matching + a plain midpoint warp).
+"""Score the interpolation nets' parameter-free motion prior alone (block matching or DIS + a midpoint warp).
 
 It is the base offset every head of the fixed teacher starts from, so this row shows how much the learned
 net adds on top of it. Same protocol and JSON as `vsr-app eval vfi` (odd frames from the even frames
 around them, Y-PSNR/SSIM):
 
     python scripts/vfi_prior_eval.py ../shared/data/eval/vfi_middlebury > runs/vfi_eval2/prior_vfi_middlebury.json
+    python scripts/vfi_prior_eval.py ../shared/data/eval/vfi_middlebury --prior dis
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import torch
 
 from vsr_app.evaluate import _summary, read_frames, sequence_folders, vfi_context
 from vsr_app.metrics import psnr_y, ssim_y
-from vsr_app.nets.vfi_teacher import block_match_flow, deformable_warp
+from vsr_app.nets.motion_prior import PRIORS, motion_prior
+from vsr_app.nets.vfi_teacher import deformable_warp
 
 
-def prior_midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Middle frame from the block-matching flow: the mean of t0 warped by -d and t1 warped by +d."""
+def prior_midpoint(a: np.ndarray, b: np.ndarray, method: str) -> np.ndarray:
+    """Middle frame from the prior's flow: the mean of t0 warped by -d and t1 warped by +d."""
     t0, t1 = (torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float() / 255 for x in (a, b))
-    d = block_match_flow(t0, t1)[:, :2]
+    d = motion_prior(t0, t1, method)[:, :2]
     logits = torch.zeros(1, 1, *t0.shape[-2:])
     out = 0.5 * (deformable_warp(t0, -d, logits, 1) + deformable_warp(t1, d, logits, 1))
     return (out[0].clamp(0, 1).permute(1, 2, 0) * 255).round().byte().numpy()
@@ -33,6 +35,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("data")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--prior", choices=PRIORS, default="block")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     scores = {}
@@ -41,11 +44,11 @@ def main() -> None:
         psnrs, ssims = [], []
         for i in range(1, len(seq) - 1, 2):
             j0, j1 = vfi_context(i, len(seq), 2)
-            pred = prior_midpoint(seq[j0], seq[j1])
+            pred = prior_midpoint(seq[j0], seq[j1], args.prior)
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         scores[folder.name] = (psnrs, ssims)
-    print(json.dumps(_summary("block-matching prior", 0, scores), indent=1))
+    print(json.dumps(_summary(f"{args.prior} prior", 0, scores), indent=1))
 
 
 if __name__ == "__main__":

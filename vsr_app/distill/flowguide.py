@@ -11,22 +11,13 @@ after which the reconstruction loss alone trains the net.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vsr_app.nets.motion_prior import dis_flow
+
 SCALES = (0.5, 1.0, 2.0)  # the heads' scales, in the order the net returns their displacements
-
-_DIS: dict[int, cv2.DISOpticalFlow] = {}
-
-
-def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> np.ndarray:
-    """[H,W,2] float32 flow (x, y) with src(p) ~ dst(p + flow(p)), for uint8 RGB frames."""
-    if preset not in _DIS:
-        _DIS[preset] = cv2.DISOpticalFlow_create(preset)
-    gray = [cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in (src, dst)]
-    return _DIS[preset].calc(gray[0], gray[1], None)
 
 
 def middle_flows(clip: np.ndarray, mid: int, t0: int, t1: int) -> np.ndarray:

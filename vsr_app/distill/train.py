@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
+import cv2
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
@@ -67,7 +68,7 @@ class LoopConfig:
     seed: int = 0
     amp: str = "auto"  # auto | bf16 | fp16 | none
     device: str = "auto"
-    threads: int = 0  # torch CPU threads; 0 = leave torch's default
+    threads: int = 0  # torch (and OpenCV: data loading, DIS priors) CPU threads; 0 = leave their defaults
     log_every: int = 20
     val_every: int = 500
     ckpt_every_s: float = 300.0
@@ -241,6 +242,7 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
     device = resolve_device(cfg.device)
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
+        cv2.setNumThreads(cfg.threads)
     rank, world = _init_distributed(device)
     torch.manual_seed(cfg.seed)
 

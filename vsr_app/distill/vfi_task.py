@@ -232,7 +232,7 @@ class VFITask:
 
 # ---- runs: what `vsr-app train vfi` and `vsr-app prune vfi` do --------------------------------------
 
-NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior")
+NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior", "prior")
 RUN_OPTIONS = ("val_videos", "prune_steps", "prune_threshold")
 
 
@@ -270,12 +270,13 @@ def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
         if not card_path.is_file():
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
         card = json.loads(card_path.read_text(encoding="utf-8"))
-        return build_arch(card["arch"], card["config"]), {"arch": card["arch"], "config": card["config"]}
-    # explicit in the card; new nets default to per-scale kernels 5, 5, 3 and the Stage-I mix (see vfi_teacher)
+        config = {**card["config"], **({"prior": options["prior"]} if "prior" in options else {})}  # may switch
+        return build_arch(card["arch"], config), {"arch": card["arch"], "config": config}
+    # explicit in the card; new nets default to per-scale kernels 5, 5, 3, the Stage-I mix and the DIS prior
     kernels = options.get("kernels") or ([options["kernel"]] * 3 if "kernel" in options else [5, 5, 3])
     config = {"base": options.get("base", 32), "kernels": list(kernels), "mix": bool(options.get("mix", True)),
               "corr": bool(options.get("corr", True)), "coarse_flow": bool(options.get("coarse_flow", True)),
-              "bm_prior": bool(options.get("bm_prior", True))}
+              "bm_prior": bool(options.get("bm_prior", True)), "prior": options.get("prior", "dis")}
     return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
 
 

@@ -35,6 +35,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from vsr_app.models import register_arch
+from vsr_app.nets.motion_prior import PRIORS, motion_prior
+from vsr_app.nets.motion_prior import resize as _up
 
 CENTRE_LOGIT = 8.0  # initial softmax logit of each kernel's centre tap (others 0): 99.2% of a 5x5 kernel's weight
 MIX_1X_LOGIT = 3.0  # initial Stage-I mix: 91% on the (sharp) 1x candidate, 4.5% each on the 0.5x and 2x ones
@@ -103,10 +105,6 @@ def _act(x: torch.Tensor) -> torch.Tensor:
     return F.leaky_relu(x, 0.1)
 
 
-def _up(x: torch.Tensor, size) -> torch.Tensor:
-    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
-
-
 CORR_RADII = (3, 2)  # symmetric cost volumes at 1/8 and 1/4 scale: (2r+1)^2 channels each
 
 
@@ -120,67 +118,6 @@ def symmetric_correlation(a: torch.Tensor, b: torch.Tensor, r: int, norm: float)
     out = [(ap[..., r - dy:r - dy + h, r - dx:r - dx + w] * bp[..., r + dy:r + dy + h, r + dx:r + dx + w]).sum(1)
            for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
     return _act(torch.stack(out, 1) * norm)
-
-
-BM_LEVELS = ((4, 2, 7), (2, 1, 7), (1, 1, 7))  # block matching, coarse to fine: (downscale, radius, window)
-BM_SHARPNESS = 200.0
-
-
-def _symmetric_search(g0: torch.Tensor, g1: torch.Tensor, r: int, win: int, sharpness: float):
-    """Soft-argmin over d in [-r, r]^2 of the windowed mean |g0(q - d) - g1(q + d)|: (d [N,2,H,W], best cost)."""
-    h, w = g0.shape[-2:]
-    p0, p1 = F.pad(g0, (r,) * 4, mode="replicate"), F.pad(g1, (r,) * 4, mode="replicate")
-    diffs = torch.cat([(p0[..., r - dy:r - dy + h, r - dx:r - dx + w] - p1[..., r + dy:r + dy + h, r + dx:r + dx + w])
-                       .abs() for dy in range(-r, r + 1) for dx in range(-r, r + 1)], 1)
-    pad = win // 2
-    cost = F.avg_pool2d(diffs, (win, 1), 1, (pad, 0), count_include_pad=False)
-    cost = F.avg_pool2d(cost, (1, win), 1, (0, pad), count_include_pad=False)
-    prob = torch.softmax(-sharpness * cost, 1)
-    d = torch.arange(-r, r + 1, device=g0.device, dtype=torch.float32)
-    dy, dx = torch.meshgrid(d, d, indexing="ij")
-    ex = (prob * dx.reshape(1, -1, 1, 1)).sum(1, keepdim=True)
-    ey = (prob * dy.reshape(1, -1, 1, 1)).sum(1, keepdim=True)
-    return torch.cat([ex, ey], 1), cost.amin(1, keepdim=True)
-
-
-def _shift(img: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
-    """img sampled at p + d (d [N,2,H,W] in pixels), bilinear, border-clamped."""
-    n, _, h, w = img.shape
-    xs = torch.arange(w, device=img.device, dtype=torch.float32).view(1, 1, w)
-    ys = torch.arange(h, device=img.device, dtype=torch.float32).view(1, h, 1)
-    gx = (xs + d[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
-    gy = (ys + d[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
-    return F.grid_sample(img, torch.stack((gx, gy), -1), mode="bilinear", padding_mode="border", align_corners=True)
-
-
-def block_match_flow(i0: torch.Tensor, i1: torch.Tensor, levels=BM_LEVELS, sharpness: float = BM_SHARPNESS
-                     ) -> torch.Tensor:
-    """Parameter-free motion prior for the middle frame: coarse-to-fine symmetric block matching, [N,3,H,W].
-
-    At each level (downscale, radius, window) the grey images, shifted by the estimate so far, are
-    compared along straight motions through each pixel, t0(q - d) against t1(q + d), by the mean absolute
-    difference over a window; a soft-argmin (softmax of -sharpness * cost) refines d. With the default
-    levels the search reaches +-11 pixels each way (22 between t0 and t1) for 1/40 of the cost of a
-    full-resolution search of that range (levels chosen on the held-out validation crops). Channels: d (x, y, pixels: the flow to t1 is +d, to t0 -d) and
-    the final best cost (a confidence). Plain torch, float32 under any autocast.
-    """
-    with torch.autocast(device_type=i0.device.type, enabled=False):
-        g0, g1 = i0.float().mean(1, keepdim=True), i1.float().mean(1, keepdim=True)
-        h, w = g0.shape[-2:]
-        d = None
-        for down, r, win in levels:
-            a, b = (F.avg_pool2d(g, down) if down > 1 else g for g in (g0, g1))
-            if d is None:
-                d = a.new_zeros((a.shape[0], 2, *a.shape[-2:]))
-            else:
-                d = _up(d, a.shape[-2:]) * (d_down / down)
-                a, b = _shift(a, -d), _shift(b, d)
-            delta, cost = _symmetric_search(a, b, r, win, sharpness)
-            d = d + delta
-            d_down = down
-        if d.shape[-2:] != (h, w):
-            d, cost = _up(d, (h, w)) * d_down, _up(cost, (h, w))
-        return torch.cat([d, cost], 1)
 
 
 def _tap_positions(k: int, taps=None) -> list[tuple[float, float]]:
@@ -242,7 +179,7 @@ class VFINet(nn.Module):
     def __init__(self, widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5,
                  kernels: list[int] | tuple[int, ...] | None = None, mix: bool = False,
                  taps: list[list[int] | None] | None = None, corr: bool = False, coarse_flow: bool = False,
-                 bm_prior: bool = False):
+                 bm_prior: bool = False, prior: str = "block"):
         super().__init__()
         self.widths = dict(widths) if widths is not None else default_widths(base)
         self.base = base
@@ -258,8 +195,12 @@ class VFINet(nn.Module):
         n_corr = [(2 * r + 1) ** 2 if self.corr else 0 for r in CORR_RADII]
         # a 1/4-scale flow (to t0 and to t1) added to every tap's offsets at every scale
         self.coarse_flow = bool(coarse_flow)
-        # a block-matching flow (block_match_flow) as every head's base offset, and as 3 decoder input channels
+        # a parameter-free motion prior (vsr_app.nets.motion_prior; `prior` says which) as every head's base
+        # offset, and as 3 decoder input channels
         self.bm_prior = bool(bm_prior)
+        if prior not in PRIORS:
+            raise ValueError(f"unknown motion prior {prior!r} (known: {', '.join(PRIORS)})")
+        self.prior = prior
         # kept taps per scale (None: the whole k x k kernel); a pruned student may keep fewer
         self.taps = tuple(None if t is None else tuple(int(j) for j in t) for t in (taps or (None,) * 3))
         for k, t in zip(self.kernels, self.taps):
@@ -360,7 +301,7 @@ class VFINet(nn.Module):
     def arch_config(self) -> dict:
         """The card config that rebuilds this net's architecture (widths aside)."""
         cfg = {"kernels": list(self.kernels), "mix": self.mix, "corr": self.corr, "coarse_flow": self.coarse_flow,
-               "bm_prior": self.bm_prior}
+               "bm_prior": self.bm_prior, "prior": self.prior}
         if any(t is not None for t in self.taps):
             cfg["taps"] = [None if t is None else list(t) for t in self.taps]
         return cfg
@@ -369,10 +310,18 @@ class VFINet(nn.Module):
         """The same architecture with other widths (what pruning builds), optionally fewer taps."""
         return VFINet(widths=widths, base=self.base, kernels=self.kernels, mix=self.mix,
                       taps=self.taps if taps is None else taps, corr=self.corr, coarse_flow=self.coarse_flow,
-                      bm_prior=self.bm_prior)
+                      bm_prior=self.bm_prior, prior=self.prior)
 
     def _c(self, name: str, x: torch.Tensor, act: bool = True) -> torch.Tensor:
-        y = self.convs[name](x)
+        conv = self.convs[name]
+        if (isinstance(conv, nn.Conv3d) and x.device.type == "cpu" and torch.is_grad_enabled()
+                and torch.is_autocast_enabled("cpu")):
+            # torch 2.13's CPU (oneDNN) bf16 Conv3d weight gradient corrupts the heap for stride-1 convs on
+            # frames of about 88 px and more (double free / segfault in backward): train those in fp32
+            with torch.autocast(device_type="cpu", enabled=False):
+                y = conv(x.float())
+        else:
+            y = conv(x)
         return _act(y) if act else y
 
     def _encode(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -419,7 +368,7 @@ class VFINet(nn.Module):
         d4 = self._c("dec4b", self._c("dec4", f4))
         d3 = self._c("dec3b", self._c("dec3", torch.cat([_up(d4, f3.shape[-2:]), f3], 1)))
         d2 = self._c("dec2b", self._c("dec2", torch.cat([_up(d3, f2.shape[-2:]), f2], 1)))
-        bm = block_match_flow(frames[:, 1], frames[:, 2]) if self.bm_prior else None
+        bm = motion_prior(frames[:, 1], frames[:, 2], self.prior) if self.bm_prior else None
         d1 = self._c("dec1b", self._c("dec1", torch.cat([_up(d2, f1.shape[-2:]), f1] + ([bm.to(f1.dtype)] if
                                                                                       self.bm_prior else []), 1)))
 
@@ -466,7 +415,7 @@ class VFINet(nn.Module):
         u2 = self._c("s3du2", torch.cat([F.interpolate(s3, size=s2.shape[-3:], mode="nearest"), s2], 1))  # T 3
         u1 = self._c("s3du1", torch.cat([F.interpolate(u2, size=(3, *s1.shape[-2:]), mode="nearest"),
                                          s1[:, :, 1:4]], 1))  # T 1: the stage-I time step
-        residual = self.convs["s3d_out"](u1)[:, :, 0]
+        residual = self._c("s3d_out", u1, act=False)[:, :, 0]
         out = stage1 + residual
         return (out, aux) if return_aux else out
 
@@ -478,9 +427,10 @@ class VFINet(nn.Module):
 @register_arch("vfi_stmfnet")
 def build_vfi_net(widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5,
                   kernels: list[int] | None = None, mix: bool = False, taps: list | None = None,
-                  corr: bool = False, coarse_flow: bool = False, bm_prior: bool = False) -> VFINet:
+                  corr: bool = False, coarse_flow: bool = False, bm_prior: bool = False, prior: str = "block"
+                  ) -> VFINet:
     """Registry builder; the card's config holds the widths (teacher: base only; student: a pruned plan),
     the kernel size (one for all scales, or `kernels` per scale), whether Stage I mixes its candidates and
-    the taps a pruned net kept."""
+    the taps a pruned net kept, and which motion prior it reads."""
     return VFINet(widths=widths, base=base, kernel=kernel, kernels=kernels, mix=mix, taps=taps, corr=corr,
-                  coarse_flow=coarse_flow, bm_prior=bm_prior)
+                  coarse_flow=coarse_flow, bm_prior=bm_prior, prior=prior)
