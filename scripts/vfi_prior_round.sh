@@ -23,6 +23,12 @@ score() {  # NAME MODEL
             && mv "$out.tmp" "$out"; }
     done
 }
+# the session-2 models (block-matching prior) both runs start from, as shipped before this round replaced them
+for net in teacher student; do
+    [ -f "runs/vfi_v2/$net.safetensors" ] && continue
+    mkdir -p runs/vfi_v2
+    for ext in safetensors json; do git show "7b24055:models/vfi-x2-$net.$ext" > "runs/vfi_v2/$net.$ext"; done
+done
 train runs/vfi_teacher_dis 1000 configs/vfi/teacher_dis.json
 train runs/vfi_student_dis_kd "$student_steps" configs/vfi/student_dis.json \
     --teacher runs/vfi_teacher_dis/model.safetensors --distill laplacian
