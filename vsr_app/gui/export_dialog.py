@@ -20,6 +20,7 @@ from vsr_app.gui.workers import Job
 from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
+from vsr_app.video.writer import CODECS as WRITER_CODECS
 
 CODECS = {"libx264": ("H.264", ".mp4", 18), "libx265": ("H.265 / HEVC", ".mp4", 20),
           "ffv1": ("FFV1 (lossless)", ".mkv", None), "prores": ("ProRes 422", ".mov", None)}
@@ -80,7 +81,7 @@ class ExportDialog(QDialog):
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
         self.preset.addItems(PRESETS)
-        self.preset.setCurrentText(settings.value("export/preset", "faster"))
+        self.preset.setCurrentText(settings.value("export/preset", WRITER_CODECS["libx264"].preset))
         self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
         quality.addWidget(QLabel("CRF"))
         quality.addWidget(self.crf)

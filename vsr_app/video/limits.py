@@ -24,7 +24,7 @@ MAX_SIDE = {"libx264": 16384, "prores_ks": 32768}
 
 # Peak memory per output pixel of a whole run: queues, RGB/YUV conversions, the engine's full-frame output
 # tensor and, for x264/x265, the encoder's frame buffers -- measured at preset medium (40-frame look-ahead),
-# which upper-bounds the x264 default "faster" (20-frame look-ahead).
+# which upper-bounds the x264 default "veryfast" (10-frame look-ahead).
 # Measured with benchmarks/memory_flat.py --frames 60 (peak RSS above the start, bicubic x4): libx264 298 B/px
 # at 1280x720, 307 at 1920x1080, 237 at 3840x2160; ffv1 161 B/px at 1920x1080. Rounded up.
 BYTES_PER_OUTPUT_PIXEL = {"libx264": 310, "libx265": 310}

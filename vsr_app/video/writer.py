@@ -53,7 +53,7 @@ class CodecSpec:
 
 CODECS: dict[str, CodecSpec] = {
     # CRF 18 (x264) / 20 (x265): visually transparent, the level people expect from an enhancement tool.
-    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=18, preset="faster"),
+    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=18, preset="veryfast"),
     "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=20, preset="medium",
                          options=(("tag", "hvc1"),)),
     # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
