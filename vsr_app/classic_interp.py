@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from vsr_app.inference import Interpolator
+from vsr_app.nets.motion_prior import dis_flow
 
 
 class OpenCVFlowInterpolator(Interpolator):
@@ -25,13 +26,13 @@ class OpenCVFlowInterpolator(Interpolator):
     num_inputs = 2
 
     def __init__(self, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM):
-        self.dis = cv2.DISOpticalFlow_create(preset)
+        self.preset = preset
 
     def midpoint(self, frames: list[np.ndarray]) -> np.ndarray:
         f0, f1 = frames
         g0, g1 = (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (f0, f1))
-        flow01 = self.dis.calc(g0, g1, None)
-        flow10 = self.dis.calc(g1, g0, None)
+        flow01 = dis_flow(g0, g1, self.preset)
+        flow10 = dis_flow(g1, g0, self.preset)
         # Super SloMo's intermediate-flow approximation at t = 0.5
         flow_t0 = 0.25 * (flow10 - flow01)
         flow_t1 = -flow_t0

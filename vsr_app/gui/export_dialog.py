@@ -22,8 +22,10 @@ from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import CODECS as WRITER_CODECS
 
-CODECS = {"libx264": ("H.264", ".mp4", 18), "libx265": ("H.265 / HEVC", ".mp4", 20),
-          "ffv1": ("FFV1 (lossless)", ".mkv", None), "prores": ("ProRes 422", ".mov", None)}
+_CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4"), "ffv1": ("FFV1 (lossless)", ".mkv"),
+                 "prores": ("ProRes 422", ".mov")}
+# What the export and batch dialogs offer: (label, file suffix, default CRF or None); the CRF is the writer's
+CODECS = {key: (label, suffix, WRITER_CODECS[key].crf) for key, (label, suffix) in _CODEC_LABELS.items()}
 PRESETS = ("ultrafast", "veryfast", "faster", "fast", "medium", "slow", "veryslow")
 
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 PRIORS = ("block", "dis")
 COST_WINDOW = 7  # the window of the matching cost (the block matcher's finest level)
-_DIS = threading.local()  # one DIS object per thread and preset: calc() on a shared one corrupts memory
+_DIS = threading.local()  # one DIS object per thread and preset: OpenCV algorithm objects are not thread-safe
 
 
 def resize(x: torch.Tensor, size) -> torch.Tensor:
