@@ -1,0 +1,26 @@
+# Shared by the frame-interpolation round scripts: resumable one-thread training and idempotent scoring.
+# Source it from a script that has cd'd to the repository root and set `evals` (the folder for score JSONs).
+app=(.venv/bin/vsr-app) data=../shared/data/train
+export OMP_NUM_THREADS=1
+train() {  # OUT STEPS CONFIG [--teacher T --distill D]
+    local out="$1" steps="$2" config="$3"; shift 3
+    [ -f "$out/done" ] && return 0  # written when the run reached STEPS (an interrupted run exports a model too)
+    local resume=(); [ -f "$out/checkpoint.json" ] && resume=(--resume)
+    "${app[@]}" train vfi --data "$data" --out "$out" --steps "$steps" --config "$config" "${resume[@]}" "$@" \
+        >> "$out.log" 2>&1 && touch "$out/done"
+}
+score() {  # NAME MODEL
+    mkdir -p "$evals"
+    for set in vfi_middlebury vfi_ucf101; do
+        local out="$evals/${1}_$set.json"
+        [ -s "$out" ] || { "${app[@]}" eval vfi --model "$2" --data "../shared/data/eval/$set" --json > "$out.tmp" \
+            && mv "$out.tmp" "$out"; }
+    done
+}
+restore_session2_models() {  # the block-prior nets of session 2 (commit 7b24055), which later rounds start from
+    for net in teacher student; do
+        [ -f "runs/vfi_v2/$net.safetensors" ] && continue
+        mkdir -p runs/vfi_v2
+        for ext in safetensors json; do git show "7b24055:models/vfi-x2-$net.$ext" > "runs/vfi_v2/$net.$ext"; done
+    done
+}
