@@ -130,9 +130,11 @@ class Engine:
         else:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
         if self.dtype is not None:
-            for module in self.net.modules():  # 2-D convs only: channels_last needs rank-4 weights (not Conv3d)
+            for module in self.net.modules():  # oneDNN's reduced-precision convs run channels-last natively
                 if isinstance(module, torch.nn.Conv2d):
                     module.to(memory_format=torch.channels_last)
+                elif isinstance(module, torch.nn.Conv3d):
+                    module.to(memory_format=torch.channels_last_3d)
         self.graphs = compile == "reduce-overhead"
         self.compiled: dict[str, object] = {}  # "forward"/"step" -> compiled callable; eager when absent
         if compile:

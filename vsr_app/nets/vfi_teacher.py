@@ -312,12 +312,23 @@ class VFINet(nn.Module):
                       taps=self.taps if taps is None else taps, corr=self.corr, coarse_flow=self.coarse_flow,
                       bm_prior=self.bm_prior, prior=self.prior)
 
-    def _c(self, name: str, x: torch.Tensor, act: bool = True) -> torch.Tensor:
+    def _c(self, name: str, x: torch.Tensor | list[torch.Tensor], act: bool = True) -> torch.Tensor:
+        """Conv `name` (+ activation) on x, or on the channel concatenation of a list of tensors.
+
+        A list is concatenated in the dtype the conv computes in (autocast's, when on): the same values the
+        conv would see, without first building the whole input in float32 and copying it again.
+        """
         conv = self.convs[name]
-        if (isinstance(conv, nn.Conv3d) and x.device.type == "cpu" and torch.is_grad_enabled()
-                and torch.is_autocast_enabled("cpu")):
-            # torch 2.13's CPU (oneDNN) bf16 Conv3d weight gradient corrupts the heap for stride-1 convs on
-            # frames of about 88 px and more (double free / segfault in backward): train those in fp32
+        dev = (x[0] if isinstance(x, list) else x).device.type
+        # torch 2.13's CPU (oneDNN) bf16 Conv3d weight gradient corrupts the heap for stride-1 convs on
+        # frames of about 88 px and more (double free / segfault in backward): train those in fp32
+        fp32 = (isinstance(conv, nn.Conv3d) and dev == "cpu" and torch.is_grad_enabled()
+                and torch.is_autocast_enabled("cpu"))
+        if isinstance(x, list):
+            dtype = torch.float32 if fp32 else torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) \
+                else None
+            x = torch.cat([p.to(dtype) for p in x] if dtype is not None else x, 1)
+        if fp32:
             with torch.autocast(device_type="cpu", enabled=False):
                 y = conv(x.float())
         else:
@@ -366,11 +377,10 @@ class VFINet(nn.Module):
             f4 = torch.cat([f4, symmetric_correlation(e4[:, 1], e4[:, 2], CORR_RADII[0], self._corr_norm[0])], 1)
             f3 = torch.cat([f3, symmetric_correlation(e3[:, 1], e3[:, 2], CORR_RADII[1], self._corr_norm[1])], 1)
         d4 = self._c("dec4b", self._c("dec4", f4))
-        d3 = self._c("dec3b", self._c("dec3", torch.cat([_up(d4, f3.shape[-2:]), f3], 1)))
-        d2 = self._c("dec2b", self._c("dec2", torch.cat([_up(d3, f2.shape[-2:]), f2], 1)))
+        d3 = self._c("dec3b", self._c("dec3", [_up(d4, f3.shape[-2:]), f3]))
+        d2 = self._c("dec2b", self._c("dec2", [_up(d3, f2.shape[-2:]), f2]))
         bm = motion_prior(frames[:, 1], frames[:, 2], self.prior) if self.bm_prior else None
-        d1 = self._c("dec1b", self._c("dec1", torch.cat([_up(d2, f1.shape[-2:]), f1] + ([bm.to(f1.dtype)] if
-                                                                                      self.bm_prior else []), 1)))
+        d1 = self._c("dec1b", self._c("dec1", [_up(d2, f1.shape[-2:]), f1] + ([bm] if self.bm_prior else [])))
 
         i0, i1 = frames[:, 1], frames[:, 2]
         half0, half1 = F.avg_pool2d(i0, 2), F.avg_pool2d(i1, 2)
@@ -392,8 +402,8 @@ class VFINet(nn.Module):
         # offsets at 2x are in 2x pixels; pixel shuffle keeps their meaning per output position
         warp_2 = self._warp_pair(head_2, dbl0, dbl1, 2, aux, coarse[2])
 
-        g0 = self._c("grid0_in", torch.cat([warp_1, F.pixel_unshuffle(warp_2, 2), d1], 1))
-        g1 = self._c("grid1_in", torch.cat([warp_h, d2], 1))
+        g0 = self._c("grid0_in", [warp_1, F.pixel_unshuffle(warp_2, 2), d1])
+        g1 = self._c("grid1_in", [warp_h, d2])
         g2 = self._c("grid2_in", d3)
         g0 = self._lateral(0, 0, g0)
         g1 = self._lateral(1, 0, g1 + self._c("grid_down01", g0))
@@ -412,9 +422,9 @@ class VFINet(nn.Module):
         s1 = self._c("s3d1b", self._c("s3d1", clip))
         s2 = self._c("s3d2b", self._c("s3d2", s1))
         s3 = self._c("s3d3", s2)
-        u2 = self._c("s3du2", torch.cat([F.interpolate(s3, size=s2.shape[-3:], mode="nearest"), s2], 1))  # T 3
-        u1 = self._c("s3du1", torch.cat([F.interpolate(u2, size=(3, *s1.shape[-2:]), mode="nearest"),
-                                         s1[:, :, 1:4]], 1))  # T 1: the stage-I time step
+        u2 = self._c("s3du2", [F.interpolate(s3, size=s2.shape[-3:], mode="nearest"), s2])  # T 3
+        u1 = self._c("s3du1", [F.interpolate(u2, size=(3, *s1.shape[-2:]), mode="nearest"),
+                                   s1[:, :, 1:4]])  # T 1: the stage-I time step
         residual = self._c("s3d_out", u1, act=False)[:, :, 0]
         out = stage1 + residual
         return (out, aux) if return_aux else out
