@@ -9,7 +9,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 evals=runs/vfi_eval_lm student_steps="${1:-1200}" teacher_steps="${2:-1000}"
 source scripts/vfi_round_lib.sh
-restore_session2_models
+restore_models 7b24055 runs/vfi_v2   # the students start from the session-2 pruned net
+restore_models 952ada7 runs/vfi_dis  # the teacher from the session-4 (DIS prior) one
 teacher=runs/vfi_lm_teacher
 kd() {  # SEED
     until [ -f "$teacher/done" ]; do [ -f "$teacher.failed" ] && return 1; sleep 30; done

@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 evals=runs/vfi_eval3 student_steps="${1:-600}"
 source scripts/vfi_round_lib.sh
-restore_session2_models
+restore_models 7b24055 runs/vfi_v2  # the session-2 nets (block-matching prior)
 train runs/vfi_teacher_dis 1000 configs/vfi/teacher_dis.json
 train runs/vfi_student_dis_kd "$student_steps" configs/vfi/student_dis.json \
     --teacher runs/vfi_teacher_dis/model.safetensors --distill laplacian

@@ -17,10 +17,10 @@ score() {  # NAME MODEL
             && mv "$out.tmp" "$out"; }
     done
 }
-restore_session2_models() {  # the block-prior nets of session 2 (commit 7b24055), which later rounds start from
+restore_models() {  # COMMIT DIR: the shipped VFI nets as of COMMIT (rounds start from them after newer ones ship)
     for net in teacher student; do
-        [ -f "runs/vfi_v2/$net.safetensors" ] && continue
-        mkdir -p runs/vfi_v2
-        for ext in safetensors json; do git show "7b24055:models/vfi-x2-$net.$ext" > "runs/vfi_v2/$net.$ext"; done
+        [ -f "$2/$net.safetensors" ] && continue
+        mkdir -p "$2"
+        for ext in safetensors json; do git show "$1:models/vfi-x2-$net.$ext" > "$2/$net.$ext"; done
     done
 }
