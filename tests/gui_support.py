@@ -3,6 +3,7 @@ folder per test, the main window, a deliberately slow model, and waiting for pro
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -51,12 +52,16 @@ def stop_work(win) -> None:
 
 
 class SlowBicubic(BicubicUpscale):
-    """Bicubic x4 that takes `delay` seconds a frame, like a heavy network would."""
+    """Bicubic x4 that takes `delay` seconds a frame, like a heavy network would; with a `gate` (an Event) set,
+    every frame also waits for it to open, so a test decides when processing may go on."""
 
     delay = 0.12
+    gate: threading.Event | None = None
 
     def step(self, lr, state=None):
         time.sleep(self.delay)
+        if self.gate is not None:
+            self.gate.wait(60)
         return super().step(lr, state)
 
 

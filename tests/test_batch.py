@@ -225,8 +225,10 @@ def test_overall_progress_counts_every_file_and_ends_at_the_total(tmp_path):
     run_batch(src, tmp_path / "out", model="bicubic", progress=seen.append)
     done = [i.done for i in seen]
     assert done == sorted(done) and seen[-1].done == seen[-1].total == 16 and seen[-1].eta == 0.0
-    assert any(i.stage == "[2/2] b.mp4" for i in seen)
     assert all(i.total == 16 for i in seen)
+    # each file is announced as it starts, before its first frame leaves the encoder's look-ahead
+    first = {stage: next(i.done for i in seen if i.stage == stage) for stage in ("[1/2] a.mp4", "[2/2] b.mp4")}
+    assert first == {"[1/2] a.mp4": 0, "[2/2] b.mp4": 6}
 
 
 def test_each_file_starts_from_fresh_state(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 
 from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
 
@@ -47,13 +48,15 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
 
 
 def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
-    # 6 s a file: the first file cannot finish between "processing" showing up and the cancel landing
-    monkeypatch.setattr(SlowBicubic, "delay", 0.5)
+    # frames wait at the gate until the cancel has been asked for, so the first file cannot finish first
+    gate = threading.Event()
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
     in_dir, out_dir = folders(tmp_path, small_video, 3)
     panel = setup_panel(window, in_dir, out_dir, slow_model)
     panel.start()
     qtbot.waitUntil(lambda: panel.table.item(0, 1).text() == "processing", timeout=60_000)
     panel.cancel()
+    gate.set()
     with qtbot.waitSignal(panel.job.finished, timeout=60_000):
         pass
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["cancelled"] * 3

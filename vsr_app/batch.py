@@ -228,8 +228,10 @@ class _OverallProgress:
         self.file_done = 0
 
     def start_file(self, label: str) -> None:
+        """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead)."""
         self.meter.stage = label
         self.file_done = 0
+        self.meter.report()
 
     def on_progress(self, info: ProgressInfo) -> None:
         if info.done > self.file_done:
