@@ -424,7 +424,7 @@ class VFINet(nn.Module):
         s3 = self._c("s3d3", s2)
         u2 = self._c("s3du2", [F.interpolate(s3, size=s2.shape[-3:], mode="nearest"), s2])  # T 3
         u1 = self._c("s3du1", [F.interpolate(u2, size=(3, *s1.shape[-2:]), mode="nearest"),
-                                   s1[:, :, 1:4]])  # T 1: the stage-I time step
+                               s1[:, :, 1:4]])  # T 1: the stage-I time step
         residual = self._c("s3d_out", u1, act=False)[:, :, 0]
         out = stage1 + residual
         return (out, aux) if return_aux else out
