@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.errors import VsrAppError  # noqa: E402
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, vfi_context  # noqa: E402
+from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, upscale_sequence, vfi_context  # noqa: E402
 from vsr_app.inference import make_interpolator, make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, rgb_to_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -50,11 +50,8 @@ def upscale_all(loaded, seqs, device: str, precision: str) -> tuple[list[np.ndar
     engine = make_upscaler(loaded, device, precision=precision)
     outs, truths = [], []
     for seq in seqs.values():
-        engine.reset()
         pairs = [degrade_x4(f) for f in seq]
-        for _, lr in pairs:
-            outs += engine.push(lr)
-        outs += engine.flush()
+        outs += upscale_sequence(engine, [lr for _, lr in pairs])
         truths += [gt for gt, _ in pairs]
     return outs, truths
 

@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders  # noqa: E402
+from vsr_app.evaluate import _summary, degrade_x4, read_frames, sequence_folders, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, ssim_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -64,16 +64,15 @@ def degrade(frames: list[np.ndarray], condition: str, rng: np.random.Generator) 
 
 
 def score(model: str, inputs: dict[str, list[np.ndarray]], gts: dict[str, list[np.ndarray]]) -> tuple[float, float]:
+    """Mean Y-PSNR / SSIM over the sequences (each a mean over its frames), as `eval vsr` reports them."""
     engine = make_upscaler(load_model(model, "cpu"), "cpu")
-    psnrs, ssims = [], []
+    scores = {}
     for name, lrs in inputs.items():
-        engine.reset()
-        outs = [o for lr in lrs for o in engine.push(lr)] + engine.flush()
-        seq_p = [psnr_y(o, g) for o, g in zip(outs, gts[name])]
-        seq_s = [ssim_y(o, g) for o, g in zip(outs, gts[name])]
-        psnrs.append(np.mean(seq_p))
-        ssims.append(np.mean(seq_s))
-    return float(np.mean(psnrs)), float(np.mean(ssims))
+        outs = upscale_sequence(engine, lrs)
+        pairs = list(zip(outs, gts[name]))
+        scores[name] = ([psnr_y(o, g) for o, g in pairs], [ssim_y(o, g) for o, g in pairs])
+    mean = _summary(model, 0, scores)["mean"]
+    return mean["psnr_y"], mean["ssim_y"]
 
 
 def main(argv: list[str] | None = None) -> int:

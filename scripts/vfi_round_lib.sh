@@ -1,4 +1,4 @@
-# Shared by the frame-interpolation round scripts: resumable one-thread training and idempotent scoring.
+# Shared by the frame-interpolation round scripts: resumable one-thread training and idempotent, atomic scoring.
 # Source it from a script that has cd'd to the repository root and set `evals` (the folder for score JSONs).
 app=(.venv/bin/vsr-app) data=../shared/data/train
 export OMP_NUM_THREADS=1
@@ -9,13 +9,12 @@ train() {  # OUT STEPS CONFIG [--teacher T --distill D]
     "${app[@]}" train vfi --data "$data" --out "$out" --steps "$steps" --config "$config" "${resume[@]}" "$@" \
         >> "$out.log" 2>&1 && touch "$out/done"
 }
-score() {  # NAME MODEL
-    mkdir -p "$evals"
-    for set in vfi_middlebury vfi_ucf101; do
-        local out="$evals/${1}_$set.json"
-        [ -s "$out" ] || { "${app[@]}" eval vfi --model "$2" --data "../shared/data/eval/$set" --json > "$out.tmp" \
-            && mv "$out.tmp" "$out"; }
-    done
+eval_once() {  # OUT MODEL DATA: `vsr-app eval vfi --json` into OUT, written atomically; skipped when OUT exists
+    mkdir -p "$(dirname "$1")"
+    [ -s "$1" ] || { "${app[@]}" eval vfi --model "$2" --data "$3" --json > "$1.tmp" && mv "$1.tmp" "$1"; }
+}
+score() {  # NAME MODEL: both benchmarks, into $evals
+    for set in vfi_middlebury vfi_ucf101; do eval_once "$evals/${1}_$set.json" "$2" "../shared/data/eval/$set"; done
 }
 restore_models() {  # COMMIT DIR: the shipped VFI nets as of COMMIT (rounds start from them after newer ones ship)
     for net in teacher student; do

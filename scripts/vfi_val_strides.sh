@@ -7,28 +7,24 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-evals=runs/vfi_eval_lm
-export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+evals=runs/vfi_eval_lm threads="${OMP_NUM_THREADS:-1}"
+source scripts/vfi_round_lib.sh
+export OMP_NUM_THREADS="$threads"  # the library pins one thread for training; scoring may use more
 for stride in 1 2 3; do
     for video in bedroom baseball; do
         dir="runs/val_stride$stride/$video"
         [ -d "$dir" ] && continue
         mkdir -p "$dir"
         i=0
-        for f in $(ls "../shared/data/train/frames/$video" | awk -v s="$stride" 'NR % s == 1 || s == 1'); do
+        for f in $(ls "../shared/data/train/frames/$video" | awk -v s="$stride" '(NR - 1) % s == 0'); do
             ln -s "$(realpath "../shared/data/train/frames/$video/$f")" "$dir/$(printf %03d $i).png"
             i=$((i + 1))
         done
     done
 done
-mkdir -p "$evals"
 for pair in "$@"; do
     name="${pair%%=*}" model="${pair#*=}"
-    for stride in 1 2 3; do
-        out="$evals/${name}_val_stride$stride.json"
-        [ -s "$out" ] || { .venv/bin/vsr-app eval vfi --model "$model" --data "runs/val_stride$stride" --json > "$out.tmp" \
-            && mv "$out.tmp" "$out"; }
-    done
+    for stride in 1 2 3; do eval_once "$evals/${name}_val_stride$stride.json" "$model" "runs/val_stride$stride"; done
     .venv/bin/python - "$evals" "$name" <<'PY'
 import json, sys
 evals, name = sys.argv[1:]

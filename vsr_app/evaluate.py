@@ -7,6 +7,7 @@ it, bf16 autocast on CPUs that support it) and is scored on the Y channel (BT.60
 """
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Callable
 
@@ -77,24 +78,33 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         raise VsrAppError(f"model '{loaded.name}' is not a x4 upscaler")
     folders = sequence_folders(data)
     gts = {f.name: read_frames(f, frames) for f in folders}
-    total, done = sum(len(v) for v in gts.values()), 0
+    total, done = sum(len(v) for v in gts.values()), itertools.count(1)
     engine = make_upscaler(loaded, device)
     scores: dict[str, tuple[list[float], list[float]]] = {}
     for name, seq in gts.items():
-        engine.reset()
         pairs = [degrade_x4(f) for f in seq]
-        outs = []
-        for _, lr in pairs:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("evaluation cancelled")
-            outs += engine.push(lr)
-            done += 1
-            if progress:
-                progress(done, total)
-        outs += engine.flush()
+        outs = upscale_sequence(engine, [lr for _, lr in pairs], cancel,
+                                on_frame=(lambda: progress(next(done), total)) if progress else None)
         scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                         [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
     return _summary(loaded.name, loaded.info.params, scores)
+
+
+def upscale_sequence(engine, lrs: list[np.ndarray], cancel=None,
+                     on_frame: Callable[[], None] | None = None) -> list[np.ndarray]:
+    """One sequence through an upscaling engine from a fresh state: every output, in order (look-ahead flushed).
+
+    `cancel` (an Event) is checked before each frame; `on_frame` is called after each frame goes in.
+    """
+    engine.reset()
+    outs: list[np.ndarray] = []
+    for lr in lrs:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("evaluation cancelled")
+        outs += engine.push(lr)
+        if on_frame:
+            on_frame()
+    return outs + engine.flush()
 
 
 def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
