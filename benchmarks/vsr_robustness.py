@@ -13,54 +13,22 @@ SSIM against the clean ground truth, with its gain over bicubic on the same inpu
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from vsr_app.distill.degrade import apply_condition  # noqa: E402
 from vsr_app.evaluate import _summary, degrade_x4, read_frames, sequence_folders, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, ssim_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
 
 CONDITIONS = ("clean", "crf23", "crf28", "noise5", "crf28+noise5")
-
-
-def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
-    """The frames encoded as one libx264 stream (yuv420p, preset medium) and decoded again."""
-    buf = io.BytesIO()
-    h, w = frames[0].shape[:2]
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=25, options={"crf": str(crf)})
-        stream.width, stream.height, stream.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
-        for f in frames:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:h - h % 2, :w - w % 2]),
-                                                             format="rgb24")))
-        out.mux(stream.encode())
-    buf.seek(0)
-    with av.open(buf) as src:
-        decoded = [f.to_ndarray(format="rgb24") for f in src.decode(video=0)]
-    # an odd edge row/column (x264 needs even sizes) is taken from the clean input
-    return [np.concatenate([np.concatenate([d, f[:d.shape[0], d.shape[1]:]], 1), f[d.shape[0]:]], 0)
-            for d, f in zip(decoded, frames)]
-
-
-def degrade(frames: list[np.ndarray], condition: str, rng: np.random.Generator) -> list[np.ndarray]:
-    for part in condition.split("+"):
-        if part.startswith("crf"):
-            frames = h264_round_trip(frames, int(part[3:]))
-        elif part.startswith("noise"):
-            sigma = float(part[5:])
-            frames = [np.clip(f + rng.normal(0, sigma, f.shape), 0, 255).round().astype(np.uint8) for f in frames]
-        elif part != "clean":
-            raise SystemExit(f"unknown condition part {part!r}")
-    return frames
 
 
 def score(model: str, inputs: dict[str, list[np.ndarray]], gts: dict[str, list[np.ndarray]]) -> tuple[float, float]:
@@ -90,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for condition in args.conditions.split(","):
         rng = np.random.default_rng(0)
-        inputs = {name: degrade([lr for _, lr in p], condition, rng) for name, p in pairs.items()}
+        inputs = {name: apply_condition([lr for _, lr in p], condition, rng) for name, p in pairs.items()}
         for model in args.models.split(","):
             psnr, ssim = score(model, inputs, gts)
             rows.append({"condition": condition, "model": model, "psnr_y": psnr, "ssim_y": ssim})

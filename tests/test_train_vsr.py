@@ -74,9 +74,13 @@ def _final_state(run_dir):
     return load_file(str(run_dir / "checkpoint.safetensors"))
 
 
-@pytest.mark.parametrize("distill", ["none", "std"])
-def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill):
+MIX = {"compress_p": 0.7, "noise_p": 0.5}
+
+
+@pytest.mark.parametrize("distill,degrade", [("none", None), ("std", None), ("space", MIX)])
+def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill, degrade):
     extra = {"distill": distill, "teacher": tiny_teacher} if distill != "none" else {}
+    extra["degrade"] = degrade
     quiet = lambda *_: None  # noqa: E731
     train(_task(frames_dir, **extra), _cfg(6), tmp_path / "straight", log=quiet)
 
@@ -151,3 +155,30 @@ def test_partial_init_keeps_fitting_tensors_and_reports_the_fresh_head(tmp_path)
     assert fresh == ["head.out_conv.weight", "head.up.bias", "head.up.weight"]
     for k, v in wider.state_dict().items():
         assert torch.equal(v, before[k] if k in fresh else source.state_dict()[k]), k
+
+
+def test_degraded_training_shows_the_teacher_the_clean_input(frames_dir, tiny_teacher):
+    task = _task(frames_dir, distill="space", teacher=tiny_teacher, degrade={"compress_p": 1.0, "crf": [40, 40]})
+    batch = next(task.batches(seed=2, rank=0, world=1))
+    clean = next(_task(frames_dir).batches(seed=2, rank=0, world=1))
+    assert torch.equal(batch["hr"], clean["hr"]) and torch.equal(batch["lr_clean"], clean["lr"])
+    assert (batch["lr"] - batch["lr_clean"]).abs().mean() > 0.005  # CRF 40 visibly changes the input
+    seen = []
+    task.teacher_features = lambda lr: seen.append(lr) or torch.zeros(2, 3, 4, 32, 32)
+    task.loss(batch, 0)
+    assert torch.equal(seen[0], batch["lr_clean"])
+
+
+def test_degraded_training_validates_on_compressed_input_too(frames_dir, small_video):
+    task = _task(frames_dir, degrade={"compress_p": 0.5}, val=[str(small_video)], val_frames=4)
+    scores = task.validate()
+    assert set(scores) == {"val_psnr", "val_psnr_crf26"}
+    assert scores["val_psnr"] != scores["val_psnr_crf26"]
+    assert set(_task(frames_dir, val=[str(small_video)], val_frames=4).validate()) == {"val_psnr"}
+
+
+def test_unknown_degradation_option_is_a_clear_error(frames_dir):
+    from vsr_app.errors import VsrAppError
+
+    with pytest.raises(VsrAppError, match="degrade: unknown degradation options: blur"):
+        _task(frames_dir, degrade={"blur": 1.0})

@@ -281,7 +281,15 @@ def batch_rng(seed: int, rank: int, step: int) -> np.random.Generator:
     return np.random.default_rng([seed, rank, step])
 
 
-def vsr_batch(sampler: HRClipSampler, rng, batch: int, frames: int, lr_size: int) -> dict[str, torch.Tensor]:
-    """{'lr': [B,T,3,s,s], 'hr': [B,T,3,4s,4s]} float tensors."""
+def vsr_batch(sampler: HRClipSampler, rng, batch: int, frames: int, lr_size: int,
+              degrade=None) -> dict[str, torch.Tensor]:
+    """{'lr': [B,T,3,s,s], 'hr': [B,T,3,4s,4s]} float tensors. With `degrade` (a callable on uint8
+    [T,s,s,3] clips, e.g. `degrade.DegradationMix`), 'lr' is degraded per clip and 'lr_clean' keeps the
+    clean input (what a teacher trained on clean inputs is shown)."""
     hr = to_tensor(np.stack([sampler.sample(rng, frames, lr_size * 4) for _ in range(batch)]))
-    return {"lr": downscale_x4(hr), "hr": hr}
+    lr = downscale_x4(hr)
+    if degrade is None:
+        return {"lr": lr, "hr": hr}
+    clips = (lr.movedim(-3, -1) * 255).round().byte().numpy()
+    degraded = to_tensor(np.stack([degrade(clip, rng) for clip in clips]))
+    return {"lr": degraded, "hr": hr, "lr_clean": lr}

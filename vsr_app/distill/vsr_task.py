@@ -12,6 +12,11 @@ Options (flat dict, from `--config` JSON and the CLI):
   convlstm_hidden, freeze_threshold  ConvLSTM size; it is frozen once the time loss < threshold
   flow_loss               weight of the teacher's photometric flow loss (teacher only)
   val: [videos or frame folders]; val_frames  held-out clips for validation PSNR
+  degrade                 {compress_p, crf, noise_p, noise_sigma}: degrade part of the training inputs like
+                          real video (`degrade.DegradationMix`; null = clean bicubic only). A teacher then sees
+                          the clean input: it was trained on clean inputs, and its hints should say where the
+                          true detail is, not where the artefacts are. Validation adds `val_psnr_crf26` (the
+                          validation clips through libx264 at CRF 26).
   cache, cache_batches    a fixed set of `cache_batches` batches stored in folder `cache`, with
                           the teacher's HR features when a teacher is given: built once (resumably),
                           then every run pointed at it trains on exactly those batches (an epoch
@@ -37,6 +42,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vsr_app.distill import data as D
+from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write
@@ -50,8 +56,9 @@ DEFAULTS = {
     "distill": "none", "teacher": None, "lambda_space": 0.01, "lambda_time": 0.03,
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
-    "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False,
+    "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
 }
+VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 
 
@@ -80,6 +87,10 @@ class VSRTask:
             raise VsrAppError(f"VSR distillation must be none, std, space or time (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:
             raise VsrAppError("distillation needs a teacher: pass --teacher NAME|PATH")
+        try:
+            self.degrade = DegradationMix.from_options(o["degrade"])
+        except (TypeError, ValueError) as exc:
+            raise VsrAppError(f"degrade: {exc}") from None
         self.arch, cls = NETS[o["net"]]
         self.model = cls(**o["net_config"])
         self._frozen: dict[str, nn.Module] = {}
@@ -139,7 +150,7 @@ class VSRTask:
         sampler = self.sampler()
         step = start
         while True:
-            yield D.vsr_batch(sampler, D.batch_rng(seed, rank, step), o["batch"], o["frames"], o["patch"])
+            yield D.vsr_batch(sampler, D.batch_rng(seed, rank, step), o["batch"], o["frames"], o["patch"], self.degrade)
             step += 1
 
     def teacher_features(self, lr):
@@ -164,7 +175,7 @@ class VSRTask:
             total = total + o["flow_loss"] * fl
             terms["flow"] = float(fl.detach())
         if need_feats:
-            t_feat = batch["t_feat"] if "t_feat" in batch else self.teacher_features(lr)
+            t_feat = batch["t_feat"] if "t_feat" in batch else self.teacher_features(batch.get("lr_clean", lr))
             if self.use_space:
                 sp = space_loss(s_feat, t_feat, center=o["attention_center"])
                 total = total + o["lambda_space"] * sp
@@ -224,13 +235,18 @@ class VSRTask:
 
         if not self._val:
             return {}
-        scores = []
+        scores: dict[str, list[float]] = {}
         for _, gt in self._val:
-            hr = D.to_tensor(gt)[None]
-            out = self.model(D.downscale_x4(hr)).float().clamp(0, 1)[0]
-            pred = (out.movedim(1, -1) * 255).round().byte().numpy()
-            scores += [psnr_y(p, g) for p, g in zip(pred, gt)]
-        return {"val_psnr": float(np.mean(scores))}
+            lr = D.downscale_x4(D.to_tensor(gt)[None])
+            inputs = {"val_psnr": lr}
+            if self.degrade is not None:
+                clean = list((lr[0].movedim(1, -1) * 255).round().byte().numpy())
+                inputs[f"val_psnr_crf{VAL_CRF}"] = D.to_tensor(np.stack(h264_round_trip(clean, VAL_CRF)))[None]
+            for key, x in inputs.items():
+                out = self.model(x).float().clamp(0, 1)[0]
+                pred = (out.movedim(1, -1) * 255).round().byte().numpy()
+                scores.setdefault(key, []).extend(psnr_y(p, g) for p, g in zip(pred, gt))
+        return {k: float(np.mean(v)) for k, v in scores.items()}
 
     def card(self):
         return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": self.opt["net_config"]}
@@ -240,7 +256,7 @@ class VSRTask:
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
                 "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden", "freeze_threshold", "flow_loss", "val",
-                "cache", "cache_batches")
+                "cache", "cache_batches", "degrade")
         return {k: o[k] for k in keys}
 
 
@@ -255,6 +271,8 @@ class BatchCache:
         teacher = task._frozen.get("teacher")
         self.spec = {"count": self.count, "batch": b, "frames": t, "patch": p, "seed": seed,
                      "data": o["data"], "teacher": o["teacher"] if teacher is not None else None}
+        if o["degrade"]:  # (only then: caches built before the option existed keep their spec)
+            self.spec["degrade"] = o["degrade"]
         self.shapes = {"lr": (self.count, b, t, 3, p, p), "hr": (self.count, b, t, 3, 4 * p, 4 * p)}
         if teacher is not None:
             self.shapes["feat"] = (self.count, b, t, teacher.hr_channels, 4 * p, 4 * p)
@@ -285,12 +303,12 @@ class BatchCache:
                                mode="r+" if done else "w+", shape=shape) for k, shape in self.shapes.items()}
         o, sampler = task.opt, task.sampler()
         for i in range(done, self.count):
-            batch = D.vsr_batch(sampler, D.batch_rng(seed, 0, i), o["batch"], o["frames"], o["patch"])
+            batch = D.vsr_batch(sampler, D.batch_rng(seed, 0, i), o["batch"], o["frames"], o["patch"], task.degrade)
             arrays["lr"][i] = (batch["lr"] * 255).round().byte().numpy()
             arrays["hr"][i] = (batch["hr"] * 255).round().byte().numpy()
             if "feat" in arrays:
                 with torch.autocast("cpu", dtype=torch.bfloat16):
-                    feat = task.teacher_features(batch["lr"])
+                    feat = task.teacher_features(batch.get("lr_clean", batch["lr"]))
                 arrays["feat"][i] = feat.to(torch.bfloat16).view(torch.int16).numpy()
             if (i + 1) % 25 == 0 or i + 1 == self.count:
                 for a in arrays.values():
