@@ -53,6 +53,7 @@ def test_mix_draws_each_kind_at_its_rate_and_is_a_function_of_the_seed():
 
 def test_mix_from_options():
     assert DegradationMix.from_options(None) is None
+    assert DegradationMix.from_options({}) == DegradationMix()
     assert DegradationMix.from_options({"crf": [22, 24]}).crf == (22, 24)
     with pytest.raises(ValueError, match="unknown degradation options: sharpen"):
         DegradationMix.from_options({"sharpen": 1})

@@ -7,7 +7,7 @@ import json
 import sys
 
 import pytest
-from PySide6.QtCore import QProcess
+from PySide6.QtCore import QProcess, Qt
 
 from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
@@ -100,3 +100,21 @@ def test_start_refuses_bad_input(panel, qtbot, window):
     assert not panel.running()
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert "cannot name a model" in window.error_box.text()
+
+
+def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(panel, tmp_path):
+    choice = panel.inputs["degrade"]
+    assert panel.options()["degrade"] is None  # default: the benchmarks' clean bicubic inputs
+    choice.setCurrentIndex(choice.findText("Like real video", Qt.MatchStartsWith))
+    assert panel.options()["degrade"] == {}  # the trainer's default mix
+    panel._remember()
+    assert panel.settings.value("train/vsr/degrade") == "{}"
+    run = tmp_path / "clean_run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"net": "student", "degrade": None, "batch": 3}))
+    panel._load_form(run)
+    assert panel.options()["degrade"] is None and panel.options()["batch"] == 3
+    (run / "config.json").write_text(json.dumps({"net": "teacher", "degrade": {"crf": [20, 30]}}))
+    panel._load_form(run)
+    assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == {"crf": [20, 30]}
+    assert choice.currentText().startswith("as in the run")

@@ -64,7 +64,8 @@ class DegradationMix:
 
     @classmethod
     def from_options(cls, options: dict | None) -> "DegradationMix | None":
-        if not options:
+        """None: no degradation; a dict (empty: the defaults above) of field overrides: the mix."""
+        if options is None:
             return None
         unknown = set(options) - set(cls.__dataclass_fields__)
         if unknown:

@@ -271,7 +271,7 @@ class BatchCache:
         teacher = task._frozen.get("teacher")
         self.spec = {"count": self.count, "batch": b, "frames": t, "patch": p, "seed": seed,
                      "data": o["data"], "teacher": o["teacher"] if teacher is not None else None}
-        if o["degrade"]:  # (only then: caches built before the option existed keep their spec)
+        if o["degrade"] is not None:  # (only then: caches built before the option existed keep their spec)
             self.spec["degrade"] = o["degrade"]
         self.shapes = {"lr": (self.count, b, t, 3, p, p), "hr": (self.count, b, t, 3, 4 * p, 4 * p)}
         if teacher is not None:

@@ -35,7 +35,8 @@ DISTILL = {"vsr": {"space": "STD: space only (best measured)", "std": "STD: spac
                    "none": "None (ground truth only)"},
            "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
 # Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
-# "net_config.x" goes into the nested net_config dict.
+# "net_config.x" goes into the nested net_config dict. A kind is int, float, a list of values, or a dict of
+# {label: value} (a choice whose value is not its label).
 FIELDS = {
     "vsr": [
         ("net", "Network", ["student", "teacher"], "student", None, None,
@@ -49,6 +50,10 @@ FIELDS = {
          "weight of the spatial (attention) distillation"),
         ("lambda_time", "\u03bb time", float, VSR_DEFAULTS["lambda_time"], 0.0, 1000.0,
          "weight of the temporal (ConvLSTM) distillation"),
+        ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
+                                        "Like real video: H.264 and noise on part of the clips": {}}, None, None, None,
+         "real video: the net learns to upscale compressed, noisy footage (the shipped vsr-x4-student-real);"
+         " clean: the benchmarks' setting"),
     ],
     "vfi": [
         ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
@@ -315,12 +320,15 @@ class TrainPanel(QWidget):
         self.task.setCurrentIndex(self.task.findData(task))
         for key, widget in self.inputs.items():
             head, _, sub = key.partition(".")
-            value = flat.get(head, {}).get(sub) if sub else flat.get(key)
-            if value is None:
+            given = flat.get(head, {}) if sub else flat
+            if (sub or key) not in given:  # the trainer's default then; the form keeps what it shows
                 continue
+            value = given[sub or key]
             if isinstance(widget, QComboBox):
-                widget.setCurrentText(str(value))
-            else:
+                if widget.findData(json.dumps(value)) < 0:  # a value the form does not offer: keep it as it was
+                    widget.addItem(f"as in the run: {json.dumps(value)}", json.dumps(value))
+                widget.setCurrentIndex(widget.findData(json.dumps(value)))
+            elif value is not None:
                 widget.setValue(value)
         distill = self.distill.findData(flat.get("distill"))
         if distill >= 0:
@@ -361,10 +369,12 @@ class TrainPanel(QWidget):
         self.inputs = {}
         for key, label, kind, default, low, high, tip in FIELDS[task] + COMMON:
             saved = self.settings.value(f"train/{task}/{key}")
-            if isinstance(kind, list):
+            if isinstance(kind, (list, dict)):
                 widget = QComboBox()
-                widget.addItems(kind)
-                widget.setCurrentText(saved if saved in kind else default)
+                for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
+                    widget.addItem(text, json.dumps(value))  # JSON text: None and {} survive Qt and QSettings
+                index = widget.findData(saved)
+                widget.setCurrentIndex(index if index >= 0 else widget.findData(json.dumps(default)))
             else:
                 widget = _spin(kind, default, low, high)
                 if saved is not None:
@@ -397,7 +407,7 @@ class TrainPanel(QWidget):
         task = self.current_task()
         options: dict = {}
         for key, widget in self.inputs.items():
-            value = widget.currentText() if isinstance(widget, QComboBox) else widget.value()
+            value = json.loads(widget.currentData()) if isinstance(widget, QComboBox) else widget.value()
             if key.startswith("net_config."):
                 options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
             else:
@@ -418,7 +428,7 @@ class TrainPanel(QWidget):
     def _remember(self) -> None:
         task = self.current_task()
         for key, widget in self.inputs.items():
-            value = widget.currentText() if isinstance(widget, QComboBox) else widget.value()
+            value = widget.currentData() if isinstance(widget, QComboBox) else widget.value()
             self.settings.setValue(f"train/{task}/{key}", value)
         self.settings.setValue(f"train/{task}/distill", self.distill.currentData())
         if self.teacher.currentData():
