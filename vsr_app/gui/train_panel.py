@@ -52,8 +52,8 @@ FIELDS = {
          "weight of the temporal (ConvLSTM) distillation"),
         ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
                                         "Like real video: H.264 and noise on part of the clips": {}}, None, None, None,
-         "real video: the net learns to upscale compressed, noisy footage (the shipped vsr-x4-student-real);"
-         " clean: the benchmarks' setting"),
+         "real video: the net learns to upscale compressed, noisy footage (how the shipped vsr-x4-student was"
+         " trained); clean: the benchmarks' setting (vsr-x4-student-bicubic)"),
     ],
     "vfi": [
         ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
