@@ -94,6 +94,11 @@ def to_tensor(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).movedim(-1, -3).float() / 255.0
 
 
+def to_frames(x: torch.Tensor) -> np.ndarray:
+    """float [..., 3, H, W] in [0, 1] -> uint8 [..., H, W, 3] (rounded): the inverse of `to_tensor`."""
+    return (x.detach().float().clamp(0, 1).movedim(-3, -1) * 255).round().byte().numpy()
+
+
 # ---- sources ----------------------------------------------------------------------------------
 
 @dataclass
@@ -290,6 +295,6 @@ def vsr_batch(sampler: HRClipSampler, rng, batch: int, frames: int, lr_size: int
     lr = downscale_x4(hr)
     if degrade is None:
         return {"lr": lr, "hr": hr}
-    clips = (lr.movedim(-3, -1) * 255).round().byte().numpy()
+    clips = to_frames(lr)
     degraded = to_tensor(np.stack([degrade(clip, rng) for clip in clips]))
     return {"lr": degraded, "hr": hr, "lr_clean": lr}

@@ -240,11 +240,10 @@ class VSRTask:
             lr = D.downscale_x4(D.to_tensor(gt)[None])
             inputs = {"val_psnr": lr}
             if self.degrade is not None:
-                clean = list((lr[0].movedim(1, -1) * 255).round().byte().numpy())
+                clean = list(D.to_frames(lr[0]))
                 inputs[f"val_psnr_crf{VAL_CRF}"] = D.to_tensor(np.stack(h264_round_trip(clean, VAL_CRF)))[None]
             for key, x in inputs.items():
-                out = self.model(x).float().clamp(0, 1)[0]
-                pred = (out.movedim(1, -1) * 255).round().byte().numpy()
+                pred = D.to_frames(self.model(x)[0])
                 scores.setdefault(key, []).extend(psnr_y(p, g) for p, g in zip(pred, gt))
         return {k: float(np.mean(v)) for k, v in scores.items()}
 
