@@ -25,6 +25,14 @@ def test_models_json_has_contract_keys(capsys):
         assert set(m) == {"name", "task", "scale", "params", "path", "card"}
 
 
+def test_models_table_keeps_its_columns_for_long_names(capsys):
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(len(line.split()[0]) > 20 for line in lines[1:])  # the shipped vsr-x4-student-bicubic
+    task_column = {line.index(line.split()[1], len(line.split()[0])) for line in lines}
+    assert len(task_column) == 1, lines
+
+
 def test_usage_error_exits_2():
     with pytest.raises(SystemExit) as exc:
         main(["upscale"])

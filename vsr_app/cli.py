@@ -191,9 +191,10 @@ def cmd_models(args) -> int:
     if args.json:
         print(json.dumps([i.as_dict() for i in infos], indent=2))
         return 0
-    print(f"{'name':<20} {'task':<12} {'scale':>5} {'params':>10}  source")
+    width = max([len("name")] + [len(i.name) for i in infos])
+    print(f"{'name':<{width}} {'task':<12} {'scale':>5} {'params':>10}  source")
     for i in infos:
-        print(f"{i.name:<20} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}")
+        print(f"{i.name:<{width}} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}")
     return 0
 
 
