@@ -55,9 +55,10 @@ def apply_condition(frames: list[np.ndarray], condition: str, rng: np.random.Gen
 @dataclass
 class DegradationMix:
     """Per clip: noise with probability `noise_p` (sigma uniform in `noise_sigma`), then H.264 with
-    probability `compress_p` (CRF uniform in `crf`, an integer); the rest stay clean."""
+    probability `compress_p` (CRF uniform in `crf`, an integer); the rest stay clean. The defaults are the
+    recipe the shipped `vsr-x4-student` was trained with (configs/vsr/round_h/student_real.json)."""
 
-    compress_p: float = 0.6
+    compress_p: float = 0.5
     crf: tuple[int, int] = (18, 32)
     noise_p: float = 0.3
     noise_sigma: tuple[float, float] = (1.0, 6.0)
