@@ -57,3 +57,11 @@ def test_mix_from_options():
     assert DegradationMix.from_options({"crf": [22, 24]}).crf == (22, 24)
     with pytest.raises(ValueError, match="unknown degradation options: sharpen"):
         DegradationMix.from_options({"sharpen": 1})
+
+
+def test_default_mix_is_the_shipped_students_recipe():
+    import json
+    from pathlib import Path
+
+    config = json.loads((Path(__file__).parent.parent / "configs/vsr/round_h/student_real.json").read_text())
+    assert DegradationMix.from_options(config["degrade"]) == DegradationMix()
