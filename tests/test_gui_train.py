@@ -118,3 +118,6 @@ def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(pa
     panel._load_form(run)
     assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == {"crf": [20, 30]}
     assert choice.currentText().startswith("as in the run")
+    panel.settings.setValue("train/vsr/net", "teacher")  # as saved before choices carried JSON values
+    panel._task_changed()
+    assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == {}

@@ -373,7 +373,8 @@ class TrainPanel(QWidget):
                 widget = QComboBox()
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
                     widget.addItem(text, json.dumps(value))  # JSON text: None and {} survive Qt and QSettings
-                index = widget.findData(saved)
+                # saved: JSON text; before choices carried values, the plain label (still honoured)
+                index = max(widget.findData(saved), widget.findData(json.dumps(saved)))
                 widget.setCurrentIndex(index if index >= 0 else widget.findData(json.dumps(default)))
             else:
                 widget = _spin(kind, default, low, high)
