@@ -106,9 +106,16 @@ def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(pa
     choice = panel.inputs["degrade"]
     assert panel.options()["degrade"] is None  # default: the benchmarks' clean bicubic inputs
     choice.setCurrentIndex(choice.findText("Like real video", Qt.MatchStartsWith))
-    assert panel.options()["degrade"] == {}  # the trainer's default mix
+    recipe = panel.options()["degrade"]  # the shipped student's recipe, written out in the run's config
+    assert recipe == {"compress_p": 0.5, "crf": [18, 32], "noise_p": 0.3, "noise_sigma": [1.0, 6.0]}
     panel._remember()
-    assert panel.settings.value("train/vsr/degrade") == "{}"
+    assert json.loads(panel.settings.value("train/vsr/degrade")) == recipe
+    shipped_run = tmp_path / "shipped_run"
+    shipped_run.mkdir()
+    (shipped_run / "config.json").write_text(json.dumps({"degrade": dict(reversed(list(recipe.items())))}))
+    choice.setCurrentIndex(0)
+    panel._load_form(shipped_run)
+    assert choice.currentText().startswith("Like real video")  # key order does not matter
     run = tmp_path / "clean_run"
     run.mkdir()
     (run / "config.json").write_text(json.dumps({"net": "student", "degrade": None, "batch": 3}))
@@ -120,4 +127,4 @@ def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(pa
     assert choice.currentText().startswith("as in the run")
     panel.settings.setValue("train/vsr/net", "teacher")  # as saved before choices carried JSON values
     panel._task_changed()
-    assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == {}
+    assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == recipe

@@ -10,6 +10,7 @@ every model selector.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
+from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
@@ -51,7 +53,9 @@ FIELDS = {
         ("lambda_time", "\u03bb time", float, VSR_DEFAULTS["lambda_time"], 0.0, 1000.0,
          "weight of the temporal (ConvLSTM) distillation"),
         ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
-                                        "Like real video: H.264 and noise on part of the clips": {}}, None, None, None,
+                                        "Like real video: H.264 and noise on part of the clips":
+                                            json.loads(json.dumps(dataclasses.asdict(DegradationMix())))},
+         None, None, None,
          "real video: the net learns to upscale compressed, noisy footage (how the shipped vsr-x4-student was"
          " trained); clean: the benchmarks' setting (vsr-x4-student-bicubic)"),
     ],
@@ -73,6 +77,12 @@ VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
+
+
+def _choice_data(value) -> str:
+    """A choice's value as the combo box stores it: JSON text (None and dicts survive Qt and QSettings), keys
+    sorted so a run's config matches the choice whatever order it lists them in."""
+    return json.dumps(value, sort_keys=True)
 
 
 def launcher() -> tuple[str, list[str]]:
@@ -325,9 +335,9 @@ class TrainPanel(QWidget):
                 continue
             value = given[sub or key]
             if isinstance(widget, QComboBox):
-                if widget.findData(json.dumps(value)) < 0:  # a value the form does not offer: keep it as it was
-                    widget.addItem(f"as in the run: {json.dumps(value)}", json.dumps(value))
-                widget.setCurrentIndex(widget.findData(json.dumps(value)))
+                if widget.findData(_choice_data(value)) < 0:  # a value the form does not offer: keep it as it was
+                    widget.addItem(f"as in the run: {json.dumps(value)}", _choice_data(value))
+                widget.setCurrentIndex(widget.findData(_choice_data(value)))
             elif value is not None:
                 widget.setValue(value)
         distill = self.distill.findData(flat.get("distill"))
@@ -372,10 +382,10 @@ class TrainPanel(QWidget):
             if isinstance(kind, (list, dict)):
                 widget = QComboBox()
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
-                    widget.addItem(text, json.dumps(value))  # JSON text: None and {} survive Qt and QSettings
+                    widget.addItem(text, _choice_data(value))
                 # saved: JSON text; before choices carried values, the plain label (still honoured)
-                index = max(widget.findData(saved), widget.findData(json.dumps(saved)))
-                widget.setCurrentIndex(index if index >= 0 else widget.findData(json.dumps(default)))
+                index = max(widget.findData(saved), widget.findData(_choice_data(saved)))
+                widget.setCurrentIndex(index if index >= 0 else widget.findData(_choice_data(default)))
             else:
                 widget = _spin(kind, default, low, high)
                 if saved is not None:
