@@ -66,10 +66,11 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     assert panel.running()
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
     assert options["net_config"] == {"channels": 4, "blocks": 1} and options["threads"] == 1
-    qtbot.waitUntil(lambda: len(panel.series.get("loss", ([], []))[0]) >= 2 and "val_psnr" in panel.series,
+    plots = panel.plots
+    qtbot.waitUntil(lambda: len(plots.series.get("loss", ([], []))[0]) >= 2 and "val_psnr" in plots.series,
                     timeout=180_000)
-    assert "charb" in panel.curves  # every loss term gets a curve, validation its own plot
-    assert panel.curves["val_psnr"] in panel.val_plot.listDataItems()
+    assert "charb" in plots.curves  # every loss term gets a curve, validation its own plot
+    assert plots.curves["val_psnr"] in plots.val_plot.listDataItems()
     with qtbot.waitSignal(panel.modelsChanged, timeout=180_000):
         panel.stop()  # SIGTERM: the trainer checkpoints, exits 0, the model is installed
     assert not panel.running()
@@ -83,12 +84,12 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     panel.compare_button.click()  # no teacher in this run: compared against bicubic
     assert window.tabs.currentIndex() == 0 and window.viewer.sides == ("tiny-student", "bicubic")
     window.tabs.setCurrentWidget(panel)
-    last_step = panel.series["loss"][0][-1]
+    last_step = plots.series["loss"][0][-1]
 
     panel.start(resume=True)
     assert "--resume" in panel.process.arguments()
-    qtbot.waitUntil(lambda: panel.series.get("loss", ([0], []))[0][-1] > last_step, timeout=180_000)
-    assert panel.series["loss"][0][0] == 1  # the whole history is plotted again
+    qtbot.waitUntil(lambda: plots.series.get("loss", ([0], []))[0][-1] > last_step, timeout=180_000)
+    assert plots.series["loss"][0][0] == 1  # the whole history is plotted again
     with qtbot.waitSignal(panel.process.finished, timeout=180_000):
         panel.stop()
     assert panel.process.exitCode() == 0

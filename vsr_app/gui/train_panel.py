@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pyqtgraph as pg
 from PySide6.QtCore import QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
@@ -26,9 +25,10 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.run_files import MetricsTail, check_model_name, install_run_model
+from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.models import list_models
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
@@ -75,7 +75,6 @@ COMMON = [
 ]
 VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
-NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 
 
@@ -137,8 +136,6 @@ class TrainPanel(QWidget):
         self.started = 0.0
         self.stopping = False
         self.last_model: tuple[str, str, str] | None = None
-        self.curves: dict[str, pg.PlotDataItem] = {}
-        self.series: dict[str, tuple[list, list]] = {}
         self.inputs: dict[str, QWidget] = {}
 
         form_column = QWidget()
@@ -170,23 +167,15 @@ class TrainPanel(QWidget):
         head.addWidget(self.status, 1)
         head.addWidget(self.compare_button)
         right_layout.addLayout(head)
-        self.graphs = pg.GraphicsLayoutWidget()
-        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
-        self.loss_plot.setLogMode(y=True)
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.15)
-        self.loss_plot.addLegend(offset=(-10, 10))
-        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR (dB)")
-        self.val_plot.showGrid(x=True, y=True, alpha=0.15)
-        self.val_plot.addLegend(offset=(-10, 10))
-        for plot in (self.loss_plot, self.val_plot):
-            plot.setLabel("bottom", "step")
+        self.plots = TrainingCurves(float(settings.value("train/smoothing", 0.6)))
+        self.plots.smoothingChanged.connect(lambda weight: settings.setValue("train/smoothing", weight))
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(5000)
         self.log.setPlaceholderText("The trainer's output appears here.")
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         split = QSplitter(Qt.Vertical)
-        split.addWidget(self.graphs)
+        split.addWidget(self.plots)
         split.addWidget(self.log)
         split.setSizes([520, 200])
         right_layout.addWidget(split, 1)
@@ -308,11 +297,10 @@ class TrainPanel(QWidget):
         log_file = run / LOG_NAME
         if log_file.is_file():
             self.log.setPlainText(log_file.read_text(encoding="utf-8", errors="replace")[-200_000:])
-        self._reset_curves()
+        self.plots.reset()
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
-        last = max((xs[-1] for xs, _ in self.series.values() if xs), default=0)
-        self.status.setText(f"Run {run.name}: {last:,} steps recorded")
+        self.status.setText(f"Run {run.name}: {self.plots.last_step():,} steps recorded")
 
     def _add_data(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training data folder")
@@ -468,7 +456,7 @@ class TrainPanel(QWidget):
         self.process.readyReadStandardOutput.connect(self._read_output)
         self.process.finished.connect(self._finished)
         self.process.errorOccurred.connect(self._process_error)
-        self._reset_curves()
+        self.plots.reset()
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         self.log.appendPlainText(f"$ {Path(program).name} {' '.join(prefix + args)}")
         self.started = time.monotonic()
@@ -585,45 +573,13 @@ class TrainPanel(QWidget):
             self.compareRequested.emit(*self.last_model)
 
     # ---- curves ----
-    def _reset_curves(self) -> None:
-        for plot in (self.loss_plot, self.val_plot):
-            plot.clear()
-            if plot.legend is not None:
-                plot.legend.clear()
-        self.curves, self.series = {}, {}
-
     def _poll(self) -> None:
         if self.tail is None:
             return
         records = self.tail.read()
-        for record in records:
-            self._add_record(record)
-        for key in {k for r in records for k in r if k in self.curves}:
-            xs, ys = self.series[key]
-            self.curves[key].setData(xs, ys)
+        self.plots.add_records(records)
         if records:
             self._show_progress(records[-1])
-        self.val_plot.setTitle("Validation PSNR (dB)" if "val_psnr" in self.series or not self.series
-                               else "Validation PSNR (dB): none recorded yet")
-
-    def _add_record(self, record: dict) -> None:
-        step = record["step"]
-        for key, value in record.items():
-            if key in NOT_LOSSES or not isinstance(value, (int, float)) or isinstance(value, bool):
-                continue
-            validation = key.startswith("val_")
-            if not validation and value <= 0:
-                continue  # a log-scale axis cannot show it
-            if key not in self.curves:
-                plot = self.val_plot if validation else self.loss_plot
-                colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]
-                symbol = {"symbol": "o", "symbolSize": 6, "symbolBrush": colour, "symbolPen": None} if validation \
-                    else {}
-                self.curves[key] = plot.plot([], [], pen=pg.mkPen(colour, width=1.6), name=key, **symbol)
-                self.series[key] = ([], [])
-            xs, ys = self.series[key]
-            xs.append(step)
-            ys.append(value)
 
     def _show_progress(self, record: dict) -> None:
         total = int(self.inputs["steps"].value())
@@ -631,7 +587,7 @@ class TrainPanel(QWidget):
         per_step = record.get("s_per_step")
         if per_step:
             text += f"   \u00b7   {per_step:.2f} s/step   \u00b7   {fmt.duration(per_step * (total - record['step']))} left"
-        val = self.series.get("val_psnr")
+        val = self.plots.series.get("val_psnr")
         if val and val[1]:
             text += f"   \u00b7   val PSNR {val[1][-1]:.2f} dB"
         if self.running() and not self.stopping:

@@ -1,0 +1,68 @@
+"""The Train tab's curves: TensorBoard-style smoothing of the loss terms, validation points as recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gui_support import gui_env, window  # noqa: F401
+from vsr_app.gui.train_curves import TrainingCurves, smooth
+
+
+def test_smooth_is_a_debiased_moving_average():
+    assert smooth([3.0, 1.0, 2.0], 0.0) == [3.0, 1.0, 2.0]
+    assert smooth([2.0] * 5, 0.9) == pytest.approx([2.0] * 5)  # no pull towards 0 at the start
+    # by hand: a = 0.5*0 + 0.5*4 = 2 -> 2/0.5 = 4; a = 0.5*2 + 0.5*0 = 1 -> 1/0.75
+    assert smooth([4.0, 0.0], 0.5) == pytest.approx([4.0, 4 / 3])
+    noisy = np.random.default_rng(0).normal(1.0, 0.3, 500)
+    assert np.std(smooth(list(noisy), 0.9)[50:]) < np.std(noisy) / 3
+
+
+RECORDS = [{"step": s, "loss": 1.0 + (s % 2), "charb": 0.5, "lr": 1e-4, "space": 0.0} for s in range(1, 11)] \
+    + [{"step": 10, "val_psnr": 27.0}, {"step": 10, "val_psnr_crf26": 25.0}]
+
+
+@pytest.fixture
+def curves(qtbot, gui_env):
+    widget = TrainingCurves(smoothing=0.5)
+    qtbot.addWidget(widget)
+    widget.add_records(RECORDS)
+    return widget
+
+
+def test_loss_terms_drawn_raw_and_smoothed_validation_as_recorded(curves):
+    xs, ys = curves.curves["loss"].xData, curves.curves["loss"].yData
+    assert list(xs) == list(range(1, 11))
+    assert list(ys) == pytest.approx(smooth([1.0 + (s % 2) for s in range(1, 11)], 0.5))
+    assert list(curves.raw["loss"].yData) == [1.0 + (s % 2) for s in range(1, 11)]
+    assert curves.raw["loss"].isVisible()
+    assert list(curves.curves["val_psnr"].yData) == [27.0]
+    assert "val_psnr" not in curves.raw
+    assert set(curves.curves) == {"loss", "charb", "val_psnr", "val_psnr_crf26"}  # no lr, no zero on a log axis
+    named = {name.text for _, name in curves.legends[curves.loss_plot].items}
+    assert named == {"loss", "charb"}  # the faint raw curves are not in the legend
+    assert {name.text for _, name in curves.legends[curves.val_plot].items} == {"val_psnr", "val_psnr_crf26"}
+
+
+def test_smoothing_zero_shows_the_recorded_curve_alone(curves, qtbot):
+    with qtbot.waitSignal(curves.smoothingChanged):
+        curves.smoothing.setValue(0.0)
+    assert list(curves.curves["loss"].yData) == [1.0 + (s % 2) for s in range(1, 11)]
+    assert not curves.raw["loss"].isVisible()
+    curves.smoothing.setValue(0.9)
+    assert curves.raw["loss"].isVisible()
+    assert list(curves.curves["loss"].yData) == pytest.approx(smooth([1.0 + (s % 2) for s in range(1, 11)],
+                                                                            0.9))
+
+
+def test_reset_forgets_every_curve(curves):
+    curves.reset()
+    assert curves.series == {} and curves.curves == {} and curves.last_step() == 0
+    assert curves.loss_plot.listDataItems() == [] and curves.legends[curves.loss_plot].items == []
+    curves.add_records([{"step": 3, "loss": 0.2}])
+    assert curves.last_step() == 3
+
+
+def test_train_tab_remembers_the_smoothing(window):
+    window.train.plots.smoothing.setValue(0.8)
+    assert float(window.train.settings.value("train/smoothing")) == pytest.approx(0.8)

@@ -1,0 +1,133 @@
+"""Live training curves: every loss term on a log axis, validation PSNR beside it.
+
+Per-step losses are noisy (one batch each), so each term is drawn faint as recorded and bold after the debiased
+exponential moving average TensorBoard uses; Smoothing 0 shows the raw curve alone. Validation points are few
+and exact, so they are never smoothed. Legends sit under the plots, where they cannot hide a curve.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from vsr_app.gui import theme
+
+NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
+RAW_ALPHA = 70  # of 255: the recorded curve behind its smoothed one
+
+
+def smooth(values: list[float], weight: float) -> list[float]:
+    """Debiased exponential moving average (TensorBoard's smoothing): the first points are not pulled to 0."""
+    out, average = [], 0.0
+    for i, value in enumerate(values):
+        average = weight * average + (1 - weight) * value
+        out.append(average / (1 - weight ** (i + 1)))
+    return out
+
+
+class TrainingCurves(QWidget):
+    """Two plots fed with metrics.jsonl records; `series` holds every recorded (steps, values) per key."""
+
+    smoothingChanged = Signal(float)
+
+    def __init__(self, smoothing: float = 0.6, parent=None):
+        super().__init__(parent)
+        self.series: dict[str, tuple[list, list]] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}  # what the legend names: smoothed losses, validation points
+        self.raw: dict[str, pg.PlotDataItem] = {}  # the faint recorded loss curves
+
+        self.smoothing = QDoubleSpinBox()
+        self.smoothing.setRange(0.0, 0.99)
+        self.smoothing.setSingleStep(0.05)
+        self.smoothing.setDecimals(2)
+        self.smoothing.setValue(smoothing)
+        self.smoothing.setToolTip("moving-average weight for the loss curves (0: as recorded); validation is never"
+                                  " smoothed")
+        self.smoothing.valueChanged.connect(self._smoothing_changed)
+        header = QHBoxLayout()
+        header.addStretch(1)
+        header.addWidget(QLabel("Smoothing"))
+        header.addWidget(self.smoothing)
+
+        self.graphs = pg.GraphicsLayoutWidget()
+        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
+        self.loss_plot.setLogMode(y=True)
+        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR (dB)")
+        self.legends = {}
+        for col, plot in enumerate((self.loss_plot, self.val_plot)):
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setLabel("bottom", "step")
+            legend = pg.LegendItem(colCount=3)
+            self.graphs.addItem(legend, row=1, col=col)
+            self.legends[plot] = legend
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.graphs, 1)
+
+    def reset(self) -> None:
+        for plot, legend in self.legends.items():
+            plot.clear()
+            legend.clear()
+        self.series, self.curves, self.raw = {}, {}, {}
+
+    def add_records(self, records: list[dict]) -> None:
+        """Append metrics records (dicts with a "step") and redraw the keys they touched."""
+        touched = set()
+        for record in records:
+            touched |= self._append(record)
+        for key in touched:
+            self._draw(key)
+        self.val_plot.setTitle("Validation PSNR (dB)" if "val_psnr" in self.series or not self.series
+                               else "Validation PSNR (dB): none recorded yet")
+
+    def last_step(self) -> int:
+        return max((xs[-1] for xs, _ in self.series.values() if xs), default=0)
+
+    def _append(self, record: dict) -> set[str]:
+        keys = set()
+        for key, value in record.items():
+            if key in NOT_LOSSES or not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            validation = key.startswith("val_")
+            if not validation and value <= 0:
+                continue  # a log-scale axis cannot show it
+            if key not in self.series:
+                self._new_curve(key, validation)
+            xs, ys = self.series[key]
+            xs.append(record["step"])
+            ys.append(value)
+            keys.add(key)
+        return keys
+
+    def _new_curve(self, key: str, validation: bool) -> None:
+        colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]
+        plot = self.val_plot if validation else self.loss_plot
+        if validation:
+            item = plot.plot([], [], pen=pg.mkPen(colour, width=1.6), symbol="o", symbolSize=6, symbolBrush=colour,
+                             symbolPen=None)
+        else:
+            faint = QColor(colour)
+            faint.setAlpha(RAW_ALPHA)
+            self.raw[key] = plot.plot([], [], pen=pg.mkPen(faint, width=1))
+            item = plot.plot([], [], pen=pg.mkPen(colour, width=1.8))
+        self.legends[plot].addItem(item, key)
+        self.curves[key] = item
+        self.series[key] = ([], [])
+
+    def _draw(self, key: str) -> None:
+        xs, ys = self.series[key]
+        weight = self.smoothing.value()
+        if key in self.raw:
+            self.raw[key].setData(xs, ys)
+            self.raw[key].setVisible(weight > 0)
+            ys = smooth(ys, weight)
+        self.curves[key].setData(xs, ys)
+
+    def _smoothing_changed(self, weight: float) -> None:
+        for key in self.raw:
+            self._draw(key)
+        self.smoothingChanged.emit(weight)
