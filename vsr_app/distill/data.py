@@ -95,8 +95,8 @@ def to_tensor(frames: np.ndarray) -> torch.Tensor:
 
 
 def to_frames(x: torch.Tensor) -> np.ndarray:
-    """float [..., 3, H, W] in [0, 1] -> uint8 [..., H, W, 3] (rounded): the inverse of `to_tensor`."""
-    return (x.detach().float().clamp(0, 1).movedim(-3, -1) * 255).round().byte().numpy()
+    """float [..., 3, H, W] in [0, 1], on any device -> uint8 [..., H, W, 3] (rounded): the inverse of `to_tensor`."""
+    return (x.detach().float().clamp(0, 1).movedim(-3, -1) * 255).round().byte().cpu().numpy()
 
 
 # ---- sources ----------------------------------------------------------------------------------

@@ -236,6 +236,7 @@ class VSRTask:
         if not self._val:
             return {}
         scores: dict[str, list[float]] = {}
+        device = next(self.model.parameters()).device  # the loop has moved the net (CUDA); clips are read on CPU
         for _, gt in self._val:
             lr = D.downscale_x4(D.to_tensor(gt)[None])
             inputs = {"val_psnr": lr}
@@ -243,7 +244,7 @@ class VSRTask:
                 clean = list(D.to_frames(lr[0]))
                 inputs[f"val_psnr_crf{VAL_CRF}"] = D.to_tensor(np.stack(h264_round_trip(clean, VAL_CRF)))[None]
             for key, x in inputs.items():
-                pred = D.to_frames(self.model(x)[0])
+                pred = D.to_frames(self.model(x.to(device))[0])
                 scores.setdefault(key, []).extend(psnr_y(p, g) for p, g in zip(pred, gt))
         return {k: float(np.mean(v)) for k, v in scores.items()}
 
