@@ -16,6 +16,7 @@ import json
 import numpy as np
 import torch
 
+from vsr_app.distill.data import to_frames
 from vsr_app.evaluate import _summary, read_frames, sequence_folders, vfi_context
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
@@ -28,7 +29,7 @@ def prior_midpoint(a: np.ndarray, b: np.ndarray, method: str) -> np.ndarray:
     d = motion_prior(t0, t1, method)[:, :2]
     logits = torch.zeros(1, 1, *t0.shape[-2:])
     out = 0.5 * (deformable_warp(t0, -d, logits, 1) + deformable_warp(t1, d, logits, 1))
-    return (out[0].clamp(0, 1).permute(1, 2, 0) * 255).round().byte().numpy()
+    return to_frames(out[0])
 
 
 def main() -> None:

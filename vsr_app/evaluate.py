@@ -13,7 +13,6 @@ from typing import Callable
 
 import cv2
 import numpy as np
-import torch
 
 from vsr_app.errors import Cancelled, VsrAppError
 
@@ -49,12 +48,12 @@ def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
 
 def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ground truth cropped to a multiple of 4, its x4 bicubic downscale), both uint8 RGB."""
-    from vsr_app.distill.data import downscale_x4, to_tensor
+    from vsr_app.distill.data import downscale_x4, to_frames, to_tensor
 
     h, w = frame.shape[0] // 4 * 4, frame.shape[1] // 4 * 4
     gt = np.ascontiguousarray(frame[:h, :w])
     lr = downscale_x4(to_tensor(gt))
-    return gt, (lr.movedim(0, -1) * 255).round().to(torch.uint8).numpy()
+    return gt, to_frames(lr)
 
 
 def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, to_tensor
+from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, to_frames, to_tensor
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -218,8 +218,7 @@ class VFITask:
         device = next(self.net.parameters()).device
         scores, blend = [], []
         for inputs, truth in triplets:
-            out = self.net(to_tensor(inputs)[None].to(device)).float().clamp(0, 1)
-            pred = (out[0].permute(1, 2, 0) * 255).round().byte().cpu().numpy()
+            pred = to_frames(self.net(to_tensor(inputs)[None].to(device))[0])
             scores.append(psnr_y(pred, truth))
             blend.append(psnr_y(((inputs[1].astype(np.uint16) + inputs[2] + 1) // 2).astype(np.uint8), truth))
         self.net.train(was_training)
