@@ -1,4 +1,7 @@
 """Real-video degradations: H.264 round trip, noise, and the training mix drawn from a seed."""
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -60,8 +63,11 @@ def test_mix_from_options():
 
 
 def test_default_mix_is_the_shipped_students_recipe():
-    import json
-    from pathlib import Path
-
     config = json.loads((Path(__file__).parent.parent / "configs/vsr/round_h/student_real.json").read_text())
     assert DegradationMix.from_options(config["degrade"]) == DegradationMix()
+
+
+def test_mix_options_round_trip_through_json():
+    mix = DegradationMix(compress_p=0.2, crf=(20, 26))
+    options = json.loads(json.dumps(mix.as_options()))
+    assert options == mix.as_options() and DegradationMix.from_options(options) == mix

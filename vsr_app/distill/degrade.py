@@ -11,7 +11,7 @@ it); compression codes a clip as one stream, so it has real inter-frame coding.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import av
 import numpy as np
@@ -72,6 +72,10 @@ class DegradationMix:
         if unknown:
             raise ValueError(f"unknown degradation options: {', '.join(sorted(unknown))}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
+
+    def as_options(self) -> dict:
+        """The inverse of `from_options`: every field, as a run's JSON config writes it (ranges as lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def condition(self, rng: np.random.Generator) -> str:
         """The condition one clip gets (drawn from `rng`, so batches stay a pure function of the seed)."""

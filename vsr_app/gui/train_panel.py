@@ -10,7 +10,6 @@ every model selector.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import time
@@ -54,7 +53,7 @@ FIELDS = {
          "weight of the temporal (ConvLSTM) distillation"),
         ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
                                         "Like real video: H.264 and noise on part of the clips":
-                                            json.loads(json.dumps(dataclasses.asdict(DegradationMix())))},
+                                            DegradationMix().as_options()},
          None, None, None,
          "real video: the net learns to upscale compressed, noisy footage (how the shipped vsr-x4-student was"
          " trained); clean: the benchmarks' setting (vsr-x4-student-bicubic)"),
