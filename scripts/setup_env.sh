@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install vsr_app into it; idempotent and quick when nothing changed.
-# torch==2.13.0 is installed first (a CPU wheel lies on disk) so no dependency drags in a multi-GB CUDA build.
+# Versions come from constraints.txt (the tested set). torch==2.13.0 is installed first (a CPU wheel lies on disk)
+# so no dependency drags in a multi-GB CUDA build.
 # Usage: scripts/setup_env.sh [EXTRAS]   e.g. "test" or "test,package"
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,17 +14,18 @@ if [ ! -x "$venv/bin/python" ]; then
     "$py" -m venv "$venv"
 fi
 stamp="$venv/.vsr-app-installed-${extras:-base}"
-want="$(cat "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$root/pyproject.toml" "$root/constraints.txt" | sha256sum | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     exit 0
 fi
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
+pinned=(-c "$root/constraints.txt")  # the tested versions
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
     echo "vsr-app: installing torch 2.13.0 (CPU)" >&2
-    "${pip[@]}" install "torch==2.13.0"
+    "${pip[@]}" install "${pinned[@]}" "torch==2.13.0"
 fi
 target="$root"
 [ -n "$extras" ] && target="$root[$extras]"
 echo "vsr-app: installing vsr-app${extras:+ [$extras]} and its dependencies" >&2
-"${pip[@]}" install -e "$target"
+"${pip[@]}" install "${pinned[@]}" -e "$target"
 echo "$want" > "$stamp"
