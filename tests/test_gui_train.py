@@ -95,6 +95,21 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     assert panel.process.exitCode() == 0
 
 
+def test_stop_while_the_data_loads_is_a_stop_not_a_failure(panel, qtbot, window, tmp_path):
+    """A stop before the first step (here: while a large batch cache is built) ends the trainer at once with
+    nothing to save; the tab says so instead of reporting a failed run."""
+    panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "cache": str(tmp_path / "cache"),
+                                    "cache_batches": 20_000}))
+    panel.start()
+    qtbot.waitUntil(lambda: "cache" in panel.log.toPlainText(), timeout=120_000)  # building, no step yet
+    with qtbot.waitSignal(panel.process.finished, timeout=30_000):
+        panel.stop()
+    assert panel.process.exitCode() == 130
+    assert panel.status.text().startswith("Stopped") and "nothing new to save" in panel.status.text()
+    assert window.error_box is None or not window.error_box.isVisible()
+    assert not (panel.run_dir / "checkpoint.json").exists()
+
+
 def test_start_refuses_bad_input(panel, qtbot, window):
     panel.name.setText("bad name!")
     panel.start()

@@ -182,3 +182,27 @@ def test_unknown_degradation_option_is_a_clear_error(frames_dir):
 
     with pytest.raises(VsrAppError, match="degrade: unknown degradation options: blur"):
         _task(frames_dir, degrade={"blur": 1.0})
+
+
+def test_a_signal_while_the_data_loads_stops_at_once_and_saves_nothing(tmp_path):
+    """Loading the data or building a batch cache can take minutes; Ctrl+C (or the Train tab's Stop) then must not
+    wait for it and one step: the loop raises KeyboardInterrupt at once and writes no checkpoint."""
+    import os
+    import signal
+    import time
+
+    class SlowLoadingTask(VSRTask):
+        def batches(self, seed, rank, world, start=0):
+            os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl+C during the loading
+            time.sleep(10)  # (without the fix the loop would get its batch after this and train a step)
+            yield from super().batches(seed, rank, world, start)
+
+    lines = []
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        train(SlowLoadingTask({"data": [], "net_config": TINY_STUDENT}, log=lambda *_: None), _cfg(2),
+              tmp_path / "run", log=lines.append)
+    assert time.monotonic() - began < 5
+    assert not (tmp_path / "run" / "checkpoint.safetensors").exists()
+    assert lines == ["stopped before step 1: nothing new to save"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the caller's handler is back

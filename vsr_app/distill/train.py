@@ -5,9 +5,10 @@ rest: AdamW with warmup + cosine schedule, mixed precision (bf16 autocast on CPU
 CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, no pickle), exact `--resume`
 (step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
 continuation from weights alone (`init_from`), metrics.jsonl, periodic validation, a clean stop
-with a checkpoint on SIGINT/SIGTERM, and data-parallel training when started by torchrun
-(gradients are averaged across processes with all_reduce after each backward: the same
-arithmetic as DistributedDataParallel, without wrapping the task's modules).
+with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and
+data-parallel training when started by torchrun (gradients are averaged across processes with
+all_reduce after each backward: the same arithmetic as DistributedDataParallel, without wrapping
+the task's modules).
 
 Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl, and the
 exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
@@ -200,14 +201,21 @@ def load_checkpoint(run_dir: Path, modules, opt) -> dict:
 # ---- the loop -----------------------------------------------------------------------------------
 
 class _StopFlag:
-    """Set by SIGINT/SIGTERM (or by the caller's cancel event) so the loop checkpoints and exits."""
+    """Set by SIGINT/SIGTERM (or by the caller's cancel event) so the loop checkpoints and exits.
+
+    Before the first batch arrives there is nothing new to checkpoint, and loading the data or building a batch
+    cache can take many minutes (the cache keeps what it has built): a signal then stops at once, by raising
+    KeyboardInterrupt, instead of after the loading and one step."""
 
     def __init__(self, cancel=None):
         self.hit = False
         self.cancel = cancel
+        self.training = False  # set once the first batch is in hand
 
     def __call__(self, *_):
         self.hit = True
+        if not self.training:
+            raise KeyboardInterrupt
 
     def is_set(self) -> bool:
         return self.hit or (self.cancel is not None and self.cancel.is_set())
@@ -316,6 +324,7 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
         tick = time.time()
         while step < cfg.steps:
             batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
+            stop.training = True
             factor = lr_factor(step, cfg)
             for g in opt.param_groups:
                 g["lr"] = g["initial_lr"] * factor
@@ -362,6 +371,11 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
                 checkpoint()
                 last_ckpt = time.time()
         checkpoint()
+    except KeyboardInterrupt:
+        if not stop.training:
+            log(f"stopped before step {start + 1}: nothing new to save" + (" (the checkpoint is unchanged)"
+                                                                               if start else ""))
+        raise
     finally:
         if metrics is not None:
             metrics.close()

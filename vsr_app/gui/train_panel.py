@@ -74,6 +74,7 @@ COMMON = [
 ]
 VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
+INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer before its first step
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 
 
@@ -551,6 +552,8 @@ class TrainPanel(QWidget):
         if code == 0 and not crashed:
             self.status.setText(("Stopped" if self.stopping else "Finished") + f" after {took}.")
             self._install()
+        elif self.stopping and code == INTERRUPTED_EXIT:
+            self.status.setText(f"Stopped after {took}, while loading the data: nothing new to save.")
         else:
             tail = "\n".join(self.log.toPlainText().splitlines()[-6:])
             self.status.setText(f"The trainer exited with an error (code {code}).")
