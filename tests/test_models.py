@@ -1,7 +1,9 @@
 """Model registry: safe loading (no pickle), card/tensor checks, atomic save."""
 
 import json
+import os
 import pickle
+import stat
 
 import pytest
 import torch
@@ -88,3 +90,17 @@ def test_cuda_request_without_gpu_is_a_user_error():
         pytest.skip("a GPU is present")
     with pytest.raises(VsrAppError, match="CUDA"):
         models.resolve_device("cuda")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_atomic_write_gives_the_normal_file_mode(tmp_path, umask):
+    """A temp file from mkstemp is 0600 and the rename kept that: reports, cards and weights were owner-only."""
+    previous = os.umask(umask)
+    try:
+        models.atomic_write(tmp_path / "report.json", lambda tmp: tmp.write_text("{}"))
+        path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    finally:
+        os.umask(previous)
+    for written in (tmp_path / "report.json", path, path.with_suffix(".json")):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask, written
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -6,11 +6,13 @@ against the architecture named in the card before use.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
 import pkgutil
-import tempfile
+import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -251,17 +253,33 @@ def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     """Run `write(tmp)` on a temp file beside `target`, then rename it into place; never leaves a partial target."""
     target = Path(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _new_temp_file(target)
     try:
+        mode = stat.S_IMODE(tmp.stat().st_mode)
         write(tmp)
+        if stat.S_IMODE(tmp.stat().st_mode) != mode:  # a writer that replaces the file (safetensors) makes it 0600
+            os.chmod(tmp, mode)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _new_temp_file(target: Path) -> Path:
+    """Create an empty, unique temp file beside `target` with the mode any new file gets (0666 less the umask).
+
+    tempfile.mkstemp would make it owner-only (0600), and the rename would carry that onto the target.
+    """
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
