@@ -8,6 +8,7 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
 
 
 def run_cli(tmp_path, *args):
@@ -35,3 +36,14 @@ def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
     assert result.returncode == 1
     assert "not a video" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "shot.png").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland display check is Linux-only")
+@pytest.mark.parametrize("args", [(), ("gui",)], ids=["no-command", "gui"])
+def test_no_display_is_one_clear_error_not_a_qt_abort(tmp_path, args):
+    """Over SSH Qt printed 'could not load the Qt platform plugin "xcb"' and aborted (exit 134)."""
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    assert result.stderr.startswith("vsr-app: error: no display found:"), result.stderr
+    assert "see --help" in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stdout == ""

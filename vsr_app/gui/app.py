@@ -6,13 +6,19 @@ import os
 import sys
 
 from vsr_app import APP_NAME
+from vsr_app.errors import VsrAppError
+
+
+def _no_display() -> bool:
+    """True on Linux with no X11/Wayland display and no Qt platform chosen: Qt would abort (SIGABRT) there."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _headless_if_no_display() -> None:
     """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if _no_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
@@ -40,6 +46,9 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     """Open the main window (optionally with `video`); with `screenshot`, save the window as PNG and exit."""
     if screenshot:
         _headless_if_no_display()
+    elif _no_display():  # checked before Qt loads: its own message is a plugin error and the process aborts
+        raise VsrAppError("no display found: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
+                          "is not set); the command-line tools work without one, see --help")
     app = application()
     from vsr_app.gui.main_window import MainWindow
     from vsr_app.resources import resource_path
