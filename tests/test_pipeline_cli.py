@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from vsr_app.cli import main
 from vsr_app.video.reader import probe
 
@@ -33,3 +35,30 @@ def test_user_errors_exit_1_without_traceback(small_video, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["upscale", str(small_video), "-o", str(tmp_path / "o.mp4"), "--model", "blend"]) == 1
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize("settings, message", [
+    (["--crf", "99"], "--crf 99 is out of range for libx264: use 0 (best quality) to 51"),  # x264 clamped it
+    (["--crf", "-5"], "--crf -5 is out of range for libx264"),  # was "Numerical result out of range", late
+    (["--crf", "99", "--codec", "libx265"], "--crf 99 is out of range for libx265"),  # was "Invalid data found"
+    (["--preset", "bogus"], "unknown --preset 'bogus' for libx264 (use one of: ultrafast, superfast,"),
+    (["--preset", "bogus", "--codec", "libx265"], "unknown --preset 'bogus' for libx265"),
+    (["--preset", "slow", "--codec", "ffv1"], "codec ffv1 has no speed presets and takes no --preset"),
+    (["--crf", "20", "--codec", "prores"], "codec prores is lossless or fixed-quality and takes no --crf"),
+])
+@pytest.mark.parametrize("command", ["upscale", "interpolate", "batch"])
+def test_bad_encoder_settings_are_refused_before_any_work(small_video, tmp_path, capsys, command, settings, message):
+    out = tmp_path / "out"
+    if command == "batch":
+        (tmp_path / "in").mkdir()
+        (tmp_path / "in" / small_video.name).symlink_to(small_video)
+        argv = ["batch", str(tmp_path / "in"), "-o", str(out), "--report", str(tmp_path / "report.json")]
+    else:
+        out.mkdir()
+        argv = [command, str(small_video), "-o", str(out / ("x.mkv" if "ffv1" in settings else "x.mp4"))]
+    model = "bicubic" if command != "interpolate" else "blend"
+    assert main([*argv, "--model", model, "--device", "cpu", *settings]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"vsr-app: error: {message}") and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "report.json").exists()
+    assert not out.exists() or list(out.iterdir()) == []

@@ -138,6 +138,10 @@ def test_abort_keeps_the_old_file_when_overwriting(tmp_path):
     ("out.mp4", {"codec": "ffv1"}, "cannot go in a .mp4"),
     ("out.avi", {}, "extensions"),
     ("out.mkv", {"codec": "ffv1", "crf": 10}, "takes no --crf"),
+    ("out.mp4", {"crf": 52}, "out of range for libx264: use 0"),
+    ("out.mp4", {"codec": "libx265", "crf": -1}, "out of range for libx265"),
+    ("out.mp4", {"preset": "bogus"}, "unknown --preset 'bogus' for libx264"),
+    ("out.mov", {"codec": "prores", "preset": "slow"}, "takes no --preset"),
     ("out.mp4", {"codec": "vp9000"}, "unknown codec"),
 ])
 def test_bad_settings_are_user_errors(tmp_path, name, options, message):

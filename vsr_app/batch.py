@@ -264,12 +264,13 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
     from vsr_app.video.verify import output_mismatch
-    from vsr_app.video.writer import check_output_path
+    from vsr_app.video.writer import check_encoder_settings, check_output_path
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     if task not in DEFAULT_MODELS:
         raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
+    check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
         raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
     if _same_path(in_dir, out_dir):

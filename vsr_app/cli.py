@@ -208,9 +208,10 @@ def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
 def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--codec", choices=CODECS, default="libx264", help="video encoder (default libx264)")
     p.add_argument("--crf", type=int, default=None,
-                   help="quality for libx264/libx265, lower is better (default 18 for libx264, 20 for libx265)")
+                   help="quality for libx264/libx265, 0-51, lower is better (default 18 for libx264, 20 for libx265)")
     p.add_argument("--preset", default=None,
-                   help="libx264/libx265 speed preset (default: veryfast for x264, medium for x265)")
+                   help="libx264/libx265 speed preset: ultrafast superfast veryfast faster fast medium slow slower "
+                        "veryslow placebo (default: veryfast for x264, medium for x265)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
 
 

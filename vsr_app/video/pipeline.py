@@ -33,7 +33,7 @@ from vsr_app.progress import ProgressCallback, ProgressMeter
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import mark_cuts
 from vsr_app.video.limits import check_job_fits
-from vsr_app.video.writer import VideoWriter, check_output_path, codec_spec
+from vsr_app.video.writer import VideoWriter, check_encoder_settings, check_output_path, codec_spec
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag
@@ -260,6 +260,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     started = time.monotonic()
     src, dst = Path(src), Path(dst)
     check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
+    check_encoder_settings(codec, crf, preset)
     reader = VideoReader(src)
     info = reader.info
     stages: list = []

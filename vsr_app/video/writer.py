@@ -48,14 +48,23 @@ class CodecSpec:
     containers: frozenset[str]  # output suffixes that can hold it
     crf: int | None = None  # default constant-rate factor (None: codec has no CRF)
     preset: str | None = None
+    crf_range: tuple[int, int] | None = None  # the CRFs the encoder accepts (None: it takes none)
+    presets: tuple[str, ...] = ()  # the speed presets it knows (empty: it has none)
     options: tuple[tuple[str, str], ...] = ()
 
 
+# x264's and x265's speed presets, fastest first, and their CRF range at 8 bits (both documented: `x264 --fullhelp`,
+# x265's "Preset Options"); x264 clamps a higher CRF to 51 without a word, so the range is checked here.
+X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+                "placebo")
+X26X_CRF_RANGE = (0, 51)
+
 CODECS: dict[str, CodecSpec] = {
     # CRF 18 (x264) / 20 (x265): visually transparent, the level people expect from an enhancement tool.
-    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=18, preset="veryfast"),
+    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=18, preset="veryfast",
+                         crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS),
     "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=20, preset="medium",
-                         options=(("tag", "hvc1"),)),
+                         crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, options=(("tag", "hvc1"),)),
     # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
     "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv", ".mov"}), options=(("level", "3"), ("slicecrc", "1"))),
     # ProRes 422 (standard profile), 10-bit 4:2:2 as editors expect.
@@ -76,6 +85,25 @@ def codec_spec(name: str) -> CodecSpec:
     if key not in CODECS:
         raise VsrAppError(f"unknown codec '{name}' (choose one of: {', '.join(CODECS)})")
     return CODECS[key]
+
+
+def check_encoder_settings(codec: str, crf: int | None = None, preset: str | None = None) -> CodecSpec:
+    """The codec's spec, after refusing a CRF or preset it would reject (late, with FFmpeg's cryptic error) or
+    silently clamp; called before any work starts."""
+    spec = codec_spec(codec)
+    if crf is not None:
+        if spec.crf_range is None:
+            raise VsrAppError(f"codec {codec} is lossless or fixed-quality and takes no --crf")
+        low, high = spec.crf_range
+        if not low <= crf <= high:
+            raise VsrAppError(f"--crf {crf} is out of range for {codec}: use {low} (best quality) to {high} "
+                              "(smallest file)")
+    if preset is not None:
+        if not spec.presets:
+            raise VsrAppError(f"codec {codec} has no speed presets and takes no --preset")
+        if preset not in spec.presets:
+            raise VsrAppError(f"unknown --preset '{preset}' for {codec} (use one of: {', '.join(spec.presets)})")
+    return spec
 
 
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
@@ -247,14 +275,12 @@ class VideoWriter:
                  sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
-        self.spec = codec_spec(codec)
+        self.spec = check_encoder_settings(codec, crf, preset)
         suffix = self.path.suffix.lower()
         check_output_path(self.path, self.source, overwrite)
         if suffix not in self.spec.containers:
             raise VsrAppError(f"codec {codec} cannot go in a {suffix} file; use "
                               f"{' or '.join(sorted(self.spec.containers))}")
-        if crf is not None and self.spec.crf is None:
-            raise VsrAppError(f"codec {codec} is lossless or fixed-quality and takes no --crf")
         self.width, self.height = width, height
         self.enc_width, self.enc_height = even_size(width, height, self.spec.pix_fmt)
         rate = Fraction(frame_rate).limit_denominator(1_000_000)
