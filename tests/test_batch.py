@@ -1,4 +1,5 @@
-"""`vsr-app batch` and vsr_app.batch: discovery, mirrored tree, report, exit codes, resume, cancel, state reset."""
+"""`vsr-app batch` and vsr_app.batch: discovery, mirrored tree, report, exit codes, resume, keeping files that are
+not this job's outputs, cancel, state reset."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import torch
 
 from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
 from videogen import make_video
-from vsr_app.batch import find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import OVERWRITE_HINT, find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
@@ -25,6 +26,7 @@ from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video.pipeline import upscale_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.verify import packet_span
+from vsr_app.video.writer import made_by, read_made_by
 
 
 @pytest.fixture()
@@ -56,8 +58,9 @@ def test_recursive_batch_mirrors_the_tree_and_reports_every_file(tree, tmp_path,
     assert tree_snapshot(src) == before
 
     report = json.loads(report_path.read_text())
-    assert report["counts"] == {"ok": 3, "skipped": 0, "failed": 1, "cancelled": 0}
+    assert report["counts"] == {"ok": 3, "skipped": 0, "exists": 0, "failed": 1, "cancelled": 0}
     assert report["exit_code"] == 1 and report["task"] == "upscale" and report["model"] == "bicubic"
+    assert report["settings"] == made_by("upscale", ["bicubic"], "libx264")
     by_name = {f["input"]: f for f in report["files"]}
     assert list(by_name) == ["a.mp4", "zero.mp4", "sub/b.mkv", "sub/deep/c.mov"]
     assert by_name["zero.mp4"]["status"] == "failed" and "empty (0 bytes)" in by_name["zero.mp4"]["reason"]
@@ -111,13 +114,18 @@ def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(
         "clip.mkv", "clip.mp4.mkv", "other.mkv", "x.mkv"]
 
 
-def test_rerun_skips_complete_outputs_and_redoes_incomplete_ones(tree, tmp_path):
+def stamps(folder, names):
+    return {name: ((folder / name).stat().st_mtime_ns, (folder / name).read_bytes()) for name in names}
+
+
+def test_rerun_skips_complete_outputs_and_keeps_other_files(tree, tmp_path):
     src, out = tree
     first = run_batch(src, out, model="bicubic", recursive=True)
     assert first.exit_code == 1
-    stamps = {name: os.stat(out / name).st_mtime_ns for name in ("a.mp4", "sub/deep/c.mov")}
-    # b.mkv: replaced by a shorter video of the right size (a crash of another tool, an old run) ...
+    # b.mkv: replaced by a shorter video of the right size with no record of its settings (an older
+    # vsr-app's output, another tool's) ...
     make_video(out / "sub" / "b.mkv", frames=3, width=256, height=192)
+    before = stamps(out, ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"])
     # ... and a temporary file a killed run left behind
     stale = out / "sub" / ".b.partial-0badc0de.mkv"
     stale.write_bytes(b"half a video")
@@ -126,28 +134,101 @@ def test_rerun_skips_complete_outputs_and_redoes_incomplete_ones(tree, tmp_path)
     status = {f.input: (f.status, f.reason) for f in second.files}
     assert status["a.mp4"] == ("skipped", "a complete output already exists")
     assert status["sub/deep/c.mov"][0] == "skipped"
-    assert status["sub/b.mkv"] == ("ok", "redone: the existing output has 3 frames, expected 8")
+    assert status["sub/b.mkv"] == ("exists", "kept an existing video with no record of the settings that made it "
+                                             f"(another program's or an older vsr-app's); {OVERWRITE_HINT}")
     assert status["zero.mp4"][0] == "failed"
-    assert {name: os.stat(out / name).st_mtime_ns for name in stamps} == stamps  # really not rewritten
-    assert packet_span(out / "sub" / "b.mkv").frames == 8
+    assert stamps(out, before) == before  # really not rewritten
     assert not stale.exists() and all_files(out) == ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"]
-    assert json.loads((tmp_path / "r.json").read_text())["counts"]["skipped"] == 2
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["counts"]["skipped"] == 2 and saved["counts"]["exists"] == 1 and saved["exit_code"] == 1
 
 
-def test_an_output_of_the_wrong_size_or_another_task_is_redone(tree):
+def test_files_that_are_not_outputs_are_kept_and_reported_until_overwrite(tmp_path, capsys):
+    """The user's own files at the output names - another video, a text file - are never replaced silently."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    make_video(src / "plain.mkv", frames=6)
+    make_video(src / "vfr.mp4", frames=5, times=[0, 0.1, 0.25, 0.3, 0.5])
+    make_video(out / "plain.mkv", frames=4, width=96, height=64)  # another video
+    (out / "vfr.mp4").write_text("notes\n")
+    before = stamps(out, ["plain.mkv", "vfr.mp4"])
+    report_path = tmp_path / "r.json"
+
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(report_path)]) == 1
+    assert stamps(out, before) == before
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "[1/2] exists    plain.mkv: kept an existing video with no record of the settings that made it "
+        f"(another program's or an older vsr-app's); {OVERWRITE_HINT}",
+        f"[2/2] exists    vfr.mp4: kept an existing file that is not a readable video; {OVERWRITE_HINT}",
+        "batch: 0 ok, 0 skipped, 0 failed, 2 existing files kept in " + lines[-1].rsplit(" in ", 1)[1]]
+    saved = json.loads(report_path.read_text())
+    assert [f["status"] for f in saved["files"]] == ["exists", "exists"] and saved["exit_code"] == 1
+    assert saved["files"][0]["output_bytes"] == len(before["plain.mkv"][1])
+
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--overwrite"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "[1/2] ok        plain.mkv: replaced an existing video with no record of the settings that made it "
+        "(another program's or an older vsr-app's)",
+        "[2/2] ok        vfr.mp4: replaced an existing file that is not a readable video"]
+    for name in ("plain.mkv", "vfr.mp4"):
+        assert read_made_by(out / name) == made_by("upscale", ["bicubic"], "libx264")
+        assert probe(out / name).width == 256
+
+
+def test_an_output_made_with_other_settings_is_kept_and_the_difference_named(tree, tmp_path):
+    """A rerun with another model of the same scale (or another task, CRF, preset, codec) must not take the old
+    outputs for its own."""
+    torch.manual_seed(0)
+    config = {"channels": 8, "blocks": 1, "hr_channels": 4}
+    student = save_model(VSRStudent(**config), tmp_path / "student", {"task": "upscale", "scale": 4,
+                                                                       "arch": "vsr_student", "config": config})
     src, out = tree
-    run_batch(src, out, task="interpolate", model="blend")  # a.mp4 -> 12 frames at 64x48
-    again = run_batch(src, out, model="bicubic")  # upscale into the same folder
-    a = next(f for f in again.files if f.input == "a.mp4")
-    assert a.status == "ok" and a.reason == "redone: the existing output is 64x48, expected 256x192"
-    assert probe(out / "a.mp4").width == 256
+    (src / "zero.mp4").unlink()
+    run_batch(src, out, model="bicubic")
+    before = stamps(out, ["a.mp4"])
+
+    def rerun(**options):
+        (a,) = run_batch(src, out, **{"model": "bicubic", **options}).files
+        return a.status, a.reason
+
+    other_model = rerun(model=str(student), device="cpu")
+    assert other_model == ("exists", "kept an existing output made with other settings: models bicubic "
+                                     f"(this run: student); {OVERWRITE_HINT}")
+    assert rerun(crf=23)[1].startswith("kept an existing output made with other settings: crf 18 (this run: 23);")
+    assert "preset veryfast (this run: medium)" in rerun(preset="medium")[1]
+    assert "codec libx264 (this run: libx265), crf 18 (this run: 20), preset veryfast (this run: medium)" in \
+        rerun(codec="libx265")[1]
+    assert "task upscale (this run: interpolate), models bicubic (this run: blend)" in \
+        rerun(task="interpolate", model="blend")[1]
+    assert stamps(out, before) == before
+    assert rerun(crf=18, preset="veryfast") == ("skipped", "a complete output already exists")  # the defaults
+
+    assert rerun(model=str(student), device="cpu", overwrite=True) == (
+        "ok", "replaced an existing output made with other settings: models bicubic (this run: student)")
+    assert read_made_by(out / "a.mp4")["models"] == ["student"]
+    assert rerun(model=str(student), device="cpu") == ("skipped", "a complete output already exists")
+
+
+def test_an_output_of_these_settings_that_does_not_match_its_input_is_kept(tree):
+    """The input changed since its output was made (edited, replaced): the old output is still kept."""
+    src, out = tree
+    (src / "zero.mp4").unlink()
+    run_batch(src, out, model="bicubic")
+    make_video(src / "a.mp4", frames=9)
+    (a,) = run_batch(src, out, model="bicubic").files
+    assert (a.status, a.reason) == ("exists", "kept an existing output made with these settings that does not match "
+                                              "the input (the existing output has 6 frames, expected 9); "
+                                              + OVERWRITE_HINT)
 
 
 def test_overwrite_redoes_everything(tree):
     src, out = tree
     run_batch(src, out, model="bicubic")
     again = run_batch(src, out, model="bicubic", overwrite=True)
-    assert [f.status for f in again.files] == ["ok", "failed"]
+    assert [(f.status, f.reason) for f in again.files] == [
+        ("ok", "replaced a complete output made with the same settings"), ("failed", again.files[1].reason)]
 
 
 def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):

@@ -63,3 +63,25 @@ def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypa
     assert panel.status.text().startswith("Cancelled")
     assert not any(p.suffix == ".mp4" for p in out_dir.rglob("*"))  # no output, not even a partial one
     assert panel.start_button.isVisible()
+
+
+def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbot, small_video, tmp_path):
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    out_dir.mkdir()
+    (out_dir / "clip0.mp4").write_text("my notes")
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert panel.table.item(0, 1).text() == "exists"
+    assert panel.table.item(0, 3).text() == ("kept an existing file that is not a readable video; "
+                                             f"tick \"{panel.overwrite.text()}\" to replace it or choose another "
+                                             "output folder")
+    assert (out_dir / "clip0.mp4").read_text() == "my notes"
+    assert panel.status.text().startswith("Done: 0 ok, 0 skipped, 0 failed, 1 existing file kept")
+
+    panel.overwrite.setChecked(True)
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").stat().st_size > 1000

@@ -12,7 +12,7 @@ from conftest import VFR_TIMES
 from videogen import pattern_frame, stream_durations
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.writer import VideoWriter, even_size
+from vsr_app.video.writer import CODECS, VideoWriter, even_size, made_by, read_made_by
 
 
 def write_clip(path, frames=6, width=64, height=48, times=None, **options):
@@ -90,6 +90,32 @@ def test_subtitles_are_copied_into_matroska(tmp_path, pcm_subtitled_video):
     info = probe(out)
     assert [s.codec for s in info.subtitles] == ["subrip"] or [s.codec for s in info.subtitles] == ["srt"]
     assert [s.codec for s in info.audio] == ["pcm_s16le"]  # copied as is
+
+
+# (codec, suffix) for every container each codec may be written to; CODECS lists ffv1 in .mov, but this FFmpeg's
+# mov muxer refuses ffv1 (strict: this test tells when that changes)
+OUTPUT_KINDS = [pytest.param(codec, suffix, marks=pytest.mark.xfail(raises=ValueError, strict=True))
+                if (codec, suffix) == ("ffv1", ".mov") else (codec, suffix)
+                for codec, spec in CODECS.items() for suffix in sorted(spec.containers)]
+
+
+@pytest.mark.parametrize("codec, suffix", OUTPUT_KINDS)
+def test_the_settings_that_made_a_file_are_recorded_in_it(tmp_path, codec, suffix):
+    """mp4/mov keep only standard tags, Matroska renames them: the record must survive every output kind."""
+    path = write_clip(tmp_path / f"out{suffix}", codec=codec, task="upscale", models=["vsr-x4-student é"])
+    assert read_made_by(path) == made_by("upscale", ["vsr-x4-student é"], codec)
+
+
+def test_files_without_a_record_read_as_none_and_non_videos_as_errors(tmp_path, small_video):
+    assert made_by("upscale", ["m"], "h264", crf=None, preset="slow") == {
+        "task": "upscale", "models": ["m"], "codec": "libx264", "crf": 18, "preset": "slow"}
+    assert made_by("upscale", ["m"], "prores", preset="slow") == {
+        "task": "upscale", "models": ["m"], "codec": "prores_ks", "crf": None, "preset": None}
+    assert read_made_by(write_clip(tmp_path / "plain.mp4")) is None  # no task given: nothing recorded
+    assert read_made_by(small_video) is None
+    (tmp_path / "notes.mp4").write_text("notes")
+    with pytest.raises(VsrAppError, match="cannot read"):
+        read_made_by(tmp_path / "notes.mp4")
 
 
 def test_existing_output_is_refused_unless_overwrite(tmp_path):

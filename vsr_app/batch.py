@@ -7,8 +7,12 @@ Why it is built this way:
 - A failing file never stops the batch: its reason goes into the report and the next file starts.
 - Outputs mirror the input tree and appear only complete (the writer renames a checked temporary file
   into place), so an interrupted batch - Ctrl-C, kill -9, power loss - resumes by running it again:
-  outputs whose frame count, duration and size match what the input would give are skipped, anything
-  else is redone, and temporary files a killed run left behind are removed.
+  an output that records the same settings (task, model, codec, CRF, preset: the writer's `made_by` tag)
+  and whose frame count, duration and size match what the input would give is skipped, and temporary
+  files a killed run left behind are removed.
+- Because of that, any other file at an output's name is not a half-written output of ours but something
+  the user may want: another program's video, an output made with other settings, a text file. It is kept
+  and reported ("exists", with what it is) unless `overwrite` says to replace it.
 - The report is rewritten (atomically) after every file, so even a killed batch leaves an account of
   what it finished.
 
@@ -37,9 +41,10 @@ DEFAULT_EXTENSIONS = ("mp4", "mkv", "mov", "avi", "webm", "m4v")
 DEFAULT_MODELS = {"upscale": "vsr-x4-student", "interpolate": "vfi-x2-student"}
 # Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: status "exists", the "settings" of the run
 
-OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
+OK, SKIPPED, EXISTS, FAILED, CANCELLED = "ok", "skipped", "exists", "failed", "cancelled"
+OVERWRITE_HINT = "pass --overwrite to replace it or choose another output folder"
 
 
 @dataclass
@@ -48,8 +53,8 @@ class FileResult:
 
     input: str
     output: str
-    status: str = "pending"  # ok | skipped | failed | cancelled
-    reason: str | None = None  # why it was skipped, failed or redone; None for a plain success
+    status: str = "pending"  # ok | skipped (already done) | exists (another file kept) | failed | cancelled
+    reason: str | None = None  # why it was skipped, kept, failed or what it replaced; None for a plain success
     notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
     input_bytes: int | None = None
     output_bytes: int | None = None
@@ -64,36 +69,40 @@ class FileResult:
 
 @dataclass
 class BatchReport:
-    """Everything `--report` writes; `exit_code` is 0 when no file failed."""
+    """Everything `--report` writes; `exit_code` is 0 when every file was done or already done."""
 
     input_dir: str
     output_dir: str
     task: str
     model: str
     started: str
+    settings: dict = field(default_factory=dict)  # what the outputs record (writer.made_by)
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
 
     def counts(self) -> dict[str, int]:
-        counts = {OK: 0, SKIPPED: 0, FAILED: 0, CANCELLED: 0}
+        counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0}
         for f in self.files:
             counts[f.status] = counts.get(f.status, 0) + 1
         return counts
 
     @property
     def exit_code(self) -> int:
-        return 1 if any(f.status == FAILED for f in self.files) else 0
+        return 1 if any(f.status in (FAILED, EXISTS) for f in self.files) else 0
 
     def as_dict(self) -> dict:
         return {"version": REPORT_VERSION, "input_dir": self.input_dir, "output_dir": self.output_dir,
-                "task": self.task, "model": self.model, "started": self.started, "seconds": round(self.seconds, 3),
+                "task": self.task, "model": self.model, "settings": self.settings, "started": self.started,
+                "seconds": round(self.seconds, 3),
                 "cancelled": self.cancelled, "counts": self.counts(), "exit_code": self.exit_code,
                 "files": [asdict(f) for f in self.files]}
 
     def summary(self) -> str:
         c = self.counts()
         text = f"{c[OK]} ok, {c[SKIPPED]} skipped, {c[FAILED]} failed"
+        if c[EXISTS]:
+            text += f", {c[EXISTS]} existing file{'s' if c[EXISTS] > 1 else ''} kept"
         if c[CANCELLED]:
             text += f", {c[CANCELLED]} cancelled"
         return f"{text} in {self.seconds:.1f} s"
@@ -207,6 +216,34 @@ def remove_stale_partials(dst: Path) -> int:
     return removed
 
 
+def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> str | None:
+    """None when the file at `dst` is a complete output of this job: it records the same `settings` and matches
+    `src` (enlarged `scale` times, `factor` times the frames). Otherwise what it is, for the report."""
+    from vsr_app.video.verify import output_mismatch
+    from vsr_app.video.writer import read_made_by
+
+    try:
+        found = read_made_by(dst)
+    except VsrAppError:
+        return "an existing file that is not a readable video"
+    if found is None:
+        return "an existing video with no record of the settings that made it (another program's or an older vsr-app's)"
+    if found != settings:
+        changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
+                   for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
+        return f"an existing output made with other settings: {', '.join(changes)}"
+    mismatch = output_mismatch(src, dst, scale, factor)
+    if mismatch is not None:
+        return f"an existing output made with these settings that does not match the input ({mismatch})"
+    return None
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, list):
+        return " + ".join(map(str, value))
+    return "none" if value is None else str(value)
+
+
 # ---- running --------------------------------------------------------------------------------------------
 
 def _one_line(exc: BaseException) -> str:
@@ -258,13 +295,14 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     `on_file(index, count, result)` is called as each file finishes (1-based index). Raises VsrAppError only
     for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
-    model); problems with one file are recorded in the report. A cancel marks the file in flight and the
-    ones not started as cancelled and sets `report.cancelled`.
+    model); problems with one file are recorded in the report. A file already at an output's name is skipped
+    when it is a complete output made with the same settings, otherwise kept and reported as "exists";
+    `overwrite` replaces either. A cancel marks the file in flight and the ones not started as cancelled and
+    sets `report.cancelled`.
     """
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
-    from vsr_app.video.verify import output_mismatch
-    from vsr_app.video.writer import check_encoder_settings, check_output_path
+    from vsr_app.video.writer import check_encoder_settings, check_output_path, made_by
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir), Path(out_dir)
@@ -289,7 +327,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     input_set = {os.path.realpath(p) for p in inputs}
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
-                         datetime.now(timezone.utc).isoformat(timespec="seconds"))
+                         datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         settings=made_by(task, [loaded.name], codec, crf, preset))
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
     estimates = [_estimate_frames(s) * factor for s in inputs]
     overall = _OverallProgress(estimates, progress)
@@ -312,19 +351,21 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             remove_stale_partials(dst)
             if os.path.realpath(dst) in input_set:
                 raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
-            redo = overwrite
-            if dst.exists() and not overwrite:
-                reason = output_mismatch(src, dst, scale, factor)
-                if reason is None:
-                    result.status, result.reason = SKIPPED, "a complete output already exists"
+            if dst.is_file():  # a folder in the way fails in check_output_path
+                existing = existing_output(src, dst, report.settings, scale, factor)
+                if not overwrite:
+                    if existing is None:
+                        result.status, result.reason = SKIPPED, "a complete output already exists"
+                    else:
+                        result.status, result.reason = EXISTS, f"kept {existing}; {OVERWRITE_HINT}"
                     result.output_bytes = _size(dst)
                     overall.drop(estimate)
                     continue
-                result.reason, redo = f"redone: {reason}", True
-            check_output_path(dst, src, overwrite=redo)
+                result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
+            check_output_path(dst, src, overwrite=overwrite)
             models = {"upscale": loaded} if task == "upscale" else {"interpolate": loaded}
-            summary = process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset, overwrite=redo,
-                                    progress=overall.on_progress, cancel=cancel, **models)
+            summary = process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
+                                    overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models)
         except Cancelled:
             report.cancelled = True
             result.status, result.reason = CANCELLED, "cancelled by the user; no output was written"

@@ -9,6 +9,8 @@ looks finished, and keep the sound in sync. So:
   unless `overwrite=True`;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets, which keep their own timestamps, stay in sync;
+- the container's `comment` tag records what made the file (task, models, codec, CRF, preset; see
+  `made_by`), so a rerun of a batch can tell its own finished output from one made with other settings;
 - audio and subtitle packets are copied without re-encoding when the output container accepts the codec
   and interleaved with the video as it is written (constant memory); audio the container refuses is
   re-encoded to AAC; subtitles it refuses are dropped and reported (`WriteResult.notes`).
@@ -19,13 +21,14 @@ last column/row (never cropped, so no source pixel is lost; the output is at mos
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import av
 import numpy as np
@@ -104,6 +107,44 @@ def check_encoder_settings(codec: str, crf: int | None = None, preset: str | Non
         if preset not in spec.presets:
             raise VsrAppError(f"unknown --preset '{preset}' for {codec} (use one of: {', '.join(spec.presets)})")
     return spec
+
+
+def _quality(spec: CodecSpec, crf: int | None, preset: str | None) -> tuple[int | None, str | None]:
+    """The CRF and preset an encode really uses: the codec's defaults filled in, None where the codec has none."""
+    return (None if spec.crf is None else spec.crf if crf is None else crf,
+            None if spec.preset is None else preset or spec.preset)
+
+
+# What made a file, kept in the file: "comment" because the mp4/mov muxers write only the tags they know
+# (Matroska keeps any and reads it back as "COMMENT").
+MADE_BY_TAG = "comment"
+MADE_BY_PREFIX = "vsr-app "
+
+
+def made_by(task: str, models: Sequence[str], codec: str, crf: int | None = None,
+            preset: str | None = None) -> dict:
+    """The settings that determine an output: what `VideoWriter` records in it and batch compares before skipping it."""
+    spec = codec_spec(codec)
+    crf, preset = _quality(spec, crf, preset)
+    return {"task": task, "models": list(models), "codec": spec.encoder, "crf": crf, "preset": preset}
+
+
+def read_made_by(path: str | os.PathLike) -> dict | None:
+    """The settings recorded in a file by `VideoWriter`; None when it has no record (another program's video,
+    an older vsr-app's output). Raises VsrAppError when the file cannot be opened as a media file."""
+    try:
+        with av.open(str(path)) as container:
+            tags = {key.lower(): value for key, value in container.metadata.items()}
+    except (av.FFmpegError, OSError) as exc:
+        raise VsrAppError(f"cannot read '{path}' ({getattr(exc, 'strerror', None) or exc})") from exc
+    text = tags.get(MADE_BY_TAG, "")
+    if not text.startswith(MADE_BY_PREFIX):
+        return None
+    try:
+        settings = json.loads(text[len(MADE_BY_PREFIX):])
+    except ValueError:
+        return None
+    return settings if isinstance(settings, dict) else None
 
 
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
@@ -266,13 +307,15 @@ class VideoWriter:
 
     On a clean exit the file is finished and renamed into place; on an exception (or `abort()`) nothing is
     left behind. `source` names the input video: its audio/subtitles are carried over and it is never
-    overwritten.
+    overwritten. With a `task` ('upscale', ...), it and the `models` are recorded in the file with the encoding
+    settings (`made_by`).
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
                  time_base: Fraction | None = None, codec: str = "libx264", crf: int | None = None,
                  preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
-                 sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None):
+                 sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None,
+                 task: str | None = None, models: Sequence[str] = ()):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = check_encoder_settings(codec, crf, preset)
@@ -303,6 +346,9 @@ class VideoWriter:
         try:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
                                      options={"movflags": "+faststart"} if suffix != ".mkv" else {})
+            if task is not None:
+                settings = made_by(task, models, codec, crf, preset)
+                self.container.metadata[MADE_BY_TAG] = MADE_BY_PREFIX + json.dumps(settings, sort_keys=True)
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
                 self.carried = _CarriedStreams(self.source, self.container, self.notes)
@@ -328,10 +374,11 @@ class VideoWriter:
             colorspace, int(primaries), int(trc), int(crange))
         self.color_range = crange
         options = dict(spec.options)
-        if spec.crf is not None:
-            options["crf"] = str(spec.crf if crf is None else crf)
-        if spec.preset is not None:
-            options["preset"] = preset or spec.preset
+        crf, preset = _quality(spec, crf, preset)
+        if crf is not None:
+            options["crf"] = str(crf)
+        if preset is not None:
+            options["preset"] = preset
         if spec.encoder == "libx265":
             options["x265-params"] = "log-level=error"
         stream.options = options
