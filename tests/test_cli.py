@@ -1,10 +1,13 @@
 """The CLI contract: subcommands listed, models JSON shape, exit codes."""
 
 import json
+import shutil
 
 import pytest
 
 from vsr_app.cli import SUBCOMMANDS, main
+from vsr_app.models import list_models, resolve
+from vsr_app.resources import models_dir, user_models_dir
 
 
 def test_help_lists_every_subcommand(capsys):
@@ -43,3 +46,83 @@ def test_unknown_model_is_a_user_error(capsys, tmp_path):
     assert main(["eval", "vsr", "--model", "no-such-model", "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err
+
+
+@pytest.fixture
+def user_models(tmp_path, monkeypatch):
+    """An empty user model folder (HOME in tmp)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    folder = user_models_dir()
+    folder.mkdir(parents=True)
+    return folder
+
+
+def copy_model(folder, stem, card_name=None, source="vsr-x4-student"):
+    """What a user does by hand: copy a model's weights and card into the user folder under another name."""
+    shutil.copyfile(models_dir() / f"{source}.safetensors", folder / f"{stem}.safetensors")
+    card = json.loads((models_dir() / f"{source}.json").read_text())
+    if card_name:
+        card["name"] = card_name
+    (folder / f"{stem}.json").write_text(json.dumps(card))
+
+
+def table(capsys, *args):
+    assert main(["models", *args]) == 0
+    return capsys.readouterr()
+
+
+def test_a_user_model_is_listed_under_the_name_model_takes(user_models, capsys):
+    """A run's model.* copied as mine.* (card name 'tr1') was listed as tr1, and --model tr1 failed."""
+    copy_model(user_models, "mine", card_name="tr1")
+    rows = table(capsys).out.splitlines()[1:]
+    assert [r.split()[0] for r in rows if r.endswith("mine.safetensors")] == ["mine"]
+    assert not any(r.split()[0] == "tr1" for r in rows)
+    assert "mine" in {m["name"] for m in json.loads(table(capsys, "--json").out)}
+    for info in list_models():  # every listed name is one --model (and the GUI selectors) can load
+        assert (resolve(info.name).name, resolve(info.name).path) == (info.name, info.path)
+
+
+def test_a_user_model_named_like_a_shipped_or_built_in_one_is_reported_as_hidden(user_models, capsys):
+    copy_model(user_models, "vsr-x4-student")
+    copy_model(user_models, "bicubic")
+    out = table(capsys).out.splitlines()
+    assert out[-2:] == [
+        f"note: {user_models / 'bicubic.safetensors'}: hidden by the built-in model 'bicubic', which comes first; "
+        "rename the file (with its .json) to use it, or pass its path to --model",
+        f"note: {user_models / 'vsr-x4-student.safetensors'}: hidden by the shipped model 'vsr-x4-student', which "
+        "comes first; rename the file (with its .json) to use it, or pass its path to --model"]
+    assert resolve("vsr-x4-student").path == str(models_dir() / "vsr-x4-student.safetensors")
+    assert [m.name for m in list_models()].count("vsr-x4-student") == 1
+    captured = table(capsys, "--json")  # the contract's list on stdout, the notes on stderr
+    assert all(m["path"] is None or m["path"].startswith(str(models_dir())) for m in json.loads(captured.out))
+    assert len(captured.err.splitlines()) == 2 and "hidden by the shipped model" in captured.err
+
+
+def test_broken_user_model_files_are_listed_as_unusable_not_offered(user_models, capsys):
+    copy_model(user_models, "good")
+    copy_model(user_models, "nocard")
+    (user_models / "nocard.json").unlink()
+    copy_model(user_models, "badcard")
+    (user_models / "badcard.json").write_text("{ not json")
+    copy_model(user_models, "truncated")
+    data = (user_models / "truncated.safetensors").read_bytes()
+    (user_models / "truncated.safetensors").write_bytes(data[: len(data) // 2])
+    copy_model(user_models, "newer")
+    card = json.loads((user_models / "newer.json").read_text())
+    (user_models / "newer.json").write_text(json.dumps({**card, "arch": "from_a_later_version"}))
+    (user_models / "old.pth").write_bytes(b"pickle")
+    (user_models / "orphan.json").write_text("{}")
+    expected = {
+        "badcard.safetensors": "is not valid JSON",
+        "newer.safetensors": "unknown model architecture 'from_a_later_version'",
+        "nocard.safetensors": "model card nocard.json is missing next to nocard.safetensors",
+        "old.pth": "pickle-based weights are refused",
+        "orphan.json": "a model card without weights: orphan.safetensors is missing",
+        "truncated.safetensors": "not a readable safetensors file (corrupt or truncated)",
+    }
+    lines = [line for line in table(capsys).out.splitlines() if line.startswith("unusable: ")]
+    assert len(lines) == len(expected), lines
+    for line, (name, reason) in zip(lines, sorted(expected.items())):
+        assert line.startswith(f"unusable: {user_models / name}: ") and reason in line, line
+    names = [m.name for m in list_models()]  # what the GUI selectors offer
+    assert "good" in names and not {"nocard", "badcard", "truncated", "newer", "old", "orphan"} & set(names)

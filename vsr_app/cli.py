@@ -185,16 +185,22 @@ def cmd_bench(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from vsr_app.models import list_models
+    """The usable models under the names --model takes, then one line per model file left out and why (on
+    stderr with --json, so stdout stays the list the contract describes)."""
+    from vsr_app.models import scan_models
 
-    infos = list_models()
+    infos, skipped = scan_models()
+    notes = [f"{'note' if s.hidden else 'unusable'}: {s.path}: {' '.join(s.reason.split())}" for s in skipped]
     if args.json:
         print(json.dumps([i.as_dict() for i in infos], indent=2))
+        print("\n".join(notes), file=sys.stderr, end="\n" if notes else "")
         return 0
     width = max([len("name")] + [len(i.name) for i in infos])
     print(f"{'name':<{width}} {'task':<12} {'scale':>5} {'params':>10}  source")
     for i in infos:
         print(f"{i.name:<{width}} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}")
+    for line in notes:
+        print(line)
     return 0
 
 

@@ -90,9 +90,7 @@ def register_builtin(builtin: Builtin) -> None:
 
 def build_arch(arch: str, config: dict) -> nn.Module:
     """Instantiate a registered architecture from a card's arch name and config."""
-    _import_nets()
-    if arch not in _ARCHS:
-        raise VsrAppError(f"unknown model architecture '{arch}' (known: {', '.join(sorted(_ARCHS)) or 'none'})")
+    _check_arch(arch)
     try:
         return _ARCHS[arch](**config)
     except TypeError as exc:
@@ -150,26 +148,88 @@ def _read_card(weights: Path) -> dict:
     return card
 
 
-def _info_from_file(weights: Path) -> ModelInfo:
+def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
+    """`name`: the registry name (the file stem, what --model takes); by default the card's name, for a path."""
     card = _read_card(weights)
-    return ModelInfo(name=card.get("name", weights.stem), task=card["task"], scale=int(card["scale"]),
-                     params=int(card.get("params", 0)), path=str(weights), card=card)
+    try:
+        task, scale, params = card["task"], int(card["scale"]), int(card.get("params", 0))
+    except (TypeError, ValueError) as exc:
+        raise VsrAppError(f"model card {weights.with_suffix('.json').name} has a bad scale or params: {exc}") from exc
+    return ModelInfo(name=name or card.get("name", weights.stem), task=task, scale=scale, params=params,
+                     path=str(weights), card=card)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file in a model folder that is not offered, and why (`vsr-app models` lists these; selectors skip them)."""
+
+    path: str
+    reason: str
+    hidden: bool = False  # usable, but a built-in or shipped model of the same name comes first
+
+
+def _check_weights(weights: Path) -> None:
+    """Read the safetensors header only (cheap): a truncated or foreign file fails here, not when chosen."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(weights), framework="pt") as fh:
+            fh.keys()
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise VsrAppError(f"{weights.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
+
+
+def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
+    """Every usable model (built-ins, then shipped, then user models; the name is what --model takes: a
+    built-in's name or the file stem) and every model file left out, with the reason.
+
+    A name belongs to the first place that has it, as in `resolve`: a user file named like a built-in or shipped
+    model is hidden (so a documented name always means the documented model); broken files (no card, a card
+    that does not parse or names an unknown architecture, unreadable weights, pickle files) are unusable.
+    """
+    infos = [ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description}) for b in _BUILTINS.values()]
+    owner = {i.name: "built-in" for i in infos}
+    skipped: list[SkippedFile] = []
+    for folder, where in zip(_search_dirs(), ("shipped", "user")):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            suffix = path.suffix.lower()
+            if path.name.startswith(".") or not path.is_file():
+                continue  # atomic_write's temp files, folders
+            if suffix in PICKLE_SUFFIXES:
+                skipped.append(SkippedFile(str(path), "pickle-based weights are refused (loading them can run "
+                                                      "code); convert them to .safetensors"))
+            elif suffix == ".json" and not path.with_suffix(".safetensors").is_file():
+                skipped.append(SkippedFile(str(path), f"a model card without weights: {path.stem}.safetensors "
+                                                      "is missing"))
+            elif suffix == ".safetensors":
+                if path.stem in owner:
+                    skipped.append(SkippedFile(str(path), f"hidden by the {owner[path.stem]} model '{path.stem}', "
+                                                          "which comes first; rename the file (with its .json) "
+                                                          "to use it, or pass its path to --model", hidden=True))
+                    continue
+                owner[path.stem] = where
+                try:
+                    info = _info_from_file(path, name=path.stem)
+                    _check_arch(info.card["arch"])
+                    _check_weights(path)
+                except VsrAppError as exc:
+                    skipped.append(SkippedFile(str(path), str(exc)))
+                    continue
+                infos.append(info)
+    return infos, skipped
+
+
+def _check_arch(arch: str) -> None:
+    _import_nets()
+    if arch not in _ARCHS:
+        raise VsrAppError(f"unknown model architecture '{arch}' (known: {', '.join(sorted(_ARCHS)) or 'none'})")
 
 
 def list_models() -> list[ModelInfo]:
-    """Built-ins first, then shipped and user models (cards that fail to parse are skipped)."""
-    infos = [ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description}) for b in _BUILTINS.values()]
-    seen = {i.name for i in infos}
-    for folder in _search_dirs():
-        for weights in sorted(folder.glob("*.safetensors")):
-            try:
-                info = _info_from_file(weights)
-            except VsrAppError:
-                continue
-            if info.name not in seen:
-                seen.add(info.name)
-                infos.append(info)
-    return infos
+    """The usable models, for `vsr-app models` and the model selectors (see `scan_models` for what is left out)."""
+    return scan_models()[0]
 
 
 def resolve(name_or_path: str) -> ModelInfo:
@@ -190,7 +250,7 @@ def resolve(name_or_path: str) -> ModelInfo:
     for folder in _search_dirs():
         candidate = folder / f"{name_or_path}.safetensors"
         if candidate.is_file():
-            return _info_from_file(candidate)
+            return _info_from_file(candidate, name=name_or_path)
     known = ", ".join(i.name for i in list_models())
     raise VsrAppError(f"unknown model '{name_or_path}' (available: {known})")
 
