@@ -72,10 +72,10 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     assert "charb" in plots.curves  # every loss term gets a curve, validation its own plot
     assert plots.curves["val_psnr"] in plots.val_plot.listDataItems()
     with qtbot.waitSignal(panel.modelsChanged, timeout=180_000):
-        panel.stop()  # SIGTERM: the trainer checkpoints, exits 0, the model is installed
+        panel.stop()  # SIGTERM: the trainer checkpoints, exits 130 (interrupted), the model is installed
     assert not panel.running()
-    assert panel.process.exitStatus() == QProcess.NormalExit and panel.process.exitCode() == 0
-    assert panel.status.text().startswith("Stopped")
+    assert panel.process.exitStatus() == QProcess.NormalExit and panel.process.exitCode() == 130
+    assert panel.status.text().startswith("Stopped") and "Resume continues" in panel.status.text()
     assert (panel.run_dir / "checkpoint.json").is_file()
     assert "tiny-student" in [m.name for m in list_models()]
     names = [window.viewer.left.itemData(i) for i in range(window.viewer.left.count())]
@@ -92,7 +92,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     assert plots.series["loss"][0][0] == 1  # the whole history is plotted again
     with qtbot.waitSignal(panel.process.finished, timeout=180_000):
         panel.stop()
-    assert panel.process.exitCode() == 0
+    assert panel.process.exitCode() == 130
 
 
 def test_stop_while_the_data_loads_is_a_stop_not_a_failure(panel, qtbot, window, tmp_path):

@@ -134,3 +134,28 @@ def test_kill_9_during_training_then_resume(data_dir, tmp_path):
     from vsr_app.models import load_model
 
     assert load_model(str(run / "model.safetensors")).info.params > 0
+
+
+def test_a_teacher_without_distillation_is_refused_not_ignored(data_dir, tmp_path):
+    for task in ("vsr", "vfi"):
+        with pytest.raises(VsrAppError, match="--teacher is used only for distillation"):
+            train_mod.run_from_cli(task, [str(data_dir)], str(tmp_path / task), teacher="vsr-x4-teacher",
+                                   config=config_file(tmp_path), log=lambda *_: None)
+        assert not (tmp_path / task).exists()
+
+
+def test_resume_refuses_other_distillation_and_says_when_there_is_nothing_to_do(data_dir, tmp_path):
+    config, run = config_file(tmp_path), tmp_path / "run"
+    train_cli(data_dir, run, config, steps=2)
+    with pytest.raises(VsrAppError, match="was started with --distill none"):
+        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), teacher="vsr-x4-teacher", distill="std", steps=3,
+                               resume=True, log=lambda *_: None)
+    with pytest.raises(VsrAppError, match="was started with --teacher"):
+        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), teacher="vsr-x4-teacher", steps=3, resume=True,
+                               log=lambda *_: None)
+    assert checkpoint_step(run) == 2
+    lines = []
+    train_mod.run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=2, resume=True, log=lines.append)
+    assert "the run is already at step 2 of 2: nothing to train (a larger --steps continues it)" in lines
+    train_mod.run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=3, resume=True, log=lines.append)
+    assert checkpoint_step(run) == 3  # the same --distill as the run's is fine

@@ -206,3 +206,20 @@ def test_a_signal_while_the_data_loads_stops_at_once_and_saves_nothing(tmp_path)
     assert not (tmp_path / "run" / "checkpoint.safetensors").exists()
     assert lines == ["stopped before step 1: nothing new to save"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the caller's handler is back
+
+
+def test_a_signal_during_training_checkpoints_then_reports_the_interruption(frames_dir, tmp_path):
+    """Ctrl+C mid-run: the checkpoint is written, then KeyboardInterrupt reaches the caller (the CLI exits 130), so a
+    script can tell a stopped run from a finished one."""
+    import os
+    import signal
+
+    def interrupt_at_2(step, total):
+        if step == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    lines = []
+    with pytest.raises(KeyboardInterrupt):
+        train(_task(frames_dir), _cfg(6), tmp_path / "run", log=lines.append, progress=interrupt_at_2)
+    assert json.loads((tmp_path / "run" / "checkpoint.json").read_text())["step"] == 2
+    assert lines[-1] == "stopped at step 2 of 6: checkpoint written; continue with --resume"

@@ -268,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of videos / frame folders / images (repeatable)")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--teacher", metavar="NAME|PATH")
-    p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"), default="none")
+    p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"),
+                   help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
     p.add_argument("--steps", type=int)
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
     p.add_argument("--config", metavar="FILE", help="JSON file of training options")

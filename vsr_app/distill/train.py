@@ -276,6 +276,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
         if hasattr(task, "load_extra_state"):
             task.load_extra_state(saved.get("task", {}))
         log(f"resumed {run_dir} at step {start}")
+        if start >= cfg.steps:
+            log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
     elif has_ckpt:
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
     elif cfg.init_from:
@@ -365,12 +367,15 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
                     write({"step": step, **val})
                     log(f"validation at step {step}: {val}")
             if _any_rank(stop.is_set(), world):
-                log(f"stopping at step {step} (signal or cancel): writing checkpoint")
                 break
             if rank == 0 and time.time() - last_ckpt > cfg.ckpt_every_s:
                 checkpoint()
                 last_ckpt = time.time()
         checkpoint()
+        if step < cfg.steps:
+            log(f"stopped at step {step} of {cfg.steps}: checkpoint written; continue with --resume")
+            if stop.hit:  # a signal, as opposed to the caller's cancel event: the process reports the interruption
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         if not stop.training:
             log(f"stopped before step {start + 1}: nothing new to save" + (" (the checkpoint is unchanged)"
@@ -436,7 +441,20 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
 
 # ---- command-line entry ------------------------------------------------------------------------
 
-def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str = "none",
+def _check_resume_flags(run_dir: Path, teacher: str | None, distill: str | None) -> None:
+    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
+    path = run_dir / "config.json"
+    if not path.is_file():
+        return  # the loop reports that there is nothing to resume
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for flag, given, began in (("--distill", distill, saved.get("distill") or "none"),
+                               ("--teacher", teacher, saved.get("teacher"))):
+        if given is not None and given != began:
+            raise VsrAppError(f"{run_dir} was started with {flag} {began or '(none)'}; --resume continues a run as "
+                              f"it began: leave out {flag}, or start a new run with another --out")
+
+
+def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str | None = None,
                  steps: int | None = None, resume: bool = False, config: str | None = None, log=print) -> Path:
     """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
 
@@ -449,10 +467,15 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
             file_options = json.loads(Path(config).read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    if resume:
+        _check_resume_flags(Path(out), teacher, distill)
+    elif (teacher or file_options.get("teacher")) and (distill or file_options.get("distill", "none")) == "none":
+        kinds = "std, space or time" if task_name == "vsr" else "laplacian"
+        raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if task_name == "vfi":
         from vsr_app.distill.vfi_task import train_vfi
 
-        return train_vfi(data, out, teacher=teacher, distill=distill, steps=steps, resume=resume,
+        return train_vfi(data, out, teacher=teacher, distill=distill or "none", steps=steps, resume=resume,
                          options=file_options, log=log)
     from vsr_app.distill.vsr_task import VSRTask
 
@@ -464,8 +487,9 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     options["data"] = [str(Path(d)) for d in data]
     if teacher:
         options["teacher"] = teacher
-    if distill != "none" or "distill" not in options:
+    if distill is not None:
         options["distill"] = distill
+    options.setdefault("distill", "none")
     if steps is not None:
         options["steps"] = steps
     loop_cfg, task_opts = LoopConfig.split(options)

@@ -74,7 +74,7 @@ COMMON = [
 ]
 VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
-INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer before its first step
+INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 
 
@@ -135,6 +135,7 @@ class TrainPanel(QWidget):
         self.run_dir: Path | None = None
         self.started = 0.0
         self.stopping = False
+        self.checkpoint_at_start: int | None = None
         self.last_model: tuple[str, str, str] | None = None
         self.inputs: dict[str, QWidget] = {}
 
@@ -460,6 +461,7 @@ class TrainPanel(QWidget):
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         self.log.appendPlainText(f"$ {Path(program).name} {' '.join(prefix + args)}")
         self.started = time.monotonic()
+        self.checkpoint_at_start = self._checkpoint_stamp()
         self.stopping = False
         self.compare_button.hide()
         self.status.setText("Starting\u2026")
@@ -550,14 +552,25 @@ class TrainPanel(QWidget):
         crashed = status == QProcess.CrashExit and not self.stopping
         took = fmt.duration(time.monotonic() - self.started)
         if code == 0 and not crashed:
-            self.status.setText(("Stopped" if self.stopping else "Finished") + f" after {took}.")
+            self.status.setText(f"Finished after {took}.")
             self._install()
-        elif self.stopping and code == INTERRUPTED_EXIT:
-            self.status.setText(f"Stopped after {took}, while loading the data: nothing new to save.")
+        elif self.stopping and code == INTERRUPTED_EXIT:  # the trainer stopped as asked
+            if self._checkpoint_stamp() != self.checkpoint_at_start:
+                self.status.setText(f"Stopped after {took}; Resume continues from here.")
+                self._install()
+            else:
+                self.status.setText(f"Stopped after {took}, while loading the data: nothing new to save.")
         else:
             tail = "\n".join(self.log.toPlainText().splitlines()[-6:])
             self.status.setText(f"The trainer exited with an error (code {code}).")
             self.errorRaised.emit("Training failed", f"the trainer exited with code {code}.\n\n{tail}")
+
+    def _checkpoint_stamp(self) -> int | None:
+        """When the run's checkpoint was last written (None: not yet), to tell whether a stopped trainer saved one."""
+        try:
+            return (self.run_dir / "checkpoint.json").stat().st_mtime_ns
+        except OSError:
+            return None
 
     def _install(self) -> None:
         task, name, teacher = self.last_model
