@@ -110,12 +110,23 @@ def test_stop_while_the_data_loads_is_a_stop_not_a_failure(panel, qtbot, window,
     assert not (panel.run_dir / "checkpoint.json").exists()
 
 
-def test_start_refuses_bad_input(panel, qtbot, window):
+def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
     panel.name.setText("bad name!")
     panel.start()
     assert not panel.running()
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert "cannot name a model" in window.error_box.text()
+    window.error_box.close()
+    shipped = tmp_path / "no-shipped-models"  # (gui_env's stand-in for models/)
+    shipped.mkdir(exist_ok=True)
+    (shipped / "vsr-x4-student.safetensors").write_bytes(b"")
+    for taken in ("vsr-x4-student", "bicubic"):  # a shipped and a built-in model's name
+        panel.name.setText(taken)
+        panel.start()
+        assert not panel.running()
+        qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
+        assert "is the name of a built-in or shipped model" in window.error_box.text()
+        window.error_box.close()
 
 
 def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(panel, tmp_path):

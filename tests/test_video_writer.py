@@ -92,11 +92,8 @@ def test_subtitles_are_copied_into_matroska(tmp_path, pcm_subtitled_video):
     assert [s.codec for s in info.audio] == ["pcm_s16le"]  # copied as is
 
 
-# (codec, suffix) for every container each codec may be written to; CODECS lists ffv1 in .mov, but this FFmpeg's
-# mov muxer refuses ffv1 (strict: this test tells when that changes)
-OUTPUT_KINDS = [pytest.param(codec, suffix, marks=pytest.mark.xfail(raises=ValueError, strict=True))
-                if (codec, suffix) == ("ffv1", ".mov") else (codec, suffix)
-                for codec, spec in CODECS.items() for suffix in sorted(spec.containers)]
+# (codec, suffix) for every container each codec may be written to
+OUTPUT_KINDS = [(codec, suffix) for codec, spec in CODECS.items() for suffix in sorted(spec.containers)]
 
 
 @pytest.mark.parametrize("codec, suffix", OUTPUT_KINDS)

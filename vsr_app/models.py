@@ -227,6 +227,13 @@ def _check_arch(arch: str) -> None:
         raise VsrAppError(f"unknown model architecture '{arch}' (known: {', '.join(sorted(_ARCHS)) or 'none'})")
 
 
+def reserved_model_names() -> set[str]:
+    """Names a user model cannot take: a built-in's or a shipped model's, which come first when resolving."""
+    shipped = models_dir()
+    stems = {p.stem for p in shipped.glob("*.safetensors")} if shipped.is_dir() else set()
+    return set(_BUILTINS) | stems
+
+
 def list_models() -> list[ModelInfo]:
     """The usable models, for `vsr-app models` and the model selectors (see `scan_models` for what is left out)."""
     return scan_models()[0]

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from vsr_app.errors import VsrAppError
-from vsr_app.models import atomic_write
+from vsr_app.models import atomic_write, reserved_model_names
 from vsr_app.resources import user_models_dir
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -57,6 +57,8 @@ class MetricsTail:
 def check_model_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise VsrAppError(f"'{name}' cannot name a model: use letters, digits, '.', '_' or '-' (up to 64)")
+    if name in reserved_model_names():  # the trained model would be installed, then hidden behind that one
+        raise VsrAppError(f"'{name}' is the name of a built-in or shipped model: choose another name")
     return name
 
 

@@ -69,7 +69,7 @@ CODECS: dict[str, CodecSpec] = {
     "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=20, preset="medium",
                          crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, options=(("tag", "hvc1"),)),
     # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
-    "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv", ".mov"}), options=(("level", "3"), ("slicecrc", "1"))),
+    "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv"}), options=(("level", "3"), ("slicecrc", "1"))),
     # ProRes 422 (standard profile), 10-bit 4:2:2 as editors expect.
     "prores": CodecSpec("prores_ks", "yuv422p10le", frozenset({".mov", ".mkv"}), options=(("profile", "2"),)),
 }
