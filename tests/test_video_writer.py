@@ -202,3 +202,13 @@ def test_disk_full_is_reported_plainly_and_cleaned_up(tmp_path):
             for i in range(3):
                 writer.write(pattern_frame(i, 64, 48), i / 10)
     assert not path.exists() and leftovers(tmp_path) == []
+
+
+def test_a_complete_write_clears_what_killed_writes_to_the_same_file_left(tmp_path):
+    """kill -9 leaves `.out.partial-*`; the next complete write of out.MP4 removes those, and only those."""
+    killed = [tmp_path / ".out.partial-0badc0de.mp4", tmp_path / ".out.partial-12345678.mp4"]
+    others = [tmp_path / ".other.partial-0badc0de.mp4", tmp_path / ".out.partial-notatoken.mp4"]
+    for p in killed + others:
+        p.write_bytes(b"half a video")
+    write_clip(tmp_path / "out.MP4")
+    assert sorted(leftovers(tmp_path)) == sorted(p.name for p in others)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -203,19 +202,6 @@ def check_output_folder(out_dir: Path) -> None:
 
 # ---- resume ---------------------------------------------------------------------------------------------
 
-def remove_stale_partials(dst: Path) -> int:
-    """Delete temporary files a killed run left for `dst` (the writer's `.<stem>.partial-<hex><suffix>`)."""
-    if not dst.parent.is_dir():
-        return 0
-    pattern = re.compile(rf"^\.{re.escape(dst.stem)}\.partial-[0-9a-f]+{re.escape(dst.suffix)}$")
-    removed = 0
-    for p in dst.parent.iterdir():
-        if pattern.match(p.name) and p.is_file():
-            p.unlink(missing_ok=True)
-            removed += 1
-    return removed
-
-
 def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> str | None:
     """None when the file at `dst` is a complete output of this job: it records the same `settings` and matches
     `src` (enlarged `scale` times, `factor` times the frames). Otherwise what it is, for the report."""
@@ -302,7 +288,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     """
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
-    from vsr_app.video.writer import check_encoder_settings, check_output_path, made_by
+    from vsr_app.video.writer import check_encoder_settings, check_output_path, made_by, remove_stale_partials
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir), Path(out_dir)

@@ -4,7 +4,8 @@ Why it is careful: a video tool must never destroy the user's input, never leave
 looks finished, and keep the sound in sync. So:
 - the output is written to a hidden temporary file beside the target (same folder, same disk) and renamed
   into place with `os.replace` only after the encoder is flushed, the file closed and its frame count
-  checked; any error or `abort()` deletes the temporary file;
+  checked; any error or `abort()` deletes the temporary file, and those a killed write left for the same
+  target go once a write to it completes;
 - the target may not be the source (compared by real path / inode), and an existing target is refused
   unless `overwrite=True`;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -302,6 +304,25 @@ class _CarriedStreams:
         self.src.close()
 
 
+def _partial_path(path: Path, token: str) -> Path:
+    """The hidden temporary file a write to `path` goes to until it is complete."""
+    return path.with_name(f".{path.stem}.partial-{token}{path.suffix.lower()}")
+
+
+def remove_stale_partials(dst: Path) -> int:
+    """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
+    batch before each file); returns how many."""
+    if not dst.parent.is_dir():
+        return 0
+    pattern = re.compile(re.escape(_partial_path(dst, "@@").name).replace("@@", "[0-9a-f]+"))
+    removed = 0
+    for p in dst.parent.iterdir():
+        if pattern.fullmatch(p.name) and p.is_file():
+            p.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 class VideoWriter:
     """Writes frames (HxWx3 uint8 RGB + time in seconds) to `path`; use as a context manager.
 
@@ -339,7 +360,7 @@ class VideoWriter:
         if (self.enc_width, self.enc_height) != (width, height):
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
         make_folder(self.path.parent)
-        self.tmp = self.path.with_name(f".{self.path.stem}.partial-{secrets.token_hex(4)}{suffix}")
+        self.tmp = _partial_path(self.path, secrets.token_hex(4))
         self.container = None
         self.carried: _CarriedStreams | None = None
         self.result: WriteResult | None = None  # set by close()
@@ -451,6 +472,7 @@ class VideoWriter:
             with open(self.tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(self.tmp, self.path)
+            remove_stale_partials(self.path)
         except (av.FFmpegError, OSError) as exc:
             self.abort()
             raise _write_error(self.path, exc) from exc
