@@ -15,9 +15,15 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 stamp="$venv/.vsr-app-installed-${extras:-base}"
 want="$(cat "$root/pyproject.toml" "$root/constraints.txt" | sha256sum | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    exit 0
-fi
+# done when an install of these files with at least these extras is recorded (./run after ./run-tests: no pip pass)
+IFS=, read -ra needed <<< "$extras"
+for done_stamp in "$venv"/.vsr-app-installed-*; do
+    [ -f "$done_stamp" ] && [ "$(cat "$done_stamp")" = "$want" ] || continue
+    had=",${done_stamp##*/.vsr-app-installed-},"
+    missing=0
+    for extra in "${needed[@]}"; do [[ "$had" == *",$extra,"* ]] || missing=1; done
+    [ "$missing" = 0 ] && exit 0
+done
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 pinned=(-c "$root/constraints.txt")  # the tested versions
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then

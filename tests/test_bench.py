@@ -38,6 +38,8 @@ def test_parse_size_reads_h_by_w_and_rejects_nonsense():
     for bad in ("320", "axb", "8x8"):
         with pytest.raises(VsrAppError):
             parse_size(bad)
+    with pytest.raises(VsrAppError, match="even"):  # 4:2:0 would pad 31x33 to 32x34 and time that instead
+        parse_size("31x33")
 
 
 def test_sample_frames_have_requested_size_and_count_and_move():

@@ -155,3 +155,22 @@ def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(pa
     panel.settings.setValue("train/vsr/net", "teacher")  # as saved before choices carried JSON values
     panel._task_changed()
     assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == recipe
+
+
+def test_the_stop_grace_timer_goes_with_its_process(panel, qtbot, monkeypatch):
+    """Stop arms a kill for a trainer that ignores SIGTERM; when the process object is gone before that (the
+    window closed), the timer must go too, not fire into a deleted object."""
+    from vsr_app.gui import train_panel
+
+    monkeypatch.setattr(train_panel, "STOP_GRACE_MS", 200)
+    process = QProcess(panel)
+    process.start(sys.executable, ["-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                                         "time.sleep(30)"])
+    assert process.waitForStarted()
+    panel.process = process
+    panel.stop()
+    process.kill()
+    process.waitForFinished(5000)
+    panel.process = None
+    process.deleteLater()
+    qtbot.wait(600)  # past the grace time: an exception in the event loop fails the test

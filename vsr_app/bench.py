@@ -76,6 +76,8 @@ def parse_size(text: str) -> tuple[int, int]:
         raise VsrAppError(f"size '{text}' should look like HxW, e.g. 180x320") from None
     if h < 16 or w < 16:
         raise VsrAppError(f"size '{text}' is too small (at least 16x16)")
+    if h % 2 or w % 2:  # the test clip is 4:2:0 video, which would pad it: the timing would be of another size
+        raise VsrAppError(f"size '{text}' should be even in both directions (the test clip is 4:2:0 video)")
     return h, w
 
 
@@ -347,7 +349,7 @@ def format_table(result: dict) -> str:
     """The human-readable form of a bench result (what `vsr-app bench` prints without --json)."""
     lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
              f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
-             f"{'model':<18} {'task':<11} {'input':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
+             f"{'model':<18} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
              f"{'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
         ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0

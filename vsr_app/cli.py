@@ -297,9 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed and memory of every model")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--size", metavar="HxW", help="upscaling input size (default 180x320)")
-    p.add_argument("--interpolate-size", metavar="HxW", help="frame-interpolation input size (default 360x640)")
-    p.add_argument("--frames", type=int, metavar="N", help="length of the input clip (default 96)")
+    p.add_argument("--size", metavar="HxW", help="upscaling input size, height x width, even (default 180x320)")
+    p.add_argument("--interpolate-size", metavar="HxW", help="frame-interpolation input size, height x width, even "
+                   "(default 360x640)")
+    p.add_argument("--frames", type=int, metavar="N", help="length of the input clip (default 96, at least 8)")
     p.add_argument("--budget", type=float, metavar="S", help="seconds per measurement before a slow model stops "
                    "early (default 15)")
     p.add_argument("--models", metavar="A,B", help="comma-separated model names (default: all)")

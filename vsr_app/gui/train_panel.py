@@ -507,8 +507,8 @@ class TrainPanel(QWidget):
             self.status.setText("Stopping: writing a checkpoint\u2026")
             self.stop_button.setEnabled(False)
             self.process.terminate()
-            process = self.process
-            QTimer.singleShot(STOP_GRACE_MS, lambda: process.state() != QProcess.NotRunning and process.kill())
+            # owned by the process: the timer goes with it (a window closed within the grace time deletes it)
+            QTimer.singleShot(STOP_GRACE_MS, self.process, self.process.kill)
 
     def stop_and_wait(self, timeout_ms: int = 60_000) -> None:
         if self.running():
