@@ -21,7 +21,8 @@ for done_stamp in "$venv"/.vsr-app-installed-*; do
     [ -f "$done_stamp" ] && [ "$(cat "$done_stamp")" = "$want" ] || continue
     had=",${done_stamp##*/.vsr-app-installed-},"
     missing=0
-    for extra in "${needed[@]}"; do [[ "$had" == *",$extra,"* ]] || missing=1; done
+    # (${needed[@]+...}: an empty array is "unbound" to bash < 4.4 under set -u)
+    for extra in ${needed[@]+"${needed[@]}"}; do [[ "$had" == *",$extra,"* ]] || missing=1; done
     [ "$missing" = 0 ] && exit 0
 done
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)

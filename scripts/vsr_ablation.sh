@@ -14,10 +14,14 @@ train() {  # NAME CONFIG [--teacher T --distill D]
     local name="$1" config="$2"; shift 2
     [ -f "$config" ] || return 0  # a row this round does not have
     [ -n "${ROWS:-}" ] && [[ " $ROWS " != *" $name "* ]] && return 0
-    [ -f "${prefix}_$name/model.safetensors" ] && return 0
+    [ -f "${prefix}_$name/done" ] && return 0  # (model.safetensors is rewritten at every checkpoint: not a mark)
     local resume=(); [ -f "${prefix}_$name/checkpoint.json" ] && resume=(--resume)
     "${app[@]}" train vsr --data ../shared/data/train --out "${prefix}_$name" --config "$config" "${resume[@]}" "$@" \
-        >> "${prefix}_$name.log" 2>&1 || { echo "train $name failed (see ${prefix}_$name.log)"; return 1; }
+        >> "${prefix}_$name.log" 2>&1
+    local rc=$?
+    [ "$rc" -eq 130 ] && { echo "stopped during $name: run the script again to resume it"; exit 130; }
+    [ "$rc" -eq 0 ] || { echo "train $name failed (see ${prefix}_$name.log)"; return 1; }
+    touch "${prefix}_$name/done"
 }
 score() {  # NAME MODEL
     local out="${prefix}_evals/$1.json"
@@ -40,6 +44,6 @@ train ship_space "$cfg/ship.json" "${std[@]}" space
 [ -n "${ROWS:-}" ] && exit 0
 score teacher "$teacher"
 for name in scratch space time std std_attn std_lam_lo std_lam_hi space_hi scratch_s1 ship_none ship_space; do
-    [ -f "${prefix}_$name/model.safetensors" ] && score "$name" "${prefix}_$name/model.safetensors"
+    [ -f "${prefix}_$name/done" ] && score "$name" "${prefix}_$name/model.safetensors"
 done
 echo "ablation done"

@@ -110,10 +110,13 @@ def test_broken_user_model_files_are_listed_as_unusable_not_offered(user_models,
     copy_model(user_models, "newer")
     card = json.loads((user_models / "newer.json").read_text())
     (user_models / "newer.json").write_text(json.dumps({**card, "arch": "from_a_later_version"}))
+    copy_model(user_models, "oddarch")
+    (user_models / "oddarch.json").write_text(json.dumps({**card, "arch": ["not", "a", "name"]}))
     (user_models / "old.pth").write_bytes(b"pickle")
     (user_models / "orphan.json").write_text("{}")
     expected = {
         "badcard.safetensors": "is not valid JSON",
+        "oddarch.safetensors": "unknown model architecture",
         "newer.safetensors": "unknown model architecture 'from_a_later_version'",
         "nocard.safetensors": "model card nocard.json is missing next to nocard.safetensors",
         "old.pth": "pickle-based weights are refused",

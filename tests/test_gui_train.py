@@ -36,7 +36,8 @@ def test_command_line_follows_the_cli_contract(monkeypatch):
     args = train_arguments("vsr", ["/d1", "/d2"], "/runs/x", "vsr-x4-teacher", "std", 500, "/runs/x/o.json", False)
     assert args == ["train", "vsr", "--data", "/d1", "--data", "/d2", "--out", "/runs/x", "--distill", "std",
                     "--teacher", "vsr-x4-teacher", "--steps", "500", "--config", "/runs/x/o.json"]
-    assert train_arguments("vfi", ["/d"], "/r", None, "none", None, None, True)[-1] == "--resume"
+    resumed = train_arguments("vsr", ["/d"], "/r", "vsr-x4-teacher", "std", None, None, True)
+    assert resumed == ["train", "vsr", "--data", "/d", "--out", "/r", "--resume"]  # the run's own teacher and loss
     assert launcher() == (sys.executable, ["-m", "vsr_app"])
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert launcher() == (sys.executable, [])  # the frozen app is its own CLI
@@ -174,3 +175,23 @@ def test_the_stop_grace_timer_goes_with_its_process(panel, qtbot, monkeypatch):
     panel.process = None
     process.deleteLater()
     qtbot.wait(600)  # past the grace time: an exception in the event loop fails the test
+
+
+def test_a_stop_before_the_trainer_handles_signals_is_a_stop_not_a_failure(panel, qtbot, window, tmp_path):
+    """SIGTERM in the trainer's first moments (Python starting, torch importing) kills it: a crash exit, which after
+    Stop is reported as a stop with nothing saved, not as a failed run."""
+    import time
+
+    panel.run_dir = tmp_path / "early_run"
+    panel.run_dir.mkdir()
+    panel.started, panel.checkpoint_at_start = time.monotonic(), None
+    process = QProcess(panel)
+    process.finished.connect(panel._finished)
+    process.start(sys.executable, ["-c", "import time; time.sleep(30)"])  # default SIGTERM action: dies
+    assert process.waitForStarted()
+    panel.process = process
+    with qtbot.waitSignal(process.finished, timeout=10_000):
+        panel.stop()
+    assert process.exitStatus() == QProcess.CrashExit
+    assert panel.status.text().startswith("Stopped") and "nothing new to save" in panel.status.text()
+    assert window.error_box is None or not window.error_box.isVisible()

@@ -159,3 +159,9 @@ def test_resume_refuses_other_distillation_and_says_when_there_is_nothing_to_do(
     assert "the run is already at step 2 of 2: nothing to train (a larger --steps continues it)" in lines
     train_mod.run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=3, resume=True, log=lines.append)
     assert checkpoint_step(run) == 3  # the same --distill as the run's is fine
+    with pytest.raises(VsrAppError, match="was started with --distill none"):  # nor through --config
+        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), resume=True, steps=4, log=lines.append,
+                               config=config_file(tmp_path, distill="space", teacher="vsr-x4-teacher"))
+    (run / "config.json").write_text("{ half written")
+    with pytest.raises(VsrAppError, match="cannot read"):
+        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), resume=True, distill="none", log=lines.append)

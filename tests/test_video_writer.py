@@ -212,3 +212,18 @@ def test_a_complete_write_clears_what_killed_writes_to_the_same_file_left(tmp_pa
         p.write_bytes(b"half a video")
     write_clip(tmp_path / "out.MP4")
     assert sorted(leftovers(tmp_path)) == sorted(p.name for p in others)
+
+
+def test_clearing_old_temporary_files_is_best_effort(tmp_path, monkeypatch):
+    """The output is complete once renamed: a folder that cannot be listed afterwards must not fail the write."""
+    from pathlib import Path
+
+    real_iterdir = Path.iterdir
+
+    def unlistable(self):
+        if self == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", unlistable)
+    assert probe(write_clip(tmp_path / "out.mp4")).frame_count == 6

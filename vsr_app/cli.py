@@ -38,6 +38,17 @@ def cmd_interpolate(args) -> int:
     return _process_file(args, interpolate=args.model)
 
 
+def _sigterm_as_interrupt():
+    """SIGTERM (the GUI's Stop, `kill`) stops like Ctrl+C: KeyboardInterrupt, cleanup, exit 130; returns the
+    previous handler."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, stop)
+
+
 def _process_file(args, **models) -> int:
     """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary."""
     import signal
@@ -45,11 +56,8 @@ def _process_file(args, **models) -> int:
     from vsr_app.progress import TerminalProgress
     from vsr_app.video.pipeline import process_video
 
-    def stop(signum, frame):  # SIGTERM stops like Ctrl+C: the pipeline removes its partial output
-        raise KeyboardInterrupt
-
     bar = TerminalProgress()
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = _sigterm_as_interrupt()  # the pipeline removes its partial output
     try:
         summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
                                 preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
@@ -116,6 +124,7 @@ class _cancel_on_interrupt:
 
 
 def cmd_train(args) -> int:
+    _sigterm_as_interrupt()  # from the start: a Stop while torch imports or the task builds is a stop, not a crash
     from vsr_app.distill.train import run_from_cli
 
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,

@@ -223,7 +223,7 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
 
 def _check_arch(arch: str) -> None:
     _import_nets()
-    if arch not in _ARCHS:
+    if not isinstance(arch, str) or arch not in _ARCHS:
         raise VsrAppError(f"unknown model architecture '{arch}' (known: {', '.join(sorted(_ARCHS)) or 'none'})")
 
 

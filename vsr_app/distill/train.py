@@ -446,10 +446,17 @@ def _check_resume_flags(run_dir: Path, teacher: str | None, distill: str | None)
     path = run_dir / "config.json"
     if not path.is_file():
         return  # the loop reports that there is nothing to resume
-    saved = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VsrAppError(f"cannot read {path}: {exc}") from exc
+
+    def same(a: str, b: str | None) -> bool:  # a model name, or the same file spelled another way
+        return b is not None and (a == b or os.path.normpath(a) == os.path.normpath(b))
+
     for flag, given, began in (("--distill", distill, saved.get("distill") or "none"),
                                ("--teacher", teacher, saved.get("teacher"))):
-        if given is not None and given != began:
+        if given is not None and not same(given, began):
             raise VsrAppError(f"{run_dir} was started with {flag} {began or '(none)'}; --resume continues a run as "
                               f"it began: leave out {flag}, or start a new run with another --out")
 
@@ -468,7 +475,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         except (OSError, json.JSONDecodeError) as exc:
             raise VsrAppError(f"cannot read config {config}: {exc}") from exc
     if resume:
-        _check_resume_flags(Path(out), teacher, distill)
+        _check_resume_flags(Path(out), teacher or file_options.get("teacher"), distill or file_options.get("distill"))
     elif (teacher or file_options.get("teacher")) and (distill or file_options.get("distill", "none")) == "none":
         kinds = "std, space or time" if task_name == "vsr" else "laplacian"
         raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")

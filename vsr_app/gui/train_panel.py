@@ -93,13 +93,14 @@ def launcher() -> tuple[str, list[str]]:
 
 def train_arguments(task: str, data: list[str], run_dir: str, teacher: str | None, distill: str,
                     steps: int | None, config: str | None, resume: bool) -> list[str]:
-    """`vsr-app train ...` arguments (after the program) as DESIGN.md's CLI contract spells them."""
+    """`vsr-app train ...` arguments (after the program) as DESIGN.md's CLI contract spells them. A resumed run
+    continues with its own teacher and distillation (the CLI refuses others), so those are left out then."""
     args = ["train", task]
     for folder in data:
         args += ["--data", folder]
-    args += ["--out", run_dir, "--distill", distill]
-    if teacher:
-        args += ["--teacher", teacher]
+    args += ["--out", run_dir]
+    if not resume:
+        args += ["--distill", distill] + (["--teacher", teacher] if teacher else [])
     if steps is not None:
         args += ["--steps", str(steps)]
     if config:
@@ -549,17 +550,18 @@ class TrainPanel(QWidget):
         self._read_output()
         self._poll()
         self._set_running(False)
-        crashed = status == QProcess.CrashExit and not self.stopping
         took = fmt.duration(time.monotonic() - self.started)
-        if code == 0 and not crashed:
-            self.status.setText(f"Finished after {took}.")
-            self._install()
-        elif self.stopping and code == INTERRUPTED_EXIT:  # the trainer stopped as asked
+        # a stop ends in 130 (the CLI's interrupted), 0 (it had just finished) or a crash exit (killed after the
+        # grace time, or SIGTERM before Python's handler was set)
+        if self.stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
             if self._checkpoint_stamp() != self.checkpoint_at_start:
                 self.status.setText(f"Stopped after {took}; Resume continues from here.")
                 self._install()
             else:
-                self.status.setText(f"Stopped after {took}, while loading the data: nothing new to save.")
+                self.status.setText(f"Stopped after {took}, before the first step: nothing new to save.")
+        elif code == 0 and status != QProcess.CrashExit:
+            self.status.setText(f"Finished after {took}.")
+            self._install()
         else:
             tail = "\n".join(self.log.toPlainText().splitlines()[-6:])
             self.status.setText(f"The trainer exited with an error (code {code}).")

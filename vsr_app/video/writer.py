@@ -304,22 +304,24 @@ class _CarriedStreams:
         self.src.close()
 
 
-def _partial_path(path: Path, token: str) -> Path:
-    """The hidden temporary file a write to `path` goes to until it is complete."""
-    return path.with_name(f".{path.stem}.partial-{token}{path.suffix.lower()}")
+def _partial_parts(path: Path) -> tuple[str, str]:
+    """A write to `path` goes to the hidden file prefix + random hex + suffix until it is complete."""
+    return f".{path.stem}.partial-", path.suffix.lower()
 
 
 def remove_stale_partials(dst: Path) -> int:
     """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
-    batch before each file); returns how many."""
-    if not dst.parent.is_dir():
-        return 0
-    pattern = re.compile(re.escape(_partial_path(dst, "@@").name).replace("@@", "[0-9a-f]+"))
+    batch before each file); returns how many. Best effort: what cannot be listed or deleted stays."""
+    prefix, suffix = _partial_parts(dst)
+    pattern = re.compile(re.escape(prefix) + "[0-9a-f]+" + re.escape(suffix))
     removed = 0
-    for p in dst.parent.iterdir():
-        if pattern.fullmatch(p.name) and p.is_file():
-            p.unlink(missing_ok=True)
-            removed += 1
+    try:
+        for p in dst.parent.iterdir():
+            if pattern.fullmatch(p.name) and p.is_file():
+                p.unlink(missing_ok=True)
+                removed += 1
+    except OSError as exc:
+        log.warning("could not clear temporary files for %s: %s", dst, exc)
     return removed
 
 
@@ -360,7 +362,7 @@ class VideoWriter:
         if (self.enc_width, self.enc_height) != (width, height):
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
         make_folder(self.path.parent)
-        self.tmp = _partial_path(self.path, secrets.token_hex(4))
+        self.tmp = self.path.with_name(_partial_parts(self.path)[0] + secrets.token_hex(4) + suffix)
         self.container = None
         self.carried: _CarriedStreams | None = None
         self.result: WriteResult | None = None  # set by close()
@@ -472,13 +474,13 @@ class VideoWriter:
             with open(self.tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(self.tmp, self.path)
-            remove_stale_partials(self.path)
         except (av.FFmpegError, OSError) as exc:
             self.abort()
             raise _write_error(self.path, exc) from exc
         except BaseException:
             self.abort()
             raise
+        remove_stale_partials(self.path)
         duration = self.last_time - self.first_time + self.frame_interval
         self.result = WriteResult(str(self.path), self.frames, duration, self.enc_width, self.enc_height,
                                   self.spec.encoder, self.path.stat().st_size, self.notes)
