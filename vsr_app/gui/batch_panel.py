@@ -22,6 +22,7 @@ from vsr_app.gui.export_dialog import CODECS
 from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.workers import Job
 from vsr_app.models import list_models
+from vsr_app.video.writer import X26X_CRF_RANGE
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "processing": theme.ACCENT}
@@ -75,7 +76,7 @@ class BatchPanel(QWidget):
             self.codec.addItem(text, key)
         self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("batch/codec", "libx264"))))
         self.crf = QSpinBox()
-        self.crf.setRange(0, 51)
+        self.crf.setRange(*X26X_CRF_RANGE)
         self.crf.setValue(int(settings.value("batch/crf", 18)))
         self.crf.setPrefix("CRF ")
         self.overwrite = QCheckBox(REPLACE_LABEL)

@@ -21,12 +21,13 @@ from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import CODECS as WRITER_CODECS
+from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS
 
 _CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4"), "ffv1": ("FFV1 (lossless)", ".mkv"),
                  "prores": ("ProRes 422", ".mov")}
 # What the export and batch dialogs offer: (label, file suffix, default CRF or None); the CRF is the writer's
 CODECS = {key: (label, suffix, WRITER_CODECS[key].crf) for key, (label, suffix) in _CODEC_LABELS.items()}
-PRESETS = ("ultrafast", "veryfast", "faster", "fast", "medium", "slow", "veryslow")
+PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 
 
 def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
@@ -79,7 +80,7 @@ class ExportDialog(QDialog):
         form.addRow("Codec", self.codec)
         quality = QHBoxLayout()
         self.crf = QSpinBox()
-        self.crf.setRange(0, 51)
+        self.crf.setRange(*X26X_CRF_RANGE)
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
         self.preset.addItems(PRESETS)
