@@ -290,15 +290,6 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
-    stop = _StopFlag(cancel)
-    old_handlers = {}
-    if rank == 0 or world > 1:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                old_handlers[sig] = signal.signal(sig, stop)
-            except ValueError:  # not the main thread (e.g. GUI worker): rely on `cancel`
-                pass
-
     metrics = open(run_dir / "metrics.jsonl", "a", encoding="utf-8") if rank == 0 else None
     t0, last_ckpt, seen = time.time(), time.time(), 0
     sums: dict[str, float] = {}
@@ -321,7 +312,15 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
             metrics.write(json.dumps(rec) + "\n")
             metrics.flush()
 
+    stop = _StopFlag(cancel)
+    old_handlers = {}
     try:
+        if rank == 0 or world > 1:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    old_handlers[sig] = signal.signal(sig, stop)
+                except ValueError:  # not the main thread (e.g. GUI worker): rely on `cancel`
+                    pass
         stream = _batch_stream(task, cfg.seed, rank, world, start)
         tick = time.time()
         while step < cfg.steps:
