@@ -235,7 +235,7 @@ def reserved_model_names() -> set[str]:
 
 
 def list_models() -> list[ModelInfo]:
-    """The usable models, for `vsr-app models` and the model selectors (see `scan_models` for what is left out)."""
+    """The usable models, for the model selectors and messages (`scan_models` also says what is left out)."""
     return scan_models()[0]
 
 

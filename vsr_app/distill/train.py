@@ -473,9 +473,11 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
             file_options = json.loads(Path(config).read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
+    asked_distill = distill or file_options.get("distill")
     if resume:
-        _check_resume_flags(Path(out), teacher or file_options.get("teacher"), distill or file_options.get("distill"))
-    elif (teacher or file_options.get("teacher")) and (distill or file_options.get("distill", "none")) == "none":
+        _check_resume_flags(Path(out), asked_teacher, asked_distill)
+    elif asked_teacher and (asked_distill or "none") == "none":
         kinds = "std, space or time" if task_name == "vsr" else "laplacian"
         raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if task_name == "vfi":
