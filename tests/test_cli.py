@@ -114,6 +114,8 @@ def test_broken_user_model_files_are_listed_as_unusable_not_offered(user_models,
     (user_models / "oddarch.json").write_text(json.dumps({**card, "arch": ["not", "a", "name"]}))
     (user_models / "old.pth").write_bytes(b"pickle")
     (user_models / "orphan.json").write_text("{}")
+    copy_model(user_models, "shouty")  # --model shouty looks for shouty.safetensors, which this is not
+    (user_models / "shouty.safetensors").rename(user_models / "shouty.SAFETENSORS")
     expected = {
         "badcard.safetensors": "is not valid JSON",
         "oddarch.safetensors": "unknown model architecture",
@@ -121,6 +123,8 @@ def test_broken_user_model_files_are_listed_as_unusable_not_offered(user_models,
         "nocard.safetensors": "model card nocard.json is missing next to nocard.safetensors",
         "old.pth": "pickle-based weights are refused",
         "orphan.json": "a model card without weights: orphan.safetensors is missing",
+        "shouty.SAFETENSORS": "rename it to shouty.safetensors (lower case)",
+        "shouty.json": "a model card without weights: shouty.safetensors is missing",
         "truncated.safetensors": "not a readable safetensors file (corrupt or truncated)",
     }
     lines = [line for line in table(capsys).out.splitlines() if line.startswith("unusable: ")]
@@ -128,4 +132,4 @@ def test_broken_user_model_files_are_listed_as_unusable_not_offered(user_models,
     for line, (name, reason) in zip(lines, sorted(expected.items())):
         assert line.startswith(f"unusable: {user_models / name}: ") and reason in line, line
     names = [m.name for m in list_models()]  # what the GUI selectors offer
-    assert "good" in names and not {"nocard", "badcard", "truncated", "newer", "old", "orphan"} & set(names)
+    assert "good" in names and not {"nocard", "badcard", "truncated", "newer", "old", "orphan", "shouty"} & set(names)

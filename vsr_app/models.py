@@ -203,6 +203,9 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
             elif suffix == ".json" and not path.with_suffix(".safetensors").is_file():
                 skipped.append(SkippedFile(str(path), f"a model card without weights: {path.stem}.safetensors "
                                                       "is missing"))
+            elif suffix == ".safetensors" and path.suffix != ".safetensors":
+                skipped.append(SkippedFile(str(path), f"rename it to {path.stem}.safetensors (lower case): "
+                                                      f"--model {path.stem} looks for that name"))
             elif suffix == ".safetensors":
                 if path.stem in owner:
                     skipped.append(SkippedFile(str(path), f"hidden by the {owner[path.stem]} model '{path.stem}', "
