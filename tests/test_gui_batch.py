@@ -85,3 +85,21 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     with qtbot.waitSignal(panel.job.finished, timeout=120_000):
         pass
     assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").stat().st_size > 1000
+
+
+def test_an_output_folder_inside_the_input_folder_is_not_listed_as_input(window, qtbot, small_video, tmp_path):
+    """The table listed the previous run's outputs as inputs and put each result on the row at its position."""
+    in_dir = tmp_path / "in"
+    (in_dir / "zz").mkdir(parents=True)
+    shutil.copy(small_video, in_dir / "a.mp4")
+    shutil.copy(small_video, in_dir / "zz" / "x.mp4")
+    out_dir = in_dir / "enh"
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel.recursive.setChecked(True)
+    for expected in ("ok", "skipped"):  # the second run finds the first run's outputs in the output folder
+        panel.start()
+        with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+            pass
+        rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
+        assert rows == {"a.mp4": expected, "zz/x.mp4": expected}
+        assert panel.status.text().startswith("Done: " + ("2 ok" if expected == "ok" else "0 ok, 2 skipped"))

@@ -131,7 +131,8 @@ def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
-    """Files under `root` with one of `extensions`, sorted; hidden files/folders and `exclude` are left out.
+    """Files under `root` with one of `extensions`, sorted; hidden files/folders and the folder `exclude` (the
+    batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out.
 
     Hidden names are skipped because that is where the writer keeps its temporary files (`.name.partial-*`).
     """
@@ -147,10 +148,6 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
 
 def _same_path(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _is_inside(path: Path, folder: Path) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder))
 
 
 def output_suffix(src: Path, codec: str) -> str:
@@ -300,7 +297,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     if _same_path(in_dir, out_dir):
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
     exts = parse_extensions(extensions)
-    inputs = find_videos(in_dir, exts, recursive, exclude=out_dir if _is_inside(out_dir, in_dir) else None)
+    inputs = find_videos(in_dir, exts, recursive, exclude=out_dir)
     if not inputs:
         hint = "" if recursive else "; add --recursive to look in sub-folders"
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {', '.join('.' + e for e in exts)}{hint})")

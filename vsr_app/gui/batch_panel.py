@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QUrl, Signal
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
@@ -175,7 +175,8 @@ class BatchPanel(QWidget):
             self.status.setText("Choose an input folder of videos.")
             return
         try:
-            inputs = find_videos(in_dir, parse_extensions(self.ext.text()), self.recursive.isChecked())
+            inputs = find_videos(in_dir, parse_extensions(self.ext.text()), self.recursive.isChecked(),
+                                 exclude=out_dir if self.out_dir.text().strip() else None)
             outputs = plan_outputs(inputs, in_dir, out_dir, self.codec.currentData()) if self.out_dir.text() \
                 else [None] * len(inputs)
         except VsrAppError as exc:
@@ -260,7 +261,14 @@ class BatchPanel(QWidget):
         self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps{left}")
 
     def _file_finished(self, index: int, count: int, result) -> None:
-        self._show_result(index - 1, result)
+        row = self._row_of(result.input)
+        if row is not None:
+            self._show_result(row, result)
+
+    def _row_of(self, relative_input: str) -> int | None:
+        """The table row listing this input (rows are matched by name, never by position)."""
+        rows = self.table.findItems(relative_input, Qt.MatchFlag.MatchExactly)
+        return next((item.row() for item in rows if item.column() == 0), None)
 
     def _show_result(self, row: int, result) -> None:
         self._set_cell(row, 1, result.status)
@@ -272,10 +280,10 @@ class BatchPanel(QWidget):
         self._set_cell(row, 3, detail)
 
     def _done(self, report) -> None:
-        rows = {self.table.item(r, 0).text(): r for r in range(self.table.rowCount())}
         for result in report.files:  # files never started (after a cancel) get no per-file call
-            if result.input in rows:
-                self._show_result(rows[result.input], result)
+            row = self._row_of(result.input)
+            if row is not None:
+                self._show_result(row, result)
         self._set_running(False)
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())
