@@ -270,3 +270,24 @@ def test_drop_opens_and_settings_persist(window, qtbot, small_video):
     assert [a.text() for a in again.recent_menu.actions()] == [small_video.name]
     assert again.viewer.view.mode == "diff" and again.viewer.gain.value() == 16
     assert again.viewer.task == "interpolate"
+
+
+def test_a_model_card_with_long_paths_wraps_inside_the_side_panel(qtbot):
+    """The vfi-x2-student card (training options full of paths) widened the whole panel past its viewport,
+    cutting every line on the right."""
+    from vsr_app.gui import fmt
+    from vsr_app.gui.inspector import Inspector
+
+    panel = Inspector()
+    qtbot.addWidget(panel)
+    panel.resize(300, 700)
+    panel.show()
+    m = models.resolve("vfi-x2-student")
+    long_path = "runs/" + "_".join(["a_long_run_folder_name"] * 4) + "/model.safetensors"
+    training = {**m.card["training"], "init_from": long_path}
+    card = fmt.card_html(m.name, m.task, m.scale, m.params, {**m.card, "training": training})
+    panel.set_cards(card, card)
+    QApplication.processEvents()
+    assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
+    text = panel.cards[0].text()
+    assert "runs/\u200ba_\u200blong" in text and long_path in text.replace("\u200b", "")  # breaks, nothing else

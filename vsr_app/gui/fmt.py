@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 
 def clock(seconds: float) -> str:
@@ -67,6 +68,12 @@ def card_value(value) -> str:
     return str(value)
 
 
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap after path and name separators: a long path or config value has no spaces, and
+    without a break opportunity it widens the whole side panel past its viewport."""
+    return re.sub(r"([/\\_,=])(?=\w)", "\\1\u200b", html.escape(text))
+
+
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
     """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
     what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
@@ -78,7 +85,7 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
         entries = card.get(section)
         if isinstance(entries, dict) and entries:
             cells = "".join(f"<tr><td style='color:#8b93a1;padding-right:8px'>{html.escape(str(k))}</td>"
-                            f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
+                            f"<td>{_breakable(card_value(v))}</td></tr>" for k, v in entries.items())
             rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):
         rows.append(f"<span style='color:#8b93a1'>created {html.escape(str(card['created']))}</span>")

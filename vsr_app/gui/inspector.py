@@ -96,6 +96,7 @@ class Inspector(QScrollArea):
             card.setWordWrap(True)
             card.setTextFormat(Qt.RichText)
             card.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            card.setMinimumWidth(1)  # wrap to the panel: a wrapped label's size hint would widen it past the view
             layout.addWidget(card)
             column.addWidget(box)
             self.cards.append(card)
