@@ -3,8 +3,9 @@
 Why this exists: the CLI processes a video front to back, but a viewer jumps around. Streaming models
 (recurrent upscalers) and clip models (bidirectional, need frames on both sides) can only give frame k after
 seeing the frames before it, so a jump restarts the engine a few frames earlier (`WARMUP`) while moving
-forward one frame just continues the stream. Everything the engines emit on the way is cached, so playing
-and stepping back are cheap. It only orchestrates `video.reader` and `inference`; it runs on the GUI's
+forward one frame just continues the stream. What the engines emit on the way is cached, so playing and
+stepping back are cheap -- except the warm-up frames themselves: they had less history than the same frames
+in an export (a researcher would score a frame that no export contains), so stepping back into them restarts. It only orchestrates `video.reader` and `inference`; it runs on the GUI's
 worker thread and is also used headless by `analyse`.
 """
 
@@ -123,6 +124,7 @@ class UpscaleStream:
         self.warmup = int(getattr(engine, "context", WARMUP))
         self.next_in: int | None = None  # next source frame to push; None: the engine holds no stream
         self.next_out = 0  # index of the next output frame the engine will emit
+        self.cached_from = 0  # outputs before this one are warm-up frames with too little history to keep
 
     def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
         """Output frame k, or None when `should_stop()` turned true first (the stream stays consistent)."""
@@ -132,6 +134,7 @@ class UpscaleStream:
         if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
             self.engine.reset()
             self.next_in = self.next_out = max(0, k - self.warmup)
+            self.cached_from = self.next_out + self.warmup if self.next_out else 0
         first = self.next_out
         while result is None:
             if should_stop():
@@ -147,7 +150,8 @@ class UpscaleStream:
             for out in outputs:
                 if self.next_out == k:
                     result = out  # held here: a small cache may already have evicted it again
-                self.cache.put((*self.key, self.next_out), out)
+                if self.next_out >= self.cached_from:  # a warm-up frame differs from what an export gives
+                    self.cache.put((*self.key, self.next_out), out)
                 self.next_out += 1
             if self.next_in is None and result is None:
                 raise IndexError(k)
