@@ -4,15 +4,18 @@ trained model showing up in the selectors."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 
 import pytest
-from PySide6.QtCore import QProcess, Qt
+from PySide6.QtCore import QProcess, QRect, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPushButton
 
 from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
-from vsr_app.gui.run_files import MetricsTail
-from vsr_app.gui.train_panel import launcher, train_arguments
+from vsr_app.errors import VsrAppError
+from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
+from vsr_app.gui.train_panel import default_runs_dir, launcher, train_arguments
 from vsr_app.models import list_models
 
 TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,
@@ -41,6 +44,31 @@ def test_command_line_follows_the_cli_contract(monkeypatch):
     assert launcher() == (sys.executable, ["-m", "vsr_app"])
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert launcher() == (sys.executable, [])  # the frozen app is its own CLI
+
+
+def exported_run(run_dir):
+    """A run folder with an exported model, as the trainer leaves it (the weights are not read when installed)."""
+    run_dir.mkdir(parents=True)
+    (run_dir / "model.safetensors").write_bytes(f"weights of {run_dir}".encode())
+    (run_dir / "model.json").write_text(json.dumps({"name": run_dir.name, "training": {"run_dir": str(run_dir)}}))
+    return run_dir
+
+
+def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path, monkeypatch):
+    """Two runs of the same name in two runs folders: the second must not overwrite the first one's model."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    first, second = exported_run(tmp_path / "a" / "x"), exported_run(tmp_path / "b" / "x")
+    installed = install_run_model(first, "x")
+    assert install_run_model(first, "x") == installed  # its own run updates it (each Stop, the end)
+    with pytest.raises(VsrAppError, match="already installed"):
+        install_run_model(second, "x")
+    assert installed.read_bytes() == (first / "model.safetensors").read_bytes()
+    check_model_target(first, "x")  # a Resume of that run may go on
+    with pytest.raises(VsrAppError, match="already installed"):  # a new run in its folder (the old one deleted)
+        check_model_target(first, "x", new_run=True)
+    installed.with_suffix(".json").write_text("{")  # a card that does not say which run: not replaced
+    with pytest.raises(VsrAppError, match="already installed"):
+        check_model_target(first, "x")
 
 
 @pytest.fixture
@@ -111,23 +139,95 @@ def test_stop_while_the_data_loads_is_a_stop_not_a_failure(panel, qtbot, window,
     assert not (panel.run_dir / "checkpoint.json").exists()
 
 
-def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
-    panel.name.setText("bad name!")
-    panel.start()
+def refusal(panel, qtbot, window, resume: bool = False) -> str:
+    """Press Start (or Resume), which must start nothing and say why: the message's text."""
+    panel.start(resume)
     assert not panel.running()
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
-    assert "cannot name a model" in window.error_box.text()
     window.error_box.close()
+    return window.error_box.text()
+
+
+def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
+    panel.name.setText("bad name!")
+    assert "cannot name a model" in refusal(panel, qtbot, window)
     shipped = tmp_path / "no-shipped-models"  # (gui_env's stand-in for models/)
     shipped.mkdir(exist_ok=True)
     (shipped / "vsr-x4-student.safetensors").write_bytes(b"")
     for taken in ("vsr-x4-student", "bicubic"):  # a shipped and a built-in model's name
         panel.name.setText(taken)
-        panel.start()
-        assert not panel.running()
-        qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
-        assert "is the name of a built-in or shipped model" in window.error_box.text()
-        window.error_box.close()
+        assert "is the name of a built-in or shipped model" in refusal(panel, qtbot, window)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"steps": "abc"}, "whole number"), ({"steps": None}, "whole number"), ({"steps": 0}, "whole number"),
+])
+def test_start_refuses_bad_steps_before_making_the_run_folder(panel, qtbot, window, tmp_path, extra, message):
+    panel.extra.setText(json.dumps(extra))
+    assert message in refusal(panel, qtbot, window)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_start_refuses_a_runs_folder_that_cannot_be_made(panel, qtbot, window, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    for runs in (tmp_path / "a-file" / "runs", "/proc/no-such/runs"):
+        panel.runs_dir.setText(str(runs))
+        assert "cannot write the run folder" in refusal(panel, qtbot, window)
+    panel.runs_dir.setText("relative/runs")  # would land wherever the app was started from
+    assert "must be a full path" in refusal(panel, qtbot, window)
+
+
+def test_an_empty_runs_folder_means_the_default_one(panel):
+    panel.runs_dir.setText("")
+    assert str(default_runs_dir()) in panel.runs_dir.placeholderText()
+    args = panel._prepare(resume=False)
+    assert args[args.index("--out") + 1] == str(default_runs_dir() / "tiny-student")
+    assert (default_runs_dir() / "tiny-student" / "gui-options.json").is_file()
+
+
+def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, window, tmp_path):
+    """Training a name again (another runs folder, or the same one after deleting the run) would overwrite the
+    model at the end or at a Stop: Start refuses; the run that installed it may Resume and update it."""
+    own = exported_run(tmp_path / "runs" / "tiny-student")
+    installed = install_run_model(own, "tiny-student")  # a run of this runs folder installed it (at a Stop)
+    panel.runs_dir.setText(str(tmp_path / "other-runs"))
+    assert "already installed" in refusal(panel, qtbot, window)
+    assert not (tmp_path / "other-runs").exists()
+    panel.runs_dir.setText(str(tmp_path / "runs"))
+    shutil.rmtree(own)  # then that run was deleted
+    assert "already installed" in refusal(panel, qtbot, window)
+    exported_run(own)
+    (own / "checkpoint.json").write_text("{}")  # the run that installed it, resumed: it may update its model
+    assert "--resume" in panel._prepare(resume=True)
+    installed.with_suffix(".json").write_text(json.dumps({"training": {"run_dir": str(tmp_path / "elsewhere")}}))
+    assert "already installed" in refusal(panel, qtbot, window, resume=True)  # another run's model since
+    weights = installed.read_bytes()
+    panel.last_model = ("upscale", "tiny-student", "")
+    panel._install()  # what a Stop or the end of the run does: the other run's model stays
+    assert "model not installed" in panel.log.toPlainText() and installed.read_bytes() == weights
+
+
+@pytest.mark.parametrize("size, first_task", [((1440, 900), "vsr"), ((1024, 700), "vfi")])
+def test_the_whole_form_shows_without_sideways_scrolling(window, qtbot, size, first_task):
+    """Every control of the form fits the width of its scroll area (it scrolls only up and down), also after
+    a switch from the narrower VFI form."""
+    window.resize(*size)
+    panel = window.train
+    panel.task.setCurrentIndex(panel.task.findData(first_task))
+    window.tabs.setCurrentWidget(panel)
+    qtbot.wait(50)
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    qtbot.wait(50)
+    scroll, viewport = panel.form_scroll, panel.form_scroll.viewport()
+    assert scroll.horizontalScrollBar().maximum() == 0
+    controls = [w for kind in (QPushButton, QComboBox, QLineEdit, QAbstractSpinBox)
+                for w in scroll.widget().findChildren(kind) if w.isVisible()]
+    assert panel.open_run_button in controls and len([w for w in controls if w.toolTip().startswith("Choose")]) == 2
+    for control in controls:
+        middle = control.mapTo(scroll.widget(), control.rect().center())
+        scroll.ensureVisible(middle.x(), middle.y(), 0, control.height())  # scrolled to, as far as up and down go
+        shown = QRect(control.mapTo(viewport, control.rect().topLeft()), control.size())
+        assert viewport.rect().contains(shown), (control.text() if hasattr(control, "text") else control, shown)
 
 
 def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(panel, tmp_path):

@@ -3,7 +3,8 @@
 - `MetricsTail` follows RUN/metrics.jsonl while the trainer appends to it: only whole lines are parsed
   (the trainer may be mid-write), and a file that shrinks (a new run in the same folder) is re-read.
 - `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
-  which is how a freshly trained model shows up in the model selectors.
+  which is how a freshly trained model shows up in the model selectors. It never replaces a model another
+  run trained (`check_model_target`).
 """
 
 from __future__ import annotations
@@ -62,9 +63,29 @@ def check_model_name(name: str) -> str:
     return name
 
 
+def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) -> None:
+    """Refuse a name under which a user model is installed, unless this (not a new) run installed it: installing
+    replaces the file, and a model is hours of training. Asked when a run starts and again when it installs (a
+    model of that name may have come meanwhile). The run that installed it goes on updating it (Stop, Resume)."""
+    target = user_models_dir() / f"{name}.safetensors"
+    if target.exists() and (new_run or not _trained_by(target, Path(run_dir))):
+        raise VsrAppError(f"a model named '{name}' is already installed ({target}), trained by another run: "
+                          "choose another name (or delete that model first to replace it)")
+
+
+def _trained_by(weights: Path, run_dir: Path) -> bool:
+    """Whether the installed model's card names `run_dir` as its run (the trainer writes training.run_dir)."""
+    try:
+        trained_in = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))["training"]["run_dir"]
+        return Path(trained_in).resolve() == run_dir.resolve()
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+        return False  # no readable card: not known to be this run's
+
+
 def install_run_model(run_dir: str | Path, name: str) -> Path:
     """Copy RUN/model.safetensors (+ card, renamed to `name`) into the user model folder; returns the weights."""
     check_model_name(name)
+    check_model_target(run_dir, name)
     weights = Path(run_dir) / "model.safetensors"
     card_path = weights.with_suffix(".json")
     if not weights.is_file() or not card_path.is_file():

@@ -5,7 +5,7 @@ in its own process it can do all that without ever blocking or taking down the w
 the same SIGTERM a terminal user would send (the trainer writes a checkpoint and exits). Curves come
 from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
-every model selector.
+every model selector; Start refuses a name another run's model already has there (it would be replaced).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
-from vsr_app.gui.run_files import MetricsTail, check_model_name, install_run_model
+from vsr_app.gui.run_files import MetricsTail, check_model_name, check_model_target, install_run_model
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.models import list_models
 
@@ -110,6 +110,20 @@ def train_arguments(task: str, data: list[str], run_dir: str, teacher: str | Non
     return args
 
 
+def default_runs_dir() -> Path:
+    """Where runs go when the Runs folder is left empty (and the field's first value): in the user's home, where
+    the logs and checkpoints are easy to find."""
+    return Path.home() / "vsr-app-runs"
+
+
+def _steps(options: dict) -> int:
+    """The run's length: the form's Steps, or "steps" in Extra options, which can hold anything JSON can."""
+    steps = options["steps"]
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise VsrAppError(f'"steps" must be a whole number, at least 1 (not {json.dumps(steps)})')
+    return steps
+
+
 def _spin(kind, default, low, high):
     if kind is int:
         box = QSpinBox()
@@ -150,11 +164,10 @@ class TrainPanel(QWidget):
         column.addWidget(self.options_box)
         column.addWidget(self._run_box())
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(form_column)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidget(form_column)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setMinimumWidth(380)  # narrower than the form (the splitter dragged): it scrolls sideways
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -182,14 +195,14 @@ class TrainPanel(QWidget):
         split.setSizes([520, 200])
         right_layout.addWidget(split, 1)
 
-        outer = QSplitter(Qt.Horizontal)
-        outer.addWidget(scroll)
-        outer.addWidget(right)
-        outer.setStretchFactor(1, 1)
-        outer.setSizes([400, 1000])
+        self.outer = QSplitter(Qt.Horizontal)
+        self.outer.addWidget(self.form_scroll)
+        self.outer.addWidget(right)
+        self.outer.setStretchFactor(1, 1)
+        self.form_fitted = False  # the form's side is sized when first shown (later: where the user drags it)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(outer)
+        layout.addWidget(self.outer)
 
         self.timer = QTimer(self)
         self.timer.setInterval(500)
@@ -198,6 +211,23 @@ class TrainPanel(QWidget):
         self._set_running(False)
 
     # ---- form ----
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self.form_fitted:  # only once shown do the style's fonts and paddings give the form's true width
+            self.form_fitted = True
+            self._fit_form()
+
+    def _fit_form(self) -> None:
+        """Widen the form's side to the form's natural width (+ frame and scroll bar) when narrower, the curves
+        keeping the rest: a fixed width cut off buttons and combo arrows. Also after a task change (the VSR form
+        is wider than the VFI one)."""
+        scroll = self.form_scroll
+        width = (scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                 + 2 * scroll.frameWidth())
+        left, right = self.outer.sizes()
+        if width > left:
+            self.outer.setSizes([width, max(1, left + right - width)])
+
     def _what_box(self) -> QGroupBox:
         box = QGroupBox("What to train")
         form = QFormLayout(box)
@@ -223,7 +253,9 @@ class TrainPanel(QWidget):
         saved = self.settings.value("train/data", [])
         for folder in [saved] if isinstance(saved, str) else list(saved or []):
             self.data.addItem(folder)
-        layout.addWidget(QLabel("Training folders (videos, frame folders, images)"))
+        folders_label = QLabel("Training folders (videos, frame folders, images)")
+        folders_label.setWordWrap(True)
+        layout.addWidget(folders_label)
         layout.addWidget(self.data)
         row = QHBoxLayout()
         add, remove = QPushButton("Add folder\u2026"), QPushButton("Remove")
@@ -252,7 +284,8 @@ class TrainPanel(QWidget):
         self.name.setToolTip("The name the trained model gets in the model selectors")
         form.addRow("Model name", self.name)
         runs_row = QHBoxLayout()
-        self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(Path.home() / "vsr-app-runs")))
+        self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(default_runs_dir())))
+        self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a folder")
         browse.clicked.connect(self._pick_runs_dir)
@@ -385,6 +418,8 @@ class TrainPanel(QWidget):
             self.inputs[key] = widget
         self.refresh_models()
         self._distill_changed()
+        if self.isVisible():
+            QTimer.singleShot(0, self, self._fit_form)  # once the new rows are laid out
 
     def _distill_changed(self) -> None:
         self.teacher.setEnabled(self.distill.currentData() != "none")
@@ -471,6 +506,7 @@ class TrainPanel(QWidget):
         self.timer.start()
 
     def _prepare(self, resume: bool) -> list[str]:
+        """Check everything, then write the run folder: a refused start leaves nothing on disk."""
         task = self.current_task()
         name = check_model_name(self.name.text().strip())
         data = [self.data.item(i).text() for i in range(self.data.count())]
@@ -484,22 +520,36 @@ class TrainPanel(QWidget):
         if distill != "none" and not teacher:
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
         options = self.options()
-        self.run_dir = Path(self.runs_dir.text().strip() or ".").expanduser() / name
-        has_run = (self.run_dir / "checkpoint.json").exists()
+        steps = _steps(options)
+        run_dir = self._runs_folder() / name
+        has_run = (run_dir / "checkpoint.json").exists()
         if resume and not has_run:
-            raise VsrAppError(f"there is no run to resume in {self.run_dir}")
+            raise VsrAppError(f"there is no run to resume in {run_dir}")
         if not resume and has_run:
-            raise VsrAppError(f"{self.run_dir} already holds a run: press Resume to continue it, "
+            raise VsrAppError(f"{run_dir} already holds a run: press Resume to continue it, "
                               "or choose another model name")
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        config = None
-        if not resume:
-            config = self.run_dir / "gui-options.json"
-            config.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+        check_model_target(run_dir, name, new_run=not resume)
+        config = None if resume else run_dir / "gui-options.json"
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            if config:
+                config.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
+        self.run_dir = run_dir
         self._remember()
         self.last_model = (TASKS[task][1], name, teacher or "")
-        return train_arguments(task, data, str(self.run_dir), teacher, distill, int(options["steps"]),
-                               str(config) if config else None, resume)
+        return train_arguments(task, data, str(run_dir), teacher, distill, steps, str(config) if config else None,
+                               resume)
+
+    def _runs_folder(self) -> Path:
+        """The Runs folder as a full path, empty meaning the default: a relative one would depend on the folder
+        the app happened to start in."""
+        text = self.runs_dir.text().strip()
+        folder = Path(text).expanduser() if text else default_runs_dir()
+        if not folder.is_absolute():
+            raise VsrAppError(f"the Runs folder must be a full path, e.g. {default_runs_dir()}")
+        return folder
 
     def stop(self) -> None:
         """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
