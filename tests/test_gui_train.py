@@ -91,6 +91,7 @@ def panel(window, tmp_path):
 
 def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     panel.inputs["steps"].setValue(100_000)
+    panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456}))  # Extra options win
     panel.start()
     assert panel.running()
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
@@ -98,6 +99,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     plots = panel.plots
     qtbot.waitUntil(lambda: len(plots.series.get("loss", ([], []))[0]) >= 2 and "val_psnr" in plots.series,
                     timeout=180_000)
+    assert " / 123,456" in panel.status.text()  # the progress counts to the run's length, not the form's
     assert "charb" in plots.curves  # every loss term gets a curve, validation its own plot
     assert plots.curves["val_psnr"] in plots.val_plot.listDataItems()
     with qtbot.waitSignal(panel.modelsChanged, timeout=180_000):

@@ -148,6 +148,7 @@ class TrainPanel(QWidget):
         self.process: QProcess | None = None
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
+        self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.stopping = False
         self.checkpoint_at_start: int | None = None
@@ -326,6 +327,7 @@ class TrainPanel(QWidget):
             return
         self.run_dir = run
         self._load_form(run)
+        self.total_steps = int(self.inputs["steps"].value())
         self.name.setText(run.name)
         self.runs_dir.setText(str(run.parent))
         self.log.clear()
@@ -536,7 +538,7 @@ class TrainPanel(QWidget):
                 config.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
-        self.run_dir = run_dir
+        self.run_dir, self.total_steps = run_dir, steps
         self._remember()
         self.last_model = (TASKS[task][1], name, teacher or "")
         return train_arguments(task, data, str(run_dir), teacher, distill, steps, str(config) if config else None,
@@ -649,7 +651,7 @@ class TrainPanel(QWidget):
             self._show_progress(records[-1])
 
     def _show_progress(self, record: dict) -> None:
-        total = int(self.inputs["steps"].value())
+        total = self.total_steps
         text = f"Step {record['step']:,} / {total:,}"
         per_step = record.get("s_per_step")
         if per_step:
