@@ -7,11 +7,13 @@ import json
 import numpy as np
 import pytest
 
+from vsr_app import bench
 from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, pipeline_length, sample_frames
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.inference import make_interpolator
 from vsr_app.models import build_arch, load_model, save_model
+from vsr_app.resources import models_dir
 
 CONTRACT_KEYS = {"params": int, "fps_model": float, "fps_pipeline": float, "peak_rss_mb": float}
 
@@ -96,3 +98,73 @@ def test_bench_json_follows_the_cli_contract(tmp_path, capsys):
 def test_unknown_model_is_a_user_error(capsys):
     assert main(["bench", "--models", "no-such-model"]) == 1
     assert "unknown model" in capsys.readouterr().err
+
+
+def _student(folder, card_name="student"):
+    """A tiny student as a training run writes it: RUN/student.safetensors, card name 'student'."""
+    config = {"channels": 4, "blocks": 1, "hr_channels": 2}
+    return save_model(build_arch("vsr_student", config), folder / "student.safetensors",
+                      {"name": card_name, "task": "upscale", "scale": 4, "arch": "vsr_student", "config": config})
+
+
+def test_models_sharing_a_card_name_are_each_reported_under_the_path_given(tmp_path, capsys):
+    """Two runs' student.* were measured (1/2, 2/2) but JSON kept one "student" entry."""
+    a, b = str(_student(tmp_path / "ra")), str(_student(tmp_path / "rb"))
+    code = main(["bench", "--json", "--device", "cpu", "--models", f"{a},bicubic,{b}", "--size", "24x32",
+                 "--frames", "8", "--budget", "0.1"])
+    assert code == 0
+    captured = capsys.readouterr()
+    models = json.loads(captured.out)["models"]
+    assert list(models) == [a, "bicubic", b] and models[a]["params"] == models[b]["params"] > 0
+    assert f"bench: {a} measured (1/3)" in captured.err and f"bench: {b} measured (3/3)" in captured.err
+
+
+@pytest.mark.parametrize("spell", [
+    lambda ra: [str(ra / "student.safetensors"), str(ra / ".." / "ra" / "student.safetensors")],
+    lambda ra: ["vsr-x4-student", str(models_dir() / "vsr-x4-student.safetensors")],
+    lambda ra: ["bicubic", "bicubic"],
+])
+def test_the_same_model_twice_is_refused_before_any_work(tmp_path, capsys, monkeypatch, spell):
+    _student(tmp_path / "ra")
+    monkeypatch.setattr(bench, "run_one", _no_process)
+    names = spell(tmp_path / "ra")
+    assert main(["bench", "--models", ",".join(names), "--size", "24x32", "--frames", "12", "--budget", "0.1"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--models names one model twice: '{names[0]}' and '{names[1]}'" in err, err
+
+
+def _no_process(*args, **kwargs):
+    raise AssertionError("a model process was started")
+
+
+def test_a_clip_too_short_for_a_model_is_refused_naming_it_before_any_process(capsys, monkeypatch):
+    """--frames 8 passed the check, and the teacher's process failed with the file's path, after the others ran."""
+    monkeypatch.setattr(bench, "run_one", _no_process)
+    teacher = str(models_dir() / "vsr-x4-teacher.safetensors")
+    assert main(["bench", "--models", f"bicubic,{teacher}", "--frames", "11"]) == 1
+    err = capsys.readouterr().err
+    assert "--frames 11 is too few for vsr-x4-teacher: it needs at least 12" in err and teacher not in err, err
+
+
+@pytest.mark.parametrize("value", ["7", "0", "-1"])
+def test_frames_below_the_floor_is_a_usage_error(capsys, value):
+    with pytest.raises(SystemExit) as exc:
+        main(["bench", "--models", "bicubic", "--frames", value])
+    assert exc.value.code == 2 and "--frames: must be at least 8" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, frames", [("bicubic", 4), ("vsr-x4-student", 4), ("vsr-x4-teacher", 12),
+                                          ("blend", 5), ("vfi-x2-student", 7), ("ffmpeg-mci", 7)])
+def test_frames_needed_is_what_the_timing_needs(name, frames):
+    """The count the pre-flight check uses is exactly the count below which measure_* gives up."""
+    from vsr_app.inference import make_upscaler
+    from vsr_app.models import resolve
+
+    assert bench.frames_needed(resolve(name), bench.DEFAULT_WARMUP) == frames
+    loaded = load_model(name)
+    make, measure = ((make_upscaler, measure_upscaler) if loaded.task == "upscale"
+                     else (make_interpolator, measure_interpolator))
+    clip = sample_frames((32, 32), frames)
+    assert measure(make(loaded, "cpu"), clip, bench.DEFAULT_WARMUP, budget_s=0.0)[1] > 0
+    with pytest.raises(VsrAppError, match="too few frames"):
+        measure(make(loaded, "cpu"), clip[:-1], bench.DEFAULT_WARMUP, budget_s=0.0)

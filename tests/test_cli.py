@@ -133,3 +133,20 @@ def test_broken_user_model_files_are_listed_as_unusable_not_offered(user_models,
         assert line.startswith(f"unusable: {user_models / name}: ") and reason in line, line
     names = [m.name for m in list_models()]  # what the GUI selectors offer
     assert "good" in names and not {"nocard", "badcard", "truncated", "newer", "old", "orphan", "shouty"} & set(names)
+
+
+def test_models_lists_the_parameters_the_tensors_hold_not_the_cards_claim(user_models, capsys):
+    """A card without "params" was listed with 0; one saying 5 was listed with 5, and --model then failed."""
+    real = json.loads((models_dir() / "vsr-x4-student.json").read_text())["params"]
+    copy_model(user_models, "uncounted")
+    card = json.loads((user_models / "uncounted.json").read_text())
+    del card["params"]
+    (user_models / "uncounted.json").write_text(json.dumps(card))
+    copy_model(user_models, "claims5")
+    (user_models / "claims5.json").write_text(json.dumps({**card, "params": 5}))
+    listed = {m["name"]: m["params"] for m in json.loads(table(capsys, "--json").out)}
+    assert listed["uncounted"] == real and "claims5" not in listed
+    reason = f"claims5.safetensors: card declares 5 parameters but the tensors hold {real}"
+    assert f"unusable: {user_models / 'claims5.safetensors'}: {reason}" in table(capsys).out.splitlines()
+    assert main(["eval", "vsr", "--model", "claims5", "--data", str(user_models)]) == 1
+    assert reason in capsys.readouterr().err  # what --model says is what the listing said

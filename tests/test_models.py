@@ -104,3 +104,14 @@ def test_atomic_write_gives_the_normal_file_mode(tmp_path, umask):
     for written in (tmp_path / "report.json", path, path.with_suffix(".json")):
         assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask, written
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_shipped_models_header_count_is_the_cards_and_the_nets_parameter_count():
+    """`models` counts parameters from the safetensors header: right only while state dicts hold no buffers."""
+    infos = {i.name: i for i in models.list_models() if i.path}
+    archs = {arch for arch, build in models._ARCHS.items() if build.__module__.startswith("vsr_app.")}
+    assert archs <= {i.card["arch"] for i in infos.values()}  # every architecture the app has is checked
+    for name, info in infos.items():
+        net = models.load_model(name).net
+        assert info.params == info.card["params"] == models.count_params(net), name
+        assert sum(v.numel() for v in net.state_dict().values()) == info.params, name

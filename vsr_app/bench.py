@@ -21,6 +21,10 @@ Why it is measured this way:
 - `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
   model so one model's allocations never count against the next. It includes the interpreter, torch and
   the input frames; `rss_start_mb` is that process's peak before the model was loaded.
+
+Each result is keyed by the model's name. Two files whose cards give the same name (every training run writes
+`student.*` named "student") are keyed by the paths as given instead, and the same model twice is refused:
+each would overwrite the other's entry.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import queue
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -46,8 +51,10 @@ DEFAULT_INTERPOLATE_SIZE = (360, 640)
 DEFAULT_FRAMES = 96  # clip length: well past x264's look-ahead, so the pipeline's start and drain weigh little
 DEFAULT_WARMUP = 3
 DEFAULT_BUDGET_S = 15.0  # per measurement; the slow teachers stop early instead of taking many minutes
+MIN_FRAMES = 8  # the shortest clip: warm-up plus a few timed frames
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
-MIN_PIPELINE_FRAMES = 12  # more than one chunk of a clip engine (8 + 3 context), so its overlap is paid
+CLIP_LOOKAHEAD = 8 + 3  # a clip engine's default chunk + context: input frames before its first output
+MIN_PIPELINE_FRAMES = CLIP_LOOKAHEAD + 1  # more than one chunk of a clip engine, so its overlap is paid
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
@@ -254,13 +261,55 @@ def _worker(name: str, clip: str, config: BenchConfig, results) -> None:
 
 # ---- the run ------------------------------------------------------------------------------------------
 
-def select_models(names: tuple[str, ...] | None) -> list:
-    """ModelInfos to bench: the requested ones, else every registered model (built-ins first)."""
+def select_models(names: tuple[str, ...] | None) -> dict:
+    """ModelInfos to bench by result key: the requested ones, else every registered model (built-ins first).
+
+    The key is the model's name, or the argument as typed where two files share a card name (see the top)."""
     from vsr_app.models import list_models, resolve
 
-    if names:
-        return [resolve(n) for n in names]
-    return list_models()
+    if not names:
+        return {i.name: i for i in list_models()}
+    infos = [resolve(n) for n in names]
+    _refuse_repeats(names, infos)
+    shared = Counter(i.name for i in infos)
+    return {(name if shared[info.name] > 1 else info.name): info for name, info in zip(names, infos)}
+
+
+def _refuse_repeats(names: tuple[str, ...], infos: list) -> None:
+    """One model asked for twice (by name and by path, or by two spellings of a path) is a mistake to say."""
+    seen: dict = {}
+    for name, info in zip(names, infos):
+        model = Path(info.path).resolve() if info.path else info.name
+        if model in seen:
+            raise VsrAppError(f"--models names one model twice: '{seen[model]}' and '{name}'")
+        seen[model] = name
+
+
+def frames_needed(info, warmup: int) -> int:
+    """The shortest clip `measure_upscaler` / `measure_interpolator` can time the model on, known from its
+    architecture alone, so a short --frames is refused before any model process starts."""
+    net = _bare_net(info)
+    if info.task == "interpolate":
+        return int(net.num_inputs) + warmup  # more windows than warm-up calls
+    first_output = CLIP_LOOKAHEAD if net.kind == "clip" else 1
+    return max(warmup, first_output) + 1  # warm-up lasts until the first output; one more frame is timed
+
+
+def _bare_net(info):
+    """The model's net built from its card without the weights (cheap); a built-in as it is."""
+    from vsr_app.models import build_arch, load_model
+
+    return build_arch(info.card["arch"], info.card["config"]) if info.path else load_model(info.name).net
+
+
+def check_clip_length(infos, config: BenchConfig) -> None:
+    """Refuse a clip too short for any selected model, naming the model (not its file)."""
+    if config.frames < MIN_FRAMES:
+        raise VsrAppError(f"--frames must be at least {MIN_FRAMES} (warm-up plus a few timed frames)")
+    for info in infos:
+        need = frames_needed(info, config.warmup)
+        if config.frames < need:
+            raise VsrAppError(f"--frames {config.frames} is too few for {info.name}: it needs at least {need}")
 
 
 def machine_description(device: str) -> str:
@@ -324,19 +373,18 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
 
     device = resolve_device(config.device)
     config = replace(config, device=str(device))
-    infos = select_models(config.models)
-    if config.frames < 8:
-        raise VsrAppError("--frames must be at least 8 (warm-up plus a few timed frames)")
-    meter = ProgressMeter(len(infos), progress, stage="bench")
+    selected = select_models(config.models)
+    check_clip_length(selected.values(), config)
+    meter = ProgressMeter(len(selected), progress, stage="bench")
     models: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as tmp:
         clips = {}
         for task, size in (("upscale", config.upscale_size), ("interpolate", config.interpolate_size)):
-            if any(i.task == task for i in infos):
+            if any(i.task == task for i in selected.values()):
                 clips[task] = write_clip(sample_frames(size, config.frames), Path(tmp) / f"{task}.mp4")
-        for info in infos:
-            meter.stage = info.name
-            models[info.name] = run_one(info.path or info.name, clips[info.task], config, cancel)
+        for key, info in selected.items():
+            meter.stage = key
+            models[key] = run_one(info.path or info.name, clips[info.task], config, cancel)
             meter.advance()
     meter.finish()
     return {"device": str(device), "input": list(config.upscale_size), "models": models,

@@ -157,7 +157,7 @@ def cmd_eval(args) -> int:
         not_built(f"eval {args.task}")
     result = scorer(args.model, args.data, frames=args.frames, device=args.device)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print_json(result)
         return 0
     print(f"{result['model']} ({result['params']:,} parameters)")
     for name, sc in {**result["sequences"], "mean": result["mean"]}.items():
@@ -189,7 +189,10 @@ def cmd_bench(args) -> int:
             print(f"bench: {info.stage} measured ({info.done}/{info.total})", file=sys.stderr, flush=True)
 
     result = run_bench(config, progress=report)
-    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    if args.json:
+        print_json(result)
+    else:
+        print(format_table(result))
     return 0
 
 
@@ -201,7 +204,7 @@ def cmd_models(args) -> int:
     infos, skipped = scan_models()
     notes = [f"{'note' if s.hidden else 'unusable'}: {s.path}: {' '.join(s.reason.split())}" for s in skipped]
     if args.json:
-        print(json.dumps([i.as_dict() for i in infos], indent=2))
+        print_json([i.as_dict() for i in infos])
         print("\n".join(notes), file=sys.stderr, end="\n" if notes else "")
         return 0
     width = max([len("name")] + [len(i.name) for i in infos])
@@ -213,7 +216,24 @@ def cmd_models(args) -> int:
     return 0
 
 
+def print_json(value) -> None:
+    """`--json` output: strict JSON, so a NaN or infinity fails here instead of printing what parsers reject."""
+    print(json.dumps(value, indent=2, allow_nan=False))
+
+
 # ---- parser ---------------------------------------------------------------------------------------------
+
+def _at_least(minimum: int, why: str = ""):
+    """An argparse type: an int of at least `minimum`, so a count out of range is a usage error (exit 2)."""
+
+    def count(text: str) -> int:  # argparse names it on a non-number: "invalid count value: 'x'"
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}{why}, not {value}")
+        return value
+
+    return count
+
 
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     p.add_argument("--model", default=default_model, help=f"model name or .safetensors path (default {default_model})")
@@ -295,13 +315,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
-    p.add_argument("task", choices=("vsr", "vfi"))
-    p.add_argument("--model", required=True, metavar="NAME|PATH")
-    p.add_argument("--data", required=True, metavar="DIR")
-    p.add_argument("--frames", type=int, metavar="N", help="use only the first N frames of each sequence")
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_eval)
+    tasks = p.add_subparsers(dest="task", metavar="TASK", required=True)
+    for task, what, minimum, why in (("vsr", "an x4 upscaling", 1, ""),
+                                     ("vfi", "a frame-interpolation", 3, " (two inputs and the frame between them)")):
+        t = tasks.add_parser(task, help=f"score {what} model")
+        t.add_argument("--model", required=True, metavar="NAME|PATH")
+        t.add_argument("--data", required=True, metavar="DIR")
+        t.add_argument("--frames", type=_at_least(minimum, why), metavar="N",
+                       help=f"use only the first N frames of each sequence (at least {minimum})")
+        t.add_argument("--device", choices=DEVICES, default="auto")
+        t.add_argument("--json", action="store_true", help="print one JSON object")
+        t.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")
     p.add_argument("--device", choices=DEVICES, default="auto")
@@ -309,13 +333,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--size", metavar="HxW", help="upscaling input size, height x width, even (default 180x320)")
     p.add_argument("--interpolate-size", metavar="HxW", help="frame-interpolation input size, height x width, even "
                    "(default 360x640)")
-    p.add_argument("--frames", type=int, metavar="N", help="length of the input clip (default 96, at least 8)")
+    p.add_argument("--frames", type=_at_least(8), metavar="N",
+                   help="length of the input clip (default 96, at least 8; some models need more)")
     p.add_argument("--budget", type=float, metavar="S", help="seconds per measurement before a slow model stops "
                    "early (default 15)")
-    p.add_argument("--models", metavar="A,B", help="comma-separated model names (default: all)")
+    p.add_argument("--models", metavar="A,B", help="comma-separated model names or paths (default: all); each "
+                   "result is under the model's name, or under the path as given where two files share a name")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                    help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
-    p.add_argument("--threads", type=int, metavar="N", help="torch threads (default: one per core)")
+    p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("models", help="list available models")

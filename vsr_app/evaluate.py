@@ -15,8 +15,10 @@ import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
 
 FRAME_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+VSR_MIN_SIDE = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
 
 
 def sequence_folders(data: str | Path) -> list[Path]:
@@ -46,6 +48,29 @@ def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
     return out
 
 
+def read_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> dict[str, list[np.ndarray]]:
+    """The first `frames` frames of every sequence under `data`, each one checked before any model runs."""
+    if frames is not None and frames < 1:
+        raise VsrAppError("--frames must be at least 1")
+    seqs = {f.name: read_frames(f, frames) for f in sequence_folders(data)}
+    for name, seq in seqs.items():
+        check_sequence(name, seq, min_frames, min_side)
+    return seqs
+
+
+def check_sequence(name: str, frames: list[np.ndarray], min_frames: int, min_side: int) -> None:
+    """One readable error for a sequence that cannot be scored, instead of a net's traceback or a silent nan:
+    too few frames, sizes that change (a net's state and a clip stack need one), frames with no SSIM window."""
+    if len(frames) < min_frames:
+        raise VsrAppError(f"sequence '{name}' has {len(frames)} frames; scoring it needs at least {min_frames}")
+    sizes = sorted({f"{f.shape[1]}x{f.shape[0]}" for f in frames})
+    if len(sizes) > 1:
+        raise VsrAppError(f"sequence '{name}' mixes frame sizes ({', '.join(sizes)})")
+    if min(frames[0].shape[:2]) < min_side:
+        raise VsrAppError(f"sequence '{name}' has {sizes[0]} frames, too small to score: at least "
+                          f"{min_side}x{min_side} is needed (Y-SSIM's {SSIM_WINDOW}x{SSIM_WINDOW} window must fit)")
+
+
 def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ground truth cropped to a multiple of 4, its x4 bicubic downscale), both uint8 RGB."""
     from vsr_app.distill.data import downscale_x4, to_frames, to_tensor
@@ -67,16 +92,12 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
              progress: Callable[[int, int], None] | None = None, cancel=None) -> dict:
     """Score an upscaling model on every sequence under `data`; returns the contract's JSON object."""
     from vsr_app.inference import make_upscaler
-    from vsr_app.metrics import psnr_y, ssim_y
     from vsr_app.models import load_model
 
-    if frames is not None and frames < 1:
-        raise VsrAppError("--frames must be at least 1")
     loaded = load_model(model, device)
     if loaded.task != "upscale" or loaded.info.scale != 4:
         raise VsrAppError(f"model '{loaded.name}' is not a x4 upscaler")
-    folders = sequence_folders(data)
-    gts = {f.name: read_frames(f, frames) for f in folders}
+    gts = read_sequences(data, frames, min_frames=1, min_side=VSR_MIN_SIDE)
     total, done = sum(len(v) for v in gts.values()), itertools.count(1)
     engine = make_upscaler(loaded, device)
     scores: dict[str, tuple[list[float], list[float]]] = {}
@@ -118,21 +139,13 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
              progress: Callable[[int, int], None] | None = None, cancel=None) -> dict:
     """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md)."""
     from vsr_app.inference import make_interpolator
-    from vsr_app.metrics import psnr_y, ssim_y
     from vsr_app.models import load_model
 
-    if frames is not None and frames < 3:
-        raise VsrAppError("--frames must be at least 3 (two inputs and the frame between them)")
     loaded = load_model(model, device)
     if loaded.task != "interpolate":
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
     engine = make_interpolator(loaded, device)
-    seqs = {f.name: read_frames(f, frames) for f in sequence_folders(data)}
-    for name, seq in seqs.items():
-        if len(seq) < 3:
-            raise VsrAppError(f"sequence '{name}' has {len(seq)} frames; interpolation needs at least 3")
-        if len({f.shape for f in seq}) != 1:
-            raise VsrAppError(f"sequence '{name}' mixes frame sizes")
+    seqs = read_sequences(data, frames, min_frames=3, min_side=SSIM_WINDOW)  # two inputs, the frame between them
     total = sum((len(s) - 1) // 2 for s in seqs.values())
     done = 0
     scores: dict[str, tuple[list[float], list[float]]] = {}

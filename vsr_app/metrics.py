@@ -5,6 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+PSNR_MAX_DB = 100.0  # identical images score this, not infinity: JSON has no Infinity, and a mean stays a number
+_MSE_FLOOR = 255.0**2 / 10 ** (PSNR_MAX_DB / 10)  # the MSE that PSNR_MAX_DB stands for
+SSIM_WINDOW = 11  # side of the Gaussian window; a smaller image has no full window (its SSIM would be nan)
+
 
 def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
     """BT.601 'studio swing' luma of uint8 RGB, in [16, 235] as float64 (the MATLAB rgb2ycbcr convention)."""
@@ -13,22 +17,28 @@ def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
 
 
 def psnr_y(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB between the Y channels of two uint8 RGB images of the same size (no border crop)."""
+    """PSNR in dB between the Y channels of two uint8 RGB images of the same size (no border crop).
+
+    Capped at PSNR_MAX_DB (100 dB, i.e. an MSE floor of 255² / 10^10, a common convention), so identical images
+    score a number: infinity is not valid JSON, and it would make every mean it enters infinite.
+    """
     _check_same_shape(a, b)
     mse = np.mean((rgb_to_y(a) - rgb_to_y(b)) ** 2)
-    if mse == 0:
-        return float("inf")
-    return float(10.0 * np.log10(255.0**2 / mse))
+    return float(10.0 * np.log10(255.0**2 / max(mse, _MSE_FLOOR)))
 
 
 def ssim_y(a: np.ndarray, b: np.ndarray) -> float:
-    """SSIM (Wang et al. 2004: 11x11 Gaussian, sigma 1.5) between the Y channels of two uint8 RGB images."""
+    """SSIM (Wang et al. 2004: 11x11 Gaussian, sigma 1.5) between the Y channels of two uint8 RGB images, each
+    side at least SSIM_WINDOW."""
     _check_same_shape(a, b)
     x, y = rgb_to_y(a), rgb_to_y(b)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
 
+    half = SSIM_WINDOW // 2  # the map keeps only the positions where the whole window fits
+
     def blur(img: np.ndarray) -> np.ndarray:
-        return cv2.GaussianBlur(img, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)[5:-5, 5:-5]
+        full = cv2.GaussianBlur(img, (SSIM_WINDOW, SSIM_WINDOW), 1.5, borderType=cv2.BORDER_REFLECT)
+        return full[half:-half, half:-half]
 
     mu_x, mu_y = blur(x), blur(y)
     var_x = blur(x * x) - mu_x**2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import importlib
 import json
+import math
 import os
 import pkgutil
 import secrets
@@ -149,12 +150,19 @@ def _read_card(weights: Path) -> dict:
 
 
 def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
-    """`name`: the registry name (the file stem, what --model takes); by default the card's name, for a path."""
+    """`name`: the registry name (the file stem, what --model takes); by default the card's name, for a path.
+
+    `params` is what the tensors hold, not what the card says: a card that disagrees is refused here, so
+    `models` lists it as unusable with the reason loading it would give."""
     card = _read_card(weights)
     try:
-        task, scale, params = card["task"], int(card["scale"]), int(card.get("params", 0))
+        task, scale, declared = card["task"], int(card["scale"]), card.get("params")
+        declared = None if declared is None else int(declared)
     except (TypeError, ValueError) as exc:
         raise VsrAppError(f"model card {weights.with_suffix('.json').name} has a bad scale or params: {exc}") from exc
+    params = _tensor_count(weights)
+    if declared is not None and declared != params:
+        raise VsrAppError(f"{weights.name}: card declares {declared} parameters but the tensors hold {params}")
     return ModelInfo(name=name or card.get("name", weights.stem), task=task, scale=scale, params=params,
                      path=str(weights), card=card)
 
@@ -168,13 +176,15 @@ class SkippedFile:
     hidden: bool = False  # usable, but a built-in or shipped model of the same name comes first
 
 
-def _check_weights(weights: Path) -> None:
-    """Read the safetensors header only (cheap): a truncated or foreign file fails here, not when chosen."""
+def _tensor_count(weights: Path) -> int:
+    """Numbers the file holds, from the safetensors header only (cheap): a truncated or foreign file fails here,
+    not when chosen. They are the net's parameters: the load check wants the state dict's exact keys, and no
+    registered architecture keeps buffers in it."""
     from safetensors import SafetensorError, safe_open
 
     try:
         with safe_open(str(weights), framework="pt") as fh:
-            fh.keys()
+            return sum(math.prod(fh.get_slice(key).get_shape()) for key in fh.keys())
     except (SafetensorError, OSError, ValueError) as exc:
         raise VsrAppError(f"{weights.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
 
@@ -216,7 +226,6 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
                 try:
                     info = _info_from_file(path, name=path.stem)
                     _check_arch(info.card["arch"])
-                    _check_weights(path)
                 except VsrAppError as exc:
                     skipped.append(SkippedFile(str(path), str(exc)))
                     continue
@@ -300,9 +309,6 @@ def _load_weights(path: Path, card: dict) -> nn.Module:
         ]))
         raise VsrAppError(f"{path.name} does not match its card (arch '{card['arch']}'): {detail}")
     net.load_state_dict(tensors)
-    declared = card.get("params")
-    if declared is not None and int(declared) != count_params(net):
-        raise VsrAppError(f"{path.name}: card declares {declared} parameters but the tensors hold {count_params(net)}")
     return net
 
 

@@ -6,7 +6,6 @@ added as the analysis job delivers them, so the plot fills in while it runs.
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -77,13 +76,11 @@ class AnalysisPlot(QWidget):
             return
         self.points.append((position, psnr, ssim))
         xs = np.array([p[0] for p in self.points])
-        psnrs = np.array([p[1] if math.isfinite(p[1]) else np.nan for p in self.points])
-        self.curves[0].setData(xs, psnrs, connect="finite")
+        psnrs = np.array([p[1] for p in self.points])  # finite: psnr_y caps identical frames at 100 dB
+        self.curves[0].setData(xs, psnrs)
         self.curves[1].setData(xs, np.array([p[2] for p in self.points]))
-        finite = psnrs[np.isfinite(psnrs)]
-        mean_psnr = f"{finite.mean():.2f} dB" if finite.size else "identical"
         left = fmt.eta(len(self.points), total, time.monotonic() - self.started)
-        self.summary.setText(f"{len(self.points)} / {total} frames   \u00b7   mean PSNR {mean_psnr}   "
+        self.summary.setText(f"{len(self.points)} / {total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
                              f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}"
                              + (f"   \u00b7   {left} left" if left else ""))
 

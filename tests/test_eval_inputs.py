@@ -1,0 +1,85 @@
+"""`vsr-app eval` on folders it cannot score, and its JSON on perfect predictions: one error line (exit 1) or a
+usage error (exit 2), never a traceback, a silent nan or a JSON `Infinity`."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from vsr_app.cli import main
+from vsr_app.metrics import PSNR_MAX_DB
+
+
+def _write_seq(folder, frames):
+    folder.mkdir(parents=True)
+    for i, f in enumerate(frames):
+        cv2.imwrite(str(folder / f"{i:03d}.png"), f)
+
+
+def _frames(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for h, w in sizes]
+
+
+def _strict(text):
+    """json.loads that refuses NaN/Infinity, as strict parsers (and the JSON spec) do."""
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def _error(capsys, *args):
+    code = main(["eval", *args])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("task, model", [("vsr", "bicubic"), ("vfi", "blend")])
+def test_a_sequence_mixing_frame_sizes_is_one_error_line(tmp_path, capsys, task, model):
+    """eval vsr raised the net's RuntimeError (720- then 704-wide frames); eval vfi already refused it."""
+    _write_seq(tmp_path / "seq", _frames([(24, 36), (24, 32), (24, 36)]))
+    err = _error(capsys, task, "--model", model, "--data", str(tmp_path))
+    assert "sequence 'seq' mixes frame sizes" in err
+
+
+@pytest.mark.parametrize("task, model, size, minimum", [
+    ("vsr", "bicubic", (3, 40), "12x12"),  # was ZeroDivisionError: nothing left after the crop to a multiple of 4
+    ("vsr", "bicubic", (40, 8), "12x12"),  # was a silent Y-SSIM nan: smaller than the 11x11 window
+    ("vfi", "blend", (10, 40), "11x11"),
+])
+def test_frames_too_small_to_score_are_refused_naming_size_and_minimum(tmp_path, capsys, task, model, size, minimum):
+    _write_seq(tmp_path / "tiny", _frames([size] * 3))
+    err = _error(capsys, task, "--model", model, "--data", str(tmp_path))
+    h, w = size
+    assert f"sequence 'tiny' has {w}x{h} frames" in err and f"at least {minimum}" in err
+
+
+def test_the_smallest_scorable_frames_get_finite_scores(tmp_path, capsys):
+    _write_seq(tmp_path / "seq", _frames([(12, 12)] * 3))
+    for task, model in (("vsr", "bicubic"), ("vfi", "blend")):
+        assert main(["eval", task, "--model", model, "--data", str(tmp_path), "--json"]) == 0
+        mean = _strict(capsys.readouterr().out)["mean"]
+        assert all(np.isfinite(v) for v in mean.values()), (task, mean)
+
+
+@pytest.mark.parametrize("args", [["vsr", "--frames", "0"], ["vsr", "--frames", "-2"], ["vfi", "--frames", "2"],
+                                  ["vsr", "--frames", "two"]])
+def test_frames_out_of_range_is_a_usage_error(tmp_path, capsys, args):
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", args[0], "--model", "bicubic", "--data", str(tmp_path), *args[1:]])
+    assert exc.value.code == 2
+    assert "--frames" in capsys.readouterr().err
+
+
+def test_identical_frames_give_strict_json_with_the_psnr_ceiling(tmp_path, capsys):
+    """Three identical frames: blend is perfect, and the JSON said "psnr_y": Infinity (the mean too)."""
+    still = _frames([(16, 20)])[0]
+    _write_seq(tmp_path / "still", [still] * 3)
+    _write_seq(tmp_path / "moving", _frames([(16, 20)] * 3, seed=1))
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(tmp_path), "--json"]) == 0
+    out = _strict(capsys.readouterr().out)
+    assert out["sequences"]["still"]["psnr_y"] == PSNR_MAX_DB
+    assert out["mean"]["psnr_y"] == pytest.approx((PSNR_MAX_DB + out["sequences"]["moving"]["psnr_y"]) / 2)
