@@ -69,9 +69,9 @@ def card_value(value) -> str:
 
 
 def _breakable(text: str) -> str:
-    """Escaped text that may wrap after path and name separators: a long path or config value has no spaces, and
-    without a break opportunity it widens the whole side panel past its viewport."""
-    return re.sub(r"([/\\_,=])(?=\w)", "\\1\u200b", html.escape(text))
+    """Escaped text that may wrap after / \\ _ =: a long path or config value has no spaces, and without a break
+    opportunity it widens the whole side panel past its viewport. (Not after commas: 10,000 stays whole.)"""
+    return re.sub(r"([/\\_=])(?=\w)", "\\1\u200b", html.escape(text))
 
 
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
