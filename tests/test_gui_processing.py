@@ -102,3 +102,33 @@ def test_render_measures_models_and_analyse_covers_every_position(small_video):
     assert [r[0] for r in results] == list(range(11)) and all(r[2] == 1.0 for r in results)
     with pytest.raises(VsrAppError):
         analyse(str(small_video), "upscale", (SOURCE, "bicubic"))
+
+
+def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work(small_video, monkeypatch):
+    """Opening a large video in Compare could use more memory than the machine has: the kernel then kills the app
+    with no message. Now the side that cannot fit says what it needs, and the source side still shows."""
+    from vsr_app.errors import VsrAppError
+    from vsr_app.video import limits
+
+    service = FrameService(small_video)
+    w, h = service.info.width, service.info.height
+    student = limits.PREVIEW_BASE_BYTES + 16 * w * h * limits.PREVIEW_BYTES_PER_OUTPUT_PIXEL["stream"]
+    monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
+    with pytest.raises(VsrAppError, match=rf"showing bicubic on {w}x{h} frames \(as {4 * w}x{4 * h}\) needs about "
+                                          r"\d+\.\d GB of memory, but only \d+\.\d GB is free"):
+        service.render(Request(0, "upscale", (SOURCE, "bicubic"), "cpu"))
+    assert service.render(Request(0, "interpolate", (SOURCE, "blend"), "cpu")) is not None  # x1: nothing to check
+    monkeypatch.setattr(limits, "available_memory", lambda: student)
+    assert service.render(Request(0, "upscale", (SOURCE, "bicubic"), "cpu")).images[1].shape == (4 * h, 4 * w, 3)
+    service.close()
+
+
+def test_a_clip_model_needs_more_memory_to_compare_than_a_streaming_one():
+    from vsr_app.errors import VsrAppError
+    from vsr_app.video import limits
+
+    gb = 2**30
+    limits.check_preview_fits("student", 640, 360, 4, clip=False, available=1 * gb)  # measured peak 0.5 GB
+    with pytest.raises(VsrAppError, match="showing teacher on 640x360 frames"):
+        limits.check_preview_fits("teacher", 640, 360, 4, clip=True, available=2 * gb)  # measured peak 2.4 GB
+    limits.check_preview_fits("teacher", 640, 360, 4, clip=True, available=3 * gb)

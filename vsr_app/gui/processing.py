@@ -19,6 +19,7 @@ import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import psnr_y, ssim_y
+from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import VideoInfo, VideoReader
 
 SOURCE = "source"  # the side name for the unprocessed video
@@ -282,7 +283,9 @@ class FrameService:
             if loaded.task != task:
                 raise VsrAppError(f"model '{name}' does {loaded.task}, not {task}")
             if task == "upscale":
-                options = {"chunk": VIEWER_CHUNK} if getattr(loaded.net, "kind", None) == "clip" else {}
+                clip = getattr(loaded.net, "kind", None) == "clip"
+                check_preview_fits(name, self.info.width, self.info.height, loaded.info.scale, clip)
+                options = {"chunk": VIEWER_CHUNK} if clip else {}
                 self.streams[key] = UpscaleStream(name, device, make_upscaler(loaded, device, **options),
                                                   self.source, self.cache)
             else:

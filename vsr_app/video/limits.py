@@ -35,6 +35,16 @@ BYTES_PER_INPUT_PIXEL = 40
 BASE_BYTES = 400 * 2**20
 
 
+# The Compare view holds more per output pixel than an export: full-size images of both sides in its frame cache
+# (up to 768 MB), float copies for PSNR/SSIM, and a clip (bidirectional) engine's whole chunk of output frames.
+# Measured with benchmarks/preview_memory.py (peak RSS above the opened video, three frames, x4; docs/RESULTS.md):
+# student vs bicubic 175 MB at 320x180 and 523 MB at 640x360 (126 B per output pixel beyond the first frame),
+# student vs teacher 658 and 2430 MB (640 B/px). Extrapolating linearly overstates large frames (the cache is
+# capped, the teacher is tiled), which errs on the side of a message over the kernel killing the app.
+PREVIEW_BYTES_PER_OUTPUT_PIXEL = {"stream": 130, "clip": 650}
+PREVIEW_BASE_BYTES = 200 * 2**20
+
+
 def available_memory() -> int | None:
     """Bytes the system can give this process without swapping (Linux MemAvailable); None when unknown."""
     try:
@@ -68,8 +78,23 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
     if limit is not None and max(out_w, out_h) > limit:
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} cannot encode more than "
                           f"{limit} pixels a side; use a smaller input, or --codec ffv1 with a .mkv output")
-    need = estimated_memory(in_w, in_h, out_w, out_h, encoder)
+    _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder), available,
+                  f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
+                  "use a smaller input or close other programs")
+
+
+def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool,
+                       available: int | None = None) -> None:
+    """Raise VsrAppError when comparing `model`'s x`scale` frames of an `in_w`x`in_h` video would not fit in memory
+    (`clip`: a bidirectional engine, which holds a chunk of output frames)."""
+    out_w, out_h = in_w * scale, in_h * scale
+    need = PREVIEW_BASE_BYTES + out_w * out_h * PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"]
+    _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames (as {out_w}x{out_h})",
+                  "compare on a smaller video or with a lighter model, or export the video, which streams its "
+                  "frames and needs less")
+
+
+def _check_memory(need: int, available: int | None, what: str, advice: str) -> None:
     available = available_memory() if available is None else available
     if available is not None and need > available:
-        raise VsrAppError(f"processing {in_w}x{in_h} into {out_w}x{out_h} frames needs about {_gb(need)} of memory, "
-                          f"but only {_gb(available)} is free; use a smaller input or close other programs")
+        raise VsrAppError(f"{what} needs about {_gb(need)} of memory, but only {_gb(available)} is free; {advice}")

@@ -1,0 +1,70 @@
+"""Peak memory of the Compare view: what `vsr_app.video.limits.check_preview_fits` is built on.
+
+Makes a 12-frame clip of WxH, opens it in the viewer's `FrameService` (the GUI's worker uses the same class) and
+renders three comparisons (frames 0, 1 and 6: a start, a continued stream and a short jump), then reports the
+process's peak resident memory (ru_maxrss) above what it held once the video was open.
+
+    .venv/bin/python benchmarks/preview_memory.py --size 640x360 --sides vsr-x4-student,vsr-x4-teacher
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def make_clip(path: Path, width: int, height: int, frames: int = 12) -> None:
+    """Noise panning sideways: detail everywhere, so no engine gets an easy frame."""
+    base = np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for i in range(frames):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.roll(base, 2 * i, axis=1), format="rgb24")))
+        out.mux(stream.encode())
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return int(fh.read().split("VmRSS:")[1].split()[0]) * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="640x360", help="input WxH")
+    parser.add_argument("--sides", default="vsr-x4-student,vsr-x4-teacher", help="two upscale models")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    sides = tuple(args.sides.split(","))
+
+    import vsr_app.inference  # noqa: F401 - torch and the engines loaded before the start is taken, as in the app
+    from vsr_app.gui.processing import FrameService, Request
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "clip.mp4"
+        make_clip(clip, width, height)
+        service = FrameService(str(clip))
+        start = resident_bytes()
+        began = time.perf_counter()
+        for k in (0, 1, 6):
+            service.render(Request(k, "upscale", sides, "cpu"))
+        seconds = time.perf_counter() - began
+        service.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out_pixels = 16 * width * height
+    print(f"{width}x{height} x4, {' vs '.join(sides)}: +{(peak - start) / 2**20:.0f} MB above the open video "
+          f"({(peak - start) / out_pixels:.0f} B per output pixel), 3 frames in {seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
