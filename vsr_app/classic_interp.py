@@ -43,6 +43,9 @@ class OpenCVFlowInterpolator(Interpolator):
         return ((warp0.astype(np.uint16) + warp1 + 1) // 2).astype(np.uint8)
 
 
+MCI_MIN_SIDE = 32  # measured: minterpolate takes 32x32 and 33x35 frames, refuses 31x64, 64x31 and 16x16
+
+
 class FFmpegMCIInterpolator(Interpolator):
     """FFmpeg `minterpolate` (mi_mode=mci, defaults otherwise) on frames (t-1, t0, t1, t2).
 
@@ -57,6 +60,9 @@ class FFmpegMCIInterpolator(Interpolator):
 
     def midpoint(self, frames: list[np.ndarray]) -> np.ndarray:
         h, w = frames[0].shape[:2]
+        if min(h, w) < MCI_MIN_SIDE:  # the filter refuses ("Invalid argument") frames under two 16-px blocks
+            pad = ((0, max(0, MCI_MIN_SIDE - h)), (0, max(0, MCI_MIN_SIDE - w)), (0, 0))
+            return self.midpoint([np.pad(f, pad, mode="edge") for f in frames])[:h, :w]
         graph = av.filter.Graph()
         src = graph.add_buffer(width=w, height=h, format="yuv444p", time_base=Fraction(1, 1))
         graph.link_nodes(src, graph.add("minterpolate", self.options), graph.add("buffersink")).configure()
