@@ -291,3 +291,22 @@ def test_a_model_card_with_long_paths_wraps_inside_the_side_panel(qtbot):
     assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
     text = panel.cards[0].text()
     assert "runs/\u200ba_\u200blong" in text and long_path in text.replace("\u200b", "")  # breaks, nothing else
+
+
+@pytest.mark.parametrize("width", [1440, 1024, 800])
+def test_every_compare_control_stays_on_screen_in_a_narrow_window(window, qtbot, width):
+    """A toolbar too narrow for its controls hides the last ones behind a tiny overflow arrow: at 1024 px the
+    Toggle and Difference modes were gone, at 800 px the device picker and every mode. The two halves of the
+    toolbar now stack when they do not fit side by side."""
+    window.resize(width, 700)
+    window.show()
+    window.compare.setCurrentWidget(window.viewer)
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    viewer = window.viewer
+    controls = [*viewer.task_group.buttons(), viewer.left, viewer.right, viewer.device, *viewer.mode_group.buttons()]
+    assert all(c.isVisible() for c in controls), [c for c in controls if not c.isVisible()]
+    stacked = width < 1100
+    bars = viewer.toolbar.bars
+    assert (bars[1].y() > bars[0].y()) == stacked
+    qtbot.waitUntil(lambda: all(b.height() == b.sizeHint().height() for b in bars))  # none squashed

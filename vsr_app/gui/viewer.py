@@ -6,10 +6,10 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter, QToolBar,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter,
+                               QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis_plot import AnalysisPlot
@@ -56,6 +56,29 @@ def device_choices() -> list[tuple[str, str]]:
         choices.append(("cuda", f"CUDA ({torch.cuda.get_device_name(0)})"))
     return choices
 
+
+
+class WrappingRow(QWidget):
+    """Two toolbars side by side, stacked when the window is too narrow for both: a toolbar that does not fit
+    hides its last controls behind a small overflow arrow, which hid the view modes at 1024 px."""
+
+    def __init__(self, first: QToolBar, second: QToolBar):
+        super().__init__()
+        self.bars = (first, second)
+        self.box = QBoxLayout(QBoxLayout.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.box.setSpacing(0)
+        for bar in self.bars:
+            bar.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # stacked, each keeps its own height
+            self.box.addWidget(bar)
+
+    def resizeEvent(self, event) -> None:
+        wide = event.size().width() >= sum(bar.sizeHint().width() for bar in self.bars)
+        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
+        if direction != self.box.direction():
+            self.box.setDirection(direction)
+            QTimer.singleShot(0, self, self.box.invalidate)  # lay out again once the parent gave the new height
+        super().resizeEvent(event)
 
 class Viewer(QWidget):
     errorRaised = Signal(str, str)  # title, message: the window shows a dialog
@@ -119,8 +142,11 @@ class Viewer(QWidget):
         self.set_mode(settings.value("viewer/mode", "split"))
 
     # ---- building ----
-    def _build_toolbar(self) -> QToolBar:
-        bar = QToolBar(self)
+    def _build_toolbar(self) -> QWidget:
+        """What to compare (task, sides) and how to compute and show it (device, mode, zoom): one row, or two when
+        the window is narrow."""
+        bar, view_bar = QToolBar(), QToolBar()
+        row = WrappingRow(bar, view_bar)
         self.task_group = QButtonGroup(self)
         for key, text in TASKS.items():
             button = self._segment(bar, text, self.task_group)
@@ -143,7 +169,7 @@ class Viewer(QWidget):
         bar.addWidget(swap)
         bar.addWidget(self._side_marker(theme.SIDE_B, "Right side"))
         bar.addWidget(self.right)
-        bar.addSeparator()
+        bar = view_bar
         self.device = QComboBox()
         self.device.setToolTip("Where the models run")
         self.device.setFocusPolicy(Qt.ClickFocus)
@@ -180,7 +206,7 @@ class Viewer(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             bar.addWidget(button)
-        return bar
+        return row
 
     @staticmethod
     def _side_marker(colour: str, tip: str) -> QLabel:
