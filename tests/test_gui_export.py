@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from gui_support import gui_env, open_and_wait, slow_model, window  # noqa: F401
+import shutil
+import threading
+from contextlib import contextmanager
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from gui_support import SlowBicubic, gui_env, open_and_wait, slow_model, window  # noqa: F401
+from vsr_app import models
+from vsr_app.gui.processing import SOURCE
+from vsr_app.nets.builtin import BicubicUpscale, Blend
+from vsr_app.progress import ProgressInfo
 from vsr_app.video.reader import probe
 
 
@@ -84,3 +96,126 @@ def test_quitting_during_export_asks_then_cancels(window, qtbot, small_video, tm
     assert not window.isVisible()
     qtbot.waitUntil(lambda: not dialog.job.running, timeout=5_000)  # its thread had already finished
     assert "export" in asked[0] and list(out_dir.iterdir()) == []
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """QMessageBox.question answers from the list the test fills; what was asked (text, default) is recorded."""
+    queue: list = []
+    asked: list = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append((a[2], a[4])) or queue.pop(0))
+    return queue, asked
+
+
+@contextmanager
+def held_export(window, qtbot, video, out, model):
+    """A running export whose frames wait at a gate (yielded with the dialog, for the test to open). However the
+    test ends, the export is cancelled and waited for: the window's teardown must not find it running."""
+    gate = threading.Event()
+    SlowBicubic.gate = gate
+    window.viewer.refresh_models()
+    dialog = export_dialog(window, qtbot, video, out)
+    try:
+        dialog.steps["upscale"][1].setCurrentIndex(dialog.steps["upscale"][1].findData(model))
+        dialog.start()
+        assert dialog.running
+        yield dialog, gate
+    finally:
+        dialog.cancel()
+        gate.set()
+        qtbot.waitUntil(lambda: not dialog.running, timeout=30_000)
+        SlowBicubic.gate = None
+
+
+def test_escape_during_export_keeps_the_dialog_and_export_brings_it_back(window, qtbot, small_video, tmp_path,
+                                                                       slow_model, answers):
+    queue, asked = answers
+    with held_export(window, qtbot, small_video, tmp_path / "esc.mp4", slow_model) as (dialog, _):
+        assert not any(w.isEnabled() for w in (dialog.browse, dialog.output, dialog.overwrite, dialog.codec))
+        queue.append(QMessageBox.No)
+        qtbot.keyClick(dialog, Qt.Key_Escape)
+        assert asked and dialog.isVisible() and dialog.running  # asked like the X; "No": nothing happened
+        dialog.hide()  # however it got hidden, Export brings the running export's dialog back
+        window.export()
+        assert window.export_dialog is dialog and dialog.isVisible()
+
+
+def test_closing_during_export_asks_then_cancels_and_closes(window, qtbot, small_video, tmp_path, slow_model,
+                                                            answers):
+    queue, asked = answers
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with held_export(window, qtbot, small_video, out_dir / "closed.mp4", slow_model) as (dialog, gate):
+        queue.extend([QMessageBox.No, QMessageBox.Yes])
+        dialog.close()
+        assert dialog.isVisible() and dialog.running  # "No": the export goes on
+        assert "Cancel the export" in asked[0][0] and asked[0][1] == QMessageBox.No  # No is the default
+        dialog.close()
+        gate.set()
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=30_000)
+        assert not dialog.running and list(out_dir.iterdir()) == []
+
+
+def test_the_step_not_compared_defaults_to_its_student(window, qtbot, small_video, monkeypatch):
+    students = {"upscale": "vsr-x4-student", "interpolate": "vfi-x2-student"}
+    for task, make in (("upscale", lambda: BicubicUpscale(4)), ("interpolate", Blend)):
+        name = students[task]
+        monkeypatch.setitem(models._BUILTINS, name, models.Builtin(name, task, 4 if task == "upscale" else 2, make,
+                                                                   "stand-in student"))
+    window.viewer.refresh_models()
+    open_and_wait(qtbot, window, small_video)
+    for task, other in (("upscale", "interpolate"), ("interpolate", "upscale")):
+        window.viewer.set_task(task)
+        window.export()
+        steps = window.export_dialog.steps
+        shown = next(side for side in window.viewer.sides if side != SOURCE)
+        assert steps[task][0].isChecked() and steps[task][1].currentData() == shown  # what is being compared
+        assert not steps[other][0].isChecked() and steps[other][1].currentData() == students[other]
+        window.export_dialog.close()
+
+
+def test_exporting_again_gets_a_free_name_and_a_taken_one_says_how_to_replace_it(window, qtbot, small_video,
+                                                                                 tmp_path):
+    video = tmp_path / "clip.mp4"
+    shutil.copy(small_video, video)
+    open_and_wait(qtbot, window, video)
+    window.export()
+    dialog = window.export_dialog
+    assert dialog.output.text() == str(tmp_path / "clip_x4.mp4")
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.start()
+    assert dialog.output.text() == str(tmp_path / "clip_x4 (2).mp4")  # the next export in this dialog
+    dialog.close()
+    window.export()
+    assert window.export_dialog.output.text() == str(tmp_path / "clip_x4 (2).mp4")  # and in a new one
+    window.export_dialog.output.setText(str(tmp_path / "clip_x4.mp4"))
+    with qtbot.waitSignal(window.export_dialog.failed, timeout=30_000) as blocker:
+        window.export_dialog.start()
+    assert "--overwrite" not in blocker.args[0] and 'tick "Replace the file if it exists"' in blocker.args[0]
+
+
+def test_opening_another_video_closes_an_idle_dialog_and_a_running_one_names_its_video(
+        window, qtbot, small_video, vfr_video, tmp_path, slow_model):
+    idle = export_dialog(window, qtbot, small_video, tmp_path / "idle.mp4")
+    closed = []
+    idle.rejected.connect(lambda: closed.append(True))
+    open_and_wait(qtbot, window, vfr_video)
+    assert closed and window.export_dialog is None
+    with held_export(window, qtbot, vfr_video, tmp_path / "running.mp4", slow_model) as (dialog, _):
+        assert dialog.source_label.text() == "vfr.mp4" and "vfr.mp4" in dialog.windowTitle()
+        open_and_wait(qtbot, window, small_video)
+        assert window.export_dialog is dialog and dialog.isVisible() and dialog.running
+
+
+def test_a_busy_bar_from_an_export_of_unknown_length_is_reset_by_the_next_export(window, qtbot, small_video,
+                                                                                  tmp_path, slow_model):
+    with held_export(window, qtbot, small_video, tmp_path / "unknown.mp4", slow_model) as (dialog, gate):
+        unknown = ProgressInfo(done=3, total=None, fps=1.0, elapsed=3.0, eta=None, stage="upscale")
+        dialog.job.progressed.emit((unknown,))
+        assert dialog.progress.maximum() == 0  # unknown length: a busy bar
+        with qtbot.waitSignal(dialog.job.cancelled, timeout=30_000):
+            dialog.cancel()
+            gate.set()
+        dialog.steps["upscale"][1].setCurrentIndex(dialog.steps["upscale"][1].findData("bicubic"))
+        dialog.start()
+        assert dialog.progress.maximum() == 1000

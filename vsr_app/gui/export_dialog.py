@@ -3,6 +3,7 @@
 A non-modal dialog, so the window stays usable while it runs: `video.pipeline.process_video` does the work
 on a Job thread; this only collects options, shows progress / speed / ETA and offers Cancel. Cancelling
 (or any error) leaves no output file behind - the pipeline writes to a temporary file and renames it last.
+Closing the dialog (title-bar X or Esc) during an export asks first, as quitting the app does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from vsr_app.gui import fmt
 from vsr_app.gui.workers import Job
@@ -28,6 +30,9 @@ _CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4
 # What the export and batch dialogs offer: (label, file suffix, default CRF or None); the CRF is the writer's
 CODECS = {key: (label, suffix, WRITER_CODECS[key].crf) for key, (label, suffix) in _CODEC_LABELS.items()}
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
+REPLACE_LABEL = "Replace the file if it exists"
+CLI_OVERWRITE_HINT = "use --overwrite to replace it"  # how the writer words it, for the command line
+GUI_OVERWRITE_HINT = f"tick \"{REPLACE_LABEL}\" to replace it or choose another name"
 
 
 def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
@@ -36,7 +41,17 @@ def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str)
     tags = (["x4"] if upscale else []) + (["2xfps"] if interpolate else [])
     path = Path(source)
     folder = path.parent if os.access(path.parent, os.W_OK) and path.parent != resource_path() else Path.home()
-    return str(folder / f"{path.stem}_{'_'.join(tags) or 'out'}{suffix}")
+    return str(free_name(folder / f"{path.stem}_{'_'.join(tags) or 'out'}{suffix}"))
+
+
+def free_name(path: Path) -> Path:
+    """`path`, or `name (2).ext`, `name (3).ext`... the first that does not exist: exporting again never
+    fails on (or silently replaces) the previous export."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
 
 
 class ExportDialog(QDialog):
@@ -45,10 +60,11 @@ class ExportDialog(QDialog):
     failed = Signal(str)
     exported = Signal(str)
 
-    def __init__(self, source: str, models: list[ModelInfo], picks: dict[str, str], device: str,
+    def __init__(self, source: str, models: list[ModelInfo], picks: dict[str, str], ticked: str, device: str,
                  settings: QSettings, parent=None):
+        """`picks`: the model each step starts with; `ticked`: the step that starts ticked."""
         super().__init__(parent)
-        self.setWindowTitle("Export video")
+        self.setWindowTitle(f"Export {Path(source).name}")
         self.setMinimumWidth(560)
         self.source, self.device, self.settings = source, device, settings
         self.job: Job | None = None
@@ -57,6 +73,9 @@ class ExportDialog(QDialog):
 
         form = QFormLayout()
         form.setVerticalSpacing(8)
+        self.source_label = QLabel(Path(source).name)  # a running export outlives opening another video
+        self.source_label.setToolTip(source)
+        form.addRow("Video", self.source_label)
         self.steps: dict[str, tuple[QCheckBox, QComboBox]] = {}
         for task, text in (("upscale", "Upscale \u00d74"), ("interpolate", "Double the frame rate")):
             check = QCheckBox(text)
@@ -65,7 +84,7 @@ class ExportDialog(QDialog):
                 if m.task == task:
                     combo.addItem(m.name + (f"   {fmt.params(m.params)}" if m.params else ""), m.name)
             combo.setCurrentIndex(max(0, combo.findData(picks.get(task))))
-            check.setChecked(task in picks and combo.count() > 0)
+            check.setChecked(task == ticked and combo.count() > 0)
             check.setEnabled(combo.count() > 0)
             check.toggled.connect(combo.setEnabled)
             check.toggled.connect(self._suggest)
@@ -97,12 +116,12 @@ class ExportDialog(QDialog):
         form.addRow("Quality", self.quality)
         out_row = QHBoxLayout()
         self.output = QLineEdit()
-        browse = QPushButton("Browse\u2026")
-        browse.clicked.connect(self._browse)
+        self.browse = QPushButton("Browse\u2026")
+        self.browse.clicked.connect(self._browse)
         out_row.addWidget(self.output, 1)
-        out_row.addWidget(browse)
+        out_row.addWidget(self.browse)
         form.addRow("Save as", out_row)
-        self.overwrite = QCheckBox("Replace the file if it exists (never the input)")
+        self.overwrite = QCheckBox(f"{REPLACE_LABEL} (never the input)")
         form.addRow("", self.overwrite)
 
         self.progress = QProgressBar()
@@ -168,6 +187,10 @@ class ExportDialog(QDialog):
                 "preset": self.preset.currentText() if has_crf else None, "overwrite": self.overwrite.isChecked()}
 
     # ---- running ----
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.running
+
     def start(self) -> None:
         options = self.options()
         if "upscale" not in options and "interpolate" not in options:
@@ -187,6 +210,7 @@ class ExportDialog(QDialog):
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.cancelled.connect(self._cancelled)
+        self.progress.setRange(0, 1000)  # a previous export of unknown length left it a busy bar
         self.progress.setValue(0)
         self.progress.show()
         self.reveal.hide()
@@ -195,7 +219,7 @@ class ExportDialog(QDialog):
         self.job.start()
 
     def cancel(self) -> None:
-        if self.job is not None and self.job.running:
+        if self.running:
             self.status.setText("Cancelling\u2026")
             self.job.cancel()
 
@@ -203,7 +227,7 @@ class ExportDialog(QDialog):
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
         self.close_button.setEnabled(not running)
-        for widget in (self.codec, self.quality, self.output, self.overwrite):
+        for widget in (self.codec, self.quality, self.output, self.browse, self.overwrite):
             widget.setEnabled(not running and (widget is not self.quality or CODECS[self.codec.currentData()][2]
                                                is not None))
         for check, combo in self.steps.values():
@@ -226,9 +250,11 @@ class ExportDialog(QDialog):
         self.progress.setValue(1000)
         self.status.setText(summary.line())
         self.reveal.show()
+        self._suggest()  # the suggested name is taken now: the next export gets a free one
         self.exported.emit(summary.output)
 
     def _failed(self, message: str) -> None:
+        message = message.replace(CLI_OVERWRITE_HINT, GUI_OVERWRITE_HINT)  # no --overwrite here: the checkbox
         self._set_running(False)
         self.progress.hide()
         self.status.setText("Export failed: " + message)
@@ -243,9 +269,27 @@ class ExportDialog(QDialog):
         if self.output_path:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.output_path).parent)))
 
-    def closeEvent(self, event) -> None:
-        if self.job is not None and self.job.running:
-            event.ignore()  # Cancel first: closing must not orphan a running export
+    def _ask_to_cancel(self) -> None:
+        """Closing must neither orphan a running export nor end it by a slip: ask (unless already cancelling),
+        then cancel and close once it has stopped."""
+        if not self.job.cancel_event.is_set() and QMessageBox.question(
+                self, "Export in progress", "Cancel the export? The partial file is removed.",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+            return
+        if self.running:  # it may have finished while the question was open: then its outcome stays shown
+            self.job.finished.connect(self.close)
             self.cancel()
+
+    def reject(self) -> None:
+        """Esc: like the title-bar X; hiding the dialog would leave the export running out of sight."""
+        if self.running:
+            self._ask_to_cancel()
+        else:
+            super().reject()
+
+    def closeEvent(self, event) -> None:
+        if self.running:
+            event.ignore()
+            self._ask_to_cancel()
         else:
             super().closeEvent(event)

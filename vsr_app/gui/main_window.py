@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.setWindowTitle(f"{Path(path).name} \u2014 {APP_NAME}")
         self.export_action.setEnabled(True)
+        self._retire_export_dialog(path)
         if Path(path).resolve() != resource_path("sample.mp4").resolve():
             self.settings.setValue("window/last_dir", str(Path(path).parent))
         recent = [p for p in self.recent_files() if p != path]
@@ -192,12 +193,22 @@ class MainWindow(QMainWindow):
 
     # ---- export ----
     def export(self) -> None:
+        """Bring back the dialog of a running export (even hidden) or the one still open; else a new one."""
         viewer = self.viewer
         if viewer.info is None:
             return
-        if self.export_dialog is not None and self.export_dialog.job is not None and self.export_dialog.job.running:
-            self.export_dialog.raise_()
-            return
+        if self.export_dialog is None or not (self.export_dialog.running or self.export_dialog.isVisible()):
+            self._retire_export_dialog()
+            self.export_dialog = ExportDialog(viewer.info.path, viewer.models, self._export_picks(), viewer.task,
+                                              viewer.device.currentData(), self.settings, self)
+            self.export_dialog.failed.connect(lambda message: self.show_error("Export failed", message))
+        self.export_dialog.show()
+        self.export_dialog.raise_()
+        self.export_dialog.activateWindow()
+
+    def _export_picks(self) -> dict[str, str]:
+        """Each step's model: the one shown for the viewer's task, else the task's preferred (the student first)."""
+        viewer = self.viewer
         names = {m.name for m in viewer.models}
         picks = {}
         for task in ("upscale", "interpolate"):
@@ -205,14 +216,17 @@ class MainWindow(QMainWindow):
             pick = next((n for n in [*shown, *PREFERRED[task]] if n in names), None)
             if pick is not None:
                 picks[task] = pick
-        if viewer.task == "upscale":
-            picks.pop("interpolate", None)
-        else:
-            picks.pop("upscale", None)
-        self.export_dialog = ExportDialog(viewer.info.path, viewer.models, picks, viewer.device.currentData(),
-                                          self.settings, self)
-        self.export_dialog.failed.connect(lambda message: self.show_error("Export failed", message))
-        self.export_dialog.show()
+        return picks
+
+    def _retire_export_dialog(self, opened: str | None = None) -> None:
+        """Close an idle export dialog (for another video than `opened`, if given): it would export the old one.
+        A running export keeps its dialog, which names its video."""
+        dialog = self.export_dialog
+        if dialog is None or dialog.running or dialog.source == opened:
+            return
+        dialog.close()
+        dialog.deleteLater()
+        self.export_dialog = None
 
     # ---- feedback ----
     def show_error(self, title: str, message: str) -> None:
@@ -292,8 +306,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         """Ask before quitting over running work; then stop it cleanly (checkpoint kept, no partial files)."""
-        exporting = self.export_dialog is not None and self.export_dialog.job is not None \
-            and self.export_dialog.job.running
+        exporting = self.export_dialog is not None and self.export_dialog.running
         batching = self.batch.job is not None and self.batch.job.running
         running = [name for name, busy in (("a training run", self.train.running()), ("an export", exporting),
                                            ("a batch", batching)) if busy]
