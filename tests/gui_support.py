@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtWidgets import QApplication
 
 from vsr_app import models
 from vsr_app.nets.builtin import BicubicUpscale
@@ -49,6 +50,7 @@ def stop_work(win) -> None:
         win.export_dialog.job.cancel()
     win.batch.shutdown()
     QThreadPool.globalInstance().waitForDone(30_000)
+    QApplication.processEvents()  # the jobs' "finished" signals land, so nothing counts as running any more
 
 
 class SlowBicubic(BicubicUpscale):

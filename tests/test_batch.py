@@ -18,7 +18,7 @@ import torch
 
 from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
 from videogen import make_video
-from vsr_app.batch import OVERWRITE_HINT, find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import EXISTS_HINT, find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
@@ -135,7 +135,7 @@ def test_rerun_skips_complete_outputs_and_keeps_other_files(tree, tmp_path):
     assert status["a.mp4"] == ("skipped", "a complete output already exists")
     assert status["sub/deep/c.mov"][0] == "skipped"
     assert status["sub/b.mkv"] == ("exists", "kept an existing video with no record of the settings that made it "
-                                             f"(another program's or an older vsr-app's); {OVERWRITE_HINT}")
+                                             f"(another program's or an older vsr-app's); {EXISTS_HINT}")
     assert status["zero.mp4"][0] == "failed"
     assert stamps(out, before) == before  # really not rewritten
     assert not stale.exists() and all_files(out) == ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"]
@@ -160,8 +160,8 @@ def test_files_that_are_not_outputs_are_kept_and_reported_until_overwrite(tmp_pa
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         "[1/2] exists    plain.mkv: kept an existing video with no record of the settings that made it "
-        f"(another program's or an older vsr-app's); {OVERWRITE_HINT}",
-        f"[2/2] exists    vfr.mp4: kept an existing file that is not a readable video; {OVERWRITE_HINT}",
+        f"(another program's or an older vsr-app's); {EXISTS_HINT}",
+        f"[2/2] exists    vfr.mp4: kept an existing file that is not a readable video; {EXISTS_HINT}",
         "batch: 0 ok, 0 skipped, 0 failed, 2 existing files kept in " + lines[-1].rsplit(" in ", 1)[1]]
     saved = json.loads(report_path.read_text())
     assert [f["status"] for f in saved["files"]] == ["exists", "exists"] and saved["exit_code"] == 1
@@ -195,7 +195,7 @@ def test_an_output_made_with_other_settings_is_kept_and_the_difference_named(tre
 
     other_model = rerun(model=str(student), device="cpu")
     assert other_model == ("exists", "kept an existing output made with other settings: models bicubic "
-                                     f"(this run: student); {OVERWRITE_HINT}")
+                                     f"(this run: student); {EXISTS_HINT}")
     assert rerun(crf=23)[1].startswith("kept an existing output made with other settings: crf 18 (this run: 23);")
     assert "preset veryfast (this run: medium)" in rerun(preset="medium")[1]
     assert "codec libx264 (this run: libx265), crf 18 (this run: 20), preset veryfast (this run: medium)" in \
@@ -220,7 +220,7 @@ def test_an_output_of_these_settings_that_does_not_match_its_input_is_kept(tree)
     (a,) = run_batch(src, out, model="bicubic").files
     assert (a.status, a.reason) == ("exists", "kept an existing output made with these settings that does not match "
                                               "the input (the existing output has 6 frames, expected 9); "
-                                              + OVERWRITE_HINT)
+                                              + EXISTS_HINT)
 
 
 def test_overwrite_redoes_everything(tree):

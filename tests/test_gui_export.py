@@ -89,13 +89,14 @@ def test_quitting_during_export_asks_then_cancels(window, qtbot, small_video, tm
     qtbot.waitUntil(lambda: "frame" in dialog.status.text(), timeout=30_000)
     answers = iter([QMessageBox.No, QMessageBox.Yes])
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or next(answers))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2:5]) or next(answers))
     window.close()
     assert window.isVisible() and dialog.job.running  # "No": nothing happened
     window.close()
     assert not window.isVisible()
     qtbot.waitUntil(lambda: not dialog.job.running, timeout=5_000)  # its thread had already finished
-    assert "export" in asked[0] and list(out_dir.iterdir()) == []
+    text, _, default = asked[0]
+    assert "export" in text and default == QMessageBox.No and list(out_dir.iterdir()) == []
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.errors import OVERWRITE_HINT, Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
 REPORT_VERSION = 2  # 2: status "exists", the "settings" of the run
 
 OK, SKIPPED, EXISTS, FAILED, CANCELLED = "ok", "skipped", "exists", "failed", "cancelled"
-OVERWRITE_HINT = "pass --overwrite to replace it or choose another output folder"
+EXISTS_HINT = f"{OVERWRITE_HINT} or choose another output folder"
 
 
 @dataclass
@@ -340,7 +340,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                     if existing is None:
                         result.status, result.reason = SKIPPED, "a complete output already exists"
                     else:
-                        result.status, result.reason = EXISTS, f"kept {existing}; {OVERWRITE_HINT}"
+                        result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
                     result.output_bytes = _size(dst)
                     overall.drop(estimate)
                     continue

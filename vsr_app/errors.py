@@ -3,6 +3,9 @@
 The CLI prints its message without a traceback and exits 1; the GUI shows it in a dialog.
 """
 
+# How an error about an existing output says what to do; the GUI words it for its checkbox (gui/fmt.for_gui).
+OVERWRITE_HINT = "pass --overwrite to replace it"
+
 
 class VsrAppError(Exception):
     """An error with a message a person understands; raised for user-caused problems only."""

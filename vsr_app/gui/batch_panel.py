@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from vsr_app.batch import DEFAULT_EXTENSIONS, OVERWRITE_HINT, find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import DEFAULT_EXTENSIONS, find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.export_dialog import CODECS
@@ -27,7 +27,6 @@ from vsr_app.video.writer import X26X_CRF_RANGE
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "processing": theme.ACCENT}
 REPLACE_LABEL = "Replace existing outputs"
-GUI_OVERWRITE_HINT = f"tick \"{REPLACE_LABEL}\" to replace it or choose another output folder"  # for OVERWRITE_HINT
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 
 
@@ -274,7 +273,7 @@ class BatchPanel(QWidget):
         self._set_cell(row, 1, result.status)
         self._set_cell(row, 2, fmt.duration(result.seconds) if result.status == "ok" else "")
         detail = result.output if result.status == "ok" else (result.reason or "")
-        detail = detail.replace(OVERWRITE_HINT, GUI_OVERWRITE_HINT)
+        detail = fmt.for_gui(detail, REPLACE_LABEL)
         if result.notes:
             detail += "  (" + "; ".join(result.notes) + ")"
         self._set_cell(row, 3, detail)

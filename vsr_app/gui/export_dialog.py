@@ -31,8 +31,6 @@ _CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4
 CODECS = {key: (label, suffix, WRITER_CODECS[key].crf) for key, (label, suffix) in _CODEC_LABELS.items()}
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
-CLI_OVERWRITE_HINT = "use --overwrite to replace it"  # how the writer words it, for the command line
-GUI_OVERWRITE_HINT = f"tick \"{REPLACE_LABEL}\" to replace it or choose another name"
 
 
 def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
@@ -254,7 +252,7 @@ class ExportDialog(QDialog):
         self.exported.emit(summary.output)
 
     def _failed(self, message: str) -> None:
-        message = message.replace(CLI_OVERWRITE_HINT, GUI_OVERWRITE_HINT)  # no --overwrite here: the checkbox
+        message = fmt.for_gui(message, REPLACE_LABEL)
         self._set_running(False)
         self.progress.hide()
         self.status.setText("Export failed: " + message)

@@ -6,6 +6,8 @@ import html
 import math
 import re
 
+from vsr_app.errors import OVERWRITE_HINT
+
 
 def clock(seconds: float) -> str:
     """'01:02.48' (or '1:02:03.00' past an hour): a timestamp precise enough to tell frames apart."""
@@ -51,6 +53,11 @@ def psnr(value: float | None) -> str:
 
 def ssim(value: float | None) -> str:
     return "\u2014" if value is None else f"{value:.4f}"
+
+
+def for_gui(message: str, replace_label: str) -> str:
+    """An error worded for the command line, with the checkbox named `replace_label` where it says --overwrite."""
+    return message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
 
 
 def card_value(value) -> str:

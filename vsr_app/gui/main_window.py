@@ -313,7 +313,8 @@ class MainWindow(QMainWindow):
         if running:
             answer = QMessageBox.question(
                 self, "Work in progress", f"{' and '.join(running).capitalize()} is still running. Stop and quit?"
-                " (Training keeps a checkpoint to resume from; an unfinished export or batch file is not kept.)")
+                " (Training keeps a checkpoint to resume from; an unfinished export or batch file is not kept.)",
+                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return

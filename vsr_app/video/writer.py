@@ -36,7 +36,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def check_output_path(target: Path, source: Path | None, overwrite: bool) -> Non
     if target.is_dir():
         raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
     if target.exists() and not overwrite:
-        raise VsrAppError(f"'{target}' already exists; use --overwrite to replace it")
+        raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
     if target.suffix.lower() not in CONTAINER_FORMATS:
         raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
                           f"{', '.join(sorted(CONTAINER_FORMATS))}")
