@@ -82,6 +82,17 @@ def test_a_user_model_is_listed_under_the_name_model_takes(user_models, capsys):
         assert (resolve(info.name).name, resolve(info.name).path) == (info.name, info.path)
 
 
+def test_a_card_with_nan_or_infinity_still_lists_as_valid_json(user_models, capsys):
+    """Python's json writes NaN/Infinity (an old eval's PSNR of identical frames did); the strict --json output
+    then failed with a traceback."""
+    copy_model(user_models, "old")
+    card = json.loads((user_models / "old.json").read_text())
+    card["metrics"] = {"psnr_y": float("inf"), "ssim_y": float("nan")}
+    (user_models / "old.json").write_text(json.dumps(card))
+    listed = {m["name"]: m for m in json.loads(table(capsys, "--json").out)}
+    assert listed["old"]["params"] == listed["vsr-x4-student"]["params"]
+
+
 def test_a_user_model_named_like_a_shipped_or_built_in_one_is_reported_as_hidden(user_models, capsys):
     copy_model(user_models, "vsr-x4-student")
     copy_model(user_models, "bicubic")

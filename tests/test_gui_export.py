@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -206,6 +207,8 @@ def test_opening_another_video_closes_an_idle_dialog_and_a_running_one_names_its
         assert dialog.source_label.text() == "vfr.mp4" and "vfr.mp4" in dialog.windowTitle()
         open_and_wait(qtbot, window, small_video)
         assert window.export_dialog is dialog and dialog.isVisible() and dialog.running
+    window.export()  # that export has ended, its dialog still open: Export now offers the video on screen
+    assert window.export_dialog is not dialog and Path(window.export_dialog.source).name == Path(small_video).name
 
 
 def test_a_busy_bar_from_an_export_of_unknown_length_is_reset_by_the_next_export(window, qtbot, small_video,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.processing import SOURCE, FrameCache, FrameService, Request, SourceFrames, UpscaleStream, analyse
 from vsr_app.metrics import psnr_y
@@ -72,6 +73,22 @@ def test_upscale_stream_warms_up_continues_and_restarts(small_video):
     assert engine.seen == 6
 
 
+def test_stepping_back_after_a_seek_restarts_once_per_eight_frames(tmp_path):
+    """Warm-up frames are not kept, so the first step back after a seek restarts; it restarts far enough back
+    that the next eight steps back are cached."""
+    cache = FrameCache(1 << 30)
+    source = SourceFrames(VideoReader(make_video(tmp_path / "long.mp4", frames=40)), cache)
+    engine = CountingEngine()
+    stream = UpscaleStream("count", "cpu", engine, source, cache)
+    never = lambda: False  # noqa: E731
+    assert stream.frame(30, lambda _: None, never)[0, 0, 0] == 9  # a seek: restarted at 30 - WARMUP = 22
+    assert stream.frame(29, lambda _: None, never)[0, 0, 0] == 17  # a step back: restarted at 29 - 8 - 8 = 13
+    seen = engine.seen
+    for k in range(28, 20, -1):  # 21..28 have 8+ frames of history in that run: cached
+        assert stream.frame(k, lambda _: None, never)[0, 0, 0] == k - 13 + 1
+    assert engine.seen == seen
+
+
 def test_small_cache_still_returns_the_frame(small_video):
     cache = FrameCache(1)  # holds one image at a time
     source = SourceFrames(VideoReader(small_video), cache)
@@ -106,17 +123,20 @@ def test_render_measures_models_and_analyse_covers_every_position(small_video):
 
 def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work(small_video, monkeypatch):
     """Opening a large video in Compare could use more memory than the machine has: the kernel then kills the app
-    with no message. Now the side that cannot fit says what it needs, and the source side still shows."""
-    from vsr_app.errors import VsrAppError
+    with no message. Now a model side that cannot fit says what it needs, before its weights load."""
     from vsr_app.video import limits
 
     service = FrameService(small_video)
     w, h = service.info.width, service.info.height
-    student = limits.PREVIEW_BASE_BYTES + 16 * w * h * limits.PREVIEW_BYTES_PER_OUTPUT_PIXEL["stream"]
+    student = (limits.PREVIEW_BASE_BYTES + service.cache.budget
+               + 16 * w * h * limits.PREVIEW_BYTES_PER_OUTPUT_PIXEL["stream"])
     monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
+    monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
     with pytest.raises(VsrAppError, match=rf"showing bicubic on {w}x{h} frames \(as {4 * w}x{4 * h}\) needs about "
                                           r"\d+\.\d GB of memory, but only \d+\.\d GB is free"):
         service.render(Request(0, "upscale", (SOURCE, "bicubic"), "cpu"))
+    monkeypatch.undo()
+    monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
     assert service.render(Request(0, "interpolate", (SOURCE, "blend"), "cpu")) is not None  # x1: nothing to check
     monkeypatch.setattr(limits, "available_memory", lambda: student)
     assert service.render(Request(0, "upscale", (SOURCE, "bicubic"), "cpu")).images[1].shape == (4 * h, 4 * w, 3)
@@ -124,11 +144,11 @@ def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work
 
 
 def test_a_clip_model_needs_more_memory_to_compare_than_a_streaming_one():
-    from vsr_app.errors import VsrAppError
     from vsr_app.video import limits
 
     gb = 2**30
-    limits.check_preview_fits("student", 640, 360, 4, clip=False, available=1 * gb)  # measured peak 0.5 GB
+    cache = 768 << 20  # the viewer's frame cache, filled while playing
+    limits.check_preview_fits("student", 640, 360, 4, False, cache, available=2 * gb)  # measured 0.5 GB + cache
     with pytest.raises(VsrAppError, match="showing teacher on 640x360 frames"):
-        limits.check_preview_fits("teacher", 640, 360, 4, clip=True, available=2 * gb)  # measured peak 2.4 GB
-    limits.check_preview_fits("teacher", 640, 360, 4, clip=True, available=3 * gb)
+        limits.check_preview_fits("teacher", 640, 360, 4, True, cache, available=3 * gb)  # measured 2.4 GB + cache
+    limits.check_preview_fits("teacher", 640, 360, 4, True, cache, available=4 * gb)

@@ -288,18 +288,13 @@ def _refuse_repeats(names: tuple[str, ...], infos: list) -> None:
 def frames_needed(info, warmup: int) -> int:
     """The shortest clip `measure_upscaler` / `measure_interpolator` can time the model on, known from its
     architecture alone, so a short --frames is refused before any model process starts."""
-    net = _bare_net(info)
+    from vsr_app.models import bare_net
+
+    net = bare_net(info)
     if info.task == "interpolate":
         return int(net.num_inputs) + warmup  # more windows than warm-up calls
     first_output = CLIP_LOOKAHEAD if net.kind == "clip" else 1
     return max(warmup, first_output) + 1  # warm-up lasts until the first output; one more frame is timed
-
-
-def _bare_net(info):
-    """The model's net built from its card without the weights (cheap); a built-in as it is."""
-    from vsr_app.models import build_arch, load_model
-
-    return build_arch(info.card["arch"], info.card["config"]) if info.path else load_model(info.name).net
 
 
 def check_clip_length(infos, config: BenchConfig) -> None:

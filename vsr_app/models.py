@@ -140,7 +140,8 @@ def _read_card(weights: Path) -> dict:
     if not card_path.is_file():
         raise VsrAppError(f"model card {card_path.name} is missing next to {weights.name}")
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        # NaN/Infinity (Python's json writes them; JSON has none) read as null: `models --json` stays valid JSON
+        card = json.loads(card_path.read_text(encoding="utf-8"), parse_constant=lambda _: None)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise VsrAppError(f"model card {card_path} is not valid JSON: {exc}") from exc
     missing = [k for k in ("task", "scale", "arch", "config") if k not in card]
@@ -244,6 +245,12 @@ def reserved_model_names() -> set[str]:
     shipped = models_dir()
     stems = {p.stem for p in shipped.glob("*.safetensors")} if shipped.is_dir() else set()
     return set(_BUILTINS) | stems
+
+
+def bare_net(info: ModelInfo):
+    """The model's net built from its card without the weights (cheap: what it is, not what it learned); a
+    built-in as it is."""
+    return build_arch(info.card["arch"], info.card["config"]) if info.path else _BUILTINS[info.name].make()
 
 
 def list_models() -> list[ModelInfo]:

@@ -252,9 +252,9 @@ class BatchPanel(QWidget):
         if info.fraction is not None:
             self.progress.setValue(round(info.fraction * 1000))
         stage = info.stage
-        if stage.startswith("[") and "/" in stage:
-            row = int(stage[1:stage.index("/")]) - 1
-            if 0 <= row < self.table.rowCount() and self.table.item(row, 1).text() == "queued":
+        if stage.startswith("[") and "] " in stage:  # "[i/n] relative/input.mp4": that file has started
+            row = self._row_of(stage.split("] ", 1)[1])
+            if row is not None and self.table.item(row, 1).text() == "queued":
                 self._set_cell(row, 1, "processing")
         left = f"   \u00b7   {fmt.duration(info.eta)} left" if info.eta else ""
         self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps{left}")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import html
-import math
-import re
 
 from vsr_app.errors import OVERWRITE_HINT
 
@@ -48,7 +46,7 @@ def params(count: int) -> str:
 def psnr(value: float | None) -> str:
     if value is None:
         return "\u2014"
-    return "\u221e" if math.isinf(value) else f"{value:.2f}"
+    return f"{value:.2f}"  # metrics.psnr_y caps identical frames at 100 dB, so never infinite
 
 
 def ssim(value: float | None) -> str:
@@ -75,12 +73,6 @@ def card_value(value) -> str:
     return str(value)
 
 
-def _breakable(text: str) -> str:
-    """Escaped text that may wrap after / \\ _ =: a long path or config value has no spaces, and without a break
-    opportunity it widens the whole side panel past its viewport. (Not after commas: 10,000 stays whole.)"""
-    return re.sub(r"([/\\_=])(?=\w)", "\\1\u200b", html.escape(text))
-
-
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
     """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
     what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
@@ -92,7 +84,7 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
         entries = card.get(section)
         if isinstance(entries, dict) and entries:
             cells = "".join(f"<tr><td style='color:#8b93a1;padding-right:8px'>{html.escape(str(k))}</td>"
-                            f"<td>{_breakable(card_value(v))}</td></tr>" for k, v in entries.items())
+                            f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
             rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):
         rows.append(f"<span style='color:#8b93a1'>created {html.escape(str(card['created']))}</span>")

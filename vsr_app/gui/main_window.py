@@ -193,10 +193,12 @@ class MainWindow(QMainWindow):
 
     # ---- export ----
     def export(self) -> None:
-        """Bring back the dialog of a running export (even hidden) or the one still open; else a new one."""
+        """Bring back the dialog of a running export (even hidden) or the one still open for this video; else a new
+        one (an idle dialog left open for another video, whose export finished after this one was opened, goes)."""
         viewer = self.viewer
         if viewer.info is None:
             return
+        self._retire_export_dialog(viewer.info.path)
         if self.export_dialog is None or not (self.export_dialog.running or self.export_dialog.isVisible()):
             self._retire_export_dialog()
             self.export_dialog = ExportDialog(viewer.info.path, viewer.models, self._export_picks(), viewer.task,

@@ -4,8 +4,10 @@ Why this exists: the CLI processes a video front to back, but a viewer jumps aro
 (recurrent upscalers) and clip models (bidirectional, need frames on both sides) can only give frame k after
 seeing the frames before it, so a jump restarts the engine a few frames earlier (`WARMUP`) while moving
 forward one frame just continues the stream. What the engines emit on the way is cached, so playing and
-stepping back are cheap -- except the warm-up frames themselves: they had less history than the same frames
-in an export (a researcher would score a frame that no export contains), so stepping back into them restarts. It only orchestrates `video.reader` and `inference`; it runs on the GUI's
+stepping back are cheap -- except the warm-up frames themselves, which had less than `WARMUP` frames of history
+(a researcher would score them as something far from what an export gives): a step back into them restarts
+`STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
+`WARMUP` frames of history (an export gives each all of it; the difference after 8 is a few hundredths of a dB). It only orchestrates `video.reader` and `inference`; it runs on the GUI's
 worker thread and is also used headless by `analyse`.
 """
 
@@ -26,6 +28,7 @@ SOURCE = "source"  # the side name for the unprocessed video
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
 FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes through instead of seeking
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
+STEP_BACK = 8  # a step back before the cached frames restarts this many frames earlier than a seek would
 # Clip (bidirectional) engines emit frames in chunks; 4 instead of the export default (8) shows a frame after
 # a seek from 7 input frames instead of 11, at ~40% more work per frame when playing.
 VIEWER_CHUNK = 4
@@ -134,7 +137,9 @@ class UpscaleStream:
             return result
         if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
             self.engine.reset()
-            self.next_in = self.next_out = max(0, k - self.warmup)
+            # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
+            back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
+            self.next_in = self.next_out = max(0, k - self.warmup - back)
             self.cached_from = self.next_out + self.warmup if self.next_out else 0
         first = self.next_out
         while result is None:
@@ -276,15 +281,17 @@ class FrameService:
         key = (name, task, device)
         if key not in self.streams:
             from vsr_app.inference import make_interpolator, make_upscaler
-            from vsr_app.models import load_model
+            from vsr_app.models import bare_net, load_model, resolve
 
+            info = resolve(name)
+            if info.task != task:
+                raise VsrAppError(f"model '{name}' does {info.task}, not {task}")
+            clip = getattr(bare_net(info), "kind", None) == "clip"
+            if task == "upscale":  # before the weights load: a refused side costs nothing each time it is asked
+                check_preview_fits(name, self.info.width, self.info.height, info.scale, clip, self.cache.budget)
             progress(f"loading {name}")
             loaded = load_model(name, device)
-            if loaded.task != task:
-                raise VsrAppError(f"model '{name}' does {loaded.task}, not {task}")
             if task == "upscale":
-                clip = getattr(loaded.net, "kind", None) == "clip"
-                check_preview_fits(name, self.info.width, self.info.height, loaded.info.scale, clip)
                 options = {"chunk": VIEWER_CHUNK} if clip else {}
                 self.streams[key] = UpscaleStream(name, device, make_upscaler(loaded, device, **options),
                                                   self.source, self.cache)

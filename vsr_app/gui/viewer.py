@@ -6,7 +6,7 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter,
                                QToolBar, QToolButton, QVBoxLayout, QWidget)
@@ -70,15 +70,24 @@ class WrappingRow(QWidget):
         self.box.setSpacing(0)
         for bar in self.bars:
             bar.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # stacked, each keeps its own height
+            bar.installEventFilter(self)  # a control shown or hidden (the difference gain) changes the need
             self.box.addWidget(bar)
 
     def resizeEvent(self, event) -> None:
-        wide = event.size().width() >= sum(bar.sizeHint().width() for bar in self.bars)
+        self._arrange(event.size().width())
+        super().resizeEvent(event)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.LayoutRequest:
+            self._arrange(self.width())
+        return False
+
+    def _arrange(self, width: int) -> None:
+        wide = width >= sum(bar.sizeHint().width() for bar in self.bars)
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if direction != self.box.direction():
             self.box.setDirection(direction)
             QTimer.singleShot(0, self, self.box.invalidate)  # lay out again once the parent gave the new height
-        super().resizeEvent(event)
 
 class Viewer(QWidget):
     errorRaised = Signal(str, str)  # title, message: the window shows a dialog

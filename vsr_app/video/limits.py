@@ -35,12 +35,13 @@ BYTES_PER_INPUT_PIXEL = 40
 BASE_BYTES = 400 * 2**20
 
 
-# The Compare view holds more per output pixel than an export: full-size images of both sides in its frame cache
-# (up to 768 MB), float copies for PSNR/SSIM, and a clip (bidirectional) engine's whole chunk of output frames.
-# Measured with benchmarks/preview_memory.py (peak RSS above the opened video, three frames, x4; docs/RESULTS.md):
-# student vs bicubic 175 MB at 320x180 and 523 MB at 640x360 (126 B per output pixel beyond the first frame),
-# student vs teacher 658 and 2430 MB (640 B/px). Extrapolating linearly overstates large frames (the cache is
-# capped, the teacher is tiled), which errs on the side of a message over the kernel killing the app.
+# The Compare view holds more per output pixel than an export: full-size images of both sides, float copies for
+# PSNR/SSIM, and a clip (bidirectional) engine's whole chunk of output frames; while playing, its frame cache
+# fills up to its budget on top (check_preview_fits adds it). Measured with benchmarks/preview_memory.py (peak RSS
+# above the opened video, three frames, x4; docs/RESULTS.md): student vs bicubic 175 MB at 320x180 and 523 MB at
+# 640x360 (126 B per output pixel beyond the first size), student vs teacher 658 and 2430 MB (640 B/px).
+# Extrapolating linearly overstates large frames (the teacher is tiled), which errs on the side of a message
+# over the kernel killing the app.
 PREVIEW_BYTES_PER_OUTPUT_PIXEL = {"stream": 130, "clip": 650}
 PREVIEW_BASE_BYTES = 200 * 2**20
 
@@ -83,12 +84,15 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
                   "use a smaller input or close other programs")
 
 
-def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool,
+def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool, cache_bytes: int,
                        available: int | None = None) -> None:
     """Raise VsrAppError when comparing `model`'s x`scale` frames of an `in_w`x`in_h` video would not fit in memory
-    (`clip`: a bidirectional engine, which holds a chunk of output frames)."""
+    (`clip`: a bidirectional engine, which holds a chunk of output frames; `cache_bytes`: what the viewer's frame
+    cache may fill up to while playing, beyond the few frames measured). The viewer checks each side as it
+    first computes it, so a second side is checked against what the first already took."""
     out_w, out_h = in_w * scale, in_h * scale
-    need = PREVIEW_BASE_BYTES + out_w * out_h * PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"]
+    per_pixel = PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"]
+    need = PREVIEW_BASE_BYTES + cache_bytes + out_w * out_h * per_pixel
     _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames (as {out_w}x{out_h})",
                   "compare on a smaller video or with a lighter model, or export the video, which streams its "
                   "frames and needs less")
