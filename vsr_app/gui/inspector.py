@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QTextOption
+from PySide6.QtWidgets import (QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                               QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
@@ -35,6 +36,30 @@ def video_facts(info: VideoInfo) -> dict[str, str]:
         "Audio": audio,
         "Container": info.container.split(",")[0],
     }
+
+
+class CardView(QTextBrowser):
+    """A model card that wraps to the panel's width, breaking a long path or value anywhere if it must (a QLabel
+    breaks only between words, so one long path widened the panel or was cut), and is as tall as its text."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFrameShape(QFrame.NoFrame)
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; border: none; padding: 0; }")
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setWordWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.document().setDocumentMargin(0)
+        self.document().documentLayout().documentSizeChanged.connect(
+            lambda size: self.setFixedHeight(int(size.height()) + 2))
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def wheelEvent(self, event) -> None:
+        event.ignore()  # never scrolls itself (it is as tall as its text): the panel around it scrolls
 
 
 def _section(title: str) -> tuple[QGroupBox, QVBoxLayout]:
@@ -92,11 +117,7 @@ class Inspector(QScrollArea):
         for title, colour in (("Left", theme.SIDE_A), ("Right", theme.SIDE_B)):
             box, layout = _section(f"{title} model")
             box.setStyleSheet(f"QGroupBox::title {{ color: {colour}; }}")
-            card = QLabel()
-            card.setWordWrap(True)
-            card.setTextFormat(Qt.RichText)
-            card.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            card.setMinimumWidth(1)  # wrap to the panel: a wrapped label's size hint would widen it past the view
+            card = CardView()
             layout.addWidget(card)
             column.addWidget(box)
             self.cards.append(card)
@@ -128,5 +149,5 @@ class Inspector(QScrollArea):
         self.metric_note.setText(note)
 
     def set_cards(self, left_html: str, right_html: str) -> None:
-        self.cards[0].setText(left_html)
-        self.cards[1].setText(right_html)
+        self.cards[0].setHtml(left_html)
+        self.cards[1].setHtml(right_html)
