@@ -357,7 +357,9 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
            "--report", str(report)]
     env = {**os.environ, "PYTHONPATH": str(root)}
 
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl+C as at a terminal, even when the tests run in the background (which starts children ignoring SIGINT)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert _wait_for(lambda: "ok" in _statuses(report), proc)
     proc.send_signal(signal.SIGINT)
     stdout, _ = proc.communicate(timeout=30)
