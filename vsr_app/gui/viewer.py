@@ -89,6 +89,7 @@ class WrappingRow(QWidget):
             self.box.setDirection(direction)
             QTimer.singleShot(0, self, self.box.invalidate)  # lay out again once the parent gave the new height
 
+
 class Viewer(QWidget):
     errorRaised = Signal(str, str)  # title, message: the window shows a dialog
     videoOpened = Signal(str)  # path, for recent files
