@@ -74,6 +74,21 @@ def test_frames_out_of_range_is_a_usage_error(tmp_path, capsys, args):
     assert "--frames" in capsys.readouterr().err
 
 
+def test_options_may_come_before_or_after_the_task(tmp_path, capsys):
+    """The contract's form is `eval vsr --model ...`; options before the task parsed too, and still do (the
+    per-task --frames minimum is checked after parsing)."""
+    _write_seq(tmp_path / "seq", _frames([(12, 12)] * 3))
+    outputs = []
+    for argv in (["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path), "--json"],
+                 ["eval", "--json", "--model", "bicubic", "vsr", "--data", str(tmp_path)]):
+        assert main(argv) == 0
+        outputs.append(_strict(capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "--frames", "2", "--model", "blend", "--data", str(tmp_path), "vfi"])
+    assert exc.value.code == 2 and "at least 3 for eval vfi" in capsys.readouterr().err
+
+
 def test_identical_frames_give_strict_json_with_the_psnr_ceiling(tmp_path, capsys):
     """Three identical frames: blend is perfect, and the JSON said "psnr_y": Infinity (the mean too)."""
     still = _frames([(16, 20)])[0]

@@ -223,13 +223,24 @@ def print_json(value) -> None:
 
 # ---- parser ---------------------------------------------------------------------------------------------
 
-def _at_least(minimum: int, why: str = ""):
+EVAL_MIN_FRAMES = {"vsr": 1, "vfi": 3}  # vfi: two inputs and the frame between them
+
+
+def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
+    """--frames against the task's minimum: a usage error (exit 2) like any other count out of range, checked
+    after parsing because the options may come before or after the task."""
+    minimum = EVAL_MIN_FRAMES[args.task]
+    if args.frames is not None and args.frames < minimum:
+        parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
+
+
+def _at_least(minimum: int):
     """An argparse type: an int of at least `minimum`, so a count out of range is a usage error (exit 2)."""
 
     def count(text: str) -> int:  # argparse names it on a non-number: "invalid count value: 'x'"
         value = int(text)
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}{why}, not {value}")
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
         return value
 
     return count
@@ -315,17 +326,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_prune)
 
     p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
-    tasks = p.add_subparsers(dest="task", metavar="TASK", required=True)
-    for task, what, minimum, why in (("vsr", "an x4 upscaling", 1, ""),
-                                     ("vfi", "a frame-interpolation", 3, " (two inputs and the frame between them)")):
-        t = tasks.add_parser(task, help=f"score {what} model")
-        t.add_argument("--model", required=True, metavar="NAME|PATH")
-        t.add_argument("--data", required=True, metavar="DIR")
-        t.add_argument("--frames", type=_at_least(minimum, why), metavar="N",
-                       help=f"use only the first N frames of each sequence (at least {minimum})")
-        t.add_argument("--device", choices=DEVICES, default="auto")
-        t.add_argument("--json", action="store_true", help="print one JSON object")
-        t.set_defaults(func=cmd_eval)
+    p.add_argument("task", choices=tuple(EVAL_MIN_FRAMES), help="vsr: x4 upscaling; vfi: frame interpolation")
+    p.add_argument("--model", required=True, metavar="NAME|PATH")
+    p.add_argument("--data", required=True, metavar="DIR")
+    p.add_argument("--frames", type=_at_least(1), metavar="N",
+                   help="use only the first N frames of each sequence (vsr: at least 1, vfi: at least 3)")
+    p.add_argument("--device", choices=DEVICES, default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_eval, check=lambda args, eval_parser=p: _check_eval_frames(eval_parser, args))
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")
     p.add_argument("--device", choices=DEVICES, default="auto")
@@ -360,6 +368,8 @@ def _with_default_command(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
+    if hasattr(args, "check"):  # checks that need more than one argument
+        args.check(args)
     try:
         if args.selftest:
             from vsr_app.selftest import main as selftest
