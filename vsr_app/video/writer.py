@@ -315,6 +315,8 @@ def remove_stale_partials(dst: Path) -> int:
     prefix, suffix = _partial_parts(dst)
     pattern = re.compile(re.escape(prefix) + "[0-9a-f]+" + re.escape(suffix))
     removed = 0
+    if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
+        return removed
     try:
         for p in dst.parent.iterdir():
             if pattern.fullmatch(p.name) and p.is_file():
