@@ -36,9 +36,12 @@ def test_models_table_keeps_its_columns_for_long_names(capsys):
     assert len(task_column) == 1, lines
 
 
-def test_usage_error_exits_2():
+@pytest.mark.parametrize("argv", [["upscale"], ["train", "vsr", "--data", ".", "--out", "r", "--steps", "0"],
+                                  ["prune", "--teacher", "t", "--data", ".", "--out", "r", "--steps", "0"]])
+def test_usage_error_exits_2(argv):
+    """A 0-step training run wrote a model that had learned nothing and exited 0."""
     with pytest.raises(SystemExit) as exc:
-        main(["upscale"])
+        main(argv)
     assert exc.value.code == 2
 
 

@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teacher", metavar="NAME|PATH")
     p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"),
                    help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
-    p.add_argument("--steps", type=int)
+    p.add_argument("--steps", type=_at_least(1), metavar="N")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
     p.add_argument("--config", metavar="FILE", help="JSON file of training options")
     p.set_defaults(func=cmd_train)
@@ -321,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, action="append", metavar="DIR")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--target-params-ratio", type=float, default=0.1)
-    p.add_argument("--steps", type=int, help="sparsity fine-tuning steps (default 800)")
+    p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
     p.add_argument("--config", metavar="FILE", help="JSON file of pruning/training options")
     p.set_defaults(func=cmd_prune)
 
