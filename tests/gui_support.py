@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QSettings, QThreadPool
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from vsr_app import models
 from vsr_app.nets.builtin import BicubicUpscale
@@ -27,8 +27,14 @@ def gui_env(qapp, tmp_path, monkeypatch):
     monkeypatch.setattr(models, "models_dir", lambda: tmp_path / "no-shipped-models")
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
+    monkeypatch.setattr(QMessageBox, "question", _unexpected_question)  # tests that expect one answer it
     application()
     return tmp_path
+
+
+def _unexpected_question(parent, title, text, *args, **kwargs):
+    """A modal question headless blocks forever (a hung suite, not a failed test): fail with what it asked."""
+    raise AssertionError(f"unexpected question {title!r}: {text}")
 
 
 @pytest.fixture

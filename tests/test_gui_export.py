@@ -32,9 +32,11 @@ def test_export_writes_the_processed_video(window, qtbot, small_video, tmp_path)
     out = tmp_path / "out" / "upscaled.mp4"
     dialog = export_dialog(window, qtbot, small_video, out)
     assert dialog.options()["upscale"] == "bicubic" and "interpolate" not in dialog.options()
+    running_when_exported = []  # a close() right then asked "Cancel the export?" (a modal box: a hung test)
+    dialog.exported.connect(lambda _: running_when_exported.append(dialog.running))
     with qtbot.waitSignal(dialog.exported, timeout=60_000) as blocker:
         dialog.start()
-    assert blocker.args[0] == str(out)
+    assert blocker.args[0] == str(out) and running_when_exported == [False]
     info = probe(out)
     assert (info.width, info.height) == (256, 192)
     assert info.estimated_frames == 12

@@ -145,14 +145,21 @@ class Job(QObject):
         # _ignore_errors: errors arrive through `errored` below, superqt must not re-raise them in the event loop
         self._worker = create_worker(fn, *args, progress=self._progress, cancel=self.cancel_event,
                                      _start_thread=False, _ignore_errors=True, **kwargs)
-        self._worker.returned.connect(self.done)
+        self._worker.returned.connect(self._returned)
         self._worker.errored.connect(self._errored)
         self._worker.finished.connect(self._finished)
 
     def _progress(self, *values) -> None:  # worker thread: emit is queued to the GUI thread
         self.progressed.emit(values)
 
+    # `running` turns False before the outcome is announced: a handler of done/failed/cancelled (a dialog that
+    # closes itself, a test that closes it) must not see the job as still running and ask to cancel it
+    def _returned(self, value) -> None:
+        self.running = False
+        self.done.emit(value)
+
     def _errored(self, exc: BaseException) -> None:
+        self.running = False
         if isinstance(exc, Cancelled):
             self.cancelled.emit()
         else:
