@@ -55,9 +55,6 @@ class CardView(QTextBrowser):
         self.document().documentLayout().documentSizeChanged.connect(
             lambda size: self.setFixedHeight(int(size.height()) + 2))
 
-    def text(self) -> str:
-        return self.toPlainText()
-
     def wheelEvent(self, event) -> None:
         event.ignore()  # never scrolls itself (it is as tall as its text): the panel around it scrolls
 

@@ -312,11 +312,11 @@ def _partial_parts(path: Path) -> tuple[str, str]:
 def remove_stale_partials(dst: Path) -> int:
     """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
     batch before each file); returns how many. Best effort: what cannot be listed or deleted stays."""
+    if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
+        return 0
     prefix, suffix = _partial_parts(dst)
     pattern = re.compile(re.escape(prefix) + "[0-9a-f]+" + re.escape(suffix))
     removed = 0
-    if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
-        return removed
     try:
         for p in dst.parent.iterdir():
             if pattern.fullmatch(p.name) and p.is_file():
