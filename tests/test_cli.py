@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from vsr_app.cli import SUBCOMMANDS, main
+from vsr_app.cli import SUBCOMMANDS, _with_default_command, main
 from vsr_app.models import list_models, resolve
 from vsr_app.resources import models_dir, user_models_dir
 
@@ -43,6 +43,23 @@ def test_usage_error_exits_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("word, meant", [("upscal", "upscale"), ("modles", "models"), ("interpolte", "interpolate")])
+def test_mistyped_command_is_named_not_opened_as_a_video(word, meant, capsys, tmp_path, monkeypatch):
+    """`vsr-app modles` opened the desktop app with a video called 'modles'."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main([word, "in.mp4", "-o", "out.mp4"])
+    assert exc.value.code == 2
+    assert f"did you mean '{meant}'" in capsys.readouterr().err
+
+
+def test_a_file_named_like_a_command_still_opens(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "upscal").write_bytes(b"")
+    assert _with_default_command(["upscal"]) == ["gui", "upscal"]
+    assert _with_default_command(["holiday.mp4"]) == ["gui", "holiday.mp4"]
 
 
 def test_unknown_model_is_a_user_error(capsys, tmp_path):

@@ -7,7 +7,9 @@ Exit codes: 0 success, 1 a user-caused error (message on stderr, no traceback), 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import sys
 
 from vsr_app import APP_NAME, __version__
@@ -359,8 +361,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
-    """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`."""
+    """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`; a near-miss of a command that is no file is a typo."""
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version", "--selftest")):
+        if argv and not os.path.exists(argv[0]):
+            near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1, cutoff=0.75)
+            if near:
+                build_parser().error(f"unknown command '{argv[0]}' (did you mean '{near[0]}'?)")
         return ["gui", *argv]
     return argv
 
