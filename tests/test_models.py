@@ -78,6 +78,21 @@ def test_card_that_does_not_match_tensors_is_refused(tmp_path):
         models.load_model(str(path))
 
 
+@pytest.mark.parametrize("edit, message", [
+    ({"config": {"channels": -3}}, "does not fit architecture"),
+    ({"task": "colorize"}, "names task 'colorize'"),
+    ({"scale": 0}, "gives scale 0"),
+    ({"task": "interpolate", "scale": 4}, "gives scale 4"),
+    ({"scale": 2}, "says x2 but the architecture enlarges x1"),
+])
+def test_card_with_impossible_values_is_refused_with_the_reason(tmp_path, edit, message):
+    path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    card = {**json.loads(path.with_suffix(".json").read_text()), **edit}
+    path.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(VsrAppError, match=message):
+        models.load_model(str(path))
+
+
 def test_missing_card_is_refused(tmp_path):
     path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
     path.with_suffix(".json").unlink()

@@ -128,6 +128,30 @@ def test_cancel_stops_quickly_and_leaves_no_file(media_dir, tmp_path):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+class SlowRecurrent(TinyRecurrent):
+    """A net whose every step takes 2 s, like the teacher on a large frame."""
+
+    def step(self, x, state):
+        time.sleep(2.0)
+        return super().step(x, state)
+
+
+def test_exit_waits_for_a_network_call_still_in_flight_after_cancel(media_dir, tmp_path):
+    """Cancel returns within JOIN_S while a step is still running; interpreter exit must then wait for it
+    (exiting under a running torch call aborts the process instead of the CLI's exit 130)."""
+    from vsr_app.video import pipeline
+
+    src = make_video(media_dir / "slow.mp4", frames=6, width=32, height=24)
+    cancel = threading.Event()
+    slow = LoadedModel(ModelInfo("slow-recurrent", "upscale", 4, 0, None), SlowRecurrent().eval())
+    threading.Timer(1.0, cancel.set).start()  # during the first 2-s step
+    with pytest.raises(Cancelled):
+        upscale_video(src, tmp_path / "out.mp4", model=slow, device="cpu", cancel=cancel)
+    assert any(thread.is_alive() for thread in pipeline._running_workers)
+    pipeline._join_workers_at_exit()
+    assert not any(thread.is_alive() for thread in pipeline._running_workers)
+
+
 def test_progress_is_monotonic_and_ends_complete(small_video, tmp_path):
     seen = []
     upscale_video(small_video, tmp_path / "up.mp4", device="cpu", progress=seen.append)

@@ -41,6 +41,7 @@ class Builtin:
 
 
 _BUILTINS: dict[str, Builtin] = {}
+TASK_SCALES = {"upscale": None, "interpolate": 2}  # the scale each task allows (None: any); interpolation doubles
 
 
 @dataclass
@@ -94,7 +95,7 @@ def build_arch(arch: str, config: dict) -> nn.Module:
     _check_arch(arch)
     try:
         return _ARCHS[arch](**config)
-    except TypeError as exc:
+    except (TypeError, ValueError, RuntimeError) as exc:  # unknown keys; sizes torch cannot build (e.g. -3)
         raise VsrAppError(f"model card config does not fit architecture '{arch}': {exc}") from exc
 
 
@@ -161,6 +162,11 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
         declared = None if declared is None else int(declared)
     except (TypeError, ValueError) as exc:
         raise VsrAppError(f"model card {weights.with_suffix('.json').name} has a bad scale or params: {exc}") from exc
+    card_name = weights.with_suffix(".json").name
+    if task not in TASK_SCALES:
+        raise VsrAppError(f"model card {card_name} names task '{task}'; the app knows {' and '.join(TASK_SCALES)}")
+    if scale < 1 or TASK_SCALES[task] not in (None, scale):
+        raise VsrAppError(f"model card {card_name} gives scale {scale} for task '{task}'")
     params = _tensor_count(weights)
     if declared is not None and declared != params:
         raise VsrAppError(f"{weights.name}: card declares {declared} parameters but the tensors hold {params}")
@@ -316,6 +322,8 @@ def _load_weights(path: Path, card: dict) -> nn.Module:
         ]))
         raise VsrAppError(f"{path.name} does not match its card (arch '{card['arch']}'): {detail}")
     net.load_state_dict(tensors)
+    if getattr(net, "scale", card["scale"]) != card["scale"]:  # the card's scale sizes memory checks and labels
+        raise VsrAppError(f"{path.name}: its card says x{card['scale']} but the architecture enlarges x{net.scale}")
     return net
 
 

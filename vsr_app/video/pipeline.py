@@ -17,10 +17,12 @@ upscaler then sees smaller motion between frames.
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,7 +40,19 @@ from vsr_app.video.writer import VideoWriter, check_encoder_settings, check_outp
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag
 JOIN_S = 0.5  # longest wait for the worker threads when a run ends
+EXIT_JOIN_S = 60.0  # longest wait at interpreter exit for a network call still running on a worker
 _END = object()  # end-of-stream marker on the queues
+_running_workers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _join_workers_at_exit() -> None:
+    """Let a network call still in flight on a worker finish before the interpreter exits: tearing torch's
+    thread pool down under it aborts the process ('terminate called without an active exception', SIGABRT)
+    instead of the clean exit 130 a Ctrl-C promises. A cancelled worker stops right after that call."""
+    deadline = time.monotonic() + EXIT_JOIN_S
+    for thread in list(_running_workers):
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 class Item(NamedTuple):
@@ -203,6 +217,7 @@ class _Workers:
         thread = threading.Thread(target=run, name=f"vsr-{name}", daemon=True)
         thread.start()
         self.threads.append(thread)
+        _running_workers.add(thread)
 
     def check(self) -> None:
         """Raise the workers' error, or Cancelled when the user asked to stop."""
