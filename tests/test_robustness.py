@@ -113,14 +113,15 @@ class _FullDisk:
 
 
 def fill_disk_while_writing(monkeypatch, on: str = "mux", after: int = 3, only: str = ""):
-    """Make every output file (whose name contains `only`) hit a full disk; inputs open normally."""
+    """Make every output file (whose name contains `only`) hit a full disk; inputs, and outputs in memory (the
+    writer's trial of what a container takes), open normally."""
     import av
 
     real_open = av.open
 
     def open_(path, mode="r", **kwargs):
         container = real_open(path, mode, **kwargs)
-        if mode == "w" and only in str(path):
+        if mode == "w" and isinstance(path, str) and only in path:
             return _FullDisk(container, after, on)
         return container
 

@@ -121,6 +121,32 @@ def test_audio_only_file_has_no_video_stream(tmp_path):
         VideoReader(path)
 
 
+def test_a_song_with_cover_art_has_no_video_stream(tmp_path):
+    """An mp3's album cover is a one-picture "video" stream marked as an attached picture: not a video."""
+    import av
+
+    path = tmp_path / "song.mp3"
+    with av.open(str(path), "w") as container:
+        song = container.add_stream("libmp3lame", rate=44100)
+        song.layout = "mono"
+        cover = container.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 32, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(pattern_frame(0, 32, 32), format="rgb24").reformat(format="yuvj420p")
+        container.mux(cover.encode(picture) + cover.encode(None))
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1152), np.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 44100, 0
+        container.mux(song.encode(frame) + song.encode(None))
+    with pytest.raises(VsrAppError, match=r"no video stream \(found: audio \(mp3\), cover picture \(mjpeg\)\)"):
+        VideoReader(path)
+
+
+def test_streams_are_named_by_codec_not_by_decoder(tmp_path):
+    """FFmpeg decodes mp3 with 'mp3float': the writer's choices and the user see 'mp3'."""
+    info = probe(make_video(tmp_path / "mp3.mkv", frames=3, audio="libmp3lame"))
+    assert [s.codec for s in info.audio] == ["mp3"]
+
+
 def test_truncated_file_without_frames(small_video, tmp_path):
     data = small_video.read_bytes()
     path = tmp_path / "cut.mp4"

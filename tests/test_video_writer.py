@@ -3,29 +3,46 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from conftest import VFR_TIMES
-from videogen import pattern_frame, stream_durations
+from videogen import make_video, pattern_frame, stream_durations
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.writer import CODECS, VideoWriter, even_size, made_by, read_made_by
+from vsr_app.video.writer import CODECS, VideoWriter, even_size, made_by, read_made_by, remove_stale_partials
 
 
-def write_clip(path, frames=6, width=64, height=48, times=None, **options):
+def write_result(path, frames=6, width=64, height=48, times=None, **options):
     times = times or [i / 10 for i in range(frames)]
     with VideoWriter(path, width=width, height=height, frame_rate=10, **options) as writer:
         for i, t in enumerate(times):
             writer.write(pattern_frame(i, width, height), t)
+    return writer.result
+
+
+def write_clip(path, **options):
+    write_result(path, **options)
     return path
 
 
 def leftovers(folder):
     """Hidden temporary files the writer may have left behind."""
     return [p.name for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def killed_write(path):
+    """The temporary file a write to `path` killed in mid-write leaves: named for a process that has exited."""
+    writer = VideoWriter(path, width=64, height=48, frame_rate=10)
+    writer.abort()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    tmp = writer.tmp.with_name(writer.tmp.name.replace(f"-{os.getpid()}-", f"-{ended.stdout.strip()}-"))
+    tmp.write_bytes(b"half a video")
+    return tmp
 
 
 @pytest.mark.parametrize("codec, suffix, pix_fmt, max_error", [
@@ -74,15 +91,38 @@ def test_audio_is_copied_and_keeps_its_duration(tmp_path, small_video):
 
 def test_audio_the_container_refuses_is_reencoded_and_subtitles_dropped_with_a_note(tmp_path, pcm_subtitled_video):
     out = tmp_path / "out.mp4"
-    with VideoWriter(out, width=64, height=48, frame_rate=10, source=pcm_subtitled_video) as writer:
-        for i in range(12):
-            writer.write(pattern_frame(i, 64, 48), i / 10)
-    result = writer.result
+    result = write_result(out, frames=12, source=pcm_subtitled_video)
     info = probe(out)
     assert [s.codec for s in info.audio] == ["aac"] and info.subtitles == ()
     assert any("re-encoded to aac" in n for n in result.notes)
     assert any("subtitle" in n and "dropped" in n for n in result.notes)
     assert stream_durations(out)["audio"] == pytest.approx(1.2, abs=0.05)
+
+
+@pytest.mark.parametrize("codec", ["libx264", "prores"])
+def test_audio_a_container_refuses_only_at_its_header_is_reencoded(tmp_path, codec):
+    """The MOV muxer accepts an Opus stream and refuses it when the header is written, at the first frame."""
+    source = make_video(tmp_path / "opus.mkv", audio="libopus")
+    out = write_clip(tmp_path / "out.mov", frames=12, source=source, codec=codec)
+    assert [s.codec for s in probe(out).audio] == ["aac"]
+    assert stream_durations(out)["audio"] == pytest.approx(1.2, abs=0.05)
+
+
+def test_audio_at_a_rate_aac_cannot_take_is_resampled(tmp_path):
+    source = make_video(tmp_path / "hr.mkv", audio="pcm_s24le", audio_rate=192_000)
+    out = tmp_path / "out.mp4"
+    result = write_result(out, frames=12, source=source)
+    assert [(s.codec, s.detail) for s in probe(out).audio] == [("aac", "48000 Hz mono")]
+    assert any("resampled from 192000 Hz" in n for n in result.notes)
+    assert stream_durations(out)["audio"] == pytest.approx(1.2, abs=0.05)
+
+
+def test_mp3_is_copied_into_mp4(tmp_path):
+    """FFmpeg's mp3 decoder is called 'mp3float': the codec, not the decoder, decides what MP4 takes."""
+    out = tmp_path / "out.mp4"
+    assert write_result(out, frames=12, source=make_video(tmp_path / "mp3.mkv", audio="libmp3lame")).notes == [
+        "audio #1 mp3 copied"]
+    assert [s.codec for s in probe(out).audio] == ["mp3"]
 
 
 def test_subtitles_are_copied_into_matroska(tmp_path, pcm_subtitled_video):
@@ -212,6 +252,61 @@ def test_a_complete_write_clears_what_killed_writes_to_the_same_file_left(tmp_pa
         p.write_bytes(b"half a video")
     write_clip(tmp_path / "out.MP4")
     assert sorted(leftovers(tmp_path)) == sorted(p.name for p in others)
+
+
+def test_temporary_files_of_running_writes_are_kept(tmp_path):
+    """Another run may be writing the same output: only files whose writer has exited are its leftovers."""
+    path = tmp_path / "out.mp4"
+    killed_write(path)
+    running = VideoWriter(path, width=64, height=48, frame_rate=10, preset="ultrafast")
+    for i in range(3):
+        running.write(pattern_frame(i, 64, 48), i / 10)
+    assert remove_stale_partials(path) == 1  # as batch does before each file
+    assert leftovers(tmp_path) == [running.tmp.name]
+    assert running.close().frames == 3 and probe(path).frame_count == 3
+
+
+def test_an_output_another_run_finished_meanwhile_is_not_replaced(tmp_path):
+    """Two runs write out.mp4 at once: the one that finishes second keeps its file beside the first's, and says so."""
+    path = tmp_path / "out.mp4"
+    slow = VideoWriter(path, width=64, height=48, frame_rate=10)
+    slow.write(pattern_frame(0, 64, 48), 0.0)
+    write_clip(path, frames=3)  # clears killed writes' files, but not the slow run's
+    finished = path.read_bytes()
+    with pytest.raises(VsrAppError, match=r"appeared while this run was writing.*kept as '.*out \(2\)\.mp4'"):
+        slow.close()
+    assert path.read_bytes() == finished and probe(tmp_path / "out (2).mp4").frame_count == 1
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("stem", ["b" * 251, "題" * 80])  # 255 and 244 bytes with ".mp4"
+def test_a_name_at_the_disks_limit_can_be_written(tmp_path, stem):
+    """The temporary name is longer than the target's; it is shortened to fit, and so found again for cleanup."""
+    killed_write(tmp_path / f"{stem}.mp4")
+    out = write_clip(tmp_path / f"{stem}.mp4")
+    assert probe(out).frame_count == 6 and leftovers(tmp_path) == []
+
+
+def test_a_name_longer_than_the_disk_takes_is_refused_up_front(tmp_path):
+    with pytest.raises(VsrAppError, match="too long: 256 bytes"):
+        write_clip(tmp_path / ("b" * 252 + ".mp4"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_temporary_file_that_cannot_be_deleted_does_not_hide_the_error(tmp_path, monkeypatch):
+    writer = VideoWriter(tmp_path / "out.mp4", width=64, height=48, frame_rate=10)
+    writer.write(pattern_frame(0, 64, 48), 0.0)
+    real_unlink = type(writer.tmp).unlink
+
+    def undeletable(self, missing_ok=False):
+        if self == writer.tmp:
+            raise PermissionError(13, "Permission denied")
+        real_unlink(self, missing_ok)
+
+    monkeypatch.setattr(type(writer.tmp), "unlink", undeletable)
+    with pytest.raises(VsrAppError, match="the real problem"):
+        with writer:
+            raise VsrAppError("the real problem")
 
 
 def test_clearing_old_temporary_files_is_best_effort(tmp_path, monkeypatch):

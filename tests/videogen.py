@@ -27,10 +27,11 @@ def pattern_frame(i: int, width: int, height: int) -> np.ndarray:
 
 def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 48, fps: int = 10,
                codec: str = "libx264", pix_fmt: str = "yuv420p", times: list[float] | None = None,
-               rotation: int | None = None, audio: str | None = None, subtitles: bool = False,
-               images: list[np.ndarray] | None = None) -> Path:
+               rotation: int | None = None, audio: str | None = None, audio_rate: int = AUDIO_RATE,
+               subtitles: bool = False, images: list[np.ndarray] | None = None) -> Path:
     """Write a test video; `times` (seconds) makes it variable-frame-rate; `audio` is an encoder name
-    ('aac', 'pcm_s16le') for a 440 Hz tone as long as the video; `subtitles` adds two SubRip cues."""
+    ('aac', 'pcm_s16le') for a 440 Hz tone as long as the video, sampled at `audio_rate`; `subtitles` adds
+    two SubRip cues."""
     path = Path(path)
     if images is not None:
         frames = len(images)
@@ -46,7 +47,7 @@ def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 4
                                                                       if codec == "libx265" else {})}
         if rotation is not None:
             video.set_display_rotation(rotation)
-        tone = _tone_stream(container, audio) if audio is not None else None
+        tone = _tone_stream(container, audio, audio_rate) if audio is not None else None
         sub = None
         if subtitles:
             sub = container.add_mux_stream("subrip")
@@ -71,24 +72,25 @@ def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 4
     return path
 
 
-def _tone_stream(container, codec: str):
-    stream = container.add_stream(codec, rate=AUDIO_RATE)
+def _tone_stream(container, codec: str, rate: int = AUDIO_RATE):
+    stream = container.add_stream(codec, rate=rate)
     stream.layout = "mono"
     return stream
 
 
 def _write_tone(container, stream, seconds: float) -> None:
     fmt = "fltp" if stream.codec_context.name == "aac" else "s16"
-    n = round(seconds * AUDIO_RATE)
-    tone = np.sin(2 * np.pi * 440 * np.arange(n) / AUDIO_RATE) * 0.3
+    rate = stream.codec_context.sample_rate
+    n = round(seconds * rate)
+    tone = np.sin(2 * np.pi * 440 * np.arange(n) / rate) * 0.3
     chunk = 1024
     for start in range(0, n, chunk):
         part = tone[start:start + chunk]
         data = part.astype(np.float32) if fmt == "fltp" else (part * 32767).astype(np.int16)
         frame = av.AudioFrame.from_ndarray(data[None, :], format=fmt, layout="mono")
-        frame.sample_rate = AUDIO_RATE
+        frame.sample_rate = rate
         frame.pts = start
-        frame.time_base = Fraction(1, AUDIO_RATE)
+        frame.time_base = Fraction(1, rate)
         container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
 

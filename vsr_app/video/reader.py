@@ -119,12 +119,23 @@ def _open(path: Path) -> av.container.InputContainer:
         raise VsrAppError(f"cannot read '{path}': {exc.strerror or exc}") from exc
 
 
-def _video_stream(container, path: Path):
-    if not container.streams.video:
-        found = ", ".join(f"{s.type} ({s.codec_context.name if s.codec_context else '?'})"
+def codec_name(stream) -> str:
+    """The codec of a stream as FFmpeg names the format ('mp3'), not the decoder that reads it ('mp3float')."""
+    return stream.codec_context.codec.canonical_name if stream.codec_context is not None else "unknown"
+
+
+def _is_cover_art(stream) -> bool:
+    """A still picture attached to the file (an album cover in an mp3 or m4a): a video stream, but not a video."""
+    return av.stream.Disposition.attached_pic in stream.disposition
+
+
+def video_stream(container, path: str | os.PathLike):
+    """The file's video: its first video stream that is not cover art (VsrAppError when there is none)."""
+    stream = next((s for s in container.streams.video if not _is_cover_art(s)), None)
+    if stream is None:
+        found = ", ".join(f"{'cover picture' if _is_cover_art(s) else s.type} ({codec_name(s)})"
                           for s in container.streams) or "no streams at all"
         raise VsrAppError(f"'{path}' has no video stream (found: {found})")
-    stream = container.streams.video[0]
     if stream.codec_context is None:
         raise VsrAppError(f"'{path}': this FFmpeg build has no decoder for the video codec")
     stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps pace with the network
@@ -133,12 +144,11 @@ def _video_stream(container, path: Path):
 
 def _stream_info(stream) -> StreamInfo:
     ctx = stream.codec_context
-    codec = ctx.name if ctx is not None else "unknown"
     if stream.type == "audio" and ctx is not None:
         detail = f"{ctx.sample_rate} Hz {ctx.layout.name if ctx.layout else ''}".strip()
     else:
         detail = ""
-    return StreamInfo(stream.index, stream.type, codec, stream.language, detail)
+    return StreamInfo(stream.index, stream.type, codec_name(stream), stream.language, detail)
 
 
 def _frame_rate(stream) -> Fraction | None:
@@ -195,7 +205,7 @@ class VideoReader:
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             kind = container.format.name.removesuffix("_pipe")
             raise VsrAppError(f"'{self.path}' is a still image ({kind}), not a video")
-        stream = _video_stream(container, self.path)
+        stream = video_stream(container, self.path)
         first = next(self._decode(container, stream), None)
         if first is None:
             raise VsrAppError(f"'{self.path}': no frame of the video stream could be decoded; "
@@ -222,7 +232,7 @@ class VideoReader:
         elif sar is not None and rotation in (90, 270):
             sar = 1 / Fraction(sar)
         return VideoInfo(
-            path=str(self.path), container=container.format.name, codec=stream.codec_context.name,
+            path=str(self.path), container=container.format.name, codec=codec_name(stream),
             pix_fmt=first.format.name, width=width, height=height, rotation=rotation, fps=fps, frame_rate=rate,
             time_base=Fraction(tb) if tb else Fraction(1, 90_000),
             start_time=start, duration=duration, frame_count=frame_count,
@@ -260,7 +270,7 @@ class VideoReader:
         """
         container = _open(self.path)
         try:
-            stream = _video_stream(container, self.path)
+            stream = video_stream(container, self.path)
             interval = 1.0 / self.info.fps
             if start is not None and start > self.info.start_time:
                 container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)

@@ -16,27 +16,28 @@ from dataclasses import dataclass
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.reader import VideoReader, probe, video_stream
 
 
 @dataclass(frozen=True)
 class PacketSpan:
-    """Video packets of a file: how many, and the time from the first one's start to the last one's end."""
+    """Video packets of a file: how many, and the time from the first one's start to the last one's end
+    (None for both when no packet has a timestamp: a raw .h264 stream)."""
 
     frames: int
-    start: float
-    end: float
+    start: float | None
+    end: float | None
 
     @property
     def duration(self) -> float:
-        return self.end - self.start
+        return (self.end or 0.0) - (self.start or 0.0)
 
 
 def packet_span(path: str | os.PathLike) -> PacketSpan:
     """Count the video packets of `path` and find their time span (seconds), demuxing only."""
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
+            stream = video_stream(container, path)
             count, start, end = 0, None, None
             for packet in container.demux(stream):
                 if packet.size == 0:
@@ -48,9 +49,9 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
                 t1 = t0 + float((packet.duration or 0) * packet.time_base)
                 start = t0 if start is None else min(start, t0)
                 end = t1 if end is None else max(end, t1)
-    except (av.FFmpegError, IndexError, OSError) as exc:
+    except (av.FFmpegError, OSError) as exc:
         raise VsrAppError(f"cannot read '{path}' ({getattr(exc, 'strerror', None) or exc})") from exc
-    return PacketSpan(count, start or 0.0, end or 0.0)
+    return PacketSpan(count, start, end)
 
 
 def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int = 1, factor: int = 1) -> str | None:
@@ -73,8 +74,10 @@ def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int =
     if not (0 <= out_info.width - want_w <= 1 and 0 <= out_info.height - want_h <= 1):
         return f"the existing output is {out_info.width}x{out_info.height}, expected {want_w}x{want_h}"
     src_span = packet_span(src)
-    if not 0 <= src_span.frames * factor - out_span.frames <= factor:
-        src_span = decoded_span(src)  # a damaged or truncated input: count what actually decodes
+    if src_span.start is None or not 0 <= src_span.frames * factor - out_span.frames <= factor:
+        # a damaged or truncated input: count what actually decodes; one without timestamps: time it as
+        # the pipeline did, on the reader's clock
+        src_span = decoded_span(src)
     want_frames = src_span.frames * factor
     if not 0 <= want_frames - out_span.frames <= factor:
         return f"the existing output has {out_span.frames} frames, expected {want_frames}"

@@ -5,16 +5,19 @@ looks finished, and keep the sound in sync. So:
 - the output is written to a hidden temporary file beside the target (same folder, same disk) and renamed
   into place with `os.replace` only after the encoder is flushed, the file closed and its frame count
   checked; any error or `abort()` deletes the temporary file, and those a killed write left for the same
-  target go once a write to it completes;
+  target go once a write to it completes (the temporary name holds the writer's process id, so a file
+  another live run is writing is never taken for one);
 - the target may not be the source (compared by real path / inode), and an existing target is refused
-  unless `overwrite=True`;
+  unless `overwrite=True`; one that another run finished while this one was writing is not replaced
+  either: this run's file is kept beside it under a free name and the write fails saying so;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets, which keep their own timestamps, stay in sync;
 - the container's `comment` tag records what made the file (task, models, codec, CRF, preset; see
   `made_by`), so a rerun of a batch can tell its own finished output from one made with other settings;
 - audio and subtitle packets are copied without re-encoding when the output container accepts the codec
   and interleaved with the video as it is written (constant memory); audio the container refuses is
-  re-encoded to AAC; subtitles it refuses are dropped and reported (`WriteResult.notes`).
+  re-encoded to AAC (resampled when AAC cannot take its sample rate); subtitles it refuses, and audio that
+  cannot be decoded, are dropped; each choice is reported (`WriteResult.notes`).
 
 Odd sizes: 4:2:0 and 4:2:2 need even dimensions, so an odd width or height is padded by repeating the
 last column/row (never cropped, so no source pixel is lost; the output is at most 1 pixel larger).
@@ -22,11 +25,14 @@ last column/row (never cropped, so no source pixel is lost; the output is at mos
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import logging
 import os
 import re
 import secrets
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -37,6 +43,7 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.video.reader import codec_name
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +86,8 @@ CODEC_ALIASES = {"h264": "libx264", "x264": "libx264", "avc": "libx264", "h265":
                  "x265": "libx265", "prores_ks": "prores"}
 CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 DEFAULT_AUDIO_CODEC = "aac"
+# The rate audio is resampled to when AAC cannot encode the source's (above 96 kHz, or an odd rate).
+FALLBACK_AUDIO_RATE = 48_000
 # Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
 # play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
@@ -166,7 +175,12 @@ def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
-    """Refuse to write over the input, over a folder, or over an existing file without `overwrite`."""
+    """Refuse to write over the input, over a folder, or over an existing file without `overwrite`, and a name
+    too long for the disk (before anything is asked about it: asking fails too)."""
+    size, limit = len(os.fsencode(target.name)), _name_max(target.parent)
+    if size > limit:
+        raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
+                          f"{limit}; choose a shorter name")
     if source is not None and target.exists() and source.exists() and os.path.samefile(target, source):
         raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
     if source is not None and os.path.realpath(target) == os.path.realpath(source):
@@ -227,6 +241,19 @@ def _aac_layout(layout) -> str:
     return standard.get(layout.nb_channels, "stereo")
 
 
+def _format_takes(format_name: str, stream) -> bool:
+    """Whether a file of `format_name` can hold `stream` copied as it is. Tried on a throwaway file in memory,
+    header included: some muxers take the stream and refuse it only when the header is written (MOV with
+    Opus), which would fail the whole job at its first frame."""
+    with av.open(io.BytesIO(), "w", format=format_name) as trial:
+        try:
+            trial.add_stream_from_template(stream)
+            trial.start_encoding()
+        except (ValueError, av.FFmpegError):
+            return False
+    return True
+
+
 class _CarriedStreams:
     """Audio/subtitle streams of the source, copied (or re-encoded) into the output in time order."""
 
@@ -243,25 +270,29 @@ class _CarriedStreams:
         self.finished = not inputs
 
     def _add(self, stream, notes: list[str]) -> None:
-        codec = stream.codec_context.name if stream.codec_context else "unknown"
+        codec = codec_name(stream)
         label = f"{stream.type} #{stream.index} {codec}"
-        if stream.type == "audio" and self.output.format.name == "mp4" and codec not in MP4_AUDIO_COPY:
+        kind = self.output.format.name
+        if stream.type == "audio" and kind == "mp4" and codec not in MP4_AUDIO_COPY:
             reason = f"MP4 players rarely play {codec}"
+        elif _format_takes(kind, stream):
+            out = self.output.add_stream_from_template(stream)
+            out.metadata.update(stream.metadata)
+            self.copied[stream.index] = out
+            notes.append(f"{label} copied")
+            return
         else:
-            try:
-                out = self.output.add_stream_from_template(stream)
-                out.metadata.update(stream.metadata)
-                self.copied[stream.index] = out
-                notes.append(f"{label} copied")
-                return
-            except ValueError as exc:
-                reason = str(exc)
+            reason = f"a {kind} file cannot hold {codec}"
         if stream.type == "audio" and stream.codec_context is not None:
             ctx = stream.codec_context
-            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=ctx.sample_rate)
+            rate = ctx.sample_rate if ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
+                else FALLBACK_AUDIO_RATE
+            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate)  # its encoder resamples to `rate`
             out.layout = _aac_layout(ctx.layout)
             out.metadata.update(stream.metadata)
             self.reencoded[stream.index] = (stream, out)
+            if rate != ctx.sample_rate:
+                reason += f"; resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz"
             notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
         else:
             notes.append(f"{label} dropped: {reason}; use .mkv to keep it")
@@ -304,27 +335,79 @@ class _CarriedStreams:
         self.src.close()
 
 
+def _name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the disk holding `folder` takes (255, the common limit, where it cannot
+    be asked: on Windows, or for a folder not made yet)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        return 255
+    return limit if limit > 0 else 255
+
+
+def _fit(text: str, size: int) -> str:
+    """`text` shortened by whole characters until it takes at most `size` bytes as a file name."""
+    while len(os.fsencode(text)) > size:
+        text = text[:-1]
+    return text
+
+
+# What a temporary name adds after its prefix: the writer's pid (at most 10 digits), "-" and 8 hex digits.
+_PARTIAL_ID_BYTES = 10 + 1 + 8
+
+
 def _partial_parts(path: Path) -> tuple[str, str]:
-    """A write to `path` goes to the hidden file prefix + random hex + suffix until it is complete."""
-    return f".{path.stem}.partial-", path.suffix.lower()
+    """A write to `path` goes to the hidden file prefix + writer's pid + "-" + random hex + suffix until it is
+    complete. The stem is shortened to keep that within the disk's name limit: a name near the limit (80
+    Japanese characters are 240 bytes) is valid for the output and must not fail for its temporary file."""
+    suffix = path.suffix.lower()
+    room = _name_max(path.parent) - len(os.fsencode(f"..partial-{suffix}")) - _PARTIAL_ID_BYTES
+    return f".{_fit(path.stem, room)}.partial-", suffix
+
+
+def _writer_running(pid: int) -> bool:
+    """Whether process `pid`, a temporary file's writer, still runs. Not asked on Windows, where os.kill would
+    end it; there the file a live writer holds open cannot be deleted, which keeps it just the same."""
+    if sys.platform == "win32":
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # it exists, run by another user
+        pass
+    return True
 
 
 def remove_stale_partials(dst: Path) -> int:
     """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
-    batch before each file); returns how many. Best effort: what cannot be listed or deleted stays."""
+    batch before each file); returns how many. Those whose writer still runs are kept: another run may be
+    writing the same output right now. Best effort: what cannot be listed or deleted stays."""
     if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
         return 0
     prefix, suffix = _partial_parts(dst)
-    pattern = re.compile(re.escape(prefix) + "[0-9a-f]+" + re.escape(suffix))
+    # Names without a pid come from versions that did not record it; their writers are long gone.
+    pattern = re.compile(re.escape(prefix) + r"(?:(\d{1,10})-)?[0-9a-f]+" + re.escape(suffix))
     removed = 0
     try:
         for p in dst.parent.iterdir():
-            if pattern.fullmatch(p.name) and p.is_file():
+            match = pattern.fullmatch(p.name)
+            if match and p.is_file() and not (match[1] and _writer_running(int(match[1]))):
                 p.unlink(missing_ok=True)
                 removed += 1
     except OSError as exc:
         log.warning("could not clear temporary files for %s: %s", dst, exc)
     return removed
+
+
+def _free_name(path: Path) -> Path:
+    """`path` with " (2)", " (3)", ... added to its stem (shortened to fit the disk's name limit): the first
+    such name no file has."""
+    for number in itertools.count(2):
+        tail = f" ({number}){path.suffix}"
+        candidate = path.with_name(_fit(path.stem, _name_max(path.parent) - len(os.fsencode(tail))) + tail)
+        if not candidate.exists():
+            return candidate
 
 
 class VideoWriter:
@@ -363,8 +446,10 @@ class VideoWriter:
         self.notes: list[str] = []
         if (self.enc_width, self.enc_height) != (width, height):
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
+        self.overwrite = overwrite
         make_folder(self.path.parent)
-        self.tmp = self.path.with_name(_partial_parts(self.path)[0] + secrets.token_hex(4) + suffix)
+        prefix = _partial_parts(self.path)[0]
+        self.tmp = self.path.with_name(f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
         self.container = None
         self.carried: _CarriedStreams | None = None
         self.result: WriteResult | None = None  # set by close()
@@ -475,7 +560,7 @@ class VideoWriter:
                                   "the output was discarded")
             with open(self.tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-            os.replace(self.tmp, self.path)
+            self._move_into_place()
         except (av.FFmpegError, OSError) as exc:
             self.abort()
             raise _write_error(self.path, exc) from exc
@@ -488,6 +573,18 @@ class VideoWriter:
                                   self.spec.encoder, self.path.stat().st_size, self.notes)
         return self.result
 
+    def _move_into_place(self) -> None:
+        """Rename the finished temporary file to the target. A target that appeared while this run was writing
+        (another run of the same output finished first) is replaced only with `overwrite`; otherwise this
+        run's file is kept under a free name and the write fails, so neither result is lost."""
+        if self.overwrite or not self.path.exists():
+            os.replace(self.tmp, self.path)
+            return
+        kept = _free_name(self.path)
+        os.replace(self.tmp, kept)
+        raise VsrAppError(f"'{self.path}' appeared while this run was writing and was not overwritten; "
+                          f"this run's output is kept as '{kept}'")
+
     def abort(self) -> None:
         """Stop and delete the temporary file; the target is left as it was."""
         for closable in (self.carried, self.container):
@@ -497,7 +594,10 @@ class VideoWriter:
                 except Exception:  # already failing; the temp file is removed below either way
                     log.debug("close during abort failed", exc_info=True)
         self.carried = self.container = None
-        self.tmp.unlink(missing_ok=True)
+        try:
+            self.tmp.unlink(missing_ok=True)
+        except OSError as exc:  # the error that made us abort is the one to report
+            log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
 
 
 def _write_error(path: Path, exc: BaseException) -> VsrAppError:
