@@ -18,7 +18,8 @@ import torch
 
 from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
 from videogen import make_video
-from vsr_app.batch import EXISTS_HINT, find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import (EXISTS_HINT, NOT_STARTED_REASON, STOPPED_REASON, find_videos, parse_extensions,
+                           plan_outputs, run_batch)
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
@@ -98,6 +99,20 @@ def test_discovery_filters_by_extension_and_skips_hidden_files(tree):
         parse_extensions(" , ")
 
 
+def test_recursive_follows_linked_folders_once(tmp_path):
+    """Linked sub-folders were silently left out; following them must not loop or take a folder twice."""
+    src, footage = tmp_path / "in", tmp_path / "footage"
+    (src / "sub").mkdir(parents=True)
+    footage.mkdir()
+    for video in (src / "a.mp4", src / "sub" / "b.mp4", footage / "c.mp4"):
+        make_video(video, frames=2)
+    (src / "linked").symlink_to(footage)
+    (src / "sub" / "again").symlink_to(footage)  # the same folder a second time
+    (src / "sub" / "up").symlink_to(src)  # a loop
+    found = find_videos(src, ["mp4"], recursive=True)
+    assert [str(p.relative_to(src)) for p in found] == ["a.mp4", "linked/c.mp4", "sub/b.mp4"]
+
+
 def test_output_inside_the_input_folder_is_not_scanned(tree):
     src, _ = tree
     report = run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4")
@@ -113,6 +128,24 @@ def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(
         "clip.avi.mp4", "clip.mp4", "other.mp4", "x.mkv"]
     assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "prores")] == [
         "clip.mkv", "clip.mp4.mkv", "other.mkv", "x.mkv"]
+    taken_twice = [src / "clip.avi", src / "clip.avi-2.mp4", src / "clip.avi.mp4", src / "clip.mp4"]
+    assert [p.name for p in plan_outputs(taken_twice, src, tmp_path / "o", "libx264")] == [
+        "clip.avi-3.mp4", "clip.avi-2.mp4", "clip.avi.mp4", "clip.mp4"]
+
+
+def test_every_input_gets_its_own_output_and_a_rerun_resumes(tmp_path):
+    """clip.avi's output took the name clip.avi.mp4, and the input clip.avi.mp4 was then skipped as done."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name, count in (("clip.avi", 3), ("clip.mp4", 4), ("clip.avi.mp4", 5)):
+        make_video(src / name, frames=count)
+    first = run_batch(src, out, model="bicubic")
+    assert [(f.input, f.status, f.frames_out) for f in first.files] == [
+        ("clip.avi", "ok", 3), ("clip.avi.mp4", "ok", 5), ("clip.mp4", "ok", 4)]
+    assert len({f.output for f in first.files}) == 3
+    assert [packet_span(f.output).frames for f in first.files] == [3, 5, 4]
+    again = run_batch(src, out, model="bicubic")
+    assert [(f.output, f.status) for f in again.files] == [(f.output, "skipped") for f in first.files]
 
 
 def stamps(folder, names):
@@ -256,6 +289,32 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
     assert not (tmp_path / "o").exists() or all_files(tmp_path / "o") == []
 
 
+def test_the_report_never_replaces_an_input_an_output_or_another_file(tmp_path, capsys):
+    """--report at an input video replaced it with JSON; at a planned output it made that output "exists"."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=3)
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": true}\n')
+    before = tree_snapshot(tmp_path)
+    batch = ["batch", str(src), "-o", str(out), "--model", "bicubic", "--report"]
+    for report, message in [
+            (src / "a.mp4", f"the report '{src / 'a.mp4'}' would overwrite the input video '{src / 'a.mp4'}'"),
+            (out / "a.mp4", f"the report '{out / 'a.mp4'}' is where the output of '{src / 'a.mp4'}' goes"),
+            (notes, f"the report '{notes}' would replace an existing file that is not a batch report; "
+                    "pass --overwrite to replace it or choose another report file")]:
+        assert main([*batch, str(report)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"vsr-app: error: {message}") and len(err.splitlines()) == 1, err
+        assert tree_snapshot(tmp_path) == before and not out.exists()  # refused before any work
+
+    assert main([*batch, str(tmp_path / "r.json")]) == 0
+    assert main([*batch, str(tmp_path / "r.json")]) == 0  # an earlier report is replaced
+    assert _statuses(tmp_path / "r.json") == ["skipped"]
+    assert main([*batch, str(notes), "--overwrite"]) == 0
+    assert _statuses(notes) == ["ok"]
+
+
 def test_unwritable_output_folder_fails_the_batch_up_front(tree, monkeypatch, capsys):
     """Tests run as root, which chmod does not stop: the refusal a normal user would get is simulated."""
     import tempfile
@@ -279,23 +338,56 @@ def test_ctrl_c_cancels_cleanly_and_a_rerun_finishes_the_job(tmp_path):
         make_video(src / f"{name}.mp4", frames=frames)
     cancel = threading.Event()
 
+    seen = []
+
     def press_ctrl_c_during_b(info):
+        seen.append(info)
         if info.stage.endswith("b.mp4") and 0 < info.done < 90:
             cancel.set()
 
     report = run_batch(src, out, model="bicubic", progress=press_ctrl_c_during_b, cancel=cancel,
                        report_path=tmp_path / "r.json")
-    assert report.cancelled and report.exit_code == 0
+    assert report.cancelled and report.exit_code == 130  # was 0, while the CLI exited 130
     assert [(f.status, f.reason) for f in report.files] == [
         ("ok", None), ("cancelled", "cancelled by the user; no output was written"),
         ("cancelled", "not started: the batch was cancelled")]
     assert all_files(out) == ["a.mp4"]  # no partial b
     saved = json.loads((tmp_path / "r.json").read_text())
-    assert saved["cancelled"] and saved["counts"]["cancelled"] == 2
+    assert saved["cancelled"] and saved["counts"]["cancelled"] == 2 and saved["exit_code"] == 130
+    assert all(i.done < i.total for i in seen)  # the bar ended at 100% as if all were done
 
     resumed = run_batch(src, out, model="bicubic")
     assert [f.status for f in resumed.files] == ["skipped", "ok", "ok"]
     assert all_files(out) == ["a.mp4", "b.mp4", "c.mp4"]
+
+
+def test_a_stop_at_once_still_leaves_a_true_report(tmp_path):
+    """A second Ctrl-C or SIGTERM stops the batch with KeyboardInterrupt mid-file: the report said "pending",
+    "cancelled": false, exit code 0, and the CLI printed "[2/3] pending b.mp4" as if that file were done."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name, frames in (("a", 6), ("b", 30), ("c", 6)):
+        make_video(src / f"{name}.mp4", frames=frames)
+
+    class SignalDuringB:
+        """Raises KeyboardInterrupt on the main thread, as a signal handler would, once b is being written."""
+
+        def is_set(self):
+            if threading.current_thread() is threading.main_thread() and \
+                    any(p.name.startswith(".b.partial-") for p in out.iterdir()):
+                raise KeyboardInterrupt
+            return False
+
+    finished = []
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, out, model="bicubic", cancel=SignalDuringB(), report_path=tmp_path / "r.json",
+                  on_file=lambda index, count, result: finished.append((index, result.status)))
+    assert finished == [(1, "ok")]
+    assert all_files(out) == ["a.mp4"]  # b's partial file removed
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["cancelled"] and saved["exit_code"] == 130
+    assert [(f["status"], f["reason"]) for f in saved["files"]] == [
+        ("ok", None), ("cancelled", STOPPED_REASON), ("cancelled", NOT_STARTED_REASON)]
 
 
 def test_overall_progress_counts_every_file_and_ends_at_the_total(tmp_path):
@@ -379,6 +471,28 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
     assert set(_statuses(report)) <= {"ok", "skipped"} and "skipped" in _statuses(report)
     assert all_files(out) == ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]  # the killed run's temporary file is gone
     assert all(packet_span(out / f"{n}.mp4").frames == 120 for n in "abcd")
+
+
+def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
+    """`kill`, `timeout` or a scheduler: the process died at once, leaving a hidden partial file and a report of
+    "pending" files with "cancelled": false and "exit_code": 0."""
+    src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "report.json"
+    src.mkdir()
+    for name in "abc":
+        make_video(src / f"{name}.mp4", frames=60, width=96, height=64)
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "vsr_app", "batch", str(src), "-o", str(out), "--model",
+                             "bicubic", "--report", str(report)], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert _wait_for(lambda: out.is_dir() and any(p.name.startswith(".") for p in out.iterdir()), proc)  # mid-file
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    saved = json.loads(report.read_text())
+    assert saved["cancelled"] and saved["exit_code"] == 130
+    assert "cancelled" in _statuses(report) and "pending" not in _statuses(report)
+    assert "pending" not in stdout
+    assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file
 
 
 def test_no_temporary_frame_folders_or_files_anywhere(tree, tmp_path, monkeypatch):

@@ -1,11 +1,15 @@
-"""The CLI contract: subcommands listed, models JSON shape, exit codes."""
+"""The CLI contract: subcommands listed, models JSON shape, exit codes, a closed stdout."""
 
 import json
+import os
 import shutil
+import sys
+from contextlib import contextmanager
 
 import pytest
 
-from vsr_app.cli import SUBCOMMANDS, _with_default_command, main
+from videogen import make_video
+from vsr_app.cli import SUBCOMMANDS, _with_default_command, build_parser, main
 from vsr_app.models import list_models, resolve
 from vsr_app.resources import models_dir, user_models_dir
 
@@ -43,6 +47,70 @@ def test_usage_error_exits_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["upscale", "in.mp4", "-o", "o.mp4", "--crf", "60"], "--crf 60 is out of range for libx264: use 0"),
+    (["interpolate", "in.mp4", "-o", "o.mp4", "--preset", "turbo"], "unknown --preset 'turbo' for libx264"),
+    (["batch", "in", "-o", "out", "--crf", "10", "--codec", "ffv1"], "codec ffv1 is lossless or fixed-quality"),
+    (["batch", "in", "-o", "out", "--ext", " , "], "argument --ext: --ext lists no extensions"),
+    (["bench", "--size", "abc"], "argument --size: size 'abc' should look like HxW"),
+    (["bench", "--interpolate-size", "15x16"], "argument --interpolate-size: size '15x16' is too small"),
+    (["bench", "--budget", "-1"], "argument --budget: must be more than 0, not -1"),
+    (["bench", "--budget", "nan"], "argument --budget: must be more than 0, not nan"),
+    (["prune", "vfi", "--teacher", "t", "--data", ".", "--out", "r", "--target-params-ratio", "1"],
+     "argument --target-params-ratio: must be more than 0 and less than 1, not 1"),
+])
+def test_option_values_wrong_by_themselves_are_usage_errors(argv, message, capsys, tmp_path, monkeypatch):
+    """They exited 1 with no usage line (and `--budget -1` ran "about -1 s per measurement"), where `--frames 0`
+    or `--crf abc` exit 2. The files named do not exist: the values are refused before any is looked at."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: vsr-app") and message in err, err
+
+
+def test_checked_option_values_arrive_parsed():
+    args = build_parser().parse_args(["bench", "--size", "24x32", "--interpolate-size", "64x96", "--budget", "0.5"])
+    assert (args.size, args.interpolate_size, args.budget) == ((24, 32), (64, 96), 0.5)
+    assert build_parser().parse_args(["batch", "in", "-o", "out", "--ext", "MP4, .mkv"]).ext == ("mp4", "mkv")
+
+
+@contextmanager
+def closed_stdout():
+    """stdout is a pipe whose reader has gone, as after `vsr-app ... | head -1` (set in the test, not in a
+    fixture, since pytest puts its own sys.stdout back after fixtures)."""
+    read, write = os.pipe()
+    os.close(read)
+    saved, sys.stdout = sys.stdout, open(write, "w")
+    try:
+        yield
+    finally:
+        stream, sys.stdout = sys.stdout, saved
+        stream.close()  # raised BrokenPipeError for the output main had left in the buffer
+
+
+def test_a_closed_stdout_ends_a_listing_quietly():
+    """`vsr-app models | head -1` ended in a BrokenPipeError traceback."""
+    with closed_stdout():
+        assert main(["models"]) == 1
+    with closed_stdout():
+        assert main(["models", "--json"]) == 1
+
+
+def test_a_closed_stdout_does_not_stop_a_batch(tmp_path):
+    """`vsr-app batch ... | head -1` died with a traceback at its second status line, the folder half done."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in "abc":
+        make_video(src / f"{name}.mp4", frames=2)
+    with closed_stdout():
+        assert main(["batch", str(src), "-o", str(out), "--model", "bicubic",
+                     "--report", str(tmp_path / "r.json")]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a.mp4", "b.mp4", "c.mp4"]
+    assert json.loads((tmp_path / "r.json").read_text())["counts"]["ok"] == 3
 
 
 @pytest.mark.parametrize("word, meant", [("upscal", "upscale"), ("modles", "models"), ("interpolte", "interpolate")])

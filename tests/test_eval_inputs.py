@@ -45,6 +45,13 @@ def test_a_sequence_mixing_frame_sizes_is_one_error_line(tmp_path, capsys, task,
     assert "sequence 'seq' mixes frame sizes" in err
 
 
+@pytest.mark.parametrize("make, says", [(lambda p: p.write_bytes(b"video"), "is a file, not a folder of frames"),
+                                         (lambda p: None, "not found")])
+def test_data_that_is_no_folder_says_what_it_is(tmp_path, capsys, make, says):
+    make(tmp_path / "clip.mp4")
+    assert says in _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path / "clip.mp4"))
+
+
 @pytest.mark.parametrize("task, model, size, minimum", [
     ("vsr", "bicubic", (3, 40), "12x12"),  # was ZeroDivisionError: nothing left after the crop to a multiple of 4
     ("vsr", "bicubic", (40, 8), "12x12"),  # was a silent Y-SSIM nan: smaller than the 11x11 window

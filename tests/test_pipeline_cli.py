@@ -57,8 +57,10 @@ def test_bad_encoder_settings_are_refused_before_any_work(small_video, tmp_path,
         out.mkdir()
         argv = [command, str(small_video), "-o", str(out / ("x.mkv" if "ffv1" in settings else "x.mp4"))]
     model = "bicubic" if command != "interpolate" else "blend"
-    assert main([*argv, "--model", model, "--device", "cpu", *settings]) == 1
+    with pytest.raises(SystemExit) as exc:  # a usage error (exit 2): the arguments alone are wrong
+        main([*argv, "--model", model, "--device", "cpu", *settings])
+    assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"vsr-app: error: {message}") and len(err.splitlines()) == 1, err
+    assert err.startswith("usage: vsr-app") and f" error: {message}" in err, err
     assert not (tmp_path / "report.json").exists()
     assert not out.exists() or list(out.iterdir()) == []

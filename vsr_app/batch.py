@@ -14,7 +14,10 @@ Why it is built this way:
   the user may want: another program's video, an output made with other settings, a text file. It is kept
   and reported ("exists", with what it is) unless `overwrite` says to replace it.
 - The report is rewritten (atomically) after every file, so even a killed batch leaves an account of
-  what it finished.
+  what it finished. Its path is checked first: it may replace an earlier report but never an input, a planned
+  output or any other file (unless `overwrite`), since writing it is the first thing the batch does.
+- A batch stopped before its end - a cancel, or a KeyboardInterrupt (the CLI's second Ctrl-C, SIGTERM) that
+  stops it at once - says so: the files it did not finish are "cancelled", and so is the report.
 
 Nothing here knows about Qt: progress goes to a `ProgressInfo` callback (overall frames, ETA) and each
 finished file to an `on_file` callback; `cancel.is_set()` stops the batch within about 0.1 s.
@@ -22,6 +25,7 @@ finished file to an `on_file` callback; `cancel.is_set()` stops the batch within
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -42,7 +46,9 @@ DEFAULT_MODELS = {"upscale": "vsr-x4-student", "interpolate": "vfi-x2-student"}
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
 REPORT_VERSION = 2  # 2: status "exists", the "settings" of the run
 
-OK, SKIPPED, EXISTS, FAILED, CANCELLED = "ok", "skipped", "exists", "failed", "cancelled"
+PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
+STOPPED_REASON = "cancelled by the user; no output was written"
+NOT_STARTED_REASON = "not started: the batch was cancelled"
 EXISTS_HINT = f"{OVERWRITE_HINT} or choose another output folder"
 
 
@@ -52,7 +58,7 @@ class FileResult:
 
     input: str
     output: str
-    status: str = "pending"  # ok | skipped (already done) | exists (another file kept) | failed | cancelled
+    status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled
     reason: str | None = None  # why it was skipped, kept, failed or what it replaced; None for a plain success
     notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
     input_bytes: int | None = None
@@ -88,6 +94,9 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
+        """130 when cancelled (what a shell reports for Ctrl-C), else 1 when a file failed or was kept, else 0."""
+        if self.cancelled:
+            return 130
         return 1 if any(f.status in (FAILED, EXISTS) for f in self.files) else 0
 
     def as_dict(self) -> dict:
@@ -135,13 +144,22 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
     batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out.
 
     Hidden names are skipped because that is where the writer keeps its temporary files (`.name.partial-*`).
+    Symlinked sub-folders are followed (a user links footage in), each real folder once: a link back up the tree
+    would loop, and two links to one folder would process its videos twice.
     """
     wanted = {"." + e.lower() for e in extensions}
+    excluded = None if exclude is None else os.path.realpath(exclude)
+    seen = {os.path.realpath(root)}
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (exclude is None or not _same_path(here / d, exclude))) if recursive else []
+        kept = []
+        for d in sorted(dirnames) if recursive else []:
+            real = os.path.realpath(here / d)
+            if not d.startswith(".") and real != excluded and real not in seen:
+                seen.add(real)
+                kept.append(d)
+        dirnames[:] = kept
         found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
     return found
 
@@ -163,19 +181,25 @@ def output_suffix(src: Path, codec: str) -> str:
 def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str) -> list[Path]:
     """Mirror each input's place under `in_dir` into `out_dir`, changing the suffix only where the codec needs it.
 
-    When a changed suffix makes two outputs collide (clip.avi and clip.mp4 both -> clip.mp4), the converted
-    one keeps its old extension in its name (clip.avi.mp4).
+    Outputs are unique, or one input's output would be skipped as another's: an input that keeps its suffix
+    keeps its name; a converted one whose name is taken (clip.avi and clip.mp4 both -> clip.mp4) keeps its old
+    extension in it (clip.avi.mp4), then a number (clip.avi-2.mp4, ...). Inputs come sorted, so a rerun plans
+    the same names and resumes.
     """
+    def key(rel: Path) -> str:
+        return os.path.normcase(str(rel))
+
+    rels = [src.relative_to(in_dir) for src in inputs]
+    taken = {key(rel) for rel in rels}  # the names inputs that keep their suffix will use
     outputs = []
-    taken = {os.path.normcase(str(out_dir / p.relative_to(in_dir))) for p in inputs}
-    for src in inputs:
-        rel = src.relative_to(in_dir)
+    for src, rel in zip(inputs, rels):
         suffix = output_suffix(src, codec)
-        dst = out_dir / rel.with_suffix(suffix)
-        if suffix != src.suffix and os.path.normcase(str(dst)) in taken:
-            dst = out_dir / rel.parent / (rel.name + suffix)
-        taken.add(os.path.normcase(str(dst)))
-        outputs.append(dst)
+        if suffix != src.suffix:
+            names = itertools.chain([rel.with_suffix(suffix).name, rel.name + suffix],
+                                    (f"{rel.name}-{n}{suffix}" for n in itertools.count(2)))
+            rel = next(rel.parent / name for name in names if key(rel.parent / name) not in taken)
+            taken.add(key(rel))
+        outputs.append(out_dir / rel)
     return outputs
 
 
@@ -195,6 +219,35 @@ def check_output_folder(out_dir: Path) -> None:
         os.unlink(name)
     except OSError as exc:
         raise VsrAppError(f"cannot write to the output folder '{out_dir}': {exc.strerror or exc}") from exc
+
+
+def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
+    """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
+    any file is processed, so that output would then be kept as "exists"), or an existing file that is not an
+    earlier batch report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag."""
+    real = os.path.realpath(path)
+    for src, dst in zip(inputs, outputs):
+        if real == os.path.realpath(src):
+            raise VsrAppError(f"the report '{path}' would overwrite the input video '{src}'; "
+                              "choose another report file")
+        if real == os.path.realpath(dst):
+            raise VsrAppError(f"the report '{path}' is where the output of '{src}' goes; choose another report file")
+    if path.is_file() and not overwrite and not _is_report(path):
+        raise VsrAppError(f"the report '{path}' would replace an existing file that is not a batch report; "
+                          f"{OVERWRITE_HINT} or choose another report file")
+
+
+def _is_report(path: Path) -> bool:
+    """Whether `path` holds a batch report; the first byte is checked first so a large video is not read whole."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(1) != b"{":
+                return False
+            f.seek(0)
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and {"input_dir", "output_dir", "files"} <= data.keys()
 
 
 # ---- resume ---------------------------------------------------------------------------------------------
@@ -278,10 +331,11 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     `on_file(index, count, result)` is called as each file finishes (1-based index). Raises VsrAppError only
     for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
-    model); problems with one file are recorded in the report. A file already at an output's name is skipped
-    when it is a complete output made with the same settings, otherwise kept and reported as "exists";
-    `overwrite` replaces either. A cancel marks the file in flight and the ones not started as cancelled and
-    sets `report.cancelled`.
+    model, a report path that would replace an input, an output or another file); problems with one file are
+    recorded in the report. A file already at an output's name is skipped when it is a complete output made
+    with the same settings, otherwise kept and reported as "exists"; `overwrite` replaces either. A cancel
+    marks the file in flight and the ones not started as cancelled and sets `report.cancelled`; so does a
+    KeyboardInterrupt, after writing the report, before it propagates (no `on_file` for those files).
     """
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
@@ -302,6 +356,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         hint = "" if recursive else "; add --recursive to look in sub-folders"
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {', '.join('.' + e for e in exts)}{hint})")
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
+    if report_path is not None:
+        check_report_path(Path(report_path), inputs, outputs, overwrite)
     loaded = load_model(str(model or DEFAULT_MODELS[task]), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
@@ -321,54 +377,69 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         if report_path is not None:
             report.write(report_path)
 
+    def process(src: Path, dst: Path, result: FileResult) -> None:
+        """Skip or keep what is at `dst`, else make it; fills `result`, raises when the file fails."""
+        remove_stale_partials(dst)
+        if os.path.realpath(dst) in input_set:
+            raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
+        if dst.is_file():  # a folder in the way fails in check_output_path
+            existing = existing_output(src, dst, report.settings, scale, factor)
+            if not overwrite:
+                if existing is None:
+                    result.status, result.reason = SKIPPED, "a complete output already exists"
+                else:
+                    result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
+                result.output_bytes = _size(dst)
+                return
+            result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
+        check_output_path(dst, src, overwrite=overwrite)
+        models = {"upscale": loaded} if task == "upscale" else {"interpolate": loaded}
+        _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
+                                    overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models))
+
     save()
     count = len(inputs)
-    for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
-        if cancel is not None and cancel.is_set():
-            report.cancelled = True
-            result.status, result.reason = CANCELLED, "not started: the batch was cancelled"
-            continue
-        overall.start_file(f"[{index}/{count}] {result.input}")
-        t0 = time.monotonic()
-        try:
-            remove_stale_partials(dst)
-            if os.path.realpath(dst) in input_set:
-                raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
-            if dst.is_file():  # a folder in the way fails in check_output_path
-                existing = existing_output(src, dst, report.settings, scale, factor)
-                if not overwrite:
-                    if existing is None:
-                        result.status, result.reason = SKIPPED, "a complete output already exists"
-                    else:
-                        result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
-                    result.output_bytes = _size(dst)
-                    overall.drop(estimate)
-                    continue
-                result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
-            check_output_path(dst, src, overwrite=overwrite)
-            models = {"upscale": loaded} if task == "upscale" else {"interpolate": loaded}
-            summary = process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
-                                    overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models)
-        except Cancelled:
-            report.cancelled = True
-            result.status, result.reason = CANCELLED, "cancelled by the user; no output was written"
-            overall.drop(estimate - overall.file_done)
-        except Exception as exc:  # one bad file must never stop the batch
-            log.debug("batch: %s failed", src, exc_info=True)
-            result.status, result.reason = FAILED, _one_line(exc)
-            overall.drop(estimate - overall.file_done)
-        else:
-            _fill(result, summary)
-            overall.end_file(estimate)
-        finally:
+    in_flight = None
+    try:
+        for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
+            if cancel is not None and cancel.is_set():
+                break
+            in_flight = result
+            overall.start_file(f"[{index}/{count}] {result.input}")
+            t0 = time.monotonic()
+            try:
+                process(src, dst, result)
+            except Cancelled:
+                result.status, result.reason = CANCELLED, STOPPED_REASON
+            except Exception as exc:  # one bad file must never stop the batch
+                log.debug("batch: %s failed", src, exc_info=True)
+                result.status, result.reason = FAILED, _one_line(exc)
+            if result.status == OK:
+                overall.end_file(estimate)
+            else:
+                overall.drop(estimate - overall.file_done)
             result.seconds = round(time.monotonic() - t0, 3)
             save()
             if on_file is not None:
                 on_file(index, count, result)
-    if overall.meter.done:
+    except KeyboardInterrupt:  # stopped at once (a second Ctrl-C, SIGTERM): still leave a true report
+        _cancel_unfinished(report, in_flight)
+        save()
+        raise
+    _cancel_unfinished(report, in_flight)
+    if overall.meter.done and not report.cancelled:  # a cancelled batch did not reach the total
         overall.meter.finish()
     save()
     return report
+
+
+def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> None:
+    """Mark the files a stopped batch did not finish (`in_flight` was started) as cancelled, and the batch with
+    them when there are any: one cancelled after its last file finished lost nothing."""
+    for f in report.files:
+        if f.status == PENDING:
+            f.status, f.reason = CANCELLED, STOPPED_REASON if f is in_flight else NOT_STARTED_REASON
+    report.cancelled = any(f.status == CANCELLED for f in report.files)
 
 
 def _fill(result: FileResult, summary) -> None:

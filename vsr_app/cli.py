@@ -1,7 +1,11 @@
 """Command-line front end (contract in DESIGN.md): argparse, dispatch, and error reporting.
 
 Heavy modules (torch, Qt, PyAV) are imported inside the handlers so `--help` stays instant.
-Exit codes: 0 success, 1 a user-caused error (message on stderr, no traceback), 2 usage error.
+Exit codes: 0 success, 1 a user-caused error (message on stderr, no traceback), 2 usage error: any option value
+that is wrong by itself or with the other options (out of range, malformed, --crf for a codec without one), so
+it is refused by the parser with the usage line before any work; errors that depend on the files stay 1.
+A reader of stdout that goes away (`| head`) ends a command quietly with 1, except batch, whose work is the point:
+it stops printing and finishes the folder.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import os
 import sys
 
@@ -82,25 +87,45 @@ def cmd_batch(args) -> int:
     def on_file(index, count, result):
         bar.close()
         reason = f": {result.reason}" if result.reason else ""
-        print(f"[{index:>{len(str(count))}}/{count}] {result.status:<9} {result.input}{reason}", flush=True)
+        _print_unless_closed(f"[{index:>{len(str(count))}}/{count}] {result.status:<9} {result.input}{reason}")
 
     cancel = threading.Event()
-    with _cancel_on_interrupt(cancel):
-        report = run_batch(args.input_dir, args.output, task=args.task, model=args.model, device=args.device,
-                           recursive=args.recursive, extensions=args.ext, codec=args.codec, crf=args.crf,
-                           preset=args.preset, overwrite=args.overwrite, report_path=args.report,
-                           progress=bar, on_file=on_file, cancel=cancel)
-    bar.close()
-    print(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
-    return 130 if report.cancelled else report.exit_code
+    try:
+        with _cancel_on_interrupt(cancel):
+            report = run_batch(args.input_dir, args.output, task=args.task, model=args.model, device=args.device,
+                               recursive=args.recursive, extensions=args.ext, codec=args.codec, crf=args.crf,
+                               preset=args.preset, overwrite=args.overwrite, report_path=args.report,
+                               progress=bar, on_file=on_file, cancel=cancel)
+    finally:
+        bar.close()
+    _print_unless_closed(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
+    return report.exit_code
+
+
+def _print_unless_closed(line: str) -> None:
+    """Print a line, going on without stdout once its reader has gone (`batch ... | head -1`)."""
+    try:
+        print(line, flush=True)
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Send the rest of stdout to devnull (as the Python docs advise for a closed pipe), so neither a later
+    print nor the flush at exit raises BrokenPipeError again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 class _cancel_on_interrupt:
-    """First Ctrl-C sets `cancel` (the current file is cleaned up, the report written); a second one aborts."""
+    """First Ctrl-C sets `cancel` (the current file is cleaned up, the report written); a second one, or SIGTERM
+    (`kill`, `timeout`, a scheduler), stops at once as KeyboardInterrupt, which cleans up and reports too."""
 
     def __init__(self, cancel):
         self.cancel = cancel
         self.previous = None
+        self.previous_term = None
 
     def _handler(self, signum, frame):
         import signal
@@ -116,6 +141,7 @@ class _cancel_on_interrupt:
 
         if threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGINT, self._handler)
+            self.previous_term = _sigterm_as_interrupt()
         return self
 
     def __exit__(self, *exc):
@@ -123,6 +149,7 @@ class _cancel_on_interrupt:
 
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+            signal.signal(signal.SIGTERM, self.previous_term)
 
 
 def cmd_train(args) -> int:
@@ -169,13 +196,13 @@ def cmd_eval(args) -> int:
 
 def cmd_bench(args) -> int:
     """Measure every model (or --models) on one input; JSON on stdout with --json, a table otherwise."""
-    from vsr_app.bench import BenchConfig, format_table, parse_size, run_bench
+    from vsr_app.bench import BenchConfig, format_table, run_bench
 
     options = {"device": args.device, "precision": args.precision, "threads": args.threads}
     if args.size:
-        options["upscale_size"] = parse_size(args.size)
+        options["upscale_size"] = args.size
     if args.interpolate_size:
-        options["interpolate_size"] = parse_size(args.interpolate_size)
+        options["interpolate_size"] = args.interpolate_size
     if args.frames:
         options["frames"] = args.frames
     if args.budget is not None:
@@ -236,6 +263,17 @@ def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
 
 
+def _check_encoder(parser: argparse.ArgumentParser, args) -> None:
+    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51): a usage error (exit 2),
+    checked after parsing because the codec may come after them."""
+    from vsr_app.video.writer import check_encoder_settings
+
+    try:
+        check_encoder_settings(args.codec, args.crf, args.preset)
+    except VsrAppError as exc:
+        parser.error(str(exc))
+
+
 def _at_least(minimum: int):
     """An argparse type: an int of at least `minimum`, so a count out of range is a usage error (exit 2)."""
 
@@ -246,6 +284,33 @@ def _at_least(minimum: int):
         return value
 
     return count
+
+
+def _between(low: float, high: float = math.inf):
+    """An argparse type: a number strictly between `low` and `high` (NaN is neither), else a usage error."""
+
+    def number(text: str) -> float:  # argparse names it on a non-number: "invalid number value: 'x'"
+        value = float(text)
+        if not low < value < high:
+            bounds = f"more than {low:g}" + (f" and less than {high:g}" if high < math.inf else "")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
+        return value
+
+    return number
+
+
+def _parsed_by(module: str, function: str):
+    """An argparse type from one of the app's own parsers (imported on use, so `--help` stays instant): the
+    VsrAppError it raises for a malformed value becomes a usage error (exit 2)."""
+    import importlib
+
+    def value(text: str):
+        try:
+            return getattr(importlib.import_module(module), function)(text)
+        except VsrAppError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return value
 
 
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
@@ -261,6 +326,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
                    help="libx264/libx265 speed preset: ultrafast superfast veryfast faster fast medium slow slower "
                         "veryslow placebo (default: veryfast for x264, medium for x265)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
+    p.set_defaults(check=lambda args: _check_encoder(p, args))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,9 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale")
     p.add_argument("--model", default=None, help="model name or path (default: the task's student)")
     p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--recursive", action="store_true", help="also look in sub-folders")
-    p.add_argument("--ext", default="mp4,mkv,mov,avi,webm,m4v", help="comma-separated extensions to pick up")
-    p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file")
+    p.add_argument("--recursive", action="store_true",
+                   help="also look in sub-folders (and folders linked there, each once)")
+    p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"), default="mp4,mkv,mov,avi,webm,m4v",
+                   help="comma-separated extensions to pick up")
+    p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
+                   "earlier report, never an input, an output or another file unless --overwrite)")
     _add_output_options(p)
     p.set_defaults(func=cmd_batch)
 
@@ -322,7 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teacher", required=True, metavar="NAME|PATH")
     p.add_argument("--data", required=True, action="append", metavar="DIR")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
-    p.add_argument("--target-params-ratio", type=float, default=0.1)
+    p.add_argument("--target-params-ratio", type=_between(0, 1), default=0.1,
+                   help="share of the teacher's parameters to keep, between 0 and 1 (default 0.1)")
     p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
     p.add_argument("--config", metavar="FILE", help="JSON file of pruning/training options")
     p.set_defaults(func=cmd_prune)
@@ -340,13 +410,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="measure speed and memory of every model")
     p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--size", metavar="HxW", help="upscaling input size, height x width, even (default 180x320)")
-    p.add_argument("--interpolate-size", metavar="HxW", help="frame-interpolation input size, height x width, even "
-                   "(default 360x640)")
+    p.add_argument("--size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
+                   help="upscaling input size, height x width, even (default 180x320)")
+    p.add_argument("--interpolate-size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
+                   help="frame-interpolation input size, height x width, even (default 360x640)")
     p.add_argument("--frames", type=_at_least(8), metavar="N",
                    help="length of the input clip (default 96, at least 8; some models need more)")
-    p.add_argument("--budget", type=float, metavar="S", help="seconds per measurement before a slow model stops "
-                   "early (default 15)")
+    p.add_argument("--budget", type=_between(0), metavar="S", help="seconds per measurement before a slow model "
+                   "stops early (default 15)")
     p.add_argument("--models", metavar="A,B", help="comma-separated model names or paths (default: all); each "
                    "result is under the model's name, or under the path as given where two files share a name")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
@@ -380,14 +451,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.selftest:
             from vsr_app.selftest import main as selftest
 
-            return selftest()
-        return int(args.func(args) or 0)
+            code = selftest()
+        else:
+            code = int(args.func(args) or 0)
+        if sys.stdout is not None:  # None in the windowed app
+            sys.stdout.flush()  # here, not at exit, so that a reader gone away is handled below
+        return code
     except VsrAppError as exc:
         print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{APP_NAME}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `models | head -1`: the reader has what it wanted
+        _drop_stdout()
+        return 1
 
 
 def gui_main() -> int:

@@ -25,7 +25,8 @@ def sequence_folders(data: str | Path) -> list[Path]:
     """Sub-folders of `data` holding frames (or `data` itself if it holds frames directly)."""
     root = Path(data)
     if not root.is_dir():
-        raise VsrAppError(f"evaluation data folder not found: {root}")
+        what = "is a file, not a folder of frames" if root.exists() else "not found"
+        raise VsrAppError(f"evaluation data folder {what}: {root}")
     if _frame_files(root):
         return [root]
     seqs = [d for d in sorted(root.iterdir()) if d.is_dir() and _frame_files(d)]
