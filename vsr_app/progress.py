@@ -133,20 +133,27 @@ class TerminalProgress:
 
     def __call__(self, info: ProgressInfo) -> None:
         if self.tty:
-            self.stream.write("\r\x1b[2K" + self.line(info))
-            self.stream.flush()
+            self._write("\r\x1b[2K" + self.line(info))
             self.drawn = True
         elif (info.elapsed - self.last_plain >= self.plain_every
               or (info.eta == 0.0 and info.done != self.last_plain_done)):
             self.last_plain, self.last_plain_done = info.elapsed, info.done
-            self.stream.write(self.line(info) + "\n")
-            self.stream.flush()
+            self._write(self.line(info) + "\n")
 
     def close(self, summary: str | None = None) -> None:
         """End the bar's line and print the one-line summary (if any)."""
         if self.tty and self.drawn:
-            self.stream.write("\n")
+            self._write("\n")
             self.drawn = False
         if summary:
-            self.stream.write(summary + "\n")
-        self.stream.flush()
+            self._write(summary + "\n")
+
+    def _write(self, text: str) -> None:
+        """Write and flush; once the reader has gone (`2>&1 | head`), stay silent: progress is worth no failed job."""
+        if self.stream is None:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except BrokenPipeError:
+            self.stream = None
