@@ -178,6 +178,14 @@ def test_frames_beyond_the_encoders_limit_are_refused_before_any_work(tmp_path, 
     assert all_files(tmp_path) == ["wide.mkv"]
 
 
+def test_frames_too_small_for_x265_are_refused_before_the_encoder_sees_one(tmp_path, capsys):
+    """libx265 corrupts its heap on 34x20 frames (the process aborts, GUI and all): refused with a way out."""
+    src = make_video(tmp_path / "tiny.mp4", frames=4, width=34, height=20)
+    rc, _, err = run_cli(capsys, "interpolate", src, tmp_path / "twice.mp4", "--model", "blend", "--codec", "libx265")
+    assert_one_line_error(rc, err, "the output frames would be 34x20, but libx265 needs at least 64 pixels a side")
+    assert all_files(tmp_path) == ["tiny.mp4"]
+
+
 def test_limits_follow_the_encoder_and_the_free_memory():
     plenty = 64 * 2**30
     limits.check_job_fits(4200, 8, 16800, 32, "ffv1", available=plenty)  # FFV1 has no 16384 limit

@@ -21,6 +21,10 @@ from vsr_app.errors import VsrAppError
 # Largest picture side each encoder accepts (measured: libx264 encodes 16384 px, refuses 16400; prores_ks
 # encodes 32768 and fails at 65536; ffv1 encodes 65536). Encoders not listed are limited only by memory.
 MAX_SIDE = {"libx264": 16384, "prores_ks": 32768}
+# Smallest picture side: libx265 (the build PyAV ships) corrupts its heap on frames narrower than its 64-px
+# coding tree unit - 34x20 aborted the process every time, 40x64 and 48x32 now and then (in the GUI too) - and
+# refuses 8x8. A process abort cannot be caught, so such sizes are refused before the encoder sees a frame.
+MIN_SIDE = {"libx265": 64}
 
 # Peak memory per output pixel of a whole run: queues, RGB/YUV conversions, the engine's full-frame output
 # tensor and, for x264/x265, the encoder's frame buffers -- measured at preset medium (40-frame look-ahead),
@@ -79,6 +83,10 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
     if limit is not None and max(out_w, out_h) > limit:
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} cannot encode more than "
                           f"{limit} pixels a side; use a smaller input, or --codec ffv1 with a .mkv output")
+    smallest = MIN_SIDE.get(encoder)
+    if smallest is not None and min(out_w, out_h) < smallest:
+        raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} needs at least {smallest} "
+                          "pixels a side; use H.264 (--codec libx264)")
     _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder), available,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
                   "use a smaller input or close other programs")

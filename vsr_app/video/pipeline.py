@@ -49,10 +49,14 @@ _running_workers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 def _join_workers_at_exit() -> None:
     """Let a network call still in flight on a worker finish before the interpreter exits: tearing torch's
     thread pool down under it aborts the process ('terminate called without an active exception', SIGABRT)
-    instead of the clean exit 130 a Ctrl-C promises. A cancelled worker stops right after that call."""
+    instead of the clean exit 130 a Ctrl-C promises. A cancelled worker stops right after that call; a second
+    Ctrl-C while waiting leaves at once through os._exit, which skips that teardown (the output is gone by then)."""
     deadline = time.monotonic() + EXIT_JOIN_S
-    for thread in list(_running_workers):
-        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    try:
+        for thread in list(_running_workers):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    except KeyboardInterrupt:
+        os._exit(130)
 
 
 class Item(NamedTuple):
