@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from videogen import make_video
 from vsr_app.cli import main
 from vsr_app.video.reader import probe
 
@@ -23,6 +24,15 @@ def test_interpolate_command(small_video, tmp_path, capsys):
     assert main(["interpolate", str(small_video), "-o", str(out), "--model", "blend", "--codec", "ffv1"]) == 0
     assert "12 -> 24 frames" in capsys.readouterr().out
     assert probe(out).fps == 20
+
+
+@pytest.mark.parametrize("model", ["vfi-x2-student", "opencv-flow"])
+def test_interpolating_frames_smaller_than_dis_takes(model, tmp_path, capsys):
+    """OpenCV's DIS flow asserts 12 px a side; an 8x8 video failed with an OpenCV error worded as a bug."""
+    src = make_video(tmp_path / "tiny.mkv", frames=4, width=8, height=8, codec="ffv1", pix_fmt="yuv444p")
+    assert main(["interpolate", str(src), "-o", str(tmp_path / "x2.mkv"), "--model", model, "--codec", "ffv1",
+                 "--device", "cpu"]) == 0
+    assert "4 -> 8 frames" in capsys.readouterr().out
 
 
 def test_user_errors_exit_1_without_traceback(small_video, tmp_path, capsys):
