@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -12,9 +13,11 @@ from PySide6.QtWidgets import QApplication
 from superqt.utils import qimage_to_array
 
 from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from videogen import make_video
 from vsr_app import models
+from vsr_app.gui import processing
 from vsr_app.gui.compare_view import difference_map
-from vsr_app.gui.processing import SOURCE
+from vsr_app.gui.processing import SOURCE, analyse, luma_difference
 from vsr_app.metrics import psnr_y
 from vsr_app.nets.builtin import BicubicUpscale
 
@@ -109,11 +112,29 @@ def test_every_compare_mode(window, qtbot, small_video):
     assert not view.flipped
     np.testing.assert_array_equal(on_screen(pane, centre), expected_at(source, rendered.canvas, centre))
 
-    viewer.set_mode("diff")
+    show_and_wait(qtbot, viewer, lambda: viewer.set_mode("diff"))  # the worker measures the difference
     viewer.gain.setValue(4)
-    diff = difference_map(source, upscaled, 4)
+    diff = difference_map(luma_difference(source, upscaled), 4)
     assert diff.shape == upscaled.shape and diff.any()
     np.testing.assert_array_equal(on_screen(pane, centre), expected_at(diff, rendered.canvas, centre))
+
+
+def test_difference_mode_measures_on_the_worker_thread(window, qtbot, small_video, monkeypatch):
+    """At 1280x720 x4 the luma difference takes seconds in numpy; on the GUI thread it froze every frame."""
+    threads = []
+
+    def recording(a, b):
+        threads.append(threading.current_thread())
+        return luma_difference(a, b)
+
+    monkeypatch.setattr(processing, "luma_difference", recording)
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    shown = show_and_wait(qtbot, viewer, lambda: viewer.set_mode("diff"))
+    assert shown.difference is not None and viewer.view.panes[0].layers
+    viewer.gain.setValue(16)  # a gain change colours the same difference again, measuring nothing
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(3), lambda r: r.position == 3)
+    assert len(threads) == 2 and threading.main_thread() not in threads
 
 
 def wheel(widget, pos: QPointF, steps: int) -> None:
@@ -234,6 +255,39 @@ def test_metrics_and_analysis_click_to_seek(window, qtbot, small_video, nearest_
     scene = plot.vb.mapViewToScene(QPointF(7, points[7][1]))
     qtbot.mouseClick(graphs.viewport(), Qt.LeftButton, pos=graphs.mapFromScene(scene))
     assert viewer.player.position == 7
+
+
+def test_restarting_an_analysis_ignores_the_cancelled_run(window, qtbot, small_video, slow_model):
+    """The cancelled run's last point and its end arrive after the new run started: they must not reach the plot."""
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    viewer.set_sides(slow_model, "bicubic")
+    viewer.start_analysis()
+    qtbot.waitUntil(lambda: len(viewer.analysis.points) >= 2, timeout=20_000)
+    first = viewer.analysis_job
+    viewer.start_analysis()
+    second = viewer.analysis_job
+    qtbot.waitUntil(lambda: not first.running, timeout=20_000)
+    QApplication.processEvents()
+    assert second.running and viewer.analysis.stop.isVisible()
+    with qtbot.waitSignal(second.finished, timeout=30_000):
+        pass
+    assert [p[0] for p in viewer.analysis.points] == list(range(12))
+
+
+def test_a_video_whose_header_gives_no_length_plays_steps_and_analyses(window, qtbot, media_dir):
+    """Raw .h264 (like WebM screen recordings and streamed MKV) states neither duration nor frame count."""
+    raw = make_video(media_dir / "raw.h264", frames=20)
+    open_and_wait(qtbot, window, raw)
+    viewer = window.viewer
+    assert viewer.player.length == 20 and viewer.bar.readout.text().endswith("frame 1 / 20")
+    show_and_wait(qtbot, viewer, lambda: viewer.player.step(1), lambda r: r.position == 1)
+    show_and_wait(qtbot, viewer, viewer.player.end, lambda r: r.position == 19)
+    viewer.player.play()
+    assert viewer.player.playing
+    viewer.player.pause()
+    assert len(analyse(str(raw), "upscale", ("bicubic", "bicubic"))) == 20
 
 
 def test_play_advances_through_frames(window, qtbot, small_video):

@@ -15,15 +15,17 @@ headless by `analyse`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import VideoInfo, VideoReader
+from vsr_app.video.verify import packet_span
 
 SOURCE = "source"  # the side name for the unprocessed video
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
@@ -34,8 +36,37 @@ STEP_BACK = 8  # a step back before the cached frames restarts this many frames 
 # a seek from 7 input frames instead of 11, at ~40% more work per frame when playing.
 VIEWER_CHUNK = 4
 
+# BT.601 studio-swing luma weights of metrics.rgb_to_y; its +16 offset cancels in a difference
+LUMA_WEIGHTS = np.array([[65.481, 128.553, 24.966]], np.float32) / 255
+
 Progress = Callable[[str], None]
 ShouldStop = Callable[[], bool]
+
+
+def luma_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|Y(a) - Y(b)| as float32, the smaller image enlarged (nearest) to the larger one's size.
+
+    The costly half of the difference map (~0.15 s for a 5120x2880 pair), so it is made once per frame pair on
+    the worker thread; the view applies gain and colours on the GUI thread.
+    """
+    if a.shape != b.shape:
+        h, w = max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])
+        a, b = (cv2.resize(x, (w, h), interpolation=cv2.INTER_NEAREST) if x.shape[:2] != (h, w) else x
+                for x in (a, b))
+    return np.abs(cv2.transform(cv2.subtract(a, b, dtype=cv2.CV_32F), LUMA_WEIGHTS))
+
+
+def with_counted_frames(info: VideoInfo) -> VideoInfo:
+    """`info`, with frame count and duration from its packets when the header gives neither.
+
+    Browser screen recordings (WebM), MKV written to a stream and raw .h264 say nothing, and a timeline one frame
+    long cannot be played, stepped or analysed. Counting demuxes only (no decoding); decoding still corrects the
+    count when it reaches the real end.
+    """
+    if info.estimated_frames is not None:
+        return info
+    span = packet_span(info.path)
+    return replace(info, frame_count=span.frames or None, duration=span.duration if span.end is not None else None)
 
 
 class FrameCache:
@@ -70,9 +101,9 @@ class SourceFrames:
 
     def __init__(self, reader: VideoReader, cache: FrameCache):
         self.reader = reader
-        self.info: VideoInfo = reader.info
+        self.info: VideoInfo = with_counted_frames(reader.info)
         self.cache = cache
-        self.length = reader.info.estimated_frames or 1  # corrected when decoding reaches the real end
+        self.length = self.info.estimated_frames or 1  # corrected when decoding reaches the real end
         self.length_exact = False
         self.times: dict[int, float] = {}
         self._frames = None
@@ -201,6 +232,7 @@ class Request:
     task: str  # "upscale" | "interpolate"
     sides: tuple[str, str]
     device: str = "auto"
+    difference: bool = False  # also measure the sides' luma difference, for the difference map
 
 
 @dataclass
@@ -215,6 +247,7 @@ class Rendered:
     length: int
     psnr: float | None = None
     ssim: float | None = None
+    difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
     notes: list[str] = field(default_factory=list)
 
 
@@ -223,9 +256,9 @@ class FrameService:
 
     def __init__(self, path: str, cache_bytes: int = 768 << 20):
         self.reader = VideoReader(path)
-        self.info = self.reader.info
         self.cache = FrameCache(cache_bytes)
         self.source = SourceFrames(self.reader, self.cache)
+        self.info = self.source.info
         self.streams: dict[tuple[str, str, str], UpscaleStream | InterpolateStream] = {}
 
     @property
@@ -270,6 +303,9 @@ class FrameService:
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
             rendered.psnr, rendered.ssim = psnr_y(a, b), ssim_y(a, b)
+        if request.difference:
+            progress("measuring the difference")
+            rendered.difference = luma_difference(a, b)
         return rendered
 
     def _source_frame(self, k: int) -> np.ndarray:

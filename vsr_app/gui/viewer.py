@@ -391,6 +391,7 @@ class Viewer(QWidget):
         self.mode_group.button(list(MODES).index(mode)).setChecked(True)
         self.actions_by_name[f"mode_{mode}"].setChecked(True)
         self.gain_action.setVisible(mode == "diff")
+        self._request()  # the difference map needs the worker's luma difference; other modes do not
 
     def _gain_changed(self, value: float) -> None:
         self.view.set_gain(value)
@@ -398,7 +399,8 @@ class Viewer(QWidget):
 
     # ---- frames ----
     def request(self) -> Request:
-        return Request(self.player.position, self.task, self.sides, self.device.currentData())
+        return Request(self.player.position, self.task, self.sides, self.device.currentData(),
+                       difference=self.view.mode == "diff")
 
     def _request(self) -> None:
         if self.info is None:
@@ -420,12 +422,13 @@ class Viewer(QWidget):
     def _rendered(self, rendered) -> None:
         current = self.request()
         req = rendered.request
-        if (req.task, req.sides, req.device) != (current.task, current.sides, current.device):
+        if (req.task, req.sides, req.device, req.difference) != (current.task, current.sides, current.device,
+                                                                 current.difference):
             return  # made for earlier choices; the frame for the current ones is on its way
         if rendered.length != self.player.length:
             self.player.set_length(rendered.length)
         labels = tuple(side_label(s, req.task) for s in req.sides)
-        self.view.set_frames(*rendered.images, rendered.canvas, labels)
+        self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference)
         if rendered.psnr is not None:
             note = f"{labels[0]} against {labels[1]}, luma (BT.601)"
         else:
@@ -447,11 +450,16 @@ class Viewer(QWidget):
         self.analysis.reset(f"{labels[0]} vs {labels[1]}")
         self.analysis.show()
         job = Job(analyse, self.info.path, self.task, self.sides, self.device.currentData(), parent=self)
-        job.progressed.connect(lambda values: self.analysis.add_point(*values))
-        job.failed.connect(lambda message: self.errorRaised.emit("Analysis failed", message))
-        job.finished.connect(self.analysis.finished)
+        job.progressed.connect(self._if_current(job, lambda values: self.analysis.add_point(*values)))
+        job.failed.connect(self._if_current(job, lambda message: self.errorRaised.emit("Analysis failed", message)))
+        job.finished.connect(self._if_current(job, self.analysis.finished))
         self.analysis_job = job
         job.start()
+
+    def _if_current(self, job: Job, slot):
+        """`slot`, called only while `job` is the current analysis: a cancelled run still delivers its last point
+        and its end after a new run has started, which would mix into the new plot and hide its Stop button."""
+        return lambda *args: slot(*args) if job is self.analysis_job else None
 
     def stop_analysis(self) -> None:
         if self.analysis_job is not None and self.analysis_job.running:
