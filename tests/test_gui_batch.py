@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from pathlib import Path
 
 from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
 
@@ -103,3 +104,28 @@ def test_an_output_folder_inside_the_input_folder_is_not_listed_as_input(window,
         rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
         assert rows == {"a.mp4": expected, "zz/x.mp4": expected}
         assert panel.status.text().startswith("Done: " + ("2 ok" if expected == "ok" else "0 ok, 2 skipped"))
+
+
+def test_folders_expand_home_and_a_relative_output_folder_is_inside_the_input_folder(window, qtbot, small_video,
+                                                                                       tmp_path, monkeypatch):
+    """Neither a folder literally named "~" nor output in whatever folder the app started in; the table shows the
+    full output paths. A relative input folder is refused: there is nothing it could be relative to."""
+    in_dir, _ = folders(tmp_path, small_video, 1)
+    monkeypatch.chdir(tmp_path)
+    for text, out_dir in (("~/bout", Path.home() / "bout"), ("enh", in_dir / "enh")):
+        panel = setup_panel(window, in_dir, text, "bicubic")
+        assert panel.table.item(0, 3).text() == str(out_dir / "clip0.mp4")
+        panel.start()
+        with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+            pass
+        assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").is_file()
+        assert panel.report_path == str(out_dir / "vsr-app-report.json")
+    assert not (tmp_path / "~").exists() and not (tmp_path / "enh").exists()
+    assert "inside the input folder" in panel.out_dir.toolTip()
+
+    last_job = panel.job
+    panel = setup_panel(window, "in", "out", "bicubic")
+    assert "must be a full path" in panel.status.text() and panel.table.rowCount() == 0
+    with qtbot.waitSignal(panel.errorRaised, timeout=5_000) as blocker:
+        panel.start()
+    assert "must be a full path" in blocker.args[1] and panel.job is last_job  # nothing started

@@ -225,3 +225,51 @@ def test_a_busy_bar_from_an_export_of_unknown_length_is_reset_by_the_next_export
         dialog.steps["upscale"][1].setCurrentIndex(dialog.steps["upscale"][1].findData("bicubic"))
         dialog.start()
         assert dialog.progress.maximum() == 1000
+
+
+def test_a_long_input_name_gets_a_suggestion_shortened_to_the_disks_limit(window, qtbot, small_video, tmp_path):
+    """A name of 83 three-byte characters (249 bytes) is valid for the input; with "_x4" added it is not: the
+    suggestion drops whole characters instead of failing inside the Export slot (no dialog at all)."""
+    video = tmp_path / ("\u3042" * 83 + ".mp4")
+    shutil.copy(small_video, video)
+    open_and_wait(qtbot, window, video)
+    window.export()
+    dialog = window.export_dialog
+    assert dialog is not None and dialog.isVisible()
+    interpolate = dialog.steps["interpolate"][0]
+
+    def suggested() -> Path:
+        name = Path(dialog.output.text()).name  # a str, so whole characters: a cut one would not decode
+        assert len(name.encode()) <= 255 and name.startswith("\u3042" * 70)
+        return Path(dialog.output.text())
+
+    assert suggested().name.endswith("_x4.mp4") and suggested().parent == tmp_path
+    interpolate.setChecked(True)
+    assert suggested().name.endswith("_x4_2xfps.mp4")
+    interpolate.setChecked(False)
+    suggested().write_bytes(b"")  # that name is taken now
+    interpolate.setChecked(True)
+    interpolate.setChecked(False)
+    assert suggested().name.endswith("_x4 (2).mp4")
+    dialog.close()
+
+
+def test_save_as_expands_home_and_puts_a_bare_name_beside_the_video(window, qtbot, small_video, tmp_path,
+                                                                    monkeypatch):
+    """Neither a folder literally named "~" nor a file in whatever folder the app started in; the status says
+    the full path that was written."""
+    video = tmp_path / "videos" / "clip.mp4"
+    video.parent.mkdir()
+    shutil.copy(small_video, video)
+    monkeypatch.chdir(tmp_path)
+    home = Path.home()  # gui_env's, inside tmp_path
+    home.mkdir(exist_ok=True)
+    for text, written in (("~/x.mp4", home / "x.mp4"), ("sub/rel.mp4", video.parent / "sub" / "rel.mp4")):
+        dialog = export_dialog(window, qtbot, video, text)
+        with qtbot.waitSignal(dialog.exported, timeout=60_000) as blocker:
+            dialog.start()
+        assert blocker.args[0] == str(written) and written.is_file()
+        assert dialog.status.text().startswith(f"wrote {written}:")
+        dialog.close()
+    assert not (tmp_path / "~").exists() and not (tmp_path / "sub").exists()
+    assert "home folder" in dialog.output.toolTip() and "beside the video" in dialog.output.toolTip()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QProcess, QRect, Qt
@@ -297,3 +298,29 @@ def test_a_stop_before_the_trainer_handles_signals_is_a_stop_not_a_failure(panel
     assert process.exitStatus() == QProcess.CrashExit
     assert panel.status.text().startswith("Stopped") and "nothing new to save" in panel.status.text()
     assert window.error_box is None or not window.error_box.isVisible()
+
+
+def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_checkpoint(panel, tmp_path):
+    """An out-of-memory kill leaves metrics.jsonl without checkpoint.json; Start is allowed there, and its curves
+    must not begin with that run's steps: the file is set aside before the tail (and the trainer) starts."""
+    run = tmp_path / "runs" / "tiny-student"
+    run.mkdir(parents=True)
+    leftover = "".join(json.dumps({"step": s, "loss": 0.5}) + "\n" for s in (10, 20, 30))
+    (run / "metrics.jsonl").write_text(leftover)
+    panel._prepare(resume=False)
+    [kept] = run.glob("metrics.*.jsonl")
+    assert kept.read_text() == leftover and not (run / "metrics.jsonl").exists()
+    assert str(kept) in panel.log.toPlainText()
+    (run / "metrics.jsonl").write_text(leftover)  # a resumed run goes on with its own curves
+    (run / "checkpoint.json").write_text("{}")
+    panel._prepare(resume=True)
+    assert (run / "metrics.jsonl").read_text() == leftover and list(run.glob("metrics.*.jsonl")) == [kept]
+
+
+def test_the_validation_clip_expands_home_and_must_be_a_full_path(panel, qtbot, window):
+    """The trainer is another process: a relative name would be looked up wherever the app was started."""
+    panel.val.setText("~/clip.mp4")
+    assert panel.options()["val"] == [str(Path.home() / "clip.mp4")]
+    panel.val.setText("clip.mp4")
+    assert "the validation clip must be a full path" in refusal(panel, qtbot, window)
+    assert "~ is your home folder" in panel.val.toolTip() and "~ is your home folder" in panel.runs_dir.toolTip()

@@ -1,5 +1,6 @@
 """The shared training loop on the VSR task: learning, exact resume, export without pickle, caches."""
 import json
+import os
 import threading
 
 import cv2
@@ -8,7 +9,7 @@ import pytest
 import torch
 
 from videogen import write_pan_frames
-from vsr_app.distill.train import LoopConfig, train
+from vsr_app.distill.train import LoopConfig, set_aside_metrics, train
 from vsr_app.distill.vsr_task import VSRTask
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_teacher import VSRTeacher
@@ -224,3 +225,34 @@ def test_a_signal_during_training_checkpoints_then_reports_the_interruption(fram
         train(_task(frames_dir), _cfg(6), tmp_path / "run", log=lines.append, progress=interrupt_at_2)
     assert json.loads((tmp_path / "run" / "checkpoint.json").read_text())["step"] == 2
     assert lines[-1] == "stopped at step 2 of 6: checkpoint written; continue with --resume"
+
+
+def _steps(run_dir):
+    return [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_a_new_run_sets_earlier_metrics_aside_and_a_resumed_one_appends(frames_dir, tmp_path):
+    """A run killed before its first checkpoint (an out-of-memory kill) leaves metrics.jsonl alone in its folder;
+    a new run there must start its own file (its curves read [10, 20, 1, 2] otherwise), keeping the old one."""
+    run = tmp_path / "run"
+    run.mkdir()
+    leftover = "".join(json.dumps({"step": s, "charb": 0.5}) + "\n" for s in (10, 20))
+    (run / "metrics.jsonl").write_text(leftover)
+    cancel, lines = threading.Event(), []
+    train(_task(frames_dir), _cfg(4), run, log=lines.append, cancel=cancel,
+          progress=lambda step, total: cancel.set() if step == 2 else None)
+    [kept] = run.glob("metrics.*.jsonl")
+    assert kept.read_text() == leftover and _steps(run) == [1, 2]
+    assert f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}" in lines
+    train(_task(frames_dir), _cfg(4), run, resume=True, log=lambda *_: None)
+    assert _steps(run) == [1, 2, 3, 4] and list(run.glob("metrics.*.jsonl")) == [kept]
+
+
+def test_metrics_set_aside_twice_in_one_second_keep_both(tmp_path):
+    for text in ("first\n", "second\n"):
+        (tmp_path / "metrics.jsonl").write_text(text)
+        os.utime(tmp_path / "metrics.jsonl", (1_700_000_000, 1_700_000_000))
+        set_aside_metrics(tmp_path)
+    kept = sorted(tmp_path.iterdir(), key=lambda p: len(p.name))
+    assert [p.read_text() for p in kept] == ["first\n", "second\n"] and kept[1].name.endswith("-2.jsonl")
+    assert set_aside_metrics(tmp_path) is None  # nothing (left) to set aside

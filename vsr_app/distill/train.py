@@ -10,7 +10,8 @@ data-parallel training when started by torchrun (gradients are averaged across p
 all_reduce after each backward: the same arithmetic as DistributedDataParallel, without wrapping
 the task's modules).
 
-Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl, and the
+Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (a resumed run
+appends to it; a new one first renames an earlier one aside, `set_aside_metrics`), and the
 exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
 progress already yields a loadable model).
 
@@ -237,6 +238,23 @@ def _batch_stream(task: Task, seed: int, rank: int, world: int, start: int) -> I
     return itertools.islice(task.batches(seed, rank, world), start, None)
 
 
+def set_aside_metrics(run_dir: Path) -> Path | None:
+    """Rename the run folder's metrics.jsonl to metrics.<time of its last record>.jsonl; returns the new path,
+    None when there is none. A new run starts its own file: one left by a run killed before its first checkpoint
+    (an out-of-memory kill) would otherwise carry that run's steps into the new curves. Renamed, not deleted, so
+    nothing is lost; a resumed run appends to its file instead."""
+    old = run_dir / "metrics.jsonl"
+    try:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
+    except FileNotFoundError:
+        return None
+    for number in itertools.count(1):
+        kept = run_dir / f"metrics.{stamp}{f'-{number}' if number > 1 else ''}.jsonl"
+        if not kept.exists():
+            old.rename(kept)
+            return kept
+
+
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
           log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None) -> Path:
     """Run (or continue) a training run in run_dir; returns the exported model path.
@@ -290,6 +308,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
+    if rank == 0 and not resume and (kept := set_aside_metrics(run_dir)):
+        log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
     metrics = open(run_dir / "metrics.jsonl", "a", encoding="utf-8") if rank == 0 else None
     t0, last_ckpt, seen = time.time(), time.time(), 0
     sums: dict[str, float] = {}

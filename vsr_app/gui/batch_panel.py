@@ -19,6 +19,7 @@ from vsr_app.batch import DEFAULT_EXTENSIONS, find_videos, parse_extensions, pla
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.export_dialog import CODECS
+from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.workers import Job
 from vsr_app.models import list_models
@@ -43,8 +44,10 @@ class BatchPanel(QWidget):
 
         form = QFormLayout()
         form.setVerticalSpacing(8)
-        self.in_dir = self._folder_row(form, "Input folder", "batch/in_dir")
-        self.out_dir = self._folder_row(form, "Output folder", "batch/out_dir")
+        self.in_dir = self._folder_row(form, "Input folder", "batch/in_dir", FULL_PATH_TIP)
+        self.out_dir = self._folder_row(form, "Output folder", "batch/out_dir",
+                                        "~ is your home folder; a path that is not a full one is taken inside the "
+                                        "input folder")
         task_row = QHBoxLayout()
         self.task = QComboBox()
         self.task.addItem("Upscale \u00d74", "upscale")
@@ -131,9 +134,10 @@ class BatchPanel(QWidget):
         self._set_running(False)
         self.scan()
 
-    def _folder_row(self, form: QFormLayout, label: str, key: str) -> QLineEdit:
+    def _folder_row(self, form: QFormLayout, label: str, key: str, tooltip: str) -> QLineEdit:
         row = QHBoxLayout()
         edit = QLineEdit(self.settings.value(key, ""))
+        edit.setToolTip(tooltip)
         edit.editingFinished.connect(self.scan)
         browse = QPushButton("Browse\u2026")
 
@@ -164,19 +168,28 @@ class BatchPanel(QWidget):
         self.crf.setEnabled(CODECS[self.codec.currentData()][2] is not None)
         self.scan()
 
+    def _folders(self) -> tuple[Path | None, Path | None]:
+        """The input and output folders as full paths, None where empty, as the fields' tooltips say: `~` is the
+        home folder; a relative output folder is inside the input folder; a relative input folder is refused,
+        since it would depend on the folder the app happened to start in."""
+        in_text, out_text = self.in_dir.text().strip(), self.out_dir.text().strip()
+        in_dir = full_path(in_text, "the input folder", Path.home() / "Videos") if in_text else None
+        out_dir = in_dir / Path(out_text).expanduser() if in_dir and out_text else None  # a full one stays as is
+        return in_dir, out_dir
+
     def scan(self) -> None:
         """List the files the batch would process, with their planned outputs."""
         if self.job is not None and self.job.running:
             return
         self.table.setRowCount(0)
-        in_dir, out_dir = Path(self.in_dir.text().strip()), Path(self.out_dir.text().strip())
-        if not self.in_dir.text().strip() or not in_dir.is_dir():
-            self.status.setText("Choose an input folder of videos.")
-            return
         try:
+            in_dir, out_dir = self._folders()
+            if in_dir is None or not in_dir.is_dir():
+                self.status.setText("Choose an input folder of videos.")
+                return
             inputs = find_videos(in_dir, parse_extensions(self.ext.text()), self.recursive.isChecked(),
-                                 exclude=out_dir if self.out_dir.text().strip() else None)
-            outputs = plan_outputs(inputs, in_dir, out_dir, self.codec.currentData()) if self.out_dir.text() \
+                                 exclude=out_dir)
+            outputs = plan_outputs(inputs, in_dir, out_dir, self.codec.currentData()) if out_dir \
                 else [None] * len(inputs)
         except VsrAppError as exc:
             self.status.setText(str(exc))
@@ -205,17 +218,21 @@ class BatchPanel(QWidget):
 
     # ---- running ----
     def start(self) -> None:
-        in_dir, out_dir = self.in_dir.text().strip(), self.out_dir.text().strip()
-        if not in_dir or not out_dir:
+        try:
+            in_dir, out_dir = self._folders()
+        except VsrAppError as exc:
+            self.errorRaised.emit("Cannot start the batch", str(exc))
+            return
+        if in_dir is None or out_dir is None:
             self.errorRaised.emit("Cannot start the batch", "choose both an input and an output folder")
             return
         self._remember()
         self.scan()
-        self.report_path = str(Path(out_dir) / "vsr-app-report.json")
+        self.report_path = str(out_dir / "vsr-app-report.json")
         has_crf = CODECS[self.codec.currentData()][2] is not None
-        self.job = Job(run_batch, in_dir, out_dir, task=self.task.currentData(), model=self.model.currentData(),
-                       device=self.device.currentData(), recursive=self.recursive.isChecked(),
-                       extensions=self.ext.text(), codec=self.codec.currentData(),
+        self.job = Job(run_batch, str(in_dir), str(out_dir), task=self.task.currentData(),
+                       model=self.model.currentData(), device=self.device.currentData(),
+                       recursive=self.recursive.isChecked(), extensions=self.ext.text(), codec=self.codec.currentData(),
                        crf=self.crf.value() if has_crf else None, overwrite=self.overwrite.isChecked(),
                        report_path=self.report_path, on_file=self.fileFinished.emit, parent=self)
         self.job.progressed.connect(self._progressed)

@@ -8,6 +8,7 @@ Closing the dialog (title-bar X or Esc) during an export asks first, as quitting
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import CODECS as WRITER_CODECS
-from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS
+from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS, fit_name, name_max
 
 _CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4"), "ffv1": ("FFV1 (lossless)", ".mkv"),
                  "prores": ("ProRes 422", ".mov")}
@@ -33,23 +34,27 @@ PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "pla
 REPLACE_LABEL = "Replace the file if it exists"
 
 
+def output_folder(source: str) -> Path:
+    """Where exports of `source` go unless told otherwise: beside it; in the home folder when that folder is
+    read-only (the bundled sample inside an installed app). A relative "Save as" name is taken from here too,
+    never from the folder the app happened to start in."""
+    folder = Path(source).parent
+    return folder if os.access(folder, os.W_OK) and folder != resource_path() else Path.home()
+
+
 def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str) -> str:
-    """Beside the source, named after what was done; in the home folder when that folder is read-only
-    (the bundled sample inside an installed app)."""
-    tags = (["x4"] if upscale else []) + (["2xfps"] if interpolate else [])
-    path = Path(source)
-    folder = path.parent if os.access(path.parent, os.W_OK) and path.parent != resource_path() else Path.home()
-    return str(free_name(folder / f"{path.stem}_{'_'.join(tags) or 'out'}{suffix}"))
-
-
-def free_name(path: Path) -> Path:
-    """`path`, or `name (2).ext`, `name (3).ext`... the first that does not exist: exporting again never
-    fails on (or silently replaces) the previous export."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
-    return candidate
+    """In `output_folder`, named after what was done; `name (2).ext`, `name (3).ext`... when taken: exporting
+    again never fails on (or silently replaces) the previous export. The source's name is shortened, by whole
+    characters, to keep the whole name within the disk's limit: a long but valid input name must still get a
+    valid suggestion (and the tag saying what was done)."""
+    tags = "_".join((["x4"] if upscale else []) + (["2xfps"] if interpolate else [])) or "out"
+    folder = output_folder(source)
+    room = name_max(folder)
+    for number in itertools.count(1):
+        tail = f"_{tags}{f' ({number})' if number > 1 else ''}{suffix}"
+        target = folder / (fit_name(Path(source).stem, room - len(os.fsencode(tail))) + tail)
+        if not target.exists():
+            return str(target)
 
 
 class ExportDialog(QDialog):
@@ -114,6 +119,8 @@ class ExportDialog(QDialog):
         form.addRow("Quality", self.quality)
         out_row = QHBoxLayout()
         self.output = QLineEdit()
+        self.output.setToolTip("~ is your home folder; a name without a full path is saved beside the video "
+                               "(in your home folder when the video's folder is read-only)")
         self.browse = QPushButton("Browse\u2026")
         self.browse.clicked.connect(self._browse)
         out_row.addWidget(self.output, 1)
@@ -194,10 +201,11 @@ class ExportDialog(QDialog):
         if "upscale" not in options and "interpolate" not in options:
             self.status.setText("Tick at least one of upscale / interpolate.")
             return
-        self.output_path = self.output.text().strip()
-        if not self.output_path:
+        text = self.output.text().strip()
+        if not text:
             self.status.setText("Choose where to save the video.")
             return
+        self.output_path = str(output_folder(self.source) / Path(text).expanduser())  # an absolute name wins
         key = options["codec"]
         self.settings.setValue("export/codec", key)
         if options["crf"] is not None:

@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.degrade import DegradationMix
+from vsr_app.distill.train import set_aside_metrics
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
+from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import MetricsTail, check_model_name, check_model_target, install_run_model
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.models import list_models
@@ -269,6 +271,7 @@ class TrainPanel(QWidget):
         val_row = QHBoxLayout()
         self.val = QLineEdit(self.settings.value("train/val", ""))
         self.val.setPlaceholderText("optional held-out video for validation PSNR")
+        self.val.setToolTip(FULL_PATH_TIP)
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a video")
         browse.clicked.connect(self._pick_val)
@@ -287,6 +290,7 @@ class TrainPanel(QWidget):
         runs_row = QHBoxLayout()
         self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(default_runs_dir())))
         self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
+        self.runs_dir.setToolTip(FULL_PATH_TIP)
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a folder")
         browse.clicked.connect(self._pick_runs_dir)
@@ -451,7 +455,8 @@ class TrainPanel(QWidget):
             else:
                 options[key] = value
         if self.val.text().strip():
-            options[VAL_KEY[task]] = [self.val.text().strip()]
+            options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
+                                                    Path.home() / "Videos" / "clip.mp4"))]
         extra = self.extra.text().strip()
         if extra:
             try:
@@ -536,6 +541,11 @@ class TrainPanel(QWidget):
             run_dir.mkdir(parents=True, exist_ok=True)
             if config:
                 config.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+                # a new run: set old curves aside here too, not only in the trainer, which the tail may outrun
+                kept = set_aside_metrics(run_dir)
+                if kept:
+                    self.log.appendPlainText(f"The metrics of an earlier run that left no checkpoint are kept as "
+                                             f"{kept}")
         except OSError as exc:
             raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
         self.run_dir, self.total_steps = run_dir, steps
@@ -545,13 +555,9 @@ class TrainPanel(QWidget):
                                resume)
 
     def _runs_folder(self) -> Path:
-        """The Runs folder as a full path, empty meaning the default: a relative one would depend on the folder
-        the app happened to start in."""
+        """The Runs folder as a full path, empty meaning the default."""
         text = self.runs_dir.text().strip()
-        folder = Path(text).expanduser() if text else default_runs_dir()
-        if not folder.is_absolute():
-            raise VsrAppError(f"the Runs folder must be a full path, e.g. {default_runs_dir()}")
-        return folder
+        return full_path(text, "the Runs folder", default_runs_dir()) if text else default_runs_dir()
 
     def stop(self) -> None:
         """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""

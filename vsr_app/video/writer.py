@@ -177,7 +177,7 @@ def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
 def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
     """Refuse to write over the input, over a folder, or over an existing file without `overwrite`, and a name
     too long for the disk (before anything is asked about it: asking fails too)."""
-    size, limit = len(os.fsencode(target.name)), _name_max(target.parent)
+    size, limit = len(os.fsencode(target.name)), name_max(target.parent)
     if size > limit:
         raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
                           f"{limit}; choose a shorter name")
@@ -335,7 +335,7 @@ class _CarriedStreams:
         self.src.close()
 
 
-def _name_max(folder: Path) -> int:
+def name_max(folder: Path) -> int:
     """The longest file name, in bytes, the disk holding `folder` takes (255, the common limit, where it cannot
     be asked: on Windows, or for a folder not made yet)."""
     try:
@@ -345,7 +345,7 @@ def _name_max(folder: Path) -> int:
     return limit if limit > 0 else 255
 
 
-def _fit(text: str, size: int) -> str:
+def fit_name(text: str, size: int) -> str:
     """`text` shortened by whole characters until it takes at most `size` bytes as a file name."""
     while len(os.fsencode(text)) > size:
         text = text[:-1]
@@ -361,8 +361,8 @@ def _partial_parts(path: Path) -> tuple[str, str]:
     complete. The stem is shortened to keep that within the disk's name limit: a name near the limit (80
     Japanese characters are 240 bytes) is valid for the output and must not fail for its temporary file."""
     suffix = path.suffix.lower()
-    room = _name_max(path.parent) - len(os.fsencode(f"..partial-{suffix}")) - _PARTIAL_ID_BYTES
-    return f".{_fit(path.stem, room)}.partial-", suffix
+    room = name_max(path.parent) - len(os.fsencode(f"..partial-{suffix}")) - _PARTIAL_ID_BYTES
+    return f".{fit_name(path.stem, room)}.partial-", suffix
 
 
 def _writer_running(pid: int) -> bool:
@@ -405,7 +405,7 @@ def _free_name(path: Path) -> Path:
     such name no file has."""
     for number in itertools.count(2):
         tail = f" ({number}){path.suffix}"
-        candidate = path.with_name(_fit(path.stem, _name_max(path.parent) - len(os.fsencode(tail))) + tail)
+        candidate = path.with_name(fit_name(path.stem, name_max(path.parent) - len(os.fsencode(tail))) + tail)
         if not candidate.exists():
             return candidate
 
