@@ -381,3 +381,11 @@ def test_the_toolbar_stacks_when_difference_mode_adds_its_gain_box(window, qtbot
     viewer.set_mode("diff")
     qtbot.waitUntil(lambda: bars[1].y() > bars[0].y())  # stacked
     assert viewer.gain.isVisible() and all(b.isVisible() for b in viewer.mode_group.buttons())
+
+
+def test_the_window_is_gone_before_close_waits_for_the_frame_in_flight(window, monkeypatch):
+    """Closing while a slow model renders a frame froze a visible window for seconds: it hides first, then waits."""
+    seen, shutdown = [], window.viewer.shutdown
+    monkeypatch.setattr(window.viewer, "shutdown", lambda: (seen.append(window.isVisible()), shutdown()))
+    window.close()
+    assert seen == [False]

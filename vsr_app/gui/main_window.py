@@ -320,6 +320,7 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
+        self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.stop_and_wait()
         if exporting:
             self.export_dialog.cancel()
