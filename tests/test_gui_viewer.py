@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QApplication
 from superqt.utils import qimage_to_array
 
 from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from conftest import VFR_TIMES
 from videogen import make_video
 from vsr_app import models
-from vsr_app.gui import processing
+from vsr_app.gui import fmt, processing
 from vsr_app.gui.compare_view import difference_map
 from vsr_app.gui.processing import SOURCE, analyse, luma_difference
 from vsr_app.metrics import psnr_y
@@ -389,3 +390,14 @@ def test_the_window_is_gone_before_close_waits_for_the_frame_in_flight(window, m
     monkeypatch.setattr(window.viewer, "shutdown", lambda: (seen.append(window.isVisible()), shutdown()))
     window.close()
     assert seen == [False]
+
+
+def test_the_clock_shows_a_variable_frame_rate_frames_decoded_time(window, qtbot, vfr_video):
+    """Frame 5 of VFR_TIMES is at 0.50 s; index / average frame rate put it at 0.43 s."""
+    open_and_wait(qtbot, window, vfr_video)
+    viewer = window.viewer
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5)
+    assert viewer.bar.readout.text().startswith(f"{fmt.clock(VFR_TIMES[5])} /")
+    viewer.set_task("interpolate")
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5)
+    assert viewer.bar.readout.text().startswith(f"{fmt.clock((VFR_TIMES[5] + VFR_TIMES[6]) / 2)} /")

@@ -144,6 +144,10 @@ class PlayerBar(QWidget):
         self.setEnabled(length > 0)
         self._position(self.player.position)
 
+    def refresh(self) -> None:
+        """Redraw the readout: `times` learned a decoded timestamp for the position shown."""
+        self._position(self.player.position)
+
     def _position(self, k: int) -> None:
         self.slider.blockSignals(True)
         self.slider.setValue(k)

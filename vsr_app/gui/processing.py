@@ -243,7 +243,7 @@ class Rendered:
     position: int  # the position shown: the request's, or the last one when it asked past the end
     images: tuple[np.ndarray, np.ndarray]
     canvas: tuple[int, int]
-    time: float
+    time: float  # seconds from the video's start to the moment shown (decoded timestamps: right for VFR too)
     length: int
     psnr: float | None = None
     ssim: float | None = None
@@ -297,8 +297,11 @@ class FrameService:
             scales.append(scale)
         scale = max(scales)
         h, w = self.info.height, self.info.width
-        rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale), self.source.time(k),
-                            self.positions(request.task))
+        moment = self.source.time(k)
+        if request.task == "interpolate":  # position k is the frame between k and k + 1
+            moment = (moment + self.source.time(k + 1)) / 2
+        rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
+                            moment - self.info.start_time, self.positions(request.task))
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")

@@ -294,7 +294,8 @@ class Viewer(QWidget):
         frames = info.estimated_frames or 1
         length = max(1, frames - 1) if self.task == "interpolate" else frames
         half = 0.5 if self.task == "interpolate" else 0.0
-        self.bar.times = lambda k: (k + half) / info.fps
+        shown = self.shown_times = {}  # position -> time of the frames rendered so far; others from the frame rate
+        self.bar.times = lambda k: shown.get(k, (k + half) / info.fps)
         self.bar.duration = info.duration if info.duration is not None else frames / info.fps
         if self.task == "interpolate":
             self.bar.describe = lambda k, total: f"in-between {k + 1}\u00bd of {total + 1} frames"
@@ -434,6 +435,8 @@ class Viewer(QWidget):
         else:
             note = "Pick two models to measure them against each other."
         self.inspector.set_metrics(rendered.psnr, rendered.ssim, note)
+        self.shown_times[rendered.position] = rendered.time
+        self.bar.refresh()
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
 
