@@ -200,7 +200,7 @@ def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, wi
     shutil.rmtree(own)  # then that run was deleted
     assert "already installed" in refusal(panel, qtbot, window)
     exported_run(own)
-    (own / "checkpoint.json").write_text("{}")  # the run that installed it, resumed: it may update its model
+    (own / "checkpoint.safetensors").write_bytes(b"")  # the run that installed it, resumed: it may update its model
     assert "--resume" in panel._prepare(resume=True)
     installed.with_suffix(".json").write_text(json.dumps({"training": {"run_dir": str(tmp_path / "elsewhere")}}))
     assert "already installed" in refusal(panel, qtbot, window, resume=True)  # another run's model since
@@ -301,7 +301,7 @@ def test_a_stop_before_the_trainer_handles_signals_is_a_stop_not_a_failure(panel
 
 
 def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_checkpoint(panel, tmp_path):
-    """An out-of-memory kill leaves metrics.jsonl without checkpoint.json; Start is allowed there, and its curves
+    """An out-of-memory kill leaves metrics.jsonl without a checkpoint; Start is allowed there, and its curves
     must not begin with that run's steps: the file is set aside before the tail (and the trainer) starts."""
     run = tmp_path / "runs" / "tiny-student"
     run.mkdir(parents=True)
@@ -312,7 +312,7 @@ def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_check
     assert kept.read_text() == leftover and not (run / "metrics.jsonl").exists()
     assert str(kept) in panel.log.toPlainText()
     (run / "metrics.jsonl").write_text(leftover)  # a resumed run goes on with its own curves
-    (run / "checkpoint.json").write_text("{}")
+    (run / "checkpoint.safetensors").write_bytes(b"")
     panel._prepare(resume=True)
     assert (run / "metrics.jsonl").read_text() == leftover and list(run.glob("metrics.*.jsonl")) == [kept]
 

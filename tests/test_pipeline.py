@@ -129,9 +129,14 @@ def test_cancel_stops_quickly_and_leaves_no_file(media_dir, tmp_path):
 
 
 class SlowRecurrent(TinyRecurrent):
-    """A net whose every step takes 2 s, like the teacher on a large frame."""
+    """A net whose every step takes 2 s, like the teacher on a large frame; `started` is set as one begins."""
+
+    def __init__(self):
+        super().__init__()
+        self.started = threading.Event()
 
     def step(self, x, state):
+        self.started.set()
         time.sleep(2.0)
         return super().step(x, state)
 
@@ -143,8 +148,9 @@ def test_exit_waits_for_a_network_call_still_in_flight_after_cancel(media_dir, t
 
     src = make_video(media_dir / "slow.mp4", frames=6, width=32, height=24)
     cancel = threading.Event()
-    slow = LoadedModel(ModelInfo("slow-recurrent", "upscale", 4, 0, None), SlowRecurrent().eval())
-    threading.Timer(1.0, cancel.set).start()  # during the first 2-s step
+    net = SlowRecurrent().eval()
+    slow = LoadedModel(ModelInfo("slow-recurrent", "upscale", 4, 0, None), net)
+    threading.Thread(target=lambda: (net.started.wait(), cancel.set())).start()  # as the first 2-s step begins
     with pytest.raises(Cancelled):
         upscale_video(src, tmp_path / "out.mp4", model=slow, device="cpu", cancel=cancel)
     assert any(thread.is_alive() for thread in pipeline._running_workers)

@@ -266,6 +266,18 @@ def test_temporary_files_of_running_writes_are_kept(tmp_path):
     assert running.close().frames == 3 and probe(path).frame_count == 3
 
 
+def test_a_killed_writes_file_with_this_processs_pid_is_still_a_leftover(tmp_path):
+    """In a container every run may be pid 1: a file named with our pid that we are not writing is stale."""
+    path = tmp_path / "out.mp4"
+    (tmp_path / f".out.partial-{os.getpid()}-0badc0de.mp4").write_bytes(b"killed")
+    running = VideoWriter(path, width=64, height=48, frame_rate=10, preset="ultrafast")
+    for i in range(3):
+        running.write(pattern_frame(i, 64, 48), i / 10)
+    assert remove_stale_partials(path) == 1
+    assert leftovers(tmp_path) == [running.tmp.name]
+    assert running.close().frames == 3
+
+
 def test_an_output_another_run_finished_meanwhile_is_not_replaced(tmp_path):
     """Two runs write out.mp4 at once: the one that finishes second keeps its file beside the first's, and says so."""
     path = tmp_path / "out.mp4"

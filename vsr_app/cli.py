@@ -369,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"), default="mp4,mkv,mov,avi,webm,m4v",
                    help="comma-separated extensions to pick up")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
-                   "earlier report, never an input, an output or another file unless --overwrite)")
+                   "earlier report; never an input or an output, another file only with --overwrite)")
     _add_output_options(p)
     p.set_defaults(func=cmd_batch)
 

@@ -163,7 +163,7 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
     except (TypeError, ValueError) as exc:
         raise VsrAppError(f"model card {weights.with_suffix('.json').name} has a bad scale or params: {exc}") from exc
     card_name = weights.with_suffix(".json").name
-    if task not in TASK_SCALES:
+    if not isinstance(task, str) or task not in TASK_SCALES:
         raise VsrAppError(f"model card {card_name} names task '{task}'; the app knows {' and '.join(TASK_SCALES)}")
     if scale < 1 or TASK_SCALES[task] not in (None, scale):
         raise VsrAppError(f"model card {card_name} gives scale {scale} for task '{task}'")
@@ -322,8 +322,9 @@ def _load_weights(path: Path, card: dict) -> nn.Module:
         ]))
         raise VsrAppError(f"{path.name} does not match its card (arch '{card['arch']}'): {detail}")
     net.load_state_dict(tensors)
-    if getattr(net, "scale", card["scale"]) != card["scale"]:  # the card's scale sizes memory checks and labels
-        raise VsrAppError(f"{path.name}: its card says x{card['scale']} but the architecture enlarges x{net.scale}")
+    scale = int(card["scale"])  # checked by _info_from_file
+    if getattr(net, "scale", scale) != scale:  # the card's scale sizes memory checks and labels
+        raise VsrAppError(f"{path.name}: its card says x{scale} but the architecture enlarges x{net.scale}")
     return net
 
 

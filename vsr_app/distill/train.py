@@ -42,6 +42,7 @@ from torch import Tensor, nn
 
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, save_model
+from vsr_app.video.writer import first_free
 
 
 class Task(Protocol):
@@ -238,6 +239,12 @@ def _batch_stream(task: Task, seed: int, rank: int, world: int, start: int) -> I
     return itertools.islice(task.batches(seed, rank, world), start, None)
 
 
+def holds_run(run_dir: Path) -> bool:
+    """Whether `run_dir` has a run to resume (its weights are the first checkpoint file written): the trainer and
+    the Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse."""
+    return (Path(run_dir) / "checkpoint.safetensors").exists()
+
+
 def set_aside_metrics(run_dir: Path) -> Path | None:
     """Rename the run folder's metrics.jsonl to metrics.<time of its last record>.jsonl; returns the new path,
     None when there is none. A new run starts its own file: one left by a run killed before its first checkpoint
@@ -248,11 +255,9 @@ def set_aside_metrics(run_dir: Path) -> Path | None:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
     except FileNotFoundError:
         return None
-    for number in itertools.count(1):
-        kept = run_dir / f"metrics.{stamp}{f'-{number}' if number > 1 else ''}.jsonl"
-        if not kept.exists():
-            old.rename(kept)
-            return kept
+    kept = first_free(run_dir, f"metrics.{stamp}", lambda n: f"{f'-{n}' if n > 1 else ''}.jsonl")
+    old.rename(kept)
+    return kept
 
 
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
@@ -283,7 +288,7 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
         g.setdefault("initial_lr", g["lr"])
 
     start = 0
-    has_ckpt = (run_dir / "checkpoint.safetensors").exists()
+    has_ckpt = holds_run(run_dir)
     if resume:
         if not has_ckpt:
             raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")

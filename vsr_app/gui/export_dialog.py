@@ -8,7 +8,6 @@ Closing the dialog (title-bar X or Esc) during an export asks first, as quitting
 
 from __future__ import annotations
 
-import itertools
 import os
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import CODECS as WRITER_CODECS
-from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS, fit_name, name_max
+from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS, first_free
 
 _CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4"), "ffv1": ("FFV1 (lossless)", ".mkv"),
                  "prores": ("ProRes 422", ".mov")}
@@ -48,13 +47,8 @@ def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str)
     characters, to keep the whole name within the disk's limit: a long but valid input name must still get a
     valid suggestion (and the tag saying what was done)."""
     tags = "_".join((["x4"] if upscale else []) + (["2xfps"] if interpolate else [])) or "out"
-    folder = output_folder(source)
-    room = name_max(folder)
-    for number in itertools.count(1):
-        tail = f"_{tags}{f' ({number})' if number > 1 else ''}{suffix}"
-        target = folder / (fit_name(Path(source).stem, room - len(os.fsencode(tail))) + tail)
-        if not target.exists():
-            return str(target)
+    return str(first_free(output_folder(source), Path(source).stem,
+                          lambda n: f"_{tags}{f' ({n})' if n > 1 else ''}{suffix}"))
 
 
 class ExportDialog(QDialog):

@@ -320,6 +320,8 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
+        self.settings.setValue("window/geometry", self.saveGeometry())  # while shown: a hidden one loses its frame
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.stop_and_wait()
         if exporting:
@@ -327,6 +329,4 @@ class MainWindow(QMainWindow):
         self.batch.shutdown()
         self.viewer.shutdown()
         QThreadPool.globalInstance().waitForDone(30_000)  # cancelled jobs finish their current frame
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/tab", self.tabs.currentIndex())
         super().closeEvent(event)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.train import set_aside_metrics
+from vsr_app.distill.train import holds_run, set_aside_metrics
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
@@ -529,7 +529,7 @@ class TrainPanel(QWidget):
         options = self.options()
         steps = _steps(options)
         run_dir = self._runs_folder() / name
-        has_run = (run_dir / "checkpoint.json").exists()
+        has_run = holds_run(run_dir)
         if resume and not has_run:
             raise VsrAppError(f"there is no run to resume in {run_dir}")
         if not resume and has_run:

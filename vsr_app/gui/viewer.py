@@ -387,12 +387,14 @@ class Viewer(QWidget):
 
     def set_mode(self, mode: str) -> None:
         mode = mode if mode in MODES else "split"
+        difference_changed = (mode == "diff") != (self.view.mode == "diff")
         self.view.set_mode(mode)
         self.settings.setValue("viewer/mode", mode)
         self.mode_group.button(list(MODES).index(mode)).setChecked(True)
         self.actions_by_name[f"mode_{mode}"].setChecked(True)
         self.gain_action.setVisible(mode == "diff")
-        self._request()  # the difference map needs the worker's luma difference; other modes do not
+        if difference_changed:  # the difference map needs the worker's luma difference; other modes do not
+            self._request()
 
     def _gain_changed(self, value: float) -> None:
         self.view.set_gain(value)

@@ -177,7 +177,7 @@ def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
 def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
     """Refuse to write over the input, over a folder, or over an existing file without `overwrite`, and a name
     too long for the disk (before anything is asked about it: asking fails too)."""
-    size, limit = len(os.fsencode(target.name)), name_max(target.parent)
+    size, limit = name_size(target.name), name_max(target.parent)
     if size > limit:
         raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
                           f"{limit}; choose a shorter name")
@@ -282,7 +282,7 @@ class _CarriedStreams:
             notes.append(f"{label} copied")
             return
         else:
-            reason = f"a {kind} file cannot hold {codec}"
+            reason = f"the {kind} container cannot hold {codec}"
         if stream.type == "audio" and stream.codec_context is not None:
             ctx = stream.codec_context
             rate = ctx.sample_rate if ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
@@ -345,11 +345,27 @@ def name_max(folder: Path) -> int:
     return limit if limit > 0 else 255
 
 
+def name_size(name: str) -> int:
+    """What a file name counts against the disk's limit: bytes on POSIX systems, UTF-16 units on Windows (NTFS
+    takes 255 of those, so 255 Japanese characters)."""
+    return len(name.encode("utf-16-le")) // 2 if sys.platform == "win32" else len(os.fsencode(name))
+
+
 def fit_name(text: str, size: int) -> str:
-    """`text` shortened by whole characters until it takes at most `size` bytes as a file name."""
-    while len(os.fsencode(text)) > size:
+    """`text` shortened by whole characters until it takes at most `size` (see `name_size`) as a file name."""
+    while text and name_size(text) > size:
         text = text[:-1]
     return text
+
+
+def first_free(folder: Path, stem: str, ending: Callable[[int], str]) -> Path:
+    """`folder / (stem + ending(n))` for the first n = 1, 2, ... that no file has, the stem shortened to keep
+    each name within the disk's limit: a second export, a kept result, an earlier run's file never replace one."""
+    room = name_max(folder)
+    for number in itertools.count(1):
+        candidate = folder / (fit_name(stem, room - name_size(ending(number))) + ending(number))
+        if not candidate.exists():
+            return candidate
 
 
 # What a temporary name adds after its prefix: the writer's pid (at most 10 digits), "-" and 8 hex digits.
@@ -361,13 +377,21 @@ def _partial_parts(path: Path) -> tuple[str, str]:
     complete. The stem is shortened to keep that within the disk's name limit: a name near the limit (80
     Japanese characters are 240 bytes) is valid for the output and must not fail for its temporary file."""
     suffix = path.suffix.lower()
-    room = name_max(path.parent) - len(os.fsencode(f"..partial-{suffix}")) - _PARTIAL_ID_BYTES
+    room = name_max(path.parent) - name_size(f"..partial-{suffix}") - _PARTIAL_ID_BYTES
     return f".{fit_name(path.stem, room)}.partial-", suffix
 
 
-def _writer_running(pid: int) -> bool:
-    """Whether process `pid`, a temporary file's writer, still runs. Not asked on Windows, where os.kill would
-    end it; there the file a live writer holds open cannot be deleted, which keeps it just the same."""
+# Names of the temporary files this process is writing now (unique: they end in random hex). A file with this
+# process's pid and not in here was left by an earlier process with the same pid: in a container the app is often
+# pid 1, or the same small number, on every run.
+_OWN_TEMPS: set[str] = set()
+
+
+def _writer_running(path: Path, pid: int) -> bool:
+    """Whether the writer of temporary file `path`, process `pid`, still runs. Not asked on Windows, where
+    os.kill would end it; there the file a live writer holds open cannot be deleted, which keeps it the same."""
+    if pid == os.getpid():
+        return path.name in _OWN_TEMPS
     if sys.platform == "win32":
         return False
     try:
@@ -390,24 +414,19 @@ def remove_stale_partials(dst: Path) -> int:
     pattern = re.compile(re.escape(prefix) + r"(?:(\d{1,10})-)?[0-9a-f]+" + re.escape(suffix))
     removed = 0
     try:
-        for p in dst.parent.iterdir():
-            match = pattern.fullmatch(p.name)
-            if match and p.is_file() and not (match[1] and _writer_running(int(match[1]))):
+        names = list(dst.parent.iterdir())
+    except OSError as exc:
+        log.warning("could not list temporary files for %s: %s", dst, exc)
+        return 0
+    for p in names:
+        match = pattern.fullmatch(p.name)
+        if match and p.is_file() and not (match[1] and _writer_running(p, int(match[1]))):
+            try:
                 p.unlink(missing_ok=True)
                 removed += 1
-    except OSError as exc:
-        log.warning("could not clear temporary files for %s: %s", dst, exc)
+            except OSError as exc:  # one that cannot go (held open on Windows) leaves the others to clear
+                log.warning("could not delete the temporary file %s: %s", p, exc)
     return removed
-
-
-def _free_name(path: Path) -> Path:
-    """`path` with " (2)", " (3)", ... added to its stem (shortened to fit the disk's name limit): the first
-    such name no file has."""
-    for number in itertools.count(2):
-        tail = f" ({number}){path.suffix}"
-        candidate = path.with_name(fit_name(path.stem, name_max(path.parent) - len(os.fsencode(tail))) + tail)
-        if not candidate.exists():
-            return candidate
 
 
 class VideoWriter:
@@ -450,6 +469,7 @@ class VideoWriter:
         make_folder(self.path.parent)
         prefix = _partial_parts(self.path)[0]
         self.tmp = self.path.with_name(f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+        _OWN_TEMPS.add(self.tmp.name)
         self.container = None
         self.carried: _CarriedStreams | None = None
         self.result: WriteResult | None = None  # set by close()
@@ -577,13 +597,30 @@ class VideoWriter:
         """Rename the finished temporary file to the target. A target that appeared while this run was writing
         (another run of the same output finished first) is replaced only with `overwrite`; otherwise this
         run's file is kept under a free name and the write fails, so neither result is lost."""
-        if self.overwrite or not self.path.exists():
+        if self.overwrite:
             os.replace(self.tmp, self.path)
-            return
-        kept = _free_name(self.path)
-        os.replace(self.tmp, kept)
-        raise VsrAppError(f"'{self.path}' appeared while this run was writing and was not overwritten; "
-                          f"this run's output is kept as '{kept}'")
+        elif not self._claim_target():
+            kept = first_free(self.path.parent, self.path.stem, lambda n: f" ({n + 1}){self.path.suffix}")
+            os.replace(self.tmp, kept)
+            raise VsrAppError(f"'{self.path}' appeared while this run was writing and was not overwritten; "
+                              f"this run's output is kept as '{kept}'")
+        _OWN_TEMPS.discard(self.tmp.name)
+
+    def _claim_target(self) -> bool:
+        """Put the finished file at the target unless a file is there (then False). A hard link fails on an
+        existing target, so another run cannot slip in between a check and the rename; on a disk without hard
+        links (FAT, some network shares) it is check, then rename."""
+        try:
+            os.link(self.tmp, self.path)
+        except FileExistsError:
+            return False
+        except OSError:
+            if self.path.exists():
+                return False
+            os.replace(self.tmp, self.path)
+            return True
+        self.tmp.unlink()
+        return True
 
     def abort(self) -> None:
         """Stop and delete the temporary file; the target is left as it was."""
@@ -598,6 +635,7 @@ class VideoWriter:
             self.tmp.unlink(missing_ok=True)
         except OSError as exc:  # the error that made us abort is the one to report
             log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
+        _OWN_TEMPS.discard(self.tmp.name)
 
 
 def _write_error(path: Path, exc: BaseException) -> VsrAppError:
