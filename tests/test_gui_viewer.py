@@ -291,6 +291,34 @@ def test_a_video_whose_header_gives_no_length_plays_steps_and_analyses(window, q
     assert len(analyse(str(raw), "upscale", ("bicubic", "bicubic"))) == 20
 
 
+def test_interpolate_on_a_one_frame_video_says_so_in_the_view_without_a_dialog(window, qtbot, media_dir):
+    still = make_video(media_dir / "one_frame.mp4", frames=1)
+    open_and_wait(qtbot, window, still)
+    viewer = window.viewer
+    errors = []
+    viewer.errorRaised.connect(lambda title, message: errors.append(title))
+    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
+        viewer.set_task("interpolate")
+    qtbot.wait(200)  # a second request, if any, is answered too
+    assert errors == [] and window.error_box is None
+    assert "too few frames" in viewer.view.panes[0].placeholder and not viewer.view.panes[0].layers
+    show_and_wait(qtbot, viewer, lambda: viewer.set_task("upscale"), lambda r: r.request.task == "upscale")
+    assert viewer.view.panes[0].layers
+
+
+def test_a_truncated_video_shows_its_real_length_and_duration_once_the_end_is_found(window, qtbot, media_dir):
+    whole = make_video(media_dir / "forty.mkv", frames=40)  # 10 fps: the header says 4 s
+    data = whole.read_bytes()
+    cut = media_dir / "forty_cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])  # an interrupted download: the header still says 40 frames
+    open_and_wait(qtbot, window, cut)
+    viewer = window.viewer
+    assert viewer.player.length == 40 and "/ 00:04.00" in viewer.bar.readout.text()
+    last = show_and_wait(qtbot, viewer, viewer.player.end, lambda r: r.length < 40)
+    assert viewer.player.length == last.length == last.position + 1
+    assert viewer.bar.readout.text().startswith(f"{fmt.clock(last.time)} / {fmt.clock(last.length / 10)}")
+
+
 def test_play_advances_through_frames(window, qtbot, small_video):
     open_and_wait(qtbot, window, small_video)
     viewer = window.viewer

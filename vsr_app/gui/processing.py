@@ -245,6 +245,7 @@ class Rendered:
     canvas: tuple[int, int]
     time: float  # seconds from the video's start to the moment shown (decoded timestamps: right for VFR too)
     length: int
+    duration: float  # seconds from the start to the end of the last frame known to exist
     psnr: float | None = None
     ssim: float | None = None
     difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
@@ -300,8 +301,9 @@ class FrameService:
         moment = self.source.time(k)
         if request.task == "interpolate":  # position k is the frame between k and k + 1
             moment = (moment + self.source.time(k + 1)) / 2
+        duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
-                            moment - self.info.start_time, self.positions(request.task))
+                            moment - self.info.start_time, self.positions(request.task), duration)
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")

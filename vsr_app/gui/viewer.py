@@ -111,6 +111,7 @@ class Viewer(QWidget):
         self.worker.rendered.connect(self._rendered)
         self.worker.failed.connect(self.errorRaised)
         self.worker.failed.connect(lambda *_: self.player.pause())  # playback would wait for the frame forever
+        self.worker.unavailable.connect(self._unavailable)
         self.worker.busy.connect(self._busy)
         self.worker.start()
 
@@ -414,6 +415,12 @@ class Viewer(QWidget):
             prefetch = Request(request.position + 1, request.task, request.sides, request.device)
         self.worker.request(request, prefetch)
 
+    def _unavailable(self, reason: str) -> None:
+        """Say so in the view itself (switching task to Interpolate on a one-frame video is not an error)."""
+        self.player.pause()
+        self.view.clear()
+        self.view.set_placeholder(reason)
+
     def _position_changed(self, position: int) -> None:
         self.analysis.set_cursor(position)
         self._request()
@@ -428,7 +435,8 @@ class Viewer(QWidget):
         if (req.task, req.sides, req.device, req.difference) != (current.task, current.sides, current.device,
                                                                  current.difference):
             return  # made for earlier choices; the frame for the current ones is on its way
-        if rendered.length != self.player.length:
+        if rendered.length != self.player.length:  # the header overstated the length: the real end is known now
+            self.bar.duration = rendered.duration
             self.player.set_length(rendered.length)
         labels = tuple(side_label(s, req.task) for s in req.sides)
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference)
