@@ -157,8 +157,9 @@ def cmd_train(args) -> int:
     from vsr_app.distill.train import run_from_cli
 
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
-                        steps=args.steps, resume=args.resume, config=args.config)
-    print(f"model written to {path}")
+                        steps=args.steps, resume=args.resume, config=args.config, val=args.val)
+    command = "upscale" if args.task == "vsr" else "interpolate"
+    print(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {path}")
     return 0
 
 
@@ -383,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
     p.add_argument("--steps", type=_at_least(1), metavar="N")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
+    p.add_argument("--val", action="append", metavar="CLIP",
+                   help="held-out video (not in --data) scored every val_every steps: val_psnr in metrics.jsonl and "
+                        "the model card (repeatable)")
     p.add_argument("--config", metavar="FILE", help="JSON file of training options")
     p.set_defaults(func=cmd_train)
 

@@ -163,12 +163,21 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
     for root in [Path(r) for r in ([roots] if isinstance(roots, (str, os.PathLike)) else roots)]:
         if not root.exists():
             raise VsrAppError(f"training data not found: {root}")
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        # hidden files are skipped, as `batch` does: a folder copied from a Mac drive holds '._clip.mp4' sidecars
+        files = [root] if root.is_file() else sorted(
+            p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".")
+                                                                  for part in p.relative_to(root).parts))
         by_dir: dict[Path, list[Path]] = {}
         for f in files:
             ext = f.suffix.lower()
             if ext in VIDEO_EXTS:
-                sources.append(_load_video(f, max_frames_per_video))
+                try:
+                    sources.append(_load_video(f, max_frames_per_video))
+                except VsrAppError as exc:
+                    if f == root:
+                        raise
+                    raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to "
+                                      f"use)") from exc
                 log(f"data: {f.name}: {len(sources[-1].frames)} frames {sources[-1].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)

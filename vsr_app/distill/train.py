@@ -82,15 +82,31 @@ class LoopConfig:
     def split(cls, options: dict) -> tuple["LoopConfig", dict]:
         """(loop config, the remaining task options) from one flat dict."""
         names = {f.name for f in fields(cls)}
+        check_types(options, {k: v for k, v in asdict(cls()).items()}, "training option")
         loop = cls(**{k: v for k, v in options.items() if k in names})
         return loop, {k: v for k, v in options.items() if k not in names}
 
 
+def check_types(options: dict, defaults: dict, what: str) -> None:
+    """Refuse a value of the wrong kind ("batch": "2") with its name, before it fails deep inside training."""
+    kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,), dict: (dict,)}
+    for key, value in options.items():
+        default = defaults.get(key)
+        if default is None or value is None:
+            continue
+        allowed = kinds.get(type(default))
+        if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
+            raise VsrAppError(f"{what} '{key}' must be {type(default).__name__} (like {json.dumps(default)}), "
+                              f"not {json.dumps(value)}")
+
+
 def lr_factor(step: int, cfg: LoopConfig) -> float:
-    """Linear warmup, then cosine from 1 to min_lr_ratio at cfg.steps."""
-    if step < cfg.warmup:
-        return (step + 1) / cfg.warmup
-    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    """Linear warmup, then cosine from 1 to min_lr_ratio at cfg.steps. The warmup takes at most a tenth of the
+    run, so a short run (a quick try of a few hundred steps) still reaches the learning rate asked for."""
+    warmup = min(cfg.warmup, max(1, cfg.steps // 10))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, cfg.steps - warmup))
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -187,7 +203,12 @@ def load_checkpoint(run_dir: Path, modules, opt) -> dict:
     tensors = load_file(str(run_dir / "checkpoint.safetensors"))
     for name, mod in modules.items():
         prefix = f"module.{name}."
-        mod.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        try:
+            mod.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[-1].strip()
+            raise VsrAppError(f"{run_dir}: its checkpoint does not fit the {name} its options build ({first}); "
+                              f"resume with the options the run began with") from None
     state = {}
     for idx in meta["optim_state_ids"]:
         prefix = f"optim.{idx}."
@@ -239,6 +260,42 @@ def _batch_stream(task: Task, seed: int, rank: int, world: int, start: int) -> I
     return itertools.islice(task.batches(seed, rank, world), start, None)
 
 
+_CLAIMED: dict[str, int] = {}  # run folder -> descriptor of its locked .lock file, while this process trains in it
+
+
+def claim_run_dir(run_dir: Path) -> None:
+    """Create the run folder and lock it for this process (until release_run_dir or exit): a second trainer started
+    on the same --out before the first one's first checkpoint would rewrite its config and share its files."""
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VsrAppError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
+    key = str(run_dir.resolve())
+    if key in _CLAIMED or int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
+        return
+    fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
+                          f"--out") from None
+    _CLAIMED[key] = fd
+
+
+def release_run_dir(run_dir: Path) -> None:
+    fd = _CLAIMED.pop(str(Path(run_dir).resolve()), None)
+    if fd is not None:
+        os.close(fd)  # closing the descriptor drops the lock
+
+
 def holds_run(run_dir: Path) -> bool:
     """Whether `run_dir` has a run to resume (its weights are the first checkpoint file written): the trainer and
     the Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse."""
@@ -266,10 +323,17 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
 
     `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).
     """
+    run_dir = Path(run_dir)
+    claim_run_dir(run_dir)
+    try:
+        return _train(task, cfg, run_dir, resume, meta, log, progress, cancel)
+    finally:
+        release_run_dir(run_dir)
+
+
+def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel) -> Path:
     from vsr_app.models import resolve_device
 
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg.device)
     if cfg.threads > 0:
         torch.set_num_threads(cfg.threads)
@@ -465,61 +529,111 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
 
 # ---- command-line entry ------------------------------------------------------------------------
 
-def _check_resume_flags(run_dir: Path, teacher: str | None, distill: str | None) -> None:
-    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
+def saved_config(run_dir: Path) -> dict | None:
+    """The run's config.json (None when it has none); an unreadable one is reported, not taken for 'no run'."""
     path = run_dir / "config.json"
     if not path.is_file():
-        return  # the loop reports that there is nothing to resume
+        return None
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise VsrAppError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(saved, dict):
+        raise VsrAppError(f"cannot read {path}: not a JSON object")
+    return saved
 
-    def same(a: str, b: str | None) -> bool:  # a model name, or the same file spelled another way
-        return b is not None and (a == b or os.path.normpath(a) == os.path.normpath(b))
 
+def same_model(a: str | None, b: str | None) -> bool:
+    """A model name, or the same file spelled another way (relative to here, or absolute)."""
+    return a is not None and b is not None and (a == b or os.path.abspath(a) == os.path.abspath(b))
+
+
+def absolute_if_file(name: str | None) -> str | None:
+    """A teacher given as a path is stored absolute (the run can be resumed from any folder); a name stays a name."""
+    return os.path.abspath(name) if name and Path(name).is_file() else name
+
+
+def _check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
+    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
+    if saved is None:
+        return  # the loop reports that there is nothing to resume
     for flag, given, began in (("--distill", distill, saved.get("distill") or "none"),
                                ("--teacher", teacher, saved.get("teacher"))):
-        if given is not None and not same(given, began):
+        if given is not None and not same_model(given, began):
             raise VsrAppError(f"{run_dir} was started with {flag} {began or '(none)'}; --resume continues a run as "
                               f"it began: leave out {flag}, or start a new run with another --out")
 
 
+def read_config_file(config: str | None) -> dict:
+    """A --config file's options (a JSON object)."""
+    if not config:
+        return {}
+    try:
+        options = json.loads(Path(config).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    if not isinstance(options, dict):
+        raise VsrAppError(f'config {config} must be a JSON object of options, like {{"steps": 2000, "lr": 0.0002}}')
+    return options
+
+
 def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str | None = None,
-                 steps: int | None = None, resume: bool = False, config: str | None = None, log=print) -> Path:
+                 steps: int | None = None, resume: bool = False, config: str | None = None,
+                 val: list[str] | None = None, log=print) -> Path:
     """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
 
     VSR: the merged options are saved as RUN_DIR/config.json so `--resume` needs only --data and --out.
-    VFI runs are set up by vsr_app.distill.vfi_task.train_vfi.
+    VFI runs are set up by vsr_app.distill.vfi_task.train_vfi. `val`: validation clips (the tasks' option names
+    differ: "val" for VSR, "val_videos" for VFI).
     """
-    file_options: dict = {}
-    if config:
-        try:
-            file_options = json.loads(Path(config).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise VsrAppError(f"cannot read config {config}: {exc}") from exc
+    file_options = read_config_file(config)
+    if val:
+        file_options["val" if task_name == "vsr" else "val_videos"] = list(val)
     asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
     asked_distill = distill or file_options.get("distill")
-    if resume:
-        _check_resume_flags(Path(out), asked_teacher, asked_distill)
-    elif asked_teacher and (asked_distill or "none") == "none":
+    run_dir = Path(out)
+    if not resume and asked_teacher and (asked_distill or "none") == "none":
         kinds = "std, space or time" if task_name == "vsr" else "laplacian"
         raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if task_name == "vfi":
         from vsr_app.distill.vfi_task import train_vfi
 
+        if resume:
+            _check_resume_flags(saved_config(run_dir), run_dir, asked_teacher, asked_distill)
         return train_vfi(data, out, teacher=teacher, distill=distill or "none", steps=steps, resume=resume,
                          options=file_options, log=log)
-    from vsr_app.distill.vsr_task import VSRTask
+    claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
+    try:
+        return _train_vsr(data, run_dir, teacher, distill, steps, resume, file_options, log)
+    finally:
+        release_run_dir(run_dir)
 
-    run_dir = Path(out)
-    options: dict = {}
-    if resume and (run_dir / "config.json").exists():
-        options.update(json.loads((run_dir / "config.json").read_text()))
+
+def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path:
+    from vsr_app.distill.vsr_task import DEFAULTS, VSRTask
+
+    saved = saved_config(run_dir) if resume else None
+    if saved is not None and "options" in saved:
+        raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with `vsr-app train vfi`")
+    if resume:
+        _check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
+                            distill or file_options.get("distill"))
+        for key in ("net", "net_config"):  # the checkpoint holds that net's weights: another shape cannot load them
+            if saved is not None and key in file_options and file_options[key] != saved.get(key, DEFAULTS[key]):
+                raise VsrAppError(f"{run_dir} was started with {key} {json.dumps(saved.get(key, DEFAULTS[key]))}; "
+                                  f"--resume cannot change the network: start a new run with another --out")
+    elif holds_run(run_dir):  # before config.json is written: a refused start leaves the run as it was
+        raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+    options: dict = dict(saved or {})
     options.update(file_options)
-    options["data"] = [str(Path(d)) for d in data]
+    options["data"] = [os.path.abspath(d) for d in data]  # absolute: resumable from any folder, and from the GUI
+    if isinstance(options.get("val"), list):
+        options["val"] = [os.path.abspath(v) if isinstance(v, str) else v for v in options["val"]]
     if teacher:
         options["teacher"] = teacher
+    options["teacher"] = absolute_if_file(options.get("teacher"))
+    if options["teacher"] is None:
+        options.pop("teacher")
     if distill is not None:
         options["distill"] = distill
     options.setdefault("distill", "none")
@@ -528,7 +642,6 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     loop_cfg, task_opts = LoopConfig.split(options)
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
     task = VSRTask(task_opts, log=log)
-    run_dir.mkdir(parents=True, exist_ok=True)
     if int(os.environ.get("RANK", "0")) == 0:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(options, indent=1)))
     meta = task.describe() if hasattr(task, "describe") else {}

@@ -15,7 +15,8 @@ Validation scores Y-PSNR on fixed triplets from held-out videos (never the eval 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -30,7 +31,8 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.train import LoopConfig, train
+from vsr_app.distill.train import (LoopConfig, saved_config, absolute_if_file, check_types, claim_run_dir,
+                                   release_run_dir, train)
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
@@ -91,12 +93,13 @@ class VFITask:
 
     def __post_init__(self):
         if self.distill not in ("none", "laplacian"):
-            raise ValueError(f"frame interpolation distills with 'laplacian' or 'none', not '{self.distill}'")
+            raise VsrAppError(f"frame interpolation distills with 'laplacian' or 'none', not '{self.distill}'")
         if self.distill == "laplacian" and self.teacher is None:
-            raise ValueError("Laplacian distillation needs a teacher")
+            raise VsrAppError("Laplacian distillation needs a teacher")
         self._sampler: HRClipSampler | None = None
         self._val: list[tuple[np.ndarray, np.ndarray]] | None = None
         self.controller: SparsityController | None = None
+        self._val_triplets()  # now: a bad validation clip must stop the run before training, not at its first check
 
     # -- what the loop trains and keeps fixed ----------------------------------------------------
     def modules(self) -> dict[str, nn.Module]:
@@ -195,7 +198,12 @@ class VFITask:
         if self._val is None:
             self._val = []
             for path in self.val_videos:
-                frames = [s for s in load_sources([path], log=lambda *_: None)][0].frames
+                try:
+                    frames = load_sources([path], log=lambda *_: None)[0].frames
+                except VsrAppError as exc:
+                    raise VsrAppError(f"validation clip: {exc}") from None
+                if len(frames) < 7:  # a triplet takes frames c-3 .. c+3
+                    raise VsrAppError(f"validation clip {path} has {len(frames)} frame(s); it needs at least 7")
                 m = self.net.size_multiple
                 if self.cfg.val_crop:
                     h, w = frames[0].shape[:2]
@@ -241,20 +249,23 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     unknown = set(rest) - task_names - set(NET_OPTIONS) - set(RUN_OPTIONS)
     if unknown:
         raise VsrAppError(f"unknown training option(s) for frame interpolation: {', '.join(sorted(unknown))}")
+    check_types(rest, asdict(VFIConfig()), "frame-interpolation training option")
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
 
 def _run_config(run_dir: Path, resume: bool, fresh: dict) -> dict:
     """config.json of the run: written when it starts, read back on --resume (so the run continues as it began)."""
     path = run_dir / "config.json"
+    claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     if resume:
-        if not path.is_file():
+        saved = saved_config(run_dir)
+        if saved is None:
             raise VsrAppError(f"nothing to resume in {run_dir} (no config.json)")
-        saved = json.loads(path.read_text(encoding="utf-8"))
+        if "options" not in saved:
+            raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
-    run_dir.mkdir(parents=True, exist_ok=True)
     if (run_dir / "checkpoint.json").exists():
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
     atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(fresh, indent=2) + "\n", encoding="utf-8"))
@@ -290,12 +301,25 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
               steps: int | None = None, resume: bool = False, options: dict | None = None, name: str | None = None,
               log=print, progress=None, cancel=None) -> Path:
     """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
+    if distill not in ("none", "laplacian"):
+        raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
     run_dir = Path(out)
+    try:
+        return _train_vfi(data, run_dir, teacher, distill, steps, resume, options, name, log, progress, cancel)
+    finally:
+        release_run_dir(run_dir)
+
+
+def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, name, log, progress, cancel) -> Path:
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
-    cfg = _run_config(run_dir, resume, {"data": [str(d) for d in data], "teacher": teacher, "distill": distill,
-                                         "name": name or run_dir.name, "options": fresh_options})
+    if isinstance(fresh_options.get("val_videos"), list):  # absolute, like the data: resumable from any folder
+        fresh_options["val_videos"] = [os.path.abspath(v) if isinstance(v, str) else v
+                                       for v in fresh_options["val_videos"]]
+    cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data],
+                                        "teacher": absolute_if_file(teacher), "distill": distill,
+                                        "name": name or run_dir.name, "options": fresh_options})
     loop, task_cfg, rest = _split_options(cfg["options"])
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")

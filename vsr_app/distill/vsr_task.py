@@ -44,6 +44,7 @@ from torch import nn
 from vsr_app.distill import data as D
 from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
+from vsr_app.distill.train import check_types
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write
 from vsr_app.nets.convlstm import ConvLSTM
@@ -79,6 +80,7 @@ class VSRTask:
         unknown = set(options) - set(DEFAULTS)
         if unknown:
             raise VsrAppError(f"unknown VSR training options: {', '.join(sorted(unknown))}")
+        check_types(options, DEFAULTS, "VSR training option")
         self.opt = {**DEFAULTS, **options}
         o = self.opt
         if o["net"] not in NETS:
@@ -92,7 +94,10 @@ class VSRTask:
         except (TypeError, ValueError) as exc:
             raise VsrAppError(f"degrade: {exc}") from None
         self.arch, cls = NETS[o["net"]]
-        self.model = cls(**o["net_config"])
+        try:
+            self.model = cls(**o["net_config"])
+        except TypeError as exc:  # an unknown or misspelt key
+            raise VsrAppError(f"net_config for the {o['net']}: {exc}") from None
         self._frozen: dict[str, nn.Module] = {}
         self._modules: dict[str, nn.Module] = {"model": self.model}
         self.convlstm_frozen = False

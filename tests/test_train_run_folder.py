@@ -1,0 +1,188 @@
+"""Starting, refusing and resuming training runs as users do: a refused start or resume leaves the run as it was,
+options of the wrong kind are one-line errors, paths are stored so a run resumes from any folder, one trainer
+per run folder, and bad validation clips stop a run before it trains."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from videogen import make_video, write_pan_frames
+from vsr_app.distill import train as train_mod
+from vsr_app.distill.vfi_task import train_vfi
+from vsr_app.errors import VsrAppError
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY_VSR = {"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3, "patch": 8,
+            "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1}
+TINY_VFI = {"base": 8, "crop": 32, "batch": 1, "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1,
+            "val_crop": 64, "val_triplets": 1}
+quiet = {"log": lambda *_: None}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("train_data")
+    write_pan_frames(root / "pan", 8, np.random.default_rng(0))
+    return root
+
+
+def config(tmp_path, name="cfg.json", **options) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps({**TINY_VSR, **options}))
+    return str(path)
+
+
+def vsr(data_dir, run, **kwargs):
+    return train_mod.run_from_cli("vsr", [str(data_dir)], str(run), **{**quiet, **kwargs})
+
+
+def test_a_refused_start_leaves_the_run_and_its_config_as_they_were(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=2, config=config(tmp_path))
+    before = (run / "config.json").read_bytes()
+    with pytest.raises(VsrAppError, match="already holds a run"):
+        vsr(data_dir, run, steps=2, teacher="vsr-x4-teacher", distill="space",
+            config=config(tmp_path, "other.json", lr=0.05))
+    assert (run / "config.json").read_bytes() == before
+    vsr(data_dir, run, steps=3, resume=True)  # and the run continues as it began
+    assert json.loads((run / "model.json").read_text())["training"]["distill"] == "none"
+
+
+def test_resume_cannot_change_the_network_and_a_checkpoint_that_does_not_fit_is_one_line(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=2, config=config(tmp_path))
+    before = (run / "config.json").read_bytes()
+    wider = config(tmp_path, "wide.json", net_config={"channels": 16, "blocks": 1, "hr_channels": 4})
+    with pytest.raises(VsrAppError, match="--resume cannot change the network"):
+        vsr(data_dir, run, steps=3, resume=True, config=wider)
+    assert (run / "config.json").read_bytes() == before
+    vsr(data_dir, run, steps=3, resume=True)
+    saved = json.loads(before)
+    saved["net_config"]["channels"] = 16  # a config.json edited by hand
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(VsrAppError, match="checkpoint does not fit the model .*size mismatch"):
+        vsr(data_dir, run, steps=4, resume=True)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"batch": "2"}, "'batch' must be int"),
+    ({"lr": True}, "'lr' must be float"),
+    ({"net_config": {"chanels": 8}}, "net_config for the student: .*chanels"),
+    ({"val": "clip.mp4"}, "'val' must be list"),
+])
+def test_options_of_the_wrong_kind_are_one_line_errors_before_anything_is_written(data_dir, tmp_path, options,
+                                                                                 message):
+    with pytest.raises(VsrAppError, match=message):
+        vsr(data_dir, tmp_path / "run", steps=2, config=config(tmp_path, **options))
+    assert not (tmp_path / "run" / "config.json").exists()
+
+
+def test_a_config_that_is_not_an_object_is_refused(data_dir, tmp_path):
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(VsrAppError, match="must be a JSON object"):
+        vsr(data_dir, tmp_path / "run", config=str(tmp_path / "list.json"))
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_line(data_dir, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    for task in ("vsr", "vfi"):
+        with pytest.raises(VsrAppError, match="cannot create the run folder"):
+            train_mod.run_from_cli(task, [str(data_dir)], str(tmp_path / "afile" / "run"), steps=1, **quiet)
+
+
+def test_runs_store_absolute_paths_and_resume_from_another_folder(data_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(data_dir.parent)
+    run = tmp_path / "run"
+    vsr(Path(data_dir.name), run, steps=2, config=config(tmp_path))
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["data"] == [str(data_dir)]
+    monkeypatch.chdir(tmp_path)
+    vsr(data_dir, run, steps=3, resume=True)
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 3
+
+
+def test_resuming_with_the_other_task_names_the_right_command(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    with pytest.raises(VsrAppError, match="video super-resolution run: continue it with `vsr-app train vsr`"):
+        train_vfi([str(data_dir)], run, resume=True, **quiet)
+    (run / "config.json").write_text(json.dumps({"data": [], "teacher": None, "distill": "none", "options": {}}))
+    with pytest.raises(VsrAppError, match="frame-interpolation run: continue it with `vsr-app train vfi`"):
+        vsr(data_dir, run, resume=True)
+
+
+def test_frame_interpolation_refuses_vsr_distillation_in_one_line(data_dir, tmp_path):
+    with pytest.raises(VsrAppError, match="distills with --distill laplacian"):
+        train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), teacher="vfi-x2-teacher",
+                               distill="std", **quiet)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("clip, message", [("missing.mp4", "validation clip: training data not found"),
+                                           ("five.mp4", "has 5 frame\\(s\\); it needs at least 7")])
+def test_a_bad_validation_clip_stops_a_vfi_run_before_it_trains(data_dir, tmp_path, clip, message):
+    make_video(tmp_path / "five.mp4", frames=5)
+    run = tmp_path / "run"
+    with pytest.raises(VsrAppError, match=message):
+        train_vfi([str(data_dir)], run, steps=2, options={**TINY_VFI, "val_videos": [str(tmp_path / clip)]}, **quiet)
+    assert not (run / "metrics.jsonl").exists() or (run / "metrics.jsonl").read_text() == ""
+
+
+def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it(data_dir, tmp_path):
+    run = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
+                               "from vsr_app.distill.train import claim_run_dir; claim_run_dir(Path(sys.argv[1])); "
+                               "print('held', flush=True); sys.stdin.read()", str(run)],
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for task in ("vsr", "vfi"):
+            with pytest.raises(VsrAppError, match="another training is running in"):
+                train_mod.run_from_cli(task, [str(data_dir)], str(run), steps=1, config=config(tmp_path), **quiet)
+        assert not (run / "config.json").exists()
+    finally:
+        holder.communicate("", timeout=30)
+    vsr(data_dir, run, steps=1, config=config(tmp_path))  # free again once the first trainer has gone
+    assert (run / "model.safetensors").exists()
+
+
+def test_a_short_run_still_reaches_the_learning_rate_it_asked_for():
+    cfg = train_mod.LoopConfig(steps=100, warmup=200)
+    factors = [train_mod.lr_factor(step, cfg) for step in range(100)]
+    assert max(factors) == 1.0 and factors.index(1.0) == 9  # warm-up capped at a tenth of the run
+    assert factors[-1] < 0.05
+    long = train_mod.LoopConfig(steps=3000, warmup=50)  # the shipped runs' schedules are unchanged
+    assert train_mod.lr_factor(49, long) == 1.0 and train_mod.lr_factor(48, long) < 1.0
+
+
+def test_hidden_files_are_skipped_and_a_bad_video_in_a_folder_says_what_to_do(tmp_path):
+    from vsr_app.distill.data import load_sources
+
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    make_video(folder / "clip.mp4", frames=8)
+    (folder / "._clip.mp4").write_bytes(b"\x00\x05\x16\x07 AppleDouble sidecar")
+    assert [s.name for s in load_sources([folder], log=lambda *_: None)] == ["clip.mp4"]
+    (folder / "broken.mp4").write_bytes(b"not a video")
+    with pytest.raises(VsrAppError, match="broken.mp4.*\n\\(remove it from the training folder"):
+        load_sources([folder], log=lambda *_: None)
+
+
+def test_val_on_the_command_line_scores_a_held_out_clip_and_says_how_to_use_the_model(data_dir, tmp_path, capsys):
+    from vsr_app.cli import main
+
+    clip = make_video(tmp_path / "held out.mp4", frames=6)
+    run = tmp_path / "run"
+    assert main(["train", "vsr", "--data", str(data_dir), "--out", str(run), "--steps", "2", "--val", str(clip),
+                 "--config", config(tmp_path, val_every=2)]) == 0
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert any("val_psnr" in r for r in records)
+    assert "val_psnr" in json.loads((run / "model.json").read_text())["metrics"]
+    assert f"use it with: vsr-app upscale IN -o OUT --model {run / 'model.safetensors'}" in capsys.readouterr().out
