@@ -188,6 +188,17 @@ def test_an_empty_runs_folder_means_the_default_one(panel):
     assert (default_runs_dir() / "tiny-student" / "gui-options.json").is_file()
 
 
+def test_the_suggested_model_name_follows_the_task_and_a_typed_one_stays(window):
+    panel = window.train
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    panel.name.setText("my-vsr-student")
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert panel.name.text() == "my-vfi-student"
+    panel.name.setText("holiday-interp")
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    assert panel.name.text() == "holiday-interp"
+
+
 def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, window, tmp_path):
     """Training a name again (another runs folder, or the same one after deleting the run) would overwrite the
     model at the end or at a Stop: Start refuses; the run that installed it may Resume and update it."""

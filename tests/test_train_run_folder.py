@@ -186,3 +186,32 @@ def test_val_on_the_command_line_scores_a_held_out_clip_and_says_how_to_use_the_
     assert any("val_psnr" in r for r in records)
     assert "val_psnr" in json.loads((run / "model.json").read_text())["metrics"]
     assert f"use it with: vsr-app upscale IN -o OUT --model {run / 'model.safetensors'}" in capsys.readouterr().out
+
+
+def test_a_run_in_the_current_folder_names_its_model_after_the_folder(data_dir, tmp_path, monkeypatch):
+    run = tmp_path / "holiday"
+    run.mkdir()
+    monkeypatch.chdir(run)
+    vsr(data_dir, ".", steps=1, config=config(tmp_path))
+    assert json.loads((run / "model.json").read_text())["name"] == "holiday"
+
+
+def test_a_run_folder_names_the_model_it_trained(data_dir, tmp_path):
+    from vsr_app.models import resolve
+
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    assert resolve(str(run)).path == str(run / "model.safetensors")
+    with pytest.raises(VsrAppError, match="model file not found"):
+        resolve(str(tmp_path))  # a folder without a model is still not one
+
+
+def test_a_vfi_resume_says_which_new_options_and_data_it_ignores(data_dir, tmp_path):
+    run, lines = tmp_path / "run", []
+    train_vfi([str(data_dir)], run, steps=1, options=TINY_VFI, **quiet)
+    other = tmp_path / "other"
+    other.mkdir()
+    train_vfi([str(other)], run, steps=2, resume=True, options={**TINY_VFI, "lr": 0.05}, log=lines.append)
+    assert any("ignoring lr" in line for line in lines)
+    assert f"--resume trains on the run's own data: {data_dir}" in lines
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 2

@@ -273,6 +273,8 @@ def resolve(name_or_path: str) -> ModelInfo:
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise VsrAppError(f"{path.name}: pickle-based weight files are refused because loading them can run "
                           "arbitrary code; convert the weights to .safetensors")
+    if path.is_dir() and (path / "model.safetensors").is_file():  # a training run's folder: the model it wrote
+        path = path / "model.safetensors"
     if path.suffix.lower() == ".safetensors" or path.exists():
         if not path.is_file():
             raise VsrAppError(f"model file not found: {path}")

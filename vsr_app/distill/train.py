@@ -591,7 +591,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         file_options["val" if task_name == "vsr" else "val_videos"] = list(val)
     asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
     asked_distill = distill or file_options.get("distill")
-    run_dir = Path(out)
+    run_dir = Path(out).absolute()  # absolute: the card names the run (`--out .`) and it resumes from anywhere
     if not resume and asked_teacher and (asked_distill or "none") == "none":
         kinds = "std, space or time" if task_name == "vsr" else "laplacian"
         raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")

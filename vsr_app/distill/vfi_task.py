@@ -303,7 +303,7 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
     """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
     if distill not in ("none", "laplacian"):
         raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
-    run_dir = Path(out)
+    run_dir = Path(out).absolute()  # absolute: the card names the run (`--out .`) and it resumes from anywhere
     try:
         return _train_vfi(data, run_dir, teacher, distill, steps, resume, options, name, log, progress, cancel)
     finally:
@@ -320,6 +320,11 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, na
     cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data],
                                         "teacher": absolute_if_file(teacher), "distill": distill,
                                         "name": name or run_dir.name, "options": fresh_options})
+    ignored = sorted(k for k in fresh_options if k != "steps" and fresh_options[k] != cfg["options"].get(k))
+    if resume and ignored:  # said, not silently dropped
+        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(ignored)}")
+    if resume and data and sorted(map(os.path.abspath, data)) != sorted(cfg["data"]):
+        log(f"--resume trains on the run's own data: {', '.join(cfg['data'])}")
     loop, task_cfg, rest = _split_options(cfg["options"])
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
@@ -349,7 +354,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     """
     if not 0 < target_params_ratio < 1:
         raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
-    run_dir = Path(out)
+    run_dir = Path(out).absolute()  # absolute: the card names the run (`--out .`) and it resumes from anywhere
     merged = {**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio}
     cfg = _run_config(run_dir, False, {"data": [str(d) for d in data], "teacher": teacher, "distill": "none",
                                         "options": merged})

@@ -34,6 +34,7 @@ from vsr_app.models import list_models
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
 # The first entry is the default: for VSR the space term, the only STD part that measured a gain (docs/RESULTS.md)
+DEFAULT_NAMES = {"vsr": "my-vsr-student", "vfi": "my-vfi-student"}
 DISTILL = {"vsr": {"space": "STD: space only (best measured)", "std": "STD: space + time", "time": "STD: time only",
                    "none": "None (ground truth only)"},
            "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
@@ -284,7 +285,7 @@ class TrainPanel(QWidget):
     def _run_box(self) -> QGroupBox:
         box = QGroupBox("Run")
         form = QFormLayout(box)
-        self.name = QLineEdit(self.settings.value("train/name", "my-vsr-student"))
+        self.name = QLineEdit(self.settings.value("train/name", DEFAULT_NAMES["vsr"]))
         self.name.setToolTip("The name the trained model gets in the model selectors")
         form.addRow("Model name", self.name)
         runs_row = QHBoxLayout()
@@ -397,6 +398,8 @@ class TrainPanel(QWidget):
     def _task_changed(self) -> None:
         task = self.current_task()
         self.settings.setValue("train/task", task)
+        if self.name.text() in DEFAULT_NAMES.values():  # a suggested name follows the task; a typed one stays
+            self.name.setText(DEFAULT_NAMES[task])
         self.distill.blockSignals(True)
         self.distill.clear()
         for key, text in DISTILL[task].items():
