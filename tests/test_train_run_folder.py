@@ -215,3 +215,12 @@ def test_a_vfi_resume_says_which_new_options_and_data_it_ignores(data_dir, tmp_p
     assert any("ignoring lr" in line for line in lines)
     assert f"--resume trains on the run's own data: {data_dir}" in lines
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
+
+
+def test_data_with_nothing_to_train_on_leaves_no_run_folder_behind(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no videos here")
+    for task in ("vsr", "vfi"):
+        with pytest.raises(VsrAppError, match="no videos or images found"):
+            train_mod.run_from_cli(task, [str(tmp_path / "empty")], str(tmp_path / task), steps=1, **quiet)
+        assert not (tmp_path / task).exists()

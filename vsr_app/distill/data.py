@@ -157,16 +157,31 @@ def _looks_like_sequence(images: list[np.ndarray]) -> bool:
     return float(np.median(diffs)) < 20.0
 
 
+def _roots(roots) -> list[Path]:
+    return [Path(r) for r in ([roots] if isinstance(roots, (str, os.PathLike)) else roots)]
+
+
+def media_files(root: Path) -> list[Path]:
+    """The videos and images under `root` (or `root` itself), sorted. Hidden files are skipped, as `batch` does: a
+    folder copied from a Mac drive holds '._clip.mp4' sidecars."""
+    if not root.exists():
+        raise VsrAppError(f"training data not found: {root}")
+    files = [root] if root.is_file() else sorted(
+        p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    return [f for f in files if f.suffix.lower() in VIDEO_EXTS or f.suffix.lower() in IMAGE_EXTS]
+
+
+def check_data(roots) -> None:
+    """Fail before a run folder is written when --data holds nothing to train on (decoding comes later)."""
+    if not any([media_files(root) for root in _roots(roots)]):
+        raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
+
+
 def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
     """Every video, frame folder and still under the given folders (or files)."""
     sources: list[Source] = []
-    for root in [Path(r) for r in ([roots] if isinstance(roots, (str, os.PathLike)) else roots)]:
-        if not root.exists():
-            raise VsrAppError(f"training data not found: {root}")
-        # hidden files are skipped, as `batch` does: a folder copied from a Mac drive holds '._clip.mp4' sidecars
-        files = [root] if root.is_file() else sorted(
-            p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".")
-                                                                  for part in p.relative_to(root).parts))
+    for root in _roots(roots):
+        files = media_files(root)
         by_dir: dict[Path, list[Path]] = {}
         for f in files:
             ext = f.suffix.lower()

@@ -40,6 +40,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
+from vsr_app.distill.data import check_data
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, save_model
 from vsr_app.video.writer import first_free
@@ -602,6 +603,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
             _check_resume_flags(saved_config(run_dir), run_dir, asked_teacher, asked_distill)
         return train_vfi(data, out, teacher=teacher, distill=distill or "none", steps=steps, resume=resume,
                          options=file_options, log=log)
+    check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     try:
         return _train_vsr(data, run_dir, teacher, distill, steps, resume, file_options, log)

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, to_frames, to_tensor
+from vsr_app.distill.data import HRClipSampler, batch_rng, check_data, load_sources, to_frames, to_tensor
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -311,6 +311,8 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
 
 
 def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, name, log, progress, cancel) -> Path:
+    if not resume:
+        check_data(data)  # before the run folder is written
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
