@@ -224,3 +224,19 @@ def test_data_with_nothing_to_train_on_leaves_no_run_folder_behind(tmp_path):
         with pytest.raises(VsrAppError, match="no videos or images found"):
             train_mod.run_from_cli(task, [str(tmp_path / "empty")], str(tmp_path / task), steps=1, **quiet)
         assert not (tmp_path / task).exists()
+
+
+def test_footage_larger_than_the_memory_budget_is_sampled_in_whole_segments(tmp_path, monkeypatch):
+    from vsr_app.distill import data
+
+    clip = make_video(tmp_path / "long.mp4", frames=100, width=64, height=48)
+    whole = data.load_sources([clip], log=lambda *_: None)
+    assert [len(s.frames) for s in whole] == [100]
+    frame_bytes = whole[0].frames[0].nbytes
+    monkeypatch.setattr(data, "DATA_BUDGET_BYTES", 50 * frame_bytes)  # room for half of it
+    lines = []
+    sampled = data.load_sources([clip], log=lines.append)
+    assert [(s.name, len(s.frames)) for s in sampled] == [("long.mp4#0", 32), ("long.mp4#2", 32)]
+    np.testing.assert_array_equal(sampled[1].frames[0], whole[0].frames[64])  # segments are consecutive frames
+    assert any("one run of 32 frames in every 2 is used" in line for line in lines)
+    assert [len(s.frames) for s in data.load_sources([clip], max_frames_per_video=10, log=lines.append)] == [10]

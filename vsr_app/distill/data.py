@@ -133,19 +133,48 @@ def _read_image(path: Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-def _load_video(path: Path, max_frames: int | None) -> Source:
+DATA_BUDGET_BYTES = 4 << 30  # decoded training frames held in memory; longer footage is sampled in segments
+SEGMENT_FRAMES = 32  # a kept segment is longer than any training clip (7-14 frames at a stride of at most 2)
+
+
+def _video_bytes(path: Path) -> int:
+    """Memory the decoded, prescaled frames of a video will take (from its header: nothing is decoded)."""
     from vsr_app.video.reader import VideoReader
 
-    frames, factor = [], None
     with VideoReader(path) as reader:
-        for frame in reader.frames():
+        info = reader.info
+    factor = prescale_factor(info.height, info.width)
+    return round(info.height * factor) * round(info.width * factor) * 3 * (info.estimated_frames or 0)
+
+
+def _video_bytes_or_zero(path: Path) -> int:
+    try:
+        return _video_bytes(path)
+    except VsrAppError:
+        return 0  # unreadable: loading it reports that, with what to do
+
+
+def _load_video(path: Path, max_frames: int | None, keep_every: int = 1) -> list[Source]:
+    """The video as one source; with keep_every > 1 only every keep_every-th run of SEGMENT_FRAMES frames is kept,
+    each run its own source, so no training clip spans a gap."""
+    from vsr_app.video.reader import VideoReader
+
+    segments: dict[int, list[np.ndarray]] = {}
+    factor = None
+    with VideoReader(path) as reader:
+        for index, frame in enumerate(reader.frames()):
+            segment = index // SEGMENT_FRAMES if keep_every > 1 else 0
+            if segment % keep_every:
+                continue
             img = frame.image
             if factor is None:
                 factor = prescale_factor(*img.shape[:2])
-            frames.append(_prescale(img, factor))
-            if max_frames and len(frames) >= max_frames:
+            segments.setdefault(segment, []).append(_prescale(img, factor))
+            if max_frames and index + 1 >= max_frames:
                 break
-    return Source(path.name, frames)
+    if keep_every == 1:
+        return [Source(path.name, segments.get(0, []))]
+    return [Source(f"{path.name}#{k}", frames) for k, frames in segments.items()]
 
 
 def _looks_like_sequence(images: list[np.ndarray]) -> bool:
@@ -180,20 +209,29 @@ def check_data(roots) -> None:
 def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
     """Every video, frame folder and still under the given folders (or files)."""
     sources: list[Source] = []
-    for root in _roots(roots):
-        files = media_files(root)
+    files_by_root = {root: media_files(root) for root in _roots(roots)}
+    keep_every = 1
+    if max_frames_per_video is None:  # all of every video: bound the memory it takes
+        videos = [f for files in files_by_root.values() for f in files if f.suffix.lower() in VIDEO_EXTS]
+        total = sum(_video_bytes_or_zero(f) for f in videos)
+        keep_every = max(1, math.ceil(total / DATA_BUDGET_BYTES))
+        if keep_every > 1:
+            log(f"data: the videos' frames would take {total / 2**30:.1f} GiB; {DATA_BUDGET_BYTES / 2**30:.0f} GiB are "
+                f"kept in memory, so one run of {SEGMENT_FRAMES} frames in every {keep_every} is used")
+    for root, files in files_by_root.items():
         by_dir: dict[Path, list[Path]] = {}
         for f in files:
             ext = f.suffix.lower()
             if ext in VIDEO_EXTS:
                 try:
-                    sources.append(_load_video(f, max_frames_per_video))
+                    loaded = _load_video(f, max_frames_per_video, keep_every)
                 except VsrAppError as exc:
                     if f == root:
                         raise
                     raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to "
                                       f"use)") from exc
-                log(f"data: {f.name}: {len(sources[-1].frames)} frames {sources[-1].frames[0].shape[:2]}")
+                sources.extend(loaded)
+                log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
