@@ -118,8 +118,10 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     window.tabs.setCurrentWidget(panel)
     last_step = plots.series["loss"][0][-1]
 
+    panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456, "seed": 5}))
     panel.start(resume=True)
     assert "--resume" in panel.process.arguments()
+    assert "changed here and not used: seed" in panel.log.toPlainText()  # the run keeps its own settings
     qtbot.waitUntil(lambda: plots.series.get("loss", ([0], []))[0][-1] > last_step, timeout=180_000)
     assert plots.series["loss"][0][0] == 1  # the whole history is plotted again
     with qtbot.waitSignal(panel.process.finished, timeout=180_000):

@@ -539,6 +539,8 @@ class TrainPanel(QWidget):
             raise VsrAppError(f"{run_dir} already holds a run: press Resume to continue it, "
                               "or choose another model name")
         check_model_target(run_dir, name, new_run=not resume)
+        if resume:
+            self._say_unused_changes(run_dir, options)
         config = None if resume else run_dir / "gui-options.json"
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -556,6 +558,18 @@ class TrainPanel(QWidget):
         self.last_model = (TASKS[task][1], name, teacher or "")
         return train_arguments(task, data, str(run_dir), teacher, distill, steps, str(config) if config else None,
                                resume)
+
+    def _say_unused_changes(self, run_dir: Path, options: dict) -> None:
+        """A resumed run keeps the settings it began with (the trainer's rule): say which edits of the form it will
+        not use, rather than let them look applied."""
+        try:
+            began = json.loads((run_dir / "gui-options.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # a run started from the command line: its config.json is what it continues with
+        changed = sorted(k for k in set(options) | set(began) if k != "steps" and began.get(k) != options.get(k))
+        if changed:
+            self.log.appendPlainText(f"Resume continues the run with the settings it began with; changed here and not "
+                                     f"used: {', '.join(changed)}")
 
     def _runs_folder(self) -> Path:
         """The Runs folder as a full path, empty meaning the default."""
