@@ -126,9 +126,16 @@ def test_frame_interpolation_refuses_vsr_distillation_in_one_line(data_dir, tmp_
 
 
 @pytest.mark.parametrize("clip, message", [("missing.mp4", "validation clip: training data not found"),
-                                           ("five.mp4", "has 5 frame\\(s\\); it needs at least 7")])
+                                           ("five.mp4", "has 5 frame\\(s\\); it needs at least 7"),
+                                           ("stills", "is not one video or frame sequence")])
 def test_a_bad_validation_clip_stops_a_vfi_run_before_it_trains(data_dir, tmp_path, clip, message):
+    import cv2
+
     make_video(tmp_path / "five.mp4", frames=5)
+    (tmp_path / "stills").mkdir()
+    for i in range(8):  # unrelated photos, not a sequence
+        cv2.imwrite(str(tmp_path / "stills" / f"{i}.png"), np.random.default_rng(i).integers(0, 255, (48, 64, 3),
+                                                                                            dtype=np.uint8))
     run = tmp_path / "run"
     with pytest.raises(VsrAppError, match=message):
         train_vfi([str(data_dir)], run, steps=2, options={**TINY_VFI, "val_videos": [str(tmp_path / clip)]}, **quiet)
@@ -153,13 +160,33 @@ def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it
     assert (run / "model.safetensors").exists()
 
 
-def test_a_short_run_still_reaches_the_learning_rate_it_asked_for():
-    cfg = train_mod.LoopConfig(steps=100, warmup=200)
-    factors = [train_mod.lr_factor(step, cfg) for step in range(100)]
-    assert max(factors) == 1.0 and factors.index(1.0) == 9  # warm-up capped at a tenth of the run
-    assert factors[-1] < 0.05
-    long = train_mod.LoopConfig(steps=3000, warmup=50)  # the shipped runs' schedules are unchanged
+def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_extended(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=20, config=config(tmp_path, warmup=200))
+    assert json.loads((run / "config.json").read_text())["warmup"] == 2  # capped at a tenth of the run
+    vsr(data_dir, run, steps=40, resume=True)  # extended: the schedule it began with, no second warm-up
+    assert json.loads((run / "config.json").read_text())["warmup"] == 2
+    long = train_mod.LoopConfig(steps=3000, warmup=50)  # lr_factor itself is unchanged
     assert train_mod.lr_factor(49, long) == 1.0 and train_mod.lr_factor(48, long) < 1.0
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"batch": 0}, "'batch' must be at least 1"), ({"patch": 0}, "'patch' must be at least 8"),
+    ({"log_every": 0}, "'log_every' must be at least 1"), ({"lr": -1}, "'lr' must be more than 0"),
+    ({"steps": -3}, "'steps' must be at least 1"),
+])
+def test_numbers_out_of_range_are_refused_in_one_line_and_leave_nothing(data_dir, tmp_path, options, message):
+    with pytest.raises(VsrAppError, match=message):
+        vsr(data_dir, tmp_path / "run", config=config(tmp_path, **options))
+    assert not (tmp_path / "run").exists()  # the folder the refused start made is gone again
+
+
+def test_resume_takes_a_net_config_that_spells_out_a_default(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    same = config(tmp_path, "same.json", net_config={**TINY_VSR["net_config"], "scale": 4})
+    vsr(data_dir, run, steps=2, resume=True, config=same)
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
 
 
 def test_hidden_files_are_skipped_and_a_bad_video_in_a_folder_says_what_to_do(tmp_path):

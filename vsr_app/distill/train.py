@@ -88,6 +88,22 @@ class LoopConfig:
         return loop, {k: v for k, v in options.items() if k not in names}
 
 
+def cap_warmup(options: dict) -> None:
+    """A new run's warm-up takes at most a tenth of it, so a short run (a quick try of a few hundred steps) still
+    reaches the learning rate asked for. Set once, when the run starts and its options are saved: a resumed or
+    extended run keeps its schedule."""
+    steps = options.get("steps", LoopConfig.steps)
+    warmup = options.get("warmup", LoopConfig.warmup)
+    if isinstance(steps, int) and isinstance(warmup, int) and warmup > max(1, steps // 10):
+        options["warmup"] = max(1, steps // 10)
+
+
+# the least each number may be: below it a run crashes deep inside, or trains nothing and says it finished
+LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_every": 1, "val_every": 0, "warmup": 1,
+          "threads": 0, "val_frames": 1, "val_triplets": 1, "cache_batches": 1, "ckpt_every_s": 0, "lap_levels": 1}
+POSITIVE = ("lr", "grad_clip")
+
+
 def check_types(options: dict, defaults: dict, what: str) -> None:
     """Refuse a value of the wrong kind ("batch": "2") with its name, before it fails deep inside training."""
     kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,), dict: (dict,)}
@@ -99,15 +115,16 @@ def check_types(options: dict, defaults: dict, what: str) -> None:
         if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
             raise VsrAppError(f"{what} '{key}' must be {type(default).__name__} (like {json.dumps(default)}), "
                               f"not {json.dumps(value)}")
+        if key in LOWEST and value < LOWEST[key] or key in POSITIVE and value <= 0:
+            least = f"at least {LOWEST[key]}" if key in LOWEST else "more than 0"
+            raise VsrAppError(f"{what} '{key}' must be {least}, not {json.dumps(value)}")
 
 
 def lr_factor(step: int, cfg: LoopConfig) -> float:
-    """Linear warmup, then cosine from 1 to min_lr_ratio at cfg.steps. The warmup takes at most a tenth of the
-    run, so a short run (a quick try of a few hundred steps) still reaches the learning rate asked for."""
-    warmup = min(cfg.warmup, max(1, cfg.steps // 10))
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, cfg.steps - warmup))
+    """Linear warmup, then cosine from 1 to min_lr_ratio at cfg.steps."""
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -261,12 +278,13 @@ def _batch_stream(task: Task, seed: int, rank: int, world: int, start: int) -> I
     return itertools.islice(task.batches(seed, rank, world), start, None)
 
 
-_CLAIMED: dict[str, int] = {}  # run folder -> descriptor of its locked .lock file, while this process trains in it
+_CLAIMED: dict[str, tuple[int, bool]] = {}  # run folder -> (descriptor of its locked .lock, whether claiming made it)
 
 
 def claim_run_dir(run_dir: Path) -> None:
     """Create the run folder and lock it for this process (until release_run_dir or exit): a second trainer started
     on the same --out before the first one's first checkpoint would rewrite its config and share its files."""
+    created = not run_dir.exists()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -288,13 +306,21 @@ def claim_run_dir(run_dir: Path) -> None:
         os.close(fd)
         raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
                           f"--out") from None
-    _CLAIMED[key] = fd
+    _CLAIMED[key] = (fd, created)
 
 
 def release_run_dir(run_dir: Path) -> None:
-    fd = _CLAIMED.pop(str(Path(run_dir).resolve()), None)
-    if fd is not None:
-        os.close(fd)  # closing the descriptor drops the lock
+    """Drop the lock; a folder the claim made that holds nothing else (a refused start) goes too."""
+    fd, created = _CLAIMED.pop(str(Path(run_dir).resolve()), (None, False))
+    if fd is None:
+        return
+    os.close(fd)  # closing the descriptor drops the lock
+    try:
+        if created and [p.name for p in run_dir.iterdir()] == [".lock"]:
+            (run_dir / ".lock").unlink()
+            run_dir.rmdir()
+    except OSError:
+        pass  # another trainer arrived meanwhile: the folder is its now
 
 
 def holds_run(run_dir: Path) -> bool:
@@ -592,15 +618,16 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         file_options["val" if task_name == "vsr" else "val_videos"] = list(val)
     asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
     asked_distill = distill or file_options.get("distill")
-    run_dir = Path(out).absolute()  # absolute: the card names the run (`--out .`) and it resumes from anywhere
+    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     if not resume and asked_teacher and (asked_distill or "none") == "none":
         kinds = "std, space or time" if task_name == "vsr" else "laplacian"
         raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if task_name == "vfi":
         from vsr_app.distill.vfi_task import train_vfi
 
-        if resume:
-            _check_resume_flags(saved_config(run_dir), run_dir, asked_teacher, asked_distill)
+        saved = saved_config(run_dir) if resume else None
+        if saved is not None and "options" in saved:  # a VSR run: train_vfi names the right command
+            _check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
         return train_vfi(data, out, teacher=teacher, distill=distill or "none", steps=steps, resume=resume,
                          options=file_options, log=log)
     check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
@@ -612,7 +639,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
 
 
 def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path:
-    from vsr_app.distill.vsr_task import DEFAULTS, VSRTask
+    from vsr_app.distill.vsr_task import DEFAULTS, VSRTask, net_settings
 
     saved = saved_config(run_dir) if resume else None
     if saved is not None and "options" in saved:
@@ -620,10 +647,13 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if resume:
         _check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                             distill or file_options.get("distill"))
-        for key in ("net", "net_config"):  # the checkpoint holds that net's weights: another shape cannot load them
-            if saved is not None and key in file_options and file_options[key] != saved.get(key, DEFAULTS[key]):
-                raise VsrAppError(f"{run_dir} was started with {key} {json.dumps(saved.get(key, DEFAULTS[key]))}; "
-                                  f"--resume cannot change the network: start a new run with another --out")
+        began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}
+        asked = {**began, **{k: file_options[k] for k in ("net", "net_config") if k in file_options}}
+        if net_settings(asked["net"], asked["net_config"]) != net_settings(began["net"], began["net_config"]):
+            # the checkpoint holds that net's weights: another shape cannot load them
+            raise VsrAppError(f"{run_dir} was started with net {json.dumps(began['net'])}, net_config "
+                              f"{json.dumps(began['net_config'])}; --resume cannot change the network: start a new "
+                              f"run with another --out")
     elif holds_run(run_dir):  # before config.json is written: a refused start leaves the run as it was
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
     options: dict = dict(saved or {})
@@ -641,6 +671,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     options.setdefault("distill", "none")
     if steps is not None:
         options["steps"] = steps
+    if not resume:
+        cap_warmup(options)
     loop_cfg, task_opts = LoopConfig.split(options)
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
     task = VSRTask(task_opts, log=log)

@@ -31,8 +31,8 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.train import (LoopConfig, saved_config, absolute_if_file, check_types, claim_run_dir,
-                                   release_run_dir, train)
+from vsr_app.distill.train import (LoopConfig, absolute_if_file, cap_warmup, check_types, claim_run_dir,
+                                   release_run_dir, saved_config, train)
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
@@ -199,9 +199,13 @@ class VFITask:
             self._val = []
             for path in self.val_videos:
                 try:
-                    frames = load_sources([path], log=lambda *_: None)[0].frames
+                    sources = load_sources([path], log=lambda *_: None)
                 except VsrAppError as exc:
                     raise VsrAppError(f"validation clip: {exc}") from None
+                frames = sources[0].frames
+                if len(sources) > 1:
+                    raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not "
+                                      f"follow each other)")
                 if len(frames) < 7:  # a triplet takes frames c-3 .. c+3
                     raise VsrAppError(f"validation clip {path} has {len(frames)} frame(s); it needs at least 7")
                 m = self.net.size_multiple
@@ -253,7 +257,8 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
 
-def _run_config(run_dir: Path, resume: bool, fresh: dict) -> dict:
+def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --resume to continue it or choose "
+                "another --out") -> dict:
     """config.json of the run: written when it starts, read back on --resume (so the run continues as it began)."""
     path = run_dir / "config.json"
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
@@ -267,7 +272,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict) -> dict:
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
     if (run_dir / "checkpoint.json").exists():
-        raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+        raise VsrAppError(f"{run_dir} already holds a run; {taken}")
     atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(fresh, indent=2) + "\n", encoding="utf-8"))
     return fresh
 
@@ -303,7 +308,7 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
     """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
     if distill not in ("none", "laplacian"):
         raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
-    run_dir = Path(out).absolute()  # absolute: the card names the run (`--out .`) and it resumes from anywhere
+    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     try:
         return _train_vfi(data, run_dir, teacher, distill, steps, resume, options, name, log, progress, cancel)
     finally:
@@ -316,6 +321,8 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, na
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
+    if not resume:
+        cap_warmup(fresh_options)
     if isinstance(fresh_options.get("val_videos"), list):  # absolute, like the data: resumable from any folder
         fresh_options["val_videos"] = [os.path.abspath(v) if isinstance(v, str) else v
                                        for v in fresh_options["val_videos"]]
@@ -356,10 +363,10 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     """
     if not 0 < target_params_ratio < 1:
         raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
-    run_dir = Path(out).absolute()  # absolute: the card names the run (`--out .`) and it resumes from anywhere
+    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     merged = {**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio}
     cfg = _run_config(run_dir, False, {"data": [str(d) for d in data], "teacher": teacher, "distill": "none",
-                                        "options": merged})
+                                        "options": merged}, taken="choose another --out")
     loop, task_cfg, rest = _split_options(cfg["options"])
     if "prune_prox_steps" not in cfg["options"]:
         task_cfg.prune_prox_steps = int(0.75 * loop.steps)  # OBProx-SG: proximal steps first, orthant steps after

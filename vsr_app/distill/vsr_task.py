@@ -32,6 +32,7 @@ ConvLSTM input when teacher and student HR features have different channel count
 """
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from pathlib import Path
@@ -61,6 +62,16 @@ DEFAULTS = {
 }
 VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
+
+
+def net_settings(net, net_config) -> dict | None:
+    """Every constructor argument of the net, the defaults filled in (None for an unknown net): two configs that
+    build the same net compare equal."""
+    if net not in NETS or not isinstance(net_config, dict):
+        return None
+    params = inspect.signature(NETS[net][1]).parameters
+    return {"net": net, **{k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty},
+            **net_config}
 
 
 def _frames_for_validation(path: str, count: int) -> np.ndarray:
