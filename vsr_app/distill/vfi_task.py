@@ -76,6 +76,20 @@ class VFIConfig:
     tap_batches: int = 8
 
 
+def validation_frames(path: str) -> list[np.ndarray]:
+    """The frames of a validation clip, refused in one line unless it is one sequence of at least 7 frames."""
+    try:
+        sources = load_sources([path], log=lambda *_: None)
+    except VsrAppError as exc:
+        raise VsrAppError(f"validation clip: {exc}") from None
+    if len(sources) > 1:
+        raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not follow "
+                          f"each other)")
+    if len(sources[0].frames) < 7:  # a triplet takes frames c-3 .. c+3
+        raise VsrAppError(f"validation clip {path} has {len(sources[0].frames)} frame(s); it needs at least 7")
+    return sources[0].frames
+
+
 @dataclass
 class VFITask:
     """Task protocol implementation for x2 frame interpolation (see module docstring)."""
@@ -198,16 +212,7 @@ class VFITask:
         if self._val is None:
             self._val = []
             for path in self.val_videos:
-                try:
-                    sources = load_sources([path], log=lambda *_: None)
-                except VsrAppError as exc:
-                    raise VsrAppError(f"validation clip: {exc}") from None
-                frames = sources[0].frames
-                if len(sources) > 1:
-                    raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not "
-                                      f"follow each other)")
-                if len(frames) < 7:  # a triplet takes frames c-3 .. c+3
-                    raise VsrAppError(f"validation clip {path} has {len(frames)} frame(s); it needs at least 7")
+                frames = validation_frames(path)
                 m = self.net.size_multiple
                 if self.cfg.val_crop:
                     h, w = frames[0].shape[:2]
@@ -316,8 +321,11 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
 
 
 def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, name, log, progress, cancel) -> Path:
-    if not resume:
-        check_data(data)  # before the run folder is written
+    if not resume:  # before the run folder is written: a refused start leaves nothing
+        check_data(data)
+        clips = (options or {}).get("val_videos")
+        for clip in clips if isinstance(clips, list) else []:  # another type is refused with the other options
+            validation_frames(clip)
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
