@@ -267,3 +267,12 @@ def test_footage_larger_than_the_memory_budget_is_sampled_in_whole_segments(tmp_
     np.testing.assert_array_equal(sampled[1].frames[0], whole[0].frames[64])  # segments are consecutive frames
     assert any("one run of 32 frames in every 2 is used" in line for line in lines)
     assert [len(s.frames) for s in data.load_sources([clip], max_frames_per_video=10, log=lines.append)] == [10]
+
+
+@pytest.mark.parametrize("degrade, message", [({"crf": 99}, "crf must be a range"),
+                                              ({"crf": [40, 20]}, "crf must be a range"),
+                                              ({"noise_p": 2}, "noise_p must be a probability")])
+def test_a_degradation_mix_that_cannot_work_is_refused_before_training(data_dir, tmp_path, degrade, message):
+    with pytest.raises(VsrAppError, match=f"degrade: {message}"):
+        vsr(data_dir, tmp_path / "run", config=config(tmp_path, degrade=degrade))
+    assert not (tmp_path / "run").exists()

@@ -71,7 +71,24 @@ class DegradationMix:
         unknown = set(options) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown degradation options: {', '.join(sorted(unknown))}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
+        mix = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in options.items()})
+        mix._check()
+        return mix
+
+    def _check(self) -> None:
+        """Refuse values that would fail only at the first batch (a CRF of 99, a range given as one number)."""
+        def is_number(v) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+        for name in ("compress_p", "noise_p"):
+            value = getattr(self, name)
+            if not (is_number(value) and 0 <= value <= 1):
+                raise ValueError(f"{name} must be a probability between 0 and 1, not {value!r}")
+        for name, low, high in (("crf", 0, 51), ("noise_sigma", 0, 255)):
+            pair = getattr(self, name)
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(is_number(v) and low <= v <= high for v in pair)
+                    and pair[0] <= pair[1]):
+                raise ValueError(f"{name} must be a range [low, high] within {low}-{high}, not {pair!r}")
 
     def as_options(self) -> dict:
         """The inverse of `from_options`: every field, as a run's JSON config writes it (ranges as lists)."""
