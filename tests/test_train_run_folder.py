@@ -76,6 +76,7 @@ def test_resume_cannot_change_the_network_and_a_checkpoint_that_does_not_fit_is_
     ({"lr": True}, "'lr' must be float"),
     ({"net_config": {"chanels": 8}}, "net_config for the student: .*chanels"),
     ({"val": "clip.mp4"}, "'val' must be list"),
+    ({"net_config": {"channels": 8, "scale": 2}}, "VSR training is x4"),
 ])
 def test_options_of_the_wrong_kind_are_one_line_errors_before_anything_is_written(data_dir, tmp_path, options,
                                                                                  message):

@@ -109,6 +109,8 @@ class VSRTask:
             self.model = cls(**o["net_config"])
         except TypeError as exc:  # an unknown or misspelt key
             raise VsrAppError(f"net_config for the {o['net']}: {exc}") from None
+        if self.model.scale != 4:  # the degradation, validation and evaluation are x4
+            raise VsrAppError(f"VSR training is x4: net_config 'scale' must be 4, not {self.model.scale}")
         self._frozen: dict[str, nn.Module] = {}
         self._modules: dict[str, nn.Module] = {"model": self.model}
         self.convlstm_frozen = False
