@@ -83,7 +83,7 @@ class LoopConfig:
     def split(cls, options: dict) -> tuple["LoopConfig", dict]:
         """(loop config, the remaining task options) from one flat dict."""
         names = {f.name for f in fields(cls)}
-        check_types(options, {k: v for k, v in asdict(cls()).items()}, "training option")
+        check_types(options, asdict(cls()), "training option")
         loop = cls(**{k: v for k, v in options.items() if k in names})
         return loop, {k: v for k, v in options.items() if k not in names}
 
@@ -105,7 +105,8 @@ POSITIVE = ("lr", "grad_clip")
 
 
 def check_types(options: dict, defaults: dict, what: str) -> None:
-    """Refuse a value of the wrong kind ("batch": "2") with its name, before it fails deep inside training."""
+    """Refuse a value of the wrong kind ("batch": "2") or below its least (LOWEST, POSITIVE) with its name, before
+    it fails deep inside training."""
     kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,), dict: (dict,)}
     for key, value in options.items():
         default = defaults.get(key)
