@@ -264,8 +264,9 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
 
 def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --resume to continue it or choose "
                 "another --out") -> dict:
-    """config.json of the run: written when it starts, read back on --resume (so the run continues as it began)."""
-    path = run_dir / "config.json"
+    """The run's settings: read back from config.json on --resume (so the run continues as it began), else `fresh`
+    once the folder is known to be free. A new run's are saved (`_save_run_config`) only after its task is built, so
+    a start refused on the way (a bad validation clip, a teacher that cannot teach) leaves nothing behind."""
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     if resume:
         saved = saved_config(run_dir)
@@ -278,8 +279,12 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
         return saved
     if (run_dir / "checkpoint.json").exists():
         raise VsrAppError(f"{run_dir} already holds a run; {taken}")
-    atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(fresh, indent=2) + "\n", encoding="utf-8"))
     return fresh
+
+
+def _save_run_config(run_dir: Path, cfg: dict) -> None:
+    atomic_write(run_dir / "config.json",
+                 lambda tmp: Path(tmp).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8"))
 
 
 def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
@@ -321,11 +326,8 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
 
 
 def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, name, log, progress, cancel) -> Path:
-    if not resume:  # before the run folder is written: a refused start leaves nothing
-        check_data(data)
-        clips = (options or {}).get("val_videos")
-        for clip in clips if isinstance(clips, list) else []:  # another type is refused with the other options
-            validation_frames(clip)
+    if not resume:
+        check_data(data)  # before the run folder is made
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
@@ -354,6 +356,8 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, na
             "options": cfg["options"]}
     if resume:
         loop.init_from = None  # the checkpoint holds the weights
+    else:
+        _save_run_config(run_dir, cfg)
     log(f"vfi: training {count_params(net):,}-parameter net ({arch['arch']}), distill={cfg['distill']}")
     return train(task, loop, run_dir, resume=resume, meta=meta, log=log, progress=progress, cancel=cancel)
 
@@ -384,6 +388,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
             "config": {"widths": net.widths, **net.arch_config()}}
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
                    log=log)
+    _save_run_config(run_dir, cfg)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
     train(task, loop, run_dir, meta=meta, log=log, progress=progress, cancel=cancel)
 
