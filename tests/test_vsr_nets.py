@@ -1,7 +1,10 @@
-"""VSR nets: shapes, streaming == clip forward, parameter budgets, alignment warp."""
+"""VSR nets: shapes, streaming == clip forward, parameter budgets, alignment warp, shared ops."""
+import pytest
 import torch
+import torch.nn.functional as F
 
 from vsr_app.models import build_arch, count_params
+from vsr_app.nets.ops import cat_channels, upsample_base
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
 
@@ -69,3 +72,31 @@ def test_student_state_stays_bounded_over_long_streams():
         for _ in range(100):
             _, state = net.step(torch.rand(1, 3, 6, 6), state)
     assert float(state[1].abs().max()) <= 1.0
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("shape", [(1, 3, 18, 32), (2, 3, 7, 5), (3, 1, 4, 4), (1, 3, 1, 1)])
+def test_cpu_upsample_base_matches_torch_interpolate(mode, shape):
+    """OpenCV does the CPU base upsample for speed: it must give torch's values, shapes and edges."""
+    torch.manual_seed(0)
+    lr = torch.rand(*shape)
+    fast = upsample_base(lr, 4, mode)
+    reference = F.interpolate(lr, scale_factor=4, mode=mode, align_corners=False)
+    assert fast.shape == reference.shape
+    assert torch.allclose(fast, reference, atol=1e-6, rtol=0)
+
+
+def test_upsample_base_keeps_gradients_through_torch():
+    lr = torch.rand(1, 3, 4, 4, requires_grad=True)
+    upsample_base(lr, 4).sum().backward()
+    assert lr.grad is not None and lr.grad.abs().sum() > 0
+
+
+def test_cat_channels_gives_the_conv_the_same_input_under_autocast():
+    conv = torch.nn.Conv2d(7, 4, 3, padding=1)
+    parts = [torch.rand(1, 3, 6, 6), torch.rand(1, 4, 6, 6).bfloat16()]
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        merged = cat_channels(parts)
+        assert merged.dtype == torch.bfloat16
+        assert torch.equal(conv(merged), conv(torch.cat(parts, 1)))
+    assert cat_channels([torch.rand(1, 2, 3, 3)]).dtype == torch.float32  # no autocast: as they are

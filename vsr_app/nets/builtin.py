@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+
+from vsr_app.nets.ops import upsample_base
 
 
 class BicubicUpscale(nn.Module):
@@ -17,7 +18,7 @@ class BicubicUpscale(nn.Module):
         self.scale = scale
 
     def step(self, lr: torch.Tensor, state=None):
-        return F.interpolate(lr, scale_factor=self.scale, mode="bicubic", align_corners=False), None
+        return upsample_base(lr, self.scale, "bicubic"), None
 
     def forward(self, clip: torch.Tensor) -> torch.Tensor:
         n, t, c, h, w = clip.shape

@@ -37,6 +37,7 @@ from torch import nn
 from vsr_app.models import register_arch
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
 from vsr_app.nets.motion_prior import resize as _up
+from vsr_app.nets.ops import cat_channels
 
 CENTRE_LOGIT = 8.0  # initial softmax logit of each kernel's centre tap (others 0): 99.2% of a 5x5 kernel's weight
 MIX_1X_LOGIT = 3.0  # initial Stage-I mix: 91% on the (sharp) 1x candidate, 4.5% each on the 0.5x and 2x ones
@@ -315,8 +316,7 @@ class VFINet(nn.Module):
     def _c(self, name: str, x: torch.Tensor | list[torch.Tensor], act: bool = True) -> torch.Tensor:
         """Conv `name` (+ activation) on x, or on the channel concatenation of a list of tensors.
 
-        A list is concatenated in the dtype the conv computes in (autocast's, when on): the same values the
-        conv would see, without first building the whole input in float32 and copying it again.
+        A list is concatenated in the dtype the conv computes in (`cat_channels`).
         """
         conv = self.convs[name]
         dev = (x[0] if isinstance(x, list) else x).device.type
@@ -325,9 +325,7 @@ class VFINet(nn.Module):
         fp32 = (isinstance(conv, nn.Conv3d) and dev == "cpu" and torch.is_grad_enabled()
                 and torch.is_autocast_enabled("cpu"))
         if isinstance(x, list):
-            dtype = torch.float32 if fp32 else torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) \
-                else None
-            x = torch.cat([p.to(dtype) for p in x] if dtype is not None else x, 1)
+            x = cat_channels(x, torch.float32 if fp32 else None)
         if fp32:
             with torch.autocast(device_type="cpu", enabled=False):
                 y = conv(x.float())

@@ -17,7 +17,8 @@ from torch import Tensor, nn
 
 from vsr_app.models import register_arch
 
-from .vsr_student import HRHead, ResBlock, upsample_base
+from .ops import cat_channels, upsample_base
+from .vsr_student import HRHead, ResBlock
 
 
 def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
@@ -109,7 +110,7 @@ class VSRTeacher(nn.Module):
         for i in range(t - 1, -1, -1):
             if i < t - 1:
                 hid = flow_warp(hid, to_next[:, i])
-            hid = self.back(F.leaky_relu(self.back_in(torch.cat([feats[:, i], hid], 1)), 0.1))
+            hid = self.back(F.leaky_relu(self.back_in(cat_channels([feats[:, i], hid])), 0.1))
             back[i] = hid
 
         outs, hr_feats = [], []
@@ -117,7 +118,7 @@ class VSRTeacher(nn.Module):
         for i in range(t):
             if i > 0:
                 hid = flow_warp(hid, to_prev[:, i - 1])
-            hid = self.fwd(F.leaky_relu(self.fwd_in(torch.cat([feats[:, i], back[i], hid], 1)), 0.1))
+            hid = self.fwd(F.leaky_relu(self.fwd_in(cat_channels([feats[:, i], back[i], hid])), 0.1))
             f = self.head.features(hid)
             outs.append(self.head.out(f) + upsample_base(clip[:, i].contiguous(), self.scale, self.base))
             hr_feats.append(f)

@@ -1,0 +1,42 @@
+"""Small tensor operations the nets share."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None) -> Tensor:
+    """Channel concatenation in the dtype the conv that reads it computes in: `dtype` when given, else
+    autocast's when it is on, else as they are.
+
+    The conv would cast its input to that dtype anyway, so the values it sees are the same, without first
+    building the whole input in float32 and copying it again.
+    """
+    device = tensors[0].device.type
+    if dtype is None and torch.is_autocast_enabled(device):
+        dtype = torch.get_autocast_dtype(device)
+    return torch.cat([t.to(dtype) for t in tensors] if dtype is not None else tensors, 1)
+
+
+CV2_INTERPOLATION = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC}
+
+
+def upsample_base(lr: Tensor, scale: int, mode: str = "bilinear") -> Tensor:
+    """The plain upsample the nets add their residual to: bilinear for the student (bicubic added
+    9% to its CPU time per 720p frame), bicubic for the teacher (a better start for free) and the
+    built-in bicubic baseline.
+
+    On the CPU OpenCV's resize does it: the same values as torch's to float rounding (≤ 4e-7, both use
+    half-pixel centres, clamped edges and a = -0.75 cubic), ~10x faster at 720p (torch's kernel took a
+    tenth of the student's time), and laid out channels-last like the output conv's result it is added
+    to, so that sum and the frame conversion after it stay cheap (docs/RESULTS.md).
+    """
+    if lr.device.type != "cpu" or lr.requires_grad or lr.dtype != torch.float32:
+        return F.interpolate(lr, scale_factor=scale, mode=mode, align_corners=False)
+    n, c, h, w = lr.shape
+    images = [cv2.resize(image, (w * scale, h * scale), interpolation=CV2_INTERPOLATION[mode]).reshape(
+        h * scale, w * scale, c) for image in lr.permute(0, 2, 3, 1).contiguous().numpy()]
+    return torch.from_numpy(images[0][None] if n == 1 else np.stack(images)).permute(0, 3, 1, 2)
