@@ -24,7 +24,7 @@ from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
 from vsr_app.nets.vsr_student import VSRStudent
-from vsr_app.video.pipeline import upscale_video
+from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.verify import packet_span
 from vsr_app.video.writer import made_by, read_made_by
@@ -418,7 +418,7 @@ def test_each_file_starts_from_fresh_state(tmp_path):
     make_video(src / "2.mkv", images=gradient_frames(4), codec="ffv1")
     report = run_batch(src, tmp_path / "out", model=str(model), codec="ffv1", device="cpu")
     assert [f.status for f in report.files] == ["ok", "ok"]
-    upscale_video(src / "2.mkv", tmp_path / "alone.mkv", model=str(model), codec="ffv1", device="cpu")
+    process_video(src / "2.mkv", tmp_path / "alone.mkv", upscale=str(model), codec="ffv1", device="cpu")
     for a, b in zip(frames(tmp_path / "out" / "2.mkv"), frames(tmp_path / "alone.mkv"), strict=True):
         np.testing.assert_array_equal(a, b)
 

@@ -13,7 +13,7 @@ from tiny_nets import TinyRecurrent
 from videogen import make_video, stream_durations
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import LoadedModel, ModelInfo
-from vsr_app.video.pipeline import InterpolateStage, Item, process_video, upscale_video, interpolate_video
+from vsr_app.video.pipeline import InterpolateStage, Item, process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.scenecut import mark_cuts
 from vsr_app.video.writer import read_made_by
@@ -29,7 +29,7 @@ def leftovers(folder):
 
 def test_upscale_keeps_count_duration_audio_and_makes_4x(small_video, tmp_path):
     out = tmp_path / "up.mp4"
-    summary = upscale_video(small_video, out, model="bicubic", device="cpu")
+    summary = process_video(small_video, out, upscale="bicubic", device="cpu")
     info_in, info_out = probe(small_video), probe(out)
     assert (info_out.width, info_out.height) == (4 * info_in.width, 4 * info_in.height)
     assert summary.frames_in == summary.frames_out == len(frames_of(out)) == 12
@@ -41,12 +41,12 @@ def test_upscale_keeps_count_duration_audio_and_makes_4x(small_video, tmp_path):
 
 
 def test_upscale_keeps_variable_frame_rate(vfr_video, tmp_path):
-    out = upscale_video(vfr_video, tmp_path / "up.mp4", device="cpu").output
+    out = process_video(vfr_video, tmp_path / "up.mp4", upscale="bicubic", device="cpu").output
     assert [f.time for f in frames_of(out)] == pytest.approx(VFR_TIMES, abs=1e-6)
 
 
 def test_interpolate_puts_frames_exactly_halfway(vfr_video, tmp_path):
-    summary = interpolate_video(vfr_video, tmp_path / "x2.mp4", model="blend", device="cpu")
+    summary = process_video(vfr_video, tmp_path / "x2.mp4", interpolate="blend", device="cpu")
     times = [f.time for f in frames_of(summary.output)]
     mids = [(a + b) / 2 for a, b in zip(VFR_TIMES, VFR_TIMES[1:])]
     expected = sorted(VFR_TIMES + mids + [VFR_TIMES[-1] + (VFR_TIMES[-1] - VFR_TIMES[-2]) / 2])
@@ -55,7 +55,7 @@ def test_interpolate_puts_frames_exactly_halfway(vfr_video, tmp_path):
 
 
 def test_interpolate_doubles_rate_and_keeps_duration_and_audio(small_video, tmp_path):
-    out = interpolate_video(small_video, tmp_path / "x2.mkv", model="blend", device="cpu", codec="ffv1").output
+    out = process_video(small_video, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1").output
     info_in, info_out = probe(small_video), probe(out)
     assert info_out.fps == pytest.approx(2 * info_in.fps)
     frames = frames_of(out)
@@ -82,14 +82,14 @@ def test_upscale_and_interpolate_chain(small_video, tmp_path):
 def test_awkward_inputs_upscale_cleanly(fixture, request, tmp_path):
     src = request.getfixturevalue(fixture)
     info = probe(src)
-    summary = upscale_video(src, tmp_path / "up.mp4", device="cpu")
+    summary = process_video(src, tmp_path / "up.mp4", upscale="bicubic", device="cpu")
     out = probe(summary.output)
     assert (out.width, out.height) == (4 * info.width, 4 * info.height)
     assert out.rotation == 0 and summary.frames_out == summary.frames_in == len(frames_of(src))
 
 
 def test_interpolating_an_odd_size_pads_it_to_even(odd_video, tmp_path):
-    summary = interpolate_video(odd_video, tmp_path / "x2.mp4", device="cpu")
+    summary = process_video(odd_video, tmp_path / "x2.mp4", interpolate="blend", device="cpu")
     assert summary.output_size == (34, 20)
     assert any("padded" in n for n in summary.notes)
 
@@ -123,7 +123,7 @@ def test_cancel_stops_quickly_and_leaves_no_file(media_dir, tmp_path):
 
     out = tmp_path / "out.mp4"
     with pytest.raises(Cancelled):
-        upscale_video(src, out, device="cpu", progress=progress, cancel=cancel)
+        process_video(src, out, upscale="bicubic", device="cpu", progress=progress, cancel=cancel)
     assert time.monotonic() - asked["at"] < 1.0
     assert not out.exists() and leftovers(tmp_path) == []
 
@@ -152,7 +152,7 @@ def test_exit_waits_for_a_network_call_still_in_flight_after_cancel(media_dir, t
     slow = LoadedModel(ModelInfo("slow-recurrent", "upscale", 4, 0, None), net)
     threading.Thread(target=lambda: (net.started.wait(), cancel.set())).start()  # as the first 2-s step begins
     with pytest.raises(Cancelled):
-        upscale_video(src, tmp_path / "out.mp4", model=slow, device="cpu", cancel=cancel)
+        process_video(src, tmp_path / "out.mp4", upscale=slow, device="cpu", cancel=cancel)
     assert any(thread.is_alive() for thread in pipeline._running_workers)
     pipeline._join_workers_at_exit()
     assert not any(thread.is_alive() for thread in pipeline._running_workers)
@@ -160,7 +160,7 @@ def test_exit_waits_for_a_network_call_still_in_flight_after_cancel(media_dir, t
 
 def test_progress_is_monotonic_and_ends_complete(small_video, tmp_path):
     seen = []
-    upscale_video(small_video, tmp_path / "up.mp4", device="cpu", progress=seen.append)
+    process_video(small_video, tmp_path / "up.mp4", upscale="bicubic", device="cpu", progress=seen.append)
     done = [i.done for i in seen]
     assert done == sorted(done) and done[-1] == 12
     assert [i.elapsed for i in seen] == sorted(i.elapsed for i in seen)
@@ -172,10 +172,10 @@ def test_existing_output_and_input_as_output_are_refused(small_video, tmp_path):
     existing = tmp_path / "exists.mp4"
     existing.write_bytes(b"keep")
     with pytest.raises(VsrAppError, match="already exists"):
-        upscale_video(small_video, existing, device="cpu")
+        process_video(small_video, existing, upscale="bicubic", device="cpu")
     assert existing.read_bytes() == b"keep"
     with pytest.raises(VsrAppError, match="is the input"):
-        upscale_video(small_video, small_video, device="cpu", overwrite=True)
+        process_video(small_video, small_video, upscale="bicubic", device="cpu", overwrite=True)
 
 
 def test_a_failing_model_surfaces_its_error_and_leaves_no_file(small_video, tmp_path):
@@ -192,7 +192,7 @@ def test_a_failing_model_surfaces_its_error_and_leaves_no_file(small_video, tmp_
 
 def test_wrong_model_kind_is_a_user_error(small_video, tmp_path):
     with pytest.raises(VsrAppError, match="interpolation"):
-        upscale_video(small_video, tmp_path / "out.mp4", model="blend", device="cpu")
+        process_video(small_video, tmp_path / "out.mp4", upscale="blend", device="cpu")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -245,7 +245,7 @@ def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, m
     images = [cv2.resize(f.image, (160, 34), interpolation=cv2.INTER_AREA)
               for f in VideoReader(scene_cuts_path).frames() if 26 <= f.index <= 33]
     src = make_video(media_dir / "cut.mkv", images=images, codec="ffv1", fps=25)
-    summary = interpolate_video(src, tmp_path / "x2.mkv", model="blend", device="cpu", codec="ffv1")
+    summary = process_video(src, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1")
     assert summary.scene_cuts == 1
     out = [f.image for f in frames_of(summary.output)]
     assert np.array_equal(out[7], out[6])  # midpoint across the cut = the last frame before it
@@ -257,5 +257,6 @@ def test_cancel_while_the_encoder_drains_leaves_no_file(small_video, tmp_path):
     cancel = threading.Event()
     out = tmp_path / "out.mp4"
     with pytest.raises(Cancelled):
-        upscale_video(small_video, out, device="cpu", cancel=cancel, progress=lambda info: cancel.set())
+        process_video(small_video, out, upscale="bicubic", device="cpu", cancel=cancel,
+                      progress=lambda info: cancel.set())
     assert not out.exists() and leftovers(tmp_path) == []

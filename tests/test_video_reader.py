@@ -23,7 +23,6 @@ def test_metadata_of_a_plain_clip(small_video):
     assert info.duration == pytest.approx(1.2, abs=0.01)
     assert info.codec == "h264" and info.pix_fmt == "yuv420p" and info.rotation == 0
     assert [s.codec for s in info.audio] == ["aac"] and info.subtitles == ()
-    assert "64x48" in info.describe()
 
 
 def test_frames_are_rgb_uint8_with_increasing_times(small_video):

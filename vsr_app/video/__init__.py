@@ -1,7 +1,10 @@
-"""Video files in and out (the only place PyAV is used).
+"""Video files in and out: video I/O lives here (distill/degrade.py and classic_interp.py also drive FFmpeg
+through PyAV).
 
 reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readable errors
 writer.py    encode + audio/subtitle carry-over, atomic output, never overwrites the input
+verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream
+limits.py    up-front refusal of jobs too large for the encoder or the free memory
 pipeline.py  decode -> interpolate/upscale -> encode on threads with bounded queues, progress, cancel
 """

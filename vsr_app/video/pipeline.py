@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -163,7 +163,7 @@ def flush_stages(stages: list) -> list[Item]:
 
 @dataclass
 class PipelineSummary:
-    """What a run did; `line()` is the CLI's one-line summary, `as_dict()` goes into batch reports."""
+    """What a run did; `line()` is the CLI's one-line summary, and batch copies the fields into its report."""
 
     input: str
     output: str
@@ -189,9 +189,6 @@ class PipelineSummary:
         if self.scene_cuts:
             text += f", {self.scene_cuts} scene cut{'s' if self.scene_cuts > 1 else ''}"
         return text + "".join(f"; {n}" for n in self.notes)
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "fps": self.fps}
 
 
 def _resolve_model(model: Any, device: str):
@@ -381,12 +378,3 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
         scene_cuts=stats["cuts"], notes=notes)
 
-
-def upscale_video(src, dst, model: Any = "bicubic", **options) -> PipelineSummary:
-    """x4 (or the model's scale) enlargement of a whole video file."""
-    return process_video(src, dst, upscale=model, **options)
-
-
-def interpolate_video(src, dst, model: Any = "blend", **options) -> PipelineSummary:
-    """Double the frame rate of a whole video file."""
-    return process_video(src, dst, interpolate=model, **options)

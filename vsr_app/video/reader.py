@@ -41,10 +41,7 @@ MAX_CONSECUTIVE_DECODE_ERRORS = 25
 class StreamInfo:
     """A non-video stream (audio or subtitle) the writer may carry over."""
 
-    index: int
-    kind: str  # "audio" | "subtitle"
     codec: str
-    language: str | None
     detail: str  # e.g. "48000 Hz stereo"
 
 
@@ -78,17 +75,6 @@ class VideoInfo:
             return max(1, round(self.duration * self.fps))
         return None
 
-    def describe(self) -> str:
-        """One line for logs and the CLI: '1280x720 25.00 fps 10.0 s h264 yuv420p, audio aac'."""
-        parts = [f"{self.width}x{self.height}", f"{self.fps:.2f} fps"]
-        if self.duration is not None:
-            parts.append(f"{self.duration:.1f} s")
-        parts.append(f"{self.codec} {self.pix_fmt}")
-        if self.rotation:
-            parts.append(f"rotated {self.rotation}")
-        extra = [f"audio {s.codec}" for s in self.audio] + [f"subtitle {s.codec}" for s in self.subtitles]
-        return " ".join(parts) + (", " + ", ".join(extra) if extra else "")
-
 
 @dataclass(frozen=True)
 class DecodedFrame:
@@ -117,6 +103,11 @@ def _open(path: Path) -> av.container.InputContainer:
                           f"({exc.strerror or exc})") from exc
     except OSError as exc:
         raise VsrAppError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+
+
+def cannot_read(path: str | os.PathLike, exc: BaseException) -> VsrAppError:
+    """The error for a media file that FFmpeg or the system could not read."""
+    return VsrAppError(f"cannot read '{path}' ({getattr(exc, 'strerror', None) or exc})")
 
 
 def codec_name(stream) -> str:
@@ -148,7 +139,7 @@ def _stream_info(stream) -> StreamInfo:
         detail = f"{ctx.sample_rate} Hz {ctx.layout.name if ctx.layout else ''}".strip()
     else:
         detail = ""
-    return StreamInfo(stream.index, stream.type, codec_name(stream), stream.language, detail)
+    return StreamInfo(codec_name(stream), detail)
 
 
 def _frame_rate(stream) -> Fraction | None:
@@ -176,14 +167,16 @@ def _to_rgb(frame, rotation: int) -> np.ndarray:
 
 def probe(path: str | os.PathLike) -> VideoInfo:
     """Read the header and decode the first frame (to be sure the video decodes and to learn its rotation)."""
-    with VideoReader(path) as reader:
-        return reader.info
+    return VideoReader(path).info
 
 
 class VideoReader:
     """Decodes one video file frame by frame; `frames()` may be called repeatedly (each call re-reads).
 
     Opening raises VsrAppError with a readable message for missing, empty, non-video or undecodable files.
+    The reader holds no open file: `__init__` reads the header and closes it, and each `frames()` iterator
+    opens the file and closes it when it ends or is closed. So `with VideoReader(...)` (still accepted, for
+    callers written that way) releases nothing; close a `frames()` iterator you leave before its end.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -198,7 +191,7 @@ class VideoReader:
     def __enter__(self) -> "VideoReader":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc) -> None:  # nothing to release: see the class docstring
         return None
 
     def _read_info(self, container) -> VideoInfo:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.reader import VideoReader, probe, video_stream
+from vsr_app.video.reader import VideoReader, cannot_read, probe, video_stream
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
                 start = t0 if start is None else min(start, t0)
                 end = t1 if end is None else max(end, t1)
     except (av.FFmpegError, OSError) as exc:
-        raise VsrAppError(f"cannot read '{path}' ({getattr(exc, 'strerror', None) or exc})") from exc
+        raise cannot_read(path, exc) from exc
     return PacketSpan(count, start, end)
 
 

@@ -2,11 +2,13 @@
 
 Why it is careful: a video tool must never destroy the user's input, never leave a half-written file that
 looks finished, and keep the sound in sync. So:
-- the output is written to a hidden temporary file beside the target (same folder, same disk) and renamed
-  into place with `os.replace` only after the encoder is flushed, the file closed and its frame count
-  checked; any error or `abort()` deletes the temporary file, and those a killed write left for the same
-  target go once a write to it completes (the temporary name holds the writer's process id, so a file
-  another live run is writing is never taken for one);
+- the output is written to a hidden temporary file beside the target (same folder, same disk) and moved
+  into place only after the encoder is flushed, the file closed and its frame count checked: hard-linked to
+  the target (which fails if a file is there) and then unlinked, or renamed with `os.replace` when
+  `overwrite` is given or the disk has no hard links (there after checking that the target is free); any
+  error or `abort()` deletes the temporary file, and those a killed write left for the same target go once
+  a write to it completes (the temporary name holds the writer's process id, so a file another live run is
+  writing is never taken for one);
 - the target may not be the source (compared by real path / inode), and an existing target is refused
   unless `overwrite=True`; one that another run finished while this one was writing is not replaced
   either: this run's file is kept beside it under a free name and the write fails saying so;
@@ -25,6 +27,7 @@ last column/row (never cropped, so no source pixel is lost; the output is at mos
 
 from __future__ import annotations
 
+import errno
 import io
 import itertools
 import json
@@ -43,7 +46,8 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
-from vsr_app.video.reader import codec_name
+from vsr_app.video.reader import cannot_read, codec_name
+from vsr_app.video.verify import packet_span
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +151,7 @@ def read_made_by(path: str | os.PathLike) -> dict | None:
         with av.open(str(path)) as container:
             tags = {key.lower(): value for key, value in container.metadata.items()}
     except (av.FFmpegError, OSError) as exc:
-        raise VsrAppError(f"cannot read '{path}' ({getattr(exc, 'strerror', None) or exc})") from exc
+        raise cannot_read(path, exc) from exc
     text = tags.get(MADE_BY_TAG, "")
     if not text.startswith(MADE_BY_PREFIX):
         return None
@@ -456,7 +460,6 @@ class VideoWriter:
         rate = Fraction(frame_rate).limit_denominator(1_000_000)
         self.time_base = time_base or Fraction(1, 180_000)
         self.frames = 0  # frames handed to the encoder
-        self.encoded = 0  # frames the encoder has finished (it holds some back for look-ahead)
         self.on_encoded = on_encoded  # progress hook: called with the number of newly finished frames
         self.first_time: float | None = None
         self.last_time: float | None = None
@@ -540,9 +543,7 @@ class VideoWriter:
             if self.carried is not None:
                 self.carried.mux_until(time)
             self._mux_video(self.stream.encode(frame))
-        except av.FFmpegError as exc:
-            raise _write_error(self.path, exc) from exc
-        except OSError as exc:
+        except (av.FFmpegError, OSError) as exc:
             raise _write_error(self.path, exc) from exc
         if self.first_time is None:
             self.first_time = time
@@ -553,10 +554,8 @@ class VideoWriter:
 
     def _mux_video(self, packets: list) -> None:
         self.container.mux(packets)
-        if packets:
-            self.encoded += len(packets)
-            if self.on_encoded is not None:
-                self.on_encoded(len(packets))
+        if packets and self.on_encoded is not None:
+            self.on_encoded(len(packets))
 
     def close(self) -> WriteResult:
         """Flush, check and rename the file into place; returns what was written."""
@@ -574,7 +573,7 @@ class VideoWriter:
                 self.carried = None
             self.container.close()
             self.container = None
-            counted = count_video_frames(self.tmp)
+            counted = packet_span(self.tmp).frames
             if counted != self.frames:
                 raise VsrAppError(f"the encoded file holds {counted} frames but {self.frames} were written; "
                                   "the output was discarded")
@@ -639,15 +638,7 @@ class VideoWriter:
 
 
 def _write_error(path: Path, exc: BaseException) -> VsrAppError:
-    errno = getattr(exc, "errno", None)
-    if errno == 28:
+    if getattr(exc, "errno", None) == errno.ENOSPC:
         return VsrAppError(f"no space left on the disk while writing '{path}'")
     message = getattr(exc, "strerror", None) or str(exc)
     return VsrAppError(f"writing '{path}' failed: {message}")
-
-
-def count_video_frames(path: str | os.PathLike) -> int:
-    """Number of video packets in a file (demux only, no decoding): the encoded frame count."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        return sum(1 for p in container.demux(stream) if p.size > 0)
