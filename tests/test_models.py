@@ -130,3 +130,19 @@ def test_shipped_models_header_count_is_the_cards_and_the_nets_parameter_count()
         net = models.load_model(name).net
         assert info.params == info.card["params"] == models.count_params(net), name
         assert sum(v.numel() for v in net.state_dict().values()) == info.params, name
+
+
+@pytest.mark.parametrize("local", ["folder", "file"])
+def test_a_local_file_or_folder_named_like_a_model_does_not_replace_it(tmp_path, monkeypatch, local):
+    """`train vsr --out vsr-x4-student` in the current folder must not change what `--model vsr-x4-student` means."""
+    monkeypatch.chdir(tmp_path)
+    if local == "folder":
+        (tmp_path / "vsr-x4-student").mkdir()
+    else:
+        (tmp_path / "vsr-x4-student").write_bytes(b"not a model")
+    info = models.resolve("vsr-x4-student")
+    assert info.path is not None and os.path.dirname(info.path) == str(models.models_dir())
+    models.save_model(TinyConv(), tmp_path / "mine" / "model.safetensors", CARD)
+    assert os.path.abspath(models.resolve("mine").path) == str(tmp_path / "mine" / "model.safetensors")  # a run still works
+    with pytest.raises(VsrAppError, match="model file not found|only .safetensors"):
+        models.resolve("./vsr-x4-student")  # the local one, asked for as a path

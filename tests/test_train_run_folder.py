@@ -277,3 +277,83 @@ def test_a_degradation_mix_that_cannot_work_is_refused_before_training(data_dir,
     with pytest.raises(VsrAppError, match=f"degrade: {message}"):
         vsr(data_dir, tmp_path / "run", config=config(tmp_path, degrade=degrade))
     assert not (tmp_path / "run").exists()
+
+
+def test_a_vsr_resume_continues_with_its_own_options_and_data_and_says_what_it_ignores(data_dir, tmp_path):
+    run, lines = tmp_path / "run", []
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    before = json.loads((run / "config.json").read_text())
+    other = tmp_path / "other"
+    write_pan_frames(other / "pan", 8, np.random.default_rng(1))
+    train_mod.run_from_cli("vsr", [str(other)], str(run), steps=2, resume=True,
+                           config=config(tmp_path, "changed.json", lr=0.05, batch=2), log=lines.append)
+    assert any("ignoring batch, lr" in line for line in lines)
+    assert f"--resume trains on the run's own data: {data_dir}" in lines
+    assert json.loads((run / "config.json").read_text()) == {**before, "steps": 2}  # only the length changed
+    train_mod.run_from_cli("vsr", None, str(run), steps=3, resume=True, **quiet)  # --data may be left out
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 3
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_video_whose_header_does_not_read_stops_a_start_before_anything_is_written(tmp_path, task):
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    make_video(folder / "clip.mp4", frames=8)
+    (folder / "broken.mp4").write_bytes(b"not a video")
+    with pytest.raises(VsrAppError, match="broken.mp4.*\n\\(remove it from the training folder"):
+        train_mod.run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, **quiet)
+    assert not (tmp_path / "run").exists()
+
+
+def test_init_from_and_cache_are_stored_absolute(data_dir, tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    vsr(data_dir, first, steps=1, config=config(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    vsr(data_dir, tmp_path / "second", steps=1,
+        config=config(tmp_path, "more.json", init_from="first/model.safetensors", cache="cache", cache_batches=2))
+    saved = json.loads((tmp_path / "second" / "config.json").read_text())
+    assert saved["init_from"] == str(first / "model.safetensors") and saved["cache"] == str(tmp_path / "cache")
+    run = tmp_path / "vfi"
+    train_vfi([str(data_dir)], run, steps=1, options=TINY_VFI, **quiet)
+    train_vfi([str(data_dir)], tmp_path / "vfi2", steps=1, options={**TINY_VFI, "init_from": "vfi/model.safetensors"},
+              **quiet)
+    assert json.loads((tmp_path / "vfi2" / "config.json").read_text())["options"]["init_from"] == \
+        str(run / "model.safetensors")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "vsr", "--distill", "laplacian"], "laplacian is not for train vsr"),
+    (["train", "vfi", "--distill", "std"], "std is not for train vfi"),
+    (["train", "vsr", "--distill", "std"], "--distill std needs --teacher"),
+    (["train", "vsr", "--teacher", "vsr-x4-teacher", "--distill", "none"], "--teacher is used only for distillation"),
+])
+def test_train_flags_that_cannot_go_together_are_usage_errors(data_dir, tmp_path, capsys, argv, message):
+    from vsr_app.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv + ["--data", str(data_dir), "--out", str(tmp_path / "run")])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_without_data_is_a_usage_error_unless_resuming(tmp_path, capsys):
+    from vsr_app.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "vsr", "--out", str(tmp_path / "run")])
+    assert exit_.value.code == 2 and "--data" in capsys.readouterr().err
+
+
+def test_a_refused_prune_leaves_nothing_and_its_config_is_read_like_trains(data_dir, tmp_path, capsys):
+    from vsr_app.cli import main
+    from vsr_app.distill.vfi_task import prune_vfi
+
+    with pytest.raises(VsrAppError, match="unknown training option"):
+        prune_vfi("vfi-x2-teacher", [str(data_dir)], tmp_path / "run", options={"bogus": 1}, **quiet)
+    assert not (tmp_path / "run").exists()
+    listed = tmp_path / "list.json"
+    listed.write_text("[1]")
+    assert main(["prune", "vfi", "--teacher", "vfi-x2-teacher", "--data", str(data_dir), "--out",
+                 str(tmp_path / "run"), "--config", str(listed)]) == 1
+    assert "must be a JSON object" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -164,14 +164,10 @@ def cmd_train(args) -> int:
 
 
 def cmd_prune(args) -> int:
+    from vsr_app.distill.train import read_config_file
     from vsr_app.distill.vfi_task import prune_vfi
 
-    options = {}
-    if args.config:
-        try:
-            options = json.loads(open(args.config, encoding="utf-8").read())
-        except (OSError, ValueError) as exc:
-            raise VsrAppError(f"cannot read config {args.config}: {exc}") from exc
+    options = read_config_file(args.config)
     if args.steps:
         options["steps"] = args.steps
     path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio, options=options)
@@ -262,6 +258,23 @@ def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
     minimum = EVAL_MIN_FRAMES[args.task]
     if args.frames is not None and args.frames < minimum:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
+
+
+TRAIN_DISTILL = {"vsr": ("std", "space", "time", "none"), "vfi": ("laplacian", "none")}
+
+
+def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
+    """Train flags that cannot go together are a usage error (exit 2), as DESIGN.md's contract says; checked
+    after parsing because the task may come after them. (A --config file's teacher/distill are checked later.)"""
+    if args.distill and args.distill not in TRAIN_DISTILL[args.task]:
+        parser.error(f"argument --distill: {args.distill} is not for train {args.task} "
+                     f"(choose {', '.join(TRAIN_DISTILL[args.task])})")
+    if args.distill not in (None, "none") and not (args.teacher or args.config or args.resume):
+        parser.error(f"--distill {args.distill} needs --teacher NAME|PATH")
+    if args.teacher and args.distill == "none":
+        parser.error("--teacher is used only for distillation: leave out --teacher or --distill none")
+    if not args.data and not args.resume:
+        parser.error("the following arguments are required: --data (only --resume may leave it out)")
 
 
 def _check_encoder(parser: argparse.ArgumentParser, args) -> None:
@@ -376,19 +389,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model (with distillation)")
     p.add_argument("task", choices=("vsr", "vfi"))
-    p.add_argument("--data", required=True, action="append", metavar="DIR",
-                   help="folder of videos / frame folders / images (repeatable)")
+    p.add_argument("--data", action="append", metavar="DIR",
+                   help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--teacher", metavar="NAME|PATH")
     p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"),
                    help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
     p.add_argument("--steps", type=_at_least(1), metavar="N")
-    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
+                   "(--steps may extend it)")
     p.add_argument("--val", action="append", metavar="CLIP",
                    help="held-out video (not in --data) scored every val_every steps: val_psnr in metrics.jsonl and "
                         "the model card (repeatable)")
     p.add_argument("--config", metavar="FILE", help="JSON file of training options")
-    p.set_defaults(func=cmd_train)
+    p.set_defaults(func=cmd_train, check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
     p.add_argument("task", choices=("vfi",))

@@ -265,10 +265,20 @@ def list_models() -> list[ModelInfo]:
 
 
 def resolve(name_or_path: str) -> ModelInfo:
-    """Find a model by registry name or by a path to a .safetensors file."""
+    """Find a model by registry name or by a path to a .safetensors file (or a training run's folder).
+
+    A bare name that the registry has is the registry's model even when the current folder holds a file or
+    folder of that name (a run trained with `--out vsr-x4-student`): a documented name always means the
+    documented model; `./NAME` reaches the local one.
+    """
     if name_or_path in _BUILTINS:
         b = _BUILTINS[name_or_path]
         return ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description})
+    if Path(name_or_path).name == name_or_path:
+        for folder in _search_dirs():
+            candidate = folder / f"{name_or_path}.safetensors"
+            if candidate.is_file():
+                return _info_from_file(candidate, name=name_or_path)
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise VsrAppError(f"{path.name}: pickle-based weight files are refused because loading them can run "
@@ -281,10 +291,6 @@ def resolve(name_or_path: str) -> ModelInfo:
         if path.suffix.lower() != ".safetensors":
             raise VsrAppError(f"{path.name}: only .safetensors model files are accepted")
         return _info_from_file(path)
-    for folder in _search_dirs():
-        candidate = folder / f"{name_or_path}.safetensors"
-        if candidate.is_file():
-            return _info_from_file(candidate, name=name_or_path)
     known = ", ".join(i.name for i in list_models())
     raise VsrAppError(f"unknown model '{name_or_path}' (available: {known})")
 

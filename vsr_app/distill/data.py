@@ -201,9 +201,23 @@ def media_files(root: Path) -> list[Path]:
 
 
 def check_data(roots) -> None:
-    """Fail before a run folder is written when --data holds nothing to train on (decoding comes later)."""
-    if not any([media_files(root) for root in _roots(roots)]):
+    """Fail before a run folder is written when --data holds nothing to train on, or a video whose header does not
+    read (decoding comes later)."""
+    files_by_root = {root: media_files(root) for root in _roots(roots)}
+    if not any(files_by_root.values()):
         raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
+    for root, files in files_by_root.items():
+        for f in files:
+            if f.suffix.lower() in VIDEO_EXTS:
+                try:
+                    _video_bytes(f)
+                except VsrAppError as exc:
+                    raise exc if f == root else _found_in_folder(exc) from exc
+
+
+def _found_in_folder(exc: VsrAppError) -> VsrAppError:
+    """An unusable file found in a --data folder: the error, and what to do about it."""
+    return VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)")
 
 
 def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
@@ -226,10 +240,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
                 try:
                     loaded = _load_video(f, max_frames_per_video, keep_every)
                 except VsrAppError as exc:
-                    if f == root:
-                        raise
-                    raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to "
-                                      f"use)") from exc
+                    raise exc if f == root else _found_in_folder(exc) from exc
                 sources.extend(loaded)
                 log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:

@@ -581,6 +581,30 @@ def absolute_if_file(name: str | None) -> str | None:
     return os.path.abspath(name) if name and Path(name).is_file() else name
 
 
+def absolute_paths(options: dict) -> dict:
+    """The options with every file they name absolute, so the run resumes from any folder (and the Train tab)."""
+    options = dict(options)
+    for key in ("init_from", "cache"):
+        if isinstance(options.get(key), str):
+            options[key] = os.path.abspath(options[key])
+    for key in ("val", "val_videos"):
+        if isinstance(options.get(key), list):
+            options[key] = [os.path.abspath(v) if isinstance(v, str) else v for v in options[key]]
+    return options
+
+
+def say_unused(saved_options: dict, asked: dict, saved_data: list[str], data: list[str] | None, run_dir: Path,
+               log) -> None:
+    """A resumed run continues with its own options and data (all but `steps`): say which asked ones it does not
+    use, rather than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
+    unused = sorted(k for k, v in asked.items() if k not in ("steps", "teacher", "distill", "net", "net_config")
+                    and v != saved_options.get(k))
+    if unused:
+        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
+    if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
+        log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
+
+
 def _check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
     """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
     if saved is None:
@@ -631,7 +655,8 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
             _check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
         return train_vfi(data, out, teacher=teacher, distill=distill or "none", steps=steps, resume=resume,
                          options=file_options, log=log)
-    check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
+    if data or not resume:
+        check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     try:
         return _train_vsr(data, run_dir, teacher, distill, steps, resume, file_options, log)
@@ -657,19 +682,26 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
                               f"run with another --out")
     elif holds_run(run_dir):  # before config.json is written: a refused start leaves the run as it was
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
-    options: dict = dict(saved or {})
-    options.update(file_options)
-    options["data"] = [os.path.abspath(d) for d in data]  # absolute: resumable from any folder, and from the GUI
-    if isinstance(options.get("val"), list):
-        options["val"] = [os.path.abspath(v) if isinstance(v, str) else v for v in options["val"]]
-    if teacher:
-        options["teacher"] = teacher
-    options["teacher"] = absolute_if_file(options.get("teacher"))
-    if options["teacher"] is None:
-        options.pop("teacher")
-    if distill is not None:
-        options["distill"] = distill
-    options.setdefault("distill", "none")
+    asked = absolute_paths(file_options)
+    if saved is not None and all(os.path.isabs(d) for d in saved.get("data") or [""]):
+        say_unused(saved, asked, saved["data"], data, run_dir, log)
+        options = dict(saved)  # the run continues as it began
+        if "steps" in asked:
+            options["steps"] = asked["steps"]
+    else:  # a new run; or one from before runs stored their data absolute: it takes --data, stored absolute now
+        if resume and not holds_run(run_dir):
+            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
+        if resume and not data:
+            raise VsrAppError(f"{run_dir} does not name its data absolute (an older run): resume it once with --data")
+        options = {**(saved or {}), **asked, "data": [os.path.abspath(d) for d in data]}
+        if teacher:
+            options["teacher"] = teacher
+        options["teacher"] = absolute_if_file(options.get("teacher"))
+        if options["teacher"] is None:
+            options.pop("teacher")
+        if distill is not None:
+            options["distill"] = distill
+        options.setdefault("distill", "none")
     if steps is not None:
         options["steps"] = steps
     if not resume:

@@ -31,8 +31,8 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.train import (LoopConfig, absolute_if_file, cap_warmup, check_types, claim_run_dir,
-                                   release_run_dir, saved_config, train)
+from vsr_app.distill.train import (LoopConfig, absolute_if_file, absolute_paths, cap_warmup, check_types,
+                                   claim_run_dir, release_run_dir, saved_config, say_unused, train)
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
@@ -305,7 +305,7 @@ def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
     return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
 
 
-def _load_teacher(teacher: str, device: str) -> nn.Module:
+def _load_teacher(teacher: str) -> nn.Module:
     loaded = load_model(teacher, "cpu")
     if loaded.task != "interpolate" or getattr(loaded.net, "num_inputs", 0) != 4:
         raise VsrAppError(f"'{teacher}' is not a 4-frame interpolation net, it cannot teach this student")
@@ -313,19 +313,18 @@ def _load_teacher(teacher: str, device: str) -> nn.Module:
 
 
 def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, distill: str = "none",
-              steps: int | None = None, resume: bool = False, options: dict | None = None, name: str | None = None,
-              log=print, progress=None, cancel=None) -> Path:
+              steps: int | None = None, resume: bool = False, options: dict | None = None, log=print) -> Path:
     """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
     if distill not in ("none", "laplacian"):
         raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     try:
-        return _train_vfi(data, run_dir, teacher, distill, steps, resume, options, name, log, progress, cancel)
+        return _train_vfi(data, run_dir, teacher, distill, steps, resume, options, log)
     finally:
         release_run_dir(run_dir)
 
 
-def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, name, log, progress, cancel) -> Path:
+def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, log) -> Path:
     if not resume:
         check_data(data)  # before the run folder is made
     fresh_options = dict(options or {})
@@ -333,23 +332,18 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, na
         fresh_options["steps"] = steps
     if not resume:
         cap_warmup(fresh_options)
-    if isinstance(fresh_options.get("val_videos"), list):  # absolute, like the data: resumable from any folder
-        fresh_options["val_videos"] = [os.path.abspath(v) if isinstance(v, str) else v
-                                       for v in fresh_options["val_videos"]]
-    cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data],
+    fresh_options = absolute_paths(fresh_options)  # like the data: resumable from any folder
+    cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_file(teacher), "distill": distill,
-                                        "name": name or run_dir.name, "options": fresh_options})
-    ignored = sorted(k for k in fresh_options if k != "steps" and fresh_options[k] != cfg["options"].get(k))
-    if resume and ignored:  # said, not silently dropped
-        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(ignored)}")
-    if resume and data and sorted(map(os.path.abspath, data)) != sorted(cfg["data"]):
-        log(f"--resume trains on the run's own data: {', '.join(cfg['data'])}")
+                                        "name": run_dir.name, "options": fresh_options})
+    if resume:
+        say_unused(cfg["options"], fresh_options, cfg["data"], data, run_dir, log)
     loop, task_cfg, rest = _split_options(cfg["options"])
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
     net, arch = _student_or_teacher_net(cfg["options"])
-    teacher_net = _load_teacher(cfg["teacher"], loop.device) if cfg["distill"] == "laplacian" else None
-    card = {"name": cfg.get("name") or name or run_dir.name, **arch}
+    teacher_net = _load_teacher(cfg["teacher"]) if cfg["distill"] == "laplacian" else None
+    card = {"name": cfg.get("name") or run_dir.name, **arch}
     task = VFITask(net, cfg["data"], card, teacher=teacher_net, distill=cfg["distill"],
                    val_videos=rest.get("val_videos", []), cfg=task_cfg, log=log)
     meta = {"task": "vfi", "data": cfg["data"], "teacher": cfg["teacher"], "distill": cfg["distill"],
@@ -359,14 +353,14 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, na
     else:
         _save_run_config(run_dir, cfg)
     log(f"vfi: training {count_params(net):,}-parameter net ({arch['arch']}), distill={cfg['distill']}")
-    return train(task, loop, run_dir, resume=resume, meta=meta, log=log, progress=progress, cancel=cancel)
+    return train(task, loop, run_dir, resume=resume, meta=meta, log=log)
 
 
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 
 
 def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,
-              options: dict | None = None, log=print, progress=None, cancel=None) -> Path:
+              options: dict | None = None, log=print) -> Path:
     """Sparsity fine-tuning (OBProx-SG) of `teacher`, then the thinner dense net; returns its weights path.
 
     The run folder gets the sparse net (model.*), the width plan with every group's kept channels
@@ -375,14 +369,24 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     """
     if not 0 < target_params_ratio < 1:
         raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
-    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
-    merged = {**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio}
-    cfg = _run_config(run_dir, False, {"data": [str(d) for d in data], "teacher": teacher, "distill": "none",
-                                        "options": merged}, taken="choose another --out")
+    check_data(data)  # before the run folder is made
+    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
+    merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})
+    try:  # the folder stays claimed until the pruned net is written; a refused start leaves nothing
+        return _prune_vfi(teacher, data, run_dir, target_params_ratio, merged, log)
+    finally:
+        release_run_dir(run_dir)
+
+
+def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio: float, options: dict,
+               log) -> Path:
+    cfg = _run_config(run_dir, False, {"data": [os.path.abspath(d) for d in data],
+                                        "teacher": absolute_if_file(teacher), "distill": "none", "options": options},
+                      taken="choose another --out")
     loop, task_cfg, rest = _split_options(cfg["options"])
     if "prune_prox_steps" not in cfg["options"]:
         task_cfg.prune_prox_steps = int(0.75 * loop.steps)  # OBProx-SG: proximal steps first, orthant steps after
-    net = _load_teacher(teacher, loop.device)
+    net = _load_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",
             "config": {"widths": net.widths, **net.arch_config()}}
@@ -390,7 +394,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
                    log=log)
     _save_run_config(run_dir, cfg)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    train(task, loop, run_dir, meta=meta, log=log, progress=progress, cancel=cancel)
+    train(task, loop, run_dir, meta=meta, log=log)
 
     build = net.rebuild
     zeros = apply_threshold(net, rest.get("prune_threshold", 1e-4))
