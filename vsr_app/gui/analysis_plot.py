@@ -81,8 +81,7 @@ class AnalysisPlot(QWidget):
         self.curves[1].setData(xs, np.array([p[2] for p in self.points]))
         left = fmt.eta(len(self.points), total, time.monotonic() - self.started)
         self.summary.setText(f"{len(self.points)} / {total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}"
-                             + (f"   \u00b7   {left} left" if left else ""))
+                             f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}" + fmt.eta_suffix(left))
 
     def finished(self) -> None:
         self.stop.setVisible(False)

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from vsr_app.batch import DEFAULT_EXTENSIONS, find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
-from vsr_app.gui.export_dialog import CODECS
+from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
+from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job
 from vsr_app.models import list_models
 from vsr_app.video.writer import X26X_CRF_RANGE
@@ -74,8 +75,8 @@ class BatchPanel(QWidget):
         form.addRow("Extensions", pick_row)
         out_row = QHBoxLayout()
         self.codec = QComboBox()
-        for key, (text, _, _) in CODECS.items():
-            self.codec.addItem(text, key)
+        for key, codec in CODECS.items():
+            self.codec.addItem(codec.label, key)
         self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("batch/codec", "libx264"))))
         self.crf = QSpinBox()
         self.crf.setRange(*X26X_CRF_RANGE)
@@ -89,8 +90,7 @@ class BatchPanel(QWidget):
         out_row.addWidget(self.overwrite)
         out_row.addStretch(1)
         form.addRow("Output", out_row)
-        for widget in (self.ext,):
-            widget.editingFinished.connect(self.scan)
+        self.ext.editingFinished.connect(self.scan)
         self.recursive.toggled.connect(self.scan)
         self.codec.currentIndexChanged.connect(self._codec_changed)
 
@@ -135,11 +135,9 @@ class BatchPanel(QWidget):
         self.scan()
 
     def _folder_row(self, form: QFormLayout, label: str, key: str, tooltip: str) -> QLineEdit:
-        row = QHBoxLayout()
         edit = QLineEdit(self.settings.value(key, ""))
         edit.setToolTip(tooltip)
         edit.editingFinished.connect(self.scan)
-        browse = QPushButton("Browse\u2026")
 
         def pick():
             folder = QFileDialog.getExistingDirectory(self, label, edit.text())
@@ -147,10 +145,7 @@ class BatchPanel(QWidget):
                 edit.setText(folder)
                 self.scan()
 
-        browse.clicked.connect(pick)
-        row.addWidget(edit, 1)
-        row.addWidget(browse)
-        form.addRow(label, row)
+        form.addRow(label, path_row(edit, QPushButton("Browse\u2026"), pick))
         return edit
 
     def refresh_models(self) -> None:
@@ -165,7 +160,7 @@ class BatchPanel(QWidget):
         self.model.setCurrentIndex(index if index >= 0 else max(0, self.model.findData(preferred)))
 
     def _codec_changed(self) -> None:
-        self.crf.setEnabled(CODECS[self.codec.currentData()][2] is not None)
+        self.crf.setEnabled(has_crf(self.codec.currentData()))
         self.scan()
 
     def _folders(self) -> tuple[Path | None, Path | None]:
@@ -229,11 +224,11 @@ class BatchPanel(QWidget):
         self._remember()
         self.scan()
         self.report_path = str(out_dir / "vsr-app-report.json")
-        has_crf = CODECS[self.codec.currentData()][2] is not None
+        crf = self.crf.value() if has_crf(self.codec.currentData()) else None
         self.job = Job(run_batch, str(in_dir), str(out_dir), task=self.task.currentData(),
                        model=self.model.currentData(), device=self.device.currentData(),
                        recursive=self.recursive.isChecked(), extensions=self.ext.text(), codec=self.codec.currentData(),
-                       crf=self.crf.value() if has_crf else None, overwrite=self.overwrite.isChecked(),
+                       crf=crf, overwrite=self.overwrite.isChecked(),
                        report_path=self.report_path, on_file=self.fileFinished.emit, parent=self)
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
@@ -262,7 +257,7 @@ class BatchPanel(QWidget):
         for widget in (self.in_dir, self.out_dir, self.task, self.model, self.device, self.ext, self.recursive,
                        self.codec, self.overwrite):
             widget.setEnabled(not running)
-        self.crf.setEnabled(not running and CODECS[self.codec.currentData()][2] is not None)
+        self.crf.setEnabled(not running and has_crf(self.codec.currentData()))
 
     def _progressed(self, values: tuple) -> None:
         info = values[0]
@@ -273,8 +268,7 @@ class BatchPanel(QWidget):
             row = self._row_of(stage.split("] ", 1)[1])
             if row is not None and self.table.item(row, 1).text() == "queued":
                 self._set_cell(row, 1, "processing")
-        left = f"   \u00b7   {fmt.duration(info.eta)} left" if info.eta else ""
-        self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps{left}")
+        self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps" + fmt.eta_suffix(info.eta))
 
     def _file_finished(self, index: int, count: int, result) -> None:
         row = self._row_of(result.input)

@@ -114,8 +114,6 @@ class Layer:
 class ImagePane(QWidget):
     """Draws one layer, or two split by a vertical divider, through the shared ViewState."""
 
-    dividerMoved = Signal(float)
-
     def __init__(self, state: ViewState, parent=None):
         super().__init__(parent)
         self.state = state
@@ -255,7 +253,6 @@ class ImagePane(QWidget):
         pos = event.position()
         if self._drag == "divider":
             self.divider = min(max(pos.x() / max(1, self.width()), 0.0), 1.0)
-            self.dividerMoved.emit(self.divider)
             self.update()
         elif self._drag == "pan":
             self.state.pan(pos - self._last)
@@ -282,9 +279,7 @@ class ImagePane(QWidget):
 
 
 class CompareView(QWidget):
-    """Two frames (left/right, or A/B) shown in one of MODES; `T` held down flips the toggle mode."""
-
-    modeChanged = Signal(str)
+    """Two frames (left/right, or A/B) shown in one of MODES; the viewer flips the toggle mode while T is held."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -338,7 +333,6 @@ class CompareView(QWidget):
             self.mode = mode
             self.flipped = False
             self._refresh()
-            self.modeChanged.emit(mode)
             if self.state.fitted:  # the pane size changes when the second pane shows or hides
                 self.layout().activate()
                 self.state.fit(self.panes[0].viewport())
@@ -387,18 +381,6 @@ class CompareView(QWidget):
                 self._diff = to_qimage(difference_map(self.difference, self.gain))
             label = f"|{self.labels[0]} \u2212 {self.labels[1]}| \u00d7 {self.gain:g}"
             self.panes[0].set_layers([Layer(self._diff, label, theme.ACCENT)])
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() == FLIP_KEY and not event.isAutoRepeat():
-            self.set_flipped(True)
-        else:
-            super().keyPressEvent(event)
-
-    def keyReleaseEvent(self, event) -> None:
-        if event.key() == FLIP_KEY and not event.isAutoRepeat():
-            self.set_flipped(False)
-        else:
-            super().keyReleaseEvent(event)
 
     def enterEvent(self, event) -> None:
         self.setFocus(Qt.MouseFocusReason)  # so holding T works without a click first

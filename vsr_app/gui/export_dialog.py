@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QWidget)
 
 from vsr_app.gui import fmt
+from vsr_app.gui.codecs import CODECS, has_crf
+from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job
 from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
@@ -25,10 +27,6 @@ from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import CODECS as WRITER_CODECS
 from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS, first_free
 
-_CODEC_LABELS = {"libx264": ("H.264", ".mp4"), "libx265": ("H.265 / HEVC", ".mp4"), "ffv1": ("FFV1 (lossless)", ".mkv"),
-                 "prores": ("ProRes 422", ".mov")}
-# What the export and batch dialogs offer: (label, file suffix, default CRF or None); the CRF is the writer's
-CODECS = {key: (label, suffix, WRITER_CODECS[key].crf) for key, (label, suffix) in _CODEC_LABELS.items()}
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
 
@@ -89,8 +87,8 @@ class ExportDialog(QDialog):
             form.addRow(check, combo)
             self.steps[task] = (check, combo)
         self.codec = QComboBox()
-        for key, (text, suffix, _) in CODECS.items():
-            self.codec.addItem(f"{text}  ({suffix})", key)
+        for key, codec in CODECS.items():
+            self.codec.addItem(f"{codec.label}  ({codec.suffix})", key)
         self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("export/codec", "libx264"))))
         self.codec.currentIndexChanged.connect(self._codec_changed)
         form.addRow("Codec", self.codec)
@@ -111,15 +109,11 @@ class ExportDialog(QDialog):
         self.quality.setLayout(quality)
         quality.setContentsMargins(0, 0, 0, 0)
         form.addRow("Quality", self.quality)
-        out_row = QHBoxLayout()
         self.output = QLineEdit()
         self.output.setToolTip("~ is your home folder; a name without a full path is saved beside the video "
                                "(in your home folder when the video's folder is read-only)")
         self.browse = QPushButton("Browse\u2026")
-        self.browse.clicked.connect(self._browse)
-        out_row.addWidget(self.output, 1)
-        out_row.addWidget(self.browse)
-        form.addRow("Save as", out_row)
+        form.addRow("Save as", path_row(self.output, self.browse, self._browse))
         self.overwrite = QCheckBox(f"{REPLACE_LABEL} (never the input)")
         form.addRow("", self.overwrite)
 
@@ -158,14 +152,13 @@ class ExportDialog(QDialog):
     # ---- options ----
     def _codec_changed(self) -> None:
         key = self.codec.currentData()
-        _, _, crf = CODECS[key]
-        self.quality.setEnabled(crf is not None)
-        if crf is not None:
-            self.crf.setValue(int(self.settings.value(f"export/crf/{key}", crf)))
+        self.quality.setEnabled(has_crf(key))
+        if has_crf(key):
+            self.crf.setValue(int(self.settings.value(f"export/crf/{key}", CODECS[key].crf)))
         self._suggest()
 
     def _suggest(self) -> None:
-        suffix = CODECS[self.codec.currentData()][1]
+        suffix = CODECS[self.codec.currentData()].suffix
         current = self.output.text()
         if not current or current == self._suggested:
             self._suggested = suggested_output(self.source, *(c.isChecked() for c, _ in self.steps.values()), suffix)
@@ -181,9 +174,9 @@ class ExportDialog(QDialog):
         """Keyword arguments for process_video."""
         models = {task: combo.currentData() for task, (check, combo) in self.steps.items() if check.isChecked()}
         key = self.codec.currentData()
-        has_crf = CODECS[key][2] is not None
-        return {**models, "device": self.device, "codec": key, "crf": self.crf.value() if has_crf else None,
-                "preset": self.preset.currentText() if has_crf else None, "overwrite": self.overwrite.isChecked()}
+        takes_crf = has_crf(key)
+        return {**models, "device": self.device, "codec": key, "crf": self.crf.value() if takes_crf else None,
+                "preset": self.preset.currentText() if takes_crf else None, "overwrite": self.overwrite.isChecked()}
 
     # ---- running ----
     @property
@@ -228,8 +221,7 @@ class ExportDialog(QDialog):
         self.cancel_button.setVisible(running)
         self.close_button.setEnabled(not running)
         for widget in (self.codec, self.quality, self.output, self.browse, self.overwrite):
-            widget.setEnabled(not running and (widget is not self.quality or CODECS[self.codec.currentData()][2]
-                                               is not None))
+            widget.setEnabled(not running and (widget is not self.quality or has_crf(self.codec.currentData())))
         for check, combo in self.steps.values():
             check.setEnabled(not running and combo.count() > 0)
             combo.setEnabled(not running and check.isChecked())
@@ -240,9 +232,9 @@ class ExportDialog(QDialog):
             self.progress.setValue(round(info.fraction * 1000))
         else:
             self.progress.setRange(0, 0)
-        left = f"   \u00b7   {fmt.duration(info.eta)} left" if info.eta else ""
         total = f" / {info.total}" if info.total else ""
-        self.status.setText(f"{info.stage}: frame {info.done}{total}   \u00b7   {info.fps:.1f} fps{left}")
+        self.status.setText(f"{info.stage}: frame {info.done}{total}   \u00b7   {info.fps:.1f} fps"
+                            + fmt.eta_suffix(info.eta))
 
     def _done(self, summary) -> None:
         self._set_running(False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from vsr_app.errors import OVERWRITE_HINT
+from vsr_app.gui import theme
 
 
 def clock(seconds: float) -> str:
@@ -27,11 +28,16 @@ def duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def eta(done: int, total: int | None, elapsed: float) -> str:
-    """Remaining time from the average rate so far; empty until there is a rate to go by."""
+def eta(done: int, total: int | None, elapsed: float) -> float | None:
+    """Seconds left at the average rate so far; None until there is a rate to go by."""
     if not total or done <= 0 or elapsed <= 0 or done >= total:
-        return ""
-    return duration(elapsed / done * (total - done))
+        return None
+    return elapsed / done * (total - done)
+
+
+def eta_suffix(seconds: float | None) -> str:
+    """'   \u00b7   3 min 05 s left', to end a progress line; empty while the time left is unknown."""
+    return f"   \u00b7   {duration(seconds)} left" if seconds else ""
 
 
 def params(count: int) -> str:
@@ -77,15 +83,15 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
     """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
     what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
     size = f" \u00b7 {params(param_count)} parameters" if param_count else ""
-    rows = [f"<b>{html.escape(name)}</b><br><span style='color:#8b93a1'>{what}{size}</span>"]
+    rows = [f"<b>{html.escape(name)}</b><br><span style='color:{theme.MUTED}'>{what}{size}</span>"]
     if card.get("description"):
         rows.append(html.escape(str(card["description"])))
     for section in ("training", "metrics"):
         entries = card.get(section)
         if isinstance(entries, dict) and entries:
-            cells = "".join(f"<tr><td style='color:#8b93a1;padding-right:8px'>{html.escape(str(k))}</td>"
+            cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(str(k))}</td>"
                             f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
             rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):
-        rows.append(f"<span style='color:#8b93a1'>created {html.escape(str(card['created']))}</span>")
+        rows.append(f"<span style='color:{theme.MUTED}'>created {html.escape(str(card['created']))}</span>")
     return "<br>".join(rows)

@@ -15,7 +15,7 @@ headless by `analyse`.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import cv2
@@ -249,7 +249,6 @@ class Rendered:
     psnr: float | None = None
     ssim: float | None = None
     difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
-    notes: list[str] = field(default_factory=list)
 
 
 class FrameService:

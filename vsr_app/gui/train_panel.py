@@ -22,14 +22,17 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.train import holds_run, set_aside_metrics
+from vsr_app.distill.train import LoopConfig, holds_run, set_aside_metrics
+from vsr_app.distill.vfi_task import VFIConfig
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
+from vsr_app.distill.vsr_task import net_settings
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import MetricsTail, check_model_name, check_model_target, install_run_model
 from vsr_app.gui.train_curves import TrainingCurves
+from vsr_app.gui.widgets import path_row
 from vsr_app.models import list_models
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
@@ -38,6 +41,7 @@ DEFAULT_NAMES = {"vsr": "my-vsr-student", "vfi": "my-vfi-student"}
 DISTILL = {"vsr": {"space": "STD: space only (best measured)", "std": "STD: space + time", "time": "STD: time only",
                    "none": "None (ground truth only)"},
            "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
+LOOP, VFI, STUDENT = LoopConfig(), VFIConfig(), net_settings("student", {})  # the trainer's defaults
 # Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
 # "net_config.x" goes into the nested net_config dict. A kind is int, float, a list of values, or a dict of
 # {label: value} (a choice whose value is not its label).
@@ -45,11 +49,14 @@ FIELDS = {
     "vsr": [
         ("net", "Network", ["student", "teacher"], "student", None, None,
          "student: streaming, compact; teacher: bidirectional, large"),
-        ("net_config.channels", "Width (channels)", int, 32, 4, 256, "feature channels of the network"),
-        ("net_config.blocks", "Residual blocks", int, 4, 1, 60, "depth of the network (the shipped student: 4)"),
-        ("batch", "Batch (clips)", int, 8, 1, 256, "clips per step"),
-        ("frames", "Frames per clip", int, 7, 2, 30, "length of each training clip"),
-        ("patch", "Patch (LR pixels)", int, 32, 8, 256, "low-resolution crop size; the target is 4x"),
+        ("net_config.channels", "Width (channels)", int, STUDENT["channels"], 4, 256,
+         "feature channels of the network"),
+        ("net_config.blocks", "Residual blocks", int, STUDENT["blocks"], 1, 60,
+         "depth of the network (the shipped student: 4)"),
+        ("batch", "Batch (clips)", int, VSR_DEFAULTS["batch"], 1, 256, "clips per step"),
+        ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, 30, "length of each training clip"),
+        ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
+         "low-resolution crop size; the target is 4x"),
         ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
          "weight of the spatial (attention) distillation"),
         ("lambda_time", "\u03bb time", float, VSR_DEFAULTS["lambda_time"], 0.0, 1000.0,
@@ -63,17 +70,18 @@ FIELDS = {
     ],
     "vfi": [
         ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
-        ("batch", "Batch", int, 4, 1, 256, "samples per step"),
-        ("crop", "Crop (pixels)", int, 64, 16, 512, "training crop size"),
-        ("w_gt", "Weight: truth", float, 0.1, 0.0, 100.0, "Laplacian loss against the true middle frame"),
-        ("w_teacher", "Weight: teacher", float, 1.0, 0.0, 100.0, "Laplacian loss against the teacher's frame"),
+        ("batch", "Batch", int, VFI.batch, 1, 256, "samples per step"),
+        ("crop", "Crop (pixels)", int, VFI.crop, 16, 512, "training crop size"),
+        ("w_gt", "Weight: truth", float, VFI.w_gt, 0.0, 100.0, "Laplacian loss against the true middle frame"),
+        ("w_teacher", "Weight: teacher", float, VFI.w_teacher, 0.0, 100.0,
+         "Laplacian loss against the teacher's frame"),
     ],
 }
 COMMON = [
-    ("steps", "Steps", int, 10000, 1, 10_000_000, "optimiser steps in total (Resume may raise it)"),
-    ("lr", "Learning rate", float, 2e-4, 1e-7, 1.0, "peak AdamW learning rate (warm-up, then cosine decay)"),
-    ("log_every", "Log every", int, 20, 1, 100_000, "steps between curve points"),
-    ("val_every", "Validate every", int, 500, 1, 1_000_000, "steps between validation PSNR points"),
+    ("steps", "Steps", int, LOOP.steps, 1, 10_000_000, "optimiser steps in total (Resume may raise it)"),
+    ("lr", "Learning rate", float, LOOP.lr, 1e-7, 1.0, "peak AdamW learning rate (warm-up, then cosine decay)"),
+    ("log_every", "Log every", int, LOOP.log_every, 1, 100_000, "steps between curve points"),
+    ("val_every", "Validate every", int, LOOP.val_every, 1, 1_000_000, "steps between validation PSNR points"),
 ]
 VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
@@ -269,17 +277,13 @@ class TrainPanel(QWidget):
         row.addWidget(remove)
         row.addStretch(1)
         layout.addLayout(row)
-        val_row = QHBoxLayout()
         self.val = QLineEdit(self.settings.value("train/val", ""))
         self.val.setPlaceholderText("optional held-out video for validation PSNR")
         self.val.setToolTip(FULL_PATH_TIP)
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a video")
-        browse.clicked.connect(self._pick_val)
-        val_row.addWidget(self.val, 1)
-        val_row.addWidget(browse)
         layout.addWidget(QLabel("Validation clip"))
-        layout.addLayout(val_row)
+        layout.addLayout(path_row(self.val, browse, self._pick_val))
         return box
 
     def _run_box(self) -> QGroupBox:
@@ -288,16 +292,12 @@ class TrainPanel(QWidget):
         self.name = QLineEdit(self.settings.value("train/name", DEFAULT_NAMES["vsr"]))
         self.name.setToolTip("The name the trained model gets in the model selectors")
         form.addRow("Model name", self.name)
-        runs_row = QHBoxLayout()
         self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(default_runs_dir())))
         self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
         self.runs_dir.setToolTip(FULL_PATH_TIP)
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a folder")
-        browse.clicked.connect(self._pick_runs_dir)
-        runs_row.addWidget(self.runs_dir, 1)
-        runs_row.addWidget(browse)
-        form.addRow("Runs folder", runs_row)
+        form.addRow("Runs folder", path_row(self.runs_dir, browse, self._pick_runs_dir))
         self.extra = QLineEdit(self.settings.value("train/extra", ""))
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
         form.addRow("Extra options", self.extra)

@@ -361,7 +361,7 @@ class Viewer(QWidget):
         cards = []
         for side in sides:
             if side == SOURCE:
-                cards.append("<b>Source video</b><br><span style='color:#8b93a1'>" +
+                cards.append(f"<b>Source video</b><br><span style='color:{theme.MUTED}'>" +
                              ("each source pixel drawn as a 4\u00d74 block (nearest neighbour)"
                               if self.task == "upscale" else "the frame before the gap, repeated") + "</span>")
             else:
@@ -483,7 +483,7 @@ class Viewer(QWidget):
         self.analysis.hide()
 
     def keyPressEvent(self, event) -> None:
-        """T held anywhere in the tab flips the toggle view (the view itself handles it when focused)."""
+        """T held anywhere in the tab (the focused view included) flips the toggle view."""
         if event.key() == FLIP_KEY and not event.isAutoRepeat():
             self.view.set_flipped(True)
         else:

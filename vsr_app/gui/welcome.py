@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from vsr_app.gui import theme
 from vsr_app.resources import resource_path
 
 
@@ -68,6 +69,7 @@ class WelcomePage(QWidget):
         column.addStretch(3)
 
     def set_recent(self, paths: list[str]) -> None:
-        links = [f"<a href='{html.escape(p, quote=True)}' style='color:#4c9bff; text-decoration:none'>"
+        links = [f"<a href='{html.escape(p, quote=True)}' style='color:{theme.ACCENT}; text-decoration:none'>"
                  f"{html.escape(Path(p).name)}</a>" for p in paths[:5]]
-        self.recent.setText("<span style='color:#8b93a1'>Recent</span><br>" + "<br>".join(links) if links else "")
+        recent = f"<span style='color:{theme.MUTED}'>Recent</span><br>"
+        self.recent.setText(recent + "<br>".join(links) if links else "")
