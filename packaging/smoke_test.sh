@@ -2,8 +2,9 @@
 # Smoke test of the packaged app: every way a user drives it, run with the bundle alone (no Python needed).
 #   --selftest; the GUI rendered offscreen (--screenshot); `models`; training a tiny VSR teacher, then a
 #   student distilled from it (space-time distillation), and a tiny interpolation net which is then pruned,
-#   all on the bundled sample clip; upscale / interpolate with the trained nets and with FFmpeg's minterpolate; `bench` (which
-#   spawns a child process of the frozen executable).
+#   all on the bundled sample clip; upscale / interpolate with the trained nets and with FFmpeg's minterpolate; `batch`
+#   with a report; `bench` (which spawns a child process of the frozen executable). Not `eval` (it needs folders of
+#   frames; the tests cover it).
 # Usage: packaging/smoke_test.sh [APP]   APP defaults to dist/vsr-app/vsr-app; any `vsr-app` command works
 #        (e.g. .venv/bin/vsr-app to try the script itself from source). Exit 0 when every step passed.
 set -uo pipefail
@@ -66,6 +67,8 @@ step "interpolate net" '[ -s fi.mp4 ]' -- interpolate "$sample" -o "$work/fi.mp4
     --preset ultrafast
 step "interpolate ffmpeg-mci" '[ -s mci.mp4 ]' -- interpolate "$sample" -o "$work/mci.mp4" --model ffmpeg-mci \
     --preset ultrafast
+step "batch" '[ -s batch/sample.mp4 ] && grep -q "\"status\": \"ok\"" report.json' -- batch "$work/data" -o "$work/batch" \
+    --model bicubic --preset ultrafast --report "$work/report.json"
 step "bench" 'grep -q "\"fps_model\"" bench.log' -- bench --models bicubic --frames 8 --size 32x32 --json
 
 if [ "$failed" = 0 ]; then echo "smoke test passed: $app"; else echo "smoke test FAILED: $app"; fi
