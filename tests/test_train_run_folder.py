@@ -15,6 +15,7 @@ import pytest
 
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import train as train_mod
+from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.vfi_task import train_vfi
 from vsr_app.errors import VsrAppError
 
@@ -146,7 +147,7 @@ def test_a_bad_validation_clip_stops_a_vfi_run_before_it_trains(data_dir, tmp_pa
 def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it(data_dir, tmp_path):
     run = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
-                               "from vsr_app.distill.train import claim_run_dir; claim_run_dir(Path(sys.argv[1])); "
+                               "from vsr_app.distill.runs import claim_run_dir; claim_run_dir(Path(sys.argv[1])); "
                                "print('held', flush=True); sys.stdin.read()", str(run)],
                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -167,7 +168,7 @@ def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_e
     assert json.loads((run / "config.json").read_text())["warmup"] == 2  # capped at a tenth of the run
     vsr(data_dir, run, steps=40, resume=True)  # extended: the schedule it began with, no second warm-up
     assert json.loads((run / "config.json").read_text())["warmup"] == 2
-    long = train_mod.LoopConfig(steps=3000, warmup=50)  # lr_factor itself is unchanged
+    long = LoopConfig(steps=3000, warmup=50)  # lr_factor itself is unchanged
     assert train_mod.lr_factor(49, long) == 1.0 and train_mod.lr_factor(48, long) < 1.0
 
 
@@ -357,3 +358,22 @@ def test_a_refused_prune_leaves_nothing_and_its_config_is_read_like_trains(data_
                  str(tmp_path / "run"), "--config", str(listed)]) == 1
     assert "must be a JSON object" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_run_folder_helpers_and_the_options_load_without_torch():
+    """The Train tab and the run set-up read these without the training loop's torch, OpenCV or PyAV."""
+    probe = ("import sys, vsr_app.distill.runs, vsr_app.distill.options; "
+             "print([m for m in ('torch', 'cv2', 'av') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("card", ["{not json", "[1]", '{"arch": "vfi_stmfnet"}'])
+def test_a_bad_card_beside_init_from_is_one_line_and_leaves_nothing(data_dir, tmp_path, card):
+    (tmp_path / "w.safetensors").write_bytes(b"")
+    (tmp_path / "w.json").write_text(card)
+    run = tmp_path / "run"
+    with pytest.raises(VsrAppError, match="the model card of init_from") as err:
+        train_vfi([str(data_dir)], run, steps=1, options={**TINY_VFI, "init_from": str(tmp_path / "w.safetensors")},
+                  **quiet)
+    assert "\n" not in str(err.value) and not run.exists()

@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from videogen import write_pan_frames
-from vsr_app.distill.train import LoopConfig, set_aside_metrics, train
+from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.runs import set_aside_metrics
+from vsr_app.distill.train import train
 from vsr_app.distill.vsr_task import VSRTask
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_teacher import VSRTeacher

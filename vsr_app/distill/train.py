@@ -16,21 +16,23 @@ exported model model.safetensors + model.json (rewritten at every checkpoint, so
 progress already yields a loadable model).
 
 Optional task hooks beyond the protocol: `extra_state() -> dict` / `load_extra_state(dict)`
-(JSON-able task state such as "ConvLSTM frozen"), and `batches(..., start=step)` to begin the
-stream at a step without generating the skipped batches.
+(JSON-able task state such as "ConvLSTM frozen"). `batches(..., start=step)` begins the stream at a
+step without generating the skipped batches.
+
+Also here: `run_from_cli`, the VSR run set-up of `vsr-app train` (VFI runs: `vfi_task.train_vfi`). The run
+folder's helpers and the torch-free part of the set-up are in `vsr_app.distill.runs`, the options in
+`vsr_app.distill.options`.
 """
 from __future__ import annotations
 
 import atexit
 import errno
-import inspect
-import itertools
 import json
 import math
 import os
 import signal
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -41,9 +43,11 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data
+from vsr_app.distill.options import LoopConfig, cap_warmup
+from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, claim_run_dir, holds_run,
+                                  read_config_file, release_run_dir, saved_config, say_unused, set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, save_model
-from vsr_app.video.writer import first_free
 
 
 class Task(Protocol):
@@ -51,74 +55,12 @@ class Task(Protocol):
 
     def modules(self) -> dict[str, nn.Module]: ...
     def frozen(self) -> dict[str, nn.Module]: ...
-    def batches(self, seed: int, rank: int, world: int) -> Iterator[dict[str, Tensor]]: ...
+    def batches(self, seed: int, rank: int, world: int, start: int = 0) -> Iterator[dict[str, Tensor]]: ...
     def loss(self, batch: dict[str, Tensor], step: int) -> tuple[Tensor, dict[str, float]]: ...
     def validate(self) -> dict[str, float]: ...
     def card(self) -> dict: ...
-    def make_optimizer(self, params, cfg: "LoopConfig") -> torch.optim.Optimizer | None: ...
+    def make_optimizer(self, params, cfg: LoopConfig) -> torch.optim.Optimizer | None: ...
     def after_step(self, step: int, terms: dict) -> None: ...
-
-
-@dataclass
-class LoopConfig:
-    """Options of the loop itself (task options live with the task)."""
-
-    steps: int = 10000
-    lr: float = 2e-4
-    min_lr_ratio: float = 0.02
-    warmup: int = 200
-    weight_decay: float = 1e-4
-    grad_clip: float = 1.0
-    seed: int = 0
-    amp: str = "auto"  # auto | bf16 | fp16 | none
-    device: str = "auto"
-    threads: int = 0  # torch (and OpenCV: data loading, DIS priors) CPU threads; 0 = leave their defaults
-    log_every: int = 20
-    val_every: int = 500
-    ckpt_every_s: float = 300.0
-    init_from: str | None = None  # .safetensors weights for modules["model"] (continue from weights alone)
-    init_partial: bool = False  # init_from: take the tensors whose name and shape fit, keep the rest freshly initialised
-
-    @classmethod
-    def split(cls, options: dict) -> tuple["LoopConfig", dict]:
-        """(loop config, the remaining task options) from one flat dict."""
-        names = {f.name for f in fields(cls)}
-        check_types(options, asdict(cls()), "training option")
-        loop = cls(**{k: v for k, v in options.items() if k in names})
-        return loop, {k: v for k, v in options.items() if k not in names}
-
-
-def cap_warmup(options: dict) -> None:
-    """A new run's warm-up takes at most a tenth of it, so a short run (a quick try of a few hundred steps) still
-    reaches the learning rate asked for. Set once, when the run starts and its options are saved: a resumed or
-    extended run keeps its schedule."""
-    steps = options.get("steps", LoopConfig.steps)
-    warmup = options.get("warmup", LoopConfig.warmup)
-    if isinstance(steps, int) and isinstance(warmup, int) and warmup > max(1, steps // 10):
-        options["warmup"] = max(1, steps // 10)
-
-
-# the least each number may be: below it a run crashes deep inside, or trains nothing and says it finished
-LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_every": 1, "val_every": 0, "warmup": 1,
-          "threads": 0, "val_frames": 1, "val_triplets": 1, "cache_batches": 1, "ckpt_every_s": 0, "lap_levels": 1}
-POSITIVE = ("lr", "grad_clip")
-
-
-def check_types(options: dict, defaults: dict, what: str) -> None:
-    """Refuse a value of the wrong kind ("batch": "2") or below its least (LOWEST, POSITIVE) with its name, before
-    it fails deep inside training."""
-    kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,), dict: (dict,)}
-    for key, value in options.items():
-        default = defaults.get(key)
-        if default is None or value is None:
-            continue
-        allowed = kinds.get(type(default))
-        if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
-            raise VsrAppError(f"{what} '{key}' must be {type(default).__name__} (like {json.dumps(default)}), "
-                              f"not {json.dumps(value)}")
-        if key in LOWEST and value < LOWEST[key] or key in POSITIVE and value <= 0:
-            least = f"at least {LOWEST[key]}" if key in LOWEST else "more than 0"
-            raise VsrAppError(f"{what} '{key}' must be {least}, not {json.dumps(value)}")
 
 
 def lr_factor(step: int, cfg: LoopConfig) -> float:
@@ -273,83 +215,13 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
-def _batch_stream(task: Task, seed: int, rank: int, world: int, start: int) -> Iterator:
-    if "start" in inspect.signature(task.batches).parameters:
-        return task.batches(seed, rank, world, start=start)
-    return itertools.islice(task.batches(seed, rank, world), start, None)
-
-
-_CLAIMED: dict[str, tuple[int, bool]] = {}  # run folder -> (descriptor of its locked .lock, whether claiming made it)
-
-
-def claim_run_dir(run_dir: Path) -> None:
-    """Create the run folder and lock it for this process (until release_run_dir or exit): a second trainer started
-    on the same --out before the first one's first checkpoint would rewrite its config and share its files."""
-    created = not run_dir.exists()
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VsrAppError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
-    key = str(run_dir.resolve())
-    if key in _CLAIMED or int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
-        return
-    fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
-                          f"--out") from None
-    _CLAIMED[key] = (fd, created)
-
-
-def release_run_dir(run_dir: Path) -> None:
-    """Drop the lock; a folder the claim made that holds nothing else (a refused start) goes too."""
-    fd, created = _CLAIMED.pop(str(Path(run_dir).resolve()), (None, False))
-    if fd is None:
-        return
-    os.close(fd)  # closing the descriptor drops the lock
-    try:
-        if created and [p.name for p in run_dir.iterdir()] == [".lock"]:
-            (run_dir / ".lock").unlink()
-            run_dir.rmdir()
-    except OSError:
-        pass  # another trainer arrived meanwhile: the folder is its now
-
-
-def holds_run(run_dir: Path) -> bool:
-    """Whether `run_dir` has a run to resume (its weights are the first checkpoint file written): the trainer and
-    the Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse."""
-    return (Path(run_dir) / "checkpoint.safetensors").exists()
-
-
-def set_aside_metrics(run_dir: Path) -> Path | None:
-    """Rename the run folder's metrics.jsonl to metrics.<time of its last record>.jsonl; returns the new path,
-    None when there is none. A new run starts its own file: one left by a run killed before its first checkpoint
-    (an out-of-memory kill) would otherwise carry that run's steps into the new curves. Renamed, not deleted, so
-    nothing is lost; a resumed run appends to its file instead."""
-    old = run_dir / "metrics.jsonl"
-    try:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
-    except FileNotFoundError:
-        return None
-    kept = first_free(run_dir, f"metrics.{stamp}", lambda n: f"{f'-{n}' if n > 1 else ''}.jsonl")
-    old.rename(kept)
-    return kept
-
-
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
           log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None) -> Path:
     """Run (or continue) a training run in run_dir; returns the exported model path.
 
     `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).
+    `progress(step, steps)` and `cancel` (an event: once set, the loop checkpoints and returns) are a test hook, to
+    stop a run at a chosen step: the CLI and the Train tab (which runs the CLI in a process) stop it by a signal.
     """
     run_dir = Path(run_dir)
     claim_run_dir(run_dir)
@@ -436,9 +308,9 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
                     old_handlers[sig] = signal.signal(sig, stop)
-                except ValueError:  # not the main thread (e.g. GUI worker): rely on `cancel`
+                except ValueError:  # called outside the main thread: only `cancel` stops the loop then
                     pass
-        stream = _batch_stream(task, cfg.seed, rank, world, start)
+        stream = task.batches(cfg.seed, rank, world, start=start)
         tick = time.time()
         while step < cfg.steps:
             batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
@@ -557,78 +429,6 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
 
 # ---- command-line entry ------------------------------------------------------------------------
 
-def saved_config(run_dir: Path) -> dict | None:
-    """The run's config.json (None when it has none); an unreadable one is reported, not taken for 'no run'."""
-    path = run_dir / "config.json"
-    if not path.is_file():
-        return None
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VsrAppError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(saved, dict):
-        raise VsrAppError(f"cannot read {path}: not a JSON object")
-    return saved
-
-
-def same_model(a: str | None, b: str | None) -> bool:
-    """A model name, or the same file spelled another way (relative to here, or absolute)."""
-    return a is not None and b is not None and (a == b or os.path.abspath(a) == os.path.abspath(b))
-
-
-def absolute_if_file(name: str | None) -> str | None:
-    """A teacher given as a path is stored absolute (the run can be resumed from any folder); a name stays a name."""
-    return os.path.abspath(name) if name and Path(name).is_file() else name
-
-
-def absolute_paths(options: dict) -> dict:
-    """The options with every file they name absolute, so the run resumes from any folder (and the Train tab)."""
-    options = dict(options)
-    for key in ("init_from", "cache"):
-        if isinstance(options.get(key), str):
-            options[key] = os.path.abspath(options[key])
-    for key in ("val", "val_videos"):
-        if isinstance(options.get(key), list):
-            options[key] = [os.path.abspath(v) if isinstance(v, str) else v for v in options[key]]
-    return options
-
-
-def say_unused(saved_options: dict, asked: dict, saved_data: list[str], data: list[str] | None, run_dir: Path,
-               log) -> None:
-    """A resumed run continues with its own options and data (all but `steps`): say which asked ones it does not
-    use, rather than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
-    unused = sorted(k for k, v in asked.items() if k not in ("steps", "teacher", "distill", "net", "net_config")
-                    and v != saved_options.get(k))
-    if unused:
-        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
-    if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
-        log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
-
-
-def _check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
-    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
-    if saved is None:
-        return  # the loop reports that there is nothing to resume
-    for flag, given, began in (("--distill", distill, saved.get("distill") or "none"),
-                               ("--teacher", teacher, saved.get("teacher"))):
-        if given is not None and not same_model(given, began):
-            raise VsrAppError(f"{run_dir} was started with {flag} {began or '(none)'}; --resume continues a run as "
-                              f"it began: leave out {flag}, or start a new run with another --out")
-
-
-def read_config_file(config: str | None) -> dict:
-    """A --config file's options (a JSON object)."""
-    if not config:
-        return {}
-    try:
-        options = json.loads(Path(config).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VsrAppError(f"cannot read config {config}: {exc}") from exc
-    if not isinstance(options, dict):
-        raise VsrAppError(f'config {config} must be a JSON object of options, like {{"steps": 2000, "lr": 0.0002}}')
-    return options
-
-
 def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str | None = None,
                  steps: int | None = None, resume: bool = False, config: str | None = None,
                  val: list[str] | None = None, log=print) -> Path:
@@ -711,5 +511,5 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     task = VSRTask(task_opts, log=log)
     if int(os.environ.get("RANK", "0")) == 0:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(options, indent=1)))
-    meta = task.describe() if hasattr(task, "describe") else {}
+    meta = task.describe()
     return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log)

@@ -31,8 +31,10 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.train import (LoopConfig, absolute_if_file, absolute_paths, cap_warmup, check_types,
-                                   claim_run_dir, release_run_dir, saved_config, say_unused, train)
+from vsr_app.distill.options import LoopConfig, cap_warmup, check_types
+from vsr_app.distill.runs import (absolute_if_file, absolute_paths, claim_run_dir, read_json_object, release_run_dir,
+                                  saved_config, say_unused)
+from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
@@ -294,7 +296,10 @@ def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
         card_path = Path(init).with_suffix(".json")
         if not card_path.is_file():
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card = read_json_object(card_path, f"the model card of init_from {card_path}")
+        if not isinstance(card.get("arch"), str) or not isinstance(card.get("config"), dict):
+            raise VsrAppError(f"the model card of init_from {card_path} does not say which net to build (it lacks "
+                              f"\"arch\" or \"config\")")
         config = {**card["config"], **({"prior": options["prior"]} if "prior" in options else {})}  # may switch
         return build_arch(card["arch"], config), {"arch": card["arch"], "config": config}
     # explicit in the card; new nets default to per-scale kernels 5, 5, 3, the Stage-I mix and the DIS prior

@@ -45,7 +45,7 @@ from torch import nn
 from vsr_app.distill import data as D
 from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
-from vsr_app.distill.train import check_types
+from vsr_app.distill.options import check_types
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write
 from vsr_app.nets.convlstm import ConvLSTM
@@ -209,7 +209,6 @@ class VSRTask:
     def _flow_loss(self, lr, flows):
         """Photometric loss: each neighbour warped by the predicted flow should look like the frame."""
         to_next, to_prev = flows
-        n, t1 = to_next.shape[:2]
         cur, nxt = lr[:, :-1].flatten(0, 1), lr[:, 1:].flatten(0, 1)
         return 0.5 * (charbonnier(flow_warp(nxt, to_next.flatten(0, 1)), cur)
                       + charbonnier(flow_warp(cur, to_prev.flatten(0, 1)), nxt))

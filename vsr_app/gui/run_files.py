@@ -14,6 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
+from vsr_app.distill.runs import read_json_object
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, reserved_model_names
 from vsr_app.resources import user_models_dir
@@ -76,9 +77,9 @@ def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) ->
 def _trained_by(weights: Path, run_dir: Path) -> bool:
     """Whether the installed model's card names `run_dir` as its run (the trainer writes training.run_dir)."""
     try:
-        trained_in = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))["training"]["run_dir"]
+        trained_in = read_json_object(weights.with_suffix(".json"), "the model card")["training"]["run_dir"]
         return Path(trained_in).resolve() == run_dir.resolve()
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
+    except (VsrAppError, KeyError, TypeError):
         return False  # no readable card: not known to be this run's
 
 
@@ -90,10 +91,7 @@ def install_run_model(run_dir: str | Path, name: str) -> Path:
     card_path = weights.with_suffix(".json")
     if not weights.is_file() or not card_path.is_file():
         raise VsrAppError(f"{run_dir} holds no exported model yet (model.safetensors + model.json)")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise VsrAppError(f"the run's model card cannot be read: {exc}") from exc
+    card = read_json_object(card_path, "the run's model card")
     card["name"] = name
     target = user_models_dir() / f"{name}.safetensors"
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.train import LoopConfig, holds_run, set_aside_metrics
+from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.runs import holds_run, read_json_object, set_aside_metrics
 from vsr_app.distill.vfi_task import VFIConfig
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import net_settings
@@ -352,8 +353,8 @@ class TrainPanel(QWidget):
     def _load_form(self, run: Path) -> None:
         """Fill the form with the options the run was started with (config.json, as the trainer saved it)."""
         try:
-            config = json.loads((run / "config.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+            config = read_json_object(run / "config.json", "the run's options")
+        except VsrAppError:
             return
         task = "vfi" if isinstance(config.get("options"), dict) else "vsr"  # VFI runs nest their options
         flat = {**config, **config.get("options", {})}
@@ -563,8 +564,8 @@ class TrainPanel(QWidget):
         """A resumed run keeps the settings it began with (the trainer's rule): say which edits of the form it will
         not use, rather than let them look applied."""
         try:
-            began = json.loads((run_dir / "gui-options.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            began = read_json_object(run_dir / "gui-options.json", "the options the Train tab started the run with")
+        except VsrAppError:
             return  # a run started from the command line: its config.json is what it continues with
         changed = sorted(k for k in set(options) | set(began) if k != "steps" and began.get(k) != options.get(k))
         if changed:

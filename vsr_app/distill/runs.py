@@ -1,0 +1,161 @@
+"""A training run's folder and its set-up from the command line, without torch (the Train tab uses these too).
+
+- Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
+  a folder a refused start made); `holds_run` says whether it has a run to resume; `set_aside_metrics` renames an
+  earlier run's metrics.jsonl before a new run starts its own.
+- Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
+  so a run resumes from any folder, and what --resume refuses or ignores.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from vsr_app.errors import VsrAppError
+
+
+def read_json_object(path: str | Path, what: str, not_object: str | None = None) -> dict:
+    """The JSON object in the file `path`, else a one-line VsrAppError: "cannot read {what}: {why}"; `not_object`
+    is the whole message for a file that holds another JSON value (a list, a number)."""
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VsrAppError(f"cannot read {what}: {exc}") from exc
+    if not isinstance(value, dict):
+        raise VsrAppError(not_object or f"cannot read {what}: not a JSON object")
+    return value
+
+
+# ---- the run folder -----------------------------------------------------------------------------
+
+_CLAIMED: dict[str, tuple[int, bool]] = {}  # run folder -> (descriptor of its locked .lock, whether claiming made it)
+
+
+def claim_run_dir(run_dir: Path) -> None:
+    """Create the run folder and lock it for this process (until release_run_dir or exit): a second trainer started
+    on the same --out before the first one's first checkpoint would rewrite its config and share its files."""
+    created = not run_dir.exists()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VsrAppError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
+    key = str(run_dir.resolve())
+    if key in _CLAIMED or int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
+        return
+    fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
+                          f"--out") from None
+    _CLAIMED[key] = (fd, created)
+
+
+def release_run_dir(run_dir: Path) -> None:
+    """Drop the lock; a folder the claim made that holds nothing else (a refused start) goes too."""
+    fd, created = _CLAIMED.pop(str(Path(run_dir).resolve()), (None, False))
+    if fd is None:
+        return
+    os.close(fd)  # closing the descriptor drops the lock
+    try:
+        if created and [p.name for p in run_dir.iterdir()] == [".lock"]:
+            (run_dir / ".lock").unlink()
+            run_dir.rmdir()
+    except OSError:
+        pass  # another trainer arrived meanwhile: the folder is its now
+
+
+def holds_run(run_dir: Path) -> bool:
+    """Whether `run_dir` has a run to resume (its weights are the first checkpoint file written): the trainer and
+    the Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse."""
+    return (Path(run_dir) / "checkpoint.safetensors").exists()
+
+
+def set_aside_metrics(run_dir: Path) -> Path | None:
+    """Rename the run folder's metrics.jsonl to metrics.<time of its last record>.jsonl; returns the new path,
+    None when there is none. A new run starts its own file: one left by a run killed before its first checkpoint
+    (an out-of-memory kill) would otherwise carry that run's steps into the new curves. Renamed, not deleted, so
+    nothing is lost; a resumed run appends to its file instead."""
+    old = run_dir / "metrics.jsonl"
+    try:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
+    except FileNotFoundError:
+        return None
+    from vsr_app.video.writer import first_free  # PyAV: imported on use
+
+    kept = first_free(run_dir, f"metrics.{stamp}", lambda n: f"{f'-{n}' if n > 1 else ''}.jsonl")
+    old.rename(kept)
+    return kept
+
+
+# ---- setting a run up ---------------------------------------------------------------------------
+
+def saved_config(run_dir: Path) -> dict | None:
+    """The run's config.json (None when it has none); an unreadable one is reported, not taken for 'no run'."""
+    path = run_dir / "config.json"
+    if not path.is_file():
+        return None
+    return read_json_object(path, str(path))
+
+
+def same_model(a: str | None, b: str | None) -> bool:
+    """A model name, or the same file spelled another way (relative to here, or absolute)."""
+    return a is not None and b is not None and (a == b or os.path.abspath(a) == os.path.abspath(b))
+
+
+def absolute_if_file(name: str | None) -> str | None:
+    """A teacher given as a path is stored absolute (the run can be resumed from any folder); a name stays a name."""
+    return os.path.abspath(name) if name and Path(name).is_file() else name
+
+
+def absolute_paths(options: dict) -> dict:
+    """The options with every file they name absolute, so the run resumes from any folder (and the Train tab)."""
+    options = dict(options)
+    for key in ("init_from", "cache"):
+        if isinstance(options.get(key), str):
+            options[key] = os.path.abspath(options[key])
+    for key in ("val", "val_videos"):
+        if isinstance(options.get(key), list):
+            options[key] = [os.path.abspath(v) if isinstance(v, str) else v for v in options[key]]
+    return options
+
+
+def say_unused(saved_options: dict, asked: dict, saved_data: list[str], data: list[str] | None, run_dir: Path,
+               log) -> None:
+    """A resumed run continues with its own options and data (all but `steps`): say which asked ones it does not
+    use, rather than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
+    unused = sorted(k for k, v in asked.items() if k not in ("steps", "teacher", "distill", "net", "net_config")
+                    and v != saved_options.get(k))
+    if unused:
+        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
+    if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
+        log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
+
+
+def _check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
+    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
+    if saved is None:
+        return  # the loop reports that there is nothing to resume
+    for flag, given, began in (("--distill", distill, saved.get("distill") or "none"),
+                               ("--teacher", teacher, saved.get("teacher"))):
+        if given is not None and not same_model(given, began):
+            raise VsrAppError(f"{run_dir} was started with {flag} {began or '(none)'}; --resume continues a run as "
+                              f"it began: leave out {flag}, or start a new run with another --out")
+
+
+def read_config_file(config: str | None) -> dict:
+    """A --config file's options (a JSON object)."""
+    if not config:
+        return {}
+    return read_json_object(config, f"config {config}", not_object=f'config {config} must be a JSON object of '
+                            f'options, like {{"steps": 2000, "lr": 0.0002}}')
