@@ -2,6 +2,8 @@
 usage error (exit 2), never a traceback, a silent nan or a JSON `Infinity`."""
 
 import json
+import subprocess
+import sys
 
 import cv2
 import numpy as np
@@ -94,6 +96,15 @@ def test_options_may_come_before_or_after_the_task(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["eval", "--frames", "2", "--model", "blend", "--data", str(tmp_path), "vfi"])
     assert exc.value.code == 2 and "at least 3 for eval vfi" in capsys.readouterr().err
+
+
+def test_the_parser_reads_the_scorer_table_without_importing_numpy_cv2_or_torch():
+    """`eval`'s choices and --frames minimums come from evaluate.SCORERS; building the parser (every command,
+    `--help`) must not pay for the scorers' heavy imports."""
+    code = ("import sys; from vsr_app.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('numpy', 'cv2', 'torch', 'av') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_identical_frames_give_strict_json_with_the_psnr_ceiling(tmp_path, capsys):

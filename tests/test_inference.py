@@ -52,6 +52,17 @@ def test_tiled_recurrent_matches_untiled(frames):
         assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
 
 
+def test_tiled_clip_matches_untiled(frames):
+    whole = inference.make_upscaler(_loaded(TinyClip()), "cpu", precision="fp32", chunk=2, context=1)
+    tiled = inference.make_upscaler(_loaded(TinyClip()), "cpu", precision="fp32", chunk=2, context=1, tile=16)
+    a = [o for f in frames for o in whole.push(f)] + whole.flush()
+    b = [o for f in frames for o in tiled.push(f)] + tiled.flush()
+    assert len(a) == len(b) == len(frames)
+    for x, y in zip(a, b):
+        assert x.shape == (74, 106, 3)
+        assert np.abs(x.astype(int) - y.astype(int)).max() <= 1
+
+
 def test_clip_engine_emits_every_frame_in_order_with_context(frames):
     up = inference.make_upscaler(_loaded(TinyClip()), "cpu", precision="fp32", chunk=2, context=1)
     out = []
@@ -79,6 +90,21 @@ def test_oom_shrinks_tile_and_retries(frames, monkeypatch):
     monkeypatch.setattr(up.net, "step", flaky)
     out = up.push(frames[0])[0]
     assert out.shape == (74, 106, 3)
+    assert up.tile_size < 53
+
+
+def test_clip_engine_oom_shrinks_tile_and_retries(frames, monkeypatch):
+    up = inference.make_upscaler(_loaded(TinyClip()), "cpu", precision="fp32", chunk=2, context=1)
+    real_forward = up.net.forward
+
+    def flaky(clip):
+        if clip.shape[-1] > 50:  # only the untiled full width (53) "runs out of memory"
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real_forward(clip)
+
+    monkeypatch.setattr(up.net, "forward", flaky)
+    out = [o for f in frames for o in up.push(f)] + up.flush()
+    assert len(out) == len(frames) and out[0].shape == (74, 106, 3)
     assert up.tile_size < 53
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter
 
 DEFAULT_UPSCALE_SIZE = (180, 320)  # H, W: 320x180 -> 1280x720 at x4
@@ -53,8 +53,6 @@ DEFAULT_WARMUP = 3
 DEFAULT_BUDGET_S = 15.0  # per measurement; the slow teachers stop early instead of taking many minutes
 MIN_FRAMES = 8  # the shortest clip: warm-up plus a few timed frames
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
-CLIP_LOOKAHEAD = 8 + 3  # a clip engine's default chunk + context: input frames before its first output
-MIN_PIPELINE_FRAMES = CLIP_LOOKAHEAD + 1  # more than one chunk of a clip engine, so its overlap is paid
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
@@ -95,10 +93,8 @@ def sample_frames(size: tuple[int, int], count: int) -> list[np.ndarray]:
     import cv2
 
     from vsr_app.resources import resource_path
-    from vsr_app.video.reader import VideoReader
 
-    with VideoReader(resource_path("sample.mp4")) as reader:
-        source = [f.image for f in reader.frames()]
+    source = decode_clip(resource_path("sample.mp4"))
     h, w = size
     shrink = w * h < source[0].shape[0] * source[0].shape[1]
     resized = [cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC) for f in source]
@@ -171,9 +167,17 @@ def measure_interpolator(engine, frames: list[np.ndarray], warmup: int,
     return done / (time.perf_counter() - start), done, 1000 * (cpu_seconds() - cpu) / done
 
 
+def clip_lookahead() -> int:
+    """Input frames a clip engine takes before its first output: its default chunk plus context."""
+    from vsr_app.inference import CLIP_CHUNK, CLIP_CONTEXT
+
+    return CLIP_CHUNK + CLIP_CONTEXT
+
+
 def pipeline_length(fps_model: float, budget_s: float, available: int) -> int:
-    """Frames for the pipeline run: about `budget_s` of work at the model's rate, within [12, available]."""
-    return max(min(MIN_PIPELINE_FRAMES, available), min(available, int(fps_model * budget_s)))
+    """Frames for the pipeline run: about `budget_s` of work at the model's rate, at most `available`, at least
+    one more than a clip engine's look-ahead (12 frames: more than one chunk, so its overlap is paid)."""
+    return max(min(clip_lookahead() + 1, available), min(available, int(fps_model * budget_s)))
 
 
 def measure_pipeline(loaded, frames: list[np.ndarray], clip: Path, count: int, out_dir: Path, device: str) -> float:
@@ -293,7 +297,7 @@ def frames_needed(info, warmup: int) -> int:
     net = bare_net(info)
     if info.task == "interpolate":
         return int(net.num_inputs) + warmup  # more windows than warm-up calls
-    first_output = CLIP_LOOKAHEAD if net.kind == "clip" else 1
+    first_output = clip_lookahead() if net.kind == "clip" else 1
     return max(warmup, first_output) + 1  # warm-up lasts until the first output; one more frame is timed
 
 
@@ -332,16 +336,14 @@ def _cpu_name() -> str | None:
     return None
 
 
-def run_one(name: str, clip: Path, config: BenchConfig, cancel=None) -> dict:
-    """Bench one model in a fresh spawned process (per-model peak memory); cancel terminates it."""
+def run_one(name: str, clip: Path, config: BenchConfig) -> dict:
+    """Bench one model in a fresh spawned process (per-model peak memory)."""
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     proc = ctx.Process(target=_worker, args=(name, str(clip), config, results), daemon=True)
     proc.start()
     try:
         while True:
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
             try:
                 status, payload = results.get(timeout=POLL_S)
                 break
@@ -359,8 +361,7 @@ def run_one(name: str, clip: Path, config: BenchConfig, cancel=None) -> dict:
     return payload
 
 
-def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | None = None,
-              cancel=None) -> dict:
+def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | None = None) -> dict:
     """Measure every selected model; returns the `bench --json` object (DESIGN.md contract plus extras)."""
     import torch
 
@@ -379,7 +380,7 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
                 clips[task] = write_clip(sample_frames(size, config.frames), Path(tmp) / f"{task}.mp4")
         for key, info in selected.items():
             meter.stage = key
-            models[key] = run_one(info.path or info.name, clips[info.task], config, cancel)
+            models[key] = run_one(info.path or info.name, clips[info.task], config)
             meter.advance()
     meter.finish()
     return {"device": str(device), "input": list(config.upscale_size), "models": models,

@@ -25,10 +25,6 @@ DEVICES = ("auto", "cpu", "cuda")
 CODECS = ("libx264", "libx265", "ffv1", "prores")
 
 
-def not_built(name: str):
-    raise VsrAppError(f"'{name}' is not built yet in vsr-app {__version__}")
-
-
 # ---- handlers -------------------------------------------------------------------------------------------
 
 def cmd_gui(args) -> int:
@@ -164,7 +160,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_prune(args) -> int:
-    from vsr_app.distill.train import read_config_file
+    from vsr_app.distill.runs import read_config_file
     from vsr_app.distill.vfi_task import prune_vfi
 
     options = read_config_file(args.config)
@@ -176,11 +172,9 @@ def cmd_prune(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from vsr_app import evaluate
+    from vsr_app.evaluate import SCORERS
 
-    scorer = getattr(evaluate, f"eval_{args.task}", None)
-    if scorer is None:
-        not_built(f"eval {args.task}")
+    scorer, _ = SCORERS[args.task]
     result = scorer(args.model, args.data, frames=args.frames, device=args.device)
     if args.json:
         print_json(result)
@@ -249,13 +243,12 @@ def print_json(value) -> None:
 
 # ---- parser ---------------------------------------------------------------------------------------------
 
-EVAL_MIN_FRAMES = {"vsr": 1, "vfi": 3}  # vfi: two inputs and the frame between them
-
-
 def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
     """--frames against the task's minimum: a usage error (exit 2) like any other count out of range, checked
     after parsing because the options may come before or after the task."""
-    minimum = EVAL_MIN_FRAMES[args.task]
+    from vsr_app.evaluate import SCORERS
+
+    _, minimum = SCORERS[args.task]
     if args.frames is not None and args.frames < minimum:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
 
@@ -415,8 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", help="JSON file of pruning/training options")
     p.set_defaults(func=cmd_prune)
 
+    from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
+
     p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
-    p.add_argument("task", choices=tuple(EVAL_MIN_FRAMES), help="vsr: x4 upscaling; vfi: frame interpolation")
+    p.add_argument("task", choices=tuple(SCORERS), help="vsr: x4 upscaling; vfi: frame interpolation")
     p.add_argument("--model", required=True, metavar="NAME|PATH")
     p.add_argument("--data", required=True, metavar="DIR")
     p.add_argument("--frames", type=_at_least(1), metavar="N",

@@ -4,21 +4,23 @@ VSR: each sequence folder holds ground-truth frames; each frame is cropped (top-
 of 4 and its x4 MATLAB-style antialiased bicubic downscale, rounded to 8 bits, is the input. The
 model runs through the same inference engine the app uses (so a model is scored as users run
 it, bf16 autocast on CPUs that support it) and is scored on the Y channel (BT.601), no border crop.
+
+The CLI's parser reads `SCORERS`, so this module imports only light modules at the top (`--help` stays
+instant); numpy, OpenCV and the metrics are imported where they are used.
 """
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
 
-import cv2
-import numpy as np
+from vsr_app.errors import VsrAppError
 
-from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
+if TYPE_CHECKING:
+    import numpy as np
 
 FRAME_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
-VSR_MIN_SIDE = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
+VSR_MIN_FRAMES = 1
+VFI_MIN_FRAMES = 3  # two inputs and the frame between them
 
 
 def sequence_folders(data: str | Path) -> list[Path]:
@@ -40,6 +42,8 @@ def _frame_files(folder: Path) -> list[Path]:
 
 
 def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
+    import cv2
+
     out = []
     for path in _frame_files(folder)[:limit]:
         img = cv2.imread(str(path), cv2.IMREAD_COLOR)
@@ -62,6 +66,8 @@ def read_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
 def check_sequence(name: str, frames: list[np.ndarray], min_frames: int, min_side: int) -> None:
     """One readable error for a sequence that cannot be scored, instead of a net's traceback or a silent nan:
     too few frames, sizes that change (a net's state and a clip stack need one), frames with no SSIM window."""
+    from vsr_app.metrics import SSIM_WINDOW
+
     if len(frames) < min_frames:
         raise VsrAppError(f"sequence '{name}' has {len(frames)} frames; scoring it needs at least {min_frames}")
     sizes = sorted({f"{f.shape[1]}x{f.shape[0]}" for f in frames})
@@ -74,6 +80,8 @@ def check_sequence(name: str, frames: list[np.ndarray], min_frames: int, min_sid
 
 def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ground truth cropped to a multiple of 4, its x4 bicubic downscale), both uint8 RGB."""
+    import numpy as np
+
     from vsr_app.distill.data import downscale_x4, to_frames, to_tensor
 
     h, w = frame.shape[0] // 4 * 4, frame.shape[1] // 4 * 4
@@ -83,48 +91,41 @@ def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
+    import numpy as np
+
     seqs = {name: {"psnr_y": float(np.mean(p)), "ssim_y": float(np.mean(s))} for name, (p, s) in scores.items()}
     return {"model": model, "params": int(params), "sequences": seqs,
             "mean": {"psnr_y": float(np.mean([v["psnr_y"] for v in seqs.values()])),
                      "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
 
 
-def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
-             progress: Callable[[int, int], None] | None = None, cancel=None) -> dict:
+def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto") -> dict:
     """Score an upscaling model on every sequence under `data`; returns the contract's JSON object."""
     from vsr_app.inference import make_upscaler
+    from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model
 
     loaded = load_model(model, device)
     if loaded.task != "upscale" or loaded.info.scale != 4:
         raise VsrAppError(f"model '{loaded.name}' is not a x4 upscaler")
-    gts = read_sequences(data, frames, min_frames=1, min_side=VSR_MIN_SIDE)
-    total, done = sum(len(v) for v in gts.values()), itertools.count(1)
+    min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
+    gts = read_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device)
     scores: dict[str, tuple[list[float], list[float]]] = {}
     for name, seq in gts.items():
         pairs = [degrade_x4(f) for f in seq]
-        outs = upscale_sequence(engine, [lr for _, lr in pairs], cancel,
-                                on_frame=(lambda: progress(next(done), total)) if progress else None)
+        outs = upscale_sequence(engine, [lr for _, lr in pairs])
         scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                         [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
     return _summary(loaded.name, loaded.info.params, scores)
 
 
-def upscale_sequence(engine, lrs: list[np.ndarray], cancel=None,
-                     on_frame: Callable[[], None] | None = None) -> list[np.ndarray]:
-    """One sequence through an upscaling engine from a fresh state: every output, in order (look-ahead flushed).
-
-    `cancel` (an Event) is checked before each frame; `on_frame` is called after each frame goes in.
-    """
+def upscale_sequence(engine, lrs: list[np.ndarray]) -> list[np.ndarray]:
+    """One sequence through an upscaling engine from a fresh state: every output, in order (look-ahead flushed)."""
     engine.reset()
     outs: list[np.ndarray] = []
     for lr in lrs:
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("evaluation cancelled")
         outs += engine.push(lr)
-        if on_frame:
-            on_frame()
     return outs + engine.flush()
 
 
@@ -136,30 +137,27 @@ def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
     return [min(max(i + d, 0), last_even) for d in offsets]
 
 
-def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
-             progress: Callable[[int, int], None] | None = None, cancel=None) -> dict:
+def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto") -> dict:
     """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md)."""
     from vsr_app.inference import make_interpolator
+    from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model
 
     loaded = load_model(model, device)
     if loaded.task != "interpolate":
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
     engine = make_interpolator(loaded, device)
-    seqs = read_sequences(data, frames, min_frames=3, min_side=SSIM_WINDOW)  # two inputs, the frame between them
-    total = sum((len(s) - 1) // 2 for s in seqs.values())
-    done = 0
+    seqs = read_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
     scores: dict[str, tuple[list[float], list[float]]] = {}
     for name, seq in seqs.items():
         psnrs, ssims = [], []
         for i in range(1, len(seq) - 1, 2):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("evaluation cancelled")
             pred = engine.midpoint([seq[j] for j in vfi_context(i, len(seq), engine.num_inputs)])
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
-            done += 1
-            if progress:
-                progress(done, total)
         scores[name] = (psnrs, ssims)
     return _summary(loaded.name, loaded.info.params, scores)
+
+
+# `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)
+SCORERS = {"vsr": (eval_vsr, VSR_MIN_FRAMES), "vfi": (eval_vfi, VFI_MIN_FRAMES)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -23,6 +24,8 @@ from vsr_app.models import LoadedModel, resolve_device
 DEFAULT_MAX_TILE_PIXELS = 640 * 360
 TILE_OVERLAP = 16  # input pixels of context around each tile: more than the nets' per-frame receptive field
 MIN_TILE = 16  # smallest tile worth trying before giving up on memory
+CLIP_CHUNK = 8  # frames a clip engine outputs per net call
+CLIP_CONTEXT = 3  # extra input frames it feeds on each side of a chunk
 
 
 def cpu_supports_bf16() -> bool:
@@ -70,15 +73,6 @@ def tensor_to_frame(t: torch.Tensor) -> np.ndarray:
     return t.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
-def _clone_tensors(value):
-    """A copy of a net's carried state (a tensor, or tuples/lists of them) in fresh memory."""
-    if isinstance(value, torch.Tensor):
-        return value.clone()
-    if isinstance(value, (tuple, list)):
-        return type(value)(_clone_tensors(v) for v in value)
-    return value
-
-
 def _is_oom(exc: BaseException) -> bool:
     return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
 
@@ -108,16 +102,9 @@ def tile_grid(height: int, width: int, tile: int, overlap: int = TILE_OVERLAP) -
 
 
 class Engine:
-    """Device, precision and memory-format handling shared by every torch-backed engine.
+    """Device, precision and memory-format handling shared by every torch-backed engine."""
 
-    `compile` (off by default) names a torch.compile mode for the net's `forward`/`step`: "default", or on
-    CUDA "reduce-overhead" (CUDA graphs; the recurrent engine then copies its carried state out of the
-    graph's memory after each step). Measured on the 2-core CPU: no gain for the student (docs/RESULTS.md);
-    the CUDA modes are written for the GPU path but not yet measured on one.
-    """
-
-    def __init__(self, loaded: LoadedModel, device: str | torch.device = "auto", precision: str = "auto",
-                 compile: str | None = None):
+    def __init__(self, loaded: LoadedModel, device: str | torch.device = "auto", precision: str = "auto"):
         self.model = loaded
         self.device = resolve_device(device)
         self.net = loaded.net.to(self.device).eval()
@@ -135,18 +122,6 @@ class Engine:
                     module.to(memory_format=torch.channels_last)
                 elif isinstance(module, torch.nn.Conv3d):
                     module.to(memory_format=torch.channels_last_3d)
-        self.graphs = compile == "reduce-overhead"
-        self.compiled: dict[str, object] = {}  # "forward"/"step" -> compiled callable; eager when absent
-        if compile:
-            self.compiled["forward"] = torch.compile(self.net, mode=compile, dynamic=False)
-            if hasattr(self.net, "step"):
-                self.compiled["step"] = torch.compile(self.net.step, mode=compile, dynamic=False)
-
-    def forward(self, *args):
-        return self.compiled.get("forward", self.net)(*args)
-
-    def step(self, *args):
-        return self.compiled.get("step", self.net.step)(*args)
 
     def run(self, fn, *args):
         with torch.inference_mode(), autocast(self.device, self.dtype):
@@ -170,21 +145,23 @@ class Upscaler(ABC):
 
 
 class _TiledMixin:
-    """Tile-size bookkeeping with automatic shrinking after an out-of-memory error."""
+    """Tile-size bookkeeping with automatic shrinking after an out-of-memory error, and tiled net calls."""
 
-    def _init_tiling(self, tile: int | None, max_tile_pixels: int):
+    scale: int
+    device: torch.device
+
+    def _init_tiling(self, tile: int | None):
         self.fixed_tile = tile
-        self.max_tile_pixels = max_tile_pixels
         self.tile_size: int | None = None
 
     def _tile_for(self, height: int, width: int) -> int:
         if self.tile_size is None:
             if self.fixed_tile:
                 self.tile_size = self.fixed_tile
-            elif height * width <= self.max_tile_pixels:
+            elif height * width <= DEFAULT_MAX_TILE_PIXELS:
                 self.tile_size = max(height, width)
             else:
-                self.tile_size = int(self.max_tile_pixels**0.5)
+                self.tile_size = int(DEFAULT_MAX_TILE_PIXELS**0.5)
         return self.tile_size
 
     def _shrink_tile(self, exc: BaseException) -> None:
@@ -193,52 +170,55 @@ class _TiledMixin:
                               "try --device cpu or a smaller input") from exc
         self.tile_size //= 2
 
+    def _retry_on_oom(self, fn: Callable[[], torch.Tensor], on_shrink: Callable[[], None] = lambda: None):
+        """`fn()`, called again with a halved tile after each out-of-memory error (`on_shrink` runs first)."""
+        while True:
+            try:
+                return fn()
+            except (RuntimeError, torch.OutOfMemoryError) as exc:
+                if not _is_oom(exc):
+                    raise
+                self._shrink_tile(exc)
+                on_shrink()
+
+    def _tiled(self, x: torch.Tensor, run_tile: Callable[[torch.Tensor, int], torch.Tensor]) -> torch.Tensor:
+        """`run_tile(part, index)` over the tile grid of `x` (...xHxW, a frame or a clip), assembled into the
+        enlarged output; one call on the whole of `x` when a single tile covers it."""
+        h, w = x.shape[-2:]
+        s = self.scale
+        tiles = tile_grid(h, w, self._tile_for(h, w))
+        if len(tiles) == 1:
+            return run_tile(x, 0)
+        out = torch.empty((*x.shape[:-2], h * s, w * s), device=self.device)
+        for i, tile in enumerate(tiles):
+            oy0, oy1, ox0, ox1 = tile.outer
+            iy0, iy1, ix0, ix1 = tile.inner
+            hr = run_tile(x[..., oy0:oy1, ox0:ox1], i)
+            out[..., iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[..., (iy0 - oy0) * s:(iy1 - oy0) * s,
+                                                         (ix0 - ox0) * s:(ix1 - ox0) * s]
+        return out
+
 
 class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
     """Streams frames through a net with `step(lr, state) -> (hr, state)`; O(1) memory in video length."""
 
-    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None,
-                 max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS, compile: str | None = None):
-        Engine.__init__(self, loaded, device, precision, compile)
-        self._init_tiling(tile, max_tile_pixels)
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None):
+        Engine.__init__(self, loaded, device, precision)
+        self._init_tiling(tile)
         self.scale = int(self.net.scale)
         self.states: dict[int, object] = {}
 
     def _step(self, x: torch.Tensor, key: int) -> torch.Tensor:
         """One net step on one tile, carrying that tile's state."""
-        if self.graphs:
-            torch.compiler.cudagraph_mark_step_begin()
-        out, state = self.step(x, self.states.get(key))
-        if self.graphs:  # the next replay overwrites the graph's outputs; the state must outlive it
-            state = _clone_tensors(state)
+        out, state = self.net.step(x, self.states.get(key))
         self.states[key] = state
         return out
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         x = frame_to_tensor(frame, self.device)
-        while True:
-            try:
-                return [tensor_to_frame(self.run(self._step_tiled, x))]
-            except (RuntimeError, torch.OutOfMemoryError) as exc:
-                if not _is_oom(exc):
-                    raise
-                self._shrink_tile(exc)
-                self.states.clear()  # tile grid changed: old per-tile states no longer line up
-
-    def _step_tiled(self, x: torch.Tensor) -> torch.Tensor:
-        _, _, h, w = x.shape
-        s = self.scale
-        tiles = tile_grid(h, w, self._tile_for(h, w))
-        if len(tiles) == 1:
-            return self._step(x, 0)
-        out = torch.empty((1, 3, h * s, w * s), device=self.device)
-        for i, t in enumerate(tiles):
-            oy0, oy1, ox0, ox1 = t.outer
-            iy0, iy1, ix0, ix1 = t.inner
-            hr = self._step(x[:, :, oy0:oy1, ox0:ox1], i)
-            out[:, :, iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[:, :, (iy0 - oy0) * s:(iy1 - oy0) * s,
-                                                            (ix0 - ox0) * s:(ix1 - ox0) * s]
-        return out
+        # on a retry the tile grid has changed: the old per-tile states no longer line up
+        hr = self._retry_on_oom(lambda: self.run(self._tiled, x, self._step), on_shrink=self.states.clear)
+        return [tensor_to_frame(hr)]
 
     def flush(self) -> list[np.ndarray]:
         return []
@@ -250,10 +230,10 @@ class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
 class ClipUpscaler(Engine, _TiledMixin, Upscaler):
     """Feeds a bidirectional net overlapping chunks: each kept frame sees `context` frames on both sides."""
 
-    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", chunk: int = 8, context: int = 3,
-                 tile: int | None = None, max_tile_pixels: int = DEFAULT_MAX_TILE_PIXELS, compile: str | None = None):
-        Engine.__init__(self, loaded, device, precision, compile)
-        self._init_tiling(tile, max_tile_pixels)
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", chunk: int = CLIP_CHUNK,
+                 context: int = CLIP_CONTEXT, tile: int | None = None):
+        Engine.__init__(self, loaded, device, precision)
+        self._init_tiling(tile)
         self.scale = int(self.net.scale)
         self.chunk, self.context = chunk, context
         self.reset()
@@ -280,35 +260,13 @@ class ClipUpscaler(Engine, _TiledMixin, Upscaler):
         lo = max(self.first, self.next_out - self.context)
         hi = min(self.first + len(self.frames), stop + self.context)
         clip = torch.stack(self.frames[lo - self.first:hi - self.first], dim=1)  # 1xTx3xHxW
-        while True:
-            try:
-                hr = self.run(self._forward_tiled, clip)
-                break
-            except (RuntimeError, torch.OutOfMemoryError) as exc:
-                if not _is_oom(exc):
-                    raise
-                self._shrink_tile(exc)
+        hr = self._retry_on_oom(lambda: self.run(self._tiled, clip, lambda part, _: self.net(part)))
         frames = [tensor_to_frame(hr[:, i]) for i in range(self.next_out - lo, stop - lo)]
         self.next_out = stop
         drop = max(0, self.next_out - self.context - self.first)
         self.frames = self.frames[drop:]
         self.first += drop
         return frames
-
-    def _forward_tiled(self, clip: torch.Tensor) -> torch.Tensor:
-        n, t, c, h, w = clip.shape
-        s = self.scale
-        tiles = tile_grid(h, w, self._tile_for(h, w))
-        if len(tiles) == 1:
-            return self.forward(clip)
-        out = torch.empty((n, t, c, h * s, w * s), device=self.device)
-        for tile in tiles:
-            oy0, oy1, ox0, ox1 = tile.outer
-            iy0, iy1, ix0, ix1 = tile.inner
-            hr = self.forward(clip[..., oy0:oy1, ox0:ox1])
-            out[..., iy0 * s:iy1 * s, ix0 * s:ix1 * s] = hr[..., (iy0 - oy0) * s:(iy1 - oy0) * s,
-                                                         (ix0 - ox0) * s:(ix1 - ox0) * s]
-        return out
 
 
 class Interpolator(ABC):
@@ -323,8 +281,8 @@ class Interpolator(ABC):
 class NetInterpolator(Engine, Interpolator):
     """Drives a torch interpolation net; pads inputs to the net's `size_multiple` by edge replication."""
 
-    def __init__(self, loaded: LoadedModel, device="auto", precision="auto", compile: str | None = None):
-        Engine.__init__(self, loaded, device, precision, compile)
+    def __init__(self, loaded: LoadedModel, device="auto", precision="auto"):
+        Engine.__init__(self, loaded, device, precision)
         self.num_inputs = int(self.net.num_inputs)
         self.multiple = int(getattr(self.net, "size_multiple", 1))
 
@@ -337,7 +295,7 @@ class NetInterpolator(Engine, Interpolator):
         if pad_h or pad_w:
             k = x.shape[1]
             x = F.pad(x.flatten(0, 1), (0, pad_w, 0, pad_h), mode="replicate").unflatten(0, (1, k))
-        out = self.run(self.forward, x)
+        out = self.run(self.net, x)
         return tensor_to_frame(out[..., :h, :w])
 
 

@@ -6,6 +6,7 @@ against the architecture named in the card before use.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import json
@@ -88,6 +89,10 @@ def register_arch(name: str):
 
 def register_builtin(builtin: Builtin) -> None:
     _BUILTINS[builtin.name] = builtin
+
+
+def _builtin_info(builtin: Builtin) -> ModelInfo:
+    return ModelInfo(builtin.name, builtin.task, builtin.scale, 0, None, {"description": builtin.description})
 
 
 def build_arch(arch: str, config: dict) -> nn.Module:
@@ -183,17 +188,25 @@ class SkippedFile:
     hidden: bool = False  # usable, but a built-in or shipped model of the same name comes first
 
 
+@contextlib.contextmanager
+def _reading_safetensors(weights: Path):
+    """Turns the errors of reading a weights file (unreadable, corrupt, truncated) into one readable message."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise VsrAppError(f"{weights.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
+
+
 def _tensor_count(weights: Path) -> int:
     """Numbers the file holds, from the safetensors header only (cheap): a truncated or foreign file fails here,
     not when chosen. They are the net's parameters: the load check wants the state dict's exact keys, and no
     registered architecture keeps buffers in it."""
-    from safetensors import SafetensorError, safe_open
+    from safetensors import safe_open
 
-    try:
-        with safe_open(str(weights), framework="pt") as fh:
-            return sum(math.prod(fh.get_slice(key).get_shape()) for key in fh.keys())
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise VsrAppError(f"{weights.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
+    with _reading_safetensors(weights), safe_open(str(weights), framework="pt") as fh:
+        return sum(math.prod(fh.get_slice(key).get_shape()) for key in fh.keys())
 
 
 def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
@@ -204,7 +217,7 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
     model is hidden (so a documented name always means the documented model); broken files (no card, a card
     that does not parse or names an unknown architecture, unreadable weights, pickle files) are unusable.
     """
-    infos = [ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description}) for b in _BUILTINS.values()]
+    infos = [_builtin_info(b) for b in _BUILTINS.values()]
     owner = {i.name: "built-in" for i in infos}
     skipped: list[SkippedFile] = []
     for folder, where in zip(_search_dirs(), ("shipped", "user")):
@@ -272,8 +285,7 @@ def resolve(name_or_path: str) -> ModelInfo:
     documented model; `./NAME` reaches the local one.
     """
     if name_or_path in _BUILTINS:
-        b = _BUILTINS[name_or_path]
-        return ModelInfo(b.name, b.task, b.scale, 0, None, {"description": b.description})
+        return _builtin_info(_BUILTINS[name_or_path])
     if Path(name_or_path).name == name_or_path:
         for folder in _search_dirs():
             candidate = folder / f"{name_or_path}.safetensors"
@@ -309,14 +321,11 @@ def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedM
 
 
 def _load_weights(path: Path, card: dict) -> nn.Module:
-    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     net = build_arch(card["arch"], card["config"])
-    try:
+    with _reading_safetensors(path):
         tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise VsrAppError(f"{path.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
     expected = net.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))

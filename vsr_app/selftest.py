@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from vsr_app import APP_NAME, __version__
-from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.errors import VsrAppError
 from vsr_app.resources import models_dir, resource_path
 
 SAMPLE = "sample.mp4"
@@ -78,17 +78,13 @@ class SelftestReport:
 class _Runner:
     """Runs named steps, turning any exception into a failed Check with a one-line reason."""
 
-    def __init__(self, report: SelftestReport, progress: Callable[[Check], None] | None, cancel):
-        self.report, self.progress, self.cancel = report, progress, cancel
+    def __init__(self, report: SelftestReport, progress: Callable[[Check], None] | None):
+        self.report, self.progress = report, progress
 
     def __call__(self, name: str, step: Callable[[], str]) -> bool:
-        if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled()
         started = time.monotonic()
         try:
             detail, ok = step(), True
-        except Cancelled:
-            raise
         except VsrAppError as exc:
             detail, ok = str(exc), False
         except Exception as exc:  # a broken bundle fails in unforeseen ways: name the exception and where
@@ -101,16 +97,16 @@ class _Runner:
         return ok
 
 
-def run_selftest(workdir: str | os.PathLike | None = None, progress: Callable[[Check], None] | None = None,
-                 cancel=None) -> SelftestReport:
+def run_selftest(workdir: str | os.PathLike | None = None,
+                 progress: Callable[[Check], None] | None = None) -> SelftestReport:
     """Run every check (later ones still run when an earlier one fails, unless they depend on it).
 
     `workdir` receives the test video (a temporary folder, removed afterwards, when None); `progress` is
-    called with each finished Check; `cancel.is_set()` stops between checks with Cancelled.
+    called with each finished Check.
     """
     report = SelftestReport()
     started = time.monotonic()
-    check = _Runner(report, progress, cancel)
+    check = _Runner(report, progress)
     state: dict = {}
     with tempfile.TemporaryDirectory(prefix="vsr-app-selftest-") as tmp:
         folder = Path(workdir) if workdir is not None else Path(tmp)
