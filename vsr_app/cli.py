@@ -322,7 +322,12 @@ def _parsed_by(module: str, function: str):
 
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     p.add_argument("--model", default=default_model, help=f"model name or .safetensors path (default {default_model})")
-    p.add_argument("--device", choices=DEVICES, default="auto", help="where to run the model (default auto)")
+    _add_device_option(p)
+
+
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where to run the models: auto (a CUDA GPU when there is one), cpu or cuda (default auto)")
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -368,9 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("batch", help="process every video in a folder")
     p.add_argument("input_dir", metavar="IN_DIR")
     p.add_argument("-o", "--output", metavar="OUT_DIR", required=True)
-    p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale")
+    p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
     p.add_argument("--model", default=None, help="model name or path (default: the task's student)")
-    p.add_argument("--device", choices=DEVICES, default="auto")
+    _add_device_option(p)
     p.add_argument("--recursive", action="store_true",
                    help="also look in sub-folders (and folders linked there, each once)")
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"), default="mp4,mkv,mov,avi,webm,m4v",
@@ -388,7 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teacher", metavar="NAME|PATH")
     p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"),
                    help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
-    p.add_argument("--steps", type=_at_least(1), metavar="N")
+    p.add_argument("--steps", type=_at_least(1), metavar="N",
+                   help="optimiser steps in all (default: the --config file's, else 10000)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
                    "(--steps may extend it)")
     p.add_argument("--val", action="append", metavar="CLIP",
@@ -402,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teacher", required=True, metavar="NAME|PATH")
     p.add_argument("--data", required=True, action="append", metavar="DIR")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
-    p.add_argument("--target-params-ratio", type=_between(0, 1), default=0.1,
+    p.add_argument("--target-params-ratio", type=_between(0, 1), default=0.1, metavar="R",
                    help="share of the teacher's parameters to keep, between 0 and 1 (default 0.1)")
     p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
     p.add_argument("--config", metavar="FILE", help="JSON file of pruning/training options")
@@ -415,14 +421,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, metavar="NAME|PATH")
     p.add_argument("--data", required=True, metavar="DIR")
     p.add_argument("--frames", type=_at_least(1), metavar="N",
-                   help="use only the first N frames of each sequence (vsr: at least 1, vfi: at least 3)")
-    p.add_argument("--device", choices=DEVICES, default="auto")
+                   help="use only the first N frames of each sequence (at least "
+                        f"{', '.join(f'{n} for {task}' for task, (_, n) in SCORERS.items())})")
+    _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval, check=lambda args, eval_parser=p: _check_eval_frames(eval_parser, args))
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")
-    p.add_argument("--device", choices=DEVICES, default="auto")
-    p.add_argument("--json", action="store_true")
+    _add_device_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
                    help="upscaling input size, height x width, even (default 180x320)")
     p.add_argument("--interpolate-size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
@@ -439,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("models", help="list available models")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print a JSON list (notes about left-out files go to stderr)")
     p.set_defaults(func=cmd_models)
     return parser
 
