@@ -377,3 +377,14 @@ def test_a_bad_card_beside_init_from_is_one_line_and_leaves_nothing(data_dir, tm
         train_vfi([str(data_dir)], run, steps=1, options={**TINY_VFI, "init_from": str(tmp_path / "w.safetensors")},
                   **quiet)
     assert "\n" not in str(err.value) and not run.exists()
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_validation_clip_inside_the_training_data_is_refused(tmp_path, task):
+    """It would be trained on and then score itself (a number that only looks held out)."""
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    clip = make_video(folder / "clip.mp4", frames=8)
+    with pytest.raises(VsrAppError, match="part of the training data"):
+        train_mod.run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, val=[str(clip)], **quiet)
+    assert not (tmp_path / "run").exists()

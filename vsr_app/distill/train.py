@@ -44,8 +44,9 @@ from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data
 from vsr_app.distill.options import LoopConfig, cap_warmup
-from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, claim_run_dir, holds_run,
-                                  read_config_file, release_run_dir, saved_config, say_unused, set_aside_metrics)
+from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_held_out, claim_run_dir,
+                                  holds_run, read_config_file, release_run_dir, saved_config, say_unused,
+                                  set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, save_model
 
@@ -441,6 +442,8 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     file_options = read_config_file(config)
     if val:
         file_options["val" if task_name == "vsr" else "val_videos"] = list(val)
+    if not resume:
+        check_held_out(file_options.get("val" if task_name == "vsr" else "val_videos"), data)
     asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
     asked_distill = distill or file_options.get("distill")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
