@@ -77,9 +77,10 @@ def panel(window, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     make_video(data / "clip.mp4", frames=10, width=96, height=96)
+    held_out = make_video(tmp_path / "held out.mp4", frames=6, width=96, height=96)  # outside the data, as it must be
     p = window.train
     p.data.addItem(str(data))
-    p.val.setText(str(data / "clip.mp4"))
+    p.val.setText(str(held_out))
     p.name.setText("tiny-student")
     p.runs_dir.setText(str(tmp_path / "runs"))
     p.extra.setText(json.dumps({"threads": 1, "val_frames": 3}))
