@@ -36,11 +36,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from vsr_app.errors import OVERWRITE_HINT, Cancelled, VsrAppError
+from vsr_app.media import VIDEO_EXTS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXTENSIONS = ("mp4", "mkv", "mov", "avi", "webm", "m4v")
+DEFAULT_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # as `--ext` takes them: mp4, mkv, ...
 DEFAULT_MODELS = {"upscale": "vsr-x4-student", "interpolate": "vfi-x2-student"}
 # Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")

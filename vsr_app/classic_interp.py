@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from vsr_app.inference import Interpolator
-from vsr_app.nets.motion_prior import dis_flow
+from vsr_app.nets.motion_prior import middle_flow
 
 
 class OpenCVFlowInterpolator(Interpolator):
@@ -31,11 +31,8 @@ class OpenCVFlowInterpolator(Interpolator):
     def midpoint(self, frames: list[np.ndarray]) -> np.ndarray:
         f0, f1 = frames
         g0, g1 = (cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (f0, f1))
-        flow01 = dis_flow(g0, g1, self.preset)
-        flow10 = dis_flow(g1, g0, self.preset)
-        # Super SloMo's intermediate-flow approximation at t = 0.5
-        flow_t0 = 0.25 * (flow10 - flow01)
-        flow_t1 = -flow_t0
+        flow_t1 = middle_flow(g0, g1, self.preset)  # the middle frame sees f1 at q + d and f0 at q - d
+        flow_t0 = -flow_t1
         h, w = g0.shape
         grid = np.stack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)), axis=-1)
         warp0 = cv2.remap(f0, grid + flow_t0, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

@@ -19,6 +19,7 @@ import sys
 
 from vsr_app import APP_NAME, __version__
 from vsr_app.errors import VsrAppError
+from vsr_app.media import VIDEO_EXTS
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
 DEVICES = ("auto", "cpu", "cuda")
@@ -378,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device_option(p)
     p.add_argument("--recursive", action="store_true",
                    help="also look in sub-folders (and folders linked there, each once)")
-    p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"), default="mp4,mkv,mov,avi,webm,m4v",
+    p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
+                   default=",".join(ext.lstrip(".") for ext in VIDEO_EXTS),
                    help="comma-separated extensions to pick up")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
                    "earlier report; never an input or an output, another file only with --overwrite)")

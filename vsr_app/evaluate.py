@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vsr_app.errors import VsrAppError
+from vsr_app.media import IMAGE_EXTS, read_image
 
 if TYPE_CHECKING:
     import numpy as np
 
-FRAME_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
 VSR_MIN_FRAMES = 1
 VFI_MIN_FRAMES = 3  # two inputs and the frame between them
 
@@ -38,19 +38,11 @@ def sequence_folders(data: str | Path) -> list[Path]:
 
 
 def _frame_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in FRAME_EXTS)
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS)
 
 
 def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
-    import cv2
-
-    out = []
-    for path in _frame_files(folder)[:limit]:
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if img is None:
-            raise VsrAppError(f"cannot read frame {path}")
-        out.append(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
-    return out
+    return [read_image(path, "frame") for path in _frame_files(folder)[:limit]]
 
 
 def read_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> dict[str, list[np.ndarray]]:

@@ -27,9 +27,7 @@ import numpy as np
 import torch
 
 from vsr_app.errors import VsrAppError
-
-VIDEO_EXTS = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".y4m"}
-IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
+from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, read_image
 
 
 # ---- MATLAB-compatible bicubic resize ---------------------------------------------------------
@@ -126,13 +124,6 @@ def prescale_factor(h: int, w: int, target_short: int = 400, lo: float = 0.5, hi
     return float(np.clip(target_short / min(h, w), lo, hi))
 
 
-def _read_image(path: Path) -> np.ndarray:
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise VsrAppError(f"cannot read image {path}")
-    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-
-
 DATA_BUDGET_BYTES = 4 << 30  # decoded training frames held in memory; longer footage is sampled in segments
 SEGMENT_FRAMES = 32  # a kept segment is longer than any training clip (7-14 frames at a stride of at most 2)
 
@@ -197,7 +188,7 @@ def media_files(root: Path) -> list[Path]:
         raise VsrAppError(f"training data not found: {root}")
     files = [root] if root.is_file() else sorted(
         p for p in root.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts))
-    return [f for f in files if f.suffix.lower() in VIDEO_EXTS or f.suffix.lower() in IMAGE_EXTS]
+    return [f for f in files if f.suffix.lower() in TRAINING_VIDEO_EXTS or f.suffix.lower() in IMAGE_EXTS]
 
 
 def check_data(roots) -> None:
@@ -208,7 +199,7 @@ def check_data(roots) -> None:
         raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
     for root, files in files_by_root.items():
         for f in files:
-            if f.suffix.lower() in VIDEO_EXTS:
+            if f.suffix.lower() in TRAINING_VIDEO_EXTS:
                 try:
                     _video_bytes(f)
                 except VsrAppError as exc:
@@ -226,7 +217,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
     files_by_root = {root: media_files(root) for root in _roots(roots)}
     keep_every = 1
     if max_frames_per_video is None:  # all of every video: bound the memory it takes
-        videos = [f for files in files_by_root.values() for f in files if f.suffix.lower() in VIDEO_EXTS]
+        videos = [f for files in files_by_root.values() for f in files if f.suffix.lower() in TRAINING_VIDEO_EXTS]
         total = sum(_video_bytes_or_zero(f) for f in videos)
         keep_every = max(1, math.ceil(total / DATA_BUDGET_BYTES))
         if keep_every > 1:
@@ -236,7 +227,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
         by_dir: dict[Path, list[Path]] = {}
         for f in files:
             ext = f.suffix.lower()
-            if ext in VIDEO_EXTS:
+            if ext in TRAINING_VIDEO_EXTS:
                 try:
                     loaded = _load_video(f, max_frames_per_video, keep_every)
                 except VsrAppError as exc:
@@ -246,7 +237,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
-            images = [_read_image(p) for p in paths]
+            images = [read_image(p) for p in paths]
             if _looks_like_sequence(images):
                 factor = prescale_factor(*images[0].shape[:2])
                 sources.append(Source(folder.name, [_prescale(im, factor) for im in images]))

@@ -21,11 +21,12 @@ from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job
+from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import CODECS as WRITER_CODECS
-from vsr_app.video.writer import X26X_CRF_RANGE, X26X_PRESETS, first_free
+from vsr_app.video.writer import CONTAINER_FORMATS, X26X_CRF_RANGE, X26X_PRESETS, first_free
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
@@ -166,7 +167,7 @@ class ExportDialog(QDialog):
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save processed video as", self.output.text(),
-                                              "Video (*.mp4 *.mkv *.mov *.m4v)")
+                                              file_filter("Video", CONTAINER_FORMATS))  # what the writer can write
         if path:
             self.output.setText(path)
 

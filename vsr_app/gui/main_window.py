@@ -23,9 +23,10 @@ from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.train_panel import TrainPanel
 from vsr_app.gui.viewer import PREFERRED, Viewer
 from vsr_app.gui.welcome import WelcomePage
+from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 
-VIDEO_FILTER = "Videos (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.mpg *.mpeg *.ts *.wmv *.flv);;All files (*)"
+VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
 
 

@@ -34,6 +34,7 @@ from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import MetricsTail, check_model_name, check_model_target, install_run_model
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.widgets import path_row
+from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
@@ -384,7 +385,8 @@ class TrainPanel(QWidget):
         self.val.setText(str(val[0]) if val else "")
 
     def _pick_val(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "", "Videos (*.mp4 *.mkv *.mov *.avi)")
+        path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "",
+                                              file_filter("Videos", TRAINING_VIDEO_EXTS, all_files=True))
         if path:
             self.val.setText(path)
 

@@ -45,6 +45,12 @@ def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW
     return flow[:h, :w]
 
 
+def middle_flow(g0: np.ndarray, g1: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> np.ndarray:
+    """[H,W,2] float32 flow d of the frame halfway between g0 and g1 (it sees g1 at q + d and g0 at q - d), from DIS
+    flows g0->g1 and g1->g0 by Super SloMo's intermediate-flow approximation at t = 0.5."""
+    return 0.25 * (dis_flow(g0, g1, preset) - dis_flow(g1, g0, preset))
+
+
 def _window_mean(x: torch.Tensor, win: int) -> torch.Tensor:
     """Mean over a win x win window (separable; windows cut at the borders average fewer pixels)."""
     pad = win // 2
@@ -57,7 +63,7 @@ def dis_prior(i0: torch.Tensor, i1: torch.Tensor) -> torch.Tensor:
     with torch.autocast(device_type=i0.device.type, enabled=False):
         g0, g1 = i0.float().mean(1, keepdim=True), i1.float().mean(1, keepdim=True)
         grey = [(g.detach().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()[:, 0] for g in (g0, g1)]
-        d = np.stack([0.25 * (dis_flow(a, b) - dis_flow(b, a)).transpose(2, 0, 1) for a, b in zip(*grey)])
+        d = np.stack([middle_flow(a, b).transpose(2, 0, 1) for a, b in zip(*grey)])
         d = torch.from_numpy(d).to(i0.device)
         cost = _window_mean((_shift(g0, -d) - _shift(g1, d)).abs(), COST_WINDOW)
         return torch.cat([d, cost], 1)

@@ -23,10 +23,8 @@ def check_plan(widths: dict[str, int], base: int = 32) -> None:
 
 
 @register_arch("vfi_mini")
-def build_vfi_mini(widths: dict[str, int], base: int = 32, kernel: int = 5, kernels: list[int] | None = None,
-                   mix: bool = False, taps: list | None = None, corr: bool = False,
-                   coarse_flow: bool = False, bm_prior: bool = False, prior: str = "block") -> VFINet:
-    """Registry builder for pruned students; `base` names the teacher size the plan was cut from."""
+def build_vfi_mini(widths: dict[str, int], base: int = 32, **config) -> VFINet:
+    """Registry builder for pruned students; `base` names the teacher size the plan was cut from, the other
+    keywords are `VFINet`'s."""
     check_plan(widths, base)
-    return VFINet(widths={g: int(w) for g, w in widths.items()}, base=base, kernel=kernel, kernels=kernels, mix=mix,
-                  taps=taps, corr=corr, coarse_flow=coarse_flow, bm_prior=bm_prior, prior=prior)
+    return VFINet(widths={g: int(w) for g, w in widths.items()}, base=base, **config)

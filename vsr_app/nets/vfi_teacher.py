@@ -309,9 +309,8 @@ class VFINet(nn.Module):
 
     def rebuild(self, widths: dict[str, int], taps=None) -> "VFINet":
         """The same architecture with other widths (what pruning builds), optionally fewer taps."""
-        return VFINet(widths=widths, base=self.base, kernels=self.kernels, mix=self.mix,
-                      taps=self.taps if taps is None else taps, corr=self.corr, coarse_flow=self.coarse_flow,
-                      bm_prior=self.bm_prior, prior=self.prior)
+        config = {**self.arch_config(), "taps": self.taps if taps is None else taps}
+        return VFINet(widths=widths, base=self.base, **config)
 
     def _c(self, name: str, x: torch.Tensor | list[torch.Tensor], act: bool = True) -> torch.Tensor:
         """Conv `name` (+ activation) on x, or on the channel concatenation of a list of tensors.
@@ -433,12 +432,8 @@ class VFINet(nn.Module):
 
 
 @register_arch("vfi_stmfnet")
-def build_vfi_net(widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5,
-                  kernels: list[int] | None = None, mix: bool = False, taps: list | None = None,
-                  corr: bool = False, coarse_flow: bool = False, bm_prior: bool = False, prior: str = "block"
-                  ) -> VFINet:
-    """Registry builder; the card's config holds the widths (teacher: base only; student: a pruned plan),
-    the kernel size (one for all scales, or `kernels` per scale), whether Stage I mixes its candidates and
-    the taps a pruned net kept, and which motion prior it reads."""
-    return VFINet(widths=widths, base=base, kernel=kernel, kernels=kernels, mix=mix, taps=taps, corr=corr,
-                  coarse_flow=coarse_flow, bm_prior=bm_prior, prior=prior)
+def build_vfi_net(**config) -> VFINet:
+    """Registry builder; the card's config holds `VFINet`'s keywords: the widths (teacher: base only; student: a
+    pruned plan), the kernel size (one for all scales, or `kernels` per scale), whether Stage I mixes its
+    candidates, the taps a pruned net kept, and which motion prior it reads."""
+    return VFINet(**config)
