@@ -38,11 +38,11 @@ from typing import Any, Callable, Sequence
 from vsr_app.errors import OVERWRITE_HINT, Cancelled, VsrAppError
 from vsr_app.media import VIDEO_EXTS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
+from vsr_app.shipped import PREFERRED
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # as `--ext` takes them: mp4, mkv, ...
-DEFAULT_MODELS = {"upscale": "vsr-x4-student", "interpolate": "vfi-x2-student"}
 # Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
 REPORT_VERSION = 2  # 2: status "exists", the "settings" of the run
@@ -344,7 +344,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir), Path(out_dir)
-    if task not in DEFAULT_MODELS:
+    if task not in PREFERRED:
         raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
@@ -359,7 +359,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     if report_path is not None:
         check_report_path(Path(report_path), inputs, outputs, overwrite)
-    loaded = load_model(str(model or DEFAULT_MODELS[task]), device)
+    loaded = load_model(str(model or PREFERRED[task].student), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
     check_output_folder(out_dir)

@@ -20,6 +20,7 @@ import sys
 from vsr_app import APP_NAME, __version__
 from vsr_app.errors import VsrAppError
 from vsr_app.media import VIDEO_EXTS
+from vsr_app.shipped import PREFERRED
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
 DEVICES = ("auto", "cpu", "cuda")
@@ -360,14 +361,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("upscale", help="upscale a video x4")
     p.add_argument("input", metavar="IN")
     p.add_argument("-o", "--output", metavar="OUT", required=True)
-    _add_model_options(p, "vsr-x4-student")
+    _add_model_options(p, PREFERRED["upscale"].student)
     _add_output_options(p)
     p.set_defaults(func=cmd_upscale)
 
     p = sub.add_parser("interpolate", help="double a video's frame rate")
     p.add_argument("input", metavar="IN")
     p.add_argument("-o", "--output", metavar="OUT", required=True)
-    _add_model_options(p, "vfi-x2-student")
+    _add_model_options(p, PREFERRED["interpolate"].student)
     _add_output_options(p)
     p.set_defaults(func=cmd_interpolate)
 

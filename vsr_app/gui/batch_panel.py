@@ -24,6 +24,7 @@ from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job
 from vsr_app.models import list_models
+from vsr_app.shipped import PREFERRED
 from vsr_app.video.writer import X26X_CRF_RANGE
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
@@ -155,7 +156,7 @@ class BatchPanel(QWidget):
         for m in list_models():
             if m.task == task:
                 self.model.addItem(m.name + (f"   {fmt.params(m.params)}" if m.params else ""), m.name)
-        preferred = "vsr-x4-student" if task == "upscale" else "vfi-x2-student"
+        preferred = PREFERRED[task].student
         index = self.model.findData(current)
         self.model.setCurrentIndex(index if index >= 0 else max(0, self.model.findData(preferred)))
 

@@ -21,10 +21,11 @@ from vsr_app.gui.export_dialog import ExportDialog
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.train_panel import TrainPanel
-from vsr_app.gui.viewer import PREFERRED, Viewer
+from vsr_app.gui.viewer import Viewer
 from vsr_app.gui.welcome import WelcomePage
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
+from vsr_app.shipped import PREFERRED
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10

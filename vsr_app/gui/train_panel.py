@@ -36,6 +36,7 @@ from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.widgets import path_row
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
+from vsr_app.shipped import PREFERRED
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
 # The first entry is the default: for VSR the space term, the only STD part that measured a gain (docs/RESULTS.md)
@@ -447,7 +448,7 @@ class TrainPanel(QWidget):
         if self.teacher.count() == 0:
             self.teacher.addItem("no trained model yet", None)
         index = self.teacher.findData(current)
-        preferred = self.teacher.findData("vsr-x4-teacher" if self.current_task() == "vsr" else "vfi-x2-teacher")
+        preferred = self.teacher.findData(PREFERRED[viewer_task].teacher)
         self.teacher.setCurrentIndex(index if index >= 0 else max(0, preferred))
 
     def options(self) -> dict:

@@ -20,11 +20,10 @@ from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
 from vsr_app.gui.workers import FrameWorker, Job
 from vsr_app.models import ModelInfo, list_models
+from vsr_app.shipped import PREFERRED
 from vsr_app.video.reader import VideoInfo
 
 TASKS = {"upscale": "Upscale \u00d74", "interpolate": "Interpolate \u00d72"}
-PREFERRED = {"upscale": ("vsr-x4-student", "vsr-x4-teacher", "bicubic"),
-             "interpolate": ("vfi-x2-student", "vfi-x2-teacher", "blend")}
 
 
 def default_sides(task: str, names: list[str]) -> tuple[str, str]:
