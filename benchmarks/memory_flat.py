@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.batch import run_batch  # noqa: E402
+from vsr_app.nets.ops import set_threads  # noqa: E402
 from vsr_app.video.pipeline import process_video  # noqa: E402
 
 AUDIO_RATE = 48_000
@@ -138,7 +139,7 @@ def main() -> int:
     import torch
 
     if args.threads:
-        torch.set_num_threads(args.threads)
+        set_threads(args.threads)
     width, height = map(int, args.size.lower().split("x"))
     factor = 2 if args.task == "interpolate" else 1
     if args.frames % args.files:

@@ -24,6 +24,7 @@ from torch.profiler import ProfilerActivity, profile  # noqa: E402
 from vsr_app.bench import parse_size, sample_frames  # noqa: E402
 from vsr_app.inference import make_interpolator, make_upscaler  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
+from vsr_app.nets.ops import set_threads  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=20)
     args = ap.parse_args(argv)
 
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     loaded = load_model(args.model, "cpu")
     frames = sample_frames(parse_size(args.size), args.frames + 6)
     if loaded.task == "upscale":

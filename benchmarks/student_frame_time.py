@@ -9,16 +9,15 @@ import argparse
 import time
 
 import numpy as np
-import torch
-
 from vsr_app import inference, models
+from vsr_app.nets.ops import set_threads
 
 parser = argparse.ArgumentParser()
 parser.add_argument("model", nargs="?", default="vsr-x4-student")
 parser.add_argument("--save")
 parser.add_argument("--threads", type=int, default=2)
 args = parser.parse_args()
-torch.set_num_threads(args.threads)
+set_threads(args.threads)
 up = inference.make_upscaler(models.load_model(args.model), "cpu")
 rng = np.random.default_rng(0)
 frames = [rng.integers(0, 256, (180, 320, 3), dtype=np.uint8) for _ in range(23)]

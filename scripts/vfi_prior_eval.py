@@ -20,6 +20,7 @@ from vsr_app.distill.data import to_frames
 from vsr_app.evaluate import _summary, read_frames, sequence_folders, vfi_context
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
+from vsr_app.nets.ops import set_threads
 from vsr_app.nets.vfi_teacher import deformable_warp
 
 
@@ -38,7 +39,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--prior", choices=PRIORS, default="block")
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     scores = {}
     for folder in sequence_folders(args.data):
         seq = read_frames(folder)

@@ -14,12 +14,10 @@ import statistics
 import time
 from pathlib import Path
 
-import cv2
-import torch
-
 from vsr_app.evaluate import read_frames
 from vsr_app.inference import make_interpolator
 from vsr_app.models import load_model
+from vsr_app.nets.ops import set_threads
 
 
 def time_model(name: str, frames, repeats: int, warmup: int) -> dict:
@@ -46,8 +44,7 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    cv2.setNumThreads(args.threads)
+    set_threads(args.threads)
     frames = read_frames(Path(args.frames_dir))
     results = {}
     for item in args.models:

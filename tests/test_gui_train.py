@@ -338,3 +338,9 @@ def test_the_validation_clip_expands_home_and_must_be_a_full_path(panel, qtbot, 
     panel.val.setText("clip.mp4")
     assert "the validation clip must be a full path" in refusal(panel, qtbot, window)
     assert "~ is your home folder" in panel.val.toolTip() and "~ is your home folder" in panel.runs_dir.toolTip()
+
+
+def test_start_refuses_a_validation_clip_inside_the_data_before_writing_anything(panel, qtbot, window, tmp_path):
+    panel.val.setText(str(tmp_path / "data" / "clip.mp4"))
+    assert "part of the training data" in refusal(panel, qtbot, window)
+    assert not (tmp_path / "runs").exists()

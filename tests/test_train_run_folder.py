@@ -388,3 +388,33 @@ def test_a_validation_clip_inside_the_training_data_is_refused(tmp_path, task):
     with pytest.raises(VsrAppError, match="part of the training data"):
         train_mod.run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, val=[str(clip)], **quiet)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_validation_clip_reached_through_a_link_in_the_data_is_refused(tmp_path):
+    outside = make_video(tmp_path / "held out.mp4", frames=8)
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    make_video(folder / "clip.mp4", frames=8)
+    (folder / "linked.mp4").symlink_to(outside)
+    for val in (outside, folder / "linked.mp4"):
+        with pytest.raises(VsrAppError, match="part of the training data"):
+            train_mod.run_from_cli("vsr", [str(folder)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):
+    run, lines = tmp_path / "run", []
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    (run / "checkpoint.safetensors").rename(run / "kept.safetensors")
+    before = (run / "config.json").read_bytes()
+    with pytest.raises(VsrAppError, match="nothing to resume"):
+        vsr(data_dir, run, steps=5, resume=True)
+    assert (run / "config.json").read_bytes() == before
+    (run / "kept.safetensors").rename(run / "checkpoint.safetensors")
+    older = json.loads(before)
+    older["data"] = [os.path.relpath(data_dir)]  # as runs stored it before session 12
+    (run / "config.json").write_text(json.dumps(older))
+    vsr(data_dir, run, steps=2, resume=True, config=config(tmp_path, "new.json", lr=0.05), log=lines.append)
+    assert any("ignoring lr" in line for line in lines)
+    saved = json.loads((run / "config.json").read_text())
+    assert saved.get("lr") == older.get("lr") and saved["data"] == [str(data_dir)]

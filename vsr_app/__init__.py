@@ -16,7 +16,9 @@ def _keep_freed_memory() -> None:
     By default it hands blocks above a (self-adjusting) threshold back to the kernel when freed, so each of a
     frame's output-sized temporaries was page-faulted in afresh every frame: ~7,800 faults and ~19 ms of
     system time per 320x180 -> 1280x720 student frame, ~1 ms after this (docs/RESULTS.md). The price: up to
-    256 MiB of freed memory stays with the process. No-op outside glibc (musl, Windows, macOS).
+    32 MiB of freed memory stays at the top of each malloc arena (one per thread that allocates); 256 MiB
+    kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size 320x180 --files 5`), 16 MiB
+    brought the faults back. No-op outside glibc (musl, Windows, macOS).
     """
     if not sys.platform.startswith("linux"):
         return
@@ -26,7 +28,7 @@ def _keep_freed_memory() -> None:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
     mallopt(m_mmap_threshold, 32 << 20)  # glibc's ceiling: blocks up to 32 MiB come from the reusable heap
-    mallopt(m_trim_threshold, 256 << 20)
+    mallopt(m_trim_threshold, 32 << 20)
 
 
 _keep_freed_memory()

@@ -227,9 +227,10 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
 
     from vsr_app.inference import make_interpolator, make_upscaler
     from vsr_app.models import load_model
+    from vsr_app.nets.ops import set_threads
 
     if config.threads:
-        torch.set_num_threads(config.threads)
+        set_threads(config.threads)
     frames = decode_clip(clip)
     rss_start = peak_rss_mb()
     loaded = load_model(name, config.device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -170,7 +170,7 @@ class _TiledMixin:
                               "try --device cpu or a smaller input") from exc
         self.tile_size //= 2
 
-    def _retry_on_oom(self, fn: Callable[[], torch.Tensor], on_shrink: Callable[[], None] = lambda: None):
+    def _retry_on_oom(self, fn: Callable[[], Any], on_shrink: Callable[[], None] = lambda: None) -> Any:
         """`fn()`, called again with a halved tile after each out-of-memory error (`on_shrink` runs first)."""
         while True:
             try:
@@ -217,8 +217,8 @@ class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         x = frame_to_tensor(frame, self.device)
         # on a retry the tile grid has changed: the old per-tile states no longer line up
-        hr = self._retry_on_oom(lambda: self.run(self._tiled, x, self._step), on_shrink=self.states.clear)
-        return [tensor_to_frame(hr)]
+        return [self._retry_on_oom(lambda: tensor_to_frame(self.run(self._tiled, x, self._step)),
+                                   on_shrink=self.states.clear)]
 
     def flush(self) -> list[np.ndarray]:
         return []

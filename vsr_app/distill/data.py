@@ -203,7 +203,25 @@ def check_data(roots) -> None:
                 try:
                     _video_bytes(f)
                 except VsrAppError as exc:
-                    raise exc if f == root else _found_in_folder(exc) from exc
+                    if f == root:
+                        raise
+                    raise _found_in_folder(exc) from exc
+
+
+def check_held_out(val: list | None, data: list[str] | None) -> None:
+    """A validation clip that is part of the training data (itself, through a link, or inside a --data folder)
+    would be trained on and then score itself: refused."""
+    if not isinstance(val, list) or not data:
+        return  # none, or of the wrong type: check_types reports that
+    roots = [Path(os.path.abspath(root)) for root in _roots(data)]
+    used = {f.resolve() for root in roots for f in media_files(root)} | {root.resolve() for root in roots}
+    for clip in val:
+        if not isinstance(clip, str):
+            continue
+        path = Path(clip).resolve()
+        if path in used or any(root.resolve() in path.parents for root in roots):
+            raise VsrAppError(f"validation clip {clip} is part of the training data ({', '.join(map(str, roots))}): "
+                              f"it would be trained on; give --val a clip outside --data")
 
 
 def _found_in_folder(exc: VsrAppError) -> VsrAppError:
@@ -231,7 +249,9 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
                 try:
                     loaded = _load_video(f, max_frames_per_video, keep_every)
                 except VsrAppError as exc:
-                    raise exc if f == root else _found_in_folder(exc) from exc
+                    if f == root:
+                        raise
+                    raise _found_in_folder(exc) from exc
                 sources.extend(loaded)
                 log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:

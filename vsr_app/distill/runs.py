@@ -159,18 +159,3 @@ def read_config_file(config: str | None) -> dict:
         return {}
     return read_json_object(config, f"config {config}", not_object=f'config {config} must be a JSON object of '
                             f'options, like {{"steps": 2000, "lr": 0.0002}}')
-
-
-def check_held_out(val: list | None, data: list[str] | None) -> None:
-    """A validation clip inside the training data would be trained on and then score itself: refused."""
-    if not isinstance(val, list):
-        return  # none, or of the wrong type: check_types reports that
-    roots = [Path(d).resolve() for d in data or []]
-    for clip in val:
-        if not isinstance(clip, str):
-            continue
-        path = Path(clip).resolve()
-        for root in roots:
-            if path == root or root in path.parents:
-                raise VsrAppError(f"validation clip {clip} is part of the training data ({root}): it would be "
-                                  f"trained on; give --val a clip outside --data")

@@ -37,18 +37,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
-import cv2
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from vsr_app.distill.data import check_data
+from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import LoopConfig, cap_warmup
-from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_held_out, claim_run_dir,
+from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, claim_run_dir,
                                   holds_run, read_config_file, release_run_dir, saved_config, say_unused,
                                   set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, save_model
+from vsr_app.nets.ops import set_threads
 
 
 class Task(Protocol):
@@ -237,8 +237,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
 
     device = resolve_device(cfg.device)
     if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-        cv2.setNumThreads(cfg.threads)
+        set_threads(cfg.threads)
     rank, world = _init_distributed(device)
     torch.manual_seed(cfg.seed)
 
@@ -474,6 +473,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if saved is not None and "options" in saved:
         raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with `vsr-app train vfi`")
     if resume:
+        if not holds_run(run_dir):  # before anything is read or written: a refused resume changes nothing
+            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
         _check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                             distill or file_options.get("distill"))
         began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}
@@ -486,17 +487,19 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     elif holds_run(run_dir):  # before config.json is written: a refused start leaves the run as it was
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
     asked = absolute_paths(file_options)
-    if saved is not None and all(os.path.isabs(d) for d in saved.get("data") or [""]):
+    if resume:
+        if saved is None or not all(os.path.isabs(d) for d in saved.get("data") or [""]):
+            # a run from before runs stored their data absolute (or without config.json): --data names it once
+            if not data:
+                raise VsrAppError(f"{run_dir} does not name its data as a full path (an older run): resume it once "
+                                  f"with --data")
+            saved = {**(saved or {}), "data": [os.path.abspath(d) for d in data]}
         say_unused(saved, asked, saved["data"], data, run_dir, log)
         options = dict(saved)  # the run continues as it began
         if "steps" in asked:
             options["steps"] = asked["steps"]
-    else:  # a new run; or one from before runs stored their data absolute: it takes --data, stored absolute now
-        if resume and not holds_run(run_dir):
-            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
-        if resume and not data:
-            raise VsrAppError(f"{run_dir} does not name its data absolute (an older run): resume it once with --data")
-        options = {**(saved or {}), **asked, "data": [os.path.abspath(d) for d in data]}
+    else:
+        options = {**asked, "data": [os.path.abspath(d) for d in data]}
         if teacher:
             options["teacher"] = teacher
         options["teacher"] = absolute_if_file(options.get("teacher"))

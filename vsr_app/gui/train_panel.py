@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
+from vsr_app.distill.data import check_held_out
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import holds_run, read_json_object, set_aside_metrics
@@ -524,10 +525,12 @@ class TrainPanel(QWidget):
         task = self.current_task()
         name = check_model_name(self.name.text().strip())
         data = [self.data.item(i).text() for i in range(self.data.count())]
-        if not data:
-            raise VsrAppError("add at least one training data folder")
         missing = [d for d in data if not Path(d).is_dir()]
-        if missing:
+        if resume and missing:
+            data = []  # the run trains on its own data (the trainer says so when the list differs)
+        elif not data:
+            raise VsrAppError("add at least one training data folder")
+        elif missing:
             raise VsrAppError(f"training folder not found: {missing[0]}")
         distill = self.distill.currentData()
         teacher = self.teacher.currentData() if distill != "none" else None
@@ -535,6 +538,8 @@ class TrainPanel(QWidget):
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
         options = self.options()
         steps = _steps(options)
+        if not resume:
+            check_held_out(options.get(VAL_KEY[task]), data)
         run_dir = self._runs_folder() / name
         has_run = holds_run(run_dir)
         if resume and not has_run:

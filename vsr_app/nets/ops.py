@@ -29,14 +29,22 @@ def upsample_base(lr: Tensor, scale: int, mode: str = "bilinear") -> Tensor:
     9% to its CPU time per 720p frame), bicubic for the teacher (a better start for free) and the
     built-in bicubic baseline.
 
-    On the CPU OpenCV's resize does it: the same values as torch's to float rounding (≤ 4e-7, both use
-    half-pixel centres, clamped edges and a = -0.75 cubic), ~10x faster at 720p (torch's kernel took a
-    tenth of the student's time), and laid out channels-last like the output conv's result it is added
-    to, so that sum and the frame conversion after it stay cheap (docs/RESULTS.md).
+    On the CPU OpenCV's resize does it (images of up to 4 channels): the same values as torch's to float
+    rounding (≤ 4e-7 at x4; both use half-pixel centres, clamped edges and a = -0.75 cubic), ~10x faster at
+    720p (torch's kernel took a tenth of the student's time), and laid out channels-last like the output
+    conv's result it is added to, so that sum and the frame conversion after it stay cheap (docs/RESULTS.md).
+    It runs on OpenCV's threads: `set_threads` sets them with torch's.
     """
-    if lr.device.type != "cpu" or lr.requires_grad or lr.dtype != torch.float32:
+    if lr.device.type != "cpu" or lr.requires_grad or lr.dtype != torch.float32 or lr.shape[1] > 4:
         return F.interpolate(lr, scale_factor=scale, mode=mode, align_corners=False)
     n, c, h, w = lr.shape
     images = [cv2.resize(image, (w * scale, h * scale), interpolation=CV2_INTERPOLATION[mode]).reshape(
         h * scale, w * scale, c) for image in lr.permute(0, 2, 3, 1).contiguous().numpy()]
     return torch.from_numpy(images[0][None] if n == 1 else np.stack(images)).permute(0, 3, 1, 2)
+
+
+def set_threads(count: int) -> None:
+    """Threads for torch's ops and for OpenCV's (the CPU base upsample, DIS flow): one setting for both, so a
+    run asked to use `count` threads does."""
+    torch.set_num_threads(count)
+    cv2.setNumThreads(count)
