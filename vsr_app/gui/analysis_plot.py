@@ -1,7 +1,9 @@
 """Per-frame PSNR / SSIM between the two compared sides over the whole timeline; a click jumps there.
 
 Two stacked pyqtgraph plots share the x axis (frames); a vertical line follows the player, and points are
-added as the analysis job delivers them, so the plot fills in while it runs.
+added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
+thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
+seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vsr_app.gui import fmt, theme
+
+REDRAW_MS = 400
+MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
 
 
 class AnalysisPlot(QWidget):
@@ -59,12 +64,17 @@ class AnalysisPlot(QWidget):
             self.curves.append(curve)
             self.cursors.append(cursor)
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
+        self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
+        self.redraw_timer.timeout.connect(self._redraw)
         self.setMinimumHeight(200)
         self.reset("")
 
     def reset(self, title: str) -> None:
         self.points: list[tuple[int, float, float]] = []
+        self.total = 0
+        self.sums = [0.0, 0.0]
         self.started = time.monotonic()
+        self.redraw_timer.stop()
         self.title.setText(title or "Per-frame quality")
         self.summary.setText("")
         for curve in self.curves:
@@ -74,17 +84,29 @@ class AnalysisPlot(QWidget):
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None) -> None:
         if psnr is None or ssim is None:
             return
-        self.points.append((position, psnr, ssim))
-        xs = np.array([p[0] for p in self.points])
-        psnrs = np.array([p[1] for p in self.points])  # finite: psnr_y caps identical frames at 100 dB
-        self.curves[0].setData(xs, psnrs)
-        self.curves[1].setData(xs, np.array([p[2] for p in self.points]))
-        left = fmt.eta(len(self.points), total, time.monotonic() - self.started)
-        self.summary.setText(f"{len(self.points)} / {total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   mean SSIM {np.mean([p[2] for p in self.points]):.4f}" + fmt.eta_suffix(left))
+        self.points.append((position, psnr, ssim))  # psnr is finite: psnr_y caps identical frames at 100 dB
+        self.total = total
+        self.sums[0] += psnr
+        self.sums[1] += ssim
+        if not self.redraw_timer.isActive():
+            self.redraw_timer.start()
 
     def finished(self) -> None:
         self.stop.setVisible(False)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.redraw_timer.stop()
+        if not self.points:
+            return
+        xs, psnrs, ssims = np.array(self.points).T
+        symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
+        for curve, ys in zip(self.curves, (psnrs, ssims)):
+            curve.setData(xs, ys, symbol=symbol)
+        count = len(self.points)
+        left = fmt.eta(count, self.total, time.monotonic() - self.started)
+        self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {self.sums[0] / count:.2f} dB   "
+                             f"\u00b7   mean SSIM {self.sums[1] / count:.4f}" + fmt.eta_suffix(left))
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:

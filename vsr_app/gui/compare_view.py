@@ -138,6 +138,12 @@ class ImagePane(QWidget):
     # ---- painting ----
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
+        try:  # a painter left active by an exception makes every later paint fail, then Qt crashes
+            self._paint(p)
+        finally:
+            p.end()
+
+    def _paint(self, p: QPainter) -> None:
         p.fillRect(self.rect(), QColor(theme.BASE))
         if not self.layers:
             p.setPen(QColor(theme.MUTED))

@@ -29,6 +29,7 @@ from vsr_app.shipped import PREFERRED
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
+BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
 
 
 class MainWindow(QMainWindow):
@@ -70,7 +71,10 @@ class MainWindow(QMainWindow):
         self.busy_bar.setFixedWidth(110)
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.hide()
-        self.busy_text = QLabel()
+        self.busy_text = QLabel("Ready")
+        self.busy_pending = ""
+        self.busy_delay = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
+        self.busy_delay.timeout.connect(lambda: self._show_busy(self.busy_pending))
         self.statusBar().addWidget(self.busy_bar)
         self.statusBar().addWidget(self.busy_text, 1)
 
@@ -237,6 +241,7 @@ class MainWindow(QMainWindow):
         """A non-blocking message box: the window stays usable behind it."""
         if self.error_box is not None:
             self.error_box.close()
+            self.error_box.deleteLater()  # one box at a time, not one kept per error
         self.error_box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
         self.error_box.setWindowModality(Qt.WindowModal)
         self.error_box.open()
@@ -244,6 +249,18 @@ class MainWindow(QMainWindow):
             self.compare.setCurrentWidget(self.welcome)
 
     def _busy(self, text: str) -> None:
+        """Say what the frame worker computes once it has lasted BUSY_AFTER_MS: playback is busy for a moment on
+        every frame, and a bar shown and hidden per frame flickers and relays the status bar out twice a frame."""
+        self.busy_pending = text
+        if not text:
+            self.busy_delay.stop()
+            self._show_busy("")
+        elif self.busy_bar.isVisible():
+            self._show_busy(text)
+        elif not self.busy_delay.isActive():
+            self.busy_delay.start()
+
+    def _show_busy(self, text: str) -> None:
         self.busy_bar.setVisible(bool(text))
         self.busy_text.setText(text or "Ready")
 
