@@ -26,18 +26,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from preview_memory import make_clip, resident_bytes  # noqa: E402
+from vsr_app.bench import parse_size  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=600)
-    parser.add_argument("--size", default="320x180", help="input WxH")
+    parser.add_argument("--size", default="180x320", help="input HxW, as `vsr-app bench --size`")
     parser.add_argument("--sides", default="vsr-x4-student,bicubic", help="two upscale models")
     parser.add_argument("--cache-mb", type=int, default=768, help="the worker's frame cache (the app's default)")
     parser.add_argument("--every", type=int, default=25, help="frames between memory samples")
     parser.add_argument("--no-trim", action="store_true", help="without the worker's periodic malloc_trim")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    height, width = parse_size(args.size)
 
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.batch import run_batch  # noqa: E402
+from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.nets.ops import set_threads  # noqa: E402
 from vsr_app.video.pipeline import process_video  # noqa: E402
 
@@ -123,7 +124,7 @@ def untrained_student(folder: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--frames", type=int, default=10_000)
-    parser.add_argument("--size", default="96x64", help="input WxH (default 96x64)")
+    parser.add_argument("--size", default="64x96", help="input HxW, as `vsr-app bench --size` (default 64x96)")
     parser.add_argument("--fps", type=int, default=25)
     parser.add_argument("--task", choices=("upscale", "interpolate"), default="upscale")
     parser.add_argument("--model", default=None, help="bicubic (default for upscale), blend, student-untrained, "
@@ -140,7 +141,7 @@ def main() -> int:
 
     if args.threads:
         set_threads(args.threads)
-    width, height = map(int, args.size.lower().split("x"))
+    height, width = parse_size(args.size)
     factor = 2 if args.task == "interpolate" else 1
     if args.frames % args.files:
         parser.error("--frames must be a multiple of --files")
@@ -184,7 +185,7 @@ def main() -> int:
         src_spans, out_spans = stream_spans(src), stream_spans(first_output)
 
     result = {
-        "task": args.task, "model": args.model or model, "input": [width, height], "codec": args.codec,
+        "task": args.task, "model": args.model or model, "input": f"{height}x{width}", "codec": args.codec,
         "files": args.files, "frames_in": frames_in, "frames_out": frames_out, "expected_frames_out": total_out,
         "seconds": round(seconds, 1), "fps": round(frames_out / seconds, 1),
         "generate_seconds": round(generate_s, 1),

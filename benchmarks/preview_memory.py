@@ -4,7 +4,7 @@ Makes a 12-frame clip of WxH, opens it in the viewer's `FrameService` (the GUI's
 renders three comparisons (frames 0, 1 and 6: a start, a continued stream and a short jump), then reports the
 process's peak resident memory (ru_maxrss) above what it held once the video was open.
 
-    .venv/bin/python benchmarks/preview_memory.py --size 640x360 --sides vsr-x4-student,vsr-x4-teacher
+    .venv/bin/python benchmarks/preview_memory.py --size 360x640 --sides vsr-x4-student,vsr-x4-teacher
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from vsr_app.bench import parse_size  # noqa: E402
 
 
 def make_clip(path: Path, width: int, height: int, frames: int = 12) -> None:
@@ -41,10 +43,10 @@ def resident_bytes() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="640x360", help="input WxH")
+    parser.add_argument("--size", default="360x640", help="input HxW, as `vsr-app bench --size`")
     parser.add_argument("--sides", default="vsr-x4-student,vsr-x4-teacher", help="two upscale models")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    height, width = parse_size(args.size)
     sides = tuple(args.sides.split(","))
 
     import vsr_app.inference  # noqa: F401 - torch and the engines loaded before the start is taken, as in the app

@@ -22,7 +22,7 @@ from vsr_app.batch import (EXISTS_HINT, NOT_STARTED_REASON, STOPPED_REASON, find
                            plan_outputs, run_batch)
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
-from vsr_app.models import save_model
+from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader, probe
@@ -62,7 +62,7 @@ def test_recursive_batch_mirrors_the_tree_and_reports_every_file(tree, tmp_path,
     report = json.loads(report_path.read_text())
     assert report["counts"] == {"ok": 3, "skipped": 0, "exists": 0, "failed": 1, "cancelled": 0}
     assert report["exit_code"] == 1 and report["task"] == "upscale" and report["model"] == "bicubic"
-    assert report["settings"] == made_by("upscale", ["bicubic"], "libx264")
+    assert report["settings"] == made_by("upscale", ["bicubic"], "libx264", weights=[None])
     by_name = {f["input"]: f for f in report["files"]}
     assert list(by_name) == ["a.mp4", "zero.mp4", "sub/b.mkv", "sub/deep/c.mov"]
     assert by_name["zero.mp4"]["status"] == "failed" and "empty (0 bytes)" in by_name["zero.mp4"]["reason"]
@@ -207,7 +207,7 @@ def test_files_that_are_not_outputs_are_kept_and_reported_until_overwrite(tmp_pa
         "(another program's or an older vsr-app's)",
         "[2/2] ok        vfr.mp4: replaced an existing file that is not a readable video"]
     for name in ("plain.mkv", "vfr.mp4"):
-        assert read_made_by(out / name) == made_by("upscale", ["bicubic"], "libx264")
+        assert read_made_by(out / name) == made_by("upscale", ["bicubic"], "libx264", weights=[None])
         assert probe(out / name).width == 256
 
 
@@ -227,9 +227,10 @@ def test_an_output_made_with_other_settings_is_kept_and_the_difference_named(tre
         (a,) = run_batch(src, out, **{"model": "bicubic", **options}).files
         return a.status, a.reason
 
+    digest = load_model(str(student)).weights_digest
     other_model = rerun(model=str(student), device="cpu")
     assert other_model == ("exists", "kept an existing output made with other settings: models bicubic "
-                                     f"(this run: student); {EXISTS_HINT}")
+                                     f"(this run: student), weights none (this run: {digest}); {EXISTS_HINT}")
     assert rerun(crf=23)[1].startswith("kept an existing output made with other settings: crf 18 (this run: 23);")
     assert "preset veryfast (this run: medium)" in rerun(preset="medium")[1]
     assert "codec libx264 (this run: libx265), crf 18 (this run: 20), preset veryfast (this run: medium)" in \
@@ -240,9 +241,19 @@ def test_an_output_made_with_other_settings_is_kept_and_the_difference_named(tre
     assert rerun(crf=18, preset="veryfast") == ("skipped", "a complete output already exists")  # the defaults
 
     assert rerun(model=str(student), device="cpu", overwrite=True) == (
-        "ok", "replaced an existing output made with other settings: models bicubic (this run: student)")
+        "ok", f"replaced an existing output made with other settings: models bicubic (this run: student), weights "
+              f"none (this run: {digest})")
     assert read_made_by(out / "a.mp4")["models"] == ["student"]
     assert rerun(model=str(student), device="cpu") == ("skipped", "a complete output already exists")
+
+    torch.manual_seed(1)  # retrained: the same name and file, other weights
+    save_model(VSRStudent(**config), tmp_path / "student", {"task": "upscale", "scale": 4, "arch": "vsr_student",
+                                                            "config": config})
+    retrained = load_model(str(student)).weights_digest
+    assert retrained != digest
+    assert rerun(model=str(student), device="cpu") == (
+        "exists", f"kept an existing output made with other settings: weights {digest} (this run: {retrained}); "
+                  f"{EXISTS_HINT}")
 
 
 def test_an_output_of_these_settings_that_does_not_match_its_input_is_kept(tree):

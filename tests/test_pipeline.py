@@ -75,6 +75,7 @@ def test_upscale_and_interpolate_chain(small_video, tmp_path):
     assert summary.models == ["blend", "bicubic"]
     # the output records what made it, for batch reruns
     assert read_made_by(tmp_path / "both.mp4") == {"task": "interpolate+upscale", "models": ["blend", "bicubic"],
+                                                   "weights": [None, None],
                                                    "codec": "libx264", "crf": 18, "preset": "veryfast"}
 
 

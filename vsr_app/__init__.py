@@ -17,7 +17,7 @@ def _keep_freed_memory() -> None:
     frame's output-sized temporaries was page-faulted in afresh every frame: ~7,800 faults and ~19 ms of
     system time per 320x180 -> 1280x720 student frame, ~1 ms after this (docs/RESULTS.md). The price: up to
     32 MiB of freed memory stays at the top of each malloc arena (one per thread that allocates); 256 MiB
-    kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size 320x180 --files 5`), 16 MiB
+    kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size 180x320 --files 5`), 16 MiB
     brought the faults back. No-op outside glibc (musl, Windows, macOS).
     """
     if not sys.platform.startswith("linux"):

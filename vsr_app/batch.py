@@ -277,7 +277,7 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
 
 def _setting(value: Any) -> str:
     if isinstance(value, list):
-        return " + ".join(map(str, value))
+        return " + ".join(map(_setting, value))
     return "none" if value is None else str(value)
 
 
@@ -368,7 +368,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         settings=made_by(task, [loaded.name], codec, crf, preset))
+                         settings=made_by(task, [loaded.name], codec, crf, preset, [loaded.weights_digest]))
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
     estimates = [_estimate_frames(s) * factor for s in inputs]
     overall = _OverallProgress(estimates, progress)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
+import hashlib
 import importlib
 import json
 import math
@@ -75,6 +77,22 @@ class LoadedModel:
     @property
     def task(self) -> str:
         return self.info.task
+
+    @property
+    def weights_digest(self) -> str | None:
+        """A short SHA-256 of the weights file (None for a built-in). Outputs record it next to the name, so a
+        batch rerun after retraining under the same name redoes the files instead of keeping the old model's."""
+        if self.info.path is None:
+            return None
+        found = os.stat(self.info.path)
+        return _file_digest(self.info.path, found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _file_digest(path: str, _mtime_ns: int, _size: int) -> str:
+    """Cached per file version (the arguments after the path only key the cache): a batch asks once per video."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()[:16]
 
 
 def register_arch(name: str):

@@ -282,16 +282,19 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     stages: list = []
     tasks: list[str] = []
     models: list[str] = []
+    weights: list[str | None] = []
     if interpolate is not None:
         loaded = _resolve_model(interpolate, device)
         stages.append(InterpolateStage(make_interpolator(loaded, device), 1.0 / info.fps))
         tasks.append("interpolate")
         models.append(loaded.name)
+        weights.append(loaded.weights_digest)
     if upscale is not None:
         loaded = _resolve_model(upscale, device)
         stages.append(UpscaleStage(make_upscaler(loaded, device, **({"tile": tile} if tile else {}))))
         tasks.append("upscale")
         models.append(loaded.name)
+        weights.append(loaded.weights_digest)
     scale = stages[-1].scale
     factor = 2 if interpolate is not None else 1
     out_w, out_h = info.width * scale, info.height * scale
@@ -310,7 +313,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
                          codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
                          sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
-                         task="+".join(tasks), models=models)
+                         task="+".join(tasks), models=models, weights=weights)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
     stats = {"frames_in": 0, "first": None, "last": None, "cuts": 0}

@@ -137,11 +137,13 @@ MADE_BY_PREFIX = "vsr-app "
 
 
 def made_by(task: str, models: Sequence[str], codec: str, crf: int | None = None,
-            preset: str | None = None) -> dict:
-    """The settings that determine an output: what `VideoWriter` records in it and batch compares before skipping it."""
+            preset: str | None = None, weights: Sequence[str | None] = ()) -> dict:
+    """The settings that determine an output: what `VideoWriter` records in it and batch compares before skipping it.
+    `weights`: each model's `LoadedModel.weights_digest`, which tells retrained weights under an old name apart."""
     spec = codec_spec(codec)
     crf, preset = _quality(spec, crf, preset)
-    return {"task": task, "models": list(models), "codec": spec.encoder, "crf": crf, "preset": preset}
+    return {"task": task, "models": list(models), "weights": list(weights), "codec": spec.encoder, "crf": crf,
+            "preset": preset}
 
 
 def read_made_by(path: str | os.PathLike) -> dict | None:
@@ -438,15 +440,15 @@ class VideoWriter:
 
     On a clean exit the file is finished and renamed into place; on an exception (or `abort()`) nothing is
     left behind. `source` names the input video: its audio/subtitles are carried over and it is never
-    overwritten. With a `task` ('upscale', ...), it and the `models` are recorded in the file with the encoding
-    settings (`made_by`).
+    overwritten. With a `task` ('upscale', ...), it and the `models` (with their `weights` digests) are recorded in
+    the file with the encoding settings (`made_by`).
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
                  time_base: Fraction | None = None, codec: str = "libx264", crf: int | None = None,
                  preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
                  sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None,
-                 task: str | None = None, models: Sequence[str] = ()):
+                 task: str | None = None, models: Sequence[str] = (), weights: Sequence[str | None] = ()):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = check_encoder_settings(codec, crf, preset)
@@ -480,7 +482,7 @@ class VideoWriter:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
                                      options={"movflags": "+faststart"} if suffix != ".mkv" else {})
             if task is not None:
-                settings = made_by(task, models, codec, crf, preset)
+                settings = made_by(task, models, codec, crf, preset, weights)
                 self.container.metadata[MADE_BY_TAG] = MADE_BY_PREFIX + json.dumps(settings, sort_keys=True)
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
