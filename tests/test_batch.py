@@ -27,7 +27,7 @@ from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.verify import packet_span
-from vsr_app.video.writer import made_by, read_made_by
+from vsr_app.video.encoding import made_by, read_made_by
 
 
 @pytest.fixture()

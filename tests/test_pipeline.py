@@ -16,7 +16,7 @@ from vsr_app.models import LoadedModel, ModelInfo
 from vsr_app.video.pipeline import InterpolateStage, Item, process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.scenecut import mark_cuts
-from vsr_app.video.writer import read_made_by
+from vsr_app.video.encoding import read_made_by
 
 
 def frames_of(path):

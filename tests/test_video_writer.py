@@ -14,7 +14,9 @@ from conftest import VFR_TIMES
 from videogen import make_video, pattern_frame, stream_durations
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.writer import CODECS, VideoWriter, even_size, made_by, read_made_by, remove_stale_partials
+from vsr_app.video.encoding import CODECS, made_by, read_made_by
+from vsr_app.video.output_paths import remove_stale_partials
+from vsr_app.video.writer import VideoWriter, even_size
 
 
 def write_result(path, frames=6, width=64, height=48, times=None, **options):

@@ -82,7 +82,7 @@ class BatchReport:
     task: str
     model: str
     started: str
-    settings: dict = field(default_factory=dict)  # what the outputs record (writer.made_by)
+    settings: dict = field(default_factory=dict)  # what the outputs record (encoding.made_by)
     files: list[FileResult] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
@@ -171,7 +171,7 @@ def _same_path(a: Path, b: Path) -> bool:
 
 def output_suffix(src: Path, codec: str) -> str:
     """Keep the input's container when it can hold `codec`, else the first of FALLBACK_SUFFIXES that can."""
-    from vsr_app.video.writer import codec_spec
+    from vsr_app.video.encoding import codec_spec
 
     containers = codec_spec(codec).containers
     if src.suffix.lower() in containers:
@@ -209,7 +209,7 @@ def check_output_folder(out_dir: Path) -> None:
     with one clear message instead of failing every file."""
     import tempfile
 
-    from vsr_app.video.writer import make_folder
+    from vsr_app.video.output_paths import make_folder
 
     if out_dir.exists() and not out_dir.is_dir():
         raise VsrAppError(f"the output '{out_dir}' is a file, not a folder")
@@ -257,7 +257,7 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     """None when the file at `dst` is a complete output of this job: it records the same `settings` and matches
     `src` (enlarged `scale` times, `factor` times the frames). Otherwise what it is, for the report."""
     from vsr_app.video.verify import output_mismatch
-    from vsr_app.video.writer import read_made_by
+    from vsr_app.video.encoding import read_made_by
 
     try:
         found = read_made_by(dst)
@@ -340,7 +340,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     """
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
-    from vsr_app.video.writer import check_encoder_settings, check_output_path, made_by, remove_stale_partials
+    from vsr_app.video.encoding import check_encoder_settings, made_by
+    from vsr_app.video.output_paths import check_output_path, remove_stale_partials
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir), Path(out_dir)

@@ -275,7 +275,7 @@ def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
 def _check_encoder(parser: argparse.ArgumentParser, args) -> None:
     """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51): a usage error (exit 2),
     checked after parsing because the codec may come after them."""
-    from vsr_app.video.writer import check_encoder_settings
+    from vsr_app.video.encoding import check_encoder_settings
 
     try:
         check_encoder_settings(args.codec, args.crf, args.preset)

@@ -91,7 +91,7 @@ def set_aside_metrics(run_dir: Path) -> Path | None:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
     except FileNotFoundError:
         return None
-    from vsr_app.video.writer import first_free  # PyAV: imported on use
+    from vsr_app.video.output_paths import first_free  # PyAV: imported on use
 
     kept = first_free(run_dir, f"metrics.{stamp}", lambda n: f"{f'-{n}' if n > 1 else ''}.jsonl")
     old.rename(kept)

@@ -25,7 +25,7 @@ from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.writer import X26X_CRF_RANGE
+from vsr_app.video.encoding import X26X_CRF_RANGE
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "processing": theme.ACCENT}

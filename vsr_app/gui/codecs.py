@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from vsr_app.video.writer import CODECS as WRITER_CODECS
+from vsr_app.video.encoding import CODECS as WRITER_CODECS
 
 
 class Codec(NamedTuple):

@@ -25,8 +25,9 @@ from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
-from vsr_app.video.writer import CODECS as WRITER_CODECS
-from vsr_app.video.writer import CONTAINER_FORMATS, X26X_CRF_RANGE, X26X_PRESETS, first_free
+from vsr_app.video.encoding import CODECS as WRITER_CODECS
+from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_CRF_RANGE, X26X_PRESETS
+from vsr_app.video.output_paths import first_free
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"

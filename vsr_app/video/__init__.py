@@ -2,7 +2,10 @@
 through PyAV).
 
 reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readable errors
-writer.py    encode + audio/subtitle carry-over, atomic output, never overwrites the input
+writer.py    encode, atomic output (temp file + rename), never overwrites the input
+encoding.py  codecs, CRF/preset checks, the record of what made an output
+carried.py   the source's audio and subtitles copied (or re-encoded) into the output
+output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes
 verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream
 limits.py    up-front refusal of jobs too large for the encoder or the free memory

@@ -35,7 +35,9 @@ from vsr_app.progress import ProgressCallback, ProgressMeter
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import mark_cuts
 from vsr_app.video.limits import check_job_fits
-from vsr_app.video.writer import VideoWriter, check_encoder_settings, check_output_path, codec_spec
+from vsr_app.video.encoding import check_encoder_settings, codec_spec
+from vsr_app.video.output_paths import check_output_path
+from vsr_app.video.writer import VideoWriter
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag

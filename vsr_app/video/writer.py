@@ -14,12 +14,11 @@ looks finished, and keep the sound in sync. So:
   either: this run's file is kept beside it under a free name and the write fails saying so;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets, which keep their own timestamps, stay in sync;
-- the container's `comment` tag records what made the file (task, models, codec, CRF, preset; see
-  `made_by`), so a rerun of a batch can tell its own finished output from one made with other settings;
-- audio and subtitle packets are copied without re-encoding when the output container accepts the codec
-  and interleaved with the video as it is written (constant memory); audio the container refuses is
-  re-encoded to AAC (resampled when AAC cannot take its sample rate); subtitles it refuses, and audio that
-  cannot be decoded, are dropped; each choice is reported (`WriteResult.notes`).
+- the container's `comment` tag records what made the file (`encoding.made_by`), so a rerun of a batch can
+  tell its own finished output from one made with other settings;
+- the source's audio and subtitles come along (`carried.py`), each choice reported (`WriteResult.notes`).
+
+Encoder settings live in `encoding.py`, output names and temporary files in `output_paths.py`.
 
 Odd sizes: 4:2:0 and 4:2:2 need even dimensions, so an odd width or height is padded by repeating the
 last column/row (never cropped, so no source pixel is lost; the output is at most 1 pixel larger).
@@ -28,14 +27,9 @@ last column/row (never cropped, so no source pixel is lost; the output is at mos
 from __future__ import annotations
 
 import errno
-import io
-import itertools
 import json
 import logging
 import os
-import re
-import secrets
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -45,123 +39,18 @@ import av
 import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
-from vsr_app.errors import OVERWRITE_HINT, VsrAppError
-from vsr_app.video.reader import cannot_read, codec_name
+from vsr_app.errors import VsrAppError
+from vsr_app.video.carried import CarriedStreams
+from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
+                                    check_encoder_settings, encode_quality, made_by)
+from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
+                                        remove_stale_partials)
 from vsr_app.video.verify import packet_span
 
 log = logging.getLogger(__name__)
 
 # AVColorSpace values (FFmpeg has no enum for them in PyAV).
 _SPC_RGB, _SPC_BT709, _SPC_SMPTE170M = 0, 1, 6
-
-
-@dataclass(frozen=True)
-class CodecSpec:
-    """How the app encodes with one codec: its FFmpeg encoder, pixel format and quality knobs."""
-
-    encoder: str
-    pix_fmt: str
-    containers: frozenset[str]  # output suffixes that can hold it
-    crf: int | None = None  # default constant-rate factor (None: codec has no CRF)
-    preset: str | None = None
-    crf_range: tuple[int, int] | None = None  # the CRFs the encoder accepts (None: it takes none)
-    presets: tuple[str, ...] = ()  # the speed presets it knows (empty: it has none)
-    options: tuple[tuple[str, str], ...] = ()
-
-
-# x264's and x265's speed presets, fastest first, and their CRF range at 8 bits (both documented: `x264 --fullhelp`,
-# x265's "Preset Options"); x264 clamps a higher CRF to 51 without a word, so the range is checked here.
-X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
-                "placebo")
-X26X_CRF_RANGE = (0, 51)
-
-CODECS: dict[str, CodecSpec] = {
-    # CRF 18 (x264) / 20 (x265): visually transparent, the level people expect from an enhancement tool.
-    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=18, preset="veryfast",
-                         crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS),
-    "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), crf=20, preset="medium",
-                         crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, options=(("tag", "hvc1"),)),
-    # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
-    "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv"}), options=(("level", "3"), ("slicecrc", "1"))),
-    # ProRes 422 (standard profile), 10-bit 4:2:2 as editors expect.
-    "prores": CodecSpec("prores_ks", "yuv422p10le", frozenset({".mov", ".mkv"}), options=(("profile", "2"),)),
-}
-CODEC_ALIASES = {"h264": "libx264", "x264": "libx264", "avc": "libx264", "h265": "libx265", "hevc": "libx265",
-                 "x265": "libx265", "prores_ks": "prores"}
-CONTAINER_FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
-DEFAULT_AUDIO_CODEC = "aac"
-# The rate audio is resampled to when AAC cannot encode the source's (above 96 kHz, or an odd rate).
-FALLBACK_AUDIO_RATE = 48_000
-# Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
-# play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
-MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
-
-
-def codec_spec(name: str) -> CodecSpec:
-    """The spec for a codec name or alias ('h264', 'hevc', 'prores', ...), or a readable error."""
-    key = CODEC_ALIASES.get(name.lower(), name.lower())
-    if key not in CODECS:
-        raise VsrAppError(f"unknown codec '{name}' (choose one of: {', '.join(CODECS)})")
-    return CODECS[key]
-
-
-def check_encoder_settings(codec: str, crf: int | None = None, preset: str | None = None) -> CodecSpec:
-    """The codec's spec, after refusing a CRF or preset it would reject (late, with FFmpeg's cryptic error) or
-    silently clamp; called before any work starts."""
-    spec = codec_spec(codec)
-    if crf is not None:
-        if spec.crf_range is None:
-            raise VsrAppError(f"codec {codec} is lossless or fixed-quality and takes no --crf")
-        low, high = spec.crf_range
-        if not low <= crf <= high:
-            raise VsrAppError(f"--crf {crf} is out of range for {codec}: use {low} (best quality) to {high} "
-                              "(smallest file)")
-    if preset is not None:
-        if not spec.presets:
-            raise VsrAppError(f"codec {codec} has no speed presets and takes no --preset")
-        if preset not in spec.presets:
-            raise VsrAppError(f"unknown --preset '{preset}' for {codec} (use one of: {', '.join(spec.presets)})")
-    return spec
-
-
-def _quality(spec: CodecSpec, crf: int | None, preset: str | None) -> tuple[int | None, str | None]:
-    """The CRF and preset an encode really uses: the codec's defaults filled in, None where the codec has none."""
-    return (None if spec.crf is None else spec.crf if crf is None else crf,
-            None if spec.preset is None else preset or spec.preset)
-
-
-# What made a file, kept in the file: "comment" because the mp4/mov muxers write only the tags they know
-# (Matroska keeps any and reads it back as "COMMENT").
-MADE_BY_TAG = "comment"
-MADE_BY_PREFIX = "vsr-app "
-
-
-def made_by(task: str, models: Sequence[str], codec: str, crf: int | None = None,
-            preset: str | None = None, weights: Sequence[str | None] = ()) -> dict:
-    """The settings that determine an output: what `VideoWriter` records in it and batch compares before skipping it.
-    `weights`: each model's `LoadedModel.weights_digest`, which tells retrained weights under an old name apart."""
-    spec = codec_spec(codec)
-    crf, preset = _quality(spec, crf, preset)
-    return {"task": task, "models": list(models), "weights": list(weights), "codec": spec.encoder, "crf": crf,
-            "preset": preset}
-
-
-def read_made_by(path: str | os.PathLike) -> dict | None:
-    """The settings recorded in a file by `VideoWriter`; None when it has no record (another program's video,
-    an older vsr-app's output). Raises VsrAppError when the file cannot be opened as a media file."""
-    try:
-        with av.open(str(path)) as container:
-            tags = {key.lower(): value for key, value in container.metadata.items()}
-    except (av.FFmpegError, OSError) as exc:
-        raise cannot_read(path, exc) from exc
-    text = tags.get(MADE_BY_TAG, "")
-    if not text.startswith(MADE_BY_PREFIX):
-        return None
-    try:
-        settings = json.loads(text[len(MADE_BY_PREFIX):])
-    except ValueError:
-        return None
-    return settings if isinstance(settings, dict) else None
 
 
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
@@ -178,36 +67,6 @@ def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
     if (w, h) == (width, height):
         return image
     return np.pad(image, ((0, height - h), (0, width - w), (0, 0)), mode="edge")
-
-
-def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
-    """Refuse to write over the input, over a folder, or over an existing file without `overwrite`, and a name
-    too long for the disk (before anything is asked about it: asking fails too)."""
-    size, limit = name_size(target.name), name_max(target.parent)
-    if size > limit:
-        raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
-                          f"{limit}; choose a shorter name")
-    if source is not None and target.exists() and source.exists() and os.path.samefile(target, source):
-        raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
-    if source is not None and os.path.realpath(target) == os.path.realpath(source):
-        raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
-    if target.is_dir():
-        raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
-    if target.exists() and not overwrite:
-        raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
-    if target.suffix.lower() not in CONTAINER_FORMATS:
-        raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
-                          f"{', '.join(sorted(CONTAINER_FORMATS))}")
-
-
-def make_folder(folder: Path) -> None:
-    """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
-        why = f"'{blocker}' is a file, not a folder" if blocker else (exc.strerror or str(exc))
-        raise VsrAppError(f"cannot create the output folder '{folder}': {why}") from exc
 
 
 @dataclass
@@ -236,203 +95,6 @@ def _color_tags(spec: CodecSpec, height: int) -> tuple[int, int, int, int, Color
     if height >= 720:
         return _SPC_BT709, ColorPrimaries.BT709, ColorTrc.BT709, ColorRange.MPEG, Colorspace.ITU709
     return _SPC_SMPTE170M, ColorPrimaries.SMPTE170M, ColorTrc.SMPTE170M, ColorRange.MPEG, Colorspace.ITU601
-
-
-def _aac_layout(layout) -> str:
-    """A channel layout AAC can encode: the source's when it is a standard one, else the standard layout for
-    its channel count (PCM often comes as unordered "1 channels"), else stereo (the encoder downmixes)."""
-    standard = {1: "mono", 2: "stereo", 3: "3.0", 4: "4.0", 5: "5.0", 6: "5.1", 8: "7.1"}
-    if layout.name in standard.values():
-        return layout.name
-    return standard.get(layout.nb_channels, "stereo")
-
-
-def _format_takes(format_name: str, stream) -> bool:
-    """Whether a file of `format_name` can hold `stream` copied as it is. Tried on a throwaway file in memory,
-    header included: some muxers take the stream and refuse it only when the header is written (MOV with
-    Opus), which would fail the whole job at its first frame."""
-    with av.open(io.BytesIO(), "w", format=format_name) as trial:
-        try:
-            trial.add_stream_from_template(stream)
-            trial.start_encoding()
-        except (ValueError, av.FFmpegError):
-            return False
-    return True
-
-
-class _CarriedStreams:
-    """Audio/subtitle streams of the source, copied (or re-encoded) into the output in time order."""
-
-    def __init__(self, source: Path, output, notes: list[str]):
-        self.src = av.open(str(source))
-        self.output = output
-        self.copied: dict[int, av.stream.Stream] = {}  # source index -> output stream (packet copy)
-        self.reencoded: dict[int, tuple] = {}  # source index -> (source stream, output stream)
-        for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
-            self._add(stream, notes)
-        inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded)]
-        self.packets = self.src.demux(inputs) if inputs else iter(())
-        self.pending = None
-        self.finished = not inputs
-
-    def _add(self, stream, notes: list[str]) -> None:
-        codec = codec_name(stream)
-        label = f"{stream.type} #{stream.index} {codec}"
-        kind = self.output.format.name
-        if stream.type == "audio" and kind == "mp4" and codec not in MP4_AUDIO_COPY:
-            reason = f"MP4 players rarely play {codec}"
-        elif _format_takes(kind, stream):
-            out = self.output.add_stream_from_template(stream)
-            out.metadata.update(stream.metadata)
-            self.copied[stream.index] = out
-            notes.append(f"{label} copied")
-            return
-        else:
-            reason = f"the {kind} container cannot hold {codec}"
-        if stream.type == "audio" and stream.codec_context is not None:
-            ctx = stream.codec_context
-            rate = ctx.sample_rate if ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
-                else FALLBACK_AUDIO_RATE
-            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate)  # its encoder resamples to `rate`
-            out.layout = _aac_layout(ctx.layout)
-            out.metadata.update(stream.metadata)
-            self.reencoded[stream.index] = (stream, out)
-            if rate != ctx.sample_rate:
-                reason += f"; resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz"
-            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
-        else:
-            notes.append(f"{label} dropped: {reason}; use .mkv to keep it")
-
-    def mux_until(self, time: float | None) -> None:
-        """Write carried packets whose time is at or before `time` (all that remain when None)."""
-        while not self.finished:
-            if self.pending is None:
-                self.pending = next(self.packets, None)
-                if self.pending is None:
-                    self.finished = True
-                    break
-            packet = self.pending
-            if time is not None and packet.pts is not None and packet.time_base is not None:
-                if float(packet.pts * packet.time_base) > time:
-                    return
-            self.pending = None
-            self._mux(packet)
-        if time is None:
-            for stream, out in self.reencoded.values():
-                self.output.mux(out.encode(None))
-
-    def _mux(self, packet) -> None:
-        index = packet.stream.index
-        if index in self.copied:
-            if packet.size == 0 or packet.dts is None:
-                return  # demuxer's end-of-stream marker
-            packet.stream = self.copied[index]
-            self.output.mux(packet)
-            return
-        stream, out = self.reencoded[index]
-        try:
-            frames = stream.decode(packet)
-        except av.error.InvalidDataError:
-            return  # a damaged audio packet: skip it like a player would
-        for frame in frames:
-            self.output.mux(out.encode(frame))
-
-    def close(self) -> None:
-        self.src.close()
-
-
-def name_max(folder: Path) -> int:
-    """The longest file name, in bytes, the disk holding `folder` takes (255, the common limit, where it cannot
-    be asked: on Windows, or for a folder not made yet)."""
-    try:
-        limit = os.pathconf(folder, "PC_NAME_MAX")
-    except (AttributeError, OSError, ValueError):
-        return 255
-    return limit if limit > 0 else 255
-
-
-def name_size(name: str) -> int:
-    """What a file name counts against the disk's limit: bytes on POSIX systems, UTF-16 units on Windows (NTFS
-    takes 255 of those, so 255 Japanese characters)."""
-    return len(name.encode("utf-16-le")) // 2 if sys.platform == "win32" else len(os.fsencode(name))
-
-
-def fit_name(text: str, size: int) -> str:
-    """`text` shortened by whole characters until it takes at most `size` (see `name_size`) as a file name."""
-    while text and name_size(text) > size:
-        text = text[:-1]
-    return text
-
-
-def first_free(folder: Path, stem: str, ending: Callable[[int], str]) -> Path:
-    """`folder / (stem + ending(n))` for the first n = 1, 2, ... that no file has, the stem shortened to keep
-    each name within the disk's limit: a second export, a kept result, an earlier run's file never replace one."""
-    room = name_max(folder)
-    for number in itertools.count(1):
-        candidate = folder / (fit_name(stem, room - name_size(ending(number))) + ending(number))
-        if not candidate.exists():
-            return candidate
-
-
-# What a temporary name adds after its prefix: the writer's pid (at most 10 digits), "-" and 8 hex digits.
-_PARTIAL_ID_BYTES = 10 + 1 + 8
-
-
-def _partial_parts(path: Path) -> tuple[str, str]:
-    """A write to `path` goes to the hidden file prefix + writer's pid + "-" + random hex + suffix until it is
-    complete. The stem is shortened to keep that within the disk's name limit: a name near the limit (80
-    Japanese characters are 240 bytes) is valid for the output and must not fail for its temporary file."""
-    suffix = path.suffix.lower()
-    room = name_max(path.parent) - name_size(f"..partial-{suffix}") - _PARTIAL_ID_BYTES
-    return f".{fit_name(path.stem, room)}.partial-", suffix
-
-
-# Names of the temporary files this process is writing now (unique: they end in random hex). A file with this
-# process's pid and not in here was left by an earlier process with the same pid: in a container the app is often
-# pid 1, or the same small number, on every run.
-_OWN_TEMPS: set[str] = set()
-
-
-def _writer_running(path: Path, pid: int) -> bool:
-    """Whether the writer of temporary file `path`, process `pid`, still runs. Not asked on Windows, where
-    os.kill would end it; there the file a live writer holds open cannot be deleted, which keeps it the same."""
-    if pid == os.getpid():
-        return path.name in _OWN_TEMPS
-    if sys.platform == "win32":
-        return False
-    try:
-        os.kill(pid, 0)  # signal 0 only asks whether the process exists
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:  # it exists, run by another user
-        pass
-    return True
-
-
-def remove_stale_partials(dst: Path) -> int:
-    """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
-    batch before each file); returns how many. Those whose writer still runs are kept: another run may be
-    writing the same output right now. Best effort: what cannot be listed or deleted stays."""
-    if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
-        return 0
-    prefix, suffix = _partial_parts(dst)
-    # Names without a pid come from versions that did not record it; their writers are long gone.
-    pattern = re.compile(re.escape(prefix) + r"(?:(\d{1,10})-)?[0-9a-f]+" + re.escape(suffix))
-    removed = 0
-    try:
-        names = list(dst.parent.iterdir())
-    except OSError as exc:
-        log.warning("could not list temporary files for %s: %s", dst, exc)
-        return 0
-    for p in names:
-        match = pattern.fullmatch(p.name)
-        if match and p.is_file() and not (match[1] and _writer_running(p, int(match[1]))):
-            try:
-                p.unlink(missing_ok=True)
-                removed += 1
-            except OSError as exc:  # one that cannot go (held open on Windows) leaves the others to clear
-                log.warning("could not delete the temporary file %s: %s", p, exc)
-    return removed
 
 
 class VideoWriter:
@@ -472,11 +134,9 @@ class VideoWriter:
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
         self.overwrite = overwrite
         make_folder(self.path.parent)
-        prefix = _partial_parts(self.path)[0]
-        self.tmp = self.path.with_name(f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
-        _OWN_TEMPS.add(self.tmp.name)
+        self.tmp = new_partial(self.path)
         self.container = None
-        self.carried: _CarriedStreams | None = None
+        self.carried: CarriedStreams | None = None
         self.result: WriteResult | None = None  # set by close()
         try:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
@@ -486,7 +146,7 @@ class VideoWriter:
                 self.container.metadata[MADE_BY_TAG] = MADE_BY_PREFIX + json.dumps(settings, sort_keys=True)
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
-                self.carried = _CarriedStreams(self.source, self.container, self.notes)
+                self.carried = CarriedStreams(self.source, self.container, self.notes)
         except BaseException as exc:
             self.abort()
             if isinstance(exc, OSError):
@@ -509,7 +169,7 @@ class VideoWriter:
             colorspace, int(primaries), int(trc), int(crange))
         self.color_range = crange
         options = dict(spec.options)
-        crf, preset = _quality(spec, crf, preset)
+        crf, preset = encode_quality(spec, crf, preset)
         if crf is not None:
             options["crf"] = str(crf)
         if preset is not None:
@@ -605,7 +265,7 @@ class VideoWriter:
             os.replace(self.tmp, kept)
             raise VsrAppError(f"'{self.path}' appeared while this run was writing and was not overwritten; "
                               f"this run's output is kept as '{kept}'")
-        _OWN_TEMPS.discard(self.tmp.name)
+        release_partial(self.tmp)
 
     def _claim_target(self) -> bool:
         """Put the finished file at the target unless a file is there (then False). A hard link fails on an
@@ -636,7 +296,7 @@ class VideoWriter:
             self.tmp.unlink(missing_ok=True)
         except OSError as exc:  # the error that made us abort is the one to report
             log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
-        _OWN_TEMPS.discard(self.tmp.name)
+        release_partial(self.tmp)
 
 
 def _write_error(path: Path, exc: BaseException) -> VsrAppError:

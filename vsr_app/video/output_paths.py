@@ -1,0 +1,159 @@
+"""Where an output goes, and the temporary file it is written to until it is complete.
+
+Never over the input or an existing file (unless asked), names within the disk's limit (bytes on POSIX, UTF-16
+units on Windows), free names for results kept beside others, and hidden temporary names that hold the writer's
+process id, so the files killed writes left can be cleared without touching one another live run is writing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+from typing import Callable
+
+from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.video.encoding import CONTAINER_FORMATS
+
+log = logging.getLogger(__name__)
+
+
+def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
+    """Refuse to write over the input, over a folder, or over an existing file without `overwrite`, and a name
+    too long for the disk (before anything is asked about it: asking fails too)."""
+    size, limit = name_size(target.name), name_max(target.parent)
+    if size > limit:
+        raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
+                          f"{limit}; choose a shorter name")
+    if source is not None and target.exists() and source.exists() and os.path.samefile(target, source):
+        raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
+    if source is not None and os.path.realpath(target) == os.path.realpath(source):
+        raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
+    if target.is_dir():
+        raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
+    if target.exists() and not overwrite:
+        raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
+    if target.suffix.lower() not in CONTAINER_FORMATS:
+        raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
+                          f"{', '.join(sorted(CONTAINER_FORMATS))}")
+
+
+def make_folder(folder: Path) -> None:
+    """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+        why = f"'{blocker}' is a file, not a folder" if blocker else (exc.strerror or str(exc))
+        raise VsrAppError(f"cannot create the output folder '{folder}': {why}") from exc
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the disk holding `folder` takes (255, the common limit, where it cannot
+    be asked: on Windows, or for a folder not made yet)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        return 255
+    return limit if limit > 0 else 255
+
+
+def name_size(name: str) -> int:
+    """What a file name counts against the disk's limit: bytes on POSIX systems, UTF-16 units on Windows (NTFS
+    takes 255 of those, so 255 Japanese characters)."""
+    return len(name.encode("utf-16-le")) // 2 if sys.platform == "win32" else len(os.fsencode(name))
+
+
+def fit_name(text: str, size: int) -> str:
+    """`text` shortened by whole characters until it takes at most `size` (see `name_size`) as a file name."""
+    while text and name_size(text) > size:
+        text = text[:-1]
+    return text
+
+
+def first_free(folder: Path, stem: str, ending: Callable[[int], str]) -> Path:
+    """`folder / (stem + ending(n))` for the first n = 1, 2, ... that no file has, the stem shortened to keep
+    each name within the disk's limit: a second export, a kept result, an earlier run's file never replace one."""
+    room = name_max(folder)
+    for number in itertools.count(1):
+        candidate = folder / (fit_name(stem, room - name_size(ending(number))) + ending(number))
+        if not candidate.exists():
+            return candidate
+
+
+# What a temporary name adds after its prefix: the writer's pid (at most 10 digits), "-" and 8 hex digits.
+_PARTIAL_ID_BYTES = 10 + 1 + 8
+
+
+def _partial_parts(path: Path) -> tuple[str, str]:
+    """A write to `path` goes to the hidden file prefix + writer's pid + "-" + random hex + suffix until it is
+    complete. The stem is shortened to keep that within the disk's name limit: a name near the limit (80
+    Japanese characters are 240 bytes) is valid for the output and must not fail for its temporary file."""
+    suffix = path.suffix.lower()
+    room = name_max(path.parent) - name_size(f"..partial-{suffix}") - _PARTIAL_ID_BYTES
+    return f".{fit_name(path.stem, room)}.partial-", suffix
+
+
+# Names of the temporary files this process is writing now (unique: they end in random hex). A file with this
+# process's pid and not in here was left by an earlier process with the same pid: in a container the app is often
+# pid 1, or the same small number, on every run.
+_OWN_TEMPS: set[str] = set()
+
+
+def _writer_running(path: Path, pid: int) -> bool:
+    """Whether the writer of temporary file `path`, process `pid`, still runs. Not asked on Windows, where
+    os.kill would end it; there the file a live writer holds open cannot be deleted, which keeps it the same."""
+    if pid == os.getpid():
+        return path.name in _OWN_TEMPS
+    if sys.platform == "win32":
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # it exists, run by another user
+        pass
+    return True
+
+
+def remove_stale_partials(dst: Path) -> int:
+    """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
+    batch before each file); returns how many. Those whose writer still runs are kept: another run may be
+    writing the same output right now. Best effort: what cannot be listed or deleted stays."""
+    if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
+        return 0
+    prefix, suffix = _partial_parts(dst)
+    # Names without a pid come from versions that did not record it; their writers are long gone.
+    pattern = re.compile(re.escape(prefix) + r"(?:(\d{1,10})-)?[0-9a-f]+" + re.escape(suffix))
+    removed = 0
+    try:
+        names = list(dst.parent.iterdir())
+    except OSError as exc:
+        log.warning("could not list temporary files for %s: %s", dst, exc)
+        return 0
+    for p in names:
+        match = pattern.fullmatch(p.name)
+        if match and p.is_file() and not (match[1] and _writer_running(p, int(match[1]))):
+            try:
+                p.unlink(missing_ok=True)
+                removed += 1
+            except OSError as exc:  # one that cannot go (held open on Windows) leaves the others to clear
+                log.warning("could not delete the temporary file %s: %s", p, exc)
+    return removed
+
+
+def new_partial(path: Path) -> Path:
+    """The hidden temporary file a write to `path` goes to until it is complete, marked as this process's own."""
+    prefix, suffix = _partial_parts(path)
+    tmp = path.with_name(f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+    _OWN_TEMPS.add(tmp.name)
+    return tmp
+
+
+def release_partial(tmp: Path) -> None:
+    """`tmp` is renamed into place or deleted: no longer a write of this process."""
+    _OWN_TEMPS.discard(tmp.name)
