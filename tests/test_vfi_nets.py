@@ -3,6 +3,7 @@
 import torch
 
 from vsr_app.models import build_arch, count_params
+from vsr_app.nets.ops import conv3d
 from vsr_app.nets.vfi_teacher import VFINet, default_widths, deformable_warp
 
 
@@ -60,3 +61,29 @@ def test_warp_keeps_float32_coordinates_under_bf16_autocast():
         mixed = deformable_warp(img, offsets.bfloat16(), logits, k=1)
     assert mixed.dtype == torch.float32
     torch.testing.assert_close(mixed, exact, atol=2e-3, rtol=0)
+
+
+def _ops_run(fn) -> set[str]:
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        fn()
+    return {event.key for event in prof.key_averages()}
+
+
+def test_float32_inference_3d_convs_skip_torchs_slow_kernel():
+    """A one-clip batch of narrow maps (14 ch x 5 frames x 180 rows) fell to slow_conv3d_forward, 10x slower."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv3d(14, 8, 3, padding=1)
+    x = torch.randn(1, 14, 5, 180, 32)
+    with torch.no_grad():
+        assert "aten::slow_conv3d_forward" in _ops_run(lambda: conv(x))  # the case it exists for
+        assert "aten::slow_conv3d_forward" not in _ops_run(lambda: conv3d(conv, x))
+        torch.testing.assert_close(conv3d(conv, x), conv(x), atol=1e-4, rtol=1e-4)
+    strided = torch.nn.Conv3d(8, 6, 3, stride=(1, 2, 2), padding=(0, 1, 1))
+    with torch.no_grad():
+        y = torch.randn(1, 8, 5, 40, 30)
+        torch.testing.assert_close(conv3d(strided, y), strided(y), atol=1e-4, rtol=1e-4)
+    out = conv3d(conv, x.requires_grad_())  # training keeps torch's own path, with its gradients
+    out.sum().backward()
+    assert x.grad is not None and conv.weight.grad is not None

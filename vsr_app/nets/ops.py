@@ -21,6 +21,22 @@ def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None) -> Ten
     return torch.cat([t.to(dtype) for t in tensors] if dtype is not None else tensors, 1)
 
 
+def conv3d(conv: torch.nn.Conv3d, x: Tensor) -> Tensor:
+    """`conv(x)`, through oneDNN for float32 CPU inference, where torch would take its slow im2col kernel.
+
+    torch picks oneDNN for a float32 conv by a size rule written for 2-D inputs (batch x channels x height x
+    width > 20480); on a 5-D input it multiplies batch x channels x time x height instead, so a one-clip batch
+    of narrow, short feature maps (14 channels x 5 frames x 180 rows) falls to `slow_conv3d_forward`: 10x slower,
+    and 47% of the interpolation student's time on CPUs without bf16 (docs/RESULTS.md). Same values to float
+    rounding. Reduced precision (autocast) and training keep torch's own choice, which is oneDNN there anyway.
+    """
+    if (x.device.type != "cpu" or x.dtype != torch.float32 or torch.is_grad_enabled()
+            or torch.is_autocast_enabled("cpu") or conv.padding_mode != "zeros" or not torch.backends.mkldnn.is_available()):
+        return conv(x)
+    return torch.ops.aten.mkldnn_convolution(x, conv.weight, conv.bias, conv.padding, conv.stride, conv.dilation,
+                                             conv.groups)
+
+
 CV2_INTERPOLATION = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC}
 
 

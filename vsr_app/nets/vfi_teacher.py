@@ -37,7 +37,7 @@ from torch import nn
 from vsr_app.models import register_arch
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
 from vsr_app.nets.motion_prior import resize as _up
-from vsr_app.nets.ops import cat_channels
+from vsr_app.nets.ops import cat_channels, conv3d
 
 CENTRE_LOGIT = 8.0  # initial softmax logit of each kernel's centre tap (others 0): 99.2% of a 5x5 kernel's weight
 MIX_1X_LOGIT = 3.0  # initial Stage-I mix: 91% on the (sharp) 1x candidate, 4.5% each on the 0.5x and 2x ones
@@ -329,7 +329,7 @@ class VFINet(nn.Module):
             with torch.autocast(device_type="cpu", enabled=False):
                 y = conv(x.float())
         else:
-            y = conv(x)
+            y = conv3d(conv, x) if isinstance(conv, nn.Conv3d) else conv(x)
         return _act(y) if act else y
 
     def _encode(self, x: torch.Tensor) -> list[torch.Tensor]:
