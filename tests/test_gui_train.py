@@ -16,7 +16,7 @@ from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
-from vsr_app.gui.train_panel import default_runs_dir, launcher, train_arguments
+from vsr_app.gui.train_form import default_runs_dir, launcher, train_arguments
 from vsr_app.models import list_models
 
 TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,

@@ -11,7 +11,6 @@ every model selector; Start refuses a name another run's model already has there
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -22,121 +21,23 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
-from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import holds_run, read_json_object, set_aside_metrics
-from vsr_app.distill.vfi_task import VFIConfig
-from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
-from vsr_app.distill.vsr_task import net_settings
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import MetricsTail, check_model_name, check_model_target, install_run_model
 from vsr_app.gui.train_curves import TrainingCurves
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
+                                    default_runs_dir, launcher, run_steps, train_arguments)
 from vsr_app.gui.widgets import path_row
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
-TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
-# The first entry is the default: for VSR the space term, the only STD part that measured a gain (docs/RESULTS.md)
-DEFAULT_NAMES = {"vsr": "my-vsr-student", "vfi": "my-vfi-student"}
-DISTILL = {"vsr": {"space": "STD: space only (best measured)", "std": "STD: space + time", "time": "STD: time only",
-                   "none": "None (ground truth only)"},
-           "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
-LOOP, VFI, STUDENT = LoopConfig(), VFIConfig(), net_settings("student", {})  # the trainer's defaults
-# Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
-# "net_config.x" goes into the nested net_config dict. A kind is int, float, a list of values, or a dict of
-# {label: value} (a choice whose value is not its label).
-FIELDS = {
-    "vsr": [
-        ("net", "Network", ["student", "teacher"], "student", None, None,
-         "student: streaming, compact; teacher: bidirectional, large"),
-        ("net_config.channels", "Width (channels)", int, STUDENT["channels"], 4, 256,
-         "feature channels of the network"),
-        ("net_config.blocks", "Residual blocks", int, STUDENT["blocks"], 1, 60,
-         "depth of the network (the shipped student: 4)"),
-        ("batch", "Batch (clips)", int, VSR_DEFAULTS["batch"], 1, 256, "clips per step"),
-        ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, 30, "length of each training clip"),
-        ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
-         "low-resolution crop size; the target is 4x"),
-        ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
-         "weight of the spatial (attention) distillation"),
-        ("lambda_time", "\u03bb time", float, VSR_DEFAULTS["lambda_time"], 0.0, 1000.0,
-         "weight of the temporal (ConvLSTM) distillation"),
-        ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
-                                        "Like real video: H.264 and noise on part of the clips":
-                                            DegradationMix().as_options()},
-         None, None, None,
-         "real video: the net learns to upscale compressed, noisy footage (how the shipped vsr-x4-student was"
-         " trained); clean: the benchmarks' setting (vsr-x4-student-bicubic)"),
-    ],
-    "vfi": [
-        ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
-        ("batch", "Batch", int, VFI.batch, 1, 256, "samples per step"),
-        ("crop", "Crop (pixels)", int, VFI.crop, 16, 512, "training crop size"),
-        ("w_gt", "Weight: truth", float, VFI.w_gt, 0.0, 100.0, "Laplacian loss against the true middle frame"),
-        ("w_teacher", "Weight: teacher", float, VFI.w_teacher, 0.0, 100.0,
-         "Laplacian loss against the teacher's frame"),
-    ],
-}
-COMMON = [
-    ("steps", "Steps", int, LOOP.steps, 1, 10_000_000, "optimiser steps in total (Resume may raise it)"),
-    ("lr", "Learning rate", float, LOOP.lr, 1e-7, 1.0, "peak AdamW learning rate (warm-up, then cosine decay)"),
-    ("log_every", "Log every", int, LOOP.log_every, 1, 100_000, "steps between curve points"),
-    ("val_every", "Validate every", int, LOOP.val_every, 1, 1_000_000, "steps between validation PSNR points"),
-]
-VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
-
-
-def _choice_data(value) -> str:
-    """A choice's value as the combo box stores it: JSON text (None and dicts survive Qt and QSettings), keys
-    sorted so a run's config matches the choice whatever order it lists them in."""
-    return json.dumps(value, sort_keys=True)
-
-
-def launcher() -> tuple[str, list[str]]:
-    """Program and leading arguments that run the CLI: the frozen app is its own CLI."""
-    if getattr(sys, "frozen", False):
-        return sys.executable, []
-    return sys.executable, ["-m", "vsr_app"]
-
-
-def train_arguments(task: str, data: list[str], run_dir: str, teacher: str | None, distill: str,
-                    steps: int | None, config: str | None, resume: bool) -> list[str]:
-    """`vsr-app train ...` arguments (after the program) as DESIGN.md's CLI contract spells them. A resumed run
-    continues with its own teacher and distillation (the CLI refuses others), so those are left out then."""
-    args = ["train", task]
-    for folder in data:
-        args += ["--data", folder]
-    args += ["--out", run_dir]
-    if not resume:
-        args += ["--distill", distill] + (["--teacher", teacher] if teacher else [])
-    if steps is not None:
-        args += ["--steps", str(steps)]
-    if config:
-        args += ["--config", config]
-    if resume:
-        args.append("--resume")
-    return args
-
-
-def default_runs_dir() -> Path:
-    """Where runs go when the Runs folder is left empty (and the field's first value): in the user's home, where
-    the logs and checkpoints are easy to find."""
-    return Path.home() / "vsr-app-runs"
-
-
-def _steps(options: dict) -> int:
-    """The run's length: the form's Steps, or "steps" in Extra options, which can hold anything JSON can."""
-    steps = options["steps"]
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise VsrAppError(f'"steps" must be a whole number, at least 1 (not {json.dumps(steps)})')
-    return steps
 
 
 def _spin(kind, default, low, high):
@@ -369,9 +270,9 @@ class TrainPanel(QWidget):
                 continue
             value = given[sub or key]
             if isinstance(widget, QComboBox):
-                if widget.findData(_choice_data(value)) < 0:  # a value the form does not offer: keep it as it was
-                    widget.addItem(f"as in the run: {json.dumps(value)}", _choice_data(value))
-                widget.setCurrentIndex(widget.findData(_choice_data(value)))
+                if widget.findData(choice_data(value)) < 0:  # a value the form does not offer: keep it as it was
+                    widget.addItem(f"as in the run: {json.dumps(value)}", choice_data(value))
+                widget.setCurrentIndex(widget.findData(choice_data(value)))
             elif value is not None:
                 widget.setValue(value)
         distill = self.distill.findData(flat.get("distill"))
@@ -419,10 +320,10 @@ class TrainPanel(QWidget):
             if isinstance(kind, (list, dict)):
                 widget = QComboBox()
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
-                    widget.addItem(text, _choice_data(value))
+                    widget.addItem(text, choice_data(value))
                 # saved: JSON text; before choices carried values, the plain label (still honoured)
-                index = max(widget.findData(saved), widget.findData(_choice_data(saved)))
-                widget.setCurrentIndex(index if index >= 0 else widget.findData(_choice_data(default)))
+                index = max(widget.findData(saved), widget.findData(choice_data(saved)))
+                widget.setCurrentIndex(index if index >= 0 else widget.findData(choice_data(default)))
             else:
                 widget = _spin(kind, default, low, high)
                 if saved is not None:
@@ -537,7 +438,7 @@ class TrainPanel(QWidget):
         if distill != "none" and not teacher:
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
         options = self.options()
-        steps = _steps(options)
+        steps = run_steps(options)
         if not resume:
             check_held_out(options.get(VAL_KEY[task]), data)
         run_dir = self._runs_folder() / name
