@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import hashlib
 import importlib
 import json
@@ -69,6 +68,10 @@ class LoadedModel:
 
     info: ModelInfo
     net: Any
+    # A short SHA-256 of the weights file's bytes as loaded (None for a built-in). Outputs record it next to the
+    # name, so a batch rerun after retraining under the same name redoes the files instead of keeping the old
+    # model's; taken from the bytes the net was built from, so a file replaced meanwhile cannot be credited.
+    weights_digest: str | None = None
 
     @property
     def name(self) -> str:
@@ -78,21 +81,6 @@ class LoadedModel:
     def task(self) -> str:
         return self.info.task
 
-    @property
-    def weights_digest(self) -> str | None:
-        """A short SHA-256 of the weights file (None for a built-in). Outputs record it next to the name, so a
-        batch rerun after retraining under the same name redoes the files instead of keeping the old model's."""
-        if self.info.path is None:
-            return None
-        found = os.stat(self.info.path)
-        return _file_digest(self.info.path, found.st_mtime_ns, found.st_size)
-
-
-@functools.lru_cache(maxsize=16)
-def _file_digest(path: str, _mtime_ns: int, _size: int) -> str:
-    """Cached per file version (the arguments after the path only key the cache): a batch asks once per video."""
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()[:16]
 
 
 def register_arch(name: str):
@@ -328,22 +316,25 @@ def resolve(name_or_path: str) -> ModelInfo:
 def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model for inference, checking its tensors against the architecture its card names."""
     info = resolve(name_or_path)
+    digest = None
     if info.path is None:
         net = _BUILTINS[info.name].make()
     else:
-        net = _load_weights(Path(info.path), info.card)
+        net, digest = _load_weights(Path(info.path), info.card)
         info.params = count_params(net)
     if isinstance(net, nn.Module):
         net = net.to(resolve_device(device)).eval()
-    return LoadedModel(info, net)
+    return LoadedModel(info, net, digest)
 
 
-def _load_weights(path: Path, card: dict) -> nn.Module:
-    from safetensors.torch import load_file
+def _load_weights(path: Path, card: dict) -> tuple[nn.Module, str]:
+    """The net with the file's weights, and a short SHA-256 of the bytes they came from."""
+    from safetensors.torch import load
 
     net = build_arch(card["arch"], card["config"])
     with _reading_safetensors(path):
-        tensors = load_file(str(path))
+        data = path.read_bytes()
+        tensors = load(data)
     expected = net.state_dict()
     missing = sorted(set(expected) - set(tensors))
     unexpected = sorted(set(tensors) - set(expected))
@@ -360,7 +351,7 @@ def _load_weights(path: Path, card: dict) -> nn.Module:
     scale = int(card["scale"])  # checked by _info_from_file
     if getattr(net, "scale", scale) != scale:  # the card's scale sizes memory checks and labels
         raise VsrAppError(f"{path.name}: its card says x{scale} but the architecture enlarges x{net.scale}")
-    return net
+    return net, hashlib.sha256(data).hexdigest()[:16]
 
 
 def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:
