@@ -16,6 +16,7 @@ import pytest
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import train as train_mod
 from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.runs import claim_run_dir, release_run_dir
 from vsr_app.distill.vfi_task import train_vfi
 from vsr_app.errors import VsrAppError
 
@@ -160,6 +161,34 @@ def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it
         holder.communicate("", timeout=30)
     vsr(data_dir, run, steps=1, config=config(tmp_path))  # free again once the first trainer has gone
     assert (run / "model.safetensors").exists()
+
+
+def _locked_elsewhere(run: Path) -> bool:
+    """Whether another trainer would find the run folder taken (a lock from a separate open, as another process's)."""
+    import fcntl
+
+    fd = os.open(run / ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+@pytest.mark.skipif(os.name == "nt", reason="flock")
+def test_a_command_that_trains_inside_its_own_claim_keeps_the_folder_until_it_releases_it(tmp_path):
+    """prune claims its folder, trains in it (train claims and releases too), then writes its plan and pruned net:
+    the inner release must not drop the lock that still covers those writes."""
+    run = tmp_path / "run"
+    claim_run_dir(run)
+    claim_run_dir(run)  # train's own claim
+    release_run_dir(run)  # train returns
+    assert _locked_elsewhere(run)
+    (run / "plan.json").write_text("{}")  # what prune writes after training
+    release_run_dir(run)
+    assert not _locked_elsewhere(run)
 
 
 def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_extended(data_dir, tmp_path):

@@ -30,19 +30,25 @@ def read_json_object(path: str | Path, what: str, not_object: str | None = None)
 
 # ---- the run folder -----------------------------------------------------------------------------
 
-_CLAIMED: dict[str, tuple[int, bool]] = {}  # run folder -> (descriptor of its locked .lock, whether claiming made it)
+# run folder -> [descriptor of its locked .lock, whether claiming made it, claims not yet released]
+_CLAIMED: dict[str, list] = {}
 
 
 def claim_run_dir(run_dir: Path) -> None:
     """Create the run folder and lock it for this process (until release_run_dir or exit): a second trainer started
-    on the same --out before the first one's first checkpoint would rewrite its config and share its files."""
+    on the same --out before the first one's first checkpoint would rewrite its config and share its files.
+    Claims nest: a command that claims the folder and then calls `train` (which claims it too) keeps it locked
+    until its own release, not just until `train` returns (prune writes its plan and pruned net after training)."""
     created = not run_dir.exists()
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise VsrAppError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
     key = str(run_dir.resolve())
-    if key in _CLAIMED or int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
+    if key in _CLAIMED:
+        _CLAIMED[key][2] += 1
+        return
+    if int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
         return
     fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -58,14 +64,19 @@ def claim_run_dir(run_dir: Path) -> None:
         os.close(fd)
         raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
                           f"--out") from None
-    _CLAIMED[key] = (fd, created)
+    _CLAIMED[key] = [fd, created, 1]
 
 
 def release_run_dir(run_dir: Path) -> None:
-    """Drop the lock; a folder the claim made that holds nothing else (a refused start) goes too."""
-    fd, created = _CLAIMED.pop(str(Path(run_dir).resolve()), (None, False))
-    if fd is None:
+    """Undo one claim; the last one drops the lock, and a folder the claim made that holds nothing else (a refused
+    start) goes too."""
+    key = str(Path(run_dir).resolve())
+    if key not in _CLAIMED:
         return
+    _CLAIMED[key][2] -= 1
+    if _CLAIMED[key][2]:
+        return
+    fd, created, _ = _CLAIMED.pop(key)
     os.close(fd)  # closing the descriptor drops the lock
     try:
         if created and [p.name for p in run_dir.iterdir()] == [".lock"]:
@@ -73,6 +84,12 @@ def release_run_dir(run_dir: Path) -> None:
             run_dir.rmdir()
     except OSError:
         pass  # another trainer arrived meanwhile: the folder is its now
+
+
+def check_resumable(run_dir: Path) -> None:
+    """--resume needs a run to continue."""
+    if not holds_run(run_dir):
+        raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
 
 
 def holds_run(run_dir: Path) -> bool:
