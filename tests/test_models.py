@@ -93,6 +93,13 @@ def test_card_with_impossible_values_is_refused_with_the_reason(tmp_path, edit, 
         models.load_model(str(path))
 
 
+def test_a_card_that_is_not_a_json_object_is_refused(tmp_path):
+    path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
+    path.with_suffix(".json").write_text("[1, 2]")
+    with pytest.raises(VsrAppError, match="not a JSON object"):
+        models.load_model(str(path))
+
+
 def test_missing_card_is_refused(tmp_path):
     path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
     path.with_suffix(".json").unlink()

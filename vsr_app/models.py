@@ -82,7 +82,6 @@ class LoadedModel:
         return self.info.task
 
 
-
 def register_arch(name: str):
     """Decorator registering a builder `fn(**config) -> nn.Module` under the card's "arch" name."""
 
@@ -156,6 +155,8 @@ def _read_card(weights: Path) -> dict:
         card = json.loads(card_path.read_text(encoding="utf-8"), parse_constant=lambda _: None)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise VsrAppError(f"model card {card_path} is not valid JSON: {exc}") from exc
+    if not isinstance(card, dict):  # e.g. a list: the checks below would fail with a TypeError
+        raise VsrAppError(f"model card {card_path.name} is not a JSON object")
     missing = [k for k in ("task", "scale", "arch", "config") if k not in card]
     if missing:
         raise VsrAppError(f"model card {card_path.name} lacks {', '.join(missing)}")
