@@ -137,8 +137,6 @@ def main() -> int:
     parser.add_argument("--out", help="also write the JSON result here")
     args = parser.parse_args()
 
-    import torch
-
     if args.threads:
         set_threads(args.threads)
     height, width = parse_size(args.size)

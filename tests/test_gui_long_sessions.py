@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from vsr_app.gui import analysis_plot, main_window, theme, workers

@@ -10,6 +10,24 @@ import sys
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+def _open_glibc():
+    """The running process's C library where it is glibc (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None)
+    except OSError:
+        return None
+
+
+_GLIBC = _open_glibc()
+
+
+def _glibc(name: str):
+    """The C library function `name`, or None where there is none (another C library or platform)."""
+    return getattr(_GLIBC, name, None)
+
+
 def _keep_freed_memory() -> None:
     """Let glibc's malloc keep freed blocks for the next frame instead of returning them to the kernel.
 
@@ -20,11 +38,8 @@ def _keep_freed_memory() -> None:
     kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size 180x320 --files 5`), 16 MiB
     brought the faults back. No-op outside glibc (musl, Windows, macOS).
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
     mallopt(m_mmap_threshold, 32 << 20)  # glibc's ceiling: blocks up to 32 MiB come from the reusable heap
@@ -34,15 +49,16 @@ def _keep_freed_memory() -> None:
 _keep_freed_memory()
 
 
+_MALLOC_TRIM = _glibc("malloc_trim")
+
+
 def release_free_memory() -> None:
     """Hand the free memory inside glibc's heaps back to the kernel (`malloc_trim`). For long-lived threads whose
     heap holds cached frames between freed per-frame temporaries, where the trim threshold cannot reach: the
-    Compare tab's frame worker reached 3 GB for a 768 MB cache without it (docs/RESULTS.md). No-op elsewhere."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None).malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
+    Compare tab's frame worker reached 2.7 GB for a 768 MB cache without it (docs/RESULTS.md). No-op elsewhere."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
 
 __version__ = "0.1.0"
 APP_NAME = "vsr-app"

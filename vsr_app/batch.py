@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from vsr_app.errors import OVERWRITE_HINT, Cancelled, VsrAppError
-from vsr_app.media import VIDEO_EXTS
+from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # as `--ext` takes them: mp4, mkv, ...
 # Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
 REPORT_VERSION = 2  # 2: status "exists", the "settings" of the run
@@ -323,7 +322,7 @@ class _OverallProgress:
 
 
 def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
-              device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = DEFAULT_EXTENSIONS,
+              device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = BATCH_EXTENSIONS,
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
               report_path: str | os.PathLike | None = None, progress: ProgressCallback | None = None,
               on_file: Callable[[int, int, FileResult], None] | None = None, cancel=None) -> BatchReport:

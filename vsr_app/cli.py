@@ -19,7 +19,7 @@ import sys
 
 from vsr_app import APP_NAME, __version__
 from vsr_app.errors import VsrAppError
-from vsr_app.media import VIDEO_EXTS
+from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.shipped import PREFERRED
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
@@ -381,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recursive", action="store_true",
                    help="also look in sub-folders (and folders linked there, each once)")
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
-                   default=",".join(ext.lstrip(".") for ext in VIDEO_EXTS),
+                   default=",".join(BATCH_EXTENSIONS),
                    help="comma-separated extensions to pick up")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
                    "earlier report; never an input or an output, another file only with --overwrite)")
@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--teacher", metavar="NAME|PATH")
-    p.add_argument("--distill", choices=("std", "space", "time", "laplacian", "none"),
+    p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in TRAIN_DISTILL.values() for m in modes)),
                    help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
     p.add_argument("--steps", type=_at_least(1), metavar="N",
                    help="optimiser steps in all (default: the --config file's, else 10000)")

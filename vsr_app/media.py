@@ -1,7 +1,8 @@
 """Which files the app takes for videos and images, in one place, plus the file-dialog filter for a list of them and
 reading one image.
 
-- `VIDEO_EXTS`: the common containers; what `batch` (and the Batch tab) picks up unless `--ext` says otherwise.
+- `VIDEO_EXTS`: the common containers; what `batch` (and the Batch tab) picks up unless `--ext` says otherwise
+  (`BATCH_EXTENSIONS`: the same without the dots, as `--ext` takes them).
 - `TRAINING_VIDEO_EXTS`: what `train --data` reads as videos (also MPEG program streams and raw Y4M), and what
   the Train tab's validation-clip dialog offers.
 - `OPEN_VIDEO_EXTS`: every video the Open dialog offers (with "All files" beside it).
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 VIDEO_EXTS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
 TRAINING_VIDEO_EXTS = (*VIDEO_EXTS, ".mpg", ".mpeg", ".y4m")
 OPEN_VIDEO_EXTS = (*TRAINING_VIDEO_EXTS, ".ts", ".wmv", ".flv")
+BATCH_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # VIDEO_EXTS as `batch --ext` takes them
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 

@@ -17,6 +17,7 @@ uses, so training and benchmark inputs match.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass
@@ -200,18 +201,14 @@ def check_data(roots) -> None:
     for root, files in files_by_root.items():
         for f in files:
             if f.suffix.lower() in TRAINING_VIDEO_EXTS:
-                try:
+                with _blaming_the_folder(f, root):
                     _video_bytes(f)
-                except VsrAppError as exc:
-                    if f == root:
-                        raise
-                    raise _found_in_folder(exc) from exc
 
 
 def check_held_out(val: list | None, data: list[str] | None) -> None:
     """A validation clip that is part of the training data (itself, through a link, or inside a --data folder)
     would be trained on and then score itself: refused."""
-    if not isinstance(val, list) or not data:
+    if not isinstance(val, list) or not val or not data:
         return  # none, or of the wrong type: check_types reports that
     roots = [Path(os.path.abspath(root)) for root in _roots(data)]
     used = {f.resolve() for root in roots for f in media_files(root)} | {root.resolve() for root in roots}
@@ -224,9 +221,15 @@ def check_held_out(val: list | None, data: list[str] | None) -> None:
                               f"it would be trained on; give --val a clip outside --data")
 
 
-def _found_in_folder(exc: VsrAppError) -> VsrAppError:
-    """An unusable file found in a --data folder: the error, and what to do about it."""
-    return VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)")
+@contextlib.contextmanager
+def _blaming_the_folder(f: Path, root: Path):
+    """An unusable file found in a --data folder (not given itself): its error, and what to do about it."""
+    try:
+        yield
+    except VsrAppError as exc:
+        if f == root:
+            raise
+        raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)") from exc
 
 
 def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
@@ -246,12 +249,8 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
         for f in files:
             ext = f.suffix.lower()
             if ext in TRAINING_VIDEO_EXTS:
-                try:
+                with _blaming_the_folder(f, root):
                     loaded = _load_video(f, max_frames_per_video, keep_every)
-                except VsrAppError as exc:
-                    if f == root:
-                        raise
-                    raise _found_in_folder(exc) from exc
                 sources.extend(loaded)
                 log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, fields
 
 from vsr_app.errors import VsrAppError
 
+VAL_KEY = {"vsr": "val", "vfi": "val_videos"}  # each task's option naming its validation clips (--val)
+
 
 @dataclass
 class LoopConfig:

@@ -42,9 +42,9 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data, check_held_out
-from vsr_app.distill.options import LoopConfig, cap_warmup
-from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, claim_run_dir,
-                                  holds_run, read_config_file, release_run_dir, saved_config, say_unused,
+from vsr_app.distill.options import VAL_KEY, LoopConfig, cap_warmup
+from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_resumable,
+                                  claim_run_dir, holds_run, read_config_file, release_run_dir, saved_config, say_unused,
                                   set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.models import atomic_write, save_model
@@ -252,10 +252,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         g.setdefault("initial_lr", g["lr"])
 
     start = 0
-    has_ckpt = holds_run(run_dir)
     if resume:
-        if not has_ckpt:
-            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
+        check_resumable(run_dir)
         for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run
             stale.unlink(missing_ok=True)
         saved = load_checkpoint(run_dir, modules, opt)
@@ -265,7 +263,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         log(f"resumed {run_dir} at step {start}")
         if start >= cfg.steps:
             log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
-    elif has_ckpt:
+    elif holds_run(run_dir):
         raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
     elif cfg.init_from:
         fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
@@ -434,15 +432,15 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
                  val: list[str] | None = None, log=print) -> Path:
     """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
 
-    VSR: the merged options are saved as RUN_DIR/config.json so `--resume` needs only --data and --out.
-    VFI runs are set up by vsr_app.distill.vfi_task.train_vfi. `val`: validation clips (the tasks' option names
-    differ: "val" for VSR, "val_videos" for VFI).
+    VSR: the merged options are saved as RUN_DIR/config.json so `--resume` needs only --out (it trains on the run's
+    own data). VFI runs are set up by vsr_app.distill.vfi_task.train_vfi. `val`: validation clips (each task's
+    option name for them: VAL_KEY).
     """
     file_options = read_config_file(config)
     if val:
-        file_options["val" if task_name == "vsr" else "val_videos"] = list(val)
+        file_options[VAL_KEY[task_name]] = list(val)
     if not resume:
-        check_held_out(file_options.get("val" if task_name == "vsr" else "val_videos"), data)
+        check_held_out(file_options.get(VAL_KEY[task_name]), data)
     asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
     asked_distill = distill or file_options.get("distill")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
@@ -473,8 +471,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if saved is not None and "options" in saved:
         raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with `vsr-app train vfi`")
     if resume:
-        if not holds_run(run_dir):  # before anything is read or written: a refused resume changes nothing
-            raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
+        check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
         _check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                             distill or file_options.get("distill"))
         began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}

@@ -247,7 +247,6 @@ class VFITask:
         return {**self.card_info, "task": "interpolate", "scale": 2}
 
 
-
 # ---- runs: what `vsr-app train vfi` and `vsr-app prune vfi` do --------------------------------------
 
 NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior", "prior")

@@ -72,7 +72,6 @@ class AnalysisPlot(QWidget):
     def reset(self, title: str) -> None:
         self.points: list[tuple[int, float, float]] = []
         self.total = 0
-        self.sums = [0.0, 0.0]
         self.started = time.monotonic()
         self.redraw_timer.stop()
         self.title.setText(title or "Per-frame quality")
@@ -86,8 +85,6 @@ class AnalysisPlot(QWidget):
             return
         self.points.append((position, psnr, ssim))  # psnr is finite: psnr_y caps identical frames at 100 dB
         self.total = total
-        self.sums[0] += psnr
-        self.sums[1] += ssim
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()
 
@@ -105,8 +102,8 @@ class AnalysisPlot(QWidget):
             curve.setData(xs, ys, symbol=symbol)
         count = len(self.points)
         left = fmt.eta(count, self.total, time.monotonic() - self.started)
-        self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {self.sums[0] / count:.2f} dB   "
-                             f"\u00b7   mean SSIM {self.sums[1] / count:.4f}" + fmt.eta_suffix(left))
+        self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
+                             f"\u00b7   mean SSIM {ssims.mean():.4f}" + fmt.eta_suffix(left))
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:

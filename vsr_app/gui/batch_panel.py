@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from vsr_app.batch import DEFAULT_EXTENSIONS, find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
@@ -23,6 +23,7 @@ from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job
+from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.encoding import X26X_CRF_RANGE
@@ -68,7 +69,7 @@ class BatchPanel(QWidget):
         task_row.addWidget(self.device)
         form.addRow("Task", task_row)
         pick_row = QHBoxLayout()
-        self.ext = QLineEdit(settings.value("batch/ext", ",".join(DEFAULT_EXTENSIONS)))
+        self.ext = QLineEdit(settings.value("batch/ext", ",".join(BATCH_EXTENSIONS)))
         self.recursive = QCheckBox("Include sub-folders")
         self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
         pick_row.addWidget(self.ext, 1)

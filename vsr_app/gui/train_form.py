@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.options import VAL_KEY, LoopConfig
 from vsr_app.distill.vfi_task import VFIConfig
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import net_settings
@@ -62,7 +62,6 @@ COMMON = [
     ("log_every", "Log every", int, LOOP.log_every, 1, 100_000, "steps between curve points"),
     ("val_every", "Validate every", int, LOOP.val_every, 1, 1_000_000, "steps between validation PSNR points"),
 ]
-VAL_KEY = {"vsr": "val", "vfi": "val_videos"}
 
 
 def choice_data(value) -> str:

@@ -56,7 +56,6 @@ def device_choices() -> list[tuple[str, str]]:
     return choices
 
 
-
 class WrappingRow(QWidget):
     """Two toolbars side by side, stacked when the window is too narrow for both: a toolbar that does not fit
     hides its last controls behind a small overflow arrow, which hid the view modes at 1024 px."""

@@ -19,7 +19,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui.processing import FrameService, Request
 
 # Renders between giving the frame worker's free heap back: each frame's temporaries are freed between cached
-# frames, where glibc's trim threshold cannot reach (3 GB for a 768 MB cache measured without; about 1.3 GB with a
+# frames, where glibc's trim threshold cannot reach (a 2.7 GB peak for a 768 MB cache measured without; 1.4 GB with a
 # trim every 25 renders, playback speed unchanged: docs/RESULTS.md).
 TRIM_EVERY = 25
 

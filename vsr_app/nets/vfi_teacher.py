@@ -318,10 +318,11 @@ class VFINet(nn.Module):
         A list is concatenated in the dtype the conv computes in (`cat_channels`).
         """
         conv = self.convs[name]
+        is3d = isinstance(conv, nn.Conv3d)
         dev = (x[0] if isinstance(x, list) else x).device.type
         # torch 2.13's CPU (oneDNN) bf16 Conv3d weight gradient corrupts the heap for stride-1 convs on
         # frames of about 88 px and more (double free / segfault in backward): train those in fp32
-        fp32 = (isinstance(conv, nn.Conv3d) and dev == "cpu" and torch.is_grad_enabled()
+        fp32 = (is3d and dev == "cpu" and torch.is_grad_enabled()
                 and torch.is_autocast_enabled("cpu"))
         if isinstance(x, list):
             x = cat_channels(x, torch.float32 if fp32 else None)
@@ -329,7 +330,7 @@ class VFINet(nn.Module):
             with torch.autocast(device_type="cpu", enabled=False):
                 y = conv(x.float())
         else:
-            y = conv3d(conv, x) if isinstance(conv, nn.Conv3d) else conv(x)
+            y = conv3d(conv, x) if is3d else conv(x)
         return _act(y) if act else y
 
     def _encode(self, x: torch.Tensor) -> list[torch.Tensor]:
