@@ -43,10 +43,11 @@ from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import VAL_KEY, LoopConfig, cap_warmup
-from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_resumable,
-                                  claim_run_dir, holds_run, read_config_file, release_run_dir, saved_config, say_unused,
-                                  set_aside_metrics)
+from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
+                                  check_resumable, claim_run_dir, read_config_file, release_run_dir, saved_config,
+                                  say_unused, set_aside_metrics)
 from vsr_app.errors import VsrAppError
+from vsr_app.inference import autocast_dtype
 from vsr_app.models import atomic_write, save_model
 from vsr_app.nets.ops import set_threads
 
@@ -211,9 +212,11 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
         return None
     if cfg.amp == "fp16":
         return torch.float16
-    if cfg.amp == "bf16" or device.type == "cpu":
+    if cfg.amp == "bf16":
         return torch.bfloat16
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    # auto: what the device runs fast. A CPU without native bf16 (most AVX2 desktops) emulates it, and a student
+    # step took ~1 min there instead of ~2 s in fp32
+    return autocast_dtype(device)
 
 
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
@@ -263,11 +266,11 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         log(f"resumed {run_dir} at step {start}")
         if start >= cfg.steps:
             log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
-    elif holds_run(run_dir):
-        raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
-    elif cfg.init_from:
-        fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
-        log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
+    else:
+        check_new_run(run_dir)
+        if cfg.init_from:
+            fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
+            log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
     if world > 1:
         for mod in modules.values():
             for tensor in mod.state_dict().values():
@@ -481,8 +484,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
             raise VsrAppError(f"{run_dir} was started with net {json.dumps(began['net'])}, net_config "
                               f"{json.dumps(began['net_config'])}; --resume cannot change the network: start a new "
                               f"run with another --out")
-    elif holds_run(run_dir):  # before config.json is written: a refused start leaves the run as it was
-        raise VsrAppError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --out")
+    else:  # before config.json is written: a refused start leaves the run as it was
+        check_new_run(run_dir)
     asked = absolute_paths(file_options)
     if resume:
         if saved is None or not all(os.path.isabs(d) for d in saved.get("data") or [""]):
