@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPushButto
 from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
+from vsr_app.gui import train_panel
 from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
 from vsr_app.gui.train_form import default_runs_dir, launcher, train_arguments
 from vsr_app.models import list_models
@@ -95,7 +98,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     panel.inputs["steps"].setValue(100_000)
     panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456}))  # Extra options win
     panel.start()
-    assert panel.running()
+    qtbot.waitUntil(panel.running, timeout=10_000)  # after the held-out check
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
     assert options["net_config"] == {"channels": 4, "blocks": 1} and options["threads"] == 1
     plots = panel.plots
@@ -148,10 +151,15 @@ def test_stop_while_the_data_loads_is_a_stop_not_a_failure(panel, qtbot, window,
 def refusal(panel, qtbot, window, resume: bool = False) -> str:
     """Press Start (or Resume), which must start nothing and say why: the message's text."""
     panel.start(resume)
-    assert not panel.running()
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
+    assert not panel.running() and panel.start_button.isEnabled()
     window.error_box.close()
     return window.error_box.text()
+
+
+def prepare(panel, resume: bool) -> list[str]:
+    """What Start does up to the trainer's process, on this thread: the trainer's arguments."""
+    return panel._write_run(panel._plan(resume))
 
 
 def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
@@ -186,7 +194,7 @@ def test_start_refuses_a_runs_folder_that_cannot_be_made(panel, qtbot, window, t
 def test_an_empty_runs_folder_means_the_default_one(panel):
     panel.runs_dir.setText("")
     assert str(default_runs_dir()) in panel.runs_dir.placeholderText()
-    args = panel._prepare(resume=False)
+    args = prepare(panel, resume=False)
     assert args[args.index("--out") + 1] == str(default_runs_dir() / "tiny-student")
     assert (default_runs_dir() / "tiny-student" / "gui-options.json").is_file()
 
@@ -215,7 +223,7 @@ def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, wi
     assert "already installed" in refusal(panel, qtbot, window)
     exported_run(own)
     (own / "checkpoint.safetensors").write_bytes(b"")  # the run that installed it, resumed: it may update its model
-    assert "--resume" in panel._prepare(resume=True)
+    assert "--resume" in prepare(panel, resume=True)
     installed.with_suffix(".json").write_text(json.dumps({"training": {"run_dir": str(tmp_path / "elsewhere")}}))
     assert "already installed" in refusal(panel, qtbot, window, resume=True)  # another run's model since
     weights = installed.read_bytes()
@@ -321,13 +329,13 @@ def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_check
     run.mkdir(parents=True)
     leftover = "".join(json.dumps({"step": s, "loss": 0.5}) + "\n" for s in (10, 20, 30))
     (run / "metrics.jsonl").write_text(leftover)
-    panel._prepare(resume=False)
+    prepare(panel, resume=False)
     [kept] = run.glob("metrics.*.jsonl")
     assert kept.read_text() == leftover and not (run / "metrics.jsonl").exists()
     assert str(kept) in panel.log.toPlainText()
     (run / "metrics.jsonl").write_text(leftover)  # a resumed run goes on with its own curves
     (run / "checkpoint.safetensors").write_bytes(b"")
-    panel._prepare(resume=True)
+    prepare(panel, resume=True)
     assert (run / "metrics.jsonl").read_text() == leftover and list(run.glob("metrics.*.jsonl")) == [kept]
 
 
@@ -344,3 +352,29 @@ def test_start_refuses_a_validation_clip_inside_the_data_before_writing_anything
     panel.val.setText(str(tmp_path / "data" / "clip.mp4"))
     assert "part of the training data" in refusal(panel, qtbot, window)
     assert not (tmp_path / "runs").exists()
+    (tmp_path / "data" / "hard link.mp4").hardlink_to(tmp_path / "held out.mp4")  # the same file by another name
+    panel.val.setText(str(tmp_path / "held out.mp4"))
+    assert "part of the training data" in refusal(panel, qtbot, window)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_held_out_check_walks_the_data_off_the_gui_thread(panel, qtbot, window, monkeypatch):
+    """A data set of hundreds of thousands of frames takes seconds to walk: the window must keep painting, and
+    the form stays locked until the trainer starts."""
+    checked_on = []
+
+    def slow_check(val, data):
+        checked_on.append(threading.current_thread())
+        time.sleep(0.5)
+        raise VsrAppError("stand-in refusal")
+
+    monkeypatch.setattr(train_panel, "check_held_out", slow_check)
+    panel.start()
+    assert not panel.start_button.isEnabled() and not panel.resume_button.isEnabled()
+    assert not panel.stop_button.isEnabled() and not panel.val.isEnabled() and "Checking" in panel.status.text()
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
+    assert "stand-in refusal" in window.error_box.text()
+    assert panel.start_button.isEnabled() and panel.val.isEnabled() and not panel.running()
+    assert "Checking" not in panel.status.text()  # what it said before the start
+    assert checked_on and checked_on[0] is not threading.main_thread()
+    assert not (panel._runs_folder() / "tiny-student").exists()

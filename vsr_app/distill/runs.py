@@ -92,6 +92,12 @@ def check_resumable(run_dir: Path) -> None:
         raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
 
 
+def check_new_run(run_dir: Path, instead: str = "pass --resume to continue it or choose another --out") -> None:
+    """A new run must not start over a run that could be resumed; `instead` says what to do."""
+    if holds_run(run_dir):
+        raise VsrAppError(f"{run_dir} already holds a run; {instead}")
+
+
 def holds_run(run_dir: Path) -> bool:
     """Whether `run_dir` has a run to resume (its weights are the first checkpoint file written): the trainer and
     the Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse."""

@@ -32,8 +32,8 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_file, absolute_paths, claim_run_dir, read_json_object, release_run_dir,
-                                  saved_config, say_unused)
+from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, claim_run_dir, read_json_object,
+                                  release_run_dir, saved_config, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
@@ -278,8 +278,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
-    if (run_dir / "checkpoint.json").exists():
-        raise VsrAppError(f"{run_dir} already holds a run; {taken}")
+    check_new_run(run_dir, taken)
     return fresh
 
 

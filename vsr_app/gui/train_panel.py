@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
-from vsr_app.distill.runs import holds_run, read_json_object, set_aside_metrics
+from vsr_app.distill.runs import check_new_run, check_resumable, read_json_object, set_aside_metrics
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
@@ -31,6 +32,7 @@ from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
                                     default_runs_dir, launcher, run_steps, train_arguments)
 from vsr_app.gui.widgets import path_row
+from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
@@ -38,6 +40,24 @@ from vsr_app.shipped import PREFERRED
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
+
+
+class RunPlan(NamedTuple):
+    """A start the form's checks passed: what to write and run."""
+    task: str
+    name: str
+    data: list[str]
+    distill: str
+    teacher: str | None
+    options: dict
+    steps: int
+    run_dir: Path
+    resume: bool
+
+
+def _check_held_out(val: list, data: list[str], progress, cancel) -> None:
+    """check_held_out as a Job (which passes progress and cancel; the check is one pass, so it uses neither)."""
+    check_held_out(val, data)
 
 
 def _spin(kind, default, low, high):
@@ -62,6 +82,7 @@ class TrainPanel(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.process: QProcess | None = None
+        self.checking: Job | None = None  # the held-out check before a start
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
@@ -395,10 +416,37 @@ class TrainPanel(QWidget):
         return self.process is not None and self.process.state() != QProcess.NotRunning
 
     def start(self, resume: bool = False) -> None:
+        """Check the form, then (off the GUI thread: it walks every training file) that the validation clip is not
+        part of the training data, then write the run folder and start the trainer."""
         try:
-            args = self._prepare(resume)
+            plan = self._plan(resume)
         except VsrAppError as exc:
             self.errorRaised.emit("Cannot start training", str(exc))
+            return
+        val = None if resume else plan.options.get(VAL_KEY[plan.task])
+        if not val:
+            self._launch(plan)
+            return
+        shown = self.status.text()  # put back if the start is refused
+        self.status.setText("Checking that the validation clip is not part of the training data\u2026")
+        self._set_running(True)
+        self.stop_button.setEnabled(False)
+        self.checking = Job(_check_held_out, val, plan.data, parent=self)
+        self.checking.done.connect(lambda _: self._launch(plan, shown))
+        self.checking.failed.connect(lambda message: self._refuse(message, shown))
+        self.checking.start()
+
+    def _refuse(self, message: str, status: str | None = None) -> None:
+        self._set_running(False)
+        if status is not None:
+            self.status.setText(status)
+        self.errorRaised.emit("Cannot start training", message)
+
+    def _launch(self, plan: RunPlan, status: str | None = None) -> None:
+        try:
+            args = self._write_run(plan)
+        except VsrAppError as exc:
+            self._refuse(str(exc), status)
             return
         program, prefix = launcher()
         self.process = QProcess(self)
@@ -421,8 +469,8 @@ class TrainPanel(QWidget):
         self.process.start(program, prefix + args)
         self.timer.start()
 
-    def _prepare(self, resume: bool) -> list[str]:
-        """Check everything, then write the run folder: a refused start leaves nothing on disk."""
+    def _plan(self, resume: bool) -> RunPlan:
+        """Every check of the form that is quick; nothing is written."""
         task = self.current_task()
         name = check_model_name(self.name.text().strip())
         data = [self.data.item(i).text() for i in range(self.data.count())]
@@ -439,23 +487,30 @@ class TrainPanel(QWidget):
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
         options = self.options()
         steps = run_steps(options)
-        if not resume:
-            check_held_out(options.get(VAL_KEY[task]), data)
         run_dir = self._runs_folder() / name
-        has_run = holds_run(run_dir)
-        if resume and not has_run:
-            raise VsrAppError(f"there is no run to resume in {run_dir}")
-        if not resume and has_run:
-            raise VsrAppError(f"{run_dir} already holds a run: press Resume to continue it, "
-                              "or choose another model name")
-        check_model_target(run_dir, name, new_run=not resume)
+        self._check_run_dir(run_dir, name, resume)
+        return RunPlan(task, name, data, distill, teacher, options, steps, run_dir, resume)
+
+    @staticmethod
+    def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
         if resume:
-            self._say_unused_changes(run_dir, options)
-        config = None if resume else run_dir / "gui-options.json"
+            check_resumable(run_dir)
+        else:
+            check_new_run(run_dir, "press Resume to continue it, or choose another model name")
+        check_model_target(run_dir, name, new_run=not resume)
+
+    def _write_run(self, plan: RunPlan) -> list[str]:
+        """Write the run folder (checked again: the held-out check took a while) and return the trainer's
+        arguments; a refused start leaves nothing on disk."""
+        run_dir = plan.run_dir
+        self._check_run_dir(run_dir, plan.name, plan.resume)
+        if plan.resume:
+            self._say_unused_changes(run_dir, plan.options)
+        config = None if plan.resume else run_dir / "gui-options.json"
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
             if config:
-                config.write_text(json.dumps(options, indent=2) + "\n", encoding="utf-8")
+                config.write_text(json.dumps(plan.options, indent=2) + "\n", encoding="utf-8")
                 # a new run: set old curves aside here too, not only in the trainer, which the tail may outrun
                 kept = set_aside_metrics(run_dir)
                 if kept:
@@ -463,11 +518,11 @@ class TrainPanel(QWidget):
                                              f"{kept}")
         except OSError as exc:
             raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
-        self.run_dir, self.total_steps = run_dir, steps
+        self.run_dir, self.total_steps = run_dir, plan.steps
         self._remember()
-        self.last_model = (TASKS[task][1], name, teacher or "")
-        return train_arguments(task, data, str(run_dir), teacher, distill, steps, str(config) if config else None,
-                               resume)
+        self.last_model = (TASKS[plan.task][1], plan.name, plan.teacher or "")
+        return train_arguments(plan.task, plan.data, str(run_dir), plan.teacher, plan.distill, plan.steps,
+                               str(config) if config else None, plan.resume)
 
     def _say_unused_changes(self, run_dir: Path, options: dict) -> None:
         """A resumed run keeps the settings it began with (the trainer's rule): say which edits of the form it will
