@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import shiboken6
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
@@ -90,3 +92,21 @@ def test_the_frame_worker_trims_its_heap_every_few_renders(window, qtbot, small_
                       lambda r: r.position == (k + 1) % 12)
     assert workers.TRIM_EVERY in trims
     assert all(count % workers.TRIM_EVERY == 0 for count in trims)
+
+
+@pytest.mark.parametrize("outcome", ["done", "failed"])
+def test_a_finished_job_is_freed_not_kept_by_its_panel(qtbot, outcome):
+    """Every export, batch and analysis makes a Job parented to its panel: one kept per run would pile up."""
+    owner = QObject()
+
+    def work(progress, cancel):
+        if outcome == "failed":
+            raise ValueError("stand-in failure")
+        return 1
+
+    job = workers.Job(work, parent=owner)
+    with qtbot.waitSignal(getattr(job, outcome)), qtbot.waitSignal(job.finished):
+        job.start()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(job), timeout=2000)
+    assert owner.findChildren(workers.Job) == [] and not job.running
+    job.cancel()  # what an owner may still do with its last job: no error

@@ -180,6 +180,7 @@ class Job(QObject):
     def _finished(self) -> None:
         self.running = False
         self.finished.emit()
+        self.deleteLater()  # its owner keeps at most the Python side (`running` and `cancel` still work)
 
     def start(self) -> None:
         # superqt runs workers on the global QThreadPool, sized to the CPU count; jobs last minutes, so a
