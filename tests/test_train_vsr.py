@@ -270,3 +270,16 @@ def test_auto_precision_trains_fp32_on_a_cpu_without_native_bf16(monkeypatch):
     monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: True)
     assert _amp_dtype(LoopConfig(), cpu) is torch.bfloat16
     assert _amp_dtype(LoopConfig(amp="none"), cpu) is None
+
+
+@pytest.mark.parametrize("native_bf16", [False, True])
+def test_the_batch_cache_runs_the_teacher_in_bf16_only_where_the_cpu_has_it(frames_dir, tiny_teacher, tmp_path,
+                                                                             monkeypatch, native_bf16):
+    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: native_bf16)
+    task = _task(frames_dir, distill="space", teacher=tiny_teacher, cache=str(tmp_path / "c"), cache_batches=2)
+    seen = []
+    features = task.teacher_features
+    monkeypatch.setattr(task, "teacher_features", lambda lr: seen.append(torch.is_autocast_enabled("cpu"))
+                        or features(lr))
+    next(task.batches(seed=5, rank=0, world=1))
+    assert seen == [native_bf16] * 2
