@@ -116,8 +116,9 @@ class Engine:
             self.dtype = autocast_dtype(self.device)
         else:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
-        if self.dtype is not None:
-            for module in self.net.modules():  # oneDNN's reduced-precision convs run channels-last natively
+        # oneDNN's reduced-precision convs run channels-last natively; in fp32 it depends on the net's widths
+        if self.dtype is not None or getattr(self.net, "fp32_channels_last", False):
+            for module in self.net.modules():
                 if isinstance(module, torch.nn.Conv2d):
                     module.to(memory_format=torch.channels_last)
                 elif isinstance(module, torch.nn.Conv3d):

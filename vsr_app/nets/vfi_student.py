@@ -27,4 +27,8 @@ def build_vfi_mini(widths: dict[str, int], base: int = 32, **config) -> VFINet:
     """Registry builder for pruned students; `base` names the teacher size the plan was cut from, the other
     keywords are `VFINet`'s."""
     check_plan(widths, base)
-    return VFINet(widths={g: int(w) for g, w in widths.items()}, base=base, **config)
+    net = VFINet(widths={g: int(w) for g, w in widths.items()}, base=base, **config)
+    # fp32 convs of pruned (narrow) widths ran 22% faster channels-last on an AVX2 CPU; the full-width teacher's
+    # ran 18% slower, so this is the pruned net's choice (docs/RESULTS.md, Performance, "Session 15")
+    net.fp32_channels_last = True
+    return net
