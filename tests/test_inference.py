@@ -133,3 +133,19 @@ def test_ffmpeg_mci_takes_frames_smaller_than_its_blocks(size):
     mid = FFmpegMCIInterpolator().midpoint([still] * 4)
     assert mid.shape == (h, w, 3)
     assert np.abs(mid.astype(int) - still).mean() < 3  # nothing moves: the in-between is the frame (YUV rounding)
+
+
+@pytest.mark.parametrize("name, shape, channels_last", [
+    ("vfi-x2-student", (1, 4, 3, 32, 32), True), ("vfi-x2-teacher", (1, 4, 3, 32, 32), False),
+    ("vsr-x4-teacher", (1, 3, 3, 16, 16), True)])
+def test_fp32_engines_use_channels_last_for_the_nets_it_was_measured_faster_for(name, shape, channels_last):
+    """One AVX2 thread (RESULTS, Performance, "Session 15"): the pruned VFI student -24%, the VSR teacher about
+    -20%, the full-width VFI teacher +7-18%."""
+    x = torch.rand(shape)
+    with torch.no_grad():
+        plain = models.load_model(name, "cpu").net.eval()(x)
+    engine = inference.Engine(models.load_model(name, "cpu"), "cpu", precision="fp32")
+    convs = [m for m in engine.net.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3)]
+    assert convs and all(c.weight.is_contiguous(memory_format=torch.channels_last) == channels_last
+                         for c in convs if c.in_channels > 1)
+    torch.testing.assert_close(engine.run(engine.net, x), plain, atol=1e-4, rtol=1e-4)

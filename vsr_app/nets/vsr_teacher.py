@@ -71,6 +71,9 @@ class VSRTeacher(nn.Module):
     """Bidirectional recurrent x4 teacher (see module docstring)."""
 
     kind = "clip"
+    # fp32 CPU engines: its 64-channel convs ran ~20% faster channels-last on an AVX2 CPU (docs/RESULTS.md,
+    # Performance, "Session 15")
+    fp32_channels_last = True
 
     def __init__(self, channels: int = 64, blocks: int = 7, hr_channels: int = 8, scale: int = 4,
                  flow_channels: int = 32, base: str = "bicubic", hr_convs: int = 1,
