@@ -358,6 +358,34 @@ def test_start_refuses_a_validation_clip_inside_the_data_before_writing_anything
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize("outcome", ["passes", "refuses"])
+def test_a_window_closed_during_the_held_out_check_starts_nothing(panel, qtbot, window, monkeypatch, outcome):
+    def slow_check(val, data):
+        time.sleep(0.5)
+        if outcome == "refuses":
+            raise VsrAppError("stand-in refusal")
+
+    monkeypatch.setattr(train_panel, "check_held_out", slow_check)
+    panel.start()
+    window.close()  # waits for the check's thread; its outcome arrives after
+    qtbot.wait(200)
+    assert panel.process is None and not (panel._runs_folder() / "tiny-student").exists()
+    assert window.error_box is None or not window.error_box.isVisible()
+
+
+def test_an_unexpected_error_after_the_check_is_reported_and_unlocks_the_form(panel, qtbot, window, monkeypatch):
+    calls = []
+
+    def target_unreadable_the_second_time(*args, **kwargs):  # at Start it was fine; the drive failed meanwhile
+        calls.append(args)
+        if len(calls) > 1:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(train_panel, "check_model_target", target_unreadable_the_second_time)
+    assert "Input/output error" in refusal(panel, qtbot, window)
+    assert len(calls) == 2 and "Checking" not in panel.status.text()
+
+
 def test_the_held_out_check_walks_the_data_off_the_gui_thread(panel, qtbot, window, monkeypatch):
     """A data set of hundreds of thousands of frames takes seconds to walk: the window must keep painting, and
     the form stays locked until the trainer starts."""

@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())  # while shown: a hidden one loses its frame
         self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
+        self.train.shutdown()
         self.train.stop_and_wait()
         if exporting:
             self.export_dialog.cancel()

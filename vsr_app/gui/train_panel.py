@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
-from vsr_app.distill.runs import check_new_run, check_resumable, read_json_object, set_aside_metrics
+from vsr_app.distill.runs import check_new_run, holds_run, read_json_object, set_aside_metrics
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
@@ -32,7 +32,7 @@ from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
                                     default_runs_dir, launcher, run_steps, train_arguments)
 from vsr_app.gui.widgets import path_row
-from vsr_app.gui.workers import Job
+from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
@@ -431,22 +431,30 @@ class TrainPanel(QWidget):
         self.status.setText("Checking that the validation clip is not part of the training data\u2026")
         self._set_running(True)
         self.stop_button.setEnabled(False)
-        self.checking = Job(_check_held_out, val, plan.data, parent=self)
-        self.checking.done.connect(lambda _: self._launch(plan, shown))
-        self.checking.failed.connect(lambda message: self._refuse(message, shown))
-        self.checking.start()
+        job = Job(_check_held_out, val, plan.data, parent=self)
+        # only while it is the pending start: a window closed meanwhile (shutdown) must not start a trainer
+        job.done.connect(lambda _: self._launch(plan, shown) if job is self.checking else None)
+        job.failed.connect(lambda message: self._refuse(message, shown) if job is self.checking else None)
+        self.checking = job
+        job.start()
+
+    def shutdown(self) -> None:
+        """The window is closing: a start still being checked is dropped."""
+        self.checking = None
 
     def _refuse(self, message: str, status: str | None = None) -> None:
+        self.checking = None
         self._set_running(False)
         if status is not None:
             self.status.setText(status)
         self.errorRaised.emit("Cannot start training", message)
 
     def _launch(self, plan: RunPlan, status: str | None = None) -> None:
+        self.checking = None
         try:
             args = self._write_run(plan)
-        except VsrAppError as exc:
-            self._refuse(str(exc), status)
+        except Exception as exc:  # after a check this runs from a signal: anything left unsaid would lock the form
+            self._refuse(error_message(exc), status)
             return
         program, prefix = launcher()
         self.process = QProcess(self)
@@ -494,7 +502,8 @@ class TrainPanel(QWidget):
     @staticmethod
     def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
         if resume:
-            check_resumable(run_dir)
+            if not holds_run(run_dir):
+                raise VsrAppError(f"there is no run to resume in {run_dir}")
         else:
             check_new_run(run_dir, "press Resume to continue it, or choose another model name")
         check_model_target(run_dir, name, new_run=not resume)
