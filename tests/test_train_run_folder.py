@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from videogen import make_video, write_pan_frames
+from vsr_app.distill import data as data_mod
 from vsr_app.distill import train as train_mod
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import claim_run_dir, release_run_dir
@@ -429,6 +430,21 @@ def test_a_validation_clip_reached_through_a_link_in_the_data_is_refused(tmp_pat
         with pytest.raises(VsrAppError, match="part of the training data"):
             train_mod.run_from_cli("vsr", [str(folder)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_file_system_without_inodes_does_not_make_every_clip_look_like_training_data(tmp_path, monkeypatch):
+    """Some network and FUSE mounts report inode 0 for every file: matching by inode would refuse any clip."""
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    (folder / "clip.mp4").write_bytes(b"a")
+    outside = tmp_path / "held out.mp4"
+    outside.write_bytes(b"b")
+    real_stat = os.stat
+    monkeypatch.setattr(data_mod.os, "stat", lambda path, *a, **k: os.stat_result(real_stat(path)[:1] + (0,)
+                                                                                   + real_stat(path)[2:]))
+    data_mod.check_held_out([str(outside)], [str(folder)])  # not refused
+    with pytest.raises(VsrAppError, match="part of the training data"):
+        data_mod.check_held_out([str(folder / "clip.mp4")], [str(folder)])  # inside the folder: still refused
 
 
 def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):

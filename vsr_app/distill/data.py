@@ -256,12 +256,13 @@ def check_held_out(val: list | None, data: list[str] | None) -> None:
 
 
 def _file_identity(path) -> tuple[int, int] | None:
-    """(device, inode) of the file a path leads to; None when it cannot be read."""
+    """(device, inode) of the file a path leads to; None when it cannot be read, or on a file system that reports
+    no inodes (0: some network and FUSE mounts), where every file would look the same."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_dev, st.st_ino
+    return (st.st_dev, st.st_ino) if st.st_ino else None
 
 
 @contextlib.contextmanager
