@@ -117,7 +117,8 @@ class Engine:
         else:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
         # oneDNN's reduced-precision convs run channels-last natively; in fp32 it depends on the net's widths
-        if self.dtype is not None or getattr(self.net, "fp32_channels_last", False):
+        fp32_layout = self.device.type == "cpu" and getattr(self.net, "fp32_channels_last", False)  # measured there
+        if self.dtype is not None or fp32_layout:
             for module in self.net.modules():
                 if isinstance(module, torch.nn.Conv2d):
                     module.to(memory_format=torch.channels_last)

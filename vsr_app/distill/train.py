@@ -1,8 +1,8 @@
 """The one training loop every run uses (VSR, VFI, distilled or not).
 
 A Task (protocol below) supplies modules, batches, loss and validation; this loop supplies the
-rest: AdamW with warmup + cosine schedule, mixed precision (bf16 autocast on CPU, bf16/fp16 on
-CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, no pickle), exact `--resume`
+rest: AdamW with warmup + cosine schedule, mixed precision (bf16 autocast on CPUs with native bf16,
+bf16/fp16 on CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, no pickle), exact `--resume`
 (step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
 continuation from weights alone (`init_from`), metrics.jsonl, periodic validation, a clean stop
 with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and

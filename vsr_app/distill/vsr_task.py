@@ -62,7 +62,6 @@ DEFAULTS = {
     "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
 }
 VAL_CRF = 26
-CPU = torch.device("cpu")  # the batch cache is built there
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 
 
@@ -326,9 +325,10 @@ class BatchCache:
             arrays["lr"][i] = (batch["lr"] * 255).round().byte().numpy()
             arrays["hr"][i] = (batch["hr"] * 255).round().byte().numpy()
             if "feat" in arrays:
-                with autocast(CPU, autocast_dtype(CPU)):  # bf16 where native: emulated, it is ~50x slower
-                    feat = task.teacher_features(batch.get("lr_clean", batch["lr"]))
-                arrays["feat"][i] = feat.to(torch.bfloat16).view(torch.int16).numpy()
+                device = next(task.frozen()["teacher"].parameters()).device  # train() moved it to the run's device
+                with autocast(device, autocast_dtype(device)):  # bf16 only where native: emulated, ~50x slower
+                    feat = task.teacher_features(batch.get("lr_clean", batch["lr"]).to(device))
+                arrays["feat"][i] = feat.to(torch.bfloat16).cpu().view(torch.int16).numpy()
             if (i + 1) % 25 == 0 or i + 1 == self.count:
                 for a in arrays.values():
                     a.flush()
