@@ -214,8 +214,8 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
         return torch.float16
     if cfg.amp == "bf16":
         return torch.bfloat16
-    # auto: what the device runs fast. A CPU without native bf16 (most AVX2 desktops) emulates it, and a student
-    # step took ~1 min there instead of ~2 s in fp32
+    # auto: what the device runs fast. A CPU without native bf16 (most AVX2 desktops) emulates it: a student
+    # step took 90 s there instead of 1.7 s in fp32 (docs/RESULTS.md, Performance, "Session 15")
     return autocast_dtype(device)
 
 

@@ -320,12 +320,13 @@ class BatchCache:
         arrays = {k: np.memmap(self.folder / f"{k}.bin", dtype=np.int16 if k == "feat" else np.uint8,
                                mode="r+" if done else "w+", shape=shape) for k, shape in self.shapes.items()}
         o, sampler = task.opt, task.sampler()
+        if "feat" in arrays:  # the teacher's device: train() moved it to the run's
+            device = next(task.frozen()["teacher"].parameters()).device
         for i in range(done, self.count):
             batch = D.vsr_batch(sampler, D.batch_rng(seed, 0, i), o["batch"], o["frames"], o["patch"], task.degrade)
             arrays["lr"][i] = (batch["lr"] * 255).round().byte().numpy()
             arrays["hr"][i] = (batch["hr"] * 255).round().byte().numpy()
             if "feat" in arrays:
-                device = next(task.frozen()["teacher"].parameters()).device  # train() moved it to the run's device
                 with autocast(device, autocast_dtype(device)):  # bf16 only where native: emulated, ~50x slower
                     feat = task.teacher_features(batch.get("lr_clean", batch["lr"]).to(device))
                 arrays["feat"][i] = feat.to(torch.bfloat16).cpu().view(torch.int16).numpy()
