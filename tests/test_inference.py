@@ -137,10 +137,10 @@ def test_ffmpeg_mci_takes_frames_smaller_than_its_blocks(size):
 
 @pytest.mark.parametrize("name, shape, channels_last", [
     ("vfi-x2-student", (1, 4, 3, 32, 32), True), ("vfi-x2-teacher", (1, 4, 3, 32, 32), False),
-    ("vsr-x4-teacher", (1, 3, 3, 16, 16), True)])
+    ("vsr-x4-teacher", (1, 3, 3, 16, 16), True), ("vsr-x4-student", (1, 3, 3, 16, 16), True)])
 def test_fp32_engines_use_channels_last_for_the_nets_it_was_measured_faster_for(name, shape, channels_last):
-    """One AVX2 thread (RESULTS, Performance, "Session 15"): the pruned VFI student -24%, the VSR teacher about
-    -20%, the full-width VFI teacher +7-18%."""
+    """AVX2 CPU (RESULTS, Performance, "Session 15" and "Session 16"): the pruned VFI student -24%, the VSR teacher
+    about -20%, the VSR student about -10%, the full-width VFI teacher +7-18%."""
     x = torch.rand(shape)
     with torch.no_grad():
         plain = models.load_model(name, "cpu").net.eval()(x)
@@ -149,3 +149,28 @@ def test_fp32_engines_use_channels_last_for_the_nets_it_was_measured_faster_for(
     assert convs and all(c.weight.is_contiguous(memory_format=torch.channels_last) == channels_last
                          for c in convs if c.in_channels > 1)
     torch.testing.assert_close(engine.run(engine.net, x), plain, atol=1e-4, rtol=1e-4)
+
+
+def test_keep_freed_memory_only_ever_raises_what_malloc_keeps(monkeypatch):
+    """Process-wide: an engine asking for less must not undo what another engine needs."""
+    import vsr_app
+
+    calls = []
+    monkeypatch.setattr(vsr_app, "_glibc", lambda name: (lambda *args: calls.append(args)) if name == "mallopt" else None)
+    monkeypatch.setattr(vsr_app, "_KEPT_MIB", 32)
+    vsr_app.keep_freed_memory(16)
+    assert calls == []
+    vsr_app.keep_freed_memory(64)
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    assert calls == [(m_mmap_threshold, 32 << 20), (m_trim_threshold, 64 << 20)]  # glibc caps the mmap one at 32
+
+
+@pytest.mark.parametrize("name, precision, asked", [
+    ("vsr-x4-student", "fp32", [inference.FP32_KEPT_MIB]), ("vsr-x4-student", "bf16", []), ("bicubic", "fp32", [])])
+def test_fp32_cpu_engines_of_trained_nets_keep_their_frames_freed_memory(name, precision, asked, monkeypatch):
+    """A 320x180 student frame in fp32 page-faulted 7,000-10,000 times with the default 32 MiB (RESULTS,
+    Performance, "Session 16"); bf16 halves the frame and the weightless baseline holds little more than it."""
+    asks = []
+    monkeypatch.setattr(inference, "keep_freed_memory", asks.append)
+    inference.Engine(models.load_model(name, "cpu"), "cpu", precision=precision)
+    assert asks == asked

@@ -28,25 +28,32 @@ def _glibc(name: str):
     return getattr(_GLIBC, name, None)
 
 
-def _keep_freed_memory() -> None:
-    """Let glibc's malloc keep freed blocks for the next frame instead of returning them to the kernel.
+_KEPT_MIB = 0  # the largest amount `keep_freed_memory` has set so far
 
-    By default it hands blocks above a (self-adjusting) threshold back to the kernel when freed, so each of a
+
+def keep_freed_memory(mib: int) -> None:
+    """Let glibc's malloc keep up to `mib` MiB of freed blocks for the next frame instead of returning them to the
+    kernel. Only ever raises the amount: it is process-wide, and each caller asks for what its frames need.
+
+    By default glibc hands blocks above a (self-adjusting) threshold back to the kernel when freed, so each of a
     frame's output-sized temporaries was page-faulted in afresh every frame: ~7,800 faults and ~19 ms of
-    system time per 320x180 -> 1280x720 student frame, ~1 ms after this (docs/RESULTS.md). The price: up to
-    32 MiB of freed memory stays at the top of each malloc arena (one per thread that allocates); 256 MiB
-    kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size 180x320 --files 5`), 16 MiB
-    brought the faults back. No-op outside glibc (musl, Windows, macOS).
+    system time per 320x180 -> 1280x720 student frame in bf16, ~1 ms with 32 MiB (docs/RESULTS.md, Performance,
+    "Session 13"). The price: up to `mib` MiB of freed memory stays at the top of each malloc arena (one per
+    thread that allocates); 256 MiB kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size
+    180x320 --files 5`), 16 MiB brought the faults back. Blocks over 32 MiB (glibc's ceiling) are always mapped
+    afresh. No-op outside glibc (musl, Windows, macOS).
     """
+    global _KEPT_MIB
     mallopt = _glibc("mallopt")
-    if mallopt is None:
+    if mallopt is None or mib <= _KEPT_MIB:
         return
     m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, 32 << 20)  # glibc's ceiling: blocks up to 32 MiB come from the reusable heap
-    mallopt(m_trim_threshold, 32 << 20)
+    mallopt(m_mmap_threshold, min(mib, 32) << 20)  # blocks up to this size come from the reusable heap
+    mallopt(m_trim_threshold, mib << 20)
+    _KEPT_MIB = mib
 
 
-_keep_freed_memory()
+keep_freed_memory(32)
 
 
 _MALLOC_TRIM = _glibc("malloc_trim")

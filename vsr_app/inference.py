@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vsr_app import keep_freed_memory
 from vsr_app.errors import VsrAppError
 from vsr_app.models import LoadedModel, resolve_device
 
@@ -26,6 +27,7 @@ TILE_OVERLAP = 16  # input pixels of context around each tile: more than the net
 MIN_TILE = 16  # smallest tile worth trying before giving up on memory
 CLIP_CHUNK = 8  # frames a clip engine outputs per net call
 CLIP_CONTEXT = 3  # extra input frames it feeds on each side of a chunk
+FP32_KEPT_MIB = 64  # freed memory malloc keeps for the next frame when a trained net runs fp32 on the CPU
 
 
 def cpu_supports_bf16() -> bool:
@@ -118,6 +120,10 @@ class Engine:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
         # oneDNN's reduced-precision convs run channels-last natively; in fp32 it depends on the net's widths
         fp32_layout = self.device.type == "cpu" and getattr(self.net, "fp32_channels_last", False)  # measured there
+        if self.device.type == "cpu" and self.dtype is None and any(True for _ in self.net.parameters()):
+            # a trained net's fp32 frame outgrows the 32 MiB kept by default (twice its bf16 size): 7,000-10,000
+            # page faults per 320x180 student frame, 25% of its time (docs/RESULTS.md, Performance, "Session 16")
+            keep_freed_memory(FP32_KEPT_MIB)
         if self.dtype is not None or fp32_layout:
             for module in self.net.modules():
                 if isinstance(module, torch.nn.Conv2d):

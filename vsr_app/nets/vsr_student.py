@@ -63,6 +63,9 @@ class VSRStudent(nn.Module):
     """Unidirectional recurrent x4 student (see module docstring)."""
 
     kind = "recurrent"
+    # fp32 CPU engines: about 10% faster channels-last on an idle AVX2 CPU (docs/RESULTS.md, Performance,
+    # "Session 16"; sessions 14-15 measured it on a busy machine and saw no difference)
+    fp32_channels_last = True
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
                  base: str = "bilinear", out_init: float = 0.1):
