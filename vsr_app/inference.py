@@ -27,7 +27,9 @@ TILE_OVERLAP = 16  # input pixels of context around each tile: more than the net
 MIN_TILE = 16  # smallest tile worth trying before giving up on memory
 CLIP_CHUNK = 8  # frames a clip engine outputs per net call
 CLIP_CONTEXT = 3  # extra input frames it feeds on each side of a chunk
-FP32_KEPT_MIB = 64  # freed memory malloc keeps for the next frame when a trained net runs fp32 on the CPU
+# freed memory malloc keeps for the next frame when a trained net runs fp32 on the CPU, per output pixel: 24 fp32
+# output-sized planes (the student needed 64-96 MiB at 720p and 160 MiB at 1080p to stop faulting, i.e. ~20)
+FP32_KEPT_BYTES_PER_PIXEL = 24 * 4
 
 
 def cpu_supports_bf16() -> bool:
@@ -110,6 +112,7 @@ class Engine:
         self.model = loaded
         self.device = resolve_device(device)
         self.net = loaded.net.to(self.device).eval()
+        self.scale = int(getattr(self.net, "scale", 1))  # output pixels per input pixel, per side
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # frame sizes are fixed for a whole video: tune once
         if precision == "fp32":
@@ -120,10 +123,10 @@ class Engine:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
         # oneDNN's reduced-precision convs run channels-last natively; in fp32 it depends on the net's widths
         fp32_layout = self.device.type == "cpu" and getattr(self.net, "fp32_channels_last", False)  # measured there
-        if self.device.type == "cpu" and self.dtype is None and any(True for _ in self.net.parameters()):
-            # a trained net's fp32 frame outgrows the 32 MiB kept by default (twice its bf16 size): 7,000-10,000
-            # page faults per 320x180 student frame, 25% of its time (docs/RESULTS.md, Performance, "Session 16")
-            keep_freed_memory(FP32_KEPT_MIB)
+        # a trained net's fp32 frame outgrows the 32 MiB malloc keeps by default (twice its bf16 size): 7,000-13,000
+        # page faults per 320x180 student frame, 25% of its time (docs/RESULTS.md, Performance, "Session 16")
+        fp32_cpu_net = self.device.type == "cpu" and self.dtype is None and any(True for _ in self.net.parameters())
+        self.kept_per_pixel = FP32_KEPT_BYTES_PER_PIXEL if fp32_cpu_net else 0
         if self.dtype is not None or fp32_layout:
             for module in self.net.modules():
                 if isinstance(module, torch.nn.Conv2d):
@@ -131,9 +134,12 @@ class Engine:
                 elif isinstance(module, torch.nn.Conv3d):
                     module.to(memory_format=torch.channels_last_3d)
 
-    def run(self, fn, *args):
+    def run(self, fn, x: torch.Tensor, *args):
+        """`fn(x, *args)` in inference mode and the engine's precision; `x` is the whole input (frame or clip)."""
+        if self.kept_per_pixel:
+            keep_freed_memory(self.kept_per_pixel * x.shape[-2] * x.shape[-1] * self.scale ** 2 >> 20)
         with torch.inference_mode(), autocast(self.device, self.dtype):
-            return fn(*args)
+            return fn(x, *args)
 
 
 class Upscaler(ABC):
@@ -213,7 +219,6 @@ class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None):
         Engine.__init__(self, loaded, device, precision)
         self._init_tiling(tile)
-        self.scale = int(self.net.scale)
         self.states: dict[int, object] = {}
 
     def _step(self, x: torch.Tensor, key: int) -> torch.Tensor:
@@ -242,7 +247,6 @@ class ClipUpscaler(Engine, _TiledMixin, Upscaler):
                  context: int = CLIP_CONTEXT, tile: int | None = None):
         Engine.__init__(self, loaded, device, precision)
         self._init_tiling(tile)
-        self.scale = int(self.net.scale)
         self.chunk, self.context = chunk, context
         self.reset()
 
