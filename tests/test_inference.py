@@ -151,28 +151,47 @@ def test_fp32_engines_use_channels_last_for_the_nets_it_was_measured_faster_for(
     torch.testing.assert_close(engine.run(engine.net, x), plain, atol=1e-4, rtol=1e-4)
 
 
-def test_keep_freed_memory_only_ever_raises_what_malloc_keeps(monkeypatch):
-    """Process-wide: an engine asking for less must not undo what another engine needs."""
+def test_keep_freed_memory_only_ever_raises_what_malloc_keeps_and_caps_it(monkeypatch):
+    """Process-wide: an engine asking for less must not undo what another engine needs; a huge frame must not ask
+    glibc for more than MAX_KEPT_MIB (its mallopt takes a C int: 2 GiB and up would wrap)."""
     import vsr_app
 
     calls = []
-    monkeypatch.setattr(vsr_app, "_glibc", lambda name: (lambda *args: calls.append(args)) if name == "mallopt" else None)
-    monkeypatch.setattr(vsr_app, "_KEPT_MIB", 32)
+    record = lambda *args: calls.append(args)  # noqa: E731
+    monkeypatch.setattr(vsr_app, "_glibc", lambda name: record if name == "mallopt" else None)
+    monkeypatch.setattr(vsr_app, "_kept_mib", 32)
     vsr_app.keep_freed_memory(16)
     assert calls == []
     vsr_app.keep_freed_memory(64)
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    assert calls == [(m_mmap_threshold, 32 << 20), (m_trim_threshold, 64 << 20)]  # glibc caps the mmap one at 32
+    assert calls == [(vsr_app.M_TRIM_THRESHOLD, 64 << 20)]
+    vsr_app.keep_freed_memory(3037)  # an x4 fp32 engine on 1920x1080 input
+    assert calls[-1] == (vsr_app.M_TRIM_THRESHOLD, vsr_app.MAX_KEPT_MIB << 20) and vsr_app.MAX_KEPT_MIB << 20 < 2 ** 31
+    vsr_app.keep_freed_memory(4096)
+    assert len(calls) == 2
 
 
-@pytest.mark.parametrize("name, precision, asked_mib", [
-    ("vsr-x4-student", "fp32", [96 * 180 * 320 * 16 >> 20]), ("vsr-x4-student", "bf16", []), ("bicubic", "fp32", [])])
-def test_fp32_cpu_engines_of_trained_nets_keep_their_frames_freed_memory(name, precision, asked_mib, monkeypatch):
-    """A 320x180 student frame in fp32 page-faulted 7,000-13,000 times with the default 32 MiB kept, and a 480x270
+@pytest.mark.parametrize("name, precision, shape, asked_mib", [
+    ("vsr-x4-student", "fp32", (1, 3, 180, 320), [84]),  # 24 fp32 planes of 1280x720
+    ("vsr-x4-teacher", "fp32", (1, 11, 3, 180, 320), [84]),  # a clip asks for one output frame's worth
+    ("vfi-x2-student", "fp32", (1, 4, 3, 360, 640), [21]),  # interpolators do not enlarge
+    ("vsr-x4-student", "bf16", (1, 3, 180, 320), []),
+    ("bicubic", "fp32", (1, 3, 180, 320), [])])
+def test_fp32_cpu_engines_of_trained_nets_keep_their_frames_freed_memory(name, precision, shape, asked_mib,
+                                                                         monkeypatch):
+    """A 320x180 student frame in fp32 page-faulted 4,000-17,000 times with the default 32 MiB kept, and a 480x270
     one still 22,833 times with 64 MiB (RESULTS, Performance, "Session 16"): the amount follows the output size.
     bf16 halves the frame, and the weightless baseline holds little more than the frame itself."""
     asks = []
     monkeypatch.setattr(inference, "keep_freed_memory", asks.append)
     engine = inference.Engine(models.load_model(name, "cpu"), "cpu", precision=precision)
-    assert engine.run(lambda x: x + 1, torch.zeros(1, 3, 180, 320)).shape == (1, 3, 180, 320)
+    assert engine.run(lambda x: x[..., :2, :2] + 1, torch.zeros(shape)).shape == shape[:-2] + (2, 2)
     assert asks == asked_mib
+
+
+def test_a_streaming_upscaler_asks_for_its_frames_memory_when_it_runs(monkeypatch):
+    asks = []
+    monkeypatch.setattr(inference, "keep_freed_memory", asks.append)
+    engine = inference.make_upscaler(models.load_model("vsr-x4-student", "cpu"), "cpu", precision="fp32")
+    assert asks == []  # nothing until a frame's size is known
+    assert engine.push(np.zeros((180, 320, 3), np.uint8))[0].shape == (720, 1280, 3)
+    assert asks == [84]

@@ -3,6 +3,7 @@
 import ctypes
 import os
 import sys
+import threading
 
 # Idle OpenMP threads must sleep, not spin: spinning torch threads starve the decode/encode threads that share
 # the cores (measured under load: student 0.92 fps spinning vs 3.67 fps passive, docs/RESULTS.md). OpenMP reads
@@ -28,32 +29,43 @@ def _glibc(name: str):
     return getattr(_GLIBC, name, None)
 
 
-_KEPT_MIB = 0  # the largest amount `keep_freed_memory` has set so far
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt options
+MAX_KEPT_MIB = 256  # past ~1080p output the big temporaries exceed glibc's 32 MiB mmap ceiling: more gains nothing
+_kept_mib = 0  # what `keep_freed_memory` has set so far
+_kept_lock = threading.Lock()  # engines on several threads may ask at once
 
 
 def keep_freed_memory(mib: int) -> None:
-    """Let glibc's malloc keep up to `mib` MiB of freed blocks for the next frame instead of returning them to the
-    kernel. Only ever raises the amount: it is process-wide, and each caller asks for what its frames need.
+    """Let glibc's malloc keep up to `mib` MiB (at most MAX_KEPT_MIB) of freed memory at the top of its heaps for
+    the next frame instead of returning it to the kernel. Only ever raises the amount: it is process-wide, and
+    each caller asks for what its frames need.
 
-    By default glibc hands blocks above a (self-adjusting) threshold back to the kernel when freed, so each of a
-    frame's output-sized temporaries was page-faulted in afresh every frame: ~7,800 faults and ~19 ms of
-    system time per 320x180 -> 1280x720 student frame in bf16, ~1 ms with 32 MiB (docs/RESULTS.md, Performance,
-    "Session 13"). The price: up to `mib` MiB of freed memory stays at the top of each malloc arena (one per
-    thread that allocates); 256 MiB kept ~200 MB more over a batch of videos (`benchmarks/memory_flat.py --size
-    180x320 --files 5`), 16 MiB brought the faults back. Blocks over 32 MiB (glibc's ceiling) are always mapped
-    afresh. No-op outside glibc (musl, Windows, macOS).
+    Returned memory is page-faulted in afresh on the next frame: ~7,800 faults and ~19 ms of system time per 320x180
+    -> 1280x720 student frame in bf16, ~1 ms with 32 MiB (docs/RESULTS.md, Performance, "Session 13"); fp32 needs
+    about twice that ("Session 16"). The price: up to `mib` MiB of freed memory stays at the top of each malloc arena
+    (one per thread that allocates); 256 MiB for every process kept ~200 MB more over a batch of videos, 16 MiB
+    brought the faults back. No-op outside glibc (musl, Windows, macOS).
     """
-    global _KEPT_MIB
+    global _kept_mib
     mallopt = _glibc("mallopt")
-    if mallopt is None or mib <= _KEPT_MIB:
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    mallopt(m_mmap_threshold, min(mib, 32) << 20)  # blocks up to this size come from the reusable heap
-    mallopt(m_trim_threshold, mib << 20)
-    _KEPT_MIB = mib
+    mib = min(mib, MAX_KEPT_MIB)
+    with _kept_lock:
+        if mallopt is None or mib <= _kept_mib:
+            return
+        mallopt(M_TRIM_THRESHOLD, mib << 20)
+        _kept_mib = mib
 
 
-keep_freed_memory(32)
+def _serve_frames_from_heap() -> None:
+    """Blocks up to 32 MiB (glibc's ceiling) come from the reusable heap, not fresh mappings; keep 32 MiB freed."""
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
+        mallopt.argtypes = [ctypes.c_int, ctypes.c_int]  # a value past int range raises instead of wrapping
+        mallopt(M_MMAP_THRESHOLD, 32 << 20)
+    keep_freed_memory(32)
+
+
+_serve_frames_from_heap()
 
 
 _MALLOC_TRIM = _glibc("malloc_trim")

@@ -112,7 +112,7 @@ class Engine:
         self.model = loaded
         self.device = resolve_device(device)
         self.net = loaded.net.to(self.device).eval()
-        self.scale = int(getattr(self.net, "scale", 1))  # output pixels per input pixel, per side
+        self.scale = int(self.net.scale) if loaded.task == "upscale" else 1  # output pixels per input pixel, per side
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # frame sizes are fixed for a whole video: tune once
         if precision == "fp32":
@@ -123,8 +123,8 @@ class Engine:
             self.dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
         # oneDNN's reduced-precision convs run channels-last natively; in fp32 it depends on the net's widths
         fp32_layout = self.device.type == "cpu" and getattr(self.net, "fp32_channels_last", False)  # measured there
-        # a trained net's fp32 frame outgrows the 32 MiB malloc keeps by default (twice its bf16 size): 7,000-13,000
-        # page faults per 320x180 student frame, 25% of its time (docs/RESULTS.md, Performance, "Session 16")
+        # a trained net's fp32 frame outgrows the 32 MiB malloc keeps by default (twice its bf16 size): 4,000-17,000
+        # page faults per 320x180 student frame, 17-26% of its time (docs/RESULTS.md, Performance, "Session 16")
         fp32_cpu_net = self.device.type == "cpu" and self.dtype is None and any(True for _ in self.net.parameters())
         self.kept_per_pixel = FP32_KEPT_BYTES_PER_PIXEL if fp32_cpu_net else 0
         if self.dtype is not None or fp32_layout:
@@ -135,7 +135,9 @@ class Engine:
                     module.to(memory_format=torch.channels_last_3d)
 
     def run(self, fn, x: torch.Tensor, *args):
-        """`fn(x, *args)` in inference mode and the engine's precision; `x` is the whole input (frame or clip)."""
+        """`fn(x, *args)` in inference mode and the engine's precision; `x` is the whole input (frame or clip).
+        Tiled frames ask by their whole size: their big temporaries pass glibc's mmap ceiling anyway, and the amount
+        is capped (`keep_freed_memory`)."""
         if self.kept_per_pixel:
             keep_freed_memory(self.kept_per_pixel * x.shape[-2] * x.shape[-1] * self.scale ** 2 >> 20)
         with torch.inference_mode(), autocast(self.device, self.dtype):
