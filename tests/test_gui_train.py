@@ -191,6 +191,13 @@ def test_start_refuses_a_runs_folder_that_cannot_be_made(panel, qtbot, window, t
     assert "must be a full path" in refusal(panel, qtbot, window)
 
 
+def test_resume_without_a_run_says_so_in_the_trainers_words(panel, qtbot, window, tmp_path):
+    panel.runs_dir.setText(str(tmp_path / "runs"))
+    message = refusal(panel, qtbot, window, resume=True)
+    assert "nothing to resume" in message and "press Start to begin a new run" in message
+    assert not (tmp_path / "runs").exists()
+
+
 def test_an_empty_runs_folder_means_the_default_one(panel):
     panel.runs_dir.setText("")
     assert str(default_runs_dir()) in panel.runs_dir.placeholderText()

@@ -86,10 +86,10 @@ def release_run_dir(run_dir: Path) -> None:
         pass  # another trainer arrived meanwhile: the folder is its now
 
 
-def check_resumable(run_dir: Path) -> None:
-    """--resume needs a run to continue."""
+def check_resumable(run_dir: Path, instead: str = "start a new run without --resume") -> None:
+    """--resume needs a run to continue; `instead` says what to do."""
     if not holds_run(run_dir):
-        raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors)")
+        raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors); {instead}")
 
 
 def check_new_run(run_dir: Path, instead: str = "pass --resume to continue it or choose another --out") -> None:

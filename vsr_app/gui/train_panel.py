@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
-from vsr_app.distill.runs import check_new_run, holds_run, read_json_object, set_aside_metrics
+from vsr_app.distill.runs import check_new_run, check_resumable, read_json_object, set_aside_metrics
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
@@ -502,8 +502,7 @@ class TrainPanel(QWidget):
     @staticmethod
     def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
         if resume:
-            if not holds_run(run_dir):
-                raise VsrAppError(f"there is no run to resume in {run_dir}")
+            check_resumable(run_dir, "press Start to begin a new run")
         else:
             check_new_run(run_dir, "press Resume to continue it, or choose another model name")
         check_model_target(run_dir, name, new_run=not resume)
