@@ -228,3 +228,24 @@ def test_importing_the_app_before_torch_puts_large_blocks_on_huge_pages(asked, a
     out = subprocess.run([sys.executable, "-c", HUGE_PAGE_CHECK], env=env, capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == [str(advised)]
+
+
+def test_engines_count_their_nets_memory_per_pixel_and_tiled_ones_per_tile():
+    """What refusing a job that cannot fit adds for the model (RESULTS, "Refusing jobs that cannot fit")."""
+    student = inference.make_upscaler(models.load_model("vsr-x4-student", "cpu"), "cpu")
+    small, single_tile = student.working_bytes(320, 180), student.working_bytes(640, 360)
+    assert single_tile == 4 * small and 100 << 20 < small < 200 << 20  # fitted: 132 MB measured
+    tiled, twice_tiled = student.working_bytes(1280, 720), student.working_bytes(2560, 1440)
+    output_frame = 3 * 4 * 16 * 1280 * 720  # fp32, x4
+    assert tiled - 3 * output_frame < single_tile  # the net sees one tile at a time
+    assert 0 <= twice_tiled - tiled - 3 * 3 * output_frame < single_tile / 2  # the held frames grow, not the tile
+    assert student.tile_size is None  # asking does not fix the tile of the video to come
+    teacher = inference.make_upscaler(models.load_model("vsr-x4-teacher", "cpu"), "cpu")
+    chunk = (inference.CLIP_CHUNK + 2 * inference.CLIP_CONTEXT) * output_frame  # whole output frames it holds
+    assert teacher.working_bytes(1280, 720) > chunk + teacher.working_bytes(320, 180)
+    vfi = inference.make_interpolator(models.load_model("vfi-x2-student", "cpu"), "cpu")
+    assert vfi.working_bytes(2560, 1440) - vfi.working_bytes(1280, 720) == 3 * 2001 * 1280 * 720  # never tiled
+    for weightless in ("bicubic", "blend", "opencv-flow"):
+        loaded = models.load_model(weightless, "cpu")
+        make = inference.make_upscaler if loaded.task == "upscale" else inference.make_interpolator
+        assert make(loaded, "cpu").working_bytes(1280, 720) == 0

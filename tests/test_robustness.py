@@ -198,6 +198,19 @@ def test_limits_follow_the_encoder_and_the_free_memory():
         limits.check_job_fits(960, 540, 3840, 2160, "libx264", available=2 * 2**30)
 
 
+def test_the_models_own_memory_counts_when_refusing_a_job(tmp_path, capsys, monkeypatch):
+    """The pipeline's figure was measured with bicubic; the VFI student's temporaries at 640x360 alone are ~565 MB
+    (RESULTS, "Refusing jobs that cannot fit"), so a job that fits with a weightless model may not with it."""
+    monkeypatch.setattr(limits, "available_memory", lambda: 2**30 * 3 // 4)
+    src = make_video(tmp_path / "in.mp4", frames=6, width=640, height=360)
+    rc, _, err = run_cli(capsys, "interpolate", src, tmp_path / "student.mp4", "--model", "vfi-x2-student")
+    assert_one_line_error(rc, err, "needs about 1.0 GB of memory (0.6 GB of it for the models' computations), but "
+                                   "only 0.8 GB is free; use a smaller input, a lighter model or close other programs")
+    rc, _, err = run_cli(capsys, "interpolate", src, tmp_path / "blend.mp4", "--model", "blend")
+    assert rc == 0, err
+    assert all_files(tmp_path) == ["blend.mp4", "in.mp4"]
+
+
 def test_truncated_file_policy_decodes_what_is_there_and_says_so(tmp_path, capsys):
     """Policy: a file cut short is processed up to the cut; the summary (and the batch report) say how much of
     the promised length was missing, and the output holds exactly the frames that decoded."""

@@ -134,6 +134,18 @@ class Engine:
                 elif isinstance(module, torch.nn.Conv3d):
                     module.to(memory_format=torch.channels_last_3d)
 
+    def _net_bytes(self, pixels: int) -> int:
+        """Host memory the net's temporaries take at their peak on `pixels` input pixels at once: its measured
+        `working_memory` (fp32 on the CPU; bf16 needs less). Zero on a GPU, whose memory is the device's, and for
+        weightless baselines, which the pipeline's own figure was measured with (video/limits.py)."""
+        fixed, per_pixel = getattr(self.net, "working_memory", (0, 0))
+        return fixed + per_pixel * pixels if self.device.type == "cpu" and per_pixel else 0
+
+    def working_bytes(self, width: int, height: int) -> int:
+        """Memory the engine needs beyond the pipeline's on `width`x`height` input frames: refusing a job that
+        cannot fit adds it (video/limits.py)."""
+        return self._net_bytes(width * height)
+
     def run(self, fn, x: torch.Tensor, *args):
         """`fn(x, *args)` in inference mode and the engine's precision; `x` is the whole input (frame or clip).
         Tiled frames ask by their whole size: their big temporaries pass glibc's mmap ceiling anyway, and the amount
@@ -159,26 +171,46 @@ class Upscaler(ABC):
     def reset(self) -> None:
         """Forget all state (between videos or at a scene change)."""
 
+    def working_bytes(self, width: int, height: int) -> int:
+        """Memory needed beyond the pipeline's on `width`x`height` input frames (torch engines measure theirs)."""
+        return 0
+
 
 class _TiledMixin:
     """Tile-size bookkeeping with automatic shrinking after an out-of-memory error, and tiled net calls."""
 
     scale: int
     device: torch.device
+    # full-size fp32 output frames' worth held while tiles are assembled and converted, and freed memory kept for
+    # the next call: fitted per engine to a tiled run's peak (docs/RESULTS.md, "Refusing jobs that cannot fit")
+    held_output_frames: int
 
     def _init_tiling(self, tile: int | None):
         self.fixed_tile = tile
         self.tile_size: int | None = None
 
+    def _first_tile(self, height: int, width: int) -> int:
+        """The tile side a video of this frame size starts with."""
+        if self.fixed_tile:
+            return self.fixed_tile
+        if height * width <= DEFAULT_MAX_TILE_PIXELS:
+            return max(height, width)
+        return int(DEFAULT_MAX_TILE_PIXELS**0.5)
+
     def _tile_for(self, height: int, width: int) -> int:
         if self.tile_size is None:
-            if self.fixed_tile:
-                self.tile_size = self.fixed_tile
-            elif height * width <= DEFAULT_MAX_TILE_PIXELS:
-                self.tile_size = max(height, width)
-            else:
-                self.tile_size = int(DEFAULT_MAX_TILE_PIXELS**0.5)
+            self.tile_size = self._first_tile(height, width)
         return self.tile_size
+
+    def working_bytes(self, width: int, height: int) -> int:
+        """Tiled frames: the net sees one tile at a time, but the output frames it assembles are whole."""
+        tiles = tile_grid(height, width, self._first_tile(height, width))
+        if len(tiles) == 1:
+            return super().working_bytes(width, height)
+        largest = max((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in (tile.outer for tile in tiles))
+        net = self._net_bytes(largest)
+        held = self.held_output_frames * 3 * 4 * self.scale ** 2 * width * height
+        return net + held if net else 0
 
     def _shrink_tile(self, exc: BaseException) -> None:
         if self.tile_size is None or self.tile_size // 2 < MIN_TILE:
@@ -215,8 +247,10 @@ class _TiledMixin:
         return out
 
 
-class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
+class RecurrentUpscaler(_TiledMixin, Engine, Upscaler):
     """Streams frames through a net with `step(lr, state) -> (hr, state)`; O(1) memory in video length."""
+
+    held_output_frames = 3  # 2.6 at 1280x720 input: the assembled frame, tensor_to_frame's copy and uint8 forms
 
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None):
         Engine.__init__(self, loaded, device, precision)
@@ -242,7 +276,7 @@ class RecurrentUpscaler(Engine, _TiledMixin, Upscaler):
         self.states.clear()
 
 
-class ClipUpscaler(Engine, _TiledMixin, Upscaler):
+class ClipUpscaler(_TiledMixin, Engine, Upscaler):
     """Feeds a bidirectional net overlapping chunks: each kept frame sees `context` frames on both sides."""
 
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto", chunk: int = CLIP_CHUNK,
@@ -250,6 +284,7 @@ class ClipUpscaler(Engine, _TiledMixin, Upscaler):
         Engine.__init__(self, loaded, device, precision)
         self._init_tiling(tile)
         self.chunk, self.context = chunk, context
+        self.held_output_frames = chunk + 2 * context + 8  # 21.3 at 854x480: the chunk with its context, converted
         self.reset()
 
     def reset(self) -> None:
@@ -290,6 +325,11 @@ class Interpolator(ABC):
 
     @abstractmethod
     def midpoint(self, frames: list[np.ndarray]) -> np.ndarray: ...
+
+    def working_bytes(self, width: int, height: int) -> int:
+        """Memory needed beyond the pipeline's on `width`x`height` frames (torch engines measure theirs; OpenCV's and
+        FFmpeg's were not)."""
+        return 0
 
 
 class NetInterpolator(Engine, Interpolator):

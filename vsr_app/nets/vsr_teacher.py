@@ -74,6 +74,9 @@ class VSRTeacher(nn.Module):
     # fp32 CPU engines: its 64-channel convs ran ~20% faster channels-last on an AVX2 CPU (docs/RESULTS.md,
     # Performance, "Session 15")
     fp32_channels_last = True
+    # host memory of one clip call's temporaries (8 frames and 3 of context each side) in fp32 on the CPU, (bytes,
+    # bytes per input pixel of a frame): fitted to the peak of 320x180 and 640x360 clips (docs/RESULTS.md, "Refusing jobs that cannot fit")
+    working_memory = (490 << 20, 15_042)
 
     def __init__(self, channels: int = 64, blocks: int = 7, hr_channels: int = 8, scale: int = 4,
                  flow_channels: int = 32, base: str = "bicubic", hr_convs: int = 1,

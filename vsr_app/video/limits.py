@@ -1,6 +1,6 @@
 """Up-front refusal of jobs too large to finish: frames the encoder cannot take, or more memory than is free.
 
-Why refuse instead of trying: an x4 upscale of a 4K video makes 15360x8640 frames; the network's share
+Why refuse instead of trying: an x4 upscale of a 4K video makes 15360x8640 frames; an upscaler's share
 is bounded by tiling (inference.py), but the frames themselves still pass through the queues, the colour
 conversion and the encoder, whose look-ahead buffers dozens of them. Running out of memory on a CPU does
 not raise an error - the kernel kills the process - and an encoder's size limit only shows as an opaque
@@ -9,7 +9,9 @@ person one sentence with the sizes and the memory involved, before any work or a
 
 The constants are measured on this project's machine (benchmarks/memory_flat.py, numbers in
 docs/RESULTS.md): peak resident memory of a whole `process_video` run divided by output pixels,
-with the default presets.
+with the default presets and bicubic. A model's own temporaries come on top, from its engine
+(`working_bytes`, measured per net): the VFI student alone takes ~1.9 GB at 1280x720, as interpolators are
+not tiled.
 """
 
 from __future__ import annotations
@@ -65,10 +67,11 @@ def available_memory() -> int | None:
         return None
 
 
-def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str) -> int:
-    """Bytes a `process_video` run is expected to hold at its peak for these frame sizes."""
+def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str, engine_bytes: int = 0) -> int:
+    """Bytes a `process_video` run is expected to hold at its peak for these frame sizes, with `engine_bytes` for the
+    models' own temporaries (`working_bytes` of each engine: the figures above were measured with bicubic)."""
     per_out = BYTES_PER_OUTPUT_PIXEL.get(encoder, DEFAULT_BYTES_PER_OUTPUT_PIXEL)
-    return BASE_BYTES + out_w * out_h * per_out + in_w * in_h * BYTES_PER_INPUT_PIXEL
+    return BASE_BYTES + out_w * out_h * per_out + in_w * in_h * BYTES_PER_INPUT_PIXEL + engine_bytes
 
 
 def _gb(n: int) -> str:
@@ -76,9 +79,9 @@ def _gb(n: int) -> str:
 
 
 def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
-                   available: int | None = None) -> None:
+                   available: int | None = None, engine_bytes: int = 0) -> None:
     """Raise VsrAppError when `in_w`x`in_h` -> `out_w`x`out_h` frames cannot be encoded or would not fit in
-    memory (`available` bytes; default: what the system reports now)."""
+    memory (`available` bytes; default: what the system reports now) with the models' `engine_bytes`."""
     limit = MAX_SIDE.get(encoder)
     if limit is not None and max(out_w, out_h) > limit:
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} cannot encode more than "
@@ -87,9 +90,11 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
     if smallest is not None and min(out_w, out_h) < smallest:
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} needs at least {smallest} "
                           "pixels a side; use H.264 (--codec libx264)")
-    _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder), available,
+    heavy = engine_bytes >= 2**30 // 10  # shown from 0.1 GB: what a lighter model would save
+    _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes), available,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
-                  "use a smaller input or close other programs")
+                  f"use a smaller input{', a lighter model' if heavy else ''} or close other programs",
+                  f" ({_gb(engine_bytes)} of it for the models' computations)" if heavy else "")
 
 
 def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool, cache_bytes: int,
@@ -106,7 +111,8 @@ def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool,
                   "frames and needs less")
 
 
-def _check_memory(need: int, available: int | None, what: str, advice: str) -> None:
+def _check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
     available = available_memory() if available is None else available
     if available is not None and need > available:
-        raise VsrAppError(f"{what} needs about {_gb(need)} of memory, but only {_gb(available)} is free; {advice}")
+        raise VsrAppError(f"{what} needs about {_gb(need)} of memory{share}, but only {_gb(available)} is free; "
+                          f"{advice}")
