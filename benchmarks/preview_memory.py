@@ -5,6 +5,7 @@ renders three comparisons (frames 0, 1 and 6: a start, a continued stream and a 
 process's peak resident memory (ru_maxrss) above what it held once the video was open.
 
     .venv/bin/python benchmarks/preview_memory.py --size 360x640 --sides vsr-x4-student,vsr-x4-teacher
+    .venv/bin/python benchmarks/preview_memory.py --task interpolate --size 720x1280 --sides vfi-x2-student,blend
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def resident_bytes() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="360x640", help="input HxW, as `vsr-app bench --size`")
-    parser.add_argument("--sides", default="vsr-x4-student,vsr-x4-teacher", help="two upscale models")
+    parser.add_argument("--task", default="upscale", choices=("upscale", "interpolate"))
+    parser.add_argument("--sides", default="vsr-x4-student,vsr-x4-teacher", help="two models of the task")
     args = parser.parse_args()
     height, width = parse_size(args.size)
     sides = tuple(args.sides.split(","))
@@ -59,12 +61,13 @@ def main() -> None:
         start = resident_bytes()
         began = time.perf_counter()
         for k in (0, 1, 6):
-            service.render(Request(k, "upscale", sides, "cpu"))
+            service.render(Request(k, args.task, sides, "cpu"))
         seconds = time.perf_counter() - began
         service.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out_pixels = 16 * width * height
-    print(f"{width}x{height} x4, {' vs '.join(sides)}: +{(peak - start) / 2**20:.0f} MB above the open video "
+    scale = 4 if args.task == "upscale" else 1
+    out_pixels = scale * scale * width * height
+    print(f"{width}x{height} {args.task}, {' vs '.join(sides)}: +{(peak - start) / 2**20:.0f} MB above the open video "
           f"({(peak - start) / out_pixels:.0f} B per output pixel), 3 frames in {seconds:.0f} s")
 
 

@@ -143,6 +143,30 @@ def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work
     service.close()
 
 
+def test_an_interpolators_own_memory_counts_before_it_is_compared(small_video, monkeypatch):
+    """Interpolators are not tiled: the VFI student's temporaries took 1.9 GB at 1280x720 in Compare (RESULTS,
+    "Refusing jobs that cannot fit: the models' own memory"). Refused before its weights load, with no advice to
+    export, which needs them as well."""
+    from vsr_app.models import bare_net, resolve
+    from vsr_app.video import limits
+
+    service = FrameService(small_video)
+    w, h = service.info.width, service.info.height
+    fixed, per_pixel = bare_net(resolve("vfi-x2-student")).working_memory
+    need = (limits.PREVIEW_BASE_BYTES + service.cache.budget + w * h * limits.PREVIEW_BYTES_PER_OUTPUT_PIXEL["stream"]
+            + fixed + per_pixel * w * h)
+    monkeypatch.setattr(limits, "available_memory", lambda: need - 1)
+    monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
+    with pytest.raises(VsrAppError, match=rf"showing vfi-x2-student on {w}x{h} frames \(as {w}x{h}\) needs about "
+                                          r"\d+\.\d GB of memory, but only \d+\.\d GB is free; compare on a smaller "
+                                          r"video or with a lighter model$"):
+        service.render(Request(0, "interpolate", (SOURCE, "vfi-x2-student"), "cpu"))
+    monkeypatch.undo()
+    monkeypatch.setattr(limits, "available_memory", lambda: need)
+    assert service.render(Request(0, "interpolate", (SOURCE, "vfi-x2-student"), "cpu")).images[1].shape == (h, w, 3)
+    service.close()
+
+
 def test_a_clip_model_needs_more_memory_to_compare_than_a_streaming_one():
     from vsr_app.video import limits
 

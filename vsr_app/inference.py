@@ -105,6 +105,14 @@ def tile_grid(height: int, width: int, tile: int, overlap: int = TILE_OVERLAP) -
     return tiles
 
 
+def net_working_bytes(net: torch.nn.Module, pixels: int, device: torch.device) -> int:
+    """Host memory `net`'s temporaries take at their peak on `pixels` input pixels at once: its measured
+    `working_memory` (fp32 on the CPU; bf16 needs less). Zero on a GPU, whose memory is the device's, and for
+    weightless baselines, which the pipeline's own figure was measured with (video/limits.py)."""
+    fixed, per_pixel = getattr(net, "working_memory", (0, 0))
+    return fixed + per_pixel * pixels if device.type == "cpu" and per_pixel else 0
+
+
 class Engine:
     """Device, precision and memory-format handling shared by every torch-backed engine."""
 
@@ -135,11 +143,7 @@ class Engine:
                     module.to(memory_format=torch.channels_last_3d)
 
     def _net_bytes(self, pixels: int) -> int:
-        """Host memory the net's temporaries take at their peak on `pixels` input pixels at once: its measured
-        `working_memory` (fp32 on the CPU; bf16 needs less). Zero on a GPU, whose memory is the device's, and for
-        weightless baselines, which the pipeline's own figure was measured with (video/limits.py)."""
-        fixed, per_pixel = getattr(self.net, "working_memory", (0, 0))
-        return fixed + per_pixel * pixels if self.device.type == "cpu" and per_pixel else 0
+        return net_working_bytes(self.net, pixels, self.device)
 
     def working_bytes(self, width: int, height: int) -> int:
         """Memory the engine needs beyond the pipeline's on `width`x`height` input frames: refusing a job that

@@ -321,15 +321,21 @@ class FrameService:
     def _stream(self, name: str, task: str, device: str, progress: Progress):
         key = (name, task, device)
         if key not in self.streams:
-            from vsr_app.inference import make_interpolator, make_upscaler
-            from vsr_app.models import bare_net, load_model, resolve
+            from vsr_app.inference import make_interpolator, make_upscaler, net_working_bytes
+            from vsr_app.models import bare_net, load_model, resolve, resolve_device
 
             info = resolve(name)
             if info.task != task:
                 raise VsrAppError(f"model '{name}' does {info.task}, not {task}")
-            clip = getattr(bare_net(info), "kind", None) == "clip"
-            if task == "upscale":  # before the weights load: a refused side costs nothing each time it is asked
-                check_preview_fits(name, self.info.width, self.info.height, info.scale, clip, self.cache.budget)
+            net = bare_net(info)
+            clip = getattr(net, "kind", None) == "clip"
+            # before the weights load: a refused side costs nothing each time it is asked. An interpolator's own
+            # temporaries come on top (the VFI student: 1.9 GB at 1280x720, docs/RESULTS.md)
+            engine = 0 if task == "upscale" else net_working_bytes(net, self.info.width * self.info.height,
+                                                                     resolve_device(device))
+            enlarges = info.scale if task == "upscale" else 1  # an interpolator's x2 is the frame rate
+            check_preview_fits(name, self.info.width, self.info.height, enlarges, clip, self.cache.budget,
+                               engine_bytes=engine)
             progress(f"loading {name}")
             loaded = load_model(name, device)
             if task == "upscale":

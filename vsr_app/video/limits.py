@@ -98,17 +98,18 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
 
 
 def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool, cache_bytes: int,
-                       available: int | None = None) -> None:
+                       available: int | None = None, engine_bytes: int = 0) -> None:
     """Raise VsrAppError when comparing `model`'s x`scale` frames of an `in_w`x`in_h` video would not fit in memory
     (`clip`: a bidirectional engine, which holds a chunk of output frames; `cache_bytes`: what the viewer's frame
-    cache may fill up to while playing, beyond the few frames measured). The viewer checks each side as it
-    first computes it, so a second side is checked against what the first already took."""
+    cache may fill up to while playing, beyond the few frames measured; `engine_bytes`: an interpolator's own
+    temporaries, which the upscalers' measured figures include and an export needs as well). The viewer checks each
+    side as it first computes it, so a second side is checked against what the first already took."""
     out_w, out_h = in_w * scale, in_h * scale
     per_pixel = PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"]
-    need = PREVIEW_BASE_BYTES + cache_bytes + out_w * out_h * per_pixel
+    need = PREVIEW_BASE_BYTES + cache_bytes + out_w * out_h * per_pixel + engine_bytes
+    export = "" if engine_bytes else ", or export the video, which streams its frames and needs less"
     _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames (as {out_w}x{out_h})",
-                  "compare on a smaller video or with a lighter model, or export the video, which streams its "
-                  "frames and needs less")
+                  f"compare on a smaller video or with a lighter model{export}")
 
 
 def _check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
