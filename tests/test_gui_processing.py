@@ -144,7 +144,7 @@ def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work
 
 
 def test_an_interpolators_own_memory_counts_before_it_is_compared(small_video, monkeypatch):
-    """Interpolators are not tiled: the VFI student's temporaries took 1.9 GB at 1280x720 in Compare (RESULTS,
+    """Interpolators are not tiled: the VFI student's temporaries took 1,906 MiB at 1280x720 in Compare (RESULTS,
     "Refusing jobs that cannot fit: the models' own memory"). Refused before its weights load, with no advice to
     export, which needs them as well."""
     from vsr_app.models import bare_net, resolve

@@ -84,6 +84,8 @@ def test_card_that_does_not_match_tensors_is_refused(tmp_path):
     ({"scale": 0}, "gives scale 0"),
     ({"task": "interpolate", "scale": 4}, "gives scale 4"),
     ({"scale": 2}, "says x2 but the architecture enlarges x1"),
+    ({"working_memory": [1, -2]}, r"gives working_memory \[1, -2\]; it must be \[bytes, bytes per input pixel\]"),
+    ({"working_memory": 5}, "gives working_memory 5"),
 ])
 def test_card_with_impossible_values_is_refused_with_the_reason(tmp_path, edit, message):
     path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
@@ -137,6 +139,17 @@ def test_shipped_models_header_count_is_the_cards_and_the_nets_parameter_count()
         net = models.load_model(name).net
         assert info.params == info.card["params"] == models.count_params(net), name
         assert sum(v.numel() for v in net.state_dict().values()) == info.params, name
+
+
+def test_every_shipped_model_carries_its_measured_working_memory_to_its_net():
+    """Refusing jobs that cannot fit counts it (video/limits.py); an architecture's own figure is for one config, and
+    a pruned VFI plan would get the teacher's."""
+    for info in (i for i in models.list_models() if i.path):
+        assert len(info.card["working_memory"]) == 2, info.name
+        assert models.load_model(info.name).net.working_memory == tuple(info.card["working_memory"]), info.name
+        assert models.bare_net(info).working_memory == tuple(info.card["working_memory"]), info.name
+    student = models.bare_net(models.resolve("vfi-x2-student"))
+    assert student.working_memory[1] < type(student).working_memory[1]  # a plan with no figure gets the teacher's
 
 
 @pytest.mark.parametrize("local", ["folder", "file"])

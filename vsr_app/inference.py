@@ -175,10 +175,6 @@ class Upscaler(ABC):
     def reset(self) -> None:
         """Forget all state (between videos or at a scene change)."""
 
-    def working_bytes(self, width: int, height: int) -> int:
-        """Memory needed beyond the pipeline's on `width`x`height` input frames (torch engines measure theirs)."""
-        return 0
-
 
 class _TiledMixin:
     """Tile-size bookkeeping with automatic shrinking after an out-of-memory error, and tiled net calls."""
@@ -186,8 +182,10 @@ class _TiledMixin:
     scale: int
     device: torch.device
     # full-size fp32 output frames' worth held while tiles are assembled and converted, and freed memory kept for
-    # the next call: fitted per engine to a tiled run's peak (docs/RESULTS.md, "Refusing jobs that cannot fit")
-    held_output_frames: int
+    # the next call: fitted per engine to a tiled run's peak (docs/RESULTS.md, "Refusing jobs that cannot fit").
+    # The streaming upscaler's, 2.6 at 1280x720 input: the assembled frame, tensor_to_frame's copy, its uint8 forms
+    held_output_frames = 3
+    _net_bytes: Callable[[int], int]
 
     def _init_tiling(self, tile: int | None):
         self.fixed_tile = tile
@@ -210,7 +208,7 @@ class _TiledMixin:
         """Tiled frames: the net sees one tile at a time, but the output frames it assembles are whole."""
         tiles = tile_grid(height, width, self._first_tile(height, width))
         if len(tiles) == 1:
-            return super().working_bytes(width, height)
+            return self._net_bytes(width * height)
         largest = max((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in (tile.outer for tile in tiles))
         net = self._net_bytes(largest)
         held = self.held_output_frames * 3 * 4 * self.scale ** 2 * width * height
@@ -253,8 +251,6 @@ class _TiledMixin:
 
 class RecurrentUpscaler(_TiledMixin, Engine, Upscaler):
     """Streams frames through a net with `step(lr, state) -> (hr, state)`; O(1) memory in video length."""
-
-    held_output_frames = 3  # 2.6 at 1280x720 input: the assembled frame, tensor_to_frame's copy and uint8 forms
 
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto", tile: int | None = None):
         Engine.__init__(self, loaded, device, precision)

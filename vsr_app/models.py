@@ -179,6 +179,11 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
         raise VsrAppError(f"model card {card_name} names task '{task}'; the app knows {' and '.join(TASK_SCALES)}")
     if scale < 1 or TASK_SCALES[task] not in (None, scale):
         raise VsrAppError(f"model card {card_name} gives scale {scale} for task '{task}'")
+    memory = card.get("working_memory")
+    if memory is not None and not (isinstance(memory, list) and len(memory) == 2
+                                   and all(type(v) is int and v >= 0 for v in memory)):
+        raise VsrAppError(f"model card {card_name} gives working_memory {memory!r}; it must be [bytes, bytes per "
+                          "input pixel]")
     params = _tensor_count(weights)
     if declared is not None and declared != params:
         raise VsrAppError(f"{weights.name}: card declares {declared} parameters but the tensors hold {params}")
@@ -276,7 +281,16 @@ def reserved_model_names() -> set[str]:
 def bare_net(info: ModelInfo):
     """The model's net built from its card without the weights (cheap: what it is, not what it learned); a
     built-in as it is."""
-    return build_arch(info.card["arch"], info.card["config"]) if info.path else _BUILTINS[info.name].make()
+    return _net_from_card(info.card) if info.path else _BUILTINS[info.name].make()
+
+
+def _net_from_card(card: dict) -> nn.Module:
+    """The card's architecture and config, with the card's measured working memory where it has one (the
+    architecture's figure is for its shipped config: refusing jobs that cannot fit counts it, video/limits.py)."""
+    net = build_arch(card["arch"], card["config"])
+    if "working_memory" in card:  # checked by _info_from_file
+        net.working_memory = tuple(card["working_memory"])
+    return net
 
 
 def list_models() -> list[ModelInfo]:
@@ -332,7 +346,7 @@ def _load_weights(path: Path, card: dict) -> tuple[nn.Module, str]:
     """The net with the file's weights, and a short SHA-256 of the bytes they came from."""
     from safetensors.torch import load
 
-    net = build_arch(card["arch"], card["config"])
+    net = _net_from_card(card)
     with _reading_safetensors(path):
         data = path.read_bytes()
         tensors = load(data)

@@ -272,7 +272,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
     if resume:
         saved = saved_config(run_dir)
         if saved is None:
-            raise VsrAppError(f"nothing to resume in {run_dir} (no config.json)")
+            raise VsrAppError(f"nothing to resume in {run_dir} (no config.json); start a new run without --resume")
         if "options" not in saved:
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
         if fresh["options"].get("steps"):

@@ -330,7 +330,7 @@ class FrameService:
             net = bare_net(info)
             clip = getattr(net, "kind", None) == "clip"
             # before the weights load: a refused side costs nothing each time it is asked. An interpolator's own
-            # temporaries come on top (the VFI student: 1.9 GB at 1280x720, docs/RESULTS.md)
+            # temporaries come on top (the VFI student: 1.8 GB at 1280x720, docs/RESULTS.md)
             engine = 0 if task == "upscale" else net_working_bytes(net, self.info.width * self.info.height,
                                                                      resolve_device(device))
             enlarges = info.scale if task == "upscale" else 1  # an interpolator's x2 is the frame rate

@@ -31,5 +31,4 @@ def build_vfi_mini(widths: dict[str, int], base: int = 32, **config) -> VFINet:
     # fp32 convs of pruned (narrow) widths ran 22% faster channels-last on an AVX2 CPU; the full-width teacher's
     # ran 18% slower, so this is the pruned net's choice (docs/RESULTS.md, Performance, "Session 15")
     net.fp32_channels_last = True
-    net.working_memory = (125 << 20, 2_001)  # the shipped plan's, as VFINet's (docs/RESULTS.md, "Refusing jobs that cannot fit")
     return net

@@ -176,8 +176,10 @@ class VFINet(nn.Module):
     kind = "interpolate"
     num_inputs = 4
     size_multiple = 8  # the encoder works down to 1/8 scale
-    # host memory of one midpoint's temporaries in fp32 on the CPU, (bytes, bytes per input pixel), of the teacher's
-    # widths: fitted to the peak at 640x360 and 1280x720 (docs/RESULTS.md, "Refusing jobs that cannot fit"); pruned plans set their own
+    # host memory of one midpoint's temporaries in fp32 on the CPU, (bytes, bytes per input pixel): fitted to the
+    # shipped teacher's peak at 640x360 and 1280x720 (docs/RESULTS.md, "Refusing jobs that cannot fit"). Pruned
+    # plans, whose widths are at most the teacher's, get it too unless their card carries their own (the shipped
+    # student's: 125 MiB + 2,001)
     working_memory = (177 << 20, 4_099)
 
     def __init__(self, widths: dict[str, int] | None = None, base: int = 32, kernel: int = 5,

@@ -67,7 +67,8 @@ class VSRStudent(nn.Module):
     # "Session 16"; sessions 14-15 measured it on a busy machine and saw no difference)
     fp32_channels_last = True
     # host memory of a step's temporaries in fp32 on the CPU, (bytes, bytes per input pixel): fitted to the peak
-    # of 320x180 and 640x360 frames (docs/RESULTS.md, "Refusing jobs that cannot fit")
+    # of 320x180 and 640x360 frames of this default config (docs/RESULTS.md, "Refusing jobs that cannot fit"); a
+    # model's card may carry its own
     working_memory = (0, 2549)
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,

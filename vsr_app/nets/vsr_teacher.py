@@ -75,7 +75,8 @@ class VSRTeacher(nn.Module):
     # Performance, "Session 15")
     fp32_channels_last = True
     # host memory of one clip call's temporaries (8 frames and 3 of context each side) in fp32 on the CPU, (bytes,
-    # bytes per input pixel of a frame): fitted to the peak of 320x180 and 640x360 clips (docs/RESULTS.md, "Refusing jobs that cannot fit")
+    # bytes per input pixel of a frame): fitted to the peak of 320x180 and 640x360 clips of the shipped teacher
+    # (hr_channels 4, hr_convs 0; docs/RESULTS.md, "Refusing jobs that cannot fit"); a model's card may carry its own
     working_memory = (490 << 20, 15_042)
 
     def __init__(self, channels: int = 64, blocks: int = 7, hr_channels: int = 8, scale: int = 4,

@@ -300,8 +300,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     scale = stages[-1].scale
     factor = 2 if interpolate is not None else 1
     out_w, out_h = info.width * scale, info.height * scale
+    # the stages run one after the other on the inference thread: their temporaries never coexist
     check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
-                   engine_bytes=sum(stage.engine.working_bytes(info.width, info.height) for stage in stages))
+                   engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages))
     rate = (info.frame_rate or info.fps) * factor
     expected = info.estimated_frames * factor if info.estimated_frames else None
     meter = ProgressMeter(expected, progress, stage=" + ".join(models))
