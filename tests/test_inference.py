@@ -215,7 +215,7 @@ print("hg" in (flags or []))
 """
 
 
-@pytest.mark.skipif(not os.path.exists("/sys/kernel/mm/transparent_hugepage"), reason="no transparent huge pages")
+@pytest.mark.skipif(not os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"), reason="no huge pages")
 @pytest.mark.parametrize("asked, advised", [(None, True), ("0", False)])
 def test_importing_the_app_before_torch_puts_large_blocks_on_huge_pages(asked, advised):
     """glibc maps every block over 32 MiB afresh: without huge pages the VFI student at 720p took 1.15 M page faults
