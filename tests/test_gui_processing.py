@@ -157,7 +157,7 @@ def test_an_interpolators_own_memory_counts_before_it_is_compared(small_video, m
             + fixed + per_pixel * w * h)
     monkeypatch.setattr(limits, "available_memory", lambda: need - 1)
     monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
-    with pytest.raises(VsrAppError, match=rf"showing vfi-x2-student on {w}x{h} frames \(as {w}x{h}\) needs about "
+    with pytest.raises(VsrAppError, match=rf"showing vfi-x2-student on {w}x{h} frames needs about "
                                           r"\d+\.\d GB of memory, but only \d+\.\d GB is free; compare on a smaller "
                                           r"video or with a lighter model$"):
         service.render(Request(0, "interpolate", (SOURCE, "vfi-x2-student"), "cpu"))
@@ -173,6 +173,6 @@ def test_a_clip_model_needs_more_memory_to_compare_than_a_streaming_one():
     gb = 2**30
     cache = 768 << 20  # the viewer's frame cache, filled while playing
     limits.check_preview_fits("student", 640, 360, 4, False, cache, available=2 * gb)  # measured 0.5 GB + cache
-    with pytest.raises(VsrAppError, match="showing teacher on 640x360 frames"):
+    with pytest.raises(VsrAppError, match=r"showing teacher on 640x360 frames \(as 2560x1440\) needs"):
         limits.check_preview_fits("teacher", 640, 360, 4, True, cache, available=3 * gb)  # measured 2.4 GB + cache
     limits.check_preview_fits("teacher", 640, 360, 4, True, cache, available=4 * gb)

@@ -108,7 +108,8 @@ def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool,
     per_pixel = PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"]
     need = PREVIEW_BASE_BYTES + cache_bytes + out_w * out_h * per_pixel + engine_bytes
     export = "" if engine_bytes else ", or export the video, which streams its frames and needs less"
-    _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames (as {out_w}x{out_h})",
+    shown = f" (as {out_w}x{out_h})" if scale != 1 else ""
+    _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames{shown}",
                   f"compare on a smaller video or with a lighter model{export}")
 
 
