@@ -129,3 +129,15 @@ def test_folders_expand_home_and_a_relative_output_folder_is_inside_the_input_fo
     with qtbot.waitSignal(panel.errorRaised, timeout=5_000) as blocker:
         panel.start()
     assert "must be a full path" in blocker.args[1] and panel.job is last_job  # nothing started
+
+
+def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(window, qtbot, small_video, tmp_path):
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    (in_dir / "sub").mkdir(parents=True)
+    shutil.copy(small_video, in_dir / "sub" / "clip.mp4")
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
+        panel.start()
+    title, message = blocker.args
+    assert message.startswith(f"no videos found in '{in_dir}'")
+    assert message.endswith(f"tick \"{panel.recursive.text()}\" to look in sub-folders)") and "--" not in message

@@ -198,6 +198,27 @@ def test_resume_without_a_run_says_so_in_the_trainers_words(panel, qtbot, window
     assert not (tmp_path / "runs").exists()
 
 
+def trainer_failure(panel, qtbot, window) -> str:
+    """Press Start; the trainer itself must refuse the run: the error dialog's text."""
+    panel.start()
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=120_000)
+    assert not panel.running() and panel.process.exitCode() == 1
+    window.error_box.close()
+    return window.error_box.text()
+
+
+def test_a_run_the_trainer_refuses_leaves_nothing_and_its_message_only_its_own_lines(panel, qtbot, window, tmp_path):
+    panel.extra.setText(json.dumps({"threads": 1, "nonsense_option": 1}))
+    first = trainer_failure(panel, qtbot, window)
+    assert "unknown VSR training options: nonsense_option" in first
+    assert not (tmp_path / "runs" / "tiny-student").exists()  # the tab's options and log went with the refusal
+    panel.extra.setText(json.dumps({"threads": 1, "batch": 2.5}))
+    second = trainer_failure(panel, qtbot, window)
+    assert "batch" in second and "nonsense_option" not in second and "$ " not in second
+    assert "nonsense_option" in panel.log.toPlainText()  # the log panel still has the whole session
+    assert not (tmp_path / "runs" / "tiny-student").exists()
+
+
 def test_an_empty_runs_folder_means_the_default_one(panel):
     panel.runs_dir.setText("")
     assert str(default_runs_dir()) in panel.runs_dir.placeholderText()

@@ -302,8 +302,10 @@ def test_interpolate_on_a_one_frame_video_says_so_in_the_view_without_a_dialog(w
     qtbot.wait(200)  # a second request, if any, is answered too
     assert errors == [] and window.error_box is None
     assert "too few frames" in viewer.view.panes[0].placeholder and not viewer.view.panes[0].layers
+    assert viewer.inspector.metric_note.text() == "Nothing to measure in this view." and not viewer.bar.isEnabled()
     show_and_wait(qtbot, viewer, lambda: viewer.set_task("upscale"), lambda r: r.request.task == "upscale")
-    assert viewer.view.panes[0].layers
+    assert viewer.view.panes[0].layers and viewer.bar.isEnabled()
+    assert viewer.inspector.metric_note.text() != "Nothing to measure in this view."
 
 
 def test_a_truncated_video_shows_its_real_length_and_duration_once_the_end_is_found(window, qtbot, media_dir):
@@ -377,11 +379,12 @@ def test_a_model_card_with_long_paths_wraps_inside_the_side_panel(qtbot):
     assert long_path in card.toPlainText()  # as it is: a path copied from the card must paste as it was
 
 
-@pytest.mark.parametrize("width", [1440, 1024, 800])
+@pytest.mark.parametrize("width", [1440, 1024, 800, 500])
 def test_every_compare_control_stays_on_screen_in_a_narrow_window(window, qtbot, width):
     """A toolbar too narrow for its controls hides the last ones behind a tiny overflow arrow: at 1024 px the
     Toggle and Difference modes were gone, at 800 px the device picker and every mode. The two halves of the
-    toolbar now stack when they do not fit side by side."""
+    toolbar now stack when they do not fit side by side, and the window does not get narrower than the wider
+    half (at 640 px the right model picker was gone)."""
     window.resize(width, 700)
     window.show()
     window.compare.setCurrentWidget(window.viewer)

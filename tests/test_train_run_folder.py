@@ -146,6 +146,15 @@ def test_a_bad_validation_clip_stops_a_vfi_run_before_it_trains(data_dir, tmp_pa
     assert not run.exists()
 
 
+@pytest.mark.parametrize("options, message", [({"base": 1}, "does not make a net that runs"),
+                                             ({"base": 0}, "does not fit architecture 'vfi_stmfnet'")])
+def test_a_vfi_net_that_cannot_run_is_refused_in_one_line_before_it_trains(data_dir, tmp_path, options, message):
+    run = tmp_path / "run"
+    with pytest.raises(VsrAppError, match=message):
+        train_vfi([str(data_dir)], run, steps=2, options={**TINY_VFI, **options}, **quiet)
+    assert not run.exists()
+
+
 def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it(data_dir, tmp_path):
     run = tmp_path / "run"
     holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
@@ -206,6 +215,7 @@ def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_e
     ({"batch": 0}, "'batch' must be at least 1"), ({"patch": 0}, "'patch' must be at least 8"),
     ({"log_every": 0}, "'log_every' must be at least 1"), ({"lr": -1}, "'lr' must be more than 0"),
     ({"steps": -3}, "'steps' must be at least 1"),
+    ({"net_config": {"channels": 0}}, r'net_config \{"channels": 0\} does not make a net that runs: .*weight'),
 ])
 def test_numbers_out_of_range_are_refused_in_one_line_and_leave_nothing(data_dir, tmp_path, options, message):
     with pytest.raises(VsrAppError, match=message):
@@ -245,6 +255,14 @@ def test_val_on_the_command_line_scores_a_held_out_clip_and_says_how_to_use_the_
     assert any("val_psnr" in r for r in records)
     assert "val_psnr" in json.loads((run / "model.json").read_text())["metrics"]
     assert f"use it with: vsr-app upscale IN -o OUT --model {run / 'model.safetensors'}" in capsys.readouterr().out
+
+
+def test_a_one_frame_validation_clip_is_refused_as_what_it_is(data_dir, tmp_path):
+    clip = make_video(tmp_path / "one.mp4", frames=1)
+    with pytest.raises(VsrAppError, match="one.mp4 holds a single frame; validation needs a video or frame sequence of "
+                                          "2 frames or more"):
+        vsr(data_dir, tmp_path / "run", steps=2, val=[str(clip)], config=config(tmp_path))
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_run_in_the_current_folder_names_its_model_after_the_folder(data_dir, tmp_path, monkeypatch):

@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from vsr_app.errors import OVERWRITE_HINT, Cancelled, VsrAppError
+from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
@@ -354,7 +354,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     exts = parse_extensions(extensions)
     inputs = find_videos(in_dir, exts, recursive, exclude=out_dir)
     if not inputs:
-        hint = "" if recursive else "; add --recursive to look in sub-folders"
+        hint = "" if recursive else f"; {RECURSIVE_HINT}"
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {', '.join('.' + e for e in exts)}{hint})")
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     if report_path is not None:

@@ -5,6 +5,8 @@ The CLI prints its message without a traceback and exits 1; the GUI shows it in 
 
 # How an error about an existing output says what to do; the GUI words it for its checkbox (gui/fmt.for_gui).
 OVERWRITE_HINT = "pass --overwrite to replace it"
+# How a batch that found no videos points to sub-folders; the GUI names its checkbox instead.
+RECURSIVE_HINT = "add --recursive to look in sub-folders"
 
 
 class VsrAppError(Exception):

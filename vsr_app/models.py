@@ -16,6 +16,7 @@ import os
 import pkgutil
 import secrets
 import stat
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +26,9 @@ from torch import nn
 
 from vsr_app.errors import VsrAppError
 from vsr_app.resources import models_dir, user_models_dir
+
+# a config with 0 channels builds, torch warns while initialising it, and check_net_runs refuses it in words
+warnings.filterwarnings("ignore", message="Initializing zero-element tensors is a no-op")
 
 PICKLE_SUFFIXES = {".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".tar"}
 
@@ -105,8 +109,18 @@ def build_arch(arch: str, config: dict) -> nn.Module:
     _check_arch(arch)
     try:
         return _ARCHS[arch](**config)
-    except (TypeError, ValueError, RuntimeError) as exc:  # unknown keys; sizes torch cannot build (e.g. -3)
-        raise VsrAppError(f"model card config does not fit architecture '{arch}': {exc}") from exc
+    except (TypeError, ValueError, RuntimeError, ZeroDivisionError) as exc:  # unknown keys; sizes torch cannot build
+        raise VsrAppError(f"the config {json.dumps(config)} does not fit architecture '{arch}': {exc}") from exc
+
+
+def check_net_runs(net: nn.Module, example: torch.Tensor, what: str) -> None:
+    """Some configs build a net that cannot run (0 channels: torch makes the layer and fails on its first input):
+    put `example` through it, so a training run refuses such a config in one line before any work starts."""
+    try:
+        with torch.no_grad():
+            net(example)
+    except (RuntimeError, ValueError, ZeroDivisionError) as exc:
+        raise VsrAppError(f"{what} does not make a net that runs: {str(exc).splitlines()[0]}") from None
 
 
 def count_params(net: nn.Module) -> int:

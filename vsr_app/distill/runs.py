@@ -1,7 +1,7 @@
 """A training run's folder and its set-up from the command line, without torch (the Train tab uses these too).
 
 - Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
-  a folder a refused start made); `holds_run` says whether it has a run to resume; `set_aside_metrics` renames an
+  a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it); `holds_run` says whether it has a run to resume; `set_aside_metrics` renames an
   earlier run's metrics.jsonl before a new run starts its own.
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
@@ -84,6 +84,28 @@ def release_run_dir(run_dir: Path) -> None:
             run_dir.rmdir()
     except OSError:
         pass  # another trainer arrived meanwhile: the folder is its now
+
+
+def remove_refused_start(run_dir: Path, written: set[str], made: bool) -> None:
+    """After a trainer refused a new run (no usable data, a bad option), which writes nothing of its own: remove the
+    files `written` for it by the one who started it (the Train tab's options and log), the trainer's lock, and the
+    folder when `made` for this run, so a refused start leaves nothing. A folder holding anything else is kept
+    whole, and one a trainer holds now is left to it."""
+    try:
+        claim_run_dir(run_dir)
+    except VsrAppError:
+        return
+    try:
+        if {p.name for p in run_dir.iterdir()} <= written | {".lock"}:
+            for name in written:
+                (run_dir / name).unlink(missing_ok=True)
+            claim = _CLAIMED.get(str(run_dir.resolve()))
+            if claim:
+                claim[1] = claim[1] or made  # the release below then removes the lock and the empty folder
+    except OSError:
+        pass  # left as it is: the caller reports the refusal itself
+    finally:
+        release_run_dir(run_dir)
 
 
 def check_resumable(run_dir: Path, instead: str = "start a new run without --resume") -> None:

@@ -37,7 +37,7 @@ from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_ru
 from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
-from vsr_app.models import atomic_write, build_arch, count_params, load_model, save_model
+from vsr_app.models import atomic_write, build_arch, check_net_runs, count_params, load_model, save_model
 
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3
@@ -345,6 +345,9 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
     net, arch = _student_or_teacher_net(cfg["options"])
+    size = 8 * int(getattr(net, "size_multiple", 8))
+    check_net_runs(net, torch.zeros(1, net.num_inputs, 3, size, size), f"the {arch['arch']} config "
+                   f"{json.dumps(arch['config'])}")
     teacher_net = _load_teacher(cfg["teacher"]) if cfg["distill"] == "laplacian" else None
     card = {"name": cfg.get("name") or run_dir.name, **arch}
     task = VFITask(net, cfg["data"], card, teacher=teacher_net, distill=cfg["distill"],

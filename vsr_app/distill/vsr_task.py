@@ -48,7 +48,7 @@ from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_
 from vsr_app.distill.options import check_types
 from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast, autocast_dtype
-from vsr_app.models import atomic_write
+from vsr_app.models import atomic_write, check_net_runs
 from vsr_app.nets.convlstm import ConvLSTM
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
@@ -77,9 +77,12 @@ def net_settings(net, net_config) -> dict | None:
 
 def _frames_for_validation(path: str, count: int) -> np.ndarray:
     """First `count` frames of a held-out video or frame folder, cropped to a multiple of 4 (at most 192 px)."""
-    seqs = [s for s in D.load_sources([path], max_frames_per_video=count, log=lambda *_: None) if not s.is_still]
+    sources = D.load_sources([path], max_frames_per_video=count, log=lambda *_: None)
+    seqs = [s for s in sources if not s.is_still]
     if not seqs:
-        raise VsrAppError(f"validation data {path} holds no video or frame sequence")
+        what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
+        raise VsrAppError(f"validation data {path} holds {what}; validation needs a video or frame sequence of 2 "
+                          f"frames or more")
     frames = np.stack(seqs[0].frames[:count])
     h, w = (min(192, frames.shape[1]) // 4 * 4, min(192, frames.shape[2]) // 4 * 4)
     return frames[:, :h, :w]
@@ -112,6 +115,7 @@ class VSRTask:
             raise VsrAppError(f"net_config for the {o['net']}: {exc}") from None
         if self.model.scale != 4:  # the degradation, validation and evaluation are x4
             raise VsrAppError(f"VSR training is x4: net_config 'scale' must be 4, not {self.model.scale}")
+        check_net_runs(self.model, torch.zeros(1, 2, 3, 16, 16), f"net_config {json.dumps(o['net_config'])}")
         self._frozen: dict[str, nn.Module] = {}
         self._modules: dict[str, nn.Module] = {"model": self.model}
         self.convlstm_frozen = False

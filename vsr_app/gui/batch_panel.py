@@ -31,6 +31,7 @@ from vsr_app.video.encoding import X26X_CRF_RANGE
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "processing": theme.ACCENT}
 REPLACE_LABEL = "Replace existing outputs"
+RECURSIVE_LABEL = "Include sub-folders"
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 
 
@@ -70,7 +71,7 @@ class BatchPanel(QWidget):
         form.addRow("Task", task_row)
         pick_row = QHBoxLayout()
         self.ext = QLineEdit(settings.value("batch/ext", ",".join(BATCH_EXTENSIONS)))
-        self.recursive = QCheckBox("Include sub-folders")
+        self.recursive = QCheckBox(RECURSIVE_LABEL)
         self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
         pick_row.addWidget(self.ext, 1)
         pick_row.addWidget(self.recursive)
@@ -304,7 +305,7 @@ class BatchPanel(QWidget):
     def _failed(self, message: str) -> None:
         self._set_running(False)
         self.status.setText("The batch could not run.")
-        self.errorRaised.emit("Batch failed", message)
+        self.errorRaised.emit("Batch failed", fmt.for_gui(message, REPLACE_LABEL, RECURSIVE_LABEL))
 
     def _open_report(self) -> None:
         if self.report_path and Path(self.report_path).is_file():

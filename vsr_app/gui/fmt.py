@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from vsr_app.errors import OVERWRITE_HINT
+from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT
 from vsr_app.gui import theme
 
 
@@ -59,9 +59,12 @@ def ssim(value: float | None) -> str:
     return "\u2014" if value is None else f"{value:.4f}"
 
 
-def for_gui(message: str, replace_label: str) -> str:
-    """An error worded for the command line, with the checkbox named `replace_label` where it says --overwrite."""
-    return message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
+def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
+    """An error worded for the command line, with the checkboxes named `replace_label` where it says --overwrite
+    and `recursive_label` where it says --recursive."""
+    message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
+    return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
+        else message
 
 
 def card_value(value) -> str:

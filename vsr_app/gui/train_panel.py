@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
-from vsr_app.distill.runs import check_new_run, check_resumable, read_json_object, set_aside_metrics
+from vsr_app.distill.runs import (check_new_run, check_resumable, read_json_object, remove_refused_start,
+                                  set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
@@ -89,6 +90,8 @@ class TrainPanel(QWidget):
         self.started = 0.0
         self.stopping = False
         self.checkpoint_at_start: int | None = None
+        self.run_output: list[str] = []  # this trainer's lines: a failure shows these, not an earlier run's
+        self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
         self.inputs: dict[str, QWidget] = {}
 
@@ -468,6 +471,7 @@ class TrainPanel(QWidget):
         self.plots.reset()
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         self.log.appendPlainText(f"$ {Path(program).name} {' '.join(prefix + args)}")
+        self.run_output = []
         self.started = time.monotonic()
         self.checkpoint_at_start = self._checkpoint_stamp()
         self.stopping = False
@@ -516,6 +520,7 @@ class TrainPanel(QWidget):
             self._say_unused_changes(run_dir, plan.options)
         config = None if plan.resume else run_dir / "gui-options.json"
         try:
+            self.new_run_made_dir = None if plan.resume else not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)
             if config:
                 config.write_text(json.dumps(plan.options, indent=2) + "\n", encoding="utf-8")
@@ -581,6 +586,7 @@ class TrainPanel(QWidget):
         lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
         for line in lines:
             self.log.appendPlainText(line)
+        self.run_output += lines
         if lines and self.run_dir is not None:
             with open(self.run_dir / LOG_NAME, "a", encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")
@@ -611,9 +617,16 @@ class TrainPanel(QWidget):
             self.status.setText(f"Finished after {took}.")
             self._install()
         else:
-            tail = "\n".join(self.log.toPlainText().splitlines()[-6:])
+            tail = "\n".join(self.run_output[-6:])
             self.status.setText(f"The trainer exited with an error (code {code}).")
+            self._clear_refused_start()
             self.errorRaised.emit("Training failed", f"the trainer exited with code {code}.\n\n{tail}")
+
+    def _clear_refused_start(self) -> None:
+        """A new run the trainer refused wrote nothing of its own: the options and log this tab wrote for it go too,
+        as on the command line."""
+        if self.new_run_made_dir is not None:
+            remove_refused_start(self.run_dir, {"gui-options.json", LOG_NAME}, self.new_run_made_dir)
 
     def _checkpoint_stamp(self) -> int | None:
         """When the run's checkpoint was last written (None: not yet), to tell whether a stopped trainer saved one."""

@@ -57,8 +57,9 @@ def device_choices() -> list[tuple[str, str]]:
 
 
 class WrappingRow(QWidget):
-    """Two toolbars side by side, stacked when the window is too narrow for both: a toolbar that does not fit
-    hides its last controls behind a small overflow arrow, which hid the view modes at 1024 px."""
+    """Two toolbars side by side, stacked when the window is too narrow for both, and never narrower than the
+    wider one: a toolbar that does not fit hides its last controls behind a small overflow arrow, which hid the
+    view modes at 1024 px."""
 
     def __init__(self, first: QToolBar, second: QToolBar):
         super().__init__()
@@ -81,7 +82,11 @@ class WrappingRow(QWidget):
         return False
 
     def _arrange(self, width: int) -> None:
-        wide = width >= sum(bar.sizeHint().width() for bar in self.bars)
+        needs = [bar.sizeHint().width() for bar in self.bars]
+        # stacked, each bar still needs its own width: the window may not get narrower (below it the right model
+        # picker went behind the overflow arrow)
+        self.setMinimumWidth(max(needs))
+        wide = width >= sum(needs)
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if direction != self.box.direction():
             self.box.setDirection(direction)
@@ -418,6 +423,8 @@ class Viewer(QWidget):
         self.player.pause()
         self.view.clear()
         self.view.set_placeholder(reason)
+        self.inspector.set_metrics(None, None, "Nothing to measure in this view.")  # not the last view's figures
+        self.bar.setEnabled(False)  # no frames to step through; the next frame shown enables it again
 
     def _position_changed(self, position: int) -> None:
         self.analysis.set_cursor(position)
@@ -444,6 +451,7 @@ class Viewer(QWidget):
             note = "Pick two models to measure them against each other."
         self.inspector.set_metrics(rendered.psnr, rendered.ssim, note)
         self.shown_times[rendered.position] = rendered.time
+        self.bar.setEnabled(True)
         self.bar.refresh()
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
