@@ -202,6 +202,19 @@ def test_scene_cuts_are_found_in_the_test_clip(scene_cuts_path):
     assert cuts == [30, 76, 137, 187, 242]
 
 
+def test_a_pair_without_neighbours_is_not_a_cut_and_an_end_pair_is_judged_by_its_one_neighbour():
+    """A two-frame pan was taken for a cut (its middle frame repeated): a missing neighbour counted as no motion."""
+    flat = np.zeros((8, 8, 3), np.uint8)
+    bright = np.full((8, 8, 3), 100, np.uint8)
+
+    def cuts(images):
+        return [cut for _, cut in mark_cuts(images, lambda image: image)]
+
+    assert cuts([flat, bright]) == [False, False]
+    assert cuts([flat, flat, bright]) == [False, False, True]  # a spike after a still pair
+    assert cuts([flat, bright, flat]) == [False, False, False]  # high on both sides: motion, not a cut
+
+
 class Recorder:
     """An interpolator that records the windows it is given and returns their mean."""
 

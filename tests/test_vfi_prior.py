@@ -75,3 +75,17 @@ def test_training_step_under_bf16_autocast_survives_large_crops():
         out.float().mean().backward()
     grads = [p.grad for n, p in net.named_parameters() if n.startswith("convs.s3d")]
     assert grads and all(g is not None and torch.isfinite(g).all() for g in grads)
+
+
+def test_dis_flow_works_on_frames_a_few_pixels_high():
+    """OpenCV's DIS crashed the process (SIGSEGV) on frames 12-15 px high and about 40 px wide or more, which a
+    strip-shaped video reached through the student's padding: run in a child process, so a crash fails only this."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from vsr_app.nets.motion_prior import dis_flow\n"
+            "for h, w in [(12, 40), (15, 200), (8, 320), (1, 40), (13, 13)]:\n"
+            "    a = np.random.default_rng(h).integers(0, 255, (h, w, 3), dtype=np.uint8)\n"
+            "    assert dis_flow(a, a[:, ::-1].copy()).shape == (h, w, 2)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -152,3 +154,41 @@ def test_truncated_file_without_frames(small_video, tmp_path):
     path.write_bytes(data[: len(data) // 3])  # moov atom at the end is gone (no faststart in the fixture)
     with pytest.raises(VsrAppError):
         VideoReader(path)
+
+
+def test_a_matroska_video_starting_late_has_its_own_duration_not_the_files_end(tmp_path):
+    """Matroska gives no stream duration and the file's runs from 0: a video starting at 10 s read as 10.6 s long
+    (a progress total of 106 frames for 6, and a false 'output lasts 0.6 s, input 10.6 s')."""
+    path = make_video(tmp_path / "late.mkv", frames=6, times=[10.0 + 0.1 * i for i in range(6)])
+    info = probe(path)
+    assert info.start_time == pytest.approx(10.0)
+    assert info.duration == pytest.approx(0.6, abs=0.01) and info.estimated_frames == 6
+
+
+def test_a_stream_whose_picture_size_changes_gives_frames_of_the_first_size(tmp_path):
+    """A WebRTC or TV recording may change size at a keyframe: every frame comes at the first frame's size (as FFmpeg
+    scales them), and the reader says where it changed (a recurrent net crashed on the mismatch)."""
+    import av
+
+    def packets(width, height, first):  # Motion JPEG: every packet a picture of its own size
+        with av.open(str(tmp_path / f"{width}.mkv"), "w") as container:
+            stream = container.add_stream("mjpeg", rate=10)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
+            for i in range(3):
+                frame = av.VideoFrame.from_ndarray(pattern_frame(first + i, width, height), format="rgb24")
+                frame.pts = i
+                yield from stream.encode(frame)
+            yield from stream.encode(None)
+
+    path = tmp_path / "resize.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuvj420p"
+        stream.time_base = Fraction(1, 10)
+        for i, packet in enumerate([*packets(64, 48, 0), *packets(32, 24, 3)]):
+            packet.stream, packet.time_base, packet.pts, packet.dts = stream, Fraction(1, 10), i, i
+            container.mux(packet)
+    reader = VideoReader(path)
+    frames = list(reader.frames())
+    assert len(frames) == 6 and {f.image.shape for f in frames} == {(48, 64, 3)}
+    assert reader.size_change == (3, 32, 24)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 PRIORS = ("block", "dis")
 COST_WINDOW = 7  # the window of the matching cost (the block matcher's finest level)
-DIS_MIN_SIDE = 12  # OpenCV's DIS asserts width and height >= 12
+DIS_MIN_SIDE = 16  # OpenCV's DIS asserts width and height >= 12, and crashes (SIGSEGV) on 12-15 px high frames
 _DIS = threading.local()  # one DIS object per thread and preset: OpenCV algorithm objects are not thread-safe
 
 
@@ -39,7 +39,7 @@ def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW
     gray = [f if f.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in (src, dst)]
     h, w = gray[0].shape
     pad_h, pad_w = max(0, DIS_MIN_SIDE - h), max(0, DIS_MIN_SIDE - w)
-    if pad_h or pad_w:  # DIS refuses frames under 12 px a side: match on edge-replicated ones, keep the frame's part
+    if pad_h or pad_w:  # DIS fails on frames under 16 px a side: match on edge-replicated ones, keep the frame's part
         gray = [np.pad(g, ((0, pad_h), (0, pad_w)), mode="edge") for g in gray]
     flow = per_thread[preset].calc(np.ascontiguousarray(gray[0]), np.ascontiguousarray(gray[1]), None)
     return flow[:h, :w]

@@ -377,6 +377,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packets skipped")
+    if reader.size_change:
+        index, width, height = reader.size_change
+        notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "
+                     f"were scaled to the first frame's {info.width}x{info.height}")
     if abs(result.duration - input_duration) > 1.5 * interval:
         notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s")
     return PipelineSummary(

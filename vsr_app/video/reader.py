@@ -13,6 +13,8 @@ Conventions:
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) is applied to
   the pixels, and `VideoInfo.width/height` are the displayed (rotated) size. Mirroring in a display matrix
   (rare) is not applied.
+- Size: a stream whose picture size changes part-way (a WebRTC recording, a TV capture) has every frame scaled
+  to the first frame's size, as FFmpeg does; `size_change` says where it first changed.
 - Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video
   uses FFmpeg's default (BT.601). 10-bit and 4:4:4 sources go through the same conversion.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Iterator
 
 import av
+import cv2
 import numpy as np
 
 from vsr_app.errors import VsrAppError
@@ -149,6 +152,27 @@ def _frame_rate(stream) -> Fraction | None:
     return None
 
 
+def _duration(container, stream, start: float) -> float | None:
+    """The video's own duration in seconds: its stream header's; else a Matroska track's DURATION tag (when its last
+    frame ends, on the file's clock); else the file's, when the video is its only stream. The file's covers every
+    stream (and in Matroska the time before the first frame too): a longer audio track or a start at 10 s made a
+    complete output look short and the progress total wrong."""
+    if stream.duration and stream.time_base:
+        seconds = float(stream.duration * stream.time_base)
+        if stream.start_time is None:  # FFmpeg then counts it from 0: the time before the first frame comes off
+            seconds -= start
+        return seconds if seconds > 0 else None
+    try:
+        hours, minutes, seconds = stream.metadata["DURATION"].split(":")
+        end = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        return end - start if end > start else None
+    except (KeyError, ValueError):
+        pass
+    if container.duration and len(container.streams) == 1 and container.format.name != "matroska,webm":
+        return container.duration / av.time_base
+    return None
+
+
 def _rotation_of(frame) -> int:
     """Counter-clockwise display rotation snapped to a multiple of 90 degrees, in [0, 360)."""
     try:
@@ -163,6 +187,12 @@ def _to_rgb(frame, rotation: int) -> np.ndarray:
     if rotation:
         image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
     return image
+
+
+def _fit(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A frame of another size scaled to `width`x`height` (area averaging when it shrinks, bicubic when it grows)."""
+    shrinks = image.shape[0] * image.shape[1] > width * height
+    return cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA if shrinks else cv2.INTER_CUBIC)
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
@@ -182,6 +212,7 @@ class VideoReader:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self.decode_errors = 0  # packets skipped because they failed to decode (damaged data)
+        self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
         container = _open(self.path)
         try:
             self.info = self._read_info(container)
@@ -208,13 +239,11 @@ class VideoReader:
         width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
         rate = _frame_rate(stream)
         tb = stream.time_base
-        start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
-        if stream.duration and tb:
-            duration = float(stream.duration * tb)
-        elif container.duration:
-            duration = container.duration / av.time_base
-        else:
-            duration = None
+        if stream.start_time is not None and tb:
+            start = float(stream.start_time * tb)
+        else:  # not in the header (some Matroska files): the first frame's time
+            start = float(first.pts * first.time_base) if first.pts is not None and first.time_base else 0.0
+        duration = _duration(container, stream, start)
         frame_count = stream.frames or None
         if rate is None and frame_count and duration:
             rate = Fraction(frame_count / duration).limit_denominator(1001)
@@ -276,7 +305,11 @@ class VideoReader:
                 if start is not None and time < start - 1e-6:
                     continue
                 previous = time
-                yield DecodedFrame(index, time, _to_rgb(frame, _rotation_of(frame)))
+                image = _to_rgb(frame, _rotation_of(frame))
+                if image.shape[:2] != (self.info.height, self.info.width):
+                    self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
+                    image = _fit(image, self.info.width, self.info.height)
+                yield DecodedFrame(index, time, image)
                 index += 1
         finally:
             container.close()

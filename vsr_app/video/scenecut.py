@@ -37,9 +37,12 @@ def frame_difference(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).mean())
 
 
-def is_cut(before: float, here: float, after: float) -> bool:
-    """Whether the difference `here` is a cut, given the differences of the pairs on either side."""
-    return here >= MIN_DIFFERENCE and here >= MIN_RATIO * (max(before, after) + 2.0)
+def is_cut(before: float | None, here: float, after: float | None) -> bool:
+    """Whether the difference `here` is a cut, given the differences of the pairs on either side (None: there is no
+    pair there, at either end of the video). With neither side known a spike cannot be told from motion: a two-frame
+    pan was taken for a cut and its middle frame repeated."""
+    around = [d for d in (before, after) if d is not None]
+    return bool(around) and here >= MIN_DIFFERENCE and here >= MIN_RATIO * (max(around) + 2.0)
 
 
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray]) -> Iterator[tuple[T, bool]]:
@@ -49,14 +52,14 @@ def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray]) -> Iterator[
     """
     held: T | None = None  # the item waiting for its verdict
     prev_thumb: np.ndarray | None = None
-    before = 0.0  # difference of the pair before the held item's pair
+    before: float | None = None  # difference of the pair before the held item's pair
     here: float | None = None  # difference between the held item and the one before it
     for item in items:
         thumb = thumbnail(image(item))
         diff = frame_difference(prev_thumb, thumb) if prev_thumb is not None else None
         if held is not None:
             yield held, here is not None and is_cut(before, here, diff)
-            before = here if here is not None else 0.0
+            before = here
         held, here, prev_thumb = item, diff, thumb
     if held is not None:
-        yield held, here is not None and is_cut(before, here, 0.0)
+        yield held, here is not None and is_cut(before, here, None)
