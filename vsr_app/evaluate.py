@@ -91,8 +91,10 @@ def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[
                      "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
 
 
-def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto") -> dict:
-    """Score an upscaling model on every sequence under `data`; returns the contract's JSON object."""
+def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
+             engine_options: dict | None = None) -> dict:
+    """Score an upscaling model on every sequence under `data`; returns the contract's JSON object.
+    `engine_options` go to the app's engine (a benchmark's clip chunk length, say); the CLI passes none."""
     from vsr_app.inference import make_upscaler
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model
@@ -102,7 +104,7 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         raise VsrAppError(f"model '{loaded.name}' is not a x4 upscaler")
     min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
     gts = read_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
-    engine = make_upscaler(loaded, device)
+    engine = make_upscaler(loaded, device, **(engine_options or {}))
     scores: dict[str, tuple[list[float], list[float]]] = {}
     for name, seq in gts.items():
         pairs = [degrade_x4(f) for f in seq]

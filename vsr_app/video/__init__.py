@@ -4,7 +4,7 @@ through PyAV).
 reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readable errors
 writer.py    encode, atomic output (temp file + rename), never overwrites the input
 encoding.py  codecs, CRF/preset checks, the record of what made an output
-carried.py   the source's audio and subtitles copied (or re-encoded) into the output
+carried.py   the source's audio, subtitles and tags copied (or re-encoded) into the output; notes on what is not kept
 output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes
 verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream

@@ -85,7 +85,8 @@ def encode_quality(spec: CodecSpec, crf: int | None, preset: str | None) -> tupl
 
 
 # What made a file, kept in the file: "comment" because the mp4/mov muxers write only the tags they know
-# (Matroska keeps any and reads it back as "COMMENT").
+# (Matroska keeps any and reads it back as "COMMENT"), and the mov muxer no other free one. The record is the
+# comment's last line, after the source's own comment (outputs of earlier versions hold the record alone).
 MADE_BY_TAG = "comment"
 MADE_BY_PREFIX = "vsr-app "
 
@@ -108,7 +109,7 @@ def read_made_by(path: str | os.PathLike) -> dict | None:
             tags = {key.lower(): value for key, value in container.metadata.items()}
     except (av.FFmpegError, OSError) as exc:
         raise cannot_read(path, exc) from exc
-    text = tags.get(MADE_BY_TAG, "")
+    text = tags.get(MADE_BY_TAG, "").rpartition("\n")[2]
     if not text.startswith(MADE_BY_PREFIX):
         return None
     try:

@@ -14,9 +14,9 @@ looks finished, and keep the sound in sync. So:
   either: this run's file is kept beside it under a free name and the write fails saying so;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets, which keep their own timestamps, stay in sync;
-- the container's `comment` tag records what made the file (`encoding.made_by`), so a rerun of a batch can
-  tell its own finished output from one made with other settings;
-- the source's audio and subtitles come along (`carried.py`), each choice reported (`WriteResult.notes`).
+- the container's `comment` tag records what made the file (`encoding.made_by`) in its last line, after the
+  source's comment, so a rerun of a batch can tell its own finished output from one made with other settings;
+- the source's audio, subtitles and tags come along (`carried.py`), each choice reported (`WriteResult.notes`).
 
 Encoder settings live in `encoding.py`, output names and temporary files in `output_paths.py`.
 
@@ -101,7 +101,7 @@ class VideoWriter:
     """Writes frames (HxWx3 uint8 RGB + time in seconds) to `path`; use as a context manager.
 
     On a clean exit the file is finished and renamed into place; on an exception (or `abort()`) nothing is
-    left behind. `source` names the input video: its audio/subtitles are carried over and it is never
+    left behind. `source` names the input video: its audio/subtitles and tags are carried over and it is never
     overwritten. With a `task` ('upscale', ...), it and the `models` (with their `weights` digests) are recorded in
     the file with the encoding settings (`made_by`).
     """
@@ -141,12 +141,13 @@ class VideoWriter:
         try:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
                                      options={"movflags": "+faststart"} if suffix != ".mkv" else {})
-            if task is not None:
-                settings = made_by(task, models, codec, crf, preset, weights)
-                self.container.metadata[MADE_BY_TAG] = MADE_BY_PREFIX + json.dumps(settings, sort_keys=True)
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
-                self.carried = CarriedStreams(self.source, self.container, self.notes)
+                self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
+            if task is not None:  # after the source's tags: its comment is kept, the record is its last line
+                record = MADE_BY_PREFIX + json.dumps(made_by(task, models, codec, crf, preset, weights), sort_keys=True)
+                comment = self.container.metadata.get(MADE_BY_TAG)
+                self.container.metadata[MADE_BY_TAG] = f"{comment}\n{record}" if comment else record
         except BaseException as exc:
             self.abort()
             if isinstance(exc, OSError):

@@ -1,0 +1,187 @@
+"""What of the source besides its pictures reaches the output: container tags, the user's comment beside the app's
+record, carried streams' titles, languages and dispositions; and a note for what cannot come along (a second
+video, alpha, HDR colours, subtitles the output cannot hold, with a container that can)."""
+
+from __future__ import annotations
+
+import json
+import re
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from videogen import make_video, pattern_frame
+from vsr_app.video.encoding import MADE_BY_PREFIX, made_by, read_made_by
+from vsr_app.video.writer import VideoWriter
+
+TAGS = {"title": "Holiday 2024", "artist": "Me", "comment": "my own note", "location": "+48.8584+002.2945/",
+        "creation_time": "2024-07-01T10:00:00.000000Z"}
+FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}
+
+
+def make_source(path, *, tags=None, audio=(), video=1, codec="libx264", pix_fmt="yuv420p", colour=None,
+                options=None):
+    """A 4-frame 32x24 clip with container `tags`, `video` video streams, and one short AAC stream per entry of
+    `audio`: (metadata, disposition). `colour`: codec-context colour tags (color_primaries, color_trc, ...)."""
+    with av.open(str(path), "w", format=FORMATS[path.suffix], options=options or {}) as out:
+        out.metadata.update(tags or {})
+        streams = []
+        for _ in range(video):
+            stream = out.add_stream(codec, rate=10)
+            stream.width, stream.height, stream.pix_fmt = 32, 24, pix_fmt
+            for key, value in (colour or {}).items():
+                setattr(stream.codec_context, key, value)
+            streams.append(stream)
+        tracks = []
+        for metadata, disposition in audio:
+            track = out.add_stream("aac", rate=48_000)
+            track.layout = "mono"
+            track.metadata.update(metadata)
+            track.disposition = disposition
+            tracks.append(track)
+        fmt = "rgba" if "a" in pix_fmt.removeprefix("yuv") else "rgb24"
+        for i in range(4):
+            image = pattern_frame(i, 32, 24)
+            if fmt == "rgba":
+                image = np.dstack([image, np.full((24, 32), 128, np.uint8)])
+            for stream in streams:
+                frame = av.VideoFrame.from_ndarray(image, format=fmt)
+                frame.pts, frame.time_base = i, Fraction(1, 10)
+                out.mux(stream.encode(frame))
+        for stream in streams:
+            out.mux(stream.encode(None))
+        for track in tracks:
+            for k in range(4):
+                frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+                frame.sample_rate, frame.pts = 48_000, k * 1024
+                out.mux(track.encode(frame))
+            out.mux(track.encode(None))
+    return path
+
+
+def write(source, out, **options):
+    with VideoWriter(out, width=32, height=24, frame_rate=10, source=source, **options) as writer:
+        for i in range(4):
+            writer.write(pattern_frame(i, 32, 24), i / 10)
+    return writer.result
+
+
+def tags_of(path) -> dict[str, str]:
+    with av.open(str(path)) as container:
+        return {key.lower(): value for key, value in container.metadata.items()}
+
+
+@pytest.mark.parametrize("src_suffix", [".mov", ".mp4", ".mkv"])
+@pytest.mark.parametrize("out_suffix", [".mov", ".mp4", ".mkv"])
+def test_the_sources_tags_and_the_users_comment_are_kept_beside_the_record(tmp_path, src_suffix, out_suffix):
+    source = make_source(tmp_path / f"in{src_suffix}", tags=TAGS)
+    out = tmp_path / f"out{out_suffix}"
+    write(source, out, task="upscale", models=["m"])
+    tags = tags_of(out)
+    for key in ("title", "artist", "location", "creation_time"):
+        assert tags.get(key) == TAGS[key], key
+    assert tags["comment"].splitlines()[0] == "my own note"
+    assert read_made_by(out) == made_by("upscale", ["m"], "libx264")
+    if out_suffix == ".mkv":  # the mov/mp4 demuxers' file-type fields are not tags to carry
+        assert "major_brand" not in tags
+
+
+def test_a_record_made_before_the_users_comment_was_kept_is_still_read(tmp_path):
+    """Outputs of earlier versions hold the record alone in `comment`; a batch rerun must still skip them."""
+    record = made_by("upscale", ["m"], "libx264")
+    old = make_source(tmp_path / "old.mp4", tags={"comment": MADE_BY_PREFIX + json.dumps(record, sort_keys=True)})
+    assert read_made_by(old) == record
+    again = tmp_path / "again.mkv"  # an output processed once more: its own record is the one read
+    write(old, again, task="interpolate", models=["v"])
+    assert read_made_by(again) == made_by("interpolate", ["v"], "libx264")
+
+
+@pytest.mark.parametrize("out_suffix", [".mov", ".mp4"])
+def test_a_phones_location_key_reaches_mp4_and_mov(tmp_path, out_suffix):
+    """iPhones keep the place in a QuickTime key the mov/mp4 muxers do not write; `location` is the one they do."""
+    place = "+48.8584+002.2945+035.000/"
+    source = make_source(tmp_path / "phone.mov", tags={"com.apple.quicktime.location.ISO6709": place},
+                         options={"movflags": "use_metadata_tags"})
+    out = tmp_path / f"out{out_suffix}"
+    write(source, out)
+    numbers = [float(n) for n in re.findall(r"[+-][\d.]+", tags_of(out)["location"])]
+    assert numbers == [48.8584, 2.2945, 35.0]  # the mp4 muxer rewrites it in its own format
+
+
+AUDIO = [({"language": "eng", "title": "Main"}, av.stream.Disposition.default),
+         ({"language": "deu", "title": "Commentary"}, av.stream.Disposition.comment)]
+
+
+@pytest.mark.parametrize("src_suffix, out_suffix", [(".mkv", ".mkv"), (".mp4", ".mp4"), (".mp4", ".mkv"),
+                                                    (".mkv", ".mp4")])
+def test_carried_audio_keeps_its_title_language_and_disposition(tmp_path, src_suffix, out_suffix):
+    source = make_source(tmp_path / f"in{src_suffix}", audio=AUDIO)
+    out = tmp_path / f"out{out_suffix}"
+    write(source, out)
+    with av.open(str(out)) as container:
+        got = [(s.metadata.get("language"), s.metadata.get("title") or s.metadata.get("name"), s.disposition)
+               for s in container.streams.audio]
+    assert got == [("eng", "Main", av.stream.Disposition.default),
+                   ("deu", "Commentary", av.stream.Disposition.comment)]
+
+
+def test_subtitles_the_output_cannot_hold_name_a_container_that_can(tmp_path, pcm_subtitled_video):
+    mov_text = tmp_path / "movtext.mp4"
+    with av.open(str(mov_text), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        sub = out.add_mux_stream("mov_text")
+        for i in range(4):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        packet = av.Packet(b"\x00\x02hi")
+        packet.stream, packet.time_base, packet.pts, packet.dts, packet.duration = sub, Fraction(1, 1000), 0, 0, 100
+        out.mux(packet)
+    notes = write(mov_text, tmp_path / "out.mkv").notes
+    assert [n for n in notes if "subtitle" in n] == [
+        "subtitle #1 mov_text dropped: the matroska container cannot hold mov_text; use .mp4 or .mov to keep it"]
+    notes = write(pcm_subtitled_video, tmp_path / "out.mp4").notes
+    assert [n for n in notes if "subtitle" in n] == [
+        "subtitle #2 subrip dropped: the mp4 container cannot hold subrip; use .mkv to keep it"]
+
+
+def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
+    notes = write(make_source(tmp_path / "two.mkv", video=2), tmp_path / "out.mp4").notes
+    assert notes == ["video #1 h264 dropped: only the first video stream is processed"]
+    covered = tmp_path / "covered.mp4"
+    with av.open(str(covered), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        cover = out.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 32, 24, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        for i in range(4):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        out.mux(cover.encode(frame.reformat(format="yuvj420p")) + cover.encode(None))
+    assert write(covered, tmp_path / "out2.mp4").notes == ["cover picture #1 mjpeg dropped"]
+
+
+def test_alpha_is_noted(tmp_path):
+    notes = write(make_source(tmp_path / "alpha.mov", codec="png", pix_fmt="rgba"), tmp_path / "out.mp4").notes
+    assert notes == ["video #0 png: its alpha channel (transparency) is dropped; the output is opaque"]
+
+
+def test_hdr_and_wide_gamut_colours_are_noted(tmp_path):
+    from av.video.reformatter import ColorPrimaries, ColorTrc
+
+    pq = {"color_primaries": int(ColorPrimaries.BT2020), "color_trc": int(ColorTrc.SMPTE2084), "colorspace": 9}
+    notes = write(make_source(tmp_path / "pq.mp4", colour=pq), tmp_path / "out.mp4").notes
+    assert notes == ["video #0 h264: HDR (PQ) with BT.2020 colours written as SDR without tone mapping or gamut "
+                     "conversion; its colours will look wrong"]
+    wide = {"color_primaries": int(ColorPrimaries.BT2020), "color_trc": int(ColorTrc.BT2020_10), "colorspace": 9}
+    notes = write(make_source(tmp_path / "wide.mp4", colour=wide), tmp_path / "out2.mp4").notes
+    assert notes == ["video #0 h264: BT.2020 colours written as SDR without tone mapping or gamut conversion; "
+                     "its colours will look wrong"]
+    assert write(make_source(tmp_path / "sdr.mp4"), tmp_path / "out3.mp4").notes == []
