@@ -336,3 +336,51 @@ def test_clearing_old_temporary_files_is_best_effort(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Path, "iterdir", unlistable)
     assert probe(write_clip(tmp_path / "out.mp4")).frame_count == 6
+
+
+def _first_times(path) -> dict[str, float]:
+    """The first packet time (seconds) of each stream type of a file."""
+    import av
+
+    firsts: dict[str, float] = {}
+    with av.open(str(path)) as container:
+        for packet in container.demux():
+            if packet.pts is not None and packet.size:
+                t = float(packet.pts * packet.time_base)
+                firsts[packet.stream.type] = min(firsts.get(packet.stream.type, t), t)
+    return firsts
+
+
+def test_the_output_clock_starts_where_the_sources_does_with_the_streams_offsets_kept(tmp_path):
+    """A capture whose clock read 600 s got a 600 s empty edit in mp4 (ten minutes of nothing in players that follow
+    edit lists): every stream now shifts by the source's start, as FFmpeg does, and stays in sync."""
+    import av
+
+    src = tmp_path / "capture.mkv"
+    with av.open(str(src), "w") as container:
+        video = container.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.time_base = video.codec_context.time_base = Fraction(1, 1000)
+        audio = container.add_stream("aac", rate=48_000)
+        audio.layout = "mono"
+        for i in range(6):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 64, 48), format="rgb24")
+            frame.pts = 600_000 + 100 * i  # 600 s on the capture's clock
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        for k in range(30):  # from 599.9 s
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.time_base, frame.pts = 48_000, Fraction(1, 48_000), 599.9 * 48_000 // 1 + 1024 * k
+            container.mux(audio.encode(frame))
+        container.mux(audio.encode(None))
+    before = _first_times(src)
+    for suffix in (".mp4", ".mkv"):
+        out = tmp_path / f"out{suffix}"
+        with VideoWriter(out, width=64, height=48, frame_rate=10, time_base=Fraction(1, 1000), source=src) as writer:
+            for frame in VideoReader(src).frames():
+                writer.write(frame.image, frame.time)
+        after = _first_times(out)
+        assert -0.03 < min(after.values()) < 0.002  # AAC's priming packet may sit just before 0, as with FFmpeg
+        assert after["video"] - after["audio"] == pytest.approx(before["video"] - before["audio"], abs=0.002)
+        with av.open(str(out)) as container:
+            assert container.duration / av.time_base < 1.0  # not 600 s of nothing before the pictures

@@ -11,6 +11,7 @@ the source's container tags (title, creation time, location, comment...) where i
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
@@ -106,6 +107,9 @@ class CarriedStreams:
     def __init__(self, source: Path, output, notes: list[str], suffixes: Iterable[str] = tuple(CONTAINER_FORMATS)):
         self.src = av.open(str(source))
         self.output = output
+        # The output's clock starts where the source's earliest stream does, as FFmpeg's does: a TV capture whose
+        # clock read 600 s got a 600 s empty edit in mp4, ten minutes of nothing in players that follow edit lists.
+        self.start = Fraction(self.src.start_time or 0, av.time_base)
         self.suffixes = suffixes
         self.copied: dict[int, av.stream.Stream] = {}  # source index -> output stream (packet copy)
         self.reencoded: dict[int, tuple] = {}  # source index -> (source stream, output stream)
@@ -175,11 +179,19 @@ class CarriedStreams:
             for stream, out in self.reencoded.values():
                 self.output.mux(out.encode(None))
 
+    def ticks(self, time_base: Fraction) -> int:
+        """The source's start in `time_base` units: what comes off its timestamps on the output's clock."""
+        return round(self.start / time_base)
+
     def _mux(self, packet) -> None:
         index = packet.stream.index
         if index in self.copied:
             if packet.size == 0 or packet.dts is None:
                 return  # demuxer's end-of-stream marker
+            shift = self.ticks(packet.time_base)
+            packet.dts -= shift
+            if packet.pts is not None:
+                packet.pts -= shift
             packet.stream = self.copied[index]
             self.output.mux(packet)
             return
@@ -189,6 +201,8 @@ class CarriedStreams:
         except av.error.InvalidDataError:
             return  # a damaged audio packet: skip it like a player would
         for frame in frames:
+            if frame.pts is not None:
+                frame.pts -= self.ticks(frame.time_base)
             self.output.mux(out.encode(frame))
 
     def close(self) -> None:

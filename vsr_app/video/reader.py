@@ -7,7 +7,7 @@ file is not a video at all. Only PyAV is used.
 
 Conventions:
 - `DecodedFrame.time` is the presentation time in seconds, `pts * time_base`, on the file's own clock
-  (not shifted to start at zero), so audio copied from the same file stays in sync. Times are strictly
+  (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
   increasing: a frame with a missing or repeated timestamp gets the previous time plus one nominal frame
   interval.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) is applied to

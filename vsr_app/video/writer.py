@@ -13,7 +13,8 @@ looks finished, and keep the sound in sync. So:
   unless `overwrite=True`; one that another run finished while this one was writing is not replaced
   either: this run's file is kept beside it under a free name and the write fails saying so;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
-  survives and copied audio packets, which keep their own timestamps, stay in sync;
+  survives and copied audio packets stay in sync; every stream's times shift by the source's start, so the
+  output starts at 0 as FFmpeg's do;
 - the container's `comment` tag records what made the file (`encoding.made_by`) in its last line, after the
   source's comment, so a rerun of a batch can tell its own finished output from one made with other settings;
 - the source's audio, subtitles and tags come along (`carried.py`), each choice reported (`WriteResult.notes`).
@@ -137,6 +138,7 @@ class VideoWriter:
         self.tmp = new_partial(self.path)
         self.container = None
         self.carried: CarriedStreams | None = None
+        self.start_ticks = 0  # the source's start in time_base units: the output's clock starts at 0 there
         self.result: WriteResult | None = None  # set by close()
         try:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
@@ -144,6 +146,7 @@ class VideoWriter:
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
+                self.start_ticks = self.carried.ticks(self.time_base)
             if task is not None:  # after the source's tags: its comment is kept, the record is its last line
                 record = MADE_BY_PREFIX + json.dumps(made_by(task, models, codec, crf, preset, weights), sort_keys=True)
                 comment = self.container.metadata.get(MADE_BY_TAG)
@@ -195,7 +198,7 @@ class VideoWriter:
             raise ValueError(f"expected HxWx3 uint8 RGB, got {image.dtype} {image.shape}")
         if image.shape[:2] != (self.height, self.width):
             raise ValueError(f"frame is {image.shape[1]}x{image.shape[0]}, writer expects {self.width}x{self.height}")
-        pts = round(time / self.time_base)
+        pts = round(time / self.time_base) - self.start_ticks
         if self.last_pts is not None and pts <= self.last_pts:
             raise ValueError(f"frame time {time:.6f}s does not come after the previous frame")
         frame = av.VideoFrame.from_ndarray(pad_to(image, self.enc_width, self.enc_height), format="rgb24")
