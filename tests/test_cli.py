@@ -249,3 +249,20 @@ def test_models_lists_the_parameters_the_tensors_hold_not_the_cards_claim(user_m
     assert f"unusable: {user_models / 'claims5.safetensors'}: {reason}" in table(capsys).out.splitlines()
     assert main(["eval", "vsr", "--model", "claims5", "--data", str(user_models)]) == 1
     assert reason in capsys.readouterr().err  # what --model says is what the listing said
+
+
+def test_a_file_name_that_is_not_utf8_prints_and_the_batch_goes_on(tmp_path, small_video):
+    """A Latin-1 name printed to a strict UTF-8 stdout raised in the middle of a batch; the files after it were
+    never processed."""
+    import subprocess
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in (b"caf\xe9.mp4", b"zz.mp4"):  # the odd name is listed first
+        shutil.copy(small_video, os.path.join(os.fsencode(folder), name))
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}  # strict, as en_US.UTF-8 terminals are
+    done = subprocess.run([sys.executable, "-m", "vsr_app", "batch", str(folder), "-o", str(tmp_path / "out"),
+                           "--model", "bicubic"], capture_output=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert b"caf\\udce9.mp4" in done.stdout and b"zz.mp4" in done.stdout
+    assert sorted(os.listdir(os.fsencode(tmp_path / "out"))) == [b"caf\xe9.mp4", b"zz.mp4"]

@@ -192,3 +192,29 @@ def test_a_stream_whose_picture_size_changes_gives_frames_of_the_first_size(tmp_
     frames = list(reader.frames())
     assert len(frames) == 6 and {f.image.shape for f in frames} == {(48, 64, 3)}
     assert reader.size_change == (3, 32, 24)
+
+
+def test_h264_in_avi_with_b_frames_gives_times_a_writer_can_keep_apart(tmp_path):
+    """AVI hands back B-frame times out of order; a time filled in as previous + a float interval landed a hair
+    below the next real one, and the writer, rounding both to the same tick, refused the frame (a traceback)."""
+    import av
+
+    from vsr_app.video.writer import VideoWriter
+
+    path = tmp_path / "camera.avi"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=12)  # default preset: B-frames
+        stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
+        for i in range(12):  # a fade under a still square: the encoder's B-frame choices that showed it
+            image = np.zeros((64, 96, 3), np.uint8)
+            image[:, :, 0], image[:32, :48, 1] = i * 20, 200
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode(None))
+    reader = VideoReader(path)
+    times = [f.time for f in reader.frames()]
+    assert len(times) == 12 and all(b > a for a, b in zip(times, times[1:]))
+    with VideoWriter(tmp_path / "out.mp4", width=96, height=64, frame_rate=12, time_base=reader.info.time_base,
+                     source=path) as writer:
+        for frame in reader.frames():
+            writer.write(frame.image, frame.time)
+    assert writer.result.frames == 12

@@ -465,7 +465,16 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
+def _printable_names() -> None:
+    """A file name that is not valid UTF-8 (Latin-1 from an old USB drive) prints with its odd bytes escaped: a
+    strict UTF-8 terminal otherwise raised in the middle of a batch, and the files after it were never processed."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _printable_names()
     argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     if hasattr(args, "check"):  # checks that need more than one argument

@@ -1,8 +1,9 @@
 """A training run's folder and its set-up from the command line, without torch (the Train tab uses these too).
 
 - Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
-  a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it); `holds_run` says whether it has a run to resume; `set_aside_metrics` renames an
-  earlier run's metrics.jsonl before a new run starts its own.
+  a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it); `holds_run` says
+  whether it has a run to resume; `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts
+  its own.
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
 """

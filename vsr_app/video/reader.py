@@ -9,7 +9,7 @@ Conventions:
 - `DecodedFrame.time` is the presentation time in seconds, `pts * time_base`, on the file's own clock
   (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
   increasing: a frame with a missing or repeated timestamp gets the previous time plus one nominal frame
-  interval.
+  interval, counted in whole ticks of the stream's time base.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) is applied to
   the pixels, and `VideoInfo.width/height` are the displayed (rotated) size. Mirroring in a display matrix
   (rare) is not applied.
@@ -293,18 +293,22 @@ class VideoReader:
         container = _open(self.path)
         try:
             stream = video_stream(container, self.path)
-            interval = 1.0 / self.info.fps
+            # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
+            # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
+            tick = self.info.time_base
+            step = max(1, round(1 / (self.info.fps * tick)))  # one nominal frame interval
             if start is not None and start > self.info.start_time:
                 container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
-            previous = None
+            previous = None  # the last frame's time, in ticks
             index = 0
             for frame in self._decode(container, stream):
-                time = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
-                if time is None or (previous is not None and time <= previous):
-                    time = self.info.start_time if previous is None else previous + interval
+                pts = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
+                if pts is None or (previous is not None and pts <= previous):
+                    pts = round(self.info.start_time / tick) if previous is None else previous + step
+                time = float(pts * tick)
                 if start is not None and time < start - 1e-6:
                     continue
-                previous = time
+                previous = pts
                 image = _to_rgb(frame, _rotation_of(frame))
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
