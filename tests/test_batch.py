@@ -4,6 +4,7 @@ not this job's outputs, cancel, state reset."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -12,14 +13,15 @@ import threading
 import time
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 import torch
 
 from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
 from videogen import make_video
-from vsr_app.batch import (EXISTS_HINT, NOT_STARTED_REASON, STOPPED_REASON, find_videos, parse_extensions,
-                           plan_outputs, run_batch)
+from vsr_app.batch import (EXISTS_HINT, NOT_STARTED_REASON, STOPPED_REASON, BatchReport, find_videos,
+                           parse_extensions, plan_outputs, run_batch)
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import load_model, save_model
@@ -27,7 +29,7 @@ from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.verify import packet_span
-from vsr_app.video.encoding import made_by, read_made_by
+from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 
 
 @pytest.fixture()
@@ -133,6 +135,18 @@ def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(
         "clip.avi-3.mp4", "clip.avi-2.mp4", "clip.avi.mp4", "clip.mp4"]
 
 
+def test_output_names_differ_on_case_insensitive_disks_and_fit_the_name_limit(tmp_path):
+    """Clip.avi + clip.mp4 were planned as Clip.mp4 + clip.mp4 (one file on macOS, Windows, exFAT, SMB), and
+    N.avi + N.mp4 with a 251-byte N as N.avi.mp4, 4 bytes over the limit."""
+    src, out = tmp_path / "in", tmp_path / "o"
+    plan = [p.name for p in plan_outputs([src / n for n in ("Clip.avi", "clip.mp4", "Case.MKV", "case.mkv", "Sub/a.mp4",
+                                                            "sub/a.mp4")], src, out, "libx264")]
+    assert plan == ["Clip.avi.mp4", "clip.mp4", "Case.MKV", "case-2.mkv", "a.mp4", "a-2.mp4"]
+    long = "b" * 251
+    assert [p.name for p in plan_outputs([src / f"{long}.avi", src / f"{long}.mp4"], src, out, "libx264")] == [
+        f"{long[:249]}-2.mp4", f"{long}.mp4"]
+
+
 def test_every_input_gets_its_own_output_and_a_rerun_resumes(tmp_path):
     """clip.avi's output took the name clip.avi.mp4, and the input clip.avi.mp4 was then skipped as done."""
     src, out = tmp_path / "in", tmp_path / "out"
@@ -207,7 +221,8 @@ def test_files_that_are_not_outputs_are_kept_and_reported_until_overwrite(tmp_pa
         "(another program's or an older vsr-app's)",
         "[2/2] ok        vfr.mp4: replaced an existing file that is not a readable video"]
     for name in ("plain.mkv", "vfr.mp4"):
-        assert read_made_by(out / name) == made_by("upscale", ["bicubic"], "libx264", weights=[None])
+        assert read_made_by(out / name) == {**made_by("upscale", ["bicubic"], "libx264", weights=[None]),
+                                            "input": input_record(src / name)}
         assert probe(out / name).width == 256
 
 
@@ -256,11 +271,43 @@ def test_an_output_made_with_other_settings_is_kept_and_the_difference_named(tre
                   f"{EXISTS_HINT}")
 
 
-def test_an_output_of_these_settings_that_does_not_match_its_input_is_kept(tree):
-    """The input changed since its output was made (edited, replaced): the old output is still kept."""
+def without_input_record(path):
+    """`path` as versions before the input record wrote it: the same packets, the settings alone in `comment`."""
+    record = read_made_by(path)
+    del record["input"]
+    old = path.with_name("old" + path.suffix)
+    with av.open(str(path)) as src, av.open(str(old), "w") as dst:
+        dst.metadata["comment"] = MADE_BY_PREFIX + json.dumps(record)
+        stream = dst.add_stream_from_template(src.streams.video[0])
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                dst.mux(packet)
+    old.replace(path)
+
+
+def test_an_output_of_another_version_of_the_input_is_kept(tree):
+    """The input was replaced by another video of the same size and length: its old output was skipped as done."""
     src, out = tree
     (src / "zero.mp4").unlink()
     run_batch(src, out, model="bicubic")
+    make_video(src / "a.mp4", images=[np.full((48, 64, 3), 255, np.uint8)] * 6)
+    (a,) = run_batch(src, out, model="bicubic").files
+    assert (a.status, a.reason) == ("exists", "kept an existing output made from another version of the input; "
+                                              + EXISTS_HINT)
+    (a,) = run_batch(src, out, model="bicubic", overwrite=True).files
+    assert (a.status, a.reason) == ("ok", "replaced an existing output made from another version of the input")
+
+
+def test_outputs_made_before_the_input_was_recorded_are_checked_as_before(tree):
+    """Upgrading must not flag every old output: one without an input record is skipped when it matches its
+    input, and kept when it does not (here it is shorter)."""
+    src, out = tree
+    (src / "zero.mp4").unlink()
+    run_batch(src, out, model="bicubic")
+    without_input_record(out / "a.mp4")
+    (a,) = run_batch(src, out, model="bicubic").files
+    assert (a.status, a.reason) == ("skipped", "a complete output already exists")
     make_video(src / "a.mp4", frames=9)
     (a,) = run_batch(src, out, model="bicubic").files
     assert (a.status, a.reason) == ("exists", "kept an existing output made with these settings that does not match "
@@ -324,6 +371,125 @@ def test_the_report_never_replaces_an_input_an_output_or_another_file(tmp_path, 
     assert _statuses(tmp_path / "r.json") == ["skipped"]
     assert main([*batch, str(notes), "--overwrite"]) == 0
     assert _statuses(notes) == ["ok"]
+
+
+def test_a_name_that_is_not_utf8_is_kept_in_the_report(tmp_path):
+    """A Latin-1 name (caf\\xe9.mp4 from an old USB drive) made writing the report raise UnicodeEncodeError."""
+    src, report_path = tmp_path / "in", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / os.fsdecode(b"caf\xe9.mp4"), frames=2)
+    assert run_batch(src, tmp_path / "out", model="bicubic", report_path=report_path).exit_code == 0
+    (entry,) = json.loads(report_path.read_bytes().decode("utf-8"))["files"]  # strict UTF-8, valid JSON
+    assert os.fsencode(entry["input"]) == b"caf\xe9.mp4" and entry["status"] == "ok"
+    assert os.fsencode(entry["output"]) == os.fsencode(tmp_path / "out") + b"/caf\xe9.mp4"
+
+
+def test_the_report_holds_absolute_paths(tmp_path, monkeypatch):
+    """Relative folders were stored as typed, meaningless to a reader of the report elsewhere."""
+    (tmp_path / "in").mkdir()
+    make_video(tmp_path / "in" / "a.mp4", frames=2)
+    monkeypatch.chdir(tmp_path)
+    run_batch("in", "out", model="bicubic", report_path="reports/r.json")
+    saved = json.loads((tmp_path / "reports" / "r.json").read_text())
+    assert (saved["input_dir"], saved["output_dir"]) == (str(tmp_path / "in"), str(tmp_path / "out"))
+    assert saved["files"][0]["input"] == "a.mp4" and saved["files"][0]["output"] == str(tmp_path / "out" / "a.mp4")
+
+
+def counting_writes(monkeypatch, fail=lambda call: False):
+    """Count the report's writes (1-based), making those `fail` picks raise as a full disk would."""
+    calls = []
+    original = BatchReport.write
+
+    def write(self, path):
+        calls.append(json.loads(json.dumps(self.as_dict())))
+        if fail(len(calls)):
+            raise VsrAppError(f"cannot write the report '{path}': No space left on device")
+        original(self, path)
+
+    monkeypatch.setattr(BatchReport, "write", write)
+    return calls
+
+
+def test_the_report_is_not_rewritten_after_every_skipped_or_failed_file(tmp_path, monkeypatch):
+    """1500 files took 109 s with --report and 4 s without: the report was rewritten and fsync'd after each."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    for n in range(20):
+        zero_byte(src / f"z{n:02}.mp4")
+    writes = counting_writes(monkeypatch)
+    report = run_batch(src, tmp_path / "out", model="bicubic", report_path=tmp_path / "r.json")
+    assert report.counts()["failed"] == 20
+    assert [w["counts"]["ok"] for w in writes] == [0, 1, 1]  # before the first file, after a, at the end
+    assert json.loads((tmp_path / "r.json").read_text())["counts"]["failed"] == 20
+
+
+def test_an_unfinished_report_does_not_read_as_a_success(tmp_path):
+    """Read while the batch ran, or after kill -9, the report said "exit_code": 0 and "cancelled": false."""
+    src, report_path = tmp_path / "in", tmp_path / "r.json"
+    src.mkdir()
+    for name in "ab":
+        make_video(src / f"{name}.mp4", frames=2)
+    seen = []
+    run_batch(src, tmp_path / "out", model="bicubic", report_path=report_path,
+              on_file=lambda index, count, result: seen.append(json.loads(report_path.read_text())))
+    assert [(r["finished"], r["exit_code"], [f["status"] for f in r["files"]]) for r in seen] == [
+        (False, None, ["ok", "pending"]), (False, None, ["ok", "ok"])]
+    saved = json.loads(report_path.read_text())
+    assert saved["finished"] and saved["exit_code"] == 0
+
+
+def test_a_report_that_cannot_be_written_midway_does_not_stop_the_batch(tmp_path, monkeypatch, caplog, capsys):
+    """A full disk under the report stopped the batch after its first file, leaving "pending" and exit code 0."""
+    src, report_path = tmp_path / "in", tmp_path / "r.json"
+    src.mkdir()
+    for name in "abc":
+        make_video(src / f"{name}.mp4", frames=2)
+    writes = counting_writes(monkeypatch, fail=lambda call: call in (2, 3))  # after a and b
+    with caplog.at_level(logging.WARNING, logger="vsr_app.batch"):
+        report = run_batch(src, tmp_path / "out", model="bicubic", report_path=report_path)
+    assert [f.status for f in report.files] == ["ok", "ok", "ok"] and len(writes) == 5
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot write the report '{report_path}': No space left on device; the batch goes on and tries again later"]
+    assert json.loads(report_path.read_text())["counts"]["ok"] == 3
+
+    counting_writes(monkeypatch, fail=lambda call: call > 1)  # the last write fails too: the batch fails
+    assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic", "--report",
+                 str(report_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith(f"vsr-app: error: cannot write the report '{report_path}': No space left on device; "
+                          "the batch itself ran: 3 ok, 0 skipped, 0 failed in ")
+    assert all_files(tmp_path / "out2") == ["a.mp4", "b.mp4", "c.mp4"]
+
+
+def test_unreadable_folders_are_reported_not_taken_for_empty(tmp_path, monkeypatch, caplog, capsys):
+    """A sub-folder that could not be read was skipped without a word (exit 0), and an unreadable input folder
+    said "no videos found ... add --recursive". Tests run as root, which chmod does not stop: simulated."""
+    src = tmp_path / "in"
+    (src / "locked").mkdir(parents=True)
+    make_video(src / "ok.mp4", frames=2)
+    locked = set()
+    scandir = os.scandir
+
+    def refuse(path="."):
+        if os.fspath(path) in locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    locked.add(str(src / "locked"))
+    with caplog.at_level(logging.WARNING, logger="vsr_app.batch"):
+        report = run_batch(src, tmp_path / "out", model="bicubic", recursive=True, report_path=tmp_path / "r.json")
+    assert [f.status for f in report.files] == ["ok"] and report.exit_code == 1
+    assert report.unreadable == [{"folder": str(src / "locked"), "reason": "Permission denied"}]
+    assert report.summary().startswith("1 ok, 0 skipped, 0 failed, 1 unreadable folder left out in ")
+    assert json.loads((tmp_path / "r.json").read_text())["unreadable"] == report.unreadable
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cannot read the folder '{src / 'locked'}' (Permission denied): its videos are left out"]
+
+    locked.add(str(src))
+    assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic"]) == 1
+    assert capsys.readouterr().err.strip() == f"vsr-app: error: cannot read the folder '{src}': Permission denied"
 
 
 def test_unwritable_output_folder_fails_the_batch_up_front(tree, monkeypatch, capsys):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from videogen import make_video, pattern_frame
-from vsr_app.video.encoding import MADE_BY_PREFIX, made_by, read_made_by
+from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 from vsr_app.video.writer import VideoWriter
 
 TAGS = {"title": "Holiday 2024", "artist": "Me", "comment": "my own note", "location": "+48.8584+002.2945/",
@@ -83,7 +83,7 @@ def test_the_sources_tags_and_the_users_comment_are_kept_beside_the_record(tmp_p
     for key in ("title", "artist", "location", "creation_time"):
         assert tags.get(key) == TAGS[key], key
     assert tags["comment"].splitlines()[0] == "my own note"
-    assert read_made_by(out) == made_by("upscale", ["m"], "libx264")
+    assert read_made_by(out) == {**made_by("upscale", ["m"], "libx264"), "input": input_record(source)}
     if out_suffix == ".mkv":  # the mov/mp4 demuxers' file-type fields are not tags to carry
         assert "major_brand" not in tags
 
@@ -95,7 +95,7 @@ def test_a_record_made_before_the_users_comment_was_kept_is_still_read(tmp_path)
     assert read_made_by(old) == record
     again = tmp_path / "again.mkv"  # an output processed once more: its own record is the one read
     write(old, again, task="interpolate", models=["v"])
-    assert read_made_by(again) == made_by("interpolate", ["v"], "libx264")
+    assert read_made_by(again) == {**made_by("interpolate", ["v"], "libx264"), "input": input_record(old)}
 
 
 @pytest.mark.parametrize("out_suffix", [".mov", ".mp4"])

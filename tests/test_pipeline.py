@@ -16,7 +16,7 @@ from vsr_app.models import LoadedModel, ModelInfo
 from vsr_app.video.pipeline import InterpolateStage, Item, process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.scenecut import mark_cuts
-from vsr_app.video.encoding import read_made_by
+from vsr_app.video.encoding import input_record, read_made_by
 
 
 def frames_of(path):
@@ -73,10 +73,11 @@ def test_upscale_and_interpolate_chain(small_video, tmp_path):
     summary = process_video(small_video, tmp_path / "both.mp4", upscale="bicubic", interpolate="blend", device="cpu")
     assert summary.frames_out == 24 and summary.output_size == (256, 192)
     assert summary.models == ["blend", "bicubic"]
-    # the output records what made it, for batch reruns
+    # the output records what made it and from which version of the input, for batch reruns
     assert read_made_by(tmp_path / "both.mp4") == {"task": "interpolate+upscale", "models": ["blend", "bicubic"],
                                                    "weights": [None, None],
-                                                   "codec": "libx264", "crf": 18, "preset": "veryfast"}
+                                                   "codec": "libx264", "crf": 18, "preset": "veryfast",
+                                                   "input": input_record(small_video)}
 
 
 @pytest.mark.parametrize("fixture", ["rotated_video", "ten_bit_video", "yuv444_video", "odd_video"])

@@ -8,14 +8,21 @@ Why it is built this way:
 - Outputs mirror the input tree and appear only complete (the writer renames a checked temporary file
   into place), so an interrupted batch - Ctrl-C, kill -9, power loss - resumes by running it again:
   an output that records the same settings (task, model, codec, CRF, preset: the writer's `made_by` tag)
-  and whose frame count, duration and size match what the input would give is skipped, and temporary
-  files a killed run left behind are removed.
+  and the same version of its input (`input_record`; outputs of versions before it have none and are matched
+  without it, so an upgrade does not flag them all) and whose frame count, duration and size match what the
+  input would give is skipped, and temporary files a killed run left behind are removed.
 - Because of that, any other file at an output's name is not a half-written output of ours but something
   the user may want: another program's video, an output made with other settings, a text file. It is kept
   and reported ("exists", with what it is) unless `overwrite` says to replace it.
-- The report is rewritten (atomically) after every file, so even a killed batch leaves an account of
-  what it finished. Its path is checked first: it may replace an earlier report but never an input, a planned
-  output or any other file (unless `overwrite`), since writing it is the first thing the batch does.
+- The report is rewritten (atomically) after every file that made an output, and at most every few seconds
+  while others go by (rewriting it after each of thousands of skipped files made a batch quadratic), so even a
+  killed batch leaves an account of what it finished; until the batch ends it says "finished": false and has no
+  exit code, so that account never reads as a success. Its path is checked first: it may replace an earlier report
+  but never an input, a planned output or any other file (unless `overwrite`), since writing it is the first thing
+  the batch does. Later, a failed rewrite (disk full) is said once and retried: the outputs matter more than their
+  account; only a failed last one fails the batch. Its paths are absolute, so it reads the same from anywhere.
+- A folder that cannot be read is not a folder without videos: the input folder fails the batch saying why, an
+  unreadable sub-folder is named in the report and on stderr and makes the batch exit 1 (its videos were missed).
 - A batch stopped before its end - a cancel, or a KeyboardInterrupt (the CLI's second Ctrl-C, SIGTERM) that
   stops it at once - says so: the files it did not finish are "cancelled", and so is the report.
 
@@ -44,7 +51,8 @@ log = logging.getLogger(__name__)
 
 # Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
-REPORT_VERSION = 2  # 2: status "exists", the "settings" of the run
+REPORT_VERSION = 3  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable"
+REPORT_INTERVAL = 5.0  # seconds between rewrites of the report while only skipped/kept/failed files go by
 
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
 STOPPED_REASON = "cancelled by the user; no output was written"
@@ -58,7 +66,8 @@ class FileResult:
 
     input: str
     output: str
-    status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled
+    status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled; pending:
+    # not finished yet (only in the report of a batch still running or killed)
     reason: str | None = None  # why it was skipped, kept, failed or what it replaced; None for a plain success
     notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
     input_bytes: int | None = None
@@ -74,7 +83,8 @@ class FileResult:
 
 @dataclass
 class BatchReport:
-    """Everything `--report` writes; `exit_code` is 0 when every file was done or already done."""
+    """Everything `--report` writes; `exit_code` is 0 when every file was done or already done and every folder
+    read. Until `finished` (set as the batch ends, cancelled or not) the written report has no exit code."""
 
     input_dir: str
     output_dir: str
@@ -83,8 +93,10 @@ class BatchReport:
     started: str
     settings: dict = field(default_factory=dict)  # what the outputs record (encoding.made_by)
     files: list[FileResult] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)  # {"folder", "reason"}: sub-folders whose videos were missed
     seconds: float = 0.0
     cancelled: bool = False
+    finished: bool = False
 
     def counts(self) -> dict[str, int]:
         counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0}
@@ -94,17 +106,19 @@ class BatchReport:
 
     @property
     def exit_code(self) -> int:
-        """130 when cancelled (what a shell reports for Ctrl-C), else 1 when a file failed or was kept, else 0."""
+        """130 when cancelled (what a shell reports for Ctrl-C), else 1 when a file failed or was kept or a folder
+        could not be read, else 0."""
         if self.cancelled:
             return 130
-        return 1 if any(f.status in (FAILED, EXISTS) for f in self.files) else 0
+        return 1 if self.unreadable or any(f.status in (FAILED, EXISTS) for f in self.files) else 0
 
     def as_dict(self) -> dict:
         return {"version": REPORT_VERSION, "input_dir": self.input_dir, "output_dir": self.output_dir,
                 "task": self.task, "model": self.model, "settings": self.settings, "started": self.started,
-                "seconds": round(self.seconds, 3),
-                "cancelled": self.cancelled, "counts": self.counts(), "exit_code": self.exit_code,
-                "files": [asdict(f) for f in self.files]}
+                "seconds": round(self.seconds, 3), "finished": self.finished,
+                "cancelled": self.cancelled, "counts": self.counts(),
+                "exit_code": self.exit_code if self.finished else None,
+                "unreadable": self.unreadable, "files": [asdict(f) for f in self.files]}
 
     def summary(self) -> str:
         c = self.counts()
@@ -113,17 +127,20 @@ class BatchReport:
             text += f", {c[EXISTS]} existing file{'s' if c[EXISTS] > 1 else ''} kept"
         if c[CANCELLED]:
             text += f", {c[CANCELLED]} cancelled"
+        if self.unreadable:
+            text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
         return f"{text} in {self.seconds:.1f} s"
 
     def write(self, path: str | os.PathLike) -> None:
-        """Atomic: a reader (or a crash) never sees a half-written report."""
+        """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
+        surrogates) are written as JSON escapes, which read back to the same name."""
         from vsr_app.models import atomic_write
 
         target = Path(path)
         text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+            atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors="backslashreplace"))
         except OSError as exc:
             raise VsrAppError(f"cannot write the report '{target}': {exc.strerror or exc}") from exc
 
@@ -139,9 +156,13 @@ def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
     return exts
 
 
-def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None) -> list[Path]:
+def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None,
+                unreadable: list[OSError] | None = None) -> list[Path]:
     """Files under `root` with one of `extensions`, sorted; hidden files/folders and the folder `exclude` (the
     batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out.
+
+    A `root` that cannot be read raises VsrAppError saying why; the error of each sub-folder that cannot be read
+    is added to `unreadable` (or ignored without one), so its missed videos can be told.
 
     Hidden names are skipped because that is where the writer keeps its temporary files (`.name.partial-*`).
     Symlinked sub-folders are followed (a user links footage in), each real folder once: a link back up the tree
@@ -151,7 +172,14 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
     excluded = None if exclude is None else os.path.realpath(exclude)
     seen = {os.path.realpath(root)}
     found = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+
+    def on_error(exc: OSError) -> None:
+        if _same_path(Path(exc.filename), root):
+            raise VsrAppError(f"cannot read the folder '{root}': {exc.strerror or exc}") from exc
+        if unreadable is not None:
+            unreadable.append(exc)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
         here = Path(dirpath)
         kept = []
         for d in sorted(dirnames) if recursive else []:
@@ -183,20 +211,32 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
 
     Outputs are unique, or one input's output would be skipped as another's: an input that keeps its suffix
     keeps its name; a converted one whose name is taken (clip.avi and clip.mp4 both -> clip.mp4) keeps its old
-    extension in it (clip.avi.mp4), then a number (clip.avi-2.mp4, ...). Inputs come sorted, so a rerun plans
-    the same names and resumes.
+    extension in it (clip.avi.mp4), then a number (clip.avi-2.mp4, ...). Names are compared ignoring case, as a
+    case-insensitive disk (macOS, Windows, exFAT drives, SMB shares) takes Clip.mp4 and clip.mp4 for one file: of
+    two inputs whose names differ only in case the second is numbered too (clip-2.mp4). A new name is shortened to
+    the disk's limit (`fit_name`): clip.avi.mp4 is longer than clip.avi. Inputs come sorted, so a rerun plans the
+    same names and resumes.
     """
-    def key(rel: Path) -> str:
-        return os.path.normcase(str(rel))
+    from vsr_app.video.output_paths import fit_name, name_max, name_size
 
+    def key(rel: Path) -> str:
+        return os.path.normcase(str(rel)).casefold()
+
+    room = name_max(out_dir)
     rels = [src.relative_to(in_dir) for src in inputs]
-    taken = {key(rel) for rel in rels}  # the names inputs that keep their suffix will use
+    suffixes = [output_suffix(src, codec) for src in inputs]
+    keepers: dict[str, int] = {}  # the names inputs that keep their suffix will use, each by the first such input
+    for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
+        if suffix == rel.suffix:
+            keepers.setdefault(key(rel), index)
+    taken = set(keepers)
     outputs = []
-    for src, rel in zip(inputs, rels):
-        suffix = output_suffix(src, codec)
-        if suffix != src.suffix:
-            names = itertools.chain([rel.with_suffix(suffix).name, rel.name + suffix],
-                                    (f"{rel.name}-{n}{suffix}" for n in itertools.count(2)))
+    for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
+        if keepers.get(key(rel)) != index:
+            base = rel.stem if suffix == rel.suffix else rel.name
+            parts = itertools.chain([(rel.stem, suffix), (base, suffix)],
+                                    ((base, f"-{n}{suffix}") for n in itertools.count(2)))
+            names = (fit_name(stem, room - name_size(ending)) + ending for stem, ending in parts)
             rel = next(rel.parent / name for name in names if key(rel.parent / name) not in taken)
             taken.add(key(rel))
         outputs.append(out_dir / rel)
@@ -253,10 +293,11 @@ def _is_report(path: Path) -> bool:
 # ---- resume ---------------------------------------------------------------------------------------------
 
 def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> str | None:
-    """None when the file at `dst` is a complete output of this job: it records the same `settings` and matches
-    `src` (enlarged `scale` times, `factor` times the frames). Otherwise what it is, for the report."""
+    """None when the file at `dst` is a complete output of this job: it records the same `settings` and version of
+    `src` (where it records one) and matches `src` (enlarged `scale` times, `factor` times the frames). Otherwise
+    what it is, for the report."""
     from vsr_app.video.verify import output_mismatch
-    from vsr_app.video.encoding import read_made_by
+    from vsr_app.video.encoding import input_record, read_made_by
 
     try:
         found = read_made_by(dst)
@@ -264,10 +305,13 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
         return "an existing file that is not a readable video"
     if found is None:
         return "an existing video with no record of the settings that made it (another program's or an older vsr-app's)"
+    made_from = found.pop("input", None)
     if found != settings:
         changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
                    for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
         return f"an existing output made with other settings: {', '.join(changes)}"
+    if made_from is not None and made_from != input_record(src):
+        return "an existing output made from another version of the input"
     mismatch = output_mismatch(src, dst, scale, factor)
     if mismatch is not None:
         return f"an existing output made with these settings that does not match the input ({mismatch})"
@@ -327,7 +371,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
               report_path: str | os.PathLike | None = None, progress: ProgressCallback | None = None,
               on_file: Callable[[int, int, FileResult], None] | None = None, cancel=None) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
-    to `report_path` after every file).
+    to `report_path` as it goes, and finished at the end).
 
     `on_file(index, count, result)` is called as each file finishes (1-based index). Raises VsrAppError only
     for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
@@ -343,7 +387,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     from vsr_app.video.output_paths import check_output_path, remove_stale_partials
 
     started = time.monotonic()
-    in_dir, out_dir = Path(in_dir), Path(out_dir)
+    in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
     if task not in PREFERRED:
         raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
@@ -352,7 +396,10 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     if _same_path(in_dir, out_dir):
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
     exts = parse_extensions(extensions)
-    inputs = find_videos(in_dir, exts, recursive, exclude=out_dir)
+    unreadable: list[OSError] = []
+    inputs = find_videos(in_dir, exts, recursive, exclude=out_dir, unreadable=unreadable)
+    for exc in unreadable:
+        log.warning("cannot read the folder '%s' (%s): its videos are left out", exc.filename, exc.strerror or exc)
     if not inputs:
         hint = "" if recursive else f"; {RECURSIVE_HINT}"
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {', '.join('.' + e for e in exts)}{hint})")
@@ -369,14 +416,29 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          settings=made_by(task, [loaded.name], codec, crf, preset, [loaded.weights_digest]))
+    report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
     estimates = [_estimate_frames(s) * factor for s in inputs]
     overall = _OverallProgress(estimates, progress)
 
-    def save():
+    last_save, warned = 0.0, False
+
+    def save(must: bool = True) -> None:
+        """Write the report; unless it `must` be written (the first and last time), a failure is said once and the
+        batch goes on: the next save tries again."""
+        nonlocal last_save, warned
         report.seconds = time.monotonic() - started
-        if report_path is not None:
+        last_save = time.monotonic()
+        if report_path is None:
+            return
+        try:
             report.write(report_path)
+        except VsrAppError as exc:
+            if must:
+                raise
+            if not warned:
+                log.warning("%s; the batch goes on and tries again later", exc)
+            warned = True
 
     def process(src: Path, dst: Path, result: FileResult) -> None:
         """Skip or keep what is at `dst`, else make it; fills `result`, raises when the file fails."""
@@ -420,27 +482,32 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             else:
                 overall.drop(estimate - overall.file_done)
             result.seconds = round(time.monotonic() - t0, 3)
-            save()
+            if result.status == OK or time.monotonic() - last_save >= REPORT_INTERVAL:
+                save(must=False)
             if on_file is not None:
                 on_file(index, count, result)
     except KeyboardInterrupt:  # stopped at once (a second Ctrl-C, SIGTERM): still leave a true report
         _cancel_unfinished(report, in_flight)
-        save()
+        save(must=False)  # the interrupt, not a full disk, is what ends the run
         raise
     _cancel_unfinished(report, in_flight)
     if overall.meter.done and not report.cancelled:  # a cancelled batch did not reach the total
         overall.meter.finish()
-    save()
+    try:
+        save()
+    except VsrAppError as exc:  # the files are done: say so beside the failure
+        raise VsrAppError(f"{exc}; the batch itself ran: {report.summary()}") from exc
     return report
 
 
 def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> None:
     """Mark the files a stopped batch did not finish (`in_flight` was started) as cancelled, and the batch with
-    them when there are any: one cancelled after its last file finished lost nothing."""
+    them when there are any: one cancelled after its last file finished lost nothing. The batch is finished."""
     for f in report.files:
         if f.status == PENDING:
             f.status, f.reason = CANCELLED, STOPPED_REASON if f is in_flight else NOT_STARTED_REASON
     report.cancelled = any(f.status == CANCELLED for f in report.files)
+    report.finished = True
 
 
 def _fill(result: FileResult, summary) -> None:

@@ -1,9 +1,10 @@
 """What an output is encoded with: the codecs the app writes, the checks on their CRF and preset (made before any
-work starts, where FFmpeg would fail late or clamp silently), and the record of the settings that made a file,
-kept in the file so a batch rerun can tell its own finished output from one made otherwise."""
+work starts, where FFmpeg would fail late or clamp silently), and the record of the settings and the input that made
+a file, kept in the file so a batch rerun can tell its own finished output from one made otherwise."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -101,9 +102,29 @@ def made_by(task: str, models: Sequence[str], codec: str, crf: int | None = None
             "preset": preset}
 
 
+INPUT_SAMPLE = 1 << 20  # bytes hashed at each end of an input
+
+
+def input_record(path: str | os.PathLike) -> dict:
+    """Which version of an input an output was made from, as the writer records it beside `made_by`: the input's size
+    and a 16-hex SHA-256 prefix of its first and last MiB. Cheap for any length, and a replaced or re-exported
+    video of the same size and length still differs in its header or its last frames."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            digest = hashlib.sha256(f.read(INPUT_SAMPLE))
+            if size > INPUT_SAMPLE:
+                f.seek(max(INPUT_SAMPLE, size - INPUT_SAMPLE))
+                digest.update(f.read(INPUT_SAMPLE))
+    except OSError as exc:
+        raise cannot_read(path, exc) from exc
+    return {"bytes": size, "sha256": digest.hexdigest()[:16]}
+
+
 def read_made_by(path: str | os.PathLike) -> dict | None:
-    """The settings recorded in a file by `VideoWriter`; None when it has no record (another program's video,
-    an older vsr-app's output). Raises VsrAppError when the file cannot be opened as a media file."""
+    """The settings recorded in a file by `VideoWriter`, with its `input_record` under "input" where it has one (not
+    in outputs of versions before it); None when it has no record (another program's video, an older vsr-app's
+    output). Raises VsrAppError when the file cannot be opened as a media file."""
     try:
         with av.open(str(path)) as container:
             tags = {key.lower(): value for key, value in container.metadata.items()}

@@ -15,8 +15,9 @@ looks finished, and keep the sound in sync. So:
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets stay in sync; every stream's times shift by the source's start, so the
   output starts at 0 as FFmpeg's do;
-- the container's `comment` tag records what made the file (`encoding.made_by`) in its last line, after the
-  source's comment, so a rerun of a batch can tell its own finished output from one made with other settings;
+- the container's `comment` tag records what made the file (`encoding.made_by`, and `input_record`: which version
+  of the source) in its last line, after the source's comment, so a rerun of a batch can tell its own finished
+  output from one made with other settings or from another version of the input;
 - the source's audio, subtitles and tags come along (`carried.py`), each choice reported (`WriteResult.notes`).
 
 Encoder settings live in `encoding.py`, output names and temporary files in `output_paths.py`.
@@ -43,7 +44,7 @@ from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTr
 from vsr_app.errors import VsrAppError
 from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
-                                    check_encoder_settings, encode_quality, made_by)
+                                    check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_stale_partials)
 from vsr_app.video.verify import packet_span
@@ -104,7 +105,7 @@ class VideoWriter:
     On a clean exit the file is finished and renamed into place; on an exception (or `abort()`) nothing is
     left behind. `source` names the input video: its audio/subtitles and tags are carried over and it is never
     overwritten. With a `task` ('upscale', ...), it and the `models` (with their `weights` digests) are recorded in
-    the file with the encoding settings (`made_by`).
+    the file with the encoding settings (`made_by`) and the source's `input_record`.
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
@@ -148,7 +149,10 @@ class VideoWriter:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
                 self.start_ticks = self.carried.ticks(self.time_base)
             if task is not None:  # after the source's tags: its comment is kept, the record is its last line
-                record = MADE_BY_PREFIX + json.dumps(made_by(task, models, codec, crf, preset, weights), sort_keys=True)
+                record = made_by(task, models, codec, crf, preset, weights)
+                if self.source is not None:
+                    record["input"] = input_record(self.source)
+                record = MADE_BY_PREFIX + json.dumps(record, sort_keys=True)
                 comment = self.container.metadata.get(MADE_BY_TAG)
                 self.container.metadata[MADE_BY_TAG] = f"{comment}\n{record}" if comment else record
         except BaseException as exc:
