@@ -116,3 +116,27 @@ def test_identical_frames_give_strict_json_with_the_psnr_ceiling(tmp_path, capsy
     out = _strict(capsys.readouterr().out)
     assert out["sequences"]["still"]["psnr_y"] == PSNR_MAX_DB
     assert out["mean"]["psnr_y"] == pytest.approx((PSNR_MAX_DB + out["sequences"]["moving"]["psnr_y"]) / 2)
+
+
+def test_loose_images_beside_sequence_folders_are_refused_not_scored_alone(tmp_path, capsys):
+    """A stray preview.png beside the sequence folders made eval score that one image and skip every sequence."""
+    for name in ("a", "b"):
+        _write_seq(tmp_path / name, _frames([(24, 24)] * 2))
+    cv2.imwrite(str(tmp_path / "preview.png"), _frames([(24, 24)])[0])
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
+    assert "holds both loose images (preview.png...) and folders of frames (a, b...)" in err
+
+
+def test_hidden_folders_and_files_are_not_scored(tmp_path, capsys):
+    """A .thumbnails folder was scored as a sequence, and macOS's ._000.png stopped eval as an unreadable frame."""
+    _write_seq(tmp_path / "a", _frames([(24, 24)] * 2))
+    _write_seq(tmp_path / ".b", _frames([(24, 24)] * 2))
+    (tmp_path / "a" / "._000.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path), "--json"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["sequences"]) == ["a"]
+
+
+def test_a_folder_of_videos_is_told_what_eval_reads(tmp_path, capsys):
+    (tmp_path / "clip.mp4").write_bytes(b"video")
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
+    assert "holds no folders of frames (*.bmp, *.jpeg" in err and "videos are not read here" in err

@@ -351,11 +351,13 @@ def run_one(name: str, clip: Path, config: BenchConfig) -> dict:
             except queue.Empty:
                 if not proc.is_alive() and results.empty():
                     raise VsrAppError(f"benchmarking {name} crashed (exit code {proc.exitcode})") from None
+    except BaseException:  # a stop (Ctrl-C, SIGTERM): the measurement ends now, not when it is done
+        proc.terminate()
+        raise
     finally:
+        proc.join(timeout=5.0)
         if proc.is_alive():
-            proc.join(timeout=5.0)
-        if proc.is_alive():
-            proc.terminate()
+            proc.kill()
             proc.join()
     if status != "ok":
         raise VsrAppError(f"benchmarking {name} failed: {payload}")

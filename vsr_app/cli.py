@@ -189,6 +189,8 @@ def cmd_eval(args) -> int:
 
 def cmd_bench(args) -> int:
     """Measure every model (or --models) on one input; JSON on stdout with --json, a table otherwise."""
+    import signal
+
     from vsr_app.bench import BenchConfig, format_table, run_bench
 
     options = {"device": args.device, "precision": args.precision, "threads": args.threads}
@@ -210,7 +212,11 @@ def cmd_bench(args) -> int:
             printed.add(info.done)
             print(f"bench: {info.stage} measured ({info.done}/{info.total})", file=sys.stderr, flush=True)
 
-    result = run_bench(config, progress=report)
+    previous = _sigterm_as_interrupt()  # `kill`, `timeout`: the worker stops and the temporary clips go
+    try:
+        result = run_bench(config, progress=report)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if args.json:
         print_json(result)
     else:

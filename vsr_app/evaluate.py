@@ -24,21 +24,28 @@ VFI_MIN_FRAMES = 3  # two inputs and the frame between them
 
 
 def sequence_folders(data: str | Path) -> list[Path]:
-    """Sub-folders of `data` holding frames (or `data` itself if it holds frames directly)."""
+    """Sub-folders of `data` holding frames (or `data` itself if it holds frames directly). Hidden files and
+    folders are skipped (macOS's ._000.png, .thumbnails), as training skips them."""
     root = Path(data)
     if not root.is_dir():
         what = "is a file, not a folder of frames" if root.exists() else "not found"
         raise VsrAppError(f"evaluation data folder {what}: {root}")
-    if _frame_files(root):
+    loose = _frame_files(root)
+    seqs = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".") and _frame_files(d)]
+    if loose and seqs:  # scoring either alone would silently leave the other out
+        raise VsrAppError(f"{root} holds both loose images ({loose[0].name}...) and folders of frames "
+                          f"({', '.join(d.name for d in seqs[:3])}...): point --data at one sequence, or move the "
+                          f"loose images out")
+    if loose:
         return [root]
-    seqs = [d for d in sorted(root.iterdir()) if d.is_dir() and _frame_files(d)]
     if not seqs:
-        raise VsrAppError(f"{root} holds no folders of frames (*.png)")
+        raise VsrAppError(f"{root} holds no folders of frames ({', '.join('*' + e for e in sorted(IMAGE_EXTS))}); "
+                          f"each sequence is a folder of its frames, named in order (videos are not read here)")
     return seqs
 
 
 def _frame_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS)
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
 
 
 def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
