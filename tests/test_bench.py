@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,3 +169,31 @@ def test_frames_needed_is_what_the_timing_needs(name, frames):
     assert measure(make(loaded, "cpu"), clip, bench.DEFAULT_WARMUP, budget_s=0.0)[1] > 0
     with pytest.raises(VsrAppError, match="too few frames"):
         measure(make(loaded, "cpu"), clip[:-1], bench.DEFAULT_WARMUP, budget_s=0.0)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads a process's children from /proc")
+def test_sigterm_stops_the_measuring_worker_and_removes_the_temporary_clips(tmp_path):
+    """`kill` or `timeout` left the spawned worker running (re-parented, at full CPU) and the clip folder behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "vsr_app", "bench", "--models", "bicubic", "--frames", "400",
+                             "--budget", "300", "--size", "64x64", "--json"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    children: list[str] = []
+    deadline = time.monotonic() + 120
+    while not children and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        tasks = Path(f"/proc/{proc.pid}/task")
+        children = [c for t in tasks.iterdir() for c in (t / "children").read_text().split()] if tasks.is_dir() else []
+    assert children, "the worker never started"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 130
+    time.sleep(0.5)
+    assert not [c for c in children if Path(f"/proc/{c}").exists() and "Z" not in
+                Path(f"/proc/{c}/stat").read_text().split()[2]]
+    assert not list(tmp_path.glob("vsr-bench-*"))
