@@ -58,6 +58,7 @@ def test_usage_error_exits_2(argv):
     (["bench", "--interpolate-size", "15x16"], "argument --interpolate-size: size '15x16' is too small"),
     (["bench", "--budget", "-1"], "argument --budget: must be more than 0, not -1"),
     (["bench", "--budget", "nan"], "argument --budget: must be more than 0, not nan"),
+    (["bench", "--models", ","], "argument --models: names no model: ','"),
     (["prune", "vfi", "--teacher", "t", "--data", ".", "--out", "r", "--target-params-ratio", "1"],
      "argument --target-params-ratio: must be more than 0 and less than 1, not 1"),
 ])

@@ -203,7 +203,7 @@ def cmd_bench(args) -> int:
     if args.budget is not None:
         options["budget_s"] = args.budget
     if args.models:
-        options["models"] = tuple(m for m in args.models.split(",") if m)
+        options["models"] = args.models
     config = BenchConfig(**options)
     printed = set()
 
@@ -250,6 +250,14 @@ def print_json(value) -> None:
 
 
 # ---- parser ---------------------------------------------------------------------------------------------
+
+def _model_list(text: str) -> tuple[str, ...]:
+    """--models A,B; one that names none (',') is a usage error, not 'every model'."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise argparse.ArgumentTypeError(f"names no model: {text!r}")
+    return names
+
 
 def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
     """--frames against the task's minimum: a usage error (exit 2) like any other count out of range, checked
@@ -447,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="length of the input clip (default 96, at least 8; some models need more)")
     p.add_argument("--budget", type=_between(0), metavar="S", help="seconds per measurement before a slow model "
                    "stops early (default 15)")
-    p.add_argument("--models", metavar="A,B", help="comma-separated model names or paths (default: all); each "
+    p.add_argument("--models", type=_model_list, metavar="A,B", help="comma-separated model names or paths (default: all); each "
                    "result is under the model's name, or under the path as given where two files share a name")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                    help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
