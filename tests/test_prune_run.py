@@ -71,3 +71,30 @@ def test_prune_cli_also_prunes_taps_and_reports_them(tmp_path):
     assert plan["params_after"] == count_params(student)
     with torch.no_grad():
         assert student(torch.rand(1, 4, 3, 32, 32)).shape == (1, 3, 32, 32)
+
+
+def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_in_one_line(tmp_path, monkeypatch):
+    import functools
+    import threading
+
+    import pytest
+
+    from vsr_app.distill import vfi_task
+    from vsr_app.errors import VsrAppError
+
+    torch.manual_seed(0)
+    teacher_path = save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
+        "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
+        "config": {"base": 8, "kernel": 3}})
+    _frames(tmp_path / "data" / "clip")
+    stopped = threading.Event()
+    stopped.set()  # as a stop after the first step
+    monkeypatch.setattr(vfi_task, "train", functools.partial(vfi_task.train, cancel=stopped))
+    out, lines = tmp_path / "run", []
+    vfi_task.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
+        "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
+    assert "stopped at step 1 of 8: checkpoint written; `prune vfi` cannot continue a run: prune again with " \
+           "another --out" in lines
+    assert json.loads((out / "config.json").read_text())["options"]["warmup"] == 1  # capped as train caps it
+    with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run, which cannot be resumed"):
+        vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)

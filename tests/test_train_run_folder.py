@@ -481,3 +481,99 @@ def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(d
     assert any("ignoring lr" in line for line in lines)
     saved = json.loads((run / "config.json").read_text())
     assert saved.get("lr") == older.get("lr") and saved["data"] == [str(data_dir)]
+
+
+def start(task, data, run, **kwargs):
+    """A tiny run of either task, through the command's own set-up."""
+    if task == "vfi":
+        return train_vfi(data, run, options=TINY_VFI, **{**quiet, **kwargs})
+    return train_mod.run_from_cli("vsr", data, str(run), config=config(run.parent), **{**quiet, **kwargs})
+
+
+def _saved_steps(run: Path) -> int:
+    saved = json.loads((run / "config.json").read_text())
+    return saved.get("options", saved)["steps"]
+
+
+def test_a_vfi_run_extended_on_resume_saves_its_new_length(data_dir, tmp_path):
+    run = tmp_path / "run"
+    train_vfi([str(data_dir)], run, steps=1, options=TINY_VFI, **quiet)
+    train_vfi(None, run, steps=3, resume=True, **quiet)
+    assert _saved_steps(run) == 3  # a later plain --resume continues to 3, not "already at step 3 of 1"
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_resume_refuses_steps_below_the_step_reached_and_keeps_the_runs_length(data_dir, tmp_path, task):
+    run = tmp_path / "run"
+    start(task, [str(data_dir)], run, steps=3)
+    with pytest.raises(VsrAppError, match=r"is at step 3: --steps 2 would end it before that; give --steps above 3"):
+        start(task, None, run, steps=2, resume=True)
+    assert _saved_steps(run) == 3
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_run_whose_data_moved_resumes_with_data_naming_the_new_place(data_dir, tmp_path, task):
+    import shutil
+
+    old, new, run, lines = tmp_path / "old", tmp_path / "new", tmp_path / "run", []
+    shutil.copytree(data_dir, old)
+    start(task, [str(old)], run, steps=1)
+    old.rename(new)
+    with pytest.raises(VsrAppError, match=f"training data not found: {old}; if it has moved, resume with --data"):
+        start(task, None, run, steps=2, resume=True)
+    start(task, [str(new)], run, steps=2, resume=True, log=lines.append)
+    assert any(f"the run's data {old} is gone: it trains on {new}" in line for line in lines)
+    assert json.loads((run / "config.json").read_text())["data"] == [str(new)]
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
+
+
+def test_a_resume_after_a_hard_kill_drops_the_metrics_of_the_lost_steps(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=2, config=config(tmp_path))
+    with open(run / "metrics.jsonl", "a") as fh:  # logged after the last checkpoint, then killed mid-record
+        fh.write(json.dumps({"step": 3, "loss": 9.0}) + "\n" + json.dumps({"step": 3, "val_psnr": 99.0}) + "\n")
+        fh.write('{"step": 4, "lo')
+    vsr(data_dir, run, steps=4, resume=True)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4] and 9.0 not in [r["loss"] for r in records]
+    assert "val_psnr" not in json.loads((run / "model.json").read_text())["metrics"]
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_start_refused_for_its_data_or_device_leaves_nothing(data_dir, tmp_path, task, monkeypatch):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(data_dir, bad)
+    (bad / "pan" / "003.png").write_bytes(b"not an image")
+    with pytest.raises(VsrAppError, match="003.png"):
+        start(task, [str(bad)], tmp_path / "run", steps=1)
+    assert not (tmp_path / "run").exists()
+    monkeypatch.setattr(train_mod.torch.cuda, "is_available", lambda: False)
+    (tmp_path / "run").mkdir()  # a folder that was there before is kept, as it was
+    with pytest.raises(VsrAppError, match='no CUDA GPU is available; set "device": "cpu" in the --config options'):
+        if task == "vfi":
+            train_vfi([str(data_dir)], tmp_path / "run", steps=1, options={**TINY_VFI, "device": "cuda"}, **quiet)
+        else:
+            vsr(data_dir, tmp_path / "run", steps=1, config=config(tmp_path, device="cuda"))
+    assert [p.name for p in (tmp_path / "run").iterdir()] in ([], [".lock"])
+
+
+def test_the_cuda_hint_of_commands_with_a_device_flag_still_names_it(monkeypatch):
+    from vsr_app.models import resolve_device
+
+    monkeypatch.setattr(train_mod.torch.cuda, "is_available", lambda: False)
+    with pytest.raises(VsrAppError, match="no CUDA GPU is available; use --device cpu"):
+        resolve_device("cuda")
+
+
+def test_a_vfi_run_starts_from_the_same_weights_for_the_same_seed(data_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    weights = []
+    for other_seed, name in enumerate(("a", "b")):
+        train_mod.torch.manual_seed(other_seed)  # whatever ran before in the process
+        train_vfi([str(data_dir)], tmp_path / name, steps=1, options=TINY_VFI, **quiet)
+        weights.append(load_file(str(tmp_path / name / "model.safetensors")))
+    assert weights[0].keys() == weights[1].keys()
+    assert all(train_mod.torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

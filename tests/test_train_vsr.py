@@ -283,3 +283,18 @@ def test_the_batch_cache_runs_the_teacher_in_bf16_only_where_the_cpu_has_it(fram
                         or features(lr))
     next(task.batches(seed=5, rank=0, world=1))
     assert seen == [native_bf16] * 2
+
+
+def test_a_checkpoint_of_another_optimiser_is_refused_in_one_line(tmp_path):
+    """Such as a `prune vfi` run's OBProx-SG state, which crashed deep in torch's Adam."""
+    from vsr_app.distill.train import load_checkpoint, save_checkpoint
+    from vsr_app.errors import VsrAppError
+
+    net = torch.nn.Linear(2, 2)
+    sgd = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    net(torch.ones(1, 2)).sum().backward()
+    sgd.step()
+    save_checkpoint(tmp_path, 1, {"model": net}, sgd, {})
+    with pytest.raises(VsrAppError, match="checkpoint's optimiser state does not fit the optimiser of this command "
+                                          r"\(it has .*momentum.*\); resume it with the command that started it"):
+        load_checkpoint(tmp_path, {"model": net}, torch.optim.AdamW(net.parameters()))

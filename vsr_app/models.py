@@ -429,14 +429,15 @@ def _new_temp_file(target: Path) -> Path:
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
-def resolve_device(device: str | torch.device) -> torch.device:
-    """'auto' picks CUDA when present; asking for CUDA without one is a user error."""
+def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:
+    """'auto' picks CUDA when present; asking for CUDA without one is a user error, `cpu_hint` says what to do in
+    the command that asked (training takes its device from the options, not from --device)."""
     if isinstance(device, torch.device):
         return device
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise VsrAppError("CUDA was requested but no CUDA GPU is available; use --device cpu")
+        raise VsrAppError(f"CUDA was requested but no CUDA GPU is available; {cpu_hint}")
     if device not in ("cpu",) and not device.startswith("cuda"):
         raise VsrAppError(f"unknown device '{device}' (use auto, cpu or cuda)")
     return torch.device(device)

@@ -176,16 +176,30 @@ def absolute_paths(options: dict) -> dict:
     return options
 
 
-def say_unused(saved_options: dict, asked: dict, saved_data: list[str], data: list[str] | None, run_dir: Path,
-               log) -> None:
-    """A resumed run continues with its own options and data (all but `steps`): say which asked ones it does not
-    use, rather than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
+def say_unused(saved_options: dict, asked: dict, run_dir: Path, log) -> None:
+    """A resumed run continues with its own options (all but `steps`): say which asked ones it does not use, rather
+    than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
     unused = sorted(k for k, v in asked.items() if k not in ("steps", "teacher", "distill", "net", "net_config")
                     and v != saved_options.get(k))
     if unused:
         log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
-    if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
-        log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
+
+
+def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, log) -> list[str]:
+    """The data a resumed run trains on: its own (another --data is said to be ignored); where its own is gone (the
+    folder moved), --data names the new place, which the run then keeps."""
+    missing = [d for d in saved_data if not os.path.exists(d)]
+    if not missing:
+        if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
+            log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
+        return saved_data
+    if not data:
+        raise VsrAppError(f"training data not found: {', '.join(missing)}; if it has moved, resume with --data "
+                          f"naming its new location")
+    moved = [os.path.abspath(d) for d in data]
+    log(f"the run's data {', '.join(missing)} is gone: it trains on {', '.join(moved)} from now on (saved in "
+        f"{run_dir / 'config.json'})")
+    return moved
 
 
 def _check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:

@@ -11,7 +11,9 @@ all_reduce after each backward: the same arithmetic as DistributedDataParallel, 
 the task's modules).
 
 Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (a resumed run
-appends to it; a new one first renames an earlier one aside, `set_aside_metrics`), and the
+appends to it after dropping the records of steps past its checkpoint; a new one first renames an earlier one
+aside, `set_aside_metrics`), all written once the first batch is in hand (a start refused for its data or device
+leaves the folder as it was), and the
 exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
 progress already yields a loadable model).
 
@@ -44,8 +46,8 @@ from torch import Tensor, nn
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import VAL_KEY, LoopConfig, cap_warmup
 from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
-                                  check_resumable, claim_run_dir, read_config_file, release_run_dir, saved_config,
-                                  say_unused, set_aside_metrics)
+                                  check_resumable, claim_run_dir, read_config_file, release_run_dir, resumed_data,
+                                  saved_config, say_unused, set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import atomic_write, save_model
@@ -177,11 +179,54 @@ def load_checkpoint(run_dir: Path, modules, opt) -> dict:
         prefix = f"optim.{idx}."
         state[idx] = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
     groups = opt.state_dict()["param_groups"]
-    for g, saved in zip(groups, meta["param_groups"]):
-        g.update(saved)
-    opt.load_state_dict({"state": state, "param_groups": groups})
+    foreign = {k for saved in meta["param_groups"] for k in saved} - {k for g in groups for k in g}
+    try:  # another optimiser's state (a `prune vfi` run's OBProx-SG) would crash deep in torch, or load half
+        if foreign:
+            raise ValueError(f"it has {', '.join(sorted(foreign))}")
+        for g, saved in zip(groups, meta["param_groups"]):
+            g.update(saved)
+        opt.load_state_dict({"state": state, "param_groups": groups})
+    except (KeyError, ValueError) as exc:
+        raise VsrAppError(f"{run_dir}: its checkpoint's optimiser state does not fit the optimiser of this command "
+                          f"({exc}); resume it with the command that started it") from None
     torch.set_rng_state(tensors["rng.torch"])
     return meta
+
+
+def checkpoint_step(run_dir: Path) -> int:
+    """The step of the run's checkpoint, from the header of its tensors file (committed with them)."""
+    from safetensors import safe_open
+
+    with safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
+        return int((fh.metadata() or {}).get("step", 0))
+
+
+def check_steps(run_dir: Path, steps: int) -> None:
+    """A resumed run's --steps below the step it reached would end it in the past: refused before it is saved."""
+    done = checkpoint_step(run_dir)
+    if steps < done:
+        raise VsrAppError(f"{run_dir} is at step {done}: --steps {steps} would end it before that; give --steps "
+                          f"above {done} to extend it, or leave --steps out")
+
+
+def drop_metrics_after(run_dir: Path, step: int) -> None:
+    """Remove the records of steps past the checkpoint (a killed run logged them, then lost them): the resumed run
+    logs those steps again, and curves and the card's last validation must come from the steps it kept."""
+    path = run_dir / "metrics.jsonl"
+    if not path.exists():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if _record_step(line) <= step]
+    if len(kept) < len(lines):
+        atomic_write(path, lambda tmp: Path(tmp).write_text("".join(kept), encoding="utf-8"))
+
+
+def _record_step(line: str) -> float:
+    """A metrics record's step; a record torn by the kill counts as past every checkpoint."""
+    try:
+        return json.loads(line).get("step", 0)
+    except json.JSONDecodeError:
+        return math.inf
 
 
 # ---- the loop -----------------------------------------------------------------------------------
@@ -220,25 +265,29 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
 
 
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
-          log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None) -> Path:
+          log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None,
+          run_config: dict | None = None, resume_hint: str = "continue with --resume") -> Path:
     """Run (or continue) a training run in run_dir; returns the exported model path.
 
     `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).
+    `run_config`, the command's options, is saved as config.json once the first batch is in hand. `resume_hint`:
+    what to do after a stop, for the command that runs the loop.
     `progress(step, steps)` and `cancel` (an event: once set, the loop checkpoints and returns) are a test hook, to
     stop a run at a chosen step: the CLI and the Train tab (which runs the CLI in a process) stop it by a signal.
     """
     run_dir = Path(run_dir)
     claim_run_dir(run_dir)
     try:
-        return _train(task, cfg, run_dir, resume, meta, log, progress, cancel)
+        return _train(task, cfg, run_dir, resume, meta, log, progress, cancel, run_config, resume_hint)
     finally:
         release_run_dir(run_dir)
 
 
-def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel) -> Path:
+def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel,
+           run_config: dict | None, resume_hint: str) -> Path:
     from vsr_app.models import resolve_device
 
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, cpu_hint='set "device": "cpu" in the --config options')
     if cfg.threads > 0:
         set_threads(cfg.threads)
     rank, world = _init_distributed(device)
@@ -278,9 +327,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
-    if rank == 0 and not resume and (kept := set_aside_metrics(run_dir)):
-        log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
-    metrics = open(run_dir / "metrics.jsonl", "a", encoding="utf-8") if rank == 0 else None
+    metrics = None  # opened with the first batch in hand
     t0, last_ckpt, seen = time.time(), time.time(), 0
     sums: dict[str, float] = {}
     step = start
@@ -295,7 +342,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         except OSError as exc:
             why = "no space left on the disk" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
             raise VsrAppError(f"{why} while saving the checkpoint in {run_dir}; the last complete checkpoint is "
-                              "intact (continue with --resume once this is fixed)") from exc
+                              f"intact ({resume_hint} once this is fixed)") from exc
 
     def write(rec: dict):
         if metrics is not None:
@@ -315,6 +362,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         tick = time.time()
         while step < cfg.steps:
             batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
+            if not stop.training and rank == 0:  # the data loaded: the run's files are written from here on
+                metrics = _open_run_files(run_dir, resume, start, run_config, log)
             stop.training = True
             factor = lr_factor(step, cfg)
             for g in opt.param_groups:
@@ -362,7 +411,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 last_ckpt = time.time()
         checkpoint()
         if step < cfg.steps:
-            log(f"stopped at step {step} of {cfg.steps}: checkpoint written; continue with --resume")
+            log(f"stopped at step {step} of {cfg.steps}: checkpoint written; {resume_hint}")
             if stop.hit:  # a signal, as opposed to the caller's cancel event: the process reports the interruption
                 raise KeyboardInterrupt
     except KeyboardInterrupt:
@@ -376,6 +425,18 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         for sig, h in old_handlers.items():
             signal.signal(sig, h)
     return run_dir / "model.safetensors"
+
+
+def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | None, log):
+    """Save the run's config and open its metrics.jsonl for appending (a resumed run's trimmed to its checkpoint,
+    a new run's earlier one set aside)."""
+    if run_config is not None:
+        atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(run_config, indent=1)))
+    if resume:
+        drop_metrics_after(run_dir, start)
+    elif kept := set_aside_metrics(run_dir):
+        log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
+    return open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
 
 
 def _validate(task: Task, modules, device, amp) -> dict[str, float]:
@@ -494,8 +555,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
                 raise VsrAppError(f"{run_dir} does not name its data as a full path (an older run): resume it once "
                                   f"with --data")
             saved = {**(saved or {}), "data": [os.path.abspath(d) for d in data]}
-        say_unused(saved, asked, saved["data"], data, run_dir, log)
-        options = dict(saved)  # the run continues as it began
+        say_unused(saved, asked, run_dir, log)
+        options = {**saved, "data": resumed_data(saved["data"], data, run_dir, log)}  # the run continues as it began
         if "steps" in asked:
             options["steps"] = asked["steps"]
     else:
@@ -513,9 +574,9 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if not resume:
         cap_warmup(options)
     loop_cfg, task_opts = LoopConfig.split(options)
+    if resume:
+        check_steps(run_dir, loop_cfg.steps)
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
     task = VSRTask(task_opts, log=log)
-    if int(os.environ.get("RANK", "0")) == 0:
-        atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(options, indent=1)))
     meta = task.describe()
-    return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log)
+    return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config=options)

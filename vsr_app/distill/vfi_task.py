@@ -32,9 +32,9 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, claim_run_dir, read_json_object,
-                                  release_run_dir, saved_config, say_unused)
-from vsr_app.distill.train import train
+from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable, claim_run_dir,
+                                  read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
+from vsr_app.distill.train import check_steps, train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, check_net_runs, count_params, load_model, save_model
@@ -266,25 +266,24 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
 def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --resume to continue it or choose "
                 "another --out") -> dict:
     """The run's settings: read back from config.json on --resume (so the run continues as it began), else `fresh`
-    once the folder is known to be free. A new run's are saved (`_save_run_config`) only after its task is built, so
-    a start refused on the way (a bad validation clip, a teacher that cannot teach) leaves nothing behind."""
+    once the folder is known to be free. The loop saves them once its first batch is in hand, so a start refused on
+    the way (a bad validation clip, a teacher that cannot teach, unreadable data) leaves nothing behind."""
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     if resume:
         saved = saved_config(run_dir)
         if saved is None:
             raise VsrAppError(f"nothing to resume in {run_dir} (no config.json); start a new run without --resume")
+        check_resumable(run_dir)
         if "options" not in saved:
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
+        if saved.get("command") == PRUNE_COMMAND:
+            raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run, which cannot be resumed: prune again with "
+                              f"another --out")
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
     check_new_run(run_dir, taken)
     return fresh
-
-
-def _save_run_config(run_dir: Path, cfg: dict) -> None:
-    atomic_write(run_dir / "config.json",
-                 lambda tmp: Path(tmp).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8"))
 
 
 def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
@@ -340,10 +339,14 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
                                         "teacher": absolute_if_file(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options})
     if resume:
-        say_unused(cfg["options"], fresh_options, cfg["data"], data, run_dir, log)
+        say_unused(cfg["options"], fresh_options, run_dir, log)
+        cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
     loop, task_cfg, rest = _split_options(cfg["options"])
+    if resume:
+        check_steps(run_dir, loop.steps)
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
+    torch.manual_seed(loop.seed)  # before the net is built: same seed, same initial weights (as VSR runs)
     net, arch = _student_or_teacher_net(cfg["options"])
     size = 8 * int(getattr(net, "size_multiple", 8))
     check_net_runs(net, torch.zeros(1, net.num_inputs, 3, size, size), f"the {arch['arch']} config "
@@ -356,13 +359,12 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
             "options": cfg["options"]}
     if resume:
         loop.init_from = None  # the checkpoint holds the weights
-    else:
-        _save_run_config(run_dir, cfg)
     log(f"vfi: training {count_params(net):,}-parameter net ({arch['arch']}), distill={cfg['distill']}")
-    return train(task, loop, run_dir, resume=resume, meta=meta, log=log)
+    return train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg)
 
 
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
+PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
 
 
 def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,
@@ -378,6 +380,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     check_data(data)  # before the run folder is made
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
     merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})
+    cap_warmup(merged)  # as a new training run's
     try:  # the folder stays claimed until the pruned net is written; a refused start leaves nothing
         return _prune_vfi(teacher, data, run_dir, target_params_ratio, merged, log)
     finally:
@@ -386,7 +389,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
 
 def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio: float, options: dict,
                log) -> Path:
-    cfg = _run_config(run_dir, False, {"data": [os.path.abspath(d) for d in data],
+    cfg = _run_config(run_dir, False, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data],
                                         "teacher": absolute_if_file(teacher), "distill": "none", "options": options},
                       taken="choose another --out")
     loop, task_cfg, rest = _split_options(cfg["options"])
@@ -398,9 +401,9 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
             "config": {"widths": net.widths, **net.arch_config()}}
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
                    log=log)
-    _save_run_config(run_dir, cfg)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    train(task, loop, run_dir, meta=meta, log=log)
+    train(task, loop, run_dir, meta=meta, log=log, run_config=cfg,
+          resume_hint="`prune vfi` cannot continue a run: prune again with another --out")
 
     build = net.rebuild
     zeros = apply_threshold(net, rest.get("prune_threshold", 1e-4))
