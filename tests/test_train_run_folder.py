@@ -129,7 +129,7 @@ def test_frame_interpolation_refuses_vsr_distillation_in_one_line(data_dir, tmp_
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("clip, message", [("missing.mp4", "validation clip: training data not found"),
+@pytest.mark.parametrize("clip, message", [("missing.mp4", "validation clip not found: "),
                                            ("five.mp4", "has 5 frame\\(s\\); it needs at least 7"),
                                            ("stills", "is not one video or frame sequence")])
 def test_a_bad_validation_clip_stops_a_vfi_run_before_it_trains(data_dir, tmp_path, clip, message):
@@ -255,6 +255,15 @@ def test_val_on_the_command_line_scores_a_held_out_clip_and_says_how_to_use_the_
     assert any("val_psnr" in r for r in records)
     assert "val_psnr" in json.loads((run / "model.json").read_text())["metrics"]
     assert f"use it with: vsr-app upscale IN -o OUT --model {run / 'model.safetensors'}" in capsys.readouterr().out
+    assert main(["upscale", str(clip), "-o", str(tmp_path / "out.mp4"), "--model",
+                 str(run / "checkpoint.safetensors")]) == 1  # the checkpoint next to it is no model, and says so
+    assert "a training run's checkpoint is not a model: use model.safetensors beside it" in capsys.readouterr().err
+
+
+def test_a_missing_validation_clip_is_called_the_validation_clip(data_dir, tmp_path):
+    with pytest.raises(VsrAppError, match="validation clip not found: .*nowhere.mp4"):
+        vsr(data_dir, tmp_path / "run", steps=2, val=[str(tmp_path / "nowhere.mp4")], config=config(tmp_path))
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_one_frame_validation_clip_is_refused_as_what_it_is(data_dir, tmp_path):

@@ -173,7 +173,9 @@ def _read_card(weights: Path) -> dict:
         raise VsrAppError(f"model card {card_path.name} is not a JSON object")
     missing = [k for k in ("task", "scale", "arch", "config") if k not in card]
     if missing:
-        raise VsrAppError(f"model card {card_path.name} lacks {', '.join(missing)}")
+        hint = ("; a training run's checkpoint is not a model: use model.safetensors beside it"
+                if card_path.name == "checkpoint.json" else "")
+        raise VsrAppError(f"model card {card_path.name} lacks {', '.join(missing)}{hint}")
     return card
 
 

@@ -228,6 +228,16 @@ def check_data(roots) -> None:
                     _video_bytes(f)
 
 
+def load_validation(path: str, max_frames: int | None = None) -> list[Source]:
+    """A validation clip's sources; its errors name it as the validation clip, not as training data."""
+    if not Path(path).exists():
+        raise VsrAppError(f"validation clip not found: {path}")
+    try:
+        return load_sources([path], max_frames_per_video=max_frames, log=lambda *_: None)
+    except VsrAppError as exc:
+        raise VsrAppError(f"validation clip: {exc}") from None
+
+
 def check_held_out(val: list | None, data: list[str] | None) -> None:
     """A validation clip that is part of the training data (itself, through a link, or inside a --data folder)
     would be trained on and then score itself: refused."""

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import HRClipSampler, batch_rng, check_data, load_sources, to_frames, to_tensor
+from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, load_sources, load_validation, to_frames,
+                                  to_tensor)
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -80,10 +81,7 @@ class VFIConfig:
 
 def validation_frames(path: str) -> list[np.ndarray]:
     """The frames of a validation clip, refused in one line unless it is one sequence of at least 7 frames."""
-    try:
-        sources = load_sources([path], log=lambda *_: None)
-    except VsrAppError as exc:
-        raise VsrAppError(f"validation clip: {exc}") from None
+    sources = load_validation(path)
     if len(sources) > 1:
         raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not follow "
                           f"each other)")

@@ -77,7 +77,7 @@ def net_settings(net, net_config) -> dict | None:
 
 def _frames_for_validation(path: str, count: int) -> np.ndarray:
     """First `count` frames of a held-out video or frame folder, cropped to a multiple of 4 (at most 192 px)."""
-    sources = D.load_sources([path], max_frames_per_video=count, log=lambda *_: None)
+    sources = D.load_validation(path, count)
     seqs = [s for s in sources if not s.is_still]
     if not seqs:
         what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
