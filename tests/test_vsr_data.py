@@ -35,6 +35,16 @@ def test_sampler_shapes_and_determinism(data_dir):
     assert np.array_equal(a, b)
 
 
+def test_sources_smaller_than_the_crop_are_named(data_dir):
+    """Their crops are enlarged into blurred targets: a run on 12x13 frames trained without a word."""
+    sampler = HRClipSampler(load_sources([data_dir], log=lambda *_: None))
+    said = []
+    sampler.say_small(64, said.append)
+    assert said == []
+    sampler.say_small(125, said.append)
+    assert len(said) == 1 and said[0].startswith("data: 2 source(s) smaller than the 125x125 training crop (shot, photos/p0.jpg)")
+
+
 def test_still_pseudo_clips_move(data_dir):
     stills = [s for s in load_sources([data_dir], log=lambda *_: None) if s.is_still]
     sampler = HRClipSampler(stills, max_shift=3.0)

@@ -346,6 +346,15 @@ class HRClipSampler:
         self.max_shift = max_shift
         self.max_stride = max_stride
 
+    def say_small(self, size: int, log) -> None:
+        """Name the sources smaller than a `size` crop: their crops are enlarged, so the targets the net learns
+        from are blurred (a tester's 12x13 frames trained without a word)."""
+        small = [s.name for s in self.seqs + self.stills if min(s.frames[0].shape[:2]) < size]
+        if small:
+            log(f"data: {len(small)} source(s) smaller than the {size}x{size} training crop ({', '.join(small[:3])}"
+                f"{', ...' if len(small) > 3 else ''}): their crops are enlarged, which blurs what the net learns "
+                f"from; a smaller patch avoids it")
+
     def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
         if rng.random() < self.still_fraction:
             clip = self._from_still(rng, frames, size)

@@ -133,6 +133,7 @@ class VFITask:
             self._sampler = HRClipSampler(kept, still_fraction=self.cfg.still_fraction,
                                           scale_jitter=tuple(self.cfg.scale_jitter), max_shift=self.cfg.still_shift,
                                           max_stride=self.cfg.max_stride)
+            self._sampler.say_small(self.cfg.crop, self.log)
         return self._sampler
 
     def _clip(self, sampler: HRClipSampler, rng, want_flow: bool) -> tuple[np.ndarray, np.ndarray | None]:

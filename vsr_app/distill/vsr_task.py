@@ -160,6 +160,7 @@ class VSRTask:
                 raise VsrAppError("no training data: pass --data DIR")
             self._sampler = D.HRClipSampler(D.load_sources(self.opt["data"], log=self.log),
                                             still_fraction=self.opt["still_fraction"])
+            self._sampler.say_small(self.opt["patch"] * 4, self.log)
         return self._sampler
 
     def batches(self, seed: int, rank: int, world: int, start: int = 0):
