@@ -3,6 +3,7 @@ outputs are cached within a byte budget, and both sides are measured against eac
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -176,3 +177,20 @@ def test_a_clip_model_needs_more_memory_to_compare_than_a_streaming_one():
     with pytest.raises(VsrAppError, match=r"showing teacher on 640x360 frames \(as 2560x1440\) needs"):
         limits.check_preview_fits("teacher", 640, 360, 4, True, cache, available=3 * gb)  # measured 2.4 GB + cache
     limits.check_preview_fits("teacher", 640, 360, 4, True, cache, available=4 * gb)
+
+
+def test_compare_repeats_the_frame_at_a_scene_cut_as_the_export_does(tmp_path):
+    """The Compare view blended across cuts (a ghost the export never writes) and fed 4-frame models context from
+    the other shot: it now decides cuts and windows with the export's code."""
+    rng = np.random.default_rng(3)
+    shots = [cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (64, 48), interpolation=cv2.INTER_CUBIC)
+             for _ in range(2)]  # smooth: a one-pixel pan changes a shot's thumbnail little
+    images = [np.roll(shots[i // 6], i % 6, axis=1) for i in range(12)]  # a slow pan, a cut at frame 6
+    video = make_video(tmp_path / "cut.mp4", images=images)
+    decoded = [f.image for f in VideoReader(video).frames()]
+    service = FrameService(video)
+    at_cut = service.render(Request(5, "interpolate", (SOURCE, "blend"), "cpu")).images[1]
+    np.testing.assert_array_equal(at_cut, decoded[5])
+    inside = service.render(Request(2, "interpolate", (SOURCE, "blend"), "cpu")).images[1]
+    assert not np.array_equal(inside, decoded[2])  # within a shot: a real in-between
+    service.close()

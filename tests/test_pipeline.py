@@ -275,3 +275,19 @@ def test_cancel_while_the_encoder_drains_leaves_no_file(small_video, tmp_path):
         process_video(small_video, out, upscale="bicubic", device="cpu", cancel=cancel,
                       progress=lambda info: cancel.set())
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_animation_on_twos_and_threes_has_no_cuts_but_a_cut_between_held_frames_is_found():
+    """Every change of a pan animated on twos stood between two zero differences and was taken for a cut, so the
+    doubled output stuttered; a held frame beside a change is now looked past."""
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 256, (48, 96, 3), dtype=np.uint8)
+
+    def cuts(images):
+        return [i for i, (_, cut) in enumerate(mark_cuts(images, lambda image: image)) if cut]
+
+    for hold in (2, 3):
+        assert cuts([np.roll(texture, 6 * (i // hold), axis=1) for i in range(24)]) == []
+    other = rng.integers(0, 256, (48, 96, 3), dtype=np.uint8)
+    still_then_cut = [texture] * 6 + [other] * 6  # a held title card, then another shot
+    assert cuts(still_then_cut) == [6]

@@ -25,6 +25,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import VideoInfo, VideoReader
+from vsr_app.video.scenecut import REACH, cut_at, differences, gap_window
 from vsr_app.video.verify import packet_span
 
 SOURCE = "source"  # the side name for the unprocessed video
@@ -211,15 +212,20 @@ class InterpolateStream:
             return image
         progress(f"{self.name}: in-between {k + 1}\u00bd")
         self.source.get(k + 1)  # IndexError at the last frame: nothing follows it
-        half = self.engine.num_inputs // 2
-        indices = [min(max(i, 0), self.source.length - 1) for i in range(k + 1 - half, k + 1 + half)]
+        # the frames the export's cut detection sees around this gap (REACH pairs beyond the ones that matter)
+        first = max(0, k - 1 - REACH)
         frames = []
-        for i in indices:
+        for i in range(first, k + 3 + REACH):
             try:
                 frames.append(self.source.get(i))
-            except IndexError:  # the end became known while gathering: repeat the last frame
-                frames.append(frames[-1])
-        image = self.engine.midpoint(frames)
+            except IndexError:  # the end of the video
+                break
+        diffs = differences(frames)
+        at = {i: frames[i - first] if 0 <= i - first < len(frames) else None for i in (k - 1, k, k + 1, k + 2)}
+        window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
+                            (cut_at(diffs, k - first), cut_at(diffs, k + 1 - first), cut_at(diffs, k + 2 - first)),
+                            self.engine.num_inputs)
+        image = at[k] if window is None else self.engine.midpoint(window)  # a cut: the export repeats the frame too
         self.cache.put(key, image)
         return image
 

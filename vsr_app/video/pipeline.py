@@ -33,7 +33,7 @@ import numpy as np
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter
 from vsr_app.video.reader import VideoReader
-from vsr_app.video.scenecut import mark_cuts
+from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path
@@ -134,13 +134,10 @@ class InterpolateStage:
     def _gap(self) -> list[Item]:
         """Emit frame a = buf[cur] and the midpoint between it and b = buf[cur + 1]."""
         a, b = self.buf[self.cur], self.buf[self.cur + 1]
-        if b.cut:
-            middle = a.image  # never warp or blend across a cut
-        else:
-            prev = self.buf[self.cur - 1] if self.cur > 0 and not a.cut else a
-            nxt = self.buf[self.cur + 2] if len(self.buf) > self.cur + 2 and not self.buf[self.cur + 2].cut else b
-            frames = [a, b] if self.inputs == 2 else [prev, a, b, nxt]
-            middle = self.engine.midpoint([f.image for f in frames])
+        prev = self.buf[self.cur - 1] if self.cur > 0 else None
+        nxt = self.buf[self.cur + 2] if len(self.buf) > self.cur + 2 else None
+        frames = gap_window(prev, a, b, nxt, (a.cut, b.cut, nxt is not None and nxt.cut), self.inputs)
+        middle = a.image if frames is None else self.engine.midpoint([f.image for f in frames])  # a cut: repeat a
         self.cur += 1
         if self.cur > 1:  # keep one frame before `cur` for the next window
             del self.buf[:self.cur - 1]

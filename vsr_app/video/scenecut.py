@@ -8,11 +8,16 @@ camera whip, where the differences stay high for several frames. Calibrated on t
 (../shared/data): the 5 cuts of test/scene_cuts.mp4 score 23.9-40.4 (ratio 2.3-8.5) while no frame pair
 without a cut in the test and train videos scores above 19.8 with a ratio above 1.3, except cockatoo.mp4's
 fastest close-up motion (28.3, ratio 2.6), where repeating a frame is a fine outcome anyway.
+
+A neighbouring difference of a held frame (a picture repeated: animation on twos or threes, a paused screen
+recording) is no evidence of stillness: the search looks past it, up to `REACH` pairs, for the motion beside it.
+Without that, every change of a pan animated on twos stood between two zeros and was taken for a cut.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, TypeVar
+from collections import deque
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 import cv2
 import numpy as np
@@ -22,6 +27,8 @@ T = TypeVar("T")
 THUMB_SIZE = 64
 MIN_DIFFERENCE = 12.0  # mean |difference| on 0..255 thumbnails
 MIN_RATIO = 2.0  # against the larger of the neighbouring differences (+2 to ignore near-static noise)
+HELD_DIFFERENCE = 1.0  # below it a frame repeats the one before (compression noise stays well under it)
+REACH = 3  # pairs a neighbour search may look past held frames (animation on threes)
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:
@@ -45,21 +52,61 @@ def is_cut(before: float | None, here: float, after: float | None) -> bool:
     return bool(around) and here >= MIN_DIFFERENCE and here >= MIN_RATIO * (max(around) + 2.0)
 
 
+def _neighbour(diffs: list[float]) -> float | None:
+    """Of one side's differences, nearest first: the first that is not a held frame; the nearest when all are (a
+    still shot); None when there are none."""
+    return next((d for d in diffs if d >= HELD_DIFFERENCE), diffs[0] if diffs else None)
+
+
+def differences(images: Iterable[np.ndarray]) -> list[float | None]:
+    """[None, d1, d2, ...]: d[j] is the difference between image j-1 and image j."""
+    thumbs = [thumbnail(image) for image in images]
+    return [None] + [frame_difference(a, b) for a, b in zip(thumbs, thumbs[1:])]
+
+
+def cut_at(diffs: Sequence[float | None], i: int) -> bool:
+    """Whether a cut lies between frames i-1 and i, from `diffs` (as `differences` gives them, over whatever frames
+    are known around i: REACH pairs on each side are enough)."""
+    if not 0 <= i < len(diffs) or diffs[i] is None:
+        return False
+    before = [d for d in (diffs[j] for j in range(i - 1, max(-1, i - 1 - REACH), -1)) if d is not None]
+    after = [d for d in diffs[i + 1:i + 1 + REACH] if d is not None]
+    return is_cut(_neighbour(before), diffs[i], _neighbour(after))
+
+
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray]) -> Iterator[tuple[T, bool]]:
     """Yield `(item, cut_before)`; `cut_before` says a new shot starts at this item.
 
-    Streams with one item of look-ahead (the decision needs the next difference too).
+    Streams with REACH items of look-ahead (the decision needs the differences after it too).
     """
-    held: T | None = None  # the item waiting for its verdict
-    prev_thumb: np.ndarray | None = None
-    before: float | None = None  # difference of the pair before the held item's pair
-    here: float | None = None  # difference between the held item and the one before it
+    waiting: deque[T] = deque()  # items without a verdict; waiting[0] is item `first`
+    diffs: list[float | None] = []  # diffs[0] is item `base`'s
+    base = first = 0
+    previous: np.ndarray | None = None
     for item in items:
         thumb = thumbnail(image(item))
-        diff = frame_difference(prev_thumb, thumb) if prev_thumb is not None else None
-        if held is not None:
-            yield held, here is not None and is_cut(before, here, diff)
-            before = here
-        held, here, prev_thumb = item, diff, thumb
-    if held is not None:
-        yield held, here is not None and is_cut(before, here, None)
+        diffs.append(frame_difference(previous, thumb) if previous is not None else None)
+        previous = thumb
+        waiting.append(item)
+        while base + len(diffs) - 1 - first >= REACH:  # REACH pairs after item `first` are known
+            yield waiting.popleft(), cut_at(diffs, first - base)
+            first += 1
+            if first - base > REACH:  # no later verdict looks further back
+                del diffs[0]
+                base += 1
+    while waiting:
+        yield waiting.popleft(), cut_at(diffs, first - base)
+        first += 1
+
+
+def gap_window(prev: T | None, a: T, b: T, nxt: T | None, cuts: tuple[bool, bool, bool], inputs: int) -> list[T] | None:
+    """The frames an interpolator sees for the gap a -> b, never across a cut: None when a cut lies in the gap (the
+    caller repeats `a`); a 4-frame window's outer frames stop at a cut, as at the video's ends (`prev`/`nxt` None),
+    with the nearest frame repeated. `cuts`: whether a new shot starts at a, b, nxt. The export and the Compare view
+    both use it, so the preview shows what the export writes."""
+    cut_a, cut_b, cut_next = cuts
+    if cut_b:
+        return None
+    if inputs == 2:
+        return [a, b]
+    return [prev if prev is not None and not cut_a else a, a, b, nxt if nxt is not None and not cut_next else b]
