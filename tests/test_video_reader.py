@@ -218,3 +218,21 @@ def test_h264_in_avi_with_b_frames_gives_times_a_writer_can_keep_apart(tmp_path)
         for frame in reader.frames():
             writer.write(frame.image, frame.time)
     assert writer.result.frames == 12
+
+
+def test_a_raw_h264_stream_runs_at_the_rate_its_header_states(tmp_path):
+    """A raw .h264 has no timestamps and FFmpeg's average rate for it is its 25 fps default: a 23.976 fps stream came
+    out 4% fast. The codec header's rate is used."""
+    import av
+
+    path = tmp_path / "camera.h264"
+    with av.open(str(path), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=Fraction(24000, 1001))
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(6):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(pattern_frame(i, 64, 48), format="rgb24")))
+        container.mux(stream.encode(None))
+    reader = VideoReader(path)
+    assert reader.info.frame_rate == Fraction(24000, 1001)
+    times = [f.time for f in reader.frames()]
+    assert times[-1] - times[0] == pytest.approx(5 * 1001 / 24000, abs=1e-6)

@@ -145,8 +145,15 @@ def _stream_info(stream) -> StreamInfo:
     return StreamInfo(codec_name(stream), detail)
 
 
-def _frame_rate(stream) -> Fraction | None:
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+# Elementary streams without a container: they carry no timestamps, and FFmpeg's average rate is its 25 fps default.
+RAW_STREAM_FORMATS = frozenset({"h264", "hevc", "vvc", "mpegvideo", "m4v"})
+
+
+def _frame_rate(stream, container_format: str) -> Fraction | None:
+    """The stream's average rate; for a raw stream, the rate its codec header states (a 23.976 fps .h264 was read
+    at 25 and came out 4% fast)."""
+    stated = stream.codec_context.framerate if container_format in RAW_STREAM_FORMATS else None
+    for rate in (stated, stream.average_rate, stream.guessed_rate, stream.base_rate):
         if rate and rate > 0:
             return Fraction(rate)
     return None
@@ -237,7 +244,7 @@ class VideoReader:
         rotation = _rotation_of(first)
         coded_w, coded_h = first.width, first.height
         width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
-        rate = _frame_rate(stream)
+        rate = _frame_rate(stream, container.format.name)
         tb = stream.time_base
         if stream.start_time is not None and tb:
             start = float(stream.start_time * tb)
