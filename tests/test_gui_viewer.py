@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 import time
 
 import numpy as np
@@ -306,6 +307,10 @@ def test_interpolate_on_a_one_frame_video_says_so_in_the_view_without_a_dialog(w
     show_and_wait(qtbot, viewer, lambda: viewer.set_task("upscale"), lambda r: r.request.task == "upscale")
     assert viewer.view.panes[0].layers and viewer.bar.isEnabled()
     assert viewer.inspector.metric_note.text() != "Nothing to measure in this view."
+    late = replace(viewer.request(), task="interpolate")  # an answer to the earlier choice, arriving late
+    viewer.worker.unavailable.emit(late, "This video has too few frames for this view.")
+    QApplication.processEvents()
+    assert viewer.view.panes[0].layers and viewer.bar.isEnabled()  # it used to blank the current view
 
 
 def test_a_truncated_video_shows_its_real_length_and_duration_once_the_end_is_found(window, qtbot, media_dir):

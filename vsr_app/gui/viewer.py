@@ -418,8 +418,11 @@ class Viewer(QWidget):
             prefetch = Request(request.position + 1, request.task, request.sides, request.device)
         self.worker.request(request, prefetch)
 
-    def _unavailable(self, reason: str) -> None:
-        """Say so in the view itself (switching task to Interpolate on a one-frame video is not an error)."""
+    def _unavailable(self, request, reason: str) -> None:
+        """Say so in the view itself (switching task to Interpolate on a one-frame video is not an error); an answer
+        to earlier choices is dropped, or it could blank the view the current ones just filled."""
+        if not self._is_current(request):
+            return
         self.player.pause()
         self.view.clear()
         self.view.set_placeholder(reason)
@@ -435,10 +438,8 @@ class Viewer(QWidget):
             self.player.step(round(seconds * self.info.fps))
 
     def _rendered(self, rendered) -> None:
-        current = self.request()
         req = rendered.request
-        if (req.task, req.sides, req.device, req.difference) != (current.task, current.sides, current.device,
-                                                                 current.difference):
+        if not self._is_current(req):
             return  # made for earlier choices; the frame for the current ones is on its way
         if rendered.length != self.player.length:  # the header overstated the length: the real end is known now
             self.bar.duration = rendered.duration
@@ -455,6 +456,12 @@ class Viewer(QWidget):
         self.bar.refresh()
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
+
+    def _is_current(self, request) -> bool:
+        """Whether `request` was made for the current choices (any position: playback moves on)."""
+        current = self.request()
+        return (request.task, request.sides, request.device, request.difference) == (
+            current.task, current.sides, current.device, current.difference)
 
     def _busy(self, text: str) -> None:
         self.view.set_busy(text)

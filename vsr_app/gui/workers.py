@@ -40,7 +40,7 @@ class FrameWorker(QThread):
     opened = Signal(object)  # VideoInfo of the video now open
     rendered = Signal(object)  # processing.Rendered
     failed = Signal(str, str)  # title, message
-    unavailable = Signal(str)  # why this view has nothing to show for this video (not an error: no dialog)
+    unavailable = Signal(object, str)  # request, why that view has nothing to show (not an error: no dialog)
     busy = Signal(str)  # what is being computed; "" when idle
 
     def __init__(self, cache_bytes: int = 768 << 20, parent=None):
@@ -128,7 +128,7 @@ class FrameWorker(QThread):
             rendered = self.service.render(request, self.busy.emit if emit else lambda _: None, self._superseded)
         except IndexError:
             if emit:
-                self.unavailable.emit("This video has too few frames for this view.")
+                self.unavailable.emit(request, "This video has too few frames for this view.")
             return
         except Exception as exc:  # noqa: BLE001
             if emit:
