@@ -42,7 +42,8 @@ def test_sources_smaller_than_the_crop_are_named(data_dir):
     sampler.say_small(64, said.append)
     assert said == []
     sampler.say_small(125, said.append)
-    assert len(said) == 1 and said[0].startswith("data: 2 source(s) smaller than the 125x125 training crop (shot, photos/p0.jpg)")
+    assert len(said) == 1
+    assert said[0].startswith("data: 2 source(s) smaller than the 125x125 training crop (shot, photos/p0.jpg)")
 
 
 def test_still_pseudo_clips_move(data_dir):

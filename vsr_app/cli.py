@@ -455,8 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="length of the input clip (default 96, at least 8; some models need more)")
     p.add_argument("--budget", type=_between(0), metavar="S", help="seconds per measurement before a slow model "
                    "stops early (default 15)")
-    p.add_argument("--models", type=_model_list, metavar="A,B", help="comma-separated model names or paths (default: all); each "
-                   "result is under the model's name, or under the path as given where two files share a name")
+    p.add_argument("--models", type=_model_list, metavar="A,B", help="comma-separated model names or paths "
+                   "(default: all); each result is under the model's name, or under the path as given where two files share a name")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                    help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
