@@ -20,9 +20,9 @@ import torch
 
 from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
 from videogen import make_video
-from vsr_app.batch import (EXISTS_HINT, NOT_STARTED_REASON, STOPPED_REASON, BatchReport, find_videos,
-                           parse_extensions, plan_outputs, run_batch)
-from vsr_app.cli import main
+from vsr_app.batch import (EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, BatchReport,
+                           claim_output_folder, find_videos, parse_extensions, plan_outputs, run_batch)
+from vsr_app.cli import _cancel_on_interrupt, main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_student import VSRStudent
@@ -567,6 +567,113 @@ def test_a_stop_at_once_still_leaves_a_true_report(tmp_path):
         ("ok", None), ("cancelled", STOPPED_REASON), ("cancelled", NOT_STARTED_REASON)]
 
 
+def _sigterm_to_self() -> KeyboardInterrupt | None:
+    """Send SIGTERM to this process (its handler runs as `kill` returns) and return what the handler raised: a
+    KeyboardInterrupt left to propagate would end the whole test session."""
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+    except KeyboardInterrupt as exc:
+        return exc
+    return None
+
+
+def test_sigterm_stops_a_batch_like_a_first_ctrl_c_and_a_second_one_at_once(capsys):
+    """SIGTERM raised KeyboardInterrupt at once, so the CLI printed neither the cancelled file nor the summary."""
+    cancel = threading.Event()
+    previous = signal.getsignal(signal.SIGTERM)
+    with _cancel_on_interrupt(cancel):
+        assert _sigterm_to_self() is None
+        assert cancel.is_set()  # the batch ends its current file as cancelled, then reports
+        assert isinstance(_sigterm_to_self(), KeyboardInterrupt)
+    assert signal.getsignal(signal.SIGTERM) is previous
+    assert "stopping: removing the unfinished output" in capsys.readouterr().err
+
+
+def test_a_batch_started_twice_into_one_folder_is_refused_the_second_time(tmp_path):
+    """Both batches did every file: the slower copy of each failed, was kept as 'a (2).mp4', and the second
+    batch's report replaced the first one's."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    for name, frames in (("a", 30), ("b", 6)):
+        make_video(src / f"{name}.mp4", frames=frames)
+    second = []
+
+    class StartAgainDuringA:
+        """Starts the same batch once, from the first one's main thread, while a is being written."""
+
+        def is_set(self):
+            if not second and threading.current_thread() is threading.main_thread() and \
+                    any(p.name.startswith(".a.partial-") for p in out.iterdir()):
+                first_report = report_path.read_text()
+                try:
+                    run_batch(src, out, model="bicubic", report_path=report_path)
+                except VsrAppError as exc:
+                    second.append(str(exc))
+                second.append(report_path.read_text() == first_report)  # not replaced by the second one's
+            return False
+
+    first = run_batch(src, out, model="bicubic", report_path=report_path, cancel=StartAgainDuringA())
+    assert second == [f"another batch is already writing into the output folder '{out}'; wait for it to end "
+                      "(running this one again then skips what it made) or choose another output folder", True]
+    assert [f.status for f in first.files] == ["ok", "ok"] and first.exit_code == 0
+    assert json.loads(report_path.read_text())["exit_code"] == 0
+    assert all_files(out) == ["a.mp4", "b.mp4"]  # no second copy, and the lock file is gone
+
+
+def test_a_killed_batch_leaves_no_lock_on_its_output_folder(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    make_video(src / "a.mp4", frames=4)
+    root = Path(__file__).resolve().parents[1]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from vsr_app.batch import "
+         "claim_output_folder\nwith claim_output_folder(Path(sys.argv[1])):\n    print('held', flush=True); "
+         "time.sleep(600)", str(out)],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(VsrAppError, match="another batch is already writing"):
+            run_batch(src, out, model="bicubic")
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert (out / LOCK_NAME).exists()  # the killed holder's file stays, but not its lock
+    assert run_batch(src, out, model="bicubic").exit_code == 0
+    assert all_files(out) == ["a.mp4"]
+
+
+def test_a_second_claim_in_the_same_process_is_refused_too(tmp_path):
+    """The GUI runs batches in its own process: a second one into the same folder must be refused as well."""
+    with claim_output_folder(tmp_path):
+        with pytest.raises(VsrAppError, match="another batch is already writing"):
+            with claim_output_folder(tmp_path):
+                pass
+    with claim_output_folder(tmp_path):  # released at the end
+        pass
+    assert all_files(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows deletes no open file")
+def test_a_lock_file_deleted_as_it_is_locked_is_not_taken_for_the_lock(tmp_path, monkeypatch):
+    """The batch before deletes its lock file as it ends: one that opened the file just before then holds a lock on
+    no file, and a third batch would lock a new file beside it. The file now there must be locked instead."""
+    import fcntl
+
+    flock = fcntl.flock
+
+    def flock_just_after_the_batch_before_ended(fd, operation):
+        monkeypatch.setattr(fcntl, "flock", flock)
+        (tmp_path / LOCK_NAME).unlink()
+        flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_just_after_the_batch_before_ended)
+    with claim_output_folder(tmp_path):
+        with pytest.raises(VsrAppError, match="another batch is already writing"):
+            with claim_output_folder(tmp_path):
+                pass
+
+
 def test_overall_progress_counts_every_file_and_ends_at_the_total(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
@@ -609,6 +716,11 @@ def _wait_for(predicate, proc, timeout=120.0):
     return False
 
 
+def _writing(out):
+    """Whether a file is being written into `out` now (its hidden temporary file is there)."""
+    return out.is_dir() and any(".partial-" in p.name for p in out.iterdir())
+
+
 def _statuses(report_path):
     try:
         return [f["status"] for f in json.loads(report_path.read_text())["files"]]
@@ -639,9 +751,10 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
     assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file
 
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert _wait_for(lambda: any(p.name.startswith(".") for p in out.iterdir()), proc)  # mid-file
+    assert _wait_for(lambda: _writing(out), proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    assert (out / LOCK_NAME).exists()  # the killed batch's lock file stays, without its lock
 
     done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -652,7 +765,8 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
 
 def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
     """`kill`, `timeout` or a scheduler: the process died at once, leaving a hidden partial file and a report of
-    "pending" files with "cancelled": false and "exit_code": 0."""
+    "pending" files with "cancelled": false and "exit_code": 0. Later it stopped at once with "interrupted", where
+    Ctrl-C printed the cancelled file and the batch's summary."""
     src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "report.json"
     src.mkdir()
     for name in "abc":
@@ -661,14 +775,17 @@ def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "vsr_app", "batch", str(src), "-o", str(out), "--model",
                              "bicubic", "--report", str(report)], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert _wait_for(lambda: out.is_dir() and any(p.name.startswith(".") for p in out.iterdir()), proc)  # mid-file
+    assert _wait_for(lambda: _writing(out), proc)
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     saved = json.loads(report.read_text())
     assert saved["cancelled"] and saved["exit_code"] == 130
     assert "cancelled" in _statuses(report) and "pending" not in _statuses(report)
-    assert "pending" not in stdout
+    stopped = next(f["input"] for f in saved["files"] if f["reason"] == STOPPED_REASON)
+    *_, cancelled_line, summary = stdout.splitlines()
+    assert cancelled_line.endswith(f"] cancelled {stopped}: {STOPPED_REASON}")
+    assert summary.startswith("batch: ") and " cancelled in " in summary and "interrupted" not in stderr
     assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file
 
 

@@ -23,8 +23,12 @@ Why it is built this way:
   account; only a failed last one fails the batch. Its paths are absolute, so it reads the same from anywhere.
 - A folder that cannot be read is not a folder without videos: the input folder fails the batch saying why, an
   unreadable sub-folder is named in the report and on stderr and makes the batch exit 1 (its videos were missed).
-- A batch stopped before its end - a cancel, or a KeyboardInterrupt (the CLI's second Ctrl-C, SIGTERM) that
-  stops it at once - says so: the files it did not finish are "cancelled", and so is the report.
+- A batch stopped before its end - a cancel (the CLI's Ctrl-C or SIGTERM), or a KeyboardInterrupt (a second one)
+  that stops it at once - says so: the files it did not finish are "cancelled", and so is the report.
+- An output folder takes one batch at a time (an OS lock on a hidden file in it, `claim_output_folder`): a batch
+  started twice by accident would otherwise do every file twice, the slower copy of each failing and kept as
+  "NAME (2)", and its report would overwrite the first one's. The second is refused at once, before it writes
+  anything. The OS drops the lock with the process however it ends, so a crashed batch never blocks the next.
 
 Nothing here knows about Qt: progress goes to a `ProgressInfo` callback (overall frames, ETA) and each
 finished file to an `on_file` callback; `cancel.is_set()` stops the batch within about 0.1 s.
@@ -37,12 +41,14 @@ import json
 import logging
 import os
 import time
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
+from vsr_app.filelock import LockHeld, lock_now
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
@@ -53,6 +59,7 @@ log = logging.getLogger(__name__)
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
 REPORT_VERSION = 3  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable"
 REPORT_INTERVAL = 5.0  # seconds between rewrites of the report while only skipped/kept/failed files go by
+LOCK_NAME = ".vsr-app-batch.lock"  # in the output folder while a batch runs; hidden, so never taken for a video
 
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
 STOPPED_REASON = "cancelled by the user; no output was written"
@@ -261,6 +268,68 @@ def check_output_folder(out_dir: Path) -> None:
         raise VsrAppError(f"cannot write to the output folder '{out_dir}': {exc.strerror or exc}") from exc
 
 
+@contextmanager
+def claim_output_folder(out_dir: Path) -> Iterator[None]:
+    """Hold `out_dir` for one batch: another batch into it (an accidental second start) is refused with a
+    VsrAppError. The lock file is removed at the end, so the folder holds only outputs. On a disk without file
+    locks the batch runs unguarded, as before locks existed, rather than not at all."""
+    path = out_dir / LOCK_NAME
+    try:
+        fd = _lock_file(path)
+    except OSError as exc:
+        log.warning("cannot lock the output folder '%s' (%s): a second batch into it would not be stopped",
+                    out_dir, exc.strerror or exc)
+        fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            _unlock_file(fd, path)
+
+
+def _lock_file(path: Path) -> int:
+    """Open and lock `path` without waiting; returns its descriptor. Raises VsrAppError when another process (or
+    another claim in this one) holds it. Locking a file the batch before has just deleted would guard nothing: then
+    the file now at `path` is locked instead (Windows deletes no open file). Raises OSError where the disk takes no
+    locks, or when the file keeps changing (a disk that misreports files)."""
+    for _ in range(10):  # each new try needs a batch that ended just now
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            lock_now(fd)
+        except LockHeld:
+            os.close(fd)
+            raise VsrAppError(f"another batch is already writing into the output folder '{path.parent}'; wait for "
+                              "it to end (running this one again then skips what it made) or choose another output "
+                              "folder") from None
+        except OSError:
+            os.close(fd)
+            raise
+        if os.name == "nt" or _names_file(path, fd):
+            return fd
+        os.close(fd)
+    raise OSError(f"'{path}' changed each time it was locked")
+
+
+def _names_file(path: Path, fd: int) -> bool:
+    """Whether `path` is still the open file `fd`, not deleted (or deleted and made anew) by the batch before."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _unlock_file(fd: int, path: Path) -> None:
+    """Delete the lock file and drop the lock. On POSIX it is deleted while still locked, so a batch that opened it
+    meanwhile finds it gone (`_lock_file`); Windows cannot delete a file another process has open, so there the
+    lock is dropped first and the file stays when a batch opened it meanwhile: that batch holds it now."""
+    if os.name == "nt":
+        os.close(fd)
+    with suppress(OSError):  # Windows: another batch has it open, and locked
+        path.unlink()
+    if os.name != "nt":
+        os.close(fd)
+
+
 def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
     """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
     any file is processed, so that output would then be kept as "exists"), or an existing file that is not an
@@ -375,11 +444,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     `on_file(index, count, result)` is called as each file finishes (1-based index). Raises VsrAppError only
     for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
-    model, a report path that would replace an input, an output or another file); problems with one file are
-    recorded in the report. A file already at an output's name is skipped when it is a complete output made
-    with the same settings, otherwise kept and reported as "exists"; `overwrite` replaces either. A cancel
-    marks the file in flight and the ones not started as cancelled and sets `report.cancelled`; so does a
-    KeyboardInterrupt, after writing the report, before it propagates (no `on_file` for those files).
+    model, a report path that would replace an input, an output or another file, an output folder another
+    batch is writing into); problems with one file are recorded in the report. A file already at an output's
+    name is skipped when it is a complete output made with the same settings, otherwise kept and reported as
+    "exists"; `overwrite` replaces either. A cancel marks the file in flight and the ones not started as
+    cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the report, before it
+    propagates (no `on_file` for those files).
     """
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
@@ -460,44 +530,45 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
                                     overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models))
 
-    save()
-    count = len(inputs)
-    in_flight = None
-    try:
-        for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
-            if cancel is not None and cancel.is_set():
-                break
-            in_flight = result
-            overall.start_file(f"[{index}/{count}] {result.input}")
-            t0 = time.monotonic()
-            try:
-                process(src, dst, result)
-            except Cancelled:
-                result.status, result.reason = CANCELLED, STOPPED_REASON
-            except Exception as exc:  # one bad file must never stop the batch
-                log.debug("batch: %s failed", src, exc_info=True)
-                result.status, result.reason = FAILED, _one_line(exc)
-            if result.status == OK:
-                overall.end_file(estimate)
-            else:
-                overall.drop(estimate - overall.file_done)
-            result.seconds = round(time.monotonic() - t0, 3)
-            if result.status == OK or time.monotonic() - last_save >= REPORT_INTERVAL:
-                save(must=False)
-            if on_file is not None:
-                on_file(index, count, result)
-    except KeyboardInterrupt:  # stopped at once (a second Ctrl-C, SIGTERM): still leave a true report
-        _cancel_unfinished(report, in_flight)
-        save(must=False)  # the interrupt, not a full disk, is what ends the run
-        raise
-    _cancel_unfinished(report, in_flight)
-    if overall.meter.done and not report.cancelled:  # a cancelled batch did not reach the total
-        overall.meter.finish()
-    try:
+    with claim_output_folder(out_dir):  # before the report is first written: it may be the other batch's too
         save()
-    except VsrAppError as exc:  # the files are done: say so beside the failure
-        raise VsrAppError(f"{exc}; the batch itself ran: {report.summary()}") from exc
-    return report
+        count = len(inputs)
+        in_flight = None
+        try:
+            for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
+                if cancel is not None and cancel.is_set():
+                    break
+                in_flight = result
+                overall.start_file(f"[{index}/{count}] {result.input}")
+                t0 = time.monotonic()
+                try:
+                    process(src, dst, result)
+                except Cancelled:
+                    result.status, result.reason = CANCELLED, STOPPED_REASON
+                except Exception as exc:  # one bad file must never stop the batch
+                    log.debug("batch: %s failed", src, exc_info=True)
+                    result.status, result.reason = FAILED, _one_line(exc)
+                if result.status == OK:
+                    overall.end_file(estimate)
+                else:
+                    overall.drop(estimate - overall.file_done)
+                result.seconds = round(time.monotonic() - t0, 3)
+                if result.status == OK or time.monotonic() - last_save >= REPORT_INTERVAL:
+                    save(must=False)
+                if on_file is not None:
+                    on_file(index, count, result)
+        except KeyboardInterrupt:  # stopped at once (a second Ctrl-C or SIGTERM): still leave a true report
+            _cancel_unfinished(report, in_flight)
+            save(must=False)  # the interrupt, not a full disk, is what ends the run
+            raise
+        _cancel_unfinished(report, in_flight)
+        if overall.meter.done and not report.cancelled:  # a cancelled batch did not reach the total
+            overall.meter.finish()
+        try:
+            save()
+        except VsrAppError as exc:  # the files are done: say so beside the failure
+            raise VsrAppError(f"{exc}; the batch itself ran: {report.summary()}") from exc
+        return report
 
 
 def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> None:

@@ -74,7 +74,8 @@ def _process_file(args, **models) -> int:
 
 
 def cmd_batch(args) -> int:
-    """Process a folder: a status line per file on stdout, the overall bar on stderr; Ctrl-C stops cleanly."""
+    """Process a folder: a status line per file on stdout, the overall bar on stderr; Ctrl-C or SIGTERM stops
+    cleanly."""
     import threading
 
     from vsr_app.batch import run_batch
@@ -117,8 +118,9 @@ def _drop_stdout() -> None:
 
 
 class _cancel_on_interrupt:
-    """First Ctrl-C sets `cancel` (the current file is cleaned up, the report written); a second one, or SIGTERM
-    (`kill`, `timeout`, a scheduler), stops at once as KeyboardInterrupt, which cleans up and reports too."""
+    """A first Ctrl-C or SIGTERM (`kill`, `timeout`, a scheduler) sets `cancel`: the current file is cleaned up, the
+    report written and the summary printed, as for any stop the user asks for. A second one of either stops at once
+    as KeyboardInterrupt, which cleans up and reports too, but prints no summary."""
 
     def __init__(self, cancel):
         self.cancel = cancel
@@ -132,6 +134,7 @@ class _cancel_on_interrupt:
         print(f"\n{APP_NAME}: stopping: removing the unfinished output (Ctrl-C again to quit at once)",
               file=sys.stderr)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _sigterm_as_interrupt()
 
     def __enter__(self):
         import signal
@@ -139,7 +142,7 @@ class _cancel_on_interrupt:
 
         if threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGINT, self._handler)
-            self.previous_term = _sigterm_as_interrupt()
+            self.previous_term = signal.signal(signal.SIGTERM, self._handler)
         return self
 
     def __exit__(self, *exc):

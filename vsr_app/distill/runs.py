@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from vsr_app.errors import VsrAppError
+from vsr_app.filelock import lock_now
 
 
 def read_json_object(path: str | Path, what: str, not_object: str | None = None) -> dict:
@@ -53,14 +54,7 @@ def claim_run_dir(run_dir: Path) -> None:
         return
     fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if os.name == "nt":
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        lock_now(fd)
     except OSError:
         os.close(fd)
         raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
