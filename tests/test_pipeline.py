@@ -49,7 +49,9 @@ def test_interpolate_puts_frames_exactly_halfway(vfr_video, tmp_path):
     summary = process_video(vfr_video, tmp_path / "x2.mp4", interpolate="blend", device="cpu")
     times = [f.time for f in frames_of(summary.output)]
     mids = [(a + b) / 2 for a, b in zip(VFR_TIMES, VFR_TIMES[1:])]
-    expected = sorted(VFR_TIMES + mids + [VFR_TIMES[-1] + (VFR_TIMES[-1] - VFR_TIMES[-2]) / 2])
+    info = probe(vfr_video)
+    last_copy = (VFR_TIMES[-1] + info.start_time + info.duration) / 2  # halfway through the last frame's own length
+    expected = sorted(VFR_TIMES + mids + [last_copy])
     assert summary.frames_out == 2 * summary.frames_in == len(times) == 24
     assert times == pytest.approx(expected, abs=1e-6)
 

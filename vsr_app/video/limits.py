@@ -1,4 +1,5 @@
-"""Up-front refusal of jobs too large to finish: frames the encoder cannot take, or more memory than is free.
+"""Up-front refusal of jobs that cannot finish well: frames the encoder cannot take, more memory than is free, or
+more frames a second than the output file's clock can tell apart.
 
 Why refuse instead of trying: an x4 upscale of a 4K video makes 15360x8640 frames; an upscaler's share
 is bounded by tiling (inference.py), but the frames themselves still pass through the queues, the colour
@@ -12,13 +13,21 @@ docs/RESULTS.md): peak resident memory of a whole `process_video` run divided by
 with the default presets and bicubic. A model's own temporaries come on top, from its engine
 (`working_bytes`, measured per net): the VFI student alone takes ~1.8 GB at 1280x720, as interpolators are
 not tiled.
+
+Matroska's clock is the other limit: FFmpeg's muxer stores every time in whole milliseconds (its TimestampScale is
+fixed; this FFmpeg has no option to change it, and MP4/MOV count in the stream's own time base). Frames under 1 ms
+apart get the same timestamp without a word from FFmpeg: 600 fps doubled into .mkv gave every sixth pair one
+timestamp, 1200 fps doubled put two or three frames on each millisecond, and a reader spacing them out plays the
+video 2.4 times too slow. So such an output is refused before any work, naming the kinds of file that work.
 """
 
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 # Largest picture side each encoder accepts (measured: libx264 encodes 16384 px, refuses 16400; prores_ks
 # encodes 32768 and fails at 65536; ffv1 encodes 65536). Encoders not listed are limited only by memory.
@@ -50,6 +59,10 @@ BASE_BYTES = 400 * 2**20
 # over the kernel killing the app.
 PREVIEW_BYTES_PER_OUTPUT_PIXEL = {"stream": 130, "clip": 650}
 PREVIEW_BASE_BYTES = 200 * 2**20
+
+# One tick of a Matroska file's clock, in seconds; and the output kinds that keep each frame's own time instead.
+MATROSKA_TICK = Fraction(1, 1000)
+FINE_CLOCK_SUFFIXES = (".mp4", ".mov")
 
 
 def available_memory() -> int | None:
@@ -95,6 +108,17 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
                   f"use a smaller input{', a lighter model' if heavy else ''} or close other programs",
                   f" ({_gb(engine_bytes)} of it for the models' computations)" if heavy else "")
+
+
+def check_timestamps_fit(rate: Fraction | float, suffix: str, codec: str) -> None:
+    """Raise VsrAppError when frames `rate` a second would share timestamps in a `suffix` file (see above)."""
+    if CONTAINER_FORMATS.get(suffix.lower()) != "matroska" or Fraction(rate) * MATROSKA_TICK <= 1:
+        return
+    others = [other for other in FINE_CLOCK_SUFFIXES if other in codec_spec(codec).containers]
+    advice = (f"write {' or '.join(others)} instead" if others
+              else f"{codec} goes only in .mkv: use --codec prores with a .mov output")
+    raise VsrAppError(f"the output would have {float(rate):g} frames a second, but a .mkv file counts time in whole "
+                      f"milliseconds, so its frames would share timestamps; {advice}")
 
 
 def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool, cache_bytes: int,

@@ -10,9 +10,13 @@ Frame-rate doubling (`interpolate`): between input frames i and i+1 (times t_i, 
 for (t_i + t_i+1) / 2 - exactly the midpoint, so variable frame rate stays variable. A 4-input model gets
 frames [i-1, i, i+1, i+2], the nearest frame repeated at the ends of the video and of each shot. Across
 a scene cut nothing is warped: the midpoint repeats frame i. After the last frame one copy of it is
-added half an interval later, so N input frames give 2N output frames and the duration is unchanged.
-When both steps run, interpolation comes first: it is 16x cheaper at the input size, and the recurrent
+added halfway through the last frame's own duration, so N input frames give 2N output frames and the duration
+is unchanged. When both steps run, interpolation comes first: it is 16x cheaper at the input size, and the recurrent
 upscaler then sees smaller motion between frames.
+
+The last frame's own duration: it shows until the source's end (`source_end`: where the file says its video ends,
+as far as its packets reach), else for as long as the frame before it. A slideshow's last slide can stay up for
+seconds, which a guess from the frames before it would cut to a fraction of one.
 """
 
 from __future__ import annotations
@@ -32,11 +36,12 @@ import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter
-from vsr_app.video.reader import VideoReader
+from vsr_app.video.reader import VideoInfo, VideoReader
 from vsr_app.video.scenecut import gap_window, mark_cuts
-from vsr_app.video.limits import check_job_fits
+from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path
+from vsr_app.video.verify import packet_span
 from vsr_app.video.writer import VideoWriter
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
@@ -88,7 +93,8 @@ class UpscaleStage:
         self.waiting.append((item.time, item.cut))
         return out + self._pair(self.engine.push(item.image))
 
-    def flush(self) -> list[Item]:
+    def flush(self, end: float | None = None) -> list[Item]:
+        """The frames the engine still holds; `end` is not needed: upscaling keeps every frame's time."""
         return self._pair(self.engine.flush())
 
     def _pair(self, images: list[np.ndarray]) -> list[Item]:
@@ -120,14 +126,17 @@ class InterpolateStage:
             out += self._gap()
         return out
 
-    def flush(self) -> list[Item]:
+    def flush(self, end: float | None = None) -> list[Item]:
+        """The remaining frames, the last one followed by its copy halfway to `end` (when the last frame stops
+        showing; default: as long after it as the frame before it came)."""
         out = []
         while len(self.buf) - self.cur >= 2:
             out += self._gap()
         if len(self.buf) > self.cur:
             last = self.buf[self.cur]
-            half = (last.time - self.buf[self.cur - 1].time) / 2 if self.cur > 0 else self.nominal_interval / 2
-            out += [last, Item(last.time + half, last.image, False)]
+            if end is None:
+                end = last.time + (last.time - self.buf[self.cur - 1].time if self.cur > 0 else self.nominal_interval)
+            out += [last, Item((last.time + end) / 2, last.image, False)]
         self.buf, self.cur = [], 0
         return out
 
@@ -152,12 +161,27 @@ def run_stages(stages: list, items: Iterable[Item]) -> list[Item]:
     return list(items)
 
 
-def flush_stages(stages: list) -> list[Item]:
-    """Flush every stage in order, feeding what an earlier stage releases into the later ones first."""
+def flush_stages(stages: list, end: float | None = None) -> list[Item]:
+    """Flush every stage in order, feeding what an earlier stage releases into the later ones first; `end` is when
+    the last frame stops showing (None: unknown)."""
     pending: list[Item] = []
     for stage in stages:
-        pending = [out for item in pending for out in stage.push(item)] + stage.flush()
+        pending = [out for item in pending for out in stage.push(item)] + stage.flush(end)
     return pending
+
+
+def source_end(src: Path, info: VideoInfo, last: float, previous: float | None) -> float | None:
+    """When the source's last frame (shown at `last` s, after one at `previous`) stops showing, where the file says:
+    its video's duration after its start (`VideoInfo.duration`). None when it does not say, or no later than `last`.
+
+    A file cut short keeps the header of the whole, which would hold its last decoded frame over the missing part:
+    so a last frame longer than the one before it is held only as far as the file's packets reach."""
+    if not info.duration:
+        return None
+    end = info.start_time + info.duration
+    if end - last > (last - previous if previous is not None else 1 / info.fps):
+        end = min(end, packet_span(src).end or end)
+    return end if end - last >= info.time_base else None
 
 
 @dataclass
@@ -278,6 +302,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     check_encoder_settings(codec, crf, preset)
     reader = VideoReader(src)
     info = reader.info
+    factor = 2 if interpolate is not None else 1
+    rate = (info.frame_rate or info.fps) * factor
+    check_timestamps_fit(rate, dst.suffix, codec)  # before any model loads
     stages: list = []
     tasks: list[str] = []
     models: list[str] = []
@@ -295,12 +322,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         models.append(loaded.name)
         weights.append(loaded.weights_digest)
     scale = stages[-1].scale
-    factor = 2 if interpolate is not None else 1
     out_w, out_h = info.width * scale, info.height * scale
     # the stages run one after the other on the inference thread: their temporaries never coexist
     check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
                    engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages))
-    rate = (info.frame_rate or info.fps) * factor
     expected = info.estimated_frames * factor if info.estimated_frames else None
     meter = ProgressMeter(expected, progress, stage=" + ".join(models))
     workers = _Workers(cancel)
@@ -317,7 +342,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
                          task="+".join(tasks), models=models, weights=weights)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
-    stats = {"frames_in": 0, "first": None, "last": None, "cuts": 0}
+    stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None, "cuts": 0}
 
     def decode():
         frames = reader.frames()
@@ -325,10 +350,12 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
             for frame, cut in mark_cuts(frames, lambda f: f.image):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
-                stats["last"] = frame.time
+                stats["previous"], stats["last"] = stats["last"], frame.time
                 stats["cuts"] += cut
                 if not workers.put(decoded, Item(frame.time, frame.image, cut)):
                     return
+            if stats["last"] is not None:
+                stats["end"] = source_end(src, info, stats["last"], stats["previous"])
             workers.put(decoded, _END)
         finally:
             frames.close()
@@ -338,7 +365,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
             item = workers.get(decoded)
             if item is None:
                 return
-            outs = flush_stages(stages) if item is _END else run_stages(stages, [item])
+            outs = flush_stages(stages, stats["end"]) if item is _END else run_stages(stages, [item])
             for out in outs:
                 if not workers.put(inferred, out):
                     return
@@ -358,7 +385,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         if written != stats["frames_in"] * factor:
             raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
                                f"{stats['frames_in'] * factor})")
-        result = writer.close()
+        result = writer.close(stats["end"])
     except BaseException:
         writer.abort()
         raise

@@ -19,6 +19,13 @@ from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, cannot_read, probe, video_stream
 
 
+# Containers whose track ends no later than its last packet in decode order: its dts plus duration, counted from the
+# first packet's dts (measured, FFmpeg 8: the MP4/MOV muxer times a track by dts). With reordered frames, the
+# packet that ends last by pts may run past that end: a file's span is then the earlier of the two - unless a frame
+# starts after the dts end (seen in variable-frame-rate MP4s from FFmpeg), where players still show it to its pts end.
+DTS_TIMED_FORMATS = frozenset({"mp4", "mov"})
+
+
 @dataclass(frozen=True)
 class PacketSpan:
     """Video packets of a file: how many, and the time from the first one's start to the last one's end
@@ -38,7 +45,8 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
     try:
         with av.open(str(path)) as container:
             stream = video_stream(container, path)
-            count, start, end = 0, None, None
+            dts_timed = DTS_TIMED_FORMATS & set(container.format.name.split(","))
+            count, start, end, last_start, first_dts, dts_end = 0, None, None, None, None, None
             for packet in container.demux(stream):
                 if packet.size == 0:
                     continue
@@ -46,11 +54,18 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
                 if packet.pts is None or packet.time_base is None:
                     continue
                 t0 = float(packet.pts * packet.time_base)
-                t1 = t0 + float((packet.duration or 0) * packet.time_base)
+                length = float((packet.duration or 0) * packet.time_base)
                 start = t0 if start is None else min(start, t0)
-                end = t1 if end is None else max(end, t1)
+                last_start = t0 if last_start is None else max(last_start, t0)
+                end = t0 + length if end is None else max(end, t0 + length)
+                if dts_timed and packet.dts is not None:
+                    dts = float(packet.dts * packet.time_base)
+                    first_dts = dts if first_dts is None else first_dts
+                    dts_end = dts + length
     except (av.FFmpegError, OSError) as exc:
         raise cannot_read(path, exc) from exc
+    if dts_end is not None and start + dts_end - first_dts > last_start:
+        end = min(end, start + dts_end - first_dts)
     return PacketSpan(count, start, end)
 
 

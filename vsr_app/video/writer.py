@@ -14,7 +14,8 @@ looks finished, and keep the sound in sync. So:
   either: this run's file is kept beside it under a free name and the write fails saying so;
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets stay in sync; every stream's times shift by the source's start, so the
-  output starts at 0 as FFmpeg's do;
+  output starts at 0 as FFmpeg's do; the last frame shows until the end `close()` is given (a slideshow's last
+  slide keeps its seconds), else for as long as the frame before it did;
 - the container's `comment` tag records what made the file (`encoding.made_by`, and `input_record`: which version
   of the source) in its last line, after the source's comment, so a rerun of a batch can tell its own finished
   output from one made with other settings or from another version of the input;
@@ -47,7 +48,7 @@ from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_T
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_stale_partials)
-from vsr_app.video.verify import packet_span
+from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,12 @@ class VideoWriter:
         self.on_encoded = on_encoded  # progress hook: called with the number of newly finished frames
         self.first_time: float | None = None
         self.last_time: float | None = None
+        self.first_pts: int | None = None
         self.last_pts: int | None = None
         self.frame_interval = 1.0 / float(rate)
+        self.first_dts: int | None = None  # of the first video packet muxed: where an MP4/MOV track's clock starts
+        self.held = None  # the newest encoded packet, muxed one behind: it may be the last, whose duration close() sets
+        self.end_pts: int | None = None  # when the last frame stops showing; set by close()
         self.notes: list[str] = []
         if (self.enc_width, self.enc_height) != (width, height):
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
@@ -202,7 +207,7 @@ class VideoWriter:
             raise ValueError(f"expected HxWx3 uint8 RGB, got {image.dtype} {image.shape}")
         if image.shape[:2] != (self.height, self.width):
             raise ValueError(f"frame is {image.shape[1]}x{image.shape[0]}, writer expects {self.width}x{self.height}")
-        pts = round(time / self.time_base) - self.start_ticks
+        pts = self._ticks(time)
         if self.last_pts is not None and pts <= self.last_pts:
             raise ValueError(f"frame time {time:.6f}s does not come after the previous frame")
         frame = av.VideoFrame.from_ndarray(pad_to(image, self.enc_width, self.enc_height), format="rgb24")
@@ -216,27 +221,56 @@ class VideoWriter:
         except (av.FFmpegError, OSError) as exc:
             raise _write_error(self.path, exc) from exc
         if self.first_time is None:
-            self.first_time = time
+            self.first_time, self.first_pts = time, pts
         if self.last_time is not None:
             self.frame_interval = time - self.last_time
         self.last_time, self.last_pts = time, pts
         self.frames += 1
 
+    def _ticks(self, time: float) -> int:
+        """`time` (seconds, source clock) in ticks of the output's clock."""
+        return round(time / self.time_base) - self.start_ticks
+
     def _mux_video(self, packets: list) -> None:
-        self.container.mux(packets)
+        """Mux encoded packets one behind the encoder: the newest is held back, as it may be the last one."""
+        for packet in packets:
+            if self.held is not None:
+                self._mux_packet(self.held)
+            self.held = packet
         if packets and self.on_encoded is not None:
             self.on_encoded(len(packets))
 
-    def close(self) -> WriteResult:
-        """Flush, check and rename the file into place; returns what was written."""
+    def _mux_packet(self, packet, last: bool = False) -> None:
+        """Mux one video packet; while closing, the last frame's packet lasts until `end_pts`. A Matroska track ends
+        where its packets' pts plus duration reach furthest. An MP4/MOV track ends at the earlier of that and its
+        `last` packet's dts plus duration (counted from the first dts), and with reordered frames that dts is not
+        the last frame's pts: the last packet lasts long enough not to cut the last frame short."""
+        if self.first_dts is None:
+            self.first_dts = packet.dts
+        if self.end_pts is not None and packet.pts == self.last_pts:
+            packet.duration = self.end_pts - packet.pts
+        if last and self.container.format.name in DTS_TIMED_FORMATS:
+            packet.duration = max(packet.duration, self.end_pts - self.first_pts - (packet.dts - self.first_dts))
+        self.container.mux(packet)
+
+    def close(self, end: float | None = None) -> WriteResult:
+        """Flush, check and rename the file into place; returns what was written. `end` (seconds, source clock) is
+        when the last frame stops showing: the source's own end, so a long last frame (a slideshow's last slide)
+        keeps its length; by default the last frame shows as long as the one before it."""
         if self.container is None:
             raise RuntimeError("writer already closed")
         try:
             if self.frames == 0:
                 raise VsrAppError("no frames were written; the output was not created")
+            end = self.last_time + self.frame_interval if end is None else end
+            self.end_pts = self._ticks(end)
+            if self.end_pts <= self.last_pts:
+                raise ValueError(f"end {end:.6f}s does not come after the last frame")
             for packet in self.stream.codec_context.encode_lazy(None):  # one at a time: progress keeps moving
                 packet.stream = self.stream
                 self._mux_video([packet])
+            self._mux_packet(self.held, last=True)
+            self.held = None
             if self.carried is not None:
                 self.carried.mux_until(None)
                 self.carried.close()
@@ -257,8 +291,7 @@ class VideoWriter:
             self.abort()
             raise
         remove_stale_partials(self.path)
-        duration = self.last_time - self.first_time + self.frame_interval
-        self.result = WriteResult(str(self.path), self.frames, duration, self.enc_width, self.enc_height,
+        self.result = WriteResult(str(self.path), self.frames, end - self.first_time, self.enc_width, self.enc_height,
                                   self.spec.encoder, self.path.stat().st_size, self.notes)
         return self.result
 

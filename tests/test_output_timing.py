@@ -1,0 +1,145 @@
+"""Output timing: a last frame keeps its own length (variable frame rate), and no two frames share a timestamp."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from videogen import make_video, pattern_frame
+from vsr_app.errors import VsrAppError
+from vsr_app.video.limits import check_timestamps_fit
+from vsr_app.video.pipeline import process_video
+from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.verify import output_mismatch, packet_span
+from vsr_app.video.writer import VideoWriter
+
+TB = Fraction(1, 1000)
+SLIDES = [0.0, 0.5, 1.0, 1.5, 2.0]  # the last slide stays up until SLIDESHOW_END
+SLIDESHOW_END = 10.0
+
+
+def make_slideshow(path, times=SLIDES, end=SLIDESHOW_END):
+    """Frames shown at `times`, the last one until `end`: its packet says so, as a slideshow maker writes it."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=2)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.time_base = stream.codec_context.time_base = TB
+        stream.options = {"preset": "ultrafast"}  # no reordered frames: the last packet is the last frame's
+        packets = []
+        for i, t in enumerate(times):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 64, 48), format="rgb24")
+            frame.pts = round(t / TB)
+            packets += stream.encode(frame)
+        packets += stream.encode(None)
+        packets[-1].duration = round((end - times[-1]) / TB)
+        container.mux(packets)
+    return path
+
+
+def durations(path) -> tuple[float, float, float]:
+    """(the file's duration, its video stream's, the end of its last video packet), in seconds, as ffprobe reads
+    them; the file's counts from 0, the others from the first frame."""
+    with av.open(str(path)) as container:
+        whole = container.duration / av.time_base
+    span = packet_span(path)
+    return whole, probe(path).duration, span.end - span.start
+
+
+def panning(i: int) -> np.ndarray:
+    """Detailed motion, so x264 reorders frames (B-frames): the last packet written is not the last frame's."""
+    texture = np.random.default_rng(5).integers(0, 256, (48, 300, 3), dtype=np.uint8)
+    return np.ascontiguousarray(texture[:, i:i + 64])
+
+
+def last_packet_is_reordered(path) -> bool:
+    with av.open(str(path)) as container:
+        times = [packet.pts for packet in container.demux(video=0) if packet.size]
+    return times[-1] != max(times)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+@pytest.mark.parametrize("task", [{"upscale": "bicubic"}, {"interpolate": "blend"}])
+def test_a_slideshows_last_slide_keeps_its_length(tmp_path, suffix, task):
+    src = make_slideshow(tmp_path / f"slides{suffix}")
+    assert durations(src) == pytest.approx((SLIDESHOW_END,) * 3)
+    summary = process_video(src, tmp_path / f"out{suffix}", device="cpu", **task)
+    whole, stream, packets = durations(summary.output)
+    assert whole == stream == packets == pytest.approx(SLIDESHOW_END, abs=1e-3)
+    assert summary.output_duration == pytest.approx(SLIDESHOW_END, abs=1e-3)
+    # a batch run again skips it: an MP4's reordered last packet ran past its end (13.75 s), so it was redone
+    scale, factor = (4, 1) if "upscale" in task else (1, 2)
+    assert output_mismatch(src, summary.output, scale, factor) is None
+    assert not any("output lasts" in note for note in summary.notes)
+    times = [f.time for f in VideoReader(summary.output).frames()]
+    if "interpolate" in task:  # the last slide's copy comes halfway through it
+        assert times[-2:] == pytest.approx([SLIDES[-1], (SLIDES[-1] + SLIDESHOW_END) / 2], abs=1e-3)
+    else:
+        assert times == pytest.approx(SLIDES, abs=1e-3)
+
+
+TIMES = [0.0, 0.5, 1.0] + [1.0 + 0.04 * i for i in range(1, 30)]  # slow at first: x264's dts lag that far behind
+
+
+@pytest.mark.parametrize("codec, suffix", [("libx264", ".mp4"), ("libx265", ".mov"), ("libx264", ".mkv"),
+                                           ("ffv1", ".mkv"), ("prores", ".mov")])
+def test_the_file_ends_where_the_writer_is_told_the_last_frame_does(tmp_path, codec, suffix):
+    out = tmp_path / f"out{suffix}"
+    with VideoWriter(out, width=64, height=48, frame_rate=25, codec=codec) as writer:
+        for i, t in enumerate(TIMES):
+            writer.write(panning(i), t)
+        result = writer.close(end=TIMES[-1] + 7.5)
+    if codec == "libx264":
+        assert last_packet_is_reordered(out)
+    whole, stream, packets = durations(out)
+    assert result.duration == pytest.approx(TIMES[-1] + 7.5)
+    assert whole == stream == pytest.approx(result.duration, abs=1e-3)
+    if suffix == ".mkv":
+        assert packets == pytest.approx(result.duration, abs=1e-3)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_without_an_end_the_last_frame_lasts_as_long_as_the_one_before(tmp_path, suffix):
+    times = [0.0, 0.1, 0.2, 0.3, 0.5, 0.9]  # 10 frames a second nominally, the last interval 0.4 s
+    with VideoWriter(tmp_path / f"out{suffix}", width=64, height=48, frame_rate=10) as writer:
+        for i, t in enumerate(times):
+            writer.write(panning(i), t)
+    whole, stream, _ = durations(writer.result.path)
+    assert writer.result.duration == pytest.approx(1.3)
+    assert whole == stream == pytest.approx(1.3, abs=1e-3)
+
+
+def test_an_end_before_the_last_frame_is_refused_and_nothing_is_left(tmp_path):
+    writer = VideoWriter(tmp_path / "out.mp4", width=64, height=48, frame_rate=10)
+    writer.write(panning(0), 0.0)
+    writer.write(panning(1), 0.1)
+    with pytest.raises(ValueError, match="does not come after the last frame"):
+        writer.close(end=0.1)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def fast_clip(tmp_path_factory):
+    """600 frames a second (a high-speed camera): doubled, 1200, frames 0.83 ms apart."""
+    return make_video(tmp_path_factory.mktemp("fast") / "fast.mp4", frames=12, fps=600)
+
+
+def test_more_frames_a_second_than_matroskas_millisecond_clock_holds_are_refused_up_front(fast_clip, tmp_path):
+    # FFmpeg wrote such files without a word, two frames on one millisecond (measured: every sixth pair at 1200 fps)
+    with pytest.raises(VsrAppError, match=r"1200 frames a second.*whole milliseconds.*write \.mp4 or \.mov instead"):
+        process_video(fast_clip, tmp_path / "x2.mkv", interpolate="blend", device="cpu")
+    assert list(tmp_path.iterdir()) == []
+    out = process_video(fast_clip, tmp_path / "x2.mp4", interpolate="blend", device="cpu").output
+    times = [f.time for f in VideoReader(out).frames()]
+    assert np.diff(times) == pytest.approx([1 / 1200] * 23, abs=1e-6)
+
+
+def test_matroskas_clock_limit_names_what_works_for_each_codec():
+    check_timestamps_fit(1000, ".mkv", "libx264")  # frames 1 ms apart: each has its own millisecond
+    check_timestamps_fit(Fraction(5000), ".mov", "prores")
+    with pytest.raises(VsrAppError, match=r"write \.mov instead"):
+        check_timestamps_fit(1001, ".MKV", "prores")
+    with pytest.raises(VsrAppError, match="ffv1 goes only in .mkv: use --codec prores with a .mov output"):
+        check_timestamps_fit(2000, ".mkv", "ffv1")
