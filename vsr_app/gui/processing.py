@@ -25,7 +25,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import VideoInfo, VideoReader
-from vsr_app.video.scenecut import REACH, cut_at, differences, gap_window
+from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
 from vsr_app.video.verify import packet_span
 
 SOURCE = "source"  # the side name for the unprocessed video
@@ -212,22 +212,32 @@ class InterpolateStream:
             return image
         progress(f"{self.name}: in-between {k + 1}\u00bd")
         self.source.get(k + 1)  # IndexError at the last frame: nothing follows it
-        # the frames the export's cut detection sees around this gap (REACH pairs beyond the ones that matter)
-        first = max(0, k - 1 - REACH)
-        frames = []
-        for i in range(first, k + 3 + REACH):
-            try:
-                frames.append(self.source.get(i))
-            except IndexError:  # the end of the video
-                break
-        diffs = differences(frames)
-        at = {i: frames[i - first] if 0 <= i - first < len(frames) else None for i in (k - 1, k, k + 1, k + 2)}
+        # the frames the export's cut detection sees around this gap (CONTEXT pairs beyond the ones that matter)
+        first = max(0, k - 1 - CONTEXT)
+        thumbs = self._thumbnails(first, k + 3 + CONTEXT)
+        diffs = differences(thumbs)
+        at = {i: self.source.get(i) if first <= i < first + len(thumbs) else None for i in (k - 1, k, k + 1, k + 2)}
         window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
                             (cut_at(diffs, k - first), cut_at(diffs, k + 1 - first), cut_at(diffs, k + 2 - first)),
                             self.engine.num_inputs)
         image = at[k] if window is None else self.engine.midpoint(window)  # a cut: the export repeats the frame too
         self.cache.put(key, image)
         return image
+
+    def _thumbnails(self, first: int, stop: int) -> list[np.ndarray]:
+        """Cut-detection thumbnails of source frames first..stop-1 (fewer at the end of the video), kept in the frame
+        cache: each step needs 2 * CONTEXT + 4 of them, all but one the previous step's."""
+        thumbs = []
+        for i in range(first, stop):
+            thumb = self.cache.get(("thumb", i))
+            if thumb is None:
+                try:
+                    thumb = thumbnail(self.source.get(i))
+                except IndexError:  # the end of the video
+                    break
+                self.cache.put(("thumb", i), thumb)
+            thumbs.append(thumb)
+        return thumbs
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,125 @@
+"""Scene-cut detection: one-frame shots and flashes, motion that is no cut, and streaming verdicts (export and
+Compare view) that equal the whole clip's."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from videogen import make_video
+from vsr_app.gui.processing import FrameCache, InterpolateStream, SourceFrames
+from vsr_app.video.pipeline import InterpolateStage, Item
+from vsr_app.video.reader import VideoReader
+from vsr_app.video.scenecut import cut_at, differences, mark_cuts, thumbnail
+
+
+@pytest.fixture(scope="module")
+def clip_frames(scene_cuts_path):
+    """The test clip's frames 0-140 (cuts before frames 30, 76 and 137), shrunk 4x."""
+    frames = []
+    for frame in VideoReader(scene_cuts_path).frames():
+        frames.append(cv2.resize(frame.image, (320, 68), interpolation=cv2.INTER_AREA))
+        if frame.index == 140:
+            return frames
+
+
+def cuts(images):
+    return [i for i, (_, cut) in enumerate(mark_cuts(images, lambda image: image)) if cut]
+
+
+def one_frame_shot(frames):
+    """Four frames of the first shot, one of the second, four of the fourth."""
+    return [frames[i] for i in (26, 27, 28, 29, 50, 137, 138, 139, 140)]
+
+
+def test_both_cuts_of_a_one_frame_shot_and_of_a_flash_are_found(clip_frames):
+    """Each of the two big differences around a single frame was the other's neighbour, so neither was a spike and
+    the export blended across both cuts."""
+    assert cuts(one_frame_shot(clip_frames)) == [4, 5]
+    flash = clip_frames[8:16]
+    flash[4] = cv2.add(flash[4], np.full_like(flash[4], 40))
+    assert cuts(flash) == [4, 5]
+
+
+def test_a_camera_whip_and_a_two_pair_pan_at_the_start_are_no_cuts(clip_frames):
+    """A whip speeds up and slows down, so the differences rise and fall over several pairs; two big differences
+    with no pair before them may be a pan (cockatoo.mp4 starts with one)."""
+    picture = clip_frames[50]
+    whip = [np.roll(picture, int(x), axis=1) for x in np.cumsum([0, 0, 0, 2, 6, 12, 6, 2, 0, 0, 0])]
+    assert cuts(whip) == []
+    assert cuts([np.roll(picture, x, axis=1) for x in (0, 30, 60, 60, 60, 60)]) == []
+
+
+def grey_levels(levels):
+    return [np.full((16, 16, 3), level, np.uint8) for level in levels]
+
+
+# A flash (+20) in a still shot, then animation on threes moving by 10 a step: the flash's far side is the first
+# moving pair, past two held ones, CONTEXT pairs after its first difference (one more than a single cut needs). It is
+# no cut; with the moving pair out of sight it was one.
+FLASH_BEFORE_HELD_MOTION = [100] * 5 + [120] + [100] * 3 + [110] * 3 + [120] * 3 + [130] * 3
+
+
+def test_streamed_verdicts_see_a_one_frame_shots_far_side():
+    images = grey_levels(FLASH_BEFORE_HELD_MOTION)
+    diffs = differences([thumbnail(image) for image in images])
+    assert cuts(images) == [i for i in range(len(images)) if cut_at(diffs, i)] == []
+
+
+class WindowRecorder:
+    """A 4-frame interpolator that records the grey levels of the windows it is given and returns their mean."""
+
+    num_inputs = 4
+
+    def __init__(self):
+        self.windows = []
+
+    def midpoint(self, frames):
+        self.windows.append([int(f[0, 0, 0]) for f in frames])
+        return np.mean(frames, axis=0).astype(np.uint8)
+
+
+def compare_view(video):
+    """The Compare view's in-between frames of every gap, with the engine that made them."""
+    engine, cache = WindowRecorder(), FrameCache(1 << 26)
+    stream = InterpolateStream("recorder", "cpu", engine, SourceFrames(VideoReader(video), cache), cache)
+    count = len(list(VideoReader(video).frames()))
+    return [stream.frame(k, lambda _: None, lambda: False) for k in range(count - 1)], engine
+
+
+def export(images):
+    """The export's in-between frames of every gap, with the engine that made them."""
+    engine = WindowRecorder()
+    stage = InterpolateStage(engine, 0.1)
+    items = [Item(i / 10, image, cut) for i, (image, cut) in enumerate(mark_cuts(images, lambda image: image))]
+    out = [o for item in items for o in stage.push(item)] + stage.flush()
+    return [o.image for o in out[1:-1:2]], engine
+
+
+def test_compare_view_gives_a_4_frame_model_the_exports_windows_around_a_flash(tmp_path):
+    video = make_video(tmp_path / "flash.mkv", images=grey_levels(FLASH_BEFORE_HELD_MOTION), codec="ffv1",
+                       pix_fmt="bgr0")
+    images = [f.image for f in VideoReader(video).frames()]
+    assert [int(image[0, 0, 0]) for image in images] == FLASH_BEFORE_HELD_MOTION  # stored losslessly
+    assert compare_view(video)[1].windows == export(images)[1].windows
+
+
+def test_compare_view_repeats_the_frame_at_both_cuts_of_a_one_frame_shot(clip_frames, tmp_path):
+    video = make_video(tmp_path / "shot.mkv", images=one_frame_shot(clip_frames), codec="ffv1", pix_fmt="bgr0")
+    images = [f.image for f in VideoReader(video).frames()]
+    view, _ = compare_view(video)
+    for k in (3, 4):  # the gaps into and out of the one-frame shot
+        np.testing.assert_array_equal(view[k], images[k])
+    assert all(np.array_equal(a, b) for a, b in zip(view, export(images)[0]))
+
+
+def test_stepping_through_the_compare_view_makes_each_thumbnail_once(clip_frames, tmp_path, monkeypatch):
+    """Every step recomputed the thumbnails of all the frames around its gap (10 of them: 42 ms a step at 1080p)."""
+    import vsr_app.gui.processing as processing
+
+    made = []
+    monkeypatch.setattr(processing, "thumbnail", lambda image: made.append(1) or thumbnail(image))
+    video = make_video(tmp_path / "shot.mkv", images=one_frame_shot(clip_frames), codec="ffv1", pix_fmt="bgr0")
+    compare_view(video)
+    assert len(made) == len(one_frame_shot(clip_frames))
