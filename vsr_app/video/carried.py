@@ -1,9 +1,11 @@
-"""The source's audio, subtitles and tags, carried into an output as its video is written.
+"""The source's audio, subtitles, attached fonts, timecode and tags, carried into an output as its video is written.
 
 Packets are copied without re-encoding when the output container accepts the codec and interleaved with the
-video in time order (constant memory); audio the container refuses is re-encoded to AAC (resampled when AAC cannot
-take its sample rate); subtitles it refuses, and audio that cannot be decoded, are dropped. Each choice is noted, and
-so is what of the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours).
+video in time order (constant memory), less those the source's edit lists hide (a cut file's audio from before the
+cut); audio the container refuses is re-encoded to AAC (resampled when AAC cannot take its sample rate, or when the
+source changes its layout or rate mid-stream); subtitles it refuses, audio that cannot be decoded, attachments
+outside Matroska and data streams other than a timecode track are dropped. Each choice is noted, and so is what of
+the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours).
 Carried streams keep their tags (language, title) and dispositions (default, commentary, forced); the output keeps
 the source's container tags (title, creation time, location, comment...) where its muxer can store them.
 """
@@ -11,6 +13,7 @@ the source's container tags (title, creation time, location, comment...) where i
 from __future__ import annotations
 
 import io
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
@@ -37,6 +40,8 @@ APPLE_LOCATION = "com.apple.quicktime.location.iso6709"
 HDR_TRANSFERS = {int(ColorTrc.SMPTE2084): "HDR (PQ)", int(ColorTrc.ARIB_STD_B67): "HDR (HLG)"}
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
                int(ColorPrimaries.SMPTE432): "Display P3"}
+# A timecode, HH:MM:SS:FF (';' before FF when drop-frame): the clock time and frame of a video's first picture.
+TIMECODE = re.compile(r"(\d+:\d+:\d+[:;.])(\d+)")
 
 
 def _container_tags(metadata) -> dict[str, str]:
@@ -76,6 +81,16 @@ def _video_notes(source: Path, container) -> list[str]:
     return notes
 
 
+def _timecode_at(timecode: str, source_rate, output_rate) -> str:
+    """`timecode` with its frame number counted at `output_rate`: interpolation doubles the rate, and frame 5 of a
+    second at 10 fps is frame 10 at 20 fps. As it is when the rates are unknown or the number would not be whole."""
+    match = TIMECODE.fullmatch(timecode)
+    if not match or not source_rate or not output_rate:
+        return timecode
+    frame = int(match[2]) * Fraction(output_rate) / Fraction(source_rate)
+    return f"{match[1]}{int(frame):0{len(match[2])}d}" if frame.denominator == 1 else timecode
+
+
 def _aac_layout(layout) -> str:
     """A channel layout AAC can encode: the source's when it is a standard one, else the standard layout for
     its channel count (PCM often comes as unordered "1 channels"), else stereo (the encoder downmixes)."""
@@ -98,8 +113,44 @@ def _format_takes(format_name: str, stream) -> bool:
     return True
 
 
+class _Reencoding:
+    """A source audio stream decoded and encoded to AAC. Its frames reach the encoder through a resampler made for
+    their format, layout and rate, and renewed when those change mid-stream (a DVB capture's MP2 going from stereo
+    to mono between programmes), which the encoder's own resampler refuses; they reach it on its own clock
+    (1/sample rate), so frames from either resampler mean the same times."""
+
+    def __init__(self, stream, out):
+        self.stream, self.out = stream, out
+        self.resampler: av.AudioResampler | None = None
+        self.kind: tuple | None = None  # (format, layout, rate) the resampler was made for
+
+    def encode(self, frame) -> list:
+        """Packets for a decoded `frame` (None: all the encoder still holds)."""
+        kind = None if frame is None else (frame.format.name, frame.layout.name, frame.sample_rate)
+        frames = []
+        if self.resampler is not None and kind != self.kind:
+            frames += self.resampler.resample(None)
+            self.resampler = None
+        if frame is not None:
+            if self.resampler is None:
+                self.resampler = av.AudioResampler(format=self.out.format, layout=self.out.layout, rate=self.out.rate)
+                self.kind = kind
+            frames += self.resampler.resample(frame)
+        packets = [packet for part in frames for packet in self.out.encode(self._on_encoder_clock(part))]
+        return packets + (self.out.encode(None) if frame is None else [])
+
+    def _on_encoder_clock(self, frame):
+        """`frame` timed in samples (1/rate): the encoder's resampler reads every pts in the first frame's time base."""
+        clock = Fraction(1, self.out.rate)
+        if frame.pts is not None and frame.time_base != clock:
+            frame.pts = round(frame.pts * frame.time_base / clock)
+        frame.time_base = clock
+        return frame
+
+
 class CarriedStreams:
-    """Audio/subtitle streams of the source, copied (or re-encoded) into the output in time order, and its tags.
+    """Audio/subtitle streams of the source, copied (or re-encoded) into the output in time order, its attachments,
+    timecode and tags.
 
     `suffixes`: the output kinds the video codec can go in, those a note may suggest for a stream this one cannot hold.
     """
@@ -112,11 +163,19 @@ class CarriedStreams:
         self.start = Fraction(self.src.start_time or 0, av.time_base)
         self.suffixes = suffixes
         self.copied: dict[int, av.stream.Stream] = {}  # source index -> output stream (packet copy)
-        self.reencoded: dict[int, tuple] = {}  # source index -> (source stream, output stream)
+        # Packets the source's edit lists hide are not copied (Matroska has no edit lists, so they would play), but
+        # the last hidden audio packet before the shown ones is: the decoder needs it for the first (AAC's overlap).
+        self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
+        self.reencoded: dict[int, _Reencoding] = {}
         output.metadata.update(_container_tags(self.src.metadata))
         notes += _video_notes(source, self.src)
+        self._keep_timecode(video_stream(self.src, source))
         for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
             self._add(stream, notes)
+        for stream in self.src.streams.attachments:
+            self._add_attachment(stream, notes)
+        for stream in self.src.streams.data:
+            self._add_data(stream, notes)
         inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded)]
         self.packets = self.src.demux(inputs) if inputs else iter(())
         self.pending = None
@@ -141,16 +200,50 @@ class CarriedStreams:
             ctx = stream.codec_context
             rate = ctx.sample_rate if ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
                 else FALLBACK_AUDIO_RATE
-            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate)  # its encoder resamples to `rate`
+            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate)  # _Reencoding resamples to `rate`
             out.layout = _aac_layout(ctx.layout)
             out.metadata.update(_stream_tags(stream))
             out.disposition = stream.disposition
-            self.reencoded[stream.index] = (stream, out)
+            self.reencoded[stream.index] = _Reencoding(stream, out)
             if rate != ctx.sample_rate:
                 reason += f"; resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz"
+            if out.layout.nb_channels < ctx.layout.nb_channels:
+                reason += (f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
+                           f"{self._advice(stream)}")
             notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
         else:
             notes.append(f"{label} dropped: {reason}{self._advice(stream)}")
+
+    def _keep_timecode(self, main) -> None:
+        """Give the output the source's timecode, counted at the output's frame rate: the mov/mp4 muxers make a
+        timecode track of the tag, Matroska keeps the tag. A camera's .mov has it in a timecode track, whose tag the
+        demuxer also puts on the video stream `main`."""
+        tagged = [self.output.metadata, main.metadata] + [stream.metadata for stream in self.src.streams.data]
+        timecode = next((tags["timecode"] for tags in tagged if "timecode" in tags), None)
+        if timecode is not None:
+            self.output.metadata["timecode"] = _timecode_at(timecode, main.average_rate,
+                                                            self.output.streams.video[0].average_rate)
+
+    def _add_data(self, stream, notes: list[str]) -> None:
+        """Name what becomes of a data stream: a timecode track is kept as the output's timecode, others (a drone's
+        KLV telemetry, a GoPro's sensor data) are dropped."""
+        if "timecode" in stream.metadata:
+            notes.append(f"data #{stream.index} timecode kept ({self.output.metadata['timecode']})")
+        else:
+            notes.append(f"data #{stream.index} {stream.name or stream.metadata.get('handler_name', 'stream')} "
+                         "dropped: only audio, subtitles, attachments and a timecode are carried")
+
+    def _add_attachment(self, stream, notes: list[str]) -> None:
+        """Copy an attached file (the fonts a Matroska file's subtitles are styled with) where the output can hold
+        it, which only Matroska can."""
+        label = f"attachment #{stream.index} {stream.name}"
+        kind = self.output.format.name
+        if kind == CONTAINER_FORMATS[".mkv"]:
+            self.output.add_attachment(stream.name, stream.mimetype, bytes(stream.data))
+            notes.append(f"{label} copied")
+        else:
+            notes.append(f"{label} dropped: the {kind} container cannot hold attachments"
+                         f"{'; use .mkv to keep it' if '.mkv' in self.suffixes else ''}")
 
     def _advice(self, stream) -> str:
         """'; use .mp4 or .mov to keep it', naming the other output kinds that can hold `stream` ('' when none can)."""
@@ -176,8 +269,8 @@ class CarriedStreams:
             self.pending = None
             self._mux(packet)
         if time is None:
-            for stream, out in self.reencoded.values():
-                self.output.mux(out.encode(None))
+            for reencoding in self.reencoded.values():
+                self.output.mux(reencoding.encode(None))
 
     def ticks(self, time_base: Fraction) -> int:
         """The source's start in `time_base` units: what comes off its timestamps on the output's clock."""
@@ -188,22 +281,33 @@ class CarriedStreams:
         if index in self.copied:
             if packet.size == 0 or packet.dts is None:
                 return  # demuxer's end-of-stream marker
-            shift = self.ticks(packet.time_base)
-            packet.dts -= shift
-            if packet.pts is not None:
-                packet.pts -= shift
-            packet.stream = self.copied[index]
-            self.output.mux(packet)
+            if packet.is_discard:  # hidden by the source's edit list: a cut file's audio from before the cut
+                if packet.stream.type == "audio":
+                    self.preroll[index] = packet
+                return
+            preroll = self.preroll.pop(index, None)
+            if preroll is not None:
+                self._copy(preroll)
+            self._copy(packet)
             return
-        stream, out = self.reencoded[index]
+        reencoding = self.reencoded[index]
         try:
-            frames = stream.decode(packet)
+            frames = reencoding.stream.decode(packet)
         except av.error.InvalidDataError:
             return  # a damaged audio packet: skip it like a player would
         for frame in frames:
             if frame.pts is not None:
                 frame.pts -= self.ticks(frame.time_base)
-            self.output.mux(out.encode(frame))
+            self.output.mux(reencoding.encode(frame))
+
+    def _copy(self, packet) -> None:
+        """Mux a source packet into its output stream, on the output's clock."""
+        shift = self.ticks(packet.time_base)
+        packet.dts -= shift
+        if packet.pts is not None:
+            packet.pts -= shift
+        packet.stream = self.copied[packet.stream.index]
+        self.output.mux(packet)
 
     def close(self) -> None:
         self.src.close()
