@@ -143,3 +143,17 @@ def test_matroskas_clock_limit_names_what_works_for_each_codec():
         check_timestamps_fit(1001, ".MKV", "prores")
     with pytest.raises(VsrAppError, match="ffv1 goes only in .mkv: use --codec prores with a .mov output"):
         check_timestamps_fit(2000, ".mkv", "ffv1")
+
+
+def test_a_cut_mp4s_hidden_frames_are_not_counted_as_lost(tmp_path):
+    """A stream-copy cut keeps frames before the cut, hidden by its edit list; its header counts them, so every run
+    noted 'the file header promised 17 frames but 12 could be decoded', and a batch rerun decoded the whole input
+    to check the output's frame count."""
+    from test_audio_carry import cut_mp4
+
+    src = cut_mp4(tmp_path / "cut.mp4")
+    assert probe(src).frame_count == 17
+    summary = process_video(src, tmp_path / "out.mp4", upscale="bicubic", device="cpu")
+    assert summary.frames_in == 12
+    assert not any("promised" in note for note in summary.notes)
+    assert packet_span(src).frames == 12 and packet_span(src).start == 0.0

@@ -397,8 +397,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     interval = (stats["last"] - stats["first"]) / (frames_in - 1) if frames_in > 1 else 1.0 / info.fps
     input_duration = info.duration or (stats["last"] - stats["first"] + interval)
     notes = list(result.notes)
-    if info.frame_count and abs(info.frame_count - frames_in) > 1:
-        notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
+    shown = (info.frame_count or 0) - reader.hidden_frames  # the header counts the frames an edit list hides too
+    if info.frame_count and abs(shown - frames_in) > 1:
+        notes.append(f"the file header promised {shown} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packets skipped")
     if reader.size_change:

@@ -218,7 +218,10 @@ class VideoReader:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.decode_errors = 0  # packets skipped because they failed to decode (damaged data)
+        # of the latest frames() pass: packets skipped because they failed to decode (damaged data), and packets the
+        # file's edit list hides (a cut MP4's frames before the cut), which its header counts but no player shows
+        self.decode_errors = 0
+        self.hidden_frames = 0
         self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
         container = _open(self.path)
         try:
@@ -275,6 +278,7 @@ class VideoReader:
         consecutive = 0
         try:
             for packet in container.demux(stream):
+                self.hidden_frames += packet.is_discard and packet.size > 0
                 try:
                     frames = stream.decode(packet)
                 except av.error.InvalidDataError as exc:
@@ -298,6 +302,7 @@ class VideoReader:
         The file stays open only while the iterator runs; closing the generator closes it.
         """
         container = _open(self.path)
+        self.decode_errors = self.hidden_frames = 0
         try:
             stream = video_stream(container, self.path)
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a

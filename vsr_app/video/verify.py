@@ -48,7 +48,7 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
             dts_timed = DTS_TIMED_FORMATS & set(container.format.name.split(","))
             count, start, end, last_start, first_dts, dts_end = 0, None, None, None, None, None
             for packet in container.demux(stream):
-                if packet.size == 0:
+                if packet.size == 0 or packet.is_discard:  # an end marker, or a frame an edit list hides
                     continue
                 count += 1
                 if packet.pts is None or packet.time_base is None:
