@@ -3,7 +3,9 @@ trained model showing up in the selectors."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import sys
 import threading
@@ -35,8 +37,9 @@ def test_metrics_tail_reads_whole_lines_only(tmp_path):
     with open(path, "a") as fh:
         fh.write('ss": 0.4}\nnot json\n{"step": 2, "val_psnr": 30.1}\n')
     assert tail.read() == [{"step": 2, "loss": 0.4}, {"step": 2, "val_psnr": 30.1}]
+    assert not tail.rewound
     path.write_text('{"step": 1, "loss": 0.9}\n')  # a new run in the same folder: shorter file
-    assert tail.read() == [{"step": 1, "loss": 0.9}]
+    assert tail.read() == [{"step": 1, "loss": 0.9}] and tail.rewound
 
 
 def test_command_line_follows_the_cli_contract(monkeypatch):
@@ -434,3 +437,91 @@ def test_the_held_out_check_walks_the_data_off_the_gui_thread(panel, qtbot, wind
     assert "Checking" not in panel.status.text()  # what it said before the start
     assert checked_on and checked_on[0] is not threading.main_thread()
     assert not (panel._runs_folder() / "tiny-student").exists()
+
+
+def metrics_lines(steps, loss: float = 1.0) -> str:
+    return "".join(json.dumps({"step": s, "loss": loss / s}) + "\n" for s in steps)
+
+
+def replace_file(path: Path, text: str) -> None:
+    """What the trainer's atomic_write does: a new file renamed over the old one."""
+    tmp = path.with_name(".metrics.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def test_the_curves_show_each_step_once_when_a_resume_rewrites_the_metrics(window, tmp_path):
+    """A resume after a hard kill rewrites metrics.jsonl without the steps lost since the checkpoint and then logs
+    them again; the tab tails the file all along. Its curves must not repeat steps or read into the middle of a
+    line of the new file."""
+    panel, metrics = window.train, tmp_path / "metrics.jsonl"
+    metrics.write_text(metrics_lines(range(1, 7)))  # the killed run got to step 6; its checkpoint is at step 2
+    panel.tail = MetricsTail(metrics)
+    panel._poll()
+    replace_file(metrics, metrics_lines([1, 2]))  # the resume drops steps 3-6 (polled before it logs again)
+    panel._poll()
+    assert panel.plots.series["loss"][0] == [1, 2]
+    with open(metrics, "a") as fh:
+        fh.write(metrics_lines([3, 4], loss=2.0))
+    panel._poll()
+    assert panel.plots.series["loss"] == ([1, 2, 3, 4], [1.0, 0.5, 2 / 3, 0.5])
+    replace_file(metrics, metrics_lines([1, 2]) + metrics_lines(range(3, 12), loss=3.0))  # polled after it logs
+    panel._poll()
+    assert panel.plots.series["loss"] == ([1, 2, *range(3, 12)], [1.0, 0.5] + [3 / s for s in range(3, 12)])
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_under_the_run_still_ends_the_run_in_the_tab(panel, qtbot, window, tmp_path, monkeypatch):
+    """The tab keeps the trainer's output in RUN/gui-log.txt. On a full disk (where the trainer fails, saying so)
+    that write fails too: the tab must still show the trainer's message and unlock the form."""
+    monkeypatch.setattr(train_panel, "open", no_space, raising=False)
+    panel.run_dir = tmp_path / "run"
+    panel.run_dir.mkdir()
+    panel.started, panel.checkpoint_at_start, panel.new_run_made_dir = time.monotonic(), None, None
+    process = QProcess(panel)
+    process.setProcessChannelMode(QProcess.MergedChannels)
+    process.finished.connect(panel._finished)  # the trainer's last lines are read when it ends
+    panel.process = process
+    panel._set_running(True)
+    with qtbot.waitSignal(process.finished, timeout=10_000):
+        process.start(sys.executable, ["-c", "print('vsr-app: error: no space left on the disk'); exit(1)"])
+    assert window.error_box is not None and "no space left on the disk" in window.error_box.text()
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert panel.log.toPlainText().count("cannot keep this log") == 1
+
+
+def test_a_model_that_cannot_be_installed_is_said_in_the_log(panel, tmp_path, monkeypatch):
+    from vsr_app.gui import run_files
+
+    monkeypatch.setattr(run_files.shutil, "copyfile", no_space)  # the user's model folder is on a full disk
+    panel.run_dir, panel.last_model = exported_run(tmp_path / "runs" / "tiny-student"), ("upscale", "tiny-student", "")
+    panel._install()
+    assert "model not installed: cannot copy the model" in panel.log.toPlainText()
+    assert "No space left on device" in panel.log.toPlainText()
+
+
+def test_the_form_offers_no_learning_rate_the_trainer_refuses(panel):
+    panel.inputs["lr"].setValue(0)
+    assert panel.options()["lr"] > 0
+
+
+def test_a_run_whose_checkpoint_is_gone_is_resumed_not_overwritten(panel, qtbot, window, tmp_path):
+    """Only the run's exported weights are left (its checkpoint deleted to save space): Resume continues from them
+    (the trainer says so); Start would train from scratch over them, and is refused."""
+    exported_run(tmp_path / "runs" / "tiny-student")
+    message = refusal(panel, qtbot, window)
+    assert "already holds a run" in message and "press Resume" in message
+    assert "--resume" in prepare(panel, resume=True)
+
+
+def test_a_run_opened_with_a_file_as_its_data_starts_with_it(panel, tmp_path):
+    """A command-line run may train on a file (--data clip.mp4); Open run lists it, and Start takes it as the trainer
+    does instead of calling it a folder that was not found."""
+    clip = tmp_path / "data" / "clip.mp4"
+    panel.data.clear()
+    panel.data.addItem(str(clip))
+    args = prepare(panel, resume=False)
+    assert args[args.index("--data") + 1] == str(clip)

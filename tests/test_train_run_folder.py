@@ -477,12 +477,14 @@ def test_a_file_system_without_inodes_does_not_make_every_clip_look_like_trainin
 def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):
     run, lines = tmp_path / "run", []
     vsr(data_dir, run, steps=1, config=config(tmp_path))
-    (run / "checkpoint.safetensors").rename(run / "kept.safetensors")
+    for name in ("checkpoint", "model"):  # neither the checkpoint nor the weights alone: nothing to continue
+        (run / f"{name}.safetensors").rename(run / f"kept-{name}.safetensors")
     before = (run / "config.json").read_bytes()
     with pytest.raises(VsrAppError, match="nothing to resume"):
         vsr(data_dir, run, steps=5, resume=True)
     assert (run / "config.json").read_bytes() == before
-    (run / "kept.safetensors").rename(run / "checkpoint.safetensors")
+    for name in ("checkpoint", "model"):
+        (run / f"kept-{name}.safetensors").rename(run / f"{name}.safetensors")
     older = json.loads(before)
     older["data"] = [os.path.relpath(data_dir)]  # as runs stored it before session 12
     (run / "config.json").write_text(json.dumps(older))
@@ -586,3 +588,38 @@ def test_a_vfi_run_starts_from_the_same_weights_for_the_same_seed(data_dir, tmp_
         weights.append(load_file(str(tmp_path / name / "model.safetensors")))
     assert weights[0].keys() == weights[1].keys()
     assert all(train_mod.torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+
+
+def test_an_existing_run_folder_on_a_read_only_disk_is_refused_in_one_line(tmp_path, monkeypatch):
+    """The lock file's open was outside any handler: a traceback instead of a message. (Root ignores permission
+    bits, so the read-only disk is simulated where the lock file is opened.)"""
+    run = tmp_path / "run"
+    run.mkdir()
+    real_open = os.open
+
+    def read_only_disk(path, flags, *args):
+        if Path(path).name == ".lock":
+            raise OSError(30, "Read-only file system", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only_disk)
+    with pytest.raises(VsrAppError, match=r"^cannot write to the run folder .*run: Read-only file system$"):
+        claim_run_dir(run)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="flock is POSIX's lock")
+def test_a_run_folder_on_a_disk_without_locks_trains_unguarded_with_a_warning(tmp_path, monkeypatch, caplog):
+    """It was refused as 'another training is running', which no other training was."""
+    import fcntl
+
+    def no_locks(fd, operation):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    run = tmp_path / "run"
+    claim_run_dir(run)
+    try:
+        assert "cannot lock the run folder" in caplog.text
+    finally:
+        release_run_dir(run)
+    assert not run.exists()  # the claim made it, and nothing else was written

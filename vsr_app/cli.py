@@ -416,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_at_least(1), metavar="N",
                    help="optimiser steps in all (default: the --config file's, else 10000)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
-                   "(--steps may extend it)")
+                   "(--steps may extend it); without its checkpoint, from its model.safetensors with a fresh optimiser")
     p.add_argument("--val", action="append", metavar="CLIP",
                    help="held-out video (not in --data) scored every val_every steps: val_psnr in metrics.jsonl and "
                         "the model card (repeatable)")

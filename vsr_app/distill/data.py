@@ -182,15 +182,20 @@ def _roots(roots) -> list[Path]:
     return [Path(r) for r in ([roots] if isinstance(roots, (str, os.PathLike)) else roots)]
 
 
-def media_files(root: Path) -> list[Path]:
-    """The videos and images under `root` (or `root` itself), sorted. Hidden files are skipped, as `batch` does: a
-    folder copied from a Mac drive holds '._clip.mp4' sidecars."""
+def media_files(root: Path, others: list[Path] | None = None) -> list[Path]:
+    """The videos and images under `root` (or `root` itself), sorted; `others` gets the other files, which training
+    does not read. Hidden files are skipped, as `batch` does: a folder copied from a Mac drive holds '._clip.mp4'
+    sidecars."""
     if not root.exists():
         raise VsrAppError(f"training data not found: {root}")
     if root.is_file():
-        return [root] if _is_media(root.name) else []
+        if _is_media(root.name):
+            return [root]
+        if others is not None:
+            others.append(root)
+        return []
     found: list[Path] = []
-    _find_media(root, found)
+    _find_media(root, found, others)
     return sorted(found)
 
 
@@ -199,7 +204,7 @@ def _is_media(name: str) -> bool:
     return suffix in TRAINING_VIDEO_EXTS or suffix in IMAGE_EXTS
 
 
-def _find_media(folder: Path, found: list[Path]) -> None:
+def _find_media(folder: Path, found: list[Path], others: list[Path] | None) -> None:
     """Depth first through `folder`, not into hidden or linked folders (as Path.rglob). scandir's entries know
     their type without a stat for all but links: a Vimeo-90K sized set is 600,000 frames."""
     try:
@@ -210,17 +215,30 @@ def _find_media(folder: Path, found: list[Path]) -> None:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            _find_media(Path(entry.path), found)
-        elif _is_media(entry.name) and entry.is_file():
-            found.append(Path(entry.path))
+            _find_media(Path(entry.path), found, others)
+        elif _is_media(entry.name):
+            if entry.is_file():
+                found.append(Path(entry.path))
+        elif others is not None and entry.is_file():
+            others.append(Path(entry.path))
+
+
+def _not_read(others: list[Path]) -> str:
+    """The files a --data folder holds that training does not read (a camera's .mts, a .ts recording), named: they
+    are left out, and the user should know rather than wonder why the footage did not count."""
+    names = ", ".join(p.name for p in sorted(others)[:3]) + (", ..." if len(others) > 3 else "")
+    kinds = " ".join(ext.lstrip(".") for ext in (*TRAINING_VIDEO_EXTS, *IMAGE_EXTS))
+    return f"{len(others)} file(s) that are not a video or image training reads ({names}; it reads {kinds})"
 
 
 def check_data(roots) -> None:
     """Fail before a run folder is written when --data holds nothing to train on, or a video whose header does not
     read (decoding comes later)."""
-    files_by_root = {root: media_files(root) for root in _roots(roots)}
+    others: list[Path] = []
+    files_by_root = {root: media_files(root, others) for root in _roots(roots)}
     if not any(files_by_root.values()):
-        raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
+        raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}"
+                          + (f"; found only {_not_read(others)}" if others else ""))
     for root, files in files_by_root.items():
         for f in files:
             if f.suffix.lower() in TRAINING_VIDEO_EXTS:
@@ -289,7 +307,10 @@ def _blaming_the_folder(f: Path, root: Path):
 def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
     """Every video, frame folder and still under the given folders (or files)."""
     sources: list[Source] = []
-    files_by_root = {root: media_files(root) for root in _roots(roots)}
+    others: list[Path] = []
+    files_by_root = {root: media_files(root, others) for root in _roots(roots)}
+    if others:
+        log(f"data: skipped {_not_read(others)}")
     keep_every = 1
     if max_frames_per_video is None:  # all of every video: bound the memory it takes
         videos = [f for files in files_by_root.values() for f in files if f.suffix.lower() in TRAINING_VIDEO_EXTS]
@@ -310,7 +331,10 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
-            images = [read_image(p) for p in paths]
+            images = []
+            for p in paths:
+                with _blaming_the_folder(p, root):
+                    images.append(read_image(p))
             if _looks_like_sequence(images):
                 factor = prescale_factor(*images[0].shape[:2])
                 sources.append(Source(folder.name, [_prescale(im, factor) for im in images]))

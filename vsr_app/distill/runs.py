@@ -2,20 +2,23 @@
 
 - Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
   a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it); `holds_run` says
-  whether it has a run to resume; `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts
-  its own.
+  whether it has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint
+  is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own.
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
 
 from vsr_app.errors import VsrAppError
-from vsr_app.filelock import lock_now
+from vsr_app.filelock import LockHeld, lock_now
+
+log = logging.getLogger(__name__)
 
 
 def read_json_object(path: str | Path, what: str, not_object: str | None = None) -> dict:
@@ -52,13 +55,19 @@ def claim_run_dir(run_dir: Path) -> None:
         return
     if int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
         return
-    fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # a read-only disk
+        raise VsrAppError(f"cannot write to the run folder {run_dir}: {exc.strerror or exc}") from None
     try:
         lock_now(fd)
-    except OSError:
+    except LockHeld:
         os.close(fd)
         raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
                           f"--out") from None
+    except OSError as exc:
+        log.warning("cannot lock the run folder %s (%s): a second trainer started there would not be stopped",
+                    run_dir, exc.strerror or exc)
     _CLAIMED[key] = [fd, created, 1]
 
 
@@ -106,7 +115,8 @@ def remove_refused_start(run_dir: Path, written: set[str], made: bool) -> None:
 def check_resumable(run_dir: Path, instead: str = "start a new run without --resume") -> None:
     """--resume needs a run to continue; `instead` says what to do."""
     if not holds_run(run_dir):
-        raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors); {instead}")
+        raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors, nor a model.safetensors to "
+                          f"continue from); {instead}")
 
 
 def check_new_run(run_dir: Path, instead: str = "pass --resume to continue it or choose another --out") -> None:
@@ -116,9 +126,22 @@ def check_new_run(run_dir: Path, instead: str = "pass --resume to continue it or
 
 
 def holds_run(run_dir: Path) -> bool:
-    """Whether `run_dir` has a run to resume (its weights are the first checkpoint file written): the trainer and
-    the Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse."""
-    return (Path(run_dir) / "checkpoint.safetensors").exists()
+    """Whether `run_dir` has a run to resume: its checkpoint (the first file a checkpoint writes), or, where that is
+    gone (deleted to save space), the weights the run exported, which a resume continues from. The trainer and the
+    Train tab must agree, or the tab would set a real run's metrics aside and the trainer then refuse; and a new run
+    there would overwrite those weights."""
+    return (Path(run_dir) / "checkpoint.safetensors").exists() or (Path(run_dir) / "model.safetensors").exists()
+
+
+def exported_step(run_dir: Path) -> int:
+    """The step at which the run exported its model.safetensors (its card's training.steps)."""
+    card = read_json_object(run_dir / "model.json", f"the card of {run_dir / 'model.safetensors'}")
+    training = card.get("training")
+    step = training.get("steps") if isinstance(training, dict) else None
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise VsrAppError(f"{run_dir / 'model.json'} does not say at which step its weights were saved "
+                          f"(training.steps): the run cannot continue from them")
+    return step
 
 
 def set_aside_metrics(run_dir: Path) -> Path | None:

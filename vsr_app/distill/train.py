@@ -4,7 +4,9 @@ A Task (protocol below) supplies modules, batches, loss and validation; this loo
 rest: AdamW with warmup + cosine schedule, mixed precision (bf16 autocast on CPUs with native bf16,
 bf16/fp16 on CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, no pickle), exact `--resume`
 (step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
-continuation from weights alone (`init_from`), metrics.jsonl, periodic validation, a clean stop
+continuation from weights alone (`init_from`; `--resume` of a run whose checkpoint is gone continues from its
+exported model.safetensors at the step its card records, with a fresh optimiser), metrics.jsonl, periodic
+validation, a one-line error when the disk fills (`saving`), a clean stop
 with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and
 data-parallel training when started by torchrun (gradients are averaged across processes with
 all_reduce after each backward: the same arithmetic as DistributedDataParallel, without wrapping
@@ -28,6 +30,7 @@ folder's helpers and the torch-free part of the set-up are in `vsr_app.distill.r
 from __future__ import annotations
 
 import atexit
+import contextlib
 import errno
 import json
 import math
@@ -41,13 +44,14 @@ from typing import Callable, Iterator, Protocol
 
 import torch
 import torch.distributed as dist
+from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import VAL_KEY, LoopConfig, cap_warmup
 from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
-                                  check_resumable, claim_run_dir, read_config_file, release_run_dir, resumed_data,
-                                  saved_config, say_unused, set_aside_metrics)
+                                  check_resumable, claim_run_dir, exported_step, holds_run, read_config_file,
+                                  release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import atomic_write, save_model
@@ -153,19 +157,40 @@ def save_checkpoint(run_dir: Path, step: int, modules, opt, extra: dict) -> None
     atomic_write(run_dir / "checkpoint.json", lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=1)))
 
 
+@contextlib.contextmanager
+def saving(what: str, run_dir: Path, resume_hint: str):
+    """A disk that fills up (or fails) while the run writes `what`: one line that says so and what is kept, instead
+    of a traceback."""
+    try:
+        yield
+    except (OSError, SafetensorError) as exc:
+        kept = (f"the last complete checkpoint is intact ({resume_hint} once this is fixed)" if holds_run(run_dir)
+                else "no checkpoint was written yet (start the run again once this is fixed)")
+        raise VsrAppError(f"{_why_not_saved(exc)} while saving {what} in {run_dir}; {kept}") from exc
+
+
+def _why_not_saved(exc: Exception) -> str:
+    """Why a save failed, for an OSError and for safetensors' own error, which wraps the system's ("I/O error: No
+    space left on device (os error 28)") and is no OSError."""
+    if getattr(exc, "errno", None) == errno.ENOSPC or f"(os error {errno.ENOSPC})" in str(exc):
+        return "no space left on the disk"
+    return getattr(exc, "strerror", None) or str(exc)
+
+
 def load_checkpoint(run_dir: Path, modules, opt) -> dict:
     from safetensors import safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
-        header = fh.metadata() or {}
+    with _reading_checkpoint(run_dir):
+        with safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
+            header = fh.metadata() or {}
+        tensors = load_file(str(run_dir / "checkpoint.safetensors"))
     if "meta" in header:
         meta = json.loads(header["meta"])
     else:  # runs saved before the state was embedded: checkpoint.json must match
         meta = json.loads((run_dir / "checkpoint.json").read_text())
         if int(header.get("step", -1)) != meta["step"]:
             raise VsrAppError(f"{run_dir}: checkpoint.json and checkpoint.safetensors are from different steps")
-    tensors = load_file(str(run_dir / "checkpoint.safetensors"))
     for name, mod in modules.items():
         prefix = f"module.{name}."
         try:
@@ -197,13 +222,30 @@ def checkpoint_step(run_dir: Path) -> int:
     """The step of the run's checkpoint, from the header of its tensors file (committed with them)."""
     from safetensors import safe_open
 
-    with safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
+    with _reading_checkpoint(run_dir), safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
         return int((fh.metadata() or {}).get("step", 0))
+
+
+@contextlib.contextmanager
+def _reading_checkpoint(run_dir: Path):
+    """A checkpoint.safetensors that does not read (a copy cut short, a failing disk): one line, and where the run's
+    exported weights remain, how to go on from them."""
+    try:
+        yield
+    except SafetensorError as exc:
+        way_on = ("; delete it to continue from the run's exported weights (model.safetensors) alone, with a fresh "
+                  "optimiser" if (run_dir / "model.safetensors").exists() else "")
+        raise VsrAppError(f"cannot read {run_dir / 'checkpoint.safetensors'}: {exc}{way_on}") from None
+
+
+def resume_step(run_dir: Path) -> int:
+    """The step a resume continues from: its checkpoint's, or where only the exported weights are left, theirs."""
+    return checkpoint_step(run_dir) if (run_dir / "checkpoint.safetensors").exists() else exported_step(run_dir)
 
 
 def check_steps(run_dir: Path, steps: int) -> None:
     """A resumed run's --steps below the step it reached would end it in the past: refused before it is saved."""
-    done = checkpoint_step(run_dir)
+    done = resume_step(run_dir)
     if steps < done:
         raise VsrAppError(f"{run_dir} is at step {done}: --steps {steps} would end it before that; give --steps "
                           f"above {done} to extend it, or leave --steps out")
@@ -308,11 +350,14 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         check_resumable(run_dir)
         for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run
             stale.unlink(missing_ok=True)
-        saved = load_checkpoint(run_dir, modules, opt)
-        start = saved["step"]
-        if hasattr(task, "load_extra_state"):
-            task.load_extra_state(saved.get("task", {}))
-        log(f"resumed {run_dir} at step {start}")
+        if (run_dir / "checkpoint.safetensors").exists():
+            saved = load_checkpoint(run_dir, modules, opt)
+            start = saved["step"]
+            if hasattr(task, "load_extra_state"):
+                task.load_extra_state(saved.get("task", {}))
+            log(f"resumed {run_dir} at step {start}")
+        else:
+            start = _resume_from_weights(run_dir, modules, log)
         if start >= cfg.steps:
             log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
     else:
@@ -336,18 +381,15 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         if rank != 0:
             return
         extra = {"task": task.extra_state() if hasattr(task, "extra_state") else {}, "config": asdict(cfg)}
-        try:
+        with saving("the checkpoint", run_dir, resume_hint):
             save_checkpoint(run_dir, step, modules, opt, extra)
             export(run_dir, task, modules["model"], cfg, step, meta)
-        except OSError as exc:
-            why = "no space left on the disk" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-            raise VsrAppError(f"{why} while saving the checkpoint in {run_dir}; the last complete checkpoint is "
-                              f"intact ({resume_hint} once this is fixed)") from exc
 
     def write(rec: dict):
         if metrics is not None:
-            metrics.write(json.dumps(rec) + "\n")
-            metrics.flush()
+            with saving("metrics.jsonl", run_dir, resume_hint):
+                metrics.write(json.dumps(rec) + "\n")
+                metrics.flush()
 
     stop = _StopFlag(cancel)
     old_handlers = {}
@@ -363,7 +405,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         while step < cfg.steps:
             batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
             if not stop.training and rank == 0:  # the data loaded: the run's files are written from here on
-                metrics = _open_run_files(run_dir, resume, start, run_config, log)
+                with saving("the run's options and metrics", run_dir, resume_hint):
+                    metrics = _open_run_files(run_dir, resume, start, run_config, log)
             stop.training = True
             factor = lr_factor(step, cfg)
             for g in opt.param_groups:
@@ -421,10 +464,23 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         raise
     finally:
         if metrics is not None:
-            metrics.close()
+            with contextlib.suppress(OSError):  # each record was flushed: a close fails only after a failed write,
+                metrics.close()  # which said so
         for sig, h in old_handlers.items():
             signal.signal(sig, h)
     return run_dir / "model.safetensors"
+
+
+def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> int:
+    """Continue a run whose checkpoint is gone from the weights it exported. The schedule and the batches go on from
+    its step (both are functions of the step); the optimiser's moments and any other trained module (a distillation
+    ConvLSTM) start afresh, so the run no longer repeats the uninterrupted one exactly."""
+    step = exported_step(run_dir)
+    _init_from(modules["model"], str(run_dir / "model.safetensors"))
+    afresh = ["the optimiser state"] + [name for name in modules if name != "model"]
+    log(f"resumed {run_dir} at step {step} from its exported weights alone (model.safetensors): its checkpoint is "
+        f"gone, so these start afresh: {', '.join(afresh)}")
+    return step
 
 
 def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | None, log):
@@ -458,7 +514,10 @@ def _init_from(model: nn.Module, path: str, partial: bool = False) -> list[str]:
     p = Path(path)
     if p.suffix.lower() != ".safetensors" or not p.is_file():
         raise VsrAppError(f"init_from must be an existing .safetensors file: {path}")
-    tensors = load_file(str(p))
+    try:
+        tensors = load_file(str(p))
+    except SafetensorError as exc:
+        raise VsrAppError(f"cannot read {p}: {exc}") from None
     if any(k.startswith("module.model.") for k in tensors):  # a run checkpoint
         tensors = {k[len("module.model."):]: v for k, v in tensors.items() if k.startswith("module.model.")}
     own = model.state_dict()

@@ -35,13 +35,14 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
 from vsr_app.distill.options import LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
-from vsr_app.distill.train import check_steps, train
+from vsr_app.distill.train import check_steps, saving, train
 from vsr_app.errors import VsrAppError
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, check_net_runs, count_params, load_model, save_model
 
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3
+CLIP_FRAMES = 7  # a sample's frames: the inputs and the target between them
 
 
 @dataclass
@@ -85,8 +86,9 @@ def validation_frames(path: str) -> list[np.ndarray]:
     if len(sources) > 1:
         raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not follow "
                           f"each other)")
-    if len(sources[0].frames) < 7:  # a triplet takes frames c-3 .. c+3
-        raise VsrAppError(f"validation clip {path} has {len(sources[0].frames)} frame(s); it needs at least 7")
+    if len(sources[0].frames) < CLIP_FRAMES:  # a triplet takes frames c-3 .. c+3
+        raise VsrAppError(f"validation clip {path} has {len(sources[0].frames)} frame(s); it needs at least "
+                          f"{CLIP_FRAMES}")
     return sources[0].frames
 
 
@@ -130,6 +132,7 @@ class VFITask:
             kept = [s for s in sources if s.name not in held_out and s.name.split("/")[0] not in held_out]
             if held_out:
                 self.log(f"data: {len(sources) - len(kept)} source(s) held out of training: {sorted(held_out)}")
+            kept = _long_enough(kept, self.log)
             self._sampler = HRClipSampler(kept, still_fraction=self.cfg.still_fraction,
                                           scale_jitter=tuple(self.cfg.scale_jitter), max_shift=self.cfg.still_shift,
                                           max_stride=self.cfg.max_stride)
@@ -140,7 +143,7 @@ class VFITask:
         """One 7-frame clip (motion-biased when configured) and, when wanted, its middle-frame flows."""
         tries = max(1, self.cfg.motion_tries) if self.cfg.min_motion > 0 else 1
         for _ in range(tries):
-            clip = sampler.sample(rng, 7, self.cfg.crop)
+            clip = sampler.sample(rng, CLIP_FRAMES, self.cfg.crop)
             flow = middle_flows(clip, TARGET_IDX, INPUT_IDX[1], INPUT_IDX[2]) if want_flow or tries > 1 else None
             if tries == 1 or float(np.abs(flow[1]).max(0).mean()) >= self.cfg.min_motion:
                 break
@@ -285,6 +288,21 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
     return fresh
 
 
+def _long_enough(sources: list, log) -> list:
+    """The sources a sample can be cut from. A sequence shorter than a sample would be played back and forth, so the
+    target would not lie between its inputs (a 2-frame video gives four copies of one frame, the other as the
+    target): such sequences are left out, and named. Stills move along a made-up camera path: any will do."""
+    short = [s.name for s in sources if not s.is_still and len(s.frames) < CLIP_FRAMES]
+    if short:
+        log(f"data: {len(short)} sequence(s) shorter than the {CLIP_FRAMES} frames an interpolation sample spans, "
+            f"left out: {', '.join(short[:3])}{', ...' if len(short) > 3 else ''}")
+    kept = [s for s in sources if s.is_still or len(s.frames) >= CLIP_FRAMES]
+    if not kept:
+        raise VsrAppError(f"nothing to train frame interpolation on: every sequence is shorter than {CLIP_FRAMES} "
+                          f"frames, and there are no still images")
+    return kept
+
+
 def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
     """The net a run trains: the architecture of `init_from`'s card when given (a pruned student), else a teacher."""
     init = options.get("init_from")
@@ -364,6 +382,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
 
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
+PRUNE_AGAIN = "`prune vfi` cannot continue a run: prune again with another --out"
 
 
 def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,
@@ -401,8 +420,7 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
                    log=log)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    train(task, loop, run_dir, meta=meta, log=log, run_config=cfg,
-          resume_hint="`prune vfi` cannot continue a run: prune again with another --out")
+    train(task, loop, run_dir, meta=meta, log=log, run_config=cfg, resume_hint=PRUNE_AGAIN)
 
     build = net.rebuild
     zeros = apply_threshold(net, rest.get("prune_threshold", 1e-4))
@@ -421,13 +439,14 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
     after = count_params(student)
     report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
               "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
-    atomic_write(run_dir / "plan.json",
-                 lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
-    path = save_model(student, run_dir / "pruned.safetensors", {
-        "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
-        "config": {"widths": plan.widths, **student.arch_config()},
-        "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    with saving("the pruned net", run_dir, PRUNE_AGAIN):
+        atomic_write(run_dir / "plan.json",
+                     lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
+        path = save_model(student, run_dir / "pruned.safetensors", {
+            "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
+            "config": {"widths": plan.widths, **student.arch_config()},
+            "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     log(f"pruned {before:,} -> {after:,} parameters ({100 * (1 - after / before):.1f}% fewer); plan in "
         f"{run_dir / 'plan.json'}")
     return path

@@ -1,7 +1,8 @@
 """Reading and publishing a training run's files, for the training panel. No Qt here.
 
 - `MetricsTail` follows RUN/metrics.jsonl while the trainer appends to it: only whole lines are parsed
-  (the trainer may be mid-write), and a file that shrinks (a new run in the same folder) is re-read.
+  (the trainer may be mid-write), and a file replaced or shrunk (a resume dropping the steps a killed run lost, a
+  new run in the same folder) is read again from its start, which `rewound` tells the caller.
 - `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
   which is how a freshly trained model shows up in the model selectors. It never replaces a model another
   run trained (`check_model_target`).
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -29,20 +31,32 @@ class MetricsTail:
         self.path = Path(path)
         self.offset = 0
         self.partial = b""
+        self.identity: tuple[int, int] | None = None  # (device, inode) of the file read so far
+        self.rewound = False  # the last read() began the file again: the records read before are not in it now
 
     def read(self) -> list[dict]:
+        self.rewound = False
         try:
-            size = self.path.stat().st_size
+            with open(self.path, "rb") as fh:
+                chunk = self._new_bytes(fh)
         except OSError:
             return []
-        if size < self.offset:
-            self.offset, self.partial = 0, b""
-        if size == self.offset:
-            return []
-        with open(self.path, "rb") as fh:
-            fh.seek(self.offset)
-            chunk = fh.read(size - self.offset)
+        return self._records(chunk)
+
+    def _new_bytes(self, fh) -> bytes:
+        """What was added since the last read; all of it where the file was replaced (the trainer rewrites it by a
+        rename: reading on at the old offset would start mid-line in another file) or shrunk."""
+        st = os.fstat(fh.fileno())
+        identity = (st.st_dev, st.st_ino)
+        if self.offset and (st.st_size < self.offset or identity != self.identity):
+            self.offset, self.partial, self.rewound = 0, b"", True
+        self.identity = identity
+        fh.seek(self.offset)
+        chunk = fh.read(st.st_size - self.offset)
         self.offset += len(chunk)
+        return chunk
+
+    def _records(self, chunk: bytes) -> list[dict]:
         lines = (self.partial + chunk).split(b"\n")
         self.partial = lines.pop()
         records = []
@@ -94,8 +108,12 @@ def install_run_model(run_dir: str | Path, name: str) -> Path:
     card = read_json_object(card_path, "the run's model card")
     card["name"] = name
     target = user_models_dir() / f"{name}.safetensors"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, lambda tmp: shutil.copyfile(weights, tmp))
-    atomic_write(target.with_suffix(".json"),
-                 lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, lambda tmp: shutil.copyfile(weights, tmp))
+        atomic_write(target.with_suffix(".json"),
+                     lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
+    except OSError as exc:  # a full disk, a model folder that cannot be written: the run's own model stays usable
+        raise VsrAppError(f"cannot copy the model to {target}: {exc.strerror or exc}; the run's model is "
+                          f"{weights}") from exc
     return target

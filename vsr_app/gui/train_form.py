@@ -58,7 +58,8 @@ FIELDS = {
 }
 COMMON = [
     ("steps", "Steps", int, LOOP.steps, 1, 10_000_000, "optimiser steps in total (Resume may raise it)"),
-    ("lr", "Learning rate", float, LOOP.lr, 1e-7, 1.0, "peak AdamW learning rate (warm-up, then cosine decay)"),
+    # lr's least is the least its 6 decimals show: a smaller one rounds to 0, which the trainer refuses
+    ("lr", "Learning rate", float, LOOP.lr, 1e-6, 1.0, "peak AdamW learning rate (warm-up, then cosine decay)"),
     ("log_every", "Log every", int, LOOP.log_every, 1, 100_000, "steps between curve points"),
     ("val_every", "Validate every", int, LOOP.val_every, 1, 1_000_000, "steps between validation PSNR points"),
 ]

@@ -91,6 +91,7 @@ class TrainPanel(QWidget):
         self.stopping = False
         self.checkpoint_at_start: int | None = None
         self.run_output: list[str] = []  # this trainer's lines: a failure shows these, not an earlier run's
+        self.log_unsaved = False  # this trainer's lines could not all be kept in the run's log file (said once)
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
         self.inputs: dict[str, QWidget] = {}
@@ -472,6 +473,7 @@ class TrainPanel(QWidget):
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         self.log.appendPlainText(f"$ {Path(program).name} {' '.join(prefix + args)}")
         self.run_output = []
+        self.log_unsaved = False
         self.started = time.monotonic()
         self.checkpoint_at_start = self._checkpoint_stamp()
         self.stopping = False
@@ -486,13 +488,13 @@ class TrainPanel(QWidget):
         task = self.current_task()
         name = check_model_name(self.name.text().strip())
         data = [self.data.item(i).text() for i in range(self.data.count())]
-        missing = [d for d in data if not Path(d).is_dir()]
+        missing = [d for d in data if not Path(d).exists()]  # a file too: a command-line run's --data may be one
         if resume and missing:
             data = []  # the run trains on its own data (the trainer says so when the list differs)
         elif not data:
             raise VsrAppError("add at least one training data folder")
         elif missing:
-            raise VsrAppError(f"training folder not found: {missing[0]}")
+            raise VsrAppError(f"training data not found: {missing[0]}")
         distill = self.distill.currentData()
         teacher = self.teacher.currentData() if distill != "none" else None
         if distill != "none" and not teacher:
@@ -588,8 +590,19 @@ class TrainPanel(QWidget):
             self.log.appendPlainText(line)
         self.run_output += lines
         if lines and self.run_dir is not None:
-            with open(self.run_dir / LOG_NAME, "a", encoding="utf-8") as fh:
+            self._keep_output(lines)
+
+    def _keep_output(self, lines: list[str]) -> None:
+        """Append the trainer's lines to the run's log file. A full disk (where the trainer fails and says why) must
+        not stop the tab from following the trainer and reporting its end: it is said once, in the log panel."""
+        path = self.run_dir / LOG_NAME
+        try:
+            with open(path, "a", encoding="utf-8") as fh:
                 fh.write("\n".join(lines) + "\n")
+        except OSError as exc:
+            if not self.log_unsaved:
+                self.log.appendPlainText(f"(cannot keep this log in {path}: {exc.strerror or exc})")
+            self.log_unsaved = True
 
     def _process_error(self, error) -> None:
         if error == QProcess.FailedToStart:
@@ -655,6 +668,8 @@ class TrainPanel(QWidget):
         if self.tail is None:
             return
         records = self.tail.read()
+        if self.tail.rewound:  # the file was rewritten (a resume dropped lost steps): what is plotted may be gone
+            self.plots.reset()
         self.plots.add_records(records)
         if records:
             self._show_progress(records[-1])

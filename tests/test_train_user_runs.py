@@ -1,0 +1,171 @@
+"""Training runs as a user meets them on their own disk and footage: a run whose checkpoint was deleted continues
+from its exported weights (and is not overwritten by a new run), a disk that fills while the run saves is a one-line
+error, and footage that training leaves out is named."""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from test_train_run_folder import config, data_dir, vsr  # noqa: F401 (data_dir: a fixture)
+from videogen import make_video, write_pan_frames
+from vsr_app.distill import train as train_mod
+from vsr_app.distill.data import check_data, load_sources
+from vsr_app.errors import VsrAppError
+
+
+def test_a_run_whose_checkpoint_is_gone_continues_from_its_exported_weights(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, config=config(tmp_path), steps=2)
+    exported = load_file(str(run / "model.safetensors"))
+    for name in ("checkpoint.safetensors", "checkpoint.json"):  # deleted to save space: the weights remain
+        (run / name).unlink()
+    with pytest.raises(VsrAppError, match="already holds a run; pass --resume"):  # a new run would overwrite them
+        vsr(data_dir, run, config=config(tmp_path), steps=3)
+    assert all(np.array_equal(v, load_file(str(run / "model.safetensors"))[k]) for k, v in exported.items())
+    with pytest.raises(VsrAppError, match="is at step 2: --steps 1"):
+        vsr(data_dir, run, steps=1, resume=True)
+    said = []
+    vsr(data_dir, run, steps=2, resume=True, log=said.append)  # at its length: the weights as they were
+    assert any("at step 2 from its exported weights alone" in line and "optimiser state" in line for line in said)
+    assert all(np.array_equal(v, load_file(str(run / "model.safetensors"))[k]) for k, v in exported.items())
+    vsr(data_dir, run, steps=3, resume=True)
+    assert json.loads((run / "model.json").read_text())["training"]["steps"] == 3
+    steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3] and (run / "checkpoint.safetensors").is_file()
+
+
+def test_exported_weights_without_the_step_they_were_saved_at_are_one_line(data_dir, tmp_path):
+    run = tmp_path / "run"
+    vsr(data_dir, run, config=config(tmp_path), steps=1)
+    (run / "checkpoint.safetensors").unlink()
+    (run / "model.json").write_text(json.dumps({"name": "run"}))
+    with pytest.raises(VsrAppError, match="does not say at which step"):
+        vsr(data_dir, run, steps=2, resume=True)
+
+
+def test_a_disk_that_fills_while_the_model_is_exported_is_one_line(data_dir, tmp_path, monkeypatch):
+    """safetensors reports a full disk with its own exception, which is no OSError."""
+    import safetensors.torch
+
+    real_save = safetensors.torch.save_file
+
+    def save_file(tensors, path, metadata=None):
+        if Path(path).name.startswith(".model."):  # the checkpoint fitted, the exported model did not
+            raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+        real_save(tensors, path, metadata=metadata)
+
+    monkeypatch.setattr(safetensors.torch, "save_file", save_file)
+    with pytest.raises(VsrAppError, match="no space left on the disk while saving the checkpoint"):
+        vsr(data_dir, tmp_path / "run", config=config(tmp_path), steps=1)
+    assert (tmp_path / "run" / "checkpoint.safetensors").is_file()
+
+
+class FullDiskFile(io.StringIO):
+    def write(self, text):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("where, what", [("_open_run_files", "the run's options and metrics"),
+                                         ("metrics", "metrics.jsonl")])
+def test_a_disk_that_fills_while_the_run_starts_or_logs_is_one_line(data_dir, tmp_path, monkeypatch, where, what):
+    if where == "metrics":
+        monkeypatch.setattr(train_mod, "_open_run_files", lambda *args: FullDiskFile())
+    else:
+        monkeypatch.setattr(train_mod, "atomic_write", no_space)  # config.json, the run's first file
+    with pytest.raises(VsrAppError, match=f"no space left on the disk while saving {what} in .*; no checkpoint was "
+                                          f"written yet"):
+        vsr(data_dir, tmp_path / "run", config=config(tmp_path), steps=2)
+
+
+def test_footage_training_does_not_read_is_named_not_silently_left_out(tmp_path):
+    """A camera's .mts or a .ts recording next to the clips: the user is told what was left out, and a folder of
+    only such files is not said to hold nothing."""
+    only = tmp_path / "recordings"
+    only.mkdir()
+    (only / "rec.ts").write_bytes(b"\0")
+    with pytest.raises(VsrAppError, match=r"no videos or images found in .*; found only 1 file\(s\) that are not a "
+                                          r"video or image training reads \(rec\.ts; it reads mp4 "):
+        check_data([str(only)])
+    mixed = tmp_path / "mixed"
+    write_pan_frames(mixed / "pan", 3, np.random.default_rng(0))
+    for name in ("b.mts", "a.ts", "notes.txt"):
+        (mixed / name).write_bytes(b"\0")
+    said = []
+    load_sources([str(mixed)], log=said.append)
+    assert "data: skipped 3 file(s) that are not a video or image training reads (a.ts, b.mts, notes.txt;" in said[0]
+
+
+def test_an_image_that_does_not_read_in_a_folder_says_what_to_do(tmp_path):
+    write_pan_frames(tmp_path / "pan", 3, np.random.default_rng(0))
+    (tmp_path / "pan" / "broken.png").write_text("not an image")
+    with pytest.raises(VsrAppError, match=r"cannot read image .*broken\.png\n\(remove it from the training folder"):
+        load_sources([str(tmp_path)], log=lambda *_: None)
+
+
+def test_a_disk_that_fills_before_the_pruned_net_is_written_is_one_line(data_dir, tmp_path, monkeypatch):
+    import torch
+
+    from vsr_app.distill import vfi_task
+    from vsr_app.models import save_model
+    from vsr_app.nets.vfi_teacher import VFINet
+
+    torch.manual_seed(0)
+    teacher = save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
+        "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
+        "config": {"base": 8, "kernel": 3}})
+
+    def full_disk(net, path, card):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(vfi_task, "save_model", full_disk)
+    with pytest.raises(VsrAppError, match="no space left on the disk while saving the pruned net in .*prune again"):
+        vfi_task.prune_vfi(str(teacher), [str(data_dir)], tmp_path / "run", 0.3, log=lambda *_: None,
+                           options={"crop": 32, "batch": 1, "steps": 2, "log_every": 1, "threads": 1,
+                                    "min_width": 2, "val_every": 0})
+
+
+def test_frame_interpolation_leaves_out_sequences_too_short_for_a_sample(tmp_path):
+    """Played back and forth, a 2-frame video gives four copies of one frame as inputs and the other as the frame
+    between them: it is left out and named; footage with nothing longer is refused."""
+    from vsr_app.distill.vfi_task import VFITask
+    from vsr_app.nets.vfi_teacher import VFINet
+
+    for folder in ("short", "long"):
+        (tmp_path / folder).mkdir()
+    make_video(tmp_path / "short" / "two.mp4", frames=2, width=64, height=64)
+    make_video(tmp_path / "long" / "eight.mp4", frames=8, width=64, height=64)
+    said = []
+    task = VFITask(VFINet(base=8, kernel=3), [str(tmp_path / "short"), str(tmp_path / "long")], {}, log=said.append)
+    assert [s.name for s in task.sampler().seqs] == ["eight.mp4"]
+    assert any("1 sequence(s) shorter than the 7 frames" in line and "two.mp4" in line for line in said)
+    with pytest.raises(VsrAppError, match="every sequence is shorter than 7 frames"):
+        VFITask(VFINet(base=8, kernel=3), [str(tmp_path / "short")], {}, log=said.append).sampler()
+
+
+def test_a_damaged_checkpoint_is_one_line_that_says_how_to_go_on(data_dir, tmp_path):
+    """A copy of the run cut short: the checkpoint does not read, the exported weights do."""
+    run = tmp_path / "run"
+    vsr(data_dir, run, config=config(tmp_path), steps=2)
+    checkpoint = run / "checkpoint.safetensors"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    with pytest.raises(VsrAppError, match="cannot read .*checkpoint.safetensors: .*; delete it to continue from the "
+                                          "run's exported weights"):
+        vsr(data_dir, run, steps=3, resume=True)
+    checkpoint.unlink()
+    vsr(data_dir, run, steps=3, resume=True)
+    (run / "model.safetensors").write_bytes(b"\0" * 100)
+    (run / "checkpoint.safetensors").unlink()
+    with pytest.raises(VsrAppError, match="cannot read .*model.safetensors"):
+        vsr(data_dir, run, steps=4, resume=True)
