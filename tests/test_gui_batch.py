@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
+
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QMessageBox
 
 from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
 
@@ -141,3 +146,115 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     title, message = blocker.args
     assert message.startswith(f"no videos found in '{in_dir}'")
     assert message.endswith(f"tick \"{panel.recursive.text()}\" to look in sub-folders)") and "--" not in message
+
+
+def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot, small_video, tmp_path):
+    """The status line names the file in work; kept on one line, a long name in a sub-folder asked for more width
+    than a 1024 px window has (1109 px here), and the window grew past the screen."""
+    in_dir = tmp_path / "in"
+    (in_dir / "Holiday 2023" / "Day 2").mkdir(parents=True)
+    name = "Beach at sunset with the family, long cut " * 3 + ".mp4"
+    shutil.copy(small_video, in_dir / "Holiday 2023" / "Day 2" / name)
+    window.resize(1024, 640)
+    panel = setup_panel(window, in_dir, tmp_path / "out", "bicubic")
+    panel.recursive.setChecked(True)
+    needed = []
+    panel.start()
+    panel.job.progressed.connect(lambda _: needed.append((panel.status.text(), window.minimumSizeHint().width())))
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert any("Beach at sunset" in text for text, _ in needed)
+    assert max(width for _, width in needed) <= 1024
+
+
+def test_a_reason_cut_off_in_a_small_window_is_in_its_tooltip(window, qtbot, small_video, tmp_path):
+    """At 1024 px the reason column shows half of 'kept an existing file ...; tick "Replace existing outputs" to
+    replace it': the half that says what to do was nowhere to be read."""
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    out_dir.mkdir()
+    (out_dir / "clip0.mp4").write_text("my notes")
+    window.resize(1024, 640)
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    reason = panel.table.item(0, 3)
+    assert panel.table.fontMetrics().horizontalAdvance(reason.text()) > panel.table.columnWidth(3)  # cut off
+    assert reason.toolTip() == reason.text() and "to replace it" in reason.toolTip()
+
+
+def test_an_output_folder_another_batch_writes_into_is_refused_in_one_line(window, qtbot, small_video, tmp_path):
+    """A batch from the command line holds the folder (its lock, taken here by a process that waits): the tab says
+    why it could not run in a dialog and, once that is closed, still in its status line."""
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    out_dir.mkdir()
+    hold = (f"from vsr_app.batch import claim_output_folder\nwith claim_output_folder(__import__('pathlib').Path("
+            f"{str(out_dir)!r})):\n    print('held', flush=True)\n    input()")
+    other = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert other.stdout.readline() == "held\n"
+        panel = setup_panel(window, in_dir, out_dir, "bicubic")
+        with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
+            panel.start()
+    finally:
+        other.communicate("\n")
+    title, message = blocker.args
+    assert message.startswith(f"another batch is already writing into the output folder '{out_dir}'")
+    assert "\n" not in message and "rror" not in message  # no traceback, no "Unexpected error"
+    assert message in panel.status.text() and panel.start_button.isVisible()
+    assert list(out_dir.iterdir()) == []  # the refused batch wrote nothing there, not even its report
+
+
+def test_a_finished_batch_offers_to_show_its_output_folder(window, qtbot, small_video, tmp_path, monkeypatch):
+    """Like an export's "Show in folder": the report was the only thing the tab could open."""
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    assert not panel.folder_button.isVisible()
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert panel.folder_button.isVisible()
+    panel.folder_button.click()
+    assert opened == [str(out_dir)]
+
+
+def test_quitting_during_a_batch_asks_then_stops_it_leaving_only_its_report(window, qtbot, small_video, tmp_path,
+                                                                            slow_model, monkeypatch):
+    gate = threading.Event()  # opened only once the quit has cancelled the batch: the file in work is cut short
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(window, in_dir, out_dir, slow_model)
+    shutdown = panel.shutdown
+    monkeypatch.setattr(panel, "shutdown", lambda: (shutdown(), gate.set()))
+    panel.start()
+    qtbot.waitUntil(lambda: panel.table.item(0, 1).text() == "processing", timeout=60_000)
+    answers, asked = [QMessageBox.No, QMessageBox.Yes], []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or answers.pop(0))
+    window.close()
+    assert window.isVisible() and panel.job.running  # "No": the batch goes on
+    window.close()
+    assert not window.isVisible()
+    qtbot.waitUntil(lambda: not panel.job.running, timeout=5_000)  # its thread had already finished
+    assert asked[0].startswith("A batch is still running. Stop and quit?")
+    assert [p.name for p in out_dir.iterdir()] == ["vsr-app-report.json"]  # no output, no partial file
+    report = json.loads((out_dir / "vsr-app-report.json").read_text())
+    assert report["cancelled"] and report["counts"]["cancelled"] == 2
+
+
+def test_a_long_path_in_a_sub_folder_leaves_the_status_and_reason_in_view(window, qtbot, small_video, tmp_path):
+    """The file column took the width of the longest relative path: with one of 130 characters, status, time and
+    reason were past the right edge of a 1024 px window, behind a scroll bar."""
+    in_dir = tmp_path / "in"
+    folder = in_dir / "Family videos 2023" / "Summer holiday in Brittany" / "Day 2 - the beach"
+    folder.mkdir(parents=True)
+    name = "GoPro footage of the beach at sunset, part 2 (edited for the family).mp4"
+    shutil.copy(small_video, folder / name)
+    window.resize(1024, 640)
+    panel = setup_panel(window, in_dir, tmp_path / "out", "bicubic")
+    panel.recursive.setChecked(True)
+    table = panel.table
+    assert table.rowCount() == 1 and table.item(0, 0).toolTip().endswith(name)
+    qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width(), timeout=5_000)

@@ -33,6 +33,7 @@ STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", 
 REPLACE_LABEL = "Replace existing outputs"
 RECURSIVE_LABEL = "Include sub-folders"
 COLUMNS = ("File", "Status", "Time", "Output / reason")
+FILE_COLUMN_CHARS = 50
 
 
 class BatchPanel(QWidget):
@@ -44,6 +45,7 @@ class BatchPanel(QWidget):
         self.settings = settings
         self.job: Job | None = None
         self.report_path: str | None = None
+        self.output_folder: Path | None = None  # of the batch last started
         self.fileFinished.connect(self._file_finished)
 
         form = QFormLayout()
@@ -104,22 +106,29 @@ class BatchPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        # no wider than this, or a long path in a sub-folder pushes status and reason out of view
+        header.setMaximumSectionSize(self.table.fontMetrics().averageCharWidth() * FILE_COLUMN_CHARS)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.status = QLabel("Choose an input and an output folder.")
         self.status.setProperty("role", "muted")
+        self.status.setWordWrap(True)  # on one line, a long file name in work widened the window past the screen
         buttons = QHBoxLayout()
         self.report_button = QPushButton("Open report")
         self.report_button.clicked.connect(self._open_report)
         self.report_button.hide()
+        self.folder_button = QPushButton("Show output folder")
+        self.folder_button.clicked.connect(self._show_output_folder)
+        self.folder_button.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.start_button = QPushButton("Process all")
         self.start_button.setProperty("accent", True)
         self.start_button.clicked.connect(self.start)
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.folder_button)
         buttons.addWidget(self.report_button)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.start_button)
@@ -201,13 +210,22 @@ class BatchPanel(QWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         for column, text in enumerate(cells):
-            self.table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem()
+            self._set_text(item, text)
+            self.table.setItem(row, column, item)
         self._colour(row)
 
     def _set_cell(self, row: int, column: int, text: str) -> None:
         if 0 <= row < self.table.rowCount():
-            self.table.item(row, column).setText(text)
+            self._set_text(self.table.item(row, column), text)
             self._colour(row)
+
+    @staticmethod
+    def _set_text(item: QTableWidgetItem, text: str) -> None:
+        """The text, and as its tooltip: in a small window a long reason is cut off, often the part that says
+        what to do."""
+        item.setText(text)
+        item.setToolTip(text)
 
     def _colour(self, row: int) -> None:
         colour = STATUS_COLOURS.get(self.table.item(row, 1).text())
@@ -226,6 +244,7 @@ class BatchPanel(QWidget):
             return
         self._remember()
         self.scan()
+        self.output_folder = out_dir
         self.report_path = str(out_dir / "vsr-app-report.json")
         crf = self.crf.value() if has_crf(self.codec.currentData()) else None
         self.job = Job(run_batch, str(in_dir), str(out_dir), task=self.task.currentData(),
@@ -238,6 +257,7 @@ class BatchPanel(QWidget):
         self.job.failed.connect(self._failed)
         self.progress.setValue(0)
         self.report_button.hide()
+        self.folder_button.hide()
         self.status.setText("Loading the model\u2026")
         self._set_running(True)
         self.job.start()
@@ -301,15 +321,21 @@ class BatchPanel(QWidget):
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())
         self.report_button.show()
+        self.folder_button.show()
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
-        self.status.setText("The batch could not run.")
-        self.errorRaised.emit("Batch failed", fmt.for_gui(message, REPLACE_LABEL, RECURSIVE_LABEL))
+        message = fmt.for_gui(message, REPLACE_LABEL, RECURSIVE_LABEL)
+        self.status.setText(f"The batch could not run: {message}")  # still there once the dialog is closed
+        self.errorRaised.emit("Batch failed", message)
 
     def _open_report(self) -> None:
         if self.report_path and Path(self.report_path).is_file():
             QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path))
+
+    def _show_output_folder(self) -> None:
+        if self.output_folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output_folder)))
 
     def shutdown(self) -> None:
         if self.job is not None and self.job.running:

@@ -188,11 +188,11 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         options = self.options()
         if "upscale" not in options and "interpolate" not in options:
-            self.status.setText("Tick at least one of upscale / interpolate.")
+            self._say("Tick at least one of upscale / interpolate.")
             return
         text = self.output.text().strip()
         if not text:
-            self.status.setText("Choose where to save the video.")
+            self._say("Choose where to save the video.")
             return
         self.output_path = str(output_folder(self.source) / Path(text).expanduser())  # an absolute name wins
         key = options["codec"]
@@ -209,13 +209,13 @@ class ExportDialog(QDialog):
         self.progress.setValue(0)
         self.progress.show()
         self.reveal.hide()
-        self.status.setText("Loading models\u2026")
+        self._say("Loading models\u2026")
         self._set_running(True)
         self.job.start()
 
     def cancel(self) -> None:
         if self.running:
-            self.status.setText("Cancelling\u2026")
+            self._say("Cancelling\u2026")
             self.job.cancel()
 
     def _set_running(self, running: bool) -> None:
@@ -235,14 +235,13 @@ class ExportDialog(QDialog):
         else:
             self.progress.setRange(0, 0)
         total = f" / {info.total}" if info.total else ""
-        self.status.setText(f"{info.stage}: frame {info.done}{total}   \u00b7   {info.fps:.1f} fps"
-                            + fmt.eta_suffix(info.eta))
+        self._say(f"{info.stage}: frame {info.done}{total}   \u00b7   {info.fps:.1f} fps" + fmt.eta_suffix(info.eta))
 
     def _done(self, summary) -> None:
         self._set_running(False)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self.status.setText(summary.line())
+        self._say(summary.line())
         self.reveal.show()
         self._suggest()  # the suggested name is taken now: the next export gets a free one
         self.exported.emit(summary.output)
@@ -251,13 +250,22 @@ class ExportDialog(QDialog):
         message = fmt.for_gui(message, REPLACE_LABEL)
         self._set_running(False)
         self.progress.hide()
-        self.status.setText("Export failed: " + message)
+        self._say("Export failed: " + message)
         self.failed.emit(message)
 
     def _cancelled(self) -> None:
         self._set_running(False)
         self.progress.hide()
-        self.status.setText("Cancelled; no file was written.")
+        self._say("Cancelled; no file was written.")
+
+    def _say(self, text: str) -> None:
+        """Show `text` under the bar, growing the dialog to fit it: a window does not grow for wrapped text by
+        itself, and a summary with its notes (audio re-encoded, subtitles dropped...) squeezed the form and was cut
+        off."""
+        self.status.setText(text)
+        needed = self.layout().totalHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _reveal(self) -> None:
         if self.output_path:
