@@ -21,3 +21,16 @@ def test_a_cut_short_output_of_a_raw_stream_is_still_unfinished(media_dir, tmp_p
     out = tmp_path / "raw.mp4"
     process_video(short, out, upscale="bicubic", device="cpu")
     assert "4 frames, expected 8" in output_mismatch(src, out, scale=4)
+
+
+def test_the_output_of_an_mp4_whose_last_packets_are_damaged_counts_as_finished(tmp_path):
+    """Its header says where the video ends, and the pipeline holds the last frame that decodes until then; the
+    decoded span timed that frame by the interval before it, so a rerun of the batch kept the finished output as
+    'exists' ('the existing output lasts 2.90 s, the input 2.60 s') instead of skipping it."""
+    from badfiles import _packet_spans, _scramble, gradient_frames
+
+    src = make_video(tmp_path / "tail.mp4", images=gradient_frames(30))
+    _scramble(src, _packet_spans(src, "video")[-4:], seed=3)
+    summary = process_video(src, tmp_path / "out.mp4", upscale="bicubic", device="cpu")
+    assert summary.frames_in < 30  # the damaged packets did not decode
+    assert output_mismatch(src, summary.output, scale=4) is None

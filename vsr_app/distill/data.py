@@ -223,10 +223,15 @@ def _find_media(folder: Path, found: list[Path], others: list[Path] | None) -> N
             others.append(Path(entry.path))
 
 
+def first_names(names: list[str], shown: int = 3) -> str:
+    """'a, b, c, ...': the first `shown` of `names` for a log line, '...' standing for the rest."""
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
+
+
 def _not_read(others: list[Path]) -> str:
     """The files a --data folder holds that training does not read (a camera's .mts, a .ts recording), named: they
     are left out, and the user should know rather than wonder why the footage did not count."""
-    names = ", ".join(p.name for p in sorted(others)[:3]) + (", ..." if len(others) > 3 else "")
+    names = first_names([p.name for p in sorted(others)])
     kinds = " ".join(ext.lstrip(".") for ext in (*TRAINING_VIDEO_EXTS, *IMAGE_EXTS))
     return f"{len(others)} file(s) that are not a video or image training reads ({names}; it reads {kinds})"
 
@@ -375,9 +380,8 @@ class HRClipSampler:
         from are blurred (a tester's 12x13 frames trained without a word)."""
         small = [s.name for s in self.seqs + self.stills if min(s.frames[0].shape[:2]) < size]
         if small:
-            log(f"data: {len(small)} source(s) smaller than the {size}x{size} training crop ({', '.join(small[:3])}"
-                f"{', ...' if len(small) > 3 else ''}): their crops are enlarged, which blurs what the net learns "
-                f"from; a smaller patch avoids it")
+            log(f"data: {len(small)} source(s) smaller than the {size}x{size} training crop ({first_names(small)}): "
+                f"their crops are enlarged, which blurs what the net learns from; a smaller patch avoids it")
 
     def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
         if rng.random() < self.still_fraction:

@@ -13,7 +13,7 @@ all_reduce after each backward: the same arithmetic as DistributedDataParallel, 
 the task's modules).
 
 Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (a resumed run
-appends to it after dropping the records of steps past its checkpoint; a new one first renames an earlier one
+appends to it after dropping the records of steps past the one it resumes at; a new one first renames an earlier one
 aside, `set_aside_metrics`), all written once the first batch is in hand (a start refused for its data or device
 leaves the folder as it was), and the
 exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
@@ -164,9 +164,18 @@ def saving(what: str, run_dir: Path, resume_hint: str):
     try:
         yield
     except (OSError, SafetensorError) as exc:
-        kept = (f"the last complete checkpoint is intact ({resume_hint} once this is fixed)" if holds_run(run_dir)
-                else "no checkpoint was written yet (start the run again once this is fixed)")
-        raise VsrAppError(f"{_why_not_saved(exc)} while saving {what} in {run_dir}; {kept}") from exc
+        raise VsrAppError(f"{_why_not_saved(exc)} while saving {what} in {run_dir}; "
+                          f"{_what_is_kept(run_dir, resume_hint)}") from exc
+
+
+def _what_is_kept(run_dir: Path, resume_hint: str) -> str:
+    """What a failed save left to go on from: the last checkpoint, else (a run resumed without it) the exported
+    weights a resume continues from, else nothing."""
+    if (run_dir / "checkpoint.safetensors").exists():
+        return f"the last complete checkpoint is intact ({resume_hint} once this is fixed)"
+    if holds_run(run_dir):
+        return f"its exported weights (model.safetensors) are intact ({resume_hint} once this is fixed)"
+    return "no checkpoint was written yet (start the run again once this is fixed)"
 
 
 def _why_not_saved(exc: Exception) -> str:
@@ -252,8 +261,9 @@ def check_steps(run_dir: Path, steps: int) -> None:
 
 
 def drop_metrics_after(run_dir: Path, step: int) -> None:
-    """Remove the records of steps past the checkpoint (a killed run logged them, then lost them): the resumed run
-    logs those steps again, and curves and the card's last validation must come from the steps it kept."""
+    """Remove the records of steps past `step`, where a resume continues (a killed run logged them, then lost them):
+    the resumed run logs those steps again, and curves and the card's last validation must come from the steps it
+    kept."""
     path = run_dir / "metrics.jsonl"
     if not path.exists():
         return
@@ -484,8 +494,8 @@ def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> i
 
 
 def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | None, log):
-    """Save the run's config and open its metrics.jsonl for appending (a resumed run's trimmed to its checkpoint,
-    a new run's earlier one set aside)."""
+    """Save the run's config and open its metrics.jsonl for appending (a resumed run's trimmed to the step it
+    resumes at, a new run's earlier one set aside)."""
     if run_config is not None:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(run_config, indent=1)))
     if resume:

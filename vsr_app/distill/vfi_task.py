@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, load_sources, load_validation, to_frames,
-                                  to_tensor)
+from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, first_names, load_sources, load_validation,
+                                  to_frames, to_tensor)
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -295,7 +295,7 @@ def _long_enough(sources: list, log) -> list:
     short = [s.name for s in sources if not s.is_still and len(s.frames) < CLIP_FRAMES]
     if short:
         log(f"data: {len(short)} sequence(s) shorter than the {CLIP_FRAMES} frames an interpolation sample spans, "
-            f"left out: {', '.join(short[:3])}{', ...' if len(short) > 3 else ''}")
+            f"left out: {first_names(short)}")
     kept = [s for s in sources if s.is_still or len(s.frames) >= CLIP_FRAMES]
     if not kept:
         raise VsrAppError(f"nothing to train frame interpolation on: every sequence is shorter than {CLIP_FRAMES} "

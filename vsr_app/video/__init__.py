@@ -4,10 +4,10 @@ through PyAV).
 reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readable errors
 writer.py    encode, atomic output (temp file + rename), never overwrites the input
 encoding.py  codecs, CRF/preset checks, the record of what made an output
-carried.py   the source's audio, subtitles and tags copied (or re-encoded) into the output; notes on what is not kept
+carried.py   the source's audio, subtitles, fonts, timecode and tags, carried into the output; what is not kept, noted
 output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes
 verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream
-limits.py    up-front refusal of jobs too large for the encoder or the free memory
+limits.py    up-front refusal of jobs too large for the encoder or the free memory, or too fast for .mkv's clock
 pipeline.py  decode -> interpolate/upscale -> encode on threads with bounded queues, progress, cancel
 """

@@ -14,8 +14,8 @@ added halfway through the last frame's own duration, so N input frames give 2N o
 is unchanged. When both steps run, interpolation comes first: it is 16x cheaper at the input size, and the recurrent
 upscaler then sees smaller motion between frames.
 
-The last frame's own duration: it shows until the source's end (`source_end`: where the file says its video ends,
-as far as its packets reach), else for as long as the frame before it. A slideshow's last slide can stay up for
+The last frame's own duration: it shows until the source's end (`verify.source_end`: where the file says its video
+ends, as far as its packets reach), else for as long as the frame before it. A slideshow's last slide can stay up for
 seconds, which a guess from the frames before it would cut to a fraction of one.
 """
 
@@ -36,12 +36,12 @@ import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter
-from vsr_app.video.reader import VideoInfo, VideoReader
+from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path
-from vsr_app.video.verify import packet_span
+from vsr_app.video.verify import source_end
 from vsr_app.video.writer import VideoWriter
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
@@ -168,20 +168,6 @@ def flush_stages(stages: list, end: float | None = None) -> list[Item]:
     for stage in stages:
         pending = [out for item in pending for out in stage.push(item)] + stage.flush(end)
     return pending
-
-
-def source_end(src: Path, info: VideoInfo, last: float, previous: float | None) -> float | None:
-    """When the source's last frame (shown at `last` s, after one at `previous`) stops showing, where the file says:
-    its video's duration after its start (`VideoInfo.duration`). None when it does not say, or no later than `last`.
-
-    A file cut short keeps the header of the whole, which would hold its last decoded frame over the missing part:
-    so a last frame longer than the one before it is held only as far as the file's packets reach."""
-    if not info.duration:
-        return None
-    end = info.start_time + info.duration
-    if end - last > (last - previous if previous is not None else 1 / info.fps):
-        end = min(end, packet_span(src).end or end)
-    return end if end - last >= info.time_base else None
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.reader import VideoReader, cannot_read, probe, video_stream
+from vsr_app.video.reader import VideoInfo, VideoReader, cannot_read, probe, video_stream
 
 
 # Containers whose track ends no later than its last packet in decode order: its dts plus duration, counted from the
@@ -28,8 +28,8 @@ DTS_TIMED_FORMATS = frozenset({"mp4", "mov"})
 
 @dataclass(frozen=True)
 class PacketSpan:
-    """Video packets of a file: how many, and the time from the first one's start to the last one's end
-    (None for both when no packet has a timestamp: a raw .h264 stream)."""
+    """Video packets of a file, less those its edit list hides: how many, and the time from the first one's start to
+    the last one's end (None for both when no packet has a timestamp: a raw .h264 stream)."""
 
     frames: int
     start: float | None
@@ -69,6 +69,20 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
     return PacketSpan(count, start, end)
 
 
+def source_end(src: str | os.PathLike, info: VideoInfo, last: float, previous: float | None) -> float | None:
+    """When the source's last frame (shown at `last` s, after one at `previous`) stops showing, where the file says:
+    its video's duration after its start (`VideoInfo.duration`). None when it does not say, or no later than `last`.
+
+    A file cut short keeps the header of the whole, which would hold its last decoded frame over the missing part:
+    so a last frame longer than the one before it is held only as far as the file's packets reach."""
+    if not info.duration:
+        return None
+    end = info.start_time + info.duration
+    if end - last > (last - previous if previous is not None else 1 / info.fps):
+        end = min(end, packet_span(src).end or end)
+    return end if end - last >= info.time_base else None
+
+
 def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int = 1, factor: int = 1) -> str | None:
     """None when `dst` looks like the complete result of processing `src` (enlarged `scale` times, frame rate
     multiplied by `factor`); otherwise a short reason, for the batch report.
@@ -103,12 +117,15 @@ def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int =
 
 
 def decoded_span(path: str | os.PathLike) -> PacketSpan:
-    """Like `packet_span`, but counting only frames that decode (slow: used when packets and output disagree)."""
+    """Like `packet_span`, but counting only frames that decode (slow: used when packets and output disagree), and
+    timed as the pipeline times its output: to `source_end`, else one interval past the last frame."""
     reader = VideoReader(path)
     count, first, last, previous = 0, None, None, None
     for frame in reader.frames():
         count += 1
         first = frame.time if first is None else first
         previous, last = last, frame.time
-    interval = (last - previous) if previous is not None else 1.0 / reader.info.fps
-    return PacketSpan(count, first or 0.0, (last or 0.0) + interval)
+    end = source_end(path, reader.info, last, previous) if last is not None else None
+    if end is None:
+        end = (last or 0.0) + ((last - previous) if previous is not None else 1.0 / reader.info.fps)
+    return PacketSpan(count, first or 0.0, end)

@@ -1,0 +1,33 @@
+"""What a failed save says is kept must be what the run folder holds: a run resumed from its exported weights alone
+has no checkpoint to speak of until its first one is written."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from vsr_app.distill.train import saving
+from vsr_app.errors import VsrAppError
+
+
+def fail_to_save(run_dir):
+    with saving("the checkpoint", run_dir, "continue with --resume"):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_in_a_run_without_its_checkpoint_names_the_exported_weights(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"")  # the checkpoint was deleted, the weights remain
+    with pytest.raises(VsrAppError) as caught:
+        fail_to_save(tmp_path)
+    assert "checkpoint is intact" not in str(caught.value)
+    assert "model.safetensors) are intact (continue with --resume once this is fixed)" in str(caught.value)
+
+
+@pytest.mark.parametrize("files, kept", [(["checkpoint.safetensors", "model.safetensors"], "the last complete "
+                                          "checkpoint is intact"), ([], "no checkpoint was written yet")])
+def test_a_full_disk_names_what_is_kept(tmp_path, files, kept):
+    for name in files:
+        (tmp_path / name).write_bytes(b"")
+    with pytest.raises(VsrAppError, match=f"no space left on the disk while saving the checkpoint in .*; {kept}"):
+        fail_to_save(tmp_path)
