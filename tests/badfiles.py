@@ -9,6 +9,7 @@ unusual but valid videos that must simply work.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import av
@@ -30,6 +31,12 @@ def gradient_frames(count: int, width: int = 64, height: int = 48) -> list[np.nd
 
 def zero_byte(path) -> Path:
     Path(path).write_bytes(b"")
+    return Path(path)
+
+
+def named_pipe(path) -> Path:
+    """A FIFO with a video's name and no writer: opening it for reading would block forever."""
+    os.mkfifo(path)
     return Path(path)
 
 
@@ -125,6 +132,7 @@ def enormous_dimensions(path, width: int = 4000, height: int = 3000) -> Path:
 BAD_INPUTS = {
     "zero-byte": (zero_byte, "empty.mp4", "empty (0 bytes)"),
     "random-bytes": (random_bytes, "noise.mp4", "not a video file"),
+    "named-pipe": (named_pipe, "stream.mp4", "not a regular file"),
     "truncated-index-lost": (truncated_index_lost, "cut.mp4", "not a video file"),
     "audio-only": (audio_only, "song.mp4", "no video stream"),
     "image-renamed": (image_renamed, "photo.mp4", "still image"),

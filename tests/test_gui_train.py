@@ -525,3 +525,18 @@ def test_a_run_opened_with_a_file_as_its_data_starts_with_it(panel, tmp_path):
     panel.data.addItem(str(clip))
     args = prepare(panel, resume=False)
     assert args[args.index("--data") + 1] == str(clip)
+
+
+def test_a_command_line_run_in_a_folder_no_model_could_be_named_is_resumed_in_place(panel, qtbot, window, tmp_path):
+    """`vsr-app train --out "runs/my run (1)"`: Open run names its model 'my-run-1', and Resume (not Start, which
+    would overwrite it) continues that folder rather than a new runs/my-run-1."""
+    run = exported_run(tmp_path / "runs" / "my run (1)")
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.5}) + "\n")
+    panel.show_run(str(run))
+    assert panel.name.text() == "my-run-1"
+    assert "already holds a run" in refusal(panel, qtbot, window)
+    args = prepare(panel, resume=True)
+    assert args[args.index("--out") + 1] == str(run) and "--resume" in args
+    assert not (tmp_path / "runs" / "my-run-1").exists()
+    panel.name.setText("another-name")  # a name typed after opening means that run folder, as before
+    assert "nothing to resume in" in refusal(panel, qtbot, window, resume=True)

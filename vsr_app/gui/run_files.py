@@ -78,6 +78,13 @@ def check_model_name(name: str) -> str:
     return name
 
 
+def model_name_for(folder_name: str) -> str:
+    """A model name for a run folder named as a model cannot be (a command-line run's 'run 2 (copy)' -> 'run-2-copy';
+    a shipped model's name gets '-run')."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder_name).strip("-._")[:60] or "run"
+    return f"{name}-run" if name in reserved_model_names() else name
+
+
 def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) -> None:
     """Refuse a name under which a user model is installed, unless this (not a new) run installed it: installing
     replaces the file, and a model is hours of training. Asked when a run starts and again when it installs (a

@@ -28,7 +28,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.run_files import MetricsTail, check_model_name, check_model_target, install_run_model
+from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, install_run_model,
+                                   model_name_for)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
                                     default_runs_dir, launcher, run_steps, train_arguments)
@@ -86,6 +87,7 @@ class TrainPanel(QWidget):
         self.checking: Job | None = None  # the held-out check before a start
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
+        self.opened_run: tuple[Path, str] | None = None  # Open run's folder and the model name it was given
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.stopping = False
@@ -263,7 +265,8 @@ class TrainPanel(QWidget):
         self.run_dir = run
         self._load_form(run)
         self.total_steps = int(self.inputs["steps"].value())
-        self.name.setText(run.name)
+        self.opened_run = (run, model_name_for(run.name))
+        self.name.setText(self.opened_run[1])
         self.runs_dir.setText(str(run.parent))
         self.log.clear()
         log_file = run / LOG_NAME
@@ -501,7 +504,7 @@ class TrainPanel(QWidget):
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
         options = self.options()
         steps = run_steps(options)
-        run_dir = self._runs_folder() / name
+        run_dir = self._run_folder(name)
         self._check_run_dir(run_dir, name, resume)
         return RunPlan(task, name, data, distill, teacher, options, steps, run_dir, resume)
 
@@ -550,6 +553,14 @@ class TrainPanel(QWidget):
         if changed:
             self.log.appendPlainText(f"Resume continues the run with the settings it began with; changed here and not "
                                      f"used: {', '.join(changed)}")
+
+    def _run_folder(self, name: str) -> Path:
+        """RUNS/NAME, or the folder Open run showed under that name: a command-line run's folder may be named in a way
+        a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
+        runs = self._runs_folder()
+        if self.opened_run is not None and self.opened_run[1] == name and self.opened_run[0].parent == runs:
+            return self.opened_run[0]
+        return runs / name
 
     def _runs_folder(self) -> Path:
         """The Runs folder as a full path, empty meaning the default."""

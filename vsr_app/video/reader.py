@@ -93,6 +93,8 @@ def _check_path(path: Path) -> None:
         raise VsrAppError(f"'{path}' does not exist")
     if path.is_dir():
         raise VsrAppError(f"'{path}' is a folder, not a video file")
+    if not path.is_file():  # opening a pipe with no writer would wait forever
+        raise VsrAppError(f"'{path}' is not a regular file (a pipe, socket or device); vsr-app reads video files")
     if path.stat().st_size == 0:
         raise VsrAppError(f"'{path}' is empty (0 bytes); it is not a video")
 

@@ -241,10 +241,10 @@ class VideoWriter:
             self.on_encoded(len(packets))
 
     def _mux_packet(self, packet, last: bool = False) -> None:
-        """Mux one video packet; while closing, the last frame's packet lasts until `end_pts`. A Matroska track ends
-        where its packets' pts plus duration reach furthest. An MP4/MOV track ends at the earlier of that and its
-        `last` packet's dts plus duration (counted from the first dts), and with reordered frames that dts is not
-        the last frame's pts: the last packet lasts long enough not to cut the last frame short."""
+        """Mux one video packet. While closing, the packet of the last frame shown lasts until `end_pts`: a Matroska
+        track ends where pts + duration reach furthest. An MP4/MOV track also ends by the `last` packet muxed (its
+        dts + duration, from the first dts); with reordered (B-)frames that packet is not the last frame shown, so
+        it is stretched until the track reaches `end_pts` too."""
         if self.first_dts is None:
             self.first_dts = packet.dts
         if self.end_pts is not None and packet.pts == self.last_pts:
