@@ -197,3 +197,14 @@ def test_sigterm_stops_the_measuring_worker_and_removes_the_temporary_clips(tmp_
     assert not [c for c in children if Path(f"/proc/{c}").exists() and "Z" not in
                 Path(f"/proc/{c}/stat").read_text().split()[2]]
     assert not list(tmp_path.glob("vsr-bench-*"))
+
+
+def test_a_file_named_like_a_shipped_model_is_reported_under_its_path(tmp_path):
+    """A run saved as vsr-x4-student.safetensors (its card takes the file's name) was benched under
+    "vsr-x4-student": its numbers read as the shipped model's."""
+    config = {"channels": 4, "blocks": 1, "hr_channels": 2}
+    own = str(save_model(build_arch("vsr_student", config), tmp_path / "vsr-x4-student.safetensors",
+                         {"task": "upscale", "scale": 4, "arch": "vsr_student", "config": config}))
+    shipped = str(models_dir() / "vsr-x4-student.safetensors")
+    assert list(bench.select_models((own, "bicubic"))) == [own, "bicubic"]
+    assert list(bench.select_models((shipped,))) == ["vsr-x4-student"]

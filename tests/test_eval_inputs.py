@@ -140,3 +140,34 @@ def test_a_folder_of_videos_is_told_what_eval_reads(tmp_path, capsys):
     (tmp_path / "clip.mp4").write_bytes(b"video")
     err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
     assert "holds no folders of frames (*.bmp, *.jpeg" in err and "videos are not read here" in err
+
+
+def test_sub_folders_without_frames_are_refused_not_skipped(tmp_path, capsys):
+    """A sequence saved as a video (or not copied yet) was left out of the scores and the mean without a word."""
+    _write_seq(tmp_path / "a", _frames([(24, 24)] * 2))
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "clip.mp4").write_bytes(b"video")
+    (tmp_path / "c").mkdir()
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
+    assert "sub-folders with no frames (b, c)" in err
+
+
+def test_frames_numbered_without_zero_padding_are_read_in_number_order(tmp_path, capsys):
+    """f10.png sorted before f2.png, so eval vfi blended the wrong neighbours: a silently wrong score."""
+    folder = tmp_path / "ramp"
+    folder.mkdir()
+    for i in range(1, 12):  # a linear brightness ramp: blend predicts every middle frame exactly
+        cv2.imwrite(str(folder / f"f{i}.png"), np.full((24, 24, 3), 20 * i, np.uint8))
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(tmp_path), "--json"]) == 0
+    assert _strict(capsys.readouterr().out)["mean"]["psnr_y"] == PSNR_MAX_DB
+
+
+def test_a_truncated_jpeg_frame_is_refused_not_scored_half_grey(tmp_path, capsys):
+    """OpenCV decodes a JPEG cut short (a copy that stopped), greys out the rows it lacks, and eval scored that."""
+    _write_seq(tmp_path / "seq", [])
+    for i, frame in enumerate(_frames([(32, 32)] * 2)):
+        cv2.imwrite(str(tmp_path / "seq" / f"{i:03d}.jpg"), frame)
+    cut = tmp_path / "seq" / "001.jpg"
+    cut.write_bytes(cut.read_bytes()[:-200])
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
+    assert f"cannot read frame {cut}: it ends before its end-of-image marker (truncated)" in err

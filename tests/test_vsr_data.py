@@ -66,3 +66,13 @@ def test_missing_data_is_a_user_error(tmp_path):
         load_sources([tmp_path / "missing"])
     with pytest.raises(VsrAppError):
         load_sources([tmp_path])
+
+
+def test_a_sequence_numbered_without_zero_padding_is_trained_on_in_number_order(tmp_path):
+    """f10.png sorted before f2.png, so a clip of those frames jumped back and forth in time."""
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    for i in range(1, 13):
+        cv2.imwrite(str(folder / f"f{i}.png"), np.full((64, 64, 3), 10 * i, np.uint8))
+    (source,) = load_sources([tmp_path], log=lambda _: None)
+    assert [int(frame[0, 0, 0]) for frame in source.frames] == [10 * i for i in range(1, 13)]

@@ -57,3 +57,14 @@ def test_cli_eval_vsr_json(vsr_bench, capsys):
 def test_cli_eval_vsr_missing_folder_is_a_user_error(tmp_path, capsys):
     assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "nope")]) == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_file_named_like_a_built_in_model_is_reported_under_its_path(vsr_bench, tmp_path, capsys):
+    """A user's net saved as bicubic.safetensors was scored as "model": "bicubic", the built-in's name."""
+    from vsr_app.models import build_arch, save_model
+
+    config = {"channels": 4, "blocks": 1, "hr_channels": 2}
+    own = str(save_model(build_arch("vsr_student", config), tmp_path / "bicubic.safetensors",
+                         {"task": "upscale", "scale": 4, "arch": "vsr_student", "config": config}))
+    assert main(["eval", "vsr", "--model", own, "--data", str(vsr_bench), "--frames", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == own

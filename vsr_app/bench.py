@@ -24,7 +24,8 @@ Why it is measured this way:
 
 Each result is keyed by the model's name. Two files whose cards give the same name (every training run writes
 `student.*` named "student") are keyed by the paths as given instead, and the same model twice is refused:
-each would overwrite the other's entry.
+each would overwrite the other's entry. So is a file whose card gives the name of another model here (a built-in,
+shipped or installed one): its numbers must not pass for that model's.
 """
 
 from __future__ import annotations
@@ -269,15 +270,16 @@ def _worker(name: str, clip: str, config: BenchConfig, results) -> None:
 def select_models(names: tuple[str, ...] | None) -> dict:
     """ModelInfos to bench by result key: the requested ones, else every registered model (built-ins first).
 
-    The key is the model's name, or the argument as typed where two files share a card name (see the top)."""
-    from vsr_app.models import list_models, resolve
+    The key is the model's name, or the argument as typed where two files share a card name or a file's name is
+    another model's (see the top)."""
+    from vsr_app.models import list_models, report_name, resolve
 
     if not names:
         return {i.name: i for i in list_models()}
     infos = [resolve(n) for n in names]
     _refuse_repeats(names, infos)
     shared = Counter(i.name for i in infos)
-    return {(name if shared[info.name] > 1 else info.name): info for name, info in zip(names, infos)}
+    return {(name if shared[info.name] > 1 else report_name(info, name)): info for name, info in zip(names, infos)}
 
 
 def _refuse_repeats(names: tuple[str, ...], infos: list) -> None:

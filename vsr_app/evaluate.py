@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, read_image
+from vsr_app.media import IMAGE_EXTS, natural_order, read_image
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,7 +31,8 @@ def sequence_folders(data: str | Path) -> list[Path]:
         what = "is a file, not a folder of frames" if root.exists() else "not found"
         raise VsrAppError(f"evaluation data folder {what}: {root}")
     loose = _frame_files(root)
-    seqs = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".") and _frame_files(d)]
+    folders = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+    seqs = [d for d in folders if _frame_files(d)]
     if loose and seqs:  # scoring either alone would silently leave the other out
         raise VsrAppError(f"{root} holds both loose images ({loose[0].name}...) and folders of frames "
                           f"({', '.join(d.name for d in seqs[:3])}...): point --data at one sequence, or move the "
@@ -41,11 +42,19 @@ def sequence_folders(data: str | Path) -> list[Path]:
     if not seqs:
         raise VsrAppError(f"{root} holds no folders of frames ({', '.join('*' + e for e in sorted(IMAGE_EXTS))}); "
                           f"each sequence is a folder of its frames, named in order (videos are not read here)")
+    frameless = [d.name for d in folders if d not in seqs]
+    if frameless:  # leaving them out would change the mean without a word
+        shown = ", ".join(frameless[:3]) + ("..." if len(frameless) > 3 else "")
+        raise VsrAppError(f"{root} holds sub-folders with no frames ({shown}) beside folders of frames: put each "
+                          f"sequence's frames in its folder as images (videos are not read here), or move it out")
     return seqs
 
 
 def _frame_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
+    """The frames of a sequence folder, in frame order (`natural_order`)."""
+    frames = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
+    return sorted(frames, key=natural_order)
+
 
 
 def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
@@ -104,7 +113,7 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     `engine_options` go to the app's engine (a benchmark's clip chunk length, say); the CLI passes none."""
     from vsr_app.inference import make_upscaler
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
-    from vsr_app.models import load_model
+    from vsr_app.models import load_model, report_name
 
     loaded = load_model(model, device)
     if loaded.task != "upscale" or loaded.info.scale != 4:
@@ -118,7 +127,7 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
         scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                         [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
-    return _summary(loaded.name, loaded.info.params, scores)
+    return _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
 
 
 def upscale_sequence(engine, lrs: list[np.ndarray]) -> list[np.ndarray]:
@@ -142,7 +151,7 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
     """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md)."""
     from vsr_app.inference import make_interpolator
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
-    from vsr_app.models import load_model
+    from vsr_app.models import load_model, report_name
 
     loaded = load_model(model, device)
     if loaded.task != "interpolate":
@@ -157,7 +166,7 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         scores[name] = (psnrs, ssims)
-    return _summary(loaded.name, loaded.info.params, scores)
+    return _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

@@ -15,6 +15,7 @@ imports OpenCV when it runs.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -38,10 +39,40 @@ def file_filter(label: str, exts: Iterable[str], all_files: bool = False) -> str
 
 
 def read_image(path: Path, what: str = "image") -> np.ndarray:
-    """The image at `path` as uint8 RGB [H,W,3]; one OpenCV cannot read is a VsrAppError "cannot read <what> <path>"."""
+    """The image at `path` as uint8 RGB [H,W,3]; one OpenCV cannot read, or a truncated JPEG (which OpenCV would
+    decode with its missing rows grey), is a VsrAppError "cannot read <what> <path>"."""
     import cv2
+    import numpy as np
 
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    try:
+        data = Path(path).read_bytes()  # decoded from memory: read once, and any path the OS takes works
+    except OSError as exc:
+        raise VsrAppError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    if Path(path).suffix.lower() in (".jpg", ".jpeg") and _jpeg_truncated(data):
+        raise VsrAppError(f"cannot read {what} {path}: it ends before its end-of-image marker (truncated)")
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
     if img is None:
         raise VsrAppError(f"cannot read {what} {path}")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def natural_order(path: Path) -> tuple:
+    """Sort key: the path with its numbers compared as numbers, so frames numbered without zero padding (f2.png,
+    f10.png) keep their order; zero-padded names sort as plain text would."""
+    parts = re.split(r"(\d+)", str(path))
+    return [int(part) if i % 2 else part for i, part in enumerate(parts)], str(path)
+
+
+def _jpeg_truncated(data: bytes) -> bool:
+    """Whether a JPEG file stops inside its image data, before the end-of-image marker: libjpeg only warns
+    ("Premature end of JPEG file") and fills the rest in grey. Headers are skipped segment by segment (an EXIF
+    thumbnail holds an end marker of its own); in the image data an 0xFF byte is never followed by 0xD9, so the
+    first FF D9 after the first scan starts is the end marker (data appended after it, a phone's motion photo,
+    is ignored). A file with no scan is left to OpenCV to refuse."""
+    pos = 2  # after the start-of-image marker
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan
+            return data.find(b"\xff\xd9", pos) < 0
+        pos += 1 if marker == 0xFF else 2 + int.from_bytes(data[pos + 2:pos + 4], "big")  # fill byte, or a segment
+    return False

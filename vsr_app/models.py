@@ -323,11 +323,9 @@ def resolve(name_or_path: str) -> ModelInfo:
     """
     if name_or_path in _BUILTINS:
         return _builtin_info(_BUILTINS[name_or_path])
-    if Path(name_or_path).name == name_or_path:
-        for folder in _search_dirs():
-            candidate = folder / f"{name_or_path}.safetensors"
-            if candidate.is_file():
-                return _info_from_file(candidate, name=name_or_path)
+    registered = _registry_file(name_or_path)
+    if registered:
+        return _info_from_file(registered, name=name_or_path)
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise VsrAppError(f"{path.name}: pickle-based weight files are refused because loading them can run "
@@ -342,6 +340,29 @@ def resolve(name_or_path: str) -> ModelInfo:
         return _info_from_file(path)
     known = ", ".join(i.name for i in list_models())
     raise VsrAppError(f"unknown model '{name_or_path}' (available: {known})")
+
+
+def _registry_file(name: str) -> Path | None:
+    """The shipped or installed weights file a bare model name means (shipped first), or None."""
+    if not isinstance(name, str) or Path(name).name != name:  # a card's name may be anything
+        return None
+    for folder in _search_dirs():
+        candidate = folder / f"{name}.safetensors"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def report_name(info: ModelInfo, as_given: str) -> str:
+    """The name `eval` and `bench` report a model's scores under: its own, or `as_given` (the path typed) where its
+    card's name means another model here (a training run saved as vsr-x4-student.safetensors), so its numbers
+    cannot pass for the built-in, shipped or installed model's."""
+    if info.path is None:
+        return info.name
+    registered = _registry_file(info.name)
+    if info.name in _BUILTINS or (registered and registered.resolve() != Path(info.path).resolve()):
+        return as_given
+    return info.name
 
 
 def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedModel:

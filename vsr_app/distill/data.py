@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, read_image
+from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, natural_order, read_image
 
 
 # ---- MATLAB-compatible bicubic resize ---------------------------------------------------------
@@ -183,7 +183,8 @@ def _roots(roots) -> list[Path]:
 
 
 def media_files(root: Path, others: list[Path] | None = None) -> list[Path]:
-    """The videos and images under `root` (or `root` itself), sorted; `others` gets the other files, which training
+    """The videos and images under `root` (or `root` itself), in `natural_order` (a folder's frames numbered without
+    zero padding stay in order); `others` gets the other files, which training
     does not read. Hidden files are skipped, as `batch` does: a folder copied from a Mac drive holds '._clip.mp4'
     sidecars."""
     if not root.exists():
@@ -196,7 +197,7 @@ def media_files(root: Path, others: list[Path] | None = None) -> list[Path]:
         return []
     found: list[Path] = []
     _find_media(root, found, others)
-    return sorted(found)
+    return sorted(found, key=natural_order)
 
 
 def _is_media(name: str) -> bool:
