@@ -318,7 +318,7 @@ def _between(low: float, high: float = math.inf):
     def number(text: str) -> float:  # argparse names it on a non-number: "invalid number value: 'x'"
         value = float(text)
         if not low < value < high:
-            bounds = f"more than {low:g}" + (f" and less than {high:g}" if high < math.inf else "")
+            bounds = f"more than {low:g}" + (f" and less than {high:g}" if high < math.inf else " and finite")
             raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
         return value
 
