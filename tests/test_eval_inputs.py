@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from vsr_app.cli import main
+from vsr_app.errors import VsrAppError
+from vsr_app.media import read_image
 from vsr_app.metrics import PSNR_MAX_DB
 
 
@@ -171,3 +173,26 @@ def test_a_truncated_jpeg_frame_is_refused_not_scored_half_grey(tmp_path, capsys
     cut.write_bytes(cut.read_bytes()[:-200])
     err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
     assert f"cannot read frame {cut}: it ends before its end-of-image marker (truncated)" in err
+
+
+def test_a_jpeg_with_data_after_its_end_is_read_and_one_named_png_is_still_checked(tmp_path):
+    """A phone's motion photo appends a video after the JPEG's end marker: not a truncation. A JPEG saved under a
+    .png name is still a JPEG."""
+    photo = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)  # noise: most bytes are the scan
+    data = cv2.imencode(".jpg", photo)[1].tobytes()
+    whole = tmp_path / "motion.jpg"
+    whole.write_bytes(data + b"\xff\xd8 an appended video")
+    assert read_image(whole).shape == (32, 32, 3)
+    cut = tmp_path / "download.png"
+    cut.write_bytes(data[:-100])
+    with pytest.raises(VsrAppError, match="truncated"):
+        read_image(cut)
+
+
+def test_folders_a_system_makes_beside_the_sequences_are_skipped(tmp_path, capsys):
+    """An unzipped Mac archive's __MACOSX and a Synology NAS's @eaDir are not sequences someone forgot to fill."""
+    _write_seq(tmp_path / "a", _frames([(24, 24)] * 2))
+    for name in ("__MACOSX", "@eaDir"):
+        (tmp_path / name).mkdir()
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path), "--json"]) == 0
+    assert list(_strict(capsys.readouterr().out)["sequences"]) == ["a"]

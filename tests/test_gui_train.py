@@ -540,3 +540,16 @@ def test_a_command_line_run_in_a_folder_no_model_could_be_named_is_resumed_in_pl
     assert not (tmp_path / "runs" / "my-run-1").exists()
     panel.name.setText("another-name")  # a name typed after opening means that run folder, as before
     assert "nothing to resume in" in refusal(panel, qtbot, window, resume=True)
+
+
+def test_open_run_keeps_a_folder_name_that_can_name_a_model_and_renames_a_shipped_one(panel, tmp_path):
+    """A 64-character name (the most a model name takes) stays as it is; a run folder called like a shipped model
+    gets '-run', as installing under that name would hide the model behind the shipped one."""
+    shipped = tmp_path / "no-shipped-models"  # (gui_env's stand-in for models/)
+    shipped.mkdir(exist_ok=True)
+    (shipped / "vsr-x4-student.safetensors").write_bytes(b"")
+    for folder, name in (("r" * 64, "r" * 64), ("vsr-x4-student", "vsr-x4-student-run"), ("a " * 40, "a-" * 29 + "a")):
+        run = exported_run(tmp_path / "runs" / folder)
+        (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.5}) + "\n")
+        panel.show_run(str(run))
+        assert panel.name.text() == name

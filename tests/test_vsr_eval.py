@@ -68,3 +68,16 @@ def test_a_file_named_like_a_built_in_model_is_reported_under_its_path(vsr_bench
                          {"task": "upscale", "scale": 4, "arch": "vsr_student", "config": config}))
     assert main(["eval", "vsr", "--model", own, "--data", str(vsr_bench), "--frames", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"] == own
+
+
+def test_a_card_whose_name_is_not_text_is_reported_under_its_path(vsr_bench, tmp_path, capsys):
+    """A hand-edited card ("name": ["x"]) made eval fail with a traceback after scoring every sequence."""
+    from vsr_app.models import build_arch, save_model
+
+    config = {"channels": 4, "blocks": 1, "hr_channels": 2}
+    own = save_model(build_arch("vsr_student", config), tmp_path / "odd.safetensors",
+                     {"task": "upscale", "scale": 4, "arch": "vsr_student", "config": config})
+    card = own.with_suffix(".json")
+    card.write_text(json.dumps({**json.loads(card.read_text()), "name": ["x"]}))
+    assert main(["eval", "vsr", "--model", str(own), "--data", str(vsr_bench), "--frames", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == str(own)

@@ -24,8 +24,8 @@ Why it is measured this way:
 
 Each result is keyed by the model's name. Two files whose cards give the same name (every training run writes
 `student.*` named "student") are keyed by the paths as given instead, and the same model twice is refused:
-each would overwrite the other's entry. So is a file whose card gives the name of another model here (a built-in,
-shipped or installed one): its numbers must not pass for that model's.
+each would overwrite the other's entry. A file whose card gives the name of another model here (a built-in,
+shipped or installed one) is keyed by its path as given too: its numbers must not pass for that model's.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, natural_order, read_image
+from vsr_app.media import IMAGE_EXTS, SYSTEM_FOLDERS, first_names, natural_order, read_image
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,13 +25,15 @@ VFI_MIN_FRAMES = 3  # two inputs and the frame between them
 
 def sequence_folders(data: str | Path) -> list[Path]:
     """Sub-folders of `data` holding frames (or `data` itself if it holds frames directly). Hidden files and
-    folders are skipped (macOS's ._000.png, .thumbnails), as training skips them."""
+    folders are skipped (macOS's ._000.png, .thumbnails), as training skips them, and so are folders a system
+    makes (`SYSTEM_FOLDERS`); any other sub-folder without frames is refused, as the mean would leave it out."""
     root = Path(data)
     if not root.is_dir():
         what = "is a file, not a folder of frames" if root.exists() else "not found"
         raise VsrAppError(f"evaluation data folder {what}: {root}")
     loose = _frame_files(root)
-    folders = [d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")]
+    folders = [d for d in sorted(root.iterdir())
+               if d.is_dir() and not d.name.startswith(".") and d.name not in SYSTEM_FOLDERS]
     seqs = [d for d in folders if _frame_files(d)]
     if loose and seqs:  # scoring either alone would silently leave the other out
         raise VsrAppError(f"{root} holds both loose images ({loose[0].name}...) and folders of frames "
@@ -44,9 +46,9 @@ def sequence_folders(data: str | Path) -> list[Path]:
                           f"each sequence is a folder of its frames, named in order (videos are not read here)")
     frameless = [d.name for d in folders if d not in seqs]
     if frameless:  # leaving them out would change the mean without a word
-        shown = ", ".join(frameless[:3]) + ("..." if len(frameless) > 3 else "")
-        raise VsrAppError(f"{root} holds sub-folders with no frames ({shown}) beside folders of frames: put each "
-                          f"sequence's frames in its folder as images (videos are not read here), or move it out")
+        raise VsrAppError(f"{root} holds sub-folders with no frames ({first_names(frameless)}) beside folders of "
+                          f"frames: put each sequence's frames in its folder as images (videos are not read here), or "
+                          f"move the others out")
     return seqs
 
 
@@ -54,7 +56,6 @@ def _frame_files(folder: Path) -> list[Path]:
     """The frames of a sequence folder, in frame order (`natural_order`)."""
     frames = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
     return sorted(frames, key=natural_order)
-
 
 
 def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:

@@ -29,6 +29,8 @@ TRAINING_VIDEO_EXTS = (*VIDEO_EXTS, ".mpg", ".mpeg", ".y4m")
 OPEN_VIDEO_EXTS = (*TRAINING_VIDEO_EXTS, ".ts", ".wmv", ".flv")
 BATCH_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # VIDEO_EXTS as `batch --ext` takes them
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+# Folders a system makes beside the user's files (an unzipped Mac archive, a Synology NAS, Windows drives)
+SYSTEM_FOLDERS = frozenset({"__MACOSX", "@eaDir", "$RECYCLE.BIN", "System Volume Information"})
 
 
 def file_filter(label: str, exts: Iterable[str], all_files: bool = False) -> str:
@@ -48,7 +50,7 @@ def read_image(path: Path, what: str = "image") -> np.ndarray:
         data = Path(path).read_bytes()  # decoded from memory: read once, and any path the OS takes works
     except OSError as exc:
         raise VsrAppError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
-    if Path(path).suffix.lower() in (".jpg", ".jpeg") and _jpeg_truncated(data):
+    if data[:3] == b"\xff\xd8\xff" and _jpeg_truncated(data):  # a JPEG, whatever its name says
         raise VsrAppError(f"cannot read {what} {path}: it ends before its end-of-image marker (truncated)")
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
     if img is None:
@@ -57,10 +59,16 @@ def read_image(path: Path, what: str = "image") -> np.ndarray:
 
 
 def natural_order(path: Path) -> tuple:
-    """Sort key: the path with its numbers compared as numbers, so frames numbered without zero padding (f2.png,
-    f10.png) keep their order; zero-padded names sort as plain text would."""
+    """Sort key: the path with its runs of digits compared as numbers, so frames numbered without zero padding
+    (f2.png, f10.png) keep their order; names padded to one width sort as plain text would. (Decimal points are not
+    read: t_0.1 sorts after t_0.033.)"""
     parts = re.split(r"(\d+)", str(path))
     return [int(part) if i % 2 else part for i, part in enumerate(parts)], str(path)
+
+
+def first_names(names: list[str], shown: int = 3) -> str:
+    """'a, b, c, ...': the first `shown` of `names` for a message, '...' standing for the rest."""
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
 def _jpeg_truncated(data: bytes) -> bool:

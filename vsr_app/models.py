@@ -359,6 +359,8 @@ def report_name(info: ModelInfo, as_given: str) -> str:
     cannot pass for the built-in, shipped or installed model's."""
     if info.path is None:
         return info.name
+    if not isinstance(info.name, str):  # a hand-edited card: the path is the only name to trust
+        return as_given
     registered = _registry_file(info.name)
     if info.name in _BUILTINS or (registered and registered.resolve() != Path(info.path).resolve()):
         return as_given

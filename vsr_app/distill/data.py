@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, natural_order, read_image
+from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, first_names, natural_order, read_image
 
 
 # ---- MATLAB-compatible bicubic resize ---------------------------------------------------------
@@ -222,11 +222,6 @@ def _find_media(folder: Path, found: list[Path], others: list[Path] | None) -> N
                 found.append(Path(entry.path))
         elif others is not None and entry.is_file():
             others.append(Path(entry.path))
-
-
-def first_names(names: list[str], shown: int = 3) -> str:
-    """'a, b, c, ...': the first `shown` of `names` for a log line, '...' standing for the rest."""
-    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
 
 
 def _not_read(others: list[Path]) -> str:

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, first_names, load_sources, load_validation,
-                                  to_frames, to_tensor)
+from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, load_sources, load_validation, to_frames,
+                                  to_tensor)
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -37,6 +37,7 @@ from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_ru
                                   read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
 from vsr_app.distill.train import check_steps, saving, train
 from vsr_app.errors import VsrAppError
+from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
 from vsr_app.models import atomic_write, build_arch, check_net_runs, count_params, load_model, save_model
 

@@ -81,7 +81,9 @@ def check_model_name(name: str) -> str:
 def model_name_for(folder_name: str) -> str:
     """A model name for a run folder named as a model cannot be (a command-line run's 'run 2 (copy)' -> 'run-2-copy';
     a shipped model's name gets '-run')."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder_name).strip("-._")[:60] or "run"
+    if NAME_PATTERN.match(folder_name) and folder_name not in reserved_model_names():
+        return folder_name
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder_name).strip("-._")[:60].rstrip("-._") or "run"
     return f"{name}-run" if name in reserved_model_names() else name
 
 
