@@ -203,8 +203,10 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
     params = _tensor_count(weights)
     if declared is not None and declared != params:
         raise VsrAppError(f"{weights.name}: card declares {declared} parameters but the tensors hold {params}")
-    return ModelInfo(name=name or card.get("name", weights.stem), task=task, scale=scale, params=params,
-                     path=str(weights), card=card)
+    card_label = card.get("name", weights.stem)
+    if not isinstance(card_label, str):  # a hand-edited card: the path is the only name to trust
+        card_label = str(weights)
+    return ModelInfo(name=name or card_label, task=task, scale=scale, params=params, path=str(weights), card=card)
 
 
 @dataclass(frozen=True)
@@ -344,7 +346,7 @@ def resolve(name_or_path: str) -> ModelInfo:
 
 def _registry_file(name: str) -> Path | None:
     """The shipped or installed weights file a bare model name means (shipped first), or None."""
-    if not isinstance(name, str) or Path(name).name != name:  # a card's name may be anything
+    if Path(name).name != name:
         return None
     for folder in _search_dirs():
         candidate = folder / f"{name}.safetensors"
@@ -359,8 +361,6 @@ def report_name(info: ModelInfo, as_given: str) -> str:
     cannot pass for the built-in, shipped or installed model's."""
     if info.path is None:
         return info.name
-    if not isinstance(info.name, str):  # a hand-edited card: the path is the only name to trust
-        return as_given
     registered = _registry_file(info.name)
     if info.name in _BUILTINS or (registered and registered.resolve() != Path(info.path).resolve()):
         return as_given

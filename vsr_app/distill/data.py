@@ -184,9 +184,8 @@ def _roots(roots) -> list[Path]:
 
 def media_files(root: Path, others: list[Path] | None = None) -> list[Path]:
     """The videos and images under `root` (or `root` itself), in `natural_order` (a folder's frames numbered without
-    zero padding stay in order); `others` gets the other files, which training
-    does not read. Hidden files are skipped, as `batch` does: a folder copied from a Mac drive holds '._clip.mp4'
-    sidecars."""
+    zero padding stay in order); `others` gets the other files, which training does not read. Hidden files are
+    skipped, as `batch` does: a folder copied from a Mac drive holds '._clip.mp4' sidecars."""
     if not root.exists():
         raise VsrAppError(f"training data not found: {root}")
     if root.is_file():

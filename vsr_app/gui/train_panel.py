@@ -87,7 +87,7 @@ class TrainPanel(QWidget):
         self.checking: Job | None = None  # the held-out check before a start
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
-        self.opened_run: tuple[Path, str] | None = None  # Open run's folder and the model name it was given
+        self.opened_run: Path | None = None  # the folder Open run showed
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.stopping = False
@@ -265,8 +265,8 @@ class TrainPanel(QWidget):
         self.run_dir = run
         self._load_form(run)
         self.total_steps = int(self.inputs["steps"].value())
-        self.opened_run = (run, model_name_for(run.name))
-        self.name.setText(self.opened_run[1])
+        self.opened_run = run
+        self.name.setText(model_name_for(run.name))
         self.runs_dir.setText(str(run.parent))
         self.log.clear()
         log_file = run / LOG_NAME
@@ -558,8 +558,9 @@ class TrainPanel(QWidget):
         """RUNS/NAME, or the folder Open run showed under that name: a command-line run's folder may be named in a way
         a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
         runs = self._runs_folder()
-        if self.opened_run is not None and self.opened_run[1] == name and self.opened_run[0].parent == runs:
-            return self.opened_run[0]
+        opened = self.opened_run
+        if opened is not None and opened.parent == runs and model_name_for(opened.name) == name:
+            return opened
         return runs / name
 
     def _runs_folder(self) -> Path:
