@@ -138,6 +138,14 @@ def test_cache_serves_the_same_batches_with_teacher_features(frames_dir, tiny_te
     assert torch.equal(online["lr"], first[1]["lr"]) and torch.equal(online["hr"], first[1]["hr"])
 
 
+def test_worker_processes_make_the_batches_one_process_makes(frames_dir):
+    ahead = _task(frames_dir, workers=2).batches(seed=5, rank=0, world=1, start=3)
+    alone = _task(frames_dir).batches(seed=5, rank=0, world=1, start=3)
+    for _ in range(4):
+        a, b = next(ahead), next(alone)
+        assert torch.equal(a["lr"], b["lr"]) and torch.equal(a["hr"], b["hr"])
+
+
 def test_partial_init_keeps_fitting_tensors_and_reports_the_fresh_head(tmp_path):
     from vsr_app.distill.train import _init_from
     from vsr_app.errors import VsrAppError

@@ -17,7 +17,10 @@ uses, so training and benchmark inputs match.
 """
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -447,6 +450,19 @@ def augment(rng, clip: np.ndarray) -> np.ndarray:
     if rng.random() < 0.5:
         clip = clip[::-1]
     return np.ascontiguousarray(clip)
+
+
+def prefetched(make, start: int, workers: int):
+    """make(start), make(start + 1), ... in order, each made ahead by one of `workers` threads: keeps a GPU fed that
+    would otherwise wait for the clip sampling on one core. Threads, not processes: OpenCV, numpy and torch release
+    the GIL for the pixel work, and a forked worker deadlocks in OpenCV once the parent has used its thread pool
+    (loading the data does)."""
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="batches") as pool:
+        ahead = collections.deque(pool.submit(make, step) for step in range(start, start + 2 * workers))
+        for step in itertools.count(start + 2 * workers):
+            batch = ahead.popleft().result()
+            ahead.append(pool.submit(make, step))
+            yield batch
 
 
 def batch_rng(seed: int, rank: int, step: int) -> np.random.Generator:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import io
 from dataclasses import asdict, dataclass
 
-import av
 import numpy as np
 
 
 def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
-    """uint8 RGB frames encoded as one libx264 stream (yuv420p, preset medium, one thread) and decoded again."""
+    """uint8 RGB frames encoded as one libx264 stream (yuv420p, preset medium, one thread) and decoded again.
+    PyAV is imported here, not with the module: training on clean inputs runs where PyAV is not installed."""
+    import av
+
     buf = io.BytesIO()
     h, w = frames[0].shape[:2]
     eh, ew = h - h % 2, w - w % 2

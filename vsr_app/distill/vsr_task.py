@@ -17,6 +17,8 @@ Options (flat dict, from `--config` JSON and the CLI):
                           the clean input: it was trained on clean inputs, and its hints should say where the
                           true detail is, not where the artefacts are. Validation adds `val_psnr_crf26` (the
                           validation clips through libx264 at CRF 26).
+  workers                 threads that make batches ahead of the loop (0: the loop makes each one itself); a
+                          GPU outruns the clip sampling on one core. The batches are the same either way.
   cache, cache_batches    a fixed set of `cache_batches` batches stored in folder `cache`, with
                           the teacher's HR features when a teacher is given: built once (resumably),
                           then every run pointed at it trains on exactly those batches (an epoch
@@ -32,7 +34,9 @@ ConvLSTM input when teacher and student HR features have different channel count
 """
 from __future__ import annotations
 
+import functools
 import inspect
+import itertools
 import json
 import time
 from pathlib import Path
@@ -59,7 +63,7 @@ DEFAULTS = {
     "distill": "none", "teacher": None, "lambda_space": 0.01, "lambda_time": 0.03,
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
-    "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
+    "workers": 0, "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
 }
 VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
@@ -86,6 +90,11 @@ def _frames_for_validation(path: str, count: int) -> np.ndarray:
     frames = np.stack(seqs[0].frames[:count])
     h, w = (min(192, frames.shape[1]) // 4 * 4, min(192, frames.shape[2]) // 4 * 4)
     return frames[:, :h, :w]
+
+
+def _batch_at(sampler, seed, rank, batch, frames, patch, degrade, step):
+    """The batch of `step` (a function of the step alone: prefetching threads make any step)."""
+    return D.vsr_batch(sampler, D.batch_rng(seed, rank, step), batch, frames, patch, degrade)
 
 
 class VSRTask:
@@ -171,11 +180,9 @@ class VSRTask:
             while True:
                 yield cache.get((step * world + rank) % cache.count)
                 step += 1
-        sampler = self.sampler()
-        step = start
-        while True:
-            yield D.vsr_batch(sampler, D.batch_rng(seed, rank, step), o["batch"], o["frames"], o["patch"], self.degrade)
-            step += 1
+        make = functools.partial(_batch_at, self.sampler(), seed, rank, o["batch"], o["frames"], o["patch"],
+                                 self.degrade)
+        yield from D.prefetched(make, start, o["workers"]) if o["workers"] else map(make, itertools.count(start))
 
     def teacher_features(self, lr):
         with torch.no_grad():

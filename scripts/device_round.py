@@ -1,0 +1,189 @@
+"""One timed round on a lent GPU machine (docs/RESULTS.md, "Round R"): check the CUDA path, then train.
+
+The GPU machine has torch and OpenCV but no PyAV, PySide6 or pyqtgraph, and only 64 MiB travel with the
+repository. So this script reads video with OpenCV instead of PyAV (`use_opencv_for_video`), the training
+data travels as `.devdata` (scripts/device_pack.py: the same pixels, PNGs as lossless WebP), and the product
+code runs unchanged otherwise.
+
+    python scripts/device_round.py check OUT.json        # CUDA inference vs CPU fp32, model-alone frames/s
+    python scripts/device_round.py train ARGS...         # `vsr-app train` with OpenCV video reading
+    python scripts/device_round.py round OUT_DIR SECONDS # check, then the teacher and student runs in parallel
+
+`round` sizes each run to the time: it starts each with a guessed step count, reads its measured s/step, and
+restarts it once (`--resume --steps N`, the loop's own way to change a run's length) so that its cosine schedule
+ends before the deadline.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+RUNS = {  # name: (config, teacher for distillation)
+    "teacher": ("configs/vsr/round_r/teacher_h200.json", None),
+    "student": ("configs/vsr/round_r/student_h200.json", "vsr-x4-teacher"),
+}
+DATA, VAL = ".devdata/train", ".devdata/val/carphone_pristine.mp4"
+SIZE_AFTER_STEPS = 120  # a run's s/step is read once it is past warm-up and kernel tuning
+DEVICE = os.environ.get("ROUND_DEVICE", "cuda")  # "cpu" tries the script here
+
+
+def use_opencv_for_video() -> None:
+    """Point the loaders that read video at OpenCV (same prescale and Source layout as `data._load_video`)."""
+    import cv2
+
+    from vsr_app import bench
+    from vsr_app.distill import data as D
+
+    def decode(path) -> list:
+        cap = cv2.VideoCapture(str(path))
+        frames = []
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        if not frames:
+            raise RuntimeError(f"OpenCV decoded no frames of {path}")
+        return frames
+
+    def load_video(path, max_frames, keep_every=1):
+        assert keep_every == 1, "the packed videos fit the memory budget"
+        frames = decode(path)[:max_frames or None]
+        factor = D.prescale_factor(*frames[0].shape[:2])
+        return [D.Source(Path(path).name, [D._prescale(f, factor) for f in frames])]
+
+    def video_bytes(path) -> int:
+        cap = cv2.VideoCapture(str(path))
+        h, w, n = (int(cap.get(p)) for p in (cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FRAME_WIDTH,
+                                             cv2.CAP_PROP_FRAME_COUNT))
+        factor = D.prescale_factor(h, w)
+        return round(h * factor) * round(w * factor) * 3 * n
+
+    D._load_video, D._video_bytes, bench.decode_clip = load_video, video_bytes, decode
+
+
+def check(out: Path) -> None:
+    """Every shipped upscaler (and the VFI student) on CUDA in fp32/bf16/fp16: output vs CPU fp32, and frames/s
+    with the bench's own model-alone measurement (vsr_app.bench.measure_*) on the bench's input."""
+    import numpy as np
+    import torch
+
+    from vsr_app import bench
+    from vsr_app.inference import make_interpolator, make_upscaler
+    from vsr_app.metrics import psnr_y as psnr
+    from vsr_app.models import load_model
+
+    report = {"torch": torch.__version__, "gpu": torch.cuda.get_device_name(0) if DEVICE == "cuda" else DEVICE, "upscale": {}, "interpolate": {}}
+    small = bench.sample_frames((180, 320), 48)
+    large = bench.sample_frames((270, 480), 48)
+
+    def outputs(engine, frames):
+        got = [f for frame in frames for f in engine.push(frame)]
+        return got + list(engine.flush())
+
+    for name in ("vsr-x4-student", "vsr-x4-student-bicubic", "vsr-x4-teacher"):
+        reference = outputs(make_upscaler(load_model(name, "cpu"), "cpu", precision="fp32"), small[:10])
+        rows = report["upscale"][name] = {}
+        for precision in ("fp32", "bf16", "fp16"):
+            got = outputs(make_upscaler(load_model(name, DEVICE), DEVICE, precision=precision), small[:10])
+            fps, timed, _ = bench.measure_upscaler(make_upscaler(load_model(name, DEVICE), DEVICE, precision=precision),
+                                                    small, warmup=8, budget_s=1.0)
+            rows[precision] = {"psnr_vs_cpu_fp32": round(float(np.mean([psnr(a, b) for a, b in zip(got, reference)])), 2),
+                               "fps_320x180": round(fps, 1), "frames_timed": timed}
+        fps, timed, _ = bench.measure_upscaler(make_upscaler(load_model(name, DEVICE), DEVICE), large, warmup=8,
+                                                budget_s=1.0)
+        rows["auto"] = {"fps_480x270": round(fps, 1), "frames_timed": timed}
+        print(name, rows, flush=True)
+    frames = bench.sample_frames((360, 640), 40)
+    name = "vfi-x2-student"
+    reference = make_interpolator(load_model(name, "cpu"), "cpu", precision="fp32").midpoint(frames[:4])
+    rows = report["interpolate"][name] = {}
+    for precision in ("fp32", "bf16", "fp16"):
+        engine = make_interpolator(load_model(name, DEVICE), DEVICE, precision=precision)
+        fps, timed, _ = bench.measure_interpolator(engine, frames, warmup=4, budget_s=1.0)
+        rows[precision] = {"psnr_vs_cpu_fp32": round(psnr(engine.midpoint(frames[:4]), reference), 2),
+                           "fps_640x360": round(fps, 1), "frames_timed": timed}
+    print(name, rows, flush=True)
+    out.write_text(json.dumps(report, indent=1))
+
+
+def train(args: list[str]) -> None:
+    from vsr_app.cli import main
+
+    sys.exit(main(["train", *args]))
+
+
+def _launch(name: str, run_dir: Path, steps: int, resume: bool, log) -> subprocess.Popen:
+    config, teacher = RUNS[name]
+    args = ["--out", str(run_dir), "--steps", str(steps)]
+    args += ["--resume"] if resume else ["--data", DATA, "--val", VAL, "--config", config]
+    if teacher and not resume:
+        args += ["--teacher", teacher]
+    return subprocess.Popen([sys.executable, __file__, "train", "vsr", *args], stdout=log, stderr=subprocess.STDOUT,
+                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def _rate(run_dir: Path) -> tuple[int, float] | None:
+    """(last logged step, mean s/step of the last three logs) once three logs are there."""
+    path = run_dir / "metrics.jsonl"
+    if not path.exists():
+        return None
+    recs = [r for r in map(json.loads, path.read_text().splitlines()) if "s_per_step" in r]
+    if len(recs) < 3:
+        return None
+    return recs[-1]["step"], sum(r["s_per_step"] for r in recs[-3:]) / 3
+
+
+def round_(out: Path, seconds: float) -> None:
+    deadline = time.time() + seconds
+    out.mkdir(parents=True, exist_ok=True)
+    log = open(out / "round.log", "a", buffering=1)
+    check(out / "cuda_check.json")
+    runs = {name: Path("runs/round_r") / name for name in RUNS}
+    shutil.rmtree("runs/round_r", ignore_errors=True)
+    procs = {name: _launch(name, d, json.loads((ROOT / RUNS[name][0]).read_text())["steps"], False, log)
+             for name, d in runs.items()}
+    sized = set()
+    while any(p.poll() is None for p in procs.values()) and time.time() < deadline - 25:
+        time.sleep(2)
+        for name, d in runs.items():
+            rate = None if name in sized else _rate(d)
+            if rate is None or rate[0] < SIZE_AFTER_STEPS:
+                continue
+            step, s_per_step = rate
+            restart_s = 35  # stop, reload the data, start the workers again
+            steps = step + int((deadline - time.time() - restart_s - 30) / s_per_step)
+            print(f"{name}: {s_per_step:.3f} s/step at step {step}: resized to {steps} steps", file=log)
+            procs[name].send_signal(signal.SIGINT)
+            procs[name].wait()
+            procs[name] = _launch(name, d, steps, True, log)
+            sized.add(name)
+    for p in procs.values():  # a run still going at the deadline stops with a checkpoint and an export
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for p in procs.values():
+        p.wait()
+    for name, d in runs.items():
+        for f in ("model.safetensors", "model.json", "metrics.jsonl"):
+            if (d / f).exists():
+                shutil.copy2(d / f, out / f"{name}_{f}")
+
+
+if __name__ == "__main__":
+    use_opencv_for_video()
+    verb, rest = sys.argv[1], sys.argv[2:]
+    if verb == "check":
+        check(Path(rest[0]))
+    elif verb == "train":
+        train(rest)
+    else:
+        round_(Path(rest[0]), float(rest[1]))
