@@ -8,6 +8,7 @@ code runs unchanged otherwise.
     python scripts/device_round.py check OUT.json        # CUDA inference vs CPU fp32, model-alone frames/s
     python scripts/device_round.py train ARGS...         # `vsr-app train` with OpenCV video reading
     python scripts/device_round.py round OUT_DIR SECONDS # check, then the teacher and student runs in parallel
+    python scripts/device_round.py round OUT_DIR SECONDS --no-check --runs teacher_more --no-resize
 
 `round` sizes each run to the time: it starts each with a guessed step count, reads its measured s/step, and
 restarts it once (`--resume --steps N`, the loop's own way to change a run's length) so that its cosine schedule
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 RUNS = {  # name: (config, teacher for distillation)
     "teacher": ("configs/vsr/round_r/teacher_h200.json", None),
     "student": ("configs/vsr/round_r/student_h200.json", "vsr-x4-teacher"),
+    "teacher_more": ("configs/vsr/round_r/teacher_h200_more.json", None),  # from the teacher run's weights
 }
 DATA, VAL = ".devdata/train", ".devdata/val/carphone_pristine.mp4"
 SIZE_AFTER_STEPS = 120  # a run's s/step is read once it is past warm-up and kernel tuning
@@ -143,12 +145,13 @@ def _rate(run_dir: Path) -> tuple[int, float] | None:
     return recs[-1]["step"], sum(r["s_per_step"] for r in recs[-3:]) / 3
 
 
-def round_(out: Path, seconds: float) -> None:
+def round_(out: Path, seconds: float, names=("teacher", "student"), with_check=True, resize=True) -> None:
     deadline = time.time() + seconds
     out.mkdir(parents=True, exist_ok=True)
     log = open(out / "round.log", "a", buffering=1)
-    check(out / "cuda_check.json")
-    runs = {name: Path("runs/round_r") / name for name in RUNS}
+    if with_check:
+        check(out / "cuda_check.json")
+    runs = {name: Path("runs/round_r") / name for name in names}
     shutil.rmtree("runs/round_r", ignore_errors=True)
     procs = {name: _launch(name, d, json.loads((ROOT / RUNS[name][0]).read_text())["steps"], False, log)
              for name, d in runs.items()}
@@ -156,7 +159,7 @@ def round_(out: Path, seconds: float) -> None:
     while any(p.poll() is None for p in procs.values()) and time.time() < deadline - 25:
         time.sleep(2)
         for name, d in runs.items():
-            rate = None if name in sized else _rate(d)
+            rate = None if name in sized or not resize else _rate(d)
             if rate is None or rate[0] < SIZE_AFTER_STEPS:
                 continue
             step, s_per_step = rate
@@ -186,4 +189,13 @@ if __name__ == "__main__":
     elif verb == "train":
         train(rest)
     else:
-        round_(Path(rest[0]), float(rest[1]))
+        import argparse
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("out", type=Path)
+        parser.add_argument("seconds", type=float)
+        parser.add_argument("--runs", nargs="+", default=["teacher", "student"], choices=list(RUNS))
+        parser.add_argument("--no-check", action="store_true")
+        parser.add_argument("--no-resize", action="store_true")
+        a = parser.parse_args(rest)
+        round_(a.out, a.seconds, a.runs, not a.no_check, not a.no_resize)
