@@ -455,8 +455,7 @@ def augment(rng, clip: np.ndarray) -> np.ndarray:
 def prefetched(make, start: int, workers: int):
     """make(start), make(start + 1), ... in order, each made ahead by one of `workers` threads: keeps a GPU fed that
     would otherwise wait for the clip sampling on one core. Threads, not processes: OpenCV, numpy and torch release
-    the GIL for the pixel work, and a forked worker deadlocks in OpenCV once the parent has used its thread pool
-    (loading the data does)."""
+    the GIL for the pixel work, and forked DataLoader workers hung here once the data was loaded."""
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="batches") as pool:
         ahead = collections.deque(pool.submit(make, step) for step in range(start, start + 2 * workers))
         for step in itertools.count(start + 2 * workers):
