@@ -456,12 +456,15 @@ def prefetched(make, start: int, workers: int):
     """make(start), make(start + 1), ... in order, each made ahead by one of `workers` threads: keeps a GPU fed that
     would otherwise wait for the clip sampling on one core. Threads, not processes: OpenCV, numpy and torch release
     the GIL for the pixel work, and forked DataLoader workers hung here once the data was loaded."""
-    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="batches") as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="batches")
+    try:
         ahead = collections.deque(pool.submit(make, step) for step in range(start, start + 2 * workers))
         for step in itertools.count(start + 2 * workers):
             batch = ahead.popleft().result()
             ahead.append(pool.submit(make, step))
             yield batch
+    finally:  # the run ended or stopped: the batches not started yet are dropped, not made
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def batch_rng(seed: int, rank: int, step: int) -> np.random.Generator:
