@@ -3,7 +3,10 @@
 Videos go as they are (OpenCV decodes them there); PNG frames and stills as lossless WebP, checked to decode to
 the same pixels. The validation clip goes beside them, outside the training folder.
 
-    python scripts/device_pack.py ../shared/data .devdata    # .devdata is listed in .git/info/exclude
+    python scripts/device_pack.py ../shared/data .devdata
+
+List `/.devdata/` in .git/info/exclude (so it travels only when named) and name `.devdata` in the device call's
+`carry`. The folder is made afresh each time.
 """
 import shutil
 import sys
@@ -13,6 +16,7 @@ import cv2
 
 
 def pack(data: Path, out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
     for f in sorted(p for p in (data / "train").rglob("*") if p.is_file()):
         dest = out / "train" / f.relative_to(data / "train")
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ ends before the deadline.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -30,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 RUNS = {  # name: (config, teacher for distillation)
     "teacher": ("configs/vsr/round_r/teacher_h200.json", None),
-    "student": ("configs/vsr/round_r/student_h200.json", "vsr-x4-teacher"),
+    "student": ("configs/vsr/round_r/student_h200.json", "runs/round_l_teacher.safetensors"),  # Round R ran it with
+    # "vsr-x4-teacher", then those weights: carry runs/round_l_teacher.safetensors (docs/RESULTS.md, Round R)
     "teacher_more": ("configs/vsr/round_r/teacher_h200_more.json", None),  # from the teacher run's weights
 }
 DATA, VAL = ".devdata/train", ".devdata/val/carphone_pristine.mp4"
@@ -136,49 +138,64 @@ def _launch(name: str, run_dir: Path, steps: int, resume: bool, log) -> subproce
 
 def _rate(run_dir: Path) -> tuple[int, float] | None:
     """(last logged step, mean s/step of the last three logs) once three logs are there."""
-    path = run_dir / "metrics.jsonl"
-    if not path.exists():
-        return None
-    recs = [r for r in map(json.loads, path.read_text().splitlines()) if "s_per_step" in r]
+    recs = []
+    with contextlib.suppress(FileNotFoundError):
+        for line in (run_dir / "metrics.jsonl").read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):  # a line being written
+                recs.append(json.loads(line))
+    recs = [r for r in recs if "s_per_step" in r]
     if len(recs) < 3:
         return None
     return recs[-1]["step"], sum(r["s_per_step"] for r in recs[-3:]) / 3
 
 
+def _end(procs: dict[str, subprocess.Popen], log) -> None:
+    """SIGINT each run once (it checkpoints and exports), then kill any that has not ended a minute later."""
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for name, proc in procs.items():
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        print(f"{name}: ended with exit code {proc.returncode}", file=log)
+
+
 def round_(out: Path, seconds: float, names=("teacher", "student"), with_check=True, resize=True) -> None:
+    from vsr_app.distill.train import resume_step
+
     deadline = time.time() + seconds
     out.mkdir(parents=True, exist_ok=True)
-    log = open(out / "round.log", "a", buffering=1)
-    if with_check:
-        check(out / "cuda_check.json")
-    runs = {name: Path("runs/round_r") / name for name in names}
-    shutil.rmtree("runs/round_r", ignore_errors=True)
-    procs = {name: _launch(name, d, json.loads((ROOT / RUNS[name][0]).read_text())["steps"], False, log)
-             for name, d in runs.items()}
-    sized = set()
-    while any(p.poll() is None for p in procs.values()) and time.time() < deadline - 25:
-        time.sleep(2)
+    with open(out / "round.log", "a", buffering=1) as log:
+        if with_check:
+            check(out / "cuda_check.json")
+        base = ROOT / "runs" / "round_r"
+        shutil.rmtree(base, ignore_errors=True)
+        runs = {name: base / name for name in names}
+        procs = {name: _launch(name, d, json.loads((ROOT / RUNS[name][0]).read_text())["steps"], False, log)
+                 for name, d in runs.items()}
+        sized = set()
+        while any(p.poll() is None for p in procs.values()) and time.time() < deadline - 60:
+            time.sleep(2)
+            for name, d in runs.items():
+                rate = None if name in sized or not resize else _rate(d)
+                if rate is None or rate[0] < SIZE_AFTER_STEPS:
+                    continue
+                _end({name: procs[name]}, log)
+                step = max(rate[0], resume_step(d))
+                restart_s, validation_share = 35, 0.05  # reload the data and start the workers; validations
+                left = (deadline - time.time() - restart_s - 60) * (1 - validation_share)
+                steps = max(step + 1, step + int(left / rate[1]))
+                print(f"{name}: {rate[1]:.3f} s/step at step {step}: resized to {steps} steps", file=log)
+                procs[name] = _launch(name, d, steps, True, log)
+                sized.add(name)
+        _end(procs, log)  # a run still going now stops with a checkpoint and an export
         for name, d in runs.items():
-            rate = None if name in sized or not resize else _rate(d)
-            if rate is None or rate[0] < SIZE_AFTER_STEPS:
-                continue
-            step, s_per_step = rate
-            restart_s = 35  # stop, reload the data, start the workers again
-            steps = step + int((deadline - time.time() - restart_s - 30) / s_per_step)
-            print(f"{name}: {s_per_step:.3f} s/step at step {step}: resized to {steps} steps", file=log)
-            procs[name].send_signal(signal.SIGINT)
-            procs[name].wait()
-            procs[name] = _launch(name, d, steps, True, log)
-            sized.add(name)
-    for p in procs.values():  # a run still going at the deadline stops with a checkpoint and an export
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-    for p in procs.values():
-        p.wait()
-    for name, d in runs.items():
-        for f in ("model.safetensors", "model.json", "metrics.jsonl"):
-            if (d / f).exists():
-                shutil.copy2(d / f, out / f"{name}_{f}")
+            for f in ("model.safetensors", "model.json", "metrics.jsonl"):
+                if (d / f).exists():
+                    shutil.copy2(d / f, out / f"{name}_{f}")
 
 
 if __name__ == "__main__":
@@ -188,7 +205,7 @@ if __name__ == "__main__":
         check(Path(rest[0]))
     elif verb == "train":
         train(rest)
-    else:
+    elif verb == "round":
         import argparse
 
         parser = argparse.ArgumentParser()
@@ -199,3 +216,5 @@ if __name__ == "__main__":
         parser.add_argument("--no-resize", action="store_true")
         a = parser.parse_args(rest)
         round_(a.out, a.seconds, a.runs, not a.no_check, not a.no_resize)
+    else:
+        sys.exit(__doc__)

@@ -138,7 +138,7 @@ def test_cache_serves_the_same_batches_with_teacher_features(frames_dir, tiny_te
     assert torch.equal(online["lr"], first[1]["lr"]) and torch.equal(online["hr"], first[1]["hr"])
 
 
-def test_worker_processes_make_the_batches_one_process_makes(frames_dir):
+def test_prefetching_threads_make_the_batches_the_loop_makes(frames_dir):
     ahead = _task(frames_dir, workers=2).batches(seed=5, rank=0, world=1, start=3)
     alone = _task(frames_dir).batches(seed=5, rank=0, world=1, start=3)
     for _ in range(4):

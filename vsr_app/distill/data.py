@@ -454,12 +454,13 @@ def augment(rng, clip: np.ndarray) -> np.ndarray:
 
 def prefetched(make, start: int, workers: int):
     """make(start), make(start + 1), ... in order, each made ahead by one of `workers` threads: keeps a GPU fed that
-    would otherwise wait for the clip sampling on one core. Threads, not processes: OpenCV, numpy and torch release
-    the GIL for the pixel work, and forked DataLoader workers hung here once the data was loaded."""
+    would otherwise wait for the clip sampling on one core; workers + 2 batches are held at a time. Threads, not
+    processes: OpenCV, numpy and torch release the GIL for the pixel work, and forked DataLoader workers hung here
+    once the data was loaded."""
     pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="batches")
     try:
-        ahead = collections.deque(pool.submit(make, step) for step in range(start, start + 2 * workers))
-        for step in itertools.count(start + 2 * workers):
+        ahead = collections.deque(pool.submit(make, step) for step in range(start, start + workers + 2))
+        for step in itertools.count(start + workers + 2):
             batch = ahead.popleft().result()
             ahead.append(pool.submit(make, step))
             yield batch

@@ -18,7 +18,8 @@ import numpy as np
 
 def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
     """uint8 RGB frames encoded as one libx264 stream (yuv420p, preset medium, one thread) and decoded again.
-    PyAV is imported here, not with the module: training on clean inputs runs where PyAV is not installed."""
+    PyAV is imported here, not with the module: clean training on folders of images needs no PyAV (a GPU machine's
+    image may lack it; scripts/device_round.py)."""
     import av
 
     buf = io.BytesIO()
