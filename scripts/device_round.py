@@ -67,10 +67,8 @@ def use_opencv_for_video() -> None:
 
     def video_bytes(path) -> int:
         cap = cv2.VideoCapture(str(path))
-        h, w, n = (int(cap.get(p)) for p in (cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FRAME_WIDTH,
-                                             cv2.CAP_PROP_FRAME_COUNT))
-        factor = D.prescale_factor(h, w)
-        return round(h * factor) * round(w * factor) * 3 * n
+        return D.prescaled_bytes(*(int(cap.get(p)) for p in (cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FRAME_WIDTH,
+                                                               cv2.CAP_PROP_FRAME_COUNT)))
 
     D._load_video, D._video_bytes, bench.decode_clip = load_video, video_bytes, decode
 

@@ -138,8 +138,13 @@ def _video_bytes(path: Path) -> int:
 
     with VideoReader(path) as reader:
         info = reader.info
-    factor = prescale_factor(info.height, info.width)
-    return round(info.height * factor) * round(info.width * factor) * 3 * (info.estimated_frames or 0)
+    return prescaled_bytes(info.height, info.width, info.estimated_frames or 0)
+
+
+def prescaled_bytes(height: int, width: int, frames: int) -> int:
+    """Memory `frames` decoded frames of height x width take once prescaled."""
+    factor = prescale_factor(height, width)
+    return round(height * factor) * round(width * factor) * 3 * frames
 
 
 def _video_bytes_or_zero(path: Path) -> int:
@@ -486,3 +491,9 @@ def vsr_batch(sampler: HRClipSampler, rng, batch: int, frames: int, lr_size: int
     clips = to_frames(lr)
     degraded = to_tensor(np.stack([degrade(clip, rng) for clip in clips]))
     return {"lr": degraded, "hr": hr, "lr_clean": lr}
+
+
+def vsr_batch_at(sampler: HRClipSampler, seed: int, rank: int, batch: int, frames: int, lr_size: int, degrade,
+                 step: int) -> dict[str, torch.Tensor]:
+    """`vsr_batch` of training step `step`: a function of the step alone, so prefetching threads can make any step."""
+    return vsr_batch(sampler, batch_rng(seed, rank, step), batch, frames, lr_size, degrade)

@@ -92,11 +92,6 @@ def _frames_for_validation(path: str, count: int) -> np.ndarray:
     return frames[:, :h, :w]
 
 
-def _batch_at(sampler, seed, rank, batch, frames, patch, degrade, step):
-    """The batch of `step` (a function of the step alone: prefetching threads make any step)."""
-    return D.vsr_batch(sampler, D.batch_rng(seed, rank, step), batch, frames, patch, degrade)
-
-
 class VSRTask:
     name = "vsr"
 
@@ -180,7 +175,7 @@ class VSRTask:
             while True:
                 yield cache.get((step * world + rank) % cache.count)
                 step += 1
-        make = functools.partial(_batch_at, self.sampler(), seed, rank, o["batch"], o["frames"], o["patch"],
+        make = functools.partial(D.vsr_batch_at, self.sampler(), seed, rank, o["batch"], o["frames"], o["patch"],
                                  self.degrade)
         yield from D.prefetched(make, start, o["workers"]) if o["workers"] else map(make, itertools.count(start))
 
