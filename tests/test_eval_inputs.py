@@ -2,6 +2,7 @@
 usage error (exit 2), never a traceback, a silent nan or a JSON `Infinity`."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -126,7 +127,7 @@ def test_loose_images_beside_sequence_folders_are_refused_not_scored_alone(tmp_p
         _write_seq(tmp_path / name, _frames([(24, 24)] * 2))
     cv2.imwrite(str(tmp_path / "preview.png"), _frames([(24, 24)])[0])
     err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
-    assert "holds both loose images (preview.png...) and folders of frames (a, b...)" in err
+    assert "holds both loose images (preview.png) and folders of frames (a, b):" in err
 
 
 def test_hidden_folders_and_files_are_not_scored(tmp_path, capsys):
@@ -187,6 +188,32 @@ def test_a_jpeg_with_data_after_its_end_is_read_and_one_named_png_is_still_check
     cut.write_bytes(data[:-100])
     with pytest.raises(VsrAppError, match="truncated"):
         read_image(cut)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda data: data[:len(data) // 2], "it ends before its IEND chunk (truncated)"),
+    (lambda data: data[:60] + bytes([data[60] ^ 0xFF]) + data[61:], "its IDAT chunk fails its checksum (damaged)"),
+])
+def test_a_damaged_png_is_refused_in_one_message_of_ours(tmp_path, capfd, damage, message):
+    """libpng printed "libpng error: IDAT: CRC error" on the terminal before the app's own message."""
+    noise = np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)  # most bytes are image data
+    data = cv2.imencode(".png", noise)[1].tobytes()
+    assert data[37:41] == b"IDAT" and len(data) > 100  # signature (8) + IHDR (25), then the image data
+    bad = tmp_path / "frame.png"
+    bad.write_bytes(damage(data))
+    with pytest.raises(VsrAppError, match=re.escape(f"cannot read image {bad}: {message}")):
+        read_image(bad)
+    assert "libpng" not in capfd.readouterr().err
+
+
+def test_a_png_with_a_damaged_text_chunk_is_read_as_libpng_reads_it(tmp_path):
+    """An ancillary chunk (here tEXt) with a bad checksum is skipped with a warning by libpng: the pixels are intact."""
+    noise = np.random.default_rng(0).integers(0, 256, (16, 16, 3), dtype=np.uint8)
+    data = cv2.imencode(".png", noise)[1].tobytes()
+    text = (10).to_bytes(4, "big") + b"tEXtComment\0hi" + b"\0\0\0\0"  # length 10 ("Comment", 0, "hi"), CRC 0
+    path = tmp_path / "tagged.png"
+    path.write_bytes(data[:33] + text + data[33:])  # after IHDR
+    np.testing.assert_array_equal(read_image(path), noise[..., ::-1])
 
 
 def test_folders_a_system_makes_beside_the_sequences_are_skipped(tmp_path, capsys):

@@ -36,8 +36,8 @@ def sequence_folders(data: str | Path) -> list[Path]:
                if d.is_dir() and not d.name.startswith(".") and d.name not in SYSTEM_FOLDERS]
     seqs = [d for d in folders if _frame_files(d)]
     if loose and seqs:  # scoring either alone would silently leave the other out
-        raise VsrAppError(f"{root} holds both loose images ({loose[0].name}...) and folders of frames "
-                          f"({', '.join(d.name for d in seqs[:3])}...): point --data at one sequence, or move the "
+        raise VsrAppError(f"{root} holds both loose images ({first_names([p.name for p in loose])}) and folders of "
+                          f"frames ({first_names([d.name for d in seqs])}): point --data at one sequence, or move the "
                           f"loose images out")
     if loose:
         return [root]
