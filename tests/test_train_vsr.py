@@ -13,6 +13,7 @@ from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import set_aside_metrics
 from vsr_app import inference
 from vsr_app.distill.train import _amp_dtype, train
+from vsr_app.distill.losses import charbonnier
 from vsr_app.distill.vsr_task import VSRTask
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_teacher import VSRTeacher
@@ -267,6 +268,25 @@ def test_metrics_set_aside_twice_in_one_second_keep_both(tmp_path):
     kept = sorted(tmp_path.iterdir(), key=lambda p: len(p.name))
     assert [p.read_text() for p in kept] == ["first\n", "second\n"] and kept[1].name.endswith("-2.jsonl")
     assert set_aside_metrics(tmp_path) is None  # nothing (left) to set aside
+
+
+def test_output_distillation_targets_the_teachers_own_frames(frames_dir, tiny_teacher, tmp_path):
+    """The teacher's frames rebuilt from its (cached) HR features are its forward pass's frames, and the output term
+    is the student's Charbonnier distance to them, at its weight beside the truth's."""
+    task = _task(frames_dir, distill="output", teacher=tiny_teacher, lambda_output=0.5,
+                 cache=str(tmp_path / "c"), cache_batches=1)
+    teacher = task.frozen()["teacher"].eval()
+    batch = next(task.batches(seed=5, rank=0, world=1))
+    with torch.no_grad():
+        frames, feats = teacher(batch["lr"], return_features=True)
+        rebuilt = task.teacher_output(feats, batch["lr"])
+        from_cache = task.teacher_output(batch["t_feat"], batch["lr"])  # bf16 features
+        total, terms = task.loss(batch, 0)
+        student = task.model(batch["lr"])
+    torch.testing.assert_close(rebuilt, frames, atol=1e-5, rtol=0)
+    assert (from_cache - frames).abs().max() < 0.02
+    assert terms["output"] == pytest.approx(float(charbonnier(student, from_cache)), rel=1e-5)
+    assert float(total) == pytest.approx(terms["charb"] + 0.5 * terms["output"], rel=1e-5)
 
 
 def test_auto_precision_trains_fp32_on_a_cpu_without_native_bf16(monkeypatch):

@@ -272,7 +272,7 @@ def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
 
 
-TRAIN_DISTILL = {"vsr": ("std", "space", "time", "none"), "vfi": ("laplacian", "none")}
+TRAIN_DISTILL = {"vsr": ("std", "space", "time", "output", "none"), "vfi": ("laplacian", "none")}
 
 
 def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
@@ -412,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--teacher", metavar="NAME|PATH")
     p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in TRAIN_DISTILL.values() for m in modes)),
-                   help="distillation from --teacher: std, space or time (vsr), laplacian (vfi); default none")
+                   help="distillation from --teacher: std, space or time (vsr; output: the teacher's frames as a "
+                        "second target, the baseline), laplacian (vfi); default none")
     p.add_argument("--steps", type=_at_least(1), metavar="N",
                    help="optimiser steps in all (default: the --config file's, else 10000)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "

@@ -4,8 +4,10 @@ Options (flat dict, from `--config` JSON and the CLI):
   data: [dirs]            training folders (never an evaluation set)
   net: "student"|"teacher" which net to train; net_config: kwargs for it
   batch, frames, patch    clips per step, frames per clip, LR crop size (HR = 4x)
-  distill: "none"|"std"|"space"|"time"; teacher: model name or .safetensors path
+  distill: "none"|"std"|"space"|"time"|"output"; teacher: model name or .safetensors path
   lambda_space, lambda_time  STD weights
+  lambda_output           weight of plain output distillation ("output": Charbonnier to the teacher's frames
+                          beside the one to the truth), the baseline STD is measured against
   attention_center        remove each feature channel's spatial mean before the attention maps
   time_input: "proj"|"attn"  what the shared ConvLSTM sees (see below)
   time_pool               average-pool factor of the HR features before the ConvLSTM (CPU cost)
@@ -54,13 +56,14 @@ from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast, autocast_dtype
 from vsr_app.models import atomic_write, check_net_runs
 from vsr_app.nets.convlstm import ConvLSTM
+from vsr_app.nets.ops import upsample_base
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
 
 DEFAULTS = {
     "data": [], "net": "student", "net_config": {}, "batch": 8, "frames": 7, "patch": 32,
     # λ and the normalised time loss: the setting every measured ablation round used (docs/RESULTS.md, VSR)
-    "distill": "none", "teacher": None, "lambda_space": 0.01, "lambda_time": 0.03,
+    "distill": "none", "teacher": None, "lambda_space": 0.01, "lambda_time": 0.03, "lambda_output": 0.5,
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
     "workers": 0, "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
@@ -104,8 +107,8 @@ class VSRTask:
         o = self.opt
         if o["net"] not in NETS:
             raise VsrAppError(f"net must be one of {', '.join(NETS)}")
-        if o["distill"] not in ("none", "std", "space", "time"):
-            raise VsrAppError(f"VSR distillation must be none, std, space or time (got {o['distill']})")
+        if o["distill"] not in ("none", "std", "space", "time", "output"):
+            raise VsrAppError(f"VSR distillation must be none, std, space, time or output (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:
             raise VsrAppError("distillation needs a teacher: pass --teacher NAME|PATH")
         try:
@@ -125,6 +128,7 @@ class VSRTask:
         self.convlstm_frozen = False
         self.use_space = o["distill"] in ("std", "space")
         self.use_time = o["distill"] in ("std", "time")
+        self.use_output = o["distill"] == "output"
         if o["distill"] != "none":
             from vsr_app.models import load_model
 
@@ -183,10 +187,20 @@ class VSRTask:
         with torch.no_grad():
             return self._frozen["teacher"](lr, return_features=True)[1]
 
+    def teacher_output(self, t_feat, lr):
+        """The teacher's frames from its HR features (cached or not) and the LR clip: the rest of its forward pass,
+        [N,T,C,H,W] -> [N,T,3,H,W]."""
+        teacher = self._frozen["teacher"]
+        with torch.no_grad():
+            residual = teacher.head.out(t_feat.flatten(0, 1).to(teacher.head.out_conv.weight.dtype)).float()
+            base = upsample_base(lr.flatten(0, 1).float(), teacher.scale, teacher.base)
+            return (residual + base).view(*t_feat.shape[:2], *residual.shape[1:])
+
     def loss(self, batch, step):
         lr, hr = batch["lr"], batch["hr"]
         o = self.opt
         need_feats = self.use_space or self.use_time
+        need_teacher = need_feats or self.use_output
         flows = None
         if o["net"] == "teacher" and o["flow_loss"] > 0:
             out, flows = self.model(lr, return_flows=True)
@@ -200,8 +214,14 @@ class VSRTask:
             fl = self._flow_loss(lr, flows)
             total = total + o["flow_loss"] * fl
             terms["flow"] = float(fl.detach())
+        if need_teacher:
+            lr_clean = batch.get("lr_clean", lr)
+            t_feat = batch["t_feat"] if "t_feat" in batch else self.teacher_features(lr_clean)
+        if self.use_output:
+            out_kd = charbonnier(out, self.teacher_output(t_feat, lr_clean))
+            total = total + o["lambda_output"] * out_kd
+            terms["output"] = float(out_kd.detach())
         if need_feats:
-            t_feat = batch["t_feat"] if "t_feat" in batch else self.teacher_features(batch.get("lr_clean", lr))
             if self.use_space:
                 sp = space_loss(s_feat, t_feat, center=o["attention_center"])
                 total = total + o["lambda_space"] * sp
@@ -280,8 +300,8 @@ class VSRTask:
         """What the exported card records about the training setup."""
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
-                "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden", "freeze_threshold", "flow_loss", "val",
-                "cache", "cache_batches", "degrade")
+                "lambda_output", "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden",
+                "freeze_threshold", "flow_loss", "val", "cache", "cache_batches", "degrade")
         return {k: o[k] for k in keys}
 
 

@@ -18,7 +18,7 @@ TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame in
 DEFAULT_NAMES = {"vsr": "my-vsr-student", "vfi": "my-vfi-student"}
 # The first entry is the default: for VSR the space term, the only STD part that measured a gain (docs/RESULTS.md)
 DISTILL = {"vsr": {"space": "STD: space only (best measured)", "std": "STD: space + time", "time": "STD: time only",
-                   "none": "None (ground truth only)"},
+                   "output": "Output: the teacher's frames as a second target", "none": "None (ground truth only)"},
            "vfi": {"laplacian": "Laplacian (teacher + truth)", "none": "None (ground truth only)"}}
 LOOP, VFI, STUDENT = LoopConfig(), VFIConfig(), net_settings("student", {})  # the trainer's defaults
 # Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
@@ -40,6 +40,8 @@ FIELDS = {
          "weight of the spatial (attention) distillation"),
         ("lambda_time", "\u03bb time", float, VSR_DEFAULTS["lambda_time"], 0.0, 1000.0,
          "weight of the temporal (ConvLSTM) distillation"),
+        ("lambda_output", "\u03bb output", float, VSR_DEFAULTS["lambda_output"], 0.0, 1000.0,
+         "weight of the teacher's frames as a target, beside the truth (Output distillation)"),
         ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
                                         "Like real video: H.264 and noise on part of the clips":
                                             DegradationMix().as_options()},
