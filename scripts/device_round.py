@@ -9,6 +9,7 @@ code runs unchanged otherwise.
     python scripts/device_round.py train ARGS...         # `vsr-app train` with OpenCV video reading
     python scripts/device_round.py round OUT_DIR SECONDS # check, then the teacher and student runs in parallel
     python scripts/device_round.py round OUT_DIR SECONDS --no-check --runs teacher_more --no-resize
+    python scripts/device_round.py round OUT_DIR SECONDS --runs teacher_next   # the next GPU time (session 24's plan)
 
 `round` sizes each run to the time: it starts each with a guessed step count, reads its measured s/step, and
 restarts it once (`--resume --steps N`, the loop's own way to change a run's length) so that its cosine schedule
@@ -34,6 +35,8 @@ RUNS = {  # name: (config, teacher for distillation)
     "student": ("configs/vsr/round_r/student_h200.json", "runs/round_l_teacher.safetensors"),  # Round R ran it with
     # "vsr-x4-teacher", then those weights: carry runs/round_l_teacher.safetensors (docs/RESULTS.md, Round R)
     "teacher_more": ("configs/vsr/round_r/teacher_h200_more.json", None),  # from the teacher run's weights
+    # the next GPU time: Round R's first recipe again (lr 2e-4, fresh cosine), from the shipped teacher
+    "teacher_next": ("configs/vsr/round_s/teacher_h200_next.json", None),
 }
 DATA, VAL = ".devdata/train", ".devdata/val/carphone_pristine.mp4"
 SIZE_AFTER_STEPS = 120  # a run's s/step is read once it is past warm-up and kernel tuning
