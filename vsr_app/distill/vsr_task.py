@@ -56,7 +56,6 @@ from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast, autocast_dtype
 from vsr_app.models import atomic_write, check_net_runs
 from vsr_app.nets.convlstm import ConvLSTM
-from vsr_app.nets.ops import upsample_base
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
 
@@ -190,11 +189,10 @@ class VSRTask:
     def teacher_output(self, t_feat, lr):
         """The teacher's frames from its HR features (cached or not) and the LR clip: the rest of its forward pass,
         [N,T,C,H,W] -> [N,T,3,H,W]."""
-        teacher = self._frozen["teacher"]
+        head = self._frozen["teacher"].head
         with torch.no_grad():
-            residual = teacher.head.out(t_feat.flatten(0, 1).to(teacher.head.out_conv.weight.dtype)).float()
-            base = upsample_base(lr.flatten(0, 1).float(), teacher.scale, teacher.base)
-            return (residual + base).view(*t_feat.shape[:2], *residual.shape[1:])
+            frames = head.frames(t_feat.flatten(0, 1).to(head.out_conv.weight.dtype), lr.flatten(0, 1).float())
+            return frames.float().view(*t_feat.shape[:2], *frames.shape[1:])
 
     def loss(self, batch, step):
         lr, hr = batch["lr"], batch["hr"]

@@ -30,14 +30,18 @@ class ResBlock(nn.Module):
 
 
 class HRHead(nn.Module):
-    """LR features -> HR feature map (pixel-shuffle) -> output conv.
+    """LR features -> HR feature map (pixel-shuffle) -> output conv, plus the upsampled LR frame.
 
-    `features(x)` returns the HR map distillation uses; `out(f)` the RGB residual.
+    `features(x)` returns the HR map distillation uses; `frames(f, lr)` the HR frame built from it, which is how
+    both nets finish a step and how a distillation task rebuilds the teacher's frames from cached features.
     `hr_convs` extra 3x3 convs at HR (the teacher uses one; the student none, to stay fast).
     """
 
-    def __init__(self, channels: int, hr_channels: int, scale: int, hr_convs: int = 0, out_init: float = 1.0):
+    def __init__(self, channels: int, hr_channels: int, scale: int, hr_convs: int = 0, out_init: float = 1.0,
+                 base: str = "bilinear"):
         super().__init__()
+        self.scale = scale
+        self.base = base
         self.up = nn.Conv2d(channels, hr_channels * scale * scale, 3, padding=1)
         self.shuffle = nn.PixelShuffle(scale)
         self.hr = nn.ModuleList(nn.Conv2d(hr_channels, hr_channels, 3, padding=1) for _ in range(hr_convs))
@@ -55,8 +59,9 @@ class HRHead(nn.Module):
             f = F.leaky_relu(conv(f), 0.1)
         return f
 
-    def out(self, f: Tensor) -> Tensor:
-        return self.out_conv(f)
+    def frames(self, f: Tensor, lr: Tensor) -> Tensor:
+        """HR features [N,C,H,W] and their LR frame [N,3,h,w] -> HR frame: a residual over a plain upsample."""
+        return self.out_conv(f) + upsample_base(lr, self.scale, self.base)
 
 
 class VSRStudent(nn.Module):
@@ -80,7 +85,7 @@ class VSRStudent(nn.Module):
         self.hr_channels = hr_channels
         self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
-        self.head = HRHead(channels, hr_channels, scale, out_init=out_init)
+        self.head = HRHead(channels, hr_channels, scale, out_init=out_init, base=base)
 
     def _core(self, lr: Tensor, state):
         if state is None:
@@ -90,7 +95,7 @@ class VSRStudent(nn.Module):
         x = F.relu(self.conv_in(cat_channels([lr, prev, hidden])), inplace=True)
         hidden = self.body(x)
         feat = self.head.features(hidden)
-        hr = self.head.out(feat) + upsample_base(lr, self.scale, self.base)
+        hr = self.head.frames(feat, lr)
         # tanh bounds the carried state: trained on 7-frame clips, an unbounded state grew
         # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
         return hr, feat, (lr, torch.tanh(hidden))

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from vsr_app.models import register_arch
 
-from .ops import cat_channels, upsample_base
+from .ops import cat_channels
 from .vsr_student import HRHead, ResBlock
 
 
@@ -95,7 +95,7 @@ class VSRTeacher(nn.Module):
         self.fwd_in = nn.Conv2d(3 * channels, channels, 3, padding=1)
         self.fwd = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         # hr_convs=0 with the student's hr_channels gives both nets the same distilled HR layer by construction
-        self.head = HRHead(channels, hr_channels, scale, hr_convs=hr_convs, out_init=out_init)
+        self.head = HRHead(channels, hr_channels, scale, hr_convs=hr_convs, out_init=out_init, base=base)
 
     def flows(self, clip: Tensor) -> tuple[Tensor, Tensor]:
         """Flows between neighbours: (t -> t+1, t+1 -> t), each [N,T-1,2,h,w]."""
@@ -127,7 +127,7 @@ class VSRTeacher(nn.Module):
                 hid = flow_warp(hid, to_prev[:, i - 1])
             hid = self.fwd(F.leaky_relu(self.fwd_in(cat_channels([feats[:, i], back[i], hid])), 0.1))
             f = self.head.features(hid)
-            outs.append(self.head.out(f) + upsample_base(clip[:, i].contiguous(), self.scale, self.base))
+            outs.append(self.head.frames(f, clip[:, i].contiguous()))
             hr_feats.append(f)
 
         result = [torch.stack(outs, 1)]
