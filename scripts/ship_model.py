@@ -2,7 +2,7 @@
 
     python scripts/ship_model.py runs/vfi_teacher/model.safetensors vfi-x2-teacher \
         --eval vfi_middlebury=eval_mb.json --eval vfi_ucf101=eval_ucf.json --extra ms_per_frame_640x480=1234 \
-        --stage "configs/vfi/teacher.json: 6000 steps from scratch"
+        --stage "configs/vfi/teacher.json: 6000 steps from scratch" --description "What it is for, in a sentence"
 
 Each --eval file is the JSON `vsr-app eval ... --json` printed; its "mean" goes under card["metrics"][NAME].
 The weights are re-saved through the registry (safetensors + card, atomic), never copied blindly.
@@ -24,6 +24,7 @@ def main() -> None:
     p.add_argument("name")
     p.add_argument("--eval", action="append", default=[], metavar="DATASET=FILE.json")
     p.add_argument("--extra", action="append", default=[], metavar="KEY=NUMBER", help="another measured number")
+    p.add_argument("--description", help="what the model is for, in a sentence: the GUI's model cards show it first")
     p.add_argument("--stage", action="append", default=[], metavar="TEXT",
                    help="how an earlier stage trained these weights (config, steps, start): card training.stages")
     args = p.parse_args()
@@ -37,6 +38,8 @@ def main() -> None:
         key, value = item.split("=", 1)
         metrics[key] = float(value)
     card.update(name=args.name, metrics=metrics)
+    if args.description:
+        card["description"] = args.description
     if args.stage:
         card["training"] = {**card.get("training", {}), "stages": args.stage}
     out = save_model(loaded.net, models_dir() / f"{args.name}.safetensors", card)

@@ -141,6 +141,14 @@ def test_shipped_models_header_count_is_the_cards_and_the_nets_parameter_count()
         assert sum(v.numel() for v in net.state_dict().values()) == info.params, name
 
 
+def test_every_shipped_model_says_what_it_is_for_on_its_card():
+    """The GUI's model cards (inspector, About) show the description first: a user choosing a model reads it."""
+    shipped = [i for i in models.list_models() if i.path]
+    assert {"vsr-x4-student", "vsr-x4-teacher", "vfi-x2-student", "vfi-x2-teacher"} <= {i.name for i in shipped}
+    for info in shipped:
+        assert len(info.card.get("description", "")) > 40, info.name
+
+
 def test_every_shipped_model_carries_its_measured_working_memory_to_its_net():
     """Refusing jobs that cannot fit counts it (video/limits.py); an architecture's own figure is for one config, and
     a pruned VFI plan would get the teacher's."""
