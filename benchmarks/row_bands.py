@@ -4,7 +4,9 @@ torch's threads split every op of a frame; for the student's small 320x180 maps 
 alternative timed here: each frame cut into horizontal bands with `3 + 2 x blocks` rows of halo (the distance one
 student step's frame and state can see), the bands stepped side by side on a thread pool whose threads run torch
 ops single-threaded, and only each band's own rows kept — the same frames and state as the whole-frame step (the
-script checks it). Both run through the app's engine on random frames, alternately, `--rounds` times.
+script exits 1 if any output differs). Both run through the app's engine on random frames, alternately, `--rounds`
+times. MODEL is a streaming student (`vsr_student`: it reads the block count). OpenCV's base upsample inside each
+band still uses OpenCV's own threads.
 
     .venv/bin/python benchmarks/row_bands.py [MODEL] [--size HxW] [--rounds N]
 """
@@ -98,3 +100,5 @@ if __name__ == "__main__":
         differ = int(np.abs(out_w.astype(int) - out_b.astype(int)).max())
         print(f"{args.model} {args.size}, {threads} threads: torch's threads {fps_w:.1f} fps ({ms_w:.1f} CPU-ms), "
               f"row bands {fps_b:.1f} fps ({ms_b:.1f} CPU-ms); largest output difference {differ} level(s)")
+        if differ:
+            raise SystemExit("row bands changed the output: the halo is too small for this net")

@@ -30,6 +30,8 @@ def main() -> None:
     args = p.parse_args()
     loaded = load_model(args.weights, "cpu")
     card = dict(loaded.info.card)
+    if not (args.description or card.get("description")):
+        p.error("--description is needed: every shipped model says what it is for (tests/test_models.py)")
     metrics = dict(card.get("metrics", {}))
     for item in args.eval:
         dataset, path = item.split("=", 1)

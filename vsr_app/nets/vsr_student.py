@@ -37,8 +37,8 @@ class HRHead(nn.Module):
     `hr_convs` extra 3x3 convs at HR (the teacher uses one; the student none, to stay fast).
     """
 
-    def __init__(self, channels: int, hr_channels: int, scale: int, hr_convs: int = 0, out_init: float = 1.0,
-                 base: str = "bilinear"):
+    def __init__(self, channels: int, hr_channels: int, scale: int, base: str, hr_convs: int = 0,
+                 out_init: float = 1.0):
         super().__init__()
         self.scale = scale
         self.base = base
@@ -80,12 +80,11 @@ class VSRStudent(nn.Module):
                  base: str = "bilinear", out_init: float = 0.1):
         super().__init__()
         self.scale = scale
-        self.base = base
         self.channels = channels
         self.hr_channels = hr_channels
         self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
-        self.head = HRHead(channels, hr_channels, scale, out_init=out_init, base=base)
+        self.head = HRHead(channels, hr_channels, scale, base, out_init=out_init)
 
     def _core(self, lr: Tensor, state):
         if state is None:

@@ -84,7 +84,6 @@ class VSRTeacher(nn.Module):
                  out_init: float = 1.0):
         super().__init__()
         self.scale = scale
-        self.base = base
         self.channels = channels
         self.hr_channels = hr_channels
         self.feat = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.LeakyReLU(0.1, inplace=True),
@@ -95,7 +94,7 @@ class VSRTeacher(nn.Module):
         self.fwd_in = nn.Conv2d(3 * channels, channels, 3, padding=1)
         self.fwd = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         # hr_convs=0 with the student's hr_channels gives both nets the same distilled HR layer by construction
-        self.head = HRHead(channels, hr_channels, scale, hr_convs=hr_convs, out_init=out_init, base=base)
+        self.head = HRHead(channels, hr_channels, scale, base, hr_convs=hr_convs, out_init=out_init)
 
     def flows(self, clip: Tensor) -> tuple[Tensor, Tensor]:
         """Flows between neighbours: (t -> t+1, t+1 -> t), each [N,T-1,2,h,w]."""
