@@ -258,3 +258,23 @@ def test_a_long_path_in_a_sub_folder_leaves_the_status_and_reason_in_view(window
     table = panel.table
     assert table.rowCount() == 1 and table.item(0, 0).toolTip().endswith(name)
     qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width(), timeout=5_000)
+
+
+def test_self_ensemble_is_an_upscaling_option_the_batch_records_in_its_outputs(window, qtbot, small_video, tmp_path):
+    from vsr_app.video.encoding import read_made_by
+
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel.self_ensemble.setChecked(True)
+    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    assert not panel.self_ensemble.isEnabled()  # frame interpolation has no such option
+    panel.task.setCurrentIndex(panel.task.findData("upscale"))
+    panel.model.setCurrentIndex(panel.model.findData("bicubic"))
+    assert panel.self_ensemble.isEnabled()
+    panel.start()
+    assert not panel.self_ensemble.isEnabled()  # not while it runs
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert [panel.table.item(0, 1).text()] == ["ok"]
+    assert read_made_by(out_dir / "clip0.mp4")["models"] == ["bicubic+self-ensemble"]
+    assert panel.settings.value("batch/self_ensemble") in (True, "true")

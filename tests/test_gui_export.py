@@ -285,3 +285,13 @@ def test_a_summary_with_notes_gets_the_room_to_be_read(window, qtbot, tmp_path):
         dialog.start()
     assert "re-encoded to aac" in dialog.status.text() and "subtitle #2 subrip dropped" in dialog.status.text()
     assert dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())
+
+
+def test_self_ensemble_goes_with_the_upscale_step_only(window, qtbot, small_video, tmp_path):
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
+    upscale, interpolate = dialog.steps["upscale"][0], dialog.steps["interpolate"][0]
+    dialog.self_ensemble.setChecked(True)
+    assert dialog.self_ensemble.isEnabled() and dialog.options()["self_ensemble"] is True
+    upscale.setChecked(False)
+    interpolate.setChecked(True)
+    assert not dialog.self_ensemble.isEnabled() and "self_ensemble" not in dialog.options()

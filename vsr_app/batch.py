@@ -437,8 +437,9 @@ class _OverallProgress:
 def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
               device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = BATCH_EXTENSIONS,
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
-              report_path: str | os.PathLike | None = None, progress: ProgressCallback | None = None,
-              on_file: Callable[[int, int, FileResult], None] | None = None, cancel=None) -> BatchReport:
+              self_ensemble: bool = False, report_path: str | os.PathLike | None = None,
+              progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
+              cancel=None) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
     to `report_path` as it goes, and finished at the end).
 
@@ -449,8 +450,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     name is skipped when it is a complete output made with the same settings, otherwise kept and reported as
     "exists"; `overwrite` replaces either. A cancel marks the file in flight and the ones not started as
     cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the report, before it
-    propagates (no `on_file` for those files).
+    propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only).
     """
+    from vsr_app.inference import upscaler_label
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
     from vsr_app.video.encoding import check_encoder_settings, made_by
@@ -460,6 +462,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
     if task not in PREFERRED:
         raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
+    if self_ensemble and task != "upscale":
+        raise VsrAppError("self-ensemble is for upscaling, not frame interpolation")
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
         raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
@@ -485,7 +489,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         settings=made_by(task, [loaded.name], codec, crf, preset, [loaded.weights_digest]))
+                         settings=made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset,
+                                          [loaded.weights_digest]))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
     estimates = [_estimate_frames(s) * factor for s in inputs]
@@ -526,7 +531,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 return
             result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
         check_output_path(dst, src, overwrite=overwrite)
-        models = {"upscale": loaded} if task == "upscale" else {"interpolate": loaded}
+        models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
                                     overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models))
 

@@ -36,7 +36,7 @@ def cmd_gui(args) -> int:
 
 
 def cmd_upscale(args) -> int:
-    return _process_file(args, upscale=args.model)
+    return _process_file(args, upscale=args.model, self_ensemble=args.self_ensemble)
 
 
 def cmd_interpolate(args) -> int:
@@ -93,7 +93,8 @@ def cmd_batch(args) -> int:
         with _cancel_on_interrupt(cancel):
             report = run_batch(args.input_dir, args.output, task=args.task, model=args.model, device=args.device,
                                recursive=args.recursive, extensions=args.ext, codec=args.codec, crf=args.crf,
-                               preset=args.preset, overwrite=args.overwrite, report_path=args.report,
+                               preset=args.preset, overwrite=args.overwrite, self_ensemble=args.self_ensemble,
+                               report_path=args.report,
                                progress=bar, on_file=on_file, cancel=cancel)
     finally:
         bar.close()
@@ -180,7 +181,8 @@ def cmd_eval(args) -> int:
     from vsr_app.evaluate import SCORERS
 
     scorer, _ = SCORERS[args.task]
-    result = scorer(args.model, args.data, frames=args.frames, device=args.device)
+    options = {"engine_options": {"self_ensemble": True}} if args.self_ensemble else {}
+    result = scorer(args.model, args.data, frames=args.frames, device=args.device, **options)
     if args.json:
         print_json(result)
         return 0
@@ -268,6 +270,8 @@ def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
     from vsr_app.evaluate import SCORERS
 
     _, minimum = SCORERS[args.task]
+    if args.self_ensemble and args.task != "vsr":
+        parser.error("argument --self-ensemble: only for eval vsr")
     if args.frames is not None and args.frames < minimum:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
 
@@ -344,6 +348,11 @@ def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     _add_device_option(p)
 
 
+def _add_self_ensemble_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--self-ensemble", action="store_true",
+                   help="upscale every flip and transpose of each frame and average them: slightly better, 8x slower")
+
+
 def _add_device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=DEVICES, default="auto",
                    help="where to run the models: auto (a CUDA GPU when there is one), cpu or cuda (default auto)")
@@ -379,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="IN")
     p.add_argument("-o", "--output", metavar="OUT", required=True)
     _add_model_options(p, PREFERRED["upscale"].student)
+    _add_self_ensemble_option(p)
     _add_output_options(p)
     p.set_defaults(func=cmd_upscale)
 
@@ -395,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
     p.add_argument("--model", default=None, help="model name or path (default: the task's student)")
     _add_device_option(p)
+    _add_self_ensemble_option(p)
     p.add_argument("--recursive", action="store_true",
                    help="also look in sub-folders (and folders linked there, each once)")
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
@@ -445,6 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="use only the first N frames of each sequence (at least "
                         f"{', '.join(f'{n} for {task}' for task, (_, n) in SCORERS.items())})")
     _add_device_option(p)
+    _add_self_ensemble_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_eval, check=lambda args, eval_parser=p: _check_eval_frames(eval_parser, args))
 

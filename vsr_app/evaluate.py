@@ -128,7 +128,10 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
         scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                         [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
-    return _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
+    summary = _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
+    if (engine_options or {}).get("self_ensemble"):
+        summary["self_ensemble"] = True
+    return summary
 
 
 def upscale_sequence(engine, lrs: list[np.ndarray]) -> list[np.ndarray]:

@@ -318,6 +318,56 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         return frames
 
 
+# the 8 flips and transposes of a frame, as (transpose, flip rows, flip columns)
+DIHEDRAL = tuple((t, a, b) for t in (False, True) for a in (False, True) for b in (False, True))
+
+
+def _orient(frame: np.ndarray, transpose: bool, flip_rows: bool, flip_cols: bool) -> np.ndarray:
+    if transpose:
+        frame = frame.transpose(1, 0, 2)
+    return frame[::-1 if flip_rows else 1, ::-1 if flip_cols else 1]
+
+
+def _unorient(frame: np.ndarray, transpose: bool, flip_rows: bool, flip_cols: bool) -> np.ndarray:
+    frame = frame[::-1 if flip_rows else 1, ::-1 if flip_cols else 1]
+    return frame.transpose(1, 0, 2) if transpose else frame
+
+
+def upscaler_label(name: str, self_ensemble: bool) -> str:
+    """How an output records the upscaler that made it: a self-ensembled run is a different setting to `batch`."""
+    return f"{name}+self-ensemble" if self_ensemble else name
+
+
+class SelfEnsembleUpscaler(Upscaler):
+    """The same net on a frame's 8 flips and transposes, each orientation a stream with its own state, the outputs
+    turned back and averaged ("self-ensemble", Lim et al. 2017's EDSR+): a few hundredths of a dB to a tenth better
+    for 8x the time (docs/RESULTS.md, Round T). The members run one after another, so a job needs one's memory."""
+
+    def __init__(self, make_member: Callable[[], Upscaler]):
+        self.members = [(orientation, make_member()) for orientation in DIHEDRAL]
+        self.scale = self.members[0][1].scale
+
+    def _average(self, outputs: list[list[np.ndarray]]) -> list[np.ndarray]:
+        frames = []
+        for same_frame in zip(*outputs):  # every member emits the same count: emission depends on counts only
+            total = sum(_unorient(out, *o).astype(np.float32) for (o, _), out in zip(self.members, same_frame))
+            frames.append(np.rint(total / len(self.members)).astype(np.uint8))
+        return frames
+
+    def push(self, frame: np.ndarray) -> list[np.ndarray]:
+        return self._average([m.push(np.ascontiguousarray(_orient(frame, *o))) for o, m in self.members])
+
+    def flush(self) -> list[np.ndarray]:
+        return self._average([m.flush() for _, m in self.members])
+
+    def reset(self) -> None:
+        for _, member in self.members:
+            member.reset()
+
+    def working_bytes(self, width: int, height: int) -> int:
+        return max(m.working_bytes(*((height, width) if o[0] else (width, height))) for o, m in self.members)
+
+
 class Interpolator(ABC):
     """Given `num_inputs` consecutive frames, returns the frame halfway between the two central ones."""
 
@@ -353,10 +403,13 @@ class NetInterpolator(Engine, Interpolator):
         return tensor_to_frame(out[..., :h, :w])
 
 
-def make_upscaler(loaded: LoadedModel, device="auto", **options) -> Upscaler:
-    """The engine matching the net's kind ('recurrent' streams, 'clip' chunks)."""
+def make_upscaler(loaded: LoadedModel, device="auto", self_ensemble: bool = False, **options) -> Upscaler:
+    """The engine matching the net's kind ('recurrent' streams, 'clip' chunks); `self_ensemble` runs it on every
+    flip and transpose of each frame and averages (8x the time)."""
     if loaded.task != "upscale":
         raise VsrAppError(f"model '{loaded.name}' does frame interpolation, not upscaling")
+    if self_ensemble:
+        return SelfEnsembleUpscaler(lambda: make_upscaler(loaded, device, **options))
     kind = getattr(loaded.net, "kind", None)
     if kind == "recurrent":
         return RecurrentUpscaler(loaded, device, **options)

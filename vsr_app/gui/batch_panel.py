@@ -21,7 +21,7 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import path_row
+from vsr_app.gui.widgets import path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -71,6 +71,9 @@ class BatchPanel(QWidget):
         task_row.addWidget(QLabel("on"))
         task_row.addWidget(self.device)
         form.addRow("Task", task_row)
+        self.self_ensemble = self_ensemble_box(settings, "batch/self_ensemble")
+        form.addRow("", self.self_ensemble)
+        self.task.currentIndexChanged.connect(self._task_changed)
         pick_row = QHBoxLayout()
         self.ext = QLineEdit(settings.value("batch/ext", ",".join(BATCH_EXTENSIONS)))
         self.recursive = QCheckBox(RECURSIVE_LABEL)
@@ -171,6 +174,9 @@ class BatchPanel(QWidget):
         index = self.model.findData(current)
         self.model.setCurrentIndex(index if index >= 0 else max(0, self.model.findData(preferred)))
 
+    def _task_changed(self) -> None:
+        self.self_ensemble.setEnabled(self.task.currentData() == "upscale")
+
     def _codec_changed(self) -> None:
         self.crf.setEnabled(has_crf(self.codec.currentData()))
         self.scan()
@@ -251,6 +257,7 @@ class BatchPanel(QWidget):
                        model=self.model.currentData(), device=self.device.currentData(),
                        recursive=self.recursive.isChecked(), extensions=self.ext.text(), codec=self.codec.currentData(),
                        crf=crf, overwrite=self.overwrite.isChecked(),
+                       self_ensemble=self.task.currentData() == "upscale" and self.self_ensemble.isChecked(),
                        report_path=self.report_path, on_file=self.fileFinished.emit, parent=self)
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
@@ -271,7 +278,8 @@ class BatchPanel(QWidget):
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
                            ("task", self.task.currentData()), ("ext", self.ext.text()),
                            ("recursive", self.recursive.isChecked()), ("codec", self.codec.currentData()),
-                           ("crf", self.crf.value()), (f"model/{self.task.currentData()}", self.model.currentData())):
+                           ("crf", self.crf.value()), (f"model/{self.task.currentData()}", self.model.currentData()),
+                           ("self_ensemble", self.self_ensemble.isChecked())):
             self.settings.setValue(f"batch/{key}", value)
 
     def _set_running(self, running: bool) -> None:
@@ -281,6 +289,7 @@ class BatchPanel(QWidget):
                        self.codec, self.overwrite):
             widget.setEnabled(not running)
         self.crf.setEnabled(not running and has_crf(self.codec.currentData()))
+        self.self_ensemble.setEnabled(not running and self.task.currentData() == "upscale")
 
     def _progressed(self, values: tuple) -> None:
         info = values[0]

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, has_crf
-from vsr_app.gui.widgets import path_row
+from vsr_app.gui.widgets import path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -88,6 +88,9 @@ class ExportDialog(QDialog):
             combo.setEnabled(check.isChecked())
             form.addRow(check, combo)
             self.steps[task] = (check, combo)
+        self.self_ensemble = self_ensemble_box(settings, "export/self_ensemble")
+        self.steps["upscale"][0].toggled.connect(self.self_ensemble.setEnabled)
+        form.addRow("", self.self_ensemble)
         self.codec = QComboBox()
         for key, codec in CODECS.items():
             self.codec.addItem(f"{codec.label}  ({codec.suffix})", key)
@@ -177,7 +180,9 @@ class ExportDialog(QDialog):
         models = {task: combo.currentData() for task, (check, combo) in self.steps.items() if check.isChecked()}
         key = self.codec.currentData()
         takes_crf = has_crf(key)
-        return {**models, "device": self.device, "codec": key, "crf": self.crf.value() if takes_crf else None,
+        ensemble = {"self_ensemble": True} if "upscale" in models and self.self_ensemble.isChecked() else {}
+        return {**models, **ensemble, "device": self.device, "codec": key,
+                "crf": self.crf.value() if takes_crf else None,
                 "preset": self.preset.currentText() if takes_crf else None, "overwrite": self.overwrite.isChecked()}
 
     # ---- running ----
@@ -197,6 +202,7 @@ class ExportDialog(QDialog):
         self.output_path = str(output_folder(self.source) / Path(text).expanduser())  # an absolute name wins
         key = options["codec"]
         self.settings.setValue("export/codec", key)
+        self.settings.setValue("export/self_ensemble", self.self_ensemble.isChecked())
         if options["crf"] is not None:
             self.settings.setValue(f"export/crf/{key}", options["crf"])
             self.settings.setValue("export/preset", options["preset"])
@@ -227,6 +233,7 @@ class ExportDialog(QDialog):
         for check, combo in self.steps.values():
             check.setEnabled(not running and combo.count() > 0)
             combo.setEnabled(not running and check.isChecked())
+        self.self_ensemble.setEnabled(not running and self.steps["upscale"][0].isChecked())
 
     def _progressed(self, values: tuple) -> None:
         info = values[0]

@@ -270,15 +270,16 @@ class _Workers:
 
 def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
                   device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
-                  overwrite: bool = False, tile: int | None = None, progress: ProgressCallback | None = None,
-                  cancel=None) -> PipelineSummary:
+                  overwrite: bool = False, tile: int | None = None, self_ensemble: bool = False,
+                  progress: ProgressCallback | None = None, cancel=None) -> PipelineSummary:
     """Process `src` into `dst` with an upscaling and/or interpolation model (names, paths or LoadedModels).
 
     `progress` receives ProgressInfo about output frames; `cancel.is_set()` stops the run within about
     0.1 s (plus the network call in flight), raising Cancelled and leaving no output file. Errors a user
-    can cause raise VsrAppError; the output is renamed into place only after it has been checked.
+    can cause raise VsrAppError; the output is renamed into place only after it has been checked. `self_ensemble`
+    upscales every flip and transpose of each frame and averages them (8x the time; inference.SelfEnsembleUpscaler).
     """
-    from vsr_app.inference import make_interpolator, make_upscaler
+    from vsr_app.inference import make_interpolator, make_upscaler, upscaler_label
 
     if upscale is None and interpolate is None:
         raise ValueError("process_video needs an upscale and/or an interpolate model")
@@ -303,9 +304,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         weights.append(loaded.weights_digest)
     if upscale is not None:
         loaded = _resolve_model(upscale, device)
-        stages.append(UpscaleStage(make_upscaler(loaded, device, **({"tile": tile} if tile else {}))))
+        stages.append(UpscaleStage(make_upscaler(loaded, device, self_ensemble=self_ensemble,
+                                                 **({"tile": tile} if tile else {}))))
         tasks.append("upscale")
-        models.append(loaded.name)
+        models.append(upscaler_label(loaded.name, self_ensemble))
         weights.append(loaded.weights_digest)
     scale = stages[-1].scale
     out_w, out_h = info.width * scale, info.height * scale

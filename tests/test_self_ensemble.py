@@ -1,0 +1,110 @@
+"""Self-ensemble upscaling (`--self-ensemble`): every flip and transpose of a frame, turned back and averaged."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from torch import nn
+
+from tiny_nets import TinyRecurrent
+from videogen import make_video
+from vsr_app import inference, models
+from vsr_app.batch import run_batch
+from vsr_app.cli import main
+from vsr_app.errors import VsrAppError
+from vsr_app.video.encoding import read_made_by
+
+
+def _loaded(net):
+    return models.LoadedModel(models.ModelInfo("tiny", "upscale", net.scale, 0, None), net)
+
+
+class CornerClip(nn.Module):
+    """A clip net that is not orientation-blind: each output frame is the x2 nearest enlargement of its input plus
+    the mean of its context frames' top-left pixel, so only the identity orientation sees the true top-left."""
+
+    kind = "clip"
+    scale = 2
+
+    def forward(self, clip):
+        corner = clip[:, :, :, :1, :1].mean(1, keepdim=True)
+        out = nn.functional.interpolate(clip.flatten(0, 1), scale_factor=2, mode="nearest").unflatten(0, clip.shape[:2])
+        return (out + corner).clamp(0, 1)
+
+
+@pytest.fixture
+def frames():
+    rng = np.random.default_rng(4)
+    return [rng.integers(0, 256, (13, 18, 3), dtype=np.uint8) for _ in range(5)]
+
+
+def _run(engine, frames):
+    return [o for f in frames for o in engine.push(f)] + engine.flush()
+
+
+def test_the_eight_orientations_are_distinct_and_each_turns_back():
+    frame = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    oriented = [inference._orient(frame, *o) for o in inference.DIHEDRAL]
+    assert len({o.tobytes() + bytes(o.shape) for o in oriented}) == 8
+    for o, turned in zip(inference.DIHEDRAL, oriented):
+        np.testing.assert_array_equal(inference._unorient(turned, *o), frame)
+
+
+@pytest.mark.parametrize("make_net", [lambda: TinyRecurrent(scale=2), CornerClip], ids=["recurrent", "clip"])
+def test_the_ensemble_is_the_mean_of_its_orientations_own_streams(frames, make_net):
+    """Each orientation keeps its own state (recurrent) or chunk buffer (clip); the output is their mean, turned
+    back, for every frame, in order."""
+    net = make_net()
+    ensemble = inference.make_upscaler(_loaded(net), "cpu", self_ensemble=True, precision="fp32")
+    got = _run(ensemble, frames)
+    streams = []
+    for o in inference.DIHEDRAL:
+        single = inference.make_upscaler(_loaded(net), "cpu", precision="fp32")
+        streams.append([inference._unorient(out, *o).astype(np.float32)
+                        for out in _run(single, [np.ascontiguousarray(inference._orient(f, *o)) for f in frames])])
+    assert len(got) == len(frames) and got[0].shape == (26, 36, 3)
+    for i, frame in enumerate(got):
+        np.testing.assert_array_equal(frame, np.rint(np.mean([s[i] for s in streams], 0)).astype(np.uint8))
+    plain = _run(inference.make_upscaler(_loaded(net), "cpu", precision="fp32"), frames)
+    assert any((a != b).any() for a, b in zip(got, plain))  # these nets see orientation: the average is new
+
+
+def test_an_orientation_blind_upscaler_is_unchanged_by_it(frames):
+    bicubic = models.load_model("bicubic")
+    plain = _run(inference.make_upscaler(bicubic, "cpu"), frames)
+    ensembled = _run(inference.make_upscaler(bicubic, "cpu", self_ensemble=True), frames)
+    for a, b in zip(plain, ensembled):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+
+
+def test_an_upscaled_video_records_the_setting_so_a_batch_without_it_does_not_skip_it(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=3, width=32, height=24)
+    assert main(["upscale", str(src / "a.mp4"), "-o", str(tmp_path / "one.mp4"), "--model", "bicubic",
+                 "--self-ensemble"]) == 0
+    assert read_made_by(tmp_path / "one.mp4")["models"] == ["bicubic+self-ensemble"]
+    first = run_batch(src, out, model="bicubic", self_ensemble=True)
+    assert [f.status for f in first.files] == ["ok"]
+    assert read_made_by(out / "a.mp4")["models"] == ["bicubic+self-ensemble"]
+    assert [f.status for f in run_batch(src, out, model="bicubic", self_ensemble=True).files] == ["skipped"]
+    assert [f.status for f in run_batch(src, out, model="bicubic").files] == ["exists"]
+    with pytest.raises(VsrAppError, match="self-ensemble is for upscaling"):
+        run_batch(src, tmp_path / "vfi", task="interpolate", model="blend", self_ensemble=True)
+
+
+def test_eval_says_when_it_self_ensembled(tmp_path, capsys):
+    seq = tmp_path / "vid" / "s"
+    seq.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        cv2.imwrite(str(seq / f"{i}.png"), rng.integers(0, 256, (48, 56, 3), dtype=np.uint8))
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "vid"), "--self-ensemble",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["self_ensemble"] is True
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "vid"), "--json"]) == 0
+    assert "self_ensemble" not in json.loads(capsys.readouterr().out)
+    with pytest.raises(SystemExit) as usage:
+        main(["eval", "vfi", "--model", "blend", "--data", str(tmp_path / "vid"), "--self-ensemble"])
+    assert usage.value.code == 2
