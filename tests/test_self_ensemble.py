@@ -14,6 +14,7 @@ from vsr_app.batch import run_batch
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.video.encoding import read_made_by
+from vsr_app.video.pipeline import process_video
 
 
 def _loaded(net):
@@ -74,8 +75,27 @@ def test_an_orientation_blind_upscaler_is_unchanged_by_it(frames):
     bicubic = models.load_model("bicubic")
     plain = _run(inference.make_upscaler(bicubic, "cpu"), frames)
     ensembled = _run(inference.make_upscaler(bicubic, "cpu", self_ensemble=True), frames)
+    assert len(plain) == len(ensembled) == len(frames)
     for a, b in zip(plain, ensembled):
         assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+
+
+def test_reset_forgets_every_orientations_state(frames):
+    """At a scene cut or between eval sequences: after reset the ensemble is a fresh one."""
+    loaded = _loaded(TinyRecurrent(scale=2))
+    used = inference.make_upscaler(loaded, "cpu", self_ensemble=True, precision="fp32")
+    _run(used, frames[:3])
+    used.reset()
+    fresh = inference.make_upscaler(loaded, "cpu", self_ensemble=True, precision="fp32")
+    for a, b in zip(_run(used, frames[3:]), _run(fresh, frames[3:])):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_self_ensembled_job_counts_more_memory_than_one_run():
+    """The eight streams' kept state and the allocator's cache: 2.1-2.4x one run measured (docs/ARCHITECTURE.md)."""
+    student = models.load_model("vsr-x4-student")
+    one = inference.make_upscaler(student, "cpu").working_bytes(640, 360)
+    assert inference.make_upscaler(student, "cpu", self_ensemble=True).working_bytes(640, 360) == 5 * one // 2
 
 
 def test_an_upscaled_video_records_the_setting_so_a_batch_without_it_does_not_skip_it(tmp_path):
@@ -92,6 +112,12 @@ def test_an_upscaled_video_records_the_setting_so_a_batch_without_it_does_not_sk
     assert [f.status for f in run_batch(src, out, model="bicubic").files] == ["exists"]
     with pytest.raises(VsrAppError, match="self-ensemble is for upscaling"):
         run_batch(src, tmp_path / "vfi", task="interpolate", model="blend", self_ensemble=True)
+    with pytest.raises(ValueError, match="self_ensemble applies to the upscale model"):
+        process_video(src / "a.mp4", tmp_path / "vfi.mp4", interpolate="blend", self_ensemble=True)
+    with pytest.raises(SystemExit) as usage:
+        main(["batch", str(src), "-o", str(tmp_path / "vfi"), "--task", "interpolate", "--self-ensemble"])
+    assert usage.value.code == 2
+    assert not (tmp_path / "vfi").exists() and not (tmp_path / "vfi.mp4").exists()
 
 
 def test_eval_says_when_it_self_ensembled(tmp_path, capsys):

@@ -187,6 +187,8 @@ def cmd_eval(args) -> int:
         print_json(result)
         return 0
     print(f"{result['model']} ({result['params']:,} parameters)")
+    if result.get("self_ensemble"):
+        print("  self-ensemble: each frame's 8 flips and transposes, averaged")
     for name, sc in {**result["sequences"], "mean": result["mean"]}.items():
         print(f"  {name:<16} Y-PSNR {sc['psnr_y']:7.3f} dB   Y-SSIM {sc['ssim_y']:.4f}")
     return 0
@@ -293,11 +295,13 @@ def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
         parser.error("the following arguments are required: --data (only --resume may leave it out)")
 
 
-def _check_encoder(parser: argparse.ArgumentParser, args) -> None:
-    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51): a usage error (exit 2),
-    checked after parsing because the codec may come after them."""
+def _check_output_options(parser: argparse.ArgumentParser, args) -> None:
+    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51), and --self-ensemble against
+    the task: usage errors (exit 2), checked after parsing because the options may come in any order."""
     from vsr_app.video.encoding import check_encoder_settings
 
+    if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
+        parser.error("argument --self-ensemble: only for upscaling")
     try:
         check_encoder_settings(args.codec, args.crf, args.preset)
     except VsrAppError as exc:
@@ -366,7 +370,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
                    help="libx264/libx265 speed preset: ultrafast superfast veryfast faster fast medium slow slower "
                         "veryslow placebo (default: veryfast for x264, medium for x265)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
-    p.set_defaults(check=lambda args: _check_encoder(p, args))
+    p.set_defaults(check=lambda args: _check_output_options(p, args))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -111,7 +111,8 @@ def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[
 def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
              engine_options: dict | None = None) -> dict:
     """Score an upscaling model on every sequence under `data`; returns the contract's JSON object.
-    `engine_options` go to the app's engine (a benchmark's clip chunk length, say); the CLI passes none."""
+    `engine_options` go to the app's engine (a benchmark's clip chunk length, say; `self_ensemble`, which the result
+    then says)."""
     from vsr_app.inference import make_upscaler
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model, report_name

@@ -340,8 +340,10 @@ def upscaler_label(name: str, self_ensemble: bool) -> str:
 
 class SelfEnsembleUpscaler(Upscaler):
     """The same net on a frame's 8 flips and transposes, each orientation a stream with its own state, the outputs
-    turned back and averaged ("self-ensemble", Lim et al. 2017's EDSR+): a few hundredths of a dB to a tenth better
-    for 8x the time (docs/RESULTS.md, Round T). The members run one after another, so a job needs one's memory."""
+    turned back and averaged ("self-ensemble", Lim et al. 2017's EDSR+): +0.08-0.17 dB on Vid4 for 8x the time
+    (docs/RESULTS.md, "Self-ensemble"). The members run one after another, but what each keeps between calls and
+    the allocator's cache for two frame shapes add up: the student's peak above its start in fp32 was 1,328 MB at
+    640x360 (572-622 run plainly) and 307 at 320x180 (152), so a job is counted at 2.5 times one member's memory."""
 
     def __init__(self, make_member: Callable[[], Upscaler]):
         self.members = [(orientation, make_member()) for orientation in DIHEDRAL]
@@ -365,7 +367,7 @@ class SelfEnsembleUpscaler(Upscaler):
             member.reset()
 
     def working_bytes(self, width: int, height: int) -> int:
-        return max(m.working_bytes(*((height, width) if o[0] else (width, height))) for o, m in self.members)
+        return 5 * max(m.working_bytes(*((height, width) if o[0] else (width, height))) for o, m in self.members) // 2
 
 
 class Interpolator(ABC):

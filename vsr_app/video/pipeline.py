@@ -283,6 +283,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
 
     if upscale is None and interpolate is None:
         raise ValueError("process_video needs an upscale and/or an interpolate model")
+    if self_ensemble and upscale is None:
+        raise ValueError("self_ensemble applies to the upscale model, and there is none")
     started = time.monotonic()
     src, dst = Path(src), Path(dst)
     check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
