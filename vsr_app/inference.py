@@ -367,7 +367,8 @@ class SelfEnsembleUpscaler(Upscaler):
             member.reset()
 
     def working_bytes(self, width: int, height: int) -> int:
-        return 5 * max(m.working_bytes(*((height, width) if o[0] else (width, height))) for o, m in self.members) // 2
+        """A transposed member's figure is the same: its tiles are the transposed grid's, its frames as large."""
+        return 5 * self.members[0][1].working_bytes(width, height) // 2
 
 
 class Interpolator(ABC):

@@ -192,7 +192,7 @@ class VSRTask:
         head = self._frozen["teacher"].head
         with torch.no_grad():
             frames = head.frames(t_feat.flatten(0, 1).to(head.out_conv.weight.dtype), lr.flatten(0, 1).float())
-            return frames.view(*t_feat.shape[:2], *frames.shape[1:])  # fp32: the base is
+            return frames.view(*t_feat.shape[:2], *frames.shape[1:])  # fp32, as the base is
 
     def loss(self, batch, step):
         lr, hr = batch["lr"], batch["hr"]
