@@ -9,9 +9,10 @@ from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
 
 
-def test_student_shapes_and_streaming_matches_clip_forward():
+@pytest.mark.parametrize("feedback", [False, True])
+def test_student_shapes_and_streaming_matches_clip_forward(feedback):
     torch.manual_seed(0)
-    net = VSRStudent(channels=8, blocks=1, hr_channels=4).eval()
+    net = VSRStudent(channels=8, blocks=1, hr_channels=4, feedback=feedback).eval()
     clip = torch.rand(2, 3, 3, 10, 12)
     with torch.no_grad():
         out, feats = net(clip, return_features=True)
@@ -35,10 +36,11 @@ def test_teacher_shapes_features_and_flows():
     assert to_next.shape == to_prev.shape == (1, 3, 2, 8, 10)
 
 
-def test_teacher_uses_future_frames_student_does_not():
+@pytest.mark.parametrize("feedback", [False, True])
+def test_teacher_uses_future_frames_student_does_not(feedback):
     torch.manual_seed(0)
     teacher = VSRTeacher(channels=8, blocks=1, flow_channels=8).eval()
-    student = VSRStudent(channels=8, blocks=1).eval()
+    student = VSRStudent(channels=8, blocks=1, feedback=feedback).eval()
     clip = torch.rand(1, 3, 3, 8, 8)
     changed = clip.clone()
     changed[:, 2] = torch.rand(1, 3, 8, 8)
@@ -54,6 +56,21 @@ def test_shipped_sizes_meet_the_budget():
     assert count_params(teacher) >= 10 * count_params(student)
 
 
+def test_feedback_student_carries_its_previous_output_folded_to_lr_size():
+    torch.manual_seed(0)
+    net = VSRStudent(channels=8, blocks=1, feedback=True).eval()
+    plain = VSRStudent(channels=8, blocks=1).eval()
+    assert net.conv_in.in_channels == plain.conv_in.in_channels + 3 * 16
+    with torch.no_grad():
+        hr, state = net.step(torch.rand(1, 3, 5, 6))
+        folded = F.pixel_unshuffle(hr.clamp(0, 1), 4)
+        hr.zero_()  # callers may reuse the output's memory: the state must not change with it
+        assert torch.equal(state[2], folded) and folded.abs().sum() > 0
+        lr = torch.rand(1, 3, 5, 6)
+        other = (state[0], state[1], torch.rand_like(state[2]))
+        assert not torch.allclose(net.step(lr, state)[0], net.step(lr, other)[0])  # the next step reads it
+
+
 def test_flow_warp_zero_is_identity_and_integer_shift_moves_pixels():
     x = torch.rand(1, 2, 6, 7)
     assert torch.allclose(flow_warp(x, torch.zeros(1, 2, 6, 7)), x, atol=1e-6)
@@ -62,16 +79,17 @@ def test_flow_warp_zero_is_identity_and_integer_shift_moves_pixels():
     assert torch.allclose(flow_warp(x, flow)[..., :-1], x[..., 1:], atol=1e-6)
 
 
-def test_student_state_stays_bounded_over_long_streams():
+@pytest.mark.parametrize("feedback", [False, True])
+def test_student_state_stays_bounded_over_long_streams(feedback):
     torch.manual_seed(0)
-    net = VSRStudent(channels=8, blocks=2).eval()
+    net = VSRStudent(channels=8, blocks=2, feedback=feedback).eval()
     with torch.no_grad():
         for p in net.parameters():
             p.mul_(3.0)  # an amplifying recurrence
         state = None
         for _ in range(100):
             _, state = net.step(torch.rand(1, 3, 6, 6), state)
-    assert float(state[1].abs().max()) <= 1.0
+    assert all(float(part.abs().max()) <= 1.0 for part in state[1:])  # hidden features, and fed-back output
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])

@@ -2,7 +2,8 @@
 
 It streams: each frame sees the current and previous LR frame plus a fixed-size hidden state
 (LR-resolution features) carried from the previous step, so memory stays flat for any video
-length. The HR output is a residual over a bilinear upsample. Just before the output conv the
+length; with `feedback` also its previous HR output, folded to LR resolution (space-to-depth), as RLSP (Fuoli et
+al., 2019) does. The HR output is a residual over a bilinear upsample. Just before the output conv the
 net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
 layer Space-Time Distillation matches against the teacher (Xiao et al. found HR features better
 than LR ones).
@@ -77,27 +78,34 @@ class VSRStudent(nn.Module):
     working_memory = (0, 2549)
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
-                 base: str = "bilinear", out_init: float = 0.1):
+                 base: str = "bilinear", out_init: float = 0.1, feedback: bool = False):
         super().__init__()
         self.scale = scale
         self.channels = channels
         self.hr_channels = hr_channels
-        self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
+        self.feedback = feedback
+        self.conv_in = nn.Conv2d(6 + channels + (3 * scale * scale if feedback else 0), channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         self.head = HRHead(channels, hr_channels, scale, base, out_init=out_init)
 
     def _core(self, lr: Tensor, state):
         if state is None:
-            prev, hidden = lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
-        else:
-            prev, hidden = state
-        x = F.relu(self.conv_in(cat_channels([lr, prev, hidden])), inplace=True)
+            hidden = lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
+            # a first frame's "previous output" is its plain upsample: what the net adds its residual to
+            state = (lr, hidden) + ((self._fold(upsample_base(lr, self.scale, self.head.base)),) if self.feedback else ())
+        x = F.relu(self.conv_in(cat_channels([lr, *state])), inplace=True)
         hidden = self.body(x)
         feat = self.head.features(hidden)
         hr = self.head.frames(feat, lr)
         # tanh bounds the carried state: trained on 7-frame clips, an unbounded state grew
         # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
-        return hr, feat, (lr, torch.tanh(hidden))
+        state = (lr, torch.tanh(hidden)) + ((self._fold(hr),) if self.feedback else ())
+        return hr, feat, state
+
+    def _fold(self, hr: Tensor) -> Tensor:
+        """HR frame -> LR-sized channels (space-to-depth), clamped to the displayable range as the output frames
+        are: bounded like the hidden state, and a new tensor, so the caller may change `hr` in place."""
+        return F.pixel_unshuffle(hr.clamp(0.0, 1.0), self.scale)
 
     def step(self, lr: Tensor, state=None):
         """One frame: (lr [N,3,h,w], state|None) -> (hr [N,3,4h,4w], new state)."""
