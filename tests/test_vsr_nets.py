@@ -66,6 +66,9 @@ def test_feedback_student_carries_its_previous_output_folded_to_lr_size():
         folded = F.pixel_unshuffle(hr.clamp(0, 1), 4)
         hr.zero_()  # callers may reuse the output's memory: the state must not change with it
         assert torch.equal(state[2], folded) and folded.abs().sum() > 0
+        frame = torch.rand(2, 3, 8, 12) * 1.4 - 0.2
+        for layout in (torch.contiguous_format, torch.channels_last):  # pixel_unshuffle's order, either layout
+            assert torch.equal(net._fold(frame.to(memory_format=layout)), F.pixel_unshuffle(frame.clamp(0, 1), 4))
         lr = torch.rand(1, 3, 5, 6)
         other = (state[0], state[1], torch.rand_like(state[2]))
         assert not torch.allclose(net.step(lr, state)[0], net.step(lr, other)[0])  # the next step reads it
