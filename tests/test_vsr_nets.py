@@ -5,11 +5,11 @@ import torch.nn.functional as F
 
 from vsr_app.models import build_arch, count_params
 from vsr_app.nets.ops import cat_channels, upsample_base
-from vsr_app.nets.vsr_student import VSRStudent
+from vsr_app.nets.vsr_student import FEEDBACK, VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
 
 
-@pytest.mark.parametrize("feedback", [False, True])
+@pytest.mark.parametrize("feedback", FEEDBACK)
 def test_student_shapes_and_streaming_matches_clip_forward(feedback):
     torch.manual_seed(0)
     net = VSRStudent(channels=8, blocks=1, hr_channels=4, feedback=feedback).eval()
@@ -36,7 +36,7 @@ def test_teacher_shapes_features_and_flows():
     assert to_next.shape == to_prev.shape == (1, 3, 2, 8, 10)
 
 
-@pytest.mark.parametrize("feedback", [False, True])
+@pytest.mark.parametrize("feedback", FEEDBACK)
 def test_teacher_uses_future_frames_student_does_not(feedback):
     torch.manual_seed(0)
     teacher = VSRTeacher(channels=8, blocks=1, flow_channels=8).eval()
@@ -56,16 +56,19 @@ def test_shipped_sizes_meet_the_budget():
     assert count_params(teacher) >= 10 * count_params(student)
 
 
-def test_feedback_student_carries_its_previous_output_folded_to_lr_size():
+@pytest.mark.parametrize("feedback", ["frame", "residual"])
+def test_feedback_student_carries_its_previous_output_folded_to_lr_size(feedback):
     torch.manual_seed(0)
-    net = VSRStudent(channels=8, blocks=1, feedback=True).eval()
+    net = VSRStudent(channels=8, blocks=1, feedback=feedback).eval()
     plain = VSRStudent(channels=8, blocks=1).eval()
     assert net.conv_in.in_channels == plain.conv_in.in_channels + 3 * 16
     with torch.no_grad():
-        hr, state = net.step(torch.rand(1, 3, 5, 6))
-        folded = F.pixel_unshuffle(hr.clamp(0, 1), 4)
+        lr = torch.rand(1, 3, 5, 6)
+        hr, state = net.step(lr)
+        shown = hr.clamp(0, 1) - (F.interpolate(lr, scale_factor=4, mode="bilinear") if feedback == "residual" else 0)
+        folded = F.pixel_unshuffle(shown, 4)
         hr.zero_()  # callers may reuse the output's memory: the state must not change with it
-        assert torch.equal(state[2], folded) and folded.abs().sum() > 0
+        assert torch.allclose(state[2], folded, atol=1e-6) and folded.abs().sum() > 0
         frame = torch.rand(2, 3, 8, 12) * 1.4 - 0.2
         for layout in (torch.contiguous_format, torch.channels_last):  # pixel_unshuffle's order, either layout
             assert torch.equal(net._fold(frame.to(memory_format=layout)), F.pixel_unshuffle(frame.clamp(0, 1), 4))
@@ -82,7 +85,7 @@ def test_flow_warp_zero_is_identity_and_integer_shift_moves_pixels():
     assert torch.allclose(flow_warp(x, flow)[..., :-1], x[..., 1:], atol=1e-6)
 
 
-@pytest.mark.parametrize("feedback", [False, True])
+@pytest.mark.parametrize("feedback", FEEDBACK)
 def test_student_state_stays_bounded_over_long_streams(feedback):
     torch.manual_seed(0)
     net = VSRStudent(channels=8, blocks=2, feedback=feedback).eval()
@@ -93,6 +96,11 @@ def test_student_state_stays_bounded_over_long_streams(feedback):
         for _ in range(100):
             _, state = net.step(torch.rand(1, 3, 6, 6), state)
     assert all(float(part.abs().max()) <= 1.0 for part in state[1:])  # hidden features, and fed-back output
+
+
+def test_student_refuses_an_unknown_feedback():
+    with pytest.raises(ValueError, match="feedback must be one of none, frame, residual"):
+        VSRStudent(feedback="hidden")
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])

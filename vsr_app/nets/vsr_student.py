@@ -60,9 +60,17 @@ class HRHead(nn.Module):
             f = F.leaky_relu(conv(f), 0.1)
         return f
 
-    def frames(self, f: Tensor, lr: Tensor) -> Tensor:
-        """HR features [N,C,H,W] and their LR frame [N,3,h,w] -> HR frame: a residual over a plain upsample."""
-        return self.out_conv(f) + upsample_base(lr, self.scale, self.base)
+    def frames(self, f: Tensor, lr: Tensor, with_base: bool = False):
+        """HR features [N,C,H,W] and their LR frame [N,3,h,w] -> HR frame: a residual over a plain upsample
+        (and that upsample, `with_base`)."""
+        base = upsample_base(lr, self.scale, self.base)
+        hr = self.out_conv(f) + base
+        return (hr, base) if with_base else hr
+
+
+# what the student feeds back to its next step besides its hidden features: nothing, its output frame, or the
+# detail it added to the plain upsample (docs/RESULTS.md, Round U)
+FEEDBACK = ("none", "frame", "residual")
 
 
 class VSRStudent(nn.Module):
@@ -78,39 +86,49 @@ class VSRStudent(nn.Module):
     working_memory = (0, 2549)
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
-                 base: str = "bilinear", out_init: float = 0.1, feedback: bool = False):
+                 base: str = "bilinear", out_init: float = 0.1, feedback: str = "none"):
         super().__init__()
         self.scale = scale
         self.channels = channels
         self.hr_channels = hr_channels
+        if feedback not in FEEDBACK:
+            raise ValueError(f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
         self.feedback = feedback
-        self.conv_in = nn.Conv2d(6 + channels + (3 * scale * scale if feedback else 0), channels, 3, padding=1)
+        fed_back = 0 if feedback == "none" else 3 * scale * scale
+        self.conv_in = nn.Conv2d(6 + channels + fed_back, channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         self.head = HRHead(channels, hr_channels, scale, base, out_init=out_init)
 
     def _core(self, lr: Tensor, state):
         if state is None:
-            hidden = lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
-            # a first frame's "previous output" is its plain upsample: what the net adds its residual to
-            state = (lr, hidden) + ((self._fold(upsample_base(lr, self.scale, self.head.base)),) if self.feedback else ())
+            state = (lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3]))
+            # a first frame's "previous output" is its plain upsample: no detail added
+            if self.feedback == "frame":
+                state += (self._fold(upsample_base(lr, self.scale, self.head.base)),)
+            elif self.feedback == "residual":
+                state += (lr.new_zeros(lr.shape[0], 3 * self.scale ** 2, lr.shape[2], lr.shape[3]),)
         x = F.relu(self.conv_in(cat_channels([lr, *state])), inplace=True)
         hidden = self.body(x)
         feat = self.head.features(hidden)
-        hr = self.head.frames(feat, lr)
+        hr, base = self.head.frames(feat, lr, with_base=True)
         # tanh bounds the carried state: trained on 7-frame clips, an unbounded state grew
         # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
-        state = (lr, torch.tanh(hidden)) + ((self._fold(hr),) if self.feedback else ())
+        state = (lr, torch.tanh(hidden))
+        if self.feedback != "none":
+            state += (self._fold(hr, base if self.feedback == "residual" else None),)
         return hr, feat, state
 
-    def _fold(self, hr: Tensor) -> Tensor:
+    def _fold(self, hr: Tensor, base: Tensor | None = None) -> Tensor:
         """HR frame -> LR-sized channels (space-to-depth), clamped to the displayable range as the output frames
-        are: bounded like the hidden state, and a new tensor, so the caller may change `hr` in place.
+        are (bounded like the hidden state), less `base` when given ("residual": the detail the net added). A new
+        tensor, so callers may change `hr` in place.
 
         F.pixel_unshuffle's values and channel order, by one permuted copy laid out channels-last: 3x faster than
         pixel_unshuffle on a channels-last 720p frame (13% of the step's time, profiled)."""
         n, c, height, width = hr.shape
         s = self.scale
-        blocks = hr.clamp(0.0, 1.0).permute(0, 2, 3, 1).reshape(n, height // s, s, width // s, s, c)
+        shown = hr.clamp(0.0, 1.0) if base is None else hr.clamp(0.0, 1.0) - base
+        blocks = shown.permute(0, 2, 3, 1).reshape(n, height // s, s, width // s, s, c)
         return blocks.permute(0, 1, 3, 5, 2, 4).reshape(n, height // s, width // s, c * s * s).permute(0, 3, 1, 2)
 
     def step(self, lr: Tensor, state=None):
