@@ -61,8 +61,9 @@ def test_feedback_student_carries_its_previous_output_folded_to_lr_size(feedback
     torch.manual_seed(0)
     net = VSRStudent(channels=8, blocks=1, feedback=feedback).eval()
     plain = VSRStudent(channels=8, blocks=1).eval()
-    assert net.conv_in.in_channels == plain.conv_in.in_channels + 3 * 16
+    assert net.feedback_in.in_channels == 3 * 16 and not net.feedback_in.weight.any()  # it starts switched off
     with torch.no_grad():
+        net.feedback_in.weight.normal_(std=0.1)
         lr = torch.rand(1, 3, 5, 6)
         hr, state = net.step(lr)
         shown = hr.clamp(0, 1) - (F.interpolate(lr, scale_factor=4, mode="bilinear") if feedback == "residual" else 0)
@@ -96,6 +97,18 @@ def test_student_state_stays_bounded_over_long_streams(feedback):
         for _ in range(100):
             _, state = net.step(torch.rand(1, 3, 6, 6), state)
     assert all(float(part.abs().max()) <= 1.0 for part in state[1:])  # hidden features, and fed-back output
+
+
+def test_feedback_student_starts_as_its_plain_twin_with_the_same_seed():
+    """Only the learnt use of the fed-back output tells the two apart: same init, same random numbers after."""
+    torch.manual_seed(3)
+    plain, after_plain = VSRStudent(channels=8, blocks=2), torch.rand(4)
+    torch.manual_seed(3)
+    fed, after_fed = VSRStudent(channels=8, blocks=2, feedback="residual"), torch.rand(4)
+    assert torch.equal(after_plain, after_fed)
+    clip = torch.rand(1, 4, 3, 6, 6)
+    with torch.no_grad():
+        assert torch.equal(plain(clip), fed(clip))
 
 
 def test_student_refuses_an_unknown_feedback():

@@ -94,10 +94,17 @@ class VSRStudent(nn.Module):
         if feedback not in FEEDBACK:
             raise ValueError(f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
         self.feedback = feedback
-        fed_back = 0 if feedback == "none" else 3 * scale * scale
-        self.conv_in = nn.Conv2d(6 + channels + fed_back, channels, 3, padding=1)
+        self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         self.head = HRHead(channels, hr_channels, scale, base, out_init=out_init)
+        if feedback != "none":
+            # Its own conv, added to conv_in's output, starting at zero and drawing no random numbers: a new net
+            # starts as the plain one with the same seed and learns to read what is fed back. Widening conv_in
+            # instead shrank its initial weights (a larger fan-in) and fed it 48 channels of noise: both arms
+            # trailed their plain twin by 0.5-1.8 dB at 1,000 steps (docs/RESULTS.md, Round U).
+            self.feedback_in = nn.utils.skip_init(nn.Conv2d, 3 * scale * scale, channels, 3, padding=1, bias=False)
+            with torch.no_grad():
+                self.feedback_in.weight.zero_()
 
     def _core(self, lr: Tensor, state):
         if state is None:
@@ -107,7 +114,10 @@ class VSRStudent(nn.Module):
                 state += (self._fold(upsample_base(lr, self.scale, self.head.base)),)
             elif self.feedback == "residual":
                 state += (lr.new_zeros(lr.shape[0], 3 * self.scale ** 2, lr.shape[2], lr.shape[3]),)
-        x = F.relu(self.conv_in(cat_channels([lr, *state])), inplace=True)
+        x = self.conv_in(cat_channels([lr, *state[:2]]))
+        if self.feedback != "none":
+            x = x + self.feedback_in(state[2])
+        x = F.relu(x, inplace=True)
         hidden = self.body(x)
         feat = self.head.features(hidden)
         hr, base = self.head.frames(feat, lr, with_base=True)
