@@ -2,8 +2,7 @@
 
 It streams: each frame sees the current and previous LR frame plus a fixed-size hidden state
 (LR-resolution features) carried from the previous step, so memory stays flat for any video
-length; with `feedback` also its previous HR output, folded to LR resolution (space-to-depth), as RLSP (Fuoli et
-al., 2019) does. The HR output is a residual over a bilinear upsample. Just before the output conv the
+length. The HR output is a residual over a bilinear upsample. Just before the output conv the
 net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
 layer Space-Time Distillation matches against the teacher (Xiao et al. found HR features better
 than LR ones).
@@ -60,17 +59,9 @@ class HRHead(nn.Module):
             f = F.leaky_relu(conv(f), 0.1)
         return f
 
-    def frames(self, f: Tensor, lr: Tensor, with_base: bool = False):
-        """HR features [N,C,H,W] and their LR frame [N,3,h,w] -> HR frame: a residual over a plain upsample
-        (and that upsample, `with_base`)."""
-        base = upsample_base(lr, self.scale, self.base)
-        hr = self.out_conv(f) + base
-        return (hr, base) if with_base else hr
-
-
-# what the student feeds back to its next step besides its hidden features: nothing, its output frame, or the
-# detail it added to the plain upsample (docs/RESULTS.md, Round U)
-FEEDBACK = ("none", "frame", "residual")
+    def frames(self, f: Tensor, lr: Tensor) -> Tensor:
+        """HR features [N,C,H,W] and their LR frame [N,3,h,w] -> HR frame: a residual over a plain upsample."""
+        return self.out_conv(f) + upsample_base(lr, self.scale, self.base)
 
 
 class VSRStudent(nn.Module):
@@ -86,60 +77,27 @@ class VSRStudent(nn.Module):
     working_memory = (0, 2549)
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
-                 base: str = "bilinear", out_init: float = 0.1, feedback: str = "none"):
+                 base: str = "bilinear", out_init: float = 0.1):
         super().__init__()
         self.scale = scale
         self.channels = channels
         self.hr_channels = hr_channels
-        if feedback not in FEEDBACK:
-            raise ValueError(f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
-        self.feedback = feedback
         self.conv_in = nn.Conv2d(6 + channels, channels, 3, padding=1)
         self.body = nn.Sequential(*[ResBlock(channels) for _ in range(blocks)])
         self.head = HRHead(channels, hr_channels, scale, base, out_init=out_init)
-        if feedback != "none":
-            # Its own conv, added to conv_in's output, starting at zero and drawing no random numbers: a new net
-            # starts as the plain one with the same seed and learns to read what is fed back. Widening conv_in
-            # instead shrank its initial weights (a larger fan-in) and fed it 48 channels of noise: both arms
-            # trailed their plain twin by 0.5-1.8 dB at 1,000 steps (docs/RESULTS.md, Round U).
-            self.feedback_in = nn.utils.skip_init(nn.Conv2d, 3 * scale * scale, channels, 3, padding=1, bias=False)
-            with torch.no_grad():
-                self.feedback_in.weight.zero_()
 
     def _core(self, lr: Tensor, state):
         if state is None:
-            state = (lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3]))
-            # a first frame's "previous output" is its plain upsample: no detail added
-            if self.feedback == "frame":
-                state += (self._fold(upsample_base(lr, self.scale, self.head.base)),)
-            elif self.feedback == "residual":
-                state += (lr.new_zeros(lr.shape[0], 3 * self.scale ** 2, lr.shape[2], lr.shape[3]),)
-        x = self.conv_in(cat_channels([lr, *state[:2]]))
-        if self.feedback != "none":
-            x = x + self.feedback_in(state[2])
-        x = F.relu(x, inplace=True)
+            prev, hidden = lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
+        else:
+            prev, hidden = state
+        x = F.relu(self.conv_in(cat_channels([lr, prev, hidden])), inplace=True)
         hidden = self.body(x)
         feat = self.head.features(hidden)
-        hr, base = self.head.frames(feat, lr, with_base=True)
+        hr = self.head.frames(feat, lr)
         # tanh bounds the carried state: trained on 7-frame clips, an unbounded state grew
         # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
-        state = (lr, torch.tanh(hidden))
-        if self.feedback != "none":
-            state += (self._fold(hr, base if self.feedback == "residual" else None),)
-        return hr, feat, state
-
-    def _fold(self, hr: Tensor, base: Tensor | None = None) -> Tensor:
-        """HR frame -> LR-sized channels (space-to-depth), clamped to the displayable range as the output frames
-        are (bounded like the hidden state), less `base` when given ("residual": the detail the net added). A new
-        tensor, so callers may change `hr` in place.
-
-        F.pixel_unshuffle's values and channel order, by one permuted copy laid out channels-last: 3x faster than
-        pixel_unshuffle on a channels-last 720p frame (13% of the step's time, profiled)."""
-        n, c, height, width = hr.shape
-        s = self.scale
-        shown = hr.clamp(0.0, 1.0) if base is None else hr.clamp(0.0, 1.0) - base
-        blocks = shown.permute(0, 2, 3, 1).reshape(n, height // s, s, width // s, s, c)
-        return blocks.permute(0, 1, 3, 5, 2, 4).reshape(n, height // s, width // s, c * s * s).permute(0, 3, 1, 2)
+        return hr, feat, (lr, torch.tanh(hidden))
 
     def step(self, lr: Tensor, state=None):
         """One frame: (lr [N,3,h,w], state|None) -> (hr [N,3,4h,4w], new state)."""
