@@ -9,11 +9,14 @@ than LR ones).
 """
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vsr_app.models import register_arch
+from vsr_app.nets.motion_prior import dis_flow
 from vsr_app.nets.ops import cat_channels, upsample_base
 
 
@@ -77,8 +80,11 @@ class VSRStudent(nn.Module):
     working_memory = (0, 2549)
 
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
-                 base: str = "bilinear", out_init: float = 0.1):
+                 base: str = "bilinear", out_init: float = 0.1, align: str = "none"):
         super().__init__()
+        if align not in ("none", "dis"):
+            raise ValueError(f"align must be none or dis, not {align!r}")
+        self.align = align
         self.scale = scale
         self.channels = channels
         self.hr_channels = hr_channels
@@ -91,6 +97,8 @@ class VSRStudent(nn.Module):
             prev, hidden = lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
         else:
             prev, hidden = state
+            if self.align == "dis":
+                prev, hidden = self._aligned(lr, prev, hidden)
         x = F.relu(self.conv_in(cat_channels([lr, prev, hidden])), inplace=True)
         hidden = self.body(x)
         feat = self.head.features(hidden)
@@ -98,6 +106,19 @@ class VSRStudent(nn.Module):
         # tanh bounds the carried state: trained on 7-frame clips, an unbounded state grew
         # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
         return hr, feat, (lr, torch.tanh(hidden))
+
+    @staticmethod
+    def _aligned(lr: Tensor, prev: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
+        """The previous frame and state warped onto this frame by OpenCV's DIS flow (fast preset, on grey LR
+        frames): a fixed flow, no parameters."""
+        from vsr_app.nets.vsr_teacher import flow_warp  # round V experiment: moved to ops if it stays
+        grey = (lr.detach().float() * torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)).sum(1)
+        grey_prev = (prev.detach().float() * torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)).sum(1)
+        to_u8 = lambda g: g.mul(255).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
+        flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST) for a, b in zip(to_u8(grey), to_u8(grey_prev))]
+        flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
+        warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow)
+        return warped[:, :3], warped[:, 3:].to(hidden.dtype)
 
     def step(self, lr: Tensor, state=None):
         """One frame: (lr [N,3,h,w], state|None) -> (hr [N,3,4h,4w], new state)."""
