@@ -4,9 +4,9 @@ import torch
 import torch.nn.functional as F
 
 from vsr_app.models import build_arch, count_params
-from vsr_app.nets.ops import cat_channels, upsample_base
+from vsr_app.nets.ops import cat_channels, flow_warp, upsample_base
 from vsr_app.nets.vsr_student import VSRStudent
-from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
+from vsr_app.nets.vsr_teacher import VSRTeacher
 
 
 def test_student_shapes_and_streaming_matches_clip_forward():
@@ -52,6 +52,31 @@ def test_shipped_sizes_meet_the_budget():
     teacher = build_arch("vsr_teacher", {"channels": 64, "blocks": 7, "hr_channels": 8})
     assert count_params(student) <= 150_000
     assert count_params(teacher) >= 10 * count_params(student)
+
+
+def test_aligned_student_starts_as_its_plain_twin_and_warps_what_it_carries():
+    """align "dis" adds no parameters (same init, same random numbers after); a panned frame's predecessor and state
+    come back onto it."""
+    torch.manual_seed(3)
+    plain, after_plain = VSRStudent(channels=8, blocks=1), torch.rand(4)
+    torch.manual_seed(3)
+    aligned, after_aligned = VSRStudent(channels=8, blocks=1, align="dis"), torch.rand(4)
+    assert torch.equal(after_plain, after_aligned)
+    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), aligned.parameters()))
+    frame = F.avg_pool2d(torch.rand(1, 3, 40, 60), 3, 1, 1)
+    panned = torch.roll(frame, 2, 3)  # the scene moves 2 px right
+    hidden = F.avg_pool2d(torch.rand(1, 8, 40, 60), 3, 1, 1)
+    prev, state = VSRStudent._aligned(panned, frame, hidden)
+    inner = (..., slice(5, -5), slice(5, -5))
+    assert (prev - panned)[inner].abs().mean() < 0.1 * (frame - panned)[inner].abs().mean()
+    assert torch.allclose(state[inner], torch.roll(hidden, 2, 3)[inner], atol=0.02)
+    with torch.no_grad():  # the first frame has nothing to align: the plain net's output
+        assert torch.equal(plain.step(frame)[0], aligned.step(frame)[0])
+
+
+def test_student_refuses_an_unknown_alignment():
+    with pytest.raises(ValueError, match="align must be none or dis"):
+        VSRStudent(align="spynet")
 
 
 def test_flow_warp_zero_is_identity_and_integer_shift_moves_pixels():

@@ -57,7 +57,8 @@ from vsr_app.inference import autocast, autocast_dtype
 from vsr_app.models import atomic_write, check_net_runs
 from vsr_app.nets.convlstm import ConvLSTM
 from vsr_app.nets.vsr_student import VSRStudent
-from vsr_app.nets.vsr_teacher import VSRTeacher, flow_warp
+from vsr_app.nets.ops import flow_warp
+from vsr_app.nets.vsr_teacher import VSRTeacher
 
 DEFAULTS = {
     "data": [], "net": "student", "net_config": {}, "batch": 8, "frames": 7, "patch": 32,

@@ -17,29 +17,8 @@ from torch import Tensor, nn
 
 from vsr_app.models import register_arch
 
-from .ops import cat_channels
+from .ops import cat_channels, flow_warp
 from .vsr_student import HRHead, ResBlock
-
-
-def flow_warp(x: Tensor, flow: Tensor) -> Tensor:
-    """Sample x at (pixel + flow); flow [N,2,H,W] in pixels (dx, dy).
-
-    Computed in float32 even under bf16/fp16 autocast: bf16 has 8 significant bits, so sampling positions in
-    a 320-pixel-wide frame would snap to 2-pixel steps (found in the VFI net, whose warp does the same).
-    """
-    n, _, h, w = x.shape
-    with torch.autocast(device_type=x.device.type, enabled=False):
-        flow = flow.float()
-        ys, xs = torch.meshgrid(
-            torch.arange(h, device=x.device, dtype=torch.float32),
-            torch.arange(w, device=x.device, dtype=torch.float32),
-            indexing="ij",
-        )
-        gx = 2.0 * (xs + flow[:, 0]) / max(w - 1, 1) - 1.0
-        gy = 2.0 * (ys + flow[:, 1]) / max(h - 1, 1) - 1.0
-        grid = torch.stack([gx, gy], dim=-1)
-        warped = F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="border", align_corners=True)
-    return warped.to(x.dtype)
 
 
 class FlowNet(nn.Module):
