@@ -78,6 +78,7 @@ def test_resume_cannot_change_the_network_and_a_checkpoint_that_does_not_fit_is_
     ({"batch": "2"}, "'batch' must be int"),
     ({"lr": True}, "'lr' must be float"),
     ({"net_config": {"chanels": 8}}, "net_config for the student: .*chanels"),
+    ({"net_config": {"align": "spynet"}}, "net_config for the student: align must be none or dis"),
     ({"val": "clip.mp4"}, "'val' must be list"),
     ({"net_config": {"channels": 8, "scale": 2}}, "VSR training is x4"),
 ])

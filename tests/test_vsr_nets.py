@@ -70,8 +70,15 @@ def test_aligned_student_starts_as_its_plain_twin_and_warps_what_it_carries():
     inner = (..., slice(5, -5), slice(5, -5))
     assert (prev - panned)[inner].abs().mean() < 0.1 * (frame - panned)[inner].abs().mean()
     assert torch.allclose(state[inner], torch.roll(hidden, 2, 3)[inner], atol=0.02)
-    with torch.no_grad():  # the first frame has nothing to align: the plain net's output
-        assert torch.equal(plain.step(frame)[0], aligned.step(frame)[0])
+    with torch.no_grad():
+        first, plain_state = plain.step(frame)
+        first_aligned, aligned_state = aligned.step(frame)
+        assert torch.equal(first, first_aligned)  # the first frame has nothing to align: the plain net's output
+        # the second step is the plain net's on the warped frame and state, not its own
+        warped = VSRStudent._aligned(panned, *aligned_state)
+        second = aligned.step(panned, aligned_state)[0]
+        assert torch.allclose(second, plain.step(panned, warped)[0], atol=1e-6)
+        assert not torch.allclose(second, plain.step(panned, plain_state)[0], atol=1e-3)
 
 
 def test_student_refuses_an_unknown_alignment():

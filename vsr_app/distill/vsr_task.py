@@ -118,7 +118,7 @@ class VSRTask:
         self.arch, cls = NETS[o["net"]]
         try:
             self.model = cls(**o["net_config"])
-        except TypeError as exc:  # an unknown or misspelt key
+        except (TypeError, ValueError) as exc:  # an unknown or misspelt key, or a value the net refuses
             raise VsrAppError(f"net_config for the {o['net']}: {exc}") from None
         if self.model.scale != 4:  # the degradation, validation and evaluation are x4
             raise VsrAppError(f"VSR training is x4: net_config 'scale' must be 4, not {self.model.scale}")

@@ -2,10 +2,10 @@
 
 It streams: each frame sees the current and previous LR frame plus a fixed-size hidden state
 (LR-resolution features) carried from the previous step, so memory stays flat for any video
-length. With `align="dis"` the previous frame and state are first warped onto the current frame by OpenCV's DIS
-flow (Round V in docs/RESULTS.md: +0.09 dB on Vid4 from scratch, for about 30% of the speed as written). The HR
-output is a residual over a bilinear upsample. Just before the output conv the
-net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
+length. With `align="dis"` the previous frame and state are first warped onto the current frame
+by OpenCV's DIS flow (Round V in docs/RESULTS.md: +0.09 dB on Vid4 from scratch, costing about 30%
+of the frame rate as written). The HR output is a residual over a bilinear upsample. Just before
+the output conv the net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
 layer Space-Time Distillation matches against the teacher (Xiao et al. found HR features better
 than LR ones).
 """
@@ -112,7 +112,8 @@ class VSRStudent(nn.Module):
     @staticmethod
     def _aligned(lr: Tensor, prev: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
         """The previous frame and state warped onto this frame by OpenCV's DIS flow (fast preset, on grey LR
-        frames): a fixed flow, no parameters."""
+        frames): a fixed flow, no parameters. A tiled frame (over 640x360) gets a flow per tile, so motion across a
+        tile edge can differ near it."""
         luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)
 
         def grey(frames: Tensor) -> np.ndarray:  # [N,h,w] uint8, what DIS reads
@@ -121,7 +122,7 @@ class VSRStudent(nn.Module):
         flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST) for a, b in zip(grey(lr), grey(prev))]
         flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
         warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow)
-        return warped[:, :3], warped[:, 3:].to(hidden.dtype)
+        return warped[:, :3].to(prev.dtype), warped[:, 3:].to(hidden.dtype)
 
     def step(self, lr: Tensor, state=None):
         """One frame: (lr [N,3,h,w], state|None) -> (hr [N,3,4h,4w], new state)."""
