@@ -58,12 +58,16 @@ def _window_mean(x: torch.Tensor, win: int) -> torch.Tensor:
     return F.avg_pool2d(x, (1, win), 1, (0, pad), count_include_pad=False)
 
 
+def grey_bytes(grey: torch.Tensor) -> np.ndarray:
+    """[N,H,W] grey frames in [0, 1] (any float dtype or device) -> [N,H,W] uint8 on the host: what DIS reads."""
+    return (grey.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()
+
+
 def dis_prior(i0: torch.Tensor, i1: torch.Tensor) -> torch.Tensor:
     """The middle frame's flow from DIS flows t0->t1 and t1->t0 (Super SloMo at t = 0.5), plus its cost."""
     with torch.autocast(device_type=i0.device.type, enabled=False):
         g0, g1 = i0.float().mean(1, keepdim=True), i1.float().mean(1, keepdim=True)
-        grey = [(g.detach().clamp(0, 1) * 255).round().to(torch.uint8).cpu().numpy()[:, 0] for g in (g0, g1)]
-        d = np.stack([middle_flow(a, b).transpose(2, 0, 1) for a, b in zip(*grey)])
+        d = np.stack([middle_flow(a, b).transpose(2, 0, 1) for a, b in zip(grey_bytes(g0[:, 0]), grey_bytes(g1[:, 0]))])
         d = torch.from_numpy(d).to(i0.device)
         cost = _window_mean((_shift(g0, -d) - _shift(g1, d)).abs(), COST_WINDOW)
         return torch.cat([d, cost], 1)

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from vsr_app.models import register_arch
-from vsr_app.nets.motion_prior import dis_flow
+from vsr_app.nets.motion_prior import dis_flow, grey_bytes
 from vsr_app.nets.ops import cat_channels, flow_warp, upsample_base
 
 
@@ -114,12 +114,9 @@ class VSRStudent(nn.Module):
         """The previous frame and state warped onto this frame by OpenCV's DIS flow (fast preset, on grey LR
         frames): a fixed flow, no parameters. A tiled frame (over 640x360) gets a flow per tile, so motion across a
         tile edge can differ near it."""
-        luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)
-
-        def grey(frames: Tensor) -> np.ndarray:  # [N,h,w] uint8, what DIS reads
-            return (frames.detach().float() * luma).sum(1).mul(255).round().clamp(0, 255).to(torch.uint8).cpu().numpy()
-
-        flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST) for a, b in zip(grey(lr), grey(prev))]
+        luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)  # BT.601, as OpenCV's grey
+        grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
+        flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST) for a, b in zip(*grey)]
         flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
         warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow)
         return warped[:, :3].to(prev.dtype), warped[:, 3:].to(hidden.dtype)
