@@ -94,6 +94,21 @@ def test_flow_warp_zero_is_identity_and_integer_shift_moves_pixels():
     assert torch.allclose(flow_warp(x, flow)[..., :-1], x[..., 1:], atol=1e-6)
 
 
+def test_fast_flow_warp_matches_the_exact_sampler_without_grad_and_leaves_training_exact():
+    """OpenCV's remap (1/32-pixel sample grid) stands in for grid_sample only at inference: on a smooth image with
+    sub-pixel flow, including flow off the border and a batch of two, it lands within the grid's rounding."""
+    torch.manual_seed(0)
+    x = F.avg_pool2d(torch.rand(2, 35, 30, 40), 5, 1, 2)
+    flow = 4 * torch.randn(2, 2, 30, 40)
+    with torch.no_grad():
+        exact, fast = flow_warp(x, flow), flow_warp(x, flow, fast=True)
+    assert fast.shape == exact.shape and fast.dtype == exact.dtype
+    assert (fast - exact).abs().max() < 0.01 and not torch.equal(fast, exact)
+    assert torch.equal(flow_warp(x, flow, fast=True), exact)  # grad on: the exact, differentiable sampler
+    with torch.no_grad():
+        assert flow_warp(x.bfloat16(), flow, fast=True).dtype == torch.bfloat16
+
+
 def test_student_state_stays_bounded_over_long_streams():
     torch.manual_seed(0)
     net = VSRStudent(channels=8, blocks=2).eval()

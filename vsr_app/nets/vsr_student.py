@@ -118,7 +118,7 @@ class VSRStudent(nn.Module):
         grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
         flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST) for a, b in zip(*grey)]
         flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
-        warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow)
+        warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow, fast=True)
         return warped[:, :3].to(prev.dtype), warped[:, 3:].to(hidden.dtype)
 
     def step(self, lr: Tensor, state=None):
