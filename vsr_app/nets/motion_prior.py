@@ -23,7 +23,7 @@ import torch.nn.functional as F
 PRIORS = ("block", "dis")
 COST_WINDOW = 7  # the window of the matching cost (the block matcher's finest level)
 DIS_MIN_SIDE = 16  # OpenCV's DIS asserts width and height >= 12, and crashes (SIGSEGV) on 12-15 px high frames
-_DIS = threading.local()  # one DIS object per thread and preset: OpenCV algorithm objects are not thread-safe
+_DIS = threading.local()  # one DIS object per thread and setting: OpenCV algorithm objects are not thread-safe
 
 
 def resize(x: torch.Tensor, size) -> torch.Tensor:
@@ -31,17 +31,22 @@ def resize(x: torch.Tensor, size) -> torch.Tensor:
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
-def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM) -> np.ndarray:
-    """[H,W,2] float32 flow (x, y) with src(p) ~ dst(p + flow(p)), for uint8 RGB (or grey) frames."""
+def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+             finest_scale: int | None = None) -> np.ndarray:
+    """[H,W,2] float32 flow (x, y) with src(p) ~ dst(p + flow(p)), for uint8 RGB (or grey) frames.
+    `finest_scale`: the pyramid level DIS stops at (0 = full resolution), in place of the preset's."""
     per_thread = _DIS.__dict__
-    if preset not in per_thread:
-        per_thread[preset] = cv2.DISOpticalFlow_create(preset)
+    key = (preset, finest_scale)
+    if key not in per_thread:
+        per_thread[key] = cv2.DISOpticalFlow_create(preset)
+        if finest_scale is not None:
+            per_thread[key].setFinestScale(finest_scale)
     gray = [f if f.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in (src, dst)]
     h, w = gray[0].shape
     pad_h, pad_w = max(0, DIS_MIN_SIDE - h), max(0, DIS_MIN_SIDE - w)
     if pad_h or pad_w:  # DIS fails on frames under 16 px a side: match on edge-replicated ones, keep the frame's part
         gray = [np.pad(g, ((0, pad_h), (0, pad_w)), mode="edge") for g in gray]
-    flow = per_thread[preset].calc(np.ascontiguousarray(gray[0]), np.ascontiguousarray(gray[1]), None)
+    flow = per_thread[key].calc(np.ascontiguousarray(gray[0]), np.ascontiguousarray(gray[1]), None)
     return flow[:h, :w]
 
 

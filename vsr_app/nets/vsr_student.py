@@ -117,11 +117,13 @@ class VSRStudent(nn.Module):
     @staticmethod
     def _aligned(lr: Tensor, prev: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
         """The previous frame and state warped onto this frame by OpenCV's DIS flow (fast preset, on grey LR
-        frames): a fixed flow, no parameters. A tiled frame (over 640x360) gets a flow per tile, so motion across a
-        tile edge can differ near it."""
+        frames): a fixed flow, no parameters. At full resolution (finest scale 0): on frames up to 128 px the
+        preset falls back to that by itself, so the 32-px training crops had it, while on whole frames it stopped
+        at a quarter of the resolution, with 1.5x the warp error (docs/RESULTS.md, Round W). A tiled frame (over
+        640x360) gets a flow per tile, which at this scale differs only within a few pixels of a tile's edge."""
         luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)  # BT.601, as OpenCV's grey
         grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
-        flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST) for a, b in zip(*grey)]
+        flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0) for a, b in zip(*grey)]
         flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
         warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow, fast=True)
         return warped[:, :3].to(prev.dtype), warped[:, 3:].to(hidden.dtype)
