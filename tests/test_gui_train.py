@@ -21,7 +21,7 @@ from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import train_panel
 from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
-from vsr_app.gui.train_form import default_runs_dir, launcher, train_arguments
+from vsr_app.gui.train_form import default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.models import list_models
 
 TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,
@@ -52,6 +52,11 @@ def test_command_line_follows_the_cli_contract(monkeypatch):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert launcher() == (sys.executable, [])  # the frozen app is its own CLI
 
+
+def test_the_alignment_field_reaches_the_student_only():
+    form = {"channels": 32, "blocks": 4, "align": "dis"}
+    assert form_net_config("student", form) == form
+    assert form_net_config("teacher", form) == {"channels": 32, "blocks": 4}  # the teacher takes no align
 
 def exported_run(run_dir):
     """A run folder with an exported model, as the trainer leaves it (the weights are not read when installed)."""
@@ -103,7 +108,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     panel.start()
     qtbot.waitUntil(panel.running, timeout=10_000)  # after the held-out check
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
-    assert options["net_config"] == {"channels": 4, "blocks": 1} and options["threads"] == 1
+    assert options["net_config"] == {"channels": 4, "blocks": 1, "align": "none"} and options["threads"] == 1
     plots = panel.plots
     qtbot.waitUntil(lambda: len(plots.series.get("loss", ([], []))[0]) >= 2 and "val_psnr" in plots.series,
                     timeout=180_000)

@@ -20,6 +20,7 @@ from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import claim_run_dir, release_run_dir
 from vsr_app.distill.vfi_task import train_vfi
 from vsr_app.errors import VsrAppError
+from vsr_app.models import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_VSR = {"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3, "patch": 8,
@@ -73,6 +74,13 @@ def test_resume_cannot_change_the_network_and_a_checkpoint_that_does_not_fit_is_
     with pytest.raises(VsrAppError, match="checkpoint does not fit the model .*size mismatch"):
         vsr(data_dir, run, steps=4, resume=True)
 
+
+def test_an_aligned_student_trains_and_its_model_loads_aligned(data_dir, tmp_path):
+    """The align option survives training, export and loading: the app runs the net it was trained as."""
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=2, config=config(tmp_path, net_config={**TINY_VSR["net_config"], "align": "dis"}))
+    assert json.loads((run / "model.json").read_text())["config"]["align"] == "dis"
+    assert load_model(str(run / "model.safetensors")).net.align == "dis"
 
 @pytest.mark.parametrize("options, message", [
     ({"batch": "2"}, "'batch' must be int"),

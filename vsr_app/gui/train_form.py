@@ -32,6 +32,11 @@ FIELDS = {
          "feature channels of the network"),
         ("net_config.blocks", "Residual blocks", int, STUDENT["blocks"], 1, 60,
          "depth of the network (the shipped student: 4)"),
+        ("net_config.align", "Motion alignment", {"None: previous frame and state as they are": "none",
+                                                  "DIS flow: previous frame and state warped onto each frame": "dis"},
+         STUDENT["align"], None, None,
+         "student only: warp what the net carries onto the current frame with OpenCV's DIS optical flow; no new"
+         " weights, sharper where the camera moves, somewhat slower (docs/RESULTS.md, Rounds V and W)"),
         ("batch", "Batch (clips)", int, VSR_DEFAULTS["batch"], 1, 256, "clips per step"),
         ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, 30, "length of each training clip"),
         ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
@@ -65,6 +70,13 @@ COMMON = [
     ("log_every", "Log every", int, LOOP.log_every, 1, 100_000, "steps between curve points"),
     ("val_every", "Validate every", int, LOOP.val_every, 1, 1_000_000, "steps between validation PSNR points"),
 ]
+
+
+def form_net_config(net: str, net_config: dict) -> dict:
+    """The form's net_config entries the chosen net takes: the teacher has no alignment option, so that field
+    is the student's alone (Extra options, merged after, can still send it anything)."""
+    takes = net_settings(net, {}) or {}
+    return {key: value for key, value in net_config.items() if key in takes}
 
 
 def choice_data(value) -> str:

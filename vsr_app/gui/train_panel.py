@@ -32,7 +32,7 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    model_name_for)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
-                                    default_runs_dir, launcher, run_steps, train_arguments)
+                                    default_runs_dir, form_net_config, launcher, run_steps, train_arguments)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -391,6 +391,8 @@ class TrainPanel(QWidget):
                 options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
             else:
                 options[key] = value
+        if "net" in options and "net_config" in options:
+            options["net_config"] = form_net_config(options["net"], options["net_config"])
         if self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
