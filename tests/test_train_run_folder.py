@@ -86,7 +86,7 @@ def test_an_aligned_student_trains_and_its_model_loads_aligned(data_dir, tmp_pat
     ({"batch": "2"}, "'batch' must be int"),
     ({"lr": True}, "'lr' must be float"),
     ({"net_config": {"chanels": 8}}, "net_config for the student: .*chanels"),
-    ({"net_config": {"align": "spynet"}}, "net_config for the student: align must be none or dis"),
+    ({"net_config": {"align": "spynet"}}, "net_config for the student: align must be none, dis or dis_half"),
     ({"val": "clip.mp4"}, "'val' must be list"),
     ({"net_config": {"channels": 8, "scale": 2}}, "VSR training is x4"),
 ])

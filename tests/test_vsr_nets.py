@@ -69,7 +69,7 @@ def test_aligned_student_starts_as_its_plain_twin_and_warps_what_it_carries():
     frame = F.avg_pool2d(torch.rand(1, 3, 40, 60), 3, 1, 1)
     panned = torch.roll(frame, 2, 3)  # the scene moves 2 px right
     hidden = F.avg_pool2d(torch.rand(1, 8, 40, 60), 3, 1, 1)
-    prev, state = VSRStudent._aligned(panned, frame, hidden)
+    prev, state = aligned._aligned(panned, frame, hidden)
     inner = (..., slice(5, -5), slice(5, -5))
     assert (prev - panned)[inner].abs().mean() < 0.1 * (frame - panned)[inner].abs().mean()
     assert torch.allclose(state[inner], torch.roll(hidden, 2, 3)[inner], atol=0.02)
@@ -78,7 +78,7 @@ def test_aligned_student_starts_as_its_plain_twin_and_warps_what_it_carries():
         first_aligned, aligned_state = aligned.step(frame)
         assert torch.equal(first, first_aligned)  # the first frame has nothing to align: the plain net's output
         # the second step is the plain net's on the warped frame and state, not its own
-        warped = VSRStudent._aligned(panned, *aligned_state)
+        warped = aligned._aligned(panned, *aligned_state)
         second = aligned.step(panned, aligned_state)[0]
         assert torch.allclose(second, plain.step(panned, warped)[0], atol=1e-6)
         assert not torch.allclose(second, plain.step(panned, plain_state)[0], atol=1e-3)
@@ -94,13 +94,15 @@ def test_aligned_student_finds_a_small_objects_motion_on_a_whole_frame():
     before[70:86, 90:106] = square
     after[70:86, 92:108] = square  # the square moves 2 px right
     frames = [torch.from_numpy(f).float().div(255).expand(1, 3, -1, -1) for f in (before, after)]
-    prev, _ = VSRStudent._aligned(frames[1], frames[0], torch.zeros(1, 1, 160, 200))
     inside = (..., slice(72, 84), slice(94, 106))
-    assert (prev - frames[1])[inside].abs().mean() < 0.25 * (frames[0] - frames[1])[inside].abs().mean()
+    unaligned = (frames[0] - frames[1])[inside].abs().mean()
+    for align, left in (("dis", 0.25), ("dis_half", 0.5)):  # half-size frames see an 8-px square, 1 px moved
+        prev, _ = VSRStudent(channels=1, align=align)._aligned(frames[1], frames[0], torch.zeros(1, 1, 160, 200))
+        assert (prev - frames[1])[inside].abs().mean() < left * unaligned, align
 
 
 def test_student_refuses_an_unknown_alignment():
-    with pytest.raises(ValueError, match="align must be none or dis"):
+    with pytest.raises(ValueError, match="align must be none, dis or dis_half"):
         VSRStudent(align="spynet")
 
 

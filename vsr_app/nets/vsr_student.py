@@ -69,6 +69,21 @@ class HRHead(nn.Module):
         return self.out_conv(f) + upsample_base(lr, self.scale, self.base)
 
 
+ALIGNMENTS = ("none", "dis", "dis_half")
+
+
+def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    return dis_flow(src, dst, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0)
+
+
+def _half_size_flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """`_flow` of the frames at half size (area-averaged), brought back to full size and pixel units."""
+    h, w = src.shape
+    small = [cv2.resize(g, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA) for g in (src, dst)]
+    gain = np.float32([w / small[0].shape[1], h / small[0].shape[0]])
+    return cv2.resize(_flow(*small), (w, h), interpolation=cv2.INTER_LINEAR) * gain
+
+
 class VSRStudent(nn.Module):
     """Unidirectional recurrent x4 student (see module docstring)."""
 
@@ -87,10 +102,10 @@ class VSRStudent(nn.Module):
     def __init__(self, channels: int = 32, blocks: int = 4, hr_channels: int = 4, scale: int = 4,
                  base: str = "bilinear", out_init: float = 0.1, align: str = "none"):
         super().__init__()
-        if align not in ("none", "dis"):
-            raise ValueError(f"align must be none or dis, not {align!r}")
+        if align not in ALIGNMENTS:
+            raise ValueError(f"align must be {', '.join(ALIGNMENTS[:-1])} or {ALIGNMENTS[-1]}, not {align!r}")
         self.align = align
-        if align == "dis":
+        if align != "none":
             self.working_memory = self.aligned_working_memory
         self.scale = scale
         self.channels = channels
@@ -104,7 +119,7 @@ class VSRStudent(nn.Module):
             prev, hidden = lr, lr.new_zeros(lr.shape[0], self.channels, lr.shape[2], lr.shape[3])
         else:
             prev, hidden = state
-            if self.align == "dis":
+            if self.align != "none":
                 prev, hidden = self._aligned(lr, prev, hidden)
         x = F.relu(self.conv_in(cat_channels([lr, prev, hidden])), inplace=True)
         hidden = self.body(x)
@@ -114,16 +129,16 @@ class VSRStudent(nn.Module):
         # exponentially over long videos (measured: PSNR fell from 23.8 to 19 dB by frame 30).
         return hr, feat, (lr, torch.tanh(hidden))
 
-    @staticmethod
-    def _aligned(lr: Tensor, prev: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
+    def _aligned(self, lr: Tensor, prev: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor]:
         """The previous frame and state warped onto this frame by OpenCV's DIS flow (fast preset, on grey LR
         frames): a fixed flow, no parameters. At full resolution (finest scale 0): on frames up to 128 px the
         preset falls back to that by itself, so the 32-px training crops had it, while on whole frames it stopped
         at a quarter of the resolution, with 1.5x the warp error (docs/RESULTS.md, Round W). A tiled frame (over
-        640x360) gets a flow per tile, which at this scale differs only within a few pixels of a tile's edge."""
+        640x360) gets a flow per tile, which at this scale differs only within a few pixels of a tile's edge.
+        "dis_half" finds the flow on half-size frames, for a quarter of DIS's time (Round W)."""
         luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)  # BT.601, as OpenCV's grey
         grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
-        flows = [dis_flow(a, b, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0) for a, b in zip(*grey)]
+        flows = [(_half_size_flow if self.align == "dis_half" else _flow)(a, b) for a, b in zip(*grey)]
         flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
         warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow, fast=True)
         return warped[:, :3].to(prev.dtype), warped[:, 3:].to(hidden.dtype)
