@@ -3,8 +3,8 @@
 It streams: each frame sees the current and previous LR frame plus a fixed-size hidden state
 (LR-resolution features) carried from the previous step, so memory stays flat for any video
 length. With `align="dis"` the previous frame and state are first warped onto the current frame
-by OpenCV's DIS flow (Round V in docs/RESULTS.md: +0.09 dB on Vid4 from scratch, costing about 30%
-of the frame rate as written). The HR output is a residual over a bilinear upsample. Just before
+by OpenCV's DIS flow (Rounds V and W in docs/RESULTS.md: +0.15 and +0.20 dB on Vid4 over two seeds from scratch,
+for about 30% of the frame rate; `"dis_half"` finds the flow on half-size frames for less). The HR output is a residual over a bilinear upsample. Just before
 the output conv the net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
 layer Space-Time Distillation matches against the teacher (Xiao et al. found HR features better
 than LR ones).
