@@ -134,7 +134,7 @@ class VSRStudent(nn.Module):
         frames): a fixed flow, no parameters. At full resolution (finest scale 0): on frames up to 128 px the
         preset falls back to that by itself, so the 32-px training crops had it, while on whole frames it stopped
         at a quarter of the resolution, with 1.5x the warp error (docs/RESULTS.md, Round W). A tiled frame (over
-        640x360) gets a flow per tile, which at this scale differs only within a few pixels of a tile's edge.
+        640x360) gets a flow per tile: on Vid4 through 64-px tiles the same score as whole frames.
         "dis_half" finds the flow on half-size frames, for a quarter of DIS's time (Round W)."""
         luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)  # BT.601, as OpenCV's grey
         grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
