@@ -391,8 +391,6 @@ class TrainPanel(QWidget):
                 options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
             else:
                 options[key] = value
-        if "net" in options and "net_config" in options:
-            options["net_config"] = form_net_config(options["net"], options["net_config"])
         if self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
@@ -404,7 +402,12 @@ class TrainPanel(QWidget):
                 raise VsrAppError(f"extra options are not valid JSON: {exc}") from exc
             if not isinstance(more, dict):
                 raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
-            options.update(more)
+        else:
+            more = {}
+        net = more.get("net", options.get("net"))
+        if net in ("student", "teacher") and "net_config" in options:  # the form's fields, for the net that runs
+            options["net_config"] = form_net_config(net, options["net_config"])
+        options.update(more)
         return options
 
     def _remember(self) -> None:

@@ -38,15 +38,18 @@ def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW
     per_thread = _DIS.__dict__
     key = (preset, finest_scale)
     if key not in per_thread:
-        per_thread[key] = cv2.DISOpticalFlow_create(preset)
-        if finest_scale is not None:
-            per_thread[key].setFinestScale(finest_scale)
+        dis = cv2.DISOpticalFlow_create(preset)
+        per_thread[key] = dis, dis.getFinestScale() if finest_scale is None else finest_scale
+    dis, finest = per_thread[key]
+    # set on every call: DIS lowers its own finest scale for good on the first frame too small for it (<= 128 px),
+    # so without this a flow would depend on what the thread matched before
+    dis.setFinestScale(finest)
     gray = [f if f.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(f), cv2.COLOR_RGB2GRAY) for f in (src, dst)]
     h, w = gray[0].shape
     pad_h, pad_w = max(0, DIS_MIN_SIDE - h), max(0, DIS_MIN_SIDE - w)
     if pad_h or pad_w:  # DIS fails on frames under 16 px a side: match on edge-replicated ones, keep the frame's part
         gray = [np.pad(g, ((0, pad_h), (0, pad_w)), mode="edge") for g in gray]
-    flow = per_thread[key].calc(np.ascontiguousarray(gray[0]), np.ascontiguousarray(gray[1]), None)
+    flow = dis.calc(np.ascontiguousarray(gray[0]), np.ascontiguousarray(gray[1]), None)
     return flow[:h, :w]
 
 

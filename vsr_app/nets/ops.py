@@ -63,14 +63,23 @@ def flow_warp(x: Tensor, flow: Tensor, fast: bool = False) -> Tensor:
     return warped.to(x.dtype)
 
 
+REMAP_CHANNELS = 128
+
+
 def _remap_warp(x: Tensor, flow: Tensor) -> Tensor:
     """flow_warp's sampling (bilinear, border clamped) by cv2.remap on channels-last float32 images."""
     n, c, h, w = x.shape
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     images = x.float().permute(0, 2, 3, 1).contiguous().numpy()
-    warped = [cv2.remap(image, xs + f[0], ys + f[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).reshape(
-        h, w, c) for image, f in zip(images, flow.float().numpy())]
-    return torch.from_numpy(np.stack(warped)).permute(0, 3, 1, 2).to(x.dtype)
+    warped = []
+    for image, f in zip(images, flow.float().numpy()):
+        mx, my = xs + f[0], ys + f[1]
+        # OpenCV remaps at most 128 channels at once (5.x; 512 in 4.x)
+        parts = [cv2.remap(image[..., i:i + REMAP_CHANNELS], mx, my, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE).reshape(h, w, -1) for i in range(0, c, REMAP_CHANNELS)]
+        warped.append(parts[0] if len(parts) == 1 else np.concatenate(parts, -1))
+    out = warped[0][None] if n == 1 else np.stack(warped)
+    return torch.from_numpy(out).permute(0, 3, 1, 2).to(x.dtype)
 
 
 CV2_INTERPOLATION = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC}
