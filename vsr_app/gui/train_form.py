@@ -74,9 +74,10 @@ COMMON = [
 
 def form_net_config(net: str, net_config: dict) -> dict:
     """The form's net_config entries the chosen net takes: the teacher has no alignment option, so that field
-    is the student's alone (Extra options, merged after, can still send it anything)."""
-    takes = net_settings(net, {}) or {}
-    return {key: value for key, value in net_config.items() if key in takes}
+    is the student's alone (Extra options, merged after, can still send it anything). An unknown net gets them
+    all, for the trainer to refuse by name."""
+    takes = net_settings(net, {})
+    return net_config if takes is None else {key: value for key, value in net_config.items() if key in takes}
 
 
 def choice_data(value) -> str:

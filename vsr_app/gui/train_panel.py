@@ -404,9 +404,8 @@ class TrainPanel(QWidget):
                 raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
         else:
             more = {}
-        net = more.get("net", options.get("net"))
-        if net in ("student", "teacher") and "net_config" in options:  # the form's fields, for the net that runs
-            options["net_config"] = form_net_config(net, options["net_config"])
+        if "net_config" in options:  # the form's fields, for the net that runs
+            options["net_config"] = form_net_config(more.get("net", options.get("net")), options["net_config"])
         options.update(more)
         return options
 

@@ -75,7 +75,8 @@ def dis_prior(i0: torch.Tensor, i1: torch.Tensor) -> torch.Tensor:
     """The middle frame's flow from DIS flows t0->t1 and t1->t0 (Super SloMo at t = 0.5), plus its cost."""
     with torch.autocast(device_type=i0.device.type, enabled=False):
         g0, g1 = i0.float().mean(1, keepdim=True), i1.float().mean(1, keepdim=True)
-        d = np.stack([middle_flow(a, b).transpose(2, 0, 1) for a, b in zip(grey_bytes(g0[:, 0]), grey_bytes(g1[:, 0]))])
+        grey = zip(grey_bytes(g0[:, 0]), grey_bytes(g1[:, 0]))
+        d = np.stack([middle_flow(a, b).transpose(2, 0, 1) for a, b in grey])
         d = torch.from_numpy(d).to(i0.device)
         cost = _window_mean((_shift(g0, -d) - _shift(g1, d)).abs(), COST_WINDOW)
         return torch.cat([d, cost], 1)

@@ -5,10 +5,10 @@ It streams: each frame sees the current and previous LR frame plus a fixed-size 
 length. With `align="dis"` the previous frame and state are first warped onto the current frame
 by OpenCV's DIS flow (Rounds V and W in docs/RESULTS.md: +0.15 and +0.20 dB on Vid4 over two
 seeds from scratch, for 25-30% of the frame rate; `"dis_half"` finds the flow on half-size
-frames: DIS takes a quarter of the time, the frame rate barely moves). The HR output is a residual over a bilinear upsample. Just before
-the output conv the net has a small HR feature map (pixel-shuffle to `hr_channels` at 4x resolution), which is the
-layer Space-Time Distillation matches against the teacher (Xiao et al. found HR features better
-than LR ones).
+frames: DIS takes a quarter of the time, the frame rate barely moves). The HR output is a
+residual over a bilinear upsample. Just before the output conv the net has a small HR feature
+map (pixel-shuffle to `hr_channels` at 4x resolution), which is the layer Space-Time Distillation
+matches against the teacher (Xiao et al. found HR features better than LR ones).
 """
 from __future__ import annotations
 
@@ -70,9 +70,6 @@ class HRHead(nn.Module):
         return self.out_conv(f) + upsample_base(lr, self.scale, self.base)
 
 
-ALIGNMENTS = ("none", "dis", "dis_half")
-
-
 def _flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return dis_flow(src, dst, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0)
 
@@ -83,6 +80,10 @@ def _half_size_flow(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     small = [cv2.resize(g, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA) for g in (src, dst)]
     gain = np.float32([w / small[0].shape[1], h / small[0].shape[0]])
     return cv2.resize(_flow(*small), (w, h), interpolation=cv2.INTER_LINEAR) * gain
+
+
+FLOWS = {"dis": _flow, "dis_half": _half_size_flow}  # align option -> how the flow is found
+ALIGNMENTS = ("none", *FLOWS)
 
 
 class VSRStudent(nn.Module):
@@ -139,7 +140,7 @@ class VSRStudent(nn.Module):
         "dis_half" finds the flow on half-size frames: a quarter of DIS's time, not a faster frame (Round W)."""
         luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)  # BT.601, as OpenCV's grey
         grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
-        flows = [(_half_size_flow if self.align == "dis_half" else _flow)(a, b) for a, b in zip(*grey)]
+        flows = [FLOWS[self.align](a, b) for a, b in zip(*grey)]
         flow = torch.from_numpy(np.stack(flows)).permute(0, 3, 1, 2).to(lr.device)
         warped = flow_warp(torch.cat([prev.float(), hidden.float()], 1), flow, fast=True)
         return warped[:, :3].to(prev.dtype), warped[:, 3:].to(hidden.dtype)
