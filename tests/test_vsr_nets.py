@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from vsr_app.models import build_arch, count_params
 from vsr_app.nets.motion_prior import dis_flow
-from vsr_app.nets.ops import cat_channels, flow_warp, upsample_base
+from vsr_app.nets.ops import cat_channels, flow_warp, input_layout, upsample_base
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.vsr_teacher import VSRTeacher
 
@@ -195,3 +195,19 @@ def test_cat_channels_gives_the_conv_the_same_input_under_autocast():
         assert merged.dtype == torch.bfloat16
         assert torch.equal(conv(merged), conv(torch.cat(parts, 1)))
     assert cat_channels([torch.rand(1, 2, 3, 3)]).dtype == torch.float32  # no autocast: as they are
+
+
+def test_cat_channels_fills_the_layout_a_channels_last_conv_reads():
+    conv = torch.nn.Conv2d(7, 4, 3, padding=1)
+    assert input_layout(conv) == torch.contiguous_format
+    conv.to(memory_format=torch.channels_last)  # as the engine leaves it
+    assert input_layout(conv) == torch.channels_last
+    parts = [torch.rand(2, 3, 6, 5), torch.rand(2, 4, 6, 5).bfloat16().contiguous(memory_format=torch.channels_last)]
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        merged = cat_channels(parts, memory_format=input_layout(conv))
+        assert merged.is_contiguous(memory_format=torch.channels_last) and not merged.is_contiguous()
+        assert merged.dtype == torch.bfloat16
+        assert torch.equal(merged, torch.cat(parts, 1).bfloat16())
+        assert torch.equal(conv(merged), conv(cat_channels(parts)))
+    merged32 = cat_channels(parts, torch.float32, torch.channels_last)
+    assert merged32.dtype == torch.float32 and torch.equal(merged32, torch.cat([p.float() for p in parts], 1))

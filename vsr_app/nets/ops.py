@@ -8,17 +8,37 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None) -> Tensor:
+def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None,
+                 memory_format: torch.memory_format = torch.contiguous_format) -> Tensor:
     """Channel concatenation in the dtype the conv that reads it computes in: `dtype` when given, else
     autocast's when it is on, else as they are.
 
     The conv would cast its input to that dtype anyway, so the values it sees are the same, without first
-    building the whole input in float32 and copying it again.
+    building the whole input in float32 and copying it again. `memory_format=torch.channels_last` (see
+    `input_layout`) fills a channels-last result in place: torch.cat of mixed layouts returns a contiguous
+    tensor that a channels-last conv must reorder first (a 38-channel 320x180 frame: 1.75 ms and the reorder,
+    against 0.44 ms filled; docs/RESULTS.md, Performance, "Session 28").
     """
     device = tensors[0].device.type
     if dtype is None and torch.is_autocast_enabled(device):
         dtype = torch.get_autocast_dtype(device)
-    return torch.cat([t.to(dtype) for t in tensors] if dtype is not None else tensors, 1)
+    if memory_format != torch.channels_last:
+        return torch.cat([t.to(dtype) for t in tensors] if dtype is not None else tensors, 1)
+    n, _, h, w = tensors[0].shape
+    out = torch.empty((n, sum(t.shape[1] for t in tensors), h, w), dtype=dtype or tensors[0].dtype,
+                      device=tensors[0].device, memory_format=torch.channels_last)
+    start = 0
+    for t in tensors:
+        out[:, start:start + t.shape[1]] = t
+        start += t.shape[1]
+    return out
+
+
+def input_layout(conv: torch.nn.Conv2d) -> torch.memory_format:
+    """The memory format `conv` reads fastest: channels-last where the engine made its weight so (bf16, or the
+    nets that ask for it in fp32), else the default."""
+    channels_last = conv.weight.is_contiguous(memory_format=torch.channels_last)
+    return torch.channels_last if channels_last and not conv.weight.is_contiguous() else torch.contiguous_format
 
 
 def conv3d(conv: torch.nn.Conv3d, x: Tensor) -> Tensor:

@@ -37,7 +37,7 @@ from torch import nn
 from vsr_app.models import register_arch
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
 from vsr_app.nets.motion_prior import resize as _up
-from vsr_app.nets.ops import cat_channels, conv3d
+from vsr_app.nets.ops import cat_channels, conv3d, input_layout
 
 CENTRE_LOGIT = 8.0  # initial softmax logit of each kernel's centre tap (others 0): 99.2% of a 5x5 kernel's weight
 MIX_1X_LOGIT = 3.0  # initial Stage-I mix: 91% on the (sharp) 1x candidate, 4.5% each on the 0.5x and 2x ones
@@ -330,7 +330,8 @@ class VFINet(nn.Module):
         fp32 = (is3d and dev == "cpu" and torch.is_grad_enabled()
                 and torch.is_autocast_enabled("cpu"))
         if isinstance(x, list):
-            x = cat_channels(x, torch.float32 if fp32 else None)
+            x = cat_channels(x, torch.float32 if fp32 else None,
+                             torch.contiguous_format if is3d else input_layout(conv))
         if fp32:
             with torch.autocast(device_type="cpu", enabled=False):
                 y = conv(x.float())

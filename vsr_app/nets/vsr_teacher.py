@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from vsr_app.models import register_arch
 
-from .ops import cat_channels, flow_warp
+from .ops import cat_channels, flow_warp, input_layout
 from .vsr_student import HRHead, ResBlock
 
 
@@ -95,7 +95,8 @@ class VSRTeacher(nn.Module):
         for i in range(t - 1, -1, -1):
             if i < t - 1:
                 hid = flow_warp(hid, to_next[:, i])
-            hid = self.back(F.leaky_relu(self.back_in(cat_channels([feats[:, i], hid])), 0.1))
+            x = cat_channels([feats[:, i], hid], memory_format=input_layout(self.back_in))
+            hid = self.back(F.leaky_relu(self.back_in(x), 0.1))
             back[i] = hid
 
         outs, hr_feats = [], []
@@ -103,7 +104,8 @@ class VSRTeacher(nn.Module):
         for i in range(t):
             if i > 0:
                 hid = flow_warp(hid, to_prev[:, i - 1])
-            hid = self.fwd(F.leaky_relu(self.fwd_in(cat_channels([feats[:, i], back[i], hid])), 0.1))
+            x = cat_channels([feats[:, i], back[i], hid], memory_format=input_layout(self.fwd_in))
+            hid = self.fwd(F.leaky_relu(self.fwd_in(x), 0.1))
             f = self.head.features(hid)
             outs.append(self.head.frames(f, clip[:, i].contiguous()))
             hr_feats.append(f)
