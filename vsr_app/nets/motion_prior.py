@@ -32,13 +32,16 @@ def resize(x: torch.Tensor, size) -> torch.Tensor:
 
 
 def dis_flow(src: np.ndarray, dst: np.ndarray, preset: int = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
-             finest_scale: int | None = None) -> np.ndarray:
+             finest_scale: int | None = None, refinement: int | None = None) -> np.ndarray:
     """[H,W,2] float32 flow (x, y) with src(p) ~ dst(p + flow(p)), for uint8 RGB (or grey) frames.
-    `finest_scale`: the pyramid level DIS stops at (0 = full resolution), in place of the preset's."""
+    `finest_scale`: the pyramid level DIS stops at (0 = full resolution), in place of the preset's;
+    `refinement`: its variational refinement iterations per level, in place of the preset's."""
     per_thread = _DIS.__dict__
-    key = (preset, finest_scale)
+    key = (preset, finest_scale, refinement)
     if key not in per_thread:
         dis = cv2.DISOpticalFlow_create(preset)
+        if refinement is not None:
+            dis.setVariationalRefinementIterations(refinement)
         per_thread[key] = dis, dis.getFinestScale() if finest_scale is None else finest_scale
     dis, finest = per_thread[key]
     # set on every call: DIS lowers its own finest scale for good on the first frame too small for it (<= 128 px),
