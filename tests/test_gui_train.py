@@ -21,7 +21,7 @@ from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import train_panel
 from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
-from vsr_app.gui.train_form import default_runs_dir, form_net_config, launcher, train_arguments
+from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.models import list_models
 
 TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,
@@ -57,6 +57,15 @@ def test_the_alignment_field_reaches_the_student_only():
     form = {"channels": 32, "blocks": 4, "align": "dis"}
     assert form_net_config("student", form) == form
     assert form_net_config("teacher", form) == {"channels": 32, "blocks": 4}  # the teacher takes no align
+
+
+def test_the_alignment_field_is_disabled_for_the_teacher(panel):
+    align, net = panel.inputs["net_config.align"], panel.inputs["net"]
+    assert align.isEnabled()
+    net.setCurrentIndex(net.findData(choice_data("teacher")))
+    assert not align.isEnabled() and panel.inputs["net_config.channels"].isEnabled()
+    net.setCurrentIndex(net.findData(choice_data("student")))
+    assert align.isEnabled()
 
 def exported_run(run_dir):
     """A run folder with an exported model, as the trainer leaves it (the weights are not read when installed)."""

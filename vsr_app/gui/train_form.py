@@ -76,8 +76,14 @@ def form_net_config(net: str, net_config: dict) -> dict:
     """The form's net_config entries the chosen net takes: the teacher has no alignment option, so that field
     is the student's alone (Extra options, merged after, can still send it anything). An unknown net gets them
     all, for the trainer to refuse by name."""
+    return {key: value for key, value in net_config.items() if net_field_applies(net, f"net_config.{key}")}
+
+
+def net_field_applies(net: str, key: str) -> bool:
+    """Whether the form field `key` means anything for `net`: a "net_config.x" field only if the net takes x (the
+    teacher has no alignment option), every other field always. An unknown net takes them all."""
     takes = net_settings(net, {})
-    return net_config if takes is None else {key: value for key, value in net_config.items() if key in takes}
+    return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
 
 
 def choice_data(value) -> str:

@@ -32,7 +32,8 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    model_name_for)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
-                                    default_runs_dir, form_net_config, launcher, run_steps, train_arguments)
+                                    default_runs_dir, form_net_config, launcher, net_field_applies, run_steps,
+                                    train_arguments)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -359,6 +360,8 @@ class TrainPanel(QWidget):
             widget.setToolTip(tip)
             self.options_form.addRow(label, widget)
             self.inputs[key] = widget
+        if "net" in self.inputs:
+            self.inputs["net"].currentIndexChanged.connect(self._net_changed)
         self.refresh_models()
         self._distill_changed()
         if self.isVisible():
@@ -366,6 +369,16 @@ class TrainPanel(QWidget):
 
     def _distill_changed(self) -> None:
         self.teacher.setEnabled(self.distill.currentData() != "none")
+        self._net_changed()
+
+    def _net_changed(self) -> None:
+        """Fields the chosen net does not take (the teacher's alignment) are shown disabled, as the run ignores
+        them."""
+        if "net" not in self.inputs:
+            return
+        net = json.loads(self.inputs["net"].currentData())
+        for key, widget in self.inputs.items():
+            widget.setEnabled(net_field_applies(net, key))
 
     def refresh_models(self) -> None:
         """Teachers on offer: trained models of the task (not built-in baselines)."""
