@@ -40,6 +40,8 @@ def main() -> None:
         key, value = item.split("=", 1)
         metrics[key] = float(value)
     card.update(name=args.name, metrics=metrics)
+    # refusing jobs that cannot fit reads it from the card (tests/test_models.py): the net's measured figure
+    card.setdefault("working_memory", list(loaded.net.working_memory))
     if args.description:
         card["description"] = args.description
     if args.stage:
