@@ -95,7 +95,8 @@ def check(out: Path) -> None:
         got = [f for frame in frames for f in engine.push(frame)]
         return got + list(engine.flush())
 
-    for name in ("vsr-x4-student", "vsr-x4-student-fast", "vsr-x4-student-bicubic", "vsr-x4-teacher"):
+    for name in ("vsr-x4-student", "vsr-x4-student-fast", "vsr-x4-student-bicubic", "vsr-x4-student-aligned",
+                 "vsr-x4-teacher"):
         reference = outputs(make_upscaler(load_model(name, "cpu"), "cpu", precision="fp32"), small[:10])
         rows = report["upscale"][name] = {}
         for precision in ("fp32", "bf16", "fp16"):
