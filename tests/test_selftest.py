@@ -97,3 +97,9 @@ def test_missing_sample_clip_is_named(tmp_path, monkeypatch, shipped):
     assert "sample.mp4" in failed["resources"] and "icon.png" in failed["resources"]
     assert "decode sample clip" in failed
     assert not any(name.startswith("model ") for name in _by_name(report))  # nothing to feed them
+
+
+def test_a_long_check_name_keeps_a_gap_before_its_detail():
+    check = vsr_app.selftest.Check("model vsr-x4-student-aligned-longer", True, "103,567 params", 0.1)
+    line = vsr_app.selftest.report_line(check)
+    assert "model vsr-x4-student-aligned-longer  103,567 params" in line

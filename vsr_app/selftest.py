@@ -65,7 +65,8 @@ class SelftestReport:
 
     def lines(self) -> list[str]:
         """The printed summary: one line per check, then the verdict (the reasons again when it failed)."""
-        out = [f"{'ok' if c.ok else 'FAIL':<5}{c.name:<28}{c.detail}  ({c.seconds:.1f} s)" for c in self.checks]
+        width = max([28] + [len(c.name) + 2 for c in self.checks])  # a long model name keeps a gap before its detail
+        out = [f"{'ok' if c.ok else 'FAIL':<5}{c.name:<{width}}{c.detail}  ({c.seconds:.1f} s)" for c in self.checks]
         if self.ok:
             out.append(f"selftest passed: {len(self.checks)} checks in {self.seconds:.1f} s")
         else:
