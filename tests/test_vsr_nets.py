@@ -75,7 +75,8 @@ def test_aligned_student_starts_as_its_plain_twin_and_warps_what_it_carries():
     prev, state = aligned._aligned(panned, frame, hidden)
     inner = (..., slice(5, -5), slice(5, -5))
     assert (prev - panned)[inner].abs().mean() < 0.1 * (frame - panned)[inner].abs().mean()
-    assert torch.allclose(state[inner], torch.roll(hidden, 2, 3)[inner], atol=0.02)
+    rolled = torch.roll(hidden, 2, 3)
+    assert (state - rolled)[inner].abs().mean() < 0.02 * (hidden - rolled)[inner].abs().mean()
     with torch.no_grad():
         first, plain_state = plain.step(frame)
         first_aligned, aligned_state = aligned.step(frame)
@@ -156,6 +157,20 @@ def test_a_small_frame_does_not_change_later_dis_flows():
         thread.start()
         thread.join()
     assert np.array_equal(results[0], results[1])
+
+
+def test_dis_refinement_is_a_setting_of_its_own_cached_object():
+    """`refinement=0` (the aligned student's flow) skips DIS's variational refinement, and a call with the preset's
+    own refinement in the same thread still gets it."""
+    rng = np.random.default_rng(2)
+    image = cv2.GaussianBlur((rng.random((120, 160)) * 255).astype(np.uint8), (0, 0), 2)
+    moved = np.ascontiguousarray(np.roll(image, 3, axis=1))
+    refined = dis_flow(image, moved, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0)
+    plain = dis_flow(image, moved, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0, refinement=0)
+    assert not np.array_equal(refined, plain)
+    assert np.array_equal(refined, dis_flow(image, moved, cv2.DISOPTICAL_FLOW_PRESET_FAST, finest_scale=0))
+    inner = (slice(20, -20), slice(20, -20), 0)
+    assert abs(np.median(plain[inner]) - 3) < 0.5 and abs(np.median(refined[inner]) - 3) < 0.5
 
 def test_student_state_stays_bounded_over_long_streams():
     torch.manual_seed(0)
