@@ -34,6 +34,8 @@ def main() -> None:
     args = ap.parse_args()
     for name, count in CLIPS.items():
         folder = args.out / Path(name).stem
+        if folder.exists() and any(folder.iterdir()):  # stale frames would join the sequence
+            sys.exit(f"{folder} is not empty: give an empty or new output folder")
         folder.mkdir(parents=True, exist_ok=True)
         written = 0
         for frame in VideoReader(args.videos / name).frames():

@@ -226,3 +226,6 @@ def test_cat_channels_fills_the_layout_a_channels_last_conv_reads():
         assert torch.equal(conv(merged), conv(cat_channels(parts)))
     merged32 = cat_channels(parts, torch.float32, torch.channels_last)
     assert merged32.dtype == torch.float32 and torch.equal(merged32, torch.cat([p.float() for p in parts], 1))
+    assert cat_channels(parts[::-1], memory_format=torch.channels_last).dtype == torch.float32  # torch.cat's promotion
+    with pytest.raises(ValueError, match="shapes differ"):  # no broadcasting, as torch.cat
+        cat_channels([parts[0], torch.rand(1, 2, 1, 5)], memory_format=torch.channels_last)

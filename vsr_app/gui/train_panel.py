@@ -364,12 +364,12 @@ class TrainPanel(QWidget):
             self.inputs["net"].currentIndexChanged.connect(self._net_changed)
         self.refresh_models()
         self._distill_changed()
+        self._net_changed()
         if self.isVisible():
             QTimer.singleShot(0, self, self._fit_form)  # once the new rows are laid out
 
     def _distill_changed(self) -> None:
         self.teacher.setEnabled(self.distill.currentData() != "none")
-        self._net_changed()
 
     def _net_changed(self) -> None:
         """Fields the chosen net does not take (the teacher's alignment) are shown disabled, as the run ignores
@@ -611,6 +611,7 @@ class TrainPanel(QWidget):
             widget.setEnabled(not running)
         if not running:
             self._distill_changed()
+            self._net_changed()
 
     def _read_output(self) -> None:
         text = bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace")

@@ -1,6 +1,8 @@
 """Small tensor operations the nets share."""
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 import torch
@@ -25,8 +27,12 @@ def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None,
     if memory_format != torch.channels_last:
         return torch.cat([t.to(dtype) for t in tensors] if dtype is not None else tensors, 1)
     n, _, h, w = tensors[0].shape
-    out = torch.empty((n, sum(t.shape[1] for t in tensors), h, w), dtype=dtype or tensors[0].dtype,
-                      device=tensors[0].device, memory_format=torch.channels_last)
+    if any(t.shape[0] != n or t.shape[2:] != (h, w) for t in tensors):  # as torch.cat refuses (no broadcasting)
+        raise ValueError(f"cat_channels: shapes differ beyond the channels: {[tuple(t.shape) for t in tensors]}")
+    if dtype is None:  # torch.cat's promotion
+        dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
+    out = torch.empty((n, sum(t.shape[1] for t in tensors), h, w), dtype=dtype, device=tensors[0].device,
+                      memory_format=torch.channels_last)
     start = 0
     for t in tensors:
         out[:, start:start + t.shape[1]] = t
@@ -35,8 +41,8 @@ def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None,
 
 
 def input_layout(conv: torch.nn.Conv2d) -> torch.memory_format:
-    """The memory format `conv` reads fastest: channels-last where the engine made its weight so (bf16, or the
-    nets that ask for it in fp32), else the default."""
+    """The memory format `conv` reads fastest: channels-last where the engine made its weight so (bf16 and fp16,
+    and fp32 for the nets that ask for it on the CPU), else the default (training)."""
     channels_last = conv.weight.is_contiguous(memory_format=torch.channels_last)
     return torch.channels_last if channels_last and not conv.weight.is_contiguous() else torch.contiguous_format
 

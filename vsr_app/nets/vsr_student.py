@@ -3,9 +3,9 @@
 It streams: each frame sees the current and previous LR frame plus a fixed-size hidden state
 (LR-resolution features) carried from the previous step, so memory stays flat for any video
 length. With `align="dis"` the previous frame and state are first warped onto the current frame
-by OpenCV's DIS flow (Rounds V and W in docs/RESULTS.md: +0.15 and +0.20 dB on Vid4 over two
-seeds from scratch, for 25-30% of the frame rate; `"dis_half"` finds the flow on half-size
-frames: DIS takes a quarter of the time, the frame rate barely moves). The HR output is a
+by OpenCV's DIS flow (Rounds V-X in docs/RESULTS.md: +0.15 and +0.20 dB on Vid4 over two
+seeds from scratch; shipped as vsr-x4-student-aligned at about two-thirds of the plain net's
+frame rate; `"dis_half"` finds the flow on half-size frames, a quarter of DIS's time). The HR output is a
 residual over a bilinear upsample. Just before the output conv the net has a small HR feature
 map (pixel-shuffle to `hr_channels` at 4x resolution), which is the layer Space-Time Distillation
 matches against the teacher (Xiao et al. found HR features better than LR ones).
@@ -140,7 +140,8 @@ class VSRStudent(nn.Module):
         preset falls back to that by itself, so the 32-px training crops had it, while on whole frames it stopped
         at a quarter of the resolution, with 1.5x the warp error (docs/RESULTS.md, Round W). A tiled frame (over
         640x360) gets a flow per tile: on Vid4 through 64-px tiles the same score as whole frames.
-        "dis_half" finds the flow on half-size frames: a quarter of DIS's time, not a faster frame (Round W)."""
+        "dis_half" finds the flow on half-size frames: a quarter of DIS's time (a faster frame on the Intel host of
+        Round X, not on the AMD one of Round W)."""
         luma = torch.tensor([0.299, 0.587, 0.114], device=lr.device).view(1, 3, 1, 1)  # BT.601, as OpenCV's grey
         grey = [grey_bytes((frames.detach().float() * luma).sum(1)) for frames in (lr, prev)]
         flows = [FLOWS[self.align](a, b) for a, b in zip(*grey)]
