@@ -6,7 +6,7 @@ commands read folders of frames. Run from the project root:
 
     .venv/bin/python scripts/held_out_frames.py /tmp/held      # then --data /tmp/held
 
-Each video becomes OUT/<stem>/000.png, 001.png, ... (at most --frames of its first frames, RGB as decoded).
+Each video becomes OUT/<stem>/000.png, 001.png, ... (its first frames, as many as CLIPS gives, as decoded).
 """
 
 from __future__ import annotations

@@ -217,6 +217,8 @@ def test_cat_channels_fills_the_layout_a_channels_last_conv_reads():
     assert input_layout(conv) == torch.contiguous_format
     conv.to(memory_format=torch.channels_last)  # as the engine leaves it
     assert input_layout(conv) == torch.channels_last
+    conv3 = torch.nn.Conv3d(7, 4, 3).to(memory_format=torch.channels_last_3d)  # its input stays as torch.cat builds it
+    assert input_layout(conv3) == torch.contiguous_format
     parts = [torch.rand(2, 3, 6, 5), torch.rand(2, 4, 6, 5).bfloat16().contiguous(memory_format=torch.channels_last)]
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         merged = cat_channels(parts, memory_format=input_layout(conv))

@@ -40,11 +40,12 @@ def cat_channels(tensors: list[Tensor], dtype: torch.dtype | None = None,
     return out
 
 
-def input_layout(conv: torch.nn.Conv2d) -> torch.memory_format:
-    """The memory format `conv` reads fastest: channels-last where the engine made its weight so (bf16 and fp16,
-    and fp32 for the nets that ask for it on the CPU), else the default (training)."""
-    channels_last = conv.weight.is_contiguous(memory_format=torch.channels_last)
-    return torch.channels_last if channels_last and not conv.weight.is_contiguous() else torch.contiguous_format
+def input_layout(conv: torch.nn.Module) -> torch.memory_format:
+    """The memory format `conv` reads fastest: channels-last where the engine made a 2-D conv's weight so (bf16
+    and fp16, and fp32 for the nets that ask for it on the CPU), else the default (training, 3-D convs)."""
+    weight = conv.weight
+    channels_last = weight.dim() == 4 and weight.is_contiguous(memory_format=torch.channels_last)
+    return torch.channels_last if channels_last and not weight.is_contiguous() else torch.contiguous_format
 
 
 def conv3d(conv: torch.nn.Conv3d, x: Tensor) -> Tensor:

@@ -330,8 +330,7 @@ class VFINet(nn.Module):
         fp32 = (is3d and dev == "cpu" and torch.is_grad_enabled()
                 and torch.is_autocast_enabled("cpu"))
         if isinstance(x, list):
-            x = cat_channels(x, torch.float32 if fp32 else None,
-                             torch.contiguous_format if is3d else input_layout(conv))
+            x = cat_channels(x, torch.float32 if fp32 else None, input_layout(conv))
         if fp32:
             with torch.autocast(device_type="cpu", enabled=False):
                 y = conv(x.float())
