@@ -20,6 +20,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vsr_app.nets.ops import flow_warp
+
 PRIORS = ("block", "dis")
 COST_WINDOW = 7  # the window of the matching cost (the block matcher's finest level)
 DIS_MIN_SIDE = 16  # OpenCV's DIS asserts width and height >= 12, and crashes (SIGSEGV) on 12-15 px high frames
@@ -81,7 +83,7 @@ def dis_prior(i0: torch.Tensor, i1: torch.Tensor) -> torch.Tensor:
         grey = zip(grey_bytes(g0[:, 0]), grey_bytes(g1[:, 0]))
         d = np.stack([middle_flow(a, b).transpose(2, 0, 1) for a, b in grey])
         d = torch.from_numpy(d).to(i0.device)
-        cost = _window_mean((_shift(g0, -d) - _shift(g1, d)).abs(), COST_WINDOW)
+        cost = _window_mean((flow_warp(g0, -d) - flow_warp(g1, d)).abs(), COST_WINDOW)
         return torch.cat([d, cost], 1)
 
 
@@ -113,16 +115,6 @@ def _symmetric_search(g0: torch.Tensor, g1: torch.Tensor, r: int, win: int, shar
     return torch.cat([ex, ey], 1), cost.amin(1, keepdim=True)
 
 
-def _shift(img: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
-    """img sampled at p + d (d [N,2,H,W] in pixels), bilinear, border-clamped."""
-    n, _, h, w = img.shape
-    xs = torch.arange(w, device=img.device, dtype=torch.float32).view(1, 1, w)
-    ys = torch.arange(h, device=img.device, dtype=torch.float32).view(1, h, 1)
-    gx = (xs + d[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
-    gy = (ys + d[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
-    return F.grid_sample(img, torch.stack((gx, gy), -1), mode="bilinear", padding_mode="border", align_corners=True)
-
-
 def block_match_flow(i0: torch.Tensor, i1: torch.Tensor, levels=BM_LEVELS, sharpness: float = BM_SHARPNESS
                      ) -> torch.Tensor:
     """Parameter-free motion prior for the middle frame: coarse-to-fine symmetric block matching, [N,3,H,W].
@@ -144,7 +136,7 @@ def block_match_flow(i0: torch.Tensor, i1: torch.Tensor, levels=BM_LEVELS, sharp
                 d = a.new_zeros((a.shape[0], 2, *a.shape[-2:]))
             else:
                 d = resize(d, a.shape[-2:]) * (d_down / down)
-                a, b = _shift(a, -d), _shift(b, d)
+                a, b = flow_warp(a, -d), flow_warp(b, d)
             delta, cost = _symmetric_search(a, b, r, win, sharpness)
             d = d + delta
             d_down = down
