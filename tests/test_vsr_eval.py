@@ -81,3 +81,34 @@ def test_a_card_whose_name_is_not_text_is_reported_under_its_path(vsr_bench, tmp
     card.write_text(json.dumps({**json.loads(card.read_text()), "name": ["x"]}))
     assert main(["eval", "vsr", "--model", str(own), "--data", str(vsr_bench), "--frames", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"] == str(own)
+
+
+def _long_stream_bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "vsr_long_stream.py"
+    spec = importlib.util.spec_from_file_location("vsr_long_stream", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_long_stream_bench_plays_forward_and_back():
+    bench = _long_stream_bench()
+    assert bench.ping_pong([1, 2, 3], 2) == [1, 2, 3, 3, 2, 1, 1, 2, 3, 3, 2, 1]
+    assert bench.ping_pong([1, 2, 3], 0) == [1, 2, 3]
+
+
+def test_long_stream_bench_restarts_the_state_only_where_asked(vsr_bench):
+    from vsr_app.evaluate import read_frames
+    from vsr_app.inference import make_upscaler
+    from vsr_app.models import load_model
+
+    bench = _long_stream_bench()
+    engine = make_upscaler(load_model("vsr-x4-student", "cpu"), "cpu")
+    pairs = [degrade_x4(f) for f in read_frames(vsr_bench / "alpha")]
+    carried, whole = bench.carried_and_restarted(engine, pairs, restart=len(pairs))
+    assert np.array_equal(carried, whole)  # one window: the same run twice
+    carried, every = bench.carried_and_restarted(engine, pairs, restart=1)
+    assert carried[0] == every[0] and not np.array_equal(carried[1:], every[1:])  # a fresh state from frame 1 on
