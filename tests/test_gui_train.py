@@ -67,6 +67,13 @@ def test_the_alignment_field_is_disabled_for_the_teacher(panel):
     net.setCurrentIndex(net.findData(choice_data("student")))
     assert align.isEnabled()
 
+
+def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):
+    frames = panel.inputs["frames"]
+    frames.setValue(32)
+    assert frames.value() == 32 and frames.maximum() == 32  # Round Y's clean stage; a kept video segment's length
+
+
 def exported_run(run_dir):
     """A run folder with an exported model, as the trainer leaves it (the weights are not read when installed)."""
     run_dir.mkdir(parents=True)

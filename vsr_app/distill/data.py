@@ -129,7 +129,7 @@ def prescale_factor(h: int, w: int, target_short: int = 400, lo: float = 0.5, hi
 
 
 DATA_BUDGET_BYTES = 4 << 30  # decoded training frames held in memory; longer footage is sampled in segments
-SEGMENT_FRAMES = 32  # a kept segment is longer than any training clip (7-14 frames at a stride of at most 2)
+SEGMENT_FRAMES = 32  # a kept segment holds the longest training clip the Train tab offers (32 frames at stride 1)
 
 
 def _video_bytes(path: Path) -> int:

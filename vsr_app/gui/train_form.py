@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from vsr_app.distill.data import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import VAL_KEY, LoopConfig
 from vsr_app.distill.vfi_task import VFIConfig
@@ -38,7 +39,9 @@ FIELDS = {
          "student only: warp what the net carries onto the current frame with OpenCV's DIS optical flow; no new"
          " weights, sharper where the camera moves, somewhat slower (docs/RESULTS.md, Rounds V and W)"),
         ("batch", "Batch (clips)", int, VSR_DEFAULTS["batch"], 1, 256, "clips per step"),
-        ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, 30, "length of each training clip"),
+        ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, SEGMENT_FRAMES,
+         "length of each training clip; with motion alignment, clean training on 24-32 frames kept the carried state"
+         " from going wrong over long videos, which 7 did not (docs/RESULTS.md, Round Y)"),
         ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
          "low-resolution crop size; the target is 4x"),
         ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
