@@ -326,3 +326,28 @@ def test_a_checkpoint_of_another_optimiser_is_refused_in_one_line(tmp_path):
     with pytest.raises(VsrAppError, match="checkpoint's optimiser state does not fit the optimiser of this command "
                                           r"\(it has .*momentum.*\); resume it with the command that started it"):
         load_checkpoint(tmp_path, {"model": net}, torch.optim.AdamW(net.parameters()))
+
+
+def test_burn_in_trains_the_frames_after_it_from_the_state_it_leaves(frames_dir):
+    task = _task(frames_dir, burn_in=2)
+    batch = next(task.batches(seed=2, rank=0, world=1))
+    assert batch["lr"].shape[1] == 5  # 2 burn-in frames, then the 3 trained ones
+    loss, _ = task.loss(batch, 0)
+    net = task.model
+    with torch.no_grad():
+        _, state = net.step(batch["lr"][:, 0])
+        _, state = net.step(batch["lr"][:, 1], state)
+    carried = charbonnier(net(batch["lr"][:, 2:], state=state), batch["hr"][:, 2:])
+    fresh = charbonnier(net(batch["lr"][:, 2:]), batch["hr"][:, 2:])
+    assert torch.allclose(loss, carried) and not torch.allclose(loss, fresh)
+    loss.backward()
+    assert net.conv_in.weight.grad is not None
+
+
+@pytest.mark.parametrize("extra, message", [({"net": "teacher", "net_config": TINY_TEACHER}, "recurrent student"),
+                                            ({"cache": "c"}, "batch cache")])
+def test_burn_in_where_it_cannot_work_is_a_clear_error(frames_dir, extra, message):
+    from vsr_app.errors import VsrAppError
+
+    with pytest.raises(VsrAppError, match=message):
+        _task(frames_dir, burn_in=4, **extra)

@@ -4,6 +4,11 @@ Options (flat dict, from `--config` JSON and the CLI):
   data: [dirs]            training folders (never an evaluation set)
   net: "student"|"teacher" which net to train; net_config: kwargs for it
   batch, frames, patch    clips per step, frames per clip, LR crop size (HR = 4x)
+  burn_in                 frames the student runs before each clip's `frames`, without gradients (student only):
+                          the trained frames then start from a state carried that long, as in a long video, where
+                          the app carries it from the first frame. Training on 7 or 32-frame clips from a zero
+                          state let the state go wrong after ~30 frames on still fine stripes (docs/RESULTS.md,
+                          Round Y), which no clip that short can show the loss.
   distill: "none"|"std"|"space"|"time"|"output"; teacher: model name or .safetensors path
   lambda_space, lambda_time  STD weights
   lambda_output           weight of plain output distillation ("output": Charbonnier to the teacher's frames
@@ -67,6 +72,7 @@ DEFAULTS = {
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
     "workers": 0, "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
+    "burn_in": 0,
 }
 VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
@@ -111,6 +117,10 @@ class VSRTask:
             raise VsrAppError(f"VSR distillation must be none, std, space, time or output (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:
             raise VsrAppError("distillation needs a teacher: pass --teacher NAME|PATH")
+        if o["burn_in"] and o["net"] != "student":
+            raise VsrAppError("burn_in carries the recurrent student's state; the teacher sees whole clips both ways")
+        if o["burn_in"] and o["cache"]:
+            raise VsrAppError("burn_in does not work with a batch cache: its batches hold `frames` frames only")
         try:
             self.degrade = DegradationMix.from_options(o["degrade"])
         except (TypeError, ValueError) as exc:
@@ -179,8 +189,8 @@ class VSRTask:
             while True:
                 yield cache.get((step * world + rank) % cache.count)
                 step += 1
-        make = functools.partial(D.vsr_batch_at, self.sampler(), seed, rank, o["batch"], o["frames"], o["patch"],
-                                 self.degrade)
+        make = functools.partial(D.vsr_batch_at, self.sampler(), seed, rank, o["batch"], o["burn_in"] + o["frames"],
+                                 o["patch"], self.degrade)
         yield from D.prefetched(make, start, o["workers"]) if o["workers"] else map(make, itertools.count(start))
 
     def teacher_features(self, lr):
@@ -195,18 +205,31 @@ class VSRTask:
             frames = head.frames(t_feat.flatten(0, 1).to(head.out_conv.weight.dtype), lr.flatten(0, 1).float())
             return frames.view(*t_feat.shape[:2], *frames.shape[1:])  # fp32, as the base is
 
+    def _burn_in(self, batch):
+        """The student run over each clip's first `burn_in` frames without gradients: (the rest of the batch, the
+        state it leaves)."""
+        k, state = self.opt["burn_in"], None
+        with torch.no_grad():
+            for t in range(k):
+                _, state = self.model.step(batch["lr"][:, t], state)
+        return {key: v[:, k:] for key, v in batch.items()}, state
+
     def loss(self, batch, step):
-        lr, hr = batch["lr"], batch["hr"]
         o = self.opt
+        model = self.model
+        if o["burn_in"]:
+            batch, state = self._burn_in(batch)
+            model = functools.partial(self.model, state=state)
+        lr, hr = batch["lr"], batch["hr"]
         need_feats = self.use_space or self.use_time
         need_teacher = need_feats or self.use_output
         flows = None
         if o["net"] == "teacher" and o["flow_loss"] > 0:
-            out, flows = self.model(lr, return_flows=True)
+            out, flows = model(lr, return_flows=True)
         elif need_feats:
-            out, s_feat = self.model(lr, return_features=True)
+            out, s_feat = model(lr, return_features=True)
         else:
-            out = self.model(lr)
+            out = model(lr)
         total = rec = charbonnier(out, hr)
         terms = {"charb": float(rec.detach())}
         if flows is not None:
@@ -300,7 +323,7 @@ class VSRTask:
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
                 "lambda_output", "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden",
-                "freeze_threshold", "flow_loss", "val", "cache", "cache_batches", "degrade")
+                "freeze_threshold", "flow_loss", "val", "cache", "cache_batches", "degrade", "burn_in")
         return {k: o[k] for k in keys}
 
 

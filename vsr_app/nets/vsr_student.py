@@ -155,9 +155,9 @@ class VSRStudent(nn.Module):
         hr, _, state = self._core(lr, state)
         return hr, state
 
-    def forward(self, clip: Tensor, return_features: bool = False):
-        """clip [N,T,3,h,w] -> [N,T,3,4h,4w] (+ HR features [N,T,C,4h,4w])."""
-        state, outs, feats = None, [], []
+    def forward(self, clip: Tensor, return_features: bool = False, state=None):
+        """clip [N,T,3,h,w] -> [N,T,3,4h,4w] (+ HR features [N,T,C,4h,4w]), from `state` (that of `step`) if given."""
+        outs, feats = [], []
         for t in range(clip.shape[1]):
             hr, feat, state = self._core(clip[:, t], state)
             outs.append(hr)
