@@ -9,12 +9,14 @@ import pytest
 import torch
 
 from videogen import write_pan_frames
+from vsr_app.distill import data as D
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import set_aside_metrics
 from vsr_app import inference
 from vsr_app.distill.train import _amp_dtype, train
 from vsr_app.distill.losses import charbonnier
 from vsr_app.distill.vsr_task import VSRTask
+from vsr_app.metrics import psnr_y
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_teacher import VSRTeacher
 
@@ -188,6 +190,25 @@ def test_degraded_training_validates_on_compressed_input_too(frames_dir, small_v
     assert set(scores) == {"val_psnr", "val_psnr_crf26"}
     assert scores["val_psnr"] != scores["val_psnr_crf26"]
     assert set(_task(frames_dir, val=[str(small_video)], val_frames=4).validate()) == {"val_psnr"}
+
+
+def test_validation_reads_the_clip_at_its_own_resolution_as_evaluation_does(frames_dir, small_video):
+    gt = _task(frames_dir, val=[str(small_video)], val_frames=4)._val[0][1]
+    assert gt.shape == (4, 48, 64, 3)  # the training data's 0.8x prescale would make it 36x48
+
+
+def test_restarted_validation_scores_the_clip_with_the_state_dropped_every_few_frames(frames_dir, small_video):
+    task = _task(frames_dir, val=[str(small_video)], val_frames=12, val_restart=4)
+    with torch.no_grad():
+        scores = task.validate()
+    assert set(scores) == {"val_psnr", "val_psnr_restarted"}
+    assert scores["val_psnr"] != scores["val_psnr_restarted"]  # frames 4 and 8 start from a zero state
+    gt = task._val[0][1]
+    lr = D.downscale_x4(D.to_tensor(gt)[None])
+    with torch.no_grad():
+        parts = [task.model(lr[:, s:s + 4]) for s in (0, 4, 8)]
+    pred = D.to_frames(torch.cat(parts, 1)[0])
+    assert scores["val_psnr_restarted"] == pytest.approx(np.mean([psnr_y(p, g) for p, g in zip(pred, gt)]))
 
 
 def test_unknown_degradation_option_is_a_clear_error(frames_dir):

@@ -154,7 +154,7 @@ def _video_bytes_or_zero(path: Path) -> int:
         return 0  # unreadable: loading it reports that, with what to do
 
 
-def _load_video(path: Path, max_frames: int | None, keep_every: int = 1) -> list[Source]:
+def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescale: bool = True) -> list[Source]:
     """The video as one source; with keep_every > 1 only every keep_every-th run of SEGMENT_FRAMES frames is kept,
     each run its own source, so no training clip spans a gap."""
     from vsr_app.video.reader import VideoReader
@@ -168,7 +168,7 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1) -> list
                 continue
             img = frame.image
             if factor is None:
-                factor = prescale_factor(*img.shape[:2])
+                factor = prescale_factor(*img.shape[:2]) if prescale else 1.0
             segments.setdefault(segment, []).append(_prescale(img, factor))
             if max_frames and index + 1 >= max_frames:
                 break
@@ -254,12 +254,12 @@ def check_data(roots) -> None:
                     _video_bytes(f)
 
 
-def load_validation(path: str, max_frames: int | None = None) -> list[Source]:
+def load_validation(path: str, max_frames: int | None = None, prescale: bool = True) -> list[Source]:
     """A validation clip's sources; its errors name it as the validation clip, not as training data."""
     if not Path(path).exists():
         raise VsrAppError(f"validation clip not found: {path}")
     try:
-        return load_sources([path], max_frames_per_video=max_frames, log=lambda *_: None)
+        return load_sources([path], max_frames_per_video=max_frames, log=lambda *_: None, prescale=prescale)
     except VsrAppError as exc:
         raise VsrAppError(f"validation clip: {exc}") from None
 
@@ -312,8 +312,9 @@ def _blaming_the_folder(f: Path, root: Path):
         raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)") from exc
 
 
-def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> list[Source]:
-    """Every video, frame folder and still under the given folders (or files)."""
+def load_sources(roots, max_frames_per_video: int | None = None, log=print, prescale: bool = True) -> list[Source]:
+    """Every video, frame folder and still under the given folders (or files); `prescale=False` keeps sequences at
+    their own resolution."""
     sources: list[Source] = []
     others: list[Path] = []
     files_by_root = {root: media_files(root, others) for root in _roots(roots)}
@@ -333,7 +334,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
             ext = f.suffix.lower()
             if ext in TRAINING_VIDEO_EXTS:
                 with _blaming_the_folder(f, root):
-                    loaded = _load_video(f, max_frames_per_video, keep_every)
+                    loaded = _load_video(f, max_frames_per_video, keep_every, prescale)
                 sources.extend(loaded)
                 log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:
@@ -344,7 +345,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print) -> l
                 with _blaming_the_folder(p, root):
                     images.append(read_image(p))
             if _looks_like_sequence(images):
-                factor = prescale_factor(*images[0].shape[:2])
+                factor = prescale_factor(*images[0].shape[:2]) if prescale else 1.0
                 sources.append(Source(folder.name, [_prescale(im, factor) for im in images]))
                 log(f"data: {folder.name}/: sequence of {len(images)} frames")
             else:

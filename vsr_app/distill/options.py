@@ -54,7 +54,7 @@ def cap_warmup(options: dict) -> None:
 # the least each number may be: below it a run crashes deep inside, or trains nothing and says it finished
 LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_every": 1, "val_every": 0, "warmup": 1,
           "threads": 0, "workers": 0, "val_frames": 1, "val_triplets": 1, "cache_batches": 1, "ckpt_every_s": 0, "lap_levels": 1,
-          "burn_in": 0}
+          "burn_in": 0, "val_restart": 0}
 POSITIVE = ("lr", "grad_clip")
 
 

@@ -19,6 +19,10 @@ Options (flat dict, from `--config` JSON and the CLI):
   convlstm_hidden, freeze_threshold  ConvLSTM size; it is frozen once the time loss < threshold
   flow_loss               weight of the teacher's photometric flow loss (teacher only)
   val: [videos or frame folders]; val_frames  held-out clips for validation PSNR
+  val_restart             with val_frames well above it, a second validation PSNR, `val_psnr_restarted`, with the
+                          state restarted every `val_restart` frames (0: none). A recurrent net's `val_psnr` below
+                          it is a carried state that goes wrong over long streams, which a short clip cannot show
+                          (`benchmarks/vsr_long_stream.py` measures the same on whole clips)
   degrade                 {compress_p, crf, noise_p, noise_sigma}: degrade part of the training inputs like
                           real video (`degrade.DegradationMix`; null = clean bicubic only). A teacher then sees
                           the clean input: it was trained on clean inputs, and its hints should say where the
@@ -72,7 +76,7 @@ DEFAULTS = {
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
     "workers": 0, "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
-    "burn_in": 0,
+    "burn_in": 0, "val_restart": 0,
 }
 VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
@@ -89,8 +93,10 @@ def net_settings(net, net_config) -> dict | None:
 
 
 def _frames_for_validation(path: str, count: int) -> np.ndarray:
-    """First `count` frames of a held-out video or frame folder, cropped to a multiple of 4 (at most 192 px)."""
-    sources = D.load_validation(path, count)
+    """First `count` frames of a held-out video or frame folder, cropped to a multiple of 4 (at most 192 px). At
+    the clip's own resolution, as evaluation reads a benchmark: the 0.8x prescale of the training data hid a carried
+    state going wrong on carphone's fine stripes, which whole-resolution validation shows (docs/RESULTS.md, Round Z)."""
+    sources = D.load_validation(path, count, prescale=False)
     seqs = [s for s in sources if not s.is_still]
     if not seqs:
         what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
@@ -310,8 +316,15 @@ class VSRTask:
             if self.degrade is not None:
                 clean = list(D.to_frames(lr[0]))
                 inputs[f"val_psnr_crf{VAL_CRF}"] = D.to_tensor(np.stack(h264_round_trip(clean, VAL_CRF)))[None]
+            if self.opt["val_restart"]:
+                inputs["val_psnr_restarted"] = lr
             for key, x in inputs.items():
-                pred = D.to_frames(self.model(x.to(device))[0])
+                x = x.to(device)
+                if key == "val_psnr_restarted":
+                    out = torch.cat([self.model(part) for part in x.split(self.opt["val_restart"], 1)], 1)
+                else:
+                    out = self.model(x)
+                pred = D.to_frames(out[0])
                 scores.setdefault(key, []).extend(psnr_y(p, g) for p, g in zip(pred, gt))
         return {k: float(np.mean(v)) for k, v in scores.items()}
 
@@ -323,7 +336,7 @@ class VSRTask:
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
                 "lambda_output", "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden",
-                "freeze_threshold", "flow_loss", "val", "cache", "cache_batches", "degrade", "burn_in")
+                "freeze_threshold", "flow_loss", "val", "val_restart", "cache", "cache_batches", "degrade", "burn_in")
         return {k: o[k] for k in keys}
 
 
