@@ -59,13 +59,15 @@ def test_the_alignment_field_reaches_the_student_only():
     assert form_net_config("teacher", form) == {"channels": 32, "blocks": 4}  # the teacher takes no align
 
 
-def test_the_alignment_field_is_disabled_for_the_teacher(panel):
-    align, net = panel.inputs["net_config.align"], panel.inputs["net"]
-    assert align.isEnabled()
+def test_the_student_only_fields_are_disabled_for_the_teacher_and_left_out_of_its_run(panel):
+    align, burn_in, net = panel.inputs["net_config.align"], panel.inputs["burn_in"], panel.inputs["net"]
+    burn_in.setValue(32)
+    assert align.isEnabled() and burn_in.isEnabled() and panel.options()["burn_in"] == 32
     net.setCurrentIndex(net.findData(choice_data("teacher")))
-    assert not align.isEnabled() and panel.inputs["net_config.channels"].isEnabled()
+    assert not align.isEnabled() and not burn_in.isEnabled() and panel.inputs["net_config.channels"].isEnabled()
+    assert "burn_in" not in panel.options()  # the trainer refuses a burn-in for the bidirectional teacher
     net.setCurrentIndex(net.findData(choice_data("student")))
-    assert align.isEnabled()
+    assert align.isEnabled() and burn_in.isEnabled()
 
 
 def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):

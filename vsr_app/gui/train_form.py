@@ -42,6 +42,11 @@ FIELDS = {
         ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, SEGMENT_FRAMES,
          "length of each training clip; with motion alignment, clean training on 24-32 frames kept the carried state"
          " from going wrong over long videos, which 7 did not (docs/RESULTS.md, Round Y)"),
+        ("burn_in", "Burn-in frames", int, VSR_DEFAULTS["burn_in"], 0, 256,
+         "student only: frames run before each clip without training on them, so the trained frames start from a"
+         " state carried that long, as in a video; with motion alignment and real-video inputs, 32 took most of"
+         " the state's going wrong over long videos away and 96 all of it, at some cost in sharpness"
+         " (docs/RESULTS.md, Round Z). Each step costs more: 32 frames about 2.5x a 7-frame step"),
         ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
          "low-resolution crop size; the target is 4x"),
         ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
@@ -75,6 +80,17 @@ COMMON = [
 ]
 
 
+RECURRENT_ONLY = ("burn_in",)  # fields the trainer refuses for the bidirectional teacher
+
+
+def form_fields_for(net: str, options: dict) -> dict:
+    """The form's options without the fields the chosen net does not take (see `net_field_applies`)."""
+    kept = {key: value for key, value in options.items() if key == "net_config" or net_field_applies(net, key)}
+    if "net_config" in kept:
+        kept["net_config"] = form_net_config(net, kept["net_config"])
+    return kept
+
+
 def form_net_config(net: str, net_config: dict) -> dict:
     """The form's net_config entries the chosen net takes: the teacher has no alignment option, so that field
     is the student's alone (Extra options, merged after, can still send it anything). An unknown net gets them
@@ -84,7 +100,10 @@ def form_net_config(net: str, net_config: dict) -> dict:
 
 def net_field_applies(net: str, key: str) -> bool:
     """Whether the form field `key` means anything for `net`: a "net_config.x" field only if the net takes x (the
-    teacher has no alignment option), every other field always. An unknown net takes them all."""
+    teacher has no alignment option), a RECURRENT_ONLY one for any net but the teacher, every other field always.
+    An unknown net takes them all."""
+    if key in RECURRENT_ONLY:
+        return net != "teacher"
     takes = net_settings(net, {})
     return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
 

@@ -32,7 +32,7 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    model_name_for)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
-                                    default_runs_dir, form_net_config, launcher, net_field_applies, run_steps,
+                                    default_runs_dir, form_fields_for, launcher, net_field_applies, run_steps,
                                     train_arguments)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
@@ -417,8 +417,7 @@ class TrainPanel(QWidget):
                 raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
         else:
             more = {}
-        if "net_config" in options:  # the form's fields, for the net that runs
-            options["net_config"] = form_net_config(more.get("net", options.get("net")), options["net_config"])
+        options = form_fields_for(more.get("net", options.get("net")), options)  # the fields the net that runs takes
         options.update(more)
         return options
 
