@@ -53,6 +53,16 @@ def test_still_pseudo_clips_move(data_dir):
     assert any(np.abs(c[0] - c[3]).mean() > 1 for c in clips)
 
 
+def test_long_still_pseudo_clips_move_too(data_dir):
+    """A path too long for the image is slowed to fit, not dropped: 60 frames at up to 3 px a frame (plus
+    acceleration) cross far more than these 120-140 px images hold."""
+    stills = [s for s in load_sources([data_dir], log=lambda *_: None) if s.is_still]
+    sampler = HRClipSampler(stills, max_shift=3.0)
+    for seed in range(6):
+        clip = sampler.sample(np.random.default_rng(seed), 60, 32).astype(np.float32)
+        assert np.abs(clip[0] - clip[-1]).mean() > 1, seed
+
+
 def test_vsr_batch_is_a_x4_pair(data_dir):
     sampler = HRClipSampler(load_sources([data_dir], log=lambda *_: None))
     batch = vsr_batch(sampler, batch_rng(0, 0, 0), 2, 3, 8)
