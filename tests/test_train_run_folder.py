@@ -335,6 +335,8 @@ def test_footage_larger_than_the_memory_budget_is_sampled_in_whole_segments(tmp_
     np.testing.assert_array_equal(sampled[1].frames[0], whole[0].frames[64])  # segments are consecutive frames
     assert any("one run of 32 frames in every 2 is used" in line for line in lines)
     assert [len(s.frames) for s in data.load_sources([clip], max_frames_per_video=10, log=lines.append)] == [10]
+    longer = data.load_sources([clip], log=lambda *_: None, segment_frames=40)  # a clip with a burn-in
+    assert [(s.name, len(s.frames)) for s in longer] == [("long.mp4#0", 40), ("long.mp4#2", 20)]
 
 
 @pytest.mark.parametrize("degrade, message", [({"crf": 99}, "crf must be a range"),

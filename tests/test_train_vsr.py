@@ -365,9 +365,19 @@ def test_burn_in_trains_the_frames_after_it_from_the_state_it_leaves(frames_dir)
     assert net.conv_in.weight.grad is not None
 
 
+def test_burn_in_under_bf16_autocast_leaves_every_weight_a_gradient(frames_dir):
+    """Autocast caches the weights it casts; cast under the burn-in's no_grad they carry no graph (pytorch#112583)."""
+    task = _task(frames_dir, burn_in=2, distill="none")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, _ = task.loss(next(task.batches(seed=2, rank=0, world=1)), 0)
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in task.model.parameters())
+
+
 @pytest.mark.parametrize("extra, message", [({"net": "teacher", "net_config": TINY_TEACHER}, "recurrent student"),
-                                            ({"cache": "c"}, "batch cache")])
-def test_burn_in_where_it_cannot_work_is_a_clear_error(frames_dir, extra, message):
+                                            ({"cache": "c"}, "batch cache"),
+                                            ({"val_restart": 10}, "val_restart \\(10\\) must be below val_frames")])
+def test_a_burn_in_or_restarted_validation_that_cannot_work_is_a_clear_error(frames_dir, extra, message):
     from vsr_app.errors import VsrAppError
 
     with pytest.raises(VsrAppError, match=message):

@@ -129,7 +129,8 @@ def prescale_factor(h: int, w: int, target_short: int = 400, lo: float = 0.5, hi
 
 
 DATA_BUDGET_BYTES = 4 << 30  # decoded training frames held in memory; longer footage is sampled in segments
-SEGMENT_FRAMES = 32  # a kept segment holds the longest training clip the Train tab offers (32 frames at stride 1)
+# a kept segment holds the Train tab's longest clip (32 frames at stride 1); a burn-in asks for longer ones
+SEGMENT_FRAMES = 32
 
 
 def _video_bytes(path: Path) -> int:
@@ -154,8 +155,9 @@ def _video_bytes_or_zero(path: Path) -> int:
         return 0  # unreadable: loading it reports that, with what to do
 
 
-def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescale: bool = True) -> list[Source]:
-    """The video as one source; with keep_every > 1 only every keep_every-th run of SEGMENT_FRAMES frames is kept,
+def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescale: bool = True,
+                segment_frames: int = SEGMENT_FRAMES) -> list[Source]:
+    """The video as one source; with keep_every > 1 only every keep_every-th run of `segment_frames` frames is kept,
     each run its own source, so no training clip spans a gap."""
     from vsr_app.video.reader import VideoReader
 
@@ -163,7 +165,7 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
     factor = None
     with VideoReader(path) as reader:
         for index, frame in enumerate(reader.frames()):
-            segment = index // SEGMENT_FRAMES if keep_every > 1 else 0
+            segment = index // segment_frames if keep_every > 1 else 0
             if segment % keep_every:
                 continue
             img = frame.image
@@ -312,9 +314,10 @@ def _blaming_the_folder(f: Path, root: Path):
         raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)") from exc
 
 
-def load_sources(roots, max_frames_per_video: int | None = None, log=print, prescale: bool = True) -> list[Source]:
+def load_sources(roots, max_frames_per_video: int | None = None, log=print, prescale: bool = True,
+                 segment_frames: int = SEGMENT_FRAMES) -> list[Source]:
     """Every video, frame folder and still under the given folders (or files); `prescale=False` keeps sequences at
-    their own resolution."""
+    their own resolution; footage over the memory budget is kept in runs of `segment_frames` (the longest clip)."""
     sources: list[Source] = []
     others: list[Path] = []
     files_by_root = {root: media_files(root, others) for root in _roots(roots)}
@@ -327,14 +330,14 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
         keep_every = max(1, math.ceil(total / DATA_BUDGET_BYTES))
         if keep_every > 1:
             log(f"data: the videos' frames would take {total / 2**30:.1f} GiB; {DATA_BUDGET_BYTES / 2**30:.0f} GiB are "
-                f"kept in memory, so one run of {SEGMENT_FRAMES} frames in every {keep_every} is used")
+                f"kept in memory, so one run of {segment_frames} frames in every {keep_every} is used")
     for root, files in files_by_root.items():
         by_dir: dict[Path, list[Path]] = {}
         for f in files:
             ext = f.suffix.lower()
             if ext in TRAINING_VIDEO_EXTS:
                 with _blaming_the_folder(f, root):
-                    loaded = _load_video(f, max_frames_per_video, keep_every, prescale)
+                    loaded = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames)
                 sources.extend(loaded)
                 log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
             elif ext in IMAGE_EXTS:
@@ -432,11 +435,11 @@ class HRClipSampler:
         acc = rng.uniform(-0.3, 0.3, 2)
         path = np.array([vel * t + 0.5 * acc * t * t for t in range(frames)])
         path -= path.min(0)
-        space = np.array([w - size, h - size], dtype=np.float64)
+        space = np.array([w - size, h - size], dtype=np.float64)  # < 0 for an image smaller than the crop
         extent = path.max(0)
         if (extent > space).any():  # too long a path for the image: the same path, slowed to fit (kept still, a
             # third of 103-frame clips stood still, and Round Z's burn-in of 96 trained on them)
-            path *= min(space[i] / extent[i] for i in range(2) if extent[i] > space[i])
+            path *= min(max(space[i], 0.0) / extent[i] for i in range(2) if extent[i] > space[i])
         origin = rng.uniform(0, 1, 2) * (space - path.max(0))
         out = []
         for off in origin + path:

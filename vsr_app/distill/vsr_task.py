@@ -6,9 +6,10 @@ Options (flat dict, from `--config` JSON and the CLI):
   batch, frames, patch    clips per step, frames per clip, LR crop size (HR = 4x)
   burn_in                 frames the student runs before each clip's `frames`, without gradients (student only):
                           the trained frames then start from a state carried that long, as in a long video, where
-                          the app carries it from the first frame. Training on 7 or 32-frame clips from a zero
-                          state let the state go wrong after ~30 frames on still fine stripes (docs/RESULTS.md,
-                          Round Y), which no clip that short can show the loss.
+                          the app carries it from the first frame. After the real-video stage, nets trained on 7
+                          or 32-frame clips from a zero state had a state that went wrong after ~30 frames on still
+                          fine stripes (docs/RESULTS.md, Rounds Y and Z), which no clip that short shows the loss.
+                          The teacher's features come from the trained frames alone, as without a burn-in.
   distill: "none"|"std"|"space"|"time"|"output"; teacher: model name or .safetensors path
   lambda_space, lambda_time  STD weights
   lambda_output           weight of plain output distillation ("output": Charbonnier to the teacher's frames
@@ -80,6 +81,7 @@ DEFAULTS = {
 }
 VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
+RECURRENT_NETS = ("student",)  # nets that carry a state from frame to frame (what burn_in needs)
 
 
 def net_settings(net, net_config) -> dict | None:
@@ -123,8 +125,11 @@ class VSRTask:
             raise VsrAppError(f"VSR distillation must be none, std, space, time or output (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:
             raise VsrAppError("distillation needs a teacher: pass --teacher NAME|PATH")
-        if o["burn_in"] and o["net"] != "student":
+        if o["burn_in"] and o["net"] not in RECURRENT_NETS:
             raise VsrAppError("burn_in carries the recurrent student's state; the teacher sees whole clips both ways")
+        if o["val_restart"] and o["val_restart"] >= o["val_frames"]:
+            raise VsrAppError(f"val_restart ({o['val_restart']}) must be below val_frames ({o['val_frames']}): the "
+                              f"restarted validation would be the plain one")
         if o["burn_in"] and o["cache"]:
             raise VsrAppError("burn_in does not work with a batch cache: its batches hold `frames` frames only")
         try:
@@ -182,8 +187,9 @@ class VSRTask:
         if self._sampler is None:
             if not self.opt["data"]:
                 raise VsrAppError("no training data: pass --data DIR")
-            self._sampler = D.HRClipSampler(D.load_sources(self.opt["data"], log=self.log),
-                                            still_fraction=self.opt["still_fraction"])
+            clip = self.opt["burn_in"] + self.opt["frames"]
+            sources = D.load_sources(self.opt["data"], log=self.log, segment_frames=max(D.SEGMENT_FRAMES, clip))
+            self._sampler = D.HRClipSampler(sources, still_fraction=self.opt["still_fraction"])
             self._sampler.say_small(self.opt["patch"] * 4, self.log)
         return self._sampler
 
@@ -218,6 +224,9 @@ class VSRTask:
         with torch.no_grad():
             for t in range(k):
                 _, state = self.model.step(batch["lr"][:, t], state)
+        # weights cast by autocast under no_grad are cached without a graph: torch releases before pytorch#165068
+        # would hand those to the trained frames, and the weights would get no gradient
+        torch.clear_autocast_cache()
         return {key: v[:, k:] for key, v in batch.items()}, state
 
     def loss(self, batch, step):

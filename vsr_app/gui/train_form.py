@@ -12,7 +12,7 @@ from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import VAL_KEY, LoopConfig
 from vsr_app.distill.vfi_task import VFIConfig
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
-from vsr_app.distill.vsr_task import net_settings
+from vsr_app.distill.vsr_task import RECURRENT_NETS, net_settings
 from vsr_app.errors import VsrAppError
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
@@ -80,7 +80,7 @@ COMMON = [
 ]
 
 
-RECURRENT_ONLY = ("burn_in",)  # fields the trainer refuses for the bidirectional teacher
+RECURRENT_ONLY = ("burn_in",)  # fields the trainer refuses for a net that carries no state (the teacher)
 
 
 def form_fields_for(net: str, options: dict) -> dict:
@@ -100,11 +100,11 @@ def form_net_config(net: str, net_config: dict) -> dict:
 
 def net_field_applies(net: str, key: str) -> bool:
     """Whether the form field `key` means anything for `net`: a "net_config.x" field only if the net takes x (the
-    teacher has no alignment option), a RECURRENT_ONLY one for any net but the teacher, every other field always.
+    teacher has no alignment option), a RECURRENT_ONLY one only for a net that carries a state, every other field always.
     An unknown net takes them all."""
-    if key in RECURRENT_ONLY:
-        return net != "teacher"
     takes = net_settings(net, {})
+    if key in RECURRENT_ONLY:
+        return takes is None or net in RECURRENT_NETS
     return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
 
 
