@@ -436,10 +436,10 @@ class HRClipSampler:
         path = np.array([vel * t + 0.5 * acc * t * t for t in range(frames)])
         path -= path.min(0)
         space = np.array([w - size, h - size], dtype=np.float64)  # < 0 for an image smaller than the crop
-        extent = path.max(0)
-        if (extent > space).any():  # too long a path for the image: the same path, slowed to fit (kept still, a
-            # third of 103-frame clips stood still, and Round Z's burn-in of 96 trained on them)
-            path *= min(max(space[i], 0.0) / extent[i] for i in range(2) if extent[i] > space[i])
+        room, extent = np.maximum(space, 0.0), path.max(0)
+        # a path too long for the image is slowed to fit (once it was dropped: a third of 103-frame clips stood still)
+        too_long = extent > room
+        path *= np.min(room[too_long] / extent[too_long], initial=1.0)
         origin = rng.uniform(0, 1, 2) * (space - path.max(0))
         out = []
         for off in origin + path:
