@@ -6,10 +6,12 @@ builds on its own output can lose over a long stream what it wins on short clips
 lost 0.23 dB on carphone this way). Each sequence is scored twice, the `eval vsr` way (antialiased bicubic x4 of
 the ground truth, the app's engine): once with the state carried from frame 0, as the app runs it, once with the
 state restarted every `--restart` frames. `--repeat K` plays the sequence forward and back K times (2K passes)
-to make a long stream from a short clip.
+to make a long stream from a short clip. `--at-cuts` restarts the state at each detected scene cut instead (what
+a reset at cuts would give, the question of docs/RESULTS.md, session 31).
 
     .venv/bin/python benchmarks/vsr_long_stream.py --data HELD --models vsr-x4-student,vsr-x4-student-aligned
     .venv/bin/python benchmarks/vsr_long_stream.py --data HELD --restart 40 --repeat 2 --json
+    .venv/bin/python benchmarks/vsr_long_stream.py --data HELD --at-cuts --models vsr-x4-student,vsr-x4-teacher
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, upscale_
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
+from vsr_app.video.scenecut import mark_cuts  # noqa: E402
 
 
 def ping_pong(frames: list, repeat: int) -> list:
@@ -35,13 +38,19 @@ def ping_pong(frames: list, repeat: int) -> list:
     return (frames + frames[::-1]) * repeat if repeat > 0 else frames
 
 
-def carried_and_restarted(engine, pairs: list[tuple[np.ndarray, np.ndarray]], restart: int
+def cut_starts(lrs: list[np.ndarray]) -> list[int]:
+    """Where each shot starts (0 and every detected scene cut), as the export's cut detection sees the input."""
+    return [0] + [i for i, (_, cut) in enumerate(mark_cuts(lrs, lambda image: image)) if cut and i > 0]
+
+
+def carried_and_restarted(engine, pairs: list[tuple[np.ndarray, np.ndarray]], starts: list[int]
                           ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-frame Y-PSNR with the state carried from the first frame, and with it restarted every `restart` frames."""
+    """Per-frame Y-PSNR with the state carried from the first frame, and with it restarted at each of `starts`."""
     lrs = [lr for _, lr in pairs]
     gts = [gt for gt, _ in pairs]
     carried = upscale_sequence(engine, lrs)
-    restarted = [out for s in range(0, len(lrs), restart) for out in upscale_sequence(engine, lrs[s:s + restart])]
+    bounds = [*starts, len(lrs)]
+    restarted = [out for s, e in zip(bounds, bounds[1:]) for out in upscale_sequence(engine, lrs[s:e])]
     return (np.array([psnr_y(o, g) for o, g in zip(carried, gts)]),
             np.array([psnr_y(o, g) for o, g in zip(restarted, gts)]))
 
@@ -52,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default="vsr-x4-student")
     ap.add_argument("--restart", type=int, default=10, help="frames between restarts of the state (and per window)")
     ap.add_argument("--repeat", type=int, default=0, help="play each sequence forward and back this many times")
+    ap.add_argument("--at-cuts", action="store_true", help="restart at detected scene cuts, not every --restart")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if args.restart < 1:
@@ -63,15 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     for model in args.models.split(","):
         engine = make_upscaler(load_model(model, "cpu"), "cpu")
         for name, pairs in sequences.items():
-            carried, restarted = carried_and_restarted(engine, pairs, args.restart)
+            starts = (cut_starts([lr for _, lr in pairs]) if args.at_cuts
+                      else list(range(0, len(pairs), args.restart)))
+            carried, restarted = carried_and_restarted(engine, pairs, starts)
             gain = carried - restarted
-            rows.append({"model": model, "sequence": name, "frames": len(pairs),
+            rows.append({"model": model, "sequence": name, "frames": len(pairs), "restarts": starts,
                          "carried": float(carried.mean()), "restarted": float(restarted.mean()),
                          "windows": [float(gain[i:i + args.restart].mean()) for i in range(0, len(gain), args.restart)]})
     if args.json:
-        print(json.dumps({"data": args.data, "restart": args.restart, "repeat": args.repeat, "rows": rows}, indent=1))
+        print(json.dumps({"data": args.data, "restart": "cuts" if args.at_cuts else args.restart, "repeat": args.repeat,
+                          "rows": rows}, indent=1))
     else:
-        print(f"| model | sequence | frames | carried | restarted every {args.restart} | carried − restarted, per window |")
+        restarted = "restarted at cuts" if args.at_cuts else f"restarted every {args.restart}"
+        print(f"| model | sequence | frames | carried | {restarted} | carried − restarted, per {args.restart} frames |")
         print("|---|---|---:|---:|---:|---|")
         for r in rows:
             windows = " ".join(f"{w:+.2f}" for w in r["windows"])

@@ -13,7 +13,7 @@ from tiny_nets import TinyRecurrent
 from videogen import make_video, stream_durations
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import LoadedModel, ModelInfo
-from vsr_app.video.pipeline import InterpolateStage, Item, process_video
+from vsr_app.video.pipeline import InterpolateStage, Item, UpscaleStage, process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.scenecut import mark_cuts
 from vsr_app.video.encoding import input_record, read_made_by
@@ -253,6 +253,34 @@ def test_no_interpolation_across_a_scene_cut():
     # gap 2|3 is the cut: no model call, the midpoint repeats frame 2; windows stop at the cut on both sides
     assert engine.windows == [[0, 0, 10, 20], [0, 10, 20, 20], [30, 30, 40, 50], [30, 40, 50, 50]]
     assert np.array_equal(out[5].image, flat(20)) and out[5].time == pytest.approx(0.25)
+
+
+class CountingUpscaler:
+    """A recurrent upscaler whose output is the number of frames it has seen since its last reset."""
+
+    scale = 1
+
+    def __init__(self):
+        self.seen = 0
+
+    def push(self, frame):
+        self.seen += 1
+        return [flat(self.seen)]
+
+    def flush(self):
+        return []
+
+    def reset(self):
+        self.seen = 0
+
+
+def test_an_upscaler_carries_its_state_across_a_scene_cut():
+    """Measured, a student's carried state beats a fresh one after a cut (docs/RESULTS.md, session 31), and the
+    Compare view never resets at cuts: the export must not either, or the preview would not show what it writes."""
+    stage = UpscaleStage(CountingUpscaler())
+    out = [o for i in range(6) for o in stage.push(Item(i / 10, flat(0), i == 3))] + stage.flush()
+    assert [int(o.image[0, 0, 0]) for o in out] == [1, 2, 3, 4, 5, 6]
+    assert [o.cut for o in out] == [False, False, False, True, False, False]
 
 
 def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, media_dir, tmp_path):

@@ -108,7 +108,14 @@ def test_long_stream_bench_restarts_the_state_only_where_asked(vsr_bench):
     bench = _long_stream_bench()
     engine = make_upscaler(load_model("vsr-x4-student", "cpu"), "cpu")
     pairs = [degrade_x4(f) for f in read_frames(vsr_bench / "alpha")]
-    carried, whole = bench.carried_and_restarted(engine, pairs, restart=len(pairs))
+    carried, whole = bench.carried_and_restarted(engine, pairs, starts=[0])
     assert np.array_equal(carried, whole)  # one window: the same run twice
-    carried, every = bench.carried_and_restarted(engine, pairs, restart=1)
+    carried, every = bench.carried_and_restarted(engine, pairs, starts=list(range(len(pairs))))
     assert carried[0] == every[0] and not np.array_equal(carried[1:], every[1:])  # a fresh state from frame 1 on
+
+
+def test_long_stream_bench_finds_the_shots_as_the_export_does():
+    bench = _long_stream_bench()
+    still, other = np.full((32, 32, 3), 40, np.uint8), np.full((32, 32, 3), 200, np.uint8)
+    assert bench.cut_starts([still] * 5 + [other] * 5) == [0, 5]
+    assert bench.cut_starts([still] * 6) == [0]
