@@ -35,6 +35,22 @@ def test_random_access_matches_sequential_decoding(small_video):
     assert source.length == 12 and source.length_exact
 
 
+@pytest.mark.parametrize("name, times", [
+    ("vfr.mp4", [i / 10 for i in range(60)] + [6 + i / 30 for i in range(60)]),  # 10 frames/s, then 30: k / fps misses
+    ("raw.h264", None),  # a raw stream: FFmpeg cannot seek it, and its frames carry no times
+])
+def test_random_access_far_away_matches_sequential_decoding(tmp_path, name, times):
+    video = make_video(tmp_path / name, frames=120, times=times)
+    sequential = list(VideoReader(video).frames())
+    source = SourceFrames(VideoReader(video), FrameCache(1 << 30))
+    for k in (100, 20, 119, 70, 0, 60):  # jumps past FORWARD_DECODE and back: seeks
+        np.testing.assert_array_equal(source.get(k), sequential[k].image)
+        assert source.time(k) == pytest.approx(sequential[k].time)
+    with pytest.raises(IndexError):
+        source.get(120)
+    assert source.length == 120 and source.length_exact
+
+
 class CountingEngine:
     """A stateful x1 'upscaler': output k = input k + (frames seen since reset) so warm-up is visible."""
 

@@ -236,3 +236,12 @@ def test_a_raw_h264_stream_runs_at_the_rate_its_header_states(tmp_path):
     assert reader.info.frame_rate == Fraction(24000, 1001)
     times = [f.time for f in reader.frames()]
     assert times[-1] - times[0] == pytest.approx(5 * 1001 / 24000, abs=1e-6)
+
+
+def test_frames_from_a_time_in_a_raw_stream_that_cannot_seek(tmp_path):
+    """FFmpeg cannot seek a raw .h264 stream, whose frames carry no times: decoded from the start and skipped."""
+    raw = make_video(tmp_path / "raw.h264", frames=30)
+    every = list(VideoReader(raw).frames())
+    later = list(VideoReader(raw).frames(start=every[20].time))
+    assert [f.time for f in later] == [f.time for f in every[20:]]
+    np.testing.assert_array_equal(later[0].image, every[20].image)

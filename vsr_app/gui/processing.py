@@ -24,9 +24,9 @@ import numpy as np
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
-from vsr_app.video.reader import VideoInfo, VideoReader
+from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
-from vsr_app.video.verify import packet_span
+from vsr_app.video.verify import frame_times, packet_span
 
 SOURCE = "source"  # the side name for the unprocessed video
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
@@ -107,6 +107,8 @@ class SourceFrames:
         self.length = self.info.estimated_frames or 1  # corrected when decoding reaches the real end
         self.length_exact = False
         self.times: dict[int, float] = {}
+        self._packet_times: list[float] | None = None  # read on the first seek (None after: the packets have none)
+        self._packets_read = False
         self._frames = None
         self._next = 0
 
@@ -120,7 +122,11 @@ class SourceFrames:
         if self._frames is None or not self._next <= k <= self._next + FORWARD_DECODE:
             self._open_at(k)
         while self._next <= k:
-            frame = next(self._frames, None)
+            try:
+                frame = next(self._frames, None)
+            except BaseException:
+                self._frames = None  # a failed decode is not the end of the video: the next request starts over
+                raise
             if frame is None:
                 self._frames = None
                 self.length, self.length_exact = self._next, True
@@ -133,16 +139,36 @@ class SourceFrames:
         return self.cache.get(("src", k))
 
     def time(self, k: int) -> float:
-        """Presentation time of frame k (seconds, file clock): decoded when known, else from the frame rate."""
-        return self.times.get(k, self.info.start_time + k / self.info.fps)
+        """Presentation time of frame k (seconds, file clock): decoded when known, else from the packets' times when
+        they have been read, else from the frame rate."""
+        if k in self.times:
+            return self.times[k]
+        if self._packet_times and k < len(self._packet_times):
+            return self._packet_times[k]
+        return self.info.start_time + k / self.info.fps
 
     def _open_at(self, k: int) -> None:
         if self._frames is not None:
             self._frames.close()
-        # Half a frame early, so rounding in the container's timestamps cannot skip frame k.
-        start = None if k == 0 else self.info.start_time + (k - 0.5) / self.info.fps
+        start = self._seek_time(k)
         self._frames = self.reader.frames(start=start)
-        self._next = k
+        self._next = 0 if start is None else k
+
+    def _seek_time(self, k: int) -> float | None:
+        """Where to seek for frame k: halfway between its packet time and the one before, so rounding cannot skip it,
+        and exact when the frame rate varies (k / fps lands on another frame there). None: decode from the first
+        frame, for a raw stream (.h264: FFmpeg cannot seek it) or packets without times. The packets are read on the
+        first seek only: a video played from its start never needs them."""
+        if k == 0 or RAW_STREAM_FORMATS & set(self.info.container.split(",")):
+            return None
+        if not self._packets_read:
+            self._packet_times, self._packets_read = frame_times(self.info.path), True
+        times = self._packet_times
+        if times is None:
+            return None
+        if k >= len(times):  # past the packets: decoding finds the real end
+            return self.info.start_time + (k - 0.5) / self.info.fps
+        return (times[k - 1] + times[k]) / 2
 
     def close(self) -> None:
         if self._frames is not None:

@@ -312,17 +312,23 @@ class VideoReader:
             tick = self.info.time_base
             step = max(1, round(1 / (self.info.fps * tick)))  # one nominal frame interval
             if start is not None and start > self.info.start_time:
-                container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
+                try:
+                    container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
+                except av.FFmpegError as exc:  # a raw stream (.h264) cannot seek: decode from the start and skip
+                    log.debug("%s: cannot seek (%s); decoding from the start", self.path.name, exc)
+                    container.close()  # a failed seek leaves FFmpeg's reader at its end
+                    container = _open(self.path)
+                    stream = video_stream(container, self.path)
             previous = None  # the last frame's time, in ticks
             index = 0
             for frame in self._decode(container, stream):
                 pts = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
                 if pts is None or (previous is not None and pts <= previous):
                     pts = round(self.info.start_time / tick) if previous is None else previous + step
+                previous = pts  # also for a skipped frame: the next one without a time follows it
                 time = float(pts * tick)
                 if start is not None and time < start - 1e-6:
                     continue
-                previous = pts
                 image = _to_rgb(frame, _rotation_of(frame))
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])

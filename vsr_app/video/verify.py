@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Iterator
 
 import av
 
@@ -40,6 +41,28 @@ class PacketSpan:
         return (self.end or 0.0) - (self.start or 0.0)
 
 
+def _shown_packets(container: av.container.InputContainer, stream: av.VideoStream) -> Iterator[av.Packet]:
+    """The stream's packets that carry a shown frame: not an end marker, not a frame an edit list hides."""
+    return (packet for packet in container.demux(stream) if packet.size and not packet.is_discard)
+
+
+def frame_times(path: str | os.PathLike) -> list[float] | None:
+    """Presentation times (seconds, file clock) of the video's frames in display order, from its packets (demuxing
+    only: ~30 us a frame); None when a packet has none (a raw .h264 stream). What a viewer needs to find frame k of a
+    variable-frame-rate video, where k / fps lands on another frame."""
+    times = []
+    try:
+        with av.open(str(path)) as container:
+            stream = video_stream(container, path)
+            for packet in _shown_packets(container, stream):
+                if packet.pts is None or packet.time_base is None:
+                    return None
+                times.append(float(packet.pts * packet.time_base))
+    except (av.FFmpegError, OSError) as exc:
+        raise cannot_read(path, exc) from exc
+    return sorted(times)
+
+
 def packet_span(path: str | os.PathLike) -> PacketSpan:
     """Count the video packets of `path` and find their time span (seconds), demuxing only."""
     try:
@@ -47,9 +70,7 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
             stream = video_stream(container, path)
             dts_timed = DTS_TIMED_FORMATS & set(container.format.name.split(","))
             count, start, end, last_start, first_dts, dts_end = 0, None, None, None, None, None
-            for packet in container.demux(stream):
-                if packet.size == 0 or packet.is_discard:  # an end marker, or a frame an edit list hides
-                    continue
+            for packet in _shown_packets(container, stream):
                 count += 1
                 if packet.pts is None or packet.time_base is None:
                     continue
