@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                           "rows": rows}, indent=1))
     else:
         restarted = "restarted at cuts" if args.at_cuts else f"restarted every {args.restart}"
-        print(f"| model | sequence | frames | carried | {restarted} | carried − restarted, per {args.restart} frames |")
+        windows = f"carried − restarted, per {args.restart} frames"
+        print(f"| model | sequence | frames | carried | {restarted} | {windows} |")
         print("|---|---|---:|---:|---:|---|")
         for r in rows:
             windows = " ".join(f"{w:+.2f}" for w in r["windows"])

@@ -229,3 +229,37 @@ def test_audio_downmixed_to_fit_aac_says_so(tmp_path):
             "to stereo; use .mov or .mkv to keep it)") in result.notes
     with av.open(str(tmp_path / "out.mp4")) as container:
         assert container.streams.audio[0].layout.name == "stereo"
+
+
+def test_a_failure_while_carrying_streams_closes_the_source(tmp_path, monkeypatch):
+    """Else the input stays open until garbage collection: on Windows it then cannot be moved or deleted."""
+    from vsr_app.video import carried
+
+    class Spy:
+        def __init__(self, container):
+            self.container, self.closed = container, False
+
+        def close(self):
+            self.closed = True
+            self.container.close()
+
+        def __getattr__(self, name):
+            return getattr(self.container, name)
+
+    opened = []
+    real_open = av.open
+    monkeypatch.setattr(carried.av, "open", lambda *a, **k: opened.append(Spy(real_open(*a, **k))) or opened[-1])
+
+    def unreadable(*_):
+        raise RuntimeError("a stream this version cannot read")
+
+    monkeypatch.setattr(carried, "_video_notes", unreadable)
+    source = tmp_path / "in.mp4"
+    with real_open(str(source), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        out.mux(stream.encode(av.VideoFrame.from_ndarray(pattern_frame(0, 64, 48), format="rgb24")))
+        out.mux(stream.encode(None))
+    with real_open(str(tmp_path / "out.mp4"), "w") as output, pytest.raises(RuntimeError):
+        carried.CarriedStreams(source, output, [])
+    assert len(opened) == 1 and opened[0].closed

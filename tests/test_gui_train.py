@@ -576,3 +576,10 @@ def test_open_run_keeps_a_folder_name_that_can_name_a_model_and_renames_a_shippe
         (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.5}) + "\n")
         panel.show_run(str(run))
         assert panel.name.text() == name
+
+
+def test_the_distillation_menu_offers_every_mode_the_trainer_takes():
+    from vsr_app.distill.options import DISTILL_MODES
+    from vsr_app.gui.train_form import DISTILL
+
+    assert {task: set(labels) for task, labels in DISTILL.items()} == {t: set(m) for t, m in DISTILL_MODES.items()}

@@ -437,3 +437,13 @@ def test_the_clock_shows_a_variable_frame_rate_frames_decoded_time(window, qtbot
     viewer.set_task("interpolate")
     show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5)
     assert viewer.bar.readout.text().startswith(f"{fmt.clock((VFR_TIMES[5] + VFR_TIMES[6]) / 2)} /")
+
+
+def test_a_video_opened_by_a_relative_path_is_remembered_by_its_absolute_one(window, qtbot, small_video, monkeypatch):
+    """`vsr-app clip.mp4` from a terminal: a later session started elsewhere must still find it."""
+    monkeypatch.chdir(small_video.parent)
+    with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
+        window.open(small_video.name)
+    assert window.viewer.info.path == str(small_video)
+    assert window.recent_files()[0] == str(small_video)
+    assert window.settings.value("window/last_dir") == str(small_video.parent)

@@ -137,8 +137,8 @@ def test_kill_9_during_training_then_resume(data_dir, tmp_path):
 
 
 def test_a_teacher_without_distillation_is_refused_not_ignored(data_dir, tmp_path):
-    for task in ("vsr", "vfi"):
-        with pytest.raises(VsrAppError, match="--teacher is used only for distillation"):
+    for task, modes in (("vsr", "std, space, time, output"), ("vfi", "laplacian")):  # every mode the task takes
+        with pytest.raises(VsrAppError, match=f"--teacher is used only for distillation: add --distill \\({modes}\\)"):
             train_mod.run_from_cli(task, [str(data_dir)], str(tmp_path / task), teacher="vsr-x4-teacher",
                                    config=config_file(tmp_path), log=lambda *_: None)
         assert not (tmp_path / task).exists()

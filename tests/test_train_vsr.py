@@ -365,12 +365,23 @@ def test_burn_in_trains_the_frames_after_it_from_the_state_it_leaves(frames_dir)
     assert net.conv_in.weight.grad is not None
 
 
-def test_burn_in_under_bf16_autocast_leaves_every_weight_a_gradient(frames_dir):
-    """Autocast caches the weights it casts; cast under the burn-in's no_grad they carry no graph (pytorch#112583)."""
+def test_burn_in_under_bf16_autocast_leaves_every_weight_a_gradient(frames_dir, monkeypatch):
+    """Autocast caches the weights it casts; cast under the burn-in's no_grad they carried no graph into the trained
+    frames before torch 2.10 (pytorch#112583, fixed by pytorch#165068), which the project's range still allows: the
+    cache must be cleared between the burn-in and the trained frames. (The pinned torch no longer needs it, so the
+    clearing itself is checked too.)"""
     task = _task(frames_dir, burn_in=2, distill="none")
+    events = []
+    net, clear = task.model, torch.clear_autocast_cache
+    step, forward = net.step, net.forward
+    monkeypatch.setattr(net, "step",
+                        lambda *a, **k: events.append(f"step grad={torch.is_grad_enabled()}") or step(*a, **k))
+    monkeypatch.setattr(net, "forward", lambda *a, **k: events.append("trained frames") or forward(*a, **k))
+    monkeypatch.setattr(torch, "clear_autocast_cache", lambda: events.append("clear") or clear())
     with torch.autocast("cpu", dtype=torch.bfloat16):
         loss, _ = task.loss(next(task.batches(seed=2, rank=0, world=1)), 0)
     loss.backward()
+    assert events[:4] == ["step grad=False", "step grad=False", "clear", "trained frames"]
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in task.model.parameters())
 
 
@@ -382,3 +393,20 @@ def test_a_burn_in_or_restarted_validation_that_cannot_work_is_a_clear_error(fra
 
     with pytest.raises(VsrAppError, match=message):
         _task(frames_dir, burn_in=4, **extra)
+
+
+def test_a_restarted_validation_on_a_clip_shorter_than_its_restart_is_a_clear_error(frames_dir, small_video):
+    """val_frames is a most: a 12-frame clip is read whole, and restarting every 12 would just repeat val_psnr."""
+    from vsr_app.errors import VsrAppError
+
+    with pytest.raises(VsrAppError, match="below the 12 frames of validation clip .*small"):
+        _task(frames_dir, val=[str(small_video)], val_frames=120, val_restart=12)
+    assert _task(frames_dir, val=[str(small_video)], val_frames=120, val_restart=11)._val[0][1].shape[0] == 12
+
+
+def test_output_distillation_from_degraded_inputs_with_a_batch_cache_is_a_clear_error(frames_dir):
+    """The cache keeps the degraded inputs only: the teacher's frames would be made from them, not the clean ones."""
+    from vsr_app.errors import VsrAppError
+
+    with pytest.raises(VsrAppError, match="clean inputs, which the cache does not keep"):
+        _task(frames_dir, cache="c", degrade={}, distill="output", teacher="vsr-x4-teacher")

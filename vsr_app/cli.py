@@ -18,6 +18,7 @@ import os
 import sys
 
 from vsr_app import APP_NAME, __version__
+from vsr_app.distill.options import DISTILL_MODES
 from vsr_app.errors import VsrAppError
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.shipped import PREFERRED
@@ -278,15 +279,12 @@ def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
 
 
-TRAIN_DISTILL = {"vsr": ("std", "space", "time", "output", "none"), "vfi": ("laplacian", "none")}
-
-
 def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
     """Train flags that cannot go together are a usage error (exit 2), as DESIGN.md's contract says; checked
     after parsing because the task may come after them. (A --config file's teacher/distill are checked later.)"""
-    if args.distill and args.distill not in TRAIN_DISTILL[args.task]:
+    if args.distill and args.distill not in DISTILL_MODES[args.task]:
         parser.error(f"argument --distill: {args.distill} is not for train {args.task} "
-                     f"(choose {', '.join(TRAIN_DISTILL[args.task])})")
+                     f"(choose {', '.join(DISTILL_MODES[args.task])})")
     if args.distill not in (None, "none") and not (args.teacher or args.config or args.resume):
         parser.error(f"--distill {args.distill} needs --teacher NAME|PATH")
     if args.teacher and args.distill == "none":
@@ -426,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
     p.add_argument("--teacher", metavar="NAME|PATH")
-    p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in TRAIN_DISTILL.values() for m in modes)),
+    p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in DISTILL_MODES.values() for m in modes)),
                    help="distillation from --teacher: std, space or time (vsr; output: the teacher's frames as a "
                         "second target, the baseline), laplacian (vfi); default none")
     p.add_argument("--steps", type=_at_least(1), metavar="N",

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from vsr_app.errors import VsrAppError
 
 VAL_KEY = {"vsr": "val", "vfi": "val_videos"}  # each task's option naming its validation clips (--val)
+DISTILL_MODES = {"vsr": ("std", "space", "time", "output", "none"), "vfi": ("laplacian", "none")}  # --distill per task
 
 
 @dataclass

@@ -48,7 +48,7 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data, check_held_out
-from vsr_app.distill.options import VAL_KEY, LoopConfig, cap_warmup
+from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup
 from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
                                   check_resumable, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
@@ -404,12 +404,11 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
     stop = _StopFlag(cancel)
     old_handlers = {}
     try:
-        if rank == 0 or world > 1:
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                try:
-                    old_handlers[sig] = signal.signal(sig, stop)
-                except ValueError:  # called outside the main thread: only `cancel` stops the loop then
-                    pass
+        for sig in (signal.SIGINT, signal.SIGTERM):  # every process: torchrun passes a signal on to each
+            try:
+                old_handlers[sig] = signal.signal(sig, stop)
+            except ValueError:  # called outside the main thread: only `cancel` stops the loop then
+                pass
         stream = task.batches(cfg.seed, rank, world, start=start)
         tick = time.time()
         while step < cfg.steps:
@@ -578,7 +577,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     asked_distill = distill or file_options.get("distill")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     if not resume and asked_teacher and (asked_distill or "none") == "none":
-        kinds = "std, space or time" if task_name == "vsr" else "laplacian"
+        kinds = ", ".join(mode for mode in DISTILL_MODES[task_name] if mode != "none")
         raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if task_name == "vfi":
         from vsr_app.distill.vfi_task import train_vfi

@@ -32,7 +32,7 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.options import LoopConfig, cap_warmup, check_types
+from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
 from vsr_app.distill.train import check_steps, saving, train
@@ -109,7 +109,7 @@ class VFITask:
     name: str = "vfi"
 
     def __post_init__(self):
-        if self.distill not in ("none", "laplacian"):
+        if self.distill not in DISTILL_MODES["vfi"]:
             raise VsrAppError(f"frame interpolation distills with 'laplacian' or 'none', not '{self.distill}'")
         if self.distill == "laplacian" and self.teacher is None:
             raise VsrAppError("Laplacian distillation needs a teacher")
@@ -335,7 +335,7 @@ def _load_teacher(teacher: str) -> nn.Module:
 def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, distill: str = "none",
               steps: int | None = None, resume: bool = False, options: dict | None = None, log=print) -> Path:
     """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
-    if distill not in ("none", "laplacian"):
+    if distill not in DISTILL_MODES["vfi"]:
         raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     try:

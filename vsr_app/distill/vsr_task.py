@@ -61,7 +61,7 @@ from torch import nn
 from vsr_app.distill import data as D
 from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
-from vsr_app.distill.options import check_types
+from vsr_app.distill.options import DISTILL_MODES, check_types
 from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast, autocast_dtype
 from vsr_app.models import atomic_write, check_net_runs
@@ -121,8 +121,8 @@ class VSRTask:
         o = self.opt
         if o["net"] not in NETS:
             raise VsrAppError(f"net must be one of {', '.join(NETS)}")
-        if o["distill"] not in ("none", "std", "space", "time", "output"):
-            raise VsrAppError(f"VSR distillation must be none, std, space, time or output (got {o['distill']})")
+        if o["distill"] not in DISTILL_MODES["vsr"]:
+            raise VsrAppError(f"VSR distillation must be one of {', '.join(DISTILL_MODES['vsr'])} (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:
             raise VsrAppError("distillation needs a teacher: pass --teacher NAME|PATH")
         if o["burn_in"] and o["net"] not in RECURRENT_NETS:
@@ -132,6 +132,9 @@ class VSRTask:
                               f"restarted validation would be the plain one")
         if o["burn_in"] and o["cache"]:
             raise VsrAppError("burn_in does not work with a batch cache: its batches hold `frames` frames only")
+        if o["cache"] and o["degrade"] is not None and o["distill"] == "output":
+            raise VsrAppError("distill output with degrade does not work with a batch cache: the teacher's frames "
+                              "are made from the clean inputs, which the cache does not keep")
         try:
             self.degrade = DegradationMix.from_options(o["degrade"])
         except (TypeError, ValueError) as exc:
@@ -172,6 +175,10 @@ class VSRTask:
         self.log = log
         self._sampler = None
         self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"])) for p in o["val"]]
+        for (name, frames), path in zip(self._val, o["val"]):
+            if o["val_restart"] and o["val_restart"] >= len(frames):
+                raise VsrAppError(f"val_restart ({o['val_restart']}) must be below the {len(frames)} frames of "
+                                  f"validation clip {path}: the restarted validation would be the plain one")
 
     # -- protocol --------------------------------------------------------------------------------
     def modules(self):
@@ -224,8 +231,8 @@ class VSRTask:
         with torch.no_grad():
             for t in range(k):
                 _, state = self.model.step(batch["lr"][:, t], state)
-        # weights cast by autocast under no_grad are cached without a graph: torch releases before pytorch#165068
-        # would hand those to the trained frames, and the weights would get no gradient
+        # weights cast by autocast under no_grad are cached without a graph: torch before 2.10 (pytorch#112583, fixed
+        # by pytorch#165068) would hand those to the trained frames, and the weights would get no gradient
         torch.clear_autocast_cache()
         return {key: v[:, k:] for key, v in batch.items()}, state
 

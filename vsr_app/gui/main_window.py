@@ -6,6 +6,7 @@ Errors reach the user as a non-blocking message box and never close the window; 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
@@ -158,7 +159,9 @@ class MainWindow(QMainWindow):
         self.open(str(resource_path("sample.mp4")))
 
     def open(self, path: str) -> None:
-        self.viewer.open(path)
+        """Open a video; a relative path (`vsr-app clip.mp4`) is made absolute, so the recent-files list and the
+        next session's folder still find it when the app is started from elsewhere."""
+        self.viewer.open(os.path.abspath(path))
 
     def _video_opened(self, path: str) -> None:
         self.compare.setCurrentWidget(self.viewer)

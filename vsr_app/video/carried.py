@@ -157,29 +157,33 @@ class CarriedStreams:
 
     def __init__(self, source: Path, output, notes: list[str], suffixes: Iterable[str] = tuple(CONTAINER_FORMATS)):
         self.src = av.open(str(source))
-        self.output = output
-        # The output's clock starts where the source's earliest stream does, as FFmpeg's does: a TV capture whose
-        # clock read 600 s got a 600 s empty edit in mp4, ten minutes of nothing in players that follow edit lists.
-        self.start = Fraction(self.src.start_time or 0, av.time_base)
-        self.suffixes = suffixes
-        self.copied: dict[int, av.stream.Stream] = {}  # source index -> output stream (packet copy)
-        # Packets the source's edit lists hide are not copied (Matroska has no edit lists, so they would play), but
-        # the last hidden audio packet before the shown ones is: the decoder needs it for the first (AAC's overlap).
-        self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
-        self.reencoded: dict[int, _Reencoding] = {}
-        output.metadata.update(_container_tags(self.src.metadata))
-        notes += _video_notes(source, self.src)
-        self._keep_timecode(video_stream(self.src, source))
-        for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
-            self._add(stream, notes)
-        for stream in self.src.streams.attachments:
-            self._add_attachment(stream, notes)
-        for stream in self.src.streams.data:
-            self._add_data(stream, notes)
-        inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded)]
-        self.packets = self.src.demux(inputs) if inputs else iter(())
-        self.pending = None
-        self.finished = not inputs
+        try:  # a failure below leaves no open input behind (on Windows an open file cannot be moved or deleted)
+            self.output = output
+            # The output's clock starts where the source's earliest stream does, as FFmpeg's does: a TV capture whose
+            # clock read 600 s got a 600 s empty edit in mp4, ten minutes of nothing in players that follow edit lists.
+            self.start = Fraction(self.src.start_time or 0, av.time_base)
+            self.suffixes = suffixes
+            self.copied: dict[int, av.stream.Stream] = {}  # source index -> output stream (packet copy)
+            # Packets the source's edit lists hide are not copied (Matroska has no edit lists, so they would play), but
+            # the last hidden audio packet before the shown ones is: the decoder needs it for the first (AAC's overlap).
+            self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
+            self.reencoded: dict[int, _Reencoding] = {}
+            output.metadata.update(_container_tags(self.src.metadata))
+            notes += _video_notes(source, self.src)
+            self._keep_timecode(video_stream(self.src, source))
+            for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
+                self._add(stream, notes)
+            for stream in self.src.streams.attachments:
+                self._add_attachment(stream, notes)
+            for stream in self.src.streams.data:
+                self._add_data(stream, notes)
+            inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded)]
+            self.packets = self.src.demux(inputs) if inputs else iter(())
+            self.pending = None
+            self.finished = not inputs
+        except BaseException:
+            self.src.close()
+            raise
 
     def _add(self, stream, notes: list[str]) -> None:
         codec = codec_name(stream)
