@@ -273,8 +273,13 @@ def test_an_output_made_with_other_settings_is_kept_and_the_difference_named(tre
 
 def without_input_record(path):
     """`path` as versions before the input record wrote it: the same packets, the settings alone in `comment`."""
+    rewrite_record(path, lambda record: record.pop("input"))
+
+
+def rewrite_record(path, change):
+    """`path` with the same packets and its record, alone in `comment`, as `change` edits it."""
     record = read_made_by(path)
-    del record["input"]
+    change(record)
     old = path.with_name("old" + path.suffix)
     with av.open(str(path)) as src, av.open(str(old), "w") as dst:
         dst.metadata["comment"] = MADE_BY_PREFIX + json.dumps(record)
@@ -293,10 +298,32 @@ def test_an_output_of_another_version_of_the_input_is_kept(tree):
     run_batch(src, out, model="bicubic")
     make_video(src / "a.mp4", images=[np.full((48, 64, 3), 255, np.uint8)] * 6)
     (a,) = run_batch(src, out, model="bicubic").files
-    assert (a.status, a.reason) == ("exists", "kept an existing output made from another version of the input; "
+    assert (a.status, a.reason) == ("exists", "kept an existing output made from another version of this input; "
                                               + EXISTS_HINT)
     (a,) = run_batch(src, out, model="bicubic", overwrite=True).files
-    assert (a.status, a.reason) == ("ok", "replaced an existing output made from another version of the input")
+    assert (a.status, a.reason) == ("ok", "replaced an existing output made from another version of this input")
+
+
+def test_an_output_of_another_input_is_kept_and_that_input_named(tmp_path):
+    """The inputs of a folder changed between runs: clip.mp4, added beside clip.avi, takes the name clip.mp4 that
+    clip.avi's output had, and that output was said to be made "from another version of the input"."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    make_video(src / "clip.avi", frames=3)
+    run_batch(src, out, model="bicubic")
+    make_video(src / "clip.mp4", frames=4)
+    avi, mp4 = run_batch(src, out, model="bicubic").files
+    assert (mp4.status, mp4.reason) == ("exists", f"kept an existing output made from another input, 'clip.avi'; "
+                                                  f"{EXISTS_HINT}")
+    assert (avi.status, Path(avi.output).name) == ("ok", "clip.avi.mp4")
+
+    # as versions before the input's name was recorded wrote them: the same input still matches by its content
+    for name in ("clip.mp4", "clip.avi.mp4"):
+        rewrite_record(out / name, lambda record: record["input"].pop("name"))
+    avi, mp4 = run_batch(src, out, model="bicubic").files
+    assert (avi.status, mp4.status) == ("skipped", "exists")
+    assert mp4.reason == ("kept an existing output made from another input, or another version of this one; "
+                          + EXISTS_HINT)
 
 
 def test_outputs_made_before_the_input_was_recorded_are_checked_as_before(tree):
@@ -565,6 +592,38 @@ def test_a_stop_at_once_still_leaves_a_true_report(tmp_path):
     assert saved["cancelled"] and saved["exit_code"] == 130
     assert [(f["status"], f["reason"]) for f in saved["files"]] == [
         ("ok", None), ("cancelled", STOPPED_REASON), ("cancelled", NOT_STARTED_REASON)]
+
+
+def test_a_cancel_while_the_inputs_are_measured_stops_the_batch(tmp_path, monkeypatch):
+    """Every input was opened for the overall progress before the first file, without a look at the cancel: with
+    thousands of files, Cancel and Ctrl-C did nothing for minutes, and a second Ctrl-C left no report."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i in range(40):
+        zero_byte(src / f"{i:02}.mp4")
+    cancel, measured = threading.Event(), []
+
+    def cancel_while_measuring(path):
+        measured.append(path)
+        cancel.set()
+        return probe(path)
+
+    monkeypatch.setattr("vsr_app.video.reader.probe", cancel_while_measuring)
+    report = run_batch(src, out, model="bicubic", cancel=cancel, report_path=tmp_path / "r.json")
+    assert len(measured) == 1 and report.cancelled and report.exit_code == 130
+    assert {(f.status, f.reason) for f in report.files} == {("cancelled", NOT_STARTED_REASON)}
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["finished"] and saved["counts"]["cancelled"] == 40 and saved["exit_code"] == 130
+    assert all_files(out) == []
+
+    def stop_at_once(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("vsr_app.video.reader.probe", stop_at_once)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(src, out, model="bicubic", report_path=tmp_path / "stopped.json")
+    saved = json.loads((tmp_path / "stopped.json").read_text())
+    assert saved["finished"] and saved["cancelled"] and saved["counts"]["cancelled"] == 40
 
 
 def _sigterm_to_self() -> KeyboardInterrupt | None:

@@ -278,3 +278,74 @@ def test_self_ensemble_is_an_upscaling_option_the_batch_records_in_its_outputs(w
     assert [panel.table.item(0, 1).text()] == ["ok"]
     assert read_made_by(out_dir / "clip0.mp4")["models"] == ["bicubic+self-ensemble"]
     assert panel.settings.value("batch/self_ensemble") in (True, "true")
+
+
+def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, tmp_path, monkeypatch):
+    """Each finished file searched the whole table for its row: with thousands of files the tab froze for seconds
+    per file. Rows are still found by name, also once the queue is listed anew."""
+    from vsr_app.batch import FileResult
+
+    in_dir = tmp_path / "in"
+    in_dir.mkdir()
+    names = [f"clip{i:03}.mp4" for i in range(300)]
+    for name in names:
+        (in_dir / name).touch()  # listed by name; never opened here
+    panel = setup_panel(window, in_dir, tmp_path / "out", "bicubic")
+    searched = []
+    monkeypatch.setattr(panel.table, "findItems", lambda *args: searched.append(args) or [])
+    for index, name in reversed(list(enumerate(names, 1))):
+        panel.fileFinished.emit(index, len(names), FileResult(name, "", status="skipped", reason="done before"))
+    assert not searched
+    assert [(panel.table.item(r, 0).text(), panel.table.item(r, 1).text()) for r in range(len(names))] == [
+        (name, "skipped") for name in names]
+
+    for name in names[::2]:
+        (in_dir / name).unlink()
+    panel.scan()
+    panel.fileFinished.emit(1, len(names) // 2, FileResult(names[3], "", status="failed", reason="broken"))
+    assert [panel.table.item(r, 1).text() for r in range(3)] == ["queued", "failed", "queued"]
+
+
+def test_each_codec_has_its_own_crf_as_on_the_command_line(window, qtbot, small_video, tmp_path):
+    """One CRF spinner, 18 whatever the codec: an H.265 batch started here and resumed with `vsr-app batch --codec
+    libx265` (its CRF 20) found every output made with other settings and kept them all as "exists"."""
+    from vsr_app.batch import run_batch
+    from vsr_app.gui.batch_panel import BatchPanel
+
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    assert panel.crf.value() == 18
+    panel.codec.setCurrentIndex(panel.codec.findData("libx265"))
+    assert panel.crf.value() == 20
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert panel.table.item(0, 1).text() == "ok"
+    (resumed,) = run_batch(in_dir, out_dir, model="bicubic", codec="libx265").files
+    assert (resumed.status, resumed.reason) == ("skipped", "a complete output already exists")
+
+    panel.crf.setValue(24)  # kept for H.265 only, once a batch has run with it
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    again = BatchPanel(panel.settings)
+    qtbot.addWidget(again)
+    assert (again.codec.currentData(), again.crf.value()) == ("libx265", 24)
+    again.codec.setCurrentIndex(again.codec.findData("libx264"))
+    assert again.crf.value() == 18
+
+
+def test_the_one_crf_saved_before_each_codec_had_its_own_stays_with_its_codec(gui_env, qtbot):
+    """A batch started before the upgrade resumes with the CRF it ran with; other codecs start at their own."""
+    from PySide6.QtCore import QSettings
+
+    from vsr_app.gui.batch_panel import BatchPanel
+
+    settings = QSettings()
+    settings.setValue("batch/codec", "libx265")
+    settings.setValue("batch/crf", 23)
+    panel = BatchPanel(settings)
+    qtbot.addWidget(panel)
+    assert (panel.codec.currentData(), panel.crf.value()) == ("libx265", 23)
+    panel.codec.setCurrentIndex(panel.codec.findData("libx264"))
+    assert panel.crf.value() == 18

@@ -366,7 +366,7 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     `src` (where it records one) and matches `src` (enlarged `scale` times, `factor` times the frames). Otherwise
     what it is, for the report."""
     from vsr_app.video.verify import output_mismatch
-    from vsr_app.video.encoding import input_record, read_made_by
+    from vsr_app.video.encoding import input_record, read_made_by, same_version
 
     try:
         found = read_made_by(dst)
@@ -379,12 +379,24 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
         changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
                    for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
         return f"an existing output made with other settings: {', '.join(changes)}"
-    if made_from is not None and made_from != input_record(src):
-        return "an existing output made from another version of the input"
+    if made_from is not None:
+        current = input_record(src)
+        if not same_version(made_from, current):
+            return f"an existing output made from {_other_input(made_from, current)}"
     mismatch = output_mismatch(src, dst, scale, factor)
     if mismatch is not None:
         return f"an existing output made with these settings that does not match the input ({mismatch})"
     return None
+
+
+def _other_input(recorded: Any, current: dict) -> str:
+    """What an output that `same_version` says was not made from this input was made from, as far as its record
+    tells: not always an older version of it, as the inputs of a folder may change between runs (clip.mp4 added
+    beside clip.avi takes the name clip.mp4 that clip.avi's output had)."""
+    name = recorded.get("name") if isinstance(recorded, dict) else None
+    if not isinstance(name, str):  # recorded by a version that did not record names
+        return "another input, or another version of this one"
+    return "another version of this input" if name == current["name"] else f"another input, '{name}'"
 
 
 def _setting(value: Any) -> str:
@@ -493,8 +505,6 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                                           [loaded.weights_digest]))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
-    estimates = [_estimate_frames(s) * factor for s in inputs]
-    overall = _OverallProgress(estimates, progress)
 
     last_save, warned = 0.0, False
 
@@ -540,8 +550,10 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         count = len(inputs)
         in_flight = None
         try:
+            estimates = _estimate_all(inputs, factor, cancel)
+            overall = _OverallProgress(estimates, progress)
             for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
-                if cancel is not None and cancel.is_set():
+                if _cancelled(cancel):
                     break
                 in_flight = result
                 overall.start_file(f"[{index}/{count}] {result.input}")
@@ -601,6 +613,21 @@ def _size(path: Path) -> int | None:
         return path.stat().st_size
     except OSError:
         return None
+
+
+def _cancelled(cancel) -> bool:
+    return cancel is not None and cancel.is_set()
+
+
+def _estimate_all(inputs: Sequence[Path], factor: int, cancel) -> list[int]:
+    """Each input's likely output frames, for the overall progress. Opening thousands of files takes minutes, so a
+    cancel stops it: the list then ends early, and so does the batch, before its first file."""
+    estimates = []
+    for src in inputs:
+        if _cancelled(cancel):
+            break
+        estimates.append(_estimate_frames(src) * factor)
+    return estimates
 
 
 def _estimate_frames(src: Path) -> int:

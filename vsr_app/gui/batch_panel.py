@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QSettings, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
@@ -44,6 +44,7 @@ class BatchPanel(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.job: Job | None = None
+        self.rows: dict[str, int] = {}  # the table row of each input (relative path, as the batch names it)
         self.report_path: str | None = None
         self.output_folder: Path | None = None  # of the batch last started
         self.fileFinished.connect(self._file_finished)
@@ -88,8 +89,8 @@ class BatchPanel(QWidget):
         self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("batch/codec", "libx264"))))
         self.crf = QSpinBox()
         self.crf.setRange(*X26X_CRF_RANGE)
-        self.crf.setValue(int(settings.value("batch/crf", 18)))
         self.crf.setPrefix("CRF ")
+        self._keep_old_crf()
         self.overwrite = QCheckBox(REPLACE_LABEL)
         self.overwrite.setToolTip("Without it, a file already at an output's name is kept: skipped when it is a "
                                   "finished output made with these settings, reported otherwise.")
@@ -178,8 +179,20 @@ class BatchPanel(QWidget):
         self.self_ensemble.setEnabled(self.task.currentData() == "upscale")
 
     def _codec_changed(self) -> None:
-        self.crf.setEnabled(has_crf(self.codec.currentData()))
+        """Each codec gets its own CRF, its default until one is chosen: what `vsr-app batch --codec` uses, so a batch
+        started here and resumed there (or the other way round) finds its outputs made with the same settings."""
+        key = self.codec.currentData()
+        self.crf.setEnabled(has_crf(key))
+        if has_crf(key):
+            self.crf.setValue(int(self.settings.value(f"batch/crf/{key}", CODECS[key].crf)))
         self.scan()
+
+    def _keep_old_crf(self) -> None:
+        """Give the one CRF saved before there was one per codec to the codec saved with it, so a batch started
+        then resumes with the CRF it ran with."""
+        old, key = self.settings.value("batch/crf"), self.settings.value("batch/codec")
+        if old is not None and key in CODECS and has_crf(key) and not self.settings.contains(f"batch/crf/{key}"):
+            self.settings.setValue(f"batch/crf/{key}", old)
 
     def _folders(self) -> tuple[Path | None, Path | None]:
         """The input and output folders as full paths, None where empty, as the fields' tooltips say: `~` is the
@@ -195,6 +208,7 @@ class BatchPanel(QWidget):
         if self.job is not None and self.job.running:
             return
         self.table.setRowCount(0)
+        self.rows.clear()
         try:
             in_dir, out_dir = self._folders()
             if in_dir is None or not in_dir.is_dir():
@@ -208,7 +222,9 @@ class BatchPanel(QWidget):
             self.status.setText(str(exc))
             return
         for src, dst in zip(inputs, outputs):
-            self._add_row(str(src.relative_to(in_dir)), "queued", "", str(dst) if dst else "")
+            relative = str(src.relative_to(in_dir))
+            self.rows[relative] = self.table.rowCount()
+            self._add_row(relative, "queued", "", str(dst) if dst else "")
         self.status.setText(f"{len(inputs)} video{'s' if len(inputs) != 1 else ''} found." if inputs
                             else "No videos with these extensions in the input folder.")
 
@@ -278,9 +294,11 @@ class BatchPanel(QWidget):
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
                            ("task", self.task.currentData()), ("ext", self.ext.text()),
                            ("recursive", self.recursive.isChecked()), ("codec", self.codec.currentData()),
-                           ("crf", self.crf.value()), (f"model/{self.task.currentData()}", self.model.currentData()),
+                           (f"model/{self.task.currentData()}", self.model.currentData()),
                            ("self_ensemble", self.self_ensemble.isChecked())):
             self.settings.setValue(f"batch/{key}", value)
+        if has_crf(self.codec.currentData()):
+            self.settings.setValue(f"batch/crf/{self.codec.currentData()}", self.crf.value())
 
     def _set_running(self, running: bool) -> None:
         self.start_button.setVisible(not running)
@@ -308,9 +326,9 @@ class BatchPanel(QWidget):
             self._show_result(row, result)
 
     def _row_of(self, relative_input: str) -> int | None:
-        """The table row listing this input (rows are matched by name, never by position)."""
-        rows = self.table.findItems(relative_input, Qt.MatchFlag.MatchExactly)
-        return next((item.row() for item in rows if item.column() == 0), None)
+        """The table row listing this input (rows are matched by name, never by position), looked up in `rows`: a
+        search of the table for each finished file froze the tab for seconds per file with thousands of rows."""
+        return self.rows.get(relative_input)
 
     def _show_result(self, row: int, result) -> None:
         self._set_cell(row, 1, result.status)

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import av
@@ -106,9 +107,11 @@ INPUT_SAMPLE = 1 << 20  # bytes hashed at each end of an input
 
 
 def input_record(path: str | os.PathLike) -> dict:
-    """Which version of an input an output was made from, as the writer records it beside `made_by`: the input's size
-    and a 16-hex SHA-256 prefix of its first and last MiB. Cheap for any length, and a replaced or re-exported
-    video of the same size and length still differs in its header or its last frames."""
+    """Which input, and which version of it, an output was made from, as the writer records it beside `made_by`: the
+    input's size and a 16-hex SHA-256 prefix of its first and last MiB (cheap for any length, and a replaced or
+    re-exported video of the same size and length still differs in its header or its last frames), and its file
+    name without the folder, so a batch can name the input a kept output was made from (`same_version` ignores it:
+    records of versions before it have none)."""
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -118,7 +121,13 @@ def input_record(path: str | os.PathLike) -> dict:
                 digest.update(f.read(INPUT_SAMPLE))
     except OSError as exc:
         raise cannot_read(path, exc) from exc
-    return {"bytes": size, "sha256": digest.hexdigest()[:16]}
+    return {"bytes": size, "sha256": digest.hexdigest()[:16], "name": Path(path).name}
+
+
+def same_version(recorded: object, current: dict) -> bool:
+    """Whether an output's recorded `input_record` is of the same content as the input's `current` one; the name is
+    left out, so records without it (versions before it) still match."""
+    return isinstance(recorded, dict) and all(recorded.get(key) == current[key] for key in ("bytes", "sha256"))
 
 
 def read_made_by(path: str | os.PathLike) -> dict | None:
