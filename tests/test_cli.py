@@ -183,6 +183,14 @@ def test_a_card_with_nan_or_infinity_still_lists_as_valid_json(user_models, caps
     assert listed["old"]["params"] == listed["vsr-x4-student"]["params"]
 
 
+def test_a_user_model_named_like_a_shipped_one_but_for_case_is_hidden_too(user_models, capsys):
+    """On macOS and Windows disks VSR-X4-Student.safetensors opens the shipped file: the user's model would run the
+    shipped weights under its own name."""
+    copy_model(user_models, "VSR-X4-Student")
+    assert "hidden by the shipped model 'vsr-x4-student'" in table(capsys).out
+    assert "VSR-X4-Student" not in [m.name for m in list_models()]
+
+
 def test_a_user_model_named_like_a_shipped_or_built_in_one_is_reported_as_hidden(user_models, capsys):
     copy_model(user_models, "vsr-x4-student")
     copy_model(user_models, "bicubic")

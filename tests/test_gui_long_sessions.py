@@ -44,6 +44,22 @@ def test_the_last_analysis_points_are_drawn_when_the_run_ends(qtbot):
     assert not plot.redraw_timer.isActive()
 
 
+def test_the_analysis_time_left_is_timed_from_the_first_frame_not_the_model_loading(qtbot, monkeypatch):
+    """8 s of loading, then 0.2 s a frame: 10 frames in, 2,990 to go is about 10 min, not the 50 it said."""
+    now = [100.0]
+    monkeypatch.setattr(analysis_plot.time, "monotonic", lambda: now[0])
+    plot = AnalysisPlot()
+    qtbot.addWidget(plot)
+    plot.reset("analysis")
+    now[0] += 8.0  # the models load
+    for k in range(10):
+        plot.add_point(k, 3000, 30.0, 0.9)
+        now[0] += 0.2
+    now[0] -= 0.2  # the 10th point arrived 1.8 s after the first
+    plot.finished()
+    assert plot.summary.text().endswith("9 min 58 s left")  # 9 gaps of 0.2 s for 2,990 frames to come
+
+
 def test_a_moment_of_work_per_frame_never_flashes_the_busy_bar(window, qtbot):
     shown = []
     set_visible = window.busy_bar.setVisible  # every show or hide relays the status bar out

@@ -194,7 +194,8 @@ def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
     shipped = tmp_path / "no-shipped-models"  # (gui_env's stand-in for models/)
     shipped.mkdir(exist_ok=True)
     (shipped / "vsr-x4-student.safetensors").write_bytes(b"")
-    for taken in ("vsr-x4-student", "bicubic"):  # a shipped and a built-in model's name
+    # a shipped and a built-in model's name, in any case (on macOS and Windows disks the same file)
+    for taken in ("vsr-x4-student", "bicubic", "VSR-X4-Student", "Bicubic"):
         panel.name.setText(taken)
         assert "is the name of a built-in or shipped model" in refusal(panel, qtbot, window)
 
@@ -374,6 +375,50 @@ def test_a_stop_before_the_trainer_handles_signals_is_a_stop_not_a_failure(panel
     assert process.exitStatus() == QProcess.CrashExit
     assert panel.status.text().startswith("Stopped") and "nothing new to save" in panel.status.text()
     assert window.error_box is None or not window.error_box.isVisible()
+
+
+def test_start_leaves_alone_a_folder_a_trainer_is_using_before_its_first_checkpoint(panel, tmp_path):
+    """A command-line trainer in its first minutes in RUNS/NAME: no checkpoint shows it yet, and Start would rename
+    its open metrics.jsonl aside (its curves then lost from its card)."""
+    import subprocess
+
+    run = tmp_path / "runs" / "tiny-student"
+    run.mkdir(parents=True)
+    (run / "metrics.jsonl").write_text('{"step": 1, "loss": 0.5}\n')
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path; "
+                               "from vsr_app.distill.runs import claim_run_dir; claim_run_dir(Path(sys.argv[1])); "
+                               "print('held', flush=True); sys.stdin.read()", str(run)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(VsrAppError, match="another training is running in .*choose another model name"):
+            prepare(panel, resume=False)
+        assert (run / "metrics.jsonl").exists() and not (run / "gui-options.json").exists()
+    finally:
+        holder.communicate("", timeout=30)
+    assert "--config" in prepare(panel, resume=False)  # free again once that trainer has gone
+
+
+def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(panel, qtbot, window, tmp_path):
+    """An out-of-memory crash in hour five: the model its last checkpoint exported is installed, not left unreachable
+    from the model menus (Resume, the only other way, would crash again)."""
+    import time
+
+    panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
+    panel.last_model = ("upscale", "tiny-student", "")
+    panel.started, panel.checkpoint_at_start = time.monotonic(), None
+    process = QProcess(panel)
+    process.finished.connect(panel._finished)
+    checkpoint = panel.run_dir / "checkpoint.json"
+    process.start(sys.executable, ["-c", f"import pathlib, sys; pathlib.Path({str(checkpoint)!r}).write_text('{{}}'); "
+                                         f"sys.exit(1)"])
+    assert process.waitForStarted()
+    panel.process = process
+    with qtbot.waitSignal(process.finished, timeout=10_000):
+        pass
+    installed = panel.log.toPlainText().split("model 'tiny-student' installed as ")[1].splitlines()[0]
+    assert Path(installed).read_bytes() == (panel.run_dir / "model.safetensors").read_bytes()
+    assert window.error_box.isVisible() and "last checkpoint is installed" in window.error_box.text()
 
 
 def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_checkpoint(panel, tmp_path):

@@ -44,6 +44,17 @@ def test_loss_terms_drawn_raw_and_smoothed_validation_as_recorded(curves):
     assert {name.text for _, name in curves.legends[curves.val_plot].items} == {"val_psnr", "val_psnr_crf26"}
 
 
+def test_a_nan_or_inf_record_is_left_out_and_the_curve_goes_on(curves):
+    """Runs from before the trainer skipped nan steps recorded them: one would have blanked every later smoothed
+    point."""
+    nan, inf = float("nan"), float("inf")
+    curves.add_records([{"step": 11, "loss": nan, "charb": inf}, {"step": 11, "val_psnr": nan},
+                        {"step": 12, "loss": 1.0, "charb": 0.5}])
+    xs, ys = curves.series["loss"]
+    assert xs[-2:] == [10, 12] and np.isfinite(curves.curves["loss"].getData()[1]).all()
+    assert curves.series["charb"][0][-1] == 12 and curves.series["val_psnr"][0] == [10]
+
+
 def test_smoothing_zero_shows_the_recorded_curve_alone(curves, qtbot):
     with qtbot.waitSignal(curves.smoothingChanged):
         curves.smoothing.setValue(0.0)

@@ -410,3 +410,64 @@ def test_output_distillation_from_degraded_inputs_with_a_batch_cache_is_a_clear_
 
     with pytest.raises(VsrAppError, match="clean inputs, which the cache does not keep"):
         _task(frames_dir, cache="c", degrade={}, distill="output", teacher="vsr-x4-teacher")
+
+
+def test_seconds_per_step_leave_out_loading_validation_and_checkpoints(frames_dir, small_video, tmp_path, monkeypatch):
+    """The Train tab's time left is s_per_step x the steps to go: a slow validation, checkpoint or first batch
+    counted in made it jump several-fold after each."""
+    import time as time_mod
+
+    task = _task(frames_dir, val=[str(small_video)], val_frames=4)
+    validate, batches = task.validate, task.batches
+
+    def slow_validation():
+        time_mod.sleep(0.4)
+        return validate()
+
+    def slow_first_batch(*args, **kwargs):
+        time_mod.sleep(0.4)
+        yield from batches(*args, **kwargs)
+
+    monkeypatch.setattr(task, "validate", slow_validation)
+    monkeypatch.setattr(task, "batches", slow_first_batch)
+    train(task, LoopConfig(steps=6, lr=2e-3, warmup=2, log_every=2, val_every=2, ckpt_every_s=0, threads=1, seed=3),
+          tmp_path / "run", log=lambda *_: None)
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    timed = [r for r in records if "s_per_step" in r]
+    assert len(timed) == 3 and all(r["s_per_step"] < 0.1 for r in timed)
+    assert timed[-1]["elapsed_s"] > 0.4 * 3  # the first batch and 2 validations before it: in the run's time
+
+
+def _nan_from(task, steps):
+    """The task's loss, made nan at the given steps (a diverging run)."""
+    loss = task.loss
+
+    def patched(batch, step):
+        value, terms = loss(batch, step)
+        return (value * float("nan"), terms) if step in steps else (value, terms)
+    return patched
+
+
+def test_a_step_with_a_nan_loss_is_skipped_not_trained_on(frames_dir, tmp_path, monkeypatch):
+    task = _task(frames_dir)
+    monkeypatch.setattr(task, "loss", _nan_from(task, {2, 3}))
+    lines = []
+    train(task, _cfg(6), tmp_path / "run", log=lines.append)
+    assert sum("the step is skipped" in line for line in lines) == 2
+    assert all(torch.isfinite(p).all() for p in task.model.parameters())
+    assert [r["step"] for r in map(json.loads, (tmp_path / "run" / "metrics.jsonl").read_text().splitlines())] == [
+        1, 2, 5, 6]  # the skipped steps (3 and 4 counted from 1) leave no nan in the curves
+
+
+def test_a_run_that_keeps_diverging_stops_with_its_last_good_checkpoint(frames_dir, tmp_path, monkeypatch):
+    from safetensors.torch import load_file
+
+    from vsr_app.distill.train import MAX_NONFINITE_STEPS, checkpoint_step
+    from vsr_app.errors import VsrAppError
+
+    task = _task(frames_dir)
+    monkeypatch.setattr(task, "loss", _nan_from(task, set(range(2, 100))))
+    with pytest.raises(VsrAppError, match=f"not finite for {MAX_NONFINITE_STEPS} steps in a row .*lower learning rate"):
+        train(task, _cfg(30, ckpt_every_s=0), tmp_path / "run", log=lambda *_: None)
+    saved = load_file(str(tmp_path / "run" / "checkpoint.safetensors"))
+    assert checkpoint_step(tmp_path / "run") == 2 and all(torch.isfinite(t).all() for t in saved.values())

@@ -248,7 +248,8 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
     that does not parse or names an unknown architecture, unreadable weights, pickle files) are unusable.
     """
     infos = [_builtin_info(b) for b in _BUILTINS.values()]
-    owner = {i.name: "built-in" for i in infos}
+    # by casefolded name: on macOS and Windows disks a name differing only in case opens the same file
+    owner = {i.name.casefold(): ("built-in", i.name) for i in infos}
     skipped: list[SkippedFile] = []
     for folder, where in zip(_search_dirs(), ("shipped", "user")):
         if not folder.is_dir():
@@ -267,12 +268,13 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
                 skipped.append(SkippedFile(str(path), f"rename it to {path.stem}.safetensors (lower case): "
                                                       f"--model {path.stem} looks for that name"))
             elif suffix == ".safetensors":
-                if path.stem in owner:
-                    skipped.append(SkippedFile(str(path), f"hidden by the {owner[path.stem]} model '{path.stem}', "
+                if path.stem.casefold() in owner:
+                    place, name = owner[path.stem.casefold()]
+                    skipped.append(SkippedFile(str(path), f"hidden by the {place} model '{name}', "
                                                           "which comes first; rename the file (with its .json) "
                                                           "to use it, or pass its path to --model", hidden=True))
                     continue
-                owner[path.stem] = where
+                owner[path.stem.casefold()] = (where, path.stem)
                 try:
                     info = _info_from_file(path, name=path.stem)
                     _check_arch(info.card["arch"])
@@ -289,11 +291,13 @@ def _check_arch(arch: str) -> None:
         raise VsrAppError(f"unknown model architecture '{arch}' (known: {', '.join(sorted(_ARCHS)) or 'none'})")
 
 
-def reserved_model_names() -> set[str]:
-    """Names a user model cannot take: a built-in's or a shipped model's, which come first when resolving."""
+def is_reserved_model_name(name: str) -> bool:
+    """Whether a user model cannot take `name`: a built-in's or a shipped model's, which come first when resolving,
+    in any letter case (on macOS and Windows disks VSR-X4-Student.safetensors is the shipped
+    vsr-x4-student.safetensors, so a user model of that name would run the shipped weights)."""
     shipped = models_dir()
     stems = {p.stem for p in shipped.glob("*.safetensors")} if shipped.is_dir() else set()
-    return set(_BUILTINS) | stems
+    return name.casefold() in {reserved.casefold() for reserved in set(_BUILTINS) | stems}
 
 
 def bare_net(info: ModelInfo):
@@ -350,7 +354,8 @@ def _registry_file(name: str) -> Path | None:
         return None
     for folder in _search_dirs():
         candidate = folder / f"{name}.safetensors"
-        if candidate.is_file():
+        # the exact name, also on disks that ignore case (where VSR-X4-Student would open vsr-x4-student's file)
+        if candidate.is_file() and candidate.name in os.listdir(folder):
             return candidate
     return None
 

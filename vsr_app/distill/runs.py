@@ -63,12 +63,32 @@ def claim_run_dir(run_dir: Path) -> None:
         lock_now(fd)
     except LockHeld:
         os.close(fd)
-        raise VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another "
-                          f"--out") from None
+        raise _training_here(run_dir, "--out") from None
     except OSError as exc:
         log.warning("cannot lock the run folder %s (%s): a second trainer started there would not be stopped",
                     run_dir, exc.strerror or exc)
     _CLAIMED[key] = [fd, created, 1]
+
+
+def _training_here(run_dir: Path, other: str) -> VsrAppError:
+    return VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another {other}")
+
+
+def check_no_training_in(run_dir: Path, other: str) -> None:
+    """Refuse a folder a trainer is using now, which before its first checkpoint nothing else shows: the Train tab
+    asks before it writes its options there or sets the metrics aside (from under that trainer's open file)."""
+    try:
+        fd = os.open(run_dir / ".lock", os.O_RDWR)
+    except OSError:
+        return  # no trainer has locked it (or it cannot be read: the trainer's own claim says so)
+    try:
+        lock_now(fd)  # taken at once and dropped by the close below: nobody holds it
+    except LockHeld:
+        raise _training_here(run_dir, other) from None
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def release_run_dir(run_dir: Path) -> None:

@@ -6,7 +6,8 @@ bf16/fp16 on CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, n
 (step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
 continuation from weights alone (`init_from`; `--resume` of a run whose checkpoint is gone continues from its
 exported model.safetensors at the step its card records, with a fresh optimiser), metrics.jsonl, periodic
-validation, a one-line error when the disk fills (`saving`), a clean stop
+validation, a one-line error when the disk fills (`saving`), steps with a nan/inf loss skipped (a run that
+keeps diverging stops with its last checkpoint, not one of nan weights), a clean stop
 with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and
 data-parallel training when started by torchrun (gradients are averaged across processes with
 all_reduce after each backward: the same arithmetic as DistributedDataParallel, without wrapping
@@ -56,6 +57,9 @@ from vsr_app.errors import VsrAppError
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import atomic_write, save_model
 from vsr_app.nets.ops import set_threads
+
+# a loss that is nan or inf skips its step (the weights are kept, not poisoned); this many in a row stop the run
+MAX_NONFINITE_STEPS = 10
 
 
 class Task(Protocol):
@@ -383,7 +387,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
     metrics = None  # opened with the first batch in hand
-    t0, last_ckpt, seen = time.time(), time.time(), 0
+    t0, last_ckpt, seen, nonfinite = time.time(), time.time(), 0, 0
     sums: dict[str, float] = {}
     step = start
 
@@ -410,12 +414,16 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             except ValueError:  # called outside the main thread: only `cancel` stops the loop then
                 pass
         stream = task.batches(cfg.seed, rank, world, start=start)
-        tick = time.time()
+        # s_per_step is the steps' own time: loading the data (a batch cache can take minutes), validations and
+        # checkpoints are left out, so the Train tab's time left does not jump after each
+        tick, paused = time.time(), 0.0
         while step < cfg.steps:
             batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
-            if not stop.training and rank == 0:  # the data loaded: the run's files are written from here on
-                with saving("the run's options and metrics", run_dir, resume_hint):
-                    metrics = _open_run_files(run_dir, resume, start, run_config, log)
+            if not stop.training:
+                if rank == 0:  # the data loaded: the run's files are written from here on
+                    with saving("the run's options and metrics", run_dir, resume_hint):
+                        metrics = _open_run_files(run_dir, resume, start, run_config, log)
+                tick = time.time()
             stop.training = True
             factor = lr_factor(step, cfg)
             for g in opt.param_groups:
@@ -423,6 +431,17 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
                 loss, terms = task.loss(batch, step)
             opt.zero_grad(set_to_none=True)
+            # (fp16's GradScaler skips such steps itself, lowering its scale)
+            if scaler is None and _any_rank(not math.isfinite(float(loss.detach())), world):
+                step, nonfinite = step + 1, nonfinite + 1  # the batch is used up: a resume meets the next one
+                log(f"step {step}: the loss is {float(loss.detach())}; the step is skipped, the weights are unchanged")
+                if nonfinite == MAX_NONFINITE_STEPS:
+                    raise VsrAppError(f"the loss was not finite for {nonfinite} steps in a row (to step {step}): the "
+                                      f"run diverged and stopped, its last checkpoint kept; try a lower learning rate "
+                                      f"(a new run with \"init_from\": \"{run_dir / 'model.safetensors'}\" and a "
+                                      f"smaller \"lr\" in its --config)")
+                continue
+            nonfinite = 0
             if scaler is not None:
                 scaler.scale(loss).backward()
                 scaler.unscale_(opt)
@@ -447,20 +466,24 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             if step % cfg.log_every == 0 or step == cfg.steps:
                 now = time.time()
                 rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
-                       "s_per_step": (now - tick) / seen, "elapsed_s": now - t0}
+                       "s_per_step": (now - tick - paused) / seen, "elapsed_s": now - t0}
                 write(rec)
                 log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
-                sums, seen, tick = {}, 0, now
+                sums, seen, tick, paused = {}, 0, now, 0.0
             if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
+                began = time.time()
                 val = _validate(task, modules, device, amp)
                 if val:
                     write({"step": step, **val})
                     log(f"validation at step {step}: {val}")
+                paused += time.time() - began
             if _any_rank(stop.is_set(), world):
                 break
             if rank == 0 and time.time() - last_ckpt > cfg.ckpt_every_s:
+                began = time.time()
                 checkpoint()
                 last_ckpt = time.time()
+                paused += last_ckpt - began
         checkpoint()
         if step < cfg.steps:
             log(f"stopped at step {step} of {cfg.steps}: checkpoint written; {resume_hint}")

@@ -72,7 +72,7 @@ class AnalysisPlot(QWidget):
     def reset(self, title: str) -> None:
         self.points: list[tuple[int, float, float]] = []
         self.total = 0
-        self.started = time.monotonic()
+        self.first_point_at = 0.0
         self.redraw_timer.stop()
         self.title.setText(title or "Per-frame quality")
         self.summary.setText("")
@@ -83,6 +83,8 @@ class AnalysisPlot(QWidget):
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None) -> None:
         if psnr is None or ssim is None:
             return
+        if not self.points:  # the rate is timed from here: the first frame also waited for the models to load
+            self.first_point_at = time.monotonic()
         self.points.append((position, psnr, ssim))  # psnr is finite: psnr_y caps identical frames at 100 dB
         self.total = total
         if not self.redraw_timer.isActive():
@@ -101,7 +103,7 @@ class AnalysisPlot(QWidget):
         for curve, ys in zip(self.curves, (psnrs, ssims)):
             curve.setData(xs, ys, symbol=symbol)
         count = len(self.points)
-        left = fmt.eta(count, self.total, time.monotonic() - self.started)
+        left = fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at)
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
                              f"\u00b7   mean SSIM {ssims.mean():.4f}" + fmt.eta_suffix(left))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from vsr_app.distill.runs import read_json_object
 from vsr_app.errors import VsrAppError
-from vsr_app.models import atomic_write, reserved_model_names
+from vsr_app.models import atomic_write, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -73,7 +73,7 @@ class MetricsTail:
 def check_model_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise VsrAppError(f"'{name}' cannot name a model: use letters, digits, '.', '_' or '-' (up to 64)")
-    if name in reserved_model_names():  # the trained model would be installed, then hidden behind that one
+    if is_reserved_model_name(name):  # the trained model would be installed, then hidden behind that one
         raise VsrAppError(f"'{name}' is the name of a built-in or shipped model: choose another name")
     return name
 
@@ -81,10 +81,10 @@ def check_model_name(name: str) -> str:
 def model_name_for(folder_name: str) -> str:
     """A model name for a run folder named as a model cannot be (a command-line run's 'run 2 (copy)' -> 'run-2-copy';
     a shipped model's name gets '-run')."""
-    if NAME_PATTERN.match(folder_name) and folder_name not in reserved_model_names():
+    if NAME_PATTERN.match(folder_name) and not is_reserved_model_name(folder_name):
         return folder_name
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", folder_name).strip("-._")[:60].rstrip("-._") or "run"
-    return f"{name}-run" if name in reserved_model_names() else name
+    return f"{name}-run" if is_reserved_model_name(name) else name
 
 
 def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) -> None:

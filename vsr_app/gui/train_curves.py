@@ -7,6 +7,8 @@ and exact, so they are never smoothed. Legends sit under the plots, where they c
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
@@ -93,8 +95,8 @@ class TrainingCurves(QWidget):
             if key in NOT_LOSSES or not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             validation = key.startswith("val_")
-            if not validation and value <= 0:
-                continue  # a log-scale axis cannot show it
+            if not math.isfinite(value) or (not validation and value <= 0):
+                continue  # a log-scale axis cannot show it; a nan or inf would stay in every later smoothed point
             if key not in self.series:
                 self._new_curve(key, validation)
             xs, ys = self.series[key]

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
-from vsr_app.distill.runs import (check_new_run, check_resumable, read_json_object, remove_refused_start,
-                                  set_aside_metrics)
+from vsr_app.distill.runs import (check_new_run, check_no_training_in, check_resumable, read_json_object,
+                                  remove_refused_start, set_aside_metrics)
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
@@ -526,6 +526,7 @@ class TrainPanel(QWidget):
 
     @staticmethod
     def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
+        check_no_training_in(run_dir, "model name")
         if resume:
             check_resumable(run_dir, "press Start to begin a new run")
         else:
@@ -594,7 +595,8 @@ class TrainPanel(QWidget):
             # owned by the process: the timer goes with it (a window closed within the grace time deletes it)
             QTimer.singleShot(STOP_GRACE_MS, self.process, self.process.kill)
 
-    def stop_and_wait(self, timeout_ms: int = 60_000) -> None:
+    def stop_and_wait(self, timeout_ms: int = STOP_GRACE_MS) -> None:
+        """Stop and block until the trainer has written its checkpoint (quitting the app): the grace a Stop gives."""
         if self.running():
             self.stop()
             if not self.process.waitForFinished(timeout_ms):
@@ -661,8 +663,13 @@ class TrainPanel(QWidget):
         else:
             tail = "\n".join(self.run_output[-6:])
             self.status.setText(f"The trainer exited with an error (code {code}).")
-            self._clear_refused_start()
-            self.errorRaised.emit("Training failed", f"the trainer exited with code {code}.\n\n{tail}")
+            saved = ""
+            if self._checkpoint_stamp() != self.checkpoint_at_start:  # hours of steps before the crash stay usable
+                self._install()
+                saved = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
+            else:
+                self._clear_refused_start()
+            self.errorRaised.emit("Training failed", f"the trainer exited with code {code}.\n\n{tail}{saved}")
 
     def _clear_refused_start(self) -> None:
         """A new run the trainer refused wrote nothing of its own: the options and log this tab wrote for it go too,
