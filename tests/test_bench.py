@@ -101,6 +101,37 @@ def test_unknown_model_is_a_user_error(capsys):
     assert "unknown model" in capsys.readouterr().err
 
 
+MEASURED = {"params": 0, "fps_model": 50.0, "fps_pipeline": 25.0, "peak_rss_mb": 300.0, "rss_start_mb": 200.0,
+            "task": "upscale", "input": [24, 32], "frames_model": 5, "frames_pipeline": 8, "cpu_ms_model": 20.0,
+            "precision": "fp32", "threads": 1}
+
+
+def _blend_crashes(name, clip, config):
+    if name == "blend":
+        raise VsrAppError("benchmarking blend crashed (exit code -9)")
+    return MEASURED
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_model_that_fails_is_shown_beside_the_others_and_the_bench_fails(capsys, monkeypatch, as_json):
+    """One failure ended the bench with its error alone: the numbers of every model measured were lost."""
+    monkeypatch.setattr(bench, "run_one", _blend_crashes)
+    argv = ["bench", "--device", "cpu", "--models", "blend,bicubic", "--size", "24x32", "--interpolate-size", "24x32",
+            "--frames", "8"]
+    assert main(argv + ["--json"] * as_json) == 1
+    captured = capsys.readouterr()
+    error = "benchmarking blend crashed (exit code -9)"
+    if as_json:
+        models = json.loads(captured.out)["models"]
+        assert models == {"blend": {"task": "interpolate", "error": error}, "bicubic": MEASURED}
+    else:
+        rows = captured.out.splitlines()[2:]
+        assert rows[0].split() == ["blend", "interpolate", *error.split()]
+        assert rows[1].split()[:2] == ["bicubic", "upscale"] and "50.00" in rows[1]
+    assert "bench: blend failed (1/2)" in captured.err and "bench: bicubic measured (2/2)" in captured.err
+    assert captured.err.endswith(f"vsr-app: error: {error}\n"), captured.err
+
+
 def _student(folder, card_name="student"):
     """A tiny student as a training run writes it: RUN/student.safetensors, card name 'student'."""
     config = {"channels": 4, "blocks": 1, "hr_channels": 2}

@@ -125,6 +125,78 @@ def test_mistyped_command_is_named_not_opened_as_a_video(word, meant, capsys, tm
     assert f"did you mean '{meant}'" in capsys.readouterr().err
 
 
+def _no_app(args):
+    raise AssertionError("the desktop app was opened")
+
+
+@pytest.mark.parametrize("argv, hint", [(["analyse", "v.mp4"], ""), (["evaluate", "vsr", "--model", "m"], "eval"),
+                                        (["list-models"], "models")])
+def test_an_unknown_command_word_is_named_with_the_commands(argv, hint, capsys, tmp_path, monkeypatch):
+    """`list-models` opened the desktop app on a video of that name; `analyse v.mp4` said 'unrecognized arguments:
+    v.mp4' about the app's options."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("vsr_app.cli.cmd_gui", _no_app)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert f"unknown command '{argv[0]}'" in err and f"the commands are: {', '.join(SUBCOMMANDS)}" in err, err
+    assert (f"did you mean '{hint}'" in err) == bool(hint), err
+
+
+def test_selftest_with_a_command_is_a_usage_error(capsys, monkeypatch):
+    """`--selftest models` ran the self-test and dropped `models` without a word."""
+    monkeypatch.setattr("vsr_app.selftest.main", lambda: pytest.fail("the self-test ran"))
+    with pytest.raises(SystemExit) as exc:
+        main(["--selftest", "models"])
+    assert exc.value.code == 2 and "--selftest runs on its own: leave out the command 'models'" in \
+        capsys.readouterr().err
+
+
+# Replaces one function (module:name) with one that sends this process SIGTERM, then runs main with the arguments.
+SIGTERM_IN = """import importlib, os, signal, sys, time
+module, name = sys.argv[1].split(":")
+def stopped(*args):
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(30)
+setattr(importlib.import_module(module), name, stopped)
+from vsr_app.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("target, argv", [
+    ("vsr_app.cli:cmd_upscale", ["upscale", "in.mp4", "-o", "out.mp4"]),
+    ("vsr_app.cli:cmd_interpolate", ["interpolate", "in.mp4", "-o", "out.mp4"]),
+    ("vsr_app.cli:cmd_batch", ["batch", "in", "-o", "out"]),
+    ("vsr_app.cli:cmd_train", ["train", "vsr", "--data", "d", "--out", "r"]),
+    ("vsr_app.cli:cmd_prune", ["prune", "vfi", "--teacher", "t", "--data", "d", "--out", "r"]),
+    ("vsr_app.cli:cmd_eval", ["eval", "vsr", "--model", "m", "--data", "d"]),
+    ("vsr_app.cli:cmd_bench", ["bench"]),
+    ("vsr_app.cli:cmd_models", ["models"]),
+    ("vsr_app.selftest:main", ["--selftest"]),
+])
+def test_sigterm_stops_every_command_like_ctrl_c(target, argv, tmp_path):
+    """The handler was set inside some commands only: `eval`, `models` (and `prune` before its loop) were killed
+    with 143 where the documentation says every command exits 130."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", SIGTERM_IN, target, *argv], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 130 and done.stderr.endswith("vsr-app: interrupted\n"), done.stderr
+
+
+def test_main_leaves_sigterm_to_the_desktop_app(tmp_path):
+    """In Qt's loop a handler that raises would run only at the next event, inside a slot: main sets none for gui,
+    whose app sets its own (replaced here, so SIGTERM keeps its default action)."""
+    import signal
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", SIGTERM_IN, "vsr_app.cli:cmd_gui", "gui"], cwd=tmp_path,
+                          capture_output=True, timeout=120)
+    assert done.returncode == -signal.SIGTERM
+
+
 def test_a_file_named_like_a_command_still_opens(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "upscal").write_bytes(b"")
@@ -259,6 +331,30 @@ def test_models_lists_the_parameters_the_tensors_hold_not_the_cards_claim(user_m
     assert f"unusable: {user_models / 'claims5.safetensors'}: {reason}" in table(capsys).out.splitlines()
     assert main(["eval", "vsr", "--model", "claims5", "--data", str(user_models)]) == 1
     assert reason in capsys.readouterr().err  # what --model says is what the listing said
+
+
+def test_weights_that_do_not_fit_their_card_are_unusable_though_their_count_does(user_models, capsys, monkeypatch):
+    """Only the parameter count was compared with the header: a file whose tensors had other names or shapes was
+    offered by `models` and the GUI menus, then failed to load."""
+    from safetensors.torch import load_file, save_file
+
+    copy_model(user_models, "renamed")
+    copy_model(user_models, "transposed")
+    tensors = load_file(user_models / "renamed.safetensors")
+    key = next(k for k, v in tensors.items() if v.ndim == 4 and v.shape[0] != v.shape[1])
+    save_file({("old." + k if k == key else k): v for k, v in tensors.items()}, user_models / "renamed.safetensors")
+    save_file({**tensors, key: tensors[key].transpose(0, 1).contiguous()}, user_models / "transposed.safetensors")
+    with monkeypatch.context() as patched:  # the listing reads the headers, never the weights
+        patched.setattr("safetensors.torch.load", lambda *a: pytest.fail("weights were read"))
+        lines = [line for line in table(capsys).out.splitlines() if line.startswith("unusable: ")]
+        names = [m.name for m in list_models()]
+    assert "renamed" not in names and "transposed" not in names
+    for stem, detail in (("renamed", f"missing 1 tensors (e.g. {key}); 1 unexpected (e.g. old.{key})"),
+                         ("transposed", f"1 with wrong shapes (e.g. {key}: ")):
+        reason = f"{stem}.safetensors does not match its card (arch 'vsr_student'): {detail}"
+        assert any(line.startswith(f"unusable: {user_models / stem}.safetensors: {reason}") for line in lines), lines
+        assert main(["eval", "vsr", "--model", stem, "--data", str(user_models)]) == 1
+        assert reason in capsys.readouterr().err  # what --model says is what the listing said
 
 
 def test_a_file_name_that_is_not_utf8_prints_and_the_batch_goes_on(tmp_path, small_video):

@@ -47,6 +47,32 @@ def test_user_errors_exit_1_without_traceback(small_video, tmp_path, capsys):
     assert not (tmp_path / "o.mp4").exists()
 
 
+def test_a_link_to_nothing_at_the_output_name_is_refused_before_any_work(small_video, tmp_path, capsys):
+    """exists() follows links: the whole job ran, then failed saying the output "appeared while this run was
+    writing", and left its result under another name."""
+    out = tmp_path / "up.mp4"
+    out.symlink_to(tmp_path / "gone.mp4")
+    assert main(["upscale", str(small_video), "-o", str(out), "--model", "bicubic"]) == 1
+    err = capsys.readouterr().err
+    assert f"'{out}' already exists; pass --overwrite to replace it" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".mp4") == ["up.mp4"] and out.is_symlink()
+    assert main(["upscale", str(small_video), "-o", str(out), "--model", "bicubic", "--overwrite"]) == 0
+    assert not out.is_symlink() and probe(out).width == 256
+
+
+@pytest.mark.parametrize("command, codec, name", [("upscale", "ffv1", "out.mp4"), ("interpolate", "prores", "out.MP4"),
+                                                  ("upscale", "prores", "out.m4v")])
+def test_a_codec_the_outputs_container_cannot_hold_is_a_usage_error(tmp_path, capsys, command, codec, name):
+    """The writer refused it (exit 1) once the model had loaded; the input here does not exist, so nothing is
+    looked at before the refusal."""
+    with pytest.raises(SystemExit) as exc:
+        main([command, str(tmp_path / "missing.mp4"), "-o", str(tmp_path / name), "--codec", codec])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    suffix = name[name.rindex("."):].lower()
+    assert err.startswith("usage: vsr-app") and f"argument --codec: {codec} cannot go in a {suffix} file" in err, err
+
+
 @pytest.mark.parametrize("settings, message", [
     (["--crf", "99"], "--crf 99 is out of range for libx264: use 0 (best quality) to 51"),  # x264 clamped it
     (["--crf", "-5"], "--crf -5 is out of range for libx264"),  # was "Numerical result out of range", late

@@ -339,6 +339,15 @@ def _cpu_name() -> str | None:
     return None
 
 
+class BenchFailed(VsrAppError):
+    """Some models could not be measured (their reasons joined); `result` is the whole bench result, each failed
+    model's entry its "task" and "error", so the others' numbers are not lost with it."""
+
+    def __init__(self, result: dict, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.result = result
+
+
 def run_one(name: str, clip: Path, config: BenchConfig) -> dict:
     """Bench one model in a fresh spawned process (per-model peak memory)."""
     ctx = multiprocessing.get_context("spawn")
@@ -367,7 +376,9 @@ def run_one(name: str, clip: Path, config: BenchConfig) -> dict:
 
 
 def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | None = None) -> dict:
-    """Measure every selected model; returns the `bench --json` object (DESIGN.md contract plus extras)."""
+    """Measure every selected model; returns the `bench --json` object (DESIGN.md contract plus extras). A model
+    that fails does not stop the others: BenchFailed, raised at the end, holds them all. The progress stage of each
+    finished model is its key and "measured" or "failed"."""
     import torch
 
     from vsr_app.models import resolve_device
@@ -385,13 +396,21 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
                 clips[task] = write_clip(sample_frames(size, config.frames), Path(tmp) / f"{task}.mp4")
         for key, info in selected.items():
             meter.stage = key
-            models[key] = run_one(info.path or info.name, clips[info.task], config)
+            try:
+                models[key] = run_one(info.path or info.name, clips[info.task], config)
+            except VsrAppError as exc:
+                models[key] = {"task": info.task, "error": str(exc)}
+            meter.stage = f"{key} {'failed' if 'error' in models[key] else 'measured'}"
             meter.advance()
     meter.finish()
-    return {"device": str(device), "input": list(config.upscale_size), "models": models,
-            "interpolate_input": list(config.interpolate_size), "frames": config.frames,
-            "warmup": config.warmup, "budget_s": config.budget_s, "machine": machine_description(str(device)),
-            "torch": torch.__version__, "config": asdict(config)}
+    result = {"device": str(device), "input": list(config.upscale_size), "models": models,
+              "interpolate_input": list(config.interpolate_size), "frames": config.frames,
+              "warmup": config.warmup, "budget_s": config.budget_s, "machine": machine_description(str(device)),
+              "torch": torch.__version__, "config": asdict(config)}
+    errors = [m["error"] for m in models.values() if "error" in m]
+    if errors:
+        raise BenchFailed(result, errors)
+    return result
 
 
 def format_table(result: dict) -> str:
@@ -401,9 +420,12 @@ def format_table(result: dict) -> str:
              f"{'model':<18} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
              f"{'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
-        ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
-        size = f"{m['input'][1]}x{m['input'][0]}"
-        lines.append(f"{name:<18} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} "
-                     f"{m['fps_model']:>10.2f} {m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} "
-                     f"{m['peak_rss_mb']:>12.0f}")
+        lines.append(f"{name:<18} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m))
     return "\n".join(lines)
+
+
+def _table_row(name: str, m: dict) -> str:
+    ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
+    size = f"{m['input'][1]}x{m['input'][0]}"
+    return (f"{name:<18} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} {m['fps_model']:>10.2f} "
+            f"{m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} {m['peak_rss_mb']:>12.0f}")

@@ -11,6 +11,7 @@ it stops printing and finishes the folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import math
@@ -55,20 +56,35 @@ def _sigterm_as_interrupt():
     return signal.signal(signal.SIGTERM, stop)
 
 
+@contextlib.contextmanager
+def _sigterm_stops(command: str | None):
+    """Every command stops on SIGTERM as on Ctrl+C (exit 130) from its start: a Stop while torch imports is a stop,
+    not a crash. Not `gui`, which is left to the desktop app: in Qt's loop a handler that raises would run only when
+    the loop next calls into Python, and raise inside a slot. The previous handler comes back after, since scripts
+    and tests call main in-process (and only the main thread may set one)."""
+    import signal
+    import threading
+
+    if command == "gui" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = _sigterm_as_interrupt()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _process_file(args, **models) -> int:
     """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary."""
-    import signal
-
     from vsr_app.progress import TerminalProgress
     from vsr_app.video.pipeline import process_video
 
     bar = TerminalProgress()
-    previous = _sigterm_as_interrupt()  # the pipeline removes its partial output
-    try:
+    try:  # a stop (Ctrl+C, SIGTERM) is a KeyboardInterrupt, on which the pipeline removes its partial output
         summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
                                 preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         bar.close()
     print(summary.line())
     return 0
@@ -156,7 +172,6 @@ class _cancel_on_interrupt:
 
 
 def cmd_train(args) -> int:
-    _sigterm_as_interrupt()  # from the start: a Stop while torch imports or the task builds is a stop, not a crash
     from vsr_app.distill.train import run_from_cli
 
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
@@ -196,10 +211,9 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    """Measure every model (or --models) on one input; JSON on stdout with --json, a table otherwise."""
-    import signal
-
-    from vsr_app.bench import BenchConfig, format_table, run_bench
+    """Measure every model (or --models) on one input; JSON on stdout with --json, a table otherwise. A model that
+    fails is shown with its error among the others' numbers, and the command then fails (exit 1)."""
+    from vsr_app.bench import BenchConfig, BenchFailed, run_bench
 
     options = {"device": args.device, "precision": args.precision, "threads": args.threads}
     if args.size:
@@ -215,21 +229,27 @@ def cmd_bench(args) -> int:
     config = BenchConfig(**options)
     printed = set()
 
-    def report(info) -> None:  # one stderr line per measured model; stdout stays clean for --json
+    def report(info) -> None:  # one stderr line per model, "measured" or "failed"; stdout stays clean for --json
         if info.done and info.done not in printed:
             printed.add(info.done)
-            print(f"bench: {info.stage} measured ({info.done}/{info.total})", file=sys.stderr, flush=True)
+            print(f"bench: {info.stage} ({info.done}/{info.total})", file=sys.stderr, flush=True)
 
-    previous = _sigterm_as_interrupt()  # `kill`, `timeout`: the worker stops and the temporary clips go
     try:
         result = run_bench(config, progress=report)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if args.json:
+    except BenchFailed as failed:
+        _print_bench(failed.result, args.json)
+        raise
+    _print_bench(result, args.json)
+    return 0
+
+
+def _print_bench(result: dict, as_json: bool) -> None:
+    from vsr_app.bench import format_table
+
+    if as_json:
         print_json(result)
     else:
         print(format_table(result))
-    return 0
 
 
 def cmd_models(args) -> int:
@@ -293,17 +313,22 @@ def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
         parser.error("the following arguments are required: --data (only --resume may leave it out)")
 
 
-def _check_output_options(parser: argparse.ArgumentParser, args) -> None:
-    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51), and --self-ensemble against
-    the task: usage errors (exit 2), checked after parsing because the options may come in any order."""
-    from vsr_app.video.encoding import check_encoder_settings
+def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool) -> None:
+    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51), --codec against the output's
+    container where -o names one file (batch picks a container that fits), and --self-ensemble against the task:
+    usage errors (exit 2), checked after parsing because the options may come in any order."""
+    from vsr_app.video.encoding import CONTAINER_FORMATS, check_encoder_settings
 
     if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
         parser.error("argument --self-ensemble: only for upscaling")
     try:
-        check_encoder_settings(args.codec, args.crf, args.preset)
+        spec = check_encoder_settings(args.codec, args.crf, args.preset)
     except VsrAppError as exc:
         parser.error(str(exc))
+    suffix = os.path.splitext(args.output)[1].lower()  # an unknown one is refused with the other output checks
+    if one_file and suffix in CONTAINER_FORMATS and suffix not in spec.containers:
+        parser.error(f"argument --codec: {args.codec} cannot go in a {suffix} file; use an output ending in "
+                     f"{' or '.join(sorted(spec.containers))}")
 
 
 def _at_least(minimum: int):
@@ -360,7 +385,7 @@ def _add_device_option(p: argparse.ArgumentParser) -> None:
                    help="where to run the models: auto (a CUDA GPU when there is one), cpu or cuda (default auto)")
 
 
-def _add_output_options(p: argparse.ArgumentParser) -> None:
+def _add_output_options(p: argparse.ArgumentParser, one_file: bool = True) -> None:
     p.add_argument("--codec", choices=CODECS, default="libx264", help="video encoder (default libx264)")
     p.add_argument("--crf", type=int, default=None,
                    help="quality for libx264/libx265, 0-51, lower is better (default 18 for libx264, 20 for libx265)")
@@ -368,7 +393,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
                    help="libx264/libx265 speed preset: ultrafast superfast veryfast faster fast medium slow slower "
                         "veryslow placebo (default: veryfast for x264, medium for x265)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
-    p.set_defaults(check=lambda args: _check_output_options(p, args))
+    p.set_defaults(check=lambda args: _check_output_options(p, args, one_file))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated extensions to pick up")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
                    "earlier report; never an input or an output, another file only with --overwrite)")
-    _add_output_options(p)
+    _add_output_options(p, one_file=False)
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("train", help="train a model (with distillation)")
@@ -487,14 +512,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
-    """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`; a near-miss of a command that is no file is a typo."""
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version", "--selftest")):
-        if argv and not os.path.exists(argv[0]):
-            near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1, cutoff=0.75)
-            if near:
-                build_parser().error(f"unknown command '{argv[0]}' (did you mean '{near[0]}'?)")
-        return ["gui", *argv]
-    return argv
+    """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`; a word that is no file (`analyse`, `list-models`) is an
+    unknown command, not a video for the desktop app to fail on (or a usage error about the video's options)."""
+    if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version", "--selftest")):
+        return argv
+    if argv and _is_command_word(argv[0]) and not os.path.exists(argv[0]):
+        near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        build_parser().error(f"unknown command '{argv[0]}'{hint}; the commands are: {', '.join(SUBCOMMANDS)}")
+    return ["gui", *argv]
+
+
+def _is_command_word(text: str) -> bool:
+    """What a user types as a command: a bare word, not an option nor a path (those have a dot or a folder)."""
+    return bool(text) and not text.startswith("-") and "." not in text and os.path.basename(text) == text
 
 
 def _printable_names() -> None:
@@ -508,16 +539,20 @@ def _printable_names() -> None:
 def main(argv: list[str] | None = None) -> int:
     _printable_names()
     argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.selftest and args.command:  # it runs alone: the command would be dropped without a word
+        parser.error(f"--selftest runs on its own: leave out the command '{args.command}'")
     if hasattr(args, "check"):  # checks that need more than one argument
         args.check(args)
     try:
-        if args.selftest:
-            from vsr_app.selftest import main as selftest
+        with _sigterm_stops(args.command):
+            if args.selftest:
+                from vsr_app.selftest import main as selftest
 
-            code = selftest()
-        else:
-            code = int(args.func(args) or 0)
+                code = selftest()
+            else:
+                code = int(args.func(args) or 0)
         if sys.stdout is not None:  # None in the windowed app
             sys.stdout.flush()  # here, not at exit, so that a reader gone away is handled below
         return code

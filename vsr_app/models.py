@@ -200,7 +200,7 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
                                    and all(type(v) is int and v >= 0 for v in memory)):
         raise VsrAppError(f"model card {card_name} gives working_memory {memory!r}; it must be [bytes, bytes per "
                           "input pixel]")
-    params = _tensor_count(weights)
+    params = sum(math.prod(shape) for shape in _tensor_shapes(weights).values())
     if declared is not None and declared != params:
         raise VsrAppError(f"{weights.name}: card declares {declared} parameters but the tensors hold {params}")
     card_label = card.get("name", weights.stem)
@@ -229,14 +229,14 @@ def _reading_safetensors(weights: Path):
         raise VsrAppError(f"{weights.name} is not a readable safetensors file (corrupt or truncated): {exc}") from exc
 
 
-def _tensor_count(weights: Path) -> int:
-    """Numbers the file holds, from the safetensors header only (cheap): a truncated or foreign file fails here,
-    not when chosen. They are the net's parameters: the load check wants the state dict's exact keys, and no
-    registered architecture keeps buffers in it."""
+def _tensor_shapes(weights: Path) -> dict[str, tuple[int, ...]]:
+    """The shape of each tensor the file holds, by name, from the safetensors header only (cheap): a truncated or
+    foreign file fails here, not when chosen. Their sizes add up to the net's parameters: the load check wants the
+    state dict's exact keys, and no registered architecture keeps buffers in it."""
     from safetensors import safe_open
 
     with _reading_safetensors(weights), safe_open(str(weights), framework="pt") as fh:
-        return sum(math.prod(fh.get_slice(key).get_shape()) for key in fh.keys())
+        return {key: tuple(fh.get_slice(key).get_shape()) for key in fh.keys()}
 
 
 def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
@@ -245,7 +245,9 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
 
     A name belongs to the first place that has it, as in `resolve`: a user file named like a built-in or shipped
     model is hidden (so a documented name always means the documented model); broken files (no card, a card
-    that does not parse or names an unknown architecture, unreadable weights, pickle files) are unusable.
+    that does not parse or names an unknown architecture, unreadable weights or weights that do not fit the net its
+    card builds, pickle files) are unusable, with the reason loading them would give (from the header: no weights
+    are read).
     """
     infos = [_builtin_info(b) for b in _BUILTINS.values()]
     # by casefolded name: on macOS and Windows disks a name differing only in case opens the same file
@@ -277,7 +279,7 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
                 owner[path.stem.casefold()] = (where, path.stem)
                 try:
                     info = _info_from_file(path, name=path.stem)
-                    _check_arch(info.card["arch"])
+                    _check_fits_card(path, info.card, bare_net(info), _tensor_shapes(path))
                 except VsrAppError as exc:
                     skipped.append(SkippedFile(str(path), str(exc)))
                     continue
@@ -394,23 +396,30 @@ def _load_weights(path: Path, card: dict) -> tuple[nn.Module, str]:
     with _reading_safetensors(path):
         data = path.read_bytes()
         tensors = load(data)
-    expected = net.state_dict()
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    wrong = [k for k in expected if k in tensors and tensors[k].shape != expected[k].shape]
+    _check_fits_card(path, card, net, {key: tuple(t.shape) for key, t in tensors.items()})
+    net.load_state_dict(tensors)
+    return net, hashlib.sha256(data).hexdigest()[:16]
+
+
+def _check_fits_card(path: Path, card: dict, net: nn.Module, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Refuse weights (tensor `shapes` by name) that `net`, built from the card, cannot take, and a card whose scale
+    is not the net's. Shared by loading and by `scan_models`, which passes the header's shapes, so a file `models`
+    lists is one that loads."""
+    expected = {key: tuple(t.shape) for key, t in net.state_dict().items()}
+    missing = sorted(set(expected) - set(shapes))
+    unexpected = sorted(set(shapes) - set(expected))
+    wrong = [k for k in expected if k in shapes and shapes[k] != expected[k]]
     if missing or unexpected or wrong:
         detail = "; ".join(filter(None, [
             f"missing {len(missing)} tensors (e.g. {missing[0]})" if missing else "",
             f"{len(unexpected)} unexpected (e.g. {unexpected[0]})" if unexpected else "",
-            f"{len(wrong)} with wrong shapes (e.g. {wrong[0]}: {tuple(tensors[wrong[0]].shape)} vs "
-            f"{tuple(expected[wrong[0]].shape)})" if wrong else "",
+            f"{len(wrong)} with wrong shapes (e.g. {wrong[0]}: {shapes[wrong[0]]} vs {expected[wrong[0]]})"
+            if wrong else "",
         ]))
         raise VsrAppError(f"{path.name} does not match its card (arch '{card['arch']}'): {detail}")
-    net.load_state_dict(tensors)
     scale = int(card["scale"])  # checked by _info_from_file
     if getattr(net, "scale", scale) != scale:  # the card's scale sizes memory checks and labels
         raise VsrAppError(f"{path.name}: its card says x{scale} but the architecture enlarges x{net.scale}")
-    return net, hashlib.sha256(data).hexdigest()[:16]
 
 
 def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:

@@ -35,7 +35,7 @@ def check_output_path(target: Path, source: Path | None, overwrite: bool) -> Non
         raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
     if target.is_dir():
         raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
-    if target.exists() and not overwrite:
+    if os.path.lexists(target) and not overwrite:  # a link to nothing is in the way too: the final rename fails on it
         raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
     if target.suffix.lower() not in CONTAINER_FORMATS:
         raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
