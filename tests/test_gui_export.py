@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -295,3 +299,62 @@ def test_self_ensemble_goes_with_the_upscale_step_only(window, qtbot, small_vide
     upscale.setChecked(False)
     interpolate.setChecked(True)
     assert not dialog.self_ensemble.isEnabled() and "self_ensemble" not in dialog.options()
+
+
+# The desktop app with a slow model; once a video opens, it exports it and says "exporting" at every frame.
+EXPORTING_APP = """
+import sys, time
+from pathlib import Path
+from vsr_app import models
+from vsr_app.gui import app, main_window
+from vsr_app.nets.builtin import BicubicUpscale
+
+class Slow(BicubicUpscale):
+    def step(self, lr, state=None):
+        time.sleep(0.3)
+        return super().step(lr, state)
+
+video, out, no_models = sys.argv[1:]
+models.models_dir = lambda: Path(no_models)
+models._BUILTINS["test-slow"] = models.Builtin("test-slow", "upscale", 4, lambda: Slow(4), "slow")
+opened = main_window.MainWindow._video_opened
+
+def export(window, path):
+    opened(window, path)
+    window.export()
+    dialog = window.export_dialog
+    dialog.output.setText(out)
+    dialog.steps["upscale"][1].setCurrentIndex(dialog.steps["upscale"][1].findData("test-slow"))
+    dialog.start()
+    dialog.job.progressed.connect(lambda _: print("exporting", flush=True))
+
+main_window.MainWindow._video_opened = export
+sys.exit(app.run(video))
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_app_as_quit_does_without_asking(small_video, tmp_path, name):
+    """SIGTERM killed the app mid-export, leaving the hidden partial file, and Ctrl+C did nothing. Now both close the
+    window as Quit does, without its question (nobody is there to answer): the export is cancelled, exit 130."""
+    out_dir, home = tmp_path / "out", tmp_path / "home"
+    out_dir.mkdir()
+    (tmp_path / "no-models").mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"), "QT_QPA_PLATFORM": "offscreen",
+           "OMP_NUM_THREADS": "1"}
+    app = subprocess.Popen([sys.executable, "-c", EXPORTING_APP, str(small_video), str(out_dir / "out.mp4"),
+                            str(tmp_path / "no-models")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    watchdog = threading.Timer(120, app.kill)  # a hung app fails the test instead of hanging the suite
+    watchdog.start()
+    try:
+        started = app.stdout.readline() == "exporting\n"
+        if started:
+            app.send_signal(getattr(signal, name))
+        _, errors = app.communicate()
+    finally:
+        watchdog.cancel()
+        app.kill()
+    assert started, errors
+    assert app.returncode == 130, errors
+    assert list(out_dir.iterdir()) == []

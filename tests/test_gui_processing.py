@@ -3,14 +3,22 @@ outputs are cached within a byte budget, and both sides are measured against eac
 
 from __future__ import annotations
 
+import gc
+import weakref
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
 
 from videogen import make_video
+from vsr_app import models
 from vsr_app.errors import VsrAppError
-from vsr_app.gui.processing import SOURCE, FrameCache, FrameService, Request, SourceFrames, UpscaleStream, analyse
+from vsr_app.gui import processing
+from vsr_app.gui.processing import (SOURCE, FrameCache, FrameService, KnownFailure, Request, SourceFrames,
+                                    UpscaleStream, analyse)
 from vsr_app.metrics import psnr_y
+from vsr_app.nets.builtin import BicubicUpscale
 from vsr_app.video.reader import VideoReader
 
 
@@ -156,6 +164,7 @@ def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work
     monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
     assert service.render(Request(0, "interpolate", (SOURCE, "blend"), "cpu")) is not None  # x1: nothing to check
     monkeypatch.setattr(limits, "available_memory", lambda: student)
+    service.forget_models()  # a refusal holds until models are reloaded
     assert service.render(Request(0, "upscale", (SOURCE, "bicubic"), "cpu")).images[1].shape == (4 * h, 4 * w, 3)
     service.close()
 
@@ -180,6 +189,7 @@ def test_an_interpolators_own_memory_counts_before_it_is_compared(small_video, m
         service.render(Request(0, "interpolate", (SOURCE, "vfi-x2-student"), "cpu"))
     monkeypatch.undo()
     monkeypatch.setattr(limits, "available_memory", lambda: need)
+    service.forget_models()  # a refusal holds until models are reloaded
     assert service.render(Request(0, "interpolate", (SOURCE, "vfi-x2-student"), "cpu")).images[1].shape == (h, w, 3)
     service.close()
 
@@ -209,4 +219,50 @@ def test_compare_repeats_the_frame_at_a_scene_cut_as_the_export_does(tmp_path):
     np.testing.assert_array_equal(at_cut, decoded[5])
     inside = service.render(Request(2, "interpolate", (SOURCE, "blend"), "cpu")).images[1]
     assert not np.array_equal(inside, decoded[2])  # within a shot: a real in-between
+    service.close()
+
+
+def test_no_ssim_for_frames_smaller_than_its_window(tmp_path):
+    """SSIM's 11x11 window does not fit in a 10x8 frame: the Compare view and the analysis said nan."""
+    tiny = make_video(tmp_path / "tiny.mp4", width=10, height=8)
+    service = FrameService(str(tiny))
+    rendered = service.render(Request(2, "interpolate", ("blend", "blend")))
+    assert rendered.psnr == 100.0 and rendered.ssim is None
+    service.close()
+    assert [r[1:] for r in analyse(str(tiny), "interpolate", ("blend", "blend"))] == [(100.0, None)] * 11
+
+
+def test_a_model_that_failed_to_load_fails_again_at_once_until_models_are_forgotten(small_video, monkeypatch):
+    """Every step loaded the refused model again (and the viewer showed another error box each time). The error kept
+    holds no net: it was refused for want of memory."""
+    nets = []
+
+    def build():
+        net = BicubicUpscale(4)
+        nets.append(weakref.ref(net))
+        return net
+
+    def fits(name, *args, **kwargs):
+        if name == "test-refused":
+            raise VsrAppError("showing test-refused needs more memory")
+
+    monkeypatch.setitem(models._BUILTINS, "test-refused", models.Builtin("test-refused", "upscale", 4, build, "big"))
+    monkeypatch.setattr(processing, "check_preview_fits", fits)
+    service = FrameService(str(small_video))
+    request = Request(0, "upscale", (SOURCE, "test-refused"), "cpu")
+    with pytest.raises(VsrAppError, match="more memory") as first:
+        service.render(request)
+    assert not isinstance(first.value, KnownFailure)
+    gc.collect()
+    assert len(nets) == 1 and nets[0]() is None
+    for position in (1, 2):
+        with pytest.raises(KnownFailure, match="more memory") as again:
+            service.render(replace(request, position=position))
+        assert again.value.cause is first.value
+    assert len(nets) == 1
+    assert service.render(Request(1, "upscale", (SOURCE, "bicubic"), "cpu")) is not None  # the other sides still work
+    service.forget_models()  # models reloaded: tried again
+    with pytest.raises(VsrAppError, match="more memory") as third:
+        service.render(request)
+    assert not isinstance(third.value, KnownFailure) and len(nets) == 2
     service.close()

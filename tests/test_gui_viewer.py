@@ -13,10 +13,11 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from superqt.utils import qimage_to_array
 
-from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
 from conftest import VFR_TIMES
 from videogen import make_video
 from vsr_app import models
+from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, processing
 from vsr_app.gui.compare_view import difference_map
 from vsr_app.gui.processing import SOURCE, analyse, luma_difference
@@ -447,3 +448,103 @@ def test_a_video_opened_by_a_relative_path_is_remembered_by_its_absolute_one(win
     assert window.viewer.info.path == str(small_video)
     assert window.recent_files()[0] == str(small_video)
     assert window.settings.value("window/last_dir") == str(small_video.parent)
+
+
+@pytest.fixture
+def broken_model(monkeypatch):
+    """Registers 'test-broken' (upscale), which fails to load; returns the list of its tries."""
+    tries = []
+
+    def broken():
+        tries.append(1)
+        raise VsrAppError("the weights are damaged")
+
+    monkeypatch.setitem(models._BUILTINS, "test-broken", models.Builtin("test-broken", "upscale", 4, broken, "broken"))
+    return tries
+
+
+def test_a_model_that_fails_to_load_says_so_in_the_view_and_is_not_loaded_again(window, qtbot, small_video,
+                                                                                 broken_model):
+    """The view kept the last pair's picture and PSNR/SSIM under the new pair's names, every step loaded the model
+    again with another error box, and Play did nothing."""
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", "bicubic"),
+                  lambda r: r.request.sides == ("bicubic", "bicubic"))
+    assert viewer.inspector.psnr.text() == "100.00"
+    errors = []
+    viewer.errorRaised.connect(lambda title, message: errors.append(message))
+    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
+        viewer.set_sides("bicubic", "test-broken")
+    pane = viewer.view.panes[0]
+    assert errors == ["the weights are damaged"] and len(broken_model) == 1
+    assert not pane.layers and "damaged" in pane.placeholder
+    assert viewer.inspector.psnr.text() == viewer.inspector.ssim.text() == "\u2014"
+    for action in (lambda: viewer.player.step(1), viewer.player.play):  # said again at once: no load, no dialog
+        with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
+            action()
+        assert not viewer.player.playing and "damaged" in pane.placeholder
+    assert errors == ["the weights are damaged"] and len(broken_model) == 1
+    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
+        viewer.refresh_models()  # Models > Reload models tries again
+    assert len(errors) == 2 and len(broken_model) == 2
+    shown = show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", "bicubic"),
+                          lambda r: r.request.sides == ("bicubic", "bicubic"))
+    assert shown.position == viewer.player.position == 1 and pane.layers and viewer.bar.isEnabled()
+
+
+def test_a_file_that_fails_to_open_does_not_lose_the_frame_asked_for(window, qtbot, small_video, slow_model, tmp_path,
+                                                                       monkeypatch):
+    """Opening another file dropped the frame being made for the open video; when that file failed to open, nothing
+    asked for the frame again: the picture stayed behind and Play waited for it forever."""
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides(SOURCE, slow_model),
+                  lambda r: r.request.sides == (SOURCE, slow_model))
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"this is not a video" * 100)
+    gate = threading.Event()
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    busy = []
+    viewer.busyChanged.connect(busy.append)
+    try:
+        for asked in ((5,), (7, 8)):  # the frame being made; and one asked for after it, not yet started
+            gate.clear()
+            busy.clear()
+            viewer.player.seek(asked[0])
+            qtbot.waitUntil(lambda: any(slow_model in text for text in busy), timeout=10_000)  # held at the gate
+            viewer.player.seek(asked[-1])
+            with qtbot.waitSignal(viewer.frameShown, timeout=30_000,
+                                  check_params_cb=lambda r: r.position == asked[-1]):
+                window.open(str(broken))
+                gate.set()
+    finally:
+        gate.set()
+    assert "not a video" in window.error_box.text() and viewer.info.path == str(small_video)
+    viewer.player.play()
+    qtbot.waitUntil(lambda: not viewer.player.playing, timeout=20_000)
+    assert viewer.player.position == viewer.player.shown == 11
+
+
+def test_switching_task_keeps_the_position_and_playback(window, qtbot, small_video):
+    """Switching task went back to the first frame and stopped playing. Position k is source frame k and the
+    in-between after it."""
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5)
+    for task in ("interpolate", "upscale"):
+        shown = show_and_wait(qtbot, viewer, lambda: viewer.set_task(task), lambda r: r.request.task == task)
+        assert shown.position == viewer.player.position == 5
+    show_and_wait(qtbot, viewer, viewer.player.end, lambda r: r.position == 11)
+    shown = show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"),
+                          lambda r: r.request.task == "interpolate")
+    assert shown.position == viewer.player.position == 10  # the last in-between
+    assert viewer.bar.readout.text().endswith("in-between 11\u00bd of 12 frames")
+    viewer.player.home()
+    viewer.player.play()
+    viewer.set_task("upscale")
+    assert viewer.player.playing and viewer.player.length == 12
+    qtbot.waitUntil(lambda: not viewer.player.playing, timeout=20_000)  # played on, to the end
+    assert viewer.player.position == viewer.player.shown == 11

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
+
+SIGNAL_CHECK_MS = 200  # how often Python gets the chance to run a signal handler while Qt's event loop runs
 
 
 def _no_display() -> bool:
@@ -61,7 +64,30 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
         finally:
             window.close()
         return 0
+    _close_on_signals(window)
     window.show()
     if video:
         window.open(video)
     return app.exec()
+
+
+def _close_on_signals(window) -> None:
+    """Ctrl+C in the terminal and SIGTERM (`kill`, logging out) close the window as Quit does, without its question
+    (nobody is there to answer), and the app exits 130 like any stopped command: running work stops and an unfinished
+    export is removed. Unhandled, SIGTERM killed the app mid-export and Ctrl+C did nothing. Python runs its handlers
+    only between its own bytecodes, never inside Qt's event loop, so a timer wakes it up; the handler only posts the
+    close, which runs from the event loop."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from vsr_app.gui.train_panel import INTERRUPTED_EXIT
+
+    def stop() -> None:
+        window.quit_without_asking()
+        QApplication.exit(INTERRUPTED_EXIT)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: QTimer.singleShot(0, stop))
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(SIGNAL_CHECK_MS)

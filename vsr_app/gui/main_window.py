@@ -42,6 +42,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.error_box: QMessageBox | None = None
         self.export_dialog: ExportDialog | None = None
+        self.ask_before_quitting = True  # whether closing over running work asks first
 
         self.viewer = Viewer(self.settings, self)
         self.viewer.errorRaised.connect(self.show_error)
@@ -328,13 +329,18 @@ class MainWindow(QMainWindow):
         if not self.grab().save(out):
             raise VsrAppError(f"cannot write the screenshot to {out}")
 
+    def quit_without_asking(self) -> None:
+        """Close as if "Stop and quit?" were answered Yes: a signal (Ctrl+C, SIGTERM) has nobody to answer it."""
+        self.ask_before_quitting = False
+        self.close()
+
     def closeEvent(self, event) -> None:
         """Ask before quitting over running work; then stop it cleanly (checkpoint kept, no partial files)."""
         exporting = self.export_dialog is not None and self.export_dialog.running
         batching = self.batch.job is not None and self.batch.job.running
         running = [name for name, busy in (("a training run", self.train.running()), ("an export", exporting),
                                            ("a batch", batching)) if busy]
-        if running:
+        if running and self.ask_before_quitting:
             answer = QMessageBox.question(
                 self, "Work in progress", f"{' and '.join(running).capitalize()} is still running. Stop and quit?"
                 " (Training keeps a checkpoint to resume from; an unfinished export or batch file is not kept.)",

@@ -35,10 +35,15 @@ class Player(QObject):
         self.pause()
         self.fps = fps if fps > 0 else 25.0
         self.timer.setInterval(max(1, round(1000 / self.fps)))
-        self.set_length(length)
+        self.set_timeline(length, 0)
+
+    def set_timeline(self, length: int, position: int) -> None:
+        """Positions now stand for new frames (another video, the other task): go to `position` (clamped) and ask for
+        its frame even where the number stays the same. Playback goes on."""
         self.shown = -1
-        self.position = -1
-        self.seek(0)
+        self.position = min(max(position, 0), max(length - 1, 0))
+        self.set_length(length)
+        self.positionChanged.emit(self.position)
 
     def set_length(self, length: int) -> None:
         if length != self.length:
@@ -74,6 +79,8 @@ class Player(QObject):
             return
         if self.position >= self.length - 1:
             self.seek(0)
+        elif self.shown != self.position:  # its frame failed (ticks would wait for it forever) or is on its way
+            self.positionChanged.emit(self.position)  # ask again: a frame on its way goes on where it is
         self.playing = True
         self.timer.start()
         self.playingChanged.emit(True)

@@ -14,6 +14,7 @@ headless by `analyse`.
 
 from __future__ import annotations
 
+import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -22,7 +23,7 @@ import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.metrics import psnr_y, ssim_y
+from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
@@ -42,6 +43,15 @@ LUMA_WEIGHTS = np.array([[65.481, 128.553, 24.966]], np.float32) / 255
 
 Progress = Callable[[str], None]
 ShouldStop = Callable[[], bool]
+
+
+class KnownFailure(VsrAppError):
+    """A side whose model already failed to load for this task and device: said again at once, without loading it
+    again (every step retried the load and popped another error box). `cause` is the first error."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 def luma_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -289,7 +299,7 @@ class Rendered:
     length: int
     duration: float  # seconds from the start to the end of the last frame known to exist
     psnr: float | None = None
-    ssim: float | None = None
+    ssim: float | None = None  # None also for images smaller than SSIM_WINDOW
     difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
 
 
@@ -302,6 +312,7 @@ class FrameService:
         self.source = SourceFrames(self.reader, self.cache)
         self.info = self.source.info
         self.streams: dict[tuple[str, str, str], UpscaleStream | InterpolateStream] = {}
+        self.failures: dict[tuple[str, str, str], BaseException] = {}  # loads that failed, until forget_models
 
     @property
     def length(self) -> int:
@@ -348,7 +359,9 @@ class FrameService:
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
-            rendered.psnr, rendered.ssim = psnr_y(a, b), ssim_y(a, b)
+            rendered.psnr = psnr_y(a, b)
+            if min(a.shape[:2]) >= SSIM_WINDOW:  # a smaller image has no full window: no SSIM, not nan
+                rendered.ssim = ssim_y(a, b)
         if request.difference:
             progress("measuring the difference")
             rendered.difference = luma_difference(a, b)
@@ -361,37 +374,47 @@ class FrameService:
             return self.source.get(self.source.length - 1)
 
     def _stream(self, name: str, task: str, device: str, progress: Progress):
+        """The side's stream, its engine loaded on first use; a load that failed raises KnownFailure from then on."""
         key = (name, task, device)
+        if key in self.failures:
+            raise KnownFailure(self.failures[key])
         if key not in self.streams:
-            from vsr_app.inference import make_interpolator, make_upscaler, net_working_bytes
-            from vsr_app.models import bare_net, load_model, resolve, resolve_device
-
-            info = resolve(name)
-            if info.task != task:
-                raise VsrAppError(f"model '{name}' does {info.task}, not {task}")
-            net = bare_net(info)
-            clip = getattr(net, "kind", None) == "clip"
-            # before the weights load: a refused side costs nothing each time it is asked. An interpolator's own
-            # temporaries come on top (the VFI student: 1.8 GB at 1280x720, docs/RESULTS.md)
-            engine = 0 if task == "upscale" else net_working_bytes(net, self.info.width * self.info.height,
-                                                                     resolve_device(device))
-            enlarges = info.scale if task == "upscale" else 1  # an interpolator's x2 is the frame rate
-            check_preview_fits(name, self.info.width, self.info.height, enlarges, clip, self.cache.budget,
-                               engine_bytes=engine)
-            progress(f"loading {name}")
-            loaded = load_model(name, device)
-            if task == "upscale":
-                options = {"chunk": VIEWER_CHUNK} if clip else {}
-                self.streams[key] = UpscaleStream(name, device, make_upscaler(loaded, device, **options),
-                                                  self.source, self.cache)
-            else:
-                self.streams[key] = InterpolateStream(name, device, make_interpolator(loaded, device),
-                                                      self.source, self.cache)
+            try:
+                self.streams[key] = self._load_stream(name, task, device, progress)
+            except Exception as exc:
+                traceback.clear_frames(exc.__traceback__)  # kept: its message and trace, not the net it was loading
+                self.failures[key] = exc
+                raise
         return self.streams[key]
 
+    def _load_stream(self, name: str, task: str, device: str, progress: Progress):
+        from vsr_app.inference import make_interpolator, make_upscaler, net_working_bytes
+        from vsr_app.models import bare_net, load_model, resolve, resolve_device
+
+        info = resolve(name)
+        if info.task != task:
+            raise VsrAppError(f"model '{name}' does {info.task}, not {task}")
+        net = bare_net(info)
+        clip = getattr(net, "kind", None) == "clip"
+        # before the weights load: a refused side costs nothing each time it is asked. An interpolator's own
+        # temporaries come on top (the VFI student: 1.8 GB at 1280x720, docs/RESULTS.md)
+        engine = 0 if task == "upscale" else net_working_bytes(net, self.info.width * self.info.height,
+                                                                 resolve_device(device))
+        enlarges = info.scale if task == "upscale" else 1  # an interpolator's x2 is the frame rate
+        check_preview_fits(name, self.info.width, self.info.height, enlarges, clip, self.cache.budget,
+                           engine_bytes=engine)
+        progress(f"loading {name}")
+        loaded = load_model(name, device)
+        if task == "upscale":
+            options = {"chunk": VIEWER_CHUNK} if clip else {}
+            return UpscaleStream(name, device, make_upscaler(loaded, device, **options), self.source, self.cache)
+        return InterpolateStream(name, device, make_interpolator(loaded, device), self.source, self.cache)
+
     def forget_models(self) -> None:
-        """Drop engines and their cached outputs (after models were retrained or the device changed)."""
+        """Drop engines, their cached outputs and the loads that failed (after models were retrained or reloaded, or
+        the device changed)."""
         self.streams.clear()
+        self.failures.clear()
         self.cache.drop(lambda key: key[0] != "src")
 
     def close(self) -> None:
@@ -400,7 +423,8 @@ class FrameService:
 
 def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
             progress: Callable[[int, int, float, float], None] | None = None, cancel=None) -> list[tuple]:
-    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim), ...].
+    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim), ...] (ssim None
+    for frames smaller than SSIM_WINDOW, as in `FrameService.render`).
 
     `progress(position, total, psnr, ssim)` is called after each position; `cancel.is_set()` stops the run
     (raising Cancelled). Uses its own engines, so it can run beside the viewer's worker.

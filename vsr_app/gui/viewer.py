@@ -113,7 +113,6 @@ class Viewer(QWidget):
         self.worker.opened.connect(self._opened)
         self.worker.rendered.connect(self._rendered)
         self.worker.failed.connect(self.errorRaised)
-        self.worker.failed.connect(lambda *_: self.player.pause())  # playback would wait for the frame forever
         self.worker.unavailable.connect(self._unavailable)
         self.worker.busy.connect(self._busy)
         self.worker.start()
@@ -293,7 +292,9 @@ class Viewer(QWidget):
         self.bar.setEnabled(True)
         self.videoOpened.emit(info.path)
 
-    def _reset_player(self) -> None:
+    def _reset_player(self, keep_position: bool = False) -> None:
+        """The timeline for the video and task, at the start; or, for a task switch, at the same position: source
+        frame k (output frame 2k of an interpolation) and the in-between after it (2k + 1) share position k."""
         info = self.info
         frames = info.estimated_frames or 1
         length = max(1, frames - 1) if self.task == "interpolate" else frames
@@ -305,8 +306,10 @@ class Viewer(QWidget):
             self.bar.describe = lambda k, total: f"in-between {k + 1}\u00bd of {total + 1} frames"
         else:
             self.bar.describe = lambda k, total: f"frame {k + 1} / {total}"
-        self.player.set_video(length, info.fps)
-        self._request()
+        if keep_position:
+            self.player.set_timeline(length, self.player.position)
+        else:
+            self.player.set_video(length, info.fps)
 
     # ---- models and choices ----
     def refresh_models(self) -> None:
@@ -383,7 +386,7 @@ class Viewer(QWidget):
         self.task_group.button(list(TASKS).index(task)).setChecked(True)
         self._fill_sides()
         if self.info is not None:
-            self._reset_player()
+            self._reset_player(keep_position=True)
 
     def _device_picked(self) -> None:
         self.settings.setValue("viewer/device", self.device.currentData())
@@ -419,8 +422,9 @@ class Viewer(QWidget):
         self.worker.request(request, prefetch)
 
     def _unavailable(self, request, reason: str) -> None:
-        """Say so in the view itself (switching task to Interpolate on a one-frame video is not an error); an answer
-        to earlier choices is dropped, or it could blank the view the current ones just filled."""
+        """Say so in the view itself (switching task to Interpolate on a one-frame video is not an error; a side that
+        failed said so in a dialog too), not under the last choices' picture and figures; an answer to earlier choices
+        is dropped, or it could blank the view the current ones just filled."""
         if not self._is_current(request):
             return
         self.player.pause()

@@ -16,7 +16,7 @@ from superqt.utils import create_worker
 
 from vsr_app import release_free_memory
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.gui.processing import FrameService, Request
+from vsr_app.gui.processing import FrameService, KnownFailure, Request
 
 # Renders between giving the frame worker's free heap back: each frame's temporaries are freed between cached
 # frames, where glibc's trim threshold cannot reach (a 2.7 GB peak for a 768 MB cache measured without; 1.4 GB with a
@@ -39,8 +39,10 @@ class FrameWorker(QThread):
 
     opened = Signal(object)  # VideoInfo of the video now open
     rendered = Signal(object)  # processing.Rendered
-    failed = Signal(str, str)  # title, message
-    unavailable = Signal(object, str)  # request, why that view has nothing to show (not an error: no dialog)
+    failed = Signal(str, str)  # title, message: for a dialog
+    # request, why that view has nothing to show: too few frames (not an error), a render that failed (after
+    # `failed`), a side whose model failed to load before (said once: no new dialog)
+    unavailable = Signal(object, str)
     busy = Signal(str)  # what is being computed; "" when idle
 
     def __init__(self, cache_bytes: int = 768 << 20, parent=None):
@@ -57,8 +59,9 @@ class FrameWorker(QThread):
 
     # ---- called from the GUI thread ----
     def open(self, path: str) -> None:
+        """Open `path`; a frame asked for meanwhile is still made if it fails to (the open video stays)."""
         with self._cond:
-            self._path, self._request, self._prefetch = path, None, None
+            self._path, self._prefetch = path, None
             self._cond.notify()
 
     def request(self, request: Request, prefetch: Request | None = None) -> None:
@@ -96,8 +99,8 @@ class FrameWorker(QThread):
                 prefetch = None
                 if request is None:
                     prefetch, self._prefetch = self._prefetch, None
-            if path is not None:
-                self._open(path)
+            if path is not None and self._open(path):
+                request = None  # asked of the video that was open before
             if forget and self.service is not None:
                 self.service.forget_models()
             if request is not None:
@@ -108,18 +111,20 @@ class FrameWorker(QThread):
         if self.service is not None:
             self.service.close()
 
-    def _open(self, path: str) -> None:
+    def _open(self, path: str) -> bool:
+        """Whether `path` is now the open video."""
         self.busy.emit(f"opening {path}")
         try:
             service = FrameService(path, self.cache_bytes)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a dialog, the old video stays open
             self.failed.emit("Cannot open video", error_message(exc))
-            return
+            return False
         if self.service is not None:
             self.service.close()
             release_free_memory()  # the old video's cached frames
         self.service = service
         self.opened.emit(service.info)
+        return True
 
     def _render(self, request: Request, emit: bool) -> None:
         if self.service is None:
@@ -130,11 +135,20 @@ class FrameWorker(QThread):
             if emit:
                 self.unavailable.emit(request, "This video has too few frames for this view.")
             return
+        except KnownFailure as known:
+            if emit:
+                self.unavailable.emit(request, error_message(known.cause))
+            return
         except Exception as exc:  # noqa: BLE001
             if emit:
-                self.failed.emit("Processing failed", error_message(exc))
+                message = error_message(exc)
+                self.failed.emit("Processing failed", message)
+                self.unavailable.emit(request, message)  # or the view keeps the last choices' picture and figures
             return
-        if rendered is not None and emit:
+        if rendered is None and emit:  # superseded; by an open, the frame is still wanted if that open fails
+            with self._cond:
+                self._request = self._request or request
+        elif emit:
             self.rendered.emit(rendered)
         self.renders += 1
         if self.renders % TRIM_EVERY == 0:
