@@ -60,6 +60,17 @@ def test_the_analysis_time_left_is_timed_from_the_first_frame_not_the_model_load
     assert plot.summary.text().endswith("9 min 58 s left")  # 9 gaps of 0.2 s for 2,990 frames to come
 
 
+def test_frames_too_small_for_ssim_still_plot_their_psnr(qtbot):
+    plot = AnalysisPlot()
+    qtbot.addWidget(plot)
+    for k in range(3):
+        plot.add_point(k, 3, 40.0 + k, None)  # a 2x2 video: no SSIM window fits
+    plot.finished()
+    ssim_xs = plot.curves[1].getData()[0]
+    assert list(plot.curves[0].getData()[1]) == [40, 41, 42] and (ssim_xs is None or len(ssim_xs) == 0)
+    assert "mean PSNR 41.00 dB" in plot.summary.text() and "no SSIM" in plot.summary.text()
+
+
 def test_a_moment_of_work_per_frame_never_flashes_the_busy_bar(window, qtbot):
     shown = []
     set_visible = window.busy_bar.setVisible  # every show or hide relays the status bar out

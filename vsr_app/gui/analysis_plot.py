@@ -81,11 +81,12 @@ class AnalysisPlot(QWidget):
         self.stop.setVisible(True)
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None) -> None:
-        if psnr is None or ssim is None:
+        if psnr is None:
             return
         if not self.points:  # the rate is timed from here: the first frame also waited for the models to load
             self.first_point_at = time.monotonic()
-        self.points.append((position, psnr, ssim))  # psnr is finite: psnr_y caps identical frames at 100 dB
+        # psnr is finite (psnr_y caps identical frames at 100 dB); ssim is None for frames smaller than its window
+        self.points.append((position, psnr, np.nan if ssim is None else ssim))
         self.total = total
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()
@@ -101,11 +102,13 @@ class AnalysisPlot(QWidget):
         xs, psnrs, ssims = np.array(self.points).T
         symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
         for curve, ys in zip(self.curves, (psnrs, ssims)):
-            curve.setData(xs, ys, symbol=symbol)
+            shown = np.isfinite(ys)
+            curve.setData(xs[shown], ys[shown], symbol=symbol)
         count = len(self.points)
         left = fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at)
+        ssim = f"mean SSIM {ssims.mean():.4f}" if np.isfinite(ssims).all() else "no SSIM (frames under its window)"
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   mean SSIM {ssims.mean():.4f}" + fmt.eta_suffix(left))
+                             f"\u00b7   {ssim}" + fmt.eta_suffix(left))
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:
