@@ -96,7 +96,7 @@ def check(out: Path) -> None:
         return got + list(engine.flush())
 
     for name in ("vsr-x4-student", "vsr-x4-student-fast", "vsr-x4-student-bicubic", "vsr-x4-student-aligned",
-                 "vsr-x4-teacher"):
+                 "vsr-x4-student-aligned-bicubic", "vsr-x4-teacher"):
         reference = outputs(make_upscaler(load_model(name, "cpu"), "cpu", precision="fp32"), small[:10])
         rows = report["upscale"][name] = {}
         for precision in ("fp32", "bf16", "fp16"):
