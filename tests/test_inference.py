@@ -11,6 +11,7 @@ from torch import nn
 
 from tiny_nets import TinyRecurrent
 from vsr_app import inference, models
+from vsr_app.errors import VsrAppError
 
 
 class TinyClip(nn.Module):
@@ -125,6 +126,20 @@ def test_interpolator_pads_to_size_multiple(frames):
     assert mid.shape == frames[0].shape
     expected = (frames[0].astype(float) + frames[1]) / 2
     assert np.abs(mid - expected).max() <= 1
+
+
+def test_an_interpolator_out_of_memory_is_a_clear_error_not_a_traceback(frames, monkeypatch):
+    """A GPU with too little memory for whole 4K frames: the CLI printed torch's traceback, batch an 'unexpected
+    error' for every later file."""
+    class Mid(nn.Module):
+        kind, num_inputs = "interpolate", 2
+
+        def forward(self, x):
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+
+    it = inference.make_interpolator(_loaded(Mid(), "interpolate"), "cpu", precision="fp32")
+    with pytest.raises(VsrAppError, match="not enough CPU memory for .* on 53x37 frames.*try --device cpu"):
+        it.midpoint(frames[:2])
 
 
 @pytest.mark.parametrize("size", [(12, 16), (31, 64), (64, 31)])

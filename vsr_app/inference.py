@@ -402,7 +402,16 @@ class NetInterpolator(Engine, Interpolator):
         if pad_h or pad_w:
             k = x.shape[1]
             x = F.pad(x.flatten(0, 1), (0, pad_w, 0, pad_h), mode="replicate").unflatten(0, (1, k))
-        out = self.run(self.net, x)
+        try:
+            out = self.run(self.net, x)
+        except (RuntimeError, torch.OutOfMemoryError) as exc:
+            if not _is_oom(exc):
+                raise
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()  # the failed call's blocks, for whatever runs next (the batch's next file)
+            # not tiled as the upscalers are: the flows reach across the frame, and tile seams would show in motion
+            raise VsrAppError(f"not enough {self.device.type.upper()} memory for {self.model.name} on {w}x{h} frames "
+                              f"(interpolators work on whole frames): try --device cpu or a smaller input") from exc
         return tensor_to_frame(out[..., :h, :w])
 
 
