@@ -459,7 +459,7 @@ def test_start_refuses_a_validation_clip_inside_the_data_before_writing_anything
 
 @pytest.mark.parametrize("outcome", ["passes", "refuses"])
 def test_a_window_closed_during_the_held_out_check_starts_nothing(panel, qtbot, window, monkeypatch, outcome):
-    def slow_check(val, data):
+    def slow_check(val, data, exclude=None):
         time.sleep(0.5)
         if outcome == "refuses":
             raise VsrAppError("stand-in refusal")
@@ -470,6 +470,24 @@ def test_a_window_closed_during_the_held_out_check_starts_nothing(panel, qtbot, 
     qtbot.wait(200)
     assert panel.process is None and not (panel._runs_folder() / "tiny-student").exists()
     assert window.error_box is None or not window.error_box.isVisible()
+
+
+def test_the_held_out_check_takes_the_vfi_exclude_as_the_command_line_does(panel, qtbot, window, monkeypatch):
+    """A VFI validation clip inside the data is fine when "exclude" holds it out (the project's VFI configs do so);
+    VSR has no such option."""
+    asked = []
+
+    def check(val, data, exclude=None):
+        asked.append(exclude)
+        raise VsrAppError("stand-in refusal")
+
+    monkeypatch.setattr(train_panel, "check_held_out", check)
+    assert "stand-in refusal" in refusal(panel, qtbot, window)
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.distill.setCurrentIndex(panel.distill.findData("none"))  # no VFI teacher in the test's models
+    panel.extra.setText(json.dumps({"threads": 1, "exclude": ["held out.mp4"]}))
+    assert "stand-in refusal" in refusal(panel, qtbot, window)
+    assert asked == [None, ["held out.mp4"]]
 
 
 def test_an_unexpected_error_after_the_check_is_reported_and_unlocks_the_form(panel, qtbot, window, monkeypatch):
@@ -490,7 +508,7 @@ def test_the_held_out_check_walks_the_data_off_the_gui_thread(panel, qtbot, wind
     the form stays locked until the trainer starts."""
     checked_on = []
 
-    def slow_check(val, data):
+    def slow_check(val, data, exclude=None):
         checked_on.append(threading.current_thread())
         time.sleep(0.5)
         raise VsrAppError("stand-in refusal")

@@ -1,10 +1,11 @@
 """Pruning keeps exactly the channels it reports, the thinner net runs, and OBProx-SG makes exact zeros."""
 
+import pytest
 import torch
 
 from vsr_app.distill.prune import (OBProxSG, extract_pruned, make_obproxsg, nonzero_shares, prunable_weights,
                                    width_plan)
-from vsr_app.models import count_params
+from vsr_app.models import count_params, load_model, save_model
 from vsr_app.nets.vfi_teacher import VFINet
 
 
@@ -12,9 +13,9 @@ def _build(widths):
     return VFINet(widths=widths, kernel=3)
 
 
-def _small_teacher():
+def _small_teacher(**config):
     torch.manual_seed(0)
-    net = VFINet(base=8, kernel=3)
+    net = VFINet(**{"base": 8, "kernel": 3, **config})
     for name, conv in net.convs.items():  # non-trivial heads so every path carries signal
         torch.nn.init.normal_(conv.weight, std=0.1)
         torch.nn.init.normal_(conv.bias, std=0.05)
@@ -50,6 +51,21 @@ def test_pruned_net_equals_teacher_with_dropped_channels_zeroed():
         expected, got = teacher(x), student(x)
     assert got.shape == (2, 3, 32, 48)
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("base", [16, 48])
+def test_a_pruned_card_loads_the_net_pruned_from_a_teacher_of_any_base(tmp_path, base):
+    """The card lacked `base`, so it loaded at 32: a plan from a base-48 teacher was refused as out of range, one
+    from a base-16 teacher scaled its correlation differently."""
+    teacher = _small_teacher(base=base, corr=True)
+    plan = width_plan(teacher, min_width=2, shares={g: 0.75 for g in teacher.widths})
+    student = extract_pruned(teacher, plan, teacher.rebuild).eval()
+    path = save_model(student, tmp_path / "pruned.safetensors", {  # as `prune vfi` writes it
+        "name": "pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
+        "config": {"widths": plan.widths, **student.arch_config()}})
+    x = torch.rand(1, 4, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(load_model(str(path), "cpu").net.eval()(x), student(x))
 
 
 def test_plan_follows_nonzero_share_and_keeps_strongest_channels():

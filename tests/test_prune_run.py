@@ -4,9 +4,12 @@ import json
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from vsr_app.cli import main
+from vsr_app.distill.vfi_task import prune_vfi
+from vsr_app.errors import VsrAppError
 from vsr_app.models import count_params, load_model, save_model
 from vsr_app.nets.vfi_teacher import VFINet
 
@@ -77,10 +80,7 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     import functools
     import threading
 
-    import pytest
-
     from vsr_app.distill import vfi_task
-    from vsr_app.errors import VsrAppError
 
     torch.manual_seed(0)
     teacher_path = save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
@@ -98,3 +98,36 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     assert json.loads((out / "config.json").read_text())["options"]["warmup"] == 1  # capped as train caps it
     with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run, which cannot be resumed"):
         vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)
+
+
+def _tiny_teacher(tmp_path):
+    torch.manual_seed(0)
+    return str(save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
+        "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
+        "config": {"base": 8, "kernel": 3}}))
+
+
+TINY_PRUNE = {"crop": 32, "batch": 1, "threads": 1, "min_width": 2, "val_every": 0}
+
+
+@pytest.mark.parametrize("option, message", [
+    ({"prune_threshold": "1e-4"}, "'prune_threshold' must be float"),
+    ({"tap_batches": 0}, "'tap_batches' must be at least 1"),
+    ({"prune_prox_steps": 0}, "'prune_prox_steps' must be at least 1"),
+    ({"min_width": 0}, "'min_width' must be at least 1"),
+    ({"prune_steps": 5}, "unknown training option")])  # never read: `steps` sets the run's length
+def test_a_bad_prune_option_is_refused_before_the_sparsity_run(tmp_path, option, message):
+    """They failed with a TypeError after the whole run, or were silently ignored."""
+    _frames(tmp_path / "data" / "clip")
+    with pytest.raises(VsrAppError, match=message):
+        prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], tmp_path / "run", 0.3,
+                  options={**TINY_PRUNE, "steps": 2, "tap_mass": 0.5, **option}, log=lambda *_: None)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_one_step_prune_runs(tmp_path):
+    """Its proximal phase was int(0.75 * 1) = 0 steps, and the first lambda divided by it."""
+    _frames(tmp_path / "data" / "clip")
+    path = prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], tmp_path / "run", 0.3,
+                     options={**TINY_PRUNE, "steps": 1}, log=lambda *_: None)
+    assert load_model(str(path), "cpu").task == "interpolate"

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import data as data_mod
 from vsr_app.distill import train as train_mod
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import claim_run_dir, release_run_dir
-from vsr_app.distill.vfi_task import train_vfi
+from vsr_app.distill.vfi_task import VFIConfig, VFITask, prune_vfi, train_vfi
 from vsr_app.errors import VsrAppError
 from vsr_app.models import load_model
 
@@ -136,6 +137,31 @@ def test_frame_interpolation_refuses_vsr_distillation_in_one_line(data_dir, tmp_
         train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), teacher="vfi-x2-teacher",
                                distill="std", **quiet)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_vfi_config_file_may_name_the_teacher_and_the_distillation(data_dir, tmp_path):
+    """As a VSR one may: they were refused as unknown options."""
+    teacher = train_vfi([str(data_dir)], tmp_path / "teacher", steps=1, options=TINY_VFI, **quiet)
+    path = tmp_path / "student.json"
+    path.write_text(json.dumps({**TINY_VFI, "teacher": str(teacher), "distill": "laplacian"}))
+    train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), steps=1, config=str(path), **quiet)
+    training = json.loads((tmp_path / "run" / "model.json").read_text())["training"]
+    assert training["distill"] == "laplacian" and training["teacher"] == str(teacher)
+    path.write_text(json.dumps({**TINY_VFI, "teacher": 5, "distill": "laplacian"}))
+    with pytest.raises(VsrAppError, match="training option 'teacher' must be str"):
+        train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "other"), steps=1, config=str(path), **quiet)
+
+
+def test_a_vfi_student_resumes_after_the_net_it_began_from_is_gone(data_dir, tmp_path):
+    """Its architecture was read again from init_from's card (a prune folder, deleted since) on every resume."""
+    import shutil
+
+    start = train_vfi([str(data_dir)], tmp_path / "pruned", steps=1, options=TINY_VFI, **quiet)
+    run = tmp_path / "student"
+    train_vfi([str(data_dir)], run, steps=1, options={**TINY_VFI, "init_from": str(start)}, **quiet)
+    shutil.rmtree(tmp_path / "pruned")
+    train_vfi(None, run, steps=2, resume=True, **quiet)
+    assert json.loads((run / "model.json").read_text())["training"]["steps"] == 2
 
 
 @pytest.mark.parametrize("clip, message", [("missing.mp4", "validation clip not found: "),
@@ -468,6 +494,40 @@ def test_a_validation_clip_reached_through_a_link_in_the_data_is_refused(tmp_pat
         with pytest.raises(VsrAppError, match="part of the training data"):
             train_mod.run_from_cli("vsr", [str(folder)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_vfi_clip_inside_the_data_is_fine_when_exclude_holds_it_out(tmp_path):
+    """The project's VFI configs validate on clips of their own --data, held out by `exclude`: `train vfi` refused
+    them, `prune vfi` did not check at all."""
+    folder = tmp_path / "footage"
+    write_pan_frames(folder / "frames" / "trained", 8, np.random.default_rng(2))
+    val = [str(make_video(folder / "held.mp4", frames=8))]
+
+    def vfi_config(exclude: list[str]) -> str:
+        path = tmp_path / "vfi.json"
+        path.write_text(json.dumps({**TINY_VFI, "val_every": 1, "exclude": exclude}))
+        return str(path)
+
+    with pytest.raises(VsrAppError, match="part of the training data.*exclude"):
+        train_mod.run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
+                               config=vfi_config(["trained"]), **quiet)
+    with pytest.raises(VsrAppError, match="part of the training data"):  # before the teacher is looked at
+        prune_vfi("no-such-teacher", [str(folder)], tmp_path / "pruned", options={"val_videos": val}, **quiet)
+    assert not (tmp_path / "run").exists() and not (tmp_path / "pruned").exists()
+    train_mod.run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
+                           config=vfi_config(["held.mp4"]), **quiet)
+    assert json.loads((tmp_path / "run" / "model.json").read_text())["metrics"]["val_psnr"] > 0
+    data_mod.check_held_out([str(folder / "frames" / "trained")], [str(folder)], ["trained"])  # a folder by its name
+
+
+def test_exclude_holds_out_a_video_kept_in_runs(tmp_path, monkeypatch):
+    """Over the memory budget a video is kept in 32-frame runs named `clip.mp4#k`: `exclude: ["clip.mp4"]` must
+    still hold it out."""
+    make_video(tmp_path / "clip.mp4", frames=40)
+    make_video(tmp_path / "other.mp4", frames=40)
+    monkeypatch.setattr(data_mod, "DATA_BUDGET_BYTES", 1)
+    task = VFITask(torch.nn.Identity(), [str(tmp_path)], {}, cfg=VFIConfig(exclude=["clip.mp4"]), **quiet)
+    assert [s.name for s in task.sampler().seqs] == ["other.mp4#0"]
 
 
 def test_a_file_system_without_inodes_does_not_make_every_clip_look_like_training_data(tmp_path, monkeypatch):

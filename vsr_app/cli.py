@@ -457,8 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
                    "(--steps may extend it); without its checkpoint, from its model.safetensors with a fresh optimiser")
     p.add_argument("--val", action="append", metavar="CLIP",
-                   help="held-out video (not in --data) scored every val_every steps: val_psnr in metrics.jsonl and "
-                        "the model card (repeatable)")
+                   help="held-out video (not in --data, unless a vfi --config's \"exclude\" holds it out) scored "
+                        "every val_every steps: val_psnr in metrics.jsonl and the model card (repeatable)")
     p.add_argument("--config", metavar="FILE", help="JSON file of training options")
     p.set_defaults(func=cmd_train, check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
 

@@ -23,6 +23,7 @@ import contextlib
 import itertools
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -266,23 +267,41 @@ def load_validation(path: str, max_frames: int | None = None, prescale: bool = T
         raise VsrAppError(f"validation clip: {exc}") from None
 
 
-def check_held_out(val: list | None, data: list[str] | None) -> None:
+def held_out(name: str, exclude) -> bool:
+    """Whether a source is in `exclude` (frame interpolation's held-out names): by its name, a still by its folder's,
+    and a video kept in runs (`clip.mp4#3`, over the memory budget) by its file's, as the user names it."""
+    name = re.sub(r"#\d+$", "", name)
+    return name in exclude or name.split("/")[0] in exclude
+
+
+def _source_name(f: Path) -> str:
+    """The name `held_out` matches for a training file: a video's own, an image's folder (its sequence or stills)."""
+    return f.name if f.suffix.lower() in TRAINING_VIDEO_EXTS else f.parent.name
+
+
+def check_held_out(val: list | None, data: list[str] | None, exclude: list | None = None) -> None:
     """A validation clip that is part of the training data (itself, through a link, or inside a --data folder)
-    would be trained on and then score itself: refused."""
+    would be trained on and then score itself: refused, unless `exclude` leaves each of its files out of training
+    (frame interpolation's option; None: the task has none). A clip that does not exist is the validation's to
+    report."""
     if not isinstance(val, list) or not val or not data:
         return  # none, or of the wrong type: check_types reports that
     roots = [Path(os.path.abspath(root)) for root in _roots(data)]
     clips = [clip for clip in val if isinstance(clip, str)]
+    names = {name for name in exclude if isinstance(name, str)} if isinstance(exclude, list) else set()
 
-    def refuse(clip: str):
-        raise VsrAppError(f"validation clip {clip} is part of the training data ({', '.join(map(str, roots))}): "
-                          f"it would be trained on; give --val a clip outside --data")
+    def refuse_unless_excluded(clip: str, f: Path):
+        if not held_out(_source_name(f), names):
+            raise VsrAppError(f"validation clip {clip} is part of the training data ({', '.join(map(str, roots))}): "
+                              f"it would be trained on; give --val a clip outside --data"
+                              + (" or hold it out with the \"exclude\" option" if exclude is not None else ""))
 
     real_roots = [root.resolve() for root in roots]
     for clip in clips:
         path = Path(clip).resolve()
-        if path in real_roots or any(root in path.parents for root in real_roots):
-            refuse(clip)
+        if path.exists() and (path in real_roots or any(root in path.parents for root in real_roots)):
+            for f in media_files(path):
+                refuse_unless_excluded(clip, f)
     # a training file that is the clip under another name (a link, a hard link): one stat per file, not a
     # resolve (a syscall per path component), as data sets run to hundreds of thousands of frames
     by_identity = {identity: clip for clip in clips if (identity := _file_identity(clip))}
@@ -290,7 +309,7 @@ def check_held_out(val: list | None, data: list[str] | None) -> None:
         for f in media_files(root):
             clip = by_identity.get(_file_identity(f))
             if clip:
-                refuse(clip)
+                refuse_unless_excluded(clip, f)
 
 
 def _file_identity(path) -> tuple[int, int] | None:

@@ -55,7 +55,8 @@ def cap_warmup(options: dict) -> None:
 # the least each number may be: below it a run crashes deep inside, or trains nothing and says it finished
 LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_every": 1, "val_every": 0, "warmup": 1,
           "threads": 0, "workers": 0, "val_frames": 1, "val_triplets": 1, "cache_batches": 1, "ckpt_every_s": 0, "lap_levels": 1,
-          "burn_in": 0, "val_restart": 0}
+          "burn_in": 0, "val_restart": 0, "prune_prox_steps": 1, "prune_threshold": 0, "prune_lambda": 0,
+          "tap_batches": 1, "min_width": 1}
 POSITIVE = ("lr", "grad_clip")
 
 

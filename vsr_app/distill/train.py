@@ -49,7 +49,7 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data, check_held_out
-from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup
+from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
                                   check_resumable, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
@@ -592,10 +592,12 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     option name for them: VAL_KEY).
     """
     file_options = read_config_file(config)
+    check_types(file_options, {"teacher": "", "distill": ""}, "training option")  # a name or path; a mode
     if val:
         file_options[VAL_KEY[task_name]] = list(val)
-    if not resume:
-        check_held_out(file_options.get(VAL_KEY[task_name]), data)
+    if not resume:  # VFI's `exclude` may hold a clip of the data out; VSR has no such option
+        check_held_out(file_options.get(VAL_KEY[task_name]), data,
+                       file_options.get("exclude", []) if task_name == "vfi" else None)
     asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
     asked_distill = distill or file_options.get("distill")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
@@ -608,8 +610,9 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         saved = saved_config(run_dir) if resume else None
         if saved is not None and "options" in saved:  # a VSR run: train_vfi names the right command
             _check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
-        return train_vfi(data, out, teacher=teacher, distill=distill or "none", steps=steps, resume=resume,
-                         options=file_options, log=log)
+        options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
+        return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
+                         resume=resume, options=options, log=log)
     if data or not resume:
         check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, load_sources, load_validation, to_frames,
-                                  to_tensor)
+from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, check_held_out, held_out, load_sources,
+                                  load_validation, to_frames, to_tensor)
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -73,6 +73,7 @@ class VFIConfig:
     # sparsity fine-tuning (pruning)
     prune_lambda: float = 0.0  # 0: start from `initial_lambda`
     prune_prox_steps: int = 600
+    prune_threshold: float = 1e-4  # |w| below it is zero when the widths are planned
     target_params_ratio: float = 0.1
     min_width: int = 4
     # tap pruning after the width pruning (vsr_app.distill.taps): keep the most-used taps holding this
@@ -129,10 +130,10 @@ class VFITask:
     def sampler(self) -> HRClipSampler:
         if self._sampler is None:
             sources = load_sources(self.data, log=self.log)
-            held_out = set(self.cfg.exclude)
-            kept = [s for s in sources if s.name not in held_out and s.name.split("/")[0] not in held_out]
-            if held_out:
-                self.log(f"data: {len(sources) - len(kept)} source(s) held out of training: {sorted(held_out)}")
+            exclude = set(self.cfg.exclude)
+            kept = [s for s in sources if not held_out(s.name, exclude)]
+            if exclude:
+                self.log(f"data: {len(sources) - len(kept)} source(s) held out of training: {sorted(exclude)}")
             kept = _long_enough(kept, self.log)
             self._sampler = HRClipSampler(kept, still_fraction=self.cfg.still_fraction,
                                           scale_jitter=tuple(self.cfg.scale_jitter), max_shift=self.cfg.still_shift,
@@ -253,7 +254,7 @@ class VFITask:
 # ---- runs: what `vsr-app train vfi` and `vsr-app prune vfi` do --------------------------------------
 
 NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior", "prior")
-RUN_OPTIONS = ("val_videos", "prune_steps", "prune_threshold")
+RUN_OPTIONS = ("val_videos",)
 
 
 def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
@@ -304,25 +305,33 @@ def _long_enough(sources: list, log) -> list:
     return kept
 
 
-def _student_or_teacher_net(options: dict) -> tuple[nn.Module, dict]:
-    """The net a run trains: the architecture of `init_from`'s card when given (a pruned student), else a teacher."""
+def _student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[nn.Module, dict]:
+    """The net a run trains: a resumed run's own (its card: the `init_from` it began from may be gone since), else
+    the architecture of `init_from`'s card when given (a pruned student), else a teacher."""
+    own = resumed / "model.json" if resumed else None
+    if own and own.is_file():  # written with every checkpoint
+        return _net_of_card(own, f"the card of {resumed / 'model.safetensors'}", options)
     init = options.get("init_from")
     if init:
         card_path = Path(init).with_suffix(".json")
         if not card_path.is_file():
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
-        card = read_json_object(card_path, f"the model card of init_from {card_path}")
-        if not isinstance(card.get("arch"), str) or not isinstance(card.get("config"), dict):
-            raise VsrAppError(f"the model card of init_from {card_path} does not say which net to build (it lacks "
-                              f"\"arch\" or \"config\")")
-        config = {**card["config"], **({"prior": options["prior"]} if "prior" in options else {})}  # may switch
-        return build_arch(card["arch"], config), {"arch": card["arch"], "config": config}
+        return _net_of_card(card_path, f"the model card of init_from {card_path}", options)
     # explicit in the card; new nets default to per-scale kernels 5, 5, 3, the Stage-I mix and the DIS prior
     kernels = options.get("kernels") or ([options["kernel"]] * 3 if "kernel" in options else [5, 5, 3])
     config = {"base": options.get("base", 32), "kernels": list(kernels), "mix": bool(options.get("mix", True)),
               "corr": bool(options.get("corr", True)), "coarse_flow": bool(options.get("coarse_flow", True)),
               "bm_prior": bool(options.get("bm_prior", True)), "prior": options.get("prior", "dis")}
     return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
+
+
+def _net_of_card(card_path: Path, what: str, options: dict) -> tuple[nn.Module, dict]:
+    """The net a model card describes (the options may switch its `prior`); one line when the card does not say."""
+    card = read_json_object(card_path, what)
+    if not isinstance(card.get("arch"), str) or not isinstance(card.get("config"), dict):
+        raise VsrAppError(f"{what} does not say which net to build (it lacks \"arch\" or \"config\")")
+    config = {**card["config"], **({"prior": options["prior"]} if "prior" in options else {})}  # may switch
+    return build_arch(card["arch"], config), {"arch": card["arch"], "config": config}
 
 
 def _load_teacher(teacher: str) -> nn.Module:
@@ -365,7 +374,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
     torch.manual_seed(loop.seed)  # before the net is built: same seed, same initial weights (as VSR runs)
-    net, arch = _student_or_teacher_net(cfg["options"])
+    net, arch = _student_or_teacher_net(cfg["options"], run_dir if resume else None)
     size = 8 * int(getattr(net, "size_multiple", 8))
     check_net_runs(net, torch.zeros(1, net.num_inputs, 3, size, size), f"the {arch['arch']} config "
                    f"{json.dumps(arch['config'])}")
@@ -399,6 +408,7 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     check_data(data)  # before the run folder is made
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
     merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})
+    check_held_out(merged.get("val_videos"), data, merged.get("exclude", []))  # as `train vfi` does
     cap_warmup(merged)  # as a new training run's
     try:  # the folder stays claimed until the pruned net is written; a refused start leaves nothing
         return _prune_vfi(teacher, data, run_dir, target_params_ratio, merged, log)
@@ -413,7 +423,8 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
                       taken="choose another --out")
     loop, task_cfg, rest = _split_options(cfg["options"])
     if "prune_prox_steps" not in cfg["options"]:
-        task_cfg.prune_prox_steps = int(0.75 * loop.steps)  # OBProx-SG: proximal steps first, orthant steps after
+        # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides)
+        task_cfg.prune_prox_steps = max(1, int(0.75 * loop.steps))
     net = _load_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",
@@ -424,7 +435,7 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
     train(task, loop, run_dir, meta=meta, log=log, run_config=cfg, resume_hint=PRUNE_AGAIN)
 
     build = net.rebuild
-    zeros = apply_threshold(net, rest.get("prune_threshold", 1e-4))
+    zeros = apply_threshold(net, task_cfg.prune_threshold)
     plan = width_plan(net, task_cfg.min_width)
     target = int(target_params_ratio * before)
     plan = scaled_plan(net, plan, target, build, task_cfg.min_width)

@@ -58,9 +58,9 @@ class RunPlan(NamedTuple):
     resume: bool
 
 
-def _check_held_out(val: list, data: list[str], progress, cancel) -> None:
+def _check_held_out(val: list, data: list[str], exclude: list | None, progress, cancel) -> None:
     """check_held_out as a Job (which passes progress and cancel; the check is one pass, so it uses neither)."""
-    check_held_out(val, data)
+    check_held_out(val, data, exclude)
 
 
 def _spin(kind, default, low, high):
@@ -454,7 +454,8 @@ class TrainPanel(QWidget):
         self.status.setText("Checking that the validation clip is not part of the training data\u2026")
         self._set_running(True)
         self.stop_button.setEnabled(False)
-        job = Job(_check_held_out, val, plan.data, parent=self)
+        exclude = plan.options.get("exclude", []) if plan.task == "vfi" else None  # as `vsr-app train` checks it
+        job = Job(_check_held_out, val, plan.data, exclude, parent=self)
         # only while it is the pending start: a window closed meanwhile (shutdown) must not start a trainer
         job.done.connect(lambda _: self._launch(plan, shown) if job is self.checking else None)
         job.failed.connect(lambda message: self._refuse(message, shown) if job is self.checking else None)

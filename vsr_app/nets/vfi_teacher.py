@@ -305,9 +305,10 @@ class VFINet(nn.Module):
                     bias[4 * kk + frame * kk + centre] = CENTRE_LOGIT
 
     def arch_config(self) -> dict:
-        """The card config that rebuilds this net's architecture (widths aside)."""
-        cfg = {"kernels": list(self.kernels), "mix": self.mix, "corr": self.corr, "coarse_flow": self.coarse_flow,
-               "bm_prior": self.bm_prior, "prior": self.prior}
+        """The card config that rebuilds this net's architecture (widths aside). `base` too: a pruned net keeps its
+        teacher's, which bounds its plan and scales its correlation."""
+        cfg = {"base": self.base, "kernels": list(self.kernels), "mix": self.mix, "corr": self.corr,
+               "coarse_flow": self.coarse_flow, "bm_prior": self.bm_prior, "prior": self.prior}
         if any(t is not None for t in self.taps):
             cfg["taps"] = [None if t is None else list(t) for t in self.taps]
         return cfg
@@ -315,7 +316,7 @@ class VFINet(nn.Module):
     def rebuild(self, widths: dict[str, int], taps=None) -> "VFINet":
         """The same architecture with other widths (what pruning builds), optionally fewer taps."""
         config = {**self.arch_config(), "taps": self.taps if taps is None else taps}
-        return VFINet(widths=widths, base=self.base, **config)
+        return VFINet(widths=widths, **config)
 
     def _c(self, name: str, x: torch.Tensor | list[torch.Tensor], act: bool = True) -> torch.Tensor:
         """Conv `name` (+ activation) on x, or on the channel concatenation of a list of tensors.
