@@ -245,3 +245,25 @@ def test_frames_from_a_time_in_a_raw_stream_that_cannot_seek(tmp_path):
     later = list(VideoReader(raw).frames(start=every[20].time))
     assert [f.time for f in later] == [f.time for f in every[20:]]
     np.testing.assert_array_equal(later[0].image, every[20].image)
+
+
+@pytest.mark.parametrize("width, height, matrix", [(1280, 720, "ITU709"), (640, 480, "ITU601")])
+def test_untagged_video_is_decoded_by_the_size_rule_players_use(tmp_path, width, height, matrix):
+    """FFmpeg decodes a frame without colour tags as BT.601 at any size; players take untagged HD as BT.709. HD
+    encoded the usual way (BT.709, no tags: x264 without VUI, many cameras) came out with shifted reds and greens."""
+    import av
+    from av.video.reformatter import ColorRange, Colorspace
+
+    colour = np.full((height, width, 3), (200, 40, 40), np.uint8)
+    path = tmp_path / "untagged.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "0", "preset": "ultrafast"}
+        frame = av.VideoFrame.from_ndarray(colour, format="rgb24").reformat(
+            format="yuv420p", dst_colorspace=getattr(Colorspace, matrix), dst_color_range=ColorRange.MPEG)
+        frame.colorspace, frame.pts = 2, 0  # unspecified: the file says nothing about its matrix
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    [decoded] = VideoReader(path).frames()
+    assert np.abs(decoded.image[height // 2, width // 2].astype(int) - (200, 40, 40)).max() <= 2

@@ -384,3 +384,15 @@ def test_the_output_clock_starts_where_the_sources_does_with_the_streams_offsets
         assert after["video"] - after["audio"] == pytest.approx(before["video"] - before["audio"], abs=0.002)
         with av.open(str(out)) as container:
             assert container.duration / av.time_base < 1.0  # not 600 s of nothing before the pictures
+
+
+def test_a_wide_scope_output_is_tagged_as_players_read_it_untagged():
+    """1280x536 (2.39:1 HD): players take it as BT.709 without tags, so it is written (and tagged) BT.709, not
+    BT.601 for having fewer than 720 lines."""
+    from av.video.reformatter import Colorspace
+
+    from vsr_app.video.encoding import codec_spec
+    from vsr_app.video.writer import _color_tags
+
+    assert _color_tags(codec_spec("libx264"), 1280, 536)[-1] == Colorspace.ITU709
+    assert _color_tags(codec_spec("libx264"), 1024, 576)[-1] == Colorspace.ITU601

@@ -31,6 +31,7 @@ from typing import Iterator
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import Colorspace
 
 from vsr_app.errors import VsrAppError
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 # Give up on a file once this many packets in a row fail to decode (a damaged tail, not a glitch).
 MAX_CONSECUTIVE_DECODE_ERRORS = 25
+UNSPECIFIED_COLORSPACE = 2  # AVCOL_SPC_UNSPECIFIED: the file does not say which matrix its YUV uses
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,19 @@ def _rotation_of(frame) -> int:
     return int(round((degrees or 0) / 90.0)) % 4 * 90
 
 
+def is_hd(width: int, height: int) -> bool:
+    """The size rule players apply to video without colour tags (mpv's: 1280 wide or more than 576 lines means
+    BT.709, else BT.601): the reader decodes untagged video by it and the writer picks its matrix by it."""
+    return width >= 1280 or height > 576
+
+
 def _to_rgb(frame, rotation: int) -> np.ndarray:
-    image = frame.to_ndarray(format="rgb24")
+    # FFmpeg decodes an untagged frame as BT.601 at any size: untagged HD (x264 without VUI, many cameras and screen
+    # captures) came out with shifted reds and greens, and was then written tagged BT.709
+    matrix = None
+    if frame.colorspace == UNSPECIFIED_COLORSPACE:
+        matrix = Colorspace.ITU709 if is_hd(frame.width, frame.height) else Colorspace.ITU601
+    image = frame.to_ndarray(format="rgb24", src_colorspace=matrix)
     if rotation:
         image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
     return image

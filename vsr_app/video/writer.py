@@ -48,6 +48,7 @@ from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_T
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_stale_partials)
+from vsr_app.video.reader import is_hd
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
 log = logging.getLogger(__name__)
@@ -86,16 +87,16 @@ class WriteResult:
     notes: list[str] = field(default_factory=list)  # e.g. "audio #1 aac copied", "subtitle #2 dropped: ..."
 
 
-def _color_tags(spec: CodecSpec, height: int) -> tuple[int, int, int, int, Colorspace | None]:
+def _color_tags(spec: CodecSpec, width: int, height: int) -> tuple[int, int, int, int, Colorspace | None]:
     """(colorspace, primaries, trc, range, swscale matrix) for the output: BT.709 for HD, BT.601 for SD,
     RGB for RGB codecs.
 
-    Following the same HD/SD rule players use for untagged video means the colours are right even in
-    players that ignore the tags.
+    Following the same HD/SD rule players use for untagged video (`reader.is_hd`) means the colours are right even
+    in players that ignore the tags.
     """
     if av.VideoFormat(spec.pix_fmt).is_rgb:
         return _SPC_RGB, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, ColorRange.JPEG, None
-    if height >= 720:
+    if is_hd(width, height):
         return _SPC_BT709, ColorPrimaries.BT709, ColorTrc.BT709, ColorRange.MPEG, Colorspace.ITU709
     return _SPC_SMPTE170M, ColorPrimaries.SMPTE170M, ColorTrc.SMPTE170M, ColorRange.MPEG, Colorspace.ITU601
 
@@ -176,7 +177,7 @@ class VideoWriter:
         stream.codec_context.time_base = self.time_base
         if sar:
             stream.codec_context.sample_aspect_ratio = sar
-        colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_height)
+        colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_width, self.enc_height)
         ctx = stream.codec_context
         ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range = (
             colorspace, int(primaries), int(trc), int(crange))
