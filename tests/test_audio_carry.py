@@ -187,6 +187,18 @@ def test_the_timecode_is_kept(tmp_path, suffix):
         assert tags["timecode"] == "01:00:00:05"
 
 
+def test_a_matroska_tracks_timecode_is_kept(tmp_path):
+    """`ffmpeg -i camera.mov -c copy camera.mkv` puts the timecode on the video track, read back as TIMECODE."""
+    source = tmp_path / "camera.mkv"
+    with av.open(str(source), "w") as container:
+        video = add_video(container, rate=25)
+        video.metadata["timecode"] = "10:00:00:12"
+        mux_frames(container, video, [i / 25 for i in range(6)])
+    rewrite(source, tmp_path / "out.mov")
+    with av.open(str(tmp_path / "out.mov")) as container:
+        assert container.streams.video[0].metadata["timecode"] == "10:00:00:12"
+
+
 def test_the_timecode_counts_frames_at_the_outputs_rate(tmp_path):
     """Interpolation doubles the frame rate: frame 5 of a second at 25 fps is frame 10 at 50 fps."""
     source = timecoded_mov(tmp_path / "camera.mov")

@@ -223,7 +223,8 @@ class CarriedStreams:
         timecode track of the tag, Matroska keeps the tag. A camera's .mov has it in a timecode track, whose tag the
         demuxer also puts on the video stream `main`."""
         tagged = [self.output.metadata, main.metadata] + [stream.metadata for stream in self.src.streams.data]
-        timecode = next((tags["timecode"] for tags in tagged if "timecode" in tags), None)
+        # any case: Matroska gives a track's tag back as TIMECODE (`ffmpeg -c copy camera.mov out.mkv` puts it there)
+        timecode = next((value for tags in tagged for key, value in tags.items() if key.lower() == "timecode"), None)
         if timecode is not None:
             self.output.metadata["timecode"] = _timecode_at(timecode, main.average_rate,
                                                             self.output.streams.video[0].average_rate)
