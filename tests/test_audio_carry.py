@@ -199,6 +199,24 @@ def test_a_matroska_tracks_timecode_is_kept(tmp_path):
         assert container.streams.video[0].metadata["timecode"] == "10:00:00:12"
 
 
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_chapters_are_kept(tmp_path, suffix):
+    """A film's or a DVD rip's chapters, the typical upscaling input's, were dropped without a word."""
+    from fractions import Fraction
+
+    source = tmp_path / f"film{suffix}"
+    with av.open(str(source), "w") as container:
+        container.set_chapters([{"id": k + 1, "start": 3 * k, "end": 3 * k + 3, "time_base": Fraction(1, 10),
+                                 "metadata": {"title": title}} for k, title in enumerate(("Intro", "Main"))])
+        mux_frames(container, add_video(container, rate=10), [i / 10 for i in range(6)])
+    result = rewrite(source, tmp_path / f"out{suffix}")
+    assert "2 chapters kept" in result.notes
+    with av.open(str(tmp_path / f"out{suffix}")) as container:
+        chapters = container.chapters()
+    assert [c["metadata"]["title"] for c in chapters] == ["Intro", "Main"]
+    assert [float(c["start"] * c["time_base"]) for c in chapters] == pytest.approx([0.0, 0.3], abs=0.002)
+
+
 def test_the_timecode_counts_frames_at_the_outputs_rate(tmp_path):
     """Interpolation doubles the frame rate: frame 5 of a second at 25 fps is frame 10 at 50 fps."""
     source = timecoded_mov(tmp_path / "camera.mov")
@@ -221,7 +239,8 @@ def test_other_data_streams_are_named_as_dropped(tmp_path):
         packet.stream, packet.time_base, packet.pts, packet.dts = klv, Fraction(1, 90_000), 0, 0
         container.mux(packet)
     result = rewrite(source, tmp_path / "out.mp4")
-    assert "data #1 klv dropped: only audio, subtitles, attachments and a timecode are carried" in result.notes
+    assert "data #1 klv dropped: only audio, subtitles, attachments, chapters and a timecode are carried" \
+        in result.notes
 
 
 def test_audio_downmixed_to_fit_aac_says_so(tmp_path):

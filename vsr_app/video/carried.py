@@ -171,6 +171,7 @@ class CarriedStreams:
             output.metadata.update(_container_tags(self.src.metadata))
             notes += _video_notes(source, self.src)
             self._keep_timecode(video_stream(self.src, source))
+            self._keep_chapters(notes)
             for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
                 self._add(stream, notes)
             for stream in self.src.streams.attachments:
@@ -229,6 +230,19 @@ class CarriedStreams:
             self.output.metadata["timecode"] = _timecode_at(timecode, main.average_rate,
                                                             self.output.streams.video[0].average_rate)
 
+    def _keep_chapters(self, notes: list[str]) -> None:
+        """Give the output the source's chapters (a film's scenes, a DVD's titles), moved with the clock as every
+        stream is (`self.start`): mp4, mov and Matroska all hold them."""
+        chapters = []
+        for chapter in self.src.chapters():
+            shift = round(self.start / chapter["time_base"])
+            start, end = chapter["start"] - shift, chapter["end"] - shift
+            if end > 0:
+                chapters.append({**chapter, "start": max(0, start), "end": end})
+        if chapters:
+            self.output.set_chapters(chapters)
+            notes.append(f"{len(chapters)} chapter{'s' if len(chapters) > 1 else ''} kept")
+
     def _add_data(self, stream, notes: list[str]) -> None:
         """Name what becomes of a data stream: a timecode track is kept as the output's timecode, others (a drone's
         KLV telemetry, a GoPro's sensor data) are dropped."""
@@ -236,7 +250,7 @@ class CarriedStreams:
             notes.append(f"data #{stream.index} timecode kept ({self.output.metadata['timecode']})")
         else:
             notes.append(f"data #{stream.index} {stream.name or stream.metadata.get('handler_name', 'stream')} "
-                         "dropped: only audio, subtitles, attachments and a timecode are carried")
+                         "dropped: only audio, subtitles, attachments, chapters and a timecode are carried")
 
     def _add_attachment(self, stream, notes: list[str]) -> None:
         """Copy an attached file (the fonts a Matroska file's subtitles are styled with) where the output can hold
