@@ -82,9 +82,14 @@ class VFIConfig:
     tap_batches: int = 8
 
 
+VAL_MAX_FRAMES = 300  # of a validation clip: 10 s at 30 frames/s, over which its triplets are spread
+
+
 def validation_frames(path: str) -> list[np.ndarray]:
-    """The frames of a validation clip, refused in one line unless it is one sequence of at least 7 frames."""
-    sources = load_validation(path)
+    """The first VAL_MAX_FRAMES frames of a validation clip, refused in one line unless it is one sequence of at
+    least 7 frames. Only a few triplets are scored: a long clip decoded whole took gigabytes beside the training data
+    (and, past the memory budget, was split into runs and refused as not one sequence)."""
+    sources = load_validation(path, max_frames=VAL_MAX_FRAMES)
     if len(sources) > 1:
         raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not follow "
                           f"each other)")
