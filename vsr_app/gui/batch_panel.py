@@ -93,7 +93,8 @@ class BatchPanel(QWidget):
         self._keep_old_crf()
         self.overwrite = QCheckBox(REPLACE_LABEL)
         self.overwrite.setToolTip("Without it, a file already at an output's name is kept: skipped when it is a "
-                                  "finished output made with these settings, reported otherwise.")
+                                  "finished output made with these settings, reported otherwise. With it, any file "
+                                  "there is replaced, also one this app did not make (never an input).")
         out_row.addWidget(self.codec)
         out_row.addWidget(self.crf)
         out_row.addWidget(self.overwrite)
