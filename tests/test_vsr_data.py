@@ -86,3 +86,18 @@ def test_a_sequence_numbered_without_zero_padding_is_trained_on_in_number_order(
         cv2.imwrite(str(folder / f"f{i}.png"), np.full((64, 64, 3), 10 * i, np.uint8))
     (source,) = load_sources([tmp_path], log=lambda _: None)
     assert [int(frame[0, 0, 0]) for frame in source.frames] == [10 * i for i in range(1, 13)]
+
+
+def test_training_footage_whose_frames_are_unevenly_spaced_is_named(tmp_path):
+    """Frame interpolation learns each middle frame as its neighbours' midpoint: in a variable-frame-rate video it
+    is not, and the log says so (a steady one is not named)."""
+    from conftest import VFR_TIMES
+    from videogen import make_video
+
+    uneven = make_video(tmp_path / "phone.mp4", times=VFR_TIMES)
+    steady = make_video(tmp_path / "camera.mp4", frames=12)
+    lines = []
+    sources = load_sources([str(uneven), str(steady)], log=lines.append)
+    assert [bool(s.uneven) for s in sources] == [True, False]
+    assert f"{sources[0].uneven} of its frame intervals are uneven" in next(line for line in lines if "phone" in line)
+    assert "uneven" not in next(line for line in lines if "camera.mp4" in line)

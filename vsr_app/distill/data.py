@@ -110,6 +110,7 @@ class Source:
 
     name: str
     frames: list[np.ndarray]  # uint8 HxWx3 RGB
+    uneven: int = 0  # a video's frame intervals that differ from its usual one (variable frame rate, dropped frames)
 
     @property
     def is_still(self) -> bool:
@@ -164,8 +165,10 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
 
     segments: dict[int, list[np.ndarray]] = {}
     factor = None
+    times = []
     with VideoReader(path) as reader:
         for index, frame in enumerate(reader.frames()):
+            times.append(frame.time)
             segment = index // segment_frames if keep_every > 1 else 0
             if segment % keep_every:
                 continue
@@ -175,9 +178,18 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
             segments.setdefault(segment, []).append(_prescale(img, factor))
             if max_frames and index + 1 >= max_frames:
                 break
+    uneven = _uneven(times)
     if keep_every == 1:
-        return [Source(path.name, segments.get(0, []))]
-    return [Source(f"{path.name}#{k}", frames) for k, frames in segments.items()]
+        return [Source(path.name, segments.get(0, []), uneven)]
+    return [Source(f"{path.name}#{k}", frames, uneven) for k, frames in segments.items()]
+
+
+def _uneven(times: list[float]) -> int:
+    """How many frame intervals differ from the usual one by more than half of it (a phone's variable frame rate,
+    dropped frames): frame interpolation trains a middle frame there as its neighbours' midpoint, which it is not."""
+    gaps = np.diff(times)
+    usual = float(np.median(gaps)) if len(gaps) >= 2 else 0.0
+    return int((np.abs(gaps - usual) > usual / 2).sum()) if usual > 0 else 0
 
 
 def _looks_like_sequence(images: list[np.ndarray]) -> bool:
@@ -358,7 +370,9 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                 with _blaming_the_folder(f, root):
                     loaded = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames)
                 sources.extend(loaded)
-                log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}")
+                log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}"
+                    + (f"; {loaded[0].uneven} of its frame intervals are uneven (variable frame rate, dropped "
+                       f"frames), which frame interpolation trains on as if even" if loaded[0].uneven else ""))
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
