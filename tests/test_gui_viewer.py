@@ -548,3 +548,32 @@ def test_switching_task_keeps_the_position_and_playback(window, qtbot, small_vid
     assert viewer.player.playing and viewer.player.length == 12
     qtbot.waitUntil(lambda: not viewer.player.playing, timeout=20_000)  # played on, to the end
     assert viewer.player.position == viewer.player.shown == 11
+
+
+def _drop(window, *paths):
+    from PySide6.QtCore import QMimeData, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    window.dropEvent(QDropEvent(QPointF(100, 100), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+
+
+def test_a_dropped_folder_goes_to_the_batch_tab_and_extra_files_are_said(window, qtbot, small_video, tmp_path):
+    """A folder was refused as 'not a video file'; of several files all but the first vanished without a word."""
+    _drop(window, small_video.parent)
+    assert window.tabs.currentWidget() is window.batch and window.batch.in_dir.text() == str(small_video.parent)
+    with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
+        _drop(window, small_video, tmp_path / "b.mp4", tmp_path / "c.mp4")
+    assert window.viewer.info.path == str(small_video)
+    assert "the 2 other dropped file(s) were not" in window.statusBar().currentMessage()
+
+
+def test_a_recent_video_on_a_disk_not_there_now_is_remembered(window, qtbot, small_video, tmp_path):
+    """A clip on an unplugged disk was erased from the history by the next file opened."""
+    away = str(tmp_path / "usb" / "clip.mp4")
+    window.settings.setValue("window/recent", [away])
+    with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
+        window.open(str(small_video))
+    assert window.recent_files() == [str(small_video)]  # the menu offers what is there
+    assert window.settings.value("window/recent") == [str(small_video), away]

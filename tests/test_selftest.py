@@ -6,6 +6,8 @@ not depend on which trained models have landed; tests/test_packaging.py runs the
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 import torch
 
@@ -103,3 +105,17 @@ def test_a_long_check_name_keeps_a_gap_before_its_detail():
     check = vsr_app.selftest.Check("model vsr-x4-student-aligned-longer", True, "103,567 params", 0.1)
     line = vsr_app.selftest.report_line(check)
     assert "model vsr-x4-student-aligned-longer  103,567 params" in line
+
+
+def test_a_card_without_its_weights_fails_the_shipped_models_check(shipped, tmp_path):
+    (shipped / "vsr-x4-teacher.json").write_text("{}")  # its .safetensors left out of a build
+    checks = _by_name(vsr_app.selftest.run_selftest(workdir=tmp_path / "out"))
+    assert not checks["shipped models"].ok and "vsr-x4-teacher.json" in checks["shipped models"].detail
+
+
+def test_the_packaged_app_fails_without_the_models_it_reaches_for(shipped, tmp_path, monkeypatch):
+    """A bundle built without vsr-x4-teacher passed its self-test and failed when a user compared models."""
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    checks = _by_name(vsr_app.selftest.run_selftest(workdir=tmp_path / "out"))
+    assert not checks["shipped models"].ok
+    assert "vsr-x4-teacher" in checks["shipped models"].detail and "vfi-x2-teacher" in checks["shipped models"].detail

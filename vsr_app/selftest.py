@@ -174,9 +174,23 @@ def _shipped_model_files() -> list[Path]:
 
 
 def _describe_shipped(files: list[Path]) -> str:
+    """What models/ holds; a card whose weights are gone fails, and so, in the packaged app, does a missing model
+    the app reaches for by name (`shipped.PREFERRED`): a bundle built without them passed and failed at run time."""
+    from vsr_app.shipped import PREFERRED
+
+    folder = models_dir()
+    orphans = sorted(p.name for p in folder.glob("*.json") if not p.with_suffix(".safetensors").is_file()) \
+        if folder.is_dir() else []
+    if orphans:
+        raise VsrAppError(f"model card(s) without their weights in {folder}: {', '.join(orphans)}")
+    if getattr(sys, "frozen", False):
+        wanted = [name for p in PREFERRED.values() for name in (p.student, p.teacher)]
+        missing = [name for name in wanted if not (folder / f"{name}.safetensors").is_file()]
+        if missing:
+            raise VsrAppError(f"the packaged app's models are missing from {folder}: {', '.join(missing)}")
     if not files:
-        return f"none in {models_dir()} yet: only the built-ins are tested"
-    return f"{len(files)} in {models_dir()}: {', '.join(p.stem for p in files)}"
+        return f"none in {folder} yet: only the built-ins are tested"
+    return f"{len(files)} in {folder}: {', '.join(p.stem for p in files)}"
 
 
 def _model(name_or_path: str | Path, state: dict) -> str:

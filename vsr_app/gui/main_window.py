@@ -30,6 +30,7 @@ from vsr_app.shipped import PREFERRED
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
+DROP_NOTE_MS = 10_000  # how long the status bar says which dropped files were not opened
 BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
 
 
@@ -172,14 +173,19 @@ class MainWindow(QMainWindow):
         self._retire_export_dialog(path)
         if Path(path).resolve() != resource_path("sample.mp4").resolve():
             self.settings.setValue("window/last_dir", str(Path(path).parent))
-        recent = [p for p in self.recent_files() if p != path]
+        recent = [p for p in self._stored_recent() if p != path]
         self.settings.setValue("window/recent", [path, *recent][:MAX_RECENT])
         self._refresh_recent()
 
-    def recent_files(self) -> list[str]:
+    def _stored_recent(self) -> list[str]:
+        """Every remembered video, also those not reachable now: a clip on an unplugged disk or a network share
+        comes back when it is mounted again, rather than being forgotten by the next file opened."""
         value = self.settings.value("window/recent", [])
-        value = [value] if isinstance(value, str) else list(value or [])
-        return [p for p in value if Path(p).is_file()]
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def recent_files(self) -> list[str]:
+        """The remembered videos that are there now, most recent first: what the menu offers."""
+        return [p for p in self._stored_recent() if Path(p).is_file()]
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
@@ -196,10 +202,21 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        files = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if files:
-            event.acceptProposedAction()
-            self.open(files[0])
+        """A video opens in Compare; a folder becomes the Batch tab's input folder; of several files the first opens
+        and the status bar says the others were not (the Batch tab processes a folder of them)."""
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        if Path(paths[0]).is_dir():
+            self.batch.in_dir.setText(paths[0])
+            self.batch.scan()
+            self.tabs.setCurrentWidget(self.batch)
+            return
+        self.open(paths[0])
+        if len(paths) > 1:
+            self.statusBar().showMessage(f"Opened {Path(paths[0]).name}; the {len(paths) - 1} other dropped file(s) "
+                                         f"were not: the Batch tab processes a folder of videos", DROP_NOTE_MS)
 
     # ---- export ----
     def export(self) -> None:
