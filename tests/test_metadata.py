@@ -127,6 +127,17 @@ def test_carried_audio_keeps_its_title_language_and_disposition(tmp_path, src_su
                    ("deu", "Commentary", av.stream.Disposition.comment)]
 
 
+def test_a_mov_output_keeps_a_language_in_the_form_it_holds_and_names_the_flags_it_cannot(tmp_path):
+    """QuickTime's language table holds one code of each ISO 639-2 pair (fra, ger): `fre`/`deu` tracks (Matroska
+    rips) came out with no language, and a commentary flag was lost, both without a word."""
+    source = make_source(tmp_path / "in.mkv", audio=[({"language": "fre"}, av.stream.Disposition.default),
+                                                     ({"language": "deu"}, av.stream.Disposition.comment)])
+    result = write(source, tmp_path / "out.mov")
+    with av.open(str(tmp_path / "out.mov")) as container:
+        assert [s.metadata.get("language") for s in container.streams.audio] == ["fra", "ger"]
+    assert "audio #2 aac: its comment flag not kept (.mov cannot hold it; .mp4 and .mkv can)" in result.notes
+
+
 def test_subtitles_the_output_cannot_hold_name_a_container_that_can(tmp_path, pcm_subtitled_video):
     mov_text = tmp_path / "movtext.mp4"
     with av.open(str(mov_text), "w") as out:

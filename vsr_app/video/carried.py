@@ -53,12 +53,30 @@ def _container_tags(metadata) -> dict[str, str]:
     return tags
 
 
-def _stream_tags(stream) -> dict[str, str]:
-    """A carried stream's tags; the mov/mp4 demuxers read a track's title as 'name' and every muxer writes 'title'."""
+# ISO 639-2 languages with two codes, given in the form FFmpeg's mov muxer (QuickTime's table) keeps: the other one it
+# drops without a word, and Matroska files (and their rips) use the bibliographic `fre`, `ger`, `cze`, ... alike
+# (measured with FFmpeg 8: writing each code of each pair to a .mov and reading it back)
+MOV_LANGUAGE = {"sqi": "alb", "hye": "arm", "eus": "baq", "mya": "bur", "zho": "chi", "cze": "ces", "nld": "dut",
+                "fre": "fra", "kat": "geo", "deu": "ger", "ell": "gre", "isl": "ice", "mkd": "mac", "msa": "may",
+                "fas": "per", "rum": "ron", "slo": "slk", "bod": "tib", "cym": "wel"}
+MOV_LOST_FLAGS = ("comment", "forced")  # dispositions the mov muxer does not write (mp4 and Matroska do)
+
+
+def _stream_tags(stream, kind: str) -> dict[str, str]:
+    """A carried stream's tags for a `kind` output; the mov/mp4 demuxers read a track's title as 'name' and every
+    muxer writes 'title'; a language goes into .mov in the form it keeps."""
     tags = dict(stream.metadata)
     if "name" in tags and "title" not in tags:
         tags["title"] = tags.pop("name")
+    if kind == "mov" and tags.get("language") in MOV_LANGUAGE:
+        tags["language"] = MOV_LANGUAGE[tags["language"]]
     return tags
+
+
+def _mov_flag_note(stream, kind: str, label: str) -> list[str]:
+    """The flags a .mov output cannot keep (a commentary track, forced subtitles), named."""
+    lost = [flag for flag in MOV_LOST_FLAGS if kind == "mov" and av.stream.Disposition[flag] in stream.disposition]
+    return [f"{label}: its {' and '.join(lost)} flag not kept (.mov cannot hold it; .mp4 and .mkv can)"] if lost else []
 
 
 def _video_notes(source: Path, container) -> list[str]:
@@ -194,10 +212,11 @@ class CarriedStreams:
             reason = f"MP4 players rarely play {codec}"
         elif _format_takes(kind, stream):
             out = self.output.add_stream_from_template(stream)
-            out.metadata.update(_stream_tags(stream))
+            out.metadata.update(_stream_tags(stream, kind))
             out.disposition = stream.disposition
             self.copied[stream.index] = out
             notes.append(f"{label} copied")
+            notes += _mov_flag_note(stream, kind, label)
             return
         else:
             reason = f"the {kind} container cannot hold {codec}"
@@ -207,7 +226,7 @@ class CarriedStreams:
                 else FALLBACK_AUDIO_RATE
             out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate)  # _Reencoding resamples to `rate`
             out.layout = _aac_layout(ctx.layout)
-            out.metadata.update(_stream_tags(stream))
+            out.metadata.update(_stream_tags(stream, kind))
             out.disposition = stream.disposition
             self.reencoded[stream.index] = _Reencoding(stream, out)
             if rate != ctx.sample_rate:
@@ -216,6 +235,7 @@ class CarriedStreams:
                 reason += (f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
                            f"{self._advice(stream)}")
             notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
+            notes += _mov_flag_note(stream, kind, label)
         else:
             notes.append(f"{label} dropped: {reason}{self._advice(stream)}")
 
