@@ -316,7 +316,7 @@ def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(pa
     choice.setCurrentIndex(choice.findText("Like real video", Qt.MatchStartsWith))
     recipe = panel.options()["degrade"]  # the shipped student's recipe, written out in the run's config
     assert recipe == {"compress_p": 0.5, "crf": [18, 32], "noise_p": 0.3, "noise_sigma": [1.0, 6.0]}
-    panel._remember()
+    panel.remember_form()
     assert json.loads(panel.settings.value("train/vsr/degrade")) == recipe
     shipped_run = tmp_path / "shipped_run"
     shipped_run.mkdir()
@@ -646,3 +646,80 @@ def test_the_distillation_menu_offers_every_mode_the_trainer_takes():
     from vsr_app.gui.train_form import DISTILL
 
     assert {task: set(labels) for task, labels in DISTILL.items()} == {t: set(m) for t, m in DISTILL_MODES.items()}
+
+
+def test_the_teacher_gets_its_own_size_and_each_net_keeps_its_own(panel):
+    """Width and Residual blocks are per net: the teacher starts at its own defaults, not the student's."""
+    from vsr_app.distill.vsr_task import net_settings
+
+    net, width = panel.inputs["net"], panel.inputs["net_config.channels"]
+    teacher = net_settings("teacher", {})
+    net.setCurrentIndex(net.findData(choice_data("teacher")))
+    assert panel.options()["net_config"] == {"channels": teacher["channels"], "blocks": teacher["blocks"]}
+    width.setValue(48)
+    net.setCurrentIndex(net.findData(choice_data("student")))
+    assert panel.options()["net_config"] == {"channels": 4, "blocks": 1, "align": "none"}  # the fixture's student
+    net.setCurrentIndex(net.findData(choice_data("teacher")))
+    assert width.value() == 48
+    panel.remember_form()
+    panel.settings.remove("train/vsr/teacher")
+    panel._task_changed()  # the next session, the teacher chosen and never sized: its own defaults
+    assert panel.options()["net_config"]["channels"] == teacher["channels"]
+
+
+def test_a_net_config_in_extra_options_adds_to_the_forms(panel):
+    panel.extra.setText(json.dumps({"net_config": {"out_init": 1.0, "blocks": 2}}))
+    assert panel.options()["net_config"] == {"channels": 4, "blocks": 2, "align": "none", "out_init": 1.0}
+
+
+def test_open_run_shows_the_trainers_defaults_for_what_the_run_does_not_list(panel, tmp_path):
+    from vsr_app.distill.options import LoopConfig
+    from vsr_app.distill.vsr_task import DEFAULTS, net_settings
+
+    run = tmp_path / "cli_run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"net": "teacher", "net_config": {}, "distill": "space",
+                                                 "teacher": str(tmp_path / "teacher.safetensors")}))
+    panel._load_form(run)
+    options = panel.options()
+    assert options["net_config"] == {key: net_settings("teacher", {})[key] for key in ("channels", "blocks")}
+    assert options["batch"] == DEFAULTS["batch"] and options["steps"] == LoopConfig().steps  # not the fixture's
+    assert panel.teacher.currentData() == str(tmp_path / "teacher.safetensors")
+    assert panel.teacher.currentText().startswith("as in the run")
+
+
+def test_form_edits_stay_with_their_task(panel):
+    """A task change keeps the outgoing task's form for when it comes back (not only what the last Start saved)."""
+    panel.inputs["batch"].setValue(5)
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.inputs["crop"].setValue(64)
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    assert panel.inputs["batch"].value() == 5 and panel.inputs["net_config.channels"].value() == 4
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert panel.inputs["crop"].value() == 64
+
+
+def test_extra_options_are_each_tasks_own(panel):
+    """Extra options of one task would be refused by the other's trainer; those saved before they were per task
+    start both tasks."""
+    vsr_extra = panel.extra.text()
+    panel.settings.setValue("train/extra", '{"seed": 2}')
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert panel.extra.text() == '{"seed": 2}'
+    panel.extra.setText('{"seed": 3}')
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    assert panel.extra.text() == vsr_extra
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert panel.extra.text() == '{"seed": 3}'
+
+
+def test_the_train_form_is_kept_when_the_window_closes_without_a_run(window, qtbot):
+    from PySide6.QtCore import QSettings
+
+    from vsr_app.gui.main_window import MainWindow
+
+    window.train.inputs["batch"].setValue(17)
+    window.close()
+    again = MainWindow(QSettings())
+    qtbot.addWidget(again)
+    assert again.train.inputs["batch"].value() == 17

@@ -367,6 +367,7 @@ class MainWindow(QMainWindow):
                 return
         self.settings.setValue("window/geometry", self.saveGeometry())  # while shown: a hidden one loses its frame
         self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.train.remember_form()  # edits made without a run started are there next time
         self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.shutdown()
         self.train.stop_and_wait()

@@ -80,7 +80,26 @@ COMMON = [
 ]
 
 
+# per task, each field's default as FIELDS and COMMON give it (a net_config one: see `field_default`)
+FORM_DEFAULTS = {task: {field[0]: field[3] for field in fields + COMMON} for task, fields in FIELDS.items()}
 RECURRENT_ONLY = ("burn_in",)  # fields the trainer refuses for a net that carries no state (the teacher)
+
+
+def field_default(task: str, net, key: str):
+    """A field's default for `net`: a net_config field the net's own (the teacher is wider and deeper than the
+    student), any other the trainer's one default."""
+    default = FORM_DEFAULTS[task][key]
+    if not key.startswith("net_config."):
+        return default
+    return (net_settings(net, {}) or {}).get(key.removeprefix("net_config."), default)
+
+
+def with_extra(options: dict, extra: dict) -> dict:
+    """The form's options with Extra options over them: a net_config there adds to the form's (Width, blocks,
+    alignment) instead of replacing it."""
+    if isinstance(extra.get("net_config"), dict) and isinstance(options.get("net_config"), dict):
+        extra = {**extra, "net_config": {**options["net_config"], **extra["net_config"]}}
+    return {**options, **extra}
 
 
 def form_fields_for(net: str, options: dict) -> dict:

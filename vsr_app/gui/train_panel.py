@@ -32,8 +32,8 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    model_name_for)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
-                                    default_runs_dir, form_fields_for, launcher, net_field_applies, run_steps,
-                                    train_arguments)
+                                    default_runs_dir, field_default, form_fields_for, launcher, net_field_applies,
+                                    run_steps, train_arguments, with_extra)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -76,6 +76,21 @@ def _spin(kind, default, low, high):
     return box
 
 
+def _stored(widget):
+    """A field's value as settings keep it: a choice's JSON text, a number."""
+    return widget.currentData() if isinstance(widget, QComboBox) else widget.value()
+
+
+def _show_saved(widget, saved, default) -> None:
+    """Show a field's saved value (settings give text back), else its default."""
+    if isinstance(widget, QComboBox):
+        # saved: JSON text; before choices carried values, the plain label (still honoured)
+        index = max(widget.findData(saved), widget.findData(choice_data(saved)))
+        widget.setCurrentIndex(index if index >= 0 else widget.findData(choice_data(default)))
+    else:
+        widget.setValue(type(widget.value())(saved) if saved is not None else default)
+
+
 class TrainPanel(QWidget):
     errorRaised = Signal(str, str)
     modelsChanged = Signal()
@@ -98,6 +113,8 @@ class TrainPanel(QWidget):
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
         self.inputs: dict[str, QWidget] = {}
+        self.form_task: str | None = None  # the task the fields are of (a task change saves its form first)
+        self.form_net: str | None = None  # the net whose own fields (net_config.x) the form shows
 
         form_column = QWidget()
         column = QVBoxLayout(form_column)
@@ -231,7 +248,7 @@ class TrainPanel(QWidget):
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a folder")
         form.addRow("Runs folder", path_row(self.runs_dir, browse, self._pick_runs_dir))
-        self.extra = QLineEdit(self.settings.value("train/extra", ""))
+        self.extra = QLineEdit()  # the task's own, shown by _task_changed
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
         form.addRow("Extra options", self.extra)
         buttons = QHBoxLayout()
@@ -292,12 +309,11 @@ class TrainPanel(QWidget):
         task = "vfi" if isinstance(config.get("options"), dict) else "vsr"  # VFI runs nest their options
         flat = {**config, **config.get("options", {})}
         self.task.setCurrentIndex(self.task.findData(task))
-        for key, widget in self.inputs.items():
+        for key, widget in self.inputs.items():  # "net" first: the run's net gives the defaults of its own fields
             head, _, sub = key.partition(".")
             given = flat.get(head, {}) if sub else flat
-            if (sub or key) not in given:  # the trainer's default then; the form keeps what it shows
-                continue
-            value = given[sub or key]
+            # not listed: the trainer's default, not what the form showed before
+            value = given[sub or key] if (sub or key) in given else field_default(task, self._net(), key)
             if isinstance(widget, QComboBox):
                 if widget.findData(choice_data(value)) < 0:  # a value the form does not offer: keep it as it was
                     widget.addItem(f"as in the run: {json.dumps(value)}", choice_data(value))
@@ -307,9 +323,11 @@ class TrainPanel(QWidget):
         distill = self.distill.findData(flat.get("distill"))
         if distill >= 0:
             self.distill.setCurrentIndex(distill)
-        teacher = self.teacher.findData(flat.get("teacher"))
-        if teacher >= 0:
-            self.teacher.setCurrentIndex(teacher)
+        teacher = flat.get("teacher")
+        if teacher and self.teacher.findData(teacher) < 0:  # a path, or a model gone: kept as the run has it
+            self.teacher.addItem(f"as in the run: {teacher}", teacher)
+        if teacher:
+            self.teacher.setCurrentIndex(self.teacher.findData(teacher))
         if flat.get("data"):
             self.data.clear()
             self.data.addItems([str(d) for d in flat["data"]])
@@ -331,7 +349,12 @@ class TrainPanel(QWidget):
         return self.task.currentData()
 
     def _task_changed(self) -> None:
+        """Show the task's own form as last used (its fields, distillation, teacher, Extra options), the outgoing
+        task's kept for when it comes back."""
         task = self.current_task()
+        if self.form_task not in (None, task):
+            self._remember_task()
+        self.form_task = task
         self.settings.setValue("train/task", task)
         if self.name.text() in DEFAULT_NAMES.values():  # a suggested name follows the task; a typed one stays
             self.name.setText(DEFAULT_NAMES[task])
@@ -341,27 +364,30 @@ class TrainPanel(QWidget):
             self.distill.addItem(text, key)
         self.distill.setCurrentIndex(max(0, self.distill.findData(self.settings.value(f"train/{task}/distill"))))
         self.distill.blockSignals(False)
+        # before Extra options were the task's own, one text served both: the start of each
+        self.extra.setText(self.settings.value(f"train/{task}/extra", self.settings.value("train/extra", "")))
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
         self.inputs = {}
-        for key, label, kind, default, low, high, tip in FIELDS[task] + COMMON:
+        for key, label, kind, _, low, high, tip in FIELDS[task] + COMMON:  # "net" first: it sets the defaults below
+            default = field_default(task, self._net(), key)
             saved = self.settings.value(f"train/{task}/{key}")
+            if key.startswith("net_config."):  # the net's own; the one key for all nets before counts for the saved net
+                saved = self.settings.value(self._net_key(self._net(), key), saved)
             if isinstance(kind, (list, dict)):
                 widget = QComboBox()
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
                     widget.addItem(text, choice_data(value))
-                # saved: JSON text; before choices carried values, the plain label (still honoured)
-                index = max(widget.findData(saved), widget.findData(choice_data(saved)))
-                widget.setCurrentIndex(index if index >= 0 else widget.findData(choice_data(default)))
             else:
                 widget = _spin(kind, default, low, high)
-                if saved is not None:
-                    widget.setValue(kind(saved))
+            _show_saved(widget, saved, default)
             widget.setToolTip(tip)
             self.options_form.addRow(label, widget)
             self.inputs[key] = widget
+        self.form_net = self._net()
         if "net" in self.inputs:
             self.inputs["net"].currentIndexChanged.connect(self._net_changed)
+        self.teacher.clear()  # the task's own teacher, not the outgoing task's
         self.refresh_models()
         self._distill_changed()
         self._net_changed()
@@ -372,13 +398,31 @@ class TrainPanel(QWidget):
         self.teacher.setEnabled(self.distill.currentData() != "none")
 
     def _net_changed(self) -> None:
-        """Fields the chosen net does not take (the teacher's alignment) are shown disabled, as the run ignores
-        them."""
-        if "net" not in self.inputs:
+        """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
+        own defaults: the teacher is not the student's size. Fields the chosen net does not take (the teacher's
+        alignment) are shown disabled, as the run ignores them."""
+        net = self._net()
+        if net is None:
             return
-        net = json.loads(self.inputs["net"].currentData())
+        if net != self.form_net:
+            self._remember_net_fields()
+            for key in self._own_fields(net):
+                _show_saved(self.inputs[key], self.settings.value(self._net_key(net, key)),
+                            field_default(self.form_task, net, key))
+            self.form_net = net
         for key, widget in self.inputs.items():
             widget.setEnabled(net_field_applies(net, key))
+
+    def _net(self) -> str | None:
+        """The chosen net (None: the task has no choice of net, or its field is not built yet)."""
+        return json.loads(self.inputs["net"].currentData()) if "net" in self.inputs else None
+
+    def _own_fields(self, net) -> list[str]:
+        """The fields that size `net` (net_config.x), which are kept per net."""
+        return [key for key in self.inputs if key.startswith("net_config.") and net_field_applies(net, key)]
+
+    def _net_key(self, net, key: str) -> str:
+        return f"train/{self.form_task}/{net}/{key}"
 
     def refresh_models(self) -> None:
         """Teachers on offer: trained models of the task (not built-in baselines)."""
@@ -418,21 +462,32 @@ class TrainPanel(QWidget):
         else:
             more = {}
         options = form_fields_for(more.get("net", options.get("net")), options)  # the fields the net that runs takes
-        options.update(more)
-        return options
+        return with_extra(options, more)
 
-    def _remember(self) -> None:
-        task = self.current_task()
+    def remember_form(self) -> None:
+        """Save the whole form for the next session: on Start, and when the window closes."""
+        self._remember_task()
+        self.settings.setValue("train/data", [self.data.item(i).text() for i in range(self.data.count())])
+        for key, widget in (("val", self.val), ("name", self.name), ("runs_dir", self.runs_dir)):
+            self.settings.setValue(f"train/{key}", widget.text())
+
+    def _remember_task(self) -> None:
+        """Save the shown task's part of the form: its fields (the net's own under that net), distillation,
+        teacher and Extra options."""
+        task = self.form_task
         for key, widget in self.inputs.items():
-            value = widget.currentData() if isinstance(widget, QComboBox) else widget.value()
-            self.settings.setValue(f"train/{task}/{key}", value)
+            if not key.startswith("net_config."):
+                self.settings.setValue(f"train/{task}/{key}", _stored(widget))
+        self._remember_net_fields()
         self.settings.setValue(f"train/{task}/distill", self.distill.currentData())
         if self.teacher.currentData():
             self.settings.setValue(f"train/{task}/teacher", self.teacher.currentData())
-        self.settings.setValue("train/data", [self.data.item(i).text() for i in range(self.data.count())])
-        for key, widget in (("val", self.val), ("name", self.name), ("runs_dir", self.runs_dir),
-                            ("extra", self.extra)):
-            self.settings.setValue(f"train/{key}", widget.text())
+        self.settings.setValue(f"train/{task}/extra", self.extra.text())
+
+    def _remember_net_fields(self) -> None:
+        """Save the fields that size the shown net, under that net."""
+        for key in self._own_fields(self.form_net):
+            self.settings.setValue(self._net_key(self.form_net, key), _stored(self.inputs[key]))
 
     # ---- running ----
     def running(self) -> bool:
@@ -555,7 +610,7 @@ class TrainPanel(QWidget):
         except OSError as exc:
             raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
         self.run_dir, self.total_steps = run_dir, plan.steps
-        self._remember()
+        self.remember_form()
         self.last_model = (TASKS[plan.task][1], plan.name, plan.teacher or "")
         return train_arguments(plan.task, plan.data, str(run_dir), plan.teacher, plan.distill, plan.steps,
                                str(config) if config else None, plan.resume)
