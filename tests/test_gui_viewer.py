@@ -577,3 +577,11 @@ def test_a_recent_video_on_a_disk_not_there_now_is_remembered(window, qtbot, sma
         window.open(str(small_video))
     assert window.recent_files() == [str(small_video)]  # the menu offers what is there
     assert window.settings.value("window/recent") == [str(small_video), away]
+
+
+def test_the_shortcut_list_names_the_windows_shortcuts_too(window):
+    """It listed only the viewer's keys: Open, Export and Reload models were found in the menus only."""
+    names = dict(window.shortcut_rows())
+    assert {"Open", "Export", "Reload models", "Keyboard shortcuts"} <= set(names)  # Quit: the platform's, if any
+    assert names["Export"] == "Ctrl+E" and "hold T" in names.values()
+    assert len(names) == len(window.shortcut_rows())  # no action listed twice

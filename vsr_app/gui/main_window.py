@@ -301,12 +301,16 @@ class MainWindow(QMainWindow):
         if viewer.info is None:
             self.open_sample()
 
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every shortcut, the window's (Open, Export, Reload models, Quit, this list) and the viewer's."""
+        window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
+        rows = [(a.text().rstrip("\u2026"), a.shortcut().toString(QKeySequence.NativeText))
+                for a in window + self.viewer.actions() if not a.shortcut().isEmpty()]
+        return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan", "mouse wheel / drag")]
+
     def show_shortcuts(self) -> None:
-        rows = [(a.text(), a.shortcut().toString(QKeySequence.NativeText))
-                for a in self.viewer.actions() if not a.shortcut().isEmpty()]
-        rows.append(("Flip sides in toggle mode", "hold T"))
-        rows.append(("Zoom / pan", "mouse wheel / drag"))
-        text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>" for t, k in rows)
+        text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"
+                       for t, k in self.shortcut_rows())
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{text}</table>")
 
     def about(self) -> None:
