@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
@@ -71,7 +72,8 @@ def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypa
     assert panel.start_button.isVisible()
 
 
-def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbot, small_video, tmp_path):
+def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbot, small_video, tmp_path,
+                                                                      monkeypatch):
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     out_dir.mkdir()
     (out_dir / "clip0.mp4").write_text("my notes")
@@ -87,9 +89,12 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     assert panel.status.text().startswith("Done: 0 ok, 0 skipped, 0 failed, 1 existing file kept")
 
     panel.overwrite.setChecked(True)
+    asked = []  # a file this app did not make: replaced only once the user says so
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.Yes)
     panel.start()
     with qtbot.waitSignal(panel.job.finished, timeout=120_000):
         pass
+    assert asked == ["Replace files this app did not make?"]
     assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").stat().st_size > 1000
 
 
@@ -349,3 +354,28 @@ def test_the_one_crf_saved_before_each_codec_had_its_own_stays_with_its_codec(gu
     assert (panel.codec.currentData(), panel.crf.value()) == ("libx265", 23)
     panel.codec.setCurrentIndex(panel.codec.findData("libx264"))
     assert panel.crf.value() == 18
+
+
+def test_replace_asks_before_replacing_files_this_app_did_not_make(window, qtbot, small_video, tmp_path, monkeypatch):
+    """An output folder holding the user's own holiday.mp4: with Replace ticked it was replaced without a word."""
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    out_dir.mkdir()
+    shutil.copy(small_video, out_dir / "clip0.mp4")  # a video of the user's, no record of this app
+    (out_dir / "clip1.mp4").write_text("notes")  # not even a video
+    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel.overwrite.setChecked(True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    panel.start()
+    assert panel.job is None and len(asked) == 1
+    assert "2 file(s)" in asked[0] and "clip0.mp4\nclip1.mp4" in asked[0]
+    assert (out_dir / "clip1.mp4").read_text() == "notes"
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    panel.start()
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass
+    assert [panel.table.item(r, 1).text() for r in range(2)] == ["ok", "ok"]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about its own outputs"))
+    panel.start()  # now the outputs are this app's: replaced without a question
+    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+        pass

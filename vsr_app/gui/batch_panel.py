@@ -12,9 +12,10 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from vsr_app import APP_NAME
 from vsr_app.batch import find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
@@ -26,11 +27,12 @@ from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.encoding import X26X_CRF_RANGE
+from vsr_app.video.encoding import X26X_CRF_RANGE, read_made_by
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "processing": theme.ACCENT}
 REPLACE_LABEL = "Replace existing outputs"
+REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 RECURSIVE_LABEL = "Include sub-folders"
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
@@ -93,8 +95,8 @@ class BatchPanel(QWidget):
         self._keep_old_crf()
         self.overwrite = QCheckBox(REPLACE_LABEL)
         self.overwrite.setToolTip("Without it, a file already at an output's name is kept: skipped when it is a "
-                                  "finished output made with these settings, reported otherwise. With it, any file "
-                                  "there is replaced, also one this app did not make (never an input).")
+                                  "finished output made with these settings, reported otherwise. With it, the file "
+                                  "there is replaced (never an input); one this app did not make only once you say so.")
         out_row.addWidget(self.codec)
         out_row.addWidget(self.crf)
         out_row.addWidget(self.overwrite)
@@ -210,6 +212,7 @@ class BatchPanel(QWidget):
             return
         self.table.setRowCount(0)
         self.rows.clear()
+        self.planned: list[Path] = []  # the outputs the batch would write
         try:
             in_dir, out_dir = self._folders()
             if in_dir is None or not in_dir.is_dir():
@@ -222,6 +225,7 @@ class BatchPanel(QWidget):
         except VsrAppError as exc:
             self.status.setText(str(exc))
             return
+        self.planned = [dst for dst in outputs if dst is not None]
         for src, dst in zip(inputs, outputs):
             relative = str(src.relative_to(in_dir))
             self.rows[relative] = self.table.rowCount()
@@ -267,6 +271,8 @@ class BatchPanel(QWidget):
             return
         self._remember()
         self.scan()
+        if self.overwrite.isChecked() and not self._may_replace_others():
+            return
         self.output_folder = out_dir
         self.report_path = str(out_dir / "vsr-app-report.json")
         crf = self.crf.value() if has_crf(self.codec.currentData()) else None
@@ -285,6 +291,26 @@ class BatchPanel(QWidget):
         self.status.setText("Loading the model\u2026")
         self._set_running(True)
         self.job.start()
+
+    def _may_replace_others(self) -> bool:
+        """With Replace ticked, files at output names that this app did not make (a video of the user's own, a text
+        file) are replaced too: asked first, naming them, since nothing else in the batch says so beforehand."""
+        def ours(path: Path) -> bool:
+            try:
+                return read_made_by(path) is not None
+            except VsrAppError:  # not a media file at all
+                return False
+
+        others = [path for path in self.planned if path.is_file() and not ours(path)]
+        if not others:
+            return True
+        names = "\n".join(p.name for p in others[:REPLACE_LISTED]) + (
+            f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
+        answer = QMessageBox.question(
+            self, "Replace files this app did not make?",
+            f"{len(others)} file(s) at the outputs' names were not made by {APP_NAME} and would be replaced:\n\n"
+            f"{names}", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
         if self.job is not None and self.job.running:
