@@ -184,6 +184,12 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
 
     `params` is what the tensors hold, not what the card says: a card that disagrees is refused here, so
     `models` lists it as unusable with the reason loading it would give."""
+    return _info_and_shapes(weights, name)[0]
+
+
+def _info_and_shapes(weights: Path, name: str | None = None) -> tuple[ModelInfo, dict[str, tuple[int, ...]]]:
+    """`_info_from_file`, and the tensor shapes of the header it read (`scan_models` checks them against the card's
+    net without reading the header again)."""
     card = _read_card(weights)
     try:
         task, scale, declared = card["task"], int(card["scale"]), card.get("params")
@@ -200,13 +206,15 @@ def _info_from_file(weights: Path, name: str | None = None) -> ModelInfo:
                                    and all(type(v) is int and v >= 0 for v in memory)):
         raise VsrAppError(f"model card {card_name} gives working_memory {memory!r}; it must be [bytes, bytes per "
                           "input pixel]")
-    params = sum(math.prod(shape) for shape in _tensor_shapes(weights).values())
+    shapes = _tensor_shapes(weights)
+    params = sum(math.prod(shape) for shape in shapes.values())
     if declared is not None and declared != params:
         raise VsrAppError(f"{weights.name}: card declares {declared} parameters but the tensors hold {params}")
     card_label = card.get("name", weights.stem)
     if not isinstance(card_label, str):  # a hand-edited card: the path is the only name to trust
         card_label = str(weights)
-    return ModelInfo(name=name or card_label, task=task, scale=scale, params=params, path=str(weights), card=card)
+    info = ModelInfo(name=name or card_label, task=task, scale=scale, params=params, path=str(weights), card=card)
+    return info, shapes
 
 
 @dataclass(frozen=True)
@@ -278,8 +286,8 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
                     continue
                 owner[path.stem.casefold()] = (where, path.stem)
                 try:
-                    info = _info_from_file(path, name=path.stem)
-                    _check_fits_card(path, info.card, bare_net(info), _tensor_shapes(path))
+                    info, shapes = _info_and_shapes(path, name=path.stem)
+                    _check_fits_card(path, info.card, bare_net(info), shapes)
                 except VsrAppError as exc:
                     skipped.append(SkippedFile(str(path), str(exc)))
                     continue
