@@ -175,7 +175,7 @@ class VSRTask:
         self.log = log
         self._sampler = None
         self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"])) for p in o["val"]]
-        for (name, frames), path in zip(self._val, o["val"]):
+        for path, (_, frames) in zip(o["val"], self._val):
             if o["val_restart"] and o["val_restart"] >= len(frames):
                 raise VsrAppError(f"val_restart ({o['val_restart']}) must be below the {len(frames)} frames of "
                                   f"validation clip {path}: the restarted validation would be the plain one")

@@ -47,6 +47,7 @@ class BatchPanel(QWidget):
         self.settings = settings
         self.job: Job | None = None
         self.rows: dict[str, int] = {}  # the table row of each input (relative path, as the batch names it)
+        self.planned: list[Path] = []  # the outputs the batch would write
         self.report_path: str | None = None
         self.output_folder: Path | None = None  # of the batch last started
         self.fileFinished.connect(self._file_finished)
@@ -212,7 +213,7 @@ class BatchPanel(QWidget):
             return
         self.table.setRowCount(0)
         self.rows.clear()
-        self.planned: list[Path] = []  # the outputs the batch would write
+        self.planned = []
         try:
             in_dir, out_dir = self._folders()
             if in_dir is None or not in_dir.is_dir():
