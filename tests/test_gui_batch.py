@@ -24,26 +24,36 @@ def folders(tmp_path, small_video, copies: int):
     return in_dir, out_dir
 
 
-def setup_panel(window, in_dir, out_dir, model: str):
+def setup_panel(qtbot, window, in_dir, out_dir, model: str):
     panel = window.batch
     window.tabs.setCurrentWidget(panel)
     panel.refresh_models()
     panel.in_dir.setText(str(in_dir))
     panel.out_dir.setText(str(out_dir))
     panel.model.setCurrentIndex(panel.model.findData(model))
-    panel.scan()
+    wait_listed(qtbot, panel, panel.scan)
     return panel
+
+
+def wait_listed(qtbot, panel, action):
+    """Do `action` and wait for the queue it lists (on a worker thread) to be shown."""
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        action()
+
+
+def run_to_end(qtbot, panel, timeout=120_000):
+    """Process all, and wait for the batch to end."""
+    with qtbot.waitSignal(panel.batchFinished, timeout=timeout):
+        panel.start()
 
 
 def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video, tmp_path):
     in_dir, out_dir = folders(tmp_path, small_video, 2)
     (in_dir / "broken.mp4").write_bytes(b"not a video")
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     assert [panel.table.item(r, 0).text() for r in range(3)] == ["broken.mp4", "clip0.mp4", "clip1.mp4"]
     assert {panel.table.item(r, 1).text() for r in range(3)} == {"queued"}
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)
     statuses = [panel.table.item(r, 1).text() for r in range(3)]
     assert statuses == ["failed", "ok", "ok"]
     assert "not a video" in panel.table.item(0, 3).text()
@@ -59,7 +69,7 @@ def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypa
     gate = threading.Event()
     monkeypatch.setattr(SlowBicubic, "gate", gate)
     in_dir, out_dir = folders(tmp_path, small_video, 3)
-    panel = setup_panel(window, in_dir, out_dir, slow_model)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
     panel.start()
     qtbot.waitUntil(lambda: panel.table.item(0, 1).text() == "processing", timeout=60_000)
     panel.cancel()
@@ -77,10 +87,8 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     out_dir.mkdir()
     (out_dir / "clip0.mp4").write_text("my notes")
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "exists"
     assert panel.table.item(0, 3).text() == ("kept an existing file that is not a readable video; "
                                              f"tick \"{panel.overwrite.text()}\" to replace it or choose another "
@@ -91,9 +99,7 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     panel.overwrite.setChecked(True)
     asked = []  # a file this app did not make: replaced only once the user says so
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.Yes)
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)
     assert asked == ["Replace files this app did not make?"]
     assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").stat().st_size > 1000
 
@@ -105,12 +111,10 @@ def test_an_output_folder_inside_the_input_folder_is_not_listed_as_input(window,
     shutil.copy(small_video, in_dir / "a.mp4")
     shutil.copy(small_video, in_dir / "zz" / "x.mp4")
     out_dir = in_dir / "enh"
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
-    panel.recursive.setChecked(True)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
     for expected in ("ok", "skipped"):  # the second run finds the first run's outputs in the output folder
-        panel.start()
-        with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-            pass
+        run_to_end(qtbot, panel)
         rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
         assert rows == {"a.mp4": expected, "zz/x.mp4": expected}
         assert panel.status.text().startswith("Done: " + ("2 ok" if expected == "ok" else "0 ok, 2 skipped"))
@@ -123,18 +127,16 @@ def test_folders_expand_home_and_a_relative_output_folder_is_inside_the_input_fo
     in_dir, _ = folders(tmp_path, small_video, 1)
     monkeypatch.chdir(tmp_path)
     for text, out_dir in (("~/bout", Path.home() / "bout"), ("enh", in_dir / "enh")):
-        panel = setup_panel(window, in_dir, text, "bicubic")
+        panel = setup_panel(qtbot, window, in_dir, text, "bicubic")
         assert panel.table.item(0, 3).text() == str(out_dir / "clip0.mp4")
-        panel.start()
-        with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-            pass
+        run_to_end(qtbot, panel)
         assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").is_file()
         assert panel.report_path == str(out_dir / "vsr-app-report.json")
     assert not (tmp_path / "~").exists() and not (tmp_path / "enh").exists()
     assert "inside the input folder" in panel.out_dir.toolTip()
 
     last_job = panel.job
-    panel = setup_panel(window, "in", "out", "bicubic")
+    panel = setup_panel(qtbot, window, "in", "out", "bicubic")
     assert "must be a full path" in panel.status.text() and panel.table.rowCount() == 0
     with qtbot.waitSignal(panel.errorRaised, timeout=5_000) as blocker:
         panel.start()
@@ -145,7 +147,7 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     in_dir, out_dir = tmp_path / "in", tmp_path / "out"
     (in_dir / "sub").mkdir(parents=True)
     shutil.copy(small_video, in_dir / "sub" / "clip.mp4")
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
         panel.start()
     title, message = blocker.args
@@ -161,12 +163,12 @@ def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot,
     name = "Beach at sunset with the family, long cut " * 3 + ".mp4"
     shutil.copy(small_video, in_dir / "Holiday 2023" / "Day 2" / name)
     window.resize(1024, 640)
-    panel = setup_panel(window, in_dir, tmp_path / "out", "bicubic")
-    panel.recursive.setChecked(True)
+    panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
     needed = []
-    panel.start()
+    wait_listed(qtbot, panel, panel.start)  # then the batch has started
     panel.job.progressed.connect(lambda _: needed.append((panel.status.text(), window.minimumSizeHint().width())))
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
+    with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
         pass
     assert any("Beach at sunset" in text for text, _ in needed)
     assert max(width for _, width in needed) <= 1024
@@ -179,10 +181,8 @@ def test_a_reason_cut_off_in_a_small_window_is_in_its_tooltip(window, qtbot, sma
     out_dir.mkdir()
     (out_dir / "clip0.mp4").write_text("my notes")
     window.resize(1024, 640)
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
     reason = panel.table.item(0, 3)
     assert panel.table.fontMetrics().horizontalAdvance(reason.text()) > panel.table.columnWidth(3)  # cut off
     assert reason.toolTip() == reason.text() and "to replace it" in reason.toolTip()
@@ -199,7 +199,7 @@ def test_an_output_folder_another_batch_writes_into_is_refused_in_one_line(windo
                              cwd=Path(__file__).resolve().parent.parent)
     try:
         assert other.stdout.readline() == "held\n"
-        panel = setup_panel(window, in_dir, out_dir, "bicubic")
+        panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
         with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
             panel.start()
     finally:
@@ -216,11 +216,9 @@ def test_a_finished_batch_offers_to_show_its_output_folder(window, qtbot, small_
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
     in_dir, out_dir = folders(tmp_path, small_video, 1)
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     assert not panel.folder_button.isVisible()
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)
     assert panel.folder_button.isVisible()
     panel.folder_button.click()
     assert opened == [str(out_dir)]
@@ -231,7 +229,7 @@ def test_quitting_during_a_batch_asks_then_stops_it_leaving_only_its_report(wind
     gate = threading.Event()  # opened only once the quit has cancelled the batch: the file in work is cut short
     monkeypatch.setattr(SlowBicubic, "gate", gate)
     in_dir, out_dir = folders(tmp_path, small_video, 2)
-    panel = setup_panel(window, in_dir, out_dir, slow_model)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
     shutdown = panel.shutdown
     monkeypatch.setattr(panel, "shutdown", lambda: (shutdown(), gate.set()))
     panel.start()
@@ -258,8 +256,8 @@ def test_a_long_path_in_a_sub_folder_leaves_the_status_and_reason_in_view(window
     name = "GoPro footage of the beach at sunset, part 2 (edited for the family).mp4"
     shutil.copy(small_video, folder / name)
     window.resize(1024, 640)
-    panel = setup_panel(window, in_dir, tmp_path / "out", "bicubic")
-    panel.recursive.setChecked(True)
+    panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
     table = panel.table
     assert table.rowCount() == 1 and table.item(0, 0).toolTip().endswith(name)
     qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width(), timeout=5_000)
@@ -269,23 +267,22 @@ def test_self_ensemble_is_an_upscaling_option_the_batch_records_in_its_outputs(w
     from vsr_app.video.encoding import read_made_by
 
     in_dir, out_dir = folders(tmp_path, small_video, 1)
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     panel.self_ensemble.setChecked(True)
     panel.task.setCurrentIndex(panel.task.findData("interpolate"))
     assert not panel.self_ensemble.isEnabled()  # frame interpolation has no such option
     panel.task.setCurrentIndex(panel.task.findData("upscale"))
     panel.model.setCurrentIndex(panel.model.findData("bicubic"))
     assert panel.self_ensemble.isEnabled()
-    panel.start()
-    assert not panel.self_ensemble.isEnabled()  # not while it runs
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
+        panel.start()
+        assert not panel.self_ensemble.isEnabled()  # not while it runs (nor while the folder is listed first)
     assert [panel.table.item(0, 1).text()] == ["ok"]
     assert read_made_by(out_dir / "clip0.mp4")["models"] == ["bicubic+self-ensemble"]
     assert panel.settings.value("batch/self_ensemble") in (True, "true")
 
 
-def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, tmp_path, monkeypatch):
+def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, qtbot, tmp_path, monkeypatch):
     """Each finished file searched the whole table for its row: with thousands of files the tab froze for seconds
     per file. Rows are still found by name, also once the queue is listed anew."""
     from vsr_app.batch import FileResult
@@ -295,7 +292,7 @@ def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, 
     names = [f"clip{i:03}.mp4" for i in range(300)]
     for name in names:
         (in_dir / name).touch()  # listed by name; never opened here
-    panel = setup_panel(window, in_dir, tmp_path / "out", "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
     searched = []
     monkeypatch.setattr(panel.table, "findItems", lambda *args: searched.append(args) or [])
     for index, name in reversed(list(enumerate(names, 1))):
@@ -306,7 +303,7 @@ def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, 
 
     for name in names[::2]:
         (in_dir / name).unlink()
-    panel.scan()
+    wait_listed(qtbot, panel, panel.scan)
     panel.fileFinished.emit(1, len(names) // 2, FileResult(names[3], "", status="failed", reason="broken"))
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["queued", "failed", "queued"]
 
@@ -318,21 +315,17 @@ def test_each_codec_has_its_own_crf_as_on_the_command_line(window, qtbot, small_
     from vsr_app.gui.batch_panel import BatchPanel
 
     in_dir, out_dir = folders(tmp_path, small_video, 1)
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     assert panel.crf.value() == 18
     panel.codec.setCurrentIndex(panel.codec.findData("libx265"))
     assert panel.crf.value() == 20
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "ok"
     (resumed,) = run_batch(in_dir, out_dir, model="bicubic", codec="libx265").files
     assert (resumed.status, resumed.reason) == ("skipped", "a complete output already exists")
 
     panel.crf.setValue(24)  # kept for H.265 only, once a batch has run with it
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)
     again = BatchPanel(panel.settings)
     qtbot.addWidget(again)
     assert (again.codec.currentData(), again.crf.value()) == ("libx265", 24)
@@ -362,20 +355,71 @@ def test_replace_asks_before_replacing_files_this_app_did_not_make(window, qtbot
     out_dir.mkdir()
     shutil.copy(small_video, out_dir / "clip0.mp4")  # a video of the user's, no record of this app
     (out_dir / "clip1.mp4").write_text("notes")  # not even a video
-    panel = setup_panel(window, in_dir, out_dir, "bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     panel.overwrite.setChecked(True)
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
-    panel.start()
+    wait_listed(qtbot, panel, panel.start)
     assert panel.job is None and len(asked) == 1
     assert "2 file(s)" in asked[0] and "clip0.mp4\nclip1.mp4" in asked[0]
     assert (out_dir / "clip1.mp4").read_text() == "notes"
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    panel.start()
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)
     assert [panel.table.item(r, 1).text() for r in range(2)] == ["ok", "ok"]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about its own outputs"))
-    panel.start()  # now the outputs are this app's: replaced without a question
-    with qtbot.waitSignal(panel.job.finished, timeout=120_000):
-        pass
+    run_to_end(qtbot, panel)  # now the outputs are this app's: replaced without a question
+
+
+@pytest.fixture
+def slow_listing(monkeypatch):
+    """Listing a folder waits at `gate` (a slow network share), and records the thread it ran on."""
+    import vsr_app.gui.batch_panel as batch_panel
+
+    gate, threads = threading.Event(), []
+
+    def find_videos(*args, **kwargs):
+        threads.append(threading.current_thread())
+        assert gate.wait(30)
+        return batch_panel_find_videos(*args, **kwargs)
+
+    batch_panel_find_videos = batch_panel.find_videos
+    monkeypatch.setattr(batch_panel, "find_videos", find_videos)
+    return gate, threads
+
+
+def test_a_slow_folder_is_listed_off_the_gui_thread_and_its_start_can_be_cancelled(window, qtbot, small_video,
+                                                                                   tmp_path, slow_listing):
+    """The folder was listed on the GUI thread: a large tree or a network share froze the window until it was
+    read, Cancel included."""
+    gate, threads = slow_listing
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, tmp_path / "empty", out_dir, "bicubic")
+    panel.in_dir.setText(str(in_dir))
+    panel.start()  # returns at once, while the folder is still being listed
+    assert panel.status.text() == "Listing the input folder\u2026"
+    assert panel.cancel_button.isVisible() and not panel.in_dir.isEnabled()
+    qtbot.waitUntil(lambda: bool(threads), timeout=10_000)
+    assert threads[-1] is not threading.main_thread()
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        panel.cancel()  # lists again, without starting
+        gate.set()
+    assert panel.job is None and panel.start_button.isVisible() and panel.in_dir.isEnabled()
+    assert panel.table.rowCount() == 2 and not out_dir.exists()
+
+
+def test_only_the_newest_listing_is_shown(window, qtbot, small_video, tmp_path, slow_listing):
+    gate, _ = slow_listing
+    gate.set()
+    old_dir, out_dir = folders(tmp_path, small_video, 3)
+    panel = setup_panel(qtbot, window, old_dir, out_dir, "bicubic")
+    gate.clear()
+    new_dir = tmp_path / "new"
+    new_dir.mkdir()
+    shutil.copy(small_video, new_dir / "only.mp4")
+    panel.scan()  # the old folder again, held at the gate
+    panel.in_dir.setText(str(new_dir))
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        panel.scan()
+        gate.set()
+    qtbot.wait(200)  # the superseded listing ends too, and is ignored
+    assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == ["only.mp4"]

@@ -2,11 +2,13 @@
 the queue with each file's status, overall progress with ETA, Cancel, and the JSON report.
 
 The queue is listed before starting (same file discovery and output naming as the batch itself), then
-each row is updated as the batch reports the file finished; the work runs on a Job thread.
+each row is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a
+network share, and opening the files at the outputs' names, can take minutes, and the window must stay usable.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QUrl, Signal
@@ -38,16 +40,48 @@ COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 
 
+@dataclass
+class Queue:
+    """What the batch would do with a folder, as listed before it starts."""
+    in_dir: Path
+    inputs: list[Path]
+    outputs: list[Path | None]  # None without an output folder
+    foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
+
+
+def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
+               find_foreign: bool, progress=None, cancel=None) -> Queue | None:
+    """(worker thread) The batch's inputs and planned outputs, by its own discovery and naming; None when `in_dir`
+    is not a folder."""
+    if not in_dir.is_dir():
+        return None
+    inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir)
+    outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir else [None] * len(inputs)
+    foreign = [path for path in outputs if find_foreign and path is not None and path.is_file()
+               and not _made_by_us(path)]
+    return Queue(in_dir, inputs, outputs, foreign)
+
+
+def _made_by_us(path: Path) -> bool:
+    try:
+        return read_made_by(path) is not None
+    except VsrAppError:  # not a media file at all
+        return False
+
+
 class BatchPanel(QWidget):
     errorRaised = Signal(str, str)
     fileFinished = Signal(int, int, object)  # index (1-based), count, batch.FileResult; emitted from the job
+    listed = Signal()  # a listing of the queue has ended (shown, failed, or found no folder)
+    batchFinished = Signal()  # a batch job has ended, however
 
     def __init__(self, settings: QSettings, parent=None):
         super().__init__(parent)
         self.settings = settings
-        self.job: Job | None = None
+        self.job: Job | None = None  # the batch
+        self.list_job: Job | None = None  # the newest listing; an older one still running is ignored when it ends
+        self.start_when_listed = False
         self.rows: dict[str, int] = {}  # the table row of each input (relative path, as the batch names it)
-        self.planned: list[Path] = []  # the outputs the batch would write
         self.report_path: str | None = None
         self.output_folder: Path | None = None  # of the batch last started
         self.fileFinished.connect(self._file_finished)
@@ -208,30 +242,84 @@ class BatchPanel(QWidget):
         return in_dir, out_dir
 
     def scan(self) -> None:
-        """List the files the batch would process, with their planned outputs."""
+        """List the files the batch would process, with their planned outputs, on a worker thread."""
+        self._list(then_start=False)
+
+    def _list(self, then_start: bool) -> None:
+        """List the queue; then start the batch over it if `then_start` (Process all lists the folder again: it may
+        have changed since)."""
         if self.job is not None and self.job.running:
             return
-        self.table.setRowCount(0)
-        self.rows.clear()
-        self.planned = []
+        if self.start_when_listed and not then_start:  # a field that lost its focus as the form was locked
+            return
+        if self.list_job is not None:
+            self.list_job.cancel()
+            self.list_job = None
+        self.start_when_listed = then_start
+        self._set_running(False)
         try:
             in_dir, out_dir = self._folders()
-            if in_dir is None or not in_dir.is_dir():
-                self.status.setText("Choose an input folder of videos.")
-                return
-            inputs = find_videos(in_dir, parse_extensions(self.ext.text()), self.recursive.isChecked(),
-                                 exclude=out_dir)
-            outputs = plan_outputs(inputs, in_dir, out_dir, self.codec.currentData()) if out_dir \
-                else [None] * len(inputs)
         except VsrAppError as exc:
+            self._clear_queue()
             self.status.setText(str(exc))
+            self._listing_ended()
+            if then_start:
+                self.errorRaised.emit("Cannot start the batch", str(exc))
             return
-        self.planned = [dst for dst in outputs if dst is not None]
-        for src, dst in zip(inputs, outputs):
-            relative = str(src.relative_to(in_dir))
+        if in_dir is None:
+            self._clear_queue()
+            self.status.setText("Choose an input folder of videos.")
+            self._listing_ended()
+            return
+        job = Job(list_queue, in_dir, out_dir, self.ext.text(), self.recursive.isChecked(), self.codec.currentData(),
+                  then_start and self.overwrite.isChecked(), parent=self)
+        job.done.connect(lambda queue: self._listed(job, queue))
+        job.failed.connect(lambda message: self._list_failed(job, message))
+        self.list_job = job
+        self.status.setText("Listing the input folder\u2026")
+        if then_start:
+            self._set_running(True)  # fields locked, Cancel shown: the batch is on its way
+        job.start()
+
+    def _clear_queue(self) -> None:
+        self.table.setRowCount(0)
+        self.rows.clear()
+
+    def _listed(self, job: Job, queue: Queue | None) -> None:
+        if job is not self.list_job:
+            return
+        self.list_job = None
+        self._clear_queue()  # the rows listed before stay until then: no flicker on each new listing
+        if queue is None:
+            self.status.setText("Choose an input folder of videos.")
+        else:
+            self._show_queue(queue)
+        if self.start_when_listed:
+            self._start_batch(queue)
+        self._listing_ended()
+
+    def _list_failed(self, job: Job, message: str) -> None:
+        if job is not self.list_job:
+            return
+        self.list_job = None
+        self._clear_queue()
+        self.status.setText(message)
+        if self.start_when_listed:
+            self._set_running(False)
+            self.errorRaised.emit("Cannot start the batch", message)
+        self._listing_ended()
+
+    def _listing_ended(self) -> None:
+        self.start_when_listed = False
+        self.listed.emit()
+
+    def _show_queue(self, queue: Queue) -> None:
+        for src, dst in zip(queue.inputs, queue.outputs):
+            relative = str(src.relative_to(queue.in_dir))
             self.rows[relative] = self.table.rowCount()
             self._add_row(relative, "queued", "", str(dst) if dst else "")
-        self.status.setText(f"{len(inputs)} video{'s' if len(inputs) != 1 else ''} found." if inputs
+        count = len(queue.inputs)
+        self.status.setText(f"{count} video{'s' if count != 1 else ''} found." if count
                             else "No videos with these extensions in the input folder.")
 
     def _add_row(self, *cells: str) -> None:
@@ -262,6 +350,7 @@ class BatchPanel(QWidget):
 
     # ---- running ----
     def start(self) -> None:
+        """List the folder again, then (`_start_batch`) run the batch over it."""
         try:
             in_dir, out_dir = self._folders()
         except VsrAppError as exc:
@@ -271,9 +360,16 @@ class BatchPanel(QWidget):
             self.errorRaised.emit("Cannot start the batch", "choose both an input and an output folder")
             return
         self._remember()
-        self.scan()
-        if self.overwrite.isChecked() and not self._may_replace_others():
+        self._list(then_start=True)
+
+    def _start_batch(self, queue: Queue | None) -> None:
+        """Run the batch the fields describe (a missing input folder or one without videos is for the batch to
+        explain); with Replace ticked, first ask about the files there this app did not make."""
+        if queue is not None and queue.foreign and not self._may_replace_others(queue.foreign):
+            self._set_running(False)
+            self.status.setText("Nothing was replaced.")
             return
+        in_dir, out_dir = self._folders()
         self.output_folder = out_dir
         self.report_path = str(out_dir / "vsr-app-report.json")
         crf = self.crf.value() if has_crf(self.codec.currentData()) else None
@@ -286,25 +382,16 @@ class BatchPanel(QWidget):
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
+        self.job.finished.connect(self.batchFinished)
         self.progress.setValue(0)
         self.report_button.hide()
         self.folder_button.hide()
         self.status.setText("Loading the model\u2026")
-        self._set_running(True)
         self.job.start()
 
-    def _may_replace_others(self) -> bool:
+    def _may_replace_others(self, others: list[Path]) -> bool:
         """With Replace ticked, files at output names that this app did not make (a video of the user's own, a text
         file) are replaced too: asked first, naming them, since nothing else in the batch says so beforehand."""
-        def ours(path: Path) -> bool:
-            try:
-                return read_made_by(path) is not None
-            except VsrAppError:  # not a media file at all
-                return False
-
-        others = [path for path in self.planned if path.is_file() and not ours(path)]
-        if not others:
-            return True
         names = "\n".join(p.name for p in others[:REPLACE_LISTED]) + (
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
         answer = QMessageBox.question(
@@ -314,6 +401,10 @@ class BatchPanel(QWidget):
         return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
+        if self.start_when_listed:  # still listing: nothing has started, the queue is listed as it is
+            self.start_when_listed = False
+            self.scan()
+            return
         if self.job is not None and self.job.running:
             self.status.setText("Cancelling after the current frame\u2026")
             self.job.cancel()
@@ -393,5 +484,7 @@ class BatchPanel(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output_folder)))
 
     def shutdown(self) -> None:
+        if self.list_job is not None:
+            self.list_job.cancel()
         if self.job is not None and self.job.running:
             self.job.cancel()
