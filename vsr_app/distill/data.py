@@ -10,7 +10,9 @@ the ground truth, and kept in memory as uint8.
 
 `HRClipSampler` is the task-independent part (also used by frame interpolation): random
 consecutive frames, scale jitter (crop larger, area-downscale: never upsample the truth),
-flips, transposition and temporal reversal. `vsr_batch` adds the x4 degradation.
+flips, transposition and temporal reversal. `vsr_batch` adds the x4 degradation. Frame interpolation
+asks for clips whose frames are evenly spaced in time (a video's frame times are kept for that): across a
+dropped frame or a variable-frame-rate stretch the middle frame is not the temporal middle it learns.
 
 The degradation is MATLAB-style antialiased bicubic (`imresize`), the same function evaluation
 uses, so training and benchmark inputs match.
@@ -111,10 +113,34 @@ class Source:
     name: str
     frames: list[np.ndarray]  # uint8 HxWx3 RGB
     uneven: int = 0  # a video's frame intervals that differ from its usual one (variable frame rate, dropped frames)
+    times: np.ndarray | None = None  # a video's frame times, seconds (None: a frame folder, taken as evenly spaced)
 
     @property
     def is_still(self) -> bool:
         return len(self.frames) == 1
+
+    def clip_starts(self, frames: int, stride: int, even: bool = False) -> np.ndarray:
+        """The indices a clip of `frames` frames `stride` apart can start at; with `even`, only those of clips whose
+        frames are evenly spaced in time, so a middle frame is the temporal middle (frame interpolation's target)."""
+        starts = np.arange(max(0, len(self.frames) - (frames - 1) * stride))
+        if not even or self.times is None or not len(starts):
+            return starts
+        times = self.times[starts[:, None] + stride * np.arange(frames)]
+        interval = (times[:, -1] - times[:, 0]) / max(1, frames - 1)
+        spaced = times[:, :1] + interval[:, None] * np.arange(frames)
+        return starts[np.abs(times - spaced).max(1) <= _tolerance(interval)]
+
+
+EVEN_TOLERANCE = 0.1  # of a frame interval: how far a frame's time may be from even spacing (capture jitter)
+TIMESTAMP_ROUNDING = 1e-3  # Matroska's (and FLV's) whole milliseconds, which a video remuxed from one keeps
+
+
+def _tolerance(interval):
+    """How far from evenly spaced a frame's time may be: a tenth of the interval, or the millisecond timestamps are
+    rounded to where that is more (240 fps in Matroska steps 4, 4, 4, 5 ms), up to a quarter of the interval. A
+    dropped frame puts a frame of a 7-frame clip 0.43 of its interval off even spacing (0.23 at stride 2), an
+    inserted one 0.27 (0.13); 29.97 fps in milliseconds (33, 33, 34 ms) is 0.03 off."""
+    return np.maximum(EVEN_TOLERANCE * interval, np.minimum(TIMESTAMP_ROUNDING, interval / 4)) + 1e-9
 
 
 def _prescale(img: np.ndarray, factor: float) -> np.ndarray:
@@ -178,18 +204,23 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
             segments.setdefault(segment, []).append(_prescale(img, factor))
             if max_frames and index + 1 >= max_frames:
                 break
+    times = np.array(times)
     uneven = _uneven(times)
+
+    def source(name: str, first: int, frames: list[np.ndarray]) -> Source:
+        return Source(name, frames, uneven, times[first:first + len(frames)])
+
     if keep_every == 1:
-        return [Source(path.name, segments.get(0, []), uneven)]
-    return [Source(f"{path.name}#{k}", frames, uneven) for k, frames in segments.items()]
+        return [source(path.name, 0, segments.get(0, []))]
+    return [source(f"{path.name}#{k}", k * segment_frames, frames) for k, frames in segments.items()]
 
 
-def _uneven(times: list[float]) -> int:
-    """How many frame intervals differ from the usual one by more than half of it (a phone's variable frame rate,
-    dropped frames): frame interpolation trains a middle frame there as its neighbours' midpoint, which it is not."""
+def _uneven(times: np.ndarray) -> int:
+    """How many frame intervals differ from the usual one by more than `_tolerance` (a phone's variable frame rate,
+    dropped frames): the log counts them, as frame interpolation samples only clips evenly spaced in time."""
     gaps = np.diff(times)
     usual = float(np.median(gaps)) if len(gaps) >= 2 else 0.0
-    return int((np.abs(gaps - usual) > usual / 2).sum()) if usual > 0 else 0
+    return int((np.abs(gaps - usual) > _tolerance(usual)).sum()) if usual > 0 else 0
 
 
 def _looks_like_sequence(images: list[np.ndarray]) -> bool:
@@ -372,7 +403,8 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                 sources.extend(loaded)
                 log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}"
                     + (f"; {loaded[0].uneven} of its frame intervals are uneven (variable frame rate, dropped "
-                       f"frames), which frame interpolation trains on as if even" if loaded[0].uneven else ""))
+                       f"frames): frame interpolation samples only frames evenly spaced in time"
+                       if loaded[0].uneven else ""))
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
@@ -398,11 +430,12 @@ class HRClipSampler:
     """Random HR clips [T, size, size, 3] uint8 from the sources (augmented; see module docstring).
 
     `still_fraction` of clips come from stills (when there are any), the rest from sequences,
-    each sequence weighted by its frame count.
+    each sequence weighted by its frame count. With `even_times` a sequence's clips are cut only where their
+    frames are evenly spaced in time (`Source.clip_starts`).
     """
 
     def __init__(self, sources: list[Source], still_fraction: float = 0.3, scale_jitter: tuple[float, float] = (0.6, 1.0),
-                 max_shift: float = 3.0, max_stride: int = 2):
+                 max_shift: float = 3.0, max_stride: int = 2, even_times: bool = False):
         self.seqs = [s for s in sources if not s.is_still]
         self.stills = [s for s in sources if s.is_still]
         self.still_fraction = still_fraction if self.seqs else 1.0
@@ -414,6 +447,8 @@ class HRClipSampler:
         self.scale_jitter = scale_jitter
         self.max_shift = max_shift
         self.max_stride = max_stride
+        self.even_times = even_times
+        self._starts: dict[tuple[int, int, int], np.ndarray] = {}  # (sequence, frames, stride) -> clip_starts
 
     def say_small(self, size: int, log) -> None:
         """Name the sources smaller than a `size` crop: their crops are enlarged, so the targets the net learns
@@ -437,16 +472,9 @@ class HRClipSampler:
         return float(rng.uniform(max(lo, fit), max(hi, fit)))
 
     def _from_sequence(self, rng, frames: int, size: int) -> np.ndarray:
-        src = self.seqs[rng.choice(len(self.seqs), p=self.seq_weights)]
-        n = len(src.frames)
-        stride = int(rng.integers(1, self.max_stride + 1)) if n >= frames * self.max_stride else 1
-        span = (frames - 1) * stride + 1
-        if n >= span:
-            start = int(rng.integers(0, n - span + 1))
-            idx = [start + i * stride for i in range(frames)]
-        else:  # too short: play forward and back
-            cycle = list(range(n)) + list(range(n - 2, 0, -1)) or [0]
-            idx = [cycle[i % len(cycle)] for i in range(frames)]
+        k = int(rng.choice(len(self.seqs), p=self.seq_weights))
+        src = self.seqs[k]
+        idx = self._indices(rng, k, frames)
         h, w = src.frames[0].shape[:2]
         zoom = self._zoom(rng, size, h, w)
         crop = min(int(math.ceil(size / zoom)), h, w)
@@ -456,6 +484,28 @@ class HRClipSampler:
         if crop != size:
             out = [cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in out]
         return np.stack(out)
+
+    def _indices(self, rng, k: int, frames: int) -> list[int]:
+        """Sequence k's frames for a clip: a random stride (up to max_stride when the sequence is long enough) from a
+        random start, among the clips `_clip_starts` allows; a sequence with none (too short) plays forward and back.
+        A sequence whose clips all fit draws what it drew before `even_times` existed: resumed runs continue alike."""
+        n = len(self.seqs[k].frames)
+        long = n >= frames * self.max_stride  # room for every stride
+        starts = {s: self._clip_starts(k, frames, s) for s in (range(1, self.max_stride + 1) if long else [1])}
+        strides = [s for s, found in starts.items() if len(found)]
+        if not strides:
+            cycle = list(range(n)) + list(range(n - 2, 0, -1)) or [0]
+            return [cycle[i % len(cycle)] for i in range(frames)]
+        stride = strides[int(rng.integers(len(strides)))] if long else strides[0]
+        start = int(starts[stride][rng.integers(len(starts[stride]))])
+        return [start + i * stride for i in range(frames)]
+
+    def _clip_starts(self, k: int, frames: int, stride: int) -> np.ndarray:
+        """Sequence k's `Source.clip_starts`, kept: checking a long video's frame times for every clip is slow."""
+        key = (k, frames, stride)
+        if key not in self._starts:
+            self._starts[key] = self.seqs[k].clip_starts(frames, stride, self.even_times)
+        return self._starts[key]
 
     def _from_still(self, rng, frames: int, size: int) -> np.ndarray:
         img = self.stills[int(rng.integers(len(self.stills)))].frames[0]

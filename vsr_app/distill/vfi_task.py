@@ -8,7 +8,9 @@ One class covers the three VFI runs, which differ only in loss and optimiser:
 
 Batches are 7-frame HR clips from `HRClipSampler` (random crops, scale jitter, flips, transposition,
 temporal reversal, frame-stride jitter for motion size): inputs are frames 1, 3, 5, 7 and the
-target is frame 4 (1-based), so the net learns to halve a gap twice as long as the source's.
+target is frame 4 (1-based), so the net learns to halve a gap twice as long as the source's. A video's
+clips are evenly spaced in time (`even_times`): across a dropped frame or a variable-frame-rate stretch
+frame 4 is not the temporal middle of frames 3 and 5.
 Validation scores Y-PSNR on fixed triplets from held-out videos (never the eval benchmarks).
 """
 
@@ -139,10 +141,10 @@ class VFITask:
             kept = [s for s in sources if not held_out(s.name, exclude)]
             if exclude:
                 self.log(f"data: {len(sources) - len(kept)} source(s) held out of training: {sorted(exclude)}")
-            kept = _long_enough(kept, self.log)
+            kept = _with_clips(kept, self.log)
             self._sampler = HRClipSampler(kept, still_fraction=self.cfg.still_fraction,
                                           scale_jitter=tuple(self.cfg.scale_jitter), max_shift=self.cfg.still_shift,
-                                          max_stride=self.cfg.max_stride)
+                                          max_stride=self.cfg.max_stride, even_times=True)
             self._sampler.say_small(self.cfg.crop, self.log)
         return self._sampler
 
@@ -295,18 +297,26 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
     return fresh
 
 
-def _long_enough(sources: list, log) -> list:
+def _with_clips(sources: list, log) -> list:
     """The sources a sample can be cut from. A sequence shorter than a sample would be played back and forth, so the
     target would not lie between its inputs (a 2-frame video gives four copies of one frame, the other as the
-    target): such sequences are left out, and named. Stills move along a made-up camera path: any will do."""
-    short = [s.name for s in sources if not s.is_still and len(s.frames) < CLIP_FRAMES]
+    target); a video with no run of 7 frames evenly spaced in time (dropped frames or a variable frame rate
+    throughout) has no sample whose target is its inputs' temporal middle. Both are left out, and named. Stills
+    move along a made-up camera path: any will do."""
+    kept, none = [], []
+    for s in sources:
+        (kept if s.is_still or len(s.clip_starts(CLIP_FRAMES, 1, even=True)) else none).append(s)
+    short = [s.name for s in none if len(s.frames) < CLIP_FRAMES]
     if short:
         log(f"data: {len(short)} sequence(s) shorter than the {CLIP_FRAMES} frames an interpolation sample spans, "
             f"left out: {first_names(short)}")
-    kept = [s for s in sources if s.is_still or len(s.frames) >= CLIP_FRAMES]
+    uneven = [s.name for s in none if len(s.frames) >= CLIP_FRAMES]
+    if uneven:
+        log(f"data: {len(uneven)} video(s) with no {CLIP_FRAMES} frames in a row evenly spaced in time (dropped "
+            f"frames, variable frame rate), left out: {first_names(uneven)}")
     if not kept:
         raise VsrAppError(f"nothing to train frame interpolation on: every sequence is shorter than {CLIP_FRAMES} "
-                          f"frames, and there are no still images")
+                          f"frames or has no {CLIP_FRAMES} evenly spaced in time, and there are no still images")
     return kept
 
 
