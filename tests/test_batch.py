@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 import torch
 
-from badfiles import all_files, gradient_frames, tree_snapshot, zero_byte
+from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readable, zero_byte
 from videogen import make_video
 from vsr_app.batch import (EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, BatchReport,
                            claim_output_folder, find_videos, parse_extensions, plan_outputs, run_batch)
 from vsr_app.cli import _cancel_on_interrupt, main
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video.pipeline import process_video
@@ -361,7 +361,7 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "nope"], "unknown model 'nope'"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--report", str(src / "a.mp4" / "r.json")],
-         "cannot write the report"),
+         f"cannot write to the report's folder '{src / 'a.mp4'}': '{src / 'a.mp4'}' is a file, not a folder"),
         (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mp4"],
          f"no videos found in '{src / 'sub'}' (looked for .mp4; add --recursive to look in sub-folders)"),
     ]
@@ -531,7 +531,8 @@ def test_unwritable_output_folder_fails_the_batch_up_front(tree, monkeypatch, ca
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     assert main(["batch", str(src), "-o", str(out), "--model", "bicubic"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == f"vsr-app: error: cannot write to the output folder '{out}': Permission denied"
+    assert err == (f"vsr-app: error: cannot write to the output folder '{out}': Permission denied; choose a folder "
+                   "you can write to")
 
 
 def test_ctrl_c_cancels_cleanly_and_a_rerun_finishes_the_job(tmp_path):
@@ -640,12 +641,83 @@ def test_sigterm_stops_a_batch_like_a_first_ctrl_c_and_a_second_one_at_once(caps
     """SIGTERM raised KeyboardInterrupt at once, so the CLI printed neither the cancelled file nor the summary."""
     cancel = threading.Event()
     previous = signal.getsignal(signal.SIGTERM)
-    with _cancel_on_interrupt(cancel):
+    with _cancel_on_interrupt(cancel, in_flight=lambda: True):
         assert _sigterm_to_self() is None
         assert cancel.is_set()  # the batch ends its current file as cancelled, then reports
         assert isinstance(_sigterm_to_self(), KeyboardInterrupt)
     assert signal.getsignal(signal.SIGTERM) is previous
     assert "stopping: removing the unfinished output" in capsys.readouterr().err
+
+
+def _ctrl_c() -> None:
+    os.kill(os.getpid(), signal.SIGINT)  # the handler runs as `kill` returns
+
+
+def _ctrl_c_while_processing(*args, **kwargs):
+    _ctrl_c()
+    raise Cancelled()  # as the pipeline does on the cancel the handler set
+
+
+@pytest.mark.parametrize("when, during, said", [
+    ("vsr_app.batch._estimate_frames", lambda src: _ctrl_c() or 2, "vsr-app: stopping (Ctrl-C again to quit at once)"),
+    ("vsr_app.video.pipeline.process_video", _ctrl_c_while_processing,
+     "vsr-app: stopping: removing the unfinished output (Ctrl-C again to quit at once)")])
+def test_ctrl_c_says_it_removes_an_unfinished_output_only_while_there_is_one(tmp_path, capsys, monkeypatch, when,
+                                                                           during, said):
+    """A Ctrl-C in the batch's first second, while it looked at its inputs, said "removing the unfinished output"
+    though no file had been started."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    monkeypatch.setattr(when, during)
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic"]) == 130
+    assert said in capsys.readouterr().err.splitlines()
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_the_output_folder_is_made(tree, tmp_path, capsys):
+    """It failed at the report's first write ("cannot write the report 'ev': Is a directory"), leaving an empty
+    output folder behind."""
+    src, out = tree
+    (tmp_path / "ev").mkdir()
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(tmp_path / "ev")]) == 1
+    assert capsys.readouterr().err == (f"vsr-app: error: the report '{tmp_path / 'ev'}' is a folder; give a file name "
+                                       "such as report.json\n")
+    assert not out.exists()
+
+
+def test_a_batch_that_skips_every_file_ends_its_bar_at_100_percent(tree, capsys):
+    """The bar stayed at "0.0% 0/28 frames" once every file was found done."""
+    src, out = tree
+    (src / "zero.mp4").unlink()
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic"]) == 0
+    capsys.readouterr()
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic"]) == 0
+    out_lines, err = capsys.readouterr()
+    assert out_lines.startswith("[1/1] skipped ")
+    assert "100.0% 0/0 frames" in err.splitlines()[-1], err
+
+
+def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(capsys):
+    with pytest.raises(SystemExit):
+        main(["batch", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "replace OUT" not in text
+    assert "--overwrite replace any file at an output's planned name (never an input), and a --report file" in text
+    assert "(default mp4,mkv,mov,avi,webm,m4v)" in text
+
+
+def test_a_files_notes_are_printed_under_its_line(tmp_path, capsys):
+    """A damaged input whose output lasts half as long printed "[2/2] ok trunc4.mkv" and exited 0: its note was in the
+    report only."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "good.mp4", frames=4)
+    truncated_readable(src / "trunc.mkv")
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == ["[1/2] ok        good.mp4", "[2/2] ok        trunc.mkv"]
+    assert lines[2].startswith("      note: output lasts ") and lines[2].endswith(" s, input 3.000 s"), lines
+    assert lines[3].startswith("batch: 2 ok")
 
 
 def test_a_batch_started_twice_into_one_folder_is_refused_the_second_time(tmp_path):

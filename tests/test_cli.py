@@ -197,11 +197,54 @@ def test_main_leaves_sigterm_to_the_desktop_app(tmp_path):
     assert done.returncode == -signal.SIGTERM
 
 
+@pytest.mark.parametrize("argv, option", [(["real8.mp4", "-o", "x.mp4"], "-o"), (["-o", "x.mp4", "real8.mp4"], "-o"),
+                                          (["real8.mp4", "--output=x.mp4"], "--output"),
+                                          (["real8.mp4", "--model", "bicubic"], "--model")])
+def test_options_of_a_command_left_out_are_a_usage_error_naming_the_command(argv, option, capsys, tmp_path,
+                                                                             monkeypatch):
+    """`vsr-app real8.mp4 -o x.mp4` said "unrecognized arguments: -o x.mp4" (a video alone opens the desktop app),
+    and `vsr-app -o x.mp4 real8.mp4` took x.mp4 for the video to open."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "real8.mp4").write_bytes(b"")
+    monkeypatch.setattr("vsr_app.cli.cmd_gui", _no_app)
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (f"vsr-app: error: {option} is not an option of the desktop app (which a video "
+                                    "alone opens); to process a video, name the command: vsr-app upscale IN -o OUT "
+                                    "(or interpolate)"), err
+    assert _with_default_command(["real8.mp4", "--screenshot", "s.png"]) == ["gui", "real8.mp4", "--screenshot", "s.png"]
+
+
 def test_a_file_named_like_a_command_still_opens(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "upscal").write_bytes(b"")
     assert _with_default_command(["upscal"]) == ["gui", "upscal"]
     assert _with_default_command(["holiday.mp4"]) == ["gui", "holiday.mp4"]
+
+
+@pytest.mark.parametrize("task, model, frames", [("vsr", "bicubic", (3, 5)), ("vfi", "blend", (1, 2))])
+def test_eval_tells_each_sequence_on_stderr_as_it_is_scored(task, model, frames, capsys, tmp_path):
+    """It printed nothing until the end: minutes of silence for --self-ensemble on Vid4. Stdout stays the contract's."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for name, count in (("a", 3), ("b", 5)):
+        (tmp_path / name).mkdir()
+        for i in range(count):
+            cv2.imwrite(str(tmp_path / name / f"{i}.png"), rng.integers(0, 256, (32, 32, 3), dtype=np.uint8))
+    assert main(["eval", task, "--model", model, "--data", str(tmp_path), "--json"]) == 0
+    out, err = capsys.readouterr()
+    scores = json.loads(out)
+    assert set(scores) == {"model", "params", "sequences", "mean"}
+    assert err.splitlines() == [
+        f"eval: [{i}/2] {name}: {count} frame{'s' * (count > 1)}, Y-PSNR {scores['sequences'][name]['psnr_y']:.3f} dB, "
+        f"Y-SSIM {scores['sequences'][name]['ssim_y']:.4f}" for i, (name, count) in enumerate(zip("ab", frames), 1)]
+    assert main(["eval", task, "--model", model, "--data", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == f"{model} (0 parameters)" and len(out.splitlines()) == 4 and len(err.splitlines()) == 2
 
 
 def test_unknown_model_is_a_user_error(capsys, tmp_path):

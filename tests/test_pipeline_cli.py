@@ -100,3 +100,51 @@ def test_bad_encoder_settings_are_refused_before_any_work(small_video, tmp_path,
     assert err.startswith("usage: vsr-app") and f" error: {message}" in err, err
     assert not (tmp_path / "report.json").exists()
     assert not out.exists() or list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("command, settings", [("upscale", ["--codec", "ffv1"]), ("upscale", []),
+                                               ("interpolate", ["--codec", "prores"])])
+def test_an_output_extension_without_a_container_is_a_usage_error(tmp_path, capsys, command, settings):
+    """`-o x.avi --codec ffv1` exited 1 once the input was opened, where `-o x.mp4 --codec ffv1` is a usage error."""
+    with pytest.raises(SystemExit) as exc:
+        main([command, str(tmp_path / "missing.mp4"), "-o", str(tmp_path / "x.avi"), *settings])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: vsr-app") and \
+        "error: cannot write 'x.avi': use one of the extensions .m4v, .mkv, .mov, .mp4" in err, err
+
+
+def _no_model(*args, **kwargs):
+    raise AssertionError("a model was loaded")
+
+
+@pytest.mark.parametrize("command", ["upscale", "interpolate"])
+def test_an_output_folder_that_cannot_be_written_is_refused_before_any_work(small_video, tmp_path, capsys,
+                                                                           monkeypatch, command):
+    """It failed only once the model had loaded and the progress bar had started ("writing 'ro2/x.mp4' failed:
+    Permission denied"), with no hint. Tests run as root, which chmod does not stop: /proc takes no files even from
+    root, and the refusal a normal user would get is simulated."""
+    import tempfile
+
+    monkeypatch.setattr("vsr_app.models.load_model", _no_model)
+    assert main([command, str(small_video), "-o", "/proc/x.mp4"]) == 1
+    assert capsys.readouterr().err == ("vsr-app: error: cannot write to the output's folder '/proc': No such file or "
+                                       "directory; choose a folder you can write to\n")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main([command, str(small_video), "-o", str(tmp_path / "x.mp4")]) == 1
+    assert capsys.readouterr().err == (f"vsr-app: error: cannot write to the output's folder '{tmp_path}': Permission "
+                                       "denied; choose a folder you can write to\n")
+    assert main([command, str(small_video), "-o", str(tmp_path / "new" / "x.mp4")]) == 1
+    assert capsys.readouterr().err == (f"vsr-app: error: cannot write to the output's folder '{tmp_path / 'new'}': "
+                                       "Permission denied; choose a folder you can write to\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing made
+
+
+def test_a_missing_output_folder_is_made_as_before(small_video, tmp_path, capsys):
+    out = tmp_path / "new" / "sub" / "up.mp4"
+    assert main(["upscale", str(small_video), "-o", str(out), "--model", "bicubic"]) == 0
+    assert probe(out).width == 256

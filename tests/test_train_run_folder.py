@@ -421,6 +421,10 @@ def test_init_from_and_cache_are_stored_absolute(data_dir, tmp_path, monkeypatch
     (["train", "vfi", "--distill", "std"], "std is not for train vfi"),
     (["train", "vsr", "--distill", "std"], "--distill std needs --teacher"),
     (["train", "vsr", "--teacher", "vsr-x4-teacher", "--distill", "none"], "--teacher is used only for distillation"),
+    # exited 1 after the parse, where the same teacher with --distill none is a usage error
+    (["train", "vsr", "--teacher", "vsr-x4-teacher"],
+     "--teacher is used only for distillation: add --distill (std, space, time, output), or leave out --teacher"),
+    (["train", "vfi", "--teacher", "vfi-x2-teacher"], "add --distill (laplacian), or leave out --teacher"),
 ])
 def test_train_flags_that_cannot_go_together_are_usage_errors(data_dir, tmp_path, capsys, argv, message):
     from vsr_app.cli import main
@@ -428,6 +432,17 @@ def test_train_flags_that_cannot_go_together_are_usage_errors(data_dir, tmp_path
     with pytest.raises(SystemExit) as exit_:
         main(argv + ["--data", str(data_dir), "--out", str(tmp_path / "run")])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_teacher_whose_distillation_a_config_file_leaves_out_is_a_user_error_not_a_usage_error(data_dir, tmp_path,
+                                                                                                  capsys):
+    """The --config file may name the distillation: only the file, read later, tells that it does not (exit 1)."""
+    from vsr_app.cli import main
+
+    assert main(["train", "vsr", "--teacher", "vsr-x4-teacher", "--config", config(tmp_path), "--data", str(data_dir),
+                 "--out", str(tmp_path / "run")]) == 1
+    assert "--teacher is used only for distillation: add --distill" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
 
 

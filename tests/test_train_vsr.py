@@ -471,3 +471,29 @@ def test_a_run_that_keeps_diverging_stops_with_its_last_good_checkpoint(frames_d
         train(task, _cfg(30, ckpt_every_s=0), tmp_path / "run", log=lambda *_: None)
     saved = load_file(str(tmp_path / "run" / "checkpoint.safetensors"))
     assert checkpoint_step(tmp_path / "run") == 2 and all(torch.isfinite(t).all() for t in saved.values())
+
+
+def test_the_log_says_the_steps_in_all_and_the_time_left_and_metrics_keep_their_fields(frames_dir, tmp_path):
+    """The log said "step=20 lr=... loss=...": neither how many steps the run takes nor how long it has to go."""
+    import re
+
+    from vsr_app.distill import train as train_mod
+
+    lines = []
+    train(_task(frames_dir), _cfg(4), tmp_path / "run", log=lines.append)
+    logged = [line for line in lines if line.startswith("step=")]
+    assert [line.split()[0] for line in logged] == ["step=1/4", "step=2/4", "step=3/4", "step=4/4"]
+    assert all(re.search(r" eta=\d+:\d\d$", line) for line in logged), logged
+    assert logged[-1].endswith(" eta=0:00")
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [1, 2, 3, 4] and not any("eta" in r for r in records)
+    rec = {"step": 20, "lr": 0.001, "loss": 0.5, "s_per_step": 4.0, "elapsed_s": 80.0}
+    assert train_mod._log_line(rec, 1000) == "step=20/1000 lr=0.001 loss=0.5 s_per_step=4 elapsed_s=80 eta=1:05:20"
+
+
+def test_sources_smaller_than_the_crop_name_the_option_that_makes_it_smaller(frames_dir):
+    """The log said "a smaller patch avoids it", naming no option, nor that a VSR patch counts low-resolution pixels."""
+    said = []
+    D.HRClipSampler(D.load_sources([frames_dir], log=lambda *_: None)).say_small(400, said.append)
+    assert len(said) == 1 and said[0].endswith('a smaller crop avoids it: "patch" in a --config file for vsr (in '
+                                               'low-resolution pixels, a quarter of the crop), "crop" for vfi'), said

@@ -253,19 +253,12 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
 def check_output_folder(out_dir: Path) -> None:
     """Create `out_dir` and prove a file can be written there, so an unwritable folder fails the batch at once
     with one clear message instead of failing every file."""
-    import tempfile
-
-    from vsr_app.video.output_paths import make_folder
+    from vsr_app.video.output_paths import check_writable, make_folder
 
     if out_dir.exists() and not out_dir.is_dir():
         raise VsrAppError(f"the output '{out_dir}' is a file, not a folder")
     make_folder(out_dir)
-    try:
-        fd, name = tempfile.mkstemp(prefix=".vsr-app-write-test-", dir=out_dir)
-        os.close(fd)
-        os.unlink(name)
-    except OSError as exc:
-        raise VsrAppError(f"cannot write to the output folder '{out_dir}': {exc.strerror or exc}") from exc
+    check_writable(out_dir, "the output folder")
 
 
 @contextmanager
@@ -333,7 +326,10 @@ def _unlock_file(fd: int, path: Path) -> None:
 def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
     """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
     any file is processed, so that output would then be kept as "exists"), or an existing file that is not an
-    earlier batch report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag."""
+    earlier batch report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag. A folder, or a
+    place that cannot be written, is refused here too: before the output folder is made, so nothing is left behind."""
+    from vsr_app.video.output_paths import check_writable
+
     real = os.path.realpath(path)
     for src, dst in zip(inputs, outputs):
         if real == os.path.realpath(src):
@@ -344,6 +340,9 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
     if path.is_file() and not overwrite and not _is_report(path):
         raise VsrAppError(f"the report '{path}' would replace an existing file that is not a batch report; "
                           f"{OVERWRITE_HINT} or choose another report file")
+    if path.is_dir():
+        raise VsrAppError(f"the report '{path}' is a folder; give a file name such as report.json")
+    check_writable(path.parent, "the report's folder")
 
 
 def _is_report(path: Path) -> bool:
@@ -579,7 +578,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             save(must=False)  # the interrupt, not a full disk, is what ends the run
             raise
         _cancel_unfinished(report, in_flight)
-        if overall.meter.done and not report.cancelled:  # a cancelled batch did not reach the total
+        if not report.cancelled:  # a cancelled batch did not reach the total; one that skipped every file did
             overall.meter.finish()
         try:
             save()

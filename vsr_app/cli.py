@@ -96,27 +96,53 @@ def cmd_batch(args) -> int:
     import threading
 
     from vsr_app.batch import run_batch
-    from vsr_app.progress import TerminalProgress
 
-    bar = TerminalProgress(label="batch")
-
-    def on_file(index, count, result):
-        bar.close()
-        reason = f": {result.reason}" if result.reason else ""
-        _print_unless_closed(f"[{index:>{len(str(count))}}/{count}] {result.status:<9} {result.input}{reason}")
-
+    shown = _BatchLines()
     cancel = threading.Event()
     try:
-        with _cancel_on_interrupt(cancel):
+        with _cancel_on_interrupt(cancel, shown.in_flight):
             report = run_batch(args.input_dir, args.output, task=args.task, model=args.model, device=args.device,
                                recursive=args.recursive, extensions=args.ext, codec=args.codec, crf=args.crf,
                                preset=args.preset, overwrite=args.overwrite, self_ensemble=args.self_ensemble,
                                report_path=args.report,
-                               progress=bar, on_file=on_file, cancel=cancel)
+                               progress=shown.progress, on_file=shown.on_file, cancel=cancel)
     finally:
-        bar.close()
+        shown.bar.close()
     _print_unless_closed(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
     return report.exit_code
+
+
+class _BatchLines:
+    """What a batch shows as it runs: the overall bar (stderr), a line per finished file (stdout), and whether a file
+    is in flight (announced by the bar, its line not printed yet), so that a stop says it removes an unfinished
+    output only while there can be one."""
+
+    def __init__(self):
+        from vsr_app.progress import TerminalProgress
+
+        self.bar = TerminalProgress(label="batch")
+        self.stage = self.finished = None  # the file the bar shows; the last one whose line is printed
+
+    def progress(self, info) -> None:
+        self.stage = info.stage
+        self.bar(info)
+
+    def on_file(self, index: int, count: int, result) -> None:
+        self.finished = self.stage
+        self.bar.close()
+        _print_unless_closed(_file_lines(index, count, result))
+
+    def in_flight(self) -> bool:
+        return self.stage != self.finished
+
+
+def _file_lines(index: int, count: int, result) -> str:
+    """A batch file's status line, and under it the notes `upscale` adds to its summary (an input cut short, streams
+    left out, audio re-encoded): in a long batch they set an `ok` worth a look apart from the others."""
+    head = f"[{index:>{len(str(count))}}/{count}] "
+    reason = f": {result.reason}" if result.reason else ""
+    return "\n".join([f"{head}{result.status:<9} {result.input}{reason}",
+                      *(f"{' ' * len(head)}note: {note}" for note in result.notes)])
 
 
 def _print_unless_closed(line: str) -> None:
@@ -138,10 +164,12 @@ def _drop_stdout() -> None:
 class _cancel_on_interrupt:
     """A first Ctrl-C or SIGTERM (`kill`, `timeout`, a scheduler) sets `cancel`: the current file is cleaned up, the
     report written and the summary printed, as for any stop the user asks for. A second one of either stops at once
-    as KeyboardInterrupt, which cleans up and reports too, but prints no summary."""
+    as KeyboardInterrupt, which cleans up and reports too, but prints no summary. `in_flight()`: whether a file is
+    being processed, whose unfinished output the stop removes."""
 
-    def __init__(self, cancel):
+    def __init__(self, cancel, in_flight):
         self.cancel = cancel
+        self.in_flight = in_flight
         self.previous = None
         self.previous_term = None
 
@@ -149,8 +177,8 @@ class _cancel_on_interrupt:
         import signal
 
         self.cancel.set()
-        print(f"\n{APP_NAME}: stopping: removing the unfinished output (Ctrl-C again to quit at once)",
-              file=sys.stderr)
+        removing = ": removing the unfinished output" if self.in_flight() else ""
+        print(f"\n{APP_NAME}: stopping{removing} (Ctrl-C again to quit at once)", file=sys.stderr)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         _sigterm_as_interrupt()
 
@@ -198,7 +226,7 @@ def cmd_eval(args) -> int:
 
     scorer, _ = SCORERS[args.task]
     options = {"engine_options": {"self_ensemble": True}} if args.self_ensemble else {}
-    result = scorer(args.model, args.data, frames=args.frames, device=args.device, **options)
+    result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=_say_scored, **options)
     if args.json:
         print_json(result)
         return 0
@@ -208,6 +236,14 @@ def cmd_eval(args) -> int:
     for name, sc in {**result["sequences"], "mean": result["mean"]}.items():
         print(f"  {name:<16} Y-PSNR {sc['psnr_y']:7.3f} dB   Y-SSIM {sc['ssim_y']:.4f}")
     return 0
+
+
+def _say_scored(scored) -> None:
+    """A stderr line per sequence as it is scored: a benchmark with --self-ensemble runs for minutes, and stdout
+    stays the result alone."""
+    frames = f"{scored.frames} frame{'' if scored.frames == 1 else 's'}"
+    print(f"eval: [{scored.done}/{scored.total}] {scored.name}: {frames}, Y-PSNR {scored.psnr_y:.3f} dB, "
+          f"Y-SSIM {scored.ssim_y:.4f}", file=sys.stderr, flush=True)
 
 
 def cmd_bench(args) -> int:
@@ -309,24 +345,32 @@ def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"--distill {args.distill} needs --teacher NAME|PATH")
     if args.teacher and args.distill == "none":
         parser.error("--teacher is used only for distillation: leave out --teacher or --distill none")
+    if args.teacher and args.distill is None and not (args.config or args.resume):  # either may name the distill
+        kinds = ", ".join(mode for mode in DISTILL_MODES[args.task] if mode != "none")
+        parser.error(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if not args.data and not args.resume:
         parser.error("the following arguments are required: --data (only --resume may leave it out)")
 
 
 def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool) -> None:
-    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51), --codec against the output's
-    container where -o names one file (batch picks a container that fits), and --self-ensemble against the task:
-    usage errors (exit 2), checked after parsing because the options may come in any order."""
-    from vsr_app.video.encoding import CONTAINER_FORMATS, check_encoder_settings
+    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51), the extension of -o where it
+    names one file and --codec against that container (batch picks a container that fits), and --self-ensemble
+    against the task: usage errors (exit 2), checked after parsing because the options may come in any order."""
+    from pathlib import Path
+
+    from vsr_app.video.encoding import check_encoder_settings
+    from vsr_app.video.output_paths import check_extension
 
     if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
         parser.error("argument --self-ensemble: only for upscaling")
     try:
         spec = check_encoder_settings(args.codec, args.crf, args.preset)
+        if one_file:
+            check_extension(Path(args.output))
     except VsrAppError as exc:
         parser.error(str(exc))
-    suffix = os.path.splitext(args.output)[1].lower()  # an unknown one is refused with the other output checks
-    if one_file and suffix in CONTAINER_FORMATS and suffix not in spec.containers:
+    suffix = os.path.splitext(args.output)[1].lower()
+    if one_file and suffix not in spec.containers:
         parser.error(f"argument --codec: {args.codec} cannot go in a {suffix} file; use an output ending in "
                      f"{' or '.join(sorted(spec.containers))}")
 
@@ -392,7 +436,10 @@ def _add_output_options(p: argparse.ArgumentParser, one_file: bool = True) -> No
     p.add_argument("--preset", default=None,
                    help="libx264/libx265 speed preset: ultrafast superfast veryfast faster fast medium slow slower "
                         "veryslow placebo (default: veryfast for x264, medium for x265)")
-    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists (never the input)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace OUT if it exists (never the input)" if one_file else
+                   "replace any file at an output's planned name (never an input), and a --report file that is not "
+                   "a batch report")
     p.set_defaults(check=lambda args: _check_output_options(p, args, one_file))
 
 
@@ -437,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also look in sub-folders (and folders linked there, each once)")
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
                    default=",".join(BATCH_EXTENSIONS),
-                   help="comma-separated extensions to pick up")
+                   help=f"comma-separated extensions to pick up (default {','.join(BATCH_EXTENSIONS)})")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
                    "earlier report; never an input or an output, another file only with --overwrite)")
     _add_output_options(p, one_file=False)
@@ -520,7 +567,18 @@ def _with_default_command(argv: list[str]) -> list[str]:
         near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
         build_parser().error(f"unknown command '{argv[0]}'{hint}; the commands are: {', '.join(SUBCOMMANDS)}")
+    _check_gui_options(argv)
     return ["gui", *argv]
+
+
+def _check_gui_options(argv: list[str]) -> None:
+    """`vsr-app VIDEO -o OUT` (or `-o OUT VIDEO`) left out the command: a usage error that says so, where argparse
+    said only "unrecognized arguments" about the desktop app's, or took OUT for the video to open."""
+    _, unknown = build_parser().parse_known_args(["gui", *argv])
+    options = [word.split("=", 1)[0] for word in unknown if word.startswith("-") and word != "-"]
+    if options:
+        build_parser().error(f"{options[0]} is not an option of the desktop app (which a video alone opens); to "
+                             f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 
 
 def _is_command_word(text: str) -> bool:

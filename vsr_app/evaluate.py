@@ -11,7 +11,7 @@ instant); numpy, OpenCV and the metrics are imported where they are used.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from vsr_app.errors import VsrAppError
 from vsr_app.media import IMAGE_EXTS, SYSTEM_FOLDERS, first_names, natural_order, read_image
@@ -21,6 +21,20 @@ if TYPE_CHECKING:
 
 VSR_MIN_FRAMES = 1
 VFI_MIN_FRAMES = 3  # two inputs and the frame between them
+
+
+class Scored(NamedTuple):
+    """One sequence scored, told at once: a benchmark can take minutes to score, in silence otherwise."""
+
+    done: int  # sequences scored so far, this one included
+    total: int
+    name: str
+    frames: int  # frames scored (VFI: the predicted ones)
+    psnr_y: float
+    ssim_y: float
+
+
+ScoredCallback = Callable[[Scored], None]
 
 
 def sequence_folders(data: str | Path) -> list[Path]:
@@ -99,6 +113,16 @@ def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gt, to_frames(lr)
 
 
+def _score(scores: dict[str, tuple[list[float], list[float]]], name: str, psnrs: list[float], ssims: list[float],
+           total: int, on_sequence: ScoredCallback | None) -> None:
+    """Record a sequence's per-frame scores and tell `on_sequence` (of `total` sequences) their means."""
+    import numpy as np
+
+    scores[name] = (psnrs, ssims)
+    if on_sequence is not None:
+        on_sequence(Scored(len(scores), total, name, len(psnrs), float(np.mean(psnrs)), float(np.mean(ssims))))
+
+
 def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
     import numpy as np
 
@@ -109,10 +133,10 @@ def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[
 
 
 def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
-             engine_options: dict | None = None) -> dict:
+             engine_options: dict | None = None, on_sequence: ScoredCallback | None = None) -> dict:
     """Score an upscaling model on every sequence under `data`; returns the contract's JSON object.
     `engine_options` go to the app's engine (a benchmark's clip chunk length, say; `self_ensemble`, which the result
-    then says)."""
+    then says). `on_sequence` hears of each sequence as it is scored."""
     from vsr_app.inference import make_upscaler
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model, report_name
@@ -127,8 +151,8 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     for name, seq in gts.items():
         pairs = [degrade_x4(f) for f in seq]
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
-        scores[name] = ([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
-                        [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)])
+        _score(scores, name, [psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
+               [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], len(gts), on_sequence)
     summary = _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
     if (engine_options or {}).get("self_ensemble"):
         summary["self_ensemble"] = True
@@ -152,8 +176,10 @@ def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
     return [min(max(i + d, 0), last_even) for d in offsets]
 
 
-def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto") -> dict:
-    """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md)."""
+def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
+             on_sequence: ScoredCallback | None = None) -> dict:
+    """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md);
+    `on_sequence` hears of each sequence as it is scored."""
     from vsr_app.inference import make_interpolator
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model, report_name
@@ -170,7 +196,7 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             pred = engine.midpoint([seq[j] for j in vfi_context(i, len(seq), engine.num_inputs)])
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
-        scores[name] = (psnrs, ssims)
+        _score(scores, name, psnrs, ssims, len(seqs), on_sequence)
     return _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
 
 

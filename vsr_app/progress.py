@@ -30,6 +30,8 @@ class ProgressInfo:
 
     @property
     def fraction(self) -> float | None:
+        if self.eta == 0.0:  # at the end: all of it, also of nothing (a batch whose every file was skipped)
+            return 1.0
         if not self.total:
             return None
         return min(1.0, self.done / self.total)
@@ -116,7 +118,7 @@ class TerminalProgress:
         self.plain_every = plain_every
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last_plain = float("-inf")
-        self.last_plain_done = -1
+        self.last_plain_count: tuple[int, int | None] | None = None  # (done, total) of the last plain line
         self.drawn = False
 
     def line(self, info: ProgressInfo) -> str:
@@ -136,8 +138,8 @@ class TerminalProgress:
             self._write("\r\x1b[2K" + self.line(info))
             self.drawn = True
         elif (info.elapsed - self.last_plain >= self.plain_every
-              or (info.eta == 0.0 and info.done != self.last_plain_done)):
-            self.last_plain, self.last_plain_done = info.elapsed, info.done
+              or (info.eta == 0.0 and (info.done, info.total) != self.last_plain_count)):
+            self.last_plain, self.last_plain_count = info.elapsed, (info.done, info.total)
             self._write(self.line(info) + "\n")
 
     def close(self, summary: str | None = None) -> None:

@@ -456,7 +456,8 @@ class HRClipSampler:
         small = [s.name for s in self.seqs + self.stills if min(s.frames[0].shape[:2]) < size]
         if small:
             log(f"data: {len(small)} source(s) smaller than the {size}x{size} training crop ({first_names(small)}): "
-                f"their crops are enlarged, which blurs what the net learns from; a smaller patch avoids it")
+                f"their crops are enlarged, which blurs what the net learns from; a smaller crop avoids it: \"patch\" in "
+                f"a --config file for vsr (in low-resolution pixels, a quarter of the crop), \"crop\" for vfi")
 
     def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
         if rng.random() < self.still_fraction:

@@ -468,7 +468,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
                        "s_per_step": (now - tick - paused) / seen, "elapsed_s": now - t0}
                 write(rec)
-                log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
+                log(_log_line(rec, cfg.steps))
                 sums, seen, tick, paused = {}, 0, now, 0.0
             if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
                 began = time.time()
@@ -501,6 +501,15 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         for sig, h in old_handlers.items():
             signal.signal(sig, h)
     return run_dir / "model.safetensors"
+
+
+def _log_line(rec: dict, steps: int) -> str:
+    """A metrics record as the log shows it, with the steps in all and the time left at the latest pace (eta) that a
+    person watching the log wants; metrics.jsonl keeps its fields, which the Train tab reads."""
+    from vsr_app.progress import format_duration
+
+    shown = {**rec, "step": f"{rec['step']}/{steps}", "eta": format_duration(rec["s_per_step"] * (steps - rec["step"]))}
+    return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
 
 
 def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> int:

@@ -37,9 +37,38 @@ def check_output_path(target: Path, source: Path | None, overwrite: bool) -> Non
         raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
     if os.path.lexists(target) and not overwrite:  # a link to nothing is in the way too: the final rename fails on it
         raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
+    check_extension(target)
+
+
+def check_extension(target: Path) -> None:
+    """Refuse an output name whose extension names no container the writer makes (the CLI calls it on `-o` as soon
+    as it has parsed the options, so such a name is a usage error there)."""
     if target.suffix.lower() not in CONTAINER_FORMATS:
         raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
                           f"{', '.join(sorted(CONTAINER_FORMATS))}")
+
+
+def check_writable(folder: Path, what: str) -> None:
+    """Prove a file can be made in `folder`, or, where it is not made yet, in the folder it would be made in (making
+    nothing), so an output that cannot be written fails at once, saying what to do, not after a model has loaded
+    and the work has begun. `what` names the folder in the message ("the output folder")."""
+    place = next((p for p in (folder, *folder.parents) if os.path.exists(p)), folder)
+    why = f"'{place}' is a file, not a folder" if os.path.isfile(place) else _cannot_write(place)
+    if why:
+        raise VsrAppError(f"cannot write to {what} '{folder}': {why}; choose a folder you can write to")
+
+
+def _cannot_write(folder: Path) -> str | None:
+    """Why no file can be made in `folder`; None when one can."""
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(prefix=".vsr-app-write-test-", dir=folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    os.unlink(name)
+    return None
 
 
 def make_folder(folder: Path) -> None:

@@ -40,7 +40,7 @@ from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
-from vsr_app.video.output_paths import check_output_path
+from vsr_app.video.output_paths import check_output_path, check_writable
 from vsr_app.video.verify import source_end
 from vsr_app.video.writer import VideoWriter
 
@@ -286,6 +286,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     started = time.monotonic()
     src, dst = Path(src), Path(dst)
     check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
+    check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
     check_encoder_settings(codec, crf, preset)
     reader = VideoReader(src)
     info = reader.info
