@@ -52,7 +52,8 @@ def _task(frames_dir, **extra):
 
 
 def _cfg(steps, **extra):
-    return LoopConfig(steps=steps, lr=2e-3, warmup=2, log_every=1, val_every=0, threads=1, seed=3, **extra)
+    return LoopConfig(**{"steps": steps, "lr": 2e-3, "warmup": 2, "log_every": 1, "val_every": 0, "threads": 1,
+                         "seed": 3, **extra})
 
 
 def _losses(run_dir):
@@ -84,24 +85,47 @@ def _final_state(run_dir):
 MIX = {"compress_p": 0.7, "noise_p": 0.5}
 
 
-@pytest.mark.parametrize("distill,degrade", [("none", None), ("std", None), ("space", MIX)])
-def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill, degrade):
+@pytest.mark.parametrize("distill,degrade,ema", [("none", None, 0.0), ("std", None, 0.0), ("space", MIX, 0.0),
+                                                 ("none", None, 0.5)])
+def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill, degrade, ema):
     extra = {"distill": distill, "teacher": tiny_teacher} if distill != "none" else {}
     extra["degrade"] = degrade
     quiet = lambda *_: None  # noqa: E731
-    train(_task(frames_dir, **extra), _cfg(6), tmp_path / "straight", log=quiet)
+    train(_task(frames_dir, **extra), _cfg(6, ema=ema), tmp_path / "straight", log=quiet)
 
     cancel = threading.Event()
     stop_at_3 = lambda step, total: cancel.set() if step == 3 else None  # noqa: E731
-    train(_task(frames_dir, **extra), _cfg(6), tmp_path / "split", log=quiet, progress=stop_at_3, cancel=cancel)
+    train(_task(frames_dir, **extra), _cfg(6, ema=ema), tmp_path / "split", log=quiet, progress=stop_at_3,
+          cancel=cancel)
     assert json.loads((tmp_path / "split" / "checkpoint.json").read_text())["step"] == 3
-    train(_task(frames_dir, **extra), _cfg(6), tmp_path / "split", resume=True, log=quiet)
+    train(_task(frames_dir, **extra), _cfg(6, ema=ema), tmp_path / "split", resume=True, log=quiet)
 
     a, b = _final_state(tmp_path / "straight"), _final_state(tmp_path / "split")
     assert a.keys() == b.keys()
     assert any(k.startswith("optim.") for k in a)
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_with_ema_the_exported_model_and_validation_are_the_weight_average(frames_dir, small_video, tmp_path):
+    """The checkpoint keeps the raw weights to train on; the model and its validation get their moving average."""
+    from safetensors.torch import load_file
+
+    from vsr_app.distill.train import AVERAGE_PREFIX
+
+    task = _task(frames_dir, val=[str(small_video)], val_frames=4)
+    validated = []
+    validate = task.validate
+    task.validate = lambda: validated.append(task.modules()["model"].state_dict()["head.out_conv.weight"].clone()) or validate()
+    train(task, _cfg(4, ema=0.9, val_every=4), tmp_path / "run", log=lambda *_: None)
+    checkpoint, exported = _final_state(tmp_path / "run"), load_file(str(tmp_path / "run" / "model.safetensors"))
+    average = {k[len(AVERAGE_PREFIX):]: v for k, v in checkpoint.items() if k.startswith(AVERAGE_PREFIX)}
+    raw = {k[len("module.model."):]: v for k, v in checkpoint.items() if k.startswith("module.model.")}
+    assert average.keys() == raw.keys() == exported.keys()
+    assert all(torch.equal(exported[k], average[k]) for k in exported)
+    assert not all(torch.equal(raw[k], average[k]) for k in raw)  # 4 steps moved the weights; the average lags
+    assert torch.equal(validated[-1], average["head.out_conv.weight"])
+    assert torch.equal(task.modules()["model"].state_dict()["head.out_conv.weight"], raw["head.out_conv.weight"])  # put back after
 
 
 def test_exported_model_loads_without_pickle(frames_dir, tmp_path):

@@ -32,6 +32,7 @@ class LoopConfig:
     ckpt_every_s: float = 300.0
     init_from: str | None = None  # .safetensors weights for modules["model"] (continue from weights alone)
     init_partial: bool = False  # init_from: take the tensors whose name and shape fit, keep the rest freshly initialised
+    ema: float = 0.0  # decay of the weights' moving average that validation and the exported model use (0: none)
 
     @classmethod
     def split(cls, options: dict) -> tuple["LoopConfig", dict]:

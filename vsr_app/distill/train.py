@@ -6,7 +6,7 @@ bf16/fp16 on CUDA), gradient clipping, atomic checkpoints (safetensors + JSON, n
 (step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
 continuation from weights alone (`init_from`; `--resume` of a run whose checkpoint is gone continues from its
 exported model.safetensors at the step its card records, with a fresh optimiser), metrics.jsonl, periodic
-validation, a one-line error when the disk fills (`saving`), steps with a nan/inf loss skipped (a run that
+validation, an optional moving average of the weights that validation and the exported model use (`ema`), a one-line error when the disk fills (`saving`), steps with a nan/inf loss skipped (a run that
 keeps diverging stops with its last checkpoint, not one of nan weights), a clean stop
 with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and
 data-parallel training when started by torchrun (gradients are averaged across processes with
@@ -49,6 +49,7 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.data import check_data, check_held_out
+from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
                                   check_resumable, claim_run_dir, exported_step, holds_run, read_config_file,
@@ -58,6 +59,7 @@ from vsr_app.inference import autocast_dtype
 from vsr_app.models import atomic_write, save_model
 from vsr_app.nets.ops import set_threads
 
+AVERAGE_PREFIX = "ema.model."  # the checkpoint's tensors of the model's weight average (`ema`)
 # a loss that is nan or inf skips its step (the weights are kept, not poisoned); this many in a row stop the run
 MAX_NONFINITE_STEPS = 10
 
@@ -137,9 +139,12 @@ def _any_rank(flag: bool, world: int) -> bool:
 
 # ---- checkpoints --------------------------------------------------------------------------------
 
-def _checkpoint_tensors(modules: dict[str, nn.Module], opt: torch.optim.Optimizer) -> dict[str, Tensor]:
+def _checkpoint_tensors(modules: dict[str, nn.Module], opt: torch.optim.Optimizer,
+                        average: WeightAverage | None) -> dict[str, Tensor]:
     out = {f"module.{name}.{k}": v.detach().cpu().contiguous()
            for name, mod in modules.items() for k, v in mod.state_dict().items()}
+    if average is not None:
+        out.update({f"{AVERAGE_PREFIX}{k}": v.detach().cpu().contiguous() for k, v in average.state_dict().items()})
     for idx, state in opt.state_dict()["state"].items():
         for key, val in state.items():
             out[f"optim.{idx}.{key}"] = (val if torch.is_tensor(val) else torch.tensor(val)).detach().cpu().contiguous()
@@ -147,10 +152,10 @@ def _checkpoint_tensors(modules: dict[str, nn.Module], opt: torch.optim.Optimize
     return out
 
 
-def save_checkpoint(run_dir: Path, step: int, modules, opt, extra: dict) -> None:
+def save_checkpoint(run_dir: Path, step: int, modules, opt, extra: dict, average: WeightAverage | None = None) -> None:
     from safetensors.torch import save_file
 
-    tensors = _checkpoint_tensors(modules, opt)
+    tensors = _checkpoint_tensors(modules, opt, average)
     groups = [{k: v for k, v in g.items() if k != "params"} for g in opt.state_dict()["param_groups"]]
     meta = {"step": step, "param_groups": groups, "optim_state_ids": sorted(opt.state_dict()["state"]), **extra}
     ck = run_dir / "checkpoint.safetensors"
@@ -229,6 +234,14 @@ def load_checkpoint(run_dir: Path, modules, opt) -> dict:
                           f"({exc}); resume it with the command that started it") from None
     torch.set_rng_state(tensors["rng.torch"])
     return meta
+
+
+def _checkpoint_average(run_dir: Path) -> dict[str, Tensor]:
+    """The weight average the run's checkpoint holds (none when the run had no `ema` then)."""
+    from safetensors import safe_open
+
+    with _reading_checkpoint(run_dir), safe_open(str(run_dir / "checkpoint.safetensors"), "pt") as fh:
+        return {k[len(AVERAGE_PREFIX):]: fh.get_tensor(k) for k in fh.keys() if k.startswith(AVERAGE_PREFIX)}
 
 
 def checkpoint_step(run_dir: Path) -> int:
@@ -383,6 +396,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         for mod in modules.values():
             for tensor in mod.state_dict().values():
                 dist.broadcast(tensor, 0)
+    average = _weight_average(run_dir, modules["model"], cfg, resume, log)
 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
@@ -396,8 +410,9 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             return
         extra = {"task": task.extra_state() if hasattr(task, "extra_state") else {}, "config": asdict(cfg)}
         with saving("the checkpoint", run_dir, resume_hint):
-            save_checkpoint(run_dir, step, modules, opt, extra)
-            export(run_dir, task, modules["model"], cfg, step, meta)
+            save_checkpoint(run_dir, step, modules, opt, extra, average)
+            with _averaged(average, modules["model"]):
+                export(run_dir, task, modules["model"], cfg, step, meta)
 
     def write(rec: dict):
         if metrics is not None:
@@ -455,6 +470,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 scaler.update()
             else:
                 opt.step()
+            if average is not None:
+                average.update(modules["model"])
             step += 1
             terms = _average_terms({"loss": float(loss.detach()), **terms}, world)
             task.after_step(step, terms)
@@ -472,7 +489,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 sums, seen, tick, paused = {}, 0, now, 0.0
             if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
                 began = time.time()
-                val = _validate(task, modules, device, amp)
+                with _averaged(average, modules["model"]):
+                    val = _validate(task, modules, device, amp)
                 if val:
                     write({"step": step, **val})
                     log(f"validation at step {step}: {val}")
@@ -510,6 +528,26 @@ def _log_line(rec: dict, steps: int) -> str:
 
     shown = {**rec, "step": f"{rec['step']}/{steps}", "eta": format_duration(rec["s_per_step"] * (steps - rec["step"]))}
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
+
+
+def _weight_average(run_dir: Path, model: nn.Module, cfg: LoopConfig, resume: bool, log) -> WeightAverage | None:
+    """The moving average of the model's weights (`ema`), from the weights the run starts at, or a resumed checkpoint's.
+    A run resumed from its exported weights alone starts it from those, which were the average."""
+    if not cfg.ema:
+        return None
+    average = WeightAverage(model, cfg.ema)
+    if resume and (run_dir / "checkpoint.safetensors").exists():
+        saved = _checkpoint_average(run_dir)
+        if saved:
+            average.load_state_dict(saved)
+        else:
+            log('the checkpoint holds no weight average (the run had no "ema" before): it starts from the weights')
+    return average
+
+
+def _averaged(average: WeightAverage | None, model: nn.Module):
+    """The weight average in the model, where the run keeps one, for validation and export."""
+    return contextlib.nullcontext() if average is None else average.applied(model)
 
 
 def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> int:
