@@ -137,7 +137,7 @@ def test_a_long_validation_clip_is_read_only_as_far_as_its_triplets_reach(tmp_pa
     """A long clip was decoded whole beside the training data (gigabytes for a minute of 1080p), and past the memory
     budget refused as 'not one sequence'."""
     from videogen import make_video
-    from vsr_app.distill.vfi_task import VAL_MAX_FRAMES, validation_frames
+    from vsr_app.distill.vfi_task import VAL_MAX_FRAMES, validation_clip
 
     clip = make_video(tmp_path / "long.mp4", frames=VAL_MAX_FRAMES + 20, width=32, height=32)
-    assert len(validation_frames(str(clip))) == VAL_MAX_FRAMES
+    assert len(validation_clip(str(clip)).frames) == VAL_MAX_FRAMES

@@ -11,7 +11,8 @@ temporal reversal, frame-stride jitter for motion size): inputs are frames 1, 3,
 target is frame 4 (1-based), so the net learns to halve a gap twice as long as the source's. A video's
 clips are evenly spaced in time (`even_times`): across a dropped frame or a variable-frame-rate stretch
 frame 4 is not the temporal middle of frames 3 and 5.
-Validation scores Y-PSNR on fixed triplets from held-out videos (never the eval benchmarks).
+Validation scores Y-PSNR on fixed triplets from held-out videos (never the eval benchmarks), centred only where
+their 7 frames are evenly spaced in time too.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.data import (HRClipSampler, batch_rng, check_data, check_held_out, held_out, load_sources,
-                                  load_validation, to_frames, to_tensor)
+from vsr_app.distill.data import (HRClipSampler, Source, batch_rng, check_data, check_held_out, held_out,
+                                  load_sources, load_validation, to_frames, to_tensor)
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -87,18 +88,36 @@ class VFIConfig:
 VAL_MAX_FRAMES = 300  # of a validation clip: 10 s at 30 frames/s, over which its triplets are spread
 
 
-def validation_frames(path: str) -> list[np.ndarray]:
-    """The first VAL_MAX_FRAMES frames of a validation clip, refused in one line unless it is one sequence of at
-    least 7 frames. Only a few triplets are scored: a long clip decoded whole took gigabytes beside the training data
-    (and, past the memory budget, was split into runs and refused as not one sequence)."""
+def validation_clip(path: str) -> Source:
+    """The first VAL_MAX_FRAMES frames of a validation clip (and their times), refused in one line unless it is one
+    sequence of at least 7 frames with 7 in a row evenly spaced in time. Only a few triplets are scored: a long clip
+    decoded whole took gigabytes beside the training data (and, past the memory budget, was split into runs and
+    refused as not one sequence)."""
     sources = load_validation(path, max_frames=VAL_MAX_FRAMES)
     if len(sources) > 1:
         raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not follow "
                           f"each other)")
-    if len(sources[0].frames) < CLIP_FRAMES:  # a triplet takes frames c-3 .. c+3
-        raise VsrAppError(f"validation clip {path} has {len(sources[0].frames)} frame(s); it needs at least "
-                          f"{CLIP_FRAMES}")
-    return sources[0].frames
+    clip = sources[0]
+    if len(clip.frames) < CLIP_FRAMES:  # a triplet takes frames c-3 .. c+3
+        raise VsrAppError(f"validation clip {path} has {len(clip.frames)} frame(s); it needs at least {CLIP_FRAMES}")
+    if not len(_even_centres(clip)):
+        raise VsrAppError(f"validation clip {path} has no {CLIP_FRAMES} frames in a row evenly spaced in time in its "
+                          f"first {len(clip.frames)} (dropped frames, variable frame rate); give a steadier clip")
+    return clip
+
+
+def _even_centres(clip: Source) -> np.ndarray:
+    """The frames a triplet can be centred on: those whose 7 frames are evenly spaced in time, as in training, so the
+    truth is the temporal middle of its inputs."""
+    return clip.clip_starts(CLIP_FRAMES, 1, even=True) + TARGET_IDX
+
+
+def validation_centres(clip: Source, count: int) -> np.ndarray:
+    """`count` triplet centres spread over the clip, each moved to the nearest evenly spaced one (earlier on a tie):
+    where a clip is evenly spaced throughout they are where they always were, so earlier runs' scores still compare."""
+    spread = np.linspace(TARGET_IDX, len(clip.frames) - 1 - TARGET_IDX, count).astype(int)
+    even = _even_centres(clip)
+    return even[np.abs(even[:, None] - spread).argmin(0)]
 
 
 @dataclass
@@ -221,11 +240,13 @@ class VFITask:
 
     # -- validation and export ---------------------------------------------------------------------
     def _val_triplets(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Fixed (4 input frames, truth) pairs spread over each validation video, cropped to a multiple of 16."""
+        """Fixed (4 input frames, truth) pairs spread over each validation video where its frames are evenly spaced in
+        time (`validation_centres`), cropped to a multiple of 16."""
         if self._val is None:
             self._val = []
             for path in self.val_videos:
-                frames = validation_frames(path)
+                clip = validation_clip(path)
+                frames = clip.frames
                 m = self.net.size_multiple
                 if self.cfg.val_crop:
                     h, w = frames[0].shape[:2]
@@ -233,8 +254,7 @@ class VFITask:
                     y, x = (h - ch) // 2, (w - cw) // 2
                     frames = [f[y:y + ch, x:x + cw] for f in frames]
                 frames = [f[: f.shape[0] // m * m, : f.shape[1] // m * m] for f in frames]
-                centres = np.linspace(3, len(frames) - 4, self.cfg.val_triplets).astype(int)
-                for c in centres:
+                for c in validation_centres(clip, self.cfg.val_triplets):
                     self._val.append((np.stack([frames[c + d] for d in (-3, -1, 1, 3)]), frames[c]))
         return self._val
 
