@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -934,3 +935,22 @@ def test_no_temporary_frame_folders_or_files_anywhere(tree, tmp_path, monkeypatc
     run_batch(src, tmp_path / "x2", model="blend", recursive=True, task="interpolate")
     assert all_files(scratch) == []
     assert all_files(out) == ["a.mp4", "sub/b.mkv", "sub/deep/c.mov"]
+
+
+def test_a_folder_at_an_output_s_name_fails_that_file_saying_to_move_it(small_video, tmp_path):
+    """It said "give a file name such as out.mp4", advice for a single output the user names, not a batch's."""
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    in_dir.mkdir()
+    shutil.copy(small_video, in_dir / "clip.mp4")
+    (out_dir / "clip.mp4").mkdir(parents=True)
+    (result,) = run_batch(in_dir, out_dir, model="bicubic").files
+    assert result.status == "failed"
+    assert result.reason == (f"a folder is in the way at its output's name '{out_dir / 'clip.mp4'}'; move or rename "
+                             f"it, or choose another output folder")
+
+
+def test_a_cancelled_walk_of_the_input_folder_stops():
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        find_videos(Path(__file__).parent, ["mp4"], recursive=True, cancel=cancel)

@@ -398,12 +398,14 @@ def test_a_slow_folder_is_listed_off_the_gui_thread_and_its_start_can_be_cancell
     panel.start()  # returns at once, while the folder is still being listed
     assert panel.status.text() == "Listing the input folder\u2026"
     assert panel.cancel_button.isVisible() and not panel.in_dir.isEnabled()
+    assert not any(button.isEnabled() for button in panel.browse_buttons)  # Browse ran the batch on another folder
     qtbot.waitUntil(lambda: bool(threads), timeout=10_000)
     assert threads[-1] is not threading.main_thread()
     with qtbot.waitSignal(panel.listed, timeout=30_000):
-        panel.cancel()  # lists again, without starting
+        panel.cancel()  # the listing goes on, without a start after it, and without a second walk
+        assert panel.start_button.isVisible() and panel.in_dir.isEnabled()
         gate.set()
-    assert panel.job is None and panel.start_button.isVisible() and panel.in_dir.isEnabled()
+    assert len(threads) == 1 and panel.job is None and all(button.isEnabled() for button in panel.browse_buttons)
     assert panel.table.rowCount() == 2 and not out_dir.exists()
 
 
@@ -423,3 +425,10 @@ def test_only_the_newest_listing_is_shown(window, qtbot, small_video, tmp_path, 
         gate.set()
     qtbot.wait(200)  # the superseded listing ends too, and is ignored
     assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == ["only.mp4"]
+
+
+def test_an_output_folder_that_is_the_input_folder_is_said_when_listed(window, qtbot, small_video, tmp_path):
+    """The queue was listed with each output on its own input; only Process all said why it could not run."""
+    in_dir, _ = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, in_dir, "bicubic")
+    assert panel.table.rowCount() == 0 and panel.status.text().startswith("the output folder is the input folder")

@@ -164,7 +164,7 @@ def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None,
-                unreadable: list[OSError] | None = None) -> list[Path]:
+                unreadable: list[OSError] | None = None, cancel=None) -> list[Path]:
     """Files under `root` with one of `extensions`, sorted; hidden files/folders and the folder `exclude` (the
     batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out.
 
@@ -173,7 +173,8 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
 
     Hidden names are skipped because that is where the writer keeps its temporary files (`.name.partial-*`).
     Symlinked sub-folders are followed (a user links footage in), each real folder once: a link back up the tree
-    would loop, and two links to one folder would process its videos twice.
+    would loop, and two links to one folder would process its videos twice. A set `cancel` stops the walk between
+    folders (raising Cancelled): a large tree on a network share takes minutes.
     """
     wanted = {"." + e.lower() for e in extensions}
     excluded = None if exclude is None else os.path.realpath(exclude)
@@ -187,6 +188,8 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
             unreadable.append(exc)
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+        if _cancelled(cancel):
+            raise Cancelled()
         here = Path(dirpath)
         kept = []
         for d in sorted(dirnames) if recursive else []:
@@ -197,6 +200,12 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
         dirnames[:] = kept
         found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
     return found
+
+
+def check_apart(in_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is the input folder: outputs would land beside (or on) their inputs."""
+    if _same_path(in_dir, out_dir):
+        raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -478,8 +487,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
         raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
-    if _same_path(in_dir, out_dir):
-        raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
+    check_apart(in_dir, out_dir)
     exts = parse_extensions(extensions)
     unreadable: list[OSError] = []
     inputs = find_videos(in_dir, exts, recursive, exclude=out_dir, unreadable=unreadable)
@@ -539,6 +547,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 result.output_bytes = _size(dst)
                 return
             result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
+        if dst.is_dir():  # check_output_path's advice ("give a file name") is for one output named by the user
+            raise VsrAppError(f"a folder is in the way at its output's name '{dst}'; move or rename it, or choose "
+                              f"another output folder")
         check_output_path(dst, src, overwrite=overwrite)
         models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,

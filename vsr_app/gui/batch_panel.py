@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME
-from vsr_app.batch import find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import check_apart, find_videos, parse_extensions, plan_outputs, run_batch
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
@@ -42,24 +42,28 @@ FILE_COLUMN_CHARS = 50
 
 @dataclass
 class Queue:
-    """What the batch would do with a folder, as listed before it starts."""
+    """What the batch would do with a folder, as listed before it starts (the batch then runs over these folders,
+    whatever the fields say by then)."""
     in_dir: Path
+    out_dir: Path | None
+    is_folder: bool  # False: `in_dir` is not a folder, which the batch itself explains when started
     inputs: list[Path]
     outputs: list[Path | None]  # None without an output folder
     foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
 
 
 def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
-               find_foreign: bool, progress=None, cancel=None) -> Queue | None:
-    """(worker thread) The batch's inputs and planned outputs, by its own discovery and naming; None when `in_dir`
-    is not a folder."""
+               find_foreign: bool, progress=None, cancel=None) -> Queue:
+    """(worker thread) The batch's inputs and planned outputs, by its own discovery and naming."""
     if not in_dir.is_dir():
-        return None
-    inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir)
+        return Queue(in_dir, out_dir, False, [], [], [])
+    if out_dir is not None:
+        check_apart(in_dir, out_dir)
+    inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir, cancel=cancel)
     outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir else [None] * len(inputs)
     foreign = [path for path in outputs if find_foreign and path is not None and path.is_file()
                and not _made_by_us(path)]
-    return Queue(in_dir, inputs, outputs, foreign)
+    return Queue(in_dir, out_dir, True, inputs, outputs, foreign)
 
 
 def _made_by_us(path: Path) -> bool:
@@ -81,6 +85,7 @@ class BatchPanel(QWidget):
         self.job: Job | None = None  # the batch
         self.list_job: Job | None = None  # the newest listing; an older one still running is ignored when it ends
         self.start_when_listed = False
+        self.browse_buttons: list[QPushButton] = []  # locked with the fields while a batch lists or runs
         self.rows: dict[str, int] = {}  # the table row of each input (relative path, as the batch names it)
         self.report_path: str | None = None
         self.output_folder: Path | None = None  # of the batch last started
@@ -199,7 +204,9 @@ class BatchPanel(QWidget):
                 edit.setText(folder)
                 self.scan()
 
-        form.addRow(label, path_row(edit, QPushButton("Browse\u2026"), pick))
+        browse = QPushButton("Browse\u2026")
+        self.browse_buttons.append(browse)
+        form.addRow(label, path_row(edit, browse, pick))
         return edit
 
     def refresh_models(self) -> None:
@@ -285,15 +292,15 @@ class BatchPanel(QWidget):
         self.table.setRowCount(0)
         self.rows.clear()
 
-    def _listed(self, job: Job, queue: Queue | None) -> None:
+    def _listed(self, job: Job, queue: Queue) -> None:
         if job is not self.list_job:
             return
         self.list_job = None
         self._clear_queue()  # the rows listed before stay until then: no flicker on each new listing
-        if queue is None:
-            self.status.setText("Choose an input folder of videos.")
-        else:
+        if queue.is_folder:
             self._show_queue(queue)
+        else:
+            self.status.setText("Choose an input folder of videos.")
         if self.start_when_listed:
             self._start_batch(queue)
         self._listing_ended()
@@ -362,14 +369,14 @@ class BatchPanel(QWidget):
         self._remember()
         self._list(then_start=True)
 
-    def _start_batch(self, queue: Queue | None) -> None:
-        """Run the batch the fields describe (a missing input folder or one without videos is for the batch to
+    def _start_batch(self, queue: Queue) -> None:
+        """Run the batch over the folders listed (a missing input folder or one without videos is for the batch to
         explain); with Replace ticked, first ask about the files there this app did not make."""
-        if queue is not None and queue.foreign and not self._may_replace_others(queue.foreign):
+        if queue.foreign and not self._may_replace_others(queue.foreign):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
             return
-        in_dir, out_dir = self._folders()
+        in_dir, out_dir = queue.in_dir, queue.out_dir
         self.output_folder = out_dir
         self.report_path = str(out_dir / "vsr-app-report.json")
         crf = self.crf.value() if has_crf(self.codec.currentData()) else None
@@ -401,9 +408,9 @@ class BatchPanel(QWidget):
         return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
-        if self.start_when_listed:  # still listing: nothing has started, the queue is listed as it is
+        if self.start_when_listed:  # still listing: nothing has started; the listing goes on, to be shown
             self.start_when_listed = False
-            self.scan()
+            self._set_running(False)
             return
         if self.job is not None and self.job.running:
             self.status.setText("Cancelling after the current frame\u2026")
@@ -422,8 +429,8 @@ class BatchPanel(QWidget):
     def _set_running(self, running: bool) -> None:
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
-        for widget in (self.in_dir, self.out_dir, self.task, self.model, self.device, self.ext, self.recursive,
-                       self.codec, self.overwrite):
+        for widget in (self.in_dir, self.out_dir, *self.browse_buttons, self.task, self.model, self.device, self.ext,
+                       self.recursive, self.codec, self.overwrite):
             widget.setEnabled(not running)
         self.crf.setEnabled(not running and has_crf(self.codec.currentData()))
         self.self_ensemble.setEnabled(not running and self.task.currentData() == "upscale")
