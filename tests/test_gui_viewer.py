@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from types import SimpleNamespace
 import time
 
 import numpy as np
@@ -258,6 +259,33 @@ def test_metrics_and_analysis_click_to_seek(window, qtbot, small_video, nearest_
     scene = plot.vb.mapViewToScene(QPointF(7, points[7][1]))
     qtbot.mouseClick(graphs.viewport(), Qt.LeftButton, pos=graphs.mapFromScene(scene))
     assert viewer.player.position == 7
+
+
+def test_the_analysis_reads_ssim_as_it_is_and_its_names_stay_apart_in_a_small_window(window, qtbot):
+    """SSIM read 955-980 under "SSIM (x0.001)" (pyqtgraph's automatic SI prefix), and at 1280x720 the two rotated
+    axis titles ran into each other ("SSIM (x0.001PSNR (dB)")."""
+    window.resize(1280, 720)
+    window.compare.setCurrentWidget(window.viewer)
+    analysis = window.viewer.analysis
+    analysis.reset("a vs b")
+    analysis.show()
+    for i in range(120):
+        analysis.add_point(i, 120, 39.5 + i % 3 * 0.5, 0.975 + i % 5 * 0.001)
+    analysis.finished()
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    plots = (analysis.psnr_plot, analysis.ssim_plot)
+    axis = analysis.ssim_plot.getAxis("left")
+    spacing, values = axis.tickValues(*axis.range, axis.height())[-1]
+    assert axis.autoSIPrefixScale == 1 and "0.001" not in axis.labelString()
+    assert all(s.startswith("0.97") for s in axis.tickStrings(values, axis.scale, spacing))
+    names = [analysis.graphs.ci.getItem(row, 0) for row in (0, 1)]
+    assert [n.text for n in names] == ["PSNR (dB)", "SSIM"]
+    boxes = [item.sceneBoundingRect() for item in (*names, *(p.vb for p in plots))]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])  # no name on another or a plot
+    assert boxes[2].left() == boxes[3].left()  # both plots' frames line up under each other
+    assert all(p.vb.viewRange()[0][0] <= 0 and p.vb.viewRange()[0][1] >= 119 for p in plots)  # every frame shown
+    assert all(analysis.graphs.sceneRect().contains(box) for box in boxes)  # none cut off
 
 
 def test_restarting_an_analysis_ignores_the_cancelled_run(window, qtbot, small_video, slow_model):
@@ -577,6 +605,20 @@ def test_a_recent_video_on_a_disk_not_there_now_is_remembered(window, qtbot, sma
         window.open(str(small_video))
     assert window.recent_files() == [str(small_video)]  # the menu offers what is there
     assert window.settings.value("window/recent") == [str(small_video), away]
+
+
+def test_the_status_bar_says_what_runs_in_the_other_tabs(window, qtbot, monkeypatch):
+    """It said "Ready" during a batch or a training run: from the Compare tab nothing showed that work ran until
+    Quit asked. (The panels' running states are stood in for: a real batch and run are their tabs' tests.)"""
+    with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop them
+        m.setattr(window.train, "running", lambda: True)
+        m.setattr(window.batch, "job", SimpleNamespace(running=True))
+        window.train.total_steps = 1000
+        window.train.plots.add_records([{"step": 120, "loss": 0.5}])
+        window.batch.progress.setValue(420)
+        qtbot.waitUntil(lambda: window.work_text.text() == "Training: step 120 / 1,000   \u00b7   Batch running: 42%",
+                        timeout=5_000)
+    qtbot.waitUntil(lambda: window.work_text.text() == "", timeout=5_000)
 
 
 def test_the_shortcut_list_names_the_windows_shortcuts_too(window):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from vsr_app.gui import fmt, theme
 
 REDRAW_MS = 400
+WIDEST_TICK = "0.0000"  # both value axes leave room for this, so the plots' frames line up
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
 
 
@@ -47,27 +48,39 @@ class AnalysisPlot(QWidget):
         layout.addLayout(head)
         self.graphs = pg.GraphicsLayoutWidget()
         layout.addWidget(self.graphs, 1)
-        self.psnr_plot = self.graphs.addPlot(row=0, col=0)
-        self.ssim_plot = self.graphs.addPlot(row=1, col=0)
-        self.ssim_plot.setXLink(self.psnr_plot)
-        self.psnr_plot.setLabel("left", "PSNR", units="dB")
-        self.ssim_plot.setLabel("left", "SSIM")
-        self.ssim_plot.setLabel("bottom", "frame")
+        self.graphs.ci.layout.setColumnStretchFactor(1, 1)  # the plots widen, not the names beside them
         self.curves, self.cursors = [], []
-        for plot, colour in ((self.psnr_plot, theme.PSNR_COLOUR), (self.ssim_plot, theme.SSIM_COLOUR)):
-            plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setMouseEnabled(x=True, y=False)
-            curve = plot.plot([], [], pen=pg.mkPen(colour, width=1.6), symbol="o", symbolSize=5,
-                              symbolBrush=colour, symbolPen=None)
-            cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.TEXT, width=1, style=Qt.DashLine))
-            plot.addItem(cursor)
-            self.curves.append(curve)
-            self.cursors.append(cursor)
+        self.psnr_plot = self._add_plot(0, "PSNR (dB)", theme.PSNR_COLOUR)
+        self.ssim_plot = self._add_plot(1, "SSIM", theme.SSIM_COLOUR, x_link=self.psnr_plot)
+        self.psnr_plot.getAxis("bottom").setStyle(showValues=False)  # the frames are numbered once, below SSIM
+        self.ssim_plot.setLabel("bottom", "frame")
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)
         self.setMinimumHeight(200)
         self.reset("")
+
+    def _add_plot(self, row: int, name: str, colour: str, x_link: pg.PlotItem | None = None) -> pg.PlotItem:
+        """A plot with its curve and cursor, named at its top left in the curve's colour: rotated axis titles are
+        longer than a plot is high in a small window, and ran into each other. Values are shown as they are (with
+        pyqtgraph's automatic SI prefix, SSIM read 955-980 "x0.001")."""
+        label = self.graphs.addLabel(name, row=row, col=0, color=colour, justify="right")
+        label.setMaximumHeight(label.minimumHeight())
+        self.graphs.ci.layout.setAlignment(label, Qt.AlignTop | Qt.AlignRight)
+        plot = self.graphs.addPlot(row=row, col=1)
+        plot.setXLink(x_link)  # while still empty: linking a plot with a curve turned `x_link`'s x auto-range off
+        axis = plot.getAxis("left")
+        axis.enableAutoSIPrefix(False)
+        axis.setStyle(autoExpandTextSpace=False,
+                      tickTextWidth=self.graphs.fontMetrics().horizontalAdvance(WIDEST_TICK))
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setMouseEnabled(x=True, y=False)
+        self.curves.append(plot.plot([], [], pen=pg.mkPen(colour, width=1.6), symbol="o", symbolSize=5,
+                                     symbolBrush=colour, symbolPen=None))
+        cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.TEXT, width=1, style=Qt.DashLine))
+        plot.addItem(cursor)
+        self.cursors.append(cursor)
+        return plot
 
     def reset(self, title: str) -> None:
         self.points: list[tuple[int, float, float]] = []

@@ -32,6 +32,7 @@ VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
 DROP_NOTE_MS = 10_000  # how long the status bar says which dropped files were not opened
 BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
+WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started)
 
 
 class MainWindow(QMainWindow):
@@ -80,6 +81,11 @@ class MainWindow(QMainWindow):
         self.busy_delay.timeout.connect(lambda: self._show_busy(self.busy_pending))
         self.statusBar().addWidget(self.busy_bar)
         self.statusBar().addWidget(self.busy_text, 1)
+        self.work_text = QLabel()  # what runs out of sight of the Compare tab: a batch, an export, training
+        self.statusBar().addPermanentWidget(self.work_text)
+        self.work_poll = QTimer(self, interval=WORK_POLL_MS)
+        self.work_poll.timeout.connect(self._show_work)
+        self.work_poll.start()
 
         self._build_actions()
         self._build_menus()
@@ -285,6 +291,22 @@ class MainWindow(QMainWindow):
         self.busy_bar.setVisible(bool(text))
         self.busy_text.setText(text or "Ready")
 
+    def _work(self) -> list[tuple[str, str]]:
+        """The work running now, each as (its name when quitting asks, what the status bar says of it)."""
+        work = []
+        if self.train.running():
+            step = self.train.plots.last_step()
+            work.append(("a training run", f"Training: step {step:,} / {self.train.total_steps:,}" if step
+                         else "Training: starting"))
+        if self.export_dialog is not None and self.export_dialog.running:
+            work.append(("an export", "Exporting" + _percent(self.export_dialog.progress)))
+        if self.batch.job is not None and self.batch.job.running:
+            work.append(("a batch", "Batch running" + _percent(self.batch.progress)))
+        return work
+
+    def _show_work(self) -> None:
+        self.work_text.setText("   \u00b7   ".join(text for _, text in self._work()))
+
     def _models_changed(self) -> None:
         self.viewer.refresh_models()
         self.batch.refresh_models()
@@ -357,10 +379,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         """Ask before quitting over running work; then stop it cleanly (checkpoint kept, no partial files)."""
-        exporting = self.export_dialog is not None and self.export_dialog.running
-        batching = self.batch.job is not None and self.batch.job.running
-        running = [name for name, busy in (("a training run", self.train.running()), ("an export", exporting),
-                                           ("a batch", batching)) if busy]
+        running = [name for name, _ in self._work()]
         if running and self.ask_before_quitting:
             answer = QMessageBox.question(
                 self, "Work in progress", f"{' and '.join(running).capitalize()} is still running. Stop and quit?"
@@ -375,9 +394,14 @@ class MainWindow(QMainWindow):
         self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.shutdown()
         self.train.stop_and_wait()
-        if exporting:
-            self.export_dialog.cancel()
+        if self.export_dialog is not None:
+            self.export_dialog.cancel()  # when it runs
         self.batch.shutdown()
         self.viewer.shutdown()
         QThreadPool.globalInstance().waitForDone(30_000)  # cancelled jobs finish their current frame
         super().closeEvent(event)
+
+
+def _percent(bar: QProgressBar) -> str:
+    """": 42%" of a progress bar, nothing for a busy bar (of unknown length)."""
+    return f": {round(100 * bar.value() / bar.maximum())}%" if bar.maximum() else ""

@@ -17,6 +17,7 @@ BORDER = "#363b45"
 TEXT = "#e3e6eb"
 MUTED = "#8b93a1"
 ACCENT = "#4c9bff"
+ACCENT_DIM = "#2d4a73"  # the accent greyed: a checked control that is locked, or a toggle that is on
 SIDE_A = "#ffb347"  # left / first side of a comparison
 SIDE_B = "#5ad1c4"  # right / second side
 PSNR_COLOUR = "#4c9bff"
@@ -29,7 +30,7 @@ QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}
 QToolBar QLabel {{ color: {MUTED}; padding: 0 2px 0 8px; }}
 QToolButton {{ border: 1px solid transparent; border-radius: 5px; padding: 4px 6px; }}
 QToolButton:hover {{ background: {RAISED}; border-color: {BORDER}; }}
-QToolButton:checked {{ background: #2d4a73; border-color: {ACCENT}; }}
+QToolButton:checked {{ background: {ACCENT_DIM}; border-color: {ACCENT}; }}
 QTabWidget::pane {{ border: none; }}
 QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 8px 18px; border: none;
                border-bottom: 2px solid transparent; }}
@@ -47,6 +48,7 @@ QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0; border: 
 QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid #4a5160; border-radius: 3px; background: {BASE}; }}
 QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
 QCheckBox::indicator:disabled {{ background: {PANEL}; border-color: {BORDER}; }}
+QCheckBox::indicator:checked:disabled {{ background: {ACCENT_DIM}; border-color: {ACCENT_DIM}; }}
 QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 5px 14px; }}
 QPushButton:hover {{ border-color: #4a5160; background: #323742; }}
 QPushButton:pressed {{ background: #262a31; }}

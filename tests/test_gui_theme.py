@@ -1,0 +1,31 @@
+"""The app's style sheet as it renders: states that mean different things must look different."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QStyle, QStyleOptionButton
+from superqt.utils import qimage_to_array
+
+from gui_support import gui_env  # noqa: F401
+
+
+def indicator_colour(qtbot, checked: bool, enabled: bool) -> tuple[int, ...]:
+    """The colour at the centre of a check box's indicator, drawn with the app's style sheet."""
+    box = QCheckBox("Upscale \u00d74")
+    qtbot.addWidget(box)
+    box.setChecked(checked)
+    box.setEnabled(enabled)
+    box.adjustSize()
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    centre = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box).center()
+    pixels = qimage_to_array(box.grab().toImage())
+    return tuple(int(c) for c in pixels[centre.y(), centre.x(), :3])
+
+
+def test_a_ticked_box_still_looks_ticked_while_it_is_locked(gui_env, qtbot):
+    """Locked during an export or a batch, a ticked option looked unticked: the user could not see what ran."""
+    colours = {(checked, enabled): indicator_colour(qtbot, checked, enabled)
+               for checked in (True, False) for enabled in (True, False)}
+    assert colours[True, True] != colours[False, True]
+    assert colours[True, False] != colours[False, False]
+    assert colours[True, False] != colours[True, True]  # greyed, not as if it could be changed
