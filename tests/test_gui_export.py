@@ -147,7 +147,7 @@ def test_the_status_bar_says_an_export_runs_while_it_does(window, qtbot, small_v
 def test_escape_during_export_keeps_the_dialog_and_export_brings_it_back(window, qtbot, small_video, tmp_path,
                                                                        slow_model, answers):
     queue, asked = answers
-    with held_export(window, qtbot, small_video, tmp_path / "esc.mp4", slow_model):
+    with held_export(window, qtbot, small_video, tmp_path / "esc.mp4", slow_model) as (dialog, _):
         assert not any(w.isEnabled() for w in (dialog.browse, dialog.output, dialog.overwrite, dialog.codec))
         queue.append(QMessageBox.No)
         qtbot.keyClick(dialog, Qt.Key_Escape)
@@ -218,7 +218,7 @@ def test_opening_another_video_closes_an_idle_dialog_and_a_running_one_names_its
     idle.rejected.connect(lambda: closed.append(True))
     open_and_wait(qtbot, window, vfr_video)
     assert closed and window.export_dialog is None
-    with held_export(window, qtbot, vfr_video, tmp_path / "running.mp4", slow_model):
+    with held_export(window, qtbot, vfr_video, tmp_path / "running.mp4", slow_model) as (dialog, _):
         assert dialog.source_label.text() == "vfr.mp4" and "vfr.mp4" in dialog.windowTitle()
         open_and_wait(qtbot, window, small_video)
         assert window.export_dialog is dialog and dialog.isVisible() and dialog.running
