@@ -13,16 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QProcess, QRect, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPushButton
+from PySide6.QtCore import QPoint, QProcess, QRect, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
 
 from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import train_panel
+from vsr_app.gui import fmt, train_panel
 from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
 from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
-from vsr_app.models import list_models
+from vsr_app.models import build_arch, count_params, list_models, save_model
+from vsr_app.nets.vfi_teacher import default_widths
 
 TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,
         "val_every": 2}
@@ -302,7 +303,7 @@ def test_the_whole_form_shows_without_sideways_scrolling(window, qtbot, size, fi
     assert scroll.horizontalScrollBar().maximum() == 0
     controls = [w for kind in (QPushButton, QComboBox, QLineEdit, QAbstractSpinBox)
                 for w in scroll.widget().findChildren(kind) if w.isVisible()]
-    assert panel.open_run_button in controls and len([w for w in controls if w.toolTip().startswith("Choose")]) == 2
+    assert len([w for w in controls if w.toolTip().startswith("Choose")]) == 2
     for control in controls:
         middle = control.mapTo(scroll.widget(), control.rect().center())
         scroll.ensureVisible(middle.x(), middle.y(), 0, control.height())  # scrolled to, as far as up and down go
@@ -723,3 +724,120 @@ def test_the_train_form_is_kept_when_the_window_closes_without_a_run(window, qtb
     again = MainWindow(QSettings())
     qtbot.addWidget(again)
     assert again.train.inputs["batch"].value() == 17
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 700)])
+def test_the_run_buttons_stay_in_sight_wherever_the_form_is_scrolled(window, qtbot, size):
+    """In the default window the run buttons were the form's last row, below its fold (Start at y=1235 in an 827-px
+    scroll area): Stop out of sight during a run. They sit below the scrolling form now."""
+    window.resize(*size)
+    panel = window.train
+    window.tabs.setCurrentWidget(panel)
+    qtbot.wait(50)
+    panel._set_running(True)  # as during a run
+    bar = panel.form_scroll.verticalScrollBar()
+    assert bar.maximum() > 0  # the form is longer than its side of the tab
+    for position in (0, bar.maximum()):
+        bar.setValue(position)
+        for button in (panel.start_button, panel.resume_button, panel.stop_button, panel.open_run_button):
+            shown = QRect(button.mapTo(panel, QPoint(0, 0)), button.size())
+            assert not button.visibleRegion().isEmpty() and panel.rect().contains(shown), (button.text(), shown)
+    assert panel.stop_button.isEnabled()
+
+
+def test_a_run_locks_every_control_of_the_form(panel):
+    """Add folder, Remove and the path pickers stayed usable during a run: a folder added then is not the run's data,
+    yet the form showed it as such."""
+    form = panel.form_scroll.widget()
+    controls = [w for kind in (QPushButton, QLineEdit, QComboBox, QAbstractSpinBox, QListWidget)
+                for w in form.findChildren(kind)]
+    panel._set_running(True)
+    assert [c for c in controls if c.isEnabled()] == []
+    panel._set_running(False)
+    pickers = [b for b in form.findChildren(QPushButton) if b.text() in ("Add folder\u2026", "Remove")
+               or b.toolTip().startswith("Choose")]
+    assert len(pickers) == 5 and all(b.isEnabled() for b in pickers)  # with the clip's, runs folder's, Start from's
+
+
+def installed_run(runs: Path, name: str, distill: str, teacher: str | None) -> Path:
+    """A finished run whose model the tab installed: a real (tiny) student, which the viewer can load."""
+    run = runs / name
+    save_model(build_arch("vsr_student", {"channels": 4, "blocks": 1}), run / "model.safetensors", {
+        "task": "upscale", "scale": 4, "arch": "vsr_student", "config": {"channels": 4, "blocks": 1},
+        "training": {"run_dir": str(run), "distill": distill, "teacher": teacher}})
+    (run / "metrics.jsonl").write_text(metrics_lines([1, 2]))
+    install_run_model(run, name)
+    return run
+
+
+def test_compare_after_open_run_shows_the_opened_runs_model(panel, qtbot, window, tmp_path):
+    """Train runA, then runB, then Open run on runA: Compare still showed runB. It shows the opened run's model
+    against that run's own teacher (the baseline when it has none or it is not installed), and is hidden for a run
+    whose model is not installed."""
+    runs = tmp_path / "runs"
+    run_a = installed_run(runs, "runA", "space", "teacher-of-a")
+    installed_run(runs, "runB", "space", "vsr-x4-teacher")
+    run_c = installed_run(runs, "runC", "none", "vsr-x4-teacher")
+    panel.modelsChanged.emit()  # as each run's end did
+    panel.last_model = ("upscale", "runB", "vsr-x4-teacher")  # runB just ended
+    panel.compare_button.show()
+    panel.show_run(str(run_a))
+    assert panel.compare_button.isVisible() and panel.last_model == ("upscale", "runA", "teacher-of-a")
+    panel.compare_button.click()
+    assert window.tabs.currentIndex() == 0 and window.viewer.sides == ("runA", "bicubic")  # no teacher-of-a here
+    window.tabs.setCurrentWidget(panel)
+    panel.show_run(str(run_c))
+    assert panel.last_model == ("upscale", "runC", "")  # trained without a teacher: against the baseline
+    cli_run = exported_run(runs / "cli-run")  # a command-line run: its model not installed
+    (cli_run / "metrics.jsonl").write_text(metrics_lines([1]))
+    panel.show_run(str(cli_run))
+    assert not panel.compare_button.isVisible() and panel.last_model is None
+
+
+def pruned_net(folder: Path) -> tuple[Path, int]:
+    """A net as `prune vfi` leaves it (a vfi_mini width plan, its card beside it), and its parameter count."""
+    widths = {group: max(2, width // 4) for group, width in default_widths(32).items()}
+    net = build_arch("vfi_mini", {"widths": widths})
+    path = save_model(net, folder / "pruned.safetensors", {
+        "task": "interpolate", "scale": 2, "arch": "vfi_mini", "config": {"widths": widths, **net.arch_config()}})
+    return path, count_params(net)
+
+
+def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pruned_one(panel, qtbot, tmp_path,
+                                                                                          monkeypatch):
+    """The interpolation defaults trained a teacher-sized net (2.8 M, ~20x the shipped student) and nothing said so.
+    The form counts the parameters (on a worker: it builds the net as the trainer does) and offers the README's
+    route to a compact student: start from a pruned net, whose card gives the architecture."""
+    counted_on = []
+    count = train_panel.net_params
+    monkeypatch.setattr(train_panel, "net_params",
+                        lambda task, options: counted_on.append(threading.current_thread()) or count(task, options))
+    student = count_params(build_arch("vsr_student", {"channels": 4, "blocks": 1}))
+    qtbot.waitUntil(lambda: panel.net_size.text() == fmt.params(student), timeout=10_000)
+    assert not panel.start_from.isVisible() and not panel.start_note.isVisible()  # VSR builds the form's net
+    panel.inputs["net_config.channels"].setValue(8)
+    wider = count_params(build_arch("vsr_student", {"channels": 8, "blocks": 1}))
+    qtbot.waitUntil(lambda: panel.net_size.text() == fmt.params(wider), timeout=10_000)
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    qtbot.waitUntil(lambda: panel.net_size.text() == "2.8 M", timeout=10_000)  # the teacher's 2,824,471
+    assert panel.start_from.isVisible() and "prune vfi" in panel.start_note.text()
+    pruned, small = pruned_net(tmp_path / "prune run")
+    panel.start_from.setText(str(pruned))
+    qtbot.waitUntil(lambda: panel.net_size.text() == fmt.params(small), timeout=10_000)
+    assert not panel.inputs["base"].isEnabled()  # the pruned net's card sizes it
+    panel.distill.setCurrentIndex(panel.distill.findData("none"))  # no VFI teacher in the test's models
+    prepare(panel, resume=False)
+    options = json.loads((panel.run_dir / "gui-options.json").read_text())
+    assert options["init_from"] == str(pruned) and "base" not in options
+    panel.start_from.setText("pruned.safetensors")
+    qtbot.waitUntil(lambda: "Start from must be a full path" in panel.net_size.text(), timeout=10_000)
+    panel.start_from.clear()
+    qtbot.waitUntil(lambda: panel.net_size.text() == "2.8 M", timeout=10_000)
+    assert panel.inputs["base"].isEnabled()
+    assert counted_on and threading.main_thread() not in counted_on
+    (panel.run_dir / "config.json").write_text(json.dumps({"options": {"init_from": str(pruned)}}))
+    panel._load_form(panel.run_dir)  # Open run of such a run shows where it started
+    assert panel.start_from.text() == str(pruned)
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert panel.start_from.text() == str(pruned)  # kept per task, as Extra options are

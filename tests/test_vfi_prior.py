@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from vsr_app.distill.vfi_task import _student_or_teacher_net
+from vsr_app.distill.vfi_task import student_or_teacher_net
 from vsr_app.models import build_arch, save_model
 from vsr_app.nets.motion_prior import block_match_flow, dis_prior, motion_prior
 from vsr_app.nets.vfi_teacher import VFINet
@@ -54,12 +54,12 @@ def test_a_run_can_switch_the_prior_of_the_net_it_starts_from(tmp_path):
     net = VFINet(base=8, kernels=[3, 3, 1], mix=True, bm_prior=True, prior="block")
     path = save_model(net, tmp_path / "start", {"arch": "vfi_stmfnet", "config": {"base": 8, **net.arch_config()},
                                                 "task": "interpolate", "scale": 2})
-    switched, arch = _student_or_teacher_net({"init_from": str(path), "prior": "dis"})
+    switched, arch = student_or_teacher_net({"init_from": str(path), "prior": "dis"})
     assert switched.prior == "dis" and arch["config"]["prior"] == "dis"
-    kept, _ = _student_or_teacher_net({"init_from": str(path)})
+    kept, _ = student_or_teacher_net({"init_from": str(path)})
     assert kept.prior == "block"
     assert json.loads(path.with_suffix(".json").read_text())["config"]["prior"] == "block"  # the source card is untouched
-    fresh, _ = _student_or_teacher_net({"base": 8})
+    fresh, _ = student_or_teacher_net({"base": 8})
     assert fresh.prior == "dis"  # new nets start from the better prior
 
 

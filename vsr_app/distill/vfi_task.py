@@ -340,7 +340,7 @@ def _with_clips(sources: list, log) -> list:
     return kept
 
 
-def _student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[nn.Module, dict]:
+def student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[nn.Module, dict]:
     """The net a run trains: a resumed run's own (its card: the `init_from` it began from may be gone since), else
     the architecture of `init_from`'s card when given (a pruned student), else a teacher."""
     own = resumed / "model.json" if resumed else None
@@ -409,7 +409,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if distill == "laplacian" and not cfg["teacher"]:
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
     torch.manual_seed(loop.seed)  # before the net is built: same seed, same initial weights (as VSR runs)
-    net, arch = _student_or_teacher_net(cfg["options"], run_dir if resume else None)
+    net, arch = student_or_teacher_net(cfg["options"], run_dir if resume else None)
     size = 8 * int(getattr(net, "size_multiple", 8))
     check_net_runs(net, torch.zeros(1, net.num_inputs, 3, size, size), f"the {arch['arch']} config "
                    f"{json.dumps(arch['config'])}")

@@ -5,7 +5,7 @@
   new run in the same folder) is read again from its start, which `rewound` tells the caller.
 - `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
   which is how a freshly trained model shows up in the model selectors. It never replaces a model another
-  run trained (`check_model_target`).
+  run trained (`check_model_target`); `run_comparison` finds the model a run installed, for Compare.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from vsr_app.distill.runs import read_json_object
 from vsr_app.errors import VsrAppError
-from vsr_app.models import atomic_write, is_reserved_model_name
+from vsr_app.models import ModelInfo, atomic_write, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -98,12 +98,31 @@ def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) ->
 
 
 def _trained_by(weights: Path, run_dir: Path) -> bool:
-    """Whether the installed model's card names `run_dir` as its run (the trainer writes training.run_dir)."""
+    """Whether the installed model's card names `run_dir` as its run."""
     try:
-        trained_in = read_json_object(weights.with_suffix(".json"), "the model card")["training"]["run_dir"]
-        return Path(trained_in).resolve() == run_dir.resolve()
-    except (VsrAppError, KeyError, TypeError):
+        card = read_json_object(weights.with_suffix(".json"), "the model card")
+    except VsrAppError:
         return False  # no readable card: not known to be this run's
+    return trained_in(card, run_dir)
+
+
+def trained_in(card: dict, run_dir: str | Path) -> bool:
+    """Whether a model card names `run_dir` as the run that trained it (the trainer writes training.run_dir)."""
+    try:
+        return Path(card["training"]["run_dir"]).resolve() == Path(run_dir).resolve()
+    except (KeyError, TypeError):
+        return False
+
+
+def run_comparison(run_dir: str | Path, models: list[ModelInfo]) -> tuple[str, str, str] | None:
+    """What Compare shows for a run: the model of `models` (the usable ones) that it trained, against the teacher it
+    was distilled from ("" without one: the task's baseline). None when no usable model comes from that run."""
+    model = next((m for m in models if trained_in(m.card, run_dir)), None)
+    if model is None:
+        return None
+    training = model.card["training"]
+    teacher = training.get("teacher") if training.get("distill", "none") != "none" else None
+    return model.task, model.name, teacher if isinstance(teacher, str) else ""
 
 
 def install_run_model(run_dir: str | Path, name: str) -> Path:

@@ -7,13 +7,17 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 from vsr_app.distill.data import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import VAL_KEY, LoopConfig
 from vsr_app.distill.vfi_task import VFIConfig
+from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
-from vsr_app.distill.vsr_task import RECURRENT_NETS, net_settings
+from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, net_settings
 from vsr_app.errors import VsrAppError
+from vsr_app.models import build_arch, count_params
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
 DEFAULT_NAMES = {"vsr": "my-vsr-student", "vfi": "my-vfi-student"}
@@ -83,6 +87,10 @@ COMMON = [
 # per task, each field's default as FIELDS and COMMON give it (a net_config one: see `field_default`)
 FORM_DEFAULTS = {task: {field[0]: field[3] for field in fields + COMMON} for task, fields in FIELDS.items()}
 RECURRENT_ONLY = ("burn_in",)  # fields the trainer refuses for a net that carries no state (the teacher)
+# Tasks whose trainer builds a net started from another (init_from) as that net's card says, e.g. a pruned teacher;
+# the form's fields that size a new net (CARD_SIZED) then mean nothing
+START_FROM_TASKS = ("vfi",)
+CARD_SIZED = ("base",)
 
 
 def field_default(task: str, net, key: str):
@@ -102,9 +110,10 @@ def with_extra(options: dict, extra: dict) -> dict:
     return {**options, **extra}
 
 
-def form_fields_for(net: str, options: dict) -> dict:
+def form_fields_for(net: str, options: dict, started: bool = False) -> dict:
     """The form's options without the fields the chosen net does not take (see `net_field_applies`)."""
-    kept = {key: value for key, value in options.items() if key == "net_config" or net_field_applies(net, key)}
+    kept = {key: value for key, value in options.items()
+            if key == "net_config" or net_field_applies(net, key, started)}
     if "net_config" in kept:
         kept["net_config"] = form_net_config(net, kept["net_config"])
     return kept
@@ -117,14 +126,33 @@ def form_net_config(net: str, net_config: dict) -> dict:
     return {key: value for key, value in net_config.items() if net_field_applies(net, f"net_config.{key}")}
 
 
-def net_field_applies(net: str, key: str) -> bool:
+def net_field_applies(net: str, key: str, started: bool = False) -> bool:
     """Whether the form field `key` means anything for `net`: a "net_config.x" field only if the net takes x (the
-    teacher has no alignment option), a RECURRENT_ONLY one only for a net that carries a state, every other field always.
-    An unknown net takes them all."""
+    teacher has no alignment option), a RECURRENT_ONLY one only for a net that carries a state, a CARD_SIZED one only
+    for a net not `started` from another (init_from), every other field always. An unknown net takes them all."""
     takes = net_settings(net, {})
+    if key in CARD_SIZED:
+        return not started
     if key in RECURRENT_ONLY:
         return takes is None or net in RECURRENT_NETS
     return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
+
+
+def net_params(task: str, options: dict) -> int:
+    """The parameters of the net a run with these options trains, built as its trainer builds it but on the meta
+    device: shapes without weights, so even a very wide net costs no memory and milliseconds (still a worker's job:
+    it is model code, and the first build there takes about a second)."""
+    with torch.device("meta"):
+        net = vfi_net(options)[0] if task == "vfi" else _vsr_net(options)
+    return count_params(net)
+
+
+def _vsr_net(options: dict) -> torch.nn.Module:
+    """The VSR net as VSRTask builds it; an unknown one (Extra options can name any) refused in one line."""
+    net = options.get("net", VSR_DEFAULTS["net"])
+    if net not in NETS:
+        raise VsrAppError(f"net must be one of {', '.join(NETS)}")
+    return build_arch(NETS[net][0], options.get("net_config", {}))
 
 
 def choice_data(value) -> str:

@@ -6,6 +6,7 @@ the same SIGTERM a terminal user would send (the trainer writes a checkpoint and
 from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
 every model selector; Start refuses a name another run's model already has there (it would be replaced).
+The run buttons sit below the scrolling form, so Stop is always in sight; the form is locked during a run.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, install_run_model,
-                                   model_name_for)
+                                   model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, TASKS, VAL_KEY, choice_data,
-                                    default_runs_dir, field_default, form_fields_for, launcher, net_field_applies,
-                                    run_steps, train_arguments, with_extra)
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS, VAL_KEY,
+                                    choice_data, default_runs_dir, field_default, form_fields_for, launcher,
+                                    net_field_applies, net_params, run_steps, train_arguments, with_extra)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -43,6 +44,7 @@ from vsr_app.shipped import PREFERRED
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
+RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
 
 
 class RunPlan(NamedTuple):
@@ -61,6 +63,11 @@ class RunPlan(NamedTuple):
 def _check_held_out(val: list, data: list[str], exclude: list | None, progress, cancel) -> None:
     """check_held_out as a Job (which passes progress and cancel; the check is one pass, so it uses neither)."""
     check_held_out(val, data, exclude)
+
+
+def _net_params(task: str, options: dict, progress, cancel) -> int:
+    """net_params as a Job: building a net is model work, kept off the GUI thread."""
+    return net_params(task, options)
 
 
 def _spin(kind, default, low, high):
@@ -101,6 +108,7 @@ class TrainPanel(QWidget):
         self.settings = settings
         self.process: QProcess | None = None
         self.checking: Job | None = None  # the held-out check before a start
+        self.sizing: Job | None = None  # the newest count of the form's net's parameters
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
         self.opened_run: Path | None = None  # the folder Open run showed
@@ -116,20 +124,29 @@ class TrainPanel(QWidget):
         self.form_task: str | None = None  # the task the fields are of (a task change saves its form first)
         self.form_net: str | None = None  # the net whose own fields (net_config.x) the form shows
 
+        self.size_timer = QTimer(self)
+        self.size_timer.setSingleShot(True)
+        self.size_timer.setInterval(RECOUNT_MS)
+        self.size_timer.timeout.connect(self._count_params)
         form_column = QWidget()
         column = QVBoxLayout(form_column)
         column.setContentsMargins(10, 10, 6, 10)
-        column.addWidget(self._what_box())
-        column.addWidget(self._data_box())
         self.options_box = QGroupBox("Hyper-parameters")
         self.options_form = QFormLayout(self.options_box)
-        column.addWidget(self.options_box)
-        column.addWidget(self._run_box())
+        self.form_boxes = (self._what_box(), self._data_box(), self.options_box, self._run_box())
+        for box in self.form_boxes:
+            column.addWidget(box)
         column.addStretch(1)
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidget(form_column)
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setMinimumWidth(380)  # narrower than the form (the splitter dragged): it scrolls sideways
+        form_side = QWidget()
+        side = QVBoxLayout(form_side)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(self.form_scroll, 1)
+        side.addLayout(self._run_buttons())
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -158,7 +175,7 @@ class TrainPanel(QWidget):
         right_layout.addWidget(split, 1)
 
         self.outer = QSplitter(Qt.Horizontal)
-        self.outer.addWidget(self.form_scroll)
+        self.outer.addWidget(form_side)
         self.outer.addWidget(right)
         self.outer.setStretchFactor(1, 1)
         self.form_fitted = False  # the form's side is sized when first shown (later: where the user drags it)
@@ -192,20 +209,47 @@ class TrainPanel(QWidget):
 
     def _what_box(self) -> QGroupBox:
         box = QGroupBox("What to train")
-        form = QFormLayout(box)
+        form = self.what_form = QFormLayout(box)
         self.task = QComboBox()
         for key, (text, _) in TASKS.items():
             self.task.addItem(text, key)
         self.task.setCurrentIndex(max(0, self.task.findData(self.settings.value("train/task", "vsr"))))
         self.task.currentIndexChanged.connect(self._task_changed)
         form.addRow("Task", self.task)
+        self._start_from_rows(form)
         self.teacher = QComboBox()
         self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one")
         form.addRow("Teacher", self.teacher)
         self.distill = QComboBox()
         self.distill.currentIndexChanged.connect(self._distill_changed)
         form.addRow("Distillation", self.distill)
+        self.net_size = QLabel()
+        self.net_size.setWordWrap(True)
+        self.net_size.setToolTip("The size of the net this form trains: its Network, Width and blocks, or the net it "
+                                 "starts from")
+        form.addRow("Parameters", self.net_size)
         return box
+
+    def _start_from_rows(self, form: QFormLayout) -> None:
+        """Interpolation's Start from (the trainer's init_from) and why it matters: without it the run trains a
+        new net of the teacher's design, teacher-sized at the default Width, not a compact student."""
+        self.start_from = QLineEdit()
+        self.start_from.setPlaceholderText("empty: a new net, sized by Width")
+        self.start_from.setToolTip(f"A net to start from (.safetensors with its card): its weights and its "
+                                   f"architecture. {FULL_PATH_TIP}")
+        self.start_from.textChanged.connect(self._net_changed)
+        self.start_from.textChanged.connect(self._recount)
+        browse = QPushButton(icon("open"), "")
+        browse.setToolTip("Choose a net")
+        self.start_row = path_row(self.start_from, browse, self._pick_start_from)
+        form.addRow("Start from", self.start_row)
+        self.start_note = QLabel("Left empty, the run trains a new net of the teacher's design (at Width 32, the "
+                                 "teacher's size). For a compact student like vfi-x2-student, prune the teacher first "
+                                 "(<code>vsr-app prune vfi --teacher vfi-x2-teacher --data DIR --out PRUNE_RUN</code>) "
+                                 "and start from PRUNE_RUN/pruned.safetensors.")
+        self.start_note.setWordWrap(True)
+        self.start_note.setProperty("role", "muted")
+        form.addRow(self.start_note)
 
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Data")
@@ -250,8 +294,14 @@ class TrainPanel(QWidget):
         form.addRow("Runs folder", path_row(self.runs_dir, browse, self._pick_runs_dir))
         self.extra = QLineEdit()  # the task's own, shown by _task_changed
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
+        self.extra.textChanged.connect(self._recount)  # it may hold a net_config
         form.addRow("Extra options", self.extra)
+        return box
+
+    def _run_buttons(self) -> QHBoxLayout:
+        """Start, Resume, Stop and Open run, below the scrolling form: always in sight, whatever its length."""
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(10, 8, 6, 10)
         self.start_button = QPushButton("Start")
         self.start_button.setProperty("accent", True)
         self.start_button.clicked.connect(lambda: self.start(resume=False))
@@ -266,8 +316,8 @@ class TrainPanel(QWidget):
         self.open_run_button.clicked.connect(self._pick_run)
         for b in (self.start_button, self.resume_button, self.stop_button, self.open_run_button):
             buttons.addWidget(b)
-        form.addRow(buttons)
-        return box
+        buttons.addStretch(1)
+        return buttons
 
     def _pick_run(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training run folder", self.runs_dir.text())
@@ -275,7 +325,8 @@ class TrainPanel(QWidget):
             self.show_run(folder)
 
     def show_run(self, run_dir: str) -> None:
-        """Plot the curves of an existing run; its folder becomes the one Resume continues."""
+        """Plot the curves of an existing run; its folder becomes the one Resume continues, and Compare shows its
+        model (when one it trained is installed), not the last run's."""
         run = Path(run_dir)
         if not (run / "metrics.jsonl").is_file():
             self.errorRaised.emit("Not a training run", f"{run} has no metrics.jsonl")
@@ -294,6 +345,8 @@ class TrainPanel(QWidget):
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
         self.status.setText(f"Run {run.name}: {self.plots.last_step():,} steps recorded")
+        self.last_model = run_comparison(run, list_models())
+        self.compare_button.setVisible(self.last_model is not None)
 
     def _add_data(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training data folder")
@@ -333,12 +386,19 @@ class TrainPanel(QWidget):
             self.data.addItems([str(d) for d in flat["data"]])
         val = flat.get(VAL_KEY[task])
         self.val.setText(str(val[0]) if val else "")
+        self.start_from.setText(str(flat.get("init_from") or "") if task in START_FROM_TASKS else "")
 
     def _pick_val(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "",
                                               file_filter("Videos", TRAINING_VIDEO_EXTS, all_files=True))
         if path:
             self.val.setText(path)
+
+    def _pick_start_from(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Start from a net", self.runs_dir.text(),
+                                              "Nets (*.safetensors);;All files (*)")
+        if path:
+            self.start_from.setText(path)
 
     def _pick_runs_dir(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder for training runs", self.runs_dir.text())
@@ -382,15 +442,22 @@ class TrainPanel(QWidget):
                 widget = _spin(kind, default, low, high)
             _show_saved(widget, saved, default)
             widget.setToolTip(tip)
+            changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
+            changed.connect(self._recount)
             self.options_form.addRow(label, widget)
             self.inputs[key] = widget
         self.form_net = self._net()
+        for row in (self.start_row, self.start_note):
+            self.what_form.setRowVisible(row, task in START_FROM_TASKS)
+        self.start_from.setText(self.settings.value(f"train/{task}/init_from", ""))
         if "net" in self.inputs:
             self.inputs["net"].currentIndexChanged.connect(self._net_changed)
         self.teacher.clear()  # the task's own teacher, not the outgoing task's
         self.refresh_models()
         self._distill_changed()
         self._net_changed()
+        self.net_size.setText("counting\u2026")  # the other task's count is not this net's
+        self._recount()
         if self.isVisible():
             QTimer.singleShot(0, self, self._fit_form)  # once the new rows are laid out
 
@@ -400,10 +467,8 @@ class TrainPanel(QWidget):
     def _net_changed(self) -> None:
         """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
         own defaults: the teacher is not the student's size. Fields the chosen net does not take (the teacher's
-        alignment) are shown disabled, as the run ignores them."""
+        alignment, a Width where the net starts from another) are shown disabled, as the run ignores them."""
         net = self._net()
-        if net is None:
-            return
         if net != self.form_net:
             self._remember_net_fields()
             for key in self._own_fields(net):
@@ -411,7 +476,32 @@ class TrainPanel(QWidget):
                             field_default(self.form_task, net, key))
             self.form_net = net
         for key, widget in self.inputs.items():
-            widget.setEnabled(net_field_applies(net, key))
+            widget.setEnabled(net_field_applies(net, key, self._starts_from()))
+
+    def _starts_from(self) -> bool:
+        """Whether the run starts from another net (Start from), which then gives the net's size."""
+        return self.current_task() in START_FROM_TASKS and bool(self.start_from.text().strip())
+
+    def _recount(self) -> None:
+        """A field that may size the net changed: count its parameters again once the edits pause."""
+        self.size_timer.start()
+
+    def _count_params(self) -> None:
+        """Show the parameters of the net the form trains, counted on a worker; only the newest count is shown."""
+        try:
+            options = self.options(held_out=False)
+        except VsrAppError as exc:
+            self.net_size.setText(f"cannot tell: {exc}")
+            return
+        job = Job(_net_params, self.current_task(), options, parent=self)
+        job.done.connect(lambda count: self._show_size(job, fmt.params(count)))
+        job.failed.connect(lambda message: self._show_size(job, f"cannot tell: {message}"))
+        self.sizing = job
+        job.start()
+
+    def _show_size(self, job: Job, text: str) -> None:
+        if job is self.sizing:
+            self.net_size.setText(text)
 
     def _net(self) -> str | None:
         """The chosen net (None: the task has no choice of net, or its field is not built yet)."""
@@ -438,8 +528,9 @@ class TrainPanel(QWidget):
         preferred = self.teacher.findData(PREFERRED[viewer_task].teacher)
         self.teacher.setCurrentIndex(index if index >= 0 else max(0, preferred))
 
-    def options(self) -> dict:
-        """The --config options from the form (+ the extra JSON), as the trainer reads them."""
+    def options(self, held_out: bool = True) -> dict:
+        """The --config options from the form (+ the extra JSON), as the trainer reads them; without the validation
+        clip when not `held_out` (counting the net's parameters: a clip path being typed must not stop that)."""
         task = self.current_task()
         options: dict = {}
         for key, widget in self.inputs.items():
@@ -448,7 +539,10 @@ class TrainPanel(QWidget):
                 options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
             else:
                 options[key] = value
-        if self.val.text().strip():
+        if self._starts_from():
+            options["init_from"] = str(full_path(self.start_from.text().strip(), "Start from",
+                                                 default_runs_dir() / "PRUNE_RUN" / "pruned.safetensors"))
+        if held_out and self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
         extra = self.extra.text().strip()
@@ -461,7 +555,8 @@ class TrainPanel(QWidget):
                 raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
         else:
             more = {}
-        options = form_fields_for(more.get("net", options.get("net")), options)  # the fields the net that runs takes
+        started = bool(more.get("init_from", options.get("init_from")))
+        options = form_fields_for(more.get("net", options.get("net")), options, started)  # the fields its net takes
         return with_extra(options, more)
 
     def remember_form(self) -> None:
@@ -483,6 +578,7 @@ class TrainPanel(QWidget):
         if self.teacher.currentData():
             self.settings.setValue(f"train/{task}/teacher", self.teacher.currentData())
         self.settings.setValue(f"train/{task}/extra", self.extra.text())
+        self.settings.setValue(f"train/{task}/init_from", self.start_from.text())
 
     def _remember_net_fields(self) -> None:
         """Save the fields that size the shown net, under that net."""
@@ -518,8 +614,10 @@ class TrainPanel(QWidget):
         job.start()
 
     def shutdown(self) -> None:
-        """The window is closing: a start still being checked is dropped."""
+        """The window is closing: a start still being checked is dropped, a parameter count not made or shown."""
         self.checking = None
+        self.size_timer.stop()
+        self.sizing = None
 
     def _refuse(self, message: str, status: str | None = None) -> None:
         self.checking = None
@@ -660,11 +758,12 @@ class TrainPanel(QWidget):
                 self.process.waitForFinished(5000)
 
     def _set_running(self, running: bool) -> None:
+        """During a run (and its start's check) the whole form is locked, box by box: every field, list and picker,
+        none left out as they are added."""
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
-        for widget in (self.task, self.teacher, self.distill, self.data, self.val, self.name, self.runs_dir,
-                       self.extra, self.options_box, self.open_run_button):
+        for widget in (*self.form_boxes, self.open_run_button):
             widget.setEnabled(not running)
         if not running:
             self._distill_changed()
