@@ -137,7 +137,7 @@ def main() -> None:
         batch.model.setCurrentIndex(max(0, batch.model.findData("bicubic")))
         window.tabs.setCurrentWidget(batch)
         batch.start()
-        wait(batch.job.finished, timeout_s=600)
+        wait(batch.batchFinished, timeout_s=600)  # the folder is listed first, then the batch runs
         save(window, "batch.png")
 
     if args.run:

@@ -62,6 +62,7 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     assert report["counts"]["ok"] == 2 and report["counts"]["failed"] == 1
     assert panel.status.text().startswith("Done: 2 ok") and panel.progress.value() == 1000
     assert panel.report_button.isVisible()
+    assert window.work_text.text() == ""  # the status bar says at once that the batch no longer runs
 
 
 def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):

@@ -288,6 +288,30 @@ def test_the_analysis_reads_ssim_as_it_is_and_its_names_stay_apart_in_a_small_wi
     assert all(analysis.graphs.sceneRect().contains(box) for box in boxes)  # none cut off
 
 
+def test_ssim_near_one_still_has_its_values_on_the_axis(window, qtbot):
+    """A student against its teacher scores SSIM 0.9997-0.9999: ticks in hundred-thousandths were wider than the
+    room the axis kept for them, and pyqtgraph drew none."""
+    from PySide6.QtGui import QImage, QPainter
+
+    window.resize(1600, 960)
+    window.compare.setCurrentWidget(window.viewer)
+    analysis = window.viewer.analysis
+    analysis.reset("a vs b")
+    analysis.show()
+    for i in range(50):
+        analysis.add_point(i, 50, 56 + i % 3 * 0.5, 0.99975 + i % 5 * 0.00003)
+    analysis.finished()
+    qtbot.waitExposed(window)
+    QApplication.processEvents()
+    axis = analysis.ssim_plot.getAxis("left")
+    painter = QPainter(QImage(10, 10, QImage.Format_RGB32))
+    try:
+        texts = [text for *_, text in axis.generateDrawSpecs(painter)[2]]
+    finally:
+        painter.end()
+    assert len(texts) >= 2 and all(t.startswith("0.999") for t in texts)
+
+
 def test_restarting_an_analysis_ignores_the_cancelled_run(window, qtbot, small_video, slow_model):
     """The cancelled run's last point and its end arrive after the new run started: they must not reach the plot."""
     open_and_wait(qtbot, window, small_video)

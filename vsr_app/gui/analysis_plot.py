@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from vsr_app.gui import fmt, theme
 
 REDRAW_MS = 400
-WIDEST_TICK = "0.0000"  # both value axes leave room for this, so the plots' frames line up
+WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
 
 

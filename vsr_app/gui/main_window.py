@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self.work_poll = QTimer(self, interval=WORK_POLL_MS)
         self.work_poll.timeout.connect(self._show_work)
         self.work_poll.start()
+        self.batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
+        self.train.modelsChanged.connect(self._show_work)
 
         self._build_actions()
         self._build_menus()
@@ -237,6 +239,8 @@ class MainWindow(QMainWindow):
             self.export_dialog = ExportDialog(viewer.info.path, viewer.models, self._export_picks(), viewer.task,
                                               viewer.device.currentData(), self.settings, self)
             self.export_dialog.failed.connect(lambda message: self.show_error("Export failed", message))
+            for ended in (self.export_dialog.failed, self.export_dialog.exported):
+                ended.connect(self._show_work)
         self.export_dialog.show()
         self.export_dialog.raise_()
         self.export_dialog.activateWindow()
@@ -304,7 +308,7 @@ class MainWindow(QMainWindow):
             work.append(("a batch", "Batch running" + _percent(self.batch.progress)))
         return work
 
-    def _show_work(self) -> None:
+    def _show_work(self, *_) -> None:
         self.work_text.setText("   \u00b7   ".join(text for _, text in self._work()))
 
     def _models_changed(self) -> None:
