@@ -261,19 +261,26 @@ def test_metrics_and_analysis_click_to_seek(window, qtbot, small_video, nearest_
     assert viewer.player.position == 7
 
 
-def test_the_analysis_reads_ssim_as_it_is_and_its_names_stay_apart_in_a_small_window(window, qtbot):
-    """SSIM read 955-980 under "SSIM (x0.001)" (pyqtgraph's automatic SI prefix), and at 1280x720 the two rotated
-    axis titles ran into each other ("SSIM (x0.001PSNR (dB)")."""
-    window.resize(1280, 720)
+def shown_analysis(window, qtbot, size: tuple[int, int], points: list[tuple[float, float]]):
+    """The analysis plot of a window of `size`, filled with (PSNR, SSIM) `points` and drawn."""
+    window.resize(*size)
     window.compare.setCurrentWidget(window.viewer)
     analysis = window.viewer.analysis
     analysis.reset("a vs b")
     analysis.show()
-    for i in range(120):
-        analysis.add_point(i, 120, 39.5 + i % 3 * 0.5, 0.975 + i % 5 * 0.001)
+    for i, (psnr, ssim) in enumerate(points):
+        analysis.add_point(i, len(points), psnr, ssim)
     analysis.finished()
     qtbot.waitExposed(window)
     QApplication.processEvents()
+    return analysis
+
+
+def test_the_analysis_reads_ssim_as_it_is_and_its_names_stay_apart_in_a_small_window(window, qtbot):
+    """SSIM read 955-980 under "SSIM (x0.001)" (pyqtgraph's automatic SI prefix), and at 1280x720 the two rotated
+    axis titles ran into each other ("SSIM (x0.001PSNR (dB)")."""
+    analysis = shown_analysis(window, qtbot, (1280, 720), [(39.5 + i % 3 * 0.5, 0.975 + i % 5 * 0.001)
+                                                           for i in range(120)])
     plots = (analysis.psnr_plot, analysis.ssim_plot)
     axis = analysis.ssim_plot.getAxis("left")
     spacing, values = axis.tickValues(*axis.range, axis.height())[-1]
@@ -293,16 +300,8 @@ def test_ssim_near_one_still_has_its_values_on_the_axis(window, qtbot):
     room the axis kept for them, and pyqtgraph drew none."""
     from PySide6.QtGui import QImage, QPainter
 
-    window.resize(1600, 960)
-    window.compare.setCurrentWidget(window.viewer)
-    analysis = window.viewer.analysis
-    analysis.reset("a vs b")
-    analysis.show()
-    for i in range(50):
-        analysis.add_point(i, 50, 56 + i % 3 * 0.5, 0.99975 + i % 5 * 0.00003)
-    analysis.finished()
-    qtbot.waitExposed(window)
-    QApplication.processEvents()
+    analysis = shown_analysis(window, qtbot, (1600, 960), [(56 + i % 3 * 0.5, 0.99975 + i % 5 * 0.00003)
+                                                           for i in range(50)])
     axis = analysis.ssim_plot.getAxis("left")
     painter = QPainter(QImage(10, 10, QImage.Format_RGB32))
     try:
