@@ -954,3 +954,14 @@ def test_a_cancelled_walk_of_the_input_folder_stops():
     cancel.set()
     with pytest.raises(Cancelled):
         find_videos(Path(__file__).parent, ["mp4"], recursive=True, cancel=cancel)
+
+
+def test_an_unwritable_output_folder_is_refused_before_the_model_loads(small_video, tmp_path, monkeypatch):
+    import vsr_app.models
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(small_video, tmp_path / "in" / "clip.mp4")
+    (tmp_path / "file").write_text("in the way")
+    monkeypatch.setattr(vsr_app.models, "load_model", lambda *a: pytest.fail("the model loaded first"))
+    with pytest.raises(VsrAppError, match="is a file, not a folder"):
+        run_batch(tmp_path / "in", tmp_path / "file" / "out", model="bicubic")

@@ -415,3 +415,21 @@ def test_a_file_name_that_is_not_utf8_prints_and_the_batch_goes_on(tmp_path, sma
     assert done.returncode == 0, done.stderr[-2000:]
     assert b"caf\\udce9.mp4" in done.stdout and b"zz.mp4" in done.stdout
     assert sorted(os.listdir(os.fsencode(tmp_path / "out"))) == [b"caf\xe9.mp4", b"zz.mp4"]
+
+
+def test_a_video_before_an_option_of_vsr_app_itself_or_named_like_an_option_is_told_how(tmp_path, monkeypatch, capsys):
+    """`vsr-app v.mp4 --version` was told to name a command (upscale IN -o OUT); an existing file named -x.mp4 too."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-x.mp4").write_bytes(b"")
+    for argv, says in ((["v.mp4", "--version"], "--version goes first: vsr-app --version"),
+                       (["-x.mp4"], "to open the file '-x.mp4', write vsr-app -- -x.mp4")):
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_an_output_that_is_a_folder_says_so(small_video, tmp_path, capsys):
+    """Checked with the extension at parse time, a folder was told to use one of the extensions."""
+    with pytest.raises(SystemExit) as stop:
+        main(["upscale", str(small_video), "-o", str(tmp_path)])
+    assert stop.value.code == 2 and f"the output '{tmp_path}' is a folder" in capsys.readouterr().err

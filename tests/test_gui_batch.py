@@ -433,3 +433,26 @@ def test_an_output_folder_that_is_the_input_folder_is_said_when_listed(window, q
     in_dir, _ = folders(tmp_path, small_video, 2)
     panel = setup_panel(qtbot, window, in_dir, in_dir, "bicubic")
     assert panel.table.rowCount() == 0 and panel.status.text().startswith("the output folder is the input folder")
+
+
+def test_quitting_while_the_folder_is_listed_for_a_start_asks_and_starts_nothing(window, qtbot, small_video, tmp_path,
+                                                                                 slow_listing, monkeypatch):
+    """The listing's end, delivered after the window closed, started the batch anyway, without a window (and with
+    Replace ticked, asked about replacing the user's files from nowhere)."""
+    from PySide6.QtCore import QThreadPool
+
+    gate, threads = slow_listing
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, tmp_path / "empty", out_dir, "bicubic")
+    panel.in_dir.setText(str(in_dir))
+    panel.start()
+    qtbot.waitUntil(lambda: bool(threads), timeout=10_000)
+    qtbot.waitUntil(lambda: window.work_text.text().startswith("Batch running"), timeout=5_000)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    gate.set()  # the listing ends as the window closes
+    window.close()
+    QThreadPool.globalInstance().waitForDone(10_000)
+    qtbot.wait(200)
+    assert asked and asked[0].startswith("A batch is still running")
+    assert panel.job is None and not out_dir.exists()

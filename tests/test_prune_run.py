@@ -115,7 +115,8 @@ TINY_PRUNE = {"crop": 32, "batch": 1, "threads": 1, "min_width": 2, "val_every":
     ({"tap_batches": 0}, "'tap_batches' must be at least 1"),
     ({"prune_prox_steps": 0}, "'prune_prox_steps' must be at least 1"),
     ({"min_width": 0}, "'min_width' must be at least 1"),
-    ({"prune_steps": 5}, "unknown training option")])  # never read: `steps` sets the run's length
+    ({"prune_steps": 5}, "unknown training option"),  # never read: `steps` sets the run's length
+    ({"ema": 0.999}, 'does not take "ema"')])  # it exported an average of the weights it pruned: not sparse
 def test_a_bad_prune_option_is_refused_before_the_sparsity_run(tmp_path, option, message):
     """They failed with a TypeError after the whole run, or were silently ignored."""
     _frames(tmp_path / "data" / "clip")

@@ -260,13 +260,12 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
 
 
 def check_output_folder(out_dir: Path) -> None:
-    """Create `out_dir` and prove a file can be written there, so an unwritable folder fails the batch at once
-    with one clear message instead of failing every file."""
-    from vsr_app.video.output_paths import check_writable, make_folder
+    """Prove a file can be written in `out_dir` (or made where it is not yet), making nothing, so an unwritable folder
+    fails the batch at once, before the model loads, with one clear message instead of failing every file."""
+    from vsr_app.video.output_paths import check_writable
 
     if out_dir.exists() and not out_dir.is_dir():
         raise VsrAppError(f"the output '{out_dir}' is a file, not a folder")
-    make_folder(out_dir)
     check_writable(out_dir, "the output folder")
 
 
@@ -476,7 +475,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
     from vsr_app.video.encoding import check_encoder_settings, made_by
-    from vsr_app.video.output_paths import check_output_path, remove_stale_partials
+    from vsr_app.video.output_paths import check_output_path, make_folder, remove_stale_partials
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
@@ -499,10 +498,11 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     if report_path is not None:
         check_report_path(Path(report_path), inputs, outputs, overwrite)
+    check_output_folder(out_dir)
     loaded = load_model(str(model or PREFERRED[task].student), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
-    check_output_folder(out_dir)
+    make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
 

@@ -25,6 +25,7 @@ from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.shipped import PREFERRED
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
+APP_OPTIONS = ("-h", "--help", "--version", "--selftest")  # of vsr-app itself, before any command
 DEVICES = ("auto", "cpu", "cuda")
 CODECS = ("libx264", "libx265", "ffv1", "prores")
 
@@ -359,14 +360,14 @@ def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool)
     from pathlib import Path
 
     from vsr_app.video.encoding import check_encoder_settings
-    from vsr_app.video.output_paths import check_extension
+    from vsr_app.video.output_paths import check_output_name
 
     if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
         parser.error("argument --self-ensemble: only for upscaling")
     try:
         spec = check_encoder_settings(args.codec, args.crf, args.preset)
         if one_file:
-            check_extension(Path(args.output))
+            check_output_name(Path(args.output))
     except VsrAppError as exc:
         parser.error(str(exc))
     suffix = os.path.splitext(args.output)[1].lower()
@@ -561,7 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _with_default_command(argv: list[str]) -> list[str]:
     """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`; a word that is no file (`analyse`, `list-models`) is an
     unknown command, not a video for the desktop app to fail on (or a usage error about the video's options)."""
-    if argv and (argv[0] in SUBCOMMANDS or argv[0] in ("-h", "--help", "--version", "--selftest")):
+    if argv and (argv[0] in SUBCOMMANDS or argv[0] in APP_OPTIONS):
         return argv
     if argv and _is_command_word(argv[0]) and not os.path.exists(argv[0]):
         near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1)
@@ -575,10 +576,16 @@ def _check_gui_options(argv: list[str]) -> None:
     """`vsr-app VIDEO -o OUT` (or `-o OUT VIDEO`) left out the command: a usage error that says so, where argparse
     said only "unrecognized arguments" about the desktop app's, or took OUT for the video to open."""
     _, unknown = build_parser().parse_known_args(["gui", *argv])
-    options = [word.split("=", 1)[0] for word in unknown if word.startswith("-") and word != "-"]
-    if options:
-        build_parser().error(f"{options[0]} is not an option of the desktop app (which a video alone opens); to "
-                             f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
+    options = [word for word in unknown if word.startswith("-") and word != "-"]
+    if not options:
+        return
+    option = options[0].split("=", 1)[0]
+    if option in APP_OPTIONS:
+        build_parser().error(f"{option} goes first: {APP_NAME} {option}")
+    if os.path.exists(options[0]):
+        build_parser().error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
+    build_parser().error(f"{option} is not an option of the desktop app (which a video alone opens); to "
+                         f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 
 
 def _is_command_word(text: str) -> bool:

@@ -440,6 +440,8 @@ def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_rati
     """
     if not 0 < target_params_ratio < 1:
         raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
+    if (options or {}).get("ema"):  # the sparsity step zeroes the raw weights; an average of them is not sparse
+        raise VsrAppError("prune vfi does not take \"ema\": the net it prunes is the one it trains, not an average")
     check_data(data)  # before the run folder is made
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
     merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})

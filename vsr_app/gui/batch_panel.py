@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from vsr_app import APP_NAME
 from vsr_app.batch import check_apart, find_videos, parse_extensions, plan_outputs, run_batch
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
@@ -61,8 +61,12 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
         check_apart(in_dir, out_dir)
     inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir, cancel=cancel)
     outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir else [None] * len(inputs)
-    foreign = [path for path in outputs if find_foreign and path is not None and path.is_file()
-               and not _made_by_us(path)]
+    foreign = []
+    for path in outputs if find_foreign else []:
+        if cancel is not None and cancel.is_set():  # opening thousands of files takes minutes
+            raise Cancelled()
+        if path is not None and path.is_file() and not _made_by_us(path):
+            foreign.append(path)
     return Queue(in_dir, out_dir, True, inputs, outputs, foreign)
 
 
@@ -286,6 +290,7 @@ class BatchPanel(QWidget):
         self.status.setText("Listing the input folder\u2026")
         if then_start:
             self._set_running(True)  # fields locked, Cancel shown: the batch is on its way
+            self.progress.setValue(0)
         job.start()
 
     def _clear_queue(self) -> None:
@@ -426,6 +431,10 @@ class BatchPanel(QWidget):
         if has_crf(self.codec.currentData()):
             self.settings.setValue(f"batch/crf/{self.codec.currentData()}", self.crf.value())
 
+    def running(self) -> bool:
+        """A batch runs, or a folder is being listed for one to start."""
+        return self.start_when_listed or (self.job is not None and self.job.running)
+
     def _set_running(self, running: bool) -> None:
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
@@ -491,7 +500,11 @@ class BatchPanel(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output_folder)))
 
     def shutdown(self) -> None:
+        """Stop the batch and any listing, and the start a listing was for: its end, delivered after the window
+        closed, started the batch anyway."""
+        self.start_when_listed = False
         if self.list_job is not None:
             self.list_job.cancel()
+            self.list_job = None
         if self.job is not None and self.job.running:
             self.job.cancel()

@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
                          else "Training: starting"))
         if self.export_dialog is not None and self.export_dialog.running:
             work.append(("an export", "Exporting" + _percent(self.export_dialog.progress)))
-        if self.batch.job is not None and self.batch.job.running:
+        if self.batch.running():
             work.append(("a batch", "Batch running" + _percent(self.batch.progress)))
         return work
 

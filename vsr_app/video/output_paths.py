@@ -33,16 +33,16 @@ def check_output_path(target: Path, source: Path | None, overwrite: bool) -> Non
         raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
     if source is not None and os.path.realpath(target) == os.path.realpath(source):
         raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
-    if target.is_dir():
-        raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
+    check_output_name(target)
     if os.path.lexists(target) and not overwrite:  # a link to nothing is in the way too: the final rename fails on it
         raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
-    check_extension(target)
 
 
-def check_extension(target: Path) -> None:
-    """Refuse an output name whose extension names no container the writer makes (the CLI calls it on `-o` as soon
-    as it has parsed the options, so such a name is a usage error there)."""
+def check_output_name(target: Path) -> None:
+    """Refuse an output that is a folder, or whose extension names no container the writer makes (the CLI calls it
+    on `-o` as soon as it has parsed the options, so such a name is a usage error there)."""
+    if target.is_dir():
+        raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
     if target.suffix.lower() not in CONTAINER_FORMATS:
         raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
                           f"{', '.join(sorted(CONTAINER_FORMATS))}")
