@@ -259,16 +259,6 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     return outputs
 
 
-def check_output_folder(out_dir: Path) -> None:
-    """Prove a file can be written in `out_dir` (or made where it is not yet), making nothing, so an unwritable folder
-    fails the batch at once, before the model loads, with one clear message instead of failing every file."""
-    from vsr_app.video.output_paths import check_writable
-
-    if out_dir.exists() and not out_dir.is_dir():
-        raise VsrAppError(f"the output '{out_dir}' is a file, not a folder")
-    check_writable(out_dir, "the output folder")
-
-
 @contextmanager
 def claim_output_folder(out_dir: Path) -> Iterator[None]:
     """Hold `out_dir` for one batch: another batch into it (an accidental second start) is refused with a
@@ -475,7 +465,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
     from vsr_app.video.encoding import check_encoder_settings, made_by
-    from vsr_app.video.output_paths import check_output_path, make_folder, remove_stale_partials
+    from vsr_app.video.output_paths import check_output_path, check_writable, make_folder, remove_stale_partials
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
@@ -498,7 +488,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     if report_path is not None:
         check_report_path(Path(report_path), inputs, outputs, overwrite)
-    check_output_folder(out_dir)
+    # an output folder no file can be made in (a file in its place included) fails the batch at once, before the
+    # model loads and before anything is made, instead of failing every file
+    check_writable(out_dir, "the output folder")
     loaded = load_model(str(model or PREFERRED[task].student), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
