@@ -214,14 +214,14 @@ def test_options_of_a_command_left_out_are_a_usage_error_naming_the_command(argv
     assert err.splitlines()[-1] == (f"vsr-app: error: {option} is not an option of the desktop app (which a video "
                                     "alone opens); to process a video, name the command: vsr-app upscale IN -o OUT "
                                     "(or interpolate)"), err
-    assert _with_default_command(["real8.mp4", "--screenshot", "s.png"]) == ["gui", "real8.mp4", "--screenshot", "s.png"]
+    assert _with_default_command(build_parser(), ["real8.mp4", "--screenshot", "s.png"]) == ["gui", "real8.mp4", "--screenshot", "s.png"]
 
 
 def test_a_file_named_like_a_command_still_opens(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "upscal").write_bytes(b"")
-    assert _with_default_command(["upscal"]) == ["gui", "upscal"]
-    assert _with_default_command(["holiday.mp4"]) == ["gui", "holiday.mp4"]
+    assert _with_default_command(build_parser(), ["upscal"]) == ["gui", "upscal"]
+    assert _with_default_command(build_parser(), ["holiday.mp4"]) == ["gui", "holiday.mp4"]
 
 
 @pytest.mark.parametrize("task, model, frames", [("vsr", "bicubic", (3, 5)), ("vfi", "blend", (1, 2))])

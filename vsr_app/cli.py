@@ -559,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _with_default_command(argv: list[str]) -> list[str]:
+def _with_default_command(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`; a word that is no file (`analyse`, `list-models`) is an
     unknown command, not a video for the desktop app to fail on (or a usage error about the video's options)."""
     if argv and (argv[0] in SUBCOMMANDS or argv[0] in APP_OPTIONS):
@@ -567,24 +567,24 @@ def _with_default_command(argv: list[str]) -> list[str]:
     if argv and _is_command_word(argv[0]) and not os.path.exists(argv[0]):
         near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1)
         hint = f" (did you mean '{near[0]}'?)" if near else ""
-        build_parser().error(f"unknown command '{argv[0]}'{hint}; the commands are: {', '.join(SUBCOMMANDS)}")
-    _check_gui_options(argv)
+        parser.error(f"unknown command '{argv[0]}'{hint}; the commands are: {', '.join(SUBCOMMANDS)}")
+    _check_gui_options(parser, argv)
     return ["gui", *argv]
 
 
-def _check_gui_options(argv: list[str]) -> None:
+def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None:
     """`vsr-app VIDEO -o OUT` (or `-o OUT VIDEO`) left out the command: a usage error that says so, where argparse
     said only "unrecognized arguments" about the desktop app's, or took OUT for the video to open."""
-    _, unknown = build_parser().parse_known_args(["gui", *argv])
+    _, unknown = parser.parse_known_args(["gui", *argv])
     options = [word for word in unknown if word.startswith("-") and word != "-"]
     if not options:
         return
     option = options[0].split("=", 1)[0]
     if option in APP_OPTIONS:
-        build_parser().error(f"{option} goes first: {APP_NAME} {option}")
+        parser.error(f"{option} goes first: {APP_NAME} {option}")
     if os.path.exists(options[0]):
-        build_parser().error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
-    build_parser().error(f"{option} is not an option of the desktop app (which a video alone opens); to "
+        parser.error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
+    parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
                          f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 
 
@@ -603,8 +603,8 @@ def _printable_names() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     _printable_names()
-    argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
+    argv = _with_default_command(parser, list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.selftest and args.command:  # it runs alone: the command would be dropped without a word
         parser.error(f"--selftest runs on its own: leave out the command '{args.command}'")
