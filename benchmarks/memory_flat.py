@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from vsr_app.batch import run_batch  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
+from vsr_app.files import atomic_write  # noqa: E402
 from vsr_app.nets.ops import set_threads  # noqa: E402
 from vsr_app.video.pipeline import process_video  # noqa: E402
 
@@ -200,7 +201,7 @@ def main() -> int:
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
-        Path(args.out).write_text(text + "\n")
+        atomic_write(Path(args.out), lambda tmp: tmp.write_text(text + "\n"))
     complete = frames_out == total_out
     return 0 if result["flat"] and complete else 1
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from vsr_app.bench import DEFAULT_FRAMES, BenchConfig, run_bench  # noqa: E402
 from vsr_app.errors import VsrAppError  # noqa: E402
+from vsr_app.files import atomic_write  # noqa: E402
 
 BASELINE = Path(__file__).with_name("baseline.json")
 RATES = ("fps_model", "fps_pipeline", "cpu_model")
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
               "device": result["device"], "input": result["input"], "frames": result["frames"],
               "date": datetime.date.today().isoformat(), "bench": result["models"]}
     if args.update or not args.baseline.exists():
-        args.baseline.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        atomic_write(args.baseline, lambda tmp: tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8"))
         print(json.dumps({"baseline_written": str(args.baseline), **record}, indent=2))
         return 0
     base = json.loads(args.baseline.read_text(encoding="utf-8"))

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from vsr_app.bench import DEFAULT_BUDGET_S, DEFAULT_FRAMES, BenchConfig, parse_size, run_bench  # noqa: E402
 from vsr_app.errors import VsrAppError  # noqa: E402
+from vsr_app.files import atomic_write  # noqa: E402
 
 SIZES = ("180x320", "360x640", "540x960")
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device {results[0]['device']} ({results[0]['machine']}), clip of {args.frames} frames\n")
     print(table(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        atomic_write(args.json, lambda tmp: tmp.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8"))
     return 0
 
 

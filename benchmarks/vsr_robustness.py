@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.distill.degrade import apply_condition  # noqa: E402
-from vsr_app.evaluate import _summary, degrade_x4, read_frames, sequence_folders, upscale_sequence  # noqa: E402
+from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, summary, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, ssim_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -39,7 +39,7 @@ def score(model: str, inputs: dict[str, list[np.ndarray]], gts: dict[str, list[n
         outs = upscale_sequence(engine, lrs)
         pairs = list(zip(outs, gts[name]))
         scores[name] = ([psnr_y(o, g) for o, g in pairs], [ssim_y(o, g) for o, g in pairs])
-    mean = _summary(model, 0, scores)["mean"]
+    mean = summary(model, 0, scores)["mean"]
     return mean["psnr_y"], mean["ssim_y"]
 
 

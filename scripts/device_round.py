@@ -18,6 +18,7 @@ ends before the deadline.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,37 +45,53 @@ SIZE_AFTER_STEPS = 120  # a run's s/step is read once it is past warm-up and ker
 DEVICE = os.environ.get("ROUND_DEVICE", "cuda")  # "cpu" tries the script here
 
 
-def use_opencv_for_video() -> None:
-    """Point the loaders that read video at OpenCV (same prescale and Source layout as `data._load_video`)."""
-    import cv2
+class OpenCVVideo:
+    """A video read with OpenCV through the reader interface the training loaders use (`data.open_video`): `info`
+    (height, width, estimated_frames) and `frames()` (each with `time` and `image`, RGB)."""
 
+    def __init__(self, path):
+        import cv2
+
+        from vsr_app.errors import VsrAppError
+
+        self.path, self.cap = path, cv2.VideoCapture(str(path))
+        if not self.cap.isOpened():
+            raise VsrAppError(f"OpenCV cannot open {path}")
+        height, width, count = (int(self.cap.get(p)) for p in (cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FRAME_WIDTH,
+                                                               cv2.CAP_PROP_FRAME_COUNT))
+        self.info = SimpleNamespace(height=height, width=width, estimated_frames=count)
+
+    def __enter__(self) -> "OpenCVVideo":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cap.release()
+
+    def frames(self):
+        import cv2
+
+        from vsr_app.errors import VsrAppError
+
+        for index in itertools.count():
+            ok, bgr = self.cap.read()
+            if not ok:
+                if not index:
+                    raise VsrAppError(f"OpenCV decoded no frames of {self.path}")
+                return
+            yield SimpleNamespace(time=self.cap.get(cv2.CAP_PROP_POS_MSEC) / 1000,
+                                  image=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+
+
+def use_opencv_for_video() -> None:
+    """Point the training loaders' reader (`data.open_video`) and the bench's clip decoding at OpenCV."""
     from vsr_app import bench
-    from vsr_app.distill import data as D
+    from vsr_app.distill import data
 
     def decode(path) -> list:
-        cap = cv2.VideoCapture(str(path))
-        frames = []
-        while True:
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-        if not frames:
-            raise RuntimeError(f"OpenCV decoded no frames of {path}")
-        return frames
+        with OpenCVVideo(path) as video:
+            return [frame.image for frame in video.frames()]
 
-    def load_video(path, max_frames, keep_every=1):
-        assert keep_every == 1, "the packed videos fit the memory budget"
-        frames = decode(path)[:max_frames or None]
-        factor = D.prescale_factor(*frames[0].shape[:2])
-        return [D.Source(Path(path).name, [D._prescale(f, factor) for f in frames])]
-
-    def video_bytes(path) -> int:
-        cap = cv2.VideoCapture(str(path))
-        return D.prescaled_bytes(*(int(cap.get(p)) for p in (cv2.CAP_PROP_FRAME_HEIGHT, cv2.CAP_PROP_FRAME_WIDTH,
-                                                               cv2.CAP_PROP_FRAME_COUNT)))
-
-    D._load_video, D._video_bytes, bench.decode_clip = load_video, video_bytes, decode
+    data.open_video, bench.decode_clip = OpenCVVideo, decode
 
 
 def check(out: Path) -> None:
@@ -83,6 +101,7 @@ def check(out: Path) -> None:
     import torch
 
     from vsr_app import bench
+    from vsr_app.files import atomic_write
     from vsr_app.inference import make_interpolator, make_upscaler
     from vsr_app.metrics import psnr_y as psnr
     from vsr_app.models import load_model
@@ -119,7 +138,7 @@ def check(out: Path) -> None:
         rows[precision] = {"psnr_vs_cpu_fp32": round(psnr(engine.midpoint(frames[:4]), reference), 2),
                            "fps_640x360": round(fps, 1), "frames_timed": timed}
     print(name, rows, flush=True)
-    out.write_text(json.dumps(report, indent=1))
+    atomic_write(out, lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1)))  # written once, at the end
 
 
 def train(args: list[str]) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from vsr_app.distill.data import to_frames
-from vsr_app.evaluate import _summary, read_frames, sequence_folders, vfi_context
+from vsr_app.evaluate import read_frames, sequence_folders, summary, vfi_context
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
 from vsr_app.nets.ops import set_threads
@@ -50,7 +50,7 @@ def main() -> None:
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         scores[folder.name] = (psnrs, ssims)
-    print(json.dumps(_summary(f"{args.prior} prior", 0, scores), indent=1))
+    print(json.dumps(summary(f"{args.prior} prior", 0, scores), indent=1))
 
 
 if __name__ == "__main__":

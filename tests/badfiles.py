@@ -2,8 +2,8 @@
 
 Why generated, not shipped: each bad input is a precise kind of damage (cut half-way, audio packets
 overwritten, a picture too large to process), and writing it from code documents exactly what the damage
-is. `BAD_INPUTS` maps a name to (generator, a phrase the error message must contain); `AWKWARD_INPUTS` are
-unusual but valid videos that must simply work.
+is. `BAD_INPUTS` maps a name to (generator, a phrase the error message must contain); `awkward_inputs(folder)`
+writes unusual but valid videos (`UNUSUAL_FORMATS` among them) that must simply work.
 """
 
 from __future__ import annotations

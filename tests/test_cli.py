@@ -376,6 +376,24 @@ def test_models_lists_the_parameters_the_tensors_hold_not_the_cards_claim(user_m
     assert reason in capsys.readouterr().err  # what --model says is what the listing said
 
 
+def test_a_model_file_changed_after_a_listing_is_checked_again(user_models):
+    """Listings remember each file's check (the GUI's menus rescan on every reload) only while what it read, the
+    card and the weights' header, is unchanged: a card fixed or broken in place, same size, shows at once."""
+    copy_model(user_models, "mine")
+    card_path = user_models / "mine.json"
+    good = card_path.read_text()
+    assert "mine" in [m.name for m in list_models()]
+    broken = json.loads(good)
+    broken["config"]["blocks"] = 9  # one digit for another: the same size, the net no longer fits the weights
+    card_path.write_text(json.dumps(broken))
+    assert len(card_path.read_text()) == len(good) and "mine" not in [m.name for m in list_models()]
+    card_path.write_text(good)
+    assert "mine" in [m.name for m in list_models()]
+    first, again = list_models(), list_models()
+    first[-1].card["config"]["blocks"] = 9  # a caller's change to a listed card does not reach the next listing
+    assert again[-1].card == json.loads(good) and list_models()[-1].card == json.loads(good)
+
+
 def test_weights_that_do_not_fit_their_card_are_unusable_though_their_count_does(user_models, capsys, monkeypatch):
     """Only the parameter count was compared with the header: a file whose tensors had other names or shapes was
     offered by `models` and the GUI menus, then failed to load."""
@@ -433,3 +451,20 @@ def test_an_output_that_is_a_folder_says_so(small_video, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["upscale", str(small_video), "-o", str(tmp_path)])
     assert stop.value.code == 2 and f"the output '{tmp_path}' is a folder" in capsys.readouterr().err
+
+
+def test_the_codecs_and_defaults_the_cli_names_are_the_writers(capsys, monkeypatch):
+    """The CLI writes the codec list and the x264/x265 defaults out again so that --help need not import the writer:
+    a codec added to the writer, or a default changed there, must not leave the CLI without it or its help wrong."""
+    from vsr_app import cli
+    from vsr_app.video.encoding import CODECS, X26X_CRF_RANGE, X26X_PRESETS
+
+    assert set(cli.CODECS) == set(CODECS)
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option: nothing wrapped inside the texts looked for
+    with pytest.raises(SystemExit):
+        main(["upscale", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    (lo, hi), x264, x265 = X26X_CRF_RANGE, CODECS["libx264"], CODECS["libx265"]
+    assert f"{lo}-{hi}, lower is better (default {x264.crf} for libx264, {x265.crf} for libx265)" in out
+    assert f"{' '.join(X26X_PRESETS)} (default: {x264.preset} for x264, {x265.preset} for x265)" in out
+    assert x264.presets == x265.presets == X26X_PRESETS and x264.crf_range == x265.crf_range == X26X_CRF_RANGE

@@ -374,17 +374,17 @@ def test_replace_asks_before_replacing_files_this_app_did_not_make(window, qtbot
 @pytest.fixture
 def slow_listing(monkeypatch):
     """Listing a folder waits at `gate` (a slow network share), and records the thread it ran on."""
-    import vsr_app.gui.batch_panel as batch_panel
+    import vsr_app.batch as batch
 
     gate, threads = threading.Event(), []
 
     def find_videos(*args, **kwargs):
         threads.append(threading.current_thread())
         assert gate.wait(30)
-        return batch_panel_find_videos(*args, **kwargs)
+        return batch_find_videos(*args, **kwargs)
 
-    batch_panel_find_videos = batch_panel.find_videos
-    monkeypatch.setattr(batch_panel, "find_videos", find_videos)
+    batch_find_videos = batch.find_videos
+    monkeypatch.setattr(batch, "find_videos", find_videos)
     return gate, threads
 
 

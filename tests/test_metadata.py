@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from videogen import make_video, pattern_frame
+from videogen import pattern_frame
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 from vsr_app.video.writer import VideoWriter
 

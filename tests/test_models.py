@@ -11,6 +11,7 @@ from torch import nn
 
 from vsr_app import models
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 
 
 @models.register_arch("test_tiny_conv")
@@ -121,7 +122,7 @@ def test_atomic_write_gives_the_normal_file_mode(tmp_path, umask):
     """A temp file from mkstemp is 0600 and the rename kept that: reports, cards and weights were owner-only."""
     previous = os.umask(umask)
     try:
-        models.atomic_write(tmp_path / "report.json", lambda tmp: tmp.write_text("{}"))
+        atomic_write(tmp_path / "report.json", lambda tmp: tmp.write_text("{}"))
         path = models.save_model(TinyConv(4), tmp_path / "m", dict(CARD))
     finally:
         os.umask(previous)

@@ -111,7 +111,7 @@ def test_tiled_output_equals_untiled(model, media_dir, tmp_path):
         out = tmp_path / f"tile{tile}.mkv"
         process_video(src, out, upscale=loaded, device="cpu", codec="ffv1", tile=tile)
         outputs.append([f.image.astype(int) for f in frames_of(out)])
-    for whole, tiled in zip(*outputs):
+    for whole, tiled in zip(*outputs, strict=True):
         assert np.abs(whole - tiled).max() <= 1
 
 

@@ -111,7 +111,7 @@ def test_compare_view_repeats_the_frame_at_both_cuts_of_a_one_frame_shot(clip_fr
     view, _ = compare_view(video)
     for k in (3, 4):  # the gaps into and out of the one-frame shot
         np.testing.assert_array_equal(view[k], images[k])
-    assert all(np.array_equal(a, b) for a, b in zip(view, export(images)[0]))
+    assert all(np.array_equal(a, b) for a, b in zip(view, export(images)[0], strict=True))
 
 
 def test_stepping_through_the_compare_view_makes_each_thumbnail_once(clip_frames, tmp_path, monkeypatch):

@@ -87,7 +87,7 @@ def test_reset_forgets_every_orientations_state(frames):
     _run(used, frames[:3])
     used.reset()
     fresh = inference.make_upscaler(loaded, "cpu", self_ensemble=True, precision="fp32")
-    for a, b in zip(_run(used, frames[3:]), _run(fresh, frames[3:])):
+    for a, b in zip(_run(used, frames[3:]), _run(fresh, frames[3:]), strict=True):
         np.testing.assert_array_equal(a, b)
 
 

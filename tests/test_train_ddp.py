@@ -1,4 +1,5 @@
-"""The training loop under torchrun: 2 CPU processes (gloo), gradients averaged, one exported model."""
+"""The training loop under torchrun: 2 CPU processes (gloo) train one run, rank 0 writing it, and their gradients
+are averaged: 2 ranks with a sample each take the steps 1 process takes with both samples."""
 import json
 import os
 import subprocess
@@ -25,7 +26,7 @@ def test_torchrun_two_cpu_processes(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                           "--master_port", "29517", "-m", "vsr_app", "train", "vsr", "--data", str(data.parent),
+                           "--standalone", "-m", "vsr_app", "train", "vsr", "--data", str(data.parent),
                            "--out", str(out), "--config", str(config), "--steps", "3"],
                           capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -33,3 +34,79 @@ def test_torchrun_two_cpu_processes(tmp_path):
     assert [r["step"] for r in records] == [1, 2, 3]  # rank 0 alone writes, with rank-averaged terms
     assert json.loads((out / "checkpoint.json").read_text())["step"] == 3
     assert (out / "model.safetensors").is_file()
+
+
+# A task whose loss is linear in its samples' losses (a mean) and an SGD step linear in the gradient: the gradient
+# averaged over 2 ranks, one sample each, is the one of both samples in one process, and so are the weights.
+# (Adam would hide a sum taken for a mean: its step barely depends on the gradient's scale.)
+AVERAGING_RUN = """
+import sys
+
+import torch
+from torch import nn
+
+from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.train import train
+
+
+class Task:
+    name = "linear"
+
+    def __init__(self):
+        torch.manual_seed(0)
+        self.model = nn.Linear(3, 2)
+
+    def modules(self):
+        return {"model": self.model}
+
+    def frozen(self):
+        return {}
+
+    def batches(self, seed, rank, world, start=0):
+        for step in range(start, 10**6):
+            x = torch.randn(2, 3, generator=torch.Generator().manual_seed(step))
+            rows = slice(None) if world == 1 else slice(rank, rank + 1)
+            yield {"x": x[rows], "y": x[rows, :2] * 3 - 1}
+
+    def loss(self, batch, step):
+        loss = ((self.model(batch["x"]) - batch["y"]) ** 2).mean()
+        return loss, {}
+
+    def validate(self):
+        return {}
+
+    def card(self):
+        return {"task": "test"}
+
+    def make_optimizer(self, params, cfg):
+        return torch.optim.SGD(params, lr=cfg.lr)
+
+    def after_step(self, step, terms):
+        pass
+
+
+cfg = LoopConfig(steps=4, lr=0.1, warmup=1, grad_clip=1e9, amp="none", device="cpu", threads=1, log_every=1,
+                 val_every=0)
+train(Task(), cfg, sys.argv[1], log=lambda *_: None)
+"""
+
+
+def test_two_ranks_average_their_gradients(tmp_path):
+    import torch
+    from safetensors.torch import load_file
+
+    script = tmp_path / "run.py"
+    script.write_text(AVERAGING_RUN)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    for command in (["-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone", str(script), "ddp"],
+                    [str(script), "one"]):
+        proc = subprocess.run([sys.executable, *command], capture_output=True, text=True, timeout=300, env=env,
+                              cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    ddp, one = (load_file(str(tmp_path / name / "model.safetensors")) for name in ("ddp", "one"))
+    torch.manual_seed(0)
+    start = torch.nn.Linear(3, 2).state_dict()
+    assert ddp.keys() == one.keys() == start.keys()
+    for name in ddp:
+        np.testing.assert_allclose(ddp[name].numpy(), one[name].numpy(), rtol=0, atol=1e-6, err_msg=name)
+        assert (ddp[name] - start[name]).abs().min() > 1e-3, name  # every weight trained

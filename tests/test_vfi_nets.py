@@ -9,7 +9,7 @@ from vsr_app.nets.vfi_teacher import VFINet, default_widths, deformable_warp
 
 def test_teacher_shapes_and_contract():
     net = VFINet(base=8, kernel=3).eval()
-    assert net.kind == "interpolate" and net.num_inputs == 4 and net.size_multiple == 8
+    assert net.num_inputs == 4 and net.size_multiple == 8
     x = torch.rand(2, 4, 3, 32, 48)
     with torch.no_grad():
         out = net(x)

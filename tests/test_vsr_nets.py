@@ -67,7 +67,7 @@ def test_aligned_student_starts_as_its_plain_twin_and_warps_what_it_carries():
     torch.manual_seed(3)
     aligned, after_aligned = VSRStudent(channels=8, blocks=1, align="dis"), torch.rand(4)
     assert torch.equal(after_plain, after_aligned)
-    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), aligned.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), aligned.parameters(), strict=True))
     assert aligned.working_memory[1] > plain.working_memory[1]  # the warp's float32 copies are counted
     frame = F.avg_pool2d(torch.rand(1, 3, 40, 60), 3, 1, 1)
     panned = torch.roll(frame, 2, 3)  # the scene moves 2 px right

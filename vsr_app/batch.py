@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
-from vsr_app.filelock import LockHeld, lock_now
+from vsr_app.filelock import LockHeld, hold
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
@@ -141,7 +141,7 @@ class BatchReport:
     def write(self, path: str | os.PathLike) -> None:
         """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
         surrogates) are written as JSON escapes, which read back to the same name."""
-        from vsr_app.models import atomic_write
+        from vsr_app.files import atomic_write
 
         target = Path(path)
         text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -259,6 +259,19 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     return outputs
 
 
+def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[str], recursive: bool, codec: str,
+               unreadable: list[OSError] | None = None, cancel=None) -> tuple[list[Path], list[Path | None]]:
+    """The batch's inputs and their planned outputs (None without an output folder), for `run_batch` and for the
+    Batch tab's listing before a start: one sequence, so the queue the user approves is what the batch then does.
+    `unreadable` and `cancel` are find_videos'."""
+    if out_dir is not None:
+        check_apart(in_dir, out_dir)
+    inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir, unreadable=unreadable,
+                         cancel=cancel)
+    outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir is not None else [None] * len(inputs)
+    return inputs, outputs
+
+
 @contextmanager
 def claim_output_folder(out_dir: Path) -> Iterator[None]:
     """Hold `out_dir` for one batch: another batch into it (an accidental second start) is refused with a
@@ -266,7 +279,10 @@ def claim_output_folder(out_dir: Path) -> Iterator[None]:
     locks the batch runs unguarded, as before locks existed, rather than not at all."""
     path = out_dir / LOCK_NAME
     try:
-        fd = _lock_file(path)
+        fd = hold(path)
+    except LockHeld:
+        raise VsrAppError(f"another batch is already writing into the output folder '{out_dir}'; wait for it to end "
+                          "(running this one again then skips what it made) or choose another output folder") from None
     except OSError as exc:
         log.warning("cannot lock the output folder '%s' (%s): a second batch into it would not be stopped",
                     out_dir, exc.strerror or exc)
@@ -278,40 +294,9 @@ def claim_output_folder(out_dir: Path) -> Iterator[None]:
             _unlock_file(fd, path)
 
 
-def _lock_file(path: Path) -> int:
-    """Open and lock `path` without waiting; returns its descriptor. Raises VsrAppError when another process (or
-    another claim in this one) holds it. Locking a file the batch before has just deleted would guard nothing: then
-    the file now at `path` is locked instead (Windows deletes no open file). Raises OSError where the disk takes no
-    locks, or when the file keeps changing (a disk that misreports files)."""
-    for _ in range(10):  # each new try needs a batch that ended just now
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            lock_now(fd)
-        except LockHeld:
-            os.close(fd)
-            raise VsrAppError(f"another batch is already writing into the output folder '{path.parent}'; wait for "
-                              "it to end (running this one again then skips what it made) or choose another output "
-                              "folder") from None
-        except OSError:
-            os.close(fd)
-            raise
-        if os.name == "nt" or _names_file(path, fd):
-            return fd
-        os.close(fd)
-    raise OSError(f"'{path}' changed each time it was locked")
-
-
-def _names_file(path: Path, fd: int) -> bool:
-    """Whether `path` is still the open file `fd`, not deleted (or deleted and made anew) by the batch before."""
-    try:
-        return os.path.samestat(os.fstat(fd), os.stat(path))
-    except FileNotFoundError:
-        return False
-
-
 def _unlock_file(fd: int, path: Path) -> None:
     """Delete the lock file and drop the lock. On POSIX it is deleted while still locked, so a batch that opened it
-    meanwhile finds it gone (`_lock_file`); Windows cannot delete a file another process has open, so there the
+    meanwhile finds it gone (`filelock.hold`); Windows cannot delete a file another process has open, so there the
     lock is dropped first and the file stays when a batch opened it meanwhile: that batch holds it now."""
     if os.name == "nt":
         os.close(fd)
@@ -476,16 +461,14 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
         raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
-    check_apart(in_dir, out_dir)
-    exts = parse_extensions(extensions)
     unreadable: list[OSError] = []
-    inputs = find_videos(in_dir, exts, recursive, exclude=out_dir, unreadable=unreadable)
+    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
     for exc in unreadable:
         log.warning("cannot read the folder '%s' (%s): its videos are left out", exc.filename, exc.strerror or exc)
     if not inputs:
         hint = "" if recursive else f"; {RECURSIVE_HINT}"
-        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {', '.join('.' + e for e in exts)}{hint})")
-    outputs = plan_outputs(inputs, in_dir, out_dir, codec)
+        looked_for = ", ".join("." + e for e in parse_extensions(extensions))
+        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{hint})")
     if report_path is not None:
         check_report_path(Path(report_path), inputs, outputs, overwrite)
     # an output folder no file can be made in (a file in its place included) fails the batch at once, before the

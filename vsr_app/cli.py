@@ -324,9 +324,9 @@ def _model_list(text: str) -> tuple[str, ...]:
     return names
 
 
-def _check_eval_frames(parser: argparse.ArgumentParser, args) -> None:
-    """--frames against the task's minimum: a usage error (exit 2) like any other count out of range, checked
-    after parsing because the options may come before or after the task."""
+def _check_eval_options(parser: argparse.ArgumentParser, args) -> None:
+    """--frames against the task's minimum, and --self-ensemble only for vsr: usage errors (exit 2) like any other
+    option out of range, checked after parsing because the options may come before or after the task."""
     from vsr_app.evaluate import SCORERS
 
     _, minimum = SCORERS[args.task]
@@ -533,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device_option(p)
     _add_self_ensemble_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_eval, check=lambda args, eval_parser=p: _check_eval_frames(eval_parser, args))
+    p.set_defaults(func=cmd_eval, check=lambda args, eval_parser=p: _check_eval_options(eval_parser, args))
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")
     _add_device_option(p)

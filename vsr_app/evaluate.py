@@ -123,7 +123,9 @@ def _score(scores: dict[str, tuple[list[float], list[float]]], name: str, psnrs:
         on_sequence(Scored(len(scores), total, name, len(psnrs), float(np.mean(psnrs)), float(np.mean(ssims))))
 
 
-def _summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
+def summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
+    """The contract's JSON object from each sequence's per-frame scores (public: scripts score their own way and
+    report in the same shape)."""
     import numpy as np
 
     seqs = {name: {"psnr_y": float(np.mean(p)), "ssim_y": float(np.mean(s))} for name, (p, s) in scores.items()}
@@ -153,10 +155,10 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
         _score(scores, name, [psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], len(gts), on_sequence)
-    summary = _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
+    result = summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
     if (engine_options or {}).get("self_ensemble"):
-        summary["self_ensemble"] = True
-    return summary
+        result["self_ensemble"] = True
+    return result
 
 
 def upscale_sequence(engine, lrs: list[np.ndarray]) -> list[np.ndarray]:
@@ -197,7 +199,7 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         _score(scores, name, psnrs, ssims, len(seqs), on_sequence)
-    return _summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
+    return summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

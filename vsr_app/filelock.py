@@ -8,10 +8,45 @@ batch (one batch per output folder).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 class LockHeld(OSError):
     """The file is locked by another process (or another open descriptor in this one)."""
+
+
+class NoLock(OSError):
+    """The disk takes no locks (or misreports its files): the caller warns and goes on unguarded, as before locks
+    existed, rather than not at all."""
+
+
+def hold(path: Path) -> int:
+    """Create (if need be), open and lock `path` without waiting; returns its descriptor, which holds the lock until
+    it is closed. Raises LockHeld when someone else holds it, NoLock where the disk cannot lock it, and OSError when
+    it cannot be opened. Locking a file its last holder has just deleted would guard nothing: then the file now at
+    `path` is locked instead (Windows deletes no open file)."""
+    for _ in range(10):  # each new try needs a holder that deleted the file just now
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            lock_now(fd)
+        except LockHeld:
+            os.close(fd)
+            raise
+        except OSError as exc:
+            os.close(fd)
+            raise NoLock(exc.errno, exc.strerror) from exc
+        if os.name == "nt" or _names_file(path, fd):
+            return fd
+        os.close(fd)
+    raise NoLock(f"'{path}' changed each time it was locked")
+
+
+def _names_file(path: Path, fd: int) -> bool:
+    """Whether `path` is still the open file `fd`, not deleted (or deleted and made anew) by its last holder."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def lock_now(fd: int) -> None:

@@ -7,17 +7,16 @@ against the architecture named in the card before use.
 from __future__ import annotations
 
 import contextlib
-import errno
+import copy
+import functools
 import hashlib
 import importlib
 import json
 import math
 import os
 import pkgutil
-import secrets
-import stat
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -25,6 +24,7 @@ import torch
 from torch import nn
 
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 from vsr_app.resources import models_dir, user_models_dir
 
 # a config with 0 channels builds, torch warns while initialising it, and check_net_runs refuses it in words
@@ -285,14 +285,56 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
                                                           "to use it, or pass its path to --model", hidden=True))
                     continue
                 owner[path.stem.casefold()] = (where, path.stem)
-                try:
-                    info, shapes = _info_and_shapes(path, name=path.stem)
-                    _check_fits_card(path, info.card, bare_net(info), shapes)
-                except VsrAppError as exc:
-                    skipped.append(SkippedFile(str(path), str(exc)))
-                    continue
-                infos.append(info)
+                checked = _checked_model_file(path)
+                if isinstance(checked, str):
+                    skipped.append(SkippedFile(str(path), checked))
+                else:
+                    infos.append(checked)
     return infos, skipped
+
+
+def _checked_model_file(weights: Path) -> ModelInfo | str:
+    """The file's model as `models` lists it, or why it is unusable. Remembered for as long as what the check reads
+    is unchanged (the card, the weights' header and size): the GUI's model selectors rescan on every reload and
+    task switch, and building each net from its card to compare shapes costs 2-20 ms a model."""
+    inputs = _check_inputs(weights)
+    outcome = _remembered_check(*inputs) if inputs else _check_model_file(weights)
+    return outcome if isinstance(outcome, str) else replace(outcome, card=copy.deepcopy(outcome.card))
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_check(path: str, *inputs) -> ModelInfo | str:
+    """`_check_model_file`, once per `inputs` (the cache key: what it reads)."""
+    return _check_model_file(Path(path))
+
+
+def _check_model_file(weights: Path) -> ModelInfo | str:
+    try:
+        info, shapes = _info_and_shapes(weights, name=weights.stem)
+        _check_fits_card(weights, info.card, bare_net(info), shapes)
+    except VsrAppError as exc:
+        return str(exc)
+    return info
+
+
+HEADER_LIMIT = 1 << 20  # a model's safetensors header is a few KB; a longer one is not remembered
+
+
+def _check_inputs(weights: Path) -> tuple | None:
+    """What checking a model file reads: its path, size, safetensors header and card (None, checked afresh, when
+    one cannot be read or the header is implausibly long, as in a foreign file)."""
+    try:
+        with open(weights, "rb") as fh:
+            prefix = fh.read(8)
+            length = int.from_bytes(prefix, "little")
+            if len(prefix) < 8 or length > HEADER_LIMIT:
+                return None
+            header = fh.read(length)
+            size = os.fstat(fh.fileno()).st_size
+        card = weights.with_suffix(".json").read_bytes()
+    except OSError:
+        return None
+    return str(weights), size, prefix + header, card
 
 
 def _check_arch(arch: str) -> None:
@@ -442,38 +484,6 @@ def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:
     atomic_write(path.with_suffix(".json"),
                  lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
     return path
-
-
-def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """Run `write(tmp)` on a temp file beside `target`, then rename it into place; never leaves a partial target."""
-    target = Path(target)
-    tmp = _new_temp_file(target)
-    try:
-        mode = stat.S_IMODE(tmp.stat().st_mode)
-        write(tmp)
-        if stat.S_IMODE(tmp.stat().st_mode) != mode:  # a writer that replaces the file (safetensors) makes it 0600
-            os.chmod(tmp, mode)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _new_temp_file(target: Path) -> Path:
-    """Create an empty, unique temp file beside `target` with the mode any new file gets (0666 less the umask).
-
-    tempfile.mkstemp would make it owner-only (0600), and the rename would carry that onto the target.
-    """
-    for _ in range(100):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
-        try:
-            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            continue
-        return tmp
-    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
 
 
 def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:

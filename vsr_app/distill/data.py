@@ -161,11 +161,19 @@ DATA_BUDGET_BYTES = 4 << 30  # decoded training frames held in memory; longer fo
 SEGMENT_FRAMES = 32
 
 
-def _video_bytes(path: Path) -> int:
-    """Memory the decoded, prescaled frames of a video will take (from its header: nothing is decoded)."""
+def open_video(path: Path):
+    """The reader the loaders size and decode training videos with: a `VideoReader` (PyAV). The one place to put
+    another decoder with its `info` (height, width, estimated_frames) and `frames()` (each with `time` and `image`):
+    scripts/device_round.py points it at OpenCV on a machine without PyAV; prescaling and frame times stay the
+    loaders' own."""
     from vsr_app.video.reader import VideoReader
 
-    with VideoReader(path) as reader:
+    return VideoReader(path)
+
+
+def _video_bytes(path: Path) -> int:
+    """Memory the decoded, prescaled frames of a video will take (from its header: nothing is decoded)."""
+    with open_video(path) as reader:
         info = reader.info
     return prescaled_bytes(info.height, info.width, info.estimated_frames or 0)
 
@@ -187,12 +195,10 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
                 segment_frames: int = SEGMENT_FRAMES) -> list[Source]:
     """The video as one source; with keep_every > 1 only every keep_every-th run of `segment_frames` frames is kept,
     each run its own source, so no training clip spans a gap."""
-    from vsr_app.video.reader import VideoReader
-
     segments: dict[int, list[np.ndarray]] = {}
     factor = None
     times = []
-    with VideoReader(path) as reader:
+    with open_video(path) as reader:
         for index, frame in enumerate(reader.frames()):
             times.append(frame.time)
             segment = index // segment_frames if keep_every > 1 else 0

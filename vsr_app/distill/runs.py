@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from vsr_app.errors import VsrAppError
-from vsr_app.filelock import LockHeld, lock_now
+from vsr_app.filelock import LockHeld, NoLock, hold, lock_now
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ def read_json_object(path: str | Path, what: str, not_object: str | None = None)
 
 # ---- the run folder -----------------------------------------------------------------------------
 
-# run folder -> [descriptor of its locked .lock, whether claiming made it, claims not yet released]
+# run folder -> [descriptor of its locked .lock (None on a disk without locks), whether claiming made it, claims not
+# yet released]
 _CLAIMED: dict[str, list] = {}
 
 
@@ -56,17 +57,15 @@ def claim_run_dir(run_dir: Path) -> None:
     if int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
         return
     try:
-        fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:  # a read-only disk
-        raise VsrAppError(f"cannot write to the run folder {run_dir}: {exc.strerror or exc}") from None
-    try:
-        lock_now(fd)
+        fd = hold(run_dir / ".lock")
     except LockHeld:
-        os.close(fd)
         raise _training_here(run_dir, "--out") from None
-    except OSError as exc:
+    except NoLock as exc:
         log.warning("cannot lock the run folder %s (%s): a second trainer started there would not be stopped",
                     run_dir, exc.strerror or exc)
+        fd = None
+    except OSError as exc:  # a read-only disk
+        raise VsrAppError(f"cannot write to the run folder {run_dir}: {exc.strerror or exc}") from None
     _CLAIMED[key] = [fd, created, 1]
 
 
@@ -101,7 +100,8 @@ def release_run_dir(run_dir: Path) -> None:
     if _CLAIMED[key][2]:
         return
     fd, created, _ = _CLAIMED.pop(key)
-    os.close(fd)  # closing the descriptor drops the lock
+    if fd is not None:
+        os.close(fd)  # closing the descriptor drops the lock
     try:
         if created and [p.name for p in run_dir.iterdir()] == [".lock"]:
             (run_dir / ".lock").unlink()
@@ -239,7 +239,7 @@ def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, l
     return moved
 
 
-def _check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
+def check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
     """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
     if saved is None:
         return  # the loop reports that there is nothing to resume

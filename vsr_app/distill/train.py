@@ -51,12 +51,13 @@ from torch import Tensor, nn
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (_check_resume_flags, absolute_if_file, absolute_paths, check_new_run,
-                                  check_resumable, claim_run_dir, exported_step, holds_run, read_config_file,
+from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable,
+                                  check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
-from vsr_app.models import atomic_write, save_model
+from vsr_app.models import save_model
 from vsr_app.nets.ops import set_threads
 
 AVERAGE_PREFIX = "ema.model."  # the checkpoint's tensors of the model's weight average (`ema`)
@@ -352,6 +353,48 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
         release_run_dir(run_dir)
 
 
+def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, resume: bool, log) -> int:
+    """The step the run starts at, its weights (and optimiser and task state) set: a resumed run's from its
+    checkpoint, or its exported weights where that is gone; a new run's from `init_from`, if any."""
+    if not resume:
+        check_new_run(run_dir)
+        if cfg.init_from:
+            fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
+            log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
+        return 0
+    check_resumable(run_dir)
+    for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run
+        stale.unlink(missing_ok=True)
+    if (run_dir / "checkpoint.safetensors").exists():
+        saved = load_checkpoint(run_dir, modules, opt)
+        start = saved["step"]
+        if hasattr(task, "load_extra_state"):
+            task.load_extra_state(saved.get("task", {}))
+        log(f"resumed {run_dir} at step {start}")
+    else:
+        start = _resume_from_weights(run_dir, modules, log)
+    if start >= cfg.steps:
+        log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
+    return start
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: _StopFlag):
+    """SIGINT and SIGTERM call `stop` while the loop runs (in every process: torchrun passes a signal on to each);
+    the handlers before are put back after it."""
+    old_handlers = {}
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                old_handlers[sig] = signal.signal(sig, stop)
+            except ValueError:  # called outside the main thread: only `cancel` stops the loop then
+                pass
+        yield
+    finally:
+        for sig, h in old_handlers.items():
+            signal.signal(sig, h)
+
+
 def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel,
            run_config: dict | None, resume_hint: str) -> Path:
     from vsr_app.models import resolve_device
@@ -372,26 +415,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
     for g in opt.param_groups:
         g.setdefault("initial_lr", g["lr"])
 
-    start = 0
-    if resume:
-        check_resumable(run_dir)
-        for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run
-            stale.unlink(missing_ok=True)
-        if (run_dir / "checkpoint.safetensors").exists():
-            saved = load_checkpoint(run_dir, modules, opt)
-            start = saved["step"]
-            if hasattr(task, "load_extra_state"):
-                task.load_extra_state(saved.get("task", {}))
-            log(f"resumed {run_dir} at step {start}")
-        else:
-            start = _resume_from_weights(run_dir, modules, log)
-        if start >= cfg.steps:
-            log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
-    else:
-        check_new_run(run_dir)
-        if cfg.init_from:
-            fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
-            log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
+    start = _restore(run_dir, task, modules, opt, cfg, resume, log)
     if world > 1:
         for mod in modules.values():
             for tensor in mod.state_dict().values():
@@ -421,103 +445,98 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 metrics.flush()
 
     stop = _StopFlag(cancel)
-    old_handlers = {}
-    try:
-        for sig in (signal.SIGINT, signal.SIGTERM):  # every process: torchrun passes a signal on to each
-            try:
-                old_handlers[sig] = signal.signal(sig, stop)
-            except ValueError:  # called outside the main thread: only `cancel` stops the loop then
-                pass
-        stream = task.batches(cfg.seed, rank, world, start=start)
-        # s_per_step is the steps' own time: loading the data (a batch cache can take minutes), validations and
-        # checkpoints are left out, so the Train tab's time left does not jump after each
-        tick, paused = time.time(), 0.0
-        while step < cfg.steps:
-            batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in next(stream).items()}
+    with _stopping_on_signals(stop):
+        try:
+            stream = task.batches(cfg.seed, rank, world, start=start)
+            # s_per_step is the steps' own time: loading the data (a batch cache can take minutes), validations and
+            # checkpoints are left out, so the Train tab's time left does not jump after each
+            tick, paused = time.time(), 0.0
+            while step < cfg.steps:
+                batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v
+                         for k, v in next(stream).items()}
+                if not stop.training:
+                    if rank == 0:  # the data loaded: the run's files are written from here on
+                        with saving("the run's options and metrics", run_dir, resume_hint):
+                            metrics = _open_run_files(run_dir, resume, start, run_config, log)
+                    tick = time.time()
+                stop.training = True
+                factor = lr_factor(step, cfg)
+                for g in opt.param_groups:
+                    g["lr"] = g["initial_lr"] * factor
+                with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+                    loss, terms = task.loss(batch, step)
+                opt.zero_grad(set_to_none=True)
+                # (fp16's GradScaler skips such steps itself, lowering its scale)
+                if scaler is None and _any_rank(not math.isfinite(float(loss.detach())), world):
+                    step, nonfinite = step + 1, nonfinite + 1  # the batch is used up: a resume meets the next one
+                    log(f"step {step}: the loss is {float(loss.detach())}; the step is skipped, the weights are "
+                        "unchanged")
+                    if nonfinite == MAX_NONFINITE_STEPS:
+                        raise VsrAppError(f"the loss was not finite for {nonfinite} steps in a row (to step {step}): "
+                                          f"the run diverged and stopped, its last checkpoint kept; try a lower "
+                                          f"learning rate (a new run with \"init_from\": "
+                                          f"\"{run_dir / 'model.safetensors'}\" and a smaller \"lr\" in its --config)")
+                    continue
+                nonfinite = 0
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(opt)
+                else:
+                    loss.backward()
+                _average_grads(params, world)
+                trainable = [p for p in params if p.grad is not None]
+                gnorm = float(torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)) if trainable else 0.0
+                if scaler is not None:
+                    scaler.step(opt)
+                    scaler.update()
+                else:
+                    opt.step()
+                if average is not None:
+                    average.update(modules["model"])
+                step += 1
+                terms = _average_terms({"loss": float(loss.detach()), **terms}, world)
+                task.after_step(step, terms)
+                for k, v in {**terms, "grad_norm": gnorm}.items():
+                    sums[k] = sums.get(k, 0.0) + v
+                seen += 1
+                if progress is not None:
+                    progress(step, cfg.steps)
+                if step % cfg.log_every == 0 or step == cfg.steps:
+                    now = time.time()
+                    rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
+                           "s_per_step": (now - tick - paused) / seen, "elapsed_s": now - t0}
+                    write(rec)
+                    log(_log_line(rec, cfg.steps))
+                    sums, seen, tick, paused = {}, 0, now, 0.0
+                if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
+                    began = time.time()
+                    with _averaged(average, modules["model"]):
+                        val = _validate(task, modules, device, amp)
+                    if val:
+                        write({"step": step, **val})
+                        log(f"validation at step {step}: {val}")
+                    paused += time.time() - began
+                if _any_rank(stop.is_set(), world):
+                    break
+                if rank == 0 and time.time() - last_ckpt > cfg.ckpt_every_s:
+                    began = time.time()
+                    checkpoint()
+                    last_ckpt = time.time()
+                    paused += last_ckpt - began
+            checkpoint()
+            if step < cfg.steps:
+                log(f"stopped at step {step} of {cfg.steps}: checkpoint written; {resume_hint}")
+                if stop.hit:  # a signal, as opposed to the caller's cancel event: the process reports the interruption
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
             if not stop.training:
-                if rank == 0:  # the data loaded: the run's files are written from here on
-                    with saving("the run's options and metrics", run_dir, resume_hint):
-                        metrics = _open_run_files(run_dir, resume, start, run_config, log)
-                tick = time.time()
-            stop.training = True
-            factor = lr_factor(step, cfg)
-            for g in opt.param_groups:
-                g["lr"] = g["initial_lr"] * factor
-            with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                loss, terms = task.loss(batch, step)
-            opt.zero_grad(set_to_none=True)
-            # (fp16's GradScaler skips such steps itself, lowering its scale)
-            if scaler is None and _any_rank(not math.isfinite(float(loss.detach())), world):
-                step, nonfinite = step + 1, nonfinite + 1  # the batch is used up: a resume meets the next one
-                log(f"step {step}: the loss is {float(loss.detach())}; the step is skipped, the weights are unchanged")
-                if nonfinite == MAX_NONFINITE_STEPS:
-                    raise VsrAppError(f"the loss was not finite for {nonfinite} steps in a row (to step {step}): the "
-                                      f"run diverged and stopped, its last checkpoint kept; try a lower learning rate "
-                                      f"(a new run with \"init_from\": \"{run_dir / 'model.safetensors'}\" and a "
-                                      f"smaller \"lr\" in its --config)")
-                continue
-            nonfinite = 0
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(opt)
-            else:
-                loss.backward()
-            _average_grads(params, world)
-            trainable = [p for p in params if p.grad is not None]
-            gnorm = float(torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)) if trainable else 0.0
-            if scaler is not None:
-                scaler.step(opt)
-                scaler.update()
-            else:
-                opt.step()
-            if average is not None:
-                average.update(modules["model"])
-            step += 1
-            terms = _average_terms({"loss": float(loss.detach()), **terms}, world)
-            task.after_step(step, terms)
-            for k, v in {**terms, "grad_norm": gnorm}.items():
-                sums[k] = sums.get(k, 0.0) + v
-            seen += 1
-            if progress is not None:
-                progress(step, cfg.steps)
-            if step % cfg.log_every == 0 or step == cfg.steps:
-                now = time.time()
-                rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
-                       "s_per_step": (now - tick - paused) / seen, "elapsed_s": now - t0}
-                write(rec)
-                log(_log_line(rec, cfg.steps))
-                sums, seen, tick, paused = {}, 0, now, 0.0
-            if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
-                began = time.time()
-                with _averaged(average, modules["model"]):
-                    val = _validate(task, modules, device, amp)
-                if val:
-                    write({"step": step, **val})
-                    log(f"validation at step {step}: {val}")
-                paused += time.time() - began
-            if _any_rank(stop.is_set(), world):
-                break
-            if rank == 0 and time.time() - last_ckpt > cfg.ckpt_every_s:
-                began = time.time()
-                checkpoint()
-                last_ckpt = time.time()
-                paused += last_ckpt - began
-        checkpoint()
-        if step < cfg.steps:
-            log(f"stopped at step {step} of {cfg.steps}: checkpoint written; {resume_hint}")
-            if stop.hit:  # a signal, as opposed to the caller's cancel event: the process reports the interruption
-                raise KeyboardInterrupt
-    except KeyboardInterrupt:
-        if not stop.training:
-            log(f"stopped before step {start + 1}: nothing new to save" + (" (the checkpoint is unchanged)"
-                                                                               if start else ""))
-        raise
-    finally:
-        if metrics is not None:
-            with contextlib.suppress(OSError):  # each record was flushed: a close fails only after a failed write,
-                metrics.close()  # which said so
-        for sig, h in old_handlers.items():
-            signal.signal(sig, h)
+                log(f"stopped before step {start + 1}: nothing new to save" + (" (the checkpoint is unchanged)"
+                                                                                   if start else ""))
+            raise
+        finally:
+            if metrics is not None:
+                with contextlib.suppress(OSError):  # each record was flushed: a close fails only after a failed write,
+                    metrics.close()  # which said so
     return run_dir / "model.safetensors"
 
 
@@ -656,7 +675,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
 
         saved = saved_config(run_dir) if resume else None
         if saved is not None and "options" in saved:  # a VSR run: train_vfi names the right command
-            _check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
+            check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
         options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
         return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
                          resume=resume, options=options, log=log)
@@ -677,8 +696,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with `vsr-app train vfi`")
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
-        _check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
-                            distill or file_options.get("distill"))
+        check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
+                           distill or file_options.get("distill"))
         began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}
         asked = {**began, **{k: file_options[k] for k in ("net", "net_config") if k in file_options}}
         if net_settings(asked["net"], asked["net_config"]) != net_settings(began["net"], began["net_config"]):

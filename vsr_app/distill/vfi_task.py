@@ -40,9 +40,10 @@ from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_ru
                                   read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
 from vsr_app.distill.train import check_steps, saving, train
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
-from vsr_app.models import atomic_write, build_arch, check_net_runs, count_params, load_model, save_model
+from vsr_app.models import build_arch, check_net_runs, count_params, load_model, save_model
 
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3

@@ -63,8 +63,9 @@ from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
 from vsr_app.distill.options import DISTILL_MODES, check_types
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 from vsr_app.inference import autocast, autocast_dtype
-from vsr_app.models import atomic_write, check_net_runs
+from vsr_app.models import check_net_runs
 from vsr_app.nets.convlstm import ConvLSTM
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.nets.ops import flow_warp
@@ -364,7 +365,7 @@ class BatchCache:
         self.folder = folder
         self.count = o["cache_batches"]
         b, t, p = o["batch"], o["frames"], o["patch"]
-        teacher = task._frozen.get("teacher")
+        teacher = task.frozen().get("teacher")
         self.spec = {"count": self.count, "batch": b, "frames": t, "patch": p, "seed": seed,
                      "data": o["data"], "teacher": o["teacher"] if teacher is not None else None}
         if o["degrade"] is not None:  # (only then: caches built before the option existed keep their spec)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME
-from vsr_app.batch import check_apart, find_videos, parse_extensions, plan_outputs, run_batch
+from vsr_app.batch import plan_batch, run_batch
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
@@ -54,13 +54,10 @@ class Queue:
 
 def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
                find_foreign: bool, progress=None, cancel=None) -> Queue:
-    """(worker thread) The batch's inputs and planned outputs, by its own discovery and naming."""
+    """(worker thread) The batch's inputs and planned outputs, by its own planning (`batch.plan_batch`)."""
     if not in_dir.is_dir():
         return Queue(in_dir, out_dir, False, [], [], [])
-    if out_dir is not None:
-        check_apart(in_dir, out_dir)
-    inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir, cancel=cancel)
-    outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir else [None] * len(inputs)
+    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, cancel=cancel)
     foreign = []
     for path in outputs if find_foreign else []:
         if cancel is not None and cancel.is_set():  # opening thousands of files takes minutes

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from vsr_app.distill.runs import read_json_object
 from vsr_app.errors import VsrAppError
-from vsr_app.models import ModelInfo, atomic_write, is_reserved_model_name
+from vsr_app.files import atomic_write
+from vsr_app.models import ModelInfo, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

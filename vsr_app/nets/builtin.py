@@ -29,7 +29,6 @@ class BicubicUpscale(nn.Module):
 class Blend(nn.Module):
     """Midpoint frame as the average of its two neighbours: the simplest interpolation baseline."""
 
-    kind = "interpolate"
     num_inputs = 2
     size_multiple = 1
 

@@ -173,7 +173,6 @@ def deformable_warp(frame: torch.Tensor, offsets: torch.Tensor, logits: torch.Te
 class VFINet(nn.Module):
     """The ST-MFNet-style interpolator; the teacher with default widths, the student with a pruned plan."""
 
-    kind = "interpolate"
     num_inputs = 4
     size_multiple = 8  # the encoder works down to 1/8 scale
     # host memory of one midpoint's temporaries in fp32 on the CPU, (bytes, bytes per input pixel): fitted to the

@@ -1,0 +1,46 @@
+"""Writing files so that a reader (or a crash) never sees a half-written one.
+
+Apart from the model registry because reports, run files and caches use it too, and writing a report should not
+import torch.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Callable
+
+
+def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Run `write(tmp)` on a temp file beside `target`, then rename it into place; never leaves a partial target."""
+    target = Path(target)
+    tmp = _new_temp_file(target)
+    try:
+        mode = stat.S_IMODE(tmp.stat().st_mode)
+        write(tmp)
+        if stat.S_IMODE(tmp.stat().st_mode) != mode:  # a writer that replaces the file (safetensors) makes it 0600
+            os.chmod(tmp, mode)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _new_temp_file(target: Path) -> Path:
+    """Create an empty, unique temp file beside `target` with the mode any new file gets (0666 less the umask).
+
+    tempfile.mkstemp would make it owner-only (0600), and the rename would carry that onto the target.
+    """
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
