@@ -39,7 +39,7 @@ def test_the_last_analysis_points_are_drawn_when_the_run_ends(qtbot):
         plot.add_point(k, 5, 30.0 + k, 0.9)
     plot.finished()  # at once, not after the redraw delay
     xs, ys = plot.curves[0].getData()
-    assert list(xs) == [0, 1, 2, 3, 4] and list(ys) == [30, 31, 32, 33, 34]
+    assert list(xs) == [1, 2, 3, 4, 5] and list(ys) == [30, 31, 32, 33, 34]  # frames numbered as the player does
     assert plot.curves[0].opts["symbol"] == "o"  # few points keep their markers
     assert not plot.redraw_timer.isActive()
 

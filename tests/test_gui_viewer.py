@@ -256,7 +256,7 @@ def test_metrics_and_analysis_click_to_seek(window, qtbot, small_video, nearest_
     assert points[0][1] == pytest.approx(rendered.psnr, abs=0.01)
     plot, graphs = viewer.analysis.psnr_plot, viewer.analysis.graphs
     QApplication.processEvents()
-    scene = plot.vb.mapViewToScene(QPointF(7, points[7][1]))
+    scene = plot.vb.mapViewToScene(QPointF(8, points[7][1]))  # frame 8: the plot numbers frames from 1
     qtbot.mouseClick(graphs.viewport(), Qt.LeftButton, pos=graphs.mapFromScene(scene))
     assert viewer.player.position == 7
 

@@ -1,6 +1,7 @@
 """Per-frame PSNR / SSIM between the two compared sides over the whole timeline; a click jumps there.
 
-Two stacked pyqtgraph plots share the x axis (frames); a vertical line follows the player, and points are
+Two stacked pyqtgraph plots share the x axis (frames, numbered from 1 as the player numbers them; an in-between
+sits half way between its frames); a vertical line follows the player, and points are
 added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart.
@@ -20,6 +21,7 @@ from vsr_app.gui import fmt, theme
 REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
+MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
 
 
 class AnalysisPlot(QWidget):
@@ -36,6 +38,7 @@ class AnalysisPlot(QWidget):
         self.title.setProperty("role", "heading")
         self.summary = QLabel()
         self.summary.setProperty("role", "muted")
+        self.summary.setWordWrap(True)  # on one line it kept the window 894 px wide
         self.stop = QPushButton("Stop")
         self.stop.clicked.connect(self.cancelRequested)
         close = QPushButton("Close")
@@ -54,10 +57,11 @@ class AnalysisPlot(QWidget):
         self.ssim_plot = self._add_plot(1, "SSIM", theme.SSIM_COLOUR, x_link=self.psnr_plot)
         self.psnr_plot.getAxis("bottom").setStyle(showValues=False)  # the frames are numbered once, below SSIM
         self.ssim_plot.setLabel("bottom", "frame")
+        self.ssim_plot.getAxis("bottom").enableAutoSIPrefix(False)  # frames are counted, never "x0.001"
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)
-        self.setMinimumHeight(200)
+        self.setMinimumHeight(MIN_HEIGHT)
         self.reset("")
 
     def _add_plot(self, row: int, name: str, colour: str, x_link: pg.PlotItem | None = None) -> pg.PlotItem:
@@ -82,8 +86,10 @@ class AnalysisPlot(QWidget):
         self.cursors.append(cursor)
         return plot
 
-    def reset(self, title: str) -> None:
+    def reset(self, title: str, first: float = 1.0) -> None:
+        """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½)."""
         self.points: list[tuple[int, float, float]] = []
+        self.first = first
         self.total = 0
         self.first_point_at = 0.0
         self.redraw_timer.stop()
@@ -107,6 +113,8 @@ class AnalysisPlot(QWidget):
     def finished(self) -> None:
         self.stop.setVisible(False)
         self._redraw()
+        if not self.points:
+            self.summary.setText("Nothing to analyse: no frame could be measured in this view.")
 
     def _redraw(self) -> None:
         self.redraw_timer.stop()
@@ -116,7 +124,7 @@ class AnalysisPlot(QWidget):
         symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
         for curve, ys in zip(self.curves, (psnrs, ssims)):
             shown = np.isfinite(ys)
-            curve.setData(xs[shown], ys[shown], symbol=symbol)
+            curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
         count = len(self.points)
         left = fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at)
         ssim = f"mean SSIM {ssims.mean():.4f}" if np.isfinite(ssims).all() else "no SSIM (frames under its window)"
@@ -125,12 +133,12 @@ class AnalysisPlot(QWidget):
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:
-            cursor.setValue(position)
+            cursor.setValue(position + self.first)
 
     def _clicked(self, event) -> None:
         for plot in (self.psnr_plot, self.ssim_plot):
             if plot.sceneBoundingRect().contains(event.scenePos()) and self.points:
-                x = plot.vb.mapSceneToView(event.scenePos()).x()
+                x = plot.vb.mapSceneToView(event.scenePos()).x() - self.first
                 nearest = min(self.points, key=lambda p: abs(p[0] - x))
                 self.seekRequested.emit(int(nearest[0]))
                 return

@@ -121,6 +121,7 @@ class ImagePane(QWidget):
         self.divider = 0.5  # fraction of the pane width; used when two layers are shown
         self.placeholder = ""
         self.overlay = ""  # busy text, bottom left
+        self.stale = ""  # what the picture is while another frame is on its way: the picture is dimmed under it
         self._drag: str | None = None  # "divider" | "pan"
         self._last = QPointF()
         self.setMouseTracking(True)
@@ -160,6 +161,8 @@ class ImagePane(QWidget):
             self._draw_divider(p, x)
             self._draw_label(p, self.layers[0], left=True)
             self._draw_label(p, self.layers[1], left=False)
+        if self.stale:
+            self._draw_stale(p)
         self._draw_badges(p)
 
     def _draw_image(self, p: QPainter, image: QImage, clip: QRectF) -> None:
@@ -220,6 +223,21 @@ class ImagePane(QWidget):
         p.drawEllipse(QPointF(box.left() + 14, box.center().y()), 5, 5)
         p.setPen(QColor(theme.TEXT))
         p.drawText(box.adjusted(26, 0, -8, 0), Qt.AlignVCenter | Qt.AlignLeft, layer.label)
+        p.restore()
+
+    def _draw_stale(self, p: QPainter) -> None:
+        """Dim the picture and say which frame it is, so it does not pass for the frame the player now names."""
+        p.save()
+        p.fillRect(self.rect(), QColor(14, 16, 20, 120))
+        p.setRenderHint(QPainter.Antialiasing)
+        metrics = p.fontMetrics()
+        w, h = metrics.horizontalAdvance(self.stale) + 24, metrics.height() + 10
+        box = QRectF((self.width() - w) / 2, 12, w, h)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(14, 16, 20, 220))
+        p.drawRoundedRect(box, h / 2, h / 2)
+        p.setPen(QColor(theme.TEXT))
+        p.drawText(box, Qt.AlignCenter, self.stale)
         p.restore()
 
     def _draw_badges(self, p: QPainter) -> None:
@@ -318,10 +336,17 @@ class CompareView(QWidget):
         self.panes[0].overlay = text
         self.panes[0].update()
 
+    def set_stale(self, text: str) -> None:
+        """Mark the picture as no longer the one asked for, saying what it is (empty: it is current)."""
+        for pane in self.panes:
+            pane.stale = text
+            pane.update()
+
     def set_frames(self, a: np.ndarray, b: np.ndarray, canvas: tuple[int, int], labels: tuple[str, str],
                    difference: np.ndarray | None = None) -> None:
         """New pair of frames; `canvas` (w, h) is the size both are stretched onto; `difference` is their luma
         difference, which the difference mode needs (the viewer asks the worker for it in that mode)."""
+        self.set_stale("")
         self.difference, self.labels = difference, labels
         self._qimages = (to_qimage(a), to_qimage(b))
         self._diff = None
@@ -329,6 +354,7 @@ class CompareView(QWidget):
         self._refresh()
 
     def clear(self) -> None:
+        self.set_stale("")
         self.difference = self._qimages = self._diff = None
         self._refresh()
 

@@ -82,6 +82,11 @@ def card_value(value) -> str:
     return str(value)
 
 
+def _empty(value) -> bool:
+    """An option that was not set ('teacher None' read like a model called None): left off the card."""
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
+
+
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
     """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
     what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
@@ -91,7 +96,8 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
         rows.append(html.escape(str(card["description"])))
     for section in ("training", "metrics"):
         entries = card.get(section)
-        if isinstance(entries, dict) and entries:
+        entries = {k: v for k, v in entries.items() if not _empty(v)} if isinstance(entries, dict) else {}
+        if entries:
             cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(str(k))}</td>"
                             f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
             rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")

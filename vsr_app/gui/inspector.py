@@ -1,4 +1,5 @@
-"""The panel beside the comparison: the video's facts, this frame's PSNR/SSIM, and both models' cards."""
+"""The panel beside the comparison: this frame's PSNR/SSIM (first: in a small window the rest scrolls), the video's
+facts, and both models' cards."""
 
 from __future__ import annotations
 
@@ -34,8 +35,16 @@ def video_facts(info: VideoInfo) -> dict[str, str]:
         "Frames": str(info.estimated_frames) if info.estimated_frames else "unknown",
         "Video": f"{info.codec}, {info.pix_fmt}",
         "Audio": audio,
-        "Container": info.container.split(",")[0],
+        "Container": container_name(info),
     }
+
+
+def container_name(info: VideoInfo) -> str:
+    """FFmpeg names a demuxer by every format it reads ('mov,mp4,m4a,3gp,3g2,mj2'): the one this file's extension
+    names, else the first."""
+    names = info.container.split(",")
+    extension = Path(info.path).suffix.lower().lstrip(".")
+    return extension if extension in names else names[0]
 
 
 class CardView(QTextBrowser):
@@ -78,6 +87,21 @@ class Inspector(QScrollArea):
         column.setContentsMargins(8, 0, 8, 8)
         column.setSpacing(4)
 
+        box, layout = _section("This frame")
+        numbers = QHBoxLayout()
+        self.psnr = self._metric(numbers, "PSNR (dB)")
+        self.ssim = self._metric(numbers, "SSIM")
+        layout.addLayout(numbers)
+        self.metric_note = QLabel()
+        self.metric_note.setProperty("role", "muted")
+        self.metric_note.setWordWrap(True)
+        layout.addWidget(self.metric_note)
+        self.analyse = QPushButton(icon("chart"), "Analyse all frames")
+        self.analyse.setToolTip("Plot PSNR / SSIM between the two sides for every frame; click the plot to jump")
+        self.analyse.clicked.connect(self.analyseRequested)
+        layout.addWidget(self.analyse)
+        column.addWidget(box)
+
         box, layout = _section("Video")
         form = QFormLayout()
         form.setHorizontalSpacing(10)
@@ -95,21 +119,6 @@ class Inspector(QScrollArea):
         layout.addLayout(form)
         column.addWidget(box)
 
-        box, layout = _section("This frame")
-        numbers = QHBoxLayout()
-        self.psnr = self._metric(numbers, "PSNR (dB)")
-        self.ssim = self._metric(numbers, "SSIM")
-        layout.addLayout(numbers)
-        self.metric_note = QLabel()
-        self.metric_note.setProperty("role", "muted")
-        self.metric_note.setWordWrap(True)
-        layout.addWidget(self.metric_note)
-        self.analyse = QPushButton(icon("chart"), "Analyse all frames")
-        self.analyse.setToolTip("Plot PSNR / SSIM between the two sides for every frame; click the plot to jump")
-        self.analyse.clicked.connect(self.analyseRequested)
-        layout.addWidget(self.analyse)
-        column.addWidget(box)
-
         self.cards = []
         for title, colour in (("Left", theme.SIDE_A), ("Right", theme.SIDE_B)):
             box, layout = _section(f"{title} model")
@@ -120,7 +129,7 @@ class Inspector(QScrollArea):
             self.cards.append(card)
         column.addStretch(1)
         self.setWidget(body)
-        self.setMinimumWidth(270)
+        self.setMinimumWidth(230)  # the video keeps the room in a small window
         self.set_metrics(None, None, "")
 
     @staticmethod

@@ -6,6 +6,8 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter,
@@ -24,6 +26,11 @@ from vsr_app.shipped import PREFERRED
 from vsr_app.video.reader import VideoInfo
 
 TASKS = {"upscale": "Upscale \u00d74", "interpolate": "Interpolate \u00d72"}
+# In a small window the side panels give way first: at 800x600 the analysis and the inspector left the video 178 px
+INSPECTOR_SHARE = 0.3  # of the width, at most
+ANALYSIS_SHARE = 0.35  # of the height, at most
+STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
+PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
 
 
 def default_sides(task: str, names: list[str]) -> tuple[str, str]:
@@ -81,11 +88,18 @@ class WrappingRow(QWidget):
             self._arrange(self.width())
         return False
 
+    @staticmethod
+    def _least(bar: QToolBar) -> int:
+        """The width `bar` shows every control in: its model pickers may shrink to their minimum, cutting names."""
+        slack = sum(combo.sizeHint().width() - combo.minimumSizeHint().width()
+                    for combo in bar.findChildren(QComboBox) if combo.isVisibleTo(bar))
+        return bar.sizeHint().width() - slack
+
     def _arrange(self, width: int) -> None:
         needs = [bar.sizeHint().width() for bar in self.bars]
         # stacked, each bar still needs its own width: the window may not get narrower (below it the right model
         # picker went behind the overflow arrow)
-        self.setMinimumWidth(max(needs))
+        self.setMinimumWidth(max(self._least(bar) for bar in self.bars))
         wide = width >= sum(needs)
         direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
         if direction != self.box.direction():
@@ -108,6 +122,10 @@ class Viewer(QWidget):
         self.task = self.task if self.task in TASKS else "upscale"
         self.sides = (SOURCE, "bicubic")
         self.analysis_job: Job | None = None
+        self.available = False  # whether the view has frames for the current choices
+        self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
+        self.stale_timer = QTimer(self, singleShot=True, interval=STALE_AFTER_MS)
+        self.stale_timer.timeout.connect(self._mark_stale)
 
         self.worker = FrameWorker(parent=self)
         self.worker.opened.connect(self._opened)
@@ -134,16 +152,19 @@ class Viewer(QWidget):
         self.toolbar = self._build_toolbar()
         self.actions_by_name = self._build_actions()
 
-        top = QSplitter(Qt.Horizontal)
-        top.addWidget(self.view)
-        top.addWidget(self.inspector)
-        top.setStretchFactor(0, 1)
-        top.setSizes([1000, 300])
+        self.top = QSplitter(Qt.Horizontal)
+        self.top.addWidget(self.view)
+        self.top.addWidget(self.inspector)
+        self.top.setStretchFactor(0, 1)
+        self.top.setSizes([1000, 300])
         self.splitter = QSplitter(Qt.Vertical)
-        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.top)
         self.splitter.addWidget(self.analysis)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+        self.panel_sizes = {self.top: 300, self.splitter: 220}  # the side panels' sizes, as the user last dragged them
+        for splitter in self.panel_sizes:
+            splitter.splitterMoved.connect(lambda _pos, _index, s=splitter: self._panel_dragged(s))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -153,6 +174,23 @@ class Viewer(QWidget):
 
         self.refresh_models()
         self.set_mode(settings.value("viewer/mode", "split"))
+        self._sync_actions()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._give_video_priority()
+
+    def _give_video_priority(self) -> None:
+        """The inspector and the analysis at the size the user gave them, but in a small window no more than their
+        share of it (down to their minimum sizes), and back to that size as the window grows again."""
+        for splitter, share in ((self.top, INSPECTOR_SHARE), (self.splitter, ANALYSIS_SHARE)):
+            sizes = splitter.sizes()
+            wanted = min(self.panel_sizes[splitter], int(share * sum(sizes)))
+            if not splitter.widget(1).isHidden() and sizes[1] != wanted:
+                splitter.setSizes([sum(sizes) - wanted, wanted])
+
+    def _panel_dragged(self, splitter: QSplitter) -> None:
+        self.panel_sizes[splitter] = splitter.sizes()[1]
 
     # ---- building ----
     def _build_toolbar(self) -> QWidget:
@@ -170,8 +208,10 @@ class Viewer(QWidget):
         self.left = QComboBox()
         self.right = QComboBox()
         for combo in (self.left, self.right):
+            # as wide as the longest name where there is room (cut, "aligned" and "aligned-bicubic" looked the
+            # same), down to 15 characters in the narrowest window
             combo.setMinimumContentsLength(15)
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
             combo.setFocusPolicy(Qt.ClickFocus)
             combo.activated.connect(self._sides_picked)
         bar.addWidget(self.left)
@@ -287,9 +327,10 @@ class Viewer(QWidget):
         self.analysis.hide()
         self.inspector.set_video(info)
         self.view.clear()
+        self.on_screen = None
         self.view.set_placeholder("Processing the first frame\u2026")
         self._reset_player()
-        self.bar.setEnabled(True)
+        self._set_available(True)
         self.videoOpened.emit(info.path)
 
     def _reset_player(self, keep_position: bool = False) -> None:
@@ -302,7 +343,9 @@ class Viewer(QWidget):
         shown = self.shown_times = {}  # position -> time of the frames rendered so far; others from the frame rate
         self.bar.times = lambda k: shown.get(k, (k + half) / info.fps)
         self.bar.duration = info.duration if info.duration is not None else frames / info.fps
-        if self.task == "interpolate":
+        if self.task == "interpolate" and info.estimated_frames == 1:  # not "in-between 1½ of 2 frames"
+            self.bar.describe = lambda k, total: "a single frame: nothing to interpolate"
+        elif self.task == "interpolate":
             self.bar.describe = lambda k, total: f"in-between {k + 1}\u00bd of {total + 1} frames"
         else:
             self.bar.describe = lambda k, total: f"frame {k + 1} / {total}"
@@ -336,7 +379,7 @@ class Viewer(QWidget):
                 text = side_label(name, self.task)
                 info = by_name.get(name)
                 if info is not None and info.params:
-                    text += f"   {fmt.params(info.params)}"
+                    text += f"  {fmt.params(info.params)}"
                 combo.addItem(text, name)
             combo.setCurrentIndex(available.index(current))
             combo.blockSignals(False)
@@ -374,7 +417,9 @@ class Viewer(QWidget):
                 m = by_name[side]
                 cards.append(fmt.card_html(m.name, m.task, m.scale, m.params, m.card))
         self.inspector.set_cards(*cards)
-        self.inspector.analyse.setEnabled(SOURCE not in sides)
+        for combo in (self.left, self.right):
+            combo.setToolTip(combo.currentText())  # the whole name, where the narrowest window cuts it
+        self._sync_actions()
         self._close_analysis()  # its curves were for the previous pair
         self._request()
 
@@ -416,6 +461,8 @@ class Viewer(QWidget):
         if self.info is None:
             return
         request = self.request()
+        if not self.stale_timer.isActive():
+            self.stale_timer.start()
         prefetch = None
         if self.player.playing and request.position + 1 < self.player.length:
             prefetch = Request(request.position + 1, request.task, request.sides, request.device)
@@ -429,9 +476,40 @@ class Viewer(QWidget):
             return
         self.player.pause()
         self.view.clear()
+        self.on_screen = None
         self.view.set_placeholder(reason)
         self.inspector.set_metrics(None, None, "Nothing to measure in this view.")  # not the last view's figures
-        self.bar.setEnabled(False)  # no frames to step through; the next frame shown enables it again
+        self._set_available(False)  # no frames to step through or analyse; the next frame shown allows it again
+
+    def _set_available(self, available: bool) -> None:
+        self.available = available
+        self.bar.setEnabled(available)
+        self._sync_actions()
+
+    def _sync_actions(self) -> None:
+        """Playback and analysis (button, menu and shortcut alike) enabled only where they can act: a video with
+        frames in this view, and for analysis two models (a Source side has nothing to measure)."""
+        playable = self.info is not None and self.available
+        for name in PLAYBACK_ACTIONS:
+            self.actions_by_name[name].setEnabled(playable)
+        analysable = playable and SOURCE not in self.sides
+        self.inspector.analyse.setEnabled(analysable)
+        self.actions_by_name["analyse"].setEnabled(analysable)
+
+    def _mark_stale(self) -> None:
+        """The frame asked for is slow to come: the picture and figures on screen are another frame's (a seek with a
+        slow model) or another choice's; say so rather than let them pass for the frame the player names. Not in
+        playback, where the picture follows the player a frame behind."""
+        if self.on_screen is None or self.player.playing:
+            return
+        shown, name = self.on_screen
+        current = self.request()
+        if replace(shown, difference=current.difference) == current:
+            return
+        same_choices = (shown.task, shown.sides, shown.device) == (current.task, current.sides, current.device)
+        self.view.set_stale(f"showing {name}" + ("" if same_choices else ", made with the previous choices"))
+        asked = self.bar.describe(current.position, self.player.length)
+        self.inspector.set_metrics(None, None, f"Waiting for {asked}.")
 
     def _position_changed(self, position: int) -> None:
         self.analysis.set_cursor(position)
@@ -456,7 +534,10 @@ class Viewer(QWidget):
             note = "Pick two models to measure them against each other."
         self.inspector.set_metrics(rendered.psnr, rendered.ssim, note)
         self.shown_times[rendered.position] = rendered.time
-        self.bar.setEnabled(True)
+        self.stale_timer.stop()
+        self.on_screen = (replace(req, position=rendered.position), self.bar.describe(rendered.position,
+                                                                                     self.player.length))
+        self._set_available(True)
         self.bar.refresh()
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
@@ -473,12 +554,13 @@ class Viewer(QWidget):
 
     # ---- analysis ----
     def start_analysis(self) -> None:
-        if self.info is None or SOURCE in self.sides:
+        if not self.actions_by_name["analyse"].isEnabled():  # nothing to analyse: the button and menu say so
             return
         self.stop_analysis()
         labels = [side_label(s, self.task) for s in self.sides]
-        self.analysis.reset(f"{labels[0]} vs {labels[1]}")
+        self.analysis.reset(f"{labels[0]} vs {labels[1]}", first=1.5 if self.task == "interpolate" else 1.0)
         self.analysis.show()
+        self._give_video_priority()
         job = Job(analyse, self.info.path, self.task, self.sides, self.device.currentData(), parent=self)
         job.progressed.connect(self._if_current(job, lambda values: self.analysis.add_point(*values)))
         job.failed.connect(self._if_current(job, lambda message: self.errorRaised.emit("Analysis failed", message)))
