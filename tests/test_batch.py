@@ -23,10 +23,12 @@ from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readab
 from videogen import make_video
 from vsr_app.batch import (EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, BatchReport,
                            claim_output_folder, find_videos, parse_extensions, plan_outputs, run_batch)
+from vsr_app import batch
 from vsr_app.cli import _cancel_on_interrupt, main
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_student import VSRStudent
+from vsr_app.progress import ProgressInfo
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.verify import packet_span
@@ -660,7 +662,7 @@ def _ctrl_c_while_processing(*args, **kwargs):
 
 
 @pytest.mark.parametrize("when, during, said", [
-    ("vsr_app.batch._estimate_frames", lambda src: _ctrl_c() or 2, "vsr-app: stopping (Ctrl-C again to quit at once)"),
+    ("vsr_app.batch._estimate", lambda src, factor: _ctrl_c() or batch._Estimate(2, 1), "vsr-app: stopping (Ctrl-C again to quit at once)"),
     ("vsr_app.video.pipeline.process_video", _ctrl_c_while_processing,
      "vsr-app: stopping: removing the unfinished output (Ctrl-C again to quit at once)")])
 def test_ctrl_c_says_it_removes_an_unfinished_output_only_while_there_is_one(tmp_path, capsys, monkeypatch, when,
@@ -804,6 +806,30 @@ def test_a_lock_file_deleted_as_it_is_locked_is_not_taken_for_the_lock(tmp_path,
         with pytest.raises(VsrAppError, match="another batch is already writing"):
             with claim_output_folder(tmp_path):
                 pass
+
+
+def test_the_time_left_counts_pixels_not_frames():
+    """A batch's ETA from a small file's frame rate promised seconds where a large file after it took minutes."""
+    now = [0.0]
+    seen = []
+    small, large = batch._Estimate(10, 100), batch._Estimate(10, 1600)
+    overall = batch._OverallProgress([small, large], seen.append, clock=lambda: now[0])
+    overall.start_file("[1/2] small.mp4", small)
+    for frame in range(1, 6):  # 1,000 pixels a second
+        now[0] += 0.1
+        overall.on_progress(ProgressInfo(frame, 10, 10.0, now[0], None))
+    overall.meter.report()
+    # 500 of the small file's pixels left, then 16,000 of the large file's: 16.5 s, not 15 frames at 10 a second
+    assert seen[-1].done == 5 and seen[-1].total == 20 and seen[-1].eta == pytest.approx(16.5, rel=0.1)
+    for frame in range(6, 11):
+        now[0] += 0.1
+        overall.on_progress(ProgressInfo(frame, 10, 10.0, now[0], None))
+    overall.end_file(small)
+    overall.start_file("[2/2] large.mp4", large)
+    now[0] += 1.6
+    overall.on_progress(ProgressInfo(1, 10, 1.0, now[0], None))
+    overall.meter.report()
+    assert seen[-1].eta == pytest.approx(9 * 1.6, rel=0.1)
 
 
 def test_overall_progress_counts_every_file_and_ends_at_the_total(tmp_path):

@@ -104,6 +104,9 @@ def test_unreadable_files_raise_readable_errors(tmp_path, content, expected):
 def test_missing_file_and_folder(tmp_path):
     with pytest.raises(VsrAppError, match="does not exist"):
         VideoReader(tmp_path / "nope.mp4")
+    (tmp_path / "dangling.mp4").symlink_to(tmp_path / "moved.mp4")  # a batch folder lists it like any video
+    with pytest.raises(VsrAppError, match=f"dangling.mp4' is a link to '{tmp_path / 'moved.mp4'}', which does not"):
+        VideoReader(tmp_path / "dangling.mp4")
     with pytest.raises(VsrAppError, match="folder"):
         VideoReader(tmp_path)
 

@@ -42,7 +42,7 @@ import logging
 import os
 import time
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -400,31 +400,57 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+@dataclass(frozen=True)
+class _Estimate:
+    """An input's likely output frames, and its pixels a frame: the work a frame costs grows with its size."""
+
+    frames: int
+    pixels: int
+
+
 class _OverallProgress:
-    """Turns per-file progress (output frames of one file) into progress over the whole batch."""
+    """Turns per-file progress (output frames of one file) into progress over the whole batch: the bar counts
+    frames, the time left counts pixels (a 704x576 file after a 176x144 one took 16 times longer a frame, and an
+    ETA from the small file's frame rate promised seconds where minutes were left)."""
 
-    def __init__(self, totals: list[int], callback: ProgressCallback | None):
-        self.meter = ProgressMeter(sum(totals), callback, interval=0.2)
+    def __init__(self, estimates: list[_Estimate], callback: ProgressCallback | None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.callback = callback
+        self.meter = ProgressMeter(sum(e.frames for e in estimates), self._report, interval=0.2, clock=clock)
+        self.work = ProgressMeter(sum(e.frames * e.pixels for e in estimates), None, clock=clock)
         self.file_done = 0
+        self.pixels = 0
 
-    def start_file(self, label: str) -> None:
+    def _report(self, info: ProgressInfo) -> None:
+        if self.callback is None:
+            return
+        if info.eta:  # neither unknown nor the end
+            info = replace(info, eta=self.work.info().eta)
+        self.callback(info)
+
+    def start_file(self, label: str, estimate: _Estimate) -> None:
         """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead)."""
         self.meter.stage = label
         self.file_done = 0
+        self.pixels = estimate.pixels
         self.meter.report()
 
     def on_progress(self, info: ProgressInfo) -> None:
         if info.done > self.file_done:
+            self.work.advance((info.done - self.file_done) * self.pixels)
             self.meter.advance(info.done - self.file_done)
             self.file_done = info.done
 
-    def drop(self, frames: int) -> None:
-        """Remove work that will not be done (a skipped or failed file) from the total."""
-        self.meter.total = max(self.meter.done, self.meter.total - frames)
+    def drop(self, estimate: _Estimate) -> None:
+        """Remove the file's work that will not be done (a skipped or failed file) from the total."""
+        left = estimate.frames - self.file_done
+        self.meter.total = max(self.meter.done, self.meter.total - left)
+        self.work.total = max(self.work.done, self.work.total - left * self.pixels)
 
-    def end_file(self, estimated: int) -> None:
+    def end_file(self, estimate: _Estimate) -> None:
         """Correct the total by the difference between the file's real and estimated length."""
-        self.meter.total += self.file_done - estimated
+        self.meter.total += self.file_done - estimate.frames
+        self.work.total += (self.file_done - estimate.frames) * self.pixels
         self.file_done = 0
 
 
@@ -541,7 +567,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 if _cancelled(cancel):
                     break
                 in_flight = result
-                overall.start_file(f"[{index}/{count}] {result.input}")
+                overall.start_file(f"[{index}/{count}] {result.input}", estimate)
                 t0 = time.monotonic()
                 try:
                     process(src, dst, result)
@@ -553,7 +579,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 if result.status == OK:
                     overall.end_file(estimate)
                 else:
-                    overall.drop(estimate - overall.file_done)
+                    overall.drop(estimate)
                 result.seconds = round(time.monotonic() - t0, 3)
                 if result.status == OK or time.monotonic() - last_save >= REPORT_INTERVAL:
                     save(must=False)
@@ -604,22 +630,23 @@ def _cancelled(cancel) -> bool:
     return cancel is not None and cancel.is_set()
 
 
-def _estimate_all(inputs: Sequence[Path], factor: int, cancel) -> list[int]:
-    """Each input's likely output frames, for the overall progress. Opening thousands of files takes minutes, so a
-    cancel stops it: the list then ends early, and so does the batch, before its first file."""
+def _estimate_all(inputs: Sequence[Path], factor: int, cancel) -> list[_Estimate]:
+    """Each input's likely output frames and size, for the overall progress. Opening thousands of files takes
+    minutes, so a cancel stops it: the list then ends early, and so does the batch, before its first file."""
     estimates = []
     for src in inputs:
         if _cancelled(cancel):
             break
-        estimates.append(_estimate_frames(src) * factor)
+        estimates.append(_estimate(src, factor))
     return estimates
 
 
-def _estimate_frames(src: Path) -> int:
-    """Frames the file will likely give, for the overall progress bar (0 when it cannot be told cheaply)."""
+def _estimate(src: Path, factor: int) -> _Estimate:
+    """What the file will likely give (nothing when it cannot be told cheaply: it counts for no time then)."""
     from vsr_app.video.reader import probe
 
     try:
-        return probe(src).estimated_frames or 0
+        info = probe(src)
     except VsrAppError:
-        return 0
+        return _Estimate(0, 0)
+    return _Estimate((info.estimated_frames or 0) * factor, info.width * info.height)

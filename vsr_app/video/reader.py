@@ -92,6 +92,8 @@ class DecodedFrame:
 
 def _check_path(path: Path) -> None:
     if not path.exists():
+        if path.is_symlink():  # "does not exist" of a file the user can see in the folder reads as a bug
+            raise VsrAppError(f"'{path}' is a link to '{os.readlink(path)}', which does not exist")
         raise VsrAppError(f"'{path}' does not exist")
     if path.is_dir():
         raise VsrAppError(f"'{path}' is a folder, not a video file")
