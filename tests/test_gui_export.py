@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,6 +11,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
@@ -19,6 +21,7 @@ from gui_support import SlowBicubic, gui_env, open_and_wait, slow_model, window 
 from videogen import make_video
 from vsr_app import models
 from vsr_app.gui.processing import SOURCE
+from vsr_app.gui.run_files import MetricsTail
 from vsr_app.nets.builtin import BicubicUpscale, Blend
 from vsr_app.progress import ProgressInfo
 from vsr_app.video.reader import probe
@@ -76,12 +79,14 @@ def test_cancel_leaves_no_file(window, qtbot, small_video, tmp_path, slow_model)
     assert dialog.start_button.isVisible() and dialog.close_button.isEnabled()
 
 
-def test_export_error_shows_a_dialog(window, qtbot, small_video):
+def test_an_export_error_is_said_once_in_the_dialog(window, qtbot, small_video):
+    """The dialog's status line said why and a box over it said it again."""
     dialog = export_dialog(window, qtbot, small_video, small_video)  # onto its own input
     with qtbot.waitSignal(dialog.failed, timeout=30_000):
         dialog.start()
-    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
-    assert "input" in window.error_box.text()
+    qtbot.wait(50)
+    assert "Export failed" in dialog.status.text() and "input" in dialog.status.text() and dialog.isVisible()
+    assert window.error_box is None
     assert probe(small_video).estimated_frames == 12  # untouched
 
 
@@ -142,6 +147,25 @@ def test_the_status_bar_says_an_export_runs_while_it_does(window, qtbot, small_v
     with held_export(window, qtbot, small_video, tmp_path / "held.mp4", slow_model):
         qtbot.waitUntil(lambda: window.work_text.text().startswith("Exporting"), timeout=5_000)
     qtbot.waitUntil(lambda: window.work_text.text() == "", timeout=5_000)
+
+
+def test_the_status_bar_follows_the_progress_at_once(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
+    """It read every second: "Exporting: 32%" beside a dialog at 45%, "Batch running: 5%" beside a 12 % bar. (The
+    batch and the training run are stood in for: their tabs' tests run real ones.)"""
+    with held_export(window, qtbot, small_video, tmp_path / "held.mp4", slow_model) as (dialog, _):
+        dialog.progress.setValue(450)
+        assert window.work_text.text() == "Exporting: 45%"
+    with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop them
+        m.setattr(window.batch, "job", SimpleNamespace(running=True))
+        window.batch.progress.setValue(120)
+        assert window.work_text.text() == "Batch running: 12%"
+        m.setattr(window.batch, "job", None)
+        m.setattr(window.train, "running", lambda: True)
+        metrics = tmp_path / "metrics.jsonl"
+        metrics.write_text(json.dumps({"step": 120, "loss": 0.5}) + "\n")
+        window.train.tail, window.train.total_steps = MetricsTail(metrics), 1000
+        window.train._poll()  # what the tab's timer does during a run
+        assert window.work_text.text() == "Training: step 120 / 1,000"
 
 
 def test_escape_during_export_keeps_the_dialog_and_export_brings_it_back(window, qtbot, small_video, tmp_path,

@@ -38,6 +38,13 @@ def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
     assert not (tmp_path / "shot.png").exists()
 
 
+def test_screenshot_into_a_missing_folder_is_one_clear_error(tmp_path, small_video):
+    out = tmp_path / "no-such-folder" / "shot.png"
+    result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(out))
+    assert result.returncode == 1
+    assert f"cannot write the screenshot to {out}" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland display check is Linux-only")
 @pytest.mark.parametrize("args", [(), ("gui",)], ids=["no-command", "gui"])
 def test_no_display_is_one_clear_error_not_a_qt_abort(tmp_path, args):

@@ -11,10 +11,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QPoint, QProcess, QRect, Qt
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
 
 from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
@@ -299,6 +300,11 @@ def test_the_whole_form_shows_without_sideways_scrolling(window, qtbot, size, fi
     qtbot.wait(50)
     panel.task.setCurrentIndex(panel.task.findData("vsr"))
     qtbot.wait(50)
+    assert_form_fits(panel)
+
+
+def assert_form_fits(panel) -> None:
+    """Every control of the form is inside its scroll area's width (scrolled to up or down)."""
     scroll, viewport = panel.form_scroll, panel.form_scroll.viewport()
     assert scroll.horizontalScrollBar().maximum() == 0
     controls = [w for kind in (QPushButton, QComboBox, QLineEdit, QAbstractSpinBox)
@@ -841,3 +847,108 @@ def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pr
     panel.task.setCurrentIndex(panel.task.findData("vsr"))
     panel.task.setCurrentIndex(panel.task.findData("vfi"))
     assert panel.start_from.text() == str(pruned)  # kept per task, as Extra options are
+
+
+def feed_log(panel, lines: list[str]) -> None:
+    """What a trainer's output does to the tab: `_read_output` on these lines."""
+    panel.process = SimpleNamespace(readAllStandardOutput=lambda: "\n".join(lines).encode())
+    try:
+        panel._read_output()
+    finally:
+        panel.process = None
+
+
+def test_the_log_follows_the_trainer_unless_scrolled_up(panel, window):
+    """After a run the log showed its first lines (scroll bar 1 / 301): Qt follows new lines only in a visible log
+    at its end, so output that came while another tab was shown left it behind for good."""
+    bar = panel.log.verticalScrollBar()
+    feed_log(panel, [f"step={i}/300" for i in range(5)])
+    window.tabs.setCurrentIndex(0)  # the user looks at the Compare tab during the run
+    feed_log(panel, [f"step={i}/300 loss=0.5" for i in range(5, 300)])
+    window.tabs.setCurrentWidget(panel)
+    assert 0 < bar.value() == bar.maximum()
+    bar.triggerAction(QAbstractSlider.SliderPageStepSub)  # scrolled up to read: the view stays there
+    held = bar.value()
+    feed_log(panel, ["step=300/300", "model written"])
+    assert bar.value() == held < bar.maximum()
+    bar.triggerAction(QAbstractSlider.SliderToMaximum)  # back at the end: it follows again
+    feed_log(panel, ["model 'tiny-student' installed"])
+    assert bar.value() == bar.maximum()
+
+
+def test_the_train_tab_fits_an_800_px_window(window, qtbot):
+    """The window could not shrink below 821 px with the Train tab shown (an unwrapped progress heading held it), and
+    a form squeezed once stayed cut sideways when the window grew back."""
+    panel = window.train
+    window.tabs.setCurrentWidget(panel)
+    panel.status.setText("Step 12,345 / 100,000   \u00b7   0.42 s/step   \u00b7   9 h 3 min left   \u00b7   "
+                         "val PSNR 31.25 dB")  # as during a run, its Compare button shown after a Stop
+    panel.compare_button.show()
+    assert panel.minimumSizeHint().width() <= 760  # an 800-px window holds it, with its frame
+    panel.outer.setSizes([200, 2000])  # as a window too narrow for the form leaves it
+    window.resize(800, 600)
+    qtbot.wait(50)
+    assert_form_fits(panel)
+
+
+def ended_trainer(panel, qtbot, code: str) -> None:
+    """A stand-in trainer (`python -c CODE`), run as the tab runs one, to its end."""
+    process = QProcess(panel)
+    process.setProcessChannelMode(QProcess.MergedChannels)
+    process.readyReadStandardOutput.connect(panel._read_output)
+    process.finished.connect(panel._finished)
+    panel.process, panel.run_output, panel.started = process, [], time.monotonic()
+    with qtbot.waitSignal(process.finished, timeout=10_000):
+        process.start(sys.executable, ["-c", code])
+
+
+def test_a_failed_run_says_its_cause_in_one_line_and_where_its_log_is(panel, qtbot, window, tmp_path):
+    """The box held the traceback's last six lines, from a bare ^^^ line on, and did not say where the rest was."""
+    panel.run_dir = tmp_path / "runs" / "tiny-student"
+    panel.run_dir.mkdir(parents=True)
+    ended_trainer(panel, qtbot, "print('step=1/60 loss=0.5', flush=True)\nfrom os import _check_resume_flags")
+    text = window.error_box.text()
+    assert text.splitlines()[0].startswith("ImportError: cannot import name '_check_resume_flags'")
+    assert "Traceback" not in text and "File " not in text and "step=1" not in text
+    assert "code 1" in text and str(panel.run_dir / train_panel.LOG_NAME) in text
+    assert "Traceback" in panel.log.toPlainText()  # the whole output is there
+
+
+def test_a_failure_cause_is_the_cli_error_or_the_last_exception():
+    assert train_panel.failure_cause(["data: x", "vsr-app: error: unknown options: a", "done"]) == \
+        "vsr-app: error: unknown options: a"
+    chained = ["Traceback (most recent call last):", "KeyError: 'a'", "", "During handling of the above exception, "
+               "another exception occurred:", "  File \"x.py\", line 1", "    f()", "    ^^^", "RuntimeError: b"]
+    assert train_panel.failure_cause(chained) == "RuntimeError: b"
+    assert train_panel.failure_cause(["step=3/60"]) == "it gave no reason; its last line: step=3/60"
+
+
+def test_stop_pressed_as_the_run_ends_reports_it_finished(panel, qtbot, window, tmp_path):
+    """Stop clicked while the last steps were written said "Stopped; Resume continues from here" for a run that had
+    finished (exit 0, step 60 of 60), and Resume then trained nothing."""
+    panel.run_dir = tmp_path / "runs" / "tiny-student"
+    panel.run_dir.mkdir(parents=True)
+    panel.last_model = ("upscale", "tiny-student", "")
+    metrics = panel.run_dir / "metrics.jsonl"
+    for last, said in ((60, "Finished"), (30, "Stopped")):  # 0 short of the steps: a stop (a resume's own length)
+        metrics.write_text(metrics_lines(range(1, last + 1)))
+        panel.plots.reset()
+        panel.tail, panel.total_steps, panel.stopping = MetricsTail(metrics), 60, True
+        ended_trainer(panel, qtbot, "pass")
+        assert panel.status.text().startswith(said), panel.status.text()
+    assert window.error_box is None
+
+
+def test_a_task_switch_keeps_the_shown_run_labelled_with_its_task(panel, tmp_path):
+    """After a VSR run, Task set to interpolation still showed that run's curves, heading and Compare beside the VFI
+    form as if they were its own. They stay (a look at the other form must not lose a finished run), labelled."""
+    run = installed_run(tmp_path / "runs", "runA", "none", None)
+    panel.show_run(str(run))
+    label = panel.run_label
+    assert label.isVisible() and "runA" in label.text() and "super-resolution" in label.text()
+    assert "not the task" not in label.text()
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert "runA" in label.text() and "super-resolution" in label.text() and "not the task" in label.text()
+    assert panel.compare_button.isVisible() and panel.last_model[1] == "runA"
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    assert "not the task" not in label.text()

@@ -52,7 +52,8 @@ def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str)
 
 
 class ExportDialog(QDialog):
-    """Options form, then progress of one export; emits `failed(message)` for the window's error dialog."""
+    """Options form, then progress of one export; a failure is said on its status line (`failed(message)` tells the
+    window it ended)."""
 
     failed = Signal(str)
     exported = Signal(str)
@@ -258,6 +259,8 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.progress.hide()
         self._say("Export failed: " + message)
+        self.show()  # where it is said: in sight, also when the window was minimised during the export
+        self.raise_()
         self.failed.emit(message)
 
     def _cancelled(self) -> None:

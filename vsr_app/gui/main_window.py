@@ -1,7 +1,7 @@
 """The main window: Compare / Batch / Train tabs, menus, drag-and-drop, recent files, settings, errors.
 
-Errors reach the user as a non-blocking message box and never close the window; every background piece
-(frame worker, export, analysis, training process) reports through signals.
+Errors reach the user as a non-blocking message box (an export's on its dialog's status line) and never close the
+window; every background piece (frame worker, export, analysis, training process) reports through signals.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 from vsr_app.gui.about_dialog import AboutDialog
 from vsr_app.gui.batch_panel import BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
@@ -32,7 +33,8 @@ VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
 DROP_NOTE_MS = 10_000  # how long the status bar says which dropped files were not opened
 BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
-WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started)
+WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started);
+# their progress updates it at once
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +90,8 @@ class MainWindow(QMainWindow):
         self.work_poll.start()
         self.batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
         self.train.modelsChanged.connect(self._show_work)
+        self.batch.progress.valueChanged.connect(self._show_work)  # the percentages as the panel's bar shows them
+        self.train.progressed.connect(self._show_work)
 
         self._build_actions()
         self._build_menus()
@@ -238,9 +242,10 @@ class MainWindow(QMainWindow):
             self._retire_export_dialog()
             self.export_dialog = ExportDialog(viewer.info.path, viewer.models, self._export_picks(), viewer.task,
                                               viewer.device.currentData(), self.settings, self)
-            self.export_dialog.failed.connect(lambda message: self.show_error("Export failed", message))
+            # a failure is said in the dialog, not in a box over it as well
             for ended in (self.export_dialog.failed, self.export_dialog.exported):
                 ended.connect(self._show_work)
+            self.export_dialog.progress.valueChanged.connect(self._show_work)
         self.export_dialog.show()
         self.export_dialog.raise_()
         self.export_dialog.activateWindow()
@@ -373,8 +378,16 @@ class MainWindow(QMainWindow):
         self.viewer.view.fit()
         for _ in range(3):
             QApplication.processEvents()
-        if not self.grab().save(out):
-            raise VsrAppError(f"cannot write the screenshot to {out}")
+        image = self.grab()
+
+        def save(tmp: Path) -> None:
+            if not image.save(str(tmp), "PNG"):
+                raise VsrAppError(f"cannot write the screenshot to {out}")
+
+        try:
+            atomic_write(Path(out), save)  # a screenshot that failed halfway leaves no broken PNG
+        except OSError as exc:  # no such folder, not writable
+            raise VsrAppError(f"cannot write the screenshot to {out}: {exc.strerror or exc}") from exc
 
     def quit_without_asking(self) -> None:
         """Close as if "Stop and quit?" were answered Yes: a signal (Ctrl+C, SIGTERM) has nobody to answer it."""

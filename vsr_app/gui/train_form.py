@@ -11,7 +11,7 @@ import torch
 
 from vsr_app.distill.data import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.options import VAL_KEY, LoopConfig
+from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.vfi_task import VFIConfig
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS

@@ -12,6 +12,7 @@ The run buttons sit below the scrolling form, so Stop is always in sight; the fo
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -23,18 +24,20 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
+from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (check_new_run, check_no_training_in, check_resumable, read_json_object,
                                   remove_refused_start, set_aside_metrics)
 from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, install_run_model,
                                    model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS, VAL_KEY,
-                                    choice_data, default_runs_dir, field_default, form_fields_for, launcher,
-                                    net_field_applies, net_params, run_steps, train_arguments, with_extra)
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS, choice_data,
+                                    default_runs_dir, field_default, form_fields_for, launcher, net_field_applies,
+                                    net_params, run_steps, train_arguments, with_extra)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -45,6 +48,8 @@ LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
+# a line that says why the trainer failed: the CLI's (or argparse's) "PROG: error: ...", a traceback's exception line
+CAUSE = re.compile(r": error: |^[A-Za-z_][\w.]*(Error|Exception)\b")
 
 
 class RunPlan(NamedTuple):
@@ -68,6 +73,15 @@ def _check_held_out(val: list, data: list[str], exclude: list | None, progress, 
 def _net_params(task: str, options: dict, progress, cancel) -> int:
     """net_params as a Job: building a net is model work, kept off the GUI thread."""
     return net_params(task, options)
+
+
+def failure_cause(lines: list[str]) -> str:
+    """The line of the trainer's output that says why it failed, the last (a chained traceback ends with its own):
+    a traceback's frames, code and ^^^ markers are no cause, and the log has them all."""
+    for line in reversed(lines):
+        if CAUSE.search(line):
+            return line.strip()
+    return f"it gave no reason; its last line: {lines[-1].strip()}" if lines else "it printed nothing"
 
 
 def _spin(kind, default, low, high):
@@ -102,6 +116,7 @@ class TrainPanel(QWidget):
     errorRaised = Signal(str, str)
     modelsChanged = Signal()
     compareRequested = Signal(str, str, str)  # viewer task, model name, teacher name ("" when none)
+    progressed = Signal()  # the run's curves got new steps
 
     def __init__(self, settings: QSettings, parent=None):
         super().__init__(parent)
@@ -120,6 +135,8 @@ class TrainPanel(QWidget):
         self.log_unsaved = False  # this trainer's lines could not all be kept in the run's log file (said once)
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
+        self.shown_task: str | None = None  # the task of the run the curves and log show (None: no run shown)
+        self.log_follows = True  # the log keeps its end in sight, unless the user scrolled up from it
         self.inputs: dict[str, QWidget] = {}
         self.form_task: str | None = None  # the task the fields are of (a task change saves its form first)
         self.form_net: str | None = None  # the net whose own fields (net_config.x) the form shows
@@ -151,16 +168,25 @@ class TrainPanel(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 10, 10, 10)
-        head = QHBoxLayout()
+        # the texts wrap and the button has a row of its own: side by side and unwrapped, their width held the window
+        # wider than 800 px
         self.status = QLabel("No run yet.")
         self.status.setProperty("role", "heading")
+        self.status.setWordWrap(True)
+        right_layout.addWidget(self.status)
+        self.run_label = QLabel()  # which run, of which task, the curves and log are: the form may show another
+        self.run_label.setProperty("role", "muted")
+        self.run_label.setWordWrap(True)
+        self.run_label.setMinimumWidth(1)  # a long run name is cut at the smallest sizes, not the form
+        self.run_label.hide()
         self.compare_button = QPushButton("Compare in viewer")
         self.compare_button.setProperty("accent", True)
         self.compare_button.clicked.connect(self._compare)
         self.compare_button.hide()
-        head.addWidget(self.status, 1)
-        head.addWidget(self.compare_button)
-        right_layout.addLayout(head)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.run_label, 1)
+        run_row.addWidget(self.compare_button)
+        right_layout.addLayout(run_row)
         self.plots = TrainingCurves(float(settings.value("train/smoothing", 0.6)))
         self.plots.smoothingChanged.connect(lambda weight: settings.setValue("train/smoothing", weight))
         self.log = QPlainTextEdit()
@@ -168,6 +194,7 @@ class TrainPanel(QWidget):
         self.log.setMaximumBlockCount(5000)
         self.log.setPlaceholderText("The trainer's output appears here.")
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.log.verticalScrollBar().actionTriggered.connect(self._log_scrolled)
         split = QSplitter(Qt.Vertical)
         split.addWidget(self.plots)
         split.addWidget(self.log)
@@ -195,11 +222,18 @@ class TrainPanel(QWidget):
         if not self.form_fitted:  # only once shown do the style's fonts and paddings give the form's true width
             self.form_fitted = True
             self._fit_form()
+        self._follow_log()  # Qt scrolls only a visible log: what came while another tab was shown
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.form_fitted:
+            self._fit_form()
 
     def _fit_form(self) -> None:
         """Widen the form's side to the form's natural width (+ frame and scroll bar) when narrower, the curves
         keeping the rest: a fixed width cut off buttons and combo arrows. Also after a task change (the VSR form
-        is wider than the VFI one)."""
+        is wider than the VFI one) and a resize (a window grown back gives its width to the curves, not to a form
+        squeezed before)."""
         scroll = self.form_scroll
         width = (scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
                  + 2 * scroll.frameWidth())
@@ -347,6 +381,8 @@ class TrainPanel(QWidget):
         self.status.setText(f"Run {run.name}: {self.plots.last_step():,} steps recorded")
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
+        self.shown_task = self.current_task()  # the run's (Open run set the form to it)
+        self._label_run()
 
     def _add_data(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training data folder")
@@ -458,6 +494,7 @@ class TrainPanel(QWidget):
         self._net_changed()
         self.net_size.setText("counting\u2026")  # the other task's count is not this net's
         self._recount()
+        self._label_run()
         if self.isVisible():
             QTimer.singleShot(0, self, self._fit_form)  # once the new rows are laid out
 
@@ -644,13 +681,16 @@ class TrainPanel(QWidget):
         self.process.errorOccurred.connect(self._process_error)
         self.plots.reset()
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
-        self.log.appendPlainText(f"$ {Path(program).name} {' '.join(prefix + args)}")
+        self.log_follows = True  # a new trainer's output is shown from its start to its end
+        self._log(f"$ {Path(program).name} {' '.join(prefix + args)}")
         self.run_output = []
         self.log_unsaved = False
         self.started = time.monotonic()
         self.checkpoint_at_start = self._checkpoint_stamp()
         self.stopping = False
         self.compare_button.hide()
+        self.shown_task = plan.task
+        self._label_run()
         self.status.setText("Starting\u2026")
         self._set_running(True)
         self.process.start(program, prefix + args)
@@ -699,12 +739,12 @@ class TrainPanel(QWidget):
             self.new_run_made_dir = None if plan.resume else not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)
             if config:
-                config.write_text(json.dumps(plan.options, indent=2) + "\n", encoding="utf-8")
+                text = json.dumps(plan.options, indent=2) + "\n"  # read again by Resume: never half-written
+                atomic_write(config, lambda tmp: tmp.write_text(text, encoding="utf-8"))
                 # a new run: set old curves aside here too, not only in the trainer, which the tail may outrun
                 kept = set_aside_metrics(run_dir)
                 if kept:
-                    self.log.appendPlainText(f"The metrics of an earlier run that left no checkpoint are kept as "
-                                             f"{kept}")
+                    self._log(f"The metrics of an earlier run that left no checkpoint are kept as {kept}")
         except OSError as exc:
             raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
         self.run_dir, self.total_steps = run_dir, plan.steps
@@ -722,8 +762,8 @@ class TrainPanel(QWidget):
             return  # a run started from the command line: its config.json is what it continues with
         changed = sorted(k for k in set(options) | set(began) if k != "steps" and began.get(k) != options.get(k))
         if changed:
-            self.log.appendPlainText(f"Resume continues the run with the settings it began with; changed here and not "
-                                     f"used: {', '.join(changed)}")
+            self._log(f"Resume continues the run with the settings it began with; changed here and not used: "
+                      f"{', '.join(changed)}")
 
     def _run_folder(self, name: str) -> Path:
         """RUNS/NAME, or the folder Open run showed under that name: a command-line run's folder may be named in a way
@@ -769,11 +809,42 @@ class TrainPanel(QWidget):
             self._distill_changed()
             self._net_changed()
 
+    def _log(self, *lines: str) -> None:
+        """Append to the log, keeping its end in sight while it follows (`_follow_log`)."""
+        for line in lines:
+            self.log.appendPlainText(line)
+        self._follow_log()
+
+    def _follow_log(self) -> None:
+        """Show the log's end unless the user scrolled up. Not left to Qt, which follows only a view that is visible
+        and at its end: output that came while another tab was shown left the view behind, and it never followed
+        again."""
+        if self.log_follows:
+            bar = self.log.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def _log_scrolled(self) -> None:
+        """The user scrolled the log (wheel, bar, keys): it follows again once back at its end."""
+        bar = self.log.verticalScrollBar()
+        self.log_follows = bar.sliderPosition() >= bar.maximum()
+
+    def _label_run(self) -> None:
+        """Name the run the curves and log show, with its task. After a switch of Task they stay, with the run's
+        Compare, so a finished run is not lost to a look at the other task's form, but they are not the form's run,
+        and the label says so."""
+        if self.shown_task is None or self.run_dir is None:
+            self.run_label.hide()
+            return
+        text = f"{TASKS[self.shown_task][0]}: run {self.run_dir.name}"
+        if self.shown_task != self.current_task():
+            text += f" (not the task the form is set to; Start trains a new {TASKS[self.current_task()][0]} run)"
+        self.run_label.setText(text)
+        self.run_label.show()
+
     def _read_output(self) -> None:
         text = bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace")
         lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
-        for line in lines:
-            self.log.appendPlainText(line)
+        self._log(*lines)
         self.run_output += lines
         if lines and self.run_dir is not None:
             self._keep_output(lines)
@@ -787,7 +858,7 @@ class TrainPanel(QWidget):
                 fh.write("\n".join(lines) + "\n")
         except OSError as exc:
             if not self.log_unsaved:
-                self.log.appendPlainText(f"(cannot keep this log in {path}: {exc.strerror or exc})")
+                self._log(f"(cannot keep this log in {path}: {exc.strerror or exc})")
             self.log_unsaved = True
 
     def _process_error(self, error) -> None:
@@ -804,27 +875,41 @@ class TrainPanel(QWidget):
         self._poll()
         self._set_running(False)
         took = fmt.duration(time.monotonic() - self.started)
-        # a stop ends in 130 (the CLI's interrupted), 0 (it had just finished) or a crash exit (killed after the
-        # grace time, or SIGTERM before Python's handler was set)
-        if self.stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
+        ended = code == 0 and status != QProcess.CrashExit
+        # a Stop pressed as the last step was written: the run is complete, nothing is left to resume
+        if ended and (not self.stopping or self.plots.last_step() >= self.total_steps):
+            self.status.setText(f"Finished after {took}.")
+            self._install()
+        # a stop ends in 130 (the CLI's interrupted), 0 short of the steps this tab counts (a resumed run keeps its
+        # own) or a crash exit (killed after the grace time, or SIGTERM before Python's handler was set)
+        elif self.stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
             if self._checkpoint_stamp() != self.checkpoint_at_start:
                 self.status.setText(f"Stopped after {took}; Resume continues from here.")
                 self._install()
             else:
                 self.status.setText(f"Stopped after {took}, before the first step: nothing new to save.")
-        elif code == 0 and status != QProcess.CrashExit:
-            self.status.setText(f"Finished after {took}.")
-            self._install()
         else:
-            tail = "\n".join(self.run_output[-6:])
-            self.status.setText(f"The trainer exited with an error (code {code}).")
-            saved = ""
-            if self._checkpoint_stamp() != self.checkpoint_at_start:  # hours of steps before the crash stay usable
-                self._install()
-                saved = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
-            else:
-                self._clear_refused_start()
-            self.errorRaised.emit("Training failed", f"the trainer exited with code {code}.\n\n{tail}{saved}")
+            self._failed(code)
+
+    def _failed(self, code: int) -> None:
+        """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the
+        whole output is."""
+        self.status.setText(f"The trainer exited with an error (code {code}).")
+        saved = ""
+        if self._checkpoint_stamp() != self.checkpoint_at_start:  # hours of steps before the crash stay usable
+            self._install()
+            saved = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
+        else:
+            self._clear_refused_start()
+        self.errorRaised.emit("Training failed", f"{failure_cause(self.run_output)}\n\nThe trainer exited with code "
+                                                 f"{code}; its whole output is in {self._log_place()}.{saved}")
+
+    def _log_place(self) -> str:
+        """Where the trainer's whole output is: the log under the curves, and the run's log file while it is kept
+        (a refused new run's goes with its folder)."""
+        path = self.run_dir / LOG_NAME
+        kept = path.is_file() and not self.log_unsaved
+        return f"the log under the curves and in {path}" if kept else "the log under the curves"
 
     def _clear_refused_start(self) -> None:
         """A new run the trainer refused wrote nothing of its own: the options and log this tab wrote for it go too,
@@ -844,9 +929,9 @@ class TrainPanel(QWidget):
         try:
             path = install_run_model(self.run_dir, name)
         except VsrAppError as exc:
-            self.log.appendPlainText(f"model not installed: {exc}")
+            self._log(f"model not installed: {exc}")
             return
-        self.log.appendPlainText(f"model '{name}' installed as {path}")
+        self._log(f"model '{name}' installed as {path}")
         self.modelsChanged.emit()
         self.compare_button.show()
 
@@ -864,6 +949,7 @@ class TrainPanel(QWidget):
         self.plots.add_records(records)
         if records:
             self._show_progress(records[-1])
+            self.progressed.emit()
 
     def _show_progress(self, record: dict) -> None:
         total = self.total_steps
