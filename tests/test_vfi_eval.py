@@ -44,12 +44,14 @@ def test_context_follows_the_protocol():
 def test_eval_vfi_json_contract(vfi_data, capsys):
     assert main(["eval", "vfi", "--model", "blend", "--data", str(vfi_data), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"model", "params", "sequences", "mean"}
-    assert out["model"] == "blend" and out["params"] == 0
+    assert set(out) == {"model", "params", "sequences", "mean", "data"}  # the contract's, and what was scored
+    assert out["model"] == "blend" and out["params"] == 0 and out["data"] == str(vfi_data.resolve())
     assert set(out["sequences"]) == {"triplet", "longer"}
     for scores in [*out["sequences"].values(), out["mean"]]:
-        assert set(scores) == {"psnr_y", "ssim_y"}
+        assert set(scores) - {"frames"} == {"psnr_y", "ssim_y"}
         assert 10 < scores["psnr_y"] < 60 and 0 < scores["ssim_y"] <= 1
+    assert set(out["mean"]) == {"psnr_y", "ssim_y"}
+    assert {name: sc["frames"] for name, sc in out["sequences"].items()} == {"triplet": 1, "longer": 3}  # predicted
     seqs = out["sequences"]
     assert out["mean"]["psnr_y"] == pytest.approx((seqs["triplet"]["psnr_y"] + seqs["longer"]["psnr_y"]) / 2)
 

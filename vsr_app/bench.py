@@ -414,18 +414,20 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
 
 
 def format_table(result: dict) -> str:
-    """The human-readable form of a bench result (what `vsr-app bench` prints without --json)."""
+    """The human-readable form of a bench result (what `vsr-app bench` prints without --json); the model column is
+    as wide as the longest name, as in `models`, so the columns stay aligned."""
+    width = max([len("model")] + [len(name) for name in result["models"]])
     lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
              f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
-             f"{'model':<18} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
+             f"{'model':<{width}} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
              f"{'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
-        lines.append(f"{name:<18} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m))
+        lines.append(f"{name:<{width}} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m, width))
     return "\n".join(lines)
 
 
-def _table_row(name: str, m: dict) -> str:
+def _table_row(name: str, m: dict, width: int) -> str:
     ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
     size = f"{m['input'][1]}x{m['input'][0]}"
-    return (f"{name:<18} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} {m['fps_model']:>10.2f} "
+    return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} {m['fps_model']:>10.2f} "
             f"{m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} {m['peak_rss_mb']:>12.0f}")

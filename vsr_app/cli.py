@@ -4,8 +4,10 @@ Heavy modules (torch, Qt, PyAV) are imported inside the handlers so `--help` sta
 Exit codes: 0 success, 1 a user-caused error (message on stderr, no traceback), 2 usage error: any option value
 that is wrong by itself or with the other options (out of range, malformed, --crf for a codec without one), so
 it is refused by the parser with the usage line before any work; errors that depend on the files stay 1.
-A reader of stdout that goes away (`| head`) ends a command quietly with 1, except batch, whose work is the point:
-it stops printing and finishes the folder.
+Every stdout write goes through `_say`: a stdout that cannot be written (a reader gone away: `| head`; a full or
+failing disk: `> log`) ends the printing, not the work. A command whose work is a file (upscale, interpolate, batch,
+train, prune) exits with the work's status; one whose work is what it prints (models, eval, bench) exits 1 when that
+could not be written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import difflib
 import json
 import math
 import os
+import shlex
 import sys
 
 from vsr_app import APP_NAME, __version__
@@ -87,7 +90,7 @@ def _process_file(args, **models) -> int:
                                 preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
     finally:
         bar.close()
-    print(summary.line())
+    _say(summary.line())
     return 0
 
 
@@ -109,7 +112,7 @@ def cmd_batch(args) -> int:
                                progress=shown.progress, on_file=shown.on_file, cancel=cancel)
     finally:
         shown.bar.close()
-    _print_unless_closed(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
+    _say(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
     return report.exit_code
 
 
@@ -131,7 +134,7 @@ class _BatchLines:
     def on_file(self, index: int, count: int, result) -> None:
         self.finished = self.stage
         self.bar.close()
-        _print_unless_closed(_file_lines(index, count, result))
+        _say(_file_lines(index, count, result))
 
     def in_flight(self) -> bool:
         return self.stage != self.finished
@@ -146,17 +149,29 @@ def _file_lines(index: int, count: int, result) -> str:
                       *(f"{' ' * len(head)}note: {note}" for note in result.notes)])
 
 
-def _print_unless_closed(line: str) -> None:
-    """Print a line, going on without stdout once its reader has gone (`batch ... | head -1`)."""
+def _say(text: str, end: str = "\n") -> bool:
+    """Print to stdout, the one path every stdout write takes; returns whether it was written. Once stdout cannot be
+    written (EPIPE from `| head`, ENOSPC from a full disk, EIO) the command goes on without it: a batch finishes the
+    folder and its report, an upscale whose file is written still succeeds."""
     try:
-        print(line, flush=True)
-    except BrokenPipeError:
-        _drop_stdout()
+        print(text, end=end, flush=True)
+    except OSError as exc:
+        _stdout_gone(exc)
+        return False
+    return True
+
+
+def _stdout_gone(exc: OSError) -> None:
+    """Stop printing to stdout. A reader gone away (`| head`) has what it wanted, so that is quiet; any other cause
+    is told once on stderr, so that a log cut short by a full disk says why."""
+    if not isinstance(exc, BrokenPipeError):
+        print(f"{APP_NAME}: stdout cannot be written ({exc.strerror or exc}); going on without it", file=sys.stderr)
+    _drop_stdout()
 
 
 def _drop_stdout() -> None:
     """Send the rest of stdout to devnull (as the Python docs advise for a closed pipe), so neither a later
-    print nor the flush at exit raises BrokenPipeError again."""
+    print nor the flush at exit raises again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
@@ -206,7 +221,7 @@ def cmd_train(args) -> int:
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
                         steps=args.steps, resume=args.resume, config=args.config, val=args.val)
     command = "upscale" if args.task == "vsr" else "interpolate"
-    print(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {path}")
+    _say(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {path}")
     return 0
 
 
@@ -218,25 +233,35 @@ def cmd_prune(args) -> int:
     if args.steps:
         options["steps"] = args.steps
     path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio, options=options)
-    print(f"pruned model written to {path}")
+    _say(f"pruned model written to {path}")
     return 0
 
 
 def cmd_eval(args) -> int:
+    """Score a model; the result (JSON or a table) is the command's work, so a stdout it cannot reach fails it."""
     from vsr_app.evaluate import SCORERS
 
     scorer, _ = SCORERS[args.task]
     options = {"engine_options": {"self_ensemble": True}} if args.self_ensemble else {}
     result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=_say_scored, **options)
-    if args.json:
-        print_json(result)
-        return 0
-    print(f"{result['model']} ({result['params']:,} parameters)")
+    return 0 if _say(_json(result) if args.json else _eval_table(result)) else 1
+
+
+def _eval_table(result: dict) -> str:
+    """The eval result for a person, with what was scored (model file, data, frames): a 2-frame smoke test and a
+    full benchmark must not read alike."""
+    lines = [f"{result['model']} ({result['params']:,} parameters)"]
+    if "model_path" in result:
+        lines.append(f"  model file: {result['model_path']}")
+    first = f", the first {result['frames_limit']} frames of each sequence" if "frames_limit" in result else ""
+    lines.append(f"  data: {result['data']}{first}")
     if result.get("self_ensemble"):
-        print("  self-ensemble: each frame's 8 flips and transposes, averaged")
-    for name, sc in {**result["sequences"], "mean": result["mean"]}.items():
-        print(f"  {name:<16} Y-PSNR {sc['psnr_y']:7.3f} dB   Y-SSIM {sc['ssim_y']:.4f}")
-    return 0
+        lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")
+    total = sum(sc["frames"] for sc in result["sequences"].values())
+    for name, sc in {**result["sequences"], "mean": {**result["mean"], "frames": total}}.items():
+        lines.append(f"  {name:<16} {sc['frames']:>5} frames scored   Y-PSNR {sc['psnr_y']:7.3f} dB   "
+                     f"Y-SSIM {sc['ssim_y']:.4f}")
+    return "\n".join(lines)
 
 
 def _say_scored(scored) -> None:
@@ -274,19 +299,15 @@ def cmd_bench(args) -> int:
     try:
         result = run_bench(config, progress=report)
     except BenchFailed as failed:
-        _print_bench(failed.result, args.json)
+        _say(_bench_text(failed.result, args.json))
         raise
-    _print_bench(result, args.json)
-    return 0
+    return 0 if _say(_bench_text(result, args.json)) else 1
 
 
-def _print_bench(result: dict, as_json: bool) -> None:
+def _bench_text(result: dict, as_json: bool) -> str:
     from vsr_app.bench import format_table
 
-    if as_json:
-        print_json(result)
-    else:
-        print(format_table(result))
+    return _json(result) if as_json else format_table(result)
 
 
 def cmd_models(args) -> int:
@@ -297,21 +318,19 @@ def cmd_models(args) -> int:
     infos, skipped = scan_models()
     notes = [f"{'note' if s.hidden else 'unusable'}: {s.path}: {' '.join(s.reason.split())}" for s in skipped]
     if args.json:
-        print_json([i.as_dict() for i in infos])
+        written = _say(_json([i.as_dict() for i in infos]))
         print("\n".join(notes), file=sys.stderr, end="\n" if notes else "")
-        return 0
+        return 0 if written else 1
     width = max([len("name")] + [len(i.name) for i in infos])
-    print(f"{'name':<{width}} {'task':<12} {'scale':>5} {'params':>10}  source")
-    for i in infos:
-        print(f"{i.name:<{width}} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}")
-    for line in notes:
-        print(line)
-    return 0
+    header = f"{'name':<{width}} {'task':<12} {'scale':>5} {'params':>10}  source"
+    rows = [f"{i.name:<{width}} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}"
+            for i in infos]
+    return 0 if _say("\n".join([header, *rows, *notes])) else 1
 
 
-def print_json(value) -> None:
+def _json(value) -> str:
     """`--json` output: strict JSON, so a NaN or infinity fails here instead of printing what parsers reject."""
-    print(json.dumps(value, indent=2, allow_nan=False))
+    return json.dumps(value, indent=2, allow_nan=False)
 
 
 # ---- parser ---------------------------------------------------------------------------------------------
@@ -574,7 +593,8 @@ def _with_default_command(parser: argparse.ArgumentParser, argv: list[str]) -> l
 
 def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None:
     """`vsr-app VIDEO -o OUT` (or `-o OUT VIDEO`) left out the command: a usage error that says so, where argparse
-    said only "unrecognized arguments" about the desktop app's, or took OUT for the video to open."""
+    said only "unrecognized arguments" about the desktop app's, or took OUT for the video to open. Where the command
+    comes after its options (`--model x upscale IN`), the error shows them moved after it."""
     _, unknown = parser.parse_known_args(["gui", *argv])
     options = [word for word in unknown if word.startswith("-") and word != "-"]
     if not options:
@@ -582,6 +602,11 @@ def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None
     option = options[0].split("=", 1)[0]
     if option in APP_OPTIONS:
         parser.error(f"{option} goes first: {APP_NAME} {option}")
+    command = next((word for word in argv if word in SUBCOMMANDS), None)
+    if command:
+        moved = [command, *argv[:argv.index(command)], *argv[argv.index(command) + 1:]]
+        parser.error(f"{option} comes before the command '{command}': put a command's options after it: "
+                     f"{APP_NAME} {shlex.join(moved)}")
     if os.path.exists(options[0]):
         parser.error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
     parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
@@ -618,8 +643,7 @@ def main(argv: list[str] | None = None) -> int:
                 code = selftest()
             else:
                 code = int(args.func(args) or 0)
-        if sys.stdout is not None:  # None in the windowed app
-            sys.stdout.flush()  # here, not at exit, so that a reader gone away is handled below
+        _say("", end="")  # flush what others wrote (the selftest) here, not at exit, so that a stdout gone is handled
         return code
     except VsrAppError as exc:
         print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
@@ -627,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{APP_NAME}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `models | head -1`: the reader has what it wanted
+    except BrokenPipeError:  # a print outside `_say` (the selftest's lines) into `| head -1`
         _drop_stdout()
         return 1
 

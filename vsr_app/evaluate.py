@@ -125,13 +125,27 @@ def _score(scores: dict[str, tuple[list[float], list[float]]], name: str, psnrs:
 
 def summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
     """The contract's JSON object from each sequence's per-frame scores (public: scripts score their own way and
-    report in the same shape)."""
+    report in the same shape); each sequence also says how many frames were scored (VFI: the predicted ones)."""
     import numpy as np
 
-    seqs = {name: {"psnr_y": float(np.mean(p)), "ssim_y": float(np.mean(s))} for name, (p, s) in scores.items()}
+    seqs = {name: {"psnr_y": float(np.mean(p)), "ssim_y": float(np.mean(s)), "frames": len(p)}
+            for name, (p, s) in scores.items()}
     return {"model": model, "params": int(params), "sequences": seqs,
             "mean": {"psnr_y": float(np.mean([v["psnr_y"] for v in seqs.values()])),
                      "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
+
+
+def _scored_what(result: dict, loaded, model: str, data: str | Path, frames: int | None) -> dict:
+    """`result` with what was scored, so a smoke test on 2 frames, or a run folder that shares its model's name
+    with another, cannot pass for a full benchmark of another model: the data folder (absolute), `--frames` where
+    given, and the weights file where `model` was a path, not a name the registry resolves."""
+    result["data"] = str(Path(data).resolve())
+    if frames is not None:
+        result["frames_limit"] = frames
+    path = Path(loaded.info.path).resolve() if loaded.info.path else None
+    if path and Path(model).expanduser().resolve() in (path, path.parent):  # the file, or its run folder, typed
+        result["model_path"] = str(path)
+    return result
 
 
 def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
@@ -145,7 +159,7 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
 
     loaded = load_model(model, device)
     if loaded.task != "upscale" or loaded.info.scale != 4:
-        raise VsrAppError(f"model '{loaded.name}' is not a x4 upscaler")
+        raise VsrAppError(f"model '{loaded.name}' is not an x4 upscaler")
     min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
     gts = read_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device, **(engine_options or {}))
@@ -155,7 +169,8 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
         _score(scores, name, [psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], len(gts), on_sequence)
-    result = summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
+    result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, model,
+                         data, frames)
     if (engine_options or {}).get("self_ensemble"):
         result["self_ensemble"] = True
     return result
@@ -199,7 +214,8 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         _score(scores, name, psnrs, ssims, len(seqs), on_sequence)
-    return summary(report_name(loaded.info, str(model)), loaded.info.params, scores)
+    return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, model, data,
+                       frames)
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

@@ -373,7 +373,7 @@ def _net_of_card(card_path: Path, what: str, options: dict) -> tuple[nn.Module, 
 def _load_teacher(teacher: str) -> nn.Module:
     loaded = load_model(teacher, "cpu")
     if loaded.task != "interpolate" or getattr(loaded.net, "num_inputs", 0) != 4:
-        raise VsrAppError(f"'{teacher}' is not a 4-frame interpolation net, it cannot teach this student")
+        raise VsrAppError(f"'{teacher}' is not a 4-frame interpolation net: only such a net can be a teacher")
     return loaded.net
 
 

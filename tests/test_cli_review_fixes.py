@@ -1,0 +1,166 @@
+"""CLI review s33: a stdout that cannot be written (not only a closed pipe), what `eval` records, the bench table,
+options before a command, and wording."""
+
+import json
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+
+import cv2
+import numpy as np
+import pytest
+
+from videogen import make_video
+from vsr_app.bench import format_table
+from vsr_app.cli import main
+from vsr_app.resources import models_dir
+
+FULL_DISK = "vsr-app: stdout cannot be written (No space left on device); going on without it"
+needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+
+
+@contextmanager
+def stdout_on(kind: str):
+    """stdout as `> /dev/full` leaves it (every write: ENOSPC), or as `| head -0` does (a pipe with no reader)."""
+    if kind == "full":
+        stream = open("/dev/full", "w")
+    else:
+        read, write = os.pipe()
+        os.close(read)
+        stream = open(write, "w")
+    saved, sys.stdout = sys.stdout, stream
+    try:
+        yield
+    finally:
+        sys.stdout = saved
+        stream.close()
+
+
+def _stderr_lines(capsys) -> list[str]:
+    return capsys.readouterr().err.replace("\r", "\n").splitlines()
+
+
+@needs_dev_full
+@pytest.mark.parametrize("kind", ["full", "closed"])
+def test_an_upscale_whose_file_is_written_succeeds_without_stdout(kind, small_video, tmp_path, capsys):
+    """`upscale ... > /dev/full` ended in a traceback, and `| head -0` exited 1, after the output was written."""
+    with stdout_on(kind):
+        assert main(["upscale", str(small_video), "-o", str(tmp_path / "out.mp4"), "--model", "bicubic"]) == 0
+    assert (tmp_path / "out.mp4").stat().st_size > 0
+    assert _stderr_lines(capsys).count(FULL_DISK) == (kind == "full")  # a reader gone away (`| head`) is quiet
+
+
+@needs_dev_full
+def test_a_batch_onto_a_full_disk_finishes_the_folder_and_its_report(tmp_path, capsys):
+    """`batch ... > /dev/full` stopped after the first file with a traceback, its report left `finished: false`."""
+    src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    for name in "abc":
+        make_video(src / f"{name}.mp4", frames=2)
+    with stdout_on("full"):
+        assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(report)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a.mp4", "b.mp4", "c.mp4"]
+    written = json.loads(report.read_text())
+    assert written["finished"] and written["exit_code"] == 0 and written["counts"]["ok"] == 3
+    assert _stderr_lines(capsys).count(FULL_DISK) == 1  # told once, not per file
+
+
+def _frames(root, sequences=(("a", 3), ("b", 3)), size=(32, 32)):
+    rng = np.random.default_rng(0)
+    for name, count in sequences:
+        (root / name).mkdir(parents=True)
+        for i in range(count):
+            cv2.imwrite(str(root / name / f"{i}.png"), rng.integers(0, 256, (*size, 3), dtype=np.uint8))
+    return root
+
+
+@needs_dev_full
+@pytest.mark.parametrize("argv", [["models"], ["models", "--json"], ["eval", "vfi", "--model", "blend", "--json"]])
+def test_a_command_whose_work_is_its_output_fails_when_it_cannot_be_written(argv, tmp_path, capsys):
+    """`models > /dev/full` and `eval ... --json > /dev/full` ended in a traceback; the result is lost, so exit 1."""
+    data = ["--data", str(_frames(tmp_path / "data"))] if argv[0] == "eval" else []
+    with stdout_on("full"):
+        assert main(argv + data) == 1
+    assert FULL_DISK in _stderr_lines(capsys)
+
+
+def test_an_oserror_that_is_not_from_stdout_is_not_taken_for_one(monkeypatch):
+    def fails(args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("vsr_app.cli.cmd_models", fails)
+    with pytest.raises(PermissionError):
+        main(["models"])
+
+
+def test_eval_records_what_it_scored(tmp_path, capsys):
+    """The JSON and the table said nothing of --frames, the frames scored or the data; a run's model was known only
+    by its card name (`r1` for runs/r1/model.safetensors), like any other run folder of that name."""
+    run = tmp_path / "runs" / "r1"
+    run.mkdir(parents=True)
+    for suffix in (".safetensors", ".json"):
+        shutil.copyfile(models_dir() / f"vsr-x4-student-fast{suffix}", run / f"model{suffix}")
+    data = _frames(tmp_path / "data")
+    argv = ["eval", "vsr", "--model", str(run), "--data", str(data), "--frames", "2", "--device", "cpu"]
+    assert main(argv + ["--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert {"model", "params", "sequences", "mean"} <= set(result)  # DESIGN.md's contract
+    assert result["data"] == str(data.resolve()) and result["frames_limit"] == 2
+    assert result["model_path"] == str((run / "model.safetensors").resolve())
+    assert {name: sc["frames"] for name, sc in result["sequences"].items()} == {"a": 2, "b": 2}
+    assert main(argv) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[1:3] == [f"  model file: {(run / 'model.safetensors').resolve()}",
+                          f"  data: {data.resolve()}, the first 2 frames of each sequence"]
+    assert [row.split()[:2] for row in table[3:]] == [["a", "2"], ["b", "2"], ["mean", "4"]]
+
+
+def test_eval_of_a_model_by_name_records_no_path(tmp_path, capsys):
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(_frames(tmp_path)), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert "model_path" not in result and "frames_limit" not in result
+
+
+def _measured(task: str) -> dict:
+    return {"task": task, "input": [180, 320], "params": 66575, "precision": "bf16", "fps_model": 50.0,
+            "fps_pipeline": 25.0, "cpu_ms_model": 20.0, "peak_rss_mb": 300.0}
+
+
+def test_the_bench_table_sizes_its_model_column_to_the_longest_name():
+    """A fixed 18-character column shifted the rows of longer names (vsr-x4-student-aligned-bicubic: 12 columns)."""
+    models = {name: _measured("upscale") for name in ("bicubic", "vsr-x4-student-aligned-bicubic")}
+    models["blend"] = {"task": "interpolate", "error": "benchmarking blend crashed"}
+    table = format_table({"device": "cpu", "machine": "test", "frames": 8, "warmup": 2, "budget_s": 3.0,
+                          "models": models}).splitlines()
+    column = table[1].index("task")
+    assert [row[:column].split() + row[column:].split()[:1] for row in table[2:]] == \
+        [["bicubic", "upscale"], ["vsr-x4-student-aligned-bicubic", "upscale"], ["blend", "interpolate"]]
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--model", "x", "upscale", "in.mp4", "-o", "out.mp4"],
+     "--model comes before the command 'upscale': put a command's options after it: "
+     "vsr-app upscale --model x in.mp4 -o out.mp4"),
+    (["in.mp4", "--device", "cpu", "interpolate", "-o", "my out.mp4"],
+     "--device comes before the command 'interpolate': put a command's options after it: "
+     "vsr-app interpolate in.mp4 --device cpu -o 'my out.mp4'")])
+def test_an_option_before_its_command_is_told_to_go_after_it(argv, says, capsys):
+    """It was told to name the command (`vsr-app upscale IN -o OUT`), which it had."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2 and capsys.readouterr().err.splitlines()[-1] == f"vsr-app: error: {says}"
+
+
+def test_eval_of_a_model_for_the_other_task_reads_an_x4(tmp_path, capsys):
+    assert main(["eval", "vsr", "--model", "blend", "--data", str(tmp_path)]) == 1
+    assert "error: model 'blend' is not an x4 upscaler" in capsys.readouterr().err
+
+
+def test_pruning_a_net_that_cannot_be_a_teacher_speaks_of_no_student(small_video, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(small_video, data)
+    assert main(["prune", "vfi", "--teacher", "blend", "--data", str(data), "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "'blend' is not a 4-frame interpolation net" in err and "student" not in err
