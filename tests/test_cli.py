@@ -251,6 +251,8 @@ def test_unknown_model_is_a_user_error(capsys, tmp_path):
     assert main(["eval", "vsr", "--model", "no-such-model", "--data", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err
+    # the names a user looks among, by what they do
+    assert "(upscalers: bicubic, " in err and "; interpolators: blend, " in err and "vfi-x2-student" in err.split(";")[1]
 
 
 @pytest.fixture

@@ -396,8 +396,14 @@ def resolve(name_or_path: str) -> ModelInfo:
         if path.suffix.lower() != ".safetensors":
             raise VsrAppError(f"{path.name}: only .safetensors model files are accepted")
         return _info_from_file(path)
-    known = ", ".join(i.name for i in list_models())
-    raise VsrAppError(f"unknown model '{name_or_path}' (available: {known})")
+    raise VsrAppError(f"unknown model '{name_or_path}' ({_known_by_task()})")
+
+
+def _known_by_task() -> str:
+    """'upscalers: a, b; interpolators: c': a user who mistyped an upscaler's name looks among the upscalers."""
+    infos = list_models()
+    return "; ".join(f"{label}: {', '.join(i.name for i in infos if i.task == task)}"
+                     for task, label in (("upscale", "upscalers"), ("interpolate", "interpolators")))
 
 
 def _registry_file(name: str) -> Path | None:
