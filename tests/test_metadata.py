@@ -181,7 +181,28 @@ def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
 
 def test_alpha_is_noted(tmp_path):
     notes = write(make_source(tmp_path / "alpha.mov", codec="png", pix_fmt="rgba"), tmp_path / "out.mp4").notes
-    assert notes == ["video #0 png: its alpha channel (transparency) is dropped; the output is opaque"]
+    assert notes == ["video #0 png: its alpha channel (transparency) is dropped; the output is opaque",
+                     "video #0 png: RGB colour written as 4:2:0"]
+
+
+@pytest.mark.parametrize("pix_fmt, codec, suffix, expected", [
+    ("yuv420p10le", "libx264", ".mp4", ["10-bit input reduced to 8 bits"]),
+    ("yuv420p10le", "ffv1", ".mkv", ["10-bit input reduced to 8 bits"]),
+    ("yuv444p", "libx264", ".mp4", ["4:4:4 chroma written as 4:2:0"]),
+    ("yuv444p", "libx265", ".mkv", ["4:4:4 chroma written as 4:2:0"]),
+    ("yuv444p", "prores", ".mov", ["4:4:4 chroma written as 4:2:2"]),
+    ("yuv444p", "ffv1", ".mkv", []),
+    ("yuv422p", "libx264", ".mp4", ["4:2:2 chroma written as 4:2:0"]),
+    ("yuv422p", "prores", ".mov", []),
+    ("yuv422p10le", "libx264", ".mkv", ["10-bit input reduced to 8 bits", "4:2:2 chroma written as 4:2:0"]),
+    ("gray", "libx264", ".mp4", []),
+])
+def test_bit_depth_and_chroma_the_output_loses_are_noted(tmp_path, pix_fmt, codec, suffix, expected):
+    """Frames are processed as 8-bit RGB and each codec writes its own chroma: what a finer source loses is named,
+    and only that (FFV1 keeps 4:4:4, ProRes 4:2:2)."""
+    source = make_source(tmp_path / "in.mkv", codec="ffv1", pix_fmt=pix_fmt)
+    notes = write(source, tmp_path / f"out{suffix}", codec=codec).notes
+    assert notes == [f"video #0 ffv1: {note}" for note in expected]
 
 
 def test_hdr_and_wide_gamut_colours_are_noted(tmp_path):

@@ -458,7 +458,7 @@ def test_seconds_per_step_leave_out_loading_validation_and_checkpoints(frames_di
           tmp_path / "run", log=lambda *_: None)
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     timed = [r for r in records if "s_per_step" in r]
-    assert len(timed) == 3 and all(r["s_per_step"] < 0.1 for r in timed)
+    assert [r["step"] for r in timed] == [1, 2, 4, 6] and all(r["s_per_step"] < 0.1 for r in timed)
     assert timed[-1]["elapsed_s"] > 0.4 * 3  # the first batch and 2 validations before it: in the run's time
 
 
@@ -513,6 +513,42 @@ def test_the_log_says_the_steps_in_all_and_the_time_left_and_metrics_keep_their_
     assert [r["step"] for r in records] == [1, 2, 3, 4] and not any("eta" in r for r in records)
     rec = {"step": 20, "lr": 0.001, "loss": 0.5, "s_per_step": 4.0, "elapsed_s": 80.0}
     assert train_mod._log_line(rec, 1000) == "step=20/1000 lr=0.001 loss=0.5 s_per_step=4 elapsed_s=80 eta=1:05:20"
+
+
+def test_the_first_step_is_logged_at_once_then_every_log_every_and_validation_reads_like_a_step(frames_dir,
+                                                                                               small_video, tmp_path):
+    """With log_every 20 (the default) at 1.7 s a step, the first loss and time left came after half a minute; and
+    validation was logged as a Python dict."""
+    import re
+
+    lines = []
+    task = _task(frames_dir, val=[str(small_video)], val_frames=4)
+    train(task, _cfg(7, log_every=3, val_every=6), tmp_path / "run", log=lines.append)
+    assert [line.split()[0] for line in lines if line.startswith("step=")] == ["step=1/7", "step=3/7", "step=6/7",
+                                                                                "step=7/7"]
+    assert _steps(tmp_path / "run") == [1, 3, 6, 6, 7, 7]  # 6 and 7 twice: their steps, then their validations
+    validations = [line for line in lines if line.startswith("validation")]
+    assert [re.fullmatch(r"validation at step (\d): val_psnr=\d+\.\d\d dB", line)[1] for line in validations] == [
+        "6", "7"], validations
+
+
+def test_a_stop_before_the_first_logged_step_keeps_its_steps_metrics_and_resumes_exactly(frames_dir, tmp_path):
+    """Stopped at step 3 of a run logging every 20: metrics.jsonl held nothing of its steps and the log no loss or
+    time left. The steps since the last record are recorded at the stop, and the resumed run still ends as an
+    uninterrupted one does."""
+    quiet = lambda *_: None  # noqa: E731
+    train(_task(frames_dir), _cfg(6, log_every=20), tmp_path / "straight", log=quiet)
+    assert _steps(tmp_path / "straight") == [1, 6]
+
+    cancel, lines = threading.Event(), []
+    train(_task(frames_dir), _cfg(6, log_every=20), tmp_path / "split", log=lines.append, cancel=cancel,
+          progress=lambda step, total: cancel.set() if step == 3 else None)
+    assert _steps(tmp_path / "split") == [1, 3]
+    assert lines[-2].startswith("step=3/6 ") and lines[-1].startswith("stopped at step 3 of 6")
+    train(_task(frames_dir), _cfg(6, log_every=20), tmp_path / "split", resume=True, log=quiet)
+    assert _steps(tmp_path / "split") == [1, 3, 4, 6]
+    a, b = _final_state(tmp_path / "straight"), _final_state(tmp_path / "split")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_sources_smaller_than_the_crop_name_the_option_that_makes_it_smaller(frames_dir):

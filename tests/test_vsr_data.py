@@ -99,5 +99,20 @@ def test_training_footage_whose_frames_are_unevenly_spaced_is_named(tmp_path):
     lines = []
     sources = load_sources([str(uneven), str(steady)], log=lines.append)
     assert [bool(s.uneven) for s in sources] == [True, False]
-    assert f"{sources[0].uneven} of its frame intervals are uneven" in next(line for line in lines if "phone" in line)
+    phone = next(line for line in lines if "phone" in line)
+    assert f"; {sources[0].uneven} uneven frame intervals (variable frame rate, dropped frames), which matters only " \
+           "to frame interpolation: it samples frames evenly spaced in time" in phone
     assert "uneven" not in next(line for line in lines if "camera.mp4" in line)
+
+
+def test_a_loaded_videos_size_reads_wxh_and_a_single_frame_says_it_is_used_as_a_still(tmp_path):
+    """The log said "1 frames (38, 51)": a Python tuple in H,W order, and nothing of the frame being trained on as a
+    still (the app writes sizes WxH everywhere else)."""
+    from videogen import make_video
+
+    lines = []
+    one = make_video(tmp_path / "one.mp4", frames=1, width=64, height=48)
+    six = make_video(tmp_path / "six.mp4", frames=6, width=64, height=48)
+    sources = load_sources([str(one), str(six)], log=lines.append, prescale=False)
+    assert [s.is_still for s in sources] == [True, False]
+    assert lines == ["data: one.mp4: 1 frame, 64x48, used as a still", "data: six.mp4: 6 frames, 64x48"]

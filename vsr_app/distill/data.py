@@ -382,6 +382,20 @@ def _blaming_the_folder(f: Path, root: Path):
         raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)") from exc
 
 
+def _video_summary(loaded: list[Source]) -> str:
+    """What the log says of a loaded video: its frames and size (WxH, as everywhere in the app), that a single frame is
+    trained on as a still, and its uneven frame intervals, which matter only to frame interpolation (this runs for
+    both tasks)."""
+    frames = sum(len(s.frames) for s in loaded)
+    height, width = loaded[0].frames[0].shape[:2]
+    summary = f"1 frame, {width}x{height}, used as a still" if frames == 1 else f"{frames} frames, {width}x{height}"
+    uneven = loaded[0].uneven
+    if uneven:
+        summary += (f"; {uneven} uneven frame interval{'s' if uneven > 1 else ''} (variable frame rate, dropped "
+                    "frames), which matters only to frame interpolation: it samples frames evenly spaced in time")
+    return summary
+
+
 def load_sources(roots, max_frames_per_video: int | None = None, log=print, prescale: bool = True,
                  segment_frames: int = SEGMENT_FRAMES) -> list[Source]:
     """Every video, frame folder and still under the given folders (or files); `prescale=False` keeps sequences at
@@ -407,10 +421,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                 with _blaming_the_folder(f, root):
                     loaded = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames)
                 sources.extend(loaded)
-                log(f"data: {f.name}: {sum(len(s.frames) for s in loaded)} frames {loaded[0].frames[0].shape[:2]}"
-                    + (f"; {loaded[0].uneven} of its frame intervals are uneven (variable frame rate, dropped "
-                       f"frames): frame interpolation samples only frames evenly spaced in time"
-                       if loaded[0].uneven else ""))
+                log(f"data: {f.name}: {_video_summary(loaded)}")
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():

@@ -444,6 +444,16 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 metrics.write(json.dumps(rec) + "\n")
                 metrics.flush()
 
+    def report():
+        """Record and log the steps since the last report, averaged, with the pace and time left."""
+        nonlocal sums, seen, tick, paused
+        now = time.time()
+        rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
+               "s_per_step": (now - tick - paused) / seen, "elapsed_s": now - t0}
+        write(rec)
+        log(_log_line(rec, cfg.steps))
+        sums, seen, tick, paused = {}, 0, now, 0.0
+
     stop = _StopFlag(cancel)
     with _stopping_on_signals(stop):
         try:
@@ -501,20 +511,16 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 seen += 1
                 if progress is not None:
                     progress(step, cfg.steps)
-                if step % cfg.log_every == 0 or step == cfg.steps:
-                    now = time.time()
-                    rec = {"step": step, "lr": opt.param_groups[0]["lr"], **{k: v / seen for k, v in sums.items()},
-                           "s_per_step": (now - tick - paused) / seen, "elapsed_s": now - t0}
-                    write(rec)
-                    log(_log_line(rec, cfg.steps))
-                    sums, seen, tick, paused = {}, 0, now, 0.0
+                # the run's first step too: its loss, pace and time left show at once, not log_every steps later
+                if step % cfg.log_every == 0 or step in (start + 1, cfg.steps):
+                    report()
                 if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
                     began = time.time()
                     with _averaged(average, modules["model"]):
                         val = _validate(task, modules, device, amp)
                     if val:
                         write({"step": step, **val})
-                        log(f"validation at step {step}: {val}")
+                        log(f"validation at step {step}: {_val_line(val)}")
                     paused += time.time() - began
                 if _any_rank(stop.is_set(), world):
                     break
@@ -523,6 +529,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                     checkpoint()
                     last_ckpt = time.time()
                     paused += last_ckpt - began
+            if seen:  # stopped between reports: its steps' metrics are kept too, at the step the checkpoint holds
+                report()
             checkpoint()
             if step < cfg.steps:
                 log(f"stopped at step {step} of {cfg.steps}: checkpoint written; {resume_hint}")
@@ -547,6 +555,11 @@ def _log_line(rec: dict, steps: int) -> str:
 
     shown = {**rec, "step": f"{rec['step']}/{steps}", "eta": format_duration(rec["s_per_step"] * (steps - rec["step"]))}
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
+
+
+def _val_line(val: dict[str, float]) -> str:
+    """A validation's scores as the log shows them, like the step lines: `val_psnr=34.21 dB`."""
+    return " ".join(f"{k}={v:.2f} dB" if "psnr" in k else f"{k}={v:.4g}" for k, v in val.items())
 
 
 def _weight_average(run_dir: Path, model: nn.Module, cfg: LoopConfig, resume: bool, log) -> WeightAverage | None:
@@ -648,6 +661,15 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
 
 # ---- command-line entry ------------------------------------------------------------------------
 
+def _teacher_without_distill(task_name: str, config_file: str | None) -> str:
+    """What to add or take out, in the words of where the teacher was named: the command line, or `config_file`."""
+    kinds = ", ".join(mode for mode in DISTILL_MODES[task_name] if mode != "none")
+    if config_file:
+        return (f'{config_file} names a "teacher" but no "distill": add "distill" ({kinds}) to it or to the command '
+                f'line (--distill), or take "teacher" out')
+    return f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher"
+
+
 def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str | None = None,
                  steps: int | None = None, resume: bool = False, config: str | None = None,
                  val: list[str] | None = None, log=print) -> Path:
@@ -668,8 +690,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     asked_distill = distill or file_options.get("distill")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
     if not resume and asked_teacher and (asked_distill or "none") == "none":
-        kinds = ", ".join(mode for mode in DISTILL_MODES[task_name] if mode != "none")
-        raise VsrAppError(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
+        raise VsrAppError(_teacher_without_distill(task_name, config if not teacher else None))
     if task_name == "vfi":
         from vsr_app.distill.vfi_task import train_vfi
 

@@ -5,7 +5,8 @@ video in time order (constant memory), less those the source's edit lists hide (
 cut); audio the container refuses is re-encoded to AAC (resampled when AAC cannot take its sample rate, or when the
 source changes its layout or rate mid-stream); subtitles it refuses, audio that cannot be decoded, attachments
 outside Matroska and data streams other than a timecode track are dropped. Each choice is noted, and so is what of
-the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours).
+the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours, more than 8 bits,
+chroma finer than the output codec's).
 Carried streams keep their tags (language, title) and dispositions (default, commentary, forced); the output keeps
 the source's container tags (title, creation time, location, comment...) where its muxer can store them.
 """
@@ -42,6 +43,8 @@ WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE43
                int(ColorPrimaries.SMPTE432): "Display P3"}
 # A timecode, HH:MM:SS:FF (';' before FF when drop-frame): the clock time and frame of a video's first picture.
 TIMECODE = re.compile(r"(\d+:\d+:\d+[:;.])(\d+)")
+# Chroma subsampling by (pixels across, lines down) that share one colour sample, as J:a:b.
+CHROMA_NAMES = {(1, 1): "4:4:4", (1, 2): "4:4:0", (2, 1): "4:2:2", (2, 2): "4:2:0", (4, 1): "4:1:1", (4, 4): "4:1:0"}
 
 
 def _container_tags(metadata) -> dict[str, str]:
@@ -79,9 +82,40 @@ def _mov_flag_note(stream, kind: str, label: str) -> list[str]:
     return [f"{label}: its {' and '.join(lost)} flag not kept (.mov cannot hold it; .mp4 and .mkv can)"] if lost else []
 
 
-def _video_notes(source: Path, container) -> list[str]:
-    """What of the source's video the output does not keep: its other video streams (the first is processed) and, of
-    that one, an alpha channel (frames are decoded to RGB) and HDR or wide-gamut colours (written as SDR)."""
+def _is_rgb(fmt: av.VideoFormat) -> bool:
+    """Whether `fmt` holds RGB colours (a palette's are RGB too): full colour resolution, no chroma planes."""
+    return fmt.is_rgb or fmt.has_palette
+
+
+def _chroma_step(pix_fmt: str) -> tuple[int, int] | None:
+    """(pixels across, lines down) that share one colour sample in `pix_fmt`: (1, 1) for RGB; None for grey, which
+    has no colour to lose (PyAV's `is_chroma` cannot tell: it is false for 4:4:4 planes)."""
+    fmt = av.VideoFormat(pix_fmt, 16, 16)
+    if _is_rgb(fmt):
+        return 1, 1
+    if sum(not c.is_alpha for c in fmt.components) < 3:
+        return None
+    return 16 // fmt.chroma_width(), 16 // fmt.chroma_height()
+
+
+def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
+    """The depth and colour resolution a source in `pix_fmt` loses: frames are processed as 8-bit RGB whatever the
+    codec, and an `out_pix_fmt` output keeps only its own chroma (x264/x265 4:2:0, ProRes 4:2:2; FFV1 is RGB)."""
+    notes = []
+    bits = max(c.bits for c in av.VideoFormat(pix_fmt).components)
+    if bits > 8:
+        notes.append(f"{label}: {bits}-bit input reduced to 8 bits")
+    source, output = _chroma_step(pix_fmt), _chroma_step(out_pix_fmt)
+    if source and output and (source[0] < output[0] or source[1] < output[1]):
+        what = "RGB colour" if _is_rgb(av.VideoFormat(pix_fmt)) else f"{CHROMA_NAMES.get(source, pix_fmt)} chroma"
+        notes.append(f"{label}: {what} written as {CHROMA_NAMES[output]}")
+    return notes
+
+
+def _video_notes(source: Path, container, output) -> list[str]:
+    """What of the source's video the `output` container does not keep: its other video streams (the first is
+    processed) and, of that one, an alpha channel (frames are decoded to RGB), HDR or wide-gamut colours (written as
+    SDR), and bits or chroma the output's pixel format has no room for."""
     main = video_stream(container, source)
     notes = [f"cover picture #{s.index} {codec_name(s)} dropped" if av.stream.Disposition.attached_pic in s.disposition
              else f"video #{s.index} {codec_name(s)} dropped: only the first video stream is processed"
@@ -96,6 +130,8 @@ def _video_notes(source: Path, container) -> list[str]:
         what = " with ".join(filter(None, (hdr, gamut and f"{gamut} colours")))
         notes.append(f"{label}: {what} written as SDR without tone mapping or gamut conversion; "
                      "its colours will look wrong")
+    if ctx.pix_fmt:
+        notes += _precision_notes(label, ctx.pix_fmt, output.streams.video[0].pix_fmt)
     return notes
 
 
@@ -187,7 +223,7 @@ class CarriedStreams:
             self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
             self.reencoded: dict[int, _Reencoding] = {}
             output.metadata.update(_container_tags(self.src.metadata))
-            notes += _video_notes(source, self.src)
+            notes += _video_notes(source, self.src, output)
             self._keep_timecode(video_stream(self.src, source))
             self._keep_chapters(notes)
             for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
