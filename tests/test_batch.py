@@ -832,6 +832,20 @@ def test_the_time_left_counts_pixels_not_frames():
     assert seen[-1].eta == pytest.approx(9 * 1.6, rel=0.1)
 
 
+def test_a_file_longer_than_its_header_said_does_not_end_the_bar_early():
+    """Its pixels outran the batch's pixel total before it ended: the time left read 0, and the bar 100%."""
+    now = [0.0]
+    seen = []
+    big, small = batch._Estimate(10, 1600), batch._Estimate(100, 1)  # the header says 10 frames; it has 30
+    overall = batch._OverallProgress([big, small], seen.append, clock=lambda: now[0])
+    overall.start_file("[1/2] big.mp4", big)
+    for frame in range(1, 31):
+        now[0] += 0.25
+        overall.on_progress(ProgressInfo(frame, 10, 4.0, now[0], None))
+    overall.meter.report()
+    assert seen[-1].done == 30 and seen[-1].eta > 0 and seen[-1].fraction < 0.5
+
+
 def test_overall_progress_counts_every_file_and_ends_at_the_total(tmp_path):
     src = tmp_path / "in"
     src.mkdir()

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from videogen import make_video
+from videogen import make_video, write_pan_frames
 from vsr_app.bench import format_table
 from vsr_app.cli import main
 from vsr_app.resources import models_dir
@@ -23,12 +23,13 @@ needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="nee
 @contextmanager
 def stdout_on(kind: str):
     """stdout as `> /dev/full` leaves it (every write: ENOSPC), or as `| head -0` does (a pipe with no reader)."""
+    # line-buffered, as a real `> /dev/full` fails at the first line: a block buffer would hide short outputs
     if kind == "full":
-        stream = open("/dev/full", "w")
+        stream = open("/dev/full", "w", buffering=1)
     else:
         read, write = os.pipe()
         os.close(read)
-        stream = open(write, "w")
+        stream = open(write, "w", buffering=1)
     saved, sys.stdout = sys.stdout, stream
     try:
         yield
@@ -49,6 +50,21 @@ def test_an_upscale_whose_file_is_written_succeeds_without_stdout(kind, small_vi
         assert main(["upscale", str(small_video), "-o", str(tmp_path / "out.mp4"), "--model", "bicubic"]) == 0
     assert (tmp_path / "out.mp4").stat().st_size > 0
     assert _stderr_lines(capsys).count(FULL_DISK) == (kind == "full")  # a reader gone away (`| head`) is quiet
+
+
+@needs_dev_full
+@pytest.mark.parametrize("kind", ["full", "closed"])
+def test_training_goes_on_without_stdout(kind, tmp_path, capsys):
+    """`train ... > /dev/full` ended in a traceback before its first step, and `| head` stopped the run (exit 1)."""
+    write_pan_frames(tmp_path / "data" / "pan", 8, np.random.default_rng(0))
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3,
+                               "patch": 8, "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1}))
+    with stdout_on(kind):
+        assert main(["train", "vsr", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "run"),
+                     "--config", str(cfg), "--steps", "2"]) == 0
+    assert (tmp_path / "run" / "model.safetensors").is_file()
+    assert _stderr_lines(capsys).count(FULL_DISK) == (kind == "full")
 
 
 @needs_dev_full

@@ -82,6 +82,26 @@ def test_after_a_seek_the_old_picture_is_marked_and_its_scores_blanked(window, q
         gate.set()
 
 
+def test_an_earlier_seeks_frame_landing_late_is_marked_too(window, qtbot, small_video, slow_model, monkeypatch):
+    """A frame for an earlier position arrived after a seek and stopped the mark's timer: frame 1 then showed,
+    unmarked and with its scores, under "frame 9" while frame 9 was still being made."""
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    old = show_and_wait(qtbot, viewer, lambda: viewer.set_sides(slow_model, "bicubic"),
+                        lambda r: r.request.sides == (slow_model, "bicubic"))
+    gate = threading.Event()
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    try:
+        viewer.player.seek(8)  # frame 9 asked; its render waits at the gate
+        qtbot.wait(50)
+        viewer._rendered(old)  # the earlier request's frame lands meanwhile
+        qtbot.waitUntil(lambda: viewer.view.panes[0].stale != "", timeout=2000)
+        assert viewer.inspector.psnr.text() == "\u2014"
+    finally:
+        gate.set()
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 700)])
 def test_in_a_small_window_the_video_keeps_priority_over_the_side_panels(window, qtbot, size):
     """At 800x600 with the analysis open the picture was 178 px tall and the window would not go below 894 px (the

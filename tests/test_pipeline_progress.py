@@ -66,20 +66,23 @@ def test_terminal_progress_in_a_log_prints_plain_lines_now_and_then():
     assert len(lines) == 4 and lines[-1].startswith("[") and "12/12" in lines[-1]  # t=0, 5, 10 and the end
 
 
-def test_a_closed_progress_stream_ends_the_bar_not_the_job():
-    """`vsr-app upscale ... 2>&1 | head -1`: once the reader is gone the bar stays silent instead of raising."""
-    class ClosedPipe(io.StringIO):
+@pytest.mark.parametrize("error", [BrokenPipeError(32, "Broken pipe"), OSError(28, "No space left on device")],
+                         ids=["closed pipe", "full disk"])
+def test_a_progress_stream_that_cannot_be_written_ends_the_bar_not_the_job(error):
+    """`vsr-app upscale ... 2>&1 | head -1`, or `> log 2>&1` on a full disk: once the stream cannot be written the
+    bar stays silent instead of raising."""
+    class Unwritable(io.StringIO):
         writes = 0
 
         def write(self, text):
-            ClosedPipe.writes += 1
-            raise BrokenPipeError(32, "Broken pipe")
+            Unwritable.writes += 1
+            raise error
 
-    bar = TerminalProgress(ClosedPipe(), plain_every=0.0)
+    bar = TerminalProgress(Unwritable(), plain_every=0.0)
     for t in range(3):
         bar(ProgressInfo(t, 3, 1.0, float(t), 3.0 - t))
     bar.close("done")
-    assert ClosedPipe.writes == 1
+    assert Unwritable.writes == 1
 
 
 def test_format_duration():

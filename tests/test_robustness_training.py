@@ -137,12 +137,14 @@ def test_kill_9_during_training_then_resume(data_dir, tmp_path):
 
 
 def test_a_teacher_named_by_a_config_file_without_distillation_is_said_in_the_files_words(data_dir, tmp_path):
-    path = tmp_path / "teacher_only.json"
-    path.write_text(json.dumps({"teacher": "vsr-x4-teacher", "steps": 1}))
-    with pytest.raises(VsrAppError, match=f'{path} names a "teacher" but no "distill": add "distill" '
-                                          r'\(std, space, time, output\) to it or to the command line'):
-        train_mod.run_from_cli("vsr", [str(data_dir)], str(tmp_path / "run"), config=str(path), log=lambda *_: None)
-    assert not (tmp_path / "run").exists()
+    for distill in ({}, {"distill": "none"}):
+        path = tmp_path / "teacher_only.json"
+        path.write_text(json.dumps({"teacher": "vsr-x4-teacher", "steps": 1, **distill}))
+        with pytest.raises(VsrAppError, match=f'{path} names a "teacher", which only distillation uses: set "distill" '
+                                              r'\(std, space, time, output\) in it or on the command line'):
+            train_mod.run_from_cli("vsr", [str(data_dir)], str(tmp_path / "run"), config=str(path),
+                                   log=lambda *_: None)
+        assert not (tmp_path / "run").exists()
 
 
 def test_a_teacher_without_distillation_is_refused_not_ignored(data_dir, tmp_path):

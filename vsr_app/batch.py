@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
-from vsr_app.filelock import LockHeld, hold
+from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
@@ -291,19 +291,7 @@ def claim_output_folder(out_dir: Path) -> Iterator[None]:
         yield
     finally:
         if fd is not None:
-            _unlock_file(fd, path)
-
-
-def _unlock_file(fd: int, path: Path) -> None:
-    """Delete the lock file and drop the lock. On POSIX it is deleted while still locked, so a batch that opened it
-    meanwhile finds it gone (`filelock.hold`); Windows cannot delete a file another process has open, so there the
-    lock is dropped first and the file stays when a batch opened it meanwhile: that batch holds it now."""
-    if os.name == "nt":
-        os.close(fd)
-    with suppress(OSError):  # Windows: another batch has it open, and locked
-        path.unlink()
-    if os.name != "nt":
-        os.close(fd)
+            release_and_delete(fd, path)
 
 
 def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
@@ -424,8 +412,10 @@ class _OverallProgress:
     def _report(self, info: ProgressInfo) -> None:
         if self.callback is None:
             return
-        if info.eta:  # neither unknown nor the end
-            info = replace(info, eta=self.work.info().eta)
+        work_eta = self.work.info().eta
+        # neither unknown nor the end; nor a file longer than its header said, whose pixels outran the total
+        if info.eta and work_eta:
+            info = replace(info, eta=work_eta)
         self.callback(info)
 
     def start_file(self, label: str, estimate: _Estimate) -> None:

@@ -165,7 +165,9 @@ def _stdout_gone(exc: OSError) -> None:
     """Stop printing to stdout. A reader gone away (`| head`) has what it wanted, so that is quiet; any other cause
     is told once on stderr, so that a log cut short by a full disk says why."""
     if not isinstance(exc, BrokenPipeError):
-        print(f"{APP_NAME}: stdout cannot be written ({exc.strerror or exc}); going on without it", file=sys.stderr)
+        with contextlib.suppress(OSError):  # stderr on the same full disk: nothing left to tell it on
+            print(f"{APP_NAME}: stdout cannot be written ({exc.strerror or exc}); going on without it",
+                  file=sys.stderr, flush=True)
     _drop_stdout()
 
 
@@ -219,7 +221,7 @@ def cmd_train(args) -> int:
     from vsr_app.distill.train import run_from_cli
 
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
-                        steps=args.steps, resume=args.resume, config=args.config, val=args.val)
+                        steps=args.steps, resume=args.resume, config=args.config, val=args.val, log=_say)
     command = "upscale" if args.task == "vsr" else "interpolate"
     _say(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {path}")
     return 0
@@ -232,7 +234,7 @@ def cmd_prune(args) -> int:
     options = read_config_file(args.config)
     if args.steps:
         options["steps"] = args.steps
-    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio, options=options)
+    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio, options=options, log=_say)
     _say(f"pruned model written to {path}")
     return 0
 

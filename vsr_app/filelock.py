@@ -7,6 +7,7 @@ batch (one batch per output folder).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -39,6 +40,18 @@ def hold(path: Path) -> int:
             return fd
         os.close(fd)
     raise NoLock(f"'{path}' changed each time it was locked")
+
+
+def release_and_delete(fd: int, path: Path) -> None:
+    """Delete the lock file and drop the lock. On POSIX it is deleted while still locked, so a process that opened it
+    meanwhile finds it gone (`hold`); Windows cannot delete a file another process has open, so there the lock is
+    dropped first and the file stays when another process opened it meanwhile: that one holds it now."""
+    if os.name == "nt":
+        os.close(fd)
+    with contextlib.suppress(OSError):  # Windows: another process has it open, and locked
+        path.unlink()
+    if os.name != "nt":
+        os.close(fd)
 
 
 def _names_file(path: Path, fd: int) -> bool:

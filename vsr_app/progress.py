@@ -151,11 +151,12 @@ class TerminalProgress:
             self._write(summary + "\n")
 
     def _write(self, text: str) -> None:
-        """Write and flush; once the reader has gone (`2>&1 | head`), stay silent: progress is worth no failed job."""
+        """Write and flush; once the stream cannot be written (the reader gone, `2>&1 | head`; a log on a full disk),
+        stay silent: progress is worth no failed job."""
         if self.stream is None:
             return
         try:
             self.stream.write(text)
             self.stream.flush()
-        except BrokenPipeError:
+        except OSError:
             self.stream = None

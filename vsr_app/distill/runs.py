@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from vsr_app.errors import VsrAppError
-from vsr_app.filelock import LockHeld, NoLock, hold, lock_now
+from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +101,20 @@ def release_run_dir(run_dir: Path) -> None:
     if _CLAIMED[key][2]:
         return
     fd, created, _ = _CLAIMED.pop(key)
-    if fd is not None:
-        os.close(fd)  # closing the descriptor drops the lock
     try:
-        if created and [p.name for p in run_dir.iterdir()] == [".lock"]:
-            (run_dir / ".lock").unlink()
-            run_dir.rmdir()
+        empty = created and [p.name for p in run_dir.iterdir()] == [".lock"]
     except OSError:
-        pass  # another trainer arrived meanwhile: the folder is its now
+        empty = False
+    if not empty:
+        if fd is not None:
+            os.close(fd)  # closing the descriptor drops the lock; the lock file stays with the run
+        return
+    with contextlib.suppress(OSError):  # another trainer arrived meanwhile: the folder is its now
+        if fd is None:  # the disk took no lock
+            (run_dir / ".lock").unlink()
+        else:
+            release_and_delete(fd, run_dir / ".lock")  # a trainer that opened it meanwhile finds it gone
+        run_dir.rmdir()
 
 
 def remove_refused_start(run_dir: Path, written: set[str], made: bool) -> None:

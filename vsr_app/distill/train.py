@@ -665,8 +665,8 @@ def _teacher_without_distill(task_name: str, config_file: str | None) -> str:
     """What to add or take out, in the words of where the teacher was named: the command line, or `config_file`."""
     kinds = ", ".join(mode for mode in DISTILL_MODES[task_name] if mode != "none")
     if config_file:
-        return (f'{config_file} names a "teacher" but no "distill": add "distill" ({kinds}) to it or to the command '
-                f'line (--distill), or take "teacher" out')
+        return (f'{config_file} names a "teacher", which only distillation uses: set "distill" ({kinds}) in it or '
+                f'on the command line (--distill), or take "teacher" out')
     return f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher"
 
 

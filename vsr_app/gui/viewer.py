@@ -534,7 +534,10 @@ class Viewer(QWidget):
             note = "Pick two models to measure them against each other."
         self.inspector.set_metrics(rendered.psnr, rendered.ssim, note)
         self.shown_times[rendered.position] = rendered.time
-        self.stale_timer.stop()
+        if rendered.position == self.request().position:
+            self.stale_timer.stop()
+        else:  # an earlier seek's frame: the one the player names is still to come, and may be slow too
+            self.stale_timer.start()
         self.on_screen = (replace(req, position=rendered.position), self.bar.describe(rendered.position,
                                                                                      self.player.length))
         self._set_available(True)
