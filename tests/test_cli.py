@@ -378,6 +378,25 @@ def test_models_lists_the_parameters_the_tensors_hold_not_the_cards_claim(user_m
     assert reason in capsys.readouterr().err  # what --model says is what the listing said
 
 
+def test_models_name_shows_that_models_card(capsys):
+    """What a model is for and how it was trained and measured, without the app's About box or the card file."""
+    card = json.loads((models_dir() / "vsr-x4-student.json").read_text())
+    assert main(["models", "vsr-x4-student"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "vsr-x4-student (upscale x4, 103,567 parameters)"
+    assert lines[1] == str(models_dir() / "vsr-x4-student.safetensors")
+    assert " ".join(lines).count(card["description"].split(":")[0]) == 1
+    assert "training:" in lines and "metrics:" in lines
+    stages = [line for line in lines if line.lstrip().startswith("stages") or line.lstrip().startswith("- ")]
+    assert len(stages) == len(card["training"]["stages"])  # one paragraph a stage, not one run-on line
+    assert main(["models", "vsr-x4-student", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["card"] == card
+    assert main(["models", "blend"]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == ["blend (interpolate x2)", "built-in"]
+    assert main(["models", "no-such-model"]) == 1
+    assert "unknown model 'no-such-model'" in capsys.readouterr().err
+
+
 def test_a_model_file_changed_after_a_listing_is_checked_again(user_models):
     """Listings remember each file's check (the GUI's menus rescan on every reload) only while what it read, the
     card and the weights' header, is unchanged: a card fixed or broken in place, same size, shows at once."""

@@ -314,9 +314,11 @@ def _bench_text(result: dict, as_json: bool) -> str:
 
 def cmd_models(args) -> int:
     """The usable models under the names --model takes, then one line per model file left out and why (on
-    stderr with --json, so stdout stays the list the contract describes)."""
+    stderr with --json, so stdout stays the list the contract describes); with a NAME, that model's card."""
     from vsr_app.models import scan_models
 
+    if args.name:
+        return _model_card(args.name, args.json)
     infos, skipped = scan_models()
     notes = [f"{'note' if s.hidden else 'unusable'}: {s.path}: {' '.join(s.reason.split())}" for s in skipped]
     if args.json:
@@ -328,6 +330,18 @@ def cmd_models(args) -> int:
     rows = [f"{i.name:<{width}} {i.task:<12} {'x' + str(i.scale):>5} {i.params:>10,}  {i.path or 'built-in'}"
             for i in infos]
     return 0 if _say("\n".join([header, *rows, *notes])) else 1
+
+
+def _model_card(name: str, as_json: bool) -> int:
+    """One model's card, as text or JSON: what it is for, how it was trained and what it measured, without opening
+    the app's About box or the card file."""
+    from vsr_app.cards import card_text
+    from vsr_app.models import resolve
+
+    info = resolve(name)
+    text = _json(info.as_dict()) if as_json else card_text(info.name, info.task, info.scale, info.params, info.path,
+                                                            info.card)
+    return 0 if _say(text) else 1
 
 
 def _json(value) -> str:
@@ -574,8 +588,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("models", help="list available models")
-    p.add_argument("--json", action="store_true", help="print a JSON list (notes about left-out files go to stderr)")
+    p = sub.add_parser("models", help="list available models, or show one model's card")
+    p.add_argument("name", nargs="?", metavar="NAME|PATH", help="show this model's card: what it is for, how it was "
+                   "trained, what it measured")
+    p.add_argument("--json", action="store_true", help="print a JSON list (notes about left-out files go to stderr); "
+                   "with NAME, the model's JSON object")
     p.set_defaults(func=cmd_models)
     return parser
 
@@ -612,7 +629,7 @@ def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None
     if os.path.exists(options[0]):
         parser.error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
     parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
-                         f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
+                 f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 
 
 def _is_command_word(text: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+from vsr_app.cards import SECTIONS, card_value, section_entries
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT
 from vsr_app.gui import theme
 
@@ -67,26 +68,6 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
         else message
 
 
-def card_value(value) -> str:
-    """A card entry as short text: floats rounded, lists joined, nested dicts as 'k: v' pairs."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(card_value(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {card_value(v)}" for k, v in value.items())
-    return str(value)
-
-
-def _empty(value) -> bool:
-    """An option that was not set ('teacher None' read like a model called None): left off the card."""
-    return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
-
-
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
     """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
     what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
@@ -94,11 +75,10 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
     rows = [f"<b>{html.escape(name)}</b><br><span style='color:{theme.MUTED}'>{what}{size}</span>"]
     if card.get("description"):
         rows.append(html.escape(str(card["description"])))
-    for section in ("training", "metrics"):
-        entries = card.get(section)
-        entries = {k: v for k, v in entries.items() if not _empty(v)} if isinstance(entries, dict) else {}
+    for section in SECTIONS:
+        entries = section_entries(card, section)
         if entries:
-            cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(str(k))}</td>"
+            cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(k)}</td>"
                             f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
             rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):

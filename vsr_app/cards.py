@@ -1,0 +1,60 @@
+"""A model card read by people: its values as short text, its sections without the options a run left unset, and
+the whole card as plain text (`vsr-app models NAME`). The GUI renders the same entries as HTML (gui/fmt.py)."""
+
+from __future__ import annotations
+
+import textwrap
+
+SECTIONS = ("training", "metrics")  # the card's nested parts shown, in this order
+
+
+def card_value(value) -> str:
+    """A card entry as short text: floats rounded, lists joined, nested dicts as 'k: v' pairs."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(card_value(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {card_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def section_entries(card: dict, section: str) -> dict[str, object]:
+    """A section's entries, without the options that were not set ('teacher None' read like a model called None)."""
+    entries = card.get(section)
+    if not isinstance(entries, dict):
+        return {}
+    return {str(k): v for k, v in entries.items() if not _empty(v)}
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
+
+
+def card_text(name: str, task: str, scale: int, params: int, path: str | None, card: dict, width: int = 100) -> str:
+    """The card as plain text: what the model does, its size and file, how it was trained, what it measured."""
+    size = f", {params:,} parameters" if params else ""
+    lines = [f"{name} ({task} x{scale}{size})", path or "built-in"]
+    if card.get("description"):
+        lines += textwrap.wrap(str(card["description"]), width)
+    for section in SECTIONS:
+        entries = section_entries(card, section)
+        if entries:
+            lines.append(f"{section}:")
+            key_width = max(len(k) for k in entries)
+            for key, value in entries.items():
+                # a list (a model's training stages) an item a paragraph: joined, its sentences ran together
+                items = value if isinstance(value, list) and len(value) > 1 else None
+                for index, item in enumerate(items or [value]):
+                    label = key if index == 0 else ""
+                    bullet = "- " if items else ""
+                    lines += textwrap.wrap(card_value(item), width,
+                                           initial_indent=f"  {label:<{key_width}}  {bullet}",
+                                           subsequent_indent=" " * (key_width + 4 + len(bullet)))
+    if card.get("created"):
+        lines.append(f"created {card['created']}")
+    return "\n".join(lines)
