@@ -206,3 +206,13 @@ def test_a_card_leaves_out_options_that_were_not_set_and_keeps_paths_as_they_are
         "teacher": None, "data": ["../shared/data/train"], "cache": "", "degrade": [], "distill": False, "ema": 0}})
     assert "teacher" not in html and "None" not in html and "cache" not in html and "degrade" not in html
     assert "../shared/data/train" in html and "distill" in html and "ema" in html
+
+
+def test_the_model_pickers_say_what_each_model_is_for_on_hover(window):
+    """Six upscalers by name alone: what each is for was only in the About box."""
+    described = {info.name: info.card["description"] for info in models.list_models()}
+    batch_model = window.batch.model
+    for combo in (window.viewer.left, batch_model):
+        tips = {combo.itemData(i): combo.itemData(i, Qt.ToolTipRole) for i in range(combo.count())}
+        assert tips.get("bicubic") == described["bicubic"] and tips["bicubic"]
+    assert window.viewer.left.itemData(window.viewer.left.findData(SOURCE), Qt.ToolTipRole) is None

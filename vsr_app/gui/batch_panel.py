@@ -24,7 +24,7 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import path_row, self_ensemble_box
+from vsr_app.gui.widgets import add_model_item, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -216,7 +216,7 @@ class BatchPanel(QWidget):
         self.model.clear()
         for m in list_models():
             if m.task == task:
-                self.model.addItem(m.name + (f"   {fmt.params(m.params)}" if m.params else ""), m.name)
+                add_model_item(self.model, m.name, m.name, m)
         preferred = PREFERRED[task].student
         index = self.model.findData(current)
         self.model.setCurrentIndex(index if index >= 0 else max(0, self.model.findData(preferred)))

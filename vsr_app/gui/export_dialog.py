@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, has_crf
-from vsr_app.gui.widgets import path_row, self_ensemble_box
+from vsr_app.gui.widgets import add_model_item, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -80,7 +80,7 @@ class ExportDialog(QDialog):
             combo = QComboBox()
             for m in models:
                 if m.task == task:
-                    combo.addItem(m.name + (f"   {fmt.params(m.params)}" if m.params else ""), m.name)
+                    add_model_item(combo, m.name, m.name, m)
             combo.setCurrentIndex(max(0, combo.findData(picks.get(task))))
             check.setChecked(task == ticked and combo.count() > 0)
             check.setEnabled(combo.count() > 0)

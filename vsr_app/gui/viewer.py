@@ -20,6 +20,7 @@ from vsr_app.gui.icons import icon
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
+from vsr_app.gui.widgets import add_model_item
 from vsr_app.gui.workers import FrameWorker, Job
 from vsr_app.models import ModelInfo, list_models
 from vsr_app.shipped import PREFERRED
@@ -376,11 +377,7 @@ class Viewer(QWidget):
             combo.blockSignals(True)
             combo.clear()
             for name in available:
-                text = side_label(name, self.task)
-                info = by_name.get(name)
-                if info is not None and info.params:
-                    text += f"  {fmt.params(info.params)}"
-                combo.addItem(text, name)
+                add_model_item(combo, name, side_label(name, self.task), by_name.get(name))
             combo.setCurrentIndex(available.index(current))
             combo.blockSignals(False)
         self._set_sides(sides)

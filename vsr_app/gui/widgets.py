@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QPushButton
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton
+
+from vsr_app.gui import fmt
+from vsr_app.models import ModelInfo
 
 
 def path_row(edit: QLineEdit, browse: QPushButton, pick: Callable[[], None]) -> QHBoxLayout:
@@ -25,3 +28,13 @@ def self_ensemble_box(settings: QSettings, key: str) -> QCheckBox:
                    "(about +0.08 dB on Vid4 for the default student) for eight times the time")
     box.setChecked(settings.value(key, "false") in (True, "true"))
     return box
+
+
+def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | None) -> None:
+    """A model in a picker (its `name` the item's data): its label and size, and on hover what it is for (its card's
+    description), so choosing among six upscalers does not need the About box. `info` None: no model (Source)."""
+    size = f"  {fmt.params(info.params)}" if info is not None and info.params else ""
+    combo.addItem(label + size, name)
+    description = info.card.get("description") if info is not None else None
+    if description:
+        combo.setItemData(combo.count() - 1, str(description), Qt.ToolTipRole)
