@@ -386,7 +386,11 @@ def test_models_name_shows_that_models_card(capsys):
     assert lines[0] == "vsr-x4-student (upscale x4, 103,567 parameters)"
     assert lines[1] == str(models_dir() / "vsr-x4-student.safetensors")
     assert " ".join(lines).count(card["description"].split(":")[0]) == 1
-    assert "training:" in lines and "metrics:" in lines
+    # the top-level options are the last stage's: the heading says so, and that `stages` lists every stage
+    assert "training (the last stage's options; stages: every stage):" in lines and "metrics:" in lines
+    assert any(line.split()[:2] == ["held_out3_crf26_psnr_y", f"{card['metrics']['held_out3_crf26_psnr_y']:g}"]
+               for line in lines)  # 4 decimals shown, as measured: 4 significant digits read 26.0485 as "26.05"
+    assert any(line.split()[:1] == ["metrics_notes"] for line in lines)  # a string metric shows as text
     stages = [line for line in lines if line.lstrip().startswith("stages") or line.lstrip().startswith("- ")]
     assert len(stages) == len(card["training"]["stages"])  # one paragraph a stage, not one run-on line
     assert main(["models", "vsr-x4-student", "--json"]) == 0

@@ -161,6 +161,32 @@ def test_every_shipped_model_carries_its_measured_working_memory_to_its_net():
     assert student.working_memory[1] < type(student).working_memory[1]  # a plan with no figure gets the teacher's
 
 
+def _shipped_cards() -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in models.models_dir().glob("*.json")}
+
+
+def test_every_shipped_cards_last_stage_is_the_run_its_training_options_came_from():
+    """A card's top-level training options are its last stage's: a card missing that stage (the best student's
+    listed four of its five) credited its weights to the stage before."""
+    for name, card in _shipped_cards().items():
+        training = card["training"]
+        last = training["stages"][-1]
+        assert f"{training['steps']} steps" in last and f"seed {training['seed']}" in last, name
+
+
+def test_every_shipped_upscaler_card_holds_the_same_held_out_measure_and_says_how_it_was_taken():
+    """The held-out figures were missing from three cards and stale (before the session-31 colour fix) on the rest;
+    a card's speed figures said nothing of the host, so two hosts' figures read side by side."""
+    cards = {n: c for n, c in _shipped_cards().items() if c["task"] == "upscale"}
+    assert len(cards) == 6
+    for name, card in cards.items():
+        metrics = card["metrics"]
+        assert 20 < metrics["held_out3_clean_psnr_y"] < 35 and 20 < metrics["held_out3_crf26_psnr_y"] < 35, name
+        assert "session 33" in metrics["metrics_notes"] and "colour fix" in metrics["metrics_notes"], name
+        if any(k.startswith("bench_fps") for k in metrics):
+            assert "session" in metrics["bench_host"] and "bench_host" in metrics["metrics_notes"], name
+
+
 @pytest.mark.parametrize("local", ["folder", "file"])
 def test_a_local_file_or_folder_named_like_a_model_does_not_replace_it(tmp_path, monkeypatch, local):
     """`train vsr --out vsr-x4-student` in the current folder must not change what `--model vsr-x4-student` means."""

@@ -6,14 +6,20 @@ from __future__ import annotations
 import textwrap
 
 SECTIONS = ("training", "metrics")  # the card's nested parts shown, in this order
+# A shipped card's top-level training options are those of its last stage only (options it left unset show the
+# defaults); `stages` lists every stage that made the weights. Without the label they read as the whole recipe.
+STAGED_TRAINING = "training (the last stage's options; stages: every stage)"
 
 
 def card_value(value) -> str:
-    """A card entry as short text: floats rounded, lists joined, nested dicts as 'k: v' pairs."""
+    """A card entry as short text: floats to 6 significant digits, lists joined, nested dicts as 'k: v' pairs.
+
+    Six digits, not four: a PSNR keeps 4 decimals (25.9957 read "26", though the cards are compared in hundredths
+    of a dB)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.6g}"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, (list, tuple)):
@@ -31,6 +37,12 @@ def section_entries(card: dict, section: str) -> dict[str, object]:
     return {str(k): v for k, v in entries.items() if not _empty(v)}
 
 
+def section_title(section: str, entries: dict) -> str:
+    """The heading a section is shown under: a training section with `stages` says which of its entries are the
+    last stage's and which list every stage."""
+    return STAGED_TRAINING if section == "training" and "stages" in entries else section
+
+
 def _empty(value) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
 
@@ -44,7 +56,7 @@ def card_text(name: str, task: str, scale: int, params: int, path: str | None, c
     for section in SECTIONS:
         entries = section_entries(card, section)
         if entries:
-            lines.append(f"{section}:")
+            lines.append(f"{section_title(section, entries)}:")
             key_width = max(len(k) for k in entries)
             for key, value in entries.items():
                 # a list (a model's training stages) an item a paragraph: joined, its sentences ran together

@@ -1,9 +1,13 @@
 """Laplacian-pyramid L1 loss, the distillation loss of ST-MFNet Mini (and CDFI).
 
-Each level is the difference between an image and the up-sampled blur of its 2x2-average-pooled
-version (5x5 binomial blur), so the loss compares band-pass details scale by scale instead of one
-pixel-wise error dominated by the coarse content. Level i is weighted 2**i by default (coarser
-levels count more, as in the Mini paper); the last level is the low-pass residual.
+Each band-pass level is an image minus its 5x5 binomial blur 2x2-average-pooled (blur first, then
+pool) and bilinearly up-sampled back to its size; the pooled image is the next level's input, and the
+last level is the low-pass residual. So the loss compares details scale by scale instead of one
+pixel-wise error dominated by the coarse content. Each level's term is the *mean* absolute
+difference over its elements (batch, channels, pixels), weighted 2**i for level i by default (level 0
+the finest): coarser levels count more. A per-level sum over pixels would instead weight level i a
+further 4**-i (it has 4**i fewer pixels); which form the ST-MFNet Mini / CDFI papers use has not been
+checked against them here.
 """
 
 from __future__ import annotations

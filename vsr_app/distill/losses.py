@@ -1,11 +1,15 @@
 """Training losses: Charbonnier reconstruction and Space-Time Distillation (Xiao et al., CVPR 2021).
 
 STD matches the HR feature maps of teacher and student (just before their output convs):
-- space: per-frame spatial attention map = sum over channels of squared activations, normalised
-  to unit L2 norm per frame; L2 between teacher and student maps, averaged over the frames;
-- time: one ConvLSTM (shared weights) encodes each net's sequence of feature maps; L2 between the
-  two final memory cells.
-All distances are means over elements, so their scale does not depend on the crop size.
+- space (`space_loss`): per-frame spatial attention map = sum over channels of squared activations,
+  normalised to unit L2 norm per frame; the *squared* L2 distance between teacher and student maps,
+  summed over the pixels and averaged over batch and frames (not the L2 distance itself). With unit-norm
+  maps it lies in [0, 2] whatever the crop size;
+- time (`time_loss`): one ConvLSTM (shared weights) encodes each net's sequence of feature maps; the
+  mean squared difference of the two final memory cells, a mean over every element (batch, channels,
+  pixels). With `normalise` (the VSR task's `time_norm`, on by default) it is divided by the teacher
+  cell's mean square, so the VSR task's 1e-8 freeze threshold is compared with this ratio.
+`charbonnier` is a mean over elements too.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from vsr_app.cards import SECTIONS, card_value, section_entries
+from vsr_app.cards import SECTIONS, card_value, section_entries, section_title
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT
 from vsr_app.gui import theme
 
@@ -80,7 +80,7 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
         if entries:
             cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(k)}</td>"
                             f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
-            rows.append(f"<i>{section}</i><table cellspacing=0>{cells}</table>")
+            rows.append(f"<i>{html.escape(section_title(section, entries))}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):
         rows.append(f"<span style='color:{theme.MUTED}'>created {html.escape(str(card['created']))}</span>")
     return "<br>".join(rows)
