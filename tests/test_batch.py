@@ -1005,3 +1005,12 @@ def test_an_unwritable_output_folder_is_refused_before_the_model_loads(small_vid
     monkeypatch.setattr(vsr_app.models, "load_model", lambda *a: pytest.fail("the model loaded first"))
     with pytest.raises(VsrAppError, match="is a file, not a folder"):
         run_batch(tmp_path / "in", tmp_path / "file" / "out", model="bicubic")
+
+
+def test_an_unwritable_output_folder_holding_the_report_is_named_as_the_output_folder(tree, capsys):
+    """The report (the GUI's is always inside the output folder) was checked first: "cannot write to the report's
+    folder" named the output folder, for a report the user never chose."""
+    src, _ = tree
+    out = src / "a.mp4" / "x"
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(out / "r.json")]) == 1
+    assert capsys.readouterr().err.startswith(f"vsr-app: error: cannot write to the output folder '{out}': ")

@@ -56,7 +56,8 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     run_to_end(qtbot, panel)
     statuses = [panel.table.item(r, 1).text() for r in range(3)]
     assert statuses == ["failed", "ok", "ok"]
-    assert "not a video" in panel.table.item(0, 3).text()
+    reason = panel.table.item(0, 3).text()  # the File column names the file: no full path again
+    assert reason.startswith("cannot read this file: it is not a video") and str(in_dir) not in reason
     assert (out_dir / "clip0.mp4").is_file() and (out_dir / "clip1.mp4").is_file()
     report = json.loads((out_dir / "vsr-app-report.json").read_text())
     assert report["counts"]["ok"] == 2 and report["counts"]["failed"] == 1
@@ -242,7 +243,8 @@ def test_quitting_during_a_batch_asks_then_stops_it_leaving_only_its_report(wind
     window.close()
     assert not window.isVisible()
     qtbot.waitUntil(lambda: not panel.job.running, timeout=5_000)  # its thread had already finished
-    assert asked[0].startswith("A batch is still running. Stop and quit?")
+    assert asked[0] == ("A batch is still running. Stop and quit? (The batch keeps the files it finished, not the "
+                        "one in progress.)")
     assert [p.name for p in out_dir.iterdir()] == ["vsr-app-report.json"]  # no output, no partial file
     report = json.loads((out_dir / "vsr-app-report.json").read_text())
     assert report["cancelled"] and report["counts"]["cancelled"] == 2
@@ -456,3 +458,111 @@ def test_quitting_while_the_folder_is_listed_for_a_start_asks_and_starts_nothing
     qtbot.wait(200)
     assert asked and asked[0].startswith("A batch is still running")
     assert panel.job is None and not out_dir.exists()
+
+
+def test_tab_leaves_the_table_and_focus_follows_the_button_shown_and_esc_cancels(window, qtbot, small_video,
+                                                                                 tmp_path, slow_model, monkeypatch):
+    """Tab went from cell to cell and never left the table; Process all hid under the focus, which fell to the tab
+    bar, out of reach of Cancel."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    gate = threading.Event()
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    panel.table.setCurrentCell(0, 0)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key_Tab)
+    assert panel.start_button.hasFocus()
+    qtbot.keyClick(panel.start_button, Qt.Key_Space)
+    qtbot.waitUntil(lambda: panel.table.item(0, 1).text() == "processing", timeout=60_000)
+    assert panel.cancel_button.hasFocus()
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key_Escape)
+    gate.set()
+    with qtbot.waitSignal(panel.job.finished, timeout=60_000):
+        pass
+    assert [panel.table.item(r, 1).text() for r in range(2)] == ["cancelled"] * 2 and window.isVisible()
+    panel.start_button.setFocus()
+    with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
+        qtbot.keyClick(panel.start_button, Qt.Key_Space)
+        qtbot.waitUntil(panel.cancel_button.hasFocus, timeout=5_000)
+    assert panel.start_button.hasFocus()  # the run ended: back to Process all
+
+
+def test_the_batch_form_is_remembered_on_quit(window, qtbot, small_video, tmp_path):
+    """Only Process all saved it: folders, task, model and sub-folders chosen, then quitting, came back empty."""
+    from vsr_app.gui.batch_panel import BatchPanel
+
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    panel.model.setCurrentIndex(panel.model.findData("blend"))
+    panel.recursive.setChecked(True)
+    window.close()
+    again = BatchPanel(panel.settings)
+    qtbot.addWidget(again)
+    assert (again.in_dir.text(), again.out_dir.text()) == (str(in_dir), str(out_dir))
+    assert (again.task.currentData(), again.model.currentData(), again.recursive.isChecked()) == (
+        "interpolate", "blend", True)
+
+
+def test_long_names_stay_on_one_line_cut_in_the_middle(window, qtbot, small_video, tmp_path):
+    """Wrapped, a row showed only "a/"; cut at the right, names lost the end that tells them apart ("..._3.mp4")."""
+    from PySide6.QtCore import Qt
+
+    in_dir = tmp_path / "in"
+    (in_dir / "a").mkdir(parents=True)
+    for i in range(2):
+        shutil.copy(small_video, in_dir / "a" / f"{'x' * 70}_{i}.mp4")
+    window.resize(1024, 640)
+    panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    table = panel.table
+    assert not table.wordWrap() and table.textElideMode() == Qt.ElideMiddle
+    assert table.item(1, 0).toolTip() == f"a/{'x' * 70}_1.mp4"
+
+
+def test_a_missing_input_folder_says_so_and_what_to_do(window, qtbot, tmp_path):
+    """It was listed as "Choose an input folder of videos." and Start said only "'...' does not exist"."""
+    missing = tmp_path / "gone"
+    panel = setup_panel(qtbot, window, missing, tmp_path / "out", "bicubic")
+    said = f"'{missing}' does not exist; choose an existing folder of videos."
+    assert panel.status.text() == said
+    with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
+        panel.start()
+    assert blocker.args == ["Cannot start the batch", said] and panel.job is None
+    assert panel.start_button.isVisible() and panel.in_dir.isEnabled()
+
+
+def test_the_replace_question_names_paths_in_the_output_folder(window, qtbot, small_video, tmp_path, monkeypatch):
+    """With sub-folders it said "clip.mp4" for "b/clip.mp4": one name can be in several sub-folders."""
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    for sub in ("a", "b"):
+        (in_dir / sub).mkdir(parents=True)
+        shutil.copy(small_video, in_dir / sub / "clip.mp4")
+        (out_dir / sub).mkdir(parents=True)
+        (out_dir / sub / "clip.mp4").write_text("notes")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    panel.overwrite.setChecked(True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    wait_listed(qtbot, panel, panel.start)
+    assert asked[0].endswith(f"\n\n{Path('a', 'clip.mp4')}\n{Path('b', 'clip.mp4')}")
+
+
+def test_the_quit_question_names_only_the_work_that_runs(window, qtbot, monkeypatch):
+    """Over a lone batch it spoke of training too; over training, of batches and exports."""
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    window.train.running = lambda: True
+    try:
+        window.close()
+    finally:
+        del window.train.running
+    assert window.isVisible()
+    assert asked == ["Training is still running. Stop and quit? (Training keeps a checkpoint to resume from.)"]

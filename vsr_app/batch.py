@@ -485,11 +485,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         hint = "" if recursive else f"; {RECURSIVE_HINT}"
         looked_for = ", ".join("." + e for e in parse_extensions(extensions))
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{hint})")
+    # an output folder no file can be made in (a file in its place included) fails the batch at once, before the
+    # model loads and before anything is made, instead of failing every file; checked before the report, which is
+    # often inside it: "the report's folder" named a folder the user chose as the output folder
+    check_writable(out_dir, "the output folder")
     if report_path is not None:
         check_report_path(Path(report_path), inputs, outputs, overwrite)
-    # an output folder no file can be made in (a file in its place included) fails the batch at once, before the
-    # model loads and before anything is made, instead of failing every file
-    check_writable(out_dir, "the output folder")
     loaded = load_model(str(model or PREFERRED[task].student), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")

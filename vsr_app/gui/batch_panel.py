@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -46,7 +46,7 @@ class Queue:
     whatever the fields say by then)."""
     in_dir: Path
     out_dir: Path | None
-    is_folder: bool  # False: `in_dir` is not a folder, which the batch itself explains when started
+    problem: str  # why `in_dir` cannot be listed, saying what to do; empty when it was listed
     inputs: list[Path]
     outputs: list[Path | None]  # None without an output folder
     foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
@@ -56,7 +56,7 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
                find_foreign: bool, progress=None, cancel=None) -> Queue:
     """(worker thread) The batch's inputs and planned outputs, by its own planning (`batch.plan_batch`)."""
     if not in_dir.is_dir():
-        return Queue(in_dir, out_dir, False, [], [], [])
+        return Queue(in_dir, out_dir, _not_a_folder(in_dir), [], [], [])
     inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, cancel=cancel)
     foreign = []
     for path in outputs if find_foreign else []:
@@ -64,7 +64,15 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
             raise Cancelled()
         if path is not None and path.is_file() and not _made_by_us(path):
             foreign.append(path)
-    return Queue(in_dir, out_dir, True, inputs, outputs, foreign)
+    return Queue(in_dir, out_dir, "", inputs, outputs, foreign)
+
+
+def _not_a_folder(in_dir: Path) -> str:
+    """Why the input folder cannot be listed, with what to do: "Choose an input folder" for one that was chosen but
+    is gone, then a bare "does not exist" on Start, left the user guessing."""
+    if in_dir.exists():
+        return f"'{in_dir}' is not a folder; choose the folder that holds the videos."
+    return f"'{in_dir}' does not exist; choose an existing folder of videos."
 
 
 def _made_by_us(path: Path) -> bool:
@@ -89,6 +97,7 @@ class BatchPanel(QWidget):
         self.browse_buttons: list[QPushButton] = []  # locked with the fields while a batch lists or runs
         self.rows: dict[str, int] = {}  # the table row of each input (relative path, as the batch names it)
         self.report_path: str | None = None
+        self.input_folder: Path | None = None  # the one the table lists
         self.output_folder: Path | None = None  # of the batch last started
         self.fileFinished.connect(self._file_finished)
 
@@ -152,6 +161,11 @@ class BatchPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.table.setTabKeyNavigation(False)  # Tab went from cell to cell, never reaching Process all or Cancel
+        # one line a row, cut in the middle: wrapped, a row showed only "a/"; cut at the end, it lost the part of a
+        # name that tells files apart ("..._3.mp4"). The tooltips hold the whole text.
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         # no wider than this, or a long path in a sub-folder pushes status and reason out of view
@@ -171,6 +185,9 @@ class BatchPanel(QWidget):
         self.folder_button.clicked.connect(self._show_output_folder)
         self.folder_button.hide()
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the batch after the current frame (Esc)")
+        # a button's shortcut acts only while the button is shown: while this tab shows a running batch
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key_Escape))
         self.cancel_button.clicked.connect(self.cancel)
         self.start_button = QPushButton("Process all")
         self.start_button.setProperty("accent", True)
@@ -299,10 +316,10 @@ class BatchPanel(QWidget):
             return
         self.list_job = None
         self._clear_queue()  # the rows listed before stay until then: no flicker on each new listing
-        if queue.is_folder:
-            self._show_queue(queue)
+        if queue.problem:
+            self.status.setText(queue.problem)
         else:
-            self.status.setText("Choose an input folder of videos.")
+            self._show_queue(queue)
         if self.start_when_listed:
             self._start_batch(queue)
         self._listing_ended()
@@ -323,6 +340,7 @@ class BatchPanel(QWidget):
         self.listed.emit()
 
     def _show_queue(self, queue: Queue) -> None:
+        self.input_folder = queue.in_dir
         for src, dst in zip(queue.inputs, queue.outputs):
             relative = str(src.relative_to(queue.in_dir))
             self.rows[relative] = self.table.rowCount()
@@ -368,13 +386,17 @@ class BatchPanel(QWidget):
         if in_dir is None or out_dir is None:
             self.errorRaised.emit("Cannot start the batch", "choose both an input and an output folder")
             return
-        self._remember()
+        self.remember_form()
         self._list(then_start=True)
 
     def _start_batch(self, queue: Queue) -> None:
-        """Run the batch over the folders listed (a missing input folder or one without videos is for the batch to
-        explain); with Replace ticked, first ask about the files there this app did not make."""
-        if queue.foreign and not self._may_replace_others(queue.foreign):
+        """Run the batch over the folders listed (one without videos is for the batch to explain); with Replace
+        ticked, first ask about the files there this app did not make."""
+        if queue.problem:
+            self._set_running(False)
+            self.errorRaised.emit("Cannot start the batch", queue.problem)
+            return
+        if queue.foreign and not self._may_replace_others(queue):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
             return
@@ -398,10 +420,12 @@ class BatchPanel(QWidget):
         self.status.setText("Loading the model\u2026")
         self.job.start()
 
-    def _may_replace_others(self, others: list[Path]) -> bool:
+    def _may_replace_others(self, queue: Queue) -> bool:
         """With Replace ticked, files at output names that this app did not make (a video of the user's own, a text
-        file) are replaced too: asked first, naming them, since nothing else in the batch says so beforehand."""
-        names = "\n".join(p.name for p in others[:REPLACE_LISTED]) + (
+        file) are replaced too: asked first, naming them, since nothing else in the batch says so beforehand (by
+        their paths in the output folder: with sub-folders, one name can be in several)."""
+        others = queue.foreign
+        names = "\n".join(str(p.relative_to(queue.out_dir)) for p in others[:REPLACE_LISTED]) + (
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
         answer = QMessageBox.question(
             self, "Replace files this app did not make?",
@@ -418,7 +442,8 @@ class BatchPanel(QWidget):
             self.status.setText("Cancelling after the current frame\u2026")
             self.job.cancel()
 
-    def _remember(self) -> None:
+    def remember_form(self) -> None:
+        """Keep the form's choices for the next start (on Process all, and on quitting)."""
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
                            ("task", self.task.currentData()), ("ext", self.ext.text()),
                            ("recursive", self.recursive.isChecked()), ("codec", self.codec.currentData()),
@@ -433,8 +458,12 @@ class BatchPanel(QWidget):
         return self.start_when_listed or (self.job is not None and self.job.running)
 
     def _set_running(self, running: bool) -> None:
+        # the button pressed hides: its focus goes to the one shown in its place, not to the tab bar
+        pressed = self.start_button.hasFocus() or self.cancel_button.hasFocus()
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
+        if pressed:
+            (self.cancel_button if running else self.start_button).setFocus()
         for widget in (self.in_dir, self.out_dir, *self.browse_buttons, self.task, self.model, self.device, self.ext,
                        self.recursive, self.codec, self.overwrite):
             widget.setEnabled(not running)
@@ -465,11 +494,15 @@ class BatchPanel(QWidget):
     def _show_result(self, row: int, result) -> None:
         self._set_cell(row, 1, result.status)
         self._set_cell(row, 2, fmt.duration(result.seconds) if result.status == "ok" else "")
-        detail = result.output if result.status == "ok" else (result.reason or "")
-        detail = fmt.for_gui(detail, REPLACE_LABEL)
+        detail = result.output if result.status == "ok" else self._reason(result)
         if result.notes:
             detail += "  (" + "; ".join(result.notes) + ")"
         self._set_cell(row, 3, detail)
+
+    def _reason(self, result) -> str:
+        """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""
+        reason = (result.reason or "").replace(f"'{self.input_folder / result.input}'", "this file")
+        return fmt.for_gui(reason, REPLACE_LABEL)
 
     def _done(self, report) -> None:
         for result in report.files:  # files never started (after a cancel) get no per-file call

@@ -300,21 +300,24 @@ class MainWindow(QMainWindow):
         self.busy_bar.setVisible(bool(text))
         self.busy_text.setText(text or "Ready")
 
-    def _work(self) -> list[tuple[str, str]]:
-        """The work running now, each as (its name when quitting asks, what the status bar says of it)."""
+    def _work(self) -> list[tuple[str, str, str]]:
+        """The work running now, each as (its name when quitting asks, what the status bar says of it, what
+        quitting loses of it)."""
         work = []
         if self.train.running():
             step = self.train.plots.last_step()
-            work.append(("a training run", f"Training: step {step:,} / {self.train.total_steps:,}" if step
-                         else "Training: starting"))
+            work.append(("training", f"Training: step {step:,} / {self.train.total_steps:,}" if step
+                         else "Training: starting", "training keeps a checkpoint to resume from"))
         if self.export_dialog is not None and self.export_dialog.running:
-            work.append(("an export", "Exporting" + _percent(self.export_dialog.progress)))
+            work.append(("an export", "Exporting" + _percent(self.export_dialog.progress),
+                         "the unfinished export is not kept"))
         if self.batch.running():
-            work.append(("a batch", "Batch running" + _percent(self.batch.progress)))
+            work.append(("a batch", "Batch running" + _percent(self.batch.progress),
+                         "the batch keeps the files it finished, not the one in progress"))
         return work
 
     def _show_work(self, *_) -> None:
-        self.work_text.setText("   \u00b7   ".join(text for _, text in self._work()))
+        self.work_text.setText("   \u00b7   ".join(text for _, text, _ in self._work()))
 
     def _models_changed(self) -> None:
         self.viewer.refresh_models()
@@ -396,18 +399,17 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         """Ask before quitting over running work; then stop it cleanly (checkpoint kept, no partial files)."""
-        running = [name for name, _ in self._work()]
-        if running and self.ask_before_quitting:
-            answer = QMessageBox.question(
-                self, "Work in progress", f"{' and '.join(running).capitalize()} is still running. Stop and quit?"
-                " (Training keeps a checkpoint to resume from; an unfinished export or batch file is not kept.)",
-                QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        work = self._work()
+        if work and self.ask_before_quitting:
+            answer = QMessageBox.question(self, "Work in progress", _quit_question(work),
+                                          QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
             if answer != QMessageBox.Yes:
                 event.ignore()
                 return
         self.settings.setValue("window/geometry", self.saveGeometry())  # while shown: a hidden one loses its frame
         self.settings.setValue("window/tab", self.tabs.currentIndex())
         self.train.remember_form()  # edits made without a run started are there next time
+        self.batch.remember_form()
         self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.shutdown()
         self.train.stop_and_wait()
@@ -417,6 +419,15 @@ class MainWindow(QMainWindow):
         self.viewer.shutdown()
         QThreadPool.globalInstance().waitForDone(30_000)  # cancelled jobs finish their current frame
         super().closeEvent(event)
+
+
+def _quit_question(work: list[tuple[str, str, str]]) -> str:
+    """"A batch is still running. Stop and quit? (...)", with what quitting loses of only the work that runs: a
+    note on training and exports over a lone batch left the user wondering what else ran."""
+    names = " and ".join(name for name, _, _ in work)
+    notes = "; ".join(note for _, _, note in work)
+    return (f"{names[0].upper()}{names[1:]} {'is' if len(work) == 1 else 'are'} still running. Stop and quit? "
+            f"({notes[0].upper()}{notes[1:]}.)")
 
 
 def _percent(bar: QProgressBar) -> str:
