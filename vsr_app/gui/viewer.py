@@ -27,6 +27,8 @@ from vsr_app.shipped import PREFERRED
 from vsr_app.video.reader import VideoInfo
 
 TASKS = {"upscale": "Upscale \u00d74", "interpolate": "Interpolate \u00d72"}
+TASK_KEYS = ("Ctrl+U", "Ctrl+I")
+MODE_KEYS = ("1", "2", "3", "4")
 # In a small window the side panels give way first: at 800x600 the analysis and the inspector left the video 178 px
 INSPECTOR_SHARE = 0.3  # of the width, at most
 ANALYSIS_SHARE = 0.35  # of the height, at most
@@ -108,6 +110,22 @@ class WrappingRow(QWidget):
             QTimer.singleShot(0, self, self.box.invalidate)  # lay out again once the parent gave the new height
 
 
+class Picker(QComboBox):
+    """A choice in the toolbar (a side's model, the device), reached by Tab but not focused by a click, so a mouse
+    pick leaves the keys where they were. Focused, it keeps Up/Down and its list (Alt+Down) and the viewer's keys
+    still act: they are shortcuts, and T, which a combo takes as a search, goes on to the viewer."""
+
+    def __init__(self):
+        super().__init__()
+        self.setFocusPolicy(Qt.TabFocus)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == FLIP_KEY:
+            event.ignore()
+        else:
+            super().keyPressEvent(event)
+
+
 class Viewer(QWidget):
     errorRaised = Signal(str, str)  # title, message: the window shows a dialog
     videoOpened = Signal(str)  # path, for recent files
@@ -172,8 +190,11 @@ class Viewer(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.bar)
+        for first, second in zip(self.tab_chain, self.tab_chain[1:]):
+            QWidget.setTabOrder(first, second)
 
         self.refresh_models()
+        self._show_task()
         self.set_mode(settings.value("viewer/mode", "split"))
         self._sync_actions()
 
@@ -200,20 +221,18 @@ class Viewer(QWidget):
         bar, view_bar = QToolBar(), QToolBar()
         row = WrappingRow(bar, view_bar)
         self.task_group = QButtonGroup(self)
-        for key, text in TASKS.items():
-            button = self._segment(bar, text, self.task_group)
-            button.setChecked(key == self.task)
+        for text, keys in zip(TASKS.values(), TASK_KEYS):
+            self._segment(bar, text, keys, self.task_group)
         self.task_group.idClicked.connect(lambda i: self.set_task(list(TASKS)[i]))
         bar.addSeparator()
         bar.addWidget(self._side_marker(theme.SIDE_A, "Left side"))
-        self.left = QComboBox()
-        self.right = QComboBox()
+        self.left = Picker()
+        self.right = Picker()
         for combo in (self.left, self.right):
             # as wide as the longest name where there is room (cut, "aligned" and "aligned-bicubic" looked the
             # same), down to 15 characters in the narrowest window
             combo.setMinimumContentsLength(15)
             combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
-            combo.setFocusPolicy(Qt.ClickFocus)
             combo.activated.connect(self._sides_picked)
         bar.addWidget(self.left)
         swap = QToolButton()
@@ -224,9 +243,8 @@ class Viewer(QWidget):
         bar.addWidget(self._side_marker(theme.SIDE_B, "Right side"))
         bar.addWidget(self.right)
         bar = view_bar
-        self.device = QComboBox()
+        self.device = Picker()
         self.device.setToolTip("Where the models run")
-        self.device.setFocusPolicy(Qt.ClickFocus)
         for key, text in device_choices():
             self.device.addItem(text, key)
         saved = self.device.findData(self.settings.value("viewer/device", "auto"))
@@ -235,9 +253,8 @@ class Viewer(QWidget):
         bar.addWidget(self.device)
         bar.addSeparator()
         self.mode_group = QButtonGroup(self)
-        for i, text in enumerate(MODES.values()):
-            button = self._segment(bar, text, self.mode_group)
-            button.setToolTip(f"{text} ({i + 1})")
+        for text, keys in zip(MODES.values(), MODE_KEYS):
+            self._segment(bar, text, keys, self.mode_group)
         self.mode_group.idClicked.connect(lambda i: self.set_mode(list(MODES)[i]))
         self.gain = QDoubleSpinBox()
         self.gain.setRange(1, 64)
@@ -251,6 +268,7 @@ class Viewer(QWidget):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         bar.addWidget(spacer)
+        zoom = []
         for shape, text, tip, slot in (("fit", "Fit", "Fit the frame in the view (F)", self.view.fit),
                                        ("actual", "1:1", "One video pixel per screen pixel (Ctrl+0)",
                                         self.view.actual_pixels)):
@@ -260,6 +278,9 @@ class Viewer(QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             bar.addWidget(button)
+            zoom.append(button)
+        # Tab goes along the toolbar as it reads, then to the picture (set once it is all in one window)
+        self.tab_chain = [self.left, swap, self.right, self.device, self.gain, *zoom, self.view]
         return row
 
     @staticmethod
@@ -271,10 +292,12 @@ class Viewer(QWidget):
         return marker
 
     @staticmethod
-    def _segment(bar: QToolBar, text: str, group: QButtonGroup) -> QToolButton:
-        """One checkable button of an exclusive group; its id is its position."""
+    def _segment(bar: QToolBar, text: str, keys: str, group: QButtonGroup) -> QToolButton:
+        """One checkable button of an exclusive group; its id is its position. Not in the Tab chain: Space, which
+        would press it, plays; its shortcut `keys` chooses it instead."""
         button = QToolButton()
         button.setText(text)
+        button.setToolTip(f"{text} ({keys})")
         button.setCheckable(True)
         button.setFocusPolicy(Qt.NoFocus)
         group.addButton(button, len(group.buttons()))
@@ -306,15 +329,23 @@ class Viewer(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
             actions[name] = action
+        actions.update(self._choice_actions("mode", MODES, MODE_KEYS, self.set_mode))
+        actions.update(self._choice_actions("task", TASKS, TASK_KEYS, self.set_task))
+        return actions
+
+    def _choice_actions(self, kind: str, choices: dict[str, str], keys: tuple[str, ...], choose) -> dict[str, QAction]:
+        """A checkable shortcut for each of an exclusive set of choices (view mode, task), as their buttons are: the
+        buttons stay out of the Tab chain."""
         group = QActionGroup(self)
-        for i, (key, text) in enumerate(MODES.items()):
+        actions = {}
+        for (key, text), sequence in zip(choices.items(), keys):
             action = QAction(text, self, checkable=True)
-            action.setShortcut(QKeySequence(str(i + 1)))
+            action.setShortcut(QKeySequence(sequence))
             action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            action.triggered.connect(lambda _=False, k=key: self.set_mode(k))
+            action.triggered.connect(lambda _=False, k=key: choose(k))
             group.addAction(action)
             self.addAction(action)
-            actions[f"mode_{key}"] = action
+            actions[f"{kind}_{key}"] = action
         return actions
 
     # ---- video ----
@@ -425,10 +456,14 @@ class Viewer(QWidget):
             return
         self.task = task
         self.settings.setValue("viewer/task", task)
-        self.task_group.button(list(TASKS).index(task)).setChecked(True)
+        self._show_task()
         self._fill_sides()
         if self.info is not None:
             self._reset_player(keep_position=True)
+
+    def _show_task(self) -> None:
+        self.task_group.button(list(TASKS).index(self.task)).setChecked(True)
+        self.actions_by_name[f"task_{self.task}"].setChecked(True)
 
     def _device_picked(self) -> None:
         self.settings.setValue("viewer/device", self.device.currentData())

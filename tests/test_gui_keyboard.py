@@ -1,0 +1,134 @@
+"""The Compare tab by keyboard alone: Tab reaches the model and device pickers, Ctrl+U / Ctrl+I choose the task, and
+the viewer's keys (frame steps, play, modes, hold T) still act after a pick, by keyboard or by mouse."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
+from vsr_app.gui.processing import SOURCE
+from vsr_app.gui.viewer import Picker
+
+
+def compare_by_keyboard(window, qtbot, video):
+    """The video open on the Compare tab, the window active (shortcuts need it) and the keys with the picture."""
+    open_and_wait(qtbot, window, video)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    viewer = window.viewer
+    viewer.view.setFocus()
+    qtbot.waitUntil(viewer.view.hasFocus)
+    return viewer
+
+
+def press(qtbot, key, modifier=Qt.NoModifier) -> None:
+    """A key as the user presses it: to whatever has the focus."""
+    qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+
+
+def tab_to(qtbot, widget, key=Qt.Key_Tab) -> list:
+    """Press Tab (or Backtab) until `widget` has the focus; what had it on the way."""
+    seen = []
+    while QApplication.focusWidget() is not widget:
+        assert len(seen) < 30, f"Tab never reached {type(widget).__name__}: {[type(w).__name__ for w in seen]}"
+        press(qtbot, key)
+        seen.append(QApplication.focusWidget())
+    return seen
+
+
+def wait_for_list(qtbot, combo) -> None:
+    """Until the list `combo` opened is the focused window: offscreen activates it late, and an activation that came
+    after the list had closed left the main window without focus."""
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() == combo.view().window().windowHandle())
+
+
+def step_frames(qtbot, viewer) -> None:
+    """Right steps to the next frame and Left back, wherever the focus is in the tab."""
+    start = viewer.player.position
+    show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_Right), lambda r: r.position == start + 1)
+    show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_Left), lambda r: r.position == start)
+
+
+def test_tab_goes_along_the_toolbar_to_the_pickers_and_on_to_the_picture(window, qtbot, small_video):
+    """The pickers had ClickFocus: the Tab chain went Swap, Fit, 1:1, picture, and never to a model or the device."""
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    seen = tab_to(qtbot, viewer.left)
+    toolbar = tab_to(qtbot, viewer.view)
+    assert [w for w in toolbar if isinstance(w, Picker)] == [viewer.right, viewer.device]
+    assert [w.toolTip() for w in toolbar] == ["Swap left and right", viewer.right.currentText(),
+                                              "Where the models run", "Fit the frame in the view (F)",
+                                              "One video pixel per screen pixel (Ctrl+0)", ""]
+    buttons = viewer.task_group.buttons() + viewer.mode_group.buttons()  # chosen by shortcut: Space would play
+    assert not set(buttons) & set(seen + toolbar)
+    assert tab_to(qtbot, viewer.device, Qt.Key_Backtab) == toolbar[4:1:-1]  # and back the same way: 1:1, Fit
+
+
+def test_a_side_and_the_device_are_picked_by_keyboard_and_the_viewers_keys_still_act(window, qtbot, small_video):
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    assert viewer.sides == (SOURCE, "bicubic")
+    tab_to(qtbot, viewer.left, Qt.Key_Backtab)
+
+    def pick_from_the_list():
+        press(qtbot, Qt.Key_Down, Qt.AltModifier)
+        wait_for_list(qtbot, viewer.left)
+        press(qtbot, Qt.Key_Down)
+        press(qtbot, Qt.Key_Return)
+
+    show_and_wait(qtbot, viewer, pick_from_the_list, lambda r: r.request.sides == ("bicubic", "bicubic"))
+    assert not viewer.left.view().isVisible() and viewer.left.hasFocus()  # focus stays where the user was
+    step_frames(qtbot, viewer)
+    tab_to(qtbot, viewer.right)
+    show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_Up), lambda r: r.request.sides == ("bicubic", SOURCE))
+    press(qtbot, Qt.Key_3)
+    assert viewer.view.mode == "toggle"
+    qtbot.keyPress(viewer.right, Qt.Key_T)  # a combo's search took it: the toggle view never flipped
+    assert viewer.view.flipped and viewer.right.currentData() == SOURCE
+    qtbot.keyRelease(viewer.right, Qt.Key_T)
+    assert not viewer.view.flipped
+    press(qtbot, Qt.Key_S)
+    assert viewer.sides == (SOURCE, "bicubic")
+    tab_to(qtbot, viewer.device)
+    press(qtbot, Qt.Key_Down)
+    assert viewer.request().device == "cpu" and viewer.settings.value("viewer/device") == "cpu"
+    step_frames(qtbot, viewer)
+    press(qtbot, Qt.Key_Space)
+    assert viewer.player.playing
+    press(qtbot, Qt.Key_Space)
+    assert not viewer.player.playing
+
+
+def test_ctrl_u_and_ctrl_i_choose_the_task_and_the_shortcut_list_names_them(window, qtbot, small_video):
+    """The task buttons were out of reach by keyboard, and no shortcut or menu item changed the task."""
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_I, Qt.ControlModifier),
+                  lambda r: r.request.task == "interpolate")
+    assert viewer.task_group.checkedId() == 1 and viewer.actions_by_name["task_interpolate"].isChecked()
+    assert viewer.view.hasFocus()
+    step_frames(qtbot, viewer)
+    tab_to(qtbot, viewer.left)
+    show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_U, Qt.ControlModifier),
+                  lambda r: r.request.task == "upscale")
+    assert viewer.task_group.checkedId() == 0 and viewer.actions_by_name["task_upscale"].isChecked()
+    names = dict(window.shortcut_rows())
+    assert names["Upscale \u00d74"] == "Ctrl+U" and names["Interpolate \u00d72"] == "Ctrl+I"
+    assert [b.toolTip() for b in viewer.task_group.buttons()] == ["Upscale \u00d74 (Ctrl+U)",
+                                                                  "Interpolate \u00d72 (Ctrl+I)"]
+
+
+def test_a_mouse_pick_leaves_the_keys_with_the_picture(window, qtbot, small_video):
+    """A click no longer focuses a picker: T and letters go on acting on the picture, not searching the list."""
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    combo = viewer.left
+    qtbot.mouseClick(combo, Qt.LeftButton)
+    wait_for_list(qtbot, combo)
+    qtbot.wait(QApplication.doubleClickInterval() + 50)  # a release sooner is the end of the click that opened it
+    item = combo.view().visualRect(combo.model().index(1, 0)).center()
+
+    def click_bicubic():
+        qtbot.mouseClick(combo.view().viewport(), Qt.LeftButton, pos=item)
+
+    show_and_wait(qtbot, viewer, click_bicubic, lambda r: r.request.sides == ("bicubic", "bicubic"))
+    assert not combo.view().isVisible() and viewer.view.hasFocus()
+    step_frames(qtbot, viewer)
