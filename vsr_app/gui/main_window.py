@@ -156,6 +156,9 @@ class MainWindow(QMainWindow):
         for key in ("play", "prev", "next", "back_second", "forward_second", "home", "end"):
             play_menu.addAction(actions[key])
         model_menu = bar.addMenu("&Models")
+        for key in ("task_upscale", "task_interpolate"):
+            model_menu.addAction(actions[key])
+        model_menu.addSeparator()
         model_menu.addAction(actions["analyse"])
         model_menu.addAction(self.reload_action)
         help_menu = bar.addMenu("&Help")
