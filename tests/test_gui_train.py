@@ -4,8 +4,10 @@ trained model showing up in the selectors."""
 from __future__ import annotations
 
 import errno
+import html
 import json
 import os
+import shlex
 import shutil
 import sys
 import threading
@@ -916,7 +918,7 @@ def test_a_failed_run_says_its_cause_in_one_line_and_where_its_log_is(panel, qtb
 
 def test_a_failure_cause_is_the_cli_error_or_the_last_exception():
     assert train_panel.failure_cause(["data: x", "vsr-app: error: unknown options: a", "done"]) == \
-        "vsr-app: error: unknown options: a"
+        "unknown options: a"  # the CLI's "vsr-app: error: " is terminal wording
     chained = ["Traceback (most recent call last):", "KeyError: 'a'", "", "During handling of the above exception, "
                "another exception occurred:", "  File \"x.py\", line 1", "    f()", "    ^^^", "RuntimeError: b"]
     assert train_panel.failure_cause(chained) == "RuntimeError: b"
@@ -952,3 +954,99 @@ def test_a_task_switch_keeps_the_shown_run_labelled_with_its_task(panel, tmp_pat
     assert panel.compare_button.isVisible() and panel.last_model[1] == "runA"
     panel.task.setCurrentIndex(panel.task.findData("vsr"))
     assert "not the task" not in label.text()
+
+
+def prune_run(folder: Path, finished: bool = True) -> Path:
+    """A folder as `vsr-app prune vfi --steps 3` leaves it: its config (the command, no distillation, a pruning lr),
+    curves and, once it ended, its pruned net."""
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({
+        "command": "prune vfi", "data": [str(folder)], "teacher": "vfi-x2-teacher", "distill": "none",
+        "options": {"steps": 3, "lr": 0.01, "val_every": 200, "target_params_ratio": 0.1}}))
+    (folder / "metrics.jsonl").write_text(metrics_lines(range(1, 4)))
+    if finished:
+        pruned_net(folder)
+    return folder
+
+
+def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone(panel, tmp_path):
+    """Open run on a prune folder overwrote the form with its options (Distillation None, lr 0.01, 3 steps, no
+    Start from nor validation clip) and made it the form's run, which Resume then could not continue; the next run
+    trained undistilled. Its curves are shown, its pruned net offered as the interpolation form's Start from."""
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.distill.setCurrentIndex(panel.distill.findData("laplacian"))
+    panel.inputs["lr"].setValue(0.0005)
+    panel.inputs["steps"].setValue(500)
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    form = (panel.name.text(), panel.runs_dir.text(), panel.val.text(), panel.data.item(0).text())
+    run = prune_run(tmp_path / "prune run")
+    panel.show_run(str(run))
+    assert panel.plots.last_step() == 3 and panel.status.text().startswith("Pruning run prune run")
+    assert panel.current_task() == "vfi" and panel.start_from.text() == str(run / "pruned.safetensors")
+    assert panel.distill.currentData() == "laplacian" and panel.inputs["lr"].value() == 0.0005
+    assert panel.inputs["steps"].value() == 500
+    assert (panel.name.text(), panel.runs_dir.text(), panel.val.text(), panel.data.item(0).text()) == form
+    assert panel.data.count() == 1 and panel._run_folder(panel.name.text()) != run  # Resume continues the form's run, never the prune folder
+    label = panel.run_label.text()
+    assert "pruning run" in label and "nothing to resume" in label and "Start from" in label
+    stopped = prune_run(tmp_path / "stopped prune", finished=False)
+    panel.show_run(str(stopped))
+    assert "no pruned.safetensors" in panel.run_label.text()
+    assert panel.start_from.text() == str(run / "pruned.safetensors")  # not a net that is not there
+
+
+def test_the_prune_step_is_spelled_with_the_forms_data_ready_to_copy(panel, tmp_path):
+    """The note said `--data DIR --out PRUNE_RUN`: placeholders to type over, though the form has the data."""
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    spaced = tmp_path / "my clips"
+    panel.data.addItem(str(spaced))
+    out = tmp_path / "runs" / "prune-vfi"
+    command = shlex.join(["vsr-app", "prune", "vfi", "--teacher", "vfi-x2-teacher", "--data",
+                          panel.data.item(0).text(), "--data", str(spaced), "--out", str(out)])
+    note = panel.start_note.text()
+    assert html.escape(command) in note and str(out / "pruned.safetensors") in note and "'" in command
+    panel.data.clear()
+    assert "--data DIR" in panel.start_note.text()  # no data yet: where it goes
+
+
+def test_a_start_from_that_is_not_there_is_refused_as_not_found(panel, qtbot, window, tmp_path):
+    """A deleted pruned.safetensors read "no model card beside it" in Parameters, and Start launched the trainer to
+    fail with the same words."""
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.distill.setCurrentIndex(panel.distill.findData("none"))
+    gone = tmp_path / "gone prune" / "pruned.safetensors"
+    panel.start_from.setText(str(gone))
+    qtbot.waitUntil(lambda: panel.net_size.text() == f"cannot tell: Start from not found: {gone}", timeout=10_000)
+    assert f"Start from not found: {gone}" in refusal(panel, qtbot, window)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_tab_goes_through_the_hyper_parameters_before_the_run_buttons(panel):
+    """The Hyper-parameters, made anew per task, came last in the focus chain: Tab reached Start, Resume and the
+    curves before the fields above them."""
+    for task in ("vfi", "vsr"):
+        panel.task.setCurrentIndex(panel.task.findData(task))
+        wanted = [panel.val, *panel.inputs.values(), panel.name, panel.start_button]
+        order, widget = [], panel.val
+        while len(order) < len(wanted):
+            if widget in wanted and widget not in order:
+                order.append(widget)
+            widget = widget.nextInFocusChain()
+        assert order == wanted, task
+
+
+def test_the_validation_plot_is_whole_in_an_800_px_window(window, qtbot):
+    """At 800 px the curves' side is about 225 px, less than two plots side by side need: the Validation PSNR plot
+    was cut at the right edge. There they stack; a wide window has them side by side again."""
+    panel = window.train
+    window.tabs.setCurrentWidget(panel)
+    plots = panel.plots
+    # a prune run's terms (their legend in three columns was wider than the plot), no validation yet (its note too)
+    plots.add_records([{"step": 1, "loss": 1.0, "lap_gt": 0.5, "planned_params": 3e5, "lambda": 0.1}])
+    for width in (800, 1400, 800):  # back from wide: a layout widened once must narrow again
+        window.resize(width, 600)
+        qtbot.wait(50)
+        loss, val = (plot.mapRectToScene(plot.boundingRect()) for plot in (plots.loss_plot, plots.val_plot))
+        legends = [legend.mapRectToScene(legend.boundingRect()) for legend in plots.legends.values()]
+        assert max(rect.right() for rect in (loss, val, *legends)) <= plots.graphs.width()
+        assert (val.left() > loss.right()) == (width > 800)

@@ -6,6 +6,7 @@
 - `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
   which is how a freshly trained model shows up in the model selectors. It never replaces a model another
   run trained (`check_model_target`); `run_comparison` finds the model a run installed, for Compare.
+- `is_prune_run` tells a `vsr-app prune vfi` folder from a training run's, which Open run must not load as one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from vsr_app.distill.runs import read_json_object
+from vsr_app.distill.vfi_task import PRUNE_COMMAND
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.models import ModelInfo, is_reserved_model_name
@@ -69,6 +71,16 @@ class MetricsTail:
             if isinstance(record, dict) and "step" in record:
                 records.append(record)
         return records
+
+
+def is_prune_run(run_dir: str | Path) -> bool:
+    """Whether the folder holds a `vsr-app prune vfi` run (its config.json names that command, as `train vfi
+    --resume` checks): its options (no distillation, a pruning lr and length) are no training run's."""
+    try:
+        config = read_json_object(Path(run_dir) / "config.json", "the run's options")
+    except VsrAppError:
+        return False
+    return config.get("command") == PRUNE_COMMAND
 
 
 def check_model_name(name: str) -> str:

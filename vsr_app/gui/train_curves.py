@@ -1,4 +1,4 @@
-"""Live training curves: every loss term on a log axis, validation PSNR beside it.
+"""Live training curves: every loss term on a log axis, validation PSNR beside it (under it when narrow).
 
 Per-step losses are noisy (one batch each), so each term is drawn faint as recorded and bold after the debiased
 exponential moving average TensorBoard uses; Smoothing 0 shows the raw curve alone. Validation points are few
@@ -18,6 +18,11 @@ from vsr_app.gui import theme
 
 NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
 RAW_ALPHA = 70  # of 255: the recorded curve behind its smoothed one
+# narrower than this, the plots go one above the other: side by side, their axes and titles need more (an 800-px
+# window cut the validation plot at the right edge)
+STACK_BELOW = 480
+LEGEND_COLUMNS = 3  # at most: fewer where a legend would be wider than its plot
+LEGEND_MARGIN = 20  # px of a plot's width around its legend
 
 
 def smooth(values: list[float], weight: float) -> list[float]:
@@ -56,35 +61,72 @@ class TrainingCurves(QWidget):
         self.graphs = pg.GraphicsLayoutWidget()
         self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
         self.loss_plot.setLogMode(y=True)
-        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR (dB)")
+        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR")
+        self.val_plot.setLabel("left", "dB")  # on the axis: a title "(dB)" held the plot wider than a narrow window
+        # in the plot, not its title: "...: none recorded yet" there held the plot wider than a narrow window
+        self.val_note = pg.TextItem("none recorded yet", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.val_note.setPos(0.5, 0.5)  # the middle of an empty plot's range
         self.legends = {}
         for col, plot in enumerate((self.loss_plot, self.val_plot)):
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setLabel("bottom", "step")
-            legend = pg.LegendItem(colCount=3)
+            legend = pg.LegendItem(colCount=LEGEND_COLUMNS)
             self.graphs.addItem(legend, row=1, col=col)
             self.legends[plot] = legend
+        self.stacked = False
+        self.reset()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addWidget(self.graphs, 1)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Lay the plots out for the width: one above the other when narrow, each legend in as many columns as its
+        plot's width holds. Side by side, or with three columns of terms, they were held wider than an 800-px
+        window's curves and cut at its right edge."""
+        self._arrange(self.width() < STACK_BELOW)
+        room = self.graphs.width() / (1 if self.stacked else 2) - LEGEND_MARGIN
+        for legend in self.legends.values():
+            for columns in range(LEGEND_COLUMNS, 0, -1):
+                legend.setColumnCount(columns)
+                if legend.minimumWidth() <= room:
+                    break
+        # the view was resized first, its layout held at least as wide as before: fit it to the view again
+        self.graphs.ci.setGeometry(self.graphs.range)
+
+    def _arrange(self, stacked: bool) -> None:
+        """Put the validation plot (and its legend) beside the loss plot, or under it."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        row, col = (2, 0) if stacked else (0, 1)
+        for offset, item in enumerate((self.val_plot, self.legends[self.val_plot])):
+            self.graphs.removeItem(item)
+            self.graphs.addItem(item, row=row + offset, col=col)
+
     def reset(self) -> None:
         for plot, legend in self.legends.items():
             plot.clear()
             legend.clear()
         self.series, self.curves, self.raw = {}, {}, {}
+        self.val_plot.addItem(self.val_note, ignoreBounds=True)  # clear() took it out
+        self.val_note.hide()
 
     def add_records(self, records: list[dict]) -> None:
         """Append metrics records (dicts with a "step") and redraw the keys they touched."""
-        touched = set()
+        touched, known = set(), len(self.curves)
         for record in records:
             touched |= self._append(record)
         for key in touched:
             self._draw(key)
-        self.val_plot.setTitle("Validation PSNR (dB)" if "val_psnr" in self.series or not self.series
-                               else "Validation PSNR (dB): none recorded yet")
+        if len(self.curves) > known:  # a new legend entry may need another row
+            self._fit()
+        self.val_note.setVisible(bool(self.series) and "val_psnr" not in self.series)
 
     def last_step(self) -> int:
         return max((xs[-1] for xs, _ in self.series.values() if xs), default=0)

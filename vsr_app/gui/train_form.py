@@ -4,6 +4,7 @@ the `vsr-app train` command line a filled-in form becomes. Qt-free, so the choic
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -142,9 +143,27 @@ def net_params(task: str, options: dict) -> int:
     """The parameters of the net a run with these options trains, built as its trainer builds it but on the meta
     device: shapes without weights, so even a very wide net costs no memory and milliseconds (still a worker's job:
     it is model code, and the first build there takes about a second)."""
+    check_start_from(options)
     with torch.device("meta"):
         net = vfi_net(options)[0] if task == "vfi" else _vsr_net(options)
     return count_params(net)
+
+
+def check_start_from(options: dict) -> None:
+    """Refuse a Start from (init_from) that is not there, saying so: the card loader's "no model card beside it" sent
+    the user looking for a card beside a file that was gone."""
+    path = options.get("init_from")
+    if path and not Path(path).is_file():
+        raise VsrAppError(f"Start from not found: {path}")
+
+
+def prune_command(teacher: str, data: list[str], out: Path) -> str:
+    """The `vsr-app prune vfi` command that makes a compact interpolation student's Start from, ready to copy into a
+    terminal: the form's teacher and data (DIR while it has none), shell-quoted."""
+    args = ["vsr-app", "prune", "vfi", "--teacher", teacher]
+    for folder in data or ["DIR"]:
+        args += ["--data", folder]
+    return shlex.join(args + ["--out", str(out)])
 
 
 def _vsr_net(options: dict) -> torch.nn.Module:

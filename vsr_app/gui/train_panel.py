@@ -11,6 +11,7 @@ The run buttons sit below the scrolling form, so Stop is always in sight; the fo
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -33,23 +34,27 @@ from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, install_run_model,
-                                   model_name_for, run_comparison)
+                                   is_prune_run, model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS, choice_data,
-                                    default_runs_dir, field_default, form_fields_for, launcher, net_field_applies,
-                                    net_params, run_steps, train_arguments, with_extra)
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS,
+                                    check_start_from, choice_data, default_runs_dir, field_default, form_fields_for,
+                                    launcher, net_field_applies, net_params, prune_command, run_steps,
+                                    train_arguments, with_extra)
 from vsr_app.gui.widgets import path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
+PRUNE_FOLDER = "prune-vfi"  # the prune run the Start from note suggests, in the Runs folder
+PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
 # a line that says why the trainer failed: the CLI's (or argparse's) "PROG: error: ...", a traceback's exception line
-CAUSE = re.compile(r": error: |^[A-Za-z_][\w.]*(Error|Exception)\b")
+CLI_ERROR = re.compile(r"^.*?: error: ")
+EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
 
 
 class RunPlan(NamedTuple):
@@ -77,10 +82,12 @@ def _net_params(task: str, options: dict, progress, cancel) -> int:
 
 def failure_cause(lines: list[str]) -> str:
     """The line of the trainer's output that says why it failed, the last (a chained traceback ends with its own):
-    a traceback's frames, code and ^^^ markers are no cause, and the log has them all."""
+    a traceback's frames, code and ^^^ markers are no cause, and the log has them all. The CLI's "vsr-app: error: "
+    is terminal wording, left out of a box."""
     for line in reversed(lines):
-        if CAUSE.search(line):
-            return line.strip()
+        cli = CLI_ERROR.match(line)
+        if cli or EXCEPTION.match(line):
+            return line[cli.end() if cli else 0:].strip()
     return f"it gave no reason; its last line: {lines[-1].strip()}" if lines else "it printed nothing"
 
 
@@ -136,6 +143,7 @@ class TrainPanel(QWidget):
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
         self.shown_task: str | None = None  # the task of the run the curves and log show (None: no run shown)
+        self.run_note = ""  # what the run label adds for a shown run that is no training run (a prune run)
         self.log_follows = True  # the log keeps its end in sight, unless the user scrolled up from it
         self.inputs: dict[str, QWidget] = {}
         self.form_task: str | None = None  # the task the fields are of (a task change saves its form first)
@@ -153,6 +161,9 @@ class TrainPanel(QWidget):
         self.form_boxes = (self._what_box(), self._data_box(), self.options_box, self._run_box())
         for box in self.form_boxes:
             column.addWidget(box)
+        for changed in (self.data.model().rowsInserted, self.data.model().rowsRemoved, self.data.model().modelReset,
+                        self.runs_dir.textChanged, self.teacher.currentIndexChanged):
+            changed.connect(self._show_prune_command)
         column.addStretch(1)
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidget(form_column)
@@ -277,13 +288,29 @@ class TrainPanel(QWidget):
         browse.setToolTip("Choose a net")
         self.start_row = path_row(self.start_from, browse, self._pick_start_from)
         form.addRow("Start from", self.start_row)
-        self.start_note = QLabel("Left empty, the run trains a new net of the teacher's design (at Width 32, the "
-                                 "teacher's size). For a compact student like vfi-x2-student, prune the teacher first "
-                                 "(<code>vsr-app prune vfi --teacher vfi-x2-teacher --data DIR --out PRUNE_RUN</code>) "
-                                 "and start from PRUNE_RUN/pruned.safetensors.")
+        self.start_note = QLabel()  # the prune command in it follows the form (`_show_prune_command`)
         self.start_note.setWordWrap(True)
+        self.start_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the command is there to be copied
         self.start_note.setProperty("role", "muted")
         form.addRow(self.start_note)
+
+    def _show_prune_command(self) -> None:
+        """Spell the prune step with the form's teacher and data folders and a prune folder in its Runs folder, so
+        the command can be copied as it is (placeholders had to be typed over)."""
+        try:
+            out = self._runs_folder() / PRUNE_FOLDER
+        except VsrAppError:  # a Runs folder being typed: the default one's
+            out = default_runs_dir() / PRUNE_FOLDER
+        teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
+        command = prune_command(teacher, self._data_folders(), out)
+        self.start_note.setText(
+            f"Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
+            f"compact student like vfi-x2-student, prune the teacher first, in a terminal:<br><code>"
+            f"{html.escape(command)}</code><br>then start from {html.escape(str(out / PRUNED_NET))} (or Open run\u2026 "
+            f"that folder).")
+
+    def _data_folders(self) -> list[str]:
+        return [self.data.item(i).text() for i in range(self.data.count())]
 
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Data")
@@ -308,10 +335,10 @@ class TrainPanel(QWidget):
         self.val = QLineEdit(self.settings.value("train/val", ""))
         self.val.setPlaceholderText("optional held-out video for validation PSNR")
         self.val.setToolTip(FULL_PATH_TIP)
-        browse = QPushButton(icon("open"), "")
-        browse.setToolTip("Choose a video")
+        self.val_browse = QPushButton(icon("open"), "")
+        self.val_browse.setToolTip("Choose a video")
         layout.addWidget(QLabel("Validation clip"))
-        layout.addLayout(path_row(self.val, browse, self._pick_val))
+        layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
         return box
 
     def _run_box(self) -> QGroupBox:
@@ -366,11 +393,11 @@ class TrainPanel(QWidget):
             self.errorRaised.emit("Not a training run", f"{run} has no metrics.jsonl")
             return
         self.run_dir = run
-        self._load_form(run)
-        self.total_steps = int(self.inputs["steps"].value())
-        self.opened_run = run
-        self.name.setText(model_name_for(run.name))
-        self.runs_dir.setText(str(run.parent))
+        pruning = is_prune_run(run)
+        if pruning:
+            self.run_note = self._offer_pruned_net(run)
+        else:
+            self._take_run(run)
         self.log.clear()
         log_file = run / LOG_NAME
         if log_file.is_file():
@@ -378,11 +405,35 @@ class TrainPanel(QWidget):
         self.plots.reset()
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
-        self.status.setText(f"Run {run.name}: {self.plots.last_step():,} steps recorded")
+        self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: {self.plots.last_step():,} steps "
+                            f"recorded")
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
-        self.shown_task = self.current_task()  # the run's (Open run set the form to it)
+        self.shown_task = "vfi" if pruning else self.current_task()  # the run's (Open run set the form to it)
         self._label_run()
+
+    def _take_run(self, run: Path) -> None:
+        """Set the form to a training run Open run shows: its options, and its folder for Resume."""
+        self.run_note = ""
+        self._load_form(run)
+        self.total_steps = int(self.inputs["steps"].value())
+        self.opened_run = run
+        self.name.setText(model_name_for(run.name))
+        self.runs_dir.setText(str(run.parent))
+
+    def _offer_pruned_net(self, run: Path) -> str:
+        """A prune run's net becomes the interpolation form's Start from; the rest of the form stays as it was (the
+        run's options, no distillation and a pruning lr, made students that were not distilled), and Resume stays
+        the form's (the trainer refuses a prune folder). Returns what the run label says of it."""
+        said = "This is a pruning run (`vsr-app prune vfi`), not a training run: nothing to resume, and the form " \
+               "keeps its own settings. "
+        pruned = run / PRUNED_NET
+        if not pruned.is_file():
+            return said + f"It has no {PRUNED_NET} (stopped before the end): prune again into another folder."
+        self.task.setCurrentIndex(self.task.findData("vfi"))
+        self.start_from.setText(str(pruned))
+        return said + f"Its {PRUNED_NET} is now the Start from of the frame-interpolation form: Start trains a " \
+                      f"compact student from it."
 
     def _add_data(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Training data folder")
@@ -483,6 +534,7 @@ class TrainPanel(QWidget):
             self.options_form.addRow(label, widget)
             self.inputs[key] = widget
         self.form_net = self._net()
+        self._order_tabs()
         for row in (self.start_row, self.start_note):
             self.what_form.setRowVisible(row, task in START_FROM_TASKS)
         self.start_from.setText(self.settings.value(f"train/{task}/init_from", ""))
@@ -497,6 +549,14 @@ class TrainPanel(QWidget):
         self._label_run()
         if self.isVisible():
             QTimer.singleShot(0, self, self._fit_form)  # once the new rows are laid out
+
+    def _order_tabs(self) -> None:
+        """Tab through the Hyper-parameters where they are on screen, after the Data box: made anew per task, they
+        came last in the focus chain, after Start and the curves."""
+        previous = self.val_browse
+        for widget in self.inputs.values():
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
 
     def _distill_changed(self) -> None:
         self.teacher.setEnabled(self.distill.currentData() != "none")
@@ -599,7 +659,7 @@ class TrainPanel(QWidget):
     def remember_form(self) -> None:
         """Save the whole form for the next session: on Start, and when the window closes."""
         self._remember_task()
-        self.settings.setValue("train/data", [self.data.item(i).text() for i in range(self.data.count())])
+        self.settings.setValue("train/data", self._data_folders())
         for key, widget in (("val", self.val), ("name", self.name), ("runs_dir", self.runs_dir)):
             self.settings.setValue(f"train/{key}", widget.text())
 
@@ -689,7 +749,7 @@ class TrainPanel(QWidget):
         self.checkpoint_at_start = self._checkpoint_stamp()
         self.stopping = False
         self.compare_button.hide()
-        self.shown_task = plan.task
+        self.shown_task, self.run_note = plan.task, ""
         self._label_run()
         self.status.setText("Starting\u2026")
         self._set_running(True)
@@ -700,7 +760,7 @@ class TrainPanel(QWidget):
         """Every check of the form that is quick; nothing is written."""
         task = self.current_task()
         name = check_model_name(self.name.text().strip())
-        data = [self.data.item(i).text() for i in range(self.data.count())]
+        data = self._data_folders()
         missing = [d for d in data if not Path(d).exists()]  # a file too: a command-line run's --data may be one
         if resume and missing:
             data = []  # the run trains on its own data (the trainer says so when the list differs)
@@ -713,6 +773,8 @@ class TrainPanel(QWidget):
         if distill != "none" and not teacher:
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
         options = self.options()
+        if not resume:  # a resumed run goes on from its checkpoint, not from Start from
+            check_start_from(options)
         steps = run_steps(options)
         run_dir = self._run_folder(name)
         self._check_run_dir(run_dir, name, resume)
@@ -836,7 +898,9 @@ class TrainPanel(QWidget):
             self.run_label.hide()
             return
         text = f"{TASKS[self.shown_task][0]}: run {self.run_dir.name}"
-        if self.shown_task != self.current_task():
+        if self.run_note:
+            text += f". {self.run_note}"
+        elif self.shown_task != self.current_task():
             text += f" (not the task the form is set to; Start trains a new {TASKS[self.current_task()][0]} run)"
         self.run_label.setText(text)
         self.run_label.show()
