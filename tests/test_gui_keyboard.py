@@ -132,3 +132,10 @@ def test_a_mouse_pick_leaves_the_keys_with_the_picture(window, qtbot, small_vide
     show_and_wait(qtbot, viewer, click_bicubic, lambda r: r.request.sides == ("bicubic", "bicubic"))
     assert not combo.view().isVisible() and viewer.view.hasFocus()
     step_frames(qtbot, viewer)
+
+
+def test_an_opened_video_starts_with_focus_on_the_picture(window, qtbot, small_video):
+    """The first picker in the Tab order took the focus at start: Up/Down then changed the model."""
+    window.show()
+    open_and_wait(qtbot, window, small_video)
+    assert window.focusWidget() is window.viewer.view

@@ -363,6 +363,7 @@ class Viewer(QWidget):
         self.view.set_placeholder("Processing the first frame\u2026")
         self._reset_player()
         self._set_available(True)
+        self.view.setFocus(Qt.OtherFocusReason)  # a new video starts on the picture, not in the first picker
         self.videoOpened.emit(info.path)
 
     def _reset_player(self, keep_position: bool = False) -> None:
