@@ -343,7 +343,8 @@ class MainWindow(QMainWindow):
         window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
         rows = [(a.text().rstrip("\u2026"), a.shortcut().toString(QKeySequence.NativeText))
                 for a in window + self.viewer.actions() if not a.shortcut().isEmpty()]
-        return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan", "mouse wheel / drag")]
+        return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan", "mouse wheel / drag"),
+                       ("Cancel a running batch (Batch tab)", "Esc")]
 
     def show_shortcuts(self) -> None:
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"

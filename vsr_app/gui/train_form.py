@@ -4,7 +4,9 @@ the `vsr-app train` command line a filled-in form becomes. Qt-free, so the choic
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -159,11 +161,13 @@ def check_start_from(options: dict) -> None:
 
 def prune_command(teacher: str, data: list[str], out: Path) -> str:
     """The `vsr-app prune vfi` command that makes a compact interpolation student's Start from, ready to copy into a
-    terminal: the form's teacher and data (DIR while it has none), shell-quoted."""
+    terminal: the form's teacher and data (DIR while it has none), quoted for the system's shell (cmd.exe on
+    Windows, where POSIX quotes would not paste)."""
     args = ["vsr-app", "prune", "vfi", "--teacher", teacher]
     for folder in data or ["DIR"]:
         args += ["--data", folder]
-    return shlex.join(args + ["--out", str(out)])
+    args += ["--out", str(out)]
+    return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
 
 
 def _vsr_net(options: dict) -> torch.nn.Module:

@@ -638,7 +638,7 @@ class TrainPanel(QWidget):
                 options[key] = value
         if self._starts_from():
             options["init_from"] = str(full_path(self.start_from.text().strip(), "Start from",
-                                                 default_runs_dir() / "PRUNE_RUN" / "pruned.safetensors"))
+                                                 default_runs_dir() / PRUNE_FOLDER / "pruned.safetensors"))
         if held_out and self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
