@@ -29,25 +29,13 @@ def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
         stream = out.add_stream("libx264", rate=25, options={"crf": str(crf), "threads": "1"})
         stream.width, stream.height, stream.pix_fmt = ew, eh, "yuv420p"
         for f in frames:
-            out.mux(stream.encode(_yuv420p(av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:eh, :ew]),
-                                                                      format="rgb24"))))
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:eh, :ew]), format="rgb24")))
         out.mux(stream.encode())
     buf.seek(0)
     with av.open(buf) as src:
         decoded = [f.to_ndarray(format="rgb24") for f in src.decode(video=0)]
     # an odd edge row/column (x264 needs even sizes) is taken from the clean input
     return [np.concatenate([np.concatenate([d, f[:eh, ew:]], 1), f[eh:]], 0) for d, f in zip(decoded, frames)]
-
-
-def _yuv420p(frame):
-    """`frame` in x264's input format with the bytes past each row's end zeroed. Left as the converter leaves them
-    (uninitialised), they changed about one encode in a hundred (by up to 94 levels) whenever a width needs row
-    padding (46 px), so a resumed run did not see the same batches; zeroed, every encode is the usual one."""
-    frame = frame.reformat(format="yuv420p")
-    for plane in frame.planes:
-        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
-        rows[:, plane.width:] = 0
-    return frame
 
 
 def add_noise(frames: list[np.ndarray], sigma: float, rng: np.random.Generator) -> list[np.ndarray]:
