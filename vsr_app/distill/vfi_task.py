@@ -428,6 +428,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
 
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
+PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
 PRUNE_AGAIN = "`prune vfi` cannot continue a run: prune again with another --out"
 
 
@@ -492,7 +493,7 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
     with saving("the pruned net", run_dir, PRUNE_AGAIN):
         atomic_write(run_dir / "plan.json",
                      lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
-        path = save_model(student, run_dir / "pruned.safetensors", {
+        path = save_model(student, run_dir / PRUNED_NET, {
             "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
             "config": {"widths": plan.widths, **student.arch_config()},
             "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},

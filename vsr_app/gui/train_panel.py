@@ -28,6 +28,7 @@ from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (check_new_run, check_no_training_in, check_resumable, read_json_object,
                                   remove_refused_start, set_aside_metrics)
+from vsr_app.distill.vfi_task import PRUNED_NET
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
@@ -40,14 +41,13 @@ from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, STAR
                                     check_start_from, choice_data, default_runs_dir, field_default, form_fields_for,
                                     launcher, net_field_applies, net_params, prune_command, run_steps,
                                     train_arguments, with_extra)
-from vsr_app.gui.widgets import path_row
+from vsr_app.gui.widgets import add_model_item, path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
 PRUNE_FOLDER = "prune-vfi"  # the prune run the Start from note suggests, in the Runs folder
-PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
@@ -618,7 +618,7 @@ class TrainPanel(QWidget):
         self.teacher.clear()
         for m in list_models():
             if m.task == viewer_task and m.path:
-                self.teacher.addItem(f"{m.name}   {fmt.params(m.params)}", m.name)
+                add_model_item(self.teacher, m.name, m.name, m)
         if self.teacher.count() == 0:
             self.teacher.addItem("no trained model yet", None)
         index = self.teacher.findData(current)
@@ -638,7 +638,7 @@ class TrainPanel(QWidget):
                 options[key] = value
         if self._starts_from():
             options["init_from"] = str(full_path(self.start_from.text().strip(), "Start from",
-                                                 default_runs_dir() / PRUNE_FOLDER / "pruned.safetensors"))
+                                                 default_runs_dir() / PRUNE_FOLDER / PRUNED_NET))
         if held_out and self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
