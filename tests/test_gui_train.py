@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 from PySide6.QtCore import QPoint, QProcess, QRect, Qt
 from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
 
@@ -23,10 +24,11 @@ from gui_support import gui_env, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_panel
-from vsr_app.gui.run_files import MetricsTail, check_model_target, install_run_model
+from vsr_app.gui.run_files import MetricsTail, check_model_target, free_prune_folder, install_run_model
 from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.models import build_arch, count_params, list_models, save_model
-from vsr_app.nets.vfi_teacher import default_widths
+from vsr_app.nets.vfi_teacher import VFINet, default_widths
+from vsr_app.resources import user_models_dir
 
 TINY = {"net_config.channels": 4, "net_config.blocks": 1, "batch": 1, "frames": 3, "patch": 16, "log_every": 1,
         "val_every": 2}
@@ -1004,9 +1006,99 @@ def test_the_prune_step_is_spelled_with_the_forms_data_ready_to_copy(panel, tmp_
     command = shlex.join(["vsr-app", "prune", "vfi", "--teacher", "vfi-x2-teacher", "--data",
                           panel.data.item(0).text(), "--data", str(spaced), "--out", str(out)])
     note = panel.start_note.text()
-    assert html.escape(command) in note and str(out / "pruned.safetensors") in note and "'" in command
+    assert html.escape(command) in note and "pruned.safetensors" in note and "'" in command
     panel.data.clear()
     assert "--data DIR" in panel.start_note.text()  # no data yet: where it goes
+    prune_run(out)  # an earlier pruning: the next goes beside it, never over it
+    panel.data.addItem(str(spaced))  # (the note follows the form, and the tab's runs)
+    assert html.escape(str(tmp_path / "runs" / "prune-vfi-2")) in panel.start_note.text()
+
+
+def test_free_prune_folder_skips_folders_that_hold_anything(tmp_path):
+    assert free_prune_folder(tmp_path) == tmp_path / "prune-vfi"
+    (tmp_path / "prune-vfi").mkdir()
+    assert free_prune_folder(tmp_path) == tmp_path / "prune-vfi"  # empty: nothing to lose
+    (tmp_path / "prune-vfi" / "gui-log.txt").write_text("x")
+    (tmp_path / "prune-vfi-2").write_text("a file, not a folder")
+    assert free_prune_folder(tmp_path) == tmp_path / "prune-vfi-3"
+
+
+def tiny_vfi_teacher() -> str:
+    """A trained-looking interpolation teacher in the user's models folder (where the pruner's process finds it
+    too), small enough to prune in seconds."""
+    torch.manual_seed(0)
+    save_model(VFINet(base=8, kernel=3), user_models_dir() / "tiny-vfi-teacher.safetensors", {
+        "name": "tiny-vfi-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
+        "config": {"base": 8, "kernel": 3}})
+    return "tiny-vfi-teacher"
+
+
+@pytest.fixture
+def pruning(panel, tmp_path, monkeypatch):
+    """The interpolation form with a tiny teacher, and Prune made short (the tab runs the pruner's defaults)."""
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    teacher = tiny_vfi_teacher()
+    panel.refresh_models()
+    panel.teacher.setCurrentIndex(panel.teacher.findData(teacher))
+    config = tmp_path / "short prune.json"
+    config.write_text(json.dumps({"crop": 32, "batch": 1, "log_every": 1, "threads": 1, "min_width": 2}))
+    full = train_panel.prune_arguments
+    monkeypatch.setattr(train_panel, "prune_arguments",
+                        lambda *a: full(*a) + ["--steps", "4", "--config", str(config)])
+    return panel
+
+
+def test_prune_teacher_runs_the_pruner_and_its_net_becomes_start_from(pruning, qtbot, window, tmp_path):
+    """The packaged app has no `vsr-app` to paste the prune command into: the tab runs it, followed like a
+    training run, and starts the compact student from its net."""
+    panel = pruning
+    assert panel.prune_button.isVisible() and panel.prune_button.isEnabled()
+    panel.prune()
+    assert panel.running() and not panel.prune_button.isEnabled()  # the form is locked, as for a training run
+    assert panel.process.arguments()[2:6] == ["prune", "vfi", "--teacher", "tiny-vfi-teacher"]
+    qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
+    run = tmp_path / "runs" / "prune-vfi"
+    assert panel.status.text().startswith("Pruned after"), panel.log.toPlainText()
+    assert panel.start_from.text() == str(run / "pruned.safetensors") and (run / "pruned.safetensors").is_file()
+    assert "now the Start from" in panel.run_label.text() and panel.plots.last_step() == 4
+    assert "pruned " in (run / train_panel.LOG_NAME).read_text()  # its output kept, as a training run's
+    assert panel.last_model is None and not panel.compare_button.isVisible()  # nothing installed
+    assert window.error_box is None or not window.error_box.isVisible()
+    assert "prune-vfi-2" in panel.start_note.text()  # the next pruning goes beside this one
+
+
+def test_a_stopped_pruning_says_it_cannot_be_resumed_and_a_refused_one_leaves_nothing(pruning, qtbot, window,
+                                                                                      tmp_path, monkeypatch):
+    panel = pruning
+    full = train_panel.prune_arguments
+    monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a)[:-4] + ["--steps", "100000"] +
+                        full(*a)[-2:])
+    panel.prune()
+    qtbot.waitUntil(lambda: panel.plots.last_step() >= 1, timeout=120_000)
+    with qtbot.waitSignal(panel.process.finished, timeout=60_000):
+        panel.stop()
+    assert "cannot be resumed" in panel.status.text() and panel.start_from.text() == ""
+    assert "prune-vfi-2" in panel.start_note.text()
+    assert window.error_box is None or not window.error_box.isVisible()
+
+    monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
+    panel.prune()
+    qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)
+    assert "Pruning failed" in window.error_box.windowTitle() or "between 0 and 1" in window.error_box.text()
+    assert not (tmp_path / "runs" / "prune-vfi-2").exists()  # a refused start leaves nothing
+
+
+def test_prune_teacher_needs_a_teacher_and_the_data(panel, qtbot, window, tmp_path):
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    assert panel.teacher.currentData() is None  # no interpolation model in this test's models folder
+    panel.prune()
+    assert "needs a trained interpolation teacher" in window.error_box.text() and not panel.running()
+    tiny_vfi_teacher()
+    panel.refresh_models()
+    panel.data.clear()
+    panel.data.addItem(str(tmp_path / "gone"))
+    panel.prune()
+    assert "training data not found" in window.error_box.text() and not (tmp_path / "runs").exists()
 
 
 def test_a_start_from_that_is_not_there_is_refused_as_not_found(panel, qtbot, window, tmp_path):

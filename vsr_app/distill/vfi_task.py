@@ -308,7 +308,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
         check_resumable(run_dir)
         if "options" not in saved:
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
-        if saved.get("command") == PRUNE_COMMAND:
+        if is_prune_config(saved):
             raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run, which cannot be resumed: prune again with "
                               f"another --out")
         if fresh["options"].get("steps"):
@@ -430,6 +430,12 @@ PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
 PRUNE_AGAIN = "`prune vfi` cannot continue a run: prune again with another --out"
+
+
+def is_prune_config(config: dict) -> bool:
+    """Whether a run's config.json is a `prune vfi` run's, which no training run continues (its options: no
+    distillation, a pruning rate and length)."""
+    return config.get("command") == PRUNE_COMMAND
 
 
 def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,

@@ -4,6 +4,7 @@ the queue with each file's status, overall progress with ETA, Cancel, and the JS
 The queue is listed before starting (same file discovery and output naming as the batch itself), then
 each row is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a
 network share, and opening the files at the outputs' names, can take minutes, and the window must stay usable.
+A click on a column's header sorts the queue by it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ REPLACE_LISTED = 8  # files named when asking before replacing files this app di
 RECURSIVE_LABEL = "Include sub-folders"
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
+SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
 
 
 @dataclass
@@ -82,6 +84,13 @@ def _made_by_us(path: Path) -> bool:
         return False
 
 
+class TimeItem(QTableWidgetItem):
+    """A Time cell, sorted by its seconds: by its text, "9 s" came after "10 s". One without a time sorts as 0 s."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        return (self.data(SECONDS) or 0.0) < (other.data(SECONDS) or 0.0)
+
+
 class BatchPanel(QWidget):
     errorRaised = Signal(str, str)
     fileFinished = Signal(int, int, object)  # index (1-based), count, batch.FileResult; emitted from the job
@@ -95,7 +104,8 @@ class BatchPanel(QWidget):
         self.list_job: Job | None = None  # the newest listing; an older one still running is ignored when it ends
         self.start_when_listed = False
         self.browse_buttons: list[QPushButton] = []  # locked with the fields while a batch lists or runs
-        self.rows: dict[str, int] = {}  # the table row of each input (relative path, as the batch names it)
+        self.rows: dict[str, QTableWidgetItem] = {}  # the File cell of each input (relative path, as the batch
+        # names it), which `_cells` finds the row of wherever sorting has moved it
         self.report_path: str | None = None
         self.input_folder: Path | None = None  # the one the table lists
         self.output_folder: Path | None = None  # of the batch last started
@@ -171,6 +181,8 @@ class BatchPanel(QWidget):
         # no wider than this, or a long path in a sub-folder pushes status and reason out of view
         header.setMaximumSectionSize(self.table.fontMetrics().averageCharWidth() * FILE_COLUMN_CHARS)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
+        header.setSortIndicator(-1, Qt.AscendingOrder)  # in the batch's order until a header is clicked
+        self.table.setSortingEnabled(True)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -340,28 +352,34 @@ class BatchPanel(QWidget):
         self.listed.emit()
 
     def _show_queue(self, queue: Queue) -> None:
+        """List the queue; sorted, if a header was clicked, once all rows are in: sorting on, Qt sorted the table
+        again for each cell added."""
         self.input_folder = queue.in_dir
+        self.table.setSortingEnabled(False)
         for src, dst in zip(queue.inputs, queue.outputs):
-            relative = str(src.relative_to(queue.in_dir))
-            self.rows[relative] = self.table.rowCount()
-            self._add_row(relative, "queued", "", str(dst) if dst else "")
+            self._add_row(str(src.relative_to(queue.in_dir)), str(dst) if dst else "")
+        self.table.setSortingEnabled(True)
         count = len(queue.inputs)
         self.status.setText(f"{count} video{'s' if count != 1 else ''} found." if count
                             else "No videos with these extensions in the input folder.")
 
-    def _add_row(self, *cells: str) -> None:
+    def _add_row(self, relative_input: str, output: str) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
-        for column, text in enumerate(cells):
-            item = QTableWidgetItem()
+        cells = QTableWidgetItem(), QTableWidgetItem(), TimeItem(), QTableWidgetItem()
+        for column, (item, text) in enumerate(zip(cells, (relative_input, "queued", "", output))):
             self._set_text(item, text)
             self.table.setItem(row, column, item)
-        self._colour(row)
+        self.rows[relative_input] = cells[0]
 
-    def _set_cell(self, row: int, column: int, text: str) -> None:
-        if 0 <= row < self.table.rowCount():
-            self._set_text(self.table.item(row, column), text)
-            self._colour(row)
+    def _cells(self, relative_input: str) -> list[QTableWidgetItem] | None:
+        """The cells of the row listing this input, None if none does. Rows are found by name, never by position:
+        sorting moves them, as does a change in the column sorted by (so take the cells before changing one). Looked
+        up in `rows`: a search of the table for each finished file froze the tab for seconds with thousands of rows."""
+        name = self.rows.get(relative_input)
+        if name is None:
+            return None
+        return [self.table.item(name.row(), column) for column in range(len(COLUMNS))]
 
     @staticmethod
     def _set_text(item: QTableWidgetItem, text: str) -> None:
@@ -370,10 +388,11 @@ class BatchPanel(QWidget):
         item.setText(text)
         item.setToolTip(text)
 
-    def _colour(self, row: int) -> None:
-        colour = STATUS_COLOURS.get(self.table.item(row, 1).text())
+    def _set_status(self, item: QTableWidgetItem, status: str) -> None:
+        self._set_text(item, status)
+        colour = STATUS_COLOURS.get(status)
         if colour:
-            self.table.item(row, 1).setForeground(QBrush(QColor(colour)))
+            item.setForeground(QBrush(QColor(colour)))
 
     # ---- running ----
     def start(self) -> None:
@@ -476,28 +495,27 @@ class BatchPanel(QWidget):
             self.progress.setValue(round(info.fraction * 1000))
         stage = info.stage
         if stage.startswith("[") and "] " in stage:  # "[i/n] relative/input.mp4": that file has started
-            row = self._row_of(stage.split("] ", 1)[1])
-            if row is not None and self.table.item(row, 1).text() == "queued":
-                self._set_cell(row, 1, "processing")
+            cells = self._cells(stage.split("] ", 1)[1])
+            if cells is not None and cells[1].text() == "queued":
+                self._set_status(cells[1], "processing")
         self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps" + fmt.eta_suffix(info.eta))
 
     def _file_finished(self, index: int, count: int, result) -> None:
-        row = self._row_of(result.input)
-        if row is not None:
-            self._show_result(row, result)
+        self._show_result(result)
 
-    def _row_of(self, relative_input: str) -> int | None:
-        """The table row listing this input (rows are matched by name, never by position), looked up in `rows`: a
-        search of the table for each finished file froze the tab for seconds per file with thousands of rows."""
-        return self.rows.get(relative_input)
-
-    def _show_result(self, row: int, result) -> None:
-        self._set_cell(row, 1, result.status)
-        self._set_cell(row, 2, fmt.duration(result.seconds) if result.status == "ok" else "")
-        detail = result.output if result.status == "ok" else self._reason(result)
+    def _show_result(self, result) -> None:
+        cells = self._cells(result.input)
+        if cells is None:
+            return
+        _, status, time, detail = cells
+        ok = result.status == "ok"
+        self._set_status(status, result.status)
+        time.setData(SECONDS, result.seconds if ok else None)
+        self._set_text(time, fmt.duration(result.seconds) if ok else "")
+        text = result.output if ok else self._reason(result)
         if result.notes:
-            detail += "  (" + "; ".join(result.notes) + ")"
-        self._set_cell(row, 3, detail)
+            text += "  (" + "; ".join(result.notes) + ")"
+        self._set_text(detail, text)
 
     def _reason(self, result) -> str:
         """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""
@@ -506,9 +524,7 @@ class BatchPanel(QWidget):
 
     def _done(self, report) -> None:
         for result in report.files:  # files never started (after a cancel) get no per-file call
-            row = self._row_of(result.input)
-            if row is not None:
-                self._show_result(row, result)
+            self._show_result(result)
         self._set_running(False)
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())

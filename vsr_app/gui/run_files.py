@@ -6,11 +6,13 @@
 - `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
   which is how a freshly trained model shows up in the model selectors. It never replaces a model another
   run trained (`check_model_target`); `run_comparison` finds the model a run installed, for Compare.
-- `is_prune_run` tells a `vsr-app prune vfi` folder from a training run's, which Open run must not load as one.
+- `is_prune_run` tells a `vsr-app prune vfi` folder from a training run's, which Open run must not load as one;
+  `free_prune_folder` is where the tab's Prune puts a new one.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -18,12 +20,13 @@ import shutil
 from pathlib import Path
 
 from vsr_app.distill.runs import read_json_object
-from vsr_app.distill.vfi_task import PRUNE_COMMAND
+from vsr_app.distill.vfi_task import is_prune_config
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.models import ModelInfo, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
+PRUNE_FOLDER = "prune-vfi"  # where the Train tab prunes, in the Runs folder
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -74,13 +77,21 @@ class MetricsTail:
 
 
 def is_prune_run(run_dir: str | Path) -> bool:
-    """Whether the folder holds a `vsr-app prune vfi` run (its config.json names that command, as `train vfi
-    --resume` checks): its options (no distillation, a pruning lr and length) are no training run's."""
+    """Whether the folder holds a `vsr-app prune vfi` run, which Open run must not load as a training run."""
     try:
         config = read_json_object(Path(run_dir) / "config.json", "the run's options")
     except VsrAppError:
         return False
-    return config.get("command") == PRUNE_COMMAND
+    return is_prune_config(config)
+
+
+def free_prune_folder(runs: Path) -> Path:
+    """RUNS/prune-vfi, else prune-vfi-2, -3, ...: the first that holds nothing, as a pruning cannot continue an
+    earlier one and a student may still start from that one's net."""
+    for n in itertools.count(1):
+        folder = runs / (PRUNE_FOLDER if n == 1 else f"{PRUNE_FOLDER}-{n}")
+        if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+            return folder
 
 
 def check_model_name(name: str) -> str:

@@ -92,12 +92,21 @@ class TrainingCurves(QWidget):
         self._arrange(self.width() < STACK_BELOW)
         room = self.graphs.width() / (1 if self.stacked else 2) - LEGEND_MARGIN
         for legend in self.legends.values():
-            for columns in range(LEGEND_COLUMNS, 0, -1):
-                legend.setColumnCount(columns)
-                if legend.minimumWidth() <= room:
-                    break
+            widths = self._legend_widths(legend)
+            legend.setColumnCount(max((n for n, width in enumerate(widths, 1) if width <= room), default=1))
         # the view was resized first, its layout held at least as wide as before: fit it to the view again
         self.graphs.ci.setGeometry(self.graphs.range)
+
+    def _legend_widths(self, legend: pg.LegendItem) -> list[float]:
+        """The width `legend` needs in 1, 2, ... LEGEND_COLUMNS columns. Measuring lays it out in each, so it is
+        done when its entries change, not on every resize (a legend set to its column count again is not relaid)."""
+        if legend not in self.legend_widths:
+            widths = []
+            for columns in range(1, LEGEND_COLUMNS + 1):
+                legend.setColumnCount(columns)
+                widths.append(legend.minimumWidth())
+            self.legend_widths[legend] = widths
+        return self.legend_widths[legend]
 
     def _arrange(self, stacked: bool) -> None:
         """Put the validation plot (and its legend) beside the loss plot, or under it."""
@@ -114,6 +123,7 @@ class TrainingCurves(QWidget):
             plot.clear()
             legend.clear()
         self.series, self.curves, self.raw = {}, {}, {}
+        self.legend_widths: dict[pg.LegendItem, list[float]] = {}  # measured by _legend_widths
         self.val_plot.addItem(self.val_note, ignoreBounds=True)  # clear() took it out
         self.val_note.hide()
 
@@ -159,6 +169,7 @@ class TrainingCurves(QWidget):
             self.raw[key] = plot.plot([], [], pen=pg.mkPen(faint, width=1))
             item = plot.plot([], [], pen=pg.mkPen(colour, width=1.8))
         self.legends[plot].addItem(item, key)
+        self.legend_widths.pop(self.legends[plot], None)  # to be measured again with this entry
         self.curves[key] = item
         self.series[key] = ([], [])
 

@@ -159,14 +159,19 @@ def check_start_from(options: dict) -> None:
         raise VsrAppError(f"Start from not found: {path}")
 
 
-def prune_command(teacher: str, data: list[str], out: Path) -> str:
-    """The `vsr-app prune vfi` command that makes a compact interpolation student's Start from, ready to copy into a
-    terminal: the form's teacher and data (DIR while it has none), quoted for the system's shell (cmd.exe on
-    Windows, where POSIX quotes would not paste)."""
-    args = ["vsr-app", "prune", "vfi", "--teacher", teacher]
-    for folder in data or ["DIR"]:
+def prune_arguments(teacher: str, data: list[str], out: Path) -> list[str]:
+    """`vsr-app prune vfi` arguments (after the program) that make a compact interpolation student's Start from: the
+    form's teacher and data, the pruner's own defaults (its length, rate and share of parameters kept)."""
+    args = ["prune", "vfi", "--teacher", teacher]
+    for folder in data:
         args += ["--data", folder]
-    args += ["--out", str(out)]
+    return args + ["--out", str(out)]
+
+
+def prune_command(teacher: str, data: list[str], out: Path) -> str:
+    """The same, ready to copy into a terminal (DIR while the form has no data), quoted for the system's shell
+    (cmd.exe on Windows, where POSIX quotes would not paste)."""
+    args = ["vsr-app", *prune_arguments(teacher, data or ["DIR"], out)]
     return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
 
 

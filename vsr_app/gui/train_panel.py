@@ -6,6 +6,7 @@ the same SIGTERM a terminal user would send (the trainer writes a checkpoint and
 from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
 every model selector; Start refuses a name another run's model already has there (it would be replaced).
+Prune runs `vsr-app prune vfi` the same way (progress, log, Stop), and its pruned net becomes Start from.
 The run buttons sit below the scrolling form, so Stop is always in sight; the form is locked during a run.
 """
 
@@ -28,18 +29,20 @@ from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (check_new_run, check_no_training_in, check_resumable, read_json_object,
                                   remove_refused_start, set_aside_metrics)
-from vsr_app.distill.vfi_task import PRUNED_NET
+from vsr_app.distill.vfi_task import PRUNE_DEFAULTS, PRUNED_NET
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, install_run_model,
-                                   is_prune_run, model_name_for, run_comparison)
+from vsr_app.gui.run_files import (PRUNE_FOLDER, MetricsTail, check_model_name, check_model_target,
+                                   free_prune_folder, install_run_model, is_prune_run, model_name_for,
+                                   run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS,
                                     check_start_from, choice_data, default_runs_dir, field_default, form_fields_for,
-                                    launcher, net_field_applies, net_params, prune_command, run_steps,
+                                    launcher, net_field_applies, net_params, prune_arguments, prune_command,
+                                    run_steps,
                                     train_arguments, with_extra)
 from vsr_app.gui.widgets import add_model_item, path_row
 from vsr_app.gui.workers import Job, error_message
@@ -47,7 +50,6 @@ from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
-PRUNE_FOLDER = "prune-vfi"  # the prune run the Start from note suggests, in the Runs folder
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
@@ -137,6 +139,7 @@ class TrainPanel(QWidget):
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.stopping = False
+        self.pruning = False  # the process is `prune vfi`: nothing to install or resume, its net becomes Start from
         self.checkpoint_at_start: int | None = None
         self.run_output: list[str] = []  # this trainer's lines: a failure shows these, not an earlier run's
         self.log_unsaved = False  # this trainer's lines could not all be kept in the run's log file (said once)
@@ -293,21 +296,32 @@ class TrainPanel(QWidget):
         self.start_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the command is there to be copied
         self.start_note.setProperty("role", "muted")
         form.addRow(self.start_note)
+        self.prune_button = QPushButton("Prune teacher")
+        self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net, then start "
+                                     "from it (Stop ends the pruning; it cannot be resumed)")
+        self.prune_button.clicked.connect(self.prune)
+        self.prune_row = QWidget()
+        row = QHBoxLayout(self.prune_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.prune_button)
+        row.addStretch(1)
+        form.addRow(self.prune_row)
 
     def _show_prune_command(self) -> None:
-        """Spell the prune step with the form's teacher and data folders and a prune folder in its Runs folder, so
-        the command can be copied as it is (placeholders had to be typed over)."""
+        """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
+        so the command can also be copied as it is into a terminal (placeholders had to be typed over)."""
         try:
-            out = self._runs_folder() / PRUNE_FOLDER
+            runs = self._runs_folder()
         except VsrAppError:  # a Runs folder being typed: the default one's
-            out = default_runs_dir() / PRUNE_FOLDER
+            runs = default_runs_dir()
+        out = free_prune_folder(runs)
         teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
         command = prune_command(teacher, self._data_folders(), out)
         self.start_note.setText(
             f"Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
-            f"compact student like vfi-x2-student, prune the teacher first, in a terminal:<br><code>"
-            f"{html.escape(command)}</code><br>then start from {html.escape(str(out / PRUNED_NET))} (or Open run\u2026 "
-            f"that folder).")
+            f"compact student like vfi-x2-student, prune the teacher first: Prune teacher runs<br><code>"
+            f"{html.escape(command)}</code><br>(the same works in a terminal) and then starts from its "
+            f"{PRUNED_NET}.")
 
     def _data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]
@@ -535,7 +549,7 @@ class TrainPanel(QWidget):
             self.inputs[key] = widget
         self.form_net = self._net()
         self._order_tabs()
-        for row in (self.start_row, self.start_note):
+        for row in (self.start_row, self.start_note, self.prune_row):
             self.what_form.setRowVisible(row, task in START_FROM_TASKS)
         self.start_from.setText(self.settings.value(f"train/{task}/init_from", ""))
         if "net" in self.inputs:
@@ -730,6 +744,39 @@ class TrainPanel(QWidget):
         except Exception as exc:  # after a check this runs from a signal: anything left unsaid would lock the form
             self._refuse(error_message(exc), status)
             return
+        self.pruning = False
+        self.shown_task, self.run_note = plan.task, ""
+        self._run_cli(args)
+
+    def prune(self) -> None:
+        """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
+        does, followed like a training run; its net becomes Start from when it ends (`_finished`)."""
+        teacher = self.teacher.currentData()
+        data = self._data_folders()
+        missing = [d for d in data if not Path(d).exists()]
+        try:
+            if not teacher:
+                raise VsrAppError("pruning needs a trained interpolation teacher; train one first")
+            if not data:
+                raise VsrAppError("add at least one training data folder: the pruning trains on it")
+            if missing:
+                raise VsrAppError(f"training data not found: {missing[0]}")
+            run_dir = free_prune_folder(self._runs_folder())
+            self.new_run_made_dir = not run_dir.exists()
+            run_dir.mkdir(parents=True, exist_ok=True)  # the tab keeps the pruner's log there
+        except VsrAppError as exc:
+            self.errorRaised.emit("Cannot start pruning", str(exc))
+            return
+        except OSError as exc:
+            self.errorRaised.emit("Cannot start pruning", f"cannot make the prune folder: {exc.strerror or exc}")
+            return
+        self.run_dir, self.total_steps, self.last_model = run_dir, PRUNE_DEFAULTS["steps"], None
+        self.pruning = True
+        self.shown_task, self.run_note = "vfi", "Pruning the teacher: its net becomes Start from when it ends."
+        self._run_cli(prune_arguments(teacher, data, run_dir))
+
+    def _run_cli(self, args: list[str]) -> None:
+        """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed."""
         program, prefix = launcher()
         self.process = QProcess(self)
         self.process.setProcessChannelMode(QProcess.MergedChannels)
@@ -749,7 +796,6 @@ class TrainPanel(QWidget):
         self.checkpoint_at_start = self._checkpoint_stamp()
         self.stopping = False
         self.compare_button.hide()
-        self.shown_task, self.run_note = plan.task, ""
         self._label_run()
         self.status.setText("Starting\u2026")
         self._set_running(True)
@@ -870,6 +916,7 @@ class TrainPanel(QWidget):
         if not running:
             self._distill_changed()
             self._net_changed()
+            self._show_prune_command()  # a pruning that ended took its folder
 
     def _log(self, *lines: str) -> None:
         """Append to the log, keeping its end in sight while it follows (`_follow_log`)."""
@@ -941,32 +988,43 @@ class TrainPanel(QWidget):
         took = fmt.duration(time.monotonic() - self.started)
         ended = code == 0 and status != QProcess.CrashExit
         # a Stop pressed as the last step was written: the run is complete, nothing is left to resume
+        saved = self._checkpoint_stamp() != self.checkpoint_at_start
         if ended and (not self.stopping or self.plots.last_step() >= self.total_steps):
-            self.status.setText(f"Finished after {took}.")
-            self._install()
+            if self.pruning:
+                self.status.setText(f"Pruned after {took}.")
+                self.run_note = self._offer_pruned_net(self.run_dir)
+                self._label_run()
+            else:
+                self.status.setText(f"Finished after {took}.")
+                self._install()
         # a stop ends in 130 (the CLI's interrupted), 0 short of the steps this tab counts (a resumed run keeps its
         # own) or a crash exit (killed after the grace time, or SIGTERM before Python's handler was set)
         elif self.stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
-            if self._checkpoint_stamp() != self.checkpoint_at_start:
+            if not saved:
+                self.status.setText(f"Stopped after {took}, before the first step: nothing new to save.")
+                if self.pruning:
+                    self._clear_refused_start()  # the prune folder holds only this tab's log: the next Prune's
+            elif self.pruning:
+                self.status.setText(f"Stopped after {took}. A pruning cannot be resumed: Prune teacher starts again.")
+            else:
                 self.status.setText(f"Stopped after {took}; Resume continues from here.")
                 self._install()
-            else:
-                self.status.setText(f"Stopped after {took}, before the first step: nothing new to save.")
         else:
-            self._failed(code)
+            self._failed(code, saved)
 
-    def _failed(self, code: int) -> None:
+    def _failed(self, code: int, saved: bool) -> None:
         """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the
-        whole output is."""
-        self.status.setText(f"The trainer exited with an error (code {code}).")
-        saved = ""
-        if self._checkpoint_stamp() != self.checkpoint_at_start:  # hours of steps before the crash stay usable
-            self._install()
-            saved = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
-        else:
+        whole output is; a trainer's model from the last checkpoint before the failure is installed."""
+        doer, what = ("pruner", "Pruning") if self.pruning else ("trainer", "Training")
+        self.status.setText(f"The {doer} exited with an error (code {code}).")
+        said = ""
+        if not saved:
             self._clear_refused_start()
-        self.errorRaised.emit("Training failed", f"{failure_cause(self.run_output)}\n\nThe trainer exited with code "
-                                                 f"{code}; its whole output is in {self._log_place()}.{saved}")
+        elif not self.pruning:  # hours of steps before the crash stay usable
+            self._install()
+            said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
+        self.errorRaised.emit(f"{what} failed", f"{failure_cause(self.run_output)}\n\nThe {doer} exited with code "
+                                                f"{code}; its whole output is in {self._log_place()}.{said}")
 
     def _log_place(self) -> str:
         """Where the trainer's whole output is: the log under the curves, and the run's log file while it is kept

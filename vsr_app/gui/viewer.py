@@ -573,7 +573,8 @@ class Viewer(QWidget):
             self.stale_timer.start()
         self.on_screen = (replace(req, position=rendered.position), self.bar.describe(rendered.position,
                                                                                      self.player.length))
-        self._set_available(True)
+        if not self.available:  # not on every frame: playback would set the bar and every action again each time
+            self._set_available(True)
         self.bar.refresh()
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
