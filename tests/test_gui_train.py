@@ -1075,21 +1075,27 @@ def test_a_stopped_pruning_says_it_cannot_be_resumed_and_a_refused_one_leaves_no
                         full(*a)[-2:])
     panel.prune()
     qtbot.waitUntil(lambda: panel.plots.last_step() >= 1, timeout=120_000)
+    work = window._work()  # what the status bar and a quit's question say of it: no checkpoint to resume from
+    assert work[0][0] == "pruning" and work[0][1].startswith("Pruning: step") and "cannot be resumed" in work[0][2]
     with qtbot.waitSignal(panel.process.finished, timeout=60_000):
         panel.stop()
     assert "cannot be resumed" in panel.status.text() and panel.start_from.text() == ""
+    assert "no pruned.safetensors" in panel.run_label.text()  # not "becomes Start from when it ends"
     assert "prune-vfi-2" in panel.start_note.text()
     assert window.error_box is None or not window.error_box.isVisible()
 
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
     panel.prune()
     qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)
-    assert "Pruning failed" in window.error_box.windowTitle() or "between 0 and 1" in window.error_box.text()
+    assert "less than 1, not 2" in window.error_box.text() and "pruner exited with code 2" in window.error_box.text()
     assert not (tmp_path / "runs" / "prune-vfi-2").exists()  # a refused start leaves nothing
+    assert "prune-vfi-2" in panel.start_note.text() and not panel.run_label.isVisible()  # free again, nothing shown
 
 
 def test_prune_teacher_needs_a_teacher_and_the_data(panel, qtbot, window, tmp_path):
     panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.distill.setCurrentIndex(panel.distill.findData("none"))
+    assert panel.teacher.isEnabled()  # still the one Prune prunes
     assert panel.teacher.currentData() is None  # no interpolation model in this test's models folder
     panel.prune()
     assert "needs a trained interpolation teacher" in window.error_box.text() and not panel.running()

@@ -309,8 +309,10 @@ class MainWindow(QMainWindow):
         work = []
         if self.train.running():
             step = self.train.plots.last_step()
-            work.append(("training", f"Training: step {step:,} / {self.train.total_steps:,}" if step
-                         else "Training: starting", "training keeps a checkpoint to resume from"))
+            name, loses = (("pruning", "a pruning cannot be resumed: it starts again") if self.train.pruning
+                           else ("training", "training keeps a checkpoint to resume from"))
+            work.append((name, f"{name.capitalize()}: step {step:,} / {self.train.total_steps:,}" if step
+                         else f"{name.capitalize()}: starting", loses))
         if self.export_dialog is not None and self.export_dialog.running:
             work.append(("an export", "Exporting" + _percent(self.export_dialog.progress),
                          "the unfinished export is not kept"))

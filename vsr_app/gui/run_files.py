@@ -90,8 +90,11 @@ def free_prune_folder(runs: Path) -> Path:
     earlier one and a student may still start from that one's net."""
     for n in itertools.count(1):
         folder = runs / (PRUNE_FOLDER if n == 1 else f"{PRUNE_FOLDER}-{n}")
-        if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
-            return folder
+        try:
+            if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+                return folder
+        except OSError:  # cannot be read: not free
+            continue
 
 
 def check_model_name(name: str) -> str:

@@ -266,7 +266,8 @@ class TrainPanel(QWidget):
         form.addRow("Task", self.task)
         self._start_from_rows(form)
         self.teacher = QComboBox()
-        self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one")
+        self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one; for frame "
+                                "interpolation also the one Prune teacher prunes")
         form.addRow("Teacher", self.teacher)
         self.distill = QComboBox()
         self.distill.currentIndexChanged.connect(self._distill_changed)
@@ -384,7 +385,8 @@ class TrainPanel(QWidget):
         self.resume_button.setToolTip("Continue the run of this model name from its last checkpoint")
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the current step; a checkpoint is written, Resume continues")
+        self.stop_button.setToolTip("Stop after the current step: a training run writes a checkpoint that Resume "
+                                    "continues (a pruning cannot be resumed)")
         self.stop_button.clicked.connect(self.stop)
         self.open_run_button = QPushButton("Open run\u2026")
         self.open_run_button.setToolTip("Show the curves of an earlier run (and Resume it)")
@@ -573,7 +575,8 @@ class TrainPanel(QWidget):
             previous = widget
 
     def _distill_changed(self) -> None:
-        self.teacher.setEnabled(self.distill.currentData() != "none")
+        """The teacher is chosen for distillation, and for interpolation also for Prune teacher."""
+        self.teacher.setEnabled(self.distill.currentData() != "none" or self.current_task() in START_FROM_TASKS)
 
     def _net_changed(self) -> None:
         """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
@@ -891,7 +894,7 @@ class TrainPanel(QWidget):
         """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
         if self.running():
             self.stopping = True
-            self.status.setText("Stopping: writing a checkpoint\u2026")
+            self.status.setText("Stopping\u2026" if self.pruning else "Stopping: writing a checkpoint\u2026")
             self.stop_button.setEnabled(False)
             self.process.terminate()
             # owned by the process: the timer goes with it (a window closed within the grace time deletes it)
@@ -916,7 +919,6 @@ class TrainPanel(QWidget):
         if not running:
             self._distill_changed()
             self._net_changed()
-            self._show_prune_command()  # a pruning that ended took its folder
 
     def _log(self, *lines: str) -> None:
         """Append to the log, keeping its end in sight while it follows (`_follow_log`)."""
@@ -976,9 +978,10 @@ class TrainPanel(QWidget):
         if error == QProcess.FailedToStart:
             self.timer.stop()
             self._set_running(False)
-            self.status.setText("The trainer could not start.")
-            self.errorRaised.emit("Cannot start training", f"the trainer process failed to start: "
-                                                           f"{self.process.errorString()}")
+            doer, what = self._doing()
+            self.status.setText(f"The {doer} could not start.")
+            self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process failed to start: "
+                                                                  f"{self.process.errorString()}")
 
     def _finished(self, code: int, status) -> None:
         self.timer.stop()
@@ -992,8 +995,6 @@ class TrainPanel(QWidget):
         if ended and (not self.stopping or self.plots.last_step() >= self.total_steps):
             if self.pruning:
                 self.status.setText(f"Pruned after {took}.")
-                self.run_note = self._offer_pruned_net(self.run_dir)
-                self._label_run()
             else:
                 self.status.setText(f"Finished after {took}.")
                 self._install()
@@ -1011,11 +1012,17 @@ class TrainPanel(QWidget):
                 self._install()
         else:
             self._failed(code, saved)
+        if self.pruning and self.run_dir.is_dir():  # what it left, once any refused start's folder is gone
+            self.run_note = self._offer_pruned_net(self.run_dir)
+        elif self.pruning:
+            self.run_dir, self.shown_task = None, None  # nothing of it is left to show
+        self._label_run()
+        self._show_prune_command()  # its folder is taken, or free again
 
     def _failed(self, code: int, saved: bool) -> None:
         """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the
         whole output is; a trainer's model from the last checkpoint before the failure is installed."""
-        doer, what = ("pruner", "Pruning") if self.pruning else ("trainer", "Training")
+        doer, what = self._doing()
         self.status.setText(f"The {doer} exited with an error (code {code}).")
         said = ""
         if not saved:
@@ -1025,6 +1032,10 @@ class TrainPanel(QWidget):
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
         self.errorRaised.emit(f"{what} failed", f"{failure_cause(self.run_output)}\n\nThe {doer} exited with code "
                                                 f"{code}; its whole output is in {self._log_place()}.{said}")
+
+    def _doing(self) -> tuple[str, str]:
+        """What runs, for messages: the pruner or the trainer, and its work."""
+        return ("pruner", "Pruning") if self.pruning else ("trainer", "Training")
 
     def _log_place(self) -> str:
         """Where the trainer's whole output is: the log under the curves, and the run's log file while it is kept
@@ -1082,5 +1093,7 @@ class TrainPanel(QWidget):
         val = self.plots.series.get("val_psnr")
         if val and val[1]:
             text += f"   \u00b7   val PSNR {val[1][-1]:.2f} dB"
+        if self.pruning and record["step"] >= total:
+            text = f"Step {total:,} / {total:,}   \u00b7   making the pruned net\u2026"
         if self.running() and not self.stopping:
             self.status.setText(text)
