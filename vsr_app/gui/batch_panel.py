@@ -4,7 +4,8 @@ the queue with each file's status, overall progress with ETA, Cancel, and the JS
 The queue is listed before starting (same file discovery and output naming as the batch itself), then
 each row is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a
 network share, and opening the files at the outputs' names, can take minutes, and the window must stay usable.
-A click on a column's header sorts the queue by it.
+A click on a column's header sorts the queue by it. A row's menu (right-click, the menu key or Shift+F10) acts on its
+file: compare its input in the viewer (also a double-click), play its output, show the output in its folder.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QKeySequence
+from PySide6.QtCore import QPoint, QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton,
+                               QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME
 from vsr_app.batch import plan_batch, run_batch
@@ -40,6 +41,9 @@ RECURSIVE_LABEL = "Include sub-folders"
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
+OUTPUT = Qt.UserRole  # an Output / reason cell's output path, once the batch has said what became of the file
+FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
+# the same settings
 
 
 @dataclass
@@ -91,8 +95,32 @@ class TimeItem(QTableWidgetItem):
         return (self.data(SECONDS) or 0.0) < (other.data(SECONDS) or 0.0)
 
 
+class QueueTable(QTableWidget):
+    """The queue, whose context menu is for one row: the one right-clicked, or for the menu key and Shift+F10 the
+    current one (a mouse's position is the viewport's, the keyboard's the table's: the same point is not the same
+    row)."""
+
+    rowMenuRequested = Signal(int, QPoint)  # the row, where the menu goes (global)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        mouse = event.reason() == QContextMenuEvent.Mouse
+        item = self.itemAt(event.pos()) if mouse else self.currentItem()
+        if item is None:
+            return
+        if not mouse:
+            self.scrollToItem(item)
+        at = event.globalPos() if mouse else self.viewport().mapToGlobal(self.visualItemRect(item).center())
+        self.rowMenuRequested.emit(item.row(), at)
+
+
+def open_with_system(path: Path | str) -> None:
+    """Open a file or folder in the app the system has for it (a player, a file manager)."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 class BatchPanel(QWidget):
     errorRaised = Signal(str, str)
+    compareRequested = Signal(str, str, str)  # input video, viewer task, model name
     fileFinished = Signal(int, int, object)  # index (1-based), count, batch.FileResult; emitted from the job
     listed = Signal()  # a listing of the queue has ended (shown, failed, or found no folder)
     batchFinished = Signal()  # a batch job has ended, however
@@ -109,6 +137,9 @@ class BatchPanel(QWidget):
         self.report_path: str | None = None
         self.input_folder: Path | None = None  # the one the table lists
         self.output_folder: Path | None = None  # of the batch last started
+        self.made_with: tuple[str, str] | None = None  # (task, model) of the batch whose results the table shows
+        self.menu_input: str | None = None  # the input whose row the menu is for, found by name when an action is
+        # picked: a file finished meanwhile can have moved the row
         self.fileFinished.connect(self._file_finished)
 
         form = QFormLayout()
@@ -166,7 +197,7 @@ class BatchPanel(QWidget):
         self.recursive.toggled.connect(self.scan)
         self.codec.currentIndexChanged.connect(self._codec_changed)
 
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = QueueTable(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
@@ -183,6 +214,13 @@ class BatchPanel(QWidget):
         header.setSectionResizeMode(3, QHeaderView.Stretch)
         header.setSortIndicator(-1, Qt.AscendingOrder)  # in the batch's order until a header is clicked
         self.table.setSortingEnabled(True)
+        self.table.rowMenuRequested.connect(self._row_menu)
+        self.table.itemDoubleClicked.connect(lambda item: self._compare(self._job(item.row())))
+        self.row_menu = QMenu(self)
+        self.compare_action = self.row_menu.addAction("Compare in viewer", lambda: self._compare(self.menu_input))
+        self.row_menu.setDefaultAction(self.compare_action)  # shown in bold: what a double-click does
+        self.play_action = self.row_menu.addAction("Play output", self._play_output)
+        self.show_action = self.row_menu.addAction("Show in folder", self._show_in_folder)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -322,6 +360,7 @@ class BatchPanel(QWidget):
     def _clear_queue(self) -> None:
         self.table.setRowCount(0)
         self.rows.clear()
+        self.made_with = None
 
     def _listed(self, job: Job, queue: Queue) -> None:
         if job is not self.list_job:
@@ -422,12 +461,12 @@ class BatchPanel(QWidget):
         in_dir, out_dir = queue.in_dir, queue.out_dir
         self.output_folder = out_dir
         self.report_path = str(out_dir / "vsr-app-report.json")
+        task, model = self.made_with = self.task.currentData(), self.model.currentData()
         crf = self.crf.value() if has_crf(self.codec.currentData()) else None
-        self.job = Job(run_batch, str(in_dir), str(out_dir), task=self.task.currentData(),
-                       model=self.model.currentData(), device=self.device.currentData(),
+        self.job = Job(run_batch, str(in_dir), str(out_dir), task=task, model=model, device=self.device.currentData(),
                        recursive=self.recursive.isChecked(), extensions=self.ext.text(), codec=self.codec.currentData(),
                        crf=crf, overwrite=self.overwrite.isChecked(),
-                       self_ensemble=self.task.currentData() == "upscale" and self.self_ensemble.isChecked(),
+                       self_ensemble=task == "upscale" and self.self_ensemble.isChecked(),
                        report_path=self.report_path, on_file=self.fileFinished.emit, parent=self)
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
@@ -516,6 +555,7 @@ class BatchPanel(QWidget):
         if result.notes:
             text += "  (" + "; ".join(result.notes) + ")"
         self._set_text(detail, text)
+        detail.setData(OUTPUT, result.output)
 
     def _reason(self, result) -> str:
         """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""
@@ -539,11 +579,57 @@ class BatchPanel(QWidget):
 
     def _open_report(self) -> None:
         if self.report_path and Path(self.report_path).is_file():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path))
+            open_with_system(self.report_path)
 
     def _show_output_folder(self) -> None:
         if self.output_folder is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.output_folder)))
+            open_with_system(self.output_folder)
+
+    # ---- a row's actions ----
+    def _job(self, row: int) -> str:
+        """The input a row lists, which the row's actions go by: sorting moves rows, and a batch running sorts
+        them again as files finish."""
+        return self.table.item(row, 0).text()
+
+    def _row_menu(self, row: int, at: QPoint) -> None:
+        """The actions on one row's file, those that do not apply to it shown disabled."""
+        self.menu_input = relative = self._job(row)
+        self.compare_action.setEnabled(self._input(relative) is not None)
+        finished = self._output(relative) is not None
+        self.play_action.setEnabled(finished)
+        self.show_action.setEnabled(finished)
+        self.row_menu.popup(at)
+
+    def _input(self, relative: str) -> Path | None:
+        """A row's input, None once it is gone (moved, deleted)."""
+        path = self.input_folder / relative
+        return path if path.is_file() else None
+
+    def _output(self, relative: str) -> Path | None:
+        """A row's complete output, None before the batch has made it (or found it made) and once it is gone."""
+        cells = self._cells(relative)
+        if cells is None or cells[1].text() not in FINISHED:
+            return None
+        path = Path(cells[3].data(OUTPUT))
+        return path if path.is_file() else None
+
+    def _compare(self, relative: str) -> None:
+        """Ask for the row's input in the viewer with the model of the batch that ran over it (before a batch, the
+        form's). The viewer runs the model live in its own worker: a batch still running is not touched."""
+        path = self._input(relative)
+        if path is not None:
+            task, model = self.made_with or (self.task.currentData(), self.model.currentData())
+            self.compareRequested.emit(str(path), task, model)
+
+    def _play_output(self) -> None:
+        output = self._output(self.menu_input)
+        if output is not None:
+            open_with_system(output)
+
+    def _show_in_folder(self) -> None:
+        output = self._output(self.menu_input)
+        if output is not None:
+            open_with_system(output.parent)
 
     def shutdown(self) -> None:
         """Stop the batch and any listing, and the start a listing was for: its end, delivered after the window

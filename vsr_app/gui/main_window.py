@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.compare.addWidget(self.viewer)
         self.batch = BatchPanel(self.settings, self)
         self.batch.errorRaised.connect(self.show_error)
+        self.batch.compareRequested.connect(self.compare_batch_input)
         self.train = TrainPanel(self.settings, self)
         self.train.errorRaised.connect(self.show_error)
         self.train.modelsChanged.connect(self._models_changed)
@@ -331,14 +332,25 @@ class MainWindow(QMainWindow):
 
     def compare_trained(self, task: str, name: str, teacher: str) -> None:
         """Show a freshly trained model against its teacher (or the task's usual baseline) in the viewer."""
+        self._compare_model(task, name, teacher)
+        if self.viewer.info is None:
+            self.open_sample()
+
+    def compare_batch_input(self, path: str, task: str, model: str) -> None:
+        """Show a batch's input with the batch's model against the task's usual baseline, run live by the viewer's
+        own worker: a batch still running goes on as it was."""
+        self._compare_model(task, model, "")
+        self.open(path)
+
+    def _compare_model(self, task: str, name: str, other: str) -> None:
+        """Set the viewer to `name` against `other` (the task's usual baseline where the viewer has no `other`, the
+        source where that is `name` itself), and show it."""
         viewer = self.viewer
         viewer.set_task(task)
         names = {m.name for m in viewer.models_for(task)}
-        other = teacher if teacher in names else next(n for n in PREFERRED[task][::-1] if n in names)
+        other = other if other in names else next(n for n in PREFERRED[task][::-1] if n in names)
         viewer.set_sides(name, other if other != name else SOURCE)
         self.tabs.setCurrentIndex(0)
-        if viewer.info is None:
-            self.open_sample()
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """Every shortcut, the window's (Open, Export, Reload models, Quit, this list) and the viewer's."""
@@ -346,7 +358,8 @@ class MainWindow(QMainWindow):
         rows = [(a.text().rstrip("\u2026"), a.shortcut().toString(QKeySequence.NativeText))
                 for a in window + self.viewer.actions() if not a.shortcut().isEmpty()]
         return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan", "mouse wheel / drag"),
-                       ("Cancel a running batch (Batch tab)", "Esc")]
+                       ("Cancel a running batch (Batch tab)", "Esc"),
+                       ("A file's menu: compare, play, show in folder (Batch tab)", "Menu key / Shift+F10")]
 
     def show_shortcuts(self) -> None:
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"

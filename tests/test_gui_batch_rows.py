@@ -1,0 +1,161 @@
+"""A Batch row's own actions (its menu by right-click or keyboard, a double-click): compare its input in the viewer,
+play its output, show it in its folder, each for the file the row lists wherever sorting has put it. After a batch
+of many videos, the whole output folder and the report were all the tab offered."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent, QDesktopServices
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
+from test_batch_panel_sort import click_header
+from test_gui_batch import folders, run_to_end, setup_panel
+from vsr_app.gui.processing import SOURCE
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The URLs handed to the system's apps, in order."""
+    urls = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: urls.append(Path(url.toLocalFile())) or True)
+    return urls
+
+
+def row_of(panel, name: str) -> int:
+    table = panel.table
+    return next(r for r in range(table.rowCount()) if table.item(r, 0).text() == name)
+
+
+def row_menu(panel, name: str, keyboard: bool = False) -> dict:
+    """Open the row's menu as the user would (right-click on it, or the menu key on it as the current row) and
+    return its actions by text."""
+    table = panel.table
+    rect = table.visualItemRect(table.item(row_of(panel, name), 1))
+    if keyboard:
+        table.setFocus()
+        table.setCurrentCell(row_of(panel, name), 1)
+        event = QContextMenuEvent(QContextMenuEvent.Keyboard, rect.center(), table.mapToGlobal(rect.center()))
+        QApplication.sendEvent(table, event)
+    else:
+        event = QContextMenuEvent(QContextMenuEvent.Mouse, rect.center(), table.viewport().mapToGlobal(rect.center()))
+        QApplication.sendEvent(table.viewport(), event)
+    assert panel.row_menu.isVisible()
+    return {action.text(): action for action in panel.row_menu.actions()}
+
+
+def pick(panel, actions: dict, text: str) -> None:
+    actions[text].trigger()
+    panel.row_menu.hide()
+
+
+def enabled(actions: dict) -> dict[str, bool]:
+    return {text: action.isEnabled() for text, action in actions.items()}
+
+
+def double_click(panel, name: str, column: int) -> None:
+    """As a user's double-click arrives: a press and release, then the double-click (QTest's alone is not one)."""
+    table = panel.table
+    spot = table.visualItemRect(table.item(row_of(panel, name), column)).center()
+    QTest.mouseClick(table.viewport(), Qt.LeftButton, Qt.NoModifier, spot)
+    QTest.mouseDClick(table.viewport(), Qt.LeftButton, Qt.NoModifier, spot)
+
+
+def sorted_by_name_descending(panel) -> list[str]:
+    click_header(panel, 0)
+    click_header(panel, 0)
+    return [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())]
+
+
+def test_each_action_acts_on_the_row_s_own_file_once_sorted(window, qtbot, small_video, tmp_path, slow_model,
+                                                            opened):
+    window.reload_action.trigger()  # the viewer lists the test's model too
+    in_dir, out_dir = folders(tmp_path, small_video, 3)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
+    run_to_end(qtbot, panel)
+    assert sorted_by_name_descending(panel) == ["clip2.mp4", "clip1.mp4", "clip0.mp4"]
+
+    pick(panel, row_menu(panel, "clip0.mp4"), "Play output")
+    pick(panel, row_menu(panel, "clip1.mp4", keyboard=True), "Show in folder")
+    assert opened == [out_dir / "clip0.mp4", out_dir]
+    assert window.tabs.currentWidget() is panel  # nothing else moved
+
+    panel.model.setCurrentIndex(panel.model.findData("bicubic"))  # the rows are still the batch's, made with its model
+    actions = row_menu(panel, "clip1.mp4", keyboard=True)
+    assert enabled(actions) == {"Compare in viewer": True, "Play output": True, "Show in folder": True}
+    assert panel.row_menu.defaultAction() is actions["Compare in viewer"]
+    with qtbot.waitSignal(window.viewer.videoOpened, timeout=30_000):
+        pick(panel, actions, "Compare in viewer")
+    viewer = window.viewer
+    assert viewer.info.path == str(in_dir / "clip1.mp4")
+    assert (viewer.task, viewer.sides) == ("upscale", (slow_model, "bicubic"))
+    assert window.tabs.currentIndex() == 0 and window.compare.currentWidget() is viewer
+
+
+def test_a_double_click_compares_the_row_s_input(window, qtbot, small_video, tmp_path):
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")  # nothing run: the form's model
+    sorted_by_name_descending(panel)
+    with qtbot.waitSignal(window.viewer.videoOpened, timeout=30_000):
+        double_click(panel, "clip0.mp4", 2)
+    assert window.viewer.info.path == str(in_dir / "clip0.mp4")
+    assert window.viewer.sides == ("bicubic", SOURCE)  # the baseline itself: against the source
+    assert window.tabs.currentIndex() == 0
+
+
+def test_actions_that_do_not_apply_to_a_row_are_disabled(window, qtbot, small_video, tmp_path, opened):
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    (in_dir / "broken.mp4").write_bytes(b"not a video")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    queued = {"Compare in viewer": True, "Play output": False, "Show in folder": False}
+    assert enabled(row_menu(panel, "clip0.mp4")) == queued
+    panel.row_menu.hide()
+
+    run_to_end(qtbot, panel)
+    run_to_end(qtbot, panel)  # again: the outputs made are found complete, and skipped
+    click_header(panel, 1)  # by status: failed first
+    assert panel.table.item(row_of(panel, "clip0.mp4"), 1).text() == "skipped"
+    assert enabled(row_menu(panel, "broken.mp4")) == queued  # its input is there to look at
+    panel.row_menu.hide()
+    (out_dir / "clip0.mp4").unlink()
+    (in_dir / "clip1.mp4").unlink()
+    assert enabled(row_menu(panel, "clip0.mp4")) == queued  # its output is gone
+    panel.row_menu.hide()
+    actions = row_menu(panel, "clip1.mp4", keyboard=True)
+    assert enabled(actions) == {"Compare in viewer": False, "Play output": True, "Show in folder": True}
+    pick(panel, actions, "Compare in viewer")  # a disabled action does nothing, as does a double-click
+    double_click(panel, "clip1.mp4", 0)
+    QApplication.processEvents()
+    assert window.viewer.info is None and window.tabs.currentWidget() is panel and opened == []
+
+
+def test_a_finished_row_is_compared_while_the_batch_runs_on(window, qtbot, small_video, tmp_path, slow_model,
+                                                             monkeypatch):
+    gate = threading.Event()
+    gate.set()
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    window.reload_action.trigger()  # the viewer lists the test's model too
+    in_dir, out_dir = folders(tmp_path, small_video, 3)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
+    sorted_by_name_descending(panel)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.table.item(row_of(panel, "clip0.mp4"), 1).text() == "ok", timeout=60_000)
+    gate.clear()  # the batch waits in its next file (and so does the viewer, with the same model)
+    try:
+        assert panel.running()
+        actions = row_menu(panel, "clip0.mp4")
+        assert enabled(actions)["Play output"]
+        with qtbot.waitSignal(window.viewer.videoOpened, timeout=30_000):
+            pick(panel, actions, "Compare in viewer")
+        assert window.viewer.info.path == str(in_dir / "clip0.mp4") and window.tabs.currentIndex() == 0
+        assert panel.running() and panel.cancel_button.isVisibleTo(panel)
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
+    assert {panel.table.item(r, 1).text() for r in range(3)} == {"ok"}
+    assert panel.status.text().startswith("Done: 3 ok")
