@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
 from test_batch_panel_sort import click_header
-from test_gui_batch import folders, run_to_end, setup_panel
+from test_gui_batch import folders, run_to_end, setup_panel, wait_listed
 from vsr_app.gui.processing import SOURCE
 
 
@@ -74,7 +74,7 @@ def sorted_by_name_descending(panel) -> list[str]:
 
 def test_each_action_acts_on_the_row_s_own_file_once_sorted(window, qtbot, small_video, tmp_path, slow_model,
                                                             opened):
-    window.reload_action.trigger()  # the viewer lists the test's model too
+    assert slow_model not in {m.name for m in window.viewer.models}  # installed after the viewer listed its models
     in_dir, out_dir = folders(tmp_path, small_video, 3)
     panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
     run_to_end(qtbot, panel)
@@ -159,3 +159,62 @@ def test_a_finished_row_is_compared_while_the_batch_runs_on(window, qtbot, small
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     assert {panel.table.item(r, 1).text() for r in range(3)} == {"ok"}
     assert panel.status.text().startswith("Done: 3 ok")
+
+
+def test_compare_leaves_the_viewer_alone_for_a_video_it_cannot_open_or_a_model_gone(window, qtbot, small_video,
+                                                                                   tmp_path, slow_model,
+                                                                                   monkeypatch):
+    """A failed row's Compare set the viewer's task and sides (and remembered them) before the video failed to
+    open; a model removed since the batch raised in the viewer, said nowhere but on stderr."""
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    (in_dir / "broken.mp4").write_bytes(b"not a video")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
+    run_to_end(qtbot, panel)
+    before = window.viewer.sides
+    pick(panel, row_menu(panel, "broken.mp4"), "Compare in viewer")
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
+    window.error_box.close()
+    assert window.viewer.sides == before and window.viewer.info is None
+
+    from vsr_app import models
+    monkeypatch.delitem(models._BUILTINS, slow_model)  # gone since the batch ran with it
+    window.reload_action.trigger()
+    pick(panel, row_menu(panel, "clip0.mp4"), "Compare in viewer")
+    assert "not installed any more" in window.error_box.text() and window.tabs.currentWidget() is panel
+    assert window.viewer.sides == before and window.viewer.info is None
+
+
+def test_a_new_listing_closes_the_menu_of_a_row_it_removed(window, qtbot, small_video, tmp_path):
+    """A menu opened on the old folder's clip0.mp4, picked after another folder with a clip0.mp4 was listed,
+    compared the new folder's file."""
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    actions = row_menu(panel, "clip0.mp4")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "clip0.mp4").write_bytes(small_video.read_bytes())
+    panel.in_dir.setText(str(other))
+    wait_listed(qtbot, panel, panel.scan)
+    assert not panel.row_menu.isVisible()
+    actions["Compare in viewer"].trigger()
+    QApplication.processEvents()
+    assert window.viewer.info is None and window.tabs.currentWidget() is panel
+
+
+def test_shift_f10_opens_the_current_row_s_menu(window, qtbot, small_video, tmp_path):
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    panel.table.setFocus()
+    panel.table.setCurrentCell(row_of(panel, "clip1.mp4"), 0)
+    QTest.keyClick(panel.table, Qt.Key_F10, Qt.ShiftModifier)
+    assert panel.row_menu.isVisible() and panel.menu_input == "clip1.mp4"
+    panel.row_menu.hide()
+
+
+def test_an_output_no_app_can_open_is_said(window, qtbot, small_video, tmp_path, monkeypatch):
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
+    pick(panel, row_menu(panel, "clip0.mp4"), "Play output")
+    assert "no app to open" in window.error_box.text() and str(out_dir / "clip0.mp4") in window.error_box.text()

@@ -41,7 +41,7 @@ RECURSIVE_LABEL = "Include sub-folders"
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
-OUTPUT = Qt.UserRole  # an Output / reason cell's output path, once the batch has said what became of the file
+OUTPUT = Qt.UserRole + 1  # an Output / reason cell's output path, once the batch has said what became of the file
 FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
 # the same settings
 
@@ -103,19 +103,30 @@ class QueueTable(QTableWidget):
     rowMenuRequested = Signal(int, QPoint)  # the row, where the menu goes (global)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        mouse = event.reason() == QContextMenuEvent.Mouse
-        item = self.itemAt(event.pos()) if mouse else self.currentItem()
-        if item is None:
-            return
-        if not mouse:
+        if event.reason() == QContextMenuEvent.Mouse:
+            item = self.itemAt(event.pos())
+            if item is not None:
+                self.rowMenuRequested.emit(item.row(), event.globalPos())
+        else:
+            self._keyboard_menu()
+
+    def keyPressEvent(self, event) -> None:
+        """Shift+F10 opens the menu too: Qt makes it a context-menu event on Windows only."""
+        if event.key() == Qt.Key_F10 and event.modifiers() == Qt.ShiftModifier:
+            self._keyboard_menu()
+        else:
+            super().keyPressEvent(event)
+
+    def _keyboard_menu(self) -> None:
+        item = self.currentItem()
+        if item is not None:
             self.scrollToItem(item)
-        at = event.globalPos() if mouse else self.viewport().mapToGlobal(self.visualItemRect(item).center())
-        self.rowMenuRequested.emit(item.row(), at)
+            self.rowMenuRequested.emit(item.row(), self.viewport().mapToGlobal(self.visualItemRect(item).center()))
 
 
-def open_with_system(path: Path | str) -> None:
-    """Open a file or folder in the app the system has for it (a player, a file manager)."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+def open_with_system(path: Path | str) -> bool:
+    """Open a file or folder in the app the system has for it (a player, a file manager); False where none did."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 class BatchPanel(QWidget):
@@ -215,7 +226,7 @@ class BatchPanel(QWidget):
         header.setSortIndicator(-1, Qt.AscendingOrder)  # in the batch's order until a header is clicked
         self.table.setSortingEnabled(True)
         self.table.rowMenuRequested.connect(self._row_menu)
-        self.table.itemDoubleClicked.connect(lambda item: self._compare(self._job(item.row())))
+        self.table.itemDoubleClicked.connect(lambda item: self._compare(self._input_name(item.row())))
         self.row_menu = QMenu(self)
         self.compare_action = self.row_menu.addAction("Compare in viewer", lambda: self._compare(self.menu_input))
         self.row_menu.setDefaultAction(self.compare_action)  # shown in bold: what a double-click does
@@ -361,6 +372,8 @@ class BatchPanel(QWidget):
         self.table.setRowCount(0)
         self.rows.clear()
         self.made_with = None
+        self.row_menu.close()  # its row is gone: a name in the new folder may be another file
+        self.menu_input = None
 
     def _listed(self, job: Job, queue: Queue) -> None:
         if job is not self.list_job:
@@ -579,29 +592,35 @@ class BatchPanel(QWidget):
 
     def _open_report(self) -> None:
         if self.report_path and Path(self.report_path).is_file():
-            open_with_system(self.report_path)
+            self._open_with_system(self.report_path)
 
     def _show_output_folder(self) -> None:
         if self.output_folder is not None:
-            open_with_system(self.output_folder)
+            self._open_with_system(self.output_folder)
+
+    def _open_with_system(self, path: Path | str) -> None:
+        if not open_with_system(path):
+            self.errorRaised.emit("Cannot open", f"the system has no app to open {path}")
 
     # ---- a row's actions ----
-    def _job(self, row: int) -> str:
+    def _input_name(self, row: int) -> str:
         """The input a row lists, which the row's actions go by: sorting moves rows, and a batch running sorts
         them again as files finish."""
         return self.table.item(row, 0).text()
 
     def _row_menu(self, row: int, at: QPoint) -> None:
         """The actions on one row's file, those that do not apply to it shown disabled."""
-        self.menu_input = relative = self._job(row)
+        self.menu_input = relative = self._input_name(row)
         self.compare_action.setEnabled(self._input(relative) is not None)
         finished = self._output(relative) is not None
         self.play_action.setEnabled(finished)
         self.show_action.setEnabled(finished)
         self.row_menu.popup(at)
 
-    def _input(self, relative: str) -> Path | None:
-        """A row's input, None once it is gone (moved, deleted)."""
+    def _input(self, relative: str | None) -> Path | None:
+        """A row's input, None once it is gone (moved, deleted) or its row is (a new listing)."""
+        if relative is None:
+            return None
         path = self.input_folder / relative
         return path if path.is_file() else None
 
@@ -615,7 +634,8 @@ class BatchPanel(QWidget):
 
     def _compare(self, relative: str) -> None:
         """Ask for the row's input in the viewer with the model of the batch that ran over it (before a batch, the
-        form's). The viewer runs the model live in its own worker: a batch still running is not touched."""
+        form's). The viewer runs the model live in its own worker: a batch still running is not touched. (A
+        self-ensemble batch's frames are the model's averaged over flips; the viewer shows the model's own.)"""
         path = self._input(relative)
         if path is not None:
             task, model = self.made_with or (self.task.currentData(), self.model.currentData())
@@ -624,12 +644,12 @@ class BatchPanel(QWidget):
     def _play_output(self) -> None:
         output = self._output(self.menu_input)
         if output is not None:
-            open_with_system(output)
+            self._open_with_system(output)
 
     def _show_in_folder(self) -> None:
         output = self._output(self.menu_input)
         if output is not None:
-            open_with_system(output.parent)
+            self._open_with_system(output.parent)
 
     def shutdown(self) -> None:
         """Stop the batch and any listing, and the start a listing was for: its end, delivered after the window

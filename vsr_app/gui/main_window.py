@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.busy_bar.hide()
         self.busy_text = QLabel("Ready")
         self.busy_pending = ""
+        self.compare_when_opened: tuple[str, str, str] | None = None  # (video, task, model) for the viewer
         self.busy_delay = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
         self.busy_delay.timeout.connect(lambda: self._show_busy(self.busy_pending))
         self.statusBar().addWidget(self.busy_bar)
@@ -179,9 +180,13 @@ class MainWindow(QMainWindow):
     def open(self, path: str) -> None:
         """Open a video; a relative path (`vsr-app clip.mp4`) is made absolute, so the recent-files list and the
         next session's folder still find it when the app is started from elsewhere."""
+        self.compare_when_opened = None  # another video asked for since
         self.viewer.open(os.path.abspath(path))
 
     def _video_opened(self, path: str) -> None:
+        pending, self.compare_when_opened = self.compare_when_opened, None
+        if pending is not None and pending[0] == path:
+            self._compare_model(pending[1], pending[2], "")
         self.compare.setCurrentWidget(self.viewer)
         self.tabs.setCurrentIndex(0)
         self.setWindowTitle(f"{Path(path).name} \u2014 {APP_NAME}")
@@ -338,13 +343,27 @@ class MainWindow(QMainWindow):
 
     def compare_batch_input(self, path: str, task: str, model: str) -> None:
         """Show a batch's input with the batch's model against the task's usual baseline, run live by the viewer's
-        own worker: a batch still running goes on as it was."""
-        self._compare_model(task, model, "")
-        self.open(path)
+        own worker: a batch still running goes on as it was. The model is set once the video has opened: one that
+        cannot be opened leaves the viewer as it was."""
+        if self._viewer_lists(task, model):
+            self.open(path)
+            self.compare_when_opened = (os.path.abspath(path), task, model)
+
+    def _viewer_lists(self, task: str, name: str) -> bool:
+        """Whether the viewer offers `name` for `task`, the models folder read again if not (one installed since);
+        said in a dialog when it still does not (removed since)."""
+        if name not in {m.name for m in self.viewer.models_for(task)}:
+            self._models_changed()
+        if name in {m.name for m in self.viewer.models_for(task)}:
+            return True
+        self.show_error("Cannot compare", f"the model '{name}' is not installed any more")
+        return False
 
     def _compare_model(self, task: str, name: str, other: str) -> None:
         """Set the viewer to `name` against `other` (the task's usual baseline where the viewer has no `other`, the
         source where that is `name` itself), and show it."""
+        if not self._viewer_lists(task, name):
+            return
         viewer = self.viewer
         viewer.set_task(task)
         names = {m.name for m in viewer.models_for(task)}
