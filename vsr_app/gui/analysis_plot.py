@@ -4,18 +4,22 @@ Two stacked pyqtgraph plots share the x axis (frames, numbered from 1 as the pla
 sits half way between its frames); a vertical line follows the player, and points are
 added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
-seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart.
+seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
+numbers measured so far, for a researcher's own plots and statistics.
 """
 
 from __future__ import annotations
 
+import csv
 import time
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
 
 REDRAW_MS = 400
@@ -28,6 +32,7 @@ class AnalysisPlot(QWidget):
     seekRequested = Signal(int)
     cancelRequested = Signal()
     closeRequested = Signal()
+    errorRaised = Signal(str, str)  # title, message: the viewer passes it on to the window's dialog
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -39,6 +44,10 @@ class AnalysisPlot(QWidget):
         self.summary = QLabel()
         self.summary.setProperty("role", "muted")
         self.summary.setWordWrap(True)  # on one line it kept the window 894 px wide
+        self.save = QPushButton("Save CSV\u2026")
+        self.save.setToolTip("Write the per-frame PSNR and SSIM measured so far to a CSV file")
+        self.save.clicked.connect(self.save_csv)
+        self.folder = ""  # where the last CSV went; the next is offered there rather than beside its video
         self.stop = QPushButton("Stop")
         self.stop.clicked.connect(self.cancelRequested)
         close = QPushButton("Close")
@@ -46,6 +55,7 @@ class AnalysisPlot(QWidget):
         head.addWidget(self.title)
         head.addSpacing(12)
         head.addWidget(self.summary, 1)
+        head.addWidget(self.save)
         head.addWidget(self.stop)
         head.addWidget(close)
         layout.addLayout(head)
@@ -86,10 +96,13 @@ class AnalysisPlot(QWidget):
         self.cursors.append(cursor)
         return plot
 
-    def reset(self, title: str, first: float = 1.0) -> None:
-        """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½)."""
+    def reset(self, title: str, first: float = 1.0, video: str = "", task: str = "",
+              sides: tuple[str, str] = ("left", "right")) -> None:
+        """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
+        `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured."""
         self.points: list[tuple[int, float, float]] = []
         self.first = first
+        self.video, self.task, self.sides = video, task, sides
         self.total = 0
         self.first_point_at = 0.0
         self.redraw_timer.stop()
@@ -98,6 +111,7 @@ class AnalysisPlot(QWidget):
         for curve in self.curves:
             curve.setData([], [])
         self.stop.setVisible(True)
+        self.save.setEnabled(False)
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None) -> None:
         if psnr is None:
@@ -107,6 +121,7 @@ class AnalysisPlot(QWidget):
         # psnr is finite (psnr_y caps identical frames at 100 dB); ssim is None for frames smaller than its window
         self.points.append((position, psnr, np.nan if ssim is None else ssim))
         self.total = total
+        self.save.setEnabled(True)
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()
 
@@ -142,3 +157,30 @@ class AnalysisPlot(QWidget):
                 nearest = min(self.points, key=lambda p: abs(p[0] - x))
                 self.seekRequested.emit(int(nearest[0]))
                 return
+
+    def save_csv(self) -> None:
+        """Ask where, then write the points measured by then: the run goes on while the dialog is open."""
+        video = Path(self.video)
+        name = f"{video.stem or 'analysis'}-{self.sides[0]}-vs-{self.sides[1]}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Save per-frame quality as",
+                                              str(Path(self.folder or video.parent) / name), "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            atomic_write(Path(path), self._write_csv)  # a disk that fills halfway leaves no truncated table
+        except OSError as exc:  # no such folder, not writable
+            self.errorRaised.emit("Cannot save the analysis", f"cannot write {path}: {exc.strerror or exc}")
+            return
+        self.folder = str(Path(path).parent)
+
+    def _write_csv(self, path: Path) -> None:
+        """One row per measured frame, named as the player names it, under a comment saying what was compared
+        (pandas reads it with `read_csv(path, comment="#")`); SSIM is empty for frames smaller than its window."""
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            fh.write(f"# {self.task}: {self.sides[0]} vs {self.sides[1]} on {self.video}, "
+                     f"{len(self.points)} of {self.total} frames; PSNR and SSIM of luma (Y, BT.601)\n")
+            writer = csv.writer(fh)
+            writer.writerow(("frame", "position", "psnr_y_db", "ssim_y"))
+            for position, psnr, ssim in self.points:
+                frame = f"{position + self.first:.1f}".removesuffix(".0")  # 3, or in-between 2.5
+                writer.writerow((frame, position, psnr, "" if np.isnan(ssim) else ssim))

@@ -164,6 +164,7 @@ class Viewer(QWidget):
         self.analysis.seekRequested.connect(self.player.seek)
         self.analysis.cancelRequested.connect(self.stop_analysis)
         self.analysis.closeRequested.connect(self._close_analysis)
+        self.analysis.errorRaised.connect(self.errorRaised)
         self.analysis.hide()
         self.bar = PlayerBar(self.player, self)
         self.bar.setEnabled(False)
@@ -595,7 +596,8 @@ class Viewer(QWidget):
             return
         self.stop_analysis()
         labels = [side_label(s, self.task) for s in self.sides]
-        self.analysis.reset(f"{labels[0]} vs {labels[1]}", first=1.5 if self.task == "interpolate" else 1.0)
+        self.analysis.reset(f"{labels[0]} vs {labels[1]}", first=1.5 if self.task == "interpolate" else 1.0,
+                            video=self.info.path, task=self.task, sides=self.sides)
         self.analysis.show()
         self._give_video_priority()
         job = Job(analyse, self.info.path, self.task, self.sides, self.device.currentData(), parent=self)

@@ -1,0 +1,159 @@
+"""The analysis plot's Save CSV…: the per-frame numbers, named as the player names frames, with what was compared."""
+
+from __future__ import annotations
+
+import csv
+import errno
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
+from test_gui_viewer import nearest_model  # noqa: F401
+from vsr_app.gui.analysis_plot import AnalysisPlot
+
+
+@pytest.fixture
+def plot(gui_env, qtbot):
+    widget = AnalysisPlot()
+    qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def save_as(monkeypatch):
+    """Answers the save dialog with the path in `save_as.path` (None: cancelled) and records what it offered."""
+    offered = []
+
+    def answer(parent, caption, start, file_filter):
+        offered.append((start, file_filter))
+        return ("" if answer.path is None else str(answer.path)), file_filter
+
+    answer.path, answer.offered = None, offered
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    return answer
+
+
+@pytest.fixture
+def out(tmp_path):
+    """An empty folder to save into, so a test sees every file (temp files included) left there."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+def read_csv(path) -> tuple[str, list[list[str]]]:
+    """The comment line and the rows (header first)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        comment = fh.readline()
+        return comment, list(csv.reader(fh))
+
+
+def test_upscale_rows_number_frames_from_one_and_name_the_comparison(plot, save_as, tmp_path):
+    video = tmp_path / "clips" / "city.mp4"
+    plot.reset("a vs b", video=str(video), task="upscale", sides=("student", "teacher"))
+    assert not plot.save.isEnabled()  # nothing measured yet
+    plot.add_point(0, 3, 31.25, 0.9125)
+    plot.add_point(1, 3, 100.0, 1.0)
+    plot.add_point(2, 3, 29.5, None)  # a frame smaller than the SSIM window
+    plot.finished()
+    assert plot.save.isEnabled()
+    save_as.path = tmp_path / "out.csv"
+    plot.save.click()
+    assert save_as.offered == [(str(video.parent / "city-student-vs-teacher.csv"), "CSV files (*.csv)")]
+    comment, rows = read_csv(save_as.path)
+    assert comment == f"# upscale: student vs teacher on {video}, 3 of 3 frames; PSNR and SSIM of luma (Y, BT.601)\n"
+    assert rows == [["frame", "position", "psnr_y_db", "ssim_y"],
+                    ["1", "0", "31.25", "0.9125"], ["2", "1", "100.0", "1.0"], ["3", "2", "29.5", ""]]
+    # the next save is offered where the last went, not beside the video
+    plot.save.click()
+    assert save_as.offered[-1][0] == str(tmp_path / "city-student-vs-teacher.csv")
+
+
+def test_interpolation_in_betweens_are_halves_and_a_running_analysis_saves_what_it_has(plot, save_as, tmp_path):
+    plot.reset("a vs b", first=1.5, video=str(tmp_path / "walk.mkv"), task="interpolate", sides=("vfi", "blend"))
+    for position in range(4):
+        plot.add_point(position, 10, 30.0 + position, 0.95)
+    save_as.path = tmp_path / "walk.csv"
+    plot.save.click()  # not finished: the run goes on
+    comment, rows = read_csv(save_as.path)
+    assert comment.startswith("# interpolate: vfi vs blend on ") and ", 4 of 10 frames;" in comment
+    assert [row[:2] for row in rows[1:]] == [["1.5", "0"], ["2.5", "1"], ["3.5", "2"], ["4.5", "3"]]
+    assert [float(row[2]) for row in rows[1:]] == [30.0, 31.0, 32.0, 33.0]
+
+
+def test_the_button_is_off_until_a_point_and_again_after_reset(plot, save_as):
+    assert not plot.save.isEnabled()
+    plot.reset("a vs b")
+    plot.add_point(0, 5, None, None)  # a frame with nothing measured is no point
+    assert not plot.save.isEnabled()
+    plot.add_point(1, 5, 40.0, 0.99)
+    assert plot.save.isEnabled()
+    plot.reset("c vs d")
+    assert not plot.save.isEnabled()
+    plot.finished()  # an analysis that measured nothing
+    assert not plot.save.isEnabled()
+
+
+def test_a_cancelled_dialog_writes_nothing(plot, save_as, out):
+    plot.reset("a vs b", video=str(out / "v.mp4"))
+    plot.add_point(0, 1, 40.0, 0.99)
+    plot.save.click()
+    assert save_as.offered and list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("folder", ["missing", "a-file"])
+def test_an_unwritable_place_reports_an_error_and_leaves_no_file(plot, save_as, out, qtbot, folder):
+    plot.reset("a vs b", video=str(out / "v.mp4"))
+    plot.add_point(0, 1, 40.0, 0.99)
+    (out / "a-file").write_text("not a folder")
+    save_as.path = out / folder / "out.csv"
+    with qtbot.waitSignal(plot.errorRaised) as blocker:
+        plot.save.click()
+    title, message = blocker.args
+    assert title == "Cannot save the analysis" and str(save_as.path) in message
+    assert [p.name for p in out.iterdir()] == ["a-file"]
+
+
+def test_a_write_failing_halfway_keeps_the_earlier_file_whole(plot, save_as, out, qtbot, monkeypatch):
+    plot.reset("a vs b", video=str(out / "v.mp4"))
+    plot.add_point(0, 2, 40.0, 0.99)
+    save_as.path = out / "table.csv"
+    plot.save.click()
+    before = save_as.path.read_bytes()
+    plot.add_point(1, 2, 41.0, 0.98)
+
+    def disk_full(row):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(csv, "writer", lambda fh: SimpleNamespace(writerow=disk_full))  # after the comment line
+    with qtbot.waitSignal(plot.errorRaised) as blocker:
+        plot.save.click()
+    assert "No space left on device" in blocker.args[1]
+    assert save_as.path.read_bytes() == before
+    assert list(out.iterdir()) == [save_as.path]  # no temp file beside it
+
+
+def test_the_viewer_saves_a_finished_analysis_and_passes_errors_on(window, qtbot, small_video, nearest_model,
+                                                                  save_as, tmp_path):
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", nearest_model),
+                  lambda r: r.request.sides == ("bicubic", nearest_model))
+    viewer.start_analysis()
+    with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):
+        pass
+    save_as.path = tmp_path / "small.csv"
+    viewer.analysis.save.click()
+    assert save_as.offered[0][0] == str(small_video.parent / f"small-bicubic-vs-{nearest_model}.csv")
+    comment, rows = read_csv(save_as.path)
+    assert comment.startswith(f"# upscale: bicubic vs {nearest_model} on {small_video}, 12 of 12 frames;")
+    points = viewer.analysis.points
+    assert [row[:2] for row in rows[1:]] == [[str(k + 1), str(k)] for k in range(12)]
+    assert [float(row[2]) for row in rows[1:]] == [p[1] for p in points]
+    assert [float(row[3]) for row in rows[1:]] == [p[2] for p in points]
+    save_as.path = tmp_path / "missing" / "small.csv"
+    with qtbot.waitSignal(viewer.errorRaised, check_params_cb=lambda title, _: title == "Cannot save the analysis"):
+        viewer.analysis.save.click()
