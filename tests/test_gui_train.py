@@ -990,10 +990,16 @@ def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone
     assert (panel.name.text(), panel.runs_dir.text(), panel.val.text(), panel.data.item(0).text()) == form
     assert panel.data.count() == 1 and panel._run_folder(panel.name.text()) != run  # Resume continues the form's run, never the prune folder
     label = panel.run_label.text()
-    assert "pruning run" in label and "nothing to resume" in label and "Start from" in label
+    assert "pruning run" in label and "form keeps its own settings" in label and "Start from" in label
+    assert not panel.continue_prune_button.isVisible()  # it ended
     stopped = prune_run(tmp_path / "stopped prune", finished=False)
     panel.show_run(str(stopped))
-    assert "no pruned.safetensors" in panel.run_label.text()
+    assert "no pruned.safetensors and no checkpoint" in panel.run_label.text()
+    assert not panel.continue_prune_button.isVisible()  # nothing to go on from
+    (stopped / "checkpoint.safetensors").write_bytes(b"")
+    panel.show_run(str(stopped))
+    assert "stopped before its pruned.safetensors" in panel.run_label.text()
+    assert panel.continue_prune_button.isVisible()
     assert panel.start_from.text() == str(run / "pruned.safetensors")  # not a net that is not there
 
 
@@ -1067,22 +1073,35 @@ def test_prune_teacher_runs_the_pruner_and_its_net_becomes_start_from(pruning, q
     assert "prune-vfi-2" in panel.start_note.text()  # the next pruning goes beside this one
 
 
-def test_a_stopped_pruning_says_it_cannot_be_resumed_and_a_refused_one_leaves_nothing(pruning, qtbot, window,
-                                                                                      tmp_path, monkeypatch):
+def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning, qtbot, window, tmp_path,
+                                                                         monkeypatch):
     panel = pruning
     full = train_panel.prune_arguments
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a)[:-4] + ["--steps", "100000"] +
                         full(*a)[-2:])
     panel.prune()
     qtbot.waitUntil(lambda: panel.plots.last_step() >= 1, timeout=120_000)
-    work = window._work()  # what the status bar and a quit's question say of it: no checkpoint to resume from
-    assert work[0][0] == "pruning" and work[0][1].startswith("Pruning: step") and "cannot be resumed" in work[0][2]
+    assert not panel.continue_prune_button.isVisible()
+    work = window._work()  # what the status bar and a quit's question say of it
+    assert work[0][0] == "pruning" and work[0][1].startswith("Pruning: step") and "checkpoint" in work[0][2]
     with qtbot.waitSignal(panel.process.finished, timeout=60_000):
         panel.stop()
-    assert "cannot be resumed" in panel.status.text() and panel.start_from.text() == ""
-    assert "no pruned.safetensors" in panel.run_label.text()  # not "becomes Start from when it ends"
-    assert "prune-vfi-2" in panel.start_note.text()
+    assert "Continue pruning goes on" in panel.status.text() and panel.start_from.text() == ""
+    assert "stopped before its pruned.safetensors" in panel.run_label.text()  # not "becomes Start from when it ends"
+    assert panel.continue_prune_button.isVisible() and panel.prune_button.isVisible()
+    assert "prune-vfi-2" in panel.start_note.text()  # Prune teacher would start another beside it
     assert window.error_box is None or not window.error_box.isVisible()
+
+    run = panel.run_dir
+    config = json.loads((run / "config.json").read_text())
+    config["options"]["steps"] = panel.plots.last_step() + 2  # (a short one: the test's run was made endless)
+    (run / "config.json").write_text(json.dumps(config))
+    panel.continue_pruning()
+    assert panel.process.arguments()[2:] == ["prune", "vfi", "--out", str(run), "--resume"]
+    qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
+    assert panel.status.text().startswith("Pruned after"), panel.log.toPlainText()
+    assert panel.start_from.text() == str(run / "pruned.safetensors") and not panel.continue_prune_button.isVisible()
+    assert f"resumed {run} at step" in panel.log.toPlainText()
 
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
     panel.prune()

@@ -1,6 +1,7 @@
 """`vsr-app prune vfi` end to end on a tiny teacher: plan.json, the pruned weights and card agree, and it runs."""
 
 import json
+import signal
 
 import cv2
 import numpy as np
@@ -93,11 +94,80 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     out, lines = tmp_path / "run", []
     vfi_task.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
         "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
-    assert "stopped at step 1 of 8: checkpoint written; `prune vfi` cannot continue a run: prune again with " \
-           "another --out" in lines
+    assert "stopped at step 1 of 8: checkpoint written; continue with `prune vfi --out RUN_DIR --resume`" in lines
     assert json.loads((out / "config.json").read_text())["options"]["warmup"] == 1  # capped as train caps it
-    with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run, which cannot be resumed"):
+    with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi"):
         vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)
+
+
+def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after: int | None = None) -> list[str]:
+    """`prune vfi` of the tiny teacher on the tiny frames (proximal phase: 6 steps), interrupted as Stop or Ctrl+C
+    interrupt it (SIGINT: the loop checkpoints and the interruption goes on up) after `interrupt_after` steps if
+    given; its log lines."""
+    from vsr_app.distill import vfi_task
+
+    lines = []
+
+    def log(line):
+        lines.append(line)
+        if interrupt_after is not None and line.startswith(f"step={interrupt_after}/"):
+            signal.raise_signal(signal.SIGINT)
+
+    options = {} if resume else {**TINY_PRUNE, "steps": steps, "log_every": 1, "prune_prox_steps": 6}
+    vfi_task.prune_vfi(None if resume else _tiny_teacher(tmp_path), None if resume else [str(tmp_path / "data")],
+                       out, 0.3, log=log, resume=resume, options=options)
+    return lines
+
+
+def test_a_stopped_prune_resumes_to_the_net_an_uninterrupted_one_makes(tmp_path):
+    """A stopped pruning could not be continued: minutes to hours of sparsity steps were lost to a Stop. Resumed,
+    it goes on in the phase it was in (OBProx-SG's steps taken, its lambda, the momentum) and ends with the same
+    pruned net as a run never stopped."""
+    _frames(tmp_path / "data" / "clip")
+    whole = tmp_path / "whole"
+    _prune(tmp_path, whole)
+    parted = tmp_path / "parted"
+    with pytest.raises(KeyboardInterrupt):
+        _prune(tmp_path, parted, interrupt_after=4)
+    assert not (parted / "pruned.safetensors").exists()
+    lines = _prune(tmp_path, parted, resume=True)
+    assert any(line.startswith(f"resumed {parted} at step 4") for line in lines), lines
+    a = load_model(str(whole / "pruned.safetensors"), "cpu").net.state_dict()
+    b = load_model(str(parted / "pruned.safetensors"), "cpu").net.state_dict()
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+    plans = [json.loads((run / "plan.json").read_text()) for run in (whole, parted)]
+    assert plans[0]["groups"] == plans[1]["groups"]
+
+
+def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):
+    from vsr_app.distill import vfi_task
+
+    _frames(tmp_path / "data" / "clip")
+    with pytest.raises(VsrAppError, match="nothing to resume"):
+        vfi_task.prune_vfi(None, None, tmp_path / "empty", resume=True, log=lambda *_: None)
+    run = tmp_path / "run"
+    _prune(tmp_path, run, steps=3)
+    (run / "checkpoint.safetensors").unlink()  # the sparse weights alone do not hold OBProx-SG's phase and lambda
+    with pytest.raises(VsrAppError, match="no checkpoint.safetensors to continue the pruning from"):
+        vfi_task.prune_vfi(None, None, run, resume=True, log=lambda *_: None)
+    trained = tmp_path / "trained"
+    vfi_task.train_vfi([str(tmp_path / "data")], trained, options={**TINY_PRUNE, "steps": 1, "base": 4},
+                       log=lambda *_: None)
+    with pytest.raises(VsrAppError, match="holds a training run: continue it with `vsr-app train vfi --resume`"):
+        vfi_task.prune_vfi(None, None, trained, resume=True, log=lambda *_: None)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--out", "r", "--resume", "--teacher", "t"], "--teacher is the run's own on --resume"),
+    (["--out", "r", "--resume", "--target-params-ratio", "0.2"], "--target-params-ratio is the run's own"),
+    (["--out", "r", "--data", "d"], "required: --teacher"),
+    (["--out", "r", "--teacher", "t"], "required: --data")])
+def test_prune_flags_a_new_or_resumed_run_cannot_take_are_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["prune", "vfi", *argv])
+    assert exc.value.code == 2 and message in capsys.readouterr().err
 
 
 def _tiny_teacher(tmp_path):

@@ -234,7 +234,8 @@ def cmd_prune(args) -> int:
     options = read_config_file(args.config)
     if args.steps:
         options["steps"] = args.steps
-    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio, options=options, log=_say)
+    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio or 0.1, options=options, log=_say,
+                     resume=args.resume)
     _say(f"pruned model written to {path}")
     return 0
 
@@ -386,6 +387,19 @@ def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
     if not args.data and not args.resume:
         parser.error("the following arguments are required: --data (only --resume may leave it out)")
+
+
+def _check_prune_flags(parser: argparse.ArgumentParser, args) -> None:
+    """A new pruning needs its teacher and data; a resumed one goes on with its own teacher and share kept."""
+    if args.resume:
+        for flag, value in (("--teacher", args.teacher), ("--target-params-ratio", args.target_params_ratio)):
+            if value is not None:
+                parser.error(f"{flag} is the run's own on --resume: leave it out")
+    else:
+        missing = [flag for flag, value in (("--teacher", args.teacher), ("--data", args.data)) if not value]
+        if missing:
+            parser.error(f"the following arguments are required: {', '.join(missing)} (only --resume may leave "
+                         f"them out)")
 
 
 def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool) -> None:
@@ -547,14 +561,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
     p.add_argument("task", choices=("vfi",))
-    p.add_argument("--teacher", required=True, metavar="NAME|PATH")
-    p.add_argument("--data", required=True, action="append", metavar="DIR")
+    p.add_argument("--teacher", metavar="NAME|PATH")
+    p.add_argument("--data", action="append", metavar="DIR")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
-    p.add_argument("--target-params-ratio", type=_between(0, 1), default=0.1, metavar="R",
+    p.add_argument("--target-params-ratio", type=_between(0, 1), metavar="R",
                    help="share of the teacher's parameters to keep, between 0 and 1 (default 0.1)")
     p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
+    p.add_argument("--resume", action="store_true", help="continue the stopped pruning in RUN_DIR from its checkpoint "
+                   "with its own teacher, data and options (--steps may extend it)")
     p.add_argument("--config", metavar="FILE", help="JSON file of pruning/training options")
-    p.set_defaults(func=cmd_prune)
+    p.set_defaults(func=cmd_prune, check=lambda args, prune_parser=p: _check_prune_flags(prune_parser, args))
 
     from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
 

@@ -233,6 +233,18 @@ class VFITask:
                                              min_width=self.cfg.min_width)
         return opt
 
+    def extra_state(self) -> dict:
+        """OBProx-SG's steps taken (its phase: a step whose loss was not finite took none) and the last planned size,
+        which are not among its tensors: a resumed pruning goes on where it stopped."""
+        if self.controller is None:
+            return {}
+        return {"sparsity_steps_done": self.controller.opt.steps_done, "planned_params": self.controller.planned}
+
+    def load_extra_state(self, state: dict) -> None:
+        if self.controller is not None and "sparsity_steps_done" in state:
+            self.controller.opt.steps_done = int(state["sparsity_steps_done"])
+            self.controller.planned = int(state["planned_params"])
+
     def after_step(self, step: int, terms: dict) -> None:
         if self.controller is not None:
             self.controller.update(step)
@@ -308,9 +320,10 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
         check_resumable(run_dir)
         if "options" not in saved:
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
-        if is_prune_config(saved):
-            raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run, which cannot be resumed: prune again with "
-                              f"another --out")
+        if is_prune_config(saved) != is_prune_config(fresh):  # their options and optimisers are not each other's
+            raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
+                              f"RUN_DIR --resume`" if is_prune_config(saved) else
+                              f"{run_dir} holds a training run: continue it with `vsr-app train vfi --resume`")
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
@@ -429,7 +442,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
-PRUNE_AGAIN = "`prune vfi` cannot continue a run: prune again with another --out"
+PRUNE_RESUME = "continue with `prune vfi --out RUN_DIR --resume`"
 
 
 def is_prune_config(config: dict) -> bool:
@@ -438,37 +451,50 @@ def is_prune_config(config: dict) -> bool:
     return config.get("command") == PRUNE_COMMAND
 
 
-def prune_vfi(teacher: str, data: list[str], out: str | Path, target_params_ratio: float = 0.1,
-              options: dict | None = None, log=print) -> Path:
+def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, target_params_ratio: float = 0.1,
+              options: dict | None = None, log=print, resume: bool = False) -> Path:
     """Sparsity fine-tuning (OBProx-SG) of `teacher`, then the thinner dense net; returns its weights path.
 
     The run folder gets the sparse net (model.*), the width plan with every group's kept channels
     (plan.json) and the pruned net (pruned.safetensors + card), ready for `train vfi --config
-    {"init_from": ".../pruned.safetensors"}`.
+    {"init_from": ".../pruned.safetensors"}`. `resume` continues a stopped one from its checkpoint with its own
+    teacher, data and options (`steps` in `options` may extend it), as `train` resumes.
     """
     if not 0 < target_params_ratio < 1:
         raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
     if (options or {}).get("ema"):  # the sparsity step zeroes the raw weights; an average of them is not sparse
         raise VsrAppError("prune vfi does not take \"ema\": the net it prunes is the one it trains, not an average")
-    check_data(data)  # before the run folder is made
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
-    merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})
-    check_held_out(merged.get("val_videos"), data, merged.get("exclude", []))  # as `train vfi` does
-    cap_warmup(merged)  # as a new training run's
+    if resume:
+        merged = absolute_paths(dict(options or {}))
+    else:
+        check_data(data)  # before the run folder is made
+        merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})
+        check_held_out(merged.get("val_videos"), data, merged.get("exclude", []))  # as `train vfi` does
+        cap_warmup(merged)  # as a new training run's
+        # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides).
+        # Saved with the options, so a resume that extends the run keeps the phase it was in.
+        merged.setdefault("prune_prox_steps", max(1, int(0.75 * merged["steps"])))
     try:  # the folder stays claimed until the pruned net is written; a refused start leaves nothing
-        return _prune_vfi(teacher, data, run_dir, target_params_ratio, merged, log)
+        return _prune_vfi(teacher, data, run_dir, merged, log, resume)
     finally:
         release_run_dir(run_dir)
 
 
-def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio: float, options: dict,
-               log) -> Path:
-    cfg = _run_config(run_dir, False, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data],
-                                        "teacher": absolute_if_file(teacher), "distill": "none", "options": options},
-                      taken="choose another --out")
+def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
+    cfg = _run_config(run_dir, resume, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data or []],
+                                        "teacher": absolute_if_file(teacher), "distill": "none", "options": options})
+    if resume:
+        if not (run_dir / "checkpoint.safetensors").exists():  # OBProx-SG's phase and lambda are in it
+            raise VsrAppError(f"{run_dir} has no checkpoint.safetensors to continue the pruning from: prune again "
+                              f"into another --out")
+        say_unused(cfg["options"], options, run_dir, log)
+        cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
+    teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
     loop, task_cfg, rest = _split_options(cfg["options"])
-    if "prune_prox_steps" not in cfg["options"]:
-        # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides)
+    if resume:
+        check_steps(run_dir, loop.steps)
+    if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it
         task_cfg.prune_prox_steps = max(1, int(0.75 * loop.steps))
     net = _load_teacher(teacher)
     before = count_params(net)
@@ -477,7 +503,7 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
                    log=log)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    train(task, loop, run_dir, meta=meta, log=log, run_config=cfg, resume_hint=PRUNE_AGAIN)
+    train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=PRUNE_RESUME)
 
     build = net.rebuild
     zeros = apply_threshold(net, task_cfg.prune_threshold)
@@ -496,7 +522,7 @@ def _prune_vfi(teacher: str, data: list[str], run_dir: Path, target_params_ratio
     after = count_params(student)
     report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
               "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
-    with saving("the pruned net", run_dir, PRUNE_AGAIN):
+    with saving("the pruned net", run_dir, PRUNE_RESUME):
         atomic_write(run_dir / "plan.json",
                      lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
         path = save_model(student, run_dir / PRUNED_NET, {

@@ -315,10 +315,9 @@ class MainWindow(QMainWindow):
         work = []
         if self.train.running():
             step = self.train.plots.last_step()
-            name, loses = (("pruning", "a pruning cannot be resumed: it starts again") if self.train.pruning
-                           else ("training", "training keeps a checkpoint to resume from"))
+            name = "pruning" if self.train.pruning else "training"
             work.append((name, f"{name.capitalize()}: step {step:,} / {self.train.total_steps:,}" if step
-                         else f"{name.capitalize()}: starting", loses))
+                         else f"{name.capitalize()}: starting", f"{name} keeps a checkpoint to continue from"))
         if self.export_dialog is not None and self.export_dialog.running:
             work.append(("an export", "Exporting" + _percent(self.export_dialog.progress),
                          "the unfinished export is not kept"))

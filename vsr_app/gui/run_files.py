@@ -86,8 +86,8 @@ def is_prune_run(run_dir: str | Path) -> bool:
 
 
 def free_prune_folder(runs: Path) -> Path:
-    """RUNS/prune-vfi, else prune-vfi-2, -3, ...: the first that holds nothing, as a pruning cannot continue an
-    earlier one and a student may still start from that one's net."""
+    """RUNS/prune-vfi, else prune-vfi-2, -3, ...: the first that holds nothing, as a new pruning must not land on
+    an earlier one (a student may still start from its net, or Continue pruning go on with it)."""
     for n in itertools.count(1):
         folder = runs / (PRUNE_FOLDER if n == 1 else f"{PRUNE_FOLDER}-{n}")
         try:

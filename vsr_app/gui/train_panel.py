@@ -6,7 +6,8 @@ the same SIGTERM a terminal user would send (the trainer writes a checkpoint and
 from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
 every model selector; Start refuses a name another run's model already has there (it would be replaced).
-Prune runs `vsr-app prune vfi` the same way (progress, log, Stop), and its pruned net becomes Start from.
+Prune runs `vsr-app prune vfi` the same way (progress, log, Stop; a stopped one is continued by the same button),
+and its pruned net becomes Start from.
 The run buttons sit below the scrolling form, so Stop is always in sight; the form is locked during a run.
 """
 
@@ -298,13 +299,18 @@ class TrainPanel(QWidget):
         self.start_note.setProperty("role", "muted")
         form.addRow(self.start_note)
         self.prune_button = QPushButton("Prune teacher")
-        self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net, then start "
-                                     "from it (Stop ends the pruning; it cannot be resumed)")
+        self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net in a new prune "
+                                     "folder, then start from it")
         self.prune_button.clicked.connect(self.prune)
+        self.continue_prune_button = QPushButton("Continue pruning")
+        self.continue_prune_button.setToolTip("Go on with the stopped pruning shown, from its checkpoint")
+        self.continue_prune_button.clicked.connect(self.continue_pruning)
+        self.continue_prune_button.hide()  # while a stopped pruning is shown (`_label_run`)
         self.prune_row = QWidget()
         row = QHBoxLayout(self.prune_row)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.prune_button)
+        row.addWidget(self.continue_prune_button)
         row.addStretch(1)
         form.addRow(self.prune_row)
 
@@ -385,8 +391,8 @@ class TrainPanel(QWidget):
         self.resume_button.setToolTip("Continue the run of this model name from its last checkpoint")
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the current step: a training run writes a checkpoint that Resume "
-                                    "continues (a pruning cannot be resumed)")
+        self.stop_button.setToolTip("Stop after the current step; a checkpoint is written, Resume (or Continue "
+                                    "pruning) continues")
         self.stop_button.clicked.connect(self.stop)
         self.open_run_button = QPushButton("Open run\u2026")
         self.open_run_button.setToolTip("Show the curves of an earlier run (and Resume it)")
@@ -440,12 +446,14 @@ class TrainPanel(QWidget):
     def _offer_pruned_net(self, run: Path) -> str:
         """A prune run's net becomes the interpolation form's Start from; the rest of the form stays as it was (the
         run's options, no distillation and a pruning lr, made students that were not distilled), and Resume stays
-        the form's (the trainer refuses a prune folder). Returns what the run label says of it."""
-        said = "This is a pruning run (`vsr-app prune vfi`), not a training run: nothing to resume, and the form " \
-               "keeps its own settings. "
+        the form's (the trainer refuses a prune folder; Continue pruning goes on with one stopped). Returns what the
+        run label says of it."""
+        said = "This is a pruning run (`vsr-app prune vfi`), not a training run: the form keeps its own settings. "
         pruned = run / PRUNED_NET
+        if not pruned.is_file() and (run / "checkpoint.safetensors").is_file():
+            return said + f"It stopped before its {PRUNED_NET}: Continue pruning goes on from its checkpoint."
         if not pruned.is_file():
-            return said + f"It has no {PRUNED_NET} (stopped before the end): prune again into another folder."
+            return said + f"It has no {PRUNED_NET} and no checkpoint to go on from: prune again."
         self.task.setCurrentIndex(self.task.findData("vfi"))
         self.start_from.setText(str(pruned))
         return said + f"Its {PRUNED_NET} is now the Start from of the frame-interpolation form: Start trains a " \
@@ -751,6 +759,21 @@ class TrainPanel(QWidget):
         self.shown_task, self.run_note = plan.task, ""
         self._run_cli(args)
 
+    def continue_pruning(self) -> None:
+        """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options)."""
+        stopped = self._stopped_pruning()
+        if stopped is None:
+            return
+        try:
+            steps = int(read_json_object(stopped / "config.json", "the pruning's options")["options"]["steps"])
+        except (VsrAppError, KeyError, TypeError, ValueError) as exc:
+            self.errorRaised.emit("Cannot continue the pruning", f"{stopped}: {exc}")
+            return
+        self.run_dir, self.total_steps, self.last_model, self.new_run_made_dir = stopped, steps, None, None
+        self.pruning = True
+        self.shown_task, self.run_note = "vfi", "Continuing the pruning: its net becomes Start from when it ends."
+        self._run_cli(["prune", "vfi", "--out", str(stopped), "--resume"])
+
     def prune(self) -> None:
         """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
         does, followed like a training run; its net becomes Start from when it ends (`_finished`)."""
@@ -894,7 +917,7 @@ class TrainPanel(QWidget):
         """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
         if self.running():
             self.stopping = True
-            self.status.setText("Stopping\u2026" if self.pruning else "Stopping: writing a checkpoint\u2026")
+            self.status.setText("Stopping: writing a checkpoint\u2026")
             self.stop_button.setEnabled(False)
             self.process.terminate()
             # owned by the process: the timer goes with it (a window closed within the grace time deletes it)
@@ -913,6 +936,8 @@ class TrainPanel(QWidget):
         none left out as they are added."""
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)
+        if running:
+            self.continue_prune_button.hide()  # shown again by `_label_run` for a pruning that stopped
         self.stop_button.setEnabled(running)
         for widget in (*self.form_boxes, self.open_run_button):
             widget.setEnabled(not running)
@@ -939,10 +964,19 @@ class TrainPanel(QWidget):
         bar = self.log.verticalScrollBar()
         self.log_follows = bar.sliderPosition() >= bar.maximum()
 
+    def _stopped_pruning(self) -> Path | None:
+        """The pruning shown, where it stopped before its pruned net with a checkpoint to go on from."""
+        run = self.run_dir
+        if (run is None or self.shown_task != "vfi" or (run / PRUNED_NET).is_file()
+                or not (run / "checkpoint.safetensors").is_file() or not is_prune_run(run)):
+            return None
+        return run
+
     def _label_run(self) -> None:
         """Name the run the curves and log show, with its task. After a switch of Task they stay, with the run's
         Compare, so a finished run is not lost to a look at the other task's form, but they are not the form's run,
-        and the label says so."""
+        and the label says so. Prune teacher becomes Continue pruning while a stopped pruning is shown."""
+        self.continue_prune_button.setVisible(self._stopped_pruning() is not None)
         if self.shown_task is None or self.run_dir is None:
             self.run_label.hide()
             return
@@ -1006,7 +1040,7 @@ class TrainPanel(QWidget):
                 if self.pruning:
                     self._clear_refused_start()  # the prune folder holds only this tab's log: the next Prune's
             elif self.pruning:
-                self.status.setText(f"Stopped after {took}. A pruning cannot be resumed: Prune teacher starts again.")
+                self.status.setText(f"Stopped after {took}; Continue pruning goes on from here.")
             else:
                 self.status.setText(f"Stopped after {took}; Resume continues from here.")
                 self._install()
