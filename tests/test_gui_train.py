@@ -971,7 +971,7 @@ def prune_run(folder: Path, finished: bool = True) -> Path:
     return folder
 
 
-def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone(panel, tmp_path):
+def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone(panel, tmp_path, window):
     """Open run on a prune folder overwrote the form with its options (Distillation None, lr 0.01, 3 steps, no
     Start from nor validation clip) and made it the form's run, which Resume then could not continue; the next run
     trained undistilled. Its curves are shown, its pruned net offered as the interpolation form's Start from."""
@@ -997,9 +997,14 @@ def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone
     assert "no pruned.safetensors and no checkpoint" in panel.run_label.text()
     assert not panel.continue_prune_button.isVisible()  # nothing to go on from
     (stopped / "checkpoint.safetensors").write_bytes(b"")
+    panel.task.setCurrentIndex(panel.task.findData("vsr"))
     panel.show_run(str(stopped))
     assert "stopped before its pruned.safetensors" in panel.run_label.text()
-    assert panel.continue_prune_button.isVisible()
+    assert panel.current_task() == "vfi" and panel.continue_prune_button.isVisible()  # on screen, not in a VSR form
+    (stopped / "checkpoint.safetensors").unlink()
+    panel.continue_pruning()  # gone since it was shown: said, and the button goes
+    assert "nothing left to continue" in window.error_box.text() and not panel.continue_prune_button.isVisible()
+    assert not panel.running()
     assert panel.start_from.text() == str(run / "pruned.safetensors")  # not a net that is not there
 
 

@@ -94,7 +94,7 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     out, lines = tmp_path / "run", []
     vfi_task.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
         "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
-    assert "stopped at step 1 of 8: checkpoint written; continue with `prune vfi --out RUN_DIR --resume`" in lines
+    assert f"stopped at step 1 of 8: checkpoint written; continue with `vsr-app prune vfi --out {out} --resume`" in lines
     assert json.loads((out / "config.json").read_text())["options"]["warmup"] == 1  # capped as train caps it
     with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi"):
         vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)
@@ -139,6 +139,52 @@ def test_a_stopped_prune_resumes_to_the_net_an_uninterrupted_one_makes(tmp_path)
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
     plans = [json.loads((run / "plan.json").read_text()) for run in (whole, parted)]
     assert plans[0]["groups"] == plans[1]["groups"]
+
+
+def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
+    """Its checkpoint holds no count of OBProx-SG's steps and its options no prune_prox_steps: the count is its step
+    and the phase boundary comes from its own length, not from a --steps that extends it."""
+    _frames(tmp_path / "data" / "clip")
+    whole, parted = tmp_path / "whole", tmp_path / "parted"
+    _prune(tmp_path, whole)
+    with pytest.raises(KeyboardInterrupt):
+        _prune(tmp_path, parted, interrupt_after=8)  # in the orthant phase (6 proximal steps)
+    from safetensors.torch import load_file, save_file
+    from safetensors import safe_open
+
+    ckpt = parted / "checkpoint.safetensors"
+    with safe_open(str(ckpt), "pt") as fh:
+        header = fh.metadata()
+    meta = json.loads(header["meta"])
+    meta["task"] = {}
+    save_file(load_file(str(ckpt)), str(ckpt), metadata={**header, "meta": json.dumps(meta)})
+    config = json.loads((parted / "config.json").read_text())
+    del config["options"]["prune_prox_steps"]
+    config["options"]["steps"] = 8  # 0.75 * 8 = 6: the boundary it had
+    (parted / "config.json").write_text(json.dumps(config))
+    from vsr_app.distill import vfi_task
+
+    vfi_task.prune_vfi(None, None, parted, resume=True, options={"steps": 10}, log=lambda *_: None)
+    assert json.loads((parted / "config.json").read_text())["options"]["prune_prox_steps"] == 6
+    a = load_model(str(whole / "pruned.safetensors"), "cpu").net.state_dict()
+    b = load_model(str(parted / "pruned.safetensors"), "cpu").net.state_dict()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+
+
+def test_an_extended_pruning_sets_its_earlier_net_aside(tmp_path):
+    """Extended by --steps and stopped, it left the earlier pruned net beside a checkpoint past it, which the Train
+    tab then offered as Start from."""
+    _frames(tmp_path / "data" / "clip")
+    run = tmp_path / "run"
+    _prune(tmp_path, run, steps=6)
+    from vsr_app.distill import vfi_task
+
+    lines = []
+    vfi_task.prune_vfi(None, None, run, resume=True, options={"steps": 8}, log=lines.append)
+    assert "pruned.safetensors of step 6 kept as pruned-step6.safetensors: the extended pruning makes a new one" in lines
+    assert load_model(str(run / "pruned-step6.safetensors"), "cpu").task == "interpolate"  # its card went with it
+    assert (run / "plan-step6.json").is_file() and (run / "pruned.safetensors").is_file()
 
 
 def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):

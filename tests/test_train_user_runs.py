@@ -130,7 +130,7 @@ def test_a_disk_that_fills_before_the_pruned_net_is_written_is_one_line(data_dir
         raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
 
     monkeypatch.setattr(vfi_task, "save_model", full_disk)
-    with pytest.raises(VsrAppError, match="no space left on the disk while saving the pruned net in .*prune again"):
+    with pytest.raises(VsrAppError, match="no space left on the disk while saving the pruned net in .*prune vfi --out .* --resume"):
         vfi_task.prune_vfi(str(teacher), [str(data_dir)], tmp_path / "run", 0.3, log=lambda *_: None,
                            options={"crop": 32, "batch": 1, "steps": 2, "log_every": 1, "threads": 1,
                                     "min_width": 2, "val_every": 0})

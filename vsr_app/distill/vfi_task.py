@@ -38,7 +38,7 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
-from vsr_app.distill.train import check_steps, saving, train
+from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
@@ -135,6 +135,8 @@ class VFITask:
     cfg: VFIConfig = field(default_factory=VFIConfig)
     log: object = print
     name: str = "vfi"
+    # a resumed pruning's checkpoint step: OBProx-SG's steps taken where its checkpoint predates saving them
+    sparsity_resumed_at: int = 0
 
     def __post_init__(self):
         if self.distill not in DISTILL_MODES["vfi"]:
@@ -241,9 +243,9 @@ class VFITask:
         return {"sparsity_steps_done": self.controller.opt.steps_done, "planned_params": self.controller.planned}
 
     def load_extra_state(self, state: dict) -> None:
-        if self.controller is not None and "sparsity_steps_done" in state:
-            self.controller.opt.steps_done = int(state["sparsity_steps_done"])
-            self.controller.planned = int(state["planned_params"])
+        if self.controller is not None:
+            self.controller.opt.steps_done = int(state.get("sparsity_steps_done", self.sparsity_resumed_at))
+            self.controller.planned = int(state.get("planned_params", self.controller.planned))
 
     def after_step(self, step: int, terms: dict) -> None:
         if self.controller is not None:
@@ -442,7 +444,6 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
-PRUNE_RESUME = "continue with `prune vfi --out RUN_DIR --resume`"
 
 
 def is_prune_config(config: dict) -> bool:
@@ -481,6 +482,17 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         release_run_dir(run_dir)
 
 
+def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
+    """A finished pruning extended by --steps: its pruned net and plan are renamed with the step they were made at,
+    so a stop before the new ones are written leaves no net that the checkpoint has moved past (nor one it replaces
+    unsaid)."""
+    for name in (PRUNED_NET, Path(PRUNED_NET).with_suffix(".json").name, "plan.json"):
+        if (run_dir / name).exists():
+            kept = run_dir / f"{Path(name).stem}-step{step}{Path(name).suffix}"
+            os.replace(run_dir / name, kept)
+            log(f"{name} of step {step} kept as {kept.name}: the extended pruning makes a new one")
+
+
 def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
     cfg = _run_config(run_dir, resume, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_file(teacher), "distill": "none", "options": options})
@@ -490,20 +502,24 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
                               f"into another --out")
         say_unused(cfg["options"], options, run_dir, log)
         cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
+    if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
+        cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
     teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
     loop, task_cfg, rest = _split_options(cfg["options"])
+    resumed_at = checkpoint_step(run_dir) if resume else 0
     if resume:
         check_steps(run_dir, loop.steps)
-    if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it
-        task_cfg.prune_prox_steps = max(1, int(0.75 * loop.steps))
+        if loop.steps > resumed_at:
+            _set_aside_pruned_net(run_dir, resumed_at, log)
+    hint = f"continue with `vsr-app prune vfi --out {run_dir} --resume`"
     net = _load_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",
             "config": {"widths": net.widths, **net.arch_config()}}
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
-                   log=log)
+                   log=log, sparsity_resumed_at=resumed_at)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=PRUNE_RESUME)
+    train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=hint)
 
     build = net.rebuild
     zeros = apply_threshold(net, task_cfg.prune_threshold)
@@ -522,7 +538,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
     after = count_params(student)
     report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
               "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
-    with saving("the pruned net", run_dir, PRUNE_RESUME):
+    with saving("the pruned net", run_dir, hint):
         atomic_write(run_dir / "plan.json",
                      lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
         path = save_model(student, run_dir / PRUNED_NET, {

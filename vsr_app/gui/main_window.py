@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
             step = self.train.plots.last_step()
             name = "pruning" if self.train.pruning else "training"
             work.append((name, f"{name.capitalize()}: step {step:,} / {self.train.total_steps:,}" if step
-                         else f"{name.capitalize()}: starting", f"{name} keeps a checkpoint to continue from"))
+                         else f"{name.capitalize()}: starting", f"{name} keeps a checkpoint to resume from"))
         if self.export_dialog is not None and self.export_dialog.running:
             work.append(("an export", "Exporting" + _percent(self.export_dialog.progress),
                          "the unfinished export is not kept"))

@@ -449,12 +449,12 @@ class TrainPanel(QWidget):
         the form's (the trainer refuses a prune folder; Continue pruning goes on with one stopped). Returns what the
         run label says of it."""
         said = "This is a pruning run (`vsr-app prune vfi`), not a training run: the form keeps its own settings. "
+        self.task.setCurrentIndex(self.task.findData("vfi"))  # where its buttons and Start from are
         pruned = run / PRUNED_NET
         if not pruned.is_file() and (run / "checkpoint.safetensors").is_file():
             return said + f"It stopped before its {PRUNED_NET}: Continue pruning goes on from its checkpoint."
         if not pruned.is_file():
             return said + f"It has no {PRUNED_NET} and no checkpoint to go on from: prune again."
-        self.task.setCurrentIndex(self.task.findData("vfi"))
         self.start_from.setText(str(pruned))
         return said + f"Its {PRUNED_NET} is now the Start from of the frame-interpolation form: Start trains a " \
                       f"compact student from it."
@@ -762,7 +762,11 @@ class TrainPanel(QWidget):
     def continue_pruning(self) -> None:
         """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options)."""
         stopped = self._stopped_pruning()
-        if stopped is None:
+        if stopped is None:  # changed on disk since it was shown (its checkpoint deleted, its net made)
+            self.run_note = self._offer_pruned_net(self.run_dir)
+            self._label_run()
+            self.errorRaised.emit("Cannot continue the pruning", f"{self.run_dir} has nothing left to continue: "
+                                                                 f"{self.run_note}")
             return
         try:
             steps = int(read_json_object(stopped / "config.json", "the pruning's options")["options"]["steps"])
