@@ -6,7 +6,7 @@ the same SIGTERM a terminal user would send (the trainer writes a checkpoint and
 from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
 every model selector; Start refuses a name another run's model already has there (it would be replaced).
-Prune runs `vsr-app prune vfi` the same way (progress, log, Stop; a stopped one is continued by the same button),
+Prune runs `vsr-app prune vfi` the same way (progress, log, Stop; Continue pruning goes on with a stopped one),
 and its pruned net becomes Start from.
 The run buttons sit below the scrolling form, so Stop is always in sight; the form is locked during a run.
 """
@@ -140,7 +140,7 @@ class TrainPanel(QWidget):
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.stopping = False
-        self.pruning = False  # the process is `prune vfi`: nothing to install or resume, its net becomes Start from
+        self.pruning = False  # the process is `prune vfi`: nothing to install, its net becomes Start from
         self.checkpoint_at_start: int | None = None
         self.run_output: list[str] = []  # this trainer's lines: a failure shows these, not an earlier run's
         self.log_unsaved = False  # this trainer's lines could not all be kept in the run's log file (said once)
@@ -762,11 +762,12 @@ class TrainPanel(QWidget):
     def continue_pruning(self) -> None:
         """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options)."""
         stopped = self._stopped_pruning()
-        if stopped is None:  # changed on disk since it was shown (its checkpoint deleted, its net made)
+        if stopped is None and self.run_dir is not None:  # changed on disk since shown (checkpoint deleted, net made)
             self.run_note = self._offer_pruned_net(self.run_dir)
             self._label_run()
             self.errorRaised.emit("Cannot continue the pruning", f"{self.run_dir} has nothing left to continue: "
                                                                  f"{self.run_note}")
+        if stopped is None:
             return
         try:
             steps = int(read_json_object(stopped / "config.json", "the pruning's options")["options"]["steps"])
@@ -979,7 +980,7 @@ class TrainPanel(QWidget):
     def _label_run(self) -> None:
         """Name the run the curves and log show, with its task. After a switch of Task they stay, with the run's
         Compare, so a finished run is not lost to a look at the other task's form, but they are not the form's run,
-        and the label says so. Prune teacher becomes Continue pruning while a stopped pruning is shown."""
+        and the label says so. Continue pruning is offered while a stopped pruning is shown."""
         self.continue_prune_button.setVisible(self._stopped_pruning() is not None)
         if self.shown_task is None or self.run_dir is None:
             self.run_label.hide()
