@@ -172,6 +172,26 @@ def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
 
 
+def test_a_resumed_pruning_whose_teacher_moved_is_told_where_it_went(tmp_path):
+    from vsr_app.distill import vfi_task
+
+    _frames(tmp_path / "data" / "clip")
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _prune(tmp_path, run, interrupt_after=3)
+    teacher = tmp_path / "teacher.safetensors"
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    for path in (teacher, teacher.with_suffix(".json")):
+        path.rename(moved / path.name)
+    with pytest.raises(VsrAppError, match="teacher .* is gone; if it has moved, resume with --teacher"):
+        vfi_task.prune_vfi(None, None, run, resume=True, log=lambda *_: None)
+    lines = []
+    vfi_task.prune_vfi(str(moved / teacher.name), None, run, resume=True, log=lines.append)
+    assert any("is gone: it prunes" in line for line in lines) and (run / "pruned.safetensors").is_file()
+    assert json.loads((run / "config.json").read_text())["teacher"] == str(moved / teacher.name)
+
+
 def test_an_extended_pruning_sets_its_earlier_net_aside(tmp_path):
     """Extended by --steps and stopped, it left the earlier pruned net beside a checkpoint past it, which the Train
     tab then offered as Start from."""
@@ -206,7 +226,6 @@ def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--out", "r", "--resume", "--teacher", "t"], "--teacher is the run's own on --resume"),
     (["--out", "r", "--resume", "--target-params-ratio", "0.2"], "--target-params-ratio is the run's own"),
     (["--out", "r", "--data", "d"], "required: --teacher"),
     (["--out", "r", "--teacher", "t"], "required: --data")])

@@ -390,11 +390,11 @@ def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
 
 
 def _check_prune_flags(parser: argparse.ArgumentParser, args) -> None:
-    """A new pruning needs its teacher and data; a resumed one goes on with its own teacher and share kept."""
+    """A new pruning needs its teacher and data; a resumed one goes on with its own share kept (and its own teacher
+    and data, which --teacher and --data may name the new place of, where moved)."""
     if args.resume:
-        for flag, value in (("--teacher", args.teacher), ("--target-params-ratio", args.target_params_ratio)):
-            if value is not None:
-                parser.error(f"{flag} is the run's own on --resume: leave it out")
+        if args.target_params_ratio is not None:
+            parser.error("--target-params-ratio is the run's own on --resume: leave it out")
     else:
         missing = [flag for flag, value in (("--teacher", args.teacher), ("--data", args.data)) if not value]
         if missing:

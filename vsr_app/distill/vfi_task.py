@@ -37,7 +37,8 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable, claim_run_dir,
-                                  read_json_object, release_run_dir, resumed_data, saved_config, say_unused)
+                                  read_json_object, release_run_dir, resumed_data, same_model, saved_config,
+                                  say_unused)
 from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
@@ -482,6 +483,20 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         release_run_dir(run_dir)
 
 
+def _resumed_teacher(saved: str, given: str | None, log) -> str:
+    """The teacher a resumed pruning builds its net from: its own; where that file is gone (moved), --teacher names
+    its new place, which the run then keeps (its weights come from the checkpoint, which must fit it)."""
+    if not (os.path.isabs(saved) and not os.path.exists(saved)):  # a model name, or a file still there
+        if given and not same_model(given, saved):
+            log(f"--resume prunes the run's own teacher: {saved}")
+        return saved
+    if not given:
+        raise VsrAppError(f"the run's teacher {saved} is gone; if it has moved, resume with --teacher naming its new "
+                          f"location")
+    log(f"the run's teacher {saved} is gone: it prunes {given} from now on (saved in config.json)")
+    return absolute_if_file(given)
+
+
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
     """A finished pruning extended by --steps: its pruned net and plan are renamed with the step they were made at,
     so a stop before the new ones are written leaves no net that the checkpoint has moved past (nor one it replaces
@@ -502,6 +517,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
                               f"into another --out")
         say_unused(cfg["options"], options, run_dir, log)
         cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
+        cfg["teacher"] = _resumed_teacher(cfg["teacher"], teacher, log)
     if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
         cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
     teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
