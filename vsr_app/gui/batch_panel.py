@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSettings, Qt, QUrl, Signal
-from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QDesktopServices, QKeySequence
+from PySide6.QtCore import QPoint, QSettings, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -26,7 +26,7 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import add_model_item, path_row, self_ensemble_box
+from vsr_app.gui.widgets import add_model_item, open_with_system, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -122,11 +122,6 @@ class QueueTable(QTableWidget):
         if item is not None:
             self.scrollToItem(item)
             self.rowMenuRequested.emit(item.row(), self.viewport().mapToGlobal(self.visualItemRect(item).center()))
-
-
-def open_with_system(path: Path | str) -> bool:
-    """Open a file or folder in the app the system has for it (a player, a file manager); False where none did."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 class BatchPanel(QWidget):

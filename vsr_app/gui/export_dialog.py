@@ -11,15 +11,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, has_crf
-from vsr_app.gui.widgets import add_model_item, path_row, self_ensemble_box
+from vsr_app.gui.widgets import add_model_item, open_with_system, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -279,7 +278,7 @@ class ExportDialog(QDialog):
 
     def _reveal(self) -> None:
         if self.output_path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self.output_path).parent)))
+            open_with_system(Path(self.output_path).parent)
 
     def _ask_to_cancel(self) -> None:
         """Closing must neither orphan a running export nor end it by a slip: ask (unless already cancelling),

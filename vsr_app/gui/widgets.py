@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton
 
 from vsr_app.gui import fmt
@@ -38,3 +40,8 @@ def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | No
     description = info.card.get("description") if info is not None else None
     if description:
         combo.setItemData(combo.count() - 1, str(description), Qt.ToolTipRole)
+
+
+def open_with_system(path: Path | str) -> bool:
+    """Open a file or folder in the app the system has for it (a player, a file manager); False where none did."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
