@@ -333,6 +333,19 @@ class TrainPanel(QWidget):
     def _data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]
 
+    def _training_data(self, resume: bool = False) -> list[str]:
+        """The form's data folders, each there (a file too: a command-line run's --data may be one); for a Resume
+        with some gone, none: the run trains on its own data (the trainer says so when the list differs)."""
+        data = self._data_folders()
+        missing = [d for d in data if not Path(d).exists()]
+        if resume and missing:
+            return []
+        if not data:
+            raise VsrAppError("add at least one training data folder")
+        if missing:
+            raise VsrAppError(f"training data not found: {missing[0]}")
+        return data
+
     def _data_box(self) -> QGroupBox:
         box = QGroupBox("Data")
         layout = QVBoxLayout(box)
@@ -783,15 +796,10 @@ class TrainPanel(QWidget):
         """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
         does, followed like a training run; its net becomes Start from when it ends (`_finished`)."""
         teacher = self.teacher.currentData()
-        data = self._data_folders()
-        missing = [d for d in data if not Path(d).exists()]
         try:
             if not teacher:
                 raise VsrAppError("pruning needs a trained interpolation teacher; train one first")
-            if not data:
-                raise VsrAppError("add at least one training data folder: the pruning trains on it")
-            if missing:
-                raise VsrAppError(f"training data not found: {missing[0]}")
+            data = self._training_data()
             run_dir = free_prune_folder(self._runs_folder())
             self.new_run_made_dir = not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)  # the tab keeps the pruner's log there
@@ -837,14 +845,7 @@ class TrainPanel(QWidget):
         """Every check of the form that is quick; nothing is written."""
         task = self.current_task()
         name = check_model_name(self.name.text().strip())
-        data = self._data_folders()
-        missing = [d for d in data if not Path(d).exists()]  # a file too: a command-line run's --data may be one
-        if resume and missing:
-            data = []  # the run trains on its own data (the trainer says so when the list differs)
-        elif not data:
-            raise VsrAppError("add at least one training data folder")
-        elif missing:
-            raise VsrAppError(f"training data not found: {missing[0]}")
+        data = self._training_data(resume)
         distill = self.distill.currentData()
         teacher = self.teacher.currentData() if distill != "none" else None
         if distill != "none" and not teacher:
