@@ -325,7 +325,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
         if is_prune_config(saved) != is_prune_config(fresh):  # their options and optimisers are not each other's
             raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
-                              f"RUN_DIR --resume`" if is_prune_config(saved) else
+                              f"{run_dir} --resume`" if is_prune_config(saved) else
                               f"{run_dir} holds a training run: continue it with `vsr-app train vfi --resume`")
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
