@@ -612,6 +612,9 @@ def test_a_run_whose_checkpoint_is_gone_is_resumed_not_overwritten(panel, qtbot,
     message = refusal(panel, qtbot, window)
     assert "already holds a run" in message and "press Resume" in message
     assert "--resume" in prepare(panel, resume=True)
+    panel.data.clear()  # a resumed run trains on its own data, as `train --resume` without --data does
+    args = prepare(panel, resume=True)
+    assert "--resume" in args and "--data" not in args
 
 
 def test_a_run_opened_with_a_file_as_its_data_starts_with_it(panel, tmp_path):
@@ -1101,12 +1104,19 @@ def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning
     config = json.loads((run / "config.json").read_text())
     config["options"]["steps"] = panel.plots.last_step() + 2  # (a short one: the test's run was made endless)
     (run / "config.json").write_text(json.dumps(config))
+    moved = tmp_path / "data moved"  # the run's data, moved since: the form names its new place, as for Resume
+    (tmp_path / "data").rename(moved)
+    panel.data.clear()
+    panel.data.addItem(str(moved))
     panel.continue_pruning()
-    assert panel.process.arguments()[2:] == ["prune", "vfi", "--out", str(run), "--resume"]
+    assert panel.process.arguments()[2:] == ["prune", "vfi", "--out", str(run), "--resume",
+                                             "--teacher", "tiny-vfi-teacher", "--data", str(moved)]
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     assert panel.status.text().startswith("Pruned after"), panel.log.toPlainText()
     assert panel.start_from.text() == str(run / "pruned.safetensors") and not panel.continue_prune_button.isVisible()
     assert f"resumed {run} at step" in panel.log.toPlainText()
+    assert f"it trains on {moved} from now on" in panel.log.toPlainText()
+    assert "own teacher" not in panel.log.toPlainText()  # the form's is the run's: nothing to say of it
 
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
     panel.prune()

@@ -335,10 +335,11 @@ class TrainPanel(QWidget):
 
     def _training_data(self, resume: bool = False) -> list[str]:
         """The form's data folders, each there (a file too: a command-line run's --data may be one); for a Resume
-        with some gone, none: the run trains on its own data (the trainer says so when the list differs)."""
+        with none or some gone, none: the run trains on its own data (the trainer says so when the list differs, and
+        takes the form's where its own has moved)."""
         data = self._data_folders()
         missing = [d for d in data if not Path(d).exists()]
-        if resume and missing:
+        if resume and (missing or not data):
             return []
         if not data:
             raise VsrAppError("add at least one training data folder")
@@ -773,7 +774,9 @@ class TrainPanel(QWidget):
         self._run_cli(args)
 
     def continue_pruning(self) -> None:
-        """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options)."""
+        """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options). The
+        form's Teacher and data go with it, as Resume's data does: the pruner takes them only where the run's own
+        have moved away, and says so."""
         stopped = self._stopped_pruning()
         if stopped is None and self.run_dir is not None:  # changed on disk since shown (checkpoint deleted, net made)
             self.run_note = self._offer_pruned_net(self.run_dir)
@@ -790,7 +793,12 @@ class TrainPanel(QWidget):
         self.run_dir, self.total_steps, self.last_model, self.new_run_made_dir = stopped, steps, None, None
         self.pruning = True
         self.shown_task, self.run_note = "vfi", "Continuing the pruning: its net becomes Start from when it ends."
-        self._run_cli(["prune", "vfi", "--out", str(stopped), "--resume"])
+        args = ["prune", "vfi", "--out", str(stopped), "--resume"]
+        if self.teacher.currentData():
+            args += ["--teacher", self.teacher.currentData()]
+        for folder in self._training_data(resume=True):
+            args += ["--data", folder]
+        self._run_cli(args)
 
     def prune(self) -> None:
         """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
