@@ -566,3 +566,21 @@ def test_the_quit_question_names_only_the_work_that_runs(window, qtbot, monkeypa
         del window.train.running
     assert window.isVisible()
     assert asked == ["Training is still running. Stop and quit? (Training keeps a checkpoint to resume from.)"]
+
+
+def test_each_task_keeps_its_model_through_a_look_at_the_other(window, slow_model):
+    """A model picked for upscaling was replaced by the preferred one after a look at the interpolation task, and
+    saved over the pick: the next run then found every earlier output made with another model."""
+    panel = window.batch
+    panel.refresh_models()  # (test-slow registered after the window was made)
+    panel.model.setCurrentIndex(panel.model.findData(slow_model))
+    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    interpolator = panel.model.currentData()
+    assert interpolator and interpolator != slow_model
+    panel.task.setCurrentIndex(panel.task.findData("upscale"))
+    assert panel.model.currentData() == slow_model
+    panel.refresh_models()  # Reload models keeps it too
+    assert panel.model.currentData() == slow_model
+    panel.remember_form()
+    assert window.settings.value("batch/model/upscale") == slow_model
+    assert window.settings.value("batch/model/interpolate") == interpolator

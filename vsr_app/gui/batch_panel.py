@@ -160,6 +160,8 @@ class BatchPanel(QWidget):
         self.task.addItem("Double the frame rate", "interpolate")
         self.task.setCurrentIndex(max(0, self.task.findData(settings.value("batch/task", "upscale"))))
         self.task.currentIndexChanged.connect(self.refresh_models)
+        self.listed_task: str | None = None  # the task whose models the Model list holds
+        self.picks: dict[str, str] = {}  # each task's model as last chosen
         self.model = QComboBox()
         self.model.setMinimumContentsLength(18)
         self.device = QComboBox()
@@ -284,8 +286,13 @@ class BatchPanel(QWidget):
         return edit
 
     def refresh_models(self) -> None:
+        """List the task's models, keeping each task's pick: the one made since the app started (a look at the other
+        task must not lose it), else the one saved, else the preferred student."""
         task = self.task.currentData()
-        current = self.model.currentData() or self.settings.value(f"batch/model/{task}")
+        if self.listed_task is not None and self.model.currentData():
+            self.picks[self.listed_task] = self.model.currentData()
+        current = self.picks.get(task) or self.settings.value(f"batch/model/{task}")
+        self.listed_task = task
         self.model.clear()
         for m in list_models():
             if m.task == task:
@@ -513,9 +520,12 @@ class BatchPanel(QWidget):
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
                            ("task", self.task.currentData()), ("ext", self.ext.text()),
                            ("recursive", self.recursive.isChecked()), ("codec", self.codec.currentData()),
-                           (f"model/{self.task.currentData()}", self.model.currentData()),
                            ("self_ensemble", self.self_ensemble.isChecked())):
             self.settings.setValue(f"batch/{key}", value)
+        self.picks[self.task.currentData()] = self.model.currentData()
+        for task, model in self.picks.items():
+            if model:
+                self.settings.setValue(f"batch/model/{task}", model)
         if has_crf(self.codec.currentData()):
             self.settings.setValue(f"batch/crf/{self.codec.currentData()}", self.crf.value())
 
