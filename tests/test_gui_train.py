@@ -1104,10 +1104,10 @@ def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning
     config = json.loads((run / "config.json").read_text())
     config["options"]["steps"] = panel.plots.last_step() + 2  # (a short one: the test's run was made endless)
     (run / "config.json").write_text(json.dumps(config))
-    moved = tmp_path / "data moved"  # the run's data, moved since: the form names its new place, as for Resume
+    moved = tmp_path / "data moved"  # the run's data, moved since: the form names its new place, as for Resume,
     (tmp_path / "data").rename(moved)
-    panel.data.clear()
-    panel.data.addItem(str(moved))
+    panel.data.addItem(str(moved))  # added beside the old entry, which is left out
+
     panel.continue_pruning()
     assert panel.process.arguments()[2:] == ["prune", "vfi", "--out", str(run), "--resume",
                                              "--teacher", "tiny-vfi-teacher", "--data", str(moved)]
@@ -1118,6 +1118,7 @@ def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning
     assert f"it trains on {moved} from now on" in panel.log.toPlainText()
     assert "own teacher" not in panel.log.toPlainText()  # the form's is the run's: nothing to say of it
 
+    panel.data.takeItem(0)  # the old entry: a new pruning refuses data not found
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
     panel.prune()
     qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)

@@ -334,13 +334,13 @@ class TrainPanel(QWidget):
         return [self.data.item(i).text() for i in range(self.data.count())]
 
     def _training_data(self, resume: bool = False) -> list[str]:
-        """The form's data folders, each there (a file too: a command-line run's --data may be one); for a Resume
-        with none or some gone, none: the run trains on its own data (the trainer says so when the list differs, and
-        takes the form's where its own has moved)."""
+        """The form's data folders, each there (a file too: a command-line run's --data may be one). For a Resume,
+        those still there, maybe none: the run trains on its own data, and on these only where its own has moved (the
+        trainer says so), so a moved folder added beside its old entry is found."""
         data = self._data_folders()
         missing = [d for d in data if not Path(d).exists()]
-        if resume and (missing or not data):
-            return []
+        if resume:
+            return [d for d in data if d not in missing]
         if not data:
             raise VsrAppError("add at least one training data folder")
         if missing:
