@@ -157,3 +157,21 @@ def test_the_viewer_saves_a_finished_analysis_and_passes_errors_on(window, qtbot
     save_as.path = tmp_path / "missing" / "small.csv"
     with qtbot.waitSignal(viewer.errorRaised, check_params_cb=lambda title, _: title == "Cannot save the analysis"):
         viewer.analysis.save.click()
+
+
+def test_a_stopped_analysis_says_so_instead_of_a_time_left(plot, monkeypatch):
+    """After Stop the summary kept the ETA of frames that no longer come."""
+    clock = iter(range(0, 1000, 10))
+    monkeypatch.setattr("vsr_app.gui.analysis_plot.time.monotonic", lambda: float(next(clock)))
+    plot.reset("a vs b")
+    for position in range(3):
+        plot.add_point(position, 10, 30.0, 0.9)
+    plot._redraw()
+    assert "3 / 10 frames" in plot.summary.text() and " left" in plot.summary.text()
+    plot.finished()
+    assert " left" not in plot.summary.text() and plot.summary.text().endswith("stopped")
+    plot.reset("a vs b")
+    for position in range(10):
+        plot.add_point(position, 10, 30.0, 0.9)
+    plot.finished()  # all measured: nothing stopped
+    assert plot.summary.text().startswith("10 / 10 frames") and "stopped" not in plot.summary.text()

@@ -390,3 +390,19 @@ def test_a_signal_stops_the_app_as_quit_does_without_asking(small_video, tmp_pat
     assert started, errors
     assert app.returncode == 130, errors
     assert list(out_dir.iterdir()) == []
+
+
+def test_export_offers_a_shown_student_before_the_teacher_whichever_side_it_is_on(window, qtbot, small_video,
+                                                                                 slow_model, monkeypatch):
+    """After S (swap sides) the teacher was on the left, and Export took it: about ten times slower than the
+    student beside it. The teacher, and the baseline, go only when nothing else is shown."""
+    teacher = models.Builtin("vsr-x4-teacher", "upscale", 4, lambda: BicubicUpscale(4), "stand-in teacher")
+    monkeypatch.setitem(models._BUILTINS, "vsr-x4-teacher", teacher)
+    open_and_wait(qtbot, window, small_video)
+    window.viewer.refresh_models()
+    window.viewer.set_sides("vsr-x4-teacher", slow_model)
+    assert window._export_picks()["upscale"] == slow_model
+    window.viewer.set_sides("bicubic", "vsr-x4-teacher")
+    assert window._export_picks()["upscale"] == "vsr-x4-teacher"
+    window.viewer.set_sides(SOURCE, "bicubic")
+    assert window._export_picks()["upscale"] == "bicubic"

@@ -620,6 +620,17 @@ def test_a_dropped_folder_goes_to_the_batch_tab_and_extra_files_are_said(window,
     assert "the 2 other dropped file(s) were not" in window.statusBar().currentMessage()
 
 
+def test_a_folder_dropped_while_a_batch_runs_leaves_its_form_alone(window, small_video, tmp_path, monkeypatch):
+    """The locked Input folder took the dropped folder mid-batch: the finished table then stood under another
+    folder's name, and the next Process all ran that one."""
+    window.batch.in_dir.setText(str(tmp_path))
+    with monkeypatch.context() as patch:  # (not at the window's close: that would ask to stop the batch)
+        patch.setattr(window.batch, "running", lambda: True)
+        _drop(window, small_video.parent)
+    assert window.batch.in_dir.text() == str(tmp_path) and window.tabs.currentWidget() is window.batch
+    assert "a batch is running" in window.statusBar().currentMessage()
+
+
 def test_a_recent_video_on_a_disk_not_there_now_is_remembered(window, qtbot, small_video, tmp_path):
     """A clip on an unplugged disk was erased from the history by the next file opened."""
     away = str(tmp_path / "usb" / "clip.mp4")

@@ -105,6 +105,7 @@ class AnalysisPlot(QWidget):
         self.video, self.task, self.sides = video, task, sides
         self.total = 0
         self.first_point_at = 0.0
+        self.running = True  # frames still come: the summary says how long they will take
         self.redraw_timer.stop()
         self.title.setText(title or "Per-frame quality")
         self.summary.setText("")
@@ -126,6 +127,7 @@ class AnalysisPlot(QWidget):
             self.redraw_timer.start()
 
     def finished(self) -> None:
+        self.running = False
         self.stop.setVisible(False)
         self._redraw()
         if not self.points:
@@ -141,10 +143,13 @@ class AnalysisPlot(QWidget):
             shown = np.isfinite(ys)
             curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
         count = len(self.points)
-        left = fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at)
         ssim = f"mean SSIM {ssims.mean():.4f}" if np.isfinite(ssims).all() else "no SSIM (frames under its window)"
+        if self.running:
+            ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
+        else:
+            ending = "   \u00b7   stopped" if count < self.total else ""
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   {ssim}" + fmt.eta_suffix(left))
+                             f"\u00b7   {ssim}{ending}")
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:

@@ -223,12 +223,18 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        """A video opens in Compare; a folder becomes the Batch tab's input folder; of several files the first opens
-        and the status bar says the others were not (the Batch tab processes a folder of them)."""
+        """A video opens in Compare; a folder becomes the Batch tab's input folder, unless a batch runs (its form is
+        locked: what it shows is the work going on); of several files the first opens and the status bar says the
+        others were not (the Batch tab processes a folder of them)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if not paths:
             return
         event.acceptProposedAction()
+        if Path(paths[0]).is_dir() and self.batch.running():
+            self.tabs.setCurrentWidget(self.batch)
+            self.statusBar().showMessage(f"{Path(paths[0]).name} was not taken: a batch is running; drop it again "
+                                         f"when the batch has ended", DROP_NOTE_MS)
+            return
         if Path(paths[0]).is_dir():
             self.batch.in_dir.setText(paths[0])
             self.batch.scan()
@@ -260,12 +266,15 @@ class MainWindow(QMainWindow):
         self.export_dialog.activateWindow()
 
     def _export_picks(self) -> dict[str, str]:
-        """Each step's model: the one shown for the viewer's task, else the task's preferred (the student first)."""
+        """Each step's model: one shown for the viewer's task (the teacher, about ten times slower, and the baseline
+        only when no other is, whichever side each is on), else the task's preferred (the student first)."""
         viewer = self.viewer
         names = {m.name for m in viewer.models}
         picks = {}
         for task in ("upscale", "interpolate"):
-            shown = [s for s in viewer.sides if s != SOURCE] if viewer.task == task else []
+            rank = {PREFERRED[task].teacher: 1, PREFERRED[task].baseline: 2}
+            shown = sorted((s for s in viewer.sides if s != SOURCE), key=lambda s: rank.get(s, 0)) \
+                if viewer.task == task else []
             pick = next((n for n in [*shown, *PREFERRED[task]] if n in names), None)
             if pick is not None:
                 picks[task] = pick
