@@ -348,3 +348,18 @@ def test_generators_make_what_they_claim(tmp_path):
     assert probe(make_video(tmp_path / "r.mp4", frames=2, rotation=90)).rotation in (90, 270)
     frames = gradient_frames(2)
     assert frames[0].shape == (48, 64, 3) and (frames[0] != frames[1]).any()
+
+
+@pytest.mark.parametrize("damaged, frames_after", [(range(20, 50), 10), (range(20, 60), 0)],
+                         ids=["a damaged stretch", "a damaged tail"])
+def test_a_long_run_of_damaged_packets_keeps_every_frame_that_decodes(tmp_path, capsys, damaged, frames_after):
+    """30 or 40 unreadable packets in a row (a half-downloaded file whose rest is zeros, a damaged stretch) failed
+    the whole file with nothing written; players show the frames around them, and so does the output now."""
+    src = make_video(tmp_path / "damaged.mov", frames=60, width=32, height=24, codec="mjpeg", pix_fmt="yuvj420p")
+    spans = badfiles._packet_spans(src, "video")
+    badfiles._scramble(src, [spans[i] for i in damaged], seed=5)
+    rc, out, err = run_cli(capsys, "upscale", src, tmp_path / "out.mp4")
+    assert rc == 0, err
+    assert f"{len(damaged)} damaged packets skipped" in out + err
+    kept = 20 + frames_after
+    assert packet_span(tmp_path / "out.mp4").frames == kept

@@ -37,8 +37,6 @@ from vsr_app.errors import VsrAppError
 
 log = logging.getLogger(__name__)
 
-# Give up on a file once this many packets in a row fail to decode (a damaged tail, not a glitch).
-MAX_CONSECUTIVE_DECODE_ERRORS = 25
 UNSPECIFIED_COLORSPACE = 2  # AVCOL_SPC_UNSPECIFIED: the file does not say which matrix its YUV uses
 
 
@@ -291,8 +289,9 @@ class VideoReader:
         )
 
     def _decode(self, container, stream) -> Iterator[av.VideoFrame]:
-        """Raw decoded frames; damaged packets are skipped (counted in `decode_errors`) up to a limit."""
-        consecutive = 0
+        """Raw decoded frames; damaged packets are skipped, however many in a row (counted in `decode_errors`): a
+        half-downloaded file whose rest is zeros, or a damaged stretch with good video after it, keeps every frame
+        that decodes, as players show them; a file where none does is refused by `_read_info`."""
         try:
             for packet in container.demux(stream):
                 self.hidden_frames += packet.is_discard and packet.size > 0
@@ -300,13 +299,8 @@ class VideoReader:
                     frames = stream.decode(packet)
                 except av.error.InvalidDataError as exc:
                     self.decode_errors += 1
-                    consecutive += 1
                     log.debug("%s: skipped a damaged packet (%s)", self.path.name, exc)
-                    if consecutive >= MAX_CONSECUTIVE_DECODE_ERRORS:
-                        raise VsrAppError(f"'{self.path}': the video data is damaged; decoding stopped after "
-                                          f"{consecutive} unreadable packets in a row") from exc
                     continue
-                consecutive = 0
                 yield from frames
         except av.error.EOFError:
             return  # truncated file: keep what was decoded
