@@ -363,3 +363,11 @@ def test_a_long_run_of_damaged_packets_keeps_every_frame_that_decodes(tmp_path, 
     assert f"{len(damaged)} damaged packets skipped" in out + err
     kept = 20 + frames_after
     assert packet_span(tmp_path / "out.mp4").frames == kept
+
+
+def test_interlaced_input_is_said_to_be_deinterlaced(tmp_path, capsys):
+    src = make_video(tmp_path / "25i.mkv", frames=6, fps=25, interlaced=True)
+    rc, out, err = run_cli(capsys, "interpolate", src, tmp_path / "out.mp4")
+    assert rc == 0, err
+    assert "interlaced: the video deinterlaced (bwdif) before processing" in out + err
+    assert packet_span(tmp_path / "out.mp4").frames == 12

@@ -391,6 +391,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         notes.append(f"the file header promised {shown} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packets skipped")
+    if reader.interlaced_frames:
+        which = "the video" if reader.interlaced_frames >= frames_in else f"{reader.interlaced_frames} frames"
+        notes.append(f"interlaced: {which} deinterlaced (bwdif) before processing")
     if reader.size_change:
         index, width, height = reader.size_change
         notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "

@@ -34,6 +34,7 @@ import numpy as np
 from av.video.reformatter import Colorspace
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.deinterlace import Deinterlacer
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,7 @@ class VideoReader:
         # file's edit list hides (a cut MP4's frames before the cut), which its header counts but no player shows
         self.decode_errors = 0
         self.hidden_frames = 0
+        self.interlaced_frames = 0  # of the latest frames() pass: frames flagged interlaced, deinterlaced
         self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
         container = _open(self.path)
         try:
@@ -313,7 +315,8 @@ class VideoReader:
         The file stays open only while the iterator runs; closing the generator closes it.
         """
         container = _open(self.path)
-        self.decode_errors = self.hidden_frames = 0
+        self.decode_errors = self.hidden_frames = self.interlaced_frames = 0
+        deinterlacer = Deinterlacer()
         try:
             stream = video_stream(container, self.path)
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
@@ -330,7 +333,8 @@ class VideoReader:
                     stream = video_stream(container, self.path)
             previous = None  # the last frame's time, in ticks
             index = 0
-            for frame in self._decode(container, stream):
+            for frame in deinterlacer.run(self._decode(container, stream)):
+                self.interlaced_frames = deinterlacer.interlaced
                 pts = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
                 if pts is None or (previous is not None and pts <= previous):
                     pts = round(self.info.start_time / tick) if previous is None else previous + step
