@@ -7,13 +7,15 @@ from __future__ import annotations
 import errno
 import json
 import re
+from fractions import Fraction
 
+import av
 import pytest
 
 import badfiles
 from badfiles import (BAD_INPUTS, all_files, awkward_inputs, enormous_dimensions, gradient_frames, tree_snapshot,
                       truncated_readable)
-from videogen import make_video
+from videogen import make_video, pattern_frame
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
@@ -371,3 +373,27 @@ def test_interlaced_input_is_said_to_be_deinterlaced(tmp_path, capsys):
     assert rc == 0, err
     assert "interlaced: the video deinterlaced (bwdif) before processing" in out + err
     assert packet_span(tmp_path / "out.mp4").frames == 12
+
+
+def test_an_avi_with_gaps_is_whole_and_a_cut_one_says_what_it_lost(tmp_path, capsys):
+    """A variable-frame-rate AVI's header also counts the empty "drop" entries its gaps leave: a complete file read
+    "the file header promised 12 frames but 8 could be decoded". A cut AVI still says what it lost."""
+    gaps = tmp_path / "gaps.avi"
+    with av.open(str(gaps), "w") as container:
+        stream = container.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 32, 24, "yuvj420p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 10)
+        for i, tick in enumerate([0, 1, 2, 5, 6, 9, 10, 11]):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
+            frame.pts, frame.time_base = tick, Fraction(1, 10)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    assert probe(gaps).frame_count == 8
+    rc, out, err = run_cli(capsys, "upscale", gaps, tmp_path / "gaps.mp4")
+    assert rc == 0 and "promised" not in out + err and packet_span(tmp_path / "gaps.mp4").frames == 8
+
+    whole = make_video(tmp_path / "whole.avi", frames=40, codec="mjpeg", pix_fmt="yuvj420p")
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(whole.read_bytes()[:whole.stat().st_size // 2])
+    rc, out, err = run_cli(capsys, "upscale", cut, tmp_path / "cut.mp4")
+    assert rc == 0 and "the file header promised 40 frames but" in out + err

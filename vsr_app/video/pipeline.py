@@ -390,7 +390,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if info.frame_count and abs(shown - frames_in) > 1:
         notes.append(f"the file header promised {shown} frames but {frames_in} could be decoded")
     if reader.decode_errors:
-        notes.append(f"{reader.decode_errors} damaged packets skipped")
+        notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
     if reader.interlaced_frames:
         which = "the video" if reader.interlaced_frames >= frames_in else f"{reader.interlaced_frames} frames"
         notes.append(f"interlaced: {which} deinterlaced (bwdif) before processing")

@@ -164,6 +164,18 @@ def _frame_rate(stream, container_format: str) -> Fraction | None:
     return None
 
 
+def _listed_frames(stream, container_format: str) -> int:
+    """The header's frame count (0 when it has none). An AVI's header counts the empty "drop" entries that a
+    variable-frame-rate source leaves for its gaps, which hold no picture: there, the frames its index lists, when
+    that index reaches the header's length (a cut file's rebuilt index does not, and keeps the header's count)."""
+    count = stream.frames
+    if container_format == "avi" and count:
+        entries = stream.index_entries
+        if len(entries) and entries[-1].timestamp >= count - 1:
+            return sum(entry.size > 0 for entry in entries)
+    return count
+
+
 def _duration(container, stream, start: float) -> float | None:
     """The video's own duration in seconds: its stream header's; else a Matroska track's DURATION tag (when its last
     frame ends, on the file's clock); else the file's, when the video is its only stream. The file's covers every
@@ -271,7 +283,7 @@ class VideoReader:
         else:  # not in the header (some Matroska files): the first frame's time
             start = float(first.pts * first.time_base) if first.pts is not None and first.time_base else 0.0
         duration = _duration(container, stream, start)
-        frame_count = stream.frames or None
+        frame_count = _listed_frames(stream, container.format.name) or None
         if rate is None and frame_count and duration:
             rate = Fraction(frame_count / duration).limit_denominator(1001)
         fps = float(rate) if rate else 25.0
