@@ -185,6 +185,20 @@ def test_alpha_is_noted(tmp_path):
                      "video #0 png: RGB colour written as 4:2:0"]
 
 
+def test_an_opaque_gif_is_not_said_to_lose_transparency(tmp_path):
+    """FFmpeg decodes every GIF with an alpha channel: opaque ones were said to lose their transparency."""
+    gif = tmp_path / "opaque.gif"
+    with av.open(str(gif), "w") as out:
+        stream = out.add_stream("gif", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 32, 24, "rgb8"
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 10)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    assert not any("alpha" in note for note in write(gif, tmp_path / "out.mp4").notes)
+
+
 @pytest.mark.parametrize("pix_fmt, codec, suffix, expected", [
     ("yuv420p10le", "libx264", ".mp4", ["10-bit input reduced to 8 bits"]),
     ("yuv420p10le", "ffv1", ".mkv", ["10-bit input reduced to 8 bits"]),
