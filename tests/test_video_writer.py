@@ -83,6 +83,20 @@ def test_variable_frame_rate_timestamps_survive(tmp_path):
     assert [f.time for f in VideoReader(path).frames()] == pytest.approx(VFR_TIMES, abs=1e-6)
 
 
+def test_frames_under_a_millisecond_apart_get_their_own_matroska_timestamps(tmp_path):
+    """A .mkv counts whole milliseconds: frames closer than that (a burst in a variable-frame-rate source, and the
+    midpoints interpolation puts between them) shared a timestamp. Each now gets the next free millisecond, said in
+    a note; an .mp4 keeps the exact times."""
+    times = [0.0, 0.0005, 0.001, 0.0015, 0.002, 0.1]
+    result = write_result(tmp_path / "burst.mkv", times=times)
+    written = [round(f.time, 6) for f in VideoReader(tmp_path / "burst.mkv").frames()]
+    assert written == [0.0, 0.001, 0.002, 0.003, 0.004, 0.1]
+    assert "3 frames shown up to 2.0 ms late: a .mkv file counts whole milliseconds" in " ".join(result.notes)
+    assert [f.time for f in VideoReader(write_clip(tmp_path / "burst.mp4", times=times)).frames()] == \
+        pytest.approx(times, abs=1e-6)
+    assert write_result(tmp_path / "even.mkv").notes == []
+
+
 def test_audio_is_copied_and_keeps_its_duration(tmp_path, small_video):
     out = write_clip(tmp_path / "out.mp4", frames=12, source=small_video)
     info = probe(out)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -48,6 +49,7 @@ from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_T
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_stale_partials)
+from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.reader import is_hd
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
@@ -132,7 +134,11 @@ class VideoWriter:
         self.first_time: float | None = None
         self.last_time: float | None = None
         self.first_pts: int | None = None
-        self.last_pts: int | None = None
+        self.last_pts: int | None = None  # as written: maybe moved onto the container's clock (`_on_container_clock`)
+        self.last_source_pts: int | None = None  # as the source gave it
+        # Matroska counts whole milliseconds: frames closer than that are moved apart (counted for the note)
+        self.container_tick = MATROSKA_TICK if CONTAINER_FORMATS[suffix] == "matroska" else None
+        self.moved: list[int] = []  # how many ticks each moved frame was moved
         self.frame_interval = 1.0 / float(rate)
         self.first_dts: int | None = None  # of the first video packet muxed: where an MP4/MOV track's clock starts
         self.held = None  # the newest encoded packet, muxed one behind: it may be the last, whose duration close() sets
@@ -209,8 +215,10 @@ class VideoWriter:
         if image.shape[:2] != (self.height, self.width):
             raise ValueError(f"frame is {image.shape[1]}x{image.shape[0]}, writer expects {self.width}x{self.height}")
         pts = self._ticks(time)
-        if self.last_pts is not None and pts <= self.last_pts:
+        if self.last_source_pts is not None and pts <= self.last_source_pts:
             raise ValueError(f"frame time {time:.6f}s does not come after the previous frame")
+        self.last_source_pts = pts
+        pts = self._on_container_clock(pts)
         frame = av.VideoFrame.from_ndarray(pad_to(image, self.enc_width, self.enc_height), format="rgb24")
         frame = frame.reformat(format=self.spec.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.color_range)
         frame.pts = pts
@@ -227,6 +235,19 @@ class VideoWriter:
             self.frame_interval = time - self.last_time
         self.last_time, self.last_pts = time, pts
         self.frames += 1
+
+    def _on_container_clock(self, pts: int) -> int:
+        """`pts`, or the first of the container's ticks after the previous frame's where it would round onto that
+        one: a variable-frame-rate source's frames under 2 ms apart (and interpolation's midpoints between them) were
+        written into .mkv with one timestamp for two frames."""
+        if self.container_tick is None or self.last_pts is None:
+            return pts
+        last = _nearest(self.last_pts * self.time_base / self.container_tick)
+        if _nearest(pts * self.time_base / self.container_tick) > last:
+            return pts
+        moved = math.ceil((last + 1) * self.container_tick / self.time_base)
+        self.moved.append(moved - pts)
+        return moved
 
     def _ticks(self, time: float) -> int:
         """`time` (seconds, source clock) in ticks of the output's clock."""
@@ -265,8 +286,13 @@ class VideoWriter:
                 raise VsrAppError("no frames were written; the output was not created")
             end = self.last_time + self.frame_interval if end is None else end
             self.end_pts = self._ticks(end)
-            if self.end_pts <= self.last_pts:
+            if self.end_pts <= self.last_source_pts:
                 raise ValueError(f"end {end:.6f}s does not come after the last frame")
+            if self.moved:
+                self.end_pts = max(self.end_pts, self.last_pts + math.ceil(self.container_tick / self.time_base))
+                self.notes.append(f"{len(self.moved)} frame{'s' if len(self.moved) > 1 else ''} shown up to "
+                                  f"{float(max(self.moved) * self.time_base) * 1000:.1f} ms late: a .mkv file counts "
+                                  f"whole milliseconds, and they were closer together")
             for packet in self.stream.codec_context.encode_lazy(None):  # one at a time: progress keeps moving
                 packet.stream = self.stream
                 self._mux_video([packet])
@@ -339,6 +365,11 @@ class VideoWriter:
         except OSError as exc:  # the error that made us abort is the one to report
             log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
         release_partial(self.tmp)
+
+
+def _nearest(ticks: Fraction) -> int:
+    """`ticks` rounded as FFmpeg rescales timestamps (halves away from zero; Python's round() takes halves to even)."""
+    return math.floor(ticks + Fraction(1, 2))
 
 
 def _write_error(path: Path, exc: BaseException) -> VsrAppError:
