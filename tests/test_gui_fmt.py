@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from vsr_app.distill import train
+from vsr_app.distill.data import check_held_out
+from vsr_app.distill.runs import resumed_data
+from vsr_app.distill.vfi_task import _resumed_teacher
+from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 
 
@@ -21,3 +28,28 @@ def test_card_html_shows_sections_and_escapes():
     assert "my&lt;model&gt;" in html and "a &amp; b" in html
     assert "upscale \u00d74 \u00b7 117 K parameters" in html
     assert "10,000" in html and "a, b" in html and "27.12" in html and "created 2025-01-01" in html
+
+
+def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_options(tmp_path, monkeypatch):
+    """The Train tab passed the trainer's words on: "give --val a clip outside --data", "leave --steps out" (it always
+    passes --steps), "resume with --data naming its new location"."""
+    def worded(call, *args) -> str:
+        with pytest.raises(VsrAppError) as raised:
+            call(*args)
+        return fmt.for_train_tab(str(raised.value))
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clip.mp4").write_bytes(b"")
+    said = [worded(check_held_out, [str(data / "clip.mp4")], [str(data)]),
+            worded(check_held_out, [str(data / "clip.mp4")], [str(data)], []),
+            worded(resumed_data, [str(tmp_path / "gone")], None, tmp_path, print),
+            worded(_resumed_teacher, str(tmp_path / "gone.safetensors"), None, print)]
+    monkeypatch.setattr(train, "resume_step", lambda run_dir: 4)
+    said.append(worded(train.check_steps, tmp_path, 2))
+    assert said[0].endswith("it would be trained on; choose a Validation clip outside the Data folders")
+    assert said[1].endswith('outside the Data folders or hold it out with "exclude" in Extra options')
+    assert said[2].endswith("if it has moved, add its new place to the Data list")
+    assert said[3].endswith("if it has moved, choose it as Teacher")
+    assert said[4].endswith("is at step 4: Steps 2 would end it before that; set Steps above 4 to extend it")
+    assert not any("--" in text for text in said)

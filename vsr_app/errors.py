@@ -7,6 +7,10 @@ The CLI prints its message without a traceback and exits 1; the GUI shows it in 
 OVERWRITE_HINT = "pass --overwrite to replace it"
 # How a batch that found no videos points to sub-folders; the GUI names its checkbox instead.
 RECURSIVE_HINT = "add --recursive to look in sub-folders"
+# How training's errors name its options; the Train tab names its fields instead (gui/fmt.for_train_tab).
+VAL_OUTSIDE_HINT = "give --val a clip outside --data"
+MOVED_HINT = "if it has moved, resume with {flag} naming its new location"
+STEPS_HINT = "give --steps above {done} to extend it, or leave --steps out"
 
 
 class VsrAppError(Exception):

@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import MOVED_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 
 log = logging.getLogger(__name__)
@@ -238,8 +238,7 @@ def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, l
             log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
         return saved_data
     if not data:
-        raise VsrAppError(f"training data not found: {', '.join(missing)}; if it has moved, resume with --data "
-                          f"naming its new location")
+        raise VsrAppError(f"training data not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--data')}")
     moved = [os.path.abspath(d) for d in data]
     log(f"the run's data {', '.join(missing)} is gone: it trains on {', '.join(moved)} from now on (saved in "
         f"{run_dir / 'config.json'})")

@@ -54,7 +54,7 @@ from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warm
 from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
@@ -274,8 +274,8 @@ def check_steps(run_dir: Path, steps: int) -> None:
     """A resumed run's --steps below the step it reached would end it in the past: refused before it is saved."""
     done = resume_step(run_dir)
     if steps < done:
-        raise VsrAppError(f"{run_dir} is at step {done}: --steps {steps} would end it before that; give --steps "
-                          f"above {done} to extend it, or leave --steps out")
+        raise VsrAppError(f"{run_dir} is at step {done}: --steps {steps} would end it before that; "
+                          f"{STEPS_HINT.format(done=done)}")
 
 
 def drop_metrics_after(run_dir: Path, step: int) -> None:

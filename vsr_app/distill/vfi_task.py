@@ -40,7 +40,7 @@ from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_ru
                                   read_json_object, release_run_dir, resumed_data, same_model, saved_config,
                                   say_unused)
 from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import MOVED_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
@@ -491,8 +491,7 @@ def _resumed_teacher(saved: str, given: str | None, log) -> str:
             log(f"--resume prunes the run's own teacher: {saved}")
         return saved
     if not given:
-        raise VsrAppError(f"the run's teacher {saved} is gone; if it has moved, resume with --teacher naming its new "
-                          f"location")
+        raise VsrAppError(f"the run's teacher {saved} is gone; {MOVED_HINT.format(flag='--teacher')}")
     log(f"the run's teacher {saved} is gone: it prunes {given} from now on (saved in config.json)")
     return absolute_if_file(given)
 

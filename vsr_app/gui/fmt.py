@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
+import re
 
 from vsr_app.cards import SECTIONS, card_value, section_entries, section_title
-from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT
+from vsr_app.errors import MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_HINT, VAL_OUTSIDE_HINT
 from vsr_app.gui import theme
 
 
@@ -66,6 +67,17 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
     message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
     return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
         else message
+
+
+def for_train_tab(message: str) -> str:
+    """A training error worded for the command line, with the Train tab's fields named where it names options."""
+    for flag, place in (("--data", "add its new place to the Data list"), ("--teacher", "choose it as Teacher")):
+        message = message.replace(MOVED_HINT.format(flag=flag), f"if it has moved, {place}")
+    message = re.sub(r"--steps (\d+) would end it", r"Steps \1 would end it", message)
+    steps = re.escape(STEPS_HINT).replace(r"\{done\}", r"(\d+)")
+    message = re.sub(steps, r"set Steps above \1 to extend it", message)
+    message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
+    return message.replace('with the "exclude" option', 'with "exclude" in Extra options')
 
 
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:

@@ -760,7 +760,7 @@ class TrainPanel(QWidget):
         self._set_running(False)
         if status is not None:
             self.status.setText(status)
-        self.errorRaised.emit("Cannot start training", message)
+        self.errorRaised.emit("Cannot start training", fmt.for_train_tab(message))
 
     def _launch(self, plan: RunPlan, status: str | None = None) -> None:
         self.checking = None
@@ -1078,8 +1078,9 @@ class TrainPanel(QWidget):
         elif not self.pruning:  # hours of steps before the crash stay usable
             self._install()
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
-        self.errorRaised.emit(f"{what} failed", f"{failure_cause(self.run_output)}\n\nThe {doer} exited with code "
-                                                f"{code}; its whole output is in {self._log_place()}.{said}")
+        cause = fmt.for_train_tab(failure_cause(self.run_output))
+        self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} exited with code {code}; its whole output is "
+                                                f"in {self._log_place()}.{said}")
 
     def _doing(self) -> tuple[str, str]:
         """What runs, for messages: the pruner or the trainer, and its work."""
