@@ -157,6 +157,8 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456, "seed": 5}))
     panel.start(resume=True)
     assert "--resume" in panel.process.arguments()
+    # its curves at once, but not the last run's pace and time left as if they were this one's
+    assert panel.status.text() == f"Resuming at step {last_step:,}\u2026" and plots.last_step() == last_step
     assert "changed here and not used: seed" in panel.log.toPlainText()  # the run keeps its own settings
     qtbot.waitUntil(lambda: plots.series.get("loss", ([0], []))[0][-1] > last_step, timeout=180_000)
     assert plots.series["loss"][0][0] == 1  # the whole history is plotted again

@@ -56,6 +56,7 @@ class ExportDialog(QDialog):
 
     failed = Signal(str)
     exported = Signal(str)
+    cancelled = Signal()
 
     def __init__(self, source: str, models: list[ModelInfo], picks: dict[str, str], ticked: str, device: str,
                  settings: QSettings, parent=None):
@@ -266,6 +267,7 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.progress.hide()
         self._say("Cancelled; no file was written.")
+        self.cancelled.emit()
 
     def _say(self, text: str) -> None:
         """Show `text` under the bar, growing the dialog to fit it: a window does not grow for wrapped text by

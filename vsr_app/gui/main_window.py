@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
             self.export_dialog = ExportDialog(viewer.info.path, viewer.models, self._export_picks(), viewer.task,
                                               viewer.device.currentData(), self.settings, self)
             # a failure is said in the dialog, not in a box over it as well
-            for ended in (self.export_dialog.failed, self.export_dialog.exported):
+            for ended in (self.export_dialog.failed, self.export_dialog.exported, self.export_dialog.cancelled):
                 ended.connect(self._show_work)
             self.export_dialog.progress.valueChanged.connect(self._show_work)
         self.export_dialog.show()

@@ -835,6 +835,8 @@ class TrainPanel(QWidget):
         self.process.errorOccurred.connect(self._process_error)
         self.plots.reset()
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
+        history = self.tail.read()  # a resumed run's steps so far: plotted at once, but not its progress now
+        self.plots.add_records(history)
         self.log_follows = True  # a new trainer's output is shown from its start to its end
         self._log(f"$ {Path(program).name} {' '.join(prefix + args)}")
         self.run_output = []
@@ -844,7 +846,7 @@ class TrainPanel(QWidget):
         self.stopping = False
         self.compare_button.hide()
         self._label_run()
-        self.status.setText("Starting\u2026")
+        self.status.setText(f"Resuming at step {history[-1]['step']:,}\u2026" if history else "Starting\u2026")
         self._set_running(True)
         self.process.start(program, prefix + args)
         self.timer.start()
