@@ -555,5 +555,6 @@ def test_sources_smaller_than_the_crop_name_the_option_that_makes_it_smaller(fra
     """The log said "a smaller patch avoids it", naming no option, nor that a VSR patch counts low-resolution pixels."""
     said = []
     D.HRClipSampler(D.load_sources([frames_dir], log=lambda *_: None)).say_small(400, said.append)
-    assert len(said) == 1 and said[0].endswith('a smaller crop avoids it: "patch" in a --config file for vsr (in '
-                                               'low-resolution pixels, a quarter of the crop), "crop" for vfi'), said
+    assert len(said) == 1 and said[0].endswith('a smaller crop avoids it: the option "patch" for vsr (in '
+                                               "low-resolution pixels, a quarter of the crop; the Train tab's Patch), "
+                                               '"crop" for vfi (its Crop)'), said

@@ -473,8 +473,9 @@ class HRClipSampler:
         small = [s.name for s in self.seqs + self.stills if min(s.frames[0].shape[:2]) < size]
         if small:
             log(f"data: {len(small)} source(s) smaller than the {size}x{size} training crop ({first_names(small)}): "
-                f"their crops are enlarged, which blurs what the net learns from; a smaller crop avoids it: \"patch\" in "
-                f"a --config file for vsr (in low-resolution pixels, a quarter of the crop), \"crop\" for vfi")
+                f"their crops are enlarged, which blurs what the net learns from; a smaller crop avoids it: the option "
+                f"\"patch\" for vsr (in low-resolution pixels, a quarter of the crop; the Train tab's Patch), \"crop\" "
+                f"for vfi (its Crop)")
 
     def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
         if rng.random() < self.still_fraction:
