@@ -15,7 +15,7 @@ import pytest
 import badfiles
 from badfiles import (BAD_INPUTS, all_files, awkward_inputs, enormous_dimensions, gradient_frames, tree_snapshot,
                       truncated_readable)
-from videogen import make_video, pattern_frame
+from videogen import make_video, pattern_frame, woven_fields
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model
@@ -368,7 +368,7 @@ def test_a_long_run_of_damaged_packets_keeps_every_frame_that_decodes(tmp_path, 
 
 
 def test_interlaced_input_is_said_to_be_deinterlaced(tmp_path, capsys):
-    src = make_video(tmp_path / "25i.mkv", frames=6, fps=25, interlaced=True)
+    src = make_video(tmp_path / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True)
     rc, out, err = run_cli(capsys, "interpolate", src, tmp_path / "out.mp4")
     assert rc == 0, err
     assert "interlaced: the video deinterlaced (bwdif) before processing" in out + err

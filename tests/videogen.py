@@ -25,6 +25,21 @@ def pattern_frame(i: int, width: int, height: int) -> np.ndarray:
     return image
 
 
+def woven_fields(frames: int, width: int = 96, height: int = 64) -> list[np.ndarray]:
+    """25i-like pictures: a bar that moves 6 px from one field to the next, its two fields woven line by line."""
+    def field(t: int) -> np.ndarray:
+        image = np.full((height, width, 3), 40, np.uint8)
+        image[12:52, 8 + 6 * t:20 + 6 * t] = 230
+        return image
+
+    pictures = []
+    for i in range(frames):
+        picture = field(2 * i)
+        picture[1::2] = field(2 * i + 1)[1::2]
+        pictures.append(picture)
+    return pictures
+
+
 def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 48, fps: int = 10,
                codec: str = "libx264", pix_fmt: str = "yuv420p", times: list[float] | None = None,
                rotation: int | None = None, audio: str | None = None, audio_rate: int = AUDIO_RATE,

@@ -8,58 +8,100 @@ from fractions import Fraction
 
 import av
 
-# FFmpeg's bwdif (motion adaptive, after yadif): one frame out for each frame in, so frame times and counts stay as
-# they were; only frames flagged interlaced are changed, and the field order is read from each frame.
+from vsr_app.errors import VsrAppError
+
+# FFmpeg's idet first checks the pictures of frames flagged interlaced: many cameras flag progressive recordings
+# (25p/30p stored as interlaced), which bwdif would soften; it clears the flag where the first 8 decided frames
+# look progressive.
+IDET_OPTIONS = "analyze_interlaced_flag=8"
+# bwdif (motion adaptive, after yadif): one frame out for each frame in, so frame times and counts stay as they
+# were; only frames still flagged interlaced are changed, and the field order is read from each frame.
 BWDIF_OPTIONS = "mode=send_frame:parity=auto:deint=interlaced"
 
 
 class Deinterlacer:
     """Passes progressive frames through until the first frame flagged interlaced; from there every frame goes
-    through bwdif (it reads the frames either side of each), so their order is kept. `interlaced` counts the frames
-    that were flagged, for the summary's note."""
+    through idet, then bwdif (it reads the frames either side of each), so their order is kept. `interlaced` counts
+    the frames deinterlaced, for the summary's note."""
 
     def __init__(self) -> None:
         self.interlaced = 0
-        self._graph: av.filter.Graph | None = None
-        self._shape: tuple[int, int, str] | None = None
+        self._started = False
+        self._idet = _Filter("idet", IDET_OPTIONS)
+        self._bwdif = _Filter("bwdif", BWDIF_OPTIONS)
 
     def run(self, frames: Iterable[av.VideoFrame]) -> Iterator[av.VideoFrame]:
         for frame in frames:
-            self.interlaced += bool(frame.interlaced_frame)
-            if self._graph is None and not frame.interlaced_frame:
+            if not self._started and not frame.interlaced_frame:
                 yield frame
                 continue
-            shape = (frame.width, frame.height, frame.format.name)
-            if shape != self._shape:  # a graph is made for one size and format: finish the old one first
-                yield from self._flush()
-                self._graph, self._shape = _bwdif_graph(frame), shape
-            self._graph.push(frame)
-            yield from _pulled(self._graph)
-        yield from self._flush()
+            self._started = True
+            for checked in self._idet.push(frame):
+                yield from self._deinterlaced(checked)
+        for checked in self._idet.flush():
+            yield from self._deinterlaced(checked)
+        yield from self._bwdif.flush()
 
-    def _flush(self) -> Iterator[av.VideoFrame]:
+    def _deinterlaced(self, frame: av.VideoFrame) -> Iterator[av.VideoFrame]:
+        self.interlaced += bool(frame.interlaced_frame)
+        yield from self._bwdif.push(frame)
+
+
+class _Filter:
+    """One FFmpeg video filter fed frame by frame; its graph is made for one size and format, and made again (the
+    old one finished first) when they change."""
+
+    def __init__(self, name: str, options: str) -> None:
+        self.name, self.options = name, options
+        self._graph: av.filter.Graph | None = None
+        self._shape: tuple[int, int, str] | None = None
+
+    def push(self, frame: av.VideoFrame) -> Iterator[av.VideoFrame]:
+        shape = (frame.width, frame.height, frame.format.name)
+        if shape != self._shape:
+            yield from self.flush()
+            self._graph, self._shape = self._made_for(frame), shape
+        self._failing_as_error(lambda: self._graph.push(frame))
+        yield from self._pulled()
+
+    def flush(self) -> Iterator[av.VideoFrame]:
+        """The frames the filter still holds, all of them: its graph is done with."""
         if self._graph is not None:
-            self._graph.push(None)
-            yield from _pulled(self._graph)
+            self._failing_as_error(lambda: self._graph.push(None))
+            yield from self._pulled()
             self._graph = self._shape = None
 
+    def _made_for(self, frame: av.VideoFrame) -> av.filter.Graph:
+        """A graph for frames like `frame`. The source is told their colour matrix and range: for a format the
+        filter cannot take (packed 4:2:2, NV12) FFmpeg converts, and without them it converted HD as BT.601 and left
+        the frames untagged, which the reader then decoded as BT.709."""
+        def build() -> av.filter.Graph:
+            graph = av.filter.Graph()
+            source = graph.add("buffer", video_size=f"{frame.width}x{frame.height}", pix_fmt=frame.format.name,
+                               time_base=str(frame.time_base or Fraction(1, 90_000)), pixel_aspect="1/1",
+                               colorspace=str(int(frame.colorspace)), range=str(int(frame.color_range)))
+            step, sink = graph.add(self.name, self.options), graph.add("buffersink")
+            source.link_to(step)
+            step.link_to(sink)
+            graph.configure()
+            return graph
+        return self._failing_as_error(build)
 
-def _bwdif_graph(frame: av.VideoFrame) -> av.filter.Graph:
-    graph = av.filter.Graph()
-    source = graph.add_buffer(width=frame.width, height=frame.height, format=frame.format.name,
-                              time_base=frame.time_base or Fraction(1, 90_000))  # (times then made up)
-    bwdif = graph.add("bwdif", BWDIF_OPTIONS)
-    sink = graph.add("buffersink")
-    source.link_to(bwdif)
-    bwdif.link_to(sink)
-    graph.configure()
-    return graph
+    def _pulled(self) -> Iterator[av.VideoFrame]:
+        """The frames the graph has ready (all that are left, once it was sent the end)."""
+        while True:
+            try:
+                yield self._graph.pull()
+            except (BlockingIOError, EOFError, av.error.BlockingIOError, av.error.EOFError):
+                return
+            except av.FFmpegError as exc:
+                raise self._error(exc) from exc
 
-
-def _pulled(graph: av.filter.Graph) -> Iterator[av.VideoFrame]:
-    """The frames the graph has ready (all that are left, once it was sent the end)."""
-    while True:
+    def _failing_as_error(self, call):
         try:
-            yield graph.pull()
-        except (BlockingIOError, EOFError, av.error.BlockingIOError, av.error.EOFError):
-            return
+            return call()
+        except av.FFmpegError as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: av.FFmpegError) -> VsrAppError:
+        return VsrAppError(f"deinterlacing failed in FFmpeg's {self.name} filter ({exc.strerror or exc})")
