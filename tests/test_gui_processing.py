@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+import badfiles
 from videogen import make_video
 from vsr_app import models
 from vsr_app.errors import VsrAppError
@@ -266,3 +267,11 @@ def test_a_model_that_failed_to_load_fails_again_at_once_until_models_are_forgot
         service.render(request)
     assert not isinstance(third.value, KnownFailure) and len(nets) == 2
     service.close()
+
+
+def test_an_analysis_ends_at_the_last_frame_of_a_video_shorter_than_its_header_says(tmp_path):
+    """A cut file's header promises more frames: the analysis measured the last frame twice ("16 / 15 frames")."""
+    cut = badfiles.truncated_readable(tmp_path / "cut")
+    decoded = sum(1 for _ in VideoReader(cut).frames())
+    positions = [k for k, *_ in analyse(str(cut), "upscale", ("bicubic", "bicubic"))]
+    assert positions == list(range(decoded))

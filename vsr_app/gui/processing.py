@@ -442,6 +442,8 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
                 rendered = service.render(Request(k, task, sides, device))
             except IndexError:
                 break
+            if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
+                break
             results.append((k, rendered.psnr, rendered.ssim))
             if progress is not None:
                 progress(k, service.positions(task), rendered.psnr, rendered.ssim)
