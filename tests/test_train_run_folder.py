@@ -122,6 +122,20 @@ def test_runs_store_absolute_paths_and_resume_from_another_folder(data_dir, tmp_
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 3
 
 
+def test_a_teacher_given_as_a_run_folder_is_stored_absolute_and_resumes_from_another_folder(data_dir, tmp_path,
+                                                                                             monkeypatch):
+    """`--teacher runs/scratch` (a run's folder: resolve takes it) was stored relative, so a resume from anywhere
+    else failed with "unknown model", and --teacher with the full path was refused as another teacher."""
+    vsr(data_dir, tmp_path / "runs" / "scratch", steps=1, config=config(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    run = tmp_path / "student"
+    vsr(data_dir, run, steps=1, config=config(tmp_path), teacher="runs/scratch", distill="output")
+    assert json.loads((run / "config.json").read_text())["teacher"] == str(tmp_path / "runs" / "scratch")
+    monkeypatch.chdir(data_dir)
+    vsr(data_dir, run, steps=2, resume=True)
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
+
+
 def test_resuming_with_the_other_task_names_the_right_command(data_dir, tmp_path):
     run = tmp_path / "run"
     vsr(data_dir, run, steps=1, config=config(tmp_path))

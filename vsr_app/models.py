@@ -352,6 +352,11 @@ def is_reserved_model_name(name: str) -> bool:
     return name.casefold() in {reserved.casefold() for reserved in set(_BUILTINS) | stems}
 
 
+def is_model_name(name: str) -> bool:
+    """Whether `name` means a built-in, shipped or installed model: what `resolve` takes it for before any path."""
+    return name in _BUILTINS or _registry_file(name) is not None
+
+
 def bare_net(info: ModelInfo):
     """The model's net built from its card without the weights (cheap: what it is, not what it learned); a
     built-in as it is."""

@@ -203,9 +203,16 @@ def same_model(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and (a == b or os.path.abspath(a) == os.path.abspath(b))
 
 
-def absolute_if_file(name: str | None) -> str | None:
-    """A teacher given as a path is stored absolute (the run can be resumed from any folder); a name stays a name."""
-    return os.path.abspath(name) if name and Path(name).is_file() else name
+def absolute_if_path(name: str | None) -> str | None:
+    """A teacher given as a path (a weights file, or a training run's folder, which `--teacher` takes too) is stored
+    absolute, so the run can be resumed from any folder; a model's name stays a name (a bare name means the model,
+    even where a folder of that name is here)."""
+    from vsr_app.models import is_model_name
+
+    if not name or is_model_name(name):
+        return name
+    path = Path(name).expanduser()
+    return os.path.abspath(path) if path.is_file() or (path / "model.safetensors").is_file() else name
 
 
 def absolute_paths(options: dict) -> dict:

@@ -51,7 +51,7 @@ from torch import Tensor, nn
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable,
+from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
 from vsr_app.errors import STEPS_HINT, VsrAppError
@@ -744,7 +744,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         options = {**asked, "data": [os.path.abspath(d) for d in data]}
         if teacher:
             options["teacher"] = teacher
-        options["teacher"] = absolute_if_file(options.get("teacher"))
+        options["teacher"] = absolute_if_path(options.get("teacher"))
         if options["teacher"] is None:
             options.pop("teacher")
         if distill is not None:

@@ -36,7 +36,7 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_file, absolute_paths, check_new_run, check_resumable, claim_run_dir,
+from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   read_json_object, release_run_dir, resumed_data, same_model, saved_config,
                                   say_unused)
 from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
@@ -415,7 +415,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
         cap_warmup(fresh_options)
     fresh_options = absolute_paths(fresh_options)  # like the data: resumable from any folder
     cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data or []],
-                                        "teacher": absolute_if_file(teacher), "distill": distill,
+                                        "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options})
     if resume:
         say_unused(cfg["options"], fresh_options, run_dir, log)
@@ -493,7 +493,7 @@ def _resumed_teacher(saved: str, given: str | None, log) -> str:
     if not given:
         raise VsrAppError(f"the run's teacher {saved} is gone; {MOVED_HINT.format(flag='--teacher')}")
     log(f"the run's teacher {saved} is gone: it prunes {given} from now on (saved in config.json)")
-    return absolute_if_file(given)
+    return absolute_if_path(given)
 
 
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
@@ -509,7 +509,7 @@ def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
 
 def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
     cfg = _run_config(run_dir, resume, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data or []],
-                                        "teacher": absolute_if_file(teacher), "distill": "none", "options": options})
+                                        "teacher": absolute_if_path(teacher), "distill": "none", "options": options})
     if resume:
         if not (run_dir / "checkpoint.safetensors").exists():  # OBProx-SG's phase and lambda are in it
             raise VsrAppError(f"{run_dir} has no checkpoint.safetensors to continue the pruning from: prune again "
