@@ -264,6 +264,10 @@ def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_e
     ({"batch": 0}, "'batch' must be at least 1"), ({"patch": 0}, "'patch' must be at least 8"),
     ({"log_every": 0}, "'log_every' must be at least 1"), ({"lr": -1}, "'lr' must be more than 0"),
     ({"steps": -3}, "'steps' must be at least 1"),
+    ({"seed": -3}, "'seed' must be at least 0"),  # a traceback from numpy's generator
+    ({"min_lr_ratio": -1}, "'min_lr_ratio' must be from 0 to 1"),  # trained on with negative learning rates
+    ({"still_fraction": 1.5}, "'still_fraction' must be from 0 to 1"),
+    ({"amp": "fp32"}, "'amp' must be one of auto, bf16, fp16, none, not \"fp32\""),  # ran as auto: bf16 here
     ({"net_config": {"channels": 0}}, r'net_config \{"channels": 0\} does not make a net that runs: .*weight'),
 ])
 def test_numbers_out_of_range_are_refused_in_one_line_and_leave_nothing(data_dir, tmp_path, options, message):

@@ -24,7 +24,7 @@ class LoopConfig:
     weight_decay: float = 1e-4
     grad_clip: float = 1.0
     seed: int = 0
-    amp: str = "auto"  # auto | bf16 | fp16 | none
+    amp: str = "auto"  # CHOICES["amp"]
     device: str = "auto"
     threads: int = 0  # torch (and OpenCV: data loading, DIS priors) CPU threads; 0 = leave their defaults
     log_every: int = 20
@@ -57,8 +57,11 @@ def cap_warmup(options: dict) -> None:
 LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_every": 1, "val_every": 0, "warmup": 1,
           "threads": 0, "workers": 0, "val_frames": 1, "val_triplets": 1, "cache_batches": 1, "ckpt_every_s": 0, "lap_levels": 1,
           "burn_in": 0, "val_restart": 0, "prune_prox_steps": 1, "prune_threshold": 0, "prune_lambda": 0,
-          "tap_batches": 1, "min_width": 1}
+          "tap_batches": 1, "min_width": 1, "seed": 0, "weight_decay": 0}
 POSITIVE = ("lr", "grad_clip")
+# shares and ratios: a negative min_lr_ratio gave negative learning rates, the net trained away from its targets
+FRACTIONS = ("min_lr_ratio", "still_fraction")
+CHOICES = {"amp": ("auto", "bf16", "fp16", "none")}  # anything else ("fp32") ran as auto: bf16 where the CPU has it
 
 
 def check_types(options: dict, defaults: dict, what: str) -> None:
@@ -76,3 +79,7 @@ def check_types(options: dict, defaults: dict, what: str) -> None:
         if key in LOWEST and value < LOWEST[key] or key in POSITIVE and value <= 0:
             least = f"at least {LOWEST[key]}" if key in LOWEST else "more than 0"
             raise VsrAppError(f"{what} '{key}' must be {least}, not {json.dumps(value)}")
+        if key in FRACTIONS and not 0 <= value <= 1:
+            raise VsrAppError(f"{what} '{key}' must be from 0 to 1, not {json.dumps(value)}")
+        if key in CHOICES and value not in CHOICES[key]:
+            raise VsrAppError(f"{what} '{key}' must be one of {', '.join(CHOICES[key])}, not {json.dumps(value)}")
