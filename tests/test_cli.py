@@ -10,6 +10,7 @@ import pytest
 
 from videogen import make_video
 from vsr_app.cli import SUBCOMMANDS, _with_default_command, build_parser, main
+from vsr_app.errors import VsrAppError
 from vsr_app.models import list_models, resolve
 from vsr_app.resources import models_dir, user_models_dir
 
@@ -306,6 +307,17 @@ def test_a_user_model_named_like_a_shipped_one_but_for_case_is_hidden_too(user_m
     copy_model(user_models, "VSR-X4-Student")
     assert "hidden by the shipped model 'vsr-x4-student'" in table(capsys).out
     assert "VSR-X4-Student" not in [m.name for m in list_models()]
+    # and --model runs what `models` lists, not the file it calls hidden (eval scored the user's weights under a
+    # shipped-looking name); so does a user file hidden by another user file
+    with pytest.raises(VsrAppError, match="'VSR-X4-Student' is the model 'vsr-x4-student' .* in another letter case"):
+        resolve("VSR-X4-Student")
+    copy_model(user_models, "MINE")
+    copy_model(user_models, "mine")
+    assert "hidden by the user model 'MINE'" in table(capsys).out
+    assert resolve("MINE").path == str(user_models / "MINE.safetensors")
+    with pytest.raises(VsrAppError, match="'mine' is the model 'MINE'"):
+        resolve("mine")
+    assert resolve(str(user_models / "mine.safetensors")).path == str(user_models / "mine.safetensors")  # its path
 
 
 def test_a_user_model_named_like_a_shipped_or_built_in_one_is_reported_as_hidden(user_models, capsys):

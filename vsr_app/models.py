@@ -411,16 +411,31 @@ def _known_by_task() -> str:
                      for task, label in (("upscale", "upscalers"), ("interpolate", "interpolators")))
 
 
-def _registry_file(name: str) -> Path | None:
-    """The shipped or installed weights file a bare model name means (shipped first), or None."""
+def _name_owner(name: str) -> str | Path | None:
+    """What owns a bare name in any letter case: a built-in's name, else the first shipped or user weights file."""
     if Path(name).name != name:
         return None
+    key = name.casefold()
+    owner = next((b for b in _BUILTINS if b.casefold() == key), None)
     for folder in _search_dirs():
-        candidate = folder / f"{name}.safetensors"
-        # the exact name, also on disks that ignore case (where VSR-X4-Student would open vsr-x4-student's file)
-        if candidate.is_file() and candidate.name in os.listdir(folder):
-            return candidate
-    return None
+        if owner is None and folder.is_dir():
+            owner = next((p for p in sorted(folder.iterdir()) if p.suffix == ".safetensors"
+                          and not p.name.startswith(".") and p.stem.casefold() == key and p.is_file()), None)
+    return owner
+
+
+def _registry_file(name: str) -> Path | None:
+    """The shipped or installed weights file a bare model name means, or None. A name belongs to the first place
+    that has it in any letter case, as `scan_models` lists them (built-ins, then shipped files, then the user's in
+    sorted order): on macOS and Windows disks VSR-X4-Student.safetensors opens vsr-x4-student.safetensors, and a
+    file `models` calls hidden must not be what the name runs. A name owned in another spelling is refused."""
+    owner = _name_owner(name)
+    if owner is None or isinstance(owner, str):
+        return None
+    if owner.stem != name:
+        raise VsrAppError(f"'{name}' is the model '{owner.stem}' ({owner}) in another letter case, and names are the "
+                          f"same in any case: use '{owner.stem}', or pass the path of another file of that name")
+    return owner
 
 
 def report_name(info: ModelInfo, as_given: str) -> str:
@@ -429,8 +444,8 @@ def report_name(info: ModelInfo, as_given: str) -> str:
     cannot pass for the built-in, shipped or installed model's."""
     if info.path is None:
         return info.name
-    registered = _registry_file(info.name)
-    if info.name in _BUILTINS or (registered and registered.resolve() != Path(info.path).resolve()):
+    owner = _name_owner(info.name)
+    if isinstance(owner, str) or (owner is not None and owner.resolve() != Path(info.path).resolve()):
         return as_given
     return info.name
 
