@@ -118,10 +118,14 @@ def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) ->
     """Refuse a name under which a user model is installed, unless this (not a new) run installed it: installing
     replaces the file, and a model is hours of training. Asked when a run starts and again when it installs (a
     model of that name may have come meanwhile). The run that installed it goes on updating it (Stop, Resume)."""
-    target = user_models_dir() / f"{name}.safetensors"
-    if target.exists() and (new_run or not _trained_by(target, Path(run_dir))):
-        raise VsrAppError(f"a model named '{name}' is already installed ({target}), trained by another run: "
-                          "choose another name (or delete that model first to replace it)")
+    folder = user_models_dir()
+    # in any letter case: the later of two such names is hidden by the first (`models`), so the old model would go
+    target = next((p for p in sorted(folder.glob("*.safetensors")) if p.stem.casefold() == name.casefold()), None) \
+        if folder.is_dir() else None
+    if target is not None and (new_run or target.stem != name or not _trained_by(target, Path(run_dir))):
+        case = " (names are the same in any letter case)" if target.stem != name else ""
+        raise VsrAppError(f"a model named '{target.stem}' is already installed ({target}), trained by another run"
+                          f"{case}: choose another name (or delete that model first to replace it)")
 
 
 def _trained_by(weights: Path, run_dir: Path) -> bool:
