@@ -636,11 +636,23 @@ def _init_from(model: nn.Module, path: str, partial: bool = False) -> list[str]:
         tensors = {k: v for k, v in tensors.items() if k in own and own[k].shape == v.shape}
         if not tensors:
             raise VsrAppError(f"{p.name} shares no tensor with this model")
-    try:
-        model.load_state_dict(tensors, strict=not partial)
-    except RuntimeError as exc:
-        raise VsrAppError(f"{p.name} does not fit this model: {exc}") from exc
+    if not partial and (mismatch := _mismatch(own, tensors)):
+        raise VsrAppError(f"{p.name} does not fit this model: {mismatch}; give init_from the weights of a net of "
+                          f"this kind and size, or set init_partial to take the tensors that fit")
+    model.load_state_dict(tensors, strict=not partial)
     return sorted(set(own) - set(tensors))
+
+
+def _mismatch(own: dict, tensors: dict) -> str:
+    """How `tensors` differ from the model's `own` ones, in a line (torch lists every key: 3 KB for another net)."""
+    said = []
+    for what, names in (("missing", sorted(set(own) - set(tensors))),
+                        ("not in this model", sorted(set(tensors) - set(own))),
+                        ("of another shape", sorted(k for k in set(own) & set(tensors)
+                                                    if own[k].shape != tensors[k].shape))):
+        if names:
+            said.append(f"{len(names)} tensor{'s' if len(names) > 1 else ''} {what} (such as {names[0]})")
+    return ", ".join(said)
 
 
 def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int, meta: dict | None) -> Path:
