@@ -205,6 +205,8 @@ def test_an_extended_pruning_sets_its_earlier_net_aside(tmp_path):
     assert "pruned.safetensors of step 6 kept as pruned-step6.safetensors: the extended pruning makes a new one" in lines
     assert load_model(str(run / "pruned-step6.safetensors"), "cpu").task == "interpolate"  # its card went with it
     assert (run / "plan-step6.json").is_file() and (run / "pruned.safetensors").is_file()
+    kept_card = json.loads((run / "pruned-step6.json").read_text())
+    assert kept_card["training"]["plan"] == str(run / "plan-step6.json")  # not the new plan.json
 
 
 def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):

@@ -505,6 +505,11 @@ def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
             kept = run_dir / f"{Path(name).stem}-step{step}{Path(name).suffix}"
             os.replace(run_dir / name, kept)
             log(f"{name} of step {step} kept as {kept.name}: the extended pruning makes a new one")
+    card = run_dir / f"{Path(PRUNED_NET).stem}-step{step}.json"
+    if card.exists():  # its plan is the one kept beside it now, not the plan.json the extended pruning writes
+        kept_card = read_json_object(card, "the kept pruned net's card")
+        kept_card.setdefault("training", {})["plan"] = str(run_dir / f"plan-step{step}.json")
+        atomic_write(card, lambda tmp: Path(tmp).write_text(json.dumps(kept_card, indent=2) + "\n", encoding="utf-8"))
 
 
 def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
