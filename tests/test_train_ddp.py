@@ -34,6 +34,9 @@ def test_torchrun_two_cpu_processes(tmp_path):
     assert [r["step"] for r in records] == [1, 2, 3]  # rank 0 alone writes, with rank-averaged terms
     assert json.loads((out / "checkpoint.json").read_text())["step"] == 3
     assert (out / "model.safetensors").is_file()
+    said = proc.stdout.splitlines()  # the first process alone speaks: each line once
+    assert sum(line.startswith("step=3/3 ") for line in said) == 1, proc.stdout
+    assert sum(line.startswith("model written to ") for line in said) == 1, proc.stdout
 
 
 # A task whose loss is linear in its samples' losses (a mean) and an SGD step linear in the gradient: the gradient
