@@ -311,7 +311,8 @@ def check_clip_length(infos, config: BenchConfig) -> None:
     for info in infos:
         need = frames_needed(info, config.warmup)
         if config.frames < need:
-            raise VsrAppError(f"--frames {config.frames} is too few for {info.name}: it needs at least {need}")
+            raise VsrAppError(f"--frames {config.frames} is too few for {info.name}: it needs at least {need}; give "
+                              f"--frames {need} or more, or --models without it")
 
 
 def machine_description(device: str) -> str:
