@@ -27,6 +27,18 @@ def test_frame_folder_is_a_sequence_and_unrelated_images_are_stills(data_dir):
     assert seqs[0].frames[0].shape[0] < 150  # pre-shrunk to wash out compression noise
 
 
+def test_stills_are_counted_and_a_folder_of_mixed_sizes_says_why_it_is_not_a_sequence(data_dir, tmp_path):
+    """A frame folder with one frame of another size was read as unrelated stills without a word of why."""
+    said = []
+    load_sources([data_dir], log=said.append)
+    assert "data: photos/: 3 stills: its images come in 3 sizes, so they are not one shot's frames" in said
+    (tmp_path / "one").mkdir()
+    cv2.imwrite(str(tmp_path / "one" / "a.png"), np.zeros((32, 32, 3), np.uint8))
+    said.clear()
+    load_sources([tmp_path / "one"], log=said.append)
+    assert said == ["data: one/: 1 still"]
+
+
 def test_sampler_shapes_and_determinism(data_dir):
     sampler = HRClipSampler(load_sources([data_dir], log=lambda *_: None))
     a = sampler.sample(np.random.default_rng(7), 5, 48)

@@ -265,7 +265,8 @@ def _eval_table(result: dict) -> str:
         lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")
     total = sum(sc["frames"] for sc in result["sequences"].values())
     for name, sc in {**result["sequences"], "mean": {**result["mean"], "frames": total}}.items():
-        lines.append(f"  {name:<16} {sc['frames']:>5} frames scored   Y-PSNR {sc['psnr_y']:7.3f} dB   "
+        frames = "frame " if sc["frames"] == 1 else "frames"  # (the columns stay in line)
+        lines.append(f"  {name:<16} {sc['frames']:>5} {frames} scored   Y-PSNR {sc['psnr_y']:7.3f} dB   "
                      f"Y-SSIM {sc['ssim_y']:.4f}")
     return "\n".join(lines)
 

@@ -435,7 +435,10 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                 log(f"data: {folder.name}/: sequence of {len(images)} frames")
             else:
                 sources.extend(Source(f"{folder.name}/{p.name}", [im]) for p, im in zip(paths, images))
-                log(f"data: {folder.name}/: {len(images)} stills")
+                sizes = {im.shape[:2] for im in images}
+                why = (f": its images come in {len(sizes)} sizes, so they are not one shot's frames"
+                       if len(sizes) > 1 else "")
+                log(f"data: {folder.name}/: {len(images)} still{'s' if len(images) > 1 else ''}{why}")
     if not sources:
         raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
     return sources
