@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import VFR_TIMES
-from videogen import make_video, pattern_frame, woven_fields
+from videogen import make_video, moving_bar, pattern_frame, woven_fields
+from vsr_app.metrics import psnr_y
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
 
@@ -291,6 +292,9 @@ def test_interlaced_video_is_deinterlaced_frame_for_frame(tmp_path, rotation):
     assert frames[0].image.shape[:2] == ((96, 64) if rotation else (64, 96))
     woven, coded = woven_fields(8)[4], np.rot90(frames[4].image, k=-(rotation or 0) // 90)  # (lines as coded)
     assert _combing(woven) > 8 and _combing(coded) < _combing(woven) / 4
+    # the top field's moment is kept (a frame shows when its first field was taken): the bar where it was then
+    # (read as bottom field first, the frames showed where it was a field later)
+    assert psnr_y(coded, moving_bar(8)) > psnr_y(coded, moving_bar(9)) + 3
     assert list(reader.frames(start=0.2))[0].time == pytest.approx(0.2)  # a seek deinterlaces too
 
 
@@ -343,3 +347,12 @@ def test_deinterlacing_a_format_bwdif_converts_keeps_its_colours(tmp_path):
     image = next(iter(reader.frames())).image
     assert reader.interlaced_frames >= 1
     assert np.abs(image[height // 2, [10, -10]].astype(int) - [(20, 220, 90), (200, 40, 40)]).max() <= 4
+
+
+def test_interlaced_clips_of_every_short_length_keep_their_frame_count(tmp_path):
+    """idet's once-per-stream analysis gave a 7-frame clip an 8th frame (its last again) when the analysis ended
+    on the last frame."""
+    for count in range(1, 11):
+        path = make_video(tmp_path / f"{count}.mkv", images=woven_fields(count), fps=25, interlaced=True)
+        times = [f.time for f in VideoReader(path).frames()]
+        assert times == pytest.approx([i / 25 for i in range(count)]), count

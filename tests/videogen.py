@@ -25,17 +25,20 @@ def pattern_frame(i: int, width: int, height: int) -> np.ndarray:
     return image
 
 
-def woven_fields(frames: int, width: int = 96, height: int = 64) -> list[np.ndarray]:
-    """25i-like pictures: a bar that moves 6 px from one field to the next, its two fields woven line by line."""
-    def field(t: int) -> np.ndarray:
-        image = np.full((height, width, 3), 40, np.uint8)
-        image[12:52, 8 + 6 * t:20 + 6 * t] = 230
-        return image
+def moving_bar(t: int, width: int = 96, height: int = 64) -> np.ndarray:
+    """The picture at field time t: a bright bar 6 px further right each field."""
+    image = np.full((height, width, 3), 40, np.uint8)
+    image[12:52, 8 + 6 * t:20 + 6 * t] = 230
+    return image
 
+
+def woven_fields(frames: int, width: int = 96, height: int = 64) -> list[np.ndarray]:
+    """25i-like pictures, top field first: frame i's even lines from `moving_bar` at field time 2i, its odd lines
+    from 2i + 1."""
     pictures = []
     for i in range(frames):
-        picture = field(2 * i)
-        picture[1::2] = field(2 * i + 1)[1::2]
+        picture = moving_bar(2 * i, width, height)
+        picture[1::2] = moving_bar(2 * i + 1, width, height)[1::2]
         pictures.append(picture)
     return pictures
 

@@ -11,9 +11,11 @@ import av
 from vsr_app.errors import VsrAppError
 
 # FFmpeg's idet first checks the pictures of frames flagged interlaced: many cameras flag progressive recordings
-# (25p/30p stored as interlaced), which bwdif would soften; it clears the flag where the first 8 decided frames
-# look progressive.
-IDET_OPTIONS = "analyze_interlaced_flag=8"
+# (25p/30p stored as interlaced), which bwdif would soften. Its per-frame verdict (over the last few frames) sets
+# each frame's flag, so film-mode stretches of broadcast video are left alone and video-mode ones deinterlaced. (Its
+# analyze_interlaced_flag mode decides once per stream, missing interlaced video after a progressive opening, and
+# gave a 7-frame clip an 8th frame: the last one again.)
+IDET_OPTIONS = ""
 # bwdif (motion adaptive, after yadif): one frame out for each frame in, so frame times and counts stay as they
 # were; only frames still flagged interlaced are changed, and the field order is read from each frame.
 BWDIF_OPTIONS = "mode=send_frame:parity=auto:deint=interlaced"
