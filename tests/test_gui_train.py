@@ -99,7 +99,7 @@ def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path
     with pytest.raises(VsrAppError, match="already installed"):
         install_run_model(second, "x")
     assert installed.read_bytes() == (first / "model.safetensors").read_bytes()
-    with pytest.raises(VsrAppError, match=r"named 'x' is already installed .*same in any letter case"):
+    with pytest.raises(VsrAppError, match=r"named 'x' is already installed .*the same in any letter case"):
         install_run_model(second, "X")  # X.safetensors would hide x from `models` (and --model x)
     check_model_target(first, "x")  # a Resume of that run may go on
     with pytest.raises(VsrAppError, match="already installed"):  # a new run in its folder (the old one deleted)

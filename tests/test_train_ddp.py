@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,3 +114,18 @@ def test_two_ranks_average_their_gradients(tmp_path):
     for name in ddp:
         np.testing.assert_allclose(ddp[name].numpy(), one[name].numpy(), rtol=0, atol=1e-6, err_msg=name)
         assert (ddp[name] - start[name]).abs().min() > 1e-3, name  # every weight trained
+
+
+@pytest.mark.parametrize("env, first", [({}, True), ({"RANK": "1"}, True), ({"RANK": ""}, True),
+                                        ({"RANK": "1", "WORLD_SIZE": "1"}, True),
+                                        ({"RANK": "0", "WORLD_SIZE": "2"}, True),
+                                        ({"RANK": "1", "WORLD_SIZE": "2"}, False)])
+def test_only_torchrun_s_later_processes_keep_quiet(monkeypatch, env, first):
+    """A RANK left in a shell (no torchrun) silenced the whole training log; an empty one ended in a traceback."""
+    from vsr_app.distill.runs import is_first_process
+
+    monkeypatch.delenv("RANK", raising=False)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert is_first_process() is first

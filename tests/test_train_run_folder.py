@@ -265,6 +265,8 @@ def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_e
     ({"log_every": 0}, "'log_every' must be at least 1"), ({"lr": -1}, "'lr' must be more than 0"),
     ({"steps": -3}, "'steps' must be at least 1"),
     ({"seed": -3}, "'seed' must be at least 0"),  # a traceback from numpy's generator
+    ({"seed": 2**64}, "'seed' must be at most 9223372036854775807"),
+    ({"weight_decay": float("nan")}, "'weight_decay' must be a finite number, not NaN"),
     ({"min_lr_ratio": -1}, "'min_lr_ratio' must be from 0 to 1"),  # trained on with negative learning rates
     ({"still_fraction": 1.5}, "'still_fraction' must be from 0 to 1"),
     ({"amp": "fp32"}, "'amp' must be one of auto, bf16, fp16, none, not \"fp32\""),  # ran as auto: bf16 here

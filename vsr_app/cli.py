@@ -220,9 +220,10 @@ class _cancel_on_interrupt:
 def cmd_train(args) -> int:
     """Train; under torchrun only the first process speaks (each said every line: a log of doubles). Errors are
     every process's own, raised as usual."""
+    from vsr_app.distill.runs import is_first_process
     from vsr_app.distill.train import run_from_cli
 
-    say = _say if int(os.environ.get("RANK", "0")) == 0 else (lambda text, end="\n": True)
+    say = _say if is_first_process() else (lambda text, end="\n": True)
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
                         steps=args.steps, resume=args.resume, config=args.config, val=args.val, log=say)
     command = "upscale" if args.task == "vsr" else "interpolate"

@@ -430,12 +430,12 @@ def _registry_file(name: str) -> Path | None:
     sorted order): on macOS and Windows disks VSR-X4-Student.safetensors opens vsr-x4-student.safetensors, and a
     file `models` calls hidden must not be what the name runs. A name owned in another spelling is refused."""
     owner = _name_owner(name)
-    if owner is None or isinstance(owner, str):
-        return None
-    if owner.stem != name:
-        raise VsrAppError(f"'{name}' is the model '{owner.stem}' ({owner}) in another letter case, and names are the "
-                          f"same in any case: use '{owner.stem}', or pass the path of another file of that name")
-    return owner
+    spelled = owner if isinstance(owner, str) else owner.stem if owner is not None else name
+    if spelled != name:
+        where = "a built-in model" if isinstance(owner, str) else str(owner)
+        raise VsrAppError(f"'{name}' is the model '{spelled}' ({where}) in another letter case, and names are the "
+                          f"same in any case: use '{spelled}', or pass the path of another file of that name")
+    return None if isinstance(owner, str) else owner
 
 
 def report_name(info: ModelInfo, as_given: str) -> str:

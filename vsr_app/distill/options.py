@@ -5,6 +5,7 @@ No torch here: the tasks, the run set-up and the Train tab read these without lo
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, fields
 
 from vsr_app.errors import VsrAppError
@@ -59,6 +60,7 @@ LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_ever
           "burn_in": 0, "val_restart": 0, "prune_prox_steps": 1, "prune_threshold": 0, "prune_lambda": 0,
           "tap_batches": 1, "min_width": 1, "seed": 0, "weight_decay": 0}
 POSITIVE = ("lr", "grad_clip")
+HIGHEST = {"seed": 2**63 - 1}  # torch's and numpy's generators take no more
 # shares and ratios: a negative min_lr_ratio gave negative learning rates, the net trained away from its targets
 FRACTIONS = ("min_lr_ratio", "still_fraction")
 CHOICES = {"amp": ("auto", "bf16", "fp16", "none")}  # anything else ("fp32") ran as auto: bf16 where the CPU has it
@@ -76,6 +78,10 @@ def check_types(options: dict, defaults: dict, what: str) -> None:
         if allowed and (not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed)):
             raise VsrAppError(f"{what} '{key}' must be {type(default).__name__} (like {json.dumps(default)}), "
                               f"not {json.dumps(value)}")
+        if isinstance(value, float) and not math.isfinite(value):  # Python's json reads NaN and Infinity
+            raise VsrAppError(f"{what} '{key}' must be a finite number, not {json.dumps(value)}")
+        if key in HIGHEST and value > HIGHEST[key]:
+            raise VsrAppError(f"{what} '{key}' must be at most {HIGHEST[key]}, not {json.dumps(value)}")
         if key in LOWEST and value < LOWEST[key] or key in POSITIVE and value <= 0:
             least = f"at least {LOWEST[key]}" if key in LOWEST else "more than 0"
             raise VsrAppError(f"{what} '{key}' must be {least}, not {json.dumps(value)}")

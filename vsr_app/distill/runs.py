@@ -55,7 +55,7 @@ def claim_run_dir(run_dir: Path) -> None:
     if key in _CLAIMED:
         _CLAIMED[key][2] += 1
         return
-    if int(os.environ.get("RANK", "0")) != 0:  # one lock per run: rank 0 holds it
+    if not is_first_process():  # one lock per run: rank 0 holds it
         return
     try:
         fd = hold(run_dir / ".lock")
@@ -196,6 +196,15 @@ def saved_config(run_dir: Path) -> dict | None:
     if not path.is_file():
         return None
     return read_json_object(path, str(path))
+
+
+def is_first_process() -> bool:
+    """Whether this is torchrun's first process, or the only one: the one that holds the run's lock and speaks. A
+    RANK set without a WORLD_SIZE above 1 (left in a shell) is no torchrun."""
+    try:
+        return int(os.environ.get("WORLD_SIZE") or 1) <= 1 or int(os.environ.get("RANK") or 0) == 0
+    except ValueError:
+        return True
 
 
 def same_model(a: str | None, b: str | None) -> bool:

@@ -587,7 +587,9 @@ def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> i
     its step (both are functions of the step); the optimiser's moments and any other trained module (a distillation
     ConvLSTM) start afresh, so the run no longer repeats the uninterrupted one exactly."""
     step = exported_step(run_dir)
-    _init_from(modules["model"], str(run_dir / "model.safetensors"))
+    _init_from(modules["model"], str(run_dir / "model.safetensors"),
+               advice="these are not the weights of the net the run's config.json builds (was model.safetensors "
+                      "replaced?)")
     afresh = ["the optimiser state"] + [name for name in modules if name != "model"]
     log(f"resumed {run_dir} at step {step} from its exported weights alone (model.safetensors): its checkpoint is "
         f"gone, so these start afresh: {', '.join(afresh)}")
@@ -617,7 +619,9 @@ def _validate(task: Task, modules, device, amp) -> dict[str, float]:
             m.train()
 
 
-def _init_from(model: nn.Module, path: str, partial: bool = False) -> list[str]:
+def _init_from(model: nn.Module, path: str, partial: bool = False,
+               advice: str = "give init_from the weights of a net of this kind and size, or set init_partial to take "
+                             "the tensors that fit") -> list[str]:
     """Load `path` into model; with `partial`, only the tensors whose name and shape fit (e.g. a teacher whose
     head changed). Returns the names left freshly initialised."""
     from safetensors.torch import load_file
@@ -637,8 +641,7 @@ def _init_from(model: nn.Module, path: str, partial: bool = False) -> list[str]:
         if not tensors:
             raise VsrAppError(f"{p.name} shares no tensor with this model")
     if not partial and (mismatch := _mismatch(own, tensors)):
-        raise VsrAppError(f"{p.name} does not fit this model: {mismatch}; give init_from the weights of a net of "
-                          f"this kind and size, or set init_partial to take the tensors that fit")
+        raise VsrAppError(f"{p.name} does not fit this model: {mismatch}; {advice}")
     model.load_state_dict(tensors, strict=not partial)
     return sorted(set(own) - set(tensors))
 

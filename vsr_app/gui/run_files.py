@@ -122,10 +122,12 @@ def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) ->
     # in any letter case: the later of two such names is hidden by the first (`models`), so the old model would go
     target = next((p for p in sorted(folder.glob("*.safetensors")) if p.stem.casefold() == name.casefold()), None) \
         if folder.is_dir() else None
-    if target is not None and (new_run or target.stem != name or not _trained_by(target, Path(run_dir))):
-        case = " (names are the same in any letter case)" if target.stem != name else ""
-        raise VsrAppError(f"a model named '{target.stem}' is already installed ({target}), trained by another run"
-                          f"{case}: choose another name (or delete that model first to replace it)")
+    if target is not None and target.stem != name:
+        raise VsrAppError(f"a model named '{target.stem}' is already installed ({target}), and names are the same in "
+                          f"any letter case: choose another name, or '{target.stem}' if that run is this one")
+    if target is not None and (new_run or not _trained_by(target, Path(run_dir))):
+        raise VsrAppError(f"a model named '{name}' is already installed ({target}), trained by another run: "
+                          "choose another name (or delete that model first to replace it)")
 
 
 def _trained_by(weights: Path, run_dir: Path) -> bool:
