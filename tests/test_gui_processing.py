@@ -275,3 +275,20 @@ def test_an_analysis_ends_at_the_last_frame_of_a_video_shorter_than_its_header_s
     decoded = sum(1 for _ in VideoReader(cut).frames())
     positions = [k for k, *_ in analyse(str(cut), "upscale", ("bicubic", "bicubic"))]
     assert positions == list(range(decoded))
+
+
+def test_a_length_estimated_short_grows_as_the_video_is_played_to_its_real_end(tmp_path):
+    """A variable-frame-rate .mkv states no frame count, and its duration x frame rate said 7 of its 12 frames:
+    the viewer, the player and the analysis stopped at frame 7."""
+    times = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.52, 0.54, 0.56, 0.58, 0.6, 0.62]
+    path = make_video(tmp_path / "vfr.mkv", frames=12, width=32, height=24, fps=10, times=times)
+    assert VideoReader(path).info.estimated_frames < 12
+    assert [k for k, *_ in analyse(str(path), "upscale", ("bicubic", "bicubic"))] == list(range(12))
+    service = FrameService(str(path))
+    try:
+        assert service.render(Request(11, "upscale", (SOURCE, "bicubic"))).position < 11  # not known yet
+        for k in range(12):
+            shown = service.render(Request(k, "upscale", (SOURCE, "bicubic")))
+        assert shown.position == 11 and service.positions("upscale") == 12 and service.source.length_exact
+    finally:
+        service.close()

@@ -329,12 +329,23 @@ class FrameService:
         A position past the real end (headers can overstate the length) shows the last one instead.
         """
         while True:
+            if not self.source.length_exact and request.position >= self.positions(request.task) - 1:
+                self._look_past_the_end()
             k = min(max(request.position, 0), self.positions(request.task) - 1)
             try:
                 return self._render_at(k, request, progress, should_stop)
             except IndexError:
                 if not self.source.length_exact or k < self.positions(request.task):
                     raise
+
+    def _look_past_the_end(self) -> None:
+        """Decode the frame after the last one known: a length estimated from duration x frame rate (a Matroska file
+        states no count) can be short for a variable frame rate, and the timeline, the player and the analysis would
+        stop there. Each look finds one more frame, or the real end."""
+        try:
+            self.source.get(self.source.length)
+        except IndexError:
+            pass
 
     def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
         images, scales = [], []
