@@ -740,3 +740,15 @@ def test_a_run_folder_on_a_disk_without_locks_trains_unguarded_with_a_warning(tm
     finally:
         release_run_dir(run)
     assert not run.exists()  # the claim made it, and nothing else was written
+
+
+def test_a_run_saved_with_an_option_refused_since_says_where_to_change_it(data_dir, tmp_path):
+    """"amp": "fp32" was taken (as auto) before the options were checked: such a run's resume said only that the
+    option was wrong, not that it is the run's own, in its config.json."""
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    saved = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**saved, "amp": "fp32"}))
+    with pytest.raises(VsrAppError, match=r"'amp' must be one of .* \(in .*config.json, the run's options: change it "
+                                          r"there to resume\)"):
+        vsr(data_dir, run, steps=2, resume=True)

@@ -198,6 +198,19 @@ def saved_config(run_dir: Path) -> dict | None:
     return read_json_object(path, str(path))
 
 
+@contextlib.contextmanager
+def options_checked(run_dir: Path, resume: bool):
+    """Where an option is refused on --resume, it is the run's own, saved before a check refused such values: say
+    where to change it."""
+    try:
+        yield
+    except VsrAppError as exc:
+        if not resume:
+            raise
+        raise VsrAppError(f"{exc} (in {run_dir / 'config.json'}, the run's options: change it there to resume)") \
+            from None
+
+
 def is_first_process() -> bool:
     """Whether this is torchrun's first process, or the only one: the one that holds the run's lock and speaks. A
     RANK set without a WORLD_SIZE above 1 (left in a shell) is no torchrun."""

@@ -53,7 +53,8 @@ from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
-                                  release_run_dir, resumed_data, saved_config, say_unused, set_aside_metrics)
+                                  options_checked, release_run_dir, resumed_data, saved_config, say_unused,
+                                  set_aside_metrics)
 from vsr_app.errors import STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
@@ -769,7 +770,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         options["steps"] = steps
     if not resume:
         cap_warmup(options)
-    loop_cfg, task_opts = LoopConfig.split(options)
+    with options_checked(run_dir, resume):
+        loop_cfg, task_opts = LoopConfig.split(options)
     if resume:
         check_steps(run_dir, loop_cfg.steps)
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights

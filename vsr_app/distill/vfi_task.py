@@ -37,8 +37,8 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
-                                  read_json_object, release_run_dir, resumed_data, same_model, saved_config,
-                                  say_unused)
+                                  options_checked, read_json_object, release_run_dir, resumed_data, same_model,
+                                  saved_config, say_unused)
 from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
 from vsr_app.errors import MOVED_HINT, VsrAppError
 from vsr_app.files import atomic_write
@@ -420,7 +420,8 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if resume:
         say_unused(cfg["options"], fresh_options, run_dir, log)
         cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
-    loop, task_cfg, rest = _split_options(cfg["options"])
+    with options_checked(run_dir, resume):
+        loop, task_cfg, rest = _split_options(cfg["options"])
     if resume:
         check_steps(run_dir, loop.steps)
     if distill == "laplacian" and not cfg["teacher"]:
@@ -525,7 +526,8 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
     if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
         cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
     teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
-    loop, task_cfg, rest = _split_options(cfg["options"])
+    with options_checked(run_dir, resume):
+        loop, task_cfg, rest = _split_options(cfg["options"])
     resumed_at = checkpoint_step(run_dir) if resume else 0
     if resume:
         check_steps(run_dir, loop.steps)
