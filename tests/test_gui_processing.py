@@ -292,3 +292,19 @@ def test_a_length_estimated_short_grows_as_the_video_is_played_to_its_real_end(t
         assert shown.position == 11 and service.positions("upscale") == 12 and service.source.length_exact
     finally:
         service.close()
+
+
+def test_the_end_of_a_variable_frame_rate_video_shows_its_last_frame_and_no_more(tmp_path):
+    """Looking past the last frame seeked by the frame rate, which lands before the real last frame of a sparse
+    variable-frame-rate video: End made a frame 81 of 80, then showed frame 80 twice."""
+    path = make_video(tmp_path / "sparse.mp4", frames=80, width=32, height=24, fps=10,
+                      times=[0.25 * i for i in range(80)])
+    last = list(VideoReader(path).frames())[-1].image
+    service = FrameService(str(path))
+    try:
+        for position in (0, 79, 20, 79):  # open, End, a seek back, End again
+            shown = service.render(Request(position, "upscale", (SOURCE, SOURCE)))
+        assert shown.position == 79 and shown.length == 80 and np.array_equal(shown.images[0], last)
+        assert service.positions("upscale") == 80 and service.source.length_exact
+    finally:
+        service.close()

@@ -119,13 +119,15 @@ def test_two_ranks_average_their_gradients(tmp_path):
 @pytest.mark.parametrize("env, first", [({}, True), ({"RANK": "1"}, True), ({"RANK": ""}, True),
                                         ({"RANK": "1", "WORLD_SIZE": "1"}, True),
                                         ({"RANK": "0", "WORLD_SIZE": "2"}, True),
-                                        ({"RANK": "1", "WORLD_SIZE": "2"}, False)])
+                                        ({"RANK": "1", "WORLD_SIZE": "2"}, False),
+                                        ({"RANK": "1", "WORLD_SIZE": ""}, True)])
 def test_only_torchrun_s_later_processes_keep_quiet(monkeypatch, env, first):
     """A RANK left in a shell (no torchrun) silenced the whole training log; an empty one ended in a traceback."""
-    from vsr_app.distill.runs import is_first_process
+    from vsr_app.distill.runs import is_first_process, world_size
 
     monkeypatch.delenv("RANK", raising=False)
     monkeypatch.delenv("WORLD_SIZE", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert is_first_process() is first
+    assert (world_size() > 1) is ("WORLD_SIZE" in env and env["WORLD_SIZE"] not in ("", "1"))

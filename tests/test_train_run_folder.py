@@ -752,3 +752,10 @@ def test_a_run_saved_with_an_option_refused_since_says_where_to_change_it(data_d
     with pytest.raises(VsrAppError, match=r"'amp' must be one of .* \(in .*config.json, the run's options: change it "
                                           r"there to resume\)"):
         vsr(data_dir, run, steps=2, resume=True)
+    (run / "config.json").write_text(json.dumps({**saved, "lambda_space": float("nan")}))  # a VSR task option
+    with pytest.raises(VsrAppError, match=r"'lambda_space' must be a finite number, not NaN \(in .*config.json"):
+        vsr(data_dir, run, steps=2, resume=True)
+    (run / "config.json").write_text(json.dumps(saved))
+    with pytest.raises(VsrAppError) as refused:  # the command line's own: not the run's config.json
+        vsr(data_dir, run, resume=True, config=config(tmp_path, "zero.json", steps=0))
+    assert "'steps' must be at least 1" in str(refused.value) and "config.json" not in str(refused.value)

@@ -199,23 +199,30 @@ def saved_config(run_dir: Path) -> dict | None:
 
 
 @contextlib.contextmanager
-def options_checked(run_dir: Path, resume: bool):
-    """Where an option is refused on --resume, it is the run's own, saved before a check refused such values: say
-    where to change it."""
+def saved_options_checked(run_dir: Path):
+    """Around the checks of a resumed run's own options (before the command line's are merged in): one refused there
+    was saved before a check refused such values, so say where to change it."""
     try:
         yield
     except VsrAppError as exc:
-        if not resume:
-            raise
         raise VsrAppError(f"{exc} (in {run_dir / 'config.json'}, the run's options: change it there to resume)") \
             from None
+
+
+def world_size() -> int:
+    """How many processes train together: torchrun's WORLD_SIZE; 1 without it (or with one that is not a number,
+    left in a shell)."""
+    try:
+        return max(1, int(os.environ.get("WORLD_SIZE") or 1))
+    except ValueError:
+        return 1
 
 
 def is_first_process() -> bool:
     """Whether this is torchrun's first process, or the only one: the one that holds the run's lock and speaks. A
     RANK set without a WORLD_SIZE above 1 (left in a shell) is no torchrun."""
     try:
-        return int(os.environ.get("WORLD_SIZE") or 1) <= 1 or int(os.environ.get("RANK") or 0) == 0
+        return world_size() == 1 or int(os.environ.get("RANK") or 0) == 0
     except ValueError:
         return True
 

@@ -53,8 +53,8 @@ from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
-                                  options_checked, release_run_dir, resumed_data, saved_config, say_unused,
-                                  set_aside_metrics)
+                                  release_run_dir, resumed_data, saved_config, saved_options_checked, say_unused,
+                                  set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
@@ -90,8 +90,7 @@ def lr_factor(step: int, cfg: LoopConfig) -> float:
 # ---- distributed --------------------------------------------------------------------------------
 
 def _init_distributed(device: torch.device) -> tuple[int, int]:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world <= 1:
+    if world_size() == 1:
         return 0, 1
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
@@ -753,6 +752,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
                                   f"with --data")
             saved = {**(saved or {}), "data": [os.path.abspath(d) for d in data]}
         say_unused(saved, asked, run_dir, log)
+        with saved_options_checked(run_dir):
+            check_types(LoopConfig.split(saved)[1], DEFAULTS, "VSR training option")
         options = {**saved, "data": resumed_data(saved["data"], data, run_dir, log)}  # the run continues as it began
         if "steps" in asked:
             options["steps"] = asked["steps"]
@@ -770,8 +771,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         options["steps"] = steps
     if not resume:
         cap_warmup(options)
-    with options_checked(run_dir, resume):
-        loop_cfg, task_opts = LoopConfig.split(options)
+    loop_cfg, task_opts = LoopConfig.split(options)
     if resume:
         check_steps(run_dir, loop_cfg.steps)
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights

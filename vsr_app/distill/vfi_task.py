@@ -37,8 +37,8 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
-                                  options_checked, read_json_object, release_run_dir, resumed_data, same_model,
-                                  saved_config, say_unused)
+                                  read_json_object, release_run_dir, resumed_data, same_model, saved_config,
+                                  saved_options_checked, say_unused)
 from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
 from vsr_app.errors import MOVED_HINT, VsrAppError
 from vsr_app.files import atomic_write
@@ -327,6 +327,8 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
             raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
                               f"{run_dir} --resume`" if is_prune_config(saved) else
                               f"{run_dir} holds a training run: continue it with `vsr-app train vfi --resume`")
+        with saved_options_checked(run_dir):
+            _split_options(saved["options"])
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
@@ -420,8 +422,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if resume:
         say_unused(cfg["options"], fresh_options, run_dir, log)
         cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
-    with options_checked(run_dir, resume):
-        loop, task_cfg, rest = _split_options(cfg["options"])
+    loop, task_cfg, rest = _split_options(cfg["options"])
     if resume:
         check_steps(run_dir, loop.steps)
     if distill == "laplacian" and not cfg["teacher"]:
@@ -526,8 +527,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
     if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
         cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
     teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
-    with options_checked(run_dir, resume):
-        loop, task_cfg, rest = _split_options(cfg["options"])
+    loop, task_cfg, rest = _split_options(cfg["options"])
     resumed_at = checkpoint_step(run_dir) if resume else 0
     if resume:
         check_steps(run_dir, loop.steps)

@@ -14,6 +14,7 @@ headless by `analyse`.
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -28,6 +29,8 @@ from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
 from vsr_app.video.verify import frame_times, packet_span
+
+log = logging.getLogger(__name__)
 
 SOURCE = "source"  # the side name for the unprocessed video
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
@@ -160,25 +163,23 @@ class SourceFrames:
     def _open_at(self, k: int) -> None:
         if self._frames is not None:
             self._frames.close()
-        start = self._seek_time(k)
+        self._next, start = self._seek_point(k)
         self._frames = self.reader.frames(start=start)
-        self._next = 0 if start is None else k
 
-    def _seek_time(self, k: int) -> float | None:
-        """Where to seek for frame k: halfway between its packet time and the one before, so rounding cannot skip it,
-        and exact when the frame rate varies (k / fps lands on another frame there). None: decode from the first
-        frame, for a raw stream (.h264: FFmpeg cannot seek it) or packets without times. The packets are read on the
-        first seek only: a video played from its start never needs them."""
+    def _seek_point(self, k: int) -> tuple[int, float | None]:
+        """The frame to decode from for frame k, and where to seek for it: halfway between its packet time and the
+        one before, so rounding cannot skip it, and exact when the frame rate varies (k / fps lands on another frame
+        there). Past the last packet, from the last one: decoding finds the real end (a time from the frame rate
+        landed before it on a variable frame rate, numbering it one too far: a frame that is not there). None: decode
+        from the first frame, for a raw stream (.h264: FFmpeg cannot seek it) or packets without times. The packets
+        are read on the first seek only: a video played from its start never needs them."""
         if k == 0 or RAW_STREAM_FORMATS & set(self.info.container.split(",")):
-            return None
+            return 0, None
         if not self._packets_read:
             self._packet_times, self._packets_read = frame_times(self.info.path), True
         times = self._packet_times
-        if times is None:
-            return None
-        if k >= len(times):  # past the packets: decoding finds the real end
-            return self.info.start_time + (k - 0.5) / self.info.fps
-        return (times[k - 1] + times[k]) / 2
+        k = min(k, len(times) - 1) if times else 0
+        return (k, (times[k - 1] + times[k]) / 2) if k else (0, None)
 
     def close(self) -> None:
         if self._frames is not None:
@@ -329,14 +330,17 @@ class FrameService:
         A position past the real end (headers can overstate the length) shows the last one instead.
         """
         while True:
-            if not self.source.length_exact and request.position >= self.positions(request.task) - 1:
-                self._look_past_the_end()
             k = min(max(request.position, 0), self.positions(request.task) - 1)
             try:
-                return self._render_at(k, request, progress, should_stop)
+                rendered = self._render_at(k, request, progress, should_stop)
             except IndexError:
                 if not self.source.length_exact or k < self.positions(request.task):
                     raise
+                continue
+            if rendered is not None and k == self.positions(request.task) - 1 and not self.source.length_exact:
+                self._look_past_the_end()  # after: the decoder goes on from the frame just shown, without a seek
+                rendered = replace(rendered, length=self.positions(request.task))
+            return rendered
 
     def _look_past_the_end(self) -> None:
         """Decode the frame after the last one known: a length estimated from duration x frame rate (a Matroska file
@@ -346,6 +350,10 @@ class FrameService:
             self.source.get(self.source.length)
         except IndexError:
             pass
+        except VsrAppError as exc:  # unreadable past there: as good as the end, and not tried again at every render
+            log.debug("%s: reading past frame %d failed (%s); taken as the end", self.info.path, self.source.length,
+                      exc)
+            self.source.length_exact = True
 
     def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
         images, scales = [], []

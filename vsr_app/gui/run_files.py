@@ -123,8 +123,10 @@ def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) ->
     target = next((p for p in sorted(folder.glob("*.safetensors")) if p.stem.casefold() == name.casefold()), None) \
         if folder.is_dir() else None
     if target is not None and target.stem != name:
+        ours = not new_run and _trained_by(target, Path(run_dir))
         raise VsrAppError(f"a model named '{target.stem}' is already installed ({target}), and names are the same in "
-                          f"any letter case: choose another name, or '{target.stem}' if that run is this one")
+                          f"any letter case: " + (f"this run installed it, so keep the name '{target.stem}'" if ours
+                                                  else "choose another name"))
     if target is not None and (new_run or not _trained_by(target, Path(run_dir))):
         raise VsrAppError(f"a model named '{name}' is already installed ({target}), trained by another run: "
                           "choose another name (or delete that model first to replace it)")
