@@ -47,6 +47,7 @@ def test_runs_every_shipped_model_and_writes_a_video_that_reads_back(shipped, tm
     assert [c.name for c in seen] == [c.name for c in report.checks]  # progress saw every check as it ended
     assert {"model vsr-x4-student", "model vfi-x2-student", "built-in bicubic", "built-in blend"} <= set(checks)
     assert "2 in" in checks["shipped models"].detail
+    assert checks["deinterlacing filters"].detail.startswith("idet and bwdif run")
     assert "4 frames 160x96 -> 640x384" in checks["model vsr-x4-student"].detail
     assert "4 inputs -> midpoint" in checks["model vfi-x2-student"].detail
     # the written video comes from the trained (shipped) upscaler, not from bicubic

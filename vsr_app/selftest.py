@@ -114,6 +114,7 @@ def run_selftest(workdir: str | os.PathLike | None = None,
         check("runtime", _runtime)
         check("resources", _resources)
         if check("decode sample clip", lambda: _decode_sample(state)):
+            check("deinterlacing filters", _deinterlacing)
             shipped = _shipped_model_files()
             check("shipped models", lambda: _describe_shipped(shipped))
             for path in shipped:
@@ -165,6 +166,12 @@ def _decode_sample(state: dict) -> str:
     state["frames"] = [np.ascontiguousarray(f[y:y + ch, x:x + cw]) for f in frames]
     state["fps"] = reader.info.fps
     return f"{len(frames)} frames {w}x{h} at {reader.info.fps:g} fps ({reader.info.codec}), centre {cw}x{ch} used"
+
+
+def _deinterlacing() -> str:
+    from vsr_app.video.deinterlace import check_filters
+
+    return check_filters()
 
 
 def _shipped_model_files() -> list[Path]:

@@ -49,6 +49,20 @@ class Deinterlacer:
         yield from self._bwdif.push(frame)
 
 
+def check_filters() -> str:
+    """Run a frame through idet and bwdif as the reader would: the packaged app's self-test (a bundle whose FFmpeg
+    lacked them would fail on the first interlaced video, not before)."""
+    import numpy as np
+
+    frame = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), np.uint8), format="rgb24").reformat(format="yuv420p")
+    frame.pts, frame.time_base = 0, Fraction(1, 25)
+    for name, options in (("idet", IDET_OPTIONS), ("bwdif", BWDIF_OPTIONS)):
+        step = _Filter(name, options)
+        if len([*step.push(frame), *step.flush()]) != 1:
+            raise VsrAppError(f"FFmpeg's {name} filter did not give back the one frame it was given")
+    return "idet and bwdif run (interlaced video is deinterlaced)"
+
+
 class _Filter:
     """One FFmpeg video filter fed frame by frame; its graph is made for one size and format, and made again (the
     old one finished first) when they change."""
