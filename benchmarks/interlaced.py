@@ -1,5 +1,7 @@
-"""What deinterlacing gives an interlaced source: Y-PSNR of the x4 output against the progressive truth, with the
-reader's idet + bwdif and with the woven frames as they were decoded before (session 35).
+"""What deinterlacing gives an interlaced source, against the progressive truth (Y-PSNR of the x4 output).
+
+The reader's idet + bwdif, against the woven frames as they were decoded before (session 35); `--deinterlacer`
+puts another of FFmpeg's deinterlacers in bwdif's place.
 
 Why: camcorder, DV and broadcast video weaves two fields, taken half a frame apart, into each frame; read as it is,
 the models enlarge the combing on anything that moves. Each sequence's ground truth frames 2i and 2i+1 stand for
@@ -8,9 +10,10 @@ the two fields of interlaced frame i (`--gap g`: frames 2gi and 2gi+g, for faste
 subsampling muddles the comparison). The reader decodes that file as the app does, once as it is and once with the
 deinterlacing bypassed, the model upscales each stream from a fresh state, and each output frame i is scored
 against ground truth frame 2i (the top field's moment, the one bwdif keeps). `--progressive` also scores the
-progressive frames 2i (no weaving), the best either can reach.
+progressive frames 2gi (no weaving), the best either can reach.
 
     .venv/bin/python benchmarks/interlaced.py --data ../shared/data/eval/vid4 --models bicubic,vsr-x4-student
+    .venv/bin/python benchmarks/interlaced.py --models bicubic --deinterlacer yadif --gap 2
 """
 
 from __future__ import annotations
@@ -53,6 +56,29 @@ def write_interlaced(path: Path, lrs: list[np.ndarray], gap: int) -> None:
         container.mux(stream.encode(None))
 
 
+# FFmpeg's frame-for-frame deinterlacers, with the options that make each keep the frame rate and the field order
+# read from the frames (bwdif's are the reader's own)
+DEINTERLACERS = {"bwdif": deinterlace.BWDIF_OPTIONS, "yadif": "mode=send_frame:parity=auto:deint=interlaced",
+                 "w3fdif": "filter=complex:mode=frame:parity=auto:deint=interlaced",
+                 "estdif": "mode=frame:parity=auto:deint=interlaced"}
+
+
+@contextmanager
+def deinterlacer(name: str):
+    """The reader with `name` in bwdif's place."""
+    made = deinterlace.Deinterlacer.__init__
+
+    def init(self):
+        made(self)
+        self._bwdif = deinterlace._Filter(name, DEINTERLACERS[name])
+
+    deinterlace.Deinterlacer.__init__ = init
+    try:
+        yield
+    finally:
+        deinterlace.Deinterlacer.__init__ = made
+
+
 @contextmanager
 def deinterlacing_bypassed():
     """The reader as it was before session 35: woven frames passed on as decoded."""
@@ -73,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", default=str(ROOT.parent / "shared/data/eval/vid4"))
     ap.add_argument("--models", default="bicubic,vsr-x4-student")
-    ap.add_argument("--progressive", action="store_true", help="also score the progressive frames 2i")
+    ap.add_argument("--progressive", action="store_true", help="also score the progressive frames 2gi")
+    ap.add_argument("--deinterlacer", choices=sorted(DEINTERLACERS), default="bwdif")
     ap.add_argument("--gap", type=int, default=1, help="frames between a frame's two fields (more: faster motion)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -85,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             pairs = [degrade_x4(x) for x in read_frames(folder)]
             path = Path(tmp) / f"{folder.name}.mkv"
             write_interlaced(path, [lr for _, lr in pairs], args.gap)
-            deinterlaced, flagged = decoded(path)
+            with deinterlacer(args.deinterlacer):
+                deinterlaced, flagged = decoded(path)
             with deinterlacing_bypassed():
                 woven, _ = decoded(path)
             tops = pairs[::2 * args.gap][:len(woven)]  # the top field's frames: the moment each frame shows

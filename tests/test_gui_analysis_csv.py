@@ -175,3 +175,13 @@ def test_a_stopped_analysis_says_so_instead_of_a_time_left(plot, monkeypatch):
         plot.add_point(position, 10, 30.0, 0.9)
     plot.finished()  # all measured: nothing stopped
     assert plot.summary.text().startswith("10 / 10 frames") and "stopped" not in plot.summary.text()
+
+
+def test_a_complete_analysis_of_a_video_shorter_than_its_header_is_not_called_stopped(plot):
+    """A cut file's header promised 30 frames and 15 decoded: the analysis measured all 15 and read "15 / 30 frames
+    · stopped"."""
+    plot.reset("a vs b")
+    for position in range(15):
+        plot.add_point(position, 30, 30.0, 0.9)
+    plot.finished(complete=True)
+    assert plot.summary.text().startswith("15 / 15 frames") and "stopped" not in plot.summary.text()

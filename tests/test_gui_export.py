@@ -146,6 +146,7 @@ def test_the_status_bar_says_an_export_runs_while_it_does(window, qtbot, small_v
     until Quit asked."""
     with held_export(window, qtbot, small_video, tmp_path / "held.mp4", slow_model):
         qtbot.waitUntil(lambda: window.work_text.text().startswith("Exporting"), timeout=5_000)
+        window.work_poll.stop()  # the once-a-second refresh would clear it too
     assert window.work_text.text() == ""  # at once when cancelled, not at the next second's refresh
 
 

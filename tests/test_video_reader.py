@@ -312,8 +312,9 @@ def test_progressive_pictures_flagged_interlaced_are_left_as_they_are(tmp_path):
     pan = [np.ascontiguousarray(wide[:, 4 * i:4 * i + 96]) for i in range(12)]
     path = make_video(tmp_path / "psf.mkv", images=pan, fps=25, interlaced=True, pix_fmt="yuv444p")
     with av.open(str(path)) as container:
-        decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
-        assert all(frame.interlaced_frame for frame in av.open(str(path)).decode(video=0))
+        flagged = [(frame.interlaced_frame, frame.to_ndarray(format="rgb24")) for frame in container.decode(video=0)]
+    assert all(interlaced for interlaced, _ in flagged)
+    decoded = [image for _, image in flagged]
     reader = VideoReader(path)
     assert all(np.array_equal(f.image, decoded[f.index]) for f in reader.frames())
     assert reader.interlaced_frames == 0

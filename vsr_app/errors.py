@@ -9,6 +9,8 @@ OVERWRITE_HINT = "pass --overwrite to replace it"
 RECURSIVE_HINT = "add --recursive to look in sub-folders"
 # How training's errors name its options; the Train tab names its fields instead (gui/fmt.for_train_tab).
 VAL_OUTSIDE_HINT = "give --val a clip outside --data"
+EXCLUDE_HINT = 'hold it out with the "exclude" option'
+STEPS_BEHIND = "--steps {steps} would end it before that"
 MOVED_HINT = "if it has moved, resume with {flag} naming its new location"
 STEPS_HINT = "give --steps above {done} to extend it, or leave --steps out"
 

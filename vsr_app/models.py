@@ -353,7 +353,8 @@ def is_reserved_model_name(name: str) -> bool:
 
 
 def is_model_name(name: str) -> bool:
-    """Whether `name` means a built-in, shipped or installed model: what `resolve` takes it for before any path."""
+    """Whether `name` means a built-in, shipped or installed model: what `resolve` takes it for before any path.
+    Raises, as `resolve` does, for a model's name in another letter case."""
     return name in _BUILTINS or _registry_file(name) is not None
 
 
@@ -382,7 +383,8 @@ def resolve(name_or_path: str) -> ModelInfo:
 
     A bare name that the registry has is the registry's model even when the current folder holds a file or
     folder of that name (a run trained with `--out vsr-x4-student`): a documented name always means the
-    documented model; `./NAME` reaches the local one.
+    documented model; `./NAME` reaches the local one. A model's name in another letter case is refused
+    (VsrAppError), as on macOS and Windows disks it opens that model's file.
     """
     if name_or_path in _BUILTINS:
         return _builtin_info(_BUILTINS[name_or_path])

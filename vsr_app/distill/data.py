@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 import torch
 
-from vsr_app.errors import VAL_OUTSIDE_HINT, VsrAppError
+from vsr_app.errors import EXCLUDE_HINT, VAL_OUTSIDE_HINT, VsrAppError
 from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, first_names, natural_order, read_image
 
 
@@ -343,7 +343,7 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
         if not held_out(_source_name(f), names):
             raise VsrAppError(f"validation clip {clip} is part of the training data ({', '.join(map(str, roots))}): "
                               f"it would be trained on; {VAL_OUTSIDE_HINT}"
-                              + (" or hold it out with the \"exclude\" option" if exclude is not None else ""))
+                              + (f" or {EXCLUDE_HINT}" if exclude is not None else ""))
 
     real_roots = [root.resolve() for root in roots]
     for clip in clips:

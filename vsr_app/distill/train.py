@@ -55,7 +55,7 @@ from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_ru
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, saved_options_checked, say_unused,
                                   set_aside_metrics, world_size)
-from vsr_app.errors import STEPS_HINT, VsrAppError
+from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
@@ -274,7 +274,7 @@ def check_steps(run_dir: Path, steps: int) -> None:
     """A resumed run's --steps below the step it reached would end it in the past: refused before it is saved."""
     done = resume_step(run_dir)
     if steps < done:
-        raise VsrAppError(f"{run_dir} is at step {done}: --steps {steps} would end it before that; "
+        raise VsrAppError(f"{run_dir} is at step {done}: {STEPS_BEHIND.format(steps=steps)}; "
                           f"{STEPS_HINT.format(done=done)}")
 
 
@@ -623,7 +623,8 @@ def _init_from(model: nn.Module, path: str, partial: bool = False,
                advice: str = "give init_from the weights of a net of this kind and size, or set init_partial to take "
                              "the tensors that fit") -> list[str]:
     """Load `path` into model; with `partial`, only the tensors whose name and shape fit (e.g. a teacher whose
-    head changed). Returns the names left freshly initialised."""
+    head changed). Returns the names left freshly initialised. `advice` ends the one-line error of weights that do
+    not fit: what the caller's user can do about it."""
     from safetensors.torch import load_file
 
     p = Path(path)

@@ -126,7 +126,11 @@ class AnalysisPlot(QWidget):
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()
 
-    def finished(self) -> None:
+    def finished(self, complete: bool = False) -> None:
+        """The run ended: `complete` when it measured to the video's end, whose real length is then known (a cut
+        file's header promises more, and its complete analysis read "15 / 30 frames, stopped")."""
+        if complete and self.points:
+            self.total = len(self.points)
         self.running = False
         self.stop.setVisible(False)
         self._redraw()

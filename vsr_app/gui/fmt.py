@@ -6,7 +6,8 @@ import html
 import re
 
 from vsr_app.cards import SECTIONS, card_value, section_entries, section_title
-from vsr_app.errors import MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_HINT, VAL_OUTSIDE_HINT
+from vsr_app.errors import (EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND, STEPS_HINT,
+                            VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
 
 
@@ -73,11 +74,12 @@ def for_train_tab(message: str) -> str:
     """A training error worded for the command line, with the Train tab's fields named where it names options."""
     for flag, place in (("--data", "add its new place to the Data list"), ("--teacher", "choose it as Teacher")):
         message = message.replace(MOVED_HINT.format(flag=flag), f"if it has moved, {place}")
-    message = re.sub(r"--steps (\d+) would end it", r"Steps \1 would end it", message)
+    behind = re.escape(STEPS_BEHIND).replace(r"\{steps\}", r"(\d+)")
+    message = re.sub(behind, STEPS_BEHIND.replace("--steps {steps}", r"Steps \1"), message)
     steps = re.escape(STEPS_HINT).replace(r"\{done\}", r"(\d+)")
     message = re.sub(steps, r"set Steps above \1 to extend it", message)
     message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
-    return message.replace('with the "exclude" option', 'with "exclude" in Extra options')
+    return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')
 
 
 def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:

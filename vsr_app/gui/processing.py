@@ -327,7 +327,9 @@ class FrameService:
                should_stop: ShouldStop = lambda: False) -> Rendered | None:
         """Both sides at `request.position`, with Y-PSNR/SSIM between them when both are model outputs.
 
-        A position past the real end (headers can overstate the length) shows the last one instead.
+        A position past the real end (headers can overstate the length) shows the last one instead; at the end of a
+        length not known to be exact (an estimate can be short) the next frame is looked for, and the Rendered's
+        `length` says what was found.
         """
         while True:
             k = min(max(request.position, 0), self.positions(request.task) - 1)

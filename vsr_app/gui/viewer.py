@@ -603,7 +603,9 @@ class Viewer(QWidget):
         job = Job(analyse, self.info.path, self.task, self.sides, self.device.currentData(), parent=self)
         job.progressed.connect(self._if_current(job, lambda values: self.analysis.add_point(*values)))
         job.failed.connect(self._if_current(job, lambda message: self.errorRaised.emit("Analysis failed", message)))
-        job.finished.connect(self._if_current(job, self.analysis.finished))
+        job.done.connect(self._if_current(job, lambda _: self.analysis.finished(complete=True)))
+        for ended in (job.failed, job.cancelled):
+            ended.connect(self._if_current(job, lambda *_: self.analysis.finished()))
         self.analysis_job = job
         job.start()
 

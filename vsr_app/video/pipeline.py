@@ -392,7 +392,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
     if reader.interlaced_frames:
-        which = "the video" if reader.interlaced_frames >= frames_in else f"{reader.interlaced_frames} frames"
+        count = reader.interlaced_frames
+        which = "the video" if count >= frames_in else f"{count} frame{'s' if count > 1 else ''}"
         notes.append(f"interlaced: {which} deinterlaced (bwdif) before processing")
     if reader.size_change:
         index, width, height = reader.size_change

@@ -15,8 +15,12 @@ Conventions:
   (rare) is not applied.
 - Size: a stream whose picture size changes part-way (a WebRTC recording, a TV capture) has every frame scaled
   to the first frame's size, as FFmpeg does; `size_change` says where it first changed.
-- Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video
-  uses FFmpeg's default (BT.601). 10-bit and 4:4:4 sources go through the same conversion.
+- Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video by the
+  size rule players use (`is_hd`: BT.709 for HD, else BT.601). 10-bit and 4:4:4 sources go through the same
+  conversion.
+- Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
+  times are as for progressive video; `interlaced_frames` counts them.
+- Damage: a packet that does not decode is skipped, however many come in a row (`decode_errors` counts them).
 """
 
 from __future__ import annotations

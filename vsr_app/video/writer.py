@@ -15,7 +15,8 @@ looks finished, and keep the sound in sync. So:
 - frames are stamped with the caller's timestamps (seconds on the source's clock), so variable frame rate
   survives and copied audio packets stay in sync; every stream's times shift by the source's start, so the
   output starts at 0 as FFmpeg's do; the last frame shows until the end `close()` is given (a slideshow's last
-  slide keeps its seconds), else for as long as the frame before it did;
+  slide keeps its seconds), else for as long as the frame before it did; a .mkv counts whole milliseconds, so a
+  frame that would round onto the one before it takes the next free millisecond (noted);
 - the container's `comment` tag records what made the file (`encoding.made_by`, and `input_record`: which version
   of the source) in its last line, after the source's comment, so a rerun of a batch can tell its own finished
   output from one made with other settings or from another version of the input;
