@@ -51,5 +51,6 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
     assert said[1].endswith('outside the Data folders or hold it out with "exclude" in Extra options')
     assert said[2].endswith("if it has moved, add its new place to the Data list")
     assert said[3].endswith("if it has moved, choose it as Teacher")
-    assert said[4].endswith("is at step 4: Steps 2 would end it before that; set Steps above 4 to extend it")
+    assert said[4].endswith('is at step 4: Steps 2 would end it before that; set Steps (or "steps" in Extra options, '
+                            'which wins) above 4 to extend it')
     assert not any("--" in text for text in said)

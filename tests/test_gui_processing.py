@@ -283,13 +283,17 @@ def test_a_length_estimated_short_grows_as_the_video_is_played_to_its_real_end(t
     times = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.52, 0.54, 0.56, 0.58, 0.6, 0.62]
     path = make_video(tmp_path / "vfr.mkv", frames=12, width=32, height=24, fps=10, times=times)
     assert VideoReader(path).info.estimated_frames < 12
-    assert [k for k, *_ in analyse(str(path), "upscale", ("bicubic", "bicubic"))] == list(range(12))
+    totals = []
+    measured = analyse(str(path), "upscale", ("bicubic", "bicubic"), progress=lambda k, total, *_: totals.append(total))
+    assert [k for k, *_ in measured] == list(range(12)) and totals[-1] == 12  # (it said "12 / 13 frames", then 13)
     service = FrameService(str(path))
     try:
-        assert service.render(Request(11, "upscale", (SOURCE, "bicubic"))).position < 11  # not known yet
-        for k in range(12):
-            shown = service.render(Request(k, "upscale", (SOURCE, "bicubic")))
-        assert shown.position == 11 and service.positions("upscale") == 12 and service.source.length_exact
+        # End: the packets' count, not one more frame a press
+        estimate = service.positions("upscale")
+        shown = service.render(Request(estimate - 1, "upscale", (SOURCE, "bicubic")))
+        assert shown.length == 12 and service.render(Request(11, "upscale", (SOURCE, "bicubic"))).position == 11
+        service.render(Request(11, "upscale", (SOURCE, "bicubic")))
+        assert service.positions("upscale") == 12 and service.source.length_exact
     finally:
         service.close()
 

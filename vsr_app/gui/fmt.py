@@ -77,7 +77,7 @@ def for_train_tab(message: str) -> str:
     behind = re.escape(STEPS_BEHIND).replace(r"\{steps\}", r"(\d+)")
     message = re.sub(behind, STEPS_BEHIND.replace("--steps {steps}", r"Steps \1"), message)
     steps = re.escape(STEPS_HINT).replace(r"\{done\}", r"(\d+)")
-    message = re.sub(steps, r"set Steps above \1 to extend it", message)
+    message = re.sub(steps, r'set Steps (or "steps" in Extra options, which wins) above \1 to extend it', message)
     message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
     return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')
 

@@ -166,6 +166,20 @@ class SourceFrames:
         self._next, start = self._seek_point(k)
         self._frames = self.reader.frames(start=start)
 
+    def packet_times(self) -> list[float] | None:
+        """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
+        if not self._packets_read:
+            self._packet_times, self._packets_read = frame_times(self.info.path), True
+        return self._packet_times
+
+    def count_packets(self) -> None:
+        """Take the packets' count where it is more than the length known, an estimate from duration x frame rate (a
+        Matroska file states no count, and a variable frame rate's can be short by half): the end was found one
+        frame at a time. Decoding still finds the real end where packets do not decode."""
+        times = self.packet_times()
+        if times and not self.length_exact and len(times) > self.length:
+            self.length = len(times)
+
     def _seek_point(self, k: int) -> tuple[int, float | None]:
         """The frame to decode from for frame k, and where to seek for it: halfway between its packet time and the
         one before, so rounding cannot skip it, and exact when the frame rate varies (k / fps lands on another frame
@@ -175,9 +189,7 @@ class SourceFrames:
         are read on the first seek only: a video played from its start never needs them."""
         if k == 0 or RAW_STREAM_FORMATS & set(self.info.container.split(",")):
             return 0, None
-        if not self._packets_read:
-            self._packet_times, self._packets_read = frame_times(self.info.path), True
-        times = self._packet_times
+        times = self.packet_times()
         k = min(k, len(times) - 1) if times else 0
         return (k, (times[k - 1] + times[k]) / 2) if k else (0, None)
 
@@ -331,6 +343,8 @@ class FrameService:
         length not known to be exact (an estimate can be short) the next frame is looked for, and the Rendered's
         `length` says what was found.
         """
+        if not self.source.length_exact and request.position >= self.positions(request.task) - 1:
+            self.source.count_packets()
         while True:
             k = min(max(request.position, 0), self.positions(request.task) - 1)
             try:
