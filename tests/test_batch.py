@@ -719,7 +719,8 @@ def test_a_files_notes_are_printed_under_its_line(tmp_path, capsys):
     assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["[1/2] ok        good.mp4", "[2/2] ok        trunc.mkv"]
-    assert lines[2].startswith("      note: output lasts ") and lines[2].endswith(" s, input 3.000 s"), lines
+    assert lines[2].startswith("      note: output lasts ") and lines[2].endswith(
+        " s, input 3.000 s: the video stops before the end its header states (a cut or damaged file)"), lines
     assert lines[3].startswith("batch: 2 ok")
 
 

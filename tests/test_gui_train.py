@@ -102,6 +102,10 @@ def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path
     with pytest.raises(VsrAppError, match=r"named 'x' is already installed .*the same in any letter case"):
         install_run_model(second, "X")  # X.safetensors would hide x from `models` (and --model x)
     check_model_target(first, "x")  # a Resume of that run may go on
+    from vsr_app.gui.train_panel import TrainPanel
+
+    with pytest.raises(VsrAppError, match="named 'x' is already installed"):  # not "nothing to resume: press Start"
+        TrainPanel._check_run_dir(tmp_path / "a" / "X", "X", resume=True)
     with pytest.raises(VsrAppError, match="already installed"):  # a new run in its folder (the old one deleted)
         check_model_target(first, "x", new_run=True)
     installed.with_suffix(".json").write_text("{")  # a card that does not say which run: not replaced

@@ -871,11 +871,12 @@ class TrainPanel(QWidget):
     @staticmethod
     def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
         check_no_training_in(run_dir, "model name")
-        if resume:
+        if resume:  # the name first: one in another letter case than its model's is what to say, not "press Start"
+            check_model_target(run_dir, name)
             check_resumable(run_dir, "press Start to begin a new run")
         else:
             check_new_run(run_dir, "press Resume to continue it, or choose another model name")
-        check_model_target(run_dir, name, new_run=not resume)
+            check_model_target(run_dir, name, new_run=True)
 
     def _write_run(self, plan: RunPlan) -> list[str]:
         """Write the run folder (checked again: the held-out check took a while) and return the trainer's

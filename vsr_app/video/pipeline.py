@@ -400,7 +400,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "
                      f"were scaled to the first frame's {info.width}x{info.height}")
     if abs(result.duration - input_duration) > 1.5 * interval:
-        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s")
+        short = result.duration < input_duration and not (info.frame_count and frames_in < shown - 1)
+        # said once: a file whose header counts frames has its "promised" note above
+        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s"
+                     + (": the video stops before the end its header states (a cut or damaged file)" if short else ""))
     return PipelineSummary(
         input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
         input_size=(info.width, info.height), output_size=(result.width, result.height),
