@@ -417,13 +417,24 @@ def _name_owner(name: str) -> str | Path | None:
     """What owns a bare name in any letter case: a built-in's name, else the first shipped or user weights file."""
     if Path(name).name != name:
         return None
-    key = name.casefold()
-    owner = next((b for b in _BUILTINS if b.casefold() == key), None)
+    owner = next((b for b in _BUILTINS if b.casefold() == name.casefold()), None)
     for folder in _search_dirs():
-        if owner is None and folder.is_dir():
-            owner = next((p for p in sorted(folder.iterdir()) if p.suffix == ".safetensors"
-                          and not p.name.startswith(".") and p.stem.casefold() == key and p.is_file()), None)
+        owner = owner or _weights_named(folder, name)
     return owner
+
+
+def _weights_named(folder: Path, name: str) -> Path | None:
+    """The first (sorted) weights file in `folder` named `name` in any letter case: the one `scan_models` lists."""
+    if not folder.is_dir():
+        return None
+    return next((p for p in sorted(folder.iterdir()) if p.suffix == ".safetensors" and not p.name.startswith(".")
+                 and p.stem.casefold() == name.casefold() and p.is_file()), None)
+
+
+def installed_model_file(name: str) -> Path | None:
+    """The user's installed model that `name` means in any letter case (what installing under it would hide or
+    replace), or None."""
+    return _weights_named(user_models_dir(), name)
 
 
 def _registry_file(name: str) -> Path | None:

@@ -754,7 +754,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
             saved = {**(saved or {}), "data": [os.path.abspath(d) for d in data]}
         say_unused(saved, asked, run_dir, log)
         with saved_options_checked(run_dir):
-            check_types(LoopConfig.split(saved)[1], DEFAULTS, "VSR training option")
+            _, saved_task_options = LoopConfig.split(saved)  # the loop's options are checked by the split
+            check_types(saved_task_options, DEFAULTS, "VSR training option")
         options = {**saved, "data": resumed_data(saved["data"], data, run_dir, log)}  # the run continues as it began
         if "steps" in asked:
             options["steps"] = asked["steps"]

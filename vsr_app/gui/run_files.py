@@ -23,7 +23,7 @@ from vsr_app.distill.runs import read_json_object
 from vsr_app.distill.vfi_task import is_prune_config
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
-from vsr_app.models import ModelInfo, is_reserved_model_name
+from vsr_app.models import ModelInfo, installed_model_file, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
 PRUNE_FOLDER = "prune-vfi"  # where the Train tab prunes, in the Runs folder
@@ -118,10 +118,8 @@ def check_model_target(run_dir: str | Path, name: str, new_run: bool = False) ->
     """Refuse a name under which a user model is installed, unless this (not a new) run installed it: installing
     replaces the file, and a model is hours of training. Asked when a run starts and again when it installs (a
     model of that name may have come meanwhile). The run that installed it goes on updating it (Stop, Resume)."""
-    folder = user_models_dir()
     # in any letter case: the later of two such names is hidden by the first (`models`), so the old model would go
-    target = next((p for p in sorted(folder.glob("*.safetensors")) if p.stem.casefold() == name.casefold()), None) \
-        if folder.is_dir() else None
+    target = installed_model_file(name)
     if target is not None and target.stem != name:
         ours = not new_run and _trained_by(target, Path(run_dir))
         raise VsrAppError(f"a model named '{target.stem}' is already installed ({target}), and names are the same in "

@@ -387,12 +387,12 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     input_duration = info.duration or (stats["last"] - stats["first"] + interval)
     notes = list(result.notes)
     shown = (info.frame_count or 0) - reader.hidden_frames  # the header counts the frames an edit list hides too
-    if info.frame_count and abs(shown - frames_in) > 1:
+    promised = info.frame_count and abs(shown - frames_in) > 1
+    if promised:
         notes.append(f"the file header promised {shown} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
-    if reader.interlaced_frames:
-        count = reader.interlaced_frames
+    if count := reader.interlaced_frames:
         which = "the video" if count >= frames_in else f"{count} frame{'s' if count > 1 else ''}"
         notes.append(f"interlaced: {which} deinterlaced (bwdif) before processing")
     if reader.size_change:
@@ -400,8 +400,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "
                      f"were scaled to the first frame's {info.width}x{info.height}")
     if abs(result.duration - input_duration) > 1.5 * interval:
-        short = result.duration < input_duration and not (info.frame_count and frames_in < shown - 1)
-        # said once: a file whose header counts frames has its "promised" note above
+        short = result.duration < input_duration and not promised  # said once: the note above says it
         notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s"
                      + (": the video stops before the end its header states (a cut or damaged file)" if short else ""))
     return PipelineSummary(

@@ -254,13 +254,18 @@ class VideoReader:
         # file's edit list hides (a cut MP4's frames before the cut), which its header counts but no player shows
         self.decode_errors = 0
         self.hidden_frames = 0
-        self.interlaced_frames = 0  # of the latest frames() pass: frames flagged interlaced, deinterlaced
+        self._deinterlacer: Deinterlacer | None = None  # of the latest frames() pass
         self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
         container = _open(self.path)
         try:
             self.info = self._read_info(container)
         finally:
             container.close()
+
+    @property
+    def interlaced_frames(self) -> int:
+        """Of the latest frames() pass: the frames flagged interlaced, deinterlaced."""
+        return self._deinterlacer.interlaced if self._deinterlacer is not None else 0
 
     def __enter__(self) -> "VideoReader":
         return self
@@ -331,8 +336,8 @@ class VideoReader:
         The file stays open only while the iterator runs; closing the generator closes it.
         """
         container = _open(self.path)
-        self.decode_errors = self.hidden_frames = self.interlaced_frames = 0
-        deinterlacer = Deinterlacer()
+        self.decode_errors = self.hidden_frames = 0
+        deinterlacer = self._deinterlacer = Deinterlacer()
         try:
             stream = video_stream(container, self.path)
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
@@ -350,7 +355,6 @@ class VideoReader:
             previous = None  # the last frame's time, in ticks
             index = 0
             for frame in deinterlacer.run(self._decode(container, stream)):
-                self.interlaced_frames = deinterlacer.interlaced
                 pts = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
                 if pts is None or (previous is not None and pts <= previous):
                     pts = round(self.info.start_time / tick) if previous is None else previous + step
