@@ -347,9 +347,8 @@ def is_reserved_model_name(name: str) -> bool:
     """Whether a user model cannot take `name`: a built-in's or a shipped model's, which come first when resolving,
     in any letter case (on macOS and Windows disks VSR-X4-Student.safetensors is the shipped
     vsr-x4-student.safetensors, so a user model of that name would run the shipped weights)."""
-    shipped = models_dir()
-    stems = {p.stem for p in shipped.glob("*.safetensors")} if shipped.is_dir() else set()
-    return name.casefold() in {reserved.casefold() for reserved in set(_BUILTINS) | stems}
+    owner = _name_owner(name)
+    return isinstance(owner, str) or (owner is not None and owner.parent == models_dir())
 
 
 def is_model_name(name: str) -> bool:
