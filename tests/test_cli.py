@@ -403,6 +403,10 @@ def test_models_name_shows_that_models_card(capsys):
     assert any(line.split()[:2] == ["held_out3_crf26_psnr_y", f"{card['metrics']['held_out3_crf26_psnr_y']:g}"]
                for line in lines)  # 4 decimals shown, as measured: 4 significant digits read 26.0485 as "26.05"
     assert any(line.split()[:1] == ["metrics_notes"] for line in lines)  # a string metric shows as text
+    # the net it builds, which only --json showed: the architecture and its config, a number list on one line
+    assert lines.index("architecture:") < lines.index("training (the last stage's options; stages: every stage):")
+    assert any(line.split() == ["arch", card["arch"]] for line in lines)
+    assert any(line.split() == ["blocks", str(card["config"]["blocks"])] for line in lines)
     stages = [line for line in lines if line.lstrip().startswith("stages") or line.lstrip().startswith("- ")]
     assert len(stages) == len(card["training"]["stages"])  # one paragraph a stage, not one run-on line
     assert main(["models", "vsr-x4-student", "--json"]) == 0

@@ -23,11 +23,14 @@ def test_times_and_counts():
 
 def test_card_html_shows_sections_and_escapes():
     html = fmt.card_html("my<model>", "upscale", 4, 117_064, {
-        "description": "a & b", "training": {"steps": 10000, "data": ["a", "b"], "distill": "std"},
+        "description": "a & b", "arch": "vfi_mini", "config": {"kernels": [5, 3], "mix": True},
+        "training": {"steps": 10000, "data": ["a", "b"], "distill": "std"},
         "metrics": {"val_psnr": 27.123456}, "created": "2025-01-01"})
     assert "my&lt;model&gt;" in html and "a &amp; b" in html
     assert "upscale \u00d74 \u00b7 117 K parameters" in html
     assert "10,000" in html and "a, b" in html and "27.12" in html and "created 2025-01-01" in html
+    assert html.index("<i>architecture</i>") < html.index("<i>training</i>")
+    assert "vfi_mini" in html and "5, 3" in html and ">yes<" in html
 
 
 def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_options(tmp_path, monkeypatch):

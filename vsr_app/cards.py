@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-SECTIONS = ("training", "metrics")  # the card's nested parts shown, in this order
+SECTIONS = ("training", "metrics")  # the card's nested parts shown after its architecture, in this order
 # A shipped card's top-level training options are those of its last stage only (options it left unset show the
 # defaults); `stages` lists every stage that made the weights. Without the label they read as the whole recipe.
 STAGED_TRAINING = "training (the last stage's options; stages: every stage)"
@@ -43,30 +43,41 @@ def section_title(section: str, entries: dict) -> str:
     return STAGED_TRAINING if section == "training" and "stages" in entries else section
 
 
+def card_sections(card: dict) -> list[tuple[str, dict[str, object]]]:
+    """The card's parts as people read them, each a heading and its entries: the net it builds (architecture and
+    config: what a researcher compares), how it was trained, what it measured. Empty parts are left out."""
+    config = card.get("config") if isinstance(card.get("config"), dict) else {}
+    architecture = {"arch": card["arch"], **{str(k): v for k, v in config.items()}} if card.get("arch") else {}
+    parts = [("architecture", architecture)]
+    parts += [(section_title(section, entries), entries) for section in SECTIONS
+              for entries in [section_entries(card, section)]]
+    return [(title, entries) for title, entries in parts if entries]
+
+
 def _empty(value) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
 
 
 def card_text(name: str, task: str, scale: int, params: int, path: str | None, card: dict, width: int = 100) -> str:
-    """The card as plain text: what the model does, its size and file, how it was trained, what it measured."""
+    """The card as plain text: what the model does, its size and file, the net it builds, how it was trained, what
+    it measured."""
     size = f", {params:,} parameters" if params else ""
     lines = [f"{name} ({task} x{scale}{size})", path or "built-in"]
     if card.get("description"):
         lines += textwrap.wrap(str(card["description"]), width)
-    for section in SECTIONS:
-        entries = section_entries(card, section)
-        if entries:
-            lines.append(f"{section_title(section, entries)}:")
-            key_width = max(len(k) for k in entries)
-            for key, value in entries.items():
-                # a list (a model's training stages) an item a paragraph: joined, its sentences ran together
-                items = value if isinstance(value, list) and len(value) > 1 else None
-                for index, item in enumerate(items or [value]):
-                    label = key if index == 0 else ""
-                    bullet = "- " if items else ""
-                    lines += textwrap.wrap(card_value(item), width,
-                                           initial_indent=f"  {label:<{key_width}}  {bullet}",
-                                           subsequent_indent=" " * (key_width + 4 + len(bullet)))
+    for title, entries in card_sections(card):
+        lines.append(f"{title}:")
+        key_width = max(len(k) for k in entries)
+        for key, value in entries.items():
+            # a list of texts (a model's training stages) an item a paragraph: joined, its sentences ran together
+            paragraphs = isinstance(value, list) and len(value) > 1 and all(isinstance(v, str) for v in value)
+            items = value if paragraphs else None
+            for index, item in enumerate(items or [value]):
+                label = key if index == 0 else ""
+                bullet = "- " if items else ""
+                lines += textwrap.wrap(card_value(item), width,
+                                       initial_indent=f"  {label:<{key_width}}  {bullet}",
+                                       subsequent_indent=" " * (key_width + 4 + len(bullet)))
     if card.get("created"):
         lines.append(f"created {card['created']}")
     return "\n".join(lines)

@@ -59,7 +59,8 @@ def apply_condition(frames: list[np.ndarray], condition: str, rng: np.random.Gen
 class DegradationMix:
     """Per clip: noise with probability `noise_p` (sigma uniform in `noise_sigma`), then H.264 with
     probability `compress_p` (CRF uniform in `crf`, an integer); the rest stay clean. The defaults are the
-    recipe the shipped `vsr-x4-student` was trained with (configs/vsr/round_h/student_real.json)."""
+    recipe of the shipped `vsr-x4-student`'s real-footage stages (configs/vsr/round_h/ and
+    configs/vsr/round_r/student_real.json)."""
 
     compress_p: float = 0.5
     crf: tuple[int, int] = (18, 32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from vsr_app.cards import SECTIONS, card_value, section_entries, section_title
+from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND, STEPS_HINT,
                             VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
@@ -89,12 +89,10 @@ def card_html(name: str, task: str, scale: int, param_count: int, card: dict) ->
     rows = [f"<b>{html.escape(name)}</b><br><span style='color:{theme.MUTED}'>{what}{size}</span>"]
     if card.get("description"):
         rows.append(html.escape(str(card["description"])))
-    for section in SECTIONS:
-        entries = section_entries(card, section)
-        if entries:
-            cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(k)}</td>"
-                            f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
-            rows.append(f"<i>{html.escape(section_title(section, entries))}</i><table cellspacing=0>{cells}</table>")
+    for title, entries in card_sections(card):
+        cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(k)}</td>"
+                        f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
+        rows.append(f"<i>{html.escape(title)}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):
         rows.append(f"<span style='color:{theme.MUTED}'>created {html.escape(str(card['created']))}</span>")
     return "<br>".join(rows)
