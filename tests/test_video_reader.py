@@ -14,6 +14,7 @@ from videogen import make_video, moving_bar, pattern_frame, woven_fields
 from vsr_app.metrics import psnr_y
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
+from vsr_app.video.verify import frame_times
 
 
 def frames_of(path):
@@ -200,9 +201,10 @@ def test_a_stream_whose_picture_size_changes_gives_frames_of_the_first_size(tmp_
     assert reader.size_change == (3, 32, 24)
 
 
-def test_h264_in_avi_with_b_frames_gives_times_a_writer_can_keep_apart(tmp_path):
-    """AVI hands back B-frame times out of order; a time filled in as previous + a float interval landed a hair
-    below the next real one, and the writer, rounding both to the same tick, refused the frame (a traceback)."""
+def test_h264_in_avi_with_b_frames_gives_times_in_order_that_a_writer_can_keep_apart(tmp_path):
+    """AVI hands back B-frame times out of order (1, 3, 2, 5, 4...): a time filled in as previous + a float interval
+    landed a hair below the next real one, and the writer, rounding both to the same tick, refused the frame (a
+    traceback); times only kept increasing made every frame after the first one frame late (1, 3, 4, 5...)."""
     import av
 
     from vsr_app.video.writer import VideoWriter
@@ -218,12 +220,26 @@ def test_h264_in_avi_with_b_frames_gives_times_a_writer_can_keep_apart(tmp_path)
         container.mux(stream.encode(None))
     reader = VideoReader(path)
     times = [f.time for f in reader.frames()]
-    assert len(times) == 12 and all(b > a for a, b in zip(times, times[1:]))
+    assert len(times) == 12 and times == pytest.approx([times[0] + i / 12 for i in range(12)], abs=1e-6)
+    assert times == pytest.approx(frame_times(path), abs=1e-6)  # the packets' times, which the viewer seeks by
     with VideoWriter(tmp_path / "out.mp4", width=96, height=64, frame_rate=12, time_base=reader.info.time_base,
                      source=path) as writer:
         for frame in reader.frames():
             writer.write(frame.image, frame.time)
     assert writer.result.frames == 12
+
+
+@pytest.mark.parametrize("repeats", [[2], [2, 2], [0, 5, 6]])
+def test_frames_that_repeat_a_time_are_squeezed_in_and_the_later_frames_keep_theirs(tmp_path, repeats):
+    """A frame with its predecessor's time got one interval more, and so did every frame after it: a 2 s clip with 5
+    such frames lasted 2.2 s, its picture 200 ms behind its sound, and batch took the finished output for another
+    input's."""
+    times = sorted([i / 10 for i in range(10)] + [k / 10 for k in repeats])  # frame k's time again after it
+    path = make_video(tmp_path / "repeats.mkv", frames=len(times), times=times)
+    decoded = [f.time for f in frames_of(path)]
+    assert len(decoded) == len(times) and all(b > a for a, b in zip(decoded, decoded[1:]))
+    firsts = [times.index(k / 10) for k in range(10)]  # each time where it first comes: kept
+    assert [decoded[i] for i in firsts] == pytest.approx([k / 10 for k in range(10)], abs=1e-6)
 
 
 def test_a_raw_h264_stream_runs_at_the_rate_its_header_states(tmp_path):

@@ -8,8 +8,8 @@ file is not a video at all. Only PyAV is used.
 Conventions:
 - `DecodedFrame.time` is the presentation time in seconds, `pts * time_base`, on the file's own clock
   (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
-  increasing: a frame with a missing or repeated timestamp gets the previous time plus one nominal frame
-  interval, counted in whole ticks of the stream's time base.
+  increasing, in whole ticks of the stream's time base: times that come out of order (H.264 with B-frames in
+  AVI) are put back in order, and a frame with a missing or repeated time is squeezed in before the next one.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) is applied to
   the pixels, and `VideoInfo.width/height` are the displayed (rotated) size. Mirroring in a display matrix
   (rare) is not applied.
@@ -25,8 +25,10 @@ Conventions:
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -104,6 +106,43 @@ def _check_path(path: Path) -> None:
         raise VsrAppError(f"'{path}' is not a regular file (a pipe, socket or device); vsr-app reads video files")
     if path.stat().st_size == 0:
         raise VsrAppError(f"'{path}' is empty (0 bytes); it is not a video")
+
+
+REORDER_DEPTH = 4  # frames held to put their times in order: more than x264's B-pyramid delay (2)
+
+
+def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, step: int,
+                   first: int) -> Iterator[tuple[av.VideoFrame, int]]:
+    """Each frame with its time in ticks, strictly increasing. The decoder gives frames in display order, but not
+    always their times in order: H.264 with B-frames in AVI carries decode-order times (1, 3, 2, 5, 4...), so each
+    frame takes the smallest time among the next few held (what the packets' times sorted give the viewer,
+    `verify.frame_times`). A missing or repeated time is squeezed in before the next known one (halfway, at most one
+    nominal `step` on): one interval on for each would move every later frame, out of sync with the audio. The
+    first frame without a time gets `first`."""
+    held: deque[tuple[av.VideoFrame, int | None]] = deque()
+    known: list[int] = []  # a heap of the held frames' times
+    previous = None
+
+    def timed(frame: av.VideoFrame, own: int | None) -> tuple[av.VideoFrame, int]:
+        nonlocal previous
+        pts = heapq.heappop(known) if own is not None else None
+        if previous is None:
+            pts = first if pts is None else pts
+        elif pts is None or pts <= previous:
+            later = [t for t in known if t > previous]
+            pts = previous + (max(1, min(step, (min(later) - previous) // 2)) if later else step)
+        previous = pts
+        return frame, pts
+
+    for frame in frames:
+        own = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
+        held.append((frame, own))
+        if own is not None:
+            heapq.heappush(known, own)
+        if len(held) > REORDER_DEPTH:
+            yield timed(*held.popleft())
+    while held:
+        yield timed(*held.popleft())
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -352,13 +391,10 @@ class VideoReader:
                     container.close()  # a failed seek leaves FFmpeg's reader at its end
                     container = _open(self.path)
                     stream = video_stream(container, self.path)
-            previous = None  # the last frame's time, in ticks
             index = 0
-            for frame in deinterlacer.run(self._decode(container, stream)):
-                pts = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
-                if pts is None or (previous is not None and pts <= previous):
-                    pts = round(self.info.start_time / tick) if previous is None else previous + step
-                previous = pts  # also for a skipped frame: the next one without a time follows it
+            timed = _in_time_order(deinterlacer.run(self._decode(container, stream)), tick, step,
+                                   first=round(self.info.start_time / tick))
+            for frame, pts in timed:
                 time = float(pts * tick)
                 if start is not None and time < start - 1e-6:
                     continue
