@@ -51,6 +51,16 @@ def test_a_camera_whip_and_a_two_pair_pan_at_the_start_are_no_cuts(clip_frames):
     assert cuts([np.roll(picture, x, axis=1) for x in (0, 30, 60, 60, 60, 60)]) == []
 
 
+def test_every_change_of_a_slideshow_is_a_cut():
+    """A new picture every frame (a photo slideshow, a time-lapse): no difference was a spike among the others, and
+    every in-between blended two photos."""
+    rng = np.random.default_rng(0)
+    pictures = [cv2.resize(rng.integers(0, 256, (3, 4, 3), dtype=np.uint8), (64, 48), interpolation=cv2.INTER_CUBIC)
+                for _ in range(8)]
+    assert min(differences([thumbnail(p) for p in pictures])[1:]) >= 45  # unrelated pictures, as in a slideshow
+    assert cuts(pictures) == list(range(1, 8))
+
+
 def grey_levels(levels):
     return [np.full((16, 16, 3), level, np.uint8) for level in levels]
 
