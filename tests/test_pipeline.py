@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import cv2
 import numpy as np
 import pytest
 
@@ -208,7 +209,7 @@ def test_scene_cuts_are_found_in_the_test_clip(scene_cuts_path):
 def test_a_pair_without_neighbours_is_not_a_cut_and_an_end_pair_is_judged_by_its_one_neighbour():
     """A two-frame pan was taken for a cut (its middle frame repeated): a missing neighbour counted as no motion."""
     flat = np.zeros((8, 8, 3), np.uint8)
-    bright = np.full((8, 8, 3), 100, np.uint8)
+    bright = np.full((8, 8, 3), 40, np.uint8)  # a change motion can make (unrelated pictures' is a cut anyway)
 
     def cuts(images):
         return [cut for _, cut in mark_cuts(images, lambda image: image)]
@@ -311,7 +312,8 @@ def test_animation_on_twos_and_threes_has_no_cuts_but_a_cut_between_held_frames_
     """Every change of a pan animated on twos stood between two zero differences and was taken for a cut, so the
     doubled output stuttered; a held frame beside a change is now looked past."""
     rng = np.random.default_rng(0)
-    texture = rng.integers(0, 256, (48, 96, 3), dtype=np.uint8)
+    # smoothed, as a picture's 64-px thumbnail is: a noise pattern 6 px on differs as much as unrelated pictures
+    texture = cv2.GaussianBlur(rng.integers(0, 256, (48, 96, 3), dtype=np.uint8), (0, 0), 1)
 
     def cuts(images):
         return [i for i, (_, cut) in enumerate(mark_cuts(images, lambda image: image)) if cut]
