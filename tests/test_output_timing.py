@@ -136,6 +136,16 @@ def test_more_frames_a_second_than_matroskas_millisecond_clock_holds_are_refused
     assert np.diff(times) == pytest.approx([1 / 1200] * 23, abs=1e-6)
 
 
+def test_a_matroska_header_overstating_the_frame_rate_is_not_refused_when_the_frames_are_far_enough_apart(tmp_path):
+    """A track whose default duration says 600 fps over frames 40 ms apart: the header's rate, doubled, was refused,
+    though the frames' own times (which are written) have 20 ms between them doubled."""
+    source = make_video(tmp_path / "stated600.mkv", frames=10, fps=600, times=[0.04 * i for i in range(10)])
+    assert VideoReader(source).info.frame_rate == 600
+    out = process_video(source, tmp_path / "x2.mkv", interpolate="blend", device="cpu").output
+    gaps = np.diff([f.time for f in VideoReader(out).frames()])
+    assert gaps[:-1] == pytest.approx([0.02] * 18, abs=1e-6) and gaps[-1] > 0  # the last: half the header's interval
+
+
 def test_matroskas_clock_limit_names_what_works_for_each_codec():
     check_timestamps_fit(1000, ".mkv", "libx264")  # frames 1 ms apart: each has its own millisecond
     check_timestamps_fit(Fraction(5000), ".mov", "prores")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from typing import Callable
 
 from vsr_app.errors import VsrAppError
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
@@ -110,9 +111,15 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
                   f" ({_gb(engine_bytes)} of it for the models' computations)" if heavy else "")
 
 
-def check_timestamps_fit(rate: Fraction | float, suffix: str, codec: str) -> None:
-    """Raise VsrAppError when frames `rate` a second would share timestamps in a `suffix` file (see above)."""
+def check_timestamps_fit(rate: Fraction | float, suffix: str, codec: str,
+                         measured: Callable[[], float | None] = lambda: None) -> None:
+    """Raise VsrAppError when frames `rate` a second would share timestamps in a `suffix` file (see above).
+    `measured`, asked only then, is the rate the frames' own times give: a header can state far more (a Matroska
+    track's default duration of 600 fps over frames 40 ms apart was refused), and the frames' times are written."""
     if CONTAINER_FORMATS.get(suffix.lower()) != "matroska" or Fraction(rate) * MATROSKA_TICK <= 1:
+        return
+    actual = measured()
+    if actual and Fraction(actual) * MATROSKA_TICK <= 1:
         return
     others = [other for other in FINE_CLOCK_SUFFIXES if other in codec_spec(codec).containers]
     advice = (f"write {' or '.join(others)} instead" if others

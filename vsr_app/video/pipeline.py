@@ -41,7 +41,7 @@ from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
-from vsr_app.video.verify import source_end
+from vsr_app.video.verify import packet_rate, source_end
 from vsr_app.video.writer import VideoWriter
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
@@ -292,7 +292,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     info = reader.info
     factor = 2 if interpolate is not None else 1
     rate = (info.frame_rate or info.fps) * factor
-    check_timestamps_fit(rate, dst.suffix, codec)  # before any model loads
+    check_timestamps_fit(rate, dst.suffix, codec,  # before any model loads
+                         measured=lambda: (packet_rate(src) or 0) * factor)
     stages: list = []
     tasks: list[str] = []
     models: list[str] = []

@@ -63,6 +63,13 @@ def frame_times(path: str | os.PathLike) -> list[float] | None:
     return sorted(times)
 
 
+def packet_rate(path: str | os.PathLike) -> float | None:
+    """Frames a second as the packets' times space them on average, or None where they cannot say. (Not the median
+    interval: a 600 fps .mkv's times, rounded to whole milliseconds, are mostly 2 ms apart.)"""
+    times = frame_times(path)
+    return (len(times) - 1) / (times[-1] - times[0]) if times and times[-1] > times[0] else None
+
+
 def packet_span(path: str | os.PathLike) -> PacketSpan:
     """Count the video packets of `path` and find their time span (seconds), demuxing only."""
     try:
