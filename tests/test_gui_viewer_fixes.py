@@ -216,3 +216,10 @@ def test_the_model_pickers_say_what_each_model_is_for_on_hover(window):
         tips = {combo.itemData(i): combo.itemData(i, Qt.ToolTipRole) for i in range(combo.count())}
         assert tips.get("bicubic") == described["bicubic"] and tips["bicubic"]
     assert window.viewer.left.itemData(window.viewer.left.findData(SOURCE), Qt.ToolTipRole) is None
+
+
+def test_the_size_says_a_video_is_turned_and_mirrored(media_dir):
+    from vsr_app.video.reader import probe
+
+    info = probe(str(make_video(media_dir / "flipped.mp4", frames=2, rotation=90, mirrored=True)))
+    assert video_facts(info)["Size"] == "48 \u00d7 64, rotated 90\u00b0, mirrored"

@@ -64,6 +64,25 @@ def test_rotation_minus_90(media_dir):
     assert image[:4, -4:].mean() > 240  # coded top-left -> displayed top-right (clockwise turn)
 
 
+@pytest.mark.parametrize("turn, red, green", [(0, "TR", "TL"), (180, "BL", "BR"), (90, "BR", "TR"), (270, "TL", "BL")])
+def test_a_mirrored_display_matrix_is_applied_as_ffmpeg_applies_it(tmp_path, turn, red, green):
+    """The angle FFmpeg reads from a mirroring matrix drops the mirror: QuickTime's Flip Horizontal (read as 180
+    degrees) came out upside-down, a vertical flip (read as 0) not flipped, and a turned mirror unmirrored."""
+    picture = np.zeros((48, 64, 3), np.uint8)
+    picture[:12, :12] = (255, 0, 0)
+    picture[:12, -12:] = (0, 255, 0)
+    path = make_video(tmp_path / f"mirror{turn}.mp4", frames=2, images=[picture] * 2, rotation=turn, mirrored=True)
+    info = probe(path)
+    assert info.mirrored and info.rotation == turn
+    image = frames_of(path)[0].image
+    assert image.shape[:2] == ((64, 48) if turn in (90, 270) else (48, 64))
+
+    def corner(channel):
+        ys, xs = np.nonzero(image[:, :, channel] > 200)
+        return ("T" if ys.mean() < image.shape[0] / 2 else "B") + ("L" if xs.mean() < image.shape[1] / 2 else "R")
+    assert (corner(0), corner(1)) == (red, green)
+
+
 @pytest.mark.parametrize("fixture", ["ten_bit_video", "yuv444_video"])
 def test_high_bit_depth_and_444_convert_to_the_right_colours(fixture, request):
     path = request.getfixturevalue(fixture)

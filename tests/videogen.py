@@ -46,10 +46,12 @@ def woven_fields(frames: int, width: int = 96, height: int = 64) -> list[np.ndar
 def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 48, fps: int = 10,
                codec: str = "libx264", pix_fmt: str = "yuv420p", times: list[float] | None = None,
                rotation: int | None = None, audio: str | None = None, audio_rate: int = AUDIO_RATE,
-               subtitles: bool = False, images: list[np.ndarray] | None = None, interlaced: bool = False) -> Path:
+               subtitles: bool = False, images: list[np.ndarray] | None = None, interlaced: bool = False,
+               mirrored: bool = False) -> Path:
     """Write a test video; `times` (seconds) makes it variable-frame-rate; `audio` is an encoder name
     ('aac', 'pcm_s16le') for a 440 Hz tone as long as the video, sampled at `audio_rate`; `subtitles` adds
-    two SubRip cues; `interlaced` encodes (libx264) top field first, each frame flagged interlaced."""
+    two SubRip cues; `interlaced` encodes (libx264) top field first, each frame flagged interlaced; `mirrored` adds a
+    left-right mirror to the display matrix (after `rotation`, as PyAV's set_display_rotation takes it)."""
     path = Path(path)
     if images is not None:
         frames = len(images)
@@ -65,8 +67,8 @@ def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 4
                                                                       if codec == "libx265" else {})}
         if interlaced:
             video.options = {**video.options, "x264-params": "interlaced=1:tff=1"}
-        if rotation is not None:
-            video.set_display_rotation(rotation)
+        if rotation is not None or mirrored:
+            video.set_display_rotation(rotation or 0, hflip=mirrored)
         tone = _tone_stream(container, audio, audio_rate) if audio is not None else None
         sub = None
         if subtitles:

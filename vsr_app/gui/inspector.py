@@ -24,6 +24,8 @@ def video_facts(info: VideoInfo) -> dict[str, str]:
         size += f" (pixel aspect {info.sample_aspect_ratio})"
     if info.rotation:
         size += f", rotated {info.rotation}\u00b0"
+    if info.mirrored:
+        size += ", mirrored"
     audio = ", ".join(f"{s.codec} {s.detail}".strip() for s in info.audio) or "none"
     if info.subtitles:
         audio += f"; subtitles: {', '.join(s.codec for s in info.subtitles)}"

@@ -10,9 +10,9 @@ Conventions:
   (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
   increasing, in whole ticks of the stream's time base: times that come out of order (H.264 with B-frames in
   AVI) are put back in order, and a frame with a missing or repeated time is squeezed in before the next one.
-- Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) is applied to
-  the pixels, and `VideoInfo.width/height` are the displayed (rotated) size. Mirroring in a display matrix
-  (rare) is not applied.
+- Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) and mirroring (QuickTime's
+  Flip Horizontal/Vertical) are applied to the pixels, as FFmpeg's autorotate does, and `VideoInfo.width/height`
+  are the displayed (rotated) size.
 - Size: a stream whose picture size changes part-way (a WebRTC recording, a TV capture) has every frame scaled
   to the first frame's size, as FFmpeg does; `size_change` says where it first changed.
 - Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video by the
@@ -37,6 +37,7 @@ from typing import Iterator
 import av
 import cv2
 import numpy as np
+from av.sidedata.sidedata import Type as SideDataType
 from av.video.reformatter import Colorspace
 
 from vsr_app.errors import VsrAppError
@@ -75,6 +76,7 @@ class VideoInfo:
     sample_aspect_ratio: Fraction | None  # pixel shape of the displayed picture; None means square
     audio: tuple[StreamInfo, ...]
     subtitles: tuple[StreamInfo, ...]
+    mirrored: bool = False  # mirrored left to right after the rotation (the display matrix flips the picture)
 
     @property
     def estimated_frames(self) -> int | None:
@@ -240,13 +242,26 @@ def _duration(container, stream, start: float) -> float | None:
     return None
 
 
-def _rotation_of(frame) -> int:
-    """Counter-clockwise display rotation snapped to a multiple of 90 degrees, in [0, 360)."""
+def _orientation_of(frame) -> tuple[int, bool]:
+    """How the coded picture is turned to be shown: degrees counter-clockwise (a multiple of 90, in [0, 360)), then
+    whether it is mirrored left to right. Read from the display matrix as FFmpeg's autorotate reads it: the angle
+    FFmpeg gives a mirroring matrix drops the mirror (QuickTime's Flip Horizontal reads as 180 degrees, and came out
+    upside-down), so the signs of the matrix's entries decide."""
     try:
         degrees = frame.rotation
+        matrix = next((bytes(data) for data in frame.side_data if data.type == SideDataType.DISPLAYMATRIX), None)
     except (AttributeError, ValueError):
-        return 0
-    return int(round((degrees or 0) / 90.0)) % 4 * 90
+        return 0, False
+    turn = int(round((degrees or 0) / 90.0)) % 4 * 90
+    if matrix is None or len(matrix) < 36:
+        return turn, False
+    a, _, _, c, d = np.frombuffer(matrix[:20], "<i4")  # [a b u; c d v; x y w]: x' = a x + c y, y' = b x + d y
+    if turn == 0:
+        return (180, True) if d < 0 else (0, False)  # a vertical flip
+    if turn == 180:
+        return {(True, True): (180, False), (True, False): (0, True), (False, True): (180, True)}.get(
+            (bool(a < 0), bool(d < 0)), (0, False))
+    return turn, bool(c < 0) if turn == 90 else bool(c > 0)
 
 
 def is_hd(width: int, height: int) -> bool:
@@ -255,15 +270,17 @@ def is_hd(width: int, height: int) -> bool:
     return width >= 1280 or height > 576
 
 
-def _to_rgb(frame, rotation: int) -> np.ndarray:
+def _to_rgb(frame, orientation: tuple[int, bool]) -> np.ndarray:
     # FFmpeg decodes an untagged frame as BT.601 at any size: untagged HD (x264 without VUI, many cameras and screen
     # captures) came out with shifted reds and greens, and was then written tagged BT.709
     matrix = None
     if frame.colorspace == UNSPECIFIED_COLORSPACE:
         matrix = Colorspace.ITU709 if is_hd(frame.width, frame.height) else Colorspace.ITU601
     image = frame.to_ndarray(format="rgb24", src_colorspace=matrix)
-    if rotation:
-        image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
+    degrees, mirrored = orientation
+    if degrees or mirrored:
+        turned = np.rot90(image, k=degrees // 90)
+        image = np.ascontiguousarray(turned[:, ::-1] if mirrored else turned)
     return image
 
 
@@ -321,7 +338,7 @@ class VideoReader:
         if first is None:
             raise VsrAppError(f"'{self.path}': no frame of the video stream could be decoded; "
                               "the file is damaged or truncated")
-        rotation = _rotation_of(first)
+        rotation, mirrored = _orientation_of(first)
         coded_w, coded_h = first.width, first.height
         width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
         rate = _frame_rate(stream, container.format.name)
@@ -347,7 +364,7 @@ class VideoReader:
             start_time=start, duration=duration, frame_count=frame_count,
             sample_aspect_ratio=Fraction(sar) if sar else None,
             audio=tuple(_stream_info(s) for s in container.streams.audio),
-            subtitles=tuple(_stream_info(s) for s in container.streams.subtitles),
+            subtitles=tuple(_stream_info(s) for s in container.streams.subtitles), mirrored=mirrored,
         )
 
     def _decode(self, container, stream) -> Iterator[av.VideoFrame]:
@@ -398,7 +415,7 @@ class VideoReader:
                 time = float(pts * tick)
                 if start is not None and time < start - 1e-6:
                     continue
-                image = _to_rgb(frame, _rotation_of(frame))
+                image = _to_rgb(frame, _orientation_of(frame))
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
                     image = _fit(image, self.info.width, self.info.height)
