@@ -294,3 +294,16 @@ def test_a_failure_while_carrying_streams_closes_the_source(tmp_path, monkeypatc
     with real_open(str(tmp_path / "out.mp4"), "w") as output, pytest.raises(RuntimeError):
         carried.CarriedStreams(source, output, [])
     assert len(opened) == 1 and opened[0].closed
+
+
+def test_flac_from_nut_re_encoded_for_mov_keeps_the_finished_output(tmp_path):
+    """NUT keeps FLAC's last, side-data-only packet as an empty one; fed to the decoder it flushed it, and the job
+    failed at its very end ("writing 'x.mov' failed: Invalid argument"), its output thrown away."""
+    from videogen import make_video
+
+    source = make_video(tmp_path / "camera.nut", frames=10, audio="flac")
+    result = rewrite(source, tmp_path / "out.mov")
+    assert "audio #1 flac re-encoded to aac (the mov container cannot hold flac)" in result.notes
+    with av.open(str(tmp_path / "out.mov")) as container:
+        audio = container.streams.audio[0]
+        assert audio.codec_context.name == "aac" and float(audio.duration * audio.time_base) > 0.9

@@ -377,10 +377,12 @@ class CarriedStreams:
                 self._copy(preroll)
             self._copy(packet)
             return
+        if packet.size == 0:
+            return  # an end marker (NUT keeps FLAC's last, side-data-only packet so): to a decoder, a flush
         reencoding = self.reencoded[index]
         try:
             frames = reencoding.stream.decode(packet)
-        except av.error.InvalidDataError:
+        except av.FFmpegError:
             return  # a damaged audio packet: skip it like a player would
         for frame in frames:
             if frame.pts is not None:
