@@ -22,9 +22,11 @@ import torch
 from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readable, zero_byte
 from videogen import make_video
 from vsr_app.batch import (EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, BatchReport,
-                           claim_output_folder, find_videos, parse_extensions, plan_outputs, run_batch)
+                           claim_output_folder, find_videos, parse_extensions, plan_batch, plan_outputs,
+                           run_batch)
 from vsr_app import batch
 from vsr_app.cli import _cancel_on_interrupt, main
+from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_student import VSRStudent
@@ -706,7 +708,18 @@ def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(cap
     text = " ".join(capsys.readouterr().out.split())
     assert "replace OUT" not in text
     assert "--overwrite replace any file at an output's planned name (never an input), and a --report file" in text
-    assert "(default mp4,mkv,mov,avi,webm,m4v)" in text
+    assert "(default mp4, mkv, mov, avi, webm, m4v, mts, m2ts, ts, vob, mpg, mpeg, 3gp, wmv, flv)" in text
+
+
+def test_camcorder_dvd_and_phone_videos_are_picked_up_by_default(tmp_path):
+    """A folder of AVCHD (.MTS), DVD (.VOB) and phone (.3gp) videos was "no videos found ... add --recursive"."""
+    folder = tmp_path / "camera"
+    folder.mkdir()
+    for name in ("00001.MTS", "VTS_01_1.VOB", "VID_1.3gp", "notes.txt"):
+        (folder / name).write_bytes(b"")
+    inputs, outputs = plan_batch(folder, tmp_path / "out", BATCH_EXTENSIONS, False, "libx264", [])
+    assert sorted(p.name for p in inputs) == ["00001.MTS", "VID_1.3gp", "VTS_01_1.VOB"]
+    assert {p.suffix for p in outputs} == {".mp4"}  # containers that cannot hold H.264 as the app writes it
 
 
 def test_a_files_notes_are_printed_under_its_line(tmp_path, capsys):

@@ -539,7 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also look in sub-folders (and folders linked there, each once)")
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
                    default=",".join(BATCH_EXTENSIONS),
-                   help=f"comma-separated extensions to pick up (default {','.join(BATCH_EXTENSIONS)})")
+                   help=f"comma-separated extensions to pick up (default {', '.join(BATCH_EXTENSIONS)})")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
                    "earlier report; never an input or an output, another file only with --overwrite)")
     _add_output_options(p, one_file=False)

@@ -3,9 +3,9 @@ reading one image.
 
 - `VIDEO_EXTS`: the common containers; what `batch` (and the Batch tab) picks up unless `--ext` says otherwise
   (`BATCH_EXTENSIONS`: the same without the dots, as `--ext` takes them).
-- `TRAINING_VIDEO_EXTS`: what `train --data` reads as videos (also MPEG program streams and raw Y4M), and what
-  the Train tab's validation-clip dialog offers.
-- `OPEN_VIDEO_EXTS`: every video the Open dialog offers (with "All files" beside it).
+- `TRAINING_VIDEO_EXTS`: what `train --data` reads as videos (also raw Y4M), and what the Train tab's
+  validation-clip dialog offers.
+- `OPEN_VIDEO_EXTS`: every video the Open dialog offers (with "All files" beside it): the same.
 - `IMAGE_EXTS`: stills and frame folders, for training and for `eval` sequences.
 Suffixes are lower case with the dot, as `Path.suffix.lower()` gives them.
 
@@ -25,9 +25,12 @@ from vsr_app.errors import VsrAppError
 if TYPE_CHECKING:
     import numpy as np
 
-VIDEO_EXTS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v")
-TRAINING_VIDEO_EXTS = (*VIDEO_EXTS, ".mpg", ".mpeg", ".y4m")
-OPEN_VIDEO_EXTS = (*TRAINING_VIDEO_EXTS, ".ts", ".wmv", ".flv")
+# with camcorders' AVCHD (.mts, .m2ts), broadcast captures (.ts), DVDs (.vob), MPEG (.mpg), phones' .3gp, and
+# Windows/Flash video: a folder of them was "no videos found"
+VIDEO_EXTS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mts", ".m2ts", ".ts", ".vob", ".mpg", ".mpeg",
+              ".3gp", ".wmv", ".flv")
+TRAINING_VIDEO_EXTS = (*VIDEO_EXTS, ".y4m")
+OPEN_VIDEO_EXTS = TRAINING_VIDEO_EXTS
 BATCH_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # VIDEO_EXTS as `batch --ext` takes them
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 # Folders a system makes beside the user's files (an unzipped Mac archive, a Synology NAS, Windows drives)
