@@ -132,7 +132,7 @@ def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(
     src = tmp_path / "in"
     inputs = [src / "clip.avi", src / "clip.mp4", src / "other.webm", src / "x.mkv"]
     assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "libx264")] == [
-        "clip.avi.mp4", "clip.mp4", "other.mp4", "x.mkv"]
+        "clip.avi.mp4", "clip.mp4", "other.mkv", "x.mkv"]  # WebM's Opus and WebVTT kept: .mkv
     assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "prores")] == [
         "clip.mkv", "clip.mp4.mkv", "other.mkv", "x.mkv"]
     taken_twice = [src / "clip.avi", src / "clip.avi-2.mp4", src / "clip.avi.mp4", src / "clip.mp4"]
@@ -719,7 +719,8 @@ def test_camcorder_dvd_and_phone_videos_are_picked_up_by_default(tmp_path):
         (folder / name).write_bytes(b"")
     inputs, outputs = plan_batch(folder, tmp_path / "out", BATCH_EXTENSIONS, False, "libx264", [])
     assert sorted(p.name for p in inputs) == ["00001.MTS", "VID_1.3gp", "VTS_01_1.VOB"]
-    assert {p.suffix for p in outputs} == {".mp4"}  # containers that cannot hold H.264 as the app writes it
+    # a DVD's or camcorder's audio and subtitles (AC-3, LPCM, DVD subtitles) go in .mkv; a phone's in .mp4
+    assert sorted(p.name for p in outputs) == ["00001.mkv", "VID_1.mp4", "VTS_01_1.mkv"]
 
 
 def test_a_files_notes_are_printed_under_its_line(tmp_path, capsys):

@@ -55,8 +55,11 @@ from vsr_app.shipped import PREFERRED
 
 log = logging.getLogger(__name__)
 
-# Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .webm), in preference order.
+# Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .3gp), in preference order.
 FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
+# Inputs whose other streams Matroska keeps and MP4 re-encodes or drops (WebM's Opus and WebVTT; the AC-3, MP2,
+# LPCM and DVD/DVB subtitles of MPEG streams from camcorders, DVDs and broadcast): .mkv first for them.
+MATROSKA_FIRST = frozenset({".webm", ".ts", ".mts", ".m2ts", ".vob", ".mpg", ".mpeg"})
 REPORT_VERSION = 3  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable"
 REPORT_INTERVAL = 5.0  # seconds between rewrites of the report while only skipped/kept/failed files go by
 LOCK_NAME = ".vsr-app-batch.lock"  # in the output folder while a batch runs; hidden, so never taken for a video
@@ -213,13 +216,15 @@ def _same_path(a: Path, b: Path) -> bool:
 
 
 def output_suffix(src: Path, codec: str) -> str:
-    """Keep the input's container when it can hold `codec`, else the first of FALLBACK_SUFFIXES that can."""
+    """Keep the input's container when it can hold `codec`, else the first of FALLBACK_SUFFIXES that can (.mkv
+    first for MATROSKA_FIRST inputs)."""
     from vsr_app.video.encoding import codec_spec
 
     containers = codec_spec(codec).containers
     if src.suffix.lower() in containers:
         return src.suffix
-    return next(s for s in FALLBACK_SUFFIXES if s in containers)
+    preferred = (".mkv",) if src.suffix.lower() in MATROSKA_FIRST else ()
+    return next(s for s in (*preferred, *FALLBACK_SUFFIXES) if s in containers)
 
 
 def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str) -> list[Path]:
