@@ -96,9 +96,10 @@ def test_options_may_come_before_or_after_the_task(tmp_path, capsys):
         assert main(argv) == 0
         outputs.append(_strict(capsys.readouterr().out))
     assert outputs[0] == outputs[1]
-    with pytest.raises(SystemExit) as exc:
-        main(["eval", "--frames", "2", "--model", "blend", "--data", str(tmp_path), "vfi"])
-    assert exc.value.code == 2 and "at least 3 for eval vfi" in capsys.readouterr().err
+    for frames in ("2", "0"):  # 0 was "must be at least 1", the minimum of eval vsr
+        with pytest.raises(SystemExit) as exc:
+            main(["eval", "--frames", frames, "--model", "blend", "--data", str(tmp_path), "vfi"])
+        assert exc.value.code == 2 and f"at least 3 for eval vfi, not {frames}" in capsys.readouterr().err
 
 
 def test_the_parser_reads_the_scorer_table_without_importing_numpy_cv2_or_torch():

@@ -583,7 +583,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("task", choices=tuple(SCORERS), help="vsr: x4 upscaling; vfi: frame interpolation")
     p.add_argument("--model", required=True, metavar="NAME|PATH")
     p.add_argument("--data", required=True, metavar="DIR")
-    p.add_argument("--frames", type=_at_least(1), metavar="N",
+    p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
                    help="use only the first N frames of each sequence (at least "
                         f"{', '.join(f'{n} for {task}' for task, (_, n) in SCORERS.items())})")
     _add_device_option(p)
