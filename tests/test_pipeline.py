@@ -133,6 +133,19 @@ def test_cancel_stops_quickly_and_leaves_no_file(media_dir, tmp_path):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+def test_a_stopped_job_leaves_no_folder_it_made_for_its_output(media_dir, tmp_path):
+    """`-o new/place/out.mp4` on a job that failed or was stopped left new/place/ behind, empty; a folder that was
+    there before, or that holds something else by then, stays."""
+    src = make_video(media_dir / "long.mp4", frames=120, width=64, height=48)
+    (tmp_path / "kept").mkdir()
+    for out in (tmp_path / "new" / "place" / "out.mp4", tmp_path / "kept" / "out.mp4"):
+        cancel = threading.Event()
+        with pytest.raises(Cancelled):
+            process_video(src, out, upscale="bicubic", device="cpu", cancel=cancel,
+                          progress=lambda info: info.done >= 3 and cancel.set())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"] and list((tmp_path / "kept").iterdir()) == []
+
+
 class SlowRecurrent(TinyRecurrent):
     """A net whose every step takes 2 s, like the teacher on a large frame; `started` is set as one begins."""
 

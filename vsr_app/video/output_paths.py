@@ -71,14 +71,27 @@ def _cannot_write(folder: Path) -> str | None:
     return None
 
 
-def make_folder(folder: Path) -> None:
-    """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way)."""
+def make_folder(folder: Path) -> list[Path]:
+    """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way). Returns
+    the folders it made, deepest first: what a failed write removes again (`remove_made_folders`)."""
+    missing = [p for p in (folder, *folder.parents) if not os.path.isdir(p)]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
         why = f"'{blocker}' is a file, not a folder" if blocker else (exc.strerror or str(exc))
         raise VsrAppError(f"cannot create the output folder '{folder}': {why}") from exc
+    return missing
+
+
+def remove_made_folders(folders: list[Path]) -> None:
+    """Remove the folders `make_folder` made, deepest first, where they are still empty: a job that failed or was
+    stopped leaves no empty folders behind (`-o new/place/out.mp4`)."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else was put there), or gone
+            return
 
 
 def name_max(folder: Path) -> int:

@@ -49,7 +49,7 @@ from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
-                                        remove_stale_partials)
+                                        remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.reader import is_hd
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
@@ -148,7 +148,7 @@ class VideoWriter:
         if (self.enc_width, self.enc_height) != (width, height):
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
         self.overwrite = overwrite
-        make_folder(self.path.parent)
+        self.made_folders = make_folder(self.path.parent)
         self.tmp = new_partial(self.path)
         self.container = None
         self.carried: CarriedStreams | None = None
@@ -366,6 +366,7 @@ class VideoWriter:
         except OSError as exc:  # the error that made us abort is the one to report
             log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
         release_partial(self.tmp)
+        remove_made_folders(self.made_folders)
 
 
 def _nearest(ticks: Fraction) -> int:
