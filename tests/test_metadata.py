@@ -110,6 +110,21 @@ def test_a_phones_location_key_reaches_mp4_and_mov(tmp_path, out_suffix):
     assert numbers == [48.8584, 2.2945, 35.0]  # the mp4 muxer rewrites it in its own format
 
 
+@pytest.mark.parametrize("out_suffix", [".mov", ".mp4"])
+def test_a_phones_quicktime_keys_reach_mov_and_mp4_beside_the_record(tmp_path, out_suffix):
+    """An iPhone's make, model, software and local creation date (QuickTime keys, which photo libraries sort by)
+    were dropped from .mov and .mp4 outputs without a note: those muxers write them only as such keys."""
+    phone = {"com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 15 Pro",
+             "com.apple.quicktime.software": "17.4", "com.apple.quicktime.creationdate": "2024-05-01T12:00:00+0200"}
+    source = make_source(tmp_path / "phone.mov", tags={**phone, "title": "Holiday"},
+                         options={"movflags": "use_metadata_tags"})
+    out = tmp_path / f"out{out_suffix}"
+    write(source, out, task="upscale", models=["m"])
+    tags = tags_of(out)
+    assert {key: tags.get(key) for key in phone} == phone and tags["title"] == "Holiday"
+    assert read_made_by(out)["models"] == ["m"]  # a batch rerun still recognises its own output
+
+
 AUDIO = [({"language": "eng", "title": "Main"}, av.stream.Disposition.default),
          ({"language": "deu", "title": "Commentary"}, av.stream.Disposition.comment)]
 

@@ -37,6 +37,7 @@ MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"}
 NOT_CARRIED_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 # Where iPhones keep the place a video was shot: a QuickTime key the mov/mp4 muxers do not write ('location' they do).
 APPLE_LOCATION = "com.apple.quicktime.location.iso6709"
+QUICKTIME_KEY = "com.apple.quicktime."  # the prefix of the metadata keys QuickTime and iPhones write
 # Colours an SDR output cannot show as they are (the writer converts and tags as BT.709/601 or sRGB).
 HDR_TRANSFERS = {int(ColorTrc.SMPTE2084): "HDR (PQ)", int(ColorTrc.ARIB_STD_B67): "HDR (HLG)"}
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
@@ -45,6 +46,17 @@ WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE43
 TIMECODE = re.compile(r"(\d+:\d+:\d+[:;.])(\d+)")
 # Chroma subsampling by (pixels across, lines down) that share one colour sample, as J:a:b.
 CHROMA_NAMES = {(1, 1): "4:4:4", (1, 2): "4:4:0", (2, 1): "4:2:2", (2, 2): "4:2:0", (4, 1): "4:1:1", (4, 4): "4:1:0"}
+
+
+def keeps_quicktime_keys(source: Path) -> bool:
+    """Whether the source holds QuickTime metadata keys (an iPhone's make, model, software, local creation date and
+    place): the mov/mp4 muxers write those only as such keys (movflags use_metadata_tags, which puts every tag there,
+    as such a source has them), and without it dropped them without a word."""
+    try:
+        with av.open(str(source)) as container:
+            return any(key.lower().startswith(QUICKTIME_KEY) for key in container.metadata)
+    except (av.FFmpegError, OSError):
+        return False
 
 
 def _container_tags(metadata) -> dict[str, str]:

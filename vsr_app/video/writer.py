@@ -45,7 +45,7 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.carried import CarriedStreams
+from vsr_app.video.carried import CarriedStreams, keeps_quicktime_keys
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
@@ -155,8 +155,10 @@ class VideoWriter:
         self.start_ticks = 0  # the source's start in time_base units: the output's clock starts at 0 there
         self.result: WriteResult | None = None  # set by close()
         try:
+            keys = self.source is not None and keeps_quicktime_keys(self.source)
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
-                                     options={"movflags": "+faststart"} if suffix != ".mkv" else {})
+                                     options={"movflags": "+faststart" + ("+use_metadata_tags" if keys else "")}
+                                     if suffix != ".mkv" else {})
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
