@@ -125,6 +125,26 @@ def test_a_phones_quicktime_keys_reach_mov_and_mp4_beside_the_record(tmp_path, o
     assert read_made_by(out)["models"] == ["m"]  # a batch rerun still recognises its own output
 
 
+@pytest.mark.parametrize("out_suffix, language", [(".mkv", "deu"), (".mp4", "deu"), (".mov", "ger")])
+def test_the_video_tracks_language_is_kept(tmp_path, out_suffix, language):
+    """The audio and subtitle tracks kept their language and title, the video track lost its own."""
+    source = tmp_path / "in.mkv"
+    with av.open(str(source), "w") as container:
+        video = container.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        video.metadata.update({"language": "deu", "title": "Kamera"})
+        for i in range(4):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")))
+        container.mux(video.encode(None))
+    out = tmp_path / f"out{out_suffix}"
+    write(source, out)
+    with av.open(str(out)) as container:
+        tags = {key.lower(): value for key, value in container.streams.video[0].metadata.items()}
+    assert tags["language"] == language and "encoder" not in tags
+    if out_suffix == ".mkv":
+        assert tags["title"] == "Kamera"
+
+
 AUDIO = [({"language": "eng", "title": "Main"}, av.stream.Disposition.default),
          ({"language": "deu", "title": "Commentary"}, av.stream.Disposition.comment)]
 

@@ -248,7 +248,11 @@ class CarriedStreams:
             self.reencoded: dict[int, _Reencoding] = {}
             output.metadata.update(_container_tags(self.src.metadata))
             notes += _video_notes(source, self.src, output)
-            self._keep_timecode(video_stream(self.src, source))
+            main = video_stream(self.src, source)
+            # the video track's language and title (not its encoder or handler: the output's are its own)
+            shown = _stream_tags(main, output.format.name)
+            output.streams.video[0].metadata.update({k: v for k, v in shown.items() if k in ("language", "title")})
+            self._keep_timecode(main)
             self._keep_chapters(notes)
             for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
                 self._add(stream, notes)
