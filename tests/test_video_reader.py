@@ -240,7 +240,7 @@ def test_h264_in_avi_with_b_frames_gives_times_in_order_that_a_writer_can_keep_a
     reader = VideoReader(path)
     times = [f.time for f in reader.frames()]
     assert len(times) == 12 and times == pytest.approx([times[0] + i / 12 for i in range(12)], abs=1e-6)
-    assert times == pytest.approx(frame_times(path), abs=1e-6)  # the packets' times, which the viewer seeks by
+    assert times == pytest.approx(frame_times(reader.info), abs=1e-6)  # the packets' times, which the viewer seeks by
     with VideoWriter(tmp_path / "out.mp4", width=96, height=64, frame_rate=12, time_base=reader.info.time_base,
                      source=path) as writer:
         for frame in reader.frames():
@@ -259,6 +259,19 @@ def test_frames_that_repeat_a_time_are_squeezed_in_and_the_later_frames_keep_the
     assert len(decoded) == len(times) and all(b > a for a, b in zip(decoded, decoded[1:]))
     firsts = [times.index(k / 10) for k in range(10)]  # each time where it first comes: kept
     assert [decoded[i] for i in firsts] == pytest.approx([k / 10 for k in range(10)], abs=1e-6)
+    # the packets' times, which the viewer seeks by, are the same: a seek to a frame after a repeat showed the one before
+    assert frame_times(probe(path)) == pytest.approx(decoded, abs=1e-6)
+
+
+def test_joined_files_whose_clock_starts_again_play_on_at_their_own_pace(tmp_path):
+    """Two MPEG-TS recordings joined end to end (a DVD's cells alike): the second part's times, below the first's,
+    were squeezed towards the first part's last times and the second part played at half its pace."""
+    parts = [make_video(tmp_path / f"part{i}.ts", frames=20, fps=25) for i in (1, 2)]
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    times = [f.time for f in frames_of(joined)]
+    assert len(times) == 40 and np.diff(times) == pytest.approx([0.04] * 39, abs=1e-6)
+    assert frame_times(probe(joined)) == pytest.approx(times, abs=1e-6)
 
 
 def test_a_raw_h264_stream_runs_at_the_rate_its_header_states(tmp_path):

@@ -169,7 +169,7 @@ class SourceFrames:
     def packet_times(self) -> list[float] | None:
         """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
         if not self._packets_read:
-            self._packet_times, self._packets_read = frame_times(self.info.path), True
+            self._packet_times, self._packets_read = frame_times(self.info), True
         return self._packet_times
 
     def count_packets(self) -> None:

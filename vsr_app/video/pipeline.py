@@ -293,7 +293,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     factor = 2 if interpolate is not None else 1
     rate = (info.frame_rate or info.fps) * factor
     check_timestamps_fit(rate, dst.suffix, codec,  # before any model loads
-                         measured=lambda: (packet_rate(src) or 0) * factor)
+                         measured=lambda: (packet_rate(info) or 0) * factor)
     stages: list = []
     tasks: list[str] = []
     models: list[str] = []

@@ -8,8 +8,9 @@ file is not a video at all. Only PyAV is used.
 Conventions:
 - `DecodedFrame.time` is the presentation time in seconds, `pts * time_base`, on the file's own clock
   (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
-  increasing, in whole ticks of the stream's time base: times that come out of order (H.264 with B-frames in
-  AVI) are put back in order, and a frame with a missing or repeated time is squeezed in before the next one.
+  increasing, in whole ticks of the stream's time base (`FrameClock`): times that come out of order (H.264 with
+  B-frames in AVI) are put back in order, a frame with a missing or repeated time is squeezed in before the next
+  one, and a timeline that starts again (joined files) continues after the one before.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) and mirroring (QuickTime's
   Flip Horizontal/Vertical) are applied to the pixels, as FFmpeg's autorotate does, and `VideoInfo.width/height`
   are the displayed (rotated) size.
@@ -111,40 +112,73 @@ def _check_path(path: Path) -> None:
 
 
 REORDER_DEPTH = 4  # frames held to put their times in order: more than x264's B-pyramid delay (2)
+JUMP_BACK = REORDER_DEPTH + 2  # nominal intervals back that are a new timeline (joined files), not reordering
 
 
-def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, step: int,
-                   first: int) -> Iterator[tuple[av.VideoFrame, int]]:
-    """Each frame with its time in ticks, strictly increasing. The decoder gives frames in display order, but not
-    always their times in order: H.264 with B-frames in AVI carries decode-order times (1, 3, 2, 5, 4...), so each
-    frame takes the smallest time among the next few held (what the packets' times sorted give the viewer,
-    `verify.frame_times`). A missing or repeated time is squeezed in before the next known one (halfway, at most one
-    nominal `step` on): one interval on for each would move every later frame, out of sync with the audio. The
-    first frame without a time gets `first`."""
-    held: deque[tuple[av.VideoFrame, int | None]] = deque()
-    known: list[int] = []  # a heap of the held frames' times
-    previous = None
+class FrameClock:
+    """Strictly increasing frame times (ticks) from the times frames carry, for the reader and, from the packets, for
+    the viewer's seeks (`verify.frame_times`), so both number the frames alike.
 
-    def timed(frame: av.VideoFrame, own: int | None) -> tuple[av.VideoFrame, int]:
-        nonlocal previous
-        pts = heapq.heappop(known) if own is not None else None
-        if previous is None:
-            pts = first if pts is None else pts
-        elif pts is None or pts <= previous:
-            later = [t for t in known if t > previous]
-            pts = previous + (max(1, min(step, (min(later) - previous) // 2)) if later else step)
-        previous = pts
-        return frame, pts
+    - Out of order (H.264 with B-frames in AVI carries decode-order times: 1, 3, 2, 5, 4...): each frame takes the
+      smallest time among the next few held (REORDER_DEPTH).
+    - Missing or repeated: squeezed in before the next known time (halfway, at most one nominal `step` on); one
+      interval on for each moved every later frame, out of sync with the audio. The first frame without one gets
+      `first`.
+    - Jumping back (files joined end to end, a DVD's cells): the new timeline continues one step after the old."""
 
-    for frame in frames:
-        own = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
-        held.append((frame, own))
+    def __init__(self, step: int, first: int):
+        self.step, self.first = step, first
+        self._held: deque[int | None] = deque()  # the held frames' own times, in order
+        self._known: list[int] = []  # a heap of the held frames' times
+        self._previous: int | None = None  # the time given last
+        self._high: int | None = None  # the latest time taken in
+        self._shift = 0  # added to every time after a jump back
+
+    def push(self, own: int | None) -> list[int]:
+        """Take in the next frame's own time; the times now known of the frames taken in before (one at most)."""
         if own is not None:
-            heapq.heappush(known, own)
-        if len(held) > REORDER_DEPTH:
-            yield timed(*held.popleft())
-    while held:
-        yield timed(*held.popleft())
+            own += self._shift
+            if self._high is not None and own < self._high - JUMP_BACK * self.step:
+                self._shift += self._high + self.step - own
+                own = self._high + self.step
+            self._high = own if self._high is None else max(self._high, own)
+            heapq.heappush(self._known, own)
+        self._held.append(own)
+        return [self._next()] if len(self._held) > REORDER_DEPTH else []
+
+    def finish(self) -> list[int]:
+        """The times of the frames still held."""
+        return [self._next() for _ in range(len(self._held))]
+
+    def _next(self) -> int:
+        own = self._held.popleft()
+        pts = heapq.heappop(self._known) if own is not None else None
+        previous = self._previous
+        if previous is None:
+            pts = self.first if pts is None else pts
+        elif pts is None or pts <= previous:
+            later = [t for t in self._known if t > previous]
+            pts = previous + (max(1, min(self.step, (min(later) - previous) // 2)) if later else self.step)
+        self._previous = pts
+        return pts
+
+
+def clock_step(info: VideoInfo) -> int:
+    """One nominal frame interval in ticks of the video's time base (at least one)."""
+    return max(1, round(1 / (info.fps * info.time_base)))
+
+
+def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, clock: FrameClock
+                   ) -> Iterator[tuple[av.VideoFrame, int]]:
+    """Each frame with its time in ticks from `clock` (held until the clock has it)."""
+    held: deque[av.VideoFrame] = deque()
+    for frame in frames:
+        held.append(frame)
+        own = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
+        for pts in clock.push(own):
+            yield held.popleft(), pts
+    for pts in clock.finish():
+        yield held.popleft(), pts
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -399,7 +433,6 @@ class VideoReader:
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
             # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
             tick = self.info.time_base
-            step = max(1, round(1 / (self.info.fps * tick)))  # one nominal frame interval
             if start is not None and start > self.info.start_time:
                 try:
                     container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
@@ -409,8 +442,8 @@ class VideoReader:
                     container = _open(self.path)
                     stream = video_stream(container, self.path)
             index = 0
-            timed = _in_time_order(deinterlacer.run(self._decode(container, stream)), tick, step,
-                                   first=round(self.info.start_time / tick))
+            clock = FrameClock(clock_step(self.info), first=round(self.info.start_time / tick))
+            timed = _in_time_order(deinterlacer.run(self._decode(container, stream)), tick, clock)
             for frame, pts in timed:
                 time = float(pts * tick)
                 if start is not None and time < start - 1e-6:

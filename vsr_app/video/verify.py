@@ -17,7 +17,7 @@ from typing import Iterator
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.reader import VideoInfo, VideoReader, cannot_read, probe, video_stream
+from vsr_app.video.reader import FrameClock, VideoInfo, VideoReader, cannot_read, clock_step, probe, video_stream
 
 
 # Containers whose track ends no later than its last packet in decode order: its dts plus duration, counted from the
@@ -46,27 +46,30 @@ def _shown_packets(container: av.container.InputContainer, stream: av.VideoStrea
     return (packet for packet in container.demux(stream) if packet.size and not packet.is_discard)
 
 
-def frame_times(path: str | os.PathLike) -> list[float] | None:
+def frame_times(info: VideoInfo) -> list[float] | None:
     """Presentation times (seconds, file clock) of the video's frames in display order, from its packets (demuxing
-    only: ~30 us a frame); None when a packet has none (a raw .h264 stream). What a viewer needs to find frame k of a
-    variable-frame-rate video, where k / fps lands on another frame."""
-    times = []
+    only: ~30 us a frame), timed as the reader times the decoded frames (`FrameClock`: in order, repeats squeezed in,
+    joined timelines continued); None when a packet has none (a raw .h264 stream). What a viewer needs to find frame k
+    of a variable-frame-rate video, where k / fps lands on another frame."""
+    tick = info.time_base
+    clock = FrameClock(clock_step(info), first=round(info.start_time / tick))
+    ticks: list[int] = []
     try:
-        with av.open(str(path)) as container:
-            stream = video_stream(container, path)
+        with av.open(info.path) as container:
+            stream = video_stream(container, info.path)
             for packet in _shown_packets(container, stream):
                 if packet.pts is None or packet.time_base is None:
                     return None
-                times.append(float(packet.pts * packet.time_base))
+                ticks += clock.push(round(packet.pts * packet.time_base / tick))
     except (av.FFmpegError, OSError) as exc:
-        raise cannot_read(path, exc) from exc
-    return sorted(times)
+        raise cannot_read(info.path, exc) from exc
+    return [float(t * tick) for t in ticks + clock.finish()]
 
 
-def packet_rate(path: str | os.PathLike) -> float | None:
+def packet_rate(info: VideoInfo) -> float | None:
     """Frames a second as the packets' times space them on average, or None where they cannot say. (Not the median
     interval: a 600 fps .mkv's times, rounded to whole milliseconds, are mostly 2 ms apart.)"""
-    times = frame_times(path)
+    times = frame_times(info)
     return (len(times) - 1) / (times[-1] - times[0]) if times and times[-1] > times[0] else None
 
 
