@@ -393,8 +393,8 @@ class CarriedStreams:
                 self._copy(preroll)
             self._copy(packet)
             return
-        if packet.size == 0:
-            return  # an end marker (NUT keeps FLAC's last, side-data-only packet so): to a decoder, a flush
+        if packet.size == 0 and packet.dts is not None:
+            return  # empty but timed (NUT keeps FLAC's last, side-data-only packet so): to a decoder, a flush too early
         reencoding = self.reencoded[index]
         try:
             frames = reencoding.stream.decode(packet)
