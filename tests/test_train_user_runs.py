@@ -90,21 +90,21 @@ def test_a_disk_that_fills_while_the_run_starts_or_logs_is_one_line(data_dir, tm
 
 
 def test_footage_training_does_not_read_is_named_not_silently_left_out(tmp_path):
-    """A camera's .mts or a .ts recording next to the clips: the user is told what was left out, and a folder of
-    only such files is not said to hold nothing."""
+    """A RealMedia file or a note next to the clips: the user is told what was left out, and a folder of only such
+    files is not said to hold nothing."""
     only = tmp_path / "recordings"
     only.mkdir()
-    (only / "rec.ts").write_bytes(b"\0")
+    (only / "rec.rm").write_bytes(b"\0")
     with pytest.raises(VsrAppError, match=r"no videos or images found in .*; found only 1 file\(s\) that are not a "
-                                          r"video or image training reads \(rec\.ts; it reads mp4 "):
+                                          r"video or image training reads \(rec\.rm; it reads mp4 .* mts "):
         check_data([str(only)])
     mixed = tmp_path / "mixed"
     write_pan_frames(mixed / "pan", 3, np.random.default_rng(0))
-    for name in ("b.mts", "a.ts", "notes.txt"):
+    for name in ("b.rmvb", "a.rm", "notes.txt"):
         (mixed / name).write_bytes(b"\0")
     said = []
     load_sources([str(mixed)], log=said.append)
-    assert "data: skipped 3 file(s) that are not a video or image training reads (a.ts, b.mts, notes.txt;" in said[0]
+    assert "data: skipped 3 file(s) that are not a video or image training reads (a.rm, b.rmvb, notes.txt;" in said[0]
 
 
 def test_an_image_that_does_not_read_in_a_folder_says_what_to_do(tmp_path):

@@ -47,7 +47,8 @@ def card_sections(card: dict) -> list[tuple[str, dict[str, object]]]:
     """The card's parts as people read them, each a heading and its entries: the net it builds (architecture and
     config: what a researcher compares), how it was trained, what it measured. Empty parts are left out."""
     config = card.get("config") if isinstance(card.get("config"), dict) else {}
-    architecture = {"arch": card["arch"], **{str(k): v for k, v in config.items()}} if card.get("arch") else {}
+    settings = {str(k): v for k, v in config.items() if str(k) != "arch" and not _empty(v)}
+    architecture = {"arch": card["arch"], **settings} if card.get("arch") else {}
     parts = [("architecture", architecture)]
     parts += [(section_title(section, entries), entries) for section in SECTIONS
               for entries in [section_entries(card, section)]]

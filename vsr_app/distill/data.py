@@ -284,8 +284,8 @@ def _find_media(folder: Path, found: list[Path], others: list[Path] | None) -> N
 
 
 def _not_read(others: list[Path]) -> str:
-    """The files a --data folder holds that training does not read (a camera's .mts, a .ts recording), named: they
-    are left out, and the user should know rather than wonder why the footage did not count."""
+    """The files a --data folder holds that training does not read (a RealMedia .rm, a note), named: they are left
+    out, and the user should know rather than wonder why the footage did not count."""
     names = first_names([p.name for p in sorted(others)])
     kinds = " ".join(ext.lstrip(".") for ext in (*TRAINING_VIDEO_EXTS, *IMAGE_EXTS))
     return f"{len(others)} file(s) that are not a video or image training reads ({names}; it reads {kinds})"
