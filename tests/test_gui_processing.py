@@ -312,3 +312,17 @@ def test_the_end_of_a_variable_frame_rate_video_shows_its_last_frame_and_no_more
         assert service.positions("upscale") == 80 and service.source.length_exact
     finally:
         service.close()
+
+
+def test_a_seek_that_finds_no_frame_decodes_from_the_start_instead_of_ending_the_video(tmp_path):
+    """Two MPEG-TS files joined end to end: the second part's continued times are not in the file, so a seek there
+    found nothing, and the viewer took frame 20 of 40 for the end of the video."""
+    parts = [make_video(tmp_path / f"part{i}.ts", frames=20, fps=25) for i in (1, 2)]
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    played = [f.image for f in VideoReader(joined).frames()]
+    source = SourceFrames(VideoReader(joined), FrameCache(64 << 20))
+    try:
+        assert np.array_equal(source.get(30), played[30]) and not source.length_exact
+    finally:
+        source.close()

@@ -124,6 +124,7 @@ class SourceFrames:
         self._packets_read = False
         self._frames = None
         self._next = 0
+        self._seeked = False  # the frames come from a seek, and none has come yet
 
     def get(self, k: int) -> np.ndarray:
         """Frame k as HxWx3 uint8 RGB; IndexError past the end of the video."""
@@ -140,10 +141,14 @@ class SourceFrames:
             except BaseException:
                 self._frames = None  # a failed decode is not the end of the video: the next request starts over
                 raise
+            if frame is None and self._seeked:  # the seek found nothing: decode from the start instead
+                self._frames, self._next, self._seeked = self.reader.frames(), 0, False
+                continue
             if frame is None:
                 self._frames = None
                 self.length, self.length_exact = self._next, True
                 raise IndexError(k)
+            self._seeked = False
             self.cache.put(("src", self._next), frame.image)
             self.times[self._next] = frame.time
             self._next += 1
@@ -165,6 +170,7 @@ class SourceFrames:
             self._frames.close()
         self._next, start = self._seek_point(k)
         self._frames = self.reader.frames(start=start)
+        self._seeked = start is not None
 
     def packet_times(self) -> list[float] | None:
         """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
