@@ -55,11 +55,6 @@ from vsr_app.shipped import PREFERRED
 
 log = logging.getLogger(__name__)
 
-# Output suffix when the input's container cannot hold the chosen codec (e.g. .avi, .3gp), in preference order.
-FALLBACK_SUFFIXES = (".mp4", ".mkv", ".mov")
-# Inputs whose other streams Matroska keeps and MP4 re-encodes or drops (WebM's Opus and WebVTT; the AC-3, MP2,
-# LPCM and DVD/DVB subtitles of MPEG streams from camcorders, DVDs and broadcast): .mkv first for them.
-MATROSKA_FIRST = frozenset({".webm", ".ts", ".mts", ".m2ts", ".vob", ".mpg", ".mpeg"})
 REPORT_VERSION = 3  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable"
 REPORT_INTERVAL = 5.0  # seconds between rewrites of the report while only skipped/kept/failed files go by
 LOCK_NAME = ".vsr-app-batch.lock"  # in the output folder while a batch runs; hidden, so never taken for a video
@@ -215,18 +210,6 @@ def _same_path(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def output_suffix(src: Path, codec: str) -> str:
-    """Keep the input's container when it can hold `codec`, else the first of FALLBACK_SUFFIXES that can (.mkv
-    first for MATROSKA_FIRST inputs)."""
-    from vsr_app.video.encoding import codec_spec
-
-    containers = codec_spec(codec).containers
-    if src.suffix.lower() in containers:
-        return src.suffix
-    preferred = (".mkv",) if src.suffix.lower() in MATROSKA_FIRST else ()
-    return next(s for s in (*preferred, *FALLBACK_SUFFIXES) if s in containers)
-
-
 def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str) -> list[Path]:
     """Mirror each input's place under `in_dir` into `out_dir`, changing the suffix only where the codec needs it.
 
@@ -238,7 +221,7 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     the disk's limit (`fit_name`): clip.avi.mp4 is longer than clip.avi. Inputs come sorted, so a rerun plans the
     same names and resumes.
     """
-    from vsr_app.video.output_paths import fit_name, name_max, name_size
+    from vsr_app.video.output_paths import fit_name, name_max, name_size, output_suffix
 
     def key(rel: Path) -> str:
         return os.path.normcase(str(rel)).casefold()

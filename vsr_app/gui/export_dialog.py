@@ -26,7 +26,7 @@ from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
 from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_CRF_RANGE, X26X_PRESETS
-from vsr_app.video.output_paths import first_free
+from vsr_app.video.output_paths import first_free, output_suffix
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
@@ -94,7 +94,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.self_ensemble)
         self.codec = QComboBox()
         for key, codec in CODECS.items():
-            self.codec.addItem(f"{codec.label}  ({codec.suffix})", key)
+            self.codec.addItem(f"{codec.label}  ({output_suffix(source, key)})", key)
         self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("export/codec", "libx264"))))
         self.codec.currentIndexChanged.connect(self._codec_changed)
         form.addRow("Codec", self.codec)
@@ -164,7 +164,7 @@ class ExportDialog(QDialog):
         self._suggest()
 
     def _suggest(self) -> None:
-        suffix = CODECS[self.codec.currentData()].suffix
+        suffix = output_suffix(self.source, self.codec.currentData())  # as the Batch tab names it
         current = self.output.text()
         if not current or current == self._suggested:
             self._suggested = suggested_output(self.source, *(c.isChecked() for c, _ in self.steps.values()), suffix)

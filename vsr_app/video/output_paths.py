@@ -71,6 +71,23 @@ def _cannot_write(folder: Path) -> str | None:
     return None
 
 
+# Inputs whose other streams Matroska keeps and MP4 re-encodes or drops (WebM's Opus and WebVTT; the AC-3, MP2,
+# LPCM and DVD/DVB subtitles of MPEG streams from camcorders, DVDs and broadcast): .mkv, not .mp4, for them.
+MATROSKA_FIRST = frozenset({".webm", ".ts", ".mts", ".m2ts", ".vob", ".mpg", ".mpeg"})
+
+
+def output_suffix(src: str | Path, codec: str) -> str:
+    """The output's container for `src` written with `codec`, for batch names and the export's suggestion: the
+    input's when it can hold the codec, else the codec's own (.mov for ProRes, as editors expect), with .mkv instead
+    of .mp4 for MATROSKA_FIRST inputs."""
+    from vsr_app.video.encoding import codec_spec
+
+    spec, suffix = codec_spec(codec), Path(src).suffix
+    if suffix.lower() in spec.containers:
+        return suffix
+    return ".mkv" if spec.suffix == ".mp4" and suffix.lower() in MATROSKA_FIRST else spec.suffix
+
+
 def make_folder(folder: Path) -> list[Path]:
     """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way). Returns
     the folders it made, deepest first: what a failed write removes again (`remove_made_folders`)."""
