@@ -104,6 +104,8 @@ def test_discovery_filters_by_extension_and_skips_hidden_files(tree):
     assert [p.name for p in find_videos(src, ["mkv"], recursive=False)] == []
     with pytest.raises(VsrAppError, match="no extensions"):
         parse_extensions(" , ")
+    for typed in ("*.mp4, *.MOV", "mp4 mov", ".MP4;.mov", "mp4;;*.mov"):  # as dialogs and shells write them
+        assert parse_extensions(typed) == ("mp4", "mov"), typed
 
 
 def test_recursive_follows_linked_folders_once(tmp_path):

@@ -584,3 +584,25 @@ def test_each_task_keeps_its_model_through_a_look_at_the_other(window, slow_mode
     panel.remember_form()
     assert window.settings.value("batch/model/upscale") == slow_model
     assert window.settings.value("batch/model/interpolate") == interpolator
+
+
+def test_the_extensions_an_earlier_version_saved_as_its_default_give_way_to_todays(gui_env, qtbot):
+    """Quitting saved the Extensions field even untouched, so a user of an earlier version never got the camcorder,
+    DVD and phone videos added to the default: a folder of them was "No videos with these extensions"."""
+    from PySide6.QtCore import QSettings
+
+    from vsr_app.gui.batch_panel import BatchPanel
+    from vsr_app.media import BATCH_EXTENSIONS
+
+    settings = QSettings()
+    settings.setValue("batch/ext", "mp4,mkv,mov,avi,webm,m4v")
+    panel = BatchPanel(settings)
+    qtbot.addWidget(panel)
+    assert panel.ext.text() == ",".join(BATCH_EXTENSIONS)
+    panel.remember_form()
+    assert settings.value("batch/ext") is None  # the default is not kept: a later, longer one reaches the form
+    panel.ext.setText("mp4, MOV")
+    panel.remember_form()
+    again = BatchPanel(settings)
+    qtbot.addWidget(again)
+    assert again.ext.text() == "mp4, MOV"

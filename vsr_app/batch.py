@@ -40,6 +40,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -153,9 +154,9 @@ class BatchReport:
 # ---- planning -------------------------------------------------------------------------------------------
 
 def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
-    """'mp4, .MKV' -> ('mp4', 'mkv')."""
-    items = text.split(",") if isinstance(text, str) else list(text)
-    exts = tuple(dict.fromkeys(e.strip().lower().lstrip(".") for e in items if e.strip().strip(".")))
+    """'mp4, .MKV' -> ('mp4', 'mkv'); also as file dialogs and shells write them ('*.mp4; *.avi', 'mp4 avi')."""
+    items = re.split(r"[,;\s]+", text) if isinstance(text, str) else list(text)
+    exts = tuple(dict.fromkeys(e.strip().lower().lstrip("*.") for e in items if e.strip().strip("*.")))
     if not exts:
         raise VsrAppError("--ext lists no extensions (example: --ext mp4,mkv)")
     return exts

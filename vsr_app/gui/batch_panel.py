@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME
-from vsr_app.batch import plan_batch, run_batch
+from vsr_app.batch import parse_extensions, plan_batch, run_batch
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, has_crf
@@ -38,6 +38,8 @@ STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", 
 REPLACE_LABEL = "Replace existing outputs"
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 RECURSIVE_LABEL = "Include sub-folders"
+# What versions before the longer default list saved as the Extensions field on every quit: read as the default
+EARLIER_DEFAULT_EXTENSIONS = frozenset({"mp4,mkv,mov,avi,webm,m4v"})
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
@@ -177,7 +179,9 @@ class BatchPanel(QWidget):
         form.addRow("", self.self_ensemble)
         self.task.currentIndexChanged.connect(self._task_changed)
         pick_row = QHBoxLayout()
-        self.ext = QLineEdit(settings.value("batch/ext", ",".join(BATCH_EXTENSIONS)))
+        stored = settings.value("batch/ext", "")
+        changed = stored and stored not in EARLIER_DEFAULT_EXTENSIONS
+        self.ext = QLineEdit(stored if changed else ",".join(BATCH_EXTENSIONS))
         self.recursive = QCheckBox(RECURSIVE_LABEL)
         self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
         pick_row.addWidget(self.ext, 1)
@@ -518,16 +522,25 @@ class BatchPanel(QWidget):
     def remember_form(self) -> None:
         """Keep the form's choices for the next start (on Process all, and on quitting)."""
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
-                           ("task", self.task.currentData()), ("ext", self.ext.text()),
-                           ("recursive", self.recursive.isChecked()), ("codec", self.codec.currentData()),
-                           ("self_ensemble", self.self_ensemble.isChecked())):
+                           ("task", self.task.currentData()), ("recursive", self.recursive.isChecked()),
+                           ("codec", self.codec.currentData()), ("self_ensemble", self.self_ensemble.isChecked())):
             self.settings.setValue(f"batch/{key}", value)
+        if self._extensions_changed():  # else not kept: a later version's longer default list reaches the form
+            self.settings.setValue("batch/ext", self.ext.text())
+        else:
+            self.settings.remove("batch/ext")
         self.picks[self.task.currentData()] = self.model.currentData()
         for task, model in self.picks.items():
             if model:
                 self.settings.setValue(f"batch/model/{task}", model)
         if has_crf(self.codec.currentData()):
             self.settings.setValue(f"batch/crf/{self.codec.currentData()}", self.crf.value())
+
+    def _extensions_changed(self) -> bool:
+        try:
+            return set(parse_extensions(self.ext.text())) != set(BATCH_EXTENSIONS)
+        except VsrAppError:  # an empty field: kept as typed
+            return True
 
     def running(self) -> bool:
         """A batch runs, or a folder is being listed for one to start."""
