@@ -606,3 +606,19 @@ def test_the_extensions_an_earlier_version_saved_as_its_default_give_way_to_toda
     again = BatchPanel(settings)
     qtbot.addWidget(again)
     assert again.ext.text() == "mp4, MOV"
+
+
+def test_a_crf_typed_for_one_codec_survives_a_look_at_another(gui_env, qtbot):
+    """CRF 28 for H.264, a look at H.265 (20), back to H.264: it showed 18, and the batch ran at a quality the user
+    had not chosen."""
+    from PySide6.QtCore import QSettings
+
+    from vsr_app.gui.batch_panel import BatchPanel
+
+    panel = BatchPanel(QSettings())
+    qtbot.addWidget(panel)
+    panel.codec.setCurrentIndex(panel.codec.findData("libx264"))
+    panel.crf.setValue(28)
+    for key, shown in (("libx265", 20), ("ffv1", None), ("libx264", 28), ("libx265", 20)):
+        panel.codec.setCurrentIndex(panel.codec.findData(key))
+        assert shown is None or panel.crf.value() == shown, key

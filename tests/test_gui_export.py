@@ -420,3 +420,17 @@ def test_the_suggested_container_is_the_one_the_batch_tab_writes(window, qtbot, 
     dialog.codec.setCurrentIndex(dialog.codec.findData("prores"))
     assert dialog.output.text().endswith("capture_x4.mov") and "(.mov)" in dialog.codec.currentText()
     dialog.reject()
+
+
+def test_a_crf_typed_for_one_codec_survives_a_look_at_another(window, qtbot, small_video):
+    """CRF 28 for H.264, a look at H.265, back: the dialog showed H.264's saved 18."""
+    open_and_wait(qtbot, window, small_video)
+    window.export()
+    dialog = window.export_dialog
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
+    dialog.crf.setValue(28)
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx265"))
+    assert dialog.crf.value() == 20
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
+    assert dialog.crf.value() == 28
+    dialog.reject()

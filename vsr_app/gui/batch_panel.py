@@ -23,7 +23,7 @@ from vsr_app import APP_NAME
 from vsr_app.batch import parse_extensions, plan_batch, run_batch
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui import fmt, theme
-from vsr_app.gui.codecs import CODECS, has_crf
+from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.widgets import add_model_item, open_with_system, path_row, self_ensemble_box
@@ -193,6 +193,7 @@ class BatchPanel(QWidget):
             self.codec.addItem(codec.label, key)
         self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("batch/codec", "libx264"))))
         self.crf = QSpinBox()
+        self.crfs = CodecCrfs(settings, "batch/crf")
         self.crf.setRange(*X26X_CRF_RANGE)
         self.crf.setPrefix("CRF ")
         self._keep_old_crf()
@@ -313,8 +314,7 @@ class BatchPanel(QWidget):
         started here and resumed there (or the other way round) finds its outputs made with the same settings."""
         key = self.codec.currentData()
         self.crf.setEnabled(has_crf(key))
-        if has_crf(key):
-            self.crf.setValue(int(self.settings.value(f"batch/crf/{key}", CODECS[key].crf)))
+        self.crfs.show(self.crf, key)
         self.scan()
 
     def _keep_old_crf(self) -> None:

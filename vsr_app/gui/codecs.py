@@ -19,3 +19,21 @@ CODECS = {key: Codec(label, WRITER_CODECS[key].crf) for key, label in _LABELS.it
 def has_crf(key: str) -> bool:
     """Whether the codec's quality is set by a CRF (and a preset)."""
     return CODECS[key].crf is not None
+
+
+class CodecCrfs:
+    """The CRF a form shows for each codec: the one typed while it is open (a look at another codec reset it to the
+    saved one), else the one saved under `prefix`/codec, else the codec's default."""
+
+    def __init__(self, settings, prefix: str):
+        self.settings, self.prefix = settings, prefix
+        self.typed: dict[str, int] = {}
+        self.shown: str | None = None
+
+    def show(self, crf_box, key: str) -> None:
+        """Put codec `key`'s CRF in `crf_box`, keeping the one it held for the codec shown before."""
+        if self.shown is not None and has_crf(self.shown):
+            self.typed[self.shown] = crf_box.value()
+        self.shown = key
+        if has_crf(key):
+            crf_box.setValue(self.typed.get(key, int(self.settings.value(f"{self.prefix}/{key}", CODECS[key].crf))))

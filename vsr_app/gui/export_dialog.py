@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QWidget)
 
 from vsr_app.gui import fmt
-from vsr_app.gui.codecs import CODECS, has_crf
+from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.widgets import add_model_item, open_with_system, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
@@ -100,6 +100,7 @@ class ExportDialog(QDialog):
         form.addRow("Codec", self.codec)
         quality = QHBoxLayout()
         self.crf = QSpinBox()
+        self.crfs = CodecCrfs(settings, "export/crf")
         self.crf.setRange(*X26X_CRF_RANGE)
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
@@ -159,8 +160,7 @@ class ExportDialog(QDialog):
     def _codec_changed(self) -> None:
         key = self.codec.currentData()
         self.quality.setEnabled(has_crf(key))
-        if has_crf(key):
-            self.crf.setValue(int(self.settings.value(f"export/crf/{key}", CODECS[key].crf)))
+        self.crfs.show(self.crf, key)
         self._suggest()
 
     def _suggest(self) -> None:
