@@ -434,3 +434,17 @@ def test_a_crf_typed_for_one_codec_survives_a_look_at_another(window, qtbot, sma
     dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
     assert dialog.crf.value() == 28
     dialog.reject()
+
+
+def test_enter_or_space_pressed_again_after_export_does_not_cancel_it(window, qtbot, small_video, tmp_path,
+                                                                      slow_model):
+    """The focus went from the hidden Export button to Cancel export, so a second Enter or Space ended the export at
+    once, without the question Esc and the title bar's X ask."""
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.output.setFocus()
+    with held_export(window, qtbot, small_video, tmp_path / "out.mp4", slow_model) as (dialog, _):
+        for key in (Qt.Key_Return, Qt.Key_Space, Qt.Key_Enter):
+            qtbot.keyClick(dialog.focusWidget() or dialog, key)
+        assert dialog.running and not dialog.job.cancel_event.is_set()

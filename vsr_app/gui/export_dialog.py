@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
@@ -126,6 +126,7 @@ class ExportDialog(QDialog):
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        self.progress.setFocusPolicy(Qt.TabFocus)  # where a started export's focus goes (see start)
         self.status = QLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
@@ -135,6 +136,7 @@ class ExportDialog(QDialog):
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         self.cancel_button = QPushButton("Cancel export")
+        self.cancel_button.setAutoDefault(False)  # Enter pressed again after Export does not cancel it
         self.cancel_button.clicked.connect(self.cancel)
         self.start_button = QPushButton("Export")
         self.start_button.setProperty("accent", True)
@@ -218,6 +220,9 @@ class ExportDialog(QDialog):
         self.reveal.hide()
         self._say("Loading models\u2026")
         self._set_running(True)
+        # the focus leaves the hidden Export button (or the locked name) for the bar, not for Cancel export: a second
+        # Enter or Space ended the export at once; Tab reaches Cancel export, and Esc asks
+        self.progress.setFocus(Qt.OtherFocusReason)
         self.job.start()
 
     def cancel(self) -> None:
