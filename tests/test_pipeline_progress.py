@@ -89,3 +89,18 @@ def test_format_duration():
     assert format_duration(None) == "--:--"
     assert format_duration(65) == "1:05"
     assert format_duration(3725) == "1:02:05"
+
+
+def test_a_video_whose_header_states_no_length_gets_a_total_from_its_packets(tmp_path):
+    """A browser's WebM screen recording (like raw .h264) states neither duration nor frame count: an export had no
+    percentage and no time left, and a batch of such files read 100% after its first, ordinary file."""
+    from videogen import make_video
+    from vsr_app.batch import _estimate
+    from vsr_app.video.pipeline import process_video
+
+    raw = make_video(tmp_path / "screen.h264", frames=12)
+    totals = []
+    process_video(raw, tmp_path / "out.mp4", upscale="bicubic", device="cpu",
+                  progress=lambda info: totals.append(info.total))
+    assert totals and set(totals) == {12}
+    assert _estimate(raw, 2).frames == 24

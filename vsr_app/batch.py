@@ -624,9 +624,10 @@ def _estimate_all(inputs: Sequence[Path], factor: int, cancel) -> list[_Estimate
 def _estimate(src: Path, factor: int) -> _Estimate:
     """What the file will likely give (nothing when it cannot be told cheaply: it counts for no time then)."""
     from vsr_app.video.reader import probe
+    from vsr_app.video.verify import with_counted_frames
 
     try:
-        info = probe(src)
+        info = with_counted_frames(probe(src))  # a browser's WebM states no length: its packets are counted
     except VsrAppError:
         return _Estimate(0, 0)
     return _Estimate((info.estimated_frames or 0) * factor, info.width * info.height)

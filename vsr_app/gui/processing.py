@@ -28,7 +28,7 @@ from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
-from vsr_app.video.verify import frame_times, packet_span
+from vsr_app.video.verify import frame_times, packet_span, with_counted_frames
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +68,6 @@ def luma_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = (cv2.resize(x, (w, h), interpolation=cv2.INTER_NEAREST) if x.shape[:2] != (h, w) else x
                 for x in (a, b))
     return np.abs(cv2.transform(cv2.subtract(a, b, dtype=cv2.CV_32F), LUMA_WEIGHTS))
-
-
-def with_counted_frames(info: VideoInfo) -> VideoInfo:
-    """`info`, with frame count and duration from its packets when the header gives neither.
-
-    Browser screen recordings (WebM), MKV written to a stream and raw .h264 say nothing, and a timeline one frame
-    long cannot be played, stepped or analysed. Counting demuxes only (no decoding); decoding still corrects the
-    count when it reaches the real end.
-    """
-    if info.estimated_frames is not None:
-        return info
-    span = packet_span(info.path)
-    return replace(info, frame_count=span.frames or None, duration=span.duration if span.end is not None else None)
 
 
 class FrameCache:

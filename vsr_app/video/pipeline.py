@@ -41,7 +41,7 @@ from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
-from vsr_app.video.verify import packet_rate, source_end
+from vsr_app.video.verify import packet_rate, source_end, with_counted_frames
 from vsr_app.video.writer import VideoWriter
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
@@ -316,7 +316,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     # the stages run one after the other on the inference thread: their temporaries never coexist
     check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
                    engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages))
-    expected = info.estimated_frames * factor if info.estimated_frames else None
+    counted = with_counted_frames(info).estimated_frames  # a browser's WebM states no length: its packets are counted
+    expected = counted * factor if counted else None
     meter = ProgressMeter(expected, progress, stage=" + ".join(models))
     workers = _Workers(cancel)
 

@@ -11,7 +11,7 @@ decoded, to tell a damaged input (whose output is as complete as it can be) from
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 import av
@@ -71,6 +71,19 @@ def packet_rate(info: VideoInfo) -> float | None:
     interval: a 600 fps .mkv's times, rounded to whole milliseconds, are mostly 2 ms apart.)"""
     times = frame_times(info)
     return (len(times) - 1) / (times[-1] - times[0]) if times and times[-1] > times[0] else None
+
+
+def with_counted_frames(info: VideoInfo) -> VideoInfo:
+    """`info`, with frame count and duration from its packets when the header gives neither.
+
+    Browser screen recordings (WebM), MKV written to a stream and raw .h264 say nothing: a timeline one frame long
+    cannot be played, stepped or analysed, and an export or batch of them showed no percentage or time left.
+    Counting demuxes only (no decoding); decoding still corrects the count when it reaches the real end.
+    """
+    if info.estimated_frames is not None:
+        return info
+    span = packet_span(info.path)
+    return replace(info, frame_count=span.frames or None, duration=span.duration if span.end is not None else None)
 
 
 def packet_span(path: str | os.PathLike) -> PacketSpan:
