@@ -64,6 +64,14 @@ def test_codecs_round_trip(tmp_path, codec, suffix, pix_fmt, max_error):
     assert leftovers(tmp_path) == []
 
 
+def test_crf_0_says_that_many_players_cannot_open_what_it_makes(tmp_path):
+    """x264 at CRF 0 is lossless, in a profile (High 4:4:4 Predictive) many players and editors refuse: it was written
+    without a word."""
+    lossless = write_result(tmp_path / "lossless.mp4", crf=0).notes
+    assert any("High 4:4:4 Predictive" in note and "CRF 1 or more" in note for note in lossless)
+    assert not any("Predictive" in note for note in write_result(tmp_path / "near.mp4", crf=1).notes)
+
+
 def test_odd_size_is_padded_for_420_and_kept_for_rgb(tmp_path):
     assert even_size(33, 19, "yuv420p") == (34, 20)
     assert even_size(33, 19, "yuv422p10le") == (34, 19)

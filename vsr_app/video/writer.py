@@ -195,6 +195,9 @@ class VideoWriter:
         crf, preset = encode_quality(spec, crf, preset)
         if crf is not None:
             options["crf"] = str(crf)
+        if crf == 0 and spec.encoder == "libx264":  # x264's lossless mode
+            self.notes.append("CRF 0 is lossless H.264 (its High 4:4:4 Predictive profile), which many players and "
+                              "editors cannot open; CRF 1 or more plays wherever H.264 does")
         if preset is not None:
             options["preset"] = preset
         if spec.encoder == "libx265":
