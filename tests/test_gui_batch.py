@@ -64,6 +64,7 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     assert panel.status.text().startswith("Done: 2 ok") and panel.progress.value() == 1000
     assert panel.report_button.isVisible()
     assert window.work_text.text() == ""  # the status bar says at once that the batch no longer runs
+    assert window.statusBar().currentMessage().startswith("Batch done: 2 ok")  # and how, seen from any tab
 
 
 def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):

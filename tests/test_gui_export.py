@@ -148,6 +148,12 @@ def test_the_status_bar_says_an_export_runs_while_it_does(window, qtbot, small_v
         qtbot.waitUntil(lambda: window.work_text.text().startswith("Exporting"), timeout=5_000)
         window.work_poll.stop()  # the once-a-second refresh would clear it too
     assert window.work_text.text() == ""  # at once when cancelled, not at the next second's refresh
+    # and how it ended is said there for a while: the status bar went blank, the dialog perhaps out of sight
+    assert window.statusBar().currentMessage() == "Export cancelled; no file was written"
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "done.mp4")
+    with qtbot.waitSignal(dialog.exported, timeout=30_000):
+        dialog.start()
+    assert window.statusBar().currentMessage() == "Exported done.mp4"
 
 
 def test_the_status_bar_follows_the_progress_at_once(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):

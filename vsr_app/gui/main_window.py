@@ -32,6 +32,7 @@ from vsr_app.shipped import PREFERRED
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
 DROP_NOTE_MS = 10_000  # how long the status bar says which dropped files were not opened
+ENDED_NOTE_MS = 15_000  # how long it says that an export or a batch has ended, and how
 BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
 WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started);
 # their progress updates it at once
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.work_poll.timeout.connect(self._show_work)
         self.work_poll.start()
         self.batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
+        self.batch.batchFinished.connect(self._say_batch_ended)
         self.train.modelsChanged.connect(self._show_work)
         self.batch.progress.valueChanged.connect(self._show_work)  # the percentages as the panel's bar shows them
         self.train.progressed.connect(self._show_work)
@@ -260,6 +262,11 @@ class MainWindow(QMainWindow):
             # a failure is said in the dialog, not in a box over it as well
             for ended in (self.export_dialog.failed, self.export_dialog.exported, self.export_dialog.cancelled):
                 ended.connect(self._show_work)
+            # said where the Compare tab is, too: the dialog may be behind the window or minimised
+            say = self.statusBar().showMessage
+            self.export_dialog.exported.connect(lambda path: say(f"Exported {Path(path).name}", ENDED_NOTE_MS))
+            self.export_dialog.failed.connect(lambda _: say("The export failed (its dialog says why)", ENDED_NOTE_MS))
+            self.export_dialog.cancelled.connect(lambda: say("Export cancelled; no file was written", ENDED_NOTE_MS))
             self.export_dialog.progress.valueChanged.connect(self._show_work)
         self.export_dialog.show()
         self.export_dialog.raise_()
@@ -334,6 +341,13 @@ class MainWindow(QMainWindow):
             work.append(("a batch", "Batch running" + _percent(self.batch.progress),
                          "the batch keeps the files it finished, not the one in progress"))
         return work
+
+    def _say_batch_ended(self) -> None:
+        """The Batch tab's last word, in the status bar: the batch may have run out of sight ("Done: 3 ok..." reads
+        "Batch done: 3 ok...")."""
+        said = self.batch.status.text()
+        self.statusBar().showMessage(said if said.startswith("The batch") else f"Batch {said[:1].lower()}{said[1:]}",
+                                     ENDED_NOTE_MS)
 
     def _show_work(self, *_) -> None:
         self.work_text.setText("   \u00b7   ".join(text for _, text, _ in self._work()))
