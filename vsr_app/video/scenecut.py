@@ -13,7 +13,7 @@ outcome anyway.
 A difference of CERTAIN_DIFFERENCE or more is a cut whatever lies beside it: a slideshow or time-lapse shows a new
 picture every frame, so no change is a spike, and every in-between blended two photos. Of 3,000 pairs of unrelated
 pictures (train/images, at 16:9) 96% score above it (median 66); the fastest motion in the project's clips scores
-41.4 (cockatoo.mp4's whip, where a repeated frame is a fine outcome).
+41.4 (cockatoo.mp4's whip, where a repeated frame is a fine outcome): benchmarks/scene_cut_levels.py.
 
 A one-frame shot or flash gives two big differences in a row, each the other's neighbour, so neither is a spike: the
 two are judged as one (the smaller against the differences outside them, both of which must be known). On the same
