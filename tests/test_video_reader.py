@@ -263,15 +263,49 @@ def test_frames_that_repeat_a_time_are_squeezed_in_and_the_later_frames_keep_the
     assert frame_times(probe(path)) == pytest.approx(decoded, abs=1e-6)
 
 
+def b_frame_video(path, times, b_frames, preset="veryslow"):
+    """Textured frames moving 1 px a frame, so x264 uses its `b_frames`; `times` in seconds (ms time base)."""
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.options = {"bf": str(b_frames), "preset": preset}
+        if path.suffix != ".avi":
+            stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+        for i, t in enumerate(times):
+            frame = av.VideoFrame.from_ndarray(np.roll(texture, i, axis=1), format="rgb24")
+            frame.pts = round(t * 1000) if path.suffix != ".avi" else i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize("name, times", [
+    ("b8.avi", [i / 30 for i in range(40)]),  # 8 B-frames' decode-order times: each frame came one late
+    ("b8.mp4", [i / 30 for i in range(40)]),  # 8 B-frames ran past the reorder buffer: taken for a join
+    ("pause.mp4", [i / 30 for i in range(15)] + [2 + i / 30 for i in range(15)]),  # a P-frame past a pause, likewise
+])
+def test_b_frames_keep_each_frame_at_its_own_time_in_the_reader_and_the_viewer(tmp_path, name, times):
+    path = b_frame_video(tmp_path / name, times, b_frames=8 if "b8" in name else 3)
+    reader = VideoReader(path)
+    decoded = [f.time for f in reader.frames()]
+    offset = decoded[0] - times[0]  # AVI counts from its first frame's number
+    assert decoded == pytest.approx([t + offset for t in times], abs=1.5e-3)
+    assert frame_times(reader.info) == pytest.approx(decoded, abs=1e-6)
+
+
 def test_joined_files_whose_clock_starts_again_play_on_at_their_own_pace(tmp_path):
     """Two MPEG-TS recordings joined end to end (a DVD's cells alike): the second part's times, below the first's,
     were squeezed towards the first part's last times and the second part played at half its pace."""
-    parts = [make_video(tmp_path / f"part{i}.ts", frames=20, fps=25) for i in (1, 2)]
-    joined = tmp_path / "joined.ts"
-    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
-    times = [f.time for f in frames_of(joined)]
-    assert len(times) == 40 and np.diff(times) == pytest.approx([0.04] * 39, abs=1e-6)
-    assert frame_times(probe(joined)) == pytest.approx(times, abs=1e-6)
+    for b_frames in (0, 3):
+        parts = [b_frame_video(tmp_path / f"part{i}.ts", [k / 25 for k in range(20)], b_frames, "medium")
+                 for i in (1, 2)]
+        joined = tmp_path / "joined.ts"
+        joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+        times = [f.time for f in frames_of(joined)]
+        assert len(times) == 40 and np.diff(times) == pytest.approx([0.04] * 39, abs=1.5e-3), b_frames
+        assert frame_times(probe(joined)) == pytest.approx(times, abs=1e-6)
 
 
 def test_a_raw_h264_stream_runs_at_the_rate_its_header_states(tmp_path):

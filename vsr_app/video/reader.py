@@ -111,8 +111,12 @@ def _check_path(path: Path) -> None:
         raise VsrAppError(f"'{path}' is empty (0 bytes); it is not a video")
 
 
-REORDER_DEPTH = 4  # frames held to put their times in order: more than x264's B-pyramid delay (2)
-JUMP_BACK = REORDER_DEPTH + 2  # nominal intervals back that are a new timeline (joined files), not reordering
+# Frames held to put their times in order. AVI stores no presentation times: its frames carry decode-order times,
+# out of order by as many B-frames as the encoder used (H.264 allows 16; x264's veryslow uses 8, its default 3).
+# Other containers carry presentation times, and 4 covers a muxer's odd slip without holding frames for nothing.
+AVI_REORDER_DEPTH = 16
+REORDER_DEPTH = 4
+JUMP_BACK = 6  # nominal intervals before the last time given that are a new timeline (joined files)
 
 
 class FrameClock:
@@ -120,14 +124,14 @@ class FrameClock:
     the viewer's seeks (`verify.frame_times`), so both number the frames alike.
 
     - Out of order (H.264 with B-frames in AVI carries decode-order times: 1, 3, 2, 5, 4...): each frame takes the
-      smallest time among the next few held (REORDER_DEPTH).
+      smallest time among the next few held (`depth`).
     - Missing or repeated: squeezed in before the next known time (halfway, at most one nominal `step` on); one
       interval on for each moved every later frame, out of sync with the audio. The first frame without one gets
       `first`.
     - Jumping back (files joined end to end, a DVD's cells): the new timeline continues one step after the old."""
 
-    def __init__(self, step: int, first: int):
-        self.step, self.first = step, first
+    def __init__(self, step: int, first: int, depth: int = REORDER_DEPTH):
+        self.step, self.first, self.depth = step, first, depth
         self._held: deque[int | None] = deque()  # the held frames' own times, in order
         self._known: list[int] = []  # a heap of the held frames' times
         self._previous: int | None = None  # the time given last
@@ -138,13 +142,15 @@ class FrameClock:
         """Take in the next frame's own time; the times now known of the frames taken in before (one at most)."""
         if own is not None:
             own += self._shift
-            if self._high is not None and own < self._high - JUMP_BACK * self.step:
+            # below what was given out already: reordering never goes there (a P-frame after a pause, or 8
+            # B-frames, take times far ahead of the frames decoded after them, so the highest time is no gauge)
+            if self._previous is not None and own < self._previous - JUMP_BACK * self.step:
                 self._shift += self._high + self.step - own
                 own = self._high + self.step
             self._high = own if self._high is None else max(self._high, own)
             heapq.heappush(self._known, own)
         self._held.append(own)
-        return [self._next()] if len(self._held) > REORDER_DEPTH else []
+        return [self._next()] if len(self._held) > self.depth else []
 
     def finish(self) -> list[int]:
         """The times of the frames still held."""
@@ -163,9 +169,12 @@ class FrameClock:
         return pts
 
 
-def clock_step(info: VideoInfo) -> int:
-    """One nominal frame interval in ticks of the video's time base (at least one)."""
-    return max(1, round(1 / (info.fps * info.time_base)))
+    @classmethod
+    def for_video(cls, info: VideoInfo) -> FrameClock:
+        """The clock for `info`'s frames, in ticks of its time base: a nominal interval of one frame at its rate."""
+        depth = AVI_REORDER_DEPTH if "avi" in info.container.split(",") else REORDER_DEPTH
+        step = max(1, round(1 / (info.fps * info.time_base)))
+        return cls(step, first=round(info.start_time / info.time_base), depth=depth)
 
 
 def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, clock: FrameClock
@@ -442,7 +451,7 @@ class VideoReader:
                     container = _open(self.path)
                     stream = video_stream(container, self.path)
             index = 0
-            clock = FrameClock(clock_step(self.info), first=round(self.info.start_time / tick))
+            clock = FrameClock.for_video(self.info)
             timed = _in_time_order(deinterlacer.run(self._decode(container, stream)), tick, clock)
             for frame, pts in timed:
                 time = float(pts * tick)

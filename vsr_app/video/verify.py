@@ -17,7 +17,7 @@ from typing import Iterator
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.reader import FrameClock, VideoInfo, VideoReader, cannot_read, clock_step, probe, video_stream
+from vsr_app.video.reader import FrameClock, VideoInfo, VideoReader, cannot_read, probe, video_stream
 
 
 # Containers whose track ends no later than its last packet in decode order: its dts plus duration, counted from the
@@ -52,7 +52,7 @@ def frame_times(info: VideoInfo) -> list[float] | None:
     joined timelines continued); None when a packet has none (a raw .h264 stream). What a viewer needs to find frame k
     of a variable-frame-rate video, where k / fps lands on another frame."""
     tick = info.time_base
-    clock = FrameClock(clock_step(info), first=round(info.start_time / tick))
+    clock = FrameClock.for_video(info)
     ticks: list[int] = []
     try:
         with av.open(info.path) as container:
