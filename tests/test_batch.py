@@ -136,7 +136,7 @@ def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(
     assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "libx264")] == [
         "clip.avi.mp4", "clip.mp4", "other.mkv", "x.mkv"]  # WebM's Opus and WebVTT kept: .mkv
     assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "prores")] == [
-        "clip.mov", "clip.mp4.mov", "other.mov", "x.mkv"]  # ProRes in .mov, as editors expect (it was .mkv)
+        "clip.mov", "clip.mp4.mov", "other.mkv", "x.mkv"]  # ProRes in .mov, as editors expect; WebM's streams: .mkv
     taken_twice = [src / "clip.avi", src / "clip.avi-2.mp4", src / "clip.avi.mp4", src / "clip.mp4"]
     assert [p.name for p in plan_outputs(taken_twice, src, tmp_path / "o", "libx264")] == [
         "clip.avi-3.mp4", "clip.avi-2.mp4", "clip.avi.mp4", "clip.mp4"]

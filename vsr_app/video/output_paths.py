@@ -78,14 +78,14 @@ MATROSKA_FIRST = frozenset({".webm", ".ts", ".mts", ".m2ts", ".vob", ".mpg", ".m
 
 def output_suffix(src: str | Path, codec: str) -> str:
     """The output's container for `src` written with `codec`, for batch names and the export's suggestion: the
-    input's when it can hold the codec, else the codec's own (.mov for ProRes, as editors expect), with .mkv instead
-    of .mp4 for MATROSKA_FIRST inputs."""
+    input's when it can hold the codec; else .mkv for MATROSKA_FIRST inputs where it holds the codec; else the
+    codec's own (.mov for ProRes, as editors expect)."""
     from vsr_app.video.encoding import codec_spec
 
     spec, suffix = codec_spec(codec), Path(src).suffix
     if suffix.lower() in spec.containers:
         return suffix
-    return ".mkv" if spec.suffix == ".mp4" and suffix.lower() in MATROSKA_FIRST else spec.suffix
+    return ".mkv" if suffix.lower() in MATROSKA_FIRST and ".mkv" in spec.containers else spec.suffix
 
 
 def make_folder(folder: Path) -> list[Path]:
