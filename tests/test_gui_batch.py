@@ -601,12 +601,18 @@ def test_the_extensions_an_earlier_version_saved_as_its_default_give_way_to_toda
     qtbot.addWidget(panel)
     assert panel.ext.text() == ",".join(BATCH_EXTENSIONS)
     panel.remember_form()
-    assert settings.value("batch/ext") is None  # the default is not kept: a later, longer one reaches the form
-    panel.ext.setText("mp4, MOV")
-    panel.remember_form()
-    again = BatchPanel(settings)
-    qtbot.addWidget(again)
-    assert again.ext.text() == "mp4, MOV"
+    assert settings.value("batch/extensions") is None  # the default is not kept: a later, longer one reaches the form
+    for typed in ("mp4, MOV", "mp4,mkv,mov,avi,webm,m4v"):  # the earlier default, typed now: meant
+        panel.ext.setText(typed)
+        panel.remember_form()
+        again = BatchPanel(settings)
+        qtbot.addWidget(again)
+        assert again.ext.text() == typed
+    settings.clear()
+    settings.setValue("batch/ext", "mp4,avi")  # an earlier version's own choice is kept
+    chosen = BatchPanel(settings)
+    qtbot.addWidget(chosen)
+    assert chosen.ext.text() == "mp4,avi"
 
 
 def test_a_crf_typed_for_one_codec_survives_a_look_at_another(gui_env, qtbot):

@@ -38,7 +38,8 @@ STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", 
 REPLACE_LABEL = "Replace existing outputs"
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 RECURSIVE_LABEL = "Include sub-folders"
-# What versions before the longer default list saved as the Extensions field on every quit: read as the default
+# Versions before the longer default list saved the Extensions field under "batch/ext" on every quit, so their
+# default there means the default; the field is kept under "batch/extensions" now, and only when changed.
 EARLIER_DEFAULT_EXTENSIONS = frozenset({"mp4,mkv,mov,avi,webm,m4v"})
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
@@ -179,9 +180,11 @@ class BatchPanel(QWidget):
         form.addRow("", self.self_ensemble)
         self.task.currentIndexChanged.connect(self._task_changed)
         pick_row = QHBoxLayout()
-        stored = settings.value("batch/ext", "")
-        changed = stored and stored not in EARLIER_DEFAULT_EXTENSIONS
-        self.ext = QLineEdit(stored if changed else ",".join(BATCH_EXTENSIONS))
+        stored = settings.value("batch/extensions")
+        if stored is None:
+            earlier = settings.value("batch/ext", "")
+            stored = earlier if earlier not in EARLIER_DEFAULT_EXTENSIONS else ""
+        self.ext = QLineEdit(stored or ",".join(BATCH_EXTENSIONS))
         self.recursive = QCheckBox(RECURSIVE_LABEL)
         self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
         pick_row.addWidget(self.ext, 1)
@@ -526,9 +529,10 @@ class BatchPanel(QWidget):
                            ("codec", self.codec.currentData()), ("self_ensemble", self.self_ensemble.isChecked())):
             self.settings.setValue(f"batch/{key}", value)
         if self._extensions_changed():  # else not kept: a later version's longer default list reaches the form
-            self.settings.setValue("batch/ext", self.ext.text())
+            self.settings.setValue("batch/extensions", self.ext.text())
         else:
-            self.settings.remove("batch/ext")
+            self.settings.remove("batch/extensions")
+        self.settings.remove("batch/ext")  # read once
         self.picks[self.task.currentData()] = self.model.currentData()
         for task, model in self.picks.items():
             if model:

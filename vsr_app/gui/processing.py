@@ -28,7 +28,7 @@ from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
-from vsr_app.video.verify import frame_times, packet_span, with_counted_frames
+from vsr_app.video.verify import frame_times, with_counted_frames
 
 log = logging.getLogger(__name__)
 
