@@ -36,8 +36,11 @@ MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"}
 # Container tags that describe the source file, not its content: the mov/mp4 file type and the muxer that wrote it.
 NOT_CARRIED_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 # Where iPhones keep the place a video was shot: a QuickTime key the mov/mp4 muxers do not write ('location' they do).
-APPLE_LOCATION = "com.apple.quicktime.location.iso6709"
+APPLE_LOCATION = "com.apple.quicktime.location.ISO6709"
 QUICKTIME_KEY = "com.apple.quicktime."  # the prefix of the metadata keys QuickTime and iPhones write
+# Standard tags QuickTime reads, in a file that holds keys, from its own keys only (use_metadata_tags writes 'title'
+# as a key of that name, which it does not know)
+QUICKTIME_NAMES = ("title", "artist", "comment", "description", "copyright", "keywords")
 # Colours an SDR output cannot show as they are (the writer converts and tags as BT.709/601 or sRGB).
 HDR_TRANSFERS = {int(ColorTrc.SMPTE2084): "HDR (PQ)", int(ColorTrc.ARIB_STD_B67): "HDR (HLG)"}
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
@@ -61,11 +64,20 @@ def keeps_quicktime_keys(source: Path) -> bool:
 
 def _container_tags(metadata) -> dict[str, str]:
     """The source's container tags as the output gets them: keys in lower case (Matroska reads them back in upper
-    case, the mov/mp4 muxers look them up in any case), a phone's location also under `location`."""
+    case, the mov/mp4 muxers look them up in any case) but a phone's place in Apple's spelling, by which Apple reads
+    it as a key, and also under `location`."""
     tags = {key.lower(): value for key, value in metadata.items() if key.lower() not in NOT_CARRIED_TAGS}
-    if APPLE_LOCATION in tags:
+    if APPLE_LOCATION.lower() in tags:
+        tags[APPLE_LOCATION] = tags.pop(APPLE_LOCATION.lower())
         tags.setdefault("location", tags[APPLE_LOCATION])
     return tags
+
+
+def quicktime_names(metadata) -> dict[str, str]:
+    """The standard tags among `metadata` again under QuickTime's own key names, for a .mov/.mp4 written with keys
+    (`keeps_quicktime_keys`): there QuickTime, Finder and Photos read a title or comment from those keys only. They
+    replace the source's own: the comment holds this output's record now."""
+    return {f"{QUICKTIME_KEY}{name}": metadata[name] for name in QUICKTIME_NAMES if name in metadata}
 
 
 # ISO 639-2 languages with two codes, given in the form FFmpeg's mov muxer (QuickTime's table) keeps: the other one it

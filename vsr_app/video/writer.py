@@ -45,7 +45,7 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.carried import CarriedStreams, keeps_quicktime_keys
+from vsr_app.video.carried import CarriedStreams, keeps_quicktime_keys, quicktime_names
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
@@ -170,6 +170,8 @@ class VideoWriter:
                 record = MADE_BY_PREFIX + json.dumps(record, sort_keys=True)
                 comment = self.container.metadata.get(MADE_BY_TAG)
                 self.container.metadata[MADE_BY_TAG] = f"{comment}\n{record}" if comment else record
+            if keys and suffix != ".mkv":
+                self.container.metadata.update(quicktime_names(self.container.metadata))
         except BaseException as exc:
             self.abort()
             if isinstance(exc, OSError):
