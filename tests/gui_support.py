@@ -89,6 +89,17 @@ def open_and_wait(qtbot, win, path, position: int = 0, timeout_ms: int = 30_000)
     return blocker.args[0]
 
 
+def unavailable_after(qtbot, viewer, action, timeout_ms: int = 30_000) -> None:
+    """Run `action` and wait until the viewer's worker says what it was asked cannot be shown. Not qtbot.waitSignal
+    on that signal: the worker emits it from its thread, it can come twice (two requests answered), and the second,
+    queued, reached pytest-qt's blocker after it was freed (PySide6 holds a bound method weakly): the test process
+    died with a segmentation fault now and then."""
+    said = []
+    viewer.worker.unavailable.connect(lambda *args: said.append(args))  # a lambda it holds: never freed under it
+    action()
+    qtbot.waitUntil(lambda: bool(said), timeout=timeout_ms)
+
+
 def show_and_wait(qtbot, viewer, action, accept=lambda r: True, timeout_ms: int = 30_000):
     """Run `action` (which changes what the viewer shows) and return the next accepted Rendered."""
     with qtbot.waitSignal(viewer.frameShown, timeout=timeout_ms, check_params_cb=accept) as blocker:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from superqt.utils import qimage_to_array
 
 from gui_support import SlowBicubic, bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from gui_support import unavailable_after
 from conftest import VFR_TIMES
 from videogen import make_video
 from vsr_app import models
@@ -350,8 +351,7 @@ def test_interpolate_on_a_one_frame_video_says_so_in_the_view_without_a_dialog(w
     viewer = window.viewer
     errors = []
     viewer.errorRaised.connect(lambda title, message: errors.append(title))
-    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
-        viewer.set_task("interpolate")
+    unavailable_after(qtbot, viewer, lambda: viewer.set_task("interpolate"))
     qtbot.wait(200)  # a second request, if any, is answered too
     assert errors == [] and window.error_box is None
     assert "too few frames" in viewer.view.panes[0].placeholder and not viewer.view.panes[0].layers
@@ -526,19 +526,16 @@ def test_a_model_that_fails_to_load_says_so_in_the_view_and_is_not_loaded_again(
     assert viewer.inspector.psnr.text() == "100.00"
     errors = []
     viewer.errorRaised.connect(lambda title, message: errors.append(message))
-    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
-        viewer.set_sides("bicubic", "test-broken")
+    unavailable_after(qtbot, viewer, lambda: viewer.set_sides("bicubic", "test-broken"))
     pane = viewer.view.panes[0]
     assert errors == ["the weights are damaged"] and len(broken_model) == 1
     assert not pane.layers and "damaged" in pane.placeholder
     assert viewer.inspector.psnr.text() == viewer.inspector.ssim.text() == "\u2014"
     for action in (lambda: viewer.player.step(1), viewer.player.play):  # said again at once: no load, no dialog
-        with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
-            action()
+        unavailable_after(qtbot, viewer, action)
         assert not viewer.player.playing and "damaged" in pane.placeholder
     assert errors == ["the weights are damaged"] and len(broken_model) == 1
-    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
-        viewer.refresh_models()  # Models > Reload models tries again
+    unavailable_after(qtbot, viewer, viewer.refresh_models)  # Models > Reload models tries again
     assert len(errors) == 2 and len(broken_model) == 2
     shown = show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", "bicubic"),
                           lambda r: r.request.sides == ("bicubic", "bicubic"))

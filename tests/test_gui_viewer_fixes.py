@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from gui_support import SlowBicubic, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from gui_support import unavailable_after
 from videogen import make_video
 from vsr_app import models
 from vsr_app.gui import fmt
@@ -156,8 +157,7 @@ def test_nothing_to_analyse_on_a_one_frame_video_with_interpolation(window, qtbo
     viewer = window.viewer
     viewer.set_sides("bicubic", "bicubic")
     assert viewer.inspector.analyse.isEnabled()
-    with qtbot.waitSignal(viewer.worker.unavailable, timeout=30_000):
-        viewer.set_task("interpolate")
+    unavailable_after(qtbot, viewer, lambda: viewer.set_task("interpolate"))
     assert "in-between" not in viewer.bar.readout.text() and "single frame" in viewer.bar.readout.text()
     assert not viewer.inspector.analyse.isEnabled() and not viewer.actions_by_name["analyse"].isEnabled()
     viewer.actions_by_name["analyse"].trigger()
