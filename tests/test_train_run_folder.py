@@ -759,3 +759,14 @@ def test_a_run_saved_with_an_option_refused_since_says_where_to_change_it(data_d
     with pytest.raises(VsrAppError) as refused:  # the command line's own: not the run's config.json
         vsr(data_dir, run, resume=True, config=config(tmp_path, "zero.json", steps=0))
     assert "'steps' must be at least 1" in str(refused.value) and "config.json" not in str(refused.value)
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"crop": 33}, "'crop' must be a multiple of 8 .* not 33: use 32 or 40"),
+    ({"val_crop": 5}, "'val_crop' must be 0 \\(whole frames\\) or at least 8, not 5"),
+])
+def test_a_crop_the_interpolation_net_cannot_take_is_refused_before_training(data_dir, tmp_path, options, message):
+    """An odd crop crashed in the first step with a torch traceback (shape ... is invalid), a val_crop of 5 after it."""
+    with pytest.raises(VsrAppError, match=message):
+        train_vfi([str(data_dir)], tmp_path / "run", steps=2, options={**TINY_VFI, **options}, **quiet)
+    assert not (tmp_path / "run").exists()

@@ -114,6 +114,17 @@ def _even_centres(clip: Source) -> np.ndarray:
     return clip.clip_starts(CLIP_FRAMES, 1, even=True) + TARGET_IDX
 
 
+def check_crops(cfg: VFIConfig, multiple: int) -> None:
+    """Refuse crops the net cannot take (it works down to 1/`multiple` scale): an odd 'crop' crashed in the first
+    step with a torch traceback, a 'val_crop' below `multiple` after the first step's validation."""
+    if cfg.crop % multiple:
+        fits = max(multiple, cfg.crop // multiple * multiple)
+        raise VsrAppError(f"option 'crop' must be a multiple of {multiple} (the net works down to 1/{multiple} "
+                          f"scale), not {cfg.crop}: use {fits} or {fits + multiple}")
+    if 0 < cfg.val_crop < multiple:
+        raise VsrAppError(f"option 'val_crop' must be 0 (whole frames) or at least {multiple}, not {cfg.val_crop}")
+
+
 def validation_centres(clip: Source, count: int) -> np.ndarray:
     """`count` triplet centres spread over the clip, each moved to the nearest evenly spaced one (earlier on a tie):
     where a clip is evenly spaced throughout they are where they always were, so earlier runs' scores still compare."""
@@ -429,7 +440,9 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
         raise VsrAppError("--distill laplacian needs --teacher NAME|PATH")
     torch.manual_seed(loop.seed)  # before the net is built: same seed, same initial weights (as VSR runs)
     net, arch = student_or_teacher_net(cfg["options"], run_dir if resume else None)
-    size = 8 * int(getattr(net, "size_multiple", 8))
+    multiple = int(getattr(net, "size_multiple", 8))
+    check_crops(task_cfg, multiple)
+    size = 8 * multiple
     check_net_runs(net, torch.zeros(1, net.num_inputs, 3, size, size), f"the {arch['arch']} config "
                    f"{json.dumps(arch['config'])}")
     teacher_net = _load_teacher(cfg["teacher"]) if cfg["distill"] == "laplacian" else None
