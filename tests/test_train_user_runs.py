@@ -169,3 +169,18 @@ def test_a_damaged_checkpoint_is_one_line_that_says_how_to_go_on(data_dir, tmp_p
     (run / "checkpoint.safetensors").unlink()
     with pytest.raises(VsrAppError, match="cannot read .*model.safetensors"):
         vsr(data_dir, run, steps=4, resume=True)
+
+
+def test_a_damaged_training_video_is_said_to_be_damaged_not_of_variable_frame_rate(tmp_path):
+    """Its garbled frames become the truth the model learns; the log said only "uneven frame intervals (variable
+    frame rate, dropped frames)"."""
+    import badfiles
+
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    src = make_video(folder / "damaged.mov", frames=20, width=32, height=24, codec="mjpeg", pix_fmt="yuvj420p")
+    spans = badfiles._packet_spans(src, "video")
+    badfiles._scramble(src, spans[8:10], seed=5)
+    said = []
+    load_sources([str(folder)], log=said.append)
+    assert any("damaged.mov: 18 frames" in line and "2 damaged packets skipped" in line for line in said), said

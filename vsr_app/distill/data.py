@@ -114,6 +114,7 @@ class Source:
     frames: list[np.ndarray]  # uint8 HxWx3 RGB
     uneven: int = 0  # a video's frame intervals that differ from its usual one (variable frame rate, dropped frames)
     times: np.ndarray | None = None  # a video's frame times, seconds (None: a frame folder, taken as evenly spaced)
+    damaged: int = 0  # a video's packets that did not decode (skipped; the frames after one may show the damage)
 
     @property
     def is_still(self) -> bool:
@@ -210,11 +211,12 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
             segments.setdefault(segment, []).append(_prescale(img, factor))
             if max_frames and index + 1 >= max_frames:
                 break
+        damaged = getattr(reader, "decode_errors", 0)  # (a stand-in decoder may not count them)
     times = np.array(times)
     uneven = _uneven(times)
 
     def source(name: str, first: int, frames: list[np.ndarray]) -> Source:
-        return Source(name, frames, uneven, times[first:first + len(frames)])
+        return Source(name, frames, uneven, times[first:first + len(frames)], damaged)
 
     if keep_every == 1:
         return [source(path.name, 0, segments.get(0, []))]
@@ -389,7 +391,10 @@ def _video_summary(loaded: list[Source]) -> str:
     frames = sum(len(s.frames) for s in loaded)
     height, width = loaded[0].frames[0].shape[:2]
     summary = f"1 frame, {width}x{height}, used as a still" if frames == 1 else f"{frames} frames, {width}x{height}"
-    uneven = loaded[0].uneven
+    uneven, damaged = loaded[0].uneven, loaded[0].damaged
+    if damaged:  # not to be taken for a variable frame rate: its garbled frames are trained on as the truth
+        summary += (f"; {damaged} damaged packet{'s' if damaged > 1 else ''} skipped: the frames after "
+                    f"{'them' if damaged > 1 else 'it'} may show the damage, and are trained on as they decode")
     if uneven:
         summary += (f"; {uneven} uneven frame interval{'s' if uneven > 1 else ''} (variable frame rate, dropped "
                     "frames), which matters only to frame interpolation: it samples frames evenly spaced in time")
