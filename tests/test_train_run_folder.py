@@ -530,6 +530,30 @@ def test_a_validation_clip_inside_the_training_data_is_refused(tmp_path, task):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_validation_folder_around_the_training_data_is_refused(tmp_path, task):
+    """--data project/train --val project: validation scored the footage it was trained on."""
+    train = tmp_path / "project" / "train"
+    train.mkdir(parents=True)
+    make_video(train / "clip.mp4", frames=8)
+    with pytest.raises(VsrAppError, match="validation folder .*project holds the training data"):
+        train_mod.run_from_cli(task, [str(train)], str(tmp_path / "run"), steps=1, val=[str(tmp_path / "project")],
+                               **quiet)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_vsr_validation_folder_of_several_videos_is_refused_not_scored_by_its_first(tmp_path):
+    """Only the first was scored, and the card named the folder as if all of it had been."""
+    data, val = tmp_path / "footage", tmp_path / "held"
+    data.mkdir()
+    val.mkdir()
+    make_video(data / "clip.mp4", frames=8)
+    for name in ("a.mp4", "b.mp4"):
+        make_video(val / name, frames=8)
+    with pytest.raises(VsrAppError, match="holds 2 videos, sequences or stills; give one video or frame sequence"):
+        train_mod.run_from_cli("vsr", [str(data)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
+
+
 def test_a_validation_clip_reached_through_a_link_in_the_data_is_refused(tmp_path):
     outside = make_video(tmp_path / "held out.mp4", frames=8)
     folder = tmp_path / "footage"

@@ -331,8 +331,8 @@ def _source_name(f: Path) -> str:
 
 
 def check_held_out(val: list | None, data: list[str] | None, exclude: list | None = None) -> None:
-    """A validation clip that is part of the training data (itself, through a link, or inside a --data folder)
-    would be trained on and then score itself: refused, unless `exclude` leaves each of its files out of training
+    """A validation clip that is part of the training data (itself, through a link, inside a --data folder, or a
+    folder around one) would be trained on and then score itself: refused, unless `exclude` leaves each of its files out of training
     (frame interpolation's option; None: the task has none). A clip that does not exist is the validation's to
     report."""
     if not isinstance(val, list) or not val or not data:
@@ -353,6 +353,10 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
         if path.exists() and (path in real_roots or any(root in path.parents for root in real_roots)):
             for f in media_files(path):
                 refuse_unless_excluded(clip, f)
+        inside = [root for root in real_roots if path in root.parents]
+        if inside:  # the other way round: a --val folder around --data scored the footage trained on
+            raise VsrAppError(f"validation folder {clip} holds the training data ({', '.join(map(str, inside))}): "
+                              f"it would score footage it was trained on; {VAL_OUTSIDE_HINT}")
     # a training file that is the clip under another name (a link, a hard link): one stat per file, not a
     # resolve (a syscall per path component), as data sets run to hundreds of thousands of frames
     by_identity = {identity: clip for clip in clips if (identity := _file_identity(clip))}

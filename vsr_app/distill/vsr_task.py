@@ -105,6 +105,9 @@ def _frames_for_validation(path: str, count: int) -> np.ndarray:
         what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
         raise VsrAppError(f"validation data {path} holds {what}; validation needs a video or frame sequence of 2 "
                           f"frames or more")
+    if len(sources) > 1:  # only the first was scored, and the card named the folder as if all of it had been
+        raise VsrAppError(f"validation data {path} holds {len(sources)} videos, sequences or stills; give one video "
+                          "or frame sequence (each validation clip its own --val)")
     frames = np.stack(seqs[0].frames[:count])
     h, w = (min(192, frames.shape[1]) // 4 * 4, min(192, frames.shape[2]) // 4 * 4)
     return frames[:, :h, :w]
