@@ -794,3 +794,21 @@ def test_a_crop_the_interpolation_net_cannot_take_is_refused_before_training(dat
     with pytest.raises(VsrAppError, match=message):
         train_vfi([str(data_dir)], tmp_path / "run", steps=2, options={**TINY_VFI, **options}, **quiet)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_new_run_keeps_a_config_json_already_in_its_folder(data_dir, tmp_path, task):
+    """A project or model folder with its own config.json (or model.json) lost it to the run's without a word."""
+    run = tmp_path / "project"
+    run.mkdir()
+    (run / "config.json").write_text("my notes")
+    (run / "model.json").write_text("{}")
+    said = []
+    if task == "vsr":
+        vsr(data_dir, run, steps=1, config=config(tmp_path), log=said.append)
+    else:
+        train_vfi([str(data_dir)], run, steps=1, options=TINY_VFI, log=said.append)
+    kept = {p.name: p.read_text() for p in run.glob("*.json") if p.name.startswith(("config.2", "model.2"))}
+    assert sorted(kept.values()) == ["my notes", "{}"], kept
+    assert sum("is kept as" in line for line in said) == 2
+    assert json.loads((run / "config.json").read_text()) and (run / "model.safetensors").is_file()

@@ -3,7 +3,8 @@
 - Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
   a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it); `holds_run` says
   whether it has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint
-  is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own.
+  is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and
+  `set_aside` any other file a new run would write over (a folder's own config.json).
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
 """
@@ -176,14 +177,21 @@ def set_aside_metrics(run_dir: Path) -> Path | None:
     None when there is none. A new run starts its own file: one left by a run killed before its first checkpoint
     (an out-of-memory kill) would otherwise carry that run's steps into the new curves. Renamed, not deleted, so
     nothing is lost; a resumed run appends to its file instead."""
-    old = run_dir / "metrics.jsonl"
+    return set_aside(run_dir, "metrics.jsonl")
+
+
+def set_aside(run_dir: Path, name: str) -> Path | None:
+    """Rename run_dir/name to <stem>.<time of its last change><suffix> (-2, -3... when taken); the new path, None
+    when there is none: renamed, not deleted, so nothing is lost."""
+    old = run_dir / name
     try:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
     except FileNotFoundError:
         return None
     from vsr_app.video.output_paths import first_free  # PyAV: imported on use
 
-    kept = first_free(run_dir, f"metrics.{stamp}", lambda n: f"{f'-{n}' if n > 1 else ''}.jsonl")
+    stem, suffix = Path(name).stem, Path(name).suffix
+    kept = first_free(run_dir, f"{stem}.{stamp}", lambda n: f"{f'-{n}' if n > 1 else ''}{suffix}")
     old.rename(kept)
     return kept
 

@@ -54,7 +54,7 @@ from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warm
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, saved_config, saved_options_checked, say_unused,
-                                  set_aside_metrics, world_size)
+                                  set_aside, set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
@@ -599,6 +599,10 @@ def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> i
 def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | None, log):
     """Save the run's config and open its metrics.jsonl for appending (a resumed run's trimmed to the step it
     resumes at, a new run's earlier one set aside)."""
+    if not resume:  # a new run replaces no file it writes: an earlier run's, or a folder's own config.json
+        for name in ("config.json", "model.json"):
+            if kept := set_aside(run_dir, name):
+                log(f"the {name} that was in the run folder is kept as {kept.name}")
     if run_config is not None:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(run_config, indent=1)))
     if resume:
