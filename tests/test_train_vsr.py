@@ -558,3 +558,16 @@ def test_sources_smaller_than_the_crop_name_the_option_that_makes_it_smaller(fra
     assert len(said) == 1 and said[0].endswith('a smaller crop avoids it: the option "patch" for vsr (in '
                                                "low-resolution pixels, a quarter of the crop; the Train tab's Patch), "
                                                '"crop" for vfi (its Crop)'), said
+
+
+def test_a_resumed_runs_elapsed_time_goes_on_from_where_it_stopped(frames_dir, tmp_path):
+    """elapsed_s started again from 0 after every resume: a plot of the loss against time went backwards."""
+    quiet = lambda *_: None  # noqa: E731
+    cancel = threading.Event()
+    stop_at_2 = lambda step, total: cancel.set() if step == 2 else None  # noqa: E731
+    train(_task(frames_dir), _cfg(4), tmp_path / "run", log=quiet, progress=stop_at_2, cancel=cancel)
+    train(_task(frames_dir), _cfg(4), tmp_path / "run", resume=True, log=quiet)
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    elapsed = [r["elapsed_s"] for r in records if "elapsed_s" in r]
+    assert [r["step"] for r in records if "elapsed_s" in r] == [1, 2, 3, 4]
+    assert all(b > a for a, b in zip(elapsed, elapsed[1:])), elapsed

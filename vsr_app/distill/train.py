@@ -291,6 +291,22 @@ def drop_metrics_after(run_dir: Path, step: int) -> None:
         atomic_write(path, lambda tmp: Path(tmp).write_text("".join(kept), encoding="utf-8"))
 
 
+def _elapsed_before(run_dir: Path) -> float:
+    """The elapsed_s of the run's last metrics record (0 without one): where a resumed run's own time goes on."""
+    try:
+        lines = (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return 0.0
+    for line in reversed(lines):
+        try:
+            elapsed = json.loads(line).get("elapsed_s")
+        except (json.JSONDecodeError, AttributeError):
+            continue
+        if isinstance(elapsed, (int, float)):
+            return float(elapsed)
+    return 0.0
+
+
 def _record_step(line: str) -> float:
     """A metrics record's step; a record torn by the kill counts as past every checkpoint."""
     try:
@@ -468,6 +484,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                     if rank == 0:  # the data loaded: the run's files are written from here on
                         with saving("the run's options and metrics", run_dir, resume_hint):
                             metrics = _open_run_files(run_dir, resume, start, run_config, log)
+                        if resume:  # the run's time goes on from its last record: it restarted from 0
+                            t0 -= _elapsed_before(run_dir)
                     tick = time.time()
                 stop.training = True
                 factor = lr_factor(step, cfg)
