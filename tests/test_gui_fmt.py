@@ -7,7 +7,7 @@ import pytest
 from vsr_app.distill import train
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.runs import resumed_data
-from vsr_app.distill.vfi_task import _resumed_teacher
+from vsr_app.distill.runs import resumed_teacher
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 
@@ -47,7 +47,7 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
     said = [worded(check_held_out, [str(data / "clip.mp4")], [str(data)]),
             worded(check_held_out, [str(data / "clip.mp4")], [str(data)], []),
             worded(resumed_data, [str(tmp_path / "gone")], None, tmp_path, print),
-            worded(_resumed_teacher, str(tmp_path / "gone.safetensors"), None, print)]
+            worded(resumed_teacher, str(tmp_path / "gone.safetensors"), None, "prunes", print)]
     monkeypatch.setattr(train, "resume_step", lambda run_dir: 4)
     said.append(worded(train.check_steps, tmp_path, 2))
     assert said[0].endswith("it would be trained on; choose a Validation clip outside the Data folders")

@@ -812,3 +812,44 @@ def test_a_new_run_keeps_a_config_json_already_in_its_folder(data_dir, tmp_path,
     assert sorted(kept.values()) == ["my notes", "{}"], kept
     assert sum("is kept as" in line for line in said) == 2
     assert json.loads((run / "config.json").read_text()) and (run / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_run_whose_validation_clip_and_teacher_moved_resumes_with_their_new_places(data_dir, tmp_path, task):
+    """--val and --teacher naming the moved files were ignored ("ignoring val") or refused ("was started with
+    --teacher"), and the run could not be resumed at all."""
+    import shutil
+
+    if task == "vsr":
+        options = config(tmp_path)
+        teacher = vsr(data_dir, tmp_path / "teacher", steps=1, config=options)
+    else:
+        options = tmp_path / "vfi.json"
+        options.write_text(json.dumps(TINY_VFI))
+        teacher = train_vfi([str(data_dir)], tmp_path / "teacher", steps=1, options=TINY_VFI, **quiet)
+    shutil.copy(teacher, tmp_path / "teacher.safetensors")
+    shutil.copy(teacher.with_suffix(".json"), tmp_path / "teacher.json")
+    old_val, new_val = tmp_path / "held.mp4", tmp_path / "moved" / "held.mp4"
+    make_video(old_val, frames=10)
+    run, lines = tmp_path / "run", []
+    distill = "std" if task == "vsr" else "laplacian"
+    train_mod.run_from_cli(task, [str(data_dir)], str(run), steps=1, config=str(options), val=[str(old_val)],
+                           teacher=str(tmp_path / "teacher.safetensors"), distill=distill, **quiet)
+    new_val.parent.mkdir()
+    old_val.rename(new_val)
+    (tmp_path / "moved" / "teacher.safetensors").write_bytes((tmp_path / "teacher.safetensors").read_bytes())
+    (tmp_path / "moved" / "teacher.json").write_bytes((tmp_path / "teacher.json").read_bytes())
+    for name in ("teacher.safetensors", "teacher.json"):
+        (tmp_path / name).unlink()
+    with pytest.raises(VsrAppError, match=r"teacher .* is gone; if it has moved, resume with --teacher"):
+        train_mod.run_from_cli(task, None, str(run), steps=2, resume=True, **quiet)
+    with pytest.raises(VsrAppError, match=f"validation clip not found: {old_val}; if it has moved, resume with --val"):
+        train_mod.run_from_cli(task, None, str(run), steps=2, resume=True,
+                               teacher=str(tmp_path / "moved" / "teacher.safetensors"), **quiet)
+    train_mod.run_from_cli(task, None, str(run), steps=2, resume=True, val=[str(new_val)],
+                           teacher=str(tmp_path / "moved" / "teacher.safetensors"), log=lines.append)
+    assert any(f"validation clip {old_val} is gone: it validates on {new_val}" in line for line in lines), lines
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["teacher"] == str(tmp_path / "moved" / "teacher.safetensors")
+    assert saved.get("options", saved)["val" if task == "vsr" else "val_videos"] == [str(new_val)]
+    assert json.loads((run / "checkpoint.json").read_text())["step"] == 2

@@ -17,6 +17,7 @@ import os
 import time
 from pathlib import Path
 
+from vsr_app.distill.options import VAL_KEY
 from vsr_app.errors import MOVED_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 
@@ -267,8 +268,8 @@ def absolute_paths(options: dict) -> dict:
 def say_unused(saved_options: dict, asked: dict, run_dir: Path, log) -> None:
     """A resumed run continues with its own options (all but `steps`): say which asked ones it does not use, rather
     than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
-    unused = sorted(k for k, v in asked.items() if k not in ("steps", "teacher", "distill", "net", "net_config")
-                    and v != saved_options.get(k))
+    handled = ("steps", "teacher", "distill", "net", "net_config", *VAL_KEY.values())  # (resumed_val: the clips)
+    unused = sorted(k for k, v in asked.items() if k not in handled and v != saved_options.get(k))
     if unused:
         log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
 
@@ -276,26 +277,60 @@ def say_unused(saved_options: dict, asked: dict, run_dir: Path, log) -> None:
 def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, log) -> list[str]:
     """The data a resumed run trains on: its own (another --data is said to be ignored); where its own is gone (the
     folder moved), --data names the new place, which the run then keeps."""
-    missing = [d for d in saved_data if not os.path.exists(d)]
+    return _resumed_paths(saved_data, data, "--data", ("data", "training data", "trains on"), run_dir, log)
+
+
+def resumed_val(saved_val: list[str], val: list[str] | None, run_dir: Path, log) -> list[str]:
+    """The validation clips a resumed run scores, as `resumed_data` takes its data: a clip moved with the footage
+    (frame interpolation's held out by "exclude") left the run unresumable, --val naming its new place ignored."""
+    return _resumed_paths(saved_val, val, "--val", ("validation clip", "validation clip", "validates on"), run_dir,
+                          log)
+
+
+def _resumed_paths(saved: list[str], given: list[str] | None, flag: str, words: tuple[str, str, str], run_dir: Path,
+                   log) -> list[str]:
+    """The run's own paths; where one is gone, `given` (the run keeps them). `words`: what they are, what one not
+    found is, what the run does with them."""
+    what, lost, verb = words
+    missing = [p for p in saved if not os.path.exists(p)]
     if not missing:
-        if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
-            log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
-        return saved_data
-    if not data:
-        raise VsrAppError(f"training data not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--data')}")
-    moved = [os.path.abspath(d) for d in data]
-    log(f"the run's data {', '.join(missing)} is gone: it trains on {', '.join(moved)} from now on (saved in "
+        if given and sorted(map(os.path.abspath, given)) != sorted(saved):
+            log(f"--resume {verb} the run's own {what}: {', '.join(saved)}")
+        return saved
+    if not given:
+        raise VsrAppError(f"{lost} not found: {', '.join(missing)}; {MOVED_HINT.format(flag=flag)}")
+    moved = [os.path.abspath(p) for p in given]
+    log(f"the run's {what} {', '.join(missing)} is gone: it {verb} {', '.join(moved)} from now on (saved in "
         f"{run_dir / 'config.json'})")
     return moved
 
 
+def resumed_teacher(saved: str, given: str | None, verb: str, log) -> str:
+    """The teacher a resumed run `verb` (distils from, prunes): its own; where that file is gone (moved), --teacher
+    names its new place, which the run then keeps (a pruning's weights come from the checkpoint, which must fit)."""
+    if not _gone(saved):  # a model name, or a file still there
+        if given and not same_model(given, saved):
+            log(f"--resume {verb} the run's own teacher: {saved}")
+        return saved
+    if not given:
+        raise VsrAppError(f"the run's teacher {saved} is gone; {MOVED_HINT.format(flag='--teacher')}")
+    log(f"the run's teacher {saved} is gone: it {verb} {given} from now on (saved in config.json)")
+    return absolute_if_path(given)
+
+
+def _gone(path: str | None) -> bool:
+    """A teacher named by a path that no longer holds it (a model name is never gone)."""
+    return bool(path) and os.path.isabs(path) and not os.path.exists(path)
+
+
 def check_resume_flags(saved: dict | None, run_dir: Path, teacher: str | None, distill: str | None) -> None:
-    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored."""
+    """--resume continues a run as it began: a --teacher or --distill other than the run's is refused, not ignored
+    (but for a teacher whose file is gone: --teacher names its new place, `resumed_teacher`)."""
     if saved is None:
         return  # the loop reports that there is nothing to resume
     for flag, given, began in (("--distill", distill, saved.get("distill") or "none"),
                                ("--teacher", teacher, saved.get("teacher"))):
-        if given is not None and not same_model(given, began):
+        if given is not None and not same_model(given, began) and not (flag == "--teacher" and _gone(began)):
             raise VsrAppError(f"{run_dir} was started with {flag} {began or '(none)'}; --resume continues a run as "
                               f"it began: leave out {flag}, or start a new run with another --out")
 

@@ -53,7 +53,8 @@ from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
-                                  release_run_dir, resumed_data, saved_config, saved_options_checked, say_unused,
+                                  release_run_dir, resumed_data, resumed_teacher, resumed_val, saved_config,
+                                  saved_options_checked, say_unused,
                                   set_aside, set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
@@ -779,6 +780,11 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
             _, saved_task_options = LoopConfig.split(saved)  # the loop's options are checked by the split
             check_types(saved_task_options, DEFAULTS, "VSR training option")
         options = {**saved, "data": resumed_data(saved["data"], data, run_dir, log)}  # the run continues as it began
+        if saved.get("teacher"):
+            options["teacher"] = resumed_teacher(saved["teacher"], teacher or file_options.get("teacher"),
+                                                 "distils from", log)
+        if saved.get("val"):
+            options["val"] = resumed_val(saved["val"], asked.get("val"), run_dir, log)
         if "steps" in asked:
             options["steps"] = asked["steps"]
     else:

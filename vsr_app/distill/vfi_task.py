@@ -37,10 +37,10 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
-                                  read_json_object, release_run_dir, resumed_data, same_model, saved_config,
-                                  saved_options_checked, say_unused)
+                                  read_json_object, release_run_dir, resumed_data, resumed_teacher, resumed_val,
+                                  saved_config, saved_options_checked, say_unused)
 from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
-from vsr_app.errors import MOVED_HINT, VsrAppError
+from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
@@ -431,8 +431,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
                                         "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options})
     if resume:
-        say_unused(cfg["options"], fresh_options, run_dir, log)
-        cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
+        _resume_paths(cfg, data, teacher, fresh_options, "distils from", run_dir, log)
     loop, task_cfg, rest = _split_options(cfg["options"])
     if resume:
         check_steps(run_dir, loop.steps)
@@ -498,17 +497,15 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         release_run_dir(run_dir)
 
 
-def _resumed_teacher(saved: str, given: str | None, log) -> str:
-    """The teacher a resumed pruning builds its net from: its own; where that file is gone (moved), --teacher names
-    its new place, which the run then keeps (its weights come from the checkpoint, which must fit it)."""
-    if not (os.path.isabs(saved) and not os.path.exists(saved)):  # a model name, or a file still there
-        if given and not same_model(given, saved):
-            log(f"--resume prunes the run's own teacher: {saved}")
-        return saved
-    if not given:
-        raise VsrAppError(f"the run's teacher {saved} is gone; {MOVED_HINT.format(flag='--teacher')}")
-    log(f"the run's teacher {saved} is gone: it prunes {given} from now on (saved in config.json)")
-    return absolute_if_path(given)
+def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, run_dir: Path, log) -> None:
+    """A resumed run's data, teacher and validation clips in `cfg`: its own, or where one is gone (moved), the new
+    place given (--data, --teacher, --val), which the run then keeps. `verb`: what the run does with its teacher."""
+    say_unused(cfg["options"], asked, run_dir, log)
+    cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
+    if cfg["teacher"]:
+        cfg["teacher"] = resumed_teacher(cfg["teacher"], teacher, verb, log)
+    if cfg["options"].get("val_videos"):
+        cfg["options"]["val_videos"] = resumed_val(cfg["options"]["val_videos"], asked.get("val_videos"), run_dir, log)
 
 
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
@@ -534,9 +531,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
         if not (run_dir / "checkpoint.safetensors").exists():  # OBProx-SG's phase and lambda are in it
             raise VsrAppError(f"{run_dir} has no checkpoint.safetensors to continue the pruning from: prune again "
                               f"into another --out")
-        say_unused(cfg["options"], options, run_dir, log)
-        cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
-        cfg["teacher"] = _resumed_teacher(cfg["teacher"], teacher, log)
+        _resume_paths(cfg, data, teacher, options, "prunes", run_dir, log)
     if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
         cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
     teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
