@@ -7,7 +7,7 @@ import pytest
 from vsr_app.distill import train
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.runs import resumed_data
-from vsr_app.distill.runs import resumed_teacher
+from vsr_app.distill.runs import resumed_teacher, resumed_val
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 
@@ -50,6 +50,8 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
             worded(resumed_teacher, str(tmp_path / "gone.safetensors"), None, "prunes", print)]
     monkeypatch.setattr(train, "resume_step", lambda run_dir: 4)
     said.append(worded(train.check_steps, tmp_path, 2))
+    said.append(worded(resumed_val, [str(tmp_path / "gone.mp4")], None, tmp_path, print))
+    assert said[5].endswith("if it has moved, choose its new place as Validation clip")
     assert said[0].endswith("it would be trained on; choose a Validation clip outside the Data folders")
     assert said[1].endswith('outside the Data folders or hold it out with "exclude" in Extra options')
     assert said[2].endswith("if it has moved, add its new place to the Data list")

@@ -54,6 +54,11 @@ def test_command_line_follows_the_cli_contract(monkeypatch):
                     "--teacher", "vsr-x4-teacher", "--steps", "500", "--config", "/runs/x/o.json"]
     resumed = train_arguments("vsr", ["/d"], "/r", "vsr-x4-teacher", "std", None, None, True)
     assert resumed == ["train", "vsr", "--data", "/d", "--out", "/r", "--resume"]  # the run's own teacher and loss
+    # a resumed run takes the form's validation clip, and its Teacher where the run's own file has moved
+    moved = train_arguments("vsr", ["/d"], "/r", "/new/t.safetensors", "std", None, None, True, val=["/v.mp4"],
+                            teacher_moved=True)
+    assert moved == ["train", "vsr", "--data", "/d", "--out", "/r", "--teacher", "/new/t.safetensors", "--val",
+                     "/v.mp4", "--resume"]
     assert launcher() == (sys.executable, ["-m", "vsr_app"])
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert launcher() == (sys.executable, [])  # the frozen app is its own CLI

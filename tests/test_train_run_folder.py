@@ -848,8 +848,24 @@ def test_a_run_whose_validation_clip_and_teacher_moved_resumes_with_their_new_pl
                                teacher=str(tmp_path / "moved" / "teacher.safetensors"), **quiet)
     train_mod.run_from_cli(task, None, str(run), steps=2, resume=True, val=[str(new_val)],
                            teacher=str(tmp_path / "moved" / "teacher.safetensors"), log=lines.append)
-    assert any(f"validation clip {old_val} is gone: it validates on {new_val}" in line for line in lines), lines
+    assert any(f"validates on {new_val} from now on (it validated on {old_val})" in line for line in lines), lines
     saved = json.loads((run / "config.json").read_text())
     assert saved["teacher"] == str(tmp_path / "moved" / "teacher.safetensors")
     assert saved.get("options", saved)["val" if task == "vsr" else "val_videos"] == [str(new_val)]
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
+
+
+def test_a_validation_clip_given_on_resume_is_used_and_checked_like_a_new_runs(data_dir, tmp_path):
+    """--val on resume was ignored ("ignoring val"); once taken, one inside the data must be refused as at a start."""
+    import shutil
+
+    data, run, lines = tmp_path / "data", tmp_path / "run", []
+    shutil.copytree(data_dir, data)  # (the module's data folder is shared: a clip is added to this copy)
+    vsr(data, run, steps=1, config=config(tmp_path))
+    inside = make_video(data / "inside.mp4", frames=8)
+    with pytest.raises(VsrAppError, match="part of the training data"):
+        vsr(data, run, steps=2, resume=True, val=[str(inside)])
+    held = make_video(tmp_path / "held.mp4", frames=8)
+    vsr(data, run, steps=2, resume=True, val=[str(held)], log=lines.append)
+    assert any(f"the run validates on {held} from now on" in line for line in lines), lines
+    assert json.loads((run / "config.json").read_text())["val"] == [str(held)]

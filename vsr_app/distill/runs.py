@@ -277,32 +277,33 @@ def say_unused(saved_options: dict, asked: dict, run_dir: Path, log) -> None:
 def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, log) -> list[str]:
     """The data a resumed run trains on: its own (another --data is said to be ignored); where its own is gone (the
     folder moved), --data names the new place, which the run then keeps."""
-    return _resumed_paths(saved_data, data, "--data", ("data", "training data", "trains on"), run_dir, log)
-
-
-def resumed_val(saved_val: list[str], val: list[str] | None, run_dir: Path, log) -> list[str]:
-    """The validation clips a resumed run scores, as `resumed_data` takes its data: a clip moved with the footage
-    (frame interpolation's held out by "exclude") left the run unresumable, --val naming its new place ignored."""
-    return _resumed_paths(saved_val, val, "--val", ("validation clip", "validation clip", "validates on"), run_dir,
-                          log)
-
-
-def _resumed_paths(saved: list[str], given: list[str] | None, flag: str, words: tuple[str, str, str], run_dir: Path,
-                   log) -> list[str]:
-    """The run's own paths; where one is gone, `given` (the run keeps them). `words`: what they are, what one not
-    found is, what the run does with them."""
-    what, lost, verb = words
-    missing = [p for p in saved if not os.path.exists(p)]
+    missing = [d for d in saved_data if not os.path.exists(d)]
     if not missing:
-        if given and sorted(map(os.path.abspath, given)) != sorted(saved):
-            log(f"--resume {verb} the run's own {what}: {', '.join(saved)}")
-        return saved
-    if not given:
-        raise VsrAppError(f"{lost} not found: {', '.join(missing)}; {MOVED_HINT.format(flag=flag)}")
-    moved = [os.path.abspath(p) for p in given]
-    log(f"the run's {what} {', '.join(missing)} is gone: it {verb} {', '.join(moved)} from now on (saved in "
+        if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
+            log(f"--resume trains on the run's own data: {', '.join(saved_data)}")
+        return saved_data
+    if not data:
+        raise VsrAppError(f"training data not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--data')}")
+    moved = [os.path.abspath(d) for d in data]
+    log(f"the run's data {', '.join(missing)} is gone: it trains on {', '.join(moved)} from now on (saved in "
         f"{run_dir / 'config.json'})")
     return moved
+
+
+def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Path, log) -> list[str]:
+    """The validation clips a resumed run scores from now on: --val's where given (they only score the run, so they
+    may change; a clip moved with the footage left the run unresumable, --val ignored), else its own, which must
+    still be there. The caller checks that new ones are held out of the data."""
+    if val:
+        new = [os.path.abspath(p) for p in val]
+        if new != (saved_val or []):
+            was = f" (it validated on {', '.join(saved_val)})" if saved_val else ""
+            log(f"the run validates on {', '.join(new)} from now on{was}; saved in {run_dir / 'config.json'}")
+        return new
+    missing = [p for p in saved_val or [] if not os.path.exists(p)]
+    if missing:
+        raise VsrAppError(f"validation clip not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--val')}")
+    return saved_val or []
 
 
 def resumed_teacher(saved: str, given: str | None, verb: str, log) -> str:
@@ -316,6 +317,13 @@ def resumed_teacher(saved: str, given: str | None, verb: str, log) -> str:
         raise VsrAppError(f"the run's teacher {saved} is gone; {MOVED_HINT.format(flag='--teacher')}")
     log(f"the run's teacher {saved} is gone: it {verb} {given} from now on (saved in config.json)")
     return absolute_if_path(given)
+
+
+def saved_teacher_gone(run_dir: Path) -> bool:
+    """Whether the run's own teacher is a file no longer there (moved): the Train tab's Resume then passes its
+    Teacher, as --teacher names the new place on the command line."""
+    saved = saved_config(run_dir) or {}
+    return _gone(saved.get("teacher"))
 
 
 def _gone(path: str | None) -> bool:

@@ -783,8 +783,11 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         if saved.get("teacher"):
             options["teacher"] = resumed_teacher(saved["teacher"], teacher or file_options.get("teacher"),
                                                  "distils from", log)
-        if saved.get("val"):
-            options["val"] = resumed_val(saved["val"], asked.get("val"), run_dir, log)
+        val = resumed_val(saved.get("val"), asked.get("val"), run_dir, log)
+        if val:
+            options["val"] = val
+        if options["data"] != saved["data"] or val != (saved.get("val") or []):
+            check_held_out(val, options["data"])  # as a new run's: a moved clip may now be in the data
         if "steps" in asked:
             options["steps"] = asked["steps"]
     else:

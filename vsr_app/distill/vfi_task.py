@@ -501,11 +501,15 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
     """A resumed run's data, teacher and validation clips in `cfg`: its own, or where one is gone (moved), the new
     place given (--data, --teacher, --val), which the run then keeps. `verb`: what the run does with its teacher."""
     say_unused(cfg["options"], asked, run_dir, log)
+    saved_data, saved_val = cfg["data"], cfg["options"].get("val_videos") or []
     cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
     if cfg["teacher"]:
         cfg["teacher"] = resumed_teacher(cfg["teacher"], teacher, verb, log)
-    if cfg["options"].get("val_videos"):
-        cfg["options"]["val_videos"] = resumed_val(cfg["options"]["val_videos"], asked.get("val_videos"), run_dir, log)
+    val = resumed_val(saved_val, asked.get("val_videos"), run_dir, log)
+    if val:
+        cfg["options"]["val_videos"] = val
+    if cfg["data"] != saved_data or val != saved_val:  # as a new run's check, "exclude" too
+        check_held_out(val, cfg["data"], cfg["options"].get("exclude", []))
 
 
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:

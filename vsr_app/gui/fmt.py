@@ -72,7 +72,8 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
 
 def for_train_tab(message: str) -> str:
     """A training error worded for the command line, with the Train tab's fields named where it names options."""
-    for flag, place in (("--data", "add its new place to the Data list"), ("--teacher", "choose it as Teacher")):
+    for flag, place in (("--data", "add its new place to the Data list"), ("--teacher", "choose it as Teacher"),
+                        ("--val", "choose its new place as Validation clip")):
         message = message.replace(MOVED_HINT.format(flag=flag), f"if it has moved, {place}")
     behind = re.escape(STEPS_BEHIND).replace(r"\{steps\}", r"(\d+)")
     message = re.sub(behind, STEPS_BEHIND.replace("--steps {steps}", r"Steps \1"), message)

@@ -197,15 +197,22 @@ def launcher() -> tuple[str, list[str]]:
 
 
 def train_arguments(task: str, data: list[str], run_dir: str, teacher: str | None, distill: str,
-                    steps: int | None, config: str | None, resume: bool) -> list[str]:
+                    steps: int | None, config: str | None, resume: bool, val: list[str] = (),
+                    teacher_moved: bool = False) -> list[str]:
     """`vsr-app train ...` arguments (after the program) as DESIGN.md's CLI contract spells them. A resumed run
-    continues with its own teacher and distillation (the CLI refuses others), so those are left out then."""
+    continues with its own teacher and distillation (the CLI refuses others), so those are left out then, but for the
+    teacher where the run's own file has moved (`teacher_moved`); it takes the form's validation clips (`val`: a new
+    run's are in its `config`)."""
     args = ["train", task]
     for folder in data:
         args += ["--data", folder]
     args += ["--out", run_dir]
     if not resume:
         args += ["--distill", distill] + (["--teacher", teacher] if teacher else [])
+    elif teacher_moved and teacher:
+        args += ["--teacher", teacher]
+    for clip in val if resume else ():
+        args += ["--val", clip]
     if steps is not None:
         args += ["--steps", str(steps)]
     if config:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayo
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (check_new_run, check_no_training_in, check_resumable, read_json_object,
-                                  remove_refused_start, set_aside_metrics)
+                                  remove_refused_start, saved_teacher_gone, set_aside_metrics)
 from vsr_app.distill.vfi_task import PRUNE_DEFAULTS, PRUNED_NET
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
@@ -902,7 +902,9 @@ class TrainPanel(QWidget):
         self.remember_form()
         self.last_model = (TASKS[plan.task][1], plan.name, plan.teacher or "")
         return train_arguments(plan.task, plan.data, str(run_dir), plan.teacher, plan.distill, plan.steps,
-                               str(config) if config else None, plan.resume)
+                               str(config) if config else None, plan.resume,
+                               val=plan.options.get(VAL_KEY[plan.task]) or [],
+                               teacher_moved=plan.resume and saved_teacher_gone(run_dir))
 
     def _say_unused_changes(self, run_dir: Path, options: dict) -> None:
         """A resumed run keeps the settings it began with (the trainer's rule): say which edits of the form it will
