@@ -184,3 +184,14 @@ def test_a_damaged_training_video_is_said_to_be_damaged_not_of_variable_frame_ra
     said = []
     load_sources([str(folder)], log=said.append)
     assert any("damaged.mov: 18 frames" in line and "2 damaged packets skipped" in line for line in said), said
+
+
+def test_footage_given_twice_in_the_data_is_read_once_and_said(tmp_path):
+    """--data FOLDER --data FOLDER/clip.mp4 loaded the clip twice: sampled twice as often, twice the memory."""
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    clip = make_video(folder / "clip.mp4", frames=6)
+    said = []
+    sources = load_sources([str(folder), str(clip), str(folder)], log=said.append)
+    assert [s.name for s in sources] == ["clip.mp4"]
+    assert "data: clip.mp4 given more than once (overlapping --data): each is read once" in said

@@ -240,6 +240,24 @@ def _looks_like_sequence(images: list[np.ndarray]) -> bool:
     return float(np.median(diffs)) < 20.0
 
 
+def _each_file_once(files_by_root: dict[Path, list[Path]], log) -> dict[Path, list[Path]]:
+    """Each file under the first root that holds it: a folder and a file in it (or two overlapping folders) given as
+    --data loaded that footage twice, so it was sampled twice as often and took twice the memory, without a word."""
+    seen: set = set()
+    again: list[Path] = []
+    kept = {}
+    for root, files in files_by_root.items():
+        kept[root] = []
+        for f in files:
+            identity = _file_identity(f) or f  # one stat a file: data sets run to hundreds of thousands of frames
+            (again if identity in seen else kept[root]).append(f)
+            seen.add(identity)
+    if again:
+        log(f"data: {first_names([f.name for f in again])} given more than once (overlapping --data): each is "
+            f"read once")
+    return kept
+
+
 def _roots(roots) -> list[Path]:
     return [Path(r) for r in ([roots] if isinstance(roots, (str, os.PathLike)) else roots)]
 
@@ -411,7 +429,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
     their own resolution; footage over the memory budget is kept in runs of `segment_frames` (the longest clip)."""
     sources: list[Source] = []
     others: list[Path] = []
-    files_by_root = {root: media_files(root, others) for root in _roots(roots)}
+    files_by_root = _each_file_once({root: media_files(root, others) for root in _roots(roots)}, log)
     if others:
         log(f"data: skipped {_not_read(others)}")
     keep_every = 1
