@@ -336,3 +336,23 @@ def test_animation_on_twos_and_threes_has_no_cuts_but_a_cut_between_held_frames_
     other = rng.integers(0, 256, (48, 96, 3), dtype=np.uint8)
     still_then_cut = [texture] * 6 + [other] * 6  # a held title card, then another shot
     assert cuts(still_then_cut) == [6]
+
+
+def test_a_cancel_asked_while_a_model_loads_stops_before_the_next_one_loads(media_dir, tmp_path, monkeypatch):
+    """An export of both steps went on to load its second model (seconds, for the teacher) and only then stopped."""
+    from vsr_app import models
+
+    src = make_video(media_dir / "both.mp4", frames=4)
+    cancel, loads = threading.Event(), []
+    real_load = models.load_model
+
+    def load_then_cancel(name, device):
+        loads.append(name)
+        cancel.set()  # the user pressed Cancel while this model loaded
+        return real_load(name, device)
+
+    monkeypatch.setattr(models, "load_model", load_then_cancel)
+    out = tmp_path / "new" / "out.mp4"
+    with pytest.raises(Cancelled):
+        process_video(src, out, interpolate="blend", upscale="bicubic", device="cpu", cancel=cancel)
+    assert loads == ["blend"] and not (tmp_path / "new").exists()

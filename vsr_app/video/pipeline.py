@@ -198,10 +198,15 @@ class PipelineSummary:
         return text + "".join(f"; {n}" for n in self.notes)
 
 
-def _resolve_model(model: Any, device: str):
+def _resolve_model(model: Any, device: str, cancel=None):
+    """The model, loaded; a cancel asked meanwhile stops the job here, before the next model loads or any frame is
+    read (a load cannot be cut short: an export of both steps waited for the second one too)."""
     from vsr_app.models import LoadedModel, load_model
 
-    return model if isinstance(model, LoadedModel) else load_model(str(model), device)
+    loaded = model if isinstance(model, LoadedModel) else load_model(str(model), device)
+    if cancel is not None and cancel.is_set():
+        raise Cancelled()
+    return loaded
 
 
 class _Workers:
@@ -299,13 +304,13 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     models: list[str] = []
     weights: list[str | None] = []
     if interpolate is not None:
-        loaded = _resolve_model(interpolate, device)
+        loaded = _resolve_model(interpolate, device, cancel)
         stages.append(InterpolateStage(make_interpolator(loaded, device), 1.0 / info.fps))
         tasks.append("interpolate")
         models.append(loaded.name)
         weights.append(loaded.weights_digest)
     if upscale is not None:
-        loaded = _resolve_model(upscale, device)
+        loaded = _resolve_model(upscale, device, cancel)
         stages.append(UpscaleStage(make_upscaler(loaded, device, self_ensemble=self_ensemble,
                                                  **({"tile": tile} if tile else {}))))
         tasks.append("upscale")
