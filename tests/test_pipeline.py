@@ -356,3 +356,15 @@ def test_a_cancel_asked_while_a_model_loads_stops_before_the_next_one_loads(medi
     with pytest.raises(Cancelled):
         process_video(src, out, interpolate="blend", upscale="bicubic", device="cpu", cancel=cancel)
     assert loads == ["blend"] and not (tmp_path / "new").exists()
+
+
+def test_a_header_that_states_less_than_the_frames_span_is_not_said_to_make_a_longer_output(media_dir, tmp_path):
+    """Two .ts files joined end to end: FFmpeg's duration covers the first; the right 4 s output was said to last
+    twice its 2 s input (a DVD's .vob: ten times)."""
+    parts = [make_video(media_dir / f"part{i}.ts", frames=20, fps=10) for i in (1, 2)]
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    assert probe(joined).duration < 3  # what the header says
+    summary = process_video(joined, tmp_path / "out.mkv", upscale="bicubic", device="cpu")
+    assert summary.frames_out == 40 and summary.input_duration == pytest.approx(4.0, abs=0.05)
+    assert not any(note.startswith("output lasts") for note in summary.notes), summary.notes
