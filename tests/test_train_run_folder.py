@@ -863,8 +863,10 @@ def test_a_validation_clip_given_on_resume_is_used_and_checked_like_a_new_runs(d
     shutil.copytree(data_dir, data)  # (the module's data folder is shared: a clip is added to this copy)
     vsr(data, run, steps=1, config=config(tmp_path))
     inside = make_video(data / "inside.mp4", frames=8)
+    said = []
     with pytest.raises(VsrAppError, match="part of the training data"):
-        vsr(data, run, steps=2, resume=True, val=[str(inside)])
+        vsr(data, run, steps=2, resume=True, val=[str(inside)], log=said.append)
+    assert not any("validates on" in line for line in said)  # refused before it is said to be taken
     held = make_video(tmp_path / "held.mp4", frames=8)
     vsr(data, run, steps=2, resume=True, val=[str(held)], log=lines.append)
     assert any(f"the run validates on {held} from now on" in line for line in lines), lines

@@ -290,13 +290,15 @@ def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, l
     return moved
 
 
-def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Path, log) -> list[str]:
+def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Path, log,
+                check=lambda clips: None) -> list[str]:
     """The validation clips a resumed run scores from now on: --val's where given (they only score the run, so they
     may change; a clip moved with the footage left the run unresumable, --val ignored), else its own, which must
-    still be there. The caller checks that new ones are held out of the data."""
+    still be there. `check` refuses new ones that are not held out of the data, before the change is said."""
     if val:
         new = [os.path.abspath(p) for p in val]
         if new != (saved_val or []):
+            check(new)
             was = f" (it validated on {', '.join(saved_val)})" if saved_val else ""
             log(f"the run validates on {', '.join(new)} from now on{was}; saved in {run_dir / 'config.json'}")
         return new

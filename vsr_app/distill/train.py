@@ -783,11 +783,12 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         if saved.get("teacher"):
             options["teacher"] = resumed_teacher(saved["teacher"], teacher or file_options.get("teacher"),
                                                  "distils from", log)
-        val = resumed_val(saved.get("val"), asked.get("val"), run_dir, log)
+        val = resumed_val(saved.get("val"), asked.get("val"), run_dir, log,
+                          check=lambda clips: check_held_out(clips, options["data"]))  # as a new run's clips
         if val:
             options["val"] = val
-        if options["data"] != saved["data"] or val != (saved.get("val") or []):
-            check_held_out(val, options["data"])  # as a new run's: a moved clip may now be in the data
+        if options["data"] != saved["data"]:
+            check_held_out(val, options["data"])  # the clips kept may be inside the data's new place
         if "steps" in asked:
             options["steps"] = asked["steps"]
     else:

@@ -505,11 +505,13 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
     cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
     if cfg["teacher"]:
         cfg["teacher"] = resumed_teacher(cfg["teacher"], teacher, verb, log)
-    val = resumed_val(saved_val, asked.get("val_videos"), run_dir, log)
+    exclude = cfg["options"].get("exclude", [])  # checked as a new run's clips are
+    val = resumed_val(saved_val, asked.get("val_videos"), run_dir, log,
+                      check=lambda clips: check_held_out(clips, cfg["data"], exclude))
     if val:
         cfg["options"]["val_videos"] = val
-    if cfg["data"] != saved_data or val != saved_val:  # as a new run's check, "exclude" too
-        check_held_out(val, cfg["data"], cfg["options"].get("exclude", []))
+    if cfg["data"] != saved_data:
+        check_held_out(val, cfg["data"], exclude)  # the clips kept may be inside the data's new place
 
 
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
