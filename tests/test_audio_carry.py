@@ -333,3 +333,19 @@ def test_re_encoded_audio_from_a_decoder_that_holds_frames_back_keeps_its_end(tm
     with av.open(str(tmp_path / "out.mp4")) as container:
         samples_out = sum(frame.samples for frame in container.decode(audio=0))
     assert samples_out >= samples_in  # (it lost 1,024: WMA's last frame)
+
+
+@pytest.mark.parametrize("codec, suffix", [("aac", ".mkv"), ("aac", ".mp4"), ("mp2", ".mp4")])
+def test_the_sound_of_files_joined_end_to_end_goes_on_with_their_video(tmp_path, codec, suffix):
+    """Two camcorder .ts files joined with `cat`: the sound's times start again at the join, and every command failed
+    at the end with "writing ... failed: Invalid argument" (copied, mp4's and mkv's muxers; re-encoded alike)."""
+    from videogen import make_video, stream_durations
+    from vsr_app.video.pipeline import process_video
+
+    parts = [make_video(tmp_path / f"part{i}.ts", frames=20, fps=10, audio=codec) for i in (1, 2)]
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(b"".join(p.read_bytes() for p in parts))
+    summary = process_video(joined, tmp_path / f"out{suffix}", upscale="bicubic", device="cpu")
+    durations = stream_durations(tmp_path / f"out{suffix}")
+    assert summary.frames_out == 40 and durations["video"] == pytest.approx(4.0, abs=0.05)
+    assert durations["audio"] == pytest.approx(durations["video"], abs=0.15)  # both parts' sound, in step

@@ -276,6 +276,9 @@ class CarriedStreams:
             self.packets = self.src.demux(inputs) if inputs else iter(())
             self.pending = None
             self.finished = not inputs
+            # per stream: ticks added where its times start again (files joined end to end), and its last time
+            self.continued: dict[int, int] = {}
+            self.last_dts: dict[int, int] = {}
         except BaseException:
             self.src.close()
             raise
@@ -377,6 +380,7 @@ class CarriedStreams:
                 if self.pending is None:
                     self.finished = True
                     break
+                self._continue_timeline(self.pending)
             packet = self.pending
             if time is not None and packet.pts is not None and packet.time_base is not None:
                 if float(packet.pts * packet.time_base) > time:
@@ -386,6 +390,23 @@ class CarriedStreams:
         if time is None:
             for reencoding in self.reencoded.values():
                 self.output.mux(reencoding.encode(None))
+
+    def _continue_timeline(self, packet) -> None:
+        """Move `packet` on where its stream's times start again (two camcorder .ts files joined end to end): its
+        stream continues after its last packet, as the frames' clock continues the video (reader.FrameClock), so it
+        stays in step with the video and the muxer, which refuses times going back, takes it ("Invalid argument")."""
+        if packet.dts is None or packet.size == 0:
+            return
+        index = packet.stream.index
+        last = self.last_dts.get(index)
+        step = max(1, packet.duration or 0)
+        if last is not None and packet.dts + self.continued.get(index, 0) < last - step:  # (not a tick of jitter)
+            self.continued[index] = last + step - packet.dts
+        added = self.continued.get(index, 0)
+        packet.dts += added
+        if packet.pts is not None:
+            packet.pts += added
+        self.last_dts[index] = packet.dts
 
     def ticks(self, time_base: Fraction) -> int:
         """The source's start in `time_base` units: what comes off its timestamps on the output's clock."""
