@@ -291,21 +291,22 @@ def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, l
 
 
 def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Path, log,
-                check=lambda clips: None) -> list[str]:
+                check=lambda clips: None, data_moved: bool = False) -> list[str]:
     """The validation clips a resumed run scores from now on: --val's where given (they only score the run, so they
     may change; a clip moved with the footage left the run unresumable, --val ignored), else its own, which must
-    still be there. `check` refuses new ones that are not held out of the data, before the change is said."""
-    if val:
-        new = [os.path.abspath(p) for p in val]
-        if new != (saved_val or []):
-            check(new)
-            was = f" (it validated on {', '.join(saved_val)})" if saved_val else ""
-            log(f"the run validates on {', '.join(new)} from now on{was}; saved in {run_dir / 'config.json'}")
-        return new
-    missing = [p for p in saved_val or [] if not os.path.exists(p)]
+    still be there. `check` refuses clips not held out of the data: new ones before the change is said, and the
+    run's own where its data moved (they may lie inside the data's new place)."""
+    saved_val = saved_val or []
+    clips = [os.path.abspath(p) for p in val] if val else saved_val
+    missing = [] if val else [p for p in clips if not os.path.exists(p)]
     if missing:
         raise VsrAppError(f"validation clip not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--val')}")
-    return saved_val or []
+    if clips != saved_val or data_moved:
+        check(clips)
+    if clips != saved_val:
+        was = f" (it validated on {', '.join(saved_val)})" if saved_val else ""
+        log(f"the run validates on {', '.join(clips)} from now on{was}; saved in {run_dir / 'config.json'}")
+    return clips
 
 
 def resumed_teacher(saved: str, given: str | None, verb: str, log) -> str:

@@ -784,11 +784,10 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
             options["teacher"] = resumed_teacher(saved["teacher"], teacher or file_options.get("teacher"),
                                                  "distils from", log)
         val = resumed_val(saved.get("val"), asked.get("val"), run_dir, log,
-                          check=lambda clips: check_held_out(clips, options["data"]))  # as a new run's clips
+                          check=lambda clips: check_held_out(clips, options["data"]),  # as a new run's clips
+                          data_moved=options["data"] != saved["data"])
         if val:
             options["val"] = val
-        if options["data"] != saved["data"]:
-            check_held_out(val, options["data"])  # the clips kept may be inside the data's new place
         if "steps" in asked:
             options["steps"] = asked["steps"]
     else:

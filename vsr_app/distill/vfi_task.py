@@ -507,11 +507,10 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
         cfg["teacher"] = resumed_teacher(cfg["teacher"], teacher, verb, log)
     exclude = cfg["options"].get("exclude", [])  # checked as a new run's clips are
     val = resumed_val(saved_val, asked.get("val_videos"), run_dir, log,
-                      check=lambda clips: check_held_out(clips, cfg["data"], exclude))
+                      check=lambda clips: check_held_out(clips, cfg["data"], exclude),
+                      data_moved=cfg["data"] != saved_data)
     if val:
         cfg["options"]["val_videos"] = val
-    if cfg["data"] != saved_data:
-        check_held_out(val, cfg["data"], exclude)  # the clips kept may be inside the data's new place
 
 
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:

@@ -155,7 +155,8 @@ class VideoWriter:
         self.start_ticks = 0  # the source's start in time_base units: the output's clock starts at 0 there
         self.result: WriteResult | None = None  # set by close()
         try:
-            keys = self.source is not None and keeps_quicktime_keys(self.source)
+            # (Matroska keeps any tag: the source is opened for its keys only for .mov/.mp4)
+            keys = suffix != ".mkv" and self.source is not None and keeps_quicktime_keys(self.source)
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
                                      options={"movflags": "+faststart" + ("+use_metadata_tags" if keys else "")}
                                      if suffix != ".mkv" else {})
@@ -170,7 +171,7 @@ class VideoWriter:
                 record = MADE_BY_PREFIX + json.dumps(record, sort_keys=True)
                 comment = self.container.metadata.get(MADE_BY_TAG)
                 self.container.metadata[MADE_BY_TAG] = f"{comment}\n{record}" if comment else record
-            if keys and suffix != ".mkv":
+            if keys:
                 self.container.metadata.update(quicktime_names(self.container.metadata))
         except BaseException as exc:
             self.abort()
