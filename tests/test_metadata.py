@@ -14,6 +14,7 @@ import pytest
 
 from videogen import pattern_frame
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
+from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import VideoWriter
 
 TAGS = {"title": "Holiday 2024", "artist": "Me", "comment": "my own note", "location": "+48.8584+002.2945/",
@@ -22,9 +23,10 @@ FORMATS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
 
 def make_source(path, *, tags=None, audio=(), video=1, codec="libx264", pix_fmt="yuv420p", colour=None,
-                options=None):
+                options=None, alphas=(128,) * 4):
     """A 4-frame 32x24 clip with container `tags`, `video` video streams, and one short AAC stream per entry of
-    `audio`: (metadata, disposition). `colour`: codec-context colour tags (color_primaries, color_trc, ...)."""
+    `audio`: (metadata, disposition). `colour`: codec-context colour tags (color_primaries, color_trc, ...);
+    `alphas`: each frame's alpha, for a `pix_fmt` with one."""
     with av.open(str(path), "w", format=FORMATS[path.suffix], options=options or {}) as out:
         out.metadata.update(tags or {})
         streams = []
@@ -45,7 +47,7 @@ def make_source(path, *, tags=None, audio=(), video=1, codec="libx264", pix_fmt=
         for i in range(4):
             image = pattern_frame(i, 32, 24)
             if fmt == "rgba":
-                image = np.dstack([image, np.full((24, 32), 128, np.uint8)])
+                image = np.dstack([image, np.full((24, 32), alphas[i], np.uint8)])
             for stream in streams:
                 frame = av.VideoFrame.from_ndarray(image, format=fmt)
                 frame.pts, frame.time_base = i, Fraction(1, 10)
@@ -219,10 +221,19 @@ def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
     assert write(covered, tmp_path / "out2.mp4").notes == ["cover picture #1 mjpeg dropped"]
 
 
-def test_alpha_is_noted(tmp_path):
-    notes = write(make_source(tmp_path / "alpha.mov", codec="png", pix_fmt="rgba"), tmp_path / "out.mp4").notes
-    assert notes == ["video #0 png: its alpha channel (transparency) is dropped; the output is opaque",
-                     "video #0 png: RGB colour written as 4:2:0"]
+@pytest.mark.parametrize("alphas, note", [
+    ((128,) * 4, "transparency: every frame had pixels that are not opaque; the alpha channel is dropped and the "
+                 "output is opaque"),
+    ((255, 0, 0, 0), "transparency: 3 frames had pixels that are not opaque; the alpha channel is dropped and the "
+                     "output is opaque"),
+    ((255,) * 4, None)])
+def test_transparency_the_output_drops_is_noted_whichever_frames_have_it(tmp_path, alphas, note):
+    """Only the first frame was looked at: a clip that starts opaque and fades out lost its transparency without a
+    word; an alpha channel that is opaque throughout (as FFmpeg decodes every GIF) loses nothing."""
+    source = make_source(tmp_path / "alpha.mov", codec="png", pix_fmt="rgba", alphas=alphas)
+    notes = process_video(source, tmp_path / "out.mp4", upscale="bicubic", device="cpu").notes
+    assert [n for n in notes if "transparen" in n or "alpha" in n] == ([note] if note else [])
+    assert "video #0 png: RGB colour written as 4:2:0" in notes
 
 
 def test_an_opaque_gif_is_not_said_to_lose_transparency(tmp_path):
@@ -236,7 +247,8 @@ def test_an_opaque_gif_is_not_said_to_lose_transparency(tmp_path):
             frame.pts, frame.time_base = i, Fraction(1, 10)
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
-    assert not any("alpha" in note for note in write(gif, tmp_path / "out.mp4").notes)
+    notes = process_video(gif, tmp_path / "out.mp4", upscale="bicubic", device="cpu").notes
+    assert not any("alpha" in note or "transparen" in note for note in notes)
 
 
 @pytest.mark.parametrize("pix_fmt, codec, suffix, expected", [

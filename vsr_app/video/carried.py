@@ -136,20 +136,9 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
     return notes
 
 
-def _first_frame_transparent(source: Path, index: int) -> bool:
-    """Whether the first picture of stream `index` has a pixel that is not opaque. GIF's decoder gives every GIF an
-    alpha channel, transparent or not, so the pixel format alone said "alpha dropped" of opaque ones."""
-    try:
-        with av.open(str(source)) as container:
-            frame = next(container.decode(container.streams[index]), None)
-    except av.FFmpegError:
-        return True  # not known: say what may be dropped
-    return frame is None or bool((frame.to_ndarray(format="rgba")[..., 3] < 255).any())
-
-
 def _video_notes(source: Path, container, output) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (the first is
-    processed) and, of that one, an alpha channel (frames are decoded to RGB), HDR or wide-gamut colours (written as
+    processed) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR or wide-gamut colours (written as
     SDR), and bits or chroma the output's pixel format has no room for."""
     main = video_stream(container, source)
     notes = [f"cover picture #{s.index} {codec_name(s)} dropped" if av.stream.Disposition.attached_pic in s.disposition
@@ -157,9 +146,9 @@ def _video_notes(source: Path, container, output) -> list[str]:
              for s in container.streams.video if s is not main]
     label = f"video #{main.index} {codec_name(main)}"
     ctx = main.codec_context
-    if (ctx.pix_fmt and any(c.is_alpha for c in av.VideoFormat(ctx.pix_fmt).components)
-            and _first_frame_transparent(source, main.index)) \
-            or main.metadata.get("alpha_mode") == "1":  # VP8/VP9 keep alpha beside the picture
+    # VP8/VP9 keep alpha beside the picture, which FFmpeg's decoders leave out; the reader counts the frames whose
+    # decoded alpha is not opaque (the pipeline's note)
+    if main.metadata.get("alpha_mode") == "1":
         notes.append(f"{label}: its alpha channel (transparency) is dropped; the output is opaque")
     hdr, gamut = HDR_TRANSFERS.get(ctx.color_trc), WIDE_GAMUTS.get(ctx.color_primaries)
     if hdr or gamut:

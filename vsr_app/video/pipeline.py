@@ -404,6 +404,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if count := reader.interlaced_frames:
         which = "the video" if count >= frames_in else f"{count} frame{'s' if count > 1 else ''}"
         notes.append(f"interlaced: {which} deinterlaced (bwdif) before processing")
+    if count := reader.transparent_frames:
+        which = "every frame" if count >= frames_in else f"{count} frame{'s' if count > 1 else ''}"
+        notes.append(f"transparency: {which} had pixels that are not opaque; the alpha channel is dropped and the "
+                     "output is opaque")
     if reader.size_change:
         index, width, height = reader.size_change
         notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "

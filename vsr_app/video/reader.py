@@ -313,18 +313,27 @@ def is_hd(width: int, height: int) -> bool:
     return width >= 1280 or height > 576
 
 
-def _to_rgb(frame, orientation: tuple[int, bool]) -> np.ndarray:
+def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
+    """The frame as RGB, and whether it had a pixel that is not opaque (its alpha channel, which RGB drops). Each
+    frame is looked at: a clip that fades out or a title that starts opaque went without a word, when only the first
+    was (and GIF's decoder gives every GIF an alpha channel, so the pixel format alone said it of opaque ones)."""
     # FFmpeg decodes an untagged frame as BT.601 at any size: untagged HD (x264 without VUI, many cameras and screen
     # captures) came out with shifted reds and greens, and was then written tagged BT.709
     matrix = None
     if frame.colorspace == UNSPECIFIED_COLORSPACE:
         matrix = Colorspace.ITU709 if is_hd(frame.width, frame.height) else Colorspace.ITU601
-    image = frame.to_ndarray(format="rgb24", src_colorspace=matrix)
+    transparent = False
+    if any(component.is_alpha for component in frame.format.components):
+        rgba = frame.to_ndarray(format="rgba", src_colorspace=matrix)
+        transparent = bool((rgba[..., 3] < 255).any())
+        image = rgba[..., :3]
+    else:
+        image = frame.to_ndarray(format="rgb24", src_colorspace=matrix)
     degrees, mirrored = orientation
     if degrees or mirrored:
         turned = np.rot90(image, k=degrees // 90)
-        image = np.ascontiguousarray(turned[:, ::-1] if mirrored else turned)
-    return image
+        image = turned[:, ::-1] if mirrored else turned
+    return np.ascontiguousarray(image), transparent
 
 
 def _fit(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -353,6 +362,7 @@ class VideoReader:
         # file's edit list hides (a cut MP4's frames before the cut), which its header counts but no player shows
         self.decode_errors = 0
         self.hidden_frames = 0
+        self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
         self._deinterlacer: Deinterlacer | None = None  # of the latest frames() pass
         self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
         container = _open(self.path)
@@ -435,7 +445,7 @@ class VideoReader:
         The file stays open only while the iterator runs; closing the generator closes it.
         """
         container = _open(self.path)
-        self.decode_errors = self.hidden_frames = 0
+        self.decode_errors = self.hidden_frames = self.transparent_frames = 0
         deinterlacer = self._deinterlacer = Deinterlacer()
         try:
             stream = video_stream(container, self.path)
@@ -457,7 +467,8 @@ class VideoReader:
                 time = float(pts * tick)
                 if start is not None and time < start - 1e-6:
                     continue
-                image = _to_rgb(frame, _orientation_of(frame))
+                image, transparent = _to_rgb(frame, _orientation_of(frame))
+                self.transparent_frames += transparent
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
                     image = _fit(image, self.info.width, self.info.height)
