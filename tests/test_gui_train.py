@@ -726,6 +726,22 @@ def test_form_edits_stay_with_their_task(panel):
     assert panel.inputs["crop"].value() == 64
 
 
+def test_the_interpolation_crop_takes_only_sizes_the_trainer_takes(panel, qtbot):
+    """A typed crop of 100 was handed to the trainer, which refused the Start (the net works down to 1/8 scale):
+    the field rounds it to the nearest multiple of 8 when editing ends, and its arrows step by 8."""
+    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    crop = panel.inputs["crop"]
+    crop.setFocus()
+    crop.lineEdit().selectAll()
+    qtbot.keyClicks(crop, "100")
+    qtbot.keyClick(crop, Qt.Key_Return)
+    assert crop.value() == 104 and panel.options()["crop"] == 104
+    crop.stepBy(1)
+    assert crop.value() == 112
+    crop.setValue(20)
+    crop.stepBy(-1)
+    assert crop.value() == 16  # snapped to 24 first, then a step down, not 12 (below the field's least)
+
 def test_extra_options_are_each_tasks_own(panel):
     """Extra options of one task would be refused by the other's trainer; those saved before they were per task
     start both tasks."""

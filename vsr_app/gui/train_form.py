@@ -21,6 +21,7 @@ from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, net_settings
 from vsr_app.errors import VsrAppError
 from vsr_app.models import build_arch, count_params
+from vsr_app.nets.vfi_teacher import VFINet
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
 DEFAULT_NAMES = {"vsr": "my-vsr-student", "vfi": "my-vfi-student"}
@@ -86,6 +87,9 @@ COMMON = [
     ("val_every", "Validate every", int, LOOP.val_every, 1, 1_000_000, "steps between validation PSNR points"),
 ]
 
+# Fields whose value the trainer takes only as a multiple of this (the interpolation net works down to 1/8 scale):
+# the form steps and snaps to it, so Start is not refused for a crop of 100
+MULTIPLE_OF = {("vfi", "crop"): VFINet.size_multiple}
 
 # per task, each field's default as FIELDS and COMMON give it (a net_config one: see `field_default`)
 FORM_DEFAULTS = {task: {field[0]: field[3] for field in fields + COMMON} for task, fields in FIELDS.items()}

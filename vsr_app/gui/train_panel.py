@@ -40,7 +40,7 @@ from vsr_app.gui.run_files import (PRUNE_FOLDER, MetricsTail, check_model_name, 
                                    free_prune_folder, install_run_model, is_prune_run, model_name_for,
                                    run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, START_FROM_TASKS, TASKS,
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
                                     check_start_from, choice_data, default_runs_dir, field_default, form_fields_for,
                                     launcher, net_field_applies, net_params, prune_arguments, prune_command,
                                     run_steps,
@@ -94,9 +94,28 @@ def failure_cause(lines: list[str]) -> str:
     return f"it gave no reason; its last line: {lines[-1].strip()}" if lines else "it printed nothing"
 
 
-def _spin(kind, default, low, high):
+class MultipleSpinBox(QSpinBox):
+    """An int field that takes only multiples of `multiple` (train_form.MULTIPLE_OF): it steps by one and rounds a
+    typed value to the nearest when editing ends, so the trainer is not handed a crop it refuses."""
+
+    def __init__(self, multiple: int):
+        super().__init__()
+        self.multiple = multiple
+        self.setSingleStep(multiple)
+        self.editingFinished.connect(self._snap)
+
+    def stepBy(self, steps: int) -> None:
+        self._snap()
+        super().stepBy(steps)
+
+    def _snap(self) -> None:
+        nearest = (self.value() + self.multiple // 2) // self.multiple * self.multiple  # halves up
+        self.setValue(min(max(nearest, self.minimum()), self.maximum()))
+
+
+def _spin(kind, default, low, high, multiple=1):
     if kind is int:
-        box = QSpinBox()
+        box = MultipleSpinBox(multiple) if multiple > 1 else QSpinBox()
         box.setRange(int(low), int(high))
     else:
         box = QDoubleSpinBox()
@@ -564,7 +583,7 @@ class TrainPanel(QWidget):
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
                     widget.addItem(text, choice_data(value))
             else:
-                widget = _spin(kind, default, low, high)
+                widget = _spin(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
             _show_saved(widget, saved, default)
             widget.setToolTip(tip)
             changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
