@@ -407,6 +407,23 @@ def test_the_report_never_replaces_an_input_an_output_or_another_file(tmp_path, 
     assert _statuses(notes) == ["ok"]
 
 
+def test_the_report_never_replaces_a_video_even_with_overwrite(tmp_path, capsys):
+    """`batch in -o outB --report outA/a.mp4 --overwrite` replaced a finished output of an earlier batch with the
+    JSON report: --overwrite is given to replace outputs, not for that."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=3)
+    batch = ["batch", str(src), "--model", "bicubic"]
+    assert main([*batch, "-o", str(tmp_path / "outA")]) == 0
+    earlier = tmp_path / "outA" / "a.mp4"
+    before = earlier.read_bytes()
+    assert main([*batch, "-o", str(tmp_path / "outB"), "--report", str(earlier), "--overwrite"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"vsr-app: error: the report '{earlier}' would replace a video (an earlier batch's output, "
+                        "perhaps); a report is JSON: give a file name such as report.json"), err
+    assert earlier.read_bytes() == before and not (tmp_path / "outB").exists()
+
+
 def test_a_name_that_is_not_utf8_is_kept_in_the_report(tmp_path):
     """A Latin-1 name (caf\\xe9.mp4 from an old USB drive) made writing the report raise UnicodeEncodeError."""
     src, report_path = tmp_path / "in", tmp_path / "r.json"

@@ -50,7 +50,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, release_and_delete
-from vsr_app.media import BATCH_EXTENSIONS
+from vsr_app.media import BATCH_EXTENSIONS, OPEN_VIDEO_EXTS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
 
@@ -285,8 +285,9 @@ def claim_output_folder(out_dir: Path) -> Iterator[None]:
 
 def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
     """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
-    any file is processed, so that output would then be kept as "exists"), or an existing file that is not an
-    earlier batch report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag. A folder, or a
+    any file is processed, so that output would then be kept as "exists"), an existing video even with `overwrite`
+    (an earlier batch's output was replaced by the report), or another existing file that is not an earlier batch
+    report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag. A folder, or a
     place that cannot be written, is refused here too: before the output folder is made, so nothing is left behind."""
     from vsr_app.video.output_paths import check_writable
 
@@ -297,6 +298,9 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
                               "choose another report file")
         if real == os.path.realpath(dst):
             raise VsrAppError(f"the report '{path}' is where the output of '{src}' goes; choose another report file")
+    if path.is_file() and path.suffix.lower() in OPEN_VIDEO_EXTS:  # --overwrite is given for outputs, not for this
+        raise VsrAppError(f"the report '{path}' would replace a video (an earlier batch's output, perhaps); a report "
+                          "is JSON: give a file name such as report.json")
     if path.is_file() and not overwrite and not _is_report(path):
         raise VsrAppError(f"the report '{path}' would replace an existing file that is not a batch report; "
                           f"{OVERWRITE_HINT} or choose another report file")

@@ -494,7 +494,7 @@ def _add_output_options(p: argparse.ArgumentParser, one_file: bool = True) -> No
     p.add_argument("--overwrite", action="store_true",
                    help="replace OUT if it exists (never the input)" if one_file else
                    "replace any file at an output's planned name (never an input), and a --report file that is not "
-                   "a batch report")
+                   "a batch report (never a video)")
     p.set_defaults(check=lambda args: _check_output_options(p, args, one_file))
 
 
@@ -541,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
                    default=",".join(BATCH_EXTENSIONS),
                    help=f"comma-separated extensions to pick up (default {', '.join(BATCH_EXTENSIONS)})")
     p.add_argument("--report", metavar="FILE.json", help="write a JSON report of every file (it replaces an "
-                   "earlier report; never an input or an output, another file only with --overwrite)")
+                   "earlier report; never an input, an output or another video, another file only with --overwrite)")
     _add_output_options(p, one_file=False)
     p.set_defaults(func=cmd_batch)
 
