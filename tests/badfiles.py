@@ -133,7 +133,7 @@ BAD_INPUTS = {
     "zero-byte": (zero_byte, "empty.mp4", "empty (0 bytes)"),
     "random-bytes": (random_bytes, "noise.mp4", "not a video file"),
     "named-pipe": (named_pipe, "stream.mp4", "not a regular file"),
-    "truncated-index-lost": (truncated_index_lost, "cut.mp4", "not a video file"),
+    "truncated-index-lost": (truncated_index_lost, "cut.mp4", "its index (the MP4 'moov' box) is missing"),
     "audio-only": (audio_only, "song.mp4", "no video stream"),
     "image-renamed": (image_renamed, "photo.mp4", "still image"),
     "text-renamed": (text_renamed, "notes.mkv", "not a video file"),

@@ -229,6 +229,29 @@ def test_truncated_file_policy_decodes_what_is_there_and_says_so(tmp_path, capsy
     assert packet_span(tmp_path / "up.mkv").frames == decodable
 
 
+def test_a_file_cut_before_its_first_keyframe_is_said_to_miss_its_start(tmp_path, capsys):
+    """A clip cut out of a longer one without its keyframe decodes from the next keyframe: it was said to stop
+    before its end, where its opening is what is missing."""
+    whole, cut = tmp_path / "whole.mkv", tmp_path / "cut.mkv"
+    with av.open(str(whole), "w") as out:
+        stream = out.add_stream("libx264", rate=25, options={"g": "10", "keyint_min": "10", "sc_threshold": "0",
+                                                             "bf": "0"})
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(30):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(pattern_frame(i, 64, 48), format="rgb24")))
+        out.mux(stream.encode(None))
+    with av.open(str(whole)) as source, av.open(str(cut), "w") as out:
+        copy = out.add_stream_from_template(source.streams.video[0])
+        for k, packet in enumerate(p for p in source.demux(video=0) if p.dts is not None):
+            if k >= 5:  # the first keyframe and the 4 frames after it are gone
+                packet.stream = copy
+                out.mux(packet)
+    rc, out, err = run_cli(capsys, "upscale", cut, tmp_path / "up.mkv")
+    assert rc == 0, err
+    assert "20 -> 20 frames" in out
+    assert re.search(r"output lasts 0\.800 s, input 1\.000 s: the video's first 0\.200 s cannot be decoded \(a file "
+                     r"cut or damaged at its start\)$", out.strip()), out
+
 # ---- the same inputs in a batch -------------------------------------------------------------------------
 
 def test_a_batch_of_bad_inputs_reports_each_and_finishes_the_good_ones(tmp_path, capsys, monkeypatch):

@@ -414,8 +414,11 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
                      f"were scaled to the first frame's {info.width}x{info.height}")
     if abs(result.duration - input_duration) > 1.5 * interval:
         short = result.duration < input_duration and not promised  # said once: the note above says it
-        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s"
-                     + (": the video stops before the end its header states (a cut or damaged file)" if short else ""))
+        # a file cut without its first keyframe decodes from the next one: its start is missing, not its end
+        late = stats["first"] - info.start_time
+        why = (f"the video's first {late:.3f} s cannot be decoded (a file cut or damaged at its start)"
+               if late > 1.5 * interval else "the video stops before the end its header states (a cut or damaged file)")
+        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s" + (f": {why}" if short else ""))
     return PipelineSummary(
         input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
         input_size=(info.width, info.height), output_size=(result.width, result.height),

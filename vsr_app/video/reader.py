@@ -195,10 +195,36 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.FFmpegError as exc:
+        if _has_no_index(path):
+            raise VsrAppError(f"cannot read '{path}': its index (the MP4 'moov' box) is missing, as in a recording "
+                              "that was never finished (the camera or app stopped before closing the file); a "
+                              "repair tool such as untrunc can rebuild it from a good recording of the same "
+                              "camera") from exc
         raise VsrAppError(f"cannot read '{path}': it is not a video file FFmpeg can open "
                           f"({exc.strerror or exc})") from exc
     except OSError as exc:
         raise VsrAppError(f"cannot read '{path}': {exc.strerror or exc}") from exc
+
+
+def _has_no_index(path: Path) -> bool:
+    """Whether `path` is an MP4/MOV whose media data is there but not the 'moov' box that indexes it: FFmpeg says
+    only "Invalid data found" of such a file, which a recording stopped by a flat battery or a crash leaves."""
+    boxes = set()
+    try:
+        with open(path, "rb") as f:
+            while header := f.read(8):
+                if len(header) < 8:
+                    break
+                size, kind = int.from_bytes(header[:4], "big"), header[4:]
+                if size == 1:  # a 64-bit size follows
+                    size = int.from_bytes(f.read(8), "big") - 8
+                boxes.add(kind)
+                if size == 0 or size < 8:  # 0: the box runs to the end of the file
+                    break
+                f.seek(size - 8, os.SEEK_CUR)
+    except OSError:
+        return False
+    return b"mdat" in boxes and b"moov" not in boxes and (b"ftyp" in boxes or b"wide" in boxes)
 
 
 def cannot_read(path: str | os.PathLike, exc: BaseException) -> VsrAppError:
