@@ -105,13 +105,14 @@ def test_bad_encoder_settings_are_refused_before_any_work(small_video, tmp_path,
 @pytest.mark.parametrize("command, settings", [("upscale", ["--codec", "ffv1"]), ("upscale", []),
                                                ("interpolate", ["--codec", "prores"])])
 def test_an_output_extension_without_a_container_is_a_usage_error(tmp_path, capsys, command, settings):
-    """`-o x.avi --codec ffv1` exited 1 once the input was opened, where `-o x.mp4 --codec ffv1` is a usage error."""
+    """`-o x.avi --codec ffv1` exited 1 once the input was opened, where `-o x.mp4 --codec ffv1` is a usage error.
+    The output is named as given: `-o t1/out` was said to be 'out'."""
     with pytest.raises(SystemExit) as exc:
         main([command, str(tmp_path / "missing.mp4"), "-o", str(tmp_path / "x.avi"), *settings])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("usage: vsr-app") and \
-        "error: cannot write 'x.avi': use one of the extensions .m4v, .mkv, .mov, .mp4" in err, err
+        f"error: cannot write '{tmp_path / 'x.avi'}': use one of the extensions .m4v, .mkv, .mov, .mp4" in err, err
 
 
 def _no_model(*args, **kwargs):

@@ -44,7 +44,7 @@ def check_output_name(target: Path) -> None:
     if target.is_dir():
         raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
     if target.suffix.lower() not in CONTAINER_FORMATS:
-        raise VsrAppError(f"cannot write '{target.name}': use one of the extensions "
+        raise VsrAppError(f"cannot write '{target}': use one of the extensions "  # as given: 't1/out' named 'out'
                           f"{', '.join(sorted(CONTAINER_FORMATS))}")
 
 
