@@ -16,6 +16,7 @@ cannot load without them), ICU (Qt6Core links it), QtOpenGL (pyqtgraph's curves 
 
 from __future__ import annotations
 
+import os
 from fnmatch import fnmatch
 from importlib.util import find_spec
 from pathlib import Path
@@ -46,6 +47,8 @@ EXCLUDED_MODULES = {
     "PySide6.QtNetwork": "Qt networking (only qtpy's wrapper imports it; the app has no network)",
     "qtpy.tests": "qtpy's own tests",
     "numpy.distutils": "build tool",
+    "readline": "GNU readline (GPL-3.0-or-later): line editing at interactive prompts, which the app has none of "
+                "(pdb and cmd work without it)",
 }
 
 # Qt platform plugins kept: offscreen (--selftest, --screenshot, CI), minimal, xcb (X11 and XWayland
@@ -70,6 +73,11 @@ DROPPED_FILES = {
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*": "used only by the dropped eglfs platform",
     "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*": "used only by the dropped eglfs platform",
     "PySide6/Qt/translations/*": "Qt's own UI translations: the app installs no translator (English only)",
+    # what only the dropped GTK3 theme plugin linked
+    "libatk-1.0.so*": "used only by the dropped GTK3 theme plugin",
+    "libcairo-gobject.so*": "used only by the dropped GTK3 theme plugin",
+    "libgdk_pixbuf-2.0.so*": "used only by the dropped GTK3 theme plugin",
+    "libpangocairo-1.0.so*": "used only by the dropped GTK3 theme plugin",
 }
 KEPT_FILES = ("torch/bin/torch_shm_manager",)  # shares tensors between DataLoader worker processes
 
@@ -104,6 +112,16 @@ def drop_reason(dest: str) -> str | None:
         if fnmatch(dest, pattern):
             return reason
     return None
+
+
+def without_dangling_links(*tocs: list[tuple[str, str, str]]) -> list[list[tuple[str, str, str]]]:
+    """The TOC lists without the SYMLINK entries whose target (relative to the link's folder) is in none of them:
+    PyInstaller links some libraries at the bundle root too (among the datas), and a link to a dropped library was
+    left pointing at nothing (`cp -rL` of the bundle failed on it)."""
+    names = {dest for toc in tocs for dest, _, kind in toc if kind != "SYMLINK"}
+    return [[(dest, src, kind) for dest, src, kind in toc
+             if kind != "SYMLINK" or os.path.normpath(os.path.join(os.path.dirname(dest), src)) in names]
+            for toc in tocs]
 
 
 def torch_modules_reading_their_source() -> list[str]:

@@ -11,9 +11,12 @@ metadata, so they are listed from a table below, each only when its file is pres
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Iterable
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -144,14 +147,90 @@ def native_components() -> list[tuple[str, str, str]]:
     return runtime + [(name, licence, url) for pattern, name, licence, url in NATIVE if any(sp.glob(pattern))]
 
 
-def render(dists: list[metadata.Distribution], native: list[tuple[str, str, str]]) -> str:
+SYSTEM_FOLDERS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/")
+
+
+@dataclass(frozen=True)
+class SystemLibrary:
+    """A library PyInstaller copied from the build machine's system (not from a wheel), with the distribution
+    package it came from and that package's copyright file (None where no package manager says)."""
+
+    name: str
+    package: str
+    licence: str
+    copyright: Path | None
+
+
+def system_libraries(sources: Iterable[str]) -> list[SystemLibrary]:
+    """The system libraries among the bundled files `sources`: Python and the wheels' libraries link them (OpenSSL,
+    GLib, X11...), and PyInstaller copies them in. Their packages come from dpkg on Debian-like machines."""
+    found = sorted({src for src in map(str, sources) if src.startswith(SYSTEM_FOLDERS) and "-packages/" not in src})
+    return [_system_library(src) for src in found]
+
+
+def _system_library(src: str) -> SystemLibrary:
+    package = _dpkg_package(src)
+    copyright = Path(f"/usr/share/doc/{package}/copyright") if package else None
+    if copyright is None or not copyright.is_file():
+        return SystemLibrary(Path(src).name, package or "unknown", "see the build machine's package", None)
+    return SystemLibrary(Path(src).name, package, _main_licence(copyright), copyright)
+
+
+def _dpkg_package(src: str) -> str | None:
+    """The Debian package that installed `src` (dpkg may know it under /usr/lib or /lib: merged /usr)."""
+    alternatives = {src, src.removeprefix("/usr"), "/usr" + src if not src.startswith("/usr/") else src}
+    for path in sorted(alternatives):
+        try:
+            result = subprocess.run(["dpkg-query", "-S", path], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if result.returncode == 0 and result.stdout:
+            return result.stdout.split(":", 1)[0].strip()
+    return None
+
+
+def _main_licence(copyright: Path) -> str:
+    """The licence of the package's own files (the "Files: *" paragraph of a machine-readable copyright file)."""
+    for paragraph in copyright.read_text(encoding="utf-8", errors="replace").split("\n\n"):
+        fields = dict(line.split(":", 1) for line in paragraph.splitlines() if ":" in line and not line[0].isspace())
+        if fields.get("Files", "").split()[:1] == ["*"] and fields.get("License", "").strip():
+            return fields["License"].strip()
+    return "see its copyright file"
+
+
+def system_licence_datas(libraries: list[SystemLibrary]) -> list[tuple[str, str, str]]:
+    """The spec's DATA entries for each package's copyright file, under resources/licenses/system/<package>/."""
+    packages = {lib.package: lib.copyright for lib in libraries if lib.copyright is not None}
+    return [(f"resources/licenses/system/{package}/copyright", str(path), "DATA")
+            for package, path in sorted(packages.items())]
+
+
+def _system_section(libraries: list[SystemLibrary]) -> str:
+    if not libraries:
+        return ""
+    rows = "\n".join(f"| {lib.name} | {lib.package} | {lib.licence} |" for lib in libraries)
+    return f"""
+## Libraries copied from the build machine's system
+
+Python and the libraries above link these; PyInstaller copied them from the machine that built this bundle. Each
+package's copyright file (with the full terms) is in the bundle under `resources/licenses/system/<package>/`.
+
+| library | package | licence of the package's own files |
+|---|---|---|
+{rows}
+"""
+
+
+def render(dists: list[metadata.Distribution], native: list[tuple[str, str, str]],
+           system: list[SystemLibrary] = ()) -> str:
     rows = "\n".join(f"| {d.metadata['Name']} | {d.version} | {licence_of(d)} |" for d in dists)
     native_rows = "\n".join(f"| {name} | {licence} | <{url}> |" for name, licence, url in native)
     return f"""# Licences of vsr-app and the components it bundles
 
-vsr-app itself is MIT-licensed. The packaged app (`dist/vsr-app/`) also carries the components below; the
-full licence texts of the Python packages are in the bundle under `resources/licenses/<package>/`, and the
-GNU GPL/LGPL texts under `resources/licenses/gnu/`.
+vsr-app itself is MIT-licensed (`LICENSE`; in the bundle `resources/licenses/vsr-app/LICENSE`). The packaged
+app (`dist/vsr-app/`) also carries the components below; the licence texts that the Python packages install are in
+the bundle under `resources/licenses/<package>/`, and the GNU GPL/LGPL texts (for the packages that install none,
+such as PySide6 and shiboken6, LGPL-3.0) under `resources/licenses/gnu/`.
 This file is generated by `packaging/licenses.py` from the installed packages' metadata.
 
 ## Python packages
@@ -172,7 +251,7 @@ Notes:
 - PyAV's wheel includes the GPL-2.0-or-later encoders x264 (used for H.264 output, the default) and x265
   (HEVC output). Redistributing the packaged app therefore falls under the GPL-2.0-or-later for those
   libraries: their source is available at the addresses above.
-
+{_system_section(list(system))}
 ## Media
 
 | file | licence |
@@ -183,9 +262,10 @@ Notes:
 
 
 def bundle_datas() -> list[tuple[str, str]]:
-    """(source, destination folder) pairs the spec adds: every bundled distribution's licence texts, and the
-    GNU licences (packaging/licence-texts/) that Qt, FFmpeg, x264... are under but do not install as files."""
+    """(source, destination folder) pairs the spec adds: vsr-app's own LICENSE, every bundled distribution's licence
+    texts, and the GNU licences (packaging/licence-texts/) that Qt, FFmpeg, x264... are under but do not install as files."""
     datas = [(str(p), "resources/licenses/gnu") for p in sorted((ROOT / "packaging" / "licence-texts").glob("*.txt"))]
+    datas.append((str(ROOT / "LICENSE"), f"resources/licenses/{APP}"))
     for dist in runtime_closure():
         if not bundled(dist):
             continue
@@ -195,13 +275,15 @@ def bundle_datas() -> list[tuple[str, str]]:
     return datas
 
 
-def write_notice(target: Path) -> Path:
-    """Write the notice for the packages installed now: the spec bundles such a fresh copy, so the bundle names
-    the versions it really carries even where pip resolved other patch releases than resources/LICENSES.md."""
+def write_notice(target: Path, system: list[SystemLibrary] = ()) -> Path:
+    """Write the notice for the packages installed now (and the `system` libraries a build bundles): the spec
+    bundles such a fresh copy, so the bundle names the versions it really carries even where pip resolved other
+    patch releases than resources/LICENSES.md."""
     dists = [d for d in runtime_closure() if bundled(d)]
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(dists, native_components()), encoding="utf-8")
-    print(f"wrote {target}: {len(dists)} packages, {len(native_components())} native components")
+    target.write_text(render(dists, native_components(), system), encoding="utf-8")
+    print(f"wrote {target}: {len(dists)} packages, {len(native_components())} native components, "
+          f"{len(system)} system libraries")
     return target
 
 

@@ -54,3 +54,26 @@ def test_no_display_is_one_clear_error_not_a_qt_abort(tmp_path, args):
     assert result.stderr.startswith("vsr-app: error: no display found:"), result.stderr
     assert "see --help" in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt's xcb plugin is Linux's")
+def test_an_x11_plugin_that_cannot_load_is_named_not_left_to_qts_abort(monkeypatch):
+    """Qt aborts (exit 134) saying libxcb-cursor0 is needed whichever library its xcb plugin misses (the bundle
+    carried libxcb-cursor, the machine lacked libxcb-icccm): the app asks the loader first and names the library."""
+    from vsr_app.errors import VsrAppError
+    from vsr_app.gui import app
+
+    assert app.platform_plugin_error("offscreen") is None  # a plugin whose libraries are all there loads
+    assert app.platform_plugin_error("nosuch").endswith("libqnosuch.so is missing")
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    why = "libxcb-icccm.so.4: cannot open shared object file: No such file or directory"
+    monkeypatch.setattr(app, "platform_plugin_error", lambda name: why if name == "xcb" else None)
+    with pytest.raises(VsrAppError, match=r"^the desktop app cannot open the X11 display: Qt's xcb plugin does not "
+                                          rf"load \({why}\); install the X11 libraries it needs \(Debian/Ubuntu: "
+                                          r"sudo apt install libxcb-cursor0 libxcb-icccm4 "):
+        app.run()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")  # a Wayland session: Qt does not need xcb
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not app._x11_only()

@@ -86,6 +86,40 @@ def test_licence_texts_are_bundled_for_every_package_that_installs_them():
     assert all(Path(src).is_file() for src, _ in datas)
     gnu = {Path(src).name for src, dest in datas if dest.endswith("/gnu")}
     assert gnu == {"GPL-2.txt", "GPL-3.txt", "LGPL-2.1.txt", "LGPL-3.txt"}
+    assert (str(ROOT / "LICENSE"), "resources/licenses/vsr-app") in datas  # the app's own MIT text
+
+
+def test_a_link_to_a_dropped_library_goes_with_it():
+    """PyInstaller's root-level links to PySide6's eglfs libraries stayed when the libraries were cut, pointing at
+    nothing; links to kept files, at the root or beside their target, stay."""
+    binaries = [("PySide6/Qt/lib/libQt6Core.so.6", "/site/libQt6Core.so.6", "BINARY"),
+                ("PySide6/Qt/lib/libQt6Gui.so", "libQt6Gui.so.6", "SYMLINK"),
+                ("PySide6/Qt/lib/libQt6Gui.so.6", "/site/libQt6Gui.so.6", "BINARY")]
+    datas = [("libQt6Core.so.6", "PySide6/Qt/lib/libQt6Core.so.6", "SYMLINK"),
+             ("libQt6EglFSDeviceIntegration.so.6", "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6", "SYMLINK"),
+             ("resources/sample.mp4", "/repo/resources/sample.mp4", "DATA")]
+    kept_binaries, kept_datas = cuts.without_dangling_links(binaries, datas)
+    assert kept_binaries == binaries
+    assert kept_datas == [datas[0], datas[2]]
+
+
+def test_readline_is_not_bundled():
+    """GNU readline (GPL-3.0-or-later) came in with Python's lib-dynload and was named nowhere in the notice."""
+    assert "readline" in cuts.EXCLUDED_MODULES
+
+
+@pytest.mark.skipif(not Path("/usr/share/doc/zlib1g/copyright").is_file(), reason="needs a Debian-like system")
+def test_system_libraries_the_bundle_copies_are_named_with_their_package_and_licence():
+    """PyInstaller copied 77 libraries from the build machine (OpenSSL, GLib, X11...), which the notice left out."""
+    zlib = next(p for p in ("/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                            "/lib/aarch64-linux-gnu/libz.so.1") if Path(p).is_file())
+    libraries = licenses.system_libraries([zlib, str(ROOT / ".venv/lib/python3.11/site-packages/torch/lib/libc10.so")])
+    assert libraries == [licenses.SystemLibrary("libz.so.1", "zlib1g", "Zlib", Path("/usr/share/doc/zlib1g/copyright"))]
+    assert licenses.system_licence_datas(libraries) == [
+        ("resources/licenses/system/zlib1g/copyright", "/usr/share/doc/zlib1g/copyright", "DATA")]
+    notice = licenses.render([], [], libraries)
+    assert "## Libraries copied from the build machine's system" in notice and "| libz.so.1 | zlib1g | Zlib |" in notice
+    assert "build machine" not in licenses.render([], [])  # a notice made from source lists none
 
 
 def test_desktop_entry():

@@ -38,6 +38,7 @@ MIN_MIDPOINT_PSNR = 20.0  # dB, Y: a predicted midpoint vs the true frame of the
 MIN_READBACK_PSNR = 30.0  # dB, Y: the written H.264 (CRF 18) video vs the frames handed to the encoder
 # Qt platform plugins the bundle must carry: headless runs and CI, plus X11/XWayland desktops on Linux.
 REQUIRED_QT_PLATFORMS = ("offscreen", "minimal", "xcb") if sys.platform.startswith("linux") else ("offscreen", "minimal")
+DESKTOP_QT_PLATFORMS = ("xcb", "wayland") if sys.platform.startswith("linux") else ()  # libq<name>.so: Linux names
 
 
 @dataclass
@@ -304,6 +305,8 @@ def _qt() -> str:
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
+    from vsr_app.gui.app import platform_plugin_error
+
     plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
     # libqxcb.so / qxcb.dll / libqcocoa.dylib -> xcb, cocoa
     found = sorted(p.name.split(".")[0].removeprefix("lib").removeprefix("q")
@@ -317,7 +320,11 @@ def _qt() -> str:
         raise VsrAppError(f"Qt cannot decode {resource_path(ICON)} (image format plugins missing?)")
     import vsr_app.gui.main_window  # noqa: F401  - pyqtgraph, superqt and every panel must be importable
 
-    return (f"PySide6 {pyside_version} on '{app.platformName()}', platforms: {', '.join(found)}; "
+    # present is not enough: a library a desktop plugin links may be missing here (the desktop app then says which;
+    # not a failure: the desktops it runs on may have it, as Qt's own wheels expect)
+    why = {name: platform_plugin_error(name) for name in DESKTOP_QT_PLATFORMS if name in found}
+    shown = [f"{name} (does not load here: {why[name]})" if why.get(name) else name for name in found]
+    return (f"PySide6 {pyside_version} on '{app.platformName()}', platforms: {', '.join(shown)}; "
             f"icon {image.width()}x{image.height()}; GUI modules import")
 
 

@@ -19,6 +19,35 @@ def _no_display() -> bool:
     return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# The Debian/Ubuntu packages of the X11 libraries Qt's xcb plugin links (Qt's own list for Qt 6)
+XCB_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 "
+                "libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0")
+
+
+def platform_plugin_error(name: str) -> str | None:
+    """Why Qt's platform plugin `name` ('xcb') cannot load here (a library it links is missing), or None. Qt then
+    aborts naming libxcb-cursor0 whichever library is missing, so the app asks the loader first."""
+    import ctypes
+
+    from PySide6.QtCore import QLibraryInfo
+
+    folder = os.path.join(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath), "platforms")
+    plugin = os.path.join(folder, f"libq{name}.so")
+    if not os.path.isfile(plugin):
+        return f"{plugin} is missing"
+    try:
+        ctypes.CDLL(plugin)
+    except OSError as exc:
+        return str(exc).removeprefix(f"{plugin}: ")
+    return None
+
+
+def _x11_only() -> bool:
+    """True where Qt will use its xcb plugin: Linux, an X11 display, no Wayland one, no other platform chosen."""
+    return (sys.platform.startswith("linux") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb"
+            and bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _headless_if_no_display() -> None:
     """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display."""
     if _no_display():
@@ -52,6 +81,10 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     elif _no_display():  # checked before Qt loads: its own message is a plugin error and the process aborts
         raise VsrAppError("no display found: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
                           "is not set); the command-line tools work without one, see --help")
+    elif _x11_only() and (why := platform_plugin_error("xcb")):
+        raise VsrAppError(f"the desktop app cannot open the X11 display: Qt's xcb plugin does not load ({why}); "
+                          f"install the X11 libraries it needs (Debian/Ubuntu: sudo apt install {XCB_PACKAGES}) "
+                          "or use a Wayland session; the command-line tools work without a display")
     app = application()
     from vsr_app.gui.main_window import MainWindow
     from vsr_app.resources import resource_path
