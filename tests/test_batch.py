@@ -969,10 +969,9 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
     assert all(packet_span(out / f"{n}.mp4").frames == 120 for n in "abcd")
 
 
-def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
-    """`kill`, `timeout` or a scheduler: the process died at once, leaving a hidden partial file and a report of
-    "pending" files with "cancelled": false and "exit_code": 0. Later it stopped at once with "interrupted", where
-    Ctrl-C printed the cancelled file and the batch's summary."""
+def _batch_stopped_by(tmp_path, signum) -> tuple[str, str, dict]:
+    """A batch of three clips sent `signum` while it writes the first output: its stdout, stderr and report, once
+    it is checked to have stopped cleanly (exit 130, a cancelled report, no partial file or lock left)."""
     src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "report.json"
     src.mkdir()
     for name in "abc":
@@ -982,17 +981,33 @@ def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
                              "bicubic", "--report", str(report)], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert _wait_for(lambda: _writing(out), proc)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     saved = json.loads(report.read_text())
     assert saved["cancelled"] and saved["exit_code"] == 130
     assert "cancelled" in _statuses(report) and "pending" not in _statuses(report)
+    assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file, no lock
+    return stdout, stderr, saved
+
+
+def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
+    """`kill`, `timeout` or a scheduler: the process died at once, leaving a hidden partial file and a report of
+    "pending" files with "cancelled": false and "exit_code": 0. Later it stopped at once with "interrupted", where
+    Ctrl-C printed the cancelled file and the batch's summary."""
+    stdout, stderr, saved = _batch_stopped_by(tmp_path, signal.SIGTERM)
     stopped = next(f["input"] for f in saved["files"] if f["reason"] == STOPPED_REASON)
     *_, cancelled_line, summary = stdout.splitlines()
     assert cancelled_line.endswith(f"] cancelled {stopped}: {STOPPED_REASON}")
     assert summary.startswith("batch: ") and " cancelled in " in summary and "interrupted" not in stderr
-    assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no hang-up signal on this system")
+def test_a_closed_terminal_stops_the_batch_cleanly(tmp_path):
+    """SIGHUP (the terminal closed, an SSH session dropped) killed a batch as `kill -9` does: its partial output and
+    lock left, every file in the report "pending". It stops as on SIGTERM, saying nothing to the terminal gone."""
+    stdout, stderr, _ = _batch_stopped_by(tmp_path, signal.SIGHUP)
+    assert "stopping" not in stderr and "batch: " not in stdout  # said to /dev/null, not to a closed terminal
 
 
 def test_no_temporary_frame_folders_or_files_anywhere(tree, tmp_path, monkeypatch):

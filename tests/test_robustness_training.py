@@ -136,6 +136,39 @@ def test_kill_9_during_training_then_resume(data_dir, tmp_path):
     assert load_model(str(run / "model.safetensors")).info.params > 0
 
 
+def test_a_new_run_clears_what_a_run_killed_in_its_first_checkpoint_left_half_written(data_dir, tmp_path):
+    """`kill -9` during a new run's first checkpoint left an 8 MB .checkpoint.safetensors.*.tmp (nothing to resume:
+    the user starts the run again), which only a resume cleared: it stayed for good."""
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in (".checkpoint.safetensors.b822e65d.tmp", ".config.json.0a1b2c3d.tmp"):
+        (run / name).write_bytes(b"\0" * 1000)
+    train_cli(data_dir, run, config_file(tmp_path), steps=2)
+    assert leftovers(run) == [] and (run / "checkpoint.safetensors").is_file()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no hang-up signal on this system")
+def test_a_closed_terminal_stops_training_with_a_checkpoint(data_dir, tmp_path):
+    """SIGHUP (the terminal closed, an SSH session dropped) killed the trainer as `kill -9` does, losing the steps
+    since the last checkpoint (every 5 minutes): it stops as on Ctrl+C, writing one."""
+    config, run = config_file(tmp_path, ckpt_every_s=3600), tmp_path / "run"
+    cmd = [sys.executable, "-m", "vsr_app", "train", "vsr", "--data", str(data_dir), "--out", str(run),
+           "--config", config, "--steps", "100000"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not (run / "metrics.jsonl").exists():
+            time.sleep(0.05)
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert checkpoint_step(run) >= 1 and leftovers(run) == []
+
+
 def test_a_teacher_named_by_a_config_file_without_distillation_is_said_in_the_files_words(data_dir, tmp_path):
     for distill in ({}, {"distill": "none"}):
         path = tmp_path / "teacher_only.json"

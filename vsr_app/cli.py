@@ -26,6 +26,7 @@ from vsr_app.distill.options import DISTILL_MODES
 from vsr_app.errors import VsrAppError
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.shipped import PREFERRED
+from vsr_app.stop_signals import handle_stops, restore_handlers
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
 APP_OPTIONS = ("-h", "--help", "--version", "--selftest")  # of vsr-app itself, before any command
@@ -49,34 +50,26 @@ def cmd_interpolate(args) -> int:
     return _process_file(args, interpolate=args.model)
 
 
-def _sigterm_as_interrupt():
-    """SIGTERM (the GUI's Stop, `kill`) stops like Ctrl+C: KeyboardInterrupt, cleanup, exit 130; returns the
-    previous handler."""
-    import signal
-
-    def stop(signum, frame):
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, stop)
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
-def _sigterm_stops(command: str | None):
-    """Every command stops on SIGTERM as on Ctrl+C (exit 130) from its start: a Stop while torch imports is a stop,
-    not a crash. Not `gui`, which is left to the desktop app: in Qt's loop a handler that raises would run only when
-    the loop next calls into Python, and raise inside a slot. The previous handler comes back after, since scripts
-    and tests call main in-process (and only the main thread may set one)."""
-    import signal
+def _signals_stop(command: str | None):
+    """Every command stops on SIGTERM and SIGHUP as on Ctrl+C (KeyboardInterrupt, cleanup, exit 130) from its start:
+    a Stop while torch imports is a stop, not a crash. Not `gui`, which is left to the desktop app: in Qt's loop a
+    handler that raises would run only when the loop next calls into Python, and raise inside a slot. The handlers
+    before come back after, since scripts and tests call main in-process (and only the main thread may set one)."""
     import threading
 
     if command == "gui" or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = _sigterm_as_interrupt()
+    previous = handle_stops(_raise_interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        restore_handlers(previous)
 
 
 def _process_file(args, **models) -> int:
@@ -180,41 +173,32 @@ def _drop_stdout() -> None:
 
 
 class _cancel_on_interrupt:
-    """A first Ctrl-C or SIGTERM (`kill`, `timeout`, a scheduler) sets `cancel`: the current file is cleaned up, the
-    report written and the summary printed, as for any stop the user asks for. A second one of either stops at once
-    as KeyboardInterrupt, which cleans up and reports too, but prints no summary. `in_flight()`: whether a file is
-    being processed, whose unfinished output the stop removes."""
+    """A first Ctrl-C, SIGTERM (`kill`, `timeout`, a scheduler) or SIGHUP (the terminal closed) sets `cancel`: the
+    current file is cleaned up, the report written and the summary printed, as for any stop the user asks for. A
+    second one stops at once as KeyboardInterrupt, which cleans up and reports too, but prints no summary.
+    `in_flight()`: whether a file is being processed, whose unfinished output the stop removes."""
 
     def __init__(self, cancel, in_flight):
         self.cancel = cancel
         self.in_flight = in_flight
         self.previous = None
-        self.previous_term = None
 
     def _handler(self, signum, frame):
-        import signal
-
         self.cancel.set()
         removing = ": removing the unfinished output" if self.in_flight() else ""
         print(f"\n{APP_NAME}: stopping{removing} (Ctrl-C again to quit at once)", file=sys.stderr)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        _sigterm_as_interrupt()
+        handle_stops(_raise_interrupt)
 
     def __enter__(self):
-        import signal
         import threading
 
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handler)
-            self.previous_term = signal.signal(signal.SIGTERM, self._handler)
+            self.previous = handle_stops(self._handler)
         return self
 
     def __exit__(self, *exc):
-        import signal
-
         if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
-            signal.signal(signal.SIGTERM, self.previous_term)
+            restore_handlers(self.previous)
 
 
 def cmd_train(args) -> int:
@@ -676,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "check"):  # checks that need more than one argument
         args.check(args)
     try:
-        with _sigterm_stops(args.command):
+        with _signals_stop(args.command):
             if args.selftest:
                 from vsr_app.selftest import main as selftest
 

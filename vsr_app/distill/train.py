@@ -36,7 +36,6 @@ import errno
 import json
 import math
 import os
-import signal
 import time
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -61,6 +60,7 @@ from vsr_app.files import atomic_write
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
 from vsr_app.nets.ops import set_threads
+from vsr_app.stop_signals import handle_stops, restore_handlers
 
 AVERAGE_PREFIX = "ema.model."  # the checkpoint's tensors of the model's weight average (`ema`)
 # a loss that is nan or inf skips its step (the weights are kept, not poisoned); this many in a row stop the run
@@ -319,7 +319,7 @@ def _record_step(line: str) -> float:
 # ---- the loop -----------------------------------------------------------------------------------
 
 class _StopFlag:
-    """Set by SIGINT/SIGTERM (or by the caller's cancel event) so the loop checkpoints and exits.
+    """Set by SIGINT/SIGTERM/SIGHUP (or by the caller's cancel event) so the loop checkpoints and exits.
 
     Before the first batch arrives there is nothing new to checkpoint, and loading the data or building a batch
     cache can take many minutes (the cache keeps what it has built): a signal then stops at once, by raising
@@ -373,15 +373,17 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
 def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, resume: bool, log) -> int:
     """The step the run starts at, its weights (and optimiser and task state) set: a resumed run's from its
     checkpoint, or its exported weights where that is gone; a new run's from `init_from`, if any."""
-    if not resume:
+    if resume:
+        check_resumable(run_dir)
+    else:
         check_new_run(run_dir)
+    for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run (a new run there clears them too)
+        stale.unlink(missing_ok=True)
+    if not resume:
         if cfg.init_from:
             fresh = _init_from(modules["model"], cfg.init_from, cfg.init_partial)
             log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
         return 0
-    check_resumable(run_dir)
-    for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run
-        stale.unlink(missing_ok=True)
     if (run_dir / "checkpoint.safetensors").exists():
         saved = load_checkpoint(run_dir, modules, opt)
         start = saved["step"]
@@ -397,19 +399,16 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
 
 @contextlib.contextmanager
 def _stopping_on_signals(stop: _StopFlag):
-    """SIGINT and SIGTERM call `stop` while the loop runs (in every process: torchrun passes a signal on to each);
-    the handlers before are put back after it."""
-    old_handlers = {}
+    """SIGINT, SIGTERM and SIGHUP (stop_signals) call `stop` while the loop runs (in every process: torchrun passes a
+    signal on to each); the handlers before are put back after it."""
     try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                old_handlers[sig] = signal.signal(sig, stop)
-            except ValueError:  # called outside the main thread: only `cancel` stops the loop then
-                pass
+        previous = handle_stops(stop)
+    except ValueError:  # called outside the main thread: only `cancel` stops the loop then
+        previous = {}
+    try:
         yield
     finally:
-        for sig, h in old_handlers.items():
-            signal.signal(sig, h)
+        restore_handlers(previous)
 
 
 def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel,

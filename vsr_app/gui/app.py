@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 from vsr_app import APP_NAME
@@ -105,22 +104,22 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
 
 
 def _close_on_signals(window) -> None:
-    """Ctrl+C in the terminal and SIGTERM (`kill`, logging out) close the window as Quit does, without its question
-    (nobody is there to answer), and the app exits 130 like any stopped command: running work stops and an unfinished
-    export is removed. Unhandled, SIGTERM killed the app mid-export and Ctrl+C did nothing. Python runs its handlers
+    """Ctrl+C in the terminal, SIGTERM (`kill`, logging out) and SIGHUP (the terminal closed) close the window as
+    Quit does, without its question (nobody is there to answer), and the app exits 130 like any stopped command:
+    running work stops and an unfinished export is removed. Unhandled, SIGTERM killed the app mid-export and Ctrl+C did nothing. Python runs its handlers
     only between its own bytecodes, never inside Qt's event loop, so a timer wakes it up; the handler only posts the
     close, which runs from the event loop."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from vsr_app.gui.train_panel import INTERRUPTED_EXIT
+    from vsr_app.stop_signals import handle_stops
 
     def stop() -> None:
         window.quit_without_asking()
         QApplication.exit(INTERRUPTED_EXIT)
 
-    for number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(number, lambda *_: QTimer.singleShot(0, stop))
+    handle_stops(lambda *_: QTimer.singleShot(0, stop))
     wake = QTimer(window)
     wake.timeout.connect(lambda: None)
     wake.start(SIGNAL_CHECK_MS)
