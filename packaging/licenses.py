@@ -215,7 +215,7 @@ def _system_section(libraries: list[SystemLibrary]) -> str:
 Python and the libraries above link these; PyInstaller copied them from the machine that built this bundle. Each
 package's copyright file (with the full terms) is in the bundle under `resources/licenses/system/<package>/`.
 
-| library | package | licence of the package's own files |
+| library | package | the package's main licence (Debian's `Files: *`; its copyright file has the library's own) |
 |---|---|---|
 {rows}
 """

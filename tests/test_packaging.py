@@ -103,6 +103,22 @@ def test_a_link_to_a_dropped_library_goes_with_it():
     assert kept_datas == [datas[0], datas[2]]
 
 
+@pytest.mark.parametrize("users", ["/opt/lib", None])
+def test_programs_the_packaged_app_starts_get_the_users_library_path(monkeypatch, users):
+    """The bootloader's LD_LIBRARY_PATH (the bundle) reached the system's player and file manager, which then loaded
+    the bundle's Qt and GLib over their own."""
+    from vsr_app.resources import give_back_library_path
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/bundle/_internal" + (f":{users}" if users else ""))
+    if users:
+        monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", users)
+    else:
+        monkeypatch.delenv("LD_LIBRARY_PATH_ORIG", raising=False)
+    give_back_library_path()
+    assert os.environ.get("LD_LIBRARY_PATH") == users and "LD_LIBRARY_PATH_ORIG" not in os.environ
+
 def test_readline_is_not_bundled():
     """GNU readline (GPL-3.0-or-later) came in with Python's lib-dynload and was named nowhere in the notice."""
     assert "readline" in cuts.EXCLUDED_MODULES

@@ -26,7 +26,7 @@ XCB_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libx
 def platform_plugin_error(name: str) -> str | None:
     """Why Qt's platform plugin `name` ('xcb') cannot load here (a library it links is missing), or None. Qt then
     aborts naming libxcb-cursor0 whichever library is missing, so the app asks the loader first."""
-    import ctypes
+    import _ctypes  # not ctypes.CDLL: in the packaged app PyInstaller's wrapper replaces the loader's message
 
     from PySide6.QtCore import QLibraryInfo
 
@@ -35,7 +35,7 @@ def platform_plugin_error(name: str) -> str | None:
     if not os.path.isfile(plugin):
         return f"{plugin} is missing"
     try:
-        ctypes.CDLL(plugin)
+        _ctypes.dlopen(plugin, os.RTLD_NOW)
     except OSError as exc:
         return str(exc).removeprefix(f"{plugin}: ")
     return None
