@@ -164,6 +164,35 @@ def test_the_teacher_compared_is_the_teacher_exported(small_video):
     measured = [psnr for _, psnr, _ in analyse(str(small_video), "upscale", ("vsr-x4-teacher", "bicubic"), "cpu")]
     assert measured == [psnr_y(a, b) for a, b in zip(exported, bicubic)]
 
+def test_a_newer_request_ends_a_teachers_call_midway_and_the_stream_stays_right(small_video):
+    """An Open, a switch of model or closing the window waited for the whole teacher call (20 s at 320x240 on a CPU):
+    a check inside the net ends it, and the next request restarts the stream to the same frames as before."""
+    service = FrameService(str(small_video))
+    request = Request(5, "upscale", ("vsr-x4-teacher", SOURCE), "cpu")
+    checks = iter(range(10**6))
+    assert service.render(request, should_stop=lambda: next(checks) > 40) is None  # 40 module calls in: superseded
+    assert next(checks) < 100  # it stopped inside the call, not after it
+    assert not [key for key in service.cache.items if key[0] == "up"]  # nothing half-made was kept
+    again = service.render(request).images[0]
+    fresh = FrameService(str(small_video)).render(request).images[0]
+    assert np.array_equal(again, fresh)
+
+
+def test_a_side_that_is_refused_is_said_before_the_other_sides_frame_is_made(small_video, monkeypatch):
+    """A teacher too big for the memory was refused only after the student's frame was made (15 s at 2560x1440)."""
+    service = FrameService(str(small_video))
+    real = service._load_stream
+
+    def refuse_the_teacher(name, *args):
+        if name == "vsr-x4-teacher":
+            raise VsrAppError("showing vsr-x4-teacher needs about 9.9 GB of memory")
+        return real(name, *args)
+
+    monkeypatch.setattr(service, "_load_stream", refuse_the_teacher)
+    with pytest.raises(VsrAppError, match="needs about 9.9 GB"):
+        service.render(Request(0, "upscale", ("bicubic", "vsr-x4-teacher"), "cpu"))
+    assert not [key for key in service.cache.items if key[0] == "up"]  # bicubic's frame was never made
+
 def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work(small_video, monkeypatch):
     """Opening a large video in Compare could use more memory than the machine has: the kernel then kills the app
     with no message. Now a model side that cannot fit says what it needs, before its weights load."""
@@ -343,3 +372,28 @@ def test_a_seek_that_finds_no_frame_decodes_from_the_start_instead_of_ending_the
         assert np.array_equal(source.get(30), played[30]) and not source.length_exact
     finally:
         source.close()
+
+
+def test_a_failure_of_choices_already_left_is_not_put_in_a_dialog(qapp, small_video):
+    """A teacher refused 15 s into a request the user had replaced (bicubic | student picked meanwhile) popped
+    "Processing failed" about the teacher over the new choices; a failure of the current choices still does."""
+    from vsr_app.gui.workers import FrameWorker
+
+    worker = FrameWorker()  # not started: _render runs here, and its signals arrive at once
+    worker.service = FrameService(str(small_video))
+    dialogs, unavailable, titles = [], [], []
+    worker.failed.connect(lambda title, message: (titles.append(title), dialogs.append(message)))
+    worker.unavailable.connect(lambda request, reason: unavailable.append(reason))
+    left = Request(0, "upscale", (SOURCE, "no-such-model"), "cpu")
+    worker.request(Request(0, "upscale", (SOURCE, "bicubic"), "cpu"))  # the user's newer choice, not yet taken up
+    worker._render(left, emit=True)
+    assert dialogs == [] and unavailable == []
+    worker._request = None  # the user comes back to the failing choice: the view says why, without a dialog
+    worker._render(left, emit=True)
+    assert dialogs == [] and len(unavailable) == 1 and "no-such-model" in unavailable[0]
+    worker.service.close()
+    worker.service, unavailable[:] = FrameService(str(small_video)), []
+    worker._render(left, emit=True)  # a failure of the current choices: a dialog, and the view says it too
+    assert len(dialogs) == 1 and "no-such-model" in dialogs[0] and unavailable == dialogs
+    assert titles == ["Cannot show this comparison"]  # a refusal, not "Processing failed"
+    worker.service.close()

@@ -189,11 +189,36 @@ class SourceFrames:
             self._frames = None
 
 
+class Superseded(Exception):
+    """Raised from inside a net's forward when the frame it computes is no longer wanted (`StopsMidCall`)."""
+
+
+class StopsMidCall:
+    """Lets a newer request end a net call midway: a teacher's call takes many seconds on a CPU (about 20 s for a
+    320x240 chunk), and an Open, a switch of model or closing the window waited for all of it. A check before each
+    module's forward raises Superseded; the stream then drops the engine's state, which is half-updated. The viewer's
+    engines have nets of their own (load_model does not share them), so an export never sees these checks."""
+
+    def __init__(self, engine):
+        from torch import nn
+
+        self.should_stop: ShouldStop = lambda: False
+        net = getattr(engine, "net", None)
+        if isinstance(net, nn.Module):
+            for module in net.modules():
+                module.register_forward_pre_hook(self._check)
+
+    def _check(self, *_) -> None:
+        if self.should_stop():
+            raise Superseded()
+
+
 class UpscaleStream:
     """One upscaling engine's output over the whole video, addressable by frame index."""
 
     def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
         self.name, self.engine, self.source, self.cache = name, engine, source, cache
+        self.stops = StopsMidCall(engine)
         self.key = ("up", name, device)
         self.scale = int(engine.scale)
         # Clip (bidirectional) engines need only their context window before k; recurrent ones some history.
@@ -207,6 +232,7 @@ class UpscaleStream:
         result = self.cache.get((*self.key, k))
         if result is not None:
             return result
+        self.stops.should_stop = should_stop
         if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
             self.engine.reset()
             # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
@@ -220,11 +246,10 @@ class UpscaleStream:
             progress(f"{self.name}: frame {k + 1}" + (f" (warming up {self.next_out - first + 1}/{k - first + 1})"
                                                          if k > first else ""))
             try:
-                outputs = self.engine.push(self.source.get(self.next_in))
-                self.next_in += 1
-            except IndexError:
-                outputs = self.engine.flush()
-                self.next_in = None
+                outputs = self._advance()
+            except Superseded:
+                self.next_in = None  # the engine's state is half-updated: the next frame asked restarts it
+                return None
             for out in outputs:
                 if self.next_out == k:
                     result = out  # held here: a small cache may already have evicted it again
@@ -235,12 +260,23 @@ class UpscaleStream:
                 raise IndexError(k)
         return result
 
+    def _advance(self) -> list[np.ndarray]:
+        """Push the next source frame (at the end, flush): the outputs the engine gives for it."""
+        try:
+            outputs = self.engine.push(self.source.get(self.next_in))
+            self.next_in += 1
+        except IndexError:
+            outputs = self.engine.flush()
+            self.next_in = None
+        return outputs
+
 
 class InterpolateStream:
     """One interpolation engine's in-between frames: position k is the frame halfway between k and k+1."""
 
     def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
         self.name, self.engine, self.source, self.cache = name, engine, source, cache
+        self.stops = StopsMidCall(engine)
         self.key = ("mid", name, device)
         self.scale = 1
 
@@ -259,7 +295,11 @@ class InterpolateStream:
         window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
                             (cut_at(diffs, k - first), cut_at(diffs, k + 1 - first), cut_at(diffs, k + 2 - first)),
                             self.engine.num_inputs)
-        image = at[k] if window is None else self.engine.midpoint(window)  # a cut: the export repeats the frame too
+        self.stops.should_stop = should_stop
+        try:
+            image = at[k] if window is None else self.engine.midpoint(window)  # a cut: the export repeats it too
+        except Superseded:
+            return None
         self.cache.put(key, image)
         return image
 
@@ -362,13 +402,16 @@ class FrameService:
             self.source.length_exact = True
 
     def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
+        # both sides' models first: a side refused (too big for the memory, a load that fails) is said at once, not
+        # after the other side's frame, which can take a teacher many seconds
+        streams = {side: self._stream(side, request.task, request.device, progress)
+                   for side in request.sides if side != SOURCE}
         images, scales = [], []
         for side in request.sides:
             if side == SOURCE:
                 image, scale = self._source_frame(k), 1
             else:
-                stream = self._stream(side, request.task, request.device, progress)
-                image, scale = stream.frame(k, progress, should_stop), stream.scale
+                image, scale = streams[side].frame(k, progress, should_stop), streams[side].scale
             if image is None:
                 return None
             images.append(image)
@@ -382,6 +425,8 @@ class FrameService:
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
                             moment - self.info.start_time, self.positions(request.task), duration)
         a, b = images
+        if should_stop():  # measuring takes a while on large frames; the figures are not wanted any more
+            return None
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
             rendered.psnr = psnr_y(a, b)

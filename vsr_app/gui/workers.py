@@ -140,9 +140,11 @@ class FrameWorker(QThread):
                 self.unavailable.emit(request, error_message(known.cause))
             return
         except Exception as exc:  # noqa: BLE001
-            if emit:
+            if emit and not self._superseded():  # not a dialog about choices the user has already left
                 message = error_message(exc)
-                self.failed.emit("Processing failed", message)
+                # a refusal (the memory, a model of the other task) is not a failure of the app
+                self.failed.emit("Cannot show this comparison" if isinstance(exc, VsrAppError) else "Processing failed",
+                                 message)
                 self.unavailable.emit(request, message)  # or the view keeps the last choices' picture and figures
             return
         if rendered is None and emit:  # superseded; by an open, the frame is still wanted if that open fails
