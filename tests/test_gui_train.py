@@ -423,7 +423,11 @@ def test_start_leaves_alone_a_folder_a_trainer_is_using_before_its_first_checkpo
     assert "--config" in prepare(panel, resume=False)  # free again once that trainer has gone
 
 
-def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(panel, qtbot, window, tmp_path):
+@pytest.mark.parametrize("end, said", [
+    ("sys.exit(1)", "The trainer exited with an error (code 1)."),
+    ("os.kill(os.getpid(), 9)", "The trainer was killed (signal 9: the system may have run out of memory, or someone "
+                                "ran kill -9).")])  # was "exited with an error (code 9)"
+def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(panel, qtbot, window, tmp_path, end, said):
     """An out-of-memory crash in hour five: the model its last checkpoint exported is installed, not left unreachable
     from the model menus (Resume, the only other way, would crash again)."""
     import time
@@ -434,8 +438,8 @@ def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(pane
     process = QProcess(panel)
     process.finished.connect(panel._finished)
     checkpoint = panel.run_dir / "checkpoint.json"
-    process.start(sys.executable, ["-c", f"import pathlib, sys; pathlib.Path({str(checkpoint)!r}).write_text('{{}}'); "
-                                         f"sys.exit(1)"])
+    process.start(sys.executable, ["-c", f"import os, pathlib, sys; "
+                                         f"pathlib.Path({str(checkpoint)!r}).write_text('{{}}'); {end}"])
     assert process.waitForStarted()
     panel.process = process
     with qtbot.waitSignal(process.finished, timeout=10_000):
@@ -443,6 +447,7 @@ def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(pane
     installed = panel.log.toPlainText().split("model 'tiny-student' installed as ")[1].splitlines()[0]
     assert Path(installed).read_bytes() == (panel.run_dir / "model.safetensors").read_bytes()
     assert window.error_box.isVisible() and "last checkpoint is installed" in window.error_box.text()
+    assert panel.status.text() == said and said.removeprefix("The trainer ")[:-1] in window.error_box.text()
 
 
 def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_checkpoint(panel, tmp_path):

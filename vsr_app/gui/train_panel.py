@@ -53,6 +53,8 @@ from vsr_app.shipped import PREFERRED
 
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
+KILLED_SIGNAL = 9  # SIGKILL: what the kernel's out-of-memory killer sends, and `kill -9`
+OOM_HINT = ": the system may have run out of memory, or someone ran kill -9"
 STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
 # a line that says why the trainer failed: the CLI's (or argparse's) "PROG: error: ...", a traceback's exception line
@@ -1083,7 +1085,7 @@ class TrainPanel(QWidget):
                 self.status.setText(f"Stopped after {took}; Resume continues from here.")
                 self._install()
         else:
-            self._failed(code, saved)
+            self._failed(code, saved, killed=status == QProcess.CrashExit)
         if self.pruning and self.run_dir.is_dir():  # what it left, once any refused start's folder is gone
             self.run_note = self._offer_pruned_net(self.run_dir)
         elif self.pruning:
@@ -1091,11 +1093,14 @@ class TrainPanel(QWidget):
         self._label_run()
         self._show_prune_command()  # its folder is taken, or free again
 
-    def _failed(self, code: int, saved: bool) -> None:
+    def _failed(self, code: int, saved: bool, killed: bool = False) -> None:
         """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the
-        whole output is; a trainer's model from the last checkpoint before the failure is installed."""
+        whole output is; a trainer's model from the last checkpoint before the failure is installed. `killed`: by a
+        signal (`code` is its number), which leaves no output to tell why: the kernel's out-of-memory killer sends 9."""
         doer, what = self._doing()
-        self.status.setText(f"The {doer} exited with an error (code {code}).")
+        ended = (f"was killed (signal {code}{OOM_HINT if code == KILLED_SIGNAL else ''})" if killed
+                 else f"exited with an error (code {code})")
+        self.status.setText(f"The {doer} {ended}.")
         said = ""
         if not saved:
             self._clear_refused_start()
@@ -1103,8 +1108,8 @@ class TrainPanel(QWidget):
             self._install()
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
         cause = fmt.for_train_tab(failure_cause(self.run_output))
-        self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} exited with code {code}; its whole output is "
-                                                f"in {self._log_place()}.{said}")
+        self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} {ended}; its whole output is in "
+                                                f"{self._log_place()}.{said}")
 
     def _doing(self) -> tuple[str, str]:
         """What runs, for messages: the pruner or the trainer, and its work."""
