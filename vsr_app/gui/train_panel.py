@@ -1098,9 +1098,8 @@ class TrainPanel(QWidget):
         whole output is; a trainer's model from the last checkpoint before the failure is installed. `killed`: by a
         signal (`code` is its number), which leaves no output to tell why: the kernel's out-of-memory killer sends 9."""
         doer, what = self._doing()
-        ended = (f"was killed (signal {code}{OOM_HINT if code == KILLED_SIGNAL else ''})" if killed
-                 else f"exited with an error (code {code})")
-        self.status.setText(f"The {doer} {ended}.")
+        killed_by = f"was killed (signal {code}{OOM_HINT if code == KILLED_SIGNAL else ''})" if killed else ""
+        self.status.setText(f"The {doer} {killed_by or f'exited with an error (code {code})'}.")
         said = ""
         if not saved:
             self._clear_refused_start()
@@ -1108,8 +1107,8 @@ class TrainPanel(QWidget):
             self._install()
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
         cause = fmt.for_train_tab(failure_cause(self.run_output))
-        self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} {ended}; its whole output is in "
-                                                f"{self._log_place()}.{said}")
+        self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} {killed_by or f'exited with code {code}'}; "
+                                                f"its whole output is in {self._log_place()}.{said}")
 
     def _doing(self) -> tuple[str, str]:
         """What runs, for messages: the pruner or the trainer, and its work."""
