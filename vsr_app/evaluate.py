@@ -92,7 +92,8 @@ def check_sequence(name: str, frames: list[np.ndarray], min_frames: int, min_sid
     from vsr_app.metrics import SSIM_WINDOW
 
     if len(frames) < min_frames:
-        raise VsrAppError(f"sequence '{name}' has {len(frames)} frames; scoring it needs at least {min_frames}")
+        raise VsrAppError(f"sequence '{name}' has {len(frames)} frame{'' if len(frames) == 1 else 's'}; scoring it "
+                          f"needs at least {min_frames}")
     sizes = sorted({f"{f.shape[1]}x{f.shape[0]}" for f in frames})
     if len(sizes) > 1:
         raise VsrAppError(f"sequence '{name}' mixes frame sizes ({', '.join(sizes)})")
