@@ -153,7 +153,7 @@ def test_eval_of_a_model_by_name_records_no_path(tmp_path, capsys):
 
 def _measured(task: str) -> dict:
     return {"task": task, "input": [180, 320], "params": 66575, "precision": "bf16", "fps_model": 50.0,
-            "fps_pipeline": 25.0, "cpu_ms_model": 20.0, "peak_rss_mb": 300.0}
+            "fps_pipeline": 25.0, "cpu_ms_model": 20.0, "peak_rss_mb": 300.0, "threads": 1}
 
 
 def test_the_bench_table_sizes_its_model_column_to_the_longest_name():
@@ -165,6 +165,8 @@ def test_the_bench_table_sizes_its_model_column_to_the_longest_name():
     column = table[1].index("task")
     assert [row[:column].split() + row[column:].split()[:1] for row in table[2:]] == \
         [["bicubic", "upscale"], ["vsr-x4-student-aligned-bicubic", "upscale"], ["blend", "interpolate"]]
+    threads = table[1].index("threads") + len("threads")
+    assert table[2][threads - 1] == "1"  # the threads it ran on (--threads 1 was said nowhere in the table)
 
 
 @pytest.mark.parametrize("argv, says", [

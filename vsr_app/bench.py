@@ -420,8 +420,8 @@ def format_table(result: dict) -> str:
     width = max([len("model")] + [len(name) for name in result["models"]])
     lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
              f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
-             f"{'model':<{width}} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'fps model':>10} "
-             f"{'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
+             f"{'model':<{width}} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'threads':>7} "
+             f"{'fps model':>10} {'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
         lines.append(f"{name:<{width}} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m, width))
     return "\n".join(lines)
@@ -430,5 +430,6 @@ def format_table(result: dict) -> str:
 def _table_row(name: str, m: dict, width: int) -> str:
     ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
     size = f"{m['input'][1]}x{m['input'][0]}"
-    return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} {m['fps_model']:>10.2f} "
-            f"{m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} {m['peak_rss_mb']:>12.0f}")
+    return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} {m['threads']:>7} "
+            f"{m['fps_model']:>10.2f} {m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} "
+            f"{m['peak_rss_mb']:>12.0f}")
