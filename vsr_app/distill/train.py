@@ -192,8 +192,11 @@ def _what_is_kept(run_dir: Path, resume_hint: str) -> str:
 def _why_not_saved(exc: Exception) -> str:
     """Why a save failed, for an OSError and for safetensors' own error, which wraps the system's ("I/O error: No
     space left on device (os error 28)") and is no OSError."""
-    if getattr(exc, "errno", None) == errno.ENOSPC or f"(os error {errno.ENOSPC})" in str(exc):
-        return "no space left on the disk"
+    for number, why in ((errno.ENOSPC, "no space left on the disk"),
+                        (errno.EFBIG, "the file grew past the largest this system allows (a FAT32 disk's 4 GB, or a "
+                                      "`ulimit -f`)")):
+        if getattr(exc, "errno", None) == number or f"(os error {number})" in str(exc):
+            return why
     return getattr(exc, "strerror", None) or str(exc)
 
 
