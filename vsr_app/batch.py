@@ -459,7 +459,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
     from vsr_app.video.encoding import check_encoder_settings, made_by
-    from vsr_app.video.output_paths import check_output_path, check_writable, make_folder, remove_stale_partials
+    from vsr_app.video.output_paths import (check_output_path, check_writable, make_folder, remove_stale_partials,
+                                            removed_if_left_empty)
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
@@ -487,7 +488,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     loaded = load_model(str(model or PREFERRED[task].student), device)
     if loaded.task != task:
         raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
-    make_folder(out_dir)
+    made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
 
@@ -540,7 +541,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
                                     overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models))
 
-    with claim_output_folder(out_dir):  # before the report is first written: it may be the other batch's too
+    # the lock before the report is first written (it may be the other batch's too); a batch that made nothing
+    # (stopped before its first output, every file failed) leaves no empty folder it made
+    with removed_if_left_empty(made), claim_output_folder(out_dir):
         save()
         count = len(inputs)
         in_flight = None

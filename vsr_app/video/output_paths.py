@@ -7,6 +7,7 @@ process id, so the files killed writes left can be cleared without touching one 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -14,7 +15,7 @@ import re
 import secrets
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.video.encoding import CONTAINER_FORMATS
@@ -109,6 +110,15 @@ def remove_made_folders(folders: list[Path]) -> None:
             folder.rmdir()
         except OSError:  # not empty (something else was put there), or gone
             return
+
+
+@contextlib.contextmanager
+def removed_if_left_empty(folders: list[Path]) -> Iterator[None]:
+    """Whatever ends the block (a stop, an error), the folders `make_folder` made that are still empty go again."""
+    try:
+        yield
+    finally:
+        remove_made_folders(folders)
 
 
 def name_max(folder: Path) -> int:
