@@ -141,6 +141,28 @@ def test_a_stopped_prune_resumes_to_the_net_an_uninterrupted_one_makes(tmp_path)
     assert plans[0]["groups"] == plans[1]["groups"]
 
 
+def test_a_stop_after_the_last_step_says_how_to_make_the_pruned_net(tmp_path, monkeypatch):
+    """Ctrl+C while the pruned net was being cut out (after the last step) printed only "interrupted"; --resume makes
+    it from the checkpoint."""
+    from vsr_app.distill import vfi_task
+
+    _frames(tmp_path / "data" / "clip")
+    run = tmp_path / "run"
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vfi_task, "apply_threshold", interrupted)
+    lines = []
+    with pytest.raises(KeyboardInterrupt):
+        vfi_task.prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], run, 0.3, log=lines.append,
+                           options={**TINY_PRUNE, "steps": 2, "prune_prox_steps": 1})
+    assert lines[-1] == ("stopped while making the pruned net from the finished pruning; continue with "
+                         f"`vsr-app prune vfi --out {run} --resume`")
+    monkeypatch.undo()
+    _prune(tmp_path, run, resume=True)
+    assert (run / "pruned.safetensors").is_file()
+
 def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
     """Its checkpoint holds no count of OBProx-SG's steps and its options no prune_prox_steps: the count is its step
     and the phase boundary comes from its own length, not from a --steps that extends it."""

@@ -555,32 +555,35 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
                    log=log, sparsity_resumed_at=resumed_at)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
     train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=hint)
-
-    build = net.rebuild
-    zeros = apply_threshold(net, task_cfg.prune_threshold)
-    plan = width_plan(net, task_cfg.min_width)
-    target = int(target_params_ratio * before)
-    plan = scaled_plan(net, plan, target, build, task_cfg.min_width)
-    student = extract_pruned(net, plan, build)
-    taps = None
-    if task_cfg.tap_mass > 0:
-        importance = tap_importance(student, task.batches(loop.seed + 1, 0, 1), task_cfg.tap_batches)
-        student = prune_taps(student, choose_taps(importance, task_cfg.tap_mass))
-        taps = {"mass": task_cfg.tap_mass, "batches": task_cfg.tap_batches, "kept": student.n_taps,
-                "before": net.n_taps, "taps": student.arch_config().get("taps"),
-                "importance": [[round(float(v), 5) for v in imp] for imp in importance]}
-        log(f"taps kept per scale (0.5x, 1x, 2x): {net.n_taps} -> {student.n_taps}")
-    after = count_params(student)
-    report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
-              "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
-    with saving("the pruned net", run_dir, hint):
-        atomic_write(run_dir / "plan.json",
-                     lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
-        path = save_model(student, run_dir / PRUNED_NET, {
-            "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
-            "config": {"widths": plan.widths, **student.arch_config()},
-            "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-    log(f"pruned {before:,} -> {after:,} parameters ({100 * (1 - after / before):.1f}% fewer); plan in "
-        f"{run_dir / 'plan.json'}")
+    try:  # the steps are all checkpointed: a stop now leaves only the cutting and saving below to do
+        build = net.rebuild
+        zeros = apply_threshold(net, task_cfg.prune_threshold)
+        plan = width_plan(net, task_cfg.min_width)
+        target = int(target_params_ratio * before)
+        plan = scaled_plan(net, plan, target, build, task_cfg.min_width)
+        student = extract_pruned(net, plan, build)
+        taps = None
+        if task_cfg.tap_mass > 0:
+            importance = tap_importance(student, task.batches(loop.seed + 1, 0, 1), task_cfg.tap_batches)
+            student = prune_taps(student, choose_taps(importance, task_cfg.tap_mass))
+            taps = {"mass": task_cfg.tap_mass, "batches": task_cfg.tap_batches, "kept": student.n_taps,
+                    "before": net.n_taps, "taps": student.arch_config().get("taps"),
+                    "importance": [[round(float(v), 5) for v in imp] for imp in importance]}
+            log(f"taps kept per scale (0.5x, 1x, 2x): {net.n_taps} -> {student.n_taps}")
+        after = count_params(student)
+        report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
+                  "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
+        with saving("the pruned net", run_dir, hint):
+            atomic_write(run_dir / "plan.json",
+                         lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
+            path = save_model(student, run_dir / PRUNED_NET, {
+                "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
+                "config": {"widths": plan.widths, **student.arch_config()},
+                "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        log(f"pruned {before:,} -> {after:,} parameters ({100 * (1 - after / before):.1f}% fewer); plan in "
+            f"{run_dir / 'plan.json'}")
+    except KeyboardInterrupt:
+        log(f"stopped while making the pruned net from the finished pruning; {hint}")
+        raise
     return path
