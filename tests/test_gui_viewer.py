@@ -501,6 +501,14 @@ def test_a_video_opened_by_a_relative_path_is_remembered_by_its_absolute_one(win
     assert window.settings.value("window/last_dir") == str(small_video.parent)
 
 
+def test_the_bundled_sample_is_not_a_recent_file(window, qtbot):
+    """`--screenshot` (and Try the sample) put a path inside the app into Open recent, stale once the app moved."""
+    from vsr_app.resources import resource_path
+
+    with qtbot.waitSignal(window.viewer.frameShown, timeout=60_000):
+        window.open(str(resource_path("sample.mp4")))
+    assert window.recent_files() == [] and window.settings.value("window/last_dir") is None
+
 @pytest.fixture
 def broken_model(monkeypatch):
     """Registers 'test-broken' (upscale), which fails to load; returns the list of its tries."""

@@ -194,8 +194,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{Path(path).name} \u2014 {APP_NAME}")
         self.export_action.setEnabled(True)
         self._retire_export_dialog(path)
-        if Path(path).resolve() != resource_path("sample.mp4").resolve():
-            self.settings.setValue("window/last_dir", str(Path(path).parent))
+        if Path(path).resolve() == resource_path("sample.mp4").resolve():
+            return  # the Welcome page's own button opens it; a path inside the app goes stale when the app moves
+        self.settings.setValue("window/last_dir", str(Path(path).parent))
         recent = [p for p in self._stored_recent() if p != path]
         self.settings.setValue("window/recent", [path, *recent][:MAX_RECENT])
         self._refresh_recent()
