@@ -59,3 +59,10 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
     assert said[4].endswith('is at step 4: Steps 2 would end it before that; set Steps (or "steps" in Extra options, '
                             'which wins) above 4 to extend it')
     assert not any("--" in text for text in said)
+
+
+def test_files_of_the_same_name_are_told_apart_by_their_folder(monkeypatch, tmp_path):
+    """Two clip.mp4 from different shoots looked alike in Open recent and on the Welcome page."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    paths = [str(tmp_path / "shoot1" / "clip.mp4"), "/media/card/clip.mp4", str(tmp_path / "other.mkv")]
+    assert fmt.file_labels(paths) == ["clip.mp4 \u2014 ~/shoot1", "clip.mp4 \u2014 /media/card", "other.mkv"]

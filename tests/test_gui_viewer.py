@@ -646,6 +646,16 @@ def test_a_recent_video_on_a_disk_not_there_now_is_remembered(window, qtbot, sma
     assert window.settings.value("window/recent") == [str(small_video), away]
 
 
+def test_recent_files_of_the_same_name_show_their_folders(window, small_video, tmp_path):
+    twin = tmp_path / "other shoot" / small_video.name
+    twin.parent.mkdir()
+    twin.write_bytes(small_video.read_bytes())
+    window.settings.setValue("window/recent", [str(small_video), str(twin)])
+    window._refresh_recent()
+    assert [a.text() for a in window.recent_menu.actions()] == fmt.file_labels([str(small_video), str(twin)])
+    assert all(" \u2014 " in a.text() for a in window.recent_menu.actions())
+
+
 def test_the_status_bar_says_what_runs_in_the_other_tabs(window, qtbot, monkeypatch):
     """It said "Ready" during a batch or a training run: from the Compare tab nothing showed that work ran until
     Quit asked. (The panels' running states are stood in for: a real batch and run are their tabs' tests.)"""

@@ -1,14 +1,30 @@
-"""How numbers read in the app: durations, ETAs, parameter counts, quality scores, card values."""
+"""How numbers and names read in the app: durations, ETAs, parameter counts, quality scores, card values, files."""
 
 from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND, STEPS_HINT,
                             VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
+
+
+def file_labels(paths: list[str]) -> list[str]:
+    """Each file's name, with its folder where another of the list has the same name (two clip.mp4 of different
+    shoots looked alike in Open recent)."""
+    names = [Path(p).name for p in paths]
+    return [f"{name} \u2014 {_home_relative(Path(p).parent)}" if names.count(name) > 1 else name
+            for name, p in zip(names, paths)]
+
+
+def _home_relative(folder: Path) -> str:
+    try:
+        return str(Path("~") / folder.relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
 
 
 def clock(seconds: float) -> str:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
+from vsr_app.gui import fmt
 from vsr_app.gui.about_dialog import AboutDialog
 from vsr_app.gui.batch_panel import BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
@@ -214,8 +215,8 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
         recent = self.recent_files()
-        for path in recent:
-            a = self.recent_menu.addAction(Path(path).name)
+        for path, label in zip(recent, fmt.file_labels(recent)):
+            a = self.recent_menu.addAction(label)
             a.setToolTip(path)
             a.triggered.connect(lambda _=False, p=path: self.open(p))
         self.recent_menu.setEnabled(bool(recent))

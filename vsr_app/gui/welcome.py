@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from vsr_app.gui import theme
+from vsr_app.gui import fmt, theme
 from vsr_app.resources import resource_path
 
 
@@ -70,6 +69,6 @@ class WelcomePage(QWidget):
 
     def set_recent(self, paths: list[str]) -> None:
         links = [f"<a href='{html.escape(p, quote=True)}' style='color:{theme.ACCENT}; text-decoration:none'>"
-                 f"{html.escape(Path(p).name)}</a>" for p in paths[:5]]
+                 f"{html.escape(label)}</a>" for p, label in zip(paths[:5], fmt.file_labels(paths[:5]))]
         recent = f"<span style='color:{theme.MUTED}'>Recent</span><br>"
         self.recent.setText(recent + "<br>".join(links) if links else "")
