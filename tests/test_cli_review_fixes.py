@@ -124,6 +124,12 @@ def test_eval_records_what_it_scored(tmp_path, capsys):
     assert {"model", "params", "sequences", "mean"} <= set(result)  # DESIGN.md's contract
     assert result["data"] == str(data.resolve()) and result["frames_limit"] == 2
     assert result["model_path"] == str((run / "model.safetensors").resolve())
+    import torch
+
+    from vsr_app.inference import autocast_dtype
+
+    bf16 = autocast_dtype(torch.device("cpu")) is not None
+    assert (result["device"], result["precision"]) == ("cpu", "bf16" if bf16 else "fp32")  # they move the 4th decimal
     assert {name: sc["frames"] for name, sc in result["sequences"].items()} == {"a": 2, "b": 2}
     assert main(argv) == 0
     table = capsys.readouterr().out.splitlines()

@@ -56,9 +56,6 @@ MIN_FRAMES = 8  # the shortest clip: warm-up plus a few timed frames
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
-PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
-
-
 @dataclass(frozen=True)
 class BenchConfig:
     """What to measure and how; `models=None` means every model in the registry."""
@@ -226,7 +223,7 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     """Every number for one model; meant to run in a fresh process (see `peak_rss_mb`)."""
     import torch
 
-    from vsr_app.inference import make_interpolator, make_upscaler
+    from vsr_app.inference import make_interpolator, make_upscaler, run_settings
     from vsr_app.models import load_model
     from vsr_app.nets.ops import set_threads
 
@@ -242,7 +239,6 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     else:
         engine = make_interpolator(loaded, config.device, **options)
         fps_model, timed, cpu_ms = measure_interpolator(engine, frames, config.warmup, config.budget_s)
-    dtype = str(getattr(engine, "dtype", None))
     count = pipeline_length(fps_model, config.budget_s, len(frames))
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
         fps_pipeline = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
@@ -251,7 +247,7 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
             "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
-            "precision": PRECISION_NAMES.get(dtype, "fp32"),
+            "precision": run_settings(engine)["precision"],
             "threads": torch.get_num_threads()}
 
 

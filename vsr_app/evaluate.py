@@ -136,10 +136,14 @@ def summary(model: str, params: int, scores: dict[str, tuple[list[float], list[f
                      "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
 
 
-def _scored_what(result: dict, loaded, model: str, data: str | Path, frames: int | None) -> dict:
+def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, frames: int | None) -> dict:
     """`result` with what was scored, so a smoke test on 2 frames, or a run folder that shares its model's name
     with another, cannot pass for a full benchmark of another model: the data folder (absolute), `--frames` where
-    given, and the weights file where `model` was a path, not a name the registry resolves."""
+    given, the weights file where `model` was a path, not a name the registry resolves, and the device and
+    precision the engine ran in (bf16 and fp32 differ in the fourth decimal)."""
+    from vsr_app.inference import run_settings
+
+    result.update(run_settings(engine))
     result["data"] = str(Path(data).resolve())
     if frames is not None:
         result["frames_limit"] = frames
@@ -170,8 +174,8 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
         _score(scores, name, [psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
                [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], len(gts), on_sequence)
-    result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, model,
-                         data, frames)
+    result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
+                          model, data, frames)
     if (engine_options or {}).get("self_ensemble"):
         result["self_ensemble"] = True
     return result
@@ -215,8 +219,8 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         _score(scores, name, psnrs, ssims, len(seqs), on_sequence)
-    return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, model, data,
-                       frames)
+    return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
+                        model, data, frames)
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

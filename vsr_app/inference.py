@@ -415,6 +415,18 @@ class NetInterpolator(Engine, Interpolator):
         return tensor_to_frame(out[..., :h, :w])
 
 
+PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
+
+
+def run_settings(engine) -> dict[str, str]:
+    """Where and in what precision an engine runs, as results record it: {"device": "cpu", "precision": "bf16"} (a
+    self-ensemble's are its members')."""
+    member = engine.members[0][1] if isinstance(engine, SelfEnsembleUpscaler) else engine
+    device = getattr(member, "device", None)
+    return {"device": str(device) if device is not None else "cpu",
+            "precision": PRECISION_NAMES.get(str(getattr(member, "dtype", None)), "fp32")}
+
+
 def make_upscaler(loaded: LoadedModel, device="auto", self_ensemble: bool = False, **options) -> Upscaler:
     """The engine matching the net's kind ('recurrent' streams, 'clip' chunks); `self_ensemble` runs it on every
     flip and transpose of each frame and averages (8x the time)."""
