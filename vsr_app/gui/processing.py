@@ -7,8 +7,8 @@ forward one frame just continues the stream. What the engines emit on the way is
 stepping back are cheap -- except the warm-up frames themselves, which had less than `WARMUP` frames of history
 (a researcher would score them as something far from what an export gives): a step back into them restarts
 `STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
-`WARMUP` frames of history (an export gives each all of it; the difference after 8 is a few hundredths of a
-dB). It only orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used
+`WARMUP` frames of history (an export gives each all of it; the difference after 8 is a few thousandths of a dB
+for the plain students, up to 0.07 dB for the motion-aligned ones, whose state takes longer to settle). It only orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used
 headless by `analyse`.
 """
 
