@@ -42,8 +42,11 @@ def test_upscale_keeps_count_duration_audio_and_makes_4x(small_video, tmp_path):
 
 
 def test_upscale_keeps_variable_frame_rate(vfr_video, tmp_path):
-    out = process_video(vfr_video, tmp_path / "up.mp4", upscale="bicubic", device="cpu").output
-    assert [f.time for f in frames_of(out)] == pytest.approx(VFR_TIMES, abs=1e-6)
+    summary = process_video(vfr_video, tmp_path / "up.mp4", upscale="bicubic", device="cpu")
+    assert [f.time for f in frames_of(summary.output)] == pytest.approx(VFR_TIMES, abs=1e-6)
+    # the input's length is its header's, not the span plus the mean interval (1.3 s here: the report said more)
+    assert summary.input_duration == pytest.approx(probe(vfr_video).duration)
+    assert summary.input_duration < VFR_TIMES[-1] + (VFR_TIMES[-1] - VFR_TIMES[0]) / (len(VFR_TIMES) - 1)
 
 
 def test_interpolate_puts_frames_exactly_halfway(vfr_video, tmp_path):

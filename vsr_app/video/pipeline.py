@@ -392,8 +392,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     frames_in = stats["frames_in"]
     interval = (stats["last"] - stats["first"]) / (frames_in - 1) if frames_in > 1 else 1.0 / info.fps
     # what the frames span when the header states less: FFmpeg's estimate for MPEG program streams (a DVD's .vob) and
-    # for files joined end to end (two .ts) stopped short, and a right output was said to last 2-10x its input
-    input_duration = max(info.duration or 0.0, stats["last"] - stats["first"] + interval)
+    # for files joined end to end (two .ts) stopped short, and a right output was said to last 2-10x its input. Only
+    # then: the last frame's own length is the header's to say (a variable rate's mean interval overstated it)
+    span = stats["last"] - stats["first"]
+    input_duration = info.duration if info.duration and info.duration > span else span + interval
     notes = list(result.notes)
     shown = (info.frame_count or 0) - reader.hidden_frames  # the header counts the frames an edit list hides too
     promised = info.frame_count and abs(shown - frames_in) > 1
