@@ -14,7 +14,7 @@ import pytest
 import badfiles
 from videogen import make_video
 from vsr_app import models
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui import processing
 from vsr_app.gui.processing import (SOURCE, FrameCache, FrameService, KnownFailure, Request, SourceFrames,
                                     UpscaleStream, analyse)
@@ -177,6 +177,21 @@ def test_a_newer_request_ends_a_teachers_call_midway_and_the_stream_stays_right(
     fresh = FrameService(str(small_video)).render(request).images[0]
     assert np.array_equal(again, fresh)
 
+
+def test_a_cancelled_analysis_ends_the_teachers_call_midway(small_video):
+    """Cancel was looked at only between frames: with the teacher, after its whole call (many seconds on a CPU)."""
+    class CancelInsideTheCall:
+        checks = 0
+
+        def is_set(self):
+            self.checks += 1
+            return self.checks > 40  # past the first few frames' pushes: inside the teacher's first call
+
+    progressed = []
+    with pytest.raises(Cancelled):
+        analyse(str(small_video), "upscale", ("vsr-x4-teacher", "bicubic"), "cpu",
+                progress=lambda *a: progressed.append(a), cancel=CancelInsideTheCall())
+    assert progressed == []
 
 def test_a_side_that_is_refused_is_said_before_the_other_sides_frame_is_made(small_video, monkeypatch):
     """A teacher too big for the memory was refused only after the student's frame was made (15 s at 2560x1440)."""

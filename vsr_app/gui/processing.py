@@ -503,15 +503,16 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
         raise VsrAppError("pick two models to analyse: the source has no processed frames to compare")
     service = FrameService(path, cache_bytes=64 << 20)
     results = []
+    cancelled = (lambda: False) if cancel is None else cancel.is_set
     try:
         k = 0
         while k < service.positions(task):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            try:
-                rendered = service.render(Request(k, task, sides, device))
+            try:  # a cancel also ends a model call midway: a teacher's takes many seconds on a CPU
+                rendered = service.render(Request(k, task, sides, device), should_stop=cancelled)
             except IndexError:
                 break
+            if rendered is None:
+                raise Cancelled()
             if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
                 break
             results.append((k, rendered.psnr, rendered.ssim))
