@@ -190,12 +190,18 @@ def _dpkg_package(src: str) -> str | None:
 
 
 def _main_licence(copyright: Path) -> str:
-    """The licence of the package's own files (the "Files: *" paragraph of a machine-readable copyright file)."""
+    """The licence of a machine-readable Debian copyright file's files, where it names one (the packaging's own
+    `debian/*` aside); "several" where parts differ: util-linux's `Files: *` is GPL-2+, while the libraries it ships
+    are LGPL-2.1+ (libblkid, libmount) and BSD-3-clause (libuuid), which only the file says part by part."""
+    licences = set()
     for paragraph in copyright.read_text(encoding="utf-8", errors="replace").split("\n\n"):
         fields = dict(line.split(":", 1) for line in paragraph.splitlines() if ":" in line and not line[0].isspace())
-        if fields.get("Files", "").split()[:1] == ["*"] and fields.get("License", "").strip():
-            return fields["License"].strip()
-    return "see its copyright file"
+        files, licence = fields.get("Files", "").split(), fields.get("License", "").strip()
+        if files and licence and not all(f.startswith("debian/") for f in files):
+            licences.add(licence)
+    if len(licences) == 1:
+        return licences.pop()
+    return "several, by part: see its copyright file" if licences else "see its copyright file"
 
 
 def system_licence_datas(libraries: list[SystemLibrary]) -> list[tuple[str, str, str]]:
@@ -215,7 +221,7 @@ def _system_section(libraries: list[SystemLibrary]) -> str:
 Python and the libraries above link these; PyInstaller copied them from the machine that built this bundle. Each
 package's copyright file (with the full terms) is in the bundle under `resources/licenses/system/<package>/`.
 
-| library | package | the package's main licence (Debian's `Files: *`; its copyright file has the library's own) |
+| library | package | licence |
 |---|---|---|
 {rows}
 """

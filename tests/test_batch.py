@@ -969,9 +969,9 @@ def test_real_ctrl_c_and_kill_9_then_a_rerun_completes(tmp_path):
     assert all(packet_span(out / f"{n}.mp4").frames == 120 for n in "abcd")
 
 
-def _batch_stopped_by(tmp_path, signum) -> tuple[str, str, dict]:
-    """A batch of three clips sent `signum` while it writes the first output: its stdout, stderr and report, once
-    it is checked to have stopped cleanly (exit 130, a cancelled report, no partial file or lock left)."""
+def _batch_sent(tmp_path, signum, ignoring_hangups: bool = False):
+    """A batch of three clips sent `signum` while it writes the first output, its output piped (as into a log):
+    the process, once ended, with its stdout and stderr, the report and the output folder."""
     src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "report.json"
     src.mkdir()
     for name in "abc":
@@ -979,23 +979,27 @@ def _batch_stopped_by(tmp_path, signum) -> tuple[str, str, dict]:
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen([sys.executable, "-m", "vsr_app", "batch", str(src), "-o", str(out), "--model",
                              "bicubic", "--report", str(report)], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if ignoring_hangups
+                            else None)  # as `nohup` starts it
     assert _wait_for(lambda: _writing(out), proc)
     proc.send_signal(signum)
-    stdout, stderr = proc.communicate(timeout=30)
+    stdout, stderr = proc.communicate(timeout=60)
+    return proc, stdout, stderr, report, out
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])])
+def test_sigterm_and_a_closed_terminal_stop_the_batch_like_ctrl_c(tmp_path, signum):
+    """`kill`, `timeout` or a scheduler: the process died at once, leaving a hidden partial file and a report of
+    "pending" files with "cancelled": false and "exit_code": 0. Later it stopped at once with "interrupted", where
+    Ctrl-C printed the cancelled file and the batch's summary. SIGHUP (the terminal closed, an SSH session dropped)
+    still killed it as `kill -9` does; output going to a log keeps every line."""
+    proc, stdout, stderr, report, out = _batch_sent(tmp_path, signum)
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     saved = json.loads(report.read_text())
     assert saved["cancelled"] and saved["exit_code"] == 130
     assert "cancelled" in _statuses(report) and "pending" not in _statuses(report)
     assert not [p for p in all_files(out) if Path(p).name.startswith(".")]  # no partial file, no lock
-    return stdout, stderr, saved
-
-
-def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
-    """`kill`, `timeout` or a scheduler: the process died at once, leaving a hidden partial file and a report of
-    "pending" files with "cancelled": false and "exit_code": 0. Later it stopped at once with "interrupted", where
-    Ctrl-C printed the cancelled file and the batch's summary."""
-    stdout, stderr, saved = _batch_stopped_by(tmp_path, signal.SIGTERM)
     stopped = next(f["input"] for f in saved["files"] if f["reason"] == STOPPED_REASON)
     *_, cancelled_line, summary = stdout.splitlines()
     assert cancelled_line.endswith(f"] cancelled {stopped}: {STOPPED_REASON}")
@@ -1003,11 +1007,26 @@ def test_sigterm_stops_the_batch_like_ctrl_c(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no hang-up signal on this system")
-def test_a_closed_terminal_stops_the_batch_cleanly(tmp_path):
-    """SIGHUP (the terminal closed, an SSH session dropped) killed a batch as `kill -9` does: its partial output and
-    lock left, every file in the report "pending". It stops as on SIGTERM, saying nothing to the terminal gone."""
-    stdout, stderr, _ = _batch_stopped_by(tmp_path, signal.SIGHUP)
-    assert "stopping" not in stderr and "batch: " not in stdout  # said to /dev/null, not to a closed terminal
+def test_a_batch_started_with_nohup_outlives_its_terminal(tmp_path):
+    """`nohup vsr-app batch ...` over SSH: a hang-up the process was started ignoring must not stop it."""
+    proc, stdout, stderr, report, out = _batch_sent(tmp_path, signal.SIGHUP, ignoring_hangups=True)
+    assert proc.returncode == 0, stderr
+    assert set(_statuses(report)) == {"ok"} and all_files(out) == ["a.mp4", "b.mp4", "c.mp4"]
+
+
+def test_only_a_terminal_is_silenced_after_a_hang_up(tmp_path):
+    """A hung-up terminal fails every write (EIO); a log file or pipe keeps what the stop says."""
+    import pty
+
+    from vsr_app.stop_signals import is_terminal_device
+
+    controller, terminal = pty.openpty()
+    read_end, write_end = os.pipe()
+    with open(tmp_path / "log", "w") as log, open(os.devnull, "w") as null:
+        assert is_terminal_device(terminal)
+        assert not any(is_terminal_device(fd) for fd in (write_end, log.fileno(), null.fileno()))
+    for fd in (controller, terminal, read_end, write_end):
+        os.close(fd)
 
 
 def test_no_temporary_frame_folders_or_files_anywhere(tree, tmp_path, monkeypatch):

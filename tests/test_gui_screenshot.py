@@ -75,5 +75,8 @@ def test_an_x11_plugin_that_cannot_load_is_named_not_left_to_qts_abort(monkeypat
                                           r"sudo apt install libxcb-cursor0 libxcb-icccm4 "):
         app.run()
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")  # a Wayland session: Qt does not need xcb
+    assert not app._x11_only()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")  # unless xcb is asked for
+    assert app._x11_only()
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert not app._x11_only()

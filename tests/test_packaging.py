@@ -119,11 +119,6 @@ def test_programs_the_packaged_app_starts_get_the_users_library_path(monkeypatch
     give_back_library_path()
     assert os.environ.get("LD_LIBRARY_PATH") == users and "LD_LIBRARY_PATH_ORIG" not in os.environ
 
-def test_readline_is_not_bundled():
-    """GNU readline (GPL-3.0-or-later) came in with Python's lib-dynload and was named nowhere in the notice."""
-    assert "readline" in cuts.EXCLUDED_MODULES
-
-
 @pytest.mark.skipif(not Path("/usr/share/doc/zlib1g/copyright").is_file(), reason="needs a Debian-like system")
 def test_system_libraries_the_bundle_copies_are_named_with_their_package_and_licence():
     """PyInstaller copied 77 libraries from the build machine (OpenSSL, GLib, X11...), which the notice left out."""
@@ -137,6 +132,19 @@ def test_system_libraries_the_bundle_copies_are_named_with_their_package_and_lic
     assert "## Libraries copied from the build machine's system" in notice and "| libz.so.1 | zlib1g | Zlib |" in notice
     assert "build machine" not in licenses.render([], [])  # a notice made from source lists none
 
+
+def test_a_package_whose_parts_differ_in_licence_is_not_given_its_main_one(tmp_path):
+    """util-linux's `Files: *` is GPL-2+, but libuuid is BSD-3-clause and libblkid LGPL-2.1+: the notice called them
+    GPL-2+. One licence for all its files (the packaging's own debian/* aside) is named."""
+    parts = ("Files: *\nLicense: GPL-2+\n\nFiles: libuuid/*\nLicense: BSD-3-clause\n\n"
+             "Files: debian/*\nLicense: GPL-2+\n")
+    (tmp_path / "parts").write_text("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+                                    + parts)
+    (tmp_path / "one").write_text("Files: *\nLicense: Zlib\n\nFiles: debian/*\nLicense: GPL-2+\n")
+    (tmp_path / "free-form").write_text("This package was debianized by someone.\nCopyright: 1999 someone\n")
+    assert licenses._main_licence(tmp_path / "parts") == "several, by part: see its copyright file"
+    assert licenses._main_licence(tmp_path / "one") == "Zlib"
+    assert licenses._main_licence(tmp_path / "free-form") == "see its copyright file"
 
 def test_desktop_entry():
     entry = configparser.ConfigParser(interpolation=None)
@@ -175,6 +183,12 @@ def test_frozen_app_builds_and_passes_selftest_and_smoke_test():
     app = ROOT / "dist" / "vsr-app" / "vsr-app"
     assert (app.parent / "_internal" / "resources" / "sample.mp4").is_file()
     assert (app.parent / "_internal" / "resources" / "LICENSES.md").is_file()
+    bundle = list(app.parent.rglob("*"))
+    assert not [p for p in bundle if "readline" in p.name]  # GNU readline (GPL-3.0+): in with lib-dynload, unused
+    assert not [p for p in bundle if p.is_symlink() and not p.exists()]  # links to cut libraries went with them
+    notice = (app.parent / "_internal" / "resources" / "LICENSES.md").read_text(encoding="utf-8")
+    copied = [p for p in bundle if p.parent.name == "_internal" and p.name.startswith("libssl")]
+    assert not copied or "| libssl.so.3 |" in notice  # the system libraries PyInstaller copied are named
     smoke = subprocess.run([str(ROOT / "packaging" / "smoke_test.sh"), str(app)], capture_output=True, text=True,
                            timeout=3600)
     assert smoke.returncode == 0, smoke.stdout[-4000:] + smoke.stderr[-2000:]

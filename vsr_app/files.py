@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -37,10 +38,19 @@ def _new_temp_file(target: Path) -> Path:
     tempfile.mkstemp would make it owner-only (0600), and the rename would carry that onto the target.
     """
     for _ in range(100):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"  # TEMP_NAME
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:
             continue
         return tmp
     raise FileExistsError(errno.EEXIST, "no free temporary file name", str(target.parent))
+
+
+TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")  # what _new_temp_file names a temporary file
+
+
+def left_temporaries(folder: Path) -> list[Path]:
+    """The temporary files `atomic_write` left in `folder` when a process was killed midway: its own names only,
+    not another program's hidden .tmp file that happens to be there."""
+    return [p for p in folder.glob(".*.tmp") if TEMP_NAME.fullmatch(p.name)]

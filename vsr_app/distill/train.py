@@ -56,7 +56,7 @@ from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_ru
                                   saved_options_checked, say_unused,
                                   set_aside, set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
-from vsr_app.files import atomic_write
+from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
 from vsr_app.nets.ops import set_threads
@@ -380,7 +380,7 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
         check_resumable(run_dir)
     else:
         check_new_run(run_dir)
-    for stale in run_dir.glob(".*.tmp"):  # half-written files of a killed run (a new run there clears them too)
+    for stale in left_temporaries(run_dir):  # half-written files of a killed run (a new run there clears them too)
         stale.unlink(missing_ok=True)
     if not resume:
         if cfg.init_from:

@@ -42,9 +42,12 @@ def platform_plugin_error(name: str) -> str | None:
 
 
 def _x11_only() -> bool:
-    """True where Qt will use its xcb plugin: Linux, an X11 display, no Wayland one, no other platform chosen."""
-    return (sys.platform.startswith("linux") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb"
-            and bool(os.environ.get("DISPLAY")) and not os.environ.get("WAYLAND_DISPLAY"))
+    """True where Qt will use its xcb plugin: Linux with an X11 display and xcb chosen, or no platform chosen and no
+    Wayland display."""
+    if not (sys.platform.startswith("linux") and os.environ.get("DISPLAY")):
+        return False
+    chosen = os.environ.get("QT_QPA_PLATFORM")
+    return chosen == "xcb" or (not chosen and not os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _headless_if_no_display() -> None:
