@@ -66,6 +66,16 @@ def truncated_index_lost(path) -> Path:
     return Path(path)
 
 
+def truncated_in_index(path) -> Path:
+    """An .mp4 written index-last and cut half-way through that index, as a recording stopped while closing:
+    FFmpeg opens it and finds no streams."""
+    make_video(path, frames=12)
+    data = Path(path).read_bytes()
+    at = data.rindex(b"moov") - 4
+    Path(path).write_bytes(data[:at + int.from_bytes(data[at:at + 4], "big") // 2])
+    return Path(path)
+
+
 def audio_only(path) -> Path:
     """A music file in an .mp4: one AAC stream, no picture."""
     from videogen import _tone_stream, _write_tone
@@ -128,12 +138,14 @@ def enormous_dimensions(path, width: int = 4000, height: int = 3000) -> Path:
     return Path(path)
 
 
+UNFINISHED = "its index (the MP4 'moov' box) is missing or cut short"
 # name -> (generator, file name, a phrase the one-line error must contain)
 BAD_INPUTS = {
     "zero-byte": (zero_byte, "empty.mp4", "empty (0 bytes)"),
     "random-bytes": (random_bytes, "noise.mp4", "not a video file"),
     "named-pipe": (named_pipe, "stream.mp4", "not a regular file"),
-    "truncated-index-lost": (truncated_index_lost, "cut.mp4", "its index (the MP4 'moov' box) is missing"),
+    "truncated-index-lost": (truncated_index_lost, "cut.mp4", UNFINISHED),
+    "truncated-in-index": (truncated_in_index, "closing.mp4", UNFINISHED),
     "audio-only": (audio_only, "song.mp4", "no video stream"),
     "image-renamed": (image_renamed, "photo.mp4", "still image"),
     "text-renamed": (text_renamed, "notes.mkv", "not a video file"),

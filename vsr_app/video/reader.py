@@ -195,36 +195,43 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.FFmpegError as exc:
-        if _has_no_index(path):
-            raise VsrAppError(f"cannot read '{path}': its index (the MP4 'moov' box) is missing, as in a recording "
-                              "that was never finished (the camera or app stopped before closing the file); a "
-                              "repair tool such as untrunc can rebuild it from a good recording of the same "
-                              "camera") from exc
+        if _index_lost(path):
+            raise _unfinished_recording(path) from exc
         raise VsrAppError(f"cannot read '{path}': it is not a video file FFmpeg can open "
                           f"({exc.strerror or exc})") from exc
     except OSError as exc:
         raise VsrAppError(f"cannot read '{path}': {exc.strerror or exc}") from exc
 
 
-def _has_no_index(path: Path) -> bool:
-    """Whether `path` is an MP4/MOV whose media data is there but not the 'moov' box that indexes it: FFmpeg says
-    only "Invalid data found" of such a file, which a recording stopped by a flat battery or a crash leaves."""
-    boxes = set()
+def _unfinished_recording(path) -> VsrAppError:
+    return VsrAppError(f"cannot read '{path}': its index (the MP4 'moov' box) is missing or cut short, as in a "
+                       "recording that was never finished (the camera or app stopped before closing the file); a "
+                       "repair tool such as untrunc can rebuild it from a good recording of the same camera")
+
+
+def _index_lost(path) -> bool:
+    """Whether `path` is an MP4/MOV whose media data is there but not all of the 'moov' box that indexes it (none,
+    or one cut off by the end of the file): FFmpeg says only "Invalid data found", or finds no streams, of such a
+    file, which a recording stopped by a flat battery or a crash leaves."""
+    boxes, end = {}, 0
     try:
         with open(path, "rb") as f:
+            end = os.fstat(f.fileno()).st_size
             while header := f.read(8):
                 if len(header) < 8:
                     break
-                size, kind = int.from_bytes(header[:4], "big"), header[4:]
+                size, kind, start = int.from_bytes(header[:4], "big"), header[4:], f.tell() - 8
                 if size == 1:  # a 64-bit size follows
-                    size = int.from_bytes(f.read(8), "big") - 8
-                boxes.add(kind)
-                if size == 0 or size < 8:  # 0: the box runs to the end of the file
+                    size = int.from_bytes(f.read(8), "big")
+                boxes[kind] = start + size if size >= 8 else end  # 0: the box runs to the end of the file
+                if size < 8:
                     break
-                f.seek(size - 8, os.SEEK_CUR)
+                f.seek(start + size)
     except OSError:
         return False
-    return b"mdat" in boxes and b"moov" not in boxes and (b"ftyp" in boxes or b"wide" in boxes)
+    if b"mdat" not in boxes or not (b"ftyp" in boxes or b"wide" in boxes):
+        return False
+    return b"moov" not in boxes or boxes[b"moov"] > end
 
 
 def cannot_read(path: str | os.PathLike, exc: BaseException) -> VsrAppError:
@@ -245,6 +252,8 @@ def _is_cover_art(stream) -> bool:
 def video_stream(container, path: str | os.PathLike):
     """The file's video: its first video stream that is not cover art (VsrAppError when there is none)."""
     stream = next((s for s in container.streams.video if not _is_cover_art(s)), None)
+    if (stream is None or stream.codec_context is None) and _index_lost(path):  # no streams, or streams half-read
+        raise _unfinished_recording(path)
     if stream is None:
         found = ", ".join(f"{'cover picture' if _is_cover_art(s) else s.type} ({codec_name(s)})"
                           for s in container.streams) or "no streams at all"
