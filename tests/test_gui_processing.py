@@ -170,12 +170,43 @@ def test_a_newer_request_ends_a_teachers_call_midway_and_the_stream_stays_right(
     service = FrameService(str(small_video))
     request = Request(5, "upscale", ("vsr-x4-teacher", SOURCE), "cpu")
     checks = iter(range(10**6))
-    assert service.render(request, should_stop=lambda: next(checks) > 40) is None  # 40 module calls in: superseded
+    assert service.render(request, should_stop=lambda **_: next(checks) > 40) is None  # 40 calls in: superseded
     assert next(checks) < 100  # it stopped inside the call, not after it
     assert not [key for key in service.cache.items if key[0] == "up"]  # nothing half-made was kept
     again = service.render(request).images[0]
     fresh = FrameService(str(small_video)).render(request).images[0]
     assert np.array_equal(again, fresh)
+
+
+def test_playing_goes_on_with_the_call_that_makes_the_next_frame(qapp, small_video):
+    """The player's next tick asks for the frame being prefetched: that stopped the call midway and restarted the
+    stream from 8 frames back at every frame (playing 8x slower, and frames with less history than an export's). A
+    request the call does not serve (another model) still stops it."""
+    from vsr_app.gui.workers import FrameWorker
+
+    worker = FrameWorker()  # not started: _render runs here
+    worker.service = FrameService(str(small_video))
+    choices = ("upscale", (SOURCE, "vsr-x4-student"), "cpu")
+    worker._render(Request(3, *choices), emit=False)
+    stream = worker.service.streams[("vsr-x4-student", "upscale", "cpu")]
+
+    def asked_during_the_call(newer: Request) -> None:
+        """`newer` arrives while the net computes (as the player's tick does), once."""
+        def arrives(*_) -> None:  # (a pre-hook's return value would replace the module's inputs)
+            hook.remove()
+            worker.request(newer)
+
+        first = next(m for m in stream.engine.net.modules() if not list(m.children()))  # the net runs by step()
+        hook = first.register_forward_pre_hook(arrives)
+
+    asked_during_the_call(Request(4, *choices))
+    worker._render(Request(4, *choices), emit=False)  # the prefetch of the frame the tick asks for
+    assert stream.next_in == 5 and worker.service.cache.get(("up", *choices[1][1:], "cpu", 4)) is not None
+    worker._request = None
+    asked_during_the_call(Request(5, "upscale", (SOURCE, "bicubic"), "cpu"))  # the user picked another model
+    worker._render(Request(5, *choices), emit=False)
+    assert stream.next_in is None  # stopped inside that call; the stream restarts when asked again
+    worker.service.close()
 
 
 def test_a_cancelled_analysis_ends_the_teachers_call_midway(small_video):

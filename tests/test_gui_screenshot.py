@@ -70,6 +70,9 @@ def test_an_x11_plugin_that_cannot_load_is_named_not_left_to_qts_abort(monkeypat
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     why = "libxcb-icccm.so.4: cannot open shared object file: No such file or directory"
     monkeypatch.setattr(app, "platform_plugin_error", lambda name: why if name == "xcb" else None)
+    app._headless_if_no_display()  # --screenshot needs no display: offscreen, not Qt's abort
+    assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
+    monkeypatch.delenv("QT_QPA_PLATFORM")
     with pytest.raises(VsrAppError, match=r"^the desktop app cannot open the X11 display: Qt's xcb plugin does not "
                                           rf"load \({why}\); install the X11 libraries it needs \(Debian/Ubuntu: "
                                           r"sudo apt install libxcb-cursor0 libxcb-icccm4 "):

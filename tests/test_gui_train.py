@@ -734,9 +734,13 @@ def test_form_edits_stay_with_their_task(panel):
 
 def test_the_interpolation_crop_takes_only_sizes_the_trainer_takes(panel, qtbot):
     """A typed crop of 100 was handed to the trainer, which refused the Start (the net works down to 1/8 scale):
-    the field rounds it to the nearest multiple of 8 when editing ends, and its arrows step by 8."""
+    the field rounds it to the nearest multiple of 8 when editing ends, and its arrows step by 8. A 100 the form
+    saved before is rounded as it is shown."""
+    panel.settings.setValue("train/vfi/crop", 100)
     panel.task.setCurrentIndex(panel.task.findData("vfi"))
     crop = panel.inputs["crop"]
+    assert crop.value() == 104
+    crop.setValue(64)
     crop.setFocus()
     crop.lineEdit().selectAll()
     qtbot.keyClicks(crop, "100")

@@ -51,8 +51,9 @@ def _x11_only() -> bool:
 
 
 def _headless_if_no_display() -> None:
-    """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display."""
-    if _no_display():
+    """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display, or an X11
+    one Qt's xcb plugin cannot load for (it needs no display: Qt would abort)."""
+    if _no_display() or (_x11_only() and platform_plugin_error("xcb")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 

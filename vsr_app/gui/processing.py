@@ -42,7 +42,13 @@ STEP_BACK = 8  # a step back before the cached frames restarts this many frames 
 LUMA_WEIGHTS = np.array([[65.481, 128.553, 24.966]], np.float32) / 255
 
 Progress = Callable[[str], None]
-ShouldStop = Callable[[], bool]
+# Whether the work asked for is no longer wanted: called between steps, and with mid_call=True inside a net's call,
+# where only what the call's frames cannot serve should stop it (`continues`)
+ShouldStop = Callable[..., bool]
+
+
+def never(**_) -> bool:
+    return False
 
 
 class KnownFailure(VsrAppError):
@@ -196,21 +202,30 @@ class Superseded(Exception):
 class StopsMidCall:
     """Lets a newer request end a net call midway: a teacher's call takes many seconds on a CPU (about 20 s for a
     320x240 chunk), and an Open, a switch of model or closing the window waited for all of it. A check before each
-    module's forward raises Superseded; the stream then drops the engine's state, which is half-updated. The viewer's
-    engines have nets of their own (load_model does not share them), so an export never sees these checks."""
+    module's forward (`should_stop(mid_call=True)`) raises Superseded; the stream then drops the engine's state, which
+    is half-updated. Only work the call cannot serve may stop it: playing asks for the frame being made next, and
+    stopping for that restarted the stream at every frame. The viewer's engines have nets of their own (load_model
+    does not share them), so an export never sees these checks."""
 
     def __init__(self, engine):
         from torch import nn
 
-        self.should_stop: ShouldStop = lambda: False
+        self.should_stop: ShouldStop = never
         net = getattr(engine, "net", None)
         if isinstance(net, nn.Module):
             for module in net.modules():
                 module.register_forward_pre_hook(self._check)
 
     def _check(self, *_) -> None:
-        if self.should_stop():
+        if self.should_stop(mid_call=True):
             raise Superseded()
+
+
+def continues(current: Request, newer: Request) -> bool:
+    """Whether `newer` is served by going on with `current`'s call: the same choices, at or a little past its
+    position (playing, a step forward), where a stream continues rather than restarts."""
+    return (newer.task, newer.sides, newer.device) == (current.task, current.sides, current.device) \
+        and current.position <= newer.position <= current.position + CONTINUE_GAP
 
 
 class UpscaleStream:
@@ -366,7 +381,7 @@ class FrameService:
         return max(1, self.length - 1) if task == "interpolate" else self.length
 
     def render(self, request: Request, progress: Progress = lambda _: None,
-               should_stop: ShouldStop = lambda: False) -> Rendered | None:
+               should_stop: ShouldStop = never) -> Rendered | None:
         """Both sides at `request.position`, with Y-PSNR/SSIM between them when both are model outputs.
 
         A position past the real end (headers can overstate the length) shows the last one instead; at the end of a
@@ -503,7 +518,7 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
         raise VsrAppError("pick two models to analyse: the source has no processed frames to compare")
     service = FrameService(path, cache_bytes=64 << 20)
     results = []
-    cancelled = (lambda: False) if cancel is None else cancel.is_set
+    cancelled = never if cancel is None else lambda **_: cancel.is_set()
     try:
         k = 0
         while k < service.positions(task):

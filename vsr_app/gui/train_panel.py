@@ -106,13 +106,16 @@ class MultipleSpinBox(QSpinBox):
         self.setSingleStep(multiple)
         self.editingFinished.connect(self._snap)
 
+    def setValue(self, value: int) -> None:  # a saved or a run's value too (the form saved the 100 Start refused)
+        nearest = (int(value) + self.multiple // 2) // self.multiple * self.multiple  # halves up
+        super().setValue(min(max(nearest, self.minimum()), self.maximum()))
+
     def stepBy(self, steps: int) -> None:
         self._snap()
         super().stepBy(steps)
 
     def _snap(self) -> None:
-        nearest = (self.value() + self.multiple // 2) // self.multiple * self.multiple  # halves up
-        self.setValue(min(max(nearest, self.minimum()), self.maximum()))
+        self.setValue(self.value())
 
 
 def _spin(kind, default, low, high, multiple=1):
