@@ -44,7 +44,8 @@ def test_context_follows_the_protocol():
 def test_eval_vfi_json_contract(vfi_data, capsys):
     assert main(["eval", "vfi", "--model", "blend", "--data", str(vfi_data), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"model", "params", "sequences", "mean", "data"}  # the contract's, and what was scored
+    # the contract's, and what was scored and how
+    assert set(out) == {"model", "params", "sequences", "mean", "data", "device", "precision"}
     assert out["model"] == "blend" and out["params"] == 0 and out["data"] == str(vfi_data.resolve())
     assert set(out["sequences"]) == {"triplet", "longer"}
     for scores in [*out["sequences"].values(), out["mean"]]:
