@@ -3,7 +3,7 @@ the viewer's keys (frame steps, play, modes, hold T) still act after a pick, by 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -139,3 +139,28 @@ def test_an_opened_video_starts_with_focus_on_the_picture(window, qtbot, small_v
     window.show()
     open_and_wait(qtbot, window, small_video)
     assert window.focusWidget() is window.viewer.view
+
+
+def test_zoom_pan_and_the_split_divider_by_keyboard(window, qtbot, small_video):
+    """The wheel zoomed, a drag panned and moved the divider: a keyboard-only user could do none of it (F1 said
+    "mouse wheel / drag")."""
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    view, state = viewer.view, viewer.view.state
+    zoom = state.zoom
+    press(qtbot, Qt.Key_Plus)
+    assert state.zoom == zoom * 1.25
+    press(qtbot, Qt.Key_Plus)
+    centre = QPointF(state.center)
+    press(qtbot, Qt.Key_Right, Qt.ControlModifier)
+    assert state.center.x() > centre.x() and state.center.y() == centre.y()
+    press(qtbot, Qt.Key_Down, Qt.ControlModifier)
+    assert state.center.y() > centre.y()
+    press(qtbot, Qt.Key_Minus)
+    assert state.zoom == zoom * 1.25
+    press(qtbot, Qt.Key_BracketRight)
+    assert view.divider == 0.55
+    press(qtbot, Qt.Key_BracketLeft)
+    press(qtbot, Qt.Key_BracketLeft)
+    assert view.divider == 0.45
+    rows = dict(window.shortcut_rows())
+    assert rows["Zoom in"] == "+" and rows["Move the split divider left"] == "[" and rows["Pan left"] == "Ctrl+Left"

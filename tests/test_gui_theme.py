@@ -29,3 +29,28 @@ def test_a_ticked_box_still_looks_ticked_while_it_is_locked(gui_env, qtbot):
     assert colours[True, True] != colours[False, True]
     assert colours[True, False] != colours[False, False]
     assert colours[True, False] != colours[True, True]  # greyed, not as if it could be changed
+
+
+def test_the_control_with_keyboard_focus_shows_it(gui_env, qtbot):
+    """Buttons, tool buttons and check boxes looked the same with and without focus: a keyboard user could not
+    tell which one Space would press."""
+    import numpy as np
+    from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QWidget
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    row = QHBoxLayout(holder)
+    elsewhere = QLineEdit()
+    controls = [QPushButton("Process all"), QToolButton(), QCheckBox("Replace")]
+    for widget in (elsewhere, *controls):
+        row.addWidget(widget)
+    holder.show()
+    qtbot.waitExposed(holder)
+    holder.activateWindow()
+    for control in controls:
+        elsewhere.setFocus()
+        qtbot.waitUntil(elsewhere.hasFocus)
+        without = qimage_to_array(control.grab().toImage())
+        control.setFocus()
+        qtbot.waitUntil(control.hasFocus)
+        assert not np.array_equal(without, qimage_to_array(control.grab().toImage())), type(control).__name__

@@ -141,6 +141,9 @@ class ImagePane(QWidget):
         p = QPainter(self)
         try:  # a painter left active by an exception makes every later paint fail, then Qt crashes
             self._paint(p)
+            if self.parentWidget() is not None and self.parentWidget().hasFocus():  # where keyboard focus is
+                p.setPen(QPen(QColor(theme.FOCUS), 2))
+                p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         finally:
             p.end()
 
@@ -324,6 +327,18 @@ class CompareView(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)
         self.set_placeholder("Open a video to compare")
 
+    def focusInEvent(self, event) -> None:
+        super().focusInEvent(event)
+        self._repaint_panes()  # their frame shows where keyboard focus is
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self._repaint_panes()
+
+    def _repaint_panes(self) -> None:
+        for pane in self.panes:
+            pane.update()
+
     @property
     def divider(self) -> float:
         return self.panes[0].divider
@@ -388,6 +403,24 @@ class CompareView(QWidget):
         pane = self.panes[0]
         self.state.set_zoom(1.0 / pane.devicePixelRatioF(), QPointF(pane.width() / 2, pane.height() / 2),
                             pane.viewport())
+
+    # the keyboard's way to what the wheel and the mouse do (a keyboard-only user had no other)
+    def zoom_step(self, steps: int) -> None:
+        """Zoom by a wheel notch's 1.25x a step, about the centre of the view."""
+        pane = self.panes[0]
+        self.state.set_zoom(self.state.zoom * 1.25**steps, QPointF(pane.width() / 2, pane.height() / 2),
+                            pane.viewport())
+
+    def pan_step(self, right: int, down: int) -> None:
+        """Move the view by a tenth of its size, `right` and `down` in steps (negative: left, up)."""
+        pane = self.panes[0]
+        self.state.pan(QPointF(-right * pane.width() / 10, -down * pane.height() / 10))
+
+    def move_divider(self, steps: int) -> None:
+        """Move the split divider by a twentieth of the width a step (negative: left)."""
+        pane = self.panes[0]
+        pane.divider = min(max(pane.divider + steps / 20, 0.0), 1.0)
+        pane.update()
 
     def _refresh(self) -> None:
         self.panes[1].setVisible(self.mode == "side")

@@ -400,7 +400,7 @@ class MainWindow(QMainWindow):
         window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
         rows = [(a.text().rstrip("\u2026"), a.shortcut().toString(QKeySequence.NativeText))
                 for a in window + self.viewer.actions() if not a.shortcut().isEmpty()]
-        return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan", "mouse wheel / drag"),
+        return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan / move the divider", "mouse wheel / drag"),
                        ("Cancel a running batch (Batch tab)", "Esc"),
                        ("A file's menu: compare, play, show in folder (Batch tab)", "Menu key / Shift+F10")]
 

@@ -18,6 +18,7 @@ TEXT = "#e3e6eb"
 MUTED = "#8b93a1"
 ACCENT = "#4c9bff"
 ACCENT_DIM = "#2d4a73"  # the accent greyed: a checked control that is locked, or a toggle that is on
+FOCUS = "#9cc4ff"  # the ring of the control keyboard focus is on: lighter than the accent, so it shows on accent buttons
 SIDE_A = "#ffb347"  # left / first side of a comparison
 SIDE_B = "#5ad1c4"  # right / second side
 PSNR_COLOUR = "#4c9bff"
@@ -56,6 +57,7 @@ QPushButton:disabled {{ color: #5d636e; }}
 QPushButton[accent="true"] {{ background: #2d6fd0; border-color: #3b82e6; color: white; }}
 QPushButton[accent="true"]:hover {{ background: #3a7be0; }}
 QPushButton[accent="true"]:disabled {{ background: #28364a; color: #7d8594; border-color: #2f3d52; }}
+QPushButton:focus, QToolButton:focus, QCheckBox::indicator:focus {{ border: 2px solid {FOCUS}; }}
 QSlider::groove:horizontal {{ height: 4px; background: {BORDER}; border-radius: 2px; }}
 QSlider::sub-page:horizontal {{ background: {ACCENT}; border-radius: 2px; }}
 QSlider::handle:horizontal {{ background: {TEXT}; width: 12px; height: 12px; margin: -4px 0; border-radius: 6px; }}

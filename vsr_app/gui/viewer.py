@@ -317,6 +317,15 @@ class Viewer(QWidget):
             "end": ("Last frame", "End", self.player.end, "last"),
             "fit": ("Fit to view", "F", self.view.fit, "fit"),
             "actual": ("Actual pixels", "Ctrl+0", self.view.actual_pixels, "actual"),
+            # Ctrl+arrows, not Alt+arrows: Alt+Down opens a model picker's list
+            "zoom_in": ("Zoom in", "+", lambda: self.view.zoom_step(1), None),
+            "zoom_out": ("Zoom out", "-", lambda: self.view.zoom_step(-1), None),
+            "pan_left": ("Pan left", "Ctrl+Left", lambda: self.view.pan_step(-1, 0), None),
+            "pan_right": ("Pan right", "Ctrl+Right", lambda: self.view.pan_step(1, 0), None),
+            "pan_up": ("Pan up", "Ctrl+Up", lambda: self.view.pan_step(0, -1), None),
+            "pan_down": ("Pan down", "Ctrl+Down", lambda: self.view.pan_step(0, 1), None),
+            "divider_left": ("Move the split divider left", "[", lambda: self.view.move_divider(-1), None),
+            "divider_right": ("Move the split divider right", "]", lambda: self.view.move_divider(1), None),
             "swap": ("Swap sides", "S", self.swap_sides, "swap"),
             "analyse": ("Analyse all frames", "Ctrl+Shift+A", self.start_analysis, "chart"),
         }
