@@ -480,7 +480,11 @@ def test_tab_leaves_the_table_and_focus_follows_the_button_shown_and_esc_cancels
     assert panel.start_button.hasFocus()
     qtbot.keyClick(panel.start_button, Qt.Key_Space)
     qtbot.waitUntil(lambda: panel.table.item(0, 1).text() == "processing", timeout=60_000)
-    assert panel.cancel_button.hasFocus()
+    assert panel.progress.hasFocus()  # not Cancel: a second Space cancelled the batch just started
+    qtbot.keyClick(panel.progress, Qt.Key_Space)
+    assert panel.job.running and not panel.job.cancel_event.is_set()
+    qtbot.keyClick(panel.progress, Qt.Key_Tab)
+    assert panel.cancel_button.hasFocus()  # Tab reaches it
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key_Escape)
     gate.set()
@@ -490,7 +494,7 @@ def test_tab_leaves_the_table_and_focus_follows_the_button_shown_and_esc_cancels
     panel.start_button.setFocus()
     with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
         qtbot.keyClick(panel.start_button, Qt.Key_Space)
-        qtbot.waitUntil(panel.cancel_button.hasFocus, timeout=5_000)
+        qtbot.waitUntil(panel.progress.hasFocus, timeout=5_000)
     assert panel.start_button.hasFocus()  # the run ended: back to Process all
 
 

@@ -233,6 +233,11 @@ def test_exporting_again_gets_a_free_name_and_a_taken_one_says_how_to_replace_it
     with qtbot.waitSignal(dialog.exported, timeout=60_000):
         dialog.start()
     assert dialog.output.text() == str(tmp_path / "clip_x4 (2).mp4")  # the next export in this dialog
+    # Enter now closes: it started a second export, "clip_x4 (2).mp4"; a name typed makes it Export again
+    assert dialog.close_button.isDefault() and not dialog.start_button.isDefault()
+    qtbot.keyClicks(dialog.output, "x")
+    assert dialog.start_button.isDefault() and not dialog.close_button.isDefault()
+    dialog.output.setText(str(tmp_path / "clip_x4 (2).mp4"))
     dialog.close()
     window.export()
     assert window.export_dialog.output.text() == str(tmp_path / "clip_x4 (2).mp4")  # and in a new one

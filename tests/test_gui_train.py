@@ -752,6 +752,18 @@ def test_the_interpolation_crop_takes_only_sizes_the_trainer_takes(panel, qtbot)
     crop.stepBy(-1)
     assert crop.value() == 16  # snapped to 24 first, then a step down, not 12 (below the field's least)
 
+def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel, qtbot, window):
+    """Start pressed with Space was disabled and its focus went on to the curves' unnamed Smoothing box, five Tabs
+    from Stop (and stayed there after Stop)."""
+    window.activateWindow()
+    qtbot.waitActive(window)
+    panel.start_button.setFocus()
+    qtbot.waitUntil(panel.start_button.hasFocus)
+    panel._set_running(True)
+    assert panel.stop_button.hasFocus()
+    panel._set_running(False)
+    assert panel.resume_button.hasFocus()
+
 def test_extra_options_are_each_tasks_own(panel):
     """Extra options of one task would be refused by the other's trainer; those saved before they were per task
     start both tasks."""

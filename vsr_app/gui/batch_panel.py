@@ -551,12 +551,14 @@ class BatchPanel(QWidget):
         return self.start_when_listed or (self.job is not None and self.job.running)
 
     def _set_running(self, running: bool) -> None:
-        # the button pressed hides: its focus goes to the one shown in its place, not to the tab bar
-        pressed = self.start_button.hasFocus() or self.cancel_button.hasFocus()
+        # the button pressed hides: its focus goes to the progress bar (not to Cancel: a second Space cancelled the
+        # batch just started; Tab reaches Cancel, and Esc asks for it) or back to Process all, not to the tab bar
+        pressed = self.start_button.hasFocus() or self.cancel_button.hasFocus() or self.progress.hasFocus()
+        self.progress.setFocusPolicy(Qt.TabFocus if running else Qt.NoFocus)  # a Tab stop only while it moves
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
         if pressed:
-            (self.cancel_button if running else self.start_button).setFocus()
+            (self.progress if running else self.start_button).setFocus()
         for widget in (self.in_dir, self.out_dir, *self.browse_buttons, self.task, self.model, self.device, self.ext,
                        self.recursive, self.codec, self.overwrite):
             widget.setEnabled(not running)

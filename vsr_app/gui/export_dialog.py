@@ -119,6 +119,7 @@ class ExportDialog(QDialog):
         self.output = QLineEdit()
         self.output.setToolTip("~ is your home folder; a name without a full path is saved beside the video "
                                "(in your home folder when the video's folder is read-only)")
+        self.output.textEdited.connect(lambda _: self._default_to(self.start_button))  # a new name: Enter exports it
         self.browse = QPushButton("Browse\u2026")
         form.addRow("Save as", path_row(self.output, self.browse, self._browse))
         self.overwrite = QCheckBox(f"{REPLACE_LABEL} (never the input)")
@@ -257,7 +258,14 @@ class ExportDialog(QDialog):
         self._say(summary.line())
         self.reveal.show()
         self._suggest()  # the suggested name is taken now: the next export gets a free one
+        self._default_to(self.close_button)  # Enter then closes: it started a second export, "NAME (2)"
+        self.close_button.setFocus(Qt.OtherFocusReason)
         self.exported.emit(summary.output)
+
+    def _default_to(self, button: QPushButton) -> None:
+        """The button Enter presses: Close after an export, Export again once a name is typed."""
+        for b in (self.close_button, self.start_button):
+            b.setDefault(b is button)
 
     def _failed(self, message: str) -> None:
         message = fmt.for_gui(message, REPLACE_LABEL)

@@ -977,11 +977,17 @@ class TrainPanel(QWidget):
     def _set_running(self, running: bool) -> None:
         """During a run (and its start's check) the whole form is locked, box by box: every field, list and picker,
         none left out as they are added."""
+        # a button pressed by keyboard is about to be disabled: its focus goes to the one that undoes it, not on to
+        # the curves' Smoothing box, five Tabs from Stop
+        pressed = any(b.hasFocus() for b in (self.start_button, self.resume_button, self.stop_button,
+                                             self.prune_button, self.continue_prune_button))
+        self.stop_button.setEnabled(running)
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)
         if running:
             self.continue_prune_button.hide()  # shown again by `_label_run` for a pruning that stopped
-        self.stop_button.setEnabled(running)
+        if pressed:
+            (self.stop_button if running else self.resume_button).setFocus(Qt.OtherFocusReason)
         for widget in (*self.form_boxes, self.open_run_button):
             widget.setEnabled(not running)
         if not running:
