@@ -26,7 +26,7 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import add_model_item, open_with_system, path_row, self_ensemble_box
+from vsr_app.gui.widgets import add_model_item, name_form_fields, open_with_system, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -209,11 +209,16 @@ class BatchPanel(QWidget):
         out_row.addWidget(self.overwrite)
         out_row.addStretch(1)
         form.addRow("Output", out_row)
+        for field, name in ((self.model, "Model"), (self.device, "Device"), (self.codec, "Output codec"),
+                            (self.crf, "CRF (quality)")):  # rows of several fields: each its own name
+            field.setAccessibleName(name)
+        name_form_fields(form)
         self.ext.editingFinished.connect(self.scan)
         self.recursive.toggled.connect(self.scan)
         self.codec.currentIndexChanged.connect(self._codec_changed)
 
         self.table = QueueTable(0, len(COLUMNS))
+        self.table.setAccessibleName("Batch queue")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)

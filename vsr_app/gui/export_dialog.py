@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import add_model_item, open_with_system, path_row, self_ensemble_box
+from vsr_app.gui.widgets import add_model_item, name_form_fields, open_with_system, path_row, self_ensemble_box
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -87,6 +87,7 @@ class ExportDialog(QDialog):
             check.toggled.connect(combo.setEnabled)
             check.toggled.connect(self._suggest)
             combo.setEnabled(check.isChecked())
+            combo.setAccessibleName(f"{text}: model")
             form.addRow(check, combo)
             self.steps[task] = (check, combo)
         self.self_ensemble = self_ensemble_box(settings, "export/self_ensemble")
@@ -116,6 +117,8 @@ class ExportDialog(QDialog):
         self.quality.setLayout(quality)
         quality.setContentsMargins(0, 0, 0, 0)
         form.addRow("Quality", self.quality)
+        self.crf.setAccessibleName("CRF")
+        self.preset.setAccessibleName("Preset")
         self.output = QLineEdit()
         self.output.setToolTip("~ is your home folder; a name without a full path is saved beside the video "
                                "(in your home folder when the video's folder is read-only)")
@@ -124,6 +127,7 @@ class ExportDialog(QDialog):
         form.addRow("Save as", path_row(self.output, self.browse, self._browse))
         self.overwrite = QCheckBox(f"{REPLACE_LABEL} (never the input)")
         form.addRow("", self.overwrite)
+        name_form_fields(form)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)

@@ -46,6 +46,7 @@ class TrainingCurves(QWidget):
         self.raw: dict[str, pg.PlotDataItem] = {}  # the faint recorded loss curves
 
         self.smoothing = QDoubleSpinBox()
+        self.smoothing.setAccessibleName("Curve smoothing")
         self.smoothing.setRange(0.0, 0.99)
         self.smoothing.setSingleStep(0.05)
         self.smoothing.setDecimals(2)

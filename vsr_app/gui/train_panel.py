@@ -45,7 +45,7 @@ from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULT
                                     launcher, net_field_applies, net_params, prune_arguments, prune_command,
                                     run_steps,
                                     train_arguments, with_extra)
-from vsr_app.gui.widgets import add_model_item, path_row
+from vsr_app.gui.widgets import add_model_item, name_form_fields, path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
@@ -229,6 +229,7 @@ class TrainPanel(QWidget):
         self.plots = TrainingCurves(float(settings.value("train/smoothing", 0.6)))
         self.plots.smoothingChanged.connect(lambda weight: settings.setValue("train/smoothing", weight))
         self.log = QPlainTextEdit()
+        self.log.setAccessibleName("Training log")
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(5000)
         self.log.setPlaceholderText("The trainer's output appears here.")
@@ -302,6 +303,7 @@ class TrainPanel(QWidget):
         self.net_size.setToolTip("The size of the net this form trains: its Network, Width and blocks, or the net it "
                                  "starts from")
         form.addRow("Parameters", self.net_size)
+        name_form_fields(form)
         return box
 
     def _start_from_rows(self, form: QFormLayout) -> None:
@@ -381,6 +383,8 @@ class TrainPanel(QWidget):
             self.data.addItem(folder)
         folders_label = QLabel("Training folders (videos, frame folders, images)")
         folders_label.setWordWrap(True)
+        folders_label.setBuddy(self.data)
+        self.data.setAccessibleName("Training folders")
         layout.addWidget(folders_label)
         layout.addWidget(self.data)
         row = QHBoxLayout()
@@ -396,7 +400,11 @@ class TrainPanel(QWidget):
         self.val.setToolTip(FULL_PATH_TIP)
         self.val_browse = QPushButton(icon("open"), "")
         self.val_browse.setToolTip("Choose a video")
-        layout.addWidget(QLabel("Validation clip"))
+        self.val.setAccessibleName("Validation clip")
+        self.val_browse.setAccessibleName("Validation clip: choose a video")
+        val_label = QLabel("Validation clip")
+        val_label.setBuddy(self.val)
+        layout.addWidget(val_label)
         layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
         return box
 
@@ -416,6 +424,7 @@ class TrainPanel(QWidget):
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
         self.extra.textChanged.connect(self._recount)  # it may hold a net_config
         form.addRow("Extra options", self.extra)
+        name_form_fields(form)
         return box
 
     def _run_buttons(self) -> QHBoxLayout:
@@ -593,6 +602,7 @@ class TrainPanel(QWidget):
             widget.setToolTip(tip)
             changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             changed.connect(self._recount)
+            widget.setAccessibleName(label)
             self.options_form.addRow(label, widget)
             self.inputs[key] = widget
         self.form_net = self._net()

@@ -157,6 +157,7 @@ class Viewer(QWidget):
         self.player = Player(self)
         self.player.positionChanged.connect(self._position_changed)
         self.view = CompareView(self)
+        self.view.setAccessibleName("Comparison picture")
         self.view.set_placeholder("Drop a video here, or use File \u203a Open")
         self.inspector = Inspector(self)
         self.inspector.analyseRequested.connect(self.start_analysis)
@@ -239,6 +240,9 @@ class Viewer(QWidget):
         swap = QToolButton()
         swap.setIcon(icon("swap"))
         swap.setToolTip("Swap left and right")
+        # names a screen reader says (a picker was known only by the model it showed, Swap not at all)
+        for widget, name in ((self.left, "Left side"), (self.right, "Right side"), (swap, "Swap left and right")):
+            widget.setAccessibleName(name)
         swap.clicked.connect(self.swap_sides)
         bar.addWidget(swap)
         bar.addWidget(self._side_marker(theme.SIDE_B, "Right side"))
@@ -246,6 +250,7 @@ class Viewer(QWidget):
         bar = view_bar
         self.device = Picker()
         self.device.setToolTip("Where the models run")
+        self.device.setAccessibleName("Device")
         for key, text in device_choices():
             self.device.addItem(text, key)
         saved = self.device.findData(self.settings.value("viewer/device", "auto"))
@@ -262,6 +267,7 @@ class Viewer(QWidget):
         self.gain.setDecimals(0)
         self.gain.setPrefix("\u00d7")
         self.gain.setToolTip("Amplification of the difference map")
+        self.gain.setAccessibleName("Difference gain")
         self.gain.setValue(float(self.settings.value("viewer/gain", 8)))
         self.gain.valueChanged.connect(self._gain_changed)
         self.view.set_gain(self.gain.value())

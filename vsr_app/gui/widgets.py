@@ -7,7 +7,8 @@ from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QPushButton
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
+                               QLabel, QLayout, QLayoutItem, QLineEdit, QPushButton, QWidget)
 
 from vsr_app.gui import fmt
 from vsr_app.models import ModelInfo
@@ -45,3 +46,37 @@ def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | No
 def open_with_system(path: Path | str) -> bool:
     """Open a file or folder in the app the system has for it (a player, a file manager); False where none did."""
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def name_form_fields(form: QFormLayout) -> None:
+    """Give each row's fields its label's text as their accessible name, and bind the label to the first (its
+    buddy). A screen reader read the group box's title ("Batch") for every field of a form, as a field beside a
+    Browse button sits in a layout, which a form's label is bound to nothing in. A field already named keeps its
+    name; a button is named after the row and its text or, an icon, its tooltip ("Input folder: Browse…")."""
+    for row in range(form.rowCount()):
+        label_item, field_item = form.itemAt(row, QFormLayout.LabelRole), form.itemAt(row, QFormLayout.FieldRole)
+        label = label_item.widget() if label_item is not None else None
+        if not isinstance(label, QLabel) or field_item is None or not label.text():
+            continue
+        text = label.text().replace("&", "").rstrip(":")
+        fields = _fields_in(field_item)
+        for field in fields:
+            if field.accessibleName():
+                continue
+            if isinstance(field, QAbstractButton) and not isinstance(field, QCheckBox):  # Browse… of which field
+                field.setAccessibleName(f"{text}: {field.text().replace('&', '') or field.toolTip() or 'choose'}")
+            elif not isinstance(field, QCheckBox):  # a check box is read by its own text
+                field.setAccessibleName(text)
+        if fields:
+            label.setBuddy(fields[0])
+
+
+def _fields_in(item: QLayoutItem) -> list[QWidget]:
+    """The input widgets of a form row's field: the widget itself, or those of its layout, in order."""
+    inputs = (QLineEdit, QComboBox, QAbstractSpinBox, QAbstractButton)
+    if item.widget() is not None:
+        widget = item.widget()
+        return [widget] if isinstance(widget, inputs) else [w for w in widget.findChildren(QWidget)
+                                                            if isinstance(w, inputs)]
+    layout: QLayout | None = item.layout()
+    return [] if layout is None else [w for i in range(layout.count()) for w in _fields_in(layout.itemAt(i))]
