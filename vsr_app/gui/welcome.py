@@ -38,6 +38,7 @@ class WelcomePage(QWidget):
                           "models.\nSee the student next to its teacher, frame by frame.")
         subtitle.setProperty("role", "muted")
         subtitle.setAlignment(Qt.AlignCenter)
+        subtitle.setWordWrap(True)  # unwrapped, at a large font it held the window wider than a 1280-px screen
         column.addWidget(subtitle)
         column.addSpacing(18)
         buttons = QHBoxLayout()
