@@ -209,6 +209,30 @@ def test_playing_goes_on_with_the_call_that_makes_the_next_frame(qapp, small_vid
     worker.service.close()
 
 
+def test_an_in_between_frame_stops_for_any_other_position(qapp, small_video):
+    """Each in-between frame is a call of its own: finishing the one at 4 does nothing for a step to 7, which waited
+    for it (a whole call of the VFI teacher on a CPU)."""
+    from vsr_app.gui.workers import FrameWorker
+
+    worker = FrameWorker()  # not started: _render runs here
+    worker.service = FrameService(str(small_video))
+    choices = ("interpolate", (SOURCE, "vfi-x2-student"), "cpu")
+    worker._render(Request(1, *choices), emit=False)
+    net = worker.service.streams[("vfi-x2-student", "interpolate", "cpu")].engine.net
+    calls = []
+
+    def arrives(*_) -> None:
+        if not calls:
+            worker.request(Request(7, *choices))
+        calls.append(1)
+
+    first = next(m for m in net.modules() if not list(m.children()))
+    first.register_forward_pre_hook(arrives)
+    worker._render(Request(4, *choices), emit=False)
+    assert len(calls) == 1 and worker.service.cache.get(("mid", "vfi-x2-student", "cpu", 4)) is None
+    worker.service.close()
+
+
 def test_a_cancelled_analysis_ends_the_teachers_call_midway(small_video):
     """Cancel was looked at only between frames: with the teacher, after its whole call (many seconds on a CPU)."""
     class CancelInsideTheCall:

@@ -35,13 +35,16 @@ def test_the_control_with_keyboard_focus_shows_it(gui_env, qtbot):
     """Buttons, tool buttons and check boxes looked the same with and without focus: a keyboard user could not
     tell which one Space would press."""
     import numpy as np
-    from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QWidget
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QProgressBar, QPushButton, QToolButton, QWidget
 
     holder = QWidget()
     qtbot.addWidget(holder)
     row = QHBoxLayout(holder)
     elsewhere = QLineEdit()
-    controls = [QPushButton("Process all"), QToolButton(), QCheckBox("Replace")]
+    bar = QProgressBar()
+    bar.setFocusPolicy(Qt.TabFocus)  # where a started batch or export puts the focus
+    controls = [QPushButton("Process all"), QToolButton(), QCheckBox("Replace"), bar, QListWidget()]
     for widget in (elsewhere, *controls):
         row.addWidget(widget)
     holder.show()

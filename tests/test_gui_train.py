@@ -752,7 +752,7 @@ def test_the_interpolation_crop_takes_only_sizes_the_trainer_takes(panel, qtbot)
     crop.stepBy(-1)
     assert crop.value() == 16  # snapped to 24 first, then a step down, not 12 (below the field's least)
 
-def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel, qtbot, window):
+def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel, qtbot, window, monkeypatch):
     """Start pressed with Space was disabled and its focus went on to the curves' unnamed Smoothing box, five Tabs
     from Stop (and stayed there after Stop)."""
     window.activateWindow()
@@ -761,7 +761,15 @@ def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel
     qtbot.waitUntil(panel.start_button.hasFocus)
     panel._set_running(True)
     assert panel.stop_button.hasFocus()
-    panel._set_running(False)
+    panel._park_focus(panel.stop_button)  # a start's validation clip being checked: nothing to stop yet
+    panel._set_running(True)  # the trainer launched
+    assert panel.stop_button.hasFocus()
+    panel.process = QProcess(panel)  # not started: Stop's SIGTERM goes nowhere
+    with monkeypatch.context() as m:
+        m.setattr(panel, "running", lambda: True)
+        panel.stop()  # Stop is disabled until the trainer has written its checkpoint and exited
+        assert not panel.plots.smoothing.hasFocus() and panel.log.hasFocus()  # not the curves' Smoothing box
+    panel._set_running(False)  # it exited
     assert panel.resume_button.hasFocus()
 
 def test_extra_options_are_each_tasks_own(panel):

@@ -245,6 +245,7 @@ class BatchPanel(QWidget):
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        self.progress.setAccessibleName("Batch progress")
         self.status = QLabel("Choose an input and an output folder.")
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)  # on one line, a long file name in work widened the window past the screen

@@ -131,6 +131,7 @@ class ExportDialog(QDialog):
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
+        self.progress.setAccessibleName("Export progress")
         self.progress.setFocusPolicy(Qt.TabFocus)  # where a started export's focus goes (see start)
         self.status = QLabel()
         self.status.setProperty("role", "muted")

@@ -42,8 +42,8 @@ STEP_BACK = 8  # a step back before the cached frames restarts this many frames 
 LUMA_WEIGHTS = np.array([[65.481, 128.553, 24.966]], np.float32) / 255
 
 Progress = Callable[[str], None]
-# Whether the work asked for is no longer wanted: called between steps, and with mid_call=True inside a net's call,
-# where only what the call's frames cannot serve should stop it (`continues`)
+# Whether the work asked for is no longer wanted: called between steps, and inside a net's call with `serves`, which
+# tells of a newer position whether finishing the call helps reach it: only work it does not help stops it
 ShouldStop = Callable[..., bool]
 
 
@@ -202,8 +202,8 @@ class Superseded(Exception):
 class StopsMidCall:
     """Lets a newer request end a net call midway: a teacher's call takes many seconds on a CPU (about 20 s for a
     320x240 chunk), and an Open, a switch of model or closing the window waited for all of it. A check before each
-    module's forward (`should_stop(mid_call=True)`) raises Superseded; the stream then drops the engine's state, which
-    is half-updated. Only work the call cannot serve may stop it: playing asks for the frame being made next, and
+    module's forward (`should_stop(serves=...)`) raises Superseded; the stream then drops the engine's state, which
+    is half-updated. Only work the call does not help may stop it: playing asks for the frame being made next, and
     stopping for that restarted the stream at every frame. The viewer's engines have nets of their own (load_model
     does not share them), so an export never sees these checks."""
 
@@ -211,21 +211,15 @@ class StopsMidCall:
         from torch import nn
 
         self.should_stop: ShouldStop = never
+        self.serves: Callable[[int], bool] = lambda position: False  # set by the stream before each call
         net = getattr(engine, "net", None)
         if isinstance(net, nn.Module):
             for module in net.modules():
                 module.register_forward_pre_hook(self._check)
 
     def _check(self, *_) -> None:
-        if self.should_stop(mid_call=True):
+        if self.should_stop(serves=self.serves):
             raise Superseded()
-
-
-def continues(current: Request, newer: Request) -> bool:
-    """Whether `newer` is served by going on with `current`'s call: the same choices, at or a little past its
-    position (playing, a step forward), where a stream continues rather than restarts."""
-    return (newer.task, newer.sides, newer.device) == (current.task, current.sides, current.device) \
-        and current.position <= newer.position <= current.position + CONTINUE_GAP
 
 
 class UpscaleStream:
@@ -248,6 +242,8 @@ class UpscaleStream:
         if result is not None:
             return result
         self.stops.should_stop = should_stop
+        # a position this stream goes on to from where the call leaves it, rather than restarting, is helped by it
+        self.stops.serves = lambda p: self.next_in is not None and self.next_out <= p <= self.next_in + CONTINUE_GAP
         if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
             self.engine.reset()
             # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
@@ -311,6 +307,7 @@ class InterpolateStream:
                             (cut_at(diffs, k - first), cut_at(diffs, k + 1 - first), cut_at(diffs, k + 2 - first)),
                             self.engine.num_inputs)
         self.stops.should_stop = should_stop
+        self.stops.serves = lambda p: p == k  # each in-between is a call of its own
         try:
             image = at[k] if window is None else self.engine.midpoint(window)  # a cut: the export repeats it too
         except Superseded:

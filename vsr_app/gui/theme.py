@@ -64,6 +64,7 @@ QSlider::handle:horizontal {{ background: {TEXT}; width: 12px; height: 12px; mar
 QProgressBar {{ background: {BASE}; border: 1px solid {BORDER}; border-radius: 4px; text-align: center;
                 min-height: 16px; }}
 QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
+QProgressBar:focus, QListWidget:focus, QPlainTextEdit:focus {{ border: 1px solid {FOCUS}; }}
 QStatusBar {{ background: {PANEL}; border-top: 1px solid {BORDER}; color: {MUTED}; }}
 QStatusBar::item {{ border: none; }}
 QPlainTextEdit, QTextBrowser, QTableWidget, QTreeWidget {{ background: {BASE}; border: 1px solid {BORDER};

@@ -164,6 +164,7 @@ class TrainPanel(QWidget):
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.stopping = False
+        self.focus_parked = False  # a keyboard focus waits on the log for the next run button (see _park_focus)
         self.pruning = False  # the process is `prune vfi`: nothing to install, its net becomes Start from
         self.checkpoint_at_start: int | None = None
         self.run_output: list[str] = []  # this trainer's lines: a failure shows these, not an earlier run's
@@ -774,7 +775,7 @@ class TrainPanel(QWidget):
         shown = self.status.text()  # put back if the start is refused
         self.status.setText("Checking that the validation clip is not part of the training data\u2026")
         self._set_running(True)
-        self.stop_button.setEnabled(False)
+        self._park_focus(self.stop_button)  # nothing to stop while the clip is checked
         exclude = plan.options.get("exclude", []) if plan.task == "vfi" else None  # as `vsr-app train` checks it
         job = Job(_check_held_out, val, plan.data, exclude, parent=self)
         # only while it is the pending start: a window closed meanwhile (shutdown) must not start a trainer
@@ -971,7 +972,7 @@ class TrainPanel(QWidget):
         if self.running():
             self.stopping = True
             self.status.setText("Stopping: writing a checkpoint\u2026")
-            self.stop_button.setEnabled(False)
+            self._park_focus(self.stop_button)
             self.process.terminate()
             # owned by the process: the timer goes with it (a window closed within the grace time deletes it)
             QTimer.singleShot(STOP_GRACE_MS, self.process, self.process.kill)
@@ -984,6 +985,15 @@ class TrainPanel(QWidget):
                 self.process.kill()
                 self.process.waitForFinished(5000)
 
+    def _park_focus(self, button: QPushButton) -> None:
+        """Disable `button` until its outcome comes (Stop until the trainer exits, or while a start's clip is
+        checked); a keyboard's focus on it waits on the log meanwhile, not on the curves' Smoothing box, and
+        `_set_running` hands it on to the button to press next."""
+        if button.hasFocus():
+            self.log.setFocus(Qt.OtherFocusReason)
+            self.focus_parked = True
+        button.setEnabled(False)
+
     def _set_running(self, running: bool) -> None:
         """During a run (and its start's check) the whole form is locked, box by box: every field, list and picker,
         none left out as they are added."""
@@ -991,6 +1001,7 @@ class TrainPanel(QWidget):
         # the curves' Smoothing box, five Tabs from Stop
         pressed = any(b.hasFocus() for b in (self.start_button, self.resume_button, self.stop_button,
                                              self.prune_button, self.continue_prune_button))
+        pressed, self.focus_parked = pressed or (self.focus_parked and self.log.hasFocus()), False
         self.stop_button.setEnabled(running)
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)

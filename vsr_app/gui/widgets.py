@@ -76,7 +76,8 @@ def _fields_in(item: QLayoutItem) -> list[QWidget]:
     inputs = (QLineEdit, QComboBox, QAbstractSpinBox, QAbstractButton)
     if item.widget() is not None:
         widget = item.widget()
-        return [widget] if isinstance(widget, inputs) else [w for w in widget.findChildren(QWidget)
-                                                            if isinstance(w, inputs)]
+        return [widget] if isinstance(widget, inputs) else [
+            w for w in widget.findChildren(QWidget)  # not a spin box's or a combo's own line edit
+            if isinstance(w, inputs) and not isinstance(w.parentWidget(), (QAbstractSpinBox, QComboBox))]
     layout: QLayout | None = item.layout()
     return [] if layout is None else [w for i in range(layout.count()) for w in _fields_in(layout.itemAt(i))]

@@ -16,7 +16,7 @@ from superqt.utils import create_worker
 
 from vsr_app import release_free_memory
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.gui.processing import FrameService, KnownFailure, Request, continues
+from vsr_app.gui.processing import FrameService, KnownFailure, Request
 
 # Renders between giving the frame worker's free heap back: each frame's temporaries are freed between cached
 # frames, where glibc's trim threshold cannot reach (a 2.7 GB peak for a 768 MB cache measured without; 1.4 GB with a
@@ -83,15 +83,18 @@ class FrameWorker(QThread):
         self.wait()
 
     # ---- worker thread ----
-    def _superseded(self, rendering: Request | None = None, mid_call: bool = False) -> bool:
-        """Whether newer work waits: a quit, an Open, a request. Inside a net's call (`mid_call`) a request that going
-        on with `rendering` serves does not count (playing asks for the frame being prefetched)."""
+    def _superseded(self, rendering: Request | None = None, serves=None) -> bool:
+        """Whether newer work waits: a quit, an Open, a request. Inside a net's call (`serves`: whether finishing it
+        helps reach a position) a request for the same choices that it helps does not count: playing asks for the
+        frame being prefetched."""
         if self._quit or self._path is not None:
             return True
         newer = self._request
         if newer is None:
             return False
-        return not (mid_call and rendering is not None and continues(rendering, newer))
+        same_choices = rendering is not None and \
+            (newer.task, newer.sides, newer.device) == (rendering.task, rendering.sides, rendering.device)
+        return not (serves is not None and same_choices and serves(newer.position))
 
     def run(self) -> None:
         while True:
@@ -138,7 +141,7 @@ class FrameWorker(QThread):
             return
         try:
             rendered = self.service.render(request, self.busy.emit if emit else lambda _: None,
-                                           lambda mid_call=False: self._superseded(request, mid_call))
+                                           lambda serves=None: self._superseded(request, serves))
         except IndexError:
             if emit:
                 self.unavailable.emit(request, "This video has too few frames for this view.")
