@@ -345,6 +345,8 @@ class Viewer(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
             actions[name] = action
+        # "+" is Shift+= on many keyboards: "=" zooms in too, as in image viewers
+        actions["zoom_in"].setShortcuts([QKeySequence("+"), QKeySequence("=")])
         actions.update(self._choice_actions("mode", MODES, MODE_KEYS, self.set_mode))
         actions.update(self._choice_actions("task", TASKS, TASK_KEYS, self.set_task))
         return actions
