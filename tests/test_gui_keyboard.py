@@ -165,3 +165,28 @@ def test_zoom_pan_and_the_split_divider_by_keyboard(window, qtbot, small_video):
     assert view.divider == 0.45
     rows = dict(window.shortcut_rows())
     assert rows["Zoom in"] == "+" and rows["Move the split divider left"] == "[" and rows["Pan left"] == "Ctrl+Left"
+
+
+def test_enter_presses_a_focused_button_and_opens_a_recent_link(window, qtbot, small_video):
+    """Outside dialogs only Space pressed a button (the Welcome page starts with focus on Open a video…, where Enter
+    did nothing), and the Welcome page's recent files were links for the mouse only."""
+    window.activateWindow()
+    qtbot.waitActive(window)
+    opened = []
+    button = window.welcome.sample_button  # (Open a video… would open a file dialog)
+    button.clicked.disconnect()
+    button.clicked.connect(lambda: opened.append(True))
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    qtbot.keyClick(button, Qt.Key_Return)
+    assert opened == [True]
+    assert window.welcome.open_button.autoDefault() and window.batch.start_button.autoDefault()
+    window.welcome.set_recent([str(small_video)])
+    chosen = []
+    window.welcome.recentRequested.connect(chosen.append)
+    recent = window.welcome.recent
+    assert recent.focusPolicy() & Qt.TabFocus  # Tab reaches the links
+    recent.setFocus()
+    qtbot.keyClick(recent, Qt.Key_Tab)  # to the first link
+    qtbot.keyClick(recent, Qt.Key_Return)
+    assert chosen == [str(small_video)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
                                QStackedWidget, QTabWidget, QToolBar)
 
 from vsr_app import APP_NAME
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._refresh_recent()
+        for button in self.findChildren(QPushButton):  # Enter presses a focused button, as in a dialog (only Space did)
+            button.setAutoDefault(True)
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)

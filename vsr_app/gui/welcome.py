@@ -43,7 +43,7 @@ class WelcomePage(QWidget):
         column.addSpacing(18)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        open_button = QPushButton("Open a video\u2026")
+        open_button = self.open_button = QPushButton("Open a video\u2026")
         open_button.setProperty("accent", True)
         open_button.clicked.connect(self.openRequested)
         self.sample_button = QPushButton("Try the sample clip")
@@ -64,6 +64,7 @@ class WelcomePage(QWidget):
         self.recent = QLabel()
         self.recent.setAlignment(Qt.AlignCenter)
         self.recent.setTextFormat(Qt.RichText)
+        self.recent.setTextInteractionFlags(Qt.TextBrowserInteraction)  # Tab reaches each link, Enter opens it
         self.recent.linkActivated.connect(self.recentRequested)
         column.addWidget(self.recent)
         column.addStretch(3)
