@@ -178,8 +178,8 @@ def _system_library(src: str) -> SystemLibrary:
 
 def _dpkg_package(src: str) -> str | None:
     """The Debian package that installed `src` (dpkg may know it under /usr/lib or /lib: merged /usr)."""
-    alternatives = {src, src.removeprefix("/usr"), "/usr" + src if not src.startswith("/usr/") else src}
-    for path in sorted(alternatives):
+    bare = src.removeprefix("/usr")
+    for path in dict.fromkeys((src, bare, "/usr" + bare)):  # the path as bundled first
         try:
             result = subprocess.run(["dpkg-query", "-S", path], capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.SubprocessError):
@@ -269,7 +269,8 @@ Notes:
 
 def bundle_datas() -> list[tuple[str, str]]:
     """(source, destination folder) pairs the spec adds: vsr-app's own LICENSE, every bundled distribution's licence
-    texts, and the GNU licences (packaging/licence-texts/) that Qt, FFmpeg, x264... are under but do not install as files."""
+    texts, and the GNU licences (packaging/licence-texts/) that Qt, FFmpeg, x264... are under but do not install as
+    files."""
     datas = [(str(p), "resources/licenses/gnu") for p in sorted((ROOT / "packaging" / "licence-texts").glob("*.txt"))]
     datas.append((str(ROOT / "LICENSE"), f"resources/licenses/{APP}"))
     for dist in runtime_closure():

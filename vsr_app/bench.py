@@ -56,6 +56,8 @@ MIN_FRAMES = 8  # the shortest clip: warm-up plus a few timed frames
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
+
+
 @dataclass(frozen=True)
 class BenchConfig:
     """What to measure and how; `models=None` means every model in the registry."""

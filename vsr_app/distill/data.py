@@ -350,9 +350,9 @@ def _source_name(f: Path) -> str:
 
 def check_held_out(val: list | None, data: list[str] | None, exclude: list | None = None) -> None:
     """A validation clip that is part of the training data (itself, through a link, inside a --data folder, or a
-    folder around one) would be trained on and then score itself: refused, unless `exclude` leaves each of its files out of training
-    (frame interpolation's option; None: the task has none). A clip that does not exist is the validation's to
-    report."""
+    folder around one) would be trained on and then score itself: refused, unless `exclude` leaves each of its files
+    out of training (frame interpolation's option; None: the task has none). A clip that does not exist is the
+    validation's to report."""
     if not isinstance(val, list) or not val or not data:
         return  # none, or of the wrong type: check_types reports that
     roots = [Path(os.path.abspath(root)) for root in _roots(data)]

@@ -53,8 +53,7 @@ from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warm
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
                                   release_run_dir, resumed_data, resumed_teacher, resumed_val, saved_config,
-                                  saved_options_checked, say_unused,
-                                  set_aside, set_aside_metrics, world_size)
+                                  saved_options_checked, say_unused, set_aside, set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype

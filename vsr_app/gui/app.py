@@ -110,9 +110,9 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
 def _close_on_signals(window) -> None:
     """Ctrl+C in the terminal, SIGTERM (`kill`, logging out) and SIGHUP (the terminal closed) close the window as
     Quit does, without its question (nobody is there to answer), and the app exits 130 like any stopped command:
-    running work stops and an unfinished export is removed. Unhandled, SIGTERM killed the app mid-export and Ctrl+C did nothing. Python runs its handlers
-    only between its own bytecodes, never inside Qt's event loop, so a timer wakes it up; the handler only posts the
-    close, which runs from the event loop."""
+    running work stops and an unfinished export is removed. Unhandled, SIGTERM killed the app mid-export and Ctrl+C
+    did nothing. Python runs its handlers only between its own bytecodes, never inside Qt's event loop, so a timer
+    wakes it up; the handler only posts the close, which runs from the event loop."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

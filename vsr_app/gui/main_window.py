@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton,
-                               QStackedWidget, QTabWidget, QToolBar)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QPushButton, QStackedWidget, QTabWidget, QToolBar)
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus()
         self._refresh_recent()
-        for button in self.findChildren(QPushButton):  # Enter presses a focused button, as in a dialog (only Space did)
+        for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
             button.setAutoDefault(True)
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -402,7 +402,8 @@ class MainWindow(QMainWindow):
         window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
         rows = [(a.text().rstrip("\u2026"), a.shortcut().toString(QKeySequence.NativeText))
                 for a in window + self.viewer.actions() if not a.shortcut().isEmpty()]
-        return rows + [("Flip sides in toggle mode", "hold T"), ("Zoom / pan / move the divider", "mouse wheel / drag"),
+        return rows + [("Flip sides in toggle mode", "hold T"),
+                       ("Zoom / pan / move the divider", "mouse wheel / drag"),
                        ("Cancel a running batch (Batch tab)", "Esc"),
                        ("A file's menu: compare, play, show in folder (Batch tab)", "Menu key / Shift+F10")]
 

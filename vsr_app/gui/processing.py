@@ -8,8 +8,9 @@ stepping back are cheap -- except the warm-up frames themselves, which had less 
 (a researcher would score them as something far from what an export gives): a step back into them restarts
 `STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
 `WARMUP` frames of history (an export gives each all of it; the difference after 8 is a few thousandths of a dB
-for the plain students, up to 0.07 dB for the motion-aligned ones, whose state takes longer to settle). It only orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used
-headless by `analyse`.
+for the plain students, up to 0.07 dB for the motion-aligned ones, whose state takes longer to settle). It only
+orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used headless by
+`analyse`.
 """
 
 from __future__ import annotations
@@ -228,6 +229,7 @@ class UpscaleStream:
     def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
         self.name, self.engine, self.source, self.cache = name, engine, source, cache
         self.stops = StopsMidCall(engine)
+        self.stops.serves = self._continues_to  # a call helps a position the stream goes on to from where it ends
         self.key = ("up", name, device)
         self.scale = int(engine.scale)
         # Clip (bidirectional) engines need only their context window before k; recurrent ones some history.
@@ -242,9 +244,7 @@ class UpscaleStream:
         if result is not None:
             return result
         self.stops.should_stop = should_stop
-        # a position this stream goes on to from where the call leaves it, rather than restarting, is helped by it
-        self.stops.serves = lambda p: self.next_in is not None and self.next_out <= p <= self.next_in + CONTINUE_GAP
-        if self.next_in is None or not self.next_out <= k <= self.next_in + CONTINUE_GAP:
+        if not self._continues_to(k):
             self.engine.reset()
             # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
             back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
@@ -270,6 +270,10 @@ class UpscaleStream:
             if self.next_in is None and result is None:
                 raise IndexError(k)
         return result
+
+    def _continues_to(self, k: int) -> bool:
+        """Whether frame k is reached by going on with the stream (at most CONTINUE_GAP past it), not by a restart."""
+        return self.next_in is not None and self.next_out <= k <= self.next_in + CONTINUE_GAP
 
     def _advance(self) -> list[np.ndarray]:
         """Push the next source frame (at the end, flush): the outputs the engine gives for it."""
@@ -428,6 +432,8 @@ class FrameService:
                 return None
             images.append(image)
             scales.append(scale)
+        if should_stop():  # measuring takes a while on large frames; the figures are not wanted any more
+            return None
         scale = max(scales)
         h, w = self.info.height, self.info.width
         moment = self.source.time(k)
@@ -437,8 +443,6 @@ class FrameService:
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
                             moment - self.info.start_time, self.positions(request.task), duration)
         a, b = images
-        if should_stop():  # measuring takes a while on large frames; the figures are not wanted any more
-            return None
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
             rendered.psnr = psnr_y(a, b)

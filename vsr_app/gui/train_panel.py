@@ -1001,7 +1001,8 @@ class TrainPanel(QWidget):
         # the curves' Smoothing box, five Tabs from Stop
         pressed = any(b.hasFocus() for b in (self.start_button, self.resume_button, self.stop_button,
                                              self.prune_button, self.continue_prune_button))
-        pressed, self.focus_parked = pressed or (self.focus_parked and self.log.hasFocus()), False
+        pressed = pressed or (self.focus_parked and self.log.hasFocus())  # or waiting on the log (`_park_focus`)
+        self.focus_parked = False
         self.stop_button.setEnabled(running)
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)

@@ -271,6 +271,11 @@ class _Workers:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
+def _how_many(count: int, frames: int, all_of_them: str) -> str:
+    """`count` of the `frames` frames for a note: "3 frames", or `all_of_them` where that is all."""
+    return all_of_them if count >= frames else f"{count} frame{'s' if count > 1 else ''}"
+
+
 def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
                   device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
                   overwrite: bool = False, tile: int | None = None, self_ensemble: bool = False,
@@ -404,12 +409,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
     if count := reader.interlaced_frames:
-        which = "the video" if count >= frames_in else f"{count} frame{'s' if count > 1 else ''}"
-        notes.append(f"interlaced: {which} deinterlaced (bwdif) before processing")
+        notes.append(f"interlaced: {_how_many(count, frames_in, 'the video')} deinterlaced (bwdif) before processing")
     if count := reader.transparent_frames:
-        which = "every frame" if count >= frames_in else f"{count} frame{'s' if count > 1 else ''}"
-        notes.append(f"transparency: {which} had pixels that are not opaque; the alpha channel is dropped and the "
-                     "output is opaque")
+        notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
+                     "alpha channel is dropped and the output is opaque")
     if reader.size_change:
         index, width, height = reader.size_change
         notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "
@@ -420,7 +423,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         late = stats["first"] - info.start_time
         why = (f"the video's first {late:.3f} s cannot be decoded (a file cut or damaged at its start)"
                if late > 1.5 * interval else "the video stops before the end its header states (a cut or damaged file)")
-        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s" + (f": {why}" if short else ""))
+        notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s"
+                     + (f": {why}" if short else ""))
     return PipelineSummary(
         input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
         input_size=(info.width, info.height), output_size=(result.width, result.height),
