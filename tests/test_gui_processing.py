@@ -164,6 +164,23 @@ def test_the_teacher_compared_is_the_teacher_exported(small_video):
     measured = [psnr for _, psnr, _ in analyse(str(small_video), "upscale", ("vsr-x4-teacher", "bicubic"), "cpu")]
     assert measured == [psnr_y(a, b) for a, b in zip(exported, bicubic)]
 
+def test_a_teacher_frame_reached_by_a_seek_is_the_exported_one(tmp_path):
+    """A seek started the teacher's chunk at the frame sought (less its context), off the export's 8-frame grid: the
+    frames it showed, and every figure against them, differed from the export's (53-59 dB apart). Stepping back
+    after a seek gets the export's frames too."""
+    from vsr_app.inference import make_upscaler
+    from vsr_app.models import load_model
+
+    video = make_video(tmp_path / "seeks.mp4", frames=22, width=48, height=32)
+    engine = make_upscaler(load_model("vsr-x4-teacher", "cpu"), "cpu")
+    frames = [f.image for f in VideoReader(video).frames()]
+    exported = [out for image in frames for out in engine.push(image)] + list(engine.flush())
+    service = FrameService(str(video))
+    for k in (13, 12, 11, 4, 21, 9):  # seeks into a chunk's middle, its start, steps back across chunks, the end
+        teacher = service.render(Request(k, "upscale", ("vsr-x4-teacher", SOURCE), "cpu")).images[0]
+        assert np.array_equal(teacher, exported[k]), k
+
+
 def test_a_newer_request_ends_a_teachers_call_midway_and_the_stream_stays_right(small_video):
     """An Open, a switch of model or closing the window waited for the whole teacher call (20 s at 320x240 on a CPU):
     a check inside the net ends it, and the next request restarts the stream to the same frames as before."""

@@ -287,10 +287,13 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         self.held_output_frames = chunk + 2 * context + 8  # 21.3 at 854x480: the chunk with its context, converted
         self.reset()
 
-    def reset(self) -> None:
-        self.frames: list[torch.Tensor] = []  # buffered inputs; frames[0] is video frame `self.first`
+    def reset(self, lead_in: int = 0) -> None:
+        """A new stream. Its first `lead_in` frames (at most `context`) are context only, not output: a viewer that
+        jumps to the middle of a video starts on the chunk grid of an export from frame 0, so its frames are the
+        export's."""
+        self.frames: list[torch.Tensor] = []  # buffered inputs; frames[0] is stream frame `self.first`
         self.first = 0
-        self.next_out = 0
+        self.next_out = lead_in
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         self.frames.append(frame_to_tensor(frame, self.device))

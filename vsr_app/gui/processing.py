@@ -8,7 +8,8 @@ stepping back are cheap -- except the warm-up frames themselves, which had less 
 (a researcher would score them as something far from what an export gives): a step back into them restarts
 `STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
 `WARMUP` frames of history (an export gives each all of it; the difference after 8 is a few thousandths of a dB
-for the plain students, up to 0.07 dB for the motion-aligned ones, whose state takes longer to settle). It only
+for the plain students, up to 0.07 dB for the motion-aligned ones, whose state takes longer to settle). A clip
+engine restarts on the export's chunk grid, so its frames are the export's exactly. It only
 orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used headless by
 `analyse`.
 """
@@ -232,8 +233,6 @@ class UpscaleStream:
         self.stops.serves = self._continues_to  # a call helps a position the stream goes on to from where it ends
         self.key = ("up", name, device)
         self.scale = int(engine.scale)
-        # Clip (bidirectional) engines need only their context window before k; recurrent ones some history.
-        self.warmup = int(getattr(engine, "context", WARMUP))
         self.next_in: int | None = None  # next source frame to push; None: the engine holds no stream
         self.next_out = 0  # index of the next output frame the engine will emit
         self.cached_from = 0  # outputs before this one are warm-up frames with too little history to keep
@@ -245,11 +244,7 @@ class UpscaleStream:
             return result
         self.stops.should_stop = should_stop
         if not self._continues_to(k):
-            self.engine.reset()
-            # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
-            back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
-            self.next_in = self.next_out = max(0, k - self.warmup - back)
-            self.cached_from = self.next_out + self.warmup if self.next_out else 0
+            self._restart(k)
         first = self.next_out
         while result is None:
             if should_stop():
@@ -270,6 +265,21 @@ class UpscaleStream:
             if self.next_in is None and result is None:
                 raise IndexError(k)
         return result
+
+    def _restart(self, k: int) -> None:
+        """Start the engine again before frame k. A clip engine starts on the export's chunk grid, its context frames
+        before the chunk, so every frame it gives is the export's; a recurrent one `WARMUP` frames before k."""
+        chunk = getattr(self.engine, "chunk", None)
+        if chunk is not None:
+            self.next_out = self.cached_from = k - k % chunk
+            self.next_in = max(0, self.next_out - self.engine.context)
+            self.engine.reset(lead_in=self.next_out - self.next_in)
+            return
+        self.engine.reset()
+        # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
+        back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
+        self.next_in = self.next_out = max(0, k - WARMUP - back)
+        self.cached_from = self.next_out + WARMUP if self.next_out else 0
 
     def _continues_to(self, k: int) -> bool:
         """Whether frame k is reached by going on with the stream (at most CONTINUE_GAP past it), not by a restart."""
