@@ -32,6 +32,22 @@ def gui_env(qapp, tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture
+def announced(monkeypatch) -> list[tuple[str, str]]:
+    """What the app has a screen reader say, as (the label it comes from, the text), in order."""
+    from vsr_app.gui import widgets
+
+    said = []
+
+    class Recorder:
+        @staticmethod
+        def updateAccessibility(event) -> None:
+            said.append((event.object().text(), event.message()))
+
+    monkeypatch.setattr(widgets, "QAccessible", Recorder)
+    return said
+
+
 def _unexpected_question(parent, title, text, *args, **kwargs):
     """A modal question headless blocks forever (a hung suite, not a failed test): fail with what it asked."""
     raise AssertionError(f"unexpected question {title!r}: {text}")

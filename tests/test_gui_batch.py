@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
-from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, announced, gui_env, slow_model, window  # noqa: F401
 
 
 def folders(tmp_path, small_video, copies: int):
@@ -47,7 +47,7 @@ def run_to_end(qtbot, panel, timeout=120_000):
         panel.start()
 
 
-def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video, tmp_path):
+def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video, tmp_path, announced):
     in_dir, out_dir = folders(tmp_path, small_video, 2)
     (in_dir / "broken.mp4").write_bytes(b"not a video")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
@@ -62,6 +62,7 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     report = json.loads((out_dir / "vsr-app-report.json").read_text())
     assert report["counts"]["ok"] == 2 and report["counts"]["failed"] == 1
     assert panel.status.text().startswith("Done: 2 ok") and panel.progress.value() == 1000
+    assert announced == [(panel.status.text(), panel.status.text())]  # a screen reader says the end, only it
     assert panel.report_button.isVisible()
     assert window.work_text.text() == ""  # the status bar says at once that the batch no longer runs
     assert window.statusBar().currentMessage().startswith("Batch done: 2 ok")  # and how, seen from any tab

@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from gui_support import SlowBicubic, gui_env, open_and_wait, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, window  # noqa: F401
 from videogen import make_video
 from vsr_app import models
 from vsr_app.gui.processing import SOURCE
@@ -49,6 +49,18 @@ def test_export_writes_the_processed_video(window, qtbot, small_video, tmp_path)
     assert (info.width, info.height) == (256, 192)
     assert info.estimated_frames == 12
     assert dialog.progress.value() == 1000 and "wrote" in dialog.status.text()
+
+
+def test_the_end_of_an_export_is_said_to_a_screen_reader(window, qtbot, small_video, tmp_path, announced):
+    """It was shown in a plain label only: a screen reader user heard nothing when the export ended or failed."""
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "said.mp4")
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.start()
+    assert announced == [(dialog.status.text(), dialog.status.text())] and "wrote" in announced[0][1]
+    dialog.output.setText(str(small_video))  # onto its own input: refused
+    with qtbot.waitSignal(dialog.failed, timeout=30_000):
+        dialog.start()
+    assert len(announced) == 2 and announced[1][1].startswith("Export failed")  # the end, not each progress line
 
 
 def test_export_upscale_and_interpolate(window, qtbot, small_video, tmp_path):

@@ -26,7 +26,8 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import add_model_item, name_form_fields, open_with_system, path_row, self_ensemble_box
+from vsr_app.gui.widgets import (add_model_item, announce, name_form_fields, open_with_system, path_row,
+                                 self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -611,6 +612,7 @@ class BatchPanel(QWidget):
         self._set_running(False)
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())
+        announce(self.status, self.status.text())
         self.report_button.show()
         self.folder_button.show()
 

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import add_model_item, name_form_fields, open_with_system, path_row, self_ensemble_box
+from vsr_app.gui.widgets import (add_model_item, announce, name_form_fields, open_with_system, path_row,
+                                 self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -260,7 +261,7 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self._say(summary.line())
+        self._say(summary.line(), aloud=True)
         self.reveal.show()
         self._suggest()  # the suggested name is taken now: the next export gets a free one
         self._default_to(self.close_button)  # Enter then closes: it started a second export, "NAME (2)"
@@ -276,7 +277,7 @@ class ExportDialog(QDialog):
         message = fmt.for_gui(message, REPLACE_LABEL)
         self._set_running(False)
         self.progress.hide()
-        self._say("Export failed: " + message)
+        self._say("Export failed: " + message, aloud=True)
         self.show()  # where it is said: in sight, also when the window was minimised during the export
         self.raise_()
         self.failed.emit(message)
@@ -284,14 +285,16 @@ class ExportDialog(QDialog):
     def _cancelled(self) -> None:
         self._set_running(False)
         self.progress.hide()
-        self._say("Cancelled; no file was written.")
+        self._say("Cancelled; no file was written.", aloud=True)
         self.cancelled.emit()
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, aloud: bool = False) -> None:
         """Show `text` under the bar, growing the dialog to fit it: a window does not grow for wrapped text by
         itself, and a summary with its notes (audio re-encoded, subtitles dropped...) squeezed the form and was cut
-        off."""
+        off. `aloud`: a screen reader says it too (an end, not each progress line)."""
         self.status.setText(text)
+        if aloud:
+            announce(self.status, text)
         needed = self.layout().totalHeightForWidth(self.width())
         if needed > self.height():
             self.resize(self.width(), needed)

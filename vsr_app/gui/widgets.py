@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6 import QtGui
+from PySide6.QtGui import QAccessible, QDesktopServices
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLayout, QLayoutItem, QLineEdit, QPushButton, QWidget)
 
@@ -46,6 +47,14 @@ def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | No
 def open_with_system(path: Path | str) -> bool:
     """Open a file or folder in the app the system has for it (a player, a file manager); False where none did."""
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def announce(widget: QWidget, text: str) -> None:
+    """Have a screen reader say `text` now, as the end of an export or a batch: shown in a plain label, it went
+    unsaid. Qt before 6.8 has no announcements; there the label alone says it."""
+    event_type = getattr(QtGui, "QAccessibleAnnouncementEvent", None)
+    if event_type is not None:
+        QAccessible.updateAccessibility(event_type(widget, text))
 
 
 def name_form_fields(form: QFormLayout) -> None:
