@@ -20,7 +20,7 @@ import torch
 from PySide6.QtCore import QPoint, QProcess, QRect, Qt
 from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
 
-from gui_support import gui_env, window  # noqa: F401
+from gui_support import announced, gui_env, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_panel
@@ -137,7 +137,7 @@ def panel(window, tmp_path):
     return p
 
 
-def test_training_run_curves_stop_and_resume(panel, qtbot, window):
+def test_training_run_curves_stop_and_resume(panel, qtbot, window, announced):
     panel.inputs["steps"].setValue(100_000)
     panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456}))  # Extra options win
     panel.start()
@@ -155,6 +155,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window):
     assert not panel.running()
     assert panel.process.exitStatus() == QProcess.NormalExit and panel.process.exitCode() == 130
     assert panel.status.text().startswith("Stopped") and "Resume continues" in panel.status.text()
+    assert announced == [(panel.status.text(), panel.status.text())]  # a screen reader hears the end, only it
     assert (panel.run_dir / "checkpoint.json").is_file()
     assert "tiny-student" in [m.name for m in list_models()]
     names = [window.viewer.left.itemData(i) for i in range(window.viewer.left.count())]

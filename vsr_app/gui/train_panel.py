@@ -45,7 +45,7 @@ from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULT
                                     launcher, net_field_applies, net_params, prune_arguments, prune_command,
                                     run_steps,
                                     train_arguments, with_extra)
-from vsr_app.gui.widgets import add_model_item, name_form_fields, path_row
+from vsr_app.gui.widgets import add_model_item, announce, name_form_fields, path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
@@ -1103,6 +1103,7 @@ class TrainPanel(QWidget):
             else:
                 self.status.setText(f"Finished after {took}.")
                 self._install()
+            announce(self.status, self.status.text())  # hours after its start: a screen reader user hears the end
         # a stop ends in 130 (the CLI's interrupted), 0 short of the steps this tab counts (a resumed run keeps its
         # own) or a crash exit (killed after the grace time, or SIGTERM before Python's handler was set)
         elif self.stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
@@ -1115,6 +1116,7 @@ class TrainPanel(QWidget):
             else:
                 self.status.setText(f"Stopped after {took}; Resume continues from here.")
                 self._install()
+            announce(self.status, self.status.text())
         else:
             self._failed(code, saved, killed=status == QProcess.CrashExit)
         if self.pruning and self.run_dir.is_dir():  # what it left, once any refused start's folder is gone
