@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt, QTimer
+from PySide6.QtGui import QFont, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from superqt.utils import qimage_to_array
 
@@ -454,6 +454,42 @@ def test_every_compare_control_stays_on_screen_in_a_narrow_window(window, qtbot,
     bars = viewer.toolbar.bars
     assert (bars[1].y() > bars[0].y()) == stacked
     qtbot.waitUntil(lambda: all(b.height() == b.sizeHint().height() for b in bars))  # none squashed
+
+
+def test_at_a_large_font_the_window_fits_a_laptop_screen_and_the_side_panel_is_not_cut(gui_env, qtbot, small_video,
+                                                                                       monkeypatch):
+    """At a 20 pt font the window would not get narrower than 1,661 px: the toolbar counted its model pickers at full
+    width, as it had not laid them out yet. And the inspector, which scrolls only down, cut its figures and cards on
+    the right at 1,280 px (at 720 px with the usual font)."""
+    from gui_support import stop_work
+    from vsr_app import resources
+    from vsr_app.gui.main_window import MainWindow
+
+    monkeypatch.setattr(models, "models_dir", resources.models_dir)  # the shipped models' long names in the pickers
+
+    usual = QApplication.font()
+    large = QFont(usual)
+    large.setPointSize(20)
+    QApplication.setFont(large)  # before the window is made, as a desktop's font setting is
+    try:
+        win = MainWindow(QSettings())
+        qtbot.addWidget(win, before_close_func=stop_work)
+        win.resize(1280, 800)
+        win.show()
+        open_and_wait(qtbot, win, small_video)
+        qtbot.waitUntil(lambda: win.width() == 1280)
+        QApplication.processEvents()
+        inspector = win.viewer.inspector
+        assert win.minimumSizeHint().width() <= 1280
+        viewer = win.viewer
+        pickers = viewer.left, viewer.right
+        slack = sum(p.sizeHint().width() - p.minimumSizeHint().width() for p in pickers)  # names they may cut
+        assert slack > 0 and viewer.toolbar.minimumWidth() == max(viewer.toolbar.bars[0].sizeHint().width() - slack,
+                                                                  viewer.toolbar.bars[1].sizeHint().width())
+        assert inspector.widget().width() <= inspector.viewport().width()
+        assert win.viewer.left.isVisible() and win.viewer.right.isVisible()
+    finally:
+        QApplication.setFont(usual)
 
 
 def test_the_toolbar_stacks_when_difference_mode_adds_its_gain_box(window, qtbot):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
                                QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
@@ -131,8 +131,13 @@ class Inspector(QScrollArea):
             self.cards.append(card)
         column.addStretch(1)
         self.setWidget(body)
-        self.setMinimumWidth(230)  # the video keeps the room in a small window
         self.set_metrics(None, None, "")
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as its contents allow, so the video keeps the room in a small window; narrower, the figures and
+        the cards were cut at their right edge (at 720 px, or at 1,280 with a 20 pt font), as it scrolls only down."""
+        margins = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(self.widget().minimumSizeHint().width() + margins, super().minimumSizeHint().height())
 
     @staticmethod
     def _metric(row: QHBoxLayout, caption: str) -> QLabel:

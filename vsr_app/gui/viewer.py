@@ -94,8 +94,11 @@ class WrappingRow(QWidget):
     @staticmethod
     def _least(bar: QToolBar) -> int:
         """The width `bar` shows every control in: its model pickers may shrink to their minimum, cutting names."""
-        slack = sum(combo.sizeHint().width() - combo.minimumSizeHint().width()
-                    for combo in bar.findChildren(QComboBox) if combo.isVisibleTo(bar))
+        # shown or not by its action: the toolbar itself hides a widget it has not laid out yet (the minimum was
+        # then the widest one, 1,661 px at a 20 pt font) or put in its overflow
+        shown = [bar.widgetForAction(action) for action in bar.actions() if action.isVisible()]
+        combos = [widget for widget in shown if isinstance(widget, QComboBox)]
+        slack = sum(combo.sizeHint().width() - combo.minimumSizeHint().width() for combo in combos)
         return bar.sizeHint().width() - slack
 
     def _arrange(self, width: int) -> None:
