@@ -57,3 +57,30 @@ def test_the_control_with_keyboard_focus_shows_it(gui_env, qtbot):
         control.setFocus()
         qtbot.waitUntil(control.hasFocus)
         assert not np.array_equal(without, qimage_to_array(control.grab().toImage())), type(control).__name__
+
+
+def test_figures_and_headings_keep_their_size_over_the_text_at_a_large_desktop_font(gui_env, qtbot):
+    """At 11 and 15 pt whatever the desktop's text size, a PSNR figure came out smaller than its caption at 20 pt."""
+    from PySide6.QtGui import QFont, QFontInfo
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    from vsr_app.gui.theme import apply_theme
+
+    app = QApplication.instance()
+    usual = app.font()
+    large = QFont(usual)
+    large.setPointSize(20)
+    app.setFont(large)
+    try:
+        apply_theme(app)  # as the app starts on a desktop with that font
+        sizes = {}
+        for role in ("metric", "heading", None):
+            label = QLabel("39.31")
+            qtbot.addWidget(label)
+            label.setProperty("role", role)
+            label.ensurePolished()
+            sizes[role] = QFontInfo(label.font()).pointSizeF()
+        assert sizes["metric"] > sizes["heading"] > sizes[None] >= 20
+    finally:
+        app.setFont(usual)
+        apply_theme(app)
