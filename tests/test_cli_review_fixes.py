@@ -101,6 +101,32 @@ def test_a_command_whose_work_is_its_output_fails_when_it_cannot_be_written(argv
     assert FULL_DISK in _stderr_lines(capsys)
 
 
+@pytest.mark.parametrize("argv", [["models", "--json"], ["eval", "vfi", "--model", "blend", "--json"]])
+def test_a_command_whose_work_is_its_output_fails_when_stdout_was_closed_at_start(argv, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """`models --json >&-` and `eval ... --json >&-` exited 0 with the result lost: Python has no stdout then, and
+    print drops the text without a word."""
+    data = ["--data", str(_frames(tmp_path / "data"))] if argv[0] == "eval" else []
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(argv + data) == 1
+    assert "vsr-app: stdout cannot be written (it is closed); going on without it" in _stderr_lines(capsys)
+
+
+def test_the_command_training_prints_for_its_model_can_be_pasted(tmp_path, capsys):
+    """`use it with: ... --model runs/t 2/model.safetensors` split at the space when pasted into a shell."""
+    import shlex
+
+    write_pan_frames(tmp_path / "data" / "pan", 8, np.random.default_rng(0))
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3,
+                               "patch": 8, "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1}))
+    out = tmp_path / "runs" / "t 2"
+    assert main(["train", "vsr", "--data", str(tmp_path / "data"), "--out", str(out), "--config", str(cfg),
+                 "--steps", "1"]) == 0
+    hint = capsys.readouterr().out.splitlines()[-1]
+    assert shlex.split(hint.removeprefix("use it with: "))[-2:] == ["--model", str(out / "model.safetensors")]
+
+
 def test_an_oserror_that_is_not_from_stdout_is_not_taken_for_one(monkeypatch):
     def fails(args):
         raise PermissionError(13, "Permission denied")

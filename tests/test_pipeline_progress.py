@@ -41,10 +41,6 @@ def test_meter_total_grows_when_the_estimate_was_short():
 
 
 def test_terminal_bar_on_a_tty_redraws_one_line():
-    class Tty(io.StringIO):
-        def isatty(self):
-            return True
-
     stream = Tty()
     bar = TerminalProgress(stream)
     bar(ProgressInfo(5, 10, 2.5, 2.0, 2.0))
@@ -53,6 +49,28 @@ def test_terminal_bar_on_a_tty_redraws_one_line():
     text = stream.getvalue()
     assert text.count("\r") == 2 and "50.0%" in text and "100.0%" in text and "ETA 0:02" in text
     assert text.endswith("\ndone: 10 frames\n")
+
+
+class Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("columns", [80, 60, 200])
+def test_the_bar_fits_the_terminal_and_names_a_batchs_file(monkeypatch, columns):
+    """In an 80-column terminal the 93-character bar wrapped; `\\r` and erase-line clear only a wrapped line's last
+    row, so every redraw left a stale line on the screen (63 for one 120-frame clip). The batch's bar now names the
+    file in work, cut in its middle where the terminal is narrow, and keeps the time left."""
+    monkeypatch.setenv("COLUMNS", str(columns))  # the stream has no terminal of its own to ask
+    stream = Tty()
+    bar = TerminalProgress(stream, label="batch", show_stage=True)
+    name = "holidays/2026 summer/a_long_name_of_the_first_day_on_the_beach.mp4"
+    bar(ProgressInfo(66, 120, 12.3, 5.0, 4.0, name))
+    drawn = stream.getvalue().split("\x1b[2K")[-1]
+    assert len(drawn) < columns and drawn.endswith("ETA 0:04") and " 55.0% 66/120 frames" in drawn
+    assert drawn.startswith("batch holid" if columns > 60 else "batch  55.0%")
+    assert (name in drawn, "#" in drawn, "elapsed" in drawn) == ((True,) * 3 if columns == 200 else (False, False,
+                                                                                                     columns > 60))
 
 
 def test_terminal_progress_in_a_log_prints_plain_lines_now_and_then():

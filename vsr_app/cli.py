@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import json
 import math
 import os
@@ -117,7 +118,7 @@ class _BatchLines:
     def __init__(self):
         from vsr_app.progress import TerminalProgress
 
-        self.bar = TerminalProgress(label="batch")
+        self.bar = TerminalProgress(label="batch", show_stage=True)
         self.stage = self.finished = None  # the file the bar shows; the last one whose line is printed
 
     def progress(self, info) -> None:
@@ -147,6 +148,8 @@ def _say(text: str, end: str = "\n") -> bool:
     written (EPIPE from `| head`, ENOSPC from a full disk, EIO) the command goes on without it: a batch finishes the
     folder and its report, an upscale whose file is written still succeeds."""
     try:
+        if sys.stdout is None:  # started with stdout closed (`>&-`): print would drop the text without a word
+            raise OSError(errno.EBADF, "it is closed")
         print(text, end=end, flush=True)
     except OSError as exc:
         _stdout_gone(exc)
@@ -167,6 +170,9 @@ def _stdout_gone(exc: OSError) -> None:
 def _drop_stdout() -> None:
     """Send the rest of stdout to devnull (as the Python docs advise for a closed pipe), so neither a later
     print nor the flush at exit raises again."""
+    if sys.stdout is None:  # no descriptor to redirect
+        sys.stdout = open(os.devnull, "w")  # open until exit, as stdout is
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
@@ -184,9 +190,13 @@ class _cancel_on_interrupt:
         self.previous = None
 
     def _handler(self, signum, frame):
+        import signal
+
         self.cancel.set()
         removing = ": removing the unfinished output" if self.in_flight() else ""
-        print(f"\n{APP_NAME}: stopping{removing} (Ctrl-C again to quit at once)", file=sys.stderr)
+        again = "Ctrl-C again" if signum == signal.SIGINT else f"another {signal.Signals(signum).name}"
+        below_the_bar = "\n" if sys.stderr.isatty() else ""  # a log has no bar line to end
+        print(f"{below_the_bar}{APP_NAME}: stopping{removing} ({again} to quit at once)", file=sys.stderr)
         handle_stops(_raise_interrupt)
 
     def __enter__(self):
@@ -211,7 +221,7 @@ def cmd_train(args) -> int:
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
                         steps=args.steps, resume=args.resume, config=args.config, val=args.val, log=say)
     command = "upscale" if args.task == "vsr" else "interpolate"
-    say(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {path}")
+    say(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {shlex.quote(str(path))}")
     return 0
 
 

@@ -8,12 +8,15 @@ plain periodic lines when the output is a file or pipe (logs stay readable).
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
+FEWEST_MARKS = 8  # a progress bar, or a name cut, shorter than this says too little to keep
 RATE_WINDOW_S = 10.0  # throughput is measured over the last this-many seconds: reacts, but does not jitter
 
 
@@ -111,36 +114,68 @@ def format_duration(seconds: float | None) -> str:
 class TerminalProgress:
     """A progress listener for the CLI: a redrawn bar on a terminal, a plain line every `plain_every` s otherwise."""
 
-    def __init__(self, stream: TextIO | None = None, label: str = "", width: int = 28, plain_every: float = 5.0):
+    def __init__(self, stream: TextIO | None = None, label: str = "", width: int = 28, plain_every: float = 5.0,
+                 show_stage: bool = False):
         self.stream = stream if stream is not None else sys.stderr
         self.label = label
         self.width = width
+        self.show_stage = show_stage  # name what is in work (a batch's file): a log shows which one is slow
         self.plain_every = plain_every
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last_plain = float("-inf")
         self.last_plain_count: tuple[int, int | None] | None = None  # (done, total) of the last plain line
         self.drawn = False
 
-    def line(self, info: ProgressInfo) -> str:
+    def line(self, info: ProgressInfo, columns: int | None = None) -> str:
+        """The progress line; in at most `columns` characters, given: the bar narrows, then goes, then the stage's
+        name is cut in its middle (or goes), then the time elapsed goes, then the line's end."""
         frac = info.fraction
-        if frac is not None:
-            filled = int(frac * self.width)
-            bar = "#" * filled + "-" * (self.width - filled)
-            head = f"[{bar}] {frac * 100:5.1f}% {info.done}/{info.total}"
-        else:
-            head = f"{info.done}"
         prefix = f"{self.label} " if self.label else ""
-        return (f"{prefix}{head} frames  {info.fps:5.1f} fps  elapsed {format_duration(info.elapsed)}"
-                f"  ETA {format_duration(info.eta)}")
+        stage = info.stage if self.show_stage else ""
+        count = f"{frac * 100:5.1f}% {info.done}/{info.total}" if frac is not None else f"{info.done}"
+        rate = f" frames  {info.fps:5.1f} fps"
+        elapsed = f"  elapsed {format_duration(info.elapsed)}"
+        eta = f"  ETA {format_duration(info.eta)}"
+        width = self.width if frac is not None else 0
+
+        def over() -> int:
+            """How many characters too long the line is."""
+            if columns is None:
+                return 0
+            parts = (prefix, f"{stage}: " if stage else "", count, rate, elapsed, eta)
+            return sum(map(len, parts)) + (width + 3 if width else 0) - columns
+
+        if over() > 0 and width:
+            width = max(FEWEST_MARKS, width - over())
+        if over() > 0:
+            width = 0
+        if over() > 0 and stage:
+            kept = len(stage) - over()
+            stage = _cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
+        if over() > 0:
+            elapsed = ""
+        filled = int((frac or 0) * width)
+        bar = f"[{'#' * filled}{'-' * (width - filled)}] " if width else ""
+        text = prefix + (f"{stage}: " if stage else "") + bar + count + rate + elapsed + eta
+        return text[:columns] if columns is not None else text
 
     def __call__(self, info: ProgressInfo) -> None:
         if self.tty:
-            self._write("\r\x1b[2K" + self.line(info))
+            # one column short of the terminal: a line that wraps is cleared only on its last row at the next draw,
+            # which left a stale line on the screen at every redraw in an 80-column terminal
+            self._write("\r\x1b[2K" + self.line(info, self._columns() - 1))
             self.drawn = True
         elif (info.elapsed - self.last_plain >= self.plain_every
               or (info.eta == 0.0 and (info.done, info.total) != self.last_plain_count)):
             self.last_plain, self.last_plain_count = info.elapsed, (info.done, info.total)
             self._write(self.line(info) + "\n")
+
+    def _columns(self) -> int:
+        """The terminal's width: the stream's own, else $COLUMNS, else 80."""
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            return shutil.get_terminal_size().columns
 
     def close(self, summary: str | None = None) -> None:
         """End the bar's line and print the one-line summary (if any)."""
@@ -160,3 +195,11 @@ class TerminalProgress:
             self.stream.flush()
         except OSError:
             self.stream = None
+
+
+def _cut_middle(text: str, length: int) -> str:
+    """`text` in `length` characters, its middle replaced by an ellipsis: a file name keeps its start and extension."""
+    if len(text) <= length:
+        return text
+    end = (length - 1) // 2
+    return text[:length - 1 - end] + "\u2026" + (text[-end:] if end else "")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -336,7 +337,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
         if is_prune_config(saved) != is_prune_config(fresh):  # their options and optimisers are not each other's
             raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
-                              f"{run_dir} --resume`" if is_prune_config(saved) else
+                              f"{shlex.quote(str(run_dir))} --resume`" if is_prune_config(saved) else
                               f"{run_dir} holds a training run: continue it with `vsr-app train vfi --resume`")
         with saved_options_checked(run_dir):
             _split_options(saved["options"])
@@ -546,7 +547,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
         check_steps(run_dir, loop.steps)
         if loop.steps > resumed_at:
             _set_aside_pruned_net(run_dir, resumed_at, log)
-    hint = f"continue with `vsr-app prune vfi --out {run_dir} --resume`"
+    hint = f"continue with `vsr-app prune vfi --out {shlex.quote(str(run_dir))} --resume`"
     net = _load_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",
