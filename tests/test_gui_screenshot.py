@@ -22,6 +22,7 @@ def test_screenshot_renders_the_comparison(tmp_path, small_video):
     out = tmp_path / "shot.png"
     result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(out))
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # not the offscreen platform's "does not support propagateSizeHints()", 7 times
     image = cv2.imread(str(out))
     assert image.shape == (960, 1600, 3)
     # the test clip's colour ramp fills the middle of the comparison view, not the empty background
@@ -38,11 +39,15 @@ def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
     assert not (tmp_path / "shot.png").exists()
 
 
-def test_screenshot_into_a_missing_folder_is_one_clear_error(tmp_path, small_video):
-    out = tmp_path / "no-such-folder" / "shot.png"
+def test_screenshot_is_written_in_the_format_its_name_says_and_its_folder_made(tmp_path, small_video):
+    """A `.jpg` got PNG data, a `.txt` too, and a missing folder was an error where `upscale` makes it."""
+    out = tmp_path / "no-such-folder" / "shot.jpg"
     result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(out))
-    assert result.returncode == 1
-    assert f"cannot write the screenshot to {out}" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG's start of image
+    result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(tmp_path / "shot.txt"))
+    assert result.returncode == 1 and "cannot write a screenshot as '.txt': name it .png" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "shot.txt").exists()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland display check is Linux-only")

@@ -507,7 +507,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gui", help="open the desktop app (default)")
     p.add_argument("video", nargs="?", help="video to open")
-    p.add_argument("--screenshot", metavar="OUT.png", help="render the comparison view on the first frame and exit")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the comparison view on the first frame, save it (PNG, or .jpg/.webp by its name) and exit")
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("upscale", help="upscale a video x4")

@@ -52,9 +52,32 @@ def _x11_only() -> bool:
 
 def _headless_if_no_display() -> None:
     """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display, or an X11
-    one Qt's xcb plugin cannot load for (it needs no display: Qt would abort)."""
+    one Qt's xcb plugin cannot load for (it needs no display: Qt would abort). That platform's notes on every window
+    ("This plugin does not support propagateSizeHints()") are left out of the terminal."""
     if _no_display() or (_x11_only() and platform_plugin_error("xcb")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        from PySide6.QtCore import qInstallMessageHandler
+
+        qInstallMessageHandler(_without_offscreen_notes)
+
+
+def _without_offscreen_notes(mode, context, message: str) -> None:
+    """Qt's messages as its own handler prints them, less the offscreen platform's note on every window."""
+    if message != "This plugin does not support propagateSizeHints()":
+        print(message, file=sys.stderr)
+
+
+def screenshot_format(path: str) -> str:
+    """The image format a screenshot named `path` is written in, by its extension (none: PNG); VsrAppError for one
+    Qt cannot write (a `.txt` got PNG data)."""
+    from PySide6.QtGui import QImageWriter
+
+    suffix = os.path.splitext(path)[1].lower().lstrip(".") or "png"
+    writable = sorted(bytes(f).decode() for f in QImageWriter.supportedImageFormats())
+    if suffix not in writable:
+        raise VsrAppError(f"cannot write a screenshot as '.{suffix}': name it .png (or one of "
+                          f"{', '.join('.' + f for f in writable if f in ('jpg', 'bmp', 'webp', 'tiff'))})")
+    return suffix
 
 
 def application():
@@ -81,6 +104,7 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     """Open the main window (optionally with `video`); with `screenshot`, save the window as PNG and exit."""
     if screenshot:
         _headless_if_no_display()
+        screenshot_format(screenshot)  # a name it cannot write is said now, not after the first frame
     elif _no_display():  # checked before Qt loads: its own message is a plugin error and the process aborts
         raise VsrAppError("no display found: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
                           "is not set); the command-line tools work without one, see --help")

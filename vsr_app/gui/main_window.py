@@ -18,6 +18,7 @@ from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
+from vsr_app.gui.app import screenshot_format
 from vsr_app.gui.about_dialog import AboutDialog
 from vsr_app.gui.batch_panel import BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
@@ -449,10 +450,11 @@ class MainWindow(QMainWindow):
         image = self.grab()
 
         def save(tmp: Path) -> None:
-            if not image.save(str(tmp), "PNG"):
+            if not image.save(str(tmp), screenshot_format(out)):
                 raise VsrAppError(f"cannot write the screenshot to {out}")
 
         try:
+            Path(out).parent.mkdir(parents=True, exist_ok=True)  # as the processing commands make their folders
             atomic_write(Path(out), save)  # a screenshot that failed halfway leaves no broken PNG
         except OSError as exc:  # no such folder, not writable
             raise VsrAppError(f"cannot write the screenshot to {out}: {exc.strerror or exc}") from exc
