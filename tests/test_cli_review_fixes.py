@@ -127,6 +127,35 @@ def test_the_command_training_prints_for_its_model_can_be_pasted(tmp_path, capsy
     assert shlex.split(hint.removeprefix("use it with: "))[-2:] == ["--model", str(out / "model.safetensors")]
 
 
+def test_weights_a_run_starts_from_are_on_its_card_and_an_upscalers_do_not_start_an_interpolator(tmp_path, capsys):
+    """A VSR run from other weights had a card that said only its own steps (210 read as 10); and an upscaler's
+    weights as a VFI run's "Start from" ended in a traceback ('VSRStudent' object has no attribute 'num_inputs')."""
+    write_pan_frames(tmp_path / "data" / "pan", 8, np.random.default_rng(0))
+    options = {"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3, "patch": 8,
+               "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1}
+    first, cfg = tmp_path / "first", tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(options))
+    train = ["train", "vsr", "--data", str(tmp_path / "data"), "--config", str(cfg), "--steps", "1"]
+    assert main([*train, "--out", str(first)]) == 0
+    weights = str(first / "model.safetensors")
+    cfg.write_text(json.dumps({**options, "init_from": weights}))
+    assert main([*train, "--out", str(tmp_path / "second")]) == 0
+    card = json.loads((tmp_path / "second" / "model.json").read_text())
+    assert card["training"]["init_from"] == weights and card["training"]["steps"] == 1
+    capsys.readouterr()
+    cfg.write_text(json.dumps({"crop": 32, "batch": 1, "threads": 1, "init_from": weights}))
+    assert main(["train", "vfi", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "vfi"), "--config",
+                 str(cfg), "--steps", "1"]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"vsr-app: error: init_from {weights} holds a vsr_student net, which does not interpolate frames: "
+                   "start from a frame interpolation model (a pruned net, vfi-x2-student or a vfi run's model)\n")
+    from vsr_app.errors import VsrAppError
+    from vsr_app.gui.train_form import net_params
+
+    with pytest.raises(VsrAppError, match="does not interpolate frames"):  # the Train tab's Parameters say it too
+        net_params("vfi", {"init_from": weights})  # (they showed the upscaler's 104 K)
+
+
 def test_an_oserror_that_is_not_from_stdout_is_not_taken_for_one(monkeypatch):
     def fails(args):
         raise PermissionError(13, "Permission denied")

@@ -811,4 +811,6 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
     task = VSRTask(task_opts, log=log)
     meta = task.describe()
+    if loop_cfg.init_from:  # its steps count from those weights: its card says so (a VFI card has it in "options")
+        meta["init_from"] = loop_cfg.init_from
     return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config=options)

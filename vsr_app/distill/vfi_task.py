@@ -382,7 +382,11 @@ def student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[
         card_path = Path(init).with_suffix(".json")
         if not card_path.is_file():
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
-        return _net_of_card(card_path, f"the model card of init_from {card_path}", options)
+        net, arch = _net_of_card(card_path, f"the model card of init_from {card_path}", options)
+        if not hasattr(net, "num_inputs"):  # an upscaler's weights, picked as "Start from": no traceback later
+            raise VsrAppError(f"init_from {init} holds a {arch['arch']} net, which does not interpolate frames: start "
+                              "from a frame interpolation model (a pruned net, vfi-x2-student or a vfi run's model)")
+        return net, arch
     # explicit in the card; new nets default to per-scale kernels 5, 5, 3, the Stage-I mix and the DIS prior
     kernels = options.get("kernels") or ([options["kernel"]] * 3 if "kernel" in options else [5, 5, 3])
     config = {"base": options.get("base", 32), "kernels": list(kernels), "mix": bool(options.get("mix", True)),
