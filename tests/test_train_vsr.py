@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from videogen import write_pan_frames
+from videogen import make_video, write_pan_frames
 from vsr_app.distill import data as D
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import set_aside_metrics
@@ -571,3 +571,21 @@ def test_a_resumed_runs_elapsed_time_goes_on_from_where_it_stopped(frames_dir, t
     elapsed = [r["elapsed_s"] for r in records if "elapsed_s" in r]
     assert [r["step"] for r in records if "elapsed_s" in r] == [1, 2, 3, 4]
     assert all(b > a for a, b in zip(elapsed, elapsed[1:])), elapsed
+
+
+def test_sequences_shorter_than_a_training_clip_are_named(tmp_path):
+    """A 4-frame clip in a 37-frame window (frames + burn_in) played forward and back ten times without a word."""
+    (tmp_path / "data").mkdir()
+    make_video(tmp_path / "data" / "short.mp4", frames=10, width=48, height=48)
+
+    def said_of(**extra) -> list[str]:
+        said = []
+        opts = {"data": [str(tmp_path / "data")], "net_config": TINY_STUDENT, "batch": 2, "patch": 8, **extra}
+        VSRTask(opts, log=said.append).sampler()
+        return [line for line in said if "shorter" in line]
+
+    assert said_of(frames=5, burn_in=6) == [
+        'data: 1 sequence(s) shorter than a 11-frame training clip (short.mp4): their clips play forward and back to '
+        'fill it; longer footage, or a smaller "frames" or "burn_in" (the Train tab\'s Frames per clip or Burn-in '
+        'frames), avoids it']
+    assert said_of(frames=5) == []

@@ -507,6 +507,15 @@ class HRClipSampler:
                 f"\"patch\" for vsr (in low-resolution pixels, a quarter of the crop; the Train tab's Patch), \"crop\" "
                 f"for vfi (its Crop)")
 
+    def say_short(self, frames: int, log, options: str) -> None:
+        """Name the sequences shorter than a `frames`-frame clip: theirs play forward and back to fill it, which
+        burn-in, meant to stand for a state carried through a long video, trained on without a word. `options`: what
+        makes the clip shorter."""
+        short = [s.name for s in self.seqs if len(s.frames) < frames]
+        if short:
+            log(f"data: {len(short)} sequence(s) shorter than a {frames}-frame training clip ({first_names(short)}): "
+                f"their clips play forward and back to fill it; longer footage, or a smaller {options}, avoids it")
+
     def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
         if rng.random() < self.still_fraction:
             clip = self._from_still(rng, frames, size)

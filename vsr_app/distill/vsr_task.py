@@ -202,6 +202,8 @@ class VSRTask:
             sources = D.load_sources(self.opt["data"], log=self.log, segment_frames=max(D.SEGMENT_FRAMES, clip))
             self._sampler = D.HRClipSampler(sources, still_fraction=self.opt["still_fraction"])
             self._sampler.say_small(self.opt["patch"] * 4, self.log)
+            self._sampler.say_short(clip, self.log, "\"frames\" or \"burn_in\" (the Train tab's Frames per clip or "
+                                                    "Burn-in frames)")
         return self._sampler
 
     def batches(self, seed: int, rank: int, world: int, start: int = 0):
