@@ -24,7 +24,8 @@ from gui_support import announced, gui_env, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_panel
-from vsr_app.gui.run_files import MetricsTail, check_model_target, free_prune_folder, install_run_model
+from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
+                                   install_run_model)
 from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.models import build_arch, count_params, list_models, save_model
 from vsr_app.nets.vfi_teacher import VFINet, default_widths
@@ -116,6 +117,32 @@ def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path
     installed.with_suffix(".json").write_text("{")  # a card that does not say which run: not replaced
     with pytest.raises(VsrAppError, match="already installed"):
         check_model_target(first, "x")
+
+
+def test_a_run_folder_moved_keeps_the_model_it_installed(tmp_path, monkeypatch):
+    """A Train-tab run moved to another folder could not be resumed there: its installed model was "trained by
+    another run", and the advice (another name) led to "nothing to resume". A copy is another run."""
+    from vsr_app.gui.train_panel import TrainPanel
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    old = exported_run(tmp_path / "a" / "x")
+    card = json.loads((old / "model.json").read_text())
+    (old / "model.json").write_text(json.dumps({**card, "created": "2026-12-06T08:00:00+00:00"}))
+    installed = install_run_model(old, "x").with_suffix(".json")
+    copy = tmp_path / "copy" / "x"
+    shutil.copytree(old, copy)
+    follow_moved_run(copy)
+    with pytest.raises(VsrAppError, match="trained by another run"):
+        check_model_target(copy, "x")
+    moved = tmp_path / "b" / "x"
+    moved.parent.mkdir()
+    old.rename(moved)
+    shutil.rmtree(copy)
+    with pytest.raises(VsrAppError, match="trained by another run"):
+        check_model_target(moved, "x")  # as it was: the card names the old place
+    TrainPanel._check_run_dir(moved, "x", resume=True)  # Resume there: the model follows the run
+    assert json.loads(installed.read_text())["training"]["run_dir"] == str(moved.resolve())
+    check_model_target(moved, "x")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -145,6 +146,32 @@ def trained_in(card: dict, run_dir: str | Path) -> bool:
         return Path(card["training"]["run_dir"]).resolve() == Path(run_dir).resolve()
     except (KeyError, TypeError):
         return False
+
+
+def follow_moved_run(run_dir: str | Path) -> None:
+    """A run folder moved or renamed keeps the models it installed: a user model whose card names a run folder that
+    is gone, and that is this run's own export as it was there (the same card "created" and run folder), is made to
+    name the new place. Before, the Train tab refused to resume the run ("trained by another run") and hid its
+    Compare. A copy of a run folder follows nothing: the folder it was copied from is still there."""
+    run = Path(run_dir).resolve()
+    try:
+        own = read_json_object(run / "model.json", "the run's model card")
+        was = own["training"]["run_dir"]
+    except (VsrAppError, KeyError, TypeError):
+        return  # no export yet, or one that does not say where it was made: nothing of it can be installed
+    if Path(was).resolve() == run or Path(was).exists():
+        return
+    for card_path in sorted(user_models_dir().glob("*.json")):
+        try:
+            card = read_json_object(card_path, "the model card")
+            same = card["created"] == own.get("created") and card["training"]["run_dir"] == was
+        except (VsrAppError, KeyError, TypeError):
+            continue
+        if same:
+            card["training"]["run_dir"] = str(run)
+            with contextlib.suppress(OSError):  # a models folder not writable: refused as before, no worse
+                atomic_write(card_path, lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n",
+                                                                          encoding="utf-8"))
 
 
 def run_comparison(run_dir: str | Path, models: list[ModelInfo]) -> tuple[str, str, str] | None:

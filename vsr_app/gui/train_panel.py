@@ -37,8 +37,8 @@ from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import (PRUNE_FOLDER, MetricsTail, check_model_name, check_model_target,
-                                   free_prune_folder, install_run_model, is_prune_run, model_name_for,
-                                   run_comparison)
+                                   follow_moved_run, free_prune_folder, install_run_model, is_prune_run,
+                                   model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
                                     check_start_from, choice_data, default_runs_dir, field_default, form_fields_for,
@@ -477,6 +477,7 @@ class TrainPanel(QWidget):
         self._poll()
         self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: {self.plots.last_step():,} steps "
                             f"recorded")
+        follow_moved_run(run)
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
         self.shown_task = "vfi" if pruning else self.current_task()  # the run's (Open run set the form to it)
@@ -907,6 +908,7 @@ class TrainPanel(QWidget):
     def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
         check_no_training_in(run_dir, "model name")
         if resume:  # the name first: one in another letter case than its model's is what to say, not "press Start"
+            follow_moved_run(run_dir)
             check_model_target(run_dir, name)
             check_resumable(run_dir, "press Start to begin a new run")
         else:
