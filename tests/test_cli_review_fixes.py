@@ -156,6 +156,23 @@ def test_weights_a_run_starts_from_are_on_its_card_and_an_upscalers_do_not_start
         net_params("vfi", {"init_from": weights})  # (they showed the upscaler's 104 K)
 
 
+def test_a_resume_refused_for_its_steps_says_nothing_of_saving_its_new_data(tmp_path, capsys):
+    """`--resume --data NEW --steps 1` printed "it trains on NEW from now on (saved in config.json)", then refused
+    the steps, leaving config.json as it was."""
+    write_pan_frames(tmp_path / "data" / "pan", 8, np.random.default_rng(0))
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3,
+                               "patch": 8, "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1}))
+    run = str(tmp_path / "run")
+    assert main(["train", "vsr", "--data", str(tmp_path / "data"), "--out", run, "--config", str(cfg),
+                 "--steps", "2"]) == 0
+    capsys.readouterr()
+    (tmp_path / "data").rename(tmp_path / "moved")  # the data moved: a resume names its new place
+    assert main(["train", "vsr", "--out", run, "--resume", "--data", str(tmp_path / "moved"), "--steps", "1"]) == 1
+    out, err = capsys.readouterr()
+    assert "saved" not in out and "is at step 2" in err
+
+
 def test_an_oserror_that_is_not_from_stdout_is_not_taken_for_one(monkeypatch):
     def fails(args):
         raise PermissionError(13, "Permission denied")

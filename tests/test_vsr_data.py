@@ -128,3 +128,8 @@ def test_a_loaded_videos_size_reads_wxh_and_a_single_frame_says_it_is_used_as_a_
     sources = load_sources([str(one), str(six)], log=lines.append, prescale=False)
     assert [s.is_still for s in sources] == [True, False]
     assert lines == ["data: one.mp4: 1 frame, 64x48, used as a still", "data: six.mp4: 6 frames, 64x48"]
+    lines.clear()  # shrunk, as training loads them: a 64x48 video logged as 51x38 read as a misreading, so it says so
+    load_sources([str(six)], log=lines.append)
+    assert lines[0] == "data: six.mp4: 6 frames, 51x38" and lines[1].startswith(
+        "data: videos and frame sequences are shrunk (to 50-80 %, towards a short side of 400 px) before they are "
+        "cropped")

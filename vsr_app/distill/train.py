@@ -757,6 +757,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with `vsr-app train vfi`")
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
+        if steps is not None:  # before a new --data or --val is said to be saved
+            check_steps(run_dir, steps)
         check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                            distill or file_options.get("distill"))
         began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}

@@ -436,6 +436,8 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
                                         "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options})
     if resume:
+        if steps:  # before a new --data or --teacher is said to be saved
+            check_steps(run_dir, steps)
         _resume_paths(cfg, data, teacher, fresh_options, "distils from", run_dir, log)
     loop, task_cfg, rest = _split_options(cfg["options"])
     if resume:
