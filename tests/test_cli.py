@@ -75,6 +75,25 @@ def test_option_values_wrong_by_themselves_are_usage_errors(argv, message, capsy
     assert err.startswith("usage: vsr-app") and message in err, err
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["batch", "in/a.mp4", "in/b.mp4", "-o", "out"], "vsr-app batch: error: unrecognized arguments: in/b.mp4 (batch "
+                                                     "takes one input folder: name the folder the videos are in)"),
+    (["upscale", "a.mp4", "b.mp4", "-o", "o.mp4"], "vsr-app upscale: error: unrecognized arguments: b.mp4 (upscale "
+                                                   "takes one input video; batch processes a folder of them)"),
+    (["interpolate", "a.mp4", "-o", "o.mp4", "--self-ensemble"], "vsr-app interpolate: error: unrecognized "
+     "arguments: --self-ensemble (--self-ensemble is an option of upscale, batch and eval, not of interpolate)"),
+    (["models", "--quiet"], "vsr-app models: error: unrecognized arguments: --quiet"),
+])
+def test_arguments_a_command_does_not_take_are_said_with_its_usage_and_what_they_may_mean(argv, message, capsys):
+    """They got the app's usage line (`vsr-app [-h] [--version] [--selftest] COMMAND ...`) and a bare
+    "unrecognized arguments", also for a shell glob of files given to batch, which takes one folder."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: vsr-app {argv[0]} ") and err.endswith(message + "\n"), err
+
+
 def test_checked_option_values_arrive_parsed():
     args = build_parser().parse_args(["bench", "--size", "24x32", "--interpolate-size", "64x96", "--budget", "0.5"])
     assert (args.size, args.interpolate_size, args.budget) == ((24, 32), (64, 96), 0.5)

@@ -613,6 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON list (notes about left-out files go to stderr); "
                    "with NAME, the model's JSON object")
     p.set_defaults(func=cmd_models)
+    parser.set_defaults(commands=sub.choices)  # each command's parser, for errors in its own words
     return parser
 
 
@@ -651,6 +652,25 @@ def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None
                  f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 
 
+def _refuse_unrecognized(parser: argparse.ArgumentParser, args, extras: list[str]) -> None:
+    """Arguments no option takes, refused with the command's own usage (the app's was shown) and what they may have
+    meant: an option of other commands, or more inputs than the command takes (`batch DIR/*.mp4`: one folder)."""
+    own = args.commands.get(args.command, parser)
+    said = f"unrecognized arguments: {' '.join(extras)}"
+    option = next((word.split("=", 1)[0] for word in extras if word.startswith("-") and word != "-"), None)
+    if option:
+        others = [name for name, command in args.commands.items()
+                  if name != args.command and option in command._option_string_actions]
+        if others:
+            listed = " and ".join(filter(None, [", ".join(others[:-1]), others[-1]]))
+            said += f" ({option} is an option of {listed}, not of {args.command})"
+    elif args.command == "batch":
+        said += " (batch takes one input folder: name the folder the videos are in)"
+    elif args.command in ("upscale", "interpolate"):
+        said += f" ({args.command} takes one input video; batch processes a folder of them)"
+    own.error(said)
+
+
 def _is_command_word(text: str) -> bool:
     """What a user types as a command: a bare word, not an option nor a path (those have a dot or a folder)."""
     return bool(text) and not text.startswith("-") and "." not in text and os.path.basename(text) == text
@@ -668,7 +688,9 @@ def main(argv: list[str] | None = None) -> int:
     _printable_names()
     parser = build_parser()
     argv = _with_default_command(parser, list(sys.argv[1:] if argv is None else argv))
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _refuse_unrecognized(parser, args, extras)
     if args.selftest and args.command:  # it runs alone: the command would be dropped without a word
         parser.error(f"--selftest runs on its own: leave out the command '{args.command}'")
     if hasattr(args, "check"):  # checks that need more than one argument
