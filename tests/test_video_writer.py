@@ -418,3 +418,26 @@ def test_a_wide_scope_output_is_tagged_as_players_read_it_untagged():
 
     assert _color_tags(codec_spec("libx264"), 1280, 536)[-1] == Colorspace.ITU709
     assert _color_tags(codec_spec("libx264"), 1024, 576)[-1] == Colorspace.ITU601
+
+
+def test_hevc_in_mp4_is_tagged_hvc1_as_apple_players_need(tmp_path):
+    """It was tagged hev1 (FFmpeg's default): the "tag" went to x265 as an encoder option, which ignored it, and
+    QuickTime, iOS and Final Cut refuse hev1 HEVC in MP4/MOV."""
+    import av
+
+    path = write_clip(tmp_path / "hevc.mp4", codec="libx265", preset="ultrafast")
+    with av.open(str(path)) as container:
+        assert container.streams.video[0].codec_context.codec_tag == "hvc1"
+
+
+@pytest.mark.parametrize("codec, suffix, kept", [("libx264", ".mkv", True), ("ffv1", ".mkv", False),
+                                                 ("prores", ".mov", True), ("prores", ".mkv", False)])
+def test_a_pixel_aspect_a_file_cannot_keep_is_named(tmp_path, codec, suffix, kept):
+    """An anamorphic (16:11 pixel) source exported to FFV1 or ProRes in .mkv played with square pixels, and the
+    summary said nothing: Matroska stores it from the stream's own field, which PyAV cannot set."""
+    path = tmp_path / f"out{suffix}"
+    notes = write_result(path, codec=codec, sample_aspect_ratio=Fraction(16, 11)).notes
+    assert probe(path).sample_aspect_ratio == (Fraction(16, 11) if kept else None)
+    assert [n for n in notes if n.startswith("pixel aspect")] == ([] if kept else [
+        f"pixel aspect 16:11 not kept: a .mkv file with {CODECS[codec].encoder} cannot store it here, so players show "
+        "square pixels; ProRes in .mov or H.264 keeps it"])

@@ -30,6 +30,8 @@ class CodecSpec:
     crf_range: tuple[int, int] | None = None  # the CRFs the encoder accepts (None: it takes none)
     presets: tuple[str, ...] = ()  # the speed presets it knows (empty: it has none)
     options: tuple[tuple[str, str], ...] = ()
+    mp4_tag: str | None = None  # the sample entry an MP4/MOV stream gets where FFmpeg's default is not the usual one
+    keeps_aspect_in_bitstream: bool = False  # the pixel aspect travels in the codec's own headers (H.264/HEVC VUI)
 
 
 # x264's and x265's speed presets, fastest first, and their CRF range at 8 bits (both documented: `x264 --fullhelp`,
@@ -41,9 +43,12 @@ X26X_CRF_RANGE = (0, 51)
 CODECS: dict[str, CodecSpec] = {
     # CRF 18 (x264) / 20 (x265): visually transparent, the level people expect from an enhancement tool.
     "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), ".mp4", crf=18,
-                         preset="veryfast", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS),
+                         preset="veryfast", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS,
+                         keeps_aspect_in_bitstream=True),
+    # hvc1, not FFmpeg's hev1: QuickTime, iOS and Final Cut open only hvc1 HEVC in MP4/MOV
     "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), ".mp4", crf=20,
-                         preset="medium", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, options=(("tag", "hvc1"),)),
+                         preset="medium", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, mp4_tag="hvc1",
+                         keeps_aspect_in_bitstream=True),
     # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
     "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv"}), ".mkv", options=(("level", "3"), ("slicecrc", "1"))),
     # ProRes 422 (standard profile), 10-bit 4:2:2 as editors expect.

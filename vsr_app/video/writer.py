@@ -189,6 +189,13 @@ class VideoWriter:
         stream.codec_context.time_base = self.time_base
         if sar:
             stream.codec_context.sample_aspect_ratio = sar
+            if self.container_tick is not None and sar != 1 and not spec.keeps_aspect_in_bitstream:
+                # Matroska stores it from the stream's own field, which PyAV cannot set
+                self.notes.append(f"pixel aspect {sar.numerator}:{sar.denominator} not kept: a .mkv file with "
+                                  f"{spec.encoder} cannot store it here, so players show square pixels; ProRes in "
+                                  ".mov or H.264 keeps it")
+        if spec.mp4_tag and self.container_tick is None:
+            stream.codec_context.codec_tag = spec.mp4_tag
         colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_width, self.enc_height)
         ctx = stream.codec_context
         ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range = (
