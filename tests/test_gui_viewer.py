@@ -148,6 +148,33 @@ def wheel(widget, pos: QPointF, steps: int) -> None:
     QApplication.sendEvent(widget, event)
 
 
+def test_an_anamorphic_video_is_shown_at_the_shape_its_export_plays_at(window, qtbot, tmp_path):
+    """A 176x144 video of 16:11 pixels (16:9 widescreen) was drawn with square pixels, squeezed to 11:9, while its
+    export plays at 16:9. Zoom, pan and the point under the cursor still agree with the wider pixels."""
+    from fractions import Fraction
+
+    from videogen import pattern_frame
+    from vsr_app.video.writer import VideoWriter
+
+    path = tmp_path / "anamorphic.mp4"
+    with VideoWriter(path, width=176, height=144, frame_rate=10, sample_aspect_ratio=Fraction(16, 11)) as writer:
+        for i in range(4):
+            writer.write(pattern_frame(i, 176, 144), i / 10)
+    rendered = open_and_wait(qtbot, window, path)
+    pane, state = window.viewer.view.panes[0], window.viewer.view.state
+    shown = state.canvas_rect(pane.viewport())
+    assert shown.width() / shown.height() == pytest.approx(16 / 9)
+    assert shown.width() <= pane.width() + 0.5 and shown.height() <= pane.height() + 0.5  # fitted whole
+    anchor = QPointF(pane.width() * 0.3, pane.height() * 0.6)
+    fixed = state.to_canvas(anchor, pane.viewport())
+    wheel(pane, anchor, 3)
+    after = state.to_canvas(anchor, pane.viewport())
+    assert (after.x(), after.y()) == pytest.approx((fixed.x(), fixed.y()))
+    magnify(window.viewer.view)  # sharp pixels: the screen shows the picture's own colours
+    for c in (state.center - QPointF(40.5, 10.5), state.center - QPointF(13.5, -7.5)):  # left of the divider
+        np.testing.assert_array_equal(on_screen(pane, c), expected_at(rendered.images[0], rendered.canvas, c))
+
+
 def test_zoom_and_pan_stay_in_sync(window, qtbot, small_video):
     rendered = open_and_wait(qtbot, window, small_video)
     viewer, view = window.viewer, window.viewer.view

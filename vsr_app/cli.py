@@ -508,7 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="open the desktop app (default)")
     p.add_argument("video", nargs="?", help="video to open")
     p.add_argument("--screenshot", metavar="OUT.png",
-                   help="render the comparison view on the first frame, save it (PNG, or .jpg/.webp by its name) and exit")
+                   help="render the comparison view on the first frame, save it (PNG, or .jpg/.webp by its name) "
+                        "and exit")
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("upscale", help="upscale a video x4")
@@ -601,7 +602,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=_between(0), metavar="S", help="seconds per measurement before a slow model "
                    "stops early (default 15)")
     p.add_argument("--models", type=_model_list, metavar="A,B", help="comma-separated model names or paths "
-                   "(default: all); each result is under the model's name, or under the path as given where two files share a name")
+                   "(default: all); each result is under the model's name, or under the path as given where two files "
+                   "share a name")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
                    help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")

@@ -40,26 +40,29 @@ def difference_map(difference: np.ndarray, gain: float) -> np.ndarray:
 
 
 class ViewState(QObject):
-    """Zoom (screen px per canvas px) and the canvas point shown at the pane's centre; shared by all panes."""
+    """Zoom (screen px per canvas px, vertically) and the canvas point shown at the pane's centre; shared by all
+    panes. A canvas pixel is `aspect` times as wide as it is high: an anamorphic video's pixel aspect, so the
+    picture has the shape its export plays at (a 16:9 DV frame showed squeezed to 11:9)."""
 
     changed = Signal()
 
     def __init__(self):
         super().__init__()
         self.canvas = QSizeF(0, 0)
+        self.aspect = 1.0
         self.zoom = 1.0
         self.center = QPointF(0, 0)
         self.fitted = True  # follow the pane size until the user zooms or pans
 
-    def set_canvas(self, width: int, height: int, viewport: QSizeF) -> None:
-        if (self.canvas.width(), self.canvas.height()) != (width, height):
-            self.canvas = QSizeF(width, height)
+    def set_canvas(self, width: int, height: int, viewport: QSizeF, aspect: float = 1.0) -> None:
+        if (self.canvas.width(), self.canvas.height(), self.aspect) != (width, height, aspect):
+            self.canvas, self.aspect = QSizeF(width, height), aspect
             self.fit(viewport)
 
     def fit(self, viewport: QSizeF) -> None:
         if self.canvas.isEmpty() or viewport.isEmpty():
             return
-        self.zoom = min(viewport.width() / self.canvas.width(), viewport.height() / self.canvas.height())
+        self.zoom = self._fitting(viewport)
         self.center = QPointF(self.canvas.width() / 2, self.canvas.height() / 2)
         self.fitted = True
         self.changed.emit()
@@ -68,36 +71,43 @@ class ViewState(QObject):
         """Zoom keeping the canvas point under `anchor` (pane coordinates) where it is."""
         fixed = self.to_canvas(anchor, viewport)
         self.zoom = min(max(zoom, self.min_zoom(viewport)), MAX_ZOOM)
-        self.center = fixed - (anchor - _mid(viewport)) / self.zoom
+        self.center = fixed - self._unscaled(anchor - _mid(viewport))
         self.fitted = False
         self._clamp()
         self.changed.emit()
 
     def pan(self, delta: QPointF) -> None:
-        self.center -= delta / self.zoom
+        self.center -= self._unscaled(delta)
         self.fitted = False
         self._clamp()
         self.changed.emit()
 
     def min_zoom(self, viewport: QSizeF) -> float:
-        if self.canvas.isEmpty():
-            return 0.01
-        return 0.5 * min(viewport.width() / self.canvas.width(), viewport.height() / self.canvas.height())
+        return 0.5 * self._fitting(viewport) if not self.canvas.isEmpty() else 0.01
+
+    def _fitting(self, viewport: QSizeF) -> float:
+        """The zoom that shows the whole canvas in `viewport`."""
+        return min(viewport.width() / (self.canvas.width() * self.aspect), viewport.height() / self.canvas.height())
 
     def _clamp(self) -> None:
         self.center = QPointF(min(max(self.center.x(), 0.0), self.canvas.width()),
                               min(max(self.center.y(), 0.0), self.canvas.height()))
 
+    def _unscaled(self, offset: QPointF) -> QPointF:
+        """An offset on the screen as one on the canvas."""
+        return QPointF(offset.x() / (self.zoom * self.aspect), offset.y() / self.zoom)
+
     def to_pane(self, p: QPointF, viewport: QSizeF) -> QPointF:
-        return (p - self.center) * self.zoom + _mid(viewport)
+        offset = p - self.center
+        return QPointF(offset.x() * self.zoom * self.aspect, offset.y() * self.zoom) + _mid(viewport)
 
     def to_canvas(self, p: QPointF, viewport: QSizeF) -> QPointF:
-        return (p - _mid(viewport)) / self.zoom + self.center
+        return self._unscaled(p - _mid(viewport)) + self.center
 
     def canvas_rect(self, viewport: QSizeF) -> QRectF:
         """Where the whole canvas lies in pane coordinates."""
         top_left = self.to_pane(QPointF(0, 0), viewport)
-        return QRectF(top_left, QSizeF(self.canvas.width() * self.zoom, self.canvas.height() * self.zoom))
+        return QRectF(top_left, QSizeF(self.canvas.width() * self.zoom * self.aspect, self.canvas.height() * self.zoom))
 
 
 def _mid(size: QSizeF) -> QPointF:
@@ -358,14 +368,15 @@ class CompareView(QWidget):
             pane.update()
 
     def set_frames(self, a: np.ndarray, b: np.ndarray, canvas: tuple[int, int], labels: tuple[str, str],
-                   difference: np.ndarray | None = None) -> None:
-        """New pair of frames; `canvas` (w, h) is the size both are stretched onto; `difference` is their luma
-        difference, which the difference mode needs (the viewer asks the worker for it in that mode)."""
+                   difference: np.ndarray | None = None, aspect: float = 1.0) -> None:
+        """New pair of frames; `canvas` (w, h) is the size both are stretched onto, its pixels `aspect` times as wide
+        as high; `difference` is their luma difference, which the difference mode needs (the viewer asks the worker
+        for it in that mode)."""
         self.set_stale("")
         self.difference, self.labels = difference, labels
         self._qimages = (to_qimage(a), to_qimage(b))
         self._diff = None
-        self.state.set_canvas(canvas[0], canvas[1], self.panes[0].viewport())
+        self.state.set_canvas(canvas[0], canvas[1], self.panes[0].viewport(), aspect)
         self._refresh()
 
     def clear(self) -> None:

@@ -581,7 +581,8 @@ class Viewer(QWidget):
             self.bar.duration = rendered.duration
             self.player.set_length(rendered.length)
         labels = tuple(side_label(s, req.task) for s in req.sides)
-        self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference)
+        aspect = self.info.sample_aspect_ratio if self.info is not None else None
+        self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
         if rendered.psnr is not None:
             note = f"{labels[0]} against {labels[1]}, luma (BT.601)"
         else:
