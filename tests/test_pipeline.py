@@ -308,7 +308,9 @@ def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, m
               for f in VideoReader(scene_cuts_path).frames() if 26 <= f.index <= 33]
     src = make_video(media_dir / "cut.mkv", images=images, codec="ffv1", fps=25)
     summary = process_video(src, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1")
-    assert summary.scene_cuts == 1
+    assert summary.scene_cuts == 1 and "1 scene cut" in summary.line()
+    upscaled = process_video(src, tmp_path / "x4.mkv", upscale="bicubic", device="cpu", codec="ffv1")
+    assert upscaled.scene_cuts == 0 and "scene cut" not in upscaled.line()  # a cut changes nothing an upscale does
     out = [f.image for f in frames_of(summary.output)]
     assert np.array_equal(out[7], out[6])  # midpoint across the cut = the last frame before it
     assert not np.array_equal(out[5], out[4])  # elsewhere a real blend

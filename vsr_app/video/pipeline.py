@@ -429,5 +429,5 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
         input_size=(info.width, info.height), output_size=(result.width, result.height),
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
-        scene_cuts=stats["cuts"], notes=notes)
+        scene_cuts=stats["cuts"] if interpolate is not None else 0, notes=notes)  # cuts change only in-betweens
 
