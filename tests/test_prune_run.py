@@ -301,3 +301,18 @@ def test_a_long_validation_clip_is_read_only_as_far_as_its_triplets_reach(tmp_pa
 
     clip = make_video(tmp_path / "long.mp4", frames=VAL_MAX_FRAMES + 20, width=32, height=32)
     assert len(validation_clip(str(clip)).frames) == VAL_MAX_FRAMES
+
+
+def test_a_start_net_renamed_by_an_extended_pruning_says_where_it_is(tmp_path):
+    """An extended `prune vfi` renames pruned.safetensors with its step until the new one is written: a `train vfi`
+    started from it meanwhile read only "no model card beside it"."""
+    from vsr_app.distill.vfi_task import check_start_exists
+
+    (tmp_path / "pruned-step20.safetensors").write_bytes(b"")
+    with pytest.raises(VsrAppError) as refused:
+        check_start_exists(str(tmp_path / "pruned.safetensors"))
+    assert str(refused.value) == (f"init_from not found: {tmp_path / 'pruned.safetensors'}: the pruning run there is "
+                                  "being extended, and its pruned net of step 20 is pruned-step20.safetensors until "
+                                  "the new one is written")
+    with pytest.raises(VsrAppError, match=r"^Start from not found: \S+other.safetensors$"):
+        check_start_exists(str(tmp_path / "other.safetensors"), "Start from")

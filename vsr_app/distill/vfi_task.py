@@ -379,6 +379,7 @@ def student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[
         return _net_of_card(own, f"the card of {resumed / 'model.safetensors'}", options)
     init = options.get("init_from")
     if init:
+        check_start_exists(init)
         card_path = Path(init).with_suffix(".json")
         if not card_path.is_file():
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
@@ -393,6 +394,18 @@ def student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[
               "corr": bool(options.get("corr", True)), "coarse_flow": bool(options.get("coarse_flow", True)),
               "bm_prior": bool(options.get("bm_prior", True)), "prior": options.get("prior", "dis")}
     return build_arch("vfi_stmfnet", config), {"arch": "vfi_stmfnet", "config": config}
+
+
+def check_start_exists(path: str, what: str = "init_from") -> None:
+    """Refuse a start net that is not there, saying why where it can: a pruning run being extended has renamed its
+    pruned net with the step it was made at, until the new one is written."""
+    if Path(path).is_file():
+        return
+    kept = sorted(Path(path).parent.glob(f"{Path(PRUNED_NET).stem}-step*.safetensors"))
+    while_extended = (f": the pruning run there is being extended, and its pruned net of step "
+                      f"{kept[-1].stem.rpartition('step')[2]} is {kept[-1].name} until the new one is written"
+                      if Path(path).name == PRUNED_NET and kept else "")
+    raise VsrAppError(f"{what} not found: {path}{while_extended}")
 
 
 def _net_of_card(card_path: Path, what: str, options: dict) -> tuple[nn.Module, dict]:

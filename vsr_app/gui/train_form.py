@@ -15,7 +15,7 @@ import torch
 from vsr_app.distill.data import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import LoopConfig
-from vsr_app.distill.vfi_task import VFIConfig
+from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, net_settings
@@ -159,8 +159,8 @@ def check_start_from(options: dict) -> None:
     """Refuse a Start from (init_from) that is not there, saying so: the card loader's "no model card beside it" sent
     the user looking for a card beside a file that was gone."""
     path = options.get("init_from")
-    if path and not Path(path).is_file():
-        raise VsrAppError(f"Start from not found: {path}")
+    if path:
+        check_start_exists(path, "Start from")
 
 
 def prune_arguments(teacher: str, data: list[str], out: Path) -> list[str]:
