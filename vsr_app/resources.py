@@ -26,12 +26,8 @@ def models_dir() -> Path:
 
 
 def user_models_dir() -> Path:
-    """Folder where models trained by the user are registered (survives app updates): under $XDG_DATA_HOME where it is
-    set to a full path, as the XDG base directory spec asks (a user who moved it found their models missing), else
-    ~/.local/share."""
-    data_home = os.environ.get("XDG_DATA_HOME", "")
-    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"
-    return base / "vsr-app" / "models"
+    """Folder where models trained by the user are registered (survives app updates)."""
+    return Path.home() / ".local" / "share" / "vsr-app" / "models"
 
 
 def give_back_library_path() -> None:
