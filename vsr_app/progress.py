@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+import unicodedata
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, TextIO
@@ -127,11 +128,12 @@ class TerminalProgress:
         self.drawn = False
 
     def line(self, info: ProgressInfo, columns: int | None = None) -> str:
-        """The progress line; in at most `columns` characters, given: the bar narrows, then goes, then the stage's
-        name is cut in its middle (or goes), then the time elapsed goes, then the line's end."""
+        """The progress line; in at most `columns` terminal columns, given: the bar narrows, then goes, then the time
+        elapsed goes, then the stage's name is cut in its middle (or goes), then the line's end."""
         frac = info.fraction
         prefix = f"{self.label} " if self.label else ""
-        stage = info.stage if self.show_stage else ""
+        # a file name may hold a newline or a tab (legal on Linux), which would break the one line
+        stage = "".join(c if c.isprintable() else "?" for c in info.stage) if self.show_stage else ""
         count = f"{frac * 100:5.1f}% {info.done}/{info.total}" if frac is not None else f"{info.done}"
         rate = f" frames  {info.fps:5.1f} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
@@ -139,25 +141,25 @@ class TerminalProgress:
         width = self.width if frac is not None else 0
 
         def over() -> int:
-            """How many characters too long the line is."""
+            """How many columns too wide the line is."""
             if columns is None:
                 return 0
             parts = (prefix, f"{stage}: " if stage else "", count, rate, elapsed, eta)
-            return sum(map(len, parts)) + (width + 3 if width else 0) - columns
+            return sum(map(text_width, parts)) + (width + 3 if width else 0) - columns
 
         if over() > 0 and width:
             width = max(FEWEST_MARKS, width - over())
         if over() > 0:
             width = 0
-        if over() > 0 and stage:
-            kept = len(stage) - over()
-            stage = _cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
         if over() > 0:
             elapsed = ""
+        if over() > 0 and stage:
+            kept = text_width(stage) - over()
+            stage = _cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
         filled = int((frac or 0) * width)
         bar = f"[{'#' * filled}{'-' * (width - filled)}] " if width else ""
         text = prefix + (f"{stage}: " if stage else "") + bar + count + rate + elapsed + eta
-        return text[:columns] if columns is not None else text
+        return _cut_end(text, columns) if columns is not None else text
 
     def __call__(self, info: ProgressInfo) -> None:
         if self.tty:
@@ -171,11 +173,13 @@ class TerminalProgress:
             self._write(self.line(info) + "\n")
 
     def _columns(self) -> int:
-        """The terminal's width: the stream's own, else $COLUMNS, else 80."""
+        """The terminal's width: the stream's own, else $COLUMNS, else 80 (a terminal whose size was never set, as
+        `docker run -t` gives, says 0)."""
         try:
-            return os.get_terminal_size(self.stream.fileno()).columns
+            columns = os.get_terminal_size(self.stream.fileno()).columns
         except (AttributeError, ValueError, OSError):
-            return shutil.get_terminal_size().columns
+            columns = 0
+        return columns if columns > 0 else shutil.get_terminal_size().columns
 
     def close(self, summary: str | None = None) -> None:
         """End the bar's line and print the one-line summary (if any)."""
@@ -197,9 +201,27 @@ class TerminalProgress:
             self.stream = None
 
 
-def _cut_middle(text: str, length: int) -> str:
-    """`text` in `length` characters, its middle replaced by an ellipsis: a file name keeps its start and extension."""
-    if len(text) <= length:
+def text_width(text: str) -> int:
+    """The terminal columns `text` takes: two for a wide character (CJK, most emoji), none for a combining mark."""
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cut_end(text: str, columns: int) -> str:
+    """The longest start of `text` that takes at most `columns` columns."""
+    kept = ""
+    for c in text:
+        if text_width(kept + c) > columns:
+            break
+        kept += c
+    return kept
+
+
+def _cut_middle(text: str, columns: int) -> str:
+    """`text` in at most `columns` columns, its middle replaced by an ellipsis: a file name keeps its start and its
+    extension."""
+    if text_width(text) <= columns:
         return text
-    end = (length - 1) // 2
-    return text[:length - 1 - end] + "\u2026" + (text[-end:] if end else "")
+    tail_columns = (columns - 1) // 2
+    head = _cut_end(text, columns - 1 - tail_columns)
+    tail = _cut_end(text[::-1], tail_columns)[::-1]
+    return head + "\u2026" + tail
