@@ -661,6 +661,16 @@ def _sigterm_to_self() -> KeyboardInterrupt | None:
     return None
 
 
+def test_a_stop_with_stderr_closed_still_stops_the_batch_cleanly(monkeypatch):
+    """Started with `2>&-` (no sys.stderr), the stop message raised inside the signal handler: the file in work was
+    reported failed ("'NoneType' object has no attribute 'isatty'") and a second stop did not end it at once."""
+    monkeypatch.setattr(sys, "stderr", None)
+    cancel = threading.Event()
+    with _cancel_on_interrupt(cancel, in_flight=lambda: True):
+        assert _sigterm_to_self() is None and cancel.is_set()
+        assert isinstance(_sigterm_to_self(), KeyboardInterrupt)
+
+
 def test_sigterm_stops_a_batch_like_a_first_ctrl_c_and_a_second_one_at_once(capsys):
     """SIGTERM raised KeyboardInterrupt at once, so the CLI printed neither the cancelled file nor the summary."""
     cancel = threading.Event()

@@ -171,6 +171,11 @@ def test_a_resume_refused_for_its_steps_says_nothing_of_saving_its_new_data(tmp_
     assert main(["train", "vsr", "--out", run, "--resume", "--data", str(tmp_path / "moved"), "--steps", "1"]) == 1
     out, err = capsys.readouterr()
     assert "saved" not in out and "is at step 2" in err
+    cfg.write_text(json.dumps({"steps": 1}))  # the length from a --config file, too
+    assert main(["train", "vsr", "--out", run, "--resume", "--data", str(tmp_path / "moved"), "--config",
+                 str(cfg)]) == 1
+    out, err = capsys.readouterr()
+    assert "saved" not in out and "is at step 2" in err
 
 
 def test_an_oserror_that_is_not_from_stdout_is_not_taken_for_one(monkeypatch):

@@ -139,10 +139,13 @@ def test_a_teacher_given_as_a_run_folder_is_stored_absolute_and_resumes_from_ano
 def test_resuming_with_the_other_task_names_the_right_command(data_dir, tmp_path):
     run = tmp_path / "run"
     vsr(data_dir, run, steps=1, config=config(tmp_path))
-    with pytest.raises(VsrAppError, match="video super-resolution run: continue it with `vsr-app train vsr`"):
+    # the whole command, --out too: without it the paste failed ("--out is required")
+    with pytest.raises(VsrAppError, match=f"video super-resolution run: continue it with `vsr-app train vsr --out "
+                                          f"{run} --resume`"):
         train_vfi([str(data_dir)], run, resume=True, **quiet)
     (run / "config.json").write_text(json.dumps({"data": [], "teacher": None, "distill": "none", "options": {}}))
-    with pytest.raises(VsrAppError, match="frame-interpolation run: continue it with `vsr-app train vfi`"):
+    with pytest.raises(VsrAppError, match=f"frame-interpolation run: continue it with `vsr-app train vfi --out {run} "
+                                          "--resume`"):
         vsr(data_dir, run, resume=True)
 
 

@@ -585,7 +585,7 @@ def test_sequences_shorter_than_a_training_clip_are_named(tmp_path):
         return [line for line in said if "shorter" in line]
 
     assert said_of(frames=5, burn_in=6) == [
-        'data: 1 sequence(s) shorter than a 11-frame training clip (short.mp4): their clips play forward and back to '
-        'fill it; longer footage, or a smaller "frames" or "burn_in" (the Train tab\'s Frames per clip or Burn-in '
-        'frames), avoids it']
+        'data: 1 sequence(s) shorter than a training clip of 11 frames (short.mp4): their clips play forward and '
+        'back to fill it; longer footage, or a smaller "frames" or "burn_in" (the Train tab\'s Frames per clip or '
+        'Burn-in frames), avoids it']
     assert said_of(frames=5) == []

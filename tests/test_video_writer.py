@@ -439,5 +439,5 @@ def test_a_pixel_aspect_a_file_cannot_keep_is_named(tmp_path, codec, suffix, kep
     notes = write_result(path, codec=codec, sample_aspect_ratio=Fraction(16, 11)).notes
     assert probe(path).sample_aspect_ratio == (Fraction(16, 11) if kept else None)
     assert [n for n in notes if n.startswith("pixel aspect")] == ([] if kept else [
-        f"pixel aspect 16:11 not kept: a .mkv file with {CODECS[codec].encoder} cannot store it here, so players show "
-        "square pixels; ProRes in .mov or H.264 keeps it"])
+        f"pixel aspect 16:11 not kept: a .mkv file of {codec} cannot store it here, so players show square pixels; "
+        "prores in .mov, libx264 or libx265 keeps it"])

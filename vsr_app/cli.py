@@ -19,13 +19,13 @@ import errno
 import json
 import math
 import os
-import shlex
 import sys
 
 from vsr_app import APP_NAME, __version__
 from vsr_app.distill.options import DISTILL_MODES
 from vsr_app.errors import VsrAppError
 from vsr_app.media import BATCH_EXTENSIONS
+from vsr_app.shell import command_line
 from vsr_app.shipped import PREFERRED
 from vsr_app.stop_signals import handle_stops, restore_handlers
 
@@ -195,9 +195,11 @@ class _cancel_on_interrupt:
         self.cancel.set()
         removing = ": removing the unfinished output" if self.in_flight() else ""
         again = "Ctrl-C again" if signum == signal.SIGINT else f"another {signal.Signals(signum).name}"
-        below_the_bar = "\n" if sys.stderr.isatty() else ""  # a log has no bar line to end
-        print(f"{below_the_bar}{APP_NAME}: stopping{removing} ({again} to quit at once)", file=sys.stderr)
-        handle_stops(_raise_interrupt)
+        handle_stops(_raise_interrupt)  # first: nothing said below may keep a second stop from ending it at once
+        # raised here, an error would fail the file in work: stderr closed at start (`2>&-`: None) or since
+        with contextlib.suppress(AttributeError, OSError):
+            below_the_bar = "\n" if sys.stderr.isatty() else ""  # a log has no bar line to end
+            print(f"{below_the_bar}{APP_NAME}: stopping{removing} ({again} to quit at once)", file=sys.stderr)
 
     def __enter__(self):
         import threading
@@ -221,7 +223,8 @@ def cmd_train(args) -> int:
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
                         steps=args.steps, resume=args.resume, config=args.config, val=args.val, log=say)
     command = "upscale" if args.task == "vsr" else "interpolate"
-    say(f"model written to {path}\nuse it with: vsr-app {command} IN -o OUT --model {shlex.quote(str(path))}")
+    use = command_line(["vsr-app", command, "IN", "-o", "OUT", "--model", str(path)])
+    say(f"model written to {path}\nuse it with: {use}")
     return 0
 
 
@@ -647,7 +650,7 @@ def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None
     if command:
         moved = [command, *argv[:argv.index(command)], *argv[argv.index(command) + 1:]]
         parser.error(f"{option} comes before the command '{command}': put a command's options after it: "
-                     f"{APP_NAME} {shlex.join(moved)}")
+                     f"{command_line([APP_NAME, *moved])}")
     if os.path.exists(options[0]):
         parser.error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
     parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
@@ -660,7 +663,7 @@ def _refuse_unrecognized(parser: argparse.ArgumentParser, args, extras: list[str
     own = args.commands.get(args.command, parser)
     said = f"unrecognized arguments: {' '.join(extras)}"
     option = next((word.split("=", 1)[0] for word in extras if word.startswith("-") and word != "-"), None)
-    if option:
+    if option and args.command:
         others = [name for name, command in args.commands.items()
                   if name != args.command and option in command._option_string_actions]
         if others:

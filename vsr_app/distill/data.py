@@ -516,8 +516,9 @@ class HRClipSampler:
         makes the clip shorter."""
         short = [s.name for s in self.seqs if len(s.frames) < frames]
         if short:
-            log(f"data: {len(short)} sequence(s) shorter than a {frames}-frame training clip ({first_names(short)}): "
-                f"their clips play forward and back to fill it; longer footage, or a smaller {options}, avoids it")
+            log(f"data: {len(short)} sequence(s) shorter than a training clip of {frames} frames "
+                f"({first_names(short)}): their clips play forward and back to fill it; longer footage, or a smaller "
+                f"{options}, avoids it")
 
     def sample(self, rng: np.random.Generator, frames: int, size: int) -> np.ndarray:
         if rng.random() < self.still_fraction:

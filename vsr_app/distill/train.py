@@ -55,6 +55,7 @@ from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_ru
                                   release_run_dir, resumed_data, resumed_teacher, resumed_val, saved_config,
                                   saved_options_checked, say_unused, set_aside, set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
+from vsr_app.shell import command_line
 from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
@@ -279,6 +280,14 @@ def check_steps(run_dir: Path, steps: int) -> None:
     if steps < done:
         raise VsrAppError(f"{run_dir} is at step {done}: {STEPS_BEHIND.format(steps=steps)}; "
                           f"{STEPS_HINT.format(done=done)}")
+
+
+def check_asked_steps(run_dir: Path, steps) -> None:
+    """check_steps for the length a resume asks (--steps or its --config), before a new --data, --val or teacher is
+    said to be saved: a refusal after that left the message standing and config.json as it was. A value that is no
+    length (the wrong type, under 1) is left to the options' own check, which says so."""
+    if isinstance(steps, int) and not isinstance(steps, bool) and steps >= 1:
+        check_steps(run_dir, steps)
 
 
 def drop_metrics_after(run_dir: Path, step: int) -> None:
@@ -754,11 +763,11 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
 
     saved = saved_config(run_dir) if resume else None
     if saved is not None and "options" in saved:
-        raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with `vsr-app train vfi`")
+        raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with "
+                          f"`{command_line(['vsr-app', 'train', 'vfi', '--out', str(run_dir), '--resume'])}`")
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
-        if steps is not None:  # before a new --data or --val is said to be saved
-            check_steps(run_dir, steps)
+        check_asked_steps(run_dir, steps if steps is not None else file_options.get("steps"))
         check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                            distill or file_options.get("distill"))
         began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}

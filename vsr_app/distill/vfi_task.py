@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,8 +39,9 @@ from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check
 from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   read_json_object, release_run_dir, resumed_data, resumed_teacher, resumed_val,
                                   saved_config, saved_options_checked, say_unused)
-from vsr_app.distill.train import check_steps, checkpoint_step, saving, train
+from vsr_app.distill.train import check_asked_steps, check_steps, checkpoint_step, saving, train
 from vsr_app.errors import VsrAppError
+from vsr_app.shell import command_line
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
@@ -334,11 +334,12 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
             raise VsrAppError(f"nothing to resume in {run_dir} (no config.json); start a new run without --resume")
         check_resumable(run_dir)
         if "options" not in saved:
-            raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with `vsr-app train vsr`")
+            raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with "
+                              f"`{command_line(['vsr-app', 'train', 'vsr', '--out', str(run_dir), '--resume'])}`")
         if is_prune_config(saved) != is_prune_config(fresh):  # their options and optimisers are not each other's
-            raise VsrAppError(f"{run_dir} holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
-                              f"{shlex.quote(str(run_dir))} --resume`" if is_prune_config(saved) else
-                              f"{run_dir} holds a training run: continue it with `vsr-app train vfi --resume`")
+            command = "prune vfi" if is_prune_config(saved) else "train vfi"
+            raise VsrAppError(f"{run_dir} holds a `vsr-app {command}` run: continue it with "
+                              f"`{command_line(['vsr-app', *command.split(), '--out', str(run_dir), '--resume'])}`")
         with saved_options_checked(run_dir):
             _split_options(saved["options"])
         if fresh["options"].get("steps"):
@@ -449,8 +450,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
                                         "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options})
     if resume:
-        if steps:  # before a new --data or --teacher is said to be saved
-            check_steps(run_dir, steps)
+        check_asked_steps(run_dir, fresh_options.get("steps"))
         _resume_paths(cfg, data, teacher, fresh_options, "distils from", run_dir, log)
     loop, task_cfg, rest = _split_options(cfg["options"])
     if resume:
@@ -556,6 +556,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
         if not (run_dir / "checkpoint.safetensors").exists():  # OBProx-SG's phase and lambda are in it
             raise VsrAppError(f"{run_dir} has no checkpoint.safetensors to continue the pruning from: prune again "
                               f"into another --out")
+        check_asked_steps(run_dir, options.get("steps"))
         _resume_paths(cfg, data, teacher, options, "prunes", run_dir, log)
     if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
         cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
@@ -566,7 +567,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
         check_steps(run_dir, loop.steps)
         if loop.steps > resumed_at:
             _set_aside_pruned_net(run_dir, resumed_at, log)
-    hint = f"continue with `vsr-app prune vfi --out {shlex.quote(str(run_dir))} --resume`"
+    hint = f"continue with `{command_line(['vsr-app', 'prune', 'vfi', '--out', str(run_dir), '--resume'])}`"
     net = _load_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",

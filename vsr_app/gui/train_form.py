@@ -4,9 +4,6 @@ the `vsr-app train` command line a filled-in form becomes. Qt-free, so the choic
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,6 +17,7 @@ from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, net_settings
 from vsr_app.errors import VsrAppError
+from vsr_app.shell import command_line
 from vsr_app.models import build_arch, count_params
 from vsr_app.nets.vfi_teacher import VFINet
 
@@ -175,8 +173,7 @@ def prune_arguments(teacher: str, data: list[str], out: Path) -> list[str]:
 def prune_command(teacher: str, data: list[str], out: Path) -> str:
     """The same, ready to copy into a terminal (DIR while the form has no data), quoted for the system's shell
     (cmd.exe on Windows, where POSIX quotes would not paste)."""
-    args = ["vsr-app", *prune_arguments(teacher, data or ["DIR"], out)]
-    return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
+    return command_line(["vsr-app", *prune_arguments(teacher, data or ["DIR"], out)])
 
 
 def _vsr_net(options: dict) -> torch.nn.Module:

@@ -121,6 +121,7 @@ class VideoWriter:
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = check_encoder_settings(codec, crf, preset)
+        self.codec = codec  # as the user named it, for the notes
         suffix = self.path.suffix.lower()
         check_output_path(self.path, self.source, overwrite)
         if suffix not in self.spec.containers:
@@ -191,9 +192,9 @@ class VideoWriter:
             stream.codec_context.sample_aspect_ratio = sar
             if self.container_tick is not None and sar != 1 and not spec.keeps_aspect_in_bitstream:
                 # Matroska stores it from the stream's own field, which PyAV cannot set
-                self.notes.append(f"pixel aspect {sar.numerator}:{sar.denominator} not kept: a .mkv file with "
-                                  f"{spec.encoder} cannot store it here, so players show square pixels; ProRes in "
-                                  ".mov or H.264 keeps it")
+                self.notes.append(f"pixel aspect {sar.numerator}:{sar.denominator} not kept: a .mkv file of "
+                                  f"{self.codec} cannot store it here, so players show square pixels; prores in .mov, "
+                                  "libx264 or libx265 keeps it")
         if spec.mp4_tag and self.container_tick is None:
             stream.codec_context.codec_tag = spec.mp4_tag
         colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_width, self.enc_height)

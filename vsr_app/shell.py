@@ -1,0 +1,13 @@
+"""Commands the app prints for the user to paste into a terminal."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+
+
+def command_line(args: list[str]) -> str:
+    """`args` as one line quoted for the system's shell: POSIX quotes, or cmd.exe's on Windows, where POSIX quotes
+    around a path do not paste (and a path with a space split where it was not quoted at all)."""
+    return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
