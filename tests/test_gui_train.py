@@ -143,6 +143,12 @@ def test_a_run_folder_moved_keeps_the_model_it_installed(tmp_path, monkeypatch):
     TrainPanel._check_run_dir(moved, "x", resume=True)  # Resume there: the model follows the run
     assert json.loads(installed.read_text())["training"]["run_dir"] == str(moved.resolve())
     check_model_target(moved, "x")
+    again = tmp_path / "c" / "x"  # moved once more, and a new run where it was: the model follows it again
+    again.parent.mkdir()
+    moved.rename(again)
+    exported_run(moved)
+    follow_moved_run(again)
+    check_model_target(again, "x")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 from types import SimpleNamespace
 import time
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -148,30 +149,30 @@ def wheel(widget, pos: QPointF, steps: int) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def test_an_anamorphic_video_is_shown_at_the_shape_its_export_plays_at(window, qtbot, tmp_path):
+@pytest.mark.parametrize("aspect", [Fraction(16, 11), Fraction(10, 11)], ids=["16:9", "4:3"])
+def test_an_anamorphic_video_is_shown_at_the_shape_its_export_plays_at(window, qtbot, tmp_path, aspect):
     """A 176x144 video of 16:11 pixels (16:9 widescreen) was drawn with square pixels, squeezed to 11:9, while its
-    export plays at 16:9. Zoom, pan and the point under the cursor still agree with the wider pixels."""
-    from fractions import Fraction
-
+    export plays at 16:9. Zoom, pan and the point under the cursor still agree with the wider pixels, and 1:1 draws
+    sharp pixels (with 10:11 pixels it drew them smoothed, 0.91 screen pixels wide)."""
     from videogen import pattern_frame
     from vsr_app.video.writer import VideoWriter
 
     path = tmp_path / "anamorphic.mp4"
-    with VideoWriter(path, width=176, height=144, frame_rate=10, sample_aspect_ratio=Fraction(16, 11)) as writer:
+    with VideoWriter(path, width=176, height=144, frame_rate=10, sample_aspect_ratio=aspect) as writer:
         for i in range(4):
             writer.write(pattern_frame(i, 176, 144), i / 10)
     rendered = open_and_wait(qtbot, window, path)
     pane, state = window.viewer.view.panes[0], window.viewer.view.state
     shown = state.canvas_rect(pane.viewport())
-    assert shown.width() / shown.height() == pytest.approx(16 / 9)
+    assert shown.width() / shown.height() == pytest.approx(176 * aspect / 144)
     assert shown.width() <= pane.width() + 0.5 and shown.height() <= pane.height() + 0.5  # fitted whole
     anchor = QPointF(pane.width() * 0.3, pane.height() * 0.6)
     fixed = state.to_canvas(anchor, pane.viewport())
     wheel(pane, anchor, 3)
     after = state.to_canvas(anchor, pane.viewport())
     assert (after.x(), after.y()) == pytest.approx((fixed.x(), fixed.y()))
-    magnify(window.viewer.view)  # sharp pixels: the screen shows the picture's own colours
-    for c in (state.center - QPointF(40.5, 10.5), state.center - QPointF(13.5, -7.5)):  # left of the divider
+    window.viewer.view.actual_pixels()  # sharp pixels: the screen shows the picture's own colours
+    for c in (state.center - QPointF(40.5, 10.5), state.center - QPointF(60.5, -30.5)):  # left of the divider
         np.testing.assert_array_equal(on_screen(pane, c), expected_at(rendered.images[0], rendered.canvas, c))
 
 
@@ -517,6 +518,27 @@ def test_at_a_large_font_the_window_fits_a_laptop_screen_and_the_side_panel_is_n
         assert win.viewer.left.isVisible() and win.viewer.right.isVisible()
     finally:
         QApplication.setFont(usual)
+
+
+def test_a_long_file_name_takes_no_room_from_the_video(window, qtbot, small_video, tmp_path):
+    """The inspector's least width followed the file name (a name with no space cannot wrap): at 1024 px a 150-character
+    name left the video 160 px; and the Welcome page's recent files, hidden behind the open video, still set the
+    window's least width (past 1,280 px at a 20 pt font)."""
+    import shutil
+
+    name = "2023-08-14_Wedding_Ceremony_Main_Camera_Final_Export_v2" * 2 + ".mp4"
+    path = tmp_path / name
+    shutil.copy(small_video, path)
+    window.resize(1024, 700)
+    open_and_wait(qtbot, window, path)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    QApplication.processEvents()
+    viewer = window.viewer
+    assert viewer.view.width() >= 2 * viewer.inspector.width()
+    shown = viewer.inspector.facts["File"]
+    assert shown.toolTip() == str(path) and shown.text().startswith("2023") and shown.text().endswith("\u2026.mp4")
+    recent = window.welcome.recent.text()  # the link's text cut, its target whole
+    assert f">{name}<" not in recent and "\u2026" in recent and f"href='{path}'" in recent
 
 
 def test_the_toolbar_stacks_when_difference_mode_adds_its_gain_box(window, qtbot):

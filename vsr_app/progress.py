@@ -155,7 +155,7 @@ class TerminalProgress:
             elapsed = ""
         if over() > 0 and stage:
             kept = text_width(stage) - over()
-            stage = _cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
+            stage = cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
         filled = int((frac or 0) * width)
         bar = f"[{'#' * filled}{'-' * (width - filled)}] " if width else ""
         text = prefix + (f"{stage}: " if stage else "") + bar + count + rate + elapsed + eta
@@ -216,7 +216,7 @@ def _cut_end(text: str, columns: int) -> str:
     return kept
 
 
-def _cut_middle(text: str, columns: int) -> str:
+def cut_middle(text: str, columns: int) -> str:
     """`text` in at most `columns` columns, its middle replaced by an ellipsis: a file name keeps its start and its
     extension."""
     if text_width(text) <= columns:

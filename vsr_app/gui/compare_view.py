@@ -193,7 +193,7 @@ class ImagePane(QWidget):
         y1 = min(image.height(), int(np.ceil(src.bottom())))
         src = QRectF(x0, y0, x1 - x0, y1 - y0)
         dst = QRectF(target.left() + x0 / sx, target.top() + y0 / sy, src.width() / sx, src.height() / sy)
-        magnified = (1 / sx) * self.devicePixelRatioF() >= 1.0
+        magnified = min(1 / sx, 1 / sy) * self.devicePixelRatioF() >= 1.0  # both ways: pixels may not be square
         p.save()
         p.setClipRect(clip)
         p.setRenderHint(QPainter.SmoothPixmapTransform, not magnified)
@@ -410,10 +410,11 @@ class CompareView(QWidget):
         self.state.fit(self.panes[0].viewport())
 
     def actual_pixels(self) -> None:
-        """One canvas pixel per device pixel, centred where the view is now."""
+        """One canvas pixel per device pixel, centred where the view is now (along its shorter side where pixels
+        are not square, so each is drawn sharp)."""
         pane = self.panes[0]
-        self.state.set_zoom(1.0 / pane.devicePixelRatioF(), QPointF(pane.width() / 2, pane.height() / 2),
-                            pane.viewport())
+        self.state.set_zoom(1.0 / (pane.devicePixelRatioF() * min(1.0, self.state.aspect)),
+                            QPointF(pane.width() / 2, pane.height() / 2), pane.viewport())
 
     # the keyboard's way to what the wheel and the mouse do (a keyboard-only user had no other)
     def zoom_step(self, steps: int) -> None:

@@ -77,6 +77,33 @@ def _section(title: str) -> tuple[QGroupBox, QVBoxLayout]:
     return box, layout
 
 
+class ElidedLabel(QLabel):
+    """One line, cut in its middle to the width it gets (the whole of it in the tooltip the caller sets): a file name
+    with no space to wrap at set the side panel's least width, and a long one squeezed the video to 160 px."""
+
+    def __init__(self, text: str = ""):
+        super().__init__()
+        self.setText(text)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.whole), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("\u2026"), super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:
+        self.whole = text
+        self._elide()
+        self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self.whole, Qt.ElideMiddle, max(self.width(), 1)))
+
+
 class Inspector(QScrollArea):
     analyseRequested = Signal()
 
@@ -111,8 +138,8 @@ class Inspector(QScrollArea):
         form.setLabelAlignment(Qt.AlignRight)
         self.facts: dict[str, QLabel] = {}
         for name in FACTS:
-            label = QLabel("\u2014")
-            label.setWordWrap(True)
+            label = ElidedLabel("\u2014") if name == "File" else QLabel("\u2014")
+            label.setWordWrap(name != "File")
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             caption = QLabel(name)
             caption.setProperty("role", "muted")

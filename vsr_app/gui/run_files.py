@@ -149,29 +149,36 @@ def trained_in(card: dict, run_dir: str | Path) -> bool:
 
 
 def follow_moved_run(run_dir: str | Path) -> None:
-    """A run folder moved or renamed keeps the models it installed: a user model whose card names a run folder that
-    is gone, and that is this run's own export as it was there (the same card "created" and run folder), is made to
-    name the new place. Before, the Train tab refused to resume the run ("trained by another run") and hid its
-    Compare. A copy of a run folder follows nothing: the folder it was copied from is still there."""
+    """A run folder moved or renamed keeps the models it installed: a user model that is this run's export (the same
+    card "created") and names a folder that no longer holds that export is made to name the run's place now. Before,
+    the Train tab refused to resume the run ("trained by another run") and hid its Compare. A copy of a run folder
+    follows nothing, as the folder it was copied from still holds the export; a run moved twice, or whose old
+    folder holds a new run now, follows."""
     run = Path(run_dir).resolve()
-    try:
-        own = read_json_object(run / "model.json", "the run's model card")
-        was = own["training"]["run_dir"]
-    except (VsrAppError, KeyError, TypeError):
-        return  # no export yet, or one that does not say where it was made: nothing of it can be installed
-    if Path(was).resolve() == run or Path(was).exists():
-        return
+    created = _export_created(run)
+    if created is None:
+        return  # no export yet: nothing of it can be installed
     for card_path in sorted(user_models_dir().glob("*.json")):
         try:
             card = read_json_object(card_path, "the model card")
-            same = card["created"] == own.get("created") and card["training"]["run_dir"] == was
+            was = Path(card["training"]["run_dir"]).resolve()
         except (VsrAppError, KeyError, TypeError):
             continue
-        if same:
-            card["training"]["run_dir"] = str(run)
-            with contextlib.suppress(OSError):  # a models folder not writable: refused as before, no worse
-                atomic_write(card_path, lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n",
-                                                                          encoding="utf-8"))
+        if card.get("created") != created or was == run or _export_created(was) == created:
+            continue
+        card["training"]["run_dir"] = str(run)
+        with contextlib.suppress(OSError):  # a models folder not writable: refused as before, no worse
+            atomic_write(card_path, lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n",
+                                                                      encoding="utf-8"))
+
+
+def _export_created(run_dir: Path) -> str | None:
+    """When the model a run folder holds was exported (its card's "created"); None without one."""
+    try:
+        created = read_json_object(run_dir / "model.json", "the run's model card").get("created")
+    except VsrAppError:
+        return None
+    return created if isinstance(created, str) else None
 
 
 def run_comparison(run_dir: str | Path, models: list[ModelInfo]) -> tuple[str, str, str] | None:

@@ -9,7 +9,10 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vsr_app.gui import fmt, theme
+from vsr_app.progress import cut_middle
 from vsr_app.resources import resource_path
+
+RECENT_COLUMNS = 48  # characters of a recent file's name shown
 
 
 class WelcomePage(QWidget):
@@ -66,11 +69,15 @@ class WelcomePage(QWidget):
         self.recent.setTextFormat(Qt.RichText)
         self.recent.setTextInteractionFlags(Qt.TextBrowserInteraction)  # Tab reaches each link, Enter opens it
         self.recent.linkActivated.connect(self.recentRequested)
+        self.recent.linkHovered.connect(self.recent.setToolTip)  # the whole path of a name cut short
         column.addWidget(self.recent)
         column.addStretch(3)
 
     def set_recent(self, paths: list[str]) -> None:
+        # a long name is cut in its middle (the whole path shows on hover): a page hidden behind an open video still
+        # sets the window's least width, which a 90-character name took past 1,280 px at a 20 pt font
         links = [f"<a href='{html.escape(p, quote=True)}' style='color:{theme.ACCENT}; text-decoration:none'>"
-                 f"{html.escape(label)}</a>" for p, label in zip(paths[:5], fmt.file_labels(paths[:5]))]
+                 f"{html.escape(cut_middle(label, RECENT_COLUMNS))}</a>"
+                 for p, label in zip(paths[:5], fmt.file_labels(paths[:5]))]
         recent = f"<span style='color:{theme.MUTED}'>Recent</span><br>"
         self.recent.setText(recent + "<br>".join(links) if links else "")
