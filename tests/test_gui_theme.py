@@ -60,7 +60,8 @@ def test_the_control_with_keyboard_focus_shows_it(gui_env, qtbot):
 
 
 def test_figures_and_headings_keep_their_size_over_the_text_at_a_large_desktop_font(gui_env, qtbot):
-    """At 11 and 15 pt whatever the desktop's text size, a PSNR figure came out smaller than its caption at 20 pt."""
+    """At 11, 15 and 20 pt whatever the desktop's text size, a PSNR figure came out smaller than its caption at 20 pt
+    (and the Welcome page's title the size of its text)."""
     from PySide6.QtGui import QFont, QFontInfo
     from PySide6.QtWidgets import QApplication, QLabel
 
@@ -74,13 +75,13 @@ def test_figures_and_headings_keep_their_size_over_the_text_at_a_large_desktop_f
     try:
         apply_theme(app)  # as the app starts on a desktop with that font
         sizes = {}
-        for role in ("metric", "heading", None):
+        for role in ("title", "metric", "heading", None):
             label = QLabel("39.31")
             qtbot.addWidget(label)
             label.setProperty("role", role)
             label.ensurePolished()
             sizes[role] = QFontInfo(label.font()).pointSizeF()
-        assert sizes["metric"] > sizes["heading"] > sizes[None] >= 20
+        assert sizes["title"] > sizes["metric"] > sizes["heading"] > sizes[None] >= 20
     finally:
         app.setFont(usual)
         apply_theme(app)

@@ -83,7 +83,7 @@ class AboutDialog(QDialog):
         if not pixmap.isNull():
             logo.setPixmap(pixmap.scaled(64, 64, Qt.KeepAspectRatio, Qt.SmoothTransformation))
         header.addWidget(logo)
-        title = QLabel(f"<b style='font-size:15pt'>{APP_NAME}</b><br>version {__version__}")
+        title = QLabel(f"<b style='font-size:x-large'>{APP_NAME}</b><br>version {__version__}")  # the text's, scaled
         header.addWidget(title, 1)
         layout.addLayout(header)
 

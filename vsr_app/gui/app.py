@@ -56,15 +56,26 @@ def _headless_if_no_display() -> None:
     ("This plugin does not support propagateSizeHints()") are left out of the terminal."""
     if _no_display() or (_x11_only() and platform_plugin_error("xcb")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        from PySide6.QtCore import qInstallMessageHandler
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # chosen here or by the user
+        _without_offscreen_notes()
 
-        qInstallMessageHandler(_without_offscreen_notes)
+
+def _without_offscreen_notes() -> None:
+    """Qt's messages go where they went, less the offscreen platform's note on every window."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(mode, context, message: str) -> None:
+        if message == "This plugin does not support propagateSizeHints()":
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            print(message, file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
 
 
-def _without_offscreen_notes(mode, context, message: str) -> None:
-    """Qt's messages as its own handler prints them, less the offscreen platform's note on every window."""
-    if message != "This plugin does not support propagateSizeHints()":
-        print(message, file=sys.stderr)
+SCREENSHOT_FORMATS = {"png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff"}
 
 
 def screenshot_format(path: str) -> str:
@@ -73,10 +84,10 @@ def screenshot_format(path: str) -> str:
     from PySide6.QtGui import QImageWriter
 
     suffix = os.path.splitext(path)[1].lower().lstrip(".") or "png"
-    writable = sorted(bytes(f).decode() for f in QImageWriter.supportedImageFormats())
-    if suffix not in writable:
+    writable = {bytes(f).decode() for f in QImageWriter.supportedImageFormats()} & SCREENSHOT_FORMATS
+    if suffix not in writable:  # (Qt writes icons and cursors too: a 1600x960 .ico is no picture to look at)
         raise VsrAppError(f"cannot write a screenshot as '.{suffix}': name it .png (or one of "
-                          f"{', '.join('.' + f for f in writable if f in ('jpg', 'bmp', 'webp', 'tiff'))})")
+                          f"{', '.join('.' + f for f in sorted(writable - {'png'}))})")
     return suffix
 
 
@@ -101,7 +112,7 @@ def application():
 
 
 def run(video: str | None = None, screenshot: str | None = None) -> int:
-    """Open the main window (optionally with `video`); with `screenshot`, save the window as PNG and exit."""
+    """Open the main window (optionally with `video`); with `screenshot`, save the window as that picture and exit."""
     if screenshot:
         _headless_if_no_display()
         screenshot_format(screenshot)  # a name it cannot write is said now, not after the first frame

@@ -27,8 +27,8 @@ CURVE_COLOURS = ("#4c9bff", "#ffb347", "#5ad1c4", "#f06292", "#b39ddb", "#aed581
 
 
 def style_sheet(text_pt: float) -> str:
-    """The sheet for a desktop whose text is `text_pt` points: headings and figures in proportion to it (fixed at 11
-    and 15 pt, a figure came out smaller than its caption at a 20 pt desktop font)."""
+    """The sheet for a desktop whose text is `text_pt` points: titles, headings and figures in proportion to it (fixed
+    at 20, 11 and 15 pt, a figure came out smaller than its caption at a 20 pt desktop font)."""
     return f"""
 QMainWindow, QDialog {{ background: {WINDOW}; }}
 QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}; spacing: 6px; padding: 4px 8px; }}
@@ -80,6 +80,7 @@ QScrollArea {{ border: none; }}
 QLabel[role="muted"] {{ color: {MUTED}; }}
 QLabel[role="heading"] {{ font-weight: 600; font-size: {round(text_pt * 1.2)}pt; }}
 QLabel[role="metric"] {{ font-size: {round(text_pt * 1.65)}pt; font-weight: 600; }}
+QLabel[role="title"] {{ font-size: {round(text_pt * 2.2)}pt; font-weight: 600; }}
 QToolTip {{ background: {RAISED}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
 """
 

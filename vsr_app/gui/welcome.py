@@ -34,7 +34,7 @@ class WelcomePage(QWidget):
         icon.setAlignment(Qt.AlignCenter)
         column.addWidget(icon)
         title = QLabel("Compare, enhance, export")
-        title.setStyleSheet("font-size: 20pt; font-weight: 600;")
+        title.setProperty("role", "title")
         title.setAlignment(Qt.AlignCenter)
         column.addWidget(title)
         subtitle = QLabel("\u00d74 video super-resolution and \u00d72 frame interpolation with compact distilled "
