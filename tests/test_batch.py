@@ -513,6 +513,21 @@ def test_a_report_that_cannot_be_written_midway_does_not_stop_the_batch(tmp_path
     assert all_files(tmp_path / "out2") == ["a.mp4", "b.mp4", "c.mp4"]
 
 
+def test_a_linked_folder_whose_target_is_gone_is_reported_not_skipped(tmp_path):
+    """Footage linked in from a drive that is not connected was left out without a word (exit 0): os.walk lists a
+    dangling link with the files. A dangling link to a file named like one is no folder, and left to the listing."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "ok.mp4", frames=2)
+    (src / "usb-footage").symlink_to(tmp_path / "unplugged" / "footage")
+    (src / "notes").symlink_to(tmp_path / "gone.txt")
+    report = run_batch(src, tmp_path / "out", model="bicubic", recursive=True)
+    assert [f.status for f in report.files] == ["ok"] and report.exit_code == 1
+    assert report.unreadable == [{"folder": str(src / "usb-footage"), "reason": "it links to a folder that is not "
+                                  "there (a drive not connected, a share not mounted?)"}]
+    assert run_batch(src, tmp_path / "flat", model="bicubic").unreadable == []  # not looked into without sub-folders
+
+
 def test_unreadable_folders_are_reported_not_taken_for_empty(tmp_path, monkeypatch, caplog, capsys):
     """A sub-folder that could not be read was skipped without a word (exit 0), and an unreadable input folder
     said "no videos found ... add --recursive". Tests run as root, which chmod does not stop: simulated."""

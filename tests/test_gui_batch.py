@@ -68,6 +68,44 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     assert window.statusBar().currentMessage().startswith("Batch done: 2 ok")  # and how, seen from any tab
 
 
+def test_the_batch_runs_over_the_queue_shown_when_the_folder_changes_after_it_was_listed(window, qtbot, small_video,
+                                                                                        tmp_path, monkeypatch):
+    """The batch listed the folder again by itself: a file gone since the tab's listing stayed "queued" forever, and
+    one come since was processed without a row. Now the queue shown is what runs: a file gone fails, and one come
+    waits for the next batch."""
+    from vsr_app.gui import batch_panel
+
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    plan = batch_panel.plan_batch
+
+    def folder_changes_once_listed(*args, **kwargs):
+        listed = plan(*args, **kwargs)
+        (in_dir / "clip1.mp4").unlink(missing_ok=True)
+        shutil.copy(small_video, in_dir / "arrived.mp4")
+        return listed
+
+    monkeypatch.setattr(batch_panel, "plan_batch", folder_changes_once_listed)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    shutil.copy(small_video, in_dir / "clip1.mp4")  # back for Process all's own listing
+    (in_dir / "arrived.mp4").unlink()
+    run_to_end(qtbot, panel)
+    rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
+    assert rows == {"clip0.mp4": "ok", "clip1.mp4": "failed"}
+    report = json.loads((out_dir / "vsr-app-report.json").read_text())
+    assert sorted(f["input"] for f in report["files"]) == ["clip0.mp4", "clip1.mp4"]
+    assert not (out_dir / "arrived.mp4").exists()
+
+
+def test_the_listing_names_a_folder_it_cannot_read(window, qtbot, small_video, tmp_path):
+    """It said "17 videos found." and, at the end, "1 unreadable folder left out": which one was in the report only."""
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    (in_dir / "usb-footage").symlink_to(tmp_path / "unplugged")
+    panel = window.batch
+    panel.recursive.setChecked(True)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    assert panel.status.text() == "1 video found. Left out, as it cannot be read: usb-footage."
+
+
 def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
     # frames wait at the gate until the cancel has been asked for, so the first file cannot finish first
     gate = threading.Event()

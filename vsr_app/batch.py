@@ -36,6 +36,7 @@ finished file to an `on_file` callback; `cancel.is_set()` stops the batch within
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import logging
@@ -198,7 +199,17 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
                 kept.append(d)
         dirnames[:] = kept
         found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
+        for gone in _gone_folder_links(here, filenames) if recursive else []:
+            on_error(FileNotFoundError(errno.ENOENT, "it links to a folder that is not there (a drive not "
+                                                     "connected, a share not mounted?)", str(gone)))
     return found
+
+
+def _gone_folder_links(folder: Path, names: list[str]) -> list[Path]:
+    """The links in `folder` whose target is gone and named like a folder (no extension): os.walk lists them with the
+    files, where a video extension is looked for, so footage on an unplugged drive was left out without a word."""
+    links = (folder / name for name in sorted(names) if not name.startswith(".") and not Path(name).suffix)
+    return [link for link in links if link.is_symlink() and not link.exists() and not Path(os.readlink(link)).suffix]
 
 
 def check_apart(in_dir: Path, out_dir: Path) -> None:
@@ -442,7 +453,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
               self_ensemble: bool = False, report_path: str | os.PathLike | None = None,
               progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
-              cancel=None) -> BatchReport:
+              cancel=None, listed: tuple[Sequence[Path], Sequence[OSError]] | None = None) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
     to `report_path` as it goes, and finished at the end).
 
@@ -453,7 +464,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     name is skipped when it is a complete output made with the same settings, otherwise kept and reported as
     "exists"; `overwrite` replaces either. A cancel marks the file in flight and the ones not started as
     cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the report, before it
-    propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only).
+    propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only). `listed`: the
+    inputs and unreadable folders of a listing made before the start (the Batch tab's queue, which the user saw), run
+    as they were; a file gone since fails, one come since waits for the next batch. None: `in_dir` is listed now.
     """
     from vsr_app.inference import upscaler_label
     from vsr_app.models import load_model
@@ -471,8 +484,13 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
         raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
-    unreadable: list[OSError] = []
-    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
+    if listed is None:
+        unreadable: list[OSError] = []
+        inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
+    else:
+        check_apart(in_dir, out_dir)
+        inputs, unreadable = list(listed[0]), list(listed[1])
+        outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     for exc in unreadable:
         log.warning("cannot read the folder '%s' (%s): its videos are left out", exc.filename, exc.strerror or exc)
     if not inputs:
@@ -497,7 +515,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                          settings=made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset,
                                           [loaded.weights_digest]))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
-    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s)) for s, d in zip(inputs, outputs)]
+    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s))
+                    for s, d in zip(inputs, outputs)]
 
     last_save, warned = 0.0, False
 

@@ -10,7 +10,7 @@ file: compare its input in the viewer (also a double-click), play its output, sh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Signal
@@ -60,6 +60,7 @@ class Queue:
     inputs: list[Path]
     outputs: list[Path | None]  # None without an output folder
     foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
+    unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
 
 
 def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
@@ -67,14 +68,15 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
     """(worker thread) The batch's inputs and planned outputs, by its own planning (`batch.plan_batch`)."""
     if not in_dir.is_dir():
         return Queue(in_dir, out_dir, _not_a_folder(in_dir), [], [], [])
-    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, cancel=cancel)
+    unreadable: list[OSError] = []
+    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
     foreign = []
     for path in outputs if find_foreign else []:
         if cancel is not None and cancel.is_set():  # opening thousands of files takes minutes
             raise Cancelled()
         if path is not None and path.is_file() and not _made_by_us(path):
             foreign.append(path)
-    return Queue(in_dir, out_dir, "", inputs, outputs, foreign)
+    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable)
 
 
 def _not_a_folder(in_dir: Path) -> str:
@@ -428,8 +430,14 @@ class BatchPanel(QWidget):
             self._add_row(str(src.relative_to(queue.in_dir)), str(dst) if dst else "")
         self.table.setSortingEnabled(True)
         count = len(queue.inputs)
-        self.status.setText(f"{count} video{'s' if count != 1 else ''} found." if count
-                            else "No videos with these extensions in the input folder.")
+        found = (f"{count} video{'s' if count != 1 else ''} found." if count
+                 else "No videos with these extensions in the input folder.")
+        missed = [str(Path(exc.filename).relative_to(queue.in_dir)) if Path(exc.filename).is_relative_to(queue.in_dir)
+                  else str(exc.filename) for exc in queue.unreadable]
+        if missed:  # named here: the end of the batch counted them, and only its report said which
+            found += (f" Left out, as {'they' if len(missed) > 1 else 'it'} cannot be read: "
+                      f"{', '.join(missed[:3])}{' and more' if len(missed) > 3 else ''}.")
+        self.status.setText(found)
 
     def _add_row(self, relative_input: str, output: str) -> None:
         row = self.table.rowCount()
@@ -496,7 +504,8 @@ class BatchPanel(QWidget):
                        recursive=self.recursive.isChecked(), extensions=self.ext.text(), codec=self.codec.currentData(),
                        crf=crf, overwrite=self.overwrite.isChecked(),
                        self_ensemble=task == "upscale" and self.self_ensemble.isChecked(),
-                       report_path=self.report_path, on_file=self.fileFinished.emit, parent=self)
+                       report_path=self.report_path, on_file=self.fileFinished.emit,
+                       listed=(queue.inputs, queue.unreadable), parent=self)  # the queue shown, not a new listing
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
