@@ -218,3 +218,25 @@ def test_an_output_no_app_can_open_is_said(window, qtbot, small_video, tmp_path,
     run_to_end(qtbot, panel)
     pick(panel, row_menu(panel, "clip0.mp4"), "Play output")
     assert "no app to open" in window.error_box.text() and str(out_dir / "clip0.mp4") in window.error_box.text()
+
+
+def test_a_name_that_is_not_utf8_is_shown_escaped_and_its_row_acts_on_its_own_file(window, qtbot, small_video,
+                                                                                    tmp_path, monkeypatch):
+    """b'caf\\xe9.mp4' (a Latin-1 name from an old USB drive) showed as caf.mp4 beside a real caf.mp4, and its row's
+    Play output opened the other file's output: Qt text drops what is not UTF-8."""
+    import os
+    import shutil
+    import urllib.parse
+
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    in_dir.mkdir()
+    odd = os.fsdecode(b"caf\xe9.mp4")
+    for name in ("caf.mp4", odd):
+        shutil.copy(small_video, in_dir / name)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
+    assert sorted(panel.table.item(r, 0).text() for r in range(2)) == ["caf.mp4", "caf\\xe9.mp4"]
+    opened = []  # as the URL's bytes: its text cannot hold the name
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(bytes(url.toEncoded())) or True)
+    pick(panel, row_menu(panel, "caf\\xe9.mp4"), "Play output")
+    assert opened == [b"file://" + urllib.parse.quote(os.fsencode(out_dir / odd)).encode()]

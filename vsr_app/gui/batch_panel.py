@@ -10,6 +10,7 @@ file: compare its input in the viewer (also a double-click), play its output, sh
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,9 @@ COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
 OUTPUT = Qt.UserRole + 1  # an Output / reason cell's output path, once the batch has said what became of the file
+INPUT = Qt.UserRole + 2  # a File cell's input, relative to the input folder
+# (paths are kept as their bytes: a name that is not UTF-8, from an old USB drive, lost its odd byte as text, and a
+# row's actions opened another file)
 FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
 # the same settings
 
@@ -446,6 +450,7 @@ class BatchPanel(QWidget):
         for column, (item, text) in enumerate(zip(cells, (relative_input, "queued", "", output))):
             self._set_text(item, text)
             self.table.setItem(row, column, item)
+        cells[0].setData(INPUT, os.fsencode(relative_input))
         self.rows[relative_input] = cells[0]
 
     def _cells(self, relative_input: str) -> list[QTableWidgetItem] | None:
@@ -460,7 +465,8 @@ class BatchPanel(QWidget):
     @staticmethod
     def _set_text(item: QTableWidgetItem, text: str) -> None:
         """The text, and as its tooltip: in a small window a long reason is cut off, often the part that says
-        what to do."""
+        what to do. A name's bytes that are not UTF-8 show escaped (caf\\xe9.mp4), as the command line prints them."""
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         item.setText(text)
         item.setToolTip(text)
 
@@ -608,7 +614,7 @@ class BatchPanel(QWidget):
         if result.notes:
             text += "  (" + "; ".join(result.notes) + ")"
         self._set_text(detail, text)
-        detail.setData(OUTPUT, result.output)
+        detail.setData(OUTPUT, os.fsencode(result.output) if result.output else None)
 
     def _reason(self, result) -> str:
         """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""
@@ -647,7 +653,7 @@ class BatchPanel(QWidget):
     def _input_name(self, row: int) -> str:
         """The input a row lists, which the row's actions go by: sorting moves rows, and a batch running sorts
         them again as files finish."""
-        return self.table.item(row, 0).text()
+        return os.fsdecode(self.table.item(row, 0).data(INPUT))
 
     def _row_menu(self, row: int, at: QPoint) -> None:
         """The actions on one row's file, those that do not apply to it shown disabled."""
@@ -670,7 +676,7 @@ class BatchPanel(QWidget):
         cells = self._cells(relative)
         if cells is None or cells[1].text() not in FINISHED:
             return None
-        path = Path(cells[3].data(OUTPUT))
+        path = Path(os.fsdecode(cells[3].data(OUTPUT)))
         return path if path.is_file() else None
 
     def _compare(self, relative: str) -> None:

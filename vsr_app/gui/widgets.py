@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import urllib.parse
 from pathlib import Path
 from typing import Callable
 
@@ -46,7 +48,18 @@ def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | No
 
 def open_with_system(path: Path | str) -> bool:
     """Open a file or folder in the app the system has for it (a player, a file manager); False where none did."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+    return QDesktopServices.openUrl(file_url(path))
+
+
+def file_url(path: Path | str) -> QUrl:
+    """The file: URL of `path`. A name that is not UTF-8 (a Latin-1 name from an old USB drive) goes by its bytes,
+    percent-encoded: as text it lost the odd byte, and a file of the shorter name was opened instead."""
+    path = os.path.abspath(path)
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return QUrl.fromEncoded(b"file://" + urllib.parse.quote(os.fsencode(path)).encode("ascii"))
+    return QUrl.fromLocalFile(path)
 
 
 def announce(widget: QWidget, text: str) -> None:
