@@ -137,6 +137,10 @@ def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(
         "clip.avi.mp4", "clip.mp4", "other.mkv", "x.mkv"]  # WebM's Opus and WebVTT kept: .mkv
     assert [p.name for p in plan_outputs(inputs, src, tmp_path / "o", "prores")] == [
         "clip.mov", "clip.mp4.mov", "other.mkv", "x.mkv"]  # ProRes in .mov, as editors expect; WebM's streams: .mkv
+    # a.avi's a.mp4 was the mirrored folder of a.mp4/inner.mp4, whose output then failed at every run
+    assert [str(p.relative_to(tmp_path / "o")) for p in plan_outputs([src / "a.avi", src / "a.mp4" / "inner.mp4"],
+                                                                      src, tmp_path / "o", "libx264")] == [
+        "a.avi.mp4", "a.mp4/inner.mp4"]
     taken_twice = [src / "clip.avi", src / "clip.avi-2.mp4", src / "clip.avi.mp4", src / "clip.mp4"]
     assert [p.name for p in plan_outputs(taken_twice, src, tmp_path / "o", "libx264")] == [
         "clip.avi-3.mp4", "clip.avi-2.mp4", "clip.avi.mp4", "clip.mp4"]

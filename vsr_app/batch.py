@@ -229,7 +229,8 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     keeps its name; a converted one whose name is taken (clip.avi and clip.mp4 both -> clip.mp4) keeps its old
     extension in it (clip.avi.mp4), then a number (clip.avi-2.mp4, ...). Names are compared ignoring case, as a
     case-insensitive disk (macOS, Windows, exFAT drives, SMB shares) takes Clip.mp4 and clip.mp4 for one file: of
-    two inputs whose names differ only in case the second is numbered too (clip-2.mp4). A new name is shortened to
+    two inputs whose names differ only in case the second is numbered too (clip-2.mp4), as is a converted name that
+    is a mirrored sub-folder's (a.avi beside a folder a.mp4/ becomes a.avi.mp4). A new name is shortened to
     the disk's limit (`fit_name`): clip.avi.mp4 is longer than clip.avi. Inputs come sorted, so a rerun plans the
     same names and resumes.
     """
@@ -245,7 +246,8 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
         if suffix == rel.suffix:
             keepers.setdefault(key(rel), index)
-    taken = set(keepers)
+    # a mirrored sub-folder's name is taken too: a.avi -> a.mp4 beside the folder a.mp4/ of another input failed it
+    taken = set(keepers) | {key(folder) for rel in rels for folder in rel.parents if folder != Path(".")}
     outputs = []
     for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
         if keepers.get(key(rel)) != index:
