@@ -145,6 +145,21 @@ def test_disk_full_during_the_write_is_reported_and_cleaned_up(on, tmp_path, cap
     assert tree_snapshot(tmp_path / "in") == before
 
 
+def test_an_input_that_may_not_be_read_is_said_so_not_called_no_video(tmp_path, capsys, monkeypatch):
+    """A chmod-000 video read "it is not a video file FFmpeg can open (Permission denied)". Root reads any file, so
+    FFmpeg's refusal is simulated."""
+    import av
+
+    src = make_video(tmp_path / "clip.mp4", frames=4)
+
+    def refused(path, mode="r", **kwargs):
+        raise av.error.PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(av, "open", refused)
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "out" / "up.mp4")
+    assert_one_line_error(rc, err, f"cannot read '{src}': Permission denied (its permissions)")
+
+
 def test_permission_denied_on_the_output_is_reported(tmp_path, capsys, monkeypatch):
     """Root ignores file permissions, so the refusal an ordinary user gets is simulated at the open."""
     import av

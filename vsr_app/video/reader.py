@@ -26,6 +26,7 @@ Conventions:
 
 from __future__ import annotations
 
+import errno
 import heapq
 import logging
 import os
@@ -195,6 +196,8 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.FFmpegError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM):  # not a matter of its format: "not a video file" misled
+            raise VsrAppError(f"cannot read '{path}': {exc.strerror} (its permissions)") from exc
         if _index_lost(path):
             raise _unfinished_recording(path) from exc
         raise VsrAppError(f"cannot read '{path}': it is not a video file FFmpeg can open "
