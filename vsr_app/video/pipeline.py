@@ -332,9 +332,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     workers = _Workers(cancel)
 
     def encoded(count: int) -> None:
-        """Progress counts frames the encoder has finished (it lags behind by its look-ahead), and a cancel
-        is honoured even while the encoder drains at the end."""
-        meter.advance(count)
+        """A cancel is honoured even while the encoder drains at the end."""
         workers.check()
 
     writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
@@ -382,6 +380,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         while (item := workers.get(inferred, on_main=True)) is not _END:
             writer.write(item.image, item.time)
             written += 1
+            # progress counts frames made and handed to the encoder: counted as it finished them, the bar stood
+            # at 0 for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K)
+            meter.advance()
         workers.check()
         if written != stats["frames_in"] * factor:
             raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
