@@ -437,3 +437,33 @@ def test_an_avi_with_gaps_is_whole_and_a_cut_one_says_what_it_lost(tmp_path, cap
     cut.write_bytes(whole.read_bytes()[:whole.stat().st_size // 2])
     rc, out, err = run_cli(capsys, "upscale", cut, tmp_path / "cut.mp4")
     assert rc == 0 and "the file header promised 40 frames but" in out + err
+
+
+def _cgroup(folder, *lines: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for line in lines:
+        name, _, text = line.partition("=")
+        (folder / name).write_text(text)
+
+
+def test_the_memory_a_cgroup_leaves_counts_as_what_is_free(tmp_path, monkeypatch):
+    """In a container started with --memory 3g the job was checked against the host's 22 GB free, then killed by
+    the kernel with no message after a minute. The tightest limit of the process's cgroup and its parents counts,
+    less what they hold (page cache the kernel can drop counted as free)."""
+    gib = 2**30
+    v2 = tmp_path / "v2"
+    _cgroup(v2, "cgroup.controllers=memory")
+    _cgroup(v2 / "app.slice", f"memory.max={4 * gib}", f"memory.current={2 * gib}",
+            f"memory.stat=anon 1\ninactive_file {gib // 2}\n")
+    _cgroup(v2 / "app.slice" / "job", "memory.max=max", f"memory.current={gib}")
+    (tmp_path / "own").write_text("0::/app.slice/job\n")
+    assert limits.cgroup_room(v2, tmp_path / "own") == 2 * gib + gib // 2
+    v1 = tmp_path / "v1"
+    _cgroup(v1 / "memory" / "docker" / "abc", f"memory.limit_in_bytes={3 * gib}", f"memory.usage_in_bytes={gib}")
+    _cgroup(v1 / "memory", "memory.limit_in_bytes=9223372036854771712", f"memory.usage_in_bytes={gib}")
+    (tmp_path / "own").write_text("5:cpu:/\n4:memory:/docker/abc\n0::/\n")
+    assert limits.cgroup_room(v1, tmp_path / "own") == 2 * gib
+    (tmp_path / "own").write_text("4:memory:/docker/not-in-this-namespace\n")  # it sees its own as the root
+    assert limits.cgroup_room(v1, tmp_path / "own") is None
+    monkeypatch.setattr(limits, "cgroup_room", lambda: gib)
+    assert limits.available_memory() == gib  # the tighter of it and the system's free memory

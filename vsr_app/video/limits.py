@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from pathlib import Path
 from typing import Callable
 
 from vsr_app.errors import VsrAppError
@@ -67,18 +68,80 @@ FINE_CLOCK_SUFFIXES = (".mp4", ".mov")
 
 
 def available_memory() -> int | None:
-    """Bytes the system can give this process without swapping (Linux MemAvailable); None when unknown."""
+    """Bytes the system can give this process without swapping (Linux MemAvailable), or less where its memory
+    cgroup says so; None when unknown."""
+    free = None
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
                 if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+                    free = int(line.split()[1]) * 1024
+                    break
     except (OSError, ValueError, IndexError):
         pass
+    if free is None:
+        try:
+            free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError, AttributeError):
+            pass
+    known = [n for n in (free, cgroup_room()) if n is not None]
+    return min(known) if known else None
+
+
+CGROUP_FILES = {"v2": ("memory.max", "memory.current", "inactive_file"),
+                "v1": ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")}
+NO_LIMIT = 2**60  # cgroup v1 writes "no limit" as the largest page-aligned number
+
+
+def cgroup_room(root: Path = Path("/sys/fs/cgroup"), own: Path = Path("/proc/self/cgroup")) -> int | None:
+    """Bytes this process's memory cgroup still lets it take (a container's `--memory`, a systemd slice's
+    MemoryMax): the tightest of its own and its parents' limits, less what they hold, page cache the kernel can drop
+    counted as free. None without a limit. Past it the kernel kills the process, however much the system has free:
+    a job checked against MemAvailable alone was killed with no message."""
     try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        lines = own.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
         return None
+    rooms = []
+    for line in lines:
+        number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
+        if number == "0":
+            base, files = (root if (root / "cgroup.controllers").exists() else root / "unified"), CGROUP_FILES["v2"]
+        elif "memory" in controllers.split(","):
+            base, files = root / "memory", CGROUP_FILES["v1"]
+        else:
+            continue
+        folder = base / path.lstrip("/")
+        if not folder.is_dir():  # in a container's namespace its own cgroup is the root it sees
+            folder = base
+        while True:
+            room = _room_in(folder, *files)
+            if room is not None:
+                rooms.append(room)
+            if folder == base or base not in folder.parents:
+                break
+            folder = folder.parent
+    return min(rooms) if rooms else None
+
+
+def _room_in(folder: Path, limit_file: str, usage_file: str, cache_key: str) -> int | None:
+    """What one cgroup's limit leaves (None: no limit, or none readable there)."""
+    try:
+        limit = (folder / limit_file).read_text(encoding="ascii").strip()
+        if limit == "max" or int(limit) >= NO_LIMIT:
+            return None
+        used = int((folder / usage_file).read_text(encoding="ascii"))
+    except (OSError, ValueError):
+        return None
+    cache = 0
+    try:
+        for line in (folder / "memory.stat").read_text(encoding="ascii").splitlines():
+            key, _, value = line.partition(" ")
+            if key == cache_key:
+                cache = int(value)
+    except (OSError, ValueError):
+        pass
+    return max(0, int(limit) - used + cache)
 
 
 def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str, engine_bytes: int = 0) -> int:
