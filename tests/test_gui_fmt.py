@@ -66,3 +66,19 @@ def test_files_of_the_same_name_are_told_apart_by_their_folder(monkeypatch, tmp_
     monkeypatch.setenv("HOME", str(tmp_path))
     paths = [str(tmp_path / "shoot1" / "clip.mp4"), "/media/card/clip.mp4", str(tmp_path / "other.mkv")]
     assert fmt.file_labels(paths) == ["clip.mp4 \u2014 ~/shoot1", "clip.mp4 \u2014 /media/card", "other.mkv"]
+
+
+def test_a_codec_the_command_line_names_is_named_as_the_codec_list_shows_it():
+    """The Export dialog said "use a smaller input, or --codec ffv1 with a .mkv output": a flag the GUI has not."""
+    from vsr_app.errors import VsrAppError
+    from vsr_app.gui.fmt import for_gui
+    from vsr_app.video.limits import check_job_fits
+
+    with pytest.raises(VsrAppError) as refused:
+        check_job_fits(8000, 4000, 32000, 16000, "libx264", available=2**50)
+    assert for_gui(str(refused.value), "Replace").endswith(
+        'use a smaller input, or Codec "FFV1 (lossless)" with a .mkv output')
+    with pytest.raises(VsrAppError) as refused:
+        check_job_fits(8, 8, 32, 32, "libx265", available=2**50)
+    assert str(refused.value).endswith("use --codec libx264 (H.264)")
+    assert for_gui(str(refused.value), "Replace").endswith('use Codec "H.264"')

@@ -10,6 +10,7 @@ from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND, STEPS_HINT,
                             VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
+from vsr_app.gui.codecs import CODECS
 
 
 def file_labels(paths: list[str]) -> list[str]:
@@ -80,7 +81,9 @@ def ssim(value: float | None) -> str:
 
 def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
     """An error worded for the command line, with the checkboxes named `replace_label` where it says --overwrite
-    and `recursive_label` where it says --recursive."""
+    and `recursive_label` where it says --recursive, and the Codec list's choice where it says --codec NAME."""
+    message = re.sub(r"--codec (\w+)( \([^)]*\))?",
+                     lambda m: f"Codec \"{CODECS[m[1]].label}\"" if m[1] in CODECS else m[0], message)
     message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
     return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
         else message

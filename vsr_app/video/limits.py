@@ -166,7 +166,7 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
     smallest = MIN_SIDE.get(encoder)
     if smallest is not None and min(out_w, out_h) < smallest:
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} needs at least {smallest} "
-                          "pixels a side; use H.264 (--codec libx264)")
+                          "pixels a side; use --codec libx264 (H.264)")
     heavy = engine_bytes >= 2**30 // 10  # shown from 0.1 GB: what a lighter model would save
     _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes), available,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
