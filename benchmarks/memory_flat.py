@@ -131,6 +131,7 @@ def main() -> int:
     parser.add_argument("--model", default=None, help="bicubic (default for upscale), blend, student-untrained, "
                                                          "or any model name/path")
     parser.add_argument("--codec", default="libx264")
+    parser.add_argument("--preset", default=None, help="the encoder's speed preset (default: the app's)")
     parser.add_argument("--files", type=int, default=1, help="split the frames into this many videos, run as a batch")
     parser.add_argument("--warmup", type=int, default=None, help="output frames of warm-up (default 10%%)")
     parser.add_argument("--limit-mb", type=float, default=50.0)
@@ -166,12 +167,12 @@ def main() -> int:
         start_rss = rss_mb()
         t0 = time.monotonic()
         if args.files == 1:
-            summary = process_video(src, tmp / "out" / "long.mkv", codec=args.codec, progress=on_progress,
-                                    **{args.task: model})
+            summary = process_video(src, tmp / "out" / "long.mkv", codec=args.codec, preset=args.preset,
+                                    progress=on_progress, **{args.task: model})
             frames_in, frames_out, (out_w, out_h) = summary.frames_in, summary.frames_out, summary.output_size
         else:
             report = run_batch(src.parent, tmp / "out", task=args.task, model=model, codec=args.codec,
-                               progress=on_progress)
+                               preset=args.preset, progress=on_progress)
             frames_in = sum(f.frames_in or 0 for f in report.files)
             frames_out = sum(f.frames_out or 0 for f in report.files)
             out_w, out_h = report.files[0].output_size
@@ -185,6 +186,7 @@ def main() -> int:
 
     result = {
         "task": args.task, "model": args.model or model, "input": f"{height}x{width}", "codec": args.codec,
+        "preset": args.preset,
         "files": args.files, "frames_in": frames_in, "frames_out": frames_out, "expected_frames_out": total_out,
         "seconds": round(seconds, 1), "fps": round(frames_out / seconds, 1),
         "generate_seconds": round(generate_s, 1),

@@ -9,8 +9,8 @@ not raise an error - the kernel kills the process - and an encoder's size limit 
 person one sentence with the sizes and the memory involved, before any work or any output file.
 
 The constants are measured on this project's machine (benchmarks/memory_flat.py, numbers in
-docs/RESULTS.md): peak resident memory of a whole `process_video` run divided by output pixels,
-with the default presets and bicubic. A model's own temporaries come on top, from its engine
+docs/RESULTS.md): peak resident memory of a whole `process_video` run divided by output pixels, by frame size,
+with the default presets and bicubic, plus what a slower preset's longer look-ahead holds. A model's own temporaries come on top, from its engine
 (`working_bytes`, measured per net): the VFI student alone takes ~1.8 GB at 1280x720, as interpolators are
 not tiled.
 
@@ -23,6 +23,7 @@ video 2.4 times too slow. So such an output is refused before any work, naming t
 
 from __future__ import annotations
 
+import math
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -39,13 +40,27 @@ MAX_SIDE = {"libx264": 16384, "prores_ks": 32768}
 # refuses 8x8. A process abort cannot be caught, so such sizes are refused before the encoder sees a frame.
 MIN_SIDE = {"libx265": 64}
 
-# Peak memory per output pixel of a whole run: queues, RGB/YUV conversions, the engine's full-frame output
-# tensor and, for x264/x265, the encoder's frame buffers -- measured at preset medium (40-frame look-ahead),
-# which upper-bounds the x264 default "veryfast" (10-frame look-ahead).
-# Measured with benchmarks/memory_flat.py --frames 60 (peak RSS above the start, bicubic x4): libx264 298 B/px
-# at 1280x720, 307 at 1920x1080, 237 at 3840x2160; ffv1 161 B/px at 1920x1080. Rounded up.
-BYTES_PER_OUTPUT_PIXEL = {"libx264": 310, "libx265": 310}
-DEFAULT_BYTES_PER_OUTPUT_PIXEL = 170
+# Peak memory per output pixel of a whole run at the codec's default preset (queues, RGB/YUV conversions, the
+# engine's output tensor, the encoder's buffers), measured with benchmarks/memory_flat.py --frames 60 --threads 1
+# (peak RSS above the start, bicubic x4; docs/RESULTS.md, "Memory per output pixel"), as (output pixels, bytes per
+# pixel): it falls as frames grow (large buffers go back to the system when freed, small ones stay in the
+# allocator's pools), so figures between are interpolated and beyond the largest kept flat. One figure for every
+# size, as before, overstated a 1080p -> 8K job 3x (11.6 GB for a measured 4.2) and refused jobs that fit.
+BYTES_PER_OUTPUT_PIXEL = {
+    "libx264": ((921_600, 230), (2_073_600, 206), (8_294_400, 141), (33_177_600, 115)),  # veryfast
+    "libx265": ((2_073_600, 324), (8_294_400, 276)),  # medium
+}
+DEFAULT_BYTES_PER_OUTPUT_PIXEL = ((2_073_600, 183), (8_294_400, 159))  # ffv1; prores taken alike
+# Each frame of rate-control look-ahead beyond the default preset's holds about this much a pixel (x264 medium, 40
+# frames, over veryfast, 10: 112, 108 and 106 B/px more at 720p, 1080p and 4K); the presets' look-aheads are the
+# encoders' own tables (x264 `--fullhelp`, x265 "Preset Options").
+LOOKAHEAD_BYTES_PER_PIXEL = 3.7
+LOOKAHEAD = {
+    "libx264": {"ultrafast": 0, "superfast": 0, "veryfast": 10, "faster": 20, "fast": 30, "medium": 40, "slow": 50,
+                "slower": 60, "veryslow": 60, "placebo": 60},
+    "libx265": {"ultrafast": 5, "superfast": 10, "veryfast": 15, "faster": 15, "fast": 15, "medium": 20, "slow": 25,
+                "slower": 40, "veryslow": 40, "placebo": 60},
+}
 # Decoded input frames waiting in the decode queue and in interpolation windows, in RGB and YUV.
 BYTES_PER_INPUT_PIXEL = 40
 # What the process needs besides frames (Python, torch, FFmpeg libraries, a model): kept as headroom.
@@ -144,11 +159,28 @@ def _room_in(folder: Path, limit_file: str, usage_file: str, cache_key: str) -> 
     return max(0, int(limit) - used + cache)
 
 
-def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str, engine_bytes: int = 0) -> int:
-    """Bytes a `process_video` run is expected to hold at its peak for these frame sizes, with `engine_bytes` for the
-    models' own temporaries (`working_bytes` of each engine: the figures above were measured with bicubic)."""
-    per_out = BYTES_PER_OUTPUT_PIXEL.get(encoder, DEFAULT_BYTES_PER_OUTPUT_PIXEL)
-    return BASE_BYTES + out_w * out_h * per_out + in_w * in_h * BYTES_PER_INPUT_PIXEL + engine_bytes
+def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str, engine_bytes: int = 0,
+                     preset: str | None = None) -> int:
+    """Bytes a `process_video` run is expected to hold at its peak for these frame sizes and the encoder's `preset`
+    (None: its default), with `engine_bytes` for the models' own temporaries (`working_bytes` of each engine: the
+    figures above were measured with bicubic)."""
+    pixels = out_w * out_h
+    per_out = _per_pixel(BYTES_PER_OUTPUT_PIXEL.get(encoder, DEFAULT_BYTES_PER_OUTPUT_PIXEL), pixels)
+    lookaheads = LOOKAHEAD.get(encoder)
+    if lookaheads and preset in lookaheads:
+        per_out += LOOKAHEAD_BYTES_PER_PIXEL * (lookaheads[preset] - lookaheads[codec_spec(encoder).preset])
+    return int(BASE_BYTES + pixels * per_out + in_w * in_h * BYTES_PER_INPUT_PIXEL + engine_bytes)
+
+
+def _per_pixel(measured: tuple[tuple[int, int], ...], pixels: int) -> float:
+    """Bytes a pixel at `pixels` a frame, between the measured sizes on a log scale, the nearest one's beyond."""
+    if pixels <= measured[0][0]:
+        return measured[0][1]
+    for (small, low), (large, high) in zip(measured, measured[1:]):
+        if pixels <= large:
+            share = math.log(pixels / small) / math.log(large / small)
+            return low + share * (high - low)
+    return measured[-1][1]
 
 
 def _gb(n: int) -> str:
@@ -156,9 +188,10 @@ def _gb(n: int) -> str:
 
 
 def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
-                   available: int | None = None, engine_bytes: int = 0) -> None:
+                   available: int | None = None, engine_bytes: int = 0, preset: str | None = None) -> None:
     """Raise VsrAppError when `in_w`x`in_h` -> `out_w`x`out_h` frames cannot be encoded or would not fit in
-    memory (`available` bytes; default: what the system reports now) with the models' `engine_bytes`."""
+    memory (`available` bytes; default: what the system reports now) with the models' `engine_bytes` and the
+    encoder's `preset`."""
     limit = MAX_SIDE.get(encoder)
     if limit is not None and max(out_w, out_h) > limit:
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} cannot encode more than "
@@ -168,7 +201,7 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} needs at least {smallest} "
                           "pixels a side; use --codec libx264 (H.264)")
     heavy = engine_bytes >= 2**30 // 10  # shown from 0.1 GB: what a lighter model would save
-    _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes), available,
+    _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes, preset), available,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
                   f"use a smaller input{', a lighter model' if heavy else ''} or close other programs",
                   f" ({_gb(engine_bytes)} of it for the models' computations)" if heavy else "")

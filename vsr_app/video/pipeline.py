@@ -325,7 +325,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     out_w, out_h = info.width * scale, info.height * scale
     # the stages run one after the other on the inference thread: their temporaries never coexist
     check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
-                   engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages))
+                   engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages),
+                   preset=preset)
     counted = with_counted_frames(info).estimated_frames  # a browser's WebM states no length: its packets are counted
     expected = counted * factor if counted else None
     meter = ProgressMeter(expected, progress, stage=" + ".join(models))
