@@ -14,7 +14,7 @@ from tiny_nets import TinyRecurrent
 from videogen import make_video, stream_durations
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.models import LoadedModel, ModelInfo
-from vsr_app.video.pipeline import InterpolateStage, Item, UpscaleStage, process_video
+from vsr_app.video.pipeline import InterpolateStage, Item, PipelineSummary, UpscaleStage, process_video
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.scenecut import mark_cuts
 from vsr_app.video.encoding import input_record, read_made_by
@@ -373,3 +373,11 @@ def test_a_header_that_states_less_than_the_frames_span_is_not_said_to_make_a_lo
     summary = process_video(joined, tmp_path / "out.mkv", upscale="bicubic", device="cpu")
     assert summary.frames_out == 40 and summary.input_duration == pytest.approx(4.0, abs=0.05)
     assert not any(note.startswith("output lasts") for note in summary.notes), summary.notes
+
+
+def test_a_slow_jobs_summary_gives_its_rate_not_zero():
+    """A 4K -> 16K upscale, 12 frames in 241.5 s, ended "(0.0 fps)"."""
+    summary = PipelineSummary(input="in.mp4", output="out.mp4", models=["m"], frames_in=12, frames_out=12,
+                              input_size=(3840, 2160), output_size=(15360, 8640), input_duration=0.4,
+                              output_duration=0.4, seconds=241.5, scene_cuts=0)
+    assert summary.line().endswith("in 241.5 s (0.05 fps)")

@@ -191,8 +191,9 @@ class PipelineSummary:
 
     def line(self) -> str:
         (wi, hi), (wo, ho) = self.input_size, self.output_size
+        rate = f"{self.fps:.1f}" if self.fps >= 1 else f"{self.fps:.2f}"  # a 4K -> 16K job read "(0.0 fps)"
         text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frames, {wi}x{hi} -> {wo}x{ho}, "
-                f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({self.fps:.1f} fps)")
+                f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
         if self.scene_cuts:
             text += f", {self.scene_cuts} scene cut{'s' if self.scene_cuts > 1 else ''}"
         return text + "".join(f"; {n}" for n in self.notes)
