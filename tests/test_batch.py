@@ -1113,3 +1113,17 @@ def test_an_unwritable_output_folder_holding_the_report_is_named_as_the_output_f
     out = src / "a.mp4" / "x"
     assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(out / "r.json")]) == 1
     assert capsys.readouterr().err.startswith(f"vsr-app: error: cannot write to the output folder '{out}': ")
+
+
+def test_the_batch_bar_shows_the_frames_an_encoder_holds_and_its_clock_goes_on():
+    """A file's frames made but not yet finished by its encoder were not passed on: the batch stood at 0 frames,
+    its clock stopped, for minutes on large frames."""
+    from vsr_app.progress import ProgressInfo
+
+    now = [0.0]
+    seen = []
+    overall = batch._OverallProgress([batch._Estimate(10, 100)], seen.append, clock=lambda: now[0])
+    overall.start_file("big.mp4", batch._Estimate(10, 100))
+    now[0] = 5.0
+    overall.on_progress(ProgressInfo(0, 10, 0.0, 5.0, None, "", waiting=4))
+    assert (seen[-1].done, seen[-1].waiting, seen[-1].elapsed) == (0, 4, 5.0)

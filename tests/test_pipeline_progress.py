@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -150,14 +151,18 @@ def test_a_video_whose_header_states_no_length_gets_a_total_from_its_packets(tmp
     assert _estimate(raw, 2).frames == 24
 
 
-def test_progress_moves_while_the_encoder_still_holds_its_look_ahead(tmp_path, slow_model):
-    """Counted as the encoder finished frames, the bar stood at 0 until x264's look-ahead was full: 1:40 at 1080p ->
-    8K, the whole export of a short clip. It counts the frames made and handed to the encoder now."""
+def test_progress_shows_the_frames_the_encoder_still_holds(tmp_path, slow_model):
+    """Counted as the encoder finished frames alone, the bar and its clock stood at 0 until x264's look-ahead was
+    full: 1:40 at 1080p -> 8K, the whole export of a short clip. Counted as handed to it, the bar raced to 100% and
+    waited there for the encode. The frames it holds are shown beside the finished ones."""
     from videogen import make_video
     from vsr_app.video.pipeline import process_video
 
     video = make_video(tmp_path / "in.mp4", frames=6)
     seen = []
     process_video(video, tmp_path / "out.mp4", upscale=slow_model, device="cpu", preset="medium",  # 40-frame look-ahead
-                  progress=lambda info: seen.append(info.done))
-    assert len({done for done in seen if 0 < done < 6}) >= 3 and seen[-1] == 6  # it went 0, 1, 6 (1: x264's first)
+                  progress=seen.append)
+    early = [info for info in seen if info.done < 6]
+    assert len({info.waiting for info in early}) >= 3 and {info.done for info in early} <= {0, 1}
+    assert (seen[-1].done, seen[-1].waiting) == (6, 0)
+    assert "0/6 frames (3 more made)" in TerminalProgress().line(replace(early[0], done=0, waiting=3))

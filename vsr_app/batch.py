@@ -414,6 +414,7 @@ class _OverallProgress:
         self.work = ProgressMeter(sum(e.frames * e.pixels for e in estimates), None, clock=clock)
         self.file_done = 0
         self.pixels = 0
+        self.waiting = 0  # the file's frames its encoder holds (ProgressInfo.waiting)
 
     def _report(self, info: ProgressInfo) -> None:
         if self.callback is None:
@@ -422,20 +423,23 @@ class _OverallProgress:
         # neither unknown nor the end; nor a file longer than its header said, whose pixels outran the total
         if info.eta and work_eta:
             info = replace(info, eta=work_eta)
-        self.callback(info)
+        self.callback(replace(info, waiting=self.waiting if info.eta != 0.0 else 0))
 
     def start_file(self, label: str, estimate: _Estimate) -> None:
         """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead)."""
         self.meter.stage = label
-        self.file_done = 0
+        self.file_done = self.waiting = 0
         self.pixels = estimate.pixels
         self.meter.report()
 
     def on_progress(self, info: ProgressInfo) -> None:
+        self.waiting = info.waiting
         if info.done > self.file_done:
             self.work.advance((info.done - self.file_done) * self.pixels)
             self.meter.advance(info.done - self.file_done)
             self.file_done = info.done
+        elif self.meter.clock() - self.meter.last_report >= self.meter.interval:
+            self.meter.report()  # frames made, none finished: the batch's clock goes on
 
     def drop(self, estimate: _Estimate) -> None:
         """Remove the file's work that will not be done (a skipped or failed file) from the total."""

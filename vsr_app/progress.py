@@ -31,6 +31,9 @@ class ProgressInfo:
     elapsed: float  # seconds since the start
     eta: float | None  # seconds left
     stage: str = ""
+    # items made but not done yet (frames an encoder holds in its look-ahead): shown, so a bar at 0 for minutes on
+    # large frames is seen to be working
+    waiting: int = 0
 
     @property
     def fraction(self) -> float | None:
@@ -59,6 +62,7 @@ class ProgressMeter:
         self.clock = clock
         self.start = clock()
         self.done = 0
+        self.made = 0  # items made, `done` or still waiting
         self.samples: deque[tuple[float, int]] = deque([(self.start, 0)])
         self.last_report = float("-inf")
 
@@ -70,7 +74,14 @@ class ProgressMeter:
         fps = (self.done - n0) / (now - t0) if now > t0 and len(self.samples) > 1 else 0.0
         total = max(self.total, self.done) if self.total is not None else None
         eta = (total - self.done) / fps if total is not None and fps > 0 else None
-        return ProgressInfo(self.done, total, fps, now - self.start, eta, self.stage)
+        return ProgressInfo(self.done, total, fps, now - self.start, eta, self.stage, max(0, self.made - self.done))
+
+    def made_one(self) -> None:
+        """One more item made that `advance` will count as done later (an encoder finishes frames after it has
+        held its look-ahead); reports at the usual pace, so the time elapsed goes on meanwhile."""
+        self.made += 1
+        if self.clock() - self.last_report >= self.interval:
+            self.report()
 
     def advance(self, count: int = 1) -> None:
         first = self.done == 0
@@ -100,6 +111,11 @@ class ProgressMeter:
         if self.callback is not None:
             self.callback(info)
         return info
+
+
+def fps_text(fps: float) -> str:
+    """A rate to read: one decimal, two below 1 (a 4K -> 16K job read 0.0 fps)."""
+    return f"{fps:.1f}" if fps >= 1 else f"{fps:.2f}"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -135,7 +151,7 @@ class TerminalProgress:
         # a file name may hold a newline or a tab (legal on Linux), which would break the one line
         stage = "".join(c if c.isprintable() else "?" for c in info.stage) if self.show_stage else ""
         count = f"{frac * 100:5.1f}% {info.done}/{info.total}" if frac is not None else f"{info.done}"
-        rate = f" frames  {info.fps:5.1f} fps"
+        rate = (f" frames ({info.waiting} more made)" if info.waiting else " frames") + f"  {fps_text(info.fps):>5} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
         eta = f"  ETA {format_duration(info.eta)}"
         width = self.width if frac is not None else 0

@@ -32,6 +32,7 @@ from vsr_app.gui.widgets import (add_model_item, announce, name_form_fields, ope
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
+from vsr_app.progress import fps_text
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.encoding import X26X_CRF_RANGE, read_made_by
 
@@ -596,7 +597,7 @@ class BatchPanel(QWidget):
             cells = self._cells(stage.split("] ", 1)[1])
             if cells is not None and cells[1].text() == "queued":
                 self._set_status(cells[1], "processing")
-        self.status.setText(f"{stage}   \u00b7   {info.fps:.1f} fps" + fmt.eta_suffix(info.eta))
+        self.status.setText(f"{stage}   \u00b7   {fps_text(info.fps)} fps" + fmt.eta_suffix(info.eta))
 
     def _file_finished(self, index: int, count: int, result) -> None:
         self._show_result(result)

@@ -23,6 +23,7 @@ from vsr_app.gui.widgets import (add_model_item, announce, name_form_fields, ope
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
+from vsr_app.progress import fps_text
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
@@ -255,7 +256,9 @@ class ExportDialog(QDialog):
         else:
             self.progress.setRange(0, 0)
         total = f" / {info.total}" if info.total else ""
-        self._say(f"{info.stage}: frame {info.done}{total}   \u00b7   {info.fps:.1f} fps" + fmt.eta_suffix(info.eta))
+        waiting = f" ({info.waiting} more made)" if info.waiting else ""  # held by the encoder, not written yet
+        self._say(f"{info.stage}: frame {info.done}{total}{waiting}   \u00b7   {fps_text(info.fps)} fps"
+                  + fmt.eta_suffix(info.eta))
 
     def _done(self, summary) -> None:
         self._set_running(False)

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.progress import ProgressCallback, ProgressMeter
+from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
@@ -191,7 +191,7 @@ class PipelineSummary:
 
     def line(self) -> str:
         (wi, hi), (wo, ho) = self.input_size, self.output_size
-        rate = f"{self.fps:.1f}" if self.fps >= 1 else f"{self.fps:.2f}"  # a 4K -> 16K job read "(0.0 fps)"
+        rate = fps_text(self.fps)
         text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frames, {wi}x{hi} -> {wo}x{ho}, "
                 f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
         if self.scene_cuts:
@@ -334,7 +334,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     workers = _Workers(cancel)
 
     def encoded(count: int) -> None:
-        """A cancel is honoured even while the encoder drains at the end."""
+        """Progress counts frames the encoder has finished; a cancel is honoured even while it drains at the end."""
+        meter.advance(count)
         workers.check()
 
     writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
@@ -382,9 +383,10 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         while (item := workers.get(inferred, on_main=True)) is not _END:
             writer.write(item.image, item.time)
             written += 1
-            # progress counts frames made and handed to the encoder: counted as it finished them, the bar stood
-            # at 0 for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K)
-            meter.advance()
+            # the frames the encoder holds are shown beside those it finished: the bar stood at 0, its clock too,
+            # for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K); counted as done,
+            # it raced to 100% and then waited there for the whole encode
+            meter.made_one()
         workers.check()
         if written != stats["frames_in"] * factor:
             raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
