@@ -499,8 +499,10 @@ def test_a_video_before_an_option_of_vsr_app_itself_or_named_like_an_option_is_t
     """`vsr-app v.mp4 --version` was told to name a command (upscale IN -o OUT); an existing file named -x.mp4 too."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "-x.mp4").write_bytes(b"")
+    (tmp_path / "-my'clip.mp4").write_bytes(b"")
     for argv, says in ((["v.mp4", "--version"], "--version goes first: vsr-app --version"),
-                       (["-x.mp4"], "to open the file '-x.mp4', write vsr-app -- -x.mp4")):
+                       (["-x.mp4"], "to open the file '-x.mp4', write vsr-app -- -x.mp4"),
+                       (["-my'clip.mp4"], """write vsr-app -- '-my'"'"'clip.mp4'""")):  # pasted as it is written
         with pytest.raises(SystemExit) as stop:
             main(argv)
         assert stop.value.code == 2 and says in capsys.readouterr().err

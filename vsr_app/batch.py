@@ -199,17 +199,19 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
                 kept.append(d)
         dirnames[:] = kept
         found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
-        for gone in _gone_folder_links(here, filenames) if recursive else []:
-            on_error(FileNotFoundError(errno.ENOENT, "it links to a folder that is not there (a drive not "
+        for gone in _gone_links(here, filenames, wanted) if recursive else []:
+            on_error(FileNotFoundError(errno.ENOENT, "it links to something that is not there (a drive not "
                                                      "connected, a share not mounted?)", str(gone)))
     return found
 
 
-def _gone_folder_links(folder: Path, names: list[str]) -> list[Path]:
-    """The links in `folder` whose target is gone and named like a folder (no extension): os.walk lists them with the
-    files, where a video extension is looked for, so footage on an unplugged drive was left out without a word."""
-    links = (folder / name for name in sorted(names) if not name.startswith(".") and not Path(name).suffix)
-    return [link for link in links if link.is_symlink() and not link.exists() and not Path(os.readlink(link)).suffix]
+def _gone_links(folder: Path, names: list[str], wanted: set[str]) -> list[Path]:
+    """The links in `folder` whose target is gone, but for those named like a video (listed as inputs, each fails
+    saying so): os.walk lists a link to a gone folder with the files, where a video extension is looked for, so
+    footage on an unplugged drive was left out without a word. Whether it was a folder cannot be told."""
+    links = (folder / name for name in sorted(names)
+             if not name.startswith(".") and Path(name).suffix.lower() not in wanted)
+    return [link for link in links if link.is_symlink() and not link.exists()]
 
 
 def check_apart(in_dir: Path, out_dir: Path) -> None:

@@ -197,7 +197,7 @@ class _cancel_on_interrupt:
         again = "Ctrl-C again" if signum == signal.SIGINT else f"another {signal.Signals(signum).name}"
         handle_stops(_raise_interrupt)  # first: nothing said below may keep a second stop from ending it at once
         # raised here, an error would fail the file in work: stderr closed at start (`2>&-`: None) or since
-        with contextlib.suppress(AttributeError, OSError):
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # ValueError: a stderr closed since
             below_the_bar = "\n" if sys.stderr.isatty() else ""  # a log has no bar line to end
             print(f"{below_the_bar}{APP_NAME}: stopping{removing} ({again} to quit at once)", file=sys.stderr)
 
@@ -652,7 +652,7 @@ def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None
         parser.error(f"{option} comes before the command '{command}': put a command's options after it: "
                      f"{command_line([APP_NAME, *moved])}")
     if os.path.exists(options[0]):
-        parser.error(f"to open the file '{options[0]}', write {APP_NAME} -- {options[0]}")
+        parser.error(f"to open the file '{options[0]}', write {command_line([APP_NAME, '--', options[0]])}")
     parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
                  f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 

@@ -48,19 +48,27 @@ MIN_SIDE = {"libx265": 64}
 # size, as before, overstated a 1080p -> 8K job 3x (11.6 GB for a measured 4.2) and refused jobs that fit.
 BYTES_PER_OUTPUT_PIXEL = {
     "libx264": ((921_600, 230), (2_073_600, 206), (8_294_400, 141), (33_177_600, 115)),  # veryfast
-    "libx265": ((2_073_600, 324), (8_294_400, 276)),  # medium
+    "libx265": ((921_600, 383), (2_073_600, 324), (8_294_400, 276)),  # medium
 }
 DEFAULT_BYTES_PER_OUTPUT_PIXEL = ((2_073_600, 183), (8_294_400, 159))  # ffv1; prores taken alike
-# Each frame of rate-control look-ahead beyond the default preset's holds about this much a pixel (x264 medium, 40
-# frames, over veryfast, 10: 112, 108 and 106 B/px more at 720p, 1080p and 4K); the presets' look-aheads are the
-# encoders' own tables (x264 `--fullhelp`, x265 "Preset Options").
-LOOKAHEAD_BYTES_PER_PIXEL = 3.7
-LOOKAHEAD = {
-    "libx264": {"ultrafast": 0, "superfast": 0, "veryfast": 10, "faster": 20, "fast": 30, "medium": 40, "slow": 50,
-                "slower": 60, "veryslow": 60, "placebo": 60},
-    "libx265": {"ultrafast": 5, "superfast": 10, "veryfast": 15, "faster": 15, "fast": 15, "medium": 20, "slow": 25,
-                "slower": 40, "veryslow": 40, "placebo": 60},
+# What a preset other than the default adds a pixel, where measured (the same way; x264 over veryfast, x265 over
+# medium). veryslow and placebo hold more than their look-ahead: 16 reference frames, 8 and 16 B-frames.
+PRESET_BYTES_PER_PIXEL = {
+    "libx264": {"medium": ((921_600, 112), (2_073_600, 108), (8_294_400, 106)),
+                "veryslow": ((921_600, 396), (8_294_400, 219)), "placebo": ((921_600, 549),)},
+    "libx265": {"veryslow": ((921_600, 175),)},
 }
+# The presets not measured: each frame the encoder holds beyond its default preset's (look-ahead + reference frames
+# + B-frames, from the encoders' own preset tables: x264 `--fullhelp`, x265 "Preset Options") takes about this much
+# a pixel (x264 medium's 32 more frames: 3.5 B/px each at 720p; x265 veryslow's 26 more: 6.7).
+FRAME_BYTES_PER_PIXEL = {"libx264": 3.7, "libx265": 6.7}
+FRAMES_HELD = {
+    "libx264": {"ultrafast": 1, "superfast": 4, "veryfast": 14, "faster": 25, "fast": 35, "medium": 46, "slow": 58,
+                "slower": 71, "veryslow": 84, "placebo": 92},
+    "libx265": {"ultrafast": 9, "superfast": 14, "veryfast": 21, "faster": 21, "fast": 22, "medium": 27, "slow": 33,
+                "slower": 53, "veryslow": 53, "placebo": 73},
+}
+MARGIN = 1.1  # each figure is one run's peak
 # Decoded input frames waiting in the decode queue and in interpolation windows, in RGB and YUV.
 BYTES_PER_INPUT_PIXEL = 40
 # What the process needs besides frames (Python, torch, FFmpeg libraries, a model): kept as headroom.
@@ -166,10 +174,14 @@ def estimated_memory(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
     figures above were measured with bicubic)."""
     pixels = out_w * out_h
     per_out = _per_pixel(BYTES_PER_OUTPUT_PIXEL.get(encoder, DEFAULT_BYTES_PER_OUTPUT_PIXEL), pixels)
-    lookaheads = LOOKAHEAD.get(encoder)
-    if lookaheads and preset in lookaheads:
-        per_out += LOOKAHEAD_BYTES_PER_PIXEL * (lookaheads[preset] - lookaheads[codec_spec(encoder).preset])
-    return int(BASE_BYTES + pixels * per_out + in_w * in_h * BYTES_PER_INPUT_PIXEL + engine_bytes)
+    held = FRAMES_HELD.get(encoder, {})
+    default = codec_spec(encoder).preset
+    if preset in held and preset != default:
+        measured = PRESET_BYTES_PER_PIXEL.get(encoder, {}).get(preset)
+        extra = (_per_pixel(measured, pixels) if measured
+                 else FRAME_BYTES_PER_PIXEL[encoder] * (held[preset] - held[default]))
+        per_out = max(per_out + extra, per_out / 2)  # a faster preset holds less, never nothing
+    return int(BASE_BYTES + pixels * per_out * MARGIN + in_w * in_h * BYTES_PER_INPUT_PIXEL + engine_bytes)
 
 
 def _per_pixel(measured: tuple[tuple[int, int], ...], pixels: int) -> float:
