@@ -8,6 +8,7 @@ import subprocess
 
 
 def command_line(args: list[str]) -> str:
-    """`args` as one line quoted for the system's shell: POSIX quotes, or cmd.exe's on Windows, where POSIX quotes
-    around a path do not paste (and a path with a space split where it was not quoted at all)."""
+    """`args` as one line quoted for the system's shell: POSIX quotes, or on Windows the quotes of its programs'
+    command lines (around a space), as POSIX quotes around a path do not paste into cmd.exe; a path with a space
+    split where it was not quoted at all. (cmd.exe's own & | ^ % are not escaped.)"""
     return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
