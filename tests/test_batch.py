@@ -1130,3 +1130,20 @@ def test_the_batch_bar_shows_the_frames_an_encoder_holds_and_its_clock_goes_on()
     now[0] = 5.0
     overall.on_progress(ProgressInfo(0, 10, 0.0, 5.0, None, "", waiting=4))
     assert (seen[-1].done, seen[-1].waiting, seen[-1].elapsed) == (0, 4, 5.0)
+
+
+def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path):
+    """ProRes from an .mp4 went to .mkv before it went to .mov (and a WebM's H.264 to .mp4 before .mkv): after the
+    update a resumed batch made every such file again, hours of ProRes, and left both."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    make_video(src / "clip.mp4", frames=3)
+    run_batch(src, out, model="bicubic", codec="prores")
+    (out / "clip.mov").rename(out / "clip.mkv")  # where the earlier version put it
+    again = run_batch(src, out, model="bicubic", codec="prores")
+    assert [(f.status, f.output) for f in again.files] == [("skipped", str(out / "clip.mkv"))]
+    assert again.files[0].reason == ("a complete output already exists as clip.mkv, the name an earlier version gave "
+                                     "it (clip.mov now)")
+    assert sorted(p.name for p in out.iterdir()) == ["clip.mkv"]
+    other = run_batch(src, out, model="bicubic", codec="prores", crf=None, preset=None, overwrite=True)
+    assert other.files[0].status == "ok" and (out / "clip.mov").is_file()  # --overwrite makes it at today's name

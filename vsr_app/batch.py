@@ -367,6 +367,21 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     return None
 
 
+def _earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: int, planned: set[str],
+                    codec: str) -> Path | None:
+    """A complete output of this job beside `dst` under another container's name, which an earlier version chose
+    (a WebM's H.264 went to .mp4 before .mkv, an .mp4's ProRes to .mkv before .mov): after the update a resumed batch
+    made every such file again and left both. None when there is none, or the name is another input's output now."""
+    from vsr_app.video.encoding import codec_spec
+
+    for suffix in sorted(codec_spec(codec).containers - {dst.suffix.lower()}):
+        other = dst.with_suffix(suffix)
+        if other.is_file() and os.path.realpath(other) not in planned \
+                and existing_output(src, other, settings, scale, factor) is None:
+            return other
+    return None
+
+
 def _other_input(recorded: Any, current: dict) -> str:
     """What an output that `same_version` says was not made from this input was made from, as far as its record
     tells: not always an older version of it, as the inputs of a folder may change between runs (clip.mp4 added
@@ -517,6 +532,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
+    planned = {os.path.realpath(p) for p in outputs}
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -550,6 +566,13 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         remove_stale_partials(dst)
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
+        earlier = None if overwrite or dst.exists() else _earlier_output(src, dst, report.settings, scale, factor,
+                                                                         planned, codec)
+        if earlier is not None:  # made before an update changed the container this input gets: not made again
+            result.status, result.output, result.output_bytes = SKIPPED, str(earlier), _size(earlier)
+            result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
+                             f"it ({dst.name} now)")
+            return
         if dst.is_file():  # a folder in the way fails in check_output_path
             existing = existing_output(src, dst, report.settings, scale, factor)
             if not overwrite:
