@@ -11,7 +11,7 @@ import pytest
 from videogen import make_video
 from vsr_app.cli import SUBCOMMANDS, _with_default_command, build_parser, main
 from vsr_app.errors import VsrAppError
-from vsr_app.models import list_models, resolve
+from vsr_app.models import list_models, load_model, resolve
 from vsr_app.resources import models_dir, user_models_dir
 
 
@@ -318,6 +318,26 @@ def test_a_card_with_nan_or_infinity_still_lists_as_valid_json(user_models, caps
     (user_models / "old.json").write_text(json.dumps(card))
     listed = {m["name"]: m for m in json.loads(table(capsys, "--json").out)}
     assert listed["old"]["params"] == listed["vsr-x4-student"]["params"]
+
+
+def test_running_the_apps_model_under_a_name_a_model_of_yours_has_says_so(user_models, capsys, caplog, small_video,
+                                                                        tmp_path):
+    """A model a user installed as vsr-x4-student-fast before that name shipped: after the update `upscale --model
+    vsr-x4-student-fast` ran the shipped model without a word (only `models` said so)."""
+    import logging
+
+    copy_model(user_models, "vsr-x4-student-fast", source="vsr-x4-student")
+    with caplog.at_level(logging.WARNING, logger="vsr_app.models"):
+        assert main(["upscale", str(small_video), "-o", str(tmp_path / "o.mp4"), "--model",
+                     "vsr-x4-student-fast"]) == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        f"note: 'vsr-x4-student-fast' is the app's own model now; yours of that name "
+        f"({user_models / 'vsr-x4-student-fast.safetensors'}) is not used: rename it, or pass its path to --model"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="vsr_app.models"):
+        load_model(str(user_models / "vsr-x4-student-fast.safetensors"))  # by its path: the user's, nothing to say
+        load_model("bicubic")
+    assert caplog.records == []
 
 
 def test_a_user_model_named_like_a_shipped_one_but_for_case_is_hidden_too(user_models, capsys):

@@ -14,6 +14,7 @@ import importlib
 import json
 import math
 import os
+import logging
 import pkgutil
 import warnings
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,8 @@ from torch import nn
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.resources import models_dir, user_models_dir
+
+log = logging.getLogger(__name__)
 
 # a config with 0 channels builds, torch warns while initialising it, and check_net_runs refuses it in words
 warnings.filterwarnings("ignore", message="Initializing zero-element tensors is a no-op")
@@ -465,6 +468,7 @@ def report_name(info: ModelInfo, as_given: str) -> str:
 def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model for inference, checking its tensors against the architecture its card names."""
     info = resolve(name_or_path)
+    _say_if_it_hides_yours(name_or_path, info)
     digest = None
     if info.path is None:
         net = _BUILTINS[info.name].make()
@@ -522,6 +526,18 @@ def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:
     atomic_write(path.with_suffix(".json"),
                  lambda tmp: Path(tmp).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8"))
     return path
+
+
+def _say_if_it_hides_yours(name: str, info: ModelInfo) -> None:
+    """Warn where a built-in or shipped model runs under a name a model of the user's has too: a name free when the
+    user installed it may be the app's own after an update, and the other model ran without a word (`models` alone
+    said so)."""
+    if info.path is not None and Path(info.path).parent != models_dir():
+        return  # the user's own, or a path
+    yours = installed_model_file(name)
+    if yours is not None:
+        log.warning("note: '%s' is the app's own model now; yours of that name (%s) is not used: rename it, or pass "
+                    "its path to --model", name, yours)
 
 
 def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:
