@@ -1147,3 +1147,19 @@ def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path
     assert sorted(p.name for p in out.iterdir()) == ["clip.mkv"]
     other = run_batch(src, out, model="bicubic", codec="prores", crf=None, preset=None, overwrite=True)
     assert other.files[0].status == "ok" and (out / "clip.mov").is_file()  # --overwrite makes it at today's name
+
+
+def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypatch):
+    """It read "made with other settings: weights none (this run: 1c2f...)", as if another model had made it."""
+    from vsr_app.video import encoding
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    make_video(src / "clip.mp4", frames=3)
+    first = run_batch(src, out, model="bicubic")
+    record = encoding.read_made_by(out / "clip.mp4")
+    monkeypatch.setattr(encoding, "read_made_by", lambda path: {**record, "weights": [None]})
+    this_run = {**first.settings, "weights": ["1c2f9a"]}  # a trained model's digest (bicubic has none)
+    said = batch.existing_output(src / "clip.mp4", out / "clip.mp4", this_run, 4, 1)
+    assert said == ("an existing output of these settings from an earlier vsr-app, which did not record the model's "
+                    "weights, so whether they were these cannot be told")

@@ -356,6 +356,10 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     if found != settings:
         changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
                    for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
+        unknown = not any(found.get("weights") or [])
+        if unknown and [key for key in settings if found.get(key) != settings.get(key)] == ["weights"]:
+            return ("an existing output of these settings from an earlier vsr-app, which did not record the model's "
+                    "weights, so whether they were these cannot be told")  # it read "weights none (this run: 1c2f...)"
         return f"an existing output made with other settings: {', '.join(changes)}"
     if made_from is not None:
         current = input_record(src)

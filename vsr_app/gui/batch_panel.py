@@ -532,7 +532,8 @@ class BatchPanel(QWidget):
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
         answer = QMessageBox.question(
             self, "Replace files this app did not make?",
-            f"{len(others)} file(s) at the outputs' names were not made by {APP_NAME} and would be replaced:\n\n"
+            f"{len(others)} file(s) at the outputs' names have no record of being made by {APP_NAME} (another "
+            f"program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
             f"{names}", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
