@@ -558,7 +558,7 @@ def test_unreadable_folders_are_reported_not_taken_for_empty(tmp_path, monkeypat
     assert report.summary().startswith("1 ok, 0 skipped, 0 failed, 1 unreadable folder left out in ")
     assert json.loads((tmp_path / "r.json").read_text())["unreadable"] == report.unreadable
     assert [r.getMessage() for r in caplog.records] == [
-        f"cannot read the folder '{src / 'locked'}' (Permission denied): its videos are left out"]
+        f"cannot read '{src / 'locked'}' (Permission denied): any videos in it are left out"]
 
     locked.add(str(src))
     assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic"]) == 1
@@ -1132,7 +1132,7 @@ def test_the_batch_bar_shows_the_frames_an_encoder_holds_and_its_clock_goes_on()
     assert (seen[-1].done, seen[-1].waiting, seen[-1].elapsed) == (0, 4, 5.0)
 
 
-def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path):
+def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path, monkeypatch):
     """ProRes from an .mp4 went to .mkv before it went to .mov (and a WebM's H.264 to .mp4 before .mkv): after the
     update a resumed batch made every such file again, hours of ProRes, and left both."""
     src, out = tmp_path / "in", tmp_path / "out"
@@ -1145,6 +1145,17 @@ def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path
     assert again.files[0].reason == ("a complete output already exists as clip.mkv, the name an earlier version gave "
                                      "it (clip.mov now)")
     assert sorted(p.name for p in out.iterdir()) == ["clip.mkv"]
+    elsewhere = tmp_path / "other"  # another video of that name, same size and length: not taken for it
+    elsewhere.mkdir()
+    make_video(elsewhere / "clip.mp4", frames=3, images=[np.zeros((48, 64, 3), np.uint8)] * 3)
+    assert run_batch(elsewhere, out, model="bicubic", codec="prores").files[0].status == "ok"
+    (out / "clip.mov").unlink()
+    from vsr_app.video import encoding
+
+    real = encoding.read_made_by  # an output that records no input: size, frames and length alone are no proof
+    with monkeypatch.context() as patched:
+        patched.setattr(encoding, "read_made_by", lambda path: {k: v for k, v in real(path).items() if k != "input"})
+        assert batch._earlier_output(src / "clip.mp4", out / "clip.mov", again.settings, 4, 1, set(), "prores") is None
     other = run_batch(src, out, model="bicubic", codec="prores", crf=None, preset=None, overwrite=True)
     assert other.files[0].status == "ok" and (out / "clip.mov").is_file()  # --overwrite makes it at today's name
 
@@ -1158,8 +1169,11 @@ def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypat
     make_video(src / "clip.mp4", frames=3)
     first = run_batch(src, out, model="bicubic")
     record = encoding.read_made_by(out / "clip.mp4")
-    monkeypatch.setattr(encoding, "read_made_by", lambda path: {**record, "weights": [None]})
-    this_run = {**first.settings, "weights": ["1c2f9a"]}  # a trained model's digest (bicubic has none)
+    del record["weights"]  # as versions before the digests wrote it
+    monkeypatch.setattr(encoding, "read_made_by", lambda path: dict(record))
+    this_run = {**first.settings, "weights": ["1c2f9a"]}  # a trained model's digest
     said = batch.existing_output(src / "clip.mp4", out / "clip.mp4", this_run, 4, 1)
     assert said == ("an existing output of these settings from an earlier vsr-app, which did not record the model's "
                     "weights, so whether they were these cannot be told")
+    # a built-in model has no weights: such an output is its complete output (it was kept as "exists", exit 1)
+    assert batch.existing_output(src / "clip.mp4", out / "clip.mp4", first.settings, 4, 1) is None

@@ -330,9 +330,10 @@ def test_running_the_apps_model_under_a_name_a_model_of_yours_has_says_so(user_m
     with caplog.at_level(logging.WARNING, logger="vsr_app.models"):
         assert main(["upscale", str(small_video), "-o", str(tmp_path / "o.mp4"), "--model",
                      "vsr-x4-student-fast"]) == 0
-    assert [r.getMessage() for r in caplog.records] == [
-        f"note: 'vsr-x4-student-fast' is the app's own model now; yours of that name "
-        f"({user_models / 'vsr-x4-student-fast.safetensors'}) is not used: rename it, or pass its path to --model"]
+    said = (f"'vsr-x4-student-fast' is the app's own model now; yours of that name "
+            f"({user_models / 'vsr-x4-student-fast.safetensors'}) is not used: rename it, or give its path as the model")
+    assert [r.getMessage() for r in caplog.records] == [f"note: {said}"]  # at once, before the work
+    assert capsys.readouterr().out.rstrip().endswith(f"; {said}")  # and in the run's notes, which the GUI shows
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="vsr_app.models"):
         load_model(str(user_models / "vsr-x4-student-fast.safetensors"))  # by its path: the user's, nothing to say

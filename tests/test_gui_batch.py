@@ -142,7 +142,7 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     asked = []  # a file this app did not make: replaced only once the user says so
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.Yes)
     run_to_end(qtbot, panel)
-    assert asked == ["Replace files this app did not make?"]
+    assert asked == ["Replace files with no record of this app?"]
     assert panel.table.item(0, 1).text() == "ok" and (out_dir / "clip0.mp4").stat().st_size > 1000
 
 

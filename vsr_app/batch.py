@@ -353,6 +353,8 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     if found is None:
         return "an existing video with no record of the settings that made it (another program's or an older vsr-app's)"
     made_from = found.pop("input", None)
+    if "weights" not in found and not any(settings.get("weights") or []):
+        found["weights"] = settings.get("weights")  # recorded before digests were: a built-in model has none anyway
     if found != settings:
         changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
                    for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
@@ -376,12 +378,19 @@ def _earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     """A complete output of this job beside `dst` under another container's name, which an earlier version chose
     (a WebM's H.264 went to .mp4 before .mkv, an .mp4's ProRes to .mkv before .mov): after the update a resumed batch
     made every such file again and left both. None when there is none, or the name is another input's output now."""
-    from vsr_app.video.encoding import codec_spec
+    from vsr_app.video.encoding import codec_spec, read_made_by
 
-    for suffix in sorted(codec_spec(codec).containers - {dst.suffix.lower()}):
-        other = dst.with_suffix(suffix)
-        if other.is_file() and os.path.realpath(other) not in planned \
-                and existing_output(src, other, settings, scale, factor) is None:
+    suffixes = sorted(codec_spec(codec).containers - {dst.suffix.lower()})
+    # its own name in another container, or the form a name taken by another input got (clip.webm.mp4)
+    names = [dst.with_suffix(s) for s in suffixes] + [dst.parent / f"{src.name}{s}" for s in suffixes]
+    for other in names:
+        if other == dst or not other.is_file() or os.path.realpath(other) in planned:
+            continue
+        try:  # only one that records this very input: size, frames and length alone matched another video
+            recorded = (read_made_by(other) or {}).get("input") is not None
+        except VsrAppError:
+            continue
+        if recorded and existing_output(src, other, settings, scale, factor) is None:
             return other
     return None
 
@@ -519,7 +528,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         inputs, unreadable = list(listed[0]), list(listed[1])
         outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     for exc in unreadable:
-        log.warning("cannot read the folder '%s' (%s): its videos are left out", exc.filename, exc.strerror or exc)
+        log.warning("cannot read '%s' (%s): any videos in it are left out", exc.filename, exc.strerror or exc)
     if not inputs:
         hint = "" if recursive else f"; {RECURSIVE_HINT}"
         looked_for = ", ".join("." + e for e in parse_extensions(extensions))

@@ -79,6 +79,8 @@ class LoadedModel:
     # name, so a batch rerun after retraining under the same name redoes the files instead of keeping the old
     # model's; taken from the bytes the net was built from, so a file replaced meanwhile cannot be credited.
     weights_digest: str | None = None
+    # said in the notes of every run it makes: the app's own model runs under a name a model of the user's has too
+    note: str | None = None
 
     @property
     def name(self) -> str:
@@ -468,7 +470,9 @@ def report_name(info: ModelInfo, as_given: str) -> str:
 def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model for inference, checking its tensors against the architecture its card names."""
     info = resolve(name_or_path)
-    _say_if_it_hides_yours(name_or_path, info)
+    note = _hides_yours(name_or_path, info)
+    if note:  # at once, before a long job: the runs' notes repeat it where no terminal shows this (the GUI)
+        log.warning("note: %s", note)
     digest = None
     if info.path is None:
         net = _BUILTINS[info.name].make()
@@ -477,7 +481,7 @@ def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedM
         info.params = count_params(net)
     if isinstance(net, nn.Module):
         net = net.to(resolve_device(device)).eval()
-    return LoadedModel(info, net, digest)
+    return LoadedModel(info, net, digest, note)
 
 
 def _load_weights(path: Path, card: dict) -> tuple[nn.Module, str]:
@@ -528,16 +532,17 @@ def save_model(net: nn.Module, path: str | Path, card: dict) -> Path:
     return path
 
 
-def _say_if_it_hides_yours(name: str, info: ModelInfo) -> None:
-    """Warn where a built-in or shipped model runs under a name a model of the user's has too: a name free when the
-    user installed it may be the app's own after an update, and the other model ran without a word (`models` alone
-    said so)."""
+def _hides_yours(name: str, info: ModelInfo) -> str | None:
+    """What to say where a built-in or shipped model runs under a name a model of the user's has too: a name free
+    when the user installed it may be the app's own after an update, and the other model ran without a word
+    (`models` alone said so)."""
     if info.path is not None and Path(info.path).parent != models_dir():
-        return  # the user's own, or a path
+        return None  # the user's own, or a path
     yours = installed_model_file(name)
-    if yours is not None:
-        log.warning("note: '%s' is the app's own model now; yours of that name (%s) is not used: rename it, or pass "
-                    "its path to --model", name, yours)
+    if yours is None:
+        return None
+    return (f"'{name}' is the app's own model now; yours of that name ({yours}) is not used: rename it, or give its "
+            "path as the model")
 
 
 def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:

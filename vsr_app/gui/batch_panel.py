@@ -211,7 +211,7 @@ class BatchPanel(QWidget):
         self.overwrite = QCheckBox(REPLACE_LABEL)
         self.overwrite.setToolTip("Without it, a file already at an output's name is kept: skipped when it is a "
                                   "finished output made with these settings, reported otherwise. With it, the file "
-                                  "there is replaced (never an input); one this app did not make only once you say so.")
+                                  "there is replaced (never an input); one with no record of this app only once you say so.")
         out_row.addWidget(self.codec)
         out_row.addWidget(self.crf)
         out_row.addWidget(self.overwrite)
@@ -531,7 +531,7 @@ class BatchPanel(QWidget):
         names = "\n".join(str(p.relative_to(queue.out_dir)) for p in others[:REPLACE_LISTED]) + (
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
         answer = QMessageBox.question(
-            self, "Replace files this app did not make?",
+            self, "Replace files with no record of this app?",
             f"{len(others)} file(s) at the outputs' names have no record of being made by {APP_NAME} (another "
             f"program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
             f"{names}", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
@@ -598,7 +598,8 @@ class BatchPanel(QWidget):
             cells = self._cells(stage.split("] ", 1)[1])
             if cells is not None and cells[1].text() == "queued":
                 self._set_status(cells[1], "processing")
-        self.status.setText(f"{stage}   \u00b7   {fps_text(info.fps)} fps" + fmt.eta_suffix(info.eta))
+        waiting = f" ({info.waiting} frames made, held by the encoder)" if info.waiting else ""
+        self.status.setText(f"{stage}{waiting}   \u00b7   {fps_text(info.fps)} fps" + fmt.eta_suffix(info.eta))
 
     def _file_finished(self, index: int, count: int, result) -> None:
         self._show_result(result)

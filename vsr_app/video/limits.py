@@ -55,12 +55,13 @@ DEFAULT_BYTES_PER_OUTPUT_PIXEL = ((2_073_600, 183), (8_294_400, 159))  # ffv1; p
 # medium). veryslow and placebo hold more than their look-ahead: 16 reference frames, 8 and 16 B-frames.
 PRESET_BYTES_PER_PIXEL = {
     "libx264": {"medium": ((921_600, 112), (2_073_600, 108), (8_294_400, 106)),
-                "veryslow": ((921_600, 396), (8_294_400, 219)), "placebo": ((921_600, 549),)},
+                "veryslow": ((921_600, 396), (8_294_400, 219)),
+                "placebo": ((921_600, 549), (2_073_600, 392), (8_294_400, 410))},
     "libx265": {"veryslow": ((921_600, 175),)},
 }
 # The presets not measured: each frame the encoder holds beyond its default preset's (look-ahead + reference frames
 # + B-frames, from the encoders' own preset tables: x264 `--fullhelp`, x265 "Preset Options") takes about this much
-# a pixel (x264 medium's 32 more frames: 3.5 B/px each at 720p; x265 veryslow's 26 more: 6.7).
+# a pixel (x264 medium's 32 more frames: 3.5 B/px each at 720p, rounded up; x265 veryslow's 26 more: 6.7).
 FRAME_BYTES_PER_PIXEL = {"libx264": 3.7, "libx265": 6.7}
 FRAMES_HELD = {
     "libx264": {"ultrafast": 1, "superfast": 4, "veryfast": 14, "faster": 25, "fast": 35, "medium": 46, "slow": 58,

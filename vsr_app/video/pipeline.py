@@ -309,12 +309,14 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     tasks: list[str] = []
     models: list[str] = []
     weights: list[str | None] = []
+    notes_of_models: list[str | None] = []
     if interpolate is not None:
         loaded = _resolve_model(interpolate, device, cancel)
         stages.append(InterpolateStage(make_interpolator(loaded, device), 1.0 / info.fps))
         tasks.append("interpolate")
         models.append(loaded.name)
         weights.append(loaded.weights_digest)
+        notes_of_models.append(loaded.note)
     if upscale is not None:
         loaded = _resolve_model(upscale, device, cancel)
         stages.append(UpscaleStage(make_upscaler(loaded, device, self_ensemble=self_ensemble,
@@ -322,6 +324,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         tasks.append("upscale")
         models.append(upscaler_label(loaded.name, self_ensemble))
         weights.append(loaded.weights_digest)
+        notes_of_models.append(loaded.note)
     scale = stages[-1].scale
     out_w, out_h = info.width * scale, info.height * scale
     # the stages run one after the other on the inference thread: their temporaries never coexist
@@ -406,7 +409,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     # then: the last frame's own length is the header's to say (a variable rate's mean interval overstated it)
     span = stats["last"] - stats["first"]
     input_duration = info.duration if info.duration and info.duration > span else span + interval
-    notes = list(result.notes)
+    notes = list(result.notes) + [note for note in notes_of_models if note]
     shown = (info.frame_count or 0) - reader.hidden_frames  # the header counts the frames an edit list hides too
     promised = info.frame_count and abs(shown - frames_in) > 1
     if promised:
