@@ -1158,6 +1158,7 @@ def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path
         assert batch._earlier_output(src / "clip.mp4", out / "clip.mov", again.settings, 4, 1, set(), "prores") is None
     other = run_batch(src, out, model="bicubic", codec="prores", crf=None, preset=None, overwrite=True)
     assert other.files[0].status == "ok" and (out / "clip.mov").is_file()  # --overwrite makes it at today's name
+    assert other.files[0].notes[-1] == "clip.mkv, this input's output as an earlier version named it, is still there"
 
 
 def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypatch):

@@ -579,9 +579,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         remove_stale_partials(dst)
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
-        earlier = None if overwrite or dst.exists() else _earlier_output(src, dst, report.settings, scale, factor,
-                                                                         planned, codec)
-        if earlier is not None:  # made before an update changed the container this input gets: not made again
+        earlier = None if dst.exists() else _earlier_output(src, dst, report.settings, scale, factor, planned, codec)
+        if earlier is not None and not overwrite:  # made before an update changed its container: not made again
             result.status, result.output, result.output_bytes = SKIPPED, str(earlier), _size(earlier)
             result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
                              f"it ({dst.name} now)")
@@ -603,6 +602,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
                                     overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models))
+        if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
+            result.notes.append(f"{earlier.name}, this input's output as an earlier version named it, is still there")
 
     # the lock before the report is first written (it may be the other batch's too); a batch that made nothing
     # (stopped before its first output, every file failed) leaves no empty folder it made
