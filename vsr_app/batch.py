@@ -468,8 +468,8 @@ class _OverallProgress:
             self.work.advance((info.done - self.file_done) * self.pixels)
             self.meter.advance(info.done - self.file_done)
             self.file_done = info.done
-        elif self.meter.clock() - self.meter.last_report >= self.meter.interval:
-            self.meter.report()  # frames made, none finished: the batch's clock goes on
+        else:
+            self.meter.tick()  # frames made, none finished: the batch's clock goes on
 
     def drop(self, estimate: _Estimate) -> None:
         """Remove the file's work that will not be done (a skipped or failed file) from the total."""

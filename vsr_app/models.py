@@ -12,9 +12,9 @@ import functools
 import hashlib
 import importlib
 import json
+import logging
 import math
 import os
-import logging
 import pkgutil
 import warnings
 from dataclasses import dataclass, field, replace

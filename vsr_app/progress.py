@@ -36,6 +36,11 @@ class ProgressInfo:
     waiting: int = 0
 
     @property
+    def waiting_note(self) -> str:
+        """" (12 more made)" while items wait, else nothing: what every progress display adds to its count."""
+        return f" ({self.waiting} more made)" if self.waiting else ""
+
+    @property
     def fraction(self) -> float | None:
         if self.eta == 0.0:  # at the end: all of it, also of nothing (a batch whose every file was skipped)
             return 1.0
@@ -80,8 +85,7 @@ class ProgressMeter:
         """One more item made that `advance` will count as done later (an encoder finishes frames after it has
         held its look-ahead); reports at the usual pace, so the time elapsed goes on meanwhile."""
         self.made += 1
-        if self.clock() - self.last_report >= self.interval:
-            self.report()
+        self.tick()
 
     def advance(self, count: int = 1) -> None:
         first = self.done == 0
@@ -93,7 +97,11 @@ class ProgressMeter:
             self.samples = deque([(now, self.done)])
         else:
             self.samples.append((now, self.done))
-        if now - self.last_report >= self.interval:
+        self.tick()
+
+    def tick(self) -> None:
+        """Report if `interval` has passed since the last report: at most that often, however often asked."""
+        if self.clock() - self.last_report >= self.interval:
             self.report()
 
     def report(self) -> None:
@@ -151,7 +159,7 @@ class TerminalProgress:
         # a file name may hold a newline or a tab (legal on Linux), which would break the one line
         stage = "".join(c if c.isprintable() else "?" for c in info.stage) if self.show_stage else ""
         count = f"{frac * 100:5.1f}% {info.done}/{info.total}" if frac is not None else f"{info.done}"
-        rate = (f" frames ({info.waiting} more made)" if info.waiting else " frames") + f"  {fps_text(info.fps):>5} fps"
+        rate = f" frames{info.waiting_note}  {fps_text(info.fps):>5} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
         eta = f"  ETA {format_duration(info.eta)}"
         width = self.width if frac is not None else 0
@@ -224,12 +232,12 @@ def text_width(text: str) -> int:
 
 def _cut_end(text: str, columns: int) -> str:
     """The longest start of `text` that takes at most `columns` columns."""
-    kept = ""
-    for c in text:
-        if text_width(kept + c) > columns:
-            break
-        kept += c
-    return kept
+    used = 0
+    for end, c in enumerate(text):
+        used += text_width(c)
+        if used > columns:
+            return text[:end]
+    return text
 
 
 def cut_middle(text: str, columns: int) -> str:

@@ -211,7 +211,8 @@ class BatchPanel(QWidget):
         self.overwrite = QCheckBox(REPLACE_LABEL)
         self.overwrite.setToolTip("Without it, a file already at an output's name is kept: skipped when it is a "
                                   "finished output made with these settings, reported otherwise. With it, the file "
-                                  "there is replaced (never an input); one with no record of this app only once you say so.")
+                                  "there is replaced (never an input); one with no record of this app only once "
+                                  "you say so.")
         out_row.addWidget(self.codec)
         out_row.addWidget(self.crf)
         out_row.addWidget(self.overwrite)
@@ -598,8 +599,8 @@ class BatchPanel(QWidget):
             cells = self._cells(stage.split("] ", 1)[1])
             if cells is not None and cells[1].text() == "queued":
                 self._set_status(cells[1], "processing")
-        waiting = f" ({info.waiting} frames made, held by the encoder)" if info.waiting else ""
-        self.status.setText(f"{stage}{waiting}   \u00b7   {fps_text(info.fps)} fps" + fmt.eta_suffix(info.eta))
+        self.status.setText(f"{stage}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
+                            + fmt.eta_suffix(info.eta))
 
     def _file_finished(self, index: int, count: int, result) -> None:
         self._show_result(result)

@@ -256,8 +256,7 @@ class ExportDialog(QDialog):
         else:
             self.progress.setRange(0, 0)
         total = f" / {info.total}" if info.total else ""
-        waiting = f" ({info.waiting} more made)" if info.waiting else ""  # held by the encoder, not written yet
-        self._say(f"{info.stage}: frame {info.done}{total}{waiting}   \u00b7   {fps_text(info.fps)} fps"
+        self._say(f"{info.stage}: frame {info.done}{total}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
                   + fmt.eta_suffix(info.eta))
 
     def _done(self, summary) -> None:

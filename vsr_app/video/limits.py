@@ -10,7 +10,8 @@ person one sentence with the sizes and the memory involved, before any work or a
 
 The constants are measured on this project's machine (benchmarks/memory_flat.py, numbers in
 docs/RESULTS.md): peak resident memory of a whole `process_video` run divided by output pixels, by frame size,
-with the default presets and bicubic, plus what a slower preset's longer look-ahead holds. A model's own temporaries come on top, from its engine
+with the default presets and bicubic, plus what another preset's encoder holds. A model's own temporaries come on
+top, from its engine
 (`working_bytes`, measured per net): the VFI student alone takes ~1.8 GB at 1280x720, as interpolators are
 not tiled.
 
