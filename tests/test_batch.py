@@ -881,7 +881,7 @@ def test_the_time_left_counts_pixels_not_frames():
     now = [0.0]
     seen = []
     small, large = batch._Estimate(10, 100), batch._Estimate(10, 1600)
-    overall = batch._OverallProgress([small, large], seen.append, clock=lambda: now[0])
+    overall = batch._OverallProgress([small, large], seen.append, Path("."), clock=lambda: now[0])
     overall.start_file("[1/2] small.mp4", small)
     for frame in range(1, 6):  # 1,000 pixels a second
         now[0] += 0.1
@@ -892,7 +892,7 @@ def test_the_time_left_counts_pixels_not_frames():
     for frame in range(6, 11):
         now[0] += 0.1
         overall.on_progress(ProgressInfo(frame, 10, 10.0, now[0], None))
-    overall.end_file(small)
+    overall.end_file(small, 1000)
     overall.start_file("[2/2] large.mp4", large)
     now[0] += 1.6
     overall.on_progress(ProgressInfo(1, 10, 1.0, now[0], None))
@@ -905,7 +905,7 @@ def test_a_file_longer_than_its_header_said_does_not_end_the_bar_early():
     now = [0.0]
     seen = []
     big, small = batch._Estimate(10, 1600), batch._Estimate(100, 1)  # the header says 10 frames; it has 30
-    overall = batch._OverallProgress([big, small], seen.append, clock=lambda: now[0])
+    overall = batch._OverallProgress([big, small], seen.append, Path("."), clock=lambda: now[0])
     overall.start_file("[1/2] big.mp4", big)
     for frame in range(1, 31):
         now[0] += 0.25
@@ -1125,7 +1125,7 @@ def test_the_batch_bar_shows_the_frames_an_encoder_holds_and_its_clock_goes_on()
 
     now = [0.0]
     seen = []
-    overall = batch._OverallProgress([batch._Estimate(10, 100)], seen.append, clock=lambda: now[0])
+    overall = batch._OverallProgress([batch._Estimate(10, 100)], seen.append, Path("."), clock=lambda: now[0])
     overall.start_file("big.mp4", batch._Estimate(10, 100))
     now[0] = 5.0
     overall.on_progress(ProgressInfo(0, 10, 0.0, 5.0, None, "", waiting=4))

@@ -672,3 +672,19 @@ def test_a_crf_typed_for_one_codec_survives_a_look_at_another(gui_env, qtbot):
     for key, shown in (("libx265", 20), ("ffv1", None), ("libx264", 28), ("libx265", 20)):
         panel.codec.setCurrentIndex(panel.codec.findData(key))
         assert shown is None or panel.crf.value() == shown, key
+
+
+def test_the_batch_tab_warns_when_the_outputs_to_come_will_not_fit(window, qtbot, small_video, tmp_path, announced,
+                                                                   monkeypatch):
+    from collections import namedtuple
+
+    from vsr_app.video import disk_space
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(disk_space.shutil, "disk_usage", lambda path: usage(10**9, 10**9, 1))
+    in_dir, out_dir = folders(tmp_path, small_video, 3)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
+    warnings = [text for _, text in announced if text.startswith("Warning: ")]
+    assert len(warnings) == 1 and "the batch's remaining outputs need about" in warnings[0]
+    assert panel.warning.isHidden() and panel.status.text().startswith("Done: 3 ok")

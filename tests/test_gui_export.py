@@ -471,3 +471,21 @@ def test_enter_or_space_pressed_again_after_export_does_not_cancel_it(window, qt
         for key in (Qt.Key_Return, Qt.Key_Space, Qt.Key_Enter):
             qtbot.keyClick(dialog.focusWidget() or dialog, key)
         assert dialog.running and not dialog.job.cancel_event.is_set()
+
+
+def test_a_disk_too_small_for_the_output_is_warned_of_while_the_export_runs(window, qtbot, small_video, tmp_path,
+                                                                            announced):
+    """video.disk_space's warning, under the bar in the warning colour, said once to a screen reader; gone at the
+    end (the result says how it went)."""
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "big.mp4")
+    warning = "at this rate the output needs about 3.0 GB more, and the disk of /x has 1.0 GB free"
+    dialog._progressed((ProgressInfo(30, 100, 2.5, 12.0, 28.0, stage="bicubic"),))
+    assert dialog.warning.isHidden()
+    dialog._progressed((ProgressInfo(40, 100, 2.5, 16.0, 24.0, stage="bicubic", warning=warning),))
+    dialog._progressed((ProgressInfo(50, 100, 2.5, 20.0, 20.0, stage="bicubic", warning=warning.replace("3.0", "2.5")),))
+    assert not dialog.warning.isHidden() and "2.5 GB more" in dialog.warning.text()
+    assert dialog.warning.property("role") == "warning"
+    assert announced == [(warning, "Warning: " + warning)]
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.start()
+    assert dialog.warning.isHidden()

@@ -54,6 +54,7 @@ from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS, OPEN_VIDEO_EXTS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
+from vsr_app.video.disk_space import shortfall_warning
 
 log = logging.getLogger(__name__)
 
@@ -437,7 +438,7 @@ class _OverallProgress:
     frames, the time left counts pixels (a 704x576 file after a 176x144 one took 16 times longer a frame, and an
     ETA from the small file's frame rate promised seconds where minutes were left)."""
 
-    def __init__(self, estimates: list[_Estimate], callback: ProgressCallback | None,
+    def __init__(self, estimates: list[_Estimate], callback: ProgressCallback | None, out_dir: Path,
                  clock: Callable[[], float] = time.monotonic):
         self.callback = callback
         self.meter = ProgressMeter(sum(e.frames for e in estimates), self._report, interval=0.2, clock=clock)
@@ -445,6 +446,9 @@ class _OverallProgress:
         self.file_done = 0
         self.pixels = 0
         self.waiting = 0  # the file's frames its encoder holds (ProgressInfo.waiting)
+        self.out_dir = out_dir
+        self.made_bytes = self.made_work = 0  # the finished outputs' size, and the work (frames x pixels) they took
+        self.file_warning = ""  # the file's own (its output will not fit), said over the batch's
 
     def _report(self, info: ProgressInfo) -> None:
         if self.callback is None:
@@ -453,17 +457,20 @@ class _OverallProgress:
         # neither unknown nor the end; nor a file longer than its header said, whose pixels outran the total
         if info.eta and work_eta:
             info = replace(info, eta=work_eta)
-        self.callback(replace(info, waiting=self.waiting if info.eta != 0.0 else 0))
+        self.callback(replace(info, waiting=self.waiting if info.eta != 0.0 else 0,
+                              warning=self.file_warning or info.warning))
 
     def start_file(self, label: str, estimate: _Estimate) -> None:
         """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead)."""
         self.meter.stage = label
         self.file_done = self.waiting = 0
+        self.file_warning = ""
         self.pixels = estimate.pixels
         self.meter.report()
 
     def on_progress(self, info: ProgressInfo) -> None:
         self.waiting = info.waiting
+        self.file_warning = info.warning
         if info.done > self.file_done:
             self.work.advance((info.done - self.file_done) * self.pixels)
             self.meter.advance(info.done - self.file_done)
@@ -474,14 +481,22 @@ class _OverallProgress:
     def drop(self, estimate: _Estimate) -> None:
         """Remove the file's work that will not be done (a skipped or failed file) from the total."""
         left = estimate.frames - self.file_done
+        self.file_warning = ""
         self.meter.total = max(self.meter.done, self.meter.total - left)
         self.work.total = max(self.work.done, self.work.total - left * self.pixels)
 
-    def end_file(self, estimate: _Estimate) -> None:
-        """Correct the total by the difference between the file's real and estimated length."""
+    def end_file(self, estimate: _Estimate, output_bytes: int | None) -> None:
+        """Correct the total by the difference between the file's real and estimated length, and project the
+        outputs still to come from the size of those made so far: warned of a disk too small while files remain."""
         self.meter.total += self.file_done - estimate.frames
         self.work.total += (self.file_done - estimate.frames) * self.pixels
+        self.made_bytes += output_bytes or 0
+        self.made_work += self.file_done * self.pixels
         self.file_done = 0
+        self.file_warning = ""
+        left = self.work.total - self.work.done
+        self.meter.warning = shortfall_warning(self.out_dir, self.made_bytes / self.made_work * left,
+                                               "the batch's remaining outputs need") if self.made_work else ""
 
 
 def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
@@ -613,7 +628,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         in_flight = None
         try:
             estimates = _estimate_all(inputs, factor, cancel)
-            overall = _OverallProgress(estimates, progress)
+            overall = _OverallProgress(estimates, progress, out_dir)
             for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
                 if _cancelled(cancel):
                     break
@@ -628,7 +643,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                     log.debug("batch: %s failed", src, exc_info=True)
                     result.status, result.reason = FAILED, _one_line(exc)
                 if result.status == OK:
-                    overall.end_file(estimate)
+                    overall.end_file(estimate, result.output_bytes)
                 else:
                     overall.drop(estimate)
                 result.seconds = round(time.monotonic() - t0, 3)

@@ -34,6 +34,8 @@ class ProgressInfo:
     # items made but not done yet (frames an encoder holds in its look-ahead): shown, so a bar at 0 for minutes on
     # large frames is seen to be working
     waiting: int = 0
+    # a standing warning about the run (its output will not fit on the disk: video.disk_space), shown until it clears
+    warning: str = ""
 
     @property
     def waiting_note(self) -> str:
@@ -70,6 +72,7 @@ class ProgressMeter:
         self.made = 0  # items made, `done` or still waiting
         self.samples: deque[tuple[float, int]] = deque([(self.start, 0)])
         self.last_report = float("-inf")
+        self.warning = ""  # ProgressInfo.warning, set by whoever watches the run
 
     def info(self) -> ProgressInfo:
         now = self.clock()
@@ -79,7 +82,8 @@ class ProgressMeter:
         fps = (self.done - n0) / (now - t0) if now > t0 and len(self.samples) > 1 else 0.0
         total = max(self.total, self.done) if self.total is not None else None
         eta = (total - self.done) / fps if total is not None and fps > 0 else None
-        return ProgressInfo(self.done, total, fps, now - self.start, eta, self.stage, max(0, self.made - self.done))
+        return ProgressInfo(self.done, total, fps, now - self.start, eta, self.stage, max(0, self.made - self.done),
+                            self.warning)
 
     def made_one(self) -> None:
         """One more item made that `advance` will count as done later (an encoder finishes frames after it has
@@ -150,6 +154,7 @@ class TerminalProgress:
         self.last_plain = float("-inf")
         self.last_plain_count: tuple[int, int | None] | None = None  # (done, total) of the last plain line
         self.drawn = False
+        self.warned = ""  # the warning standing at the last report: printed once, on a line of its own
 
     def line(self, info: ProgressInfo, columns: int | None = None) -> str:
         """The progress line; in at most `columns` terminal columns, given: the bar narrows, then goes, then the time
@@ -186,6 +191,10 @@ class TerminalProgress:
         return _cut_end(text, columns) if columns is not None else text
 
     def __call__(self, info: ProgressInfo) -> None:
+        if info.warning and not self.warned:  # once as it appears, not again as its figures change
+            self._write(("\r\x1b[2K" if self.drawn else "") + f"warning: {info.warning}\n")
+            self.drawn = False
+        self.warned = info.warning
         if self.tty:
             # one column short of the terminal: a line that wraps is cleared only on its last row at the next draw,
             # which left a stale line on the screen at every redraw in an 80-column terminal

@@ -27,8 +27,8 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import (add_model_item, announce, name_form_fields, open_with_system, path_row,
-                                 self_ensemble_box)
+from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, name_form_fields, open_with_system,
+                                 path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -258,6 +258,7 @@ class BatchPanel(QWidget):
         self.status = QLabel("Choose an input and an output folder.")
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)  # on one line, a long file name in work widened the window past the screen
+        self.warning = WarningLabel()
         buttons = QHBoxLayout()
         self.report_button = QPushButton("Open report")
         self.report_button.clicked.connect(self._open_report)
@@ -286,6 +287,7 @@ class BatchPanel(QWidget):
         layout.addWidget(box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
+        layout.addWidget(self.warning)
         layout.addLayout(buttons)
         self.refresh_models()
         self._codec_changed()
@@ -576,6 +578,7 @@ class BatchPanel(QWidget):
         return self.start_when_listed or (self.job is not None and self.job.running)
 
     def _set_running(self, running: bool) -> None:
+        self.warning.show_warning("")  # a warning is a running batch's
         # the button pressed hides: its focus goes to the progress bar (not to Cancel: a second Space cancelled the
         # batch just started; Tab reaches Cancel, and Esc asks for it) or back to Process all, not to the tab bar
         pressed = self.start_button.hasFocus() or self.cancel_button.hasFocus() or self.progress.hasFocus()
@@ -601,6 +604,7 @@ class BatchPanel(QWidget):
                 self._set_status(cells[1], "processing")
         self.status.setText(f"{stage}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
                             + fmt.eta_suffix(info.eta))
+        self.warning.show_warning(info.warning)
 
     def _file_finished(self, index: int, count: int, result) -> None:
         self._show_result(result)

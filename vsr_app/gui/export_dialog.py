@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import (add_model_item, announce, name_form_fields, open_with_system, path_row,
-                                 self_ensemble_box)
+from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, name_form_fields, open_with_system,
+                                 path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -138,6 +138,7 @@ class ExportDialog(QDialog):
         self.status = QLabel()
         self.status.setProperty("role", "muted")
         self.status.setWordWrap(True)
+        self.warning = WarningLabel()
         buttons = QHBoxLayout()
         self.reveal = QPushButton("Show in folder")
         self.reveal.clicked.connect(self._reveal)
@@ -160,6 +161,7 @@ class ExportDialog(QDialog):
         layout.addSpacing(8)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.warning)
         layout.addLayout(buttons)
         self._codec_changed()
         self._set_running(False)
@@ -239,6 +241,7 @@ class ExportDialog(QDialog):
             self.job.cancel()
 
     def _set_running(self, running: bool) -> None:
+        self.warning.show_warning("")  # a warning is a running export's
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
         self.close_button.setEnabled(not running)
@@ -258,6 +261,7 @@ class ExportDialog(QDialog):
         total = f" / {info.total}" if info.total else ""
         self._say(f"{info.stage}: frame {info.done}{total}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
                   + fmt.eta_suffix(info.eta))
+        self.warning.show_warning(info.warning)
 
     def _done(self, summary) -> None:
         self._set_running(False)

@@ -21,6 +21,7 @@ ACCENT_DIM = "#2d4a73"  # the accent greyed: a checked control that is locked, o
 FOCUS = "#9cc4ff"  # the ring of the control with keyboard focus: lighter than the accent, to show on accent buttons
 SIDE_A = "#ffb347"  # left / first side of a comparison
 SIDE_B = "#5ad1c4"  # right / second side
+WARNING = "#ffb347"  # a running job's warning (a disk too small for its output)
 PSNR_COLOUR = "#4c9bff"
 SSIM_COLOUR = "#b39ddb"
 CURVE_COLOURS = ("#4c9bff", "#ffb347", "#5ad1c4", "#f06292", "#b39ddb", "#aed581", "#ffd54f", "#90a4ae")
@@ -78,6 +79,7 @@ QHeaderView::section {{ background: {PANEL}; color: {MUTED}; border: none; borde
 QSplitter::handle {{ background: {WINDOW}; }}
 QScrollArea {{ border: none; }}
 QLabel[role="muted"] {{ color: {MUTED}; }}
+QLabel[role="warning"] {{ color: {WARNING}; }}
 QLabel[role="heading"] {{ font-weight: 600; font-size: {round(text_pt * 1.2)}pt; }}
 QLabel[role="metric"] {{ font-size: {round(text_pt * 1.65)}pt; font-weight: 600; }}
 QLabel[role="title"] {{ font-size: {round(text_pt * 2.2)}pt; font-weight: 600; }}

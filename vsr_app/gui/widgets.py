@@ -70,6 +70,24 @@ def announce(widget: QWidget, text: str) -> None:
         QAccessible.updateAccessibility(event_type(widget, text))
 
 
+class WarningLabel(QLabel):
+    """A running job's standing warning (ProgressInfo.warning: its output will not fit on the disk), hidden while
+    there is none; a screen reader says it as it appears, not again as its figures change."""
+
+    def __init__(self):
+        super().__init__()
+        self.setProperty("role", "warning")
+        self.setWordWrap(True)
+        self.hide()
+
+    def show_warning(self, text: str) -> None:
+        appears = text and not self.text()
+        self.setText(text)
+        self.setVisible(bool(text))
+        if appears:
+            announce(self, "Warning: " + text)
+
+
 def name_form_fields(form: QFormLayout) -> None:
     """Give each row's fields its label's text as their accessible name, and bind the label to the first (its
     buddy). A screen reader read the group box's title ("Batch") for every field of a form, as a field beside a

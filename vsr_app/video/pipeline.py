@@ -37,6 +37,7 @@ import numpy as np
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
 from vsr_app.video.reader import VideoReader
+from vsr_app.video.disk_space import GrowthWatch
 from vsr_app.video.scenecut import gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
@@ -338,6 +339,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
 
     def encoded(count: int) -> None:
         """Progress counts frames the encoder has finished; a cancel is honoured even while it drains at the end."""
+        meter.warning = space.look(meter.done + count)
         meter.advance(count)
         workers.check()
 
@@ -345,6 +347,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
                          codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
                          sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
                          task="+".join(tasks), models=models, weights=weights)
+    space = GrowthWatch(writer.tmp, expected)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
     stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None, "cuts": 0}

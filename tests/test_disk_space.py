@@ -1,0 +1,149 @@
+"""A running job warns when its output, projected from its growth, will not fit on the disk (video.disk_space)."""
+
+from __future__ import annotations
+
+import io
+from collections import namedtuple
+
+import numpy as np
+import pytest
+
+from vsr_app.progress import ProgressInfo, TerminalProgress
+from vsr_app.video import disk_space
+from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch, shortfall_warning, size_text
+
+Usage = namedtuple("Usage", "total used free")
+
+
+@pytest.fixture
+def free_space(monkeypatch):
+    """The free space every disk reports, settable: {"bytes": n}."""
+    free = {"bytes": 10**12}
+    monkeypatch.setattr(disk_space.shutil, "disk_usage", lambda path: Usage(2 * 10**12, 0, free["bytes"]))
+    return free
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += disk_space.LOOK_EVERY_S  # every look is due
+        return self.now
+
+
+def test_sizes_read_as_a_file_manager_shows_them():
+    assert [size_text(n) for n in (1, 2048, 5 * 2**20, 12.4 * 2**20, 1.25 * 2**30, 40 * 2**30)] == [
+        "1 KB", "2 KB", "5.0 MB", "12 MB", "1.2 GB", "40 GB"]
+
+
+def test_a_shortfall_names_both_sizes_and_the_disk(tmp_path, free_space):
+    free_space["bytes"] = 2**30
+    assert shortfall_warning(tmp_path, 2**30, "the output needs") == ""
+    warning = shortfall_warning(tmp_path, 3 * 2**30, "the output needs")
+    assert warning == (f"at this rate the output needs about 3.0 GB more, and the disk of {tmp_path} has 1.0 GB free; "
+                       "free some space or cancel")
+
+
+def test_the_growth_is_projected_past_the_first_keyframe(tmp_path, free_space):
+    """The first look's bytes (headers, the first keyframe: many frames' worth) are left out of the rate: counted,
+    a short clip's first frames projected ten times the real size."""
+    out = tmp_path / "partial.mp4"
+    out.write_bytes(b"k" * 100_000)  # the first keyframe
+    watch = GrowthWatch(out, total=1000, clock=FakeClock())
+    free_space["bytes"] = 1_000_000  # what 976 more frames of 1 KB fit in, not of 100 KB
+    assert watch.look(1) == ""
+    with open(out, "ab") as f:
+        f.write(b"p" * 1000 * FEWEST_FRAMES)
+    assert watch.look(1 + FEWEST_FRAMES) == ""  # 1000 B a frame: 975 frames fit in the free space
+    with open(out, "ab") as f:
+        f.write(b"p" * 3000 * FEWEST_FRAMES)  # the content got busy: 2000 B a frame since the first look
+    warning = watch.look(1 + 2 * FEWEST_FRAMES)
+    assert "about 1.8 MB more" in warning and "977 KB free" in warning
+
+
+def test_no_projection_from_too_few_frames_or_an_unknown_length(tmp_path, free_space):
+    out = tmp_path / "partial.mkv"
+    out.write_bytes(b"")
+    free_space["bytes"] = 0
+    unknown = GrowthWatch(out, total=None, clock=FakeClock())
+    known = GrowthWatch(out, total=1000, clock=FakeClock())
+    for frames in (0, FEWEST_FRAMES - 1):
+        out.write_bytes(b"x" * 1000 * (frames + 1))
+        assert unknown.look(frames) == known.look(frames) == ""
+    out.write_bytes(b"x" * 1000 * (FEWEST_FRAMES + 1))
+    assert unknown.look(FEWEST_FRAMES) == "" and known.look(FEWEST_FRAMES) != ""
+
+
+def test_the_disk_is_looked_at_every_few_seconds_not_every_frame(tmp_path, monkeypatch):
+    looks = []
+    monkeypatch.setattr(disk_space.shutil, "disk_usage", lambda path: looks.append(path) or Usage(1, 1, 0))
+    out = tmp_path / "partial.mp4"
+    out.write_bytes(b"x")
+    now = [0.0]
+    watch = GrowthWatch(out, total=10_000, clock=lambda: now[0])
+    for frames in range(500):
+        now[0] += 0.04  # 25 frames a second for 20 s
+        out.write_bytes(b"x" * (frames + 2))
+        watch.look(frames)
+    assert 8 <= len(looks) <= 10
+
+
+def test_the_terminal_prints_a_warning_once_on_its_own_line():
+    """Its figures change at every look: printed each time, it would fill the terminal every two seconds."""
+    stream = io.StringIO()
+    stream.isatty = lambda: True
+    bar = TerminalProgress(stream)
+    bar(ProgressInfo(5, 100, 2.5, 2.0, 38.0))
+    bar(ProgressInfo(30, 100, 2.5, 12.0, 28.0, warning="at this rate the output needs about 3.0 GB more"))
+    bar(ProgressInfo(40, 100, 2.5, 16.0, 24.0, warning="at this rate the output needs about 2.8 GB more"))
+    bar(ProgressInfo(50, 100, 2.5, 20.0, 20.0))
+    bar(ProgressInfo(60, 100, 2.5, 24.0, 16.0, warning="at this rate the output needs about 1.1 GB more"))
+    text = stream.getvalue()
+    assert text.count("warning: ") == 2
+    assert "\r\x1b[2Kwarning: at this rate the output needs about 3.0 GB more\n" in text
+    assert "2.8 GB" not in text
+
+
+def test_an_export_warns_while_it_runs_when_its_output_will_not_fit(tmp_path, free_space, monkeypatch):
+    from videogen import make_video
+    from vsr_app.video.pipeline import process_video
+
+    monkeypatch.setattr(disk_space, "LOOK_EVERY_S", 0.0)
+    monkeypatch.setattr(disk_space, "FEWEST_FRAMES", 4)
+    noise = np.random.default_rng(0).integers(0, 256, (40, 120, 160, 3), dtype=np.uint8)
+    video = make_video(tmp_path / "in.mp4", images=list(noise))  # its output outgrows the muxer's write buffers
+    seen = []
+    free_space["bytes"] = 10  # bytes
+    summary = process_video(video, tmp_path / "out.mp4", upscale="bicubic", device="cpu", crf=0, preset="ultrafast",
+                            progress=seen.append)
+    warned = [info for info in seen if info.warning]
+    assert warned and all(f"the disk of {tmp_path} has 1 KB free" in info.warning for info in warned)
+    assert seen[-1].warning == ""  # the end says the job's result, not a warning about it
+    assert summary.frames_out == 40  # a warning, not a stop: freeing space is the user's to do
+    free_space["bytes"] = 10**12
+    seen.clear()
+    process_video(video, tmp_path / "roomy.mp4", upscale="bicubic", device="cpu", preset="ultrafast",
+                  progress=seen.append)
+    assert seen and not any(info.warning for info in seen)
+
+
+def test_a_batch_warns_when_the_outputs_still_to_come_will_not_fit(tmp_path, free_space):
+    """Each output may fit on its own; the batch's later files are what fill the disk, hours in. The outputs made
+    so far tell what the rest need."""
+    from videogen import make_video
+    from vsr_app.batch import run_batch
+
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b", "c"):
+        make_video(tmp_path / "in" / f"{name}.mp4", frames=6, width=48, height=32)
+    free_space["bytes"] = 1
+    seen = []
+    report = run_batch(tmp_path / "in", tmp_path / "out", model="bicubic", device="cpu", progress=seen.append)
+    assert report.exit_code == 0
+    first = [info for info in seen if info.stage.startswith("[1/3]")]
+    later = [info for info in seen[:-1] if info.stage.startswith(("[2/3]", "[3/3]"))]
+    assert first and not any(info.warning for info in first)  # nothing made yet to project from
+    assert later and all(info.warning.startswith("at this rate the batch's remaining outputs need about")
+                         for info in later)
+    assert seen[-1].warning == ""  # none remain
