@@ -81,4 +81,16 @@ def test_a_codec_the_command_line_names_is_named_as_the_codec_list_shows_it():
     with pytest.raises(VsrAppError) as refused:
         check_job_fits(8, 8, 32, 32, "libx265", available=2**50)
     assert str(refused.value).endswith("use --codec libx264 (H.264)")
-    assert for_gui(str(refused.value), "Replace").endswith('use Codec "H.264"')
+    assert for_gui(str(refused.value), "Replace") == (
+        'the output frames would be 32x32, but H.265 / HEVC needs at least 64 pixels a side; use Codec "H.264"')
+
+
+def test_an_encoder_ffmpeg_names_is_named_as_the_codec_list_shows_it_but_not_in_a_path():
+    """"but libx265 needs at least 64 pixels a side": a name the Codec list does not show."""
+    from vsr_app.gui.fmt import for_gui
+
+    assert for_gui("but prores_ks cannot encode more than 32768 pixels a side", "Replace") == (
+        "but ProRes 422 cannot encode more than 32768 pixels a side")
+    assert for_gui("codec libx264 cannot go in a .webm file", "Replace") == "codec H.264 cannot go in a .webm file"
+    path = "cannot create '/videos/libx265 tests/a-ffv1.mkv': libx265 failed"
+    assert for_gui(path, "Replace") == "cannot create '/videos/libx265 tests/a-ffv1.mkv': H.265 / HEVC failed"

@@ -11,6 +11,7 @@ from vsr_app.errors import (EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_
                             VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
+from vsr_app.video.encoding import CODECS as WRITER_CODECS
 
 
 def file_labels(paths: list[str]) -> list[str]:
@@ -79,11 +80,19 @@ def ssim(value: float | None) -> str:
     return "\u2014" if value is None else f"{value:.4f}"
 
 
+# the FFmpeg encoders (and the codec keys the command line takes) by their Codec list labels
+_ENCODER_LABELS = {name: codec.label for key, codec in CODECS.items() for name in (key, WRITER_CODECS[key].encoder)}
+_ENCODER_NAMES = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, _ENCODER_LABELS)) + r")(?![\w-])")
+
+
 def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
     """An error worded for the command line, with the checkboxes named `replace_label` where it says --overwrite
     and `recursive_label` where it says --recursive, and the Codec list's choice where it says --codec NAME."""
     message = re.sub(r"--codec (\w+)( \([^)]*\))?",
                      lambda m: f"Codec \"{CODECS[m[1]].label}\"" if m[1] in CODECS else m[0], message)
+    # an encoder named as FFmpeg does ("but libx265 needs at least 64 pixels a side"), outside a quoted path
+    message = "".join(part if part.startswith("'") else _ENCODER_NAMES.sub(lambda m: _ENCODER_LABELS[m[0]], part)
+                      for part in re.split(r"('[^']*')", message))
     message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
     return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
         else message
