@@ -42,7 +42,8 @@ def announced(monkeypatch) -> list[tuple[str, str]]:
     class Recorder:
         @staticmethod
         def updateAccessibility(event) -> None:
-            said.append((event.object().text(), event.message()))
+            shown = getattr(event.object(), "text", None)  # a label's text; the picture has none
+            said.append((shown() if shown else event.object().accessibleName(), event.message()))
 
     monkeypatch.setattr(widgets, "QAccessible", Recorder)
     return said

@@ -51,6 +51,8 @@ def test_batch_processes_queue_with_status_and_report(window, qtbot, small_video
     in_dir, out_dir = folders(tmp_path, small_video, 2)
     (in_dir / "broken.mp4").write_bytes(b"not a video")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    assert announced[-1] == ("3 videos found.", "3 videos found.")  # what a listing finds is said too
+    announced.clear()
     assert [panel.table.item(r, 0).text() for r in range(3)] == ["broken.mp4", "clip0.mp4", "clip1.mp4"]
     assert {panel.table.item(r, 1).text() for r in range(3)} == {"queued"}
     run_to_end(qtbot, panel)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
+from gui_support import announced, gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.viewer import Picker
 
@@ -99,6 +99,23 @@ def test_a_side_and_the_device_are_picked_by_keyboard_and_the_viewers_keys_still
     assert not viewer.player.playing
 
 
+def test_space_presses_the_toolbar_button_that_has_the_focus_and_plays_elsewhere(window, qtbot, small_video):
+    """The tab's Space took the key from every button in it: on Swap, Fit or 1:1, the usual way to press a button
+    played the video instead."""
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    step_frames(qtbot, viewer)
+    swap = viewer.tab_chain[1]
+    tab_to(qtbot, swap)
+    before = viewer.sides
+    press(qtbot, Qt.Key_Space)
+    qtbot.waitUntil(lambda: viewer.sides == before[::-1])
+    assert not viewer.player.playing
+    tab_to(qtbot, viewer.view)
+    press(qtbot, Qt.Key_Space)
+    assert viewer.player.playing
+    press(qtbot, Qt.Key_Space)
+
+
 def test_ctrl_u_and_ctrl_i_choose_the_task_and_the_shortcut_list_names_them(window, qtbot, small_video):
     """The task buttons were out of reach by keyboard, and no shortcut or menu item changed the task."""
     viewer = compare_by_keyboard(window, qtbot, small_video)
@@ -181,12 +198,34 @@ def test_enter_presses_a_focused_button_and_opens_a_recent_link(window, qtbot, s
     qtbot.keyClick(button, Qt.Key_Return)
     assert opened == [True]
     assert window.welcome.open_button.autoDefault() and window.batch.start_button.autoDefault()
-    window.welcome.set_recent([str(small_video)])
     chosen = []
     window.welcome.recentRequested.connect(chosen.append)
-    recent = window.welcome.recent
-    assert recent.focusPolicy() & Qt.TabFocus  # Tab reaches the links
-    recent.setFocus()
-    qtbot.keyClick(recent, Qt.Key_Tab)  # to the first link
-    qtbot.keyClick(recent, Qt.Key_Return)
+    window.welcome.set_recent([str(small_video), str(small_video.with_name("other.mp4"))])
+    first, second = window.welcome.recent_buttons()
+    assert first.accessibleName() == f"Open {small_video.name}" and second.accessibleName() == "Open other.mp4"
+    window.welcome.sample_button.setFocus()
+    qtbot.waitUntil(window.welcome.sample_button.hasFocus)
+    qtbot.keyClick(window.welcome.sample_button, Qt.Key_Tab)  # on to the first recent file, a stop of its own
+    assert first.hasFocus(), QApplication.focusWidget()
+    qtbot.keyClick(first, Qt.Key_Return)
     assert chosen == [str(small_video)]
+    window.welcome.set_recent([])
+    assert window.welcome.recent.isHidden() and window.welcome.recent_buttons() == []  # no empty stop
+
+
+def test_a_step_a_view_and_the_player_controls_are_said_to_a_screen_reader(window, qtbot, small_video, announced):
+    """The picture stayed "Comparison picture" whatever it showed: stepping, the view and the scores went unsaid, and
+    the player's buttons and slider had no names."""
+    viewer = compare_by_keyboard(window, qtbot, small_video)
+    announced.clear()
+    show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_Right), lambda r: r.position == 1)
+    said = viewer.view.accessibleDescription()
+    assert said.startswith("frame 2 / 12 at 00:00.10; Split: ") and announced[-1] == ("Comparison picture", said)
+    press(qtbot, Qt.Key_2)
+    assert announced[-1][1].startswith("frame 2 / 12 at 00:00.10; Side by side: ")
+    assert [b.accessibleName() for b in viewer.bar.buttons.values()] == [
+        "First frame", "Previous frame", "Play / pause", "Next frame", "Last frame"]
+    assert viewer.bar.slider.accessibleName() == "Position"
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", "bicubic"), lambda r: r.psnr is not None)
+    assert "; PSNR " in viewer.view.accessibleDescription()
+    assert viewer.inspector.psnr.accessibleName() == f"PSNR {viewer.inspector.psnr.text()} dB"

@@ -92,9 +92,10 @@ class AboutDialog(QDialog):
         self.models_text = self._browser(models_html())
         self.licences_text = self._browser()
         self.licences_text.setMarkdown(licences_markdown())
-        self.tabs.addTab(self.about_text, "About")
-        self.tabs.addTab(self.models_text, "Models")
-        self.tabs.addTab(self.licences_text, "Licences")
+        for browser, name in ((self.about_text, "About"), (self.models_text, "Models"),
+                              (self.licences_text, "Licences")):
+            self.tabs.addTab(browser, name)
+            browser.setAccessibleName(name)  # a screen reader named the text panes nothing
         layout.addWidget(self.tabs, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.Close, self)
         buttons.rejected.connect(self.reject)

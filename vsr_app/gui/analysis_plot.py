@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.widgets import announce
 
 REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
@@ -60,6 +61,7 @@ class AnalysisPlot(QWidget):
         head.addWidget(close)
         layout.addLayout(head)
         self.graphs = pg.GraphicsLayoutWidget()
+        self.graphs.setAccessibleName("PSNR and SSIM of every frame")
         layout.addWidget(self.graphs, 1)
         self.graphs.ci.layout.setColumnStretchFactor(1, 1)  # the plots widen, not the names beside them
         self.curves, self.cursors = [], []
@@ -136,6 +138,7 @@ class AnalysisPlot(QWidget):
         self._redraw()
         if not self.points:
             self.summary.setText("Nothing to analyse: no frame could be measured in this view.")
+        announce(self.summary, "Analysis ended: " + self.summary.text())  # shown only, it went unsaid
 
     def _redraw(self) -> None:
         self.redraw_timer.stop()

@@ -27,8 +27,8 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.viewer import device_choices
-from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, name_form_fields, open_with_system,
-                                 path_row, self_ensemble_box)
+from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, bind_name, name_form_fields,
+                                 open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import list_models
@@ -179,9 +179,9 @@ class BatchPanel(QWidget):
         for key, text in device_choices():
             self.device.addItem(text, key)
         task_row.addWidget(self.task)
-        task_row.addWidget(QLabel("with"))
+        task_row.addWidget(bind_name(self.model, "Model", QLabel("with")))
         task_row.addWidget(self.model, 1)
-        task_row.addWidget(QLabel("on"))
+        task_row.addWidget(bind_name(self.device, "Device", QLabel("on")))
         task_row.addWidget(self.device)
         form.addRow("Task", task_row)
         self.self_ensemble = self_ensemble_box(settings, "batch/self_ensemble")
@@ -213,14 +213,13 @@ class BatchPanel(QWidget):
                                   "finished output made with these settings, reported otherwise. With it, the file "
                                   "there is replaced (never an input); one with no record of this app only once "
                                   "you say so.")
+        out_row.addWidget(bind_name(self.codec, "Output codec"))
         out_row.addWidget(self.codec)
         out_row.addWidget(self.crf)
         out_row.addWidget(self.overwrite)
         out_row.addStretch(1)
         form.addRow("Output", out_row)
-        for field, name in ((self.model, "Model"), (self.device, "Device"), (self.codec, "Output codec"),
-                            (self.crf, "CRF (quality)")):  # rows of several fields: each its own name
-            field.setAccessibleName(name)
+        self.crf.setAccessibleName("CRF (quality)")  # a row of several fields: each its own name
         name_form_fields(form)
         self.ext.editingFinished.connect(self.scan)
         self.recursive.toggled.connect(self.scan)
@@ -426,6 +425,10 @@ class BatchPanel(QWidget):
         self._listing_ended()
 
     def _listing_ended(self) -> None:
+        """Say what the listing found ("2 videos found.", a folder that does not exist): typed into a field and left
+        with Tab, it was shown only, and a typo was heard of at Process all."""
+        if not self.start_when_listed:  # a start says how it goes on
+            announce(self.status, self.status.text())
         self.start_when_listed = False
         self.listed.emit()
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, name_form_fields, open_with_system,
-                                 path_row, self_ensemble_box)
+from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, bind_name, name_form_fields,
+                                 open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo
@@ -89,8 +89,10 @@ class ExportDialog(QDialog):
             check.toggled.connect(combo.setEnabled)
             check.toggled.connect(self._suggest)
             combo.setEnabled(check.isChecked())
-            combo.setAccessibleName(f"{text}: model")
-            form.addRow(check, combo)
+            row = QHBoxLayout()
+            row.addWidget(bind_name(combo, f"{text}: model"))
+            row.addWidget(combo, 1)
+            form.addRow(check, row)
             self.steps[task] = (check, combo)
         self.self_ensemble = self_ensemble_box(settings, "export/self_ensemble")
         self.steps["upscale"][0].toggled.connect(self.self_ensemble.setEnabled)
@@ -110,17 +112,15 @@ class ExportDialog(QDialog):
         self.preset.addItems(PRESETS)
         self.preset.setCurrentText(settings.value("export/preset", WRITER_CODECS["libx264"].preset))
         self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
-        quality.addWidget(QLabel("CRF"))
+        quality.addWidget(bind_name(self.crf, "CRF", QLabel("CRF")))
         quality.addWidget(self.crf)
         quality.addSpacing(12)
-        quality.addWidget(QLabel("Preset"))
+        quality.addWidget(bind_name(self.preset, "Preset", QLabel("Preset")))
         quality.addWidget(self.preset, 1)
         self.quality = QWidget()
         self.quality.setLayout(quality)
         quality.setContentsMargins(0, 0, 0, 0)
         form.addRow("Quality", self.quality)
-        self.crf.setAccessibleName("CRF")
-        self.preset.setAccessibleName("Preset")
         self.output = QLineEdit()
         self.output.setToolTip("~ is your home folder; a name without a full path is saved beside the video "
                                "(in your home folder when the video's folder is read-only)")

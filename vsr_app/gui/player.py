@@ -123,6 +123,7 @@ class PlayerBar(QWidget):
             button = QToolButton(self)
             button.setIcon(icon(shape))
             button.setToolTip(tip)
+            button.setAccessibleName(tip.split(" (")[0])
             button.setAutoRaise(True)
             button.setFocusPolicy(Qt.NoFocus)
             button.clicked.connect(slot)
@@ -130,6 +131,7 @@ class PlayerBar(QWidget):
             self.buttons[key] = button
         self.slider = QSlider(Qt.Horizontal, self)
         self.slider.setFocusPolicy(Qt.NoFocus)
+        self.slider.setAccessibleName("Position")
         self.slider.setRange(0, 0)
         self.slider.valueChanged.connect(player.seek)
         layout.addSpacing(8)

@@ -60,6 +60,7 @@ class TrainingCurves(QWidget):
         header.addWidget(self.smoothing)
 
         self.graphs = pg.GraphicsLayoutWidget()
+        self.graphs.setAccessibleName("Training curves: loss terms and validation PSNR")
         self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
         self.loss_plot.setLogMode(y=True)
         self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR")

@@ -197,6 +197,9 @@ class TrainPanel(QWidget):
         self.form_scroll = QScrollArea()
         self.form_scroll.setWidget(form_column)
         self.form_scroll.setWidgetResizable(True)
+        # not a Tab stop of its own: the tab's focus went to it, nameless, not to its first field (Task); a field
+        # given the focus is scrolled into sight
+        self.form_scroll.setFocusPolicy(Qt.NoFocus)
         self.form_scroll.setMinimumWidth(380)  # narrower than the form (the splitter dragged): it scrolls sideways
         form_side = QWidget()
         side = QVBoxLayout(form_side)

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QLabel, QSizePolicy, QSplitter,
-                               QToolBar, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QApplication, QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox,
+                               QLabel, QSizePolicy, QSplitter, QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis_plot import AnalysisPlot
@@ -20,7 +20,7 @@ from vsr_app.gui.icons import icon
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
-from vsr_app.gui.widgets import add_model_item
+from vsr_app.gui.widgets import add_model_item, announce, bind_name
 from vsr_app.gui.workers import FrameWorker, Job
 from vsr_app.models import ModelInfo, list_models
 from vsr_app.shipped import PREFERRED
@@ -161,6 +161,7 @@ class Viewer(QWidget):
         self.player.positionChanged.connect(self._position_changed)
         self.view = CompareView(self)
         self.view.setAccessibleName("Comparison picture")
+        self.described: tuple | None = None  # the frame shown and its sides' labels, as the picture's description says
         self.view.set_placeholder("Drop a video here, or use File \u203a Open")
         self.inspector = Inspector(self)
         self.inspector.analyseRequested.connect(self.start_analysis)
@@ -230,9 +231,9 @@ class Viewer(QWidget):
             self._segment(bar, text, keys, self.task_group)
         self.task_group.idClicked.connect(lambda i: self.set_task(list(TASKS)[i]))
         bar.addSeparator()
-        bar.addWidget(self._side_marker(theme.SIDE_A, "Left side"))
         self.left = Picker()
         self.right = Picker()
+        bar.addWidget(self._side_marker(theme.SIDE_A, self.left, "Left side"))
         for combo in (self.left, self.right):
             # as wide as the longest name where there is room (cut, "aligned" and "aligned-bicubic" looked the
             # same), down to 15 characters in the narrowest window
@@ -243,22 +244,20 @@ class Viewer(QWidget):
         swap = QToolButton()
         swap.setIcon(icon("swap"))
         swap.setToolTip("Swap left and right")
-        # names a screen reader says (a picker was known only by the model it showed, Swap not at all)
-        for widget, name in ((self.left, "Left side"), (self.right, "Right side"), (swap, "Swap left and right")):
-            widget.setAccessibleName(name)
+        swap.setAccessibleName("Swap left and right")  # a screen reader said nothing of it
         swap.clicked.connect(self.swap_sides)
         bar.addWidget(swap)
-        bar.addWidget(self._side_marker(theme.SIDE_B, "Right side"))
+        bar.addWidget(self._side_marker(theme.SIDE_B, self.right, "Right side"))
         bar.addWidget(self.right)
         bar = view_bar
         self.device = Picker()
         self.device.setToolTip("Where the models run")
-        self.device.setAccessibleName("Device")
         for key, text in device_choices():
             self.device.addItem(text, key)
         saved = self.device.findData(self.settings.value("viewer/device", "auto"))
         self.device.setCurrentIndex(max(0, saved))
         self.device.activated.connect(self._device_picked)
+        bar.addWidget(bind_name(self.device, "Device"))
         bar.addWidget(self.device)
         bar.addSeparator()
         self.mode_group = QButtonGroup(self)
@@ -294,12 +293,12 @@ class Viewer(QWidget):
         return row
 
     @staticmethod
-    def _side_marker(colour: str, tip: str) -> QLabel:
-        """The coloured dot that also marks this side's label on the picture."""
+    def _side_marker(colour: str, picker: QComboBox, name: str) -> QLabel:
+        """The coloured dot that also marks this side's label on the picture; it names the side's picker."""
         marker = QLabel()
         marker.setPixmap(icon("dot", colour).pixmap(18, 18))
-        marker.setToolTip(tip)
-        return marker
+        marker.setToolTip(name)
+        return bind_name(picker, name, marker)
 
     @staticmethod
     def _segment(bar: QToolBar, text: str, keys: str, group: QButtonGroup) -> QToolButton:
@@ -317,7 +316,7 @@ class Viewer(QWidget):
     def _build_actions(self) -> dict[str, QAction]:
         """Shortcuts that work anywhere in this tab (and nowhere else, so typing in other tabs is safe)."""
         specs = {
-            "play": ("Play / pause", "Space", self.player.toggle, "play"),
+            "play": ("Play / pause", "Space", self._space, "play"),
             "prev": ("Previous frame", "Left", lambda: self.player.step(-1), "prev"),
             "next": ("Next frame", "Right", lambda: self.player.step(1), "next"),
             "back_second": ("Back one second", "Shift+Left", lambda: self._jump(-1.0), None),
@@ -353,6 +352,15 @@ class Viewer(QWidget):
         actions.update(self._choice_actions("mode", MODES, MODE_KEYS, self.set_mode))
         actions.update(self._choice_actions("task", TASKS, TASK_KEYS, self.set_task))
         return actions
+
+    def _space(self) -> None:
+        """Play or pause; on a button with the keyboard's focus (Swap, Fit, Analyse...), press it: the tab's Space
+        took the key from every button in it, and the usual way to press one played the video instead."""
+        focused = QApplication.focusWidget()
+        if isinstance(focused, QAbstractButton) and self.isAncestorOf(focused):
+            focused.animateClick()
+        else:
+            self.player.toggle()
 
     def _choice_actions(self, kind: str, choices: dict[str, str], keys: tuple[str, ...], choose) -> dict[str, QAction]:
         """A checkable shortcut for each of an exclusive set of choices (view mode, task), as their buttons are: the
@@ -501,6 +509,8 @@ class Viewer(QWidget):
         self.gain_action.setVisible(mode == "diff")
         if difference_changed:  # the difference map needs the worker's luma difference; other modes do not
             self._request()
+        elif self.described is not None:  # the same frame in another view: said as the view's new description
+            self._describe(*self.described)
 
     def _gain_changed(self, value: float) -> None:
         self.view.set_gain(value)
@@ -532,6 +542,9 @@ class Viewer(QWidget):
         self.view.clear()
         self.on_screen = None
         self.view.set_placeholder(reason)
+        self.view.setAccessibleDescription(reason)
+        self.described = None
+        announce(self.view, reason)  # drawn on the picture only, it went unsaid
         self.inspector.set_metrics(None, None, "Nothing to measure in this view.")  # not the last view's figures
         self._set_available(False)  # no frames to step through or analyse; the next frame shown allows it again
 
@@ -598,8 +611,21 @@ class Viewer(QWidget):
         if not self.available:  # not on every frame: playback would set the bar and every action again each time
             self._set_available(True)
         self.bar.refresh()
+        self._describe(rendered, labels)
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
+
+    def _describe(self, rendered, labels: tuple[str, str]) -> None:
+        """What the picture shows, for a screen reader (a step, a seek, a mode or a score changed it unsaid): the frame,
+        the view, the sides and their scores; said as it changes while paused, not at every frame of playback."""
+        self.described = (rendered, labels)
+        text = (f"{self.bar.describe(rendered.position, self.player.length)} at {fmt.clock(rendered.time)}; "
+                f"{MODES[self.view.mode]}: {labels[0]} and {labels[1]}")
+        if rendered.psnr is not None:
+            text += f"; PSNR {fmt.psnr(rendered.psnr)} dB, SSIM {fmt.ssim(rendered.ssim)}"
+        self.view.setAccessibleDescription(text)
+        if not self.player.playing:
+            announce(self.view, text)
 
     def _is_current(self, request) -> bool:
         """Whether `request` was made for the current choices (any position: playback moves on)."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import fmt
 from vsr_app.progress import cut_middle
 from vsr_app.resources import resource_path
 
@@ -64,20 +62,39 @@ class WelcomePage(QWidget):
         column.addSpacing(6)
         column.addWidget(hint)
         column.addSpacing(18)
-        self.recent = QLabel()
-        self.recent.setAlignment(Qt.AlignCenter)
-        self.recent.setTextFormat(Qt.RichText)
-        self.recent.setTextInteractionFlags(Qt.TextBrowserInteraction)  # Tab reaches each link, Enter opens it
-        self.recent.linkActivated.connect(self.recentRequested)
-        self.recent.linkHovered.connect(self.recent.setToolTip)  # the whole path of a name cut short
+        # the recent files as buttons drawn as links: in a rich-text label's links, a screen reader found plain text
+        # ("Recent tiny.mp4 carphone.mp4") whose focus never moved as Tab went from link to link
+        self.recent = QWidget()
+        self.recent_rows = QVBoxLayout(self.recent)
+        self.recent_rows.setContentsMargins(0, 0, 0, 0)
+        self.recent_rows.setSpacing(0)
+        heading = QLabel("Recent")
+        heading.setProperty("role", "muted")
+        heading.setAlignment(Qt.AlignCenter)
+        self.recent_rows.addWidget(heading)
+        self.recent.hide()
         column.addWidget(self.recent)
         column.addStretch(3)
+
+    def recent_buttons(self) -> list[QPushButton]:
+        return self.recent.findChildren(QPushButton)
 
     def set_recent(self, paths: list[str]) -> None:
         # a long name is cut in its middle (the whole path shows on hover): a page hidden behind an open video still
         # sets the window's least width, which a 90-character name took past 1,280 px at a 20 pt font
-        links = [f"<a href='{html.escape(p, quote=True)}' style='color:{theme.ACCENT}; text-decoration:none'>"
-                 f"{html.escape(cut_middle(label, RECENT_COLUMNS))}</a>"
-                 for p, label in zip(paths[:5], fmt.file_labels(paths[:5]))]
-        recent = f"<span style='color:{theme.MUTED}'>Recent</span><br>"
-        self.recent.setText(recent + "<br>".join(links) if links else "")
+        for button in self.recent_buttons():
+            button.deleteLater()
+            button.setParent(None)
+        previous = self.sample_button  # new buttons join the Tab chain at the window's end: put them after it
+        for path, label in zip(paths[:5], fmt.file_labels(paths[:5])):
+            button = QPushButton(cut_middle(label, RECENT_COLUMNS).replace("&", "&&"))
+            button.setProperty("link", True)
+            button.setAutoDefault(True)  # Enter opens it, as the window's other buttons (main_window)
+            button.setToolTip(path)
+            button.setAccessibleName(f"Open {label}")
+            button.setAccessibleDescription(path)
+            button.clicked.connect(lambda _=False, p=path: self.recentRequested.emit(p))
+            self.recent_rows.addWidget(button, 0, Qt.AlignHCenter)
+            QWidget.setTabOrder(previous, button)
+            previous = button
+        self.recent.setVisible(bool(paths))  # no empty stop for Tab

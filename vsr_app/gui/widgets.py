@@ -88,6 +88,20 @@ class WarningLabel(QLabel):
             announce(self, "Warning: " + text)
 
 
+def bind_name(field: QWidget, name: str, label: QLabel | None = None) -> QLabel:
+    """Name `field` for a screen reader by `label` (bound to it as its buddy; by default an empty label that shows
+    nothing), which the caller puts beside it: Qt on Linux and macOS gives a drop-down's current item as its name and
+    leaves its accessible name unsaid (a model picker was read as "vsr-x4-student 104 K"); a reader takes the name from
+    a label bound to the field, which must share its parent."""
+    if label is None:
+        label = QLabel()
+        label.setFixedSize(0, 0)
+    label.setAccessibleName(name)
+    label.setBuddy(field)
+    field.setAccessibleName(name)
+    return label
+
+
 def name_form_fields(form: QFormLayout) -> None:
     """Give each row's fields its label's text as their accessible name, and bind the label to the first (its
     buddy). A screen reader read the group box's title ("Batch") for every field of a form, as a field beside a
