@@ -369,7 +369,7 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src / "a.mp4"), "-o", str(tmp_path / "o")], "is not a folder"),
         (["batch", str(src), "-o", str(src / "a.mp4")], "is a file, not a folder"),
         (["batch", str(src), "-o", str(src / "a.mp4" / "x")], "is a file, not a folder"),
-        (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale"),
+        (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale; add --task interpolate"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "nope"], "unknown model 'nope'"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--report", str(src / "a.mp4" / "r.json")],
          f"cannot write to the report's folder '{src / 'a.mp4'}': '{src / 'a.mp4'}' is a file, not a folder"),
@@ -1178,3 +1178,29 @@ def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypat
                     "weights, so whether they were these cannot be told")
     # a built-in model has no weights: such an output is its complete output (it was kept as "exists", exit 1)
     assert batch.existing_output(src / "clip.mp4", out / "clip.mp4", first.settings, 4, 1) is None
+
+
+@pytest.mark.parametrize("how", ["moved", "replaced"])
+def test_an_output_folder_gone_mid_batch_is_not_made_again(tmp_path, how):
+    """A drive unplugged (or the folder moved) mid-batch: the writer made the folder again, and the rest went to the
+    system disk under the mount point (hidden once the drive is back), reported "ok", with the folder's lock gone."""
+    from videogen import make_video
+
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b", "c"):
+        make_video(tmp_path / "in" / f"{name}.mp4", frames=4)
+    out = tmp_path / "out"
+
+    def unplug(index, count, result):
+        if index == 1:
+            out.rename(tmp_path / "moved")
+            if how == "replaced":
+                out.mkdir()  # another folder at the same place: a mount point with the drive gone
+
+    report = batch.run_batch(tmp_path / "in", out, model="bicubic", device="cpu", on_file=unplug,
+                             report_path=tmp_path / "report.json")
+    assert [f.status for f in report.files] == ["ok", "failed", "failed"]
+    assert all(f.reason.startswith(f"the output folder '{out}' is gone or was replaced while the batch ran")
+               for f in report.files[1:])
+    assert out.is_dir() == (how == "replaced") and (not out.exists() or list(out.iterdir()) == [])
+    assert [p.name for p in (tmp_path / "moved").iterdir() if not p.name.startswith(".")] == ["a.mp4"]

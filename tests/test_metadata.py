@@ -132,6 +132,21 @@ def test_a_phones_quicktime_keys_reach_mov_and_mp4_beside_the_record(tmp_path, o
     assert read_made_by(out)["models"] == ["m"]  # a batch rerun still recognises its own output
 
 
+@pytest.mark.parametrize("out_suffix", [".mov", ".mp4"])
+def test_an_android_phones_keys_reach_mov_and_mp4(tmp_path, out_suffix):
+    """Android's MediaMuxer writes the maker, model, OS version and capture rate (a slow-motion clip's) as keys too,
+    under com.android: only Apple's were looked for, and an Android phone's were dropped without a note."""
+    phone = {"com.android.manufacturer": "Google", "com.android.model": "Pixel 8", "com.android.version": "14",
+             "com.android.capture.fps": "240.000000"}
+    source = make_source(tmp_path / "phone.mp4", tags=phone, options={"movflags": "use_metadata_tags"})
+    out = tmp_path / f"out{out_suffix}"
+    write(source, out, task="upscale", models=["m"])
+    with av.open(str(out)) as container:
+        tags = dict(container.metadata)
+    assert {key: tags.get(key) for key in phone} == phone
+    assert read_made_by(out)["models"] == ["m"]
+
+
 @pytest.mark.parametrize("out_suffix, language", [(".mkv", "deu"), (".mp4", "deu"), (".mov", "ger")])
 def test_the_video_tracks_language_is_kept(tmp_path, out_suffix, language):
     """The audio and subtitle tracks kept their language and title, the video track lost its own."""

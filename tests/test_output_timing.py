@@ -162,7 +162,10 @@ def test_a_cut_mp4s_hidden_frames_are_not_counted_as_lost(tmp_path):
     from test_audio_carry import cut_mp4
 
     src = cut_mp4(tmp_path / "cut.mp4")
-    assert probe(src).frame_count == 17
+    assert probe(src).frame_count == 12  # the header's 17, less the 5 its edit list hides (a phone's "Trim" too)
+    seen = []
+    process_video(src, tmp_path / "counted.mp4", upscale="bicubic", device="cpu", progress=seen.append)
+    assert {info.total for info in seen} == {12}  # the progress total from the start, not 0/17 ending at 12/12
     summary = process_video(src, tmp_path / "out.mp4", upscale="bicubic", device="cpu")
     assert summary.frames_in == 12
     assert not any("promised" in note for note in summary.notes)

@@ -31,3 +31,10 @@ def test_a_full_disk_names_what_is_kept(tmp_path, files, kept):
         (tmp_path / name).write_bytes(b"")
     with pytest.raises(VsrAppError, match=f"no space left on the disk while saving the checkpoint in .*; {kept}"):
         fail_to_save(tmp_path)
+
+
+def test_a_run_folder_deleted_while_the_run_went_on_is_said_to_be_gone(tmp_path):
+    """"no checkpoint was written yet" was said of a run that had written several before its folder was deleted."""
+    with pytest.raises(VsrAppError, match=r"while saving the checkpoint in .*gone; the run folder is gone \(deleted or "
+                                          r"moved while the run went on\)"):
+        fail_to_save(tmp_path / "gone")

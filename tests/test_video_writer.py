@@ -315,6 +315,26 @@ def test_an_output_another_run_finished_meanwhile_is_not_replaced(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_finished_video_that_cannot_be_put_in_place_is_kept_and_named(tmp_path, monkeypatch, caplog, overwrite):
+    """Its folder made read-only (or moved) while it was written: the rename failed, the finished file was left
+    hidden, the error did not say so, the next export removed it, and its deletion was warned of twice."""
+    from vsr_app.video import pipeline, writer
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    source = make_video(tmp_path / "in.mp4", frames=6)
+    monkeypatch.setattr(writer.os, "replace", read_only)
+    monkeypatch.setattr(writer.os, "link", read_only)
+    with pytest.raises(VsrAppError, match=r"the video is finished but could not be put at '.*out\.mp4' \(Read-only "
+                                          r"file system\); it is kept as the hidden file '.*\.out\.partial-.*\.mp4'"):
+        pipeline.process_video(source, tmp_path / "out.mp4", upscale="bicubic", device="cpu", overwrite=overwrite)
+    kept = leftovers(tmp_path)
+    assert len(kept) == 1 and probe(tmp_path / kept[0]).frame_count == 6
+    assert "could not delete" not in caplog.text
+
+
 @pytest.mark.parametrize("stem", ["b" * 251, "題" * 80])  # 255 and 244 bytes with ".mp4"
 def test_a_name_at_the_disks_limit_can_be_written(tmp_path, stem):
     """The temporary name is longer than the target's; it is shortened to fit, and so found again for cleanup."""

@@ -556,7 +556,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         check_report_path(Path(report_path), inputs, outputs, overwrite)
     loaded = load_model(str(model or PREFERRED[task].student), device)
     if loaded.task != task:
-        raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}")
+        raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}; add --task {loaded.task}")
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
@@ -591,6 +591,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
 
     def process(src: Path, dst: Path, result: FileResult) -> None:
         """Skip or keep what is at `dst`, else make it; fills `result`, raises when the file fails."""
+        if _identity(out_dir) != home:
+            # the writer makes a missing folder: the rest went to the system disk under an unplugged drive's mount
+            # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
+            made.clear()  # the folders this batch made are gone with it; one at their place now is not its own
+            raise VsrAppError(f"the output folder '{out_dir}' is gone or was replaced while the batch ran (a drive "
+                              "unplugged, the folder moved or deleted); nothing more is written")
         remove_stale_partials(dst)
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
@@ -623,6 +629,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     # the lock before the report is first written (it may be the other batch's too); a batch that made nothing
     # (stopped before its first output, every file failed) leaves no empty folder it made
     with removed_if_left_empty(made), claim_output_folder(out_dir):
+        home = _identity(out_dir)
         save()
         count = len(inputs)
         in_flight = None
@@ -683,6 +690,15 @@ def _fill(result: FileResult, summary) -> None:
     result.input_size, result.output_size = list(summary.input_size), list(summary.output_size)
     result.input_duration = round(summary.input_duration, 6)
     result.output_duration = round(summary.output_duration, 6)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at `folder` now (its device and inode), or None where none is."""
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _size(path: Path) -> int | None:

@@ -181,7 +181,10 @@ def saving(what: str, run_dir: Path, resume_hint: str):
 
 def _what_is_kept(run_dir: Path, resume_hint: str) -> str:
     """What a failed save left to go on from: the last checkpoint, else (a run resumed without it) the exported
-    weights a resume continues from, else nothing."""
+    weights a resume continues from, else nothing; or the run folder itself is gone (deleted or moved while the run
+    went on: "no checkpoint was written yet" was said of a run that had written several)."""
+    if not run_dir.is_dir():
+        return "the run folder is gone (deleted or moved while the run went on), with whatever it held"
     if (run_dir / "checkpoint.safetensors").exists():
         return f"the last complete checkpoint is intact ({resume_hint} once this is fixed)"
     if holds_run(run_dir):

@@ -52,12 +52,13 @@ CHROMA_NAMES = {(1, 1): "4:4:4", (1, 2): "4:4:0", (2, 1): "4:2:2", (2, 2): "4:2:
 
 
 def keeps_quicktime_keys(source: Path) -> bool:
-    """Whether the source holds QuickTime metadata keys (an iPhone's make, model, software, local creation date and
-    place): the mov/mp4 muxers write those only as such keys (movflags use_metadata_tags, which puts every tag there,
-    as such a source has them), and without it dropped them without a word."""
+    """Whether the source holds QuickTime metadata keys, named in reverse-DNS form (an iPhone's make, model, software,
+    local creation date and place as `com.apple.quicktime.*`; an Android phone's maker, model, OS version and capture
+    rate as `com.android.*`): the mov/mp4 muxers write those only as such keys (movflags use_metadata_tags, which puts
+    every tag there, as such a source has them), and without it dropped them without a word."""
     try:
         with av.open(str(source)) as container:
-            return any(key.lower().startswith(QUICKTIME_KEY) for key in container.metadata)
+            return any("." in key for key in container.metadata)
     except (av.FFmpegError, OSError):
         return False
 

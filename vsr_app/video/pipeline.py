@@ -413,10 +413,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     span = stats["last"] - stats["first"]
     input_duration = info.duration if info.duration and info.duration > span else span + interval
     notes = list(result.notes) + [note for note in notes_of_models if note]
-    shown = (info.frame_count or 0) - reader.hidden_frames  # the header counts the frames an edit list hides too
-    promised = info.frame_count and abs(shown - frames_in) > 1
+    promised = info.frame_count and abs(info.frame_count - frames_in) > 1
     if promised:
-        notes.append(f"the file header promised {shown} frames but {frames_in} could be decoded")
+        notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
     if count := reader.interlaced_frames:

@@ -291,14 +291,19 @@ def _frame_rate(stream, container_format: str) -> Fraction | None:
 
 
 def _listed_frames(stream, container_format: str) -> int:
-    """The header's frame count (0 when it has none). An AVI's header counts the empty "drop" entries that a
-    variable-frame-rate source leaves for its gaps, which hold no picture: there, the frames its index lists, when
-    that index reaches the header's length (a cut file's rebuilt index does not, and keeps the header's count)."""
+    """The frames the header counts that show (0 when it has none). An AVI's header counts the empty "drop" entries
+    that a variable-frame-rate source leaves for its gaps, which hold no picture: there, the frames its index lists,
+    when that index reaches the header's length (a cut file's rebuilt index does not, and keeps the header's count).
+    An MP4/MOV header counts the frames its edit list hides, which its index marks: a phone's trimmed clip of 6 frames
+    read "Frames 12", and its progress 0/12 before ending at 6/6. Hidden frames lie at the ends (a trim): the first
+    and last entries tell whether to count them, so a long file's index is not walked for nothing."""
     count = stream.frames
+    entries = stream.index_entries if count else ()
     if container_format == "avi" and count:
-        entries = stream.index_entries
         if len(entries) and entries[-1].timestamp >= count - 1:
             return sum(entry.size > 0 for entry in entries)
+    elif len(entries) and (entries[0].is_discard or entries[-1].is_discard):
+        return count - sum(entry.is_discard for entry in entries)
     return count
 
 
@@ -396,10 +401,7 @@ class VideoReader:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        # of the latest frames() pass: packets skipped because they failed to decode (damaged data), and packets the
-        # file's edit list hides (a cut MP4's frames before the cut), which its header counts but no player shows
-        self.decode_errors = 0
-        self.hidden_frames = 0
+        self.decode_errors = 0  # of the latest frames() pass: packets skipped because they failed to decode (damaged)
         self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
         self._deinterlacer: Deinterlacer | None = None  # of the latest frames() pass
         self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
@@ -464,7 +466,6 @@ class VideoReader:
         that decodes, as players show them; a file where none does is refused by `_read_info`."""
         try:
             for packet in container.demux(stream):
-                self.hidden_frames += packet.is_discard and packet.size > 0
                 try:
                     frames = stream.decode(packet)
                 except av.error.InvalidDataError as exc:
@@ -483,7 +484,7 @@ class VideoReader:
         The file stays open only while the iterator runs; closing the generator closes it.
         """
         container = _open(self.path)
-        self.decode_errors = self.hidden_frames = self.transparent_frames = 0
+        self.decode_errors = self.transparent_frames = 0
         deinterlacer = self._deinterlacer = Deinterlacer()
         try:
             stream = video_stream(container, self.path)

@@ -155,6 +155,7 @@ class VideoWriter:
         self.carried: CarriedStreams | None = None
         self.start_ticks = 0  # the source's start in time_base units: the output's clock starts at 0 there
         self.result: WriteResult | None = None  # set by close()
+        self.aborted = self.kept = False  # the temporary file deleted; or kept, finished, where it could not be placed
         try:
             # (Matroska keeps any tag: the source is opened for its keys only for .mov/.mp4)
             keys = suffix != ".mkv" and self.source is not None and keeps_quicktime_keys(self.source)
@@ -327,10 +328,16 @@ class VideoWriter:
                                   "the output was discarded")
             with open(self.tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
-            self._move_into_place()
         except (av.FFmpegError, OSError) as exc:
             self.abort()
             raise _write_error(self.path, exc) from exc
+        except BaseException:
+            self.abort()
+            raise
+        try:
+            self._move_into_place()
+        except OSError as exc:
+            raise self._kept_unplaced(exc) from exc
         except BaseException:
             self.abort()
             raise
@@ -352,6 +359,15 @@ class VideoWriter:
                               f"this run's output is kept as '{kept}'")
         release_partial(self.tmp)
 
+    def _kept_unplaced(self, exc: OSError) -> VsrAppError:
+        """The finished, checked file could not be renamed into place (its folder made read-only, or moved, while it
+        was written): it is kept where it is, not deleted with hours of work in it, and the error says where."""
+        self.kept = True
+        release_partial(self.tmp)
+        return VsrAppError(f"the video is finished but could not be put at '{self.path}' ({exc.strerror or exc}); "
+                           f"it is kept as the hidden file '{self.tmp}': move it elsewhere, as the next export to that "
+                           "name removes it")
+
     def _claim_target(self) -> bool:
         """Put the finished file at the target unless a file is there (then False). A hard link fails on an
         existing target, so another run cannot slip in between a check and the rename; on a disk without hard
@@ -369,7 +385,11 @@ class VideoWriter:
         return True
 
     def abort(self) -> None:
-        """Stop and delete the temporary file; the target is left as it was."""
+        """Stop and delete the temporary file (once: a second call does nothing); the target is left as it was. A
+        finished file that could not be put in place is kept (`_kept_unplaced`)."""
+        if self.aborted or self.kept:
+            return
+        self.aborted = True
         for closable in (self.carried, self.container):
             if closable is not None:
                 try:
