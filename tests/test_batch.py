@@ -1183,24 +1183,34 @@ def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypat
 @pytest.mark.parametrize("how", ["moved", "replaced"])
 def test_an_output_folder_gone_mid_batch_is_not_made_again(tmp_path, how):
     """A drive unplugged (or the folder moved) mid-batch: the writer made the folder again, and the rest went to the
-    system disk under the mount point (hidden once the drive is back), reported "ok", with the folder's lock gone."""
+    system disk under the mount point (hidden once the drive is back), reported "ok", with the folder's lock gone. The
+    report kept inside it (as the Batch tab keeps it) made it again too."""
     from videogen import make_video
 
     (tmp_path / "in").mkdir()
     for name in ("a", "b", "c"):
         make_video(tmp_path / "in" / f"{name}.mp4", frames=4)
-    out = tmp_path / "out"
 
-    def unplug(index, count, result):
-        if index == 1:
-            out.rename(tmp_path / "moved")
-            if how == "replaced":
-                out.mkdir()  # another folder at the same place: a mount point with the drive gone
+    def unplugging(out, moved):
+        def unplug(index, count, result):
+            if index == 1:
+                out.rename(moved)
+                if how == "replaced":
+                    out.mkdir()  # another folder at the same place: a mount point with the drive gone
+        return unplug
 
-    report = batch.run_batch(tmp_path / "in", out, model="bicubic", device="cpu", on_file=unplug,
+    out, moved = tmp_path / "out", tmp_path / "moved"
+    report = batch.run_batch(tmp_path / "in", out, model="bicubic", device="cpu", on_file=unplugging(out, moved),
                              report_path=tmp_path / "report.json")
     assert [f.status for f in report.files] == ["ok", "failed", "failed"]
     assert all(f.reason.startswith(f"the output folder '{out}' is gone or was replaced while the batch ran")
                for f in report.files[1:])
     assert out.is_dir() == (how == "replaced") and (not out.exists() or list(out.iterdir()) == [])
-    assert [p.name for p in (tmp_path / "moved").iterdir() if not p.name.startswith(".")] == ["a.mp4"]
+    assert [p.name for p in moved.iterdir() if not p.name.startswith(".")] == ["a.mp4"]
+    out, moved = tmp_path / "out2", tmp_path / "moved2"
+    with pytest.raises(VsrAppError, match=r"the report '.*out2/vsr-app-report\.json' was not written: the output "
+                                          r"folder is gone; the batch itself ran: 1 ok, 0 skipped, 2 failed"):
+        batch.run_batch(tmp_path / "in", out, model="bicubic", device="cpu", on_file=unplugging(out, moved),
+                        report_path=out / "vsr-app-report.json")
+    assert not out.exists() or list(out.iterdir()) == []
+    assert sorted(p.name for p in moved.iterdir() if not p.name.startswith(".")) == ["a.mp4", "vsr-app-report.json"]

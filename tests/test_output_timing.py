@@ -170,3 +170,17 @@ def test_a_cut_mp4s_hidden_frames_are_not_counted_as_lost(tmp_path):
     assert summary.frames_in == 12
     assert not any("promised" in note for note in summary.notes)
     assert packet_span(src).frames == 12 and packet_span(src).start == 0.0
+
+
+@pytest.mark.parametrize("edits, shown", [([(3.0, 2.0)], 30), ([(2.7, 2.3)], 27), ([(3.0, 0.0)], 30),
+                                          ([(2.0, 1.5)], 20), ([(1.0, 0.0), (2.0, 3.0)], 30)],
+                         ids=["start at a keyframe", "start mid-GOP", "end", "both ends", "middle"])
+def test_a_trimmed_mp4_counts_the_frames_it_shows(tmp_path, edits, shown):
+    """Its header counts all 50 frames; FFmpeg leaves some hidden ones out of its index and marks the others: the
+    header's count less the marked ones said 50, 47 or 39 of 30, 27 or 30 frames shown."""
+    from videogen import with_edit_list
+    from vsr_app.video.reader import VideoReader
+
+    trimmed = with_edit_list(tmp_path / "trimmed.mp4", edits)
+    frames = VideoReader(trimmed).frames()
+    assert probe(trimmed).frame_count == sum(1 for _ in frames) == shown

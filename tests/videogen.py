@@ -6,6 +6,7 @@ frames apart after lossy coding and see which way up a picture is.
 
 from __future__ import annotations
 
+import struct
 from fractions import Fraction
 from pathlib import Path
 
@@ -143,3 +144,43 @@ def write_pan_frames(folder: Path, count: int, rng: np.random.Generator, *, text
     for i in range(count):
         cv2.imwrite(str(folder / f"{i:03d}.png"), big[:, i * step:i * step + width])
     return folder
+
+
+def _box(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(body), kind) + body
+
+
+def with_edit_list(path: Path, edits: list[tuple[float, float]], frames: int = 50, fps: int = 10) -> Path:
+    """An MP4 of `frames` frames (x264 with B-frames, keyframes every 10) whose edit list shows only `edits`, each
+    (seconds shown, media start in seconds): a trim as phones and lossless cutters write it. Its header still counts
+    every frame."""
+    with av.open(str(path), "w") as container:  # PyAV puts the index after the media: offsets survive the rewrite
+        video = container.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.options = {"g": "10", "bf": "2", "keyint_min": "10", "sc_threshold": "0"}
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 64, 48), format="rgb24")
+            frame.pts = i
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+    data = Path(path).read_bytes()
+    movie_scale = struct.unpack(">I", data[data.find(b"mvhd") + 16:][:4])[0]
+    media_scale = struct.unpack(">I", data[data.find(b"mdhd") + 16:][:4])[0]
+    delay = 2 / fps  # the B-frames' reorder delay: where the first frame shows on the media's clock
+    entries = b"".join(struct.pack(">Iihh", round(shown * movie_scale), round((start + delay) * media_scale), 1, 0)
+                       for shown, start in edits)
+    edit_list = _box(b"elst", struct.pack(">II", 0, len(edits)) + entries)
+
+    def rebuilt(start: int, end: int) -> bytes:
+        out = b""
+        while start < end:
+            size, kind = struct.unpack(">I4s", data[start:start + 8])
+            if kind in (b"moov", b"trak", b"edts"):
+                out += _box(kind, rebuilt(start + 8, start + size))
+            else:
+                out += edit_list if kind == b"elst" else data[start:start + size]
+            start += size
+        return out
+
+    Path(path).write_bytes(rebuilt(0, len(data)))
+    return Path(path)

@@ -40,6 +40,7 @@ import errno
 import itertools
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -54,7 +55,7 @@ from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS, OPEN_VIDEO_EXTS
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.disk_space import shortfall_warning
+from vsr_app.video.disk_space import LOOK_EVERY_S, shortfall_warning
 
 log = logging.getLogger(__name__)
 
@@ -448,7 +449,9 @@ class _OverallProgress:
         self.waiting = 0  # the file's frames its encoder holds (ProgressInfo.waiting)
         self.out_dir = out_dir
         self.made_bytes = self.made_work = 0  # the finished outputs' size, and the work (frames x pixels) they took
-        self.file_warning = ""  # the file's own (its output will not fit), said over the batch's
+        self.file_warning = ""  # the file's own (its output will not fit); the batch's, which counts it too, comes first
+        self.clock = clock
+        self.projected_at = -math.inf
 
     def _report(self, info: ProgressInfo) -> None:
         if self.callback is None:
@@ -458,7 +461,7 @@ class _OverallProgress:
         if info.eta and work_eta:
             info = replace(info, eta=work_eta)
         self.callback(replace(info, waiting=self.waiting if info.eta != 0.0 else 0,
-                              warning=self.file_warning or info.warning))
+                              warning=info.warning or self.file_warning))
 
     def start_file(self, label: str, estimate: _Estimate) -> None:
         """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead)."""
@@ -471,6 +474,7 @@ class _OverallProgress:
     def on_progress(self, info: ProgressInfo) -> None:
         self.waiting = info.waiting
         self.file_warning = info.warning
+        self._project()
         if info.done > self.file_done:
             self.work.advance((info.done - self.file_done) * self.pixels)
             self.meter.advance(info.done - self.file_done)
@@ -484,16 +488,27 @@ class _OverallProgress:
         self.file_warning = ""
         self.meter.total = max(self.meter.done, self.meter.total - left)
         self.work.total = max(self.work.done, self.work.total - left * self.pixels)
+        self._project(now=True)
 
     def end_file(self, estimate: _Estimate, output_bytes: int | None) -> None:
         """Correct the total by the difference between the file's real and estimated length, and project the
         outputs still to come from the size of those made so far: warned of a disk too small while files remain."""
         self.meter.total += self.file_done - estimate.frames
         self.work.total += (self.file_done - estimate.frames) * self.pixels
-        self.made_bytes += output_bytes or 0
-        self.made_work += self.file_done * self.pixels
+        if output_bytes is not None:
+            self.made_bytes += output_bytes
+            self.made_work += self.file_done * self.pixels
         self.file_done = 0
         self.file_warning = ""
+        self._project(now=True)
+
+    def _project(self, now: bool = False) -> None:
+        """The batch's warning: the work still to do (the file in work's rest included) at the bytes a unit of work
+        took so far, against the output disk's free space; again every few seconds (space freed meanwhile clears it)
+        and as each file ends, is skipped or fails."""
+        if not now and self.clock() - self.projected_at < LOOK_EVERY_S:
+            return
+        self.projected_at = self.clock()
         left = self.work.total - self.work.done
         self.meter.warning = shortfall_warning(self.out_dir, self.made_bytes / self.made_work * left,
                                                "the batch's remaining outputs need") if self.made_work else ""
@@ -581,6 +596,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         if report_path is None:
             return
         try:
+            if Path(os.path.abspath(report_path)).is_relative_to(out_dir) and _identity(out_dir) != home:
+                # its folder would be made again: under an unplugged drive's mount point, or beside a moved folder
+                raise VsrAppError(f"the report '{report_path}' was not written: the output folder is gone")
             report.write(report_path)
         except VsrAppError as exc:
             if must:

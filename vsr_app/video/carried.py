@@ -37,6 +37,7 @@ MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"}
 NOT_CARRIED_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 # Where iPhones keep the place a video was shot: a QuickTime key the mov/mp4 muxers do not write ('location' they do).
 APPLE_LOCATION = "com.apple.quicktime.location.ISO6709"
+REVERSE_DNS = re.compile(r"[a-z]{2,}\.[a-z0-9-]+\.[a-z0-9]", re.IGNORECASE)  # com.android.version, com.apple.x.y
 QUICKTIME_KEY = "com.apple.quicktime."  # the prefix of the metadata keys QuickTime and iPhones write
 # Standard tags QuickTime reads, in a file that holds keys, from its own keys only (use_metadata_tags writes 'title'
 # as a key of that name, which it does not know)
@@ -55,10 +56,11 @@ def keeps_quicktime_keys(source: Path) -> bool:
     """Whether the source holds QuickTime metadata keys, named in reverse-DNS form (an iPhone's make, model, software,
     local creation date and place as `com.apple.quicktime.*`; an Android phone's maker, model, OS version and capture
     rate as `com.android.*`): the mov/mp4 muxers write those only as such keys (movflags use_metadata_tags, which puts
-    every tag there, as such a source has them), and without it dropped them without a word."""
+    every tag there, as such a source has them), and without it dropped them without a word. A tag with one dot
+    (`source.url`) is no such key: it would move every standard tag (title, artist, a .mov's place) into keys."""
     try:
         with av.open(str(source)) as container:
-            return any("." in key for key in container.metadata)
+            return any(REVERSE_DNS.match(key) for key in container.metadata)
     except (av.FFmpegError, OSError):
         return False
 
@@ -248,6 +250,7 @@ class CarriedStreams:
             # the last hidden audio packet before the shown ones is: the decoder needs it for the first (AAC's overlap).
             self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
             self.reencoded: dict[int, _Reencoding] = {}
+            self.bytes = 0  # of the source's packets carried so far (re-encoded ones as they came): the output's growth
             output.metadata.update(_container_tags(self.src.metadata))
             notes += _video_notes(source, self.src, output)
             main = video_stream(self.src, source)
@@ -404,6 +407,7 @@ class CarriedStreams:
 
     def _mux(self, packet) -> None:
         index = packet.stream.index
+        self.bytes += packet.size
         if index in self.copied:
             if packet.size == 0 or packet.dts is None:
                 return  # demuxer's end-of-stream marker

@@ -10,7 +10,6 @@ warning while there is still time to free space or cancel.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import time
 from pathlib import Path
@@ -35,7 +34,7 @@ def shortfall_warning(folder: Path, more_bytes: float, what: str) -> str:
 
 
 def size_text(n: float) -> str:
-    """'1.2 GB', '340 MB', '15 KB': a size to read, in the units a file manager uses (binary)."""
+    """'1.2 GB', '340 MB', '15 KB': a size to read, in binary units (1 KB = 1024 bytes), as the memory figures."""
     for unit, scale in (("GB", 2**30), ("MB", 2**20)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}" if n < 10 * scale else f"{n / scale:.0f} {unit}"
@@ -43,15 +42,18 @@ def size_text(n: float) -> str:
 
 
 class GrowthWatch:
-    """Projects the rest of an output file (being written at `path`, `total` frames in all) from how fast it grows.
+    """Projects the rest of an output (`total` frames in all, written into `folder`) from how fast it grows: `size()`
+    is what it has grown by so far.
 
     `look(frames)` is called as frames are finished; it returns the warning to show ('' while the output fits, or
     while too little is known: no total, too few frames).
     """
 
-    def __init__(self, path: Path, total: int | None, clock: Callable[[], float] = time.monotonic):
-        self.path = path
+    def __init__(self, size: Callable[[], int], total: int | None, folder: Path,
+                 clock: Callable[[], float] = time.monotonic):
+        self.size = size
         self.total = total
+        self.folder = folder
         self.clock = clock
         self.first: tuple[int, int] | None = None  # (frames, bytes) at the first look
         self.last_look = -math.inf
@@ -62,10 +64,7 @@ class GrowthWatch:
         if self.total is None or now - self.last_look < LOOK_EVERY_S:
             return self.warning
         self.last_look = now
-        try:
-            size = os.stat(self.path).st_size
-        except OSError:
-            return self.warning
+        size = self.size()
         if self.first is None:
             self.first = (frames, size)
             return self.warning
@@ -73,5 +72,5 @@ class GrowthWatch:
         if frames - first_frames < FEWEST_FRAMES:
             return self.warning
         rate = (size - first_size) / (frames - first_frames)
-        self.warning = shortfall_warning(self.path.parent, rate * max(0, self.total - frames), "the output needs")
+        self.warning = shortfall_warning(self.folder, rate * max(0, self.total - frames), "the output needs")
         return self.warning

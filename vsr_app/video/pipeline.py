@@ -347,7 +347,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
                          codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
                          sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
                          task="+".join(tasks), models=models, weights=weights)
-    space = GrowthWatch(writer.tmp, expected)
+    space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
     stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None, "cuts": 0}

@@ -294,16 +294,18 @@ def _listed_frames(stream, container_format: str) -> int:
     """The frames the header counts that show (0 when it has none). An AVI's header counts the empty "drop" entries
     that a variable-frame-rate source leaves for its gaps, which hold no picture: there, the frames its index lists,
     when that index reaches the header's length (a cut file's rebuilt index does not, and keeps the header's count).
-    An MP4/MOV header counts the frames its edit list hides, which its index marks: a phone's trimmed clip of 6 frames
-    read "Frames 12", and its progress 0/12 before ending at 6/6. Hidden frames lie at the ends (a trim): the first
-    and last entries tell whether to count them, so a long file's index is not walked for nothing."""
+    An MP4/MOV header counts the frames its edit list hides: a phone's trimmed clip of 6 frames read "Frames 12", and
+    its progress 0/12 before ending at 6/6. FFmpeg leaves some of them out of its index and marks the others: the
+    index's entries less those marked are the frames shown (as verify.packet_span counts them; 0.05 s for 216,000)."""
     count = stream.frames
-    entries = stream.index_entries if count else ()
-    if container_format == "avi" and count:
+    if not count:
+        return 0
+    entries = stream.index_entries
+    if container_format == "avi":
         if len(entries) and entries[-1].timestamp >= count - 1:
             return sum(entry.size > 0 for entry in entries)
-    elif len(entries) and (entries[0].is_discard or entries[-1].is_discard):
-        return count - sum(entry.is_discard for entry in entries)
+    elif container_format.startswith("mov") and len(entries):
+        return len(entries) - sum(entry.is_discard for entry in entries)
     return count
 
 

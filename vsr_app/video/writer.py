@@ -132,6 +132,7 @@ class VideoWriter:
         rate = Fraction(frame_rate).limit_denominator(1_000_000)
         self.time_base = time_base or Fraction(1, 180_000)
         self.frames = 0  # frames handed to the encoder
+        self.video_bytes = 0  # of the encoded video packets so far
         self.on_encoded = on_encoded  # progress hook: called with the number of newly finished frames
         self.first_time: float | None = None
         self.last_time: float | None = None
@@ -271,9 +272,16 @@ class VideoWriter:
         """`time` (seconds, source clock) in ticks of the output's clock."""
         return round(time / self.time_base) - self.start_ticks
 
+    @property
+    def bytes_made(self) -> int:
+        """How much the output has grown by: its video and carried streams' packets, counted as they are made (the
+        file grows in the muxer's buffered steps, 256 KB or a Matroska cluster's 5 s, too coarse to project from)."""
+        return self.video_bytes + (self.carried.bytes if self.carried is not None else 0)
+
     def _mux_video(self, packets: list) -> None:
         """Mux encoded packets one behind the encoder: the newest is held back, as it may be the last one."""
         for packet in packets:
+            self.video_bytes += packet.size
             if self.held is not None:
                 self._mux_packet(self.held)
             self.held = packet
@@ -381,7 +389,10 @@ class VideoWriter:
                 return False
             os.replace(self.tmp, self.path)
             return True
-        self.tmp.unlink()
+        try:
+            self.tmp.unlink()
+        except OSError as exc:  # the output is in place: the second name goes with the next write of it
+            log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
         return True
 
     def abort(self) -> None:
