@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -262,3 +263,14 @@ def test_a_file_named_like_a_shipped_model_is_reported_under_its_path(tmp_path):
     shipped = str(models_dir() / "vsr-x4-student.safetensors")
     assert list(bench.select_models((own, "bicubic"))) == [own, "bicubic"]
     assert list(bench.select_models((shipped,))) == ["vsr-x4-student"]
+
+
+def test_cpu_time_is_measured_finer_than_the_clock_tick():
+    """os.times counts in 10 ms ticks: a short timing read 0.0 ms, or more CPU time than wall time on one thread."""
+    from vsr_app.bench import cpu_seconds
+
+    start = cpu_seconds()
+    wall = time.perf_counter()
+    while time.perf_counter() - wall < 0.003:  # 3 ms of work
+        pass
+    assert 0.002 < cpu_seconds() - start < 0.009

@@ -690,3 +690,14 @@ def test_the_batch_tab_warns_when_the_outputs_to_come_will_not_fit(window, qtbot
     warnings = [text for _, text in announced if text.startswith("Warning: ")]
     assert len(warnings) == 1 and "the batch's remaining outputs need about" in warnings[0]
     assert panel.warning.isHidden() and panel.status.text().startswith("Done: 3 ok")
+
+
+def test_a_listing_is_said_only_on_the_tab_in_sight(window, qtbot, small_video, tmp_path, announced):
+    """Startup lists the saved folders while the Compare tab shows: "3 videos found." was said from a tab no one saw."""
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = window.batch
+    window.tabs.setCurrentWidget(window.compare)
+    panel.in_dir.setText(str(in_dir))
+    panel.out_dir.setText(str(out_dir))
+    wait_listed(qtbot, panel, panel.scan)
+    assert panel.status.text() == "2 videos found." and announced == []

@@ -229,3 +229,11 @@ def test_a_step_a_view_and_the_player_controls_are_said_to_a_screen_reader(windo
     show_and_wait(qtbot, viewer, lambda: viewer.set_sides("bicubic", "bicubic"), lambda r: r.psnr is not None)
     assert "; PSNR " in viewer.view.accessibleDescription()
     assert viewer.inspector.psnr.accessibleName() == f"PSNR {viewer.inspector.psnr.text()} dB"
+    viewer.view.setFocus()
+    said, described = len(announced), viewer.view.accessibleDescription()
+    press(qtbot, Qt.Key_Space)
+    qtbot.waitUntil(lambda: viewer.player.shown >= 4)  # frames shown while playing: none said, none described
+    assert len(announced) == said and viewer.view.accessibleDescription() == described
+    press(qtbot, Qt.Key_Space)
+    shown = viewer.player.shown
+    assert len(announced) == said + 1 and announced[-1][1].startswith(f"frame {shown + 1} / 12")  # where it stopped

@@ -138,7 +138,8 @@ class AnalysisPlot(QWidget):
         self._redraw()
         if not self.points:
             self.summary.setText("Nothing to analyse: no frame could be measured in this view.")
-        announce(self.summary, "Analysis ended: " + self.summary.text())  # shown only, it went unsaid
+        if complete:  # shown only, it went unsaid; a stop (asked for, or another video opened) is not news
+            announce(self.summary, "Analysis ended: " + self.summary.text())
 
     def _redraw(self) -> None:
         self.redraw_timer.stop()

@@ -427,7 +427,7 @@ class BatchPanel(QWidget):
     def _listing_ended(self) -> None:
         """Say what the listing found ("2 videos found.", a folder that does not exist): typed into a field and left
         with Tab, it was shown only, and a typo was heard of at Process all."""
-        if not self.start_when_listed:  # a start says how it goes on
+        if not self.start_when_listed and self.isVisible():  # a start says how it goes on; startup's, unasked, not
             announce(self.status, self.status.text())
         self.start_when_listed = False
         self.listed.emit()

@@ -259,9 +259,9 @@ class ExportDialog(QDialog):
         else:
             self.progress.setRange(0, 0)
         total = f" / {info.total}" if info.total else ""
+        self.warning.show_warning(info.warning)  # before _say, which grows the dialog to fit both
         self._say(f"{info.stage}: frame {info.done}{total}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
                   + fmt.eta_suffix(info.eta))
-        self.warning.show_warning(info.warning)
 
     def _done(self, summary) -> None:
         self._set_running(False)

@@ -82,7 +82,7 @@ def ssim(value: float | None) -> str:
 
 # the FFmpeg encoders (and the codec keys the command line takes) by their Codec list labels
 _ENCODER_LABELS = {name: codec.label for key, codec in CODECS.items() for name in (key, WRITER_CODECS[key].encoder)}
-_ENCODER_NAMES = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, _ENCODER_LABELS)) + r")(?![\w-])")
+_ENCODER_NAMES = re.compile(r"\b(but|codec) (" + "|".join(map(re.escape, _ENCODER_LABELS)) + r") (?=cannot|needs)")
 
 
 def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
@@ -90,9 +90,9 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
     and `recursive_label` where it says --recursive, and the Codec list's choice where it says --codec NAME."""
     message = re.sub(r"--codec (\w+)( \([^)]*\))?",
                      lambda m: f"Codec \"{CODECS[m[1]].label}\"" if m[1] in CODECS else m[0], message)
-    # an encoder named as FFmpeg does ("but libx265 needs at least 64 pixels a side"), outside a quoted path
-    message = "".join(part if part.startswith("'") else _ENCODER_NAMES.sub(lambda m: _ENCODER_LABELS[m[0]], part)
-                      for part in re.split(r"('[^']*')", message))
+    # an encoder named as FFmpeg does ("but libx265 needs at least 64 pixels a side"), in those phrasings only: a path
+    # or a file name (prores.mov) holds such words too
+    message = _ENCODER_NAMES.sub(lambda m: f"{m[1]} {_ENCODER_LABELS[m[2]]} ", message)
     message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
     return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
         else message

@@ -63,7 +63,7 @@ QPushButton[accent="true"] {{ background: #2d6fd0; border-color: #3b82e6; color:
 QPushButton[accent="true"]:hover {{ background: #3a7be0; }}
 QPushButton[accent="true"]:disabled {{ background: #28364a; color: #7d8594; border-color: #2f3d52; }}
 QPushButton[link="true"] {{ background: transparent; border: 2px solid transparent; color: {ACCENT};
-                           padding: 1px 6px; }}
+                           padding: 0 6px; }}
 QPushButton[link="true"]:hover {{ text-decoration: underline; }}
 QPushButton:focus, QToolButton:focus, QCheckBox::indicator:focus {{ border: 2px solid {FOCUS}; }}
 QSlider::groove:horizontal {{ height: 4px; background: {BORDER}; border-radius: 2px; }}

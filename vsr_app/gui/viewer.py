@@ -159,6 +159,7 @@ class Viewer(QWidget):
 
         self.player = Player(self)
         self.player.positionChanged.connect(self._position_changed)
+        self.player.playingChanged.connect(self._playing_changed)
         self.view = CompareView(self)
         self.view.setAccessibleName("Comparison picture")
         self.described: tuple | None = None  # the frame shown and its sides' labels, as the picture's description says
@@ -388,7 +389,7 @@ class Viewer(QWidget):
         self.analysis.hide()
         self.inspector.set_video(info)
         self.view.clear()
-        self.on_screen = None
+        self.on_screen = self.described = None
         self.view.set_placeholder("Processing the first frame\u2026")
         self._reset_player()
         self._set_available(True)
@@ -615,17 +616,23 @@ class Viewer(QWidget):
         self.player.frame_shown(rendered.position)
         self.frameShown.emit(rendered)
 
+    def _playing_changed(self, playing: bool) -> None:
+        if not playing and self.described is not None:
+            self._describe(*self.described)
+
     def _describe(self, rendered, labels: tuple[str, str]) -> None:
         """What the picture shows, for a screen reader (a step, a seek, a mode or a score changed it unsaid): the frame,
-        the view, the sides and their scores; said as it changes while paused, not at every frame of playback."""
+        the view, the sides and their scores; said as it changes while paused and where playback stops, not at every
+        frame of playback."""
         self.described = (rendered, labels)
+        if self.player.playing:  # at every frame a reader could say it again: said where playback stops
+            return
         text = (f"{self.bar.describe(rendered.position, self.player.length)} at {fmt.clock(rendered.time)}; "
                 f"{MODES[self.view.mode]}: {labels[0]} and {labels[1]}")
         if rendered.psnr is not None:
             text += f"; PSNR {fmt.psnr(rendered.psnr)} dB, SSIM {fmt.ssim(rendered.ssim)}"
         self.view.setAccessibleDescription(text)
-        if not self.player.playing:
-            announce(self.view, text)
+        announce(self.view, text)
 
     def _is_current(self, request) -> bool:
         """Whether `request` was made for the current choices (any position: playback moves on)."""
