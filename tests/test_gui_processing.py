@@ -287,8 +287,7 @@ def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work
 
     service = FrameService(small_video)
     w, h = service.info.width, service.info.height
-    student = (limits.PREVIEW_BASE_BYTES + service.cache.budget
-               + 16 * w * h * limits.PREVIEW_BYTES_PER_OUTPUT_PIXEL["stream"])
+    student = limits.preview_memory(16 * w * h, False, service.cache.budget)
     monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
     monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
     with pytest.raises(VsrAppError, match=rf"showing bicubic on {w}x{h} frames \(as {4 * w}x{4 * h}\) needs about "
@@ -313,8 +312,7 @@ def test_an_interpolators_own_memory_counts_before_it_is_compared(small_video, m
     service = FrameService(small_video)
     w, h = service.info.width, service.info.height
     fixed, per_pixel = bare_net(resolve("vfi-x2-student")).working_memory
-    need = (limits.PREVIEW_BASE_BYTES + service.cache.budget + w * h * limits.PREVIEW_BYTES_PER_OUTPUT_PIXEL["stream"]
-            + fixed + per_pixel * w * h)
+    need = limits.preview_memory(w * h, False, service.cache.budget, fixed + per_pixel * w * h)
     monkeypatch.setattr(limits, "available_memory", lambda: need - 1)
     monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
     with pytest.raises(VsrAppError, match=rf"showing vfi-x2-student on {w}x{h} frames needs about "

@@ -80,11 +80,15 @@ BASE_BYTES = 400 * 2**20
 # The Compare view holds more per output pixel than an export: full-size images of both sides, float copies for
 # PSNR/SSIM, and a clip (bidirectional) engine's whole chunk of output frames; while playing, its frame cache
 # fills up to its budget on top (check_preview_fits adds it). Measured with benchmarks/preview_memory.py (peak RSS
-# above the opened video, three frames, x4; docs/RESULTS.md): student vs bicubic 175 MB at 320x180 and 523 MB at
-# 640x360 (126 B per output pixel beyond the first size), student vs teacher 658 and 2430 MB (640 B/px).
-# Extrapolating linearly overstates large frames (the teacher is tiled), which errs on the side of a message
-# over the kernel killing the app.
-PREVIEW_BYTES_PER_OUTPUT_PIXEL = {"stream": 130, "clip": 650}
+# above the opened video, three frames, x4; docs/RESULTS.md, "Session 39: the Compare view's memory by size"), as
+# (output pixels, bytes per pixel) from 320x180 to 1920x1080 input: student vs bicubic 175 MB to 3.5 GB, student vs
+# teacher 658 MB to 8.9 GB. Like an export's, the figure falls as frames grow (the teacher is tiled): a straight line
+# through the two smallest sizes said 21 GB for the teacher at 1080p, 2.4 times what it took, and refused it on
+# a 16 GB machine.
+PREVIEW_BYTES_PER_OUTPUT_PIXEL = {
+    "stream": ((921_600, 199), (3_686_400, 149), (14_745_600, 149), (33_177_600, 111)),
+    "clip": ((921_600, 749), (3_686_400, 691), (14_745_600, 334), (33_177_600, 281)),
+}
 PREVIEW_BASE_BYTES = 200 * 2**20
 
 # One tick of a Matroska file's clock, in seconds; and the output kinds that keep each frame's own time instead.
@@ -246,12 +250,17 @@ def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool,
     temporaries, which the upscalers' measured figures include and an export needs as well). The viewer checks each
     side as it first computes it, so a second side is checked against what the first already took."""
     out_w, out_h = in_w * scale, in_h * scale
-    per_pixel = PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"]
-    need = PREVIEW_BASE_BYTES + cache_bytes + out_w * out_h * per_pixel + engine_bytes
+    need = preview_memory(out_w * out_h, clip, cache_bytes, engine_bytes)
     export = "" if engine_bytes else ", or export the video, which streams its frames and needs less"
     shown = f" (as {out_w}x{out_h})" if scale != 1 else ""
     _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames{shown}",
                   f"compare on a smaller video or with a lighter model{export}")
+
+
+def preview_memory(out_pixels: int, clip: bool, cache_bytes: int, engine_bytes: int = 0) -> int:
+    """Bytes the Compare view is expected to hold for frames of `out_pixels` (check_preview_fits)."""
+    per_pixel = _per_pixel(PREVIEW_BYTES_PER_OUTPUT_PIXEL["clip" if clip else "stream"], out_pixels)
+    return int(PREVIEW_BASE_BYTES + cache_bytes + out_pixels * per_pixel * MARGIN + engine_bytes)
 
 
 def _check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
