@@ -191,8 +191,12 @@ class TerminalProgress:
         return _cut_end(text, columns) if columns is not None else text
 
     def __call__(self, info: ProgressInfo) -> None:
-        if info.warning and not self.warned:  # once as it appears, not again as its figures change
-            self._write(("\r\x1b[2K" if self.drawn else "") + f"warning: {info.warning}\n")
+        # once as it appears, not again as its figures change; and its end, unless the run's: a warning left on the
+        # screen reads as still true
+        cleared = self.warned and not info.warning and info.eta != 0.0
+        if (info.warning and not self.warned) or cleared:
+            text = f"warning: {info.warning}" if info.warning else "the warning above no longer holds"
+            self._write(("\r\x1b[2K" if self.drawn else "") + text + "\n")
             self.drawn = False
         self.warned = info.warning
         if self.tty:
