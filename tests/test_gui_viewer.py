@@ -520,6 +520,50 @@ def test_at_a_large_font_the_window_fits_a_laptop_screen_and_the_side_panel_is_n
         QApplication.setFont(usual)
 
 
+def test_at_a_large_font_a_small_screen_still_holds_the_window_and_its_dialogs(gui_env, qtbot, small_video,
+                                                                                   monkeypatch):
+    """A tester at 20 pt on a 1280x720 screen: five recent files set the window's least height to 745 px, the
+    analysis title "A vs B" its least width to 1,315 px, the analysis's frame axis read 0 to 12000, the Export dialog
+    opened cut, and the shortcut list was 1,938 px tall."""
+    from gui_support import stop_work
+    from vsr_app import resources
+    from vsr_app.gui.main_window import MainWindow
+
+    monkeypatch.setattr(models, "models_dir", resources.models_dir)
+    usual = QApplication.font()
+    large = QFont(usual)
+    large.setPointSize(20)
+    QApplication.setFont(large)
+    try:
+        win = MainWindow(QSettings())
+        qtbot.addWidget(win, before_close_func=stop_work)
+        room = win.screen().availableGeometry()
+        assert win.width() <= room.width() and win.height() <= room.height()  # a first start fits the screen
+        win.welcome.set_recent([str(small_video.with_name(f"recent-{i}.mp4")) for i in range(5)])
+        win.resize(1280, 700)
+        win.show()
+        open_and_wait(qtbot, win, small_video)
+        viewer = win.viewer
+        show_and_wait(qtbot, viewer, lambda: viewer.set_sides("vsr-x4-student-aligned-bicubic", "bicubic"),
+                      lambda r: r.psnr is not None)
+        viewer.start_analysis()
+        qtbot.waitUntil(lambda: not viewer.analysis.running, timeout=60_000)
+        QApplication.processEvents()
+        assert win.minimumSizeHint().width() <= 1280 and win.minimumSizeHint().height() <= 700
+        axis = viewer.analysis.ssim_plot.getAxis("bottom")
+        assert axis.autoSIPrefixScale == 1.0 and viewer.analysis.title.toolTip().startswith("vsr-x4-student-aligned")
+        win.export()
+        dialog = win.export_dialog
+        assert dialog.width() >= dialog.minimumSizeHint().width()
+        dialog.close()
+        win.show_shortcuts()
+        shortcuts = win.shortcuts_dialog
+        assert shortcuts.height() <= room.height() and shortcuts.width() <= room.width()
+        shortcuts.close()
+    finally:
+        QApplication.setFont(usual)
+
+
 def test_a_long_file_name_takes_no_room_from_the_video(window, qtbot, small_video, tmp_path):
     """The inspector's least width followed the file name (a name with no space cannot wrap): at 1024 px a 150-character
     name left the video 160 px; and the Welcome page's recent files, hidden behind the open video, still set the

@@ -12,12 +12,12 @@ import html
 import sys
 
 from PySide6.QtCore import Qt, qVersion
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QTextBrowser,
                                QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME, __version__
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.widgets import logo_label
 from vsr_app.models import list_models
 from vsr_app.resources import app_root, models_dir, resource_path, user_models_dir
 
@@ -78,11 +78,7 @@ class AboutDialog(QDialog):
         self.resize(720, 560)
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
-        logo = QLabel()
-        pixmap = QPixmap(str(resource_path("icon-256.png")))
-        if not pixmap.isNull():
-            logo.setPixmap(pixmap.scaled(64, 64, Qt.KeepAspectRatio, Qt.SmoothTransformation))
-        header.addWidget(logo)
+        header.addWidget(logo_label(self, 64))
         title = QLabel(f"<b style='font-size:x-large'>{APP_NAME}</b><br>version {__version__}")  # the text's, scaled
         header.addWidget(title, 1)
         layout.addLayout(header)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
-from vsr_app.gui.widgets import announce
+from vsr_app.gui.widgets import ElidedLabel, announce
 
 REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
@@ -40,7 +40,7 @@ class AnalysisPlot(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         head = QHBoxLayout()
-        self.title = QLabel("Per-frame quality")
+        self.title = ElidedLabel("Per-frame quality")  # "A vs B": two long model names set the window's least width
         self.title.setProperty("role", "heading")
         self.summary = QLabel()
         self.summary.setProperty("role", "muted")
@@ -53,9 +53,9 @@ class AnalysisPlot(QWidget):
         self.stop.clicked.connect(self.cancelRequested)
         close = QPushButton("Close")
         close.clicked.connect(self.closeRequested)
-        head.addWidget(self.title)
+        head.addWidget(self.title, 1)
         head.addSpacing(12)
-        head.addWidget(self.summary, 1)
+        head.addWidget(self.summary, 2)
         head.addWidget(self.save)
         head.addWidget(self.stop)
         head.addWidget(close)
@@ -68,8 +68,10 @@ class AnalysisPlot(QWidget):
         self.psnr_plot = self._add_plot(0, "PSNR (dB)", theme.PSNR_COLOUR)
         self.ssim_plot = self._add_plot(1, "SSIM", theme.SSIM_COLOUR, x_link=self.psnr_plot)
         self.psnr_plot.getAxis("bottom").setStyle(showValues=False)  # the frames are numbered once, below SSIM
+        # frames are counted, never "x0.001"; not by enableAutoSIPrefix(False), which freezes the prefix the empty
+        # plot's range (just under 1) gave: a 12-frame clip's axis read 0 to 12000 at a 20 pt font
+        self.ssim_plot.getAxis("bottom").setSIPrefixEnableRanges(())
         self.ssim_plot.setLabel("bottom", "frame")
-        self.ssim_plot.getAxis("bottom").enableAutoSIPrefix(False)  # frames are counted, never "x0.001"
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)
@@ -86,7 +88,7 @@ class AnalysisPlot(QWidget):
         plot = self.graphs.addPlot(row=row, col=1)
         plot.setXLink(x_link)  # while still empty: linking a plot with a curve turned `x_link`'s x auto-range off
         axis = plot.getAxis("left")
-        axis.enableAutoSIPrefix(False)
+        axis.setSIPrefixEnableRanges(())
         axis.setStyle(autoExpandTextSpace=False,
                       tickTextWidth=self.graphs.fontMetrics().horizontalAdvance(WIDEST_TICK))
         plot.showGrid(x=True, y=True, alpha=0.15)
@@ -110,6 +112,7 @@ class AnalysisPlot(QWidget):
         self.running = True  # frames still come: the summary says how long they will take
         self.redraw_timer.stop()
         self.title.setText(title or "Per-frame quality")
+        self.title.setToolTip(title)
         self.summary.setText("")
         for curve in self.curves:
             curve.setData([], [])

@@ -240,6 +240,8 @@ class BatchPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeToContents)
         # no wider than this, or a long path in a sub-folder pushes status and reason out of view
         header.setMaximumSectionSize(self.table.fontMetrics().averageCharWidth() * FILE_COLUMN_CHARS)
+        for column in (1, 2):  # status and time as wide as they read, at any font ("q…d" at 20 pt)
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
         header.setSortIndicator(-1, Qt.AscendingOrder)  # in the batch's order until a header is clicked
         self.table.setSortingEnabled(True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, bind_name, name_form_fields,
+from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, add_model_item, announce, bind_name, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
@@ -65,7 +65,6 @@ class ExportDialog(QDialog):
         """`picks`: the model each step starts with; `ticked`: the step that starts ticked."""
         super().__init__(parent)
         self.setWindowTitle(f"Export {Path(source).name}")
-        self.setMinimumWidth(560)
         self.source, self.device, self.settings = source, device, settings
         self.job: Job | None = None
         self.output_path: str | None = None
@@ -73,7 +72,7 @@ class ExportDialog(QDialog):
 
         form = QFormLayout()
         form.setVerticalSpacing(8)
-        self.source_label = QLabel(Path(source).name)  # a running export outlives opening another video
+        self.source_label = ElidedLabel(Path(source).name)  # a running export outlives opening another video
         self.source_label.setToolTip(source)
         form.addRow("Video", self.source_label)
         self.steps: dict[str, tuple[QCheckBox, QComboBox]] = {}
@@ -167,6 +166,9 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.progress.hide()
         self.reveal.hide()
+        # at least 560 px, and never narrower than its fields: a fixed least width replaced the layout's, and at a
+        # 20 pt font the dialog opened cut ("Self-ensemble the upscale (8x slowe")
+        self.resize(max(560, self.minimumSizeHint().width()), self.sizeHint().height())
 
     # ---- options ----
     def _codec_changed(self) -> None:

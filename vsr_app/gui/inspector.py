@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLab
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
+from vsr_app.gui.widgets import ElidedLabel
 from vsr_app.video.reader import VideoInfo
 
 FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Audio", "Container")
@@ -75,33 +76,6 @@ def _section(title: str) -> tuple[QGroupBox, QVBoxLayout]:
     layout = QVBoxLayout(box)
     layout.setSpacing(6)
     return box, layout
-
-
-class ElidedLabel(QLabel):
-    """One line, cut in its middle to the width it gets (the whole of it in the tooltip the caller sets): a file name
-    with no space to wrap at set the side panel's least width, and a long one squeezed the video to 160 px."""
-
-    def __init__(self, text: str = ""):
-        super().__init__()
-        self.setText(text)
-
-    def sizeHint(self) -> QSize:
-        return QSize(self.fontMetrics().horizontalAdvance(self.whole), super().sizeHint().height())
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(self.fontMetrics().horizontalAdvance("\u2026"), super().minimumSizeHint().height())
-
-    def setText(self, text: str) -> None:
-        self.whole = text
-        self._elide()
-        self.updateGeometry()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        super().setText(self.fontMetrics().elidedText(self.whole, Qt.ElideMiddle, max(self.width(), 1)))
 
 
 class Inspector(QScrollArea):

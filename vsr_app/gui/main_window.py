@@ -11,8 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QPushButton, QStackedWidget, QTabWidget, QToolBar)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser,
+                               QToolBar, QVBoxLayout)
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
@@ -107,8 +108,9 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
+        else:  # a first start: no larger than the screen (1440x900 ran off a 1366x768 laptop's)
+            room = self.screen().availableGeometry()
+            self.resize(min(1440, room.width() * 9 // 10), min(900, room.height() * 9 // 10))
         self.tabs.setCurrentIndex(int(self.settings.value("window/tab", 0)))
 
     # ---- actions and menus ----
@@ -409,9 +411,25 @@ class MainWindow(QMainWindow):
                        ("A file's menu: compare, play, show in folder (Batch tab)", "Menu key / Shift+F10")]
 
     def show_shortcuts(self) -> None:
+        """The list in a box that scrolls, no larger than the screen: as a message box, its 33 rows ran past a
+        laptop's screen at the usual 11 pt, with its OK button."""
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in self.shortcut_rows())
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{text}</table>")
+        dialog = self.shortcuts_dialog = QDialog(self)
+        dialog.setWindowTitle("Keyboard shortcuts")
+        browser = QTextBrowser()
+        browser.setHtml(f"<table>{text}</table>")
+        browser.setAccessibleName("Keyboard shortcuts")
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.rejected.connect(dialog.reject)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(browser, 1)
+        layout.addWidget(buttons)
+        content = browser.document().size().toSize()
+        room = self.screen().availableGeometry()
+        dialog.resize(min(content.width() + 80, room.width() * 9 // 10),
+                      min(content.height() + buttons.sizeHint().height() + 80, room.height() * 17 // 20))
+        dialog.open()
 
     def about(self) -> None:
         """Version, runtime, every model's card and the bundled components' licences (non-blocking)."""

@@ -63,6 +63,8 @@ class TrainingCurves(QWidget):
         self.graphs.setAccessibleName("Training curves: loss terms and validation PSNR")
         self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
         self.loss_plot.setLogMode(y=True)
+        # numbers at the powers of ten only: the minor ticks' (0.009, 0.008, ...) ran into an unreadable stack
+        self.loss_plot.getAxis("left").setStyle(maxTextLevel=0)
         self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR")
         self.val_plot.setLabel("left", "dB")  # on the axis: a title "(dB)" held the plot wider than a narrow window
         # in the plot, not its title: "...: none recorded yet" there held the plot wider than a narrow window

@@ -11,7 +11,8 @@ from dataclasses import replace
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox,
-                               QLabel, QSizePolicy, QSplitter, QToolBar, QToolButton, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QSizePolicy, QSplitter, QToolBar, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis_plot import AnalysisPlot
@@ -258,8 +259,13 @@ class Viewer(QWidget):
         saved = self.device.findData(self.settings.value("viewer/device", "auto"))
         self.device.setCurrentIndex(max(0, saved))
         self.device.activated.connect(self._device_picked)
-        bar.addWidget(bind_name(self.device, "Device"))
-        bar.addWidget(self.device)
+        named = QWidget()  # the picker and its empty name label side by side, with no toolbar spacing between
+        pair = QHBoxLayout(named)
+        pair.setContentsMargins(0, 0, 0, 0)
+        pair.setSpacing(0)
+        pair.addWidget(bind_name(self.device, "Device"))
+        pair.addWidget(self.device)
+        bar.addWidget(named)
         bar.addSeparator()
         self.mode_group = QButtonGroup(self)
         for text, keys in zip(MODES.values(), MODE_KEYS):

@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from vsr_app.gui import fmt
+from vsr_app.gui.widgets import logo_label
 from vsr_app.progress import cut_middle
 from vsr_app.resources import resource_path
 
 RECENT_COLUMNS = 48  # characters of a recent file's name shown
 
 
-class WelcomePage(QWidget):
+class WelcomePage(QScrollArea):
+    """In a scroll area: hidden behind an open video, the page still set the window's least height, past a 720-px
+    screen's with five recent files at a 20 pt font."""
+
     openRequested = Signal()
     sampleRequested = Signal()
     recentRequested = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        column = QVBoxLayout(self)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.NoFrame)
+        self.setFocusPolicy(Qt.NoFocus)  # its buttons are the Tab stops
+        page = QWidget()
+        column = QVBoxLayout(page)
         column.addStretch(2)
-        icon = QLabel()
-        pixmap = QPixmap(str(resource_path("icon-256.png")))
-        if not pixmap.isNull():
-            dpr = self.devicePixelRatioF()
-            pixmap = pixmap.scaled(int(112 * dpr), int(112 * dpr), Qt.KeepAspectRatio, Qt.SmoothTransformation)
-            pixmap.setDevicePixelRatio(dpr)
-            icon.setPixmap(pixmap)
+        icon = logo_label(self, 112)
         icon.setAlignment(Qt.AlignCenter)
         column.addWidget(icon)
         title = QLabel("Compare, enhance, export")
@@ -75,6 +76,7 @@ class WelcomePage(QWidget):
         self.recent.hide()
         column.addWidget(self.recent)
         column.addStretch(3)
+        self.setWidget(page)
 
     def recent_buttons(self) -> list[QPushButton]:
         return self.recent.findChildren(QPushButton)

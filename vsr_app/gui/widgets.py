@@ -7,14 +7,28 @@ import urllib.parse
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6 import QtGui
-from PySide6.QtGui import QAccessible, QDesktopServices
+from PySide6.QtGui import QAccessible, QDesktopServices, QPixmap
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLayout, QLayoutItem, QLineEdit, QPushButton, QWidget)
 
 from vsr_app.gui import fmt
 from vsr_app.models import ModelInfo
+from vsr_app.resources import resource_path
+
+
+def logo_label(widget: QWidget, size: int) -> QLabel:
+    """The app's icon in a label, `size` px a side, drawn at the screen's own pixels (scaled without its device pixel
+    ratio, it was blurred on a 2x screen); empty where the icon is not bundled."""
+    label = QLabel()
+    pixmap = QPixmap(str(resource_path("icon-256.png")))
+    if not pixmap.isNull():
+        dpr = widget.devicePixelRatioF()
+        pixmap = pixmap.scaled(round(size * dpr), round(size * dpr), Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        pixmap.setDevicePixelRatio(dpr)
+        label.setPixmap(pixmap)
+    return label
 
 
 def path_row(edit: QLineEdit, browse: QPushButton, pick: Callable[[], None]) -> QHBoxLayout:
@@ -68,6 +82,33 @@ def announce(widget: QWidget, text: str) -> None:
     event_type = getattr(QtGui, "QAccessibleAnnouncementEvent", None)
     if event_type is not None:
         QAccessible.updateAccessibility(event_type(widget, text))
+
+
+class ElidedLabel(QLabel):
+    """One line, cut in its middle to the width it gets (the whole of it in the tooltip the caller sets): a file name
+    with no space to wrap at set the side panel's least width, and a long one squeezed the video to 160 px."""
+
+    def __init__(self, text: str = ""):
+        super().__init__()
+        self.setText(text)
+
+    def sizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance(self.whole), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.fontMetrics().horizontalAdvance("\u2026"), super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:
+        self.whole = text
+        self._elide()
+        self.updateGeometry()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        super().setText(self.fontMetrics().elidedText(self.whole, Qt.ElideMiddle, max(self.width(), 1)))
 
 
 class WarningLabel(QLabel):
