@@ -1214,3 +1214,13 @@ def test_an_output_folder_gone_mid_batch_is_not_made_again(tmp_path, how):
                         report_path=out / "vsr-app-report.json")
     assert not out.exists() or list(out.iterdir()) == []
     assert sorted(p.name for p in moved.iterdir() if not p.name.startswith(".")) == ["a.mp4", "vsr-app-report.json"]
+
+
+def test_an_interpolating_batch_reports_its_scene_cuts(tmp_path, capsys, scene_cuts_path):
+    """`interpolate` said "5 scene cuts" of a file; the batch said nothing of them, on its lines or in its report."""
+    (tmp_path / "in").mkdir()
+    shutil.copy(scene_cuts_path, tmp_path / "in" / "cuts.mp4")
+    assert main(["batch", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--task", "interpolate", "--model",
+                 "blend", "--report", str(tmp_path / "report.json")]) == 0
+    entry = json.loads((tmp_path / "report.json").read_text())["files"][0]
+    assert entry["scene_cuts"] == 5 and "cuts.mp4 (5 scene cuts)" in capsys.readouterr().out

@@ -88,6 +88,7 @@ class FileResult:
     output_size: list[int] | None = None
     input_duration: float | None = None
     output_duration: float | None = None
+    scene_cuts: int | None = None  # where interpolation repeated a frame instead of blending two shots; None: upscaled
 
 
 @dataclass
@@ -640,7 +641,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         check_output_path(dst, src, overwrite=overwrite)
         models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
-                                    overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models))
+                                    overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models), task)
         if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
             result.notes.append(f"{earlier.name}, this input's output as an earlier version named it, is still there")
 
@@ -700,7 +701,7 @@ def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> Non
     report.finished = True
 
 
-def _fill(result: FileResult, summary) -> None:
+def _fill(result: FileResult, summary, task: str) -> None:
     result.status = OK
     result.notes = list(summary.notes)
     result.output_bytes = _size(Path(summary.output))
@@ -708,6 +709,8 @@ def _fill(result: FileResult, summary) -> None:
     result.input_size, result.output_size = list(summary.input_size), list(summary.output_size)
     result.input_duration = round(summary.input_duration, 6)
     result.output_duration = round(summary.output_duration, 6)
+    if task == "interpolate":
+        result.scene_cuts = summary.scene_cuts
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

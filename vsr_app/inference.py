@@ -388,8 +388,16 @@ class Interpolator(ABC):
         return 0
 
 
+# Edge replication around every side before an interpolation net runs, cropped off after: the nets' own zero padding
+# made their flows misbehave at the left border (the student turned a dark edge column grey in every in-between of a
+# static shot, 45 levels off; on carphone with every other frame dropped its left 4 columns scored 24.8 dB, the
+# others 32-35). 4 px: the student gained on every set measured (Middlebury +0.03 dB, UCF101 +0.18, carphone +0.36,
+# its left columns 32.1 dB, a still shot within 9 levels); 8 px lost 0.14 on Middlebury, all of it on Urban3, whose
+# motion leaves the frame (docs/RESULTS.md, "Session 39: the interpolators' borders").
+BORDER_PAD = 4
 class NetInterpolator(Engine, Interpolator):
-    """Drives a torch interpolation net; pads inputs to the net's `size_multiple` by edge replication."""
+    """Drives a torch interpolation net; pads inputs by edge replication: `BORDER_PAD` on every side, and up to the
+    net's `size_multiple`."""
 
     def __init__(self, loaded: LoadedModel, device="auto", precision="auto"):
         Engine.__init__(self, loaded, device, precision)
@@ -401,10 +409,10 @@ class NetInterpolator(Engine, Interpolator):
             raise ValueError(f"{self.model.name} needs {self.num_inputs} frames, got {len(frames)}")
         x = torch.stack([frame_to_tensor(f, self.device)[0] for f in frames]).unsqueeze(0)  # 1xKx3xHxW
         h, w = x.shape[-2:]
-        pad_h, pad_w = (-h) % self.multiple, (-w) % self.multiple
-        if pad_h or pad_w:
-            k = x.shape[1]
-            x = F.pad(x.flatten(0, 1), (0, pad_w, 0, pad_h), mode="replicate").unflatten(0, (1, k))
+        pad = BORDER_PAD
+        pad_h, pad_w = (-(h + 2 * pad)) % self.multiple, (-(w + 2 * pad)) % self.multiple
+        k = x.shape[1]
+        x = F.pad(x.flatten(0, 1), (pad, pad + pad_w, pad, pad + pad_h), mode="replicate").unflatten(0, (1, k))
         try:
             out = self.run(self.net, x)
         except (RuntimeError, torch.OutOfMemoryError) as exc:
@@ -415,7 +423,7 @@ class NetInterpolator(Engine, Interpolator):
             # not tiled as the upscalers are: the flows reach across the frame, and tile seams would show in motion
             raise VsrAppError(f"not enough {self.device.type.upper()} memory for {self.model.name} on {w}x{h} frames "
                               f"(interpolators work on whole frames): try --device cpu or a smaller input") from exc
-        return tensor_to_frame(out[..., :h, :w])
+        return tensor_to_frame(out[..., pad:pad + h, pad:pad + w])
 
 
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
