@@ -551,7 +551,8 @@ def test_at_a_large_font_a_small_screen_still_holds_the_window_and_its_dialogs(g
         QApplication.processEvents()
         assert win.minimumSizeHint().width() <= 1280 and win.minimumSizeHint().height() <= 700
         axis = viewer.analysis.ssim_plot.getAxis("bottom")
-        assert axis.autoSIPrefixScale == 1.0 and viewer.analysis.title.toolTip().startswith("vsr-x4-student-aligned")
+        assert axis.autoSIPrefixScale == 1.0 and axis.getSIPrefixEnableRanges() == ()  # also on an empty plot
+        assert viewer.analysis.title.toolTip().startswith("vsr-x4-student-aligned")
         win.export()
         dialog = win.export_dialog
         assert dialog.width() >= dialog.minimumSizeHint().width()
@@ -559,6 +560,7 @@ def test_at_a_large_font_a_small_screen_still_holds_the_window_and_its_dialogs(g
         win.show_shortcuts()
         shortcuts = win.shortcuts_dialog
         assert shortcuts.height() <= room.height() and shortcuts.width() <= room.width()
+        assert shortcuts.width() >= 400 and shortcuts.height() >= room.height() * 3 // 4  # not its 92x124 least size
         shortcuts.close()
     finally:
         QApplication.setFont(usual)

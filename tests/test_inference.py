@@ -260,7 +260,13 @@ def test_engines_count_their_nets_memory_per_pixel_and_tiled_ones_per_tile():
     assert teacher.working_bytes(1280, 720) > chunk + teacher.working_bytes(320, 180)
     vfi = inference.make_interpolator(models.load_model("vfi-x2-student", "cpu"), "cpu")
     per_pixel = vfi.net.working_memory[1]
-    assert vfi.working_bytes(2560, 1440) - vfi.working_bytes(1280, 720) == 3 * per_pixel * 1280 * 720  # not tiled
+    # not tiled; counted as the net sees the frames, with their border and the padding to its multiple
+    padded = [vfi._padded(h, w) for h, w in ((1440, 2560), (720, 1280))]
+    assert vfi.working_bytes(2560, 1440) - vfi.working_bytes(1280, 720) == per_pixel * (
+        padded[0][0] * padded[0][1] - padded[1][0] * padded[1][1])
+    for (h, w), (padded_h, padded_w) in zip(((1440, 2560), (720, 1280)), padded):
+        assert h + 8 <= padded_h < h + 8 + vfi.multiple and w + 8 <= padded_w < w + 8 + vfi.multiple
+        assert padded_h % vfi.multiple == padded_w % vfi.multiple == 0
     assert inference.net_working_bytes(vfi.net, 1280 * 720, torch.device("cuda")) == 0  # the device's memory
     for weightless in ("bicubic", "blend", "opencv-flow"):
         loaded = models.load_model(weightless, "cpu")

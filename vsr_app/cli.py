@@ -139,8 +139,10 @@ def _file_lines(index: int, count: int, result) -> str:
     left out, audio re-encoded): in a long batch they set an `ok` worth a look apart from the others."""
     head = f"[{index:>{len(str(count))}}/{count}] "
     reason = f": {result.reason}" if result.reason else ""
-    cuts = result.scene_cuts
-    reason += f" ({cuts} scene cut{'s' if cuts > 1 else ''})" if cuts else ""  # as `interpolate` says it
+    if result.scene_cuts:
+        from vsr_app.video.pipeline import scene_cuts_text
+
+        reason += f" ({scene_cuts_text(result.scene_cuts)})"
     return "\n".join([f"{head}{result.status:<9} {result.input}{reason}",
                       *(f"{' ' * len(head)}note: {note}" for note in result.notes)])
 

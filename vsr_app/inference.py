@@ -391,9 +391,10 @@ class Interpolator(ABC):
 # Edge replication around every side before an interpolation net runs, cropped off after: the nets' own zero padding
 # made their flows misbehave at the left border (the student turned a dark edge column grey in every in-between of a
 # static shot, 45 levels off; on carphone with every other frame dropped its left 4 columns scored 24.8 dB, the
-# others 32-35). 4 px: the student gained on every set measured (Middlebury +0.03 dB, UCF101 +0.18, carphone +0.36,
-# its left columns 32.1 dB, a still shot within 9 levels); 8 px lost 0.14 on Middlebury, all of it on Urban3, whose
-# motion leaves the frame (docs/RESULTS.md, "Session 39: the interpolators' borders").
+# others 32-35). 4 px: the student gained on every set measured (Middlebury +0.03 dB though Urban3 lost 0.46, UCF101
+# +0.18, carphone +0.36, its left columns 32.1 dB, a still shot within 9 levels); 8 px lost 0.14 on Middlebury, all of
+# it on Urban3, whose motion leaves the frame (docs/RESULTS.md, "Session 39: the interpolators' borders"). Training's
+# validation calls the net without it.
 BORDER_PAD = 4
 class NetInterpolator(Engine, Interpolator):
     """Drives a torch interpolation net; pads inputs by edge replication: `BORDER_PAD` on every side, and up to the
@@ -404,15 +405,26 @@ class NetInterpolator(Engine, Interpolator):
         self.num_inputs = int(self.net.num_inputs)
         self.multiple = int(getattr(self.net, "size_multiple", 1))
 
+    def _padded(self, height: int, width: int) -> tuple[int, int]:
+        """The size the net works on: `BORDER_PAD` on every side, then up to its `size_multiple`."""
+        pad = 2 * BORDER_PAD
+        return (height + pad + (-(height + pad)) % self.multiple, width + pad + (-(width + pad)) % self.multiple)
+
+    def working_bytes(self, width: int, height: int) -> int:
+        """As the net sees the frames: with their border and the padding to its multiple."""
+        padded_h, padded_w = self._padded(height, width)
+        return self._net_bytes(padded_w * padded_h)
+
     def midpoint(self, frames: list[np.ndarray]) -> np.ndarray:
         if len(frames) != self.num_inputs:
             raise ValueError(f"{self.model.name} needs {self.num_inputs} frames, got {len(frames)}")
         x = torch.stack([frame_to_tensor(f, self.device)[0] for f in frames]).unsqueeze(0)  # 1xKx3xHxW
         h, w = x.shape[-2:]
         pad = BORDER_PAD
-        pad_h, pad_w = (-(h + 2 * pad)) % self.multiple, (-(w + 2 * pad)) % self.multiple
+        padded_h, padded_w = self._padded(h, w)
         k = x.shape[1]
-        x = F.pad(x.flatten(0, 1), (pad, pad + pad_w, pad, pad + pad_h), mode="replicate").unflatten(0, (1, k))
+        x = F.pad(x.flatten(0, 1), (pad, padded_w - w - pad, pad, padded_h - h - pad),
+                  mode="replicate").unflatten(0, (1, k))
         try:
             out = self.run(self.net, x)
         except (RuntimeError, torch.OutOfMemoryError) as exc:

@@ -53,9 +53,10 @@ class AnalysisPlot(QWidget):
         self.stop.clicked.connect(self.cancelRequested)
         close = QPushButton("Close")
         close.clicked.connect(self.closeRequested)
-        head.addWidget(self.title, 1)
+        head.addWidget(self.title)  # whole where there is room; cut only when the row runs short
         head.addSpacing(12)
-        head.addWidget(self.summary, 2)
+        head.addWidget(self.summary)
+        head.addStretch(1)
         head.addWidget(self.save)
         head.addWidget(self.stop)
         head.addWidget(close)
@@ -70,8 +71,7 @@ class AnalysisPlot(QWidget):
         self.psnr_plot.getAxis("bottom").setStyle(showValues=False)  # the frames are numbered once, below SSIM
         # frames are counted, never "x0.001"; not by enableAutoSIPrefix(False), which freezes the prefix the empty
         # plot's range (just under 1) gave: a 12-frame clip's axis read 0 to 12000 at a 20 pt font
-        self.ssim_plot.getAxis("bottom").setSIPrefixEnableRanges(())
-        self.ssim_plot.setLabel("bottom", "frame")
+        self.ssim_plot.setLabel("bottom", "frame", siPrefixEnableRanges=())  # (setLabel resets them otherwise)
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)

@@ -416,6 +416,7 @@ class MainWindow(QMainWindow):
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in self.shortcut_rows())
         dialog = self.shortcuts_dialog = QDialog(self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
         dialog.setWindowTitle("Keyboard shortcuts")
         browser = QTextBrowser()
         browser.setHtml(f"<table>{text}</table>")
@@ -425,6 +426,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(dialog)
         layout.addWidget(browser, 1)
         layout.addWidget(buttons)
+        browser.document().adjustSize()  # laid out only once shown, it measured 0x0 and the box opened 92x124
         content = browser.document().size().toSize()
         room = self.screen().availableGeometry()
         dialog.resize(min(content.width() + 80, room.width() * 9 // 10),

@@ -196,8 +196,13 @@ class PipelineSummary:
         text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frames, {wi}x{hi} -> {wo}x{ho}, "
                 f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
         if self.scene_cuts:
-            text += f", {self.scene_cuts} scene cut{'s' if self.scene_cuts > 1 else ''}"
+            text += f", {scene_cuts_text(self.scene_cuts)}"
         return text + "".join(f"; {n}" for n in self.notes)
+
+
+def scene_cuts_text(count: int) -> str:
+    """'1 scene cut', '5 scene cuts': as a summary says them, and a batch's line."""
+    return f"{count} scene cut{'s' if count != 1 else ''}"
 
 
 def _resolve_model(model: Any, device: str, cancel=None):
