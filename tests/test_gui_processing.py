@@ -72,6 +72,10 @@ class CountingEngine:
         self.seen = 0
         self.pushed = []
 
+    def cut(self):
+        """Kept counting, as a clip engine does: the counts show warm-up, not shots (the test clip's colour
+        cycle reads as cuts)."""
+
     def push(self, frame):
         self.seen += 1
         self.pushed.append(int(frame[-1, -1, 1]))  # the frame's own grey level
@@ -351,6 +355,25 @@ def test_compare_repeats_the_frame_at_a_scene_cut_as_the_export_does(tmp_path):
     np.testing.assert_array_equal(at_cut, decoded[5])
     inside = service.render(Request(2, "interpolate", (SOURCE, "blend"), "cpu")).images[1]
     assert not np.array_equal(inside, decoded[2])  # within a shot: a real in-between
+    service.close()
+
+
+def test_the_compared_student_starts_a_new_shot_afresh_as_the_export_does(tmp_path):
+    """An export's recurrent student forgets its state at a cut (a ghost of the last shot otherwise): the Compare
+    view must too, or it would not show what the export writes."""
+    from vsr_app.video.pipeline import process_video
+
+    rng = np.random.default_rng(3)
+    shots = [cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (64, 48), interpolation=cv2.INTER_CUBIC)
+             for _ in range(2)]
+    images = [np.roll(shots[i // 6], i % 6, axis=1) for i in range(12)]  # a slow pan, a cut at frame 6
+    video = make_video(tmp_path / "cut.mkv", images=images, codec="ffv1")
+    exported = process_video(video, tmp_path / "x4.mkv", upscale="vsr-x4-student", device="cpu", codec="ffv1")
+    written = [f.image for f in VideoReader(exported.output).frames()]
+    service = FrameService(video)
+    for k in (5, 6, 8):
+        shown = service.render(Request(k, "upscale", (SOURCE, "vsr-x4-student"), "cpu")).images[1]
+        np.testing.assert_array_equal(shown, written[k])
     service.close()
 
 

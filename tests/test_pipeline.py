@@ -290,14 +290,33 @@ class CountingUpscaler:
     def reset(self):
         self.seen = 0
 
+    def cut(self):
+        self.reset()
 
-def test_an_upscaler_carries_its_state_across_a_scene_cut():
-    """Measured, a student's carried state beats a fresh one after a cut (docs/RESULTS.md, session 31), and the
-    Compare view never resets at cuts: the export must not either, or the preview would not show what it writes."""
+
+def test_an_upscaler_starts_a_new_shot_afresh():
+    """Carried across a cut, a student's state left a ghost of the last shot for 3-5 frames and cost PSNR where the
+    picture cut (docs/RESULTS.md, session 39): the engine is told of the cut, and a recurrent one starts afresh."""
     stage = UpscaleStage(CountingUpscaler())
     out = [o for i in range(6) for o in stage.push(Item(i / 10, flat(0), i == 3))] + stage.flush()
-    assert [int(o.image[0, 0, 0]) for o in out] == [1, 2, 3, 4, 5, 6]
+    assert [int(o.image[0, 0, 0]) for o in out] == [1, 2, 3, 1, 2, 3]
     assert [o.cut for o in out] == [False, False, False, True, False, False]
+
+
+def test_only_a_recurrent_engine_forgets_at_a_cut():
+    """A clip engine keeps its chunks (the Compare view matches an export by their grid); a self-ensemble's members
+    each start afresh."""
+    from vsr_app import inference, models
+
+    recurrent = inference.make_upscaler(models.load_model("vsr-x4-student", "cpu"), "cpu")
+    clip = inference.make_upscaler(models.load_model("vsr-x4-teacher", "cpu"), "cpu")
+    ensemble = inference.make_upscaler(models.load_model("vsr-x4-student", "cpu"), "cpu", self_ensemble=True)
+    frame = flat(90)[:16, :16].copy()
+    for engine in (recurrent, clip, ensemble):
+        engine.push(frame)
+        engine.cut()
+    assert recurrent.states == {} and all(member.states == {} for _, member in ensemble.members)
+    assert len(clip.frames) == 1  # still held: its chunk goes on
 
 
 def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, media_dir, tmp_path):

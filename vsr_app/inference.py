@@ -175,6 +175,12 @@ class Upscaler(ABC):
     def reset(self) -> None:
         """Forget all state (between videos or at a scene change)."""
 
+    def cut(self) -> None:
+        """A new shot starts with the next frame (video.scenecut). A recurrent engine forgets its state there: carried
+        over, it left a ghost of the last shot for 3-5 frames and cost PSNR where the picture cut (docs/RESULTS.md,
+        "Session 39: the recurrent state at scene cuts"). A clip engine keeps its chunks (their grid is what the
+        Compare view matches an export by)."""
+
 
 class _TiledMixin:
     """Tile-size bookkeeping with automatic shrinking after an out-of-memory error, and tiled net calls."""
@@ -275,6 +281,9 @@ class RecurrentUpscaler(_TiledMixin, Engine, Upscaler):
     def reset(self) -> None:
         self.states.clear()
 
+    def cut(self) -> None:
+        self.reset()
+
 
 class ClipUpscaler(_TiledMixin, Engine, Upscaler):
     """Feeds a bidirectional net overlapping chunks: each kept frame sees `context` frames on both sides."""
@@ -368,6 +377,10 @@ class SelfEnsembleUpscaler(Upscaler):
     def reset(self) -> None:
         for _, member in self.members:
             member.reset()
+
+    def cut(self) -> None:
+        for _, member in self.members:
+            member.cut()
 
     def working_bytes(self, width: int, height: int) -> int:
         """A transposed member's figure is the same: its tiles are the transposed grid's, its frames as large."""

@@ -286,9 +286,13 @@ class UpscaleStream:
         return self.next_in is not None and self.next_out <= k <= self.next_in + CONTINUE_GAP
 
     def _advance(self) -> list[np.ndarray]:
-        """Push the next source frame (at the end, flush): the outputs the engine gives for it."""
+        """Push the next source frame (at the end, flush): the outputs the engine gives for it; told of a scene cut
+        before it, as an export's engine is."""
         try:
-            outputs = self.engine.push(self.source.get(self.next_in))
+            frame = self.source.get(self.next_in)
+            if self.next_in > 0 and source_cut_at(self.source, self.cache, self.next_in):
+                self.engine.cut()
+            outputs = self.engine.push(frame)
             self.next_in += 1
         except IndexError:
             outputs = self.engine.flush()
@@ -314,7 +318,7 @@ class InterpolateStream:
         self.source.get(k + 1)  # IndexError at the last frame: nothing follows it
         # the frames the export's cut detection sees around this gap (CONTEXT pairs beyond the ones that matter)
         first = max(0, k - 1 - CONTEXT)
-        thumbs = self._thumbnails(first, k + 3 + CONTEXT)
+        thumbs = source_thumbnails(self.source, self.cache, first, k + 3 + CONTEXT)
         diffs = differences(thumbs)
         at = {i: self.source.get(i) if first <= i < first + len(thumbs) else None for i in (k - 1, k, k + 1, k + 2)}
         window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
@@ -329,20 +333,27 @@ class InterpolateStream:
         self.cache.put(key, image)
         return image
 
-    def _thumbnails(self, first: int, stop: int) -> list[np.ndarray]:
-        """Cut-detection thumbnails of source frames first..stop-1 (fewer at the end of the video), kept in the frame
-        cache: each step needs 2 * CONTEXT + 4 of them, all but one the previous step's."""
-        thumbs = []
-        for i in range(first, stop):
-            thumb = self.cache.get(("thumb", i))
-            if thumb is None:
-                try:
-                    thumb = thumbnail(self.source.get(i))
-                except IndexError:  # the end of the video
-                    break
-                self.cache.put(("thumb", i), thumb)
-            thumbs.append(thumb)
-        return thumbs
+
+def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop: int) -> list[np.ndarray]:
+    """Cut-detection thumbnails of source frames first..stop-1 (fewer at the end of the video), kept in the frame
+    cache: each step needs 2 * CONTEXT + 4 of them, all but one the previous step's."""
+    thumbs = []
+    for i in range(first, stop):
+        thumb = cache.get(("thumb", i))
+        if thumb is None:
+            try:
+                thumb = thumbnail(source.get(i))
+            except IndexError:  # the end of the video
+                break
+            cache.put(("thumb", i), thumb)
+        thumbs.append(thumb)
+    return thumbs
+
+
+def source_cut_at(source: SourceFrames, cache: FrameCache, k: int) -> bool:
+    """Whether a new shot starts at source frame k, as an export's `mark_cuts` finds it (CONTEXT pairs each side)."""
+    first = max(0, k - 1 - CONTEXT)
+    return cut_at(differences(source_thumbnails(source, cache, first, k + 1 + CONTEXT)), k - first)
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,10 @@ class Item(NamedTuple):
 class UpscaleStage:
     """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
 
-    A scene cut does not reset the engine: a student's carried state is still worth more after a cut than a fresh
-    one (0.03-0.20 dB over the next 10 frames; the teacher's chunks: even), and the Compare view, which also never
-    resets, then shows what the export writes (docs/RESULTS.md, "Session 31: scene cuts and the carried state").
+    At a scene cut the engine is told (`Upscaler.cut`): a recurrent student starts the new shot afresh. Session 31
+    kept its state, measured on a clip half of whose picture does not cut; where the picture does cut, the state
+    cost PSNR and left a ghost of the last shot (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts").
+    The Compare view finds the same cuts and does the same.
     """
 
     def __init__(self, upscaler):
@@ -89,6 +90,8 @@ class UpscaleStage:
         self.waiting: deque[tuple[float, bool]] = deque()
 
     def push(self, item: Item) -> list[Item]:
+        if item.cut:
+            self.engine.cut()
         self.waiting.append((item.time, item.cut))
         return self._pair(self.engine.push(item.image))
 

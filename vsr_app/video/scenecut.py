@@ -1,5 +1,6 @@
-"""Scene-cut detection on a frame stream, so interpolation never warps across a cut. (Upscalers carry their state
-across cuts: measured, it is still worth more than a fresh one; docs/RESULTS.md, "Session 31".)
+"""Scene-cut detection on a frame stream, so interpolation never warps across a cut and a recurrent upscaler starts a
+new shot afresh (its carried state left a ghost of the last shot; docs/RESULTS.md, "Session 39: the recurrent state
+at scene cuts").
 
 A cut is a spike in the difference between consecutive frames: the mean absolute difference of small
 (64 px) thumbnails must be large in absolute terms and at least `ratio` times the differences on either

@@ -1,0 +1,67 @@
+"""A recurrent student's state kept across scene cuts or restarted at each (`Upscaler.cut`), Y-PSNR.
+
+(a) Vid4's four sequences joined, 10 frames each (cropped to the smallest), (b) the first 90 frames of
+test/scene_cuts.mp4. Ground truth cropped to x4, the input by `evaluate.degrade_x4`; cuts by `mark_cuts` on the
+input. docs/RESULTS.md, "Session 39: the recurrent state at scene cuts".
+
+    .venv/bin/python benchmarks/vsr_cut_state.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+
+from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
+from vsr_app.inference import make_upscaler  # noqa: E402
+from vsr_app.metrics import psnr_y  # noqa: E402
+from vsr_app.models import load_model  # noqa: E402
+from vsr_app.video.scenecut import mark_cuts  # noqa: E402
+
+MODELS = ("vsr-x4-student", "vsr-x4-student-aligned", "vsr-x4-student-aligned-bicubic")
+
+
+def clips() -> dict[str, list[np.ndarray]]:
+    vid4 = [f for seq in ("calendar", "walk", "city", "foliage") for f in read_frames(DATA / "eval" / "vid4" / seq, 10)]
+    h, w = min(f.shape[0] for f in vid4), min(f.shape[1] for f in vid4)
+    with av.open(str(DATA / "test" / "scene_cuts.mp4")) as container:
+        cuts_clip = [f.to_ndarray(format="rgb24") for _, f in zip(range(90), container.decode(video=0))]
+    return {"vid4 joined": [f[:h, :w] for f in vid4], "scene_cuts.mp4": cuts_clip}
+
+
+def scores(name: str, lrs: list[np.ndarray], gts: list[np.ndarray], cuts: list[int], reset: bool) -> list[float]:
+    engine = make_upscaler(load_model(name, "cpu"), "cpu")
+    outs = []
+    for i, lr in enumerate(lrs):
+        if reset and i in cuts:
+            engine.cut()
+        outs += engine.push(lr)
+    outs += engine.flush()
+    return [psnr_y(out, gt) for out, gt in zip(outs, gts)]
+
+
+def main() -> None:
+    for label, frames in clips().items():
+        pairs = [degrade_x4(f) for f in frames]
+        gts, lrs = [g for g, _ in pairs], [lr for _, lr in pairs]
+        cuts = [i for i, (_, cut) in enumerate(mark_cuts(lrs, lambda x: x)) if cut]
+        after = sorted({c + d for c in cuts for d in range(5) if c + d < len(lrs)})
+        print(f"{label}: cuts at {cuts}", flush=True)
+        for name in MODELS:
+            (kept, reset) = (scores(name, lrs, gts, cuts, r) for r in (False, True))
+            k_after, r_after = (float(np.mean([s[i] for i in after])) for s in (kept, reset))
+            print(f"  {name:32s} kept {np.mean(kept):.3f} (5 after cuts {k_after:.3f})  reset {np.mean(reset):.3f} "
+                  f"({r_after:.3f})", flush=True)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    main()
