@@ -7,6 +7,7 @@ from collections import namedtuple
 
 import pytest
 
+from gui_support import slow_model  # noqa: F401
 from vsr_app.progress import ProgressInfo, TerminalProgress
 from vsr_app.video import disk_space
 from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch, shortfall_warning, size_text
@@ -103,20 +104,24 @@ def test_the_terminal_prints_a_warning_once_on_its_own_line():
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])  # the file grows in 256 KB steps, or in 5 s clusters
-def test_an_export_warns_while_it_runs_when_its_output_will_not_fit(tmp_path, free_space, monkeypatch, suffix):
+def test_an_export_warns_while_it_runs_when_its_output_will_not_fit(tmp_path, free_space, monkeypatch, suffix,
+                                                                    slow_model):
     from videogen import make_video
     from vsr_app.video.pipeline import process_video
 
     monkeypatch.setattr(disk_space, "LOOK_EVERY_S", 0.0)
     monkeypatch.setattr(disk_space, "FEWEST_FRAMES", 4)
-    video = make_video(tmp_path / "in.mp4", frames=40, audio="aac")  # a small output: all of it in write buffers
+    video = make_video(tmp_path / "in.mp4", frames=12, audio="aac")  # a small output: all of it in write buffers
     seen = []
     free_space["bytes"] = 10  # bytes
-    summary = process_video(video, tmp_path / f"out{suffix}", upscale="bicubic", device="cpu", progress=seen.append)
+    # a frame a progress report (the meter reports at most every 0.1 s): a model slower than that, an encoder that
+    # holds no frames back
+    summary = process_video(video, tmp_path / f"out{suffix}", upscale=slow_model, device="cpu", preset="ultrafast",
+                            progress=seen.append)
     warned = [info for info in seen if info.warning]
     assert warned and all(f"the disk of {tmp_path} has 1 KB free" in info.warning for info in warned)
     assert seen[-1].warning == ""  # the end says the job's result, not a warning about it
-    assert summary.frames_out == 40  # a warning, not a stop: freeing space is the user's to do
+    assert summary.frames_out == 12  # a warning, not a stop: freeing space is the user's to do
     free_space["bytes"] = 10**12
     seen.clear()
     process_video(video, tmp_path / f"roomy{suffix}", upscale="bicubic", device="cpu", progress=seen.append)
