@@ -298,9 +298,12 @@ def test_an_upscaler_starts_a_new_shot_afresh():
     """Carried across a cut, a student's state left a ghost of the last shot for 3-5 frames and cost PSNR where the
     picture cut (docs/RESULTS.md, session 39): the engine is told of the cut, and a recurrent one starts afresh."""
     stage = UpscaleStage(CountingUpscaler())
-    out = [o for i in range(6) for o in stage.push(Item(i / 10, flat(0), i == 3))] + stage.flush()
+    out = [o for i in range(6) for o in stage.push(Item(i / 10, flat(0), i == 3, i == 3))] + stage.flush()
     assert [int(o.image[0, 0, 0]) for o in out] == [1, 2, 3, 1, 2, 3]
     assert [o.cut for o in out] == [False, False, False, True, False, False]
+    flash = UpscaleStage(CountingUpscaler())  # cuts at both edges of a one-frame shot, back to the same shot
+    out = [o for i in range(6) for o in flash.push(Item(i / 10, flat(0), i in (3, 4)))] + flash.flush()
+    assert [int(o.image[0, 0, 0]) for o in out] == [1, 2, 3, 4, 5, 6]
 
 
 def test_only_a_recurrent_engine_forgets_at_a_cut():

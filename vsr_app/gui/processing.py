@@ -7,8 +7,9 @@ forward one frame just continues the stream. What the engines emit on the way is
 stepping back are cheap -- except the warm-up frames themselves, which had less than `WARMUP` frames of history
 (a researcher would score them as something far from what an export gives): a step back into them restarts
 `STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
-`WARMUP` frames of history (an export gives each all of it; the difference after 8 is a few thousandths of a dB
-for the plain students, up to 0.07 dB for the motion-aligned ones, whose state takes longer to settle). A clip
+`WARMUP` frames of history (an export gives each all of it since the last new shot, where both start afresh; the
+difference after 8 is a few thousandths of a dB for the plain students, up to 0.07 dB for the motion-aligned ones,
+whose state takes longer to settle). A clip
 engine restarts on the export's chunk grid, so its frames are the export's exactly. It only
 orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used headless by
 `analyse`.
@@ -29,7 +30,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
-from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, thumbnail
+from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, new_shot_at, thumbnail
 from vsr_app.video.verify import frame_times, with_counted_frames
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,9 @@ class UpscaleStream:
         back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
         self.next_in = self.next_out = max(0, k - WARMUP - back)
         self.cached_from = self.next_out + WARMUP if self.next_out else 0
+        # the frames before the first one pushed, which finding a cut at it reads, decoded now, in order: asked for
+        # after it, they cost every jump a second seek (0.4 s at 720p)
+        source_thumbnails(self.source, self.cache, max(0, self.next_in - 1 - CONTEXT), self.next_in)
 
     def _continues_to(self, k: int) -> bool:
         """Whether frame k is reached by going on with the stream (at most CONTINUE_GAP past it), not by a restart."""
@@ -290,7 +294,7 @@ class UpscaleStream:
         before it, as an export's engine is."""
         try:
             frame = self.source.get(self.next_in)
-            if self.next_in > 0 and source_cut_at(self.source, self.cache, self.next_in):
+            if self.next_in > 0 and source_new_shot_at(self.source, self.cache, self.next_in):
                 self.engine.cut()
             outputs = self.engine.push(frame)
             self.next_in += 1
@@ -350,10 +354,11 @@ def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop:
     return thumbs
 
 
-def source_cut_at(source: SourceFrames, cache: FrameCache, k: int) -> bool:
-    """Whether a new shot starts at source frame k, as an export's `mark_cuts` finds it (CONTEXT pairs each side)."""
+def source_new_shot_at(source: SourceFrames, cache: FrameCache, k: int) -> bool:
+    """Whether another shot goes on from source frame k (`scenecut.new_shot_at`), as an export finds it (CONTEXT
+    pairs each side)."""
     first = max(0, k - 1 - CONTEXT)
-    return cut_at(differences(source_thumbnails(source, cache, first, k + 1 + CONTEXT)), k - first)
+    return new_shot_at(differences(source_thumbnails(source, cache, first, k + 1 + CONTEXT)), k - first)
 
 
 @dataclass(frozen=True)

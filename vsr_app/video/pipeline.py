@@ -38,7 +38,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.disk_space import GrowthWatch
-from vsr_app.video.scenecut import gap_window, mark_cuts
+from vsr_app.video.scenecut import cut_at, gap_window, mark_cuts, new_shot_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
@@ -73,12 +73,14 @@ class Item(NamedTuple):
     time: float  # presentation time, seconds on the source's clock
     image: np.ndarray  # HxWx3 uint8 RGB
     cut: bool  # a new shot starts at this frame
+    fresh: bool = False  # ... and the picture does not go back to the last one (scenecut.new_shot_at)
 
 
 class UpscaleStage:
     """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
 
-    At a scene cut the engine is told (`Upscaler.cut`): a recurrent student starts the new shot afresh. Session 31
+    At a scene cut the engine is told (`Upscaler.cut`; not at a flash's edges, `scenecut.new_shot_at`): a recurrent
+    student starts the new shot afresh. Session 31
     kept its state, measured on a clip half of whose picture does not cut; where the picture does cut, the state
     cost PSNR and left a ghost of the last shot (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts").
     The Compare view finds the same cuts and does the same.
@@ -90,7 +92,7 @@ class UpscaleStage:
         self.waiting: deque[tuple[float, bool]] = deque()
 
     def push(self, item: Item) -> list[Item]:
-        if item.cut:
+        if item.fresh:
             self.engine.cut()
         self.waiting.append((item.time, item.cut))
         return self._pair(self.engine.push(item.image))
@@ -363,12 +365,13 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     def decode():
         frames = reader.frames()
         try:
-            for frame, cut in mark_cuts(frames, lambda f: f.image):
+            for frame, (cut, fresh) in mark_cuts(frames, lambda f: f.image,
+                                                 lambda diffs, i: (cut_at(diffs, i), new_shot_at(diffs, i))):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
                 stats["previous"], stats["last"] = stats["last"], frame.time
                 stats["cuts"] += cut
-                if not workers.put(decoded, Item(frame.time, frame.image, cut)):
+                if not workers.put(decoded, Item(frame.time, frame.image, cut, fresh)):
                     return
             if stats["last"] is not None:
                 stats["end"] = source_end(src, info, stats["last"], stats["previous"])
@@ -447,5 +450,6 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
         input_size=(info.width, info.height), output_size=(result.width, result.height),
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
-        scene_cuts=stats["cuts"] if interpolate is not None else 0, notes=notes)  # cuts change only in-betweens
+        # counted for interpolation, whose in-betweens they change; an upscale only starts each shot afresh
+        scene_cuts=stats["cuts"] if interpolate is not None else 0, notes=notes)
 

@@ -33,7 +33,7 @@ Without that, every change of a pan animated on twos stood between two zeros and
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import cv2
 import numpy as np
@@ -110,8 +110,17 @@ def cut_at(diffs: Sequence[float | None], i: int) -> bool:
             or _one_frame_shot_at(diffs, i) or _one_frame_shot_at(diffs, i - 1))
 
 
-def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray]) -> Iterator[tuple[T, bool]]:
-    """Yield `(item, cut_before)`; `cut_before` says a new shot starts at this item.
+def new_shot_at(diffs: Sequence[float | None], i: int) -> bool:
+    """Whether the picture goes on as another shot from frame i: a cut, but not an edge of a one-frame shot (a flash,
+    a frame of something else), after which the picture goes back to the shot it left. A recurrent upscaler starts
+    afresh only here: reset at a flash's two edges, it lost 0.2-0.7 dB over the frames after it, its state thrown
+    away twice for the shot it came back to (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
+    return cut_at(diffs, i) and not (_one_frame_shot_at(diffs, i) or _one_frame_shot_at(diffs, i - 1))
+
+
+def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
+              decide: Callable[[Sequence[float | None], int], Any] = cut_at) -> Iterator[tuple[T, Any]]:
+    """Yield `(item, decide(differences, its index))`; by default `cut_at`: whether a new shot starts at this item.
 
     Streams with CONTEXT items of look-ahead (the decision needs the differences after it too).
     """
@@ -125,13 +134,13 @@ def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray]) -> Iterator[
         previous = thumb
         waiting.append(item)
         while base + len(diffs) - 1 - first >= CONTEXT:  # CONTEXT pairs after item `first` are known
-            yield waiting.popleft(), cut_at(diffs, first - base)
+            yield waiting.popleft(), decide(diffs, first - base)
             first += 1
             if first - base > CONTEXT:  # no later verdict looks further back
                 del diffs[0]
                 base += 1
     while waiting:
-        yield waiting.popleft(), cut_at(diffs, first - base)
+        yield waiting.popleft(), decide(diffs, first - base)
         first += 1
 
 
