@@ -807,3 +807,26 @@ def test_the_shortcut_list_names_the_windows_shortcuts_too(window):
     assert {"Open", "Export", "Reload models", "Keyboard shortcuts"} <= set(names)  # Quit: the platform's, if any
     assert names["Export"] == "Ctrl+E" and "hold T" in names.values()
     assert len(names) == len(window.shortcut_rows())  # no action listed twice
+
+
+def test_a_damaged_install_is_said_and_the_saved_models_are_kept(gui_env, qtbot):
+    """A bundle missing its default student's weights showed bicubic against the teacher with "Ready", and wrote that
+    fallback over the saved choice: the student never came back once the install was repaired."""
+    import json
+
+    from gui_support import stop_work
+    from vsr_app import resources
+    from vsr_app.gui.main_window import MainWindow
+
+    card = json.loads((resources.models_dir() / "vsr-x4-student.json").read_text())
+    (models.models_dir() / "vsr-x4-student.json").write_text(json.dumps(card))  # the card, not its weights
+    settings = QSettings()
+    settings.setValue("viewer/sides/upscale", ["vsr-x4-student", "bicubic"])
+    win = MainWindow(settings)
+    qtbot.addWidget(win, before_close_func=stop_work)
+    qtbot.waitUntil(lambda: win.error_box is not None and win.error_box.isVisible())
+    assert "vsr-x4-student.json: a model card without weights" in win.error_box.text()
+    assert "Install the app again" in win.error_box.text()
+    assert settings.value("viewer/sides/upscale") == ["vsr-x4-student", "bicubic"]
+    assert win.viewer.sides[1] == "bicubic" and "vsr-x4-student" not in win.viewer.sides  # for now: what there is
+    win.error_box.close()

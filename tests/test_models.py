@@ -201,3 +201,20 @@ def test_a_local_file_or_folder_named_like_a_model_does_not_replace_it(tmp_path,
     assert os.path.abspath(models.resolve("mine").path) == str(tmp_path / "mine" / "model.safetensors")  # a run still works
     with pytest.raises(VsrAppError, match="model file not found|only .safetensors"):
         models.resolve("./vsr-x4-student")  # the local one, asked for as a path
+
+
+def test_a_shipped_card_without_its_weights_is_said_to_be_missing_not_unknown(tmp_path, monkeypatch):
+    """A bundle whose default model's weights were lost said "unknown model 'vsr-x4-student'", a name the user never
+    typed, hiding the cause (which `models` and the self-test give)."""
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    card = json.loads((models.models_dir() / "vsr-x4-student.json").read_text())
+    (shipped / "vsr-x4-student.json").write_text(json.dumps(card))
+    monkeypatch.setattr(models, "models_dir", lambda: shipped)
+    monkeypatch.setattr(models, "user_models_dir", lambda: tmp_path / "none")
+    with pytest.raises(VsrAppError, match=r"^model 'vsr-x4-student' cannot be used: its weights "
+                                          r"\(vsr-x4-student\.safetensors\) are missing beside its card in .*shipped; "
+                                          r"install the app \(or the model\) again$"):
+        models.resolve("vsr-x4-student")
+    with pytest.raises(VsrAppError, match="^unknown model 'nothing-like-it'"):
+        models.resolve("nothing-like-it")

@@ -407,6 +407,11 @@ def resolve(name_or_path: str) -> ModelInfo:
         if path.suffix.lower() != ".safetensors":
             raise VsrAppError(f"{path.name}: only .safetensors model files are accepted")
         return _info_from_file(path)
+    for folder in _search_dirs():  # its card without its weights: a damaged install, not a name never heard of
+        card = folder / f"{name_or_path}.json"
+        if card.is_file() and "/" not in name_or_path:
+            raise VsrAppError(f"model '{name_or_path}' cannot be used: its weights ({name_or_path}.safetensors) are "
+                              f"missing beside its card in {folder}; install the app (or the model) again")
     raise VsrAppError(f"unknown model '{name_or_path}' ({_known_by_task()})")
 
 

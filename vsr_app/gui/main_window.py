@@ -112,6 +112,18 @@ class MainWindow(QMainWindow):
             room = self.screen().availableGeometry()
             self.resize(min(1440, room.width() * 9 // 10), min(900, room.height() * 9 // 10))
         self.tabs.setCurrentIndex(int(self.settings.value("window/tab", 0)))
+        QTimer.singleShot(0, self._say_broken_install)
+
+    def _say_broken_install(self) -> None:
+        """The app's own models that cannot be used, said in the window: a double-click user had only a weaker
+        model in the pickers, and a bundle missing its default student looked like a working one."""
+        from vsr_app import models
+
+        broken = [s for s in models.scan_models()[1] if not s.hidden and Path(s.path).parent == models.models_dir()]
+        if broken:
+            self.show_error("Some of the app's models cannot be used",
+                            "\n".join(f"{Path(s.path).name}: {' '.join(s.reason.split())}" for s in broken)
+                            + "\n\nInstall the app again to get them back.")
 
     # ---- actions and menus ----
     def _build_actions(self) -> None:

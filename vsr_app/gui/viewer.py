@@ -436,10 +436,8 @@ class Viewer(QWidget):
     def _fill_sides(self) -> None:
         available = [SOURCE] + [m.name for m in self.models_for(self.task)]
         saved = self.settings.value(f"viewer/sides/{self.task}")
-        if isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved):
-            sides = (saved[0], saved[1])
-        else:
-            sides = default_sides(self.task, available)
+        usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
+        sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
         by_name = {m.name: m for m in self.models}
         for combo, current in ((self.left, sides[0]), (self.right, sides[1])):
             combo.blockSignals(True)
@@ -448,7 +446,9 @@ class Viewer(QWidget):
                 add_model_item(combo, name, side_label(name, self.task), by_name.get(name))
             combo.setCurrentIndex(available.index(current))
             combo.blockSignals(False)
-        self._set_sides(sides)
+        # a saved choice whose model is gone for now (a damaged install, a user model moved) stays saved: written
+        # over with the fallback, the student never came back once the install was repaired
+        self._set_sides(sides, remember=usable or saved is None)
 
     def _sides_picked(self) -> None:
         self._set_sides((self.left.currentData(), self.right.currentData()))
@@ -468,9 +468,10 @@ class Viewer(QWidget):
             combo.setCurrentIndex(index)
         self._sides_picked()
 
-    def _set_sides(self, sides: tuple[str, str]) -> None:
+    def _set_sides(self, sides: tuple[str, str], remember: bool = True) -> None:
         self.sides = sides
-        self.settings.setValue(f"viewer/sides/{self.task}", list(sides))
+        if remember:
+            self.settings.setValue(f"viewer/sides/{self.task}", list(sides))
         by_name = {m.name: m for m in self.models}
         cards = []
         for side in sides:
