@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -78,10 +79,15 @@ def test_an_x11_plugin_that_cannot_load_is_named_not_left_to_qts_abort(monkeypat
     app._headless_if_no_display()  # --screenshot needs no display: offscreen, not Qt's abort
     assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
     monkeypatch.delenv("QT_QPA_PLATFORM")
+    notified = []  # started with no terminal (a double-click): said as a desktop notification too
+    monkeypatch.setattr(app.sys, "stderr", io.StringIO())
+    monkeypatch.setattr(app.shutil, "which", lambda name: "/usr/bin/notify-send" if name == "notify-send" else None)
+    monkeypatch.setattr(app.subprocess, "run", lambda command, **kw: notified.append(command))
     with pytest.raises(VsrAppError, match=r"^the desktop app cannot open the X11 display: Qt's xcb plugin does not "
                                           rf"load \({why}\); install the X11 libraries it needs \(Debian/Ubuntu: "
-                                          r"sudo apt install libxcb-cursor0 libxcb-icccm4 "):
+                                          r"sudo apt install libxcb-cursor0 libxcb-icccm4 ") as refused:
         app.run()
+    assert notified == [["/usr/bin/notify-send", "--app-name", "vsr-app", "vsr-app cannot start", str(refused.value)]]
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")  # a Wayland session: Qt does not need xcb
     assert not app._x11_only()
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")  # unless xcb is asked for

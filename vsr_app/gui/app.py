@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 
 from vsr_app import APP_NAME
@@ -91,6 +93,21 @@ def screenshot_format(path: str) -> str:
     return suffix
 
 
+def _notify_desktop(message: str) -> None:
+    """Say `message` as a desktop notification too where no terminal shows stderr (started by a double-click or a
+    menu entry): the X11 libraries missing were said only there, and nothing seemed to happen. Best effort."""
+    if sys.stderr is not None and sys.stderr.isatty():
+        return
+    notify = shutil.which("notify-send")
+    if notify is None:
+        return
+    try:
+        subprocess.run([notify, "--app-name", APP_NAME, f"{APP_NAME} cannot start", message], timeout=5,
+                       check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        pass
+
+
 def application():
     """The QApplication, created once with the app's names (they key QSettings), icon, theme and DPI policy."""
     from PySide6.QtCore import Qt
@@ -120,9 +137,11 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
         raise VsrAppError("no display found: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
                           "is not set); the command-line tools work without one, see --help")
     elif _x11_only() and (why := platform_plugin_error("xcb")):
-        raise VsrAppError(f"the desktop app cannot open the X11 display: Qt's xcb plugin does not load ({why}); "
-                          f"install the X11 libraries it needs (Debian/Ubuntu: sudo apt install {XCB_PACKAGES}) "
-                          "or use a Wayland session; the command-line tools work without a display")
+        message = (f"the desktop app cannot open the X11 display: Qt's xcb plugin does not load ({why}); install the "
+                   f"X11 libraries it needs (Debian/Ubuntu: sudo apt install {XCB_PACKAGES}) or use a Wayland "
+                   "session; the command-line tools work without a display")
+        _notify_desktop(message)
+        raise VsrAppError(message)
     app = application()
     from vsr_app.gui.main_window import MainWindow
     from vsr_app.resources import resource_path
