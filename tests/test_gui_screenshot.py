@@ -31,6 +31,17 @@ def test_screenshot_renders_the_comparison(tmp_path, small_video):
     assert len(np.unique(middle, axis=0)) > 50
 
 
+def test_a_screenshot_leaves_the_users_settings_as_they_were(tmp_path, small_video):
+    """A scripted screenshot put its video first in Open recent and saved its window's choices."""
+    config = tmp_path / "config" / "vsr-app" / "vsr-app.conf"
+    config.parent.mkdir(parents=True)
+    config.write_text("[General]\nrecent=/videos/mine.mp4\n")
+    before = config.read_bytes()
+    result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(tmp_path / "shot.png"))
+    assert result.returncode == 0, result.stderr
+    assert config.read_bytes() == before and (tmp_path / "shot.png").is_file()
+
+
 def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 1000)

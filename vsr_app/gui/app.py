@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
@@ -93,6 +95,21 @@ def screenshot_format(path: str) -> str:
     return suffix
 
 
+@contextlib.contextmanager
+def _scratch_settings():
+    """A copy of the user's settings, thrown away after: a screenshot shows their saved choices (models, view) but
+    leaves them as they were (a scripted screenshot had put its video first in Open recent)."""
+    from PySide6.QtCore import QSettings
+
+    with tempfile.TemporaryDirectory(prefix="vsr-app-screenshot-") as folder:
+        scratch = QSettings(os.path.join(folder, "settings.ini"), QSettings.IniFormat)
+        user = QSettings()
+        for key in user.allKeys():
+            scratch.setValue(key, user.value(key))
+        yield scratch
+        scratch.sync()
+
+
 def _notify_desktop(message: str) -> None:
     """Say `message` as a desktop notification too where no terminal shows stderr (started by a double-click or a
     menu entry): the X11 libraries missing were said only there, and nothing seemed to happen. Best effort."""
@@ -146,14 +163,16 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     from vsr_app.gui.main_window import MainWindow
     from vsr_app.resources import resource_path
 
-    window = MainWindow()
     if screenshot:
-        window.resize(1600, 960)
-        try:
-            window.screenshot(video or str(resource_path("sample.mp4")), screenshot)
-        finally:
-            window.close()
+        with _scratch_settings() as settings:
+            window = MainWindow(settings)
+            window.resize(1600, 960)
+            try:
+                window.screenshot(video or str(resource_path("sample.mp4")), screenshot)
+            finally:
+                window.close()
         return 0
+    window = MainWindow()
     _close_on_signals(window)
     window.show()
     if video:
