@@ -38,7 +38,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.disk_space import GrowthWatch
-from vsr_app.video.scenecut import cut_at, gap_window, mark_cuts, new_shot_at
+from vsr_app.video.scenecut import cuts_at, gap_window, mark_cuts
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
@@ -80,10 +80,9 @@ class UpscaleStage:
     """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
 
     At a scene cut the engine is told (`Upscaler.cut`; not at a flash's edges, `scenecut.new_shot_at`): a recurrent
-    student starts the new shot afresh. Session 31
-    kept its state, measured on a clip half of whose picture does not cut; where the picture does cut, the state
-    cost PSNR and left a ghost of the last shot (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts").
-    The Compare view finds the same cuts and does the same.
+    student starts the new shot afresh. Session 31 kept its state, measured on a clip half of whose picture does not
+    cut; where the picture does cut, the state cost PSNR and left a ghost of the last shot (docs/RESULTS.md, "Session
+    39: the recurrent state at scene cuts"). The Compare view finds the same cuts and does the same.
     """
 
     def __init__(self, upscaler):
@@ -365,8 +364,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     def decode():
         frames = reader.frames()
         try:
-            for frame, (cut, fresh) in mark_cuts(frames, lambda f: f.image,
-                                                 lambda diffs, i: (cut_at(diffs, i), new_shot_at(diffs, i))):
+            for frame, (cut, fresh) in mark_cuts(frames, lambda f: f.image, cuts_at):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
                 stats["previous"], stats["last"] = stats["last"], frame.time

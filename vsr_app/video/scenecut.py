@@ -101,13 +101,19 @@ def _one_frame_shot_at(diffs: Sequence[float | None], i: int) -> bool:
     return before is not None and after is not None and is_cut(before, min(diffs[i], diffs[i + 1]), after)
 
 
+def cuts_at(diffs: Sequence[float | None], i: int) -> tuple[bool, bool]:
+    """(`cut_at`, `new_shot_at`) of frame i, each difference judged once: a spike, or an edge of a one-frame shot."""
+    if not 0 <= i < len(diffs) or diffs[i] is None:
+        return False, False
+    spike = is_cut(_before(diffs, i), diffs[i], _after(diffs, i))
+    edge = _one_frame_shot_at(diffs, i) or _one_frame_shot_at(diffs, i - 1)
+    return spike or edge, spike and not edge
+
+
 def cut_at(diffs: Sequence[float | None], i: int) -> bool:
     """Whether a cut lies between frames i-1 and i, from `diffs` (as `differences` gives them, over whatever frames
     are known around i: CONTEXT pairs on each side are enough)."""
-    if not 0 <= i < len(diffs) or diffs[i] is None:
-        return False
-    return (is_cut(_before(diffs, i), diffs[i], _after(diffs, i))
-            or _one_frame_shot_at(diffs, i) or _one_frame_shot_at(diffs, i - 1))
+    return cuts_at(diffs, i)[0]
 
 
 def new_shot_at(diffs: Sequence[float | None], i: int) -> bool:
@@ -115,7 +121,7 @@ def new_shot_at(diffs: Sequence[float | None], i: int) -> bool:
     a frame of something else), after which the picture goes back to the shot it left. A recurrent upscaler starts
     afresh only here: reset at a flash's two edges, it lost 0.2-0.7 dB over the frames after it, its state thrown
     away twice for the shot it came back to (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
-    return cut_at(diffs, i) and not (_one_frame_shot_at(diffs, i) or _one_frame_shot_at(diffs, i - 1))
+    return cuts_at(diffs, i)[1]
 
 
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
