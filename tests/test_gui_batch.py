@@ -702,3 +702,25 @@ def test_a_listing_is_said_only_on_the_tab_in_sight(window, qtbot, small_video, 
     panel.out_dir.setText(str(out_dir))
     wait_listed(qtbot, panel, panel.scan)
     assert panel.status.text() == "2 videos found." and announced == []
+
+
+def test_a_row_says_where_interpolation_found_scene_cuts_as_the_command_line_does(window, qtbot, tmp_path):
+    """The command line's line and the report said how many cuts interpolation repeated a frame at; the row did not."""
+    import cv2
+    import numpy as np
+
+    from videogen import make_video
+
+    rng = np.random.default_rng(3)
+    shots = [cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (64, 48), interpolation=cv2.INTER_CUBIC)
+             for _ in range(2)]
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    in_dir.mkdir()
+    make_video(in_dir / "cut.mp4", images=[np.roll(shots[i // 6], i % 6, axis=1) for i in range(12)])
+    panel = window.batch
+    window.tabs.setCurrentWidget(panel)
+    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "blend")
+    run_to_end(qtbot, panel)
+    assert panel.table.item(0, 1).text() == "ok"
+    assert panel.table.item(0, 3).text().startswith(f"{out_dir / 'cut.mp4'}  (1 scene cut")

@@ -35,6 +35,7 @@ from vsr_app.models import list_models
 from vsr_app.progress import fps_text
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.encoding import X26X_CRF_RANGE, read_made_by
+from vsr_app.video.pipeline import scene_cuts_text
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "processing": theme.ACCENT}
@@ -624,8 +625,11 @@ class BatchPanel(QWidget):
         time.setData(SECONDS, result.seconds if ok else None)
         self._set_text(time, fmt.duration(result.seconds) if ok else "")
         text = result.output if ok else self._reason(result)
-        if result.notes:
-            text += "  (" + "; ".join(result.notes) + ")"
+        # as the command line's line says them: where interpolation repeated a frame rather than blend two shots
+        notes = [scene_cuts_text(result.scene_cuts)] if result.scene_cuts else []
+        notes += result.notes
+        if notes:
+            text += "  (" + "; ".join(notes) + ")"
         self._set_text(detail, text)
         detail.setData(OUTPUT, os.fsencode(result.output) if result.output else None)
 
