@@ -130,3 +130,8 @@ def bicubic_x4(image: np.ndarray) -> np.ndarray:
 
     with torch.inference_mode():
         return tensor_to_frame(BicubicUpscale(4).step(frame_to_tensor(image, torch.device("cpu")))[0])
+
+
+def whole_message(box: QMessageBox) -> str:
+    """An error box's message before a long path in it was cut to fit (`widgets.fit_long_words`)."""
+    return box.detailedText() or box.text()

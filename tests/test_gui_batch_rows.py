@@ -13,7 +13,7 @@ from PySide6.QtGui import QContextMenuEvent, QDesktopServices
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, gui_env, slow_model, whole_message, window  # noqa: F401
 from test_batch_panel_sort import click_header
 from test_gui_batch import folders, run_to_end, setup_panel, wait_listed
 from vsr_app.gui.processing import SOURCE
@@ -217,7 +217,7 @@ def test_an_output_no_app_can_open_is_said(window, qtbot, small_video, tmp_path,
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     run_to_end(qtbot, panel)
     pick(panel, row_menu(panel, "clip0.mp4"), "Play output")
-    assert "no app to open" in window.error_box.text() and str(out_dir / "clip0.mp4") in window.error_box.text()
+    assert "no app to open" in window.error_box.text() and str(out_dir / "clip0.mp4") in whole_message(window.error_box)
 
 
 def test_a_name_that_is_not_utf8_is_shown_escaped_and_its_row_acts_on_its_own_file(window, qtbot, small_video,

@@ -20,7 +20,7 @@ import torch
 from PySide6.QtCore import QPoint, QProcess, QRect, Qt
 from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
 
-from gui_support import announced, gui_env, window  # noqa: F401
+from gui_support import announced, gui_env, whole_message, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_panel
@@ -233,7 +233,7 @@ def refusal(panel, qtbot, window, resume: bool = False) -> str:
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert not panel.running() and panel.start_button.isEnabled()
     window.error_box.close()
-    return window.error_box.text()
+    return whole_message(window.error_box)
 
 
 def prepare(panel, resume: bool) -> list[str]:
@@ -284,7 +284,7 @@ def trainer_failure(panel, qtbot, window) -> str:
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=120_000)
     assert not panel.running() and panel.process.exitCode() == 1
     window.error_box.close()
-    return window.error_box.text()
+    return whole_message(window.error_box)
 
 
 def test_a_run_the_trainer_refuses_leaves_nothing_and_its_message_only_its_own_lines(panel, qtbot, window, tmp_path):
@@ -1007,7 +1007,7 @@ def test_a_failed_run_says_its_cause_in_one_line_and_where_its_log_is(panel, qtb
     panel.run_dir = tmp_path / "runs" / "tiny-student"
     panel.run_dir.mkdir(parents=True)
     ended_trainer(panel, qtbot, "print('step=1/60 loss=0.5', flush=True)\nfrom os import _check_resume_flags")
-    text = window.error_box.text()
+    text = whole_message(window.error_box)
     assert text.splitlines()[0].startswith("ImportError: cannot import name '_check_resume_flags'")
     assert "Traceback" not in text and "File " not in text and "step=1" not in text
     assert "code 1" in text and str(panel.run_dir / train_panel.LOG_NAME) in text

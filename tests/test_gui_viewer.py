@@ -238,6 +238,27 @@ def test_event_loop_keeps_responding_while_processing(window, qtbot, small_video
     qtbot.waitUntil(lambda: busy_texts[-1] == "", timeout=5000)
 
 
+def test_an_error_about_a_long_path_cuts_it_in_the_middle_and_keeps_it_whole_in_the_details(window, qtbot, tmp_path):
+    """The box's text wraps only at spaces: a long path ran off its right edge with no sign it was cut. And a name
+    that looks like markup is shown as it is."""
+    from PySide6.QtWidgets import QLabel
+
+    folder = tmp_path / ("holiday_footage_from_the_summer_" * 4) / "<b>bold</b>"
+    folder.mkdir(parents=True)
+    broken = folder / "broken.mp4"
+    broken.write_bytes(b"this is not a video" * 100)
+    window.open(str(broken))
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=10_000)
+    box = window.error_box
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    widest = max(label.fontMetrics().horizontalAdvance(word) for word in label.text().split())
+    assert widest <= label.width() and "\u2026" in label.text() and "it is not a video" in label.text()
+    assert str(broken) in box.detailedText()
+    assert "<b>bold</b>" in label.text()
+    assert box.textFormat() == Qt.PlainText
+    box.close()
+
+
 def test_unreadable_file_gives_a_dialog(window, qtbot, small_video, tmp_path):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"this is not a video" * 100)

@@ -28,6 +28,7 @@ from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.train_panel import TrainPanel
 from vsr_app.gui.viewer import Viewer
 from vsr_app.gui.welcome import WelcomePage
+from vsr_app.gui.widgets import fit_long_words
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
@@ -322,9 +323,12 @@ class MainWindow(QMainWindow):
         if self.error_box is not None:
             self.error_box.close()
             self.error_box.deleteLater()  # one box at a time, not one kept per error
-        self.error_box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
-        self.error_box.setWindowModality(Qt.WindowModal)
-        self.error_box.open()
+        box = self.error_box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)  # a file name is not markup
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.setWindowModality(Qt.WindowModal)
+        box.open()
+        fit_long_words(box)
         if self.compare.currentWidget() is self.viewer and self.viewer.info is None:
             self.compare.setCurrentWidget(self.welcome)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import urllib.parse
 from pathlib import Path
 from typing import Callable
@@ -11,7 +12,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, QUrl
 from PySide6 import QtGui
 from PySide6.QtGui import QAccessible, QDesktopServices, QPixmap
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLayout, QLayoutItem, QLineEdit, QPushButton, QWidget)
+                               QLabel, QLayout, QLayoutItem, QLineEdit, QMessageBox, QPushButton, QWidget)
 
 from vsr_app.gui import fmt
 from vsr_app.models import ModelInfo
@@ -109,6 +110,22 @@ class ElidedLabel(QLabel):
 
     def _elide(self) -> None:
         super().setText(self.fontMetrics().elidedText(self.whole, Qt.ElideMiddle, max(self.width(), 1)))
+
+
+def fit_long_words(box: QMessageBox) -> None:
+    """Cut in its middle each word of a shown box's text wider than the text's width, the whole message kept under
+    Show Details (and in what Ctrl+C copies): its label wraps only at spaces, so a long path ran off the box's right
+    edge at any font size, with no sign that it was cut."""
+    label = box.findChild(QLabel, "qt_msgbox_label")  # the name Qt gives it, and tests by
+    if label is None:
+        return
+    whole, metrics, width = box.text(), label.fontMetrics(), label.width()
+    fitted = "".join(metrics.elidedText(word, Qt.ElideMiddle, width) if metrics.horizontalAdvance(word) > width
+                     else word for word in re.split(r"(\s+)", whole))
+    if fitted != whole:
+        label.setMinimumWidth(width)  # the width Qt gave the long word: the box shrank to its usual 400 px without it
+        box.setText(fitted)
+        box.setDetailedText(whole)
 
 
 class WarningLabel(QLabel):
