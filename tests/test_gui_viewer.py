@@ -238,25 +238,31 @@ def test_event_loop_keeps_responding_while_processing(window, qtbot, small_video
     qtbot.waitUntil(lambda: busy_texts[-1] == "", timeout=5000)
 
 
-def test_an_error_about_a_long_path_cuts_it_in_the_middle_and_keeps_it_whole_in_the_details(window, qtbot, tmp_path):
-    """The box's text wraps only at spaces: a long path ran off its right edge with no sign it was cut. And a name
-    that looks like markup is shown as it is."""
+def test_an_error_box_cuts_only_what_it_cannot_wrap_and_keeps_it_whole_in_the_details(window, qtbot, tmp_path):
+    """The box's text wraps at spaces, slashes and hyphens: a folder name wider than a line ran off its right edge
+    with no sign it was cut. A path it can wrap stays whole. And a name that looks like markup is shown as it is."""
     from PySide6.QtWidgets import QLabel
 
-    folder = tmp_path / ("holiday_footage_from_the_summer_" * 4) / "<b>bold</b>"
-    folder.mkdir(parents=True)
-    broken = folder / "broken.mp4"
-    broken.write_bytes(b"this is not a video" * 100)
-    window.open(str(broken))
-    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=10_000)
-    box = window.error_box
-    label = box.findChild(QLabel, "qt_msgbox_label")
-    widest = max(label.fontMetrics().horizontalAdvance(word) for word in label.text().split())
+    def error_for(folder):
+        folder.mkdir(parents=True)
+        broken = folder / "broken.mp4"
+        broken.write_bytes(b"this is not a video" * 100)
+        window.open(str(broken))
+        qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=10_000)
+        box = window.error_box
+        label = box.findChild(QLabel, "qt_msgbox_label")
+        widest = max(label.fontMetrics().horizontalAdvance(word) for word in label.text().split())
+        box.close()
+        return box, label, broken, widest
+
+    box, label, broken, widest = error_for(tmp_path.joinpath(*["holiday-footage"] * 12))
+    assert label.text() == box.text() and str(broken) in label.text() and box.detailedText() == ""
+    assert label.textInteractionFlags() & Qt.TextSelectableByMouse  # to copy a path from
+
+    box, label, broken, widest = error_for(tmp_path / ("holiday_footage_from_the_summer_" * 6) / "<b>bold</b>")
     assert widest <= label.width() and "\u2026" in label.text() and "it is not a video" in label.text()
-    assert str(broken) in box.detailedText()
-    assert "<b>bold</b>" in label.text()
+    assert str(broken) in box.detailedText() and "<b>bold</b>" in label.text()
     assert box.textFormat() == Qt.PlainText
-    box.close()
 
 
 def test_unreadable_file_gives_a_dialog(window, qtbot, small_video, tmp_path):

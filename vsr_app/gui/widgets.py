@@ -8,7 +8,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, QUrl
 from PySide6 import QtGui
 from PySide6.QtGui import QAccessible, QDesktopServices, QPixmap
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
@@ -113,19 +113,24 @@ class ElidedLabel(QLabel):
 
 
 def fit_long_words(box: QMessageBox) -> None:
-    """Cut in its middle each word of a shown box's text wider than the text's width, the whole message kept under
-    Show Details (and in what Ctrl+C copies): its label wraps only at spaces, so a long path ran off the box's right
-    edge at any font size, with no sign that it was cut."""
+    """Cut in its middle each word of a shown box's text that its label cannot wrap into its width (a path with a
+    folder name too long for a line), the whole message kept under Show Details: such a word ran off the box's right
+    edge with no sign that it was cut. A cut label is not selectable: a copy of it would not be the path."""
     label = box.findChild(QLabel, "qt_msgbox_label")  # the name Qt gives it, and tests by
     if label is None:
         return
     whole, metrics, width = box.text(), label.fontMetrics(), label.width()
-    fitted = "".join(metrics.elidedText(word, Qt.ElideMiddle, width) if metrics.horizontalAdvance(word) > width
-                     else word for word in re.split(r"(\s+)", whole))
+
+    def fits(word: str) -> bool:  # wrapped as the label wraps it: after a slash or a hyphen too
+        return metrics.boundingRect(QRect(0, 0, width, 1 << 20), Qt.TextWordWrap, word).width() <= width
+
+    fitted = "".join(word if fits(word) else metrics.elidedText(word, Qt.ElideMiddle, width)
+                     for word in re.split(r"(\s+)", whole))
     if fitted != whole:
         label.setMinimumWidth(width)  # the width Qt gave the long word: the box shrank to its usual 400 px without it
         box.setText(fitted)
         box.setDetailedText(whole)
+        box.setTextInteractionFlags(Qt.NoTextInteraction)
 
 
 class WarningLabel(QLabel):
