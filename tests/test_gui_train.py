@@ -1276,3 +1276,24 @@ def test_the_validation_plot_is_whole_in_an_800_px_window(window, qtbot):
         legends = [legend.mapRectToScene(legend.boundingRect()) for legend in plots.legends.values()]
         assert max(rect.right() for rect in (loss, val, *legends)) <= plots.graphs.width()
         assert (val.left() > loss.right()) == (width > 800)
+
+
+def test_open_run_shows_what_the_form_has_no_field_for_as_extra_options(panel, tmp_path):
+    """Open run kept the form's Extra options from before (an earlier {"lr": 1e30} stayed): a Start to train another
+    like the run opened diverged, or lost its seed, "ema" and validation frames."""
+    run = tmp_path / "gui_run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({
+        "net": "student", "net_config": {"channels": 8, "blocks": 2, "align": "none", "hr_channels": 8}, "batch": 3,
+        "lr": 0.000123456, "seed": 7, "ema": 0.99, "val_frames": 3, "distill": "none", "teacher": None,
+        "data": [str(tmp_path)]}))
+    panel.extra.setText('{"lr": 1e30}')
+    panel._load_form(run)
+    options = panel.options()
+    assert json.loads(panel.extra.text()) == {"lr": 0.000123456, "seed": 7, "ema": 0.99, "val_frames": 3,
+                                              "net_config": {"hr_channels": 8}}  # the field shows lr to 4 places
+    assert options["net_config"] == {"channels": 8, "blocks": 2, "align": "none", "hr_channels": 8}
+    assert (options["batch"], options["lr"], options["seed"], options["ema"]) == (3, 0.000123456, 7, 0.99)
+    (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3}))  # a CLI run with no extras
+    panel._load_form(run)
+    assert panel.extra.text() == ""

@@ -115,6 +115,16 @@ def with_extra(options: dict, extra: dict) -> dict:
     return {**options, **extra}
 
 
+def extra_of_run(run: dict, form: dict) -> dict:
+    """The Extra options that, over the form's `form` options, give a run's `run` ones: what the form has no field
+    for (a seed, "ema", a net field) or shows otherwise (a value its field cannot hold)."""
+    absent = object()
+    extra = {key: value for key, value in run.items() if key != "net_config" and form.get(key, absent) != value}
+    form_net = form.get("net_config") or {}
+    net = {key: value for key, value in (run.get("net_config") or {}).items() if form_net.get(key, absent) != value}
+    return {**extra, "net_config": net} if net else extra
+
+
 def form_fields_for(net: str, options: dict, started: bool = False) -> dict:
     """The form's options without the fields the chosen net does not take (see `net_field_applies`)."""
     kept = {key: value for key, value in options.items()

@@ -41,10 +41,9 @@ from vsr_app.gui.run_files import (PRUNE_FOLDER, MetricsTail, check_model_name, 
                                    model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
-                                    check_start_from, choice_data, default_runs_dir, field_default, form_fields_for,
-                                    launcher, net_field_applies, net_params, prune_arguments, prune_command,
-                                    run_steps,
-                                    train_arguments, with_extra)
+                                    check_start_from, choice_data, default_runs_dir, extra_of_run, field_default,
+                                    form_fields_for, launcher, net_field_applies, net_params, prune_arguments,
+                                    prune_command, run_steps, train_arguments, with_extra)
 from vsr_app.gui.widgets import add_model_item, announce, name_form_fields, path_row
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -550,6 +549,15 @@ class TrainPanel(QWidget):
         val = flat.get(VAL_KEY[task])
         self.val.setText(str(val[0]) if val else "")
         self.start_from.setText(str(flat.get("init_from") or "") if task in START_FROM_TASKS else "")
+        # the rest (a seed, "ema", a value a field cannot hold) as Extra options, not the form's from before
+        self.extra.clear()
+        shown_apart = {"data", "teacher", "distill", "name", "options", VAL_KEY[task]}
+        try:
+            form = self.options(held_out=False)
+        except VsrAppError:  # a Start from the form cannot take: the run's own is kept by Extra options
+            form = {}
+        extra = extra_of_run({k: v for k, v in flat.items() if k not in shown_apart}, form)
+        self.extra.setText(json.dumps(extra) if extra else "")
 
     def _pick_val(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "",
