@@ -130,6 +130,30 @@ def test_output_inside_the_input_folder_is_not_scanned(tree):
     assert [f.input for f in second.files] == ["a.mp4", "zero.mp4"]  # its own outputs are not inputs
 
 
+def test_an_output_folder_inside_the_input_folder_holding_the_users_own_videos_is_refused(tree, capsys):
+    """With sub-folders included, clips of the user's filed in the output folder were left out without a word, and
+    one at an output's name was replaced by --overwrite (as another program's file)."""
+    src, _ = tree
+    done = src / "done"
+    done.mkdir()
+    make_video(done / "a.mp4", frames=3)  # a clip of the user's, at a.mp4's output name
+    (done / "notes.mp4").write_text("not a video")  # no one's footage: no reason to refuse
+    kept = (done / "a.mp4").read_bytes()
+    for overwrite in (False, True):
+        with pytest.raises(VsrAppError, match=r"'.*done' is inside the input folder and holds 1 video vsr-app did "
+                                              r"not make \(done/a\.mp4\).*choose an output folder outside"):
+            run_batch(src, done, model="bicubic", recursive=True, extensions="mp4", overwrite=overwrite)
+    assert (done / "a.mp4").read_bytes() == kept
+    assert main(["batch", str(src), "-o", str(done), "--recursive", "--ext", "mp4", "--model", "bicubic",
+                 "--overwrite"]) == 1
+    assert "holds 1 video vsr-app did not make" in capsys.readouterr().err
+    run_batch(src, done, model="bicubic", recursive=False, extensions="mp4")  # not an input then: a file in the way
+    (done / "a.mp4").unlink()
+    run_batch(src, done, model="bicubic", recursive=True, extensions="mp4")  # the folder's own outputs are fine
+    again = run_batch(src, done, model="bicubic", recursive=True, extensions="mp4")
+    assert [(f.input, f.status) for f in again.files][0] == ("a.mp4", "skipped")
+
+
 def test_containers_that_cannot_hold_the_codec_change_suffix_without_collisions(tmp_path):
     src = tmp_path / "in"
     inputs = [src / "clip.avi", src / "clip.mp4", src / "other.webm", src / "x.mkv"]

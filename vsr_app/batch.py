@@ -50,6 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from vsr_app import APP_NAME
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS, OPEN_VIDEO_EXTS
@@ -223,6 +224,31 @@ def check_apart(in_dir: Path, out_dir: Path) -> None:
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
 
 
+def check_no_sources_in_output(in_dir: Path, out_dir: Path, extensions: Sequence[str], recursive: bool,
+                               cancel=None) -> None:
+    """Refuse an output folder inside the input folder that holds videos this app did not make, when sub-folders are
+    included: the walk leaves that folder out, its files taken for outputs, so a user's own clips filed there were
+    neither processed nor named, and one at an output's name was replaced by --overwrite (a batch tester's find)."""
+    real_in, real_out = os.path.realpath(in_dir), os.path.realpath(out_dir)
+    if not recursive or not real_out.startswith(real_in.rstrip(os.sep) + os.sep) or not out_dir.is_dir():
+        return
+    from vsr_app.video.encoding import read_made_by
+
+    sources = []
+    for video in find_videos(out_dir, extensions, recursive=True, cancel=cancel):
+        try:
+            if read_made_by(video) is None:
+                sources.append(video)
+        except VsrAppError:  # not a media file: no one's footage
+            pass
+    if sources:
+        named = ", ".join(str(v.relative_to(in_dir)) for v in sources[:3]) + (" and more" if len(sources) > 3 else "")
+        raise VsrAppError(f"the output folder '{out_dir}' is inside the input folder and holds {len(sources)} "
+                          f"video{'s' if len(sources) > 1 else ''} {APP_NAME} did not make ({named}): with sub-folders "
+                          "included they would be inputs, yet an output folder's files are taken for outputs; "
+                          "choose an output folder outside the input folder, or move them out of it")
+
+
 def _same_path(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
@@ -271,10 +297,11 @@ def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[st
     """The batch's inputs and their planned outputs (None without an output folder), for `run_batch` and for the
     Batch tab's listing before a start: one sequence, so the queue the user approves is what the batch then does.
     `unreadable` and `cancel` are find_videos'."""
+    extensions = parse_extensions(extensions)
     if out_dir is not None:
         check_apart(in_dir, out_dir)
-    inputs = find_videos(in_dir, parse_extensions(extensions), recursive, exclude=out_dir, unreadable=unreadable,
-                         cancel=cancel)
+        check_no_sources_in_output(in_dir, out_dir, extensions, recursive, cancel)
+    inputs = find_videos(in_dir, extensions, recursive, exclude=out_dir, unreadable=unreadable, cancel=cancel)
     outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir is not None else [None] * len(inputs)
     return inputs, outputs
 
