@@ -495,6 +495,13 @@ def test_a_run_that_keeps_diverging_stops_with_its_last_good_checkpoint(frames_d
         train(task, _cfg(30, ckpt_every_s=0), tmp_path / "run", log=lambda *_: None)
     saved = load_file(str(tmp_path / "run" / "checkpoint.safetensors"))
     assert checkpoint_step(tmp_path / "run") == 2 and all(torch.isfinite(t).all() for t in saved.values())
+    assert (tmp_path / "run" / "model.safetensors").is_file()  # the init_from the message names
+    # from the first step on, before any checkpoint: the message named a model.safetensors that was not there
+    monkeypatch.setattr(task, "loss", _nan_from(task, set(range(0, 100))))
+    with pytest.raises(VsrAppError, match="before its first checkpoint, so nothing was kept; start again with a "
+                                          "smaller \"lr\"") as refused:
+        train(task, _cfg(30), tmp_path / "early", log=lambda *_: None)
+    assert "init_from" not in str(refused.value) and not (tmp_path / "early" / "model.safetensors").exists()
 
 
 def test_the_log_says_the_steps_in_all_and_the_time_left_and_metrics_keep_their_fields(frames_dir, tmp_path):

@@ -514,10 +514,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                     log(f"step {step}: the loss is {float(loss.detach())}; the step is skipped, the weights are "
                         "unchanged")
                     if nonfinite == MAX_NONFINITE_STEPS:
-                        raise VsrAppError(f"the loss was not finite for {nonfinite} steps in a row (to step {step}): "
-                                          f"the run diverged and stopped, its last checkpoint kept; try a lower "
-                                          f"learning rate (a new run with \"init_from\": "
-                                          f"\"{run_dir / 'model.safetensors'}\" and a smaller \"lr\" in its --config)")
+                        raise _diverged(nonfinite, step, run_dir / "model.safetensors")
                     continue
                 nonfinite = 0
                 if scaler is not None:
@@ -626,6 +623,17 @@ def _resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> i
     log(f"resumed {run_dir} at step {step} from its exported weights alone (model.safetensors): its checkpoint is "
         f"gone, so these start afresh: {', '.join(afresh)}")
     return step
+
+
+def _diverged(steps: int, step: int, model: Path) -> VsrAppError:
+    """Why the run stopped, and what to try: before its first checkpoint there is no model to start again from (the
+    message named one that was not there)."""
+    said = f"the loss was not finite for {steps} steps in a row (to step {step}): the run diverged and stopped"
+    if not model.is_file():
+        return VsrAppError(f"{said} before its first checkpoint, so nothing was kept; start again with a smaller "
+                           "\"lr\" (the learning rate)")
+    return VsrAppError(f"{said}, its last checkpoint kept; try a lower learning rate (a new run with \"init_from\": "
+                       f"\"{model}\" and a smaller \"lr\")")
 
 
 def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | None, log):
