@@ -1,8 +1,10 @@
-"""A recurrent student's state kept across scene cuts or restarted at each (`Upscaler.cut`), Y-PSNR.
+"""Upscalers told of scene cuts (`Upscaler.cut`: a recurrent student restarts, the clip teacher runs each shot apart)
+or not, Y-PSNR.
 
 (a) Vid4's four sequences joined, 10 frames each (cropped to the smallest), (b) the first 90 frames of
 test/scene_cuts.mp4. Ground truth cropped to x4, the input by `evaluate.degrade_x4`; cuts by `mark_cuts` on the
-input. docs/RESULTS.md, "Session 39: the recurrent state at scene cuts".
+input, as an export finds them (`new_shot_at`). docs/RESULTS.md, "Session 39: the recurrent state at scene cuts",
+"Session 40: the teacher at scene cuts".
 
     .venv/bin/python benchmarks/vsr_cut_state.py
 """
@@ -24,9 +26,10 @@ from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
-from vsr_app.video.scenecut import mark_cuts  # noqa: E402
+from vsr_app.video.scenecut import mark_cuts, new_shot_at  # noqa: E402
 
-MODELS = ("vsr-x4-student", "vsr-x4-student-aligned", "vsr-x4-student-aligned-bicubic")
+MODELS = (
+    "vsr-x4-student", "vsr-x4-student-aligned", "vsr-x4-student-aligned-bicubic", "vsr-x4-teacher")
 
 
 def clips() -> dict[str, list[np.ndarray]]:
@@ -52,14 +55,16 @@ def main() -> None:
     for label, frames in clips().items():
         pairs = [degrade_x4(f) for f in frames]
         gts, lrs = [g for g, _ in pairs], [lr for _, lr in pairs]
-        cuts = [i for i, (_, cut) in enumerate(mark_cuts(lrs, lambda x: x)) if cut]
+        cuts = [i for i, (_, cut) in enumerate(mark_cuts(lrs, lambda x: x, new_shot_at)) if cut]  # as an export
         after = sorted({c + d for c in cuts for d in range(5) if c + d < len(lrs)})
+        before = sorted({c - d for c in cuts for d in range(1, 4) if c - d >= 0})
         print(f"{label}: cuts at {cuts}", flush=True)
         for name in MODELS:
             (kept, reset) = (scores(name, lrs, gts, cuts, r) for r in (False, True))
-            k_after, r_after = (float(np.mean([s[i] for i in after])) for s in (kept, reset))
-            print(f"  {name:32s} kept {np.mean(kept):.3f} (5 after cuts {k_after:.3f})  reset {np.mean(reset):.3f} "
-                  f"({r_after:.3f})", flush=True)
+            k_after, r_after, k_before, r_before = (float(np.mean([s[i] for i in frames]))
+                                                    for frames in (after, before) for s in (kept, reset))
+            print(f"  {name:32s} kept {np.mean(kept):.3f} (3 before cuts {k_before:.3f}, 5 after {k_after:.3f})  "
+                  f"cut {np.mean(reset):.3f} ({r_before:.3f}, {r_after:.3f})", flush=True)
 
 
 if __name__ == "__main__":

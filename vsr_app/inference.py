@@ -175,11 +175,12 @@ class Upscaler(ABC):
     def reset(self) -> None:
         """Forget all state (between videos or at a scene change)."""
 
+    @abstractmethod
     def cut(self) -> None:
-        """A new shot starts with the next frame (video.scenecut). A recurrent engine forgets its state there: carried
-        over, it left a ghost of the last shot for 3-5 frames and cost PSNR where the picture cut (docs/RESULTS.md,
-        "Session 39: the recurrent state at scene cuts"). A clip engine keeps its chunks (their grid is what the
-        Compare view matches an export by)."""
+        """A new shot starts with the next frame (video.scenecut): no output frame may draw on the other shot. Carried
+        over, a recurrent state left a ghost of the last shot for 3-5 frames, and a clip's look ahead cost the frames
+        before a cut (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts", "Session 40: the teacher at
+        scene cuts")."""
 
 
 class _TiledMixin:
@@ -303,6 +304,14 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         self.frames: list[torch.Tensor] = []  # buffered inputs; frames[0] is stream frame `self.first`
         self.first = 0
         self.next_out = lead_in
+        self.shot_starts: list[int] = []  # stream frames a new shot starts at, as far back as the buffer goes
+
+    def cut(self) -> None:
+        """The chunk grid stays (the Compare view matches an export after a seek by it); the net is run on each
+        shot's part of a chunk and its context apart."""
+        start = self.first + len(self.frames)
+        if start not in self.shot_starts[-1:]:  # told twice: still one shot starting there
+            self.shot_starts.append(start)
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         self.frames.append(frame_to_tensor(frame, self.device))
@@ -318,16 +327,28 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         return out
 
     def _emit(self, stop: int) -> list[np.ndarray]:
+        """Output frames next_out..stop-1: the net run on each shot's part of them with its context (a part that is
+        context only is not run), one part's output held at a time."""
         lo = max(self.first, self.next_out - self.context)
         hi = min(self.first + len(self.frames), stop + self.context)
-        clip = torch.stack(self.frames[lo - self.first:hi - self.first], dim=1)  # 1xTx3xHxW
-        hr = self._retry_on_oom(lambda: self.run(self._tiled, clip, lambda part, _: self.net(part)))
-        frames = [tensor_to_frame(hr[:, i]) for i in range(self.next_out - lo, stop - lo)]
+        edges = [lo, *(c for c in self.shot_starts if lo < c < hi), hi]
+        frames = []
+        for a, b in zip(edges, edges[1:]):
+            if a < stop and b > self.next_out:
+                hr = self._enlarge(a, b)
+                frames += [tensor_to_frame(hr[:, i - a]) for i in range(max(a, self.next_out), min(b, stop))]
+                del hr  # before the next part's net call
         self.next_out = stop
         drop = max(0, self.next_out - self.context - self.first)
         self.frames = self.frames[drop:]
         self.first += drop
+        self.shot_starts = [c for c in self.shot_starts if c > self.first]
         return frames
+
+    def _enlarge(self, lo: int, hi: int) -> torch.Tensor:
+        """The net's output for buffered stream frames lo..hi-1, 1xTx3xHxW."""
+        clip = torch.stack(self.frames[lo - self.first:hi - self.first], dim=1)
+        return self._retry_on_oom(lambda: self.run(self._tiled, clip, lambda part, _: self.net(part)))
 
 
 # the 8 flips and transposes of a frame, as (transpose, flip rows, flip columns)

@@ -80,9 +80,10 @@ class UpscaleStage:
     """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
 
     At a scene cut the engine is told (`Upscaler.cut`; not at a flash's edges, `scenecut.new_shot_at`): a recurrent
-    student starts the new shot afresh. Session 31 kept its state, measured on a clip half of whose picture does not
-    cut; where the picture does cut, the state cost PSNR and left a ghost of the last shot (docs/RESULTS.md, "Session
-    39: the recurrent state at scene cuts"). The Compare view finds the same cuts and does the same.
+    student starts the new shot afresh, the clip teacher runs each shot apart. Session 31 kept the student's state,
+    measured on a clip half of whose picture does not cut; where the picture does cut, the state cost PSNR and left a
+    ghost of the last shot (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts"). The Compare view finds
+    the same cuts and does the same.
     """
 
     def __init__(self, upscaler):
