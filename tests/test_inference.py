@@ -284,3 +284,16 @@ def test_the_interpolators_keep_a_still_shots_left_edge():
         engine = inference.make_interpolator(models.load_model(name, "cpu"), "cpu")
         middle = engine.midpoint([frame] * engine.num_inputs)
         assert np.abs(middle.astype(int) - frame).max() <= 12, name
+
+
+def test_a_fixed_function_runs_and_is_recorded_in_fp32_a_trained_net_in_the_cpus_precision():
+    """Bicubic and blend have no convs for bf16 to speed up (autocast left them fp32), but outputs and eval results
+    recorded them as bf16."""
+    cpu = torch.device("cpu")
+    trained = "bf16" if inference.autocast_dtype(cpu) is not None else "fp32"
+    assert inference.run_settings(inference.make_upscaler(models.load_model("bicubic", "cpu"), "cpu")) == \
+        {"device": "cpu", "precision": "fp32"}
+    assert inference.run_settings(inference.make_interpolator(models.load_model("blend", "cpu"), "cpu")) == \
+        {"device": "cpu", "precision": "fp32"}
+    student = inference.make_upscaler(models.load_model("vsr-x4-student", "cpu"), "cpu", self_ensemble=True)
+    assert inference.run_settings(student)["precision"] == trained

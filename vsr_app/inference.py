@@ -123,8 +123,9 @@ class Engine:
         self.scale = int(self.net.scale) if loaded.task == "upscale" else 1  # output pixels per input pixel, per side
         if self.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # frame sizes are fixed for a whole video: tune once
-        if precision == "fp32":
-            self.dtype = None
+        weighted = any(True for _ in self.net.parameters())
+        if precision == "fp32" or not weighted:  # a fixed function (bicubic, blend) has no convs to run in bf16:
+            self.dtype = None  # it ran fp32 under autocast too, but was recorded as bf16
         elif precision == "auto":
             self.dtype = autocast_dtype(self.device)
         else:
@@ -133,7 +134,7 @@ class Engine:
         fp32_layout = self.device.type == "cpu" and getattr(self.net, "fp32_channels_last", False)  # measured there
         # a trained net's fp32 frame outgrows the 32 MiB malloc keeps by default (twice its bf16 size): 4,000-17,000
         # page faults per 320x180 student frame, 17-26% of its time (docs/RESULTS.md, Performance, "Session 16")
-        fp32_cpu_net = self.device.type == "cpu" and self.dtype is None and any(True for _ in self.net.parameters())
+        fp32_cpu_net = self.device.type == "cpu" and self.dtype is None and weighted
         self.kept_per_pixel = FP32_KEPT_BYTES_PER_PIXEL if fp32_cpu_net else 0
         if self.dtype is not None or fp32_layout:
             for module in self.net.modules():
