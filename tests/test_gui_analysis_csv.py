@@ -83,6 +83,23 @@ def test_interpolation_in_betweens_are_halves_and_a_running_analysis_saves_what_
     assert [float(row[2]) for row in rows[1:]] == [30.0, 31.0, 32.0, 33.0]
 
 
+def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_csv(plot, save_as, tmp_path):
+    """Both sides repeat a frame at a cut, no model having run: their 100 dB raised a clip's mean by 1.2 dB."""
+    plot.reset("a vs b", first=1.5, video=str(tmp_path / "cuts.mkv"), task="interpolate", sides=("vfi", "blend"))
+    for position, psnr in enumerate((30.0, 100.0, 32.0, 100.0)):
+        plot.add_point(position, 4, psnr, 1.0 if psnr == 100.0 else 0.9, psnr == 100.0)
+    plot.finished(complete=True)
+    assert plot.summary.text().startswith("4 / 4 frames   \u00b7   mean PSNR 31.00 dB   \u00b7   mean SSIM 0.9000")
+    assert "2 in-betweens at scene cuts left out (both sides repeat a frame)" in plot.summary.text()
+    assert "stopped" not in plot.summary.text()
+    save_as.path = tmp_path / "cuts.csv"
+    plot.save.click()
+    comment, rows = read_csv(save_as.path)
+    assert ", 2 of 4 frames;" in comment
+    assert rows[0] == ["# left out", " at scene cuts (both sides repeat a frame): 2.5", " 4.5"]  # a second comment
+    assert [row[0] for row in rows[2:]] == ["1.5", "3.5"]
+
+
 def test_the_button_is_off_until_a_point_and_again_after_reset(plot, save_as):
     assert not plot.save.isEnabled()
     plot.reset("a vs b")

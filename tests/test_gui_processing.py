@@ -165,7 +165,7 @@ def test_the_teacher_compared_is_the_teacher_exported(small_video):
         teacher, other = service.render(Request(k, "upscale", ("vsr-x4-teacher", "bicubic"), "cpu")).images
         assert np.array_equal(teacher, exported[k]), k
         bicubic.append(other)
-    measured = [psnr for _, psnr, _ in analyse(str(small_video), "upscale", ("vsr-x4-teacher", "bicubic"), "cpu")]
+    measured = [psnr for _, psnr, *_ in analyse(str(small_video), "upscale", ("vsr-x4-teacher", "bicubic"), "cpu")]
     assert measured == [psnr_y(a, b) for a, b in zip(exported, bicubic)]
 
 def test_a_teacher_frame_reached_by_a_seek_is_the_exported_one(tmp_path):
@@ -175,10 +175,16 @@ def test_a_teacher_frame_reached_by_a_seek_is_the_exported_one(tmp_path):
     from vsr_app.inference import make_upscaler
     from vsr_app.models import load_model
 
+    from vsr_app.video.scenecut import mark_cuts, new_shot_at
+
     video = make_video(tmp_path / "seeks.mp4", frames=22, width=48, height=32)
     engine = make_upscaler(load_model("vsr-x4-teacher", "cpu"), "cpu")
-    frames = [f.image for f in VideoReader(video).frames()]
-    exported = [out for image in frames for out in engine.push(image)] + list(engine.flush())
+    exported = []
+    for image, new_shot in mark_cuts([f.image for f in VideoReader(video).frames()], lambda x: x, new_shot_at):
+        if new_shot:  # as the export's UpscaleStage does (this clip's pattern jumps at frame 13)
+            engine.cut()
+        exported += engine.push(image)
+    exported += engine.flush()
     service = FrameService(str(video))
     for k in (13, 12, 11, 4, 21, 9):  # seeks into a chunk's middle, its start, steps back across chunks, the end
         teacher = service.render(Request(k, "upscale", ("vsr-x4-teacher", SOURCE), "cpu")).images[0]
@@ -351,11 +357,14 @@ def test_compare_repeats_the_frame_at_a_scene_cut_as_the_export_does(tmp_path):
     video = make_video(tmp_path / "cut.mp4", images=images)
     decoded = [f.image for f in VideoReader(video).frames()]
     service = FrameService(video)
-    at_cut = service.render(Request(5, "interpolate", (SOURCE, "blend"), "cpu")).images[1]
-    np.testing.assert_array_equal(at_cut, decoded[5])
-    inside = service.render(Request(2, "interpolate", (SOURCE, "blend"), "cpu")).images[1]
-    assert not np.array_equal(inside, decoded[2])  # within a shot: a real in-between
+    at_cut = service.render(Request(5, "interpolate", (SOURCE, "blend"), "cpu"))
+    np.testing.assert_array_equal(at_cut.images[1], decoded[5])
+    inside = service.render(Request(2, "interpolate", (SOURCE, "blend"), "cpu"))
+    assert not np.array_equal(inside.images[1], decoded[2])  # within a shot: a real in-between
+    assert at_cut.at_cut and not inside.at_cut
     service.close()
+    # the analysis marks the gap, whose 100 dB (both sides repeat frame 5) says nothing of the models
+    assert [(k, at) for k, psnr, _, at in analyse(video, "interpolate", ("blend", "opencv-flow")) if at] == [(5, True)]
 
 
 @pytest.mark.parametrize("model", ["vsr-x4-student", "vsr-x4-teacher"])
@@ -388,7 +397,7 @@ def test_no_ssim_for_frames_smaller_than_its_window(tmp_path):
     rendered = service.render(Request(2, "interpolate", ("blend", "blend")))
     assert rendered.psnr == 100.0 and rendered.ssim is None
     service.close()
-    assert [r[1:] for r in analyse(str(tiny), "interpolate", ("blend", "blend"))] == [(100.0, None)] * 11
+    assert [r[1:] for r in analyse(str(tiny), "interpolate", ("blend", "blend"))] == [(100.0, None, False)] * 11
 
 
 def test_a_model_that_failed_to_load_fails_again_at_once_until_models_are_forgotten(small_video, monkeypatch):

@@ -105,6 +105,7 @@ class AnalysisPlot(QWidget):
         """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
         `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured."""
         self.points: list[tuple[int, float, float]] = []
+        self.cut_gaps: list[int] = []  # in-betweens at scene cuts: both sides repeat a frame, so they are not points
         self.first = first
         self.video, self.task, self.sides = video, task, sides
         self.total = 0
@@ -119,11 +120,18 @@ class AnalysisPlot(QWidget):
         self.stop.setVisible(True)
         self.save.setEnabled(False)
 
-    def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None) -> None:
+    def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
+                  at_cut: bool = False) -> None:
+        """`at_cut`: an in-between at a scene cut, where no model ran and both sides repeat the frame before it; its
+        100 dB is left out of the plot and the means (5 such in a clip raised a mean by 1.2 dB)."""
         if psnr is None:
             return
-        if not self.points:  # the rate is timed from here: the first frame also waited for the models to load
+        if not self.points and not self.cut_gaps:  # the rate is timed from here: the first also waited for the models
             self.first_point_at = time.monotonic()
+        if at_cut:
+            self.cut_gaps.append(position)
+            self.total = total
+            return
         # psnr is finite (psnr_y caps identical frames at 100 dB); ssim is None for frames smaller than its window
         self.points.append((position, psnr, np.nan if ssim is None else ssim))
         self.total = total
@@ -135,7 +143,7 @@ class AnalysisPlot(QWidget):
         """The run ended: `complete` when it measured to the video's end, whose real length is then known (a cut
         file's header promises more, and its complete analysis read "15 / 30 frames, stopped")."""
         if complete and self.points:
-            self.total = len(self.points)
+            self.total = len(self.points) + len(self.cut_gaps)
         self.running = False
         self.stop.setVisible(False)
         self._redraw()
@@ -153,14 +161,19 @@ class AnalysisPlot(QWidget):
         for curve, ys in zip(self.curves, (psnrs, ssims)):
             shown = np.isfinite(ys)
             curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
-        count = len(self.points)
+        count = len(self.points) + len(self.cut_gaps)
         ssim = f"mean SSIM {ssims.mean():.4f}" if np.isfinite(ssims).all() else "no SSIM (frames under its window)"
         if self.running:
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   {ssim}{ending}")
+                             f"\u00b7   {ssim}{self._cut_gaps_note()}{ending}")
+
+    def _cut_gaps_note(self) -> str:
+        n = len(self.cut_gaps)
+        return (f"   \u00b7   {n} in-between{'s' if n > 1 else ''} at scene cuts left out (both sides repeat a frame)"
+                if n else "")
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:
@@ -195,8 +208,14 @@ class AnalysisPlot(QWidget):
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {self.sides[0]} vs {self.sides[1]} on {self.video}, "
                      f"{len(self.points)} of {self.total} frames; PSNR and SSIM of luma (Y, BT.601)\n")
+            if self.cut_gaps:
+                fh.write(f"# left out, at scene cuts (both sides repeat a frame): "
+                         f"{', '.join(self._frame_name(k) for k in self.cut_gaps)}\n")
             writer = csv.writer(fh)
             writer.writerow(("frame", "position", "psnr_y_db", "ssim_y"))
             for position, psnr, ssim in self.points:
-                frame = f"{position + self.first:.1f}".removesuffix(".0")  # 3, or in-between 2.5
-                writer.writerow((frame, position, psnr, "" if np.isnan(ssim) else ssim))
+                writer.writerow((self._frame_name(position), position, psnr, "" if np.isnan(ssim) else ssim))
+
+    def _frame_name(self, position: int) -> str:
+        """As the player names it: 3, or the in-between 2.5."""
+        return f"{position + self.first:.1f}".removesuffix(".0")

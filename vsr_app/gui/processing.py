@@ -294,7 +294,7 @@ class UpscaleStream:
         before it, as an export's engine is."""
         try:
             frame = self.source.get(self.next_in)
-            if self.next_in > 0 and source_new_shot_at(self.source, self.cache, self.next_in):
+            if self.next_in > 0 and source_cut(self.source, self.cache, self.next_in, new_shot_at):
                 self.engine.cut()
             outputs = self.engine.push(frame)
             self.next_in += 1
@@ -354,11 +354,11 @@ def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop:
     return thumbs
 
 
-def source_new_shot_at(source: SourceFrames, cache: FrameCache, k: int) -> bool:
-    """Whether another shot goes on from source frame k (`scenecut.new_shot_at`), as an export finds it (CONTEXT
-    pairs each side)."""
+def source_cut(source: SourceFrames, cache: FrameCache, k: int, decide: Callable[[list, int], bool]) -> bool:
+    """`decide` (`scenecut.cut_at`: a cut before source frame k; `new_shot_at`: another shot goes on from it) on the
+    frames around k, as an export finds it (CONTEXT pairs each side)."""
     first = max(0, k - 1 - CONTEXT)
-    return new_shot_at(differences(source_thumbnails(source, cache, first, k + 1 + CONTEXT)), k - first)
+    return decide(differences(source_thumbnails(source, cache, first, k + 1 + CONTEXT)), k - first)
 
 
 @dataclass(frozen=True)
@@ -386,6 +386,7 @@ class Rendered:
     psnr: float | None = None
     ssim: float | None = None  # None also for images smaller than SSIM_WINDOW
     difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
+    at_cut: bool = False  # interpolate: a scene cut lies in this gap, so every model repeats its first frame
 
 
 class FrameService:
@@ -467,7 +468,8 @@ class FrameService:
             moment = (moment + self.source.time(k + 1)) / 2
         duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
-                            moment - self.info.start_time, self.positions(request.task), duration)
+                            moment - self.info.start_time, self.positions(request.task), duration,
+                            at_cut=request.task == "interpolate" and source_cut(self.source, self.cache, k + 1, cut_at))
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
@@ -535,10 +537,11 @@ class FrameService:
 
 def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
             progress: Callable[[int, int, float, float], None] | None = None, cancel=None) -> list[tuple]:
-    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim), ...] (ssim None
-    for frames smaller than SSIM_WINDOW, as in `FrameService.render`).
+    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim, at_cut), ...]
+    (ssim None for frames smaller than SSIM_WINDOW, as in `FrameService.render`; at_cut for an in-between at a scene
+    cut, where both sides repeat the same frame, no model having run: its 100 dB says nothing of the models).
 
-    `progress(position, total, psnr, ssim)` is called after each position; `cancel.is_set()` stops the run
+    `progress(position, total, psnr, ssim, at_cut)` is called after each position; `cancel.is_set()` stops the run
     (raising Cancelled). Uses its own engines, so it can run beside the viewer's worker.
     """
     if SOURCE in sides:
@@ -557,9 +560,9 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
                 raise Cancelled()
             if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
                 break
-            results.append((k, rendered.psnr, rendered.ssim))
+            results.append((k, rendered.psnr, rendered.ssim, rendered.at_cut))
             if progress is not None:
-                progress(k, service.positions(task), rendered.psnr, rendered.ssim)
+                progress(k, service.positions(task), rendered.psnr, rendered.ssim, rendered.at_cut)
             k += 1
     finally:
         service.close()
