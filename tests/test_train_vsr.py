@@ -126,6 +126,20 @@ def test_with_ema_the_exported_model_and_validation_are_the_weight_average(frame
     assert not all(torch.equal(raw[k], average[k]) for k in raw)  # 4 steps moved the weights; the average lags
     assert torch.equal(validated[-1], average["head.out_conv.weight"])
     assert torch.equal(task.modules()["model"].state_dict()["head.out_conv.weight"], raw["head.out_conv.weight"])  # put back after
+    assert json.loads((tmp_path / "run" / "model.json").read_text())["training"]["ema"] == 0.9  # it said nothing
+
+
+def test_the_card_records_the_degradation_mix_used_and_the_frames_validated_on(frames_dir, small_video):
+    """`"degrade": {}` (the default mix) was recorded as {}, which the card view shows as nothing: a student trained
+    for real footage read like a clean one; and a validation PSNR did not say on how many frames."""
+    from vsr_app.distill.degrade import DegradationMix
+
+    described = _task(frames_dir, degrade={}, val=[str(small_video)], val_frames=4).describe()
+    assert described["degrade"] == {"compress_p": DegradationMix.compress_p, "crf": DegradationMix.crf,
+                                    "noise_p": DegradationMix.noise_p, "noise_sigma": DegradationMix.noise_sigma}
+    assert described["val_frames"] == 4
+    clean = _task(frames_dir).describe()
+    assert clean["degrade"] is None and "val_frames" not in clean  # no validation, no frame count
 
 
 def test_exported_model_loads_without_pickle(frames_dir, tmp_path):

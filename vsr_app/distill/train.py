@@ -713,7 +713,8 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
             if any(k.startswith("val_") for k in rec):
                 val = rec
     card = {"name": run_dir.name, **task.card(),
-            "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir)},
+            "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir),
+                         **({"ema": cfg.ema} if cfg.ema else {})},  # the weights are then the average
             "metrics": {k: v for k, v in val.items()},
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     return save_model(model, run_dir / "model.safetensors", card)

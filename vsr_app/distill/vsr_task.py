@@ -51,6 +51,7 @@ import inspect
 import itertools
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -354,12 +355,17 @@ class VSRTask:
         return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": self.opt["net_config"]}
 
     def describe(self) -> dict:
-        """What the exported card records about the training setup."""
+        """What the exported card records about the training setup: the degradation mix as it was used (`{}`, the
+        defaults, read as no degradation and was not shown), and how many frames the validation PSNR took."""
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
                 "lambda_output", "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden",
-                "freeze_threshold", "flow_loss", "val", "val_restart", "cache", "cache_batches", "degrade", "burn_in")
-        return {k: o[k] for k in keys}
+                "freeze_threshold", "flow_loss", "val", "val_restart", "cache", "cache_batches", "burn_in")
+        described = {k: o[k] for k in keys}
+        described["degrade"] = None if self.degrade is None else asdict(self.degrade)
+        if o["val"]:
+            described["val_frames"] = o["val_frames"]
+        return described
 
 
 class BatchCache:
