@@ -113,6 +113,25 @@ def _scramble(path, spans: list[tuple[int, int]], seed: int) -> None:
             fh.write(rng.integers(0, 256, size, dtype=np.uint8).tobytes())
 
 
+def matroska_damaged_in_the_middle(path) -> Path:
+    """30 frames at 10 fps in Matroska, a keyframe every 5 (a cluster each), 10% of the bytes overwritten half-way:
+    the demuxer reads past the damage to the next cluster, so frames are lost without a packet failing to decode."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.options = {"g": "5", "preset": "ultrafast", "crf": "10"}
+        for i, image in enumerate(gradient_frames(30)):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    data = bytearray(Path(path).read_bytes())
+    at, end = int(len(data) * 0.45), int(len(data) * 0.55)
+    data[at:end] = np.random.default_rng(1).integers(0, 256, end - at, dtype=np.uint8).tobytes()
+    Path(path).write_bytes(bytes(data))
+    return Path(path)
+
+
 def no_decodable_frames(path) -> Path:
     """A well-formed container whose every video packet is noise: it opens, but no picture decodes."""
     make_video(path, frames=6)

@@ -15,6 +15,7 @@ import pytest
 import badfiles
 from badfiles import (BAD_INPUTS, all_files, awkward_inputs, enormous_dimensions, gradient_frames, tree_snapshot,
                       truncated_readable)
+from conftest import VFR_TIMES
 from videogen import make_video, pattern_frame, woven_fields
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
@@ -412,6 +413,21 @@ def test_a_long_run_of_damaged_packets_keeps_every_frame_that_decodes(tmp_path, 
     assert f"{len(damaged)} damaged packets skipped" in out + err
     kept = 20 + frames_after
     assert packet_span(tmp_path / "out.mp4").frames == kept
+
+
+def test_frames_a_matroska_file_lost_without_a_decode_error_are_said(tmp_path, capsys):
+    """Matroska resyncs at its next cluster past a damaged stretch: 10% of a file overwritten lost half a second of
+    frames with no note. A steady rate that skips is said; a variable rate's gaps are not."""
+    src = badfiles.matroska_damaged_in_the_middle(tmp_path / "damaged.mkv")
+    times = [f.time for f in VideoReader(src).frames()]
+    lost = max(b - a for a, b in zip(times, times[1:]))
+    assert lost > 0.25  # frames are gone, and no packet failed to decode
+    rc, out, err = run_cli(capsys, "upscale", src, tmp_path / "out.mkv")
+    assert rc == 0, err
+    assert f"the frames' times jump once, by {lost:.2f} s after " in out + err and "damaged packet" not in out + err
+    vfr = make_video(tmp_path / "vfr.mkv", frames=len(VFR_TIMES), times=VFR_TIMES, fps=10)
+    rc, out, err = run_cli(capsys, "upscale", vfr, tmp_path / "vfr_out.mkv")
+    assert rc == 0 and "jump" not in out + err
 
 
 def test_interlaced_input_is_said_to_be_deinterlaced(tmp_path, capsys):

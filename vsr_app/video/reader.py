@@ -392,6 +392,37 @@ def probe(path: str | os.PathLike) -> VideoInfo:
     return VideoReader(path).info
 
 
+class TimeJumps:
+    """Where the frames of a video with a steady rate skip a stretch: frames lost to damage the demuxer read past
+    without a decode error (Matroska resyncs at its next cluster: 10% of a file overwritten lost 0.5 s without a
+    word), or a recording that paused. A rate that is not steady (a phone's, a screen recording's) says nothing."""
+
+    def __init__(self, fps: float):
+        self.interval = 1.0 / fps
+        self.last: float | None = None
+        self.steps = self.steady = 0
+        self.jumps: list[tuple[float, float]] = []  # (time of the frame before, seconds to the next)
+
+    def add(self, time: float) -> None:
+        if self.last is not None:
+            step = time - self.last
+            self.steps += 1
+            if abs(step - self.interval) <= 0.02 * self.interval:
+                self.steady += 1
+            elif step > 2.5 * self.interval:
+                self.jumps.append((self.last, step))
+        self.last = time
+
+    def note(self) -> str:
+        """What to tell of the jumps, "" for none or an unsteady rate."""
+        if not self.jumps or self.steady < 0.9 * self.steps:
+            return ""
+        at, longest = max(self.jumps, key=lambda jump: jump[1])
+        times = f"{len(self.jumps)} times, the longest" if len(self.jumps) > 1 else "once,"
+        return (f"the frames' times jump {times} by {longest:.2f} s after {at:.2f} s: no frames there, as where a "
+                "file is damaged or a recording paused")
+
+
 class VideoReader:
     """Decodes one video file frame by frame; `frames()` may be called repeatedly (each call re-reads).
 
@@ -412,6 +443,7 @@ class VideoReader:
             self.info = self._read_info(container)
         finally:
             container.close()
+        self.time_jumps = TimeJumps(self.info.fps)  # of the latest frames() pass
 
     @property
     def interlaced_frames(self) -> int:
@@ -487,6 +519,7 @@ class VideoReader:
         """
         container = _open(self.path)
         self.decode_errors = self.transparent_frames = 0
+        self.time_jumps = TimeJumps(self.info.fps)
         deinterlacer = self._deinterlacer = Deinterlacer()
         try:
             stream = video_stream(container, self.path)
@@ -508,6 +541,7 @@ class VideoReader:
                 time = float(pts * tick)
                 if start is not None and time < start - 1e-6:
                     continue
+                self.time_jumps.add(time)
                 image, transparent = _to_rgb(frame, _orientation_of(frame))
                 self.transparent_frames += transparent
                 if image.shape[:2] != (self.info.height, self.info.width):
