@@ -1280,20 +1280,26 @@ def test_the_validation_plot_is_whole_in_an_800_px_window(window, qtbot):
 
 def test_open_run_shows_what_the_form_has_no_field_for_as_extra_options(panel, tmp_path):
     """Open run kept the form's Extra options from before (an earlier {"lr": 1e30} stayed): a Start to train another
-    like the run opened diverged, or lost its seed, "ema" and validation frames."""
+    like the run opened diverged, or lost its seed, "ema" and validation frames. A value with a field stays the
+    field's, so an edit after the Open is what runs; the trainer's own cap on a short run's warm-up is not kept."""
     run = tmp_path / "gui_run"
     run.mkdir()
     (run / "config.json").write_text(json.dumps({
         "net": "student", "net_config": {"channels": 8, "blocks": 2, "align": "none", "hr_channels": 8}, "batch": 3,
-        "lr": 0.000123456, "seed": 7, "ema": 0.99, "val_frames": 3, "distill": "none", "teacher": None,
-        "data": [str(tmp_path)]}))
+        "lr": 0.0005, "seed": 7, "ema": 0.99, "val_frames": 3, "distill": "none", "teacher": None, "steps": 300,
+        "warmup": 30, "data": [str(tmp_path)]}))
     panel.extra.setText('{"lr": 1e30}')
     panel._load_form(run)
+    assert json.loads(panel.extra.text()) == {"seed": 7, "ema": 0.99, "val_frames": 3,
+                                              "net_config": {"hr_channels": 8}}
     options = panel.options()
-    assert json.loads(panel.extra.text()) == {"lr": 0.000123456, "seed": 7, "ema": 0.99, "val_frames": 3,
-                                              "net_config": {"hr_channels": 8}}  # the field shows lr to 4 places
     assert options["net_config"] == {"channels": 8, "blocks": 2, "align": "none", "hr_channels": 8}
-    assert (options["batch"], options["lr"], options["seed"], options["ema"]) == (3, 0.000123456, 7, 0.99)
+    assert (options["batch"], options["lr"], options["seed"], options["ema"]) == (3, 0.0005, 7, 0.99)
+    panel.inputs["lr"].setValue(0.001)
+    assert panel.options()["lr"] == 0.001  # the edit, not the run's value
+    (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3, "steps": 300, "warmup": 5}))
+    panel._load_form(run)
+    assert json.loads(panel.extra.text()) == {"warmup": 5}  # asked for: not the cap (30 of 300 steps)
     (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3}))  # a CLI run with no extras
     panel._load_form(run)
     assert panel.extra.text() == ""

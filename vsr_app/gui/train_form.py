@@ -11,7 +11,7 @@ import torch
 
 from vsr_app.distill.data import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.options import LoopConfig, cap_warmup
 from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
@@ -115,13 +115,17 @@ def with_extra(options: dict, extra: dict) -> dict:
     return {**options, **extra}
 
 
-def extra_of_run(run: dict, form: dict) -> dict:
-    """The Extra options that, over the form's `form` options, give a run's `run` ones: what the form has no field
-    for (a seed, "ema", a net field) or shows otherwise (a value its field cannot hold)."""
-    absent = object()
-    extra = {key: value for key, value in run.items() if key != "net_config" and form.get(key, absent) != value}
-    form_net = form.get("net_config") or {}
-    net = {key: value for key, value in (run.get("net_config") or {}).items() if form_net.get(key, absent) != value}
+def extra_of_run(run: dict, fields: set[str]) -> dict:
+    """What a run was started with that the form has no field for (a seed, "ema", a net field; `fields`: what it
+    has), as Extra options; a value with a field is the field's to show, so a later edit of it is not overridden. The
+    trainer's own cap of a short run's warm-up is left out: a longer run started from the form gets its own."""
+    extra = {key: value for key, value in run.items() if key != "net_config" and key not in fields}
+    net = {key: value for key, value in (run.get("net_config") or {}).items() if f"net_config.{key}" not in fields}
+    if "warmup" in extra:
+        uncapped = {key: value for key, value in run.items() if key != "warmup"}
+        cap_warmup(uncapped)
+        if uncapped.get("warmup") == extra["warmup"]:
+            del extra["warmup"]
     return {**extra, "net_config": net} if net else extra
 
 

@@ -549,14 +549,10 @@ class TrainPanel(QWidget):
         val = flat.get(VAL_KEY[task])
         self.val.setText(str(val[0]) if val else "")
         self.start_from.setText(str(flat.get("init_from") or "") if task in START_FROM_TASKS else "")
-        # the rest (a seed, "ema", a value a field cannot hold) as Extra options, not the form's from before
-        self.extra.clear()
-        shown_apart = {"data", "teacher", "distill", "name", "options", VAL_KEY[task]}
-        try:
-            form = self.options(held_out=False)
-        except VsrAppError:  # a Start from the form cannot take: the run's own is kept by Extra options
-            form = {}
-        extra = extra_of_run({k: v for k, v in flat.items() if k not in shown_apart}, form)
+        # the rest (a seed, "ema") as Extra options, not the form's from before
+        fields = {*self.inputs, "data", "teacher", "distill", "name", "options", VAL_KEY[task],
+                  *(["init_from"] if task in START_FROM_TASKS else [])}
+        extra = extra_of_run(flat, fields)
         self.extra.setText(json.dumps(extra) if extra else "")
 
     def _pick_val(self) -> None:
