@@ -130,9 +130,9 @@ def test_output_inside_the_input_folder_is_not_scanned(tree):
     assert [f.input for f in second.files] == ["a.mp4", "zero.mp4"]  # its own outputs are not inputs
 
 
-def test_an_output_folder_inside_the_input_folder_holding_the_users_own_videos_is_refused(tree, capsys):
+def test_an_output_folder_inside_the_input_folder_holding_the_users_own_videos_is_refused(tree, tmp_path, capsys):
     """With sub-folders included, clips of the user's filed in the output folder were left out without a word, and
-    one at an output's name was replaced by --overwrite (as another program's file)."""
+    one at an output's name was replaced by --overwrite (as another program's file). Met through a link too."""
     src, _ = tree
     done = src / "done"
     done.mkdir()
@@ -140,14 +140,30 @@ def test_an_output_folder_inside_the_input_folder_holding_the_users_own_videos_i
     (done / "notes.mp4").write_text("not a video")  # no one's footage: no reason to refuse
     kept = (done / "a.mp4").read_bytes()
     for overwrite in (False, True):
-        with pytest.raises(VsrAppError, match=r"'.*done' is inside the input folder and holds 1 video vsr-app did "
-                                              r"not make \(done/a\.mp4\).*choose an output folder outside"):
+        with pytest.raises(VsrAppError, match=r"'.*done' is inside the input folder and holds 1 video with no record "
+                                              r"of being made by vsr-app \(another program's, or an older "
+                                              r"vsr-app's: done/a\.mp4\).*choose an output folder outside"):
             run_batch(src, done, model="bicubic", recursive=True, extensions="mp4", overwrite=overwrite)
     assert (done / "a.mp4").read_bytes() == kept
     assert main(["batch", str(src), "-o", str(done), "--recursive", "--ext", "mp4", "--model", "bicubic",
                  "--overwrite"]) == 1
-    assert "holds 1 video vsr-app did not make" in capsys.readouterr().err
+    assert "holds 1 video with no record" in capsys.readouterr().err
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (src / "linked").symlink_to(elsewhere)  # reached through a link: the walk leaves it out all the same
+    make_video(elsewhere / "mine.mp4", frames=3)
+    with pytest.raises(VsrAppError, match=r"holds 1 video .*: linked/mine\.mp4\)"):
+        run_batch(src, elsewhere, model="bicubic", recursive=True, extensions="mp4", overwrite=True)
+    (src / "linked").unlink()
+    (src / "via").symlink_to(src)
+    with pytest.raises(VsrAppError, match=r"holds 1 video .*: done/a\.mp4\)"):  # the folders named by another path
+        run_batch(src / "via", done, model="bicubic", recursive=True, extensions="mp4")
+    (src / "via").unlink()
     run_batch(src, done, model="bicubic", recursive=False, extensions="mp4")  # not an input then: a file in the way
+    hidden = src / ".archive"
+    hidden.mkdir()
+    make_video(hidden / "a.mp4", frames=3)
+    run_batch(src, hidden, model="bicubic", recursive=True, extensions="mp4")  # never walked: never an input
     (done / "a.mp4").unlink()
     run_batch(src, done, model="bicubic", recursive=True, extensions="mp4")  # the folder's own outputs are fine
     again = run_batch(src, done, model="bicubic", recursive=True, extensions="mp4")

@@ -168,9 +168,11 @@ def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
 
 
 def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None,
-                unreadable: list[OSError] | None = None, cancel=None) -> list[Path]:
+                unreadable: list[OSError] | None = None, cancel=None,
+                excluded_at: list[Path] | None = None) -> list[Path]:
     """Files under `root` with one of `extensions`, sorted; hidden files/folders and the folder `exclude` (the
-    batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out.
+    batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out; the path
+    the walk met `exclude` by (through a link, maybe) is added to `excluded_at`.
 
     A `root` that cannot be read raises VsrAppError saying why; the error of each sub-folder that cannot be read
     is added to `unreadable` (or ignored without one), so its missed videos can be told.
@@ -198,6 +200,8 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
         kept = []
         for d in sorted(dirnames) if recursive else []:
             real = os.path.realpath(here / d)
+            if not d.startswith(".") and real == excluded and excluded_at is not None:
+                excluded_at.append(here / d)
             if not d.startswith(".") and real != excluded and real not in seen:
                 seen.add(real)
                 kept.append(d)
@@ -224,29 +228,31 @@ def check_apart(in_dir: Path, out_dir: Path) -> None:
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
 
 
-def check_no_sources_in_output(in_dir: Path, out_dir: Path, extensions: Sequence[str], recursive: bool,
+def check_no_sources_in_output(in_dir: Path, out_dir: Path, met_at: Path, extensions: Sequence[str],
                                cancel=None) -> None:
-    """Refuse an output folder inside the input folder that holds videos this app did not make, when sub-folders are
-    included: the walk leaves that folder out, its files taken for outputs, so a user's own clips filed there were
-    neither processed nor named, and one at an output's name was replaced by --overwrite (a batch tester's find)."""
-    real_in, real_out = os.path.realpath(in_dir), os.path.realpath(out_dir)
-    if not recursive or not real_out.startswith(real_in.rstrip(os.sep) + os.sep) or not out_dir.is_dir():
-        return
+    """Refuse an output folder that the walk of the input folder met (at `met_at`, its path there) and that holds
+    videos with no record of being made by this app: the walk leaves that folder out, its files taken for outputs,
+    so a user's own clips filed there were neither processed nor named, and one at an output's name was replaced by
+    --overwrite (a batch tester's find). Opens each video there: only a batch whose output folder is in its input
+    tree pays for it."""
     from vsr_app.video.encoding import read_made_by
 
     sources = []
     for video in find_videos(out_dir, extensions, recursive=True, cancel=cancel):
+        if _cancelled(cancel):  # opening thousands of files on a share takes minutes
+            raise Cancelled()
         try:
             if read_made_by(video) is None:
-                sources.append(video)
+                sources.append((met_at / video.relative_to(out_dir)).relative_to(in_dir))
         except VsrAppError:  # not a media file: no one's footage
             pass
     if sources:
-        named = ", ".join(str(v.relative_to(in_dir)) for v in sources[:3]) + (" and more" if len(sources) > 3 else "")
+        named = ", ".join(map(str, sources[:3])) + (" and more" if len(sources) > 3 else "")
         raise VsrAppError(f"the output folder '{out_dir}' is inside the input folder and holds {len(sources)} "
-                          f"video{'s' if len(sources) > 1 else ''} {APP_NAME} did not make ({named}): with sub-folders "
-                          "included they would be inputs, yet an output folder's files are taken for outputs; "
-                          "choose an output folder outside the input folder, or move them out of it")
+                          f"video{'s' if len(sources) > 1 else ''} with no record of being made by {APP_NAME} "
+                          f"(another program's, or an older {APP_NAME}'s: {named}): with sub-folders included they "
+                          "would be inputs, yet an output folder's files are taken for outputs; choose an output "
+                          "folder outside the input folder, or move them out of it")
 
 
 def _same_path(a: Path, b: Path) -> bool:
@@ -300,8 +306,11 @@ def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[st
     extensions = parse_extensions(extensions)
     if out_dir is not None:
         check_apart(in_dir, out_dir)
-        check_no_sources_in_output(in_dir, out_dir, extensions, recursive, cancel)
-    inputs = find_videos(in_dir, extensions, recursive, exclude=out_dir, unreadable=unreadable, cancel=cancel)
+    met: list[Path] = []
+    inputs = find_videos(in_dir, extensions, recursive, exclude=out_dir, unreadable=unreadable, cancel=cancel,
+                         excluded_at=met)
+    if met:
+        check_no_sources_in_output(in_dir, out_dir, met[0], extensions, cancel)
     outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir is not None else [None] * len(inputs)
     return inputs, outputs
 
