@@ -344,6 +344,17 @@ def test_every_engine_keeps_each_shot_to_itself():
     assert all(np.array_equal(a, b) for a, b in zip(both[5:], teacher(other, second)[1][5:]))
     assert not all(np.array_equal(a, b) for a, b in zip(both[:5], teacher(first + second)[1][:5]))
 
+    engine = inference.make_upscaler(models.load_model("vsr-x4-teacher", "cpu"), "cpu")
+    runs = []
+    enlarge = engine._enlarge
+    engine._enlarge = lambda a, b: runs.append((a, b)) or enlarge(a, b)
+    for i, frame in enumerate(shot(9) + shot(7)):  # a cut at 9, in the first chunk's context only
+        if i == 9:
+            engine.cut()
+        engine.push(frame)
+    engine.flush()
+    assert runs == [(0, 9), (5, 9), (9, 16)]  # the first chunk's frames 9-10 were context only: not run
+
 
 def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, media_dir, tmp_path):
     # frames 26..33 of the test clip (cut between 29 and 30), shrunk and stored losslessly
