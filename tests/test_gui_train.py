@@ -1303,3 +1303,18 @@ def test_open_run_shows_what_the_form_has_no_field_for_as_extra_options(panel, t
     (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3}))  # a CLI run with no extras
     panel._load_form(run)
     assert panel.extra.text() == ""
+
+
+def test_a_resume_after_a_hard_kill_is_said_at_its_checkpoints_step(panel, tmp_path):
+    """The status said "Resuming at step 60" from the metrics, which a kill left past the checkpoint (step 35) the
+    trainer goes on from, dropping the steps after it."""
+    import torch
+    from safetensors.torch import save_file
+
+    panel.run_dir = tmp_path / "killed"
+    panel.run_dir.mkdir()
+    save_file({"w": torch.zeros(1)}, str(panel.run_dir / "checkpoint.safetensors"), metadata={"step": "35"})
+    assert panel._starting_text([{"step": 60}]) == "Resuming at step 35\u2026"
+    assert panel._starting_text([]) == "Starting\u2026"
+    (panel.run_dir / "checkpoint.safetensors").write_bytes(b"cut short")  # the trainer will say what is wrong
+    assert panel._starting_text([{"step": 60}]) == "Resuming\u2026"

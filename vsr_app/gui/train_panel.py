@@ -30,6 +30,7 @@ from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (check_new_run, check_no_training_in, check_resumable, read_json_object,
                                   remove_refused_start, saved_teacher_gone, set_aside_metrics)
+from vsr_app.distill.train import resume_step
 from vsr_app.distill.vfi_task import PRUNE_DEFAULTS, PRUNED_NET
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
@@ -889,10 +890,20 @@ class TrainPanel(QWidget):
         self.stopping = False
         self.compare_button.hide()
         self._label_run()
-        self.status.setText(f"Resuming at step {history[-1]['step']:,}\u2026" if history else "Starting\u2026")
+        self.status.setText(self._starting_text(history))
         self._set_running(True)
         self.process.start(program, prefix + args)
         self.timer.start()
+
+    def _starting_text(self, history: list) -> str:
+        """A resumed run is said at the step its trainer goes on from, its checkpoint's: its metrics may run on past
+        it (a hard kill after the checkpoint), and the trainer drops those steps."""
+        if not history:
+            return "Starting\u2026"
+        try:
+            return f"Resuming at step {resume_step(self.run_dir):,}\u2026"
+        except VsrAppError:  # the trainer says what is wrong with its checkpoint
+            return "Resuming\u2026"
 
     def _plan(self, resume: bool) -> RunPlan:
         """Every check of the form that is quick; nothing is written."""
