@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vsr_app.distill import train
-from vsr_app.distill.data import check_held_out
+from vsr_app.distill.data import check_held_out, load_sources
 from vsr_app.distill.runs import resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
 from vsr_app.errors import VsrAppError
@@ -51,6 +51,9 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
     monkeypatch.setattr(train, "resume_step", lambda run_dir: 4)
     said.append(worded(train.check_steps, tmp_path, 2))
     said.append(worded(resumed_val, [str(tmp_path / "gone.mp4")], None, tmp_path, print))
+    (data / "broken.png").write_text("not an image")  # the box showed only the first line of a two-line error
+    said.append(worded(load_sources, [str(data)], print))
+    assert said[6].endswith("; remove it from the training folder, or put the files to use in the Data list")
     assert said[5].endswith("if it has moved, choose its new place as Validation clip")
     assert said[0].endswith("it would be trained on; choose a Validation clip outside the Data folders")
     assert said[1].endswith('outside the Data folders or hold it out with "exclude" in Extra options')

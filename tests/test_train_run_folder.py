@@ -298,7 +298,7 @@ def test_hidden_files_are_skipped_and_a_bad_video_in_a_folder_says_what_to_do(tm
     (folder / "._clip.mp4").write_bytes(b"\x00\x05\x16\x07 AppleDouble sidecar")
     assert [s.name for s in load_sources([folder], log=lambda *_: None)] == ["clip.mp4"]
     (folder / "broken.mp4").write_bytes(b"not a video")
-    with pytest.raises(VsrAppError, match="broken.mp4.*\n\\(remove it from the training folder"):
+    with pytest.raises(VsrAppError, match="broken.mp4.*; remove it from the training folder"):
         load_sources([folder], log=lambda *_: None)
 
 
@@ -418,7 +418,7 @@ def test_a_video_whose_header_does_not_read_stops_a_start_before_anything_is_wri
     folder.mkdir()
     make_video(folder / "clip.mp4", frames=8)
     (folder / "broken.mp4").write_bytes(b"not a video")
-    with pytest.raises(VsrAppError, match="broken.mp4.*\n\\(remove it from the training folder"):
+    with pytest.raises(VsrAppError, match="broken.mp4.*; remove it from the training folder"):
         train_mod.run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, **quiet)
     assert not (tmp_path / "run").exists()
 

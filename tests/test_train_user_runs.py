@@ -113,7 +113,7 @@ def test_footage_training_does_not_read_is_named_not_silently_left_out(tmp_path)
 def test_an_image_that_does_not_read_in_a_folder_says_what_to_do(tmp_path):
     write_pan_frames(tmp_path / "pan", 3, np.random.default_rng(0))
     (tmp_path / "pan" / "broken.png").write_text("not an image")
-    with pytest.raises(VsrAppError, match=r"cannot read image .*broken\.png\n\(remove it from the training folder"):
+    with pytest.raises(VsrAppError, match=r"cannot read image .*broken\.png.*; remove it from the training folder"):
         load_sources([str(tmp_path)], log=lambda *_: None)
 
 

@@ -13,6 +13,7 @@ EXCLUDE_HINT = 'hold it out with the "exclude" option'
 STEPS_BEHIND = "--steps {steps} would end it before that"
 MOVED_HINT = "if it has moved, resume with {flag} naming its new location"
 STEPS_HINT = "give --steps above {done} to extend it, or leave --steps out"
+BAD_FILE_HINT = "remove it from the training folder, or give --data the files to use"
 
 
 class VsrAppError(Exception):

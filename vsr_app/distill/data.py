@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 import torch
 
-from vsr_app.errors import EXCLUDE_HINT, VAL_OUTSIDE_HINT, VsrAppError
+from vsr_app.errors import BAD_FILE_HINT, EXCLUDE_HINT, VAL_OUTSIDE_HINT, VsrAppError
 from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, first_names, natural_order, read_image
 
 
@@ -403,7 +403,7 @@ def _blaming_the_folder(f: Path, root: Path):
     except VsrAppError as exc:
         if f == root:
             raise
-        raise VsrAppError(f"{exc}\n(remove it from the training folder, or give --data the files to use)") from exc
+        raise VsrAppError(f"{exc}; {BAD_FILE_HINT}") from exc
 
 
 def _video_summary(loaded: list[Source]) -> str:

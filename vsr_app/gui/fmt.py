@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from vsr_app.cards import card_sections, card_value
-from vsr_app.errors import (EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND, STEPS_HINT,
-                            VAL_OUTSIDE_HINT)
+from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND,
+                            STEPS_HINT, VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
@@ -108,6 +108,8 @@ def for_train_tab(message: str) -> str:
     steps = re.escape(STEPS_HINT).replace(r"\{done\}", r"(\d+)")
     message = re.sub(steps, r'set Steps (or "steps" in Extra options, which wins) above \1 to extend it', message)
     message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
+    message = message.replace(BAD_FILE_HINT, "remove it from the training folder, or put the files to use in the "
+                                             "Data list")
     return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')
 
 
