@@ -219,7 +219,7 @@ def test_subtitles_the_output_cannot_hold_name_a_container_that_can(tmp_path, pc
 
 def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
     notes = write(make_source(tmp_path / "two.mkv", video=2), tmp_path / "out.mp4").notes
-    assert notes == ["video #1 h264 dropped: only the first video stream is processed"]
+    assert notes == ["video #1 h264 dropped: only one video stream, #0, is processed"]
     covered = tmp_path / "covered.mp4"
     with av.open(str(covered), "w") as out:
         video = out.add_stream("libx264", rate=10)

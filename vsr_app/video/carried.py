@@ -140,12 +140,12 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
 
 
 def _video_notes(source: Path, container, output) -> list[str]:
-    """What of the source's video the `output` container does not keep: its other video streams (the first is
-    processed) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR or wide-gamut colours (written as
-    SDR), and bits or chroma the output's pixel format has no room for."""
+    """What of the source's video the `output` container does not keep: its other video streams (one is processed,
+    `reader.video_stream`) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR or wide-gamut colours
+    (written as SDR), and bits or chroma the output's pixel format has no room for."""
     main = video_stream(container, source)
     notes = [f"cover picture #{s.index} {codec_name(s)} dropped" if av.stream.Disposition.attached_pic in s.disposition
-             else f"video #{s.index} {codec_name(s)} dropped: only the first video stream is processed"
+             else f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
              for s in container.streams.video if s is not main]
     label = f"video #{main.index} {codec_name(main)}"
     ctx = main.codec_context

@@ -253,8 +253,12 @@ def _is_cover_art(stream) -> bool:
 
 
 def video_stream(container, path: str | os.PathLike):
-    """The file's video: its first video stream that is not cover art (VsrAppError when there is none)."""
-    stream = next((s for s in container.streams.video if not _is_cover_art(s)), None)
+    """The file's video: the video stream FFmpeg picks as the best (as players show), or else the first, that is not
+    cover art (VsrAppError when there is none). The first alone was a still in a Matroska file whose first stream
+    is an unflagged one-frame picture, and the video was dropped."""
+    videos = [s for s in container.streams.video if not _is_cover_art(s)]
+    best = container.streams.best("video")
+    stream = best if best in videos else next(iter(videos), None)
     if (stream is None or stream.codec_context is None) and _index_lost(path):  # no streams, or streams half-read
         raise _unfinished_recording(path)
     if stream is None:
