@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from videogen import pattern_frame
+from videogen import pattern_frame, video_and_picture
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.writer import VideoWriter
@@ -220,19 +220,7 @@ def test_subtitles_the_output_cannot_hold_name_a_container_that_can(tmp_path, pc
 def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
     notes = write(make_source(tmp_path / "two.mkv", video=2), tmp_path / "out.mp4").notes
     assert notes == ["video #1 h264 dropped: only one video stream, #0, is processed"]
-    covered = tmp_path / "covered.mp4"
-    with av.open(str(covered), "w") as out:
-        video = out.add_stream("libx264", rate=10)
-        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
-        cover = out.add_stream("mjpeg", rate=1)
-        cover.width, cover.height, cover.pix_fmt = 32, 24, "yuvj420p"
-        cover.disposition = av.stream.Disposition.attached_pic
-        for i in range(4):
-            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
-        out.mux(cover.encode(frame.reformat(format="yuvj420p")) + cover.encode(None))
+    covered = video_and_picture(tmp_path / "covered.mp4", picture_first=False, attached=True)
     assert write(covered, tmp_path / "out2.mp4").notes == ["cover picture #1 mjpeg dropped"]
 
 

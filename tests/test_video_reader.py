@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import VFR_TIMES
-from videogen import make_video, moving_bar, pattern_frame, woven_fields
+from videogen import make_video, moving_bar, pattern_frame, video_and_picture, woven_fields
 from vsr_app.metrics import psnr_y
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
@@ -171,23 +171,9 @@ def test_a_song_with_cover_art_has_no_video_stream(tmp_path):
 def test_the_video_is_the_stream_ffmpeg_picks_not_a_one_frame_picture_before_it(tmp_path):
     """A Matroska file whose first stream is an unflagged one-frame picture: the still was processed, the video
     dropped (players and FFmpeg pick the video)."""
-    import av
-
-    path = tmp_path / "still_first.mkv"
-    with av.open(str(path), "w") as container:
-        still = container.add_stream("mjpeg", rate=1)
-        still.width, still.height, still.pix_fmt = 32, 32, "yuvj420p"
-        video = container.add_stream("libx264", rate=10)
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        picture = av.VideoFrame.from_ndarray(pattern_frame(0, 32, 32), format="rgb24").reformat(format="yuvj420p")
-        container.mux(still.encode(picture) + still.encode(None))
-        for i in range(10):
-            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 64, 48), format="rgb24")
-            frame.pts = i
-            container.mux(video.encode(frame))
-        container.mux(video.encode(None))
+    path = video_and_picture(tmp_path / "still_first.mkv", picture_first=True, attached=False, frames=10)
     reader = VideoReader(path)
-    assert (reader.info.width, reader.info.height) == (64, 48) and len(list(reader.frames())) == 10
+    assert reader.info.codec == "h264" and len(list(reader.frames())) == 10
 
 
 def test_streams_are_named_by_codec_not_by_decoder(tmp_path):

@@ -184,3 +184,27 @@ def with_edit_list(path: Path, edits: list[tuple[float, float]], frames: int = 5
 
     Path(path).write_bytes(rebuilt(0, len(data)))
     return Path(path)
+
+
+def video_and_picture(path: Path, picture_first: bool, attached: bool, frames: int = 4, width: int = 32,
+                      height: int = 24) -> Path:
+    """A video stream and a one-frame MJPEG picture stream, the picture first or second, flagged as an attached
+    picture (cover art) or not."""
+    with av.open(str(path), "w") as container:
+        streams = {}
+        for kind in ("picture", "video") if picture_first else ("video", "picture"):
+            stream = container.add_stream("mjpeg" if kind == "picture" else "libx264", rate=1 if kind == "picture"
+                                          else 10)
+            stream.width, stream.height = width, height
+            stream.pix_fmt = "yuvj420p" if kind == "picture" else "yuv420p"
+            streams[kind] = stream
+        if attached:
+            streams["picture"].disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(pattern_frame(0, width, height), format="rgb24")
+        container.mux(streams["picture"].encode(picture.reformat(format="yuvj420p")) + streams["picture"].encode(None))
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, width, height), format="rgb24")
+            frame.pts = i
+            container.mux(streams["video"].encode(frame))
+        container.mux(streams["video"].encode(None))
+    return Path(path)
