@@ -801,7 +801,8 @@ def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(cap
     text = " ".join(capsys.readouterr().out.split())
     assert "replace OUT" not in text
     assert "--overwrite replace any file at an output's planned name (never an input), and a --report file" in text
-    assert "(default mp4, mkv, mov, avi, webm, m4v, mts, m2ts, ts, vob, mpg, mpeg, 3gp, wmv, flv)" in text
+    assert ("(default mp4, mkv, mov, avi, webm, m4v, mts, m2ts, m2t, ts, vob, mpg, mpeg, mod, tod, dv, mxf, 3gp, ogv, "
+            "wmv, flv)") in text
 
 
 def test_camcorder_dvd_and_phone_videos_are_picked_up_by_default(tmp_path):
@@ -814,6 +815,30 @@ def test_camcorder_dvd_and_phone_videos_are_picked_up_by_default(tmp_path):
     assert sorted(p.name for p in inputs) == ["00001.MTS", "VID_1.3gp", "VTS_01_1.VOB"]
     # a DVD's or camcorder's audio and subtitles (AC-3, LPCM, DVD subtitles) go in .mkv; a phone's in .mp4
     assert sorted(p.name for p in outputs) == ["00001.mkv", "VID_1.mp4", "VTS_01_1.mkv"]
+
+
+def test_dv_hdv_mod_and_mxf_tapes_are_picked_up_and_processed(tmp_path):
+    """An archive's DV and HDV captures, a JVC camcorder's .MOD and broadcast MXF were left out without a word."""
+    import av
+
+    src = tmp_path / "tapes"
+    src.mkdir()
+    make_video(src / "hdv.m2t", frames=4)
+    make_video(tmp_path / "mpeg2.mpg", frames=4, codec="mpeg2video")
+    (tmp_path / "mpeg2.mpg").rename(src / "MOV001.MOD")
+    with av.open(str(src / "tape.dv"), "w") as container:  # PAL DV: its one frame size and rate
+        stream = container.add_stream("dvvideo", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 720, 576, "yuv420p"
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((576, 720, 3), 40 * i, np.uint8), format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    make_video(src / "news.mxf", frames=4, codec="mpeg2video", fps=25)  # MXF takes broadcast rates only
+    report = run_batch(src, tmp_path / "out", task="interpolate", model="blend", extensions=BATCH_EXTENSIONS)
+    assert [(f.input, f.status, Path(f.output).name) for f in report.files] == [
+        ("MOV001.MOD", "ok", "MOV001.mkv"), ("hdv.m2t", "ok", "hdv.mkv"), ("news.mxf", "ok", "news.mkv"),
+        ("tape.dv", "ok", "tape.mkv")]
 
 
 def test_a_files_notes_are_printed_under_its_line(tmp_path, capsys):

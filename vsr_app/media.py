@@ -25,10 +25,11 @@ from vsr_app.errors import VsrAppError
 if TYPE_CHECKING:
     import numpy as np
 
-# with camcorders' AVCHD (.mts, .m2ts), broadcast captures (.ts), DVDs (.vob), MPEG (.mpg), phones' .3gp, and
-# Windows/Flash video: a folder of them was "no videos found"
-VIDEO_EXTS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mts", ".m2ts", ".ts", ".vob", ".mpg", ".mpeg",
-              ".3gp", ".wmv", ".flv")
+# with camcorders' AVCHD (.mts, .m2ts), HDV (.m2t), DV (.dv) and MPEG-2 (.mod, .tod), broadcast captures (.ts) and
+# MXF, DVDs (.vob), MPEG (.mpg), phones' .3gp, Ogg Theora, and Windows/Flash video: a folder of them was "no videos
+# found", or its DV tapes were left out without a word
+VIDEO_EXTS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mts", ".m2ts", ".m2t", ".ts", ".vob", ".mpg",
+              ".mpeg", ".mod", ".tod", ".dv", ".mxf", ".3gp", ".ogv", ".wmv", ".flv")
 TRAINING_VIDEO_EXTS = (*VIDEO_EXTS, ".y4m")
 OPEN_VIDEO_EXTS = TRAINING_VIDEO_EXTS
 BATCH_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # VIDEO_EXTS as `batch --ext` takes them

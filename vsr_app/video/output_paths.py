@@ -73,8 +73,10 @@ def _cannot_write(folder: Path) -> str | None:
 
 
 # Inputs whose other streams Matroska keeps and MP4 re-encodes or drops (WebM's Opus and WebVTT; the AC-3, MP2,
-# LPCM and DVD/DVB subtitles of MPEG streams from camcorders, DVDs and broadcast): .mkv, not .mp4, for them.
-MATROSKA_FIRST = frozenset({".webm", ".ts", ".mts", ".m2ts", ".vob", ".mpg", ".mpeg"})
+# LPCM and DVD/DVB subtitles of MPEG streams from camcorders, DVDs and broadcast; DV's and MXF's PCM, Ogg's Vorbis):
+# .mkv, not .mp4, for them.
+MATROSKA_FIRST = frozenset({".webm", ".ts", ".mts", ".m2ts", ".m2t", ".vob", ".mpg", ".mpeg", ".mod", ".tod", ".dv",
+                            ".mxf", ".ogv"})
 
 
 def output_suffix(src: str | Path, codec: str) -> str:
