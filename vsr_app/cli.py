@@ -24,6 +24,7 @@ import sys
 from vsr_app import APP_NAME, __version__
 from vsr_app.distill.options import DISTILL_MODES
 from vsr_app.errors import VsrAppError
+from vsr_app.files import shown_name
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.shell import command_line
 from vsr_app.shipped import PREFERRED
@@ -143,8 +144,8 @@ def _file_lines(index: int, count: int, result) -> str:
         from vsr_app.video.pipeline import scene_cuts_text
 
         reason += f" ({scene_cuts_text(result.scene_cuts)})"
-    return "\n".join([f"{head}{result.status:<9} {result.input}{reason}",
-                      *(f"{' ' * len(head)}note: {note}" for note in result.notes)])
+    return "\n".join([shown_name(f"{head}{result.status:<9} {result.input}{reason}"),
+                      *(shown_name(f"{' ' * len(head)}note: {note}") for note in result.notes)])
 
 
 def _say(text: str, end: str = "\n") -> bool:

@@ -54,3 +54,14 @@ def left_temporaries(folder: Path) -> list[Path]:
     """The temporary files `atomic_write` left in `folder` when a process was killed midway: its own names only,
     not another program's hidden .tmp file that happens to be there."""
     return [p for p in folder.glob(".*.tmp") if TEMP_NAME.fullmatch(p.name)]
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def shown_name(text: str) -> str:
+    """A file name, or a line that holds one, as one line of text: bytes that are not UTF-8 escaped (caf\\xe9.mp4,
+    as the command line and the Batch tab both show them) and control characters too (a newline in a name split a
+    batch's status line in two)."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL_CHARACTERS.sub(lambda m: repr(m[0])[1:-1], text)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from vsr_app import APP_NAME
 from vsr_app.batch import parse_extensions, plan_batch, run_batch
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
@@ -476,7 +477,7 @@ class BatchPanel(QWidget):
     def _set_text(item: QTableWidgetItem, text: str) -> None:
         """The text, and as its tooltip: in a small window a long reason is cut off, often the part that says
         what to do. A name's bytes that are not UTF-8 show escaped (caf\\xe9.mp4), as the command line prints them."""
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        text = shown_name(text)
         item.setText(text)
         item.setToolTip(text)
 
