@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import time
 from fractions import Fraction
 
+import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt, QTimer
@@ -15,7 +16,8 @@ from PySide6.QtGui import QFont, QWheelEvent
 from PySide6.QtWidgets import QApplication
 from superqt.utils import qimage_to_array
 
-from gui_support import SlowBicubic, bicubic_x4, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
+from gui_support import (SlowBicubic, announced, bicubic_x4, gui_env, open_and_wait, show_and_wait,  # noqa: F401
+                         slow_model, window)
 from gui_support import unavailable_after
 from conftest import VFR_TIMES
 from videogen import make_video
@@ -294,6 +296,25 @@ def test_interpolation_shows_in_between_frames(window, qtbot, small_video):
     expected = (first.astype(int) + second.astype(int)) / 2
     assert np.abs(blended.astype(int) - expected).max() <= 1
     assert mid.canvas == (64, 48)
+
+
+def test_an_in_between_at_a_scene_cut_is_said_to_repeat_a_frame_not_scored(window, qtbot, tmp_path, announced):
+    """Both sides repeat the frame before a cut, no model having run: the inspector showed 100 dB for it, as if the
+    models agreed perfectly there."""
+    rng = np.random.default_rng(3)
+    shots = [cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (64, 48), interpolation=cv2.INTER_CUBIC)
+             for _ in range(2)]
+    video = make_video(tmp_path / "cut.mp4", images=[np.roll(shots[i // 6], i % 6, axis=1) for i in range(12)])
+    open_and_wait(qtbot, window, video)
+    viewer = window.viewer
+    show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"), lambda r: r.request.task == "interpolate")
+    viewer.set_sides("blend", "opencv-flow")
+    cut = show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5 and r.at_cut)
+    assert viewer.inspector.metric_note.text() == "A scene cut: every side repeats the frame before it."
+    assert announced[-1][1].endswith("; a scene cut: every side repeats the frame before it")
+    inside = show_and_wait(qtbot, viewer, lambda: viewer.player.seek(2), lambda r: r.position == 2)
+    assert not inside.at_cut and viewer.inspector.metric_note.text().endswith("luma (BT.601)")
+    assert cut.psnr == 100.0
 
 
 def test_metrics_and_analysis_click_to_seek(window, qtbot, small_video, nearest_model):

@@ -604,7 +604,9 @@ class Viewer(QWidget):
         labels = tuple(side_label(s, req.task) for s in req.sides)
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
-        if rendered.psnr is not None:
+        if rendered.at_cut:  # no model ran: the export repeats the frame here too
+            note = "A scene cut: every side repeats the frame before it."
+        elif rendered.psnr is not None:
             note = f"{labels[0]} against {labels[1]}, luma (BT.601)"
         else:
             note = "Pick two models to measure them against each other."
@@ -636,7 +638,9 @@ class Viewer(QWidget):
             return
         text = (f"{self.bar.describe(rendered.position, self.player.length)} at {fmt.clock(rendered.time)}; "
                 f"{MODES[self.view.mode]}: {labels[0]} and {labels[1]}")
-        if rendered.psnr is not None:
+        if rendered.at_cut:
+            text += "; a scene cut: every side repeats the frame before it"
+        elif rendered.psnr is not None:
             text += f"; PSNR {fmt.psnr(rendered.psnr)} dB, SSIM {fmt.ssim(rendered.ssim)}"
         self.view.setAccessibleDescription(text)
         announce(self.view, text)
