@@ -8,6 +8,7 @@ import time
 import cv2
 import numpy as np
 import pytest
+from torch import nn
 
 from conftest import VFR_TIMES
 from tiny_nets import TinyRecurrent
@@ -177,6 +178,47 @@ def test_exit_waits_for_a_network_call_still_in_flight_after_cancel(media_dir, t
     assert any(thread.is_alive() for thread in pipeline._running_workers)
     pipeline._join_workers_at_exit()
     assert not any(thread.is_alive() for thread in pipeline._running_workers)
+
+
+class Pause(nn.Module):
+    def forward(self, x):
+        time.sleep(0.05)
+        return x
+
+
+class LongCallRecurrent(TinyRecurrent):
+    """A net whose every step is 40 module calls of 50 ms (2 s), as a teacher's chunk is many convs."""
+
+    def __init__(self):
+        super().__init__()
+        self.pause = Pause()
+        self.started = threading.Event()
+
+    def step(self, x, state):
+        self.started.set()
+        for _ in range(40):
+            x = self.pause(x)
+        return super().step(x, state)
+
+
+def test_a_stop_ends_a_long_network_call_at_its_next_module(media_dir, tmp_path):
+    """A stop waited for the call in flight; one of over a minute outlived the wait at exit and the process aborted
+    (SIGABRT, 134) instead of exiting 130. The hooks go with the run: the model is used again after it."""
+    from vsr_app.video import pipeline
+
+    src = make_video(media_dir / "long.mp4", frames=6, width=32, height=24)
+    cancel = threading.Event()
+    net = LongCallRecurrent().eval()
+    model = LoadedModel(ModelInfo("long-call", "upscale", 4, 0, None), net)
+    threading.Thread(target=lambda: (net.started.wait(), cancel.set())).start()  # as the first 2-s step begins
+    began = time.monotonic()
+    with pytest.raises(Cancelled):
+        process_video(src, tmp_path / "out.mp4", upscale=model, device="cpu", cancel=cancel)
+    assert time.monotonic() - began < 1.5
+    assert not any(thread.is_alive() for thread in pipeline._running_workers)  # nothing left for the exit to wait on
+    assert not net.pause._forward_pre_hooks
+    net.pause.forward = lambda x: x  # quick now
+    assert process_video(src, tmp_path / "again.mp4", upscale=model, device="cpu").frames_out == 6
 
 
 def test_progress_is_monotonic_and_ends_complete(small_video, tmp_path):

@@ -476,6 +476,13 @@ class NetInterpolator(Engine, Interpolator):
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
 
 
+def engine_nets(engine) -> list[torch.nn.Module]:
+    """The torch nets an engine runs (a self-ensemble's members share one); none for OpenCV's and FFmpeg's."""
+    members = [member for _, member in engine.members] if isinstance(engine, SelfEnsembleUpscaler) else [engine]
+    nets = {id(net): net for net in (getattr(m, "net", None) for m in members) if isinstance(net, torch.nn.Module)}
+    return list(nets.values())
+
+
 def run_settings(engine) -> dict[str, str]:
     """Where and in what precision an engine runs, as results record it: {"device": "cpu", "precision": "bf16"} (a
     self-ensemble's are its members')."""

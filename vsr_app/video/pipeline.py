@@ -28,9 +28,10 @@ import threading
 import time
 import weakref
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -283,6 +284,27 @@ class _Workers:
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
+@contextmanager
+def _stopping_mid_call(stages: list, workers: _Workers) -> Iterator[None]:
+    """A stop (Ctrl-C, SIGTERM, Cancel, a failed stage) ends a net call on the run's worker threads at its next module,
+    raising Cancelled there: a teacher's call of over a minute outlived the wait at the interpreter's exit, and the
+    process aborted (SIGABRT, exit 134) instead of exiting 130; a second Ctrl-C during the wait did too."""
+    from vsr_app.inference import engine_nets
+
+    def check(*_) -> None:
+        if threading.current_thread() in workers.threads and (
+                workers.stop.is_set() or (workers.cancel is not None and workers.cancel.is_set())):
+            raise Cancelled()
+
+    handles = [module.register_forward_pre_hook(check)
+               for stage in stages for net in engine_nets(stage.engine) for module in net.modules()]
+    try:
+        yield
+    finally:
+        for handle in handles:  # a model loaded once for a whole batch is used again
+            handle.remove()
+
+
 def _how_many(count: int, frames: int, all_of_them: str) -> str:
     """`count` of the `frames` frames for a note: "3 frames", or `all_of_them` where that is all."""
     return all_of_them if count >= frames else f"{count} frame{'s' if count > 1 else ''}"
@@ -393,26 +415,27 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
 
     written = 0
     meter.report()
-    try:
-        workers.start("decode", decode)
-        workers.start("infer", infer)
-        while (item := workers.get(inferred, on_main=True)) is not _END:
-            writer.write(item.image, item.time)
-            written += 1
-            # the frames the encoder holds are shown beside those it finished: the bar stood at 0, its clock too,
-            # for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K); counted as done,
-            # it raced to 100% and then waited there for the whole encode
-            meter.made_one()
-        workers.check()
-        if written != stats["frames_in"] * factor:
-            raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
-                               f"{stats['frames_in'] * factor})")
-        result = writer.close(stats["end"])
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        workers.shutdown()
+    with _stopping_mid_call(stages, workers):
+        try:
+            workers.start("decode", decode)
+            workers.start("infer", infer)
+            while (item := workers.get(inferred, on_main=True)) is not _END:
+                writer.write(item.image, item.time)
+                written += 1
+                # the frames the encoder holds are shown beside those it finished: the bar stood at 0, its clock too,
+                # for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K); counted as done,
+                # it raced to 100% and then waited there for the whole encode
+                meter.made_one()
+            workers.check()
+            if written != stats["frames_in"] * factor:
+                raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
+                                   f"{stats['frames_in'] * factor})")
+            result = writer.close(stats["end"])
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            workers.shutdown()
     meter.finish()
 
     frames_in = stats["frames_in"]
