@@ -518,6 +518,19 @@ def test_a_file_name_that_is_not_utf8_prints_and_the_batch_goes_on(tmp_path, sma
     assert sorted(os.listdir(os.fsencode(tmp_path / "out"))) == [b"caf\xe9.mp4", b"line\nbreak.mp4", b"zz.mp4"]
 
 
+def test_a_name_with_a_newline_or_an_odd_byte_stays_on_its_line_in_upscales_summary_and_errors(tmp_path, small_video,
+                                                                                                 capsys):
+    """`upscale` printed names raw: an output named with a newline split its summary line, an odd byte showed as
+    \\udcfe where a batch's lines and the Batch tab show \\xfe."""
+    out = tmp_path / os.fsdecode(b"nl\nbad\xfe.mp4")
+    assert main(["upscale", str(small_video), "-o", str(out), "--model", "bicubic", "--device", "cpu"]) == 0
+    said = capsys.readouterr().out
+    assert len(said.splitlines()) == 1 and "nl\\nbad\\xfe.mp4" in said
+    assert main(["upscale", str(small_video), "-o", str(out), "--model", "bicubic", "--device", "cpu"]) == 1
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith("vsr-app: error: ") and "nl\\nbad\\xfe.mp4' already exists" in error
+
+
 def test_a_video_before_an_option_of_vsr_app_itself_or_named_like_an_option_is_told_how(tmp_path, monkeypatch, capsys):
     """`vsr-app v.mp4 --version` was told to name a command (upscale IN -o OUT); an existing file named -x.mp4 too."""
     monkeypatch.chdir(tmp_path)

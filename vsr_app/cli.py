@@ -85,7 +85,7 @@ def _process_file(args, **models) -> int:
                                 preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
     finally:
         bar.close()
-    _say(summary.line())
+    _say(shown_name(summary.line()))
     return 0
 
 
@@ -268,7 +268,8 @@ def _eval_table(result: dict) -> str:
         lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")
     total = sum(sc["frames"] for sc in result["sequences"].values())
     # the mean of the sequences' means (DESIGN.md's "mean"), not of all frames: said so, as a long one weighs the same
-    rows = {**result["sequences"], "mean of sequences": {**result["mean"], "frames": total}}
+    rows = {shown_name(name): sc for name, sc in result["sequences"].items()}  # an odd byte shifted its columns
+    rows["mean of sequences"] = {**result["mean"], "frames": total}
     width = max(16, *map(len, rows))  # a long sequence name shifted its row
     for name, sc in rows.items():
         frames = "frame " if sc["frames"] == 1 else "frames"  # (the columns stay in line)
@@ -716,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("", end="")  # flush what others wrote (the selftest) here, not at exit, so that a stdout gone is handled
         return code
     except VsrAppError as exc:
-        print(f"{APP_NAME}: error: {exc}", file=sys.stderr)
+        print(f"{APP_NAME}: error: {shown_name(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{APP_NAME}: interrupted", file=sys.stderr)
