@@ -22,6 +22,9 @@ def test_help_lists_every_subcommand(capsys):
     out = capsys.readouterr().out
     for name in SUBCOMMANDS:
         assert name in out
+    # a script's author learns the exit codes here, not only from the README
+    assert "Exit status: 0 done; 1 an error (said on stderr, one line); 2 a usage error; 130 stopped" in " ".join(
+        out.split())
 
 
 def test_models_json_has_contract_keys(capsys):

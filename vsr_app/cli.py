@@ -508,7 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="Video enhancement: x4 super-resolution and x2 frame interpolation with compact distilled models."
-                    " With no subcommand the desktop app opens.")
+                    " With no subcommand the desktop app opens.",
+        epilog="Exit status: 0 done; 1 an error (said on stderr, one line); 2 a usage error; 130 stopped (Ctrl-C, "
+               "SIGTERM, SIGHUP: a second one stops at once). `COMMAND --help` for each command's options.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--selftest", action="store_true",
                         help="check headless that models, video I/O and Qt work (used on the packaged app), then exit")
