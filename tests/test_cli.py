@@ -64,6 +64,10 @@ def test_usage_error_exits_2(argv):
     (["bench", "--budget", "nan"], "argument --budget: must be more than 0 and finite, not nan"),
     (["bench", "--budget", "inf"], "argument --budget: must be more than 0 and finite, not inf"),
     (["bench", "--models", ","], "argument --models: names no model: ','"),
+    # a script's unset variable: the current folder, "'.' is a folder", or a batch over whatever was there
+    (["upscale", "", "-o", "o.mp4"], "argument IN: an empty path (a script's variable not set?)"),
+    (["batch", "", "-o", "out"], "argument IN_DIR: an empty path"),
+    (["interpolate", "in.mp4", "-o", ""], "argument -o/--output: an empty path"),
     (["prune", "vfi", "--teacher", "t", "--data", ".", "--out", "r", "--target-params-ratio", "1"],
      "argument --target-params-ratio: must be more than 0 and less than 1, not 1"),
 ])

@@ -424,6 +424,10 @@ def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool)
 
     if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
         parser.error("argument --self-ensemble: only for upscaling")
+    for metavar, value in (("IN", getattr(args, "input", None)), ("IN_DIR", getattr(args, "input_dir", None)),
+                           ("-o/--output", args.output)):
+        if value == "":  # taken for the current folder: "'.' is a folder", or a batch over whatever is here
+            parser.error(f"argument {metavar}: an empty path (a script's variable not set?)")
     try:
         spec = check_encoder_settings(args.codec, args.crf, args.preset)
         if one_file:
