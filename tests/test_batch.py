@@ -640,7 +640,7 @@ def test_ctrl_c_cancels_cleanly_and_a_rerun_finishes_the_job(tmp_path):
                        report_path=tmp_path / "r.json")
     assert report.cancelled and report.exit_code == 130  # was 0, while the CLI exited 130
     assert [(f.status, f.reason) for f in report.files] == [
-        ("ok", None), ("cancelled", "cancelled by the user; no output was written"),
+        ("ok", None), ("cancelled", "stopped before it ended (Cancel, Ctrl-C or a stop signal); no output was written"),
         ("cancelled", "not started: the batch was cancelled")]
     assert all_files(out) == ["a.mp4"]  # no partial b
     saved = json.loads((tmp_path / "r.json").read_text())

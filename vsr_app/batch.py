@@ -65,7 +65,7 @@ REPORT_INTERVAL = 5.0  # seconds between rewrites of the report while only skipp
 LOCK_NAME = ".vsr-app-batch.lock"  # in the output folder while a batch runs; hidden, so never taken for a video
 
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
-STOPPED_REASON = "cancelled by the user; no output was written"
+STOPPED_REASON = "stopped before it ended (Cancel, Ctrl-C or a stop signal); no output was written"
 NOT_STARTED_REASON = "not started: the batch was cancelled"
 EXISTS_HINT = f"{OVERWRITE_HINT} or choose another output folder"
 

@@ -262,7 +262,8 @@ def _eval_table(result: dict) -> str:
     lines = [f"{result['model']} ({result['params']:,} parameters)"]
     if "model_path" in result:
         lines.append(f"  model file: {result['model_path']}")
-    first = f", the first {result['frames_limit']} frames of each sequence" if "frames_limit" in result else ""
+    limit = result.get("frames_limit")
+    first = "" if limit is None else f", the first {f'{limit} frames' if limit != 1 else 'frame'} of each sequence"
     lines.append(f"  data: {result['data']}{first}")
     if result.get("self_ensemble"):
         lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")
