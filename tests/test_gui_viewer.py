@@ -598,6 +598,18 @@ def test_at_a_large_font_a_small_screen_still_holds_the_window_and_its_dialogs(g
         qtbot.waitUntil(lambda: not viewer.analysis.running, timeout=60_000)
         QApplication.processEvents()
         assert win.minimumSizeHint().width() <= 1280 and win.minimumSizeHint().height() <= 700
+        # its two plots readable (at 160 px the SSIM plot was a sliver), and a drag to enlarge it kept on a resize
+        lines = viewer.analysis.fontMetrics().lineSpacing()
+        assert viewer.analysis.height() >= 9 * lines
+        split = viewer.splitter
+        total = sum(split.sizes())
+        split.setSizes([total // 2, total - total // 2])  # half the height: past its share of it
+        viewer._panel_dragged(split)  # as splitterMoved calls it
+        dragged = split.sizes()[1]
+        assert dragged > viewer.default_shares[split] * total
+        win.resize(1280, 701)
+        QApplication.processEvents()
+        assert split.sizes()[1] == dragged
         axis = viewer.analysis.ssim_plot.getAxis("bottom")
         assert axis.autoSIPrefixScale == 1.0 and axis.getSIPrefixEnableRanges() == ()  # also on an empty plot
         assert viewer.analysis.title.toolTip().startswith("vsr-x4-student-aligned")

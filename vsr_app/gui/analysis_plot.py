@@ -27,6 +27,7 @@ REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
 MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
+MIN_LINES = 9  # ... and at least this many lines of its font
 
 
 class AnalysisPlot(QWidget):
@@ -75,7 +76,8 @@ class AnalysisPlot(QWidget):
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)
-        self.setMinimumHeight(MIN_HEIGHT)
+        # two plots with their tick labels and the summary above: at a 20 pt font 160 px left the SSIM plot a sliver
+        self.setMinimumHeight(max(MIN_HEIGHT, MIN_LINES * self.fontMetrics().lineSpacing()))
         self.reset("")
 
     def _add_plot(self, row: int, name: str, colour: str, x_link: pg.PlotItem | None = None) -> pg.PlotItem:

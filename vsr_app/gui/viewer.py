@@ -190,6 +190,9 @@ class Viewer(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.panel_sizes = {self.top: 300, self.splitter: 220}  # the side panels' sizes, as the user last dragged them
+        # the share of the window each may take at most: INSPECTOR_SHARE and ANALYSIS_SHARE, or what a drag gave it
+        self.default_shares = {self.top: INSPECTOR_SHARE, self.splitter: ANALYSIS_SHARE}
+        self.panel_shares = dict(self.default_shares)
         for splitter in self.panel_sizes:
             splitter.splitterMoved.connect(lambda _pos, _index, s=splitter: self._panel_dragged(s))
         layout = QVBoxLayout(self)
@@ -212,15 +215,18 @@ class Viewer(QWidget):
 
     def _give_video_priority(self) -> None:
         """The inspector and the analysis at the size the user gave them, but in a small window no more than their
-        share of it (down to their minimum sizes), and back to that size as the window grows again."""
-        for splitter, share in ((self.top, INSPECTOR_SHARE), (self.splitter, ANALYSIS_SHARE)):
+        share of it (down to their minimum sizes), and back to that size as the window grows again. A drag past the
+        share moves the share: a panel dragged larger fell back at the next resize of the window."""
+        for splitter, share in self.panel_shares.items():
             sizes = splitter.sizes()
             wanted = min(self.panel_sizes[splitter], int(share * sum(sizes)))
             if not splitter.widget(1).isHidden() and sizes[1] != wanted:
                 splitter.setSizes([sum(sizes) - wanted, wanted])
 
     def _panel_dragged(self, splitter: QSplitter) -> None:
-        self.panel_sizes[splitter] = splitter.sizes()[1]
+        sizes = splitter.sizes()
+        self.panel_sizes[splitter] = sizes[1]
+        self.panel_shares[splitter] = max(self.default_shares[splitter], sizes[1] / max(1, sum(sizes)))
 
     # ---- building ----
     def _build_toolbar(self) -> QWidget:
