@@ -647,6 +647,20 @@ def test_a_long_file_name_takes_no_room_from_the_video(window, qtbot, small_vide
     assert recent.text() != name and "\u2026" in recent.text() and recent.toolTip() == str(path)
 
 
+def test_recent_files_whose_long_names_differ_in_the_middle_are_told_apart(window, tmp_path):
+    """Five names cut to 48 characters in their middle all read "family trip to the seasi… in grandma's house.mp4";
+    they are cut to as few more as tell them apart, and names that differ at an end stay at 48."""
+    from vsr_app.gui.welcome import RECENT_COLUMNS, distinct_cuts
+
+    paths = [str(tmp_path / f"family trip to the seaside part {i} of the summer holidays in grandma's house.mp4")
+             for i in range(1, 6)]
+    window.welcome.set_recent(paths)
+    shown = [button.text() for button in window.welcome.recent_buttons()]
+    assert len(set(shown)) == 5 and all("\u2026" in text for text in shown)
+    assert [len(cut) for cut in distinct_cuts([f"{i} {'x' * 80}.mp4" for i in range(5)], RECENT_COLUMNS)] == \
+        [RECENT_COLUMNS] * 5
+
+
 def test_the_toolbar_stacks_when_difference_mode_adds_its_gain_box(window, qtbot):
     """The row was only re-arranged on a resize: the gain box that Difference mode shows made one row too wide,
     and Fit / 1:1 went behind the overflow arrow."""

@@ -13,6 +13,16 @@ from vsr_app.resources import resource_path
 RECENT_COLUMNS = 48  # characters of a recent file's name shown
 
 
+def distinct_cuts(labels: list[str], columns: int) -> list[str]:
+    """Each label cut in its middle to `columns`, or to as few more as tell the cut ones apart: five long names that
+    differ in their middle ("... part 2 of the summer ...") all read alike."""
+    while True:
+        cuts = [cut_middle(label, columns) for label in labels]
+        if len(set(cuts)) == len(set(labels)) or columns >= max(map(len, labels)):
+            return cuts
+        columns += 4
+
+
 class WelcomePage(QScrollArea):
     """In a scroll area: hidden behind an open video, the page still set the window's least height, past a 720-px
     screen's with five recent files at a 20 pt font."""
@@ -88,8 +98,9 @@ class WelcomePage(QScrollArea):
             button.deleteLater()
             button.setParent(None)
         previous = self.sample_button  # new buttons join the Tab chain at the window's end: put them after it
-        for path, label in zip(paths[:5], fmt.file_labels(paths[:5])):
-            button = QPushButton(cut_middle(label, RECENT_COLUMNS).replace("&", "&&"))
+        labels = fmt.file_labels(paths[:5])
+        for path, label, shown in zip(paths[:5], labels, distinct_cuts(labels, RECENT_COLUMNS)):
+            button = QPushButton(shown.replace("&", "&&"))
             button.setProperty("link", True)
             button.setAutoDefault(True)  # Enter opens it, as the window's other buttons (main_window)
             button.setToolTip(path)
