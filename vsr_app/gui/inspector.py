@@ -93,6 +93,7 @@ class Inspector(QScrollArea):
 
         box, layout = _section("This frame")
         numbers = QHBoxLayout()
+        numbers.setSpacing(2 * self.fontMetrics().horizontalAdvance("M"))  # "44.69 0.9935" ran together
         self.psnr = self._metric(numbers, "PSNR (dB)")
         self.ssim = self._metric(numbers, "SSIM")
         layout.addLayout(numbers)

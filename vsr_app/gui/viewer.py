@@ -610,13 +610,12 @@ class Viewer(QWidget):
         labels = tuple(side_label(s, req.task) for s in req.sides)
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
-        if rendered.at_cut:  # no model ran: the export repeats the frame here too
-            note = "A scene cut: every side repeats the frame before it."
+        if rendered.at_cut:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
+            self.inspector.set_metrics(None, None, "A scene cut: every side repeats the frame before it.")
         elif rendered.psnr is not None:
-            note = f"{labels[0]} against {labels[1]}, luma (BT.601)"
+            self.inspector.set_metrics(rendered.psnr, rendered.ssim, f"{labels[0]} against {labels[1]}, luma (BT.601)")
         else:
-            note = "Pick two models to measure them against each other."
-        self.inspector.set_metrics(rendered.psnr, rendered.ssim, note)
+            self.inspector.set_metrics(None, None, "Pick two models to measure them against each other.")
         self.shown_times[rendered.position] = rendered.time
         if rendered.position == self.request().position:
             self.stale_timer.stop()
