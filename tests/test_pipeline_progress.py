@@ -130,6 +130,13 @@ def test_a_progress_stream_that_cannot_be_written_ends_the_bar_not_the_job(error
     assert Unwritable.writes == 1
 
 
+def test_a_rate_not_known_yet_reads_as_unknown_not_as_a_stall():
+    """Before a frame was done the Export dialog and the bar read "0.00 fps", as if the job had stalled."""
+    from vsr_app.progress import fps_text
+
+    assert (fps_text(0.0), fps_text(0.456), fps_text(24.04)) == ("--", "0.46", "24.0")
+
+
 def test_format_duration():
     assert format_duration(None) == "--:--"
     assert format_duration(65) == "1:05"

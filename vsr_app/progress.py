@@ -126,7 +126,10 @@ class ProgressMeter:
 
 
 def fps_text(fps: float) -> str:
-    """A rate to read: one decimal, two below 1 (a 4K -> 16K job read 0.0 fps)."""
+    """A rate to read: one decimal, two below 1 (a 4K -> 16K job read 0.0 fps); "--" before a frame is done, where
+    "0.00" read as a stalled job."""
+    if fps <= 0:
+        return "--"
     return f"{fps:.1f}" if fps >= 1 else f"{fps:.2f}"
 
 
