@@ -175,49 +175,56 @@ def test_exit_waits_for_a_network_call_still_in_flight_after_cancel(media_dir, t
     threading.Thread(target=lambda: (net.started.wait(), cancel.set())).start()  # as the first 2-s step begins
     with pytest.raises(Cancelled):
         process_video(src, tmp_path / "out.mp4", upscale=slow, device="cpu", cancel=cancel)
-    assert any(thread.is_alive() for thread in pipeline._running_workers)
+    assert pipeline._unfinished_workers
     pipeline._join_workers_at_exit()
-    assert not any(thread.is_alive() for thread in pipeline._running_workers)
+    assert not pipeline._unfinished_workers
 
 
 class Pause(nn.Module):
+    def __init__(self, seconds: float):
+        super().__init__()
+        self.seconds = seconds
+
     def forward(self, x):
-        time.sleep(0.05)
+        time.sleep(self.seconds)
         return x
 
 
 class LongCallRecurrent(TinyRecurrent):
-    """A net whose every step is 40 module calls of 50 ms (2 s), as a teacher's chunk is many convs."""
+    """A net whose every step is `calls` module calls of `seconds` each, as a teacher's chunk is many convs."""
 
-    def __init__(self):
+    def __init__(self, calls: int, seconds: float):
         super().__init__()
-        self.pause = Pause()
+        self.pauses = nn.ModuleList(Pause(seconds) for _ in range(calls))
         self.started = threading.Event()
 
     def step(self, x, state):
         self.started.set()
-        for _ in range(40):
-            x = self.pause(x)
+        for pause in self.pauses:
+            x = pause(x)
         return super().step(x, state)
 
 
-def test_a_stop_ends_a_long_network_call_at_its_next_module(media_dir, tmp_path):
+@pytest.mark.parametrize("calls, seconds", [(40, 0.05), (4, 1.0)], ids=["short modules", "modules past JOIN_S"])
+def test_a_stop_ends_a_long_network_call_at_its_next_module(media_dir, tmp_path, calls, seconds):
     """A stop waited for the call in flight; one of over a minute outlived the wait at exit and the process aborted
-    (SIGABRT, 134) instead of exiting 130. The hooks go with the run: the model is used again after it."""
+    (SIGABRT, 134) instead of exiting 130. The hooks stay until the worker ends (a module can outlast the run's
+    JOIN_S wait), then go: the model is used again after it."""
     from vsr_app.video import pipeline
 
     src = make_video(media_dir / "long.mp4", frames=6, width=32, height=24)
     cancel = threading.Event()
-    net = LongCallRecurrent().eval()
+    net = LongCallRecurrent(calls, seconds).eval()
     model = LoadedModel(ModelInfo("long-call", "upscale", 4, 0, None), net)
-    threading.Thread(target=lambda: (net.started.wait(), cancel.set())).start()  # as the first 2-s step begins
-    began = time.monotonic()
+    threading.Thread(target=lambda: (net.started.wait(30), cancel.set()), daemon=True).start()  # as a step begins
     with pytest.raises(Cancelled):
         process_video(src, tmp_path / "out.mp4", upscale=model, device="cpu", cancel=cancel)
-    assert time.monotonic() - began < 1.5
-    assert not any(thread.is_alive() for thread in pipeline._running_workers)  # nothing left for the exit to wait on
-    assert not net.pause._forward_pre_hooks
-    net.pause.forward = lambda x: x  # quick now
+    stopped = time.monotonic()
+    pipeline._join_workers_at_exit()
+    assert time.monotonic() - stopped < 2 * seconds + 0.5  # the module in flight, not the rest of the call
+    assert not pipeline._unfinished_workers and not any(p._forward_pre_hooks for p in net.pauses)
+    for pause in net.pauses:
+        pause.seconds = 0.0
     assert process_video(src, tmp_path / "again.mp4", upscale=model, device="cpu").frames_out == 6
 
 

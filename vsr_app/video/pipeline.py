@@ -26,12 +26,10 @@ import os
 import queue
 import threading
 import time
-import weakref
 from collections import deque
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
@@ -51,19 +49,24 @@ POLL_S = 0.1  # how often blocked threads look at the cancel flag
 JOIN_S = 0.5  # longest wait for the worker threads when a run ends
 EXIT_JOIN_S = 60.0  # longest wait at interpreter exit for a network call still running on a worker
 _END = object()  # end-of-stream marker on the queues
-_running_workers: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+# each worker's "finished" event, set by the worker itself as it ends: a join cut short by Ctrl-C marks a thread
+# stopped in Python 3.11 (bpo-45274) while it still runs torch, and the exit then did not wait for it
+_unfinished_workers: set[threading.Event] = set()
+
+
+def _wait_for_workers(events, deadline: float) -> None:
+    for finished in list(events):
+        finished.wait(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @atexit.register
 def _join_workers_at_exit() -> None:
-    """Let a network call still in flight on a worker finish before the interpreter exits: tearing torch's
-    thread pool down under it aborts the process ('terminate called without an active exception', SIGABRT)
-    instead of the clean exit 130 a Ctrl-C promises. A cancelled worker stops right after that call; a second
+    """Let a network call still in flight on a worker end before the interpreter exits: tearing torch's thread
+    pool down under it aborts the process ('terminate called without an active exception', SIGABRT) instead of the
+    clean exit 130 a Ctrl-C promises. A stopped worker ends at its net's next module (`_stop_hooks`); a second
     Ctrl-C while waiting leaves at once through os._exit, which skips that teardown (the output is gone by then)."""
-    deadline = time.monotonic() + EXIT_JOIN_S
     try:
-        for thread in list(_running_workers):
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        _wait_for_workers(_unfinished_workers, time.monotonic() + EXIT_JOIN_S)
     except KeyboardInterrupt:
         os._exit(130)
 
@@ -230,8 +233,11 @@ class _Workers:
         self.stop = threading.Event()
         self.error: BaseException | None = None
         self.threads: list[threading.Thread] = []
+        self.finished: list[threading.Event] = []
 
     def start(self, name: str, fn: Callable[[], None]) -> None:
+        finished = threading.Event()
+
         def run():
             try:
                 fn()
@@ -239,11 +245,18 @@ class _Workers:
                 if self.error is None:
                     self.error = exc
                 self.stop.set()
+            finally:
+                finished.set()
+                _unfinished_workers.discard(finished)
 
         thread = threading.Thread(target=run, name=f"vsr-{name}", daemon=True)
-        thread.start()
         self.threads.append(thread)
-        _running_workers.add(thread)
+        self.finished.append(finished)
+        _unfinished_workers.add(finished)
+        thread.start()
+
+    def stopping(self) -> bool:
+        return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
 
     def check(self) -> None:
         """Raise the workers' error, or Cancelled when the user asked to stop."""
@@ -268,7 +281,7 @@ class _Workers:
         while True:
             if on_main:
                 self.check()
-            elif self.stop.is_set() or (self.cancel is not None and self.cancel.is_set()):
+            elif self.stopping():
                 return None
             try:
                 return q.get(timeout=POLL_S)
@@ -276,33 +289,26 @@ class _Workers:
                 continue
 
     def shutdown(self) -> None:
-        """Stop the workers; waits at most JOIN_S in all so a cancel returns promptly. A network call still
-        in flight finishes on its own daemon thread, which then exits without touching the (gone) output."""
+        """Stop the workers; waits at most JOIN_S in all so a cancel returns promptly. A net call still in flight
+        ends at its next module on its own daemon thread, which then exits without touching the (gone) output."""
         self.stop.set()
-        deadline = time.monotonic() + JOIN_S
-        for thread in self.threads:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        _wait_for_workers(self.finished, time.monotonic() + JOIN_S)
 
 
-@contextmanager
-def _stopping_mid_call(stages: list, workers: _Workers) -> Iterator[None]:
-    """A stop (Ctrl-C, SIGTERM, Cancel, a failed stage) ends a net call on the run's worker threads at its next module,
-    raising Cancelled there: a teacher's call of over a minute outlived the wait at the interpreter's exit, and the
-    process aborted (SIGABRT, exit 134) instead of exiting 130; a second Ctrl-C during the wait did too."""
+def _stop_hooks(stages: list, workers: _Workers) -> list:
+    """Hooks that end a net call on the run's worker threads at its next module once the run stops (Ctrl-C, SIGTERM,
+    Cancel, a failed stage), raising Cancelled there: a teacher's call of over a minute outlived the wait at the
+    interpreter's exit, and the process aborted (SIGABRT, exit 134) instead of exiting 130. The worker that runs
+    the nets adds them and removes them as it ends (a batch uses its model again), not the run, which may return
+    while that worker is still in a call."""
     from vsr_app.inference import engine_nets
 
     def check(*_) -> None:
-        if threading.current_thread() in workers.threads and (
-                workers.stop.is_set() or (workers.cancel is not None and workers.cancel.is_set())):
+        if threading.current_thread() in workers.threads and workers.stopping():
             raise Cancelled()
 
-    handles = [module.register_forward_pre_hook(check)
-               for stage in stages for net in engine_nets(stage.engine) for module in net.modules()]
-    try:
-        yield
-    finally:
-        for handle in handles:  # a model loaded once for a whole batch is used again
-            handle.remove()
+    return [module.register_forward_pre_hook(check)
+            for stage in stages for net in engine_nets(stage.engine) for module in net.modules()]
 
 
 def _how_many(count: int, frames: int, all_of_them: str) -> str:
@@ -401,41 +407,45 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
             frames.close()
 
     def infer():
-        while True:
-            item = workers.get(decoded)
-            if item is None:
-                return
-            outs = flush_stages(stages, stats["end"]) if item is _END else run_stages(stages, [item])
-            for out in outs:
-                if not workers.put(inferred, out):
+        hooks = _stop_hooks(stages, workers)
+        try:
+            while True:
+                item = workers.get(decoded)
+                if item is None:
                     return
-            if item is _END:
-                workers.put(inferred, _END)
-                return
+                outs = flush_stages(stages, stats["end"]) if item is _END else run_stages(stages, [item])
+                for out in outs:
+                    if not workers.put(inferred, out):
+                        return
+                if item is _END:
+                    workers.put(inferred, _END)
+                    return
+        finally:
+            for hook in hooks:
+                hook.remove()
 
     written = 0
     meter.report()
-    with _stopping_mid_call(stages, workers):
-        try:
-            workers.start("decode", decode)
-            workers.start("infer", infer)
-            while (item := workers.get(inferred, on_main=True)) is not _END:
-                writer.write(item.image, item.time)
-                written += 1
-                # the frames the encoder holds are shown beside those it finished: the bar stood at 0, its clock too,
-                # for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K); counted as done,
-                # it raced to 100% and then waited there for the whole encode
-                meter.made_one()
-            workers.check()
-            if written != stats["frames_in"] * factor:
-                raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
-                                   f"{stats['frames_in'] * factor})")
-            result = writer.close(stats["end"])
-        except BaseException:
-            writer.abort()
-            raise
-        finally:
-            workers.shutdown()
+    try:
+        workers.start("decode", decode)
+        workers.start("infer", infer)
+        while (item := workers.get(inferred, on_main=True)) is not _END:
+            writer.write(item.image, item.time)
+            written += 1
+            # the frames the encoder holds are shown beside those it finished: the bar stood at 0, its clock too,
+            # for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K); counted as done,
+            # it raced to 100% and then waited there for the whole encode
+            meter.made_one()
+        workers.check()
+        if written != stats["frames_in"] * factor:
+            raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
+                               f"{stats['frames_in'] * factor})")
+        result = writer.close(stats["end"])
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        workers.shutdown()
     meter.finish()
 
     frames_in = stats["frames_in"]
