@@ -430,6 +430,20 @@ def test_frames_a_matroska_file_lost_without_a_decode_error_are_said(tmp_path, c
     assert rc == 0 and "jump" not in out + err
 
 
+@pytest.mark.parametrize("suffix, fps", [(".mkv", 30), (".mkv", 60), (".mp4", 30), (".mkv", 25)])
+def test_a_pause_in_a_steady_rate_is_found_at_common_rates_and_containers(tmp_path, suffix, fps):
+    """Matroska's whole-millisecond steps (33 and 34 ms at 30 fps) were not taken as steady, nor were a short mp4's
+    against its average rate, which counts the gap: a pause went unsaid at 30 and 60 fps."""
+    times = [i / fps for i in range(fps)] + [1.5 + i / fps for i in range(fps)]  # 1 s, a 0.5 s pause, 1 s
+    src = make_video(tmp_path / f"paused{suffix}", frames=len(times), times=times, fps=fps)
+    reader = VideoReader(src)
+    list(reader.frames())
+    assert reader.time_jumps.note().startswith(f"the frames' times jump once, by {1.5 - (fps - 1) / fps:.2f} s after")
+    steady = VideoReader(make_video(tmp_path / f"steady{suffix}", frames=2 * fps, fps=fps))
+    list(steady.frames())
+    assert steady.time_jumps.note() == ""
+
+
 def test_interlaced_input_is_said_to_be_deinterlaced(tmp_path, capsys):
     src = make_video(tmp_path / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True)
     rc, out, err = run_cli(capsys, "interpolate", src, tmp_path / "out.mp4")
