@@ -100,6 +100,18 @@ def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_cs
     assert [row[0] for row in rows[2:]] == ["1.5", "3.5"]
 
 
+def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
+    """A slideshow: the summary stayed empty while it ran, then said no frame could be measured."""
+    plot.reset("a vs b", first=1.5, task="interpolate", sides=("vfi", "blend"))
+    for position in range(3):
+        plot.add_point(position, 3, 100.0, 1.0, True)
+    plot._redraw()  # as its timer does
+    assert plot.summary.text().startswith("3 / 3 frames") and "at scene cuts left out" in plot.summary.text()
+    plot.finished(complete=True)
+    assert plot.summary.text() == ("Nothing to compare: every in-between is at a scene cut, where both sides repeat a "
+                                   "frame (3).")
+
+
 def test_the_button_is_off_until_a_point_and_again_after_reset(plot, save_as):
     assert not plot.save.isEnabled()
     plot.reset("a vs b")

@@ -133,6 +133,8 @@ class AnalysisPlot(QWidget):
         if at_cut:
             self.cut_gaps.append(position)
             self.total = total
+            if not self.redraw_timer.isActive():  # the summary counts them too, as they come
+                self.redraw_timer.start()
             return
         # psnr is finite (psnr_y caps identical frames at 100 dB); ssim is None for frames smaller than its window
         self.points.append((position, psnr, np.nan if ssim is None else ssim))
@@ -150,13 +152,17 @@ class AnalysisPlot(QWidget):
         self.stop.setVisible(False)
         self._redraw()
         if not self.points:
-            self.summary.setText("Nothing to analyse: no frame could be measured in this view.")
+            self.summary.setText(f"Nothing to compare: every in-between is at a scene cut, where both sides repeat a "
+                                 f"frame ({len(self.cut_gaps)})." if self.cut_gaps else
+                                 "Nothing to analyse: no frame could be measured in this view.")
         if complete:  # shown only, it went unsaid; a stop (asked for, or another video opened) is not news
             announce(self.summary, "Analysis ended: " + self.summary.text())
 
     def _redraw(self) -> None:
         self.redraw_timer.stop()
         if not self.points:
+            if self.cut_gaps and self.running:  # a slideshow: every in-between so far at a cut
+                self.summary.setText(f"{len(self.cut_gaps)} / {self.total} frames{self._cut_gaps_note()}")
             return
         xs, psnrs, ssims = np.array(self.points).T
         symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
