@@ -75,7 +75,7 @@ def test_the_bar_fits_the_terminal_and_names_a_batchs_file(monkeypatch, columns)
 
 
 @pytest.mark.parametrize("name, shown", [("夏休みの思い出の長いファイル名前です.mp4", "夏休みの思い出…ル名前です.mp4"),
-                                         ("line\nbreak.mp4", "line?break.mp4")])
+                                         ("line\nbreak.mp4", "line\\nbreak.mp4")])  # as a batch's lines show it
 def test_the_bar_counts_terminal_columns_not_characters(monkeypatch, name, shown):
     """A Japanese name takes two columns a character: cut by characters, the line wrapped again (and left a stale
     line at each redraw); a newline in a name (legal on Linux) split the bar over two rows."""

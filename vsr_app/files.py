@@ -56,7 +56,7 @@ def left_temporaries(folder: Path) -> list[Path]:
     return [p for p in folder.glob(".*.tmp") if TEMP_NAME.fullmatch(p.name)]
 
 
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # and the line separators
 
 
 def shown_name(text: str) -> str:

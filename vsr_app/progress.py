@@ -17,6 +17,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
+from vsr_app.files import shown_name
+
 FEWEST_MARKS = 8  # a progress bar, or a name cut, shorter than this says too little to keep
 RATE_WINDOW_S = 10.0  # throughput is measured over the last this-many seconds: reacts, but does not jitter
 
@@ -165,7 +167,7 @@ class TerminalProgress:
         frac = info.fraction
         prefix = f"{self.label} " if self.label else ""
         # a file name may hold a newline or a tab (legal on Linux), which would break the one line
-        stage = "".join(c if c.isprintable() else "?" for c in info.stage) if self.show_stage else ""
+        stage = shown_name(info.stage) if self.show_stage else ""
         count = f"{frac * 100:5.1f}% {info.done}/{info.total}" if frac is not None else f"{info.done}"
         rate = f" frames{info.waiting_note}  {fps_text(info.fps):>5} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
