@@ -15,6 +15,7 @@ from vsr_app.gui import fmt
 def test_times_and_counts():
     assert fmt.clock(62.48) == "01:02.48" and fmt.clock(3723) == "1:02:03.00"
     assert fmt.duration(42) == "42 s" and fmt.duration(185) == "3 min 05 s" and fmt.duration(4320) == "1 h 12 min"
+    assert fmt.duration(0.3) == "< 1 s" and fmt.duration(0.6) == "1 s"  # a tiny file's time read "0 s"
     assert fmt.eta(25, 100, 10.0) == 30.0 and fmt.eta(0, 100, 5.0) is None and fmt.eta(5, None, 1.0) is None
     assert fmt.eta_suffix(185) == "   \u00b7   3 min 05 s left" and fmt.eta_suffix(None) == ""
     assert fmt.params(117_064) == "117 K" and fmt.params(1_600_000) == "1.6 M" and fmt.params(12) == "12"

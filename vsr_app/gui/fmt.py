@@ -40,8 +40,11 @@ def clock(seconds: float) -> str:
 
 
 def duration(seconds: float) -> str:
-    """'42 s', '3 min 05 s', '1 h 12 min': for ETAs, where a person wants the order of magnitude."""
-    seconds = max(0, int(round(seconds)))
+    """'42 s', '3 min 05 s', '1 h 12 min': for ETAs, where a person wants the order of magnitude; '< 1 s' under half
+    a second (a tiny file's time read '0 s', as if nothing was done)."""
+    if seconds < 0.5:
+        return "< 1 s"
+    seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"
     if seconds < 3600:
