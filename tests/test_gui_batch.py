@@ -646,6 +646,7 @@ def test_the_extensions_an_earlier_version_saved_as_its_default_give_way_to_toda
     panel = BatchPanel(settings)
     qtbot.addWidget(panel)
     assert panel.ext.text() == ",".join(BATCH_EXTENSIONS)
+    assert panel.ext.cursorPosition() == 0  # the list shown from its start: at 18 pt it showed "...bm,m4v,mts..."
     panel.remember_form()
     assert settings.value("batch/extensions") is None  # the default is not kept: a later, longer one reaches the form
     for typed in ("mp4, MOV", "mp4,mkv,mov,avi,webm,m4v"):  # the earlier default, typed now: meant

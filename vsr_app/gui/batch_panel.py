@@ -195,6 +195,7 @@ class BatchPanel(QWidget):
             earlier = settings.value("batch/ext", "")
             stored = earlier if earlier not in EARLIER_DEFAULT_EXTENSIONS else ""
         self.ext = QLineEdit(stored or ",".join(BATCH_EXTENSIONS))
+        self.ext.setCursorPosition(0)  # a list longer than the field shows its start ("mp4,mkv,..."), not its end
         self.recursive = QCheckBox(RECURSIVE_LABEL)
         self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
         pick_row.addWidget(self.ext, 1)
