@@ -64,6 +64,21 @@ def test_the_end_of_an_export_is_said_to_a_screen_reader(window, qtbot, small_vi
     assert len(announced) == 2 and announced[1][1].startswith("Export failed")  # the end, not each progress line
 
 
+def test_a_name_chosen_without_an_extension_gets_the_codecs(window, qtbot, small_video, tmp_path, monkeypatch):
+    """Browse... took "holiday" as it was, and Export then refused it for want of an extension."""
+    from PySide6.QtWidgets import QFileDialog
+
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "x.mp4")
+    chosen = [str(tmp_path / "holiday"), str(tmp_path / "clip.mkv")]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (chosen.pop(0), ""))
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
+    dialog._browse()
+    assert dialog.output.text() == str(tmp_path / "holiday.mp4")
+    dialog._browse()
+    assert dialog.output.text() == str(tmp_path / "clip.mkv")  # one given is kept
+    dialog.close()
+
+
 def test_export_upscale_and_interpolate(window, qtbot, small_video, tmp_path):
     out = tmp_path / "both.mkv"
     dialog = export_dialog(window, qtbot, small_video, out)

@@ -187,6 +187,8 @@ class ExportDialog(QDialog):
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save processed video as", self.output.text(),
                                               file_filter("Video", CONTAINER_FORMATS))  # what the writer can write
+        if path and not Path(path).suffix:  # a name typed bare was refused only at Export
+            path += output_suffix(self.source, self.codec.currentData())
         if path:
             self.output.setText(path)
 
