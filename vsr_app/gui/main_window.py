@@ -319,7 +319,8 @@ class MainWindow(QMainWindow):
 
     # ---- feedback ----
     def show_error(self, title: str, message: str) -> None:
-        """A non-blocking message box: the window stays usable behind it."""
+        """A message box over the window (window-modal: the window waits for OK, while playback and running jobs go
+        on, as it is opened, not exec'd)."""
         if self.error_box is not None:
             self.error_box.close()
             self.error_box.deleteLater()  # one box at a time, not one kept per error
