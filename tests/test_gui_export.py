@@ -79,6 +79,22 @@ def test_a_name_chosen_without_an_extension_gets_the_codecs(window, qtbot, small
     dialog.close()
 
 
+def test_a_model_removed_since_the_dialog_opened_is_said_in_its_words(window, qtbot, small_video, tmp_path,
+                                                                      monkeypatch):
+    """A user model deleted after the dialog opened failed the export with the command line's "unknown model 'mine'
+    (upscalers: ...)"; nothing starts, and the dialog says what to do."""
+    from vsr_app.gui import export_dialog as module
+
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
+    chosen = dialog.options()["upscale"]
+    monkeypatch.setattr(module, "usable", lambda name: name != chosen)
+    dialog.start()
+    assert dialog.job is None and not (tmp_path / "out.mp4").exists()
+    assert dialog.status.text() == (f"The model '{chosen}' is not installed any more: choose another, or Reload "
+                                    "models (Ctrl+R) in the window.")
+    dialog.close()
+
+
 def test_export_upscale_and_interpolate(window, qtbot, small_video, tmp_path):
     out = tmp_path / "both.mkv"
     dialog = export_dialog(window, qtbot, small_video, out)
@@ -479,6 +495,7 @@ def test_enter_or_space_pressed_again_after_export_does_not_cancel_it(window, qt
                                                                       slow_model):
     """The focus went from the hidden Export button to Cancel export, so a second Enter or Space ended the export at
     once, without the question Esc and the title bar's X ask."""
+    window.viewer.refresh_models()  # the dialog made here is the one held_export runs: it must list the slow model
     dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)

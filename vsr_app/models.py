@@ -415,6 +415,15 @@ def resolve(name_or_path: str) -> ModelInfo:
     raise VsrAppError(f"unknown model '{name_or_path}' ({_known_by_task()})")
 
 
+def usable(name_or_path: str) -> bool:
+    """Whether `resolve` finds the model: one a window listed may have been removed since."""
+    try:
+        resolve(name_or_path)
+    except VsrAppError:
+        return False
+    return True
+
+
 def _known_by_task() -> str:
     """'upscalers: a, b; interpolators: c': a user who mistyped an upscaler's name looks among the upscalers."""
     infos = list_models()

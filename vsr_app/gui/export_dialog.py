@@ -22,7 +22,7 @@ from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, add_model_item, anno
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
-from vsr_app.models import ModelInfo
+from vsr_app.models import ModelInfo, usable
 from vsr_app.progress import fps_text
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
@@ -215,6 +215,15 @@ class ExportDialog(QDialog):
         text = self.output.text().strip()
         if not text:
             self._say("Choose where to save the video.")
+            return
+        unset = [task for task in ("interpolate", "upscale") if task in options and not options[task]]
+        if unset:
+            self._say(f"Choose a model to {unset[0]} with.")
+            return
+        gone = [options[task] for task in ("interpolate", "upscale") if task in options and not usable(options[task])]
+        if gone:  # removed since the dialog opened: the process's "unknown model ... (upscalers: ...)" was CLI talk
+            self._say(f"The model '{gone[0]}' is not installed any more: choose another, or Reload models (Ctrl+R) "
+                      "in the window.")
             return
         self.output_path = str(output_folder(self.source) / Path(text).expanduser())  # an absolute name wins
         key = options["codec"]
