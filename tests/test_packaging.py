@@ -119,6 +119,25 @@ def test_programs_the_packaged_app_starts_get_the_users_library_path(monkeypatch
     give_back_library_path()
     assert os.environ.get("LD_LIBRARY_PATH") == users and "LD_LIBRARY_PATH_ORIG" not in os.environ
 
+def test_programs_the_packaged_app_starts_get_no_bundle_qt_paths(monkeypatch):
+    """PySide6's hook's QT_PLUGIN_PATH and QML2_IMPORT_PATH, and OpenCV's LD_LIBRARY_PATH set again at its import,
+    reached the system's player and file manager: a system Qt loaded the bundle's plugins."""
+    from vsr_app import resources
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(resources, "_users_library_path", [])
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/bundle/_internal:/opt/lib")
+    monkeypatch.setenv("LD_LIBRARY_PATH_ORIG", "/opt/lib")
+    resources.give_back_library_path()
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/bundle/_internal/cv2/../../lib64")  # as cv2's import sets it
+    for name in resources.BUNDLE_QT_VARIABLES:
+        monkeypatch.setenv(name, f"/bundle/_internal/PySide6/Qt/{name}")
+    resources.give_back_qt_environment()
+    assert os.environ["LD_LIBRARY_PATH"] == "/opt/lib"
+    assert not any(name in os.environ for name in resources.BUNDLE_QT_VARIABLES)
+
+
 @pytest.mark.skipif(not Path("/usr/share/doc/zlib1g/copyright").is_file(), reason="needs a Debian-like system")
 def test_system_libraries_the_bundle_copies_are_named_with_their_package_and_licence():
     """PyInstaller copied 77 libraries from the build machine (OpenSSL, GLib, X11...), which the notice left out."""

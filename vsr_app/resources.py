@@ -30,16 +30,42 @@ def user_models_dir() -> Path:
     return Path.home() / ".local" / "share" / "vsr-app" / "models"
 
 
+# PyInstaller's PySide6 hook points these at the bundle's Qt; Qt has read them once its application exists
+BUNDLE_QT_VARIABLES = ("QT_PLUGIN_PATH", "QML2_IMPORT_PATH")
+_users_library_path: list[str | None] = []  # LD_LIBRARY_PATH as the user had it, once give_back_library_path ran
+
+
+def _packaged_on_linux() -> bool:
+    return bool(getattr(sys, "frozen", False)) and sys.platform.startswith("linux")
+
+
 def give_back_library_path() -> None:
     """In the packaged app on Linux, put the user's LD_LIBRARY_PATH back for the programs the app starts. PyInstaller's
     bootloader points it at the bundle (the loader has read it by the time Python runs): the system's player or file
     manager, opened from the Batch tab and the Export dialog, would load the bundle's Qt, GLib and libstdc++ over their
     own and fail on a newer system. The app's own children (Train tab, bench) are the bundle's executable, whose
     bootloader sets it again."""
-    if not (getattr(sys, "frozen", False) and sys.platform.startswith("linux")):
+    if not _packaged_on_linux():
         return
     original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
-    if original is None:
+    _users_library_path[:] = [original]
+    _set_library_path(original)
+
+
+def give_back_qt_environment() -> None:
+    """Once the app's QApplication exists, drop the bundle's Qt plugin paths from the environment too, and undo the
+    LD_LIBRARY_PATH OpenCV's import sets again: a system Qt program the app opens (a player, a file manager)
+    inherited them and loaded the bundle's plugins over its own (a packaged-app tester's find)."""
+    if not _packaged_on_linux():
+        return
+    for name in BUNDLE_QT_VARIABLES:
+        os.environ.pop(name, None)
+    if _users_library_path:
+        _set_library_path(_users_library_path[0])
+
+
+def _set_library_path(value: str | None) -> None:
+    if value is None:
         os.environ.pop("LD_LIBRARY_PATH", None)
     else:
-        os.environ["LD_LIBRARY_PATH"] = original
+        os.environ["LD_LIBRARY_PATH"] = value

@@ -132,12 +132,14 @@ def application():
     from PySide6.QtWidgets import QApplication
 
     from vsr_app.gui.theme import apply_theme
-    from vsr_app.resources import resource_path
+    from vsr_app.resources import give_back_qt_environment, resource_path
 
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication([sys.argv[0]])
+        app.libraryPaths()  # read now, from the bundle's QT_PLUGIN_PATH, which is then handed back
+        give_back_qt_environment()
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setWindowIcon(QIcon(str(resource_path("icon.png"))))
