@@ -108,8 +108,13 @@ def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
     plot._redraw()  # as its timer does
     assert plot.summary.text().startswith("3 / 3 frames") and "at scene cuts left out" in plot.summary.text()
     plot.finished(complete=True)
-    assert plot.summary.text() == ("Nothing to compare: every in-between is at a scene cut, where both sides repeat a "
-                                   "frame (3).")
+    assert plot.summary.text() == "Nothing to compare: all 3 in-betweens are at scene cuts, where both sides repeat a " \
+                                  "frame."
+    plot.reset("a vs b", first=1.5, task="interpolate", sides=("vfi", "blend"))
+    plot.add_point(0, 40, 100.0, 1.0, True)
+    plot.add_point(1, 40, 100.0, 1.0, True)
+    plot.finished()  # stopped after 2 of 40: not "all"
+    assert plot.summary.text() == "Stopped: the 2 in-betweens so far are at scene cuts, where both sides repeat a frame."
 
 
 def test_the_button_is_off_until_a_point_and_again_after_reset(plot, save_as):

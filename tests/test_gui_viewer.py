@@ -660,6 +660,8 @@ def test_recent_files_whose_long_names_differ_in_the_middle_are_told_apart(windo
     assert len(set(shown)) == 5 and all("\u2026" in text for text in shown)
     assert [len(cut) for cut in distinct_cuts([f"{i} {'x' * 80}.mp4" for i in range(5)], RECENT_COLUMNS)] == \
         [RECENT_COLUMNS] * 5
+    japanese = [f"夏休みの家族旅行の思い出{i}番目のおばあちゃんの家で過ごした日々.mp4" for i in range(5)]  # 2 columns each
+    assert len(set(distinct_cuts(japanese, RECENT_COLUMNS))) == 5
 
 
 def test_the_toolbar_stacks_when_difference_mode_adds_its_gain_box(window, qtbot):

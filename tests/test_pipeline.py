@@ -228,6 +228,21 @@ def test_a_stop_ends_a_long_network_call_at_its_next_module(media_dir, tmp_path,
     assert process_video(src, tmp_path / "again.mp4", upscale=model, device="cpu").frames_out == 6
 
 
+def test_a_worker_that_never_starts_leaves_nothing_for_the_exit_to_wait_on(monkeypatch):
+    """Its "finished" event was registered before the start: a start that failed left it unset, and the exit waited
+    the whole minute."""
+    from vsr_app.video import pipeline
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    workers = pipeline._Workers(None)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(RuntimeError):
+        workers.start("decode", lambda: None)
+    assert not pipeline._unfinished_workers and all(event.is_set() for event in workers.finished)
+
+
 def test_progress_is_monotonic_and_ends_complete(small_video, tmp_path):
     seen = []
     process_video(small_video, tmp_path / "up.mp4", upscale="bicubic", device="cpu", progress=seen.append)

@@ -152,9 +152,15 @@ class AnalysisPlot(QWidget):
         self.stop.setVisible(False)
         self._redraw()
         if not self.points:
-            self.summary.setText(f"Nothing to compare: every in-between is at a scene cut, where both sides repeat a "
-                                 f"frame ({len(self.cut_gaps)})." if self.cut_gaps else
-                                 "Nothing to analyse: no frame could be measured in this view.")
+            gaps = len(self.cut_gaps)
+            if gaps and complete:
+                text = (f"Nothing to compare: all {gaps} in-betweens are at scene cuts, where both sides repeat a "
+                        "frame.")
+            elif gaps:
+                text = f"Stopped: the {gaps} in-betweens so far are at scene cuts, where both sides repeat a frame."
+            else:
+                text = "Nothing to analyse: no frame could be measured in this view."
+            self.summary.setText(text)
         if complete:  # shown only, it went unsaid; a stop (asked for, or another video opened) is not news
             announce(self.summary, "Analysis ended: " + self.summary.text())
 

@@ -7,18 +7,20 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollA
 
 from vsr_app.gui import fmt
 from vsr_app.gui.widgets import logo_label
-from vsr_app.progress import cut_middle
+from vsr_app.progress import cut_middle, text_width
 from vsr_app.resources import resource_path
 
 RECENT_COLUMNS = 48  # characters of a recent file's name shown
 
 
 def distinct_cuts(labels: list[str], columns: int) -> list[str]:
-    """Each label cut in its middle to `columns`, or to as few more as tell the cut ones apart: five long names that
-    differ in their middle ("... part 2 of the summer ...") all read alike."""
+    """Each label cut in its middle to `columns`, or to as few more (up to twice as many) as tell the cut ones apart:
+    five long names that differ in their middle ("... part 2 of the summer ...") all read alike. Counted in
+    terminal columns, as `cut_middle` cuts (a Japanese character takes two)."""
+    most = min(2 * columns, max((text_width(label) for label in labels), default=0))
     while True:
         cuts = [cut_middle(label, columns) for label in labels]
-        if len(set(cuts)) == len(set(labels)) or columns >= max(map(len, labels)):
+        if len(set(cuts)) == len(set(labels)) or columns >= most:
             return cuts
         columns += 4
 

@@ -253,7 +253,12 @@ class _Workers:
         self.threads.append(thread)
         self.finished.append(finished)
         _unfinished_workers.add(finished)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:  # never started ("can't start new thread", a Ctrl-C here): nothing to wait for
+            finished.set()
+            _unfinished_workers.discard(finished)
+            raise
 
     def stopping(self) -> bool:
         return self.stop.is_set() or (self.cancel is not None and self.cancel.is_set())
@@ -461,7 +466,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
-    if jumps := reader.time_jumps.note():
+    # only where no count says what was lost: a phone's or a screen recording's MP4 (its count whole) skips by design
+    if not info.frame_count and (jumps := reader.time_jumps.note()):
         notes.append(jumps)
     if count := reader.interlaced_frames:
         notes.append(f"interlaced: {_how_many(count, frames_in, 'the video')} deinterlaced (bwdif) before processing")
