@@ -65,13 +65,14 @@ def test_usage_error_exits_2(argv):
     (["bench", "--budget", "inf"], "argument --budget: must be more than 0 and finite, not inf"),
     (["bench", "--models", ","], "argument --models: names no model: ','"),
     # a script's unset variable: the current folder, "'.' is a folder", or a batch over whatever was there
-    (["upscale", "", "-o", "o.mp4"], "argument IN: an empty path (a script's variable not set?)"),
-    (["batch", "", "-o", "out"], "argument IN_DIR: an empty path"),
-    (["interpolate", "in.mp4", "-o", ""], "argument -o/--output: an empty path"),
-    (["train", "vsr", "--data", "d", "--out", ""], "argument --out: an empty path"),  # a run written in the folder
-    (["train", "vsr", "--data", "", "--out", "r"], "argument --data: an empty path"),
-    (["eval", "vsr", "--model", "bicubic", "--data", ""], "argument --data: an empty path"),
-    (["batch", "in", "-o", "out", "--report", ""], "argument --report: an empty path"),
+    (["upscale", "", "-o", "o.mp4"], "argument IN: empty (a script's variable not set?)"),
+    (["batch", "", "-o", "out"], "argument IN_DIR: empty"),
+    (["interpolate", "in.mp4", "-o", ""], "argument -o/--output: empty"),
+    (["train", "vsr", "--data", "d", "--out", ""], "argument --out: empty"),  # a run written in the folder
+    (["train", "vsr", "--data", "", "--out", "r"], "argument --data: empty"),
+    (["eval", "vsr", "--model", "bicubic", "--data", ""], "argument --data: empty"),
+    (["batch", "in", "-o", "out", "--report", ""], "argument --report: empty"),
+    (["batch", "in", "-o", "out", "--model", ""], "argument --model: empty"),  # it ran the default model silently
     (["prune", "vfi", "--teacher", "t", "--data", ".", "--out", "r", "--target-params-ratio", "1"],
      "argument --target-params-ratio: must be more than 0 and less than 1, not 1"),
 ])

@@ -438,10 +438,11 @@ def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool)
 
 
 def _path(text: str) -> str:
-    """An argparse type for a path: an empty one (a script's unset variable) is a usage error; it was taken for the
-    current folder ("'.' is a folder", a batch or a training run over whatever was there, a run written into it)."""
+    """An argparse type for a path or a model's name: an empty one (a script's unset variable) is a usage error; it was
+    taken for the current folder ("'.' is a folder", a batch or a training run over whatever was there, a run written
+    into it), or a batch ran its default model without a word."""
     if not text:
-        raise argparse.ArgumentTypeError("an empty path (a script's variable not set?)")
+        raise argparse.ArgumentTypeError("empty (a script's variable not set?)")
     return text
 
 
@@ -485,7 +486,8 @@ def _parsed_by(module: str, function: str):
 
 
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
-    p.add_argument("--model", default=default_model, help=f"model name or .safetensors path (default {default_model})")
+    p.add_argument("--model", type=_path, default=default_model,
+                   help=f"model name or .safetensors path (default {default_model})")
     _add_device_option(p)
 
 
@@ -551,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input_dir", type=_path, metavar="IN_DIR")
     p.add_argument("-o", "--output", type=_path, metavar="OUT_DIR", required=True)
     p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
-    p.add_argument("--model", default=None, help="model name or path (default: the task's student)")
+    p.add_argument("--model", type=_path, default=None, help="model name or path (default: the task's student)")
     _add_device_option(p)
     _add_self_ensemble_option(p)
     p.add_argument("--recursive", action="store_true",
@@ -601,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
     p.add_argument("task", choices=tuple(SCORERS), help="vsr: x4 upscaling; vfi: frame interpolation")
-    p.add_argument("--model", required=True, metavar="NAME|PATH")
+    p.add_argument("--model", type=_path, required=True, metavar="NAME|PATH")
     p.add_argument("--data", required=True, type=_path, metavar="DIR")
     p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
                    help="use only the first N frames of each sequence (at least "
