@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from gui_support import gui_env, window  # noqa: F401
-from vsr_app import APP_NAME, __version__
+from vsr_app import __version__
 from vsr_app.models import list_models
 from vsr_app.resources import resource_path
 
@@ -164,18 +163,6 @@ def test_a_package_whose_parts_differ_in_licence_is_not_given_its_main_one(tmp_p
     assert licenses._main_licence(tmp_path / "parts") == "several, by part: see its copyright file"
     assert licenses._main_licence(tmp_path / "one") == "Zlib"
     assert licenses._main_licence(tmp_path / "free-form") == "see its copyright file"
-
-def test_desktop_entry():
-    entry = configparser.ConfigParser(interpolation=None)
-    entry.optionxform = str
-    entry.read(ROOT / "packaging" / "vsr-app.desktop", encoding="utf-8")
-    desktop = entry["Desktop Entry"]
-    assert desktop["Type"] == "Application" and desktop["Name"] == APP_NAME
-    assert desktop["Exec"].split()[0] == APP_NAME and "%f" in desktop["Exec"]
-    assert desktop["Icon"] == APP_NAME and resource_path("icon-256.png").is_file()
-    assert desktop["X-AppVersion"] == __version__
-    assert "video/mp4" in desktop["MimeType"].split(";")
-
 
 def test_about_dialog_shows_version_model_cards_and_licences(window, qtbot):  # noqa: F811
     window.about_action.trigger()

@@ -31,7 +31,7 @@ from vsr_app.shipped import PREFERRED
 from vsr_app.stop_signals import handle_stops, restore_handlers
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
-APP_OPTIONS = ("-h", "--help", "--version", "--selftest")  # of vsr-app itself, before any command
+APP_OPTIONS = ("-h", "--help", "--version", "--selftest", "--install-desktop-entry")  # vsr-app's own, before a command
 DEVICES = ("auto", "cpu", "cuda")
 CODECS = ("libx264", "libx265", "ffv1", "prores")
 
@@ -523,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done; 1 an error (said on stderr, one line); 2 a usage error; 130 stopped (Ctrl-C, "
                "SIGTERM, SIGHUP: a second one stops at once). `COMMAND --help` for each command's options.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add the app to the desktop's menu and its Open with lists (a .desktop file and icon "
+                             "under ~/.local/share), for the program run now: the packaged app, or this checkout")
     parser.add_argument("--selftest", action="store_true",
                         help="check headless that models, video I/O and Qt work (used on the packaged app), then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -709,6 +712,16 @@ def _printable_names() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+def _install_desktop_entry() -> int:
+    from vsr_app.desktop_entry import install, program
+
+    try:
+        written = install()
+    except OSError as exc:
+        raise VsrAppError(f"cannot write the desktop entry: {exc.strerror or exc}") from exc
+    return 0 if _say("\n".join([f"wrote {path}" for path in written] + [f"the menu entry starts {program()}"])) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     _printable_names()
     parser = build_parser()
@@ -716,8 +729,9 @@ def main(argv: list[str] | None = None) -> int:
     args, extras = parser.parse_known_args(argv)
     if extras:
         _refuse_unrecognized(parser, args, extras)
-    if args.selftest and args.command:  # it runs alone: the command would be dropped without a word
-        parser.error(f"--selftest runs on its own: leave out the command '{args.command}'")
+    alone = "--selftest" if args.selftest else "--install-desktop-entry" if args.install_desktop_entry else None
+    if alone and args.command:  # it runs alone: the command would be dropped without a word
+        parser.error(f"{alone} runs on its own: leave out the command '{args.command}'")
     if hasattr(args, "check"):  # checks that need more than one argument
         args.check(args)
     try:
@@ -726,6 +740,8 @@ def main(argv: list[str] | None = None) -> int:
                 from vsr_app.selftest import main as selftest
 
                 code = selftest()
+            elif args.install_desktop_entry:
+                code = _install_desktop_entry()
             else:
                 code = int(args.func(args) or 0)
         _say("", end="")  # flush what others wrote (the selftest) here, not at exit, so that a stdout gone is handled

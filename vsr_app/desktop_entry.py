@@ -1,0 +1,67 @@
+"""The desktop menu entry (freedesktop .desktop file and icon), written for the program that runs this code.
+
+`vsr-app --install-desktop-entry` writes it for the packaged app (its executable) or a source checkout (its `run`
+script): someone given only the bundle folder had no .desktop file to copy. The entry names the program by its full
+path (a desktop session often lacks ~/.local/bin on its PATH, and an entry whose program it cannot find is not
+shown), quoted, so a folder with a space in its name works.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from vsr_app import APP_NAME, __version__
+from vsr_app.files import atomic_write
+from vsr_app.resources import app_root, resource_path
+
+MIME_TYPES = ("video/mp4", "video/x-matroska", "video/quicktime", "video/webm", "video/x-msvideo", "video/mpeg",
+              "video/x-m4v", "video/mp2t", "video/x-dv", "video/ogg")
+
+
+def program() -> Path:
+    """What the entry starts: the packaged app's executable, or a checkout's `run` script (which sets itself up)."""
+    return Path(sys.executable) if getattr(sys, "frozen", False) else app_root() / "run"
+
+
+def exec_quoted(program_path: Path) -> str:
+    """The path as the Desktop Entry spec quotes an Exec argument: in double quotes, with \\ " ` $ escaped, and %
+    doubled (a field code otherwise)."""
+    escaped = "".join("\\" + c if c in '\\"`$' else c for c in str(program_path)).replace("%", "%%")
+    return f'"{escaped}"'
+
+
+def entry_text(program_path: Path) -> str:
+    quoted = exec_quoted(program_path)
+    return "\n".join([
+        "[Desktop Entry]", "Type=Application", "Version=1.0", f"Name={APP_NAME}", "GenericName=Video Enhancer",
+        "Comment=x4 video super-resolution and x2 frame interpolation with compact distilled models",
+        f"Exec={quoted} %f", f"TryExec={program_path}", f"Icon={APP_NAME}", "Terminal=false",
+        "Categories=AudioVideo;Video;", f"MimeType={';'.join(MIME_TYPES)};",
+        "Keywords=upscale;super-resolution;interpolation;frame rate;video;", f"StartupWMClass={APP_NAME}",
+        f"X-AppVersion={__version__}", ""])
+
+
+def data_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+
+
+def install() -> list[Path]:
+    """Write the entry and its icon under the user's data folder; returns what was written. The desktop's list of
+    which app opens which video type is refreshed where its tool is installed (without it, "Open with" may not list
+    the app until the next login)."""
+    share = data_home()
+    entry = share / "applications" / f"{APP_NAME}.desktop"
+    icon = share / "icons" / "hicolor" / "256x256" / "apps" / f"{APP_NAME}.png"
+    for target in (entry, icon):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(entry, lambda tmp: Path(tmp).write_text(entry_text(program()), encoding="utf-8"))
+    atomic_write(icon, lambda tmp: shutil.copyfile(resource_path("icon-256.png"), tmp))
+    update = shutil.which("update-desktop-database")
+    if update:
+        subprocess.run([update, str(entry.parent)], check=False, timeout=30,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return [entry, icon]
