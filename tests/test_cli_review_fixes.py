@@ -212,15 +212,16 @@ def test_eval_records_what_it_scored(tmp_path, capsys):
     table = capsys.readouterr().out.splitlines()
     assert table[1:3] == [f"  model file: {(run / 'model.safetensors').resolve()}",
                           f"  data: {data.resolve()}, the first 2 frames of each sequence"]
-    assert [row.split()[:2] for row in table[3:]] == [["a", "2"], ["b", "2"], ["mean", "of"]]
-    assert table[5].startswith("  mean of sequences     4 frames scored")  # not "mean 4": not a mean of all frames
+    assert table[3] == f"  ran on: cpu, {'bf16' if bf16 else 'fp32'}"  # as the JSON says, and the README promised
+    assert [row.split()[:2] for row in table[4:]] == [["a", "2"], ["b", "2"], ["mean", "of"]]
+    assert table[6].startswith("  mean of sequences     4 frames scored")  # not "mean 4": not a mean of all frames
 
 
 def test_the_eval_table_keeps_its_columns_for_long_names_and_says_1_frame(tmp_path, capsys):
     data = _frames(tmp_path / "data")
     (data / "a").rename(data / "realshort_with_audio_clip_42")
     assert main(["eval", "vsr", "--model", "bicubic", "--data", str(data), "--frames", "1"]) == 0
-    rows = capsys.readouterr().out.splitlines()[2:]
+    rows = capsys.readouterr().out.splitlines()[3:]
     assert len({row.index(" scored") for row in rows}) == 1, rows  # a long name shifted its row
     for name in ("1.png", "2.png"):
         (data / "b" / name).unlink()

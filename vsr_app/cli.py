@@ -265,6 +265,8 @@ def _eval_table(result: dict) -> str:
     limit = result.get("frames_limit")
     first = "" if limit is None else f", the first {f'{limit} frames' if limit != 1 else 'frame'} of each sequence"
     lines.append(f"  data: {result['data']}{first}")
+    if "device" in result:  # bf16 and fp32 differ in the fourth decimal: two tables must not read alike
+        lines.append(f"  ran on: {result['device']}, {result['precision']}")
     if result.get("self_ensemble"):
         lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")
     total = sum(sc["frames"] for sc in result["sequences"].values())
