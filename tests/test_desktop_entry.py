@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,8 +29,25 @@ def test_the_entry_starts_the_program_that_wrote_it_from_any_folder(tmp_path, mo
     assert icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_exec_quotes_what_the_desktop_entry_spec_says_to():
-    assert desktop_entry.exec_quoted(Path('/a b/$x/"q"/100%/vsr-app')) == '"/a b/\\$x/\\"q\\"/100%%/vsr-app"'
+def test_exec_quotes_what_the_desktop_entry_spec_says_to_and_odd_paths_are_refused(tmp_path, monkeypatch, capsys):
+    """A backslash in TryExec read as an escape (the entry was hidden); GLib looks for a program with a % before it
+    undoes the doubling, and a path that is not UTF-8 ended in a traceback."""
+    assert desktop_entry.exec_quoted(Path('/a b/$x/"q"/vsr-app')) == '"/a b/\\\\$x/\\\\"q\\\\"/vsr-app"'
+    lines = desktop_entry.entry_text(Path("/opt/back\\slash/vsr-app")).splitlines()
+    assert "TryExec=/opt/back\\\\slash/vsr-app" in lines
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    for odd in ("/opt/100%/vsr-app", "/opt/line\nbreak/vsr-app", os.fsdecode(b"/opt/caf\xe9/vsr-app")):
+        monkeypatch.setattr(sys, "executable", odd)
+        assert main(["--install-desktop-entry"]) == 1
+        assert "a menu entry cannot start" in capsys.readouterr().err
+    assert not (tmp_path / "share").exists()
+
+
+def test_a_relative_xdg_data_home_is_ignored_as_the_spec_says(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", "rel/share")
+    assert desktop_entry.data_home() == tmp_path / ".local" / "share"
 
 
 def test_a_checkouts_entry_starts_its_run_script(tmp_path, monkeypatch):

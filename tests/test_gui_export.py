@@ -83,16 +83,31 @@ def test_a_model_removed_since_the_dialog_opened_is_said_in_its_words(window, qt
                                                                       monkeypatch):
     """A user model deleted after the dialog opened failed the export with the command line's "unknown model 'mine'
     (upscalers: ...)"; nothing starts, and the dialog says what to do."""
-    from vsr_app.gui import export_dialog as module
+    import shutil
 
+    from vsr_app import resources
+
+    user_models = resources.user_models_dir()
+    user_models.mkdir(parents=True, exist_ok=True)
+    for suffix in (".safetensors", ".json"):
+        shutil.copyfile(resources.models_dir() / f"vsr-x4-student-fast{suffix}", user_models / f"mine{suffix}")
+    window.viewer.refresh_models()
     dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
-    chosen = dialog.options()["upscale"]
-    monkeypatch.setattr(module, "usable", lambda name: name != chosen)
+    combo = dialog.steps["upscale"][1]
+    combo.setCurrentIndex(combo.findData("mine"))
+    (user_models / "mine.safetensors").unlink()  # its card left: a damaged install, said as resolve says it
+    dialog.start()
+    assert dialog.job is None and "its weights (mine.safetensors) are missing beside its card" in dialog.status.text()
+    (user_models / "mine.json").unlink()  # gone
     dialog.start()
     assert dialog.job is None and not (tmp_path / "out.mp4").exists()
-    assert dialog.status.text() == (f"The model '{chosen}' is not installed any more: choose another, or Reload "
-                                    "models (Ctrl+R) in the window.")
-    dialog.close()
+    assert dialog.status.text() == ("The model 'mine' is not installed any more: choose another, or Reload models "
+                                    "(Ctrl+R) in the window and export again.")
+    window.reload_action.trigger()  # as the message says: the idle dialog goes, and the next one lists what is there
+    assert window.export_dialog is None
+    window.export()
+    assert window.export_dialog.steps["upscale"][1].findData("mine") < 0
+    window.export_dialog.close()
 
 
 def test_export_upscale_and_interpolate(window, qtbot, small_video, tmp_path):

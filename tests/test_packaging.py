@@ -1,4 +1,4 @@
-"""Packaging: what the bundle keeps and drops, the licence notice, the desktop entry, the About dialog, and
+"""Packaging: what the bundle keeps and drops, the licence notice, the About dialog, and
 (slow) building the bundle and running the frozen app's self-test and smoke test."""
 
 from __future__ import annotations

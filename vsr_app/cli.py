@@ -720,7 +720,8 @@ def _install_desktop_entry() -> int:
     try:
         written = install()
     except OSError as exc:
-        raise VsrAppError(f"cannot write the desktop entry: {exc.strerror or exc}") from exc
+        where = f" at {exc.filename}" if exc.filename else ""
+        raise VsrAppError(f"cannot write the desktop entry{where}: {exc.strerror or exc}") from exc
     return 0 if _say("\n".join([f"wrote {path}" for path in written] + [f"the menu entry starts {program()}"])) else 1
 
 
@@ -731,9 +732,11 @@ def main(argv: list[str] | None = None) -> int:
     args, extras = parser.parse_known_args(argv)
     if extras:
         _refuse_unrecognized(parser, args, extras)
-    alone = "--selftest" if args.selftest else "--install-desktop-entry" if args.install_desktop_entry else None
-    if alone and args.command:  # it runs alone: the command would be dropped without a word
-        parser.error(f"{alone} runs on its own: leave out the command '{args.command}'")
+    alone = [flag for flag, given in (("--selftest", args.selftest),
+                                      ("--install-desktop-entry", args.install_desktop_entry)) if given]
+    if alone and (args.command or len(alone) > 1):  # it runs alone: the rest would be dropped without a word
+        dropped = f"the command '{args.command}'" if args.command else alone[1]
+        parser.error(f"{alone[0]} runs on its own: leave out {dropped}")
     if hasattr(args, "check"):  # checks that need more than one argument
         args.check(args)
     try:

@@ -25,3 +25,7 @@ class Cancelled(VsrAppError):
 
     def __init__(self, message: str = "cancelled by the user"):
         super().__init__(message)
+
+
+class UnknownModel(VsrAppError):
+    """A model name nothing installed answers to (one removed since a list was shown, a typo)."""

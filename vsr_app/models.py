@@ -24,7 +24,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.resources import models_dir, user_models_dir
 
@@ -412,16 +412,7 @@ def resolve(name_or_path: str) -> ModelInfo:
         if card.is_file() and "/" not in name_or_path:
             raise VsrAppError(f"model '{name_or_path}' cannot be used: its weights ({name_or_path}.safetensors) are "
                               f"missing beside its card in {folder}; install the app (or the model) again")
-    raise VsrAppError(f"unknown model '{name_or_path}' ({_known_by_task()})")
-
-
-def usable(name_or_path: str) -> bool:
-    """Whether `resolve` finds the model: one a window listed may have been removed since."""
-    try:
-        resolve(name_or_path)
-    except VsrAppError:
-        return False
-    return True
+    raise UnknownModel(f"unknown model '{name_or_path}' ({_known_by_task()})")
 
 
 def _known_by_task() -> str:

@@ -132,14 +132,13 @@ def application():
     from PySide6.QtWidgets import QApplication
 
     from vsr_app.gui.theme import apply_theme
-    from vsr_app.resources import give_back_qt_environment, resource_path
+    from vsr_app.resources import resource_path
 
     app = QApplication.instance()
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication([sys.argv[0]])
-        app.libraryPaths()  # read now, from the bundle's QT_PLUGIN_PATH, which is then handed back
-        give_back_qt_environment()
+        app.libraryPaths()  # read now, from the bundle's QT_PLUGIN_PATH, which run() then hands back
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setWindowIcon(QIcon(str(resource_path("icon.png"))))
@@ -163,7 +162,9 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
         raise VsrAppError(message)
     app = application()
     from vsr_app.gui.main_window import MainWindow
-    from vsr_app.resources import resource_path
+    from vsr_app.resources import give_back_qt_environment, resource_path
+
+    give_back_qt_environment()  # after the window's imports: OpenCV's sets LD_LIBRARY_PATH again
 
     if screenshot:
         with _scratch_settings() as settings:

@@ -16,13 +16,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, add_model_item, announce, bind_name, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
-from vsr_app.models import ModelInfo, usable
+from vsr_app.models import ModelInfo, resolve
 from vsr_app.progress import fps_text
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
@@ -220,11 +221,17 @@ class ExportDialog(QDialog):
         if unset:
             self._say(f"Choose a model to {unset[0]} with.")
             return
-        gone = [options[task] for task in ("interpolate", "upscale") if task in options and not usable(options[task])]
-        if gone:  # removed since the dialog opened: the process's "unknown model ... (upscalers: ...)" was CLI talk
-            self._say(f"The model '{gone[0]}' is not installed any more: choose another, or Reload models (Ctrl+R) "
-                      "in the window.")
-            return
+        for task in ("interpolate", "upscale"):
+            try:
+                if task in options:
+                    resolve(options[task])
+            except UnknownModel:  # removed since the dialog opened: "unknown model ... (upscalers: ...)" is CLI talk
+                self._say(f"The model '{options[task]}' is not installed any more: choose another, or Reload models "
+                          "(Ctrl+R) in the window and export again.")
+                return
+            except VsrAppError as exc:  # damaged since: its weights gone beside its card, a card that does not read
+                self._say(fmt.for_gui(str(exc), REPLACE_LABEL))
+                return
         self.output_path = str(output_folder(self.source) / Path(text).expanduser())  # an absolute name wins
         key = options["codec"]
         self.settings.setValue("export/codec", key)

@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
         self.viewer.refresh_models()
         self.batch.refresh_models()
         self.train.refresh_models()
+        self._retire_export_dialog()  # an idle one listed the models before: Export makes a new one
 
     def compare_trained(self, task: str, name: str, teacher: str) -> None:
         """Show a freshly trained model against its teacher (or the task's usual baseline) in the viewer."""
