@@ -199,10 +199,13 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
         here = Path(dirpath)
         kept = []
         for d in sorted(dirnames) if recursive else []:
+            if d.startswith("."):
+                continue
             real = os.path.realpath(here / d)
-            if not d.startswith(".") and real == excluded and excluded_at is not None:
-                excluded_at.append(here / d)
-            if not d.startswith(".") and real != excluded and real not in seen:
+            if real == excluded:
+                if excluded_at is not None:
+                    excluded_at.append(here / d)
+            elif real not in seen:
                 seen.add(real)
                 kept.append(d)
         dirnames[:] = kept

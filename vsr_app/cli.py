@@ -439,7 +439,7 @@ def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool)
                      f"{' or '.join(sorted(spec.containers))}")
 
 
-def _path(text: str) -> str:
+def _not_empty(text: str) -> str:
     """An argparse type for a path or a model's name: an empty one (a script's unset variable) is a usage error; it was
     taken for the current folder ("'.' is a folder", a batch or a training run over whatever was there, a run written
     into it), or a batch ran its default model without a word."""
@@ -488,7 +488,7 @@ def _parsed_by(module: str, function: str):
 
 
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
-    p.add_argument("--model", type=_path, default=default_model,
+    p.add_argument("--model", type=_not_empty, default=default_model,
                    help=f"model name or .safetensors path (default {default_model})")
     _add_device_option(p)
 
@@ -540,25 +540,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("upscale", help="upscale a video x4")
-    p.add_argument("input", type=_path, metavar="IN")
-    p.add_argument("-o", "--output", type=_path, metavar="OUT", required=True)
+    p.add_argument("input", type=_not_empty, metavar="IN")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
     _add_model_options(p, PREFERRED["upscale"].student)
     _add_self_ensemble_option(p)
     _add_output_options(p)
     p.set_defaults(func=cmd_upscale)
 
     p = sub.add_parser("interpolate", help="double a video's frame rate")
-    p.add_argument("input", type=_path, metavar="IN")
-    p.add_argument("-o", "--output", type=_path, metavar="OUT", required=True)
+    p.add_argument("input", type=_not_empty, metavar="IN")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
     _add_model_options(p, PREFERRED["interpolate"].student)
     _add_output_options(p)
     p.set_defaults(func=cmd_interpolate)
 
     p = sub.add_parser("batch", help="process every video in a folder")
-    p.add_argument("input_dir", type=_path, metavar="IN_DIR")
-    p.add_argument("-o", "--output", type=_path, metavar="OUT_DIR", required=True)
+    p.add_argument("input_dir", type=_not_empty, metavar="IN_DIR")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT_DIR", required=True)
     p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
-    p.add_argument("--model", type=_path, default=None, help="model name or path (default: the task's student)")
+    p.add_argument("--model", type=_not_empty, default=None, help="model name or path (default: the task's student)")
     _add_device_option(p)
     _add_self_ensemble_option(p)
     p.add_argument("--recursive", action="store_true",
@@ -566,7 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
                    default=",".join(BATCH_EXTENSIONS),
                    help=f"comma-separated extensions to pick up (default {', '.join(BATCH_EXTENSIONS)})")
-    p.add_argument("--report", type=_path, metavar="FILE.json",
+    p.add_argument("--report", type=_not_empty, metavar="FILE.json",
                    help="write a JSON report of every file (it replaces an earlier report; never an input, an output "
                         "or another video, another file only with --overwrite)")
     _add_output_options(p, one_file=False)
@@ -574,10 +574,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model (with distillation)")
     p.add_argument("task", choices=("vsr", "vfi"))
-    p.add_argument("--data", action="append", type=_path, metavar="DIR",
+    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
                    help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
-    p.add_argument("--out", required=True, type=_path, metavar="RUN_DIR")
-    p.add_argument("--teacher", type=_path, metavar="NAME|PATH")
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
+    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH")
     p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in DISTILL_MODES.values() for m in modes)),
                    help="distillation from --teacher: std, space or time (vsr; output: the teacher's frames as a "
                         "second target, the baseline), laplacian (vfi); default none")
@@ -585,31 +585,31 @@ def build_parser() -> argparse.ArgumentParser:
                    help="optimiser steps in all (default: the --config file's, else 10000)")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
                    "(--steps may extend it); without its checkpoint, from its model.safetensors with a fresh optimiser")
-    p.add_argument("--val", action="append", type=_path, metavar="CLIP",
+    p.add_argument("--val", action="append", type=_not_empty, metavar="CLIP",
                    help="held-out video (not in --data, unless a vfi --config's \"exclude\" holds it out) scored "
                         "every val_every steps: val_psnr in metrics.jsonl and the model card (repeatable)")
-    p.add_argument("--config", type=_path, metavar="FILE", help="JSON file of training options")
+    p.add_argument("--config", type=_not_empty, metavar="FILE", help="JSON file of training options")
     p.set_defaults(func=cmd_train, check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
     p.add_argument("task", choices=("vfi",))
-    p.add_argument("--teacher", type=_path, metavar="NAME|PATH")
-    p.add_argument("--data", action="append", type=_path, metavar="DIR")
-    p.add_argument("--out", required=True, type=_path, metavar="RUN_DIR")
+    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH")
+    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR")
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
     p.add_argument("--target-params-ratio", type=_between(0, 1), metavar="R",
                    help="share of the teacher's parameters to keep, between 0 and 1 (default 0.1)")
     p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
     p.add_argument("--resume", action="store_true", help="continue the stopped pruning in RUN_DIR from its checkpoint "
                    "with its own teacher, data and options (--steps may extend it)")
-    p.add_argument("--config", type=_path, metavar="FILE", help="JSON file of pruning/training options")
+    p.add_argument("--config", type=_not_empty, metavar="FILE", help="JSON file of pruning/training options")
     p.set_defaults(func=cmd_prune, check=lambda args, prune_parser=p: _check_prune_flags(prune_parser, args))
 
     from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
 
     p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
     p.add_argument("task", choices=tuple(SCORERS), help="vsr: x4 upscaling; vfi: frame interpolation")
-    p.add_argument("--model", type=_path, required=True, metavar="NAME|PATH")
-    p.add_argument("--data", required=True, type=_path, metavar="DIR")
+    p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH")
+    p.add_argument("--data", required=True, type=_not_empty, metavar="DIR")
     p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
                    help="use only the first N frames of each sequence (at least "
                         f"{', '.join(f'{n} for {task}' for task, (_, n) in SCORERS.items())})")
