@@ -384,13 +384,13 @@ def test_save_as_expands_home_and_puts_a_bare_name_beside_the_video(window, qtbo
 
 
 def test_a_summary_with_notes_gets_the_room_to_be_read(window, qtbot, tmp_path):
-    """The notes of an export (audio re-encoded, subtitles dropped) wrap the summary onto several lines; the dialog
+    """The notes of an export (audio re-encoded, subtitles converted) wrap the summary onto several lines; the dialog
     did not grow for them: they squeezed the form and, a few notes more, were cut off."""
     video = make_video(tmp_path / "clip.mkv", frames=6, audio="pcm_s16le", subtitles=True)
     dialog = export_dialog(window, qtbot, video, tmp_path / "clip_x4.mp4")
     with qtbot.waitSignal(dialog.exported, timeout=60_000):
         dialog.start()
-    assert "re-encoded to aac" in dialog.status.text() and "subtitle #2 subrip dropped" in dialog.status.text()
+    assert "re-encoded to aac" in dialog.status.text() and "subtitle #2 subrip converted" in dialog.status.text()
     assert dialog.height() >= dialog.layout().totalHeightForWidth(dialog.width())
 
 

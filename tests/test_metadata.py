@@ -15,6 +15,7 @@ import pytest
 from videogen import pattern_frame, video_and_picture
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 from vsr_app.video.pipeline import process_video
+from vsr_app.video.reader import codec_name
 from vsr_app.video.writer import VideoWriter
 
 TAGS = {"title": "Holiday 2024", "artist": "Me", "comment": "my own note", "location": "+48.8584+002.2945/",
@@ -195,26 +196,121 @@ def test_a_mov_output_keeps_a_language_in_the_form_it_holds_and_names_the_flags_
     assert "audio #2 aac: its comment flag not kept (.mov cannot hold it; .mp4 and .mkv can)" in result.notes
 
 
-def test_subtitles_the_output_cannot_hold_name_a_container_that_can(tmp_path, pcm_subtitled_video):
-    mov_text = tmp_path / "movtext.mp4"
-    with av.open(str(mov_text), "w") as out:
+def subtitled(path, codec, cues, *, time_base=Fraction(1, 1000), tags=None, disposition=None):
+    """A 4-frame clip with one subtitle stream of `codec` holding `cues`: (start ms, duration ms, packet bytes)."""
+    with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=10)
         video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
-        sub = out.add_mux_stream("mov_text")
+        sub = out.add_mux_stream(codec)
+        sub.time_base = time_base
+        sub.metadata.update(tags or {})
+        if disposition is not None:
+            sub.disposition = disposition
         for i in range(4):
             frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
             frame.pts = i
             out.mux(video.encode(frame))
         out.mux(video.encode(None))
-        packet = av.Packet(b"\x00\x02hi")
-        packet.stream, packet.time_base, packet.pts, packet.dts, packet.duration = sub, Fraction(1, 1000), 0, 0, 100
+        for start, duration, data in cues:
+            packet = av.Packet(data)
+            packet.stream, packet.time_base = sub, time_base
+            packet.pts = packet.dts = round(Fraction(start, 1000) / time_base)
+            packet.duration = round(Fraction(duration, 1000) / time_base)
+            out.mux(packet)
+    return path
+
+
+def shown_cues(path) -> list[tuple[str, int, int, str]]:
+    """Each subtitle event of `path` as (codec, start ms, duration ms, its ASS text), as players get them."""
+    cues = []
+    with av.open(str(path)) as container:
+        for stream in container.streams.subtitles:
+            for packet in container.demux(stream):
+                for event in packet.decode() if packet.size else ():
+                    cues.append((codec_name(stream), round(packet.pts * packet.time_base * 1000),
+                                 round(packet.duration * packet.time_base * 1000),
+                                 event.ass.decode().split(",", 8)[8]))
+    return cues
+
+
+SRT_CUES = [(0, 150, "Hello <i>world</i>".encode()), (250, 100, "Line one\nline two, \u00fcn\u00efcode".encode())]
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mov"])
+def test_text_subtitles_an_mp4_cannot_hold_are_converted_to_mov_text(tmp_path, suffix):
+    """They were dropped: an .mkv's SRT track lost on the way to .mp4, though .mp4 holds text subtitles."""
+    source = subtitled(tmp_path / "srt.mkv", "subrip", SRT_CUES, tags={"language": "fre", "title": "Dialogue"},
+                       disposition=av.stream.Disposition.default)
+    out = tmp_path / f"out{suffix}"
+    notes = write(source, out).notes
+    assert [n for n in notes if "subtitle" in n] == [
+        f"subtitle #1 subrip converted to mov_text (the {suffix[1:]} container cannot hold subrip)"]
+    assert shown_cues(out) == [("mov_text", 0, 150, "Hello {\\i1}world"),
+                               ("mov_text", 250, 100, "Line one\\Nline two, \u00fcn\u00efcode")]
+    with av.open(str(out)) as container:
+        stream = container.streams.subtitles[0]
+        assert stream.metadata.get("language") in ("fre", "fra") and stream.metadata.get("title", stream.metadata.get(
+            "name")) == "Dialogue" and av.stream.Disposition.default in stream.disposition
+
+
+def test_mov_text_is_converted_to_srt_for_matroska(tmp_path):
+    source = subtitled(tmp_path / "movtext.mp4", "mov_text", [(100, 200, b"\x00\x02hi"), (400, 100, b"\x00\x03bye")],
+                       tags={"language": "eng"})
+    out = tmp_path / "out.mkv"
+    notes = write(source, out).notes
+    assert [n for n in notes if "subtitle" in n] == [
+        "subtitle #1 mov_text converted to subrip (the matroska container cannot hold mov_text)"]
+    assert shown_cues(out) == [("subrip", 100, 200, "hi"), ("subrip", 400, 100, "bye")]
+
+
+def ass_subtitled(path, header: bytes | None = None):
+    """A 4-frame clip with ASS subtitles, their script header (`header`, or FFmpeg's default) in the track, as fansubs
+    come: one event placed at the top left."""
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        sub = out.add_stream("ass")
+        default = av.CodecContext.create("subrip", "r")
+        default.open()
+        sub.codec_context.subtitle_header = header or default.subtitle_header
+        sub.time_base = sub.codec_context.time_base = Fraction(1, 1000)
+        for i in range(4):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        event = av.subtitles.subtitle.SubtitleSet.create(b"0,0,Default,,0,0,0,,{\\pos(10,10)}Top left", 0, 300)
+        packet = sub.codec_context.encode_subtitle(event)
+        packet.stream, packet.time_base, packet.pts, packet.dts, packet.duration = sub, Fraction(1, 1000), 0, 0, 300
         out.mux(packet)
-    notes = write(mov_text, tmp_path / "out.mkv").notes
+    return path
+
+
+def test_ass_subtitles_converted_for_mp4_say_what_of_their_styling_is_lost(tmp_path):
+    notes = write(ass_subtitled(tmp_path / "styled.mkv"), tmp_path / "out.mp4").notes
     assert [n for n in notes if "subtitle" in n] == [
-        "subtitle #1 mov_text dropped: the matroska container cannot hold mov_text; use .mp4 or .mov to keep it"]
-    notes = write(pcm_subtitled_video, tmp_path / "out.mp4").notes
+        "subtitle #1 ass converted to mov_text (the mp4 container cannot hold ass; its positions, fonts, colours "
+        "and effects are lost; use .mkv to keep it)"]
+    assert shown_cues(tmp_path / "out.mp4") == [("mov_text", 0, 300, "Top left")]
+
+
+@pytest.mark.parametrize("header", [None, b"[Script Info]\nScriptType: v4.00+\n\n[Events]\n"])
+def test_subtitles_whose_styles_cannot_be_read_are_converted_in_the_default_style(tmp_path, header):
+    """An ASS track without its header (a broken mux) failed the whole job as the output opened; one without styles
+    came out in mov_text at size 0, transparent."""
+    event = b"0,0,Default,,0,0,0,,Top left"
+    source = (subtitled(tmp_path / "bare.mkv", "ass", [(0, 300, event)]) if header is None
+              else ass_subtitled(tmp_path / "styleless.mkv", header=header))
+    write(source, tmp_path / "out.mp4")
+    assert shown_cues(tmp_path / "out.mp4") == [("mov_text", 0, 300, "Top left")]
+
+
+def test_picture_subtitles_the_output_cannot_hold_name_a_container_that_can(tmp_path):
+    """A Blu-ray's PGS subtitles are pictures: no text to convert."""
+    source = subtitled(tmp_path / "pgs.mkv", "hdmv_pgs_subtitle", [(0, 100, b"\x16\x00\x00\x00\x00")])
+    notes = write(source, tmp_path / "out.mp4").notes
     assert [n for n in notes if "subtitle" in n] == [
-        "subtitle #2 subrip dropped: the mp4 container cannot hold subrip; use .mkv to keep it"]
+        "subtitle #1 hdmv_pgs_subtitle dropped: the mp4 container cannot hold hdmv_pgs_subtitle; use .mkv to keep it"]
 
 
 def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):

@@ -113,13 +113,13 @@ def test_audio_is_copied_and_keeps_its_duration(tmp_path, small_video):
     assert got["audio"] == pytest.approx(want["audio"], abs=0.03)
 
 
-def test_audio_the_container_refuses_is_reencoded_and_subtitles_dropped_with_a_note(tmp_path, pcm_subtitled_video):
+def test_audio_and_subtitles_the_container_refuses_are_reencoded_with_a_note(tmp_path, pcm_subtitled_video):
     out = tmp_path / "out.mp4"
     result = write_result(out, frames=12, source=pcm_subtitled_video)
     info = probe(out)
-    assert [s.codec for s in info.audio] == ["aac"] and info.subtitles == ()
+    assert [s.codec for s in info.audio] == ["aac"] and [s.codec for s in info.subtitles] == ["mov_text"]
     assert any("re-encoded to aac" in n for n in result.notes)
-    assert any("subtitle" in n and "dropped" in n for n in result.notes)
+    assert any("subtitle" in n and "converted to mov_text" in n for n in result.notes)
     assert stream_durations(out)["audio"] == pytest.approx(1.2, abs=0.05)
 
 

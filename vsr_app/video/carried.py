@@ -3,8 +3,9 @@
 Packets are copied without re-encoding when the output container accepts the codec and interleaved with the
 video in time order (constant memory), less those the source's edit lists hide (a cut file's audio from before the
 cut); audio the container refuses is re-encoded to AAC (resampled when AAC cannot take its sample rate, or when the
-source changes its layout or rate mid-stream); subtitles it refuses, audio that cannot be decoded, attachments
-outside Matroska and data streams other than a timecode track are dropped. Each choice is noted, and so is what of
+source changes its layout or rate mid-stream), text subtitles it refuses to the text codec it holds (mov_text, SRT);
+picture subtitles it refuses, audio that cannot be decoded, attachments outside Matroska and data streams other
+than a timecode track are dropped. Each choice is noted, and so is what of
 the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours, more than 8 bits,
 chroma finer than the output codec's).
 Carried streams keep their tags (language, title) and dispositions (default, commentary, forced); the output keeps
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 import av
+from av.subtitles.subtitle import SubtitleSet
 from av.video.reformatter import ColorPrimaries, ColorTrc
 
 from vsr_app.video.encoding import CONTAINER_FORMATS
@@ -31,6 +33,12 @@ FALLBACK_AUDIO_RATE = 48_000
 # Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
 # play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
+# The text subtitle codec each output container holds, that text subtitles it refuses are converted to: SRT, ASS or
+# WebVTT into .mp4/.mov, an .mp4's mov_text into .mkv (SRT, which every player reads, keeps mov_text's bold, italic
+# and underline).
+TEXT_SUBTITLE_CODECS = {"mp4": "mov_text", "mov": "mov_text", "matroska": "subrip"}
+# Subtitle times are counted in milliseconds (AVSubtitle's display times are).
+SUBTITLE_TIME_BASE = Fraction(1, 1000)
 
 
 # Container tags that describe the source file, not its content: the mov/mp4 file type and the muxer that wrote it.
@@ -195,6 +203,65 @@ def _format_takes(format_name: str, stream) -> bool:
     return True
 
 
+def _tagged(out, stream, kind: str):
+    """`out`, a stream carrying the source's `stream` into a `kind` output, given its tags and flags."""
+    out.metadata.update(_stream_tags(stream, kind))
+    out.disposition = stream.disposition
+    return out
+
+
+def _is_text(stream) -> bool:
+    """Whether a subtitle stream holds text (SRT, ASS, WebVTT, mov_text), which can be converted, not pictures."""
+    codec = stream.codec_context.codec if stream.codec_context is not None else None
+    return codec is not None and codec.text_sub
+
+
+class _SubtitleConversion:
+    """A source's text subtitles, decoded and encoded to another text codec, event by event: each keeps its time and
+    text, and what styling the new codec can show (FFmpeg's encoders keep bold, italic and underline)."""
+
+    def __init__(self, stream, out):
+        self.stream, self.out = stream, out
+        decoder = stream.codec_context
+        decoder.open(strict=False)  # makes the ASS header (the source's styles, or the defaults) the encoder needs
+        out.codec_context.subtitle_header = _usable_header(out.codec_context.name, decoder.subtitle_header)
+
+    def convert(self, packet) -> list:
+        """The output packets for a source `packet`, timed as it is (none for an empty or damaged one)."""
+        if packet.size == 0:
+            return []
+        try:
+            events = [event.ass for event in self.stream.decode(packet) if hasattr(event, "ass")]
+        except av.FFmpegError:
+            return []  # a damaged subtitle packet: skipped, as a player would
+        shown = round((packet.duration or 0) * packet.time_base / SUBTITLE_TIME_BASE)
+        packets = []
+        for event in events:  # (FFmpeg's text decoders give one per packet)
+            converted = self.out.codec_context.encode_subtitle(SubtitleSet.create(event, 0, shown))
+            converted.stream, converted.time_base = self.out, packet.time_base
+            converted.pts, converted.dts, converted.duration = packet.pts, packet.dts, packet.duration
+            packets.append(converted)
+        return packets
+
+
+def _usable_header(encoder: str, header: bytes | None) -> bytes:
+    """`header`, the ASS script header the source's styles are in, where it has styles the `encoder` can start from;
+    else the default one FFmpeg's text decoders make. An ASS track without its header, as a broken mux leaves it,
+    failed the whole job when the output's encoders opened; one without styles gave mov_text invisible text (size 0,
+    transparent)."""
+    if header and b"\nStyle:" in header:
+        trial = av.CodecContext.create(encoder, "w")
+        trial.subtitle_header, trial.time_base = header, SUBTITLE_TIME_BASE
+        try:
+            trial.open()
+            return header
+        except av.FFmpegError:
+            pass
+    default = av.CodecContext.create("subrip", "r")
+    default.open()
+    return default.subtitle_header
+
+
 class _Reencoding:
     """A source audio stream decoded and encoded to AAC. Its frames reach the encoder through a resampler made for
     their format, layout and rate, and renewed when those change mid-stream (a DVB capture's MP2 going from stereo
@@ -250,6 +317,7 @@ class CarriedStreams:
             # the last hidden audio packet before the shown ones is: the decoder needs it for the first (AAC's overlap).
             self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
             self.reencoded: dict[int, _Reencoding] = {}
+            self.converted: dict[int, _SubtitleConversion] = {}
             self.bytes = 0  # of the source's packets carried so far (re-encoded ones as they came): the output's growth
             output.metadata.update(_container_tags(self.src.metadata))
             notes += _video_notes(source, self.src, output)
@@ -265,7 +333,7 @@ class CarriedStreams:
                 self._add_attachment(stream, notes)
             for stream in self.src.streams.data:
                 self._add_data(stream, notes)
-            inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded)]
+            inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded, *self.converted)]
             self.packets = self.src.demux(inputs) if inputs else iter(())
             self.pending = None
             self.finished = not inputs
@@ -283,9 +351,7 @@ class CarriedStreams:
         if stream.type == "audio" and kind == "mp4" and codec not in MP4_AUDIO_COPY:
             reason = f"MP4 players rarely play {codec}"
         elif _format_takes(kind, stream):
-            out = self.output.add_stream_from_template(stream)
-            out.metadata.update(_stream_tags(stream, kind))
-            out.disposition = stream.disposition
+            out = _tagged(self.output.add_stream_from_template(stream), stream, kind)
             self.copied[stream.index] = out
             notes.append(f"{label} copied")
             notes += _mov_flag_note(stream, kind, label)
@@ -296,10 +362,8 @@ class CarriedStreams:
             ctx = stream.codec_context
             rate = ctx.sample_rate if ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
                 else FALLBACK_AUDIO_RATE
-            out = self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate)  # _Reencoding resamples to `rate`
+            out = _tagged(self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate), stream, kind)  # resampled to it
             out.layout = _aac_layout(ctx.layout)
-            out.metadata.update(_stream_tags(stream, kind))
-            out.disposition = stream.disposition
             self.reencoded[stream.index] = _Reencoding(stream, out)
             if rate != ctx.sample_rate:
                 reason += f"; resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz"
@@ -307,6 +371,15 @@ class CarriedStreams:
                 reason += (f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
                            f"{self._advice(stream)}")
             notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
+            notes += _mov_flag_note(stream, kind, label)
+        elif stream.type == "subtitle" and kind in TEXT_SUBTITLE_CODECS and _is_text(stream):
+            target = TEXT_SUBTITLE_CODECS[kind]
+            out = _tagged(self.output.add_stream(target), stream, kind)
+            out.time_base = out.codec_context.time_base = SUBTITLE_TIME_BASE
+            self.converted[stream.index] = _SubtitleConversion(stream, out)
+            if codec in ("ass", "ssa"):
+                reason += f"; its positions, fonts, colours and effects are lost{self._advice(stream)}"
+            notes.append(f"{label} converted to {target} ({reason})")
             notes += _mov_flag_note(stream, kind, label)
         else:
             notes.append(f"{label} dropped: {reason}{self._advice(stream)}")
@@ -422,6 +495,11 @@ class CarriedStreams:
             return
         if packet.size == 0 and packet.dts is not None:
             return  # empty but timed (NUT keeps FLAC's last, side-data-only packet so): to a decoder, a flush too early
+        if index in self.converted:
+            for converted in self.converted[index].convert(packet):
+                self._on_output_clock(converted)
+                self.output.mux(converted)
+            return
         reencoding = self.reencoded[index]
         try:
             frames = reencoding.stream.decode(packet)
@@ -434,12 +512,16 @@ class CarriedStreams:
 
     def _copy(self, packet) -> None:
         """Mux a source packet into its output stream, on the output's clock."""
+        self._on_output_clock(packet)
+        packet.stream = self.copied[packet.stream.index]
+        self.output.mux(packet)
+
+    def _on_output_clock(self, packet) -> None:
+        """Move `packet`'s times from the source's clock to the output's, which starts where the source's does."""
         shift = self.ticks(packet.time_base)
         packet.dts -= shift
         if packet.pts is not None:
             packet.pts -= shift
-        packet.stream = self.copied[packet.stream.index]
-        self.output.mux(packet)
 
     def close(self) -> None:
         self.src.close()
