@@ -12,6 +12,13 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 VFR_TIMES = [0.0, 0.1, 0.15, 0.3, 0.32, 0.5, 0.55, 0.7, 0.9, 1.0, 1.05, 1.2]
 
 
+@pytest.fixture(autouse=True)
+def user_data_under_home(monkeypatch):
+    """The user's data folder follows HOME, which tests point at a temporary folder: an XDG_DATA_HOME set where the
+    tests run would put the models a test installs among the user's own."""
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+
+
 @pytest.fixture(scope="session")
 def media_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("media")

@@ -44,12 +44,6 @@ def test_exec_quotes_what_the_desktop_entry_spec_says_to_and_odd_paths_are_refus
     assert not (tmp_path / "share").exists()
 
 
-def test_a_relative_xdg_data_home_is_ignored_as_the_spec_says(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("XDG_DATA_HOME", "rel/share")
-    assert desktop_entry.data_home() == tmp_path / ".local" / "share"
-
-
 def test_a_checkouts_entry_starts_its_run_script(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "frozen", False, raising=False)
     assert desktop_entry.program() == Path(__file__).resolve().parents[1] / "run"

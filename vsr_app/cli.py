@@ -527,7 +527,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--install-desktop-entry", action="store_true",
                         help="add the app to the desktop's menu and its Open with lists (a .desktop file and icon "
-                             "under ~/.local/share), for the program run now: the packaged app, or this checkout")
+                             "under ~/.local/share or $XDG_DATA_HOME), for the program run now: the packaged app, "
+                             "or this checkout")
     parser.add_argument("--selftest", action="store_true",
                         help="check headless that models, video I/O and Qt work (used on the packaged app), then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

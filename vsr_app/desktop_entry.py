@@ -8,7 +8,6 @@ shown), quoted, so a folder with a space in its name works.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from pathlib import Path
 from vsr_app import APP_NAME, __version__
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
-from vsr_app.resources import app_root, resource_path
+from vsr_app.resources import app_root, data_home, resource_path
 
 MIME_TYPES = ("video/mp4", "video/x-matroska", "video/quicktime", "video/webm", "video/x-msvideo", "video/mpeg",
               "video/x-m4v", "video/mp2t", "video/x-dv", "video/ogg", "video/3gpp", "video/x-ms-wmv", "video/x-flv",
@@ -64,12 +63,6 @@ def entry_text(program_path: Path) -> str:
         "Categories=AudioVideo;Video;", f"MimeType={';'.join(MIME_TYPES)};",
         "Keywords=upscale;super-resolution;interpolation;frame rate;video;", f"StartupWMClass={APP_NAME}",
         f"X-AppVersion={__version__}", ""])
-
-
-def data_home() -> Path:
-    """XDG_DATA_HOME where it is an absolute path (the spec says to ignore a relative one), else ~/.local/share."""
-    given = os.environ.get("XDG_DATA_HOME", "")
-    return Path(given) if os.path.isabs(given) else Path.home() / ".local" / "share"
 
 
 def install() -> list[Path]:

@@ -25,9 +25,16 @@ def models_dir() -> Path:
     return app_root() / "models"
 
 
+def data_home() -> Path:
+    """The user's data folder: XDG_DATA_HOME where it is an absolute path (the spec says to ignore a relative one),
+    else ~/.local/share."""
+    given = os.environ.get("XDG_DATA_HOME", "")
+    return Path(given) if os.path.isabs(given) else Path.home() / ".local" / "share"
+
+
 def user_models_dir() -> Path:
     """Folder where models trained by the user are registered (survives app updates)."""
-    return Path.home() / ".local" / "share" / "vsr-app" / "models"
+    return data_home() / "vsr-app" / "models"
 
 
 # PyInstaller's PySide6 hook points these at the bundle's Qt; Qt has read them once its application exists

@@ -1,0 +1,15 @@
+"""Where the app finds its own files and keeps the user's."""
+
+from __future__ import annotations
+
+from vsr_app.resources import data_home, user_models_dir
+
+
+def test_the_users_models_and_entry_go_where_xdg_data_home_says_a_relative_one_ignored(tmp_path, monkeypatch):
+    """Models trained by the user went to ~/.local/share whatever XDG_DATA_HOME said."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert user_models_dir() == tmp_path / "data" / "vsr-app" / "models"
+    monkeypatch.setenv("XDG_DATA_HOME", "rel/share")
+    assert data_home() == tmp_path / ".local" / "share"
+    assert user_models_dir() == tmp_path / ".local" / "share" / "vsr-app" / "models"
