@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 
-def run_cli(tmp_path, *args):
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+def run_cli(tmp_path, *args, unset=(), **environment):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", *unset)}
+    env.update(HOME=str(tmp_path / "home"), XDG_CONFIG_HOME=str(tmp_path / "config"), **environment)
     return subprocess.run([sys.executable, "-m", "vsr_app", *args], env=env, capture_output=True, text=True,
                           timeout=300)
 
@@ -29,6 +29,14 @@ def test_screenshot_renders_the_comparison(tmp_path, small_video):
     # the test clip's colour ramp fills the middle of the comparison view, not the empty background
     middle = image[300:650, 200:1000].reshape(-1, 3)
     assert len(np.unique(middle, axis=0)) > 50
+
+
+def test_the_c_locale_gets_no_warning_from_qt(tmp_path, small_video):
+    """Without LANG (a bare container, a service) the packaged app printed Qt's four lines on switching to C.UTF-8:
+    its interpreter does not switch the locale as `python` does (PEP 538), which PYTHONCOERCECLOCALE=0 stands for."""
+    result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(tmp_path / "shot.png"),
+                     unset=("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE"), PYTHONCOERCECLOCALE="0")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
 def test_a_screenshot_leaves_the_users_settings_as_they_were(tmp_path, small_video):

@@ -305,7 +305,7 @@ def _qt() -> str:
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from vsr_app.gui.app import platform_plugin_error
+    from vsr_app.gui.app import platform_plugin_error, utf8_locale_for_qt
 
     plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
     # libqxcb.so / qxcb.dll / libqcocoa.dylib -> xcb, cocoa
@@ -314,6 +314,7 @@ def _qt() -> str:
     missing = [p for p in REQUIRED_QT_PLATFORMS if p not in found]
     if missing:
         raise VsrAppError(f"Qt platform plugins missing from {plugins}: {', '.join(missing)}")
+    utf8_locale_for_qt()
     app = QApplication.instance() or QApplication([APP_NAME, "-platform", "offscreen"])
     image = QImage(str(resource_path(ICON)))
     if image.isNull():

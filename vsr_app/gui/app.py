@@ -125,6 +125,16 @@ def _notify_desktop(message: str) -> None:
         pass
 
 
+def utf8_locale_for_qt() -> None:
+    """Qt needs a UTF-8 locale and, in the C one (no LANG: a bare container, a cron job, a service), switches to
+    C.UTF-8 itself with a four-line warning on stderr. Python does the same for itself (PEP 538), quietly, but the
+    packaged app's interpreter does not: switched here first, before Qt starts. A LC_ALL the user set is theirs."""
+    import locale
+
+    if not os.environ.get("LC_ALL") and locale.nl_langinfo(locale.CODESET).upper().replace("-", "") != "UTF8":
+        os.environ["LC_CTYPE"] = "C.UTF-8"
+
+
 def application():
     """The QApplication, created once with the app's names (they key QSettings), icon, theme and DPI policy."""
     from PySide6.QtCore import Qt
@@ -136,6 +146,7 @@ def application():
 
     app = QApplication.instance()
     if app is None:
+        utf8_locale_for_qt()
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication([sys.argv[0]])
         app.libraryPaths()  # read now, from the bundle's QT_PLUGIN_PATH, which run() then hands back
