@@ -1130,6 +1130,19 @@ def test_free_prune_folder_skips_folders_that_hold_anything(tmp_path):
     assert free_prune_folder(tmp_path) == tmp_path / "prune-vfi-3"
 
 
+def test_a_runs_folder_that_cannot_be_used_is_said_not_a_frozen_tab(pruning, qtbot, window, tmp_path):
+    """A Runs folder whose prune folders could not be looked at (a name too long, a folder not the user's) froze the
+    tab: the free prune folder was sought for ever, on the window's thread, on every key typed."""
+    too_long = tmp_path / ("x" * 300)
+    with pytest.raises(VsrAppError, match="cannot use the Runs folder .*File name too long"):
+        free_prune_folder(too_long)
+    pruning.runs_dir.setText(str(too_long))  # the note falls back to the default Runs folder's
+    assert html.escape(str(default_runs_dir() / "prune-vfi")) in pruning.start_note.text()
+    pruning.prune()
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
+    assert "cannot use the Runs folder" in whole_message(window.error_box) and not pruning.running()
+
+
 def tiny_vfi_teacher() -> str:
     """A trained-looking interpolation teacher in the user's models folder (where the pruner's process finds it
     too), small enough to prune in seconds."""

@@ -131,6 +131,14 @@ def test_atomic_write_gives_the_normal_file_mode(tmp_path, umask):
     assert not list(tmp_path.glob(".*.tmp"))
 
 
+def test_atomic_write_takes_a_name_as_long_as_the_disk_allows(tmp_path):
+    """The temporary file's name is longer than the target's: a name near the limit, valid to write, failed."""
+    target = tmp_path / ("r" * 245 + ".csv")
+    target.write_text("plain write works")
+    atomic_write(target, lambda tmp: tmp.write_text("atomic too"))
+    assert target.read_text() == "atomic too" and not list(tmp_path.glob(".*.tmp"))
+
+
 def test_shipped_models_header_count_is_the_cards_and_the_nets_parameter_count():
     """`models` counts parameters from the safetensors header: right only while state dicts hold no buffers."""
     infos = {i.name: i for i in models.list_models() if i.path}
@@ -162,7 +170,9 @@ def test_every_shipped_model_carries_its_measured_working_memory_to_its_net():
 
 
 def _shipped_cards() -> dict[str, dict]:
-    return {p.stem: json.loads(p.read_text()) for p in models.models_dir().glob("*.json")}
+    cards = {p.stem: json.loads(p.read_text()) for p in models.models_dir().glob("*.json")}
+    assert cards, f"no model cards in {models.models_dir()}"  # else every test over them would pass on nothing
+    return cards
 
 
 def test_every_shipped_cards_last_stage_is_the_run_its_training_options_came_from():

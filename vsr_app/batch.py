@@ -274,7 +274,8 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     the disk's limit (`fit_name`): clip.avi.mp4 is longer than clip.avi. Inputs come sorted, so a rerun plans the
     same names and resumes.
     """
-    from vsr_app.video.output_paths import fit_name, name_max, name_size, output_suffix
+    from vsr_app.files import fit_name, name_max, name_size
+    from vsr_app.video.output_paths import output_suffix
 
     def key(rel: Path) -> str:
         return os.path.normcase(str(rel)).casefold()

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -32,13 +33,38 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def name_max(folder: Path) -> int:
+    """The longest file name, in bytes, the disk holding `folder` takes (255, the common limit, where it cannot
+    be asked: on Windows, or for a folder not made yet)."""
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):
+        return 255
+    return limit if limit > 0 else 255
+
+
+def name_size(name: str) -> int:
+    """What a file name counts against the disk's limit: bytes on POSIX systems, UTF-16 units on Windows (NTFS
+    takes 255 of those, so 255 Japanese characters)."""
+    return len(name.encode("utf-16-le")) // 2 if sys.platform == "win32" else len(os.fsencode(name))
+
+
+def fit_name(text: str, size: int) -> str:
+    """`text` shortened by whole characters until it takes at most `size` (see `name_size`) as a file name."""
+    while text and name_size(text) > size:
+        text = text[:-1]
+    return text
+
+
 def _new_temp_file(target: Path) -> Path:
     """Create an empty, unique temp file beside `target` with the mode any new file gets (0666 less the umask).
 
     tempfile.mkstemp would make it owner-only (0600), and the rename would carry that onto the target.
     """
     for _ in range(100):
-        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"  # TEMP_NAME
+        # the name shortened to keep the temp file's within the disk's limit, as a name near it is valid for the target
+        room = name_max(target.parent) - name_size(". .12345678.tmp")
+        tmp = target.parent / f".{fit_name(target.name, room)}.{secrets.token_hex(4)}.tmp"  # TEMP_NAME
         try:
             os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         except FileExistsError:

@@ -23,7 +23,7 @@ from pathlib import Path
 from vsr_app.distill.runs import read_json_object
 from vsr_app.distill.vfi_task import is_prune_config
 from vsr_app.errors import VsrAppError
-from vsr_app.files import atomic_write
+from vsr_app.files import atomic_write, shown_name
 from vsr_app.models import ModelInfo, installed_model_file, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
@@ -94,8 +94,10 @@ def free_prune_folder(runs: Path) -> Path:
         try:
             if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
                 return folder
-        except OSError:  # cannot be read: not free
-            continue
+        except OSError as exc:
+            if not os.path.lexists(folder):  # not the folder but the way to it (a Runs folder not ours, too long)
+                raise VsrAppError(f"cannot use the Runs folder {shown_name(str(runs))}: {exc.strerror or exc}") from exc
+            # a folder there that cannot be read: not free
 
 
 def check_model_name(name: str) -> str:

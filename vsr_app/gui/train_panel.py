@@ -348,10 +348,9 @@ class TrainPanel(QWidget):
         """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
         so the command can also be copied as it is into a terminal (placeholders had to be typed over)."""
         try:
-            runs = self._runs_folder()
-        except VsrAppError:  # a Runs folder being typed: the default one's
-            runs = default_runs_dir()
-        out = free_prune_folder(runs)
+            out = free_prune_folder(self._runs_folder())
+        except VsrAppError:  # a Runs folder being typed, or one that cannot be used (Prune says why): the default's
+            out = free_prune_folder(default_runs_dir())
         teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
         command = prune_command(teacher, self._data_folders(), out)
         self.start_note.setText(

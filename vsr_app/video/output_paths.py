@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.files import fit_name, name_max, name_size
 from vsr_app.video.encoding import CONTAINER_FORMATS
 
 log = logging.getLogger(__name__)
@@ -121,29 +122,6 @@ def removed_if_left_empty(folders: list[Path]) -> Iterator[None]:
         yield
     finally:
         remove_made_folders(folders)
-
-
-def name_max(folder: Path) -> int:
-    """The longest file name, in bytes, the disk holding `folder` takes (255, the common limit, where it cannot
-    be asked: on Windows, or for a folder not made yet)."""
-    try:
-        limit = os.pathconf(folder, "PC_NAME_MAX")
-    except (AttributeError, OSError, ValueError):
-        return 255
-    return limit if limit > 0 else 255
-
-
-def name_size(name: str) -> int:
-    """What a file name counts against the disk's limit: bytes on POSIX systems, UTF-16 units on Windows (NTFS
-    takes 255 of those, so 255 Japanese characters)."""
-    return len(name.encode("utf-16-le")) // 2 if sys.platform == "win32" else len(os.fsencode(name))
-
-
-def fit_name(text: str, size: int) -> str:
-    """`text` shortened by whole characters until it takes at most `size` (see `name_size`) as a file name."""
-    while text and name_size(text) > size:
-        text = text[:-1]
-    return text
 
 
 def first_free(folder: Path, stem: str, ending: Callable[[int], str]) -> Path:
