@@ -59,13 +59,16 @@ def _empty(value) -> bool:
     return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
 
 
-def card_text(name: str, task: str, scale: int, params: int, path: str | None, card: dict, width: int = 100) -> str:
+CARD_WIDTH = 100  # the columns a plain-text card wraps at
+
+
+def card_text(name: str, task: str, scale: int, params: int, path: str | None, card: dict) -> str:
     """The card as plain text: what the model does, its size and file, the net it builds, how it was trained, what
     it measured."""
     size = f", {params:,} parameters" if params else ""
     lines = [f"{name} ({task} x{scale}{size})", path or "built-in"]
     if card.get("description"):
-        lines += textwrap.wrap(str(card["description"]), width)
+        lines += textwrap.wrap(str(card["description"]), CARD_WIDTH)
     for title, entries in card_sections(card):
         lines.append(f"{title}:")
         key_width = max(len(k) for k in entries)
@@ -76,7 +79,7 @@ def card_text(name: str, task: str, scale: int, params: int, path: str | None, c
             for index, item in enumerate(items or [value]):
                 label = key if index == 0 else ""
                 bullet = "- " if items else ""
-                lines += textwrap.wrap(card_value(item), width,
+                lines += textwrap.wrap(card_value(item), CARD_WIDTH,
                                        initial_indent=f"  {label:<{key_width}}  {bullet}",
                                        subsequent_indent=" " * (key_width + 4 + len(bullet)))
     if card.get("created"):

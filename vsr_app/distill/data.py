@@ -85,13 +85,13 @@ def imresize(x: torch.Tensor, out_hw: tuple[int, int]) -> torch.Tensor:
     return mh @ x @ mw.T
 
 
-def downscale_x4(hr: torch.Tensor, quantize: bool = True) -> torch.Tensor:
+def downscale_x4(hr: torch.Tensor) -> torch.Tensor:
     """The benchmark degradation: x4 antialiased bicubic; rounded to 8-bit levels like a saved frame."""
     h, w = hr.shape[-2:]
     if h % 4 or w % 4:
         raise ValueError(f"HR size {h}x{w} is not a multiple of 4")
     lr = imresize(hr, (h // 4, w // 4)).clamp(0, 1)
-    return torch.round(lr * 255) / 255 if quantize else lr
+    return torch.round(lr * 255) / 255
 
 
 def to_tensor(frames: np.ndarray) -> torch.Tensor:

@@ -95,13 +95,13 @@ def make_obproxsg(net: nn.Module, lr: float, lambda_: float, prox_steps: int, mo
                     lr=lr, lambda_=lambda_, prox_steps=prox_steps, momentum=momentum)
 
 
-def nonzero_shares(net: nn.Module, threshold: float = 0.0) -> dict[str, float]:
-    """Per width group: share of its producers' weights with |w| > threshold."""
+def nonzero_shares(net: nn.Module) -> dict[str, float]:
+    """Per width group: share of its producers' weights that are not zero."""
     shares = {}
     for group, convs in group_producers(net).items():
         weights = [net.convs[c].weight for c in convs]
         total = sum(w.numel() for w in weights)
-        shares[group] = sum(int((w.abs() > threshold).sum()) for w in weights) / total
+        shares[group] = sum(int((w != 0).sum()) for w in weights) / total
     return shares
 
 

@@ -322,8 +322,7 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
 
-def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --resume to continue it or choose "
-                "another --out") -> dict:
+def _run_config(run_dir: Path, resume: bool, fresh: dict) -> dict:
     """The run's settings: read back from config.json on --resume (so the run continues as it began), else `fresh`
     once the folder is known to be free. The loop saves them once its first batch is in hand, so a start refused on
     the way (a bad validation clip, a teacher that cannot teach, unreadable data) leaves nothing behind."""
@@ -345,7 +344,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, taken: str = "pass --r
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         return saved
-    check_new_run(run_dir, taken)
+    check_new_run(run_dir)
     return fresh
 
 

@@ -165,7 +165,6 @@ class VSRTask:
             if getattr(teacher, "scale", None) != self.model.scale or not hasattr(teacher, "head"):
                 raise VsrAppError(f"{o['teacher']} is not a x{self.model.scale} VSR net with HR features")
             self._frozen["teacher"] = teacher
-            self.teacher_name = o["teacher"]
         if self.use_time:
             t_ch, s_ch = self._frozen["teacher"].hr_channels, self.model.hr_channels
             if o["time_input"] == "proj":

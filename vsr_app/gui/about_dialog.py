@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import sys
 
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QTextBrowser,
                                QVBoxLayout, QWidget)
 

@@ -214,7 +214,6 @@ class VFINet(nn.Module):
         self.n_taps = tuple(k * k if t is None else len(t) for k, t in zip(self.kernels, self.taps))
         # per frame: 2K offsets + K weights; plus one mask
         self.head_outs = tuple(2 * 3 * n + 1 for n in self.n_taps)
-        self.head_out = self.head_outs[1]
         b = _Builder(self.widths)
         c = nn.ModuleDict()
         # per-frame encoder, shared across the four frames

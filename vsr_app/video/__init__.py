@@ -10,5 +10,6 @@ verify.py    is an existing output a finished result of its input (packet counts
 scenecut.py  shot-boundary detection on the frame stream
 limits.py    up-front refusal of jobs too large for the encoder or the free memory, or too fast for .mkv's clock
 disk_space.py  while a job runs: a warning when its output, projected from its growth, will not fit on the disk
+deinterlace.py  interlaced pictures found (FFmpeg's idet) and deinterlaced (bwdif) as they are decoded
 pipeline.py  decode -> interpolate/upscale -> encode on threads with bounded queues, progress, cancel
 """
