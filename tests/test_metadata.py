@@ -193,7 +193,31 @@ def test_a_mov_output_keeps_a_language_in_the_form_it_holds_and_names_the_flags_
     result = write(source, tmp_path / "out.mov")
     with av.open(str(tmp_path / "out.mov")) as container:
         assert [s.metadata.get("language") for s in container.streams.audio] == ["fra", "ger"]
-    assert "audio #2 aac: its comment flag not kept (.mov cannot hold it; .mp4 and .mkv can)" in result.notes
+    assert "audio #2 aac: its comment flag not kept (the mov container cannot hold it)" in result.notes
+
+
+def test_every_track_flag_an_output_drops_is_named(tmp_path):
+    """A .mov kept neither an audio-description nor a hearing-impaired flag, and only the commentary and forced
+    ones were noted: the finished file is checked for each flag its tracks had."""
+    D = av.stream.Disposition
+    source = make_source(tmp_path / "in.mkv", audio=[({}, D.default), ({}, D.visual_impaired),
+                                                     ({}, D.hearing_impaired | D.forced)])
+    assert [n for n in write(source, tmp_path / "out.mov").notes if "flag" in n] == [
+        "audio #2 aac: its visual_impaired flag not kept (the mov container cannot hold it)",
+        "audio #3 aac: its forced and hearing_impaired flags not kept (the mov container cannot hold them)"]
+    assert not [n for n in write(source, tmp_path / "out.mp4").notes if "flag" in n]  # mp4 holds them all
+
+
+def test_tags_an_output_cannot_hold_are_named_and_a_recording_date_kept_as_its_date(tmp_path):
+    """A Matroska file's DATE_RECORDED and DESCRIPTION went into .mov and were gone, without a word."""
+    source = make_source(tmp_path / "in.mkv", tags={**TAGS, "DATE_RECORDED": "2009-06-13", "DESCRIPTION": "Beach"})
+    notes = write(source, tmp_path / "out.mov").notes
+    assert notes == ["tag description not kept: the mov container cannot hold it; use .mkv to keep it"]
+    assert tags_of(tmp_path / "out.mov")["date"] == "2009-06-13"
+    assert write(source, tmp_path / "out.mp4").notes == []
+    assert tags_of(tmp_path / "out.mp4")["description"] == "Beach"
+    assert write(source, tmp_path / "out.mkv").notes == []
+    assert tags_of(tmp_path / "out.mkv")["date_recorded"] == "2009-06-13"  # Matroska's own, kept as it was
 
 
 def subtitled(path, codec, cues, *, time_base=Fraction(1, 1000), tags=None, disposition=None):

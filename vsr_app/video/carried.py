@@ -9,7 +9,8 @@ than a timecode track are dropped. Each choice is noted, and so is what of
 the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours, more than 8 bits,
 chroma finer than the output codec's).
 Carried streams keep their tags (language, title) and dispositions (default, commentary, forced); the output keeps
-the source's container tags (title, creation time, location, comment...) where its muxer can store them.
+the source's container tags (title, creation time, location, comment...) where its muxer can store them; the
+finished file is read back for those the muxer dropped without a word, which are named (`SilentDrops`).
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ def keeps_quicktime_keys(source: Path) -> bool:
         return False
 
 
-def _container_tags(metadata) -> dict[str, str]:
-    """The source's container tags as the output gets them: keys in lower case (Matroska reads them back in upper
-    case, the mov/mp4 muxers look them up in any case) but a phone's place in Apple's spelling, by which Apple reads
-    it as a key, and also under `location`."""
+def _container_tags(metadata, kind: str) -> dict[str, str]:
+    """The source's container tags as a `kind` output gets them: keys in lower case (Matroska reads them back in
+    upper case, the mov/mp4 muxers look them up in any case) but a phone's place in Apple's spelling, by which Apple
+    reads it as a key, and also under `location`; a Matroska file's recording date as the date .mp4/.mov hold."""
     tags = {key.lower(): value for key, value in metadata.items() if key.lower() not in NOT_CARRIED_TAGS}
+    if kind != CONTAINER_FORMATS[".mkv"] and "date_recorded" in tags and "date" not in tags:
+        tags["date"] = tags.pop("date_recorded")
     if APPLE_LOCATION.lower() in tags:
         tags[APPLE_LOCATION] = tags.pop(APPLE_LOCATION.lower())
         tags.setdefault("location", tags[APPLE_LOCATION])
@@ -97,7 +100,10 @@ def quicktime_names(metadata) -> dict[str, str]:
 MOV_LANGUAGE = {"sqi": "alb", "hye": "arm", "eus": "baq", "mya": "bur", "zho": "chi", "cze": "ces", "nld": "dut",
                 "fre": "fra", "kat": "geo", "deu": "ger", "ell": "gre", "isl": "ice", "mkd": "mac", "msa": "may",
                 "fas": "per", "rum": "ron", "slo": "slk", "bod": "tib", "cym": "wel"}
-MOV_LOST_FLAGS = ("comment", "forced")  # dispositions the mov muxer does not write (mp4 and Matroska do)
+# The flags of a track a user tells tracks apart by; each container drops some without a word (.mov all but
+# 'default'), which the finished output is checked for (`SilentDrops.notes`)
+TRACK_FLAGS = ("default", "dub", "original", "comment", "lyrics", "karaoke", "forced", "hearing_impaired",
+               "visual_impaired", "clean_effects", "captions", "descriptions")
 
 
 def _stream_tags(stream, kind: str) -> dict[str, str]:
@@ -111,10 +117,38 @@ def _stream_tags(stream, kind: str) -> dict[str, str]:
     return tags
 
 
-def _mov_flag_note(stream, kind: str, label: str) -> list[str]:
-    """The flags a .mov output cannot keep (a commentary track, forced subtitles), named."""
-    lost = [flag for flag in MOV_LOST_FLAGS if kind == "mov" and av.stream.Disposition[flag] in stream.disposition]
-    return [f"{label}: its {' and '.join(lost)} flag not kept (.mov cannot hold it; .mp4 and .mkv can)"] if lost else []
+class SilentDrops:
+    """What the source gave the output that its muxer may drop without a word, checked in the finished file: the
+    container's tags (the mp4/mov muxers write only the keys they have an atom for: a Matroska file's
+    DATE_RECORDED, a .mov's description) and each track's flags (a .mov keeps only 'default')."""
+
+    def __init__(self, kind: str, suffixes: Iterable[str]):
+        self.kind, self.suffixes = kind, suffixes
+        self.tags: list[str] = []
+        self.flags: dict[int, tuple[str, list[str]]] = {}  # output stream index -> (its label, the source's flags)
+
+    def add_track(self, out, stream, label: str) -> None:
+        self.flags[out.index] = (label, [f for f in TRACK_FLAGS if av.stream.Disposition[f] in stream.disposition])
+
+    def notes(self, path: Path) -> list[str]:
+        """Notes naming what of it the finished output at `path` does not hold."""
+        with av.open(str(path)) as container:
+            kept = {key.lower() for key in container.metadata}
+            held = {stream.index: stream.disposition for stream in container.streams}
+        notes = []
+        tags = [tag for tag in self.tags if tag.lower() not in kept]
+        if tags:
+            them = "them" if len(tags) > 1 else "it"
+            notes.append(f"tag{'s' if len(tags) > 1 else ''} {', '.join(tags)} not kept: the {self.kind} container "
+                         f"cannot hold {them}{f'; use .mkv to keep {them}' if '.mkv' in self.suffixes else ''}")
+        for index, (label, flags) in self.flags.items():
+            has = held.get(index, av.stream.Disposition(0))
+            gone = [flag for flag in flags if av.stream.Disposition[flag] not in has]
+            if gone:
+                them = "them" if len(gone) > 1 else "it"
+                notes.append(f"{label}: its {' and '.join(gone)} flag{'s' if len(gone) > 1 else ''} not kept (the "
+                             f"{self.kind} container cannot hold {them})")
+        return notes
 
 
 def _is_rgb(fmt: av.VideoFormat) -> bool:
@@ -319,7 +353,10 @@ class CarriedStreams:
             self.reencoded: dict[int, _Reencoding] = {}
             self.converted: dict[int, _SubtitleConversion] = {}
             self.bytes = 0  # of the source's packets carried so far (re-encoded ones as they came): the output's growth
-            output.metadata.update(_container_tags(self.src.metadata))
+            self.silent_drops = SilentDrops(output.format.name, suffixes)
+            tags = _container_tags(self.src.metadata, output.format.name)
+            output.metadata.update(tags)
+            self.silent_drops.tags = [key for key in tags if key != "timecode"]  # (a timecode is noted on its own)
             notes += _video_notes(source, self.src, output)
             main = video_stream(self.src, source)
             # the video track's language and title (not its encoder or handler: the output's are its own)
@@ -353,8 +390,8 @@ class CarriedStreams:
         elif _format_takes(kind, stream):
             out = _tagged(self.output.add_stream_from_template(stream), stream, kind)
             self.copied[stream.index] = out
+            self.silent_drops.add_track(out, stream, label)
             notes.append(f"{label} copied")
-            notes += _mov_flag_note(stream, kind, label)
             return
         else:
             reason = f"the {kind} container cannot hold {codec}"
@@ -370,8 +407,8 @@ class CarriedStreams:
             if out.layout.nb_channels < ctx.layout.nb_channels:
                 reason += (f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
                            f"{self._advice(stream)}")
+            self.silent_drops.add_track(out, stream, label)
             notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
-            notes += _mov_flag_note(stream, kind, label)
         elif stream.type == "subtitle" and kind in TEXT_SUBTITLE_CODECS and _is_text(stream):
             target = TEXT_SUBTITLE_CODECS[kind]
             out = _tagged(self.output.add_stream(target), stream, kind)
@@ -379,8 +416,8 @@ class CarriedStreams:
             self.converted[stream.index] = _SubtitleConversion(stream, out)
             if codec in ("ass", "ssa"):
                 reason += f"; its positions, fonts, colours and effects are lost{self._advice(stream)}"
+            self.silent_drops.add_track(out, stream, label)
             notes.append(f"{label} converted to {target} ({reason})")
-            notes += _mov_flag_note(stream, kind, label)
         else:
             notes.append(f"{label} dropped: {reason}{self._advice(stream)}")
 

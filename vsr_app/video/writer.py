@@ -45,7 +45,7 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.carried import CarriedStreams, keeps_quicktime_keys, quicktime_names
+from vsr_app.video.carried import CarriedStreams, SilentDrops, keeps_quicktime_keys, quicktime_names
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
@@ -154,6 +154,7 @@ class VideoWriter:
         self.tmp = new_partial(self.path)
         self.container = None
         self.carried: CarriedStreams | None = None
+        self.silent_drops: SilentDrops | None = None  # what of the source's the finished file is checked for
         self.start_ticks = 0  # the source's start in time_base units: the output's clock starts at 0 there
         self.result: WriteResult | None = None  # set by close()
         self.aborted = self.kept = False  # the temporary file deleted; or kept, finished, where it could not be placed
@@ -166,6 +167,7 @@ class VideoWriter:
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
+                self.silent_drops = self.carried.silent_drops
                 self.start_ticks = self.carried.ticks(self.time_base)
             if task is not None:  # after the source's tags: its comment is kept, the record is its last line
                 record = made_by(task, models, codec, crf, preset, weights)
@@ -334,6 +336,8 @@ class VideoWriter:
             if counted != self.frames:
                 raise VsrAppError(f"the encoded file holds {counted} frames but {self.frames} were written; "
                                   "the output was discarded")
+            if self.silent_drops is not None:
+                self.notes += self.silent_drops.notes(self.tmp)
             with open(self.tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
         except (av.FFmpegError, OSError) as exc:
