@@ -341,7 +341,30 @@ def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
     notes = write(make_source(tmp_path / "two.mkv", video=2), tmp_path / "out.mp4").notes
     assert notes == ["video #1 h264 dropped: only one video stream, #0, is processed"]
     covered = video_and_picture(tmp_path / "covered.mp4", picture_first=False, attached=True)
-    assert write(covered, tmp_path / "out2.mp4").notes == ["cover picture #1 mjpeg dropped"]
+    assert write(covered, tmp_path / "out2.mp4").notes == [
+        "cover picture #1 mjpeg dropped: the mp4 container cannot hold it here; use .mkv to keep it"]
+
+
+def test_a_cover_picture_is_kept_as_an_attachment_in_matroska(tmp_path):
+    """A Matroska file's cover.jpg (FFmpeg reads an image attachment as a one-picture video stream) was dropped even
+    into .mkv, which held the font attached beside it; an .mp4's cover art too."""
+    source = tmp_path / "covered.mkv"
+    with av.open(str(source), "w") as out:
+        video = out.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        out.add_attachment("front.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 a picture")
+        for i in range(4):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(i, 32, 24), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    assert write(source, tmp_path / "out.mkv").notes == ["cover picture #1 mjpeg copied as the attachment front.jpg"]
+    with av.open(str(tmp_path / "out.mkv")) as container:
+        (cover,) = [s for s in container.streams if s.metadata.get("filename") == "front.jpg"]
+        assert cover.metadata.get("mimetype") == "image/jpeg"
+        assert next(bytes(p) for p in container.demux(cover) if p.size) == b"\xff\xd8\xff\xe0 a picture"
+    mp4_cover = video_and_picture(tmp_path / "covered.mp4", picture_first=False, attached=True)
+    assert write(mp4_cover, tmp_path / "out2.mkv").notes == ["cover picture #1 mjpeg copied as the attachment cover.jpg"]
 
 
 @pytest.mark.parametrize("alphas, note", [

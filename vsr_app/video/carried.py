@@ -26,7 +26,7 @@ from av.subtitles.subtitle import SubtitleSet
 from av.video.reformatter import ColorPrimaries, ColorTrc
 
 from vsr_app.video.encoding import CONTAINER_FORMATS
-from vsr_app.video.reader import codec_name, video_stream
+from vsr_app.video.reader import codec_name, is_cover_art, video_stream
 
 DEFAULT_AUDIO_CODEC = "aac"
 # The rate audio is resampled to when AAC cannot encode the source's (above 96 kHz, or an odd rate).
@@ -183,12 +183,11 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
 
 def _video_notes(source: Path, container, output) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
-    `reader.video_stream`) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR or wide-gamut colours
+    `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR or wide-gamut colours
     (written as SDR), and bits or chroma the output's pixel format has no room for."""
     main = video_stream(container, source)
-    notes = [f"cover picture #{s.index} {codec_name(s)} dropped" if av.stream.Disposition.attached_pic in s.disposition
-             else f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
-             for s in container.streams.video if s is not main]
+    notes = [f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
+             for s in container.streams.video if s is not main and not is_cover_art(s)]
     label = f"video #{main.index} {codec_name(main)}"
     ctx = main.codec_context
     # VP8/VP9 keep alpha beside the picture, which FFmpeg's decoders leave out; the reader counts the frames whose
@@ -203,6 +202,11 @@ def _video_notes(source: Path, container, output) -> list[str]:
     if ctx.pix_fmt:
         notes += _precision_notes(label, ctx.pix_fmt, output.streams.video[0].pix_fmt)
     return notes
+
+
+# What a cover picture is named and typed as where its source gave no name (an .mp4's cover art)
+PICTURE_TYPES = {"mjpeg": ("jpg", "image/jpeg"), "png": ("png", "image/png"), "bmp": ("bmp", "image/bmp"),
+                 "webp": ("webp", "image/webp"), "gif": ("gif", "image/gif")}
 
 
 def _timecode_at(timecode: str, source_rate, output_rate) -> str:
@@ -368,6 +372,9 @@ class CarriedStreams:
                 self._add(stream, notes)
             for stream in self.src.streams.attachments:
                 self._add_attachment(stream, notes)
+            for stream in self.src.streams.video:
+                if is_cover_art(stream):
+                    self._add_cover(source, stream, notes)
             for stream in self.src.streams.data:
                 self._add_data(stream, notes)
             inputs = [self.src.streams[i] for i in (*self.copied, *self.reencoded, *self.converted)]
@@ -465,6 +472,25 @@ class CarriedStreams:
         else:
             notes.append(f"{label} dropped: the {kind} container cannot hold attachments"
                          f"{'; use .mkv to keep it' if '.mkv' in self.suffixes else ''}")
+
+    def _add_cover(self, source: Path, stream, notes: list[str]) -> None:
+        """Keep a cover picture as an attachment where the output can hold one, which only Matroska can (FFmpeg reads
+        a Matroska file's image attachments, and an .mp4's cover art, as a one-picture video stream)."""
+        label = f"cover picture #{stream.index} {codec_name(stream)}"
+        kind = self.output.format.name
+        ending, mimetype = PICTURE_TYPES.get(codec_name(stream), ("bin", "application/octet-stream"))
+        if kind != CONTAINER_FORMATS[".mkv"]:
+            notes.append(f"{label} dropped: the {kind} container cannot hold it here"
+                         f"{'; use .mkv to keep it' if '.mkv' in self.suffixes else ''}")
+            return
+        with av.open(str(source)) as container:  # its one packet, read apart from the carried streams' demuxing
+            picture = next((bytes(p) for p in container.demux(container.streams[stream.index]) if p.size), None)
+        if picture is None:
+            notes.append(f"{label} dropped: it holds no picture")
+            return
+        name = stream.metadata.get("filename") or f"cover.{ending}"
+        self.output.add_attachment(name, stream.metadata.get("mimetype") or mimetype, picture)
+        notes.append(f"{label} copied as the attachment {name}")
 
     def _advice(self, stream) -> str:
         """'; use .mp4 or .mov to keep it', naming the other output kinds that can hold `stream` ('' when none can)."""

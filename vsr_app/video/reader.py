@@ -248,7 +248,7 @@ def codec_name(stream) -> str:
     return stream.codec_context.codec.canonical_name if stream.codec_context is not None else "unknown"
 
 
-def _is_cover_art(stream) -> bool:
+def is_cover_art(stream) -> bool:
     """A still picture attached to the file (an album cover in an mp3 or m4a): a video stream, but not a video."""
     return av.stream.Disposition.attached_pic in stream.disposition
 
@@ -257,13 +257,13 @@ def video_stream(container, path: str | os.PathLike):
     """The file's video: the video stream FFmpeg picks as the best (as players show), or else the first, that is not
     cover art (VsrAppError when there is none). The first alone was a still in a Matroska file whose first stream
     is an unflagged one-frame picture, and the video was dropped."""
-    videos = [s for s in container.streams.video if not _is_cover_art(s)]
+    videos = [s for s in container.streams.video if not is_cover_art(s)]
     best = container.streams.best("video")
     stream = best if best in videos else next(iter(videos), None)
     if (stream is None or stream.codec_context is None) and _index_lost(path):  # no streams, or streams half-read
         raise _unfinished_recording(path)
     if stream is None:
-        found = ", ".join(f"{'cover picture' if _is_cover_art(s) else s.type} ({codec_name(s)})"
+        found = ", ".join(f"{'cover picture' if is_cover_art(s) else s.type} ({codec_name(s)})"
                           for s in container.streams) or "no streams at all"
         raise VsrAppError(f"'{path}' has no video stream (found: {found})")
     if stream.codec_context is None:
