@@ -490,6 +490,26 @@ def test_the_report_holds_absolute_paths(tmp_path, monkeypatch):
     assert saved["files"][0]["input"] == "a.mp4" and saved["files"][0]["output"] == str(tmp_path / "out" / "a.mp4")
 
 
+def test_a_rerun_keeps_the_notes_of_the_outputs_it_skips(tmp_path):
+    """A rerun replaced the report, and the outputs it skipped came back with no notes: the only record of what
+    they lost (audio re-encoded, frames lost to damage) was gone."""
+    (tmp_path / "in").mkdir()
+    make_video(tmp_path / "in" / "a.mkv", frames=2, audio="pcm_s16le")
+    make_video(tmp_path / "in" / "b.mp4", frames=2)
+    first = run_batch(tmp_path / "in", tmp_path / "out", model="bicubic", report_path=tmp_path / "r.json")
+    notes = {f.input: f.notes for f in first.files}
+    assert any("pcm_s16le" in n for n in notes["a.mkv"])
+    again = run_batch(tmp_path / "in", tmp_path / "out", model="bicubic", report_path=tmp_path / "r.json")
+    assert [(f.input, f.status, f.notes) for f in again.files] == [("a.mkv", "skipped", notes["a.mkv"]),
+                                                                   ("b.mp4", "skipped", notes["b.mp4"])]
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["files"][0]["notes"] == notes["a.mkv"]
+    (tmp_path / "r.json").write_text("{damaged")  # not a report: nothing to keep, and no failure
+    third = run_batch(tmp_path / "in", tmp_path / "out", model="bicubic", report_path=tmp_path / "r.json",
+                      overwrite=True)
+    assert third.files[0].status == "ok"
+
+
 def counting_writes(monkeypatch, fail=lambda call: False):
     """Count the report's writes (1-based), making those `fail` picks raise as a full disk would."""
     calls = []

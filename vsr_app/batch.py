@@ -367,17 +367,35 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
     check_writable(path.parent, "the report's folder")
 
 
-def _is_report(path: Path) -> bool:
-    """Whether `path` holds a batch report; the first byte is checked first so a large video is not read whole."""
+def _read_report(path: Path) -> dict | None:
+    """The batch report at `path`, or None where it holds none; the first byte is checked first so a large video is
+    not read whole."""
     try:
         with open(path, "rb") as f:
             if f.read(1) != b"{":
-                return False
+                return None
             f.seek(0)
             data = json.load(f)
     except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and {"input_dir", "output_dir", "files"} <= data.keys()
+        return None
+    return data if isinstance(data, dict) and {"input_dir", "output_dir", "files"} <= data.keys() else None
+
+
+def _is_report(path: Path) -> bool:
+    return _read_report(path) is not None
+
+
+def _earlier_notes(report_path: str | Path | None) -> dict[str, list[str]]:
+    """The notes the report being replaced holds for each output it made or found made (audio re-encoded, frames
+    lost to damage, subtitles dropped), by output path: a rerun skips those outputs, and its report would otherwise
+    drop the only record of what they lost."""
+    data = _read_report(Path(report_path)) if report_path is not None else None
+    files = data.get("files") if data is not None else None
+    if not isinstance(files, list):
+        return {}
+    return {f["output"]: [str(n) for n in f["notes"]] for f in files
+            if isinstance(f, dict) and f.get("status") in (OK, SKIPPED) and isinstance(f.get("output"), str)
+            and isinstance(f.get("notes"), list) and f["notes"]}
 
 
 # ---- resume ---------------------------------------------------------------------------------------------
@@ -623,6 +641,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                          settings=made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset,
                                           [loaded.weights_digest]))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
+    earlier_notes = _earlier_notes(report_path)
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s))
                     for s, d in zip(inputs, outputs)]
 
@@ -662,6 +681,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         earlier = None if dst.exists() else _earlier_output(src, dst, report.settings, scale, factor, planned, codec)
         if earlier is not None and not overwrite:  # made before an update changed its container: not made again
             result.status, result.output, result.output_bytes = SKIPPED, str(earlier), _size(earlier)
+            result.notes = earlier_notes.get(str(earlier), [])
             result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
                              f"it ({dst.name} now)")
             return
@@ -670,6 +690,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             if not overwrite:
                 if existing is None:
                     result.status, result.reason = SKIPPED, "a complete output already exists"
+                    result.notes = earlier_notes.get(str(dst), [])
                 else:
                     result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
                 result.output_bytes = _size(dst)
