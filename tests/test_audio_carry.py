@@ -111,7 +111,7 @@ def test_audio_whose_channel_layout_changes_midstream_is_reencoded_in_sync(tmp_p
             container.mux(packet)
     out = tmp_path / "out.mp4"
     result = rewrite(source, out)
-    assert "audio #1 mp2 re-encoded to aac (MP4 players rarely play mp2)" in result.notes
+    assert "audio #1 mp2 re-encoded to aac (MP4 players rarely play mp2; use .mov or .mkv to keep it)" in result.notes
     assert decoded_audio_seconds(out) == pytest.approx(decoded_audio_seconds(source), abs=0.05)
     assert tone_onset(out) == pytest.approx(tone_onset(source), abs=0.002)
 
@@ -303,7 +303,8 @@ def test_flac_from_nut_re_encoded_for_mov_keeps_the_finished_output(tmp_path):
 
     source = make_video(tmp_path / "camera.nut", frames=10, audio="flac")
     result = rewrite(source, tmp_path / "out.mov")
-    assert "audio #1 flac re-encoded to aac (the mov container cannot hold flac)" in result.notes
+    assert ("audio #1 flac re-encoded to aac (the mov container cannot hold flac; use .mp4 or .mkv to keep it)"
+            in result.notes)
     with av.open(str(tmp_path / "out.mov")) as container:
         audio = container.streams.audio[0]
         assert audio.codec_context.name == "aac" and float(audio.duration * audio.time_base) > 0.9

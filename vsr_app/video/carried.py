@@ -183,8 +183,9 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
 
 def _video_notes(source: Path, container, output) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
-    `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR or wide-gamut colours
-    (written as SDR), and bits or chroma the output's pixel format has no room for."""
+    `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9
+    alpha (FFmpeg decodes it without), HDR or wide-gamut colours (written as SDR), and bits or chroma the output's
+    pixel format has no room for."""
     main = video_stream(container, source)
     notes = [f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
              for s in container.streams.video if s is not main and not is_cover_art(s)]
@@ -226,6 +227,11 @@ def _aac_layout(layout) -> str:
     if layout.name in standard.values():
         return layout.name
     return standard.get(layout.nb_channels, "stereo")
+
+
+def _players_miss(format_name: str, stream) -> bool:
+    """Whether `stream` is audio FFmpeg puts in a `format_name` file but its players rarely play (PCM in MP4)."""
+    return stream.type == "audio" and format_name == "mp4" and codec_name(stream) not in MP4_AUDIO_COPY
 
 
 def _format_takes(format_name: str, stream) -> bool:
@@ -392,7 +398,7 @@ class CarriedStreams:
         codec = codec_name(stream)
         label = f"{stream.type} #{stream.index} {codec}"
         kind = self.output.format.name
-        if stream.type == "audio" and kind == "mp4" and codec not in MP4_AUDIO_COPY:
+        if _players_miss(kind, stream):
             reason = f"MP4 players rarely play {codec}"
         elif _format_takes(kind, stream):
             out = _tagged(self.output.add_stream_from_template(stream), stream, kind)
@@ -412,10 +418,9 @@ class CarriedStreams:
             if rate != ctx.sample_rate:
                 reason += f"; resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz"
             if out.layout.nb_channels < ctx.layout.nb_channels:
-                reason += (f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
-                           f"{self._advice(stream)}")
+                reason += f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
             self.silent_drops.add_track(out, stream, label)
-            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason})")
+            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason}{self._advice(stream)})")
         elif stream.type == "subtitle" and kind in TEXT_SUBTITLE_CODECS and _is_text(stream):
             target = TEXT_SUBTITLE_CODECS[kind]
             out = _tagged(self.output.add_stream(target), stream, kind)
@@ -498,7 +503,8 @@ class CarriedStreams:
         for suffix, kind in CONTAINER_FORMATS.items():
             if suffix in self.suffixes and kind != self.output.format.name:
                 kinds.setdefault(kind, suffix)
-        able = [suffix for kind, suffix in kinds.items() if _format_takes(kind, stream)]
+        able = [suffix for kind, suffix in kinds.items()
+                if _format_takes(kind, stream) and not _players_miss(kind, stream)]
         return f"; use {' or '.join(able)} to keep it" if able else ""
 
     def mux_until(self, time: float | None) -> None:
