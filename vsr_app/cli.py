@@ -28,7 +28,7 @@ from vsr_app.files import shown_name
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.shell import command_line
 from vsr_app.shipped import PREFERRED
-from vsr_app.stop_signals import handle_stops, restore_handlers
+from vsr_app.stop_signals import handle_stops, handling_stops
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
 APP_OPTIONS = ("-h", "--help", "--version", "--selftest", "--install-desktop-entry")  # vsr-app's own, before a command
@@ -62,16 +62,8 @@ def _signals_stop(command: str | None):
     a Stop while torch imports is a stop, not a crash. Not `gui`, which is left to the desktop app: in Qt's loop a
     handler that raises would run only when the loop next calls into Python, and raise inside a slot. The handlers
     before come back after, since scripts and tests call main in-process (and only the main thread may set one)."""
-    import threading
-
-    if command == "gui" or threading.current_thread() is not threading.main_thread():
+    with contextlib.nullcontext() if command == "gui" else handling_stops(_raise_interrupt):
         yield
-        return
-    previous = handle_stops(_raise_interrupt)
-    try:
-        yield
-    finally:
-        restore_handlers(previous)
 
 
 def _process_file(args, **models) -> int:
@@ -183,22 +175,16 @@ def _drop_stdout() -> None:
     os.close(devnull)
 
 
-class _cancel_on_interrupt:
+def _cancel_on_interrupt(cancel, in_flight):
     """A first Ctrl-C, SIGTERM (`kill`, `timeout`, a scheduler) or SIGHUP (the terminal closed) sets `cancel`: the
     current file is cleaned up, the report written and the summary printed, as for any stop the user asks for. A
     second one stops at once as KeyboardInterrupt, which cleans up and reports too, but prints no summary.
     `in_flight()`: whether a file is being processed, whose unfinished output the stop removes."""
+    import signal
 
-    def __init__(self, cancel, in_flight):
-        self.cancel = cancel
-        self.in_flight = in_flight
-        self.previous = None
-
-    def _handler(self, signum, frame):
-        import signal
-
-        self.cancel.set()
-        removing = ": removing the unfinished output" if self.in_flight() else ""
+    def first_stop(signum, frame):
+        cancel.set()
+        removing = ": removing the unfinished output" if in_flight() else ""
         again = "Ctrl-C again" if signum == signal.SIGINT else f"another {signal.Signals(signum).name}"
         handle_stops(_raise_interrupt)  # first: nothing said below may keep a second stop from ending it at once
         # raised here, an error would fail the file in work: stderr closed at start (`2>&-`: None) or since
@@ -206,16 +192,7 @@ class _cancel_on_interrupt:
             below_the_bar = "\n" if sys.stderr.isatty() else ""  # a log has no bar line to end
             print(f"{below_the_bar}{APP_NAME}: stopping{removing} ({again} to quit at once)", file=sys.stderr)
 
-    def __enter__(self):
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            self.previous = handle_stops(self._handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            restore_handlers(self.previous)
+    return handling_stops(first_stop)
 
 
 def cmd_train(args) -> int:

@@ -6,9 +6,11 @@ ignoring (`nohup`) stays ignored: such a run is meant to outlive its terminal.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
+import threading
 
 STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 HANGUP = getattr(signal, "SIGHUP", None)
@@ -28,6 +30,21 @@ def handle_stops(handler) -> dict:
 def restore_handlers(previous: dict) -> None:
     for number, handler in previous.items():
         signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def handling_stops(handler):
+    """`handler` on every STOPPING signal (`handle_stops`) while the block runs, the handlers before put back after
+    it (scripts and tests run commands in-process). Outside the main thread, where Python sets no handler, none is
+    set: a caller there stops by its own means (a cancel event)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = handle_stops(handler)
+    try:
+        yield
+    finally:
+        restore_handlers(previous)
 
 
 def hung_up(signum: int) -> None:

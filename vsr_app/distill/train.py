@@ -60,7 +60,7 @@ from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
 from vsr_app.nets.ops import set_threads
-from vsr_app.stop_signals import handle_stops, restore_handlers
+from vsr_app.stop_signals import handling_stops
 
 AVERAGE_PREFIX = "ema.model."  # the checkpoint's tensors of the model's weight average (`ema`)
 # a loss that is nan or inf skips its step (the weights are kept, not poisoned); this many in a row stop the run
@@ -411,20 +411,6 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
     return start
 
 
-@contextlib.contextmanager
-def _stopping_on_signals(stop: _StopFlag):
-    """SIGINT, SIGTERM and SIGHUP (stop_signals) call `stop` while the loop runs (in every process: torchrun passes a
-    signal on to each); the handlers before are put back after it."""
-    try:
-        previous = handle_stops(stop)
-    except ValueError:  # called outside the main thread: only `cancel` stops the loop then
-        previous = {}
-    try:
-        yield
-    finally:
-        restore_handlers(previous)
-
-
 def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel,
            run_config: dict | None, resume_hint: str) -> Path:
     from vsr_app.models import resolve_device
@@ -485,7 +471,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         sums, seen, tick, paused = {}, 0, now, 0.0
 
     stop = _StopFlag(cancel)
-    with _stopping_on_signals(stop):
+    with handling_stops(stop):  # in every process: torchrun passes a signal on to each
         try:
             stream = task.batches(cfg.seed, rank, world, start=start)
             # s_per_step is the steps' own time: loading the data (a batch cache can take minutes), validations and
