@@ -5,6 +5,7 @@
   whether it has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint
   is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and
   `set_aside` any other file a new run would write over (a folder's own config.json).
+- A pruning's run (`is_prune_config`), which no training run continues, and what it leaves (`PRUNED_NET`).
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
 """
@@ -22,6 +23,16 @@ from vsr_app.errors import MOVED_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 
 log = logging.getLogger(__name__)
+
+PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
+PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
+PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
+
+
+def is_prune_config(config: dict) -> bool:
+    """Whether a run's config.json is a `prune vfi` run's, which no training run continues (its options: no
+    distillation, a pruning rate and length)."""
+    return config.get("command") == PRUNE_COMMAND
 
 
 def read_json_object(path: str | Path, what: str, not_object: str | None = None) -> dict:

@@ -36,9 +36,10 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
-                                  read_json_object, release_run_dir, resumed_data, resumed_teacher, resumed_val,
-                                  saved_config, saved_options_checked, say_unused)
+from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, absolute_if_path, absolute_paths,
+                                  check_new_run, check_resumable, claim_run_dir, is_prune_config, read_json_object,
+                                  release_run_dir, resumed_data, resumed_teacher, resumed_val, saved_config,
+                                  saved_options_checked, say_unused)
 from vsr_app.distill.train import check_asked_steps, check_steps, checkpoint_step, saving, train
 from vsr_app.errors import VsrAppError
 from vsr_app.shell import command_line
@@ -473,17 +474,6 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
         loop.init_from = None  # the checkpoint holds the weights
     log(f"vfi: training {count_params(net):,}-parameter net ({arch['arch']}), distill={cfg['distill']}")
     return train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg)
-
-
-PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
-PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
-PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
-
-
-def is_prune_config(config: dict) -> bool:
-    """Whether a run's config.json is a `prune vfi` run's, which no training run continues (its options: no
-    distillation, a pruning rate and length)."""
-    return config.get("command") == PRUNE_COMMAND
 
 
 def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, target_params_ratio: float = 0.1,

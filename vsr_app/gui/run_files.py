@@ -20,8 +20,7 @@ import re
 import shutil
 from pathlib import Path
 
-from vsr_app.distill.runs import read_json_object
-from vsr_app.distill.vfi_task import is_prune_config
+from vsr_app.distill.runs import is_prune_config, read_json_object
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
 from vsr_app.models import ModelInfo, installed_model_file, is_reserved_model_name
