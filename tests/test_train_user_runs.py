@@ -198,3 +198,19 @@ def test_footage_given_twice_in_the_data_is_read_once_and_said(tmp_path):
     sources = load_sources([str(folder), str(clip), str(folder)], log=said.append)
     assert [s.name for s in sources] == ["clip.mp4"]
     assert "data: clip.mp4 given more than once (overlapping --data): each is read once" in said
+
+
+def test_footage_in_a_linked_folder_is_read_each_folder_once(tmp_path):
+    """A folder of clips linked into the data was left out, as batch reads it; a link back up the tree must not loop
+    and two links to one folder must not read it twice."""
+    footage = tmp_path / "footage"
+    (footage / "own").mkdir(parents=True)
+    make_video(footage / "own" / "a.mp4", frames=6)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    make_video(elsewhere / "b.mp4", frames=6)
+    (footage / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (footage / "linked again").symlink_to(elsewhere, target_is_directory=True)
+    (footage / "own" / "up").symlink_to(footage, target_is_directory=True)
+    sources = load_sources([str(footage)], log=lambda *_: None)
+    assert sorted(s.name for s in sources) == ["a.mp4", "b.mp4"]
