@@ -10,10 +10,14 @@ _MSE_FLOOR = 255.0**2 / 10 ** (PSNR_MAX_DB / 10)  # the MSE that PSNR_MAX_DB sta
 SSIM_WINDOW = 11  # side of the Gaussian window; a smaller image has no full window (its SSIM would be nan)
 
 
+# BT.601 'studio swing' weights of R, G and B in luma, per unit of 8-bit level (the MATLAB rgb2ycbcr convention)
+LUMA_WEIGHTS = (65.481 / 255, 128.553 / 255, 24.966 / 255)
+
+
 def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
     """BT.601 'studio swing' luma of uint8 RGB, in [16, 235] as float64 (the MATLAB rgb2ycbcr convention)."""
     rgb = rgb.astype(np.float64)
-    return 16.0 + (65.481 * rgb[..., 0] + 128.553 * rgb[..., 1] + 24.966 * rgb[..., 2]) / 255.0
+    return 16.0 + LUMA_WEIGHTS[0] * rgb[..., 0] + LUMA_WEIGHTS[1] * rgb[..., 1] + LUMA_WEIGHTS[2] * rgb[..., 2]
 
 
 def psnr_y(a: np.ndarray, b: np.ndarray) -> float:

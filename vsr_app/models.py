@@ -550,6 +550,15 @@ def _hides_yours(name: str, info: ModelInfo) -> str | None:
             "path as the model")
 
 
+def device_choices() -> list[tuple[str, str]]:
+    """The devices a picker offers, as (what resolve_device takes, what the user reads): Auto says which it means."""
+    cuda = torch.cuda.is_available()
+    choices = [("auto", f"Auto ({'CUDA' if cuda else 'CPU'})"), ("cpu", "CPU")]
+    if cuda:
+        choices.append(("cuda", f"CUDA ({torch.cuda.get_device_name(0)})"))
+    return choices
+
+
 def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:
     """'auto' picks CUDA when present; asking for CUDA without one is a user error, `cpu_hint` says what to do in
     the command that asked (training takes its device from the options, not from --device)."""

@@ -27,12 +27,11 @@ from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.viewer import device_choices
 from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, bind_name, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
-from vsr_app.models import list_models
+from vsr_app.models import device_choices, list_models
 from vsr_app.progress import fps_text
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.encoding import X26X_CRF_RANGE, read_made_by

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
+from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, new_shot_at, thumbnail
@@ -41,8 +41,8 @@ FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes throug
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
 STEP_BACK = 8  # a step back before the cached frames restarts this many frames earlier than a seek would
 
-# BT.601 studio-swing luma weights of metrics.rgb_to_y; its +16 offset cancels in a difference
-LUMA_WEIGHTS = np.array([[65.481, 128.553, 24.966]], np.float32) / 255
+# metrics.rgb_to_y's luma weights as OpenCV's transform takes them; its +16 offset cancels in a difference
+LUMA_ROW = np.array([LUMA_WEIGHTS], np.float32)
 
 Progress = Callable[[str], None]
 # Whether the work asked for is no longer wanted: called between steps, and inside a net's call with `serves`, which
@@ -73,7 +73,7 @@ def luma_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         h, w = max(a.shape[0], b.shape[0]), max(a.shape[1], b.shape[1])
         a, b = (cv2.resize(x, (w, h), interpolation=cv2.INTER_NEAREST) if x.shape[:2] != (h, w) else x
                 for x in (a, b))
-    return np.abs(cv2.transform(cv2.subtract(a, b, dtype=cv2.CV_32F), LUMA_WEIGHTS))
+    return np.abs(cv2.transform(cv2.subtract(a, b, dtype=cv2.CV_32F), LUMA_ROW))
 
 
 class FrameCache:

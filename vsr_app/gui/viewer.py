@@ -23,7 +23,7 @@ from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
 from vsr_app.gui.widgets import add_model_item, announce, bind_name
 from vsr_app.gui.workers import FrameWorker, Job
-from vsr_app.models import ModelInfo, list_models
+from vsr_app.models import ModelInfo, device_choices, list_models
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.reader import VideoInfo
 
@@ -55,16 +55,6 @@ def side_label(side: str, task: str) -> str:
     if side == "bicubic":
         return "bicubic \u00d74"
     return side
-
-
-def device_choices() -> list[tuple[str, str]]:
-    import torch
-
-    cuda = torch.cuda.is_available()
-    choices = [("auto", f"Auto ({'CUDA' if cuda else 'CPU'})"), ("cpu", "CPU")]
-    if cuda:
-        choices.append(("cuda", f"CUDA ({torch.cuda.get_device_name(0)})"))
-    return choices
 
 
 class WrappingRow(QWidget):
