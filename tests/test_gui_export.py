@@ -122,6 +122,15 @@ def test_export_upscale_and_interpolate(window, qtbot, small_video, tmp_path):
     assert info.estimated_frames == 24  # frame rate doubled
 
 
+def test_a_codec_without_a_crf_shows_none_in_the_export_dialog(window, qtbot, small_video, tmp_path):
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mkv")
+    dialog.codec.setCurrentIndex(dialog.codec.findData("prores"))
+    assert dialog.crf.text() == "\u2014" and not dialog.quality.isEnabled()
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
+    assert dialog.crf.text() == "18"
+    dialog.close()
+
+
 def test_cancel_leaves_no_file(window, qtbot, small_video, tmp_path, slow_model):
     window.viewer.refresh_models()
     out_dir = tmp_path / "out"

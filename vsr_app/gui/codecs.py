@@ -31,9 +31,14 @@ class CodecCrfs:
         self.shown: str | None = None
 
     def show(self, crf_box, key: str) -> None:
-        """Put codec `key`'s CRF in `crf_box`, keeping the one it held for the codec shown before."""
+        """Put codec `key`'s CRF in `crf_box`, keeping the one it held for the codec shown before; a codec without
+        one shows a dash (greyed, the box showed the last codec's CRF, as if FFV1 or ProRes took it)."""
         if self.shown is not None and has_crf(self.shown):
             self.typed[self.shown] = crf_box.value()
         self.shown = key
         if has_crf(key):
+            crf_box.setSpecialValueText("")
             crf_box.setValue(self.typed.get(key, int(self.settings.value(f"{self.prefix}/{key}", CODECS[key].crf))))
+        else:
+            crf_box.setSpecialValueText(f"{crf_box.prefix()}\u2014")  # shown at the minimum value
+            crf_box.setValue(crf_box.minimum())
