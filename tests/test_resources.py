@@ -13,3 +13,15 @@ def test_the_users_models_and_entry_go_where_xdg_data_home_says_a_relative_one_i
     monkeypatch.setenv("XDG_DATA_HOME", "rel/share")
     assert data_home() == tmp_path / ".local" / "share"
     assert user_models_dir() == tmp_path / ".local" / "share" / "vsr-app" / "models"
+
+
+def test_models_kept_in_local_share_before_xdg_data_home_was_honoured_are_still_found(tmp_path, monkeypatch):
+    """Trained models vanished after the update for a user whose session sets XDG_DATA_HOME: they stay where they
+    are found until the data folder has its own."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    earlier = tmp_path / ".local" / "share" / "vsr-app" / "models"
+    earlier.mkdir(parents=True)
+    assert user_models_dir() == earlier
+    (tmp_path / "data" / "vsr-app" / "models").mkdir(parents=True)
+    assert user_models_dir() == tmp_path / "data" / "vsr-app" / "models"

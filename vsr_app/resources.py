@@ -33,8 +33,12 @@ def data_home() -> Path:
 
 
 def user_models_dir() -> Path:
-    """Folder where models trained by the user are registered (survives app updates)."""
-    return data_home() / "vsr-app" / "models"
+    """Folder where models trained by the user are registered (survives app updates): under the user's data folder,
+    but ~/.local/share's while it has one and the data folder XDG_DATA_HOME names has none: earlier versions kept
+    them there whatever XDG_DATA_HOME said, and an update must not lose them."""
+    folder = data_home() / "vsr-app" / "models"
+    earlier = Path.home() / ".local" / "share" / "vsr-app" / "models"
+    return earlier if not folder.is_dir() and earlier.is_dir() else folder
 
 
 # PyInstaller's PySide6 hook points these at the bundle's Qt; Qt has read them once its application exists
