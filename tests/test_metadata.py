@@ -287,6 +287,28 @@ def test_mov_text_is_converted_to_srt_for_matroska(tmp_path):
     assert shown_cues(out) == [("subrip", 100, 200, "hi"), ("subrip", 400, 100, "bye")]
 
 
+def test_subtitles_saved_in_windows_1252_are_converted_not_dropped(tmp_path):
+    """An .srt saved on Windows and muxed as it is: every line with an accent was dropped without a word (FFmpeg's
+    decoders take UTF-8 only); players show them by a fallback character set, and so does the conversion."""
+    lines = ["Bonjour, H\u00e9l\u00e8ne.", "Merci.", "C'\u00e9tait tr\u00e8s bien."]
+    source = subtitled(tmp_path / "western.mkv", "subrip",
+                       [(i * 100, 80, line.encode("cp1252")) for i, line in enumerate(lines)])
+    notes = write(source, tmp_path / "out.mp4").notes
+    assert [cue[3] for cue in shown_cues(tmp_path / "out.mp4")] == lines
+    assert "subtitle #1 subrip: 2 lines not in UTF-8 read as Windows-1252 (Western European)" in notes
+
+
+def test_subtitle_lines_without_a_duration_are_shown_until_the_next(tmp_path):
+    """Converted for .mp4, a Matroska line with no duration was shown for no time at all."""
+    source = subtitled(tmp_path / "untimed.mkv", "subrip", [(0, 0, b"first"), (250, 0, b"second"), (300, 50, b"third")])
+    write(source, tmp_path / "out.mp4")
+    assert shown_cues(tmp_path / "out.mp4") == [("mov_text", 0, 250, "first"), ("mov_text", 250, 50, "second"),
+                                                ("mov_text", 300, 50, "third")]
+    last = subtitled(tmp_path / "last.mkv", "subrip", [(100, 0, b"the end")])
+    write(last, tmp_path / "out2.mp4")
+    assert shown_cues(tmp_path / "out2.mp4") == [("mov_text", 100, 5000, "the end")]
+
+
 def ass_subtitled(path, header: bytes | None = None):
     """A 4-frame clip with ASS subtitles, their script header (`header`, or FFmpeg's default) in the track, as fansubs
     come: one event placed at the top left."""

@@ -38,6 +38,10 @@ MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"}
 # WebVTT into .mp4/.mov, an .mp4's mov_text into .mkv (SRT, which every player reads, keeps mov_text's bold, italic
 # and underline).
 TEXT_SUBTITLE_CODECS = {"mp4": "mov_text", "mov": "mov_text", "matroska": "subrip"}
+# Text subtitles whose packets are the text itself, which a non-UTF-8 file's can be read again as Windows-1252
+PLAIN_TEXT_SUBTITLES = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "text"})
+# How long the last of lines that came without a duration is shown (the others: until the next line)
+UNTIMED_LAST_S = Fraction(5)
 # Subtitle times are counted in milliseconds (AVSubtitle's display times are).
 SUBTITLE_TIME_BASE = Fraction(1, 1000)
 
@@ -264,28 +268,77 @@ class _SubtitleConversion:
     """A source's text subtitles, decoded and encoded to another text codec, event by event: each keeps its time and
     text, and what styling the new codec can show (FFmpeg's encoders keep bold, italic and underline)."""
 
-    def __init__(self, stream, out):
-        self.stream, self.out = stream, out
+    def __init__(self, stream, out, label: str):
+        self.stream, self.out, self.label = stream, out, label
         decoder = stream.codec_context
         decoder.open(strict=False)  # makes the ASS header (the source's styles, or the defaults) the encoder needs
         out.codec_context.subtitle_header = _usable_header(out.codec_context.name, decoder.subtitle_header)
+        self.read_as_western = self.skipped = 0  # lines read as Windows-1252; lines that could not be read
+        self.untimed = None  # a converted line whose source gave no duration, held until the next line's time
 
     def convert(self, packet) -> list:
-        """The output packets for a source `packet`, timed as it is (none for an empty or damaged one)."""
-        if packet.size == 0:
-            return []
-        try:
-            events = [event.ass for event in self.stream.decode(packet) if hasattr(event, "ass")]
-        except av.FFmpegError:
-            return []  # a damaged subtitle packet: skipped, as a player would
-        shown = round((packet.duration or 0) * packet.time_base / SUBTITLE_TIME_BASE)
+        """The output packets for a source `packet` (None: the stream ended), timed as it is (none for an empty or
+        damaged one). A line without a duration (a Matroska block may lack one) is shown until the next line, the
+        last for UNTIMED_LAST_S: converted with none, mov_text showed it for no time at all."""
         packets = []
+        if self.untimed is not None and (packet is None or (packet.size and packet.pts is not None)):
+            held, self.untimed = self.untimed, None
+            end = (Fraction(held.pts * held.time_base) + UNTIMED_LAST_S if packet is None
+                   else Fraction(packet.pts * packet.time_base))
+            held.duration = max(1, round((end - held.pts * held.time_base) / held.time_base))
+            packets.append(held)
+        if packet is None or packet.size == 0:
+            return packets
+        try:
+            events = self._events(packet)
+        except av.FFmpegError:
+            self.skipped += 1  # a damaged subtitle packet: skipped, as a player would
+            return packets
+        shown = round((packet.duration or 0) * packet.time_base / SUBTITLE_TIME_BASE)
         for event in events:  # (FFmpeg's text decoders give one per packet)
             converted = self.out.codec_context.encode_subtitle(SubtitleSet.create(event, 0, shown))
             converted.stream, converted.time_base = self.out, packet.time_base
             converted.pts, converted.dts, converted.duration = packet.pts, packet.dts, packet.duration
-            packets.append(converted)
+            if packet.duration or packet.pts is None:
+                packets.append(converted)
+            else:
+                self.untimed = converted
         return packets
+
+    def _events(self, packet) -> list[bytes]:
+        """The ASS events of `packet`. FFmpeg's decoders take UTF-8 only; an .srt saved on Windows and muxed as it
+        is (`ffmpeg -c copy`) holds Windows-1252, which players show by a fallback character set: read so, not lost
+        (every line with an accent was dropped)."""
+        try:
+            return [event.ass for event in self.stream.decode(packet) if hasattr(event, "ass")]
+        except av.FFmpegError:
+            data = bytes(packet)
+            if codec_name(self.stream) not in PLAIN_TEXT_SUBTITLES or _is_utf8(data):
+                raise
+        recoded = av.Packet(data.decode("cp1252", errors="replace").encode("utf-8"))
+        recoded.pts, recoded.dts, recoded.duration, recoded.time_base = (packet.pts, packet.dts, packet.duration,
+                                                                        packet.time_base)
+        events = [event.ass for event in self.stream.codec_context.decode(recoded) if hasattr(event, "ass")]
+        self.read_as_western += 1
+        return events
+
+    def notes(self) -> list[str]:
+        """What the conversion could not take as it came, said once the stream has been read."""
+        notes = []
+        if self.read_as_western:
+            notes.append(f"{self.label}: {self.read_as_western} line{'s' if self.read_as_western > 1 else ''} not in "
+                         "UTF-8 read as Windows-1252 (Western European)")
+        if self.skipped:
+            notes.append(f"{self.label}: {self.skipped} damaged line{'s' if self.skipped > 1 else ''} skipped")
+        return notes
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _usable_header(encoder: str, header: bytes | None) -> bytes:
@@ -425,7 +478,7 @@ class CarriedStreams:
             target = TEXT_SUBTITLE_CODECS[kind]
             out = _tagged(self.output.add_stream(target), stream, kind)
             out.time_base = out.codec_context.time_base = SUBTITLE_TIME_BASE
-            self.converted[stream.index] = _SubtitleConversion(stream, out)
+            self.converted[stream.index] = _SubtitleConversion(stream, out, label)
             if codec in ("ass", "ssa"):
                 reason += f"; its positions, fonts, colours and effects are lost{self._advice(stream)}"
             self.silent_drops.add_track(out, stream, label)
@@ -525,6 +578,8 @@ class CarriedStreams:
         if time is None:
             for reencoding in self.reencoded.values():
                 self.output.mux(reencoding.encode(None))
+            for conversion in self.converted.values():
+                self._mux_converted(conversion.convert(None))
 
     def _continue_timeline(self, packet) -> None:
         """Move `packet` on where its stream's times start again (two camcorder .ts files joined end to end): its
@@ -542,6 +597,10 @@ class CarriedStreams:
         if packet.pts is not None:
             packet.pts += added
         self.last_dts[index] = packet.dts
+
+    def conversion_notes(self) -> list[str]:
+        """What the subtitle conversions could not take as it came (after the last packet is carried)."""
+        return [note for conversion in self.converted.values() for note in conversion.notes()]
 
     def ticks(self, time_base: Fraction) -> int:
         """The source's start in `time_base` units: what comes off its timestamps on the output's clock."""
@@ -565,9 +624,7 @@ class CarriedStreams:
         if packet.size == 0 and packet.dts is not None:
             return  # empty but timed (NUT keeps FLAC's last, side-data-only packet so): to a decoder, a flush too early
         if index in self.converted:
-            for converted in self.converted[index].convert(packet):
-                self._on_output_clock(converted)
-                self.output.mux(converted)
+            self._mux_converted(self.converted[index].convert(packet))
             return
         reencoding = self.reencoded[index]
         try:
@@ -578,6 +635,11 @@ class CarriedStreams:
             if frame.pts is not None:
                 frame.pts -= self.ticks(frame.time_base)
             self.output.mux(reencoding.encode(frame))
+
+    def _mux_converted(self, packets: list) -> None:
+        for packet in packets:
+            self._on_output_clock(packet)
+            self.output.mux(packet)
 
     def _copy(self, packet) -> None:
         """Mux a source packet into its output stream, on the output's clock."""
