@@ -208,6 +208,20 @@ def test_every_track_flag_an_output_drops_is_named(tmp_path):
     assert not [n for n in write(source, tmp_path / "out.mp4").notes if "flag" in n]  # mp4 holds them all
 
 
+def test_a_flag_kept_under_the_name_the_output_gives_it_is_not_said_lost(tmp_path):
+    """An .mp4's caption track is read as hearing_impaired + captions; Matroska keeps the first, by which such a
+    track is known there: "its captions flag not kept" was false."""
+    D = av.stream.Disposition
+    source = make_source(tmp_path / "in.mp4", audio=[({}, D.default), ({}, D.hearing_impaired | D.captions),
+                                                     ({}, D.visual_impaired | D.descriptions)])
+    assert not [n for n in write(source, tmp_path / "out.mkv").notes if "flag" in n]
+
+
+def test_an_empty_tag_is_not_said_lost(tmp_path):
+    """A title set to nothing was said not kept: no muxer writes an empty tag, and there was nothing to keep."""
+    assert write(make_source(tmp_path / "in.mkv", tags={"title": ""}), tmp_path / "out.mp4").notes == []
+
+
 def test_tags_an_output_cannot_hold_are_named_and_a_recording_date_kept_as_its_date(tmp_path):
     """A Matroska file's DATE_RECORDED and DESCRIPTION went into .mov and were gone, without a word."""
     source = make_source(tmp_path / "in.mkv", tags={**TAGS, "DATE_RECORDED": "2009-06-13", "DESCRIPTION": "Beach"})
@@ -309,9 +323,36 @@ def test_subtitle_lines_without_a_duration_are_shown_until_the_next(tmp_path):
     assert shown_cues(tmp_path / "out2.mp4") == [("mov_text", 100, 5000, "the end")]
 
 
-def ass_subtitled(path, header: bytes | None = None):
+def test_broadcast_captions_are_not_converted_line_by_line(tmp_path):
+    """CEA-608 captions came out one frame long at the time they were cleared: their decoder gives a caption out only
+    then, with its own times. They are dropped, with where to keep them, as before conversion."""
+    def pair(a, b):  # a byte pair with odd parity, as CEA-608 sends it
+        return bytes([0xFC] + [c | 0x80 if bin(c).count("1") % 2 == 0 else c for c in (a, b)])
+    caption = [pair(0x14, 0x20), pair(0x14, 0x2E), pair(ord("H"), ord("I")), pair(0x14, 0x2F), pair(0x14, 0x2C)]
+    source = subtitled(tmp_path / "cc.mov", "eia_608", [(i * 100, 100, data) for i, data in enumerate(caption)])
+    assert [n for n in write(source, tmp_path / "out.mkv").notes if "subtitle" in n] == [
+        "subtitle #1 eia_608 dropped: the matroska container cannot hold eia_608; use .mov to keep it"]
+
+
+def test_a_line_in_a_style_the_header_lacks_is_shown_in_the_default_one(tmp_path):
+    """A line left in a style deleted from the script (an editor's leftover) came out in mov_text at size 0,
+    transparent: players show it in Default."""
+    source = ass_subtitled(tmp_path / "orphan.mkv", event=b"0,0,Gone,,0,0,0,,orphan line")
+    write(source, tmp_path / "out.mp4")
+    assert shown_cues(tmp_path / "out.mp4") == [("mov_text", 0, 300, "orphan line")]
+
+
+def test_a_line_the_output_codec_cannot_hold_is_skipped_not_the_job(tmp_path):
+    """A line over 64 KiB failed the whole output ("Numerical result out of range"), naming no subtitle."""
+    source = subtitled(tmp_path / "long.mkv", "subrip", [(0, 100, b"x" * 70_000), (200, 100, b"short")])
+    notes = write(source, tmp_path / "out.mp4").notes
+    assert shown_cues(tmp_path / "out.mp4") == [("mov_text", 200, 100, "short")]
+    assert "subtitle #1 subrip: 1 line that could not be read or written skipped" in notes
+
+
+def ass_subtitled(path, header: bytes | None = None, event: bytes = b"0,0,Default,,0,0,0,,{\\pos(10,10)}Top left"):
     """A 4-frame clip with ASS subtitles, their script header (`header`, or FFmpeg's default) in the track, as fansubs
-    come: one event placed at the top left."""
+    come: one `event`, by default placed at the top left."""
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=10)
         video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
@@ -325,8 +366,7 @@ def ass_subtitled(path, header: bytes | None = None):
             frame.pts = i
             out.mux(video.encode(frame))
         out.mux(video.encode(None))
-        event = av.subtitles.subtitle.SubtitleSet.create(b"0,0,Default,,0,0,0,,{\\pos(10,10)}Top left", 0, 300)
-        packet = sub.codec_context.encode_subtitle(event)
+        packet = sub.codec_context.encode_subtitle(av.subtitles.subtitle.SubtitleSet.create(event, 0, 300))
         packet.stream, packet.time_base, packet.pts, packet.dts, packet.duration = sub, Fraction(1, 1000), 0, 0, 300
         out.mux(packet)
     return path
@@ -364,7 +404,8 @@ def test_a_second_video_stream_and_a_cover_picture_are_noted(tmp_path):
     assert notes == ["video #1 h264 dropped: only one video stream, #0, is processed"]
     covered = video_and_picture(tmp_path / "covered.mp4", picture_first=False, attached=True)
     assert write(covered, tmp_path / "out2.mp4").notes == [
-        "cover picture #1 mjpeg dropped: the mp4 container cannot hold it here; use .mkv to keep it"]
+        "cover picture #1 mjpeg dropped: only an .mkv output keeps a cover picture (as an attachment); use .mkv to "
+        "keep it"]
 
 
 def test_a_cover_picture_is_kept_as_an_attachment_in_matroska(tmp_path):

@@ -131,7 +131,8 @@ def utf8_locale_for_qt() -> None:
     packaged app's interpreter does not: switched here first, before Qt starts. A LC_ALL the user set is theirs."""
     import locale
 
-    if not os.environ.get("LC_ALL") and locale.nl_langinfo(locale.CODESET).upper().replace("-", "") != "UTF8":
+    codeset = getattr(locale, "nl_langinfo", None)  # Unix only; Qt on Windows and macOS does not ask
+    if codeset and not os.environ.get("LC_ALL") and codeset(locale.CODESET).upper().replace("-", "") != "UTF8":
         os.environ["LC_CTYPE"] = "C.UTF-8"
 
 

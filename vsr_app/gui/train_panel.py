@@ -346,10 +346,15 @@ class TrainPanel(QWidget):
     def _show_prune_command(self) -> None:
         """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
         so the command can also be copied as it is into a terminal (placeholders had to be typed over)."""
-        try:
-            out = free_prune_folder(self._runs_folder())
-        except VsrAppError:  # a Runs folder being typed, or one that cannot be used (Prune says why): the default's
-            out = free_prune_folder(default_runs_dir())
+        out = None
+        for runs in (self._runs_folder, default_runs_dir):
+            try:
+                out = free_prune_folder(runs())
+                break
+            except VsrAppError:  # a Runs folder being typed, or one that cannot be used (Prune says why): the default's
+                continue
+        if out is None:  # neither can be used: the note names the folder by its name, Prune says why
+            out = default_runs_dir() / PRUNE_FOLDER
         teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
         command = prune_command(teacher, self._data_folders(), out)
         self.start_note.setText(

@@ -40,6 +40,7 @@ MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"}
 TEXT_SUBTITLE_CODECS = {"mp4": "mov_text", "mov": "mov_text", "matroska": "subrip"}
 # Text subtitles whose packets are the text itself, which a non-UTF-8 file's can be read again as Windows-1252
 PLAIN_TEXT_SUBTITLES = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "text"})
+CONVERTIBLE_SUBTITLES = PLAIN_TEXT_SUBTITLES | {"mov_text"}  # one line per packet, timed by it
 # How long the last of lines that came without a duration is shown (the others: until the next line)
 UNTIMED_LAST_S = Fraction(5)
 # Subtitle times are counted in milliseconds (AVSubtitle's display times are).
@@ -108,6 +109,9 @@ MOV_LANGUAGE = {"sqi": "alb", "hye": "arm", "eus": "baq", "mya": "bur", "zho": "
 # 'default'), which the finished output is checked for (`SilentDrops.notes`)
 TRACK_FLAGS = ("default", "dub", "original", "comment", "lyrics", "karaoke", "forced", "hearing_impaired",
                "visual_impaired", "clean_effects", "captions", "descriptions")
+# FFmpeg reads an .mp4 track of kind "caption" as hearing_impaired + captions, "description" as visual_impaired +
+# descriptions: Matroska keeps the first of each pair, which is what such a track is known by there
+KEPT_AS = {"captions": "hearing_impaired", "descriptions": "visual_impaired"}
 
 
 def _stream_tags(stream, kind: str) -> dict[str, str]:
@@ -147,7 +151,7 @@ class SilentDrops:
                          f"cannot hold {them}{f'; use .mkv to keep {them}' if '.mkv' in self.suffixes else ''}")
         for index, (label, flags) in self.flags.items():
             has = held.get(index, av.stream.Disposition(0))
-            gone = [flag for flag in flags if av.stream.Disposition[flag] not in has]
+            gone = [flag for flag in flags if av.stream.Disposition[KEPT_AS.get(flag, flag)] not in has]
             if gone:
                 them = "them" if len(gone) > 1 else "it"
                 notes.append(f"{label}: its {' and '.join(gone)} flag{'s' if len(gone) > 1 else ''} not kept (the "
@@ -259,9 +263,10 @@ def _tagged(out, stream, kind: str):
 
 
 def _is_text(stream) -> bool:
-    """Whether a subtitle stream holds text (SRT, ASS, WebVTT, mov_text), which can be converted, not pictures."""
-    codec = stream.codec_context.codec if stream.codec_context is not None else None
-    return codec is not None and codec.text_sub
+    """Whether a subtitle stream holds lines of text with their times (SRT, ASS, WebVTT, mov_text), which can be
+    converted line by line: not pictures, nor broadcast captions (CEA-608), whose decoder gives a caption out only
+    when it is cleared, with its own times."""
+    return codec_name(stream) in CONVERTIBLE_SUBTITLES
 
 
 class _SubtitleConversion:
@@ -272,7 +277,10 @@ class _SubtitleConversion:
         self.stream, self.out, self.label = stream, out, label
         decoder = stream.codec_context
         decoder.open(strict=False)  # makes the ASS header (the source's styles, or the defaults) the encoder needs
-        out.codec_context.subtitle_header = _usable_header(out.codec_context.name, decoder.subtitle_header)
+        header = _usable_header(out.codec_context.name, decoder.subtitle_header)
+        out.codec_context.subtitle_header = header
+        self.styles = {line.split(b":", 1)[1].split(b",", 1)[0].strip() for line in header.splitlines()
+                       if line.startswith(b"Style:")}
         self.read_as_western = self.skipped = 0  # lines read as Windows-1252; lines that could not be read
         self.untimed = None  # a converted line whose source gave no duration, held until the next line's time
 
@@ -296,7 +304,11 @@ class _SubtitleConversion:
             return packets
         shown = round((packet.duration or 0) * packet.time_base / SUBTITLE_TIME_BASE)
         for event in events:  # (FFmpeg's text decoders give one per packet)
-            converted = self.out.codec_context.encode_subtitle(SubtitleSet.create(event, 0, shown))
+            try:
+                converted = self.out.codec_context.encode_subtitle(SubtitleSet.create(self._styled(event), 0, shown))
+            except av.FFmpegError:  # a line the codec cannot hold (mov_text: 64 KiB at most) must not fail the job
+                self.skipped += 1
+                continue
             converted.stream, converted.time_base = self.out, packet.time_base
             converted.pts, converted.dts, converted.duration = packet.pts, packet.dts, packet.duration
             if packet.duration or packet.pts is None:
@@ -304,6 +316,15 @@ class _SubtitleConversion:
             else:
                 self.untimed = converted
         return packets
+
+    def _styled(self, event: bytes) -> bytes:
+        """`event` (ASS dialogue: ReadOrder, Layer, Style, ...) in a style the header has: one it lacks (left by an
+        editor) gave mov_text size 0, transparent; players show such a line in Default, and so does this."""
+        fields = event.split(b",", 3)
+        if len(fields) < 4 or fields[2].strip() in self.styles:
+            return event
+        return b",".join([fields[0], fields[1], b"Default" if b"Default" in self.styles else min(self.styles),
+                          fields[3]])
 
     def _events(self, packet) -> list[bytes]:
         """The ASS events of `packet`. FFmpeg's decoders take UTF-8 only; an .srt saved on Windows and muxed as it
@@ -329,7 +350,8 @@ class _SubtitleConversion:
             notes.append(f"{self.label}: {self.read_as_western} line{'s' if self.read_as_western > 1 else ''} not in "
                          "UTF-8 read as Windows-1252 (Western European)")
         if self.skipped:
-            notes.append(f"{self.label}: {self.skipped} damaged line{'s' if self.skipped > 1 else ''} skipped")
+            notes.append(f"{self.label}: {self.skipped} line{'s' if self.skipped > 1 else ''} that could not be read "
+                         f"or written skipped")
         return notes
 
 
@@ -419,7 +441,8 @@ class CarriedStreams:
             self.silent_drops = SilentDrops(output.format.name, suffixes)
             tags = _container_tags(self.src.metadata, output.format.name)
             output.metadata.update(tags)
-            self.silent_drops.tags = [key for key in tags if key != "timecode"]  # (a timecode is noted on its own)
+            # (a timecode is noted on its own; an empty tag is nothing to keep, and no muxer writes one)
+            self.silent_drops.tags = [key for key, value in tags.items() if key != "timecode" and value]
             notes += _video_notes(source, self.src, output)
             main = video_stream(self.src, source)
             # the video track's language and title (not its encoder or handler: the output's are its own)
@@ -538,7 +561,7 @@ class CarriedStreams:
         kind = self.output.format.name
         ending, mimetype = PICTURE_TYPES.get(codec_name(stream), ("bin", "application/octet-stream"))
         if kind != CONTAINER_FORMATS[".mkv"]:
-            notes.append(f"{label} dropped: the {kind} container cannot hold it here"
+            notes.append(f"{label} dropped: only an .mkv output keeps a cover picture (as an attachment)"
                          f"{'; use .mkv to keep it' if '.mkv' in self.suffixes else ''}")
             return
         with av.open(str(source)) as container:  # its one packet, read apart from the carried streams' demuxing
