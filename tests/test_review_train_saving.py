@@ -38,3 +38,23 @@ def test_a_run_folder_deleted_while_the_run_went_on_is_said_to_be_gone(tmp_path)
     with pytest.raises(VsrAppError, match=r"while saving the checkpoint in .*gone; the run folder is gone \(deleted or "
                                           r"moved while the run went on\)"):
         fail_to_save(tmp_path / "gone")
+
+
+def test_nothing_is_written_into_another_run_at_a_moved_runs_name(tmp_path):
+    """A run folder renamed while its trainer went on, a new run started at the old name: the first trainer's next
+    checkpoint replaced the new run's weights and card, and said "continue with --resume" of a folder without it."""
+    from vsr_app.distill.runs import claim_run_dir, release_run_dir
+
+    run = tmp_path / "a"
+    claim_run_dir(run)
+    try:
+        run.rename(tmp_path / "a-renamed")
+        run.mkdir()  # the new run, at the old name
+        (run / "model.safetensors").write_bytes(b"the new run's")
+        with pytest.raises(VsrAppError, match=r"run folder .*/a was moved or replaced while the run went on, and "
+                                              r"another folder is at its name now"):
+            with saving("the checkpoint", run, "continue with --resume"):
+                (run / "model.safetensors").write_bytes(b"the first run's")
+        assert (run / "model.safetensors").read_bytes() == b"the new run's"
+    finally:
+        release_run_dir(run)

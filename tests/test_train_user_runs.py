@@ -42,6 +42,33 @@ def test_a_run_whose_checkpoint_is_gone_continues_from_its_exported_weights(data
     assert steps == [1, 2, 3] and (run / "checkpoint.safetensors").is_file()
 
 
+def test_a_run_copied_with_its_weights_alone_resumes_with_its_own_options(data_dir, tmp_path):
+    """Only model.safetensors + model.json copied to another machine: the run resumed with the defaults (no
+    distillation, another batch, crop and schedule) and its card was rewritten to match, without a word."""
+    import shutil
+
+    run, copy = tmp_path / "run", tmp_path / "copy"
+    vsr(data_dir, run, config=config(tmp_path, lr=3e-4), steps=2, teacher="vsr-x4-teacher", distill="space")
+    copy.mkdir()
+    for name in ("model.safetensors", "model.json"):
+        shutil.copy(run / name, copy / name)
+    said = []
+    vsr(data_dir, copy, steps=3, resume=True, log=said.append)
+    assert any("has no config.json: the run continues with the options its card" in line for line in said)
+    began, now = (json.loads((folder / "config.json").read_text()) for folder in (run, copy))
+    assert {**began, "steps": 3} == now and now["distill"] == "space" and now["lr"] == 3e-4
+    training = json.loads((copy / "model.json").read_text())["training"]
+    assert (training["distill"], training["teacher"], training["steps"]) == ("space", "vsr-x4-teacher", 3)
+    card = json.loads((copy / "model.json").read_text())
+    del card["run_config"]  # a card from before it kept the options: refused, not resumed with defaults
+    (copy / "model.json").write_text(json.dumps(card))
+    (copy / "config.json").unlink()
+    (copy / "checkpoint.safetensors").unlink()
+    with pytest.raises(VsrAppError, match=r"has no config.json, the options the run began with, and its card does "
+                                          r"not keep them .*copy config.json back"):
+        vsr(data_dir, copy, steps=4, resume=True)
+
+
 def test_exported_weights_without_the_step_they_were_saved_at_are_one_line(data_dir, tmp_path):
     run = tmp_path / "run"
     vsr(data_dir, run, config=config(tmp_path), steps=1)

@@ -24,6 +24,7 @@ from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delet
 
 log = logging.getLogger(__name__)
 
+RUN_CONFIG_KEY = "run_config"  # the card's copy of config.json (`resumed_config`)
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
@@ -80,7 +81,28 @@ def claim_run_dir(run_dir: Path) -> None:
         fd = None
     except OSError as exc:  # a read-only disk
         raise VsrAppError(f"cannot write to the run folder {run_dir}: {exc.strerror or exc}") from None
-    _CLAIMED[key] = [fd, created, 1]
+    _CLAIMED[key] = [fd, created, 1, _folder_identity(run_dir)]
+
+
+def _folder_identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at `folder` now (device and inode; None where none is, or the disk has no inodes)."""
+    try:
+        info = folder.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if info.st_ino else None
+
+
+def check_own_folder(run_dir: Path) -> None:
+    """Refuse to write at `run_dir` once the folder there is not the one this process claimed: moved away while the
+    run went on, with a new run started at its name since, the next checkpoint replaced that run's weights and card
+    (and said "continue with --resume" of a folder that held no checkpoint of it)."""
+    claim = _CLAIMED.get(str(Path(run_dir).resolve()))
+    now = _folder_identity(run_dir)
+    if claim is not None and None not in (claim[3], now) and now != claim[3]:
+        raise VsrAppError(f"the run folder {run_dir} was moved or replaced while the run went on, and another folder "
+                          "is at its name now: nothing more of this run is written there; its last checkpoint went "
+                          "with the folder (resume it where the folder is now)")
 
 
 def _training_here(run_dir: Path, other: str) -> VsrAppError:
@@ -113,7 +135,7 @@ def release_run_dir(run_dir: Path) -> None:
     _CLAIMED[key][2] -= 1
     if _CLAIMED[key][2]:
         return
-    fd, created, _ = _CLAIMED.pop(key)
+    fd, created, _, _ = _CLAIMED.pop(key)
     try:
         empty = created and [p.name for p in run_dir.iterdir()] == [".lock"]
     except OSError:
@@ -216,6 +238,24 @@ def saved_config(run_dir: Path) -> dict | None:
     if not path.is_file():
         return None
     return read_json_object(path, str(path))
+
+
+def resumed_config(run_dir: Path, log) -> dict:
+    """The options a --resume continues with: config.json, else (lost: a run copied with its weights alone) the copy
+    the run's card keeps. Neither: refused, as defaults would make another run under the run's name without a word
+    (no distillation, another batch, crop and schedule, and a card rewritten to match)."""
+    saved = saved_config(run_dir)
+    if saved is not None:
+        return saved
+    card_path = run_dir / "model.json"
+    card = read_json_object(card_path, f"the card of {run_dir / 'model.safetensors'}") if card_path.is_file() else {}
+    kept = card.get(RUN_CONFIG_KEY)
+    if isinstance(kept, dict):
+        log(f"{run_dir} has no config.json: the run continues with the options its card (model.json) keeps")
+        return kept
+    raise VsrAppError(f"{run_dir} has no config.json, the options the run began with, and its card does not keep them "
+                      f"(an earlier version's): copy config.json back to resume it, or start a new run from its "
+                      f"weights (\"init_from\": \"{run_dir / 'model.safetensors'}\" in --config)")
 
 
 @contextlib.contextmanager

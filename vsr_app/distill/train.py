@@ -50,10 +50,11 @@ from torch import Tensor, nn
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
-                                  check_resume_flags, claim_run_dir, exported_step, holds_run, read_config_file,
-                                  release_run_dir, resumed_data, resumed_teacher, resumed_val, saved_config,
-                                  saved_options_checked, say_unused, set_aside, set_aside_metrics, world_size)
+from vsr_app.distill.runs import (RUN_CONFIG_KEY, absolute_if_path, absolute_paths, check_new_run, check_own_folder,
+                                  check_resumable, check_resume_flags, claim_run_dir, exported_step, holds_run,
+                                  read_config_file, release_run_dir, resumed_config, resumed_data, resumed_teacher,
+                                  resumed_val, saved_options_checked, say_unused, set_aside,
+                                  set_aside_metrics, world_size)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.shell import command_line
 from vsr_app.files import atomic_write, left_temporaries
@@ -171,7 +172,8 @@ def save_checkpoint(run_dir: Path, step: int, modules, opt, extra: dict, average
 @contextlib.contextmanager
 def saving(what: str, run_dir: Path, resume_hint: str):
     """A disk that fills up (or fails) while the run writes `what`: one line that says so and what is kept, instead
-    of a traceback."""
+    of a traceback. Nothing is written at a run folder that is not this run's any more (`check_own_folder`)."""
+    check_own_folder(run_dir)
     try:
         yield
     except (OSError, SafetensorError) as exc:
@@ -452,7 +454,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         with saving("the checkpoint", run_dir, resume_hint):
             save_checkpoint(run_dir, step, modules, opt, extra, average)
             with _averaged(average, modules["model"]):
-                export(run_dir, task, modules["model"], cfg, step, meta)
+                export(run_dir, task, modules["model"], cfg, step, meta, run_config)
 
     def write(rec: dict):
         if metrics is not None:
@@ -689,8 +691,10 @@ def _mismatch(own: dict, tensors: dict) -> str:
     return ", ".join(said)
 
 
-def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int, meta: dict | None) -> Path:
-    """Write the run's model (safetensors + card) with what it was trained on and its last validation."""
+def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int, meta: dict | None,
+           run_config: dict | None = None) -> Path:
+    """Write the run's model (safetensors + card) with what it was trained on and its last validation; the card
+    keeps `run_config` (config.json's options) too, from which a run copied with its weights alone resumes."""
     val = {}
     mpath = run_dir / "metrics.jsonl"
     if mpath.exists():
@@ -702,7 +706,8 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
             "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir),
                          **({"ema": cfg.ema} if cfg.ema else {})},  # the weights are then the average
             "metrics": {k: v for k, v in val.items()},
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **({RUN_CONFIG_KEY: run_config} if run_config is not None else {})}
     return save_model(model, run_dir / "model.safetensors", card)
 
 
@@ -741,7 +746,8 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     if task_name == "vfi":
         from vsr_app.distill.vfi_task import train_vfi
 
-        saved = saved_config(run_dir) if resume else None
+        # (said by train_vfi: where it came from, or that there is nothing to resume)
+        saved = resumed_config(run_dir, lambda *_: None) if resume and holds_run(run_dir) else None
         if saved is not None and "options" in saved:  # a VSR run: train_vfi names the right command
             check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
         options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
@@ -759,12 +765,13 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
 def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path:
     from vsr_app.distill.vsr_task import DEFAULTS, VSRTask, net_settings
 
-    saved = saved_config(run_dir) if resume else None
+    if resume:
+        check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
+    saved = resumed_config(run_dir, log) if resume else None
     if saved is not None and "options" in saved:
         raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with "
                           f"`{command_line(['vsr-app', 'train', 'vfi', '--out', str(run_dir), '--resume'])}`")
     if resume:
-        check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
         check_asked_steps(run_dir, steps if steps is not None else file_options.get("steps"))
         check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                            distill or file_options.get("distill"))
@@ -779,12 +786,12 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         check_new_run(run_dir)
     asked = absolute_paths(file_options)
     if resume:
-        if saved is None or not all(os.path.isabs(d) for d in saved.get("data") or [""]):
-            # a run from before runs stored their data absolute (or without config.json): --data names it once
+        if not all(os.path.isabs(d) for d in saved.get("data") or [""]):
+            # a run from before runs stored their data absolute: --data names it once
             if not data:
                 raise VsrAppError(f"{run_dir} does not name its data as a full path (an older run): resume it once "
                                   f"with --data")
-            saved = {**(saved or {}), "data": [os.path.abspath(d) for d in data]}
+            saved = {**saved, "data": [os.path.abspath(d) for d in data]}
         say_unused(saved, asked, run_dir, log)
         with saved_options_checked(run_dir):
             _, saved_task_options = LoopConfig.split(saved)  # the loop's options are checked by the split

@@ -38,8 +38,8 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, absolute_if_path, absolute_paths,
                                   check_new_run, check_resumable, claim_run_dir, is_prune_config, read_json_object,
-                                  release_run_dir, resumed_data, resumed_teacher, resumed_val, saved_config,
-                                  saved_options_checked, say_unused)
+                                  release_run_dir, resumed_config, resumed_data, resumed_teacher, resumed_val,
+                                  saved_config, saved_options_checked, say_unused)
 from vsr_app.distill.train import check_asked_steps, check_steps, checkpoint_step, saving, train
 from vsr_app.errors import VsrAppError
 from vsr_app.shell import command_line
@@ -323,16 +323,14 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
 
-def _run_config(run_dir: Path, resume: bool, fresh: dict) -> dict:
-    """The run's settings: read back from config.json on --resume (so the run continues as it began), else `fresh`
+def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
+    """The run's settings: read back on --resume (`resumed_config`: so the run continues as it began), else `fresh`
     once the folder is known to be free. The loop saves them once its first batch is in hand, so a start refused on
     the way (a bad validation clip, a teacher that cannot teach, unreadable data) leaves nothing behind."""
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     if resume:
-        saved = saved_config(run_dir)
-        if saved is None:
-            raise VsrAppError(f"nothing to resume in {run_dir} (no config.json); start a new run without --resume")
         check_resumable(run_dir)
+        saved = resumed_config(run_dir, log)
         if "options" not in saved:
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with "
                               f"`{command_line(['vsr-app', 'train', 'vsr', '--out', str(run_dir), '--resume'])}`")
@@ -448,7 +446,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     fresh_options = absolute_paths(fresh_options)  # like the data: resumable from any folder
     cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_path(teacher), "distill": distill,
-                                        "name": run_dir.name, "options": fresh_options})
+                                        "name": run_dir.name, "options": fresh_options}, log)
     if resume:
         check_asked_steps(run_dir, fresh_options.get("steps"))
         _resume_paths(cfg, data, teacher, fresh_options, "distils from", run_dir, log)
@@ -540,7 +538,8 @@ def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
 
 def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
     cfg = _run_config(run_dir, resume, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data or []],
-                                        "teacher": absolute_if_path(teacher), "distill": "none", "options": options})
+                                        "teacher": absolute_if_path(teacher), "distill": "none", "options": options},
+                      log)
     if resume:
         if not (run_dir / "checkpoint.safetensors").exists():  # OBProx-SG's phase and lambda are in it
             raise VsrAppError(f"{run_dir} has no checkpoint.safetensors to continue the pruning from: prune again "
