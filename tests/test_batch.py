@@ -21,9 +21,11 @@ import torch
 
 from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readable, zero_byte
 from videogen import make_video
-from vsr_app.batch import (EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, BatchReport,
-                           claim_output_folder, find_videos, parse_extensions, plan_batch, plan_outputs,
-                           run_batch)
+from vsr_app.batch import EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, claim_output_folder, run_batch
+from vsr_app.batch_plan import find_videos, parse_extensions, plan_batch, plan_outputs
+from vsr_app.batch_report import BatchReport
+from vsr_app.batch_progress import Estimate, OverallProgress
+from vsr_app.batch_resume import earlier_output, existing_output
 from vsr_app import batch
 from vsr_app.cli import _cancel_on_interrupt, main
 from vsr_app.media import BATCH_EXTENSIONS
@@ -777,7 +779,8 @@ def _ctrl_c_while_processing(*args, **kwargs):
 
 
 @pytest.mark.parametrize("when, during, said", [
-    ("vsr_app.batch._estimate", lambda src, factor: _ctrl_c() or batch._Estimate(2, 1), "vsr-app: stopping (Ctrl-C again to quit at once)"),
+    ("vsr_app.batch_progress.estimate", lambda src, factor: _ctrl_c() or Estimate(2, 1),
+     "vsr-app: stopping (Ctrl-C again to quit at once)"),
     ("vsr_app.video.pipeline.process_video", _ctrl_c_while_processing,
      "vsr-app: stopping: removing the unfinished output (Ctrl-C again to quit at once)")])
 def test_ctrl_c_says_it_removes_an_unfinished_output_only_while_there_is_one(tmp_path, capsys, monkeypatch, when,
@@ -965,8 +968,8 @@ def test_the_time_left_counts_pixels_not_frames():
     """A batch's ETA from a small file's frame rate promised seconds where a large file after it took minutes."""
     now = [0.0]
     seen = []
-    small, large = batch._Estimate(10, 100), batch._Estimate(10, 1600)
-    overall = batch._OverallProgress([small, large], seen.append, Path("."), clock=lambda: now[0])
+    small, large = Estimate(10, 100), Estimate(10, 1600)
+    overall = OverallProgress([small, large], seen.append, Path("."), clock=lambda: now[0])
     overall.start_file("[1/2] small.mp4", small)
     for frame in range(1, 6):  # 1,000 pixels a second
         now[0] += 0.1
@@ -989,8 +992,8 @@ def test_a_file_longer_than_its_header_said_does_not_end_the_bar_early():
     """Its pixels outran the batch's pixel total before it ended: the time left read 0, and the bar 100%."""
     now = [0.0]
     seen = []
-    big, small = batch._Estimate(10, 1600), batch._Estimate(100, 1)  # the header says 10 frames; it has 30
-    overall = batch._OverallProgress([big, small], seen.append, Path("."), clock=lambda: now[0])
+    big, small = Estimate(10, 1600), Estimate(100, 1)  # the header says 10 frames; it has 30
+    overall = OverallProgress([big, small], seen.append, Path("."), clock=lambda: now[0])
     overall.start_file("[1/2] big.mp4", big)
     for frame in range(1, 31):
         now[0] += 0.25
@@ -1210,8 +1213,8 @@ def test_the_batch_bar_shows_the_frames_an_encoder_holds_and_its_clock_goes_on()
 
     now = [0.0]
     seen = []
-    overall = batch._OverallProgress([batch._Estimate(10, 100)], seen.append, Path("."), clock=lambda: now[0])
-    overall.start_file("big.mp4", batch._Estimate(10, 100))
+    overall = OverallProgress([Estimate(10, 100)], seen.append, Path("."), clock=lambda: now[0])
+    overall.start_file("big.mp4", Estimate(10, 100))
     now[0] = 5.0
     overall.on_progress(ProgressInfo(0, 10, 0.0, 5.0, None, "", waiting=4))
     assert (seen[-1].done, seen[-1].waiting, seen[-1].elapsed) == (0, 4, 5.0)
@@ -1240,7 +1243,7 @@ def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path
     real = encoding.read_made_by  # an output that records no input: size, frames and length alone are no proof
     with monkeypatch.context() as patched:
         patched.setattr(encoding, "read_made_by", lambda path: {k: v for k, v in real(path).items() if k != "input"})
-        assert batch._earlier_output(src / "clip.mp4", out / "clip.mov", again.settings, 4, 1, set(), "prores") is None
+        assert earlier_output(src / "clip.mp4", out / "clip.mov", again.settings, 4, 1, set(), "prores") is None
     other = run_batch(src, out, model="bicubic", codec="prores", crf=None, preset=None, overwrite=True)
     assert other.files[0].status == "ok" and (out / "clip.mov").is_file()  # --overwrite makes it at today's name
     assert other.files[0].notes[-1] == "clip.mkv, this input's output as an earlier version named it, is still there"
@@ -1258,11 +1261,11 @@ def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypat
     del record["weights"]  # as versions before the digests wrote it
     monkeypatch.setattr(encoding, "read_made_by", lambda path: dict(record))
     this_run = {**first.settings, "weights": ["1c2f9a"]}  # a trained model's digest
-    said = batch.existing_output(src / "clip.mp4", out / "clip.mp4", this_run, 4, 1)
+    said = existing_output(src / "clip.mp4", out / "clip.mp4", this_run, 4, 1)
     assert said == ("an existing output of these settings from an earlier vsr-app, which did not record the model's "
                     "weights, so whether they were these cannot be told")
     # a built-in model has no weights: such an output is its complete output (it was kept as "exists", exit 1)
-    assert batch.existing_output(src / "clip.mp4", out / "clip.mp4", first.settings, 4, 1) is None
+    assert existing_output(src / "clip.mp4", out / "clip.mp4", first.settings, 4, 1) is None
 
 
 @pytest.mark.parametrize("how", ["moved", "replaced"])

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
 
 from gui_support import gui_env  # noqa: F401
-from vsr_app.batch import FileResult
+from vsr_app.batch_report import FileResult
 from vsr_app.progress import ProgressInfo
 
 NAMES = ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]

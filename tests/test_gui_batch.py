@@ -75,10 +75,10 @@ def test_the_batch_runs_over_the_queue_shown_when_the_folder_changes_after_it_wa
     """The batch listed the folder again by itself: a file gone since the tab's listing stayed "queued" forever, and
     one come since was processed without a row. Now the queue shown is what runs: a file gone fails, and one come
     waits for the next batch."""
-    from vsr_app.gui import batch_panel
+    from vsr_app import batch_plan
 
     in_dir, out_dir = folders(tmp_path, small_video, 2)
-    plan = batch_panel.plan_batch
+    plan = batch_plan.plan_batch
 
     def folder_changes_once_listed(*args, **kwargs):
         listed = plan(*args, **kwargs)
@@ -86,7 +86,7 @@ def test_the_batch_runs_over_the_queue_shown_when_the_folder_changes_after_it_wa
         shutil.copy(small_video, in_dir / "arrived.mp4")
         return listed
 
-    monkeypatch.setattr(batch_panel, "plan_batch", folder_changes_once_listed)
+    monkeypatch.setattr(batch_plan, "plan_batch", folder_changes_once_listed)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     shutil.copy(small_video, in_dir / "clip1.mp4")  # back for Process all's own listing
     (in_dir / "arrived.mp4").unlink()
@@ -331,7 +331,7 @@ def test_self_ensemble_is_an_upscaling_option_the_batch_records_in_its_outputs(w
 def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, qtbot, tmp_path, monkeypatch):
     """Each finished file searched the whole table for its row: with thousands of files the tab froze for seconds
     per file. Rows are still found by name, also once the queue is listed anew."""
-    from vsr_app.batch import FileResult
+    from vsr_app.batch_report import FileResult
 
     in_dir = tmp_path / "in"
     in_dir.mkdir()
@@ -419,7 +419,7 @@ def test_replace_asks_before_replacing_files_this_app_did_not_make(window, qtbot
 @pytest.fixture
 def slow_listing(monkeypatch):
     """Listing a folder waits at `gate` (a slow network share), and records the thread it ran on."""
-    import vsr_app.batch as batch
+    import vsr_app.batch_plan as batch_plan
 
     gate, threads = threading.Event(), []
 
@@ -428,8 +428,8 @@ def slow_listing(monkeypatch):
         assert gate.wait(30)
         return batch_find_videos(*args, **kwargs)
 
-    batch_find_videos = batch.find_videos
-    monkeypatch.setattr(batch, "find_videos", find_videos)
+    batch_find_videos = batch_plan.find_videos
+    monkeypatch.setattr(batch_plan, "find_videos", find_videos)
     return gate, threads
 
 

@@ -147,7 +147,7 @@ def test_a_video_whose_header_states_no_length_gets_a_total_from_its_packets(tmp
     """A browser's WebM screen recording (like raw .h264) states neither duration nor frame count: an export had no
     percentage and no time left, and a batch of such files read 100% after its first, ordinary file."""
     from videogen import make_video
-    from vsr_app.batch import _estimate
+    from vsr_app.batch_progress import estimate
     from vsr_app.video.pipeline import process_video
 
     raw = make_video(tmp_path / "screen.h264", frames=12)
@@ -155,7 +155,7 @@ def test_a_video_whose_header_states_no_length_gets_a_total_from_its_packets(tmp
     process_video(raw, tmp_path / "out.mp4", upscale="bicubic", device="cpu",
                   progress=lambda info: totals.append(info.total))
     assert totals and set(totals) == {12}
-    assert _estimate(raw, 2).frames == 24
+    assert estimate(raw, 2).frames == 24
 
 
 def test_progress_shows_the_frames_the_encoder_still_holds(tmp_path, slow_model):

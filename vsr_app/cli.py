@@ -541,7 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_self_ensemble_option(p)
     p.add_argument("--recursive", action="store_true",
                    help="also look in sub-folders (and folders linked there, each once)")
-    p.add_argument("--ext", type=_parsed_by("vsr_app.batch", "parse_extensions"),
+    p.add_argument("--ext", type=_parsed_by("vsr_app.batch_plan", "parse_extensions"),
                    default=",".join(BATCH_EXTENSIONS),
                    help=f"comma-separated extensions to pick up (default {', '.join(BATCH_EXTENSIONS)})")
     p.add_argument("--report", type=_not_empty, metavar="FILE.json",

@@ -11,7 +11,6 @@ file: compare its input in the viewer (also a double-click), play its output, sh
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSettings, Qt, Signal
@@ -21,8 +20,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME
-from vsr_app.batch import parse_extensions, plan_batch, run_batch
-from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.batch import run_batch
+from vsr_app.batch_plan import Queue, list_queue, parse_extensions
+from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
@@ -34,7 +34,7 @@ from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import device_choices, list_models
 from vsr_app.progress import fps_text
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.encoding import X26X_CRF_RANGE, read_made_by
+from vsr_app.video.encoding import X26X_CRF_RANGE
 from vsr_app.video.pipeline import scene_cuts_text
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
@@ -54,50 +54,6 @@ INPUT = Qt.UserRole + 2  # a File cell's input, relative to the input folder
 # row's actions opened another file)
 FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
 # the same settings
-
-
-@dataclass
-class Queue:
-    """What the batch would do with a folder, as listed before it starts (the batch then runs over these folders,
-    whatever the fields say by then)."""
-    in_dir: Path
-    out_dir: Path | None
-    problem: str  # why `in_dir` cannot be listed, saying what to do; empty when it was listed
-    inputs: list[Path]
-    outputs: list[Path | None]  # None without an output folder
-    foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
-    unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
-
-
-def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
-               find_foreign: bool, progress=None, cancel=None) -> Queue:
-    """(worker thread) The batch's inputs and planned outputs, by its own planning (`batch.plan_batch`)."""
-    if not in_dir.is_dir():
-        return Queue(in_dir, out_dir, _not_a_folder(in_dir), [], [], [])
-    unreadable: list[OSError] = []
-    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
-    foreign = []
-    for path in outputs if find_foreign else []:
-        if cancel is not None and cancel.is_set():  # opening thousands of files takes minutes
-            raise Cancelled()
-        if path is not None and path.is_file() and not _made_by_us(path):
-            foreign.append(path)
-    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable)
-
-
-def _not_a_folder(in_dir: Path) -> str:
-    """Why the input folder cannot be listed, with what to do: "Choose an input folder" for one that was chosen but
-    is gone, then a bare "does not exist" on Start, left the user guessing."""
-    if in_dir.exists():
-        return f"'{in_dir}' is not a folder; choose the folder that holds the videos."
-    return f"'{in_dir}' does not exist; choose an existing folder of videos."
-
-
-def _made_by_us(path: Path) -> bool:
-    try:
-        return read_made_by(path) is not None
-    except VsrAppError:  # not a media file at all
-        return False
 
 
 class TimeItem(QTableWidgetItem):
@@ -139,7 +95,7 @@ class QueueTable(QTableWidget):
 class BatchPanel(QWidget):
     errorRaised = Signal(str, str)
     compareRequested = Signal(str, str, str)  # input video, viewer task, model name
-    fileFinished = Signal(int, int, object)  # index (1-based), count, batch.FileResult; emitted from the job
+    fileFinished = Signal(int, int, object)  # index (1-based), count, batch_report.FileResult; emitted from the job
     listed = Signal()  # a listing of the queue has ended (shown, failed, or found no folder)
     batchFinished = Signal()  # a batch job has ended, however
 

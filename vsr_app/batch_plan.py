@@ -1,0 +1,231 @@
+"""What a batch will do with a folder, before it does any of it: which files are its inputs and where each one's
+output goes.
+
+One module for it because the batch and the Batch tab's queue, listed before a start, must plan alike: the queue the
+user approves is what the batch then does. Outputs mirror the input tree, each name unique ignoring case, so a rerun
+plans the same names and resumes. A folder that cannot be read is not a folder without videos: the input folder
+fails the batch saying why, and each unreadable sub-folder is handed back to be named (its videos were missed).
+An output folder that is the input folder, or that lies in the input tree holding someone's own videos, is refused.
+It loads neither Qt nor PyAV until used: the CLI loads it to parse --ext.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from vsr_app import APP_NAME
+from vsr_app.errors import Cancelled, VsrAppError
+
+
+def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
+    """'mp4, .MKV' -> ('mp4', 'mkv'); also as file dialogs and shells write them ('*.mp4; *.avi', 'mp4 avi')."""
+    items = re.split(r"[,;\s]+", text) if isinstance(text, str) else list(text)
+    exts = tuple(dict.fromkeys(e.strip().lower().lstrip("*.") for e in items if e.strip().strip("*.")))
+    if not exts:
+        raise VsrAppError("--ext lists no extensions (example: --ext mp4,mkv)")
+    return exts
+
+
+def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None,
+                unreadable: list[OSError] | None = None, cancel=None,
+                excluded_at: list[Path] | None = None) -> list[Path]:
+    """Files under `root` with one of `extensions`, sorted; hidden files/folders and the folder `exclude` (the
+    batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out; the path
+    the walk met `exclude` by (through a link, maybe) is added to `excluded_at`.
+
+    A `root` that cannot be read raises VsrAppError saying why; the error of each sub-folder that cannot be read
+    is added to `unreadable` (or ignored without one), so its missed videos can be told.
+
+    Hidden names are skipped because that is where the writer keeps its temporary files (`.name.partial-*`).
+    Symlinked sub-folders are followed (a user links footage in), each real folder once: a link back up the tree
+    would loop, and two links to one folder would process its videos twice. A set `cancel` stops the walk between
+    folders (raising Cancelled): a large tree on a network share takes minutes.
+    """
+    wanted = {"." + e.lower() for e in extensions}
+    excluded = None if exclude is None else os.path.realpath(exclude)
+    seen = {os.path.realpath(root)}
+    found = []
+
+    def on_error(exc: OSError) -> None:
+        if _same_path(Path(exc.filename), root):
+            raise VsrAppError(f"cannot read the folder '{root}': {exc.strerror or exc}") from exc
+        if unreadable is not None:
+            unreadable.append(exc)
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        here = Path(dirpath)
+        kept = []
+        for d in sorted(dirnames) if recursive else []:
+            if d.startswith("."):
+                continue
+            real = os.path.realpath(here / d)
+            if real == excluded:
+                if excluded_at is not None:
+                    excluded_at.append(here / d)
+            elif real not in seen:
+                seen.add(real)
+                kept.append(d)
+        dirnames[:] = kept
+        found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
+        for gone in _gone_links(here, filenames, wanted) if recursive else []:
+            on_error(FileNotFoundError(errno.ENOENT, "it links to something that is not there (a drive not "
+                                                     "connected, a share not mounted?)", str(gone)))
+    return found
+
+
+def _gone_links(folder: Path, names: list[str], wanted: set[str]) -> list[Path]:
+    """The links in `folder` whose target is gone, but for those named like a video (listed as inputs, each fails
+    saying so): os.walk lists a link to a gone folder with the files, where a video extension is looked for, so
+    footage on an unplugged drive was left out without a word. Whether it was a folder cannot be told."""
+    links = (folder / name for name in sorted(names)
+             if not name.startswith(".") and Path(name).suffix.lower() not in wanted)
+    return [link for link in links if link.is_symlink() and not link.exists()]
+
+
+def check_apart(in_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder that is the input folder: outputs would land beside (or on) their inputs."""
+    if _same_path(in_dir, out_dir):
+        raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
+
+
+def check_no_sources_in_output(in_dir: Path, out_dir: Path, met_at: Path, extensions: Sequence[str],
+                               cancel=None) -> None:
+    """Refuse an output folder that the walk of the input folder met (at `met_at`, its path there) and that holds
+    videos with no record of being made by this app: the walk leaves that folder out, its files taken for outputs,
+    so a user's own clips filed there were neither processed nor named, and one at an output's name was replaced by
+    --overwrite (a batch tester's find). Opens each video there: only a batch whose output folder is in its input
+    tree pays for it."""
+    from vsr_app.video.encoding import read_made_by
+
+    sources = []
+    for video in find_videos(out_dir, extensions, recursive=True, cancel=cancel):
+        if cancel is not None and cancel.is_set():  # opening thousands of files on a share takes minutes
+            raise Cancelled()
+        try:
+            if read_made_by(video) is None:
+                sources.append((met_at / video.relative_to(out_dir)).relative_to(in_dir))
+        except VsrAppError:  # not a media file: no one's footage
+            pass
+    if sources:
+        named = ", ".join(map(str, sources[:3])) + (" and more" if len(sources) > 3 else "")
+        raise VsrAppError(f"the output folder '{out_dir}' is inside the input folder and holds {len(sources)} "
+                          f"video{'s' if len(sources) > 1 else ''} with no record of being made by {APP_NAME} "
+                          f"(another program's, or an older {APP_NAME}'s: {named}): with sub-folders included they "
+                          "would be inputs, yet an output folder's files are taken for outputs; choose an output "
+                          "folder outside the input folder, or move them out of it")
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str) -> list[Path]:
+    """Mirror each input's place under `in_dir` into `out_dir`, changing the suffix only where the codec needs it.
+
+    Outputs are unique, or one input's output would be skipped as another's: an input that keeps its suffix
+    keeps its name; a converted one whose name is taken (clip.avi and clip.mp4 both -> clip.mp4) keeps its old
+    extension in it (clip.avi.mp4), then a number (clip.avi-2.mp4, ...). Names are compared ignoring case, as a
+    case-insensitive disk (macOS, Windows, exFAT drives, SMB shares) takes Clip.mp4 and clip.mp4 for one file: of
+    two inputs whose names differ only in case the second is numbered too (clip-2.mp4), as is a converted name that
+    is a mirrored sub-folder's (a.avi beside a folder a.mp4/ becomes a.avi.mp4). A new name is shortened to
+    the disk's limit (`fit_name`): clip.avi.mp4 is longer than clip.avi. Inputs come sorted, so a rerun plans the
+    same names and resumes.
+    """
+    from vsr_app.files import fit_name, name_max, name_size
+    from vsr_app.video.output_paths import output_suffix
+
+    def key(rel: Path) -> str:
+        return os.path.normcase(str(rel)).casefold()
+
+    room = name_max(out_dir)
+    rels = [src.relative_to(in_dir) for src in inputs]
+    suffixes = [output_suffix(src, codec) for src in inputs]
+    keepers: dict[str, int] = {}  # the names inputs that keep their suffix will use, each by the first such input
+    for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
+        if suffix == rel.suffix:
+            keepers.setdefault(key(rel), index)
+    # a mirrored sub-folder's name is taken too: a.avi -> a.mp4 beside the folder a.mp4/ of another input failed it
+    taken = set(keepers) | {key(folder) for rel in rels for folder in rel.parents if folder != Path(".")}
+    outputs = []
+    for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
+        if keepers.get(key(rel)) != index:
+            base = rel.stem if suffix == rel.suffix else rel.name
+            parts = itertools.chain([(rel.stem, suffix), (base, suffix)],
+                                    ((base, f"-{n}{suffix}") for n in itertools.count(2)))
+            names = (fit_name(stem, room - name_size(ending)) + ending for stem, ending in parts)
+            rel = next(rel.parent / name for name in names if key(rel.parent / name) not in taken)
+            taken.add(key(rel))
+        outputs.append(out_dir / rel)
+    return outputs
+
+
+def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[str], recursive: bool, codec: str,
+               unreadable: list[OSError] | None = None, cancel=None) -> tuple[list[Path], list[Path | None]]:
+    """The batch's inputs and their planned outputs (None without an output folder), for `run_batch` and for the
+    Batch tab's listing before a start: one sequence, so the queue the user approves is what the batch then does.
+    `unreadable` and `cancel` are find_videos'."""
+    extensions = parse_extensions(extensions)
+    if out_dir is not None:
+        check_apart(in_dir, out_dir)
+    met: list[Path] = []
+    inputs = find_videos(in_dir, extensions, recursive, exclude=out_dir, unreadable=unreadable, cancel=cancel,
+                         excluded_at=met)
+    if met:
+        check_no_sources_in_output(in_dir, out_dir, met[0], extensions, cancel)
+    outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir is not None else [None] * len(inputs)
+    return inputs, outputs
+
+
+@dataclass
+class Queue:
+    """What the batch would do with a folder, as listed before it starts (the batch then runs over these folders,
+    whatever the fields say by then)."""
+    in_dir: Path
+    out_dir: Path | None
+    problem: str  # why `in_dir` cannot be listed, saying what to do; empty when it was listed
+    inputs: list[Path]
+    outputs: list[Path | None]  # None without an output folder
+    foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
+    unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
+
+
+def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
+               find_foreign: bool, progress=None, cancel=None) -> Queue:
+    """(worker thread) The Batch tab's queue: the batch's inputs and planned outputs, by its own planning
+    (`plan_batch`)."""
+    if not in_dir.is_dir():
+        return Queue(in_dir, out_dir, _not_a_folder(in_dir), [], [], [])
+    unreadable: list[OSError] = []
+    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
+    foreign = []
+    for path in outputs if find_foreign else []:
+        if cancel is not None and cancel.is_set():  # opening thousands of files takes minutes
+            raise Cancelled()
+        if path is not None and path.is_file() and not _made_by_us(path):
+            foreign.append(path)
+    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable)
+
+
+def _not_a_folder(in_dir: Path) -> str:
+    """Why the input folder cannot be listed, with what to do: "Choose an input folder" for one that was chosen but
+    is gone, then a bare "does not exist" on Start, left the user guessing."""
+    if in_dir.exists():
+        return f"'{in_dir}' is not a folder; choose the folder that holds the videos."
+    return f"'{in_dir}' does not exist; choose an existing folder of videos."
+
+
+def _made_by_us(path: Path) -> bool:
+    from vsr_app.video.encoding import read_made_by
+
+    try:
+        return read_made_by(path) is not None
+    except VsrAppError:  # not a media file at all
+        return False

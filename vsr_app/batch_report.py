@@ -1,0 +1,167 @@
+"""The batch report: what happened to each file of a batch and why (`FileResult`, `BatchReport`), as `--report`
+writes it in JSON.
+
+A module of its own because the report lives apart from the run that writes it: the CLI and the Batch tab show it,
+and a rerun reads the one it replaces for the notes of the outputs it skips (`earlier_notes`). Its path is checked
+before anything is made (`check_report_path`): it may replace an earlier report but never an input, a planned output
+or any other file (unless `overwrite`), since writing it is the first thing the batch does. Its paths are absolute,
+so it reads the same from anywhere; until the batch ends it says "finished": false and has no exit code, so the
+account a killed batch leaves never reads as a success.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.media import OPEN_VIDEO_EXTS
+
+REPORT_VERSION = 3  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable"
+PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
+
+
+@dataclass
+class FileResult:
+    """One line of the report: what happened to one input file and why."""
+
+    input: str
+    output: str
+    status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled; pending:
+    # not finished yet (only in the report of a batch still running or killed)
+    reason: str | None = None  # why it was skipped, kept, failed or what it replaced; None for a plain success
+    notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
+    input_bytes: int | None = None
+    output_bytes: int | None = None
+    seconds: float = 0.0
+    frames_in: int | None = None
+    frames_out: int | None = None
+    input_size: list[int] | None = None  # [width, height]
+    output_size: list[int] | None = None
+    input_duration: float | None = None
+    output_duration: float | None = None
+    scene_cuts: int | None = None  # where interpolation repeated a frame instead of blending two shots; None: upscaled
+
+
+@dataclass
+class BatchReport:
+    """Everything `--report` writes; `exit_code` is 0 when every file was done or already done and every folder
+    read. Until `finished` (set as the batch ends, cancelled or not) the written report has no exit code."""
+
+    input_dir: str
+    output_dir: str
+    task: str
+    model: str
+    started: str
+    settings: dict = field(default_factory=dict)  # what the outputs record (encoding.made_by)
+    files: list[FileResult] = field(default_factory=list)
+    unreadable: list[dict] = field(default_factory=list)  # {"folder", "reason"}: sub-folders whose videos were missed
+    seconds: float = 0.0
+    cancelled: bool = False
+    finished: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0}
+        for f in self.files:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        return counts
+
+    @property
+    def exit_code(self) -> int:
+        """130 when cancelled (what a shell reports for Ctrl-C), else 1 when a file failed or was kept or a folder
+        could not be read, else 0."""
+        if self.cancelled:
+            return 130
+        return 1 if self.unreadable or any(f.status in (FAILED, EXISTS) for f in self.files) else 0
+
+    def as_dict(self) -> dict:
+        return {"version": REPORT_VERSION, "input_dir": self.input_dir, "output_dir": self.output_dir,
+                "task": self.task, "model": self.model, "settings": self.settings, "started": self.started,
+                "seconds": round(self.seconds, 3), "finished": self.finished,
+                "cancelled": self.cancelled, "counts": self.counts(),
+                "exit_code": self.exit_code if self.finished else None,
+                "unreadable": self.unreadable, "files": [asdict(f) for f in self.files]}
+
+    def summary(self) -> str:
+        c = self.counts()
+        text = f"{c[OK]} ok, {c[SKIPPED]} skipped, {c[FAILED]} failed"
+        if c[EXISTS]:
+            text += f", {c[EXISTS]} existing file{'s' if c[EXISTS] > 1 else ''} kept"
+        if c[CANCELLED]:
+            text += f", {c[CANCELLED]} cancelled"
+        if self.unreadable:
+            text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
+        return f"{text} in {self.seconds:.1f} s"
+
+    def write(self, path: str | os.PathLike) -> None:
+        """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
+        surrogates) are written as JSON escapes, which read back to the same name."""
+        from vsr_app.files import atomic_write
+
+        target = Path(path)
+        text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors="backslashreplace"))
+        except OSError as exc:
+            raise VsrAppError(f"cannot write the report '{target}': {exc.strerror or exc}") from exc
+
+
+def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
+    """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
+    any file is processed, so that output would then be kept as "exists"), an existing video even with `overwrite`
+    (an earlier batch's output was replaced by the report), or another existing file that is not an earlier batch
+    report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag. A folder, or a
+    place that cannot be written, is refused here too: before the output folder is made, so nothing is left behind."""
+    from vsr_app.video.output_paths import check_writable
+
+    real = os.path.realpath(path)
+    for src, dst in zip(inputs, outputs):
+        if real == os.path.realpath(src):
+            raise VsrAppError(f"the report '{path}' would overwrite the input video '{src}'; "
+                              "choose another report file")
+        if real == os.path.realpath(dst):
+            raise VsrAppError(f"the report '{path}' is where the output of '{src}' goes; choose another report file")
+    if path.is_file() and path.suffix.lower() in OPEN_VIDEO_EXTS:  # --overwrite is given for outputs, not for this
+        raise VsrAppError(f"the report '{path}' would replace a video (an earlier batch's output, perhaps); a report "
+                          "is JSON: give a file name such as report.json")
+    if path.is_file() and not overwrite and not _is_report(path):
+        raise VsrAppError(f"the report '{path}' would replace an existing file that is not a batch report; "
+                          f"{OVERWRITE_HINT} or choose another report file")
+    if path.is_dir():
+        raise VsrAppError(f"the report '{path}' is a folder; give a file name such as report.json")
+    check_writable(path.parent, "the report's folder")
+
+
+def _read_report(path: Path) -> dict | None:
+    """The batch report at `path`, or None where it holds none; the first byte is checked first so a large video is
+    not read whole."""
+    try:
+        with open(path, "rb") as f:
+            if f.read(1) != b"{":
+                return None
+            f.seek(0)
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"input_dir", "output_dir", "files"} <= data.keys() else None
+
+
+def _is_report(path: Path) -> bool:
+    return _read_report(path) is not None
+
+
+def earlier_notes(report_path: str | Path | None) -> dict[str, list[str]]:
+    """The notes the report being replaced holds for each output it made or found made (audio re-encoded, frames
+    lost to damage, subtitles dropped), by output path: a rerun skips those outputs, and its report would otherwise
+    drop the only record of what they lost."""
+    data = _read_report(Path(report_path)) if report_path is not None else None
+    files = data.get("files") if data is not None else None
+    if not isinstance(files, list):
+        return {}
+    return {f["output"]: [str(n) for n in f["notes"]] for f in files
+            if isinstance(f, dict) and f.get("status") in (OK, SKIPPED) and isinstance(f.get("output"), str)
+            and isinstance(f.get("notes"), list) and f["notes"]}

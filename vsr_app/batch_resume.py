@@ -1,0 +1,92 @@
+"""Whether the file at an output's name is this job's complete output, so a batch run again skips it (resume), and
+if not, what it is, for the report.
+
+Outputs appear only complete (the writer renames a checked temporary file into place), so an interrupted batch -
+Ctrl-C, kill -9, power loss - resumes by running it again: an output that records the same settings (task, model,
+codec, CRF, preset: the writer's `made_by` tag) and the same version of its input (`input_record`; outputs of
+versions before it have none and are matched without it, so an upgrade does not flag them all) and whose frame
+count, duration and size match what the input would give is skipped. Any other file at an output's name is not a
+half-written output of ours but something the user may want (another program's video, an output made with other
+settings, a text file): the batch keeps it and reports what it is. A module of its own: judging a file already
+there (its recorded settings and input, then its packets) is a question apart from running the batch.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from vsr_app.errors import VsrAppError
+
+
+def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> str | None:
+    """None when the file at `dst` is a complete output of this job: it records the same `settings` and version of
+    `src` (where it records one) and matches `src` (enlarged `scale` times, `factor` times the frames). Otherwise
+    what it is, for the report."""
+    from vsr_app.video.verify import output_mismatch
+    from vsr_app.video.encoding import input_record, read_made_by, same_version
+
+    try:
+        found = read_made_by(dst)
+    except VsrAppError:
+        return "an existing file that is not a readable video"
+    if found is None:
+        return "an existing video with no record of the settings that made it (another program's or an older vsr-app's)"
+    made_from = found.pop("input", None)
+    if "weights" not in found and not any(settings.get("weights") or []):
+        found["weights"] = settings.get("weights")  # recorded before digests were: a built-in model has none anyway
+    if found != settings:
+        changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
+                   for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
+        unknown = not any(found.get("weights") or [])
+        if unknown and [key for key in settings if found.get(key) != settings.get(key)] == ["weights"]:
+            return ("an existing output of these settings from an earlier vsr-app, which did not record the model's "
+                    "weights, so whether they were these cannot be told")  # it read "weights none (this run: 1c2f...)"
+        return f"an existing output made with other settings: {', '.join(changes)}"
+    if made_from is not None:
+        current = input_record(src)
+        if not same_version(made_from, current):
+            return f"an existing output made from {_other_input(made_from, current)}"
+    mismatch = output_mismatch(src, dst, scale, factor)
+    if mismatch is not None:
+        return f"an existing output made with these settings that does not match the input ({mismatch})"
+    return None
+
+
+def earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: int, planned: set[str],
+                    codec: str) -> Path | None:
+    """A complete output of this job beside `dst` under another container's name, which an earlier version chose
+    (a WebM's H.264 went to .mp4 before .mkv, an .mp4's ProRes to .mkv before .mov): after the update a resumed batch
+    made every such file again and left both. None when there is none, or the name is another input's output now."""
+    from vsr_app.video.encoding import codec_spec, read_made_by
+
+    suffixes = sorted(codec_spec(codec).containers - {dst.suffix.lower()})
+    # its own name in another container, or the form a name taken by another input got (clip.webm.mp4)
+    names = [dst.with_suffix(s) for s in suffixes] + [dst.parent / f"{src.name}{s}" for s in suffixes]
+    for other in names:
+        if other == dst or not other.is_file() or os.path.realpath(other) in planned:
+            continue
+        try:  # only one that records this very input: size, frames and length alone matched another video
+            recorded = (read_made_by(other) or {}).get("input") is not None
+        except VsrAppError:
+            continue
+        if recorded and existing_output(src, other, settings, scale, factor) is None:
+            return other
+    return None
+
+
+def _other_input(recorded: Any, current: dict) -> str:
+    """What an output that `same_version` says was not made from this input was made from, as far as its record
+    tells: not always an older version of it, as the inputs of a folder may change between runs (clip.mp4 added
+    beside clip.avi takes the name clip.mp4 that clip.avi's output had)."""
+    name = recorded.get("name") if isinstance(recorded, dict) else None
+    if not isinstance(name, str):  # recorded by a version that did not record names
+        return "another input, or another version of this one"
+    return "another version of this input" if name == current["name"] else f"another input, '{name}'"
+
+
+def _setting(value: Any) -> str:
+    if isinstance(value, list):
+        return " + ".join(map(_setting, value))
+    return "none" if value is None else str(value)
