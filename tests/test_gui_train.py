@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -27,6 +26,7 @@ from vsr_app.gui import fmt, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
 from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
+from vsr_app.gui.trainer_process import LOG_NAME, TrainerProcess, failure_cause
 from vsr_app.models import build_arch, count_params, list_models, save_model
 from vsr_app.nets.vfi_teacher import VFINet, default_widths
 from vsr_app.resources import user_models_dir
@@ -399,10 +399,10 @@ def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(pa
 def test_the_stop_grace_timer_goes_with_its_process(panel, qtbot, monkeypatch):
     """Stop arms a kill for a trainer that ignores SIGTERM; when the process object is gone before that (the
     window closed), the timer must go too, not fire into a deleted object."""
-    from vsr_app.gui import train_panel
+    from vsr_app.gui import trainer_process
 
-    monkeypatch.setattr(train_panel, "STOP_GRACE_MS", 200)
-    process = QProcess(panel)
+    monkeypatch.setattr(trainer_process, "STOP_GRACE_MS", 200)
+    process = TrainerProcess(None, panel)
     process.start(sys.executable, ["-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                                          "time.sleep(30)"])
     assert process.waitForStarted()
@@ -423,7 +423,7 @@ def test_a_stop_before_the_trainer_handles_signals_is_a_stop_not_a_failure(panel
     panel.run_dir = tmp_path / "early_run"
     panel.run_dir.mkdir()
     panel.started, panel.checkpoint_at_start = time.monotonic(), None
-    process = QProcess(panel)
+    process = TrainerProcess(None, panel)
     process.finished.connect(panel._finished)
     process.start(sys.executable, ["-c", "import time; time.sleep(30)"])  # default SIGTERM action: dies
     assert process.waitForStarted()
@@ -469,7 +469,7 @@ def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(pane
     panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
     panel.last_model = ("upscale", "tiny-student", "")
     panel.started, panel.checkpoint_at_start = time.monotonic(), None
-    process = QProcess(panel)
+    process = TrainerProcess(None, panel)
     process.finished.connect(panel._finished)
     checkpoint = panel.run_dir / "checkpoint.json"
     process.start(sys.executable, ["-c", f"import os, pathlib, sys; "
@@ -627,14 +627,14 @@ def no_space(*args, **kwargs):
 def test_a_full_disk_under_the_run_still_ends_the_run_in_the_tab(panel, qtbot, window, tmp_path, monkeypatch):
     """The tab keeps the trainer's output in RUN/gui-log.txt. On a full disk (where the trainer fails, saying so)
     that write fails too: the tab must still show the trainer's message and unlock the form."""
-    monkeypatch.setattr(train_panel, "open", no_space, raising=False)
+    from vsr_app.gui import trainer_process
+
+    monkeypatch.setattr(trainer_process, "open", no_space, raising=False)
     panel.run_dir = tmp_path / "run"
     panel.run_dir.mkdir()
     panel.started, panel.checkpoint_at_start, panel.new_run_made_dir = time.monotonic(), None, None
-    process = QProcess(panel)
-    process.setProcessChannelMode(QProcess.MergedChannels)
-    process.finished.connect(panel._finished)  # the trainer's last lines are read when it ends
-    panel.process = process
+    process = TrainerProcess(panel.run_dir / LOG_NAME, panel)
+    panel._attach(process)  # the trainer's last lines are read when it ends
     panel._set_running(True)
     with qtbot.waitSignal(process.finished, timeout=10_000):
         process.start(sys.executable, ["-c", "print('vsr-app: error: no space left on the disk'); exit(1)"])
@@ -798,7 +798,7 @@ def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel
     panel._park_focus(panel.stop_button)  # a start's validation clip being checked: nothing to stop yet
     panel._set_running(True)  # the trainer launched
     assert panel.stop_button.hasFocus()
-    panel.process = QProcess(panel)  # not started: Stop's SIGTERM goes nowhere
+    panel.process = TrainerProcess(None, panel)  # not started: Stop's SIGTERM goes nowhere
     with monkeypatch.context() as m:
         m.setattr(panel, "running", lambda: True)
         panel.stop()  # Stop is disabled until the trainer has written its checkpoint and exited
@@ -950,10 +950,11 @@ def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pr
 
 
 def feed_log(panel, lines: list[str]) -> None:
-    """What a trainer's output does to the tab: `_read_output` on these lines."""
-    panel.process = SimpleNamespace(readAllStandardOutput=lambda: "\n".join(lines).encode())
+    """What a trainer's output does to the tab: these lines, as its process gives them out."""
+    process = TrainerProcess(None, panel)
+    panel._attach(process)
     try:
-        panel._read_output()
+        process.lines.emit(lines)
     finally:
         panel.process = None
 
@@ -991,13 +992,11 @@ def test_the_train_tab_fits_an_800_px_window(window, qtbot):
     assert_form_fits(panel)
 
 
-def ended_trainer(panel, qtbot, code: str) -> None:
-    """A stand-in trainer (`python -c CODE`), run as the tab runs one, to its end."""
-    process = QProcess(panel)
-    process.setProcessChannelMode(QProcess.MergedChannels)
-    process.readyReadStandardOutput.connect(panel._read_output)
-    process.finished.connect(panel._finished)
-    panel.process, panel.run_output, panel.started = process, [], time.monotonic()
+def ended_trainer(panel, qtbot, code: str, stopping: bool = False) -> None:
+    """A stand-in trainer (`python -c CODE`), run as the tab runs one, to its end (`stopping`: as after a Stop)."""
+    process = TrainerProcess(panel.run_dir / LOG_NAME, panel)
+    panel._attach(process)
+    process.stopping, panel.started = stopping, time.monotonic()
     with qtbot.waitSignal(process.finished, timeout=10_000):
         process.start(sys.executable, ["-c", code])
 
@@ -1010,17 +1009,17 @@ def test_a_failed_run_says_its_cause_in_one_line_and_where_its_log_is(panel, qtb
     text = whole_message(window.error_box)
     assert text.splitlines()[0].startswith("ImportError: cannot import name '_check_resume_flags'")
     assert "Traceback" not in text and "File " not in text and "step=1" not in text
-    assert "code 1" in text and str(panel.run_dir / train_panel.LOG_NAME) in text
+    assert "code 1" in text and str(panel.run_dir / LOG_NAME) in text
     assert "Traceback" in panel.log.toPlainText()  # the whole output is there
 
 
 def test_a_failure_cause_is_the_cli_error_or_the_last_exception():
-    assert train_panel.failure_cause(["data: x", "vsr-app: error: unknown options: a", "done"]) == \
+    assert failure_cause(["data: x", "vsr-app: error: unknown options: a", "done"]) == \
         "unknown options: a"  # the CLI's "vsr-app: error: " is terminal wording
     chained = ["Traceback (most recent call last):", "KeyError: 'a'", "", "During handling of the above exception, "
                "another exception occurred:", "  File \"x.py\", line 1", "    f()", "    ^^^", "RuntimeError: b"]
-    assert train_panel.failure_cause(chained) == "RuntimeError: b"
-    assert train_panel.failure_cause(["step=3/60"]) == "it gave no reason; its last line: step=3/60"
+    assert failure_cause(chained) == "RuntimeError: b"
+    assert failure_cause(["step=3/60"]) == "it gave no reason; its last line: step=3/60"
 
 
 def test_stop_pressed_as_the_run_ends_reports_it_finished(panel, qtbot, window, tmp_path):
@@ -1033,8 +1032,8 @@ def test_stop_pressed_as_the_run_ends_reports_it_finished(panel, qtbot, window, 
     for last, said in ((60, "Finished"), (30, "Stopped")):  # 0 short of the steps: a stop (a resume's own length)
         metrics.write_text(metrics_lines(range(1, last + 1)))
         panel.plots.reset()
-        panel.tail, panel.total_steps, panel.stopping = MetricsTail(metrics), 60, True
-        ended_trainer(panel, qtbot, "pass")
+        panel.tail, panel.total_steps = MetricsTail(metrics), 60
+        ended_trainer(panel, qtbot, "pass", stopping=True)
         assert panel.status.text().startswith(said), panel.status.text()
     assert window.error_box is None
 
@@ -1181,7 +1180,7 @@ def test_prune_teacher_runs_the_pruner_and_its_net_becomes_start_from(pruning, q
     assert panel.status.text().startswith("Pruned after"), panel.log.toPlainText()
     assert panel.start_from.text() == str(run / "pruned.safetensors") and (run / "pruned.safetensors").is_file()
     assert "now the Start from" in panel.run_label.text() and panel.plots.last_step() == 4
-    assert "pruned " in (run / train_panel.LOG_NAME).read_text()  # its output kept, as a training run's
+    assert "pruned " in (run / LOG_NAME).read_text()  # its output kept, as a training run's
     assert panel.last_model is None and not panel.compare_button.isVisible()  # nothing installed
     assert window.error_box is None or not window.error_box.isVisible()
     assert "prune-vfi-2" in panel.start_note.text()  # the next pruning goes beside this one

@@ -204,7 +204,7 @@ def _close_on_signals(window) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from vsr_app.gui.train_panel import INTERRUPTED_EXIT
+    from vsr_app.gui.trainer_process import INTERRUPTED_EXIT
     from vsr_app.stop_signals import handle_stops
 
     def stop() -> None:

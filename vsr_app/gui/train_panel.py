@@ -1,9 +1,7 @@
-"""The Train tab: a form that starts `vsr-app train` as a separate process, live curves, log, Stop / Resume.
+"""The Train tab: a form that starts `vsr-app train` as a separate process (`trainer_process`), live curves, log,
+Stop / Resume.
 
-Why a process (QProcess) and not a thread: training runs for hours, may use every core and can crash;
-in its own process it can do all that without ever blocking or taking down the window, and Stop is
-the same SIGTERM a terminal user would send (the trainer writes a checkpoint and exits). Curves come
-from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
+Curves come from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
 every model selector; Start refuses a name another run's model already has there (it would be replaced).
 Prune runs `vsr-app prune vfi` the same way (progress, log, Stop; Continue pruning goes on with a stopped one),
@@ -15,16 +13,14 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import time
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QProcess, QProcessEnvironment, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QProcess, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSpinBox, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
@@ -40,6 +36,9 @@ from vsr_app.gui.run_files import (PRUNE_FOLDER, MetricsTail, check_model_name, 
                                    follow_moved_run, free_prune_folder, install_run_model, is_prune_run,
                                    model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
+from vsr_app.gui.train_fields import number_field, show_saved, stored
+from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, TrainerProcess,
+                                         failure_cause)
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
                                     check_start_from, choice_data, default_runs_dir, extra_of_run, field_default,
                                     form_fields_for, launcher, net_field_applies, net_params, prune_arguments,
@@ -50,15 +49,7 @@ from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
-LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
-INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
-KILLED_SIGNAL = 9  # SIGKILL: what the kernel's out-of-memory killer sends, and `kill -9`
-OOM_HINT = ": the system may have run out of memory, or someone ran kill -9"
-STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
 RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
-# a line that says why the trainer failed: the CLI's (or argparse's) "PROG: error: ...", a traceback's exception line
-CLI_ERROR = re.compile(r"^.*?: error: ")
-EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
 
 
 class RunPlan(NamedTuple):
@@ -84,67 +75,6 @@ def _net_params(task: str, options: dict, progress, cancel) -> int:
     return net_params(task, options)
 
 
-def failure_cause(lines: list[str]) -> str:
-    """The line of the trainer's output that says why it failed, the last (a chained traceback ends with its own):
-    a traceback's frames, code and ^^^ markers are no cause, and the log has them all. The CLI's "vsr-app: error: "
-    is terminal wording, left out of a box."""
-    for line in reversed(lines):
-        cli = CLI_ERROR.match(line)
-        if cli or EXCEPTION.match(line):
-            return line[cli.end() if cli else 0:].strip()
-    return f"it gave no reason; its last line: {lines[-1].strip()}" if lines else "it printed nothing"
-
-
-class MultipleSpinBox(QSpinBox):
-    """An int field that takes only multiples of `multiple` (train_form.MULTIPLE_OF): it steps by one and rounds a
-    typed value to the nearest when editing ends, so the trainer is not handed a crop it refuses."""
-
-    def __init__(self, multiple: int):
-        super().__init__()
-        self.multiple = multiple
-        self.setSingleStep(multiple)
-        self.editingFinished.connect(self._snap)
-
-    def setValue(self, value: int) -> None:  # a saved or a run's value too (the form saved the 100 Start refused)
-        nearest = (int(value) + self.multiple // 2) // self.multiple * self.multiple  # halves up
-        super().setValue(min(max(nearest, self.minimum()), self.maximum()))
-
-    def stepBy(self, steps: int) -> None:
-        self._snap()
-        super().stepBy(steps)
-
-    def _snap(self) -> None:
-        self.setValue(self.value())
-
-
-def _spin(kind, default, low, high, multiple=1):
-    if kind is int:
-        box = MultipleSpinBox(multiple) if multiple > 1 else QSpinBox()
-        box.setRange(int(low), int(high))
-    else:
-        box = QDoubleSpinBox()
-        box.setDecimals(6 if high <= 1.0 else 3)
-        box.setRange(low, high)
-        box.setSingleStep(default / 10 if default else 0.1)
-    box.setValue(default)
-    return box
-
-
-def _stored(widget):
-    """A field's value as settings keep it: a choice's JSON text, a number."""
-    return widget.currentData() if isinstance(widget, QComboBox) else widget.value()
-
-
-def _show_saved(widget, saved, default) -> None:
-    """Show a field's saved value (settings give text back), else its default."""
-    if isinstance(widget, QComboBox):
-        # saved: JSON text; before choices carried values, the plain label (still honoured)
-        index = max(widget.findData(saved), widget.findData(choice_data(saved)))
-        widget.setCurrentIndex(index if index >= 0 else widget.findData(choice_data(default)))
-    else:
-        widget.setValue(type(widget.value())(saved) if saved is not None else default)
-
-
 class TrainPanel(QWidget):
     errorRaised = Signal(str, str)
     modelsChanged = Signal()
@@ -154,7 +84,7 @@ class TrainPanel(QWidget):
     def __init__(self, settings: QSettings, parent=None):
         super().__init__(parent)
         self.settings = settings
-        self.process: QProcess | None = None
+        self.process: TrainerProcess | None = None
         self.checking: Job | None = None  # the held-out check before a start
         self.sizing: Job | None = None  # the newest count of the form's net's parameters
         self.tail: MetricsTail | None = None
@@ -162,12 +92,9 @@ class TrainPanel(QWidget):
         self.opened_run: Path | None = None  # the folder Open run showed
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
-        self.stopping = False
         self.focus_parked = False  # a keyboard focus waits on the log for the next run button (see _park_focus)
         self.pruning = False  # the process is `prune vfi`: nothing to install, its net becomes Start from
         self.checkpoint_at_start: int | None = None
-        self.run_output: list[str] = []  # this trainer's lines: a failure shows these, not an earlier run's
-        self.log_unsaved = False  # this trainer's lines could not all be kept in the run's log file (said once)
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
         self.shown_task: str | None = None  # the task of the run the curves and log show (None: no run shown)
@@ -610,8 +537,8 @@ class TrainPanel(QWidget):
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
                     widget.addItem(text, choice_data(value))
             else:
-                widget = _spin(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
-            _show_saved(widget, saved, default)
+                widget = number_field(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
+            show_saved(widget, saved, default)
             widget.setToolTip(tip)
             changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             changed.connect(self._recount)
@@ -655,7 +582,7 @@ class TrainPanel(QWidget):
         if net != self.form_net:
             self._remember_net_fields()
             for key in self._own_fields(net):
-                _show_saved(self.inputs[key], self.settings.value(self._net_key(net, key)),
+                show_saved(self.inputs[key], self.settings.value(self._net_key(net, key)),
                             field_default(self.form_task, net, key))
             self.form_net = net
         for key, widget in self.inputs.items():
@@ -755,7 +682,7 @@ class TrainPanel(QWidget):
         task = self.form_task
         for key, widget in self.inputs.items():
             if not key.startswith("net_config."):
-                self.settings.setValue(f"train/{task}/{key}", _stored(widget))
+                self.settings.setValue(f"train/{task}/{key}", stored(widget))
         self._remember_net_fields()
         self.settings.setValue(f"train/{task}/distill", self.distill.currentData())
         if self.teacher.currentData():
@@ -766,11 +693,11 @@ class TrainPanel(QWidget):
     def _remember_net_fields(self) -> None:
         """Save the fields that size the shown net, under that net."""
         for key in self._own_fields(self.form_net):
-            self.settings.setValue(self._net_key(self.form_net, key), _stored(self.inputs[key]))
+            self.settings.setValue(self._net_key(self.form_net, key), stored(self.inputs[key]))
 
     # ---- running ----
     def running(self) -> bool:
-        return self.process is not None and self.process.state() != QProcess.NotRunning
+        return self.process is not None and self.process.running()
 
     def start(self, resume: bool = False) -> None:
         """Check the form, then (off the GUI thread: it walks every training file) that the validation clip is not
@@ -872,31 +799,29 @@ class TrainPanel(QWidget):
     def _run_cli(self, args: list[str]) -> None:
         """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed."""
         program, prefix = launcher()
-        self.process = QProcess(self)
-        self.process.setProcessChannelMode(QProcess.MergedChannels)
-        env = QProcessEnvironment.systemEnvironment()
-        env.insert("PYTHONUNBUFFERED", "1")
-        self.process.setProcessEnvironment(env)
-        self.process.readyReadStandardOutput.connect(self._read_output)
-        self.process.finished.connect(self._finished)
-        self.process.errorOccurred.connect(self._process_error)
+        self._attach(TrainerProcess(self.run_dir / LOG_NAME, self))
         self.plots.reset()
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         history = self.tail.read()  # a resumed run's steps so far: plotted at once, but not its progress now
         self.plots.add_records(history)
         self.log_follows = True  # a new trainer's output is shown from its start to its end
         self._log(f"$ {Path(program).name} {' '.join(prefix + args)}")
-        self.run_output = []
-        self.log_unsaved = False
         self.started = time.monotonic()
         self.checkpoint_at_start = self._checkpoint_stamp()
-        self.stopping = False
         self.compare_button.hide()
         self._label_run()
         self.status.setText(self._starting_text(history))
         self._set_running(True)
         self.process.start(program, prefix + args)
         self.timer.start()
+
+    def _attach(self, process: TrainerProcess) -> None:
+        """Follow `process`: its lines in the log, its end or its failure to start said."""
+        self.process = process
+        process.lines.connect(lambda lines: self._log(*lines))
+        process.said.connect(self._log)
+        process.finished.connect(self._finished)
+        process.errorOccurred.connect(self._process_error)
 
     def _starting_text(self, history: list) -> str:
         """A resumed run is said at the step its trainer goes on from, its checkpoint's: its metrics may run on past
@@ -993,20 +918,15 @@ class TrainPanel(QWidget):
     def stop(self) -> None:
         """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
         if self.running():
-            self.stopping = True
             self.status.setText("Stopping: writing a checkpoint\u2026")
             self._park_focus(self.stop_button)
-            self.process.terminate()
-            # owned by the process: the timer goes with it (a window closed within the grace time deletes it)
-            QTimer.singleShot(STOP_GRACE_MS, self.process, self.process.kill)
+            self.process.stop()
 
-    def stop_and_wait(self, timeout_ms: int = STOP_GRACE_MS) -> None:
+    def stop_and_wait(self) -> None:
         """Stop and block until the trainer has written its checkpoint (quitting the app): the grace a Stop gives."""
         if self.running():
             self.stop()
-            if not self.process.waitForFinished(timeout_ms):
-                self.process.kill()
-                self.process.waitForFinished(5000)
+            self.process.wait_for_end()
 
     def _park_focus(self, button: QPushButton) -> None:
         """Disable `button` until its outcome comes (Stop until the trainer exits, or while a start's clip is
@@ -1082,26 +1002,6 @@ class TrainPanel(QWidget):
         self.run_label.setText(text)
         self.run_label.show()
 
-    def _read_output(self) -> None:
-        text = bytes(self.process.readAllStandardOutput()).decode("utf-8", errors="replace")
-        lines = [line for line in text.replace("\r", "\n").splitlines() if line.strip()]
-        self._log(*lines)
-        self.run_output += lines
-        if lines and self.run_dir is not None:
-            self._keep_output(lines)
-
-    def _keep_output(self, lines: list[str]) -> None:
-        """Append the trainer's lines to the run's log file. A full disk (where the trainer fails and says why) must
-        not stop the tab from following the trainer and reporting its end: it is said once, in the log panel."""
-        path = self.run_dir / LOG_NAME
-        try:
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write("\n".join(lines) + "\n")
-        except OSError as exc:
-            if not self.log_unsaved:
-                self._log(f"(cannot keep this log in {path}: {exc.strerror or exc})")
-            self.log_unsaved = True
-
     def _process_error(self, error) -> None:
         if error == QProcess.FailedToStart:
             self.timer.stop()
@@ -1113,14 +1013,15 @@ class TrainPanel(QWidget):
 
     def _finished(self, code: int, status) -> None:
         self.timer.stop()
-        self._read_output()
+        self.process.read_output()
         self._poll()
         self._set_running(False)
         took = fmt.duration(time.monotonic() - self.started)
         ended = code == 0 and status != QProcess.CrashExit
         # a Stop pressed as the last step was written: the run is complete, nothing is left to resume
         saved = self._checkpoint_stamp() != self.checkpoint_at_start
-        if ended and (not self.stopping or self.plots.last_step() >= self.total_steps):
+        stopping = self.process.stopping
+        if ended and (not stopping or self.plots.last_step() >= self.total_steps):
             if self.pruning:
                 self.status.setText(f"Pruned after {took}.")
             else:
@@ -1129,7 +1030,7 @@ class TrainPanel(QWidget):
             announce(self.status, self.status.text())  # hours after its start: a screen reader user hears the end
         # a stop ends in 130 (the CLI's interrupted), 0 short of the steps this tab counts (a resumed run keeps its
         # own) or a crash exit (killed after the grace time, or SIGTERM before Python's handler was set)
-        elif self.stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
+        elif stopping and (code in (0, INTERRUPTED_EXIT) or status == QProcess.CrashExit):
             if not saved:
                 self.status.setText(f"Stopped after {took}, before the first step: nothing new to save.")
                 if self.pruning:
@@ -1162,20 +1063,13 @@ class TrainPanel(QWidget):
         elif not self.pruning:  # hours of steps before the crash stay usable
             self._install()
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
-        cause = fmt.for_train_tab(failure_cause(self.run_output))
+        cause = fmt.for_train_tab(failure_cause(self.process.output))
         self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} {killed_by or f'exited with code {code}'}; "
-                                                f"its whole output is in {self._log_place()}.{said}")
+                                                f"its whole output is in {self.process.log_place()}.{said}")
 
     def _doing(self) -> tuple[str, str]:
         """What runs, for messages: the pruner or the trainer, and its work."""
         return ("pruner", "Pruning") if self.pruning else ("trainer", "Training")
-
-    def _log_place(self) -> str:
-        """Where the trainer's whole output is: the log under the curves, and the run's log file while it is kept
-        (a refused new run's goes with its folder)."""
-        path = self.run_dir / LOG_NAME
-        kept = path.is_file() and not self.log_unsaved
-        return f"the log under the curves and in {path}" if kept else "the log under the curves"
 
     def _clear_refused_start(self) -> None:
         """A new run the trainer refused wrote nothing of its own: the options and log this tab wrote for it go too,
@@ -1222,11 +1116,11 @@ class TrainPanel(QWidget):
         text = f"Step {record['step']:,} / {total:,}"
         per_step = record.get("s_per_step")
         if per_step:
-            text += f"   \u00b7   {per_step:.2f} s/step   \u00b7   {fmt.duration(per_step * (total - record['step']))} left"
+            text += f"   \u00b7   {per_step:.2f} s/step{fmt.eta_suffix(per_step * (total - record['step']))}"
         val = self.plots.series.get("val_psnr")
         if val and val[1]:
             text += f"   \u00b7   val PSNR {val[1][-1]:.2f} dB"
         if self.pruning and record["step"] >= total:
             text = f"Step {total:,} / {total:,}   \u00b7   making the pruned net\u2026"
-        if self.running() and not self.stopping:
+        if self.running() and not self.process.stopping:
             self.status.setText(text)

@@ -1,0 +1,58 @@
+"""The Train tab's Hyper-parameters fields: the widget each option gets, and its value as settings keep it."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
+
+from vsr_app.gui.train_form import choice_data
+
+
+class MultipleSpinBox(QSpinBox):
+    """An int field that takes only multiples of `multiple` (train_form.MULTIPLE_OF): it steps by one and rounds a
+    typed value to the nearest when editing ends, so the trainer is not handed a crop it refuses."""
+
+    def __init__(self, multiple: int):
+        super().__init__()
+        self.multiple = multiple
+        self.setSingleStep(multiple)
+        self.editingFinished.connect(self._snap)
+
+    def setValue(self, value: int) -> None:  # a saved or a run's value too (the form saved the 100 Start refused)
+        nearest = (int(value) + self.multiple // 2) // self.multiple * self.multiple  # halves up
+        super().setValue(min(max(nearest, self.minimum()), self.maximum()))
+
+    def stepBy(self, steps: int) -> None:
+        self._snap()
+        super().stepBy(steps)
+
+    def _snap(self) -> None:
+        self.setValue(self.value())
+
+
+def number_field(kind, default, low, high, multiple=1):
+    """A Hyper-parameters field for an int or float option: its range, step and decimals from what it holds."""
+    if kind is int:
+        box = MultipleSpinBox(multiple) if multiple > 1 else QSpinBox()
+        box.setRange(int(low), int(high))
+    else:
+        box = QDoubleSpinBox()
+        box.setDecimals(6 if high <= 1.0 else 3)
+        box.setRange(low, high)
+        box.setSingleStep(default / 10 if default else 0.1)
+    box.setValue(default)
+    return box
+
+
+def stored(widget):
+    """A field's value as settings keep it: a choice's JSON text, a number."""
+    return widget.currentData() if isinstance(widget, QComboBox) else widget.value()
+
+
+def show_saved(widget, saved, default) -> None:
+    """Show a field's saved value (settings give text back), else its default."""
+    if isinstance(widget, QComboBox):
+        # saved: JSON text; before choices carried values, the plain label (still honoured)
+        index = max(widget.findData(saved), widget.findData(choice_data(saved)))
+        widget.setCurrentIndex(index if index >= 0 else widget.findData(choice_data(default)))
+    else:
+        widget.setValue(type(widget.value())(saved) if saved is not None else default)
