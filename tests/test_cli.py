@@ -9,7 +9,8 @@ from contextlib import contextmanager
 import pytest
 
 from videogen import make_video
-from vsr_app.cli import SUBCOMMANDS, _with_default_command, build_parser, main
+from vsr_app.cli import main
+from vsr_app.cli_args import SUBCOMMANDS, _with_default_command, build_parser
 from vsr_app.errors import VsrAppError
 from vsr_app.models import list_models, load_model, resolve
 from vsr_app.resources import models_dir, user_models_dir
@@ -566,10 +567,10 @@ def test_an_output_that_is_a_folder_says_so(small_video, tmp_path, capsys):
 def test_the_codecs_and_defaults_the_cli_names_are_the_writers(capsys, monkeypatch):
     """The CLI writes the codec list and the x264/x265 defaults out again so that --help need not import the writer:
     a codec added to the writer, or a default changed there, must not leave the CLI without it or its help wrong."""
-    from vsr_app import cli
+    from vsr_app import cli_args
     from vsr_app.video.encoding import CODECS, X26X_CRF_RANGE, X26X_PRESETS
 
-    assert set(cli.CODECS) == set(CODECS)
+    assert set(cli_args.CODECS) == set(CODECS)
     monkeypatch.setenv("COLUMNS", "1000")  # one line per option: nothing wrapped inside the texts looked for
     with pytest.raises(SystemExit):
         main(["upscale", "--help"])

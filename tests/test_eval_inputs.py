@@ -105,7 +105,7 @@ def test_options_may_come_before_or_after_the_task(tmp_path, capsys):
 def test_the_parser_reads_the_scorer_table_without_importing_numpy_cv2_or_torch():
     """`eval`'s choices and --frames minimums come from evaluate.SCORERS; building the parser (every command,
     `--help`) must not pay for the scorers' heavy imports."""
-    code = ("import sys; from vsr_app.cli import build_parser; build_parser(); "
+    code = ("import sys; from vsr_app.cli_args import build_parser; build_parser(); "
             "print(sorted(m for m in ('numpy', 'cv2', 'torch', 'av') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,0 +1,377 @@
+"""The command line's words as checked arguments: the parser (every command's options, their types and help), the
+checks across options, and the usage errors (exit 2) for what is wrong, before any work starts.
+
+Kept apart from the commands (cli.py) and cheap to import: `vsr-app --help` is instant and imports no torch, Qt or
+PyAV, so what a check needs from a heavy module is imported when the check runs."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import math
+import os
+
+from vsr_app import APP_NAME, __version__
+from vsr_app.distill.options import DISTILL_MODES
+from vsr_app.errors import VsrAppError
+from vsr_app.media import BATCH_EXTENSIONS
+from vsr_app.shell import command_line
+from vsr_app.shipped import PREFERRED
+
+SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
+APP_OPTIONS = ("-h", "--help", "--version", "--selftest", "--install-desktop-entry")  # vsr-app's own, before a command
+DEVICES = ("auto", "cpu", "cuda")
+CODECS = ("libx264", "libx265", "ffv1", "prores")
+
+
+def parse_command_line(argv: list[str]) -> argparse.Namespace:
+    """`argv` (the words after the program's name) as checked arguments: `args.command` names the command to run,
+    None where --selftest or --install-desktop-entry runs instead. What is wrong with them exits 2 here."""
+    parser = build_parser()
+    argv = _with_default_command(parser, argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _refuse_unrecognized(parser, args, extras)
+    alone = [flag for flag, given in (("--selftest", args.selftest),
+                                      ("--install-desktop-entry", args.install_desktop_entry)) if given]
+    if alone and (args.command or len(alone) > 1):  # it runs alone: the rest would be dropped without a word
+        dropped = f"the command '{args.command}'" if args.command else alone[1]
+        parser.error(f"{alone[0]} runs on its own: leave out {dropped}")
+    if hasattr(args, "check"):  # checks that need more than one argument
+        args.check(args)
+    return args
+
+
+def _model_list(text: str) -> tuple[str, ...]:
+    """--models A,B; one that names none (',') is a usage error, not 'every model'."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise argparse.ArgumentTypeError(f"names no model: {text!r}")
+    return names
+
+
+def _check_eval_options(parser: argparse.ArgumentParser, args) -> None:
+    """--frames against the task's minimum, and --self-ensemble only for vsr: usage errors (exit 2) like any other
+    option out of range, checked after parsing because the options may come before or after the task."""
+    from vsr_app.evaluate import SCORERS
+
+    _, minimum = SCORERS[args.task]
+    if args.self_ensemble and args.task != "vsr":
+        parser.error("argument --self-ensemble: only for eval vsr")
+    if args.frames is not None and args.frames < minimum:
+        parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
+
+
+def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
+    """Train flags that cannot go together are a usage error (exit 2), as DESIGN.md's contract says; checked
+    after parsing because the task may come after them. (A --config file's teacher/distill are checked later.)"""
+    if args.distill and args.distill not in DISTILL_MODES[args.task]:
+        parser.error(f"argument --distill: {args.distill} is not for train {args.task} "
+                     f"(choose {', '.join(DISTILL_MODES[args.task])})")
+    if args.distill not in (None, "none") and not (args.teacher or args.config or args.resume):
+        parser.error(f"--distill {args.distill} needs --teacher NAME|PATH")
+    if args.teacher and args.distill == "none":
+        parser.error("--teacher is used only for distillation: leave out --teacher or --distill none")
+    if args.teacher and args.distill is None and not (args.config or args.resume):  # either may name the distill
+        kinds = ", ".join(mode for mode in DISTILL_MODES[args.task] if mode != "none")
+        parser.error(f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher")
+    if not args.data and not args.resume:
+        parser.error("the following arguments are required: --data (only --resume may leave it out)")
+
+
+def _check_prune_flags(parser: argparse.ArgumentParser, args) -> None:
+    """A new pruning needs its teacher and data; a resumed one goes on with its own share kept (and its own teacher
+    and data, which --teacher and --data may name the new place of, where moved)."""
+    if args.resume:
+        if args.target_params_ratio is not None:
+            parser.error("--target-params-ratio is the run's own on --resume: leave it out")
+    else:
+        missing = [flag for flag, value in (("--teacher", args.teacher), ("--data", args.data)) if not value]
+        if missing:
+            parser.error(f"the following arguments are required: {', '.join(missing)} (only --resume may leave "
+                         f"them out)")
+
+
+def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool) -> None:
+    """--crf and --preset against --codec (ffv1 takes neither, x264's CRF stops at 51), the extension of -o where it
+    names one file and --codec against that container (batch picks a container that fits), and --self-ensemble
+    against the task: usage errors (exit 2), checked after parsing because the options may come in any order."""
+    from pathlib import Path
+
+    from vsr_app.video.encoding import check_encoder_settings
+    from vsr_app.video.output_paths import check_output_name
+
+    if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
+        parser.error("argument --self-ensemble: only for upscaling")
+    try:
+        spec = check_encoder_settings(args.codec, args.crf, args.preset)
+        if one_file:
+            check_output_name(Path(args.output))
+    except VsrAppError as exc:
+        parser.error(str(exc))
+    suffix = os.path.splitext(args.output)[1].lower()
+    if one_file and suffix not in spec.containers:
+        parser.error(f"argument --codec: {args.codec} cannot go in a {suffix} file; use an output ending in "
+                     f"{' or '.join(sorted(spec.containers))}")
+
+
+def _not_empty(text: str) -> str:
+    """An argparse type for a path or a model's name: an empty one (a script's unset variable) is a usage error; it was
+    taken for the current folder ("'.' is a folder", a batch or a training run over whatever was there, a run written
+    into it), or a batch ran its default model without a word."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty (a script's variable not set?)")
+    return text
+
+
+def _at_least(minimum: int):
+    """An argparse type: an int of at least `minimum`, so a count out of range is a usage error (exit 2)."""
+
+    def count(text: str) -> int:  # argparse names it on a non-number: "invalid count value: 'x'"
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return count
+
+
+def _between(low: float, high: float = math.inf):
+    """An argparse type: a number strictly between `low` and `high` (NaN is neither), else a usage error."""
+
+    def number(text: str) -> float:  # argparse names it on a non-number: "invalid number value: 'x'"
+        value = float(text)
+        if not low < value < high:
+            bounds = f"more than {low:g}" + (f" and less than {high:g}" if high < math.inf else " and finite")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
+        return value
+
+    return number
+
+
+def _parsed_by(module: str, function: str):
+    """An argparse type from one of the app's own parsers (imported on use, so `--help` stays instant): the
+    VsrAppError it raises for a malformed value becomes a usage error (exit 2)."""
+    import importlib
+
+    def value(text: str):
+        try:
+            return getattr(importlib.import_module(module), function)(text)
+        except VsrAppError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return value
+
+
+def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
+    p.add_argument("--model", type=_not_empty, default=default_model,
+                   help=f"model name or .safetensors path (default {default_model})")
+    _add_device_option(p)
+
+
+def _add_self_ensemble_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--self-ensemble", action="store_true",
+                   help="upscale every flip and transpose of each frame and average them: slightly better, 8x slower")
+
+
+def _add_device_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=DEVICES, default="auto",
+                   help="where to run the models: auto (a CUDA GPU when there is one), cpu or cuda (default auto)")
+
+
+def _add_output_options(p: argparse.ArgumentParser, one_file: bool = True) -> None:
+    p.add_argument("--codec", choices=CODECS, default="libx264", help="video encoder (default libx264)")
+    p.add_argument("--crf", type=int, default=None,
+                   help="quality for libx264/libx265, 0-51, lower is better (default 18 for libx264, 20 for libx265)")
+    p.add_argument("--preset", default=None,
+                   help="libx264/libx265 speed preset: ultrafast superfast veryfast faster fast medium slow slower "
+                        "veryslow placebo (default: veryfast for x264, medium for x265)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace OUT if it exists (never the input)" if one_file else
+                   "replace any file at an output's planned name (never an input), and a --report file that is not "
+                   "a batch report (never a video)")
+    p.set_defaults(check=lambda args: _check_output_options(p, args, one_file))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="Video enhancement: x4 super-resolution and x2 frame interpolation with compact distilled models."
+                    " With no subcommand the desktop app opens.",
+        epilog="Exit status: 0 done; 1 an error (said on stderr, one line); 2 a usage error; 130 stopped (Ctrl-C, "
+               "SIGTERM, SIGHUP: a second one stops at once). `COMMAND --help` for each command's options.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add the app to the desktop's menu and its Open with lists (a .desktop file and icon "
+                             "under ~/.local/share or $XDG_DATA_HOME), for the program run now: the packaged app, "
+                             "or this checkout")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check headless that models, video I/O and Qt work (used on the packaged app), then exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("gui", help="open the desktop app (default)")
+    p.add_argument("video", nargs="?", help="video to open")
+    p.add_argument("--screenshot", metavar="OUT.png",
+                   help="render the comparison view on the first frame, save it (PNG, or .jpg/.webp by its name) "
+                        "and exit")
+
+    p = sub.add_parser("upscale", help="upscale a video x4")
+    p.add_argument("input", type=_not_empty, metavar="IN")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
+    _add_model_options(p, PREFERRED["upscale"].student)
+    _add_self_ensemble_option(p)
+    _add_output_options(p)
+
+    p = sub.add_parser("interpolate", help="double a video's frame rate")
+    p.add_argument("input", type=_not_empty, metavar="IN")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
+    _add_model_options(p, PREFERRED["interpolate"].student)
+    _add_output_options(p)
+
+    p = sub.add_parser("batch", help="process every video in a folder")
+    p.add_argument("input_dir", type=_not_empty, metavar="IN_DIR")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT_DIR", required=True)
+    p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
+    p.add_argument("--model", type=_not_empty, default=None, help="model name or path (default: the task's student)")
+    _add_device_option(p)
+    _add_self_ensemble_option(p)
+    p.add_argument("--recursive", action="store_true",
+                   help="also look in sub-folders (and folders linked there, each once)")
+    p.add_argument("--ext", type=_parsed_by("vsr_app.batch_plan", "parse_extensions"),
+                   default=",".join(BATCH_EXTENSIONS),
+                   help=f"comma-separated extensions to pick up (default {', '.join(BATCH_EXTENSIONS)})")
+    p.add_argument("--report", type=_not_empty, metavar="FILE.json",
+                   help="write a JSON report of every file (it replaces an earlier report; never an input, an output "
+                        "or another video, another file only with --overwrite)")
+    _add_output_options(p, one_file=False)
+
+    p = sub.add_parser("train", help="train a model (with distillation)")
+    p.add_argument("task", choices=("vsr", "vfi"))
+    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
+                   help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
+    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH")
+    p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in DISTILL_MODES.values() for m in modes)),
+                   help="distillation from --teacher: std, space or time (vsr; output: the teacher's frames as a "
+                        "second target, the baseline), laplacian (vfi); default none")
+    p.add_argument("--steps", type=_at_least(1), metavar="N",
+                   help="optimiser steps in all (default: the --config file's, else 10000)")
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
+                   "(--steps may extend it); without its checkpoint, from its model.safetensors with a fresh optimiser")
+    p.add_argument("--val", action="append", type=_not_empty, metavar="CLIP",
+                   help="held-out video (not in --data, unless a vfi --config's \"exclude\" holds it out) scored "
+                        "every val_every steps: val_psnr in metrics.jsonl and the model card (repeatable)")
+    p.add_argument("--config", type=_not_empty, metavar="FILE", help="JSON file of training options")
+    p.set_defaults(check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
+
+    p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
+    p.add_argument("task", choices=("vfi",))
+    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH")
+    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR")
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
+    p.add_argument("--target-params-ratio", type=_between(0, 1), metavar="R",
+                   help="share of the teacher's parameters to keep, between 0 and 1 (default 0.1)")
+    p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
+    p.add_argument("--resume", action="store_true", help="continue the stopped pruning in RUN_DIR from its checkpoint "
+                   "with its own teacher, data and options (--steps may extend it)")
+    p.add_argument("--config", type=_not_empty, metavar="FILE", help="JSON file of pruning/training options")
+    p.set_defaults(check=lambda args, prune_parser=p: _check_prune_flags(prune_parser, args))
+
+    from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
+
+    p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
+    p.add_argument("task", choices=tuple(SCORERS), help="vsr: x4 upscaling; vfi: frame interpolation")
+    p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH")
+    p.add_argument("--data", required=True, type=_not_empty, metavar="DIR")
+    p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
+                   help="use only the first N frames of each sequence (at least "
+                        f"{', '.join(f'{n} for {task}' for task, (_, n) in SCORERS.items())})")
+    _add_device_option(p)
+    _add_self_ensemble_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(check=lambda args, eval_parser=p: _check_eval_options(eval_parser, args))
+
+    p = sub.add_parser("bench", help="measure speed and memory of every model")
+    _add_device_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
+                   help="upscaling input size, height x width, even (default 180x320)")
+    p.add_argument("--interpolate-size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
+                   help="frame-interpolation input size, height x width, even (default 360x640)")
+    p.add_argument("--frames", type=_at_least(8), metavar="N",
+                   help="length of the input clip (default 96, at least 8; some models need more)")
+    p.add_argument("--budget", type=_between(0), metavar="S", help="seconds per measurement before a slow model "
+                   "stops early (default 15)")
+    p.add_argument("--models", type=_model_list, metavar="A,B", help="comma-separated model names or paths "
+                   "(default: all); each result is under the model's name, or under the path as given where two files "
+                   "share a name")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+                   help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
+    p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
+
+    p = sub.add_parser("models", help="list available models, or show one model's card")
+    p.add_argument("name", nargs="?", metavar="NAME|PATH", help="show this model's card: what it is for, how it was "
+                   "trained, what it measured")
+    p.add_argument("--json", action="store_true", help="print a JSON list (notes about left-out files go to stderr); "
+                   "with NAME, the model's JSON object")
+    parser.set_defaults(commands=sub.choices)  # each command's parser, for errors in its own words
+    return parser
+
+
+def _with_default_command(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`vsr-app` and `vsr-app VIDEO` mean `vsr-app gui ...`; a word that is no file (`analyse`, `list-models`) is an
+    unknown command, not a video for the desktop app to fail on (or a usage error about the video's options)."""
+    if argv and (argv[0] in SUBCOMMANDS or argv[0] in APP_OPTIONS):
+        return argv
+    if argv and _is_command_word(argv[0]) and not os.path.exists(argv[0]):
+        near = difflib.get_close_matches(argv[0], SUBCOMMANDS, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        parser.error(f"unknown command '{argv[0]}'{hint}; the commands are: {', '.join(SUBCOMMANDS)}")
+    _check_gui_options(parser, argv)
+    return ["gui", *argv]
+
+
+def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """`vsr-app VIDEO -o OUT` (or `-o OUT VIDEO`) left out the command: a usage error that says so, where argparse
+    said only "unrecognized arguments" about the desktop app's, or took OUT for the video to open. Where the command
+    comes after its options (`--model x upscale IN`), the error shows them moved after it."""
+    _, unknown = parser.parse_known_args(["gui", *argv])
+    options = [word for word in unknown if word.startswith("-") and word != "-"]
+    if not options:
+        return
+    option = options[0].split("=", 1)[0]
+    if option in APP_OPTIONS:
+        parser.error(f"{option} goes first: {APP_NAME} {option}")
+    command = next((word for word in argv if word in SUBCOMMANDS), None)
+    if command:
+        moved = [command, *argv[:argv.index(command)], *argv[argv.index(command) + 1:]]
+        parser.error(f"{option} comes before the command '{command}': put a command's options after it: "
+                     f"{command_line([APP_NAME, *moved])}")
+    if os.path.exists(options[0]):
+        parser.error(f"to open the file '{options[0]}', write {command_line([APP_NAME, '--', options[0]])}")
+    parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
+                 f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
+
+
+def _refuse_unrecognized(parser: argparse.ArgumentParser, args, extras: list[str]) -> None:
+    """Arguments no option takes, refused with the command's own usage (the app's was shown) and what they may have
+    meant: an option of other commands, or more inputs than the command takes (`batch DIR/*.mp4`: one folder)."""
+    own = args.commands.get(args.command, parser)
+    said = f"unrecognized arguments: {' '.join(extras)}"
+    option = next((word.split("=", 1)[0] for word in extras if word.startswith("-") and word != "-"), None)
+    if option and args.command:
+        others = [name for name, command in args.commands.items()
+                  if name != args.command and option in command._option_string_actions]
+        if others:
+            listed = " and ".join(filter(None, [", ".join(others[:-1]), others[-1]]))
+            said += f" ({option} is an option of {listed}, not of {args.command})"
+    elif args.command == "batch":
+        said += " (batch takes one input folder: name the folder the videos are in)"
+    elif args.command in ("upscale", "interpolate"):
+        said += f" ({args.command} takes one input video; batch processes a folder of them)"
+    own.error(said)
+
+
+def _is_command_word(text: str) -> bool:
+    """What a user types as a command: a bare word, not an option nor a path (those have a dot or a folder)."""
+    return bool(text) and not text.startswith("-") and "." not in text and os.path.basename(text) == text

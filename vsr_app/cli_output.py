@@ -1,0 +1,141 @@
+"""What the commands print, and the one way they print it: every stdout write goes through `say`, so that a stdout
+that cannot be written (a reader gone away: `| head`; a full or failing disk: `> log`) ends the printing, not the
+work. Also the texts a command's work is (a batch's file lines, the eval table, --json).
+
+Kept apart from the commands (cli.py), which decide what to do and when. Nothing heavy at the top: cli.py imports
+it and `vsr-app --help` must stay instant, so a text that needs a heavy module (the bench table) imports it when made."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import sys
+
+from vsr_app import APP_NAME
+from vsr_app.files import shown_name
+
+
+def say(text: str, end: str = "\n") -> bool:
+    """Print to stdout, the one path every stdout write takes; returns whether it was written. Once stdout cannot be
+    written (EPIPE from `| head`, ENOSPC from a full disk, EIO) the command goes on without it: a batch finishes the
+    folder and its report, an upscale whose file is written still succeeds."""
+    try:
+        if sys.stdout is None:  # started with stdout closed (`>&-`): print would drop the text without a word
+            raise OSError(errno.EBADF, "it is closed")
+        print(text, end=end, flush=True)
+    except OSError as exc:
+        _stdout_gone(exc)
+        return False
+    return True
+
+
+def _stdout_gone(exc: OSError) -> None:
+    """Stop printing to stdout. A reader gone away (`| head`) has what it wanted, so that is quiet; any other cause
+    is told once on stderr, so that a log cut short by a full disk says why."""
+    if not isinstance(exc, BrokenPipeError):
+        with contextlib.suppress(OSError):  # stderr on the same full disk: nothing left to tell it on
+            print(f"{APP_NAME}: stdout cannot be written ({exc.strerror or exc}); going on without it",
+                  file=sys.stderr, flush=True)
+    drop_stdout()
+
+
+def drop_stdout() -> None:
+    """Send the rest of stdout to devnull (as the Python docs advise for a closed pipe), so neither a later
+    print nor the flush at exit raises again."""
+    if sys.stdout is None:  # no descriptor to redirect
+        sys.stdout = open(os.devnull, "w")  # open until exit, as stdout is
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def printable_names() -> None:
+    """A file name that is not valid UTF-8 (Latin-1 from an old USB drive) prints with its odd bytes escaped: a
+    strict UTF-8 terminal otherwise raised in the middle of a batch, and the files after it were never processed."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def json_text(value) -> str:
+    """`--json` output: strict JSON, so a NaN or infinity fails here instead of printing what parsers reject."""
+    return json.dumps(value, indent=2, allow_nan=False)
+
+
+class BatchLines:
+    """What a batch shows as it runs: the overall bar (stderr), a line per finished file (stdout), and whether a file
+    is in flight (announced by the bar, its line not printed yet), so that a stop says it removes an unfinished
+    output only while there can be one."""
+
+    def __init__(self):
+        from vsr_app.progress import TerminalProgress
+
+        self.bar = TerminalProgress(label="batch", show_stage=True)
+        self.stage = self.finished = None  # the file the bar shows; the last one whose line is printed
+
+    def progress(self, info) -> None:
+        self.stage = info.stage
+        self.bar(info)
+
+    def on_file(self, index: int, count: int, result) -> None:
+        self.finished = self.stage
+        self.bar.close()
+        say(_file_lines(index, count, result))
+
+    def in_flight(self) -> bool:
+        return self.stage != self.finished
+
+
+def _file_lines(index: int, count: int, result) -> str:
+    """A batch file's status line, and under it the notes `upscale` adds to its summary (an input cut short, streams
+    left out, audio re-encoded): in a long batch they set an `ok` worth a look apart from the others."""
+    head = f"[{index:>{len(str(count))}}/{count}] "
+    reason = f": {result.reason}" if result.reason else ""
+    if result.scene_cuts:
+        from vsr_app.video.pipeline import scene_cuts_text
+
+        reason += f" ({scene_cuts_text(result.scene_cuts)})"
+    return "\n".join([shown_name(f"{head}{result.status:<9} {result.input}{reason}"),
+                      *(shown_name(f"{' ' * len(head)}note: {note}") for note in result.notes)])
+
+
+def eval_table(result: dict) -> str:
+    """The eval result for a person, with what was scored (model file, data, frames): a 2-frame smoke test and a
+    full benchmark must not read alike."""
+    lines = [f"{result['model']} ({result['params']:,} parameters)"]
+    if "model_path" in result:
+        lines.append(f"  model file: {result['model_path']}")
+    limit = result.get("frames_limit")
+    first = "" if limit is None else f", the first {f'{limit} frames' if limit != 1 else 'frame'} of each sequence"
+    lines.append(f"  data: {result['data']}{first}")
+    if "device" in result:  # bf16 and fp32 differ in the fourth decimal: two tables must not read alike
+        lines.append(f"  ran on: {result['device']}, {result['precision']}")
+    if result.get("self_ensemble"):
+        lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")
+    total = sum(sc["frames"] for sc in result["sequences"].values())
+    # the mean of the sequences' means (DESIGN.md's "mean"), not of all frames: said so, as a long one weighs the same
+    rows = {shown_name(name): sc for name, sc in result["sequences"].items()}  # an odd byte shifted its columns
+    rows["mean of sequences"] = {**result["mean"], "frames": total}
+    width = max(16, *map(len, rows))  # a long sequence name shifted its row
+    for name, sc in rows.items():
+        frames = "frame " if sc["frames"] == 1 else "frames"  # (the columns stay in line)
+        lines.append(f"  {name:<{width}} {sc['frames']:>5} {frames} scored   Y-PSNR {sc['psnr_y']:7.3f} dB   "
+                     f"Y-SSIM {sc['ssim_y']:.4f}")
+    return "\n".join(lines)
+
+
+def say_scored(scored) -> None:
+    """A stderr line per sequence as it is scored: a benchmark with --self-ensemble runs for minutes, and stdout
+    stays the result alone."""
+    frames = f"{scored.frames} frame{'' if scored.frames == 1 else 's'}"
+    print(f"eval: [{scored.done}/{scored.total}] {scored.name}: {frames}, Y-PSNR {scored.psnr_y:.3f} dB, "
+          f"Y-SSIM {scored.ssim_y:.4f}", file=sys.stderr, flush=True)
+
+
+def bench_text(result: dict, as_json: bool) -> str:
+    from vsr_app.bench import format_table
+
+    return json_text(result) if as_json else format_table(result)
