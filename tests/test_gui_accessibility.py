@@ -36,7 +36,7 @@ def test_every_field_a_keyboard_reaches_has_a_name_of_its_own(window, qtbot, sma
     dialog = window.export_dialog
     assert (said(dialog.output), said(dialog.crf), said(dialog.browse)) == ("Save as", "CRF", "Save as: Browse\u2026")
     assert dialog.crf.lineEdit().accessibleName() == ""  # the spin box's own line edit is the spin box's
-    train, viewer = window.train, window.viewer
+    train, viewer = window.train.form, window.viewer
     assert (said(train.val), said(train.runs_dir), said(train.inputs["batch"])) == (
         "Validation clip", "Runs folder", "Batch (clips)")
     assert (said(viewer.left), said(viewer.right)) == ("Left side", "Right side")

@@ -22,6 +22,7 @@ from videogen import make_video
 from vsr_app import models
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.run_files import MetricsTail
+from vsr_app.gui.trainer_process import TrainerProcess
 from vsr_app.nets.builtin import BicubicUpscale, Blend
 from vsr_app.progress import ProgressInfo
 from vsr_app.video.reader import probe
@@ -236,6 +237,7 @@ def test_the_status_bar_follows_the_progress_at_once(window, qtbot, small_video,
         assert window.work_text.text() == "Batch running: 12%"
         m.setattr(window.batch, "job", None)
         m.setattr(window.train, "running", lambda: True)
+        m.setattr(window.train, "process", TrainerProcess(None, window.train))  # not started: as if running
         metrics = tmp_path / "metrics.jsonl"
         metrics.write_text(json.dumps({"step": 120, "loss": 0.5}) + "\n")
         window.train.tail, window.train.total_steps = MetricsTail(metrics), 1000

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QLin
 from gui_support import announced, gui_env, whole_message, window  # noqa: F401
 from videogen import make_video
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt, train_panel
+from vsr_app.gui import fmt, train_form_widget, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
 from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
@@ -72,18 +72,18 @@ def test_the_alignment_field_reaches_the_student_only():
 
 
 def test_the_student_only_fields_are_disabled_for_the_teacher_and_left_out_of_its_run(panel):
-    align, burn_in, net = panel.inputs["net_config.align"], panel.inputs["burn_in"], panel.inputs["net"]
+    align, burn_in, net = panel.form.inputs["net_config.align"], panel.form.inputs["burn_in"], panel.form.inputs["net"]
     burn_in.setValue(32)
-    assert align.isEnabled() and burn_in.isEnabled() and panel.options()["burn_in"] == 32
+    assert align.isEnabled() and burn_in.isEnabled() and panel.form.options()["burn_in"] == 32
     net.setCurrentIndex(net.findData(choice_data("teacher")))
-    assert not align.isEnabled() and not burn_in.isEnabled() and panel.inputs["net_config.channels"].isEnabled()
-    assert "burn_in" not in panel.options()  # the trainer refuses a burn-in for the bidirectional teacher
+    assert not align.isEnabled() and not burn_in.isEnabled() and panel.form.inputs["net_config.channels"].isEnabled()
+    assert "burn_in" not in panel.form.options()  # the trainer refuses a burn-in for the bidirectional teacher
     net.setCurrentIndex(net.findData(choice_data("student")))
     assert align.isEnabled() and burn_in.isEnabled()
 
 
 def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):
-    frames = panel.inputs["frames"]
+    frames = panel.form.inputs["frames"]
     frames.setValue(32)
     assert frames.value() == 32 and frames.maximum() == 32  # Round Y's clean stage; a kept video segment's length
 
@@ -158,21 +158,21 @@ def panel(window, tmp_path):
     make_video(data / "clip.mp4", frames=10, width=96, height=96)
     held_out = make_video(tmp_path / "held out.mp4", frames=6, width=96, height=96)  # outside the data, as it must be
     p = window.train
-    p.data.addItem(str(data))
-    p.val.setText(str(held_out))
-    p.name.setText("tiny-student")
-    p.runs_dir.setText(str(tmp_path / "runs"))
-    p.extra.setText(json.dumps({"threads": 1, "val_frames": 3}))
+    p.form.data.addItem(str(data))
+    p.form.val.setText(str(held_out))
+    p.form.name.setText("tiny-student")
+    p.form.runs_dir.setText(str(tmp_path / "runs"))
+    p.form.extra.setText(json.dumps({"threads": 1, "val_frames": 3}))
     for key, value in TINY.items():
-        p.inputs[key].setValue(value)
-    p.distill.setCurrentIndex(p.distill.findData("none"))
+        p.form.inputs[key].setValue(value)
+    p.form.distill.setCurrentIndex(p.form.distill.findData("none"))
     window.tabs.setCurrentWidget(p)
     return p
 
 
 def test_training_run_curves_stop_and_resume(panel, qtbot, window, announced):
-    panel.inputs["steps"].setValue(100_000)
-    panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456}))  # Extra options win
+    panel.form.inputs["steps"].setValue(100_000)
+    panel.form.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456}))  # Extra options win
     panel.start()
     qtbot.waitUntil(panel.running, timeout=10_000)  # after the held-out check
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
@@ -199,7 +199,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window, announced):
     window.tabs.setCurrentWidget(panel)
     last_step = plots.series["loss"][0][-1]
 
-    panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456, "seed": 5}))
+    panel.form.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "steps": 123_456, "seed": 5}))
     panel.start(resume=True)
     assert "--resume" in panel.process.arguments()
     # its curves at once, but not the last run's pace and time left as if they were this one's
@@ -215,7 +215,7 @@ def test_training_run_curves_stop_and_resume(panel, qtbot, window, announced):
 def test_stop_while_the_data_loads_is_a_stop_not_a_failure(panel, qtbot, window, tmp_path):
     """A stop before the first step (here: while a large batch cache is built) ends the trainer at once with
     nothing to save; the tab says so instead of reporting a failed run."""
-    panel.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "cache": str(tmp_path / "cache"),
+    panel.form.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "cache": str(tmp_path / "cache"),
                                     "cache_batches": 20_000}))
     panel.start()
     qtbot.waitUntil(lambda: "cache" in panel.log.toPlainText(), timeout=120_000)  # building, no step yet
@@ -242,14 +242,14 @@ def prepare(panel, resume: bool) -> list[str]:
 
 
 def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
-    panel.name.setText("bad name!")
+    panel.form.name.setText("bad name!")
     assert "cannot name a model" in refusal(panel, qtbot, window)
     shipped = tmp_path / "no-shipped-models"  # (gui_env's stand-in for models/)
     shipped.mkdir(exist_ok=True)
     (shipped / "vsr-x4-student.safetensors").write_bytes(b"")
     # a shipped and a built-in model's name, in any case (on macOS and Windows disks the same file)
     for taken in ("vsr-x4-student", "bicubic", "VSR-X4-Student", "Bicubic"):
-        panel.name.setText(taken)
+        panel.form.name.setText(taken)
         assert "is the name of a built-in or shipped model" in refusal(panel, qtbot, window)
 
 
@@ -257,7 +257,7 @@ def test_start_refuses_bad_input(panel, qtbot, window, tmp_path):
     ({"steps": "abc"}, "whole number"), ({"steps": None}, "whole number"), ({"steps": 0}, "whole number"),
 ])
 def test_start_refuses_bad_steps_before_making_the_run_folder(panel, qtbot, window, tmp_path, extra, message):
-    panel.extra.setText(json.dumps(extra))
+    panel.form.extra.setText(json.dumps(extra))
     assert message in refusal(panel, qtbot, window)
     assert not (tmp_path / "runs").exists()
 
@@ -265,14 +265,14 @@ def test_start_refuses_bad_steps_before_making_the_run_folder(panel, qtbot, wind
 def test_start_refuses_a_runs_folder_that_cannot_be_made(panel, qtbot, window, tmp_path):
     (tmp_path / "a-file").write_text("")
     for runs in (tmp_path / "a-file" / "runs", "/proc/no-such/runs"):
-        panel.runs_dir.setText(str(runs))
+        panel.form.runs_dir.setText(str(runs))
         assert "cannot write the run folder" in refusal(panel, qtbot, window)
-    panel.runs_dir.setText("relative/runs")  # would land wherever the app was started from
+    panel.form.runs_dir.setText("relative/runs")  # would land wherever the app was started from
     assert "must be a full path" in refusal(panel, qtbot, window)
 
 
 def test_resume_without_a_run_says_so_in_the_trainers_words(panel, qtbot, window, tmp_path):
-    panel.runs_dir.setText(str(tmp_path / "runs"))
+    panel.form.runs_dir.setText(str(tmp_path / "runs"))
     message = refusal(panel, qtbot, window, resume=True)
     assert "nothing to resume" in message and "press Start to begin a new run" in message
     assert not (tmp_path / "runs").exists()
@@ -288,11 +288,11 @@ def trainer_failure(panel, qtbot, window) -> str:
 
 
 def test_a_run_the_trainer_refuses_leaves_nothing_and_its_message_only_its_own_lines(panel, qtbot, window, tmp_path):
-    panel.extra.setText(json.dumps({"threads": 1, "nonsense_option": 1}))
+    panel.form.extra.setText(json.dumps({"threads": 1, "nonsense_option": 1}))
     first = trainer_failure(panel, qtbot, window)
     assert "unknown VSR training options: nonsense_option" in first
     assert not (tmp_path / "runs" / "tiny-student").exists()  # the tab's options and log went with the refusal
-    panel.extra.setText(json.dumps({"threads": 1, "batch": 2.5}))
+    panel.form.extra.setText(json.dumps({"threads": 1, "batch": 2.5}))
     second = trainer_failure(panel, qtbot, window)
     assert "batch" in second and "nonsense_option" not in second and "$ " not in second
     assert "nonsense_option" in panel.log.toPlainText()  # the log panel still has the whole session
@@ -300,8 +300,8 @@ def test_a_run_the_trainer_refuses_leaves_nothing_and_its_message_only_its_own_l
 
 
 def test_an_empty_runs_folder_means_the_default_one(panel):
-    panel.runs_dir.setText("")
-    assert str(default_runs_dir()) in panel.runs_dir.placeholderText()
+    panel.form.runs_dir.setText("")
+    assert str(default_runs_dir()) in panel.form.runs_dir.placeholderText()
     args = prepare(panel, resume=False)
     assert args[args.index("--out") + 1] == str(default_runs_dir() / "tiny-student")
     assert (default_runs_dir() / "tiny-student" / "gui-options.json").is_file()
@@ -309,13 +309,13 @@ def test_an_empty_runs_folder_means_the_default_one(panel):
 
 def test_the_suggested_model_name_follows_the_task_and_a_typed_one_stays(window):
     panel = window.train
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
-    panel.name.setText("my-vsr-student")
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    assert panel.name.text() == "my-vfi-student"
-    panel.name.setText("holiday-interp")
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
-    assert panel.name.text() == "holiday-interp"
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
+    panel.form.name.setText("my-vsr-student")
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    assert panel.form.name.text() == "my-vfi-student"
+    panel.form.name.setText("holiday-interp")
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
+    assert panel.form.name.text() == "holiday-interp"
 
 
 def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, window, tmp_path):
@@ -323,10 +323,10 @@ def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, wi
     model at the end or at a Stop: Start refuses; the run that installed it may Resume and update it."""
     own = exported_run(tmp_path / "runs" / "tiny-student")
     installed = install_run_model(own, "tiny-student")  # a run of this runs folder installed it (at a Stop)
-    panel.runs_dir.setText(str(tmp_path / "other-runs"))
+    panel.form.runs_dir.setText(str(tmp_path / "other-runs"))
     assert "already installed" in refusal(panel, qtbot, window)
     assert not (tmp_path / "other-runs").exists()
-    panel.runs_dir.setText(str(tmp_path / "runs"))
+    panel.form.runs_dir.setText(str(tmp_path / "runs"))
     shutil.rmtree(own)  # then that run was deleted
     assert "already installed" in refusal(panel, qtbot, window)
     exported_run(own)
@@ -346,10 +346,10 @@ def test_the_whole_form_shows_without_sideways_scrolling(window, qtbot, size, fi
     a switch from the narrower VFI form."""
     window.resize(*size)
     panel = window.train
-    panel.task.setCurrentIndex(panel.task.findData(first_task))
+    panel.form.task.setCurrentIndex(panel.form.task.findData(first_task))
     window.tabs.setCurrentWidget(panel)
     qtbot.wait(50)
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
     qtbot.wait(50)
     assert_form_fits(panel)
 
@@ -369,31 +369,31 @@ def assert_form_fits(panel) -> None:
 
 
 def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(panel, tmp_path):
-    choice = panel.inputs["degrade"]
-    assert panel.options()["degrade"] is None  # default: the benchmarks' clean bicubic inputs
+    choice = panel.form.inputs["degrade"]
+    assert panel.form.options()["degrade"] is None  # default: the benchmarks' clean bicubic inputs
     choice.setCurrentIndex(choice.findText("Like real video", Qt.MatchStartsWith))
-    recipe = panel.options()["degrade"]  # the shipped student's recipe, written out in the run's config
+    recipe = panel.form.options()["degrade"]  # the shipped student's recipe, written out in the run's config
     assert recipe == {"compress_p": 0.5, "crf": [18, 32], "noise_p": 0.3, "noise_sigma": [1.0, 6.0]}
-    panel.remember_form()
+    panel.form.remember_form()
     assert json.loads(panel.settings.value("train/vsr/degrade")) == recipe
     shipped_run = tmp_path / "shipped_run"
     shipped_run.mkdir()
     (shipped_run / "config.json").write_text(json.dumps({"degrade": dict(reversed(list(recipe.items())))}))
     choice.setCurrentIndex(0)
-    panel._load_form(shipped_run)
+    panel.form.load_run(shipped_run)
     assert choice.currentText().startswith("Like real video")  # key order does not matter
     run = tmp_path / "clean_run"
     run.mkdir()
     (run / "config.json").write_text(json.dumps({"net": "student", "degrade": None, "batch": 3}))
-    panel._load_form(run)
-    assert panel.options()["degrade"] is None and panel.options()["batch"] == 3
+    panel.form.load_run(run)
+    assert panel.form.options()["degrade"] is None and panel.form.options()["batch"] == 3
     (run / "config.json").write_text(json.dumps({"net": "teacher", "degrade": {"crf": [20, 30]}}))
-    panel._load_form(run)
-    assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == {"crf": [20, 30]}
+    panel.form.load_run(run)
+    assert panel.form.options()["net"] == "teacher" and panel.form.options()["degrade"] == {"crf": [20, 30]}
     assert choice.currentText().startswith("as in the run")
     panel.settings.setValue("train/vsr/net", "teacher")  # as saved before choices carried JSON values
-    panel._task_changed()
-    assert panel.options()["net"] == "teacher" and panel.options()["degrade"] == recipe
+    panel.form._task_changed()
+    assert panel.form.options()["net"] == "teacher" and panel.form.options()["degrade"] == recipe
 
 
 def test_the_stop_grace_timer_goes_with_its_process(panel, qtbot, monkeypatch):
@@ -504,19 +504,19 @@ def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_check
 
 def test_the_validation_clip_expands_home_and_must_be_a_full_path(panel, qtbot, window):
     """The trainer is another process: a relative name would be looked up wherever the app was started."""
-    panel.val.setText("~/clip.mp4")
-    assert panel.options()["val"] == [str(Path.home() / "clip.mp4")]
-    panel.val.setText("clip.mp4")
+    panel.form.val.setText("~/clip.mp4")
+    assert panel.form.options()["val"] == [str(Path.home() / "clip.mp4")]
+    panel.form.val.setText("clip.mp4")
     assert "the validation clip must be a full path" in refusal(panel, qtbot, window)
-    assert "~ is your home folder" in panel.val.toolTip() and "~ is your home folder" in panel.runs_dir.toolTip()
+    assert "~ is your home folder" in panel.form.val.toolTip() and "~ is your home folder" in panel.form.runs_dir.toolTip()
 
 
 def test_start_refuses_a_validation_clip_inside_the_data_before_writing_anything(panel, qtbot, window, tmp_path):
-    panel.val.setText(str(tmp_path / "data" / "clip.mp4"))
+    panel.form.val.setText(str(tmp_path / "data" / "clip.mp4"))
     assert "part of the training data" in refusal(panel, qtbot, window)
     assert not (tmp_path / "runs").exists()
     (tmp_path / "data" / "hard link.mp4").hardlink_to(tmp_path / "held out.mp4")  # the same file by another name
-    panel.val.setText(str(tmp_path / "held out.mp4"))
+    panel.form.val.setText(str(tmp_path / "held out.mp4"))
     assert "part of the training data" in refusal(panel, qtbot, window)
     assert not (tmp_path / "runs").exists()
 
@@ -532,7 +532,7 @@ def test_a_window_closed_during_the_held_out_check_starts_nothing(panel, qtbot, 
     panel.start()
     window.close()  # waits for the check's thread; its outcome arrives after
     qtbot.wait(200)
-    assert panel.process is None and not (panel._runs_folder() / "tiny-student").exists()
+    assert panel.process is None and not (panel.form.runs_folder() / "tiny-student").exists()
     assert window.error_box is None or not window.error_box.isVisible()
 
 
@@ -547,9 +547,9 @@ def test_the_held_out_check_takes_the_vfi_exclude_as_the_command_line_does(panel
 
     monkeypatch.setattr(train_panel, "check_held_out", check)
     assert "stand-in refusal" in refusal(panel, qtbot, window)
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    panel.distill.setCurrentIndex(panel.distill.findData("none"))  # no VFI teacher in the test's models
-    panel.extra.setText(json.dumps({"threads": 1, "exclude": ["held out.mp4"]}))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    panel.form.distill.setCurrentIndex(panel.form.distill.findData("none"))  # no VFI teacher in the test's models
+    panel.form.extra.setText(json.dumps({"threads": 1, "exclude": ["held out.mp4"]}))
     assert "stand-in refusal" in refusal(panel, qtbot, window)
     assert asked == [None, ["held out.mp4"]]
 
@@ -580,13 +580,13 @@ def test_the_held_out_check_walks_the_data_off_the_gui_thread(panel, qtbot, wind
     monkeypatch.setattr(train_panel, "check_held_out", slow_check)
     panel.start()
     assert not panel.start_button.isEnabled() and not panel.resume_button.isEnabled()
-    assert not panel.stop_button.isEnabled() and not panel.val.isEnabled() and "Checking" in panel.status.text()
+    assert not panel.stop_button.isEnabled() and not panel.form.val.isEnabled() and "Checking" in panel.status.text()
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert "stand-in refusal" in window.error_box.text()
-    assert panel.start_button.isEnabled() and panel.val.isEnabled() and not panel.running()
+    assert panel.start_button.isEnabled() and panel.form.val.isEnabled() and not panel.running()
     assert "Checking" not in panel.status.text()  # what it said before the start
     assert checked_on and checked_on[0] is not threading.main_thread()
-    assert not (panel._runs_folder() / "tiny-student").exists()
+    assert not (panel.form.runs_folder() / "tiny-student").exists()
 
 
 def metrics_lines(steps, loss: float = 1.0) -> str:
@@ -654,8 +654,8 @@ def test_a_model_that_cannot_be_installed_is_said_in_the_log(panel, tmp_path, mo
 
 
 def test_the_form_offers_no_learning_rate_the_trainer_refuses(panel):
-    panel.inputs["lr"].setValue(0)
-    assert panel.options()["lr"] > 0
+    panel.form.inputs["lr"].setValue(0)
+    assert panel.form.options()["lr"] > 0
 
 
 def test_a_run_whose_checkpoint_is_gone_is_resumed_not_overwritten(panel, qtbot, window, tmp_path):
@@ -665,7 +665,7 @@ def test_a_run_whose_checkpoint_is_gone_is_resumed_not_overwritten(panel, qtbot,
     message = refusal(panel, qtbot, window)
     assert "already holds a run" in message and "press Resume" in message
     assert "--resume" in prepare(panel, resume=True)
-    panel.data.clear()  # a resumed run trains on its own data, as `train --resume` without --data does
+    panel.form.data.clear()  # a resumed run trains on its own data, as `train --resume` without --data does
     args = prepare(panel, resume=True)
     assert "--resume" in args and "--data" not in args
 
@@ -674,8 +674,8 @@ def test_a_run_opened_with_a_file_as_its_data_starts_with_it(panel, tmp_path):
     """A command-line run may train on a file (--data clip.mp4); Open run lists it, and Start takes it as the trainer
     does instead of calling it a folder that was not found."""
     clip = tmp_path / "data" / "clip.mp4"
-    panel.data.clear()
-    panel.data.addItem(str(clip))
+    panel.form.data.clear()
+    panel.form.data.addItem(str(clip))
     args = prepare(panel, resume=False)
     assert args[args.index("--data") + 1] == str(clip)
 
@@ -686,12 +686,12 @@ def test_a_command_line_run_in_a_folder_no_model_could_be_named_is_resumed_in_pl
     run = exported_run(tmp_path / "runs" / "my run (1)")
     (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.5}) + "\n")
     panel.show_run(str(run))
-    assert panel.name.text() == "my-run-1"
+    assert panel.form.name.text() == "my-run-1"
     assert "already holds a run" in refusal(panel, qtbot, window)
     args = prepare(panel, resume=True)
     assert args[args.index("--out") + 1] == str(run) and "--resume" in args
     assert not (tmp_path / "runs" / "my-run-1").exists()
-    panel.name.setText("another-name")  # a name typed after opening means that run folder, as before
+    panel.form.name.setText("another-name")  # a name typed after opening means that run folder, as before
     assert "nothing to resume in" in refusal(panel, qtbot, window, resume=True)
 
 
@@ -705,7 +705,7 @@ def test_open_run_keeps_a_folder_name_that_can_name_a_model_and_renames_a_shippe
         run = exported_run(tmp_path / "runs" / folder)
         (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.5}) + "\n")
         panel.show_run(str(run))
-        assert panel.name.text() == name
+        assert panel.form.name.text() == name
 
 
 def test_the_distillation_menu_offers_every_mode_the_trainer_takes():
@@ -719,24 +719,24 @@ def test_the_teacher_gets_its_own_size_and_each_net_keeps_its_own(panel):
     """Width and Residual blocks are per net: the teacher starts at its own defaults, not the student's."""
     from vsr_app.distill.vsr_task import net_settings
 
-    net, width = panel.inputs["net"], panel.inputs["net_config.channels"]
+    net, width = panel.form.inputs["net"], panel.form.inputs["net_config.channels"]
     teacher = net_settings("teacher", {})
     net.setCurrentIndex(net.findData(choice_data("teacher")))
-    assert panel.options()["net_config"] == {"channels": teacher["channels"], "blocks": teacher["blocks"]}
+    assert panel.form.options()["net_config"] == {"channels": teacher["channels"], "blocks": teacher["blocks"]}
     width.setValue(48)
     net.setCurrentIndex(net.findData(choice_data("student")))
-    assert panel.options()["net_config"] == {"channels": 4, "blocks": 1, "align": "none"}  # the fixture's student
+    assert panel.form.options()["net_config"] == {"channels": 4, "blocks": 1, "align": "none"}  # the fixture's student
     net.setCurrentIndex(net.findData(choice_data("teacher")))
     assert width.value() == 48
-    panel.remember_form()
+    panel.form.remember_form()
     panel.settings.remove("train/vsr/teacher")
-    panel._task_changed()  # the next session, the teacher chosen and never sized: its own defaults
-    assert panel.options()["net_config"]["channels"] == teacher["channels"]
+    panel.form._task_changed()  # the next session, the teacher chosen and never sized: its own defaults
+    assert panel.form.options()["net_config"]["channels"] == teacher["channels"]
 
 
 def test_a_net_config_in_extra_options_adds_to_the_forms(panel):
-    panel.extra.setText(json.dumps({"net_config": {"out_init": 1.0, "blocks": 2}}))
-    assert panel.options()["net_config"] == {"channels": 4, "blocks": 2, "align": "none", "out_init": 1.0}
+    panel.form.extra.setText(json.dumps({"net_config": {"out_init": 1.0, "blocks": 2}}))
+    assert panel.form.options()["net_config"] == {"channels": 4, "blocks": 2, "align": "none", "out_init": 1.0}
 
 
 def test_open_run_shows_the_trainers_defaults_for_what_the_run_does_not_list(panel, tmp_path):
@@ -747,23 +747,23 @@ def test_open_run_shows_the_trainers_defaults_for_what_the_run_does_not_list(pan
     run.mkdir()
     (run / "config.json").write_text(json.dumps({"net": "teacher", "net_config": {}, "distill": "space",
                                                  "teacher": str(tmp_path / "teacher.safetensors")}))
-    panel._load_form(run)
-    options = panel.options()
+    panel.form.load_run(run)
+    options = panel.form.options()
     assert options["net_config"] == {key: net_settings("teacher", {})[key] for key in ("channels", "blocks")}
     assert options["batch"] == DEFAULTS["batch"] and options["steps"] == LoopConfig().steps  # not the fixture's
-    assert panel.teacher.currentData() == str(tmp_path / "teacher.safetensors")
-    assert panel.teacher.currentText().startswith("as in the run")
+    assert panel.form.teacher.currentData() == str(tmp_path / "teacher.safetensors")
+    assert panel.form.teacher.currentText().startswith("as in the run")
 
 
 def test_form_edits_stay_with_their_task(panel):
     """A task change keeps the outgoing task's form for when it comes back (not only what the last Start saved)."""
-    panel.inputs["batch"].setValue(5)
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    panel.inputs["crop"].setValue(64)
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
-    assert panel.inputs["batch"].value() == 5 and panel.inputs["net_config.channels"].value() == 4
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    assert panel.inputs["crop"].value() == 64
+    panel.form.inputs["batch"].setValue(5)
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    panel.form.inputs["crop"].setValue(64)
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
+    assert panel.form.inputs["batch"].value() == 5 and panel.form.inputs["net_config.channels"].value() == 4
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    assert panel.form.inputs["crop"].value() == 64
 
 
 def test_the_interpolation_crop_takes_only_sizes_the_trainer_takes(panel, qtbot):
@@ -771,15 +771,15 @@ def test_the_interpolation_crop_takes_only_sizes_the_trainer_takes(panel, qtbot)
     the field rounds it to the nearest multiple of 8 when editing ends, and its arrows step by 8. A 100 the form
     saved before is rounded as it is shown."""
     panel.settings.setValue("train/vfi/crop", 100)
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    crop = panel.inputs["crop"]
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    crop = panel.form.inputs["crop"]
     assert crop.value() == 104
     crop.setValue(64)
     crop.setFocus()
     crop.lineEdit().selectAll()
     qtbot.keyClicks(crop, "100")
     qtbot.keyClick(crop, Qt.Key_Return)
-    assert crop.value() == 104 and panel.options()["crop"] == 104
+    assert crop.value() == 104 and panel.form.options()["crop"] == 104
     crop.stepBy(1)
     assert crop.value() == 112
     crop.setValue(20)
@@ -809,15 +809,15 @@ def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel
 def test_extra_options_are_each_tasks_own(panel):
     """Extra options of one task would be refused by the other's trainer; those saved before they were per task
     start both tasks."""
-    vsr_extra = panel.extra.text()
+    vsr_extra = panel.form.extra.text()
     panel.settings.setValue("train/extra", '{"seed": 2}')
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    assert panel.extra.text() == '{"seed": 2}'
-    panel.extra.setText('{"seed": 3}')
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
-    assert panel.extra.text() == vsr_extra
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    assert panel.extra.text() == '{"seed": 3}'
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    assert panel.form.extra.text() == '{"seed": 2}'
+    panel.form.extra.setText('{"seed": 3}')
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
+    assert panel.form.extra.text() == vsr_extra
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    assert panel.form.extra.text() == '{"seed": 3}'
 
 
 def test_the_train_form_is_kept_when_the_window_closes_without_a_run(window, qtbot):
@@ -825,11 +825,11 @@ def test_the_train_form_is_kept_when_the_window_closes_without_a_run(window, qtb
 
     from vsr_app.gui.main_window import MainWindow
 
-    window.train.inputs["batch"].setValue(17)
+    window.train.form.inputs["batch"].setValue(17)
     window.close()
     again = MainWindow(QSettings())
     qtbot.addWidget(again)
-    assert again.train.inputs["batch"].value() == 17
+    assert again.train.form.inputs["batch"].value() == 17
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1024, 700)])
@@ -915,38 +915,38 @@ def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pr
     The form counts the parameters (on a worker: it builds the net as the trainer does) and offers the README's
     route to a compact student: start from a pruned net, whose card gives the architecture."""
     counted_on = []
-    count = train_panel.net_params
-    monkeypatch.setattr(train_panel, "net_params",
+    count = train_form_widget.net_params
+    monkeypatch.setattr(train_form_widget, "net_params",
                         lambda task, options: counted_on.append(threading.current_thread()) or count(task, options))
     student = count_params(build_arch("vsr_student", {"channels": 4, "blocks": 1}))
-    qtbot.waitUntil(lambda: panel.net_size.text() == fmt.params(student), timeout=10_000)
-    assert not panel.start_from.isVisible() and not panel.start_note.isVisible()  # VSR builds the form's net
-    panel.inputs["net_config.channels"].setValue(8)
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(student), timeout=10_000)
+    assert not panel.form.start_from.isVisible() and not panel.form.start_note.isVisible()  # VSR builds the form's net
+    panel.form.inputs["net_config.channels"].setValue(8)
     wider = count_params(build_arch("vsr_student", {"channels": 8, "blocks": 1}))
-    qtbot.waitUntil(lambda: panel.net_size.text() == fmt.params(wider), timeout=10_000)
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    qtbot.waitUntil(lambda: panel.net_size.text() == "2.8 M", timeout=10_000)  # the teacher's 2,824,471
-    assert panel.start_from.isVisible() and "prune vfi" in panel.start_note.text()
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(wider), timeout=10_000)
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == "2.8 M", timeout=10_000)  # the teacher's 2,824,471
+    assert panel.form.start_from.isVisible() and "prune vfi" in panel.form.start_note.text()
     pruned, small = pruned_net(tmp_path / "prune run")
-    panel.start_from.setText(str(pruned))
-    qtbot.waitUntil(lambda: panel.net_size.text() == fmt.params(small), timeout=10_000)
-    assert not panel.inputs["base"].isEnabled()  # the pruned net's card sizes it
-    panel.distill.setCurrentIndex(panel.distill.findData("none"))  # no VFI teacher in the test's models
+    panel.form.start_from.setText(str(pruned))
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(small), timeout=10_000)
+    assert not panel.form.inputs["base"].isEnabled()  # the pruned net's card sizes it
+    panel.form.distill.setCurrentIndex(panel.form.distill.findData("none"))  # no VFI teacher in the test's models
     prepare(panel, resume=False)
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
     assert options["init_from"] == str(pruned) and "base" not in options
-    panel.start_from.setText("pruned.safetensors")
-    qtbot.waitUntil(lambda: "Start from must be a full path" in panel.net_size.text(), timeout=10_000)
-    panel.start_from.clear()
-    qtbot.waitUntil(lambda: panel.net_size.text() == "2.8 M", timeout=10_000)
-    assert panel.inputs["base"].isEnabled()
+    panel.form.start_from.setText("pruned.safetensors")
+    qtbot.waitUntil(lambda: "Start from must be a full path" in panel.form.net_size.text(), timeout=10_000)
+    panel.form.start_from.clear()
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == "2.8 M", timeout=10_000)
+    assert panel.form.inputs["base"].isEnabled()
     assert counted_on and threading.main_thread() not in counted_on
     (panel.run_dir / "config.json").write_text(json.dumps({"options": {"init_from": str(pruned)}}))
-    panel._load_form(panel.run_dir)  # Open run of such a run shows where it started
-    assert panel.start_from.text() == str(pruned)
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    assert panel.start_from.text() == str(pruned)  # kept per task, as Extra options are
+    panel.form.load_run(panel.run_dir)  # Open run of such a run shows where it started
+    assert panel.form.start_from.text() == str(pruned)
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    assert panel.form.start_from.text() == str(pruned)  # kept per task, as Extra options are
 
 
 def feed_log(panel, lines: list[str]) -> None:
@@ -1046,10 +1046,10 @@ def test_a_task_switch_keeps_the_shown_run_labelled_with_its_task(panel, tmp_pat
     label = panel.run_label
     assert label.isVisible() and "runA" in label.text() and "super-resolution" in label.text()
     assert "not the task" not in label.text()
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
     assert "runA" in label.text() and "super-resolution" in label.text() and "not the task" in label.text()
     assert panel.compare_button.isVisible() and panel.last_model[1] == "runA"
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
     assert "not the task" not in label.text()
 
 
@@ -1070,54 +1070,54 @@ def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone
     """Open run on a prune folder overwrote the form with its options (Distillation None, lr 0.01, 3 steps, no
     Start from nor validation clip) and made it the form's run, which Resume then could not continue; the next run
     trained undistilled. Its curves are shown, its pruned net offered as the interpolation form's Start from."""
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    panel.distill.setCurrentIndex(panel.distill.findData("laplacian"))
-    panel.inputs["lr"].setValue(0.0005)
-    panel.inputs["steps"].setValue(500)
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
-    form = (panel.name.text(), panel.runs_dir.text(), panel.val.text(), panel.data.item(0).text())
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    panel.form.distill.setCurrentIndex(panel.form.distill.findData("laplacian"))
+    panel.form.inputs["lr"].setValue(0.0005)
+    panel.form.inputs["steps"].setValue(500)
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
+    form = (panel.form.name.text(), panel.form.runs_dir.text(), panel.form.val.text(), panel.form.data.item(0).text())
     run = prune_run(tmp_path / "prune run")
     panel.show_run(str(run))
     assert panel.plots.last_step() == 3 and panel.status.text().startswith("Pruning run prune run")
-    assert panel.current_task() == "vfi" and panel.start_from.text() == str(run / "pruned.safetensors")
-    assert panel.distill.currentData() == "laplacian" and panel.inputs["lr"].value() == 0.0005
-    assert panel.inputs["steps"].value() == 500
-    assert (panel.name.text(), panel.runs_dir.text(), panel.val.text(), panel.data.item(0).text()) == form
-    assert panel.data.count() == 1 and panel._run_folder(panel.name.text()) != run  # Resume continues the form's run, never the prune folder
+    assert panel.form.current_task() == "vfi" and panel.form.start_from.text() == str(run / "pruned.safetensors")
+    assert panel.form.distill.currentData() == "laplacian" and panel.form.inputs["lr"].value() == 0.0005
+    assert panel.form.inputs["steps"].value() == 500
+    assert (panel.form.name.text(), panel.form.runs_dir.text(), panel.form.val.text(), panel.form.data.item(0).text()) == form
+    assert panel.form.data.count() == 1 and panel._run_folder(panel.form.name.text()) != run  # Resume continues the form's run, never the prune folder
     label = panel.run_label.text()
     assert "pruning run" in label and "form keeps its own settings" in label and "Start from" in label
-    assert not panel.continue_prune_button.isVisible()  # it ended
+    assert not panel.form.continue_prune_button.isVisible()  # it ended
     stopped = prune_run(tmp_path / "stopped prune", finished=False)
     panel.show_run(str(stopped))
     assert "no pruned.safetensors and no checkpoint" in panel.run_label.text()
-    assert not panel.continue_prune_button.isVisible()  # nothing to go on from
+    assert not panel.form.continue_prune_button.isVisible()  # nothing to go on from
     (stopped / "checkpoint.safetensors").write_bytes(b"")
-    panel.task.setCurrentIndex(panel.task.findData("vsr"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
     panel.show_run(str(stopped))
     assert "stopped before its pruned.safetensors" in panel.run_label.text()
-    assert panel.current_task() == "vfi" and panel.continue_prune_button.isVisible()  # on screen, not in a VSR form
+    assert panel.form.current_task() == "vfi" and panel.form.continue_prune_button.isVisible()  # on screen, not in a VSR form
     (stopped / "checkpoint.safetensors").unlink()
     panel.continue_pruning()  # gone since it was shown: said, and the button goes
-    assert "nothing left to continue" in window.error_box.text() and not panel.continue_prune_button.isVisible()
+    assert "nothing left to continue" in window.error_box.text() and not panel.form.continue_prune_button.isVisible()
     assert not panel.running()
-    assert panel.start_from.text() == str(run / "pruned.safetensors")  # not a net that is not there
+    assert panel.form.start_from.text() == str(run / "pruned.safetensors")  # not a net that is not there
 
 
 def test_the_prune_step_is_spelled_with_the_forms_data_ready_to_copy(panel, tmp_path):
     """The note said `--data DIR --out PRUNE_RUN`: placeholders to type over, though the form has the data."""
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
     spaced = tmp_path / "my clips"
-    panel.data.addItem(str(spaced))
+    panel.form.data.addItem(str(spaced))
     out = tmp_path / "runs" / "prune-vfi"
     command = shlex.join(["vsr-app", "prune", "vfi", "--teacher", "vfi-x2-teacher", "--data",
-                          panel.data.item(0).text(), "--data", str(spaced), "--out", str(out)])
-    note = panel.start_note.text()
+                          panel.form.data.item(0).text(), "--data", str(spaced), "--out", str(out)])
+    note = panel.form.start_note.text()
     assert html.escape(command) in note and "pruned.safetensors" in note and "'" in command
-    panel.data.clear()
-    assert "--data DIR" in panel.start_note.text()  # no data yet: where it goes
+    panel.form.data.clear()
+    assert "--data DIR" in panel.form.start_note.text()  # no data yet: where it goes
     prune_run(out)  # an earlier pruning: the next goes beside it, never over it
-    panel.data.addItem(str(spaced))  # (the note follows the form, and the tab's runs)
-    assert html.escape(str(tmp_path / "runs" / "prune-vfi-2")) in panel.start_note.text()
+    panel.form.data.addItem(str(spaced))  # (the note follows the form, and the tab's runs)
+    assert html.escape(str(tmp_path / "runs" / "prune-vfi-2")) in panel.form.start_note.text()
 
 
 def test_free_prune_folder_skips_folders_that_hold_anything(tmp_path):
@@ -1135,8 +1135,8 @@ def test_a_runs_folder_that_cannot_be_used_is_said_not_a_frozen_tab(pruning, qtb
     too_long = tmp_path / ("x" * 300)
     with pytest.raises(VsrAppError, match="cannot use the Runs folder .*File name too long"):
         free_prune_folder(too_long)
-    pruning.runs_dir.setText(str(too_long))  # the note falls back to the default Runs folder's
-    assert html.escape(str(default_runs_dir() / "prune-vfi")) in pruning.start_note.text()
+    pruning.form.runs_dir.setText(str(too_long))  # the note falls back to the default Runs folder's
+    assert html.escape(str(default_runs_dir() / "prune-vfi")) in pruning.form.start_note.text()
     pruning.prune()
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert "cannot use the Runs folder" in whole_message(window.error_box) and not pruning.running()
@@ -1155,10 +1155,10 @@ def tiny_vfi_teacher() -> str:
 @pytest.fixture
 def pruning(panel, tmp_path, monkeypatch):
     """The interpolation form with a tiny teacher, and Prune made short (the tab runs the pruner's defaults)."""
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
     teacher = tiny_vfi_teacher()
-    panel.refresh_models()
-    panel.teacher.setCurrentIndex(panel.teacher.findData(teacher))
+    panel.form.refresh_models()
+    panel.form.teacher.setCurrentIndex(panel.form.teacher.findData(teacher))
     config = tmp_path / "short prune.json"
     config.write_text(json.dumps({"crop": 32, "batch": 1, "log_every": 1, "threads": 1, "min_width": 2}))
     full = train_panel.prune_arguments
@@ -1171,19 +1171,19 @@ def test_prune_teacher_runs_the_pruner_and_its_net_becomes_start_from(pruning, q
     """The packaged app has no `vsr-app` to paste the prune command into: the tab runs it, followed like a
     training run, and starts the compact student from its net."""
     panel = pruning
-    assert panel.prune_button.isVisible() and panel.prune_button.isEnabled()
+    assert panel.form.prune_button.isVisible() and panel.form.prune_button.isEnabled()
     panel.prune()
-    assert panel.running() and not panel.prune_button.isEnabled()  # the form is locked, as for a training run
+    assert panel.running() and not panel.form.prune_button.isEnabled()  # the form is locked, as for a training run
     assert panel.process.arguments()[2:6] == ["prune", "vfi", "--teacher", "tiny-vfi-teacher"]
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     run = tmp_path / "runs" / "prune-vfi"
     assert panel.status.text().startswith("Pruned after"), panel.log.toPlainText()
-    assert panel.start_from.text() == str(run / "pruned.safetensors") and (run / "pruned.safetensors").is_file()
+    assert panel.form.start_from.text() == str(run / "pruned.safetensors") and (run / "pruned.safetensors").is_file()
     assert "now the Start from" in panel.run_label.text() and panel.plots.last_step() == 4
     assert "pruned " in (run / LOG_NAME).read_text()  # its output kept, as a training run's
     assert panel.last_model is None and not panel.compare_button.isVisible()  # nothing installed
     assert window.error_box is None or not window.error_box.isVisible()
-    assert "prune-vfi-2" in panel.start_note.text()  # the next pruning goes beside this one
+    assert "prune-vfi-2" in panel.form.start_note.text()  # the next pruning goes beside this one
 
 
 def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning, qtbot, window, tmp_path,
@@ -1194,15 +1194,15 @@ def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning
                         full(*a)[-2:])
     panel.prune()
     qtbot.waitUntil(lambda: panel.plots.last_step() >= 1, timeout=120_000)
-    assert not panel.continue_prune_button.isVisible()
+    assert not panel.form.continue_prune_button.isVisible()
     work = window._work()  # what the status bar and a quit's question say of it
     assert work[0][0] == "pruning" and work[0][1].startswith("Pruning: step") and "checkpoint" in work[0][2]
     with qtbot.waitSignal(panel.process.finished, timeout=60_000):
         panel.stop()
-    assert "Continue pruning goes on" in panel.status.text() and panel.start_from.text() == ""
+    assert "Continue pruning goes on" in panel.status.text() and panel.form.start_from.text() == ""
     assert "stopped before its pruned.safetensors" in panel.run_label.text()  # not "becomes Start from when it ends"
-    assert panel.continue_prune_button.isVisible() and panel.prune_button.isVisible()
-    assert "prune-vfi-2" in panel.start_note.text()  # Prune teacher would start another beside it
+    assert panel.form.continue_prune_button.isVisible() and panel.form.prune_button.isVisible()
+    assert "prune-vfi-2" in panel.form.start_note.text()  # Prune teacher would start another beside it
     assert window.error_box is None or not window.error_box.isVisible()
 
     run = panel.run_dir
@@ -1211,38 +1211,38 @@ def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning
     (run / "config.json").write_text(json.dumps(config))
     moved = tmp_path / "data moved"  # the run's data, moved since: the form names its new place, as for Resume,
     (tmp_path / "data").rename(moved)
-    panel.data.addItem(str(moved))  # added beside the old entry, which is left out
+    panel.form.data.addItem(str(moved))  # added beside the old entry, which is left out
 
     panel.continue_pruning()
     assert panel.process.arguments()[2:] == ["prune", "vfi", "--out", str(run), "--resume",
                                              "--teacher", "tiny-vfi-teacher", "--data", str(moved)]
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     assert panel.status.text().startswith("Pruned after"), panel.log.toPlainText()
-    assert panel.start_from.text() == str(run / "pruned.safetensors") and not panel.continue_prune_button.isVisible()
+    assert panel.form.start_from.text() == str(run / "pruned.safetensors") and not panel.form.continue_prune_button.isVisible()
     assert f"resumed {run} at step" in panel.log.toPlainText()
     assert f"it trains on {moved} from now on" in panel.log.toPlainText()
     assert "own teacher" not in panel.log.toPlainText()  # the form's is the run's: nothing to say of it
 
-    panel.data.takeItem(0)  # the old entry: a new pruning refuses data not found
+    panel.form.data.takeItem(0)  # the old entry: a new pruning refuses data not found
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
     panel.prune()
     qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)
     assert "less than 1, not 2" in window.error_box.text() and "pruner exited with code 2" in window.error_box.text()
     assert not (tmp_path / "runs" / "prune-vfi-2").exists()  # a refused start leaves nothing
-    assert "prune-vfi-2" in panel.start_note.text() and not panel.run_label.isVisible()  # free again, nothing shown
+    assert "prune-vfi-2" in panel.form.start_note.text() and not panel.run_label.isVisible()  # free again, nothing shown
 
 
 def test_prune_teacher_needs_a_teacher_and_the_data(panel, qtbot, window, tmp_path):
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    panel.distill.setCurrentIndex(panel.distill.findData("none"))
-    assert panel.teacher.isEnabled()  # still the one Prune prunes
-    assert panel.teacher.currentData() is None  # no interpolation model in this test's models folder
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    panel.form.distill.setCurrentIndex(panel.form.distill.findData("none"))
+    assert panel.form.teacher.isEnabled()  # still the one Prune prunes
+    assert panel.form.teacher.currentData() is None  # no interpolation model in this test's models folder
     panel.prune()
     assert "needs a trained interpolation teacher" in window.error_box.text() and not panel.running()
     tiny_vfi_teacher()
-    panel.refresh_models()
-    panel.data.clear()
-    panel.data.addItem(str(tmp_path / "gone"))
+    panel.form.refresh_models()
+    panel.form.data.clear()
+    panel.form.data.addItem(str(tmp_path / "gone"))
     panel.prune()
     assert "training data not found" in window.error_box.text() and not (tmp_path / "runs").exists()
 
@@ -1250,11 +1250,11 @@ def test_prune_teacher_needs_a_teacher_and_the_data(panel, qtbot, window, tmp_pa
 def test_a_start_from_that_is_not_there_is_refused_as_not_found(panel, qtbot, window, tmp_path):
     """A deleted pruned.safetensors read "no model card beside it" in Parameters, and Start launched the trainer to
     fail with the same words."""
-    panel.task.setCurrentIndex(panel.task.findData("vfi"))
-    panel.distill.setCurrentIndex(panel.distill.findData("none"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    panel.form.distill.setCurrentIndex(panel.form.distill.findData("none"))
     gone = tmp_path / "gone prune" / "pruned.safetensors"
-    panel.start_from.setText(str(gone))
-    qtbot.waitUntil(lambda: panel.net_size.text() == f"cannot tell: Start from not found: {gone}", timeout=10_000)
+    panel.form.start_from.setText(str(gone))
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == f"cannot tell: Start from not found: {gone}", timeout=10_000)
     assert f"Start from not found: {gone}" in refusal(panel, qtbot, window)
     assert not (tmp_path / "runs").exists()
 
@@ -1263,9 +1263,9 @@ def test_tab_goes_through_the_hyper_parameters_before_the_run_buttons(panel):
     """The Hyper-parameters, made anew per task, came last in the focus chain: Tab reached Start, Resume and the
     curves before the fields above them."""
     for task in ("vfi", "vsr"):
-        panel.task.setCurrentIndex(panel.task.findData(task))
-        wanted = [panel.val, *panel.inputs.values(), panel.name, panel.start_button]
-        order, widget = [], panel.val
+        panel.form.task.setCurrentIndex(panel.form.task.findData(task))
+        wanted = [panel.form.val, *panel.form.inputs.values(), panel.form.name, panel.start_button]
+        order, widget = [], panel.form.val
         while len(order) < len(wanted):
             if widget in wanted and widget not in order:
                 order.append(widget)
@@ -1300,21 +1300,21 @@ def test_open_run_shows_what_the_form_has_no_field_for_as_extra_options(panel, t
         "net": "student", "net_config": {"channels": 8, "blocks": 2, "align": "none", "hr_channels": 8}, "batch": 3,
         "lr": 0.0005, "seed": 7, "ema": 0.99, "val_frames": 3, "distill": "none", "teacher": None, "steps": 300,
         "warmup": 30, "data": [str(tmp_path)]}))
-    panel.extra.setText('{"lr": 1e30}')
-    panel._load_form(run)
-    assert json.loads(panel.extra.text()) == {"seed": 7, "ema": 0.99, "val_frames": 3,
+    panel.form.extra.setText('{"lr": 1e30}')
+    panel.form.load_run(run)
+    assert json.loads(panel.form.extra.text()) == {"seed": 7, "ema": 0.99, "val_frames": 3,
                                               "net_config": {"hr_channels": 8}}
-    options = panel.options()
+    options = panel.form.options()
     assert options["net_config"] == {"channels": 8, "blocks": 2, "align": "none", "hr_channels": 8}
     assert (options["batch"], options["lr"], options["seed"], options["ema"]) == (3, 0.0005, 7, 0.99)
-    panel.inputs["lr"].setValue(0.001)
-    assert panel.options()["lr"] == 0.001  # the edit, not the run's value
+    panel.form.inputs["lr"].setValue(0.001)
+    assert panel.form.options()["lr"] == 0.001  # the edit, not the run's value
     (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3, "steps": 300, "warmup": 5}))
-    panel._load_form(run)
-    assert json.loads(panel.extra.text()) == {"warmup": 5}  # asked for: not the cap (30 of 300 steps)
+    panel.form.load_run(run)
+    assert json.loads(panel.form.extra.text()) == {"warmup": 5}  # asked for: not the cap (30 of 300 steps)
     (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3}))  # a CLI run with no extras
-    panel._load_form(run)
-    assert panel.extra.text() == ""
+    panel.form.load_run(run)
+    assert panel.form.extra.text() == ""
 
 
 def test_a_resume_after_a_hard_kill_is_said_at_its_checkpoints_step(panel, tmp_path):

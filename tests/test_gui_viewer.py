@@ -26,6 +26,7 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, processing
 from vsr_app.gui.compare_view import difference_map
 from vsr_app.gui.processing import SOURCE, analyse, luma_difference
+from vsr_app.gui.trainer_process import TrainerProcess
 from vsr_app.metrics import psnr_y
 from vsr_app.nets.builtin import BicubicUpscale
 
@@ -869,6 +870,7 @@ def test_the_status_bar_says_what_runs_in_the_other_tabs(window, qtbot, monkeypa
     Quit asked. (The panels' running states are stood in for: a real batch and run are their tabs' tests.)"""
     with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop them
         m.setattr(window.train, "running", lambda: True)
+        m.setattr(window.train, "process", TrainerProcess(None, window.train))  # not started: as if running
         m.setattr(window.batch, "job", SimpleNamespace(running=True))
         window.train.total_steps = 1000
         window.train.plots.add_records([{"step": 120, "loss": 0.5}])

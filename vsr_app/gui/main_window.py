@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
     def _models_changed(self) -> None:
         self.viewer.refresh_models()
         self.batch.refresh_models()
-        self.train.refresh_models()
+        self.train.form.refresh_models()
         self._retire_export_dialog()  # an idle one listed the models before: Export makes a new one
 
     def compare_trained(self, task: str, name: str, teacher: str) -> None:
@@ -513,7 +513,7 @@ class MainWindow(QMainWindow):
                 return
         self.settings.setValue("window/geometry", self.saveGeometry())  # while shown: a hidden one loses its frame
         self.settings.setValue("window/tab", self.tabs.currentIndex())
-        self.train.remember_form()  # edits made without a run started are there next time
+        self.train.form.remember_form()  # edits made without a run started are there next time
         self.batch.remember_form()
         self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.shutdown()

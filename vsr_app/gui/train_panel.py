@@ -1,5 +1,5 @@
-"""The Train tab: a form that starts `vsr-app train` as a separate process (`trainer_process`), live curves, log,
-Stop / Resume.
+"""The Train tab: its form (`train_form_widget`) starts `vsr-app train` as a separate process (`trainer_process`);
+live curves, log, Stop / Resume.
 
 Curves come from the run's metrics.jsonl, tailed on a timer, so they are the same numbers the CLI records.
 When a run ends, its model is copied into the user model folder under the chosen name and shows up in
@@ -11,7 +11,6 @@ The run buttons sit below the scrolling form, so Stop is always in sight; the fo
 
 from __future__ import annotations
 
-import html
 import json
 import time
 from pathlib import Path
@@ -19,8 +18,8 @@ from typing import NamedTuple
 
 from PySide6.QtCore import QProcess, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QPlainTextEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
@@ -30,26 +29,16 @@ from vsr_app.distill.train import resume_step
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
-from vsr_app.gui.icons import icon
-from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.run_files import (PRUNE_FOLDER, MetricsTail, check_model_name, check_model_target,
-                                   follow_moved_run, free_prune_folder, install_run_model, is_prune_run,
-                                   model_name_for, run_comparison)
+from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, follow_moved_run,
+                                   free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_fields import number_field, show_saved, stored
+from vsr_app.gui.train_form import TASKS, check_start_from, launcher, prune_arguments, run_steps, train_arguments
+from vsr_app.gui.train_form_widget import TrainForm
 from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, TrainerProcess,
                                          failure_cause)
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
-                                    check_start_from, choice_data, default_runs_dir, extra_of_run, field_default,
-                                    form_fields_for, launcher, net_field_applies, net_params, prune_arguments,
-                                    prune_command, run_steps, train_arguments, with_extra)
-from vsr_app.gui.widgets import add_model_item, announce, name_form_fields, path_row
+from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job, error_message
-from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
-from vsr_app.shipped import PREFERRED
-
-RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
 
 
 class RunPlan(NamedTuple):
@@ -70,11 +59,6 @@ def _check_held_out(val: list, data: list[str], exclude: list | None, progress, 
     check_held_out(val, data, exclude)
 
 
-def _net_params(task: str, options: dict, progress, cancel) -> int:
-    """net_params as a Job: building a net is model work, kept off the GUI thread."""
-    return net_params(task, options)
-
-
 class TrainPanel(QWidget):
     errorRaised = Signal(str, str)
     modelsChanged = Signal()
@@ -86,7 +70,6 @@ class TrainPanel(QWidget):
         self.settings = settings
         self.process: TrainerProcess | None = None
         self.checking: Job | None = None  # the held-out check before a start
-        self.sizing: Job | None = None  # the newest count of the form's net's parameters
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
         self.opened_run: Path | None = None  # the folder Open run showed
@@ -100,28 +83,13 @@ class TrainPanel(QWidget):
         self.shown_task: str | None = None  # the task of the run the curves and log show (None: no run shown)
         self.run_note = ""  # what the run label adds for a shown run that is no training run (a prune run)
         self.log_follows = True  # the log keeps its end in sight, unless the user scrolled up from it
-        self.inputs: dict[str, QWidget] = {}
-        self.form_task: str | None = None  # the task the fields are of (a task change saves its form first)
-        self.form_net: str | None = None  # the net whose own fields (net_config.x) the form shows
 
-        self.size_timer = QTimer(self)
-        self.size_timer.setSingleShot(True)
-        self.size_timer.setInterval(RECOUNT_MS)
-        self.size_timer.timeout.connect(self._count_params)
-        form_column = QWidget()
-        column = QVBoxLayout(form_column)
-        column.setContentsMargins(10, 10, 6, 10)
-        self.options_box = QGroupBox("Hyper-parameters")
-        self.options_form = QFormLayout(self.options_box)
-        self.form_boxes = (self._what_box(), self._data_box(), self.options_box, self._run_box())
-        for box in self.form_boxes:
-            column.addWidget(box)
-        for changed in (self.data.model().rowsInserted, self.data.model().rowsRemoved, self.data.model().modelReset,
-                        self.runs_dir.textChanged, self.teacher.currentIndexChanged):
-            changed.connect(self._show_prune_command)
-        column.addStretch(1)
+        self.form = TrainForm(settings)
+        self.form.taskChanged.connect(self._task_shown)
+        self.form.prune_button.clicked.connect(self.prune)
+        self.form.continue_prune_button.clicked.connect(self.continue_pruning)
         self.form_scroll = QScrollArea()
-        self.form_scroll.setWidget(form_column)
+        self.form_scroll.setWidget(self.form)
         self.form_scroll.setWidgetResizable(True)
         # not a Tab stop of its own: the tab's focus went to it, nameless, not to its first field (Task); a field
         # given the focus is scrolled into sight
@@ -183,10 +151,10 @@ class TrainPanel(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(500)
         self.timer.timeout.connect(self._poll)
-        self._task_changed()
+        self._label_run()
         self._set_running(False)
 
-    # ---- form ----
+    # ---- layout ----
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self.form_fitted:  # only once shown do the style's fonts and paddings give the form's true width
@@ -211,155 +179,12 @@ class TrainPanel(QWidget):
         if width > left:
             self.outer.setSizes([width, max(1, left + right - width)])
 
-    def _what_box(self) -> QGroupBox:
-        box = QGroupBox("What to train")
-        form = self.what_form = QFormLayout(box)
-        self.task = QComboBox()
-        for key, (text, _) in TASKS.items():
-            self.task.addItem(text, key)
-        self.task.setCurrentIndex(max(0, self.task.findData(self.settings.value("train/task", "vsr"))))
-        self.task.currentIndexChanged.connect(self._task_changed)
-        form.addRow("Task", self.task)
-        self._start_from_rows(form)
-        self.teacher = QComboBox()
-        self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one; for frame "
-                                "interpolation also the one Prune teacher prunes")
-        form.addRow("Teacher", self.teacher)
-        self.distill = QComboBox()
-        self.distill.currentIndexChanged.connect(self._distill_changed)
-        form.addRow("Distillation", self.distill)
-        self.net_size = QLabel()
-        self.net_size.setWordWrap(True)
-        self.net_size.setToolTip("The size of the net this form trains: its Network, Width and blocks, or the net it "
-                                 "starts from")
-        form.addRow("Parameters", self.net_size)
-        name_form_fields(form)
-        return box
-
-    def _start_from_rows(self, form: QFormLayout) -> None:
-        """Interpolation's Start from (the trainer's init_from) and why it matters: without it the run trains a
-        new net of the teacher's design, teacher-sized at the default Width, not a compact student."""
-        self.start_from = QLineEdit()
-        self.start_from.setPlaceholderText("empty: a new net, sized by Width")
-        self.start_from.setToolTip(f"A net to start from (.safetensors with its card): its weights and its "
-                                   f"architecture. {FULL_PATH_TIP}")
-        self.start_from.textChanged.connect(self._net_changed)
-        self.start_from.textChanged.connect(self._recount)
-        browse = QPushButton(icon("open"), "")
-        browse.setToolTip("Choose a net")
-        self.start_row = path_row(self.start_from, browse, self._pick_start_from)
-        form.addRow("Start from", self.start_row)
-        self.start_note = QLabel()  # the prune command in it follows the form (`_show_prune_command`)
-        self.start_note.setWordWrap(True)
-        self.start_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the command is there to be copied
-        self.start_note.setProperty("role", "muted")
-        form.addRow(self.start_note)
-        self.prune_button = QPushButton("Prune teacher")
-        self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net in a new prune "
-                                     "folder, then start from it")
-        self.prune_button.clicked.connect(self.prune)
-        self.continue_prune_button = QPushButton("Continue pruning")
-        self.continue_prune_button.setToolTip("Go on with the stopped pruning shown, from its checkpoint")
-        self.continue_prune_button.clicked.connect(self.continue_pruning)
-        self.continue_prune_button.hide()  # while a stopped pruning is shown (`_label_run`)
-        self.prune_row = QWidget()
-        row = QHBoxLayout(self.prune_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.prune_button)
-        row.addWidget(self.continue_prune_button)
-        row.addStretch(1)
-        form.addRow(self.prune_row)
-
-    def _show_prune_command(self) -> None:
-        """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
-        so the command can also be copied as it is into a terminal (placeholders had to be typed over)."""
-        out = None
-        for runs in (self._runs_folder, default_runs_dir):
-            try:
-                out = free_prune_folder(runs())
-                break
-            except VsrAppError:  # a Runs folder being typed, or one that cannot be used (Prune says why): the default's
-                continue
-        if out is None:  # neither can be used: the note names the folder by its name, Prune says why
-            out = default_runs_dir() / PRUNE_FOLDER
-        teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
-        command = prune_command(teacher, self._data_folders(), out)
-        self.start_note.setText(
-            f"Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
-            f"compact student like vfi-x2-student, prune the teacher first: Prune teacher runs<br><code>"
-            f"{html.escape(command)}</code><br>(the same works in a terminal) and then starts from its "
-            f"{PRUNED_NET}.")
-
-    def _data_folders(self) -> list[str]:
-        return [self.data.item(i).text() for i in range(self.data.count())]
-
-    def _training_data(self, resume: bool = False) -> list[str]:
-        """The form's data folders, each there (a file too: a command-line run's --data may be one). For a Resume,
-        those still there, maybe none: the run trains on its own data, and on these only where its own has moved (the
-        trainer says so), so a moved folder added beside its old entry is found."""
-        data = self._data_folders()
-        missing = [d for d in data if not Path(d).exists()]
-        if resume:
-            return [d for d in data if d not in missing]
-        if not data:
-            raise VsrAppError("add at least one training data folder")
-        if missing:
-            raise VsrAppError(f"training data not found: {missing[0]}")
-        return data
-
-    def _data_box(self) -> QGroupBox:
-        box = QGroupBox("Data")
-        layout = QVBoxLayout(box)
-        self.data = QListWidget()
-        self.data.setMaximumHeight(90)
-        saved = self.settings.value("train/data", [])
-        for folder in [saved] if isinstance(saved, str) else list(saved or []):
-            self.data.addItem(folder)
-        folders_label = QLabel("Training folders (videos, frame folders, images)")
-        folders_label.setWordWrap(True)
-        folders_label.setBuddy(self.data)
-        self.data.setAccessibleName("Training folders")
-        layout.addWidget(folders_label)
-        layout.addWidget(self.data)
-        row = QHBoxLayout()
-        add, remove = QPushButton("Add folder\u2026"), QPushButton("Remove")
-        add.clicked.connect(self._add_data)
-        remove.clicked.connect(lambda: [self.data.takeItem(self.data.row(i)) for i in self.data.selectedItems()])
-        row.addWidget(add)
-        row.addWidget(remove)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.val = QLineEdit(self.settings.value("train/val", ""))
-        self.val.setPlaceholderText("optional held-out video for validation PSNR")
-        self.val.setToolTip(FULL_PATH_TIP)
-        self.val_browse = QPushButton(icon("open"), "")
-        self.val_browse.setToolTip("Choose a video")
-        self.val.setAccessibleName("Validation clip")
-        self.val_browse.setAccessibleName("Validation clip: choose a video")
-        val_label = QLabel("Validation clip")
-        val_label.setBuddy(self.val)
-        layout.addWidget(val_label)
-        layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
-        return box
-
-    def _run_box(self) -> QGroupBox:
-        box = QGroupBox("Run")
-        form = QFormLayout(box)
-        self.name = QLineEdit(self.settings.value("train/name", DEFAULT_NAMES["vsr"]))
-        self.name.setToolTip("The name the trained model gets in the model selectors")
-        form.addRow("Model name", self.name)
-        self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(default_runs_dir())))
-        self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
-        self.runs_dir.setToolTip(FULL_PATH_TIP)
-        browse = QPushButton(icon("open"), "")
-        browse.setToolTip("Choose a folder")
-        form.addRow("Runs folder", path_row(self.runs_dir, browse, self._pick_runs_dir))
-        self.extra = QLineEdit()  # the task's own, shown by _task_changed
-        self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
-        self.extra.textChanged.connect(self._recount)  # it may hold a net_config
-        form.addRow("Extra options", self.extra)
-        name_form_fields(form)
-        return box
+    def _task_shown(self) -> None:
+        """Another task's form: the run shown is labelled as of another task, and the form's side fits the new
+        rows (the VSR form is wider) once they are laid out."""
+        self._label_run()
+        if self.isVisible():
+            QTimer.singleShot(0, self, self._fit_form)
 
     def _run_buttons(self) -> QHBoxLayout:
         """Start, Resume, Stop and Open run, below the scrolling form: always in sight, whatever its length."""
@@ -384,7 +209,7 @@ class TrainPanel(QWidget):
         return buttons
 
     def _pick_run(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Training run folder", self.runs_dir.text())
+        folder = QFileDialog.getExistingDirectory(self, "Training run folder", self.form.runs_dir.text())
         if folder:
             self.show_run(folder)
 
@@ -413,17 +238,17 @@ class TrainPanel(QWidget):
         follow_moved_run(run)
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
-        self.shown_task = "vfi" if pruning else self.current_task()  # the run's (Open run set the form to it)
+        self.shown_task = "vfi" if pruning else self.form.current_task()  # the run's (Open run set the form to it)
         self._label_run()
 
     def _take_run(self, run: Path) -> None:
         """Set the form to a training run Open run shows: its options, and its folder for Resume."""
         self.run_note = ""
-        self._load_form(run)
-        self.total_steps = int(self.inputs["steps"].value())
+        self.form.load_run(run)
+        self.total_steps = int(self.form.inputs["steps"].value())
         self.opened_run = run
-        self.name.setText(model_name_for(run.name))
-        self.runs_dir.setText(str(run.parent))
+        self.form.name.setText(model_name_for(run.name))
+        self.form.runs_dir.setText(str(run.parent))
 
     def _offer_pruned_net(self, run: Path) -> str:
         """A prune run's net becomes the interpolation form's Start from; the rest of the form stays as it was (the
@@ -431,269 +256,15 @@ class TrainPanel(QWidget):
         the form's (the trainer refuses a prune folder; Continue pruning goes on with one stopped). Returns what the
         run label says of it."""
         said = "This is a pruning run (`vsr-app prune vfi`), not a training run: the form keeps its own settings. "
-        self.task.setCurrentIndex(self.task.findData("vfi"))  # where its buttons and Start from are
+        self.form.task.setCurrentIndex(self.form.task.findData("vfi"))  # where its buttons and Start from are
         pruned = run / PRUNED_NET
         if not pruned.is_file() and (run / "checkpoint.safetensors").is_file():
             return said + f"It stopped before its {PRUNED_NET}: Continue pruning goes on from its checkpoint."
         if not pruned.is_file():
             return said + f"It has no {PRUNED_NET} and no checkpoint to go on from: prune again."
-        self.start_from.setText(str(pruned))
+        self.form.start_from.setText(str(pruned))
         return said + f"Its {PRUNED_NET} is now the Start from of the frame-interpolation form: Start trains a " \
                       f"compact student from it."
-
-    def _add_data(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Training data folder")
-        if folder:
-            self.data.addItem(folder)
-
-    def _load_form(self, run: Path) -> None:
-        """Fill the form with the options the run was started with (config.json, as the trainer saved it)."""
-        try:
-            config = read_json_object(run / "config.json", "the run's options")
-        except VsrAppError:
-            return
-        task = "vfi" if isinstance(config.get("options"), dict) else "vsr"  # VFI runs nest their options
-        flat = {**config, **config.get("options", {})}
-        self.task.setCurrentIndex(self.task.findData(task))
-        for key, widget in self.inputs.items():  # "net" first: the run's net gives the defaults of its own fields
-            head, _, sub = key.partition(".")
-            given = flat.get(head, {}) if sub else flat
-            # not listed: the trainer's default, not what the form showed before
-            value = given[sub or key] if (sub or key) in given else field_default(task, self._net(), key)
-            if isinstance(widget, QComboBox):
-                if widget.findData(choice_data(value)) < 0:  # a value the form does not offer: keep it as it was
-                    widget.addItem(f"as in the run: {json.dumps(value)}", choice_data(value))
-                widget.setCurrentIndex(widget.findData(choice_data(value)))
-            elif value is not None:
-                widget.setValue(value)
-        distill = self.distill.findData(flat.get("distill"))
-        if distill >= 0:
-            self.distill.setCurrentIndex(distill)
-        teacher = flat.get("teacher")
-        if teacher and self.teacher.findData(teacher) < 0:  # a path, or a model gone: kept as the run has it
-            self.teacher.addItem(f"as in the run: {teacher}", teacher)
-        if teacher:
-            self.teacher.setCurrentIndex(self.teacher.findData(teacher))
-        if flat.get("data"):
-            self.data.clear()
-            self.data.addItems([str(d) for d in flat["data"]])
-        val = flat.get(VAL_KEY[task])
-        self.val.setText(str(val[0]) if val else "")
-        self.start_from.setText(str(flat.get("init_from") or "") if task in START_FROM_TASKS else "")
-        # the rest (a seed, "ema") as Extra options, not the form's from before
-        fields = {*self.inputs, "data", "teacher", "distill", "name", "options", VAL_KEY[task],
-                  *(["init_from"] if task in START_FROM_TASKS else [])}
-        extra = extra_of_run(flat, fields)
-        self.extra.setText(json.dumps(extra) if extra else "")
-
-    def _pick_val(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "",
-                                              file_filter("Videos", TRAINING_VIDEO_EXTS, all_files=True))
-        if path:
-            self.val.setText(path)
-
-    def _pick_start_from(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Start from a net", self.runs_dir.text(),
-                                              "Nets (*.safetensors);;All files (*)")
-        if path:
-            self.start_from.setText(path)
-
-    def _pick_runs_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for training runs", self.runs_dir.text())
-        if folder:
-            self.runs_dir.setText(folder)
-
-    def current_task(self) -> str:
-        return self.task.currentData()
-
-    def _task_changed(self) -> None:
-        """Show the task's own form as last used (its fields, distillation, teacher, Extra options), the outgoing
-        task's kept for when it comes back."""
-        task = self.current_task()
-        if self.form_task not in (None, task):
-            self._remember_task()
-        self.form_task = task
-        self.settings.setValue("train/task", task)
-        if self.name.text() in DEFAULT_NAMES.values():  # a suggested name follows the task; a typed one stays
-            self.name.setText(DEFAULT_NAMES[task])
-        self.distill.blockSignals(True)
-        self.distill.clear()
-        for key, text in DISTILL[task].items():
-            self.distill.addItem(text, key)
-        self.distill.setCurrentIndex(max(0, self.distill.findData(self.settings.value(f"train/{task}/distill"))))
-        self.distill.blockSignals(False)
-        # before Extra options were the task's own, one text served both: the start of each
-        self.extra.setText(self.settings.value(f"train/{task}/extra", self.settings.value("train/extra", "")))
-        while self.options_form.rowCount():
-            self.options_form.removeRow(0)
-        self.inputs = {}
-        for key, label, kind, _, low, high, tip in FIELDS[task] + COMMON:  # "net" first: it sets the defaults below
-            default = field_default(task, self._net(), key)
-            saved = self.settings.value(f"train/{task}/{key}")
-            if key.startswith("net_config."):  # the net's own; the one key for all nets before counts for the saved net
-                saved = self.settings.value(self._net_key(self._net(), key), saved)
-            if isinstance(kind, (list, dict)):
-                widget = QComboBox()
-                for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
-                    widget.addItem(text, choice_data(value))
-            else:
-                widget = number_field(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
-            show_saved(widget, saved, default)
-            widget.setToolTip(tip)
-            changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
-            changed.connect(self._recount)
-            widget.setAccessibleName(label)
-            self.options_form.addRow(label, widget)
-            self.inputs[key] = widget
-        self.form_net = self._net()
-        self._order_tabs()
-        for row in (self.start_row, self.start_note, self.prune_row):
-            self.what_form.setRowVisible(row, task in START_FROM_TASKS)
-        self.start_from.setText(self.settings.value(f"train/{task}/init_from", ""))
-        if "net" in self.inputs:
-            self.inputs["net"].currentIndexChanged.connect(self._net_changed)
-        self.teacher.clear()  # the task's own teacher, not the outgoing task's
-        self.refresh_models()
-        self._distill_changed()
-        self._net_changed()
-        self.net_size.setText("counting\u2026")  # the other task's count is not this net's
-        self._recount()
-        self._label_run()
-        if self.isVisible():
-            QTimer.singleShot(0, self, self._fit_form)  # once the new rows are laid out
-
-    def _order_tabs(self) -> None:
-        """Tab through the Hyper-parameters where they are on screen, after the Data box: made anew per task, they
-        came last in the focus chain, after Start and the curves."""
-        previous = self.val_browse
-        for widget in self.inputs.values():
-            QWidget.setTabOrder(previous, widget)
-            previous = widget
-
-    def _distill_changed(self) -> None:
-        """The teacher is chosen for distillation, and for interpolation also for Prune teacher."""
-        self.teacher.setEnabled(self.distill.currentData() != "none" or self.current_task() in START_FROM_TASKS)
-
-    def _net_changed(self) -> None:
-        """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
-        own defaults: the teacher is not the student's size. Fields the chosen net does not take (the teacher's
-        alignment, a Width where the net starts from another) are shown disabled, as the run ignores them."""
-        net = self._net()
-        if net != self.form_net:
-            self._remember_net_fields()
-            for key in self._own_fields(net):
-                show_saved(self.inputs[key], self.settings.value(self._net_key(net, key)),
-                            field_default(self.form_task, net, key))
-            self.form_net = net
-        for key, widget in self.inputs.items():
-            widget.setEnabled(net_field_applies(net, key, self._starts_from()))
-
-    def _starts_from(self) -> bool:
-        """Whether the run starts from another net (Start from), which then gives the net's size."""
-        return self.current_task() in START_FROM_TASKS and bool(self.start_from.text().strip())
-
-    def _recount(self) -> None:
-        """A field that may size the net changed: count its parameters again once the edits pause."""
-        self.size_timer.start()
-
-    def _count_params(self) -> None:
-        """Show the parameters of the net the form trains, counted on a worker; only the newest count is shown."""
-        try:
-            options = self.options(held_out=False)
-        except VsrAppError as exc:
-            self.net_size.setText(f"cannot tell: {exc}")
-            return
-        job = Job(_net_params, self.current_task(), options, parent=self)
-        job.done.connect(lambda count: self._show_size(job, fmt.params(count)))
-        job.failed.connect(lambda message: self._show_size(job, f"cannot tell: {message}"))
-        self.sizing = job
-        job.start()
-
-    def _show_size(self, job: Job, text: str) -> None:
-        if job is self.sizing:
-            self.net_size.setText(text)
-
-    def _net(self) -> str | None:
-        """The chosen net (None: the task has no choice of net, or its field is not built yet)."""
-        return json.loads(self.inputs["net"].currentData()) if "net" in self.inputs else None
-
-    def _own_fields(self, net) -> list[str]:
-        """The fields that size `net` (net_config.x), which are kept per net."""
-        return [key for key in self.inputs if key.startswith("net_config.") and net_field_applies(net, key)]
-
-    def _net_key(self, net, key: str) -> str:
-        return f"train/{self.form_task}/{net}/{key}"
-
-    def refresh_models(self) -> None:
-        """Teachers on offer: trained models of the task (not built-in baselines)."""
-        viewer_task = TASKS[self.current_task()][1]
-        current = self.teacher.currentData() or self.settings.value(f"train/{self.current_task()}/teacher")
-        self.teacher.clear()
-        for m in list_models():
-            if m.task == viewer_task and m.path:
-                add_model_item(self.teacher, m.name, m.name, m)
-        if self.teacher.count() == 0:
-            self.teacher.addItem("no trained model yet", None)
-        index = self.teacher.findData(current)
-        preferred = self.teacher.findData(PREFERRED[viewer_task].teacher)
-        self.teacher.setCurrentIndex(index if index >= 0 else max(0, preferred))
-
-    def options(self, held_out: bool = True) -> dict:
-        """The --config options from the form (+ the extra JSON), as the trainer reads them; without the validation
-        clip when not `held_out` (counting the net's parameters: a clip path being typed must not stop that)."""
-        task = self.current_task()
-        options: dict = {}
-        for key, widget in self.inputs.items():
-            value = json.loads(widget.currentData()) if isinstance(widget, QComboBox) else widget.value()
-            if key.startswith("net_config."):
-                options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
-            else:
-                options[key] = value
-        if self._starts_from():
-            options["init_from"] = str(full_path(self.start_from.text().strip(), "Start from",
-                                                 default_runs_dir() / PRUNE_FOLDER / PRUNED_NET))
-        if held_out and self.val.text().strip():
-            options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
-                                                    Path.home() / "Videos" / "clip.mp4"))]
-        extra = self.extra.text().strip()
-        if extra:
-            try:
-                more = json.loads(extra)
-            except json.JSONDecodeError as exc:
-                raise VsrAppError(f"extra options are not valid JSON: {exc}") from exc
-            if not isinstance(more, dict):
-                raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
-        else:
-            more = {}
-        started = bool(more.get("init_from", options.get("init_from")))
-        options = form_fields_for(more.get("net", options.get("net")), options, started)  # the fields its net takes
-        return with_extra(options, more)
-
-    def remember_form(self) -> None:
-        """Save the whole form for the next session: on Start, and when the window closes."""
-        self._remember_task()
-        self.settings.setValue("train/data", self._data_folders())
-        for key, widget in (("val", self.val), ("name", self.name), ("runs_dir", self.runs_dir)):
-            self.settings.setValue(f"train/{key}", widget.text())
-
-    def _remember_task(self) -> None:
-        """Save the shown task's part of the form: its fields (the net's own under that net), distillation,
-        teacher and Extra options."""
-        task = self.form_task
-        for key, widget in self.inputs.items():
-            if not key.startswith("net_config."):
-                self.settings.setValue(f"train/{task}/{key}", stored(widget))
-        self._remember_net_fields()
-        self.settings.setValue(f"train/{task}/distill", self.distill.currentData())
-        if self.teacher.currentData():
-            self.settings.setValue(f"train/{task}/teacher", self.teacher.currentData())
-        self.settings.setValue(f"train/{task}/extra", self.extra.text())
-        self.settings.setValue(f"train/{task}/init_from", self.start_from.text())
-
-    def _remember_net_fields(self) -> None:
-        """Save the fields that size the shown net, under that net."""
-        for key in self._own_fields(self.form_net):
-            self.settings.setValue(self._net_key(self.form_net, key), stored(self.inputs[key]))
 
     # ---- running ----
     def running(self) -> bool:
@@ -726,8 +297,7 @@ class TrainPanel(QWidget):
     def shutdown(self) -> None:
         """The window is closing: a start still being checked is dropped, a parameter count not made or shown."""
         self.checking = None
-        self.size_timer.stop()
-        self.sizing = None
+        self.form.stop_counting()
 
     def _refuse(self, message: str, status: str | None = None) -> None:
         self.checking = None
@@ -768,21 +338,21 @@ class TrainPanel(QWidget):
         self.pruning = True
         self.shown_task, self.run_note = "vfi", "Continuing the pruning: its net becomes Start from when it ends."
         args = ["prune", "vfi", "--out", str(stopped), "--resume"]
-        if self.teacher.currentData():
-            args += ["--teacher", self.teacher.currentData()]
-        for folder in self._training_data(resume=True):
+        if self.form.teacher.currentData():
+            args += ["--teacher", self.form.teacher.currentData()]
+        for folder in self.form.training_data(resume=True):
             args += ["--data", folder]
         self._run_cli(args)
 
     def prune(self) -> None:
         """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
         does, followed like a training run; its net becomes Start from when it ends (`_finished`)."""
-        teacher = self.teacher.currentData()
+        teacher = self.form.teacher.currentData()
         try:
             if not teacher:
                 raise VsrAppError("pruning needs a trained interpolation teacher; train one first")
-            data = self._training_data()
-            run_dir = free_prune_folder(self._runs_folder())
+            data = self.form.training_data()
+            run_dir = free_prune_folder(self.form.runs_folder())
             self.new_run_made_dir = not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)  # the tab keeps the pruner's log there
         except VsrAppError as exc:
@@ -835,14 +405,14 @@ class TrainPanel(QWidget):
 
     def _plan(self, resume: bool) -> RunPlan:
         """Every check of the form that is quick; nothing is written."""
-        task = self.current_task()
-        name = check_model_name(self.name.text().strip())
-        data = self._training_data(resume)
-        distill = self.distill.currentData()
-        teacher = self.teacher.currentData() if distill != "none" else None
+        task = self.form.current_task()
+        name = check_model_name(self.form.name.text().strip())
+        data = self.form.training_data(resume)
+        distill = self.form.distill.currentData()
+        teacher = self.form.teacher.currentData() if distill != "none" else None
         if distill != "none" and not teacher:
             raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
-        options = self.options()
+        options = self.form.options()
         if not resume:  # a resumed run goes on from its checkpoint, not from Start from
             check_start_from(options)
         steps = run_steps(options)
@@ -882,7 +452,7 @@ class TrainPanel(QWidget):
         except OSError as exc:
             raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
         self.run_dir, self.total_steps = run_dir, plan.steps
-        self.remember_form()
+        self.form.remember_form()
         self.last_model = (TASKS[plan.task][1], plan.name, plan.teacher or "")
         return train_arguments(plan.task, plan.data, str(run_dir), plan.teacher, plan.distill, plan.steps,
                                str(config) if config else None, plan.resume,
@@ -904,16 +474,11 @@ class TrainPanel(QWidget):
     def _run_folder(self, name: str) -> Path:
         """RUNS/NAME, or the folder Open run showed under that name: a command-line run's folder may be named in a way
         a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
-        runs = self._runs_folder()
+        runs = self.form.runs_folder()
         opened = self.opened_run
         if opened is not None and opened.parent == runs and model_name_for(opened.name) == name:
             return opened
         return runs / name
-
-    def _runs_folder(self) -> Path:
-        """The Runs folder as a full path, empty meaning the default."""
-        text = self.runs_dir.text().strip()
-        return full_path(text, "the Runs folder", default_runs_dir()) if text else default_runs_dir()
 
     def stop(self) -> None:
         """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
@@ -938,26 +503,22 @@ class TrainPanel(QWidget):
         button.setEnabled(False)
 
     def _set_running(self, running: bool) -> None:
-        """During a run (and its start's check) the whole form is locked, box by box: every field, list and picker,
-        none left out as they are added."""
+        """During a run (and its start's check) the form is locked, and Open run with it."""
         # a button pressed by keyboard is about to be disabled: its focus goes to the one that undoes it, not on to
         # the curves' Smoothing box, five Tabs from Stop
         pressed = any(b.hasFocus() for b in (self.start_button, self.resume_button, self.stop_button,
-                                             self.prune_button, self.continue_prune_button))
+                                             self.form.prune_button, self.form.continue_prune_button))
         pressed = pressed or (self.focus_parked and self.log.hasFocus())  # or waiting on the log (`_park_focus`)
         self.focus_parked = False
         self.stop_button.setEnabled(running)
         self.start_button.setEnabled(not running)
         self.resume_button.setEnabled(not running)
         if running:
-            self.continue_prune_button.hide()  # shown again by `_label_run` for a pruning that stopped
+            self.form.continue_prune_button.hide()  # shown again by `_label_run` for a pruning that stopped
         if pressed:
             (self.stop_button if running else self.resume_button).setFocus(Qt.OtherFocusReason)
-        for widget in (*self.form_boxes, self.open_run_button):
-            widget.setEnabled(not running)
-        if not running:
-            self._distill_changed()
-            self._net_changed()
+        self.form.set_locked(running)
+        self.open_run_button.setEnabled(not running)
 
     def _log(self, *lines: str) -> None:
         """Append to the log, keeping its end in sight while it follows (`_follow_log`)."""
@@ -990,15 +551,15 @@ class TrainPanel(QWidget):
         """Name the run the curves and log show, with its task. After a switch of Task they stay, with the run's
         Compare, so a finished run is not lost to a look at the other task's form, but they are not the form's run,
         and the label says so. Continue pruning is offered while a stopped pruning is shown."""
-        self.continue_prune_button.setVisible(self._stopped_pruning() is not None)
+        self.form.continue_prune_button.setVisible(self._stopped_pruning() is not None)
         if self.shown_task is None or self.run_dir is None:
             self.run_label.hide()
             return
         text = f"{TASKS[self.shown_task][0]}: run {self.run_dir.name}"
         if self.run_note:
             text += f". {self.run_note}"
-        elif self.shown_task != self.current_task():
-            text += f" (not the task the form is set to; Start trains a new {TASKS[self.current_task()][0]} run)"
+        elif self.shown_task != self.form.current_task():
+            text += f" (not the task the form is set to; Start trains a new {TASKS[self.form.current_task()][0]} run)"
         self.run_label.setText(text)
         self.run_label.show()
 
@@ -1048,7 +609,7 @@ class TrainPanel(QWidget):
         elif self.pruning:
             self.run_dir, self.shown_task = None, None  # nothing of it is left to show
         self._label_run()
-        self._show_prune_command()  # its folder is taken, or free again
+        self.form.show_prune_command()  # its folder is taken, or free again
 
     def _failed(self, code: int, saved: bool, killed: bool = False) -> None:
         """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the

@@ -1,0 +1,489 @@
+"""The Train tab's form: what to train (task, teacher, distillation, the net to start from), its data and validation
+clip, its hyper-parameters and where the run goes; each task's form as last used, saved in the settings.
+
+Plain widgets and the settings: checking a start, running the trainer and showing its run are the tab's
+(`train_panel`). Counting the net's parameters is model work, done on a worker (`Job`), the newest count shown.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QPushButton, QVBoxLayout, QWidget)
+
+from vsr_app.distill.options import VAL_KEY
+from vsr_app.distill.runs import PRUNED_NET, read_json_object
+from vsr_app.errors import VsrAppError
+from vsr_app.gui import fmt
+from vsr_app.gui.icons import icon
+from vsr_app.gui.paths import FULL_PATH_TIP, full_path
+from vsr_app.gui.run_files import PRUNE_FOLDER, free_prune_folder
+from vsr_app.gui.train_fields import number_field, show_saved, stored
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
+                                    choice_data, default_runs_dir, extra_of_run, field_default, form_fields_for,
+                                    net_field_applies, net_params, prune_command, with_extra)
+from vsr_app.gui.widgets import add_model_item, name_form_fields, path_row
+from vsr_app.gui.workers import Job
+from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
+from vsr_app.models import list_models
+from vsr_app.shipped import PREFERRED
+
+RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
+
+
+def _net_params(task: str, options: dict, progress, cancel) -> int:
+    """net_params as a Job: building a net is model work, kept off the GUI thread."""
+    return net_params(task, options)
+
+
+class TrainForm(QWidget):
+    """The form's four boxes in a column, for the tab's scroll area. `taskChanged`: another task's form is shown."""
+
+    taskChanged = Signal()
+
+    def __init__(self, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.settings = settings
+        self.sizing: Job | None = None  # the newest count of the form's net's parameters
+        self.inputs: dict[str, QWidget] = {}
+        self.form_task: str | None = None  # the task the fields are of (a task change saves its form first)
+        self.form_net: str | None = None  # the net whose own fields (net_config.x) the form shows
+        self.size_timer = QTimer(self)
+        self.size_timer.setSingleShot(True)
+        self.size_timer.setInterval(RECOUNT_MS)
+        self.size_timer.timeout.connect(self._count_params)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 10, 6, 10)
+        self.options_box = QGroupBox("Hyper-parameters")
+        self.options_form = QFormLayout(self.options_box)
+        self.boxes = (self._what_box(), self._data_box(), self.options_box, self._run_box())
+        for box in self.boxes:
+            column.addWidget(box)
+        for changed in (self.data.model().rowsInserted, self.data.model().rowsRemoved, self.data.model().modelReset,
+                        self.runs_dir.textChanged, self.teacher.currentIndexChanged):
+            changed.connect(self.show_prune_command)
+        column.addStretch(1)
+        self._task_changed()
+
+    def set_locked(self, locked: bool) -> None:
+        """During a run (and its start's check) the whole form is locked, box by box: every field, list and picker,
+        none left out as they are added."""
+        for box in self.boxes:
+            box.setEnabled(not locked)
+        if not locked:
+            self._distill_changed()
+            self._net_changed()
+
+    def stop_counting(self) -> None:
+        """The window is closing: a parameter count not made, or not shown."""
+        self.size_timer.stop()
+        self.sizing = None
+
+    def _what_box(self) -> QGroupBox:
+        box = QGroupBox("What to train")
+        form = self.what_form = QFormLayout(box)
+        self.task = QComboBox()
+        for key, (text, _) in TASKS.items():
+            self.task.addItem(text, key)
+        self.task.setCurrentIndex(max(0, self.task.findData(self.settings.value("train/task", "vsr"))))
+        self.task.currentIndexChanged.connect(self._task_changed)
+        form.addRow("Task", self.task)
+        self._start_from_rows(form)
+        self.teacher = QComboBox()
+        self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one; for frame "
+                                "interpolation also the one Prune teacher prunes")
+        form.addRow("Teacher", self.teacher)
+        self.distill = QComboBox()
+        self.distill.currentIndexChanged.connect(self._distill_changed)
+        form.addRow("Distillation", self.distill)
+        self.net_size = QLabel()
+        self.net_size.setWordWrap(True)
+        self.net_size.setToolTip("The size of the net this form trains: its Network, Width and blocks, or the net it "
+                                 "starts from")
+        form.addRow("Parameters", self.net_size)
+        name_form_fields(form)
+        return box
+
+    def _start_from_rows(self, form: QFormLayout) -> None:
+        """Interpolation's Start from (the trainer's init_from) and why it matters: without it the run trains a
+        new net of the teacher's design, teacher-sized at the default Width, not a compact student."""
+        self.start_from = QLineEdit()
+        self.start_from.setPlaceholderText("empty: a new net, sized by Width")
+        self.start_from.setToolTip(f"A net to start from (.safetensors with its card): its weights and its "
+                                   f"architecture. {FULL_PATH_TIP}")
+        self.start_from.textChanged.connect(self._net_changed)
+        self.start_from.textChanged.connect(self._recount)
+        browse = QPushButton(icon("open"), "")
+        browse.setToolTip("Choose a net")
+        self.start_row = path_row(self.start_from, browse, self._pick_start_from)
+        form.addRow("Start from", self.start_row)
+        self.start_note = QLabel()  # the prune command in it follows the form (`_show_prune_command`)
+        self.start_note.setWordWrap(True)
+        self.start_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the command is there to be copied
+        self.start_note.setProperty("role", "muted")
+        form.addRow(self.start_note)
+        self.prune_button = QPushButton("Prune teacher")
+        self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net in a new prune "
+                                     "folder, then start from it")
+        self.continue_prune_button = QPushButton("Continue pruning")
+        self.continue_prune_button.setToolTip("Go on with the stopped pruning shown, from its checkpoint")
+        self.continue_prune_button.hide()  # while a stopped pruning is shown (`_label_run`)
+        self.prune_row = QWidget()
+        row = QHBoxLayout(self.prune_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.prune_button)
+        row.addWidget(self.continue_prune_button)
+        row.addStretch(1)
+        form.addRow(self.prune_row)
+
+    def show_prune_command(self) -> None:
+        """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
+        so the command can also be copied as it is into a terminal (placeholders had to be typed over)."""
+        out = None
+        for runs in (self.runs_folder, default_runs_dir):
+            try:
+                out = free_prune_folder(runs())
+                break
+            except VsrAppError:  # a Runs folder being typed, or one that cannot be used (Prune says why): the default's
+                continue
+        if out is None:  # neither can be used: the note names the folder by its name, Prune says why
+            out = default_runs_dir() / PRUNE_FOLDER
+        teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
+        command = prune_command(teacher, self.data_folders(), out)
+        self.start_note.setText(
+            f"Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
+            f"compact student like vfi-x2-student, prune the teacher first: Prune teacher runs<br><code>"
+            f"{html.escape(command)}</code><br>(the same works in a terminal) and then starts from its "
+            f"{PRUNED_NET}.")
+
+    def data_folders(self) -> list[str]:
+        return [self.data.item(i).text() for i in range(self.data.count())]
+
+    def training_data(self, resume: bool = False) -> list[str]:
+        """The form's data folders, each there (a file too: a command-line run's --data may be one). For a Resume,
+        those still there, maybe none: the run trains on its own data, and on these only where its own has moved (the
+        trainer says so), so a moved folder added beside its old entry is found."""
+        data = self.data_folders()
+        missing = [d for d in data if not Path(d).exists()]
+        if resume:
+            return [d for d in data if d not in missing]
+        if not data:
+            raise VsrAppError("add at least one training data folder")
+        if missing:
+            raise VsrAppError(f"training data not found: {missing[0]}")
+        return data
+
+    def _data_box(self) -> QGroupBox:
+        box = QGroupBox("Data")
+        layout = QVBoxLayout(box)
+        self.data = QListWidget()
+        self.data.setMaximumHeight(90)
+        saved = self.settings.value("train/data", [])
+        for folder in [saved] if isinstance(saved, str) else list(saved or []):
+            self.data.addItem(folder)
+        folders_label = QLabel("Training folders (videos, frame folders, images)")
+        folders_label.setWordWrap(True)
+        folders_label.setBuddy(self.data)
+        self.data.setAccessibleName("Training folders")
+        layout.addWidget(folders_label)
+        layout.addWidget(self.data)
+        row = QHBoxLayout()
+        add, remove = QPushButton("Add folder\u2026"), QPushButton("Remove")
+        add.clicked.connect(self._add_data)
+        remove.clicked.connect(lambda: [self.data.takeItem(self.data.row(i)) for i in self.data.selectedItems()])
+        row.addWidget(add)
+        row.addWidget(remove)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.val = QLineEdit(self.settings.value("train/val", ""))
+        self.val.setPlaceholderText("optional held-out video for validation PSNR")
+        self.val.setToolTip(FULL_PATH_TIP)
+        self.val_browse = QPushButton(icon("open"), "")
+        self.val_browse.setToolTip("Choose a video")
+        self.val.setAccessibleName("Validation clip")
+        self.val_browse.setAccessibleName("Validation clip: choose a video")
+        val_label = QLabel("Validation clip")
+        val_label.setBuddy(self.val)
+        layout.addWidget(val_label)
+        layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
+        return box
+
+    def _run_box(self) -> QGroupBox:
+        box = QGroupBox("Run")
+        form = QFormLayout(box)
+        self.name = QLineEdit(self.settings.value("train/name", DEFAULT_NAMES["vsr"]))
+        self.name.setToolTip("The name the trained model gets in the model selectors")
+        form.addRow("Model name", self.name)
+        self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(default_runs_dir())))
+        self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
+        self.runs_dir.setToolTip(FULL_PATH_TIP)
+        browse = QPushButton(icon("open"), "")
+        browse.setToolTip("Choose a folder")
+        form.addRow("Runs folder", path_row(self.runs_dir, browse, self._pick_runs_dir))
+        self.extra = QLineEdit()  # the task's own, shown by _task_changed
+        self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
+        self.extra.textChanged.connect(self._recount)  # it may hold a net_config
+        form.addRow("Extra options", self.extra)
+        name_form_fields(form)
+        return box
+
+    def _add_data(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Training data folder")
+        if folder:
+            self.data.addItem(folder)
+
+    def load_run(self, run: Path) -> None:
+        """Fill the form with the options the run was started with (config.json, as the trainer saved it)."""
+        try:
+            config = read_json_object(run / "config.json", "the run's options")
+        except VsrAppError:
+            return
+        task = "vfi" if isinstance(config.get("options"), dict) else "vsr"  # VFI runs nest their options
+        flat = {**config, **config.get("options", {})}
+        self.task.setCurrentIndex(self.task.findData(task))
+        for key, widget in self.inputs.items():  # "net" first: the run's net gives the defaults of its own fields
+            head, _, sub = key.partition(".")
+            given = flat.get(head, {}) if sub else flat
+            # not listed: the trainer's default, not what the form showed before
+            value = given[sub or key] if (sub or key) in given else field_default(task, self._net(), key)
+            if isinstance(widget, QComboBox):
+                if widget.findData(choice_data(value)) < 0:  # a value the form does not offer: keep it as it was
+                    widget.addItem(f"as in the run: {json.dumps(value)}", choice_data(value))
+                widget.setCurrentIndex(widget.findData(choice_data(value)))
+            elif value is not None:
+                widget.setValue(value)
+        distill = self.distill.findData(flat.get("distill"))
+        if distill >= 0:
+            self.distill.setCurrentIndex(distill)
+        teacher = flat.get("teacher")
+        if teacher and self.teacher.findData(teacher) < 0:  # a path, or a model gone: kept as the run has it
+            self.teacher.addItem(f"as in the run: {teacher}", teacher)
+        if teacher:
+            self.teacher.setCurrentIndex(self.teacher.findData(teacher))
+        if flat.get("data"):
+            self.data.clear()
+            self.data.addItems([str(d) for d in flat["data"]])
+        val = flat.get(VAL_KEY[task])
+        self.val.setText(str(val[0]) if val else "")
+        self.start_from.setText(str(flat.get("init_from") or "") if task in START_FROM_TASKS else "")
+        # the rest (a seed, "ema") as Extra options, not the form's from before
+        fields = {*self.inputs, "data", "teacher", "distill", "name", "options", VAL_KEY[task],
+                  *(["init_from"] if task in START_FROM_TASKS else [])}
+        extra = extra_of_run(flat, fields)
+        self.extra.setText(json.dumps(extra) if extra else "")
+
+    def _pick_val(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "",
+                                              file_filter("Videos", TRAINING_VIDEO_EXTS, all_files=True))
+        if path:
+            self.val.setText(path)
+
+    def _pick_start_from(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Start from a net", self.runs_dir.text(),
+                                              "Nets (*.safetensors);;All files (*)")
+        if path:
+            self.start_from.setText(path)
+
+    def _pick_runs_dir(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for training runs", self.runs_dir.text())
+        if folder:
+            self.runs_dir.setText(folder)
+
+    def current_task(self) -> str:
+        return self.task.currentData()
+
+    def _task_changed(self) -> None:
+        """Show the task's own form as last used (its fields, distillation, teacher, Extra options), the outgoing
+        task's kept for when it comes back."""
+        task = self.current_task()
+        if self.form_task not in (None, task):
+            self._remember_task()
+        self.form_task = task
+        self.settings.setValue("train/task", task)
+        if self.name.text() in DEFAULT_NAMES.values():  # a suggested name follows the task; a typed one stays
+            self.name.setText(DEFAULT_NAMES[task])
+        self.distill.blockSignals(True)
+        self.distill.clear()
+        for key, text in DISTILL[task].items():
+            self.distill.addItem(text, key)
+        self.distill.setCurrentIndex(max(0, self.distill.findData(self.settings.value(f"train/{task}/distill"))))
+        self.distill.blockSignals(False)
+        # before Extra options were the task's own, one text served both: the start of each
+        self.extra.setText(self.settings.value(f"train/{task}/extra", self.settings.value("train/extra", "")))
+        while self.options_form.rowCount():
+            self.options_form.removeRow(0)
+        self.inputs = {}
+        for key, label, kind, _, low, high, tip in FIELDS[task] + COMMON:  # "net" first: it sets the defaults below
+            default = field_default(task, self._net(), key)
+            saved = self.settings.value(f"train/{task}/{key}")
+            if key.startswith("net_config."):  # the net's own; the one key for all nets before counts for the saved net
+                saved = self.settings.value(self._net_key(self._net(), key), saved)
+            if isinstance(kind, (list, dict)):
+                widget = QComboBox()
+                for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
+                    widget.addItem(text, choice_data(value))
+            else:
+                widget = number_field(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
+            show_saved(widget, saved, default)
+            widget.setToolTip(tip)
+            changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
+            changed.connect(self._recount)
+            widget.setAccessibleName(label)
+            self.options_form.addRow(label, widget)
+            self.inputs[key] = widget
+        self.form_net = self._net()
+        self._order_tabs()
+        for row in (self.start_row, self.start_note, self.prune_row):
+            self.what_form.setRowVisible(row, task in START_FROM_TASKS)
+        self.start_from.setText(self.settings.value(f"train/{task}/init_from", ""))
+        if "net" in self.inputs:
+            self.inputs["net"].currentIndexChanged.connect(self._net_changed)
+        self.teacher.clear()  # the task's own teacher, not the outgoing task's
+        self.refresh_models()
+        self._distill_changed()
+        self._net_changed()
+        self.net_size.setText("counting\u2026")  # the other task's count is not this net's
+        self._recount()
+        self.taskChanged.emit()
+
+    def _order_tabs(self) -> None:
+        """Tab through the Hyper-parameters where they are on screen, after the Data box: made anew per task, they
+        came last in the focus chain, after Start and the curves."""
+        previous = self.val_browse
+        for widget in self.inputs.values():
+            QWidget.setTabOrder(previous, widget)
+            previous = widget
+
+    def _distill_changed(self) -> None:
+        """The teacher is chosen for distillation, and for interpolation also for Prune teacher."""
+        self.teacher.setEnabled(self.distill.currentData() != "none" or self.current_task() in START_FROM_TASKS)
+
+    def _net_changed(self) -> None:
+        """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
+        own defaults: the teacher is not the student's size. Fields the chosen net does not take (the teacher's
+        alignment, a Width where the net starts from another) are shown disabled, as the run ignores them."""
+        net = self._net()
+        if net != self.form_net:
+            self._remember_net_fields()
+            for key in self._own_fields(net):
+                show_saved(self.inputs[key], self.settings.value(self._net_key(net, key)),
+                            field_default(self.form_task, net, key))
+            self.form_net = net
+        for key, widget in self.inputs.items():
+            widget.setEnabled(net_field_applies(net, key, self._starts_from()))
+
+    def _starts_from(self) -> bool:
+        """Whether the run starts from another net (Start from), which then gives the net's size."""
+        return self.current_task() in START_FROM_TASKS and bool(self.start_from.text().strip())
+
+    def _recount(self) -> None:
+        """A field that may size the net changed: count its parameters again once the edits pause."""
+        self.size_timer.start()
+
+    def _count_params(self) -> None:
+        """Show the parameters of the net the form trains, counted on a worker; only the newest count is shown."""
+        try:
+            options = self.options(held_out=False)
+        except VsrAppError as exc:
+            self.net_size.setText(f"cannot tell: {exc}")
+            return
+        job = Job(_net_params, self.current_task(), options, parent=self)
+        job.done.connect(lambda count: self._show_size(job, fmt.params(count)))
+        job.failed.connect(lambda message: self._show_size(job, f"cannot tell: {message}"))
+        self.sizing = job
+        job.start()
+
+    def _show_size(self, job: Job, text: str) -> None:
+        if job is self.sizing:
+            self.net_size.setText(text)
+
+    def _net(self) -> str | None:
+        """The chosen net (None: the task has no choice of net, or its field is not built yet)."""
+        return json.loads(self.inputs["net"].currentData()) if "net" in self.inputs else None
+
+    def _own_fields(self, net) -> list[str]:
+        """The fields that size `net` (net_config.x), which are kept per net."""
+        return [key for key in self.inputs if key.startswith("net_config.") and net_field_applies(net, key)]
+
+    def _net_key(self, net, key: str) -> str:
+        return f"train/{self.form_task}/{net}/{key}"
+
+    def refresh_models(self) -> None:
+        """Teachers on offer: trained models of the task (not built-in baselines)."""
+        viewer_task = TASKS[self.current_task()][1]
+        current = self.teacher.currentData() or self.settings.value(f"train/{self.current_task()}/teacher")
+        self.teacher.clear()
+        for m in list_models():
+            if m.task == viewer_task and m.path:
+                add_model_item(self.teacher, m.name, m.name, m)
+        if self.teacher.count() == 0:
+            self.teacher.addItem("no trained model yet", None)
+        index = self.teacher.findData(current)
+        preferred = self.teacher.findData(PREFERRED[viewer_task].teacher)
+        self.teacher.setCurrentIndex(index if index >= 0 else max(0, preferred))
+
+    def options(self, held_out: bool = True) -> dict:
+        """The --config options from the form (+ the extra JSON), as the trainer reads them; without the validation
+        clip when not `held_out` (counting the net's parameters: a clip path being typed must not stop that)."""
+        task = self.current_task()
+        options: dict = {}
+        for key, widget in self.inputs.items():
+            value = json.loads(widget.currentData()) if isinstance(widget, QComboBox) else widget.value()
+            if key.startswith("net_config."):
+                options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
+            else:
+                options[key] = value
+        if self._starts_from():
+            options["init_from"] = str(full_path(self.start_from.text().strip(), "Start from",
+                                                 default_runs_dir() / PRUNE_FOLDER / PRUNED_NET))
+        if held_out and self.val.text().strip():
+            options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
+                                                    Path.home() / "Videos" / "clip.mp4"))]
+        extra = self.extra.text().strip()
+        if extra:
+            try:
+                more = json.loads(extra)
+            except json.JSONDecodeError as exc:
+                raise VsrAppError(f"extra options are not valid JSON: {exc}") from exc
+            if not isinstance(more, dict):
+                raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
+        else:
+            more = {}
+        started = bool(more.get("init_from", options.get("init_from")))
+        options = form_fields_for(more.get("net", options.get("net")), options, started)  # the fields its net takes
+        return with_extra(options, more)
+
+    def remember_form(self) -> None:
+        """Save the whole form for the next session: on Start, and when the window closes."""
+        self._remember_task()
+        self.settings.setValue("train/data", self.data_folders())
+        for key, widget in (("val", self.val), ("name", self.name), ("runs_dir", self.runs_dir)):
+            self.settings.setValue(f"train/{key}", widget.text())
+
+    def _remember_task(self) -> None:
+        """Save the shown task's part of the form: its fields (the net's own under that net), distillation,
+        teacher and Extra options."""
+        task = self.form_task
+        for key, widget in self.inputs.items():
+            if not key.startswith("net_config."):
+                self.settings.setValue(f"train/{task}/{key}", stored(widget))
+        self._remember_net_fields()
+        self.settings.setValue(f"train/{task}/distill", self.distill.currentData())
+        if self.teacher.currentData():
+            self.settings.setValue(f"train/{task}/teacher", self.teacher.currentData())
+        self.settings.setValue(f"train/{task}/extra", self.extra.text())
+        self.settings.setValue(f"train/{task}/init_from", self.start_from.text())
+
+    def _remember_net_fields(self) -> None:
+        """Save the fields that size the shown net, under that net."""
+        for key in self._own_fields(self.form_net):
+            self.settings.setValue(self._net_key(self.form_net, key), stored(self.inputs[key]))
+
+    def runs_folder(self) -> Path:
+        """The Runs folder as a full path, empty meaning the default."""
+        text = self.runs_dir.text().strip()
+        return full_path(text, "the Runs folder", default_runs_dir()) if text else default_runs_dir()
