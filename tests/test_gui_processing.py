@@ -301,7 +301,7 @@ def test_a_comparison_that_cannot_fit_in_memory_is_refused_before_any_model_work
     monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
     monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
     with pytest.raises(VsrAppError, match=rf"showing bicubic on {w}x{h} frames \(as {4 * w}x{4 * h}\) needs about "
-                                          r"\d+\.\d GB of memory, but only \d+\.\d GB is free"):
+                                          r"\d+ MB of memory, but only \d+ MB is free"):
         service.render(Request(0, "upscale", (SOURCE, "bicubic"), "cpu"))
     monkeypatch.undo()
     monkeypatch.setattr(limits, "available_memory", lambda: student - 1)
@@ -326,8 +326,8 @@ def test_an_interpolators_own_memory_counts_before_it_is_compared(small_video, m
     monkeypatch.setattr(limits, "available_memory", lambda: need - 1)
     monkeypatch.setattr("vsr_app.models.load_model", lambda *a: pytest.fail("loaded before the check"))
     with pytest.raises(VsrAppError, match=rf"showing vfi-x2-student on {w}x{h} frames needs about "
-                                          r"\d+\.\d GB of memory, but only \d+\.\d GB is free; compare on a smaller "
-                                          r"video or with a lighter model$"):
+                                          r"\d+(\.\d)? [MG]B of memory, but only \d+(\.\d)? [MG]B is free; "
+                                          r"compare on a smaller video or with a lighter model$"):
         service.render(Request(0, "interpolate", (SOURCE, "vfi-x2-student"), "cpu"))
     monkeypatch.undo()
     monkeypatch.setattr(limits, "available_memory", lambda: need)

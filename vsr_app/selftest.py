@@ -269,6 +269,7 @@ def _interpolate(loaded, frames: list[np.ndarray]) -> str:
 
 def _write_and_read_back(folder: Path, state: dict) -> str:
     from vsr_app.metrics import psnr_y
+    from vsr_app.video.disk_space import size_text
     from vsr_app.video.reader import VideoReader
     from vsr_app.video.writer import VideoWriter
 
@@ -295,7 +296,7 @@ def _write_and_read_back(folder: Path, state: dict) -> str:
         raise VsrAppError(f"{target.name} reads back different pictures ({score:.1f} dB Y-PSNR < "
                           f"{MIN_READBACK_PSNR:g})")
     return (f"{result.frames} frames {w}x{h} ({state['upscaled_from']}) -> {result.codec}, "
-            f"{result.size_bytes / 1024:.0f} KiB, read back at {score:.1f} dB")
+            f"{size_text(result.size_bytes)}, read back at {score:.1f} dB")
 
 
 def _qt() -> str:

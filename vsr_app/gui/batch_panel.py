@@ -27,7 +27,7 @@ from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.widgets import (WarningLabel, add_model_item, announce, bind_name, name_form_fields,
+from vsr_app.gui.widgets import (WarningLabel, announce, bind_name, fill_models, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
@@ -277,13 +277,8 @@ class BatchPanel(QWidget):
             self.picks[self.listed_task] = self.model.currentData()
         current = self.picks.get(task) or self.settings.value(f"batch/model/{task}")
         self.listed_task = task
-        self.model.clear()
-        for m in list_models():
-            if m.task == task:
-                add_model_item(self.model, m.name, m.name, m)
-        preferred = PREFERRED[task].student
-        index = self.model.findData(current)
-        self.model.setCurrentIndex(index if index >= 0 else max(0, self.model.findData(preferred)))
+        fill_models(self.model, [(m.name, m.name, m) for m in list_models() if m.task == task],
+                    [current, PREFERRED[task].student])
 
     def _task_changed(self) -> None:
         self.self_ensemble.setEnabled(self.task.currentData() == "upscale")

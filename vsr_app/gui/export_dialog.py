@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, add_model_item, announce, bind_name, name_form_fields,
+from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, fill_models, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
@@ -80,10 +80,7 @@ class ExportDialog(QDialog):
         for task, text in (("upscale", "Upscale \u00d74"), ("interpolate", "Double the frame rate")):
             check = QCheckBox(text)
             combo = QComboBox()
-            for m in models:
-                if m.task == task:
-                    add_model_item(combo, m.name, m.name, m)
-            combo.setCurrentIndex(max(0, combo.findData(picks.get(task))))
+            fill_models(combo, [(m.name, m.name, m) for m in models if m.task == task], [picks.get(task)])
             check.setChecked(task == ticked and combo.count() > 0)
             check.setEnabled(combo.count() > 0)
             check.toggled.connect(combo.setEnabled)

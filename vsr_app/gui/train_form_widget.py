@@ -26,7 +26,7 @@ from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
                                     choice_data, default_runs_dir, extra_of_run, field_default, form_fields_for,
                                     net_field_applies, net_params, prune_command, with_extra)
-from vsr_app.gui.widgets import add_model_item, name_form_fields, path_row
+from vsr_app.gui.widgets import fill_models, name_form_fields, path_row
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
@@ -416,15 +416,10 @@ class TrainForm(QWidget):
         """Teachers on offer: trained models of the task (not built-in baselines)."""
         viewer_task = TASKS[self.current_task()][1]
         current = self.teacher.currentData() or self.settings.value(f"train/{self.current_task()}/teacher")
-        self.teacher.clear()
-        for m in list_models():
-            if m.task == viewer_task and m.path:
-                add_model_item(self.teacher, m.name, m.name, m)
+        fill_models(self.teacher, [(m.name, m.name, m) for m in list_models() if m.task == viewer_task and m.path],
+                    [current, PREFERRED[viewer_task].teacher])
         if self.teacher.count() == 0:
             self.teacher.addItem("no trained model yet", None)
-        index = self.teacher.findData(current)
-        preferred = self.teacher.findData(PREFERRED[viewer_task].teacher)
-        self.teacher.setCurrentIndex(index if index >= 0 else max(0, preferred))
 
     def options(self, held_out: bool = True) -> dict:
         """The --config options from the form (+ the extra JSON), as the trainer reads them; without the validation

@@ -21,7 +21,7 @@ from vsr_app.gui.icons import icon
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
-from vsr_app.gui.widgets import add_model_item, announce, bind_name
+from vsr_app.gui.widgets import announce, bind_name, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
 from vsr_app.models import ModelInfo, device_choices, list_models
 from vsr_app.shipped import PREFERRED
@@ -435,12 +435,10 @@ class Viewer(QWidget):
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
         sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
         by_name = {m.name: m for m in self.models}
+        items = [(name, side_label(name, self.task), by_name.get(name)) for name in available]
         for combo, current in ((self.left, sides[0]), (self.right, sides[1])):
             combo.blockSignals(True)
-            combo.clear()
-            for name in available:
-                add_model_item(combo, name, side_label(name, self.task), by_name.get(name))
-            combo.setCurrentIndex(available.index(current))
+            fill_models(combo, items, [current])
             combo.blockSignals(False)
         # a saved choice whose model is gone for now (a damaged install, a user model moved) stays saved: written
         # over with the fallback, the student never came back once the install was repaired

@@ -6,7 +6,7 @@ import os
 import re
 import urllib.parse
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from PySide6.QtCore import QRect, QSettings, QSize, Qt, QUrl
 from PySide6 import QtGui
@@ -51,7 +51,7 @@ def self_ensemble_box(settings: QSettings, key: str) -> QCheckBox:
     return box
 
 
-def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | None) -> None:
+def _add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | None) -> None:
     """A model in a picker (its `name` the item's data): its label and size, and on hover what it is for (its card's
     description), so choosing among six upscalers does not need the About box. `info` None: no model (Source)."""
     size = f"  {fmt.params(info.params)}" if info is not None and info.params else ""
@@ -59,6 +59,18 @@ def add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | No
     description = info.card.get("description") if info is not None else None
     if description:
         combo.setItemData(combo.count() - 1, str(description), Qt.ToolTipRole)
+
+
+def fill_models(combo: QComboBox, items: Iterable[tuple[str, str, ModelInfo | None]],
+                wanted: Iterable[str | None]) -> None:
+    """Refill a model picker with `items` (_add_model_item's name, label, info) and choose the first of `wanted`
+    (the picker's own order of preference: the pick kept, the saved one, the preferred model) that it lists, else
+    its first item. Each picker's policy stays its own; this is the part they share."""
+    combo.clear()
+    for name, label, info in items:
+        _add_model_item(combo, name, label, info)
+    found = (combo.findData(name) for name in wanted if name is not None)
+    combo.setCurrentIndex(next((index for index in found if index >= 0), 0))
 
 
 def open_with_system(path: Path | str) -> bool:

@@ -34,7 +34,8 @@ def shortfall_warning(folder: Path, more_bytes: float, what: str) -> str:
 
 
 def size_text(n: float) -> str:
-    """'1.2 GB', '340 MB', '15 KB': a size to read, in binary units (1 KB = 1024 bytes), as the memory figures."""
+    """'1.2 GB', '340 MB', '15 KB': a size to read, in binary units (1 KB = 1024 bytes), for disk space and memory
+    alike (limits' refusals): a fixed 'GB' said '0.3 GB' for 340 MB."""
     for unit, scale in (("GB", 2**30), ("MB", 2**20)):
         if n >= scale:
             return f"{n / scale:.1f} {unit}" if n < 10 * scale else f"{n / scale:.0f} {unit}"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.disk_space import size_text
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 # Largest picture side each encoder accepts (measured: libx264 encodes 16384 px, refuses 16400; prores_ks
@@ -201,10 +202,6 @@ def _per_pixel(measured: tuple[tuple[int, int], ...], pixels: int) -> float:
     return measured[-1][1]
 
 
-def _gb(n: int) -> str:
-    return f"{n / 2**30:.1f} GB"
-
-
 def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
                    available: int | None = None, engine_bytes: int = 0, preset: str | None = None) -> None:
     """Raise VsrAppError when `in_w`x`in_h` -> `out_w`x`out_h` frames cannot be encoded or would not fit in
@@ -222,7 +219,7 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
     _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes, preset), available,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
                   f"use a smaller input{', a lighter model' if heavy else ''} or close other programs",
-                  f" ({_gb(engine_bytes)} of it for the models' computations)" if heavy else "")
+                  f" ({size_text(engine_bytes)} of it for the models' computations)" if heavy else "")
 
 
 def check_timestamps_fit(rate: Fraction | float, suffix: str, codec: str,
@@ -266,5 +263,5 @@ def preview_memory(out_pixels: int, clip: bool, cache_bytes: int, engine_bytes: 
 def _check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
     available = available_memory() if available is None else available
     if available is not None and need > available:
-        raise VsrAppError(f"{what} needs about {_gb(need)} of memory{share}, but only {_gb(available)} is free; "
-                          f"{advice}")
+        raise VsrAppError(f"{what} needs about {size_text(need)} of memory{share}, but only {size_text(available)} "
+                          f"is free; {advice}")
