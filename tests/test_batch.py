@@ -23,7 +23,7 @@ from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readab
 from videogen import make_video
 from vsr_app.batch import EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, claim_output_folder, run_batch
 from vsr_app.batch_plan import find_videos, parse_extensions, plan_batch, plan_outputs
-from vsr_app.batch_report import BatchReport
+from vsr_app.batch_report import BatchReport, FileResult
 from vsr_app.batch_progress import Estimate, OverallProgress
 from vsr_app.batch_resume import earlier_output, existing_output
 from vsr_app import batch
@@ -806,16 +806,30 @@ def test_a_report_path_that_is_a_folder_is_refused_before_the_output_folder_is_m
     assert not out.exists()
 
 
-def test_a_batch_that_skips_every_file_ends_its_bar_at_100_percent(tree, capsys):
-    """The bar stayed at "0.0% 0/28 frames" once every file was found done."""
+def test_a_batch_that_skips_every_file_ends_its_bar_at_100_percent_saying_there_was_nothing_to_do(tree, capsys):
+    """The bar stayed at "0.0% 0/28 frames" once every file was found done; then it ended at "100.0% 0/0 frames
+    -- fps", which told a user nothing."""
     src, out = tree
     (src / "zero.mp4").unlink()
-    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic"]) == 0
+    batch = ["batch", str(src), "-o", str(out), "--model", "bicubic", "--recursive"]
+    assert main(batch) == 0
     capsys.readouterr()
-    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic"]) == 0
+    assert main(batch) == 0
     out_lines, err = capsys.readouterr()
-    assert out_lines.startswith("[1/1] skipped ")
-    assert "100.0% 0/0 frames" in err.splitlines()[-1], err
+    assert out_lines.startswith("[1/3] skipped ")
+    assert err.splitlines()[-1].endswith("] 100.0% nothing to do: all 3 outputs already exist"), err
+    assert "0/0" not in err and "fps" not in err.splitlines()[-1]
+
+
+def test_a_batch_that_made_nothing_says_why_only_where_it_ran_to_its_end():
+    report = BatchReport("in", "out", "upscale", "bicubic", "now", files=[FileResult("a.mp4", "a", status="skipped")])
+    assert report.nothing_made() == "nothing to do: its output already exists"
+    report.files.append(FileResult("b.mp4", "b", status="failed"))
+    assert report.nothing_made() == "no output made"  # each file's line says why
+    report.cancelled = True
+    assert report.nothing_made() is None  # a stop is said as a stop
+    report.cancelled, report.files[1].status = False, "ok"
+    assert report.nothing_made() is None
 
 
 def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(capsys):
@@ -825,7 +839,7 @@ def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(cap
     assert "replace OUT" not in text
     assert "--overwrite replace any file at an output's planned name (never an input), and a --report file" in text
     assert ("(default mp4, mkv, mov, avi, webm, m4v, mts, m2ts, m2t, ts, vob, mpg, mpeg, mod, tod, dv, mxf, 3gp, ogv, "
-            "wmv, flv)") in text
+            "wmv, flv, gif)") in text
 
 
 def test_camcorder_dvd_and_phone_videos_are_picked_up_by_default(tmp_path):
@@ -862,6 +876,22 @@ def test_dv_hdv_mod_and_mxf_tapes_are_picked_up_and_processed(tmp_path):
     assert [(f.input, f.status, Path(f.output).name) for f in report.files] == [
         ("MOV001.MOD", "ok", "MOV001.mkv"), ("hdv.m2t", "ok", "hdv.mkv"), ("news.mxf", "ok", "news.mkv"),
         ("tape.dv", "ok", "tape.mkv")]
+
+
+@pytest.mark.parametrize("codec, suffix", [("libx264", ".mp4"), ("ffv1", ".mkv")])
+def test_a_gif_is_picked_up_by_default_and_made_into_a_video_a_rerun_skips(tmp_path, codec, suffix):
+    """`upscale` and `interpolate` took a GIF, but a batch of the same folder left it out without a word. A GIF cannot
+    hold the codec: its output goes to the codec's own container."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "anim.gif", frames=4, codec="gif", pix_fmt="rgb8")
+    make_video(src / "still.GIF", frames=1, codec="gif", pix_fmt="rgb8")
+    report = run_batch(src, tmp_path / "out", task="interpolate", model="blend", codec=codec)
+    assert [(f.input, f.status, Path(f.output).name, f.frames_out) for f in report.files] == [
+        ("anim.gif", "ok", f"anim{suffix}", 8), ("still.GIF", "ok", f"still{suffix}", 2)]
+    assert packet_span(tmp_path / "out" / f"anim{suffix}").frames == 8
+    again = run_batch(src, tmp_path / "out", task="interpolate", model="blend", codec=codec)
+    assert [f.status for f in again.files] == ["skipped", "skipped"]
 
 
 def test_a_files_notes_are_printed_under_its_line(tmp_path, capsys):

@@ -157,11 +157,16 @@ def test_an_output_folder_inside_the_input_folder_is_not_listed_as_input(window,
     out_dir = in_dir / "enh"
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
-    for expected in ("ok", "skipped"):  # the second run finds the first run's outputs in the output folder
+    # the second run finds the first run's outputs in the output folder; its bar says so, not a bare "100%" of
+    # nothing; the third replaces them
+    for expected, replace in (("ok", False), ("skipped", False), ("ok", True)):
+        panel.overwrite.setChecked(replace)
         run_to_end(qtbot, panel)
         rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
         assert rows == {"a.mp4": expected, "zz/x.mp4": expected}
         assert panel.status.text().startswith("Done: " + ("2 ok" if expected == "ok" else "0 ok, 2 skipped"))
+        assert panel.progress.value() == 1000
+        assert panel.progress.text() == ("100%" if expected == "ok" else "Nothing to do: all 2 outputs already exist")
 
 
 def test_folders_expand_home_and_a_relative_output_folder_is_inside_the_input_folder(window, qtbot, small_video,

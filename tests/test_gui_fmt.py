@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
+import inspect
+
 import pytest
 
 from vsr_app.distill import train
 from vsr_app.distill.data import check_held_out, load_sources
-from vsr_app.distill.runs import resumed_data
+from vsr_app.distill.runs import check_new_run, check_resumable, resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
@@ -34,14 +37,16 @@ def test_card_html_shows_sections_and_escapes():
     assert "vfi_mini" in html and "5, 3" in html and ">yes<" in html
 
 
+def worded(call, *args) -> str:
+    """The error `call(*args)` raises, as the Train tab shows it."""
+    with pytest.raises(VsrAppError) as raised:
+        call(*args)
+    return fmt.for_train_tab(str(raised.value))
+
+
 def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_options(tmp_path, monkeypatch):
     """The Train tab passed the trainer's words on: "give --val a clip outside --data", "leave --steps out" (it always
     passes --steps), "resume with --data naming its new location"."""
-    def worded(call, *args) -> str:
-        with pytest.raises(VsrAppError) as raised:
-            call(*args)
-        return fmt.for_train_tab(str(raised.value))
-
     data = tmp_path / "data"
     data.mkdir()
     (data / "clip.mp4").write_bytes(b"")
@@ -63,6 +68,24 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
     assert said[4].endswith('is at step 4: Steps 2 would end it before that; set Steps (or "steps" in Extra options, '
                             'which wins) above 4 to extend it')
     assert not any("--" in text for text in said)
+
+
+def test_the_trainer_s_resume_hints_name_the_train_tab_s_buttons(tmp_path):
+    """A full disk's failure said "(continue with --resume once this is fixed)" in the Train tab, where the user
+    presses Resume; a pruning's is worded apart (tests/test_train_user_runs.py)."""
+    def full_disk(resume_hint: str) -> None:
+        with train.saving("the checkpoint", run, resume_hint):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "checkpoint.safetensors").write_bytes(b"")
+    training = inspect.signature(train.train).parameters["resume_hint"].default  # what a training run says
+    assert worded(full_disk, training).endswith("; the last complete checkpoint is intact (press Resume once this is "
+                                                "fixed)")
+    assert worded(check_new_run, run).endswith("already holds a run; press Resume to continue it, or choose another "
+                                               "model name")
+    assert worded(check_resumable, tmp_path / "none").endswith("; press Start to begin a new run")
 
 
 def test_files_of_the_same_name_are_told_apart_by_their_folder(monkeypatch, tmp_path):

@@ -636,9 +636,12 @@ def test_a_full_disk_under_the_run_still_ends_the_run_in_the_tab(panel, qtbot, w
     process = TrainerProcess(panel.run_dir / LOG_NAME, panel)
     panel._attach(process)  # the trainer's last lines are read when it ends
     panel._set_running(True)
+    said = ("vsr-app: error: no space left on the disk while saving the checkpoint in RUN; the last complete "
+            "checkpoint is intact (continue with --resume once this is fixed)")
     with qtbot.waitSignal(process.finished, timeout=10_000):
-        process.start(sys.executable, ["-c", "print('vsr-app: error: no space left on the disk'); exit(1)"])
+        process.start(sys.executable, ["-c", f"print({said!r}); exit(1)"])
     assert window.error_box is not None and "no space left on the disk" in window.error_box.text()
+    assert "intact (press Resume once this is fixed)" in window.error_box.text()  # the tab's button, not the option
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
     assert panel.log.toPlainText().count("cannot keep this log") == 1
 

@@ -26,6 +26,17 @@ def test_interpolate_command(small_video, tmp_path, capsys):
     assert probe(out).fps == 20
 
 
+def test_a_one_frame_video_says_why_interpolation_made_no_frame(tmp_path, capsys):
+    """Its frame is repeated at the doubled rate: "1 -> 2 frames" read as if a frame had been interpolated (and an
+    upscale's "1 -> 1 frames" was no English)."""
+    src = make_video(tmp_path / "still.mp4", frames=1)
+    assert main(["interpolate", str(src), "-o", str(tmp_path / "x2.mp4"), "--model", "blend"]) == 0
+    assert ": 1 -> 2 frames (a single frame has nothing to interpolate between: it is repeated), 64x48 -> 64x48, " \
+           in capsys.readouterr().out
+    assert main(["upscale", str(src), "-o", str(tmp_path / "x4.mp4"), "--model", "bicubic"]) == 0
+    assert ": 1 -> 1 frame, 64x48 -> 256x192, " in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("model", ["vfi-x2-student", "opencv-flow"])
 def test_interpolating_frames_smaller_than_dis_takes(model, tmp_path, capsys):
     """OpenCV's DIS flow asserts 12 px a side; an 8x8 video failed with an OpenCV error worded as a bug."""

@@ -265,7 +265,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             raise
         _cancel_unfinished(report, in_flight)
         if not report.cancelled:  # a cancelled batch did not reach the total; one that skipped every file did
-            overall.meter.finish()
+            overall.finish(report.nothing_made())
         try:
             save()
         except VsrAppError as exc:  # the files are done: say so beside the failure

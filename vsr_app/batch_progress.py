@@ -95,6 +95,13 @@ class OverallProgress:
         self.file_warning = ""
         self._project(now=True)
 
+    def finish(self, nothing_made: str | None) -> None:
+        """The bar's end, at 100%. Where no frame was made (every file skipped, kept or failed) `nothing_made` says why,
+        in place of the last file's name: the figures alone read "0/0 frames -- fps"."""
+        if nothing_made is not None:
+            self.meter.stage = nothing_made
+        self.meter.finish()
+
     def _project(self, now: bool = False) -> None:
         """The batch's warning: the work still to do (the file in work's rest included) at the bytes a unit of work
         took so far, against the output disk's free space; again every few seconds (space freed meanwhile clears it)

@@ -96,6 +96,17 @@ class BatchReport:
             text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
         return f"{text} in {self.seconds:.1f} s"
 
+    def nothing_made(self) -> str | None:
+        """Why a batch that ran to its end made no output, for its progress bar, whose figures read "0/0 frames
+        -- fps" then; None where it made one, or was stopped."""
+        c = self.counts()
+        if c[OK] or self.cancelled:
+            return None
+        if c[SKIPPED] == len(self.files):  # a rerun after every file was done
+            n = len(self.files)
+            return f"nothing to do: {'its output already exists' if n == 1 else f'all {n} outputs already exist'}"
+        return "no output made"  # each file's line says why, and the summary counts them
+
     def write(self, path: str | os.PathLike) -> None:
         """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
         surrogates) are written as JSON escapes, which read back to the same name."""

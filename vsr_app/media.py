@@ -1,11 +1,11 @@
 """Which files the app takes for videos and images, in one place, plus the file-dialog filter for a list of them and
 reading one image.
 
-- `VIDEO_EXTS`: the common containers; what `batch` (and the Batch tab) picks up unless `--ext` says otherwise
-  (`BATCH_EXTENSIONS`: the same without the dots, as `--ext` takes them).
+- `VIDEO_EXTS`: the common containers; with `ANIMATION_EXTS` (GIF), what `batch` (and the Batch tab) picks up unless
+  `--ext` says otherwise (`BATCH_EXTENSIONS`: the same without the dots, as `--ext` takes them).
 - `TRAINING_VIDEO_EXTS`: what `train --data` reads as videos (also raw Y4M), and what the Train tab's
   validation-clip dialog offers.
-- `OPEN_VIDEO_EXTS`: every video the Open dialog offers (with "All files" beside it): the same.
+- `OPEN_VIDEO_EXTS`: every video the Open dialog offers (with "All files" beside it): the same, and GIF.
 - `IMAGE_EXTS`: stills and frame folders, for training and for `eval` sequences.
 Suffixes are lower case with the dot, as `Path.suffix.lower()` gives them.
 
@@ -30,9 +30,12 @@ if TYPE_CHECKING:
 # found", or its DV tapes were left out without a word
 VIDEO_EXTS = (".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mts", ".m2ts", ".m2t", ".ts", ".vob", ".mpg",
               ".mpeg", ".mod", ".tod", ".dv", ".mxf", ".3gp", ".ogv", ".wmv", ".flv")
+# animations the reader decodes as videos: `upscale` and `interpolate` took a GIF, but a batch left it out without a
+# word. Not training data: their 256-colour, dithered frames would teach a net the dither
+ANIMATION_EXTS = (".gif",)
 TRAINING_VIDEO_EXTS = (*VIDEO_EXTS, ".y4m")
-OPEN_VIDEO_EXTS = TRAINING_VIDEO_EXTS
-BATCH_EXTENSIONS = tuple(ext.lstrip(".") for ext in VIDEO_EXTS)  # VIDEO_EXTS as `batch --ext` takes them
+OPEN_VIDEO_EXTS = (*TRAINING_VIDEO_EXTS, *ANIMATION_EXTS)
+BATCH_EXTENSIONS = tuple(ext.lstrip(".") for ext in (*VIDEO_EXTS, *ANIMATION_EXTS))  # as `batch --ext` takes them
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 # Folders a system makes beside the user's files (an unzipped Mac archive, a Synology NAS, Windows drives)
 SYSTEM_FOLDERS = frozenset({"__MACOSX", "@eaDir", "$RECYCLE.BIN", "System Volume Information"})

@@ -172,6 +172,10 @@ class TerminalProgress:
         rate = f" frames{info.waiting_note}  {fps_text(info.fps):>5} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
         eta = f"  ETA {format_duration(info.eta)}"
+        if info.eta == 0.0 and not info.done and stage:
+            # ended having made nothing (a batch whose every output was there): "0/0 frames -- fps" said nothing of
+            # it; its stage says why (the summary below says the time)
+            count, stage, rate, elapsed, eta = f"{frac * 100:5.1f}% {stage}", "", "", "", ""
         width = self.width if frac is not None else 0
 
         def over() -> int:

@@ -345,7 +345,7 @@ class BatchPanel(QWidget):
         self.status.setText("Listing the input folder\u2026")
         if then_start:
             self._set_running(True)  # fields locked, Cancel shown: the batch is on its way
-            self.progress.setValue(0)
+            self._restart_progress()
         job.start()
 
     def _clear_queue(self) -> None:
@@ -478,7 +478,7 @@ class BatchPanel(QWidget):
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.finished.connect(self.batchFinished)
-        self.progress.setValue(0)
+        self._restart_progress()
         self.report_button.hide()
         self.folder_button.hide()
         self.status.setText("Loading the model\u2026")
@@ -551,6 +551,11 @@ class BatchPanel(QWidget):
         self.crf.setEnabled(not running and has_crf(self.codec.currentData()))
         self.self_ensemble.setEnabled(not running and self.task.currentData() == "upscale")
 
+    def _restart_progress(self) -> None:
+        """The bar at 0, showing its percentage again (after a batch that made nothing it said why)."""
+        self.progress.setValue(0)
+        self.progress.setFormat("%p%")
+
     def _progressed(self, values: tuple) -> None:
         info = values[0]
         if info.fraction is not None:
@@ -595,6 +600,8 @@ class BatchPanel(QWidget):
             self._show_result(result)
         self._set_running(False)
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
+        if (nothing_made := report.nothing_made()) is not None:  # a bare 100% of nothing: every output was there
+            self.progress.setFormat(nothing_made[0].upper() + nothing_made[1:])
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())
         announce(self.status, self.status.text())
         self.report_button.show()

@@ -101,8 +101,19 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
         else message
 
 
+# the trainer's hints to run it again with --resume (distill.train, distill.runs), where the Train tab has a button
+_RESUME_HINTS = {"continue with --resume": "press Resume",
+                "pass --resume to continue it or choose another --out":
+                    "press Resume to continue it, or choose another model name",
+                "start a new run without --resume": "press Start to begin a new run"}
+# a pruning's hint names its whole command (distill.vfi_task), which the tab's Continue pruning runs
+_PRUNE_RESUME_HINT = re.compile(r"continue with `vsr-app prune vfi --out .+? --resume`")
+
+
 def for_train_tab(message: str) -> str:
-    """A training error worded for the command line, with the Train tab's fields named where it names options."""
+    """A training error worded for the command line, with the Train tab's fields named where it names options and
+    its buttons where it says to run the command again with --resume (a full disk's "continue with --resume once
+    this is fixed")."""
     for flag, place in (("--data", "add its new place to the Data list"), ("--teacher", "choose it as Teacher"),
                         ("--val", "choose its new place as Validation clip")):
         message = message.replace(MOVED_HINT.format(flag=flag), f"if it has moved, {place}")
@@ -113,6 +124,9 @@ def for_train_tab(message: str) -> str:
     message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
     message = message.replace(BAD_FILE_HINT, "remove it from the training folder, or put the files to use in the "
                                              "Data list")
+    message = _PRUNE_RESUME_HINT.sub("press Continue pruning", message)
+    for hint, press in _RESUME_HINTS.items():
+        message = message.replace(hint, press)
     return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')
 
 

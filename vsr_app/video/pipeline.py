@@ -202,11 +202,19 @@ class PipelineSummary:
     def line(self) -> str:
         (wi, hi), (wo, ho) = self.input_size, self.output_size
         rate = fps_text(self.fps)
-        text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frames, {wi}x{hi} -> {wo}x{ho}, "
+        text = (f"wrote {self.output}: {self._frame_counts()}, {wi}x{hi} -> {wo}x{ho}, "
                 f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
         if self.scene_cuts:
             text += f", {scene_cuts_text(self.scene_cuts)}"
         return text + "".join(f"; {n}" for n in self.notes)
+
+    def _frame_counts(self) -> str:
+        """'12 -> 24 frames'. Interpolating a one-frame video (a still GIF) repeats its frame: "1 -> 2 frames" read as
+        if one had been made, so it says why none was."""
+        text = f"{self.frames_in} -> {self.frames_out} frame{'s' if self.frames_out != 1 else ''}"
+        if self.frames_in == 1 and self.frames_out > 1:
+            text += " (a single frame has nothing to interpolate between: it is repeated)"
+        return text
 
 
 def scene_cuts_text(count: int) -> str:
