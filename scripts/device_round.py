@@ -185,7 +185,7 @@ def _end(procs: dict[str, subprocess.Popen], log) -> None:
 
 
 def round_(out: Path, seconds: float, names=("teacher", "student"), with_check=True, resize=True) -> None:
-    from vsr_app.distill.train import resume_step
+    from vsr_app.distill.checkpoint import resume_step
 
     deadline = time.time() + seconds
     out.mkdir(parents=True, exist_ok=True)

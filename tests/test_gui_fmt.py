@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from vsr_app.distill import train
+from vsr_app.distill import checkpoint
 from vsr_app.distill.data import check_held_out, load_sources
 from vsr_app.distill.runs import check_new_run, check_resumable, resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
@@ -54,8 +54,8 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
             worded(check_held_out, [str(data / "clip.mp4")], [str(data)], []),
             worded(resumed_data, [str(tmp_path / "gone")], None, tmp_path, print),
             worded(resumed_teacher, str(tmp_path / "gone.safetensors"), None, "prunes", print)]
-    monkeypatch.setattr(train, "resume_step", lambda run_dir: 4)
-    said.append(worded(train.check_steps, tmp_path, 2))
+    monkeypatch.setattr(checkpoint, "resume_step", lambda run_dir: 4)
+    said.append(worded(checkpoint.check_steps, tmp_path, 2))
     said.append(worded(resumed_val, [str(tmp_path / "gone.mp4")], None, tmp_path, print))
     (data / "broken.png").write_text("not an image")  # the box showed only the first line of a two-line error
     said.append(worded(load_sources, [str(data)], print))

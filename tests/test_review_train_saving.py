@@ -7,7 +7,7 @@ import errno
 
 import pytest
 
-from vsr_app.distill.train import saving
+from vsr_app.distill.checkpoint import saving
 from vsr_app.errors import VsrAppError
 
 

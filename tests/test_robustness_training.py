@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from videogen import write_pan_frames
-from vsr_app.distill import train as train_mod
+from vsr_app.distill import checkpoint as checkpoint_mod
+from vsr_app.distill.train_cli import run_from_cli
 from vsr_app.errors import VsrAppError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,8 +41,8 @@ def config_file(tmp_path, **extra) -> str:
 
 
 def train_cli(data_dir, run_dir, config, steps, resume=False):
-    return train_mod.run_from_cli("vsr", [str(data_dir)], str(run_dir), steps=steps, resume=resume, config=config,
-                                  log=lambda *_: None)
+    return run_from_cli("vsr", [str(data_dir)], str(run_dir), steps=steps, resume=resume, config=config,
+                        log=lambda *_: None)
 
 
 def checkpoint_step(run_dir) -> int:
@@ -59,14 +60,14 @@ def test_a_crash_between_the_checkpoint_files_still_resumes(data_dir, tmp_path, 
     """The tensors file is renamed into place, then the process dies before checkpoint.json is rewritten."""
     config, run = config_file(tmp_path), tmp_path / "run"
     train_cli(data_dir, run, config, steps=3)
-    real_atomic_write = train_mod.atomic_write
+    real_atomic_write = checkpoint_mod.atomic_write
 
     def die_before_json(target, write):
         if Path(target).name == "checkpoint.json":
             raise KeyboardInterrupt  # stands in for the power going off here
         real_atomic_write(target, write)
 
-    monkeypatch.setattr(train_mod, "atomic_write", die_before_json)
+    monkeypatch.setattr(checkpoint_mod, "atomic_write", die_before_json)
     with pytest.raises(KeyboardInterrupt):
         train_cli(data_dir, run, config, steps=5, resume=True)
     monkeypatch.undo()
@@ -175,16 +176,16 @@ def test_a_teacher_named_by_a_config_file_without_distillation_is_said_in_the_fi
         path.write_text(json.dumps({"teacher": "vsr-x4-teacher", "steps": 1, **distill}))
         with pytest.raises(VsrAppError, match=f'{path} names a "teacher", which only distillation uses: set "distill" '
                                               r'\(std, space, time, output\) in it or on the command line'):
-            train_mod.run_from_cli("vsr", [str(data_dir)], str(tmp_path / "run"), config=str(path),
-                                   log=lambda *_: None)
+            run_from_cli("vsr", [str(data_dir)], str(tmp_path / "run"), config=str(path),
+                         log=lambda *_: None)
         assert not (tmp_path / "run").exists()
 
 
 def test_a_teacher_without_distillation_is_refused_not_ignored(data_dir, tmp_path):
     for task, modes in (("vsr", "std, space, time, output"), ("vfi", "laplacian")):  # every mode the task takes
         with pytest.raises(VsrAppError, match=f"--teacher is used only for distillation: add --distill \\({modes}\\)"):
-            train_mod.run_from_cli(task, [str(data_dir)], str(tmp_path / task), teacher="vsr-x4-teacher",
-                                   config=config_file(tmp_path), log=lambda *_: None)
+            run_from_cli(task, [str(data_dir)], str(tmp_path / task), teacher="vsr-x4-teacher",
+                         config=config_file(tmp_path), log=lambda *_: None)
         assert not (tmp_path / task).exists()
 
 
@@ -192,20 +193,20 @@ def test_resume_refuses_other_distillation_and_says_when_there_is_nothing_to_do(
     config, run = config_file(tmp_path), tmp_path / "run"
     train_cli(data_dir, run, config, steps=2)
     with pytest.raises(VsrAppError, match="was started with --distill none"):
-        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), teacher="vsr-x4-teacher", distill="std", steps=3,
-                               resume=True, log=lambda *_: None)
+        run_from_cli("vsr", [str(data_dir)], str(run), teacher="vsr-x4-teacher", distill="std", steps=3,
+                     resume=True, log=lambda *_: None)
     with pytest.raises(VsrAppError, match="was started with --teacher"):
-        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), teacher="vsr-x4-teacher", steps=3, resume=True,
-                               log=lambda *_: None)
+        run_from_cli("vsr", [str(data_dir)], str(run), teacher="vsr-x4-teacher", steps=3, resume=True,
+                     log=lambda *_: None)
     assert checkpoint_step(run) == 2
     lines = []
-    train_mod.run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=2, resume=True, log=lines.append)
+    run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=2, resume=True, log=lines.append)
     assert "the run is already at step 2 of 2: nothing to train (a larger --steps continues it)" in lines
-    train_mod.run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=3, resume=True, log=lines.append)
+    run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=3, resume=True, log=lines.append)
     assert checkpoint_step(run) == 3  # the same --distill as the run's is fine
     with pytest.raises(VsrAppError, match="was started with --distill none"):  # nor through --config
-        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), resume=True, steps=4, log=lines.append,
-                               config=config_file(tmp_path, distill="space", teacher="vsr-x4-teacher"))
+        run_from_cli("vsr", [str(data_dir)], str(run), resume=True, steps=4, log=lines.append,
+                     config=config_file(tmp_path, distill="space", teacher="vsr-x4-teacher"))
     (run / "config.json").write_text("{ half written")
     with pytest.raises(VsrAppError, match="cannot read"):
-        train_mod.run_from_cli("vsr", [str(data_dir)], str(run), resume=True, distill="none", log=lines.append)
+        run_from_cli("vsr", [str(data_dir)], str(run), resume=True, distill="none", log=lines.append)

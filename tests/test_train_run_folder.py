@@ -16,9 +16,10 @@ import torch
 
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import data as data_mod
-from vsr_app.distill import train as train_mod
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import claim_run_dir, release_run_dir
+from vsr_app.distill.train import lr_factor
+from vsr_app.distill.train_cli import run_from_cli
 from vsr_app.distill.vfi_task import VFIConfig, VFITask, prune_vfi, train_vfi
 from vsr_app.errors import VsrAppError
 from vsr_app.models import load_model
@@ -45,7 +46,7 @@ def config(tmp_path, name="cfg.json", **options) -> str:
 
 
 def vsr(data_dir, run, **kwargs):
-    return train_mod.run_from_cli("vsr", [str(data_dir)], str(run), **{**quiet, **kwargs})
+    return run_from_cli("vsr", [str(data_dir)], str(run), **{**quiet, **kwargs})
 
 
 def test_a_refused_start_leaves_the_run_and_its_config_as_they_were(data_dir, tmp_path):
@@ -108,7 +109,7 @@ def test_an_out_folder_that_cannot_be_made_is_one_line(data_dir, tmp_path):
     (tmp_path / "afile").write_text("x")
     for task in ("vsr", "vfi"):
         with pytest.raises(VsrAppError, match="cannot create the run folder"):
-            train_mod.run_from_cli(task, [str(data_dir)], str(tmp_path / "afile" / "run"), steps=1, **quiet)
+            run_from_cli(task, [str(data_dir)], str(tmp_path / "afile" / "run"), steps=1, **quiet)
 
 
 def test_runs_store_absolute_paths_and_resume_from_another_folder(data_dir, tmp_path, monkeypatch):
@@ -151,8 +152,8 @@ def test_resuming_with_the_other_task_names_the_right_command(data_dir, tmp_path
 
 def test_frame_interpolation_refuses_vsr_distillation_in_one_line(data_dir, tmp_path):
     with pytest.raises(VsrAppError, match="distills with --distill laplacian"):
-        train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), teacher="vfi-x2-teacher",
-                               distill="std", **quiet)
+        run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), teacher="vfi-x2-teacher",
+                     distill="std", **quiet)
     assert not (tmp_path / "run").exists()
 
 
@@ -161,12 +162,12 @@ def test_a_vfi_config_file_may_name_the_teacher_and_the_distillation(data_dir, t
     teacher = train_vfi([str(data_dir)], tmp_path / "teacher", steps=1, options=TINY_VFI, **quiet)
     path = tmp_path / "student.json"
     path.write_text(json.dumps({**TINY_VFI, "teacher": str(teacher), "distill": "laplacian"}))
-    train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), steps=1, config=str(path), **quiet)
+    run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), steps=1, config=str(path), **quiet)
     training = json.loads((tmp_path / "run" / "model.json").read_text())["training"]
     assert training["distill"] == "laplacian" and training["teacher"] == str(teacher)
     path.write_text(json.dumps({**TINY_VFI, "teacher": 5, "distill": "laplacian"}))
     with pytest.raises(VsrAppError, match="training option 'teacher' must be str"):
-        train_mod.run_from_cli("vfi", [str(data_dir)], str(tmp_path / "other"), steps=1, config=str(path), **quiet)
+        run_from_cli("vfi", [str(data_dir)], str(tmp_path / "other"), steps=1, config=str(path), **quiet)
 
 
 def test_a_vfi_student_resumes_after_the_net_it_began_from_is_gone(data_dir, tmp_path):
@@ -217,7 +218,7 @@ def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it
         assert holder.stdout.readline().strip() == "held"
         for task in ("vsr", "vfi"):
             with pytest.raises(VsrAppError, match="another training is running in"):
-                train_mod.run_from_cli(task, [str(data_dir)], str(run), steps=1, config=config(tmp_path), **quiet)
+                run_from_cli(task, [str(data_dir)], str(run), steps=1, config=config(tmp_path), **quiet)
         assert not (run / "config.json").exists()
     finally:
         holder.communicate("", timeout=30)
@@ -260,7 +261,7 @@ def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_e
     vsr(data_dir, run, steps=40, resume=True)  # extended: the schedule it began with, no second warm-up
     assert json.loads((run / "config.json").read_text())["warmup"] == 2
     long = LoopConfig(steps=3000, warmup=50)  # lr_factor itself is unchanged
-    assert train_mod.lr_factor(49, long) == 1.0 and train_mod.lr_factor(48, long) < 1.0
+    assert lr_factor(49, long) == 1.0 and lr_factor(48, long) < 1.0
 
 
 @pytest.mark.parametrize("options, message", [
@@ -366,7 +367,7 @@ def test_data_with_nothing_to_train_on_leaves_no_run_folder_behind(tmp_path):
     (tmp_path / "empty" / "notes.txt").write_text("no videos here")
     for task in ("vsr", "vfi"):
         with pytest.raises(VsrAppError, match="no videos or images found"):
-            train_mod.run_from_cli(task, [str(tmp_path / "empty")], str(tmp_path / task), steps=1, **quiet)
+            run_from_cli(task, [str(tmp_path / "empty")], str(tmp_path / task), steps=1, **quiet)
         assert not (tmp_path / task).exists()
 
 
@@ -403,12 +404,12 @@ def test_a_vsr_resume_continues_with_its_own_options_and_data_and_says_what_it_i
     before = json.loads((run / "config.json").read_text())
     other = tmp_path / "other"
     write_pan_frames(other / "pan", 8, np.random.default_rng(1))
-    train_mod.run_from_cli("vsr", [str(other)], str(run), steps=2, resume=True,
-                           config=config(tmp_path, "changed.json", lr=0.05, batch=2), log=lines.append)
+    run_from_cli("vsr", [str(other)], str(run), steps=2, resume=True,
+                 config=config(tmp_path, "changed.json", lr=0.05, batch=2), log=lines.append)
     assert any("ignoring batch, lr" in line for line in lines)
     assert f"--resume trains on the run's own data: {data_dir}" in lines
     assert json.loads((run / "config.json").read_text()) == {**before, "steps": 2}  # only the length changed
-    train_mod.run_from_cli("vsr", None, str(run), steps=3, resume=True, **quiet)  # --data may be left out
+    run_from_cli("vsr", None, str(run), steps=3, resume=True, **quiet)  # --data may be left out
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 3
 
 
@@ -419,7 +420,7 @@ def test_a_video_whose_header_does_not_read_stops_a_start_before_anything_is_wri
     make_video(folder / "clip.mp4", frames=8)
     (folder / "broken.mp4").write_bytes(b"not a video")
     with pytest.raises(VsrAppError, match="broken.mp4.*; remove it from the training folder"):
-        train_mod.run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, **quiet)
+        run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, **quiet)
     assert not (tmp_path / "run").exists()
 
 
@@ -529,7 +530,7 @@ def test_a_validation_clip_inside_the_training_data_is_refused(tmp_path, task):
     folder.mkdir()
     clip = make_video(folder / "clip.mp4", frames=8)
     with pytest.raises(VsrAppError, match="part of the training data"):
-        train_mod.run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, val=[str(clip)], **quiet)
+        run_from_cli(task, [str(folder)], str(tmp_path / "run"), steps=1, val=[str(clip)], **quiet)
     assert not (tmp_path / "run").exists()
 
 
@@ -540,8 +541,8 @@ def test_a_validation_folder_around_the_training_data_is_refused(tmp_path, task)
     train.mkdir(parents=True)
     make_video(train / "clip.mp4", frames=8)
     with pytest.raises(VsrAppError, match="validation folder .*project holds the training data"):
-        train_mod.run_from_cli(task, [str(train)], str(tmp_path / "run"), steps=1, val=[str(tmp_path / "project")],
-                               **quiet)
+        run_from_cli(task, [str(train)], str(tmp_path / "run"), steps=1, val=[str(tmp_path / "project")],
+                     **quiet)
     assert not (tmp_path / "run").exists()
 
 
@@ -554,7 +555,7 @@ def test_a_vsr_validation_folder_of_several_videos_is_refused_not_scored_by_its_
     for name in ("a.mp4", "b.mp4"):
         make_video(val / name, frames=8)
     with pytest.raises(VsrAppError, match="holds 2 videos, sequences or stills; give one video or frame sequence"):
-        train_mod.run_from_cli("vsr", [str(data)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
+        run_from_cli("vsr", [str(data)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
 
 
 def test_a_validation_clip_reached_through_a_link_in_the_data_is_refused(tmp_path):
@@ -565,7 +566,7 @@ def test_a_validation_clip_reached_through_a_link_in_the_data_is_refused(tmp_pat
     (folder / "linked.mp4").symlink_to(outside)
     for val in (outside, folder / "linked.mp4"):
         with pytest.raises(VsrAppError, match="part of the training data"):
-            train_mod.run_from_cli("vsr", [str(folder)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
+            run_from_cli("vsr", [str(folder)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
     assert not (tmp_path / "run").exists()
 
 
@@ -582,13 +583,13 @@ def test_a_vfi_clip_inside_the_data_is_fine_when_exclude_holds_it_out(tmp_path):
         return str(path)
 
     with pytest.raises(VsrAppError, match="part of the training data.*exclude"):
-        train_mod.run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
-                               config=vfi_config(["trained"]), **quiet)
+        run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
+                     config=vfi_config(["trained"]), **quiet)
     with pytest.raises(VsrAppError, match="part of the training data"):  # before the teacher is looked at
         prune_vfi("no-such-teacher", [str(folder)], tmp_path / "pruned", options={"val_videos": val}, **quiet)
     assert not (tmp_path / "run").exists() and not (tmp_path / "pruned").exists()
-    train_mod.run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
-                           config=vfi_config(["held.mp4"]), **quiet)
+    run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
+                 config=vfi_config(["held.mp4"]), **quiet)
     assert json.loads((tmp_path / "run" / "model.json").read_text())["metrics"]["val_psnr"] > 0
     data_mod.check_held_out([str(folder / "frames" / "trained")], [str(folder)], ["trained"])  # a folder by its name
 
@@ -642,7 +643,7 @@ def start(task, data, run, **kwargs):
     """A tiny run of either task, through the command's own set-up."""
     if task == "vfi":
         return train_vfi(data, run, options=TINY_VFI, **{**quiet, **kwargs})
-    return train_mod.run_from_cli("vsr", data, str(run), config=config(run.parent), **{**quiet, **kwargs})
+    return run_from_cli("vsr", data, str(run), config=config(run.parent), **{**quiet, **kwargs})
 
 
 def _saved_steps(run: Path) -> int:
@@ -704,7 +705,7 @@ def test_a_start_refused_for_its_data_or_device_leaves_nothing(data_dir, tmp_pat
     with pytest.raises(VsrAppError, match="003.png"):
         start(task, [str(bad)], tmp_path / "run", steps=1)
     assert not (tmp_path / "run").exists()
-    monkeypatch.setattr(train_mod.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     (tmp_path / "run").mkdir()  # a folder that was there before is kept, as it was
     with pytest.raises(VsrAppError, match='no CUDA GPU is available; set "device": "cpu" in the --config options'):
         if task == "vfi":
@@ -717,7 +718,7 @@ def test_a_start_refused_for_its_data_or_device_leaves_nothing(data_dir, tmp_pat
 def test_the_cuda_hint_of_commands_with_a_device_flag_still_names_it(monkeypatch):
     from vsr_app.models import resolve_device
 
-    monkeypatch.setattr(train_mod.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(VsrAppError, match="no CUDA GPU is available; use --device cpu"):
         resolve_device("cuda")
 
@@ -727,11 +728,11 @@ def test_a_vfi_run_starts_from_the_same_weights_for_the_same_seed(data_dir, tmp_
 
     weights = []
     for other_seed, name in enumerate(("a", "b")):
-        train_mod.torch.manual_seed(other_seed)  # whatever ran before in the process
+        torch.manual_seed(other_seed)  # whatever ran before in the process
         train_vfi([str(data_dir)], tmp_path / name, steps=1, options=TINY_VFI, **quiet)
         weights.append(load_file(str(tmp_path / name / "model.safetensors")))
     assert weights[0].keys() == weights[1].keys()
-    assert all(train_mod.torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
 def test_an_existing_run_folder_on_a_read_only_disk_is_refused_in_one_line(tmp_path, monkeypatch):
@@ -836,8 +837,8 @@ def test_a_run_whose_validation_clip_and_teacher_moved_resumes_with_their_new_pl
     make_video(old_val, frames=10)
     run, lines = tmp_path / "run", []
     distill = "std" if task == "vsr" else "laplacian"
-    train_mod.run_from_cli(task, [str(data_dir)], str(run), steps=1, config=str(options), val=[str(old_val)],
-                           teacher=str(tmp_path / "teacher.safetensors"), distill=distill, **quiet)
+    run_from_cli(task, [str(data_dir)], str(run), steps=1, config=str(options), val=[str(old_val)],
+                 teacher=str(tmp_path / "teacher.safetensors"), distill=distill, **quiet)
     new_val.parent.mkdir()
     old_val.rename(new_val)
     (tmp_path / "moved" / "teacher.safetensors").write_bytes((tmp_path / "teacher.safetensors").read_bytes())
@@ -845,12 +846,12 @@ def test_a_run_whose_validation_clip_and_teacher_moved_resumes_with_their_new_pl
     for name in ("teacher.safetensors", "teacher.json"):
         (tmp_path / name).unlink()
     with pytest.raises(VsrAppError, match=r"teacher .* is gone; if it has moved, resume with --teacher"):
-        train_mod.run_from_cli(task, None, str(run), steps=2, resume=True, **quiet)
+        run_from_cli(task, None, str(run), steps=2, resume=True, **quiet)
     with pytest.raises(VsrAppError, match=f"validation clip not found: {old_val}; if it has moved, resume with --val"):
-        train_mod.run_from_cli(task, None, str(run), steps=2, resume=True,
-                               teacher=str(tmp_path / "moved" / "teacher.safetensors"), **quiet)
-    train_mod.run_from_cli(task, None, str(run), steps=2, resume=True, val=[str(new_val)],
-                           teacher=str(tmp_path / "moved" / "teacher.safetensors"), log=lines.append)
+        run_from_cli(task, None, str(run), steps=2, resume=True,
+                     teacher=str(tmp_path / "moved" / "teacher.safetensors"), **quiet)
+    run_from_cli(task, None, str(run), steps=2, resume=True, val=[str(new_val)],
+                 teacher=str(tmp_path / "moved" / "teacher.safetensors"), log=lines.append)
     assert any(f"validates on {new_val} from now on (it validated on {old_val})" in line for line in lines), lines
     saved = json.loads((run / "config.json").read_text())
     assert saved["teacher"] == str(tmp_path / "moved" / "teacher.safetensors")

@@ -111,7 +111,7 @@ def test_with_ema_the_exported_model_and_validation_are_the_weight_average(frame
     """The checkpoint keeps the raw weights to train on; the model and its validation get their moving average."""
     from safetensors.torch import load_file
 
-    from vsr_app.distill.train import AVERAGE_PREFIX
+    from vsr_app.distill.checkpoint import AVERAGE_PREFIX
 
     task = _task(frames_dir, val=[str(small_video)], val_frames=4)
     validated = []
@@ -188,7 +188,7 @@ def test_prefetching_threads_make_the_batches_the_loop_makes(frames_dir):
 
 
 def test_partial_init_keeps_fitting_tensors_and_reports_the_fresh_head(tmp_path):
-    from vsr_app.distill.train import _init_from
+    from vsr_app.distill.weights import init_from
     from vsr_app.errors import VsrAppError
 
     torch.manual_seed(0)
@@ -197,14 +197,14 @@ def test_partial_init_keeps_fitting_tensors_and_reports_the_fresh_head(tmp_path)
     save_model(source, path, {"task": "upscale", "scale": 4, "arch": "vsr_teacher", "config": TINY_TEACHER})
     target = VSRTeacher(**{**TINY_TEACHER, "hr_convs": 0})
     with pytest.raises(VsrAppError, match="does not fit"):
-        _init_from(target, str(path))
-    fresh = _init_from(target, str(path), partial=True)
+        init_from(target, str(path))
+    fresh = init_from(target, str(path), partial=True)
     assert fresh == []  # hr_convs=0 only drops tensors; every remaining one fits
     assert all(torch.equal(v, source.state_dict()[k]) for k, v in target.state_dict().items())
 
     wider = VSRTeacher(**{**TINY_TEACHER, "hr_channels": 2, "hr_convs": 0})
     before = {k: v.clone() for k, v in wider.state_dict().items()}
-    fresh = _init_from(wider, str(path), partial=True)
+    fresh = init_from(wider, str(path), partial=True)
     assert fresh == ["head.out_conv.weight", "head.up.bias", "head.up.weight"]
     for k, v in wider.state_dict().items():
         assert torch.equal(v, before[k] if k in fresh else source.state_dict()[k]), k
@@ -374,7 +374,7 @@ def test_the_batch_cache_runs_the_teacher_in_bf16_only_where_the_cpu_has_it(fram
 
 def test_a_checkpoint_of_another_optimiser_is_refused_in_one_line(tmp_path):
     """Such as a `prune vfi` run's OBProx-SG state, which crashed deep in torch's Adam."""
-    from vsr_app.distill.train import load_checkpoint, save_checkpoint
+    from vsr_app.distill.checkpoint import load_checkpoint, save_checkpoint
     from vsr_app.errors import VsrAppError
 
     net = torch.nn.Linear(2, 2)
@@ -500,7 +500,8 @@ def test_a_step_with_a_nan_loss_is_skipped_not_trained_on(frames_dir, tmp_path, 
 def test_a_run_that_keeps_diverging_stops_with_its_last_good_checkpoint(frames_dir, tmp_path, monkeypatch):
     from safetensors.torch import load_file
 
-    from vsr_app.distill.train import MAX_NONFINITE_STEPS, checkpoint_step
+    from vsr_app.distill.checkpoint import checkpoint_step
+    from vsr_app.distill.train import MAX_NONFINITE_STEPS
     from vsr_app.errors import VsrAppError
 
     task = _task(frames_dir)

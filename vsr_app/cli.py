@@ -114,7 +114,7 @@ def cmd_train(args) -> int:
     """Train; under torchrun only the first process speaks (each said every line: a log of doubles). Errors are
     every process's own, raised as usual."""
     from vsr_app.distill.runs import is_first_process
-    from vsr_app.distill.train import run_from_cli
+    from vsr_app.distill.train_cli import run_from_cli
 
     log = say if is_first_process() else (lambda text, end="\n": True)
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from vsr_app.distill.checkpoint import check_asked_steps, check_steps, checkpoint_step, saving
 from vsr_app.distill.data import (HRClipSampler, Source, batch_rng, check_data, check_held_out, held_out,
                                   load_sources, load_validation, to_frames, to_tensor)
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
@@ -40,7 +41,7 @@ from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, abs
                                   check_new_run, check_resumable, claim_run_dir, is_prune_config, read_json_object,
                                   release_run_dir, resumed_config, resumed_data, resumed_teacher, resumed_val,
                                   saved_config, saved_options_checked, say_unused)
-from vsr_app.distill.train import check_asked_steps, check_steps, checkpoint_step, saving, train
+from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 from vsr_app.shell import command_line
 from vsr_app.files import atomic_write

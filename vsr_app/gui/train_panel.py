@@ -21,11 +21,11 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
+from vsr_app.distill.checkpoint import resume_step
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
                                   read_json_object, remove_refused_start, saved_teacher_gone, set_aside_metrics)
-from vsr_app.distill.train import resume_step
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt

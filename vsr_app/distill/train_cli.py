@@ -1,0 +1,141 @@
+"""`vsr-app train`: the options merged (a resumed run's saved config < --config file < command line), a VSR run set
+up and trained by the shared loop (`vsr_app.distill.train`); VFI runs are set up by `vfi_task.train_vfi`. The run
+folder's helpers and the torch-free part of the set-up are in `vsr_app.distill.runs`, the options in
+`vsr_app.distill.options`."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import torch
+
+from vsr_app.distill.checkpoint import check_asked_steps, check_steps
+from vsr_app.distill.data import check_data, check_held_out
+from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
+from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
+                                  check_resume_flags, claim_run_dir, holds_run, read_config_file, release_run_dir,
+                                  resumed_config, resumed_data, resumed_teacher, resumed_val, saved_options_checked,
+                                  say_unused)
+from vsr_app.distill.train import train
+from vsr_app.errors import VsrAppError
+from vsr_app.shell import command_line
+
+
+def _teacher_without_distill(task_name: str, config_file: str | None) -> str:
+    """What to add or take out, in the words of where the teacher was named: the command line, or `config_file`."""
+    kinds = ", ".join(mode for mode in DISTILL_MODES[task_name] if mode != "none")
+    if config_file:
+        return (f'{config_file} names a "teacher", which only distillation uses: set "distill" ({kinds}) in it or '
+                f'on the command line (--distill), or take "teacher" out')
+    return f"--teacher is used only for distillation: add --distill ({kinds}), or leave out --teacher"
+
+
+def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str | None = None,
+                 steps: int | None = None, resume: bool = False, config: str | None = None,
+                 val: list[str] | None = None, log=print) -> Path:
+    """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
+
+    VSR: the merged options are saved as RUN_DIR/config.json so `--resume` needs only --out (it trains on the run's
+    own data). VFI runs are set up by vsr_app.distill.vfi_task.train_vfi. `val`: validation clips (each task's
+    option name for them: VAL_KEY).
+    """
+    file_options = read_config_file(config)
+    check_types(file_options, {"teacher": "", "distill": ""}, "training option")  # a name or path; a mode
+    if val:
+        file_options[VAL_KEY[task_name]] = list(val)
+    if not resume:  # VFI's `exclude` may hold a clip of the data out; VSR has no such option
+        check_held_out(file_options.get(VAL_KEY[task_name]), data,
+                       file_options.get("exclude", []) if task_name == "vfi" else None)
+    asked_teacher = teacher or file_options.get("teacher")  # the command line, else the --config file
+    asked_distill = distill or file_options.get("distill")
+    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
+    if not resume and asked_teacher and (asked_distill or "none") == "none":
+        raise VsrAppError(_teacher_without_distill(task_name, config if not teacher else None))
+    if task_name == "vfi":
+        from vsr_app.distill.vfi_task import train_vfi
+
+        # (said by train_vfi: where it came from, or that there is nothing to resume)
+        saved = resumed_config(run_dir, lambda *_: None) if resume and holds_run(run_dir) else None
+        if saved is not None and "options" in saved:  # a VSR run: train_vfi names the right command
+            check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
+        options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
+        return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
+                         resume=resume, options=options, log=log)
+    if data or not resume:
+        check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
+    claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
+    try:
+        return _train_vsr(data, run_dir, teacher, distill, steps, resume, file_options, log)
+    finally:
+        release_run_dir(run_dir)
+
+
+def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path:
+    from vsr_app.distill.vsr_task import DEFAULTS, VSRTask, net_settings
+
+    if resume:
+        check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
+    saved = resumed_config(run_dir, log) if resume else None
+    if saved is not None and "options" in saved:
+        raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with "
+                          f"`{command_line(['vsr-app', 'train', 'vfi', '--out', str(run_dir), '--resume'])}`")
+    if resume:
+        check_asked_steps(run_dir, steps if steps is not None else file_options.get("steps"))
+        check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
+                           distill or file_options.get("distill"))
+        began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}
+        asked = {**began, **{k: file_options[k] for k in ("net", "net_config") if k in file_options}}
+        if net_settings(asked["net"], asked["net_config"]) != net_settings(began["net"], began["net_config"]):
+            # the checkpoint holds that net's weights: another shape cannot load them
+            raise VsrAppError(f"{run_dir} was started with net {json.dumps(began['net'])}, net_config "
+                              f"{json.dumps(began['net_config'])}; --resume cannot change the network: start a new "
+                              f"run with another --out")
+    else:  # before config.json is written: a refused start leaves the run as it was
+        check_new_run(run_dir)
+    asked = absolute_paths(file_options)
+    if resume:
+        if not all(os.path.isabs(d) for d in saved.get("data") or [""]):
+            # a run from before runs stored their data absolute: --data names it once
+            if not data:
+                raise VsrAppError(f"{run_dir} does not name its data as a full path (an older run): resume it once "
+                                  f"with --data")
+            saved = {**saved, "data": [os.path.abspath(d) for d in data]}
+        say_unused(saved, asked, run_dir, log)
+        with saved_options_checked(run_dir):
+            _, saved_task_options = LoopConfig.split(saved)  # the loop's options are checked by the split
+            check_types(saved_task_options, DEFAULTS, "VSR training option")
+        options = {**saved, "data": resumed_data(saved["data"], data, run_dir, log)}  # the run continues as it began
+        if saved.get("teacher"):
+            options["teacher"] = resumed_teacher(saved["teacher"], teacher or file_options.get("teacher"),
+                                                 "distils from", log)
+        val = resumed_val(saved.get("val"), asked.get("val"), run_dir, log,
+                          check=lambda clips: check_held_out(clips, options["data"]),  # as a new run's clips
+                          data_moved=options["data"] != saved["data"])
+        if val:
+            options["val"] = val
+        if "steps" in asked:
+            options["steps"] = asked["steps"]
+    else:
+        options = {**asked, "data": [os.path.abspath(d) for d in data]}
+        if teacher:
+            options["teacher"] = teacher
+        options["teacher"] = absolute_if_path(options.get("teacher"))
+        if options["teacher"] is None:
+            options.pop("teacher")
+        if distill is not None:
+            options["distill"] = distill
+        options.setdefault("distill", "none")
+    if steps is not None:
+        options["steps"] = steps
+    if not resume:
+        cap_warmup(options)
+    loop_cfg, task_opts = LoopConfig.split(options)
+    if resume:
+        check_steps(run_dir, loop_cfg.steps)
+    torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
+    task = VSRTask(task_opts, log=log)
+    meta = task.describe()
+    if loop_cfg.init_from:  # its steps count from those weights: its card says so (a VFI card has it in "options")
+        meta["init_from"] = loop_cfg.init_from
+    return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config=options)
