@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from vsr_app.distill import checkpoint
+from vsr_app.distill import checkpoint, train
 from vsr_app.distill.data import check_held_out, load_sources
 from vsr_app.distill.runs import check_new_run, check_resumable, resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
@@ -74,7 +74,7 @@ def test_the_trainer_s_resume_hints_name_the_train_tab_s_buttons(tmp_path):
     """A full disk's failure said "(continue with --resume once this is fixed)" in the Train tab, where the user
     presses Resume; a pruning's is worded apart (tests/test_train_user_runs.py)."""
     def full_disk(resume_hint: str) -> None:
-        with train.saving("the checkpoint", run, resume_hint):
+        with checkpoint.saving("the checkpoint", run, resume_hint):
             raise OSError(errno.ENOSPC, "No space left on device")
 
     run = tmp_path / "run"

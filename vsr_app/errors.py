@@ -14,6 +14,9 @@ STEPS_BEHIND = "--steps {steps} would end it before that"
 MOVED_HINT = "if it has moved, resume with {flag} naming its new location"
 STEPS_HINT = "give --steps above {done} to extend it, or leave --steps out"
 BAD_FILE_HINT = "remove it from the training folder, or give --data the files to use"
+RESUME_HINT = "continue with --resume"  # the Train tab has a Resume button
+NOT_RESUMABLE_HINT = "start a new run without --resume"
+NOT_NEW_HINT = "pass --resume to continue it or choose another --out"
 
 
 class VsrAppError(Exception):

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from vsr_app.distill.options import VAL_KEY
-from vsr_app.errors import MOVED_HINT, VsrAppError
+from vsr_app.errors import MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 
 log = logging.getLogger(__name__)
@@ -174,14 +174,14 @@ def remove_refused_start(run_dir: Path, written: set[str], made: bool) -> None:
         release_run_dir(run_dir)
 
 
-def check_resumable(run_dir: Path, instead: str = "start a new run without --resume") -> None:
+def check_resumable(run_dir: Path, instead: str = NOT_RESUMABLE_HINT) -> None:
     """--resume needs a run to continue; `instead` says what to do."""
     if not holds_run(run_dir):
         raise VsrAppError(f"nothing to resume in {run_dir} (no checkpoint.safetensors, nor a model.safetensors to "
                           f"continue from); {instead}")
 
 
-def check_new_run(run_dir: Path, instead: str = "pass --resume to continue it or choose another --out") -> None:
+def check_new_run(run_dir: Path, instead: str = NOT_NEW_HINT) -> None:
     """A new run must not start over a run that could be resumed; `instead` says what to do."""
     if holds_run(run_dir):
         raise VsrAppError(f"{run_dir} already holds a run; {instead}")

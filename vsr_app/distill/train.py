@@ -46,7 +46,7 @@ from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import (RUN_CONFIG_KEY, check_new_run, check_resumable, claim_run_dir, release_run_dir,
                                   set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
@@ -113,7 +113,7 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
 
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
           log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None,
-          run_config: dict | None = None, resume_hint: str = "continue with --resume") -> Path:
+          run_config: dict | None = None, resume_hint: str = RESUME_HINT) -> Path:
     """Run (or continue) a training run in run_dir; returns the exported model path.
 
     `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from vsr_app.cards import card_sections, card_value
-from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, OVERWRITE_HINT, RECURSIVE_HINT, STEPS_BEHIND,
-                            STEPS_HINT, VAL_OUTSIDE_HINT)
+from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
+                            RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
@@ -102,10 +102,9 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
 
 
 # the trainer's hints to run it again with --resume (distill.train, distill.runs), where the Train tab has a button
-_RESUME_HINTS = {"continue with --resume": "press Resume",
-                "pass --resume to continue it or choose another --out":
-                    "press Resume to continue it, or choose another model name",
-                "start a new run without --resume": "press Start to begin a new run"}
+RESUME_HINTS = {RESUME_HINT: "press Resume",
+                NOT_NEW_HINT: "press Resume to continue it, or choose another model name",
+                NOT_RESUMABLE_HINT: "press Start to begin a new run"}
 # a pruning's hint names its whole command (distill.vfi_task), which the tab's Continue pruning runs
 _PRUNE_RESUME_HINT = re.compile(r"continue with `vsr-app prune vfi --out .+? --resume`")
 
@@ -125,7 +124,7 @@ def for_train_tab(message: str) -> str:
     message = message.replace(BAD_FILE_HINT, "remove it from the training folder, or put the files to use in the "
                                              "Data list")
     message = _PRUNE_RESUME_HINT.sub("press Continue pruning", message)
-    for hint, press in _RESUME_HINTS.items():
+    for hint, press in RESUME_HINTS.items():
         message = message.replace(hint, press)
     return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')
 

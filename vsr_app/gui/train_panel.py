@@ -26,7 +26,7 @@ from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
                                   read_json_object, remove_refused_start, saved_teacher_gone, set_aside_metrics)
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
 from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, follow_moved_run,
@@ -426,9 +426,9 @@ class TrainPanel(QWidget):
         if resume:  # the name first: one in another letter case than its model's is what to say, not "press Start"
             follow_moved_run(run_dir)
             check_model_target(run_dir, name)
-            check_resumable(run_dir, "press Start to begin a new run")
+            check_resumable(run_dir, fmt.RESUME_HINTS[NOT_RESUMABLE_HINT])
         else:
-            check_new_run(run_dir, "press Resume to continue it, or choose another model name")
+            check_new_run(run_dir, fmt.RESUME_HINTS[NOT_NEW_HINT])
             check_model_target(run_dir, name, new_run=True)
 
     def _write_run(self, plan: RunPlan) -> list[str]:
