@@ -132,6 +132,22 @@ def test_output_inside_the_input_folder_is_not_scanned(tree):
     assert [f.input for f in second.files] == ["a.mp4", "zero.mp4"]  # its own outputs are not inputs
 
 
+def test_an_earlier_batch_s_outputs_in_the_input_tree_are_not_processed_again(tree):
+    """A batch into src/enhanced, then one into src/other: the second took the first's outputs for inputs and
+    upscaled each video a second time. An output of a video that is not in the batch is still an input."""
+    src, _ = tree
+    run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4,mkv")
+    shutil.copy(src / "enhanced" / "a.mp4", src / "upscaled elsewhere.mp4")  # its own source is in the batch too
+    (src / "sub" / "b.mkv").unlink()  # its output's source is gone: the output is now just a video
+    report = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="mp4,mkv")
+    by_input = {f.input: f for f in report.files}
+    for leftover in ("enhanced/a.mp4", "upscaled elsewhere.mp4"):
+        assert by_input[leftover].status == "skipped"
+        assert by_input[leftover].reason.startswith("an earlier batch's output of a.mp4, which this batch processes")
+        assert not (src / "other" / leftover).exists()
+    assert by_input["a.mp4"].status == by_input["enhanced/sub/b.mkv"].status == "ok"
+
+
 def test_an_output_folder_inside_the_input_folder_holding_the_users_own_videos_is_refused(tree, tmp_path, capsys):
     """With sub-folders included, clips of the user's filed in the output folder were left out without a word, and
     one at an output's name was replaced by --overwrite (as another program's file). Met through a link too."""

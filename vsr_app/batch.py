@@ -44,7 +44,7 @@ from vsr_app.batch_plan import check_apart, parse_extensions, plan_batch, plan_o
 from vsr_app.batch_progress import OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, OK, PENDING, SKIPPED, BatchReport, FileResult,
                                   check_report_path, earlier_notes)
-from vsr_app.batch_resume import earlier_output, existing_output
+from vsr_app.batch_resume import earlier_output, existing_output, made_from_another_input
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS
@@ -155,6 +155,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
+    by_name_and_size = {(p.name, _size(p)): p for p in inputs}
     planned = {os.path.realpath(p) for p in outputs}
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
@@ -199,6 +200,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         remove_stale_partials(dst)
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
+        source = made_from_another_input(src, by_name_and_size)
+        if source is not None:
+            result.status = SKIPPED
+            result.reason = (f"an earlier batch's output of {source.relative_to(in_dir)}, which this batch processes: "
+                             f"not processed a second time (move that output folder out of the input folder)")
+            return
         earlier = None if dst.exists() else earlier_output(src, dst, report.settings, scale, factor, planned, codec)
         if earlier is not None and not overwrite:  # made before an update changed its container: not made again
             result.status, result.output, result.output_bytes = SKIPPED, str(earlier), _size(earlier)

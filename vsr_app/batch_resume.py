@@ -90,3 +90,26 @@ def _setting(value: Any) -> str:
     if isinstance(value, list):
         return " + ".join(map(_setting, value))
     return "none" if value is None else str(value)
+
+
+def made_from_another_input(src: Path, inputs: dict[tuple[str, int | None], Path]) -> Path | None:
+    """The input of this batch that `src` is an output of, where it is one: an earlier batch into a folder inside the
+    input tree left its outputs there, and a batch into another folder then took them for inputs and processed each
+    video a second time (upscaled 16 times). `inputs` maps each input's (file name, size) to it; the recorded
+    input's content is checked too. None for any other video, also this app's outputs of videos not in the batch,
+    which a user may well mean to process again."""
+    from vsr_app.video.encoding import input_record, read_made_by, same_version
+
+    try:
+        recorded = (read_made_by(src) or {}).get("input")
+    except VsrAppError:
+        return None  # not readable: the batch says so when it processes it
+    if not isinstance(recorded, dict):
+        return None
+    source = inputs.get((recorded.get("name"), recorded.get("bytes")))
+    if source is None or source == src:
+        return None
+    try:
+        return source if same_version(recorded, input_record(source)) else None
+    except VsrAppError:
+        return None
