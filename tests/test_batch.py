@@ -1295,6 +1295,22 @@ def test_an_output_an_earlier_version_named_otherwise_is_not_made_again(tmp_path
     assert other.files[0].notes[-1] == "clip.mkv, this input's output as an earlier version named it, is still there"
 
 
+def test_a_rerun_drops_the_note_of_an_earlier_output_removed_since(tmp_path):
+    """A rerun carried an earlier report's "clip.mkv ... is still there" after the user had removed clip.mkv."""
+    src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "report.json"
+    src.mkdir()
+    make_video(src / "clip.mp4", frames=3)
+    run_batch(src, out, model="bicubic", codec="prores")
+    (out / "clip.mov").rename(out / "clip.mkv")  # the name an earlier version gave it
+    first = run_batch(src, out, model="bicubic", codec="prores", overwrite=True, report_path=report)
+    assert first.files[0].notes[-1].startswith("clip.mkv, this input's output as an earlier version")
+    kept = run_batch(src, out, model="bicubic", codec="prores", report_path=report)
+    assert kept.files[0].status == "skipped" and kept.files[0].notes == first.files[0].notes  # still true
+    (out / "clip.mkv").unlink()
+    again = run_batch(src, out, model="bicubic", codec="prores", report_path=report)
+    assert again.files[0].status == "skipped" and again.files[0].notes == first.files[0].notes[:-1]
+
+
 def test_an_output_from_before_weights_were_recorded_says_so(tmp_path, monkeypatch):
     """It read "made with other settings: weights none (this run: 1c2f...)", as if another model had made it."""
     from vsr_app.video import encoding

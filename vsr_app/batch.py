@@ -59,6 +59,7 @@ LOCK_NAME = ".vsr-app-batch.lock"  # in the output folder while a batch runs; hi
 STOPPED_REASON = "stopped before it ended (Cancel, Ctrl-C or a stop signal); no output was written"
 NOT_STARTED_REASON = "not started: the batch was cancelled"
 EXISTS_HINT = f"{OVERWRITE_HINT} or choose another output folder"
+EARLIER_KEPT = ", this input's output as an earlier version named it, is still there"  # after that output's name
 
 
 @contextmanager
@@ -218,7 +219,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             if not overwrite:
                 if existing is None:
                     result.status, result.reason = SKIPPED, "a complete output already exists"
-                    result.notes = notes_before.get(str(dst), [])
+                    result.notes = _still_true(notes_before.get(str(dst), []), dst.parent)
                 else:
                     result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
                 result.output_bytes = _size(dst)
@@ -232,7 +233,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
                                     overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models), task)
         if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
-            result.notes.append(f"{earlier.name}, this input's output as an earlier version named it, is still there")
+            result.notes.append(earlier.name + EARLIER_KEPT)
 
     # the lock before the report is first written (it may be the other batch's too); a batch that made nothing
     # (stopped before its first output, every file failed) leaves no empty folder it made
@@ -278,6 +279,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         except VsrAppError as exc:  # the files are done: say so beside the failure
             raise VsrAppError(f"{exc}; the batch itself ran: {report.summary()}") from exc
         return report
+
+
+def _still_true(notes: list[str], folder: Path) -> list[str]:
+    """An earlier report's notes of an output a rerun skips, less those about a file in `folder` the user has removed
+    since (an earlier version's output "is still there")."""
+    return [n for n in notes if not (n.endswith(EARLIER_KEPT) and not (folder / n[:-len(EARLIER_KEPT)]).exists())]
 
 
 def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> None:
