@@ -95,7 +95,8 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     vfi_task.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
         "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
     assert f"stopped at step 1 of 8: checkpoint written; continue with `vsr-app prune vfi --out {out} --resume`" in lines
-    assert json.loads((out / "config.json").read_text())["options"]["warmup"] == 1  # capped as train caps it
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["options"]["warmup"] == 1 and saved["task"] == "prune"  # capped as train caps it; says its task
     with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi"):
         vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)
 

@@ -4,8 +4,8 @@ The checkpoint is checkpoint.safetensors + checkpoint.json (no pickle): the modu
 (`ema`), the optimiser's state and the RNG, with the step and the optimiser's groups in the tensors file's header too,
 so one atomic rename commits a complete checkpoint. Also here: a one-line error when the disk fills (`saving`) or a
 checkpoint does not read, the step a resume continues from (its checkpoint's, or its exported weights'), the checks
-of a resumed run's --steps against it, and the trimming of metrics.jsonl to that step. The loop that writes them is
-`vsr_app.distill.train`.
+of a resumed run's --steps against it, and the trimming of metrics.jsonl to that step (`resume_metrics`). The loop
+that writes them is `vsr_app.distill.train`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.ema import WeightAverage
-from vsr_app.distill.runs import check_own_folder, exported_step, holds_run
+from vsr_app.distill.runs import VALIDATED_ON, check_own_folder, exported_step, holds_run, is_validation
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 
@@ -180,17 +180,26 @@ def check_asked_steps(run_dir: Path, steps) -> None:
         check_steps(run_dir, steps)
 
 
-def drop_metrics_after(run_dir: Path, step: int) -> None:
-    """Remove the records of steps past `step`, where a resume continues (a killed run logged them, then lost them):
-    the resumed run logs those steps again, and curves and the card's last validation must come from the steps it
-    kept."""
+def resume_metrics(run_dir: Path, step: int, validated_on: list[str]) -> None:
+    """Ready metrics.jsonl for a run resumed at `step`. The records of later steps go (a killed run logged them,
+    then lost them): the resumed run logs those steps again, and curves and the card's last validation must come
+    from the steps it kept. Validation records from before records named their clips get `validated_on`, the clips
+    the run validated on until this resume, which may change them (--val): their scores are not the new clips'."""
     path = run_dir / "metrics.jsonl"
     if not path.exists():
         return
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if _record_step(line) <= step]
-    if len(kept) < len(lines):
+    kept = [_tagged(line, validated_on) for line in lines if _record_step(line) <= step]
+    if kept != lines:
         atomic_write(path, lambda tmp: Path(tmp).write_text("".join(kept), encoding="utf-8"))
+
+
+def _tagged(line: str, clips: list[str]) -> str:
+    """A metrics line; a validation record that does not name its clips given `clips` (none known: as it is)."""
+    record = json.loads(line)
+    if not clips or not is_validation(record) or VALIDATED_ON in record:
+        return line
+    return json.dumps({**record, VALIDATED_ON: clips}) + "\n"
 
 
 def elapsed_before(run_dir: Path) -> float:

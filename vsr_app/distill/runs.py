@@ -5,6 +5,8 @@
   whether it has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint
   is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and
   `set_aside` any other file a new run would write over (a folder's own config.json).
+- Which task a run's config.json is (`config_task`: "vsr", "vfi" or "prune"), which clips it validates on
+  (`config_val_clips`), and which clips a validation record in metrics.jsonl was measured on (`record_clips`).
 - A pruning's run (`is_prune_config`), which no training run continues, and what it leaves (`PRUNED_NET`).
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
@@ -28,12 +30,57 @@ RUN_CONFIG_KEY = "run_config"  # the card's copy of config.json (`resumed_config
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
+TASK_KEY = "task"  # config.json's: which of RUN_TASKS the run is (`config_task`)
+RUN_TASKS = ("vsr", "vfi", "prune")
+VALIDATED_ON = "validated_on"  # a validation record's in metrics.jsonl: the clips it was measured on
+
+
+def config_task(config: dict) -> str:
+    """Which run a config.json (or the card's copy of it) holds: "vsr", "vfi" or "prune" (`prune vfi`). Its "task"
+    says; a run from before runs wrote it is told by its shape: a pruning's "command", a VFI run's options nested
+    under "options"."""
+    task = config.get(TASK_KEY)
+    if task in RUN_TASKS:
+        return task
+    if config.get("command") == PRUNE_COMMAND:
+        return "prune"
+    return "vfi" if isinstance(config.get("options"), dict) else "vsr"
 
 
 def is_prune_config(config: dict) -> bool:
     """Whether a run's config.json is a `prune vfi` run's, which no training run continues (its options: no
     distillation, a pruning rate and length)."""
-    return config.get("command") == PRUNE_COMMAND
+    return config_task(config) == "prune"
+
+
+def config_val_clips(config: dict) -> list[str]:
+    """The validation clips a run's config names: a VSR run's "val", a VFI run's or pruning's "val_videos" among its
+    nested options."""
+    if config_task(config) == "vsr":
+        clips = config.get(VAL_KEY["vsr"])
+    else:
+        options = config.get("options")
+        clips = options.get(VAL_KEY["vfi"]) if isinstance(options, dict) else None
+    return list(clips) if isinstance(clips, list) else []
+
+
+def record_clips(record: dict, untagged: list[str]) -> list[str]:
+    """The clips a validation record of metrics.jsonl was measured on: its VALIDATED_ON, or `untagged` for a record
+    from before records said (a resume tags those with the clips the run validated on until then,
+    `checkpoint.resume_metrics`: one still untagged was measured on the clips its run's config.json names)."""
+    clips = record.get(VALIDATED_ON)
+    return clips if isinstance(clips, list) else untagged
+
+
+def measured_on(record: dict, clips: list[str], untagged: list[str]) -> bool:
+    """Whether a validation record's scores are of `clips` (`untagged`: see record_clips): a resume may change the
+    clips (--val), and a score of others must not be shown as theirs."""
+    return sorted(record_clips(record, untagged)) == sorted(clips)
+
+
+def is_validation(record: dict) -> bool:
+    """Whether a metrics.jsonl record holds validation scores (val_psnr, ...) rather than a training step's terms."""
+    return any(str(k).startswith("val_") for k in record)
 
 
 def read_json_object(path: str | Path, what: str, not_object: str | None = None) -> dict:
@@ -238,6 +285,15 @@ def saved_config(run_dir: Path) -> dict | None:
     if not path.is_file():
         return None
     return read_json_object(path, str(path))
+
+
+def saved_val_clips(run_dir: Path) -> list[str]:
+    """The validation clips the run's saved options name (config.json, else its card's copy): what its validation
+    records without a VALIDATED_ON were measured on; none where neither reads."""
+    try:
+        return config_val_clips(resumed_config(run_dir, lambda *_: None))
+    except VsrAppError:
+        return []
 
 
 def resumed_config(run_dir: Path, log) -> dict:

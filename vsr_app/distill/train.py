@@ -12,10 +12,10 @@ keeps diverging stops with its last checkpoint, not one of nan weights), a clean
 with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and
 data-parallel training when started by torchrun (`vsr_app.distill.distributed`).
 
-Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (a resumed run
-appends to it after dropping the records of steps past the one it resumes at; a new one first renames an earlier one
-aside, `set_aside_metrics`), all written once the first batch is in hand (a start refused for its data or device
-leaves the folder as it was), and the
+Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (each validation record names
+the clips it was measured on, `validated_on`; a resumed run appends to it after dropping the records of steps past
+the one it resumes at; a new one first renames an earlier one aside, `set_aside_metrics`), all written once the
+first batch is in hand (a start refused for its data or device leaves the folder as it was), and the
 exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
 progress already yields a loadable model).
 
@@ -40,10 +40,11 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from vsr_app.distill.checkpoint import drop_metrics_after, elapsed_before, load_checkpoint, save_checkpoint, saving
+from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_metrics, save_checkpoint, saving
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
 from vsr_app.distill.options import LoopConfig
-from vsr_app.distill.runs import (RUN_CONFIG_KEY, check_new_run, check_resumable, claim_run_dir, release_run_dir,
+from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claim_run_dir,
+                                  config_val_clips, is_validation, measured_on, release_run_dir, saved_val_clips,
                                   set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
@@ -279,8 +280,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                     began = time.time()
                     with averaged(average, modules["model"]):
                         val = _validate(task, modules, device, amp)
-                    if val:
-                        write({"step": step, **val})
+                    if val:  # named with its clips: a resume may change them (--val)
+                        write({"step": step, **val, **_clips_of(run_config)})
                         log(f"validation at step {step}: {_val_line(val)}")
                     paused += time.time() - began
                 if any_rank(stop.is_set(), world):
@@ -341,13 +342,34 @@ def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | 
         for name in ("config.json", "model.json"):
             if kept := set_aside(run_dir, name):
                 log(f"the {name} that was in the run folder is kept as {kept.name}")
+    validated_on = saved_val_clips(run_dir) if resume else []  # read before config.json names the clips of now
     if run_config is not None:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(run_config, indent=1)))
     if resume:
-        drop_metrics_after(run_dir, start)
+        resume_metrics(run_dir, start, validated_on)
     elif kept := set_aside_metrics(run_dir):
         log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
     return open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
+
+
+def _clips_of(run_config: dict | None) -> dict:
+    """What a validation record says of the clips it was measured on: the clips the run's options name (nothing for
+    a run without saved options)."""
+    return {} if run_config is None else {VALIDATED_ON: config_val_clips(run_config)}
+
+
+def _last_validation(run_dir: Path, run_config: dict | None) -> dict:
+    """The run's last validation record on the clips its options name now ({} when none is yet: a resume with
+    another --val stopped before validating). Records from before records named their clips were tagged by the
+    resume that could change them (`resume_metrics`): one still untagged is of these clips."""
+    clips = config_val_clips(run_config) if run_config is not None else None
+    last = {}
+    path = run_dir / "metrics.jsonl"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        record = json.loads(line)
+        if is_validation(record) and (clips is None or measured_on(record, clips, untagged=clips)):
+            last = record
+    return last
 
 
 def _validate(task: Task, modules, device, amp) -> dict[str, float]:
@@ -363,15 +385,10 @@ def _validate(task: Task, modules, device, amp) -> dict[str, float]:
 
 def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int, meta: dict | None,
            run_config: dict | None = None) -> Path:
-    """Write the run's model (safetensors + card) with what it was trained on and its last validation; the card
-    keeps `run_config` (config.json's options) too, from which a run copied with its weights alone resumes."""
-    val = {}
-    mpath = run_dir / "metrics.jsonl"
-    if mpath.exists():
-        for line in mpath.read_text().splitlines():
-            rec = json.loads(line)
-            if any(k.startswith("val_") for k in rec):
-                val = rec
+    """Write the run's model (safetensors + card) with what it was trained on and its last validation on the clips
+    it validates on now; the card keeps `run_config` (config.json's options) too, from which a run copied with its
+    weights alone resumes."""
+    val = _last_validation(run_dir, run_config)
     card = {"name": run_dir.name, **task.card(),
             "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir),
                          **({"ema": cfg.ema} if cfg.ema else {})},  # the weights are then the average

@@ -13,10 +13,10 @@ import torch
 from vsr_app.distill.checkpoint import check_asked_steps, check_steps
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (absolute_if_path, absolute_paths, check_new_run, check_resumable,
-                                  check_resume_flags, claim_run_dir, holds_run, read_config_file, release_run_dir,
-                                  resumed_config, resumed_data, resumed_teacher, resumed_val, saved_options_checked,
-                                  say_unused)
+from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,
+                                  check_resume_flags, claim_run_dir, config_task, holds_run, read_config_file,
+                                  release_run_dir, resumed_config, resumed_data, resumed_teacher, resumed_val,
+                                  saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 from vsr_app.shell import command_line
@@ -41,6 +41,8 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     option name for them: VAL_KEY).
     """
     file_options = read_config_file(config)
+    if file_options.get(TASK_KEY) == task_name:  # a run's config.json given as --config: its task is no option
+        del file_options[TASK_KEY]
     check_types(file_options, {"teacher": "", "distill": ""}, "training option")  # a name or path; a mode
     if val:
         file_options[VAL_KEY[task_name]] = list(val)
@@ -57,7 +59,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
 
         # (said by train_vfi: where it came from, or that there is nothing to resume)
         saved = resumed_config(run_dir, lambda *_: None) if resume and holds_run(run_dir) else None
-        if saved is not None and "options" in saved:  # a VSR run: train_vfi names the right command
+        if saved is not None and config_task(saved) != "vsr":  # a VSR run: train_vfi names the right command
             check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
         options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
         return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
@@ -77,9 +79,11 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
     saved = resumed_config(run_dir, log) if resume else None
-    if saved is not None and "options" in saved:
+    if saved is not None and config_task(saved) != "vsr":
         raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with "
                           f"`{command_line(['vsr-app', 'train', 'vfi', '--out', str(run_dir), '--resume'])}`")
+    if saved is not None:
+        saved = {k: v for k, v in saved.items() if k != TASK_KEY}  # the options: the task is said apart
     if resume:
         check_asked_steps(run_dir, steps if steps is not None else file_options.get("steps"))
         check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
@@ -138,4 +142,4 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     meta = task.describe()
     if loop_cfg.init_from:  # its steps count from those weights: its card says so (a VFI card has it in "options")
         meta["init_from"] = loop_cfg.init_from
-    return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config=options)
+    return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config={TASK_KEY: "vsr", **options})

@@ -37,10 +37,10 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, absolute_if_path, absolute_paths,
-                                  check_new_run, check_resumable, claim_run_dir, is_prune_config, read_json_object,
-                                  release_run_dir, resumed_config, resumed_data, resumed_teacher, resumed_val,
-                                  saved_config, saved_options_checked, say_unused)
+from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, absolute_if_path,
+                                  absolute_paths, check_new_run, check_resumable, claim_run_dir, config_task,
+                                  is_prune_config, read_json_object, release_run_dir, resumed_config, resumed_data,
+                                  resumed_teacher, resumed_val, saved_config, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 from vsr_app.shell import command_line
@@ -332,10 +332,10 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
     if resume:
         check_resumable(run_dir)
         saved = resumed_config(run_dir, log)
-        if "options" not in saved:
+        if config_task(saved) == "vsr":
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with "
                               f"`{command_line(['vsr-app', 'train', 'vsr', '--out', str(run_dir), '--resume'])}`")
-        if is_prune_config(saved) != is_prune_config(fresh):  # their options and optimisers are not each other's
+        if config_task(saved) != fresh[TASK_KEY]:  # a pruning's options and optimiser are not a training's
             command = "prune vfi" if is_prune_config(saved) else "train vfi"
             raise VsrAppError(f"{run_dir} holds a `vsr-app {command}` run: continue it with "
                               f"`{command_line(['vsr-app', *command.split(), '--out', str(run_dir), '--resume'])}`")
@@ -343,7 +343,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
             _split_options(saved["options"])
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
-        return saved
+        return {TASK_KEY: fresh[TASK_KEY], **saved}  # an older run's config.json, saved again, says its task too
     check_new_run(run_dir)
     return fresh
 
@@ -445,7 +445,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if not resume:
         cap_warmup(fresh_options)
     fresh_options = absolute_paths(fresh_options)  # like the data: resumable from any folder
-    cfg = _run_config(run_dir, resume, {"data": [os.path.abspath(d) for d in data or []],
+    cfg = _run_config(run_dir, resume, {TASK_KEY: "vfi", "data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options}, log)
     if resume:
@@ -538,7 +538,8 @@ def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
 
 
 def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
-    cfg = _run_config(run_dir, resume, {"command": PRUNE_COMMAND, "data": [os.path.abspath(d) for d in data or []],
+    cfg = _run_config(run_dir, resume, {TASK_KEY: "prune", "command": PRUNE_COMMAND,
+                                        "data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_path(teacher), "distill": "none", "options": options},
                       log)
     if resume:

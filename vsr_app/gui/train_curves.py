@@ -2,18 +2,22 @@
 
 Per-step losses are noisy (one batch each), so each term is drawn faint as recorded and bold after the debiased
 exponential moving average TensorBoard uses; Smoothing 0 shows the raw curve alone. Validation points are few
-and exact, so they are never smoothed. Legends sit under the plots, where they cannot hide a curve.
+and exact, so they are never smoothed; those measured on other clips than the run's of now (a resume with another
+validation clip) are curves of their own, named with their clips. Legends sit under the plots, where they cannot hide
+a curve.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from vsr_app.distill.runs import is_validation, measured_on, record_clips
 from vsr_app.gui import theme
 
 NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
@@ -44,6 +48,8 @@ class TrainingCurves(QWidget):
         self.series: dict[str, tuple[list, list]] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}  # what the legend names: smoothed losses, validation points
         self.raw: dict[str, pg.PlotDataItem] = {}  # the faint recorded loss curves
+        self.val_clips: list[str] | None = None  # see set_val_clips
+        self.untagged_clips: list[str] = []
 
         self.smoothing = QDoubleSpinBox()
         self.smoothing.setAccessibleName("Curve smoothing")
@@ -131,6 +137,14 @@ class TrainingCurves(QWidget):
         self.val_plot.addItem(self.val_note, ignoreBounds=True)  # clear() took it out
         self.val_note.hide()
 
+    def set_val_clips(self, clips: list[str] | None, untagged: list[str] | None = None) -> None:
+        """The clips the run validates on now, whose scores are the val_* curves (None: every score is). A record of
+        other clips is drawn apart, named with them: a score must not pass for one of clips it was not measured on.
+        `untagged`: the clips of records that do not name theirs (the run's config.json's before a resume; default
+        `clips`)."""
+        self.val_clips = clips
+        self.untagged_clips = (clips or []) if untagged is None else untagged
+
     def add_records(self, records: list[dict]) -> None:
         """Append metrics records (dicts with a "step") and redraw the keys they touched."""
         touched, known = set(), len(self.curves)
@@ -147,12 +161,15 @@ class TrainingCurves(QWidget):
 
     def _append(self, record: dict) -> set[str]:
         keys = set()
+        other = self._other_clips(record)
         for key, value in record.items():
             if key in NOT_LOSSES or not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             validation = key.startswith("val_")
             if not math.isfinite(value) or (not validation and value <= 0):
                 continue  # a log-scale axis cannot show it; a nan or inf would stay in every later smoothed point
+            if validation and other:
+                key = f"{key} ({other})"
             if key not in self.series:
                 self._new_curve(key, validation)
             xs, ys = self.series[key]
@@ -160,6 +177,14 @@ class TrainingCurves(QWidget):
             ys.append(value)
             keys.add(key)
         return keys
+
+    def _other_clips(self, record: dict) -> str:
+        """The names of the clips a validation record was measured on where they are not the run's of now; "" for
+        the run's own (and for a training step's record)."""
+        if self.val_clips is None or not is_validation(record) or \
+                measured_on(record, self.val_clips, self.untagged_clips):
+            return ""
+        return ", ".join(Path(clip).name for clip in record_clips(record, self.untagged_clips)) or "other clips"
 
     def _new_curve(self, key: str, validation: bool) -> None:
         colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]

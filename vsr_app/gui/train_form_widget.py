@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QListWidget, QPushButton, QVBoxLayout, QWidget)
 
 from vsr_app.distill.options import VAL_KEY
-from vsr_app.distill.runs import PRUNED_NET, read_json_object
+from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
@@ -242,7 +242,9 @@ class TrainForm(QWidget):
             config = read_json_object(run / "config.json", "the run's options")
         except VsrAppError:
             return
-        task = "vfi" if isinstance(config.get("options"), dict) else "vsr"  # VFI runs nest their options
+        task = config_task(config)
+        if task == "prune":  # no training run's options: Open run offers its net instead (`_offer_pruned_net`)
+            return
         flat = {**config, **config.get("options", {})}
         self.task.setCurrentIndex(self.task.findData(task))
         for key, widget in self.inputs.items():  # "net" first: the run's net gives the defaults of its own fields
@@ -271,7 +273,7 @@ class TrainForm(QWidget):
         self.val.setText(str(val[0]) if val else "")
         self.start_from.setText(str(flat.get("init_from") or "") if task in START_FROM_TASKS else "")
         # the rest (a seed, "ema") as Extra options, not the form's from before
-        fields = {*self.inputs, "data", "teacher", "distill", "name", "options", VAL_KEY[task],
+        fields = {*self.inputs, TASK_KEY, "data", "teacher", "distill", "name", "options", VAL_KEY[task],
                   *(["init_from"] if task in START_FROM_TASKS else [])}
         extra = extra_of_run(flat, fields)
         self.extra.setText(json.dumps(extra) if extra else "")

@@ -12,6 +12,7 @@ The run buttons sit below the scrolling form, so Stop is always in sight; the fo
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -25,7 +26,8 @@ from vsr_app.distill.checkpoint import resume_step
 from vsr_app.distill.data import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
-                                  read_json_object, remove_refused_start, saved_teacher_gone, set_aside_metrics)
+                                  read_json_object, remove_refused_start, saved_teacher_gone, saved_val_clips,
+                                  set_aside_metrics)
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
@@ -231,6 +233,7 @@ class TrainPanel(QWidget):
         if log_file.is_file():
             self.log.setPlainText(log_file.read_text(encoding="utf-8", errors="replace")[-200_000:])
         self.plots.reset()
+        self.plots.set_val_clips(saved_val_clips(run))
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
         self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: {self.plots.last_step():,} steps "
@@ -315,7 +318,8 @@ class TrainPanel(QWidget):
             return
         self.pruning = False
         self.shown_task, self.run_note = plan.task, ""
-        self._run_cli(args)
+        val = plan.options.get(VAL_KEY[plan.task]) or []
+        self._run_cli(args, [os.path.abspath(clip) for clip in val] or None)  # absolute, as the trainer keeps them
 
     def continue_pruning(self) -> None:
         """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options). The
@@ -366,11 +370,14 @@ class TrainPanel(QWidget):
         self.shown_task, self.run_note = "vfi", "Pruning the teacher: its net becomes Start from when it ends."
         self._run_cli(prune_arguments(teacher, data, run_dir))
 
-    def _run_cli(self, args: list[str]) -> None:
-        """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed."""
+    def _run_cli(self, args: list[str], val_clips: list[str] | None = None) -> None:
+        """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed.
+        `val_clips`: the clips it validates on (None: those of the run's config.json; a resume may change them)."""
         program, prefix = launcher()
         self._attach(TrainerProcess(self.run_dir / LOG_NAME, self))
         self.plots.reset()
+        before = saved_val_clips(self.run_dir)  # read before the trainer saves the clips of now
+        self.plots.set_val_clips(val_clips or before, untagged=before)
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         history = self.tail.read()  # a resumed run's steps so far: plotted at once, but not its progress now
         self.plots.add_records(history)

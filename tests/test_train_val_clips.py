@@ -1,0 +1,139 @@
+"""A run resumed with another validation clip (`--resume --val NEW`, the Train tab's Resume with another Validation
+clip): a score is never shown against a clip it was not measured on, neither in the model card nor in the Train tab;
+and a run's config.json says which task it is."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from gui_support import gui_env, window  # noqa: F401
+from test_train_run_folder import TINY_VFI, TINY_VSR, data_dir, quiet  # noqa: F401 (data_dir: a fixture)
+from videogen import make_video
+from vsr_app.distill import train_cli, vfi_task
+from vsr_app.distill.runs import config_task, config_val_clips
+from vsr_app.distill.train_cli import run_from_cli
+from vsr_app.gui.train_curves import TrainingCurves
+
+
+def _stop_after_one_step(monkeypatch) -> None:
+    """Runs started from here stop after their first step, as the Train tab's Stop stops them: before validating."""
+    stop = threading.Event()
+    stop.set()
+    for module in (train_cli, vfi_task):
+        monkeypatch.setattr(module, "train", functools.partial(module.train, cancel=stop))
+
+
+def _card(run) -> dict:
+    return json.loads((run / "model.json").read_text())
+
+
+def _validations(run) -> list[dict]:
+    records = (json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines())
+    return [r for r in records if "val_psnr" in r]
+
+
+def _tiny_run(task: str, data_dir, tmp_path, clip) -> Path:
+    """A 2-step run of `task` validating on `clip` at its end (a run validates at its end and every 10 steps)."""
+    options = tmp_path / "options.json"
+    options.write_text(json.dumps({**(TINY_VSR if task == "vsr" else TINY_VFI), "val_every": 10}))
+    run = tmp_path / "run"
+    run_from_cli(task, [str(data_dir)], str(run), steps=2, config=str(options), val=[str(clip)], **quiet)
+    return run
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_resume_with_another_clip_never_shows_the_old_clips_score_as_the_new_ones(data_dir, tmp_path, monkeypatch,
+                                                                                   task):
+    """The card's metrics were the last validation record, the old clip's, under a card (and a config.json) whose
+    validation clip was the new one."""
+    old, new = make_video(tmp_path / "old.mp4", frames=10), make_video(tmp_path / "new.mp4", frames=10)
+    run = _tiny_run(task, data_dir, tmp_path, old)
+    assert _card(run)["metrics"]["step"] == 2 and _card(run)["metrics"]["val_psnr"] > 0
+    with monkeypatch.context() as patched:
+        _stop_after_one_step(patched)
+        run_from_cli(task, None, str(run), steps=4, resume=True, val=[str(new)], **quiet)
+    card = _card(run)
+    assert card["training"]["steps"] == 3 and config_val_clips(card["run_config"]) == [str(new)]
+    assert not any(key.startswith("val_") for key in card["metrics"]), card["metrics"]  # no score of the new clip yet
+    assert [(r["step"], r["validated_on"]) for r in _validations(run)] == [(2, [str(old)])]  # the old one's, named
+    run_from_cli(task, None, str(run), steps=4, resume=True, **quiet)  # its end, step 4, validates on the new clip
+    metrics = _card(run)["metrics"]
+    assert metrics["step"] == 4 and metrics["validated_on"] == [str(new)] and metrics["val_psnr"] > 0
+
+
+def test_a_run_from_before_records_named_their_clips_keeps_its_scores_for_its_own_clip_only(data_dir, tmp_path,
+                                                                                          monkeypatch):
+    """A run left by an earlier version (no "task" in config.json, no clips in metrics.jsonl) stays readable: its
+    records are of the clips its config.json names, which a resume writes into them before it changes the clips."""
+    old, new = make_video(tmp_path / "old.mp4", frames=10), make_video(tmp_path / "new.mp4", frames=10)
+    run = _tiny_run("vsr", data_dir, tmp_path, old)
+
+    def as_an_earlier_version_left_it():
+        config = json.loads((run / "config.json").read_text())
+        (run / "config.json").write_text(json.dumps({k: v for k, v in config.items() if k != "task"}))
+        records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        (run / "metrics.jsonl").write_text("".join(json.dumps({k: v for k, v in r.items() if k != "validated_on"})
+                                                   + "\n" for r in records))
+
+    as_an_earlier_version_left_it()
+    with monkeypatch.context() as patched:
+        _stop_after_one_step(patched)
+        run_from_cli("vsr", None, str(run), steps=4, resume=True, **quiet)  # the same clip: its score stands
+    assert _card(run)["metrics"]["step"] == 2 and _card(run)["metrics"]["val_psnr"] > 0
+    assert json.loads((run / "config.json").read_text())["task"] == "vsr"
+    as_an_earlier_version_left_it()
+    with monkeypatch.context() as patched:
+        _stop_after_one_step(patched)
+        run_from_cli("vsr", None, str(run), steps=5, resume=True, val=[str(new)], **quiet)
+    assert "val_psnr" not in _card(run)["metrics"]
+    assert [(r["step"], r["validated_on"]) for r in _validations(run)] == [(2, [str(old)])]
+
+
+def test_config_json_says_its_runs_task_and_a_run_from_before_is_told_by_its_shape(data_dir, tmp_path):
+    assert [config_task(c) for c in ({"data": []}, {"data": [], "options": {}},
+                                     {"command": "prune vfi", "data": [], "options": {}})] == ["vsr", "vfi", "prune"]
+    assert config_task({"task": "vfi", "data": []}) == "vfi"  # said, not guessed from which keys it has
+    for task, options in (("vsr", TINY_VSR), ("vfi", TINY_VFI)):
+        (tmp_path / f"{task}.json").write_text(json.dumps(options))
+        run_from_cli(task, [str(data_dir)], str(tmp_path / task), steps=1, config=str(tmp_path / f"{task}.json"),
+                     **quiet)
+        assert json.loads((tmp_path / task / "config.json").read_text())["task"] == task
+    # a run's config.json given as --config starts a run with its options, as it did before it named its task
+    run_from_cli("vsr", [str(data_dir)], str(tmp_path / "again"), steps=1, config=str(tmp_path / "vsr" / "config.json"),
+                 **quiet)
+    assert json.loads((tmp_path / "again" / "config.json").read_text())["net_config"] == TINY_VSR["net_config"]
+
+
+def test_the_train_tab_draws_an_earlier_clips_scores_apart_named_with_their_clip(window, tmp_path):
+    """Open run of a run resumed with another clip: the val_psnr curve (and the status's "val PSNR", which takes its
+    last point) joined the old clip's scores and the new one's as one."""
+    run = tmp_path / "runs" / "resumed"
+    run.mkdir(parents=True)
+    old, new = str(tmp_path / "old.mp4"), str(tmp_path / "new.mp4")
+    (run / "config.json").write_text(json.dumps({"task": "vsr", "data": [str(tmp_path / "data")], "val": [new]}))
+    records = [{"step": 2, "loss": 0.5}, {"step": 2, "val_psnr": 30.0, "validated_on": [old]},
+               {"step": 4, "loss": 0.4}, {"step": 4, "val_psnr": 25.0, "validated_on": [new]}]
+    (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    panel = window.train
+    panel.show_run(str(run))
+    assert panel.plots.series["val_psnr"] == ([4], [25.0])
+    assert panel.plots.series["val_psnr (old.mp4)"] == ([2], [30.0])
+    assert "task" not in panel.form.options()  # config.json's task is the form's Task, not an Extra option
+    assert panel.form.current_task() == "vsr"
+
+
+def test_records_that_do_not_name_their_clip_are_of_the_clips_the_run_had_before_a_resume(qtbot, gui_env):
+    """The Train tab's Resume with another clip reads the run's history before the trainer tags it: a record from
+    before records named their clips is of the clips config.json names then, not of the clip Resume passes."""
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.set_val_clips(["/clips/new.mp4"], untagged=["/clips/old.mp4"])
+    curves.add_records([{"step": 2, "val_psnr": 30.0},
+                        {"step": 4, "val_psnr": 25.0, "validated_on": ["/clips/new.mp4"]}])
+    assert curves.series["val_psnr"] == ([4], [25.0])
+    assert curves.series["val_psnr (old.mp4)"] == ([2], [30.0])
