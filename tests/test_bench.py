@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from vsr_app import bench
 from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, pipeline_length, sample_frames
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
-from vsr_app.inference import make_interpolator
+from vsr_app.inference import PRECISION_NAMES, autocast_dtype, make_interpolator
 from vsr_app.models import build_arch, load_model, save_model
 from vsr_app.resources import models_dir
 
@@ -97,6 +99,39 @@ def test_bench_json_follows_the_cli_contract(tmp_path, capsys):
     assert all(m["frames_pipeline"] == 8 for m in result["models"].values())  # the whole (short) clip
 
 
+def test_each_rate_says_the_precision_it_ran_in_and_fp16_on_a_cpu_is_warned_about(tmp_path, capsys, caplog):
+    """--precision fp16 put "precision": "fp16" beside an fps_pipeline that ran the default (bf16 on this CPU): 4.0
+    fps_model and 29.9 fps_pipeline read as the pipeline's cost, and nothing said fp16 is emulated on a CPU."""
+    student = _student(tmp_path / "run", card_name="tiny-student")
+    with caplog.at_level(logging.WARNING, logger="vsr_app.bench"):
+        code = main(["bench", "--json", "--device", "cpu", "--models", f"{student},bicubic", "--precision", "fp16",
+                     "--size", "24x32", "--frames", "8", "--budget", "0.1"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    default = PRECISION_NAMES.get(str(autocast_dtype(torch.device("cpu"))), "fp32")  # what "auto" is here
+    student_entry, bicubic_entry = result["models"]["tiny-student"], result["models"]["bicubic"]
+    assert (student_entry["precision"], student_entry["pipeline_precision"]) == ("fp16", default)
+    assert (bicubic_entry["precision"], bicubic_entry["pipeline_precision"]) == ("fp32", "fp32")  # no weights
+    warned = [r.getMessage() for r in caplog.records if r.name == "vsr_app.bench"]
+    assert len(warned) == 1 and warned[0].startswith("warning: --precision fp16 on a CPU is emulated and slow")
+    assert result["notes"] == [warned[0].removeprefix("warning: ")]
+
+
+def test_the_table_gives_sizes_as_size_takes_them_and_each_rate_its_precision():
+    """The table's "input WxH" showed 320x180 where --size and the JSON's "input" take 180x320."""
+    result = {"device": "cpu", "machine": "a CPU", "frames": 8, "warmup": 3, "budget_s": 0.1,
+              "models": {"tiny": {**MEASURED, "precision": "fp16", "pipeline_precision": "bf16"},
+                         "bicubic": MEASURED},
+              "notes": ["--precision fp16 on a CPU is emulated and slow"]}
+    header, tiny, bicubic, note = bench.format_table(result).splitlines()[1:]
+    assert header.split()[:5] == ["model", "task", "input", "HxW", "params"]
+    assert header.split()[6:12] == ["fps", "model", "prec", "fps", "pipeline", "prec"]
+    assert tiny.split()[:9] == ["tiny", "upscale", "24x32", "0", "1", "50.00", "fp16", "25.00", "bf16"]
+    assert tiny.split()[9] == "-"  # pipe/model would compare fp16 with bf16, not the pipeline's cost
+    assert bicubic.split()[5:10] == ["50.00", "fp32", "25.00", "fp32", "50%"]
+    assert note == "warning: --precision fp16 on a CPU is emulated and slow"
+
+
 def test_unknown_model_is_a_user_error(capsys):
     assert main(["bench", "--models", "no-such-model"]) == 1
     assert "unknown model" in capsys.readouterr().err
@@ -104,7 +139,7 @@ def test_unknown_model_is_a_user_error(capsys):
 
 MEASURED = {"params": 0, "fps_model": 50.0, "fps_pipeline": 25.0, "peak_rss_mb": 300.0, "rss_start_mb": 200.0,
             "task": "upscale", "input": [24, 32], "frames_model": 5, "frames_pipeline": 8, "cpu_ms_model": 20.0,
-            "precision": "fp32", "threads": 1}
+            "precision": "fp32", "pipeline_precision": "fp32", "threads": 1}
 
 
 def _blend_crashes(name, clip, config):

@@ -322,6 +322,22 @@ def test_a_user_model_is_listed_under_the_name_model_takes(user_models, capsys):
         assert (resolve(info.name).name, resolve(info.name).path) == (info.name, info.path)
 
 
+def test_models_are_listed_by_name_within_built_ins_shipped_and_yours(user_models, capsys):
+    """Listed by file name, vsr-x4-student-aligned-bicubic.safetensors came before the default vsr-x4-student's
+    ('-' sorts before '.'); so did a user's mine-aligned before mine."""
+    copy_model(user_models, "mine-aligned")
+    copy_model(user_models, "mine")
+    listed = json.loads(table(capsys, "--json").out)
+    places = ["built-in" if m["path"] is None else "shipped" if os.path.dirname(m["path"]) == str(models_dir())
+              else "user" for m in listed]
+    assert places == sorted(places, key=["built-in", "shipped", "user"].index)  # the groups as they were
+    shipped = [m["name"] for m, place in zip(listed, places) if place == "shipped"]
+    assert shipped == sorted(shipped) and shipped.index("vsr-x4-student") < shipped.index("vsr-x4-student-aligned")
+    assert [m["name"] for m, place in zip(listed, places) if place == "user"] == ["mine", "mine-aligned"]
+    rows = table(capsys).out.splitlines()[1:]
+    assert [row.split()[0] for row in rows] == [m["name"] for m in listed]  # the table in the same order
+
+
 def test_a_card_with_nan_or_infinity_still_lists_as_valid_json(user_models, capsys):
     """Python's json writes NaN/Infinity (an old eval's PSNR of identical frames did); the strict --json output
     then failed with a traceback."""

@@ -236,15 +236,15 @@ def test_eval_of_a_model_by_name_records_no_path(tmp_path, capsys):
 
 
 def _measured(task: str) -> dict:
-    return {"task": task, "input": [180, 320], "params": 66575, "precision": "bf16", "fps_model": 50.0,
-            "fps_pipeline": 25.0, "cpu_ms_model": 20.0, "peak_rss_mb": 300.0, "threads": 1}
+    return {"task": task, "input": [180, 320], "params": 66575, "precision": "bf16", "pipeline_precision": "bf16",
+            "fps_model": 50.0, "fps_pipeline": 25.0, "cpu_ms_model": 20.0, "peak_rss_mb": 300.0, "threads": 1}
 
 
 def test_the_bench_table_sizes_its_model_column_to_the_longest_name():
     """A fixed 18-character column shifted the rows of longer names (vsr-x4-student-aligned-bicubic: 12 columns)."""
     models = {name: _measured("upscale") for name in ("bicubic", "vsr-x4-student-aligned-bicubic")}
     models["blend"] = {"task": "interpolate", "error": "benchmarking blend crashed"}
-    table = format_table({"device": "cpu", "machine": "test", "frames": 8, "warmup": 2, "budget_s": 3.0,
+    table = format_table({"device": "cpu", "machine": "test", "frames": 8, "warmup": 2, "budget_s": 3.0, "notes": [],
                           "models": models}).splitlines()
     column = table[1].index("task")
     assert [row[:column].split() + row[column:].split()[:1] for row in table[2:]] == \

@@ -50,7 +50,7 @@ def test_a_sequence_mixing_frame_sizes_is_one_error_line(tmp_path, capsys, task,
     assert "sequence 'seq' mixes frame sizes" in err
 
 
-@pytest.mark.parametrize("make, says", [(lambda p: p.write_bytes(b"video"), "is a file, not a folder of frames"),
+@pytest.mark.parametrize("make, says", [(lambda p: p.write_bytes(b"video"), "it is not a video file FFmpeg can open"),
                                          (lambda p: None, "not found")])
 def test_data_that_is_no_folder_says_what_it_is(tmp_path, capsys, make, says):
     make(tmp_path / "clip.mp4")
@@ -140,10 +140,10 @@ def test_hidden_folders_and_files_are_not_scored(tmp_path, capsys):
     assert list(json.loads(capsys.readouterr().out)["sequences"]) == ["a"]
 
 
-def test_a_folder_of_videos_is_told_what_eval_reads(tmp_path, capsys):
-    (tmp_path / "clip.mp4").write_bytes(b"video")
+def test_a_folder_of_neither_videos_nor_frames_is_told_what_eval_reads(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("not a sequence")
     err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
-    assert "holds no folders of frames (*.bmp, *.jpeg" in err and "videos are not read here" in err
+    assert "holds no videos and no folders of frames (*.bmp, *.jpeg" in err
 
 
 def test_sub_folders_without_frames_are_refused_not_skipped(tmp_path, capsys):
@@ -224,3 +224,128 @@ def test_folders_a_system_makes_beside_the_sequences_are_skipped(tmp_path, capsy
         (tmp_path / name).mkdir()
     assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path), "--json"]) == 0
     assert list(_strict(capsys.readouterr().out)["sequences"]) == ["a"]
+
+
+def _decoded(path):
+    from vsr_app.video.reader import VideoReader
+
+    return [f.image for f in VideoReader(path).frames()]
+
+
+def test_a_video_is_one_sequence_scored_on_its_decoded_frames(tmp_path, capsys):
+    """`--data clip.mp4` was "is a file, not a folder of frames". Its frames as decoded are the truth: the same
+    frames saved as PNG score the same; a video's frames are named by their index."""
+    from videogen import make_video
+
+    clip = make_video(tmp_path / "clip.mp4", frames=5)
+    _write_seq(tmp_path / "png" / "clip", [cv2.cvtColor(f, cv2.COLOR_RGB2BGR) for f in _decoded(clip)[:3]])
+    seqs = []
+    for data in (clip, tmp_path / "png"):
+        assert main(["eval", "vsr", "--model", "bicubic", "--data", str(data), "--frames", "3", "--json"]) == 0
+        seqs.append(_strict(capsys.readouterr().out)["sequences"]["clip"])  # the video named by its file's stem
+    video, frames = seqs
+    assert [f.pop("frame") for f in video["per_frame"]] == ["0", "1", "2"]
+    assert [f.pop("frame") for f in frames["per_frame"]] == ["000.png", "001.png", "002.png"]
+    assert video == frames and video["frames"] == video["frames_read"] == 3
+
+
+def test_frames_limits_what_is_decoded_of_a_video(tmp_path, monkeypatch):
+    """A long video must not be decoded (and held) whole when --frames keeps its start."""
+    from videogen import make_video
+
+    from vsr_app.evaluate import eval_vsr
+    from vsr_app.video.reader import VideoReader
+
+    decoded = []
+    frames = VideoReader.frames
+
+    def counted(self, *args, **kwargs):
+        for frame in frames(self, *args, **kwargs):
+            decoded.append(frame.index)
+            yield frame
+
+    monkeypatch.setattr(VideoReader, "frames", counted)
+    result = eval_vsr("bicubic", make_video(tmp_path / "long.mp4", frames=30), frames=2, device="cpu")
+    assert result["sequences"]["long"]["frames"] == 2 and decoded == [0, 1]
+
+
+def test_a_folder_of_videos_scores_each_one_as_a_sequence(tmp_path, capsys):
+    from videogen import make_video
+
+    make_video(tmp_path / "a.mp4", frames=7)
+    make_video(tmp_path / "b.mov", frames=6)
+    (tmp_path / "._a.mp4").write_bytes(b"\x00\x05\x16\x07 AppleDouble")  # hidden: skipped
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(tmp_path), "--json"]) == 0
+    out = _strict(capsys.readouterr().out)
+    assert {name: [f["frame"] for f in seq["per_frame"]] for name, seq in out["sequences"].items()} == {
+        "a": ["1", "3", "5"], "b": ["1", "3"]}
+
+
+@pytest.mark.parametrize("layout, says", [
+    ({"clip.mp4": "video", "seq/000.png": "frame"}, "holds both videos (clip.mp4) and folders of frames (seq): "),
+    ({"clip.mp4": "video", "000.png": "frame"}, "holds both loose images (000.png) and videos (clip.mp4): "),
+    ({"clip.mp4": "video", "clip.mkv": "video"}, "holds videos that share a name (clip.mkv, clip.mp4)"),
+    ({"clip.mp4": "video", "more/other.mp4": "video"}, "holds sub-folders with no frames (more) beside videos"),
+])
+def test_a_folder_mixing_sequence_kinds_is_refused_naming_them(tmp_path, capsys, layout, says):
+    """Scoring one kind, or one of two videos of one name, would leave the others out of the mean without a word."""
+    from videogen import make_video
+
+    for name, kind in layout.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        if kind == "video":
+            make_video(tmp_path / name, frames=3)
+        else:
+            cv2.imwrite(str(tmp_path / name), _frames([(24, 24)])[0])
+    assert says in _error(capsys, "vsr", "--model", "bicubic", "--data", str(tmp_path))
+
+
+def test_csv_has_a_row_per_scored_frame_and_replaces_only_an_earlier_one(tmp_path, capsys):
+    _write_seq(tmp_path / "data" / "seq", _frames([(24, 24)] * 4))
+    scores = tmp_path / "out" / "scores.csv"  # its folder is made
+    for _ in range(2):  # the second run replaces the first's CSV, as a batch replaces its report
+        assert main(["eval", "vfi", "--model", "blend", "--data", str(tmp_path / "data"), "--csv", str(scores),
+                     "--json"]) == 0
+        out, err = capsys.readouterr()
+    frame = _strict(out)["sequences"]["seq"]["per_frame"][0]
+    lines = scores.read_text().splitlines()
+    assert lines == ["sequence,frame,psnr_y,ssim_y", f"seq,001.png,{frame['psnr_y']!r},{frame['ssim_y']!r}"]
+    assert f"eval: per-frame scores written to {scores}" in err
+    assert sorted(p.name for p in scores.parent.iterdir()) == ["scores.csv"]  # no temporary file left
+
+
+@pytest.mark.parametrize("target, says", [
+    ("clip.mp4", "would replace a video or an image"),  # the --data itself
+    ("notes.csv", "would replace a file that is not an eval CSV"),
+    ("folder", "is a folder"),
+])
+def test_csv_refuses_to_replace_another_file_before_scoring(tmp_path, capsys, monkeypatch, target, says):
+    from videogen import make_video
+
+    from vsr_app import evaluate
+
+    clip = make_video(tmp_path / "clip.mp4", frames=3)
+    (tmp_path / "notes.csv").write_text("mine\n")
+    (tmp_path / "folder").mkdir()
+    before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    monkeypatch.setattr(evaluate, "eval_vsr", lambda *a, **k: pytest.fail("scored before the --csv check"))
+    monkeypatch.setitem(evaluate.SCORERS, "vsr", (evaluate.eval_vsr, 1))
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(clip), "--csv", str(tmp_path / target))
+    assert says in err
+    assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+
+@pytest.mark.parametrize("task, says, hidden", [
+    ("vsr", ["usage: vsr-app eval vsr ", "cropped (top-left) to a multiple of 4", "at least 1 ", "--self-ensemble"],
+     ["{vsr,vfi}", "odd frame"]),
+    ("vfi", ["usage: vsr-app eval vfi ", "each odd frame is predicted", "at least 3 ", "not scored"],
+     ["{vsr,vfi}", "--self-ensemble", "cropped"]),
+])
+def test_each_task_has_its_own_help(capsys, task, says, hidden):
+    """`eval vfi --help` showed eval's: both tasks, --self-ensemble (for vsr only) and both --frames minimums."""
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", task, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # as one line: the help wraps at the terminal's width
+    assert exc.value.code == 0
+    assert [s for s in says if s not in text] == [] and [s for s in hidden if s in text] == []
+    assert "`vsr-app models` lists them" in text and "compressed video is a weaker one than lossless frames" in text

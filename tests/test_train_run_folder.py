@@ -706,6 +706,7 @@ def test_a_start_refused_for_its_data_or_device_leaves_nothing(data_dir, tmp_pat
         start(task, [str(bad)], tmp_path / "run", steps=1)
     assert not (tmp_path / "run").exists()
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", "12.8")  # a CUDA build on a machine without a GPU
     (tmp_path / "run").mkdir()  # a folder that was there before is kept, as it was
     with pytest.raises(VsrAppError, match='no CUDA GPU is available; set "device": "cpu" in the --config options'):
         if task == "vfi":
@@ -719,7 +720,22 @@ def test_the_cuda_hint_of_commands_with_a_device_flag_still_names_it(monkeypatch
     from vsr_app.models import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
     with pytest.raises(VsrAppError, match="no CUDA GPU is available; use --device cpu"):
+        resolve_device("cuda")
+
+
+def test_asking_a_cpu_only_torch_for_cuda_says_the_build_is_why(monkeypatch):
+    """The packaged app's torch is CPU-only: "no CUDA GPU is available" sent a user with a GPU after its driver."""
+    from vsr_app.models import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    with pytest.raises(VsrAppError, match=r"but this torch is a CPU-only build \(install a CUDA build of torch "
+                                          r"2\.13\.0 into \.venv for the GPU, see README\); use --device cpu$"):
+        resolve_device("cuda")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(VsrAppError, match=r"but this packaged app is built for the CPU only"):
         resolve_device("cuda")
 
 

@@ -49,7 +49,7 @@ def test_eval_vfi_json_contract(vfi_data, capsys):
     assert out["model"] == "blend" and out["params"] == 0 and out["data"] == str(vfi_data.resolve())
     assert set(out["sequences"]) == {"triplet", "longer"}
     for scores in [*out["sequences"].values(), out["mean"]]:
-        assert set(scores) - {"frames"} == {"psnr_y", "ssim_y"}
+        assert {"psnr_y", "ssim_y"} <= set(scores) <= {"psnr_y", "ssim_y", "frames", "frames_read", "per_frame"}
         assert 10 < scores["psnr_y"] < 60 and 0 < scores["ssim_y"] <= 1
     assert set(out["mean"]) == {"psnr_y", "ssim_y"}
     assert {name: sc["frames"] for name, sc in out["sequences"].items()} == {"triplet": 1, "longer": 3}  # predicted
@@ -80,3 +80,20 @@ def test_four_frame_net_from_a_weights_file(vfi_data, tmp_path):
     out = eval_vfi(str(path), vfi_data, device="cpu")
     assert out["model"] == "tiny-vfi" and out["params"] == sum(p.numel() for p in net.parameters())
     assert set(out["sequences"]) == {"triplet", "longer"}
+
+
+def test_the_scored_frames_are_named_and_an_unscored_last_frame_is_said(vfi_data, capsys):
+    """`--frames 6` reported "frames": 2 and nothing else: frame 5, with no frame after it, was dropped silently."""
+    data = vfi_data / "longer"
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(data), "--frames", "6", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    seq = out["sequences"]["longer"]
+    assert [f["frame"] for f in seq["per_frame"]] == ["001.png", "003.png"]  # the predicted frames, by file name
+    assert seq["frames"] == 2 and seq["frames_read"] == 6
+    assert seq["psnr_y"] == pytest.approx(sum(f["psnr_y"] for f in seq["per_frame"]) / 2)
+    assert out["notes"] == ["not scored: the last frame of longer (an even number of frames read): an odd frame is "
+                            "predicted from the frames on either side, and it has none after it"]
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(data), "--frames", "6"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"  note: {out['notes'][0]}"
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(data), "--frames", "7", "--json"]) == 0
+    assert "notes" not in json.loads(capsys.readouterr().out)  # every frame read was scored or an input

@@ -56,6 +56,27 @@ def test_cli_eval_vsr_json(vsr_bench, capsys):
     assert out["model"] == "bicubic" and out["params"] == 0 and set(out["mean"]) == {"psnr_y", "ssim_y"}
 
 
+def test_json_names_each_scored_frame_with_its_scores(vsr_bench, capsys):
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(vsr_bench), "--json"]) == 0
+    seqs = json.loads(capsys.readouterr().out)["sequences"]
+    assert {name: [f["frame"] for f in sc["per_frame"]] for name, sc in seqs.items()} == {
+        "alpha": ["000.png", "001.png", "002.png"], "beta": ["000.png", "001.png"]}
+    for sc in seqs.values():
+        assert sc["psnr_y"] == pytest.approx(np.mean([f["psnr_y"] for f in sc["per_frame"]]))
+        assert sc["ssim_y"] == pytest.approx(np.mean([f["ssim_y"] for f in sc["per_frame"]]))
+    assert len({f["psnr_y"] for f in seqs["alpha"]["per_frame"]}) == 3  # each frame's own score
+
+
+def test_frames_beyond_a_sequence_s_length_is_said(vsr_bench, capsys):
+    """`--frames 1000` on 41-frame sequences was recorded as frames_limit 1000 without a word."""
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(vsr_bench), "--frames", "3"]) == 0
+    note = "  note: --frames 3 is longer than beta (2 frames): it was used whole"
+    assert capsys.readouterr().out.splitlines()[-1] == note
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(vsr_bench), "--frames", "50", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == [
+        "--frames 50 is longer than every sequence: each was used whole (alpha (3 frames), beta (2 frames))"]
+
+
 def test_cli_eval_vsr_missing_folder_is_a_user_error(tmp_path, capsys):
     assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "nope")]) == 1
     assert "not found" in capsys.readouterr().err

@@ -16,6 +16,9 @@ Why it is measured this way:
   the last one arrives; the default 96 frames keep that small for fast models (slow ones hardly encode).
   For interpolation both rates count frames the model made: the pipeline makes n - 1 midpoints from n input
   frames (after the last frame it repeats it); the copied originals are not counted either.
+- `precision` is what `fps_model` ran in (--precision, "auto" resolved as the engine resolves it), and
+  `pipeline_precision` what `fps_pipeline` ran in: the app's default on this machine, whatever --precision says (a
+  user's job runs that). Where they differ, the two rates compare precisions, not the pipeline's cost.
 - `cpu_ms_model`: CPU time of the whole process (all threads) per frame during the `fps_model` timing: on a
   machine shared with other work it moves much less than frames/s, and it shows threads that spin.
 - `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
@@ -30,6 +33,7 @@ shipped or installed one) is keyed by its path as given too: its numbers must no
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import platform
@@ -56,6 +60,8 @@ MIN_FRAMES = 8  # the shortest clip: warm-up plus a few timed frames
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -225,7 +231,7 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     """Every number for one model; meant to run in a fresh process (see `peak_rss_mb`)."""
     import torch
 
-    from vsr_app.inference import make_interpolator, make_upscaler, run_settings
+    from vsr_app.inference import run_settings
     from vsr_app.models import load_model
     from vsr_app.nets.ops import set_threads
 
@@ -235,13 +241,11 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     rss_start = peak_rss_mb()
     loaded = load_model(name, config.device)
     options = {} if config.precision == "auto" else {"precision": config.precision}
-    if loaded.task == "upscale":
-        engine = make_upscaler(loaded, config.device, **options)
-        fps_model, timed, cpu_ms = measure_upscaler(engine, frames, config.warmup, config.budget_s)
-    else:
-        engine = make_interpolator(loaded, config.device, **options)
-        fps_model, timed, cpu_ms = measure_interpolator(engine, frames, config.warmup, config.budget_s)
+    engine = make_engine(loaded, config.device, **options)
+    measure = measure_upscaler if loaded.task == "upscale" else measure_interpolator
+    fps_model, timed, cpu_ms = measure(engine, frames, config.warmup, config.budget_s)
     count = pipeline_length(fps_model, config.budget_s, len(frames))
+    pipeline_settings = run_settings(make_engine(loaded, config.device))  # the engine process_video makes
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
         fps_pipeline = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
     h, w = frames[0].shape[:2]
@@ -249,8 +253,16 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
             "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
-            "precision": run_settings(engine)["precision"],
+            "precision": run_settings(engine)["precision"], "pipeline_precision": pipeline_settings["precision"],
             "threads": torch.get_num_threads()}
+
+
+def make_engine(loaded, device: str, **options):
+    """The inference engine for the model's task, as `process_video` makes it when given no `options`."""
+    from vsr_app.inference import make_interpolator, make_upscaler
+
+    make = make_upscaler if loaded.task == "upscale" else make_interpolator
+    return make(loaded, device, **options)
 
 
 def _worker(name: str, clip: str, config: BenchConfig, results) -> None:
@@ -311,6 +323,21 @@ def check_clip_length(infos, config: BenchConfig) -> None:
         if config.frames < need:
             raise VsrAppError(f"--frames {config.frames} is too few for {info.name}: it needs at least {need}; give "
                               f"--frames {need} or more, or --models without it")
+
+
+def precision_note(precision: str, device) -> str | None:
+    """Why `fps_model` may be far below `fps_pipeline` on a CPU (`device`): it emulates fp16, and bf16 where it lacks
+    AVX512-BF16 and AMX (the student ran 4 frames/s in fp16 against 30 in bf16 on an AVX512-BF16 EPYC)."""
+    from vsr_app.inference import PRECISION_NAMES, autocast_dtype
+
+    if device.type != "cpu":
+        return None
+    default = PRECISION_NAMES.get(str(autocast_dtype(device)), "fp32")
+    if precision in ("auto", "fp32", default):
+        return None
+    why = "its fast reduced precision" if default != "fp32" else "which has no native bf16"
+    return (f"--precision {precision} on a CPU is emulated and slow: fps_model ran in {precision}, fps_pipeline in the "
+            f"app's default ({default} on this CPU, {why})")
 
 
 def machine_description(device: str) -> str:
@@ -386,6 +413,9 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
     config = replace(config, device=str(device))
     selected = select_models(config.models)
     check_clip_length(selected.values(), config)
+    note = precision_note(config.precision, device)
+    if note:  # at once, as the measurements take minutes; the result keeps it beside the numbers
+        log.warning("warning: %s", note)
     meter = ProgressMeter(len(selected), progress, stage="bench")
     models: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as tmp:
@@ -405,7 +435,7 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
     result = {"device": str(device), "input": list(config.upscale_size), "models": models,
               "interpolate_input": list(config.interpolate_size), "frames": config.frames,
               "warmup": config.warmup, "budget_s": config.budget_s, "machine": machine_description(str(device)),
-              "torch": torch.__version__, "config": asdict(config)}
+              "torch": torch.__version__, "config": asdict(config), "notes": [note] if note else []}
     errors = [m["error"] for m in models.values() if "error" in m]
     if errors:
         raise BenchFailed(result, errors)
@@ -414,20 +444,25 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
 
 def format_table(result: dict) -> str:
     """The human-readable form of a bench result (what `vsr-app bench` prints without --json); the model column is
-    as wide as the longest name, as in `models`, so the columns stay aligned."""
+    as wide as the longest name, as in `models`, so the columns stay aligned. Each rate is followed by the precision
+    it ran in. Sizes are HxW, as --size takes them and the JSON's "input" holds them: a size read off the table can be
+    given back to --size."""
     width = max([len("model")] + [len(name) for name in result["models"]])
     lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
              f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
-             f"{'model':<{width}} {'task':<11} {'input WxH':>9} {'params':>10} {'prec':>5} {'threads':>7} "
-             f"{'fps model':>10} {'fps pipeline':>13} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
+             f"{'model':<{width}} {'task':<11} {'input HxW':>9} {'params':>10} {'threads':>7} {'fps model':>10} "
+             f"{'prec':>5} {'fps pipeline':>13} {'prec':>5} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
         lines.append(f"{name:<{width}} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m, width))
-    return "\n".join(lines)
+    return "\n".join(lines + [f"warning: {note}" for note in result["notes"]])
 
 
 def _table_row(name: str, m: dict, width: int) -> str:
-    ratio = m["fps_pipeline"] / m["fps_model"] if m["fps_model"] else 0.0
-    size = f"{m['input'][1]}x{m['input'][0]}"
-    return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['precision']:>5} {m['threads']:>7} "
-            f"{m['fps_model']:>10.2f} {m['fps_pipeline']:>13.2f} {ratio:>10.0%} {m['cpu_ms_model']:>10.1f} "
-            f"{m['peak_rss_mb']:>12.0f}")
+    """One model's numbers; pipe/model is left out ('-') where the two rates ran in different precisions, as it
+    would then measure the precisions, not the pipeline's cost."""
+    same = m["precision"] == m["pipeline_precision"]
+    ratio = f"{m['fps_pipeline'] / m['fps_model']:.0%}" if same and m["fps_model"] else "-"
+    size = "x".join(map(str, m["input"]))
+    return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['threads']:>7} {m['fps_model']:>10.2f} "
+            f"{m['precision']:>5} {m['fps_pipeline']:>13.2f} {m['pipeline_precision']:>5} {ratio:>10} "
+            f"{m['cpu_ms_model']:>10.1f} {m['peak_rss_mb']:>12.0f}")

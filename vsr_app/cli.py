@@ -139,13 +139,24 @@ def cmd_prune(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    """Score a model; the result (JSON or a table) is the command's work, so a stdout it cannot reach fails it."""
-    from vsr_app.evaluate import SCORERS
+    """Score a model; the result (JSON or a table) is the command's work, so a stdout it cannot reach fails it.
+    A --csv file is checked before the scoring and written after the result is printed: a disk that fails then
+    loses no score."""
+    from pathlib import Path
 
+    from vsr_app.evaluate import SCORERS, check_csv_path, write_csv
+
+    csv_path = Path(args.csv) if args.csv else None
+    if csv_path:
+        check_csv_path(csv_path)
     scorer, _ = SCORERS[args.task]
     options = {"engine_options": {"self_ensemble": True}} if args.self_ensemble else {}
     result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=say_scored, **options)
-    return 0 if say(json_text(result) if args.json else eval_table(result)) else 1
+    printed = say(json_text(result) if args.json else eval_table(result))
+    if csv_path:
+        write_csv(result, csv_path)
+        print(shown_name(f"eval: per-frame scores written to {csv_path}"), file=sys.stderr, flush=True)
+    return 0 if printed else 1
 
 
 def cmd_bench(args) -> int:

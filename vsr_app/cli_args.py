@@ -62,6 +62,45 @@ def _check_eval_options(parser: argparse.ArgumentParser, args) -> None:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
 
 
+EVAL_TASKS = {"vsr": "x4 upscaling", "vfi": "frame interpolation"}
+EVAL_PROTOCOLS = {  # DESIGN.md's, for `eval TASK --help`
+    "vsr": "each ground-truth frame is cropped (top-left) to a multiple of 4, and its x4 bicubic downscale "
+           "(antialiased, MATLAB-like) is the model's input; each output frame is scored against the frame.",
+    "vfi": "each odd frame is predicted from the even frames around it (i-1 and i+1; a 4-frame model also gets i-3 and "
+           "i+3, the nearest frame repeated past either end) and scored against it; the last frame of a sequence with "
+           "an even number of frames has none after it and is not scored.",
+}
+EVAL_SCORES = "Scores: PSNR and SSIM on the Y channel (BT.601), no border crop, each sequence's mean and their mean."
+
+
+def _eval_frames_help(minimum: str) -> str:
+    return (f"use only the first N frames of each sequence, at least {minimum} (only those of a video are decoded; "
+            f"a shorter sequence is used whole)")
+
+
+class _EvalHelp(argparse.Action):
+    """`eval vsr --help`, `eval vfi --help`: the task's own protocol and options; `eval --help`: both tasks'. The
+    task is parsed before an option after it, so the help knows it."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from vsr_app.evaluate import SCORERS
+
+        task = getattr(namespace, "task", None)
+        if task in EVAL_PROTOCOLS:  # this parser is used for nothing else: the help exits
+            parser.prog += f" {task}"
+            parser.description = f"Score a model at {EVAL_TASKS[task]}: {EVAL_PROTOCOLS[task]} {EVAL_SCORES}"
+            for action in parser._actions:
+                if action.dest == "task" or (action.dest == "self_ensemble" and task != "vsr"):
+                    action.help = argparse.SUPPRESS
+                elif action.dest == "frames":
+                    action.help = _eval_frames_help(str(SCORERS[task][1]))
+        parser.print_help()
+        parser.exit()
+
+
 def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
     """Train flags that cannot go together are a usage error (exit 2), as DESIGN.md's contract says; checked
     after parsing because the task may come after them. (A --config file's teacher/distill are checked later.)"""
@@ -279,16 +318,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
 
-    p = sub.add_parser("eval", help="score a model on a benchmark folder (Y-PSNR/SSIM)")
-    p.add_argument("task", choices=tuple(SCORERS), help="vsr: x4 upscaling; vfi: frame interpolation")
-    p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH")
-    p.add_argument("--data", required=True, type=_not_empty, metavar="DIR")
+    p = sub.add_parser("eval", help="score a model on a benchmark folder or your own videos (Y-PSNR/SSIM)",
+                       add_help=False, description=f"Score a model at {' or '.join(EVAL_TASKS.values())}. "
+                       f"{EVAL_SCORES} `eval vsr --help` and `eval vfi --help` say each protocol.")
+    p.add_argument("-h", "--help", action=_EvalHelp, help="show this help message and exit")
+    p.add_argument("task", choices=tuple(SCORERS), help="; ".join(f"{t}: {what}" for t, what in EVAL_TASKS.items()))
+    p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH",
+                   help=f"model name (`{APP_NAME} models` lists them) or .safetensors path")
+    p.add_argument("--data", required=True, type=_not_empty, metavar="DIR|VIDEO",
+                   help="a folder of sequence folders (each one's frames, read in name order), a folder of frames (one "
+                        "sequence), a video file (one sequence, named by its file name without the extension) or a "
+                        "folder of videos (each one a sequence). A video's frames, as decoded, are the ground truth: "
+                        "compressed video is a weaker one than lossless frames (PNG), its coding artefacts counted as "
+                        "truth")
     p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
-                   help="use only the first N frames of each sequence (at least "
-                        f"{', '.join(f'{n} for {task}' for task, (_, n) in SCORERS.items())})")
+                   help=_eval_frames_help(", ".join(f"{n} for {task}" for task, (_, n) in SCORERS.items())))
     _add_device_option(p)
     _add_self_ensemble_option(p)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object, each sequence's scored frames in it (per_frame)")
+    p.add_argument("--csv", type=_not_empty, metavar="FILE",
+                   help="also write a row per scored frame (sequence, frame, psnr_y, ssim_y; a video's frames are "
+                        "numbered from 0) to FILE; it replaces an earlier eval CSV, never another file")
     p.set_defaults(check=lambda args, eval_parser=p: _check_eval_options(eval_parser, args))
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")
@@ -306,7 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: all); each result is under the model's name, or under the path as given where two files "
                    "share a name")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
-                   help="precision of the model-alone timing (the pipeline runs the app's default, auto)")
+                   help="precision of the model-alone timing, fps_model (fps_pipeline runs the app's default, auto; "
+                        "each is reported with the precision it ran in)")
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
 
     p = sub.add_parser("models", help="list available models, or show one model's card")

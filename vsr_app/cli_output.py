@@ -124,6 +124,7 @@ def eval_table(result: dict) -> str:
         frames = "frame " if sc["frames"] == 1 else "frames"  # (the columns stay in line)
         lines.append(f"  {name:<{width}} {sc['frames']:>5} {frames} scored   Y-PSNR {sc['psnr_y']:7.3f} dB   "
                      f"Y-SSIM {sc['ssim_y']:.4f}")
+    lines += [shown_name(f"  note: {note}") for note in result.get("notes", [])]  # frames read but not scored
     return "\n".join(lines)
 
 

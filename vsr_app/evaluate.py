@@ -1,5 +1,8 @@
 """Benchmark scoring behind `vsr-app eval` (protocol in DESIGN.md's CLI contract).
 
+A sequence is a folder of frames or a video file (its frames decoded as displayed: a compressed video is a weaker
+ground truth than lossless frames, its coding artefacts counted as truth); `--data` names one, or a folder of one kind.
+
 VSR: each sequence folder holds ground-truth frames; each frame is cropped (top-left) to a multiple
 of 4 and its x4 MATLAB-style antialiased bicubic downscale, rounded to 8 bits, is the input. The
 model runs through the same inference engine the app uses (so a model is scored as users run
@@ -14,13 +17,34 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, SYSTEM_FOLDERS, first_names, natural_order, read_image
+from vsr_app.media import IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, natural_order, read_image
 
 if TYPE_CHECKING:
     import numpy as np
 
 VSR_MIN_FRAMES = 1
 VFI_MIN_FRAMES = 3  # two inputs and the frame between them
+
+
+CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
+
+
+class Sequence(NamedTuple):
+    """A sequence's frames as read, with their names for the per-frame scores: a frame file's name, or a video
+    frame's index from 0."""
+
+    names: list[str]
+    frames: list[np.ndarray]
+
+
+class Scores(NamedTuple):
+    """A sequence's per-frame scores, the names of the frames scored and how many frames were read (VFI scores the
+    odd ones); scripts that score their own way may give the scores alone."""
+
+    psnrs: list[float]
+    ssims: list[float]
+    frames: list[str] | None = None
+    read: int | None = None
 
 
 class Scored(NamedTuple):
@@ -38,32 +62,49 @@ ScoredCallback = Callable[[Scored], None]
 
 
 def sequence_folders(data: str | Path) -> list[Path]:
-    """Sub-folders of `data` holding frames (or `data` itself if it holds frames directly). Hidden files and
-    folders are skipped (macOS's ._000.png, .thumbnails), as training skips them, and so are folders a system
-    makes (`SYSTEM_FOLDERS`); any other sub-folder without frames is refused, as the mean would leave it out."""
+    """The sequences `data` names: itself where it is a video file or a folder of frames, else its sub-folders of
+    frames or its videos (one kind: either alone would leave the other out). Hidden files and folders are skipped
+    (macOS's ._000.png, .thumbnails), as training skips them, and so are folders a system makes (`SYSTEM_FOLDERS`); any
+    other sub-folder without frames is refused, as the mean would leave it out. (Named before videos were read:
+    benchmarks and scripts call it.)"""
     root = Path(data)
+    if root.is_file():
+        return [root]
     if not root.is_dir():
-        what = "is a file, not a folder of frames" if root.exists() else "not found"
-        raise VsrAppError(f"evaluation data folder {what}: {root}")
+        raise VsrAppError(f"evaluation data not found: {root}")
     loose = _frame_files(root)
+    videos = sorted((p for p in root.iterdir() if p.suffix.lower() in OPEN_VIDEO_EXTS and p.is_file()
+                     and not p.name.startswith(".")), key=natural_order)
     folders = [d for d in sorted(root.iterdir())
                if d.is_dir() and not d.name.startswith(".") and d.name not in SYSTEM_FOLDERS]
     seqs = [d for d in folders if _frame_files(d)]
-    if loose and seqs:  # scoring either alone would silently leave the other out
-        raise VsrAppError(f"{root} holds both loose images ({first_names([p.name for p in loose])}) and folders of "
-                          f"frames ({first_names([d.name for d in seqs])}): point --data at one sequence, or move the "
-                          f"loose images out")
+    kinds = [f"{kind} ({first_names([p.name for p in paths])})"
+             for kind, paths in (("loose images", loose), ("videos", videos), ("folders of frames", seqs)) if paths]
+    if len(kinds) > 1:  # scoring one kind alone would silently leave the others out
+        raise VsrAppError(f"{root} holds {'both ' * (len(kinds) == 2)}{', '.join(kinds[:-1])} and {kinds[-1]}: "
+                          f"eval scores one kind at a time; point --data at one of them, or move the others out")
     if loose:
         return [root]
-    if not seqs:
-        raise VsrAppError(f"{root} holds no folders of frames ({', '.join('*' + e for e in sorted(IMAGE_EXTS))}); "
-                          f"each sequence is a folder of its frames, named in order (videos are not read here)")
+    if not seqs and not videos:
+        raise VsrAppError(f"{root} holds no videos and no folders of frames "
+                          f"({', '.join('*' + e for e in sorted(IMAGE_EXTS))}): each sequence is a video, or a folder "
+                          f"of its frames named in order")
     frameless = [d.name for d in folders if d not in seqs]
     if frameless:  # leaving them out would change the mean without a word
-        raise VsrAppError(f"{root} holds sub-folders with no frames ({first_names(frameless)}) beside folders of "
-                          f"frames: put each sequence's frames in its folder as images (videos are not read here), or "
-                          f"move the others out")
-    return seqs
+        beside = "videos (sub-folders are not searched for more)" if videos else "folders of frames"
+        raise VsrAppError(f"{root} holds sub-folders with no frames ({first_names(frameless)}) beside {beside}: "
+                          f"move them out, or put each sequence's frames in its own folder")
+    stems = [p.stem for p in videos]
+    shared = sorted({p.name for p in videos if stems.count(p.stem) > 1})
+    if shared:  # one would replace the other's scores
+        raise VsrAppError(f"{root} holds videos that share a name ({first_names(shared)}): a sequence is named by its "
+                          f"file's name without the extension; rename one")
+    return videos or seqs
+
+
+def sequence_name(source: Path) -> str:
+    """A sequence's name: its folder's, or its video file's without the extension."""
+    return source.stem if source.is_file() else source.name
 
 
 def _frame_files(folder: Path) -> list[Path]:
@@ -72,17 +113,39 @@ def _frame_files(folder: Path) -> list[Path]:
     return sorted(frames, key=natural_order)
 
 
-def read_frames(folder: Path, limit: int | None = None) -> list[np.ndarray]:
-    return [read_image(path, "frame") for path in _frame_files(folder)[:limit]]
+def read_frames(source: Path, limit: int | None = None) -> list[np.ndarray]:
+    """The first `limit` frames of a folder of frames or of a video file (benchmarks and scripts read them so)."""
+    return read_sequence(source, limit).frames
 
 
-def read_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> dict[str, list[np.ndarray]]:
+def read_sequence(source: Path, limit: int | None = None) -> Sequence:
+    """The first `limit` frames of a folder of frames or of a video file, with their names."""
+    if source.is_dir():
+        files = _frame_files(source)[:limit]
+        return Sequence([p.name for p in files], [read_image(path, "frame") for path in files])
+    frames = _decoded_frames(source, limit)
+    return Sequence([str(i) for i in range(len(frames))], frames)
+
+
+def _decoded_frames(path: Path, limit: int | None) -> list[np.ndarray]:
+    """A video's first `limit` frames, RGB as displayed; only those are decoded, so --frames keeps a long video out
+    of memory."""
+    import contextlib
+    import itertools
+
+    from vsr_app.video.reader import VideoReader
+
+    with contextlib.closing(VideoReader(path).frames()) as frames:  # closing it closes the file
+        return [frame.image for frame in itertools.islice(frames, limit)]
+
+
+def read_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> dict[str, Sequence]:
     """The first `frames` frames of every sequence under `data`, each one checked before any model runs."""
     if frames is not None and frames < 1:
         raise VsrAppError("--frames must be at least 1")
-    seqs = {f.name: read_frames(f, frames) for f in sequence_folders(data)}
+    seqs = {sequence_name(source): read_sequence(source, frames) for source in sequence_folders(data)}
     for name, seq in seqs.items():
-        check_sequence(name, seq, min_frames, min_side)
+        check_sequence(name, seq.frames, min_frames, min_side)
     return seqs
 
 
@@ -114,43 +177,115 @@ def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gt, to_frames(lr)
 
 
-def _score(scores: dict[str, tuple[list[float], list[float]]], name: str, psnrs: list[float], ssims: list[float],
-           total: int, on_sequence: ScoredCallback | None) -> None:
+def _score(scores: dict[str, Scores], name: str, scored: Scores, total: int,
+           on_sequence: ScoredCallback | None) -> None:
     """Record a sequence's per-frame scores and tell `on_sequence` (of `total` sequences) their means."""
     import numpy as np
 
-    scores[name] = (psnrs, ssims)
+    scores[name] = scored
     if on_sequence is not None:
-        on_sequence(Scored(len(scores), total, name, len(psnrs), float(np.mean(psnrs)), float(np.mean(ssims))))
+        on_sequence(Scored(len(scores), total, name, len(scored.psnrs), float(np.mean(scored.psnrs)),
+                           float(np.mean(scored.ssims))))
 
 
-def summary(model: str, params: int, scores: dict[str, tuple[list[float], list[float]]]) -> dict:
+def summary(model: str, params: int, scores: dict[str, Scores | tuple[list[float], list[float]]]) -> dict:
     """The contract's JSON object from each sequence's per-frame scores (public: scripts score their own way and
-    report in the same shape); each sequence also says how many frames were scored (VFI: the predicted ones)."""
+    report in the same shape); each sequence also says how many frames were scored (VFI: the predicted ones) and,
+    where known, how many were read and each scored frame's scores by name."""
     import numpy as np
 
-    seqs = {name: {"psnr_y": float(np.mean(p)), "ssim_y": float(np.mean(s)), "frames": len(p)}
-            for name, (p, s) in scores.items()}
+    seqs = {}
+    for name, value in scores.items():
+        scored = Scores(*value)
+        seq = seqs[name] = {"psnr_y": float(np.mean(scored.psnrs)), "ssim_y": float(np.mean(scored.ssims)),
+                            "frames": len(scored.psnrs)}
+        if scored.read is not None:
+            seq["frames_read"] = scored.read
+        if scored.frames is not None:
+            seq["per_frame"] = [{"frame": frame, "psnr_y": float(p), "ssim_y": float(s)}
+                                for frame, p, s in zip(scored.frames, scored.psnrs, scored.ssims)]
     return {"model": model, "params": int(params), "sequences": seqs,
             "mean": {"psnr_y": float(np.mean([v["psnr_y"] for v in seqs.values()])),
                      "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
 
 
-def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, frames: int | None) -> dict:
+def check_csv_path(path: Path) -> None:
+    """Refuse a --csv file that would destroy another, before any scoring, as `batch --report` does: an earlier eval
+    CSV is replaced (a rerun needs no flag), a video or an image never (the data itself, perhaps), nor any other
+    file (eval has no --overwrite); a folder, or a place that cannot be written, is refused too."""
+    from vsr_app.video.output_paths import check_writable
+
+    if path.is_dir():
+        raise VsrAppError(f"--csv '{path}' is a folder; give a file name such as scores.csv")
+    if path.exists() and path.suffix.lower() in (*OPEN_VIDEO_EXTS, *IMAGE_EXTS):
+        raise VsrAppError(f"--csv '{path}' would replace a video or an image; give a file name such as scores.csv")
+    if path.exists() and not _is_eval_csv(path):
+        raise VsrAppError(f"--csv '{path}' would replace a file that is not an eval CSV; choose another name, or "
+                          f"remove it")
+    check_writable(path.parent, "the --csv file's folder")
+
+
+def _is_eval_csv(path: Path) -> bool:
+    """Whether `path` begins with the header `write_csv` writes (read no further: it may be a large file)."""
+    header = ",".join(CSV_HEADER).encode()
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(header) + 2).split(b"\n")[0].rstrip(b"\r") == header
+    except OSError:
+        return False
+
+
+def write_csv(result: dict, path: Path) -> None:
+    """`result`'s per-frame scores as CSV, a row per scored frame (`CSV_HEADER`), written atomically."""
+    import csv
+    import io
+
+    from vsr_app.files import atomic_write
+
+    text = io.StringIO()
+    rows = csv.writer(text, lineterminator="\n")
+    rows.writerow(CSV_HEADER)
+    for name, seq in result["sequences"].items():
+        rows.writerows([name, f["frame"], f["psnr_y"], f["ssim_y"]] for f in seq["per_frame"])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda tmp: tmp.write_text(text.getvalue(), encoding="utf-8", errors="backslashreplace"))
+    except OSError as exc:
+        raise VsrAppError(f"cannot write --csv '{path}': {exc.strerror or exc}") from exc
+
+
+def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, frames: int | None,
+                 notes: tuple[str, ...] = ()) -> dict:
     """`result` with what was scored, so a smoke test on 2 frames, or a run folder that shares its model's name
     with another, cannot pass for a full benchmark of another model: the data folder (absolute), `--frames` where
-    given, the weights file where `model` was a path, not a name the registry resolves, and the device and
-    precision the engine ran in (bf16 and fp32 differ in the fourth decimal)."""
+    given (and `notes` on the sequences it is longer than), the weights file where `model` was a path, not a name the
+    registry resolves, and the device and precision the engine ran in (bf16 and fp32 differ in the fourth decimal).
+    `notes` say which frames read were not scored and why, in words."""
     from vsr_app.inference import run_settings
 
     result.update(run_settings(engine))
     result["data"] = str(Path(data).resolve())
     if frames is not None:
         result["frames_limit"] = frames
+        shorter = [f"{name} ({seq['frames_read']} frame{'s' * (seq['frames_read'] != 1)})"
+                   for name, seq in result["sequences"].items() if seq["frames_read"] < frames]
+        if _every(shorter, result["sequences"]):
+            notes = (f"--frames {frames} is longer than every sequence: each was used whole "
+                     f"({first_names(shorter)})", *notes)
+        elif shorter:
+            notes = (f"--frames {frames} is longer than {first_names(shorter)}: "
+                     f"{'it was' if len(shorter) == 1 else 'each was'} used whole", *notes)
+    if notes:
+        result["notes"] = list(notes)
     path = Path(loaded.info.path).resolve() if loaded.info.path else None
     if path and Path(model).expanduser().resolve() in (path, path.parent):  # the file, or its run folder, typed
         result["model_path"] = str(path)
     return result
+
+
+def _every(some: list, sequences: dict) -> bool:
+    """Whether a note is about every one of several sequences, and can say so instead of naming them."""
+    return len(some) == len(sequences) > 1
 
 
 def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
@@ -168,12 +303,13 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
     gts = read_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device, **(engine_options or {}))
-    scores: dict[str, tuple[list[float], list[float]]] = {}
+    scores: dict[str, Scores] = {}
     for name, seq in gts.items():
-        pairs = [degrade_x4(f) for f in seq]
+        pairs = [degrade_x4(f) for f in seq.frames]
         outs = upscale_sequence(engine, [lr for _, lr in pairs])
-        _score(scores, name, [psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
-               [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], len(gts), on_sequence)
+        _score(scores, name, Scores([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
+                                    [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], seq.names, len(seq.frames)),
+               len(gts), on_sequence)
     result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
                           model, data, frames)
     if (engine_options or {}).get("self_ensemble"):
@@ -211,16 +347,21 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
     engine = make_interpolator(loaded, device)
     seqs = read_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
-    scores: dict[str, tuple[list[float], list[float]]] = {}
+    scores: dict[str, Scores] = {}
     for name, seq in seqs.items():
-        psnrs, ssims = [], []
-        for i in range(1, len(seq) - 1, 2):
-            pred = engine.midpoint([seq[j] for j in vfi_context(i, len(seq), engine.num_inputs)])
-            psnrs.append(psnr_y(pred, seq[i]))
-            ssims.append(ssim_y(pred, seq[i]))
-        _score(scores, name, psnrs, ssims, len(seqs), on_sequence)
+        psnrs, ssims, predicted = [], [], range(1, len(seq.frames) - 1, 2)
+        for i in predicted:
+            pred = engine.midpoint([seq.frames[j] for j in vfi_context(i, len(seq.frames), engine.num_inputs)])
+            psnrs.append(psnr_y(pred, seq.frames[i]))
+            ssims.append(ssim_y(pred, seq.frames[i]))
+        _score(scores, name, Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames)), len(seqs),
+               on_sequence)
+    unscored = [name for name, seq in seqs.items() if len(seq.frames) % 2 == 0]  # its last frame is odd, and last
+    which = "each sequence's last frame" if _every(unscored, seqs) else f"the last frame of {first_names(unscored)}"
+    notes = (f"not scored: {which} (an even number of frames read): an odd frame is predicted from the frames on "
+             f"either side, and it has none after it",) if unscored else ()
     return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
-                        model, data, frames)
+                        model, data, frames, notes)
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

@@ -16,6 +16,7 @@ import logging
 import math
 import os
 import pkgutil
+import sys
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -269,7 +270,7 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
     for folder, where in zip(_search_dirs(), ("shipped", "user")):
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
+        for path in _by_model_name(folder):
             suffix = path.suffix.lower()
             if path.name.startswith(".") or not path.is_file():
                 continue  # atomic_write's temp files, folders
@@ -296,6 +297,12 @@ def scan_models() -> tuple[list[ModelInfo], list[SkippedFile]]:
                 else:
                     infos.append(checked)
     return infos, skipped
+
+
+def _by_model_name(folder: Path) -> list[Path]:
+    """The folder's files in the order `models` lists them: by model name (the stem), so the default vsr-x4-student
+    comes before its variants (by file name vsr-x4-student-aligned.safetensors came first: '-' sorts before '.')."""
+    return sorted(folder.iterdir(), key=lambda path: (path.stem, path.name))
 
 
 def _checked_model_file(weights: Path) -> ModelInfo | str:
@@ -436,7 +443,7 @@ def _weights_named(folder: Path, name: str) -> Path | None:
     """The first (sorted) weights file in `folder` named `name` in any letter case: the one `scan_models` lists."""
     if not folder.is_dir():
         return None
-    return next((p for p in sorted(folder.iterdir()) if p.suffix == ".safetensors" and not p.name.startswith(".")
+    return next((p for p in _by_model_name(folder) if p.suffix == ".safetensors" and not p.name.startswith(".")
                  and p.stem.casefold() == name.casefold() and p.is_file()), None)
 
 
@@ -567,7 +574,18 @@ def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise VsrAppError(f"CUDA was requested but no CUDA GPU is available; {cpu_hint}")
+        raise VsrAppError(f"CUDA was requested but {_why_no_cuda()}; {cpu_hint}")
     if device not in ("cpu",) and not device.startswith("cuda"):
         raise VsrAppError(f"unknown device '{device}' (use auto, cpu or cuda)")
     return torch.device(device)
+
+
+def _why_no_cuda() -> str:
+    """Why CUDA cannot be used: a CPU-only torch (the packaged app's, the default install's) is not helped by a GPU,
+    so "no CUDA GPU is available" sent a user with one looking for a driver problem."""
+    if torch.version.cuda is not None:
+        return "no CUDA GPU is available"
+    if getattr(sys, "frozen", False):
+        return ("this packaged app is built for the CPU only (for a GPU, run vsr-app from its source folder with a "
+                "CUDA build of torch, as its README says)")
+    return "this torch is a CPU-only build (install a CUDA build of torch 2.13.0 into .venv for the GPU, see README)"
