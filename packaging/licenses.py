@@ -256,7 +256,9 @@ Notes:
   `_internal/av.libs/`), so they can be replaced by a user's own builds, as the LGPL requires.
 - PyAV's wheel includes the GPL-2.0-or-later encoders x264 (used for H.264 output, the default) and x265
   (HEVC output). Redistributing the packaged app therefore falls under the GPL-2.0-or-later for those
-  libraries: their source is available at the addresses above.
+  libraries: their source is available at the addresses above, and whoever passes the bundle on must, as the GPL's
+  section 3 asks, also give its receivers the source of the versions bundled or a written offer to supply it (the
+  versions are those of PyAV's wheel, `av` above; vsr-app's own source, MIT, is its repository).
 {_system_section(list(system))}
 ## Media
 
