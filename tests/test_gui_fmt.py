@@ -88,6 +88,16 @@ def test_the_trainer_s_resume_hints_name_the_train_tab_s_buttons(tmp_path):
     assert worded(check_resumable, tmp_path / "none").endswith("; press Start to begin a new run")
 
 
+def test_a_prunings_resume_hint_is_one_template_the_train_tab_reads_as_its_button():
+    """The pruner's hint and the Train tab's pattern for it were spelled apart (`vfi_task`, `fmt`): one change of the
+    command's words would have left the tab showing a command line where it has a button."""
+    from vsr_app.errors import PRUNE_RESUME_HINT
+    from vsr_app.shell import command_line
+
+    said = f"stopped at step 3 of 8: checkpoint written; {PRUNE_RESUME_HINT.format(run=command_line(['/r/my run']))}"
+    assert fmt.for_train_tab(said) == "stopped at step 3 of 8: checkpoint written; press Continue pruning"
+
+
 def test_files_of_the_same_name_are_told_apart_by_their_folder(monkeypatch, tmp_path):
     """Two clip.mp4 from different shoots looked alike in Open recent and on the Welcome page."""
     monkeypatch.setenv("HOME", str(tmp_path))

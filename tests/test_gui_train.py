@@ -673,6 +673,18 @@ def test_a_run_whose_checkpoint_is_gone_is_resumed_not_overwritten(panel, qtbot,
     assert "--resume" in args and "--data" not in args
 
 
+def test_resume_with_another_validation_clip_does_not_call_the_clip_unused(panel, tmp_path):
+    """Resume passes the form's Validation clip (--val), which the trainer takes: only the edits it does not pass are
+    said to be unused (the log said "changed here and not used: val" of a clip the run then validated on)."""
+    run = exported_run(tmp_path / "runs" / "tiny-student")
+    began = {**panel.form.options(), "val": [str(tmp_path / "old clip.mp4")], "seed": 1, "steps": 7}
+    (run / "gui-options.json").write_text(json.dumps(began))
+    args = prepare(panel, resume=True)
+    assert args[args.index("--val") + 1] == panel.form.options()["val"][0]
+    [said] = [line for line in panel.log.toPlainText().splitlines() if "changed here and not used" in line]
+    assert said.endswith("changed here and not used: seed")
+
+
 def test_a_run_opened_with_a_file_as_its_data_starts_with_it(panel, tmp_path):
     """A command-line run may train on a file (--data clip.mp4); Open run lists it, and Start takes it as the trainer
     does instead of calling it a folder that was not found."""

@@ -148,6 +148,11 @@ def test_resuming_with_the_other_task_names_the_right_command(data_dir, tmp_path
     with pytest.raises(VsrAppError, match=f"frame-interpolation run: continue it with `vsr-app train vfi --out {run} "
                                           "--resume`"):
         vsr(data_dir, run, resume=True)
+    # a pruning's: `train vfi --resume` refuses it too, so its own command is named
+    (run / "config.json").write_text(json.dumps({"task": "prune", "data": [], "teacher": None, "options": {}}))
+    with pytest.raises(VsrAppError, match=f"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
+                                          f"{run} --resume`"):
+        vsr(data_dir, run, resume=True)
 
 
 def test_frame_interpolation_refuses_vsr_distillation_in_one_line(data_dir, tmp_path):
@@ -695,6 +700,22 @@ def test_a_resume_after_a_hard_kill_drops_the_metrics_of_the_lost_steps(data_dir
     assert "val_psnr" not in json.loads((run / "model.json").read_text())["metrics"]
 
 
+def test_metrics_lines_that_hold_no_record_are_passed_over_by_a_resume_and_by_the_export(tmp_path):
+    """A line that parses but is no record (`null`, a step that is no number) stopped a resume with an
+    AttributeError or a TypeError, and a torn line stopped the export's search for the last validation (a traceback
+    in the middle of a save); elapsed_before passed over both. A resume drops them with the lost steps."""
+    from vsr_app.distill.checkpoint import elapsed_before, resume_metrics
+    from vsr_app.distill.train import _last_validation
+
+    first, last = {"step": 1, "loss": 0.5, "elapsed_s": 3.0}, {"step": 2, "val_psnr": 30.0}
+    odd = ["null", "[1, 2]", '"text"', '{"step": null, "loss": 0.4}', '{"step": "2", "loss": 0.4}', '{"step": 2, "v']
+    (tmp_path / "metrics.jsonl").write_text("\n".join([json.dumps(first), *odd, json.dumps(last), odd[-1]]) + "\n")
+    assert _last_validation(tmp_path, None) == last
+    assert elapsed_before(tmp_path) == 3.0
+    resume_metrics(tmp_path, 2, [])
+    assert [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()] == [first, last]
+
+
 @pytest.mark.parametrize("task", ["vsr", "vfi"])
 def test_a_start_refused_for_its_data_or_device_leaves_nothing(data_dir, tmp_path, task, monkeypatch):
     import shutil
@@ -731,11 +752,25 @@ def test_asking_a_cpu_only_torch_for_cuda_says_the_build_is_why(monkeypatch):
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch, "__version__", "2.11.0+cpu")  # the version to install is this torch's, not a copy
     with pytest.raises(VsrAppError, match=r"but this torch is a CPU-only build \(install a CUDA build of torch "
-                                          r"2\.13\.0 into \.venv for the GPU, see README\); use --device cpu$"):
+                                          r"2\.11\.0 into \.venv for the GPU, see README\); use --device cpu$"):
         resolve_device("cuda")
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     with pytest.raises(VsrAppError, match=r"but this packaged app is built for the CPU only"):
+        resolve_device("cuda")
+
+
+def test_asking_a_rocm_torch_without_a_gpu_for_cuda_says_no_gpu_is_available(monkeypatch):
+    """A ROCm build runs AMD GPUs under the "cuda" device name: it was called a CPU-only build."""
+    from vsr_app.models import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(torch.version, "hip", "6.2.41133")
+    with pytest.raises(VsrAppError, match=r"^CUDA was requested but no GPU is available to this torch \(a ROCm build, "
+                                          r"for AMD GPUs\); use --device cpu$"):
         resolve_device("cuda")
 
 

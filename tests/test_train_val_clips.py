@@ -4,6 +4,7 @@ and a run's config.json says which task it is."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import threading
@@ -14,8 +15,8 @@ import pytest
 from gui_support import gui_env, window  # noqa: F401
 from test_train_run_folder import TINY_VFI, TINY_VSR, data_dir, quiet  # noqa: F401 (data_dir: a fixture)
 from videogen import make_video
-from vsr_app.distill import train_cli, vfi_task
-from vsr_app.distill.runs import config_task, config_val_clips
+from vsr_app.distill import checkpoint, train, train_cli, vfi_task
+from vsr_app.distill.runs import config_task, config_val_clips, measured_on, resumed_val, saved_val_clips
 from vsr_app.distill.train_cli import run_from_cli
 from vsr_app.gui.train_curves import TrainingCurves
 
@@ -137,3 +138,64 @@ def test_records_that_do_not_name_their_clip_are_of_the_clips_the_run_had_before
                         {"step": 4, "val_psnr": 25.0, "validated_on": ["/clips/new.mp4"]}])
     assert curves.series["val_psnr"] == ([4], [25.0])
     assert curves.series["val_psnr (old.mp4)"] == ([2], [30.0])
+
+
+def test_a_full_disk_while_a_resume_tags_the_old_scores_leaves_them_the_old_clips(tmp_path, monkeypatch):
+    """A resume with another clip tags the records from before records named their clips, and saves config.json
+    naming the new clip. It saved config.json first: a tagging that failed then (a full disk) left the old clip's
+    scores untagged under a config.json naming the new clip, whose scores they were then read as."""
+    run = tmp_path / "run"
+    run.mkdir()
+    old, new = str(tmp_path / "old.mp4"), str(tmp_path / "new.mp4")
+    (run / "config.json").write_text(json.dumps({"task": "vsr", "val": [old]}))
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 2, "val_psnr": 30.0}) + "\n")
+
+    def full_disk(path, write):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint, "atomic_write", full_disk)  # the tagging's write
+    with pytest.raises(OSError):
+        train._open_run_files(run, True, 2, {"task": "vsr", "val": [new]}, lambda *_: None)
+    [record] = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert measured_on(record, [old], untagged=saved_val_clips(run))
+
+
+def test_a_clip_is_matched_as_a_file_not_as_a_spelling(tmp_path, monkeypatch):
+    """A clip reached through a link, or named relative in an older run's config.json, never matched the full path
+    the Train tab passes: its scores were drawn as another clip's, and the card lost them."""
+    clip = tmp_path / "clips" / "val.mp4"
+    clip.parent.mkdir()
+    clip.write_bytes(b"")
+    (tmp_path / "linked").symlink_to(tmp_path / "clips")
+    tagged = {"step": 2, "val_psnr": 30.0, "validated_on": [str(tmp_path / "linked" / "val.mp4")]}
+    assert measured_on(tagged, [str(clip)], untagged=[])
+    monkeypatch.chdir(tmp_path)  # the trainer's working folder, which it found the relative clip from
+    run = tmp_path / "run"
+    run.mkdir()
+    options = {"val_videos": ["clips/val.mp4"]}
+    (run / "config.json").write_text(json.dumps({"task": "vfi", "data": [], "options": options}))
+    assert saved_val_clips(run) == [str(clip)]  # what its untagged records are tagged with on a resume
+    assert measured_on({"step": 2, "val_psnr": 30.0}, [str(clip)], untagged=["clips/val.mp4"])
+    said = []  # a resume saves it full (the next may start in another folder), and says no change of clips
+    assert resumed_val(["clips/val.mp4"], None, run, said.append) == [str(clip)] and said == []
+
+
+def test_the_train_tab_names_other_clips_of_the_same_name_with_their_folder(qtbot, gui_env, tmp_path):
+    """Two shoots' clip.mp4 were one curve, "val_psnr (clip.mp4)"; and the run's own clip reached through a link was
+    drawn as another clip."""
+    now = tmp_path / "now" / "new.mp4"
+    now.parent.mkdir()
+    now.write_bytes(b"")
+    (tmp_path / "linked").symlink_to(tmp_path / "now")
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.set_val_clips([str(now)])
+    curves.add_records([{"step": 2, "val_psnr": 30.0, "validated_on": ["/shoot1/clip.mp4"]},
+                        {"step": 4, "val_psnr": 31.0, "validated_on": ["/shoot2/clip.mp4"]},
+                        {"step": 6, "val_psnr": 32.0, "validated_on": ["/shoot1/clip.mp4"]},
+                        {"step": 8, "val_psnr": 33.0, "validated_on": [str(tmp_path / "linked" / "new.mp4")]},
+                        {"step": 10, "val_psnr": 34.0, "validated_on": ["/shoot3/new.mp4"]}])
+    assert curves.series["val_psnr"] == ([8], [33.0])
+    assert curves.series["val_psnr (clip.mp4)"] == ([2, 6], [30.0, 32.0])
+    assert curves.series["val_psnr (shoot2/clip.mp4)"] == ([4], [31.0])
+    assert curves.series["val_psnr (shoot3/new.mp4)"] == ([10], [34.0])  # not to be taken for the run's new.mp4

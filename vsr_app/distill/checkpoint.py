@@ -20,7 +20,8 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.ema import WeightAverage
-from vsr_app.distill.runs import VALIDATED_ON, check_own_folder, exported_step, holds_run, is_validation
+from vsr_app.distill.runs import (VALIDATED_ON, check_own_folder, exported_step, holds_run, is_validation,
+                                  metrics_record)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 
@@ -209,18 +210,20 @@ def elapsed_before(run_dir: Path) -> float:
     except FileNotFoundError:
         return 0.0
     for line in reversed(lines):
-        try:
-            elapsed = json.loads(line).get("elapsed_s")
-        except (json.JSONDecodeError, AttributeError):
-            continue
-        if isinstance(elapsed, (int, float)):
+        elapsed = (metrics_record(line) or {}).get("elapsed_s")
+        if _is_number(elapsed):
             return float(elapsed)
     return 0.0
 
 
 def _record_step(line: str) -> float:
-    """A metrics record's step; a record torn by the kill counts as past every checkpoint."""
-    try:
-        return json.loads(line).get("step", 0)
-    except json.JSONDecodeError:
-        return math.inf
+    """A metrics record's step; a record torn by the kill (or one that is no record, or has no number for its step)
+    counts as past every checkpoint."""
+    record = metrics_record(line)
+    step = None if record is None else record.get("step", 0)
+    return step if _is_number(step) else math.inf
+
+
+def _is_number(value) -> bool:
+    """A JSON number, not true or false (which Python counts as ints)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

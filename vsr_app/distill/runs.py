@@ -6,8 +6,10 @@
   is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and
   `set_aside` any other file a new run would write over (a folder's own config.json).
 - Which task a run's config.json is (`config_task`: "vsr", "vfi" or "prune"), which clips it validates on
-  (`config_val_clips`), and which clips a validation record in metrics.jsonl was measured on (`record_clips`).
-- A pruning's run (`is_prune_config`), which no training run continues, and what it leaves (`PRUNED_NET`).
+  (`config_val_clips`), which clips a validation record in metrics.jsonl was measured on (`record_clips`; compared
+  as files, not spellings: `clips_key`), and a metrics line's record (`metrics_record`).
+- A pruning's run (`is_prune_config`), which no training run continues, and what it leaves (`PRUNED_NET`); the
+  command that continues a run of each task (`resume_command`).
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.errors import MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
+from vsr_app.shell import command_line
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vf
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
 TASK_KEY = "task"  # config.json's: which of RUN_TASKS the run is (`config_task`)
 RUN_TASKS = ("vsr", "vfi", "prune")
+RESUME_COMMANDS = {"vsr": "train vsr", "vfi": "train vfi", "prune": PRUNE_COMMAND}  # what continues each task's run
 VALIDATED_ON = "validated_on"  # a validation record's in metrics.jsonl: the clips it was measured on
 
 
@@ -45,6 +49,12 @@ def config_task(config: dict) -> str:
     if config.get("command") == PRUNE_COMMAND:
         return "prune"
     return "vfi" if isinstance(config.get("options"), dict) else "vsr"
+
+
+def resume_command(task: str, run_dir: Path) -> str:
+    """The whole command that continues a run of `task` (`config_task`'s) in `run_dir`, quoted to paste: the one a
+    resume by another task's command names."""
+    return command_line(["vsr-app", *RESUME_COMMANDS[task].split(), "--out", str(run_dir), "--resume"])
 
 
 def is_prune_config(config: dict) -> bool:
@@ -75,7 +85,23 @@ def record_clips(record: dict, untagged: list[str]) -> list[str]:
 def measured_on(record: dict, clips: list[str], untagged: list[str]) -> bool:
     """Whether a validation record's scores are of `clips` (`untagged`: see record_clips): a resume may change the
     clips (--val), and a score of others must not be shown as theirs."""
-    return sorted(record_clips(record, untagged)) == sorted(clips)
+    return clips_key(record_clips(record, untagged)) == clips_key(clips)
+
+
+def clips_key(clips: list[str]) -> tuple[str, ...]:
+    """Which files `clips` are, however they are spelled: a clip reached through a link, or named relative (an older
+    run's config.json: against the working folder, as the trainer resolved it, `absolute_paths`), is the same clip
+    as its full path, which the Train tab passes."""
+    return tuple(sorted(os.path.normcase(os.path.realpath(str(clip))) for clip in clips))
+
+
+def metrics_record(line: str) -> dict | None:
+    """A metrics.jsonl line's record; None for a line that is none (torn by a kill, or not a JSON object)."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def is_validation(record: dict) -> bool:
@@ -288,12 +314,19 @@ def saved_config(run_dir: Path) -> dict | None:
 
 
 def saved_val_clips(run_dir: Path) -> list[str]:
-    """The validation clips the run's saved options name (config.json, else its card's copy): what its validation
-    records without a VALIDATED_ON were measured on; none where neither reads."""
+    """The validation clips the run's saved options name (config.json, else its card's copy), full paths (an older
+    run's may be relative: `full_clips`): what its validation records without a VALIDATED_ON were measured on; none
+    where neither reads."""
     try:
-        return config_val_clips(resumed_config(run_dir, lambda *_: None))
+        return full_clips(config_val_clips(resumed_config(run_dir, lambda *_: None)))
     except VsrAppError:
         return []
+
+
+def full_clips(clips: list) -> list:
+    """Saved clips as full paths: an older run's config.json may name them relative, as the trainer found them from
+    its working folder, which `absolute_paths` resolves a new run's against."""
+    return [os.path.abspath(clip) if isinstance(clip, str) else clip for clip in clips]
 
 
 def resumed_config(run_dir: Path, log) -> dict:
@@ -368,7 +401,7 @@ def absolute_paths(options: dict) -> dict:
             options[key] = os.path.abspath(options[key])
     for key in ("val", "val_videos"):
         if isinstance(options.get(key), list):
-            options[key] = [os.path.abspath(v) if isinstance(v, str) else v for v in options[key]]
+            options[key] = full_clips(options[key])
     return options
 
 
@@ -403,8 +436,8 @@ def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Pat
     may change; a clip moved with the footage left the run unresumable, --val ignored), else its own, which must
     still be there. `check` refuses clips not held out of the data: new ones before the change is said, and the
     run's own where its data moved (they may lie inside the data's new place)."""
-    saved_val = saved_val or []
-    clips = [os.path.abspath(p) for p in val] if val else saved_val
+    saved_val = full_clips(saved_val or [])  # saved again full: the run resumes from any folder
+    clips = full_clips(val) if val else saved_val
     missing = [] if val else [p for p in clips if not os.path.exists(p)]
     if missing:
         raise VsrAppError(f"validation clip not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--val')}")

@@ -44,8 +44,8 @@ from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_m
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claim_run_dir,
-                                  config_val_clips, is_validation, measured_on, release_run_dir, saved_val_clips,
-                                  set_aside, set_aside_metrics)
+                                  config_val_clips, is_validation, measured_on, metrics_record, release_run_dir,
+                                  saved_val_clips, set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
@@ -342,12 +342,12 @@ def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | 
         for name in ("config.json", "model.json"):
             if kept := set_aside(run_dir, name):
                 log(f"the {name} that was in the run folder is kept as {kept.name}")
-    validated_on = saved_val_clips(run_dir) if resume else []  # read before config.json names the clips of now
+    if resume:  # before config.json names the clips of now: were the tagging to fail (a full disk) after it, the
+        # untagged records would be read as the new clips' scores
+        resume_metrics(run_dir, start, saved_val_clips(run_dir))
     if run_config is not None:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(run_config, indent=1)))
-    if resume:
-        resume_metrics(run_dir, start, validated_on)
-    elif kept := set_aside_metrics(run_dir):
+    if not resume and (kept := set_aside_metrics(run_dir)):
         log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
     return open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
 
@@ -361,13 +361,16 @@ def _clips_of(run_config: dict | None) -> dict:
 def _last_validation(run_dir: Path, run_config: dict | None) -> dict:
     """The run's last validation record on the clips its options name now ({} when none is yet: a resume with
     another --val stopped before validating). Records from before records named their clips were tagged by the
-    resume that could change them (`resume_metrics`): one still untagged is of these clips."""
+    resume that could change them (`resume_metrics`): one still untagged is of these clips. A line that holds no
+    record (torn by a kill) is skipped."""
     clips = config_val_clips(run_config) if run_config is not None else None
     last = {}
     path = run_dir / "metrics.jsonl"
-    for line in path.read_text().splitlines() if path.exists() else []:
-        record = json.loads(line)
-        if is_validation(record) and (clips is None or measured_on(record, clips, untagged=clips)):
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        record = metrics_record(line)
+        if record is None or not is_validation(record):
+            continue
+        if clips is None or measured_on(record, clips, untagged=clips):
             last = record
     return last
 

@@ -13,13 +13,12 @@ import torch
 from vsr_app.distill.checkpoint import check_asked_steps, check_steps
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,
-                                  check_resume_flags, claim_run_dir, config_task, holds_run, read_config_file,
-                                  release_run_dir, resumed_config, resumed_data, resumed_teacher, resumed_val,
-                                  saved_options_checked, say_unused)
+from vsr_app.distill.runs import (RESUME_COMMANDS, TASK_KEY, absolute_if_path, absolute_paths, check_new_run,
+                                  check_resumable, check_resume_flags, claim_run_dir, config_task, holds_run,
+                                  read_config_file, release_run_dir, resume_command, resumed_config, resumed_data,
+                                  resumed_teacher, resumed_val, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
-from vsr_app.shell import command_line
 
 
 def _teacher_without_distill(task_name: str, config_file: str | None) -> str:
@@ -59,7 +58,9 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
 
         # (said by train_vfi: where it came from, or that there is nothing to resume)
         saved = resumed_config(run_dir, lambda *_: None) if resume and holds_run(run_dir) else None
-        if saved is not None and config_task(saved) != "vsr":  # a VSR run: train_vfi names the right command
+        # the flags against a VFI run's or a pruning's own (a VSR run is refused by train_vfi, which names the command
+        # that continues it)
+        if saved is not None and config_task(saved) != "vsr":
             check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
         options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
         return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
@@ -79,9 +80,10 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
     saved = resumed_config(run_dir, log) if resume else None
-    if saved is not None and config_task(saved) != "vsr":
-        raise VsrAppError(f"{run_dir} holds a frame-interpolation run: continue it with "
-                          f"`{command_line(['vsr-app', 'train', 'vfi', '--out', str(run_dir), '--resume'])}`")
+    saved_task = config_task(saved) if saved is not None else "vsr"
+    if saved_task != "vsr":
+        what = "a frame-interpolation run" if saved_task == "vfi" else f"a `vsr-app {RESUME_COMMANDS[saved_task]}` run"
+        raise VsrAppError(f"{run_dir} holds {what}: continue it with `{resume_command(saved_task, run_dir)}`")
     if saved is not None:
         saved = {k: v for k, v in saved.items() if k != TASK_KEY}  # the options: the task is said apart
     if resume:

@@ -37,12 +37,13 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
-from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, absolute_if_path,
-                                  absolute_paths, check_new_run, check_resumable, claim_run_dir, config_task,
-                                  is_prune_config, read_json_object, release_run_dir, resumed_config, resumed_data,
-                                  resumed_teacher, resumed_val, saved_config, saved_options_checked, say_unused)
+from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, RESUME_COMMANDS, TASK_KEY,
+                                  absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
+                                  config_task, read_json_object, release_run_dir, resume_command, resumed_config,
+                                  resumed_data, resumed_teacher, resumed_val, saved_config, saved_options_checked,
+                                  say_unused)
 from vsr_app.distill.train import train
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
 from vsr_app.shell import command_line
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
@@ -332,13 +333,13 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
     if resume:
         check_resumable(run_dir)
         saved = resumed_config(run_dir, log)
-        if config_task(saved) == "vsr":
+        task = config_task(saved)
+        if task == "vsr":
             raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with "
-                              f"`{command_line(['vsr-app', 'train', 'vsr', '--out', str(run_dir), '--resume'])}`")
-        if config_task(saved) != fresh[TASK_KEY]:  # a pruning's options and optimiser are not a training's
-            command = "prune vfi" if is_prune_config(saved) else "train vfi"
-            raise VsrAppError(f"{run_dir} holds a `vsr-app {command}` run: continue it with "
-                              f"`{command_line(['vsr-app', *command.split(), '--out', str(run_dir), '--resume'])}`")
+                              f"`{resume_command(task, run_dir)}`")
+        if task != fresh[TASK_KEY]:  # a pruning's options and optimiser are not a training's
+            raise VsrAppError(f"{run_dir} holds a `vsr-app {RESUME_COMMANDS[task]}` run: continue it with "
+                              f"`{resume_command(task, run_dir)}`")
         with saved_options_checked(run_dir):
             _split_options(saved["options"])
         if fresh["options"].get("steps"):
@@ -557,7 +558,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
         check_steps(run_dir, loop.steps)
         if loop.steps > resumed_at:
             _set_aside_pruned_net(run_dir, resumed_at, log)
-    hint = f"continue with `{command_line(['vsr-app', 'prune', 'vfi', '--out', str(run_dir), '--resume'])}`"
+    hint = PRUNE_RESUME_HINT.format(run=command_line([str(run_dir)]))
     net = _load_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",

@@ -42,8 +42,8 @@ def resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> in
     ConvLSTM) start afresh, so the run no longer repeats the uninterrupted one exactly."""
     step = exported_step(run_dir)
     init_from(modules["model"], str(run_dir / "model.safetensors"),
-               advice="these are not the weights of the net the run's config.json builds (was model.safetensors "
-                      "replaced?)")
+              advice="these are not the weights of the net the run's config.json builds (was model.safetensors "
+                     "replaced?)")
     afresh = ["the optimiser state"] + [name for name in modules if name != "model"]
     log(f"resumed {run_dir} at step {step} from its exported weights alone (model.safetensors): its checkpoint is "
         f"gone, so these start afresh: {', '.join(afresh)}")
@@ -51,8 +51,8 @@ def resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> in
 
 
 def init_from(model: nn.Module, path: str, partial: bool = False,
-               advice: str = "give init_from the weights of a net of this kind and size, or set init_partial to take "
-                             "the tensors that fit") -> list[str]:
+              advice: str = "give init_from the weights of a net of this kind and size, or set init_partial to take "
+                            "the tensors that fit") -> list[str]:
     """Load `path` into model; with `partial`, only the tensors whose name and shape fit (e.g. a teacher whose
     head changed). Returns the names left freshly initialised. `advice` ends the one-line error of weights that do
     not fit: what the caller's user can do about it."""

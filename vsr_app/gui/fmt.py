@@ -8,7 +8,7 @@ from pathlib import Path
 
 from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
-                            RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
+                            PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
@@ -106,7 +106,7 @@ RESUME_HINTS = {RESUME_HINT: "press Resume",
                 NOT_NEW_HINT: "press Resume to continue it, or choose another model name",
                 NOT_RESUMABLE_HINT: "press Start to begin a new run"}
 # a pruning's hint names its whole command (distill.vfi_task), which the tab's Continue pruning runs
-_PRUNE_RESUME_HINT = re.compile(r"continue with `vsr-app prune vfi --out .+? --resume`")
+_PRUNE_RESUME_HINT = re.compile(re.escape(PRUNE_RESUME_HINT).replace(r"\{run\}", ".+?"))
 
 
 def for_train_tab(message: str) -> str:

@@ -17,7 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from vsr_app.distill.runs import is_validation, measured_on, record_clips
+from vsr_app.distill.runs import clips_key, is_validation, measured_on, record_clips
 from vsr_app.gui import theme
 
 NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
@@ -36,6 +36,11 @@ def smooth(values: list[float], weight: float) -> list[float]:
         average = weight * average + (1 - weight) * value
         out.append(average / (1 - weight ** (i + 1)))
     return out
+
+
+def _names(clips: list[str], parts: int) -> str:
+    """The clips by the last `parts` parts of their paths (1: file names; 2: with their folders')."""
+    return ", ".join(Path(*Path(str(clip)).parts[-parts:]).as_posix() for clip in clips)
 
 
 class TrainingCurves(QWidget):
@@ -133,6 +138,7 @@ class TrainingCurves(QWidget):
             plot.clear()
             legend.clear()
         self.series, self.curves, self.raw = {}, {}, {}
+        self.clip_names: dict[tuple[str, ...], str] = {}  # other clips' names in their curves' (`_other_clips`)
         self.legend_widths: dict[pg.LegendItem, list[float]] = {}  # measured by _legend_widths
         self.val_plot.addItem(self.val_note, ignoreBounds=True)  # clear() took it out
         self.val_note.hide()
@@ -184,7 +190,20 @@ class TrainingCurves(QWidget):
         if self.val_clips is None or not is_validation(record) or \
                 measured_on(record, self.val_clips, self.untagged_clips):
             return ""
-        return ", ".join(Path(clip).name for clip in record_clips(record, self.untagged_clips)) or "other clips"
+        clips = record_clips(record, self.untagged_clips)
+        key = clips_key(clips)
+        if key not in self.clip_names:
+            self.clip_names[key] = self._clips_name(clips)
+        return self.clip_names[key]
+
+    def _clips_name(self, clips: list[str]) -> str:
+        """Other clips' file names; with their folders' names where another set of clips (or the run's of now) goes
+        by those names, as two shoots' clip.mp4 were one curve; whole paths where even those are the same."""
+        taken = {*self.clip_names.values(), _names(self.val_clips or [], 1)}
+        for name in (_names(clips, 1), _names(clips, 2)):
+            if name not in taken:
+                return name or "other clips"
+        return ", ".join(map(str, clips))
 
     def _new_curve(self, key: str, validation: bool) -> None:
         colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]

@@ -444,7 +444,7 @@ class TrainPanel(QWidget):
         run_dir = plan.run_dir
         self._check_run_dir(run_dir, plan.name, plan.resume)
         if plan.resume:
-            self._say_unused_changes(run_dir, plan.options)
+            self._say_unused_changes(run_dir, plan.options, plan.task)
         config = None if plan.resume else run_dir / "gui-options.json"
         try:
             self.new_run_made_dir = None if plan.resume else not run_dir.exists()
@@ -466,14 +466,16 @@ class TrainPanel(QWidget):
                                val=plan.options.get(VAL_KEY[plan.task]) or [],
                                teacher_moved=plan.resume and saved_teacher_gone(run_dir))
 
-    def _say_unused_changes(self, run_dir: Path, options: dict) -> None:
+    def _say_unused_changes(self, run_dir: Path, options: dict, task: str) -> None:
         """A resumed run keeps the settings it began with (the trainer's rule): say which edits of the form it will
-        not use, rather than let them look applied."""
+        not use, rather than let them look applied. Resume passes the Steps and the Validation clip (`train_arguments`:
+        --steps, --val), which the trainer takes."""
         try:
             began = read_json_object(run_dir / "gui-options.json", "the options the Train tab started the run with")
         except VsrAppError:
             return  # a run started from the command line: its config.json is what it continues with
-        changed = sorted(k for k in set(options) | set(began) if k != "steps" and began.get(k) != options.get(k))
+        taken = {"steps", VAL_KEY[task]}
+        changed = sorted(k for k in set(options) | set(began) if k not in taken and began.get(k) != options.get(k))
         if changed:
             self._log(f"Resume continues the run with the settings it began with; changed here and not used: "
                       f"{', '.join(changed)}")
