@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, upscale_sequence  # noqa: E402
+from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         streams = {}
-        for folder in sequence_folders(args.data):
+        for folder in sequence_sources(args.data):
             pairs = [degrade_x4(x) for x in read_frames(folder)]
             path = Path(tmp) / f"{folder.name}.mkv"
             write_interlaced(path, [lr for _, lr in pairs], args.gap)

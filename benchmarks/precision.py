@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.errors import VsrAppError  # noqa: E402
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, upscale_sequence, vfi_context  # noqa: E402
+from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, upscale_sequence, vfi_context  # noqa: E402
 from vsr_app.inference import make_interpolator, make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, rgb_to_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -39,7 +39,7 @@ DEFAULT_MODELS = "vsr-x4-student,vsr-x4-teacher,vfi-x2-student,vfi-x2-teacher"
 def load_sequences(folder: Path | None, frames: int) -> dict[str, list[np.ndarray]]:
     """Frame folders under `folder`, or the bundled sample clip when there is none."""
     if folder is not None and folder.is_dir():
-        return {f.name: read_frames(f, frames) for f in sequence_folders(folder)}
+        return {f.name: read_frames(f, frames) for f in sequence_sources(folder)}
     from vsr_app.bench import decode_clip
     from vsr_app.resources import resource_path
 

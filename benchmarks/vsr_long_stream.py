@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, upscale_sequence  # noqa: E402
+from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--restart must be 1 or more")
 
     sequences = {f.name: ping_pong([degrade_x4(x) for x in read_frames(f)], args.repeat)
-                 for f in sequence_folders(args.data)}
+                 for f in sequence_sources(args.data)}
     rows = []
     for model in args.models.split(","):
         engine = make_upscaler(load_model(model, "cpu"), "cpu")

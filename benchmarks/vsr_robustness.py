@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.distill.degrade import apply_condition  # noqa: E402
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_folders, summary, upscale_sequence  # noqa: E402
+from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, summary, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, ssim_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    folders = sequence_folders(args.data)
+    folders = sequence_sources(args.data)
     pairs = {f.name: [degrade_x4(x) for x in read_frames(f, args.frames)] for f in folders}
     gts = {name: [g for g, _ in p] for name, p in pairs.items()}
     rows = []

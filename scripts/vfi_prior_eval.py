@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from vsr_app.distill.data import to_frames
-from vsr_app.evaluate import read_frames, sequence_folders, summary, vfi_context
+from vsr_app.evaluate import read_frames, sequence_sources, summary, vfi_context
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
 from vsr_app.nets.ops import set_threads
@@ -41,7 +41,7 @@ def main() -> None:
     args = p.parse_args()
     set_threads(args.threads)
     scores = {}
-    for folder in sequence_folders(args.data):
+    for folder in sequence_sources(args.data):
         seq = read_frames(folder)
         psnrs, ssims = [], []
         for i in range(1, len(seq) - 1, 2):

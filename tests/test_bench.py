@@ -132,6 +132,45 @@ def test_the_table_gives_sizes_as_size_takes_them_and_each_rate_its_precision():
     assert note == "warning: --precision fp16 on a CPU is emulated and slow"
 
 
+def test_a_table_of_a_result_saved_before_notes_and_pipeline_precision_is_still_shown():
+    """A JSON saved by an earlier version (no "notes", no "pipeline_precision") raised KeyError."""
+    old = {"device": "cpu", "machine": "a CPU", "frames": 8, "warmup": 3, "budget_s": 0.1,
+           "models": {"tiny": {key: value for key, value in MEASURED.items() if key != "pipeline_precision"}}}
+    header, tiny = bench.format_table(old).splitlines()[1:]
+    assert tiny.split()[5:10] == ["50.00", "fp32", "25.00", "?", "-"]  # not known to be the same precision
+
+
+def test_fp16_is_warned_about_only_where_a_model_ran_in_it(capsys, monkeypatch, caplog):
+    """bicubic has no weights and runs fp32 whatever --precision says: the warning that fp16 is emulated was shown
+    with bicubic alone."""
+    monkeypatch.setattr(bench, "run_one", lambda name, clip, config: MEASURED)  # fp32, as bicubic runs
+    with caplog.at_level(logging.WARNING, logger="vsr_app.bench"):
+        code = main(["bench", "--json", "--device", "cpu", "--models", "bicubic", "--precision", "fp16", "--size",
+                     "24x32", "--frames", "8"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["notes"] == []
+    assert [r.getMessage() for r in caplog.records if r.name == "vsr_app.bench"] == []
+
+
+@pytest.mark.parametrize("precision, engines", [("auto", 1), ("fp32", 2)])
+def test_the_pipeline_s_precision_is_the_measured_engine_s_with_precision_auto(tmp_path, monkeypatch, precision,
+                                                                              engines):
+    """A second engine was built for every model only to read the precision the pipeline runs in: with --precision
+    auto it is the one measured (the same net, device and precision)."""
+    made = []
+    make_engine = bench.make_engine
+
+    def counted(*args, **kwargs):
+        made.append(kwargs)
+        return make_engine(*args, **kwargs)
+
+    monkeypatch.setattr(bench, "make_engine", counted)
+    clip = bench.write_clip(sample_frames((24, 32), 8), tmp_path / "clip.mp4")
+    config = bench.BenchConfig(device="cpu", frames=8, budget_s=0.01, precision=precision)
+    result = bench.bench_model(str(_student(tmp_path / "run")), clip, config)
+    default = PRECISION_NAMES.get(str(autocast_dtype(torch.device("cpu"))), "fp32")
+    assert len(made) == engines and result["pipeline_precision"] == default
+
+
 def test_unknown_model_is_a_user_error(capsys):
     assert main(["bench", "--models", "no-such-model"]) == 1
     assert "unknown model" in capsys.readouterr().err

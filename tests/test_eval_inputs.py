@@ -349,3 +349,153 @@ def test_each_task_has_its_own_help(capsys, task, says, hidden):
     assert exc.value.code == 0
     assert [s for s in says if s not in text] == [] and [s for s in hidden if s in text] == []
     assert "`vsr-app models` lists them" in text and "compressed video is a weaker one than lossless frames" in text
+
+
+def _decode_log(monkeypatch, log):
+    """Log each video's frames as they are decoded ("decode NAME"), not its header (probe)."""
+    from vsr_app.video.reader import VideoReader
+
+    frames = VideoReader.frames
+
+    def logged(self, *args, **kwargs):
+        log.append(f"decode {self.path.stem}")
+        yield from frames(self, *args, **kwargs)
+
+    monkeypatch.setattr(VideoReader, "frames", logged)
+
+
+def test_each_sequence_is_checked_first_then_read_and_scored_one_at_a_time(tmp_path, monkeypatch):
+    """Every sequence was read into memory before the first was scored: a folder of ten 1-minute 1080p videos needed
+    ~110 GB. A sequence that cannot be scored is still refused before any is decoded, from its header."""
+    from videogen import make_video
+
+    from vsr_app.evaluate import eval_vsr
+
+    make_video(tmp_path / "a.mp4", frames=4)
+    make_video(tmp_path / "b.mp4", frames=3)
+    log = []
+    _decode_log(monkeypatch, log)
+    eval_vsr("bicubic", tmp_path, device="cpu", on_sequence=lambda scored: log.append(f"scored {scored.name}"))
+    assert log == ["decode a", "scored a", "decode b", "scored b"]
+    make_video(tmp_path / "c.mp4", frames=3, width=6, height=48)
+    log.clear()
+    with pytest.raises(VsrAppError, match="sequence 'c' has 6x48 frames, too small to score"):
+        eval_vsr("bicubic", tmp_path, device="cpu", on_sequence=lambda scored: log.append(f"scored {scored.name}"))
+    assert log == []
+
+
+def _peak_bytes(score) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        score()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("task, model", [("vsr", "bicubic"), ("vfi", "blend")])
+def test_a_sequence_s_frames_are_freed_before_the_next_is_read(tmp_path, monkeypatch, task, model):
+    """Three videos take no more memory to score than one: what a sequence held is gone before the next is read."""
+    import dataclasses
+
+    from videogen import make_video
+
+    from vsr_app.evaluate import SCORERS
+    from vsr_app.video.reader import VideoReader
+
+    frames = VideoReader.frames
+
+    def traced(self, *args, **kwargs):  # tracemalloc sees numpy's allocations, not those of the decoder's colour step
+        for frame in frames(self, *args, **kwargs):
+            yield dataclasses.replace(frame, image=frame.image.copy())
+
+    monkeypatch.setattr(VideoReader, "frames", traced)
+    scorer, _ = SCORERS[task]
+    for folder, names in (("one", "a"), ("three", "abc")):
+        (tmp_path / folder).mkdir()
+        for name in names:
+            make_video(tmp_path / folder / f"{name}.mp4", frames=24, width=160, height=120)
+    scorer(model, tmp_path / "one", device="cpu")  # imports and first-use allocations out of the way
+    one = _peak_bytes(lambda: scorer(model, tmp_path / "one", device="cpu"))
+    three = _peak_bytes(lambda: scorer(model, tmp_path / "three", device="cpu"))
+    assert one > 24 * 160 * 120 * 3 and three < 1.2 * one, (one, three)  # (each one's frames: 1.4 MB)
+
+
+def test_a_sequence_too_large_for_memory_is_refused_before_scoring_suggesting_frames(tmp_path, capsys, monkeypatch):
+    """A sequence is held whole while it is scored (eval vsr: the truth, its downscale and the output): one that
+    cannot fit is refused up front, saying how many frames --frames can keep, instead of the kernel killing eval."""
+    from videogen import make_video
+
+    from vsr_app import evaluate
+    from vsr_app.video import limits
+
+    clip = make_video(tmp_path / "clip.mp4", frames=30)
+    per_frame = 64 * 48 * 3 * evaluate.VSR_COPIES  # bicubic needs no memory of its own
+    monkeypatch.setattr(limits, "available_memory", lambda: int(10.5 * per_frame))
+    scored = []
+    monkeypatch.setattr("vsr_app.cli.say_scored", scored.append)
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(clip))
+    assert "scoring sequence 'clip' (30 frames of 64x48) needs about " in err and " of memory, but only " in err
+    assert "--frames 10 scores the first 10 of each sequence" in err and scored == []
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(clip), "--frames", "10", "--json"]) == 0
+    assert _strict(capsys.readouterr().out)["sequences"]["clip"]["frames"] == 10
+
+
+def test_csv_dash_is_a_usage_error_not_a_file_named_dash(tmp_path, capsys, monkeypatch):
+    """`--csv -` wrote a file named "-" in the current folder: stdout holds the result, so it is refused."""
+    monkeypatch.chdir(tmp_path)
+    _write_seq(tmp_path / "data" / "seq", _frames([(24, 24)] * 2))
+    with pytest.raises(SystemExit) as exc:
+        main(["eval", "vsr", "--model", "bicubic", "--data", "data", "--csv", "-"])
+    assert exc.value.code == 2 and "argument --csv: '-' is not standard output here" in capsys.readouterr().err
+    assert not (tmp_path / "-").exists()
+
+
+def test_csv_replaces_an_empty_file_as_mktemp_makes_it(tmp_path, capsys):
+    """An empty file (a script's `mktemp`) was refused as "not an eval CSV"."""
+    _write_seq(tmp_path / "data" / "seq", _frames([(24, 24)] * 2))
+    (tmp_path / "tmp.XXXX").touch()
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "data"), "--csv",
+                 str(tmp_path / "tmp.XXXX")]) == 0
+    assert (tmp_path / "tmp.XXXX").read_text().splitlines()[0] == "sequence,frame,psnr_y,ssim_y"
+
+
+def _interlaced(path):
+    from videogen import make_video, woven_fields
+
+    return make_video(path, images=woven_fields(6), fps=25, interlaced=True)
+
+
+def _gif(path):
+    from videogen import make_video
+
+    return make_video(path, frames=5, codec="gif", pix_fmt="rgb8")
+
+
+def _damaged(path):
+    import badfiles
+    from videogen import make_video
+
+    make_video(path, frames=12, width=32, height=24, codec="mjpeg", pix_fmt="yuvj420p")
+    badfiles._scramble(path, [span for i, span in enumerate(badfiles._packet_spans(path, "video")) if i in (4, 5)], 5)
+    return path
+
+
+@pytest.mark.parametrize("make, name, note", [
+    (_interlaced, "25i.mkv", "25i: interlaced: 6 of its 6 frames were deinterlaced (bwdif) before scoring"),
+    (_gif, "anim.gif", "anim: a GIF: its 256 colours and their dither are counted as the truth"),
+    (_damaged, "damaged.mov", "damaged: damaged: 2 packets did not decode and their frames are missing"),
+])
+def test_a_video_whose_frames_are_not_its_own_pictures_is_said(tmp_path, capsys, make, name, note):
+    """An interlaced video's frames were scored deinterlaced, a damaged one's with frames missing, and a GIF's dither
+    was counted as truth, without a word."""
+    from videogen import make_video
+
+    make(tmp_path / name)
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(tmp_path / name), "--json"]) == 0
+    notes = _strict(capsys.readouterr().out).get("notes", [])
+    assert [n for n in notes if n.startswith(note)] != [], notes
+    assert main(["eval", "vfi", "--model", "blend", "--data", str(make_video(tmp_path / "plain.mp4", frames=5))]) == 0
+    assert "note:" not in capsys.readouterr().out  # a progressive, undamaged video needs none

@@ -245,7 +245,8 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     measure = measure_upscaler if loaded.task == "upscale" else measure_interpolator
     fps_model, timed, cpu_ms = measure(engine, frames, config.warmup, config.budget_s)
     count = pipeline_length(fps_model, config.budget_s, len(frames))
-    pipeline_settings = run_settings(make_engine(loaded, config.device))  # the engine process_video makes
+    # the engine process_video makes: with --precision auto, the one just measured (same net, device and precision)
+    pipeline_engine = engine if config.precision == "auto" else make_engine(loaded, config.device)
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
         fps_pipeline = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
     h, w = frames[0].shape[:2]
@@ -253,7 +254,8 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
             "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
-            "precision": run_settings(engine)["precision"], "pipeline_precision": pipeline_settings["precision"],
+            "precision": run_settings(engine)["precision"],
+            "pipeline_precision": run_settings(pipeline_engine)["precision"],
             "threads": torch.get_num_threads()}
 
 
@@ -414,8 +416,7 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
     selected = select_models(config.models)
     check_clip_length(selected.values(), config)
     note = precision_note(config.precision, device)
-    if note:  # at once, as the measurements take minutes; the result keeps it beside the numbers
-        log.warning("warning: %s", note)
+    notes: list[str] = []
     meter = ProgressMeter(len(selected), progress, stage="bench")
     models: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as tmp:
@@ -429,13 +430,17 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
                 models[key] = run_one(info.path or info.name, clips[info.task], config)
             except VsrAppError as exc:
                 models[key] = {"task": info.task, "error": str(exc)}
+            # only once a model ran in it: one without weights (bicubic) runs fp32 whatever --precision says
+            if note and not notes and models[key].get("precision") == config.precision:
+                log.warning("warning: %s", note)  # at once, as the measurements take minutes
+                notes.append(note)
             meter.stage = f"{key} {'failed' if 'error' in models[key] else 'measured'}"
             meter.advance()
     meter.finish()
     result = {"device": str(device), "input": list(config.upscale_size), "models": models,
               "interpolate_input": list(config.interpolate_size), "frames": config.frames,
               "warmup": config.warmup, "budget_s": config.budget_s, "machine": machine_description(str(device)),
-              "torch": torch.__version__, "config": asdict(config), "notes": [note] if note else []}
+              "torch": torch.__version__, "config": asdict(config), "notes": notes}
     errors = [m["error"] for m in models.values() if "error" in m]
     if errors:
         raise BenchFailed(result, errors)
@@ -454,15 +459,17 @@ def format_table(result: dict) -> str:
              f"{'prec':>5} {'fps pipeline':>13} {'prec':>5} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
     for name, m in result["models"].items():
         lines.append(f"{name:<{width}} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m, width))
-    return "\n".join(lines + [f"warning: {note}" for note in result["notes"]])
+    return "\n".join(lines + [f"warning: {note}" for note in result.get("notes", [])])
 
 
 def _table_row(name: str, m: dict, width: int) -> str:
     """One model's numbers; pipe/model is left out ('-') where the two rates ran in different precisions, as it
-    would then measure the precisions, not the pipeline's cost."""
-    same = m["precision"] == m["pipeline_precision"]
+    would then measure the precisions, not the pipeline's cost, or where a result saved before the pipeline's was
+    recorded does not say it ('?')."""
+    precision, pipeline_precision = m.get("precision", "?"), m.get("pipeline_precision", "?")
+    same = precision == pipeline_precision != "?"
     ratio = f"{m['fps_pipeline'] / m['fps_model']:.0%}" if same and m["fps_model"] else "-"
     size = "x".join(map(str, m["input"]))
     return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['threads']:>7} {m['fps_model']:>10.2f} "
-            f"{m['precision']:>5} {m['fps_pipeline']:>13.2f} {m['pipeline_precision']:>5} {ratio:>10} "
+            f"{precision:>5} {m['fps_pipeline']:>13.2f} {pipeline_precision:>5} {ratio:>10} "
             f"{m['cpu_ms_model']:>10.1f} {m['peak_rss_mb']:>12.0f}")

@@ -60,6 +60,9 @@ def _check_eval_options(parser: argparse.ArgumentParser, args) -> None:
         parser.error("argument --self-ensemble: only for eval vsr")
     if args.frames is not None and args.frames < minimum:
         parser.error(f"argument --frames: must be at least {minimum} for eval {args.task}, not {args.frames}")
+    if args.csv == "-":  # it made a file named "-"; stdout holds the result (the table or --json)
+        parser.error("argument --csv: '-' is not standard output here: eval writes the CSV to a file and prints its "
+                     "result on stdout; give a file name such as scores.csv (./- for a file named '-')")
 
 
 EVAL_TASKS = {"vsr": "x4 upscaling", "vfi": "frame interpolation"}
@@ -339,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
     p.add_argument("--csv", type=_not_empty, metavar="FILE",
                    help="also write a row per scored frame (sequence, frame, psnr_y, ssim_y; a video's frames are "
-                        "numbered from 0) to FILE; it replaces an earlier eval CSV, never another file")
+                        "numbered from 0) to FILE (not '-': stdout holds the result); it replaces an earlier eval CSV "
+                        "or an empty file, never another file")
     p.set_defaults(check=lambda args, eval_parser=p: _check_eval_options(eval_parser, args))
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")

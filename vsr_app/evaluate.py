@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 VSR_MIN_FRAMES = 1
 VFI_MIN_FRAMES = 3  # two inputs and the frame between them
+VSR_COPIES = 2 + 1 / 16  # frames eval vsr holds of each one of a sequence: the truth, its x4 downscale, the output
 
 
 CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
@@ -31,10 +32,11 @@ CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row pe
 
 class Sequence(NamedTuple):
     """A sequence's frames as read, with their names for the per-frame scores: a frame file's name, or a video
-    frame's index from 0."""
+    frame's index from 0; and for a video, how its frames differ from the file's pictures (`_truth_notes`)."""
 
     names: list[str]
-    frames: list[np.ndarray]
+    frames: list
+    notes: tuple[str, ...] = ()
 
 
 class Scores(NamedTuple):
@@ -61,12 +63,11 @@ class Scored(NamedTuple):
 ScoredCallback = Callable[[Scored], None]
 
 
-def sequence_folders(data: str | Path) -> list[Path]:
-    """The sequences `data` names: itself where it is a video file or a folder of frames, else its sub-folders of
-    frames or its videos (one kind: either alone would leave the other out). Hidden files and folders are skipped
-    (macOS's ._000.png, .thumbnails), as training skips them, and so are folders a system makes (`SYSTEM_FOLDERS`); any
-    other sub-folder without frames is refused, as the mean would leave it out. (Named before videos were read:
-    benchmarks and scripts call it.)"""
+def sequence_sources(data: str | Path) -> list[Path]:
+    """The sequences `data` names, as folders of frames or video files: itself where it is a video file or a folder
+    of frames, else its sub-folders of frames or its videos (one kind: either alone would leave the other out). Hidden
+    files and folders are skipped (macOS's ._000.png, .thumbnails), as training skips them, and so are folders a
+    system makes (`SYSTEM_FOLDERS`); any other sub-folder without frames is refused, as the mean would leave it out."""
     root = Path(data)
     if root.is_file():
         return [root]
@@ -118,50 +119,126 @@ def read_frames(source: Path, limit: int | None = None) -> list[np.ndarray]:
     return read_sequence(source, limit).frames
 
 
-def read_sequence(source: Path, limit: int | None = None) -> Sequence:
-    """The first `limit` frames of a folder of frames or of a video file, with their names."""
+def read_sequence(source: Path, limit: int | None = None, prepare: Callable | None = None) -> Sequence:
+    """The first `limit` frames of a folder of frames or of a video file, with their names; `prepare` turns each
+    frame into what is kept of it as it is read (eval vsr keeps the truth and its downscale, not the frame as well)."""
+    prepare = prepare or (lambda frame: frame)
     if source.is_dir():
         files = _frame_files(source)[:limit]
-        return Sequence([p.name for p in files], [read_image(path, "frame") for path in files])
-    frames = _decoded_frames(source, limit)
-    return Sequence([str(i) for i in range(len(frames))], frames)
+        return Sequence([p.name for p in files], [prepare(read_image(path, "frame")) for path in files])
+    return _decoded_sequence(source, limit, prepare)
 
 
-def _decoded_frames(path: Path, limit: int | None) -> list[np.ndarray]:
+def _decoded_sequence(path: Path, limit: int | None, prepare: Callable) -> Sequence:
     """A video's first `limit` frames, RGB as displayed; only those are decoded, so --frames keeps a long video out
-    of memory."""
+    of memory. Its notes say how the frames differ from the file's pictures (`_truth_notes`)."""
     import contextlib
     import itertools
 
     from vsr_app.video.reader import VideoReader
 
-    with contextlib.closing(VideoReader(path).frames()) as frames:  # closing it closes the file
-        return [frame.image for frame in itertools.islice(frames, limit)]
+    reader = VideoReader(path)
+    with contextlib.closing(reader.frames()) as frames:  # closing it closes the file
+        kept = [prepare(frame.image) for frame in itertools.islice(frames, limit)]
+    return Sequence([str(i) for i in range(len(kept))], kept, _truth_notes(reader, len(kept)))
 
 
-def read_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> dict[str, Sequence]:
-    """The first `frames` frames of every sequence under `data`, each one checked before any model runs."""
+def _truth_notes(reader, read: int) -> tuple[str, ...]:
+    """What the reader did to a video's `read` frames that makes them another ground truth than the file's pictures,
+    in words: a score is against the frames as decoded, so whoever reads it must know."""
+    notes = []
+    if reader.info.codec == "gif":
+        notes.append("a GIF: its 256 colours and their dither are counted as the truth, a weak one")
+    if count := min(reader.interlaced_frames, read):  # (it counts a frame it has read ahead)
+        notes.append(f"interlaced: {count} of its {read} frames were deinterlaced (bwdif) before scoring, so the "
+                     f"truth is the deinterlacer's picture")
+    if count := reader.decode_errors:
+        notes.append(f"damaged: {count} packet{'s' * (count > 1)} did not decode and their frames are missing, so "
+                     f"the frames either side of them are scored as neighbours")
+    if reader.size_change:
+        index, width, height = reader.size_change
+        notes.append(f"the picture size changes at frame {index} (to {width}x{height}); frames of another size were "
+                     f"scaled to the first frame's {reader.info.width}x{reader.info.height}")
+    return tuple(notes)
+
+
+class Planned(NamedTuple):
+    """A sequence as checked before any model runs: its frame size and how many of its frames will be read (None: a
+    video whose header does not say)."""
+
+    source: Path
+    name: str
+    width: int
+    height: int
+    frames: int | None
+
+
+def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> list[Planned]:
+    """Every sequence under `data`, each one checked before any model runs, none of them held in memory: a video by
+    its header (`probe`), a folder of frames by reading each frame once for its size (and its damage). A folder of
+    ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a time."""
+    from vsr_app.video.reader import probe
+
     if frames is not None and frames < 1:
         raise VsrAppError("--frames must be at least 1")
-    seqs = {sequence_name(source): read_sequence(source, frames) for source in sequence_folders(data)}
-    for name, seq in seqs.items():
-        check_sequence(name, seq.frames, min_frames, min_side)
-    return seqs
+    plans = []
+    for source in sequence_sources(data):
+        name = sequence_name(source)
+        if source.is_dir():
+            files = _frame_files(source)[:frames]
+            sizes = {tuple(read_image(path, "frame").shape[1::-1]) for path in files}
+            check_sequence(name, len(files), sizes, min_frames, min_side)
+            plans.append(Planned(source, name, *min(sizes), len(files)))
+        else:
+            info = probe(source)
+            count = info.estimated_frames
+            count = min(count, frames) if count and frames else count or frames
+            check_sequence(name, count, {(info.width, info.height)}, min_frames, min_side)
+            plans.append(Planned(source, name, info.width, info.height, count))
+    return plans
 
 
-def check_sequence(name: str, frames: list[np.ndarray], min_frames: int, min_side: int) -> None:
+def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int = 1) -> None:
+    """Refuse, before any model runs, a sequence whose frames would not fit in memory: each is scored whole, `copies`
+    of each frame held at once (VSR: the truth, its x4 downscale and the output), with the `engine`'s own
+    temporaries (on `scale`-times-smaller input) on top; --frames fits it."""
+    from vsr_app.video.limits import _check_memory, available_memory
+
+    available = available_memory()
+    for plan in plans:
+        if plan.frames is None or available is None:
+            continue
+        per_frame = plan.width * plan.height * 3 * copies
+        engine_bytes = engine.working_bytes(plan.width // scale, plan.height // scale)
+        fit = int((available - engine_bytes) // per_frame)
+        fewer = f"--frames {fit} scores the first {fit} of each sequence" if fit > 0 else "score a smaller one"
+        advice = f"eval holds a whole sequence's frames to score it: {fewer}, or close other programs"
+        _check_memory(int(plan.frames * per_frame) + engine_bytes, available,
+                      f"scoring sequence '{plan.name}' ({plan.frames} frames of {plan.width}x{plan.height})", advice)
+
+
+def _read_planned(plan: Planned, limit: int | None, min_frames: int, min_side: int,
+                 prepare: Callable | None = None) -> Sequence:
+    """A planned sequence read (`read_sequence`), its length checked again: a video's header may have said more."""
+    seq = read_sequence(plan.source, limit, prepare)
+    check_sequence(plan.name, len(seq.frames), {(plan.width, plan.height)}, min_frames, min_side)
+    return seq
+
+
+def check_sequence(name: str, count: int | None, sizes: set[tuple[int, int]], min_frames: int, min_side: int) -> None:
     """One readable error for a sequence that cannot be scored, instead of a net's traceback or a silent nan:
-    too few frames, sizes that change (a net's state and a clip stack need one), frames with no SSIM window."""
+    too few frames (`count`, None: not known yet), sizes (width, height) that change (a net's state and a clip stack
+    need one), frames with no SSIM window."""
     from vsr_app.metrics import SSIM_WINDOW
 
-    if len(frames) < min_frames:
-        raise VsrAppError(f"sequence '{name}' has {len(frames)} frame{'' if len(frames) == 1 else 's'}; scoring it "
+    if count is not None and count < min_frames:
+        raise VsrAppError(f"sequence '{name}' has {count} frame{'' if count == 1 else 's'}; scoring it "
                           f"needs at least {min_frames}")
-    sizes = sorted({f"{f.shape[1]}x{f.shape[0]}" for f in frames})
-    if len(sizes) > 1:
-        raise VsrAppError(f"sequence '{name}' mixes frame sizes ({', '.join(sizes)})")
-    if min(frames[0].shape[:2]) < min_side:
-        raise VsrAppError(f"sequence '{name}' has {sizes[0]} frames, too small to score: at least "
+    shown = [f"{w}x{h}" for w, h in sorted(sizes)]
+    if len(shown) > 1:
+        raise VsrAppError(f"sequence '{name}' mixes frame sizes ({', '.join(shown)})")
+    if shown and min(next(iter(sizes))) < min_side:
+        raise VsrAppError(f"sequence '{name}' has {shown[0]} frames, too small to score: at least "
                           f"{min_side}x{min_side} is needed (Y-SSIM's {SSIM_WINDOW}x{SSIM_WINDOW} window must fit)")
 
 
@@ -177,15 +254,22 @@ def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return gt, to_frames(lr)
 
 
-def _score(scores: dict[str, Scores], name: str, scored: Scores, total: int,
-           on_sequence: ScoredCallback | None) -> None:
-    """Record a sequence's per-frame scores and tell `on_sequence` (of `total` sequences) their means."""
+def _score_each(plans: list[Planned], scored: Callable[[Planned], tuple[Scores, tuple[str, ...]]],
+                on_sequence: ScoredCallback | None) -> tuple[dict[str, Scores], list[str]]:
+    """Each planned sequence's per-frame scores, one sequence read at a time, telling `on_sequence` their means as
+    each is done; and the notes on its truth (`_truth_notes`), each named by its sequence."""
     import numpy as np
 
-    scores[name] = scored
-    if on_sequence is not None:
-        on_sequence(Scored(len(scores), total, name, len(scored.psnrs), float(np.mean(scored.psnrs)),
-                           float(np.mean(scored.ssims))))
+    scores: dict[str, Scores] = {}
+    notes: list[str] = []
+    for plan in plans:
+        scores[plan.name], said = scored(plan)
+        notes += [f"{plan.name}: {note}" for note in said]
+        if on_sequence is not None:
+            done = scores[plan.name]
+            on_sequence(Scored(len(scores), len(plans), plan.name, len(done.psnrs), float(np.mean(done.psnrs)),
+                               float(np.mean(done.ssims))))
+    return scores, notes
 
 
 def summary(model: str, params: int, scores: dict[str, Scores | tuple[list[float], list[float]]]) -> dict:
@@ -211,8 +295,8 @@ def summary(model: str, params: int, scores: dict[str, Scores | tuple[list[float
 
 def check_csv_path(path: Path) -> None:
     """Refuse a --csv file that would destroy another, before any scoring, as `batch --report` does: an earlier eval
-    CSV is replaced (a rerun needs no flag), a video or an image never (the data itself, perhaps), nor any other
-    file (eval has no --overwrite); a folder, or a place that cannot be written, is refused too."""
+    CSV or an empty file is replaced (a rerun needs no flag), a video or an image never (the data itself, perhaps),
+    nor any other file (eval has no --overwrite); a folder, or a place that cannot be written, is refused too."""
     from vsr_app.video.output_paths import check_writable
 
     if path.is_dir():
@@ -226,13 +310,15 @@ def check_csv_path(path: Path) -> None:
 
 
 def _is_eval_csv(path: Path) -> bool:
-    """Whether `path` begins with the header `write_csv` writes (read no further: it may be a large file)."""
+    """Whether `path` begins with the header `write_csv` writes (read no further: it may be a large file), or is empty
+    (`mktemp` makes the file a script then names)."""
     header = ",".join(CSV_HEADER).encode()
     try:
         with open(path, "rb") as f:
-            return f.read(len(header) + 2).split(b"\n")[0].rstrip(b"\r") == header
+            start = f.read(len(header) + 2)
     except OSError:
         return False
+    return not start or start.split(b"\n")[0].rstrip(b"\r") == header
 
 
 def write_csv(result: dict, path: Path) -> None:
@@ -301,17 +387,19 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     if loaded.task != "upscale" or loaded.info.scale != 4:
         raise VsrAppError(f"model '{loaded.name}' is not an x4 upscaler")
     min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
-    gts = read_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
+    plans = plan_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device, **(engine_options or {}))
-    scores: dict[str, Scores] = {}
-    for name, seq in gts.items():
-        pairs = [degrade_x4(f) for f in seq.frames]
-        outs = upscale_sequence(engine, [lr for _, lr in pairs])
-        _score(scores, name, Scores([psnr_y(o, g) for o, (g, _) in zip(outs, pairs)],
-                                    [ssim_y(o, g) for o, (g, _) in zip(outs, pairs)], seq.names, len(seq.frames)),
-               len(gts), on_sequence)
+    check_sequences_fit(plans, VSR_COPIES, engine, scale=4)
+
+    def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
+        seq = _read_planned(plan, frames, VSR_MIN_FRAMES, min_side, prepare=degrade_x4)
+        outs = upscale_sequence(engine, [lr for _, lr in seq.frames])
+        return Scores([psnr_y(o, g) for o, (g, _) in zip(outs, seq.frames)],
+                      [ssim_y(o, g) for o, (g, _) in zip(outs, seq.frames)], seq.names, len(seq.frames)), seq.notes
+
+    scores, notes = _score_each(plans, scored, on_sequence)
     result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
-                          model, data, frames)
+                          model, data, frames, tuple(notes))
     if (engine_options or {}).get("self_ensemble"):
         result["self_ensemble"] = True
     return result
@@ -346,22 +434,26 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
     if loaded.task != "interpolate":
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
     engine = make_interpolator(loaded, device)
-    seqs = read_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
-    scores: dict[str, Scores] = {}
-    for name, seq in seqs.items():
+    plans = plan_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
+    check_sequences_fit(plans, 1, engine)
+
+    def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
+        seq = _read_planned(plan, frames, VFI_MIN_FRAMES, SSIM_WINDOW)
         psnrs, ssims, predicted = [], [], range(1, len(seq.frames) - 1, 2)
         for i in predicted:
             pred = engine.midpoint([seq.frames[j] for j in vfi_context(i, len(seq.frames), engine.num_inputs)])
             psnrs.append(psnr_y(pred, seq.frames[i]))
             ssims.append(ssim_y(pred, seq.frames[i]))
-        _score(scores, name, Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames)), len(seqs),
-               on_sequence)
-    unscored = [name for name, seq in seqs.items() if len(seq.frames) % 2 == 0]  # its last frame is odd, and last
-    which = "each sequence's last frame" if _every(unscored, seqs) else f"the last frame of {first_names(unscored)}"
-    notes = (f"not scored: {which} (an even number of frames read): an odd frame is predicted from the frames on "
-             f"either side, and it has none after it",) if unscored else ()
+        return Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames)), seq.notes
+
+    scores, notes = _score_each(plans, scored, on_sequence)
+    unscored = [name for name, seq in scores.items() if seq.read % 2 == 0]  # its last frame is odd, and last
+    which = "each sequence's last frame" if _every(unscored, scores) else f"the last frame of {first_names(unscored)}"
+    if unscored:
+        notes.insert(0, f"not scored: {which} (an even number of frames read): an odd frame is predicted from the "
+                        f"frames on either side, and it has none after it")
     return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
-                        model, data, frames, notes)
+                        model, data, frames, tuple(notes))
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

@@ -582,10 +582,16 @@ def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu
 
 def _why_no_cuda() -> str:
     """Why CUDA cannot be used: a CPU-only torch (the packaged app's, the default install's) is not helped by a GPU,
-    so "no CUDA GPU is available" sent a user with one looking for a driver problem."""
+    so "no CUDA GPU is available" sent a user with one looking for a driver problem. A ROCm build runs AMD GPUs
+    under the "cuda" name, so it lacks a GPU, not CUDA. The version to install is this torch's own (constraints.txt
+    pins it), without its local part ("+cpu")."""
     if torch.version.cuda is not None:
         return "no CUDA GPU is available"
+    if torch.version.hip is not None:
+        return "no GPU is available to this torch (a ROCm build, for AMD GPUs)"
     if getattr(sys, "frozen", False):
         return ("this packaged app is built for the CPU only (for a GPU, run vsr-app from its source folder with a "
                 "CUDA build of torch, as its README says)")
-    return "this torch is a CPU-only build (install a CUDA build of torch 2.13.0 into .venv for the GPU, see README)"
+    version = str(torch.__version__).split("+")[0]
+    return (f"this torch is a CPU-only build (install a CUDA build of torch {version} into .venv for the GPU, see "
+            "README)")
