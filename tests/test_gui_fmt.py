@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import errno
-import inspect
 
 import pytest
 
-from vsr_app.distill import checkpoint, train
+from vsr_app.distill import checkpoint
 from vsr_app.distill.data import check_held_out, load_sources
-from vsr_app.distill.runs import check_new_run, check_resumable, resumed_data
+from vsr_app.distill.runs import check_new_run, check_resumable, resume_command, resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.gui import fmt
 
 
@@ -72,7 +71,8 @@ def test_training_errors_name_the_train_tab_s_fields_not_the_command_line_s_opti
 
 def test_the_trainer_s_resume_hints_name_the_train_tab_s_buttons(tmp_path):
     """A full disk's failure said "(continue with --resume once this is fixed)" in the Train tab, where the user
-    presses Resume; a pruning's is worded apart (tests/test_train_user_runs.py)."""
+    presses Resume; a pruning's is worded apart (tests/test_train_user_runs.py). The command line's hint names the
+    whole command now, as a pruning's does: a template the tab reads as its button."""
     def full_disk(resume_hint: str) -> None:
         with checkpoint.saving("the checkpoint", run, resume_hint):
             raise OSError(errno.ENOSPC, "No space left on device")
@@ -80,7 +80,8 @@ def test_the_trainer_s_resume_hints_name_the_train_tab_s_buttons(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     (run / "checkpoint.safetensors").write_bytes(b"")
-    training = inspect.signature(train.train).parameters["resume_hint"].default  # what a training run says
+    training = RESUME_HINT.format(command=resume_command("vsr", tmp_path / "my run"))  # what a training run says
+    assert "`vsr-app train vsr --out '" in training  # the whole command, quoted (tests/test_train_vsr.py)
     assert worded(full_disk, training).endswith("; the last complete checkpoint is intact (press Resume once this is "
                                                 "fixed)")
     assert worded(check_new_run, run).endswith("already holds a run; press Resume to continue it, or choose another "

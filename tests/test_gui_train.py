@@ -637,7 +637,7 @@ def test_a_full_disk_under_the_run_still_ends_the_run_in_the_tab(panel, qtbot, w
     panel._attach(process)  # the trainer's last lines are read when it ends
     panel._set_running(True)
     said = ("vsr-app: error: no space left on the disk while saving the checkpoint in RUN; the last complete "
-            "checkpoint is intact (continue with --resume once this is fixed)")
+            "checkpoint is intact (continue with `vsr-app train vsr --out RUN --resume` once this is fixed)")
     with qtbot.waitSignal(process.finished, timeout=10_000):
         process.start(sys.executable, ["-c", f"print({said!r}); exit(1)"])
     assert window.error_box is not None and "no space left on the disk" in window.error_box.text()

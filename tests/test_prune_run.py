@@ -2,6 +2,7 @@
 
 import json
 import signal
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -318,3 +319,29 @@ def test_a_start_net_renamed_by_an_extended_pruning_says_where_it_is(tmp_path):
                                   "the new one is written")
     with pytest.raises(VsrAppError, match=r"^Start from not found: \S+other.safetensors$"):
         check_start_exists(str(tmp_path / "other.safetensors"), "Start from")
+
+
+@pytest.mark.parametrize("config, flag, ratio", [({"target_params_ratio": 0.25}, [], 0.25),
+                                                 ({"target_params_ratio": 0.25}, ["--target-params-ratio", "0.3"], 0.3),
+                                                 ({}, [], 0.1)])
+def test_a_config_file_s_target_ratio_is_used_unless_the_flag_says_otherwise(tmp_path, monkeypatch, config, flag,
+                                                                          ratio):
+    """The file's target_params_ratio was replaced by the flag's default without a word (a tester's find)."""
+    from vsr_app.distill import vfi_task
+
+    seen = {}
+
+    def prune_vfi(teacher, data, out, target_params_ratio, options, log, resume):
+        seen.update(ratio=target_params_ratio, options=options)
+        return Path(out) / "pruned.safetensors"
+
+    monkeypatch.setattr(vfi_task, "prune_vfi", prune_vfi)
+    (tmp_path / "c.json").write_text(json.dumps(config))
+    assert main(["prune", "vfi", "--teacher", "t", "--data", str(tmp_path), "--out", str(tmp_path / "r"),
+                 "--config", str(tmp_path / "c.json"), *flag]) == 0
+    assert seen["ratio"] == ratio and "target_params_ratio" not in seen["options"]
+
+
+def test_a_target_ratio_that_is_no_number_is_refused_by_name(tmp_path):
+    with pytest.raises(VsrAppError, match=r"--target-params-ratio must be between 0 and 1 .* not '0.2'"):
+        prune_vfi("t", [str(tmp_path)], tmp_path / "r", "0.2")

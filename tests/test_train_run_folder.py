@@ -903,7 +903,7 @@ def test_a_run_whose_validation_clip_and_teacher_moved_resumes_with_their_new_pl
                      teacher=str(tmp_path / "moved" / "teacher.safetensors"), **quiet)
     run_from_cli(task, None, str(run), steps=2, resume=True, val=[str(new_val)],
                  teacher=str(tmp_path / "moved" / "teacher.safetensors"), log=lines.append)
-    assert any(f"validates on {new_val} from now on (it validated on {old_val})" in line for line in lines), lines
+    assert any(f"validates on {new_val} from now on (it validated on {old_val}; " in line for line in lines), lines
     saved = json.loads((run / "config.json").read_text())
     assert saved["teacher"] == str(tmp_path / "moved" / "teacher.safetensors")
     assert saved.get("options", saved)["val" if task == "vsr" else "val_videos"] == [str(new_val)]
@@ -926,3 +926,30 @@ def test_a_validation_clip_given_on_resume_is_used_and_checked_like_a_new_runs(d
     vsr(data, run, steps=2, resume=True, val=[str(held)], log=lines.append)
     assert any(f"the run validates on {held} from now on" in line for line in lines), lines
     assert json.loads((run / "config.json").read_text())["val"] == [str(held)]
+
+
+def test_an_out_that_is_a_file_is_said_to_be_a_file(data_dir, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    for task in ("vsr", "vfi"):
+        with pytest.raises(VsrAppError, match="cannot create the run folder .*afile: a file of that name is there"):
+            run_from_cli(task, [str(data_dir)], str(tmp_path / "afile"), steps=1, **quiet)
+
+
+@pytest.mark.parametrize("task, distill, teacher", [("vsr", "space", "vsr-x4-teacher"),
+                                                    ("vfi", "laplacian", "vfi-x2-teacher")])
+def test_an_unknown_teacher_is_named_as_the_teacher_with_the_models_that_can_teach(data_dir, tmp_path, task, distill,
+                                                                                   teacher):
+    """It said "unknown model 'nope' (upscalers: bicubic, ...; interpolators: blend, ...)": not which option, and
+    built-ins that cannot teach."""
+    options = tmp_path / "options.json"
+    options.write_text(json.dumps(TINY_VSR if task == "vsr" else TINY_VFI))
+    with pytest.raises(VsrAppError) as caught:
+        run_from_cli(task, [str(data_dir)], str(tmp_path / "run"), teacher="nope", distill=distill, steps=1,
+                     config=str(options), **quiet)
+    said = str(caught.value)
+    listed = said.removeprefix("unknown --teacher 'nope' (the installed models that can teach: ")
+    assert listed != said and listed.endswith(")")
+    names = listed[:-1].split(", ")
+    assert teacher in names and not {"bicubic", "blend", "opencv-flow", "ffmpeg-mci"} & set(names)
+    assert all(name.startswith("vsr-x4" if task == "vsr" else "vfi-x2") for name in names)  # only the task's own
+    assert not (tmp_path / "run").exists()

@@ -247,3 +247,30 @@ def test_footage_in_a_linked_folder_is_read_each_folder_once(tmp_path):
     (footage / "own" / "up").symlink_to(footage, target_is_directory=True)
     sources = load_sources([str(footage)], log=lambda *_: None)
     assert sorted(s.name for s in sources) == ["a.mp4", "b.mp4"]
+
+
+def test_a_training_video_cut_short_is_said_to_be_cut(tmp_path):
+    """A Matroska file cut off half-way decodes to its cut without an error: it trained on its first frames with no
+    note that the rest was missing (a garbled one says "damaged packets skipped")."""
+    import badfiles
+
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    badfiles.truncated_readable(folder / "cut.mkv")
+    make_video(folder / "whole.mkv", frames=30)
+    said = []
+    load_sources([str(folder)], log=said.append)
+    cut = next(line for line in said if line.startswith("data: cut.mkv: "))
+    assert "s before the end its header states (a cut or damaged file)" in cut, said
+    assert not any(line.startswith("data: whole.mkv: ") and "header states" in line for line in said), said
+
+
+def test_a_validation_clip_shorter_than_val_frames_is_said_and_the_card_names_the_frames_scored(data_dir, tmp_path):
+    """A 3-frame clip with val_frames 10 was scored on its 3 frames without a word, under a card saying 10."""
+    clip = make_video(tmp_path / "short.mp4", frames=3)
+    said = []
+    vsr(data_dir, tmp_path / "run", config=config(tmp_path, val_frames=10), steps=1, val=[str(clip)],
+        log=said.append)
+    assert said.count(f"validation clip {clip} has 3 frames, fewer than val_frames (10): it is scored on those 3") == 1
+    training = json.loads((tmp_path / "run" / "model.json").read_text())["training"]
+    assert training["val_frames"] == 10 and training["val_frames_scored"] == [3]

@@ -18,6 +18,7 @@ from videogen import make_video
 from vsr_app.distill import checkpoint, train, train_cli, vfi_task
 from vsr_app.distill.runs import config_task, config_val_clips, measured_on, resumed_val, saved_val_clips
 from vsr_app.distill.train_cli import run_from_cli
+from vsr_app.errors import VsrAppError
 from vsr_app.gui.train_curves import TrainingCurves
 
 
@@ -199,3 +200,80 @@ def test_the_train_tab_names_other_clips_of_the_same_name_with_their_folder(qtbo
     assert curves.series["val_psnr (clip.mp4)"] == ([2, 6], [30.0, 32.0])
     assert curves.series["val_psnr (shoot2/clip.mp4)"] == ([4], [31.0])
     assert curves.series["val_psnr (shoot3/new.mp4)"] == ([10], [34.0])  # not to be taken for the run's new.mp4
+
+
+def _files_written(run) -> dict[str, int]:
+    """Which file each of the run's checkpoint and model is (a rewrite, atomic, makes another)."""
+    return {name: (run / name).stat().st_ino for name in ("checkpoint.safetensors", "model.safetensors", "model.json")}
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_finished_run_resumed_with_another_clip_keeps_it_in_config_json_as_in_its_card(data_dir, tmp_path, task):
+    """`--resume --val NEW` on a run at its --steps trains nothing: the new clip was said to be saved in config.json,
+    but only the card named it, and the next resume validated on the old clip."""
+    old, new = make_video(tmp_path / "old.mp4", frames=10), make_video(tmp_path / "new.mp4", frames=10)
+    run = _tiny_run(task, data_dir, tmp_path, old)
+    written = _files_written(run)
+    said = []
+    run_from_cli(task, None, str(run), resume=True, val=[str(new)], log=said.append)
+    config = json.loads((run / "config.json").read_text())
+    assert config_val_clips(config) == [str(new)] == config_val_clips(_card(run)["run_config"])
+    assert not any(key.startswith("val_") for key in _card(run)["metrics"])  # the old clip's score is not the new's
+    assert [(r["step"], r["validated_on"]) for r in _validations(run)] == [(2, [str(old)])]
+    assert _files_written(run)["checkpoint.safetensors"] == written["checkpoint.safetensors"]  # nothing trained
+    assert f"the run's options are saved in {run / 'config.json'} and its model's card" in said
+    run_from_cli(task, None, str(run), steps=3, resume=True, **quiet)  # the next resume validates on the new clip
+    assert _card(run)["metrics"]["validated_on"] == [str(new)]
+
+
+def test_a_finished_run_from_before_records_named_their_clips_resumed_with_another_clip_shows_no_old_score(
+        data_dir, tmp_path):
+    """Its untagged records were taken for the new clip's: the card named the new clip with the old one's score."""
+    old, new = make_video(tmp_path / "old.mp4", frames=10), make_video(tmp_path / "new.mp4", frames=10)
+    run = _tiny_run("vsr", data_dir, tmp_path, old)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    (run / "metrics.jsonl").write_text("".join(json.dumps({k: v for k, v in r.items() if k != "validated_on"}) + "\n"
+                                               for r in records))
+    run_from_cli("vsr", None, str(run), resume=True, val=[str(new)], **quiet)
+    assert "val_psnr" not in _card(run)["metrics"]
+    assert [(r["step"], r["validated_on"]) for r in _validations(run)] == [(2, [str(old)])]
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_finished_run_resumed_with_its_moved_data_keeps_the_new_place(data_dir, tmp_path, task):
+    """The new place was said to be saved, but config.json kept the old one: the next resume found no data. (A new
+    place with nothing to train on is refused: a run that trains nothing does not read it.)"""
+    import shutil
+
+    shutil.copytree(data_dir, tmp_path / "footage")
+    run = _tiny_run(task, tmp_path / "footage", tmp_path, make_video(tmp_path / "clip.mp4", frames=10))
+    (tmp_path / "footage").rename(tmp_path / "moved")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(VsrAppError, match="no videos or images found in"):
+        run_from_cli(task, [str(tmp_path / "empty")], str(run), resume=True, **quiet)
+    run_from_cli(task, [str(tmp_path / "moved")], str(run), resume=True, **quiet)
+    assert json.loads((run / "config.json").read_text())["data"] == [str(tmp_path / "moved")]
+    run_from_cli(task, None, str(run), steps=3, resume=True, **quiet)  # it finds its data
+    assert _card(run)["training"]["steps"] == 3
+
+
+def test_a_finished_run_resumed_with_nothing_changed_writes_nothing(data_dir, tmp_path):
+    """It rewrote the checkpoint and the model, and re-dated the card."""
+    run = _tiny_run("vsr", data_dir, tmp_path, make_video(tmp_path / "clip.mp4", frames=10))
+    before, config = _files_written(run), (run / "config.json").read_bytes()
+    run_from_cli("vsr", None, str(run), resume=True, **quiet)
+    run_from_cli("vsr", None, str(run), steps=2, resume=True, **quiet)
+    assert _files_written(run) == before and (run / "config.json").read_bytes() == config
+    (run / "config.json").unlink()  # lost: the run resumes with the options its card keeps, and saves them again
+    run_from_cli("vsr", None, str(run), resume=True, **quiet)
+    assert _files_written(run) == before and json.loads((run / "config.json").read_text()) == json.loads(config)
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_new_clip_that_is_not_there_is_refused_before_it_is_said_to_be_used(data_dir, tmp_path, task):
+    """"the run validates on ... from now on; saved in config.json", then "validation clip not found"."""
+    run = _tiny_run(task, data_dir, tmp_path, make_video(tmp_path / "clip.mp4", frames=10))
+    said = []
+    with pytest.raises(VsrAppError, match="^validation clip not found: .*nothing.mp4$"):
+        run_from_cli(task, None, str(run), steps=3, resume=True, val=[str(tmp_path / "nothing.mp4")], log=said.append)
+    assert not any("from now on" in line for line in said), said

@@ -11,7 +11,7 @@ import torch
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import data as D
 from vsr_app.distill.options import LoopConfig
-from vsr_app.distill.runs import set_aside_metrics
+from vsr_app.distill.runs import resume_command, set_aside_metrics
 from vsr_app import inference
 from vsr_app.distill.train import _amp_dtype, train
 from vsr_app.distill.losses import charbonnier
@@ -295,7 +295,9 @@ def test_a_signal_during_training_checkpoints_then_reports_the_interruption(fram
     with pytest.raises(KeyboardInterrupt):
         train(_task(frames_dir), _cfg(6), tmp_path / "run", log=lines.append, progress=interrupt_at_2)
     assert json.loads((tmp_path / "run" / "checkpoint.json").read_text())["step"] == 2
-    assert lines[-1] == "stopped at step 2 of 6: checkpoint written; continue with --resume"
+    # the whole command, as a pruning says it (`train` found no task in no run_config: a VSR run's)
+    assert lines[-1] == (f"stopped at step 2 of 6: checkpoint written; continue with "
+                         f"`{resume_command('vsr', tmp_path / 'run')}`")
 
 
 def _steps(run_dir):

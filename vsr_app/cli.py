@@ -17,8 +17,8 @@ import sys
 
 from vsr_app import APP_NAME
 from vsr_app.cli_args import parse_command_line
-from vsr_app.cli_output import (BatchLines, bench_text, drop_stdout, eval_table, json_text, printable_names, say,
-                                say_scored)
+from vsr_app.cli_output import (BatchLines, bench_text, drop_stdout, eval_table, json_text, options_table,
+                                printable_names, say, say_scored)
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.shell import command_line
@@ -132,10 +132,16 @@ def cmd_prune(args) -> int:
     options = read_config_file(args.config)
     if args.steps:
         options["steps"] = args.steps
-    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio or 0.1, options=options, log=say,
+    ratio = options.pop("target_params_ratio", 0.1) if not args.resume else 0.1  # a resume keeps the run's own
+    path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio or ratio, options=options, log=say,
                      resume=args.resume)
     say(f"pruned model written to {path}")
     return 0
+
+
+def cmd_list_options(args) -> int:
+    """`train vsr|vfi --list-options`, `prune vfi --list-options`: the --config options, in place of the command."""
+    return 0 if say(options_table(f"{args.command} {args.task}")) else 1
 
 
 def cmd_eval(args) -> int:
@@ -251,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
                 code = selftest()
             elif args.install_desktop_entry:
                 code = _install_desktop_entry()
+            elif getattr(args, "list_options", False):
+                code = cmd_list_options(args)
             else:
                 code = int(_handler(args.command)(args) or 0)
         say("", end="")  # flush what others wrote (the selftest) here, not at exit, so that a stdout gone is handled

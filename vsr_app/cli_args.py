@@ -37,7 +37,7 @@ def parse_command_line(argv: list[str]) -> argparse.Namespace:
     if alone and (args.command or len(alone) > 1):  # it runs alone: the rest would be dropped without a word
         dropped = f"the command '{args.command}'" if args.command else alone[1]
         parser.error(f"{alone[0]} runs on its own: leave out {dropped}")
-    if hasattr(args, "check"):  # checks that need more than one argument
+    if hasattr(args, "check") and not getattr(args, "list_options", False):  # checks across arguments
         args.check(args)
     return args
 
@@ -102,6 +102,28 @@ class _EvalHelp(argparse.Action):
                     action.help = _eval_frames_help(str(SCORERS[task][1]))
         parser.print_help()
         parser.exit()
+
+
+class _ListOptions(argparse.Action):
+    """`train vsr|vfi --list-options`, `prune vfi --list-options`: like --help it needs none of the command's other
+    options (--out, --data), so it lifts their requirement; `cli.main` then lists the --config options (every one, with
+    its default and meaning, read from the code that takes it) instead of running the command."""
+
+    def __init__(self, option_strings, dest, default=False, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True)
+        for action in parser._actions:  # this parser parses this command line alone
+            if action.option_strings:
+                action.required = False
+
+
+def _add_config_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--config", type=_not_empty, metavar="FILE",
+                   help=f"JSON file of {what} options (--list-options lists them)")
+    p.add_argument("--list-options", action=_ListOptions,
+                   help="list every --config option with its default and meaning, and exit")
 
 
 def _check_train_flags(parser: argparse.ArgumentParser, args) -> None:
@@ -303,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val", action="append", type=_not_empty, metavar="CLIP",
                    help="held-out video (not in --data, unless a vfi --config's \"exclude\" holds it out) scored "
                         "every val_every steps: val_psnr in metrics.jsonl and the model card (repeatable)")
-    p.add_argument("--config", type=_not_empty, metavar="FILE", help="JSON file of training options")
+    _add_config_options(p, "training")
     p.set_defaults(check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
@@ -316,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
     p.add_argument("--resume", action="store_true", help="continue the stopped pruning in RUN_DIR from its checkpoint "
                    "with its own teacher, data and options (--steps may extend it)")
-    p.add_argument("--config", type=_not_empty, metavar="FILE", help="JSON file of pruning/training options")
+    _add_config_options(p, "pruning/training")
     p.set_defaults(check=lambda args, prune_parser=p: _check_prune_flags(prune_parser, args))
 
     from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run

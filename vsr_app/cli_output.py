@@ -140,3 +140,26 @@ def bench_text(result: dict, as_json: bool) -> str:
     from vsr_app.bench import format_table
 
     return json_text(result) if as_json else format_table(result)
+
+
+CONFIG_EXAMPLES = {"train vsr": {"batch": 4, "net_config": {"channels": 16}},
+                   "train vfi": {"crop": 128, "init_from": "PRUNE_RUN/pruned.safetensors"},
+                   "prune vfi": {"crop": 64, "tap_mass": 0.9}}
+
+
+def options_table(command: str) -> str:
+    """`vsr-app COMMAND --list-options`: every --config option of "train vsr", "train vfi" or "prune vfi" with its
+    default (as JSON, as the file writes it) and meaning, in sections (the loop's, the task's, the net's)."""
+    from vsr_app.distill.options import option_sections
+
+    sections = option_sections(command)
+    rows = [row for _, section in sections for row in section]
+    name_width = max(len("option"), *(len(name) for name, _, _ in rows))
+    default_width = max(len("default"), *(len(json.dumps(default)) for _, default, _ in rows))
+    lines = [f"vsr-app {command} --config FILE.json takes a JSON object: {json.dumps(CONFIG_EXAMPLES[command])}",
+             "An option the command line sets too (--steps ...) takes the command line's; a resumed run keeps its own."]
+    for title, section in sections:
+        lines += ["", f"{title}:", f"  {'option':<{name_width}}  {'default':<{default_width}}  meaning"]
+        lines += [f"  {name:<{name_width}}  {json.dumps(default):<{default_width}}  {meaning}"
+                  for name, default, meaning in section]
+    return "\n".join(lines)

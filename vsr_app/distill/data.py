@@ -115,6 +115,7 @@ class Source:
     uneven: int = 0  # a video's frame intervals that differ from its usual one (variable frame rate, dropped frames)
     times: np.ndarray | None = None  # a video's frame times, seconds (None: a frame folder, taken as evenly spaced)
     damaged: int = 0  # a video's packets that did not decode (skipped; the frames after one may show the damage)
+    missing_s: float = 0.0  # seconds of video its header states past its last frame that decodes (a cut file)
 
     @property
     def is_still(self) -> bool:
@@ -199,6 +200,7 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
     segments: dict[int, list[np.ndarray]] = {}
     factor = None
     times = []
+    whole = True  # read to its end, not cut off at max_frames
     with open_video(path) as reader:
         for index, frame in enumerate(reader.frames()):
             times.append(frame.time)
@@ -210,17 +212,31 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
                 factor = prescale_factor(*img.shape[:2]) if prescale else 1.0
             segments.setdefault(segment, []).append(_prescale(img, factor))
             if max_frames and index + 1 >= max_frames:
+                whole = False
                 break
         damaged = getattr(reader, "decode_errors", 0)  # (a stand-in decoder may not count them)
     times = np.array(times)
     uneven = _uneven(times)
+    missing = _missing_end(reader.info, times) if whole else 0.0
 
     def source(name: str, first: int, frames: list[np.ndarray]) -> Source:
-        return Source(name, frames, uneven, times[first:first + len(frames)], damaged)
+        return Source(name, frames, uneven, times[first:first + len(frames)], damaged, missing)
 
     if keep_every == 1:
         return [source(path.name, 0, segments.get(0, []))]
     return [source(f"{path.name}#{k}", k * segment_frames, frames) for k, frames in segments.items()]
+
+
+def _missing_end(info, times: np.ndarray) -> float:
+    """Seconds of video the header states past the end of the last frame that decodes, where more than 1.5 frame
+    intervals: a file cut short (a Matroska file copied halfway keeps the header of the whole) decodes to its cut
+    with no error. 0 where the header says no duration (nor a stand-in decoder's `info`)."""
+    duration = getattr(info, "duration", None)
+    if not duration or not len(times):
+        return 0.0
+    interval = float(np.median(np.diff(times))) if len(times) > 1 else 1 / info.fps
+    missing = info.start_time + duration - (float(times[-1]) + interval)
+    return missing if missing > 1.5 * interval else 0.0
 
 
 def _uneven(times: np.ndarray) -> int:
@@ -419,7 +435,10 @@ def _video_summary(loaded: list[Source]) -> str:
     frames = sum(len(s.frames) for s in loaded)
     height, width = loaded[0].frames[0].shape[:2]
     summary = f"1 frame, {width}x{height}, used as a still" if frames == 1 else f"{frames} frames, {width}x{height}"
-    uneven, damaged = loaded[0].uneven, loaded[0].damaged
+    uneven, damaged, missing = loaded[0].uneven, loaded[0].damaged, loaded[0].missing_s
+    if missing:
+        summary += (f"; it stops {missing:.2f} s before the end its header states (a cut or damaged file): only the "
+                    "frames that decode are trained on")
     if damaged:  # not to be taken for a variable frame rate: its garbled frames are trained on as the truth
         summary += (f"; {damaged} damaged packet{'s' if damaged > 1 else ''} skipped: the frames after "
                     f"{'them' if damaged > 1 else 'it'} may show the damage, and are trained on as they decode")

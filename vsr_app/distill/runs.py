@@ -37,6 +37,8 @@ TASK_KEY = "task"  # config.json's: which of RUN_TASKS the run is (`config_task`
 RUN_TASKS = ("vsr", "vfi", "prune")
 RESUME_COMMANDS = {"vsr": "train vsr", "vfi": "train vfi", "prune": PRUNE_COMMAND}  # what continues each task's run
 VALIDATED_ON = "validated_on"  # a validation record's in metrics.jsonl: the clips it was measured on
+# how a resume's change of data, teacher or clips is said: before they are read, which may still refuse them
+SAVED_ONCE_STARTED = "saved in {config} once the run starts"
 
 
 def config_task(config: dict) -> str:
@@ -137,7 +139,8 @@ def claim_run_dir(run_dir: Path) -> None:
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise VsrAppError(f"cannot create the run folder {run_dir}: {exc.strerror or exc}") from None
+        why = "a file of that name is there, and a run needs a folder" if run_dir.is_file() else exc.strerror or exc
+        raise VsrAppError(f"cannot create the run folder {run_dir}: {why}") from None
     key = str(run_dir.resolve())
     if key in _CLAIMED:
         _CLAIMED[key][2] += 1
@@ -414,9 +417,11 @@ def say_unused(saved_options: dict, asked: dict, run_dir: Path, log) -> None:
         log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
 
 
-def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, log) -> list[str]:
+def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, log,
+                 check=lambda data: None) -> list[str]:
     """The data a resumed run trains on: its own (another --data is said to be ignored); where its own is gone (the
-    folder moved), --data names the new place, which the run then keeps."""
+    folder moved), --data names the new place, which the run then keeps. `check` refuses a new place with nothing
+    to train on before the change is said (a finished run resumed saves it without reading it)."""
     missing = [d for d in saved_data if not os.path.exists(d)]
     if not missing:
         if data and sorted(map(os.path.abspath, data)) != sorted(saved_data):
@@ -425,8 +430,9 @@ def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, l
     if not data:
         raise VsrAppError(f"training data not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--data')}")
     moved = [os.path.abspath(d) for d in data]
-    log(f"the run's data {', '.join(missing)} is gone: it trains on {', '.join(moved)} from now on (saved in "
-        f"{run_dir / 'config.json'})")
+    check(moved)
+    saved_in = SAVED_ONCE_STARTED.format(config=run_dir / "config.json")
+    log(f"the run's data {', '.join(missing)} is gone: it trains on {', '.join(moved)} from now on ({saved_in})")
     return moved
 
 
@@ -438,14 +444,16 @@ def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Pat
     run's own where its data moved (they may lie inside the data's new place)."""
     saved_val = full_clips(saved_val or [])  # saved again full: the run resumes from any folder
     clips = full_clips(val) if val else saved_val
-    missing = [] if val else [p for p in clips if not os.path.exists(p)]
-    if missing:
-        raise VsrAppError(f"validation clip not found: {', '.join(missing)}; {MOVED_HINT.format(flag='--val')}")
+    missing = [p for p in clips if not os.path.exists(p)]
+    if missing:  # (a new one: before its change is said)
+        raise VsrAppError(f"validation clip not found: {', '.join(missing)}"
+                          + ("" if val else f"; {MOVED_HINT.format(flag='--val')}"))
     if clips != saved_val or data_moved:
         check(clips)
     if clips != saved_val:
-        was = f" (it validated on {', '.join(saved_val)})" if saved_val else ""
-        log(f"the run validates on {', '.join(clips)} from now on{was}; saved in {run_dir / 'config.json'}")
+        was = f"it validated on {', '.join(saved_val)}; " if saved_val else ""
+        log(f"the run validates on {', '.join(clips)} from now on "
+            f"({was}{SAVED_ONCE_STARTED.format(config=run_dir / 'config.json')})")
     return clips
 
 
@@ -458,7 +466,8 @@ def resumed_teacher(saved: str, given: str | None, verb: str, log) -> str:
         return saved
     if not given:
         raise VsrAppError(f"the run's teacher {saved} is gone; {MOVED_HINT.format(flag='--teacher')}")
-    log(f"the run's teacher {saved} is gone: it {verb} {given} from now on (saved in config.json)")
+    log(f"the run's teacher {saved} is gone: it {verb} {given} from now on "
+        f"({SAVED_ONCE_STARTED.format(config='config.json')})")
     return absolute_if_path(given)
 
 

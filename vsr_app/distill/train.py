@@ -15,7 +15,8 @@ data-parallel training when started by torchrun (`vsr_app.distill.distributed`).
 Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (each validation record names
 the clips it was measured on, `validated_on`; a resumed run appends to it after dropping the records of steps past
 the one it resumes at; a new one first renames an earlier one aside, `set_aside_metrics`), all written once the
-first batch is in hand (a start refused for its data or device leaves the folder as it was), and the
+first batch is in hand (a start refused for its data or device leaves the folder as it was; a finished run resumed
+without a larger --steps trains nothing and writes only what the resume changed, `_save_changed_options`), and the
 exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
 progress already yields a loadable model).
 
@@ -44,8 +45,9 @@ from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_m
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claim_run_dir,
-                                  config_val_clips, is_validation, measured_on, metrics_record, release_run_dir,
-                                  saved_val_clips, set_aside, set_aside_metrics)
+                                  config_task, config_val_clips, is_validation, measured_on, metrics_record,
+                                  read_json_object, release_run_dir, resume_command, saved_config, saved_val_clips,
+                                  set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
@@ -114,16 +116,17 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
 
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
           log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None,
-          run_config: dict | None = None, resume_hint: str = RESUME_HINT) -> Path:
+          run_config: dict | None = None, resume_hint: str | None = None) -> Path:
     """Run (or continue) a training run in run_dir; returns the exported model path.
 
     `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).
     `run_config`, the command's options, is saved as config.json once the first batch is in hand. `resume_hint`:
-    what to do after a stop, for the command that runs the loop.
+    what to do after a stop; by default the whole command that continues a run of its task (`runs.resume_command`).
     `progress(step, steps)` and `cancel` (an event: once set, the loop checkpoints and returns) are a test hook, to
     stop a run at a chosen step: the CLI and the Train tab (which runs the CLI in a process) stop it by a signal.
     """
     run_dir = Path(run_dir)
+    resume_hint = resume_hint or RESUME_HINT.format(command=resume_command(config_task(run_config or {}), run_dir))
     claim_run_dir(run_dir)
     try:
         return _train(task, cfg, run_dir, resume, meta, log, progress, cancel, run_config, resume_hint)
@@ -184,6 +187,11 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             for tensor in mod.state_dict().values():
                 dist.broadcast(tensor, 0)
     average = weight_average(run_dir, modules["model"], cfg, resume, log)
+    if start >= cfg.steps:  # a finished run resumed without a larger --steps
+        if rank == 0:
+            with saving("the run's options", run_dir, resume_hint), averaged(average, modules["model"]):
+                _save_changed_options(run_dir, task, modules["model"], cfg, start, meta, run_config, log)
+        return run_dir / "model.safetensors"
 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None
@@ -338,6 +346,15 @@ def _diverged(steps: int, step: int, model: Path) -> VsrAppError:
 def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | None, log):
     """Save the run's config and open its metrics.jsonl for appending (a resumed run's trimmed to the step it
     resumes at, a new run's earlier one set aside)."""
+    _save_options(run_dir, resume, start, run_config, log)
+    if not resume and (kept := set_aside_metrics(run_dir)):
+        log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
+    return open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
+
+
+def _save_options(run_dir: Path, resume: bool, start: int, run_config: dict | None, log) -> None:
+    """Save the run's config.json: a new run's after setting aside a folder's earlier one, a resumed run's after
+    tagging its validation records with the clips they were measured on, which a resume may change."""
     if not resume:  # a new run replaces no file it writes: an earlier run's, or a folder's own config.json
         for name in ("config.json", "model.json"):
             if kept := set_aside(run_dir, name):
@@ -347,9 +364,35 @@ def _open_run_files(run_dir: Path, resume: bool, start: int, run_config: dict | 
         resume_metrics(run_dir, start, saved_val_clips(run_dir))
     if run_config is not None:
         atomic_write(run_dir / "config.json", lambda tmp: Path(tmp).write_text(json.dumps(run_config, indent=1)))
-    if not resume and (kept := set_aside_metrics(run_dir)):
-        log(f"the metrics of an earlier run that left no checkpoint are kept as {kept.name}")
-    return open(run_dir / "metrics.jsonl", "a", encoding="utf-8")
+
+
+def _save_changed_options(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: int,
+                          meta: dict | None, run_config: dict | None, log) -> None:
+    """A finished run resumed without a larger --steps trains nothing, but the options the resume changed (--val, the
+    new place of moved data or teacher) are kept as a resume that trains keeps them: config.json, after tagging the
+    old validation records, and the card, which must agree with it (it showed the new clips while config.json, and so
+    the next resume, kept the old ones). Only what differs is written: never the checkpoint, nor the card (and its
+    date) where it keeps these options already."""
+    if run_config is None:
+        return
+    kept, written = json.loads(json.dumps(run_config)), []  # (as the files hold it)
+    if kept != saved_config(run_dir):
+        _save_options(run_dir, True, step, run_config, log)
+        written.append(str(run_dir / "config.json"))
+    if kept != _card_options(run_dir):
+        export(run_dir, task, model, cfg, step, meta, run_config)
+        written.append("its model's card")
+    if written:
+        log(f"the run's options are saved in {' and '.join(written)}")
+
+
+def _card_options(run_dir: Path) -> dict | None:
+    """The copy of config.json the run's card keeps; None where there is no card, or none that reads (it is then
+    written anew)."""
+    try:
+        return read_json_object(run_dir / "model.json", "the run's card").get(RUN_CONFIG_KEY)
+    except VsrAppError:
+        return None
 
 
 def _clips_of(run_config: dict | None) -> dict:

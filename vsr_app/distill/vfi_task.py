@@ -36,19 +36,21 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.options import DISTILL_MODES, LoopConfig, cap_warmup, check_types
+from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
+                                     unknown_options)
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, RESUME_COMMANDS, TASK_KEY,
                                   absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   config_task, read_json_object, release_run_dir, resume_command, resumed_config,
                                   resumed_data, resumed_teacher, resumed_val, saved_config, saved_options_checked,
                                   say_unused)
 from vsr_app.distill.train import train
+from vsr_app.distill.weights import load_teacher
 from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
 from vsr_app.shell import command_line
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
-from vsr_app.models import build_arch, check_net_runs, count_params, load_model, save_model
+from vsr_app.models import build_arch, check_net_runs, count_params, save_model
 
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3
@@ -320,7 +322,8 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     task_names = set(VFIConfig.__dataclass_fields__)
     unknown = set(rest) - task_names - set(NET_OPTIONS) - set(RUN_OPTIONS)
     if unknown:
-        raise VsrAppError(f"unknown training option(s) for frame interpolation: {', '.join(sorted(unknown))}")
+        raise unknown_options(unknown, [*LOOP_OPTIONS, *task_names, *NET_OPTIONS, *RUN_OPTIONS],
+                              "training option(s) for frame interpolation", ("train vfi", "prune vfi"))
     check_types(rest, asdict(VFIConfig()), "frame-interpolation training option")
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
@@ -419,7 +422,7 @@ def _net_of_card(card_path: Path, what: str, options: dict) -> tuple[nn.Module, 
 
 
 def _load_teacher(teacher: str) -> nn.Module:
-    loaded = load_model(teacher, "cpu")
+    loaded = load_teacher(teacher, "interpolate")
     if loaded.task != "interpolate" or getattr(loaded.net, "num_inputs", 0) != 4:
         raise VsrAppError(f"'{teacher}' is not a 4-frame interpolation net: only such a net can be a teacher")
     return loaded.net
@@ -485,8 +488,10 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
     {"init_from": ".../pruned.safetensors"}`. `resume` continues a stopped one from its checkpoint with its own
     teacher, data and options (`steps` in `options` may extend it), as `train` resumes.
     """
-    if not 0 < target_params_ratio < 1:
-        raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters)")
+    if isinstance(target_params_ratio, bool) or not isinstance(target_params_ratio, (int, float)) \
+            or not 0 < target_params_ratio < 1:
+        raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters), "
+                          f"not {target_params_ratio!r}")
     if (options or {}).get("ema"):  # the sparsity step zeroes the raw weights; an average of them is not sparse
         raise VsrAppError("prune vfi does not take \"ema\": the net it prunes is the one it trains, not an average")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
@@ -511,7 +516,7 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
     place given (--data, --teacher, --val), which the run then keeps. `verb`: what the run does with its teacher."""
     say_unused(cfg["options"], asked, run_dir, log)
     saved_data, saved_val = cfg["data"], cfg["options"].get("val_videos") or []
-    cfg["data"] = resumed_data(cfg["data"], data, run_dir, log)
+    cfg["data"] = resumed_data(cfg["data"], data, run_dir, log, check=check_data)
     if cfg["teacher"]:
         cfg["teacher"] = resumed_teacher(cfg["teacher"], teacher, verb, log)
     exclude = cfg["options"].get("exclude", [])  # checked as a new run's clips are

@@ -62,7 +62,8 @@ from torch import nn
 from vsr_app.distill import data as D
 from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
-from vsr_app.distill.options import DISTILL_MODES, check_types
+from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, check_net_options, check_types,
+                                     unknown_options)
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast, autocast_dtype
@@ -84,6 +85,19 @@ DEFAULTS = {
 VAL_CRF = 26
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 RECURRENT_NETS = ("student",)  # nets that carry a state from frame to frame (what burn_in needs)
+
+
+def build_net(net: str, net_config: dict) -> nn.Module:
+    """The net `net` ("student", "teacher") with `net_config`, a key it does not take or a value it refuses said in
+    one line (the trainer's and the Train tab's parameter count's)."""
+    arch, cls = NETS[net]
+    if not isinstance(net_config, dict):
+        raise VsrAppError(f"net_config must be a JSON object (like {{\"channels\": 32}}), not {json.dumps(net_config)}")
+    check_net_options(net_config, tuple(inspect.signature(cls).parameters), f"net_config for the {net}", arch)
+    try:
+        return cls(**net_config)
+    except (TypeError, ValueError) as exc:  # a value the net refuses
+        raise VsrAppError(f"net_config for the {net}: {exc}") from None
 
 
 def net_settings(net, net_config) -> dict | None:
@@ -119,8 +133,9 @@ class VSRTask:
 
     def __init__(self, options: dict, log=print):
         unknown = set(options) - set(DEFAULTS)
-        if unknown:
-            raise VsrAppError(f"unknown VSR training options: {', '.join(sorted(unknown))}")
+        if unknown:  # (the loop's options were split off before)
+            raise unknown_options(unknown, [*DEFAULTS, *LOOP_OPTIONS], "VSR training options", ("train vsr",),
+                                  nested={key for _, cls in NETS.values() for key in inspect.signature(cls).parameters})
         check_types(options, DEFAULTS, "VSR training option")
         self.opt = {**DEFAULTS, **options}
         o = self.opt
@@ -144,11 +159,8 @@ class VSRTask:
             self.degrade = DegradationMix.from_options(o["degrade"])
         except (TypeError, ValueError) as exc:
             raise VsrAppError(f"degrade: {exc}") from None
-        self.arch, cls = NETS[o["net"]]
-        try:
-            self.model = cls(**o["net_config"])
-        except (TypeError, ValueError) as exc:  # an unknown or misspelt key, or a value the net refuses
-            raise VsrAppError(f"net_config for the {o['net']}: {exc}") from None
+        self.arch = NETS[o["net"]][0]
+        self.model = build_net(o["net"], o["net_config"])
         if self.model.scale != 4:  # the degradation, validation and evaluation are x4
             raise VsrAppError(f"VSR training is x4: net_config 'scale' must be 4, not {self.model.scale}")
         check_net_runs(self.model, torch.zeros(1, 2, 3, 16, 16), f"net_config {json.dumps(o['net_config'])}")
@@ -159,9 +171,9 @@ class VSRTask:
         self.use_time = o["distill"] in ("std", "time")
         self.use_output = o["distill"] == "output"
         if o["distill"] != "none":
-            from vsr_app.models import load_model
+            from vsr_app.distill.weights import load_teacher
 
-            teacher = load_model(o["teacher"], "cpu").net
+            teacher = load_teacher(o["teacher"], "upscale").net
             if getattr(teacher, "scale", None) != self.model.scale or not hasattr(teacher, "head"):
                 raise VsrAppError(f"{o['teacher']} is not a x{self.model.scale} VSR net with HR features")
             self._frozen["teacher"] = teacher
@@ -180,6 +192,9 @@ class VSRTask:
         self._sampler = None
         self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"])) for p in o["val"]]
         for path, (_, frames) in zip(o["val"], self._val):
+            if len(frames) < o["val_frames"]:  # the card says val_frames: its scores are of fewer
+                log(f"validation clip {path} has {len(frames)} frames, fewer than val_frames ({o['val_frames']}): it "
+                    f"is scored on those {len(frames)}")
             if o["val_restart"] and o["val_restart"] >= len(frames):
                 raise VsrAppError(f"val_restart ({o['val_restart']}) must be below the {len(frames)} frames of "
                                   f"validation clip {path}: the restarted validation would be the plain one")
@@ -364,6 +379,9 @@ class VSRTask:
         described["degrade"] = None if self.degrade is None else asdict(self.degrade)
         if o["val"]:
             described["val_frames"] = o["val_frames"]
+            scored = [len(frames) for _, frames in self._val]
+            if min(scored) < o["val_frames"]:  # a clip shorter than val_frames: the frames each was scored on
+                described["val_frames_scored"] = scored
         return described
 
 

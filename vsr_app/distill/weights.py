@@ -1,6 +1,6 @@
 """The weights a run starts from: `init_from` (a file's tensors, all of them or those that fit), a resume's from the
 run's exported weights where its checkpoint is gone, and the moving average of the weights (`ema`) with where it
-starts."""
+starts; and the teacher's it distils from (`load_teacher`)."""
 from __future__ import annotations
 
 import contextlib
@@ -13,7 +13,7 @@ from vsr_app.distill.checkpoint import checkpoint_average
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import exported_step
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import UnknownModel, VsrAppError
 
 
 def weight_average(run_dir: Path, model: nn.Module, cfg: LoopConfig, resume: bool, log) -> WeightAverage | None:
@@ -88,3 +88,17 @@ def _mismatch(own: dict, tensors: dict) -> str:
         if names:
             said.append(f"{len(names)} tensor{'s' if len(names) > 1 else ''} {what} (such as {names[0]})")
     return ", ".join(said)
+
+
+def load_teacher(name: str, task: str):
+    """The teacher model (`models.LoadedModel`) for a run of `task` ("upscale", "interpolate"). A name no model has
+    is said as the --teacher it came from, with the models that could teach: trained ones of the task (the list of
+    every model named the built-ins too, bicubic or blend, which cannot)."""
+    from vsr_app.models import list_models, load_model
+
+    try:
+        return load_model(name, "cpu")
+    except UnknownModel:
+        trained = [info.name for info in list_models() if info.task == task and info.path is not None]
+        raise VsrAppError(f"unknown --teacher '{name}' (the installed models that can teach: "
+                          f"{', '.join(trained) or 'none'})") from None

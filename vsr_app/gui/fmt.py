@@ -101,18 +101,26 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
         else message
 
 
-# the trainer's hints to run it again with --resume (distill.train, distill.runs), where the Train tab has a button
-RESUME_HINTS = {RESUME_HINT: "press Resume",
-                NOT_NEW_HINT: "press Resume to continue it, or choose another model name",
+# the trainer's hints to run it again with --resume (distill.runs), where the Train tab has a button
+RESUME_HINTS = {NOT_NEW_HINT: "press Resume to continue it, or choose another model name",
                 NOT_RESUMABLE_HINT: "press Start to begin a new run"}
-# a pruning's hint names its whole command (distill.vfi_task), which the tab's Continue pruning runs
-_PRUNE_RESUME_HINT = re.compile(re.escape(PRUNE_RESUME_HINT).replace(r"\{run\}", ".+?"))
+
+
+def _hint_pattern(template: str) -> re.Pattern:
+    """The hints a template makes, whatever its field holds (a run folder, a command)."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", ".+?", re.escape(template)))
+
+
+# the hints that name the whole command to continue a stopped run (distill.vfi_task, distill.train), which the tab's
+# buttons run: a pruning's first, as the training runs' template matches it too
+_COMMAND_HINTS = ((_hint_pattern(PRUNE_RESUME_HINT), "press Continue pruning"),
+                  (_hint_pattern(RESUME_HINT), "press Resume"))
 
 
 def for_train_tab(message: str) -> str:
     """A training error worded for the command line, with the Train tab's fields named where it names options and
-    its buttons where it says to run the command again with --resume (a full disk's "continue with --resume once
-    this is fixed")."""
+    its buttons where it says to run the command again with --resume (a full disk's "continue with `vsr-app train
+    vsr --out RUN --resume` once this is fixed")."""
     for flag, place in (("--data", "add its new place to the Data list"), ("--teacher", "choose it as Teacher"),
                         ("--val", "choose its new place as Validation clip")):
         message = message.replace(MOVED_HINT.format(flag=flag), f"if it has moved, {place}")
@@ -123,7 +131,8 @@ def for_train_tab(message: str) -> str:
     message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
     message = message.replace(BAD_FILE_HINT, "remove it from the training folder, or put the files to use in the "
                                              "Data list")
-    message = _PRUNE_RESUME_HINT.sub("press Continue pruning", message)
+    for pattern, press in _COMMAND_HINTS:
+        message = pattern.sub(press, message)
     for hint, press in RESUME_HINTS.items():
         message = message.replace(hint, press)
     return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')

@@ -15,10 +15,10 @@ from vsr_app.distill.options import LoopConfig, cap_warmup
 from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
-from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, net_settings
+from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, build_net, net_settings
 from vsr_app.errors import VsrAppError
 from vsr_app.shell import command_line
-from vsr_app.models import build_arch, count_params
+from vsr_app.models import count_params
 from vsr_app.nets.vfi_teacher import VFINet
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
@@ -195,7 +195,7 @@ def _vsr_net(options: dict) -> torch.nn.Module:
     net = options.get("net", VSR_DEFAULTS["net"])
     if net not in NETS:
         raise VsrAppError(f"net must be one of {', '.join(NETS)}")
-    return build_arch(NETS[net][0], options.get("net_config", {}))
+    return build_net(net, options.get("net_config", {}))
 
 
 def choice_data(value) -> str:
