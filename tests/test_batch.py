@@ -69,7 +69,7 @@ def test_recursive_batch_mirrors_the_tree_and_reports_every_file(tree, tmp_path,
     assert tree_snapshot(src) == before
 
     report = json.loads(report_path.read_text())
-    assert report["counts"] == {"ok": 3, "skipped": 0, "exists": 0, "failed": 1, "cancelled": 0}
+    assert report["counts"] == {"ok": 3, "skipped": 0, "exists": 0, "failed": 1, "cancelled": 0, "ignored": 0}
     assert report["exit_code"] == 1 and report["task"] == "upscale" and report["model"] == "bicubic"
     assert report["settings"] == made_by("upscale", ["bicubic"], "libx264", weights=[None])
     by_name = {f["input"]: f for f in report["files"]}
@@ -132,20 +132,61 @@ def test_output_inside_the_input_folder_is_not_scanned(tree):
     assert [f.input for f in second.files] == ["a.mp4", "zero.mp4"]  # its own outputs are not inputs
 
 
-def test_an_earlier_batch_s_outputs_in_the_input_tree_are_not_processed_again(tree):
+def test_an_earlier_batch_s_outputs_in_the_input_tree_are_not_processed_again(tree, tmp_path):
     """A batch into src/enhanced, then one into src/other: the second took the first's outputs for inputs and
-    upscaled each video a second time. An output of a video that is not in the batch is still an input."""
+    upscaled each video a second time. An output of a video that is not in the batch is still an input. Such an
+    output is "ignored", with no output: as "skipped" it read as done, at an output name never written."""
     src, _ = tree
+    (src / "zero.mp4").unlink()
     run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4,mkv")
     shutil.copy(src / "enhanced" / "a.mp4", src / "upscaled elsewhere.mp4")  # its own source is in the batch too
     (src / "sub" / "b.mkv").unlink()  # its output's source is gone: the output is now just a video
-    report = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="mp4,mkv")
+    report_path = tmp_path / "report.json"
+    report = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="mp4,mkv",
+                       report_path=report_path)
     by_input = {f.input: f for f in report.files}
     for leftover in ("enhanced/a.mp4", "upscaled elsewhere.mp4"):
-        assert by_input[leftover].status == "skipped"
-        assert by_input[leftover].reason.startswith("an earlier batch's output of a.mp4, which this batch processes")
+        assert (by_input[leftover].status, by_input[leftover].output) == ("ignored", None)
+        assert by_input[leftover].reason == (
+            "this app's upscaled output of a.mp4, which this batch upscales too: not upscaled a second time (move it "
+            "out of the input folder, or upscale it on its own with `vsr-app upscale` or the app's Export)")
         assert not (src / "other" / leftover).exists()
     assert by_input["a.mp4"].status == by_input["enhanced/sub/b.mkv"].status == "ok"
+    saved = json.loads(report_path.read_text())
+    assert saved["counts"]["ignored"] == 2 and saved["counts"]["skipped"] == 0 and saved["exit_code"] == 0
+    assert report.summary().startswith("2 ok, 0 skipped, 0 failed, 2 earlier outputs left as they are in ")
+    again = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="mp4,mkv")
+    assert again.nothing_made() == "nothing to do: 2 outputs already exist, 2 earlier outputs left as they are"
+
+
+def test_an_earlier_output_is_told_apart_from_another_input_of_the_same_name_and_size(tmp_path):
+    """DV clips of one length in two folders have the same name and size: only the last was looked for, so an
+    earlier batch's output of the first was upscaled a second time."""
+    src = tmp_path / "in"
+    pictures = gradient_frames(3)
+    for folder, images in (("s1", pictures), ("s2", pictures[::-1])):  # raw frames: the same size, not the content
+        (src / folder).mkdir(parents=True)
+        make_video(src / folder / "clip.avi", images=images, codec="rawvideo", pix_fmt="bgr24")
+    assert (src / "s1" / "clip.avi").stat().st_size == (src / "s2" / "clip.avi").stat().st_size
+    assert (src / "s1" / "clip.avi").read_bytes() != (src / "s2" / "clip.avi").read_bytes()
+    run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="avi")
+    report = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="avi,mp4")
+    assert [(f.input, f.status, (f.reason or "")[:43]) for f in report.files] == [
+        ("enhanced/s1/clip.mp4", "ignored", "this app's upscaled output of s1/clip.avi, "),
+        ("enhanced/s2/clip.mp4", "ignored", "this app's upscaled output of s2/clip.avi, "),
+        ("s1/clip.avi", "ok", ""), ("s2/clip.avi", "ok", "")]
+
+
+def test_an_output_of_another_task_in_the_input_folder_is_processed(tmp_path):
+    """A video the user interpolated into the input folder (`vsr-app interpolate a.mp4 -o in/a_fi.mp4`) to upscale
+    it was skipped as an earlier output: upscaling an upscale is the mistake, upscaling an interpolation a choice."""
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=4)
+    process_video(src / "a.mp4", src / "a_fi.mp4", interpolate=load_model("blend"))
+    report = run_batch(src, tmp_path / "out", model="bicubic")
+    assert [(f.input, f.status) for f in report.files] == [("a.mp4", "ok"), ("a_fi.mp4", "ok")]
+    assert packet_span(tmp_path / "out" / "a_fi.mp4").frames == 8  # the interpolation, upscaled
 
 
 def test_an_output_folder_inside_the_input_folder_holding_the_users_own_videos_is_refused(tree, tmp_path, capsys):
@@ -846,6 +887,23 @@ def test_a_batch_that_made_nothing_says_why_only_where_it_ran_to_its_end():
     assert report.nothing_made() is None  # a stop is said as a stop
     report.cancelled, report.files[1].status = False, "ok"
     assert report.nothing_made() is None
+
+
+def test_a_batch_that_made_nothing_counts_earlier_outputs_it_left_apart_from_those_already_made():
+    """An earlier output left as it is was counted as an output that already exists: "all 4 outputs already exist"
+    where 3 did; a report of no files said "all 0 outputs already exist"."""
+    files = [FileResult(f"{i}.mp4", f"o{i}", status="skipped") for i in range(3)]
+    report = BatchReport("in", "out", "upscale", "bicubic", "now", files=[*files, FileResult("o0.mp4", None,
+                                                                                            status="ignored")])
+    assert report.nothing_made() == "nothing to do: 3 outputs already exist, 1 earlier output left as it is"
+    assert report.summary() == "0 ok, 3 skipped, 0 failed, 1 earlier output left as it is in 0.0 s"
+    assert report.exit_code == 0 and report.counts()["ignored"] == 1
+    del report.files[1:3]
+    assert report.nothing_made() == "nothing to do: 1 output already exists, 1 earlier output left as it is"
+    del report.files[0]
+    assert report.nothing_made() == "nothing to do: 1 earlier output left as it is"
+    report.files.clear()
+    assert report.nothing_made() == "nothing to do: no videos"
 
 
 def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(capsys):

@@ -10,7 +10,7 @@ import pytest
 from gui_support import slow_model  # noqa: F401
 from vsr_app.progress import ProgressInfo, TerminalProgress
 from vsr_app.video import disk_space
-from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch, shortfall_warning, size_text
+from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch, shortfall_warning, size_text, size_texts
 
 Usage = namedtuple("Usage", "total used free")
 
@@ -35,6 +35,22 @@ class FakeClock:
 def test_sizes_read_as_a_file_manager_shows_them():
     assert [size_text(n) for n in (1, 2048, 5 * 2**20, 12.4 * 2**20, 1.25 * 2**30, 40 * 2**30)] == [
         "1 KB", "2 KB", "5.0 MB", "12 MB", "1.2 GB", "40 GB"]
+
+
+def test_two_sizes_one_message_compares_read_apart(tmp_path, free_space):
+    """Whole units from 10 GB read "needs about 12 GB ..., but only 12 GB is free" for 12.4 and 12.1 GB, and
+    1.04 and 1.01 GB read "1.0 GB" twice; one size alone still reads as above."""
+    gb = 2**30
+    assert size_texts(12.4 * gb, 12.1 * gb) == ("12.4 GB", "12.1 GB")
+    assert size_texts(1.04 * gb, 1.01 * gb) == ("1.04 GB", "1.01 GB")
+    assert size_texts(10.04 * gb, 9.96 * gb) == ("10.04 GB", "9.96 GB")  # not "10 GB" and "10.0 GB"
+    assert size_texts(1.0001 * gb, 1023.9 * 2**20) == ("1.0001 GB", "0.9999 GB")  # not "1.0 GB" and "1024 MB"
+    assert size_texts(12.1 * gb, 12.4 * gb) == ("12.1 GB", "12.4 GB")
+    assert size_texts(3 * gb, 340 * 2**20) == ("3.0 GB", "340 MB")  # apart already: as size_text says them
+    assert size_texts(2 * gb, 2 * gb - 1) == ("2.0 GB", "2.0 GB")  # a byte apart: no run of decimals
+    free_space["bytes"] = int(12.1 * gb)
+    assert shortfall_warning(tmp_path, 12.4 * gb, "the output needs").startswith(
+        f"at this rate the output needs about 12.4 GB more, and the disk of {tmp_path} has 12.1 GB free;")
 
 
 def test_a_shortfall_names_both_sizes_and_the_disk(tmp_path, free_space):

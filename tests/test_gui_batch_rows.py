@@ -211,6 +211,30 @@ def test_shift_f10_opens_the_current_row_s_menu(window, qtbot, small_video, tmp_
     panel.row_menu.hide()
 
 
+def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own(window, qtbot, small_video, tmp_path,
+                                                                                opened):
+    """An earlier batch's output left in the input folder was "skipped" at an output name never written, its row a
+    done file's, and a rerun's bar said "all 2 outputs already exist" where one did."""
+    from vsr_app.batch import run_batch
+    from vsr_app.gui import theme
+
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    run_batch(in_dir, in_dir / "enhanced", model="bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    run_to_end(qtbot, panel)
+    run_to_end(qtbot, panel)  # again: clip0.mp4's output is there
+    assert panel.progress.format() == "Nothing to do: 1 output already exists, 1 earlier output left as it is"
+    row = row_of(panel, "enhanced/clip0.mp4")
+    status = panel.table.item(row, 1)
+    assert (status.text(), status.foreground().color().name()) == ("ignored", theme.MUTED.lower())
+    assert panel.table.item(row, 3).text().startswith("this app's upscaled output of clip0.mp4, which this batch")
+    assert enabled(row_menu(panel, "enhanced/clip0.mp4")) == {"Compare in viewer": True, "Play output": False,
+                                                               "Show in folder": False}
+    panel.row_menu.hide()
+    assert not (out_dir / "enhanced").exists()
+
+
 def test_an_output_no_app_can_open_is_said(window, qtbot, small_video, tmp_path, monkeypatch):
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
     in_dir, out_dir = folders(tmp_path, small_video, 1)

@@ -223,6 +223,16 @@ def test_limits_follow_the_encoder_and_the_free_memory():
         limits.check_job_fits(960, 540, 3840, 2160, "libx264", available=2**30)
 
 
+def test_a_memory_refusal_s_two_sizes_read_apart():
+    """From 10 GB sizes were whole: "needs about 12 GB of memory, ..., but only 12 GB is free" (11.6 and 11.5)."""
+    engine = 10 * 2**30
+    need = limits.estimated_memory(960, 540, 3840, 2160, "libx264", engine)
+    assert 11.55 * 2**30 < need < 11.65 * 2**30
+    with pytest.raises(VsrAppError, match=r"needs about 11\.6 GB of memory \(10 GB of it for the models' "
+                                          r"computations\), but only 11\.5 GB is free"):
+        limits.check_job_fits(960, 540, 3840, 2160, "libx264", available=need - 2**30 // 10, engine_bytes=engine)
+
+
 def test_the_models_own_memory_counts_when_refusing_a_job(tmp_path, capsys, monkeypatch):
     """The pipeline's figure was measured with bicubic; the VFI student's temporaries at 640x360 alone are ~565 MB
     (RESULTS, "Refusing jobs that cannot fit"), so a job that fits with a weightless model may not with it."""

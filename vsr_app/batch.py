@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from vsr_app.batch_plan import check_apart, parse_extensions, plan_batch, plan_outputs
 from vsr_app.batch_progress import OverallProgress, estimate_all
-from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, OK, PENDING, SKIPPED, BatchReport, FileResult,
+from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDING, SKIPPED, BatchReport, FileResult,
                                   check_report_path, earlier_notes)
 from vsr_app.batch_resume import earlier_output, existing_output, made_from_another_input
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
@@ -109,11 +109,13 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     model, a report path that would replace an input, an output or another file, an output folder another
     batch is writing into); problems with one file are recorded in the report. A file already at an output's
     name is skipped when it is a complete output made with the same settings, otherwise kept and reported as
-    "exists"; `overwrite` replaces either. A cancel marks the file in flight and the ones not started as
-    cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the report, before it
-    propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only). `listed`: the
-    inputs and unreadable folders of a listing made before the start (the Batch tab's queue, which the user saw), run
-    as they were; a file gone since fails, one come since waits for the next batch. None: `in_dir` is listed now.
+    "exists"; `overwrite` replaces either. An input that is this app's output, by the same task, of another input
+    (an earlier batch's, left in the input tree) is "ignored", with no output. A cancel marks the file in flight and
+    the ones not started as cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the
+    report, before it propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only).
+    `listed`: the inputs and unreadable folders of a listing made before the start (the Batch tab's queue, which the
+    user saw), run as they were; a file gone since fails, one come since waits for the next batch. None: `in_dir` is
+    listed now.
     """
     from vsr_app.inference import upscaler_label
     from vsr_app.models import load_model
@@ -156,7 +158,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
-    by_name_and_size = {(p.name, _size(p)): p for p in inputs}
+    by_name_and_size: dict[tuple[str, int | None], list[Path]] = {}
+    for p in inputs:
+        by_name_and_size.setdefault((p.name, _size(p)), []).append(p)
     planned = {os.path.realpath(p) for p in outputs}
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
@@ -201,11 +205,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         remove_stale_partials(dst)
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
-        source = made_from_another_input(src, by_name_and_size)
-        if source is not None:
-            result.status = SKIPPED
-            result.reason = (f"an earlier batch's output of {source.relative_to(in_dir)}, which this batch processes: "
-                             f"not processed a second time (move that output folder out of the input folder)")
+        source = made_from_another_input(src, task, by_name_and_size)
+        if source is not None:  # its planned output is never made: the report names none
+            result.status, result.output = IGNORED, None
+            result.reason = (f"this app's {task}d output of {source.relative_to(in_dir)}, which this batch {task}s "
+                             f"too: not {task}d a second time (move it out of the input folder, or {task} it on its "
+                             f"own with `vsr-app {task}` or the app's Export)")
             return
         earlier = None if dst.exists() else earlier_output(src, dst, report.settings, scale, factor, planned, codec)
         if earlier is not None and not overwrite:  # made before an update changed its container: not made again

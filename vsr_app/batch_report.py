@@ -20,8 +20,10 @@ from typing import Sequence
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.media import OPEN_VIDEO_EXTS
 
-REPORT_VERSION = 3  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable"
+REPORT_VERSION = 4  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
+# 4: status "ignored"
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
+IGNORED = "ignored"  # an input that is this app's output of another input the batch processes the same way
 
 
 @dataclass
@@ -29,10 +31,11 @@ class FileResult:
     """One line of the report: what happened to one input file and why."""
 
     input: str
-    output: str
-    status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled; pending:
-    # not finished yet (only in the report of a batch still running or killed)
-    reason: str | None = None  # why it was skipped, kept, failed or what it replaced; None for a plain success
+    output: str | None  # None for an ignored input: none is made, and its planned name is free for another
+    status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled | ignored
+    # (an earlier output of another input, not processed a second time); pending: not finished yet (only in the
+    # report of a batch still running or killed)
+    reason: str | None = None  # why it was skipped, kept, failed, ignored or what it replaced; None for a plain success
     notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
     input_bytes: int | None = None
     output_bytes: int | None = None
@@ -48,8 +51,8 @@ class FileResult:
 
 @dataclass
 class BatchReport:
-    """Everything `--report` writes; `exit_code` is 0 when every file was done or already done and every folder
-    read. Until `finished` (set as the batch ends, cancelled or not) the written report has no exit code."""
+    """Everything `--report` writes; `exit_code` is 0 when every file was done, already done or ignored and every
+    folder read. Until `finished` (set as the batch ends, cancelled or not) the written report has no exit code."""
 
     input_dir: str
     output_dir: str
@@ -64,7 +67,7 @@ class BatchReport:
     finished: bool = False
 
     def counts(self) -> dict[str, int]:
-        counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0}
+        counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0, IGNORED: 0}
         for f in self.files:
             counts[f.status] = counts.get(f.status, 0) + 1
         return counts
@@ -92,6 +95,8 @@ class BatchReport:
             text += f", {c[EXISTS]} existing file{'s' if c[EXISTS] > 1 else ''} kept"
         if c[CANCELLED]:
             text += f", {c[CANCELLED]} cancelled"
+        if c[IGNORED]:
+            text += f", {_left_as_they_are(c[IGNORED])}"
         if self.unreadable:
             text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
         return f"{text} in {self.seconds:.1f} s"
@@ -102,9 +107,14 @@ class BatchReport:
         c = self.counts()
         if c[OK] or self.cancelled:
             return None
+        if not self.files:
+            return "nothing to do: no videos"
         if c[SKIPPED] == len(self.files):  # a rerun after every file was done
             n = len(self.files)
             return f"nothing to do: {'its output already exists' if n == 1 else f'all {n} outputs already exist'}"
+        if c[SKIPPED] + c[IGNORED] == len(self.files):  # "all 4 outputs already exist" said so of 3
+            exist = {0: [], 1: ["1 output already exists"]}.get(c[SKIPPED], [f"{c[SKIPPED]} outputs already exist"])
+            return "nothing to do: " + ", ".join([*exist, _left_as_they_are(c[IGNORED])])
         return "no output made"  # each file's line says why, and the summary counts them
 
     def write(self, path: str | os.PathLike) -> None:
@@ -119,6 +129,11 @@ class BatchReport:
             atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors="backslashreplace"))
         except OSError as exc:
             raise VsrAppError(f"cannot write the report '{target}': {exc.strerror or exc}") from exc
+
+
+def _left_as_they_are(n: int) -> str:
+    """The ignored inputs, as the summary and the bar count them."""
+    return "1 earlier output left as it is" if n == 1 else f"{n} earlier outputs left as they are"
 
 
 def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:

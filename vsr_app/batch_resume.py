@@ -92,24 +92,28 @@ def _setting(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def made_from_another_input(src: Path, inputs: dict[tuple[str, int | None], Path]) -> Path | None:
-    """The input of this batch that `src` is an output of, where it is one: an earlier batch into a folder inside the
-    input tree left its outputs there, and a batch into another folder then took them for inputs and processed each
-    video a second time (upscaled 16 times). `inputs` maps each input's (file name, size) to it; the recorded
-    input's content is checked too. None for any other video, also this app's outputs of videos not in the batch,
-    which a user may well mean to process again."""
+def made_from_another_input(src: Path, task: str, inputs: dict[tuple[str, int | None], list[Path]]) -> Path | None:
+    """The input of this batch that `src` is this app's `task` output of, where it is one: an earlier batch into a
+    folder inside the input tree left its outputs there, and a batch into another folder then took them for inputs and
+    did the same to each video a second time (upscaled 16 times). `inputs` maps each input's (file name, size) to the
+    inputs of that name and size (DV clips of one length in two folders share both); the recorded input's content
+    tells them apart. None for any other video: an output of another task (a video interpolated to be upscaled) and
+    this app's outputs of videos not in the batch, which a user may well mean to process."""
     from vsr_app.video.encoding import input_record, read_made_by, same_version
 
+    if not src.is_file():
+        return None  # a named pipe's open waits for a writer, for ever: the batch says what it is when it processes it
     try:
-        recorded = (read_made_by(src) or {}).get("input")
+        found = read_made_by(src) or {}
     except VsrAppError:
         return None  # not readable: the batch says so when it processes it
-    if not isinstance(recorded, dict):
+    recorded = found.get("input")
+    if found.get("task") != task or not isinstance(recorded, dict):
         return None
-    source = inputs.get((recorded.get("name"), recorded.get("bytes")))
-    if source is None or source == src:
-        return None
-    try:
-        return source if same_version(recorded, input_record(source)) else None
-    except VsrAppError:
-        return None
+    for source in inputs.get((recorded.get("name"), recorded.get("bytes")), []):
+        try:
+            if source != src and same_version(recorded, input_record(source)):
+                return source
+        except VsrAppError:
+            continue
+    return None

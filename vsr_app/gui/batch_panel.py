@@ -38,7 +38,7 @@ from vsr_app.video.encoding import X26X_CRF_RANGE
 from vsr_app.video.pipeline import scene_cuts_text
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
-                  "cancelled": "#ffb347", "processing": theme.ACCENT}
+                  "cancelled": "#ffb347", "ignored": theme.MUTED, "processing": theme.ACCENT}
 REPLACE_LABEL = "Replace existing outputs"
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 RECURSIVE_LABEL = "Include sub-folders"
@@ -53,7 +53,7 @@ INPUT = Qt.UserRole + 2  # a File cell's input, relative to the input folder
 # (paths are kept as their bytes: a name that is not UTF-8, from an old USB drive, lost its odd byte as text, and a
 # row's actions opened another file)
 FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
-# the same settings
+# the same settings (an "ignored" row has none: it is an earlier output itself)
 
 
 class TimeItem(QTableWidgetItem):

@@ -29,17 +29,54 @@ def shortfall_warning(folder: Path, more_bytes: float, what: str) -> str:
         return ""
     if more_bytes <= free:
         return ""
-    return (f"at this rate {what} about {size_text(more_bytes)} more, and the disk of {folder} has "
-            f"{size_text(free)} free; free some space or cancel")
+    more, free_text = size_texts(more_bytes, free)
+    return (f"at this rate {what} about {more} more, and the disk of {folder} has {free_text} free; free some space or "
+            "cancel")
+
+
+UNITS = (("GB", 2**30), ("MB", 2**20), ("KB", 2**10))
 
 
 def size_text(n: float) -> str:
     """'1.2 GB', '340 MB', '15 KB': a size to read, in binary units (1 KB = 1024 bytes), for disk space and memory
     alike (limits' refusals): a fixed 'GB' said '0.3 GB' for 340 MB."""
-    for unit, scale in (("GB", 2**30), ("MB", 2**20)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}" if n < 10 * scale else f"{n / scale:.0f} {unit}"
-    return f"{math.ceil(n / 2**10)} KB"
+    unit, scale = _unit(n)
+    return f"{math.ceil(n / scale)} KB" if unit == "KB" else _in_unit(n, unit, scale, _decimals(n, scale))
+
+
+def size_texts(a: float, b: float) -> tuple[str, str]:
+    """Two sizes one message compares ("needs about A, but only B is free"), as `size_text` says them unless they
+    would not read in their order: then both in the larger one's unit with as many more decimals as tell them apart
+    ('12.4 GB' and '12.1 GB', not '12 GB' twice; '1.0001 GB' and '0.9999 GB', not '1.0 GB' and '1024 MB')."""
+    texts = size_text(a), size_text(b)
+    if _order(*map(_read, texts)) == _order(a, b):
+        return texts
+    unit, scale = _unit(max(a, b))
+    decimals = _decimals(max(a, b), scale)
+    tries = [(_in_unit(a, unit, scale, d), _in_unit(b, unit, scale, d)) for d in range(decimals, decimals + 4)]
+    return next((texts for texts in tries if texts[0] != texts[1]), tries[0])  # a few bytes apart: "about" the same
+
+
+def _unit(n: float) -> tuple[str, int]:
+    return next(((unit, scale) for unit, scale in UNITS if n >= scale), UNITS[-1])
+
+
+def _decimals(n: float, scale: int) -> int:
+    return 1 if scale > 2**10 and n < 10 * scale else 0
+
+
+def _order(a: float, b: float) -> int:
+    return (a > b) - (a < b)
+
+
+def _read(text: str) -> float:
+    """The bytes a size's text says."""
+    figure, unit = text.split()
+    return float(figure) * dict(UNITS)[unit]
+
+
+def _in_unit(n: float, unit: str, scale: int, decimals: int) -> str:
+    return f"{n / scale:.{decimals}f} {unit}"
 
 
 class GrowthWatch:

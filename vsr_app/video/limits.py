@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.disk_space import size_text
+from vsr_app.video.disk_space import size_text, size_texts
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 # Largest picture side each encoder accepts (measured: libx264 encodes 16384 px, refuses 16400; prores_ks
@@ -263,5 +263,5 @@ def preview_memory(out_pixels: int, clip: bool, cache_bytes: int, engine_bytes: 
 def _check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
     available = available_memory() if available is None else available
     if available is not None and need > available:
-        raise VsrAppError(f"{what} needs about {size_text(need)} of memory{share}, but only {size_text(available)} "
-                          f"is free; {advice}")
+        need_text, free_text = size_texts(need, available)
+        raise VsrAppError(f"{what} needs about {need_text} of memory{share}, but only {free_text} is free; {advice}")
