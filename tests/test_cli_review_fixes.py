@@ -16,7 +16,7 @@ from vsr_app.bench import format_table
 from vsr_app.cli import main
 from vsr_app.resources import models_dir
 
-FULL_DISK = "vsr-app: stdout cannot be written (No space left on device); going on without it"
+FULL_DISK = "vsr-app: stdout cannot be written (No space left on device); nothing more is printed to it"
 needs_dev_full = pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
 
 
@@ -109,7 +109,7 @@ def test_a_command_whose_work_is_its_output_fails_when_stdout_was_closed_at_star
     data = ["--data", str(_frames(tmp_path / "data"))] if argv[0] == "eval" else []
     monkeypatch.setattr(sys, "stdout", None)
     assert main(argv + data) == 1
-    assert "vsr-app: stdout cannot be written (it is closed); going on without it" in _stderr_lines(capsys)
+    assert "vsr-app: stdout cannot be written (it is closed); nothing more is printed to it" in _stderr_lines(capsys)
 
 
 def test_the_command_training_prints_for_its_model_can_be_pasted(tmp_path, capsys):

@@ -5,11 +5,13 @@ that exist before anything is read or written."""
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from dataclasses import asdict, fields
 
 import numpy as np
 import pytest
+import torch
 
 from videogen import write_pan_frames
 from vsr_app.cli import main
@@ -21,6 +23,8 @@ from vsr_app.distill.train_cli import run_from_cli
 from vsr_app.distill.vfi_task import NET_OPTIONS, RUN_OPTIONS, VFIConfig, prune_vfi
 from vsr_app.distill.vsr_task import DEFAULTS, NETS, VSRTask
 from vsr_app.errors import VsrAppError
+from vsr_app.models import save_model
+from vsr_app.nets.vfi_teacher import VFINet
 
 COMMANDS = ("train vsr", "train vfi", "prune vfi")
 quiet = {"log": lambda *_: None}
@@ -63,7 +67,7 @@ def test_every_option_the_code_takes_is_listed_with_a_meaning():
             if not title.startswith(("net_config", "degrade")):
                 top |= set(rows)
     vfi = {f.name for f in fields(VFIConfig)} | set(NET_OPTIONS) | set(RUN_OPTIONS) | {"teacher", "distill"}
-    assert top == set(LOOP_OPTIONS) | set(DEFAULTS) | vfi == set(MEANINGS)
+    assert top == set(LOOP_OPTIONS) | set(DEFAULTS) - {"data"} | vfi == set(MEANINGS)  # data: --data's alone
     nets = {name for _, cls in NETS.values() for name in inspect.signature(cls).parameters}
     assert set(NET_MEANINGS) == nets
     assert set(DEGRADE_MEANINGS) == set(asdict(DegradationMix()))
@@ -164,3 +168,48 @@ def test_the_train_tab_s_parameter_count_names_a_misspelt_net_option():
     with pytest.raises(VsrAppError, match=r"^net_config must be a JSON object"):
         net_params("vsr", {"net": "student", "net_config": "channels=8"})
     assert net_params("vsr", {"net": "student", "net_config": {"channels": 8, "blocks": 1}}) > 0
+
+
+# ---- what only the command line gives ------------------------------------------------------------------------------
+
+TINY = {"train vsr": {"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3,
+                      "patch": 8, "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1},
+        "train vfi": {"base": 8, "crop": 32, "batch": 1, "warmup": 1, "log_every": 1, "val_every": 0, "threads": 1},
+        "prune vfi": {"crop": 32, "batch": 1, "threads": 1, "min_width": 2, "val_every": 0}}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_config_files_data_is_not_listed_and_is_said_to_be_unused(command, data_dir, tmp_path, capsys):
+    """`train vsr --list-options` listed "data", but the required --data replaced a --config file's without a word
+    (and `train vfi` and `prune vfi` refused it as an unknown option)."""
+    assert "data" not in {name for _, rows in option_sections(command) for name, _, _ in rows}
+    elsewhere = tmp_path / "elsewhere"
+    write_pan_frames(elsewhere / "pan", 8, np.random.default_rng(1))
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({**TINY[command], "data": [str(elsewhere)]}))
+    run = tmp_path / "run"
+    teacher = []
+    if command == "prune vfi":
+        torch.manual_seed(0)
+        teacher = ["--teacher", str(save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
+            "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
+            "config": {"base": 8, "kernel": 3}}))]
+    assert main([*command.split(), "--data", str(data_dir), "--out", str(run), "--config", str(config),
+                 "--steps", "2", *teacher]) == 0
+    assert "the --config file's data is not used: --data gives the training data" in capsys.readouterr().out
+    saved = json.loads((run / "config.json").read_text())
+    assert saved["data"] == [str(data_dir)] and "data" not in saved.get("options", {})
+
+
+def test_a_prunings_validation_clips_are_named_as_its_config_names_them(data_dir, tmp_path, capsys):
+    """prune vfi has no --val, but its listing and its error for a clip inside --data said to give --val one."""
+    clip = str(data_dir / "pan")
+    with pytest.raises(VsrAppError) as refused:
+        prune_vfi("vfi-x2-teacher", [str(data_dir)], tmp_path / "run", options={"val_videos": [clip]}, **quiet)
+    assert str(refused.value).endswith('give the --config option "val_videos" a clip outside --data or hold it out '
+                                       'with the "exclude" option')
+    with pytest.raises(VsrAppError, match="give --val a clip outside --data"):  # training's has --val
+        run_from_cli("vfi", [str(data_dir)], str(tmp_path / "run"), val=[clip], **quiet)
+    assert not (tmp_path / "run").exists()
+    assert row(listing(capsys, "prune", "vfi"), "val_videos")[2] == "held-out validation clips (prune vfi has no --val)"
+    assert row(listing(capsys, "train", "vfi"), "val_videos")[2] == MEANINGS["val_videos"]

@@ -334,8 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", action="append", type=_not_empty, metavar="DIR")
     p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
     p.add_argument("--target-params-ratio", type=_between(0, 1), metavar="R",
-                   help="share of the teacher's parameters to keep, between 0 and 1 (default 0.1)")
-    p.add_argument("--steps", type=_at_least(1), metavar="N", help="sparsity fine-tuning steps (default 800)")
+                   help="share of the teacher's parameters to keep, between 0 and 1 (default: the --config file's "
+                        "target_params_ratio, else 0.1)")
+    p.add_argument("--steps", type=_at_least(1), metavar="N",
+                   help="sparsity fine-tuning steps (default: the --config file's, else 800)")
     p.add_argument("--resume", action="store_true", help="continue the stopped pruning in RUN_DIR from its checkpoint "
                    "with its own teacher, data and options (--steps may extend it)")
     _add_config_options(p, "pruning/training")
@@ -351,11 +353,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH",
                    help=f"model name (`{APP_NAME} models` lists them) or .safetensors path")
     p.add_argument("--data", required=True, type=_not_empty, metavar="DIR|VIDEO",
-                   help="a folder of sequence folders (each one's frames, read in name order), a folder of frames (one "
-                        "sequence), a video file (one sequence, named by its file name without the extension) or a "
-                        "folder of videos (each one a sequence). A video's frames, as decoded, are the ground truth: "
-                        "compressed video is a weaker one than lossless frames (PNG), its coding artefacts counted as "
-                        "truth")
+                   help="a folder of sequence folders (each one's frames, read in number order: f2 before f10), a "
+                        "folder of frames (one sequence), a video file (one sequence, named by its file name without "
+                        "the extension) or a folder of videos (each one a sequence). A video's frames, as decoded, are "
+                        "the ground truth: compressed video is a weaker one than lossless frames (PNG), its coding "
+                        "artefacts counted as truth")
     p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
                    help=_eval_frames_help(", ".join(f"{n} for {task}" for task, (_, n) in SCORERS.items())))
     _add_device_option(p)

@@ -33,10 +33,11 @@ def say(text: str, end: str = "\n") -> bool:
 
 def _stdout_gone(exc: OSError) -> None:
     """Stop printing to stdout. A reader gone away (`| head`) has what it wanted, so that is quiet; any other cause
-    is told once on stderr, so that a log cut short by a full disk says why."""
+    is told once on stderr, so that a log cut short by a full disk says why. Worded for every command: a batch goes
+    on without its stdout, but `models` and `eval`, whose output is the result, have nothing to go on with."""
     if not isinstance(exc, BrokenPipeError):
         with contextlib.suppress(OSError):  # stderr on the same full disk: nothing left to tell it on
-            print(f"{APP_NAME}: stdout cannot be written ({exc.strerror or exc}); going on without it",
+            print(f"{APP_NAME}: stdout cannot be written ({exc.strerror or exc}); nothing more is printed to it",
                   file=sys.stderr, flush=True)
     drop_stdout()
 

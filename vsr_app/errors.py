@@ -8,7 +8,8 @@ OVERWRITE_HINT = "pass --overwrite to replace it"
 # How a batch that found no videos points to sub-folders; the GUI names its checkbox instead.
 RECURSIVE_HINT = "add --recursive to look in sub-folders"
 # How training's errors name its options; the Train tab names its fields instead (gui/fmt.for_train_tab).
-VAL_OUTSIDE_HINT = "give --val a clip outside --data"
+VAL_OUTSIDE = "give {option} a clip outside --data"  # {option}: what names the clips (pruning has no --val)
+VAL_OUTSIDE_HINT = VAL_OUTSIDE.format(option="--val")
 EXCLUDE_HINT = 'hold it out with the "exclude" option'
 STEPS_BEHIND = "--steps {steps} would end it before that"
 MOVED_HINT = "if it has moved, resume with {flag} naming its new location"

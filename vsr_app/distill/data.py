@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 import torch
 
-from vsr_app.errors import BAD_FILE_HINT, EXCLUDE_HINT, VAL_OUTSIDE_HINT, VsrAppError
+from vsr_app.errors import BAD_FILE_HINT, EXCLUDE_HINT, VAL_OUTSIDE, VsrAppError
 from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, first_names, natural_order, read_image
 
 
@@ -370,11 +370,14 @@ def _source_name(f: Path) -> str:
     return f.name if f.suffix.lower() in TRAINING_VIDEO_EXTS else f.parent.name
 
 
-def check_held_out(val: list | None, data: list[str] | None, exclude: list | None = None) -> None:
+def check_held_out(val: list | None, data: list[str] | None, exclude: list | None = None,
+                   option: str = "--val") -> None:
     """A validation clip that is part of the training data (itself, through a link, inside a --data folder, or a
     folder around one) would be trained on and then score itself: refused, unless `exclude` leaves each of its files
-    out of training (frame interpolation's option; None: the task has none). A clip that does not exist is the
-    validation's to report."""
+    out of training (frame interpolation's option; None: the task has none), the error saying to give `option` (what
+    named the clips: a pruning has no --val) another clip. A clip that does not exist is the validation's to
+    report."""
+    outside = VAL_OUTSIDE.format(option=option)
     if not isinstance(val, list) or not val or not data:
         return  # none, or of the wrong type: check_types reports that
     roots = [Path(os.path.abspath(root)) for root in _roots(data)]
@@ -384,7 +387,7 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
     def refuse_unless_excluded(clip: str, f: Path):
         if not held_out(_source_name(f), names):
             raise VsrAppError(f"validation clip {clip} is part of the training data ({', '.join(map(str, roots))}): "
-                              f"it would be trained on; {VAL_OUTSIDE_HINT}"
+                              f"it would be trained on; {outside}"
                               + (f" or {EXCLUDE_HINT}" if exclude is not None else ""))
 
     real_roots = [root.resolve() for root in roots]
@@ -396,7 +399,7 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
         inside = [root for root in real_roots if path in root.parents]
         if inside:  # the other way round: a --val folder around --data scored the footage trained on
             raise VsrAppError(f"validation folder {clip} holds the training data ({', '.join(map(str, inside))}): "
-                              f"it would score footage it was trained on; {VAL_OUTSIDE_HINT}")
+                              f"it would score footage it was trained on; {outside}")
     # a training file that is the clip under another name (a link, a hard link): one stat per file, not a
     # resolve (a syscall per path component), as data sets run to hundreds of thousands of frames
     by_identity = {identity: clip for clip in clips if (identity := _file_identity(clip))}

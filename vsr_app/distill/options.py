@@ -50,6 +50,16 @@ class LoopConfig:
 LOOP_OPTIONS = tuple(f.name for f in fields(LoopConfig))
 
 
+def without_config_data(options: dict, log) -> dict:
+    """A --config file's options less "data": the command's --data gives the training data (a resumed run trains on
+    its own), so a "data" there (a VSR run's config.json given as --config holds one) is said to be left unused, not
+    replaced without a word."""
+    if "data" not in options:
+        return options
+    log("the --config file's data is not used: --data gives the training data")
+    return {key: value for key, value in options.items() if key != "data"}
+
+
 def cap_warmup(options: dict) -> None:
     """A new run's warm-up takes at most a tenth of it, so a short run (a quick try of a few hundred steps) still
     reaches the learning rate asked for. Set once, when the run starts and its options are saved: a resumed or
@@ -123,8 +133,7 @@ MEANINGS = {
     "distill": "distillation mode, as --distill (none: no teacher)",
     "batch": "clips per step",
     "still_fraction": "share of clips cut from still images, where the data has both",
-    # upscaling's (vsr_task.DEFAULTS)
-    "data": "training folders: videos, frame folders, images (--data)",
+    # upscaling's (vsr_task.DEFAULTS, but "data": --data's alone)
     "net": "which net to train: student or teacher",
     "net_config": "the net's own options: see net_config below",
     "frames": "frames per clip",
@@ -197,6 +206,8 @@ DEGRADE_MEANINGS = {  # degrade's: DegradationMix's fields
     "noise_p": "share of clips with noise added (before the H.264)",
     "noise_sigma": "its sigma in grey levels, drawn from this range",
 }
+# a pruning's validation clips: only its --config names them
+PRUNE_MEANINGS = {**MEANINGS, "val_videos": "held-out validation clips (prune vfi has no --val)"}
 PRUNING_ONLY = ("prune_lambda", "prune_prox_steps", "prune_threshold", "target_params_ratio", "min_width",
                 "tap_mass", "tap_batches")  # frame interpolation's options that only `prune vfi` reads
 DISTILLING_ONLY = ("w_gt", "w_teacher")  # and those a pruning, which distils from nothing, does not
@@ -219,7 +230,8 @@ def _vsr_sections() -> list[tuple[str, dict, dict]]:
     nets = [(f'net_config, with "net": "{net}" ({arch})',
              {name: p.default for name, p in inspect.signature(cls).parameters.items()}, NET_MEANINGS)
             for net, (arch, cls) in NETS.items()]
-    return [("the training loop", asdict(LoopConfig()), MEANINGS), ("x4 upscaling", DEFAULTS, MEANINGS), *nets,
+    task = {name: default for name, default in DEFAULTS.items() if name != "data"}  # --data's: without_config_data
+    return [("the training loop", asdict(LoopConfig()), MEANINGS), ("x4 upscaling", task, MEANINGS), *nets,
             ('degrade, when not null (its defaults, which {} takes)', asdict(DegradationMix()), DEGRADE_MEANINGS)]
 
 
@@ -235,8 +247,8 @@ def _vfi_sections(command: str) -> list[tuple[str, dict, dict]]:
     if command == "prune vfi":
         loop = {k: v for k, v in {**loop, **PRUNE_DEFAULTS}.items() if k != "ema"}  # prune_vfi refuses "ema"
         task = {k: v for k, v in task.items() if k not in DISTILLING_ONLY}
-        return [("the training loop (the pruner's defaults)", loop, MEANINGS),
-                ("frame interpolation, pruning", {**task, **clips}, MEANINGS)]
+        return [("the training loop (the pruner's defaults)", loop, PRUNE_MEANINGS),
+                ("frame interpolation, pruning", {**task, **clips}, PRUNE_MEANINGS)]
     with torch.device("meta"):  # shapes only: the defaults of the net a new run builds
         config = student_or_teacher_net({})[1]["config"]
     run = {name: inspect.signature(train_vfi).parameters[name].default for name in ("teacher", "distill")}

@@ -12,7 +12,8 @@ import torch
 
 from vsr_app.distill.checkpoint import check_asked_steps, check_steps
 from vsr_app.distill.data import check_data, check_held_out
-from vsr_app.distill.options import DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types
+from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types,
+                                    without_config_data)
 from vsr_app.distill.runs import (RESUME_COMMANDS, TASK_KEY, absolute_if_path, absolute_paths, check_new_run,
                                   check_resumable, check_resume_flags, claim_run_dir, config_task, holds_run,
                                   read_config_file, release_run_dir, resume_command, resumed_config, resumed_data,
@@ -39,7 +40,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
     own data). VFI runs are set up by vsr_app.distill.vfi_task.train_vfi. `val`: validation clips (each task's
     option name for them: VAL_KEY).
     """
-    file_options = read_config_file(config)
+    file_options = without_config_data(read_config_file(config), log)
     if file_options.get(TASK_KEY) == task_name:  # a run's config.json given as --config: its task is no option
         del file_options[TASK_KEY]
     check_types(file_options, {"teacher": "", "distill": ""}, "training option")  # a name or path; a mode

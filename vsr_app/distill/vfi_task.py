@@ -37,7 +37,7 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
-                                     unknown_options)
+                                     unknown_options, without_config_data)
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, RESUME_COMMANDS, TASK_KEY,
                                   absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
                                   config_task, read_json_object, release_run_dir, resume_command, resumed_config,
@@ -315,6 +315,7 @@ class VFITask:
 
 NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior", "prior")
 RUN_OPTIONS = ("val_videos",)
+PRUNE_VAL = 'the --config option "val_videos"'  # what names a pruning's validation clips: `prune vfi` has no --val
 
 
 def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
@@ -492,15 +493,16 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
             or not 0 < target_params_ratio < 1:
         raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters), "
                           f"not {target_params_ratio!r}")
-    if (options or {}).get("ema"):  # the sparsity step zeroes the raw weights; an average of them is not sparse
+    options = without_config_data(options or {}, log)  # as `train` does
+    if options.get("ema"):  # the sparsity step zeroes the raw weights; an average of them is not sparse
         raise VsrAppError("prune vfi does not take \"ema\": the net it prunes is the one it trains, not an average")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
     if resume:
-        merged = absolute_paths(dict(options or {}))
+        merged = absolute_paths(dict(options))
     else:
         check_data(data)  # before the run folder is made
-        merged = absolute_paths({**PRUNE_DEFAULTS, **(options or {}), "target_params_ratio": target_params_ratio})
-        check_held_out(merged.get("val_videos"), data, merged.get("exclude", []))  # as `train vfi` does
+        merged = absolute_paths({**PRUNE_DEFAULTS, **options, "target_params_ratio": target_params_ratio})
+        check_held_out(merged.get("val_videos"), data, merged.get("exclude", []), PRUNE_VAL)  # as `train vfi` does
         cap_warmup(merged)  # as a new training run's
         # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides).
         # Saved with the options, so a resume that extends the run keeps the phase it was in.
@@ -520,8 +522,9 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
     if cfg["teacher"]:
         cfg["teacher"] = resumed_teacher(cfg["teacher"], teacher, verb, log)
     exclude = cfg["options"].get("exclude", [])  # checked as a new run's clips are
+    option = PRUNE_VAL if cfg[TASK_KEY] == "prune" else "--val"
     val = resumed_val(saved_val, asked.get("val_videos"), run_dir, log,
-                      check=lambda clips: check_held_out(clips, cfg["data"], exclude),
+                      check=lambda clips: check_held_out(clips, cfg["data"], exclude, option),
                       data_moved=cfg["data"] != saved_data)
     if val:
         cfg["options"]["val_videos"] = val
