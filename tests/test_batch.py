@@ -139,24 +139,25 @@ def test_an_earlier_batch_s_outputs_in_the_input_tree_are_not_processed_again(tr
     src, _ = tree
     (src / "zero.mp4").unlink()
     run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4,mkv")
-    shutil.copy(src / "enhanced" / "a.mp4", src / "upscaled elsewhere.mp4")  # its own source is in the batch too
+    shutil.copy(src / "enhanced" / "a.mp4", src / "sub" / "upscaled elsewhere.mp4")  # its source is in the batch too
+    shutil.copy(src / "enhanced" / "a.mp4", src / "a copy.mp4")  # put beside the inputs: the user's to process
     (src / "sub" / "b.mkv").unlink()  # its output's source is gone: the output is now just a video
     report_path = tmp_path / "report.json"
     report = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="mp4,mkv",
                        report_path=report_path)
     by_input = {f.input: f for f in report.files}
-    for leftover in ("enhanced/a.mp4", "upscaled elsewhere.mp4"):
+    for leftover in ("enhanced/a.mp4", "sub/upscaled elsewhere.mp4"):
         assert (by_input[leftover].status, by_input[leftover].output) == ("ignored", None)
         assert by_input[leftover].reason == (
             "this app's upscaled output of a.mp4, which this batch upscales too: not upscaled a second time (move it "
             "out of the input folder, or upscale it on its own with `vsr-app upscale` or the app's Export)")
         assert not (src / "other" / leftover).exists()
-    assert by_input["a.mp4"].status == by_input["enhanced/sub/b.mkv"].status == "ok"
+    assert by_input["a.mp4"].status == by_input["enhanced/sub/b.mkv"].status == by_input["a copy.mp4"].status == "ok"
     saved = json.loads(report_path.read_text())
     assert saved["counts"]["ignored"] == 2 and saved["counts"]["skipped"] == 0 and saved["exit_code"] == 0
-    assert report.summary().startswith("2 ok, 0 skipped, 0 failed, 2 earlier outputs left as they are in ")
+    assert report.summary().startswith("3 ok, 0 skipped, 0 failed, 2 earlier outputs left as they are in ")
     again = run_batch(src, src / "other", model="bicubic", recursive=True, extensions="mp4,mkv")
-    assert again.nothing_made() == "nothing to do: 2 outputs already exist, 2 earlier outputs left as they are"
+    assert again.nothing_made() == "nothing to do: 3 outputs already exist, 2 earlier outputs left as they are"
 
 
 def test_an_earlier_output_is_told_apart_from_another_input_of_the_same_name_and_size(tmp_path):
@@ -175,6 +176,32 @@ def test_an_earlier_output_is_told_apart_from_another_input_of_the_same_name_and
         ("enhanced/s1/clip.mp4", "ignored", "this app's upscaled output of s1/clip.avi, "),
         ("enhanced/s2/clip.mp4", "ignored", "this app's upscaled output of s2/clip.avi, "),
         ("s1/clip.avi", "ok", ""), ("s2/clip.avi", "ok", "")]
+
+
+def test_the_progress_counts_no_work_for_an_earlier_output_left_as_it_is(tmp_path, monkeypatch):
+    """The overall bar and its time left counted an earlier batch's outputs among the inputs as work, until the batch
+    reached each and left it: the time left was overstated all along, then the bar jumped. Which inputs are such
+    outputs is decided before the estimates, and only files in a container this app writes are opened for it."""
+    from vsr_app import batch_progress
+    from vsr_app.video import encoding
+
+    src = tmp_path / "in"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=6)
+    make_video(src / "b.avi", frames=4, codec="rawvideo", pix_fmt="bgr24")
+    run_batch(src, src / "enhanced", model="bicubic")  # enhanced/a.mp4 and enhanced/b.mp4
+    estimated, looked_at = [], []
+    monkeypatch.setattr(batch_progress, "estimate",
+                        lambda path, factor, real=batch_progress.estimate: estimated.append(path) or real(path, factor))
+    monkeypatch.setattr(encoding, "read_made_by",
+                        lambda path, real=encoding.read_made_by: looked_at.append(path) or real(path))
+    seen: list[ProgressInfo] = []
+    report = run_batch(src, tmp_path / "out", model="bicubic", recursive=True, progress=seen.append)
+    assert [(f.input, f.status) for f in report.files] == [
+        ("a.mp4", "ok"), ("b.avi", "ok"), ("enhanced/a.mp4", "ignored"), ("enhanced/b.mp4", "ignored")]
+    assert {info.total for info in seen} == {10}  # a.mp4's 6 frames and b.avi's 4, from the first report to the last
+    assert sorted(estimated) == [src / "a.mp4", src / "b.avi"]
+    assert src / "b.avi" not in looked_at  # no container of this app's: no earlier output of it
 
 
 def test_an_output_of_another_task_in_the_input_folder_is_processed(tmp_path):
@@ -882,7 +909,7 @@ def test_a_batch_that_made_nothing_says_why_only_where_it_ran_to_its_end():
     report = BatchReport("in", "out", "upscale", "bicubic", "now", files=[FileResult("a.mp4", "a", status="skipped")])
     assert report.nothing_made() == "nothing to do: its output already exists"
     report.files.append(FileResult("b.mp4", "b", status="failed"))
-    assert report.nothing_made() == "no output made"  # each file's line says why
+    assert report.nothing_made() == "nothing to do: 1 output already exists, 1 failed"  # each file's line says why
     report.cancelled = True
     assert report.nothing_made() is None  # a stop is said as a stop
     report.cancelled, report.files[1].status = False, "ok"
@@ -904,6 +931,21 @@ def test_a_batch_that_made_nothing_counts_earlier_outputs_it_left_apart_from_tho
     assert report.nothing_made() == "nothing to do: 1 earlier output left as it is"
     report.files.clear()
     assert report.nothing_made() == "nothing to do: no videos"
+
+
+def test_a_batch_that_made_nothing_counts_every_file_not_only_those_done_before():
+    """A rerun that found 8 outputs made and failed on 1 file again ended its bar with "no output made", as if the
+    batch had done nothing."""
+    files = [FileResult(f"{i}.mp4", f"o{i}", status="skipped") for i in range(8)]
+    report = BatchReport("in", "out", "upscale", "bicubic", "now", files=[*files, FileResult("9.mp4", "o9",
+                                                                                            status="failed")])
+    assert report.nothing_made() == "nothing to do: 8 outputs already exist, 1 failed"
+    report.files[:8] = [FileResult("e.mp4", None, status="ignored"), FileResult("k.mp4", "k", status="exists")]
+    assert report.nothing_made() == "nothing to do: 1 earlier output left as it is, 1 existing file kept, 1 failed"
+    del report.files[0]
+    assert report.nothing_made() == "no output made: 1 existing file kept, 1 failed"
+    report.files.append(FileResult("10.mp4", "o10", status="failed"))
+    assert report.nothing_made() == "no output made: 1 existing file kept, 2 failed"
 
 
 def test_batch_help_tells_what_overwrite_replaces_and_the_default_extensions(capsys):

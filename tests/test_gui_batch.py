@@ -485,6 +485,42 @@ def test_an_output_folder_that_is_the_input_folder_is_said_when_listed(window, q
     assert panel.table.rowCount() == 0 and panel.status.text().startswith("the output folder is the input folder")
 
 
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_an_output_folder_that_is_a_file_is_said_when_listed(window, qtbot, small_video, tmp_path, below):
+    """The queue was listed ("2 videos found.") with outputs inside a video file; only Process all said "Batch failed:
+    ... is a file, not a folder"."""
+    in_dir, _ = folders(tmp_path, small_video, 2)
+    in_the_way = tmp_path / "a.mp4"
+    shutil.copy(small_video, in_the_way)
+    out_dir = in_the_way / below if below else in_the_way
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    assert panel.table.rowCount() == 0
+    assert panel.status.text() == (f"cannot write to the output folder '{out_dir}': '{in_the_way}' is a file, not a "
+                                   "folder; choose a folder you can write to")
+
+
+def test_the_status_bar_shows_the_batch_s_percentage_as_its_bar_does(window, monkeypatch):
+    """The status bar rounded ("Batch running: 16%") where the bar's own text is cut down ("15%")."""
+    from types import SimpleNamespace
+
+    panel = window.batch
+    with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop it
+        m.setattr(panel, "job", SimpleNamespace(running=True))
+        for value, shown in ((159, "15%"), (999, "99%"), (1000, "100%")):
+            panel.progress.setValue(value)
+            assert (panel.progress.text(), window.work_text.text()) == (shown, f"Batch running: {shown}")
+
+
+def test_a_rerun_that_made_nothing_counts_the_outputs_found_beside_the_failures(window, qtbot, small_video, tmp_path):
+    """Its bar said "No output made", as if every file had failed."""
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    (in_dir / "broken.mp4").write_bytes(b"not a video")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
+    run_to_end(qtbot, panel)
+    assert panel.progress.text() == "Nothing to do: 2 outputs already exist, 1 failed"
+
+
 def test_quitting_while_the_folder_is_listed_for_a_start_asks_and_starts_nothing(window, qtbot, small_video, tmp_path,
                                                                                  slow_listing, monkeypatch):
     """The listing's end, delivered after the window closed, started the batch anyway, without a window (and with

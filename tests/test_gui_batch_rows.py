@@ -228,11 +228,41 @@ def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own
     row = row_of(panel, "enhanced/clip0.mp4")
     status = panel.table.item(row, 1)
     assert (status.text(), status.foreground().color().name()) == ("ignored", theme.MUTED.lower())
-    assert panel.table.item(row, 3).text().startswith("this app's upscaled output of clip0.mp4, which this batch")
+    assert panel.table.item(row, 3).text() == (
+        "not upscaled a second time (move it out of the input folder, or upscale it on its own with Export in the "
+        "Compare tab): this app's upscaled output of clip0.mp4, which this batch upscales too")  # no `vsr-app upscale`
     assert enabled(row_menu(panel, "enhanced/clip0.mp4")) == {"Compare in viewer": True, "Play output": False,
                                                                "Show in folder": False}
     panel.row_menu.hide()
     assert not (out_dir / "enhanced").exists()
+
+
+def test_the_queue_lists_earlier_outputs_as_the_batch_will_leave_them_for_the_task_chosen(window, qtbot, small_video,
+                                                                                         tmp_path):
+    """An earlier batch's outputs in the input folder were listed "queued", with outputs the batch never made, and
+    turned "ignored" only once the batch reached them. Whether one is left depends on the task: an upscale is
+    upscaled by no upscaling batch, but interpolated by an interpolating one."""
+    from vsr_app.batch import run_batch
+    from vsr_app.gui import theme
+
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    run_batch(in_dir, in_dir / "enhanced", model="bicubic")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    assert panel.status.text() == "2 videos found, 2 earlier outputs left as they are."
+    row = row_of(panel, "enhanced/clip1.mp4")
+    status, output = panel.table.item(row, 1), panel.table.item(row, 3)
+    assert (status.text(), status.foreground().color().name()) == ("ignored", theme.MUTED.lower())
+    assert output.text().startswith("not upscaled a second time (move it out of the input folder")
+    assert output.text().endswith("this app's upscaled output of clip1.mp4, which this batch upscales too")
+    assert panel.table.item(row_of(panel, "clip1.mp4"), 1).text() == "queued"
+    wait_listed(qtbot, panel, lambda: panel.task.setCurrentIndex(panel.task.findData("interpolate")))
+    assert panel.status.text() == "4 videos found."
+    assert panel.table.item(row_of(panel, "enhanced/clip1.mp4"), 3).text() == str(out_dir / "enhanced" / "clip1.mp4")
+    wait_listed(qtbot, panel, lambda: panel.task.setCurrentIndex(panel.task.findData("upscale")))
+    assert panel.status.text() == "2 videos found, 2 earlier outputs left as they are."
+    run_to_end(qtbot, panel)
+    assert [panel.table.item(row_of(panel, f"enhanced/clip{i}.mp4"), 1).text() for i in range(2)] == ["ignored"] * 2
 
 
 def test_an_output_no_app_can_open_is_said(window, qtbot, small_video, tmp_path, monkeypatch):

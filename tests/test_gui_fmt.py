@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,14 @@ def test_an_encoder_ffmpeg_names_is_named_as_the_codec_list_shows_it_but_not_in_
     for untouched in ("cannot create '/Volumes/Mum's drive/prores/a.mov': Permission denied",
                       'writing "/tmp/libx264/out.mp4" failed', "a complete output already exists as prores.mov"):
         assert for_gui(untouched, "Replace") == untouched  # a path or a file name holds such words too
+
+
+def test_an_earlier_output_s_reason_leads_with_what_to_do_and_names_the_app_s_export():
+    """The Batch tab said "... with `vsr-app upscale` or the app's Export", a command in backticks, and its cell, cut
+    in the middle, hid "not upscaled a second time (move it out of the input folder", the part that says what to do."""
+    from vsr_app.batch_resume import earlier_output_reason
+    from vsr_app.gui.fmt import for_gui
+
+    assert for_gui(earlier_output_reason("interpolate", Path("shoot 1/a, b.mp4")), "Replace") == (
+        "not interpolated a second time (move it out of the input folder, or interpolate it on its own with Export in "
+        "the Compare tab): this app's interpolated output of shoot 1/a, b.mp4, which this batch interpolates too")

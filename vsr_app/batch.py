@@ -40,11 +40,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from vsr_app.batch_plan import check_apart, parse_extensions, plan_batch, plan_outputs
+from vsr_app.batch_plan import Queue, check_apart, parse_extensions, plan_batch, plan_outputs
 from vsr_app.batch_progress import OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDING, SKIPPED, BatchReport, FileResult,
                                   check_report_path, earlier_notes)
-from vsr_app.batch_resume import earlier_output, existing_output, made_from_another_input
+from vsr_app.batch_resume import earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS
@@ -100,7 +100,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
               self_ensemble: bool = False, report_path: str | os.PathLike | None = None,
               progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
-              cancel=None, listed: tuple[Sequence[Path], Sequence[OSError]] | None = None) -> BatchReport:
+              cancel=None, listed: Queue | None = None) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
     to `report_path` as it goes, and finished at the end).
 
@@ -113,9 +113,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     (an earlier batch's, left in the input tree) is "ignored", with no output. A cancel marks the file in flight and
     the ones not started as cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the
     report, before it propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only).
-    `listed`: the inputs and unreadable folders of a listing made before the start (the Batch tab's queue, which the
-    user saw), run as they were; a file gone since fails, one come since waits for the next batch. None: `in_dir` is
-    listed now.
+    `listed`: a listing of this batch made before the start (the Batch tab's queue, which the user saw, listed for
+    `task`), run as it was: its inputs, unreadable folders and earlier outputs left as they are; a file gone since
+    fails, one come since waits for the next batch. None: `in_dir` is listed now.
     """
     from vsr_app.inference import upscaler_label
     from vsr_app.models import load_model
@@ -138,7 +138,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
     else:
         check_apart(in_dir, out_dir)
-        inputs, unreadable = list(listed[0]), list(listed[1])
+        inputs, unreadable = list(listed.inputs), list(listed.unreadable)
         outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     for exc in unreadable:
         log.warning("cannot read '%s' (%s): any videos in it are left out", exc.filename, exc.strerror or exc)
@@ -158,9 +158,6 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     input_set = {os.path.realpath(p) for p in inputs}
-    by_name_and_size: dict[tuple[str, int | None], list[Path]] = {}
-    for p in inputs:
-        by_name_and_size.setdefault((p.name, _size(p)), []).append(p)
     planned = {os.path.realpath(p) for p in outputs}
 
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
@@ -169,7 +166,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                                           [loaded.weights_digest]))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     notes_before = earlier_notes(report_path)
-    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=_size(s))
+    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=file_size(s))
                     for s, d in zip(inputs, outputs)]
 
     last_save, warned = 0.0, False
@@ -194,8 +191,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 log.warning("%s; the batch goes on and tries again later", exc)
             warned = True
 
-    def process(src: Path, dst: Path, result: FileResult) -> None:
-        """Skip or keep what is at `dst`, else make it; fills `result`, raises when the file fails."""
+    def process(src: Path, dst: Path, result: FileResult, left_because: str | None) -> None:
+        """Leave an earlier output as it is (`left_because` says why), skip or keep what is at `dst`, else make it;
+        fills `result`, raises when the file fails."""
         if _identity(out_dir) != home:
             # the writer makes a missing folder: the rest went to the system disk under an unplugged drive's mount
             # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
@@ -205,16 +203,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         remove_stale_partials(dst)
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
-        source = made_from_another_input(src, task, by_name_and_size)
-        if source is not None:  # its planned output is never made: the report names none
-            result.status, result.output = IGNORED, None
-            result.reason = (f"this app's {task}d output of {source.relative_to(in_dir)}, which this batch {task}s "
-                             f"too: not {task}d a second time (move it out of the input folder, or {task} it on its "
-                             f"own with `vsr-app {task}` or the app's Export)")
+        if left_because is not None:  # its planned output is never made: the report names none
+            result.status, result.output, result.reason = IGNORED, None, left_because
             return
         earlier = None if dst.exists() else earlier_output(src, dst, report.settings, scale, factor, planned, codec)
         if earlier is not None and not overwrite:  # made before an update changed its container: not made again
-            result.status, result.output, result.output_bytes = SKIPPED, str(earlier), _size(earlier)
+            result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
             result.notes = notes_before.get(str(earlier), [])
             result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
                              f"it ({dst.name} now)")
@@ -227,7 +221,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                     result.notes = _still_true(notes_before.get(str(dst), []), dst.parent)
                 else:
                     result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
-                result.output_bytes = _size(dst)
+                result.output_bytes = file_size(dst)
                 return
             result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
         if dst.is_dir():  # check_output_path's advice ("give a file name") is for one output named by the user
@@ -248,7 +242,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         count = len(inputs)
         in_flight = None
         try:
-            estimates = estimate_all(inputs, factor, cancel)
+            # decided before the estimates: an earlier output is left as it is, so no work is counted for it
+            left = listed.earlier if listed is not None else earlier_outputs(inputs, in_dir, task, cancel)
+            estimates = estimate_all(inputs, factor, cancel, left)
             overall = OverallProgress(estimates, progress, out_dir)
             for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
                 if cancel is not None and cancel.is_set():
@@ -257,7 +253,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 overall.start_file(f"[{index}/{count}] {result.input}", estimate)
                 t0 = time.monotonic()
                 try:
-                    process(src, dst, result)
+                    process(src, dst, result, left.get(src))
                 except Cancelled:
                     result.status, result.reason = CANCELLED, STOPPED_REASON
                 except Exception as exc:  # one bad file must never stop the batch
@@ -305,7 +301,7 @@ def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> Non
 def _fill(result: FileResult, summary, task: str) -> None:
     result.status = OK
     result.notes = list(summary.notes)
-    result.output_bytes = _size(Path(summary.output))
+    result.output_bytes = file_size(Path(summary.output))
     result.frames_in, result.frames_out = summary.frames_in, summary.frames_out
     result.input_size, result.output_size = list(summary.input_size), list(summary.output_size)
     result.input_duration = round(summary.input_duration, 6)
@@ -321,10 +317,3 @@ def _identity(folder: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return stat.st_dev, stat.st_ino
-
-
-def _size(path: Path) -> int | None:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return None

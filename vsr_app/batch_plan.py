@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from vsr_app import APP_NAME
+from vsr_app.batch_resume import earlier_outputs
 from vsr_app.errors import Cancelled, VsrAppError
 
 
@@ -195,23 +196,33 @@ class Queue:
     outputs: list[Path | None]  # None without an output folder
     foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
     unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
+    earlier: dict[Path, str] = field(default_factory=dict)  # inputs left as they are, with why (earlier outputs)
 
 
-def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str,
+def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str, task: str,
                find_foreign: bool, progress=None, cancel=None) -> Queue:
-    """(worker thread) The Batch tab's queue: the batch's inputs and planned outputs, by its own planning
-    (`plan_batch`)."""
+    """(worker thread) The Batch tab's queue for a batch of `task`: the batch's inputs and planned outputs, by its
+    own planning (`plan_batch`), and the inputs it leaves as they are, by its own decision (`earlier_outputs`). An
+    output folder no file can be made in (a file in its place) is refused here, as the batch would refuse it: the
+    queue listed outputs inside a video file."""
+    from vsr_app.video.output_paths import check_writable
+
     if not in_dir.is_dir():
         return Queue(in_dir, out_dir, _not_a_folder(in_dir), [], [], [])
+    if out_dir is not None:
+        check_writable(out_dir, "the output folder")
     unreadable: list[OSError] = []
     inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
+    earlier = earlier_outputs(inputs, in_dir, task, cancel)
     foreign = []
-    for path in outputs if find_foreign else []:
+    for src, path in zip(inputs, outputs) if find_foreign else []:
         if cancel is not None and cancel.is_set():  # opening thousands of files takes minutes
             raise Cancelled()
-        if path is not None and path.is_file() and not _made_by_us(path):
-            foreign.append(path)
-    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable)
+        if path is not None and src not in earlier and path.is_file() and not _made_by_us(path):
+            foreign.append(path)  # (an earlier output's planned output is never made: nothing is replaced there)
+    if cancel is not None and cancel.is_set():  # the earlier outputs found by then are not all there are
+        raise Cancelled()
+    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable, earlier)
 
 
 def _not_a_folder(in_dir: Path) -> str:

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Container, Sequence
 
 from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressInfo, ProgressMeter
@@ -114,14 +114,16 @@ class OverallProgress:
                                                "the batch's remaining outputs need") if self.made_work else ""
 
 
-def estimate_all(inputs: Sequence[Path], factor: int, cancel) -> list[Estimate]:
-    """Each input's likely output frames and size, for the overall progress. Opening thousands of files takes
-    minutes, so a cancel stops it: the list then ends early, and so does the batch, before its first file."""
+def estimate_all(inputs: Sequence[Path], factor: int, cancel, left: Container[Path] = ()) -> list[Estimate]:
+    """Each input's likely output frames and size, for the overall progress; none for those `left` as they are (earlier
+    outputs among the inputs: counted, they overstated the time left, and the bar jumped as each was reached). Opening
+    thousands of files takes minutes, so a cancel stops it: the list then ends early, and so does the batch, before
+    its first file."""
     estimates = []
     for src in inputs:
         if cancel is not None and cancel.is_set():
             break
-        estimates.append(estimate(src, factor))
+        estimates.append(Estimate(0, 0) if src in left else estimate(src, factor))
     return estimates
 
 

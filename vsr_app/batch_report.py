@@ -92,30 +92,31 @@ class BatchReport:
         c = self.counts()
         text = f"{c[OK]} ok, {c[SKIPPED]} skipped, {c[FAILED]} failed"
         if c[EXISTS]:
-            text += f", {c[EXISTS]} existing file{'s' if c[EXISTS] > 1 else ''} kept"
+            text += f", {_kept(c[EXISTS])}"
         if c[CANCELLED]:
             text += f", {c[CANCELLED]} cancelled"
         if c[IGNORED]:
-            text += f", {_left_as_they_are(c[IGNORED])}"
+            text += f", {left_as_they_are(c[IGNORED])}"
         if self.unreadable:
             text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
         return f"{text} in {self.seconds:.1f} s"
 
     def nothing_made(self) -> str | None:
         """Why a batch that ran to its end made no output, for its progress bar, whose figures read "0/0 frames
-        -- fps" then; None where it made one, or was stopped."""
-        c = self.counts()
+        -- fps" then; None where it made one, or was stopped. Every file is counted: a rerun that found 8 outputs
+        made and 1 file failing again read "no output made", as if nothing had been done."""
+        c, n = self.counts(), len(self.files)
         if c[OK] or self.cancelled:
             return None
-        if not self.files:
+        if not n:
             return "nothing to do: no videos"
-        if c[SKIPPED] == len(self.files):  # a rerun after every file was done
-            n = len(self.files)
+        if c[SKIPPED] == n:  # a rerun after every file was done
             return f"nothing to do: {'its output already exists' if n == 1 else f'all {n} outputs already exist'}"
-        if c[SKIPPED] + c[IGNORED] == len(self.files):  # "all 4 outputs already exist" said so of 3
-            exist = {0: [], 1: ["1 output already exists"]}.get(c[SKIPPED], [f"{c[SKIPPED]} outputs already exist"])
-            return "nothing to do: " + ", ".join([*exist, _left_as_they_are(c[IGNORED])])
-        return "no output made"  # each file's line says why, and the summary counts them
+        # "all 4 outputs already exist" was said of 3 and an earlier output left as it is
+        done = {0: [], 1: ["1 output already exists"]}.get(c[SKIPPED], [f"{c[SKIPPED]} outputs already exist"])
+        done += [left_as_they_are(c[IGNORED])] if c[IGNORED] else []
+        undone = ([_kept(c[EXISTS])] if c[EXISTS] else []) + ([f"{c[FAILED]} failed"] if c[FAILED] else [])
+        return ("nothing to do: " if done else "no output made: ") + ", ".join(done + undone)
 
     def write(self, path: str | os.PathLike) -> None:
         """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
@@ -131,9 +132,14 @@ class BatchReport:
             raise VsrAppError(f"cannot write the report '{target}': {exc.strerror or exc}") from exc
 
 
-def _left_as_they_are(n: int) -> str:
-    """The ignored inputs, as the summary and the bar count them."""
+def left_as_they_are(n: int) -> str:
+    """The ignored inputs, as the summary, the bar and the Batch tab's listing count them."""
     return "1 earlier output left as it is" if n == 1 else f"{n} earlier outputs left as they are"
+
+
+def _kept(n: int) -> str:
+    """The files kept at outputs' names ("exists"), as the summary and the bar count them."""
+    return f"{n} existing file{'s' if n > 1 else ''} kept"
 
 
 def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from vsr_app.errors import VsrAppError
 
@@ -90,6 +90,44 @@ def _setting(value: Any) -> str:
     if isinstance(value, list):
         return " + ".join(map(_setting, value))
     return "none" if value is None else str(value)
+
+
+def earlier_outputs(inputs: Sequence[Path], in_dir: Path, task: str, cancel=None) -> dict[Path, str]:
+    """The inputs a batch of `task` leaves as they are, each with why: this app's outputs of another of its inputs
+    (`made_from_another_input`). Decided before the batch starts, by the batch and by the Batch tab's queue with this
+    one function, so the queue shows them as the batch will leave them and the batch's progress counts no work for
+    them. Only a file in a sub-folder (an earlier batch's output folder inside the input tree, which a batch with
+    sub-folders reaches) and in a container the writer makes is looked at, so a folder of clips is listed without
+    opening them; those are opened (their header, for the recorded input, then looked up by name and size). A cancel
+    ends it early, with what it found by then."""
+    from vsr_app.video.encoding import CONTAINER_FORMATS
+
+    by_name_and_size: dict[tuple[str, int | None], list[Path]] = {}
+    for path in inputs:
+        by_name_and_size.setdefault((path.name, file_size(path)), []).append(path)
+    found = {}
+    for src in inputs:
+        if cancel is not None and cancel.is_set():  # opening thousands of files on a share takes minutes
+            break
+        candidate = src.parent != in_dir and src.suffix.lower() in CONTAINER_FORMATS
+        source = made_from_another_input(src, task, by_name_and_size) if candidate else None
+        if source is not None:
+            found[src] = earlier_output_reason(task, source.relative_to(in_dir))
+    return found
+
+
+def earlier_output_reason(task: str, source: Path) -> str:
+    """Why an earlier output of `source` (relative to the input folder) is left as it is (the Batch tab words it its
+    own way: gui.fmt.for_gui)."""
+    return (f"this app's {task}d output of {source}, which this batch {task}s too: not {task}d a second time (move it "
+            f"out of the input folder, or {task} it on its own with `vsr-app {task}` or the app's Export)")
+
+
+def file_size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def made_from_another_input(src: Path, task: str, inputs: dict[tuple[str, int | None], list[Path]]) -> Path | None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from vsr_app import APP_NAME
 from vsr_app.batch import run_batch
 from vsr_app.batch_plan import Queue, list_queue, parse_extensions
+from vsr_app.batch_report import IGNORED, left_as_they_are
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
@@ -281,7 +282,9 @@ class BatchPanel(QWidget):
                     [current, PREFERRED[task].student])
 
     def _task_changed(self) -> None:
+        """Which inputs are left as they are (a task's earlier outputs) depends on the task: listed again."""
         self.self_ensemble.setEnabled(self.task.currentData() == "upscale")
+        self.scan()
 
     def _codec_changed(self) -> None:
         """Each codec gets its own CRF, its default until one is chosen: what `vsr-app batch --codec` uses, so a batch
@@ -338,7 +341,7 @@ class BatchPanel(QWidget):
             self._listing_ended()
             return
         job = Job(list_queue, in_dir, out_dir, self.ext.text(), self.recursive.isChecked(), self.codec.currentData(),
-                  then_start and self.overwrite.isChecked(), parent=self)
+                  self.task.currentData(), then_start and self.overwrite.isChecked(), parent=self)
         job.done.connect(lambda queue: self._listed(job, queue))
         job.failed.connect(lambda message: self._list_failed(job, message))
         self.list_job = job
@@ -393,11 +396,15 @@ class BatchPanel(QWidget):
         self.input_folder = queue.in_dir
         self.table.setSortingEnabled(False)
         for src, dst in zip(queue.inputs, queue.outputs):
-            self._add_row(str(src.relative_to(queue.in_dir)), str(dst) if dst else "")
+            relative = str(src.relative_to(queue.in_dir))
+            if src in queue.earlier:  # as the batch will leave it: with why, and no output
+                self._add_row(relative, IGNORED, self._reason(queue.earlier[src], relative))
+            else:
+                self._add_row(relative, "queued", str(dst) if dst else "")
         self.table.setSortingEnabled(True)
-        count = len(queue.inputs)
-        found = (f"{count} video{'s' if count != 1 else ''} found." if count
-                 else "No videos with these extensions in the input folder.")
+        count, left = len(queue.inputs) - len(queue.earlier), len(queue.earlier)
+        found = (f"{count} video{'s' if count != 1 else ''} found{f', {left_as_they_are(left)}' if left else ''}."
+                 if queue.inputs else "No videos with these extensions in the input folder.")
         missed = [str(Path(exc.filename).relative_to(queue.in_dir)) if Path(exc.filename).is_relative_to(queue.in_dir)
                   else str(exc.filename) for exc in queue.unreadable]
         if missed:  # named here: the end of the batch counted them, and only its report said which
@@ -405,13 +412,14 @@ class BatchPanel(QWidget):
                       f"{', '.join(missed[:3])}{' and more' if len(missed) > 3 else ''}.")
         self.status.setText(found)
 
-    def _add_row(self, relative_input: str, output: str) -> None:
+    def _add_row(self, relative_input: str, status: str, output: str) -> None:
         row = self.table.rowCount()
         self.table.insertRow(row)
         cells = QTableWidgetItem(), QTableWidgetItem(), TimeItem(), QTableWidgetItem()
-        for column, (item, text) in enumerate(zip(cells, (relative_input, "queued", "", output))):
+        for column, (item, text) in enumerate(zip(cells, (relative_input, "", "", output))):
             self._set_text(item, text)
             self.table.setItem(row, column, item)
+        self._set_status(cells[1], status)
         cells[0].setData(INPUT, os.fsencode(relative_input))
         self.rows[relative_input] = cells[0]
 
@@ -473,7 +481,7 @@ class BatchPanel(QWidget):
                        crf=crf, overwrite=self.overwrite.isChecked(),
                        self_ensemble=task == "upscale" and self.self_ensemble.isChecked(),
                        report_path=self.report_path, on_file=self.fileFinished.emit,
-                       listed=(queue.inputs, queue.unreadable), parent=self)  # the queue shown, not a new listing
+                       listed=queue, parent=self)  # the queue shown, not a new listing
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
@@ -581,7 +589,7 @@ class BatchPanel(QWidget):
         self._set_status(status, result.status)
         time.setData(SECONDS, result.seconds if ok else None)
         self._set_text(time, fmt.duration(result.seconds) if ok else "")
-        text = result.output if ok else self._reason(result)
+        text = result.output if ok else self._reason(result.reason or "", result.input)
         # as the command line's line says them: where interpolation repeated a frame rather than blend two shots
         notes = [scene_cuts_text(result.scene_cuts)] if result.scene_cuts else []
         notes += result.notes
@@ -590,10 +598,9 @@ class BatchPanel(QWidget):
         self._set_text(detail, text)
         detail.setData(OUTPUT, os.fsencode(result.output) if result.output else None)
 
-    def _reason(self, result) -> str:
+    def _reason(self, reason: str, relative_input: str) -> str:
         """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""
-        reason = (result.reason or "").replace(f"'{self.input_folder / result.input}'", "this file")
-        return fmt.for_gui(reason, REPLACE_LABEL)
+        return fmt.for_gui(reason.replace(f"'{self.input_folder / relative_input}'", "this file"), REPLACE_LABEL)
 
     def _done(self, report) -> None:
         for result in report.files:  # files never started (after a cancel) get no per-file call
