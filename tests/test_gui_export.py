@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox
 from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, window  # noqa: F401
 from videogen import make_video
 from vsr_app import models
+from vsr_app.gui.codecs import CODECS
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.run_files import MetricsTail
 from vsr_app.gui.trainer_process import TrainerProcess
@@ -77,6 +78,36 @@ def test_a_name_chosen_without_an_extension_gets_the_codecs(window, qtbot, small
     assert dialog.output.text() == str(tmp_path / "holiday.mp4")
     dialog._browse()
     assert dialog.output.text() == str(tmp_path / "clip.mkv")  # one given is kept
+    dialog.close()
+
+
+def test_a_name_typed_without_an_extension_gets_the_codecs_and_a_wrong_one_is_told_the_codecs(
+        window, qtbot, small_video, tmp_path):
+    """Typed "x" with FFV1 was refused at Export with "use one of the extensions .m4v, .mkv, .mov, .mp4", and x.mp4
+    then failed because FFV1 "cannot go in a .mp4 file". A bare name now gets the codec's container, as Browse...
+    gives it, and a wrong extension is refused before any model loads, naming only those that hold the codec."""
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog = export_dialog(window, qtbot, small_video, out / "x")
+    dialog.codec.setCurrentIndex(dialog.codec.findData("ffv1"))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000) as blocker:
+        dialog.start()
+    assert blocker.args[0] == str(out / "x.mkv") and probe(out / "x.mkv").width == 256
+    assert dialog.output.text() == str(out / "x.mkv")  # the name written is the one shown
+    done = dialog.job
+    for codec, name, extensions in (("ffv1", "y.mp4", "the extension .mkv"),
+                                    ("prores", "y.avi", "one of the extensions .mkv, .mov")):
+        dialog.codec.setCurrentIndex(dialog.codec.findData(codec))
+        dialog.output.setText(str(out / name))
+        dialog.start()
+        assert dialog.job is done and not dialog.running  # refused before it started
+        assert dialog.status.text() == (f"cannot write '{out / name}': codec {CODECS[codec].label} needs "
+                                        f"{extensions}")
+    for folder in (str(out), str(out) + os.sep):  # a folder gets no extension: "out.mkv" or a hidden "out/.mkv"
+        dialog.output.setText(folder)
+        dialog.start()
+        assert dialog.job is done and dialog.output.text() == folder and "is a folder" in dialog.status.text()
+    assert [p.name for p in out.iterdir()] == ["x.mkv"]
     dialog.close()
 
 

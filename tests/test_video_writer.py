@@ -461,3 +461,19 @@ def test_a_pixel_aspect_a_file_cannot_keep_is_named(tmp_path, codec, suffix, kep
     assert [n for n in notes if n.startswith("pixel aspect")] == ([] if kept else [
         f"pixel aspect 16:11 not kept: a .mkv file of {codec} cannot store it here, so players show square pixels; "
         "prores in .mov, libx264 or libx265 keeps it"])
+
+
+@pytest.mark.parametrize("name, codec, message", [
+    ("x", "ffv1", "codec ffv1 needs the extension .mkv"),
+    ("x.avi", "prores", "codec prores needs one of the extensions .mkv, .mov"),
+    ("x.mp4", "ffv1", "codec ffv1 needs the extension .mkv"),
+    ("x.webm", None, "use one of the extensions .m4v, .mkv, .mov, .mp4"),
+])
+def test_a_refused_output_name_is_told_only_the_extensions_that_hold_its_codec(tmp_path, name, codec, message):
+    """`x --codec ffv1` was told to use one of .m4v, .mkv, .mov, .mp4, and x.mp4 was then refused for FFV1."""
+    from vsr_app.video.output_paths import check_output_name
+
+    with pytest.raises(VsrAppError) as exc:
+        check_output_name(tmp_path / name, codec)
+    assert str(exc.value) == f"cannot write '{tmp_path / name}': {message}"
+    check_output_name(tmp_path / "x.MKV", codec)  # one that holds it passes

@@ -168,15 +168,11 @@ def _check_output_options(parser: argparse.ArgumentParser, args, one_file: bool)
     if getattr(args, "self_ensemble", False) and getattr(args, "task", "upscale") != "upscale":
         parser.error("argument --self-ensemble: only for upscaling")
     try:
-        spec = check_encoder_settings(args.codec, args.crf, args.preset)
-        if one_file:
-            check_output_name(Path(args.output))
+        check_encoder_settings(args.codec, args.crf, args.preset)
+        if one_file:  # refused, not completed: a script looks for the file it named
+            check_output_name(Path(args.output), args.codec)
     except VsrAppError as exc:
         parser.error(str(exc))
-    suffix = os.path.splitext(args.output)[1].lower()
-    if one_file and suffix not in spec.containers:
-        parser.error(f"argument --codec: {args.codec} cannot go in a {suffix} file; use an output ending in "
-                     f"{' or '.join(sorted(spec.containers))}")
 
 
 def _not_empty(text: str) -> str:

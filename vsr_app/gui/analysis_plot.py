@@ -11,6 +11,7 @@ numbers measured so far, for a researcher's own plots and statistics.
 from __future__ import annotations
 
 import csv
+import math
 import time
 from pathlib import Path
 
@@ -28,6 +29,35 @@ WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 tic
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
 MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
 MIN_LINES = 9  # ... and at least this many lines of its font
+LABEL_PITCH = 1.25  # lines of its font from one value axis label to the next, at least: closer, they ran together
+
+
+class ValueAxis(pg.AxisItem):
+    """A value axis whose labels are at least LABEL_PITCH lines of their font apart, the labelled (major) step grown
+    to the next 1, 2 or 5 times a power of ten where needed: pyqtgraph steps by the range alone, and the SSIM axis
+    labelled 0.990 to 0.996 in 4 overlapping lines within 45 px. Only the major ticks are labelled."""
+
+    def __init__(self, orientation: str, line_height: float):
+        super().__init__(orientation)
+        self.line_height = line_height
+        self.setStyle(maxTextLevel=0)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels or size <= 0:
+            return levels
+        least = abs(maxVal - minVal) / size * LABEL_PITCH * self.line_height
+        major = levels[0][0]
+        if major >= least:
+            return levels
+        major = nice_step(least)
+        return [(major, 0)] + [(step, 0) for step, _ in levels[1:] if math.isclose(major / step, round(major / step))]
+
+
+def nice_step(least: float) -> float:
+    """The smallest of 1, 2 and 5 times a power of ten that is at least `least` (> 0), as axes step."""
+    power = 10.0 ** math.floor(math.log10(least))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= least)
 
 
 class AnalysisPlot(QWidget):
@@ -56,8 +86,7 @@ class AnalysisPlot(QWidget):
         close.clicked.connect(self.closeRequested)
         head.addWidget(self.title)  # whole where there is room; cut only when the row runs short
         head.addSpacing(12)
-        head.addWidget(self.summary)
-        head.addStretch(1)
+        head.addWidget(self.summary, 1)  # the row's room: with a spacer after it, it wrapped with room to spare
         head.addWidget(self.save)
         head.addWidget(self.stop)
         head.addWidget(close)
@@ -87,7 +116,8 @@ class AnalysisPlot(QWidget):
         label = self.graphs.addLabel(name, row=row, col=0, color=colour, justify="right")
         label.setMaximumHeight(label.minimumHeight())
         self.graphs.ci.layout.setAlignment(label, Qt.AlignTop | Qt.AlignRight)
-        plot = self.graphs.addPlot(row=row, col=1)
+        plot = self.graphs.addPlot(row=row, col=1,
+                                   axisItems={"left": ValueAxis("left", self.graphs.fontMetrics().height())})
         plot.setXLink(x_link)  # while still empty: linking a plot with a curve turned `x_link`'s x auto-range off
         axis = plot.getAxis("left")
         axis.setSIPrefixEnableRanges(())

@@ -29,7 +29,7 @@ from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
 from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_CRF_RANGE, X26X_PRESETS
-from vsr_app.video.output_paths import first_free, output_suffix
+from vsr_app.video.output_paths import check_output_name, first_free, output_suffix
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
@@ -185,10 +185,17 @@ class ExportDialog(QDialog):
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save processed video as", self.output.text(),
                                               file_filter("Video", CONTAINER_FORMATS))  # what the writer can write
-        if path and not Path(path).suffix:  # a name typed bare was refused only at Export
-            path += output_suffix(self.source, self.codec.currentData())
         if path:
-            self.output.setText(path)
+            self.output.setText(self._completed(path))
+
+    def _completed(self, name: str) -> str:
+        """`name` with the extension the codec's outputs get (`output_suffix`, as the Batch tab names them) where it
+        has none and names no folder: a bare name was refused at Export, told to use extensions the codec cannot go
+        in."""
+        if Path(name).suffix or name.endswith(("/", os.sep)) or \
+                (output_folder(self.source) / Path(name).expanduser()).is_dir():
+            return name
+        return name + output_suffix(self.source, self.codec.currentData())
 
     def options(self) -> dict:
         """Keyword arguments for process_video."""
@@ -229,8 +236,16 @@ class ExportDialog(QDialog):
             except VsrAppError as exc:  # damaged since: its weights gone beside its card, a card that does not read
                 self._say(fmt.for_gui(str(exc), REPLACE_LABEL))
                 return
-        self.output_path = str(output_folder(self.source) / Path(text).expanduser())  # an absolute name wins
         key = options["codec"]
+        text = self._completed(text)
+        self.output.setText(text)  # the name written, extension and all
+        path = output_folder(self.source) / Path(text).expanduser()  # an absolute name wins
+        try:  # before the models load, naming only the extensions that hold the codec
+            check_output_name(path, key)
+        except VsrAppError as exc:
+            self._say(fmt.for_gui(str(exc), REPLACE_LABEL))
+            return
+        self.output_path = str(path)
         self.settings.setValue("export/codec", key)
         self.settings.setValue("export/self_ensemble", self.self_ensemble.isChecked())
         if options["crf"] is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import urllib.parse
@@ -10,7 +11,7 @@ from typing import Callable, Iterable
 
 from PySide6.QtCore import QRect, QSettings, QSize, Qt, QUrl
 from PySide6 import QtGui
-from PySide6.QtGui import QAccessible, QDesktopServices, QPixmap
+from PySide6.QtGui import QAccessible, QDesktopServices, QFontMetricsF, QPixmap
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QComboBox, QFormLayout, QHBoxLayout,
                                QLabel, QLayout, QLayoutItem, QLineEdit, QMessageBox, QPushButton, QWidget)
 
@@ -106,10 +107,15 @@ class ElidedLabel(QLabel):
         self.setText(text)
 
     def sizeHint(self) -> QSize:
-        return QSize(self.fontMetrics().horizontalAdvance(self.whole), super().sizeHint().height())
+        return QSize(math.ceil(self._advance(self.whole)), super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(self.fontMetrics().horizontalAdvance("\u2026"), super().minimumSizeHint().height())
+        return QSize(math.ceil(self._advance("\u2026")), super().minimumSizeHint().height())
+
+    def _advance(self, text: str) -> float:
+        """`text`'s width as drawn, in fractions of a pixel: QFontMetrics rounds it (276 for 276.39), and a label
+        sized by that was cut with 500 px free ("a_au\u2026.mp4")."""
+        return QFontMetricsF(self.font(), self).horizontalAdvance(text)
 
     def setText(self, text: str) -> None:
         self.whole = text
@@ -121,7 +127,10 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        super().setText(self.fontMetrics().elidedText(self.whole, Qt.ElideMiddle, max(self.width(), 1)))
+        if self._advance(self.whole) <= self.width():  # whole where it fits: elidedText rounds the widths it compares
+            super().setText(self.whole)
+        else:
+            super().setText(self.fontMetrics().elidedText(self.whole, Qt.ElideMiddle, max(self.width(), 1)))
 
 
 def fit_long_words(box: QMessageBox) -> None:

@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.files import fit_name, name_max, name_size
-from vsr_app.video.encoding import CONTAINER_FORMATS
+from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,19 @@ def check_output_path(target: Path, source: Path | None, overwrite: bool) -> Non
         raise VsrAppError(f"'{target}' already exists; {OVERWRITE_HINT} or choose another name")
 
 
-def check_output_name(target: Path) -> None:
-    """Refuse an output that is a folder, or whose extension names no container the writer makes (the CLI calls it
-    on `-o` as soon as it has parsed the options, so such a name is a usage error there)."""
+def check_output_name(target: Path, codec: str | None = None) -> None:
+    """Refuse an output that is a folder, or whose extension names no container the writer makes, or given `codec`,
+    none that holds it: the extensions offered are those that do (offered all four, `x --codec ffv1` was told to
+    use .mp4, then that ffv1 cannot go in it). The CLI calls it on `-o` as soon as it has parsed the options, so such
+    a name is a usage error there; the export dialog before it starts."""
     if target.is_dir():
         raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
-    if target.suffix.lower() not in CONTAINER_FORMATS:
-        raise VsrAppError(f"cannot write '{target}': use one of the extensions "  # as given: 't1/out' named 'out'
-                          f"{', '.join(sorted(CONTAINER_FORMATS))}")
+    suffixes = sorted(codec_spec(codec).containers if codec else CONTAINER_FORMATS)
+    if target.suffix.lower() not in suffixes:
+        extensions = f"the extension {suffixes[0]}" if len(suffixes) == 1 else \
+            f"one of the extensions {', '.join(suffixes)}"
+        raise VsrAppError(f"cannot write '{target}': "  # as given: 't1/out' named 'out'
+                          + (f"codec {codec} needs {extensions}" if codec else f"use {extensions}"))
 
 
 def check_writable(folder: Path, what: str) -> None:
@@ -84,8 +89,6 @@ def output_suffix(src: str | Path, codec: str) -> str:
     """The output's container for `src` written with `codec`, for batch names and the export's suggestion: the
     input's when it can hold the codec; else .mkv for MATROSKA_FIRST inputs where it holds the codec; else the
     codec's own (.mov for ProRes, as editors expect)."""
-    from vsr_app.video.encoding import codec_spec
-
     spec, suffix = codec_spec(codec), Path(src).suffix
     if suffix.lower() in spec.containers:
         return suffix
