@@ -277,3 +277,15 @@ def test_a_new_clip_that_is_not_there_is_refused_before_it_is_said_to_be_used(da
     with pytest.raises(VsrAppError, match="^validation clip not found: .*nothing.mp4$"):
         run_from_cli(task, None, str(run), steps=3, resume=True, val=[str(tmp_path / "nothing.mp4")], log=said.append)
     assert not any("from now on" in line for line in said), said
+
+
+def test_a_pruning_s_moved_validation_clip_is_pointed_to_its_config_not_to_a_flag_it_lacks(tmp_path):
+    """A stopped pruning whose clip had moved was told to "resume with --val", which prune vfi does not take."""
+    from vsr_app.distill.runs import resumed_val
+
+    gone = str(tmp_path / "gone.mp4")
+    moved = r'; if it has moved, write its new location in "val_videos" in .*config\.json$'
+    with pytest.raises(VsrAppError, match=moved):
+        resumed_val([gone], None, tmp_path, print, pruning=True)
+    with pytest.raises(VsrAppError, match=r"; if it has moved, resume with --val naming its new location$"):
+        resumed_val([gone], None, tmp_path, print)

@@ -437,17 +437,19 @@ def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, l
 
 
 def resumed_val(saved_val: list[str] | None, val: list[str] | None, run_dir: Path, log,
-                check=lambda clips: None, data_moved: bool = False) -> list[str]:
+                check=lambda clips: None, data_moved: bool = False, pruning: bool = False) -> list[str]:
     """The validation clips a resumed run scores from now on: --val's where given (they only score the run, so they
     may change; a clip moved with the footage left the run unresumable, --val ignored), else its own, which must
     still be there. `check` refuses clips not held out of the data: new ones before the change is said, and the
-    run's own where its data moved (they may lie inside the data's new place)."""
+    run's own where its data moved (they may lie inside the data's new place). A `pruning` has no --val: its clips
+    are config.json's "val_videos", which the user edits."""
     saved_val = full_clips(saved_val or [])  # saved again full: the run resumes from any folder
     clips = full_clips(val) if val else saved_val
     missing = [p for p in clips if not os.path.exists(p)]
     if missing:  # (a new one: before its change is said)
-        raise VsrAppError(f"validation clip not found: {', '.join(missing)}"
-                          + ("" if val else f"; {MOVED_HINT.format(flag='--val')}"))
+        moved = (f'if it has moved, write its new location in "val_videos" in {run_dir / "config.json"}' if pruning
+                 else MOVED_HINT.format(flag="--val"))
+        raise VsrAppError(f"validation clip not found: {', '.join(missing)}" + ("" if val else f"; {moved}"))
     if clips != saved_val or data_moved:
         check(clips)
     if clips != saved_val:

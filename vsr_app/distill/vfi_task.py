@@ -525,7 +525,7 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
     option = PRUNE_VAL if cfg[TASK_KEY] == "prune" else "--val"
     val = resumed_val(saved_val, asked.get("val_videos"), run_dir, log,
                       check=lambda clips: check_held_out(clips, cfg["data"], exclude, option),
-                      data_moved=cfg["data"] != saved_data)
+                      data_moved=cfg["data"] != saved_data, pruning=cfg[TASK_KEY] == "prune")
     if val:
         cfg["options"]["val_videos"] = val
 
