@@ -202,7 +202,7 @@ def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int 
     """Refuse, before any model runs, a sequence whose frames would not fit in memory: each is scored whole, `copies`
     of each frame held at once (VSR: the truth, its x4 downscale and the output), with the `engine`'s own
     temporaries (on `scale`-times-smaller input) on top; --frames fits it."""
-    from vsr_app.video.limits import _check_memory, available_memory
+    from vsr_app.video.limits import available_memory, check_memory
 
     available = available_memory()
     for plan in plans:
@@ -213,7 +213,7 @@ def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int 
         fit = int((available - engine_bytes) // per_frame)
         fewer = f"--frames {fit} scores the first {fit} of each sequence" if fit > 0 else "score a smaller one"
         advice = f"eval holds a whole sequence's frames to score it: {fewer}, or close other programs"
-        _check_memory(int(plan.frames * per_frame) + engine_bytes, available,
+        check_memory(int(plan.frames * per_frame) + engine_bytes, available,
                       f"scoring sequence '{plan.name}' ({plan.frames} frames of {plan.width}x{plan.height})", advice)
 
 

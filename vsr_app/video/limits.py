@@ -216,7 +216,7 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
         raise VsrAppError(f"the output frames would be {out_w}x{out_h}, but {encoder} needs at least {smallest} "
                           "pixels a side; use --codec libx264 (H.264)")
     heavy = engine_bytes >= 2**30 // 10  # shown from 0.1 GB: what a lighter model would save
-    _check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes, preset), available,
+    check_memory(estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes, preset), available,
                   f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
                   f"use a smaller input{', a lighter model' if heavy else ''} or close other programs",
                   f" ({size_text(engine_bytes)} of it for the models' computations)" if heavy else "")
@@ -250,7 +250,7 @@ def check_preview_fits(model: str, in_w: int, in_h: int, scale: int, clip: bool,
     need = preview_memory(out_w * out_h, clip, cache_bytes, engine_bytes)
     export = "" if engine_bytes else ", or export the video, which streams its frames and needs less"
     shown = f" (as {out_w}x{out_h})" if scale != 1 else ""
-    _check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames{shown}",
+    check_memory(need, available, f"showing {model} on {in_w}x{in_h} frames{shown}",
                   f"compare on a smaller video or with a lighter model{export}")
 
 
@@ -260,7 +260,9 @@ def preview_memory(out_pixels: int, clip: bool, cache_bytes: int, engine_bytes: 
     return int(PREVIEW_BASE_BYTES + cache_bytes + out_pixels * per_pixel * MARGIN + engine_bytes)
 
 
-def _check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
+def check_memory(need: int, available: int | None, what: str, advice: str, share: str = "") -> None:
+    """Refuse `what` when its `need` (bytes) passes the free memory, in the one wording every such refusal uses (the
+    pipeline's jobs, the viewer's frames, eval's sequences), `advice` saying what to do instead."""
     available = available_memory() if available is None else available
     if available is not None and need > available:
         need_text, free_text = size_texts(need, available)
