@@ -9,6 +9,9 @@ count, duration and size match what the input would give is skipped. Any other f
 half-written output of ours but something the user may want (another program's video, an output made with other
 settings, a text file): the batch keeps it and reports what it is. A module of its own: judging a file already
 there (its recorded settings and input, then its packets) is a question apart from running the batch.
+
+Also here, as it reads the same records: which inputs are this app's outputs of other inputs of the batch
+(`earlier_outputs`), left as they are rather than processed a second time.
 """
 
 from __future__ import annotations

@@ -464,8 +464,8 @@ def format_table(result: dict) -> str:
 
 def _table_row(name: str, m: dict, width: int) -> str:
     """One model's numbers; pipe/model is left out ('-') where the two rates ran in different precisions, as it
-    would then measure the precisions, not the pipeline's cost, or where a result saved before the pipeline's was
-    recorded does not say it ('?')."""
+    would then measure the precisions, not the pipeline's cost, or where a result saved before the pipeline's
+    precision was recorded cannot tell (its precision columns then show '?')."""
     precision, pipeline_precision = m.get("precision", "?"), m.get("pipeline_precision", "?")
     same = precision == pipeline_precision != "?"
     ratio = f"{m['fps_pipeline'] / m['fps_model']:.0%}" if same and m["fps_model"] else "-"

@@ -3,7 +3,7 @@
 A sequence is a folder of frames or a video file (its frames decoded as displayed: a compressed video is a weaker
 ground truth than lossless frames, its coding artefacts counted as truth); `--data` names one, or a folder of one kind.
 
-VSR: each sequence folder holds ground-truth frames; each frame is cropped (top-left) to a multiple
+VSR: each sequence's frames are the ground truth; each frame is cropped (top-left) to a multiple
 of 4 and its x4 MATLAB-style antialiased bicubic downscale, rounded to 8 bits, is the input. The
 model runs through the same inference engine the app uses (so a model is scored as users run
 it, bf16 autocast on CPUs that support it) and is scored on the Y channel (BT.601), no border crop.

@@ -197,8 +197,8 @@ def resume_metrics(run_dir: Path, step: int, validated_on: list[str]) -> None:
 
 def _tagged(line: str, clips: list[str]) -> str:
     """A metrics line; a validation record that does not name its clips given `clips` (none known: as it is)."""
-    record = json.loads(line)
-    if not clips or not is_validation(record) or VALIDATED_ON in record:
+    record = metrics_record(line)
+    if not clips or record is None or not is_validation(record) or VALIDATED_ON in record:
         return line
     return json.dumps({**record, VALIDATED_ON: clips}) + "\n"
 
