@@ -186,8 +186,10 @@ def pipeline_length(fps_model: float, budget_s: float, available: int) -> int:
     return max(min(clip_lookahead() + 1, available), min(available, int(fps_model * budget_s)))
 
 
-def measure_pipeline(loaded, frames: list[np.ndarray], clip: Path, count: int, out_dir: Path, device: str) -> float:
-    """Input frames/s of the whole decode -> model -> encode job on the first `count` frames of `clip`."""
+def measure_pipeline(loaded, frames: list[np.ndarray], clip: Path, count: int, out_dir: Path,
+                     device: str) -> tuple[float, str]:
+    """Input frames/s of the whole decode -> model -> encode job on the first `count` frames of `clip`, and the
+    precision its model ran in there (the app's default, whatever --precision says)."""
     from vsr_app.video.pipeline import process_video
 
     if count < len(frames):
@@ -196,7 +198,7 @@ def measure_pipeline(loaded, frames: list[np.ndarray], clip: Path, count: int, o
     start = time.perf_counter()
     summary = process_video(clip, out_dir / "out.mp4", device=device, overwrite=True, **task)
     made = summary.frames_in - 1 if loaded.task == "interpolate" else summary.frames_in
-    return made / (time.perf_counter() - start)
+    return made / (time.perf_counter() - start), summary.precisions[0]
 
 
 def peak_rss_mb() -> float:
@@ -245,22 +247,21 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     measure = measure_upscaler if loaded.task == "upscale" else measure_interpolator
     fps_model, timed, cpu_ms = measure(engine, frames, config.warmup, config.budget_s)
     count = pipeline_length(fps_model, config.budget_s, len(frames))
-    # the engine process_video makes: with --precision auto, the one just measured (same net, device and precision)
-    pipeline_engine = engine if config.precision == "auto" else make_engine(loaded, config.device)
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
-        fps_pipeline = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
+        fps_pipeline, pipeline_precision = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
     h, w = frames[0].shape[:2]
     return {"params": int(loaded.info.params), "fps_model": round(fps_model, 2),
             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
             "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
             "precision": run_settings(engine)["precision"],
-            "pipeline_precision": run_settings(pipeline_engine)["precision"],
+            "pipeline_precision": pipeline_precision,
             "threads": torch.get_num_threads()}
 
 
 def make_engine(loaded, device: str, **options):
-    """The inference engine for the model's task, as `process_video` makes it when given no `options`."""
+    """The inference engine for the model's task, as `process_video` makes it when given no `options`: the one
+    `bench` times alone."""
     from vsr_app.inference import make_interpolator, make_upscaler
 
     make = make_upscaler if loaded.task == "upscale" else make_interpolator

@@ -194,6 +194,7 @@ class PipelineSummary:
     seconds: float  # wall-clock time of the whole run
     scene_cuts: int
     notes: list[str] = field(default_factory=list)
+    precisions: list[str] = field(default_factory=list)  # each model's, in `models` order (bf16, fp16 or fp32)
 
     @property
     def fps(self) -> float:
@@ -340,7 +341,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     can cause raise VsrAppError; the output is renamed into place only after it has been checked. `self_ensemble`
     upscales every flip and transpose of each frame and averages them (8x the time; inference.SelfEnsembleUpscaler).
     """
-    from vsr_app.inference import make_interpolator, make_upscaler, upscaler_label
+    from vsr_app.inference import make_interpolator, make_upscaler, run_settings, upscaler_label
 
     if upscale is None and interpolate is None:
         raise ValueError("process_video needs an upscale and/or an interpolate model")
@@ -482,10 +483,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
-    if reader.size_change:
-        index, width, height = reader.size_change
-        notes.append(f"the picture size changes at frame {index + 1} (to {width}x{height}); frames of another size "
-                     f"were scaled to the first frame's {info.width}x{info.height}")
+    if size_changed := reader.size_change_note(first_frame=1):
+        notes.append(size_changed)
     if abs(result.duration - input_duration) > 1.5 * interval:
         short = result.duration < input_duration and not promised  # said once: the note above says it
         # a file cut without its first keyframe decodes from the next one: its start is missing, not its end
@@ -499,5 +498,6 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         input_size=(info.width, info.height), output_size=(result.width, result.height),
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
         # counted for interpolation, whose in-betweens they change; an upscale only starts each shot afresh
-        scene_cuts=stats["cuts"] if interpolate is not None else 0, notes=notes)
+        scene_cuts=stats["cuts"] if interpolate is not None else 0, notes=notes,
+        precisions=[run_settings(stage.engine)["precision"] for stage in stages])
 
