@@ -20,6 +20,7 @@ from safetensors import SafetensorError
 from torch import Tensor, nn
 
 from vsr_app.distill.ema import WeightAverage
+from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import (VALIDATED_ON, check_own_folder, exported_step, holds_run, is_validation,
                                   metrics_record)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
@@ -211,7 +212,7 @@ def elapsed_before(run_dir: Path) -> float:
         return 0.0
     for line in reversed(lines):
         elapsed = (metrics_record(line) or {}).get("elapsed_s")
-        if _is_number(elapsed):
+        if is_number(elapsed):
             return float(elapsed)
     return 0.0
 
@@ -221,9 +222,4 @@ def _record_step(line: str) -> float:
     counts as past every checkpoint."""
     record = metrics_record(line)
     step = None if record is None else record.get("step", 0)
-    return step if _is_number(step) else math.inf
-
-
-def _is_number(value) -> bool:
-    """A JSON number, not true or false (which Python counts as ints)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return step if is_number(step) else math.inf

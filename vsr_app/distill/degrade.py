@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from vsr_app.distill.options import is_number
+
 
 def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
     """uint8 RGB frames encoded as one libx264 stream (yuv420p, preset medium, one thread) and decoded again.
@@ -81,9 +83,6 @@ class DegradationMix:
 
     def _check(self) -> None:
         """Refuse values that would fail only at the first batch (a CRF of 99, a range given as one number)."""
-        def is_number(v) -> bool:
-            return isinstance(v, (int, float)) and not isinstance(v, bool)
-
         for name in ("compress_p", "noise_p"):
             value = getattr(self, name)
             if not (is_number(value) and 0 <= value <= 1):

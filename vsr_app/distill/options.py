@@ -60,6 +60,11 @@ def without_config_data(options: dict, log) -> dict:
     return {key: value for key, value in options.items() if key != "data"}
 
 
+def is_number(value) -> bool:
+    """A JSON number, not true or false (which Python counts as ints)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def cap_warmup(options: dict) -> None:
     """A new run's warm-up takes at most a tenth of it, so a short run (a quick try of a few hundred steps) still
     reaches the learning rate asked for. Set once, when the run starts and its options are saved: a resumed or

@@ -17,6 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import clips_key, is_validation, measured_on, record_clips
 from vsr_app.gui import theme
 
@@ -169,7 +170,7 @@ class TrainingCurves(QWidget):
         keys = set()
         other = self._other_clips(record)
         for key, value in record.items():
-            if key in NOT_LOSSES or not isinstance(value, (int, float)) or isinstance(value, bool):
+            if key in NOT_LOSSES or not is_number(value):
                 continue
             validation = key.startswith("val_")
             if not math.isfinite(value) or (not validation and value <= 0):
