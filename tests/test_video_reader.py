@@ -226,6 +226,9 @@ def test_a_stream_whose_picture_size_changes_gives_frames_of_the_first_size(tmp_
     frames = list(reader.frames())
     assert len(frames) == 6 and {f.image.shape for f in frames} == {(48, 64, 3)}
     assert reader.size_change == (3, 32, 24)
+    assert reader.size_change_note(first_frame=1) == ("the picture size changes at frame 4 (to 32x24); frames of "
+                                                      "another size were scaled to the first frame's 64x48")
+    assert reader.size_change_note(first_frame=0).startswith("the picture size changes at frame 3 (to 32x24)")
 
 
 def test_h264_in_avi_with_b_frames_gives_times_in_order_that_a_writer_can_keep_apart(tmp_path):

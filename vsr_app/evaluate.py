@@ -155,10 +155,8 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     if count := reader.decode_errors:
         notes.append(f"damaged: {count} packet{'s' * (count > 1)} did not decode and their frames are missing, so "
                      f"the frames either side of them are scored as neighbours")
-    if reader.size_change:
-        index, width, height = reader.size_change
-        notes.append(f"the picture size changes at frame {index} (to {width}x{height}); frames of another size were "
-                     f"scaled to the first frame's {reader.info.width}x{reader.info.height}")
+    if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
+        notes.append(size_changed)
     return tuple(notes)
 
 

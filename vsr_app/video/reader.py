@@ -461,6 +461,15 @@ class VideoReader:
         """Of the latest frames() pass: the frames flagged interlaced, deinterlaced."""
         return self._deinterlacer.interlaced if self._deinterlacer is not None else 0
 
+    def size_change_note(self, first_frame: int) -> str | None:
+        """Where the picture size first changed and what became of the frames of another size, in words, its frame
+        numbered from `first_frame` (1 for a person; eval's frames are named from 0); None where it did not change."""
+        if self.size_change is None:
+            return None
+        index, width, height = self.size_change
+        return (f"the picture size changes at frame {index + first_frame} (to {width}x{height}); frames of another "
+                f"size were scaled to the first frame's {self.info.width}x{self.info.height}")
+
     def __enter__(self) -> "VideoReader":
         return self
 
