@@ -138,13 +138,59 @@ def test_stepping_through_the_compare_view_makes_each_thumbnail_once(clip_frames
 def test_a_flash_is_two_cuts_but_no_new_shot():
     """A recurrent upscaler starts afresh at a new shot, not at a flash's two edges: thrown away twice for the shot
     the picture goes back to, its state cost 0.2-0.7 dB over the frames after the flash."""
-    from vsr_app.video.scenecut import new_shot_at
+    from vsr_app.video.scenecut import cuts_at
 
     rng = np.random.default_rng(5)
     shot = [np.clip(rng.normal(100, 3, (48, 64, 3)), 0, 255).astype(np.uint8) for _ in range(12)]
     flash = shot[:6] + [np.full_like(shot[0], 150)] + shot[6:]  # one bright frame in the shot
     other = shot[:6] + [np.full_like(shot[0], 150)] * 6  # a cut to another shot
     decided = lambda images: [(i, c, f) for i, (_, (c, f)) in enumerate(
-        mark_cuts(images, lambda image: image, lambda d, k: (cut_at(d, k), new_shot_at(d, k)))) if c]
+        mark_cuts(images, lambda image: image, cuts_at)) if c]
     assert decided(flash) == [(6, True, False), (7, True, False)]
     assert decided(other) == [(6, True, True)]
+
+
+def vfr_pan(clip_frames, gaps):
+    """(time, picture) of a steady 100 px/s pan over a frame of the clip, at the given frame gaps (seconds)."""
+    wide = np.concatenate([clip_frames[50]] * 12, axis=1)
+    times = np.concatenate([[0.0], np.cumsum(gaps)])
+    return [(t, wide[:, int(t * 100):int(t * 100) + 320]) for t in times]
+
+
+def timed_cuts(frames):
+    return [i for i, (_, cut) in enumerate(mark_cuts(frames, lambda f: f[1], time=lambda f: f[0])) if cut]
+
+
+def test_a_phones_uneven_frame_gaps_in_a_pan_are_no_cuts(clip_frames):
+    """A frame 1/20 s after the last differs three times as much as one 1/60 s after: judged without the frames'
+    times, a pan at a variable frame rate had 8 cuts in 3 s, and the export repeated a frame at each."""
+    frames = vfr_pan(clip_frames, np.random.default_rng(3).choice([1 / 60, 1 / 30, 1 / 20], size=90))
+    assert len(cuts([image for _, image in frames])) >= 4  # the uneven gaps are spikes when their times are unknown
+    assert timed_cuts(frames) == []
+
+
+def test_a_cut_across_a_long_pause_or_a_short_gap_is_still_found(clip_frames):
+    """A gap over MAX_PACE times its neighbour's is a pause, judged as at a constant rate: a recording paused for 2 s
+    and resumed on another shot, still moving, is a cut. Below it a clear cut is found in a long gap too."""
+    moving = [(i / 30, image) for i, image in enumerate(clip_frames[40:46])]
+    paused = moving + [(2 + i / 30, image) for i, image in enumerate(clip_frames[100:106])]
+    assert timed_cuts(paused) == [6]
+    quick = moving + [(0.25 + i / 30, image) for i, image in enumerate(clip_frames[0:6])]  # 3 steps of 1/30 s: jitter
+    assert timed_cuts(quick) == [6]
+
+
+def test_at_a_constant_frame_rate_times_change_no_verdict(clip_frames):
+    timed = [(i / 25, image) for i, image in enumerate(clip_frames)]
+    assert timed_cuts(timed) == cuts(clip_frames) == [30, 76, 137]
+
+
+def test_export_and_compare_view_blend_every_gap_of_a_phones_pan(clip_frames, tmp_path):
+    """Both read the frames' times: a variable-rate pan is interpolated everywhere, no frame repeated as at a cut."""
+    from vsr_app.video.pipeline import process_video
+
+    frames = vfr_pan(clip_frames, np.random.default_rng(3).choice([1 / 60, 1 / 30, 1 / 20], size=30))
+    video = make_video(tmp_path / "pan.mkv", images=[image for _, image in frames], times=[t for t, _ in frames],
+                       codec="ffv1", pix_fmt="bgr0")
+    assert process_video(video, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1").scene_cuts == 0
+    _, engine = compare_view(video)
+    assert len(engine.windows) == len(frames) - 1

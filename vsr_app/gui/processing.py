@@ -30,7 +30,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
-from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, new_shot_at, thumbnail
+from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, new_shot_at, thumbnail, time_gaps
 from vsr_app.video.verify import frame_times, with_counted_frames
 
 log = logging.getLogger(__name__)
@@ -323,11 +323,10 @@ class InterpolateStream:
         # the frames the export's cut detection sees around this gap (CONTEXT pairs beyond the ones that matter)
         first = max(0, k - 1 - CONTEXT)
         thumbs = source_thumbnails(self.source, self.cache, first, k + 3 + CONTEXT)
-        diffs = differences(thumbs)
+        diffs, gaps = differences(thumbs), source_gaps(self.source, first, len(thumbs))
         at = {i: self.source.get(i) if first <= i < first + len(thumbs) else None for i in (k - 1, k, k + 1, k + 2)}
         window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
-                            (cut_at(diffs, k - first), cut_at(diffs, k + 1 - first), cut_at(diffs, k + 2 - first)),
-                            self.engine.num_inputs)
+                            tuple(cut_at(diffs, i - first, gaps) for i in (k, k + 1, k + 2)), self.engine.num_inputs)
         self.stops.should_stop = should_stop
         self.stops.serves = lambda p: p == k  # each in-between is a call of its own
         try:
@@ -354,11 +353,18 @@ def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop:
     return thumbs
 
 
-def source_cut(source: SourceFrames, cache: FrameCache, k: int, decide: Callable[[list, int], bool]) -> bool:
+def source_gaps(source: SourceFrames, first: int, count: int) -> list[float | None]:
+    """The time gaps (`scenecut.time_gaps`) of source frames first..first+count-1, as the export's cut detection
+    reads them from the frames' times (each known once the frame was decoded)."""
+    return time_gaps([source.times.get(i) for i in range(first, first + count)])
+
+
+def source_cut(source: SourceFrames, cache: FrameCache, k: int, decide: Callable[[list, int, list], bool]) -> bool:
     """`decide` (`scenecut.cut_at`: a cut before source frame k; `new_shot_at`: another shot goes on from it) on the
     frames around k, as an export finds it (CONTEXT pairs each side)."""
     first = max(0, k - 1 - CONTEXT)
-    return decide(differences(source_thumbnails(source, cache, first, k + 1 + CONTEXT)), k - first)
+    thumbs = source_thumbnails(source, cache, first, k + 1 + CONTEXT)
+    return decide(differences(thumbs), k - first, source_gaps(source, first, len(thumbs)))
 
 
 @dataclass(frozen=True)

@@ -407,7 +407,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     def decode():
         frames = reader.frames()
         try:
-            for frame, (cut, fresh) in mark_cuts(frames, lambda f: f.image, cuts_at):
+            for frame, (cut, fresh) in mark_cuts(frames, lambda f: f.image, cuts_at, lambda f: f.time):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
                 stats["previous"], stats["last"] = stats["last"], frame.time

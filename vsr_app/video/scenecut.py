@@ -28,6 +28,18 @@ one-frame shot and is taken for one.
 A neighbouring difference of a held frame (a picture repeated: animation on twos or threes, a paused screen
 recording) is no evidence of stillness: the search looks past it, up to `REACH` pairs, for the motion beside it.
 Without that, every change of a pan animated on twos stood between two zeros and was taken for a cut.
+
+A phone records at a variable frame rate: in a pan, a frame 1/20 s after the last differs three times as much as one
+1/60 s after, a spike that is no cut (up to 8 were found in a 3 s synthetic pan). Where the frames' times are known,
+a neighbouring difference is scaled by the ratio of the time gaps, to the power PACE_EXPONENT, before the spike test:
+over the project's clips a frame two steps on differs 1.43-1.73 times as much as one step on, three steps on
+1.71-2.29 times (medians; benchmarks/scene_cut_pace.py), about the 0.7th power. A gap over MAX_PACE times its
+neighbour's is a pause (a screen recorder waiting for a change, frames dropped), not jitter: judged as at a constant
+rate, or a cut across it would need the difference of unrelated pictures. At a constant frame rate the gaps are
+equal and nothing changes. The price: a cut inside fast motion, with the lowest ratios, is missed when the gap at the
+cut is longer than those beside it, as it would be were the motion as fast as the gap implies (scene_cuts.mp4's 3.04 s
+cut, its weakest, in each of 6 random frame drops; in 3 of them without the times). In cockatoo.mp4's whip, with
+frames dropped, the times leave 2-3 false cuts where there were 2-7.
 """
 
 from __future__ import annotations
@@ -46,6 +58,8 @@ MIN_RATIO = 2.0  # against the larger of the neighbouring differences (+2 to ign
 CERTAIN_DIFFERENCE = 45.0  # unrelated pictures: a cut with no spike needed
 HELD_DIFFERENCE = 1.0  # below it a frame repeats the one before (compression noise stays well under it)
 REACH = 3  # pairs a neighbour search may look past held frames (animation on threes)
+MAX_PACE = 4.0  # the largest ratio of two pairs' time gaps that is a variable rate's jitter
+PACE_EXPONENT = 0.7  # a difference grows as the time gap to this power (the project's clips: module docstring)
 CONTEXT = REACH + 1  # pairs on each side of a pair that cut_at reads (a one-frame shot's far side is one further)
 
 
@@ -71,20 +85,32 @@ def is_cut(before: float | None, here: float, after: float | None) -> bool:
     return spike or here >= CERTAIN_DIFFERENCE
 
 
-def _neighbour(diffs: list[float]) -> float | None:
-    """Of one side's differences, nearest first: the first that is not a held frame; the nearest when all are (a
-    still shot); None when there are none."""
-    return next((d for d in diffs if d >= HELD_DIFFERENCE), diffs[0] if diffs else None)
+Gaps = Sequence[float | None] | None  # the time gaps of the pairs, indexed as the differences; None: not known
 
 
-def _before(diffs: Sequence[float | None], i: int) -> float | None:
-    """The neighbouring difference before pair i (looking past held frames)."""
-    return _neighbour([d for d in (diffs[j] for j in range(i - 1, max(-1, i - 1 - REACH), -1)) if d is not None])
+def _pace(gaps: Gaps, here: int, there: int) -> float:
+    """What pair `there`'s difference is multiplied by to be compared with pair `here`'s, from their time gaps' ratio:
+    1 where either gap is unknown, or where one is over MAX_PACE times the other (a pause, not a rate's jitter)."""
+    ratio = gaps[here] / gaps[there] if gaps is not None and gaps[here] and gaps[there] else 1.0
+    return ratio ** PACE_EXPONENT if 1 / MAX_PACE <= ratio <= MAX_PACE else 1.0
 
 
-def _after(diffs: Sequence[float | None], i: int) -> float | None:
-    """The neighbouring difference after pair i (looking past held frames)."""
-    return _neighbour([d for d in diffs[i + 1:i + 1 + REACH] if d is not None])
+def _neighbour(diffs: Sequence[float | None], gaps: Gaps, pairs: Iterable[int], here: int) -> float | None:
+    """Of one side's pairs, nearest first: the difference of the first that is not a held frame (of the nearest when
+    all are: a still shot), scaled to pair `here`'s time gap; None when there are none."""
+    known = [j for j in pairs if 0 <= j < len(diffs) and diffs[j] is not None]
+    j = next((j for j in known if diffs[j] >= HELD_DIFFERENCE), known[0] if known else None)
+    return None if j is None else diffs[j] * _pace(gaps, here, j)
+
+
+def _before(diffs: Sequence[float | None], gaps: Gaps, i: int, here: int) -> float | None:
+    """The neighbouring difference before pair i (looking past held frames), scaled to pair `here`'s gap."""
+    return _neighbour(diffs, gaps, range(i - 1, i - 1 - REACH, -1), here)
+
+
+def _after(diffs: Sequence[float | None], gaps: Gaps, i: int, here: int) -> float | None:
+    """The neighbouring difference after pair i (looking past held frames), scaled to pair `here`'s gap."""
+    return _neighbour(diffs, gaps, range(i + 1, i + 1 + REACH), here)
 
 
 def differences(thumbs: Sequence[np.ndarray]) -> list[float | None]:
@@ -92,61 +118,71 @@ def differences(thumbs: Sequence[np.ndarray]) -> list[float | None]:
     return [None] + [frame_difference(a, b) for a, b in zip(thumbs, thumbs[1:])]
 
 
-def _one_frame_shot_at(diffs: Sequence[float | None], i: int) -> bool:
+def time_gaps(times: Sequence[float | None]) -> list[float | None]:
+    """[None, g1, g2, ...]: g[j] is the time from frame j-1 to frame j (None where either time is not known)."""
+    return [None] + [b - a if a is not None and b is not None else None for a, b in zip(times, times[1:])]
+
+
+def _one_frame_shot_at(diffs: Sequence[float | None], gaps: Gaps, i: int) -> bool:
     """Whether frame i alone lies between two cuts (pairs i and i+1): a one-frame shot or flash, whose two differences
     are judged as one spike, and only with both sides known (with one, it may be a two-pair pan at an end)."""
     if not 0 <= i < len(diffs) - 1 or diffs[i] is None or diffs[i + 1] is None:
         return False
-    before, after = _before(diffs, i), _after(diffs, i + 1)
-    return before is not None and after is not None and is_cut(before, min(diffs[i], diffs[i + 1]), after)
+    here = i if diffs[i] <= diffs[i + 1] else i + 1
+    before, after = _before(diffs, gaps, i, here), _after(diffs, gaps, i + 1, here)
+    return before is not None and after is not None and is_cut(before, diffs[here], after)
 
 
-def cuts_at(diffs: Sequence[float | None], i: int) -> tuple[bool, bool]:
+def cuts_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> tuple[bool, bool]:
     """(`cut_at`, `new_shot_at`) of frame i, each difference judged once: a spike, or an edge of a one-frame shot."""
     if not 0 <= i < len(diffs) or diffs[i] is None:
         return False, False
-    spike = is_cut(_before(diffs, i), diffs[i], _after(diffs, i))
-    edge = _one_frame_shot_at(diffs, i) or _one_frame_shot_at(diffs, i - 1)
+    spike = is_cut(_before(diffs, gaps, i, i), diffs[i], _after(diffs, gaps, i, i))
+    edge = _one_frame_shot_at(diffs, gaps, i) or _one_frame_shot_at(diffs, gaps, i - 1)
     return spike or edge, spike and not edge
 
 
-def cut_at(diffs: Sequence[float | None], i: int) -> bool:
+def cut_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
     """Whether a cut lies between frames i-1 and i, from `diffs` (as `differences` gives them, over whatever frames
-    are known around i: CONTEXT pairs on each side are enough)."""
-    return cuts_at(diffs, i)[0]
+    are known around i: CONTEXT pairs on each side are enough) and, where known, the pairs' `gaps` (`time_gaps`)."""
+    return cuts_at(diffs, i, gaps)[0]
 
 
-def new_shot_at(diffs: Sequence[float | None], i: int) -> bool:
+def new_shot_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
     """Whether the picture goes on as another shot from frame i: a cut, but not an edge of a one-frame shot (a flash,
     a frame of something else), after which the picture goes back to the shot it left. A recurrent upscaler starts
     afresh only here: reset at a flash's two edges, it lost 0.2-0.7 dB over the frames after it, its state thrown
     away twice for the shot it came back to (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
-    return cuts_at(diffs, i)[1]
+    return cuts_at(diffs, i, gaps)[1]
 
 
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
-              decide: Callable[[Sequence[float | None], int], Any] = cut_at) -> Iterator[tuple[T, Any]]:
-    """Yield `(item, decide(differences, its index))`; by default `cut_at`: whether a new shot starts at this item.
+              decide: Callable[[Sequence[float | None], int, Gaps], Any] = cut_at,
+              time: Callable[[T], float | None] | None = None) -> Iterator[tuple[T, Any]]:
+    """Yield `(item, decide(differences, its index, time gaps))`; by default `cut_at`: whether a new shot starts at
+    this item. `time`: an item's time in seconds, so that a variable frame rate's uneven gaps are no spikes.
 
     Streams with CONTEXT items of look-ahead (the decision needs the differences after it too).
     """
     waiting: deque[T] = deque()  # items without a verdict; waiting[0] is item `first`
     diffs: list[float | None] = []  # diffs[0] is item `base`'s
+    gaps: list[float | None] = []  # as diffs
     base = first = 0
-    previous: np.ndarray | None = None
+    previous: tuple[np.ndarray, float | None] | None = None
     for item in items:
-        thumb = thumbnail(image(item))
-        diffs.append(frame_difference(previous, thumb) if previous is not None else None)
-        previous = thumb
+        thumb, when = thumbnail(image(item)), time(item) if time is not None else None
+        diffs.append(frame_difference(previous[0], thumb) if previous is not None else None)
+        gaps.append(time_gaps([previous[1], when])[1] if previous is not None else None)
+        previous = thumb, when
         waiting.append(item)
         while base + len(diffs) - 1 - first >= CONTEXT:  # CONTEXT pairs after item `first` are known
-            yield waiting.popleft(), decide(diffs, first - base)
+            yield waiting.popleft(), decide(diffs, first - base, gaps)
             first += 1
             if first - base > CONTEXT:  # no later verdict looks further back
-                del diffs[0]
+                del diffs[0], gaps[0]
                 base += 1
     while waiting:
-        yield waiting.popleft(), decide(diffs, first - base)
+        yield waiting.popleft(), decide(diffs, first - base, gaps)
         first += 1
 
 
