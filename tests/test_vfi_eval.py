@@ -97,3 +97,29 @@ def test_the_scored_frames_are_named_and_an_unscored_last_frame_is_said(vfi_data
     assert capsys.readouterr().out.splitlines()[-1] == f"  note: {out['notes'][0]}"
     assert main(["eval", "vfi", "--model", "blend", "--data", str(data), "--frames", "7", "--json"]) == 0
     assert "notes" not in json.loads(capsys.readouterr().out)  # every frame read was scored or an input
+
+
+def test_frames_not_halfway_in_time_between_their_neighbours_are_said(tmp_path):
+    """A phone's variable frame rate (a frame 1/60 s after the last, the next 1/20 s after it) puts frames off the
+    midpoint a VFI model is asked for, and eval vfi scored them without a word; eval vsr has no midpoints to tell of."""
+    from videogen import make_video
+
+    from vsr_app.evaluate import eval_vsr
+
+    times = [0.0, 0.017, 0.067, 0.1, 0.133, 0.183, 0.2, 0.233, 0.267]  # 1 and 5 at 25% and 75% of their gap
+    phone = make_video(tmp_path / "phone.mp4", frames=len(times), times=times)
+    assert eval_vfi("blend", phone)["notes"] == [
+        "phone: uneven frame times: 2 of 4 scored frames are not halfway between their neighbours in time (at 25-75% "
+        "of the gap: a variable frame rate, or frames missing), so a midpoint model is judged on frames it was not "
+        "asked for"]
+    assert "notes" not in eval_vsr("bicubic", phone)
+
+
+@pytest.mark.parametrize("fps", [30000 / 1001, 960])
+def test_a_steady_rate_kept_in_whole_milliseconds_is_not_uneven(tmp_path, fps):
+    """29.97 fps in milliseconds steps 33 and 34 ms; a 960 fps slow-motion clip's steps of 1 and 2 ms put frame 13
+    0.5 ms off the middle of its 3 ms gap, more than a tenth of it."""
+    from videogen import make_video
+
+    times = [round(i * 1000 / fps) / 1000 for i in range(19)]
+    assert "notes" not in eval_vfi("blend", make_video(tmp_path / "steady.mkv", frames=19, fps=round(fps), times=times))

@@ -32,11 +32,13 @@ CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row pe
 
 class Sequence(NamedTuple):
     """A sequence's frames as read, with their names for the per-frame scores: a frame file's name, or a video
-    frame's index from 0; and for a video, how its frames differ from the file's pictures (`_truth_notes`)."""
+    frame's index from 0; and for a video, how its frames differ from the file's pictures (`_truth_notes`) and their
+    times in seconds (eval vfi tells of frames not halfway between their neighbours)."""
 
     names: list[str]
     frames: list
     notes: tuple[str, ...] = ()
+    times: list[float] | None = None
 
 
 class Scores(NamedTuple):
@@ -138,9 +140,12 @@ def _decoded_sequence(path: Path, limit: int | None, prepare: Callable) -> Seque
     from vsr_app.video.reader import VideoReader
 
     reader = VideoReader(path)
+    kept, times = [], []
     with contextlib.closing(reader.frames()) as frames:  # closing it closes the file
-        kept = [prepare(frame.image) for frame in itertools.islice(frames, limit)]
-    return Sequence([str(i) for i in range(len(kept))], kept, _truth_notes(reader, len(kept)))
+        for frame in itertools.islice(frames, limit):
+            kept.append(prepare(frame.image))
+            times.append(frame.time)
+    return Sequence([str(i) for i in range(len(kept))], kept, _truth_notes(reader, len(kept)), times)
 
 
 def _truth_notes(reader, read: int) -> tuple[str, ...]:
@@ -158,6 +163,31 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
     return tuple(notes)
+
+
+MIDPOINT_TOLERANCE = 0.1  # of the gap between a predicted frame's neighbours: further from its middle is off
+
+
+def _off_midpoint_note(times: list[float] | None, predicted: range) -> str | None:
+    """How many `predicted` frames are not halfway in time between the frames either side (a variable frame rate, a
+    frame missing), and where in that gap: a midpoint model is scored on them all the same. A clock kept in whole
+    milliseconds (29.97 fps steps 33 and 34 ms) is not uneven; None where nothing is off or no times are known."""
+    from vsr_app.video.reader import MILLISECOND_ROUNDING
+
+    if times is None:
+        return None
+    off = []  # each off frame's place in its gap, 0 to 1
+    for i in predicted:
+        span = times[i + 1] - times[i - 1]
+        if abs(times[i] - times[i - 1] - span / 2) > max(MIDPOINT_TOLERANCE * span, MILLISECOND_ROUNDING):
+            off.append((times[i] - times[i - 1]) / span)
+    if not off:
+        return None
+    low, high = round(100 * min(off)), round(100 * max(off))
+    where = f"{low}%" if low == high else f"{low}-{high}%"
+    return (f"uneven frame times: {len(off)} of {len(predicted)} scored frames are not halfway between their "
+            f"neighbours in time (at {where} of the gap: a variable frame rate, or frames missing), so a midpoint "
+            f"model is judged on frames it was not asked for")
 
 
 class Planned(NamedTuple):
@@ -442,7 +472,9 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             pred = engine.midpoint([seq.frames[j] for j in vfi_context(i, len(seq.frames), engine.num_inputs)])
             psnrs.append(psnr_y(pred, seq.frames[i]))
             ssims.append(ssim_y(pred, seq.frames[i]))
-        return Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames)), seq.notes
+        off_midpoint = _off_midpoint_note(seq.times, predicted)
+        return (Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames)),
+                seq.notes + ((off_midpoint,) if off_midpoint else ()))
 
     scores, notes = _score_each(plans, scored, on_sequence)
     unscored = [name for name, seq in scores.items() if seq.read % 2 == 0]  # its last frame is odd, and last
