@@ -217,6 +217,32 @@ def test_a_flag_kept_under_the_name_the_output_gives_it_is_not_said_lost(tmp_pat
     assert not [n for n in write(source, tmp_path / "out.mkv").notes if "flag" in n]
 
 
+def added_defaults(notes: list[str]) -> list[str]:
+    return [note for note in notes if "marked default" in note]
+
+
+@pytest.mark.parametrize("out_suffix", [".mp4", ".mov"])
+def test_a_default_flag_the_output_adds_is_named(tmp_path, out_suffix):
+    """A rip's tracks all unmarked (the player picks by language) came out of .mp4/.mov with the first audio and
+    subtitle track marked default, without a word: those muxers mark the first of each kind where none is. Not
+    for a first track the source marked, nor into Matroska, which keeps tracks unmarked."""
+    D = av.stream.Disposition
+    unmarked = make_source(tmp_path / "unmarked.mkv", audio=[({"language": "eng"}, D(0)), ({"language": "deu"}, D(0))])
+    out = tmp_path / f"out{out_suffix}"
+    kind = FORMATS[out_suffix]
+    added = (f"marked default in the output, not in the source (the {kind} container marks the first track of each "
+             "kind default when none is)")
+    assert added_defaults(write(unmarked, out).notes) == [f"audio #1 aac: {added}"]
+    with av.open(str(out)) as container:
+        assert [s.disposition for s in container.streams.audio] == [D.default, D(0)]  # the muxer's, not the source's
+    subtitles = subtitled(tmp_path / "subtitles.mkv", "subrip", [(0, 300, b"Hello")], disposition=D(0))
+    assert added_defaults(write(subtitles, tmp_path / f"subtitles{out_suffix}").notes) == [
+        f"subtitle #1 subrip: {added}"]
+    assert not added_defaults(write(unmarked, tmp_path / "out.mkv").notes)
+    first = make_source(tmp_path / "first.mkv", audio=[({}, D.default), ({}, D(0))])
+    assert not added_defaults(write(first, tmp_path / f"first{out_suffix}").notes)
+
+
 def test_an_empty_tag_is_not_said_lost(tmp_path):
     """A title set to nothing was said not kept: no muxer writes an empty tag, and there was nothing to keep."""
     assert write(make_source(tmp_path / "in.mkv", tags={"title": ""}), tmp_path / "out.mp4").notes == []
@@ -374,7 +400,7 @@ def ass_subtitled(path, header: bytes | None = None, event: bytes = b"0,0,Defaul
 
 def test_ass_subtitles_converted_for_mp4_say_what_of_their_styling_is_lost(tmp_path):
     notes = write(ass_subtitled(tmp_path / "styled.mkv"), tmp_path / "out.mp4").notes
-    assert [n for n in notes if "subtitle" in n] == [
+    assert [n for n in notes if "converted" in n] == [
         "subtitle #1 ass converted to mov_text (the mp4 container cannot hold ass; its positions, fonts, colours "
         "and effects are lost; use .mkv to keep it)"]
     assert shown_cues(tmp_path / "out.mp4") == [("mov_text", 0, 300, "Top left")]

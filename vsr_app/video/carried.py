@@ -10,7 +10,8 @@ the source's video the output cannot keep (another video stream, alpha, HDR or w
 chroma finer than the output codec's).
 Carried streams keep their tags (language, title) and dispositions (default, commentary, forced); the output keeps
 the source's container tags (title, creation time, location, comment...) where its muxer can store them; the
-finished file is read back for those the muxer dropped without a word, which are named (`SilentDrops`).
+finished file is read back for those the muxer dropped without a word, and a default flag it added, which are named
+(`SilentDrops`).
 """
 
 from __future__ import annotations
@@ -128,7 +129,8 @@ def _stream_tags(stream, kind: str) -> dict[str, str]:
 class SilentDrops:
     """What the source gave the output that its muxer may drop without a word, checked in the finished file: the
     container's tags (the mp4/mov muxers write only the keys they have an atom for: a Matroska file's
-    DATE_RECORDED, a .mov's description) and each track's flags (a .mov keeps only 'default')."""
+    DATE_RECORDED, a .mov's description) and each track's flags (a .mov keeps only 'default'); and the 'default'
+    flag the mp4/mov muxers add where the source gave none (a rip's tracks all unmarked, to be picked by language)."""
 
     def __init__(self, kind: str, suffixes: Iterable[str]):
         self.kind, self.suffixes = kind, suffixes
@@ -139,7 +141,7 @@ class SilentDrops:
         self.flags[out.index] = (label, [f for f in TRACK_FLAGS if av.stream.Disposition[f] in stream.disposition])
 
     def notes(self, path: Path) -> list[str]:
-        """Notes naming what of it the finished output at `path` does not hold."""
+        """Notes naming what of it the finished output at `path` does not hold, and a default flag it holds unasked."""
         with av.open(str(path)) as container:
             kept = {key.lower() for key in container.metadata}
             held = {stream.index: stream.disposition for stream in container.streams}
@@ -156,6 +158,9 @@ class SilentDrops:
                 them = "them" if len(gone) > 1 else "it"
                 notes.append(f"{label}: its {' and '.join(gone)} flag{'s' if len(gone) > 1 else ''} not kept (the "
                              f"{self.kind} container cannot hold {them})")
+            if av.stream.Disposition.default in has and "default" not in flags:
+                notes.append(f"{label}: marked default in the output, not in the source (the {self.kind} container "
+                             "marks the first track of each kind default when none is)")
         return notes
 
 
