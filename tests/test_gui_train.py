@@ -1053,6 +1053,25 @@ def test_stop_pressed_as_the_run_ends_reports_it_finished(panel, qtbot, window, 
     assert window.error_box is None
 
 
+def test_a_resume_that_trains_nothing_says_so_not_finished(panel, qtbot, window, tmp_path):
+    """Resume of a finished run at its own Steps: the trainer trains nothing and writes no checkpoint, and the tab
+    said "Finished after 3 s." as if it had trained."""
+    from safetensors.torch import save_file
+
+    panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
+    save_file({"w": torch.zeros(1)}, str(panel.run_dir / "checkpoint.safetensors"), metadata={"step": "60"})
+    checkpoint = panel.run_dir / "checkpoint.json"
+    checkpoint.write_text("{}")
+    panel.last_model, panel.total_steps = ("upscale", "tiny-student", ""), 60
+    panel.checkpoint_at_start = panel._checkpoint_stamp()
+    ended_trainer(panel, qtbot, "print('nothing to train: the run is at step 60 of 60')")
+    assert panel.status.text() == ('Nothing to train: the run is at step 60 of 60; set Steps (or "steps" in Extra '
+                                   'options, which wins) above 60 to train on.')
+    assert window.error_box is None
+    ended_trainer(panel, qtbot, f"open({str(checkpoint)!r}, 'w').write('{{}}')")  # a run that trained: checkpointed
+    assert panel.status.text().startswith("Finished after")
+
+
 def test_a_task_switch_keeps_the_shown_run_labelled_with_its_task(panel, tmp_path):
     """After a VSR run, Task set to interpolation still showed that run's curves, heading and Compare beside the VFI
     form as if they were its own. They stay (a look at the other form must not lose a finished run), labelled."""

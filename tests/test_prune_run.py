@@ -233,6 +233,22 @@ def test_an_extended_pruning_sets_its_earlier_net_aside(tmp_path):
     assert kept_card["training"]["plan"] == str(run / "plan-step6.json")  # not the new plan.json
 
 
+def test_a_finished_pruning_resumed_keeps_its_pruned_net_and_says_so(tmp_path, capsys):
+    """`prune vfi --resume` at the run's own length trained nothing, then cut the pruned net out again, wrote it and
+    its plan anew and said "pruned model written to"."""
+    _frames(tmp_path / "data" / "clip")
+    run = tmp_path / "run"
+    _prune(tmp_path, run, steps=3)
+    names = ("pruned.safetensors", "pruned.json", "plan.json", "checkpoint.safetensors", "model.safetensors")
+    files = {name: (run / name).stat().st_ino for name in names}  # (an atomic rewrite makes another file)
+    assert main(["prune", "vfi", "--out", str(run), "--resume"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert "nothing to train: the run is at step 3 of 3; give --steps above 3 to train on" in said
+    assert f"its pruned net is kept as it was: {run / 'pruned.safetensors'}" in said
+    assert not any("written to" in line for line in said), said
+    assert {name: (run / name).stat().st_ino for name in names} == files
+
+
 def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):
     from vsr_app.distill import vfi_task
 

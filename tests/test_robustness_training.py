@@ -201,7 +201,7 @@ def test_resume_refuses_other_distillation_and_says_when_there_is_nothing_to_do(
     assert checkpoint_step(run) == 2
     lines = []
     run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=2, resume=True, log=lines.append)
-    assert "the run is already at step 2 of 2: nothing to train (a larger --steps continues it)" in lines
+    assert "nothing to train: the run is at step 2 of 2; give --steps above 2 to train on" in lines
     run_from_cli("vsr", [str(data_dir)], str(run), distill="none", steps=3, resume=True, log=lines.append)
     assert checkpoint_step(run) == 3  # the same --distill as the run's is fine
     with pytest.raises(VsrAppError, match="was started with --distill none"):  # nor through --config

@@ -270,6 +270,21 @@ def test_a_finished_run_resumed_with_nothing_changed_writes_nothing(data_dir, tm
 
 
 @pytest.mark.parametrize("task", ["vsr", "vfi"])
+def test_a_finished_run_resumed_says_nothing_was_trained_and_no_model_written(data_dir, tmp_path, capsys, task):
+    """`train --resume` at the run's own length trained nothing, then printed "model written to RUN/model.safetensors"
+    and how to use it, as if it had trained and written a model."""
+    from vsr_app.cli import main
+
+    run = _tiny_run(task, data_dir, tmp_path, make_video(tmp_path / "clip.mp4", frames=10))
+    before = _files_written(run)
+    assert main(["train", task, "--out", str(run), "--resume"]) == 0
+    said = capsys.readouterr().out
+    assert "nothing to train: the run is at step 2 of 2; give --steps above 2 to train on" in said.splitlines()
+    assert "written to" not in said and "use it with" not in said, said
+    assert _files_written(run) == before
+
+
+@pytest.mark.parametrize("task", ["vsr", "vfi"])
 def test_a_new_clip_that_is_not_there_is_refused_before_it_is_said_to_be_used(data_dir, tmp_path, task):
     """"the run validates on ... from now on; saved in config.json", then "validation clip not found"."""
     run = _tiny_run(task, data_dir, tmp_path, make_video(tmp_path / "clip.mp4", frames=10))

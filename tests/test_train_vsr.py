@@ -107,6 +107,26 @@ def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill, d
         assert torch.equal(a[k], b[k]), k
 
 
+def test_a_resume_that_changes_the_length_says_where_the_learning_rate_goes(frames_dir, tmp_path):
+    """The cosine spans the run's length, so extending a finished run put its rate back near the middle of the decay
+    without a word (here from 6% of the peak to 60%). The line says the rates the steps each side of the resume
+    actually took, as metrics.jsonl records them."""
+    run, said = tmp_path / "run", []
+    train(_task(frames_dir), _cfg(10), run, log=lambda *_: None)
+    train(_task(frames_dir), _cfg(20), run, resume=True, log=said.append)
+    lr = {record["step"]: record["lr"] for record in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())}
+    assert lr[11] > 5 * lr[10]
+    floor = _cfg(20).lr * _cfg(20).min_lr_ratio
+    assert (f"the learning-rate schedule spans 20 steps now, not 10: the rate goes from {lr[10]:.3g} at step 10, "
+            f"where the run left off, to {lr[11]:.3g} at step 11, then decays to {floor:.3g} at step 20") in said
+    said.clear()  # a resume at the run's own length moves nothing, and says nothing of it
+    cancel = threading.Event()
+    train(_task(frames_dir), _cfg(20), tmp_path / "split", log=lambda *_: None, cancel=cancel,
+          progress=lambda step, total: cancel.set() if step == 12 else None)
+    train(_task(frames_dir), _cfg(20), tmp_path / "split", resume=True, log=said.append)
+    assert not any("learning-rate" in line for line in said) and said[0].startswith("resumed ")
+
+
 def test_with_ema_the_exported_model_and_validation_are_the_weight_average(frames_dir, small_video, tmp_path):
     """The checkpoint keeps the raw weights to train on; the model and its validation get their moving average."""
     from safetensors.torch import load_file

@@ -16,9 +16,10 @@ Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl
 the clips it was measured on, `validated_on`; a resumed run appends to it after dropping the records of steps past
 the one it resumes at; a new one first renames an earlier one aside, `set_aside_metrics`), all written once the
 first batch is in hand (a start refused for its data or device leaves the folder as it was; a finished run resumed
-without a larger --steps trains nothing and writes only what the resume changed, `_save_changed_options`), and the
-exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in
-progress already yields a loadable model).
+without a larger --steps trains nothing, says so, and writes only what the resume changed, `_save_changed_options`),
+and the exported model model.safetensors + model.json (rewritten at every checkpoint, so a run in progress already
+yields a loadable model). A resume that changes the run's length says where that moves the learning rate
+(`schedule_change`).
 
 Optional task hooks beyond the protocol: `extra_state() -> dict` / `load_extra_state(dict)`
 (JSON-able task state such as "ConvLSTM frozen"). `batches(..., start=step)` begins the stream at a
@@ -32,7 +33,7 @@ import contextlib
 import json
 import math
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, Protocol
@@ -81,6 +82,22 @@ def lr_factor(step: int, cfg: LoopConfig) -> float:
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
+def schedule_change(start: int, planned: int | None, cfg: LoopConfig) -> str | None:
+    """What a resume that changes the run's length (`planned` steps before, cfg.steps now) does to the learning rate,
+    in a line: the cosine spans the whole length, so a longer run puts the step it resumes at earlier in the decay and
+    the rate jumps up (a finished run's from its floor towards half its peak), a shorter one drops it. None where
+    the rate at this step does not move (the same length, or still in warmup) or nothing is left to train."""
+    if planned is None or not 0 < start < cfg.steps:
+        return None
+    before = replace(cfg, steps=planned)
+    if lr_factor(start, before) == lr_factor(start, cfg):
+        return None
+    ended, now = cfg.lr * lr_factor(start - 1, before), cfg.lr * lr_factor(start, cfg)
+    return (f"the learning-rate schedule spans {cfg.steps} steps now, not {planned}: the rate goes from {ended:.3g} "
+            f"at step {start}, where the run left off, to {now:.3g} at step {start + 1}, then decays to "
+            f"{cfg.lr * cfg.min_lr_ratio:.3g} at step {cfg.steps}")
+
+
 class _StopFlag:
     """Set by SIGINT/SIGTERM/SIGHUP (or by the caller's cancel event) so the loop checkpoints and exits.
 
@@ -116,8 +133,9 @@ def _amp_dtype(cfg: LoopConfig, device: torch.device):
 
 def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False, meta: dict | None = None,
           log: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None, cancel=None,
-          run_config: dict | None = None, resume_hint: str | None = None) -> Path:
-    """Run (or continue) a training run in run_dir; returns the exported model path.
+          run_config: dict | None = None, resume_hint: str | None = None) -> Path | None:
+    """Run (or continue) a training run in run_dir; returns the exported model path, or None where nothing was
+    trained (a finished run resumed without a larger --steps: no model was written, so none is to be announced).
 
     `meta` is saved into the exported model's card under "training" (data, teacher, distillation...).
     `run_config`, the command's options, is saved as config.json once the first batch is in hand. `resume_hint`:
@@ -154,15 +172,17 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
         if hasattr(task, "load_extra_state"):
             task.load_extra_state(saved.get("task", {}))
         log(f"resumed {run_dir} at step {start}")
+        if moved := schedule_change(start, saved.get("config", {}).get("steps"), cfg):
+            log(moved)
     else:
         start = resume_from_weights(run_dir, modules, log)
     if start >= cfg.steps:
-        log(f"the run is already at step {start} of {cfg.steps}: nothing to train (a larger --steps continues it)")
+        log(f"nothing to train: the run is at step {start} of {cfg.steps}; give --steps above {start} to train on")
     return start
 
 
 def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel,
-           run_config: dict | None, resume_hint: str) -> Path:
+           run_config: dict | None, resume_hint: str) -> Path | None:
     from vsr_app.models import resolve_device
 
     device = resolve_device(cfg.device, cpu_hint='set "device": "cpu" in the --config options')
@@ -191,7 +211,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         if rank == 0:
             with saving("the run's options", run_dir, resume_hint), averaged(average, modules["model"]):
                 _save_changed_options(run_dir, task, modules["model"], cfg, start, meta, run_config, log)
-        return run_dir / "model.safetensors"
+        return None
 
     amp = _amp_dtype(cfg, device)
     scaler = torch.amp.GradScaler("cuda") if amp == torch.float16 and device.type == "cuda" else None

@@ -33,8 +33,9 @@ def _teacher_without_distill(task_name: str, config_file: str | None) -> str:
 
 def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None = None, distill: str | None = None,
                  steps: int | None = None, resume: bool = False, config: str | None = None,
-                 val: list[str] | None = None, log=print) -> Path:
+                 val: list[str] | None = None, log=print) -> Path | None:
     """`vsr-app train`: merge options (a resumed run's saved config < --config file < CLI), build the task, train.
+    Returns the exported model, None where a finished run was resumed and nothing trained (the loop says so).
 
     VSR: the merged options are saved as RUN_DIR/config.json so `--resume` needs only --out (it trains on the run's
     own data). VFI runs are set up by vsr_app.distill.vfi_task.train_vfi. `val`: validation clips (each task's
@@ -75,7 +76,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         release_run_dir(run_dir)
 
 
-def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path:
+def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path | None:
     from vsr_app.distill.vsr_task import DEFAULTS, VSRTask, net_settings
 
     if resume:

@@ -55,6 +55,8 @@ from vsr_app.models import build_arch, check_net_runs, count_params, save_model
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3
 CLIP_FRAMES = 7  # a sample's frames: the inputs and the target between them
+# what a pruning makes once its steps are done: the pruned net, its card and the width plan
+_PRUNED_FILES = (PRUNED_NET, Path(PRUNED_NET).with_suffix(".json").name, "plan.json")
 
 
 @dataclass
@@ -430,8 +432,9 @@ def _load_teacher(teacher: str) -> nn.Module:
 
 
 def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, distill: str = "none",
-              steps: int | None = None, resume: bool = False, options: dict | None = None, log=print) -> Path:
-    """Train (or resume) a VFI teacher or student in `out`; returns the exported model path."""
+              steps: int | None = None, resume: bool = False, options: dict | None = None, log=print) -> Path | None:
+    """Train (or resume) a VFI teacher or student in `out`; returns the exported model path (None: a finished run
+    resumed, nothing trained)."""
     if distill not in DISTILL_MODES["vfi"]:
         raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
@@ -441,7 +444,7 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
         release_run_dir(run_dir)
 
 
-def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, log) -> Path:
+def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, log) -> Path | None:
     if not resume:
         check_data(data)  # before the run folder is made
     fresh_options = dict(options or {})
@@ -481,8 +484,9 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
 
 
 def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, target_params_ratio: float = 0.1,
-              options: dict | None = None, log=print, resume: bool = False) -> Path:
-    """Sparsity fine-tuning (OBProx-SG) of `teacher`, then the thinner dense net; returns its weights path.
+              options: dict | None = None, log=print, resume: bool = False) -> Path | None:
+    """Sparsity fine-tuning (OBProx-SG) of `teacher`, then the thinner dense net; returns its weights path (None: a
+    finished pruning resumed without a larger --steps, whose pruned net is kept as it was).
 
     The run folder gets the sparse net (model.*), the width plan with every group's kept channels
     (plan.json) and the pruned net (pruned.safetensors + card), ready for `train vfi --config
@@ -534,7 +538,7 @@ def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
     """A finished pruning extended by --steps: its pruned net and plan are renamed with the step they were made at,
     so a stop before the new ones are written leaves no net that the checkpoint has moved past (nor one it replaces
     unsaid)."""
-    for name in (PRUNED_NET, Path(PRUNED_NET).with_suffix(".json").name, "plan.json"):
+    for name in _PRUNED_FILES:
         if (run_dir / name).exists():
             kept = run_dir / f"{Path(name).stem}-step{step}{Path(name).suffix}"
             os.replace(run_dir / name, kept)
@@ -546,7 +550,8 @@ def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
         atomic_write(card, lambda tmp: Path(tmp).write_text(json.dumps(kept_card, indent=2) + "\n", encoding="utf-8"))
 
 
-def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log, resume: bool) -> Path:
+def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log,
+               resume: bool) -> Path | None:
     cfg = _run_config(run_dir, resume, {TASK_KEY: "prune", "command": PRUNE_COMMAND,
                                         "data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_path(teacher), "distill": "none", "options": options},
@@ -574,7 +579,10 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
     task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
                    log=log, sparsity_resumed_at=resumed_at)
     meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=hint)
+    trained = train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=hint)
+    if trained is None and all((run_dir / name).is_file() for name in _PRUNED_FILES):
+        log(f"its pruned net is kept as it was: {run_dir / PRUNED_NET}")  # made from these same steps
+        return None
     try:  # the steps are all checkpointed: a stop now leaves only the cutting and saving below to do
         build = net.rebuild
         zeros = apply_threshold(net, task_cfg.prune_threshold)

@@ -594,8 +594,8 @@ class TrainPanel(QWidget):
         if ended and (not stopping or self.plots.last_step() >= self.total_steps):
             if self.pruning:
                 self.status.setText(f"Pruned after {took}.")
-            else:
-                self.status.setText(f"Finished after {took}.")
+            else:  # the model is installed even where nothing trained: its card may name a new Validation clip
+                self.status.setText(f"Finished after {took}." if saved or stopping else self._nothing_trained())
                 self._install()
             announce(self.status, self.status.text())  # hours after its start: a screen reader user hears the end
         # a stop ends in 130 (the CLI's interrupted), 0 short of the steps this tab counts (a resumed run keeps its
@@ -619,6 +619,12 @@ class TrainPanel(QWidget):
             self.run_dir, self.shown_task = None, None  # nothing of it is left to show
         self._label_run()
         self.form.show_prune_command()  # its folder is taken, or free again
+
+    def _nothing_trained(self) -> str:
+        """A finished run resumed at its own length ends without a checkpoint written: the trainer trained nothing."""
+        done = resume_step(self.run_dir)
+        return (f"Nothing to train: the run is at step {done:,} of {self.total_steps:,}; set Steps (or \"steps\" in "
+                f"Extra options, which wins) above {done:,} to train on.")
 
     def _failed(self, code: int, saved: bool, killed: bool = False) -> None:
         """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the
