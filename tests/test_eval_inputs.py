@@ -443,6 +443,73 @@ def test_a_sequence_too_large_for_memory_is_refused_before_scoring_suggesting_fr
     assert _strict(capsys.readouterr().out)["sequences"]["clip"]["frames"] == 10
 
 
+
+def test_a_stream_whose_header_gives_no_length_is_refused_as_it_is_read_when_too_large(tmp_path, capsys, monkeypatch):
+    """A raw .h264 stream's header gives neither a frame count nor a duration, so the check before scoring passed it
+    by, and its frames filled memory until the kernel killed eval. It is read no further than one frame past what
+    fits, then refused in the same words."""
+    from videogen import make_video
+
+    from vsr_app import evaluate
+    from vsr_app.video import limits
+    from vsr_app.video.reader import VideoReader, probe
+
+    raw = make_video(tmp_path / "raw.h264", frames=30)
+    assert probe(raw).estimated_frames is None
+    per_frame = 64 * 48 * 3 * evaluate.VSR_COPIES  # bicubic needs no memory of its own
+    monkeypatch.setattr(limits, "available_memory", lambda: int(10.5 * per_frame))
+    decoded = []
+    frames = VideoReader.frames
+    monkeypatch.setattr(VideoReader, "frames",
+                        lambda self, *args, **kwargs: (decoded.append(f) or f for f in frames(self, *args, **kwargs)))
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(raw))
+    assert "scoring sequence 'raw' (at least 11 frames of 64x48) needs about " in err and " of memory, but only " in err
+    assert "--frames 10 scores the first 10 of each sequence" in err and len(decoded) == 11
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(raw), "--frames", "10", "--json"]) == 0
+    assert _strict(capsys.readouterr().out)["sequences"]["raw"]["frames"] == 10
+
+
+def test_eval_decodes_each_png_frame_once(tmp_path, monkeypatch):
+    """The check before scoring decoded every PNG frame for its size, then scoring decoded it again: a fifth of eval's
+    time on Vid4. The size is read from the PNG's header."""
+    from vsr_app.evaluate import eval_vsr
+
+    _write_seq(tmp_path / "seq", _frames([(32, 48)] * 3))
+    decoded = []
+    monkeypatch.setattr(cv2, "imdecode", lambda data, flags, real=cv2.imdecode: decoded.append(1) or real(data, flags))
+    assert eval_vsr("bicubic", tmp_path, device="cpu")["sequences"]["seq"]["frames"] == 3
+    assert len(decoded) == 3
+
+
+def _with_chunk(png: bytes, kind: bytes, body: bytes) -> bytes:
+    """`png` with a chunk added after its IHDR."""
+    import zlib
+
+    chunk = len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+    return png[:33] + chunk + png[33:]
+
+
+def test_an_image_s_size_is_the_one_read_image_gives_and_a_damaged_png_is_refused_as_it_refuses_it(tmp_path):
+    """A PNG's size comes from its header, unless it has an eXIf chunk: OpenCV turns such a PNG upright by its
+    orientation, as it does a JPEG, and a frame turned on its side has its sides swapped."""
+    from vsr_app.media import image_size
+
+    frame = _frames([(20, 40)])[0]
+    png = cv2.imencode(".png", frame)[1].tobytes()
+    orientation_6 = b"\x01\x12" + b"\x00\x03" + (1).to_bytes(4, "big") + b"\x00\x06\x00\x00"  # tag, a SHORT, one, 6
+    on_its_side = b"MM\x00\x2a" + (8).to_bytes(4, "big") + b"\x00\x01" + orientation_6 + bytes(4)  # TIFF, 1 entry
+    files = {"plain.png": png, "turned.png": _with_chunk(png, b"eXIf", on_its_side),
+             "photo.jpg": cv2.imencode(".jpg", frame)[1].tobytes()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        assert image_size(tmp_path / name) == read_image(tmp_path / name).shape[1::-1], name
+    assert image_size(tmp_path / "turned.png") == (20, 40)  # (orientation 6: turned a quarter clockwise)
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(png[:len(png) // 2])
+    with pytest.raises(VsrAppError, match=re.escape(f"cannot read frame {cut}: it ends before its IEND chunk")):
+        image_size(cut, "frame")
+
+
 def test_csv_dash_is_a_usage_error_not_a_file_named_dash(tmp_path, capsys, monkeypatch):
     """`--csv -` wrote a file named "-" in the current folder: stdout holds the result, so it is refused."""
     monkeypatch.chdir(tmp_path)

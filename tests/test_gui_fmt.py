@@ -136,12 +136,20 @@ def test_an_encoder_ffmpeg_names_is_named_as_the_codec_list_shows_it_but_not_in_
         assert for_gui(untouched, "Replace") == untouched  # a path or a file name holds such words too
 
 
-def test_an_earlier_output_s_reason_leads_with_what_to_do_and_names_the_app_s_export():
+@pytest.mark.parametrize("source", ["shoot 1/a, b.mp4", "shoot 1/a\nb.mp4"])
+def test_an_earlier_output_s_reason_leads_with_what_to_do_and_names_the_app_s_export(source):
     """The Batch tab said "... with `vsr-app upscale` or the app's Export", a command in backticks, and its cell, cut
-    in the middle, hid "not upscaled a second time (move it out of the input folder", the part that says what to do."""
-    from vsr_app.batch_resume import earlier_output_reason
-    from vsr_app.gui.fmt import for_gui
+    in the middle, hid "not upscaled a second time (move it out of the input folder", the part that says what to do.
+    The tab's sentence was then the command line's reworded by a pattern, which a name with a line break (a legal
+    name on Linux) slipped past, as would any change to the command line's wording: both come from the same facts."""
+    from vsr_app.batch_resume import EarlierOutput
+    from vsr_app.gui.fmt import left_as_it_is
 
-    assert for_gui(earlier_output_reason("interpolate", Path("shoot 1/a, b.mp4")), "Replace") == (
+    earlier = EarlierOutput("interpolate", Path(source))
+    assert left_as_it_is(earlier) == (
         "not interpolated a second time (move it out of the input folder, or interpolate it on its own with Export in "
-        "the Compare tab): this app's interpolated output of shoot 1/a, b.mp4, which this batch interpolates too")
+        f"the Compare tab): this app's interpolated output of {source}, which this batch interpolates too")
+    assert earlier.reason() == (
+        f"this app's interpolated output of {source}, which this batch interpolates too: not interpolated a second "
+        "time (move it out of the input folder, or interpolate it on its own with `vsr-app interpolate` or the app's "
+        "Export)")

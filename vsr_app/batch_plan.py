@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from vsr_app import APP_NAME
-from vsr_app.batch_resume import earlier_outputs
+from vsr_app.batch_resume import EarlierOutput, earlier_outputs
 from vsr_app.errors import Cancelled, VsrAppError
 
 
@@ -196,7 +196,7 @@ class Queue:
     outputs: list[Path | None]  # None without an output folder
     foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
     unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
-    earlier: dict[Path, str] = field(default_factory=dict)  # inputs left as they are, with why (earlier outputs)
+    earlier: dict[Path, EarlierOutput] = field(default_factory=dict)  # inputs left as they are, with why
 
 
 def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str, task: str,

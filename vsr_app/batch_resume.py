@@ -17,6 +17,7 @@ Also here, as it reads the same records: which inputs are this app's outputs of 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -95,7 +96,7 @@ def _setting(value: Any) -> str:
     return "none" if value is None else str(value)
 
 
-def earlier_outputs(inputs: Sequence[Path], in_dir: Path, task: str, cancel=None) -> dict[Path, str]:
+def earlier_outputs(inputs: Sequence[Path], in_dir: Path, task: str, cancel=None) -> dict[Path, EarlierOutput]:
     """The inputs a batch of `task` leaves as they are, each with why: this app's outputs of another of its inputs
     (`made_from_another_input`). Decided before the batch starts, by the batch and by the Batch tab's queue with this
     one function, so the queue shows them as the batch will leave them and the batch's progress counts no work for
@@ -115,15 +116,32 @@ def earlier_outputs(inputs: Sequence[Path], in_dir: Path, task: str, cancel=None
         candidate = src.parent != in_dir and src.suffix.lower() in CONTAINER_FORMATS
         source = made_from_another_input(src, task, by_name_and_size) if candidate else None
         if source is not None:
-            found[src] = earlier_output_reason(task, source.relative_to(in_dir))
+            found[src] = EarlierOutput(task, source.relative_to(in_dir))
     return found
 
 
-def earlier_output_reason(task: str, source: Path) -> str:
-    """Why an earlier output of `source` (relative to the input folder) is left as it is (the Batch tab words it its
-    own way: gui.fmt.for_gui)."""
-    return (f"this app's {task}d output of {source}, which this batch {task}s too: not {task}d a second time (move it "
-            f"out of the input folder, or {task} it on its own with `vsr-app {task}` or the app's Export)")
+@dataclass(frozen=True)
+class EarlierOutput:
+    """Why a batch of `task` leaves an input as it is: it is this app's output of `source`, another of the batch's
+    inputs (relative to the input folder). Kept as these facts, not as a sentence: the command line and the Batch tab
+    word it each their own way (`reason`, gui.fmt.left_as_it_is), and the tab's, once a pattern rewording the
+    command line's sentence, broke without a word whenever that sentence changed."""
+
+    task: str
+    source: Path
+
+    def what(self) -> str:
+        return f"this app's {self.task}d output of {self.source}, which this batch {self.task}s too"
+
+    def advice(self, on_its_own: str) -> str:
+        """What is not done, and what to do instead; `on_its_own` names how to do the task to it alone."""
+        return (f"not {self.task}d a second time (move it out of the input folder, or {self.task} it on its own with "
+                f"{on_its_own})")
+
+    def reason(self) -> str:
+        """The command line's and the report's wording."""
+        on_its_own = f"`vsr-app {self.task}` or the app's Export"
+        return f"{self.what()}: {self.advice(on_its_own)}"
 
 
 def file_size(path: Path) -> int | None:

@@ -6,6 +6,7 @@ import html
 import re
 from pathlib import Path
 
+from vsr_app.batch_resume import EarlierOutput
 from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
@@ -86,26 +87,26 @@ def ssim(value: float | None) -> str:
 # the FFmpeg encoders (and the codec keys the command line takes) by their Codec list labels
 _ENCODER_LABELS = {name: codec.label for key, codec in CODECS.items() for name in (key, WRITER_CODECS[key].encoder)}
 _ENCODER_NAMES = re.compile(r"\b(but|codec) (" + "|".join(map(re.escape, _ENCODER_LABELS)) + r") (?=cannot|needs)")
-# why a batch leaves an earlier output as it is (batch_resume.earlier_output_reason): led by what is not done and what
-# to do, which a cell cut in the middle must still show, and naming the app's Export, not the command line
-_EARLIER_OUTPUT = re.compile(r"(this app's \w+ output of .+, which this batch \w+ too): (not \w+ a second time "
-                             r"\(move it out of the input folder, or \w+ it on its own with) `vsr-app \w+` or the "
-                             r"app's Export\)")
 
 
 def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
     """An error worded for the command line, with the checkboxes named `replace_label` where it says --overwrite
-    and `recursive_label` where it says --recursive, the Codec list's choice where it says --codec NAME, and the
-    app's Export where it says `vsr-app upscale`."""
+    and `recursive_label` where it says --recursive, and the Codec list's choice where it says --codec NAME."""
     message = re.sub(r"--codec (\w+)( \([^)]*\))?",
                      lambda m: f"Codec \"{CODECS[m[1]].label}\"" if m[1] in CODECS else m[0], message)
     # an encoder named as FFmpeg does ("but libx265 needs at least 64 pixels a side"), in those phrasings only: a path
     # or a file name (prores.mov) holds such words too
     message = _ENCODER_NAMES.sub(lambda m: f"{m[1]} {_ENCODER_LABELS[m[2]]} ", message)
-    message = _EARLIER_OUTPUT.sub(r"\2 Export in the Compare tab): \1", message)
     message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
     return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
         else message
+
+
+def left_as_it_is(earlier: EarlierOutput) -> str:
+    """Why a batch leaves an earlier output among its inputs as it is, in the Batch tab's words: led by what is not
+    done and what to do, which a cell cut in the middle must still show, and naming the app's Export, not the command
+    line."""
+    return f"{earlier.advice('Export in the Compare tab')}: {earlier.what()}"
 
 
 # the trainer's hints to run it again with --resume (distill.runs), where the Train tab has a button
