@@ -8,6 +8,7 @@ import av
 import numpy as np
 import pytest
 
+from conftest import VFR_TIMES
 from videogen import make_video, pattern_frame
 from vsr_app.errors import VsrAppError
 from vsr_app.video.limits import check_timestamps_fit
@@ -184,3 +185,26 @@ def test_a_trimmed_mp4_counts_the_frames_it_shows(tmp_path, edits, shown):
     trimmed = with_edit_list(tmp_path / "trimmed.mp4", edits)
     frames = VideoReader(trimmed).frames()
     assert probe(trimmed).frame_count == sum(1 for _ in frames) == shown
+
+
+ONE_REPEAT = sorted([i / 10 for i in range(20)] + [0.5])  # one frame with its predecessor's time
+STUCK = [i / 10 for i in range(5)] + [0.5] * 7 + [0.6 + i / 10 for i in range(10)]  # the clock stuck for 6 frames
+
+
+@pytest.mark.parametrize("times, note", [
+    (ONE_REPEAT, "1 frame had no time of its own (or repeated the one before): it was placed between its neighbours"),
+    (STUCK, "6 frames had no time of their own (or repeated the one before): with no later time near, they were "
+            "placed a frame apart, moving the later frames on by up to 0.60 s: the picture runs that far behind the "
+            "sound"),
+    (VFR_TIMES, None),
+], ids=["one repeat", "a stuck clock", "variable rate"])
+def test_frames_without_a_time_of_their_own_are_said_and_how_far_they_moved_the_rest(tmp_path, times, note):
+    """The reader gives a frame with a missing or repeated time one of its own (`FrameClock`); past a few in a row it
+    moves every later frame on, and the output's picture ran behind its sound without a word. The note says how many
+    and how far: as far as the output's frames are from their own times."""
+    src = make_video(tmp_path / "in.mkv", frames=len(times), times=times, audio="aac")
+    summary = process_video(src, tmp_path / "out.mkv", upscale="bicubic", device="cpu")
+    assert [n for n in summary.notes if "time of" in n] == ([note] if note else [])
+    shown = [frame.time for frame in VideoReader(summary.output).frames()]
+    lags = [at - own for at, own, before in zip(shown, times, [None] + times) if own != before]  # frames' own times
+    assert max(lags) == pytest.approx(0.6 if times is STUCK else 0.0, abs=2e-3)

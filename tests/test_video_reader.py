@@ -335,6 +335,7 @@ def test_a_raw_h264_stream_runs_at_the_rate_its_header_states(tmp_path):
     assert reader.info.frame_rate == Fraction(24000, 1001)
     times = [f.time for f in reader.frames()]
     assert times[-1] - times[0] == pytest.approx(5 * 1001 / 24000, abs=1e-6)
+    assert reader.placed_frames_note() is None  # no frame has a time of its own: none was missing one
 
 
 def test_frames_from_a_time_in_a_raw_stream_that_cannot_seek(tmp_path):

@@ -478,3 +478,57 @@ def test_a_refused_output_name_is_told_only_the_extensions_that_hold_its_codec(t
         check_output_name(tmp_path / name, codec)
     assert str(exc.value) == f"cannot write '{tmp_path / name}': {message}"
     check_output_name(tmp_path / "x.MKV", codec)  # one that holds it passes
+
+
+LEVELS_CONVERTED = ("full-range source written in limited range (16-235), as players expect: levels converted, "
+                    "not clipped")
+
+
+def full_range_mjpeg(path, levels=(0, 128, 255)):
+    """An MJPEG clip (yuvj420p, as a phone records) of grey bars 16 pixels wide whose Y samples are `levels` exactly,
+    their chroma neutral: a full-range black 0 and white 255."""
+    import av
+
+    width = 16 * len(levels)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, 16, "yuvj420p"
+        for i in range(3):
+            frame = av.VideoFrame(width, 16, "yuvj420p")
+            for index, plane in enumerate(frame.planes):
+                rows = np.full((plane.height, plane.line_size), 128, np.uint8)
+                if index == 0:
+                    rows[:, :width] = np.repeat(np.array(levels, np.uint8), 16)
+                plane.update(rows.tobytes())
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+def bars(image) -> list[int]:
+    """The middle of each 16-pixel bar of the first channel (Y, or R)."""
+    return [int(image[8, x, 0] if image.ndim == 3 else image[8, x]) for x in range(8, image.shape[1], 16)]
+
+
+def test_a_full_range_source_is_written_limited_range_with_its_levels_converted_and_said(tmp_path, small_video):
+    """A phone's MJPEG (yuvj420p) holds black and white at 0 and 255; the output's YUV is limited range, as players
+    expect: they become 16 and 235 (scaled, not clipped: mid grey moves too) and read back as 0 and 255. The note
+    says so, as the file's lifted black is no fault; an RGB output (FFV1) and a limited-range source have none."""
+    import av
+    from av.video.reformatter import ColorRange
+
+    src = full_range_mjpeg(tmp_path / "phone.avi")
+    frames = list(VideoReader(src).frames())
+    assert bars(frames[0].image) == [0, 128, 255]  # decoded as full range
+    with VideoWriter(tmp_path / "out.mp4", width=48, height=16, frame_rate=10, source=src) as writer:
+        for frame in frames:
+            writer.write(frame.image, frame.time)
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        picture = next(container.decode(video=0))
+        luma = np.frombuffer(bytes(picture.planes[0]), np.uint8).reshape(16, -1)[:, :48]
+    assert picture.color_range == ColorRange.MPEG and bars(luma) == [16, 126, 235]
+    assert bars(next(VideoReader(tmp_path / "out.mp4").frames()).image) == [0, 128, 255]
+    assert LEVELS_CONVERTED in writer.result.notes
+    assert LEVELS_CONVERTED not in write_result(tmp_path / "rgb.mkv", codec="ffv1", source=src).notes
+    assert LEVELS_CONVERTED not in write_result(tmp_path / "limited.mp4", source=small_video).notes

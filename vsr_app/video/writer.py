@@ -51,13 +51,17 @@ from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_T
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
-from vsr_app.video.reader import is_hd
+from vsr_app.video.reader import is_hd, video_stream
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
 log = logging.getLogger(__name__)
 
 # AVColorSpace values (FFmpeg has no enum for them in PyAV).
 _SPC_RGB, _SPC_BT709, _SPC_SMPTE170M = 0, 1, 6
+# Said where a full-range source's black and white (0 and 255) are written at 16 and 235: a user comparing the files'
+# YUV values, or a tool that ignores the range tag, would otherwise take the lifted black for a fault.
+LEVELS_CONVERTED = ("full-range source written in limited range (16-235), as players expect: levels converted, "
+                    "not clipped")
 
 
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
@@ -95,13 +99,25 @@ def _color_tags(spec: CodecSpec, width: int, height: int) -> tuple[int, int, int
     RGB for RGB codecs.
 
     Following the same HD/SD rule players use for untagged video (`reader.is_hd`) means the colours are right even
-    in players that ignore the tags.
+    in players that ignore the tags. YUV is written in the limited range players expect: a full-range source's
+    levels are scaled into it, not clipped (its black and white 0/255 become 16/235 and read back as 0/255), and
+    the notes say so (`LEVELS_CONVERTED`).
     """
     if av.VideoFormat(spec.pix_fmt).is_rgb:
         return _SPC_RGB, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, ColorRange.JPEG, None
     if is_hd(width, height):
         return _SPC_BT709, ColorPrimaries.BT709, ColorTrc.BT709, ColorRange.MPEG, Colorspace.ITU709
     return _SPC_SMPTE170M, ColorPrimaries.SMPTE170M, ColorTrc.SMPTE170M, ColorRange.MPEG, Colorspace.ITU601
+
+
+def _full_range(stream) -> bool:
+    """Whether `stream` is full-range YUV (yuvj420p, or tagged JPEG range: a phone's MJPEG, some screen recorders)."""
+    pix_fmt = stream.codec_context.pix_fmt
+    if not pix_fmt:
+        return False
+    fmt = av.VideoFormat(pix_fmt)
+    full = fmt.name.startswith("yuvj") or stream.codec_context.color_range == ColorRange.JPEG
+    return full and not (fmt.is_rgb or fmt.has_palette)
 
 
 class VideoWriter:
@@ -168,6 +184,8 @@ class VideoWriter:
             if self.source is not None:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
                 self.silent_drops = self.carried.silent_drops
+                if self.color_range == ColorRange.MPEG and _full_range(video_stream(self.carried.src, self.source)):
+                    self.notes.append(LEVELS_CONVERTED)
                 self.start_ticks = self.carried.ticks(self.time_base)
             if task is not None:  # after the source's tags: its comment is kept, the record is its last line
                 record = made_by(task, models, codec, crf, preset, weights)
