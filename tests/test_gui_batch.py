@@ -14,6 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from gui_support import SlowBicubic, announced, gui_env, slow_model, window  # noqa: F401
+from videogen import make_video, woven_fields
 
 
 def folders(tmp_path, small_video, copies: int):
@@ -331,6 +332,22 @@ def test_self_ensemble_is_an_upscaling_option_the_batch_records_in_its_outputs(w
     assert [panel.table.item(0, 1).text()] == ["ok"]
     assert read_made_by(out_dir / "clip0.mp4")["models"] == ["bicubic+self-ensemble"]
     assert panel.settings.value("batch/self_ensemble") in (True, "true")
+
+
+def test_deinterlacing_can_be_turned_off_for_a_batch(window, qtbot, tmp_path):
+    in_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    in_dir.mkdir()
+    make_video(in_dir / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    assert panel.deinterlace.isChecked()
+    panel.deinterlace.setChecked(False)
+    with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
+        panel.start()
+        assert not panel.deinterlace.isEnabled()
+    [done] = json.loads((out_dir / "vsr-app-report.json").read_text())["files"]
+    assert done["status"] == "ok" and "6 frames flagged interlaced were not deinterlaced (--deinterlace off)" in \
+        done["notes"]
+    assert panel.settings.value("batch/deinterlace") in (False, "false")
 
 
 def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, qtbot, tmp_path, monkeypatch):

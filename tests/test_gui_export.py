@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, window  # noqa: F401
-from videogen import make_video
+from videogen import make_video, woven_fields
 from vsr_app import models
 from vsr_app.gui.codecs import CODECS
 from vsr_app.gui.processing import SOURCE
@@ -444,6 +444,21 @@ def test_self_ensemble_goes_with_the_upscale_step_only(window, qtbot, small_vide
     upscale.setChecked(False)
     interpolate.setChecked(True)
     assert not dialog.self_ensemble.isEnabled() and "self_ensemble" not in dialog.options()
+
+
+def test_deinterlacing_can_be_turned_off_and_stays_off(window, qtbot, tmp_path):
+    """Progressive video flagged interlaced by mistake: unticked, its frames go through as decoded, the summary says
+    so, and the next export starts unticked."""
+    video = make_video(tmp_path / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True)
+    dialog = export_dialog(window, qtbot, video, tmp_path / "out.mp4")
+    assert dialog.deinterlace.isChecked() and dialog.options()["deinterlace"] is True
+    dialog.deinterlace.setChecked(False)
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.start()
+        assert not dialog.deinterlace.isEnabled()  # not while it runs
+    said = dialog.status.text()
+    assert "6 frames flagged interlaced were not deinterlaced" in said and "bwdif" not in said
+    assert window.settings.value("export/deinterlace") in (False, "false")
 
 
 # The desktop app with a slow model; once a video opens, it exports it and says "exporting" at every frame.

@@ -44,7 +44,7 @@ from vsr_app.batch_plan import Queue, check_apart, parse_extensions, plan_batch,
 from vsr_app.batch_progress import OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDING, SKIPPED, BatchReport, FileResult,
                                   check_report_path, earlier_notes)
-from vsr_app.batch_resume import earlier_output, earlier_outputs, existing_output, file_size
+from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS
@@ -98,7 +98,7 @@ def _one_line(exc: BaseException) -> str:
 def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
               device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = BATCH_EXTENSIONS,
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
-              self_ensemble: bool = False, report_path: str | os.PathLike | None = None,
+              self_ensemble: bool = False, deinterlace: bool = True, report_path: str | os.PathLike | None = None,
               progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
               cancel=None, listed: Queue | None = None) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
@@ -112,7 +112,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     "exists"; `overwrite` replaces either. An input that is this app's output, by the same task, of another input
     (an earlier batch's, left in the input tree) is "ignored", with no output. A cancel marks the file in flight and
     the ones not started as cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the
-    report, before it propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only).
+    report, before it propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only),
+    and so is `deinterlace`.
     `listed`: a listing of this batch made before the start (the Batch tab's queue, which the user saw, listed for
     `task`), run as it was: its inputs, unreadable folders and earlier outputs left as they are; a file gone since
     fails, one come since waits for the next batch. None: `in_dir` is listed now.
@@ -191,7 +192,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 log.warning("%s; the batch goes on and tries again later", exc)
             warned = True
 
-    def process(src: Path, dst: Path, result: FileResult, left_because: str | None) -> None:
+    def process(src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None) -> None:
         """Leave an earlier output as it is (`left_because` says why), skip or keep what is at `dst`, else make it;
         fills `result`, raises when the file fails."""
         if _identity(out_dir) != home:
@@ -204,7 +205,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         if os.path.realpath(dst) in input_set:
             raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
         if left_because is not None:  # its planned output is never made: the report names none
-            result.status, result.output, result.reason = IGNORED, None, left_because
+            result.status, result.output, result.reason = IGNORED, None, left_because.reason()
             return
         earlier = None if dst.exists() else earlier_output(src, dst, report.settings, scale, factor, planned, codec)
         if earlier is not None and not overwrite:  # made before an update changed its container: not made again
@@ -230,7 +231,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         check_output_path(dst, src, overwrite=overwrite)
         models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
         _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
-                                    overwrite=overwrite, progress=overall.on_progress, cancel=cancel, **models), task)
+                                    overwrite=overwrite, deinterlace=deinterlace, progress=overall.on_progress,
+                                    cancel=cancel, **models), task)
         if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
             result.notes.append(earlier.name + EARLIER_KEPT)
 

@@ -61,7 +61,8 @@ def _process_file(args, **models) -> int:
     bar = TerminalProgress()
     try:  # a stop (Ctrl+C, SIGTERM) is a KeyboardInterrupt, on which the pipeline removes its partial output
         summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
-                                preset=args.preset, overwrite=args.overwrite, progress=bar, **models)
+                                preset=args.preset, overwrite=args.overwrite, deinterlace=args.deinterlace == "auto",
+                                progress=bar, **models)
     finally:
         bar.close()
     say(shown_name(summary.line()))
@@ -82,7 +83,7 @@ def cmd_batch(args) -> int:
             report = run_batch(args.input_dir, args.output, task=args.task, model=args.model, device=args.device,
                                recursive=args.recursive, extensions=args.ext, codec=args.codec, crf=args.crf,
                                preset=args.preset, overwrite=args.overwrite, self_ensemble=args.self_ensemble,
-                               report_path=args.report,
+                               deinterlace=args.deinterlace == "auto", report_path=args.report,
                                progress=shown.progress, on_file=shown.on_file, cancel=cancel)
     finally:
         shown.bar.close()
@@ -119,6 +120,8 @@ def cmd_train(args) -> int:
     log = say if is_first_process() else (lambda text, end="\n": True)
     path = run_from_cli(args.task, args.data, args.out, teacher=args.teacher, distill=args.distill,
                         steps=args.steps, resume=args.resume, config=args.config, val=args.val, log=log)
+    if path is None:  # a finished run resumed: the trainer said there was nothing to train, and wrote no model
+        return 0
     command = "upscale" if args.task == "vsr" else "interpolate"
     use = command_line(["vsr-app", command, "IN", "-o", "OUT", "--model", str(path)])
     log(f"model written to {path}\nuse it with: {use}")
@@ -135,7 +138,8 @@ def cmd_prune(args) -> int:
     ratio = options.pop("target_params_ratio", 0.1) if not args.resume else 0.1  # a resume keeps the run's own
     path = prune_vfi(args.teacher, args.data, args.out, args.target_params_ratio or ratio, options=options, log=say,
                      resume=args.resume)
-    say(f"pruned model written to {path}")
+    if path is not None:  # None: a finished pruning resumed, its pruned net kept (the pruner said so)
+        say(f"pruned model written to {path}")
     return 0
 
 
@@ -157,7 +161,8 @@ def cmd_eval(args) -> int:
         check_csv_path(csv_path)
     scorer, _ = SCORERS[args.task]
     options = {"engine_options": {"self_ensemble": True}} if args.self_ensemble else {}
-    result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=say_scored, **options)
+    result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=say_scored,
+                    deinterlace=args.deinterlace == "auto", **options)
     printed = say(json_text(result) if args.json else eval_table(result))
     if csv_path:
         write_csv(result, csv_path)

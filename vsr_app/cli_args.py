@@ -234,6 +234,13 @@ def _add_self_ensemble_option(p: argparse.ArgumentParser) -> None:
                    help="upscale every flip and transpose of each frame and average them: slightly better, 8x slower")
 
 
+def _add_deinterlace_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deinterlace", choices=("auto", "off"), default="auto",
+                   help="frames flagged interlaced: auto deinterlaces them (bwdif) where their pictures look "
+                        "interlaced (idet); off leaves them as decoded (fields woven), for progressive video flagged "
+                        "interlaced by mistake, which deinterlacing softens (default auto)")
+
+
 def _add_device_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", choices=DEVICES, default="auto",
                    help="where to run the models: auto (a CUDA GPU when there is one), cpu or cuda (default auto)")
@@ -280,12 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
     _add_model_options(p, PREFERRED["upscale"].student)
     _add_self_ensemble_option(p)
+    _add_deinterlace_option(p)
     _add_output_options(p)
 
     p = sub.add_parser("interpolate", help="double a video's frame rate")
     p.add_argument("input", type=_not_empty, metavar="IN")
     p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
     _add_model_options(p, PREFERRED["interpolate"].student)
+    _add_deinterlace_option(p)
     _add_output_options(p)
 
     p = sub.add_parser("batch", help="process every video in a folder")
@@ -295,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=_not_empty, default=None, help="model name or path (default: the task's student)")
     _add_device_option(p)
     _add_self_ensemble_option(p)
+    _add_deinterlace_option(p)
     p.add_argument("--recursive", action="store_true",
                    help="also look in sub-folders (and folders linked there, each once)")
     p.add_argument("--ext", type=_parsed_by("vsr_app.batch_plan", "parse_extensions"),
@@ -358,6 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_eval_frames_help(", ".join(f"{n} for {task}" for task, (_, n) in SCORERS.items())))
     _add_device_option(p)
     _add_self_ensemble_option(p)
+    _add_deinterlace_option(p)
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
     p.add_argument("--csv", type=_not_empty, metavar="FILE",

@@ -13,11 +13,13 @@ instant); numpy, OpenCV and the metrics are imported where they are used.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, natural_order, read_image
+from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, image_size, natural_order,
+                           read_image)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -121,17 +123,19 @@ def read_frames(source: Path, limit: int | None = None) -> list[np.ndarray]:
     return read_sequence(source, limit).frames
 
 
-def read_sequence(source: Path, limit: int | None = None, prepare: Callable | None = None) -> Sequence:
+def read_sequence(source: Path, limit: int | None = None, prepare: Callable | None = None,
+                  deinterlace: bool = True) -> Sequence:
     """The first `limit` frames of a folder of frames or of a video file, with their names; `prepare` turns each
-    frame into what is kept of it as it is read (eval vsr keeps the truth and its downscale, not the frame as well)."""
+    frame into what is kept of it as it is read (eval vsr keeps the truth and its downscale, not the frame as well).
+    `deinterlace` False leaves a video's frames flagged interlaced as decoded (`--deinterlace off`)."""
     prepare = prepare or (lambda frame: frame)
     if source.is_dir():
         files = _frame_files(source)[:limit]
         return Sequence([p.name for p in files], [prepare(read_image(path, "frame")) for path in files])
-    return _decoded_sequence(source, limit, prepare)
+    return _decoded_sequence(source, limit, prepare, deinterlace)
 
 
-def _decoded_sequence(path: Path, limit: int | None, prepare: Callable) -> Sequence:
+def _decoded_sequence(path: Path, limit: int | None, prepare: Callable, deinterlace: bool) -> Sequence:
     """A video's first `limit` frames, RGB as displayed; only those are decoded, so --frames keeps a long video out
     of memory. Its notes say how the frames differ from the file's pictures (`_truth_notes`)."""
     import contextlib
@@ -139,7 +143,7 @@ def _decoded_sequence(path: Path, limit: int | None, prepare: Callable) -> Seque
 
     from vsr_app.video.reader import VideoReader
 
-    reader = VideoReader(path)
+    reader = VideoReader(path, deinterlace=deinterlace)
     kept, times = [], []
     with contextlib.closing(reader.frames()) as frames:  # closing it closes the file
         for frame in itertools.islice(frames, limit):
@@ -191,20 +195,47 @@ def _off_midpoint_note(times: list[float] | None, predicted: range) -> str | Non
 
 
 class Planned(NamedTuple):
-    """A sequence as checked before any model runs: its frame size and how many of its frames will be read (None: a
-    video whose header does not say)."""
+    """A sequence as checked before any model runs: its frame size, how many of its frames will be read (None: a
+    video whose header does not say) and the memory they may fill (`check_sequences_fit`; None: not known)."""
 
     source: Path
     name: str
     width: int
     height: int
     frames: int | None
+    room: MemoryRoom | None = None
+
+
+class MemoryRoom(NamedTuple):
+    """The memory scoring a sequence may fill: the `available` bytes, less the engine's `engine_bytes`, at `per_frame`
+    bytes a frame held."""
+
+    available: int
+    engine_bytes: int
+    per_frame: float
+
+    def frames(self) -> int:
+        """How many frames fit."""
+        return int((self.available - self.engine_bytes) // self.per_frame)
+
+    def check(self, plan: Planned, count: int, at_least: bool = False) -> None:
+        """Refuse `count` of `plan`'s frames (`at_least`: of more, how many not known) where they do not fit, saying
+        how many --frames lets through."""
+        from vsr_app.video.limits import check_memory
+
+        fit = self.frames()
+        fewer = f"--frames {fit} scores the first {fit} of each sequence" if fit > 0 else "score a smaller one"
+        advice = f"eval holds a whole sequence's frames to score it: {fewer}, or close other programs"
+        frames = f"{'at least ' * at_least}{count} frames of {plan.width}x{plan.height}"
+        check_memory(math.ceil(count * self.per_frame) + self.engine_bytes, self.available,
+                     f"scoring sequence '{plan.name}' ({frames})", advice)
 
 
 def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> list[Planned]:
     """Every sequence under `data`, each one checked before any model runs, none of them held in memory: a video by
-    its header (`probe`), a folder of frames by reading each frame once for its size (and its damage). A folder of
-    ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a time."""
+    its header (`probe`), a folder of frames by each frame's size and damage (`image_size`: a PNG is not decoded for
+    it). A folder of ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a
+    time."""
     from vsr_app.video.reader import probe
 
     if frames is not None and frames < 1:
@@ -214,7 +245,7 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
         name = sequence_name(source)
         if source.is_dir():
             files = _frame_files(source)[:frames]
-            sizes = {tuple(read_image(path, "frame").shape[1::-1]) for path in files}
+            sizes = {image_size(path, "frame") for path in files}
             check_sequence(name, len(files), sizes, min_frames, min_side)
             plans.append(Planned(source, name, *min(sizes), len(files)))
         else:
@@ -226,29 +257,37 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
     return plans
 
 
-def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int = 1) -> None:
+def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int = 1) -> list[Planned]:
     """Refuse, before any model runs, a sequence whose frames would not fit in memory: each is scored whole, `copies`
     of each frame held at once (VSR: the truth, its x4 downscale and the output), with the `engine`'s own
-    temporaries (on `scale`-times-smaller input) on top; --frames fits it."""
-    from vsr_app.video.limits import available_memory, check_memory
+    temporaries (on `scale`-times-smaller input) on top; --frames fits it. Returns the plans with that room, which
+    reading a video whose header gives no length (a raw .h264 stream) checks as it goes (`_read_planned`)."""
+    from vsr_app.video.limits import available_memory
 
     available = available_memory()
+    if available is None:
+        return plans
+    fitted = []
     for plan in plans:
-        if plan.frames is None or available is None:
-            continue
-        per_frame = plan.width * plan.height * 3 * copies
-        engine_bytes = engine.working_bytes(plan.width // scale, plan.height // scale)
-        fit = int((available - engine_bytes) // per_frame)
-        fewer = f"--frames {fit} scores the first {fit} of each sequence" if fit > 0 else "score a smaller one"
-        advice = f"eval holds a whole sequence's frames to score it: {fewer}, or close other programs"
-        check_memory(int(plan.frames * per_frame) + engine_bytes, available,
-                      f"scoring sequence '{plan.name}' ({plan.frames} frames of {plan.width}x{plan.height})", advice)
+        room = MemoryRoom(available, engine.working_bytes(plan.width // scale, plan.height // scale),
+                          plan.width * plan.height * 3 * copies)
+        if plan.frames is not None:
+            room.check(plan, plan.frames)
+        fitted.append(plan._replace(room=room))
+    return fitted
 
 
 def _read_planned(plan: Planned, limit: int | None, min_frames: int, min_side: int,
-                 prepare: Callable | None = None) -> Sequence:
-    """A planned sequence read (`read_sequence`), its length checked again: a video's header may have said more."""
-    seq = read_sequence(plan.source, limit, prepare)
+                 prepare: Callable | None = None, deinterlace: bool = True) -> Sequence:
+    """A planned sequence read (`read_sequence`), its length checked again: a video's header may have said more, or
+    nothing. No more frames are read than fit in its room, and one more, which refuses it as the check before any
+    model ran would have: a raw stream's frames filled memory until the kernel killed eval, without a word."""
+    if plan.room is not None:
+        most = max(plan.room.frames(), 0) + 1
+        limit = most if limit is None else min(limit, most)
+    seq = read_sequence(plan.source, limit, prepare, deinterlace)
+    if plan.room is not None and len(seq.frames) > plan.room.frames():
+        plan.room.check(plan, len(seq.frames), at_least=True)
     check_sequence(plan.name, len(seq.frames), {(plan.width, plan.height)}, min_frames, min_side)
     return seq
 
@@ -403,10 +442,11 @@ def _every(some: list, sequences: dict) -> bool:
 
 
 def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
-             engine_options: dict | None = None, on_sequence: ScoredCallback | None = None) -> dict:
+             engine_options: dict | None = None, on_sequence: ScoredCallback | None = None,
+             deinterlace: bool = True) -> dict:
     """Score an upscaling model on every sequence under `data`; returns the contract's JSON object.
     `engine_options` go to the app's engine (a benchmark's clip chunk length, say; `self_ensemble`, which the result
-    then says). `on_sequence` hears of each sequence as it is scored."""
+    then says). `on_sequence` hears of each sequence as it is scored. `deinterlace` is `read_sequence`'s."""
     from vsr_app.inference import make_upscaler
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model, report_name
@@ -417,10 +457,10 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
     plans = plan_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device, **(engine_options or {}))
-    check_sequences_fit(plans, VSR_COPIES, engine, scale=4)
+    plans = check_sequences_fit(plans, VSR_COPIES, engine, scale=4)
 
     def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
-        seq = _read_planned(plan, frames, VSR_MIN_FRAMES, min_side, prepare=degrade_x4)
+        seq = _read_planned(plan, frames, VSR_MIN_FRAMES, min_side, prepare=degrade_x4, deinterlace=deinterlace)
         outs = upscale_sequence(engine, [lr for _, lr in seq.frames])
         return Scores([psnr_y(o, g) for o, (g, _) in zip(outs, seq.frames)],
                       [ssim_y(o, g) for o, (g, _) in zip(outs, seq.frames)], seq.names, len(seq.frames)), seq.notes
@@ -451,9 +491,9 @@ def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
 
 
 def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
-             on_sequence: ScoredCallback | None = None) -> dict:
+             on_sequence: ScoredCallback | None = None, deinterlace: bool = True) -> dict:
     """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md);
-    `on_sequence` hears of each sequence as it is scored."""
+    `on_sequence` hears of each sequence as it is scored. `deinterlace` is `read_sequence`'s."""
     from vsr_app.inference import make_interpolator
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model, report_name
@@ -463,10 +503,10 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
     engine = make_interpolator(loaded, device)
     plans = plan_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
-    check_sequences_fit(plans, 1, engine)
+    plans = check_sequences_fit(plans, 1, engine)
 
     def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
-        seq = _read_planned(plan, frames, VFI_MIN_FRAMES, SSIM_WINDOW)
+        seq = _read_planned(plan, frames, VFI_MIN_FRAMES, SSIM_WINDOW, deinterlace=deinterlace)
         psnrs, ssims, predicted = [], [], range(1, len(seq.frames) - 1, 2)
         for i in predicted:
             pred = engine.midpoint([seq.frames[j] for j in vfi_context(i, len(seq.frames), engine.num_inputs)])

@@ -27,6 +27,7 @@ from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
+from vsr_app.gui.export_dialog import deinterlace_box
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.widgets import (WarningLabel, announce, bind_name, fill_models, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
@@ -143,7 +144,12 @@ class BatchPanel(QWidget):
         task_row.addWidget(self.device)
         form.addRow("Task", task_row)
         self.self_ensemble = self_ensemble_box(settings, "batch/self_ensemble")
-        form.addRow("", self.self_ensemble)
+        self.deinterlace = deinterlace_box(settings, "batch/deinterlace")
+        options_row = QHBoxLayout()
+        options_row.addWidget(self.self_ensemble)
+        options_row.addWidget(self.deinterlace)
+        options_row.addStretch(1)
+        form.addRow("", options_row)
         self.task.currentIndexChanged.connect(self._task_changed)
         pick_row = QHBoxLayout()
         stored = settings.value("batch/extensions")
@@ -398,7 +404,7 @@ class BatchPanel(QWidget):
         for src, dst in zip(queue.inputs, queue.outputs):
             relative = str(src.relative_to(queue.in_dir))
             if src in queue.earlier:  # as the batch will leave it: with why, and no output
-                self._add_row(relative, IGNORED, self._reason(queue.earlier[src], relative))
+                self._add_row(relative, IGNORED, fmt.left_as_it_is(queue.earlier[src]))
             else:
                 self._add_row(relative, "queued", str(dst) if dst else "")
         self.table.setSortingEnabled(True)
@@ -480,8 +486,8 @@ class BatchPanel(QWidget):
                        recursive=self.recursive.isChecked(), extensions=self.ext.text(), codec=self.codec.currentData(),
                        crf=crf, overwrite=self.overwrite.isChecked(),
                        self_ensemble=task == "upscale" and self.self_ensemble.isChecked(),
-                       report_path=self.report_path, on_file=self.fileFinished.emit,
-                       listed=queue, parent=self)  # the queue shown, not a new listing
+                       deinterlace=self.deinterlace.isChecked(), report_path=self.report_path,
+                       on_file=self.fileFinished.emit, listed=queue, parent=self)  # the queue shown, not a new listing
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
@@ -519,7 +525,8 @@ class BatchPanel(QWidget):
         """Keep the form's choices for the next start (on Process all, and on quitting)."""
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
                            ("task", self.task.currentData()), ("recursive", self.recursive.isChecked()),
-                           ("codec", self.codec.currentData()), ("self_ensemble", self.self_ensemble.isChecked())):
+                           ("codec", self.codec.currentData()), ("self_ensemble", self.self_ensemble.isChecked()),
+                           ("deinterlace", self.deinterlace.isChecked())):
             self.settings.setValue(f"batch/{key}", value)
         if self._extensions_changed():  # else not kept: a later version's longer default list reaches the form
             self.settings.setValue("batch/extensions", self.ext.text())
@@ -554,7 +561,7 @@ class BatchPanel(QWidget):
         if pressed:
             (self.progress if running else self.start_button).setFocus()
         for widget in (self.in_dir, self.out_dir, *self.browse_buttons, self.task, self.model, self.device, self.ext,
-                       self.recursive, self.codec, self.overwrite):
+                       self.recursive, self.codec, self.overwrite, self.deinterlace):
             widget.setEnabled(not running)
         self.crf.setEnabled(not running and has_crf(self.codec.currentData()))
         self.self_ensemble.setEnabled(not running and self.task.currentData() == "upscale")
@@ -582,8 +589,8 @@ class BatchPanel(QWidget):
 
     def _show_result(self, result) -> None:
         cells = self._cells(result.input)
-        if cells is None:
-            return
+        if cells is None or result.status == IGNORED:  # its row says so already, and why in the tab's words: the batch
+            return  # runs over the queue shown, and leaves as they are the inputs it lists so (`_show_queue`)
         _, status, time, detail = cells
         ok = result.status == "ok"
         self._set_status(status, result.status)

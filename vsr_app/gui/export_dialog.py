@@ -35,6 +35,17 @@ PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "pla
 REPLACE_LABEL = "Replace the file if it exists"
 
 
+def deinterlace_box(settings: QSettings, key: str) -> QCheckBox:
+    """`--deinterlace auto` ticked, `off` unticked (progressive video flagged interlaced by mistake, which bwdif
+    softens), remembered under `key`; the Batch tab has it too."""
+    box = QCheckBox("Deinterlace interlaced frames")
+    box.setToolTip("Frames flagged interlaced are deinterlaced where their pictures look interlaced. Untick for "
+                   "progressive video flagged interlaced by mistake (some camcorders, captures, phone apps), which "
+                   "deinterlacing softens. The Compare view always deinterlaces.")
+    box.setChecked(settings.value(key, "true") in (True, "true"))
+    return box
+
+
 def output_folder(source: str) -> Path:
     """Where exports of `source` go unless told otherwise: beside it; in the home folder when that folder is
     read-only (the bundled sample inside an installed app). A relative "Save as" name is taken from here too,
@@ -94,6 +105,8 @@ class ExportDialog(QDialog):
         self.self_ensemble = self_ensemble_box(settings, "export/self_ensemble")
         self.steps["upscale"][0].toggled.connect(self.self_ensemble.setEnabled)
         form.addRow("", self.self_ensemble)
+        self.deinterlace = deinterlace_box(settings, "export/deinterlace")
+        form.addRow("", self.deinterlace)
         self.codec = QComboBox()
         for key, codec in CODECS.items():
             self.codec.addItem(f"{codec.label}  ({output_suffix(source, key)})", key)
@@ -203,7 +216,7 @@ class ExportDialog(QDialog):
         key = self.codec.currentData()
         takes_crf = has_crf(key)
         ensemble = {"self_ensemble": True} if "upscale" in models and self.self_ensemble.isChecked() else {}
-        return {**models, **ensemble, "device": self.device, "codec": key,
+        return {**models, **ensemble, "deinterlace": self.deinterlace.isChecked(), "device": self.device, "codec": key,
                 "crf": self.crf.value() if takes_crf else None,
                 "preset": self.preset.currentText() if takes_crf else None, "overwrite": self.overwrite.isChecked()}
 
@@ -248,6 +261,7 @@ class ExportDialog(QDialog):
         self.output_path = str(path)
         self.settings.setValue("export/codec", key)
         self.settings.setValue("export/self_ensemble", self.self_ensemble.isChecked())
+        self.settings.setValue("export/deinterlace", self.deinterlace.isChecked())
         if options["crf"] is not None:
             self.settings.setValue(f"export/crf/{key}", options["crf"])
             self.settings.setValue("export/preset", options["preset"])
@@ -277,7 +291,7 @@ class ExportDialog(QDialog):
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
         self.close_button.setEnabled(not running)
-        for widget in (self.codec, self.quality, self.output, self.browse, self.overwrite):
+        for widget in (self.deinterlace, self.codec, self.quality, self.output, self.browse, self.overwrite):
             widget.setEnabled(not running and (widget is not self.quality or has_crf(self.codec.currentData())))
         for check, combo in self.steps.values():
             check.setEnabled(not running and combo.count() > 0)

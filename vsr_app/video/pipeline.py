@@ -333,13 +333,14 @@ def _how_many(count: int, frames: int, all_of_them: str) -> str:
 def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
                   device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
                   overwrite: bool = False, tile: int | None = None, self_ensemble: bool = False,
-                  progress: ProgressCallback | None = None, cancel=None) -> PipelineSummary:
+                  deinterlace: bool = True, progress: ProgressCallback | None = None, cancel=None) -> PipelineSummary:
     """Process `src` into `dst` with an upscaling and/or interpolation model (names, paths or LoadedModels).
 
     `progress` receives ProgressInfo about output frames; `cancel.is_set()` stops the run within about
     0.1 s (plus the network call in flight), raising Cancelled and leaving no output file. Errors a user
     can cause raise VsrAppError; the output is renamed into place only after it has been checked. `self_ensemble`
     upscales every flip and transpose of each frame and averages them (8x the time; inference.SelfEnsembleUpscaler).
+    `deinterlace` False (`--deinterlace off`) leaves frames flagged interlaced as decoded (`VideoReader`).
     """
     from vsr_app.inference import make_interpolator, make_upscaler, run_settings, upscaler_label
 
@@ -352,7 +353,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
     check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
     check_encoder_settings(codec, crf, preset)
-    reader = VideoReader(src)
+    reader = VideoReader(src, deinterlace=deinterlace)
     info = reader.info
     factor = 2 if interpolate is not None else 1
     rate = (info.frame_rate or info.fps) * factor
@@ -478,8 +479,13 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     # only where no count says what was lost: a phone's or a screen recording's MP4 (its count whole) skips by design
     if not info.frame_count and (jumps := reader.time_jumps.note()):
         notes.append(jumps)
+    if placed := reader.placed_frames_note():
+        notes.append(placed)
     if count := reader.interlaced_frames:
         notes.append(f"interlaced: {_how_many(count, frames_in, 'the video')} deinterlaced (bwdif) before processing")
+    if count := reader.woven_frames:
+        notes.append(f"{count} frame{'s' * (count > 1)} flagged interlaced {'were' if count > 1 else 'was'} not "
+                     "deinterlaced (--deinterlace off)")
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")

@@ -10,7 +10,8 @@ Conventions:
   (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
   increasing, in whole ticks of the stream's time base (`FrameClock`): times that come out of order (H.264 with
   B-frames in AVI) are put back in order, a frame with a missing or repeated time is squeezed in before the next
-  one, and a timeline that starts again (joined files) continues after the one before.
+  one (`placed_frames_note` says how many), and a timeline that starts again (joined files) continues after the one
+  before.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) and mirroring (QuickTime's
   Flip Horizontal/Vertical) are applied to the pixels, as FFmpeg's autorotate does, and `VideoInfo.width/height`
   are the displayed (rotated) size.
@@ -20,7 +21,8 @@ Conventions:
   size rule players use (`is_hd`: BT.709 for HD, else BT.601). 10-bit and 4:4:4 sources go through the same
   conversion.
 - Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
-  times are as for progressive video; `interlaced_frames` counts them.
+  times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
+  progressive video wrongly flagged) passes them through as decoded, their fields woven; `woven_frames` counts them.
 - Damage: a packet that does not decode is skipped, however many come in a row (`decode_errors` counts them).
 """
 
@@ -127,10 +129,14 @@ class FrameClock:
 
     - Out of order (H.264 with B-frames in AVI carries decode-order times: 1, 3, 2, 5, 4...): each frame takes the
       smallest time among the next few held (`depth`).
-    - Missing or repeated: squeezed in before the next known time (halfway, at most one nominal `step` on); one
-      interval on for each moved every later frame, out of sync with the audio. The first frame without one gets
-      `first`.
-    - Jumping back (files joined end to end, a DVD's cells): the new timeline continues one step after the old."""
+    - Missing or repeated: squeezed in before the next known time (halfway, at most one nominal `step` on). Where
+      more come in a row than are held, no later time is known: each goes one `step` on, and the frames after them
+      go on with them, out of sync with the audio until the times leave room. The first frame without one gets `first`.
+    - Jumping back (files joined end to end, a DVD's cells): the new timeline continues one step after the old.
+
+    `placed` counts the missing and repeated, `crowded` says some went a step on, `late` (ticks) is the most a frame
+    with a new time of its own was moved on: the reader's note says them, as the output's picture runs that much
+    behind its sound."""
 
     def __init__(self, step: int, first: int, depth: int = REORDER_DEPTH):
         self.step, self.first, self.depth = step, first, depth
@@ -139,6 +145,10 @@ class FrameClock:
         self._previous: int | None = None  # the time given last
         self._high: int | None = None  # the latest time taken in
         self._shift = 0  # added to every time after a jump back
+        self._latest_own: int | None = None  # the latest of the times given that were a frame's own
+        self.placed = 0  # frames whose time was missing, or not after the one before: given one
+        self.late = 0  # ticks: the most a frame with a new time of its own was moved on by those placed before it
+        self.crowded = False  # a frame placed with no later time known: it went a whole `step` on
 
     def push(self, own: int | None) -> list[int]:
         """Take in the next frame's own time; the times now known of the frames taken in before (one at most)."""
@@ -159,17 +169,29 @@ class FrameClock:
         return [self._next() for _ in range(len(self._held))]
 
     def _next(self) -> int:
-        own = self._held.popleft()
-        pts = heapq.heappop(self._known) if own is not None else None
+        own = heapq.heappop(self._known) if self._held.popleft() is not None else None
         previous = self._previous
+        if own is None or (self._latest_own is not None and own <= self._latest_own):
+            self.placed += 1
+            own = None
         if previous is None:
-            pts = self.first if pts is None else pts
-        elif pts is None or pts <= previous:
+            pts = self.first if own is None else own
+        elif own is None or own <= previous:
             later = [t for t in self._known if t > previous]
             pts = previous + (max(1, min(self.step, (min(later) - previous) // 2)) if later else self.step)
+            self.crowded |= not later
+        else:
+            pts = own
+        if own is not None:
+            self._latest_own = own
+            self.late = max(self.late, pts - own)
         self._previous = pts
         return pts
 
+    @property
+    def timed(self) -> bool:
+        """Whether a frame given out had a time of its own (a raw .h264's have none: its rate times them)."""
+        return self._latest_own is not None
 
     @classmethod
     def for_video(cls, info: VideoInfo) -> FrameClock:
@@ -434,6 +456,19 @@ class TimeJumps:
                 "frames there, as where a file is damaged or a recording paused")
 
 
+class _Woven:
+    """In the Deinterlacer's place with `deinterlace` off: frames pass as decoded, fields woven, and `interlaced`
+    counts those flagged interlaced, for the summary's note (bwdif softens progressive video wrongly flagged)."""
+
+    def __init__(self) -> None:
+        self.interlaced = 0
+
+    def run(self, frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        for frame in frames:
+            self.interlaced += bool(frame.interlaced_frame)
+            yield frame
+
+
 class VideoReader:
     """Decodes one video file frame by frame; `frames()` may be called repeatedly (each call re-reads).
 
@@ -443,12 +478,14 @@ class VideoReader:
     callers written that way) releases nothing; close a `frames()` iterator you leave before its end.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, deinterlace: bool = True):
         self.path = Path(path)
+        self.deinterlace = deinterlace  # False: frames flagged interlaced are left as decoded (--deinterlace off)
         self.decode_errors = 0  # of the latest frames() pass: packets skipped because they failed to decode (damaged)
         self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
-        self._deinterlacer: Deinterlacer | None = None  # of the latest frames() pass
+        self._deinterlacer: Deinterlacer | _Woven | None = None  # of the latest frames() pass
         self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
+        self._clock: FrameClock | None = None  # of the latest frames() pass
         container = _open(self.path)
         try:
             self.info = self._read_info(container)
@@ -459,6 +496,14 @@ class VideoReader:
     @property
     def interlaced_frames(self) -> int:
         """Of the latest frames() pass: the frames flagged interlaced, deinterlaced."""
+        return self._flagged_interlaced() if self.deinterlace else 0
+
+    @property
+    def woven_frames(self) -> int:
+        """Of the latest frames() pass with `deinterlace` off: the frames flagged interlaced, left as decoded."""
+        return 0 if self.deinterlace else self._flagged_interlaced()
+
+    def _flagged_interlaced(self) -> int:
         return self._deinterlacer.interlaced if self._deinterlacer is not None else 0
 
     def size_change_note(self, first_frame: int) -> str | None:
@@ -469,6 +514,25 @@ class VideoReader:
         index, width, height = self.size_change
         return (f"the picture size changes at frame {index + first_frame} (to {width}x{height}); frames of another "
                 f"size were scaled to the first frame's {self.info.width}x{self.info.height}")
+
+    def placed_frames_note(self) -> str | None:
+        """Of the latest frames() pass: how many frames had no time of their own or repeated one (`FrameClock`), and
+        how far they pushed the frames after them, in words; None where there were none, or where no frame had a time
+        (a raw .h264 is timed by its rate, as it should be)."""
+        clock = self._clock
+        if clock is None or not clock.placed or not clock.timed:
+            return None
+        count = clock.placed
+        said = (f"{count} frames had no time of their own (or repeated the one before)" if count > 1 else
+                "1 frame had no time of its own (or repeated the one before)")
+        if not clock.crowded:
+            return f"{said}: {'each was' if count > 1 else 'it was'} placed between its neighbours"
+        said += (": with no later time near, " +
+                 ("they were placed a frame apart" if count > 1 else "it was placed a frame after the one before"))
+        if 2 * clock.late < clock.step:  # under half a frame: the frames after them kept their own times
+            return said
+        behind = ": the picture runs that far behind the sound" if self.info.audio else ""
+        return f"{said}, moving the later frames on by up to {float(clock.late * self.info.time_base):.2f} s{behind}"
 
     def __enter__(self) -> "VideoReader":
         return self
@@ -540,7 +604,7 @@ class VideoReader:
         container = _open(self.path)
         self.decode_errors = self.transparent_frames = 0
         self.time_jumps = TimeJumps(float(self.info.time_base))
-        deinterlacer = self._deinterlacer = Deinterlacer()
+        deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
         try:
             stream = video_stream(container, self.path)
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
@@ -555,7 +619,7 @@ class VideoReader:
                     container = _open(self.path)
                     stream = video_stream(container, self.path)
             index = 0
-            clock = FrameClock.for_video(self.info)
+            clock = self._clock = FrameClock.for_video(self.info)
             timed = _in_time_order(deinterlacer.run(self._decode(container, stream)), tick, clock)
             for frame, pts in timed:
                 time = float(pts * tick)

@@ -1,0 +1,76 @@
+"""`--deinterlace off`: progressive video flagged interlaced by mistake (some camcorders, broadcast captures, phone
+apps) is softened by bwdif; off passes every frame through as decoded, its fields woven, and says so."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+
+from videogen import make_video, woven_fields
+from vsr_app.batch import run_batch
+from vsr_app.cli import main
+from vsr_app.cli_args import parse_command_line
+from vsr_app.evaluate import eval_vfi
+from vsr_app.video.pipeline import process_video
+from vsr_app.video.reader import VideoReader
+
+OFF_NOTE = "6 frames flagged interlaced were not deinterlaced (--deinterlace off)"
+
+
+@pytest.fixture
+def interlaced(tmp_path):
+    """6 frames of woven fields, flagged interlaced; 4:4:4, so PyAV's RGB of a decoded frame is the reader's."""
+    (tmp_path / "in").mkdir()
+    return make_video(tmp_path / "in" / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True,
+                      pix_fmt="yuv444p")
+
+
+def decoded(path) -> list[np.ndarray]:
+    """The file's pictures as decoded, fields woven, each checked to be flagged interlaced."""
+    with av.open(str(path)) as container:
+        frames = list(container.decode(video=0))
+    assert all(frame.interlaced_frame for frame in frames)
+    return [frame.to_ndarray(format="rgb24") for frame in frames]
+
+
+def test_off_passes_the_woven_frames_through_and_says_so(interlaced, tmp_path):
+    summary = process_video(interlaced, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1",
+                            deinterlace=False)
+    kept = [frame.image for frame in VideoReader(summary.output).frames()][::2]  # blend keeps its inputs (lossless)
+    assert all(np.array_equal(out, woven) for out, woven in zip(kept, decoded(interlaced), strict=True))
+    assert OFF_NOTE in summary.notes and not any("deinterlaced (bwdif)" in note for note in summary.notes)
+    auto = process_video(interlaced, tmp_path / "auto.mkv", interpolate="blend", device="cpu", codec="ffv1")
+    assert any("deinterlaced (bwdif)" in note for note in auto.notes) and OFF_NOTE not in auto.notes
+    assert not np.array_equal(list(VideoReader(auto.output).frames())[0].image, kept[0])
+
+
+def test_the_reader_counts_the_frames_it_left_woven(interlaced):
+    reader = VideoReader(interlaced, deinterlace=False)
+    images = [frame.image for frame in reader.frames()]
+    assert all(np.array_equal(a, b) for a, b in zip(images, decoded(interlaced), strict=True))
+    assert (reader.woven_frames, reader.interlaced_frames) == (6, 0)
+
+
+@pytest.mark.parametrize("command", [["upscale", "in.mp4", "-o", "out.mp4"], ["interpolate", "in.mp4", "-o", "o.mp4"],
+                                     ["batch", "in", "-o", "out"], ["eval", "vsr", "--model", "m", "--data", "d"]])
+def test_every_command_that_reads_video_takes_the_switch(command, capsys):
+    assert parse_command_line(command).deinterlace == "auto"
+    assert parse_command_line([*command, "--deinterlace", "off"]).deinterlace == "off"
+    with pytest.raises(SystemExit) as exited:
+        parse_command_line([*command, "--deinterlace", "yes"])
+    assert exited.value.code == 2 and "invalid choice: 'yes'" in capsys.readouterr().err
+
+
+def test_the_cli_and_batch_pass_it_on(interlaced, tmp_path, capsys):
+    assert main(["interpolate", str(interlaced), "-o", str(tmp_path / "x2.mp4"), "--model", "blend",
+                 "--deinterlace", "off"]) == 0
+    assert OFF_NOTE in capsys.readouterr().out
+    report = run_batch(interlaced.parent, tmp_path / "out", task="interpolate", model="blend", deinterlace=False)
+    assert [OFF_NOTE in file.notes for file in report.files] == [True]
+
+
+def test_eval_scores_the_woven_frames_with_off(interlaced):
+    off = eval_vfi("blend", interlaced, device="cpu", deinterlace=False)
+    assert not any("deinterlaced" in note for note in off.get("notes", []))
+    assert any("deinterlaced" in note for note in eval_vfi("blend", interlaced, device="cpu")["notes"])
