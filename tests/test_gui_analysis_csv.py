@@ -90,13 +90,13 @@ def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_cs
         plot.add_point(position, 4, psnr, 1.0 if psnr == 100.0 else 0.9, psnr == 100.0)
     plot.finished(complete=True)
     assert plot.summary.text().startswith("4 / 4 frames   \u00b7   mean PSNR 31.00 dB   \u00b7   mean SSIM 0.9000")
-    assert "2 in-betweens at scene cuts left out (both sides repeat a frame)" in plot.summary.text()
+    assert "2 in-betweens at scene cuts or pauses left out (both sides repeat a frame)" in plot.summary.text()
     assert "stopped" not in plot.summary.text()
     save_as.path = tmp_path / "cuts.csv"
     plot.save.click()
     comment, rows = read_csv(save_as.path)
     assert ", 2 of 4 frames;" in comment
-    assert rows[0] == ["# left out", " at scene cuts (both sides repeat a frame): 2.5", " 4.5"]  # a second comment
+    assert rows[0] == ["# left out", " at scene cuts or pauses (both sides repeat a frame): 2.5", " 4.5"]  # 2nd comment
     assert [row[0] for row in rows[2:]] == ["1.5", "3.5"]
 
 
@@ -106,15 +106,16 @@ def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
     for position in range(3):
         plot.add_point(position, 3, 100.0, 1.0, True)
     plot._redraw()  # as its timer does
-    assert plot.summary.text().startswith("3 / 3 frames") and "at scene cuts left out" in plot.summary.text()
+    assert plot.summary.text().startswith("3 / 3 frames") and "at scene cuts or pauses left out" in plot.summary.text()
     plot.finished(complete=True)
-    assert plot.summary.text() == "Nothing to compare: all 3 in-betweens are at scene cuts, where both sides repeat a " \
-                                  "frame."
+    assert plot.summary.text() == "Nothing to compare: all 3 in-betweens are at scene cuts or pauses, where both " \
+                                  "sides repeat a frame."
     plot.reset("a vs b", first=1.5, task="interpolate", sides=("vfi", "blend"))
     plot.add_point(0, 40, 100.0, 1.0, True)
     plot.add_point(1, 40, 100.0, 1.0, True)
     plot.finished()  # stopped after 2 of 40: not "all"
-    assert plot.summary.text() == "Stopped: the 2 in-betweens so far are at scene cuts, where both sides repeat a frame."
+    assert plot.summary.text() == ("Stopped: the 2 in-betweens so far are at scene cuts or pauses, where both sides "
+                                   "repeat a frame.")
 
 
 def test_the_button_is_off_until_a_point_and_again_after_reset(plot, save_as):

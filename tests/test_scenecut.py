@@ -194,3 +194,51 @@ def test_export_and_compare_view_blend_every_gap_of_a_phones_pan(clip_frames, tm
     assert process_video(video, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1").scene_cuts == 0
     _, engine = compare_view(video)
     assert len(engine.windows) == len(frames) - 1
+
+
+def test_a_held_picture_is_a_pause_a_dropped_frame_or_a_slow_steady_rate_is_not():
+    from vsr_app.video.scenecut import pause_at
+
+    screen = [None, 1 / 30, 1 / 30, 3.0, 1 / 30]  # a screen recorder: nothing written for 3 s
+    assert [pause_at(screen, i) for i in range(5)] == [False, False, False, True, False]
+    assert pause_at([None, 2.0, 1 / 30], 1)  # at the start: the gap after it is enough
+    assert not any(pause_at([None, 1 / 60, 0.1, 1 / 60], i) for i in range(4))  # a phone's dropped frames
+    assert not any(pause_at([None, 2.0, 2.0, 2.0], i) for i in range(4))  # a time-lapse at 0.5 fps
+    assert not pause_at([None, 3.0], 1) and not pause_at(None, 1)  # nothing beside it to compare; no times
+
+
+def screen_recording(clip_frames):
+    """(time, picture) of a screen recorder's output: a still page for 3 s written as one frame, then a scroll at
+    30 fps."""
+    page = clip_frames[120]
+    scroll = [np.roll(page, -2 * i, axis=0) for i in range(1, 9)]  # the first change ends the pause
+    return [(0.0, page), (1 / 30, page)] + [(3.0 + i / 30, image) for i, image in enumerate(scroll)]
+
+
+def test_interpolation_holds_a_paused_picture_in_the_export_and_the_compare_view(clip_frames, tmp_path):
+    """The in-between halfway through a 3 s pause showed the scroll starting 1.5 s before it did."""
+    from vsr_app.video.pipeline import process_video
+
+    frames = screen_recording(clip_frames)
+    video = make_video(tmp_path / "screen.mkv", images=[image for _, image in frames], times=[t for t, _ in frames],
+                       codec="ffv1", pix_fmt="bgr0")
+    summary = process_video(video, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1")
+    assert (summary.scene_cuts, summary.flashes, summary.pauses) == (0, 0, 1)
+    assert "1 pause" in summary.line() and any("the frame before each repeated" in note for note in summary.notes)
+    out = [f.image for f in VideoReader(summary.output).frames()]
+    np.testing.assert_array_equal(out[3], out[2])  # the in-between of the pause: the held page, not a blend
+    assert not np.array_equal(out[5], out[4])  # the scroll is interpolated
+    view, engine = compare_view(video)
+    assert len(engine.windows) == len(frames) - 2  # every gap but the pause
+    np.testing.assert_array_equal(view[1], out[2])
+
+
+def test_a_flash_is_counted_as_one_flash_not_two_scene_cuts(clip_frames, tmp_path):
+    from vsr_app.video.pipeline import process_video
+
+    flash = list(clip_frames[8:16])
+    flash[4] = cv2.add(flash[4], np.full_like(flash[4], 40))
+    video = make_video(tmp_path / "flash.mkv", images=flash, codec="ffv1", pix_fmt="bgr0")
+    summary = process_video(video, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1")
+    assert (summary.scene_cuts, summary.flashes, summary.pauses) == (0, 1, 0)
+    assert summary.line().endswith(", 1 flash")

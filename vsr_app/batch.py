@@ -164,7 +164,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          settings=made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset,
-                                          [loaded.weights_digest]))
+                                          [loaded.weights_digest], deinterlace))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     notes_before = earlier_notes(report_path)
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=file_size(s))
@@ -309,7 +309,7 @@ def _fill(result: FileResult, summary, task: str) -> None:
     result.input_duration = round(summary.input_duration, 6)
     result.output_duration = round(summary.output_duration, 6)
     if task == "interpolate":
-        result.scene_cuts = summary.scene_cuts
+        result.scene_cuts, result.flashes, result.pauses = summary.scene_cuts, summary.flashes, summary.pauses
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:

@@ -46,7 +46,10 @@ class FileResult:
     output_size: list[int] | None = None
     input_duration: float | None = None
     output_duration: float | None = None
-    scene_cuts: int | None = None  # where interpolation repeated a frame instead of blending two shots; None: upscaled
+    # where interpolation repeated a frame instead of blending two shots (`PipelineSummary`); None: upscaled
+    scene_cuts: int | None = None
+    flashes: int | None = None
+    pauses: int | None = None
 
 
 @dataclass

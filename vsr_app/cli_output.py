@@ -95,10 +95,10 @@ def _file_lines(index: int, count: int, result) -> str:
     left out, audio re-encoded): in a long batch they set an `ok` worth a look apart from the others."""
     head = f"[{index:>{len(str(count))}}/{count}] "
     reason = f": {result.reason}" if result.reason else ""
-    if result.scene_cuts:
-        from vsr_app.video.pipeline import scene_cuts_text
+    from vsr_app.video.pipeline import breaks_text
 
-        reason += f" ({scene_cuts_text(result.scene_cuts)})"
+    if held := breaks_text(result.scene_cuts, result.flashes, result.pauses):
+        reason += f" ({held})"
     return "\n".join([shown_name(f"{head}{result.status:<9} {result.input}{reason}"),
                       *(shown_name(f"{' ' * len(head)}note: {note}") for note in result.notes)])
 

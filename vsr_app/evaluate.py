@@ -189,9 +189,9 @@ def _off_midpoint_note(times: list[float] | None, predicted: range) -> str | Non
         return None
     low, high = round(100 * min(off)), round(100 * max(off))
     where = f"{low}%" if low == high else f"{low}-{high}%"
-    return (f"uneven frame times: {len(off)} of {len(predicted)} scored frames are not halfway between their "
-            f"neighbours in time (at {where} of the gap: a variable frame rate, or frames missing), so a midpoint "
-            f"model is judged on frames it was not asked for")
+    return (f"uneven frame times: {len(off)} of {len(predicted)} scored frames {'is' if len(off) == 1 else 'are'} "
+            f"not halfway between their neighbours in time (at {where} of the gap: a variable frame rate, or frames "
+            f"missing), so a midpoint model is judged on frames it was not asked for")
 
 
 class Planned(NamedTuple):

@@ -137,7 +137,7 @@ class AnalysisPlot(QWidget):
         """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
         `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured."""
         self.points: list[tuple[int, float, float]] = []
-        self.cut_gaps: list[int] = []  # in-betweens at scene cuts: both sides repeat a frame, so they are not points
+        self.cut_gaps: list[int] = []  # in-betweens at scene cuts or pauses: both sides repeat a frame, no points
         self.first = first
         self.video, self.task, self.sides = video, task, sides
         self.total = 0
@@ -154,8 +154,8 @@ class AnalysisPlot(QWidget):
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
                   at_cut: bool = False) -> None:
-        """`at_cut`: an in-between at a scene cut, where no model ran and both sides repeat the frame before it; its
-        100 dB is left out of the plot and the means (5 such in a clip raised a mean by 1.2 dB)."""
+        """`at_cut`: an in-between at a scene cut or pause, where no model ran and both sides repeat the frame before
+        it; its 100 dB is left out of the plot and the means (5 such in a clip raised a mean by 1.2 dB)."""
         if psnr is None:
             return
         if not self.points and not self.cut_gaps:  # the rate is timed from here: the first also waited for the models
@@ -184,10 +184,11 @@ class AnalysisPlot(QWidget):
         if not self.points:
             gaps = len(self.cut_gaps)
             if gaps and complete:
-                text = (f"Nothing to compare: all {gaps} in-betweens are at scene cuts, where both sides repeat a "
-                        "frame.")
+                text = (f"Nothing to compare: all {gaps} in-betweens are at scene cuts or pauses, where both sides "
+                        "repeat a frame.")
             elif gaps:
-                text = f"Stopped: the {gaps} in-betweens so far are at scene cuts, where both sides repeat a frame."
+                text = (f"Stopped: the {gaps} in-betweens so far are at scene cuts or pauses, where both sides repeat "
+                        "a frame.")
             else:
                 text = "Nothing to analyse: no frame could be measured in this view."
             self.summary.setText(text)
@@ -216,8 +217,8 @@ class AnalysisPlot(QWidget):
 
     def _cut_gaps_note(self) -> str:
         n = len(self.cut_gaps)
-        return (f"   \u00b7   {n} in-between{'s' if n > 1 else ''} at scene cuts left out (both sides repeat a frame)"
-                if n else "")
+        return (f"   \u00b7   {n} in-between{'s' if n > 1 else ''} at scene cuts or pauses left out (both sides repeat "
+                "a frame)" if n else "")
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:
@@ -253,7 +254,7 @@ class AnalysisPlot(QWidget):
             fh.write(f"# {self.task}: {self.sides[0]} vs {self.sides[1]} on {self.video}, "
                      f"{len(self.points)} of {self.total} frames; PSNR and SSIM of luma (Y, BT.601)\n")
             if self.cut_gaps:
-                fh.write(f"# left out, at scene cuts (both sides repeat a frame): "
+                fh.write(f"# left out, at scene cuts or pauses (both sides repeat a frame): "
                          f"{', '.join(self._frame_name(k) for k in self.cut_gaps)}\n")
             writer = csv.writer(fh)
             writer.writerow(("frame", "position", "psnr_y_db", "ssim_y"))

@@ -37,7 +37,7 @@ from vsr_app.models import device_choices, list_models
 from vsr_app.progress import fps_text
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.encoding import X26X_CRF_RANGE
-from vsr_app.video.pipeline import scene_cuts_text
+from vsr_app.video.pipeline import breaks_text
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
                   "cancelled": "#ffb347", "ignored": theme.MUTED, "processing": theme.ACCENT}
@@ -598,7 +598,7 @@ class BatchPanel(QWidget):
         self._set_text(time, fmt.duration(result.seconds) if ok else "")
         text = result.output if ok else self._reason(result.reason or "", result.input)
         # as the command line's line says them: where interpolation repeated a frame rather than blend two shots
-        notes = [scene_cuts_text(result.scene_cuts)] if result.scene_cuts else []
+        notes = [held] if (held := breaks_text(result.scene_cuts, result.flashes, result.pauses)) else []
         notes += result.notes
         if notes:
             text += "  (" + "; ".join(notes) + ")"

@@ -30,7 +30,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
-from vsr_app.video.scenecut import CONTEXT, cut_at, differences, gap_window, new_shot_at, thumbnail, time_gaps
+from vsr_app.video.scenecut import CONTEXT, breaks_at, differences, gap_window, new_shot_at, thumbnail, time_gaps
 from vsr_app.video.verify import frame_times, with_counted_frames
 
 log = logging.getLogger(__name__)
@@ -326,7 +326,7 @@ class InterpolateStream:
         diffs, gaps = differences(thumbs), source_gaps(self.source, first, len(thumbs))
         at = {i: self.source.get(i) if first <= i < first + len(thumbs) else None for i in (k - 1, k, k + 1, k + 2)}
         window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
-                            tuple(cut_at(diffs, i - first, gaps) for i in (k, k + 1, k + 2)), self.engine.num_inputs)
+                            tuple(breaks_at(diffs, i - first, gaps) for i in (k, k + 1, k + 2)), self.engine.num_inputs)
         self.stops.should_stop = should_stop
         self.stops.serves = lambda p: p == k  # each in-between is a call of its own
         try:
@@ -360,8 +360,8 @@ def source_gaps(source: SourceFrames, first: int, count: int) -> list[float | No
 
 
 def source_cut(source: SourceFrames, cache: FrameCache, k: int, decide: Callable[[list, int, list], bool]) -> bool:
-    """`decide` (`scenecut.cut_at`: a cut before source frame k; `new_shot_at`: another shot goes on from it) on the
-    frames around k, as an export finds it (CONTEXT pairs each side)."""
+    """`decide` (`scenecut.breaks_at`: a cut or pause before source frame k; `new_shot_at`: another shot goes on from
+    it) on the frames around k, as an export finds it (CONTEXT pairs each side)."""
     first = max(0, k - 1 - CONTEXT)
     thumbs = source_thumbnails(source, cache, first, k + 1 + CONTEXT)
     return decide(differences(thumbs), k - first, source_gaps(source, first, len(thumbs)))
@@ -392,7 +392,7 @@ class Rendered:
     psnr: float | None = None
     ssim: float | None = None  # None also for images smaller than SSIM_WINDOW
     difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
-    at_cut: bool = False  # interpolate: a scene cut lies in this gap, so every model repeats its first frame
+    at_cut: bool = False  # interpolate: a scene cut or pause lies in this gap, so every model repeats its first frame
 
 
 class FrameService:
@@ -475,7 +475,8 @@ class FrameService:
         duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
                             moment - self.info.start_time, self.positions(request.task), duration,
-                            at_cut=request.task == "interpolate" and source_cut(self.source, self.cache, k + 1, cut_at))
+                            at_cut=request.task == "interpolate"
+                            and source_cut(self.source, self.cache, k + 1, breaks_at))
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")

@@ -599,7 +599,7 @@ class Viewer(QWidget):
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
         if rendered.at_cut:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
-            self.inspector.set_metrics(None, None, "A scene cut: every side repeats the frame before it.")
+            self.inspector.set_metrics(None, None, "A scene cut or pause: every side repeats the frame before it.")
         elif rendered.psnr is not None:
             self.inspector.set_metrics(rendered.psnr, rendered.ssim, f"{labels[0]} against {labels[1]}, luma (BT.601)")
         else:
@@ -632,7 +632,7 @@ class Viewer(QWidget):
         text = (f"{self.bar.describe(rendered.position, self.player.length)} at {fmt.clock(rendered.time)}; "
                 f"{MODES[self.view.mode]}: {labels[0]} and {labels[1]}")
         if rendered.at_cut:
-            text += "; a scene cut: every side repeats the frame before it"
+            text += "; a scene cut or pause: every side repeats the frame before it"
         elif rendered.psnr is not None:
             text += f"; PSNR {fmt.psnr(rendered.psnr)} dB, SSIM {fmt.ssim(rendered.ssim)}"
         self.view.setAccessibleDescription(text)

@@ -37,7 +37,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.disk_space import GrowthWatch
-from vsr_app.video.scenecut import cuts_at, gap_window, mark_cuts
+from vsr_app.video.scenecut import PAUSE_SECONDS, cuts_at, gap_window, mark_cuts, pause_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
@@ -78,6 +78,12 @@ class Item(NamedTuple):
     image: np.ndarray  # HxWx3 uint8 RGB
     cut: bool  # a new shot starts at this frame
     fresh: bool = False  # ... and the picture does not go back to the last one (scenecut.new_shot_at)
+    pause: bool = False  # the source held the frame before this one (scenecut.pause_at)
+
+    @property
+    def breaks(self) -> bool:
+        """Whether an interpolator must not blend into this frame from the one before: a cut or a pause."""
+        return self.cut or self.pause
 
 
 class UpscaleStage:
@@ -153,7 +159,7 @@ class InterpolateStage:
         a, b = self.buf[self.cur], self.buf[self.cur + 1]
         prev = self.buf[self.cur - 1] if self.cur > 0 else None
         nxt = self.buf[self.cur + 2] if len(self.buf) > self.cur + 2 else None
-        frames = gap_window(prev, a, b, nxt, (a.cut, b.cut, nxt is not None and nxt.cut), self.inputs)
+        frames = gap_window(prev, a, b, nxt, (a.breaks, b.breaks, nxt is not None and nxt.breaks), self.inputs)
         middle = a.image if frames is None else self.engine.midpoint([f.image for f in frames])  # a cut: repeat a
         self.cur += 1
         if self.cur > 1:  # keep one frame before `cur` for the next window
@@ -192,7 +198,9 @@ class PipelineSummary:
     input_duration: float
     output_duration: float
     seconds: float  # wall-clock time of the whole run
-    scene_cuts: int
+    scene_cuts: int  # interpolation's breaks, where it repeated a frame: new shots ...
+    flashes: int = 0  # ... one-frame shots and flashes (two breaks each) ...
+    pauses: int = 0  # ... and pictures the source held (`scenecut.pause_at`)
     notes: list[str] = field(default_factory=list)
     precisions: list[str] = field(default_factory=list)  # each model's, in `models` order (bf16, fp16 or fp32)
 
@@ -205,8 +213,8 @@ class PipelineSummary:
         rate = fps_text(self.fps)
         text = (f"wrote {self.output}: {self._frame_counts()}, {wi}x{hi} -> {wo}x{ho}, "
                 f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
-        if self.scene_cuts:
-            text += f", {scene_cuts_text(self.scene_cuts)}"
+        if held := breaks_text(self.scene_cuts, self.flashes, self.pauses):
+            text += f", {held}"
         return text + "".join(f"; {n}" for n in self.notes)
 
     def _frame_counts(self) -> str:
@@ -218,9 +226,17 @@ class PipelineSummary:
         return text
 
 
-def scene_cuts_text(count: int) -> str:
-    """'1 scene cut', '5 scene cuts': as a summary says them, and a batch's line."""
-    return f"{count} scene cut{'s' if count != 1 else ''}"
+def breaks_text(cuts: int | None, flashes: int | None = 0, pauses: int | None = 0) -> str:
+    """'1 scene cut, 1 flash, 2 pauses' (the ones there are; '' for none): where interpolation repeated a frame, as a
+    summary says them, and a batch's line. A flash was two cuts in the count (a tester's clip of one flash said '2
+    scene cuts'); a pause across a cut is said as the pause."""
+    parts = [(cuts, "scene cut", "scene cuts"), (flashes, "flash", "flashes"), (pauses, "pause", "pauses")]
+    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+
+
+def _verdicts(diffs, i: int, gaps) -> tuple[bool, bool, bool]:
+    """(a cut before frame i, a new shot from it, a pause before it): what the stages are told of each frame."""
+    return *cuts_at(diffs, i, gaps), pause_at(gaps, i)
 
 
 def _resolve_model(model: Any, device: str, cancel=None):
@@ -399,21 +415,23 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
                          codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
                          sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
-                         task="+".join(tasks), models=models, weights=weights)
+                         task="+".join(tasks), models=models, weights=weights, deinterlace=deinterlace)
     space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
-    stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None, "cuts": 0}
+    stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None, "cuts": 0, "flash_edges": 0,
+             "pauses": 0}
 
     def decode():
         frames = reader.frames()
         try:
-            for frame, (cut, fresh) in mark_cuts(frames, lambda f: f.image, cuts_at, lambda f: f.time):
+            for frame, (cut, fresh, pause) in mark_cuts(frames, lambda f: f.image, _verdicts, lambda f: f.time):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
                 stats["previous"], stats["last"] = stats["last"], frame.time
-                stats["cuts"] += cut
-                if not workers.put(decoded, Item(frame.time, frame.image, cut, fresh)):
+                stats["pauses"] += pause  # a cut across a pause is counted as the pause
+                stats["cuts" if fresh else "flash_edges"] += cut and not pause
+                if not workers.put(decoded, Item(frame.time, frame.image, cut, fresh, pause)):
                     return
             if stats["last"] is not None:
                 stats["end"] = source_end(src, info, stats["last"], stats["previous"])
@@ -489,6 +507,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
+    if interpolate is not None and (pauses := stats["pauses"]):
+        notes.append(f"{pauses} pause{'s' * (pauses > 1)} (a picture held {PAUSE_SECONDS:g} s or more, as a screen "
+                     f"recorder writes a frame only on a change): the frame before each repeated, not blended across")
     if size_changed := reader.size_change_note(first_frame=1):
         notes.append(size_changed)
     if abs(result.duration - input_duration) > 1.5 * interval:
@@ -504,6 +525,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         input_size=(info.width, info.height), output_size=(result.width, result.height),
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
         # counted for interpolation, whose in-betweens they change; an upscale only starts each shot afresh
-        scene_cuts=stats["cuts"] if interpolate is not None else 0, notes=notes,
+        scene_cuts=stats["cuts"] if interpolate is not None else 0,
+        flashes=(stats["flash_edges"] + 1) // 2 if interpolate is not None else 0,
+        pauses=stats["pauses"] if interpolate is not None else 0, notes=notes,
         precisions=[run_settings(stage.engine)["precision"] for stage in stages])
 

@@ -59,6 +59,7 @@ CERTAIN_DIFFERENCE = 45.0  # unrelated pictures: a cut with no spike needed
 HELD_DIFFERENCE = 1.0  # below it a frame repeats the one before (compression noise stays well under it)
 REACH = 3  # pairs a neighbour search may look past held frames (animation on threes)
 MAX_PACE = 4.0  # the largest ratio of two pairs' time gaps that is a variable rate's jitter
+PAUSE_SECONDS = 0.25  # a gap this long, over MAX_PACE times those beside it, is a held picture (`pause_at`)
 PACE_EXPONENT = 0.7  # a difference grows as the time gap to this power (the project's clips: module docstring)
 CONTEXT = REACH + 1  # pairs on each side of a pair that cut_at reads (a one-frame shot's far side is one further)
 
@@ -156,6 +157,23 @@ def new_shot_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> boo
     return cuts_at(diffs, i, gaps)[1]
 
 
+def pause_at(gaps: Gaps, i: int) -> bool:
+    """Whether the source held its picture over pair i's gap: PAUSE_SECONDS or longer and over MAX_PACE times each
+    known gap beside it (one at least). A screen recorder writes a frame only on a change, so its 3 s gap before a
+    scroll showed the frame before it all along: an in-between halfway showed the scroll starting 1.5 s early, before
+    its click was heard. A phone's dropped frames (a tenth of a second) and a time-lapse's steady long gaps are no
+    pauses, and are interpolated."""
+    if gaps is None or not 0 <= i < len(gaps) or not gaps[i] or gaps[i] < PAUSE_SECONDS:
+        return False
+    around = [gaps[j] for j in (i - 1, i + 1) if 0 <= j < len(gaps) and gaps[j]]
+    return bool(around) and gaps[i] > MAX_PACE * max(around)
+
+
+def breaks_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
+    """Whether an interpolator must not take frames i-1 and i for one moving picture: a cut or a pause between."""
+    return cut_at(diffs, i, gaps) or pause_at(gaps, i)
+
+
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
               decide: Callable[[Sequence[float | None], int, Gaps], Any] = cut_at,
               time: Callable[[T], float | None] | None = None) -> Iterator[tuple[T, Any]]:
@@ -187,10 +205,10 @@ def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
 
 
 def gap_window(prev: T | None, a: T, b: T, nxt: T | None, cuts: tuple[bool, bool, bool], inputs: int) -> list[T] | None:
-    """The frames an interpolator sees for the gap a -> b, never across a cut: None when a cut lies in the gap (the
-    caller repeats `a`); a 4-frame window's outer frames stop at a cut, as at the video's ends (`prev`/`nxt` None),
-    with the nearest frame repeated. `cuts`: whether a new shot starts at a, b, nxt. The export and the Compare view
-    both use it, so the preview shows what the export writes."""
+    """The frames an interpolator sees for the gap a -> b, never across a cut or a pause: None when one lies in the
+    gap (the caller repeats `a`); a 4-frame window's outer frames stop at one, as at the video's ends (`prev`/`nxt`
+    None), with the nearest frame repeated. `cuts`: whether the picture breaks (`breaks_at`) before a, b, nxt. The
+    export and the Compare view both use it, so the preview shows what the export writes."""
     cut_a, cut_b, cut_next = cuts
     if cut_b:
         return None
