@@ -7,11 +7,13 @@ import av
 import numpy as np
 import pytest
 
+from test_batch import rewrite_record
 from videogen import make_video, woven_fields
-from vsr_app.batch import run_batch
+from vsr_app.batch import EXISTS_HINT, run_batch
 from vsr_app.cli import main
 from vsr_app.cli_args import parse_command_line
 from vsr_app.evaluate import eval_vfi
+from vsr_app.video.encoding import read_made_by
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader
 
@@ -74,3 +76,31 @@ def test_eval_scores_the_woven_frames_with_off(interlaced):
     off = eval_vfi("blend", interlaced, device="cpu", deinterlace=False)
     assert not any("deinterlaced" in note for note in off.get("notes", []))
     assert any("deinterlaced" in note for note in eval_vfi("blend", interlaced, device="cpu")["notes"])
+
+
+def batch_again(interlaced, out, **options) -> tuple[str, str]:
+    (file,) = run_batch(interlaced.parent, out, task="interpolate", model="blend", **options).files
+    return file.status, file.reason
+
+
+def test_a_batch_with_the_other_setting_does_not_take_the_outputs_for_its_own(interlaced, tmp_path):
+    """An output made with auto was skipped as complete by a batch with off (and the reverse): its woven frames
+    were never made."""
+    out = tmp_path / "out"
+    assert batch_again(interlaced, out)[0] == "ok"
+    assert batch_again(interlaced, out, deinterlace=False) == (
+        "exists", f"kept an existing output made with other settings: deinterlace auto (this run: off); {EXISTS_HINT}")
+    assert batch_again(interlaced, out, deinterlace=False, overwrite=True) == (
+        "ok", "replaced an existing output made with other settings: deinterlace auto (this run: off)")
+    assert read_made_by(out / interlaced.name)["deinterlace"] == "off"
+    assert batch_again(interlaced, out, deinterlace=False) == ("skipped", "a complete output already exists")
+    assert batch_again(interlaced, out)[1].startswith("kept an existing output made with other settings: deinterlace "
+                                                      "off (this run: auto);")
+
+
+def test_an_output_recorded_before_the_setting_was_counts_as_auto(interlaced, tmp_path):
+    out = tmp_path / "out"
+    batch_again(interlaced, out)
+    rewrite_record(out / interlaced.name, lambda record: record.pop("deinterlace"))
+    assert batch_again(interlaced, out) == ("skipped", "a complete output already exists")
+    assert batch_again(interlaced, out, deinterlace=False)[0] == "exists"

@@ -81,6 +81,19 @@ def test_a_slideshows_last_slide_keeps_its_length(tmp_path, suffix, task):
         assert times == pytest.approx(SLIDES, abs=1e-3)
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mov", ".mkv"])
+def test_a_mostly_still_recording_ends_where_its_source_does(tmp_path, suffix):
+    """A screen recording writes a frame only on a change: its average rate, the encoder's, is 2.4 fps here, and
+    the muxer gave every packet 1/2.4 s, so the frames of its last second ran the track 0.28 s past its end (a
+    61 s recording upscaled lasted 62.84 s) while the summary and the batch report said 61."""
+    src = make_video(tmp_path / "screen.mp4", frames=16, times=[0.0] + [6.0 + k / 30 for k in range(15)])
+    assert probe(src).frame_rate < 3
+    summary = process_video(src, tmp_path / f"out{suffix}", upscale="bicubic", device="cpu")
+    whole, stream, _ = durations(summary.output)
+    assert whole == stream == pytest.approx(probe(src).duration, abs=1e-3)
+    assert summary.output_duration == pytest.approx(stream, abs=1e-3)
+
+
 TIMES = [0.0, 0.5, 1.0] + [1.0 + 0.04 * i for i in range(1, 30)]  # slow at first: x264's dts lag that far behind
 
 

@@ -84,7 +84,7 @@ def test_upscale_and_interpolate_chain(small_video, tmp_path):
     assert read_made_by(tmp_path / "both.mp4") == {"task": "interpolate+upscale", "models": ["blend", "bicubic"],
                                                    "weights": [None, None],
                                                    "codec": "libx264", "crf": 18, "preset": "veryfast",
-                                                   "input": input_record(small_video)}
+                                                   "deinterlace": "auto", "input": input_record(small_video)}
 
 
 @pytest.mark.parametrize("fixture", ["rotated_video", "ten_bit_video", "yuv444_video", "odd_video"])

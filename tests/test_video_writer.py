@@ -170,9 +170,11 @@ def test_the_settings_that_made_a_file_are_recorded_in_it(tmp_path, codec, suffi
 
 def test_files_without_a_record_read_as_none_and_non_videos_as_errors(tmp_path, small_video):
     assert made_by("upscale", ["m"], "h264", crf=None, preset="slow") == {
-        "task": "upscale", "models": ["m"], "weights": [], "codec": "libx264", "crf": 18, "preset": "slow"}
+        "task": "upscale", "models": ["m"], "weights": [], "codec": "libx264", "crf": 18, "preset": "slow",
+        "deinterlace": "auto"}
     assert made_by("upscale", ["m"], "prores", preset="slow") == {
-        "task": "upscale", "models": ["m"], "weights": [], "codec": "prores_ks", "crf": None, "preset": None}
+        "task": "upscale", "models": ["m"], "weights": [], "codec": "prores_ks", "crf": None, "preset": None,
+        "deinterlace": "auto"}
     assert read_made_by(write_clip(tmp_path / "plain.mp4")) is None  # no task given: nothing recorded
     assert read_made_by(small_video) is None
     (tmp_path / "notes.mp4").write_text("notes")

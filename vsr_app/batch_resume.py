@@ -3,9 +3,9 @@ if not, what it is, for the report.
 
 Outputs appear only complete (the writer renames a checked temporary file into place), so an interrupted batch -
 Ctrl-C, kill -9, power loss - resumes by running it again: an output that records the same settings (task, model,
-codec, CRF, preset: the writer's `made_by` tag) and the same version of its input (`input_record`; outputs of
-versions before it have none and are matched without it, so an upgrade does not flag them all) and whose frame
-count, duration and size match what the input would give is skipped. Any other file at an output's name is not a
+codec, CRF, preset, deinterlacing: the writer's `made_by` tag) and the same version of its input (`input_record`;
+outputs of versions before it have none and are matched without it, so an upgrade does not flag them all) and whose
+frame count, duration and size match what the input would give is skipped. Any other file at an output's name is not a
 half-written output of ours but something the user may want (another program's video, an output made with other
 settings, a text file): the batch keeps it and reports what it is. A module of its own: judging a file already
 there (its recorded settings and input, then its packets) is a question apart from running the batch.
@@ -40,6 +40,7 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     made_from = found.pop("input", None)
     if "weights" not in found and not any(settings.get("weights") or []):
         found["weights"] = settings.get("weights")  # recorded before digests were: a built-in model has none anyway
+    found.setdefault("deinterlace", "auto")  # recorded before the setting was: those versions deinterlaced
     if found != settings:
         changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
                    for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]

@@ -100,13 +100,15 @@ MADE_BY_PREFIX = "vsr-app "
 
 
 def made_by(task: str, models: Sequence[str], codec: str, crf: int | None = None,
-            preset: str | None = None, weights: Sequence[str | None] = ()) -> dict:
+            preset: str | None = None, weights: Sequence[str | None] = (), deinterlace: bool = True) -> dict:
     """The settings that determine an output: what `VideoWriter` records in it and batch compares before skipping it.
-    `weights`: each model's `LoadedModel.weights_digest`, which tells retrained weights under an old name apart."""
+    `weights`: each model's `LoadedModel.weights_digest`, which tells retrained weights under an old name apart.
+    `deinterlace` is recorded as the `--deinterlace` word, whether or not the source had frames flagged interlaced:
+    the record is written before the frames are seen (records of versions before it have none: made with auto)."""
     spec = codec_spec(codec)
     crf, preset = encode_quality(spec, crf, preset)
     return {"task": task, "models": list(models), "weights": list(weights), "codec": spec.encoder, "crf": crf,
-            "preset": preset}
+            "preset": preset, "deinterlace": "auto" if deinterlace else "off"}
 
 
 INPUT_SAMPLE = 1 << 20  # bytes hashed at each end of an input

@@ -126,14 +126,16 @@ class VideoWriter:
     On a clean exit the file is finished and renamed into place; on an exception (or `abort()`) nothing is
     left behind. `source` names the input video: its audio/subtitles and tags are carried over and it is never
     overwritten. With a `task` ('upscale', ...), it and the `models` (with their `weights` digests) are recorded in
-    the file with the encoding settings (`made_by`) and the source's `input_record`.
+    the file with the encoding settings, whether the frames were read with `deinterlace` on (`made_by`) and the
+    source's `input_record`.
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
                  time_base: Fraction | None = None, codec: str = "libx264", crf: int | None = None,
                  preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
                  sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None,
-                 task: str | None = None, models: Sequence[str] = (), weights: Sequence[str | None] = ()):
+                 task: str | None = None, models: Sequence[str] = (), weights: Sequence[str | None] = (),
+                 deinterlace: bool = True):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = check_encoder_settings(codec, crf, preset)
@@ -161,6 +163,7 @@ class VideoWriter:
         self.frame_interval = 1.0 / float(rate)
         self.first_dts: int | None = None  # of the first video packet muxed: where an MP4/MOV track's clock starts
         self.held = None  # the newest encoded packet, muxed one behind: it may be the last, whose duration close() sets
+        self.shown_for: dict[int, int] = {}  # pts -> ticks until the next frame (or end_pts), until muxed
         self.end_pts: int | None = None  # when the last frame stops showing; set by close()
         self.notes: list[str] = []
         if (self.enc_width, self.enc_height) != (width, height):
@@ -188,7 +191,7 @@ class VideoWriter:
                     self.notes.append(LEVELS_CONVERTED)
                 self.start_ticks = self.carried.ticks(self.time_base)
             if task is not None:  # after the source's tags: its comment is kept, the record is its last line
-                record = made_by(task, models, codec, crf, preset, weights)
+                record = made_by(task, models, codec, crf, preset, weights, deinterlace)
                 if self.source is not None:
                     record["input"] = input_record(self.source)
                 record = MADE_BY_PREFIX + json.dumps(record, sort_keys=True)
@@ -258,6 +261,8 @@ class VideoWriter:
             raise ValueError(f"frame time {time:.6f}s does not come after the previous frame")
         self.last_source_pts = pts
         pts = self._on_container_clock(pts)
+        if self.last_pts is not None:
+            self.shown_for[self.last_pts] = pts - self.last_pts
         frame = av.VideoFrame.from_ndarray(pad_to(image, self.enc_width, self.enc_height), format="rgb24")
         frame = frame.reformat(format=self.spec.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.color_range)
         frame.pts = pts
@@ -309,14 +314,16 @@ class VideoWriter:
             self.on_encoded(len(packets))
 
     def _mux_packet(self, packet, last: bool = False) -> None:
-        """Mux one video packet. While closing, the packet of the last frame shown lasts until `end_pts`: a Matroska
-        track ends where pts + duration reach furthest. An MP4/MOV track also ends by the `last` packet muxed (its
-        dts + duration, from the first dts); with reordered (B-)frames that packet is not the last frame shown, so
-        it is stretched until the track reaches `end_pts` too."""
+        """Mux one video packet, lasting until the next frame shown (the last frame until `end_pts`): a track ends
+        where pts + duration reach furthest, and the muxer gives a packet without a duration one interval of the
+        stream's rate, the source's average: a mostly still screen recording's last frames ran its 61 s to 62.8 s.
+        An MP4/MOV track also ends by the `last` packet muxed (its dts + duration, from the first dts); with
+        reordered (B-)frames that packet is not the last frame shown, so it is stretched until the track reaches
+        `end_pts` too. (The next frame is written by now: the packet is muxed one behind the encoder, which gives at
+        most one packet per frame.)"""
         if self.first_dts is None:
             self.first_dts = packet.dts
-        if self.end_pts is not None and packet.pts == self.last_pts:
-            packet.duration = self.end_pts - packet.pts
+        packet.duration = self.shown_for.pop(packet.pts)
         if last and self.container.format.name in DTS_TIMED_FORMATS:
             packet.duration = max(packet.duration, self.end_pts - self.first_pts - (packet.dts - self.first_dts))
         self.container.mux(packet)
@@ -339,6 +346,7 @@ class VideoWriter:
                 self.notes.append(f"{len(self.moved)} frame{'s' if len(self.moved) > 1 else ''} shown up to "
                                   f"{float(max(self.moved) * self.time_base) * 1000:.1f} ms late: a .mkv file counts "
                                   f"whole milliseconds, and they were closer together")
+            self.shown_for[self.last_pts] = self.end_pts - self.last_pts
             for packet in self.stream.codec_context.encode_lazy(None):  # one at a time: progress keeps moving
                 packet.stream = self.stream
                 self._mux_video([packet])
