@@ -1,5 +1,7 @@
 """Is an existing output the finished result of its input (what lets a rerun of a batch skip it)?"""
 
+import pytest
+
 from videogen import make_video
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.verify import output_mismatch, packet_span
@@ -34,3 +36,50 @@ def test_the_output_of_an_mp4_whose_last_packets_are_damaged_counts_as_finished(
     summary = process_video(src, tmp_path / "out.mp4", upscale="bicubic", device="cpu")
     assert summary.frames_in < 30  # the damaged packets did not decode
     assert output_mismatch(src, summary.output, scale=4) is None
+
+
+# a screen recording's frames: stills held for seconds, a burst where something moved (a tester's screen.mkv: its
+# duration x 30 fps said 244 frames, and `interpolate` began at 0/488 to end at 44)
+SCREEN_TIMES = [0.0, 2.4] + [4.0 + i / 30 for i in range(15)] + [6.5, 8.0, 8.033, 8.067, 8.1]
+
+
+def test_a_variable_rate_mkv_is_counted_where_duration_x_rate_says_ten_times_its_frames(tmp_path):
+    from vsr_app.batch_progress import estimate
+    from vsr_app.video.reader import probe
+    from vsr_app.video.verify import with_counted_frames
+
+    screen = make_video(tmp_path / "screen.mkv", times=SCREEN_TIMES, frames=len(SCREEN_TIMES), fps=30)
+    info = probe(screen)
+    assert info.frame_count is None and info.estimated_frames > 200  # what the header allows: duration x rate
+    counted = with_counted_frames(info)
+    assert counted.estimated_frames == len(SCREEN_TIMES) and counted.duration == info.duration
+    assert estimate(screen, 2).frames == 2 * len(SCREEN_TIMES)  # a batch's total for `interpolate`
+    totals = []
+    process_video(screen, tmp_path / "out.mkv", upscale="bicubic", device="cpu",
+                  progress=lambda progress: totals.append(progress.total))
+    assert set(totals) == {len(SCREEN_TIMES)}
+
+
+def test_a_steady_rate_mkv_keeps_duration_x_rate_without_counting_its_packets(tmp_path, monkeypatch):
+    """A Matroska header counts no frames whatever the rate: a steady one is told from a sample, as counting every
+    packet of a 2-hour film took seconds."""
+    from vsr_app.video import verify
+    from vsr_app.video.reader import probe
+
+    info = probe(make_video(tmp_path / "steady.mkv", frames=150, fps=25, codec="libx265"))  # B-frames: times reordered
+    monkeypatch.setattr(verify, "packet_span", lambda path: pytest.fail("counted the packets of a steady rate"))
+    assert info.frame_count is None and verify.with_counted_frames(info) == info and info.estimated_frames == 150
+
+
+def test_a_long_variable_rate_video_takes_its_count_from_the_sampled_rate(tmp_path, monkeypatch):
+    """Past COUNT_LIMIT packets counting costs too much for a batch's or the viewer's opening: the samples' rate
+    stands for the whole, nearer than the stated one (here half the time at 10 fps, half at 5: 90 frames, not 119)."""
+    from vsr_app.video import verify
+    from vsr_app.video.reader import probe
+
+    times = [i / 10 for i in range(60)] + [6 + i / 5 for i in range(30)]
+    # every frame a keyframe (FFV1), so each seek lands where it aims in so short a file
+    info = probe(make_video(tmp_path / "phone.mkv", times=times, frames=len(times), fps=10, codec="ffv1"))
+    monkeypatch.setattr(verify, "COUNT_LIMIT", 50, raising=False)
+    monkeypatch.setattr(verify, "packet_span", lambda path: pytest.fail("counted the packets of a long video"))
+    assert info.estimated_frames >= 119 and 80 <= verify.with_counted_frames(info).estimated_frames <= 100
