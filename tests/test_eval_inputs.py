@@ -444,29 +444,50 @@ def test_a_sequence_too_large_for_memory_is_refused_before_scoring_suggesting_fr
 
 
 
-def test_a_stream_whose_header_gives_no_length_is_refused_as_it_is_read_when_too_large(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("name, times, says, decoded_frames", [
+    ("raw.h264", None, "(30 frames of 64x48)", 0),
+    ("fast.mkv", [0.092 * i for i in range(11)], "(at least 11 frames of 64x48)", 11),
+], ids=["no length: counted first", "estimated short: refused as read"])
+def test_a_video_whose_header_gives_no_frame_count_is_refused_when_too_large(tmp_path, capsys, monkeypatch, name,
+                                                                             times, says, decoded_frames):
     """A raw .h264 stream's header gives neither a frame count nor a duration, so the check before scoring passed it
-    by, and its frames filled memory until the kernel killed eval. It is read no further than one frame past what
-    fits, then refused in the same words."""
+    by, and its frames filled memory until the kernel killed eval: its packets are counted now, before a frame is
+    decoded. A count still estimated, and short (a Matroska file's frames 9% faster than its stated rate: 10 said, 11
+    there), is read no further than one frame past what fits, then refused in the same words."""
     from videogen import make_video
 
     from vsr_app import evaluate
     from vsr_app.video import limits
-    from vsr_app.video.reader import VideoReader, probe
+    from vsr_app.video.reader import VideoReader
 
-    raw = make_video(tmp_path / "raw.h264", frames=30)
-    assert probe(raw).estimated_frames is None
+    video = make_video(tmp_path / name, frames=len(times) if times else 30, times=times)
     per_frame = 64 * 48 * 3 * evaluate.VSR_COPIES  # bicubic needs no memory of its own
     monkeypatch.setattr(limits, "available_memory", lambda: int(10.5 * per_frame))
     decoded = []
     frames = VideoReader.frames
     monkeypatch.setattr(VideoReader, "frames",
                         lambda self, *args, **kwargs: (decoded.append(f) or f for f in frames(self, *args, **kwargs)))
-    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(raw))
-    assert "scoring sequence 'raw' (at least 11 frames of 64x48) needs about " in err and " of memory, but only " in err
-    assert "--frames 10 scores the first 10 of each sequence" in err and len(decoded) == 11
-    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(raw), "--frames", "10", "--json"]) == 0
-    assert _strict(capsys.readouterr().out)["sequences"]["raw"]["frames"] == 10
+    err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(video))
+    assert f"scoring sequence '{video.stem}' {says} needs about " in err and " of memory, but only " in err
+    assert "--frames 10 scores the first 10 of each sequence" in err and len(decoded) == decoded_frames
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(video), "--frames", "10", "--json"]) == 0
+    assert _strict(capsys.readouterr().out)["sequences"][video.stem]["frames"] == 10
+
+
+def test_a_variable_frame_rate_video_is_planned_by_the_frames_it_has(tmp_path, capsys, monkeypatch):
+    """A screen recording's .mkv states no frame count, and its duration x frame rate can be ten times the frames
+    there are: eval planned 110 frames of this one's 20, and refused it for memory they fit in."""
+    from videogen import make_video
+
+    from vsr_app import evaluate
+    from vsr_app.video import limits
+
+    times = [0.1 * i for i in range(10)] + [10 + 0.1 * i for i in range(10)]  # a 9 s pause: no change on the screen
+    video = make_video(tmp_path / "screen.mkv", frames=20, times=times)
+    assert [plan.frames for plan in evaluate.plan_sequences(video, None, 1, 1)] == [20]
+    monkeypatch.setattr(limits, "available_memory", lambda: int(30.5 * 64 * 48 * 3 * evaluate.VSR_COPIES))
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(video), "--json"]) == 0
+    assert _strict(capsys.readouterr().out)["sequences"]["screen"]["frames"] == 20
 
 
 def test_eval_decodes_each_png_frame_once(tmp_path, monkeypatch):

@@ -233,10 +233,13 @@ class MemoryRoom(NamedTuple):
 
 def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_side: int) -> list[Planned]:
     """Every sequence under `data`, each one checked before any model runs, none of them held in memory: a video by
-    its header (`probe`), a folder of frames by each frame's size and damage (`image_size`: a PNG is not decoded for
+    its header (`probe`), its frames counted from its packets where the header does not say how many
+    (`with_counted_frames`: duration x frame rate can be ten times a screen recording's frames, which were refused for
+    memory they fit in), a folder of frames by each frame's size and damage (`image_size`: a PNG is not decoded for
     it). A folder of ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a
     time."""
     from vsr_app.video.reader import probe
+    from vsr_app.video.verify import with_counted_frames
 
     if frames is not None and frames < 1:
         raise VsrAppError("--frames must be at least 1")
@@ -249,7 +252,7 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
             check_sequence(name, len(files), sizes, min_frames, min_side)
             plans.append(Planned(source, name, *min(sizes), len(files)))
         else:
-            info = probe(source)
+            info = with_counted_frames(probe(source))
             count = info.estimated_frames
             count = min(count, frames) if count and frames else count or frames
             check_sequence(name, count, {(info.width, info.height)}, min_frames, min_side)
@@ -261,7 +264,7 @@ def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int 
     """Refuse, before any model runs, a sequence whose frames would not fit in memory: each is scored whole, `copies`
     of each frame held at once (VSR: the truth, its x4 downscale and the output), with the `engine`'s own
     temporaries (on `scale`-times-smaller input) on top; --frames fits it. Returns the plans with that room, which
-    reading a video whose header gives no length (a raw .h264 stream) checks as it goes (`_read_planned`)."""
+    reading a video whose length is estimated, or not known, checks as it goes (`_read_planned`)."""
     from vsr_app.video.limits import available_memory
 
     available = available_memory()
@@ -279,9 +282,10 @@ def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int 
 
 def _read_planned(plan: Planned, limit: int | None, min_frames: int, min_side: int,
                  prepare: Callable | None = None, deinterlace: bool = True) -> Sequence:
-    """A planned sequence read (`read_sequence`), its length checked again: a video's header may have said more, or
-    nothing. No more frames are read than fit in its room, and one more, which refuses it as the check before any
-    model ran would have: a raw stream's frames filled memory until the kernel killed eval, without a word."""
+    """A planned sequence read (`read_sequence`), its length checked again: a video's header may have said more, and
+    an estimate fewer. No more frames are read than fit in its room, and one more, which refuses it as the check
+    before any model ran would have: a raw stream's frames filled memory until the kernel killed eval, without a
+    word."""
     if plan.room is not None:
         most = max(plan.room.frames(), 0) + 1
         limit = most if limit is None else min(limit, most)
