@@ -169,6 +169,13 @@ def test_a_phones_uneven_frame_gaps_in_a_pan_are_no_cuts(clip_frames):
     assert timed_cuts(frames) == []
 
 
+def test_a_phones_dropped_frames_in_a_pan_are_no_cut(clip_frames):
+    """A sixth of a second among 1/60 s gaps is 10 times its neighbours, past MAX_PACE, yet under PAUSE_SECONDS: the
+    rate's jitter still, scaled within MAX_PACE (judged unscaled, as a pause, it was a cut)."""
+    gaps = [1 / 60] * 40 + [1 / 6] + [1 / 60] * 40
+    assert timed_cuts(vfr_pan(clip_frames, gaps)) == []
+
+
 def test_a_cut_across_a_long_pause_or_a_short_gap_is_still_found(clip_frames):
     """A gap over MAX_PACE times its neighbour's is a pause, judged as at a constant rate: a recording paused for 2 s
     and resumed on another shot, still moving, is a cut. Below it a clear cut is found in a long gap too."""
@@ -202,6 +209,8 @@ def test_a_held_picture_is_a_pause_a_dropped_frame_or_a_slow_steady_rate_is_not(
     screen = [None, 1 / 30, 1 / 30, 3.0, 1 / 30]  # a screen recorder: nothing written for 3 s
     assert [pause_at(screen, i) for i in range(5)] == [False, False, False, True, False]
     assert pause_at([None, 2.0, 1 / 30], 1)  # at the start: the gap after it is enough
+    click = [None, 1 / 30, 1 / 30, 3.0, 2.5, 1 / 30]  # one changed frame between two holds: both hold
+    assert [pause_at(click, i) for i in range(6)] == [False, False, False, True, True, False]
     assert not any(pause_at([None, 1 / 60, 0.1, 1 / 60], i) for i in range(4))  # a phone's dropped frames
     assert not any(pause_at([None, 2.0, 2.0, 2.0], i) for i in range(4))  # a time-lapse at 0.5 fps
     assert not pause_at([None, 3.0], 1) and not pause_at(None, 1)  # nothing beside it to compare; no times

@@ -97,8 +97,8 @@ def _file_lines(index: int, count: int, result) -> str:
     reason = f": {result.reason}" if result.reason else ""
     from vsr_app.video.pipeline import breaks_text
 
-    if held := breaks_text(result.scene_cuts, result.flashes, result.pauses):
-        reason += f" ({held})"
+    if repeats := breaks_text(result.scene_cuts, result.flashes, result.pauses):
+        reason += f" ({repeats})"
     return "\n".join([shown_name(f"{head}{result.status:<9} {result.input}{reason}"),
                       *(shown_name(f"{' ' * len(head)}note: {note}") for note in result.notes)])
 

@@ -598,7 +598,7 @@ class BatchPanel(QWidget):
         self._set_text(time, fmt.duration(result.seconds) if ok else "")
         text = result.output if ok else self._reason(result.reason or "", result.input)
         # as the command line's line says them: where interpolation repeated a frame rather than blend two shots
-        notes = [held] if (held := breaks_text(result.scene_cuts, result.flashes, result.pauses)) else []
+        notes = [repeats] if (repeats := breaks_text(result.scene_cuts, result.flashes, result.pauses)) else []
         notes += result.notes
         if notes:
             text += "  (" + "; ".join(notes) + ")"

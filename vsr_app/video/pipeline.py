@@ -213,8 +213,8 @@ class PipelineSummary:
         rate = fps_text(self.fps)
         text = (f"wrote {self.output}: {self._frame_counts()}, {wi}x{hi} -> {wo}x{ho}, "
                 f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
-        if held := breaks_text(self.scene_cuts, self.flashes, self.pauses):
-            text += f", {held}"
+        if repeats := breaks_text(self.scene_cuts, self.flashes, self.pauses):
+            text += f", {repeats}"
         return text + "".join(f"; {n}" for n in self.notes)
 
     def _frame_counts(self) -> str:

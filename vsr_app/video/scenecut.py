@@ -33,9 +33,10 @@ A phone records at a variable frame rate: in a pan, a frame 1/20 s after the las
 1/60 s after, a spike that is no cut (up to 8 were found in a 3 s synthetic pan). Where the frames' times are known,
 a neighbouring difference is scaled by the ratio of the time gaps, to the power PACE_EXPONENT, before the spike test:
 over the project's clips a frame two steps on differs 1.43-1.73 times as much as one step on, three steps on
-1.71-2.29 times (medians; benchmarks/scene_cut_pace.py), about the 0.7th power. A gap over MAX_PACE times its
-neighbour's is a pause (a screen recorder waiting for a change, frames dropped), not jitter: judged as at a constant
-rate, or a cut across it would need the difference of unrelated pictures. At a constant frame rate the gaps are
+1.71-2.29 times (medians; benchmarks/scene_cut_pace.py), about the 0.7th power (the gaps' ratio taken within MAX_PACE). A
+gap of PAUSE_SECONDS or more, over MAX_PACE times the other, is a pause (`pause_at`: a screen recorder waiting for a
+change), not jitter: judged as at a constant rate, or a cut across it would need the difference of unrelated
+pictures. At a constant frame rate the gaps are
 equal and nothing changes. The price: a cut inside fast motion, with the lowest ratios, is missed when the gap at the
 cut is longer than those beside it, as it would be were the motion as fast as the gap implies (scene_cuts.mp4's 3.04 s
 cut, its weakest, in each of 6 random frame drops; in 3 of them without the times). In cockatoo.mp4's whip, with
@@ -58,8 +59,8 @@ MIN_RATIO = 2.0  # against the larger of the neighbouring differences (+2 to ign
 CERTAIN_DIFFERENCE = 45.0  # unrelated pictures: a cut with no spike needed
 HELD_DIFFERENCE = 1.0  # below it a frame repeats the one before (compression noise stays well under it)
 REACH = 3  # pairs a neighbour search may look past held frames (animation on threes)
-MAX_PACE = 4.0  # the largest ratio of two pairs' time gaps that is a variable rate's jitter
-PAUSE_SECONDS = 0.25  # a gap this long, over MAX_PACE times those beside it, is a held picture (`pause_at`)
+MAX_PACE = 4.0  # two pairs' time gaps' ratio is taken within it; a long gap over it is a pause
+PAUSE_SECONDS = 0.25  # a gap this long, over MAX_PACE times the shortest near it, is a held picture (`pause_at`)
 PACE_EXPONENT = 0.7  # a difference grows as the time gap to this power (the project's clips: module docstring)
 CONTEXT = REACH + 1  # pairs on each side of a pair that cut_at reads (a one-frame shot's far side is one further)
 
@@ -90,10 +91,13 @@ Gaps = Sequence[float | None] | None  # the time gaps of the pairs, indexed as t
 
 
 def _pace(gaps: Gaps, here: int, there: int) -> float:
-    """What pair `there`'s difference is multiplied by to be compared with pair `here`'s, from their time gaps' ratio:
-    1 where either gap is unknown, or where one is over MAX_PACE times the other (a pause, not a rate's jitter)."""
+    """What pair `there`'s difference is multiplied by to be compared with pair `here`'s, from their time gaps' ratio
+    (within MAX_PACE: a phone's dropped frames, a sixth of a second among 1/60 s gaps, are still its jitter); 1 where
+    either gap is unknown, or where one is a pause: PAUSE_SECONDS or longer and over MAX_PACE times the other."""
     ratio = gaps[here] / gaps[there] if gaps is not None and gaps[here] and gaps[there] else 1.0
-    return ratio ** PACE_EXPONENT if 1 / MAX_PACE <= ratio <= MAX_PACE else 1.0
+    if not 1 / MAX_PACE <= ratio <= MAX_PACE and max(gaps[here], gaps[there]) >= PAUSE_SECONDS:
+        return 1.0
+    return min(MAX_PACE, max(1 / MAX_PACE, ratio)) ** PACE_EXPONENT
 
 
 def _neighbour(diffs: Sequence[float | None], gaps: Gaps, pairs: Iterable[int], here: int) -> float | None:
@@ -158,15 +162,16 @@ def new_shot_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> boo
 
 
 def pause_at(gaps: Gaps, i: int) -> bool:
-    """Whether the source held its picture over pair i's gap: PAUSE_SECONDS or longer and over MAX_PACE times each
-    known gap beside it (one at least). A screen recorder writes a frame only on a change, so its 3 s gap before a
-    scroll showed the frame before it all along: an in-between halfway showed the scroll starting 1.5 s early, before
-    its click was heard. A phone's dropped frames (a tenth of a second) and a time-lapse's steady long gaps are no
-    pauses, and are interpolated."""
+    """Whether the source held its picture over pair i's gap: PAUSE_SECONDS or longer and over MAX_PACE times the
+    shortest known gap within CONTEXT pairs of it. A screen recorder writes a frame only on a change, so its 3 s gap
+    before a scroll showed the frame before it all along: an in-between halfway showed the scroll starting 1.5 s
+    early, before its click was heard. The shortest, not the next, gap: a click's one changed frame between two holds
+    (1/30 s, 3 s, 2.5 s) holds twice. A phone's dropped frames (a tenth of a second) and a time-lapse's steady long
+    gaps are no pauses, and are interpolated."""
     if gaps is None or not 0 <= i < len(gaps) or not gaps[i] or gaps[i] < PAUSE_SECONDS:
         return False
-    around = [gaps[j] for j in (i - 1, i + 1) if 0 <= j < len(gaps) and gaps[j]]
-    return bool(around) and gaps[i] > MAX_PACE * max(around)
+    near = [gaps[j] for j in range(max(0, i - CONTEXT), min(len(gaps), i + CONTEXT + 1)) if j != i and gaps[j]]
+    return bool(near) and gaps[i] > MAX_PACE * min(near)
 
 
 def breaks_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
@@ -204,14 +209,15 @@ def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
         first += 1
 
 
-def gap_window(prev: T | None, a: T, b: T, nxt: T | None, cuts: tuple[bool, bool, bool], inputs: int) -> list[T] | None:
+def gap_window(prev: T | None, a: T, b: T, nxt: T | None, breaks: tuple[bool, bool, bool],
+               inputs: int) -> list[T] | None:
     """The frames an interpolator sees for the gap a -> b, never across a cut or a pause: None when one lies in the
     gap (the caller repeats `a`); a 4-frame window's outer frames stop at one, as at the video's ends (`prev`/`nxt`
-    None), with the nearest frame repeated. `cuts`: whether the picture breaks (`breaks_at`) before a, b, nxt. The
+    None), with the nearest frame repeated. `breaks`: whether the picture breaks (`breaks_at`) before a, b, nxt. The
     export and the Compare view both use it, so the preview shows what the export writes."""
-    cut_a, cut_b, cut_next = cuts
-    if cut_b:
+    break_a, break_b, break_next = breaks
+    if break_b:
         return None
     if inputs == 2:
         return [a, b]
-    return [prev if prev is not None and not cut_a else a, a, b, nxt if nxt is not None and not cut_next else b]
+    return [prev if prev is not None and not break_a else a, a, b, nxt if nxt is not None and not break_next else b]
