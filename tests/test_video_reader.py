@@ -451,3 +451,27 @@ def test_interlaced_clips_of_every_short_length_keep_their_frame_count(tmp_path)
         path = make_video(tmp_path / f"{count}.mkv", images=woven_fields(count), fps=25, interlaced=True)
         times = [f.time for f in VideoReader(path).frames()]
         assert times == pytest.approx([i / 25 for i in range(count)]), count
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv420p10le"])
+def test_every_grey_level_decodes_to_its_rgb_value(tmp_path, pix_fmt):
+    """swscale's default 4:2:0/4:2:2 path rounded down at 8 bits (half a level darker on average) and lost gain at
+    10 bits (a white of Y=940 read 253): each limited-range code value must read as the nearest RGB level."""
+    shift = 2 if "10" in pix_fmt else 0
+    codes = np.arange(16 << shift, (235 << shift) + 1, dtype=np.uint16)  # every code value in the limited range
+    path = tmp_path / "ramp.mkv"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("ffv1", rate=1)
+        stream.width, stream.height, stream.pix_fmt = len(codes), 2, pix_fmt
+        stream.codec_context.colorspace = 1  # BT.709
+        frame = av.VideoFrame(len(codes), 2, pix_fmt)
+        dtype = np.uint16 if shift else np.uint8
+        for i, plane in enumerate(frame.planes):  # the ramp in Y, neutral chroma
+            row = np.zeros(plane.line_size // np.dtype(dtype).itemsize, dtype)
+            row[:plane.width] = codes if i == 0 else 128 << shift
+            plane.update(np.tile(row, plane.height).tobytes())
+        container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    image = next(VideoReader(path).frames()).image
+    exact = (codes - (16 << shift)) / (219 << shift) * 255
+    assert np.abs(image[0, :, 1] - exact).max() <= 0.51  # rounded to the nearest level (swscale's fixed point: 0.504)

@@ -24,6 +24,8 @@ def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
     image may lack it; scripts/device_round.py)."""
     import av
 
+    from vsr_app.video.reader import RGB_FLAGS
+
     buf = io.BytesIO()
     h, w = frames[0].shape[:2]
     eh, ew = h - h % 2, w - w % 2
@@ -34,8 +36,8 @@ def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
             out.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:eh, :ew]), format="rgb24")))
         out.mux(stream.encode())
     buf.seek(0)
-    with av.open(buf) as src:
-        decoded = [f.to_ndarray(format="rgb24") for f in src.decode(video=0)]
+    with av.open(buf) as src:  # converted as the app's reader converts a user's video
+        decoded = [f.to_ndarray(format="rgb24", interpolation=RGB_FLAGS) for f in src.decode(video=0)]
     # an odd edge row/column (x264 needs even sizes) is taken from the clean input
     return [np.concatenate([np.concatenate([d, f[:eh, ew:]], 1), f[eh:]], 0) for d, f in zip(decoded, frames)]
 

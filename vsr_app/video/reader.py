@@ -43,7 +43,7 @@ import av
 import cv2
 import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
-from av.video.reformatter import Colorspace
+from av.video.reformatter import Colorspace, Interpolation
 
 from vsr_app.errors import VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
@@ -85,7 +85,8 @@ class VideoInfo:
 
     @property
     def estimated_frames(self) -> int | None:
-        """Frame count for progress bars: the header's count, else duration x fps."""
+        """Frame count for progress bars: the header's count, else duration x fps (ten times the frames there are in
+        a screen recording's .mkv, which `verify.with_counted_frames` samples and counts)."""
         if self.frame_count:
             return self.frame_count
         if self.duration:
@@ -385,6 +386,12 @@ def is_hd(width: int, height: int) -> bool:
     return width >= 1280 or height > 576
 
 
+# swscale's default YUV -> RGB for 4:2:0 and 4:2:2 rounds down at 8 bits (0.5 of a level darker on average, up to
+# 2.6 off in colours) and loses gain at 10 and 12 bits (a 10-bit white came out 253); accurate rounding with full
+# chroma interpolation is exact to rounding at every depth (benchmarks/decode_levels.py)
+RGB_FLAGS = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
+
+
 def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     """The frame as RGB, and whether it had a pixel that is not opaque (its alpha channel, which RGB drops). Each
     frame is looked at: a clip that fades out or a title that starts opaque went without a word, when only the first
@@ -396,11 +403,11 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
         matrix = Colorspace.ITU709 if is_hd(frame.width, frame.height) else Colorspace.ITU601
     transparent = False
     if any(component.is_alpha for component in frame.format.components):
-        rgba = frame.to_ndarray(format="rgba", src_colorspace=matrix)
+        rgba = frame.to_ndarray(format="rgba", src_colorspace=matrix, interpolation=RGB_FLAGS)
         transparent = bool((rgba[..., 3] < 255).any())
         image = rgba[..., :3]
     else:
-        image = frame.to_ndarray(format="rgb24", src_colorspace=matrix)
+        image = frame.to_ndarray(format="rgb24", src_colorspace=matrix, interpolation=RGB_FLAGS)
     degrees, mirrored = orientation
     if degrees or mirrored:
         turned = np.rot90(image, k=degrees // 90)
