@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from videogen import pattern_frame, video_and_picture
+from videogen import make_video, pattern_frame, video_and_picture
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import codec_name
@@ -241,6 +241,17 @@ def test_a_default_flag_the_output_adds_is_named(tmp_path, out_suffix):
     assert not added_defaults(write(unmarked, tmp_path / "out.mkv").notes)
     first = make_source(tmp_path / "first.mkv", audio=[({}, D.default), ({}, D(0))])
     assert not added_defaults(write(first, tmp_path / f"first{out_suffix}").notes)
+
+
+@pytest.mark.parametrize("src_suffix, audio", [(".ts", "aac"), (".avi", "pcm_s16le"), (".mkv", "aac")])
+def test_a_lone_audio_track_the_output_marks_default_is_not_named(tmp_path, src_suffix, audio):
+    """A camcorder's .mts, .avi or .mpg cannot mark a track default: a batch of them into .mp4 had the note on every
+    file, where the only audio track plays whether marked or not."""
+    source = make_video(tmp_path / f"camera{src_suffix}", frames=4, audio=audio)
+    out = tmp_path / "out.mp4"
+    assert not added_defaults(write(source, out).notes)
+    with av.open(str(out)) as container:
+        assert [s.disposition for s in container.streams.audio] == [av.stream.Disposition.default]  # the muxer's
 
 
 def test_an_empty_tag_is_not_said_lost(tmp_path):

@@ -134,6 +134,43 @@ def test_an_end_before_the_last_frame_is_refused_and_nothing_is_left(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+class GroupedEncoder:
+    """A video stream whose encoder gives its packets three frames at a time, in decode order: the third frame's (the
+    reference the two before it are predicted from) first, as B-frame encoders on FFmpeg's send/receive API do (nvenc,
+    svt-av1). FFV1's packets, each a keyframe, held back, reordered and given decode times before their own."""
+
+    def __init__(self, stream):
+        self.stream, self.held = stream, []
+        stream.codec_context.gop_size = 1  # each decodes alone, in any order
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def encode(self, frame):
+        self.held += self.stream.encode(frame)
+        if len(self.held) < 3:
+            return []
+        group, self.held = [self.held[2], *self.held[:2]], []
+        step = group[2].pts - group[1].pts
+        for k, packet in enumerate(group):
+            packet.dts = group[1].pts - (2 - k) * step
+        return group
+
+
+def test_an_encoder_giving_several_packets_at_once_is_written(tmp_path):
+    """The reference frame's packet came before the next frame was written, so its duration was not known yet:
+    a bare KeyError out of write()."""
+    times = [i / 30 for i in range(9)]
+    writer = VideoWriter(tmp_path / "out.mkv", width=64, height=48, frame_rate=30, codec="ffv1")
+    writer.stream = GroupedEncoder(writer.stream)
+    for i, t in enumerate(times):
+        writer.write(panning(i), t)
+    writer.stream = writer.stream.stream  # all given: the flush at close() reads the stream itself
+    result = writer.close()
+    assert result.frames == len(times) and result.duration == pytest.approx(9 / 30)
+    assert [f.time for f in VideoReader(result.path).frames()] == pytest.approx(times, abs=1e-3)
+
+
 @pytest.fixture(scope="module")
 def fast_clip(tmp_path_factory):
     """600 frames a second (a high-speed camera): doubled, 1200, frames 0.83 ms apart."""

@@ -27,9 +27,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.export_dialog import deinterlace_box
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.widgets import (WarningLabel, announce, bind_name, fill_models, name_form_fields,
+from vsr_app.gui.widgets import (WarningLabel, announce, bind_name, deinterlace_box, fill_models, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
-from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, fill_models, name_form_fields,
-                                 open_with_system, path_row, self_ensemble_box)
+from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, deinterlace_box, fill_models,
+                                 name_form_fields, open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo, resolve
@@ -33,17 +33,6 @@ from vsr_app.video.output_paths import check_output_name, first_free, output_suf
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
-
-
-def deinterlace_box(settings: QSettings, key: str) -> QCheckBox:
-    """`--deinterlace auto` ticked, `off` unticked (progressive video flagged interlaced by mistake, which bwdif
-    softens), remembered under `key`; the Batch tab has it too."""
-    box = QCheckBox("Deinterlace interlaced frames")
-    box.setToolTip("Frames flagged interlaced are deinterlaced where their pictures look interlaced. Untick for "
-                   "progressive video flagged interlaced by mistake (some camcorders, captures, phone apps), which "
-                   "deinterlacing softens. The Compare view always deinterlaces.")
-    box.setChecked(settings.value(key, "true") in (True, "true"))
-    return box
 
 
 def output_folder(source: str) -> Path:

@@ -42,14 +42,31 @@ def path_row(edit: QLineEdit, browse: QPushButton, pick: Callable[[], None]) -> 
     return row
 
 
+def _remembered_box(text: str, tip: str, settings: QSettings, key: str, default: bool) -> QCheckBox:
+    """A checkbox ticked as `settings` hold under `key` (as it was left last time), `default` until it is saved."""
+    box = QCheckBox(text)
+    box.setToolTip(tip)
+    box.setChecked(settings.value(key, default) in (True, "true"))
+    return box
+
+
 def self_ensemble_box(settings: QSettings, key: str) -> QCheckBox:
     """The option to upscale each frame's 8 flips and transposes and average them (inference.SelfEnsembleUpscaler),
     remembered under `key`."""
-    box = QCheckBox("Self-ensemble the upscale (8x slower)")
-    box.setToolTip("Upscale every flip and transpose of each frame and average the eight results: slightly better "
-                   "(about +0.08 dB on Vid4 for the default student) for eight times the time")
-    box.setChecked(settings.value(key, "false") in (True, "true"))
-    return box
+    return _remembered_box("Self-ensemble the upscale (8x slower)",
+                           "Upscale every flip and transpose of each frame and average the eight results: slightly "
+                           "better (about +0.08 dB on Vid4 for the default student) for eight times the time",
+                           settings, key, default=False)
+
+
+def deinterlace_box(settings: QSettings, key: str) -> QCheckBox:
+    """`--deinterlace auto` ticked, `off` unticked (progressive video flagged interlaced by mistake, which bwdif
+    softens), remembered under `key`."""
+    return _remembered_box("Deinterlace interlaced frames",
+                           "Frames flagged interlaced are deinterlaced where their pictures look interlaced. Untick "
+                           "for progressive video flagged interlaced by mistake (some camcorders, captures, phone "
+                           "apps), which deinterlacing softens. The Compare view always deinterlaces.",
+                           settings, key, default=True)
 
 
 def _add_model_item(combo: QComboBox, name: str, label: str, info: ModelInfo | None) -> None:

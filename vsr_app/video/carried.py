@@ -130,15 +130,20 @@ class SilentDrops:
     """What the source gave the output that its muxer may drop without a word, checked in the finished file: the
     container's tags (the mp4/mov muxers write only the keys they have an atom for: a Matroska file's
     DATE_RECORDED, a .mov's description) and each track's flags (a .mov keeps only 'default'); and the 'default'
-    flag the mp4/mov muxers add where the source gave none (a rip's tracks all unmarked, to be picked by language)."""
+    flag the mp4/mov muxers add where the source gave none (a rip's tracks all unmarked, to be picked by language),
+    where it changes what plays: a subtitle track so marked is shown unasked, and of several audio tracks the marked
+    one plays. A lone audio track plays anyway (a camcorder's .mts, .avi or .mpg, whose containers mark none)."""
 
     def __init__(self, kind: str, suffixes: Iterable[str]):
         self.kind, self.suffixes = kind, suffixes
         self.tags: list[str] = []
         self.flags: dict[int, tuple[str, list[str]]] = {}  # output stream index -> (its label, the source's flags)
+        self.default_matters: set[int] = set()  # output stream indices whose added default flag is noted
 
     def add_track(self, out, stream, label: str) -> None:
         self.flags[out.index] = (label, [f for f in TRACK_FLAGS if av.stream.Disposition[f] in stream.disposition])
+        if stream.type == "subtitle" or len(stream.container.streams.audio) > 1:
+            self.default_matters.add(out.index)
 
     def notes(self, path: Path) -> list[str]:
         """Notes naming what of it the finished output at `path` does not hold, and a default flag it holds unasked."""
@@ -158,7 +163,7 @@ class SilentDrops:
                 them = "them" if len(gone) > 1 else "it"
                 notes.append(f"{label}: its {' and '.join(gone)} flag{'s' if len(gone) > 1 else ''} not kept (the "
                              f"{self.kind} container cannot hold {them})")
-            if av.stream.Disposition.default in has and "default" not in flags:
+            if index in self.default_matters and av.stream.Disposition.default in has and "default" not in flags:
                 notes.append(f"{label}: marked default in the output, not in the source (the {self.kind} container "
                              "marks the first track of each kind default when none is)")
         return notes

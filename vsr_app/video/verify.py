@@ -80,7 +80,7 @@ def packet_rate(info: VideoInfo) -> float | None:
 SAMPLE_WINDOWS = 8
 SAMPLE_PACKETS = 64
 RATE_SLACK = 0.1  # a sampled rate this close to the stated one: duration x rate stands
-COUNT_LIMIT = 50_000  # packets counted at most (~1 s); past it the count is the sampled rate x duration
+COUNT_LIMIT = 50_000  # packets counted at most (~1 s); past it the count is the sampled (or stated) rate x duration
 
 
 def with_counted_frames(info: VideoInfo) -> VideoInfo:
@@ -90,8 +90,9 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
     long cannot be played, stepped or analysed, and an export or batch of them showed no percentage or time left: the
     packets are counted, and timed. With a duration (Matroska, MPEG-TS), a variable rate's duration x rate can be ten
     times the frames there are (a screen recording's pauses: 244 said, 22 there), so the rate is sampled
-    (`sampled_rate`), and where it strays from the stated one the packets are counted, up to COUNT_LIMIT. Demuxing only
-    (no decoding); decoding still corrects the count when it reaches the real end.
+    (`sampled_rate`), and where it strays from the stated one the packets are counted, up to COUNT_LIMIT: past it the
+    count is the sampled rate x duration (the stated one's where sampling failed). Demuxing only (no decoding);
+    decoding still corrects the count when it reaches the real end.
     """
     if info.frame_count:
         return info
@@ -101,14 +102,30 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
     rate = sampled_rate(info)
     if rate is not None and abs(rate - info.fps) <= RATE_SLACK * info.fps:
         return info
-    if rate is not None and rate * info.duration > COUNT_LIMIT:
-        return replace(info, frame_count=round(rate * info.duration))
-    return replace(info, frame_count=packet_span(info.path).frames or None)
+    counted = counted_frames(info.path, COUNT_LIMIT)
+    if counted is not None:
+        return replace(info, frame_count=counted or None)
+    return info if rate is None else replace(info, frame_count=round(rate * info.duration))
+
+
+def counted_frames(path: str | os.PathLike, limit: int) -> int | None:
+    """How many frames the video packets of `path` show, demuxing only; None past `limit` of them (14-29 us each:
+    a 2-hour film's all took 3-6 s)."""
+    try:
+        with av.open(str(path)) as container:
+            shown = _shown_packets(container, video_stream(container, path))
+            count = sum(1 for _ in islice(shown, limit + 1))
+    except (av.FFmpegError, OSError) as exc:
+        raise cannot_read(path, exc) from exc
+    return count if count <= limit else None
 
 
 def sampled_rate(info: VideoInfo) -> float | None:
     """Frames a second over SAMPLE_WINDOWS runs of packets spread evenly over the video (a seek to each, demuxing
-    only: 0.03-0.14 s for 10-minute and 2-hour 1080p MKVs); None where they cannot say (no times, a seek that fails)."""
+    only: 0.03-0.14 s for 10-minute and 2-hour 1080p MKVs); None where they cannot say (no duration to spread them
+    over, no times, a seek that fails)."""
+    if not info.duration:
+        return None
     steps, seconds = 0, 0.0
     try:
         with av.open(info.path) as container:

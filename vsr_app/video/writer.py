@@ -319,11 +319,15 @@ class VideoWriter:
         stream's rate, the source's average: a mostly still screen recording's last frames ran its 61 s to 62.8 s.
         An MP4/MOV track also ends by the `last` packet muxed (its dts + duration, from the first dts); with
         reordered (B-)frames that packet is not the last frame shown, so it is stretched until the track reaches
-        `end_pts` too. (The next frame is written by now: the packet is muxed one behind the encoder, which gives at
-        most one packet per frame.)"""
+        `end_pts` too. (The next frame is written by now where the encoder gives one packet per frame, as x264, x265,
+        FFV1 and ProRes do: the packet is muxed one behind it. One that gives several from a call, a reference frame's
+        before the B-frames shown earlier (nvenc, svt-av1), may hand over a frame's packet first: its duration is left
+        to the muxer.)"""
         if self.first_dts is None:
             self.first_dts = packet.dts
-        packet.duration = self.shown_for.pop(packet.pts)
+        shown_for = self.shown_for.pop(packet.pts, None)
+        if shown_for is not None:
+            packet.duration = shown_for
         if last and self.container.format.name in DTS_TIMED_FORMATS:
             packet.duration = max(packet.duration, self.end_pts - self.first_pts - (packet.dts - self.first_dts))
         self.container.mux(packet)
