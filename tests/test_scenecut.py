@@ -233,7 +233,8 @@ def test_interpolation_holds_a_paused_picture_in_the_export_and_the_compare_view
                        codec="ffv1", pix_fmt="bgr0")
     summary = process_video(video, tmp_path / "x2.mkv", interpolate="blend", device="cpu", codec="ffv1")
     assert (summary.scene_cuts, summary.flashes, summary.pauses) == (0, 0, 1)
-    assert "1 pause" in summary.line() and any("the frame before each repeated" in note for note in summary.notes)
+    assert summary.line().count("pause") == 2  # counted once ("1 pause"), then said what it is ("at a pause ...")
+    assert any(note.startswith("at a pause (the source held its picture") for note in summary.notes)
     out = [f.image for f in VideoReader(summary.output).frames()]
     np.testing.assert_array_equal(out[3], out[2])  # the in-between of the pause: the held page, not a blend
     assert not np.array_equal(out[5], out[4])  # the scroll is interpolated

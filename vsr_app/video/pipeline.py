@@ -507,9 +507,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
-    if interpolate is not None and (pauses := stats["pauses"]):
-        notes.append(f"{pauses} pause{'s' * (pauses > 1)} (a picture held {PAUSE_SECONDS:g} s or more, as a screen "
-                     f"recorder writes a frame only on a change): the frame before each repeated, not blended across")
+    if interpolate is not None and stats["pauses"]:  # counted in the line (`breaks_text`); said what they are once
+        notes.append(f"at a pause (the source held its picture {PAUSE_SECONDS:g} s or more, as a screen recorder writes "
+                     f"a frame only on a change) the frame before is repeated, not blended across")
     if size_changed := reader.size_change_note(first_frame=1):
         notes.append(size_changed)
     if abs(result.duration - input_duration) > 1.5 * interval:
