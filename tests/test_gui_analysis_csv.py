@@ -84,38 +84,48 @@ def test_interpolation_in_betweens_are_halves_and_a_running_analysis_saves_what_
 
 
 def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_csv(plot, save_as, tmp_path):
-    """Both sides repeat a frame at a cut, no model having run: their 100 dB raised a clip's mean by 1.2 dB."""
+    """Both sides repeat a frame at a cut, no model having run: their 100 dB raised a clip's mean by 1.2 dB. Each is
+    named as the export's summary names it: a flash's two in-betweens are one flash, not "scene cuts or pauses"."""
     plot.reset("a vs b", first=1.5, video=str(tmp_path / "cuts.mkv"), task="interpolate", sides=("vfi", "blend"))
-    for position, psnr in enumerate((30.0, 100.0, 32.0, 100.0)):
-        plot.add_point(position, 4, psnr, 1.0 if psnr == 100.0 else 0.9, psnr == 100.0)
+    kinds = {1: "scene cut", 3: "flash", 4: "flash", 6: "pause"}
+    for position, psnr in enumerate((30.0, 100.0, 32.0, 100.0, 100.0, 34.0, 100.0)):
+        plot.add_point(position, 7, psnr, 1.0 if psnr == 100.0 else 0.9, kinds.get(position))
     plot.finished(complete=True)
-    assert plot.summary.text().startswith("4 / 4 frames   \u00b7   mean PSNR 31.00 dB   \u00b7   mean SSIM 0.9000")
-    assert "2 in-betweens at scene cuts or pauses left out (both sides repeat a frame)" in plot.summary.text()
+    assert plot.summary.text().startswith("7 / 7 frames   \u00b7   mean PSNR 32.00 dB   \u00b7   mean SSIM 0.9000")
+    assert "4 in-betweens left out at 1 scene cut, 1 flash, 1 pause (both sides repeat a frame)" in plot.summary.text()
     assert "stopped" not in plot.summary.text()
     save_as.path = tmp_path / "cuts.csv"
     plot.save.click()
     comment, rows = read_csv(save_as.path)
-    assert ", 2 of 4 frames;" in comment
-    assert rows[0] == ["# left out", " at scene cuts or pauses (both sides repeat a frame): 2.5", " 4.5"]  # 2nd comment
-    assert [row[0] for row in rows[2:]] == ["1.5", "3.5"]
+    assert ", 3 of 7 frames;" in comment
+    assert rows[0] == ["# left out (both sides repeat a frame): 2.5 (scene cut)", " 4.5 (flash)", " 5.5 (flash)",
+                       " 7.5 (pause)"]  # the 2nd comment
+    assert [row[0] for row in rows[2:]] == ["1.5", "3.5", "6.5"]
 
 
 def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
     """A slideshow: the summary stayed empty while it ran, then said no frame could be measured."""
     plot.reset("a vs b", first=1.5, task="interpolate", sides=("vfi", "blend"))
     for position in range(3):
-        plot.add_point(position, 3, 100.0, 1.0, True)
+        plot.add_point(position, 3, 100.0, 1.0, "scene cut")
     plot._redraw()  # as its timer does
-    assert plot.summary.text().startswith("3 / 3 frames") and "at scene cuts or pauses left out" in plot.summary.text()
+    assert plot.summary.text().startswith("3 / 3 frames") and "left out at 3 scene cuts" in plot.summary.text()
     plot.finished(complete=True)
-    assert plot.summary.text() == "Nothing to compare: all 3 in-betweens are at scene cuts or pauses, where both " \
-                                  "sides repeat a frame."
+    assert plot.summary.text() == "Nothing to compare: both sides repeat a frame at all 3 in-betweens (3 scene cuts)."
     plot.reset("a vs b", first=1.5, task="interpolate", sides=("vfi", "blend"))
-    plot.add_point(0, 40, 100.0, 1.0, True)
-    plot.add_point(1, 40, 100.0, 1.0, True)
+    plot.add_point(0, 40, 100.0, 1.0, "pause")
+    plot.add_point(1, 40, 100.0, 1.0, "pause")
     plot.finished()  # stopped after 2 of 40: not "all"
-    assert plot.summary.text() == ("Stopped: the 2 in-betweens so far are at scene cuts or pauses, where both sides "
-                                   "repeat a frame.")
+    assert plot.summary.text() == "Stopped: both sides repeat a frame at the 2 in-betweens so far (2 pauses)."
+
+
+def test_the_plot_says_it_is_measuring_until_the_first_point_comes(plot):
+    """The models load and the first frame is measured for seconds: the panel showed empty axes and no word."""
+    plot.reset("a vs b")
+    assert plot.summary.text() == "Measuring the first frame\u2026"
+    plot.add_point(0, 5, 40.0, 0.99)
+    plot._redraw()  # as its timer does
+    assert plot.summary.text().startswith("1 / 5 frames")
 
 
 def test_the_button_is_off_until_a_point_and_again_after_reset(plot, save_as):
@@ -202,9 +212,9 @@ def test_a_stopped_analysis_says_so_instead_of_a_time_left(plot, monkeypatch):
     for position in range(3):
         plot.add_point(position, 10, 30.0, 0.9)
     plot._redraw()
-    assert "3 / 10 frames" in plot.summary.text() and " left" in plot.summary.text()
+    assert "3 / 10 frames" in plot.summary.text() and "left" in plot.summary.text()
     plot.finished()
-    assert " left" not in plot.summary.text() and plot.summary.text().endswith("stopped")
+    assert "left" not in plot.summary.text() and plot.summary.text().endswith("stopped")
     plot.reset("a vs b")
     for position in range(10):
         plot.add_point(position, 10, 30.0, 0.9)

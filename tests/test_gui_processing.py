@@ -76,6 +76,9 @@ class CountingEngine:
         """Kept counting, as a clip engine does: the counts show warm-up, not shots (the test clip's colour
         cycle reads as cuts)."""
 
+    def flash(self):
+        """Kept counting, as at a cut."""
+
     def push(self, frame):
         self.seen += 1
         self.pushed.append(int(frame[-1, -1, 1]))  # the frame's own grey level
@@ -361,10 +364,11 @@ def test_compare_repeats_the_frame_at_a_scene_cut_as_the_export_does(tmp_path):
     np.testing.assert_array_equal(at_cut.images[1], decoded[5])
     inside = service.render(Request(2, "interpolate", (SOURCE, "blend"), "cpu"))
     assert not np.array_equal(inside.images[1], decoded[2])  # within a shot: a real in-between
-    assert at_cut.at_cut and not inside.at_cut
+    assert at_cut.at_break == "scene cut" and inside.at_break is None
     service.close()
     # the analysis marks the gap, whose 100 dB (both sides repeat frame 5) says nothing of the models
-    assert [(k, at) for k, psnr, _, at in analyse(video, "interpolate", ("blend", "opencv-flow")) if at] == [(5, True)]
+    assert [(k, at) for k, psnr, _, at in analyse(video, "interpolate", ("blend", "opencv-flow")) if at] == \
+        [(5, "scene cut")]
 
 
 @pytest.mark.parametrize("model", ["vsr-x4-student", "vsr-x4-teacher"])
@@ -390,6 +394,32 @@ def test_the_compared_upscaler_starts_a_new_shot_afresh_as_the_export_does(tmp_p
     service.close()
 
 
+def test_the_compared_teacher_runs_a_flash_alone_as_the_export_does(tmp_path):
+    """An export's teacher runs a flash frame (a one-frame shot, `new_shot_at` false at both edges) alone and joins
+    its shot across it: the Compare view must too, after a seek as well (a seek's chunk here starts at a flash)."""
+    from vsr_app.inference import make_upscaler
+    from vsr_app.video.pipeline import process_video
+
+    rng = np.random.default_rng(5)
+    shot = cv2.resize(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), (64, 48), interpolation=cv2.INTER_CUBIC)
+    flashes = (10, 21)  # in the first chunk's look-ahead; the first frame of the fourth chunk's context
+    images = [np.clip(np.roll(shot, i, axis=1).astype(np.int16) + 40 * (i in flashes), 0, 255).astype(np.uint8)
+              for i in range(30)]  # a slow pan
+    video = make_video(tmp_path / "flash.mkv", images=images, codec="ffv1")
+    exported = process_video(video, tmp_path / "x4.mkv", upscale="vsr-x4-teacher", device="cpu", codec="ffv1")
+    written = [f.image for f in VideoReader(exported.output).frames()]
+    decoded = [f.image for f in VideoReader(video).frames()]
+    engine = make_upscaler(models.load_model("vsr-x4-teacher", "cpu"), "cpu")
+    for k in flashes:  # the flash frame is the teacher's on it alone
+        engine.reset()
+        np.testing.assert_array_equal(written[k], (engine.push(decoded[k]) + engine.flush())[0], err_msg=str(k))
+    service = FrameService(video)
+    for k in (24, 21, 22, 9, 10, 11, 16, 29):  # seeks: after a flash, onto one, steps back and on across them
+        shown = service.render(Request(k, "upscale", (SOURCE, "vsr-x4-teacher"), "cpu")).images[1]
+        np.testing.assert_array_equal(shown, written[k], err_msg=str(k))
+    service.close()
+
+
 def test_no_ssim_for_frames_smaller_than_its_window(tmp_path):
     """SSIM's 11x11 window does not fit in a 10x8 frame: the Compare view and the analysis said nan."""
     tiny = make_video(tmp_path / "tiny.mp4", width=10, height=8)
@@ -397,7 +427,7 @@ def test_no_ssim_for_frames_smaller_than_its_window(tmp_path):
     rendered = service.render(Request(2, "interpolate", ("blend", "blend")))
     assert rendered.psnr == 100.0 and rendered.ssim is None
     service.close()
-    assert [r[1:] for r in analyse(str(tiny), "interpolate", ("blend", "blend"))] == [(100.0, None, False)] * 11
+    assert [r[1:] for r in analyse(str(tiny), "interpolate", ("blend", "blend"))] == [(100.0, None, None)] * 11
 
 
 def test_a_model_that_failed_to_load_fails_again_at_once_until_models_are_forgotten(small_video, monkeypatch):

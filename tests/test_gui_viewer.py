@@ -310,12 +310,12 @@ def test_an_in_between_at_a_scene_cut_is_said_to_repeat_a_frame_not_scored(windo
     viewer = window.viewer
     show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"), lambda r: r.request.task == "interpolate")
     viewer.set_sides("blend", "opencv-flow")
-    cut = show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5 and r.at_cut)
-    assert viewer.inspector.metric_note.text() == "A scene cut or pause: every side repeats the frame before it."
+    cut = show_and_wait(qtbot, viewer, lambda: viewer.player.seek(5), lambda r: r.position == 5 and r.at_break)
+    assert viewer.inspector.metric_note.text() == "A scene cut: every side repeats the frame before it."
     assert viewer.inspector.psnr.text() == viewer.inspector.ssim.text() == "\u2014"  # not 100.00 and 1.0000
-    assert announced[-1][1].endswith("; a scene cut or pause: every side repeats the frame before it")
+    assert announced[-1][1].endswith("; a scene cut: every side repeats the frame before it")
     inside = show_and_wait(qtbot, viewer, lambda: viewer.player.seek(2), lambda r: r.position == 2)
-    assert not inside.at_cut and viewer.inspector.metric_note.text().endswith("luma (BT.601)")
+    assert not inside.at_break and viewer.inspector.metric_note.text().endswith("luma (BT.601)")
     assert cut.psnr == 100.0
 
 

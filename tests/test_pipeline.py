@@ -357,6 +357,9 @@ class CountingUpscaler:
     def cut(self):
         self.reset()
 
+    def flash(self):
+        """Kept counting, as a recurrent student does at a flash."""
+
 
 def test_an_upscaler_starts_a_new_shot_afresh():
     """Carried across a cut, a student's state left a ghost of the last shot for 3-5 frames and cost PSNR where the
@@ -411,13 +414,51 @@ def test_every_engine_keeps_each_shot_to_itself():
     engine = inference.make_upscaler(models.load_model("vsr-x4-teacher", "cpu"), "cpu")
     runs = []
     enlarge = engine._enlarge
-    engine._enlarge = lambda a, b: runs.append((a, b)) or enlarge(a, b)
+    engine._enlarge = lambda indices: runs.append((indices[0], indices[-1] + 1)) or enlarge(indices)
     for i, frame in enumerate(shot(9) + shot(7)):  # a cut at 9, in the first chunk's context only
         if i == 9:
             engine.cut()
         engine.push(frame)
     engine.flush()
     assert runs == [(0, 9), (5, 9), (9, 16)]  # the first chunk's frames 9-10 were context only: not run
+
+
+@pytest.mark.parametrize("flash, runs", [
+    (5, [[0, 1, 2, 3, 4, 6, 7, 8, 9, 10], [5], list(range(6, 16))]),
+    # in the first chunk's context, its closing edge not told yet: the last frame told, at an edge, is taken for one
+    (10, [list(range(10)), [5, 6, 7, 8, 9, 11, 12, 13, 14, 15], [10]]),
+])
+def test_the_teacher_runs_a_flash_alone_and_joins_its_shot_across_it(flash, runs):
+    """Told nothing at a flash (a one-frame shot: two cut edges, `new_shot_at` false at both), the bidirectional
+    teacher carried the flash frame's features into the 3 frames each side of it (0.16-0.27 dB on Vid4) and theirs
+    into it (docs/RESULTS.md, session 43). The export's stage tells it of each edge; a recurrent student keeps its
+    state there (reset at both edges it lost 0.2-0.7 dB after the flash, session 39)."""
+    from vsr_app import inference, models
+
+    rng = np.random.default_rng(1)
+    frames = [cv2.GaussianBlur(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8), (0, 0), 1) for _ in range(16)]
+    other = [*frames[:flash], np.full_like(frames[flash], 250), *frames[flash + 1:]]
+
+    def teacher(video, edges):
+        engine = inference.make_upscaler(models.load_model("vsr-x4-teacher", "cpu"), "cpu")
+        made, enlarge = [], engine._enlarge
+        engine._enlarge = lambda indices: made.append(list(indices)) or enlarge(indices)
+        stage = UpscaleStage(engine)
+        out = [o for i, f in enumerate(video) for o in stage.push(Item(i / 10, f, i in edges))] + stage.flush()
+        return [o.image for o in out], made
+
+    told, made = teacher(frames, (flash, flash + 1))
+    assert made == runs
+    assert np.array_equal(told[flash], teacher(frames[flash:flash + 1], ())[0][0])  # the flash alone
+    elsewhere = teacher(other, (flash, flash + 1))[0]
+    assert all(np.array_equal(a, b) for i, (a, b) in enumerate(zip(told, elsewhere)) if i != flash)
+    untold = teacher(frames, ())[0]
+    assert not all(np.array_equal(told[i], untold[i]) for i in range(flash - 3, flash + 4))
+
+    student = inference.make_upscaler(models.load_model("vsr-x4-student", "cpu"), "cpu")
+    student.push(frames[0])
+    student.flash()
+    assert student.states
 
 
 def test_scene_cut_repeats_instead_of_blending_in_a_real_clip(scene_cuts_path, media_dir, tmp_path):

@@ -91,6 +91,21 @@ def test_reset_forgets_every_orientations_state(frames):
         np.testing.assert_array_equal(a, b)
 
 
+def test_every_orientation_runs_a_flash_apart(frames):
+    """A flash's edges are told to each of the teacher's 8 clip engines: no output but the flash's own draws on it."""
+    def run(video):
+        engine = inference.make_upscaler(_loaded(CornerClip()), "cpu", self_ensemble=True, precision="fp32")
+        out = []
+        for i, frame in enumerate(video):
+            if i in (2, 3):  # the edges of a flash at frame 2
+                engine.flash()
+            out += engine.push(frame)
+        return out + engine.flush()
+
+    told, other = run(frames), run([*frames[:2], 255 - frames[2], *frames[3:]])
+    assert [np.array_equal(a, b) for a, b in zip(told, other, strict=True)] == [True, True, False, True, True]
+
+
 def test_a_self_ensembled_job_counts_more_memory_than_one_run():
     """The eight streams' kept state and the allocator's cache: 2.1-2.4x one run measured (docs/ARCHITECTURE.md)."""
     student = models.load_model("vsr-x4-student")

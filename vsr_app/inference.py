@@ -183,6 +183,11 @@ class Upscaler(ABC):
         before a cut (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts", "Session 40: the teacher at
         scene cuts")."""
 
+    def flash(self) -> None:
+        """An edge of a flash or one-frame shot is at the next frame (a cut, `scenecut.new_shot_at` false: the picture
+        goes back to the shot). A recurrent state is kept: thrown away at both edges it cost the frames after 0.2-0.7
+        dB (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
+
 
 class _TiledMixin:
     """Tile-size bookkeeping with automatic shrinking after an out-of-memory error, and tiled net calls."""
@@ -306,6 +311,7 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         self.first = 0
         self.next_out = lead_in
         self.shot_starts: list[int] = []  # stream frames a new shot starts at, as far back as the buffer goes
+        self.flash_edges: list[int] = []  # stream frames a flash's edge is at (`flash`), as far back as the buffer
 
     def cut(self) -> None:
         """The chunk grid stays (the Compare view matches an export after a seek by it); the net is run on each
@@ -313,6 +319,14 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         start = self.first + len(self.frames)
         if start not in self.shot_starts[-1:]:  # told twice: still one shot starting there
             self.shot_starts.append(start)
+
+    def flash(self) -> None:
+        """The flash frame (between two edges) is run alone and its shot's frames joined across it: carried through
+        the bidirectional net, its features cost the 3 frames each side of it 0.16-0.27 dB on Vid4 (docs/RESULTS.md,
+        "Session 43: the teacher at a flash")."""
+        start = self.first + len(self.frames)
+        if start not in self.flash_edges[-1:]:
+            self.flash_edges.append(start)
 
     def push(self, frame: np.ndarray) -> list[np.ndarray]:
         self.frames.append(frame_to_tensor(frame, self.device))
@@ -328,27 +342,41 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
         return out
 
     def _emit(self, stop: int) -> list[np.ndarray]:
-        """Output frames next_out..stop-1: the net run on each shot's part of them with its context (a part that is
-        context only is not run), one part's output held at a time."""
-        lo = max(self.first, self.next_out - self.context)
-        hi = min(self.first + len(self.frames), stop + self.context)
-        edges = [lo, *(c for c in self.shot_starts if lo < c < hi), hi]
-        frames = []
-        for a, b in zip(edges, edges[1:]):
-            if a < stop and b > self.next_out:
-                hr = self._enlarge(a, b)
-                frames += [tensor_to_frame(hr[:, i - a]) for i in range(max(a, self.next_out), min(b, stop))]
+        """Output frames next_out..stop-1: the net run on each part of them with its context (a part that is context
+        only is not run), one part's output held at a time."""
+        made = {}
+        for part in self._parts(max(self.first, self.next_out - self.context),
+                                min(self.first + len(self.frames), stop + self.context)):
+            wanted = [(j, i) for j, i in enumerate(part) if self.next_out <= i < stop]
+            if wanted:
+                hr = self._enlarge(part)
+                made.update((i, tensor_to_frame(hr[:, j])) for j, i in wanted)
                 del hr  # before the next part's net call
+        frames = [made[i] for i in range(self.next_out, stop)]
         self.next_out = stop
         drop = max(0, self.next_out - self.context - self.first)
         self.frames = self.frames[drop:]
         self.first += drop
         self.shot_starts = [c for c in self.shot_starts if c > self.first]
+        self.flash_edges = [c for c in self.flash_edges if c >= self.first]  # a flash may be the first frame kept
         return frames
 
-    def _enlarge(self, lo: int, hi: int) -> torch.Tensor:
-        """The net's output for buffered stream frames lo..hi-1, 1xTx3xHxW."""
-        clip = torch.stack(self.frames[lo - self.first:hi - self.first], dim=1)
+    def _parts(self, lo: int, hi: int) -> list[list[int]]:
+        """Stream frames lo..hi-1 as the net's runs: each flash frame alone, each shot's other frames together."""
+        flashes = self._flash_frames(lo, hi)
+        edges = [lo, *(c for c in self.shot_starts if lo < c < hi), hi]
+        shots = [[i for i in range(a, b) if i not in flashes] for a, b in zip(edges, edges[1:])]
+        return [part for part in shots if part] + [[i] for i in flashes]
+
+    def _flash_frames(self, lo: int, hi: int) -> list[int]:
+        """Frames lo..hi-1 between two flash edges; the last frame told, at an edge not after one, too (its closing
+        edge is told with the next frame; the export and the Compare view, told alike, decide alike)."""
+        told, edges = self.first + len(self.frames), set(self.flash_edges)
+        return [i for i in range(lo, hi) if i in edges and (i + 1 in edges or i + 1 == told and i - 1 not in edges)]
+
+    def _enlarge(self, indices: list[int]) -> torch.Tensor:
+        """The net's output for buffered stream frames `indices` (in order) as one clip, 1xTx3xHxW."""
+        clip = torch.stack([self.frames[i - self.first] for i in indices], dim=1)
         return self._retry_on_oom(lambda: self.run(self._tiled, clip, lambda part, _: self.net(part)))
 
 
@@ -403,6 +431,10 @@ class SelfEnsembleUpscaler(Upscaler):
     def cut(self) -> None:
         for _, member in self.members:
             member.cut()
+
+    def flash(self) -> None:
+        for _, member in self.members:
+            member.flash()
 
     def working_bytes(self, width: int, height: int) -> int:
         """A transposed member's figure is the same: its tiles are the transposed grid's, its frames as large."""

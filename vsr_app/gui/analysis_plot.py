@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVB
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.widgets import ElidedLabel, announce
+from vsr_app.video.pipeline import breaks_text
 
 REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
@@ -137,7 +138,8 @@ class AnalysisPlot(QWidget):
         """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
         `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured."""
         self.points: list[tuple[int, float, float]] = []
-        self.cut_gaps: list[int] = []  # in-betweens at scene cuts or pauses: both sides repeat a frame, no points
+        # in-betweens where the picture breaks (position: `processing.break_kind`): both sides repeat a frame, no points
+        self.break_gaps: dict[int, str] = {}
         self.first = first
         self.video, self.task, self.sides = video, task, sides
         self.total = 0
@@ -146,22 +148,24 @@ class AnalysisPlot(QWidget):
         self.redraw_timer.stop()
         self.title.setText(title or "Per-frame quality")
         self.title.setToolTip(title)
-        self.summary.setText("")
+        # the first point also waits for the models to load: seconds of empty axes and no word, the status bar "Ready"
+        self.summary.setText("Measuring the first frame\u2026")
         for curve in self.curves:
             curve.setData([], [])
         self.stop.setVisible(True)
         self.save.setEnabled(False)
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
-                  at_cut: bool = False) -> None:
-        """`at_cut`: an in-between at a scene cut or pause, where no model ran and both sides repeat the frame before
-        it; its 100 dB is left out of the plot and the means (5 such in a clip raised a mean by 1.2 dB)."""
+                  at_break: str | None = None) -> None:
+        """`at_break`: the `processing.break_kind` of an in-between at a scene cut, flash or pause, where no model ran
+        and both sides repeat the frame before it; its 100 dB is left out of the plot and the means (5 such in a clip
+        raised a mean by 1.2 dB)."""
         if psnr is None:
             return
-        if not self.points and not self.cut_gaps:  # the rate is timed from here: the first also waited for the models
+        if not self.points and not self.break_gaps:  # the rate is timed from here: the first also waited for the models
             self.first_point_at = time.monotonic()
-        if at_cut:
-            self.cut_gaps.append(position)
+        if at_break:
+            self.break_gaps[position] = at_break
             self.total = total
             if not self.redraw_timer.isActive():  # the summary counts them too, as they come
                 self.redraw_timer.start()
@@ -177,18 +181,16 @@ class AnalysisPlot(QWidget):
         """The run ended: `complete` when it measured to the video's end, whose real length is then known (a cut
         file's header promises more, and its complete analysis read "15 / 30 frames, stopped")."""
         if complete and self.points:
-            self.total = len(self.points) + len(self.cut_gaps)
+            self.total = len(self.points) + len(self.break_gaps)
         self.running = False
         self.stop.setVisible(False)
         self._redraw()
         if not self.points:
-            gaps = len(self.cut_gaps)
+            gaps = len(self.break_gaps)
             if gaps and complete:
-                text = (f"Nothing to compare: all {gaps} in-betweens are at scene cuts or pauses, where both sides "
-                        "repeat a frame.")
+                text = f"Nothing to compare: both sides repeat a frame at all {gaps} in-betweens ({self._breaks()})."
             elif gaps:
-                text = (f"Stopped: the {gaps} in-betweens so far are at scene cuts or pauses, where both sides repeat "
-                        "a frame.")
+                text = f"Stopped: both sides repeat a frame at the {gaps} in-betweens so far ({self._breaks()})."
             else:
                 text = "Nothing to analyse: no frame could be measured in this view."
             self.summary.setText(text)
@@ -198,27 +200,33 @@ class AnalysisPlot(QWidget):
     def _redraw(self) -> None:
         self.redraw_timer.stop()
         if not self.points:
-            if self.cut_gaps and self.running:  # a slideshow: every in-between so far at a cut
-                self.summary.setText(f"{len(self.cut_gaps)} / {self.total} frames{self._cut_gaps_note()}")
+            if self.break_gaps and self.running:  # a slideshow: every in-between so far at a cut
+                self.summary.setText(f"{len(self.break_gaps)} / {self.total} frames{self._breaks_note()}")
             return
         xs, psnrs, ssims = np.array(self.points).T
         symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
         for curve, ys in zip(self.curves, (psnrs, ssims)):
             shown = np.isfinite(ys)
             curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
-        count = len(self.points) + len(self.cut_gaps)
+        count = len(self.points) + len(self.break_gaps)
         ssim = f"mean SSIM {ssims.mean():.4f}" if np.isfinite(ssims).all() else "no SSIM (frames under its window)"
         if self.running:
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   {ssim}{self._cut_gaps_note()}{ending}")
+                             f"\u00b7   {ssim}{self._breaks_note()}{ending}")
 
-    def _cut_gaps_note(self) -> str:
-        n = len(self.cut_gaps)
-        return (f"   \u00b7   {n} in-between{'s' if n > 1 else ''} at scene cuts or pauses left out (both sides repeat "
-                "a frame)" if n else "")
+    def _breaks_note(self) -> str:
+        n = len(self.break_gaps)
+        return (f"   \u00b7   {n} in-between{'s' if n > 1 else ''} left out at {self._breaks()} (both sides repeat a "
+                "frame)" if n else "")
+
+    def _breaks(self) -> str:
+        """'1 scene cut, 1 flash': what the in-betweens left out are at, as an export's summary says it (a flash's two
+        in-betweens are one flash)."""
+        kinds = list(self.break_gaps.values())
+        return breaks_text(kinds.count("scene cut"), (kinds.count("flash") + 1) // 2, kinds.count("pause"))
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:
@@ -253,9 +261,9 @@ class AnalysisPlot(QWidget):
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {self.sides[0]} vs {self.sides[1]} on {self.video}, "
                      f"{len(self.points)} of {self.total} frames; PSNR and SSIM of luma (Y, BT.601)\n")
-            if self.cut_gaps:
-                fh.write(f"# left out, at scene cuts or pauses (both sides repeat a frame): "
-                         f"{', '.join(self._frame_name(k) for k in self.cut_gaps)}\n")
+            if self.break_gaps:
+                fh.write("# left out (both sides repeat a frame): "
+                         f"{', '.join(f'{self._frame_name(k)} ({kind})' for k, kind in self.break_gaps.items())}\n")
             writer = csv.writer(fh)
             writer.writerow(("frame", "position", "psnr_y_db", "ssim_y"))
             for position, psnr, ssim in self.points:

@@ -33,13 +33,21 @@ def video_facts(info: VideoInfo) -> dict[str, str]:
     return {
         "File": Path(info.path).name,
         "Size": size,
-        "Frame rate": f"{info.fps:.3f}".rstrip("0").rstrip(".") + " fps",
+        "Frame rate": rate_text(info.fps),
         "Duration": fmt.clock(info.duration) if info.duration is not None else "unknown",
         "Frames": str(info.estimated_frames) if info.estimated_frames else "unknown",
         "Video": f"{info.codec}, {info.pix_fmt}",
         "Audio": audio,
         "Container": container_name(info),
     }
+
+
+def rate_text(fps: float, variable_fps: float | None = None) -> str:
+    """'29.97 fps'; 'variable, 15.2 fps on average' where the frame times are uneven (`processing.uneven_rate`):
+    there the header's rate is an average (15.167 for 30 fps with a 3 s pause) or the recorder's nominal one."""
+    if variable_fps is not None:
+        return f"variable, {variable_fps:.1f} fps on average"
+    return f"{fps:.3f}".rstrip("0").rstrip(".") + " fps"
 
 
 def container_name(info: VideoInfo) -> str:
@@ -124,6 +132,7 @@ class Inspector(QScrollArea):
         layout.addLayout(form)
         column.addWidget(box)
 
+        self.fps = 0.0  # the open video's stated rate
         self.cards = []
         for title, colour in (("Left", theme.SIDE_A), ("Right", theme.SIDE_B)):
             box, layout = _section(f"{title} model")
@@ -155,9 +164,14 @@ class Inspector(QScrollArea):
         return value
 
     def set_video(self, info: VideoInfo) -> None:
+        self.fps = info.fps
         for name, text in video_facts(info).items():
             self.facts[name].setText(text)
         self.facts["File"].setToolTip(info.path)
+
+    def set_variable_rate(self, variable_fps: float | None) -> None:
+        """The frame rate as the frame times tell it, once they are read (on the worker, as the video opens)."""
+        self.facts["Frame rate"].setText(rate_text(self.fps, variable_fps))
 
     def set_metrics(self, psnr: float | None, ssim: float | None, note: str) -> None:
         self.psnr.setText(fmt.psnr(psnr))

@@ -1,4 +1,4 @@
-"""Playback: the current position, play/pause at the video's frame rate, seek and frame steps, and the bar
+"""Playback: the current position, play/pause at the video's own frame times, seek and frame steps, and the bar
 of controls under the comparison.
 
 Playback never outruns processing: a tick moves on only once the frame at the current position has been
@@ -8,11 +8,48 @@ shown, so slow models play slower than real time instead of skipping frames or q
 
 from __future__ import annotations
 
+import time
+from bisect import bisect, insort
+
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
+
+
+TIMER_SLACK = 0.005  # seconds a tick may come after it was due and still count as on time
+
+
+class FrameTimes:
+    """Seconds from the start of a video's frames, as far as they are known (`learn`: what a rendered frame carries,
+    the decoded times near it and the packets' times where read); another frame's is taken from the nearest known one
+    before it at the average rate, and never past the next known one. Frame k's k / average rate put a screen
+    recording's frames before its 3 s pause at twice their time: each step forward read 1.91 s, then 0.97 s once the
+    frame came."""
+
+    def __init__(self, fps: float, start: float):
+        self.fps, self.start = fps, start  # `start`: the first frame's time on the file's clock
+        self.known: dict[int, float] = {}
+        self.order: list[int] = []  # the known frames, in order
+        self.packets: list[float] | None = None  # on the file's clock
+
+    def learn(self, times: dict[int, float], packets: list[float] | None) -> None:
+        self.packets = packets or self.packets
+        for k, seconds in times.items():
+            if k not in self.known:
+                insort(self.order, k)
+            self.known[k] = seconds
+
+    def __call__(self, k: int) -> float:
+        if k in self.known:
+            return self.known[k]
+        if self.packets and 0 <= k < len(self.packets):
+            return self.packets[k] - self.start
+        i = bisect(self.order, k)
+        before = self.order[i - 1] if i else None
+        guess = k / self.fps if before is None else self.known[before] + (k - before) / self.fps
+        return min(guess, self.known[self.order[i]]) if i < len(self.order) else guess
 
 
 class Player(QObject):
@@ -25,16 +62,18 @@ class Player(QObject):
         self.position = 0
         self.length = 0
         self.fps = 25.0
+        self.times = lambda k: k / self.fps  # seconds from the start to position k; set by the viewer
         self.playing = False
         self.shown = -1  # the last position whose frame reached the screen
-        self.timer = QTimer(self)
+        self.moved_at = 0.0  # when the position last changed (time.monotonic)
+        self.due = 0.0  # when playback is to move on from the position
+        self.timer = QTimer(self, singleShot=True)
         self.timer.setTimerType(Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
 
     def set_video(self, length: int, fps: float) -> None:
         self.pause()
         self.fps = fps if fps > 0 else 25.0
-        self.timer.setInterval(max(1, round(1000 / self.fps)))
         self.set_timeline(length, 0)
 
     def set_timeline(self, length: int, position: int) -> None:
@@ -56,6 +95,7 @@ class Player(QObject):
         position = min(max(position, 0), max(self.length - 1, 0))
         if position != self.position:
             self.position = position
+            self.moved_at = time.monotonic()
             self.positionChanged.emit(position)
 
     def step(self, delta: int) -> None:
@@ -70,6 +110,8 @@ class Player(QObject):
 
     def frame_shown(self, position: int) -> None:
         self.shown = position
+        if self.playing and position == self.position:
+            self._schedule()
 
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()
@@ -82,7 +124,9 @@ class Player(QObject):
         elif self.shown != self.position:  # its frame failed (ticks would wait for it forever) or is on its way
             self.positionChanged.emit(self.position)  # ask again: a frame on its way goes on where it is
         self.playing = True
-        self.timer.start()
+        self.moved_at = time.monotonic()  # the frame on screen is shown for its whole length from now
+        if self.shown == self.position:
+            self._schedule()
         self.playingChanged.emit(True)
 
     def pause(self) -> None:
@@ -91,13 +135,26 @@ class Player(QObject):
             self.timer.stop()
             self.playingChanged.emit(False)
 
+    def _schedule(self) -> None:
+        """Move on once the frame shown has lasted until the next one's time: a variable frame rate's pause is held
+        and its frames between are not slowed to the average (a fixed timer at the average rate did both). Counted
+        from when the position changed, so the time its frame took to come is not added."""
+        k = self.position
+        length = max(0.0, self.times(k + 1) - self.times(k)) if k + 1 < self.length else 0.0  # the last: it stops
+        self.due = self.moved_at + length
+        self.timer.start(max(0, round((self.due - time.monotonic()) * 1000)))
+
     def _tick(self) -> None:
         if self.shown != self.position:
-            return  # still computing the current frame
+            return  # still computing the current frame: its arrival schedules the next tick
         if self.position + 1 >= self.length:
             self.pause()
-        else:
-            self.seek(self.position + 1)
+            return
+        due = self.due
+        self.seek(self.position + 1)
+        # on time, from when it was due, so the timer's lateness does not add up; late (the frame came after it),
+        # from now: no rush to catch up
+        self.moved_at = max(due, self.moved_at - TIMER_SLACK)
 
 
 class PlayerBar(QWidget):
@@ -106,8 +163,7 @@ class PlayerBar(QWidget):
     def __init__(self, player: Player, parent=None):
         super().__init__(parent)
         self.player = player
-        # Set by the viewer: seconds since the start for position k, and what position k is called.
-        self.times = lambda k: k / player.fps
+        # Set by the viewer: what position k is called.
         self.describe = lambda k, total: f"frame {k + 1} / {total}"
         self.duration = 0.0
         self.buttons = {}
@@ -154,7 +210,7 @@ class PlayerBar(QWidget):
         self._position(self.player.position)
 
     def refresh(self) -> None:
-        """Redraw the readout: `times` learned a decoded timestamp for the position shown."""
+        """Redraw the readout: the player's `times` learned a decoded timestamp for the position shown."""
         self._position(self.player.position)
 
     def _position(self, k: int) -> None:
@@ -165,7 +221,8 @@ class PlayerBar(QWidget):
         if total <= 0:
             self.readout.setText("")
             return
-        self.readout.setText(f"{fmt.clock(self.times(k))} / {fmt.clock(self.duration)}   \u00b7   {self.describe(k, total)}")
+        self.readout.setText(f"{fmt.clock(self.player.times(k))} / {fmt.clock(self.duration)}   \u00b7   "
+                             f"{self.describe(k, total)}")
 
     def _playing(self, playing: bool) -> None:
         self.buttons["play"].setIcon(icon("pause" if playing else "play"))

@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import OrderedDict
-from dataclasses import dataclass, replace
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Callable, TypeVar
 
 import cv2
 import numpy as np
@@ -30,7 +30,8 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
-from vsr_app.video.scenecut import CONTEXT, breaks_at, differences, gap_window, new_shot_at, thumbnail, time_gaps
+from vsr_app.video.scenecut import (CONTEXT, breaks_at, cuts_at, differences, gap_window, pause_at, thumbnail,
+                                   time_gaps)
 from vsr_app.video.verify import frame_times, with_counted_frames
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,15 @@ WARMUP = 8  # frames a restarted recurrent stream sees before the requested one,
 FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes through instead of seeking
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
 STEP_BACK = 8  # a step back before the cached frames restarts this many frames earlier than a seek would
+TIMES_AT_OPEN = 5_000  # a video of at most this many frames has its packets' times read as it opens (demuxing: ~0.2 s)
+NEAR = 8  # a rendered frame carries the times of the source frames this many either side of it, where known
+UNEVEN = 1.5  # frame times whose longest gap is over this many times the shortest are a variable frame rate
 
 # metrics.rgb_to_y's luma weights as OpenCV's transform takes them; its +16 offset cancels in a difference
 LUMA_ROW = np.array([LUMA_WEIGHTS], np.float32)
 
 Progress = Callable[[str], None]
+Verdict = TypeVar("Verdict")  # what a scene-cut decision says of a frame
 # Whether the work asked for is no longer wanted: called between steps, and inside a net's call with `serves`, which
 # tells of a newer position whether finishing the call helps reach it: only work it does not help stops it
 ShouldStop = Callable[..., bool]
@@ -113,11 +118,18 @@ class SourceFrames:
         self.length = self.info.estimated_frames or 1  # corrected when decoding reaches the real end
         self.length_exact = False
         self.times: dict[int, float] = {}
-        self._packet_times: list[float] | None = None  # read on the first seek (None after: the packets have none)
+        # read as a short video opens, else on the first seek (None after: the packets have none); never changed after
+        self._packet_times: list[float] | None = None
         self._packets_read = False
         self._frames = None
         self._next = 0
         self._seeked = False  # the frames come from a seek, and none has come yet
+        self.variable_fps: float | None = None  # `uneven_rate` of the packets' times, once they are read
+        if (self.info.estimated_frames or 0) <= TIMES_AT_OPEN:  # the viewer then times every frame from the start
+            try:
+                self.packet_times()
+            except VsrAppError:  # the video still opens; a seek says what is wrong with its packets
+                pass
 
     def get(self, k: int) -> np.ndarray:
         """Frame k as HxWx3 uint8 RGB; IndexError past the end of the video."""
@@ -150,13 +162,24 @@ class SourceFrames:
         return self.cache.get(("src", k))
 
     def time(self, k: int) -> float:
-        """Presentation time of frame k (seconds, file clock): decoded when known, else from the packets' times when
-        they have been read, else from the frame rate."""
+        """Presentation time of frame k (seconds, file clock): `known_time`, else from the frame rate."""
+        known = self.known_time(k)
+        return self.info.start_time + k / self.info.fps if known is None else known
+
+    def known_time(self, k: int) -> float | None:
+        """Presentation time of frame k (seconds, file clock) where known: decoded, else from the packets' times when
+        they have been read; else None."""
         if k in self.times:
             return self.times[k]
-        if self._packet_times and k < len(self._packet_times):
+        if self._packet_times and 0 <= k < len(self._packet_times):
             return self._packet_times[k]
-        return self.info.start_time + k / self.info.fps
+        return None
+
+    def times_near(self, k: int) -> dict[int, float]:
+        """The known times of frames k - NEAR to k + NEAR, in seconds from the start: what the viewer learns with a
+        frame (its clock and playback run on another thread, and guessed k / average rate for a frame not shown)."""
+        return {i: t - self.info.start_time for i in range(max(0, k - NEAR), k + NEAR + 1)
+                if (t := self.known_time(i)) is not None}
 
     def _open_at(self, k: int) -> None:
         if self._frames is not None:
@@ -165,10 +188,16 @@ class SourceFrames:
         self._frames = self.reader.frames(start=start)
         self._seeked = start is not None
 
+    @property
+    def packet_times_read(self) -> list[float] | None:
+        """The packets' times where they have been read, without reading them."""
+        return self._packet_times
+
     def packet_times(self) -> list[float] | None:
         """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
         if not self._packets_read:
             self._packet_times, self._packets_read = frame_times(self.info), True
+            self.variable_fps = uneven_rate(self._packet_times, float(self.info.time_base))
         return self._packet_times
 
     def count_packets(self) -> None:
@@ -196,6 +225,20 @@ class SourceFrames:
         if self._frames is not None:
             self._frames.close()
             self._frames = None
+
+
+def uneven_rate(times: list[float] | None, tick: float) -> float | None:
+    """Frames a second on average where `times` are uneven (a variable frame rate: a phone's, a screen recorder's
+    that writes a frame only on a change), else None: the longest gap over UNEVEN times the shortest, beyond the
+    rounding to the clock's `tick` (Matroska's whole milliseconds step 1 and 2 ms at 600 fps). A header's rate says
+    neither: an average (15.17 fps for 30 fps with a 3 s pause) or the recorder's nominal one (30 for 22 frames in
+    8 s)."""
+    if not times or len(times) < 3:
+        return None
+    gaps = np.diff(times)
+    if gaps.max() <= UNEVEN * gaps.min() + 2 * tick:
+        return None
+    return (len(times) - 1) / (times[-1] - times[0])
 
 
 class Superseded(Exception):
@@ -291,11 +334,15 @@ class UpscaleStream:
 
     def _advance(self) -> list[np.ndarray]:
         """Push the next source frame (at the end, flush): the outputs the engine gives for it; told of a scene cut
-        before it, as an export's engine is."""
+        or a flash's edge before it, as an export's engine is (`UpscaleStage.push`)."""
         try:
             frame = self.source.get(self.next_in)
-            if self.next_in > 0 and source_cut(self.source, self.cache, self.next_in, new_shot_at):
+            cut, fresh = (False, False) if self.next_in == 0 else source_cut(self.source, self.cache, self.next_in,
+                                                                             cuts_at)
+            if fresh:
                 self.engine.cut()
+            elif cut:
+                self.engine.flash()
             outputs = self.engine.push(frame)
             self.next_in += 1
         except IndexError:
@@ -359,12 +406,23 @@ def source_gaps(source: SourceFrames, first: int, count: int) -> list[float | No
     return time_gaps([source.times.get(i) for i in range(first, first + count)])
 
 
-def source_cut(source: SourceFrames, cache: FrameCache, k: int, decide: Callable[[list, int, list], bool]) -> bool:
-    """`decide` (`scenecut.breaks_at`: a cut or pause before source frame k; `new_shot_at`: another shot goes on from
-    it) on the frames around k, as an export finds it (CONTEXT pairs each side)."""
+def source_cut(source: SourceFrames, cache: FrameCache, k: int,
+               decide: Callable[[list, int, list], Verdict]) -> Verdict:
+    """`decide` (`break_kind`: what breaks the picture before source frame k; `cuts_at`: a cut there and whether
+    another shot goes on from it) on the frames around k, as an export finds it (CONTEXT pairs each side)."""
     first = max(0, k - 1 - CONTEXT)
     thumbs = source_thumbnails(source, cache, first, k + 1 + CONTEXT)
     return decide(differences(thumbs), k - first, source_gaps(source, first, len(thumbs)))
+
+
+def break_kind(diffs: list[float | None], i: int, gaps: list[float | None]) -> str | None:
+    """What breaks the picture before frame i (`scenecut.breaks_at`), named as an export's summary counts it
+    (`pipeline.breaks_text`): 'pause' (a cut across one too), 'scene cut' where another shot goes on, 'flash' where
+    the picture comes back to the shot it left; None where nothing does."""
+    if pause_at(gaps, i):
+        return "pause"
+    cut, new_shot = cuts_at(diffs, i, gaps)
+    return ("scene cut" if new_shot else "flash") if cut else None
 
 
 @dataclass(frozen=True)
@@ -392,7 +450,10 @@ class Rendered:
     psnr: float | None = None
     ssim: float | None = None  # None also for images smaller than SSIM_WINDOW
     difference: np.ndarray | None = None  # luma_difference of the images, when the request asked for it
-    at_cut: bool = False  # interpolate: a scene cut or pause lies in this gap, so every model repeats its first frame
+    at_break: str | None = None  # interpolate: the `break_kind` in this gap, where every model repeats its first frame
+    times: dict[int, float] = field(default_factory=dict)  # `SourceFrames.times_near` the source frame shown
+    packet_times: list[float] | None = None  # the source's packets' times (file clock) where read; shared, unchanged
+    variable_fps: float | None = None  # the video's average rate where its frame times are uneven (`uneven_rate`)
 
 
 class FrameService:
@@ -467,6 +528,7 @@ class FrameService:
             scales.append(scale)
         if should_stop():  # measuring takes a while on large frames; the figures are not wanted any more
             return None
+        self._time_next(k + 1)
         scale = max(scales)
         h, w = self.info.height, self.info.width
         moment = self.source.time(k)
@@ -475,8 +537,10 @@ class FrameService:
         duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
                             moment - self.info.start_time, self.positions(request.task), duration,
-                            at_cut=request.task == "interpolate"
-                            and source_cut(self.source, self.cache, k + 1, breaks_at))
+                            at_break=source_cut(self.source, self.cache, k + 1, break_kind)
+                            if request.task == "interpolate" else None,
+                            times=self.source.times_near(k), packet_times=self.source.packet_times_read,
+                            variable_fps=self.source.variable_fps)
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
@@ -487,6 +551,17 @@ class FrameService:
             progress("measuring the difference")
             rendered.difference = luma_difference(a, b)
         return rendered
+
+    def _time_next(self, k: int) -> None:
+        """Decode source frame k, the one after the frame shown, where its time is not known (no packets' times read,
+        and the sides did not need it: a first frame, two Source sides): a step and playback to it go by it
+        (`Rendered.times`), where the viewer guessed."""
+        if self.source.known_time(k) is not None:
+            return
+        try:
+            self.source.get(k)
+        except (IndexError, VsrAppError):  # the end, or a frame that does not decode: said when it is asked for
+            pass
 
     def _source_frame(self, k: int) -> np.ndarray:
         try:
@@ -544,11 +619,12 @@ class FrameService:
 
 def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
             progress: Callable[[int, int, float, float], None] | None = None, cancel=None) -> list[tuple]:
-    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim, at_cut), ...]
-    (ssim None for frames smaller than SSIM_WINDOW, as in `FrameService.render`; at_cut for an in-between at a scene
-    cut, where both sides repeat the same frame, no model having run: its 100 dB says nothing of the models).
+    """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim, at_break), ...]
+    (ssim None for frames smaller than SSIM_WINDOW, as in `FrameService.render`; at_break the `break_kind` of an
+    in-between at a scene cut, flash or pause, where both sides repeat the same frame, no model having run: its 100 dB
+    says nothing of the models).
 
-    `progress(position, total, psnr, ssim, at_cut)` is called after each position; `cancel.is_set()` stops the run
+    `progress(position, total, psnr, ssim, at_break)` is called after each position; `cancel.is_set()` stops the run
     (raising Cancelled). Uses its own engines, so it can run beside the viewer's worker.
     """
     if SOURCE in sides:
@@ -567,9 +643,9 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
                 raise Cancelled()
             if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
                 break
-            results.append((k, rendered.psnr, rendered.ssim, rendered.at_cut))
+            results.append((k, rendered.psnr, rendered.ssim, rendered.at_break))
             if progress is not None:
-                progress(k, service.positions(task), rendered.psnr, rendered.ssim, rendered.at_cut)
+                progress(k, service.positions(task), rendered.psnr, rendered.ssim, rendered.at_break)
             k += 1
     finally:
         service.close()

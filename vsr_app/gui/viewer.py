@@ -19,7 +19,7 @@ from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.icons import icon
 from vsr_app.gui.inspector import Inspector
-from vsr_app.gui.player import Player, PlayerBar
+from vsr_app.gui.player import FrameTimes, Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
 from vsr_app.gui.widgets import announce, bind_name, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
@@ -35,6 +35,10 @@ INSPECTOR_SHARE = 0.3  # of the width, at most
 ANALYSIS_SHARE = 0.35  # of the height, at most
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
+# what the inspector says at an in-between where no model ran (`processing.break_kind`), as an export's summary names it
+BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
+               "flash": "A flash: every side repeats the frame before it.",
+               "pause": "A pause: the source held this picture; every side repeats it."}
 
 
 def default_sides(task: str, names: list[str]) -> tuple[str, str]:
@@ -387,6 +391,7 @@ class Viewer(QWidget):
 
     def _opened(self, info: VideoInfo) -> None:
         self.info = info
+        self.frame_times = FrameTimes(info.fps, info.start_time)  # the source frames' times, learned from frames shown
         self.stop_analysis()
         self.analysis.hide()
         self.inspector.set_video(info)
@@ -404,9 +409,9 @@ class Viewer(QWidget):
         info = self.info
         frames = info.estimated_frames or 1
         length = max(1, frames - 1) if self.task == "interpolate" else frames
-        half = 0.5 if self.task == "interpolate" else 0.0
-        shown = self.shown_times = {}  # position -> time of the frames rendered so far; others from the frame rate
-        self.bar.times = lambda k: shown.get(k, (k + half) / info.fps)
+        clock = self.frame_times
+        # an in-between is halfway between its frames
+        self.player.times = (lambda k: (clock(k) + clock(k + 1)) / 2) if self.task == "interpolate" else clock
         self.bar.duration = info.duration if info.duration is not None else frames / info.fps
         if self.task == "interpolate" and info.estimated_frames == 1:  # not "in-between 1½ of 2 frames"
             self.bar.describe = lambda k, total: "a single frame: nothing to interpolate"
@@ -598,13 +603,14 @@ class Viewer(QWidget):
         labels = tuple(side_label(s, req.task) for s in req.sides)
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
-        if rendered.at_cut:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
-            self.inspector.set_metrics(None, None, "A scene cut or pause: every side repeats the frame before it.")
+        if rendered.at_break:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
+            self.inspector.set_metrics(None, None, BREAK_NOTES[rendered.at_break])
         elif rendered.psnr is not None:
             self.inspector.set_metrics(rendered.psnr, rendered.ssim, f"{labels[0]} against {labels[1]}, luma (BT.601)")
         else:
             self.inspector.set_metrics(None, None, "Pick two models to measure them against each other.")
-        self.shown_times[rendered.position] = rendered.time
+        self.frame_times.learn(rendered.times, rendered.packet_times)
+        self.inspector.set_variable_rate(rendered.variable_fps)
         if rendered.position == self.request().position:
             self.stale_timer.stop()
         else:  # an earlier seek's frame: the one the player names is still to come, and may be slow too
@@ -631,8 +637,9 @@ class Viewer(QWidget):
             return
         text = (f"{self.bar.describe(rendered.position, self.player.length)} at {fmt.clock(rendered.time)}; "
                 f"{MODES[self.view.mode]}: {labels[0]} and {labels[1]}")
-        if rendered.at_cut:
-            text += "; a scene cut or pause: every side repeats the frame before it"
+        if rendered.at_break:
+            note = BREAK_NOTES[rendered.at_break]
+            text += f"; {note[0].lower()}{note[1:].removesuffix('.')}"
         elif rendered.psnr is not None:
             text += f"; PSNR {fmt.psnr(rendered.psnr)} dB, SSIM {fmt.ssim(rendered.ssim)}"
         self.view.setAccessibleDescription(text)

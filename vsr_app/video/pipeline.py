@@ -49,6 +49,7 @@ POLL_S = 0.1  # how often blocked threads look at the cancel flag
 JOIN_S = 0.5  # longest wait for the worker threads when a run ends
 EXIT_JOIN_S = 60.0  # longest wait at interpreter exit for a network call still running on a worker
 _END = object()  # end-of-stream marker on the queues
+DEINTERLACE_OFF = "--deinterlace off"  # as the note on woven frames names it; the GUI names its box (gui.fmt.for_gui)
 # each worker's "finished" event, set by the worker itself as it ends: a join cut short by Ctrl-C marks a thread
 # stopped in Python 3.11 (bpo-45274) while it still runs torch, and the exit then did not wait for it
 _unfinished_workers: set[threading.Event] = set()
@@ -89,8 +90,9 @@ class Item(NamedTuple):
 class UpscaleStage:
     """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
 
-    At a scene cut the engine is told (`Upscaler.cut`; not at a flash's edges, `scenecut.new_shot_at`): a recurrent
-    student starts the new shot afresh, the clip teacher runs each shot apart. Session 31 kept the student's state,
+    At a scene cut the engine is told (`Upscaler.cut`; at a flash's edges, `scenecut.new_shot_at` false, `flash`): a
+    recurrent student starts the new shot afresh (and keeps its state at a flash), the clip teacher runs each shot
+    apart (and the flash frame alone, its shot joined across it). Session 31 kept the student's state,
     measured on a clip half of whose picture does not cut; where the picture does cut, the state cost PSNR and left a
     ghost of the last shot (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts"). The Compare view finds
     the same cuts and does the same.
@@ -104,6 +106,8 @@ class UpscaleStage:
     def push(self, item: Item) -> list[Item]:
         if item.fresh:
             self.engine.cut()
+        elif item.cut:
+            self.engine.flash()
         self.waiting.append((item.time, item.cut))
         return self._pair(self.engine.push(item.image))
 
@@ -503,13 +507,13 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         notes.append(f"interlaced: {_how_many(count, frames_in, 'the video')} deinterlaced (bwdif) before processing")
     if count := reader.woven_frames:
         notes.append(f"{count} frame{'s' * (count > 1)} flagged interlaced {'were' if count > 1 else 'was'} not "
-                     "deinterlaced (--deinterlace off)")
+                     f"deinterlaced ({DEINTERLACE_OFF})")
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
     if interpolate is not None and stats["pauses"]:  # counted in the line (`breaks_text`); said what they are once
-        notes.append(f"at a pause (the source held its picture {PAUSE_SECONDS:g} s or more, as a screen recorder writes "
-                     f"a frame only on a change) the frame before is repeated, not blended across")
+        notes.append(f"at a pause (the source held its picture {PAUSE_SECONDS:g} s or more, as a screen recorder "
+                     f"writes a frame only on a change) the frame before is repeated, not blended across")
     if size_changed := reader.size_change_note(first_frame=1):
         notes.append(size_changed)
     if abs(result.duration - input_duration) > 1.5 * interval:

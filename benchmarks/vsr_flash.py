@@ -1,0 +1,83 @@
+"""The clip teacher at a flash (a one-frame shot: two cut edges, `new_shot_at` false at both), Y-PSNR of the frames
+around it: (a) told nothing, the chunk run whole across the flash; (b) `flash()` at both edges: the flash frame run
+alone and the shot joined across it; (c) `cut()` at both edges, three parts.
+
+24 frames of each of Vid4's sequences and of test/scene_cuts.mp4 (frames 40-63, no cut), +40 on every channel of
+frame 12 of the truth (a flash), the input by `evaluate.degrade_x4` from it. docs/RESULTS.md, "Session 39: the
+recurrent state at scene cuts", "Session 43: the teacher at a flash".
+
+    .venv/bin/python benchmarks/vsr_flash.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+DATA = ROOT.parent / "shared" / "data"
+
+from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
+from vsr_app.inference import make_upscaler  # noqa: E402
+from vsr_app.metrics import psnr_y  # noqa: E402
+from vsr_app.models import load_model  # noqa: E402
+from vsr_app.video.scenecut import cuts_at, mark_cuts  # noqa: E402
+
+FRAMES, FLASH, AROUND = 24, 12, 3
+TEACHER = "vsr-x4-teacher"
+
+
+def clips() -> dict[str, list[np.ndarray]]:
+    out = {seq: read_frames(DATA / "eval" / "vid4" / seq, FRAMES) for seq in ("calendar", "city", "foliage", "walk")}
+    with av.open(str(DATA / "test" / "scene_cuts.mp4")) as container:
+        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(40 + FRAMES), container.decode(video=0))]
+    out["scene_cuts.mp4 40-63"] = frames[40:]
+    return out
+
+
+def flashed(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """The frames with +40 added to frame FLASH."""
+    frames = list(frames)
+    frames[FLASH] = np.clip(frames[FLASH].astype(np.int16) + 40, 0, 255).astype(np.uint8)
+    return frames
+
+
+def upscaled(lrs: list[np.ndarray], tell: str | None = None) -> list[np.ndarray]:
+    """A fresh teacher engine's outputs for `lrs`, told `tell` ("cut" or "flash") before each of the flash's edges."""
+    engine = make_upscaler(load_model(TEACHER, "cpu"), "cpu")
+    outs = []
+    for i, lr in enumerate(lrs):
+        if tell is not None and i in (FLASH, FLASH + 1):
+            getattr(engine, tell)()
+        outs += engine.push(lr)
+    return outs + engine.flush()
+
+
+VARIANTS = {"(a) told nothing": None, "(b) flash() at both edges": "flash", "(c) cut() at both edges": "cut"}
+
+
+def main() -> None:
+    around = range(FLASH - AROUND, FLASH + AROUND + 1)
+    for label, frames in clips().items():
+        pairs = [degrade_x4(f) for f in flashed(frames)]
+        gts, lrs = [g for g, _ in pairs], [lr for _, lr in pairs]
+        marks = [(i, cut, fresh) for i, (_, (cut, fresh)) in enumerate(mark_cuts(lrs, lambda x: x, cuts_at))]
+        edges = [i for i, cut, fresh in marks if cut and not fresh]
+        print(f"{label} ({lrs[0].shape[1]}x{lrs[0].shape[0]} input): flash edges at {edges}, new shots at "
+              f"{[i for i, cut, fresh in marks if fresh]}; frames {FLASH - AROUND}..{FLASH + AROUND}", flush=True)
+        for name, tell in VARIANTS.items():
+            outs = upscaled(lrs, tell)
+            s = [psnr_y(outs[i], gts[i]) for i in around]
+            beside, whole = np.mean(s[:AROUND] + s[AROUND + 1:]), np.mean([psnr_y(o, g) for o, g in zip(outs, gts)])
+            print(f"  {name:30s} " + " ".join(f"{v:6.2f}" for v in s) +
+                  f"  beside {beside:.3f}, flash {s[AROUND]:.3f}, all {len(outs)} frames {whole:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(2)
+    main()
