@@ -104,3 +104,15 @@ def test_an_output_recorded_before_the_setting_was_counts_as_auto(interlaced, tm
     rewrite_record(out / interlaced.name, lambda record: record.pop("deinterlace"))
     assert batch_again(interlaced, out) == ("skipped", "a complete output already exists")
     assert batch_again(interlaced, out, deinterlace=False)[0] == "exists"
+
+
+def test_a_progressive_input_takes_an_output_of_either_setting_for_its_own(tmp_path):
+    """With the box unticked, a batch run again kept every output as made with other settings, though for a video
+    with no frame flagged interlaced the setting changes nothing; the interlaced one above is still told apart."""
+    (tmp_path / "in").mkdir()
+    progressive = make_video(tmp_path / "in" / "25p.mkv", frames=6, fps=25)
+    out = tmp_path / "out"
+    assert batch_again(progressive, out)[0] == "ok"
+    assert batch_again(progressive, out, deinterlace=False) == ("skipped", "a complete output already exists")
+    assert batch_again(progressive, out) == ("skipped", "a complete output already exists")
+    assert read_made_by(out / progressive.name)["deinterlace"] == "auto"

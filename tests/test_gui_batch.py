@@ -10,11 +10,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from gui_support import SlowBicubic, announced, gui_env, slow_model, window  # noqa: F401
 from videogen import make_video, woven_fields
+from vsr_app.progress import ProgressInfo
 
 
 def folders(tmp_path, small_video, copies: int):
@@ -122,6 +123,8 @@ def test_batch_cancel(window, qtbot, small_video, tmp_path, slow_model, monkeypa
     with qtbot.waitSignal(panel.job.finished, timeout=60_000):
         pass
     assert [panel.table.item(r, 1).text() for r in range(3)] == ["cancelled"] * 3
+    # the file in work, as the tab stopped it: the command line's reason says "(Cancel, Ctrl-C or a stop signal)"
+    assert panel.table.item(0, 3).text() == "stopped by Cancel before it ended; no output was written"
     assert panel.status.text().startswith("Cancelled")
     assert not any(p.suffix == ".mp4" for p in out_dir.rglob("*"))  # no output, not even a partial one
     assert panel.start_button.isVisible()
@@ -222,6 +225,48 @@ def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot,
         pass
     assert any("Beach at sunset" in text for text, _ in needed)
     assert max(width for _, width in needed) <= 1024
+
+
+def test_the_progress_line_counts_frames_and_says_the_frames_waiting_are_in_the_encoder(window):
+    """"[1/5] flash.mp4 (10 more made)   \u00b7   11.2 fps" read as 10 more files made, and gave no count."""
+    panel = window.batch
+    panel._progressed((ProgressInfo(14, 1800, 11.2, 5.0, 72.0, "[1/5] flash.mp4", waiting=10),))
+    assert panel.status.text() == ("[1/5] flash.mp4: frame\u00a014\u00a0/\u00a01800 of the batch (10 more in the "
+                                   "encoder)   \u00b7   11.2\u00a0fps   \u00b7   1\u00a0min\u00a012\u00a0s\u00a0left")
+
+
+@pytest.mark.parametrize("points, width", [(None, 1280), (14, 1024)])
+def test_the_fields_of_a_row_stand_apart_and_still_fit(gui_env, qtbot, points, width):
+    """The two boxes under the task touched ("...(8x slower)[ ]Deinterlace..."), and "with" and "on" sat against
+    their pickers (2 px), also at 14 pt in a 1024 px window, which must still hold the tab."""
+    from PySide6.QtCore import QSettings
+
+    from gui_support import stop_work
+    from vsr_app.gui.main_window import MainWindow
+
+    usual = QApplication.font()
+    large = QFont(usual)
+    if points:
+        large.setPointSize(points)
+    QApplication.setFont(large)  # before the window is made, as a desktop's font setting is
+    try:
+        win = MainWindow(QSettings())
+        qtbot.addWidget(win, before_close_func=stop_work)
+        win.resize(width, 700)
+        win.show()
+        panel = win.batch
+        win.tabs.setCurrentWidget(panel)
+        qtbot.waitUntil(lambda: win.width() == width and panel.deinterlace.isVisible())
+        QApplication.processEvents()
+        assert win.minimumSizeHint().width() <= width
+        boxes = panel.self_ensemble.geometry(), panel.deinterlace.geometry()
+        assert boxes[1].left() - boxes[0].right() > 8
+        for name, before, after in (("with", panel.task, panel.model), ("on", panel.model, panel.device)):
+            label = next(label for label in panel.findChildren(QLabel) if label.text() == name)
+            assert label.geometry().left() - before.geometry().right() > 4, name
+            assert after.geometry().left() - label.geometry().right() > 4, name
+    finally:
+        QApplication.setFont(usual)
 
 
 def test_a_reason_cut_off_in_a_small_window_is_in_its_tooltip(window, qtbot, small_video, tmp_path):
@@ -347,6 +392,9 @@ def test_deinterlacing_can_be_turned_off_for_a_batch(window, qtbot, tmp_path):
     [done] = json.loads((out_dir / "vsr-app-report.json").read_text())["files"]
     assert done["status"] == "ok" and "6 frames flagged interlaced were not deinterlaced (--deinterlace off)" in \
         done["notes"]
+    # the row says it as the tab let it be done
+    assert '6 frames flagged interlaced were not deinterlaced ("Deinterlace interlaced frames" unticked)' in \
+        panel.table.item(0, 3).text() and "--" not in panel.table.item(0, 3).text()
     assert panel.settings.value("batch/deinterlace") in (False, "false")
 
 

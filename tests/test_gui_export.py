@@ -458,6 +458,7 @@ def test_deinterlacing_can_be_turned_off_and_stays_off(window, qtbot, tmp_path):
         assert not dialog.deinterlace.isEnabled()  # not while it runs
     said = dialog.status.text()
     assert "6 frames flagged interlaced were not deinterlaced" in said and "bwdif" not in said
+    assert '("Deinterlace interlaced frames" unticked)' in said and "--deinterlace" not in said  # the GUI's words
     assert window.settings.value("export/deinterlace") in (False, "false")
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from vsr_app.batch import STOPPED_REASON
 from vsr_app.distill import checkpoint
 from vsr_app.distill.data import check_held_out, load_sources
 from vsr_app.distill.runs import check_new_run, check_resumable, resume_command, resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.gui import fmt
+from vsr_app.progress import ProgressInfo
+from vsr_app.video.pipeline import DEINTERLACE_OFF
 
 
 def test_times_and_counts():
@@ -20,9 +24,30 @@ def test_times_and_counts():
     assert fmt.duration(42) == "42 s" and fmt.duration(185) == "3 min 05 s" and fmt.duration(4320) == "1 h 12 min"
     assert fmt.duration(0.3) == "< 1 s" and fmt.duration(0.6) == "1 s"  # a tiny file's time read "0 s"
     assert fmt.eta(25, 100, 10.0) == 30.0 and fmt.eta(0, 100, 5.0) is None and fmt.eta(5, None, 1.0) is None
-    assert fmt.eta_suffix(185) == "   \u00b7   3 min 05 s left" and fmt.eta_suffix(None) == ""
+    assert fmt.eta_suffix(185) == "   \u00b7   3\u00a0min\u00a005\u00a0s\u00a0left" and fmt.eta_suffix(None) == ""
     assert fmt.params(117_064) == "117 K" and fmt.params(1_600_000) == "1.6 M" and fmt.params(12) == "12"
     assert fmt.psnr(100.0) == "100.00" and fmt.psnr(None) == "\u2014" and fmt.ssim(0.91234) == "0.9123"
+
+
+def test_a_progress_line_says_what_its_counts_are_and_keeps_each_figure_on_one_line():
+    """"frame 14 / 360 (10 more made)" left unsaid what was made, and a batch's "[1/5] flash.mp4 (10 more made)"
+    (no count) read as 10 more files; a wrapped line ended in "1 min 12" and began with "s left"."""
+    info = ProgressInfo(14, 360, 4.8, 30.0, 72.0, "vsr-x4-student", waiting=10)
+    assert fmt.progress_line(info.stage, info) == ("vsr-x4-student: frame\u00a014\u00a0/\u00a0360 (10 more in the "
+                                                   "encoder)   \u00b7   4.8\u00a0fps   \u00b7   "
+                                                   "1\u00a0min\u00a012\u00a0s\u00a0left")
+    batch = replace(info, stage="[1/5] flash.mp4", total=1800, eta=None)
+    assert fmt.progress_line(batch.stage, batch, " of the batch") == (
+        "[1/5] flash.mp4: frame\u00a014\u00a0/\u00a01800 of the batch (10 more in the encoder)   \u00b7   "
+        "4.8\u00a0fps")
+
+
+def test_notes_and_reasons_name_the_gui_s_box_and_button_not_the_command_line_s_switches():
+    """An export or a batch row said "(--deinterlace off)", and a stopped file "(Cancel, Ctrl-C or a stop signal)"."""
+    note = "; ".join([f"6 frames flagged interlaced were not deinterlaced ({DEINTERLACE_OFF})", STOPPED_REASON])
+    assert fmt.for_gui(note, "Replace", deinterlace_label="Deinterlace interlaced frames") == (
+        '6 frames flagged interlaced were not deinterlaced ("Deinterlace interlaced frames" unticked); '
+        "stopped by Cancel before it ended; no output was written")
 
 
 def test_card_html_shows_sections_and_escapes():

@@ -57,7 +57,8 @@ def test_the_analysis_time_left_is_timed_from_the_first_frame_not_the_model_load
         now[0] += 0.2
     now[0] -= 0.2  # the 10th point arrived 1.8 s after the first
     plot._redraw()  # (what the redraw timer does while frames come)
-    assert plot.summary.text().endswith("9 min 58 s left")  # 9 gaps of 0.2 s for 2,990 frames to come
+    # 9 gaps of 0.2 s for 2,990 frames to come
+    assert plot.summary.text().endswith("9\u00a0min\u00a058\u00a0s\u00a0left")
 
 
 def test_frames_too_small_for_ssim_still_plot_their_psnr(qtbot):

@@ -172,4 +172,4 @@ def test_progress_shows_the_frames_the_encoder_still_holds(tmp_path, slow_model)
     early = [info for info in seen if info.done < 6]
     assert len({info.waiting for info in early}) >= 3 and {info.done for info in early} <= {0, 1}
     assert (seen[-1].done, seen[-1].waiting) == (6, 0)
-    assert "0/6 frames (3 more made)" in TerminalProgress().line(replace(early[0], done=0, waiting=3))
+    assert "0/6 frames (3 more in the encoder)" in TerminalProgress().line(replace(early[0], done=0, waiting=3))

@@ -3,9 +3,10 @@ if not, what it is, for the report.
 
 Outputs appear only complete (the writer renames a checked temporary file into place), so an interrupted batch -
 Ctrl-C, kill -9, power loss - resumes by running it again: an output that records the same settings (task, model,
-codec, CRF, preset, deinterlacing: the writer's `made_by` tag) and the same version of its input (`input_record`;
-outputs of versions before it have none and are matched without it, so an upgrade does not flag them all) and whose
-frame count, duration and size match what the input would give is skipped. Any other file at an output's name is not a
+codec, CRF, preset, deinterlacing: the writer's `made_by` tag; deinterlacing only for an input with frames flagged
+interlaced, as it changes nothing in another) and the same version of its input (`input_record`; outputs of versions
+before it have none and are matched without it, so an upgrade does not flag them all) and whose frame count, duration
+and size match what the input would give is skipped. Any other file at an output's name is not a
 half-written output of ours but something the user may want (another program's video, an output made with other
 settings, a text file): the batch keeps it and reports what it is. A module of its own: judging a file already
 there (its recorded settings and input, then its packets) is a question apart from running the batch.
@@ -16,12 +17,17 @@ Also here, as it reads the same records: which inputs are this app's outputs of 
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from vsr_app.errors import VsrAppError
+
+# the frames of an input looked at for a flag of interlacing, only where an output's deinterlacing is not this run's:
+# decoding them took 0.08 s for 1080p H.264 and 0.5 s for 4K HEVC (2 cores)
+OPENING_FRAMES = 8
 
 
 def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> str | None:
@@ -41,6 +47,8 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     if "weights" not in found and not any(settings.get("weights") or []):
         found["weights"] = settings.get("weights")  # recorded before digests were: a built-in model has none anyway
     found.setdefault("deinterlace", "auto")  # recorded before the setting was: those versions deinterlaced
+    if found["deinterlace"] != settings.get("deinterlace") and not opens_interlaced(src):
+        found["deinterlace"] = settings.get("deinterlace")  # it changes nothing there: not a setting that differs
     if found != settings:
         changes = [f"{key} {_setting(found.get(key))} (this run: {_setting(settings.get(key))})"
                    for key in dict.fromkeys([*settings, *found]) if found.get(key) != settings.get(key)]
@@ -79,6 +87,25 @@ def earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: int
         if recorded and existing_output(src, other, settings, scale, factor) is None:
             return other
     return None
+
+
+def opens_interlaced(src: Path) -> bool:
+    """Whether one of the first `OPENING_FRAMES` frames of `src` is flagged interlaced, the flag the reader
+    deinterlaces by; also where they cannot be read (then the setting may matter). Not the whole file, which would
+    take a decode of it: a video progressive at its start and flagged interlaced later (a TV recording of a film,
+    sent as progressive frames, and then an advert shot interlaced) counts as progressive, and its output is taken
+    for this run's whatever the setting. Its stream's field order is no answer: FFmpeg leaves it unknown for DV,
+    which is interlaced, and for HEVC and VP9, which mostly are not."""
+    import av
+
+    from vsr_app.video.reader import video_stream
+
+    try:
+        with av.open(str(src)) as container:
+            frames = container.decode(video_stream(container, src))
+            return any(frame.interlaced_frame for frame in itertools.islice(frames, OPENING_FRAMES))
+    except (av.FFmpegError, OSError, VsrAppError):
+        return True
 
 
 def _other_input(recorded: Any, current: dict) -> str:

@@ -41,8 +41,9 @@ class ProgressInfo:
 
     @property
     def waiting_note(self) -> str:
-        """" (12 more made)" while items wait, else nothing: what every progress display adds to its count."""
-        return f" ({self.waiting} more made)" if self.waiting else ""
+        """" (12 more in the encoder)" while frames wait there, else nothing: what every progress display adds to its
+        count ("12 more made" read as 12 more files in a batch's line)."""
+        return f" ({self.waiting} more in the encoder)" if self.waiting else ""
 
     @property
     def fraction(self) -> float | None:

@@ -33,7 +33,6 @@ from vsr_app.gui.widgets import (WarningLabel, announce, bind_name, deinterlace_
 from vsr_app.gui.workers import Job
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import device_choices, list_models
-from vsr_app.progress import fps_text
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.encoding import X26X_CRF_RANGE
 from vsr_app.video.pipeline import breaks_text
@@ -47,6 +46,7 @@ RECURSIVE_LABEL = "Include sub-folders"
 # default there means the default; the field is kept under "batch/extensions" now, and only when changed.
 EARLIER_DEFAULT_EXTENSIONS = frozenset({"mp4,mkv,mov,avi,webm,m4v"})
 COLUMNS = ("File", "Status", "Time", "Output / reason")
+FIELD_GAP = 8  # px between the fields of a form row: the style's none left "with" and "on" against their pickers
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
 OUTPUT = Qt.UserRole + 1  # an Output / reason cell's output path, once the batch has said what became of the file
@@ -124,6 +124,7 @@ class BatchPanel(QWidget):
                                         "~ is your home folder; a path that is not a full one is taken inside the "
                                         "input folder")
         task_row = QHBoxLayout()
+        task_row.setSpacing(FIELD_GAP)
         self.task = QComboBox()
         self.task.addItem("Upscale \u00d74", "upscale")
         self.task.addItem("Double the frame rate", "interpolate")
@@ -145,12 +146,14 @@ class BatchPanel(QWidget):
         self.self_ensemble = self_ensemble_box(settings, "batch/self_ensemble")
         self.deinterlace = deinterlace_box(settings, "batch/deinterlace")
         options_row = QHBoxLayout()
+        options_row.setSpacing(2 * FIELD_GAP)  # touching, the two boxes' labels read as one
         options_row.addWidget(self.self_ensemble)
         options_row.addWidget(self.deinterlace)
         options_row.addStretch(1)
         form.addRow("", options_row)
         self.task.currentIndexChanged.connect(self._task_changed)
         pick_row = QHBoxLayout()
+        pick_row.setSpacing(FIELD_GAP)
         stored = settings.value("batch/extensions")
         if stored is None:
             earlier = settings.value("batch/ext", "")
@@ -163,6 +166,7 @@ class BatchPanel(QWidget):
         pick_row.addWidget(self.recursive)
         form.addRow("Extensions", pick_row)
         out_row = QHBoxLayout()
+        out_row.setSpacing(FIELD_GAP)
         self.codec = QComboBox()
         for key, codec in CODECS.items():
             self.codec.addItem(codec.label, key)
@@ -579,8 +583,7 @@ class BatchPanel(QWidget):
             cells = self._cells(stage.split("] ", 1)[1])
             if cells is not None and cells[1].text() == "queued":
                 self._set_status(cells[1], "processing")
-        self.status.setText(f"{stage}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
-                            + fmt.eta_suffix(info.eta))
+        self.status.setText(fmt.progress_line(stage, info, " of the batch"))
         self.warning.show_warning(info.warning)
 
     def _file_finished(self, index: int, count: int, result) -> None:
@@ -600,13 +603,17 @@ class BatchPanel(QWidget):
         notes = [repeats] if (repeats := breaks_text(result.scene_cuts, result.flashes, result.pauses)) else []
         notes += result.notes
         if notes:
-            text += "  (" + "; ".join(notes) + ")"
+            text += "  (" + self._for_gui("; ".join(notes)) + ")"
         self._set_text(detail, text)
         detail.setData(OUTPUT, os.fsencode(result.output) if result.output else None)
 
     def _reason(self, reason: str, relative_input: str) -> str:
         """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""
-        return fmt.for_gui(reason.replace(f"'{self.input_folder / relative_input}'", "this file"), REPLACE_LABEL)
+        return self._for_gui(reason.replace(f"'{self.input_folder / relative_input}'", "this file"))
+
+    def _for_gui(self, text: str) -> str:
+        """A reason or notes worded for the command line, naming this tab's fields and buttons instead."""
+        return fmt.for_gui(text, REPLACE_LABEL, RECURSIVE_LABEL, self.deinterlace.text())
 
     def _done(self, report) -> None:
         for result in report.files:  # files never started (after a cancel) get no per-file call
@@ -622,7 +629,7 @@ class BatchPanel(QWidget):
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
-        message = fmt.for_gui(message, REPLACE_LABEL, RECURSIVE_LABEL)
+        message = self._for_gui(message)
         self.status.setText(f"The batch could not run: {message}")  # still there once the dialog is closed
         self.errorRaised.emit("Batch failed", message)
 

@@ -24,7 +24,6 @@ from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name,
 from vsr_app.gui.workers import Job
 from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo, resolve
-from vsr_app.progress import fps_text
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
@@ -293,16 +292,14 @@ class ExportDialog(QDialog):
             self.progress.setValue(round(info.fraction * 1000))
         else:
             self.progress.setRange(0, 0)
-        total = f" / {info.total}" if info.total else ""
         self.warning.show_warning(info.warning)  # before _say, which grows the dialog to fit both
-        self._say(f"{info.stage}: frame {info.done}{total}{info.waiting_note}   \u00b7   {fps_text(info.fps)} fps"
-                  + fmt.eta_suffix(info.eta))
+        self._say(fmt.progress_line(info.stage, info))
 
     def _done(self, summary) -> None:
         self._set_running(False)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self._say(summary.line(), aloud=True)
+        self._say(fmt.for_gui(summary.line(), REPLACE_LABEL, deinterlace_label=self.deinterlace.text()), aloud=True)
         self.reveal.show()
         self._suggest()  # the suggested name is taken now: the next export gets a free one
         self._default_to(self.close_button)  # Enter then closes: it started a second export, "NAME (2)"

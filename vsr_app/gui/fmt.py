@@ -6,13 +6,19 @@ import html
 import re
 from pathlib import Path
 
+from vsr_app.batch import STOPPED_REASON
 from vsr_app.batch_resume import EarlierOutput
 from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
+from vsr_app.progress import ProgressInfo, fps_text
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
+from vsr_app.video.pipeline import DEINTERLACE_OFF
+
+# a file the batch was stopped in, as the Batch tab stops one (the command line's reason lists Ctrl-C and signals)
+STOPPED_BY_CANCEL = "stopped by Cancel before it ended; no output was written"
 
 
 def file_labels(paths: list[str]) -> list[str]:
@@ -61,8 +67,23 @@ def eta(done: int, total: int | None, elapsed: float) -> float | None:
 
 
 def eta_suffix(seconds: float | None) -> str:
-    """'   \u00b7   3 min 05 s left', to end a progress line; empty while the time left is unknown."""
-    return f"   \u00b7   {duration(seconds)} left" if seconds else ""
+    """'   \u00b7   3 min 05 s left', to end a progress line, its spaces but the separator's non-breaking (a wrapped
+    line ended in "3 min 05" and began with "s left"); empty while the time left is unknown."""
+    return f"   \u00b7   {unbroken(duration(seconds))}\u00a0left" if seconds else ""
+
+
+def progress_line(lead: str, info: ProgressInfo, of: str = "") -> str:
+    """'LEAD: frame 14 / 360 (10 more in the encoder)   \u00b7   4.8 fps   \u00b7   1 min 12 s left', each figure kept
+    on one line with its unit; `of` says what the frames are counted of, where not of the file `lead` names."""
+    total = f" / {info.total}" if info.total else ""
+    count = unbroken(f"frame {info.done}{total}") + of + info.waiting_note
+    lead = f"{lead}: " if lead else ""
+    return f"{lead}{count}   \u00b7   {unbroken(fps_text(info.fps) + ' fps')}{eta_suffix(info.eta)}"
+
+
+def unbroken(text: str) -> str:
+    """`text` with non-breaking spaces: a figure and its unit stay on one line where a label wraps."""
+    return text.replace(" ", "\u00a0")
 
 
 def params(count: int) -> str:
@@ -89,9 +110,14 @@ _ENCODER_LABELS = {name: codec.label for key, codec in CODECS.items() for name i
 _ENCODER_NAMES = re.compile(r"\b(but|codec) (" + "|".join(map(re.escape, _ENCODER_LABELS)) + r") (?=cannot|needs)")
 
 
-def for_gui(message: str, replace_label: str, recursive_label: str = "") -> str:
-    """An error worded for the command line, with the checkboxes named `replace_label` where it says --overwrite
-    and `recursive_label` where it says --recursive, and the Codec list's choice where it says --codec NAME."""
+def for_gui(message: str, replace_label: str, recursive_label: str = "", deinterlace_label: str = "") -> str:
+    """An error, a summary or a note worded for the command line, with the checkboxes named `replace_label` where it
+    says --overwrite, `recursive_label` where it says --recursive and `deinterlace_label` (unticked) where it says
+    --deinterlace off, the Codec list's choice where it says --codec NAME, and Cancel where a file's reason says how
+    a batch is stopped."""
+    message = message.replace(STOPPED_REASON, STOPPED_BY_CANCEL)
+    if deinterlace_label:
+        message = message.replace(DEINTERLACE_OFF, f"\"{deinterlace_label}\" unticked")
     message = re.sub(r"--codec (\w+)( \([^)]*\))?",
                      lambda m: f"Codec \"{CODECS[m[1]].label}\"" if m[1] in CODECS else m[0], message)
     # an encoder named as FFmpeg does ("but libx265 needs at least 64 pixels a side"), in those phrasings only: a path
