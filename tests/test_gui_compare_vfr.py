@@ -70,6 +70,21 @@ def test_stepping_through_a_pause_shows_each_frames_time_at_once(window, qtbot, 
     assert asked == shown
 
 
+@pytest.mark.parametrize("frames, times, jumps", [
+    (20, PAUSED, [(1, 9), (1, 10), (1, 19), (-1, 10), (-1, 9), (-1, 0)]),  # a second by the frames' own times
+    (25, None, [(1, 10), (1, 20), (1, 24), (-1, 14)]),  # 10 fps, constant: 10 frames a second, as before
+])
+def test_a_seconds_jump_goes_by_the_frames_times(window, qtbot, tmp_path, frames, times, jumps):
+    """Shift+Right jumped round(1 s x 4.9 average fps) = 5 frames here, to 0.5 s. Now to the frame nearest a second
+    on, and at least one frame: from the frame held through the pause (0.9 s), 1.9 s is nearer it than 3.0 s."""
+    open_and_wait(qtbot, window, make_video(tmp_path / "clip.mp4", images=pan(frames), times=times))
+    viewer = window.viewer
+    for seconds, expected in jumps:
+        action = viewer.actions_by_name["forward_second" if seconds > 0 else "back_second"]
+        show_and_wait(qtbot, viewer, action.trigger, lambda r, k=expected: r.position == k)
+        assert viewer.player.position == expected
+
+
 def test_playback_holds_a_pause_and_plays_the_frames_around_it_at_their_own_pace(qapp):
     """A fixed timer at the average rate (5.6 fps here) slowed the frames 50 ms apart and cut the pause short."""
     times = [0.0, 0.05, 0.1, 0.8, 0.85, 0.9]

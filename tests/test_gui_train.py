@@ -1146,7 +1146,8 @@ def test_the_prune_step_is_spelled_with_the_forms_data_ready_to_copy(panel, tmp_
     command = shlex.join(["vsr-app", "prune", "vfi", "--teacher", "vfi-x2-teacher", "--data",
                           panel.form.data.item(0).text(), "--data", str(spaced), "--out", str(out)])
     note = panel.form.start_note.text()
-    assert html.escape(command) in note and "pruned.safetensors" in note and "'" in command
+    assert html.escape(command) in note and "'" in command
+    assert 'the "Prune teacher" button runs' in note and "sets Start from to the pruned.safetensors it makes" in note
     panel.form.data.clear()
     assert "--data DIR" in panel.form.start_note.text()  # no data yet: where it goes
     prune_run(out)  # an earlier pruning: the next goes beside it, never over it

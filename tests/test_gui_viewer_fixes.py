@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui_support import SlowBicubic, gui_env, open_and_wait, show_and_wait, slow_model, window  # noqa: F401
 from gui_support import unavailable_after
-from videogen import make_video
+from videogen import make_video, woven_fields
 from vsr_app import models
 from vsr_app.gui import fmt
 from vsr_app.gui.inspector import video_facts
@@ -223,3 +223,14 @@ def test_the_size_says_a_video_is_turned_and_mirrored(media_dir):
 
     info = probe(str(make_video(media_dir / "flipped.mp4", frames=2, rotation=90, mirrored=True)))
     assert video_facts(info)["Size"] == "48 \u00d7 64, rotated 90\u00b0, mirrored"
+
+
+def test_the_inspector_says_an_interlaced_video_is_shown_deinterlaced(window, qtbot, tmp_path, small_video):
+    """Only the export's tooltip said the Compare view deinterlaces: unticked there, the export did not look like the
+    view, and nothing in the view said why."""
+    inspector = window.viewer.inspector
+    row = inspector.facts["Interlaced"]
+    open_and_wait(qtbot, window, make_video(tmp_path / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True))
+    assert inspector.video_form.isRowVisible(row) and row.text() == "shown deinterlaced (bwdif)"
+    open_and_wait(qtbot, window, small_video)
+    assert not inspector.video_form.isRowVisible(row)

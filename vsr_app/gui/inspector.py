@@ -16,6 +16,7 @@ from vsr_app.gui.widgets import ElidedLabel
 from vsr_app.video.reader import VideoInfo
 
 FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Audio", "Container")
+INTERLACED = "Interlaced"  # a row shown once the Compare view has deinterlaced a frame (`set_deinterlaced`)
 
 
 def video_facts(info: VideoInfo) -> dict[str, str]:
@@ -121,7 +122,7 @@ class Inspector(QScrollArea):
         form.setVerticalSpacing(4)
         form.setLabelAlignment(Qt.AlignRight)
         self.facts: dict[str, QLabel] = {}
-        for name in FACTS:
+        for name in (*FACTS, INTERLACED):
             label = ElidedLabel("\u2014") if name == "File" else QLabel("\u2014")
             label.setWordWrap(name != "File")
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -129,6 +130,12 @@ class Inspector(QScrollArea):
             caption.setProperty("role", "muted")
             form.addRow(caption, label)
             self.facts[name] = label
+        self.facts[INTERLACED].setText("shown deinterlaced (bwdif)")
+        self.facts[INTERLACED].setToolTip("The Compare view deinterlaces the frames flagged interlaced whose pictures "
+                                          "look interlaced (FFmpeg's idet and bwdif), as an export does by default; "
+                                          "an export with deinterlacing unticked keeps their fields woven.")
+        self.video_form = form
+        self.set_deinterlaced(False)
         layout.addLayout(form)
         column.addWidget(box)
 
@@ -168,6 +175,12 @@ class Inspector(QScrollArea):
         for name, text in video_facts(info).items():
             self.facts[name].setText(text)
         self.facts["File"].setToolTip(info.path)
+        self.set_deinterlaced(False)  # until the worker deinterlaces a frame of this video
+
+    def set_deinterlaced(self, deinterlaced: bool) -> None:
+        """Say that the picture is deinterlaced, once the worker's reader has deinterlaced a frame: only a tooltip
+        said so, and an export with deinterlacing unticked does not look like the view."""
+        self.video_form.setRowVisible(self.facts[INTERLACED], deinterlaced)
 
     def set_variable_rate(self, variable_fps: float | None) -> None:
         """The frame rate as the frame times tell it, once they are read (on the worker, as the video opens)."""

@@ -9,7 +9,7 @@ shown, so slow models play slower than real time instead of skipping frames or q
 from __future__ import annotations
 
 import time
-from bisect import bisect, insort
+from bisect import bisect, bisect_left, insort
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
@@ -101,6 +101,19 @@ class Player(QObject):
     def step(self, delta: int) -> None:
         self.pause()
         self.seek(self.position + delta)
+
+    def jump(self, seconds: float) -> None:
+        """Go to the position whose time is nearest this one's plus `seconds`, by the frames' own times (`times`):
+        round(seconds x average fps) positions landed seconds off on a variable frame rate. At least one position
+        that way, as a jump from a frame held through a long pause would not move."""
+        self.pause()
+        if self.length < 2:
+            return
+        target = self.times(self.position) + seconds
+        later = bisect_left(range(self.length), target, key=self.times)  # the first position at or after it
+        candidates = [k for k in (later - 1, later) if 0 <= k < self.length]
+        nearest = min(candidates, key=lambda k: abs(self.times(k) - target))
+        self.seek(nearest if nearest != self.position else nearest + (1 if seconds > 0 else -1))
 
     def home(self) -> None:
         self.seek(0)

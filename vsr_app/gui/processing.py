@@ -125,6 +125,7 @@ class SourceFrames:
         self._next = 0
         self._seeked = False  # the frames come from a seek, and none has come yet
         self.variable_fps: float | None = None  # `uneven_rate` of the packets' times, once they are read
+        self.deinterlaced = False  # a frame decoded so far was deinterlaced (the reader's bwdif), not shown as woven
         if (self.info.estimated_frames or 0) <= TIMES_AT_OPEN:  # the viewer then times every frame from the start
             try:
                 self.packet_times()
@@ -156,6 +157,7 @@ class SourceFrames:
             self._seeked = False
             self.cache.put(("src", self._next), frame.image)
             self.times[self._next] = frame.time
+            self.deinterlaced = self.deinterlaced or self.reader.interlaced_frames > 0
             self._next += 1
             if self._next > self.length:
                 self.length = self._next
@@ -454,6 +456,7 @@ class Rendered:
     times: dict[int, float] = field(default_factory=dict)  # `SourceFrames.times_near` the source frame shown
     packet_times: list[float] | None = None  # the source's packets' times (file clock) where read; shared, unchanged
     variable_fps: float | None = None  # the video's average rate where its frame times are uneven (`uneven_rate`)
+    deinterlaced: bool = False  # `SourceFrames.deinterlaced`, for the inspector's fact
 
 
 class FrameService:
@@ -540,7 +543,7 @@ class FrameService:
                             at_break=source_cut(self.source, self.cache, k + 1, break_kind)
                             if request.task == "interpolate" else None,
                             times=self.source.times_near(k), packet_times=self.source.packet_times_read,
-                            variable_fps=self.source.variable_fps)
+                            variable_fps=self.source.variable_fps, deinterlaced=self.source.deinterlaced)
         a, b = images
         if SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")

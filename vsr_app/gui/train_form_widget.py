@@ -156,9 +156,9 @@ class TrainForm(QWidget):
         command = prune_command(teacher, self.data_folders(), out)
         self.start_note.setText(
             f"Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
-            f"compact student like vfi-x2-student, prune the teacher first: Prune teacher runs<br><code>"
-            f"{html.escape(command)}</code><br>(the same works in a terminal) and then starts from its "
-            f"{PRUNED_NET}.")
+            f"compact student like vfi-x2-student, prune the teacher first: the \"Prune teacher\" button runs<br><code>"
+            f"{html.escape(command)}</code><br>and, once it ends, sets Start from to the {PRUNED_NET} it makes. (You "
+            f"can run the command in a terminal too, then choose that file here.)")
 
     def data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]

@@ -326,8 +326,8 @@ class Viewer(QWidget):
             "play": ("Play / pause", "Space", self._space, "play"),
             "prev": ("Previous frame", "Left", lambda: self.player.step(-1), "prev"),
             "next": ("Next frame", "Right", lambda: self.player.step(1), "next"),
-            "back_second": ("Back one second", "Shift+Left", lambda: self._jump(-1.0), None),
-            "forward_second": ("Forward one second", "Shift+Right", lambda: self._jump(1.0), None),
+            "back_second": ("Back one second", "Shift+Left", lambda: self.player.jump(-1.0), None),
+            "forward_second": ("Forward one second", "Shift+Right", lambda: self.player.jump(1.0), None),
             "home": ("First frame", "Home", self.player.home, "first"),
             "end": ("Last frame", "End", self.player.end, "last"),
             "fit": ("Fit to view", "F", self.view.fit, "fit"),
@@ -589,10 +589,6 @@ class Viewer(QWidget):
         self.analysis.set_cursor(position)
         self._request()
 
-    def _jump(self, seconds: float) -> None:
-        if self.info is not None:
-            self.player.step(round(seconds * self.info.fps))
-
     def _rendered(self, rendered) -> None:
         req = rendered.request
         if not self._is_current(req):
@@ -611,6 +607,7 @@ class Viewer(QWidget):
             self.inspector.set_metrics(None, None, "Pick two models to measure them against each other.")
         self.frame_times.learn(rendered.times, rendered.packet_times)
         self.inspector.set_variable_rate(rendered.variable_fps)
+        self.inspector.set_deinterlaced(rendered.deinterlaced)
         if rendered.position == self.request().position:
             self.stale_timer.stop()
         else:  # an earlier seek's frame: the one the player names is still to come, and may be slow too
