@@ -4,7 +4,9 @@ alone and the shot joined across it; (c) `cut()` at both edges, three parts.
 
 24 frames of each of Vid4's sequences and of test/scene_cuts.mp4 (frames 40-63, no cut), +40 on every channel of
 frame 12 of the truth (a flash), the input by `evaluate.degrade_x4` from it. docs/RESULTS.md, "Session 39: the
-recurrent state at scene cuts", "Session 43: the teacher at a flash".
+recurrent state at scene cuts", "Session 43: the teacher at a flash". scene_cuts.mp4 is decoded with PyAV's default
+conversion (BT.601, FFmpeg's fast path), as when the table was made, not as the app's reader decodes it (BT.709 by
+its size, exact): the three variants see the same frames, so they compare alike. About 11 minutes on two threads.
 
     .venv/bin/python benchmarks/vsr_flash.py
 """
@@ -79,5 +81,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help says what it runs
     torch.set_num_threads(2)
     main()

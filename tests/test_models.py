@@ -197,6 +197,24 @@ def test_every_shipped_upscaler_card_holds_the_same_held_out_measure_and_says_ho
             assert "session" in metrics["bench_host"] and "bench_host" in metrics["metrics_notes"], name
 
 
+def test_every_upscaler_cards_held_out_figures_are_the_results_tables():
+    """Two cards were measured again after the exact YUV->RGB conversion and four kept the figures from before it, so
+    cards read side by side mixed two decoders; the at-a-glance table of docs/RESULTS.md is the reference."""
+    import re
+    from pathlib import Path
+
+    results = (Path(__file__).resolve().parents[1] / "docs" / "RESULTS.md").read_text(encoding="utf-8")
+    table = results[:results.index("Targets:")]
+    for name, card in _shipped_cards().items():
+        if card["task"] != "upscale":
+            continue
+        row = re.search(rf"^\| `{re.escape(name)}`[^|]*\|[^|]*\|[^|]*\| ([0-9.]+) / ([0-9.]+) \|", table, re.M)
+        assert row, name
+        metrics = card["metrics"]
+        assert (round(metrics["held_out3_clean_psnr_y"], 3), round(metrics["held_out3_crf26_psnr_y"], 3)) == \
+            (float(row[1]), float(row[2])), name
+
+
 @pytest.mark.parametrize("local", ["folder", "file"])
 def test_a_local_file_or_folder_named_like_a_model_does_not_replace_it(tmp_path, monkeypatch, local):
     """`train vsr --out vsr-x4-student` in the current folder must not change what `--model vsr-x4-student` means."""

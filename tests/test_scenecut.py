@@ -162,8 +162,8 @@ def timed_cuts(frames):
 
 
 def test_a_phones_uneven_frame_gaps_in_a_pan_are_no_cuts(clip_frames):
-    """A frame 1/20 s after the last differs three times as much as one 1/60 s after: judged without the frames'
-    times, a pan at a variable frame rate had 8 cuts in 3 s, and the export repeated a frame at each."""
+    """A frame 1/20 s after the last differs about twice as much as one 1/60 s after: judged without the frames'
+    times, this pan at a variable frame rate had 8 cuts in 3 s, and the export repeated a frame at each."""
     frames = vfr_pan(clip_frames, np.random.default_rng(3).choice([1 / 60, 1 / 30, 1 / 20], size=90))
     assert len(cuts([image for _, image in frames])) >= 4  # the uneven gaps are spikes when their times are unknown
     assert timed_cuts(frames) == []

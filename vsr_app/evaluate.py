@@ -183,7 +183,8 @@ def _off_midpoint_note(times: list[float] | None, predicted: range) -> str | Non
     off = []  # each off frame's place in its gap, 0 to 1
     for i in predicted:
         span = times[i + 1] - times[i - 1]
-        if abs(times[i] - times[i - 1] - span / 2) > max(MIDPOINT_TOLERANCE * span, MILLISECOND_ROUNDING):
+        # (a frame exactly at the tolerance, 40% or 60% of its gap, is not off, whatever the floats' last bit says)
+        if abs(times[i] - times[i - 1] - span / 2) > max(MIDPOINT_TOLERANCE * span, MILLISECOND_ROUNDING) + 1e-9:
             off.append((times[i] - times[i - 1]) / span)
     if not off:
         return None

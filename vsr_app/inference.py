@@ -322,7 +322,7 @@ class ClipUpscaler(_TiledMixin, Engine, Upscaler):
 
     def flash(self) -> None:
         """The flash frame (between two edges) is run alone and its shot's frames joined across it: carried through
-        the bidirectional net, its features cost the 3 frames each side of it 0.16-0.27 dB on Vid4 (docs/RESULTS.md,
+        the bidirectional net, its features cost the 3 frames each side of it 0.15-0.27 dB on Vid4 (docs/RESULTS.md,
         "Session 43: the teacher at a flash")."""
         start = self.first + len(self.frames)
         if start not in self.flash_edges[-1:]:

@@ -29,8 +29,8 @@ A neighbouring difference of a held frame (a picture repeated: animation on twos
 recording) is no evidence of stillness: the search looks past it, up to `REACH` pairs, for the motion beside it.
 Without that, every change of a pan animated on twos stood between two zeros and was taken for a cut.
 
-A phone records at a variable frame rate: in a pan, a frame 1/20 s after the last differs three times as much as one
-1/60 s after, a spike that is no cut (up to 8 were found in a 3 s synthetic pan). Where the frames' times are known,
+A phone records at a variable frame rate: in a pan, a frame 1/20 s after the last differs about twice as much as one
+1/60 s after (2.2 times in the tests' synthetic pan), a spike that is no cut (up to 8 in a 3 s pan). Where the frames' times are known,
 a neighbouring difference is scaled by the ratio of the time gaps, to the power PACE_EXPONENT, before the spike test:
 over the project's clips a frame two steps on differs 1.43-1.73 times as much as one step on, three steps on
 1.71-2.29 times (medians; benchmarks/scene_cut_pace.py), about the 0.7th power (the gaps' ratio taken within MAX_PACE). A
