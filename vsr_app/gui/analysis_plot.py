@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import math
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.video.pipeline import breaks_text
+from vsr_app.video.scenecut import break_counts
 
 REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
@@ -138,7 +140,7 @@ class AnalysisPlot(QWidget):
         """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
         `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured."""
         self.points: list[tuple[int, float, float]] = []
-        # in-betweens where the picture breaks (position: `processing.break_kind`): both sides repeat a frame, no points
+        # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
         self.first = first
         self.video, self.task, self.sides = video, task, sides
@@ -157,7 +159,7 @@ class AnalysisPlot(QWidget):
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
                   at_break: str | None = None) -> None:
-        """`at_break`: the `processing.break_kind` of an in-between at a scene cut, flash or pause, where no model ran
+        """`at_break`: the `scenecut.break_kind` of an in-between at a scene cut, flash or pause, where no model ran
         and both sides repeat the frame before it; its 100 dB is left out of the plot and the means (5 such in a clip
         raised a mean by 1.2 dB)."""
         if psnr is None:
@@ -225,8 +227,7 @@ class AnalysisPlot(QWidget):
     def _breaks(self) -> str:
         """'1 scene cut, 1 flash': what the in-betweens left out are at, as an export's summary says it (a flash's two
         in-betweens are one flash)."""
-        kinds = list(self.break_gaps.values())
-        return breaks_text(kinds.count("scene cut"), (kinds.count("flash") + 1) // 2, kinds.count("pause"))
+        return breaks_text(*break_counts(Counter(self.break_gaps.values())))
 
     def set_cursor(self, position: int) -> None:
         for cursor in self.cursors:

@@ -30,7 +30,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
-from vsr_app.video.scenecut import (CONTEXT, breaks_at, cuts_at, differences, gap_window, pause_at, thumbnail,
+from vsr_app.video.scenecut import (CONTEXT, break_kind, breaks_at, cuts_at, differences, gap_window, thumbnail,
                                    time_gaps)
 from vsr_app.video.verify import frame_times, with_counted_frames
 
@@ -415,16 +415,6 @@ def source_cut(source: SourceFrames, cache: FrameCache, k: int,
     first = max(0, k - 1 - CONTEXT)
     thumbs = source_thumbnails(source, cache, first, k + 1 + CONTEXT)
     return decide(differences(thumbs), k - first, source_gaps(source, first, len(thumbs)))
-
-
-def break_kind(diffs: list[float | None], i: int, gaps: list[float | None]) -> str | None:
-    """What breaks the picture before frame i (`scenecut.breaks_at`), named as an export's summary counts it
-    (`pipeline.breaks_text`): 'pause' (a cut across one too), 'scene cut' where another shot goes on, 'flash' where
-    the picture comes back to the shot it left; None where nothing does."""
-    if pause_at(gaps, i):
-        return "pause"
-    cut, new_shot = cuts_at(diffs, i, gaps)
-    return ("scene cut" if new_shot else "flash") if cut else None
 
 
 @dataclass(frozen=True)

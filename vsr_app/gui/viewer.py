@@ -35,7 +35,7 @@ INSPECTOR_SHARE = 0.3  # of the width, at most
 ANALYSIS_SHARE = 0.35  # of the height, at most
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
-# what the inspector says at an in-between where no model ran (`processing.break_kind`), as an export's summary names it
+# what the inspector says at an in-between where no model ran (`scenecut.break_kind`), as an export's summary names it
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
                "pause": "A pause: the source held this picture; every side repeats it."}

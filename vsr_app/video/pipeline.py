@@ -26,7 +26,7 @@ import os
 import queue
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
@@ -37,7 +37,7 @@ from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.disk_space import GrowthWatch
-from vsr_app.video.scenecut import PAUSE_SECONDS, cuts_at, gap_window, mark_cuts, pause_at
+from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind_of, mark_cuts, verdicts_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
@@ -238,11 +238,6 @@ def breaks_text(cuts: int | None, flashes: int | None = 0, pauses: int | None = 
     return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
 
 
-def _verdicts(diffs, i: int, gaps) -> tuple[bool, bool, bool]:
-    """(a cut before frame i, a new shot from it, a pause before it): what the stages are told of each frame."""
-    return *cuts_at(diffs, i, gaps), pause_at(gaps, i)
-
-
 def _resolve_model(model: Any, device: str, cancel=None):
     """The model, loaded; a cancel asked meanwhile stops the job here, before the next model loads or any frame is
     read (a load cannot be cut short: an export of both steps waited for the second one too)."""
@@ -423,18 +418,18 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)
-    stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None, "cuts": 0, "flash_edges": 0,
-             "pauses": 0}
+    stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None}
+    breaks: Counter[str] = Counter()  # of each `scenecut.kind_of`
 
     def decode():
         frames = reader.frames()
         try:
-            for frame, (cut, fresh, pause) in mark_cuts(frames, lambda f: f.image, _verdicts, lambda f: f.time):
+            for frame, (cut, fresh, pause) in mark_cuts(frames, lambda f: f.image, verdicts_at, lambda f: f.time):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
                 stats["previous"], stats["last"] = stats["last"], frame.time
-                stats["pauses"] += pause  # a cut across a pause is counted as the pause
-                stats["cuts" if fresh else "flash_edges"] += cut and not pause
+                if kind := kind_of(cut, fresh, pause):
+                    breaks[kind] += 1
                 if not workers.put(decoded, Item(frame.time, frame.image, cut, fresh, pause)):
                     return
             if stats["last"] is not None:
@@ -511,7 +506,8 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
-    if interpolate is not None and stats["pauses"]:  # counted in the line (`breaks_text`); said what they are once
+    scene_cuts, flashes, pauses = break_counts(breaks) if interpolate is not None else (0, 0, 0)
+    if pauses:  # counted in the line (`breaks_text`); said what they are once
         notes.append(f"at a pause (the source held its picture {PAUSE_SECONDS:g} s or more, as a screen recorder "
                      f"writes a frame only on a change) the frame before is repeated, not blended across")
     if size_changed := reader.size_change_note(first_frame=1):
@@ -529,8 +525,6 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         input_size=(info.width, info.height), output_size=(result.width, result.height),
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
         # counted for interpolation, whose in-betweens they change; an upscale only starts each shot afresh
-        scene_cuts=stats["cuts"] if interpolate is not None else 0,
-        flashes=(stats["flash_edges"] + 1) // 2 if interpolate is not None else 0,
-        pauses=stats["pauses"] if interpolate is not None else 0, notes=notes,
+        scene_cuts=scene_cuts, flashes=flashes, pauses=pauses, notes=notes,
         precisions=[run_settings(stage.engine)["precision"] for stage in stages])
 

@@ -30,23 +30,23 @@ recording) is no evidence of stillness: the search looks past it, up to `REACH` 
 Without that, every change of a pan animated on twos stood between two zeros and was taken for a cut.
 
 A phone records at a variable frame rate: in a pan, a frame 1/20 s after the last differs about twice as much as one
-1/60 s after (2.2 times in the tests' synthetic pan), a spike that is no cut (up to 8 in a 3 s pan). Where the frames' times are known,
-a neighbouring difference is scaled by the ratio of the time gaps, to the power PACE_EXPONENT, before the spike test:
-over the project's clips a frame two steps on differs 1.43-1.73 times as much as one step on, three steps on
-1.71-2.29 times (medians; benchmarks/scene_cut_pace.py), about the 0.7th power (the gaps' ratio taken within MAX_PACE). A
-gap of PAUSE_SECONDS or more, over MAX_PACE times the other, is a pause (`pause_at`: a screen recorder waiting for a
-change), not jitter: judged as at a constant rate, or a cut across it would need the difference of unrelated
-pictures. At a constant frame rate the gaps are
-equal and nothing changes. The price: a cut inside fast motion, with the lowest ratios, is missed when the gap at the
-cut is longer than those beside it, as it would be were the motion as fast as the gap implies (scene_cuts.mp4's 3.04 s
-cut, its weakest, in each of 6 random frame drops; in 3 of them without the times). In cockatoo.mp4's whip, with
-frames dropped, the times leave 2-3 false cuts where there were 2-7.
+1/60 s after (2.2 times in the tests' synthetic pan), a spike that is no cut (up to 8 in a 3 s pan). Where the
+frames' times are known, a neighbouring difference is scaled by the ratio of the time gaps, to the power
+PACE_EXPONENT, before the spike test: over the project's clips a frame two steps on differs 1.43-1.73 times as much
+as one step on, three steps on 1.73-2.29 times (medians; benchmarks/scene_cut_pace.py), about the 0.7th power (the
+gaps' ratio taken within MAX_PACE). A gap of PAUSE_SECONDS or more, over MAX_PACE times the other, is a pause
+(`pause_at`: a screen recorder waiting for a change), not jitter: judged as at a constant rate, or a cut across it
+would need the difference of unrelated pictures. At a constant frame rate the gaps are equal and nothing changes.
+The price: a cut inside fast motion, with the lowest ratios, is missed when the gap at the cut is longer than those
+beside it, as it would be were the motion as fast as the gap implies (scene_cuts.mp4's 3.04 s cut, its weakest, in
+each of 6 random frame drops; in 3 of them without the times). In cockatoo.mp4's whip, with frames dropped, the
+times leave 2-3 false cuts where there were 2-7.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import cv2
 import numpy as np
@@ -177,6 +177,30 @@ def pause_at(gaps: Gaps, i: int) -> bool:
 def breaks_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
     """Whether an interpolator must not take frames i-1 and i for one moving picture: a cut or a pause between."""
     return cut_at(diffs, i, gaps) or pause_at(gaps, i)
+
+
+def verdicts_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> tuple[bool, bool, bool]:
+    """(a cut before frame i, another shot going on from it, a pause before it): what an export's stages are told of
+    each frame."""
+    return *cuts_at(diffs, i, gaps), pause_at(gaps, i)
+
+
+def kind_of(cut: bool, new_shot: bool, pause: bool) -> str | None:
+    """A break named as summaries count it: 'pause' (a cut across one too), 'scene cut' where another shot goes on,
+    'flash' where the picture comes back to the shot it left (an edge of one: two make a flash); None for none."""
+    if pause:
+        return "pause"
+    return ("scene cut" if new_shot else "flash") if cut else None
+
+
+def break_kind(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> str | None:
+    """`kind_of` the break before frame i (`verdicts_at`)."""
+    return kind_of(*verdicts_at(diffs, i, gaps))
+
+
+def break_counts(kinds: Mapping[str, int]) -> tuple[int, int, int]:
+    """(scene cuts, flashes, pauses) from how many breaks of each `kind_of` there were: a flash has two edges."""
+    return kinds.get("scene cut", 0), (kinds.get("flash", 0) + 1) // 2, kinds.get("pause", 0)
 
 
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
