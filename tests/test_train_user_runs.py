@@ -36,7 +36,9 @@ def test_a_run_whose_checkpoint_is_gone_continues_from_its_exported_weights(data
     vsr(data_dir, run, steps=2, resume=True, log=said.append)  # at its length: the weights as they were
     assert any("at step 2 from its exported weights alone" in line and "optimiser state" in line for line in said)
     assert all(np.array_equal(v, load_file(str(run / "model.safetensors"))[k]) for k, v in exported.items())
-    vsr(data_dir, run, steps=3, resume=True)
+    said.clear()
+    vsr(data_dir, run, steps=3, resume=True, log=said.append)  # longer: the rate moves as after a checkpoint's resume
+    assert any(line.startswith("the learning-rate schedule spans 3 steps now, not 2: ") for line in said)
     assert json.loads((run / "model.json").read_text())["training"]["steps"] == 3
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [1, 2, 3] and (run / "checkpoint.safetensors").is_file()

@@ -172,10 +172,12 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
         if hasattr(task, "load_extra_state"):
             task.load_extra_state(saved.get("task", {}))
         log(f"resumed {run_dir} at step {start}")
-        if moved := schedule_change(start, saved.get("config", {}).get("steps"), cfg):
-            log(moved)
+        planned = saved.get("config", {}).get("steps")
     else:
         start = resume_from_weights(run_dir, modules, log)
+        planned = (_card_options(run_dir) or {}).get("steps")  # the length the exported weights were trained for
+    if isinstance(planned, int) and (moved := schedule_change(start, planned, cfg)):
+        log(moved)
     if start >= cfg.steps:
         log(f"nothing to train: the run is at step {start} of {cfg.steps}; give --steps above {start} to train on")
     return start
