@@ -3,8 +3,8 @@ or not, Y-PSNR.
 
 (a) Vid4's four sequences joined, 10 frames each (cropped to the smallest), (b) the first 90 frames of
 test/scene_cuts.mp4. Ground truth cropped to x4, the input by `evaluate.degrade_x4`; cuts by `mark_cuts` on the
-input, as an export finds them (`new_shot_at`). docs/RESULTS.md, "Session 39: the recurrent state at scene cuts",
-"Session 40: the teacher at scene cuts".
+input, as an export finds them (`cuts_at`: where another shot goes on). docs/RESULTS.md, "Session 39: the recurrent
+state at scene cuts", "Session 40: the teacher at scene cuts".
 
     .venv/bin/python benchmarks/vsr_cut_state.py
 """
@@ -26,7 +26,7 @@ from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
-from vsr_app.video.scenecut import mark_cuts, new_shot_at  # noqa: E402
+from vsr_app.video.scenecut import cuts_at, mark_cuts  # noqa: E402
 
 MODELS = (
     "vsr-x4-student", "vsr-x4-student-aligned", "vsr-x4-student-aligned-bicubic", "vsr-x4-teacher")
@@ -55,7 +55,8 @@ def main() -> None:
     for label, frames in clips().items():
         pairs = [degrade_x4(f) for f in frames]
         gts, lrs = [g for g, _ in pairs], [lr for _, lr in pairs]
-        cuts = [i for i, (_, cut) in enumerate(mark_cuts(lrs, lambda x: x, new_shot_at)) if cut]  # as an export
+        marks = mark_cuts(lrs, lambda x: x, cuts_at)
+        cuts = [i for i, (_, (_, new_shot)) in enumerate(marks) if new_shot]  # where an export resets the student
         after = sorted({c + d for c in cuts for d in range(5) if c + d < len(lrs)})
         before = sorted({c - d for c in cuts for d in range(1, 4) if c - d >= 0})
         print(f"{label}: cuts at {cuts}", flush=True)

@@ -1,4 +1,4 @@
-"""The clip teacher at a flash (a one-frame shot: two cut edges, `new_shot_at` false at both), Y-PSNR of the frames
+"""The clip teacher at a flash (a one-frame shot: two cut edges, no new shot at either), Y-PSNR of the frames
 around it: (a) told nothing, the chunk run whole across the flash; (b) `flash()` at both edges: the flash frame run
 alone and the shot joined across it; (c) `cut()` at both edges, three parts.
 

@@ -15,6 +15,7 @@ import badfiles
 from videogen import make_video
 from vsr_app import models
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.inference import Upscaler
 from vsr_app.gui import processing
 from vsr_app.gui.processing import (SOURCE, FrameCache, FrameService, KnownFailure, Request, SourceFrames,
                                     UpscaleStream, analyse)
@@ -60,7 +61,7 @@ def test_random_access_far_away_matches_sequential_decoding(tmp_path, name, time
     assert source.length == 120 and source.length_exact
 
 
-class CountingEngine:
+class CountingEngine(Upscaler):
     """A stateful x1 'upscaler': output k = input k + (frames seen since reset) so warm-up is visible."""
 
     scale = 1
@@ -178,14 +179,13 @@ def test_a_teacher_frame_reached_by_a_seek_is_the_exported_one(tmp_path):
     from vsr_app.inference import make_upscaler
     from vsr_app.models import load_model
 
-    from vsr_app.video.scenecut import mark_cuts, new_shot_at
+    from vsr_app.video.scenecut import cuts_at, mark_cuts
 
     video = make_video(tmp_path / "seeks.mp4", frames=22, width=48, height=32)
     engine = make_upscaler(load_model("vsr-x4-teacher", "cpu"), "cpu")
     exported = []
-    for image, new_shot in mark_cuts([f.image for f in VideoReader(video).frames()], lambda x: x, new_shot_at):
-        if new_shot:  # as the export's UpscaleStage does (this clip's pattern jumps at frame 13)
-            engine.cut()
+    for image, verdict in mark_cuts([f.image for f in VideoReader(video).frames()], lambda x: x, cuts_at):
+        engine.at_break(*verdict)  # as the export's UpscaleStage does (this clip's pattern jumps at frame 13)
         exported += engine.push(image)
     exported += engine.flush()
     service = FrameService(str(video))
@@ -395,7 +395,7 @@ def test_the_compared_upscaler_starts_a_new_shot_afresh_as_the_export_does(tmp_p
 
 
 def test_the_compared_teacher_runs_a_flash_alone_as_the_export_does(tmp_path):
-    """An export's teacher runs a flash frame (a one-frame shot, `new_shot_at` false at both edges) alone and joins
+    """An export's teacher runs a flash frame (a one-frame shot: two cut edges, no new shot at either) alone and joins
     its shot across it: the Compare view must too, after a seek as well (a seek's chunk here starts at a flash)."""
     from vsr_app.inference import make_upscaler
     from vsr_app.video.pipeline import process_video

@@ -14,6 +14,7 @@ from conftest import VFR_TIMES
 from tiny_nets import TinyRecurrent
 from videogen import make_video, stream_durations
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.inference import Upscaler
 from vsr_app.models import LoadedModel, ModelInfo
 from vsr_app.video.pipeline import InterpolateStage, Item, PipelineSummary, UpscaleStage, process_video
 from vsr_app.video.reader import VideoReader, probe
@@ -336,7 +337,7 @@ def test_no_interpolation_across_a_scene_cut():
     assert np.array_equal(out[5].image, flat(20)) and out[5].time == pytest.approx(0.25)
 
 
-class CountingUpscaler:
+class CountingUpscaler(Upscaler):
     """A recurrent upscaler whose output is the number of frames it has seen since its last reset."""
 
     scale = 1
@@ -429,7 +430,7 @@ def test_every_engine_keeps_each_shot_to_itself():
     (10, [list(range(10)), [5, 6, 7, 8, 9, 11, 12, 13, 14, 15], [10]]),
 ])
 def test_the_teacher_runs_a_flash_alone_and_joins_its_shot_across_it(flash, runs):
-    """Told nothing at a flash (a one-frame shot: two cut edges, `new_shot_at` false at both), the bidirectional
+    """Told nothing at a flash (a one-frame shot: two cut edges, no new shot at either), the bidirectional
     teacher carried the flash frame's features into the 3 frames each side of it (0.16-0.27 dB on Vid4) and theirs
     into it (docs/RESULTS.md, session 43). The export's stage tells it of each edge; a recurrent student keeps its
     state there (reset at both edges it lost 0.2-0.7 dB after the flash, session 39)."""

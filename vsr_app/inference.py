@@ -184,9 +184,17 @@ class Upscaler(ABC):
         scene cuts")."""
 
     def flash(self) -> None:
-        """An edge of a flash or one-frame shot is at the next frame (a cut, `scenecut.new_shot_at` false: the picture
-        goes back to the shot). A recurrent state is kept: thrown away at both edges it cost the frames after 0.2-0.7
-        dB (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
+        """An edge of a flash or one-frame shot is at the next frame (a cut from which no other shot goes on,
+        `scenecut.cuts_at`: the picture goes back to the shot). A recurrent state is kept: thrown away at both edges
+        it cost the frames after 0.2-0.7 dB (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
+
+    def at_break(self, cut: bool, new_shot: bool) -> None:
+        """Told what lies before the next frame (`scenecut.cuts_at`): a new shot (`cut`), a flash's edge (`flash`) or
+        nothing. An export and the Compare view both tell their engine through this, so their frames are the same."""
+        if new_shot:
+            self.cut()
+        elif cut:
+            self.flash()
 
 
 class _TiledMixin:

@@ -339,12 +339,8 @@ class UpscaleStream:
         or a flash's edge before it, as an export's engine is (`UpscaleStage.push`)."""
         try:
             frame = self.source.get(self.next_in)
-            cut, fresh = (False, False) if self.next_in == 0 else source_cut(self.source, self.cache, self.next_in,
-                                                                             cuts_at)
-            if fresh:
-                self.engine.cut()
-            elif cut:
-                self.engine.flash()
+            if self.next_in > 0:
+                self.engine.at_break(*source_cut(self.source, self.cache, self.next_in, cuts_at))
             outputs = self.engine.push(frame)
             self.next_in += 1
         except IndexError:
@@ -611,7 +607,8 @@ class FrameService:
 
 
 def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
-            progress: Callable[[int, int, float, float], None] | None = None, cancel=None) -> list[tuple]:
+            progress: Callable[[int, int, float | None, float | None, str | None], None] | None = None,
+            cancel=None) -> list[tuple]:
     """Y-PSNR/SSIM between the two sides at every position, front to back: [(position, psnr, ssim, at_break), ...]
     (ssim None for frames smaller than SSIM_WINDOW, as in `FrameService.render`; at_break the `break_kind` of an
     in-between at a scene cut, flash or pause, where both sides repeat the same frame, no model having run: its 100 dB

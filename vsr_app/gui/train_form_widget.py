@@ -121,7 +121,7 @@ class TrainForm(QWidget):
         browse.setToolTip("Choose a net")
         self.start_row = path_row(self.start_from, browse, self._pick_start_from)
         form.addRow("Start from", self.start_row)
-        self.start_note = QLabel()  # the prune command in it follows the form (`_show_prune_command`)
+        self.start_note = QLabel()  # the prune command in it follows the form (`show_prune_command`)
         self.start_note.setWordWrap(True)
         self.start_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the command is there to be copied
         self.start_note.setProperty("role", "muted")

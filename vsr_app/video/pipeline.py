@@ -77,8 +77,8 @@ class Item(NamedTuple):
 
     time: float  # presentation time, seconds on the source's clock
     image: np.ndarray  # HxWx3 uint8 RGB
-    cut: bool  # a new shot starts at this frame
-    fresh: bool = False  # ... and the picture does not go back to the last one (scenecut.new_shot_at)
+    cut: bool  # a cut lies before this frame: a new shot, or either edge of a flash
+    new_shot: bool = False  # ... another shot goes on from it, no flash's edge (scenecut.cuts_at)
     pause: bool = False  # the source held the frame before this one (scenecut.pause_at)
 
     @property
@@ -90,7 +90,7 @@ class Item(NamedTuple):
 class UpscaleStage:
     """Feeds an `Upscaler` engine, pairing its (possibly delayed) outputs with their input times.
 
-    At a scene cut the engine is told (`Upscaler.cut`; at a flash's edges, `scenecut.new_shot_at` false, `flash`): a
+    At a scene cut the engine is told (`Upscaler.at_break`: `cut` at a new shot, `flash` at a flash's edges): a
     recurrent student starts the new shot afresh (and keeps its state at a flash), the clip teacher runs each shot
     apart (and the flash frame alone, its shot joined across it). Session 31 kept the student's state,
     measured on a clip half of whose picture does not cut; where the picture does cut, the state cost PSNR and left a
@@ -104,10 +104,7 @@ class UpscaleStage:
         self.waiting: deque[tuple[float, bool]] = deque()
 
     def push(self, item: Item) -> list[Item]:
-        if item.fresh:
-            self.engine.cut()
-        elif item.cut:
-            self.engine.flash()
+        self.engine.at_break(item.cut, item.new_shot)
         self.waiting.append((item.time, item.cut))
         return self._pair(self.engine.push(item.image))
 
@@ -424,13 +421,13 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     def decode():
         frames = reader.frames()
         try:
-            for frame, (cut, fresh, pause) in mark_cuts(frames, lambda f: f.image, verdicts_at, lambda f: f.time):
+            for frame, (cut, new_shot, pause) in mark_cuts(frames, lambda f: f.image, verdicts_at, lambda f: f.time):
                 stats["frames_in"] += 1
                 stats["first"] = frame.time if stats["first"] is None else stats["first"]
                 stats["previous"], stats["last"] = stats["last"], frame.time
-                if kind := kind_of(cut, fresh, pause):
+                if kind := kind_of(cut, new_shot, pause):
                     breaks[kind] += 1
-                if not workers.put(decoded, Item(frame.time, frame.image, cut, fresh, pause)):
+                if not workers.put(decoded, Item(frame.time, frame.image, cut, new_shot, pause)):
                     return
             if stats["last"] is not None:
                 stats["end"] = source_end(src, info, stats["last"], stats["previous"])

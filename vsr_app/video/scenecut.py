@@ -139,7 +139,11 @@ def _one_frame_shot_at(diffs: Sequence[float | None], gaps: Gaps, i: int) -> boo
 
 
 def cuts_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> tuple[bool, bool]:
-    """(`cut_at`, `new_shot_at`) of frame i, each difference judged once: a spike, or an edge of a one-frame shot."""
+    """(`cut_at`, whether another shot goes on from frame i) of frame i, each difference judged once: a spike, or an
+    edge of a one-frame shot. Another shot goes on from a cut that is no edge of a one-frame shot (a flash, a frame of
+    something else, after which the picture goes back to the shot it left). A recurrent upscaler starts afresh only
+    there: reset at a flash's two edges, it lost 0.2-0.7 dB over the frames after it, its state thrown away twice for
+    the shot it came back to (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
     if not 0 <= i < len(diffs) or diffs[i] is None:
         return False, False
     spike = is_cut(_before(diffs, gaps, i, i), diffs[i], _after(diffs, gaps, i, i))
@@ -151,14 +155,6 @@ def cut_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
     """Whether a cut lies between frames i-1 and i, from `diffs` (as `differences` gives them, over whatever frames
     are known around i: CONTEXT pairs on each side are enough) and, where known, the pairs' `gaps` (`time_gaps`)."""
     return cuts_at(diffs, i, gaps)[0]
-
-
-def new_shot_at(diffs: Sequence[float | None], i: int, gaps: Gaps = None) -> bool:
-    """Whether the picture goes on as another shot from frame i: a cut, but not an edge of a one-frame shot (a flash,
-    a frame of something else), after which the picture goes back to the shot it left. A recurrent upscaler starts
-    afresh only here: reset at a flash's two edges, it lost 0.2-0.7 dB over the frames after it, its state thrown
-    away twice for the shot it came back to (docs/RESULTS.md, "Session 39: the recurrent state at scene cuts")."""
-    return cuts_at(diffs, i, gaps)[1]
 
 
 def pause_at(gaps: Gaps, i: int) -> bool:
@@ -206,8 +202,9 @@ def break_counts(kinds: Mapping[str, int]) -> tuple[int, int, int]:
 def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
               decide: Callable[[Sequence[float | None], int, Gaps], Any] = cut_at,
               time: Callable[[T], float | None] | None = None) -> Iterator[tuple[T, Any]]:
-    """Yield `(item, decide(differences, its index, time gaps))`; by default `cut_at`: whether a new shot starts at
-    this item. `time`: an item's time in seconds, so that a variable frame rate's uneven gaps are no spikes.
+    """Yield `(item, decide(differences, its index, time gaps))`; by default `cut_at`: whether a cut lies before
+    this item (a new shot, or either edge of a flash). `time`: an item's time in seconds, so that a variable frame
+    rate's uneven gaps are no spikes.
 
     Streams with CONTEXT items of look-ahead (the decision needs the differences after it too).
     """
