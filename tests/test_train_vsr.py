@@ -13,6 +13,7 @@ from vsr_app.distill import data as D
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import resume_command, set_aside_metrics
 from vsr_app import inference
+from vsr_app.errors import VsrAppError
 from vsr_app.distill.train import _amp_dtype, train
 from vsr_app.distill.losses import charbonnier
 from vsr_app.distill.vsr_task import VSRTask
@@ -197,6 +198,14 @@ def test_cache_serves_the_same_batches_with_teacher_features(frames_dir, tiny_te
     assert torch.equal(next(scratch.batches(seed=5, rank=0, world=1, start=1))["lr"], first[1]["lr"])
     online = next(_task(frames_dir).batches(seed=5, rank=0, world=1, start=1))  # the cache stores these exactly
     assert torch.equal(online["lr"], first[1]["lr"]) and torch.equal(online["hr"], first[1]["hr"])
+
+
+def test_a_damaged_cache_index_is_a_one_line_error_naming_the_cure(frames_dir, tmp_path):
+    task = _task(frames_dir, cache=str(tmp_path / "c"), cache_batches=1)
+    next(task.batches(seed=5, rank=0, world=1))
+    (tmp_path / "c" / "meta.json").write_text('{"done": 1, "spec"')  # cut short: a disk that filled, a copy stopped
+    with pytest.raises(VsrAppError, match=r"cannot read the batch cache's .*meta\.json \(delete .* to build it afresh"):
+        next(_task(frames_dir, cache=str(tmp_path / "c"), cache_batches=1).batches(seed=5, rank=0, world=1))
 
 
 def test_prefetching_threads_make_the_batches_the_loop_makes(frames_dir):

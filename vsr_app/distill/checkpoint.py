@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import (VALIDATED_ON, check_own_folder, exported_step, holds_run, is_validation,
-                                  metrics_record)
+                                  metrics_record, read_json_object)
 from vsr_app.errors import STEPS_BEHIND, STEPS_HINT, VsrAppError
 from vsr_app.files import atomic_write
 
@@ -103,7 +103,7 @@ def load_checkpoint(run_dir: Path, modules, opt) -> dict:
     if "meta" in header:
         meta = json.loads(header["meta"])
     else:  # runs saved before the state was embedded: checkpoint.json must match
-        meta = json.loads((run_dir / "checkpoint.json").read_text())
+        meta = read_json_object(run_dir / "checkpoint.json", str(run_dir / "checkpoint.json"))
         if int(header.get("step", -1)) != meta["step"]:
             raise VsrAppError(f"{run_dir}: checkpoint.json and checkpoint.safetensors are from different steps")
     for name, mod in modules.items():

@@ -64,6 +64,7 @@ from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
 from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, check_net_options, check_types,
                                      unknown_options)
+from vsr_app.distill.runs import read_json_object
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast, autocast_dtype
@@ -403,7 +404,8 @@ class BatchCache:
             self.shapes["feat"] = (self.count, b, t, teacher.hr_channels, 4 * p, 4 * p)
         meta_path = folder / "meta.json"
         while True:
-            meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+            meta = read_json_object(meta_path, f"the batch cache's {meta_path} (delete {folder} to build it afresh)") \
+                if meta_path.exists() else None
             if meta is not None and meta["done"] >= self.count:
                 break
             if not build:  # another rank builds it
