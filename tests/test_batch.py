@@ -775,11 +775,12 @@ def test_a_stop_at_once_still_leaves_a_true_report(tmp_path):
                 raise KeyboardInterrupt
             return False
 
-    finished = []
+    started, finished = [], []
     with pytest.raises(KeyboardInterrupt):
         run_batch(src, out, model="bicubic", cancel=SignalDuringB(), report_path=tmp_path / "r.json",
+                  on_start=lambda index, count, result: started.append((index, count, result.input)),
                   on_file=lambda index, count, result: finished.append((index, result.status)))
-    assert finished == [(1, "ok")]
+    assert started == [(1, 3, "a.mp4"), (2, 3, "b.mp4")] and finished == [(1, "ok")]
     assert all_files(out) == ["a.mp4"]  # b's partial file removed
     saved = json.loads((tmp_path / "r.json").read_text())
     assert saved["cancelled"] and saved["exit_code"] == 130

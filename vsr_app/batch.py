@@ -100,11 +100,12 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
               self_ensemble: bool = False, deinterlace: bool = True, report_path: str | os.PathLike | None = None,
               progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
-              cancel=None, listed: Queue | None = None) -> BatchReport:
+              on_start: Callable[[int, int, FileResult], None] | None = None, cancel=None,
+              listed: Queue | None = None) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
     to `report_path` as it goes, and finished at the end).
 
-    `on_file(index, count, result)` is called as each file finishes (1-based index). Raises VsrAppError only
+    `on_start(index, count, result)` is called as each file starts (1-based index), `on_file` as it finishes. Raises VsrAppError only
     for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
     model, a report path that would replace an input, an output or another file, an output folder another
     batch is writing into); problems with one file are recorded in the report. A file already at an output's
@@ -253,6 +254,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                     break
                 in_flight = result
                 overall.start_file(f"[{index}/{count}] {result.input}", estimate)
+                if on_start is not None:
+                    on_start(index, count, result)
                 t0 = time.monotonic()
                 try:
                     process(src, dst, result, left.get(src))

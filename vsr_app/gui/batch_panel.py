@@ -96,7 +96,8 @@ class QueueTable(QTableWidget):
 class BatchPanel(QWidget):
     errorRaised = Signal(str, str)
     compareRequested = Signal(str, str, str)  # input video, viewer task, model name
-    fileFinished = Signal(int, int, object)  # index (1-based), count, batch_report.FileResult; emitted from the job
+    fileStarted = Signal(int, int, object)  # index (1-based), count, batch_report.FileResult; emitted from the job
+    fileFinished = Signal(int, int, object)  # as fileStarted
     listed = Signal()  # a listing of the queue has ended (shown, failed, or found no folder)
     batchFinished = Signal()  # a batch job has ended, however
 
@@ -115,6 +116,7 @@ class BatchPanel(QWidget):
         self.made_with: tuple[str, str] | None = None  # (task, model) of the batch whose results the table shows
         self.menu_input: str | None = None  # the input whose row the menu is for, found by name when an action is
         # picked: a file finished meanwhile can have moved the row
+        self.fileStarted.connect(self._file_started)
         self.fileFinished.connect(self._file_finished)
 
         form = QFormLayout()
@@ -490,7 +492,8 @@ class BatchPanel(QWidget):
                        crf=crf, overwrite=self.overwrite.isChecked(),
                        self_ensemble=task == "upscale" and self.self_ensemble.isChecked(),
                        deinterlace=self.deinterlace.isChecked(), report_path=self.report_path,
-                       on_file=self.fileFinished.emit, listed=queue, parent=self)  # the queue shown, not a new listing
+                       on_start=self.fileStarted.emit, on_file=self.fileFinished.emit,
+                       listed=queue, parent=self)  # the queue shown, not a new listing
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
@@ -578,13 +581,13 @@ class BatchPanel(QWidget):
         info = values[0]
         if info.fraction is not None:
             self.progress.setValue(round(info.fraction * 1000))
-        stage = info.stage
-        if stage.startswith("[") and "] " in stage:  # "[i/n] relative/input.mp4": that file has started
-            cells = self._cells(stage.split("] ", 1)[1])
-            if cells is not None and cells[1].text() == "queued":
-                self._set_status(cells[1], "processing")
-        self.status.setText(fmt.progress_line(stage, info, " of the batch"))
+        self.status.setText(fmt.progress_line(info.stage, info, " of the batch"))
         self.warning.show_warning(info.warning)
+
+    def _file_started(self, index: int, count: int, result) -> None:
+        cells = self._cells(result.input)
+        if cells is not None and cells[1].text() == "queued":
+            self._set_status(cells[1], "processing")
 
     def _file_finished(self, index: int, count: int, result) -> None:
         self._show_result(result)
