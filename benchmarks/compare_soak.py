@@ -4,7 +4,7 @@ Plays a generated clip front to back through the GUI's own `FrameWorker` (the th
 each frame requested with the next one to prefetch, as playback does), headless, and samples the process's
 resident set size (VmRSS) every `--every` frames. The worker's cache holds at most `--cache-mb` of frames; what
 the process holds above the cache is per-frame garbage the allocator kept. `--no-trim` turns off the worker's
-`malloc_trim` (vsr_app.release_free_memory) to measure what it saves.
+`malloc_trim` (vsr_app.memory.release_free_memory) to measure what it saves.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/compare_soak.py --frames 600
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/compare_soak.py --frames 600 --no-trim

@@ -173,19 +173,19 @@ def test_fp32_engines_use_channels_last_for_the_nets_it_was_measured_faster_for(
 def test_keep_freed_memory_only_ever_raises_what_malloc_keeps_and_caps_it(monkeypatch):
     """Process-wide: an engine asking for less must not undo what another engine needs; a huge frame must not ask
     glibc for more than MAX_KEPT_MIB (its mallopt takes a C int: 2 GiB and up would wrap)."""
-    import vsr_app
+    from vsr_app import memory
 
     calls = []
     record = lambda *args: calls.append(args)  # noqa: E731
-    monkeypatch.setattr(vsr_app, "_glibc", lambda name: record if name == "mallopt" else None)
-    monkeypatch.setattr(vsr_app, "_kept_mib", 32)
-    vsr_app.keep_freed_memory(16)
+    monkeypatch.setattr(memory, "_glibc", lambda name: record if name == "mallopt" else None)
+    monkeypatch.setattr(memory, "_kept_mib", 32)
+    memory.keep_freed_memory(16)
     assert calls == []
-    vsr_app.keep_freed_memory(64)
-    assert calls == [(vsr_app.M_TRIM_THRESHOLD, 64 << 20)]
-    vsr_app.keep_freed_memory(3037)  # an x4 fp32 engine on 1920x1080 input
-    assert calls[-1] == (vsr_app.M_TRIM_THRESHOLD, vsr_app.MAX_KEPT_MIB << 20) and vsr_app.MAX_KEPT_MIB << 20 < 2 ** 31
-    vsr_app.keep_freed_memory(4096)
+    memory.keep_freed_memory(64)
+    assert calls == [(memory.M_TRIM_THRESHOLD, 64 << 20)]
+    memory.keep_freed_memory(3037)  # an x4 fp32 engine on 1920x1080 input
+    assert calls[-1] == (memory.M_TRIM_THRESHOLD, memory.MAX_KEPT_MIB << 20) and memory.MAX_KEPT_MIB << 20 < 2 ** 31
+    memory.keep_freed_memory(4096)
     assert len(calls) == 2
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from vsr_app import keep_freed_memory
+from vsr_app.memory import keep_freed_memory
 from vsr_app.errors import VsrAppError
 from vsr_app.models import LoadedModel, resolve_device
 

@@ -14,7 +14,7 @@ import threading
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import create_worker
 
-from vsr_app import release_free_memory
+from vsr_app.memory import release_free_memory
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.gui.processing import FrameService, KnownFailure, Request
 
