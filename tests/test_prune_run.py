@@ -263,7 +263,7 @@ def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):
     trained = tmp_path / "trained"
     vfi_task.train_vfi([str(tmp_path / "data")], trained, options={**TINY_PRUNE, "steps": 1, "base": 4},
                        log=lambda *_: None)
-    with pytest.raises(VsrAppError, match=f"holds a `vsr-app train vfi` run: continue it with `vsr-app train vfi "
+    with pytest.raises(VsrAppError, match=f"holds a frame-interpolation run: continue it with `vsr-app train vfi "
                                           f"--out {trained} --resume`"):
         vfi_task.prune_vfi(None, None, trained, resume=True, log=lambda *_: None)
 

@@ -36,6 +36,7 @@ PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact 
 TASK_KEY = "task"  # config.json's: which of RUN_TASKS the run is (`config_task`)
 RUN_TASKS = ("vsr", "vfi", "prune")
 RESUME_COMMANDS = {"vsr": "train vsr", "vfi": "train vfi", "prune": PRUNE_COMMAND}  # what continues each task's run
+TASK_RUNS = {"vsr": "a video super-resolution run", "vfi": "a frame-interpolation run"}  # a run named by its task
 VALIDATED_ON = "validated_on"  # a validation record's in metrics.jsonl: the clips it was measured on
 # how a resume's change of data, teacher or clips is said: before they are read, which may still refuse them
 SAVED_ONCE_STARTED = "saved in {config} once the run starts"
@@ -57,6 +58,14 @@ def resume_command(task: str, run_dir: Path) -> str:
     """The whole command that continues a run of `task` (`config_task`'s) in `run_dir`, quoted to paste: the one a
     resume by another task's command names."""
     return command_line(["vsr-app", *RESUME_COMMANDS[task].split(), "--out", str(run_dir), "--resume"])
+
+
+def check_run_task(run_dir: Path, saved_task: str, own_task: str) -> None:
+    """Refuse to resume a run of another task (`config_task`'s) than the command's own, naming the command that
+    continues it: a pruning's options and optimiser are not a training's, a VSR run's not a VFI one's."""
+    if saved_task != own_task:
+        what = TASK_RUNS.get(saved_task, f"a `vsr-app {RESUME_COMMANDS[saved_task]}` run")
+        raise VsrAppError(f"{run_dir} holds {what}: continue it with `{resume_command(saved_task, run_dir)}`")
 
 
 def is_prune_config(config: dict) -> bool:

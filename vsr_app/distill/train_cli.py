@@ -14,10 +14,10 @@ from vsr_app.distill.checkpoint import check_asked_steps, check_steps
 from vsr_app.distill.data import check_data, check_held_out
 from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types,
                                     without_config_data)
-from vsr_app.distill.runs import (RESUME_COMMANDS, TASK_KEY, absolute_if_path, absolute_paths, check_new_run,
-                                  check_resumable, check_resume_flags, claim_run_dir, config_task, holds_run,
-                                  read_config_file, release_run_dir, resume_command, resumed_config, resumed_data,
-                                  resumed_teacher, resumed_val, saved_options_checked, say_unused)
+from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,
+                                  check_resume_flags, check_run_task, claim_run_dir, config_task, holds_run,
+                                  read_config_file, release_run_dir, resumed_config, resumed_data, resumed_teacher,
+                                  resumed_val, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.errors import VsrAppError
 
@@ -82,10 +82,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
     saved = resumed_config(run_dir, log) if resume else None
-    saved_task = config_task(saved) if saved is not None else "vsr"
-    if saved_task != "vsr":
-        what = "a frame-interpolation run" if saved_task == "vfi" else f"a `vsr-app {RESUME_COMMANDS[saved_task]}` run"
-        raise VsrAppError(f"{run_dir} holds {what}: continue it with `{resume_command(saved_task, run_dir)}`")
+    check_run_task(run_dir, config_task(saved) if saved is not None else "vsr", "vsr")
     if saved is not None:
         saved = {k: v for k, v in saved.items() if k != TASK_KEY}  # the options: the task is said apart
     if resume:

@@ -38,11 +38,10 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
                                      unknown_options, without_config_data)
-from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, RESUME_COMMANDS, TASK_KEY,
-                                  absolute_if_path, absolute_paths, check_new_run, check_resumable, claim_run_dir,
-                                  config_task, read_json_object, release_run_dir, resume_command, resumed_config,
-                                  resumed_data, resumed_teacher, resumed_val, saved_config, saved_options_checked,
-                                  say_unused)
+from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, absolute_if_path,
+                                  absolute_paths, check_new_run, check_resumable, check_run_task, claim_run_dir,
+                                  config_task, read_json_object, release_run_dir, resumed_config, resumed_data,
+                                  resumed_teacher, resumed_val, saved_config, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.distill.weights import load_teacher
 from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
@@ -339,13 +338,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
     if resume:
         check_resumable(run_dir)
         saved = resumed_config(run_dir, log)
-        task = config_task(saved)
-        if task == "vsr":
-            raise VsrAppError(f"{run_dir} holds a video super-resolution run: continue it with "
-                              f"`{resume_command(task, run_dir)}`")
-        if task != fresh[TASK_KEY]:  # a pruning's options and optimiser are not a training's
-            raise VsrAppError(f"{run_dir} holds a `vsr-app {RESUME_COMMANDS[task]}` run: continue it with "
-                              f"`{resume_command(task, run_dir)}`")
+        check_run_task(run_dir, config_task(saved), fresh[TASK_KEY])
         with saved_options_checked(run_dir):
             _split_options(saved["options"])
         if fresh["options"].get("steps"):
