@@ -5,6 +5,8 @@ reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readab
 writer.py    encode, atomic output (temp file + rename), never overwrites the input
 encoding.py  codecs, CRF/preset checks, the record of what made an output
 carried.py   the source's audio, subtitles, fonts, timecode and tags, carried into the output; what is not kept, noted
+tags.py      the source's container and stream tags as an output's muxer keeps them; what it would drop, noted
+subtitles.py  text subtitles converted to the codec the output's container holds
 output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes
 verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream

@@ -3,15 +3,15 @@
 Packets are copied without re-encoding when the output container accepts the codec and interleaved with the
 video in time order (constant memory), less those the source's edit lists hide (a cut file's audio from before the
 cut); audio the container refuses is re-encoded to AAC (resampled when AAC cannot take its sample rate, or when the
-source changes its layout or rate mid-stream), text subtitles it refuses to the text codec it holds (mov_text, SRT);
-picture subtitles it refuses, audio that cannot be decoded, attachments outside Matroska and data streams other
-than a timecode track are dropped. Each choice is noted, and so is what of
+source changes its layout or rate mid-stream), text subtitles it refuses to the text codec it holds (mov_text, SRT;
+`subtitles.py`); picture subtitles it refuses, audio that cannot be decoded, attachments outside Matroska and data
+streams other than a timecode track are dropped. Each choice is noted, and so is what of
 the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours, more than 8 bits,
 chroma finer than the output codec's).
 Carried streams keep their tags (language, title) and dispositions (default, commentary, forced); the output keeps
 the source's container tags (title, creation time, location, comment...) where its muxer can store them; the
 finished file is read back for those the muxer dropped without a word, and a default flag it added, which are named
-(`SilentDrops`).
+(`tags.SilentDrops`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Iterable
 
 import av
-from av.subtitles.subtitle import SubtitleSet
 from av.video.reformatter import ColorPrimaries, ColorTrc
 
 from vsr_app.video.encoding import CONTAINER_FORMATS
 from vsr_app.video.reader import codec_name, is_cover_art, video_stream
+from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
+from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
 
 DEFAULT_AUDIO_CODEC = "aac"
 # The rate audio is resampled to when AAC cannot encode the source's (above 96 kHz, or an odd rate).
@@ -35,28 +36,6 @@ FALLBACK_AUDIO_RATE = 48_000
 # Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
 # play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
-# The text subtitle codec each output container holds, that text subtitles it refuses are converted to: SRT, ASS or
-# WebVTT into .mp4/.mov, an .mp4's mov_text into .mkv (SRT, which every player reads, keeps mov_text's bold, italic
-# and underline).
-TEXT_SUBTITLE_CODECS = {"mp4": "mov_text", "mov": "mov_text", "matroska": "subrip"}
-# Text subtitles whose packets are the text itself, which a non-UTF-8 file's can be read again as Windows-1252
-PLAIN_TEXT_SUBTITLES = frozenset({"subrip", "srt", "ass", "ssa", "webvtt", "text"})
-CONVERTIBLE_SUBTITLES = PLAIN_TEXT_SUBTITLES | {"mov_text"}  # one line per packet, timed by it
-# How long the last of lines that came without a duration is shown (the others: until the next line)
-UNTIMED_LAST_S = Fraction(5)
-# Subtitle times are counted in milliseconds (AVSubtitle's display times are).
-SUBTITLE_TIME_BASE = Fraction(1, 1000)
-
-
-# Container tags that describe the source file, not its content: the mov/mp4 file type and the muxer that wrote it.
-NOT_CARRIED_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
-# Where iPhones keep the place a video was shot: a QuickTime key the mov/mp4 muxers do not write ('location' they do).
-APPLE_LOCATION = "com.apple.quicktime.location.ISO6709"
-REVERSE_DNS = re.compile(r"[a-z]{2,}\.[a-z0-9-]+\.[a-z0-9]", re.IGNORECASE)  # com.android.version, com.apple.x.y
-QUICKTIME_KEY = "com.apple.quicktime."  # the prefix of the metadata keys QuickTime and iPhones write
-# Standard tags QuickTime reads, in a file that holds keys, from its own keys only (use_metadata_tags writes 'title'
-# as a key of that name, which it does not know)
-QUICKTIME_NAMES = ("title", "artist", "comment", "description", "copyright", "keywords")
 # Colours an SDR output cannot show as they are (the writer converts and tags as BT.709/601 or sRGB).
 HDR_TRANSFERS = {int(ColorTrc.SMPTE2084): "HDR (PQ)", int(ColorTrc.ARIB_STD_B67): "HDR (HLG)"}
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
@@ -65,108 +44,6 @@ WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE43
 TIMECODE = re.compile(r"(\d+:\d+:\d+[:;.])(\d+)")
 # Chroma subsampling by (pixels across, lines down) that share one colour sample, as J:a:b.
 CHROMA_NAMES = {(1, 1): "4:4:4", (1, 2): "4:4:0", (2, 1): "4:2:2", (2, 2): "4:2:0", (4, 1): "4:1:1", (4, 4): "4:1:0"}
-
-
-def keeps_quicktime_keys(source: Path) -> bool:
-    """Whether the source holds QuickTime metadata keys, named in reverse-DNS form (an iPhone's make, model, software,
-    local creation date and place as `com.apple.quicktime.*`; an Android phone's maker, model, OS version and capture
-    rate as `com.android.*`): the mov/mp4 muxers write those only as such keys (movflags use_metadata_tags, which puts
-    every tag there, as such a source has them), and without it dropped them without a word. A tag with one dot
-    (`source.url`) is no such key: it would move every standard tag (title, artist, a .mov's place) into keys."""
-    try:
-        with av.open(str(source)) as container:
-            return any(REVERSE_DNS.match(key) for key in container.metadata)
-    except (av.FFmpegError, OSError):
-        return False
-
-
-def _container_tags(metadata, kind: str) -> dict[str, str]:
-    """The source's container tags as a `kind` output gets them: keys in lower case (Matroska reads them back in
-    upper case, the mov/mp4 muxers look them up in any case) but a phone's place in Apple's spelling, by which Apple
-    reads it as a key, and also under `location`; a Matroska file's recording date as the date .mp4/.mov hold."""
-    tags = {key.lower(): value for key, value in metadata.items() if key.lower() not in NOT_CARRIED_TAGS}
-    if kind != CONTAINER_FORMATS[".mkv"] and "date_recorded" in tags and "date" not in tags:
-        tags["date"] = tags.pop("date_recorded")
-    if APPLE_LOCATION.lower() in tags:
-        tags[APPLE_LOCATION] = tags.pop(APPLE_LOCATION.lower())
-        tags.setdefault("location", tags[APPLE_LOCATION])
-    return tags
-
-
-def quicktime_names(metadata) -> dict[str, str]:
-    """The standard tags among `metadata` again under QuickTime's own key names, for a .mov/.mp4 written with keys
-    (`keeps_quicktime_keys`): there QuickTime, Finder and Photos read a title or comment from those keys only. They
-    replace the source's own: the comment holds this output's record now."""
-    return {f"{QUICKTIME_KEY}{name}": metadata[name] for name in QUICKTIME_NAMES if name in metadata}
-
-
-# ISO 639-2 languages with two codes, given in the form FFmpeg's mov muxer (QuickTime's table) keeps: the other one it
-# drops without a word, and Matroska files (and their rips) use the bibliographic `fre`, `ger`, `cze`, ... alike
-# (measured with FFmpeg 8: writing each code of each pair to a .mov and reading it back)
-MOV_LANGUAGE = {"sqi": "alb", "hye": "arm", "eus": "baq", "mya": "bur", "zho": "chi", "cze": "ces", "nld": "dut",
-                "fre": "fra", "kat": "geo", "deu": "ger", "ell": "gre", "isl": "ice", "mkd": "mac", "msa": "may",
-                "fas": "per", "rum": "ron", "slo": "slk", "bod": "tib", "cym": "wel"}
-# The flags of a track a user tells tracks apart by; each container drops some without a word (.mov all but
-# 'default'), which the finished output is checked for (`SilentDrops.notes`)
-TRACK_FLAGS = ("default", "dub", "original", "comment", "lyrics", "karaoke", "forced", "hearing_impaired",
-               "visual_impaired", "clean_effects", "captions", "descriptions")
-# FFmpeg reads an .mp4 track of kind "caption" as hearing_impaired + captions, "description" as visual_impaired +
-# descriptions: Matroska keeps the first of each pair, which is what such a track is known by there
-KEPT_AS = {"captions": "hearing_impaired", "descriptions": "visual_impaired"}
-
-
-def _stream_tags(stream, kind: str) -> dict[str, str]:
-    """A carried stream's tags for a `kind` output; the mov/mp4 demuxers read a track's title as 'name' and every
-    muxer writes 'title'; a language goes into .mov in the form it keeps."""
-    tags = dict(stream.metadata)
-    if "name" in tags and "title" not in tags:
-        tags["title"] = tags.pop("name")
-    if kind == "mov" and tags.get("language") in MOV_LANGUAGE:
-        tags["language"] = MOV_LANGUAGE[tags["language"]]
-    return tags
-
-
-class SilentDrops:
-    """What the source gave the output that its muxer may drop without a word, checked in the finished file: the
-    container's tags (the mp4/mov muxers write only the keys they have an atom for: a Matroska file's
-    DATE_RECORDED, a .mov's description) and each track's flags (a .mov keeps only 'default'); and the 'default'
-    flag the mp4/mov muxers add where the source gave none (a rip's tracks all unmarked, to be picked by language),
-    where it changes what plays: a subtitle track so marked is shown unasked, and of several audio tracks the marked
-    one plays. A lone audio track plays anyway (a camcorder's .mts, .avi or .mpg, whose containers mark none)."""
-
-    def __init__(self, kind: str, suffixes: Iterable[str]):
-        self.kind, self.suffixes = kind, suffixes
-        self.tags: list[str] = []
-        self.flags: dict[int, tuple[str, list[str]]] = {}  # output stream index -> (its label, the source's flags)
-        self.default_matters: set[int] = set()  # output stream indices whose added default flag is noted
-
-    def add_track(self, out, stream, label: str) -> None:
-        self.flags[out.index] = (label, [f for f in TRACK_FLAGS if av.stream.Disposition[f] in stream.disposition])
-        if stream.type == "subtitle" or len(stream.container.streams.audio) > 1:
-            self.default_matters.add(out.index)
-
-    def notes(self, path: Path) -> list[str]:
-        """Notes naming what of it the finished output at `path` does not hold, and a default flag it holds unasked."""
-        with av.open(str(path)) as container:
-            kept = {key.lower() for key in container.metadata}
-            held = {stream.index: stream.disposition for stream in container.streams}
-        notes = []
-        tags = [tag for tag in self.tags if tag.lower() not in kept]
-        if tags:
-            them = "them" if len(tags) > 1 else "it"
-            notes.append(f"tag{'s' if len(tags) > 1 else ''} {', '.join(tags)} not kept: the {self.kind} container "
-                         f"cannot hold {them}{f'; use .mkv to keep {them}' if '.mkv' in self.suffixes else ''}")
-        for index, (label, flags) in self.flags.items():
-            has = held.get(index, av.stream.Disposition(0))
-            gone = [flag for flag in flags if av.stream.Disposition[KEPT_AS.get(flag, flag)] not in has]
-            if gone:
-                them = "them" if len(gone) > 1 else "it"
-                notes.append(f"{label}: its {' and '.join(gone)} flag{'s' if len(gone) > 1 else ''} not kept (the "
-                             f"{self.kind} container cannot hold {them})")
-            if index in self.default_matters and av.stream.Disposition.default in has and "default" not in flags:
-                notes.append(f"{label}: marked default in the output, not in the source (the {self.kind} container "
-                             "marks the first track of each kind default when none is)")
-        return notes
 
 
 def _is_rgb(fmt: av.VideoFormat) -> bool:
@@ -267,128 +144,9 @@ def _format_takes(format_name: str, stream) -> bool:
 
 def _tagged(out, stream, kind: str):
     """`out`, a stream carrying the source's `stream` into a `kind` output, given its tags and flags."""
-    out.metadata.update(_stream_tags(stream, kind))
+    out.metadata.update(stream_tags(stream, kind))
     out.disposition = stream.disposition
     return out
-
-
-def _is_text(stream) -> bool:
-    """Whether a subtitle stream holds lines of text with their times (SRT, ASS, WebVTT, mov_text), which can be
-    converted line by line: not pictures, nor broadcast captions (CEA-608), whose decoder gives a caption out only
-    when it is cleared, with its own times."""
-    return codec_name(stream) in CONVERTIBLE_SUBTITLES
-
-
-class _SubtitleConversion:
-    """A source's text subtitles, decoded and encoded to another text codec, event by event: each keeps its time and
-    text, and what styling the new codec can show (FFmpeg's encoders keep bold, italic and underline)."""
-
-    def __init__(self, stream, out, label: str):
-        self.stream, self.out, self.label = stream, out, label
-        decoder = stream.codec_context
-        decoder.open(strict=False)  # makes the ASS header (the source's styles, or the defaults) the encoder needs
-        header = _usable_header(out.codec_context.name, decoder.subtitle_header)
-        out.codec_context.subtitle_header = header
-        self.styles = {line.split(b":", 1)[1].split(b",", 1)[0].strip() for line in header.splitlines()
-                       if line.startswith(b"Style:")}
-        self.read_as_western = self.skipped = 0  # lines read as Windows-1252; lines that could not be read
-        self.untimed = None  # a converted line whose source gave no duration, held until the next line's time
-
-    def convert(self, packet) -> list:
-        """The output packets for a source `packet` (None: the stream ended), timed as it is (none for an empty or
-        damaged one). A line without a duration (a Matroska block may lack one) is shown until the next line, the
-        last for UNTIMED_LAST_S: converted with none, mov_text showed it for no time at all."""
-        packets = []
-        if self.untimed is not None and (packet is None or (packet.size and packet.pts is not None)):
-            held, self.untimed = self.untimed, None
-            end = (Fraction(held.pts * held.time_base) + UNTIMED_LAST_S if packet is None
-                   else Fraction(packet.pts * packet.time_base))
-            held.duration = max(1, round((end - held.pts * held.time_base) / held.time_base))
-            packets.append(held)
-        if packet is None or packet.size == 0:
-            return packets
-        try:
-            events = self._events(packet)
-        except av.FFmpegError:
-            self.skipped += 1  # a damaged subtitle packet: skipped, as a player would
-            return packets
-        shown = round((packet.duration or 0) * packet.time_base / SUBTITLE_TIME_BASE)
-        for event in events:  # (FFmpeg's text decoders give one per packet)
-            try:
-                converted = self.out.codec_context.encode_subtitle(SubtitleSet.create(self._styled(event), 0, shown))
-            except av.FFmpegError:  # a line the codec cannot hold (mov_text: 64 KiB at most) must not fail the job
-                self.skipped += 1
-                continue
-            converted.stream, converted.time_base = self.out, packet.time_base
-            converted.pts, converted.dts, converted.duration = packet.pts, packet.dts, packet.duration
-            if packet.duration or packet.pts is None:
-                packets.append(converted)
-            else:
-                self.untimed = converted
-        return packets
-
-    def _styled(self, event: bytes) -> bytes:
-        """`event` (ASS dialogue: ReadOrder, Layer, Style, ...) in a style the header has: one it lacks (left by an
-        editor) gave mov_text size 0, transparent; players show such a line in Default, and so does this."""
-        fields = event.split(b",", 3)
-        if len(fields) < 4 or fields[2].strip() in self.styles:
-            return event
-        return b",".join([fields[0], fields[1], b"Default" if b"Default" in self.styles else min(self.styles),
-                          fields[3]])
-
-    def _events(self, packet) -> list[bytes]:
-        """The ASS events of `packet`. FFmpeg's decoders take UTF-8 only; an .srt saved on Windows and muxed as it
-        is (`ffmpeg -c copy`) holds Windows-1252, which players show by a fallback character set: read so, not lost
-        (every line with an accent was dropped)."""
-        try:
-            return [event.ass for event in self.stream.decode(packet) if hasattr(event, "ass")]
-        except av.FFmpegError:
-            data = bytes(packet)
-            if codec_name(self.stream) not in PLAIN_TEXT_SUBTITLES or _is_utf8(data):
-                raise
-        recoded = av.Packet(data.decode("cp1252", errors="replace").encode("utf-8"))
-        recoded.pts, recoded.dts, recoded.duration, recoded.time_base = (packet.pts, packet.dts, packet.duration,
-                                                                        packet.time_base)
-        events = [event.ass for event in self.stream.codec_context.decode(recoded) if hasattr(event, "ass")]
-        self.read_as_western += 1
-        return events
-
-    def notes(self) -> list[str]:
-        """What the conversion could not take as it came, said once the stream has been read."""
-        notes = []
-        if self.read_as_western:
-            notes.append(f"{self.label}: {self.read_as_western} line{'s' if self.read_as_western > 1 else ''} not in "
-                         "UTF-8 read as Windows-1252 (Western European)")
-        if self.skipped:
-            notes.append(f"{self.label}: {self.skipped} line{'s' if self.skipped > 1 else ''} that could not be read "
-                         f"or written skipped")
-        return notes
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _usable_header(encoder: str, header: bytes | None) -> bytes:
-    """`header`, the ASS script header the source's styles are in, where it has styles the `encoder` can start from;
-    else the default one FFmpeg's text decoders make. An ASS track without its header, as a broken mux leaves it,
-    failed the whole job when the output's encoders opened; one without styles gave mov_text invisible text (size 0,
-    transparent)."""
-    if header and b"\nStyle:" in header:
-        trial = av.CodecContext.create(encoder, "w")
-        trial.subtitle_header, trial.time_base = header, SUBTITLE_TIME_BASE
-        try:
-            trial.open()
-            return header
-        except av.FFmpegError:
-            pass
-    default = av.CodecContext.create("subrip", "r")
-    default.open()
-    return default.subtitle_header
 
 
 class _Reencoding:
@@ -446,17 +204,17 @@ class CarriedStreams:
             # the last hidden audio packet before the shown ones is: the decoder needs it for the first (AAC's overlap).
             self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
             self.reencoded: dict[int, _Reencoding] = {}
-            self.converted: dict[int, _SubtitleConversion] = {}
+            self.converted: dict[int, SubtitleConversion] = {}
             self.bytes = 0  # of the source's packets carried so far (re-encoded ones as they came): the output's growth
             self.silent_drops = SilentDrops(output.format.name, suffixes)
-            tags = _container_tags(self.src.metadata, output.format.name)
+            tags = container_tags(self.src.metadata, output.format.name)
             output.metadata.update(tags)
             # (a timecode is noted on its own; an empty tag is nothing to keep, and no muxer writes one)
             self.silent_drops.tags = [key for key, value in tags.items() if key != "timecode" and value]
             notes += _video_notes(source, self.src, output)
             main = video_stream(self.src, source)
             # the video track's language and title (not its encoder or handler: the output's are its own)
-            shown = _stream_tags(main, output.format.name)
+            shown = stream_tags(main, output.format.name)
             output.streams.video[0].metadata.update({k: v for k, v in shown.items() if k in ("language", "title")})
             self._keep_timecode(main)
             self._keep_chapters(notes)
@@ -507,11 +265,10 @@ class CarriedStreams:
                 reason += f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
             self.silent_drops.add_track(out, stream, label)
             notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason}{self._advice(stream)})")
-        elif stream.type == "subtitle" and kind in TEXT_SUBTITLE_CODECS and _is_text(stream):
+        elif stream.type == "subtitle" and kind in TEXT_SUBTITLE_CODECS and is_text(stream):
             target = TEXT_SUBTITLE_CODECS[kind]
             out = _tagged(self.output.add_stream(target), stream, kind)
-            out.time_base = out.codec_context.time_base = SUBTITLE_TIME_BASE
-            self.converted[stream.index] = _SubtitleConversion(stream, out, label)
+            self.converted[stream.index] = SubtitleConversion(stream, out, label)
             if codec in ("ass", "ssa"):
                 reason += f"; its positions, fonts, colours and effects are lost{self._advice(stream)}"
             self.silent_drops.add_track(out, stream, label)

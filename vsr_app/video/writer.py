@@ -45,13 +45,14 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.carried import CarriedStreams, SilentDrops, keeps_quicktime_keys, quicktime_names
+from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.reader import is_hd, video_stream
+from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
 log = logging.getLogger(__name__)
