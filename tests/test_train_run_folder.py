@@ -49,6 +49,21 @@ def vsr(data_dir, run, **kwargs):
     return run_from_cli("vsr", [str(data_dir)], str(run), **{**quiet, **kwargs})
 
 
+def test_a_run_folder_inside_the_training_data_is_refused_before_anything_is_written(tmp_path):
+    """`--out footage` and `--out footage/clip_frames` wrote checkpoints and models among the footage, which later
+    runs on that folder then read past file by file."""
+    data = tmp_path / "footage"
+    write_pan_frames(data / "pan", 8, np.random.default_rng(0))
+    before = sorted(data.rglob("*"))
+    for out in (data, data / "pan", data / "runs" / "r1"):
+        with pytest.raises(VsrAppError, match=f"the run folder {out} is inside the training data {data}: "):
+            vsr(data, out, config=config(tmp_path), steps=1)
+        with pytest.raises(VsrAppError, match="is inside the training data"):
+            train_vfi([str(data)], out, options={**TINY_VFI, "steps": 1}, **quiet)
+    assert sorted(data.rglob("*")) == before
+    vsr(data, tmp_path / "beside", config=config(tmp_path), steps=1)  # beside the data: trains
+
+
 def test_a_refused_start_leaves_the_run_and_its_config_as_they_were(data_dir, tmp_path):
     run = tmp_path / "run"
     vsr(data_dir, run, steps=2, config=config(tmp_path))

@@ -333,9 +333,15 @@ def _not_read(others: list[Path]) -> str:
     return f"{len(others)} file(s) that are not a video or image training reads ({names}; it reads {kinds})"
 
 
-def check_data(roots) -> None:
+def check_data(roots, run_dir: Path | None = None) -> None:
     """Fail before a run folder is written when --data holds nothing to train on, or a video whose header does not
-    read (decoding comes later)."""
+    read (decoding comes later), or when the run folder would be inside a data folder: its checkpoints and models
+    were written among the footage, and a later run on that folder read past them, file by file."""
+    if run_dir is not None:
+        for root in _roots(roots):
+            if root.is_dir() and Path(os.path.realpath(run_dir)).is_relative_to(os.path.realpath(root)):
+                raise VsrAppError(f"the run folder {run_dir} is inside the training data {root}: its checkpoints and "
+                                  f"models would be written among the footage; choose an --out outside it")
     others: list[Path] = []
     files_by_root = {root: media_files(root, others) for root in _roots(roots)}
     if not any(files_by_root.values()):
@@ -512,8 +518,9 @@ class HRClipSampler:
     frames are evenly spaced in time (`Source.clip_starts`).
     """
 
-    def __init__(self, sources: list[Source], still_fraction: float = 0.3, scale_jitter: tuple[float, float] = (0.6, 1.0),
-                 max_shift: float = 3.0, max_stride: int = 2, even_times: bool = False):
+    def __init__(self, sources: list[Source], still_fraction: float = 0.3,
+                 scale_jitter: tuple[float, float] = (0.6, 1.0), max_shift: float = 3.0, max_stride: int = 2,
+                 even_times: bool = False):
         self.seqs = [s for s in sources if not s.is_still]
         self.stills = [s for s in sources if s.is_still]
         self.still_fraction = still_fraction if self.seqs else 1.0

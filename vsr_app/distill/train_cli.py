@@ -68,7 +68,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
                          resume=resume, options=options, log=log)
     if data or not resume:
-        check_data(data)  # before the run folder is made: a mistyped --data leaves nothing behind
+        check_data(data, None if resume else run_dir)  # before the run folder is made: a mistyped --data leaves nothing
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     try:
         return _train_vsr(data, run_dir, teacher, distill, steps, resume, file_options, log)

@@ -439,7 +439,7 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
 
 def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, log) -> Path | None:
     if not resume:
-        check_data(data)  # before the run folder is made
+        check_data(data, run_dir)  # before the run folder is made
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
@@ -497,7 +497,7 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
     if resume:
         merged = absolute_paths(dict(options))
     else:
-        check_data(data)  # before the run folder is made
+        check_data(data, run_dir)  # before the run folder is made
         merged = absolute_paths({**PRUNE_DEFAULTS, **options, "target_params_ratio": target_params_ratio})
         check_held_out(merged.get("val_videos"), data, merged.get("exclude", []), PRUNE_VAL)  # as `train vfi` does
         cap_warmup(merged)  # as a new training run's
