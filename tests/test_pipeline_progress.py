@@ -74,6 +74,18 @@ def test_the_bar_fits_the_terminal_and_names_a_batchs_file(monkeypatch, columns)
     assert (name in drawn, "#" in drawn, "elapsed" in drawn) == (columns == 200,) * 3  # the name goes last
 
 
+def test_a_narrow_terminal_keeps_the_file_in_work_before_the_encoders_words(monkeypatch):
+    """At 80 columns the batch's line dropped the file's name and kept "(10 more in the encoder)": which file was
+    in work went unseen for a whole encode."""
+    monkeypatch.setenv("COLUMNS", "80")
+    stream = Tty()
+    name = "[2/5] holidays/2026 summer/beach.mp4"
+    TerminalProgress(stream, label="batch", show_stage=True)(ProgressInfo(144, 720, 9.1, 5.0, 64.0, name, waiting=10))
+    drawn = stream.getvalue().split("\x1b[2K")[-1]
+    assert drawn.startswith("batch [2/5] holid") and "beach.mp4:  20.0% 144/720 frames (+10) " in drawn
+    assert drawn.endswith("ETA 1:04") and len(drawn) < 80
+
+
 @pytest.mark.parametrize("name, shown", [("夏休みの思い出の長いファイル名前です.mp4", "夏休みの思い出…ル名前です.mp4"),
                                          ("line\nbreak.mp4", "line\\nbreak.mp4")])  # as a batch's lines show it
 def test_the_bar_counts_terminal_columns_not_characters(monkeypatch, name, shown):

@@ -164,7 +164,8 @@ class TerminalProgress:
 
     def line(self, info: ProgressInfo, columns: int | None = None) -> str:
         """The progress line; in at most `columns` terminal columns, given: the bar narrows, then goes, then the time
-        elapsed goes, then the stage's name is cut in its middle (or goes), then the line's end."""
+        elapsed goes, then the frames in the encoder are said as "(+N)", then the stage's name is cut in its middle
+        (or goes), then the line's end."""
         frac = info.fraction
         prefix = f"{self.label} " if self.label else ""
         # a file name may hold a newline or a tab (legal on Linux), which would break the one line
@@ -192,6 +193,8 @@ class TerminalProgress:
             width = 0
         if over() > 0:
             elapsed = ""
+        if over() > 0 and info.waiting and rate:  # the file in work matters more than the encoder's queue's words
+            rate = f" frames (+{info.waiting})  {fps_text(info.fps):>5} fps"
         if over() > 0 and stage:
             kept = text_width(stage) - over()
             stage = cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
