@@ -35,6 +35,19 @@ app="$dist/vsr-app"
 size=$(du -sm "$app" | cut -f1)
 echo "build.sh: built $app in ${seconds} s: ${size} MiB, $(find "$app" -type f | wc -l) files"
 
+# The desktop plugins' system libraries this machine lacks are not in the bundle: a desktop without them cannot open
+# the window (--selftest says "xcb (does not load here...)", easily missed in a build log)
+internal="$app/_internal"
+missing=$(for plugin in "$internal"/PySide6/Qt/plugins/platforms/libq{xcb,wayland}.so; do
+    [ -f "$plugin" ] && LD_LIBRARY_PATH="$internal:$internal/PySide6/Qt/lib" ldd "$plugin" 2>/dev/null
+done | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
+if [ -n "$missing" ]; then
+    packages=$(echo "$missing" | sed -E 's/\.so\.([0-9]+)/\1/g')
+    echo "build.sh: WARNING: this machine lacks ${missing}which the bundle's X11/Wayland plugins load, so the bundle" \
+         "lacks them too and needs them on the desktop that runs it; to bundle them, build where they are installed" \
+         "(Debian/Ubuntu: sudo apt install ${packages% })" >&2
+fi
+
 if [ "$selftest" = 1 ]; then
     QT_QPA_PLATFORM=offscreen "$app/vsr-app" --selftest
 fi

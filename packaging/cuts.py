@@ -78,6 +78,10 @@ DROPPED_FILES = {
     "libcairo-gobject.so*": "used only by the dropped GTK3 theme plugin",
     "libgdk_pixbuf-2.0.so*": "used only by the dropped GTK3 theme plugin",
     "libpangocairo-1.0.so*": "used only by the dropped GTK3 theme plugin",
+    # part of the C library, as libc and libm are (PyInstaller leaves those out): every x86-64 glibc since 2.22 has
+    # it, and the build machine's copy calls that glibc's private symbols (_rtld_global_ro), which another glibc
+    # need not have (libx265 links it)
+    "libmvec.so*": "glibc's vector maths library: the desktop's own glibc has it",
 }
 KEPT_FILES = ("torch/bin/torch_shm_manager",)  # shares tensors between DataLoader worker processes
 
