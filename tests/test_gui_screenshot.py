@@ -82,6 +82,53 @@ def test_no_display_is_one_clear_error_not_a_qt_abort(tmp_path, args):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Qt's xcb plugin is Linux's")
+def test_a_wayland_plugin_that_cannot_load_falls_back_to_x11_or_is_named(monkeypatch):
+    """In a container or distrobox Wayland session without libwayland-cursor, Qt aborted (exit 134, "no Qt platform
+    plugin could be initialized"): the app takes the session's X11 server where xcb loads, else says what is
+    missing."""
+    from vsr_app.gui import app
+
+    why = "libwayland-cursor.so.0: cannot open shared object file: No such file or directory"
+    missing = {"wayland"}
+    monkeypatch.setattr(app, "platform_plugin_error", lambda name: why if name in missing else None)
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert app._wayland_only() and app._wayland_or_x11() is None and os.environ["QT_QPA_PLATFORM"] == "xcb"
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    missing.add("xcb")  # no X11 plugin either: one line naming the library and the packages
+    assert app._wayland_or_x11() == (f"the desktop app cannot open the Wayland display: Qt's wayland plugin does not "
+                                     f"load ({why}); install the Wayland libraries it needs (Debian/Ubuntu: sudo apt "
+                                     f"install {app.WAYLAND_PACKAGES}) or use an X11 session; the command-line tools "
+                                     "work without a display")
+    assert "QT_QPA_PLATFORM" not in os.environ
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")  # another platform asked for: Wayland's plugin plays no part
+    assert not app._wayland_only()
+
+
+def test_a_gui_library_that_cannot_load_is_one_line_not_a_traceback(monkeypatch):
+    """On a server without libGL, --screenshot ended in an ImportError traceback ("Failed to execute script" in the
+    packaged app), where the command-line tools work."""
+    import builtins
+
+    from vsr_app.gui import app
+
+    real_import = builtins.__import__
+
+    def no_qtgui(name, *args, **kwargs):
+        if name == "PySide6.QtGui":
+            raise ImportError("libGL.so.1: cannot open shared object file: No such file or directory")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_qtgui)
+    assert app._gui_library_error() == ("the desktop app cannot load Qt's GUI library (libGL.so.1: cannot open shared "
+                                        "object file: No such file or directory); install the graphics libraries it "
+                                        f"needs (Debian/Ubuntu: sudo apt install {app.GUI_PACKAGES}); the "
+                                        "command-line tools work without them")
+    monkeypatch.setattr(builtins, "__import__", real_import)
+    assert app._gui_library_error() is None
+
+
 def test_an_x11_plugin_that_cannot_load_is_named_not_left_to_qts_abort(monkeypatch):
     """Qt aborts (exit 134) saying libxcb-cursor0 is needed whichever library its xcb plugin misses (the bundle
     carried libxcb-cursor, the machine lacked libxcb-icccm): the app asks the loader first and names the library."""

@@ -25,6 +25,8 @@ def _no_display() -> bool:
 # The Debian/Ubuntu packages of the X11 libraries Qt's xcb plugin links (Qt's own list for Qt 6)
 XCB_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 "
                 "libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0")
+WAYLAND_PACKAGES = "libwayland-client0 libwayland-cursor0 libxkbcommon0"  # what Qt's wayland plugin links
+GUI_PACKAGES = "libgl1 libegl1 libxkbcommon0 libfontconfig1"  # what QtGui itself links from the system
 
 
 def platform_plugin_error(name: str) -> str | None:
@@ -43,6 +45,46 @@ def platform_plugin_error(name: str) -> str | None:
     except OSError as exc:
         return str(exc).removeprefix(f"{plugin}: ")
     return None
+
+
+def _wayland_only() -> bool:
+    """True where Qt will use its wayland plugin and no other: Linux with a Wayland display and wayland chosen, or
+    no platform chosen (a container or distrobox session may lack the plugin's libraries)."""
+    if not (sys.platform.startswith("linux") and os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    return os.environ.get("QT_QPA_PLATFORM") in (None, "", "wayland")
+
+
+def _wayland_or_x11() -> str | None:
+    """Where Qt's wayland plugin does not load, the session's X11 server (XWayland) if xcb loads, chosen for Qt, which
+    would abort instead; else why the window cannot open, as one line. None where nothing stands in the way."""
+    why = platform_plugin_error("wayland")
+    if why is None:
+        return None
+    if os.environ.get("DISPLAY") and not platform_plugin_error("xcb"):
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        return None
+    return (f"the desktop app cannot open the Wayland display: Qt's wayland plugin does not load ({why}); install the "
+            f"Wayland libraries it needs (Debian/Ubuntu: sudo apt install {WAYLAND_PACKAGES}) or use an X11 session; "
+            "the command-line tools work without a display")
+
+
+def _gui_library_error() -> str | None:
+    """Why Qt's GUI library does not load here (a system library it links is missing: OpenGL on a bare server), as
+    one line, or None: its ImportError was a traceback, in the packaged app "Failed to execute script"."""
+    try:
+        import PySide6.QtGui  # noqa: F401
+    except ImportError as exc:
+        return (f"the desktop app cannot load Qt's GUI library ({exc}); install the graphics libraries it needs "
+                f"(Debian/Ubuntu: sudo apt install {GUI_PACKAGES}); the command-line tools work without them")
+    return None
+
+
+def _refuse(message: str | None) -> None:
+    """Stop the start with `message` (None: go on), also as a desktop notification for a user with no terminal."""
+    if message is not None:
+        _notify_desktop(message)
+        raise VsrAppError(message)
 
 
 def _x11_only() -> bool:
@@ -160,6 +202,7 @@ def application():
 
 def run(video: str | None = None, screenshot: str | None = None) -> int:
     """Open the main window (optionally with `video`); with `screenshot`, save the window as that picture and exit."""
+    _refuse(_gui_library_error())
     if screenshot:
         _headless_if_no_display()
         screenshot_format(screenshot)  # a name it cannot write is said now, not after the first frame
@@ -167,11 +210,11 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
         raise VsrAppError("no display found: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
                           "is not set); the command-line tools work without one, see --help")
     elif _x11_only() and (why := platform_plugin_error("xcb")):
-        message = (f"the desktop app cannot open the X11 display: Qt's xcb plugin does not load ({why}); install the "
-                   f"X11 libraries it needs (Debian/Ubuntu: sudo apt install {XCB_PACKAGES}) or use a Wayland "
-                   "session; the command-line tools work without a display")
-        _notify_desktop(message)
-        raise VsrAppError(message)
+        _refuse(f"the desktop app cannot open the X11 display: Qt's xcb plugin does not load ({why}); install the "
+                f"X11 libraries it needs (Debian/Ubuntu: sudo apt install {XCB_PACKAGES}) or use a Wayland "
+                "session; the command-line tools work without a display")
+    elif _wayland_only():
+        _refuse(_wayland_or_x11())
     app = application()
     from vsr_app.gui.main_window import MainWindow
     from vsr_app.resources import give_back_qt_environment, resource_path
