@@ -106,6 +106,25 @@ def test_a_wayland_plugin_that_cannot_load_falls_back_to_x11_or_is_named(monkeyp
     assert not app._wayland_only()
 
 
+def test_a_window_that_fails_to_build_is_said_and_the_app_exits_at_once(monkeypatch, capsys):
+    """A bad value in the settings file raised while the window was built: a double-click user saw nothing, and the
+    workers it had started made Qt abort at exit (134), on every start."""
+    from vsr_app.gui import app
+
+    notified, exits = [], []
+    monkeypatch.setattr(app, "_notify_desktop", notified.append)
+    monkeypatch.setattr(app.os, "_exit", lambda code: exits.append(code))
+
+    def broken():
+        raise ValueError("invalid literal for int() with base 10: 'abc'")
+
+    app._main_window(broken)
+    assert exits == [1] and notified == ["the desktop app could not start: ValueError: invalid literal for int() with "
+                                         "base 10: 'abc'"]
+    assert "Traceback" in capsys.readouterr().err
+    assert app._main_window(lambda: "window") == "window"
+
+
 def test_a_gui_library_that_cannot_load_is_one_line_not_a_traceback(monkeypatch):
     """On a server without libGL, --screenshot ended in an ImportError traceback ("Failed to execute script" in the
     packaged app), where the command-line tools work."""

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import traceback
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
@@ -230,12 +231,25 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
             finally:
                 window.close()
         return 0
-    window = MainWindow()
+    window = _main_window(MainWindow)
     _close_on_signals(window)
     window.show()
     if video:
         window.open(video)
     return app.exec()
+
+
+def _main_window(make):
+    """The main window, made by `make`; an error on the way is printed whole and said as a desktop notification, and
+    the process exits 1 at once: a double-click user saw nothing of the traceback, and the workers the window had
+    started made Qt abort at exit (134)."""
+    try:
+        return make()
+    except Exception as exc:
+        traceback.print_exc()
+        _notify_desktop(f"the desktop app could not start: {type(exc).__name__}: {exc}")
+        sys.stderr.flush()
+        os._exit(1)
 
 
 def _close_on_signals(window) -> None:
