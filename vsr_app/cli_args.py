@@ -315,12 +315,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "or another video, another file only with --overwrite)")
     _add_output_options(p, one_file=False)
 
-    p = sub.add_parser("train", help="train a model (with distillation)")
-    p.add_argument("task", choices=("vsr", "vfi"))
+    p = sub.add_parser("train", help="train a model (with distillation)",
+                       description="Train a compact student on your own footage: vsr, the x4 upscaler; vfi, the x2 "
+                                   "frame interpolator. Distilled from a teacher with --teacher and --distill.",
+                       epilog="Examples: vsr-app train vsr --data footage/ --out runs/mine --teacher vsr-x4-teacher "
+                              "--distill space --steps 20000; vsr-app train vfi --data footage/ --out runs/vfi "
+                              "--teacher vfi-x2-teacher --distill laplacian. Stop with Ctrl-C and continue with "
+                              "--out RUN_DIR --resume. To fine-tune a shipped student instead of starting afresh, "
+                              "give \"init_from\" in --config (--list-options).")
+    p.add_argument("task", choices=("vsr", "vfi"), help="vsr: x4 super-resolution; vfi: x2 frame interpolation")
     p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
                    help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
-    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
-    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH")
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR",
+                   help="the run's folder (outside --data): its options, checkpoint, metrics.jsonl and the trained "
+                        "model (model.safetensors + model.json), which --model takes as it is")
+    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH",
+                   help="the model to distil from: a name `vsr-app models` lists (vsr-x4-teacher, vfi-x2-teacher) "
+                        "or a .safetensors file")
     p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in DISTILL_MODES.values() for m in modes)),
                    help="distillation from --teacher: std, space or time (vsr; output: the teacher's frames as a "
                         "second target, the baseline), laplacian (vfi); default none")
@@ -329,7 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
                    "(--steps may extend it); without its checkpoint, from its model.safetensors with a fresh optimiser")
     p.add_argument("--val", action="append", type=_not_empty, metavar="CLIP",
-                   help="held-out video (not in --data, unless a vfi --config's \"exclude\" holds it out) scored "
+                   help="held-out video or frame folder (not in --data, unless a vfi --config's \"exclude\" holds it "
+                        "out) scored "
                         "every val_every steps: val_psnr in metrics.jsonl and the model card (repeatable)")
     _add_config_options(p, "training")
     p.set_defaults(check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
