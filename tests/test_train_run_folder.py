@@ -639,6 +639,23 @@ def test_a_file_system_without_inodes_does_not_make_every_clip_look_like_trainin
         data_mod.check_held_out([str(folder / "clip.mp4")], [str(folder)])  # inside the folder: still refused
 
 
+def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
+    """`cp footage/bikes.mp4 bikes_copy.mp4; --val bikes_copy.mp4` was taken (only paths and inodes were compared)
+    and scored 46 dB on footage it trained on."""
+    import shutil
+
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    make_video(folder / "bikes.mp4", frames=6)
+    shutil.copy(folder / "bikes.mp4", tmp_path / "bikes_copy.mp4")
+    with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'bikes_copy.mp4'} is a copy of "
+                                          f"{folder / 'bikes.mp4'}, which is \\({folder}\\): it would be trained on"):
+        data_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)])
+    make_video(tmp_path / "other.mp4", frames=7)  # another video: taken
+    data_mod.check_held_out([str(tmp_path / "other.mp4")], [str(folder)])
+    data_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)], ["bikes.mp4"])  # held out by exclude
+
+
 def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):
     run, lines = tmp_path / "run", []
     vsr(data_dir, run, steps=1, config=config(tmp_path))

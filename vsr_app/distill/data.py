@@ -390,9 +390,10 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
     clips = [clip for clip in val if isinstance(clip, str)]
     names = {name for name in exclude if isinstance(name, str)} if isinstance(exclude, list) else set()
 
-    def refuse_unless_excluded(clip: str, f: Path):
+    def refuse_unless_excluded(clip: str, f: Path, copy: bool = False):
         if not held_out(_source_name(f), names):
-            raise VsrAppError(f"validation clip {clip} is part of the training data ({', '.join(map(str, roots))}): "
+            what = f"a copy of {f}, which is" if copy else "part of the training data"
+            raise VsrAppError(f"validation clip {clip} is {what} ({', '.join(map(str, roots))}): "
                               f"it would be trained on; {outside}"
                               + (f" or {EXCLUDE_HINT}" if exclude is not None else ""))
 
@@ -406,14 +407,35 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
         if inside:  # the other way round: a --val folder around --data scored the footage trained on
             raise VsrAppError(f"validation folder {clip} holds the training data ({', '.join(map(str, inside))}): "
                               f"it would score footage it was trained on; {outside}")
-    # a training file that is the clip under another name (a link, a hard link): one stat per file, not a
-    # resolve (a syscall per path component), as data sets run to hundreds of thousands of frames
+    # a training file that is the clip under another name (a link, a hard link), or a copy of it (its size, then
+    # its content: a tester's `cp` scored 46 dB): one stat per file, not a resolve (a syscall per path component),
+    # as data sets run to hundreds of thousands of frames; only files of a clip's size are read
     by_identity = {identity: clip for clip in clips if (identity := _file_identity(clip))}
+    by_size: dict[int, list[str]] = {}
+    for clip in clips:
+        if os.path.isfile(clip):
+            by_size.setdefault(os.path.getsize(clip), []).append(clip)
     for root in roots:
         for f in media_files(root):
-            clip = by_identity.get(_file_identity(f))
-            if clip:
+            try:
+                st = os.stat(f)
+            except OSError:
+                continue
+            if clip := by_identity.get((st.st_dev, st.st_ino) if st.st_ino else None):
                 refuse_unless_excluded(clip, f)
+            elif clip := next((c for c in by_size.get(st.st_size, []) if _same_content(c, f)), None):
+                refuse_unless_excluded(clip, f, copy=True)
+
+
+def _same_content(a, b) -> bool:
+    """Whether two files of one size hold the same bytes at both ends (`encoding.input_record`'s sample: a re-encode
+    differs in its header, a trimmed copy in its size)."""
+    from vsr_app.video.encoding import input_record
+
+    try:
+        return input_record(a)["sha256"] == input_record(b)["sha256"]
+    except VsrAppError:
+        return False
 
 
 def _file_identity(path) -> tuple[int, int] | None:
