@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui_support import announced, gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from vsr_app.gui.processing import SOURCE
-from vsr_app.gui.viewer import Picker
+from vsr_app.gui.viewer_toolbar import Picker
 
 
 def compare_by_keyboard(window, qtbot, video):
@@ -60,7 +60,8 @@ def test_tab_goes_along_the_toolbar_to_the_pickers_and_on_to_the_picture(window,
     assert [w.toolTip() for w in toolbar] == ["Swap left and right", viewer.right.currentText(),
                                               "Where the models run", "Fit the frame in the view (F)",
                                               "One video pixel per screen pixel (Ctrl+0)", ""]
-    buttons = viewer.task_group.buttons() + viewer.mode_group.buttons()  # chosen by shortcut: Space would play
+    groups = viewer.toolbar.task_group, viewer.toolbar.mode_group
+    buttons = groups[0].buttons() + groups[1].buttons()  # chosen by shortcut: Space would play
     assert not set(buttons) & set(seen + toolbar)
     assert tab_to(qtbot, viewer.device, Qt.Key_Backtab) == toolbar[4:1:-1]  # and back the same way: 1:1, Fit
 
@@ -104,7 +105,7 @@ def test_space_presses_the_toolbar_button_that_has_the_focus_and_plays_elsewhere
     played the video instead."""
     viewer = compare_by_keyboard(window, qtbot, small_video)
     step_frames(qtbot, viewer)
-    swap = viewer.tab_chain[1]
+    swap = viewer.toolbar.swap
     tab_to(qtbot, swap)
     before = viewer.sides
     press(qtbot, Qt.Key_Space)
@@ -121,17 +122,17 @@ def test_ctrl_u_and_ctrl_i_choose_the_task_and_the_shortcut_list_names_them(wind
     viewer = compare_by_keyboard(window, qtbot, small_video)
     show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_I, Qt.ControlModifier),
                   lambda r: r.request.task == "interpolate")
-    assert viewer.task_group.checkedId() == 1 and viewer.actions_by_name["task_interpolate"].isChecked()
+    assert viewer.toolbar.task_group.checkedId() == 1 and viewer.actions_by_name["task_interpolate"].isChecked()
     assert viewer.view.hasFocus()
     step_frames(qtbot, viewer)
     tab_to(qtbot, viewer.left)
     show_and_wait(qtbot, viewer, lambda: press(qtbot, Qt.Key_U, Qt.ControlModifier),
                   lambda r: r.request.task == "upscale")
-    assert viewer.task_group.checkedId() == 0 and viewer.actions_by_name["task_upscale"].isChecked()
+    assert viewer.toolbar.task_group.checkedId() == 0 and viewer.actions_by_name["task_upscale"].isChecked()
     names = dict(window.shortcut_rows())
     assert names["Upscale \u00d74"] == "Ctrl+U" and names["Interpolate \u00d72"] == "Ctrl+I"
-    assert [b.toolTip() for b in viewer.task_group.buttons()] == ["Upscale \u00d74 (Ctrl+U)",
-                                                                  "Interpolate \u00d72 (Ctrl+I)"]
+    assert [b.toolTip() for b in viewer.toolbar.task_group.buttons()] == ["Upscale \u00d74 (Ctrl+U)",
+                                                                          "Interpolate \u00d72 (Ctrl+I)"]
 
 
 def test_a_mouse_pick_leaves_the_keys_with_the_picture(window, qtbot, small_video):

@@ -122,7 +122,7 @@ def test_every_compare_mode(window, qtbot, small_video):
     np.testing.assert_array_equal(on_screen(pane, centre), expected_at(source, rendered.canvas, centre))
 
     show_and_wait(qtbot, viewer, lambda: viewer.set_mode("diff"))  # the worker measures the difference
-    viewer.gain.setValue(4)
+    viewer.toolbar.gain.setValue(4)
     diff = difference_map(luma_difference(source, upscaled), 4)
     assert diff.shape == upscaled.shape and diff.any()
     np.testing.assert_array_equal(on_screen(pane, centre), expected_at(diff, rendered.canvas, centre))
@@ -141,7 +141,7 @@ def test_difference_mode_measures_on_the_worker_thread(window, qtbot, small_vide
     viewer = window.viewer
     shown = show_and_wait(qtbot, viewer, lambda: viewer.set_mode("diff"))
     assert shown.difference is not None and viewer.view.panes[0].layers
-    viewer.gain.setValue(16)  # a gain change colours the same difference again, measuring nothing
+    viewer.toolbar.gain.setValue(16)  # a gain change colours the same difference again, measuring nothing
     show_and_wait(qtbot, viewer, lambda: viewer.player.seek(3), lambda r: r.position == 3)
     assert len(threads) == 2 and threading.main_thread() not in threads
 
@@ -480,7 +480,7 @@ def test_drop_opens_and_settings_persist(window, qtbot, small_video):
         window.dropEvent(drop)
     assert window.viewer.info.path == str(small_video)
     window.viewer.set_mode("diff")
-    window.viewer.gain.setValue(16)
+    window.viewer.toolbar.gain.setValue(16)
     window.viewer.set_task("interpolate")
     window.close()
 
@@ -488,7 +488,7 @@ def test_drop_opens_and_settings_persist(window, qtbot, small_video):
     qtbot.addWidget(again)
     assert again.recent_files() == [str(small_video)]
     assert [a.text() for a in again.recent_menu.actions()] == [small_video.name]
-    assert again.viewer.view.mode == "diff" and again.viewer.gain.value() == 16
+    assert again.viewer.view.mode == "diff" and again.viewer.toolbar.gain.value() == 16
     assert again.viewer.task == "interpolate"
 
 
@@ -526,7 +526,8 @@ def test_every_compare_control_stays_on_screen_in_a_narrow_window(window, qtbot,
     qtbot.waitExposed(window)
     QApplication.processEvents()
     viewer = window.viewer
-    controls = [*viewer.task_group.buttons(), viewer.left, viewer.right, viewer.device, *viewer.mode_group.buttons()]
+    controls = [*viewer.toolbar.task_group.buttons(), viewer.left, viewer.right, viewer.device,
+                *viewer.toolbar.mode_group.buttons()]
     assert all(c.isVisible() for c in controls), [c for c in controls if not c.isVisible()]
     stacked = width < 1100
     bars = viewer.toolbar.bars
@@ -678,7 +679,7 @@ def test_the_toolbar_stacks_when_difference_mode_adds_its_gain_box(window, qtbot
     qtbot.waitUntil(lambda: bars[1].y() == bars[0].y())
     viewer.set_mode("diff")
     qtbot.waitUntil(lambda: bars[1].y() > bars[0].y())  # stacked
-    assert viewer.gain.isVisible() and all(b.isVisible() for b in viewer.mode_group.buttons())
+    assert viewer.toolbar.gain.isVisible() and all(b.isVisible() for b in viewer.toolbar.mode_group.buttons())
 
 
 def test_the_window_is_gone_before_close_waits_for_the_frame_in_flight(window, monkeypatch):

@@ -47,7 +47,8 @@ def test_the_model_pickers_show_full_names_where_there_is_room(window, qtbot, lo
     bars = viewer.toolbar.bars
     qtbot.waitUntil(lambda: bars[1].y() > bars[0].y())
     assert window.width() < 800
-    assert all(c.isVisible() for c in (viewer.left, viewer.right, viewer.device, *viewer.mode_group.buttons()))
+    modes = viewer.toolbar.mode_group.buttons()
+    assert all(c.isVisible() for c in (viewer.left, viewer.right, viewer.device, *modes))
 
 
 def test_after_a_seek_the_old_picture_is_marked_and_its_scores_blanked(window, qtbot, small_video, slow_model,

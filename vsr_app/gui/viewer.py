@@ -7,29 +7,24 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Callable
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QAbstractButton, QApplication, QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox,
-                               QHBoxLayout, QLabel, QSizePolicy, QSplitter, QToolBar, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter, QVBoxLayout, QWidget
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
-from vsr_app.gui.icons import icon
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
-from vsr_app.gui.widgets import announce, bind_name, fill_models
+from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
+from vsr_app.gui.widgets import announce, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
-from vsr_app.models import ModelInfo, device_choices, list_models
+from vsr_app.models import ModelInfo, list_models
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.reader import VideoInfo
 
-TASKS = {"upscale": "Upscale \u00d74", "interpolate": "Interpolate \u00d72"}
-TASK_KEYS = ("Ctrl+U", "Ctrl+I")
-MODE_KEYS = ("1", "2", "3", "4")
 # In a small window the side panels give way first: at 800x600 the analysis and the inspector left the video 178 px
 INSPECTOR_SHARE = 0.3  # of the width, at most
 ANALYSIS_SHARE = 0.35  # of the height, at most
@@ -59,69 +54,6 @@ def side_label(side: str, task: str) -> str:
     if side == "bicubic":
         return "bicubic \u00d74"
     return side
-
-
-class WrappingRow(QWidget):
-    """Two toolbars side by side, stacked when the window is too narrow for both, and never narrower than the
-    wider one: a toolbar that does not fit hides its last controls behind a small overflow arrow, which hid the
-    view modes at 1024 px."""
-
-    def __init__(self, first: QToolBar, second: QToolBar):
-        super().__init__()
-        self.bars = (first, second)
-        self.box = QBoxLayout(QBoxLayout.LeftToRight, self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-        self.box.setSpacing(0)
-        for bar in self.bars:
-            bar.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)  # stacked, each keeps its own height
-            bar.installEventFilter(self)  # a control shown or hidden (the difference gain) changes the need
-            self.box.addWidget(bar)
-
-    def resizeEvent(self, event) -> None:
-        self._arrange(event.size().width())
-        super().resizeEvent(event)
-
-    def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.LayoutRequest:
-            self._arrange(self.width())
-        return False
-
-    @staticmethod
-    def _least(bar: QToolBar) -> int:
-        """The width `bar` shows every control in: its model pickers may shrink to their minimum, cutting names."""
-        # shown or not by its action: the toolbar itself hides a widget it has not laid out yet (the minimum was
-        # then the widest one, 1,661 px at a 20 pt font) or put in its overflow
-        shown = [bar.widgetForAction(action) for action in bar.actions() if action.isVisible()]
-        combos = [widget for widget in shown if isinstance(widget, QComboBox)]
-        slack = sum(combo.sizeHint().width() - combo.minimumSizeHint().width() for combo in combos)
-        return bar.sizeHint().width() - slack
-
-    def _arrange(self, width: int) -> None:
-        needs = [bar.sizeHint().width() for bar in self.bars]
-        # stacked, each bar still needs its own width: the window may not get narrower (below it the right model
-        # picker went behind the overflow arrow)
-        self.setMinimumWidth(max(self._least(bar) for bar in self.bars))
-        wide = width >= sum(needs)
-        direction = QBoxLayout.LeftToRight if wide else QBoxLayout.TopToBottom
-        if direction != self.box.direction():
-            self.box.setDirection(direction)
-            QTimer.singleShot(0, self, self.box.invalidate)  # lay out again once the parent gave the new height
-
-
-class Picker(QComboBox):
-    """A choice in the toolbar (a side's model, the device), reached by Tab but not focused by a click, so a mouse
-    pick leaves the keys where they were. Focused, it keeps Up/Down and its list (Alt+Down) and the viewer's keys
-    still act: they are shortcuts, and T, which a combo takes as a search, goes on to the viewer."""
-
-    def __init__(self):
-        super().__init__()
-        self.setFocusPolicy(Qt.TabFocus)
-
-    def keyPressEvent(self, event) -> None:
-        if event.key() == FLIP_KEY:
-            event.ignore()
-        else:
-            super().keyPressEvent(event)
 
 
 class Viewer(QWidget):
@@ -170,8 +102,10 @@ class Viewer(QWidget):
         self.bar = PlayerBar(self.player, self)
         self.bar.setEnabled(False)
 
-        self.toolbar = self._build_toolbar()
-        self.actions_by_name = self._build_actions()
+        self.toolbar = ViewerToolbar()
+        self.left, self.right, self.device = self.toolbar.left, self.toolbar.right, self.toolbar.device  # read often
+        self._wire_toolbar()
+        self.actions_by_name = build_actions(self, self._shortcut_slots(), self.set_mode, self.set_task)
 
         self.top = QSplitter(Qt.Horizontal)
         self.top.addWidget(self.view)
@@ -195,7 +129,8 @@ class Viewer(QWidget):
         layout.addWidget(self.toolbar)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.bar)
-        for first, second in zip(self.tab_chain, self.tab_chain[1:]):
+        tab_chain = [*self.toolbar.tab_chain, self.view]  # along the toolbar as it reads, then to the picture
+        for first, second in zip(tab_chain, tab_chain[1:]):
             QWidget.setTabOrder(first, second)
 
         self.refresh_models()
@@ -223,142 +158,46 @@ class Viewer(QWidget):
         self.panel_shares[splitter] = max(self.default_shares[splitter], sizes[1] / max(1, sum(sizes)))
 
     # ---- building ----
-    def _build_toolbar(self) -> QWidget:
-        """What to compare (task, sides) and how to compute and show it (device, mode, zoom): one row, or two when
-        the window is narrow."""
-        bar, view_bar = QToolBar(), QToolBar()
-        row = WrappingRow(bar, view_bar)
-        self.task_group = QButtonGroup(self)
-        for text, keys in zip(TASKS.values(), TASK_KEYS):
-            self._segment(bar, text, keys, self.task_group)
-        self.task_group.idClicked.connect(lambda i: self.set_task(list(TASKS)[i]))
-        bar.addSeparator()
-        self.left = Picker()
-        self.right = Picker()
-        bar.addWidget(self._side_marker(theme.SIDE_A, self.left, "Left side"))
-        for combo in (self.left, self.right):
-            # as wide as the longest name where there is room (cut, "aligned" and "aligned-bicubic" looked the
-            # same), down to 15 characters in the narrowest window
-            combo.setMinimumContentsLength(15)
-            combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
-            combo.activated.connect(self._sides_picked)
-        bar.addWidget(self.left)
-        swap = QToolButton()
-        swap.setIcon(icon("swap"))
-        swap.setToolTip("Swap left and right")
-        swap.setAccessibleName("Swap left and right")  # a screen reader said nothing of it
-        swap.clicked.connect(self.swap_sides)
-        bar.addWidget(swap)
-        bar.addWidget(self._side_marker(theme.SIDE_B, self.right, "Right side"))
-        bar.addWidget(self.right)
-        bar = view_bar
-        self.device = Picker()
-        self.device.setToolTip("Where the models run")
-        for key, text in device_choices():
-            self.device.addItem(text, key)
+    def _wire_toolbar(self) -> None:
+        """The toolbar's device and gain at their saved values, and each of its controls to what it changes."""
+        toolbar = self.toolbar
         saved = self.device.findData(self.settings.value("viewer/device", "auto"))
         self.device.setCurrentIndex(max(0, saved))
         self.device.activated.connect(self._device_picked)
-        named = QWidget()  # the picker and its empty name label side by side, with no toolbar spacing between
-        pair = QHBoxLayout(named)
-        pair.setContentsMargins(0, 0, 0, 0)
-        pair.setSpacing(0)
-        pair.addWidget(bind_name(self.device, "Device"))
-        pair.addWidget(self.device)
-        bar.addWidget(named)
-        bar.addSeparator()
-        self.mode_group = QButtonGroup(self)
-        for text, keys in zip(MODES.values(), MODE_KEYS):
-            self._segment(bar, text, keys, self.mode_group)
-        self.mode_group.idClicked.connect(lambda i: self.set_mode(list(MODES)[i]))
-        self.gain = QDoubleSpinBox()
-        self.gain.setRange(1, 64)
-        self.gain.setDecimals(0)
-        self.gain.setPrefix("\u00d7")
-        self.gain.setToolTip("Amplification of the difference map")
-        self.gain.setAccessibleName("Difference gain")
-        self.gain.setValue(float(self.settings.value("viewer/gain", 8)))
-        self.gain.valueChanged.connect(self._gain_changed)
-        self.view.set_gain(self.gain.value())
-        self.gain_action = bar.addWidget(self.gain)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
-        bar.addWidget(spacer)
-        zoom = []
-        for shape, text, tip, slot in (("fit", "Fit", "Fit the frame in the view (F)", self.view.fit),
-                                       ("actual", "1:1", "One video pixel per screen pixel (Ctrl+0)",
-                                        self.view.actual_pixels)):
-            button = QToolButton()
-            button.setIcon(icon(shape))
-            button.setText(text)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-            zoom.append(button)
-        # Tab goes along the toolbar as it reads, then to the picture (set once it is all in one window)
-        self.tab_chain = [self.left, swap, self.right, self.device, self.gain, *zoom, self.view]
-        return row
+        toolbar.taskChosen.connect(self.set_task)
+        toolbar.modeChosen.connect(self.set_mode)
+        for combo in (self.left, self.right):
+            combo.activated.connect(self._sides_picked)
+        toolbar.swap.clicked.connect(self.swap_sides)
+        toolbar.gain.setValue(float(self.settings.value("viewer/gain", 8)))
+        toolbar.gain.valueChanged.connect(self._gain_changed)
+        self.view.set_gain(toolbar.gain.value())
+        toolbar.fit.clicked.connect(self.view.fit)
+        toolbar.actual.clicked.connect(self.view.actual_pixels)
 
-    @staticmethod
-    def _side_marker(colour: str, picker: QComboBox, name: str) -> QLabel:
-        """The coloured dot that also marks this side's label on the picture; it names the side's picker."""
-        marker = QLabel()
-        marker.setPixmap(icon("dot", colour).pixmap(18, 18))
-        marker.setToolTip(name)
-        return bind_name(picker, name, marker)
-
-    @staticmethod
-    def _segment(bar: QToolBar, text: str, keys: str, group: QButtonGroup) -> QToolButton:
-        """One checkable button of an exclusive group; its id is its position. Not in the Tab chain: Space, which
-        would press it, plays; its shortcut `keys` chooses it instead."""
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(f"{text} ({keys})")
-        button.setCheckable(True)
-        button.setFocusPolicy(Qt.NoFocus)
-        group.addButton(button, len(group.buttons()))
-        bar.addWidget(button)
-        return button
-
-    def _build_actions(self) -> dict[str, QAction]:
-        """Shortcuts that work anywhere in this tab (and nowhere else, so typing in other tabs is safe)."""
-        specs = {
-            "play": ("Play / pause", "Space", self._space, "play"),
-            "prev": ("Previous frame", "Left", lambda: self.player.step(-1), "prev"),
-            "next": ("Next frame", "Right", lambda: self.player.step(1), "next"),
-            "back_second": ("Back one second", "Shift+Left", lambda: self.player.jump(-1.0), None),
-            "forward_second": ("Forward one second", "Shift+Right", lambda: self.player.jump(1.0), None),
-            "home": ("First frame", "Home", self.player.home, "first"),
-            "end": ("Last frame", "End", self.player.end, "last"),
-            "fit": ("Fit to view", "F", self.view.fit, "fit"),
-            "actual": ("Actual pixels", "Ctrl+0", self.view.actual_pixels, "actual"),
-            # Ctrl+arrows, not Alt+arrows: Alt+Down opens a model picker's list
-            "zoom_in": ("Zoom in", "+", lambda: self.view.zoom_step(1), None),
-            "zoom_out": ("Zoom out", "-", lambda: self.view.zoom_step(-1), None),
-            "pan_left": ("Pan left", "Ctrl+Left", lambda: self.view.pan_step(-1, 0), None),
-            "pan_right": ("Pan right", "Ctrl+Right", lambda: self.view.pan_step(1, 0), None),
-            "pan_up": ("Pan up", "Ctrl+Up", lambda: self.view.pan_step(0, -1), None),
-            "pan_down": ("Pan down", "Ctrl+Down", lambda: self.view.pan_step(0, 1), None),
-            "divider_left": ("Move the split divider left", "[", lambda: self.view.move_divider(-1), None),
-            "divider_right": ("Move the split divider right", "]", lambda: self.view.move_divider(1), None),
-            "swap": ("Swap sides", "S", self.swap_sides, "swap"),
-            "analyse": ("Analyse all frames", "Ctrl+Shift+A", self.start_analysis, "chart"),
+    def _shortcut_slots(self) -> dict[str, Callable[[], None]]:
+        """What each of the tab's shortcuts does (their texts and keys: viewer_toolbar.SHORTCUTS)."""
+        return {
+            "play": self._space,
+            "prev": lambda: self.player.step(-1),
+            "next": lambda: self.player.step(1),
+            "back_second": lambda: self.player.jump(-1.0),
+            "forward_second": lambda: self.player.jump(1.0),
+            "home": self.player.home,
+            "end": self.player.end,
+            "fit": self.view.fit,
+            "actual": self.view.actual_pixels,
+            "zoom_in": lambda: self.view.zoom_step(1),
+            "zoom_out": lambda: self.view.zoom_step(-1),
+            "pan_left": lambda: self.view.pan_step(-1, 0),
+            "pan_right": lambda: self.view.pan_step(1, 0),
+            "pan_up": lambda: self.view.pan_step(0, -1),
+            "pan_down": lambda: self.view.pan_step(0, 1),
+            "divider_left": lambda: self.view.move_divider(-1),
+            "divider_right": lambda: self.view.move_divider(1),
+            "swap": self.swap_sides,
+            "analyse": self.start_analysis,
         }
-        actions = {}
-        for name, (text, keys, slot, shape) in specs.items():
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(keys))
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            if shape is not None:
-                action.setIcon(icon(shape))
-            action.triggered.connect(slot)
-            self.addAction(action)
-            actions[name] = action
-        # "+" is Shift+= on many keyboards: "=" zooms in too, as in image viewers
-        actions["zoom_in"].setShortcuts([QKeySequence("+"), QKeySequence("=")])
-        actions.update(self._choice_actions("mode", MODES, MODE_KEYS, self.set_mode))
-        actions.update(self._choice_actions("task", TASKS, TASK_KEYS, self.set_task))
-        return actions
 
     def _space(self) -> None:
         """Play or pause; on a button with the keyboard's focus (Swap, Fit, Analyse...), press it: the tab's Space
@@ -368,21 +207,6 @@ class Viewer(QWidget):
             focused.animateClick()
         else:
             self.player.toggle()
-
-    def _choice_actions(self, kind: str, choices: dict[str, str], keys: tuple[str, ...], choose) -> dict[str, QAction]:
-        """A checkable shortcut for each of an exclusive set of choices (view mode, task), as their buttons are: the
-        buttons stay out of the Tab chain."""
-        group = QActionGroup(self)
-        actions = {}
-        for (key, text), sequence in zip(choices.items(), keys):
-            action = QAction(text, self, checkable=True)
-            action.setShortcut(QKeySequence(sequence))
-            action.setShortcutContext(Qt.WidgetWithChildrenShortcut)
-            action.triggered.connect(lambda _=False, k=key: choose(k))
-            group.addAction(action)
-            self.addAction(action)
-            actions[f"{kind}_{key}"] = action
-        return actions
 
     # ---- video ----
     def open(self, path: str) -> None:
@@ -499,7 +323,7 @@ class Viewer(QWidget):
             self._reset_player(keep_position=True)
 
     def _show_task(self) -> None:
-        self.task_group.button(list(TASKS).index(self.task)).setChecked(True)
+        self.toolbar.show_task(self.task)
         self.actions_by_name[f"task_{self.task}"].setChecked(True)
 
     def _device_picked(self) -> None:
@@ -511,9 +335,8 @@ class Viewer(QWidget):
         difference_changed = (mode == "diff") != (self.view.mode == "diff")
         self.view.set_mode(mode)
         self.settings.setValue("viewer/mode", mode)
-        self.mode_group.button(list(MODES).index(mode)).setChecked(True)
+        self.toolbar.show_mode(mode)
         self.actions_by_name[f"mode_{mode}"].setChecked(True)
-        self.gain_action.setVisible(mode == "diff")
         if difference_changed:  # the difference map needs the worker's luma difference; other modes do not
             self._request()
         elif self.described is not None:  # the same frame in another view: said as the view's new description
