@@ -127,6 +127,20 @@ def test_the_command_training_prints_for_its_model_can_be_pasted(tmp_path, capsy
     assert shlex.split(hint.removeprefix("use it with: "))[-2:] == ["--model", str(out / "model.safetensors")]
 
 
+def test_commands_to_paste_name_the_packaged_apps_executable(tmp_path, monkeypatch):
+    """In the packaged app no PATH holds a `vsr-app`: its "use it with: vsr-app upscale ..." and resume commands
+    ran nothing when pasted."""
+    from vsr_app.distill.runs import resume_command
+    from vsr_app.shell import app_command
+
+    assert app_command(["models"]) == "vsr-app models"  # a checkout or an install: the console script
+    bundle = tmp_path / "My Apps" / "vsr-app"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundle))
+    assert app_command(["models"]) == f"'{bundle}' models"
+    assert resume_command("vsr", tmp_path / "run") == f"'{bundle}' train vsr --out {tmp_path / 'run'} --resume"
+
+
 def test_weights_a_run_starts_from_are_on_its_card_and_an_upscalers_do_not_start_an_interpolator(tmp_path, capsys):
     """A VSR run from other weights had a card that said only its own steps (210 read as 10); and an upscaler's
     weights as a VFI run's "Start from" ended in a traceback ('VSRStudent' object has no attribute 'num_inputs')."""

@@ -649,7 +649,7 @@ def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
     make_video(folder / "bikes.mp4", frames=6)
     shutil.copy(folder / "bikes.mp4", tmp_path / "bikes_copy.mp4")
     with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'bikes_copy.mp4'} is a copy of "
-                                          f"{folder / 'bikes.mp4'}, which is \\({folder}\\): it would be trained on"):
+                                          f"{folder / 'bikes.mp4'}, part of the training data \\({folder}\\): it would be trained on"):
         data_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)])
     make_video(tmp_path / "other.mp4", frames=7)  # another video: taken
     data_mod.check_held_out([str(tmp_path / "other.mp4")], [str(folder)])
@@ -954,7 +954,7 @@ def test_a_validation_clip_given_on_resume_is_used_and_checked_like_a_new_runs(d
     with pytest.raises(VsrAppError, match="part of the training data"):
         vsr(data, run, steps=2, resume=True, val=[str(inside)], log=said.append)
     assert not any("validates on" in line for line in said)  # refused before it is said to be taken
-    held = make_video(tmp_path / "held.mp4", frames=8)
+    held = make_video(tmp_path / "held.mp4", frames=9)  # (8 frames would be inside.mp4's very bytes: a copy)
     vsr(data, run, steps=2, resume=True, val=[str(held)], log=lines.append)
     assert any(f"the run validates on {held} from now on" in line for line in lines), lines
     assert json.loads((run / "config.json").read_text())["val"] == [str(held)]

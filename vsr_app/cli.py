@@ -21,7 +21,7 @@ from vsr_app.cli_output import (BatchLines, bench_text, drop_stdout, eval_table,
                                 printable_names, say, say_scored)
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
-from vsr_app.shell import command_line
+from vsr_app.shell import app_command
 from vsr_app.stop_signals import handle_stops, handling_stops
 
 
@@ -123,7 +123,7 @@ def cmd_train(args) -> int:
     if path is None:  # a finished run resumed: the trainer said there was nothing to train, and wrote no model
         return 0
     command = "upscale" if args.task == "vsr" else "interpolate"
-    use = command_line(["vsr-app", command, "IN", "-o", "OUT", "--model", str(path)])
+    use = app_command([command, "IN", "-o", "OUT", "--model", str(path)])
     log(f"model written to {path}\nuse it with: {use}")
     return 0
 

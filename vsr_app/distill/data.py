@@ -392,7 +392,7 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
 
     def refuse_unless_excluded(clip: str, f: Path, copy: bool = False):
         if not held_out(_source_name(f), names):
-            what = f"a copy of {f}, which is" if copy else "part of the training data"
+            what = f"a copy of {f}, part of the training data" if copy else "part of the training data"
             raise VsrAppError(f"validation clip {clip} is {what} ({', '.join(map(str, roots))}): "
                               f"it would be trained on; {outside}"
                               + (f" or {EXCLUDE_HINT}" if exclude is not None else ""))

@@ -25,7 +25,7 @@ from pathlib import Path
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.errors import MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
-from vsr_app.shell import command_line
+from vsr_app.shell import app_command
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def config_task(config: dict) -> str:
 def resume_command(task: str, run_dir: Path) -> str:
     """The whole command that continues a run of `task` (`config_task`'s) in `run_dir`, quoted to paste: the one a
     resume by another task's command names."""
-    return command_line(["vsr-app", *RESUME_COMMANDS[task].split(), "--out", str(run_dir), "--resume"])
+    return app_command([*RESUME_COMMANDS[task].split(), "--out", str(run_dir), "--resume"])
 
 
 def check_run_task(run_dir: Path, saved_task: str, own_task: str) -> None:
