@@ -22,7 +22,7 @@ import torch
 from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readable, zero_byte
 from videogen import make_video
 from vsr_app.batch import EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, claim_output_folder, run_batch
-from vsr_app.batch_plan import find_videos, parse_extensions, plan_batch, plan_outputs
+from vsr_app.batch_plan import find_videos, list_queue, parse_extensions, plan_batch, plan_outputs
 from vsr_app.batch_report import BatchReport, FileResult
 from vsr_app.batch_progress import Estimate, OverallProgress
 from vsr_app.batch_resume import earlier_output, existing_output
@@ -130,6 +130,29 @@ def test_output_inside_the_input_folder_is_not_scanned(tree):
     assert [f.input for f in report.files] == ["a.mp4", "zero.mp4"]
     second = run_batch(src, src / "enhanced", model="bicubic", recursive=True, extensions="mp4")
     assert [f.input for f in second.files] == ["a.mp4", "zero.mp4"]  # its own outputs are not inputs
+
+
+def test_an_output_folder_holding_the_input_folder_is_refused_where_outputs_would_land_in_the_input_folder(tmp_path):
+    """`batch T/sub -o T --recursive` put T/sub/sub/v.webm's output at T/sub/v.mkv, in the input folder: the same
+    command run again upscaled that output a second time (x16) and failed v.webm as "would overwrite an input"."""
+    top = tmp_path / "T"
+    (top / "sub" / "sub").mkdir(parents=True)
+    make_video(top / "sub" / "sub" / "v.mp4", frames=2)
+    make_video(top / "sub" / "a.mp4", frames=2)
+    before = tree_snapshot(top)
+    refused = (rf"^the output folder '{top}' holds the input folder '{top / 'sub'}', and outputs would land inside "
+               rf"the input folder \('{top / 'sub' / 'v.mp4'}'\), where a later batch would take them for inputs; "
+               "choose an output folder beside the input folder, or inside it$")
+    with pytest.raises(VsrAppError, match=refused):
+        run_batch(top / "sub", top, model="bicubic", recursive=True)
+    with pytest.raises(VsrAppError, match=refused):  # the Batch tab's queue says it before a start
+        list_queue(top / "sub", top, "mp4", True, "libx264", "upscale", False)
+    assert tree_snapshot(top) == before
+    assert [f.output for f in run_batch(top / "sub", top, model="bicubic").files] == [str(top / "a.mp4")]
+    (top / "sub" / "sub").rename(top / "sub" / "other")  # outputs beside the input folder: nothing lands in it
+    report = run_batch(top / "sub", top, model="bicubic", recursive=True)
+    assert [(f.output, f.status) for f in report.files] == [(str(top / "a.mp4"), "skipped"),
+                                                            (str(top / "other" / "v.mp4"), "ok")]
 
 
 def test_an_earlier_batch_s_outputs_in_the_input_tree_are_not_processed_again(tree, tmp_path):
@@ -282,6 +305,17 @@ def test_output_names_differ_on_case_insensitive_disks_and_fit_the_name_limit(tm
     long = "b" * 251
     assert [p.name for p in plan_outputs([src / f"{long}.avi", src / f"{long}.mp4"], src, out, "libx264")] == [
         f"{long[:249]}-2.mp4", f"{long}.mp4"]
+
+
+def test_an_input_whose_name_is_near_the_limit_is_processed_and_resumed(tmp_path):
+    """A 252-255-byte name failed ("unexpected error (OSError: [Errno 36] File name too long: '....mp4.m4v')"): the
+    look for an output an earlier version named otherwise tried names past the disk's limit."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    name = "日" * 83 + "ab.mp4"  # 255 bytes
+    make_video(src / name, frames=2)
+    assert [(f.input, f.status) for f in run_batch(src, out, model="bicubic").files] == [(name, "ok")]
+    assert [f.status for f in run_batch(src, out, model="bicubic").files] == ["skipped"]
 
 
 def test_every_input_gets_its_own_output_and_a_rerun_resumes(tmp_path):

@@ -9,7 +9,6 @@ from PySide6.QtTest import QTest
 
 from gui_support import gui_env  # noqa: F401
 from vsr_app.batch_report import FileResult
-from vsr_app.progress import ProgressInfo
 
 NAMES = ["a.mp4", "b.mp4", "c.mp4", "d.mp4"]
 
@@ -74,7 +73,7 @@ def test_progress_and_results_go_to_the_file_s_row_once_sorted(panel):
     click_header(panel, 0)  # d, c, b, a
     table = panel.table
     table.selectRow(2)
-    panel._progressed((ProgressInfo(0, 4, 1.0, 1.0, None, stage="[2/4] b.mp4"),))
+    panel.fileStarted.emit(2, len(NAMES), FileResult("b.mp4", "/out/b.mp4"))
     assert rows(panel)[2][:2] == ("b.mp4", "processing")
     finish(panel, "b.mp4", "ok", seconds=5)
     assert [row[:3] for row in rows(panel)] == [("d.mp4", "queued", ""), ("c.mp4", "queued", ""),

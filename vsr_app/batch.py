@@ -24,7 +24,9 @@ Why it is built this way:
 - An output folder takes one batch at a time (an OS lock on a hidden file in it, `claim_output_folder`): a batch
   started twice by accident would otherwise do every file twice, the slower copy of each failing and kept as
   "NAME (2)", and its report would overwrite the first one's. The second is refused at once, before it writes
-  anything. The OS drops the lock with the process however it ends, so a crashed batch never blocks the next.
+  anything. The OS drops the lock with the process however it ends, so a crashed batch never blocks the next. The
+  same lock tells whether the batch an earlier report names still runs: a --report that a batch into another folder
+  is writing is refused (`check_report_not_shared`), as two batches given one report rewrote it in turn.
 
 Nothing here knows about Qt: progress goes to a `ProgressInfo` callback (overall frames, ETA) and each
 finished file to an `on_file` callback; `cancel.is_set()` stops the batch within about 0.1 s.
@@ -43,10 +45,10 @@ from typing import Any, Callable, Iterator, Sequence
 from vsr_app.batch_plan import Queue, check_apart, parse_extensions, plan_batch, plan_outputs
 from vsr_app.batch_progress import OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDING, SKIPPED, BatchReport, FileResult,
-                                  check_report_path, earlier_notes)
+                                  check_report_path, earlier_notes, report_output_dir)
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
-from vsr_app.filelock import LockHeld, hold, release_and_delete
+from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback
 from vsr_app.shipped import PREFERRED
@@ -84,6 +86,36 @@ def claim_output_folder(out_dir: Path) -> Iterator[None]:
             release_and_delete(fd, path)
 
 
+def batch_running_into(folder: Path) -> bool:
+    """Whether a batch holds `folder` now (its lock file there is locked), this process's included. The file is
+    opened, never made: a folder no batch runs into is left as it was."""
+    try:
+        fd = os.open(folder / LOCK_NAME, os.O_RDWR)
+    except OSError:  # none there: each batch deletes its file as it ends
+        return False
+    try:
+        lock_now(fd)
+    except LockHeld:
+        return True
+    except OSError:  # a disk without locks: no batch there is guarded from a second one either
+        return False
+    finally:
+        os.close(fd)  # (a lock taken is dropped with it)
+    return False
+
+
+def check_report_not_shared(report_path: Path, out_dir: Path) -> None:
+    """Refuse a report path that is the report of a batch into another output folder while a batch runs there: two
+    batches given one --report rewrote it in turn, and each left an account of its own files alone. Called while
+    this batch holds `out_dir`, just before its report is first written, so of two started at once the second to
+    get here sees the first one's report. A rerun's own earlier report names `out_dir`: it is replaced as ever."""
+    other = report_output_dir(report_path)
+    if other is None or os.path.realpath(other) == os.path.realpath(out_dir) or not batch_running_into(other):
+        return
+    raise VsrAppError(f"the report '{report_path}' is the report of a batch into '{other}', and a batch is running "
+                      "into that folder now; choose another report file, or wait for that batch to end")
+
+
 def _one_line(exc: BaseException) -> str:
     """A person-readable single line for the report; unexpected errors keep their type for bug reports."""
     if isinstance(exc, VsrAppError):
@@ -105,12 +137,13 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
     to `report_path` as it goes, and finished at the end).
 
-    `on_start(index, count, result)` is called as each file starts (1-based index), `on_file` as it finishes. Raises VsrAppError only
-    for problems with the batch as a whole (missing input folder, output folder = input folder, unknown
-    model, a report path that would replace an input, an output or another file, an output folder another
-    batch is writing into); problems with one file are recorded in the report. A file already at an output's
-    name is skipped when it is a complete output made with the same settings, otherwise kept and reported as
-    "exists"; `overwrite` replaces either. An input that is this app's output, by the same task, of another input
+    `on_start(index, count, result)` is called as each file starts (1-based index), `on_file` as it finishes. Raises
+    VsrAppError only for problems with the batch as a whole (missing input folder, output folder = input folder or
+    holding it where outputs would land in it, unknown model, a report path that would replace an input, an output,
+    another file or the report another running batch writes, an output folder another batch is writing into);
+    problems with one file are recorded in the report. A file already at an output's name is skipped when it is a
+    complete output made with the same settings, otherwise kept and reported as "exists"; `overwrite` replaces
+    either. An input that is this app's output, by the same task, of another input
     (an earlier batch's, left in the input tree) is "ignored", with no output. A cancel marks the file in flight and
     the ones not started as cancelled and sets `report.cancelled`; so does a KeyboardInterrupt, after writing the
     report, before it propagates (no `on_file` for those files). `self_ensemble` is process_video's (upscaling only),
@@ -168,8 +201,10 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                                           [loaded.weights_digest], deinterlace))
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     notes_before = earlier_notes(report_path)
-    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), input_bytes=file_size(s))
-                    for s, d in zip(inputs, outputs)]
+    # each with its output's earlier notes until this run decides about it: a rerun stopped before an output it would
+    # skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
+    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), notes=list(notes_before.get(str(d), [])),
+                               input_bytes=file_size(s)) for s, d in zip(inputs, outputs)]
 
     last_save, warned = 0.0, False
 
@@ -241,13 +276,17 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     # (stopped before its first output, every file failed) leaves no empty folder it made
     with removed_if_left_empty(made), claim_output_folder(out_dir):
         home = _identity(out_dir)
+        if report_path is not None:
+            check_report_not_shared(Path(report_path), out_dir)
         save()
         count = len(inputs)
         in_flight = None
         try:
             # decided before the estimates: an earlier output is left as it is, so no work is counted for it
             left = listed.earlier if listed is not None else earlier_outputs(inputs, in_dir, task, cancel)
-            estimates = estimate_all(inputs, factor, cancel, left)
+            # nor for an input whose output's name holds a file: without `overwrite` it is skipped or kept (`process`)
+            already_there = set() if overwrite else {src for src, dst in zip(inputs, outputs) if os.path.isfile(dst)}
+            estimates = estimate_all(inputs, factor, cancel, left.keys() | already_there)
             overall = OverallProgress(estimates, progress, out_dir)
             for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
                 if cancel is not None and cancel.is_set():
@@ -264,6 +303,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 except Exception as exc:  # one bad file must never stop the batch
                     log.debug("batch: %s failed", src, exc_info=True)
                     result.status, result.reason = FAILED, _one_line(exc)
+                if result.status in (FAILED, EXISTS, IGNORED):  # no output of this run's: the notes carried in are not
+                    result.notes = []  # about anything it made or skipped as made
                 if result.status == OK:
                     overall.end_file(estimate, result.output_bytes)
                 else:

@@ -5,7 +5,8 @@ One module for it because the batch and the Batch tab's queue, listed before a s
 user approves is what the batch then does. Outputs mirror the input tree, each name unique ignoring case, so a rerun
 plans the same names and resumes. A folder that cannot be read is not a folder without videos: the input folder
 fails the batch saying why, and each unreadable sub-folder is handed back to be named (its videos were missed).
-An output folder that is the input folder, or that lies in the input tree holding someone's own videos, is refused.
+An output folder that is the input folder, that lies in the input tree holding someone's own videos, or that holds
+the input folder where outputs would land inside it, is refused.
 It loads neither Qt nor PyAV until used: the CLI loads it to parse --ext.
 """
 
@@ -97,6 +98,21 @@ def check_apart(in_dir: Path, out_dir: Path) -> None:
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
 
 
+def check_outputs_outside_input(in_dir: Path, out_dir: Path, outputs: Sequence[Path]) -> None:
+    """Refuse an output folder that holds the input folder where an output would land inside the input folder
+    (`batch T/sub -o T --recursive` put T/sub/sub/v.webm's output at T/sub/v.mkv): the walk, which leaves out only
+    an output folder inside the input folder, then took it for an input, upscaled it a second time, and failed its
+    source as "would overwrite an input video". An output folder around the input folder is fine otherwise."""
+    inside = Path(os.path.realpath(in_dir))
+    if not inside.is_relative_to(os.path.realpath(out_dir)):
+        return
+    for dst in outputs:
+        if Path(os.path.realpath(dst)).is_relative_to(inside):
+            raise VsrAppError(f"the output folder '{out_dir}' holds the input folder '{in_dir}', and outputs would "
+                              f"land inside the input folder ('{dst}'), where a later batch would take them for "
+                              "inputs; choose an output folder beside the input folder, or inside it")
+
+
 def check_no_sources_in_output(in_dir: Path, out_dir: Path, met_at: Path, extensions: Sequence[str],
                                cancel=None) -> None:
     """Refuse an output folder that the walk of the input folder met (at `met_at`, its path there) and that holds
@@ -138,7 +154,8 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     two inputs whose names differ only in case the second is numbered too (clip-2.mp4), as is a converted name that
     is a mirrored sub-folder's (a.avi beside a folder a.mp4/ becomes a.avi.mp4). A new name is shortened to
     the disk's limit (`fit_name`): clip.avi.mp4 is longer than clip.avi. Inputs come sorted, so a rerun plans the
-    same names and resumes.
+    same names and resumes. An output folder around `in_dir` that would put an output inside it is refused
+    (`check_outputs_outside_input`).
     """
     from vsr_app.files import fit_name, name_max, name_size
     from vsr_app.video.output_paths import output_suffix
@@ -165,6 +182,7 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
             rel = next(rel.parent / name for name in names if key(rel.parent / name) not in taken)
             taken.add(key(rel))
         outputs.append(out_dir / rel)
+    check_outputs_outside_input(in_dir, out_dir, outputs)
     return outputs
 
 

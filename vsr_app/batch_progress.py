@@ -57,12 +57,15 @@ class OverallProgress:
                               warning=info.warning or self.file_warning))
 
     def start_file(self, label: str, estimate: Estimate) -> None:
-        """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead)."""
+        """Announce the file now: its first output frames can be many seconds away (model, encoder look-ahead). Not in
+        a batch with no work at all (a rerun over outputs all there): each file read "0 frames -- fps", and a log,
+        whose plain lines say the end only where the count changed, then lost the end's "nothing to do"."""
         self.meter.stage = label
         self.file_done = self.waiting = 0
         self.file_warning = ""
         self.pixels = estimate.pixels
-        self.meter.report()
+        if self.meter.total:
+            self.meter.report()
 
     def on_progress(self, info: ProgressInfo) -> None:
         self.waiting = info.waiting
@@ -116,7 +119,8 @@ class OverallProgress:
 
 def estimate_all(inputs: Sequence[Path], factor: int, cancel, left: Container[Path] = ()) -> list[Estimate]:
     """Each input's likely output frames and size, for the overall progress; none for those `left` as they are (earlier
-    outputs among the inputs: counted, they overstated the time left, and the bar jumped as each was reached). Opening
+    outputs among the inputs, and inputs whose output is there already, which a rerun skips: counted, they overstated
+    the time left, hours for a library done but for one new clip, and the bar jumped as each was reached). Opening
     thousands of files takes minutes, so a cancel stops it: the list then ends early, and so does the batch, before
     its first file."""
     estimates = []

@@ -149,7 +149,8 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
     """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
     any file is processed, so that output would then be kept as "exists"), an existing video even with `overwrite`
     (an earlier batch's output was replaced by the report), or another existing file that is not an earlier batch
-    report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag. A folder, or a
+    report unless `overwrite`. An earlier report is replaced, so a rerun needs no flag (one a batch into another folder
+    is writing now is refused once this batch holds its own folder: `batch.check_report_not_shared`). A folder, or a
     place that cannot be written, is refused here too: before the output folder is made, so nothing is left behind."""
     from vsr_app.video.output_paths import check_writable
 
@@ -189,14 +190,21 @@ def _is_report(path: Path) -> bool:
     return _read_report(path) is not None
 
 
+def report_output_dir(path: Path) -> Path | None:
+    """The output folder the batch report at `path` names, None where no report is there."""
+    data = _read_report(path)
+    return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
+
+
 def earlier_notes(report_path: str | Path | None) -> dict[str, list[str]]:
     """The notes the report being replaced holds for each output it made or found made (audio re-encoded, frames
     lost to damage, subtitles dropped), by output path: a rerun skips those outputs, and its report would otherwise
-    drop the only record of what they lost."""
+    drop the only record of what they lost. A stopped batch's files it had not finished ("pending", "cancelled") hold
+    the notes it carried over from the report before it: a rerun stopped early lost them for good."""
     data = _read_report(Path(report_path)) if report_path is not None else None
     files = data.get("files") if data is not None else None
     if not isinstance(files, list):
         return {}
     return {f["output"]: [str(n) for n in f["notes"]] for f in files
-            if isinstance(f, dict) and f.get("status") in (OK, SKIPPED) and isinstance(f.get("output"), str)
-            and isinstance(f.get("notes"), list) and f["notes"]}
+            if isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
+            and isinstance(f.get("output"), str) and isinstance(f.get("notes"), list) and f["notes"]}

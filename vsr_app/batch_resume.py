@@ -72,12 +72,15 @@ def earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: int
     """A complete output of this job beside `dst` under another container's name, which an earlier version chose
     (a WebM's H.264 went to .mp4 before .mkv, an .mp4's ProRes to .mkv before .mov): after the update a resumed batch
     made every such file again and left both. None when there is none, or the name is another input's output now."""
+    from vsr_app.files import name_max, name_size
     from vsr_app.video.encoding import codec_spec, read_made_by
 
     suffixes = sorted(codec_spec(codec).containers - {dst.suffix.lower()})
-    # its own name in another container, or the form a name taken by another input got (clip.webm.mp4)
+    # its own name in another container, or the form a name taken by another input got (clip.webm.mp4); none longer
+    # than the disk takes, whose look-up fails ("File name too long") where no file can be
     names = [dst.with_suffix(s) for s in suffixes] + [dst.parent / f"{src.name}{s}" for s in suffixes]
-    for other in names:
+    room = name_max(dst.parent)
+    for other in (name for name in names if name_size(name.name) <= room):
         if other == dst or not other.is_file() or os.path.realpath(other) in planned:
             continue
         try:  # only one that records this very input: size, frames and length alone matched another video

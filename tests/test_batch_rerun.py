@@ -1,0 +1,82 @@
+"""A batch run again over a folder it has been through: what its report keeps of the runs before, what its progress
+counts, and what another batch sharing its report may do."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from videogen import make_video
+from vsr_app.batch import claim_output_folder, run_batch
+from vsr_app.errors import VsrAppError
+from vsr_app.progress import ProgressInfo
+
+
+def test_a_rerun_stopped_before_an_output_it_would_skip_keeps_that_output_s_notes(tmp_path):
+    """A rerun stopped (Ctrl-C, kill -9) before it reached a done output wrote that file "cancelled" or "pending" with
+    no notes, and the next rerun skipped it with none: "23 of 48 frames could be decoded" was the only record that its
+    input was damaged."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    make_video(src / "b.mkv", frames=2, audio="pcm_s16le")  # its output gets a note on its audio
+    notes = run_batch(src, out, model="bicubic", report_path=report_path).files[1].notes
+    assert any("pcm_s16le" in note for note in notes)
+    (out / "a.mp4").unlink()  # one output to make again, before b's
+    cancel, as_killed = threading.Event(), []
+
+    def stop_at_a(index, count, result):
+        as_killed.append(report_path.read_text())  # what kill -9 would leave now
+        cancel.set()
+
+    stopped = run_batch(src, out, model="bicubic", report_path=report_path, cancel=cancel, on_start=stop_at_a)
+    assert [(f.input, f.status, f.notes) for f in stopped.files] == [("a.mp4", "cancelled", []),
+                                                                     ("b.mkv", "cancelled", notes)]
+    assert json.loads(as_killed[0])["files"][1]["status"] == "pending"
+    for earlier in (report_path.read_text(), as_killed[0]):  # stopped by a cancel, killed
+        report_path.write_text(earlier)
+        again = run_batch(src, out, model="bicubic", report_path=report_path)
+        assert [(f.input, f.status, f.notes) for f in again.files][1] == ("b.mkv", "skipped", notes)
+    other_settings = run_batch(src, out, model="bicubic", crf=30, report_path=report_path).files[1]
+    assert (other_settings.status, other_settings.notes) == ("exists", [])  # kept, not this run's: no notes of it
+
+
+def test_a_rerun_counts_no_work_for_the_outputs_already_there(tmp_path):
+    """The bar and the time left counted every input whose output a rerun then skips: a library done but for one new
+    clip showed hours for a minute of work. A file of another's at an output's name is kept: no work either."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name, frames in (("a", 6), ("b", 4), ("c", 5)):
+        make_video(src / f"{name}.mp4", frames=frames)
+    run_batch(src, out, model="bicubic")
+    (out / "c.mp4").write_text("the user's notes")  # kept as "exists"
+    make_video(src / "d.mp4", frames=3)  # the new clip
+    seen: list[ProgressInfo] = []
+    report = run_batch(src, out, model="bicubic", progress=seen.append)
+    assert [f.status for f in report.files] == ["skipped", "skipped", "exists", "ok"]
+    assert {info.total for info in seen} == {3}  # d's frames alone, from the first report to the last
+    seen.clear()
+    run_batch(src, out, model="bicubic", overwrite=True, progress=seen.append)  # every output made again
+    assert seen[0].total == 18
+
+
+def test_a_report_another_running_batch_writes_is_refused(tmp_path):
+    """Two batches into different output folders given one --report rewrote it in turn, each leaving an account of
+    its own files alone. Refused while the batch the report names runs; a finished one's report is replaced as ever."""
+    src, report_path = tmp_path / "in", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    run_batch(src, tmp_path / "x", model="bicubic", report_path=report_path)
+    first = report_path.read_text()
+    with claim_output_folder(tmp_path / "x"):  # a batch into x runs (started again, to make what is missing)
+        with pytest.raises(VsrAppError, match=rf"^the report '{report_path}' is the report of a batch into "
+                                              rf"'{tmp_path / 'x'}', and a batch is running into that folder now; "
+                                              "choose another report file, or wait for that batch to end$"):
+            run_batch(src, tmp_path / "y", model="bicubic", report_path=report_path)
+    assert report_path.read_text() == first and not (tmp_path / "y").exists()
+    for out in ("x", "y"):  # a rerun's own report, then a finished batch's
+        assert run_batch(src, tmp_path / out, model="bicubic", report_path=report_path).exit_code == 0
+    assert json.loads(report_path.read_text())["output_dir"] == str(tmp_path / "y")
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["a.mp4"]  # looked at for a lock, none made there
