@@ -22,6 +22,7 @@ from vsr_app.models import load_model, save_model
 from vsr_app.nets.vsr_teacher import VSRTeacher
 
 TINY_STUDENT = {"channels": 8, "blocks": 1, "hr_channels": 4}
+MEASURED_ON = ("val_psnr_bicubic", "val_crop")  # what every validation records beside its scores (test_vsr_validation)
 TINY_TEACHER = {"channels": 8, "blocks": 1, "hr_channels": 4, "flow_channels": 8}
 
 
@@ -254,9 +255,9 @@ def test_degraded_training_shows_the_teacher_the_clean_input(frames_dir, tiny_te
 def test_degraded_training_validates_on_compressed_input_too(frames_dir, small_video):
     task = _task(frames_dir, degrade={"compress_p": 0.5}, val=[str(small_video)], val_frames=4)
     scores = task.validate()
-    assert set(scores) == {"val_psnr", "val_psnr_crf26"}
+    assert set(scores) == {"val_psnr", "val_psnr_crf26", *MEASURED_ON}
     assert scores["val_psnr"] != scores["val_psnr_crf26"]
-    assert set(_task(frames_dir, val=[str(small_video)], val_frames=4).validate()) == {"val_psnr"}
+    assert set(_task(frames_dir, val=[str(small_video)], val_frames=4).validate()) == {"val_psnr", *MEASURED_ON}
 
 
 def test_validation_reads_the_clip_at_its_own_resolution_as_evaluation_does(frames_dir, small_video):
@@ -268,7 +269,7 @@ def test_restarted_validation_scores_the_clip_with_the_state_dropped_every_few_f
     task = _task(frames_dir, val=[str(small_video)], val_frames=12, val_restart=4)
     with torch.no_grad():
         scores = task.validate()
-    assert set(scores) == {"val_psnr", "val_psnr_restarted"}
+    assert set(scores) == {"val_psnr", "val_psnr_restarted", *MEASURED_ON}
     assert scores["val_psnr"] != scores["val_psnr_restarted"]  # frames 4 and 8 start from a zero state
     gt = task._val[0][1]
     lr = D.downscale_x4(D.to_tensor(gt)[None])
@@ -581,7 +582,8 @@ def test_the_first_step_is_logged_at_once_then_every_log_every_and_validation_re
                                                                                 "step=7/7"]
     assert _steps(tmp_path / "run") == [1, 3, 6, 6, 7, 7]  # 6 and 7 twice: their steps, then their validations
     validations = [line for line in lines if line.startswith("validation")]
-    assert [re.fullmatch(r"validation at step (\d): val_psnr=\d+\.\d\d dB", line)[1] for line in validations] == [
+    scores = r"val_psnr=\d+\.\d\d dB val_psnr_bicubic=\d+\.\d\d dB val_crop=384"
+    assert [re.fullmatch(rf"validation at step (\d): {scores}", line)[1] for line in validations] == [
         "6", "7"], validations
 
 

@@ -79,7 +79,7 @@ def cap_warmup(options: dict) -> None:
 LOWEST = {"steps": 1, "batch": 1, "frames": 2, "patch": 8, "crop": 16, "log_every": 1, "val_every": 0, "warmup": 1,
           "threads": 0, "workers": 0, "val_frames": 1, "val_triplets": 1, "cache_batches": 1, "ckpt_every_s": 0, "lap_levels": 1,
           "burn_in": 0, "val_restart": 0, "prune_prox_steps": 1, "prune_threshold": 0, "prune_lambda": 0,
-          "tap_batches": 1, "min_width": 1, "seed": 0, "weight_decay": 0}
+          "tap_batches": 1, "min_width": 1, "seed": 0, "weight_decay": 0, "val_crop": 0}
 POSITIVE = ("lr", "grad_clip")
 HIGHEST = {"seed": 2**63 - 1}  # torch's and numpy's generators take no more
 # shares and ratios: a negative min_lr_ratio gave negative learning rates, the net trained away from its targets
@@ -176,7 +176,7 @@ MEANINGS = {
     "w_gt": "Laplacian distillation: weight of the loss to the truth",
     "w_teacher": "Laplacian distillation: weight of the loss to the teacher's frame",
     "val_triplets": "triplets scored per validation clip",
-    "val_crop": "centre crop of validation frames in pixels (0: whole frames)",
+    "val_crop": "centre crop of validation frames in pixels (0: whole frames, as eval scores them)",
     "val_videos": "held-out validation clips (--val)",
     "prune_lambda": "L1 strength to start from (0: estimated)",
     "prune_prox_steps": "proximal steps before the orthant ones (a new run's: 3/4 of steps)",

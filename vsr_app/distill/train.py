@@ -6,11 +6,11 @@ bf16/fp16 on CUDA), gradient clipping, atomic checkpoints (`vsr_app.distill.chec
 (step, optimiser, schedule, RNG: batches are a pure function of (seed, rank, step)),
 continuation from weights alone (`init_from`; `--resume` of a run whose checkpoint is gone continues from its
 exported model.safetensors at the step its card records, with a fresh optimiser: `vsr_app.distill.weights`),
-metrics.jsonl, periodic validation, an optional moving average of the weights that validation and the exported model
-use (`ema`), a one-line error when the disk fills (`saving`), steps with a nan/inf loss skipped (a run that
-keeps diverging stops with its last checkpoint, not one of nan weights), a clean stop
-with a checkpoint on SIGINT/SIGTERM (at once, saving nothing, while the data still loads), and
-data-parallel training when started by torchrun (`vsr_app.distill.distributed`).
+metrics.jsonl, periodic validation (and one at step 0 of a run that starts from weights: their own score), an
+optional moving average of the weights that validation and the exported model use (`ema`), a one-line error when
+the disk fills (`saving`), steps with a nan/inf loss skipped (a run that keeps diverging stops with its last
+checkpoint, not one of nan weights), a clean stop with a checkpoint on SIGINT/SIGTERM (at once, saving nothing,
+while the data still loads), and data-parallel training when started by torchrun (`vsr_app.distill.distributed`).
 
 Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (each validation record names
 the clips it was measured on, `validated_on`; a resumed run appends to it after dropping the records of steps past
@@ -237,6 +237,17 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 metrics.write(json.dumps(rec) + "\n")
                 metrics.flush()
 
+    def validation() -> float:
+        """Validate the weights of now (their moving average, with ema) and record it at this step; the seconds it
+        took, which the pace leaves out."""
+        began = time.time()
+        with averaged(average, modules["model"]):
+            val = _validate(task, modules, device, amp)
+        if val:  # named with its clips: a resume may change them (--val)
+            write({"step": step, **val, **_clips_of(run_config)})
+            log(f"validation at step {step}: {_val_line(val)}")
+        return time.time() - began
+
     def report():
         """Record and log the steps since the last report, averaged, with the pace and time left."""
         nonlocal sums, seen, tick, paused
@@ -263,6 +274,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                             metrics = _open_run_files(run_dir, resume, start, run_config, log)
                         if resume:  # the run's time goes on from its last record: it restarted from 0
                             t0 -= elapsed_before(run_dir)
+                        elif cfg.init_from and cfg.val_every:  # the weights' own score, where training starts from:
+                            validation()  # a fine-tune that lost 2 dB in 20 steps showed no start to compare with
                     tick = time.time()
                 stop.training = True
                 factor = lr_factor(step, cfg)
@@ -307,13 +320,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 if step % cfg.log_every == 0 or step in (start + 1, cfg.steps):
                     report()
                 if rank == 0 and cfg.val_every and (step % cfg.val_every == 0 or step == cfg.steps):
-                    began = time.time()
-                    with averaged(average, modules["model"]):
-                        val = _validate(task, modules, device, amp)
-                    if val:  # named with its clips: a resume may change them (--val)
-                        write({"step": step, **val, **_clips_of(run_config)})
-                        log(f"validation at step {step}: {_val_line(val)}")
-                    paused += time.time() - began
+                    paused += validation()
                 if any_rank(stop.is_set(), world):
                     break
                 if rank == 0 and time.time() - last_ckpt > cfg.ckpt_every_s:

@@ -24,6 +24,9 @@ Options (flat dict, from `--config` JSON and the CLI):
                           state restarted every `val_restart` frames (0: none). A recurrent net's `val_psnr` below
                           it is a carried state that goes wrong over long streams, which a short clip cannot show
                           (`benchmarks/vsr_long_stream.py` measures the same on whole clips)
+  val_crop                side of the centre crop, in pixels of the clip's frames, that validation scores (0: whole
+                          frames, as `eval vsr` scores them); each validation record says it, beside
+                          `val_psnr_bicubic`: the built-in bicubic's score on the same frames, the line to beat
   degrade                 {compress_p, crf, noise_p, noise_sigma}: degrade part of the training inputs like
                           real video (`degrade.DegradationMix`; null = clean bicubic only). A teacher then sees
                           the clean input: it was trained on clean inputs, and its hints should say where the
@@ -81,9 +84,10 @@ DEFAULTS = {
     "time_input": "proj", "time_pool": 2, "convlstm_hidden": 8, "freeze_threshold": 1e-8,
     "flow_loss": 0.1, "val": [], "val_frames": 10, "still_fraction": 0.3,
     "workers": 0, "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
-    "burn_in": 0, "val_restart": 0,
+    "burn_in": 0, "val_restart": 0, "val_crop": 384,  # a CIF clip whole, an HD one in bounded time (ARCHITECTURE)
 }
 VAL_CRF = 26
+VAL_CROP_MIN = 64  # HR pixels: the 16 input pixels a side `check_net_runs` proves the net runs on
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 RECURRENT_NETS = ("student",)  # nets that carry a state from frame to frame (what burn_in needs)
 
@@ -111,8 +115,8 @@ def net_settings(net, net_config) -> dict | None:
             **net_config}
 
 
-def _frames_for_validation(path: str, count: int) -> np.ndarray:
-    """First `count` frames of a held-out video or frame folder, cropped to a multiple of 4 (at most 192 px). At
+def _frames_for_validation(path: str, count: int, crop: int) -> np.ndarray:
+    """First `count` frames of a held-out video or frame folder, their centre `crop` px (`_crop_for_validation`). At
     the clip's own resolution, as evaluation reads a benchmark: the 0.8x prescale of the training data hid a carried
     state going wrong on carphone's fine stripes, which whole-resolution validation shows (docs/RESULTS.md, Round Z)."""
     sources = D.load_validation(path, count, prescale=False)
@@ -124,9 +128,20 @@ def _frames_for_validation(path: str, count: int) -> np.ndarray:
     if len(sources) > 1:  # only the first was scored, and the card named the folder as if all of it had been
         raise VsrAppError(f"validation data {path} holds {len(sources)} videos, sequences or stills; give one video "
                           "or frame sequence (each validation clip its own --val)")
-    frames = np.stack(seqs[0].frames[:count])
-    h, w = (min(192, frames.shape[1]) // 4 * 4, min(192, frames.shape[2]) // 4 * 4)
-    return frames[:, :h, :w]
+    return _crop_for_validation(np.stack(seqs[0].frames[:count]), crop)
+
+
+def _crop_for_validation(frames: np.ndarray, crop: int) -> np.ndarray:
+    """The centre `crop` x `crop` px of the frames (0: whole frames), each side a multiple of 4 for the x4 downscale.
+    The centre, not the top left the crop once took: a corner is often sky, a letterbox or a logo, and scored 1.3 dB
+    above the whole clip on one. A side the crop spans whole is cut from its start, as `eval vsr` cuts it, so a crop
+    as large as the frames scores what eval scores."""
+    def kept(length: int) -> slice:
+        size = (min(crop, length) if crop else length) // 4 * 4
+        start = (length - size) // 2 if 0 < crop < length else 0
+        return slice(start, start + size)
+
+    return frames[:, kept(frames.shape[1]), kept(frames.shape[2])]
 
 
 class VSRTask:
@@ -151,6 +166,9 @@ class VSRTask:
         if o["val_restart"] and o["val_restart"] >= o["val_frames"]:
             raise VsrAppError(f"val_restart ({o['val_restart']}) must be below val_frames ({o['val_frames']}): the "
                               f"restarted validation would be the plain one")
+        if 0 < o["val_crop"] < VAL_CROP_MIN:
+            raise VsrAppError(f"option 'val_crop' must be 0 (whole frames) or at least {VAL_CROP_MIN}, not "
+                              f"{o['val_crop']}")
         if o["burn_in"] and o["cache"]:
             raise VsrAppError("burn_in does not work with a batch cache: its batches hold `frames` frames only")
         if o["cache"] and o["degrade"] is not None and o["distill"] == "output":
@@ -191,7 +209,8 @@ class VSRTask:
             self._modules["convlstm"] = ConvLSTM(lstm_in, o["convlstm_hidden"])
         self.log = log
         self._sampler = None
-        self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"])) for p in o["val"]]
+        self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"], o["val_crop"])) for p in o["val"]]
+        self._bicubic: float | None = None  # val_psnr_bicubic: the frames do not change, nor does its score
         for path, (_, frames) in zip(o["val"], self._val):
             if len(frames) < o["val_frames"]:  # the card says val_frames: its scores are of fewer
                 log(f"validation clip {path} has {len(frames)} frames, fewer than val_frames ({o['val_frames']}): it "
@@ -364,14 +383,35 @@ class VSRTask:
                     out = self.model(x)
                 pred = D.to_frames(out[0])
                 scores.setdefault(key, []).extend(psnr_y(p, g) for p, g in zip(pred, gt))
-        return {k: float(np.mean(v)) for k, v in scores.items()}
+        # what the scores were measured on, and the score to beat there: a student below bicubic looked like it
+        # improved while 33.44 became 33.46 on its own auto-scaled curve
+        return {**{k: float(np.mean(v)) for k, v in scores.items()}, "val_psnr_bicubic": self._bicubic_score(),
+                "val_crop": self.opt["val_crop"]}
+
+    def _bicubic_score(self) -> float:
+        """The built-in bicubic's Y-PSNR on the validation frames, read and run as `eval vsr` does (its x4 downscale,
+        its engine), so it equals `eval vsr --model bicubic` there; measured once, as neither side changes."""
+        if self._bicubic is None:
+            from vsr_app.evaluate import degrade_x4, upscale_sequence
+            from vsr_app.inference import make_upscaler
+            from vsr_app.metrics import psnr_y
+            from vsr_app.models import load_model
+
+            engine = make_upscaler(load_model("bicubic", "cpu"), "cpu")
+            scores = []
+            for _, gt in self._val:
+                outs = upscale_sequence(engine, [degrade_x4(frame)[1] for frame in gt])
+                scores += [psnr_y(out, truth) for out, truth in zip(outs, gt)]
+            self._bicubic = float(np.mean(scores))
+        return self._bicubic
 
     def card(self):
         return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": self.opt["net_config"]}
 
     def describe(self) -> dict:
         """What the exported card records about the training setup: the degradation mix as it was used (`{}`, the
-        defaults, read as no degradation and was not shown), and how many frames the validation PSNR took."""
+        defaults, read as no degradation and was not shown), and how many frames the validation PSNR took, and of
+        what crop."""
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
                 "lambda_output", "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden",
@@ -380,6 +420,7 @@ class VSRTask:
         described["degrade"] = None if self.degrade is None else asdict(self.degrade)
         if o["val"]:
             described["val_frames"] = o["val_frames"]
+            described["val_crop"] = o["val_crop"]
             scored = [len(frames) for _, frames in self._val]
             if min(scored) < o["val_frames"]:  # a clip shorter than val_frames: the frames each was scored on
                 described["val_frames_scored"] = scored

@@ -3,8 +3,9 @@
 Per-step losses are noisy (one batch each), so each term is drawn faint as recorded and bold after the debiased
 exponential moving average TensorBoard uses; Smoothing 0 shows the raw curve alone. Validation points are few
 and exact, so they are never smoothed; those measured on other clips than the run's of now (a resume with another
-validation clip) are curves of their own, named with their clips. Legends sit under the plots, where they cannot hide
-a curve.
+validation clip) are curves of their own, named with their clips. A baseline's score on the same frames (bicubic for
+upscaling, a blend for interpolation) is a dashed reference line, so a net's curve reads against it. Legends sit
+under the plots, where they cannot hide a curve.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -21,7 +22,10 @@ from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import clips_key, is_validation, measured_on, record_clips
 from vsr_app.gui import theme
 
-NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm"}
+NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm", "val_crop"}  # (val_crop: what was validated)
+# the scores of a fixed baseline on the validation frames: what the net's own must beat. Drawn as plain points, a
+# student below bicubic showed as a rising line, auto-scaled, with nothing to read it against
+BASELINES = ("val_psnr_bicubic", "val_psnr_blend")
 RAW_ALPHA = 70  # of 255: the recorded curve behind its smoothed one
 # narrower than this, the plots go one above the other: side by side, their axes and titles need more (an 800-px
 # window cut the validation plot at the right edge)
@@ -175,10 +179,11 @@ class TrainingCurves(QWidget):
             validation = key.startswith("val_")
             if not math.isfinite(value) or (not validation and value <= 0):
                 continue  # a log-scale axis cannot show it; a nan or inf would stay in every later smoothed point
+            baseline = key in BASELINES
             if validation and other:
                 key = f"{key} ({other})"
             if key not in self.series:
-                self._new_curve(key, validation)
+                self._new_curve(key, validation, baseline)
             xs, ys = self.series[key]
             xs.append(record["step"])
             ys.append(value)
@@ -206,10 +211,13 @@ class TrainingCurves(QWidget):
                 return name or "other clips"
         return ", ".join(map(str, clips))
 
-    def _new_curve(self, key: str, validation: bool) -> None:
+    def _new_curve(self, key: str, validation: bool, baseline: bool) -> None:
         colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]
         plot = self.val_plot if validation else self.loss_plot
-        if validation:
+        if baseline:
+            item = plot.plot([], [], pen=pg.mkPen(colour, width=1.4, style=Qt.PenStyle.DashLine), symbol="+",
+                             symbolSize=8, symbolPen=colour)  # ("+": a lone first point shows, as no line yet)
+        elif validation:
             item = plot.plot([], [], pen=pg.mkPen(colour, width=1.6), symbol="o", symbolSize=6, symbolBrush=colour,
                              symbolPen=None)
         else:
