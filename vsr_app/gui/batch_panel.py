@@ -28,6 +28,7 @@ from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (WarningLabel, announce, bind_name, deinterlace_box, fill_models, name_form_fields,
                                  open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
@@ -130,7 +131,7 @@ class BatchPanel(QWidget):
         self.task = QComboBox()
         self.task.addItem("Upscale \u00d74", "upscale")
         self.task.addItem("Double the frame rate", "interpolate")
-        self.task.setCurrentIndex(max(0, self.task.findData(settings.value("batch/task", "upscale"))))
+        self.task.setCurrentIndex(max(0, self.task.findData(setting(settings, "batch/task", "upscale"))))
         self.task.currentIndexChanged.connect(self.refresh_models)
         self.listed_task: str | None = None  # the task whose models the Model list holds
         self.picks: dict[str, str] = {}  # each task's model as last chosen
@@ -156,14 +157,15 @@ class BatchPanel(QWidget):
         self.task.currentIndexChanged.connect(self._task_changed)
         pick_row = QHBoxLayout()
         pick_row.setSpacing(FIELD_GAP)
-        stored = settings.value("batch/extensions")
-        if stored is None:
-            earlier = settings.value("batch/ext", "")
+        if settings.contains("batch/extensions"):
+            stored = setting(settings, "batch/extensions", "")
+        else:
+            earlier = setting(settings, "batch/ext", "")
             stored = earlier if earlier not in EARLIER_DEFAULT_EXTENSIONS else ""
         self.ext = QLineEdit(stored or ",".join(BATCH_EXTENSIONS))
         self.ext.setCursorPosition(0)  # a list longer than the field shows its start ("mp4,mkv,..."), not its end
         self.recursive = QCheckBox(RECURSIVE_LABEL)
-        self.recursive.setChecked(settings.value("batch/recursive", "false") in (True, "true"))
+        self.recursive.setChecked(setting(settings, "batch/recursive", False))
         pick_row.addWidget(self.ext, 1)
         pick_row.addWidget(self.recursive)
         form.addRow("Extensions", pick_row)
@@ -172,7 +174,7 @@ class BatchPanel(QWidget):
         self.codec = QComboBox()
         for key, codec in CODECS.items():
             self.codec.addItem(codec.label, key)
-        self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("batch/codec", "libx264"))))
+        self.codec.setCurrentIndex(max(0, self.codec.findData(setting(settings, "batch/codec", "libx264"))))
         self.crf = QSpinBox()
         self.crfs = CodecCrfs(settings, "batch/crf")
         self.crf.setRange(*X26X_CRF_RANGE)
@@ -266,7 +268,7 @@ class BatchPanel(QWidget):
         self.scan()
 
     def _folder_row(self, form: QFormLayout, label: str, key: str, tooltip: str) -> QLineEdit:
-        edit = QLineEdit(self.settings.value(key, ""))
+        edit = QLineEdit(setting(self.settings, key, ""))
         edit.setToolTip(tooltip)
         edit.editingFinished.connect(self.scan)
 
@@ -287,7 +289,7 @@ class BatchPanel(QWidget):
         task = self.task.currentData()
         if self.listed_task is not None and self.model.currentData():
             self.picks[self.listed_task] = self.model.currentData()
-        current = self.picks.get(task) or self.settings.value(f"batch/model/{task}")
+        current = self.picks.get(task) or setting(self.settings, f"batch/model/{task}", "")
         self.listed_task = task
         fill_models(self.model, [(m.name, m.name, m) for m in list_models() if m.task == task],
                     [current, PREFERRED[task].student])
@@ -308,7 +310,7 @@ class BatchPanel(QWidget):
     def _keep_old_crf(self) -> None:
         """Give the one CRF saved before there was one per codec to the codec saved with it, so a batch started
         then resumes with the CRF it ran with."""
-        old, key = self.settings.value("batch/crf"), self.settings.value("batch/codec")
+        old, key = self.settings.value("batch/crf"), setting(self.settings, "batch/codec", "")
         if old is not None and key in CODECS and has_crf(key) and not self.settings.contains(f"batch/crf/{key}"):
             self.settings.setValue(f"batch/crf/{key}", old)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from vsr_app.gui.settings_values import setting
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
 
 
@@ -38,7 +39,7 @@ class CodecCrfs:
         self.shown = key
         if has_crf(key):
             crf_box.setSpecialValueText("")
-            crf_box.setValue(self.typed.get(key, int(self.settings.value(f"{self.prefix}/{key}", CODECS[key].crf))))
+            crf_box.setValue(self.typed.get(key, setting(self.settings, f"{self.prefix}/{key}", CODECS[key].crf)))
         else:
             crf_box.setSpecialValueText(f"{crf_box.prefix()}\u2014")  # shown at the minimum value
             crf_box.setValue(crf_box.minimum())

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, deinterlace_box, fill_models,
                                  name_form_fields, open_with_system, path_row, self_ensemble_box)
 from vsr_app.gui.workers import Job
@@ -98,7 +99,7 @@ class ExportDialog(QDialog):
         self.codec = QComboBox()
         for key, codec in CODECS.items():
             self.codec.addItem(f"{codec.label}  ({output_suffix(source, key)})", key)
-        self.codec.setCurrentIndex(max(0, self.codec.findData(settings.value("export/codec", "libx264"))))
+        self.codec.setCurrentIndex(max(0, self.codec.findData(setting(settings, "export/codec", "libx264"))))
         self.codec.currentIndexChanged.connect(self._codec_changed)
         form.addRow("Codec", self.codec)
         quality = QHBoxLayout()
@@ -108,7 +109,7 @@ class ExportDialog(QDialog):
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
         self.preset.addItems(PRESETS)
-        self.preset.setCurrentText(settings.value("export/preset", WRITER_CODECS["libx264"].preset))
+        self.preset.setCurrentText(setting(settings, "export/preset", WRITER_CODECS["libx264"].preset))
         self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
         quality.addWidget(bind_name(self.crf, "CRF", QLabel("CRF")))
         quality.addWidget(self.crf)

@@ -25,6 +25,7 @@ from vsr_app.gui.batch_panel import BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import SOURCE
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_panel import TrainPanel
 from vsr_app.gui.viewer import Viewer
 from vsr_app.gui.welcome import WelcomePage
@@ -106,13 +107,11 @@ class MainWindow(QMainWindow):
         self._refresh_recent()
         for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
             button.setAutoDefault(True)
-        geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:  # a first start: no larger than the screen (1440x900 ran off a 1366x768 laptop's)
-            room = self.screen().availableGeometry()
+        geometry = setting(self.settings, "window/geometry", b"")
+        if not (geometry and self.restoreGeometry(geometry)):  # a first start (or a geometry Qt cannot read): no
+            room = self.screen().availableGeometry()  # larger than the screen (1440x900 ran off a 1366x768 laptop's)
             self.resize(min(1440, room.width() * 9 // 10), min(900, room.height() * 9 // 10))
-        self.tabs.setCurrentIndex(int(self.settings.value("window/tab", 0)))
+        self.tabs.setCurrentIndex(setting(self.settings, "window/tab", 0))
         QTimer.singleShot(0, self._say_broken_install)
 
     def _say_broken_install(self) -> None:
@@ -190,7 +189,7 @@ class MainWindow(QMainWindow):
 
     # ---- opening ----
     def open_dialog(self) -> None:
-        start = self.settings.value("window/last_dir", str(Path.home()))
+        start = setting(self.settings, "window/last_dir", str(Path.home()))
         path, _ = QFileDialog.getOpenFileName(self, "Open video", start, VIDEO_FILTER)
         if path:
             self.open(path)
@@ -223,8 +222,7 @@ class MainWindow(QMainWindow):
     def _stored_recent(self) -> list[str]:
         """Every remembered video, also those not reachable now: a clip on an unplugged disk or a network share
         comes back when it is mounted again, rather than being forgotten by the next file opened."""
-        value = self.settings.value("window/recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
+        return setting(self.settings, "window/recent", [])
 
     def recent_files(self) -> list[str]:
         """The remembered videos that are there now, most recent first: what the menu offers."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_form import choice_data
 
 
@@ -48,11 +50,15 @@ def stored(widget):
     return widget.currentData() if isinstance(widget, QComboBox) else widget.value()
 
 
-def show_saved(widget, saved, default) -> None:
-    """Show a field's saved value (settings give text back), else its default."""
-    if isinstance(widget, QComboBox):
-        # saved: JSON text; before choices carried values, the plain label (still honoured)
+def show_saved(widget, settings: QSettings, keys: list[str], default) -> None:
+    """Show a field's value as saved under the last of `keys` that holds one of the kind the field keeps (a choice's
+    JSON text, a number: settings_values.setting), else its default."""
+    choice = isinstance(widget, QComboBox)
+    saved = choice_data(default) if choice else type(widget.value())(default)
+    for key in keys:
+        saved = setting(settings, key, saved)
+    if choice:  # before choices carried values, the plain label (still honoured)
         index = max(widget.findData(saved), widget.findData(choice_data(saved)))
         widget.setCurrentIndex(index if index >= 0 else widget.findData(choice_data(default)))
     else:
-        widget.setValue(type(widget.value())(saved) if saved is not None else default)
+        widget.setValue(saved)

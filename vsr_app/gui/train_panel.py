@@ -33,6 +33,7 @@ from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
 from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, follow_moved_run,
                                    free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import TASKS, check_start_from, launcher, prune_arguments, run_steps, train_arguments
 from vsr_app.gui.train_form_widget import TrainForm
@@ -126,7 +127,7 @@ class TrainPanel(QWidget):
         run_row.addWidget(self.run_label, 1)
         run_row.addWidget(self.compare_button)
         right_layout.addLayout(run_row)
-        self.plots = TrainingCurves(float(settings.value("train/smoothing", 0.6)))
+        self.plots = TrainingCurves(setting(settings, "train/smoothing", 0.6))
         self.plots.smoothingChanged.connect(lambda weight: settings.setValue("train/smoothing", weight))
         self.log = QPlainTextEdit()
         self.log.setAccessibleName("Training log")

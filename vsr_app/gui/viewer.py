@@ -18,6 +18,7 @@ from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
 from vsr_app.gui.widgets import announce, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
@@ -67,7 +68,7 @@ class Viewer(QWidget):
         self.settings = settings
         self.info: VideoInfo | None = None
         self.models: list[ModelInfo] = []
-        self.task = settings.value("viewer/task", "upscale")
+        self.task = setting(settings, "viewer/task", "upscale")
         self.task = self.task if self.task in TASKS else "upscale"
         self.sides = (SOURCE, "bicubic")
         self.analysis_job: Job | None = None
@@ -135,7 +136,7 @@ class Viewer(QWidget):
 
         self.refresh_models()
         self._show_task()
-        self.set_mode(settings.value("viewer/mode", "split"))
+        self.set_mode(setting(settings, "viewer/mode", "split"))
         self._sync_actions()
 
     def resizeEvent(self, event) -> None:
@@ -161,7 +162,7 @@ class Viewer(QWidget):
     def _wire_toolbar(self) -> None:
         """The toolbar's device and gain at their saved values, and each of its controls to what it changes."""
         toolbar = self.toolbar
-        saved = self.device.findData(self.settings.value("viewer/device", "auto"))
+        saved = self.device.findData(setting(self.settings, "viewer/device", "auto"))
         self.device.setCurrentIndex(max(0, saved))
         self.device.activated.connect(self._device_picked)
         toolbar.taskChosen.connect(self.set_task)
@@ -169,7 +170,7 @@ class Viewer(QWidget):
         for combo in (self.left, self.right):
             combo.activated.connect(self._sides_picked)
         toolbar.swap.clicked.connect(self.swap_sides)
-        toolbar.gain.setValue(float(self.settings.value("viewer/gain", 8)))
+        toolbar.gain.setValue(setting(self.settings, "viewer/gain", 8.0))
         toolbar.gain.valueChanged.connect(self._gain_changed)
         self.view.set_gain(toolbar.gain.value())
         toolbar.fit.clicked.connect(self.view.fit)
@@ -260,7 +261,7 @@ class Viewer(QWidget):
 
     def _fill_sides(self) -> None:
         available = [SOURCE] + [m.name for m in self.models_for(self.task)]
-        saved = self.settings.value(f"viewer/sides/{self.task}")
+        saved = self.settings.value(f"viewer/sides/{self.task}")  # (any value: checked below)
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
         sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
         by_name = {m.name: m for m in self.models}

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QCheckBox, QCo
                                QLabel, QLayout, QLayoutItem, QLineEdit, QMessageBox, QPushButton, QWidget)
 
 from vsr_app.gui import fmt
+from vsr_app.gui.settings_values import setting
 from vsr_app.models import ModelInfo
 from vsr_app.resources import resource_path
 
@@ -46,7 +47,7 @@ def _remembered_box(text: str, tip: str, settings: QSettings, key: str, default:
     """A checkbox ticked as `settings` hold under `key` (as it was left last time), `default` until it is saved."""
     box = QCheckBox(text)
     box.setToolTip(tip)
-    box.setChecked(settings.value(key, default) in (True, "true"))
+    box.setChecked(setting(settings, key, default))
     return box
 
 
