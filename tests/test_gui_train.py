@@ -360,7 +360,7 @@ def assert_form_fits(panel) -> None:
     assert scroll.horizontalScrollBar().maximum() == 0
     controls = [w for kind in (QPushButton, QComboBox, QLineEdit, QAbstractSpinBox)
                 for w in scroll.widget().findChildren(kind) if w.isVisible()]
-    assert len([w for w in controls if w.toolTip().startswith("Choose")]) == 2
+    assert len([w for w in controls if w.toolTip().startswith("Choose")]) == 3  # clip, runs folder, Start from
     for control in controls:
         middle = control.mapTo(scroll.widget(), control.rect().center())
         scroll.ensureVisible(middle.x(), middle.y(), 0, control.height())  # scrolled to, as far as up and down go
@@ -935,7 +935,7 @@ def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pr
                         lambda task, options: counted_on.append(threading.current_thread()) or count(task, options))
     student = count_params(build_arch("vsr_student", {"channels": 4, "blocks": 1}))
     qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(student), timeout=10_000)
-    assert not panel.form.start_from.isVisible() and not panel.form.start_note.isVisible()  # VSR builds the form's net
+    assert panel.form.start_from.isVisible() and not panel.form.prune_button.isVisible()  # VSR prunes nothing
     panel.form.inputs["net_config.channels"].setValue(8)
     wider = count_params(build_arch("vsr_student", {"channels": 8, "blocks": 1}))
     qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(wider), timeout=10_000)

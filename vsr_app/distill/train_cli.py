@@ -19,6 +19,7 @@ from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, ch
                                   read_config_file, release_run_dir, resumed_config, resumed_data, resumed_teacher,
                                   resumed_val, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
+from vsr_app.distill.weights import refuse_unfit, start_card, with_start_weights
 from vsr_app.errors import VsrAppError
 
 
@@ -98,7 +99,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
                               f"run with another --out")
     else:  # before config.json is written: a refused start leaves the run as it was
         check_new_run(run_dir)
-    asked = absolute_paths(file_options)
+    asked = absolute_paths(with_start_weights(file_options))
     if resume:
         if not all(os.path.isabs(d) for d in saved.get("data") or [""]):
             # a run from before runs stored their data absolute: --data names it once
@@ -131,6 +132,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         if distill is not None:
             options["distill"] = distill
         options.setdefault("distill", "none")
+    options, unlike_card = (options, None) if resume else start_net(options, log)
     if steps is not None:
         options["steps"] = steps
     if not resume:
@@ -140,7 +142,46 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         check_steps(run_dir, loop_cfg.steps)
     torch.manual_seed(loop_cfg.seed)  # the task builds the nets: same seed, same initial weights
     task = VSRTask(task_opts, log=log)
+    if unlike_card and not loop_cfg.init_partial:  # before the run starts: its weights would not load
+        refuse_unfit(task.model.state_dict(), unlike_card[0], Path(loop_cfg.init_from).name, unlike_card[1])
     meta = task.describe()
     if loop_cfg.init_from:  # its steps count from those weights: its card says so (a VFI card has it in "options")
         meta["init_from"] = loop_cfg.init_from
     return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config={TASK_KEY: "vsr", **options})
+
+
+def start_net(options: dict, log) -> tuple[dict, tuple[dict, str] | None]:
+    """A new VSR run's options with the net it trains: the one init_from's card describes, unless the options name a
+    net themselves (a net_config, or another net), as `train vfi` builds the net of that card (motion alignment adds
+    no weights, so a card's "align" was lost without a word where the options said no net). Where the options' net
+    differs from the card's: the card's net's tensors (shapes only) and advice naming it, for weights that do not
+    fit (`weights.refuse_unfit`). `log` says which net the run trains and where it came from."""
+    from vsr_app.distill.vsr_task import DEFAULTS, NETS, build_net, net_settings
+
+    card = start_card(options["init_from"]) if options.get("init_from") else None
+    if card is None:
+        return options, None
+    card_path, described = card
+    card_net = next((net for net, (arch, _) in NETS.items() if arch == described["arch"]), None)
+    named = "net" in options or "net_config" in options
+    if card_net is None:  # another task's net: refused here, or where its tensors do not load (init_from's message)
+        if not named:
+            raise VsrAppError(f"init_from {options['init_from']} holds a {described['arch']} net, which does not "
+                              "upscale video: start from an upscaling model (vsr-x4-student, another vsr- model or "
+                              "a vsr run's model)")
+        return options, None
+    card_config = json.dumps(described["config"])
+    if "net_config" not in options and options.get("net", card_net) == card_net:
+        log(f"net: {card_net}, net_config {card_config}, from the card of init_from {card_path}")
+        return {**options, "net": card_net, "net_config": described["config"]}, None
+    net, net_config = options.get("net", DEFAULTS["net"]), options.get("net_config", {})
+    said = f"net: {net}, net_config {json.dumps(net_config)}, as the options say"
+    if net_settings(net, net_config) == net_settings(card_net, described["config"]):
+        log(f"{said}, the net of the card of init_from {card_path}")
+        return options, None
+    log(f"{said}; the card of init_from {card_path} is for net {card_net}, net_config {card_config}")
+    with torch.device("meta"):  # shapes only
+        tensors = build_net(card_net, described["config"]).state_dict()
+    return options, (tensors, f"they are for the net of their card (net {card_net}, net_config {card_config}): "
+                              f"leave \"net\" and \"net_config\" out of the options to train that one, or set "
+                              "init_partial to take the tensors that fit")

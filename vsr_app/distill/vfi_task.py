@@ -43,7 +43,7 @@ from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TAS
                                   config_task, read_json_object, release_run_dir, resumed_config, resumed_data,
                                   resumed_teacher, resumed_val, saved_config, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
-from vsr_app.distill.weights import load_teacher
+from vsr_app.distill.weights import card_net, load_teacher, start_card, start_weights, with_start_weights
 from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
 from vsr_app.shell import command_line
 from vsr_app.files import atomic_write
@@ -376,14 +376,14 @@ def student_or_teacher_net(options: dict, resumed: Path | None = None) -> tuple[
     the architecture of `init_from`'s card when given (a pruned student), else a teacher."""
     own = resumed / "model.json" if resumed else None
     if own and own.is_file():  # written with every checkpoint
-        return _net_of_card(own, f"the card of {resumed / 'model.safetensors'}", options)
+        return _net_of_card(card_net(own, f"the card of {resumed / 'model.safetensors'}"), options)
     init = options.get("init_from")
     if init:
-        check_start_exists(init)
-        card_path = Path(init).with_suffix(".json")
-        if not card_path.is_file():
+        check_start_exists(start_weights(init))
+        card = start_card(init)
+        if card is None:
             raise VsrAppError(f"{init}: no model card beside it, cannot tell which net to build")
-        net, arch = _net_of_card(card_path, f"the model card of init_from {card_path}", options)
+        net, arch = _net_of_card(card[1], options)
         if not hasattr(net, "num_inputs"):  # an upscaler's weights, picked as "Start from": no traceback later
             raise VsrAppError(f"init_from {init} holds a {arch['arch']} net, which does not interpolate frames: start "
                               "from a frame interpolation model (a pruned net, vfi-x2-student or a vfi run's model)")
@@ -408,13 +408,10 @@ def check_start_exists(path: str, what: str = "init_from") -> None:
     raise VsrAppError(f"{what} not found: {path}{while_extended}")
 
 
-def _net_of_card(card_path: Path, what: str, options: dict) -> tuple[nn.Module, dict]:
-    """The net a model card describes (the options may switch its `prior`); one line when the card does not say."""
-    card = read_json_object(card_path, what)
-    if not isinstance(card.get("arch"), str) or not isinstance(card.get("config"), dict):
-        raise VsrAppError(f"{what} does not say which net to build (it lacks \"arch\" or \"config\")")
-    config = {**card["config"], **({"prior": options["prior"]} if "prior" in options else {})}  # may switch
-    return build_arch(card["arch"], config), {"arch": card["arch"], "config": config}
+def _net_of_card(described: dict, options: dict) -> tuple[nn.Module, dict]:
+    """The net a model card describes (`weights.card_net`); the options may switch its `prior`."""
+    config = {**described["config"], **({"prior": options["prior"]} if "prior" in options else {})}  # may switch
+    return build_arch(described["arch"], config), {"arch": described["arch"], "config": config}
 
 
 def _load_teacher(teacher: str) -> nn.Module:
@@ -445,7 +442,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
         fresh_options["steps"] = steps
     if not resume:
         cap_warmup(fresh_options)
-    fresh_options = absolute_paths(fresh_options)  # like the data: resumable from any folder
+    fresh_options = absolute_paths(with_start_weights(fresh_options))  # like the data: resumable from any folder
     cfg = _run_config(run_dir, resume, {TASK_KEY: "vfi", "data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options}, log)

@@ -1,6 +1,7 @@
-"""The weights a run starts from: `init_from` (a file's tensors, all of them or those that fit), a resume's from the
-run's exported weights where its checkpoint is gone, and the moving average of the weights (`ema`) with where it
-starts; and the teacher's it distils from (`load_teacher`)."""
+"""The weights a run starts from: `init_from` (a file's tensors, all of them or those that fit; a model's name means
+its file, `start_weights`; the net they are for is their card's, `start_card`), a resume's from the run's exported
+weights where its checkpoint is gone, and the moving average of the weights (`ema`) with where it starts; and the
+teacher's it distils from (`load_teacher`)."""
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +13,7 @@ from torch import nn
 from vsr_app.distill.checkpoint import checkpoint_average
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import LoopConfig
-from vsr_app.distill.runs import exported_step
+from vsr_app.distill.runs import exported_step, read_json_object
 from vsr_app.errors import UnknownModel, VsrAppError
 
 
@@ -50,6 +51,45 @@ def resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> in
     return step
 
 
+def start_weights(init: str) -> str:
+    """init_from's weights file: a model's name (built-in, shipped or installed, as --teacher and --model take it)
+    means its .safetensors file; anything else is a path."""
+    from vsr_app.models import is_model_name, resolve
+
+    if not is_model_name(init):
+        return init
+    path = resolve(init).path
+    if path is None:
+        raise VsrAppError(f"init_from '{init}' is a built-in model, which has no weights to start from")
+    return str(path)
+
+
+def with_start_weights(options: dict) -> dict:
+    """The options with init_from as its weights file (`start_weights`), so a run stores the file it started from."""
+    init = options.get("init_from")
+    return {**options, "init_from": start_weights(init)} if isinstance(init, str) and init else options
+
+
+def start_card(init: str) -> tuple[Path, dict] | None:
+    """The card beside init_from's weights and the net it describes ({"arch", "config"}); None without a card. A
+    run's checkpoint holds the run's net, whose card (model.json) is written with every checkpoint."""
+    weights = Path(start_weights(init))
+    checkpoint = weights.name == "checkpoint.safetensors"
+    card_path = weights.with_name("model.json") if checkpoint else weights.with_suffix(".json")
+    if not card_path.is_file():
+        return None
+    return card_path, card_net(card_path, f"the model card of init_from {card_path}")
+
+
+def card_net(card_path: Path, what: str) -> dict:
+    """The net a model card describes, {"arch", "config"}; one line where the card does not say (`what`: the card,
+    in the user's words)."""
+    card = read_json_object(card_path, what)
+    if not isinstance(card.get("arch"), str) or not isinstance(card.get("config"), dict):
+        raise VsrAppError(f"{what} does not say which net to build (it lacks \"arch\" or \"config\")")
+    return {"arch": card["arch"], "config": card["config"]}
+
+
 def init_from(model: nn.Module, path: str, partial: bool = False,
               advice: str = "give init_from the weights of a net of this kind and size, or set init_partial to take "
                             "the tensors that fit") -> list[str]:
@@ -72,10 +112,16 @@ def init_from(model: nn.Module, path: str, partial: bool = False,
         tensors = {k: v for k, v in tensors.items() if k in own and own[k].shape == v.shape}
         if not tensors:
             raise VsrAppError(f"{p.name} shares no tensor with this model")
-    if not partial and (mismatch := _mismatch(own, tensors)):
-        raise VsrAppError(f"{p.name} does not fit this model: {mismatch}; {advice}")
+    if not partial:
+        refuse_unfit(own, tensors, p.name, advice)
     model.load_state_dict(tensors, strict=not partial)
     return sorted(set(own) - set(tensors))
+
+
+def refuse_unfit(own: dict, tensors: dict, name: str, advice: str) -> None:
+    """Refuse `tensors` (of the file `name`) that do not fit the model's `own`, in one line ending in `advice`."""
+    if mismatch := _mismatch(own, tensors):
+        raise VsrAppError(f"{name} does not fit this model: {mismatch}; {advice}")
 
 
 def _mismatch(own: dict, tensors: dict) -> str:

@@ -12,13 +12,18 @@ import torch
 from vsr_app.distill.data import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import LoopConfig, cap_warmup
+from vsr_app.distill.runs import PRUNED_NET
+from vsr_app.distill.train_cli import start_net
 from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, build_net, net_settings
+from vsr_app.distill.weights import start_weights
 from vsr_app.errors import VsrAppError
+from vsr_app.gui.paths import full_path
+from vsr_app.gui.run_files import PRUNE_FOLDER
 from vsr_app.shell import command_line
-from vsr_app.models import count_params
+from vsr_app.models import count_params, is_model_name
 from vsr_app.nets.vfi_teacher import VFINet
 
 TASKS = {"vsr": ("Video super-resolution \u00d74", "upscale"), "vfi": ("Frame interpolation \u00d72", "interpolate")}
@@ -92,10 +97,20 @@ MULTIPLE_OF = {("vfi", "crop"): VFINet.size_multiple}
 # per task, each field's default as FIELDS and COMMON give it (a net_config one: see `field_default`)
 FORM_DEFAULTS = {task: {field[0]: field[3] for field in fields + COMMON} for task, fields in FIELDS.items()}
 RECURRENT_ONLY = ("burn_in",)  # fields the trainer refuses for a net that carries no state (the teacher)
-# Tasks whose trainer builds a net started from another (init_from) as that net's card says, e.g. a pruned teacher;
-# the form's fields that size a new net (CARD_SIZED) then mean nothing
-START_FROM_TASKS = ("vfi",)
-CARD_SIZED = ("base",)
+# Tasks whose trainer builds a net started from another (init_from) as that net's card says (a pruned teacher, a
+# trained student to fine-tune); the form's fields that size a new net (CARD_SIZED, and every net_config one) then
+# mean nothing. Tasks whose teacher Prune teacher makes a Start from of: PRUNING_TASKS
+START_FROM_TASKS = ("vsr", "vfi")
+CARD_SIZED = ("base", "net")
+PRUNING_TASKS = ("vfi",)
+START_FROM_EXAMPLE = {"vsr": Path("my-run", "model.safetensors"), "vfi": Path(PRUNE_FOLDER, PRUNED_NET)}
+# What Start from does for a task without Prune teacher (whose note spells that command)
+START_NOTE = {"vsr": "Left empty, the run trains a new net as the Hyper-parameters below set it (Network, Width, "
+                     "blocks, alignment). To fine-tune a trained model on your footage instead (far fewer steps "
+                     "than a new net: the realistic way on a CPU), start from it: a model's name, such as "
+                     "vsr-x4-student or vsr-x4-student-aligned, or its .safetensors file (a run's "
+                     "model.safetensors). Its card gives the net; a smaller Learning rate (vsr-x4-student's last stage "
+                     "used 0.0001) keeps more of what it learned."}
 
 
 def field_default(task: str, net, key: str):
@@ -130,28 +145,30 @@ def extra_of_run(run: dict, fields: set[str]) -> dict:
 
 
 def form_fields_for(net: str, options: dict, started: bool = False) -> dict:
-    """The form's options without the fields the chosen net does not take (see `net_field_applies`)."""
+    """The form's options without the fields the chosen net does not take (see `net_field_applies`): started from
+    another net, no net_config at all, so the trainer takes the net of its card."""
     kept = {key: value for key, value in options.items()
-            if key == "net_config" or net_field_applies(net, key, started)}
-    if "net_config" in kept:
-        kept["net_config"] = form_net_config(net, kept["net_config"])
-    return kept
+            if key != "net_config" and net_field_applies(net, key, started)}
+    net_config = form_net_config(net, options.get("net_config", {}), started)
+    return {**kept, "net_config": net_config} if net_config else kept
 
 
-def form_net_config(net: str, net_config: dict) -> dict:
+def form_net_config(net: str, net_config: dict, started: bool = False) -> dict:
     """The form's net_config entries the chosen net takes: the teacher has no alignment option, so that field
     is the student's alone (Extra options, merged after, can still send it anything). An unknown net gets them
     all, for the trainer to refuse by name."""
-    return {key: value for key, value in net_config.items() if net_field_applies(net, f"net_config.{key}")}
+    return {key: value for key, value in net_config.items()
+            if net_field_applies(net, f"net_config.{key}", started)}
 
 
 def net_field_applies(net: str, key: str, started: bool = False) -> bool:
     """Whether the form field `key` means anything for `net`: a "net_config.x" field only if the net takes x (the
-    teacher has no alignment option), a RECURRENT_ONLY one only for a net that carries a state, a CARD_SIZED one only
-    for a net not `started` from another (init_from), every other field always. An unknown net takes them all."""
+    teacher has no alignment option), a RECURRENT_ONLY one only for a net that carries a state, a CARD_SIZED or
+    net_config one only for a net not `started` from another (init_from), every other field always. An unknown net
+    takes them all."""
     takes = net_settings(net, {})
-    if key in CARD_SIZED:
-        return not started
+    if started and (key in CARD_SIZED or key.startswith("net_config.")):
+        return False
     if key in RECURRENT_ONLY:
         return takes is None or net in RECURRENT_NETS
     return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
@@ -163,8 +180,16 @@ def net_params(task: str, options: dict) -> int:
     it is model code, and the first build there takes about a second)."""
     check_start_from(options)
     with torch.device("meta"):
-        net = vfi_net(options)[0] if task == "vfi" else _vsr_net(options)
+        net = vfi_net(options)[0] if task == "vfi" else _vsr_net(start_net(options, lambda *_: None)[0])
     return count_params(net)
+
+
+def start_from_option(task: str, text: str) -> str:
+    """Start from's text as the trainer's init_from: a model's name as it is (the trainer takes its weights file, as
+    --teacher takes a model), else a full path."""
+    if is_model_name(text):
+        return text
+    return str(full_path(text, "Start from", default_runs_dir() / START_FROM_EXAMPLE[task]))
 
 
 def check_start_from(options: dict) -> None:
@@ -172,7 +197,7 @@ def check_start_from(options: dict) -> None:
     the user looking for a card beside a file that was gone."""
     path = options.get("init_from")
     if path:
-        check_start_exists(path, "Start from")
+        check_start_exists(start_weights(path), "Start from")
 
 
 def prune_arguments(teacher: str, data: list[str], out: Path) -> list[str]:

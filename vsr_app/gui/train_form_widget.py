@@ -22,10 +22,12 @@ from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import PRUNE_FOLDER, free_prune_folder
+from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_fields import number_field, show_saved, stored
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, START_FROM_TASKS, TASKS,
-                                    choice_data, default_runs_dir, extra_of_run, field_default, form_fields_for,
-                                    net_field_applies, net_params, prune_command, with_extra)
+from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, PRUNING_TASKS,
+                                    START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir, extra_of_run,
+                                    field_default, form_fields_for, net_field_applies, net_params, prune_command,
+                                    start_from_option, with_extra)
 from vsr_app.gui.widgets import fill_models, name_form_fields, path_row
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -89,7 +91,7 @@ class TrainForm(QWidget):
         self.task = QComboBox()
         for key, (text, _) in TASKS.items():
             self.task.addItem(text, key)
-        self.task.setCurrentIndex(max(0, self.task.findData(self.settings.value("train/task", "vsr"))))
+        self.task.setCurrentIndex(max(0, self.task.findData(setting(self.settings, "train/task", "vsr"))))
         self.task.currentIndexChanged.connect(self._task_changed)
         form.addRow("Task", self.task)
         self._start_from_rows(form)
@@ -109,12 +111,13 @@ class TrainForm(QWidget):
         return box
 
     def _start_from_rows(self, form: QFormLayout) -> None:
-        """Interpolation's Start from (the trainer's init_from) and why it matters: without it the run trains a
-        new net of the teacher's design, teacher-sized at the default Width, not a compact student."""
+        """Start from (the trainer's init_from) and why it matters: for interpolation, without it the run trains a
+        new net of the teacher's design, teacher-sized at the default Width, not a compact student; for
+        super-resolution it fine-tunes a trained model, far cheaper than a new net."""
         self.start_from = QLineEdit()
         self.start_from.setPlaceholderText("empty: a new net, sized by Width")
-        self.start_from.setToolTip(f"A net to start from (.safetensors with its card): its weights and its "
-                                   f"architecture. {FULL_PATH_TIP}")
+        self.start_from.setToolTip(f"A net to start from (.safetensors with its card, or a model's name): its "
+                                   f"weights and its architecture. {FULL_PATH_TIP}")
         self.start_from.textChanged.connect(self._net_changed)
         self.start_from.textChanged.connect(self._recount)
         browse = QPushButton(icon("open"), "")
@@ -142,7 +145,11 @@ class TrainForm(QWidget):
 
     def show_prune_command(self) -> None:
         """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
-        so the command can also be copied as it is into a terminal (placeholders had to be typed over)."""
+        so the command can also be copied as it is into a terminal (placeholders had to be typed over). A task with
+        no Prune teacher has a note on what its Start from is for instead."""
+        if self.current_task() not in PRUNING_TASKS:
+            self.start_note.setText(START_NOTE[self.current_task()])
+            return
         out = None
         for runs in (self.runs_folder, default_runs_dir):
             try:
@@ -182,8 +189,7 @@ class TrainForm(QWidget):
         layout = QVBoxLayout(box)
         self.data = QListWidget()
         self.data.setMaximumHeight(90)
-        saved = self.settings.value("train/data", [])
-        for folder in [saved] if isinstance(saved, str) else list(saved or []):
+        for folder in setting(self.settings, "train/data", []):
             self.data.addItem(folder)
         folders_label = QLabel("Training folders (videos, frame folders, images)")
         folders_label.setWordWrap(True)
@@ -199,7 +205,7 @@ class TrainForm(QWidget):
         row.addWidget(remove)
         row.addStretch(1)
         layout.addLayout(row)
-        self.val = QLineEdit(self.settings.value("train/val", ""))
+        self.val = QLineEdit(setting(self.settings, "train/val", ""))
         self.val.setPlaceholderText("optional held-out video for validation PSNR")
         self.val.setToolTip(FULL_PATH_TIP)
         self.val_browse = QPushButton(icon("open"), "")
@@ -215,10 +221,10 @@ class TrainForm(QWidget):
     def _run_box(self) -> QGroupBox:
         box = QGroupBox("Run")
         form = QFormLayout(box)
-        self.name = QLineEdit(self.settings.value("train/name", DEFAULT_NAMES["vsr"]))
+        self.name = QLineEdit(setting(self.settings, "train/name", DEFAULT_NAMES["vsr"]))
         self.name.setToolTip("The name the trained model gets in the model selectors")
         form.addRow("Model name", self.name)
-        self.runs_dir = QLineEdit(self.settings.value("train/runs_dir", str(default_runs_dir())))
+        self.runs_dir = QLineEdit(setting(self.settings, "train/runs_dir", str(default_runs_dir())))
         self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
         self.runs_dir.setToolTip(FULL_PATH_TIP)
         browse = QPushButton(icon("open"), "")
@@ -312,25 +318,25 @@ class TrainForm(QWidget):
         self.distill.clear()
         for key, text in DISTILL[task].items():
             self.distill.addItem(text, key)
-        self.distill.setCurrentIndex(max(0, self.distill.findData(self.settings.value(f"train/{task}/distill"))))
+        self.distill.setCurrentIndex(max(0, self.distill.findData(setting(self.settings, f"train/{task}/distill", ""))))
         self.distill.blockSignals(False)
         # before Extra options were the task's own, one text served both: the start of each
-        self.extra.setText(self.settings.value(f"train/{task}/extra", self.settings.value("train/extra", "")))
+        self.extra.setText(setting(self.settings, f"train/{task}/extra", setting(self.settings, "train/extra", "")))
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
         self.inputs = {}
         for key, label, kind, _, low, high, tip in FIELDS[task] + COMMON:  # "net" first: it sets the defaults below
             default = field_default(task, self._net(), key)
-            saved = self.settings.value(f"train/{task}/{key}")
+            saved_under = [f"train/{task}/{key}"]
             if key.startswith("net_config."):  # the net's own; the one key for all nets before counts for the saved net
-                saved = self.settings.value(self._net_key(self._net(), key), saved)
+                saved_under.append(self._net_key(self._net(), key))
             if isinstance(kind, (list, dict)):
                 widget = QComboBox()
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
                     widget.addItem(text, choice_data(value))
             else:
                 widget = number_field(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
-            show_saved(widget, saved, default)
+            show_saved(widget, self.settings, saved_under, default)
             widget.setToolTip(tip)
             changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             changed.connect(self._recount)
@@ -339,9 +345,11 @@ class TrainForm(QWidget):
             self.inputs[key] = widget
         self.form_net = self._net()
         self._order_tabs()
-        for row in (self.start_row, self.start_note, self.prune_row):
+        for row in (self.start_row, self.start_note):
             self.what_form.setRowVisible(row, task in START_FROM_TASKS)
-        self.start_from.setText(self.settings.value(f"train/{task}/init_from", ""))
+        self.what_form.setRowVisible(self.prune_row, task in PRUNING_TASKS)
+        self.show_prune_command()  # the note is the task's
+        self.start_from.setText(setting(self.settings, f"train/{task}/init_from", ""))
         if "net" in self.inputs:
             self.inputs["net"].currentIndexChanged.connect(self._net_changed)
         self.teacher.clear()  # the task's own teacher, not the outgoing task's
@@ -362,7 +370,7 @@ class TrainForm(QWidget):
 
     def _distill_changed(self) -> None:
         """The teacher is chosen for distillation, and for interpolation also for Prune teacher."""
-        self.teacher.setEnabled(self.distill.currentData() != "none" or self.current_task() in START_FROM_TASKS)
+        self.teacher.setEnabled(self.distill.currentData() != "none" or self.current_task() in PRUNING_TASKS)
 
     def _net_changed(self) -> None:
         """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
@@ -372,8 +380,8 @@ class TrainForm(QWidget):
         if net != self.form_net:
             self._remember_net_fields()
             for key in self._own_fields(net):
-                show_saved(self.inputs[key], self.settings.value(self._net_key(net, key)),
-                            field_default(self.form_task, net, key))
+                show_saved(self.inputs[key], self.settings, [self._net_key(net, key)],
+                           field_default(self.form_task, net, key))
             self.form_net = net
         for key, widget in self.inputs.items():
             widget.setEnabled(net_field_applies(net, key, self._starts_from()))
@@ -417,7 +425,7 @@ class TrainForm(QWidget):
     def refresh_models(self) -> None:
         """Teachers on offer: trained models of the task (not built-in baselines)."""
         viewer_task = TASKS[self.current_task()][1]
-        current = self.teacher.currentData() or self.settings.value(f"train/{self.current_task()}/teacher")
+        current = self.teacher.currentData() or setting(self.settings, f"train/{self.current_task()}/teacher", "")
         fill_models(self.teacher, [(m.name, m.name, m) for m in list_models() if m.task == viewer_task and m.path],
                     [current, PREFERRED[viewer_task].teacher])
         if self.teacher.count() == 0:
@@ -435,8 +443,7 @@ class TrainForm(QWidget):
             else:
                 options[key] = value
         if self._starts_from():
-            options["init_from"] = str(full_path(self.start_from.text().strip(), "Start from",
-                                                 default_runs_dir() / PRUNE_FOLDER / PRUNED_NET))
+            options["init_from"] = start_from_option(task, self.start_from.text().strip())
         if held_out and self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
