@@ -130,7 +130,7 @@ MEANINGS = {
     "log_every": "a log line and a metrics.jsonl record every this many steps",
     "val_every": "validation every this many steps (0: none)",
     "ckpt_every_s": "seconds between checkpoints",
-    "init_from": "start from these .safetensors weights (train vfi: the net of their card)",
+    "init_from": "start from these weights (a .safetensors file or a model name) and their card's net",
     "init_partial": "with init_from: take the tensors that fit, initialise the rest afresh",
     "ema": "decay of a moving average of the weights, validated and exported (0: none)",
     # both tasks'
