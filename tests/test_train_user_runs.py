@@ -44,6 +44,19 @@ def test_a_run_whose_checkpoint_is_gone_continues_from_its_exported_weights(data
     assert steps == [1, 2, 3] and (run / "checkpoint.safetensors").is_file()
 
 
+def test_a_vfi_run_resumed_longer_from_its_weights_alone_says_where_the_learning_rate_goes(data_dir, tmp_path):
+    """A VFI run's options sit under "options" in its card's copy of config.json: the line was never said for one."""
+    from test_train_run_folder import TINY_VFI
+    from vsr_app.distill.vfi_task import train_vfi
+
+    run, said = tmp_path / "run", []
+    train_vfi([str(data_dir)], run, options={**TINY_VFI, "steps": 2}, log=lambda *_: None)
+    for name in ("checkpoint.safetensors", "checkpoint.json"):
+        (run / name).unlink()
+    train_vfi([str(data_dir)], run, steps=3, resume=True, log=said.append)
+    assert any(line.startswith("the learning-rate schedule spans 3 steps now, not 2: ") for line in said), said
+
+
 def test_a_run_copied_with_its_weights_alone_resumes_with_its_own_options(data_dir, tmp_path):
     """Only model.safetensors + model.json copied to another machine: the run resumed with the defaults (no
     distillation, another batch, crop and schedule) and its card was rewritten to match, without a word."""

@@ -74,14 +74,17 @@ def is_prune_config(config: dict) -> bool:
     return config_task(config) == "prune"
 
 
-def config_val_clips(config: dict) -> list[str]:
-    """The validation clips a run's config names: a VSR run's "val", a VFI run's or pruning's "val_videos" among its
-    nested options."""
+def config_options(config: dict) -> dict:
+    """A run config's options: a VSR run's are the config itself, a VFI run's or a pruning's nested under "options"."""
     if config_task(config) == "vsr":
-        clips = config.get(VAL_KEY["vsr"])
-    else:
-        options = config.get("options")
-        clips = options.get(VAL_KEY["vfi"]) if isinstance(options, dict) else None
+        return config
+    options = config.get("options")
+    return options if isinstance(options, dict) else {}
+
+
+def config_val_clips(config: dict) -> list[str]:
+    """The validation clips a run's config names: a VSR run's "val", a VFI run's or pruning's "val_videos"."""
+    clips = config_options(config).get(VAL_KEY["vsr" if config_task(config) == "vsr" else "vfi"])
     return list(clips) if isinstance(clips, list) else []
 
 

@@ -46,9 +46,9 @@ from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_m
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claim_run_dir,
-                                  config_task, config_val_clips, is_validation, measured_on, metrics_record,
-                                  read_json_object, release_run_dir, resume_command, saved_config, saved_val_clips,
-                                  set_aside, set_aside_metrics)
+                                  config_options, config_task, config_val_clips, is_validation, measured_on,
+                                  metrics_record, read_json_object, release_run_dir, resume_command, saved_config,
+                                  saved_val_clips, set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
@@ -175,7 +175,7 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
         planned = saved.get("config", {}).get("steps")
     else:
         start = resume_from_weights(run_dir, modules, log)
-        planned = (_card_options(run_dir) or {}).get("steps")  # the length the exported weights were trained for
+        planned = config_options(_card_options(run_dir) or {}).get("steps")  # the length its weights were trained for
     if isinstance(planned, int) and (moved := schedule_change(start, planned, cfg)):
         log(moved)
     if start >= cfg.steps:
