@@ -15,7 +15,7 @@ from vsr_app import APP_NAME, __version__
 from vsr_app.distill.options import DISTILL_MODES
 from vsr_app.errors import VsrAppError
 from vsr_app.media import BATCH_EXTENSIONS
-from vsr_app.shell import command_line
+from vsr_app.shell import app_command
 from vsr_app.shipped import PREFERRED
 
 SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval", "bench", "models")
@@ -445,9 +445,9 @@ def _check_gui_options(parser: argparse.ArgumentParser, argv: list[str]) -> None
     if command:
         moved = [command, *argv[:argv.index(command)], *argv[argv.index(command) + 1:]]
         parser.error(f"{option} comes before the command '{command}': put a command's options after it: "
-                     f"{command_line([APP_NAME, *moved])}")
+                     f"{app_command(moved)}")
     if os.path.exists(options[0]):
-        parser.error(f"to open the file '{options[0]}', write {command_line([APP_NAME, '--', options[0]])}")
+        parser.error(f"to open the file '{options[0]}', write {app_command(['--', options[0]])}")
     parser.error(f"{option} is not an option of the desktop app (which a video alone opens); to "
                  f"process a video, name the command: {APP_NAME} upscale IN -o OUT (or interpolate)")
 

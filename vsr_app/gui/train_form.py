@@ -22,7 +22,7 @@ from vsr_app.distill.weights import start_weights
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.paths import full_path
 from vsr_app.gui.run_files import PRUNE_FOLDER
-from vsr_app.shell import command_line
+from vsr_app.shell import app_command
 from vsr_app.models import count_params, is_model_name
 from vsr_app.nets.vfi_teacher import VFINet
 
@@ -212,7 +212,7 @@ def prune_arguments(teacher: str, data: list[str], out: Path) -> list[str]:
 def prune_command(teacher: str, data: list[str], out: Path) -> str:
     """The same, ready to copy into a terminal (DIR while the form has no data), quoted for the system's shell
     (cmd.exe on Windows, where POSIX quotes would not paste)."""
-    return command_line(["vsr-app", *prune_arguments(teacher, data or ["DIR"], out)])
+    return app_command(prune_arguments(teacher, data or ["DIR"], out))
 
 
 def _vsr_net(options: dict) -> torch.nn.Module:
