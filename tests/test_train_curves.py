@@ -77,3 +77,17 @@ def test_reset_forgets_every_curve(curves):
 def test_train_tab_remembers_the_smoothing(window):
     window.train.plots.smoothing.setValue(0.8)
     assert float(window.train.settings.value("train/smoothing")) == pytest.approx(0.8)
+
+
+def test_a_loss_axis_over_less_than_a_decade_labels_1_2_5_not_every_tick(curves):
+    """Losses within 0.02-0.3 (most runs' first thousand steps) had every tick of 0.02-0.09 labelled, in a stack."""
+    import math
+
+    axis = curves.loss_plot.getAxis("left")
+    low, high = math.log10(0.019), math.log10(0.31)
+    levels = axis.tickValues(low, high, 250)
+    labelled = [round(10 ** v, 3) for v in levels[0][1]]
+    assert labelled == [0.02, 0.05, 0.1, 0.2]
+    assert {round(10 ** v, 3) for v in levels[1][1]} == {0.03, 0.04, 0.06, 0.07, 0.08, 0.09, 0.3}
+    wide = axis.tickValues(math.log10(0.002), 0.0, 250)
+    assert wide[0][0] is not None  # over decades the powers of ten alone are labelled, as before

@@ -48,6 +48,19 @@ def _names(clips: list[str], parts: int) -> str:
     return ", ".join(Path(*Path(str(clip)).parts[-parts:]).as_posix() for clip in clips)
 
 
+class LossAxis(pg.AxisItem):
+    """A log axis whose labelled ticks are 1, 2 and 5 times a power of ten where the range spans too few decades
+    for powers of ten alone: pyqtgraph then labels all nine of each decade's ticks, which ran into a stack."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if not ticks or ticks[0][0] is not None:  # a level of powers of ten comes first: only it is labelled
+            return ticks
+        steps = ticks[0][1]
+        labelled = [v for v in steps if round(10 ** (v - math.floor(v))) in (1, 2, 5)]
+        return [(None, labelled), (None, [v for v in steps if v not in labelled]), *ticks[1:]]
+
+
 class TrainingCurves(QWidget):
     """Two plots fed with metrics.jsonl records; `series` holds every recorded (steps, values) per key."""
 
@@ -77,9 +90,9 @@ class TrainingCurves(QWidget):
 
         self.graphs = pg.GraphicsLayoutWidget()
         self.graphs.setAccessibleName("Training curves: loss terms and validation PSNR")
-        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms")
+        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms", axisItems={"left": LossAxis("left")})
         self.loss_plot.setLogMode(y=True)
-        # numbers at the powers of ten only: the minor ticks' (0.009, 0.008, ...) ran into an unreadable stack
+        # numbers on the first level only (`LossAxis`): the minor ticks' (0.009, 0.008, ...) ran into a stack
         self.loss_plot.getAxis("left").setStyle(maxTextLevel=0)
         self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR")
         self.val_plot.setLabel("left", "dB")  # on the axis: a title "(dB)" held the plot wider than a narrow window
