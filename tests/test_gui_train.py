@@ -1365,3 +1365,14 @@ def test_a_resume_after_a_hard_kill_is_said_at_its_checkpoints_step(panel, tmp_p
     assert panel._starting_text([]) == "Starting\u2026"
     (panel.run_dir / "checkpoint.safetensors").write_bytes(b"cut short")  # the trainer will say what is wrong
     assert panel._starting_text([{"step": 60}]) == "Resuming\u2026"
+
+
+def test_a_resumed_runs_end_says_its_training_time_in_all(panel):
+    """"Finished after 53 s" ended a run resumed for its last minute after hours: only the session's time was said."""
+    import time
+
+    panel.plots.add_records([{"step": 10, "loss": 0.1, "elapsed_s": 130.0}])
+    panel.started, panel.new_run_made_dir = time.monotonic() - 53, None  # a resume's session of 53 s
+    assert panel._in_all() == ", 2 min 10 s of training in all"
+    panel.new_run_made_dir = True  # a run begun with this start: its session is the whole run
+    assert panel._in_all() == ""

@@ -156,6 +156,7 @@ class TrainingCurves(QWidget):
             plot.clear()
             legend.clear()
         self.series, self.curves, self.raw = {}, {}, {}
+        self.trained_s = 0.0  # the run's training time in all, as its last record says (a resume's time goes on)
         self.clip_names: dict[tuple[str, ...], str] = {}  # other clips' names in their curves' (`_other_clips`)
         self.legend_widths: dict[pg.LegendItem, list[float]] = {}  # measured by _legend_widths
         self.val_plot.addItem(self.val_note, ignoreBounds=True)  # clear() took it out
@@ -174,6 +175,8 @@ class TrainingCurves(QWidget):
         touched, known = set(), len(self.curves)
         for record in records:
             touched |= self._append(record)
+            if is_number(record.get("elapsed_s")):
+                self.trained_s = float(record["elapsed_s"])
         for key in touched:
             self._draw(key)
         if len(self.curves) > known:  # a new legend entry may need another row

@@ -582,6 +582,13 @@ class TrainPanel(QWidget):
             self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process failed to start: "
                                                                   f"{self.process.errorString()}")
 
+    def _in_all(self) -> str:
+        """", 25 min of training in all" after a resumed run's session, whose own time alone read as the run's; "" for
+        a run that began with this start."""
+        if self.new_run_made_dir is not None or self.plots.trained_s <= time.monotonic() - self.started:
+            return ""
+        return f", {fmt.duration(self.plots.trained_s)} of training in all"
+
     def _finished(self, code: int, status) -> None:
         self.timer.stop()
         self.process.read_output()
@@ -596,7 +603,8 @@ class TrainPanel(QWidget):
             if self.pruning:
                 self.status.setText(f"Pruned after {took}.")
             else:  # the model is installed even where nothing trained: its card may name a new Validation clip
-                self.status.setText(f"Finished after {took}." if saved or stopping else self._nothing_trained())
+                self.status.setText(f"Finished after {took}{self._in_all()}." if saved or stopping
+                                    else self._nothing_trained())
                 self._install()
             announce(self.status, self.status.text())  # hours after its start: a screen reader user hears the end
         # a stop ends in 130 (the CLI's interrupted), 0 short of the steps this tab counts (a resumed run keeps its
@@ -609,7 +617,7 @@ class TrainPanel(QWidget):
             elif self.pruning:
                 self.status.setText(f"Stopped after {took}; Continue pruning goes on from here.")
             else:
-                self.status.setText(f"Stopped after {took}; Resume continues from here.")
+                self.status.setText(f"Stopped after {took}{self._in_all()}; Resume continues from here.")
                 self._install()
             announce(self.status, self.status.text())
         else:
