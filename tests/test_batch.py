@@ -1307,6 +1307,7 @@ def test_sigterm_and_a_closed_terminal_stop_the_batch_like_ctrl_c(tmp_path, sign
     *_, cancelled_line, summary = stdout.splitlines()
     assert cancelled_line.endswith(f"] cancelled {stopped}: {STOPPED_REASON}")
     assert summary.startswith("batch: ") and " cancelled in " in summary and "interrupted" not in stderr
+    assert summary.endswith("; the same command again does the rest (what is done is skipped)")
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no hang-up signal on this system")

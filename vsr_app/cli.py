@@ -87,7 +87,8 @@ def cmd_batch(args) -> int:
                                progress=shown.progress, on_file=shown.on_file, cancel=cancel)
     finally:
         shown.bar.close()
-    say(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else ""))
+    say(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else "")
+        + ("; the same command again does the rest (what is done is skipped)" if report.cancelled else ""))
     return report.exit_code
 
 
