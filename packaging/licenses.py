@@ -28,41 +28,58 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = "vsr-app"
 LICENCE_WORDS = ("LICEN", "COPYING", "NOTICE", "AUTHORS")
 
-# (file glob under site-packages, component, licence, where its source and licence live)
+# (file globs under site-packages, space-separated: every library of the component; component, licence, where its
+# source and licence live). Every file of the wheels' .libs folders is some component's (a test holds the table to
+# the installed wheels, so a new library a wheel brings cannot go unlisted)
 NATIVE = [
     ("PySide6/Qt/lib/libQt6Core.so*", "Qt 6 libraries (in PySide6)", "LGPL-3.0-only",
      "https://www.qt.io/licensing/open-source-lgpl-obligations"),
     ("PySide6/Qt/lib/libicudata.so*", "ICU (in PySide6)", "Unicode-3.0", "https://github.com/unicode-org/icu"),
-    ("av.libs/libavcodec-*", "FFmpeg libraries (in PyAV)", "LGPL-3.0-or-later (as configured in PyAV's wheel)",
-     "https://ffmpeg.org/legal.html"),
-    ("av.libs/libx264-*", "x264 H.264 encoder (in PyAV)", "GPL-2.0-or-later", "https://code.videolan.org/videolan/x264"),
-    ("av.libs/libx265-*", "x265 HEVC encoder (in PyAV)", "GPL-2.0-or-later", "https://bitbucket.org/multicoreware/x265_git"),
-    ("av.libs/libSvtAv1Enc-*", "SVT-AV1 encoder (in PyAV)", "BSD-3-Clause-Clear", "https://gitlab.com/AOMediaCodec/SVT-AV1"),
-    ("av.libs/libdav1d-*", "dav1d AV1 decoder (in PyAV)", "BSD-2-Clause", "https://code.videolan.org/videolan/dav1d"),
-    ("av.libs/libvpx-*", "libvpx VP8/VP9 (in PyAV)", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libvpx"),
+    ("av.libs/libav*-* av.libs/libsw*-*", "FFmpeg libraries (in PyAV)",
+     "LGPL-3.0-or-later (as configured in PyAV's wheel)", "https://ffmpeg.org/legal.html"),
+    ("av.libs/libx264-*", "x264 H.264 encoder (in PyAV)",
+     "GPL-2.0-or-later", "https://code.videolan.org/videolan/x264"),
+    ("av.libs/libx265-*", "x265 HEVC encoder (in PyAV)",
+     "GPL-2.0-or-later", "https://bitbucket.org/multicoreware/x265_git"),
+    ("av.libs/libSvtAv1Enc-*", "SVT-AV1 encoder (in PyAV)",
+     "BSD-3-Clause-Clear", "https://gitlab.com/AOMediaCodec/SVT-AV1"),
+    ("av.libs/libdav1d-* opencv_python_headless.libs/libdav1d-*", "dav1d AV1 decoder (in PyAV, OpenCV)",
+     "BSD-2-Clause", "https://code.videolan.org/videolan/dav1d"),
+    ("av.libs/libvpx-* opencv_python_headless.libs/libvpx-*", "libvpx VP8/VP9 (in PyAV, OpenCV)",
+     "BSD-3-Clause", "https://chromium.googlesource.com/webm/libvpx"),
     ("av.libs/libopus-*", "Opus (in PyAV)", "BSD-3-Clause", "https://opus-codec.org"),
     ("av.libs/libmp3lame-*", "LAME MP3 encoder (in PyAV)", "LGPL-2.0-or-later", "https://lame.sourceforge.io"),
-    ("av.libs/libopencore-amrnb-*", "OpenCORE AMR (in PyAV)", "Apache-2.0", "https://sourceforge.net/projects/opencore-amr"),
-    ("av.libs/libwebp-*", "libwebp (in PyAV)", "BSD-3-Clause", "https://chromium.googlesource.com/webm/libwebp"),
+    ("av.libs/libopencore-amr*-*", "OpenCORE AMR (in PyAV)",
+     "Apache-2.0", "https://sourceforge.net/projects/opencore-amr"),
+    ("av.libs/libwebp*-* av.libs/libsharpyuv-*", "libwebp (in PyAV)",
+     "BSD-3-Clause", "https://chromium.googlesource.com/webm/libwebp"),
     ("av.libs/libgnutls-*", "GnuTLS (in PyAV)", "LGPL-2.1-or-later", "https://gnutls.org"),
-    ("av.libs/libnettle-*", "Nettle (in PyAV)", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://www.lysator.liu.se/~nisse/nettle"),
+    ("av.libs/libnettle-* av.libs/libhogweed-*", "Nettle (in PyAV)",
+     "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://www.lysator.liu.se/~nisse/nettle"),
     ("av.libs/libgmp-*", "GMP (in PyAV)", "LGPL-3.0-or-later OR GPL-2.0-or-later", "https://gmplib.org"),
     ("av.libs/libunistring-*", "libunistring (in PyAV)", "LGPL-3.0-or-later OR GPL-2.0-or-later",
      "https://www.gnu.org/software/libunistring"),
     ("av.libs/libvpl-*", "oneVPL dispatcher (in PyAV)", "MIT", "https://github.com/intel/libvpl"),
     ("av.libs/libasound-*", "ALSA library (in PyAV)", "LGPL-2.1-or-later", "https://www.alsa-project.org"),
-    ("av.libs/libxcb-*", "libxcb, libXau (in PyAV)", "X11 (MIT)", "https://xcb.freedesktop.org"),
-    ("opencv_python_headless.libs/libavcodec-*", "FFmpeg libraries (in OpenCV)", "LGPL-2.1-or-later",
-     "https://ffmpeg.org/legal.html"),
-    ("opencv_python_headless.libs/libaom-*", "libaom (in OpenCV)", "BSD-2-Clause", "https://aomedia.googlesource.com/aom"),
+    ("av.libs/libxcb*-* av.libs/libXau-*", "libxcb, libXau (in PyAV)", "X11 (MIT)", "https://xcb.freedesktop.org"),
+    ("opencv_python_headless.libs/libav[cfu]*-* opencv_python_headless.libs/libsw*-*", "FFmpeg libraries (in OpenCV)",
+     "LGPL-2.1-or-later", "https://ffmpeg.org/legal.html"),
+    ("opencv_python_headless.libs/libaom-*", "libaom (in OpenCV)",
+     "BSD-2-Clause", "https://aomedia.googlesource.com/aom"),
     ("opencv_python_headless.libs/libcrypto-*", "OpenSSL 1.1.1 (in OpenCV)", "OpenSSL AND SSLeay",
      "https://www.openssl.org/source/license.html"),
     ("opencv_python_headless.libs/libopenblas*", "OpenBLAS (in OpenCV)", "BSD-3-Clause", "https://www.openblas.net"),
     ("numpy.libs/libscipy_openblas*", "OpenBLAS (in numpy)", "BSD-3-Clause", "https://www.openblas.net"),
-    ("numpy.libs/libgfortran-*", "GNU Fortran runtime (in numpy, OpenCV)", "GPL-3.0-or-later WITH GCC-exception-3.1",
-     "https://gcc.gnu.org/onlinedocs/libstdc++/manual/license.html"),
-    ("numpy.libs/libquadmath-*", "GCC quad-precision maths library (in numpy, OpenCV)", "LGPL-2.1-or-later",
+    ("numpy.libs/libgfortran-* opencv_python_headless.libs/libgfortran-*", "GNU Fortran runtime (in numpy, OpenCV)",
+     "GPL-3.0-or-later WITH GCC-exception-3.1", "https://gcc.gnu.org/onlinedocs/libstdc++/manual/license.html"),
+    ("numpy.libs/libquadmath-* opencv_python_headless.libs/libquadmath-*",
+     "GCC quad-precision maths library (in numpy, OpenCV)", "LGPL-2.1-or-later",
      "https://gcc.gnu.org/onlinedocs/libquadmath"),
+    ("av.libs/libdrm-*", "libdrm (in PyAV)", "MIT", "https://gitlab.freedesktop.org/mesa/drm"),
+    ("opencv_python_headless.libs/libavif-*", "libavif (in OpenCV)", "BSD-2-Clause",
+     "https://github.com/AOMediaCodec/libavif"),
+    ("opencv_python_headless.libs/libpng16-*", "libpng (in OpenCV)", "Libpng",
+     "http://www.libpng.org/pub/png/src/libpng-LICENSE.txt"),
     ("torch/lib/libgomp.so*", "GNU OpenMP runtime (in torch)", "GPL-3.0-or-later WITH GCC-exception-3.1",
      "https://gcc.gnu.org/onlinedocs/libgomp"),
 ]
@@ -144,7 +161,8 @@ def native_components() -> list[tuple[str, str, str]]:
                 "https://docs.python.org/3/license.html"),
                ("PyInstaller bootloader (the `vsr-app` executable)", "GPL-2.0-or-later WITH Bootloader-exception",
                 "https://pyinstaller.org/en/stable/license.html")]
-    return runtime + [(name, licence, url) for pattern, name, licence, url in NATIVE if any(sp.glob(pattern))]
+    return runtime + [(name, licence, url) for patterns, name, licence, url in NATIVE
+                      if any(any(sp.glob(pattern)) for pattern in patterns.split())]
 
 
 SYSTEM_FOLDERS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/local/lib/")

@@ -64,6 +64,18 @@ def _without_versions(notice: str) -> str:
     return re.sub(r"^\| ([^|]+) \| [^|]+ \| ([^|]+) \|$", r"| \1 | \2 |", notice, flags=re.M)
 
 
+def test_every_library_the_wheels_bundle_has_a_licence_row():
+    """The notice named components by one library each: libdrm (PyAV), libavif and libpng (OpenCV) came with the
+    wheels and were listed nowhere. A library a new wheel brings fails here until its row is written."""
+    from fnmatch import fnmatch
+
+    site = licenses.site_packages()
+    globs = [pattern for patterns, *_ in licenses.NATIVE for pattern in patterns.split()]
+    shipped = [f.relative_to(site).as_posix() for folder in site.glob("*.libs") for f in folder.iterdir()]
+    assert shipped and "av.libs" in {name.split("/")[0] for name in shipped}
+    assert [name for name in shipped if not any(fnmatch(name, pattern) for pattern in globs)] == []
+
+
 def test_licence_notice_matches_the_installed_packages():
     """resources/LICENSES.md lists the packages and licences packaging/licenses.py finds now (rerun it after
     changing dependencies). Versions may differ where pip resolved other patch releases: the bundle carries
