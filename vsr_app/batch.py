@@ -167,7 +167,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         raise VsrAppError("self-ensemble is for upscaling, not frame interpolation")
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
-        raise VsrAppError(f"'{in_dir}' is not a folder" if in_dir.exists() else f"'{in_dir}' does not exist")
+        raise VsrAppError(f"'{in_dir}' is not a folder: batch takes a folder of videos (one video: {task} IN -o OUT)"
+                          if in_dir.exists() else f"'{in_dir}' does not exist")
     if listed is None:
         unreadable: list[OSError] = []
         inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
