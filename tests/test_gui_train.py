@@ -1376,3 +1376,16 @@ def test_a_resumed_runs_end_says_its_training_time_in_all(panel):
     assert panel._in_all() == ", 2 min 10 s of training in all"
     panel.new_run_made_dir = True  # a run begun with this start: its session is the whole run
     assert panel._in_all() == ""
+
+
+def test_a_long_runs_log_is_shown_from_its_tail_read_alone(tmp_path):
+    """Opening a run read its whole log on the GUI thread to show its last 200,000 characters."""
+    from vsr_app.gui.train_panel import _log_tail
+
+    log = tmp_path / "gui-log.txt"
+    lines = [f"step {i}: loss 0.{i:05d} \u00b7 val" for i in range(20_000)]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tail = _log_tail(log, size=1000)
+    assert tail.endswith(lines[-1] + "\n") and tail.splitlines()[0] in lines  # from a whole line on
+    assert len(tail.encode()) <= 1000
+    assert _log_tail(log, size=10**9) == log.read_text(encoding="utf-8")

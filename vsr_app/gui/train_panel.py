@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.checkpoint import resume_step
-from vsr_app.distill.data import check_held_out
+from vsr_app.distill.sources import check_held_out
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
                                   read_json_object, remove_refused_start, saved_teacher_gone, saved_val_clips,
@@ -232,7 +232,7 @@ class TrainPanel(QWidget):
         self.log.clear()
         log_file = run / LOG_NAME
         if log_file.is_file():
-            self.log.setPlainText(log_file.read_text(encoding="utf-8", errors="replace")[-200_000:])
+            self.log.setPlainText(_log_tail(log_file))
         self.plots.reset()
         self.plots.set_val_clips(saved_val_clips(run))
         self.tail = MetricsTail(run / "metrics.jsonl")
@@ -709,3 +709,13 @@ class TrainPanel(QWidget):
             text = f"Step {total:,} / {total:,}   \u00b7   making the pruned net\u2026"
         if self.running() and not self.process.stopping:
             self.status.setText(text)
+
+
+def _log_tail(path: Path, size: int = 200_000) -> str:
+    """The last `size` bytes of a run's log as text: read from there, not whole (a long run's log runs to megabytes,
+    read on the GUI thread), its first line whole (cut mid-line or mid-character it would read as garbage)."""
+    with open(path, "rb") as fh:
+        start = max(0, fh.seek(0, 2) - size)
+        fh.seek(start)
+        text = fh.read().decode("utf-8", errors="replace")
+    return text if start == 0 else text.partition("\n")[2]
