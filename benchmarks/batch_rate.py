@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.distill import data as D  # noqa: E402
+from vsr_app.distill.sources import load_sources  # noqa: E402
 
 
 def main() -> None:
@@ -32,7 +33,7 @@ def main() -> None:
     parser.add_argument("--workers", default="0,2", help="comma-separated thread counts")
     parser.add_argument("--batches", type=int, default=12)
     args = parser.parse_args()
-    sampler = D.HRClipSampler(D.load_sources(args.data, log=lambda *_: None))
+    sampler = D.HRClipSampler(load_sources(args.data, log=lambda *_: None))
     make = functools.partial(D.vsr_batch_at, sampler, 0, 0, args.batch, args.frames, args.patch, None)
     for workers in map(int, args.workers.split(",")):
         stream = D.prefetched(make, 0, workers) if workers else map(make, itertools.count(0))

@@ -1,5 +1,6 @@
 """Seconds to list a Vimeo-90K-shaped training folder and to check a validation clip against it, best of 3.
-`--module` loads another version of `vsr_app/distill/data.py`, e.g. an older one for comparison:
+`--module` loads another version of `vsr_app/distill/sources.py` (or of data.py, which held these before), e.g. an
+older one for comparison:
 
     git show 8e4f239:vsr_app/distill/data.py > /tmp/old_data.py
     .venv/bin/python benchmarks/data_walk.py --module /tmp/old_data.py
@@ -30,12 +31,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folders", type=int, default=3000, help="sequence folders of 7 frames each")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--module", default=str(ROOT / "vsr_app/distill/data.py"))
+    parser.add_argument("--module", default=str(ROOT / "vsr_app/distill/sources.py"))
     args = parser.parse_args()
-    spec = importlib.util.spec_from_file_location("data_under_test", args.module)
-    data = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = data  # its dataclasses look their module up
-    spec.loader.exec_module(data)
+    spec = importlib.util.spec_from_file_location("sources_under_test", args.module)
+    sources = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = sources  # its dataclasses look their module up
+    spec.loader.exec_module(sources)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "sequences"
         for i in range(args.folders):
@@ -45,9 +46,9 @@ def main() -> None:
                 (folder / f"im{k + 1}.png").write_bytes(b"")
         clip = Path(tmp) / "held out.mp4"
         clip.write_bytes(b"x")
-        files = len(data.media_files(root))
-        walk = best_of(args.repeats, lambda: data.media_files(root))
-        check = best_of(args.repeats, lambda: data.check_held_out([str(clip)], [str(root)]))
+        files = len(sources.media_files(root))
+        walk = best_of(args.repeats, lambda: sources.media_files(root))
+        check = best_of(args.repeats, lambda: sources.check_held_out([str(clip)], [str(root)]))
     print(f"{files} files: walk {walk:.3f} s, held-out check {check:.3f} s ({args.module})")
 
 

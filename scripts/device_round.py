@@ -46,7 +46,7 @@ DEVICE = os.environ.get("ROUND_DEVICE", "cuda")  # "cpu" tries the script here
 
 
 class OpenCVVideo:
-    """A video read with OpenCV through the reader interface the training loaders use (`data.open_video`): `info`
+    """A video read with OpenCV through the reader interface the training loaders use (`sources.open_video`): `info`
     (height, width, estimated_frames) and `frames()` (each with `time` and `image`, RGB)."""
 
     def __init__(self, path):
@@ -83,15 +83,15 @@ class OpenCVVideo:
 
 
 def use_opencv_for_video() -> None:
-    """Point the training loaders' reader (`data.open_video`) and the bench's clip decoding at OpenCV."""
+    """Point the training loaders' reader (`sources.open_video`) and the bench's clip decoding at OpenCV."""
     from vsr_app import bench
-    from vsr_app.distill import data
+    from vsr_app.distill import sources
 
     def decode(path) -> list:
         with OpenCVVideo(path) as video:
             return [frame.image for frame in video.frames()]
 
-    data.open_video, bench.decode_clip = OpenCVVideo, decode
+    sources.open_video, bench.decode_clip = OpenCVVideo, decode
 
 
 def check(out: Path) -> None:

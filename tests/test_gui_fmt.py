@@ -10,7 +10,7 @@ import pytest
 
 from vsr_app.batch import STOPPED_REASON
 from vsr_app.distill import checkpoint
-from vsr_app.distill.data import check_held_out, load_sources
+from vsr_app.distill.sources import check_held_out, load_sources
 from vsr_app.distill.runs import check_new_run, check_resumable, resume_command, resumed_data
 from vsr_app.distill.runs import resumed_teacher, resumed_val
 from vsr_app.errors import RESUME_HINT, VsrAppError

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from videogen import make_video, write_pan_frames
-from vsr_app.distill import data as data_mod
+from vsr_app.distill import sources as sources_mod
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import claim_run_dir, release_run_dir
 from vsr_app.distill.train import lr_factor
@@ -311,7 +311,7 @@ def test_resume_takes_a_net_config_that_spells_out_a_default(data_dir, tmp_path)
 
 
 def test_hidden_files_are_skipped_and_a_bad_video_in_a_folder_says_what_to_do(tmp_path):
-    from vsr_app.distill.data import load_sources
+    from vsr_app.distill.sources import load_sources
 
     folder = tmp_path / "footage"
     folder.mkdir()
@@ -392,20 +392,20 @@ def test_data_with_nothing_to_train_on_leaves_no_run_folder_behind(tmp_path):
 
 
 def test_footage_larger_than_the_memory_budget_is_sampled_in_whole_segments(tmp_path, monkeypatch):
-    from vsr_app.distill import data
+    from vsr_app.distill import sources
 
     clip = make_video(tmp_path / "long.mp4", frames=100, width=64, height=48)
-    whole = data.load_sources([clip], log=lambda *_: None)
+    whole = sources.load_sources([clip], log=lambda *_: None)
     assert [len(s.frames) for s in whole] == [100]
     frame_bytes = whole[0].frames[0].nbytes
-    monkeypatch.setattr(data, "DATA_BUDGET_BYTES", 50 * frame_bytes)  # room for half of it
+    monkeypatch.setattr(sources, "DATA_BUDGET_BYTES", 50 * frame_bytes)  # room for half of it
     lines = []
-    sampled = data.load_sources([clip], log=lines.append)
+    sampled = sources.load_sources([clip], log=lines.append)
     assert [(s.name, len(s.frames)) for s in sampled] == [("long.mp4#0", 32), ("long.mp4#2", 32)]
     np.testing.assert_array_equal(sampled[1].frames[0], whole[0].frames[64])  # segments are consecutive frames
     assert any("one run of 32 frames in every 2 is used" in line for line in lines)
-    assert [len(s.frames) for s in data.load_sources([clip], max_frames_per_video=10, log=lines.append)] == [10]
-    longer = data.load_sources([clip], log=lambda *_: None, segment_frames=40)  # a clip with a burn-in
+    assert [len(s.frames) for s in sources.load_sources([clip], max_frames_per_video=10, log=lines.append)] == [10]
+    longer = sources.load_sources([clip], log=lambda *_: None, segment_frames=40)  # a clip with a burn-in
     assert [(s.name, len(s.frames)) for s in longer] == [("long.mp4#0", 40), ("long.mp4#2", 20)]
 
 
@@ -611,7 +611,7 @@ def test_a_vfi_clip_inside_the_data_is_fine_when_exclude_holds_it_out(tmp_path):
     run_from_cli("vfi", [str(folder)], str(tmp_path / "run"), steps=1, val=val,
                  config=vfi_config(["held.mp4"]), **quiet)
     assert json.loads((tmp_path / "run" / "model.json").read_text())["metrics"]["val_psnr"] > 0
-    data_mod.check_held_out([str(folder / "frames" / "trained")], [str(folder)], ["trained"])  # a folder by its name
+    sources_mod.check_held_out([str(folder / "frames" / "trained")], [str(folder)], ["trained"])  # a folder by its name
 
 
 def test_exclude_holds_out_a_video_kept_in_runs(tmp_path, monkeypatch):
@@ -619,7 +619,7 @@ def test_exclude_holds_out_a_video_kept_in_runs(tmp_path, monkeypatch):
     still hold it out."""
     make_video(tmp_path / "clip.mp4", frames=40)
     make_video(tmp_path / "other.mp4", frames=40)
-    monkeypatch.setattr(data_mod, "DATA_BUDGET_BYTES", 1)
+    monkeypatch.setattr(sources_mod, "DATA_BUDGET_BYTES", 1)
     task = VFITask(torch.nn.Identity(), [str(tmp_path)], {}, cfg=VFIConfig(exclude=["clip.mp4"]), **quiet)
     assert [s.name for s in task.sampler().seqs] == ["other.mp4#0"]
 
@@ -632,11 +632,11 @@ def test_a_file_system_without_inodes_does_not_make_every_clip_look_like_trainin
     outside = tmp_path / "held out.mp4"
     outside.write_bytes(b"b")
     real_stat = os.stat
-    monkeypatch.setattr(data_mod.os, "stat", lambda path, *a, **k: os.stat_result(real_stat(path)[:1] + (0,)
-                                                                                   + real_stat(path)[2:]))
-    data_mod.check_held_out([str(outside)], [str(folder)])  # not refused
+    monkeypatch.setattr(sources_mod.os, "stat", lambda path, *a, **k: os.stat_result(real_stat(path)[:1] + (0,)
+                                                                                      + real_stat(path)[2:]))
+    sources_mod.check_held_out([str(outside)], [str(folder)])  # not refused
     with pytest.raises(VsrAppError, match="part of the training data"):
-        data_mod.check_held_out([str(folder / "clip.mp4")], [str(folder)])  # inside the folder: still refused
+        sources_mod.check_held_out([str(folder / "clip.mp4")], [str(folder)])  # inside the folder: still refused
 
 
 def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
@@ -650,10 +650,10 @@ def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
     shutil.copy(folder / "bikes.mp4", tmp_path / "bikes_copy.mp4")
     with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'bikes_copy.mp4'} is a copy of "
                                           f"{folder / 'bikes.mp4'}, part of the training data \\({folder}\\): it would be trained on"):
-        data_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)])
+        sources_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)])
     make_video(tmp_path / "other.mp4", frames=7)  # another video: taken
-    data_mod.check_held_out([str(tmp_path / "other.mp4")], [str(folder)])
-    data_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)], ["bikes.mp4"])  # held out by exclude
+    sources_mod.check_held_out([str(tmp_path / "other.mp4")], [str(folder)])
+    sources_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)], ["bikes.mp4"])  # held out by exclude
 
 
 def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):

@@ -17,7 +17,7 @@ from safetensors.torch import load_file
 from test_train_run_folder import config, data_dir, vsr  # noqa: F401 (data_dir: a fixture)
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import train as train_mod
-from vsr_app.distill.data import check_data, load_sources
+from vsr_app.distill.sources import check_data, load_sources
 from vsr_app.errors import VsrAppError
 
 

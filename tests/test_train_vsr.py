@@ -11,7 +11,9 @@ import torch
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import data as D
 from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.resize import downscale_x4
 from vsr_app.distill.runs import resume_command, set_aside_metrics
+from vsr_app.distill.sources import load_sources
 from vsr_app import inference
 from vsr_app.errors import VsrAppError
 from vsr_app.distill.train import _amp_dtype, train
@@ -272,7 +274,7 @@ def test_restarted_validation_scores_the_clip_with_the_state_dropped_every_few_f
     assert set(scores) == {"val_psnr", "val_psnr_restarted", *MEASURED_ON}
     assert scores["val_psnr"] != scores["val_psnr_restarted"]  # frames 4 and 8 start from a zero state
     gt = task._val[0][1]
-    lr = D.downscale_x4(D.to_tensor(gt)[None])
+    lr = downscale_x4(D.to_tensor(gt)[None])
     with torch.no_grad():
         parts = [task.model(lr[:, s:s + 4]) for s in (0, 4, 8)]
     pred = D.to_frames(torch.cat(parts, 1)[0])
@@ -609,7 +611,7 @@ def test_a_stop_before_the_first_logged_step_keeps_its_steps_metrics_and_resumes
 def test_sources_smaller_than_the_crop_name_the_option_that_makes_it_smaller(frames_dir):
     """The log said "a smaller patch avoids it", naming no option, nor that a VSR patch counts low-resolution pixels."""
     said = []
-    D.HRClipSampler(D.load_sources([frames_dir], log=lambda *_: None)).say_small(400, said.append)
+    D.HRClipSampler(load_sources([frames_dir], log=lambda *_: None)).say_small(400, said.append)
     assert len(said) == 1 and said[0].endswith('a smaller crop avoids it: the option "patch" for vsr (in '
                                                "low-resolution pixels, a quarter of the crop; the Train tab's Patch), "
                                                '"crop" for vfi (its Crop)'), said

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import VFR_TIMES
 from videogen import make_video
-from vsr_app.distill.data import HRClipSampler, Source, load_sources
+from vsr_app.distill.data import HRClipSampler
+from vsr_app.distill.sources import Source, load_sources
 from vsr_app.distill.vfi_task import VFIConfig, VFITask, validation_centres, validation_clip
 from vsr_app.errors import VsrAppError
 from vsr_app.nets.vfi_teacher import VFINet

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from videogen import write_pan_frames
-from vsr_app.distill.data import HRClipSampler, batch_rng, load_sources, vsr_batch
+from vsr_app.distill.data import HRClipSampler, batch_rng, vsr_batch
+from vsr_app.distill.sources import load_sources
 from vsr_app.errors import VsrAppError
 
 

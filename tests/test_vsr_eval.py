@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from vsr_app.cli import main
-from vsr_app.distill.data import imresize, resize_matrix
+from vsr_app.distill.resize import imresize, resize_matrix
 from vsr_app.evaluate import degrade_x4, eval_vsr
 
 

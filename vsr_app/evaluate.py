@@ -318,7 +318,8 @@ def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ground truth cropped to a multiple of 4, its x4 bicubic downscale), both uint8 RGB."""
     import numpy as np
 
-    from vsr_app.distill.data import downscale_x4, to_frames, to_tensor
+    from vsr_app.distill.data import to_frames, to_tensor
+    from vsr_app.distill.resize import downscale_x4
 
     h, w = frame.shape[0] // 4 * 4, frame.shape[1] // 4 * 4
     gt = np.ascontiguousarray(frame[:h, :w])

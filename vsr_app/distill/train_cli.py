@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from vsr_app.distill.checkpoint import check_asked_steps, check_steps
-from vsr_app.distill.data import check_data, check_held_out
+from vsr_app.distill.sources import check_data, check_held_out
 from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types,
                                     without_config_data)
 from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,

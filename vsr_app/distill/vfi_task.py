@@ -29,8 +29,7 @@ import torch
 from torch import nn
 
 from vsr_app.distill.checkpoint import check_asked_steps, check_steps, checkpoint_step, saving
-from vsr_app.distill.data import (HRClipSampler, Source, batch_rng, check_data, check_held_out, held_out,
-                                  load_sources, load_validation, to_frames, to_tensor)
+from vsr_app.distill.data import HRClipSampler, batch_rng, to_frames, to_tensor
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
@@ -42,6 +41,8 @@ from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TAS
                                   absolute_paths, check_new_run, check_resumable, check_run_task, claim_run_dir,
                                   config_task, read_json_object, release_run_dir, resumed_config, resumed_data,
                                   resumed_teacher, resumed_val, saved_config, saved_options_checked, say_unused)
+from vsr_app.distill.sources import (Source, check_data, check_held_out, held_out, load_sources,
+                                     load_validation)
 from vsr_app.distill.train import train
 from vsr_app.distill.weights import card_net, load_teacher, start_card, start_weights, with_start_weights
 from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError

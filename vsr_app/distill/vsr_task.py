@@ -67,7 +67,9 @@ from vsr_app.distill.degrade import DegradationMix, h264_round_trip
 from vsr_app.distill.losses import attention_map, charbonnier, space_loss, time_loss
 from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, check_net_options, check_types,
                                      unknown_options)
+from vsr_app.distill.resize import downscale_x4
 from vsr_app.distill.runs import read_json_object
+from vsr_app.distill.sources import SEGMENT_FRAMES, load_sources, load_validation
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.inference import autocast, autocast_dtype
@@ -119,7 +121,7 @@ def _frames_for_validation(path: str, count: int, crop: int) -> np.ndarray:
     """First `count` frames of a held-out video or frame folder, their centre `crop` px (`_crop_for_validation`). At
     the clip's own resolution, as evaluation reads a benchmark: the 0.8x prescale of the training data hid a carried
     state going wrong on carphone's fine stripes, which whole-resolution validation shows (docs/RESULTS.md, Round Z)."""
-    sources = D.load_validation(path, count, prescale=False)
+    sources = load_validation(path, count, prescale=False)
     seqs = [s for s in sources if not s.is_still]
     if not seqs:
         what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
@@ -234,7 +236,7 @@ class VSRTask:
             if not self.opt["data"]:
                 raise VsrAppError("no training data: pass --data DIR")
             clip = self.opt["burn_in"] + self.opt["frames"]
-            sources = D.load_sources(self.opt["data"], log=self.log, segment_frames=max(D.SEGMENT_FRAMES, clip))
+            sources = load_sources(self.opt["data"], log=self.log, segment_frames=max(SEGMENT_FRAMES, clip))
             self._sampler = D.HRClipSampler(sources, still_fraction=self.opt["still_fraction"])
             self._sampler.say_small(self.opt["patch"] * 4, self.log)
             self._sampler.say_short(clip, self.log, "\"frames\" or \"burn_in\" (the Train tab's Frames per clip or "
@@ -368,7 +370,7 @@ class VSRTask:
         scores: dict[str, list[float]] = {}
         device = next(self.model.parameters()).device  # the loop has moved the net (CUDA); clips are read on CPU
         for _, gt in self._val:
-            lr = D.downscale_x4(D.to_tensor(gt)[None])
+            lr = downscale_x4(D.to_tensor(gt)[None])
             inputs = {"val_psnr": lr}
             if self.degrade is not None:
                 clean = list(D.to_frames(lr[0]))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from vsr_app.distill.data import SEGMENT_FRAMES
+from vsr_app.distill.sources import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import LoopConfig, cap_warmup
 from vsr_app.distill.runs import PRUNED_NET
