@@ -91,7 +91,16 @@ MIX = {"compress_p": 0.7, "noise_p": 0.5}
 
 @pytest.mark.parametrize("distill,degrade,ema", [("none", None, 0.0), ("std", None, 0.0), ("space", MIX, 0.0),
                                                  ("none", None, 0.5)])
-def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill, degrade, ema):
+def test_resume_continues_exactly(frames_dir, tiny_teacher, tmp_path, distill, degrade, ema, monkeypatch):
+    # x264 in one process encodes a clip differently about once in 100-200 round trips, more often under load
+    # (docs/RESULTS.md, "The H.264 degradation is not always the same": cause not found), which failed this test in
+    # a CI run: a deterministic stand-in of the same shape here, so the draws of the mix and their resume are what is
+    # checked
+    from vsr_app.distill import degrade as degrade_mod
+
+    monkeypatch.setattr(degrade_mod, "h264_round_trip", lambda frames, crf: [
+        cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, 100 - crf])[1], cv2.IMREAD_COLOR)
+        for f in frames])
     extra = {"distill": distill, "teacher": tiny_teacher} if distill != "none" else {}
     extra["degrade"] = degrade
     quiet = lambda *_: None  # noqa: E731
