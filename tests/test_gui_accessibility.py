@@ -31,7 +31,7 @@ def test_every_field_a_keyboard_reaches_has_a_name_of_its_own(window, qtbot, sma
         unnamed = [f"{type(w).__name__} {w.objectName()}" for w in fields_of(tab) if not said(w)]
         assert unnamed == [], type(tab).__name__
     batch = window.batch
-    assert [said(w) for w in (batch.in_dir, batch.out_dir, batch.ext, batch.model, batch.crf)] == [
+    assert [said(w) for w in (batch.in_dir, batch.out_dir, batch.form.ext, batch.model, batch.form.crf)] == [
         "Input folder", "Output folder", "Extensions", "Model", "CRF (quality)"]
     dialog = window.export_dialog
     assert (said(dialog.output), said(dialog.crf), said(dialog.browse)) == ("Save as", "CRF", "Save as: Browse\u2026")

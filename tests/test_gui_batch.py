@@ -105,7 +105,7 @@ def test_the_listing_names_a_folder_it_cannot_read(window, qtbot, small_video, t
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     (in_dir / "usb-footage").symlink_to(tmp_path / "unplugged")
     panel = window.batch
-    panel.recursive.setChecked(True)
+    panel.form.recursive.setChecked(True)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     assert panel.status.text() == "1 video found. Left out, as it cannot be read: usb-footage."
 
@@ -139,12 +139,12 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "exists"
     assert panel.table.item(0, 3).text() == ("kept an existing file that is not a readable video; "
-                                             f"tick \"{panel.overwrite.text()}\" to replace it or choose another "
+                                             f"tick \"{panel.form.overwrite.text()}\" to replace it or choose another "
                                              "output folder")
     assert (out_dir / "clip0.mp4").read_text() == "my notes"
     assert panel.status.text().startswith("Done: 0 ok, 0 skipped, 0 failed, 1 existing file kept")
 
-    panel.overwrite.setChecked(True)
+    panel.form.overwrite.setChecked(True)
     asked = []  # a file this app did not make: replaced only once the user says so
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or QMessageBox.Yes)
     run_to_end(qtbot, panel)
@@ -160,11 +160,11 @@ def test_an_output_folder_inside_the_input_folder_is_not_listed_as_input(window,
     shutil.copy(small_video, in_dir / "zz" / "x.mp4")
     out_dir = in_dir / "enh"
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     # the second run finds the first run's outputs in the output folder; its bar says so, not a bare "100%" of
     # nothing; the third replaces them
     for expected, replace in (("ok", False), ("skipped", False), ("ok", True)):
-        panel.overwrite.setChecked(replace)
+        panel.form.overwrite.setChecked(replace)
         run_to_end(qtbot, panel)
         rows = {panel.table.item(r, 0).text(): panel.table.item(r, 1).text() for r in range(panel.table.rowCount())}
         assert rows == {"a.mp4": expected, "zz/x.mp4": expected}
@@ -205,7 +205,7 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
         panel.start()
     title, message = blocker.args
     assert message.startswith(f"no videos found in '{in_dir}'")
-    assert message.endswith(f"tick \"{panel.recursive.text()}\" to look in sub-folders)") and "--" not in message
+    assert message.endswith(f"tick \"{panel.form.recursive.text()}\" to look in sub-folders)") and "--" not in message
 
 
 def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot, small_video, tmp_path):
@@ -217,7 +217,7 @@ def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot,
     shutil.copy(small_video, in_dir / "Holiday 2023" / "Day 2" / name)
     window.resize(1024, 640)
     panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     needed = []
     wait_listed(qtbot, panel, panel.start)  # then the batch has started
     panel.job.progressed.connect(lambda _: needed.append((panel.status.text(), window.minimumSizeHint().width())))
@@ -256,12 +256,12 @@ def test_the_fields_of_a_row_stand_apart_and_still_fit(gui_env, qtbot, points, w
         win.show()
         panel = win.batch
         win.tabs.setCurrentWidget(panel)
-        qtbot.waitUntil(lambda: win.width() == width and panel.deinterlace.isVisible())
+        qtbot.waitUntil(lambda: win.width() == width and panel.form.deinterlace.isVisible())
         QApplication.processEvents()
         assert win.minimumSizeHint().width() <= width
-        boxes = panel.self_ensemble.geometry(), panel.deinterlace.geometry()
+        boxes = panel.form.self_ensemble.geometry(), panel.form.deinterlace.geometry()
         assert boxes[1].left() - boxes[0].right() > 8
-        for name, before, after in (("with", panel.task, panel.model), ("on", panel.model, panel.device)):
+        for name, before, after in (("with", panel.form.task, panel.model), ("on", panel.model, panel.form.device)):
             label = next(label for label in panel.findChildren(QLabel) if label.text() == name)
             assert label.geometry().left() - before.geometry().right() > 4, name
             assert after.geometry().left() - label.geometry().right() > 4, name
@@ -354,7 +354,7 @@ def test_a_long_path_in_a_sub_folder_leaves_the_status_and_reason_in_view(window
     shutil.copy(small_video, folder / name)
     window.resize(1024, 640)
     panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     table = panel.table
     assert table.rowCount() == 1 and table.item(0, 0).toolTip().endswith(name)
     qtbot.waitUntil(lambda: table.horizontalHeader().length() <= table.viewport().width(), timeout=5_000)
@@ -365,18 +365,18 @@ def test_self_ensemble_is_an_upscaling_option_the_batch_records_in_its_outputs(w
 
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    panel.self_ensemble.setChecked(True)
-    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
-    assert not panel.self_ensemble.isEnabled()  # frame interpolation has no such option
-    panel.task.setCurrentIndex(panel.task.findData("upscale"))
+    panel.form.self_ensemble.setChecked(True)
+    panel.form.task.setCurrentIndex(panel.form.task.findData("interpolate"))
+    assert not panel.form.self_ensemble.isEnabled()  # frame interpolation has no such option
+    panel.form.task.setCurrentIndex(panel.form.task.findData("upscale"))
     panel.model.setCurrentIndex(panel.model.findData("bicubic"))
-    assert panel.self_ensemble.isEnabled()
+    assert panel.form.self_ensemble.isEnabled()
     with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
         panel.start()
-        assert not panel.self_ensemble.isEnabled()  # not while it runs (nor while the folder is listed first)
+        assert not panel.form.self_ensemble.isEnabled()  # not while it runs (nor while the folder is listed first)
     assert [panel.table.item(0, 1).text()] == ["ok"]
     assert read_made_by(out_dir / "clip0.mp4")["models"] == ["bicubic+self-ensemble"]
-    assert panel.settings.value("batch/self_ensemble") in (True, "true")
+    assert panel.form.settings.value("batch/self_ensemble") in (True, "true")
 
 
 def test_deinterlacing_can_be_turned_off_for_a_batch(window, qtbot, tmp_path):
@@ -384,18 +384,18 @@ def test_deinterlacing_can_be_turned_off_for_a_batch(window, qtbot, tmp_path):
     in_dir.mkdir()
     make_video(in_dir / "25i.mkv", images=woven_fields(6), fps=25, interlaced=True)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    assert panel.deinterlace.isChecked()
-    panel.deinterlace.setChecked(False)
+    assert panel.form.deinterlace.isChecked()
+    panel.form.deinterlace.setChecked(False)
     with qtbot.waitSignal(panel.batchFinished, timeout=120_000):
         panel.start()
-        assert not panel.deinterlace.isEnabled()
+        assert not panel.form.deinterlace.isEnabled()
     [done] = json.loads((out_dir / "vsr-app-report.json").read_text())["files"]
     assert done["status"] == "ok" and "6 frames flagged interlaced were not deinterlaced (--deinterlace off)" in \
         done["notes"]
     # the row says it as the tab let it be done
     assert '6 frames flagged interlaced were not deinterlaced ("Deinterlace interlaced frames" unticked)' in \
         panel.table.item(0, 3).text() and "--" not in panel.table.item(0, 3).text()
-    assert panel.settings.value("batch/deinterlace") in (False, "false")
+    assert panel.form.settings.value("batch/deinterlace") in (False, "false")
 
 
 def test_each_finished_file_finds_its_row_without_a_search_of_the_table(window, qtbot, tmp_path, monkeypatch):
@@ -432,21 +432,21 @@ def test_each_codec_has_its_own_crf_as_on_the_command_line(window, qtbot, small_
 
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    assert panel.crf.value() == 18
-    panel.codec.setCurrentIndex(panel.codec.findData("libx265"))
-    assert panel.crf.value() == 20
+    assert panel.form.crf.value() == 18
+    panel.form.codec.setCurrentIndex(panel.form.codec.findData("libx265"))
+    assert panel.form.crf.value() == 20
     run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "ok"
     (resumed,) = run_batch(in_dir, out_dir, model="bicubic", codec="libx265").files
     assert (resumed.status, resumed.reason) == ("skipped", "a complete output already exists")
 
-    panel.crf.setValue(24)  # kept for H.265 only, once a batch has run with it
+    panel.form.crf.setValue(24)  # kept for H.265 only, once a batch has run with it
     run_to_end(qtbot, panel)
-    again = BatchPanel(panel.settings)
+    again = BatchPanel(panel.form.settings)
     qtbot.addWidget(again)
-    assert (again.codec.currentData(), again.crf.value()) == ("libx265", 24)
-    again.codec.setCurrentIndex(again.codec.findData("libx264"))
-    assert again.crf.value() == 18
+    assert (again.form.codec.currentData(), again.form.crf.value()) == ("libx265", 24)
+    again.form.codec.setCurrentIndex(again.form.codec.findData("libx264"))
+    assert again.form.crf.value() == 18
 
 
 def test_the_one_crf_saved_before_each_codec_had_its_own_stays_with_its_codec(gui_env, qtbot):
@@ -460,9 +460,9 @@ def test_the_one_crf_saved_before_each_codec_had_its_own_stays_with_its_codec(gu
     settings.setValue("batch/crf", 23)
     panel = BatchPanel(settings)
     qtbot.addWidget(panel)
-    assert (panel.codec.currentData(), panel.crf.value()) == ("libx265", 23)
-    panel.codec.setCurrentIndex(panel.codec.findData("libx264"))
-    assert panel.crf.value() == 18
+    assert (panel.form.codec.currentData(), panel.form.crf.value()) == ("libx265", 23)
+    panel.form.codec.setCurrentIndex(panel.form.codec.findData("libx264"))
+    assert panel.form.crf.value() == 18
 
 
 def test_replace_asks_before_replacing_files_this_app_did_not_make(window, qtbot, small_video, tmp_path, monkeypatch):
@@ -472,7 +472,7 @@ def test_replace_asks_before_replacing_files_this_app_did_not_make(window, qtbot
     shutil.copy(small_video, out_dir / "clip0.mp4")  # a video of the user's, no record of this app
     (out_dir / "clip1.mp4").write_text("notes")  # not even a video
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    panel.overwrite.setChecked(True)
+    panel.form.overwrite.setChecked(True)
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
     wait_listed(qtbot, panel, panel.start)
@@ -514,14 +514,14 @@ def test_a_slow_folder_is_listed_off_the_gui_thread_and_its_start_can_be_cancell
     panel.start()  # returns at once, while the folder is still being listed
     assert panel.status.text() == "Listing the input folder\u2026"
     assert panel.cancel_button.isVisible() and not panel.in_dir.isEnabled()
-    assert not any(button.isEnabled() for button in panel.browse_buttons)  # Browse ran the batch on another folder
+    assert not any(button.isEnabled() for button in panel.form.browse_buttons)  # Browse ran the batch on another folder
     qtbot.waitUntil(lambda: bool(threads), timeout=10_000)
     assert threads[-1] is not threading.main_thread()
     with qtbot.waitSignal(panel.listed, timeout=30_000):
         panel.cancel()  # the listing goes on, without a start after it, and without a second walk
         assert panel.start_button.isVisible() and panel.in_dir.isEnabled()
         gate.set()
-    assert len(threads) == 1 and panel.job is None and all(button.isEnabled() for button in panel.browse_buttons)
+    assert len(threads) == 1 and panel.job is None and all(button.isEnabled() for button in panel.form.browse_buttons)
     assert panel.table.rowCount() == 2 and not out_dir.exists()
 
 
@@ -652,14 +652,14 @@ def test_the_batch_form_is_remembered_on_quit(window, qtbot, small_video, tmp_pa
 
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("interpolate"))
     panel.model.setCurrentIndex(panel.model.findData("blend"))
-    panel.recursive.setChecked(True)
+    panel.form.recursive.setChecked(True)
     window.close()
-    again = BatchPanel(panel.settings)
+    again = BatchPanel(panel.form.settings)
     qtbot.addWidget(again)
     assert (again.in_dir.text(), again.out_dir.text()) == (str(in_dir), str(out_dir))
-    assert (again.task.currentData(), again.model.currentData(), again.recursive.isChecked()) == (
+    assert (again.form.task.currentData(), again.model.currentData(), again.form.recursive.isChecked()) == (
         "interpolate", "blend", True)
 
 
@@ -673,7 +673,7 @@ def test_long_names_stay_on_one_line_cut_in_the_middle(window, qtbot, small_vide
         shutil.copy(small_video, in_dir / "a" / f"{'x' * 70}_{i}.mp4")
     window.resize(1024, 640)
     panel = setup_panel(qtbot, window, in_dir, tmp_path / "out", "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     table = panel.table
     assert not table.wordWrap() and table.textElideMode() == Qt.ElideMiddle
     assert table.item(1, 0).toolTip() == f"a/{'x' * 70}_1.mp4"
@@ -700,8 +700,8 @@ def test_the_replace_question_names_paths_in_the_output_folder(window, qtbot, sm
         (out_dir / sub).mkdir(parents=True)
         (out_dir / sub / "clip.mp4").write_text("notes")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
-    panel.overwrite.setChecked(True)
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
+    panel.form.overwrite.setChecked(True)
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
     wait_listed(qtbot, panel, panel.start)
@@ -727,10 +727,10 @@ def test_each_task_keeps_its_model_through_a_look_at_the_other(window, slow_mode
     panel = window.batch
     panel.refresh_models()  # (test-slow registered after the window was made)
     panel.model.setCurrentIndex(panel.model.findData(slow_model))
-    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("interpolate"))
     interpolator = panel.model.currentData()
     assert interpolator and interpolator != slow_model
-    panel.task.setCurrentIndex(panel.task.findData("upscale"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("upscale"))
     assert panel.model.currentData() == slow_model
     panel.refresh_models()  # Reload models keeps it too
     assert panel.model.currentData() == slow_model
@@ -751,21 +751,21 @@ def test_the_extensions_an_earlier_version_saved_as_its_default_give_way_to_toda
     settings.setValue("batch/ext", "mp4,mkv,mov,avi,webm,m4v")
     panel = BatchPanel(settings)
     qtbot.addWidget(panel)
-    assert panel.ext.text() == ",".join(BATCH_EXTENSIONS)
-    assert panel.ext.cursorPosition() == 0  # the list shown from its start: at 18 pt it showed "...bm,m4v,mts..."
+    assert panel.form.ext.text() == ",".join(BATCH_EXTENSIONS)
+    assert panel.form.ext.cursorPosition() == 0  # the list shown from its start: at 18 pt it showed "...bm,m4v,mts..."
     panel.remember_form()
     assert settings.value("batch/extensions") is None  # the default is not kept: a later, longer one reaches the form
     for typed in ("mp4, MOV", "mp4,mkv,mov,avi,webm,m4v"):  # the earlier default, typed now: meant
-        panel.ext.setText(typed)
+        panel.form.ext.setText(typed)
         panel.remember_form()
         again = BatchPanel(settings)
         qtbot.addWidget(again)
-        assert again.ext.text() == typed
+        assert again.form.ext.text() == typed
     settings.clear()
     settings.setValue("batch/ext", "mp4,avi")  # an earlier version's own choice is kept
     chosen = BatchPanel(settings)
     qtbot.addWidget(chosen)
-    assert chosen.ext.text() == "mp4,avi"
+    assert chosen.form.ext.text() == "mp4,avi"
 
 
 def test_a_crf_typed_for_one_codec_survives_a_look_at_another(gui_env, qtbot):
@@ -777,11 +777,11 @@ def test_a_crf_typed_for_one_codec_survives_a_look_at_another(gui_env, qtbot):
 
     panel = BatchPanel(QSettings())
     qtbot.addWidget(panel)
-    panel.codec.setCurrentIndex(panel.codec.findData("libx264"))
-    panel.crf.setValue(28)
+    panel.form.codec.setCurrentIndex(panel.form.codec.findData("libx264"))
+    panel.form.crf.setValue(28)
     for key, shown in (("libx265", "CRF 20"), ("ffv1", "CRF \u2014"), ("libx264", "CRF 28"), ("libx265", "CRF 20")):
-        panel.codec.setCurrentIndex(panel.codec.findData(key))
-        assert panel.crf.text() == shown, key  # FFV1 has no CRF: a dash, not H.265's greyed 20
+        panel.form.codec.setCurrentIndex(panel.form.codec.findData(key))
+        assert panel.form.crf.text() == shown, key  # FFV1 has no CRF: a dash, not H.265's greyed 20
 
 
 def test_the_batch_tab_warns_when_the_outputs_to_come_will_not_fit(window, qtbot, small_video, tmp_path, announced,
@@ -826,7 +826,7 @@ def test_a_row_says_where_interpolation_found_scene_cuts_as_the_command_line_doe
     make_video(in_dir / "cut.mp4", images=[np.roll(shots[i // 6], i % 6, axis=1) for i in range(12)])
     panel = window.batch
     window.tabs.setCurrentWidget(panel)
-    panel.task.setCurrentIndex(panel.task.findData("interpolate"))
+    panel.form.task.setCurrentIndex(panel.form.task.findData("interpolate"))
     panel = setup_panel(qtbot, window, in_dir, out_dir, "blend")
     run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "ok"

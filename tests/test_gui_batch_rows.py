@@ -45,13 +45,13 @@ def row_menu(panel, name: str, keyboard: bool = False) -> dict:
     else:
         event = QContextMenuEvent(QContextMenuEvent.Mouse, rect.center(), table.viewport().mapToGlobal(rect.center()))
         QApplication.sendEvent(table.viewport(), event)
-    assert panel.row_menu.isVisible()
-    return {action.text(): action for action in panel.row_menu.actions()}
+    assert panel.table.row_menu.isVisible()
+    return {action.text(): action for action in panel.table.row_menu.actions()}
 
 
 def pick(panel, actions: dict, text: str) -> None:
     actions[text].trigger()
-    panel.row_menu.hide()
+    panel.table.row_menu.hide()
 
 
 def enabled(actions: dict) -> dict[str, bool]:
@@ -88,7 +88,7 @@ def test_each_action_acts_on_the_row_s_own_file_once_sorted(window, qtbot, small
     panel.model.setCurrentIndex(panel.model.findData("bicubic"))  # the rows are still the batch's, made with its model
     actions = row_menu(panel, "clip1.mp4", keyboard=True)
     assert enabled(actions) == {"Compare in viewer": True, "Play output": True, "Show in folder": True}
-    assert panel.row_menu.defaultAction() is actions["Compare in viewer"]
+    assert panel.table.row_menu.defaultAction() is actions["Compare in viewer"]
     with qtbot.waitSignal(window.viewer.videoOpened, timeout=30_000):
         pick(panel, actions, "Compare in viewer")
     viewer = window.viewer
@@ -114,18 +114,18 @@ def test_actions_that_do_not_apply_to_a_row_are_disabled(window, qtbot, small_vi
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     queued = {"Compare in viewer": True, "Play output": False, "Show in folder": False}
     assert enabled(row_menu(panel, "clip0.mp4")) == queued
-    panel.row_menu.hide()
+    panel.table.row_menu.hide()
 
     run_to_end(qtbot, panel)
     run_to_end(qtbot, panel)  # again: the outputs made are found complete, and skipped
     click_header(panel, 1)  # by status: failed first
     assert panel.table.item(row_of(panel, "clip0.mp4"), 1).text() == "skipped"
     assert enabled(row_menu(panel, "broken.mp4")) == queued  # its input is there to look at
-    panel.row_menu.hide()
+    panel.table.row_menu.hide()
     (out_dir / "clip0.mp4").unlink()
     (in_dir / "clip1.mp4").unlink()
     assert enabled(row_menu(panel, "clip0.mp4")) == queued  # its output is gone
-    panel.row_menu.hide()
+    panel.table.row_menu.hide()
     actions = row_menu(panel, "clip1.mp4", keyboard=True)
     assert enabled(actions) == {"Compare in viewer": False, "Play output": True, "Show in folder": True}
     pick(panel, actions, "Compare in viewer")  # a disabled action does nothing, as does a double-click
@@ -195,7 +195,7 @@ def test_a_new_listing_closes_the_menu_of_a_row_it_removed(window, qtbot, small_
     (other / "clip0.mp4").write_bytes(small_video.read_bytes())
     panel.in_dir.setText(str(other))
     wait_listed(qtbot, panel, panel.scan)
-    assert not panel.row_menu.isVisible()
+    assert not panel.table.row_menu.isVisible()
     actions["Compare in viewer"].trigger()
     QApplication.processEvents()
     assert window.viewer.info is None and window.tabs.currentWidget() is panel
@@ -207,8 +207,8 @@ def test_shift_f10_opens_the_current_row_s_menu(window, qtbot, small_video, tmp_
     panel.table.setFocus()
     panel.table.setCurrentCell(row_of(panel, "clip1.mp4"), 0)
     QTest.keyClick(panel.table, Qt.Key_F10, Qt.ShiftModifier)
-    assert panel.row_menu.isVisible() and panel.menu_input == "clip1.mp4"
-    panel.row_menu.hide()
+    assert panel.table.row_menu.isVisible() and panel.table.menu_input == "clip1.mp4"
+    panel.table.row_menu.hide()
 
 
 def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own(window, qtbot, small_video, tmp_path,
@@ -221,7 +221,7 @@ def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     run_batch(in_dir, in_dir / "enhanced", model="bicubic")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     run_to_end(qtbot, panel)
     run_to_end(qtbot, panel)  # again: clip0.mp4's output is there
     assert panel.progress.format() == "Nothing to do: 1 output already exists, 1 earlier output left as it is"
@@ -233,7 +233,7 @@ def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own
         "Compare tab): this app's upscaled output of clip0.mp4, which this batch upscales too")  # no `vsr-app upscale`
     assert enabled(row_menu(panel, "enhanced/clip0.mp4")) == {"Compare in viewer": True, "Play output": False,
                                                                "Show in folder": False}
-    panel.row_menu.hide()
+    panel.table.row_menu.hide()
     assert not (out_dir / "enhanced").exists()
 
 
@@ -248,7 +248,7 @@ def test_the_queue_lists_earlier_outputs_as_the_batch_will_leave_them_for_the_ta
     in_dir, out_dir = folders(tmp_path, small_video, 2)
     run_batch(in_dir, in_dir / "enhanced", model="bicubic")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    wait_listed(qtbot, panel, lambda: panel.recursive.setChecked(True))
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     assert panel.status.text() == "2 videos found, 2 earlier outputs left as they are."
     row = row_of(panel, "enhanced/clip1.mp4")
     status, output = panel.table.item(row, 1), panel.table.item(row, 3)
@@ -256,10 +256,10 @@ def test_the_queue_lists_earlier_outputs_as_the_batch_will_leave_them_for_the_ta
     assert output.text().startswith("not upscaled a second time (move it out of the input folder")
     assert output.text().endswith("this app's upscaled output of clip1.mp4, which this batch upscales too")
     assert panel.table.item(row_of(panel, "clip1.mp4"), 1).text() == "queued"
-    wait_listed(qtbot, panel, lambda: panel.task.setCurrentIndex(panel.task.findData("interpolate")))
+    wait_listed(qtbot, panel, lambda: panel.form.task.setCurrentIndex(panel.form.task.findData("interpolate")))
     assert panel.status.text() == "4 videos found."
     assert panel.table.item(row_of(panel, "enhanced/clip1.mp4"), 3).text() == str(out_dir / "enhanced" / "clip1.mp4")
-    wait_listed(qtbot, panel, lambda: panel.task.setCurrentIndex(panel.task.findData("upscale")))
+    wait_listed(qtbot, panel, lambda: panel.form.task.setCurrentIndex(panel.form.task.findData("upscale")))
     assert panel.status.text() == "2 videos found, 2 earlier outputs left as they are."
     run_to_end(qtbot, panel)
     assert [panel.table.item(row_of(panel, f"enhanced/clip{i}.mp4"), 1).text() for i in range(2)] == ["ignored"] * 2

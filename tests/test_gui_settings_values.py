@@ -40,7 +40,7 @@ try:
     window = MainWindow(QSettings())
     window.show()
     qt.processEvents()
-    for combo in (window.train.form.task, window.batch.task):
+    for combo in (window.train.form.task, window.batch.form.task):
         for index in range(combo.count()):
             combo.setCurrentIndex(index)
             qt.processEvents()
@@ -59,7 +59,7 @@ BAD_VALUES = ["abc", ["a", "b"], "", "-1", "99999999999", "1e999"]
 def test_the_window_builds_whatever_kind_of_value_each_setting_holds(window, qtbot, gui_env):
     """Every setting the window saves, and every one read by name, set to text where a number is kept, to a list
     (INI reads "a, b" as one), to nothing, to a number out of range: the window still builds, with no traceback."""
-    for combo in (window.train.form.task, window.batch.task):  # each task's own settings are saved too
+    for combo in (window.train.form.task, window.batch.form.task):  # each task's own settings are saved too
         for index in range(combo.count()):
             combo.setCurrentIndex(index)
     stop_work(window)
