@@ -38,12 +38,14 @@ import logging
 import os
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 from vsr_app.batch_plan import Queue, check_apart, parse_extensions, plan_batch, plan_outputs
-from vsr_app.batch_progress import OverallProgress, estimate_all
+from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDING, SKIPPED, BatchReport, FileResult,
                                   check_report_path, earlier_notes, report_output_dir)
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
@@ -127,6 +129,203 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+def _check_request(in_dir: Path, task: str, self_ensemble: bool, codec: str, crf: int | None,
+                   preset: str | None) -> None:
+    """Refuse a batch whose task, settings or input folder cannot work, before any file is looked at."""
+    from vsr_app.video.encoding import check_encoder_settings
+
+    if task not in PREFERRED:
+        raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
+    if self_ensemble and task != "upscale":
+        raise VsrAppError("self-ensemble is for upscaling, not frame interpolation")
+    check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
+    if not in_dir.is_dir():
+        raise VsrAppError(f"'{in_dir}' is not a folder: batch takes a folder of videos (one video: {task} IN -o OUT)"
+                          if in_dir.exists() else f"'{in_dir}' does not exist")
+
+
+def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: str | Sequence[str], recursive: bool,
+                codec: str) -> tuple[list[Path], list[Path], list[OSError]]:
+    """The inputs, their outputs and the sub-folders that could not be read, as `listed` has them or listed now;
+    no video at all fails the batch."""
+    if listed is None:
+        unreadable: list[OSError] = []
+        inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
+    else:
+        check_apart(in_dir, out_dir)
+        inputs, unreadable = list(listed.inputs), list(listed.unreadable)
+        outputs = plan_outputs(inputs, in_dir, out_dir, codec)
+    for exc in unreadable:
+        log.warning("cannot read '%s' (%s): any videos in it are left out", exc.filename, exc.strerror or exc)
+    if not inputs:
+        hint = "" if recursive else f"; {RECURSIVE_HINT}"
+        looked_for = ", ".join("." + e for e in parse_extensions(extensions))
+        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{hint})")
+    return inputs, outputs, unreadable
+
+
+def _check_destinations(out_dir: Path, report_path: str | os.PathLike | None, inputs: list[Path],
+                        outputs: list[Path], overwrite: bool) -> None:
+    """Refuse an output folder or a report path the batch cannot write."""
+    from vsr_app.video.output_paths import check_writable
+
+    # an output folder no file can be made in (a file in its place included) fails the batch at once, before the
+    # model loads and before anything is made, instead of failing every file; checked before the report, which is
+    # often inside it: "the report's folder" named a folder the user chose as the output folder
+    check_writable(out_dir, "the output folder")
+    if report_path is not None:
+        check_report_path(Path(report_path), inputs, outputs, overwrite)
+
+
+def _load_for(task: str, model: Any, device: str):
+    """The batch's model (the task's preferred student by default), refused when it is for another task."""
+    from vsr_app.models import load_model
+
+    loaded = load_model(str(model or PREFERRED[task].student), device)
+    if loaded.task != task:
+        raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}; add --task {loaded.task}")
+    return loaded
+
+
+def _new_report(in_dir: Path, out_dir: Path, task: str, model: str, settings: dict, unreadable: list[OSError],
+                inputs: list[Path], outputs: list[Path], notes_before: dict[str, list[str]]) -> BatchReport:
+    """The report as the batch starts: every file pending."""
+    report = BatchReport(str(in_dir), str(out_dir), task, model,
+                         datetime.now(timezone.utc).isoformat(timespec="seconds"), settings=settings)
+    report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
+    # each with its output's earlier notes until this run decides about it: a rerun stopped before an output it would
+    # skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
+    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), notes=list(notes_before.get(str(d), [])),
+                               input_bytes=file_size(s)) for s, d in zip(inputs, outputs)]
+    return report
+
+
+class _ReportSaver:
+    """Writes the report as the batch goes; unless it `must` be written (the first and last time), a failure is
+    said once and the batch goes on: the next save tries again."""
+
+    def __init__(self, report: BatchReport, path: str | os.PathLike | None, out_dir: Path,
+                 home: tuple[int, int] | None, started: float):
+        self.report, self.path, self.out_dir, self.home, self.started = report, path, out_dir, home, started
+        self.last_save = 0.0
+        self.warned = False
+
+    def save(self, must: bool = True) -> None:
+        self.report.seconds = time.monotonic() - self.started
+        self.last_save = time.monotonic()
+        if self.path is None:
+            return
+        try:
+            if Path(os.path.abspath(self.path)).is_relative_to(self.out_dir) and _identity(self.out_dir) != self.home:
+                # its folder would be made again: under an unplugged drive's mount point, or beside a moved folder
+                raise VsrAppError(f"the report '{self.path}' was not written: the output folder is gone")
+            self.report.write(self.path)
+        except VsrAppError as exc:
+            if must:
+                raise
+            if not self.warned:
+                log.warning("%s; the batch goes on and tries again later", exc)
+            self.warned = True
+
+    def due(self) -> bool:
+        """Whether REPORT_INTERVAL has passed since the last save."""
+        return time.monotonic() - self.last_save >= REPORT_INTERVAL
+
+
+@dataclass
+class _Job:
+    """What deciding about one file's output, and making it, needs to know of the whole batch."""
+
+    task: str
+    out_dir: Path
+    home: tuple[int, int] | None  # the output folder's `_identity` as the batch claimed it
+    made: list[Path]  # the folders the batch made (`make_folder`)
+    input_set: set[str]  # the inputs' real paths
+    planned: set[str]  # the outputs' real paths
+    settings: dict  # what the outputs record (`report.settings`)
+    scale: int
+    factor: int
+    codec: str
+    overwrite: bool
+    notes_before: dict[str, list[str]]  # the replaced report's notes, by output path (`earlier_notes`)
+    make: Callable[..., Any]  # process_video with the batch's model and settings: (src, dst, progress=...)
+
+
+def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None,
+             progress: ProgressCallback) -> None:
+    """Leave an earlier output as it is (`left_because` says why), skip or keep what is at `dst`, else make it;
+    fills `result`, raises when the file fails."""
+    from vsr_app.video.output_paths import check_output_path, remove_stale_partials
+
+    if _identity(job.out_dir) != job.home:
+        # the writer makes a missing folder: the rest went to the system disk under an unplugged drive's mount
+        # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
+        job.made.clear()  # the folders this batch made are gone with it; one at their place now is not its own
+        raise VsrAppError(f"the output folder '{job.out_dir}' is gone or was replaced while the batch ran (a drive "
+                          "unplugged, the folder moved or deleted); nothing more is written")
+    remove_stale_partials(dst)
+    if os.path.realpath(dst) in job.input_set:
+        raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
+    if left_because is not None:  # its planned output is never made: the report names none
+        result.status, result.output, result.reason = IGNORED, None, left_because.reason()
+        return
+    earlier = (None if dst.exists()
+               else earlier_output(src, dst, job.settings, job.scale, job.factor, job.planned, job.codec))
+    if earlier is not None and not job.overwrite:  # made before an update changed its container: not made again
+        result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
+        result.notes = job.notes_before.get(str(earlier), [])
+        result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
+                         f"it ({dst.name} now)")
+        return
+    if dst.is_file():  # a folder in the way fails in check_output_path
+        existing = existing_output(src, dst, job.settings, job.scale, job.factor)
+        if not job.overwrite:
+            if existing is None:
+                result.status, result.reason = SKIPPED, "a complete output already exists"
+                result.notes = _still_true(job.notes_before.get(str(dst), []), dst.parent)
+            else:
+                result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
+            result.output_bytes = file_size(dst)
+            return
+        result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
+    if dst.is_dir():  # check_output_path's advice ("give a file name") is for one output named by the user
+        raise VsrAppError(f"a folder is in the way at its output's name '{dst}'; move or rename it, or choose "
+                          f"another output folder")
+    check_output_path(dst, src, overwrite=job.overwrite)
+    _fill(result, job.make(src, dst, progress=progress), job.task)
+    if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
+        result.notes.append(earlier.name + EARLIER_KEPT)
+
+
+def _estimate_work(inputs: list[Path], outputs: list[Path], left: dict[Path, EarlierOutput], factor: int,
+                   overwrite: bool, cancel) -> list[Estimate]:
+    """Each file's work for the overall progress; none is counted for an input `left` as it is, nor for one whose
+    output's name holds a file: without `overwrite` it is skipped or kept (`_process`)."""
+    already_there = set() if overwrite else {src for src, dst in zip(inputs, outputs) if os.path.isfile(dst)}
+    return estimate_all(inputs, factor, cancel, left.keys() | already_there)
+
+
+def _process_one(job: _Job, src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None,
+                 overall: OverallProgress, estimate: Estimate) -> None:
+    """`_process` one file, its failure or cancel recorded in `result` instead of raised, and count it in the
+    overall progress."""
+    t0 = time.monotonic()
+    try:
+        _process(job, src, dst, result, left_because, overall.on_progress)
+    except Cancelled:
+        result.status, result.reason = CANCELLED, STOPPED_REASON
+    except Exception as exc:  # one bad file must never stop the batch
+        log.debug("batch: %s failed", src, exc_info=True)
+        result.status, result.reason = FAILED, _one_line(exc)
+    if result.status in (FAILED, EXISTS, IGNORED):  # no output of this run's: the notes carried in are not
+        result.notes = []  # about anything it made or skipped as made
+    if result.status == OK:
+        overall.end_file(estimate, result.output_bytes)
+    else:
+        overall.drop(estimate)
+    result.seconds = round(time.monotonic() - t0, 3)
+
+
 def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
               device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = BATCH_EXTENSIONS,
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
@@ -153,125 +352,25 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     fails, one come since waits for the next batch. None: `in_dir` is listed now.
     """
     from vsr_app.inference import upscaler_label
-    from vsr_app.models import load_model
     from vsr_app.video.pipeline import process_video
-    from vsr_app.video.encoding import check_encoder_settings, made_by
-    from vsr_app.video.output_paths import (check_output_path, check_writable, make_folder, remove_stale_partials,
-                                            removed_if_left_empty)
+    from vsr_app.video.encoding import made_by
+    from vsr_app.video.output_paths import make_folder, removed_if_left_empty
 
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
-    if task not in PREFERRED:
-        raise VsrAppError(f"unknown task '{task}' (use upscale or interpolate)")
-    if self_ensemble and task != "upscale":
-        raise VsrAppError("self-ensemble is for upscaling, not frame interpolation")
-    check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
-    if not in_dir.is_dir():
-        raise VsrAppError(f"'{in_dir}' is not a folder: batch takes a folder of videos (one video: {task} IN -o OUT)"
-                          if in_dir.exists() else f"'{in_dir}' does not exist")
-    if listed is None:
-        unreadable: list[OSError] = []
-        inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
-    else:
-        check_apart(in_dir, out_dir)
-        inputs, unreadable = list(listed.inputs), list(listed.unreadable)
-        outputs = plan_outputs(inputs, in_dir, out_dir, codec)
-    for exc in unreadable:
-        log.warning("cannot read '%s' (%s): any videos in it are left out", exc.filename, exc.strerror or exc)
-    if not inputs:
-        hint = "" if recursive else f"; {RECURSIVE_HINT}"
-        looked_for = ", ".join("." + e for e in parse_extensions(extensions))
-        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{hint})")
-    # an output folder no file can be made in (a file in its place included) fails the batch at once, before the
-    # model loads and before anything is made, instead of failing every file; checked before the report, which is
-    # often inside it: "the report's folder" named a folder the user chose as the output folder
-    check_writable(out_dir, "the output folder")
-    if report_path is not None:
-        check_report_path(Path(report_path), inputs, outputs, overwrite)
-    loaded = load_model(str(model or PREFERRED[task].student), device)
-    if loaded.task != task:
-        raise VsrAppError(f"model '{loaded.name}' is for {loaded.task}, not {task}; add --task {loaded.task}")
+    _check_request(in_dir, task, self_ensemble, codec, crf, preset)
+    inputs, outputs, unreadable = _list_batch(in_dir, out_dir, listed, extensions, recursive, codec)
+    _check_destinations(out_dir, report_path, inputs, outputs, overwrite)
+    loaded = _load_for(task, model, device)
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
-    input_set = {os.path.realpath(p) for p in inputs}
-    planned = {os.path.realpath(p) for p in outputs}
-
-    report = BatchReport(str(in_dir), str(out_dir), task, loaded.name,
-                         datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         settings=made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset,
-                                          [loaded.weights_digest], deinterlace))
-    report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
+    settings = made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
+                       deinterlace)
     notes_before = earlier_notes(report_path)
-    # each with its output's earlier notes until this run decides about it: a rerun stopped before an output it would
-    # skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
-    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), notes=list(notes_before.get(str(d), [])),
-                               input_bytes=file_size(s)) for s, d in zip(inputs, outputs)]
-
-    last_save, warned = 0.0, False
-
-    def save(must: bool = True) -> None:
-        """Write the report; unless it `must` be written (the first and last time), a failure is said once and the
-        batch goes on: the next save tries again."""
-        nonlocal last_save, warned
-        report.seconds = time.monotonic() - started
-        last_save = time.monotonic()
-        if report_path is None:
-            return
-        try:
-            if Path(os.path.abspath(report_path)).is_relative_to(out_dir) and _identity(out_dir) != home:
-                # its folder would be made again: under an unplugged drive's mount point, or beside a moved folder
-                raise VsrAppError(f"the report '{report_path}' was not written: the output folder is gone")
-            report.write(report_path)
-        except VsrAppError as exc:
-            if must:
-                raise
-            if not warned:
-                log.warning("%s; the batch goes on and tries again later", exc)
-            warned = True
-
-    def process(src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None) -> None:
-        """Leave an earlier output as it is (`left_because` says why), skip or keep what is at `dst`, else make it;
-        fills `result`, raises when the file fails."""
-        if _identity(out_dir) != home:
-            # the writer makes a missing folder: the rest went to the system disk under an unplugged drive's mount
-            # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
-            made.clear()  # the folders this batch made are gone with it; one at their place now is not its own
-            raise VsrAppError(f"the output folder '{out_dir}' is gone or was replaced while the batch ran (a drive "
-                              "unplugged, the folder moved or deleted); nothing more is written")
-        remove_stale_partials(dst)
-        if os.path.realpath(dst) in input_set:
-            raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
-        if left_because is not None:  # its planned output is never made: the report names none
-            result.status, result.output, result.reason = IGNORED, None, left_because.reason()
-            return
-        earlier = None if dst.exists() else earlier_output(src, dst, report.settings, scale, factor, planned, codec)
-        if earlier is not None and not overwrite:  # made before an update changed its container: not made again
-            result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
-            result.notes = notes_before.get(str(earlier), [])
-            result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
-                             f"it ({dst.name} now)")
-            return
-        if dst.is_file():  # a folder in the way fails in check_output_path
-            existing = existing_output(src, dst, report.settings, scale, factor)
-            if not overwrite:
-                if existing is None:
-                    result.status, result.reason = SKIPPED, "a complete output already exists"
-                    result.notes = _still_true(notes_before.get(str(dst), []), dst.parent)
-                else:
-                    result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
-                result.output_bytes = file_size(dst)
-                return
-            result.reason = f"replaced {existing or 'a complete output made with the same settings'}"
-        if dst.is_dir():  # check_output_path's advice ("give a file name") is for one output named by the user
-            raise VsrAppError(f"a folder is in the way at its output's name '{dst}'; move or rename it, or choose "
-                              f"another output folder")
-        check_output_path(dst, src, overwrite=overwrite)
-        models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
-        _fill(result, process_video(src, dst, device=device, codec=codec, crf=crf, preset=preset,
-                                    overwrite=overwrite, deinterlace=deinterlace, progress=overall.on_progress,
-                                    cancel=cancel, **models), task)
-        if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
-            result.notes.append(earlier.name + EARLIER_KEPT)
+    report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, notes_before)
+    models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
+    make = partial(process_video, device=device, codec=codec, crf=crf, preset=preset, overwrite=overwrite,
+                   deinterlace=deinterlace, cancel=cancel, **models)
 
     # the lock before the report is first written (it may be the other batch's too); a batch that made nothing
     # (stopped before its first output, every file failed) leaves no empty folder it made
@@ -279,15 +378,17 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         home = _identity(out_dir)
         if report_path is not None:
             check_report_not_shared(Path(report_path), out_dir)
-        save()
+        saver = _ReportSaver(report, report_path, out_dir, home, started)
+        saver.save()
+        job = _Job(task=task, out_dir=out_dir, home=home, made=made, input_set={os.path.realpath(p) for p in inputs},
+                   planned={os.path.realpath(p) for p in outputs}, settings=settings, scale=scale, factor=factor,
+                   codec=codec, overwrite=overwrite, notes_before=notes_before, make=make)
         count = len(inputs)
         in_flight = None
         try:
             # decided before the estimates: an earlier output is left as it is, so no work is counted for it
             left = listed.earlier if listed is not None else earlier_outputs(inputs, in_dir, task, cancel)
-            # nor for an input whose output's name holds a file: without `overwrite` it is skipped or kept (`process`)
-            already_there = set() if overwrite else {src for src, dst in zip(inputs, outputs) if os.path.isfile(dst)}
-            estimates = estimate_all(inputs, factor, cancel, left.keys() | already_there)
+            estimates = _estimate_work(inputs, outputs, left, factor, overwrite, cancel)
             overall = OverallProgress(estimates, progress, out_dir)
             for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
                 if cancel is not None and cancel.is_set():
@@ -296,34 +397,20 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                 overall.start_file(f"[{index}/{count}] {result.input}", estimate)
                 if on_start is not None:
                     on_start(index, count, result)
-                t0 = time.monotonic()
-                try:
-                    process(src, dst, result, left.get(src))
-                except Cancelled:
-                    result.status, result.reason = CANCELLED, STOPPED_REASON
-                except Exception as exc:  # one bad file must never stop the batch
-                    log.debug("batch: %s failed", src, exc_info=True)
-                    result.status, result.reason = FAILED, _one_line(exc)
-                if result.status in (FAILED, EXISTS, IGNORED):  # no output of this run's: the notes carried in are not
-                    result.notes = []  # about anything it made or skipped as made
-                if result.status == OK:
-                    overall.end_file(estimate, result.output_bytes)
-                else:
-                    overall.drop(estimate)
-                result.seconds = round(time.monotonic() - t0, 3)
-                if result.status == OK or time.monotonic() - last_save >= REPORT_INTERVAL:
-                    save(must=False)
+                _process_one(job, src, dst, result, left.get(src), overall, estimate)
+                if result.status == OK or saver.due():
+                    saver.save(must=False)
                 if on_file is not None:
                     on_file(index, count, result)
         except KeyboardInterrupt:  # stopped at once (a second Ctrl-C or SIGTERM): still leave a true report
             _cancel_unfinished(report, in_flight)
-            save(must=False)  # the interrupt, not a full disk, is what ends the run
+            saver.save(must=False)  # the interrupt, not a full disk, is what ends the run
             raise
         _cancel_unfinished(report, in_flight)
         if not report.cancelled:  # a cancelled batch did not reach the total; one that skipped every file did
             overall.finish(report.nothing_made())
         try:
-            save()
+            saver.save()
         except VsrAppError as exc:  # the files are done: say so beside the failure
             raise VsrAppError(f"{exc}; the batch itself ran: {report.summary()}") from exc
         return report

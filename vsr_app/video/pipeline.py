@@ -28,6 +28,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
@@ -35,14 +36,14 @@ import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
-from vsr_app.video.reader import VideoReader
+from vsr_app.video.reader import VideoInfo, VideoReader
 from vsr_app.video.disk_space import GrowthWatch
 from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind_of, mark_cuts, verdicts_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
 from vsr_app.video.verify import packet_rate, source_end, with_counted_frames
-from vsr_app.video.writer import VideoWriter
+from vsr_app.video.writer import VideoWriter, WriteResult
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag
@@ -342,122 +343,104 @@ def _how_many(count: int, frames: int, all_of_them: str) -> str:
     return all_of_them if count >= frames else f"{count} frame{'s' if count > 1 else ''}"
 
 
-def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
-                  device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
-                  overwrite: bool = False, tile: int | None = None, self_ensemble: bool = False,
-                  deinterlace: bool = True, progress: ProgressCallback | None = None, cancel=None) -> PipelineSummary:
-    """Process `src` into `dst` with an upscaling and/or interpolation model (names, paths or LoadedModels).
+@dataclass
+class _Chain:
+    """The stages a job runs, in order, and what the output's tags and the summary say about their models."""
 
-    `progress` receives ProgressInfo about output frames; `cancel.is_set()` stops the run within about
-    0.1 s (plus the network call in flight), raising Cancelled and leaving no output file. Errors a user
-    can cause raise VsrAppError; the output is renamed into place only after it has been checked. `self_ensemble`
-    upscales every flip and transpose of each frame and averages them (8x the time; inference.SelfEnsembleUpscaler).
-    `deinterlace` False (`--deinterlace off`) leaves frames flagged interlaced as decoded (`VideoReader`).
-    """
-    from vsr_app.inference import make_interpolator, make_upscaler, run_settings, upscaler_label
+    stages: list = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)  # as the summary and the output's `made_by` tag name them
+    weights: list[str | None] = field(default_factory=list)
+    notes: list[str | None] = field(default_factory=list)  # each model's own note for the summary, if it has one
 
-    if upscale is None and interpolate is None:
-        raise ValueError("process_video needs an upscale and/or an interpolate model")
-    if self_ensemble and upscale is None:
-        raise ValueError("self_ensemble applies to the upscale model, and there is none")
-    started = time.monotonic()
-    src, dst = Path(src), Path(dst)
-    check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
-    check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
-    check_encoder_settings(codec, crf, preset)
-    reader = VideoReader(src, deinterlace=deinterlace)
-    info = reader.info
-    factor = 2 if interpolate is not None else 1
-    rate = (info.frame_rate or info.fps) * factor
-    check_timestamps_fit(rate, dst.suffix, codec,  # before any model loads
-                         measured=lambda: (packet_rate(info) or 0) * factor)
-    stages: list = []
-    tasks: list[str] = []
-    models: list[str] = []
-    weights: list[str | None] = []
-    notes_of_models: list[str | None] = []
+    def add(self, stage, task: str, label: str, loaded) -> None:
+        self.stages.append(stage)
+        self.tasks.append(task)
+        self.models.append(label)
+        self.weights.append(loaded.weights_digest)
+        self.notes.append(loaded.note)
+
+
+def _load_chain(interpolate: Any, upscale: Any, device: str, tile: int | None, self_ensemble: bool, fps: float,
+                cancel) -> _Chain:
+    """Load the models into their stages, interpolation first (the module docstring says why)."""
+    from vsr_app.inference import make_interpolator, make_upscaler, upscaler_label
+
+    chain = _Chain()
     if interpolate is not None:
         loaded = _resolve_model(interpolate, device, cancel)
-        stages.append(InterpolateStage(make_interpolator(loaded, device), 1.0 / info.fps))
-        tasks.append("interpolate")
-        models.append(loaded.name)
-        weights.append(loaded.weights_digest)
-        notes_of_models.append(loaded.note)
+        chain.add(InterpolateStage(make_interpolator(loaded, device), 1.0 / fps), "interpolate", loaded.name, loaded)
     if upscale is not None:
         loaded = _resolve_model(upscale, device, cancel)
-        stages.append(UpscaleStage(make_upscaler(loaded, device, self_ensemble=self_ensemble,
-                                                 **({"tile": tile} if tile else {}))))
-        tasks.append("upscale")
-        models.append(upscaler_label(loaded.name, self_ensemble))
-        weights.append(loaded.weights_digest)
-        notes_of_models.append(loaded.note)
-    scale = stages[-1].scale
-    out_w, out_h = info.width * scale, info.height * scale
-    # the stages run one after the other on the inference thread: their temporaries never coexist
-    check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
-                   engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages),
-                   preset=preset)
-    counted = with_counted_frames(info).estimated_frames  # a browser's WebM states no length: its packets are counted
-    expected = counted * factor if counted else None
-    meter = ProgressMeter(expected, progress, stage=" + ".join(models))
-    workers = _Workers(cancel)
+        chain.add(UpscaleStage(make_upscaler(loaded, device, self_ensemble=self_ensemble,
+                                             **({"tile": tile} if tile else {}))),
+                  "upscale", upscaler_label(loaded.name, self_ensemble), loaded)
+    return chain
 
-    def encoded(count: int) -> None:
-        """Progress counts frames the encoder has finished; a cancel is honoured even while it drains at the end."""
-        meter.warning = space.look(meter.done + count)
-        meter.advance(count)
-        workers.check()
 
-    writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
-                         codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
-                         sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
-                         task="+".join(tasks), models=models, weights=weights, deinterlace=deinterlace)
-    space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
-    decoded = queue.Queue(QUEUE_FRAMES)
-    inferred = queue.Queue(QUEUE_FRAMES)
-    stats = {"frames_in": 0, "first": None, "previous": None, "last": None, "end": None}
-    breaks: Counter[str] = Counter()  # of each `scenecut.kind_of`
+@dataclass
+class _Decoded:
+    """What the decode thread has seen: its frames' count and times, and interpolation's breaks among them. `end`
+    (when the last frame stops showing) is known once the last frame is."""
 
-    def decode():
-        frames = reader.frames()
-        try:
-            for frame, (cut, new_shot, pause) in mark_cuts(frames, lambda f: f.image, verdicts_at, lambda f: f.time):
-                stats["frames_in"] += 1
-                stats["first"] = frame.time if stats["first"] is None else stats["first"]
-                stats["previous"], stats["last"] = stats["last"], frame.time
-                if kind := kind_of(cut, new_shot, pause):
-                    breaks[kind] += 1
-                if not workers.put(decoded, Item(frame.time, frame.image, cut, new_shot, pause)):
+    frames_in: int = 0
+    first: float | None = None
+    previous: float | None = None
+    last: float | None = None
+    end: float | None = None
+    breaks: Counter[str] = field(default_factory=Counter)  # of each `scenecut.kind_of`
+
+
+def _decode(reader: VideoReader, src: Path, info: VideoInfo, workers: _Workers, decoded: queue.Queue,
+            seen: _Decoded) -> None:
+    """The decode thread: every frame, its cuts marked, onto `decoded`, then _END (nothing more once the run stops)."""
+    frames = reader.frames()
+    try:
+        for frame, (cut, new_shot, pause) in mark_cuts(frames, lambda f: f.image, verdicts_at, lambda f: f.time):
+            seen.frames_in += 1
+            seen.first = frame.time if seen.first is None else seen.first
+            seen.previous, seen.last = seen.last, frame.time
+            if kind := kind_of(cut, new_shot, pause):
+                seen.breaks[kind] += 1
+            if not workers.put(decoded, Item(frame.time, frame.image, cut, new_shot, pause)):
+                return
+        if seen.last is not None:
+            seen.end = source_end(src, info, seen.last, seen.previous)
+        workers.put(decoded, _END)
+    finally:
+        frames.close()
+
+
+def _infer(stages: list, workers: _Workers, decoded: queue.Queue, inferred: queue.Queue, seen: _Decoded) -> None:
+    """The inference thread: runs what comes from `decoded` through the stages onto `inferred`, flushing them at
+    _END, which it passes on (nothing more once the run stops)."""
+    hooks = _stop_hooks(stages, workers)
+    try:
+        while True:
+            item = workers.get(decoded)
+            if item is None:
+                return
+            outs = flush_stages(stages, seen.end) if item is _END else run_stages(stages, [item])
+            for out in outs:
+                if not workers.put(inferred, out):
                     return
-            if stats["last"] is not None:
-                stats["end"] = source_end(src, info, stats["last"], stats["previous"])
-            workers.put(decoded, _END)
-        finally:
-            frames.close()
+            if item is _END:
+                workers.put(inferred, _END)
+                return
+    finally:
+        for hook in hooks:
+            hook.remove()
 
-    def infer():
-        hooks = _stop_hooks(stages, workers)
-        try:
-            while True:
-                item = workers.get(decoded)
-                if item is None:
-                    return
-                outs = flush_stages(stages, stats["end"]) if item is _END else run_stages(stages, [item])
-                for out in outs:
-                    if not workers.put(inferred, out):
-                        return
-                if item is _END:
-                    workers.put(inferred, _END)
-                    return
-        finally:
-            for hook in hooks:
-                hook.remove()
 
+def _encode_all(workers: _Workers, threads: dict[str, Callable[[], None]], writer: VideoWriter,
+                meter: ProgressMeter, inferred: queue.Queue, seen: _Decoded, factor: int) -> WriteResult:
+    """On the calling thread: start the worker `threads`, encode what comes from `inferred` and finish the output
+    file (`writer.close`'s result); whatever stops it, the output is removed and the workers are stopped."""
     written = 0
     meter.report()
     try:
-        workers.start("decode", decode)
-        workers.start("infer", infer)
+        for name, fn in threads.items():
+            workers.start(name, fn)
         while (item := workers.get(inferred, on_main=True)) is not _END:
             writer.write(item.image, item.time)
             written += 1
@@ -466,25 +449,36 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
             # it raced to 100% and then waited there for the whole encode
             meter.made_one()
         workers.check()
-        if written != stats["frames_in"] * factor:
-            raise RuntimeError(f"pipeline produced {written} frames from {stats['frames_in']} (expected "
-                               f"{stats['frames_in'] * factor})")
-        result = writer.close(stats["end"])
+        if written != seen.frames_in * factor:
+            raise RuntimeError(f"pipeline produced {written} frames from {seen.frames_in} (expected "
+                               f"{seen.frames_in * factor})")
+        result = writer.close(seen.end)
     except BaseException:
         writer.abort()
         raise
     finally:
         workers.shutdown()
     meter.finish()
+    return result
 
-    frames_in = stats["frames_in"]
-    interval = (stats["last"] - stats["first"]) / (frames_in - 1) if frames_in > 1 else 1.0 / info.fps
+
+def _input_duration(info: VideoInfo, seen: _Decoded) -> tuple[float, float]:
+    """The input's duration and its mean frame interval."""
+    frames_in = seen.frames_in
+    interval = (seen.last - seen.first) / (frames_in - 1) if frames_in > 1 else 1.0 / info.fps
     # what the frames span when the header states less: FFmpeg's estimate for MPEG program streams (a DVD's .vob) and
     # for files joined end to end (two .ts) stopped short, and a right output was said to last 2-10x its input. Only
     # then: the last frame's own length is the header's to say (a variable rate's mean interval overstated it)
-    span = stats["last"] - stats["first"]
-    input_duration = info.duration if info.duration and info.duration > span else span + interval
-    notes = list(result.notes) + [note for note in notes_of_models if note]
+    span = seen.last - seen.first
+    return (info.duration if info.duration and info.duration > span else span + interval), interval
+
+
+def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: int, result: WriteResult,
+                 input_duration: float, interval: float) -> list[str]:
+    """The summary's notes on what the input turned out to be (its header wrong, frames damaged, interlaced,
+    transparent, resized, paused) and on an output whose duration differs from the input's."""
+    notes = []
+    frames_in = seen.frames_in
     promised = info.frame_count and abs(info.frame_count - frames_in) > 1
     if promised:
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
@@ -503,7 +497,6 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
-    scene_cuts, flashes, pauses = break_counts(breaks) if interpolate is not None else (0, 0, 0)
     if pauses:  # counted in the line (`breaks_text`); said what they are once
         notes.append(f"at a pause (the source held its picture {PAUSE_SECONDS:g} s or more, as a screen recorder "
                      f"writes a frame only on a change) the frame before is repeated, not blended across")
@@ -512,16 +505,83 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     if abs(result.duration - input_duration) > 1.5 * interval:
         short = result.duration < input_duration and not promised  # said once: the note above says it
         # a file cut without its first keyframe decodes from the next one: its start is missing, not its end
-        late = stats["first"] - info.start_time
+        late = seen.first - info.start_time
         why = (f"the video's first {late:.3f} s cannot be decoded (a file cut or damaged at its start)"
                if late > 1.5 * interval else "the video stops before the end its header states (a cut or damaged file)")
         notes.append(f"output lasts {result.duration:.3f} s, input {input_duration:.3f} s"
                      + (f": {why}" if short else ""))
+    return notes
+
+
+def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
+                  device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
+                  overwrite: bool = False, tile: int | None = None, self_ensemble: bool = False,
+                  deinterlace: bool = True, progress: ProgressCallback | None = None, cancel=None) -> PipelineSummary:
+    """Process `src` into `dst` with an upscaling and/or interpolation model (names, paths or LoadedModels).
+
+    `progress` receives ProgressInfo about output frames; `cancel.is_set()` stops the run within about
+    0.1 s (plus the network call in flight), raising Cancelled and leaving no output file. Errors a user
+    can cause raise VsrAppError; the output is renamed into place only after it has been checked. `self_ensemble`
+    upscales every flip and transpose of each frame and averages them (8x the time; inference.SelfEnsembleUpscaler).
+    `deinterlace` False (`--deinterlace off`) leaves frames flagged interlaced as decoded (`VideoReader`).
+    """
+    from vsr_app.inference import run_settings
+
+    if upscale is None and interpolate is None:
+        raise ValueError("process_video needs an upscale and/or an interpolate model")
+    if self_ensemble and upscale is None:
+        raise ValueError("self_ensemble applies to the upscale model, and there is none")
+    started = time.monotonic()
+    src, dst = Path(src), Path(dst)
+    check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
+    check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
+    check_encoder_settings(codec, crf, preset)
+    reader = VideoReader(src, deinterlace=deinterlace)
+    info = reader.info
+    factor = 2 if interpolate is not None else 1
+    rate = (info.frame_rate or info.fps) * factor
+    check_timestamps_fit(rate, dst.suffix, codec,  # before any model loads
+                         measured=lambda: (packet_rate(info) or 0) * factor)
+    chain = _load_chain(interpolate, upscale, device, tile, self_ensemble, info.fps, cancel)
+    stages = chain.stages
+    scale = stages[-1].scale
+    out_w, out_h = info.width * scale, info.height * scale
+    # the stages run one after the other on the inference thread: their temporaries never coexist
+    check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
+                   engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages),
+                   preset=preset)
+    counted = with_counted_frames(info).estimated_frames  # a browser's WebM states no length: its packets are counted
+    expected = counted * factor if counted else None
+    meter = ProgressMeter(expected, progress, stage=" + ".join(chain.models))
+    workers = _Workers(cancel)
+
+    def encoded(count: int) -> None:
+        """Progress counts frames the encoder has finished; a cancel is honoured even while it drains at the end."""
+        meter.warning = space.look(meter.done + count)
+        meter.advance(count)
+        workers.check()
+
+    writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
+                         codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
+                         sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
+                         task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
+                         deinterlace=deinterlace)
+    space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
+    decoded = queue.Queue(QUEUE_FRAMES)
+    inferred = queue.Queue(QUEUE_FRAMES)
+    seen = _Decoded()
+    threads = {"decode": partial(_decode, reader, src, info, workers, decoded, seen),
+               "infer": partial(_infer, stages, workers, decoded, inferred, seen)}
+    result = _encode_all(workers, threads, writer, meter, inferred, seen, factor)
+
+    input_duration, interval = _input_duration(info, seen)
+    scene_cuts, flashes, pauses = break_counts(seen.breaks) if interpolate is not None else (0, 0, 0)
+    notes = (list(result.notes) + [note for note in chain.notes if note]
+             + _input_notes(reader, info, seen, pauses, result, input_duration, interval))
     return PipelineSummary(
-        input=str(src), output=result.path, models=models, frames_in=frames_in, frames_out=result.frames,
+        input=str(src), output=result.path, models=chain.models, frames_in=seen.frames_in, frames_out=result.frames,
         input_size=(info.width, info.height), output_size=(result.width, result.height),
         input_duration=input_duration, output_duration=result.duration, seconds=time.monotonic() - started,
         # counted for interpolation, whose in-betweens they change; an upscale only starts each shot afresh
         scene_cuts=scene_cuts, flashes=flashes, pauses=pauses, notes=notes,
         precisions=[run_settings(stage.engine)["precision"] for stage in stages])
-
