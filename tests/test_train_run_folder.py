@@ -573,7 +573,7 @@ def test_a_vsr_validation_folder_of_several_videos_is_refused_not_scored_by_its_
     val.mkdir()
     make_video(data / "clip.mp4", frames=8)
     for name in ("a.mp4", "b.mp4"):
-        make_video(val / name, frames=8)
+        make_video(val / name, frames=9)  # (8 frames would be clip.mp4's very bytes: a copy of training data)
     with pytest.raises(VsrAppError, match="holds 2 videos, sequences or stills; give one video or frame sequence"):
         run_from_cli("vsr", [str(data)], str(tmp_path / "run"), steps=1, val=[str(val)], **quiet)
 
@@ -654,6 +654,10 @@ def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
     make_video(tmp_path / "other.mp4", frames=7)  # another video: taken
     sources_mod.check_held_out([str(tmp_path / "other.mp4")], [str(folder)])
     sources_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)], ["bikes.mp4"])  # held out by exclude
+    write_pan_frames(folder / "pan", 4, np.random.default_rng(3))
+    shutil.copytree(folder / "pan", tmp_path / "pan_copy")  # a frame sequence copied whole: `cp -r`
+    with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'pan_copy'} is a copy of {folder / 'pan'}"):
+        sources_mod.check_held_out([str(tmp_path / "pan_copy")], [str(folder)])
 
 
 def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):

@@ -333,11 +333,12 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
     # a training file that is the clip under another name (a link, a hard link), or a copy of it (its size, then
     # its content: a tester's `cp` scored 46 dB): one stat per file, not a resolve (a syscall per path component),
     # as data sets run to hundreds of thousands of frames; only files of a clip's size are read
+    # (a folder clip by each of its frames: `cp -r` of a training sequence was taken)
     by_identity = {identity: clip for clip in clips if (identity := _file_identity(clip))}
-    by_size: dict[int, list[str]] = {}
+    by_size: dict[int, list[tuple[str, Path]]] = {}
     for clip in clips:
-        if os.path.isfile(clip):
-            by_size.setdefault(os.path.getsize(clip), []).append(clip)
+        for file in media_files(Path(clip)) if os.path.exists(clip) else []:
+            by_size.setdefault(os.path.getsize(file), []).append((clip, file))
     for root in roots:
         for f in media_files(root):
             try:
@@ -346,7 +347,7 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
                 continue
             if clip := by_identity.get((st.st_dev, st.st_ino) if st.st_ino else None):
                 refuse_unless_excluded(clip, f)
-            elif clip := next((c for c in by_size.get(st.st_size, []) if _same_content(c, f)), None):
+            elif clip := next((c for c, file in by_size.get(st.st_size, []) if _same_content(file, f)), None):
                 refuse_unless_excluded(clip, f, copy=True)
 
 
