@@ -91,3 +91,16 @@ def test_a_loss_axis_over_less_than_a_decade_labels_1_2_5_not_every_tick(curves)
     assert {round(10 ** v, 3) for v in levels[1][1]} == {0.03, 0.04, 0.06, 0.07, 0.08, 0.09, 0.3}
     wide = axis.tickValues(math.log10(0.002), 0.0, 250)
     assert wide[0][0] is not None  # over decades the powers of ten alone are labelled, as before
+
+
+@pytest.mark.parametrize("low, high, labels", [(0.011, 0.019, ["0.012", "0.014", "0.016", "0.018"]),
+                                               (0.0029, 0.0081, ["0.003", "0.004", "0.005", "0.006", "0.007",
+                                                                 "0.008"])])
+def test_a_loss_axis_over_a_narrow_range_still_has_labels_that_read(curves, low, high, labels):
+    """A converged run's losses within 0.011-0.019 had no label at all, within 0.003-0.008 one ("0.005"), and
+    pyqtgraph's "%0.1g" would read 0.012 as "0.01"."""
+    import math
+
+    axis = curves.loss_plot.getAxis("left")
+    levels = axis.tickValues(math.log10(low), math.log10(high), 250)
+    assert axis.logTickStrings(levels[0][1], 1, 0) == labels

@@ -49,8 +49,10 @@ def _names(clips: list[str], parts: int) -> str:
 
 
 class LossAxis(pg.AxisItem):
-    """A log axis whose labelled ticks are 1, 2 and 5 times a power of ten where the range spans too few decades
-    for powers of ten alone: pyqtgraph then labels all nine of each decade's ticks, which ran into a stack."""
+    """A log axis labelled at least twice wherever the losses lie: where the range spans too few decades for powers
+    of ten alone, at 1, 2 and 5 times a power of ten (pyqtgraph then labelled all nine of each decade's ticks, which
+    ran into a stack); within less, at each of those nine in view; within less again (0.011-0.019), at evenly spaced
+    values (pyqtgraph left one label or none, its "%0.1g" reading 0.012 as 0.01)."""
 
     def logTickValues(self, minVal, maxVal, size, stdTicks):
         ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
@@ -58,7 +60,22 @@ class LossAxis(pg.AxisItem):
             return ticks
         steps = ticks[0][1]
         labelled = [v for v in steps if round(10 ** (v - math.floor(v))) in (1, 2, 5)]
-        return [(None, labelled), (None, [v for v in steps if v not in labelled]), *ticks[1:]]
+        if len(labelled) >= 2:
+            return [(None, labelled), (None, [v for v in steps if v not in labelled]), *ticks[1:]]
+        return [(None, steps if len(steps) >= 2 else _even_ticks(10 ** minVal, 10 ** maxVal))]
+
+    def logTickStrings(self, values, scale, spacing):
+        return [f"{10 ** v * scale:.3g}" for v in values]
+
+
+def _even_ticks(low: float, high: float) -> list[float]:
+    """log10 of 2-6 evenly spaced round values (a step of 1, 2 or 5 times a power of ten) between low and high."""
+    order = math.floor(math.log10(high - low))
+    for step in (m * 10.0 ** e for e in range(order - 1, order + 2) for m in (1, 2, 5)):
+        first, last = math.ceil(low / step), math.floor(high / step)
+        if 2 <= last - first + 1 <= 6:
+            return [math.log10(k * step) for k in range(first, last + 1)]
+    return []
 
 
 class TrainingCurves(QWidget):
