@@ -118,3 +118,20 @@ def _options_file(tmp_path, **options) -> str:
     path = tmp_path / "start.json"
     path.write_text(json.dumps({**OPTIONS, **options}))
     return str(path)
+
+
+def test_a_fine_tune_keeps_the_input_degradation_its_weights_were_trained_with(data_dir, tmp_path):
+    """The shipped student was trained for real video's artefacts (its card's training "degrade"); a fine-tune from
+    it went on on clean downscales alone, and nothing said so."""
+    mix = {"compress_p": 0.5, "crf": [18, 32], "noise_p": 0.3, "noise_sigma": [1.0, 6.0]}
+    start = student(tmp_path / "real.safetensors", ALIGNED)
+    card = json.loads((tmp_path / "real.json").read_text())
+    (tmp_path / "real.json").write_text(json.dumps({**card, "training": {"degrade": mix}}))
+    said = []
+    vsr(data_dir, tmp_path / "run", steps=1, config=_options_file(tmp_path, init_from=str(start)), log=said.append)
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["degrade"] == mix
+    assert any(line.startswith(f"degrade: {json.dumps(mix)}, as the weights of init_from were trained")
+               for line in said)
+    clean = _options_file(tmp_path, init_from=str(start), degrade=None)  # said in the options: theirs
+    vsr(data_dir, tmp_path / "clean", steps=1, config=clean, log=quiet["log"])
+    assert json.loads((tmp_path / "clean" / "config.json").read_text()).get("degrade") is None

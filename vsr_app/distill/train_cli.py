@@ -16,8 +16,8 @@ from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_war
                                     without_config_data)
 from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, check_run_task, claim_run_dir, config_task, holds_run,
-                                  read_config_file, release_run_dir, resumed_config, resumed_data, resumed_teacher,
-                                  resumed_val, saved_options_checked, say_unused)
+                                  read_config_file, read_json_object, release_run_dir, resumed_config, resumed_data,
+                                  resumed_teacher, resumed_val, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.distill.weights import refuse_unfit, start_card, with_start_weights
 from vsr_app.errors import VsrAppError
@@ -132,7 +132,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         if distill is not None:
             options["distill"] = distill
         options.setdefault("distill", "none")
-    options, unlike_card = (options, None) if resume else start_net(options, log)
+    options, unlike_card = (options, None) if resume else start_net(start_degrade(options, log), log)
     if steps is not None:
         options["steps"] = steps
     if not resume:
@@ -148,6 +148,22 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     if loop_cfg.init_from:  # its steps count from those weights: its card says so (a VFI card has it in "options")
         meta["init_from"] = loop_cfg.init_from
     return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config={TASK_KEY: "vsr", **options})
+
+
+def start_degrade(options: dict, log) -> dict:
+    """A new run's options with the input degradation the weights it starts from were trained with (their card's
+    training "degrade"), unless the options say one (null: clean inputs): a fine-tune of the shipped student, trained
+    for real video's artefacts, went on on clean downscales alone, without a word."""
+    card = start_card(options["init_from"]) if options.get("init_from") and "degrade" not in options else None
+    if card is None:
+        return options
+    training = read_json_object(card[0], f"the model card of init_from {card[0]}").get("training")
+    degrade = training.get("degrade") if isinstance(training, dict) else None
+    if not isinstance(degrade, dict):
+        return options
+    log(f"degrade: {json.dumps(degrade)}, as the weights of init_from were trained (their card {card[0]}); "
+        "\"degrade\": null in the options trains on clean inputs")
+    return {**options, "degrade": degrade}
 
 
 def start_net(options: dict, log) -> tuple[dict, tuple[dict, str] | None]:
