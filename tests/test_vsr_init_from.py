@@ -135,3 +135,16 @@ def test_a_fine_tune_keeps_the_input_degradation_its_weights_were_trained_with(d
     clean = _options_file(tmp_path, init_from=str(start), degrade=None)  # said in the options: theirs
     vsr(data_dir, tmp_path / "clean", steps=1, config=clean, log=quiet["log"])
     assert json.loads((tmp_path / "clean" / "config.json").read_text()).get("degrade") is None
+
+
+def test_init_from_takes_a_run_folder_and_names_an_unknown_model_as_one(data_dir, tmp_path, monkeypatch):
+    """A run folder (which --model and eval take) was refused as "not an existing .safetensors file", and so was a
+    mistyped model name, as if it were a path in the current folder."""
+    from vsr_app.distill.weights import start_weights
+
+    vsr(data_dir, tmp_path / "run", steps=1, config=config(tmp_path))
+    assert start_weights(str(tmp_path / "run")) == str(tmp_path / "run" / "model.safetensors")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(VsrAppError, match=r"^init_from: unknown model 'vsr-x4-studnet' \(upscalers: "):
+        start_weights("vsr-x4-studnet")
+    assert start_weights("gone.safetensors") == "gone.safetensors"  # a file's path: init_from says it is missing

@@ -53,15 +53,21 @@ def resume_from_weights(run_dir: Path, modules: dict[str, nn.Module], log) -> in
 
 def start_weights(init: str) -> str:
     """init_from's weights file: a model's name (built-in, shipped or installed, as --teacher and --model take it)
-    means its .safetensors file; anything else is a path."""
+    or a training run's folder means its .safetensors file, as --model takes them; an existing file or a path to a
+    .safetensors file is itself. A name that is none of these is said as an unknown model, with the names there are
+    (a typo read "init_from must be an existing .safetensors file: /cwd/vsr-x4-studnet")."""
     from vsr_app.models import is_model_name, resolve
 
-    if not is_model_name(init):
-        return init
-    path = resolve(init).path
-    if path is None:
+    path = Path(init).expanduser()
+    if not is_model_name(init) and (path.is_file() or path.suffix.lower() == ".safetensors"):
+        return init  # (a run's checkpoint.safetensors too, which is no model --model takes)
+    try:
+        weights = resolve(init).path
+    except VsrAppError as exc:
+        raise VsrAppError(f"init_from: {exc}") from None
+    if weights is None:
         raise VsrAppError(f"init_from '{init}' is a built-in model, which has no weights to start from")
-    return str(path)
+    return str(weights)
 
 
 def with_start_weights(options: dict) -> dict:
