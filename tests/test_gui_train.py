@@ -1389,3 +1389,12 @@ def test_a_long_runs_log_is_shown_from_its_tail_read_alone(tmp_path):
     assert tail.endswith(lines[-1] + "\n") and tail.splitlines()[0] in lines  # from a whole line on
     assert len(tail.encode()) <= 1000
     assert _log_tail(log, size=10**9) == log.read_text(encoding="utf-8")
+
+
+def test_a_runs_folder_inside_the_training_data_is_refused_before_any_folder_is_made(panel, qtbot, window, tmp_path):
+    """The trainer refused it, but only after the tab had made the run's folder among the footage, in the CLI's
+    words ("--out")."""
+    panel.form.runs_dir.setText(str(tmp_path / "data" / "runs"))
+    said = refusal(panel, qtbot, window)
+    assert "is inside the training data" in said and "choose a Runs folder outside it" in said
+    assert not (tmp_path / "data" / "runs").exists()

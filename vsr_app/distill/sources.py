@@ -256,15 +256,21 @@ def _not_read(others: list[Path]) -> str:
     return f"{len(others)} file(s) that are not a video or image training reads ({names}; it reads {kinds})"
 
 
+def check_run_outside_data(run_dir: Path, roots, choose: str = "an --out") -> None:
+    """Refuse a run folder inside a data folder: its checkpoints and models were written among the footage, and a
+    later run on that folder read past them, file by file. `choose`: what the user changes (the Train tab's Runs
+    folder)."""
+    for root in _roots(roots):
+        if root.is_dir() and Path(os.path.realpath(run_dir)).is_relative_to(os.path.realpath(root)):
+            raise VsrAppError(f"the run folder {run_dir} is inside the training data {root}: its checkpoints and "
+                              f"models would be written among the footage; choose {choose} outside it")
+
+
 def check_data(roots, run_dir: Path | None = None) -> None:
     """Fail before a run folder is written when --data holds nothing to train on, or a video whose header does not
-    read (decoding comes later), or when the run folder would be inside a data folder: its checkpoints and models
-    were written among the footage, and a later run on that folder read past them, file by file."""
+    read (decoding comes later), or when the run folder would be inside a data folder (`check_run_outside_data`)."""
     if run_dir is not None:
-        for root in _roots(roots):
-            if root.is_dir() and Path(os.path.realpath(run_dir)).is_relative_to(os.path.realpath(root)):
-                raise VsrAppError(f"the run folder {run_dir} is inside the training data {root}: its checkpoints and "
-                                  f"models would be written among the footage; choose an --out outside it")
+        check_run_outside_data(run_dir, roots)
     others: list[Path] = []
     files_by_root = {root: media_files(root, others) for root in _roots(roots)}
     if not any(files_by_root.values()):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit,
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.checkpoint import resume_step
-from vsr_app.distill.sources import check_held_out
+from vsr_app.distill.sources import check_held_out, check_run_outside_data
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
                                   read_json_object, remove_refused_start, saved_teacher_gone, saved_val_clips,
@@ -425,6 +425,8 @@ class TrainPanel(QWidget):
             check_start_from(options)
         steps = run_steps(options)
         run_dir = self._run_folder(name)
+        if not resume:  # the trainer refuses it too, but after the tab made the folder, among the footage
+            check_run_outside_data(run_dir, data, "a Runs folder")
         self._check_run_dir(run_dir, name, resume)
         return RunPlan(task, name, data, distill, teacher, options, steps, run_dir, resume)
 
