@@ -145,3 +145,19 @@ def test_the_train_tab_draws_a_baseline_as_a_dashed_line_and_not_the_crop(qtbot,
                      "val_psnr_blend": Qt.PenStyle.DashLine}
     named = {name.text for _, name in curves.legends[curves.val_plot].items}
     assert named == {"val_psnr", "val_psnr_bicubic", "val_psnr_blend"}
+
+
+def test_a_run_that_ends_below_the_score_it_started_from_says_so(tmp_path):
+    """Every fine-tune of a tester's lost ground (27.97 -> 27.60 dB), and the run ended as if it had gone well."""
+    from vsr_app.distill.runs import VALIDATED_ON
+    from vsr_app.distill.train import _worse_than_start
+
+    clips = {VALIDATED_ON: [str(tmp_path / "held.mp4")]}
+    (tmp_path / "metrics.jsonl").write_text(json.dumps({"step": 0, "val_psnr": 27.974, **clips}) + "\n"
+                                            + json.dumps({"step": 5, "loss": 0.1}) + "\n")
+    said = _worse_than_start(tmp_path, {"step": 60, "val_psnr": 27.601, **clips})
+    assert said.startswith("the run ends at val_psnr 27.60 dB, below 27.97 dB, the score of the weights it started "
+                           "from (step 0)")
+    assert _worse_than_start(tmp_path, {"step": 60, "val_psnr": 28.1, **clips}) is None  # it gained
+    other = {VALIDATED_ON: [str(tmp_path / "other.mp4")]}  # scores of other clips compare with nothing
+    assert _worse_than_start(tmp_path, {"step": 60, "val_psnr": 20.0, **other}) is None

@@ -46,7 +46,7 @@ from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_m
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claim_run_dir,
-                                  config_options, config_task, config_val_clips, is_validation, measured_on,
+                                  clips_key, config_options, config_task, config_val_clips, is_validation, measured_on,
                                   metrics_record, read_json_object, release_run_dir, resume_command, saved_config,
                                   saved_val_clips, set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
@@ -244,8 +244,11 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         with averaged(average, modules["model"]):
             val = _validate(task, modules, device, amp)
         if val:  # named with its clips: a resume may change them (--val)
-            write({"step": step, **val, **_clips_of(run_config)})
+            record = {"step": step, **val, **_clips_of(run_config)}
+            write(record)
             log(f"validation at step {step}: {_val_line(val)}")
+            if step == cfg.steps and (worse := _worse_than_start(run_dir, record)):
+                log(worse)
         return time.time() - began
 
     def report():
@@ -354,6 +357,25 @@ def _log_line(rec: dict, steps: int) -> str:
 
     shown = {**rec, "step": f"{rec['step']}/{steps}", "eta": format_duration(rec["s_per_step"] * (steps - rec["step"]))}
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
+
+
+def _worse_than_start(run_dir: Path, val: dict) -> str | None:
+    """A line where a run that started from weights ends below their own score at step 0 on the same clips (`val`:
+    the last validation's record), or None: every fine-tune of a tester's lost ground (27.97 -> 27.60 dB) and the run
+    ended as if it had gone well."""
+    final = val.get("val_psnr")
+    try:
+        lines = (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    start = next((rec for rec in map(metrics_record, lines) if rec and rec.get("step") == 0 and "val_psnr" in rec),
+                 None)
+    same_clips = clips_key(start.get(VALIDATED_ON) or []) == clips_key(val.get(VALIDATED_ON) or []) if start else False
+    if final is None or not same_clips or final >= start["val_psnr"]:
+        return None
+    return (f"the run ends at val_psnr {final:.2f} dB, below {start['val_psnr']:.2f} dB, the score of the weights it "
+            "started from (step 0): it made them worse on its validation clips; a smaller \"lr\" or fewer steps "
+            "keeps more of what they had learned")
 
 
 def _val_line(val: dict[str, float]) -> str:
