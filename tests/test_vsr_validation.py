@@ -161,3 +161,20 @@ def test_a_run_that_ends_below_the_score_it_started_from_says_so(tmp_path):
     assert _worse_than_start(tmp_path, {"step": 60, "val_psnr": 28.1, **clips}) is None  # it gained
     other = {VALIDATED_ON: [str(tmp_path / "other.mp4")]}  # scores of other clips compare with nothing
     assert _worse_than_start(tmp_path, {"step": 60, "val_psnr": 20.0, **other}) is None
+
+
+def test_several_clips_are_scored_as_eval_scores_a_folder_of_them(data_dir, clip, tmp_path):
+    """Over all frames at once, two clips of 20 and 12 frames read 26.40 where eval said 25.91: each clip's mean,
+    then their mean."""
+    import shutil
+
+    folder = tmp_path / "two"
+    shutil.copytree(clip, folder / "a")
+    (folder / "b").mkdir()
+    for i, frame in enumerate(_frames(clip)[:2, :, ::-1]):  # a shorter, other clip: the mirrored first two frames
+        cv2.imwrite(str(folder / "b" / f"{i:03d}.png"), np.ascontiguousarray(frame[..., ::-1]))
+    task = _task(data_dir, clip, val=[str(folder / "a"), str(folder / "b")], val_crop=0)
+    with torch.no_grad():
+        scores = task.validate()
+    expected = eval_vsr("bicubic", folder, device="cpu")["mean"]["psnr_y"]
+    assert scores["val_psnr_bicubic"] == pytest.approx(expected, abs=1e-9)
