@@ -656,8 +656,31 @@ def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
     sources_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)], ["bikes.mp4"])  # held out by exclude
     write_pan_frames(folder / "pan", 4, np.random.default_rng(3))
     shutil.copytree(folder / "pan", tmp_path / "pan_copy")  # a frame sequence copied whole: `cp -r`
-    with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'pan_copy'} is a copy of {folder / 'pan'}"):
+    with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'pan_copy'} holds copies of training frames "
+                                          f"\\({folder}\\), such as {folder / 'pan'}"):
         sources_mod.check_held_out([str(tmp_path / "pan_copy")], [str(folder)])
+
+
+def test_frames_alike_at_both_ends_or_one_shared_frame_are_no_copy(tmp_path):
+    """Two-ends samples took different letterboxed BMP frames of one size for copies, and one frame in both (a black
+    fade) refused a whole held-out sequence."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (720, 640, 3), dtype=np.uint8) for _ in range(4)]
+    for frame in frames:
+        frame[:300], frame[-300:] = 0, 0  # letterbox bars: the first and last MiB of each .bmp alike
+    (tmp_path / "data" / "film").mkdir(parents=True)
+    (tmp_path / "held").mkdir()
+    for i in range(3):
+        cv2.imwrite(str(tmp_path / "data" / "film" / f"{i}.bmp"), frames[i])
+    cv2.imwrite(str(tmp_path / "held" / "0.bmp"), frames[3])
+    sources_mod.check_held_out([str(tmp_path / "held")], [str(tmp_path / "data")])  # another frame: no copy
+    shared = tmp_path / "data" / "film" / "0.bmp"
+    for i in range(1, 3):  # the held-out sequence: one frame of the film's, two of its own
+        cv2.imwrite(str(tmp_path / "held" / f"{i}.bmp"), np.ascontiguousarray(frames[3][:, ::-1] // i))
+    (tmp_path / "held" / "3.bmp").write_bytes(shared.read_bytes())
+    sources_mod.check_held_out([str(tmp_path / "held")], [str(tmp_path / "data")])
 
 
 def test_a_refused_resume_changes_nothing_and_an_older_run_ignores_new_options(data_dir, tmp_path):

@@ -14,6 +14,8 @@ check the data and the validation clips with this module before any training sta
 from __future__ import annotations
 
 import contextlib
+import filecmp
+import hashlib
 import math
 import os
 import re
@@ -321,9 +323,12 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
 
     def refuse_unless_excluded(clip: str, f: Path, copy: bool = False):
         if not held_out(_source_name(f), names):
-            what = f"a copy of {f}, part of the training data" if copy else "part of the training data"
-            raise VsrAppError(f"validation clip {clip} is {what} ({', '.join(map(str, roots))}): "
-                              f"it would be trained on; {outside}"
+            data = ', '.join(map(str, roots))
+            said = f"is part of the training data ({data})"
+            if copy:
+                said = (f"holds copies of training frames ({data}), such as {f}" if Path(clip).is_dir()
+                        else f"is a copy of {f}, part of the training data ({data})")
+            raise VsrAppError(f"validation clip {clip} {said}: it would be trained on; {outside}"
                               + (f" or {EXCLUDE_HINT}" if exclude is not None else ""))
 
     real_roots = [root.resolve() for root in roots]
@@ -336,15 +341,10 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
         if inside:  # the other way round: a --val folder around --data scored the footage trained on
             raise VsrAppError(f"validation folder {clip} holds the training data ({', '.join(map(str, inside))}): "
                               f"it would score footage it was trained on; {outside}")
-    # a training file that is the clip under another name (a link, a hard link), or a copy of it (its size, then
-    # its content: a tester's `cp` scored 46 dB): one stat per file, not a resolve (a syscall per path component),
-    # as data sets run to hundreds of thousands of frames; only files of a clip's size are read
-    # (a folder clip by each of its frames: `cp -r` of a training sequence was taken)
+    # a training file that is the clip under another name (a link, a hard link): one stat per file, not a resolve
+    # (a syscall per path component), as data sets run to hundreds of thousands of frames
     by_identity = {identity: clip for clip in clips if (identity := _file_identity(clip))}
-    by_size: dict[int, list[tuple[str, Path]]] = {}
-    for clip in clips:
-        for file in media_files(Path(clip)) if os.path.exists(clip) else []:
-            by_size.setdefault(os.path.getsize(file), []).append((clip, file))
+    copies = _Copies(clips)
     for root in roots:
         for f in media_files(root):
             try:
@@ -353,18 +353,64 @@ def check_held_out(val: list | None, data: list[str] | None, exclude: list | Non
                 continue
             if clip := by_identity.get((st.st_dev, st.st_ino) if st.st_ino else None):
                 refuse_unless_excluded(clip, f)
-            elif clip := next((c for c, file in by_size.get(st.st_size, []) if _same_content(file, f)), None):
-                refuse_unless_excluded(clip, f, copy=True)
+            elif not held_out(_source_name(f), names):
+                copies.look(f, st.st_size)
+    if found := copies.found():
+        refuse_unless_excluded(*found, copy=True)
 
 
-def _same_content(a, b) -> bool:
-    """Whether two files of one size hold the same bytes at both ends (`encoding.input_record`'s sample: a re-encode
-    differs in its header, a trimmed copy in its size)."""
-    from vsr_app.video.encoding import input_record
+class _Copies:
+    """The clips' files found byte for byte among the training files (a tester's `cp` of a training video scored
+    46 dB, a `cp -r` of a sequence was taken too): by size first, then three 64 KiB samples (start, middle, end),
+    each file sampled once, then the whole bytes. A folder clip counts as a copy only where most of its frames are
+    training frames (one black frame in both is no copy); an uncompressed frame of the same size whose first and last
+    MiB matched (letterboxed film) was taken for one by a two-ends sample."""
 
+    SAMPLE = 64 << 10
+
+    def __init__(self, clips: list[str]):
+        self.by_size: dict[int, list[tuple[str, Path]]] = {}
+        self.frames: dict[str, int] = {}
+        self.matched: dict[str, dict[Path, Path]] = {}  # clip -> its file -> the training file it is
+        for clip in clips:
+            files = media_files(Path(clip)) if os.path.exists(clip) else []
+            self.frames[clip] = len(files)
+            for file in files:
+                self.by_size.setdefault(os.path.getsize(file), []).append((clip, file))
+        self.samples: dict[Path, bytes | None] = {}
+
+    def look(self, f: Path, size: int) -> None:
+        for clip, file in self.by_size.get(size, []):
+            if file in self.matched.get(clip, {}):
+                continue
+            sample = self._sample(f)
+            if sample is not None and sample == self._sample(file) and _same_bytes(file, f):
+                self.matched.setdefault(clip, {})[file] = f
+
+    def found(self) -> tuple[str, Path] | None:
+        """(a clip, a training file it is) where most of a clip's files are training files; None where none is."""
+        return next(((clip, next(iter(files.values()))) for clip, files in self.matched.items()
+                     if 2 * len(files) > self.frames[clip]), None)
+
+    def _sample(self, path: Path) -> bytes | None:
+        if path not in self.samples:
+            try:
+                with open(path, "rb") as fh:
+                    size = fh.seek(0, 2)
+                    parts = []
+                    for at in (0, max(0, size // 2 - self.SAMPLE // 2), max(0, size - self.SAMPLE)):
+                        fh.seek(at)
+                        parts.append(fh.read(self.SAMPLE))
+                self.samples[path] = hashlib.sha256(b"".join(parts)).digest()
+            except OSError:
+                self.samples[path] = None
+        return self.samples[path]
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
     try:
-        return input_record(a)["sha256"] == input_record(b)["sha256"]
-    except VsrAppError:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
         return False
 
 
