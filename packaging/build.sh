@@ -42,7 +42,8 @@ missing=$(for plugin in "$internal"/PySide6/Qt/plugins/platforms/libq{xcb,waylan
     [ -f "$plugin" ] && LD_LIBRARY_PATH="$internal:$internal/PySide6/Qt/lib" ldd "$plugin" 2>/dev/null
 done | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
 if [ -n "$missing" ]; then
-    packages=$(echo "$missing" | sed -E 's/\.so\.([0-9]+)/\1/g')
+    # Debian's names: libxcb-icccm.so.4 -> libxcb-icccm4, libX11.so.6 -> libx11-6 (a dash after a final digit)
+    packages=$(echo "$missing" | tr 'A-Z' 'a-z' | sed -E 's/([0-9])\.so\.([0-9]+)/\1-\2/g; s/\.so\.([0-9]+)/\1/g')
     echo "build.sh: WARNING: this machine lacks ${missing}which the bundle's X11/Wayland plugins load, so the bundle" \
          "lacks them too and needs them on the desktop that runs it; to bundle them, build where they are installed" \
          "(Debian/Ubuntu: sudo apt install ${packages% })" >&2

@@ -80,3 +80,15 @@ def test_a_report_another_running_batch_writes_is_refused(tmp_path):
         assert run_batch(src, tmp_path / out, model="bicubic", report_path=report_path).exit_code == 0
     assert json.loads(report_path.read_text())["output_dir"] == str(tmp_path / "y")
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["a.mp4"]  # looked at for a lock, none made there
+
+
+def test_notes_carried_for_a_file_not_finished_are_not_shown_as_this_runs():
+    """Under "cancelled ... no output was written" the earlier output's notes read as if this run had made them."""
+    from vsr_app.batch_report import FileResult
+    from vsr_app.cli_output import _file_lines
+
+    note = "the header promised 48 frames but 23 could be decoded"
+    stopped = FileResult("b.mp4", "/out/b.mp4", status="cancelled", reason="stopped", notes=[note])
+    assert note not in _file_lines(2, 3, stopped) and stopped.notes == [note]  # kept in the report for the rerun
+    skipped = FileResult("b.mp4", "/out/b.mp4", status="skipped", reason="already done", notes=[note])
+    assert _file_lines(2, 3, skipped).endswith(f"note: {note}")

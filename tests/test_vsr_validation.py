@@ -176,5 +176,7 @@ def test_several_clips_are_scored_as_eval_scores_a_folder_of_them(data_dir, clip
     task = _task(data_dir, clip, val=[str(folder / "a"), str(folder / "b")], val_crop=0)
     with torch.no_grad():
         scores = task.validate()
+        alone = [_task(data_dir, clip, val=[str(folder / name)], val_crop=0).validate() for name in "ab"]
     expected = eval_vsr("bicubic", folder, device="cpu")["mean"]["psnr_y"]
     assert scores["val_psnr_bicubic"] == pytest.approx(expected, abs=1e-9)
+    assert scores["val_psnr"] == pytest.approx(np.mean([one["val_psnr"] for one in alone]), abs=1e-9)

@@ -51,6 +51,13 @@ class FileResult:
     flashes: int | None = None
     pauses: int | None = None
 
+    @property
+    def shown_notes(self) -> list[str]:
+        """The notes a person is shown: those of an output made or kept as done. A file a stopped batch did not
+        finish keeps its output's earlier notes in the report, for the rerun that skips it, but they are not about
+        this run: under "cancelled ... no output was written" they read as if they were."""
+        return self.notes if self.status in (OK, SKIPPED) else []
+
 
 @dataclass
 class BatchReport:

@@ -88,7 +88,8 @@ def cmd_batch(args) -> int:
     finally:
         shown.bar.close()
     say(f"batch: {report.summary()}" + (f"; report: {args.report}" if args.report else "")
-        + ("; the same command again does the rest (what is done is skipped)" if report.cancelled else ""))
+        + (f"; {'without --overwrite, ' if args.overwrite else ''}the same command again does the rest (what is done "
+           "is skipped)" if report.cancelled else ""))
     return report.exit_code
 
 

@@ -100,7 +100,7 @@ def _file_lines(index: int, count: int, result) -> str:
     if repeats := breaks_text(result.scene_cuts, result.flashes, result.pauses):
         reason += f" ({repeats})"
     return "\n".join([shown_name(f"{head}{result.status:<9} {result.input}{reason}"),
-                      *(shown_name(f"{' ' * len(head)}note: {note}") for note in result.notes)])
+                      *(shown_name(f"{' ' * len(head)}note: {note}") for note in result.shown_notes)])
 
 
 def eval_table(result: dict) -> str:

@@ -151,7 +151,7 @@ class QueueView(QueueTable):
         text = result.output if ok else self._reason(result.reason or "", result.input)
         # as the command line's line says them: where interpolation repeated a frame rather than blend two shots
         notes = [repeats] if (repeats := breaks_text(result.scene_cuts, result.flashes, result.pauses)) else []
-        notes += result.notes
+        notes += result.shown_notes
         if notes:
             text += "  (" + self.for_gui("; ".join(notes)) + ")"
         self._set_text(detail, text)

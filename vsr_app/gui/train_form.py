@@ -110,7 +110,8 @@ START_NOTE = {"vsr": "Left empty, the run trains a new net as the Hyper-paramete
                      "than a new net: the realistic way on a CPU), start from it: a model's name, such as "
                      "vsr-x4-student or vsr-x4-student-aligned, or its .safetensors file (a run's "
                      "model.safetensors). Its card gives the net; a smaller Learning rate (vsr-x4-student's last stage "
-                     "used 0.0001) keeps more of what it learned."}
+                     "used 0.0001) keeps more of what it learned, and Training inputs as it was trained (\"Like real "
+                     "video\" for vsr-x4-student and -aligned) keeps it fit for what it was made for."}
 
 
 def field_default(task: str, net, key: str):
