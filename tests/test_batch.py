@@ -527,7 +527,7 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src), "-o", str(src)], "the output folder is the input folder"),
         (["batch", str(tmp_path / "missing"), "-o", str(tmp_path / "o")], "does not exist"),
         (["batch", str(src / "a.mp4"), "-o", str(tmp_path / "o")], "is not a folder: batch takes a folder of videos "
-                                                                   "(one video: upscale IN -o OUT)"),
+                                                                   "(one video: vsr-app upscale IN -o OUT)"),
         (["batch", str(src), "-o", str(src / "a.mp4")], "is a file, not a folder"),
         (["batch", str(src), "-o", str(src / "a.mp4" / "x")], "is a file, not a folder"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "blend"], "is for interpolate, not upscale; add --task interpolate"),

@@ -53,6 +53,7 @@ from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppErro
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback
+from vsr_app.shell import app_command
 from vsr_app.shipped import PREFERRED
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,8 @@ def _check_request(in_dir: Path, task: str, self_ensemble: bool, codec: str, crf
         raise VsrAppError("self-ensemble is for upscaling, not frame interpolation")
     check_encoder_settings(codec, crf, preset)  # before any file is looked at or the model loaded
     if not in_dir.is_dir():
-        raise VsrAppError(f"'{in_dir}' is not a folder: batch takes a folder of videos (one video: {task} IN -o OUT)"
+        raise VsrAppError(f"'{in_dir}' is not a folder: batch takes a folder of videos (one video: "
+                          f"{app_command([task, 'IN', '-o', 'OUT'])})"
                           if in_dir.exists() else f"'{in_dir}' does not exist")
 
 

@@ -70,6 +70,8 @@ class LossAxis(pg.AxisItem):
 
 def _even_ticks(low: float, high: float) -> list[float]:
     """log10 of 2-6 evenly spaced round values (a step of 1, 2 or 5 times a power of ten) between low and high."""
+    if not high > low:  # (pyqtgraph pads a range of one value; were it not, nothing to space)
+        return []
     order = math.floor(math.log10(high - low))
     for step in (m * 10.0 ** e for e in range(order - 1, order + 2) for m in (1, 2, 5)):
         first, last = math.ceil(low / step), math.floor(high / step)
