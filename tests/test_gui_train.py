@@ -1398,3 +1398,10 @@ def test_a_runs_folder_inside_the_training_data_is_refused_before_any_folder_is_
     said = refusal(panel, qtbot, window)
     assert "is inside the training data" in said and "choose a Runs folder outside it" in said
     assert not (tmp_path / "data" / "runs").exists()
+
+
+def test_a_mistyped_model_name_in_start_from_is_said_as_an_unknown_model(panel, qtbot, window):
+    """"vsr-x4-studnet" was refused as "Start from must be a full path", as if it were a file name."""
+    panel.form.start_from.setText("vsr-x4-studnet")
+    said = refusal(panel, qtbot, window)
+    assert "unknown model 'vsr-x4-studnet'" in said and "full path" not in said

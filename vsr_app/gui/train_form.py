@@ -4,6 +4,7 @@ the `vsr-app train` command line a filled-in form becomes. Qt-free, so the choic
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -187,8 +188,9 @@ def net_params(task: str, options: dict) -> int:
 
 def start_from_option(task: str, text: str) -> str:
     """Start from's text as the trainer's init_from: a model's name as it is (the trainer takes its weights file, as
-    --teacher takes a model), else a full path."""
-    if is_model_name(text):
+    --teacher takes a model), and a bare word, which can only mean one (a typo is then said as an unknown model,
+    with the names there are, not as "must be a full path"), else a full path."""
+    if is_model_name(text) or not (Path(text).suffix or "/" in text or os.sep in text or text.startswith("~")):
         return text
     return str(full_path(text, "Start from", default_runs_dir() / START_FROM_EXAMPLE[task]))
 
