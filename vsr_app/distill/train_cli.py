@@ -132,7 +132,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         if distill is not None:
             options["distill"] = distill
         options.setdefault("distill", "none")
-    options, unlike_card = (options, None) if resume else start_net(start_degrade(options, log), log)
+    options, unlike_card = (options, None) if resume else start_options(options, log)
     if steps is not None:
         options["steps"] = steps
     if not resume:
@@ -150,33 +150,39 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     return train(task, loop_cfg, run_dir, resume=resume, meta=meta, log=log, run_config={TASK_KEY: "vsr", **options})
 
 
-def start_degrade(options: dict, log) -> dict:
-    """A new run's options with the input degradation the weights it starts from were trained with (their card's
-    training "degrade"), unless the options say one (null: clean inputs): a fine-tune of the shipped student, trained
-    for real video's artefacts, went on on clean downscales alone, without a word."""
-    card = start_card(options["init_from"]) if options.get("init_from") and "degrade" not in options else None
+def start_options(options: dict, log) -> tuple[dict, tuple[dict, str] | None]:
+    """A new VSR run's options as the card of the weights it starts from completes them (`start_degrade`,
+    `start_net`, which say what they take); the card is found once, for both."""
+    card = start_card(options["init_from"]) if options.get("init_from") else None
     if card is None:
+        return options, None
+    return start_net(start_degrade(options, card[0], log), card, log)
+
+
+def start_degrade(options: dict, card_path: Path, log) -> dict:
+    """A new run's options with the input degradation the weights it starts from were trained with (their card's
+    training "degrade", `card_path`), unless the options say one (null: clean inputs): a fine-tune of the shipped
+    student, trained for real video's artefacts, went on on clean downscales alone, without a word."""
+    if "degrade" in options:
         return options
-    training = read_json_object(card[0], f"the model card of init_from {card[0]}").get("training")
+    training = read_json_object(card_path, f"the model card of init_from {card_path}").get("training")
     degrade = training.get("degrade") if isinstance(training, dict) else None
     if not isinstance(degrade, dict):
         return options
-    log(f"degrade: {json.dumps(degrade)}, as the weights of init_from were trained (their card {card[0]}); "
+    log(f"degrade: {json.dumps(degrade)}, as the weights of init_from were trained (their card {card_path}); "
         "\"degrade\": null in the options trains on clean inputs")
     return {**options, "degrade": degrade}
 
 
-def start_net(options: dict, log) -> tuple[dict, tuple[dict, str] | None]:
-    """A new VSR run's options with the net it trains: the one init_from's card describes, unless the options name a
-    net themselves (a net_config, or another net), as `train vfi` builds the net of that card (motion alignment adds
-    no weights, so a card's "align" was lost without a word where the options said no net). Where the options' net
-    differs from the card's: the card's net's tensors (shapes only) and advice naming it, for weights that do not
-    fit (`weights.refuse_unfit`). `log` says which net the run trains and where it came from."""
+def start_net(options: dict, card: tuple[Path, dict], log) -> tuple[dict, tuple[dict, str] | None]:
+    """A new VSR run's options with the net it trains: the one init_from's `card` describes (`weights.start_card`:
+    its path and net), unless the options name a net themselves (a net_config, or another net), as `train vfi`
+    builds the net of that card (motion alignment adds no weights, so a card's "align" was lost without a word where
+    the options said no net). Where the options' net differs from the card's: the card's net's tensors (shapes only)
+    and advice naming it, for weights that do not fit (`weights.refuse_unfit`). `log` says which net the run trains
+    and where it came from."""
     from vsr_app.distill.vsr_task import DEFAULTS, NETS, build_net, net_settings
 
-    card = start_card(options["init_from"]) if options.get("init_from") else None
-    if card is None:
-        return options, None
     card_path, described = card
     card_net = next((net for net, (arch, _) in NETS.items() if arch == described["arch"]), None)
     named = "net" in options or "net_config" in options

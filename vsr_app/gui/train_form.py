@@ -14,7 +14,7 @@ from vsr_app.distill.sources import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import LoopConfig, cap_warmup
 from vsr_app.distill.runs import PRUNED_NET
-from vsr_app.distill.train_cli import start_net
+from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
@@ -182,7 +182,7 @@ def net_params(task: str, options: dict) -> int:
     it is model code, and the first build there takes about a second)."""
     check_start_from(options)
     with torch.device("meta"):
-        net = vfi_net(options)[0] if task == "vfi" else _vsr_net(start_net(options, lambda *_: None)[0])
+        net = vfi_net(options)[0] if task == "vfi" else _vsr_net(start_options(options, lambda *_: None)[0])
     return count_params(net)
 
 
