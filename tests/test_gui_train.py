@@ -370,7 +370,9 @@ def assert_form_fits(panel) -> None:
 
 def test_training_inputs_choice_reaches_the_trainer_and_comes_back_from_a_run(panel, tmp_path):
     choice = panel.form.inputs["degrade"]
-    assert panel.form.options()["degrade"] is None  # default: the benchmarks' clean bicubic inputs
+    assert "degrade" not in panel.form.options()  # default: as Start from's card says, clean for a new net
+    choice.setCurrentIndex(choice.findText("Clean", Qt.MatchStartsWith))
+    assert panel.form.options()["degrade"] is None  # the benchmarks' clean bicubic inputs
     choice.setCurrentIndex(choice.findText("Like real video", Qt.MatchStartsWith))
     recipe = panel.form.options()["degrade"]  # the shipped student's recipe, written out in the run's config
     assert recipe == {"compress_p": 0.5, "crf": [18, 32], "noise_p": 0.3, "noise_sigma": [1.0, 6.0]}
@@ -930,8 +932,8 @@ def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pr
     The form counts the parameters (on a worker: it builds the net as the trainer does) and offers the README's
     route to a compact student: start from a pruned net, whose card gives the architecture."""
     counted_on = []
-    count = train_form_widget.net_params
-    monkeypatch.setattr(train_form_widget, "net_params",
+    count = train_form_widget.net_size
+    monkeypatch.setattr(train_form_widget, "net_size",
                         lambda task, options: counted_on.append(threading.current_thread()) or count(task, options))
     student = count_params(build_arch("vsr_student", {"channels": 4, "blocks": 1}))
     qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(student), timeout=10_000)
@@ -944,7 +946,8 @@ def test_the_form_says_the_size_of_the_net_it_trains_and_vfi_can_start_from_a_pr
     assert panel.form.start_from.isVisible() and "prune vfi" in panel.form.start_note.text()
     pruned, small = pruned_net(tmp_path / "prune run")
     panel.form.start_from.setText(str(pruned))
-    qtbot.waitUntil(lambda: panel.form.net_size.text() == fmt.params(small), timeout=10_000)
+    sized = f"{fmt.params(small)}: Start from's card gives its net (the greyed fields are not used)"
+    qtbot.waitUntil(lambda: panel.form.net_size.text() == sized, timeout=10_000)
     assert not panel.form.inputs["base"].isEnabled()  # the pruned net's card sizes it
     panel.form.distill.setCurrentIndex(panel.form.distill.findData("none"))  # no VFI teacher in the test's models
     prepare(panel, resume=False)

@@ -106,11 +106,15 @@ def test_the_train_tabs_vsr_form_fine_tunes_the_model_start_from_names(panel, qt
     assert form.start_from.isVisible() and "fine-tune a trained model" in form.start_note.text()
     assert not form.prune_button.isVisible() and not form.teacher.isEnabled()  # no pruning, no distillation here
     form.start_from.setText("my-tiny")
-    qtbot.waitUntil(lambda: form.net_size.text() == fmt.params(count_params(VSRStudent(**ALIGNED))), timeout=10_000)
+    size = fmt.params(count_params(VSRStudent(**ALIGNED)))
+    qtbot.waitUntil(lambda: form.net_size.text().startswith(f"{size}: Start from's card gives"), timeout=10_000)
+    # the greyed fields show the form's Width 4 and 1 block: the row says what the run trains instead
+    assert "the student, Width (channels) 8, Residual blocks 1, Motion alignment dis" in form.net_size.text()
     assert not any(form.inputs[key].isEnabled() for key in ("net", "net_config.channels", "net_config.align"))
     prepare(panel, resume=False)
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
     assert options["init_from"] == "my-tiny" and "net" not in options and "net_config" not in options
+    assert "degrade" not in options  # Training inputs' default: the trainer takes the card's (the test below)
 
 
 def _options_file(tmp_path, **options) -> str:

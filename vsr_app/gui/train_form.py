@@ -21,6 +21,7 @@ from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, build_net, net_settings
 from vsr_app.distill.weights import start_weights
 from vsr_app.errors import VsrAppError
+from vsr_app.gui import fmt
 from vsr_app.gui.paths import full_path
 from vsr_app.gui.run_files import PRUNE_FOLDER
 from vsr_app.shell import app_command
@@ -37,6 +38,9 @@ LOOP, VFI, STUDENT = LoopConfig(), VFIConfig(), net_settings("student", {})  # t
 # Per task: (option key, label, kind, default, low, high, tooltip). Keys are the trainer's --config options;
 # "net_config.x" goes into the nested net_config dict. A kind is int, float, a list of values, or a dict of
 # {label: value} (a choice whose value is not its label).
+# Training inputs' choice that leaves "degrade" out of the options, for the trainer to take the card's of the weights
+# the run starts from (`train_cli.start_degrade`): a fine-tune of vsr-x4-student went on on clean inputs by default
+AS_START_FROM = "as Start from"
 FIELDS = {
     "vsr": [
         ("net", "Network", ["student", "teacher"], "student", None, None,
@@ -67,12 +71,14 @@ FIELDS = {
          "weight of the temporal (ConvLSTM) distillation"),
         ("lambda_output", "\u03bb output", float, VSR_DEFAULTS["lambda_output"], 0.0, 1000.0,
          "weight of the teacher's frames as a target, beside the truth (Output distillation)"),
-        ("degrade", "Training inputs", {"Clean \u00d74 bicubic (benchmark setting)": None,
+        ("degrade", "Training inputs", {"As Start from was trained (clean for a new net)": AS_START_FROM,
+                                        "Clean \u00d74 bicubic (benchmark setting)": None,
                                         "Like real video: H.264 and noise on part of the clips":
                                             DegradationMix().as_options()},
-         None, None, None,
+         AS_START_FROM, None, None,
          "real video: the net learns to upscale compressed, noisy footage (how the shipped vsr-x4-student was"
-         " trained); clean: the benchmarks' setting (vsr-x4-student-bicubic)"),
+         " trained); clean: the benchmarks' setting (vsr-x4-student-bicubic); as Start from was trained: as its"
+         " card says, so a fine-tune keeps what the model was made for"),
     ],
     "vfi": [
         ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
@@ -111,8 +117,9 @@ START_NOTE = {"vsr": "Left empty, the run trains a new net as the Hyper-paramete
                      "than a new net: the realistic way on a CPU), start from it: a model's name, such as "
                      "vsr-x4-student or vsr-x4-student-aligned, or its .safetensors file (a run's "
                      "model.safetensors). Its card gives the net; a smaller Learning rate (vsr-x4-student's last stage "
-                     "used 0.0001) keeps more of what it learned, and Training inputs as it was trained (\"Like real "
-                     "video\" for vsr-x4-student and -aligned) keeps it fit for what it was made for."}
+                     "used 0.0001) keeps more of what it learned, and Training inputs \"As Start from was trained\" (the "
+                     "default: Like real video for vsr-x4-student and -aligned) keeps it fit for what it was made "
+                     "for."}
 
 
 def field_default(task: str, net, key: str):
@@ -177,13 +184,35 @@ def net_field_applies(net: str, key: str, started: bool = False) -> bool:
 
 
 def net_params(task: str, options: dict) -> int:
-    """The parameters of the net a run with these options trains, built as its trainer builds it but on the meta
-    device: shapes without weights, so even a very wide net costs no memory and milliseconds (still a worker's job:
-    it is model code, and the first build there takes about a second)."""
+    """The parameters of the net a run with these options trains (`_net_on_meta`)."""
+    return count_params(_net_on_meta(task, options)[0])
+
+
+def net_size(task: str, options: dict) -> str:
+    """The Parameters row: the count and, for a run that starts from another net, which net its card gives, as the
+    greyed fields still show the form's own Width and blocks (a fine-tune of vsr-x4-student showed Width 4 where it
+    trains 32)."""
+    net, settings = _net_on_meta(task, options)
+    size = fmt.params(count_params(net))
+    if not options.get("init_from"):
+        return size
+    shown = [f"{label} {settings[key.removeprefix('net_config.')]}" for key, label, *_ in FIELDS[task]
+             if settings and key.startswith("net_config.") and net_field_applies(settings["net"], key)]
+    given = f"the {settings['net']}, " + ", ".join(shown) if settings else "its net"
+    return f"{size}: Start from's card gives {given} (the greyed fields are not used)"
+
+
+def _net_on_meta(task: str, options: dict) -> tuple[torch.nn.Module, dict | None]:
+    """The net a run with these options trains, built as its trainer builds it but on the meta device: shapes
+    without weights, so even a very wide net costs no memory and milliseconds (still a worker's job: it is model
+    code, and the first build there takes about a second); with a VSR net's settings (`net_settings`)."""
     check_start_from(options)
     with torch.device("meta"):
-        net = vfi_net(options)[0] if task == "vfi" else _vsr_net(start_options(options, lambda *_: None)[0])
-    return count_params(net)
+        if task == "vfi":
+            return vfi_net(options)[0], None
+        started = start_options(options, lambda *_: None)[0]
+        name = started.get("net", VSR_DEFAULTS["net"])
+        return _vsr_net(started), net_settings(name, started.get("net_config", {}))
 
 
 def start_from_option(task: str, text: str) -> str:

@@ -18,15 +18,14 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import PRUNE_FOLDER, free_prune_folder
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_fields import number_field, show_saved, stored
-from vsr_app.gui.train_form import (COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF, PRUNING_TASKS,
-                                    START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir, extra_of_run,
-                                    field_default, form_fields_for, net_field_applies, net_params, prune_command,
+from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
+                                    PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir, extra_of_run,
+                                    field_default, form_fields_for, net_field_applies, net_size, prune_command,
                                     start_from_option, with_extra)
 from vsr_app.gui.widgets import fill_models, name_form_fields, path_row
 from vsr_app.gui.workers import Job
@@ -37,9 +36,9 @@ from vsr_app.shipped import PREFERRED
 RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
 
 
-def _net_params(task: str, options: dict, progress, cancel) -> int:
-    """net_params as a Job: building a net is model work, kept off the GUI thread."""
-    return net_params(task, options)
+def _net_size(task: str, options: dict, progress, cancel) -> str:
+    """net_size as a Job: building a net is model work, kept off the GUI thread."""
+    return net_size(task, options)
 
 
 class TrainForm(QWidget):
@@ -401,8 +400,8 @@ class TrainForm(QWidget):
         except VsrAppError as exc:
             self.net_size.setText(f"cannot tell: {exc}")
             return
-        job = Job(_net_params, self.current_task(), options, parent=self)
-        job.done.connect(lambda count: self._show_size(job, fmt.params(count)))
+        job = Job(_net_size, self.current_task(), options, parent=self)
+        job.done.connect(lambda text: self._show_size(job, text))
         job.failed.connect(lambda message: self._show_size(job, f"cannot tell: {message}"))
         self.sizing = job
         job.start()
@@ -438,6 +437,8 @@ class TrainForm(QWidget):
         options: dict = {}
         for key, widget in self.inputs.items():
             value = json.loads(widget.currentData()) if isinstance(widget, QComboBox) else widget.value()
+            if value == AS_START_FROM:
+                continue
             if key.startswith("net_config."):
                 options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
             else:
