@@ -85,6 +85,27 @@ def audio_only(path) -> Path:
     return Path(path)
 
 
+def cut_in_last_audio_packet(path) -> Path:
+    """An .mp4 written index-first (+faststart, as for the web) and cut half-way through its last audio packet, as an
+    interrupted download: every frame decodes, and the demuxer marks that last packet corrupt."""
+    from videogen import _tone_stream, _write_tone, pattern_frame
+
+    with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
+        video = container.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = _tone_stream(container, "aac")
+        for index in range(10):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(index, 64, 48), format="rgb24")
+            frame.pts = index
+            container.mux(video.encode(frame))
+        container.mux(video.encode(None))
+        _write_tone(container, audio, 1.0)
+    pos, size = max(_packet_spans(path, "audio"))
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[:pos + size // 2])
+    return Path(path)
+
+
 def image_renamed(path) -> Path:
     """A PNG photo saved with a video extension (FFmpeg would happily read it as a one-frame 'video')."""
     ok, png = cv2.imencode(".png", gradient_frames(1)[0])

@@ -262,6 +262,19 @@ def test_truncated_file_policy_decodes_what_is_there_and_says_so(tmp_path, capsy
     assert packet_span(tmp_path / "up.mkv").frames == decodable
 
 
+def test_a_cut_audio_packet_is_left_out_of_the_copied_audio_and_said(tmp_path, capsys):
+    """A download cut inside its last AAC packet: copied as it came (re-encoded audio skipped it), that packet made
+    decoding the output's audio fail there."""
+    src = badfiles.cut_in_last_audio_packet(tmp_path / "cut.mp4")
+    rc, out, err = run_cli(capsys, "upscale", src, tmp_path / "up.mp4")
+    assert rc == 0, err
+    assert "1 damaged audio packet of stream #1 left out (the file is cut short or damaged there)" in out
+    with av.open(str(tmp_path / "up.mp4")) as result:
+        audio = result.streams.audio[0]
+        assert result.streams.audio[0].codec_context.name == "aac"  # copied, not re-encoded
+        assert sum(frame.samples for frame in result.decode(audio)) > 0  # every packet decodes
+
+
 def test_a_file_cut_before_its_first_keyframe_is_said_to_miss_its_start(tmp_path, capsys):
     """A clip cut out of a longer one without its keyframe decodes from the next keyframe: it was said to stop
     before its end, where its opening is what is missing."""

@@ -205,6 +205,7 @@ class CarriedStreams:
             self.preroll: dict[int, av.Packet] = {}  # source index -> its latest hidden audio packet
             self.reencoded: dict[int, _Reencoding] = {}
             self.converted: dict[int, SubtitleConversion] = {}
+            self.damaged: dict[int, int] = {}  # source index -> its packets left out as damaged (`_left_out`)
             self.bytes = 0  # of the source's packets carried so far (re-encoded ones as they came): the output's growth
             self.silent_drops = SilentDrops(output.format.name, suffixes)
             tags = container_tags(self.src.metadata, output.format.name)
@@ -388,9 +389,13 @@ class CarriedStreams:
             packet.pts += added
         self.last_dts[index] = packet.dts
 
-    def conversion_notes(self) -> list[str]:
-        """What the subtitle conversions could not take as it came (after the last packet is carried)."""
-        return [note for conversion in self.converted.values() for note in conversion.notes()]
+    def closing_notes(self) -> list[str]:
+        """What could not be carried as it came (after the last packet is carried): damaged packets left out, and
+        what the subtitle conversions could not take."""
+        left_out = [f"{count} damaged {self.src.streams[index].type} packet{'s' if count > 1 else ''} of stream "
+                    f"#{index} left out (the file is cut short or damaged there)"
+                    for index, count in self.damaged.items()]
+        return left_out + [note for conversion in self.converted.values() for note in conversion.notes()]
 
     def ticks(self, time_base: Fraction) -> int:
         """The source's start in `time_base` units: what comes off its timestamps on the output's clock."""
@@ -402,6 +407,9 @@ class CarriedStreams:
         if index in self.copied:
             if packet.size == 0 or packet.dts is None:
                 return  # demuxer's end-of-stream marker
+            if packet.is_corrupt:  # an interrupted download's last, cut packet: copied, it stops strict decoders
+                self._left_out(index)
+                return
             if packet.is_discard:  # hidden by the source's edit list: a cut file's audio from before the cut
                 if packet.stream.type == "audio":
                     self.preroll[index] = packet
@@ -420,7 +428,8 @@ class CarriedStreams:
         try:
             frames = reencoding.stream.decode(packet)
         except av.FFmpegError:
-            return  # a damaged audio packet: skip it like a player would
+            self._left_out(index)  # a damaged audio packet: skipped, as a player would
+            return
         for frame in frames:
             if frame.pts is not None:
                 frame.pts -= self.ticks(frame.time_base)
@@ -430,6 +439,10 @@ class CarriedStreams:
         for packet in packets:
             self._on_output_clock(packet)
             self.output.mux(packet)
+
+    def _left_out(self, index: int) -> None:
+        """Count a damaged packet of source stream `index` that the output goes without (`closing_notes`)."""
+        self.damaged[index] = self.damaged.get(index, 0) + 1
 
     def _copy(self, packet) -> None:
         """Mux a source packet into its output stream, on the output's clock."""

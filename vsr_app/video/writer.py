@@ -359,7 +359,7 @@ class VideoWriter:
             self.held = None
             if self.carried is not None:
                 self.carried.mux_until(None)
-                self.notes += self.carried.conversion_notes()
+                self.notes += self.carried.closing_notes()
                 self.carried.close()
                 self.carried = None
             self.container.close()
