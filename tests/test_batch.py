@@ -1511,3 +1511,20 @@ def test_an_interpolating_batch_reports_its_scene_cuts(tmp_path, capsys, scene_c
                  "blend", "--report", str(tmp_path / "report.json")]) == 0
     entry = json.loads((tmp_path / "report.json").read_text())["files"][0]
     assert entry["scene_cuts"] == 5 and "cuts.mp4 (5 scene cuts)" in capsys.readouterr().out
+
+
+def test_a_failed_files_reason_names_it_as_it_is_escaped_not_squeezed(tmp_path, capsys):
+    """The reason squeezed every run of whitespace: a file "two  spaces<newline>nl.mp4" was said to be
+    'two spaces nl.mp4', a name that is not there."""
+    from badfiles import audio_only
+
+    src = tmp_path / "in"
+    src.mkdir()
+    audio_only(src / "two  spaces\nnl.mp4")
+    report_path = tmp_path / "report.json"
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report",
+                 str(report_path)]) == 1
+    reason = json.loads(report_path.read_text())["files"][0]["reason"]
+    assert f"'{src}/two  spaces\\nnl.mp4' has no video stream" in reason
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("[1/1] failed") and "spaces\\nnl.mp4' has no video stream" in line

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from videogen import make_video
@@ -31,10 +33,18 @@ def test_a_one_frame_video_says_why_interpolation_made_no_frame(tmp_path, capsys
     upscale's "1 -> 1 frames" was no English)."""
     src = make_video(tmp_path / "still.mp4", frames=1)
     assert main(["interpolate", str(src), "-o", str(tmp_path / "x2.mp4"), "--model", "blend"]) == 0
-    assert ": 1 -> 2 frames (a single frame has nothing to interpolate between: it is repeated), 64x48 -> 64x48, " \
-           in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert ": 1 -> 2 frames, 64x48 -> 64x48, " in said
+    assert said.rstrip().endswith("; a single frame has nothing to interpolate between: it is repeated")
     assert main(["upscale", str(src), "-o", str(tmp_path / "x4.mp4"), "--model", "bicubic"]) == 0
     assert ": 1 -> 1 frame, 64x48 -> 256x192, " in capsys.readouterr().out
+    # a note, so a batch's report and line say it too (they said "ok" alone)
+    (tmp_path / "stills").mkdir()
+    src.rename(tmp_path / "stills" / src.name)
+    assert main(["batch", str(tmp_path / "stills"), "-o", str(tmp_path / "batch"), "--task", "interpolate",
+                 "--model", "blend", "--report", str(tmp_path / "report.json")]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["files"][0]["notes"] == ["a single frame has nothing to interpolate between: it is repeated"]
 
 
 @pytest.mark.parametrize("model", ["vfi-x2-student", "opencv-flow"])

@@ -51,6 +51,7 @@ from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDIN
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
+from vsr_app.files import shown_name
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback
 from vsr_app.shell import app_command
@@ -120,14 +121,16 @@ def check_report_not_shared(report_path: Path, out_dir: Path) -> None:
 
 
 def _one_line(exc: BaseException) -> str:
-    """A person-readable single line for the report; unexpected errors keep their type for bug reports."""
+    """A person-readable single line for the report; unexpected errors keep their type for bug reports. Escaped as
+    names are shown (`shown_name`), not with its whitespace squeezed: that named "two  spaces\\nnl.mp4" as a file
+    "two spaces nl.mp4", which is not there."""
     if isinstance(exc, VsrAppError):
         text = str(exc)
     elif isinstance(exc, MemoryError):
         text = "ran out of memory while processing this file"
     else:
         text = f"unexpected error ({type(exc).__name__}: {exc})"
-    return " ".join(text.split())
+    return shown_name(text.strip())
 
 
 def _check_request(in_dir: Path, task: str, self_ensemble: bool, codec: str, crf: int | None,

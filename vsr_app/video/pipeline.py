@@ -213,19 +213,12 @@ class PipelineSummary:
     def line(self) -> str:
         (wi, hi), (wo, ho) = self.input_size, self.output_size
         rate = fps_text(self.fps)
-        text = (f"wrote {self.output}: {self._frame_counts()}, {wi}x{hi} -> {wo}x{ho}, "
+        text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frame{'s' * (self.frames_out != 1)}, "
+                f"{wi}x{hi} -> {wo}x{ho}, "
                 f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
         if repeats := breaks_text(self.scene_cuts, self.flashes, self.pauses):
             text += f", {repeats}"
         return text + "".join(f"; {n}" for n in self.notes)
-
-    def _frame_counts(self) -> str:
-        """'12 -> 24 frames'. Interpolating a one-frame video (a still GIF) repeats its frame: "1 -> 2 frames" read as
-        if one had been made, so it says why none was."""
-        text = f"{self.frames_in} -> {self.frames_out} frame{'s' if self.frames_out != 1 else ''}"
-        if self.frames_in == 1 and self.frames_out > 1:
-            text += " (a single frame has nothing to interpolate between: it is repeated)"
-        return text
 
 
 def breaks_text(cuts: int | None, flashes: int | None = 0, pauses: int | None = 0) -> str:
@@ -497,6 +490,8 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
                      "alpha channel is dropped and the output is opaque")
+    if frames_in == 1 and result.frames > 1:  # "1 -> 2 frames" read as if one had been made (a still GIF)
+        notes.append("a single frame has nothing to interpolate between: it is repeated")
     if pauses:  # counted in the line (`breaks_text`); said what they are once
         notes.append(f"at a pause (the source held its picture {PAUSE_SECONDS:g} s or more, as a screen recorder "
                      f"writes a frame only on a change) the frame before is repeated, not blended across")
