@@ -130,3 +130,20 @@ def test_only_torchrun_s_later_processes_keep_quiet(monkeypatch, env, first, wor
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert is_first_process() is first and world_size() == world
+
+
+@pytest.mark.parametrize("device, env, expected", [("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, "cuda:1"),
+                                                   ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "0"}, "cuda:0"),
+                                                   ("cuda:0", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, "cuda:0"),
+                                                   ("cuda", {}, "cuda"),
+                                                   ("cpu", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, "cpu")])
+def test_each_torchrun_process_trains_on_the_gpu_of_its_local_rank(monkeypatch, device, env, expected):
+    """Every process took the first GPU: on a machine of several, the world's models shared one card."""
+    import torch
+    from vsr_app.distill.distributed import process_device
+
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert process_device(torch.device(device)) == torch.device(expected)

@@ -4,6 +4,7 @@ A process started without torchrun is a world of one, and each helper then does 
 from __future__ import annotations
 
 import atexit
+import os
 import time
 
 import torch
@@ -13,13 +14,32 @@ from torch import nn
 from vsr_app.distill.runs import world_size
 
 
-def init_distributed(device: torch.device) -> tuple[int, int]:
+def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
+    """This process's rank, the world's size and the device it trains on (`process_device`)."""
     if world_size() == 1:
-        return 0, 1
+        return 0, 1, device
+    device = process_device(device)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
         atexit.register(_shutdown_distributed)
-    return dist.get_rank(), dist.get_world_size()
+    return dist.get_rank(), dist.get_world_size(), device
+
+
+def process_device(device: torch.device) -> torch.device:
+    """The device of one of torchrun's processes: on CUDA without a GPU named, the one of its LOCAL_RANK, as
+    torchrun gives each process one (every process took the first GPU: the world's models on one card, the other
+    cards idle)."""
+    if device.type != "cuda" or device.index is not None or world_size() == 1:
+        return device
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK") or 0))
+
+
+def _group_tensor(values: list, dtype: torch.dtype) -> torch.Tensor:
+    """`values` as a tensor where the process group's collectives take it: NCCL's on this process's GPU."""
+    device = f"cuda:{torch.cuda.current_device()}" if dist.get_backend() == "nccl" else "cpu"
+    return torch.tensor(values, dtype=dtype, device=device)
 
 
 def _shutdown_distributed() -> None:
@@ -49,7 +69,7 @@ def average_terms(terms: dict[str, float], world: int) -> dict[str, float]:
     if world <= 1:
         return terms
     keys = sorted(terms)
-    vals = torch.tensor([float(terms[k]) for k in keys], dtype=torch.float64)
+    vals = _group_tensor([float(terms[k]) for k in keys], torch.float64)
     dist.all_reduce(vals)
     return {k: float(v) / world for k, v in zip(keys, vals)}
 
@@ -57,6 +77,6 @@ def average_terms(terms: dict[str, float], world: int) -> dict[str, float]:
 def any_rank(flag: bool, world: int) -> bool:
     if world <= 1:
         return flag
-    t = torch.tensor([1 if flag else 0])
+    t = _group_tensor([1 if flag else 0], torch.int64)
     dist.all_reduce(t)
     return bool(t.item())

@@ -190,7 +190,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
     device = resolve_device(cfg.device, cpu_hint='set "device": "cpu" in the --config options')
     if cfg.threads > 0:
         set_threads(cfg.threads)
-    rank, world = init_distributed(device)
+    rank, world, device = init_distributed(device)
     torch.manual_seed(cfg.seed)
 
     modules = task.modules()
