@@ -3,8 +3,8 @@
 #   --selftest; the GUI rendered offscreen (--screenshot); `models`; training a tiny VSR teacher, then a
 #   student distilled from it (space-time distillation), and a tiny interpolation net which is then pruned,
 #   all on the bundled sample clip; upscale / interpolate with the trained nets and with FFmpeg's minterpolate; `batch`
-#   with a report; `bench` (which spawns a child process of the frozen executable). Not `eval` (it needs folders of
-#   frames; the tests cover it).
+#   with a report; `bench` (which spawns a child process of the frozen executable). Not `eval` (the tests cover it,
+#   from source).
 # Usage: packaging/smoke_test.sh [APP]   APP defaults to dist/vsr-app/vsr-app; any `vsr-app` command works
 #        (e.g. .venv/bin/vsr-app to try the script itself from source). Exit 0 when every step passed.
 set -uo pipefail

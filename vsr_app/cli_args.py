@@ -348,9 +348,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
     p.add_argument("task", choices=("vfi",))
-    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH")
-    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR")
-    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR")
+    p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH",
+                   help="the interpolation net to prune: a model's name (vfi-x2-teacher) or a .safetensors file "
+                        "(a `train vfi` run's model.safetensors); --resume uses the run's own, or this where that "
+                        "file has moved")
+    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
+                   help="folder of videos / frame folders / images to fine-tune on while pruning (repeatable; "
+                        "--resume uses the run's own, or this where that has moved)")
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR",
+                   help="the pruning's folder (outside --data): its options, checkpoint, metrics.jsonl, plan.json "
+                        "and the pruned net, pruned.safetensors, which `train vfi` starts from as \"init_from\"")
     p.add_argument("--target-params-ratio", type=_between(0, 1), metavar="R",
                    help="share of the teacher's parameters to keep, between 0 and 1 (default: the --config file's "
                         "target_params_ratio, else 0.1)")
