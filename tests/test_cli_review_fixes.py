@@ -229,6 +229,17 @@ def test_eval_records_what_it_scored(tmp_path, capsys):
     assert table[3] == f"  ran on: cpu, {'bf16' if bf16 else 'fp32'}"  # as the JSON says, and the README promised
     assert [row.split()[:2] for row in table[4:]] == [["a", "2"], ["b", "2"], ["mean", "of"]]
     assert table[6].startswith("  mean of sequences     4 frames scored")  # not "mean 4": not a mean of all frames
+    assert main(argv + ["--json", "--precision", "fp32"]) == 0  # as bench's model-alone timing takes it
+    assert json.loads(capsys.readouterr().out)["precision"] == "fp32"
+
+
+def test_eval_vfi_runs_in_the_precision_asked(tmp_path, capsys):
+    from vsr_app.evaluate import eval_vfi
+
+    data = _frames(tmp_path / "data")
+    scored = {precision: eval_vfi("vfi-x2-student", data, frames=3, device="cpu",
+                                  engine_options={"precision": precision}) for precision in ("fp32", "bf16")}
+    assert [result["precision"] for result in scored.values()] == ["fp32", "bf16"]
 
 
 def test_the_eval_table_keeps_its_columns_for_long_names_and_says_1_frame(tmp_path, capsys):
@@ -293,3 +304,13 @@ def test_pruning_a_net_that_cannot_be_a_teacher_speaks_of_no_student(small_video
     assert main(["prune", "vfi", "--teacher", "blend", "--data", str(data), "--out", str(tmp_path / "run")]) == 1
     err = capsys.readouterr().err
     assert "'blend' is not a 4-frame interpolation net" in err and "student" not in err
+
+
+def test_the_eval_table_says_at_most_where_a_sequence_is_shorter_than_frames(tmp_path, capsys):
+    """"the first 100 frames of each sequence" stood above a note that a sequence had only 41."""
+    data = _frames(tmp_path / "data", sequences=(("a", 3), ("b", 6)))
+    assert main(["eval", "vsr", "--model", "bicubic", "--data", str(data), "--frames", "5"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[1] == f"  data: {data.resolve()}, at most the first 5 frames of each sequence (the notes say which " \
+                       "were shorter)"
+    assert table[-1] == "  note: --frames 5 is longer than a (3 frames): it was used whole"

@@ -162,9 +162,9 @@ def cmd_eval(args) -> int:
     if csv_path:
         check_csv_path(csv_path)
     scorer, _ = SCORERS[args.task]
-    options = {"engine_options": {"self_ensemble": True}} if args.self_ensemble else {}
+    engine_options = {"precision": args.precision, **({"self_ensemble": True} if args.self_ensemble else {})}
     result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=say_scored,
-                    deinterlace=args.deinterlace == "auto", **options)
+                    deinterlace=args.deinterlace == "auto", engine_options=engine_options)
     printed = say(json_text(result) if args.json else eval_table(result))
     if csv_path:
         write_csv(result, csv_path)

@@ -22,6 +22,7 @@ SUBCOMMANDS = ("gui", "upscale", "interpolate", "batch", "train", "prune", "eval
 APP_OPTIONS = ("-h", "--help", "--version", "--selftest", "--install-desktop-entry")  # vsr-app's own, before a command
 DEVICES = ("auto", "cpu", "cuda")
 CODECS = ("libx264", "libx265", "ffv1", "prores")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # an engine's (inference.Engine); auto: the app's own choice
 
 
 def parse_command_line(argv: list[str]) -> argparse.Namespace:
@@ -388,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_device_option(p)
     _add_self_ensemble_option(p)
     _add_deinterlace_option(p)
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="precision the model runs in: auto as the app runs it (bf16 where the CPU has it; bf16 or "
+                        "fp16 on CUDA), fp32 to score without reduced precision (they differ in the fourth decimal); "
+                        "the result says which ran (default auto)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
     p.add_argument("--csv", type=_not_empty, metavar="FILE",
@@ -410,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=_model_list, metavar="A,B", help="comma-separated model names or paths "
                    "(default: all); each result is under the model's name, or under the path as given where two files "
                    "share a name")
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"), default="auto",
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="precision of the model-alone timing, fps_model (fps_pipeline runs the app's default, auto; "
                         "each is reported with the precision it ran in)")
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")

@@ -111,6 +111,8 @@ def eval_table(result: dict) -> str:
         lines.append(f"  model file: {result['model_path']}")
     limit = result.get("frames_limit")
     first = "" if limit is None else f", the first {f'{limit} frames' if limit != 1 else 'frame'} of each sequence"
+    if limit is not None and any(seq["frames_read"] < limit for seq in result["sequences"].values()):
+        first = f", at most{first[1:]} (the notes say which were shorter)"
     lines.append(f"  data: {result['data']}{first}")
     if "device" in result:  # bf16 and fp32 differ in the fourth decimal: two tables must not read alike
         lines.append(f"  ran on: {result['device']}, {result['precision']}")

@@ -497,9 +497,11 @@ def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
 
 
 def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
-             on_sequence: ScoredCallback | None = None, deinterlace: bool = True) -> dict:
+             engine_options: dict | None = None, on_sequence: ScoredCallback | None = None,
+             deinterlace: bool = True) -> dict:
     """Score an interpolation model: every odd frame predicted from the even frames around it (DESIGN.md);
-    `on_sequence` hears of each sequence as it is scored. `deinterlace` is `read_sequence`'s."""
+    `engine_options` go to the app's engine (`precision`), `on_sequence` hears of each sequence as it is scored.
+    `deinterlace` is `read_sequence`'s."""
     from vsr_app.inference import make_interpolator
     from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
     from vsr_app.models import load_model, report_name
@@ -507,7 +509,7 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
     loaded = load_model(model, device)
     if loaded.task != "interpolate":
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
-    engine = make_interpolator(loaded, device)
+    engine = make_interpolator(loaded, device, **(engine_options or {}))
     plans = plan_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
     plans = check_sequences_fit(plans, 1, engine)
 

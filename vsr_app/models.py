@@ -144,7 +144,9 @@ def _import_nets() -> None:
 def _register_default_builtins() -> None:
     from vsr_app.nets.builtin import BicubicUpscale, Blend
 
-    register_builtin(Builtin("bicubic", "upscale", 4, lambda: BicubicUpscale(4), "bicubic x4 enlargement"))
+    register_builtin(Builtin("bicubic", "upscale", 4, lambda: BicubicUpscale(4),
+                             "bicubic x4 enlargement (torch's, a = -0.75: Vid4 23.88 dB, where the published bicubic "
+                             "row, MATLAB's imresize with a = -0.5, is 23.78)"))
     register_builtin(Builtin("blend", "interpolate", 2, Blend, "average of the two neighbouring frames"))
     register_builtin(Builtin("opencv-flow", "interpolate", 2, lambda: _classic("OpenCVFlowInterpolator"),
                              "OpenCV DIS optical flow both ways, midpoint by backward warping"))
