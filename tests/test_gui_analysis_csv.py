@@ -1,4 +1,5 @@
-"""The analysis plot's Save CSV…: the per-frame numbers, named as the player names frames, with what was compared."""
+"""The analysis plot's Save CSV…: the per-frame numbers, numbered as eval and as the player number frames, with what
+was compared."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def read_csv(path) -> tuple[str, list[list[str]]]:
         return comment, list(csv.reader(fh))
 
 
-def test_upscale_rows_number_frames_from_one_and_name_the_comparison(plot, save_as, tmp_path):
+def test_upscale_rows_number_frames_from_zero_and_one_and_name_the_comparison(plot, save_as, tmp_path):
     video = tmp_path / "clips" / "city.mp4"
     plot.reset("a vs b", video=str(video), task="upscale", sides=("student", "teacher"))
     assert not plot.save.isEnabled()  # nothing measured yet
@@ -63,9 +64,10 @@ def test_upscale_rows_number_frames_from_one_and_name_the_comparison(plot, save_
     plot.save.click()
     assert save_as.offered == [(str(video.parent / "city-student-vs-teacher.csv"), "CSV files (*.csv)")]
     comment, rows = read_csv(save_as.path)
-    assert comment == f"# upscale: student vs teacher on {video}, 3 of 3 frames; PSNR and SSIM of luma (Y, BT.601)\n"
-    assert rows == [["frame", "position", "psnr_y_db", "ssim_y"],
-                    ["1", "0", "31.25", "0.9125"], ["2", "1", "100.0", "1.0"], ["3", "2", "29.5", ""]]
+    assert comment == (f"# upscale: student vs teacher on {video}, 3 of 3 frames; PSNR (dB) and SSIM of luma (Y, "
+                       "BT.601); frame counts from 0 as eval --csv does, frame_1based as the player does\n")
+    assert rows == [["frame", "frame_1based", "psnr_y", "ssim_y"],
+                    ["0", "1", "31.25", "0.9125"], ["1", "2", "100.0", "1.0"], ["2", "3", "29.5", ""]]
     # the next save is offered where the last went, not beside the video
     plot.save.click()
     assert save_as.offered[-1][0] == str(tmp_path / "city-student-vs-teacher.csv")
@@ -79,7 +81,7 @@ def test_interpolation_in_betweens_are_halves_and_a_running_analysis_saves_what_
     plot.save.click()  # not finished: the run goes on
     comment, rows = read_csv(save_as.path)
     assert comment.startswith("# interpolate: vfi vs blend on ") and ", 4 of 10 frames;" in comment
-    assert [row[:2] for row in rows[1:]] == [["1.5", "0"], ["2.5", "1"], ["3.5", "2"], ["4.5", "3"]]
+    assert [row[:2] for row in rows[1:]] == [["0.5", "1.5"], ["1.5", "2.5"], ["2.5", "3.5"], ["3.5", "4.5"]]
     assert [float(row[2]) for row in rows[1:]] == [30.0, 31.0, 32.0, 33.0]
 
 
@@ -98,9 +100,9 @@ def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_cs
     plot.save.click()
     comment, rows = read_csv(save_as.path)
     assert ", 3 of 7 frames;" in comment
-    assert rows[0] == ["# left out (both sides repeat a frame): 2.5 (scene cut)", " 4.5 (flash)", " 5.5 (flash)",
-                       " 7.5 (pause)"]  # the 2nd comment
-    assert [row[0] for row in rows[2:]] == ["1.5", "3.5", "6.5"]
+    assert rows[0] == ["# frames left out (both sides repeat a frame): 1.5 (scene cut)", " 3.5 (flash)",
+                       " 4.5 (flash)", " 6.5 (pause)"]  # the 2nd comment
+    assert [row[0] for row in rows[2:]] == ["0.5", "2.5", "5.5"]
 
 
 def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
@@ -196,7 +198,7 @@ def test_the_viewer_saves_a_finished_analysis_and_passes_errors_on(window, qtbot
     comment, rows = read_csv(save_as.path)
     assert comment.startswith(f"# upscale: bicubic vs {nearest_model} on {small_video}, 12 of 12 frames;")
     points = viewer.analysis.points
-    assert [row[:2] for row in rows[1:]] == [[str(k + 1), str(k)] for k in range(12)]
+    assert [row[:2] for row in rows[1:]] == [[str(k), str(k + 1)] for k in range(12)]
     assert [float(row[2]) for row in rows[1:]] == [p[1] for p in points]
     assert [float(row[3]) for row in rows[1:]] == [p[2] for p in points]
     save_as.path = tmp_path / "missing" / "small.csv"

@@ -1,11 +1,12 @@
-"""Per-frame PSNR / SSIM between the two compared sides over the whole timeline; a click jumps there.
+"""Per-frame PSNR / SSIM between the two compared sides over the whole timeline; a click jumps there, and so does
+Go to worst (Alt+W), to the frame of lowest PSNR, which the summary names: the plot alone was mouse-only.
 
 Two stacked pyqtgraph plots share the x axis (frames, numbered from 1 as the player numbers them; an in-between
 sits half way between its frames); a vertical line follows the player, and points are
 added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
-numbers measured so far, for a researcher's own plots and statistics.
+numbers measured so far, for a researcher's own plots and statistics, in `eval --csv`'s columns and numbering.
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ class ValueAxis(pg.AxisItem):
         return [(major, 0)] + [(step, 0) for step, _ in levels[1:] if math.isclose(major / step, round(major / step))]
 
 
+class FrameAxis(pg.AxisItem):
+    """The frame axis, stepped by no less than `least_step`: whole frames in Upscale, halves in Interpolate, where the
+    in-betweens sit. pyqtgraph steps by the range alone: a 3-frame upscale was labelled 1.5, 2.5 and gridded by 0.1."""
+
+    def __init__(self):
+        super().__init__("bottom")
+        self.least_step = 1.0
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not levels:
+            return levels
+        return [level for level in levels if level[0] >= self.least_step] or [(self.least_step, 0)]
+
+
 def nice_step(least: float) -> float:
     """The smallest of 1, 2 and 5 times a power of ten that is at least `least` (> 0), as axes step."""
     power = 10.0 ** math.floor(math.log10(least))
@@ -82,6 +98,9 @@ class AnalysisPlot(QWidget):
         self.save = QPushButton("Save CSV\u2026")
         self.save.setToolTip("Write the per-frame PSNR and SSIM measured so far to a CSV file")
         self.save.clicked.connect(self.save_csv)
+        self.worst = QPushButton("Go to &worst")  # Alt+W: a click on the plot is the only other way to a frame
+        self.worst.setToolTip("Show the frame of lowest PSNR, which the summary names (Alt+W)")
+        self.worst.clicked.connect(self._go_to_worst)
         self.folder = ""  # where the last CSV went; the next is offered there rather than beside its video
         self.stop = QPushButton("Stop")
         self.stop.clicked.connect(self.cancelRequested)
@@ -90,6 +109,7 @@ class AnalysisPlot(QWidget):
         head.addWidget(self.title)  # whole where there is room; cut only when the row runs short
         head.addSpacing(12)
         head.addWidget(self.summary, 1)  # the row's room: with a spacer after it, it wrapped with room to spare
+        head.addWidget(self.worst)
         head.addWidget(self.save)
         head.addWidget(self.stop)
         head.addWidget(close)
@@ -99,6 +119,7 @@ class AnalysisPlot(QWidget):
         layout.addWidget(self.graphs, 1)
         self.graphs.ci.layout.setColumnStretchFactor(1, 1)  # the plots widen, not the names beside them
         self.curves, self.cursors = [], []
+        self.cursor_position = 0  # the player's, kept to place the cursors again where `first` changes
         self.psnr_plot = self._add_plot(0, "PSNR (dB)", theme.PSNR_COLOUR)
         self.ssim_plot = self._add_plot(1, "SSIM", theme.SSIM_COLOUR, x_link=self.psnr_plot)
         self.psnr_plot.getAxis("bottom").setStyle(showValues=False)  # the frames are numbered once, below SSIM
@@ -119,8 +140,8 @@ class AnalysisPlot(QWidget):
         label = self.graphs.addLabel(name, row=row, col=0, color=colour, justify="right")
         label.setMaximumHeight(label.minimumHeight())
         self.graphs.ci.layout.setAlignment(label, Qt.AlignTop | Qt.AlignRight)
-        plot = self.graphs.addPlot(row=row, col=1,
-                                   axisItems={"left": ValueAxis("left", self.graphs.fontMetrics().height())})
+        plot = self.graphs.addPlot(row=row, col=1, axisItems={
+            "left": ValueAxis("left", self.graphs.fontMetrics().height()), "bottom": FrameAxis()})
         plot.setXLink(x_link)  # while still empty: linking a plot with a curve turned `x_link`'s x auto-range off
         axis = plot.getAxis("left")
         axis.setSIPrefixEnableRanges(())
@@ -143,6 +164,9 @@ class AnalysisPlot(QWidget):
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
         self.first = first
+        for plot in (self.psnr_plot, self.ssim_plot):
+            plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
+        self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
         self.video, self.task, self.sides = video, task, sides
         self.total = 0
         self.first_point_at = 0.0
@@ -156,6 +180,7 @@ class AnalysisPlot(QWidget):
             curve.setData([], [])
         self.stop.setVisible(True)
         self.save.setEnabled(False)
+        self.worst.setEnabled(False)
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
                   at_break: str | None = None) -> None:
@@ -176,6 +201,7 @@ class AnalysisPlot(QWidget):
         self.points.append((position, psnr, np.nan if ssim is None else ssim))
         self.total = total
         self.save.setEnabled(True)
+        self.worst.setEnabled(True)
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()
 
@@ -216,8 +242,18 @@ class AnalysisPlot(QWidget):
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
+        worst, lowest = self._worst()
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
-                             f"\u00b7   {ssim}{self._breaks_note()}{ending}")
+                             f"\u00b7   {ssim}   \u00b7   worst: frame {self._frame_name(worst)}, {lowest:.2f} dB"
+                             f"{self._breaks_note()}{ending}")
+
+    def _worst(self) -> tuple[int, float]:
+        """The position and PSNR of the lowest-PSNR point measured so far (the first of equals)."""
+        position, psnr, _ = min(self.points, key=lambda point: point[1])
+        return position, psnr
+
+    def _go_to_worst(self) -> None:
+        self.seekRequested.emit(self._worst()[0])
 
     def _breaks_note(self) -> str:
         n = len(self.break_gaps)
@@ -230,6 +266,7 @@ class AnalysisPlot(QWidget):
         return breaks_text(*break_counts(Counter(self.break_gaps.values())))
 
     def set_cursor(self, position: int) -> None:
+        self.cursor_position = position
         for cursor in self.cursors:
             cursor.setValue(position + self.first)
 
@@ -257,19 +294,22 @@ class AnalysisPlot(QWidget):
         self.folder = str(Path(path).parent)
 
     def _write_csv(self, path: Path) -> None:
-        """One row per measured frame, named as the player names it, under a comment saying what was compared
-        (pandas reads it with `read_csv(path, comment="#")`); SSIM is empty for frames smaller than its window."""
+        """One row per measured frame under a comment saying what was compared (pandas reads it with
+        `read_csv(path, comment="#")`): `frame` numbered from 0 and `psnr_y` as `eval --csv` names them (an in-between
+        is .5), `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller than its window."""
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {self.sides[0]} vs {self.sides[1]} on {self.video}, "
-                     f"{len(self.points)} of {self.total} frames; PSNR and SSIM of luma (Y, BT.601)\n")
+                     f"{len(self.points)} of {self.total} frames; PSNR (dB) and SSIM of luma (Y, BT.601); "
+                     "frame counts from 0 as eval --csv does, frame_1based as the player does\n")
             if self.break_gaps:
-                fh.write("# left out (both sides repeat a frame): "
-                         f"{', '.join(f'{self._frame_name(k)} ({kind})' for k, kind in self.break_gaps.items())}\n")
+                left_out = (f"{self._frame_name(k, base=0)} ({kind})" for k, kind in self.break_gaps.items())
+                fh.write(f"# frames left out (both sides repeat a frame): {', '.join(left_out)}\n")
             writer = csv.writer(fh)
-            writer.writerow(("frame", "position", "psnr_y_db", "ssim_y"))
+            writer.writerow(("frame", "frame_1based", "psnr_y", "ssim_y"))
             for position, psnr, ssim in self.points:
-                writer.writerow((self._frame_name(position), position, psnr, "" if np.isnan(ssim) else ssim))
+                writer.writerow((self._frame_name(position, base=0), self._frame_name(position), psnr,
+                                 "" if np.isnan(ssim) else ssim))
 
-    def _frame_name(self, position: int) -> str:
-        """As the player names it: 3, or the in-between 2.5."""
-        return f"{position + self.first:.1f}".removesuffix(".0")
+    def _frame_name(self, position: int, base: int = 1) -> str:
+        """As the player names it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval --csv` does."""
+        return f"{position + self.first - 1 + base:.1f}".removesuffix(".0")

@@ -111,7 +111,8 @@ class Inspector(QScrollArea):
         self.metric_note.setWordWrap(True)
         layout.addWidget(self.metric_note)
         self.analyse = QPushButton(icon("chart"), "Analyse all frames")
-        self.analyse.setToolTip("Plot PSNR / SSIM between the two sides for every frame; click the plot to jump")
+        self.analyse.setToolTip("Plot PSNR / SSIM between the two sides for every frame; a click on the plot, "
+                                "or Go to worst (Alt+W), shows that frame")
         self.analyse.clicked.connect(self.analyseRequested)
         layout.addWidget(self.analyse)
         column.addWidget(box)
