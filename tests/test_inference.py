@@ -81,7 +81,14 @@ def test_clip_engine_emits_every_frame_in_order_with_context(frames):
         assert np.abs(o.astype(int) - expected.astype(int)).max() <= 1
 
 
-def test_oom_shrinks_tile_and_retries(frames, monkeypatch):
+# CUDA's error, and torch's CPU allocator's, which says it in other words (under ulimit -v or strict overcommit)
+OUT_OF_MEMORY = [torch.OutOfMemoryError("CUDA out of memory (simulated)"),
+                 RuntimeError("[enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: can't allocate memory: "
+                              "you tried to allocate 805306368 bytes. Error code 12 (Cannot allocate memory)")]
+
+
+@pytest.mark.parametrize("error", OUT_OF_MEMORY, ids=["cuda", "cpu"])
+def test_oom_shrinks_tile_and_retries(frames, monkeypatch, error):
     up = inference.make_upscaler(_loaded(TinyRecurrent(scale=2)), "cpu", precision="fp32")
     real_step = up.net.step
     calls = {"n": 0}
@@ -89,13 +96,26 @@ def test_oom_shrinks_tile_and_retries(frames, monkeypatch):
     def flaky(x, state):
         calls["n"] += 1
         if x.shape[-1] > 50:  # only the untiled full width (53) "runs out of memory"
-            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+            raise error
         return real_step(x, state)
 
     monkeypatch.setattr(up.net, "step", flaky)
     out = up.push(frames[0])[0]
     assert out.shape == (74, 106, 3)
     assert up.tile_size < 53
+
+
+def test_an_engine_reused_for_a_larger_video_starts_from_that_videos_own_tile(frames):
+    """eval scores every sequence with one engine: a small first sequence fixed the tile at its size, and a larger
+    one after it was cut in 20 tiles, 8x slower and with seams in its carried state."""
+    up = inference.make_upscaler(_loaded(TinyRecurrent(scale=2)), "cpu", precision="fp32")
+    small = [f[:8, :8] for f in frames[:2]]
+    for frame in small:
+        up.push(frame)
+    assert up.tile_size == 8
+    up.reset()
+    up.push(frames[0])
+    assert up.tile_size == 53  # the whole frame in one tile, as a fresh engine has it
 
 
 def test_clip_engine_oom_shrinks_tile_and_retries(frames, monkeypatch):
@@ -128,14 +148,15 @@ def test_interpolator_pads_to_size_multiple(frames):
     assert np.abs(mid - expected).max() <= 1
 
 
-def test_an_interpolator_out_of_memory_is_a_clear_error_not_a_traceback(frames, monkeypatch):
+@pytest.mark.parametrize("error", OUT_OF_MEMORY, ids=["cuda", "cpu"])
+def test_an_interpolator_out_of_memory_is_a_clear_error_not_a_traceback(frames, monkeypatch, error):
     """A GPU with too little memory for whole 4K frames: the CLI printed torch's traceback, batch an 'unexpected
     error' for every later file."""
     class Mid(nn.Module):
         kind, num_inputs = "interpolate", 2
 
         def forward(self, x):
-            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+            raise error
 
     it = inference.make_interpolator(_loaded(Mid(), "interpolate"), "cpu", precision="fp32")
     with pytest.raises(VsrAppError, match="not enough CPU memory for .* on 53x37 frames.*try --device cpu"):

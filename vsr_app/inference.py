@@ -78,7 +78,9 @@ def tensor_to_frame(t: torch.Tensor) -> np.ndarray:
 
 
 def _is_oom(exc: BaseException) -> bool:
-    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in str(exc).lower()
+    """CUDA's out-of-memory error, or torch's CPU allocator's ("DefaultCPUAllocator: can't allocate memory")."""
+    text = str(exc).lower()
+    return isinstance(exc, torch.OutOfMemoryError) or "out of memory" in text or "can't allocate memory" in text
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ class _TiledMixin:
     def _init_tiling(self, tile: int | None):
         self.fixed_tile = tile
         self.tile_size: int | None = None
+        self.tiled_size: tuple[int, int] | None = None  # the frame size `tile_size` is for (`_tile_for`)
 
     def _first_tile(self, height: int, width: int) -> int:
         """The tile side a video of this frame size starts with."""
@@ -221,8 +224,11 @@ class _TiledMixin:
         return int(DEFAULT_MAX_TILE_PIXELS**0.5)
 
     def _tile_for(self, height: int, width: int) -> int:
-        if self.tile_size is None:
-            self.tile_size = self._first_tile(height, width)
+        """The tile side for frames of this size: the first one, halved by each out-of-memory error at this size. Kept
+        per size, as eval runs each sequence through one engine: a small sequence's tile cut a larger one after it
+        into 20 tiles."""
+        if self.tile_size is None or self.tiled_size != (height, width):
+            self.tile_size, self.tiled_size = self._first_tile(height, width), (height, width)
         return self.tile_size
 
     def working_bytes(self, width: int, height: int) -> int:
