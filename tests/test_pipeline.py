@@ -16,7 +16,8 @@ from videogen import make_video, stream_durations
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.inference import Upscaler
 from vsr_app.models import LoadedModel, ModelInfo
-from vsr_app.video.pipeline import InterpolateStage, Item, PipelineSummary, UpscaleStage, process_video
+from vsr_app.video.pipeline import (InterpolateStage, Item, PipelineSummary, UpscaleStage, flush_stages, process_video,
+                                    run_stages)
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.scenecut import mark_cuts
 from vsr_app.video.encoding import input_record, read_made_by
@@ -543,3 +544,32 @@ def test_a_slow_jobs_summary_gives_its_rate_not_zero():
                               input_size=(3840, 2160), output_size=(15360, 8640), input_duration=0.4,
                               output_duration=0.4, seconds=241.5, scene_cuts=0)
     assert summary.line().endswith("in 241.5 s (0.05 fps)")
+
+
+def test_after_interpolation_a_flash_is_still_upscaled_alone_and_its_repeat_is_not_run_again():
+    """x2 interpolation repeats the flash frame (no blend across its cuts): pushed to the clip teacher, the copy sat
+    between the flash's edges, two frames apart then, and the flash was run as part of its shot, which costs the
+    frames around it 0.15-0.27 dB (docs/RESULTS.md, "Session 43: the teacher at a flash")."""
+    from vsr_app.inference import make_interpolator, make_upscaler
+    from vsr_app.models import load_model
+
+    runs = []
+
+    class Identity(nn.Module):
+        kind, scale = "clip", 1
+
+        def forward(self, clip):
+            runs.append(clip.shape[1])
+            return clip
+
+    identity = LoadedModel(ModelInfo("identity", "upscale", 1, 0, None), Identity())
+    stages = [InterpolateStage(make_interpolator(load_model("blend", "cpu"), "cpu"), 0.1),
+              UpscaleStage(make_upscaler(identity, "cpu", precision="fp32", chunk=8, context=3))]
+    images = [np.full((8, 8, 3), 10 * (i + 1), np.uint8) for i in range(8)]
+    images[4] = np.full((8, 8, 3), 250, np.uint8)  # a flash: a cut before it and after it, no new shot
+    items = [Item(i / 10, image, cut=i in (4, 5)) for i, image in enumerate(images)]
+    out = run_stages(stages, items) + flush_stages(stages)
+    assert [item.time for item in out] == pytest.approx([i / 20 for i in range(16)])
+    assert 1 in runs  # the flash, run alone (its shot joined across it)
+    assert (out[8].image == 250).all() and (out[9].image == 250).all()  # the flash and its repeat
+    assert out[9].image is out[8].image  # given the flash's output, not run again

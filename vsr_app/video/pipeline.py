@@ -81,6 +81,7 @@ class Item(NamedTuple):
     cut: bool  # a cut lies before this frame: a new shot, or either edge of a flash
     new_shot: bool = False  # ... another shot goes on from it, no flash's edge (scenecut.cuts_at)
     pause: bool = False  # the source held the frame before this one (scenecut.pause_at)
+    repeat: bool = False  # the frame before it again (interpolation at a break): a later stage repeats its output
 
     @property
     def breaks(self) -> bool:
@@ -102,11 +103,17 @@ class UpscaleStage:
     def __init__(self, upscaler):
         self.engine = upscaler
         self.scale = int(upscaler.scale)
-        self.waiting: deque[tuple[float, bool]] = deque()
+        self.waiting: deque[Item] = deque()  # the frames whose outputs are still to come, images dropped
+        self.last: np.ndarray | None = None  # the latest output, which a repeated frame repeats
 
     def push(self, item: Item) -> list[Item]:
+        """A repeated frame (interpolation's at a cut, a flash or a pause) is not run again but given the output of
+        the frame it repeats: run, it sat between a flash's edges, and the clip teacher took the flash for part of
+        its shot (`ClipUpscaler.flash`: a flash frame is run alone only between adjacent edges)."""
+        self.waiting.append(item._replace(image=None))
+        if item.repeat:
+            return self._pair([])
         self.engine.at_break(item.cut, item.new_shot)
-        self.waiting.append((item.time, item.cut))
         return self._pair(self.engine.push(item.image))
 
     def flush(self, end: float | None = None) -> list[Item]:
@@ -114,10 +121,14 @@ class UpscaleStage:
         return self._pair(self.engine.flush())
 
     def _pair(self, images: list[np.ndarray]) -> list[Item]:
-        out = []
-        for image in images:
-            t, cut = self.waiting.popleft()
-            out.append(Item(t, image, cut))
+        """The waiting frames that now have an output, in order: the engine's `images`, a repeat the latest again."""
+        out, images = [], iter(images)
+        while self.waiting:
+            image = self.last if self.waiting[0].repeat else next(images, None)  # (a repeat follows its frame)
+            if image is None:
+                break
+            self.last = image
+            out.append(self.waiting.popleft()._replace(image=image))
         return out
 
 
@@ -152,7 +163,7 @@ class InterpolateStage:
             last = self.buf[self.cur]
             if end is None:
                 end = last.time + (last.time - self.buf[self.cur - 1].time if self.cur > 0 else self.nominal_interval)
-            out += [last, Item((last.time + end) / 2, last.image, False)]
+            out += [last, Item((last.time + end) / 2, last.image, False, repeat=True)]
         self.buf, self.cur = [], 0
         return out
 
@@ -167,7 +178,7 @@ class InterpolateStage:
         if self.cur > 1:  # keep one frame before `cur` for the next window
             del self.buf[:self.cur - 1]
             self.cur = 1
-        return [a, Item((a.time + b.time) / 2, middle, False)]
+        return [a, Item((a.time + b.time) / 2, middle, False, repeat=frames is None)]
 
 
 def run_stages(stages: list, items: Iterable[Item]) -> list[Item]:
