@@ -109,6 +109,11 @@ class ViewState(QObject):
         top_left = self.to_pane(QPointF(0, 0), viewport)
         return QRectF(top_left, QSizeF(self.canvas.width() * self.zoom * self.aspect, self.canvas.height() * self.zoom))
 
+    def visible(self, viewport: QSizeF) -> QRectF:
+        """The part of the canvas a pane of size `viewport` shows, in canvas coordinates."""
+        shown = QRectF(self.to_canvas(QPointF(0, 0), viewport), self.to_canvas(_mid(viewport) * 2, viewport))
+        return shown.intersected(QRectF(QPointF(0, 0), self.canvas))
+
 
 def _mid(size: QSizeF) -> QPointF:
     return QPointF(size.width() / 2, size.height() / 2)
@@ -132,6 +137,7 @@ class ImagePane(QWidget):
         self.placeholder = ""
         self.overlay = ""  # busy text, bottom left
         self.stale = ""  # what the picture is while another frame is on its way: the picture is dimmed under it
+        self.chrome = True  # the keyboard-focus frame and the busy badge: the app's state, not part of the picture
         self._drag: str | None = None  # "divider" | "pan"
         self._last = QPointF()
         self.setMouseTracking(True)
@@ -151,7 +157,7 @@ class ImagePane(QWidget):
         p = QPainter(self)
         try:  # a painter left active by an exception makes every later paint fail, then Qt crashes
             self._paint(p)
-            if self.parentWidget() is not None and self.parentWidget().hasFocus():  # where keyboard focus is
+            if self.chrome and self.parentWidget() is not None and self.parentWidget().hasFocus():  # where the keys go
                 p.setPen(QPen(QColor(theme.FOCUS), 2))
                 p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         finally:
@@ -259,7 +265,7 @@ class ImagePane(QWidget):
         p.setRenderHint(QPainter.Antialiasing)
         metrics = p.fontMetrics()
         texts = []
-        if self.overlay:
+        if self.overlay and self.chrome:
             texts.append((self.overlay, True))
         zoom = f"{self.state.zoom * self.devicePixelRatioF() * 100:.0f}%"
         texts.append((zoom, False))
@@ -408,6 +414,21 @@ class CompareView(QWidget):
 
     def fit(self) -> None:
         self.state.fit(self.panes[0].viewport())
+
+    def picture(self) -> QImage:
+        """What the view shows (both panes side by side, labels, zoom), at its device pixels, without the focus frame
+        and busy badge."""
+        for pane in self.panes:
+            pane.chrome = False
+        try:
+            return self.grab().toImage()
+        finally:
+            for pane in self.panes:
+                pane.chrome = True
+
+    def visible_region(self) -> QRectF:
+        """The part of the canvas on screen, in canvas pixels: the same for both sides in every mode."""
+        return self.state.visible(self.panes[0].viewport())
 
     def actual_pixels(self) -> None:
         """One canvas pixel per device pixel, centred where the view is now (along its shorter side where pixels

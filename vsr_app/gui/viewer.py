@@ -19,6 +19,7 @@ from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, Request, analyse
 from vsr_app.gui.settings_values import setting
+from vsr_app.gui.view_export import ViewSaver
 from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
 from vsr_app.gui.widgets import announce, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
@@ -31,6 +32,7 @@ INSPECTOR_SHARE = 0.3  # of the width, at most
 ANALYSIS_SHARE = 0.35  # of the height, at most
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
+SAVE_ACTIONS = ("save_view", "save_sides")
 # what the inspector says at an in-between where no model ran (`scenecut.break_kind`), as an export's summary names it
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
@@ -106,7 +108,10 @@ class Viewer(QWidget):
         self.toolbar = ViewerToolbar()
         self.left, self.right, self.device = self.toolbar.left, self.toolbar.right, self.toolbar.device  # read often
         self._wire_toolbar()
+        self.saver = ViewSaver(self.view, self)  # its `saved` says what was written, for a status line
+        self.saver.errorRaised.connect(self.errorRaised)
         self.actions_by_name = build_actions(self, self._shortcut_slots(), self.set_mode, self.set_task)
+        self.toolbar.save.menu().addActions([self.actions_by_name[name] for name in SAVE_ACTIONS])
 
         self.top = QSplitter(Qt.Horizontal)
         self.top.addWidget(self.view)
@@ -198,7 +203,14 @@ class Viewer(QWidget):
             "divider_right": lambda: self.view.move_divider(1),
             "swap": self.swap_sides,
             "analyse": self.start_analysis,
+            "save_view": lambda: self._save(self.saver.save_view),
+            "save_sides": lambda: self._save(self.saver.save_sides),
         }
+
+    def _save(self, save: Callable) -> None:
+        """Save the frame on screen (`ViewSaver.save_view` or `save_sides`); nothing where none is."""
+        if self.described is not None:
+            save(self.described[0], self.info.path)
 
     def _space(self) -> None:
         """Play or pause; on a button with the keyboard's focus (Swap, Fit, Analyse...), press it: the tab's Space
@@ -393,6 +405,14 @@ class Viewer(QWidget):
         analysable = playable and SOURCE not in self.sides
         self.inspector.analyse.setEnabled(analysable)
         self.actions_by_name["analyse"].setEnabled(analysable)
+        self._sync_saving()
+
+    def _sync_saving(self) -> None:
+        """Saving a picture (menu, button and keys) enabled only while a frame is on screen."""
+        shown = self.described is not None
+        for name in SAVE_ACTIONS:
+            self.actions_by_name[name].setEnabled(shown)
+        self.toolbar.save.setEnabled(shown)
 
     def _mark_stale(self) -> None:
         """The frame asked for is slow to come: the picture and figures on screen are another frame's (a seek with a
@@ -454,6 +474,7 @@ class Viewer(QWidget):
         the view, the sides and their scores; said as it changes while paused and where playback stops, not at every
         frame of playback."""
         self.described = (rendered, labels)
+        self._sync_saving()
         if self.player.playing:  # at every frame a reader could say it again: said where playback stops
             return
         text = (f"{self.bar.describe(rendered.position, self.player.length)} at {fmt.clock(rendered.time)}; "

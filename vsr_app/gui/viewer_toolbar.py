@@ -10,8 +10,8 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy,
-                               QToolBar, QToolButton, QWidget)
+from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu,
+                               QSizePolicy, QToolBar, QToolButton, QWidget)
 
 from vsr_app.gui import theme
 from vsr_app.gui.compare_view import FLIP_KEY, MODES
@@ -45,6 +45,8 @@ SHORTCUTS = {
     "divider_right": ("Move the split divider right", "]", None),
     "swap": ("Swap sides", "S", "swap"),
     "analyse": ("Analyse all frames", "Ctrl+Shift+A", "chart"),
+    "save_view": ("Save view as PNG\u2026", "Ctrl+Shift+S", None),
+    "save_sides": ("Save sides at 1:1\u2026", "Ctrl+Alt+S", None),
 }
 
 
@@ -171,6 +173,14 @@ class ViewerToolbar(WrappingRow):
         view_bar.addWidget(spacer)
         self.fit = _tool_button(view_bar, "fit", "Fit", "Fit the frame in the view (F)")
         self.actual = _tool_button(view_bar, "actual", "1:1", "One video pixel per screen pixel (Ctrl+0)")
+        self.save = QToolButton()  # its menu holds the viewer's save actions, their keys beside them
+        self.save.setText("Save\u2026")
+        self.save.setToolTip("Save the view, or each side at the frame's own pixels, as PNG")
+        self.save.setAccessibleName("Save as PNG")
+        self.save.setPopupMode(QToolButton.InstantPopup)
+        self.save.setMenu(QMenu(self.save))
+        self.save.setFocusPolicy(Qt.NoFocus)  # as the mode buttons: its actions' keys reach what it offers
+        view_bar.addWidget(self.save)
         # Tab goes along the toolbar as it reads (the viewer sends it on to the picture)
         self.tab_chain = [self.left, self.swap, self.right, self.device, self.gain, self.fit, self.actual]
 

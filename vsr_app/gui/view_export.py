@@ -1,0 +1,125 @@
+"""Saving what the Compare tab shows, for a report or a paper: the view as one PNG, and each side's visible region
+at the frame's own pixels (not enlarged or scaled to the screen), one PNG a side.
+
+The pictures are taken on the GUI thread (a grab of the view, a slice of each frame: milliseconds) and encoded on a
+Job: a PNG of a whole 4K frame took 0.5 s to encode on this 2-core machine, of an x4 upscale of one (15360x8640) 8 s.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from superqt.utils import qimage_to_array
+
+from vsr_app.errors import VsrAppError
+from vsr_app.files import atomic_write
+from vsr_app.gui.compare_view import CompareView
+from vsr_app.gui.export_dialog import output_folder
+from vsr_app.gui.widgets import announce
+from vsr_app.gui.workers import Job
+from vsr_app.video.output_paths import first_free
+
+PNG_FILTER = "PNG images (*.png)"
+
+
+def frame_tag(position: int, task: str) -> str:
+    """The frame as the player names it, from 1 (`f0042`), an in-between by its half (`f0002.5`)."""
+    return f"f{position + 1:04d}" + (".5" if task == "interpolate" else "")
+
+
+def crop_at_own_pixels(image: np.ndarray, canvas: tuple[int, int], region: QRectF) -> np.ndarray:
+    """The pixels of `image` under `region` of the canvas (w, h) it is stretched over: every pixel the view shows
+    any part of, at the image's own size (the source of an x4 comparison a quarter of the upscale's)."""
+    sx, sy = image.shape[1] / canvas[0], image.shape[0] / canvas[1]
+    x0, y0 = min(int(region.left() * sx), image.shape[1] - 1), min(int(region.top() * sy), image.shape[0] - 1)
+    x1 = min(image.shape[1], max(x0 + 1, math.ceil(region.right() * sx)))
+    y1 = min(image.shape[0], max(y0 + 1, math.ceil(region.bottom() * sy)))
+    return image[y0:y1, x0:x1]
+
+
+def write_pngs(files: list[tuple[Path, np.ndarray]], progress=None, cancel=None) -> list[Path]:
+    """Encode each RGB image as a PNG and write it atomically (a full disk leaves no broken picture); a Job's
+    `progress` and `cancel` are not used: each file takes seconds at most."""
+    for path, image in files:
+        encoded, data = cv2.imencode(".png", np.ascontiguousarray(image[..., ::-1]))
+        if not encoded:
+            raise VsrAppError(f"cannot encode {path.name} as a PNG")
+        try:
+            atomic_write(path, lambda tmp: tmp.write_bytes(data.tobytes()))
+        except OSError as exc:  # no such folder, not writable, disk full
+            raise VsrAppError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return [path for path, _ in files]
+
+
+def may_replace(parent: QWidget, paths: list[Path]) -> bool:
+    """Whether nothing is at `paths`, or the user agreed to replace what is, asked once for all of them."""
+    taken = [p for p in paths if p.exists()]
+    if not taken:
+        return True
+    names = "\n".join(p.name for p in taken)
+    answer = QMessageBox.question(parent, "Replace existing files?", f"These files exist in {taken[0].parent} and "
+                                  f"would be replaced:\n\n{names}", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+class ViewSaver(QObject):
+    """Asks where (a file for the view, a folder for the sides), asks before replacing, then writes on a Job."""
+
+    errorRaised = Signal(str, str)  # title, message
+    saved = Signal(str)  # what was written, as a sentence
+
+    def __init__(self, view: CompareView, parent: QWidget):
+        super().__init__(parent)
+        self.view = view
+        self.folder: str | None = None  # where the last picture went: the next one is suggested there
+
+    def _start_folder(self, video: str) -> Path:
+        return Path(self.folder) if self.folder else output_folder(video)
+
+    def save_view(self, rendered, video: str) -> None:
+        """The view as shown (mode, zoom, pan, labels), named after the frame, the sides and the mode."""
+        picture = qimage_to_array(self.view.picture())[..., :3]  # a copy: the Job may outlive the view's pixels
+        left, right = rendered.request.sides
+        tag = frame_tag(rendered.position, rendered.request.task)
+        stem = f"{Path(video).stem}_{tag}_{left}-vs-{right}_{self.view.mode}"
+        suggested = first_free(self._start_folder(video), stem, lambda n: f"{f' ({n})' if n > 1 else ''}.png")
+        name, _ = QFileDialog.getSaveFileName(self.parent(), "Save view as PNG", str(suggested), PNG_FILTER)
+        if not name:
+            return
+        path = Path(name)
+        if path.suffix.lower() != ".png":  # the dialog asked before replacing the name typed, not this one
+            path = Path(name + ".png")
+            if not may_replace(self.parent(), [path]):
+                return
+        self._write([(path, picture)])
+
+    def save_sides(self, rendered, video: str) -> None:
+        """Each side's part of the frame the view shows, at the frame's own pixels, named after its model."""
+        folder = QFileDialog.getExistingDirectory(self.parent(), "Save each side's visible region in",
+                                                  str(self._start_folder(video)))
+        if not folder:
+            return
+        region = self.view.visible_region()
+        tag = frame_tag(rendered.position, rendered.request.task)
+        stem = Path(video).stem
+        files = {Path(folder) / f"{stem}_{tag}_{side}.png": crop_at_own_pixels(image, rendered.canvas, region)
+                 for side, image in zip(rendered.request.sides, rendered.images)}  # one model on both sides: one file
+        if may_replace(self.parent(), list(files)):
+            self._write(list(files.items()))
+
+    def _write(self, files: list[tuple[Path, np.ndarray]]) -> None:
+        self.folder = folder = str(files[0][0].parent)
+        job = Job(write_pngs, files, parent=self)
+        names = " and ".join(path.name for path, _ in files)
+        job.done.connect(lambda _: self._say(f"Saved {names} in {folder}"))
+        job.failed.connect(lambda message: self.errorRaised.emit("Cannot save the picture", message))
+        job.start()
+
+    def _say(self, text: str) -> None:
+        announce(self.view, text)
+        self.saved.emit(text)
