@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from gui_support import SlowBicubic, announced, gui_env, slow_model, window  # noqa: F401
 from videogen import make_video, woven_fields
+from vsr_app.gui.batch_form import RECURSIVE_LABEL, REPLACE_LABEL
 from vsr_app.progress import ProgressInfo
 
 
@@ -139,8 +140,7 @@ def test_a_file_in_the_way_is_kept_and_shown_with_how_to_replace_it(window, qtbo
     run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "exists"
     assert panel.table.item(0, 3).text() == ("kept an existing file that is not a readable video; "
-                                             f"tick \"{panel.form.overwrite.text()}\" to replace it or choose another "
-                                             "output folder")
+                                             f"tick \"{REPLACE_LABEL}\" to replace it or choose another output folder")
     assert (out_dir / "clip0.mp4").read_text() == "my notes"
     assert panel.status.text().startswith("Done: 0 ok, 0 skipped, 0 failed, 1 existing file kept")
 
@@ -205,7 +205,7 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
         panel.start()
     title, message = blocker.args
     assert message.startswith(f"no videos found in '{in_dir}'")
-    assert message.endswith(f"tick \"{panel.form.recursive.text()}\" to look in sub-folders)") and "--" not in message
+    assert message.endswith(f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders)") and "--" not in message
 
 
 def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot, small_video, tmp_path):
@@ -634,7 +634,10 @@ def test_tab_leaves_the_table_and_focus_follows_the_button_shown_and_esc_cancels
     qtbot.keyClick(panel.progress, Qt.Key_Tab)
     assert panel.cancel_button.hasFocus()  # Tab reaches it
     panel.table.setFocus()
-    qtbot.keyClick(panel.table, Qt.Key_Escape)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    qtbot.keyClick(panel.table, Qt.Key_Escape)  # asks first (test_gui_keyboard_routes.py), answered Yes
+    assert len(asked) == 1
     gate.set()
     with qtbot.waitSignal(panel.job.finished, timeout=60_000):
         pass

@@ -877,7 +877,7 @@ def test_a_run_locks_every_control_of_the_form(panel):
     panel._set_running(True)
     assert [c for c in controls if c.isEnabled()] == []
     panel._set_running(False)
-    pickers = [b for b in form.findChildren(QPushButton) if b.text() in ("Add folder\u2026", "Remove")
+    pickers = [b for b in form.findChildren(QPushButton) if b.text().replace("&", "") in ("Add folder\u2026", "Remove")
                or b.toolTip().startswith("Choose")]
     assert len(pickers) == 5 and all(b.isEnabled() for b in pickers)  # with the clip's, runs folder's, Start from's
 

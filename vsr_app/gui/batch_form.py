@@ -20,7 +20,8 @@ from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.settings_values import setting
-from vsr_app.gui.widgets import bind_name, deinterlace_box, fill_models, name_form_fields, path_row, self_ensemble_box
+from vsr_app.gui.widgets import (accelerated, bind_name, deinterlace_box, fill_models, name_form_fields, path_row,
+                                 self_ensemble_box, start_folder)
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import device_choices, list_models
 from vsr_app.shipped import PREFERRED
@@ -47,8 +48,8 @@ class BatchForm(QGroupBox):
         self.picks: dict[str, str] = {}  # each task's model as last chosen
         form = QFormLayout()
         form.setVerticalSpacing(8)
-        self.in_dir = self._folder_row(form, "Input folder", "batch/in_dir", FULL_PATH_TIP)
-        self.out_dir = self._folder_row(form, "Output folder", "batch/out_dir",
+        self.in_dir = self._folder_row(form, "Input folder", "i", "batch/in_dir", FULL_PATH_TIP)
+        self.out_dir = self._folder_row(form, "Output folder", "o", "batch/out_dir",
                                         "~ is your home folder; a path that is not a full one is taken inside the "
                                         "input folder")
         self._add_task_rows(form)
@@ -81,7 +82,7 @@ class BatchForm(QGroupBox):
         task_row.addWidget(self.model, 1)
         task_row.addWidget(bind_name(self.device, "Device", QLabel("on")))
         task_row.addWidget(self.device)
-        form.addRow("Task", task_row)
+        form.addRow("&Task", task_row)
         self.self_ensemble = self_ensemble_box(self.settings, "batch/self_ensemble")
         self.deinterlace = deinterlace_box(self.settings, "batch/deinterlace")
         options_row = QHBoxLayout()
@@ -103,11 +104,11 @@ class BatchForm(QGroupBox):
             stored = earlier if earlier not in EARLIER_DEFAULT_EXTENSIONS else ""
         self.ext = QLineEdit(stored or ",".join(BATCH_EXTENSIONS))
         self.ext.setCursorPosition(0)  # a list longer than the field shows its start ("mp4,mkv,..."), not its end
-        self.recursive = QCheckBox(RECURSIVE_LABEL)
+        self.recursive = QCheckBox(accelerated(RECURSIVE_LABEL, "b"))
         self.recursive.setChecked(setting(self.settings, "batch/recursive", False))
         pick_row.addWidget(self.ext, 1)
         pick_row.addWidget(self.recursive)
-        form.addRow("Extensions", pick_row)
+        form.addRow("&Extensions", pick_row)
 
     def _add_output_row(self, form: QFormLayout) -> None:
         """The codec with its CRF, and whether a file already at an output's name is replaced."""
@@ -122,7 +123,7 @@ class BatchForm(QGroupBox):
         self.crf.setRange(*X26X_CRF_RANGE)
         self.crf.setPrefix("CRF ")
         self._keep_old_crf()
-        self.overwrite = QCheckBox(REPLACE_LABEL)
+        self.overwrite = QCheckBox(accelerated(REPLACE_LABEL, "r"))
         self.overwrite.setToolTip("Without it, a file already at an output's name is kept: skipped when it is a "
                                   "finished output made with these settings, reported otherwise. With it, the file "
                                   "there is replaced (never an input); one with no record of this app only once "
@@ -132,24 +133,34 @@ class BatchForm(QGroupBox):
         out_row.addWidget(self.crf)
         out_row.addWidget(self.overwrite)
         out_row.addStretch(1)
-        form.addRow("Output", out_row)
+        form.addRow("O&utput", out_row)
         self.crf.setAccessibleName("CRF (quality)")  # a row of several fields: each its own name
 
-    def _folder_row(self, form: QFormLayout, label: str, key: str, tooltip: str) -> QLineEdit:
+    def _folder_row(self, form: QFormLayout, label: str, letter: str, key: str, tooltip: str) -> QLineEdit:
+        """A folder's field and its Browse button, the row's label reached by Alt+`letter`."""
         edit = QLineEdit(setting(self.settings, key, ""))
         edit.setToolTip(tooltip)
         edit.editingFinished.connect(self.changed)
 
         def pick():
-            folder = QFileDialog.getExistingDirectory(self, label, edit.text())
+            folder = QFileDialog.getExistingDirectory(self, label, self._browse_start(edit))
             if folder:
                 edit.setText(folder)
                 self.changed.emit()
 
         browse = QPushButton("Browse\u2026")
         self.browse_buttons.append(browse)
-        form.addRow(label, path_row(edit, browse, pick))
+        form.addRow(accelerated(label, letter), path_row(edit, browse, pick))
         return edit
+
+    def _browse_start(self, edit: QLineEdit) -> str:
+        """Where a folder field's Browse opens: its folder, else the other field's (an output folder is often beside
+        or inside the input folder), else the home folder."""
+        try:
+            in_dir, out_dir = self.folders()
+        except VsrAppError:  # a relative input folder, refused: not one to open either
+            return start_folder(edit.text())
+        return start_folder(out_dir if edit is self.out_dir else in_dir, in_dir, out_dir)
 
     def refresh_models(self) -> None:
         """List the task's models, keeping each task's pick: the one made since the app started (a look at the other

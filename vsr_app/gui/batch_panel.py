@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from vsr_app import APP_NAME
@@ -28,6 +28,7 @@ from vsr_app.gui.widgets import WarningLabel, announce, open_with_system
 from vsr_app.gui.workers import Job
 
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
+KEPT_WHEN_STOPPED = "the batch keeps the files it finished, not the one in progress"  # asked before Esc and quitting
 
 
 class BatchPanel(QWidget):
@@ -65,18 +66,18 @@ class BatchPanel(QWidget):
         self.status.setWordWrap(True)  # on one line, a long file name in work widened the window past the screen
         self.warning = WarningLabel()
         buttons = QHBoxLayout()
-        self.report_button = QPushButton("Open report")
+        self.report_button = QPushButton("Ope&n report")
         self.report_button.clicked.connect(self._open_report)
         self.report_button.hide()
-        self.folder_button = QPushButton("Show output folder")
+        self.folder_button = QPushButton("Sho&w output folder")
         self.folder_button.clicked.connect(self._show_output_folder)
         self.folder_button.hide()
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the batch after the current frame (Esc)")
-        # a button's shortcut acts only while the button is shown: while this tab shows a running batch
-        self.cancel_button.setShortcut(QKeySequence(Qt.Key_Escape))
+        self.cancel_button.setToolTip("Stop the batch after the current frame (Esc, which asks first)")
+        # a shortcut of the button's acts only while the button is shown: while this tab shows a running batch
+        QShortcut(QKeySequence(Qt.Key_Escape), self.cancel_button).activated.connect(self._ask_to_cancel)
         self.cancel_button.clicked.connect(self.cancel)
-        self.start_button = QPushButton("Process all")
+        self.start_button = QPushButton("Process &all")
         self.start_button.setProperty("accent", True)
         self.start_button.clicked.connect(self.start)
         buttons.addWidget(self.status, 1)
@@ -257,6 +258,18 @@ class BatchPanel(QWidget):
         if self.job is not None and self.job.running:
             self.status.setText("Cancelling after the current frame\u2026")
             self.job.cancel()
+
+    def _ask_to_cancel(self) -> None:
+        """Esc: one key, pressed by a slip, threw away the file in progress (hours of a long video): asked first, as
+        quitting asks. A click on Cancel still stops at once; a start still listing its folder has nothing to lose,
+        nor has a batch already cancelling."""
+        question = f"Cancel the batch? ({KEPT_WHEN_STOPPED[0].upper()}{KEPT_WHEN_STOPPED[1:]}.)"
+        job = self.job
+        if job is not None and job.running and not job.cancel_event.is_set() and QMessageBox.question(
+                self, "Batch in progress", question, QMessageBox.Yes | QMessageBox.No,
+                QMessageBox.No) != QMessageBox.Yes:
+            return
+        self.cancel()
 
     def remember_form(self) -> None:
         """Keep the form's choices for the next start (on Process all, and on quitting)."""

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser,
-                               QToolBar, QVBoxLayout)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser, QToolBar,
+                               QVBoxLayout)
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
@@ -21,15 +21,15 @@ from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
 from vsr_app.gui.app import screenshot_format
 from vsr_app.gui.about_dialog import AboutDialog
-from vsr_app.gui.batch_panel import BatchPanel
+from vsr_app.gui.batch_panel import KEPT_WHEN_STOPPED, BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_panel import TrainPanel
 from vsr_app.gui.viewer import Viewer
-from vsr_app.gui.welcome import WelcomePage
-from vsr_app.gui.widgets import fit_long_words
+from vsr_app.gui.welcome import WelcomePage, shown_labels
+from vsr_app.gui.widgets import ElidedLabel, fit_long_words
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
@@ -84,14 +84,16 @@ class MainWindow(QMainWindow):
         self.busy_bar.setFixedWidth(110)
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.hide()
-        self.busy_text = QLabel("Ready")
+        # the status bar's texts are cut in their middle where it has no room (the whole in their tooltips): plain
+        # labels were cut mid-word in a 720-px window, with no way to read the rest
+        self.busy_text = ElidedLabel("Ready")
         self.busy_pending = ""
         self.compare_when_opened: tuple[str, str, str] | None = None  # (video, task, model) for the viewer
         self.busy_delay = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
         self.busy_delay.timeout.connect(lambda: self._show_busy(self.busy_pending))
         self.statusBar().addWidget(self.busy_bar)
         self.statusBar().addWidget(self.busy_text, 1)
-        self.work_text = QLabel()  # what runs out of sight of the Compare tab: a batch, an export, training
+        self.work_text = ElidedLabel()  # what runs out of sight of the Compare tab: a batch, an export, training
         self.statusBar().addPermanentWidget(self.work_text)
         self.work_poll = QTimer(self, interval=WORK_POLL_MS)
         self.work_poll.timeout.connect(self._show_work)
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open recent")
+        self.recent_menu.setToolTipsVisible(True)  # each item's full path: a menu shows none unless told
         file_menu.addAction(self.sample_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
@@ -231,7 +234,7 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
         recent = self.recent_files()
-        for path, label in zip(recent, fmt.file_labels(recent)):
+        for path, label in zip(recent, shown_labels(fmt.file_labels(recent))):
             a = self.recent_menu.addAction(label)
             a.setToolTip(path)
             a.triggered.connect(lambda _=False, p=path: self.open(p))
@@ -345,7 +348,15 @@ class MainWindow(QMainWindow):
 
     def _show_busy(self, text: str) -> None:
         self.busy_bar.setVisible(bool(text))
-        self.busy_text.setText(text or "Ready")
+        self._say(self.busy_text, text or "Ready")
+
+    def _say(self, label: ElidedLabel, text: str) -> None:
+        """Show `text` in one of the status bar's labels, its whole in the tooltip; laid out at once, so that it is cut
+        to the width the new text gets, not to the old one's (the work label is as wide as its text where it fits)."""
+        if text != label.whole:
+            label.setText(text)
+            label.setToolTip(text)
+            self.statusBar().layout().activate()
 
     def _work(self) -> list[tuple[str, str, str]]:
         """The work running now, each as (its name when quitting asks, what the status bar says of it, what
@@ -360,8 +371,7 @@ class MainWindow(QMainWindow):
             work.append(("an export", "Exporting" + _percent(self.export_dialog.progress),
                          "the unfinished export is not kept"))
         if self.batch.running():
-            work.append(("a batch", "Batch running" + _percent(self.batch.progress),
-                         "the batch keeps the files it finished, not the one in progress"))
+            work.append(("a batch", "Batch running" + _percent(self.batch.progress), KEPT_WHEN_STOPPED))
         return work
 
     def _say_batch_ended(self) -> None:
@@ -372,7 +382,7 @@ class MainWindow(QMainWindow):
                                      ENDED_NOTE_MS)
 
     def _show_work(self, *_) -> None:
-        self.work_text.setText("   \u00b7   ".join(text for _, text, _ in self._work()))
+        self._say(self.work_text, "   \u00b7   ".join(text for _, text, _ in self._work()))
 
     def _models_changed(self) -> None:
         self.viewer.refresh_models()
@@ -417,13 +427,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        """Every shortcut, the window's (Open, Export, Reload models, Quit, this list) and the viewer's."""
+        """Every shortcut, the window's (Open, Export, Reload models, Quit, this list) and the viewer's, each with all
+        its keys ("+ or =": the list said only "+")."""
         window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
-        rows = [(a.text().rstrip("\u2026"), a.shortcut().toString(QKeySequence.NativeText))
-                for a in window + self.viewer.actions() if not a.shortcut().isEmpty()]
+        rows = [(a.text().rstrip("\u2026"), " or ".join(k.toString(QKeySequence.NativeText) for k in a.shortcuts()))
+                for a in window + self.viewer.actions() if a.shortcuts()]
         return rows + [("Flip sides in toggle mode", "hold T"),
                        ("Zoom / pan / move the divider", "mouse wheel / drag"),
-                       ("Cancel a running batch (Batch tab)", "Esc"),
+                       ("Next / previous tab", "Ctrl+Tab / Ctrl+Shift+Tab"),
+                       ("A field or button of the Batch and Train tabs", "Alt + its underlined letter"),
+                       ("Cancel a running batch, once you say so (Batch tab)", "Esc"),
                        ("A file's menu: compare, play, show in folder (Batch tab)", "Menu key / Shift+F10")]
 
     def show_shortcuts(self) -> None:

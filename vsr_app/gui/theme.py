@@ -17,6 +17,8 @@ BORDER = "#363b45"
 TEXT = "#e3e6eb"
 MUTED = "#8b93a1"
 ACCENT = "#4c9bff"
+# the accent dark enough to carry white text, as a selection and an accent button do: 4.9:1 (ACCENT gave 2.8:1)
+ACCENT_STRONG = "#2d6fd0"
 ACCENT_DIM = "#2d4a73"  # the accent greyed: a checked control that is locked, or a toggle that is on
 FOCUS = "#9cc4ff"  # the ring of the control with keyboard focus: lighter than the accent, to show on accent buttons
 SIDE_A = "#ffb347"  # left / first side of a comparison
@@ -59,7 +61,7 @@ QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 
 QPushButton:hover {{ border-color: #4a5160; background: #323742; }}
 QPushButton:pressed {{ background: #262a31; }}
 QPushButton:disabled {{ color: #5d636e; }}
-QPushButton[accent="true"] {{ background: #2d6fd0; border-color: #3b82e6; color: white; }}
+QPushButton[accent="true"] {{ background: {ACCENT_STRONG}; border-color: #3b82e6; color: white; }}
 QPushButton[accent="true"]:hover {{ background: #3a7be0; }}
 QPushButton[accent="true"]:disabled {{ background: #28364a; color: #7d8594; border-color: #2f3d52; }}
 QPushButton[link="true"] {{ background: transparent; border: 2px solid transparent; color: {ACCENT};
@@ -95,7 +97,7 @@ def dark_palette() -> QPalette:
     colours = {
         QPalette.Window: WINDOW, QPalette.WindowText: TEXT, QPalette.Base: BASE, QPalette.AlternateBase: PANEL,
         QPalette.ToolTipBase: RAISED, QPalette.ToolTipText: TEXT, QPalette.Text: TEXT, QPalette.Button: RAISED,
-        QPalette.ButtonText: TEXT, QPalette.BrightText: "#ffffff", QPalette.Highlight: ACCENT,
+        QPalette.ButtonText: TEXT, QPalette.BrightText: "#ffffff", QPalette.Highlight: ACCENT_STRONG,
         QPalette.HighlightedText: "#ffffff", QPalette.Link: ACCENT, QPalette.PlaceholderText: MUTED,
         QPalette.Mid: BORDER, QPalette.Dark: BASE, QPalette.Light: RAISED, QPalette.Midlight: BORDER,
         QPalette.Shadow: "#000000",

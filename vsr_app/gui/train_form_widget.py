@@ -27,7 +27,7 @@ from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTIL
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir, extra_of_run,
                                     field_default, form_fields_for, net_field_applies, net_size, prune_command,
                                     start_from_option, with_extra)
-from vsr_app.gui.widgets import fill_models, name_form_fields, path_row
+from vsr_app.gui.widgets import fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
@@ -92,15 +92,15 @@ class TrainForm(QWidget):
             self.task.addItem(text, key)
         self.task.setCurrentIndex(max(0, self.task.findData(setting(self.settings, "train/task", "vsr"))))
         self.task.currentIndexChanged.connect(self._task_changed)
-        form.addRow("Task", self.task)
+        form.addRow("Tas&k", self.task)
         self._start_from_rows(form)
         self.teacher = QComboBox()
         self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one; for frame "
                                 "interpolation also the one Prune teacher prunes")
-        form.addRow("Teacher", self.teacher)
+        form.addRow("Tea&cher", self.teacher)
         self.distill = QComboBox()
         self.distill.currentIndexChanged.connect(self._distill_changed)
-        form.addRow("Distillation", self.distill)
+        form.addRow("&Distillation", self.distill)
         self.net_size = QLabel()
         self.net_size.setWordWrap(True)
         self.net_size.setToolTip("The size of the net this form trains: its Network, Width and blocks, or the net it "
@@ -122,13 +122,13 @@ class TrainForm(QWidget):
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a net")
         self.start_row = path_row(self.start_from, browse, self._pick_start_from)
-        form.addRow("Start from", self.start_row)
+        form.addRow("St&art from", self.start_row)
         self.start_note = QLabel()  # the prune command in it follows the form (`show_prune_command`)
         self.start_note.setWordWrap(True)
         self.start_note.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the command is there to be copied
         self.start_note.setProperty("role", "muted")
         form.addRow(self.start_note)
-        self.prune_button = QPushButton("Prune teacher")
+        self.prune_button = QPushButton("Pr&une teacher")
         self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net in a new prune "
                                      "folder, then start from it")
         self.continue_prune_button = QPushButton("Continue pruning")
@@ -190,14 +190,14 @@ class TrainForm(QWidget):
         self.data.setMaximumHeight(90)
         for folder in setting(self.settings, "train/data", []):
             self.data.addItem(folder)
-        folders_label = QLabel("Training folders (videos, frame folders, images)")
+        folders_label = QLabel("Trainin&g folders (videos, frame folders, images)")
         folders_label.setWordWrap(True)
         folders_label.setBuddy(self.data)
         self.data.setAccessibleName("Training folders")
         layout.addWidget(folders_label)
         layout.addWidget(self.data)
         row = QHBoxLayout()
-        add, remove = QPushButton("Add folder\u2026"), QPushButton("Remove")
+        add, remove = QPushButton("Add fo&lder\u2026"), QPushButton("R&emove")
         add.clicked.connect(self._add_data)
         remove.clicked.connect(lambda: [self.data.takeItem(self.data.row(i)) for i in self.data.selectedItems()])
         row.addWidget(add)
@@ -211,7 +211,7 @@ class TrainForm(QWidget):
         self.val_browse.setToolTip("Choose a video")
         self.val.setAccessibleName("Validation clip")
         self.val_browse.setAccessibleName("Validation clip: choose a video")
-        val_label = QLabel("Validation clip")
+        val_label = QLabel("Val&idation clip")
         val_label.setBuddy(self.val)
         layout.addWidget(val_label)
         layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
@@ -222,22 +222,25 @@ class TrainForm(QWidget):
         form = QFormLayout(box)
         self.name = QLineEdit(setting(self.settings, "train/name", DEFAULT_NAMES["vsr"]))
         self.name.setToolTip("The name the trained model gets in the model selectors")
-        form.addRow("Model name", self.name)
+        form.addRow("Model &name", self.name)
         self.runs_dir = QLineEdit(setting(self.settings, "train/runs_dir", str(default_runs_dir())))
         self.runs_dir.setPlaceholderText(f"empty: {default_runs_dir()}")
         self.runs_dir.setToolTip(FULL_PATH_TIP)
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a folder")
-        form.addRow("Runs folder", path_row(self.runs_dir, browse, self._pick_runs_dir))
+        form.addRow("Runs f&older", path_row(self.runs_dir, browse, self._pick_runs_dir))
         self.extra = QLineEdit()  # the task's own, shown by _task_changed
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
         self.extra.textChanged.connect(self._recount)  # it may hold a net_config
-        form.addRow("Extra options", self.extra)
+        form.addRow("E&xtra options", self.extra)
         name_form_fields(form)
         return box
 
     def _add_data(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Training data folder")
+        """Opens where the last folder listed was chosen (else the home folder), for the next one beside it."""
+        data = self.data_folders()
+        folder = QFileDialog.getExistingDirectory(self, "Training data folder",
+                                                  start_folder(Path(data[-1]).parent if data else None))
         if folder:
             self.data.addItem(folder)
 
@@ -284,7 +287,10 @@ class TrainForm(QWidget):
         self.extra.setText(json.dumps(extra) if extra else "")
 
     def _pick_val(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Validation clip", "",
+        """Opens at the clip chosen, else beside the training folders (a held-out clip is not in them), else home."""
+        data = self.data_folders()
+        path, _ = QFileDialog.getOpenFileName(self, "Validation clip",
+                                              start_folder(self.val.text(), Path(data[-1]).parent if data else None),
                                               file_filter("Videos", TRAINING_VIDEO_EXTS, all_files=True))
         if path:
             self.val.setText(path)

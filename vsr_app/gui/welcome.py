@@ -25,6 +25,13 @@ def distinct_cuts(labels: list[str], columns: int) -> list[str]:
         columns += 4
 
 
+def shown_labels(labels: list[str]) -> list[str]:
+    """Recent files' labels as this page's buttons and the Open recent menu show them: cut as `distinct_cuts` cuts
+    (a 240-character name made a menu item 1,584 px wide), "&" doubled (Qt takes one for an accelerator: "R&D
+    review.mp4" read "RD review.mp4")."""
+    return [cut.replace("&", "&&") for cut in distinct_cuts(labels, RECENT_COLUMNS)]
+
+
 class WelcomePage(QScrollArea):
     """In a scroll area: hidden behind an open video, the page still set the window's least height, past a 720-px
     screen's with five recent files at a 20 pt font."""
@@ -101,8 +108,8 @@ class WelcomePage(QScrollArea):
             button.setParent(None)
         previous = self.sample_button  # new buttons join the Tab chain at the window's end: put them after it
         labels = fmt.file_labels(paths[:5])
-        for path, label, shown in zip(paths[:5], labels, distinct_cuts(labels, RECENT_COLUMNS)):
-            button = QPushButton(shown.replace("&", "&&"))
+        for path, label, shown in zip(paths[:5], labels, shown_labels(labels)):
+            button = QPushButton(shown)
             button.setProperty("link", True)
             button.setAutoDefault(True)  # Enter opens it, as the window's other buttons (main_window)
             button.setToolTip(path)

@@ -43,6 +43,24 @@ def path_row(edit: QLineEdit, browse: QPushButton, pick: Callable[[], None]) -> 
     return row
 
 
+def accelerated(text: str, letter: str) -> str:
+    """`text` with Alt+`letter` as its accelerator (an "&" before the letter's first appearance, either case), for a
+    text also quoted in messages as it reads (a checkbox's), or used as a dialog's title (a folder row's)."""
+    at = text.lower().index(letter.lower())
+    return f"{text[:at]}&{text[at:]}"
+
+
+def start_folder(*paths: Path | str | None) -> str:
+    """Where a file dialog opens: the first of `paths` (full ones, as typed: `~` is the home folder) that is there, a
+    file as itself (the dialog opens in its folder with it chosen), else the home folder. Given no folder, the dialog
+    opened in whatever folder the app happened to be started from."""
+    for path in paths:
+        full = Path(str(path).strip()).expanduser() if path is not None and str(path).strip() else None
+        if full is not None and full.is_absolute() and full.exists():
+            return str(full)
+    return str(Path.home())
+
+
 def _remembered_box(text: str, tip: str, settings: QSettings, key: str, default: bool) -> QCheckBox:
     """A checkbox ticked as `settings` hold under `key` (as it was left last time), `default` until it is saved."""
     box = QCheckBox(text)
