@@ -204,3 +204,15 @@ def test_a_name_typed_without_png_is_asked_about_once_it_has_it(window, qtbot, s
     assert len(question.asked) == 1 and "figure.png" in question.asked[0]
     QThreadPool.globalInstance().waitForDone(10_000)  # any Job started has written
     assert mine.read_bytes() == b"the user's own" and not (tmp_path / "figure").exists()
+
+
+def test_the_file_menu_offers_both_saves_and_the_status_bar_says_what_was_written(window, qtbot, small_video,
+                                                                                   answers, tmp_path):
+    file_menu = window.menuBar().actions()[0].menu()
+    texts = [action.text() for action in file_menu.actions()]
+    viewer = window.viewer
+    assert all(viewer.actions_by_name[key].text() in texts for key in ("save_view", "save_sides"))
+    open_and_wait(qtbot, window, small_video)
+    show_and_wait(qtbot, viewer, lambda: viewer.player.step(1), lambda r: r.position == 1)
+    saved(qtbot, viewer, "save_sides", tmp_path / "small_f0002_source.png", tmp_path / "small_f0002_bicubic.png")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Saved small_f0002_source.png"))

@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.viewer.errorRaised.connect(self.show_error)
         self.viewer.videoOpened.connect(self._video_opened)
         self.viewer.busyChanged.connect(self._busy)
+        self.viewer.saver.saved.connect(lambda text: self.statusBar().showMessage(text, ENDED_NOTE_MS))
         self.welcome = WelcomePage(self)
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.sampleRequested.connect(self.open_sample)
@@ -168,9 +169,11 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.sample_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
+        actions = self.viewer.actions_by_name
+        for key in ("save_view", "save_sides"):  # the Compare tab's picture, as its Save button offers it
+            file_menu.addAction(actions[key])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        actions = self.viewer.actions_by_name
         view_menu = bar.addMenu("&View")
         for key in ("split", "side", "toggle", "diff"):
             view_menu.addAction(actions[f"mode_{key}"])
