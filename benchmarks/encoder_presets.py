@@ -40,8 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crf", type=int, default=None, help="default: the writer's (18)")
     args = ap.parse_args(argv)
 
-    with VideoReader(args.video) as reader:
-        frames = [f.image for _, f in zip(range(args.frames), reader.frames())]
+    frames = [f.image for _, f in zip(range(args.frames), VideoReader(args.video).frames())]
     h, w = frames[0].shape[:2]
     report = {}
     with tempfile.TemporaryDirectory() as tmp:

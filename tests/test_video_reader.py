@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import VFR_TIMES
-from videogen import make_video, moving_bar, pattern_frame, video_and_picture, woven_fields
+from videogen import make_video, moving_bar, pattern_frame, resizing_video, video_and_picture, woven_fields
 from vsr_app.metrics import psnr_y
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
@@ -202,26 +202,7 @@ def test_a_matroska_video_starting_late_has_its_own_duration_not_the_files_end(t
 def test_a_stream_whose_picture_size_changes_gives_frames_of_the_first_size(tmp_path):
     """A WebRTC or TV recording may change size at a keyframe: every frame comes at the first frame's size (as FFmpeg
     scales them), and the reader says where it changed (a recurrent net crashed on the mismatch)."""
-    import av
-
-    def packets(width, height, first):  # Motion JPEG: every packet a picture of its own size
-        with av.open(str(tmp_path / f"{width}.mkv"), "w") as container:
-            stream = container.add_stream("mjpeg", rate=10)
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
-            for i in range(3):
-                frame = av.VideoFrame.from_ndarray(pattern_frame(first + i, width, height), format="rgb24")
-                frame.pts = i
-                yield from stream.encode(frame)
-            yield from stream.encode(None)
-
-    path = tmp_path / "resize.mkv"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("mjpeg", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuvj420p"
-        stream.time_base = Fraction(1, 10)
-        for i, packet in enumerate([*packets(64, 48, 0), *packets(32, 24, 3)]):
-            packet.stream, packet.time_base, packet.pts, packet.dts = stream, Fraction(1, 10), i, i
-            container.mux(packet)
+    path = resizing_video(tmp_path / "resize.mkv")
     reader = VideoReader(path)
     frames = list(reader.frames())
     assert len(frames) == 6 and {f.image.shape for f in frames} == {(48, 64, 3)}

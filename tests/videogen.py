@@ -48,11 +48,13 @@ def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 4
                codec: str = "libx264", pix_fmt: str = "yuv420p", times: list[float] | None = None,
                rotation: int | None = None, audio: str | None = None, audio_rate: int = AUDIO_RATE,
                subtitles: bool = False, images: list[np.ndarray] | None = None, interlaced: bool = False,
-               mirrored: bool = False) -> Path:
+               mirrored: bool = False, gop: int | None = None) -> Path:
     """Write a test video; `times` (seconds) makes it variable-frame-rate; `audio` is an encoder name
     ('aac', 'pcm_s16le') for a 440 Hz tone as long as the video, sampled at `audio_rate`; `subtitles` adds
     two SubRip cues; `interlaced` encodes (libx264) top field first, each frame flagged interlaced; `mirrored` adds a
-    left-right mirror to the display matrix (after `rotation`, as PyAV's set_display_rotation takes it)."""
+    left-right mirror to the display matrix (after `rotation`, as PyAV's set_display_rotation takes it); `gop` is the
+    most frames from one keyframe to the next. The container is the one FFmpeg names by the suffix (.ts: MPEG-TS,
+    .mpg: an MPEG program stream)."""
     path = Path(path)
     if images is not None:
         frames = len(images)
@@ -68,6 +70,8 @@ def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 4
                                                                       if codec == "libx265" else {})}
         if interlaced:
             video.options = {**video.options, "x264-params": "interlaced=1:tff=1"}
+        if gop is not None:
+            video.codec_context.gop_size = gop
         if rotation is not None or mirrored:
             video.set_display_rotation(rotation or 0, hflip=mirrored)
         tone = _tone_stream(container, audio, audio_rate) if audio is not None else None
@@ -144,6 +148,30 @@ def write_pan_frames(folder: Path, count: int, rng: np.random.Generator, *, text
     for i in range(count):
         cv2.imwrite(str(folder / f"{i:03d}.png"), big[:, i * step:i * step + width])
     return folder
+
+
+def resizing_video(path: Path, sizes: tuple[tuple[int, int], ...] = ((64, 48), (32, 24)), each: int = 3) -> Path:
+    """A Motion JPEG .mkv (10 fps) of `each` frames at each of `sizes` (width, height) in turn, every packet a picture
+    of its own size: a stream whose picture size changes part-way, as a WebRTC or TV recording's may."""
+    packets, first = [], 0
+    for width, height in sizes:
+        with av.open(str(path.with_name(f"{path.stem}-{width}x{height}.mkv")), "w") as part:
+            stream = part.add_stream("mjpeg", rate=10)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuvj420p"
+            for i in range(each):
+                frame = av.VideoFrame.from_ndarray(pattern_frame(first + i, width, height), format="rgb24")
+                frame.pts = i
+                packets += stream.encode(frame)
+            packets += stream.encode(None)
+        first += each
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=10)
+        stream.width, stream.height, stream.pix_fmt = *sizes[0], "yuvj420p"
+        stream.time_base = Fraction(1, 10)
+        for i, packet in enumerate(packets):
+            packet.stream, packet.time_base, packet.pts, packet.dts = stream, Fraction(1, 10), i, i
+            container.mux(packet)
+    return path
 
 
 def _box(kind: bytes, body: bytes) -> bytes:

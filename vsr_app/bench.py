@@ -123,8 +123,7 @@ def write_clip(frames: list[np.ndarray], path: Path) -> Path:
 def decode_clip(path: Path) -> list[np.ndarray]:
     from vsr_app.video.reader import VideoReader
 
-    with VideoReader(path) as reader:
-        return [f.image for f in reader.frames()]
+    return [f.image for f in VideoReader(path).frames()]
 
 
 # ---- measurements (run inside the per-model process) ---------------------------------------------------

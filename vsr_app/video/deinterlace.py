@@ -3,6 +3,7 @@ two fields taken 1/50 or 1/60 s apart, which the models would enlarge into strip
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
@@ -24,13 +25,15 @@ BWDIF_OPTIONS = "mode=send_frame:parity=auto:deint=interlaced"
 class Deinterlacer:
     """Passes progressive frames through until the first frame flagged interlaced; from there every frame goes
     through idet, then bwdif (it reads the frames either side of each), so their order is kept. `interlaced` counts
-    the frames deinterlaced, for the summary's note."""
+    the frames given out deinterlaced, for the summary's note: counted as they leave bwdif, which holds one back, so
+    that a reader can leave out those it skips (before a seek's time) and those it has not given yet."""
 
     def __init__(self) -> None:
         self.interlaced = 0
         self._started = False
         self._idet = _Filter("idet", IDET_OPTIONS)
         self._bwdif = _Filter("bwdif", BWDIF_OPTIONS)
+        self._flagged: deque[bool] = deque()  # of the frames in bwdif, in order: whether idet left it flagged
 
     def run(self, frames: Iterable[av.VideoFrame]) -> Iterator[av.VideoFrame]:
         for frame in frames:
@@ -42,11 +45,16 @@ class Deinterlacer:
                 yield from self._deinterlaced(checked)
         for checked in self._idet.flush():
             yield from self._deinterlaced(checked)
-        yield from self._bwdif.flush()
+        yield from self._counted(self._bwdif.flush())
 
     def _deinterlaced(self, frame: av.VideoFrame) -> Iterator[av.VideoFrame]:
-        self.interlaced += bool(frame.interlaced_frame)
-        yield from self._bwdif.push(frame)
+        self._flagged.append(bool(frame.interlaced_frame))
+        yield from self._counted(self._bwdif.push(frame))
+
+    def _counted(self, frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        for frame in frames:
+            self.interlaced += self._flagged.popleft()
+            yield frame
 
 
 def check_filters() -> str:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import errno
 import heapq
+import itertools
 import logging
 import os
 from array import array
@@ -121,7 +122,7 @@ def _check_path(path: Path) -> None:
 # Other containers carry presentation times, and 4 covers a muxer's odd slip without holding frames for nothing.
 AVI_REORDER_DEPTH = 16
 REORDER_DEPTH = 4
-JUMP_BACK = 6  # nominal intervals before the last time given that are a new timeline (joined files)
+JUMP_BACK = 6  # nominal intervals below the latest time taken in that are a new timeline (joined files)
 
 
 class FrameClock:
@@ -155,15 +156,23 @@ class FrameClock:
         """Take in the next frame's own time; the times now known of the frames taken in before (one at most)."""
         if own is not None:
             own += self._shift
-            # below what was given out already: reordering never goes there (a P-frame after a pause, or 8
-            # B-frames, take times far ahead of the frames decoded after them, so the highest time is no gauge)
-            if self._previous is not None and own < self._previous - JUMP_BACK * self.step:
+            if self._jumps_back(own):
                 self._shift += self._high + self.step - own
                 own = self._high + self.step
             self._high = own if self._high is None else max(self._high, own)
             heapq.heappush(self._known, own)
         self._held.append(own)
         return [self._next()] if len(self._held) > self.depth else []
+
+    def _jumps_back(self, own: int) -> bool:
+        """Whether `own` starts a new timeline (files joined end to end): more than JUMP_BACK intervals below the latest
+        time taken in (a little below is a muxer's slip, squeezed in), and at or below every time held or given last,
+        where reordering never goes (a P-frame after a pause, or 8 B-frames, take times far ahead of the frames
+        decoded after them). Gauged by the last time given alone, which trails the times taken in by `depth` frames,
+        a first part under JUMP_BACK + `depth` frames went unseen and the two timelines mixed."""
+        if self._high is None or own >= self._high - JUMP_BACK * self.step:
+            return False
+        return all(own <= t for t in (self._previous, *self._known[:1]) if t is not None)  # [0]: the heap's least
 
     def finish(self) -> list[int]:
         """The times of the frames still held."""
@@ -213,6 +222,46 @@ def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, clock: Frame
             yield held.popleft(), pts
     for pts in clock.finish():
         yield held.popleft(), pts
+
+
+def _deinterlaced(timed: Iterator[tuple[av.VideoFrame, int]], deinterlacer: Deinterlacer | _Woven
+                  ) -> Iterator[tuple[av.VideoFrame, int]]:
+    """The timed frames through `deinterlacer` (a frame out for each frame in, in order), each with its time: after
+    the clock, so that its count is of the frames handed on, not of those the clock still holds."""
+    times: deque[int] = deque()
+
+    def frames() -> Iterator[av.VideoFrame]:
+        for frame, pts in timed:
+            times.append(pts)
+            yield frame
+
+    for frame in deinterlacer.run(frames()):
+        yield frame, times.popleft()
+
+
+TIME_SLACK = 1e-6  # seconds: a frame this little before a seek's time is the one asked for
+# MPEG program streams (.mpg, .vob) pack several frames into a packet whose time is the first frame's to start in it:
+# after a seek FFmpeg gave that time to the end of the frame before, and the frames after it up to the next packet
+# came half a frame late (frame k - 1 was taken for frame k). Their keyframes are found from the start, demuxing only.
+SEEK_MISTIMED_FORMATS = frozenset({"mpeg"})
+FIRST_STEP_BACK = 1.0  # seconds: where a seek came to a keyframe after its time, the next one goes back this far, then
+# twice as far each time (MPEG-TS seeks land between keyframes, and the decoder starts at the next one)
+
+
+def _from_keyframe(packets: Iterator[av.Packet], start: float) -> tuple[bool, Iterator[av.Packet]]:
+    """`packets` from the last keyframe shown at or before `start` (seconds) on, and whether one came before the
+    first keyframe shown after it (else from the first packet): read and held up to the keyframe after `start`, as
+    only it says that no later one is before. A keyframe without a time ends the search (a raw stream has none)."""
+    held: list[av.Packet] = []
+    found = False
+    for packet in packets:
+        if packet.is_keyframe:
+            if packet.pts is None or packet.pts * packet.time_base > start + TIME_SLACK:
+                held.append(packet)
+                break
+            held, found = [], True
+        held.append(packet)
+    return found, itertools.chain(held, packets)
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -481,8 +530,7 @@ class VideoReader:
 
     Opening raises VsrAppError with a readable message for missing, empty, non-video or undecodable files.
     The reader holds no open file: `__init__` reads the header and closes it, and each `frames()` iterator
-    opens the file and closes it when it ends or is closed. So `with VideoReader(...)` (still accepted, for
-    callers written that way) releases nothing; close a `frames()` iterator you leave before its end.
+    opens the file and closes it when it ends or is closed; close a `frames()` iterator you leave before its end.
     """
 
     def __init__(self, path: str | os.PathLike, deinterlace: bool = True):
@@ -491,7 +539,8 @@ class VideoReader:
         self.decode_errors = 0  # of the latest frames() pass: packets skipped because they failed to decode (damaged)
         self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
         self._deinterlacer: Deinterlacer | _Woven | None = None  # of the latest frames() pass
-        self.size_change: tuple[int, int, int] | None = None  # (frame index, width, height) of the first other size
+        # of the latest frames() pass: (DecodedFrame.index, width, height) of its first frame of another size
+        self.size_change: tuple[int, int, int] | None = None
         self._clock: FrameClock | None = None  # of the latest frames() pass
         container = _open(self.path)
         try:
@@ -502,20 +551,22 @@ class VideoReader:
 
     @property
     def interlaced_frames(self) -> int:
-        """Of the latest frames() pass: the frames flagged interlaced, deinterlaced."""
+        """Of the latest frames() pass: the frames it gave that were flagged interlaced, deinterlaced."""
         return self._flagged_interlaced() if self.deinterlace else 0
 
     @property
     def woven_frames(self) -> int:
-        """Of the latest frames() pass with `deinterlace` off: the frames flagged interlaced, left as decoded."""
+        """Of the latest frames() pass with `deinterlace` off: the frames it gave that were flagged interlaced, left
+        as decoded."""
         return 0 if self.deinterlace else self._flagged_interlaced()
 
     def _flagged_interlaced(self) -> int:
         return self._deinterlacer.interlaced if self._deinterlacer is not None else 0
 
     def size_change_note(self, first_frame: int) -> str | None:
-        """Where the picture size first changed and what became of the frames of another size, in words, its frame
-        numbered from `first_frame` (1 for a person; eval's frames are named from 0); None where it did not change."""
+        """Where the picture size first changed in the latest frames() pass and what became of the frames of another
+        size, in words, its frame numbered from `first_frame` (1 for a person; eval's frames are named from 0) at the
+        pass's first frame (a seek's pass counts from there); None where it did not change."""
         if self.size_change is None:
             return None
         index, width, height = self.size_change
@@ -541,18 +592,12 @@ class VideoReader:
         behind = ": the picture runs that far behind the sound" if self.info.audio else ""
         return f"{said}, moving the later frames on by up to {float(clock.late * self.info.time_base):.2f} s{behind}"
 
-    def __enter__(self) -> "VideoReader":
-        return self
-
-    def __exit__(self, *exc) -> None:  # nothing to release: see the class docstring
-        return None
-
     def _read_info(self, container) -> VideoInfo:
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             kind = container.format.name.removesuffix("_pipe")
             raise VsrAppError(f"'{self.path}' is a still image ({kind}), not a video")
         stream = video_stream(container, self.path)
-        first = next(self._decode(container, stream), None)
+        first = next(self._decode(self._packets(container, stream), stream), None)
         if first is None:
             raise VsrAppError(f"'{self.path}': no frame of the video stream could be decoded; "
                               "the file is damaged or truncated")
@@ -585,52 +630,95 @@ class VideoReader:
             subtitles=tuple(_stream_info(s) for s in container.streams.subtitles), mirrored=mirrored,
         )
 
-    def _decode(self, container, stream) -> Iterator[av.VideoFrame]:
+    def _packets(self, container, stream) -> Iterator[av.Packet]:
+        """The video stream's packets, as far as a truncated file has them."""
+        try:
+            yield from container.demux(stream)
+        except av.error.EOFError:
+            return  # truncated file: keep what was read
+        except av.FFmpegError as exc:
+            raise self._read_failed(exc) from exc
+
+    def _read_failed(self, exc: av.FFmpegError) -> VsrAppError:
+        return VsrAppError(f"'{self.path}': reading the video failed ({exc.strerror or exc})")
+
+    def _decode(self, packets: Iterator[av.Packet], stream) -> Iterator[av.VideoFrame]:
         """Raw decoded frames; damaged packets are skipped, however many in a row (counted in `decode_errors`): a
         half-downloaded file whose rest is zeros, or a damaged stretch with good video after it, keeps every frame
         that decodes, as players show them; a file where none does is refused by `_read_info`."""
+        for packet in packets:
+            try:
+                frames = stream.decode(packet)
+            except av.error.InvalidDataError as exc:
+                self.decode_errors += 1
+                log.debug("%s: skipped a damaged packet (%s)", self.path.name, exc)
+                continue
+            except av.FFmpegError as exc:
+                raise self._read_failed(exc) from exc
+            yield from frames
+
+    def _opened_at(self, start: float | None) -> tuple[av.container.InputContainer, av.VideoStream,
+                                                       Iterator[av.Packet]]:
+        """The file opened, its video stream, and the packets to decode for its frames from `start` on: from a
+        keyframe shown at or before `start`, so that the first frame given there is the one decoding from the start
+        gives (MPEG-TS seeks land between keyframes, and from the next one the frames began up to a GOP late). A
+        seek finds it, going further back while the keyframe it comes to is after `start`; where seeks fail, reach
+        the start or unsettle the frames' times (SEEK_MISTIMED_FORMATS), demuxing from the start does."""
+        container = _open(self.path)
         try:
-            for packet in container.demux(stream):
-                try:
-                    frames = stream.decode(packet)
-                except av.error.InvalidDataError as exc:
-                    self.decode_errors += 1
-                    log.debug("%s: skipped a damaged packet (%s)", self.path.name, exc)
-                    continue
-                yield from frames
-        except av.error.EOFError:
-            return  # truncated file: keep what was decoded
-        except av.FFmpegError as exc:
-            raise VsrAppError(f"'{self.path}': reading the video failed ({exc.strerror or exc})") from exc
+            stream = video_stream(container, self.path)
+            if start is None or start <= self.info.start_time:
+                return container, stream, self._packets(container, stream)
+            if not (SEEK_MISTIMED_FORMATS | RAW_STREAM_FORMATS) & set(self.info.container.split(",")):
+                packets = self._seek_keyframe(container, stream, start)
+                if packets is not None:
+                    return container, stream, packets
+                container.close()  # a failed seek leaves FFmpeg's reader at its end: demux the start afresh
+                container = _open(self.path)
+                stream = video_stream(container, self.path)
+            return container, stream, _from_keyframe(self._packets(container, stream), start)[1]
+        except BaseException:
+            container.close()
+            raise
+
+    def _seek_keyframe(self, container, stream, start: float) -> Iterator[av.Packet] | None:
+        """The packets from a keyframe shown at or before `start`, from a seek there or, where the keyframe it comes
+        to is after `start`, ever further back (FIRST_STEP_BACK); None where a seek fails or would reach the start."""
+        back = 0.0
+        while start - back > self.info.start_time:
+            try:
+                container.seek(int((start - back) / stream.time_base), stream=stream, backward=True, any_frame=False)
+            except av.FFmpegError as exc:
+                log.debug("%s: cannot seek (%s); demuxing from the start", self.path.name, exc)
+                return None
+            found, packets = _from_keyframe(self._packets(container, stream), start)
+            if found:
+                return packets
+            back = max(2 * back, FIRST_STEP_BACK)
+        return None
 
     def frames(self, start: float | None = None) -> Iterator[DecodedFrame]:
-        """Yield displayed frames in order; with `start` (seconds, file clock) begin at the first frame at or after it.
+        """Yield displayed frames in order; with `start` (seconds, file clock) begin at the first frame at or after it,
+        the frame that decoding from the start gives there (`_opened_at`).
 
         The file stays open only while the iterator runs; closing the generator closes it.
         """
-        container = _open(self.path)
         self.decode_errors = self.transparent_frames = 0
+        self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
+        container, stream, packets = self._opened_at(start)
         try:
-            stream = video_stream(container, self.path)
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
             # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
             tick = self.info.time_base
-            if start is not None and start > self.info.start_time:
-                try:
-                    container.seek(int(start / stream.time_base), stream=stream, backward=True, any_frame=False)
-                except av.FFmpegError as exc:  # a raw stream (.h264) cannot seek: decode from the start and skip
-                    log.debug("%s: cannot seek (%s); decoding from the start", self.path.name, exc)
-                    container.close()  # a failed seek leaves FFmpeg's reader at its end
-                    container = _open(self.path)
-                    stream = video_stream(container, self.path)
             index = 0
             clock = self._clock = FrameClock.for_video(self.info)
-            timed = _in_time_order(deinterlacer.run(self._decode(container, stream)), tick, clock)
-            for frame, pts in timed:
+            timed = _in_time_order(self._decode(packets, stream), tick, clock)
+            for frame, pts in _deinterlaced(timed, deinterlacer):
                 time = float(pts * tick)
-                if start is not None and time < start - 1e-6:
+                if start is not None and time < start - TIME_SLACK:
+                    deinterlacer.interlaced = 0  # the frames before `start` are not the pass's
                     continue
                 self.time_jumps.add(time)
                 image, transparent = _to_rgb(frame, _orientation_of(frame))
