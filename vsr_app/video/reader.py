@@ -592,6 +592,12 @@ class VideoReader:
         behind = ": the picture runs that far behind the sound" if self.info.audio else ""
         return f"{said}, moving the later frames on by up to {float(clock.late * self.info.time_base):.2f} s{behind}"
 
+    def __enter__(self) -> "VideoReader":  # the with-block `distill.sources.open_video`'s readers share: an OpenCV
+        return self                         # one (scripts/device_round.py) releases its capture there
+
+    def __exit__(self, *exc) -> None:  # nothing to release: each frames() pass opens and closes its own container
+        return None
+
     def _read_info(self, container) -> VideoInfo:
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             kind = container.format.name.removesuffix("_pipe")
