@@ -1,4 +1,4 @@
-"""Live training curves: every loss term on a log axis, validation PSNR beside it (under it when narrow).
+"""Live training curves: every loss term on a log axis, validation PSNR beside it (under it when narrow and tall).
 
 Per-step losses are noisy (one batch each), so each term is drawn faint as recorded and bold after the debiased
 exponential moving average TensorBoard uses; Smoothing 0 shows the raw curve alone. Validation points are few
@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSizeF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -27,9 +27,11 @@ NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm", "val_crop"} 
 # student below bicubic showed as a rising line, auto-scaled, with nothing to read it against
 BASELINES = ("val_psnr_bicubic", "val_psnr_blend")
 RAW_ALPHA = 70  # of 255: the recorded curve behind its smoothed one
-# narrower than this, the plots go one above the other: side by side, their axes and titles need more (an 800-px
-# window cut the validation plot at the right edge)
+# narrower than this, the plots go one above the other where the height holds both: side by side, their axes and
+# titles need more (an 800-px window cut the validation plot at the right edge)
 STACK_BELOW = 480
+# px of a plot's data area that still reads: stacked in a 600-px window, each had ~20, its axis labels on each other
+PLOT_MIN_HEIGHT = 120
 LEGEND_COLUMNS = 3  # at most: fewer where a legend would be wider than its plot
 LEGEND_MARGIN = 20  # px of a plot's width around its legend
 
@@ -84,6 +86,7 @@ class TrainingCurves(QWidget):
     """Two plots fed with metrics.jsonl records; `series` holds every recorded (steps, values) per key."""
 
     smoothingChanged = Signal(float)
+    leastSizeChanged = Signal()  # least_width and least_height may have changed
 
     def __init__(self, smoothing: float = 0.6, parent=None):
         super().__init__(parent)
@@ -120,6 +123,12 @@ class TrainingCurves(QWidget):
         self.val_note.setPos(0.5, 0.5)  # the middle of an empty plot's range
         self.legends = {}
         for col, plot in enumerate((self.loss_plot, self.val_plot)):
+            # its tick labels widen a left axis once drawn, the plot's least width with it (queued: not from within
+            # the layout pass that widens it). Never narrowed again, so the layout that follows settles: a narrower
+            # axis could put the plots side by side, whose taller axes' longer labels widened it again, and round
+            axis = plot.getAxis("left")
+            axis.setStyle(autoReduceTextSpace=False)
+            axis.widthChanged.connect(self._least_size_changed, Qt.QueuedConnection)
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setLabel("bottom", "step")
             legend = pg.LegendItem(colCount=LEGEND_COLUMNS)
@@ -132,33 +141,79 @@ class TrainingCurves(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
         layout.addWidget(self.graphs, 1)
+        self.header = header
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
 
+    def least_width(self) -> float:
+        """The width below which the plots side by side are cut at the right edge (stacked they need less, but
+        have no height left in a short window): what the Train tab keeps for the curves where it can."""
+        return self._grid_size(stacked=False, room=0)[0]
+
+    def least_height(self) -> float:
+        """The height below which the plots side by side (the least tall way) get data areas shorter than
+        PLOT_MIN_HEIGHT at this width: what the Train tab's log gives way for."""
+        room = self._side_by_side_room(self.graphs.width())
+        return self.header.sizeHint().height() + self.layout().spacing() + self._grid_size(False, room)[1]
+
+    def _least_size_changed(self) -> None:
+        self._fit()
+        self.leastSizeChanged.emit()
+
     def _fit(self) -> None:
-        """Lay the plots out for the width: one above the other when narrow, each legend in as many columns as its
-        plot's width holds. Side by side, or with three columns of terms, they were held wider than an 800-px
-        window's curves and cut at its right edge."""
-        self._arrange(self.width() < STACK_BELOW)
-        room = self.graphs.width() / (1 if self.stacked else 2) - LEGEND_MARGIN
+        """Lay the plots out for the view's size: one above the other where it is narrow and tall enough for both,
+        or too narrow for them side by side; each legend in as many columns as its plot's width holds. Side by side,
+        or with three columns of terms, they were held wider than an 800-px window's curves and cut at its right
+        edge; stacked in a short window, each plot's data area was ~20 px tall."""
+        width, height = self.graphs.width(), self.graphs.height()
+        fits_side_by_side = self.least_width() <= width
+        fits_stacked = self._grid_size(True, width - LEGEND_MARGIN)[1] <= height
+        self._arrange(not fits_side_by_side or (width < STACK_BELOW and fits_stacked))
+        room = width - LEGEND_MARGIN if self.stacked else self._side_by_side_room(width)
         for legend in self.legends.values():
-            widths = self._legend_widths(legend)
-            legend.setColumnCount(max((n for n, width in enumerate(widths, 1) if width <= room), default=1))
+            legend.setColumnCount(self._columns(legend, room))
         # the view was resized first, its layout held at least as wide as before: fit it to the view again
         self.graphs.ci.setGeometry(self.graphs.range)
 
-    def _legend_widths(self, legend: pg.LegendItem) -> list[float]:
-        """The width `legend` needs in 1, 2, ... LEGEND_COLUMNS columns. Measuring lays it out in each, so it is
+    def _side_by_side_room(self, width: float) -> float:
+        """The width each legend may take side by side: half the view's, or none (one column each) where its columns
+        would hold the plots wider than `width` (one plot's column may need more than half)."""
+        room = width / 2 - LEGEND_MARGIN
+        return room if self._grid_size(False, room)[0] <= width else 0
+
+    def _grid_size(self, stacked: bool, room: float) -> tuple[float, float]:
+        """The least (width, height) of the plots' layout stacked or side by side, each legend in the columns `room`
+        holds and each plot's data area PLOT_MIN_HEIGHT tall (a plot's own least height leaves it none)."""
+        grid = self.graphs.ci.layout
+        left, top, right, bottom = grid.getContentsMargins()
+        plots = [plot.effectiveSizeHint(Qt.MinimumSize) for plot in self.legends]
+        legends = [self._legend_sizes(legend)[self._columns(legend, room) - 1] for legend in self.legends.values()]
+        widths = [max(plot.width(), legend.width()) for plot, legend in zip(plots, legends)]
+        plot_heights = [plot.height() + PLOT_MIN_HEIGHT for plot in plots]
+        legend_heights = [legend.height() for legend in legends]
+        if stacked:  # four rows: a plot, its legend, the other plot, its legend
+            return (left + right + max(widths),
+                    top + bottom + sum(plot_heights) + sum(legend_heights) + 3 * grid.verticalSpacing())
+        return (left + right + sum(widths) + grid.horizontalSpacing(),
+                top + bottom + max(plot_heights) + max(legend_heights) + grid.verticalSpacing())
+
+    def _columns(self, legend: pg.LegendItem, room: float) -> int:
+        """How many columns of `legend` fit in `room` px (at least one)."""
+        sizes = self._legend_sizes(legend)
+        return max((n for n, size in enumerate(sizes, 1) if size.width() <= room), default=1)
+
+    def _legend_sizes(self, legend: pg.LegendItem) -> list[QSizeF]:
+        """The size `legend` needs in 1, 2, ... LEGEND_COLUMNS columns. Measuring lays it out in each, so it is
         done when its entries change, not on every resize (a legend set to its column count again is not relaid)."""
-        if legend not in self.legend_widths:
-            widths = []
+        if legend not in self.legend_sizes:
+            sizes = []
             for columns in range(1, LEGEND_COLUMNS + 1):
                 legend.setColumnCount(columns)
-                widths.append(legend.minimumWidth())
-            self.legend_widths[legend] = widths
-        return self.legend_widths[legend]
+                sizes.append(QSizeF(legend.minimumWidth(), legend.minimumHeight()))
+            self.legend_sizes[legend] = sizes
+        return self.legend_sizes[legend]
 
     def _arrange(self, stacked: bool) -> None:
         """Put the validation plot (and its legend) beside the loss plot, or under it."""
@@ -177,7 +232,7 @@ class TrainingCurves(QWidget):
         self.series, self.curves, self.raw = {}, {}, {}
         self.trained_s = 0.0  # the run's training time in all, as its last record says (a resume's time goes on)
         self.clip_names: dict[tuple[str, ...], str] = {}  # other clips' names in their curves' (`_other_clips`)
-        self.legend_widths: dict[pg.LegendItem, list[float]] = {}  # measured by _legend_widths
+        self.legend_sizes: dict[pg.LegendItem, list[QSizeF]] = {}  # measured by _legend_sizes
         self.val_plot.addItem(self.val_note, ignoreBounds=True)  # clear() took it out
         self.val_note.hide()
 
@@ -199,7 +254,7 @@ class TrainingCurves(QWidget):
         for key in touched:
             self._draw(key)
         if len(self.curves) > known:  # a new legend entry may need another row
-            self._fit()
+            self._least_size_changed()
         self.val_note.setVisible(bool(self.series) and "val_psnr" not in self.series)
 
     def last_step(self) -> int:
@@ -261,7 +316,7 @@ class TrainingCurves(QWidget):
             self.raw[key] = plot.plot([], [], pen=pg.mkPen(faint, width=1))
             item = plot.plot([], [], pen=pg.mkPen(colour, width=1.8))
         self.legends[plot].addItem(item, key)
-        self.legend_widths.pop(self.legends[plot], None)  # to be measured again with this entry
+        self.legend_sizes.pop(self.legends[plot], None)  # to be measured again with this entry
         self.curves[key] = item
         self.series[key] = ([], [])
 

@@ -7,11 +7,14 @@ every model selector; Start refuses a name another run's model already has there
 Prune runs `vsr-app prune vfi` the same way (progress, log, Stop; Continue pruning goes on with a stopped one),
 and its pruned net becomes Start from.
 The run buttons sit below the scrolling form, so Stop is always in sight; the form is locked during a run.
+Where the window is small, the curves keep the room their plots need and the form scrolls; both splits are kept
+as the user last dragged them, from one start to the next.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -42,6 +45,14 @@ from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NA
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.models import list_models
+
+FORM_WIDTH_KEY = "train/form_width"  # px of the form's side as last dragged; 0: the form's natural width
+LOG_HEIGHT_KEY = "train/log_height"  # px of the log under the curves as last dragged
+LOG_HEIGHT = 200  # the log's height until the user drags it
+LOG_MIN_LINES = 4  # the log gives way to the curves down to this many lines
+# narrower than this the form's side scrolls sideways (a dragged splitter, or a small window leaving the curves
+# their room: 720 px held 560 of the form and 150 of the curves, too few for the plots)
+FORM_MIN_WIDTH = 340
 
 
 class RunPlan(NamedTuple):
@@ -97,7 +108,7 @@ class TrainPanel(QWidget):
         # not a Tab stop of its own: the tab's focus went to it, nameless, not to its first field (Task); a field
         # given the focus is scrolled into sight
         self.form_scroll.setFocusPolicy(Qt.NoFocus)
-        self.form_scroll.setMinimumWidth(380)  # narrower than the form (the splitter dragged): it scrolls sideways
+        self.form_scroll.setMinimumWidth(FORM_MIN_WIDTH)
         form_side = QWidget()
         side = QVBoxLayout(form_side)
         side.setContentsMargins(0, 0, 0, 0)
@@ -105,7 +116,7 @@ class TrainPanel(QWidget):
         side.addWidget(self.form_scroll, 1)
         side.addLayout(self._run_buttons())
 
-        right = QWidget()
+        self.curves_side = right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(6, 10, 10, 10)
         # the texts wrap and the button has a row of its own: side by side and unwrapped, their width held the window
@@ -136,17 +147,17 @@ class TrainPanel(QWidget):
         self.log.setPlaceholderText("The trainer's output appears here.")
         self.log.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
         self.log.verticalScrollBar().actionTriggered.connect(self._log_scrolled)
-        split = QSplitter(Qt.Vertical)
-        split.addWidget(self.plots)
-        split.addWidget(self.log)
-        split.setSizes([520, 200])
-        right_layout.addWidget(split, 1)
+        self.split = CurvesOverLog(self.plots, self.log, settings)
+        right_layout.addWidget(self.split, 1)
 
         self.outer = QSplitter(Qt.Horizontal)
         self.outer.addWidget(form_side)
         self.outer.addWidget(right)
         self.outer.setStretchFactor(1, 1)
+        self.outer.splitterMoved.connect(self._remember_form_width)
+        self.form_width = setting(settings, FORM_WIDTH_KEY, 0)
         self.form_fitted = False  # the form's side is sized when first shown (later: where the user drags it)
+        self.plots.leastSizeChanged.connect(self._fit_form)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.outer)
@@ -160,27 +171,36 @@ class TrainPanel(QWidget):
     # ---- layout ----
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self.form_fitted:  # only once shown do the style's fonts and paddings give the form's true width
+        if not self.form_fitted:
             self.form_fitted = True
             self._fit_form()
         self._follow_log()  # Qt scrolls only a visible log: what came while another tab was shown
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.form_fitted:
-            self._fit_form()
+        self._fit_form()
 
     def _fit_form(self) -> None:
-        """Widen the form's side to the form's natural width (+ frame and scroll bar) when narrower, the curves
-        keeping the rest: a fixed width cut off buttons and combo arrows. Also after a task change (the VSR form
-        is wider than the VFI one) and a resize (a window grown back gives its width to the curves, not to a form
-        squeezed before)."""
+        """Size the form's side as the user last dragged it, else to the form's natural width (+ frame and scroll
+        bar: a fixed width cut off buttons and combo arrows), but leave the curves the width their plots need: the
+        form scrolls instead (a 720-px window gave the curves 150 px, their plots cut at its edge). Done once shown,
+        after a task change (the VSR form is wider than the VFI one), a resize (a window grown back gives the form
+        its width again, the curves the rest) and a new legend entry."""
+        if not self.form_fitted:  # only once shown do the style's fonts and paddings give the form's true width
+            return
         scroll = self.form_scroll
-        width = (scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-                 + 2 * scroll.frameWidth())
-        left, right = self.outer.sizes()
-        if width > left:
-            self.outer.setSizes([width, max(1, left + right - width)])
+        natural = (scroll.widget().sizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                   + 2 * scroll.frameWidth())
+        margins = self.curves_side.layout().contentsMargins()
+        curves = math.ceil(margins.left() + self.plots.least_width() + margins.right())
+        total = sum(self.outer.sizes())
+        width = max(FORM_MIN_WIDTH, min(self.form_width or natural, total - curves))
+        self.outer.setSizes([width, max(1, total - width)])
+
+    def _remember_form_width(self) -> None:
+        """The user dragged the split: the form's side keeps that width, now and at the next start."""
+        self.form_width = self.outer.sizes()[0]
+        self.settings.setValue(FORM_WIDTH_KEY, self.form_width)
 
     def _task_shown(self) -> None:
         """Another task's form: the run shown is labelled as of another task, and the form's side fits the new
@@ -711,6 +731,35 @@ class TrainPanel(QWidget):
             text = f"Step {total:,} / {total:,}   \u00b7   making the pruned net\u2026"
         if self.running() and not self.process.stopping:
             self.status.setText(text)
+
+
+class CurvesOverLog(QSplitter):
+    """The curves over the trainer's log. The log keeps the height the user last dragged (kept for the next start),
+    but in a short window gives way, down to a few lines, before the plots lose their least height: a fixed 520:200
+    split left each plot's data area ~20 px tall in a 600-px window."""
+
+    def __init__(self, plots: TrainingCurves, log: QPlainTextEdit, settings: QSettings):
+        super().__init__(Qt.Vertical)
+        self.plots, self.log, self.settings = plots, log, settings
+        self.addWidget(plots)
+        self.addWidget(log)
+        self.log_height = setting(settings, LOG_HEIGHT_KEY, LOG_HEIGHT)
+        self.splitterMoved.connect(self._remember)
+        plots.leastSizeChanged.connect(self.fit)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def fit(self) -> None:
+        total = sum(self.sizes())
+        least = self.log.fontMetrics().lineSpacing() * LOG_MIN_LINES + 2 * self.log.frameWidth()
+        log = max(least, min(self.log_height, total - math.ceil(self.plots.least_height())))
+        self.setSizes([max(1, total - log), log])
+
+    def _remember(self) -> None:
+        self.log_height = self.sizes()[1]
+        self.settings.setValue(LOG_HEIGHT_KEY, self.log_height)
 
 
 def _log_tail(path: Path, size: int = 200_000) -> str:
