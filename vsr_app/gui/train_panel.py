@@ -213,13 +213,13 @@ class TrainPanel(QWidget):
         """Start, Resume, Stop and Open run, below the scrolling form: always in sight, whatever its length."""
         buttons = QHBoxLayout()
         buttons.setContentsMargins(10, 8, 6, 10)
-        self.start_button = QPushButton("Start")
+        self.start_button = QPushButton("&Start")
         self.start_button.setProperty("accent", True)
         self.start_button.clicked.connect(lambda: self.start(resume=False))
-        self.resume_button = QPushButton("Resume")
+        self.resume_button = QPushButton("&Resume")
         self.resume_button.setToolTip("Continue the run of this model name from its last checkpoint")
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
-        self.stop_button = QPushButton("Stop")
+        self.stop_button = QPushButton("S&top")
         self.stop_button.setToolTip("Stop after the current step; a checkpoint is written, Resume (or Continue "
                                     "pruning) continues")
         self.stop_button.clicked.connect(self.stop)
