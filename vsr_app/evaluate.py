@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, image_size, natural_order,
-                           read_image)
+from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, image_size,
+                           natural_order, read_image)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,12 +77,12 @@ def sequence_sources(data: str | Path) -> list[Path]:
         return [root]
     if not root.is_dir():
         raise VsrAppError(f"evaluation data not found: {root}")
-    loose = _frame_files(root)
+    loose = frame_files(root)
     videos = sorted((p for p in root.iterdir() if p.suffix.lower() in OPEN_VIDEO_EXTS and p.is_file()
                      and not p.name.startswith(".")), key=natural_order)
     folders = [d for d in sorted(root.iterdir())
                if d.is_dir() and not d.name.startswith(".") and d.name not in SYSTEM_FOLDERS]
-    seqs = [d for d in folders if _frame_files(d)]
+    seqs = [d for d in folders if frame_files(d)]
     kinds = [f"{kind} ({first_names([p.name for p in paths])})"
              for kind, paths in (("loose images", loose), ("videos", videos), ("folders of frames", seqs)) if paths]
     if len(kinds) > 1:  # scoring one kind alone would silently leave the others out
@@ -112,12 +112,6 @@ def sequence_name(source: Path) -> str:
     return source.stem if source.is_file() else source.name
 
 
-def _frame_files(folder: Path) -> list[Path]:
-    """The frames of a sequence folder, in frame order (`natural_order`)."""
-    frames = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
-    return sorted(frames, key=natural_order)
-
-
 def read_frames(source: Path, limit: int | None = None) -> list[np.ndarray]:
     """The first `limit` frames of a folder of frames or of a video file (benchmarks and scripts read them so)."""
     return read_sequence(source, limit).frames
@@ -130,7 +124,7 @@ def read_sequence(source: Path, limit: int | None = None, prepare: Callable | No
     `deinterlace` False leaves a video's frames flagged interlaced as decoded (`--deinterlace off`)."""
     prepare = prepare or (lambda frame: frame)
     if source.is_dir():
-        files = _frame_files(source)[:limit]
+        files = frame_files(source)[:limit]
         return Sequence([p.name for p in files], [prepare(read_image(path, "frame")) for path in files])
     return _decoded_sequence(source, limit, prepare, deinterlace)
 
@@ -248,7 +242,7 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
     for source in sequence_sources(data):
         name = sequence_name(source)
         if source.is_dir():
-            files = _frame_files(source)[:frames]
+            files = frame_files(source)[:frames]
             sizes = {image_size(path, "frame") for path in files}
             check_sequence(name, len(files), sizes, min_frames, min_side)
             plans.append(Planned(source, name, *min(sizes), len(files)))

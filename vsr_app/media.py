@@ -100,6 +100,13 @@ def natural_order(path: Path) -> tuple:
     return [int(part) if i % 2 else part for i, part in enumerate(parts)], str(path)
 
 
+def frame_files(folder: Path) -> list[Path]:
+    """The frames of a sequence folder, in frame order (`natural_order`), hidden files left out: as `eval` and the
+    Compare tab read a folder of frames."""
+    frames = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith("."))
+    return sorted(frames, key=natural_order)
+
+
 def first_names(names: list[str], shown: int = 3) -> str:
     """'a, b, c, ...': the first `shown` of `names` for a message, '...' standing for the rest."""
     return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")

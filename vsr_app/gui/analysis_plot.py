@@ -7,6 +7,8 @@ added as the analysis job delivers them, so the plot fills in while it runs. Poi
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
 numbers measured so far, for a researcher's own plots and statistics, in `eval --csv`'s columns and numbering.
+In ground truth mode each model side is measured against the truth: a curve per side in each plot, in the side's
+colour and named in a legend, and a column pair per side in the CSV (`psnr_y_<model>`).
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class AnalysisPlot(QWidget):
         layout.addWidget(self.graphs, 1)
         self.graphs.ci.layout.setColumnStretchFactor(1, 1)  # the plots widen, not the names beside them
         self.curves, self.cursors = [], []
+        self.series: tuple[tuple[str, str], ...] = ()  # ground truth mode: (name, colour) of each side measured
         self.cursor_position = 0  # the player's, kept to place the cursors again where `first` changes
         self.psnr_plot = self._add_plot(0, "PSNR (dB)", theme.PSNR_COLOUR)
         self.ssim_plot = self._add_plot(1, "SSIM", theme.SSIM_COLOUR, x_link=self.psnr_plot)
@@ -126,6 +129,9 @@ class AnalysisPlot(QWidget):
         # frames are counted, never "x0.001"; not by enableAutoSIPrefix(False), which freezes the prefix the empty
         # plot's range (just under 1) gave: a 12-frame clip's axis read 0 to 12000 at a 20 pt font
         self.ssim_plot.setLabel("bottom", "frame", siPrefixEnableRanges=())  # (setLabel resets them otherwise)
+        # each series' (PSNR, SSIM) curves: the one pair of sides, or each side against the ground truth
+        self.series_curves = [tuple(self.curves), tuple(plot.plot([], []) for plot in (self.psnr_plot, self.ssim_plot))]
+        self.legend = self.psnr_plot.addLegend(offset=(-8, 4), brush=theme.BASE, labelTextColor=theme.TEXT)
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)
@@ -157,17 +163,20 @@ class AnalysisPlot(QWidget):
         return plot
 
     def reset(self, title: str, first: float = 1.0, video: str = "", task: str = "",
-              sides: tuple[str, str] = ("left", "right")) -> None:
+              sides: tuple[str, str] = ("left", "right"), series: tuple[tuple[str, str], ...] = ()) -> None:
         """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
-        `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured."""
-        self.points: list[tuple[int, float, float]] = []
+        `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured.
+        `series`: in ground truth mode, the (name, colour) of each side measured against the truth (at most two)."""
+        # (position, then PSNR and SSIM of each series)
+        self.points: list[tuple[float, ...]] = []
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
         self.first = first
         for plot in (self.psnr_plot, self.ssim_plot):
             plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
         self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
-        self.video, self.task, self.sides = video, task, sides
+        self.video, self.task, self.sides, self.series = video, task, sides, series
+        self._colour_curves()
         self.total = 0
         self.first_point_at = 0.0
         self.running = True  # frames still come: the summary says how long they will take
@@ -176,19 +185,40 @@ class AnalysisPlot(QWidget):
         self.title.setToolTip(title)
         # the first point also waits for the models to load: seconds of empty axes and no word, the status bar "Ready"
         self.summary.setText("Measuring the first frame\u2026")
-        for curve in self.curves:
-            curve.setData([], [])
         self.stop.setVisible(True)
         self.save.setEnabled(False)
         self.worst.setEnabled(False)
 
+    def _colour_curves(self) -> None:
+        """Empty curves, in their series' colours and named in the legend (ground truth mode), else PSNR's and
+        SSIM's."""
+        self.legend.clear()
+        colours = [(colour, colour) for _, colour in self.series] or [(theme.PSNR_COLOUR, theme.SSIM_COLOUR)]
+        for curves, pair in zip(self.series_curves, colours + [(None, None)]):
+            for curve, colour in zip(curves, pair):
+                curve.setData([], [])
+                if colour is not None:
+                    curve.setPen(pg.mkPen(colour, width=1.6))
+                    curve.setSymbolBrush(colour)
+                    curve.setSymbolPen(None)
+        for (name, _), (psnr_curve, _) in zip(self.series, self.series_curves):
+            self.legend.addItem(psnr_curve, name)
+        self.legend.setVisible(bool(self.series))
+
+    def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...]) -> None:
+        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`."""
+        self._add(position, total, scores)
+
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
                   at_break: str | None = None) -> None:
-        """`at_break`: the `scenecut.break_kind` of an in-between at a scene cut, flash or pause, where no model ran
-        and both sides repeat the frame before it; its 100 dB is left out of the plot and the means (5 such in a clip
-        raised a mean by 1.2 dB)."""
-        if psnr is None:
-            return
+        """The two sides' PSNR and SSIM against each other at `position`. `at_break`: the `scenecut.break_kind` of an
+        in-between at a scene cut, flash or pause, where no model ran and both sides repeat the frame before it; its
+        100 dB is left out of the plot and the means (5 such in a clip raised a mean by 1.2 dB)."""
+        if psnr is not None:
+            self._add(position, total, ((psnr, ssim),), at_break)
+
+    def _add(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...],
+             at_break: str | None = None) -> None:
         if not self.points and not self.break_gaps:  # the rate is timed from here: the first also waited for the models
             self.first_point_at = time.monotonic()
         if at_break:
@@ -198,7 +228,7 @@ class AnalysisPlot(QWidget):
                 self.redraw_timer.start()
             return
         # psnr is finite (psnr_y caps identical frames at 100 dB); ssim is None for frames smaller than its window
-        self.points.append((position, psnr, np.nan if ssim is None else ssim))
+        self.points.append((position, *(v for psnr, ssim in scores for v in (psnr, np.nan if ssim is None else ssim))))
         self.total = total
         self.save.setEnabled(True)
         self.worst.setEnabled(True)
@@ -231,26 +261,31 @@ class AnalysisPlot(QWidget):
             if self.break_gaps and self.running:  # a slideshow: every in-between so far at a cut
                 self.summary.setText(f"{len(self.break_gaps)} / {self.total} frames{self._breaks_note()}")
             return
-        xs, psnrs, ssims = np.array(self.points).T
+        xs, *values = np.array(self.points).T
         symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
-        for curve, ys in zip(self.curves, (psnrs, ssims)):
-            shown = np.isfinite(ys)
-            curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
+        for curves, psnrs, ssims in zip(self.series_curves, values[0::2], values[1::2]):
+            for curve, ys in zip(curves, (psnrs, ssims)):
+                shown = np.isfinite(ys)
+                curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
         count = len(self.points) + len(self.break_gaps)
-        ssim = f"mean SSIM {ssims.mean():.4f}" if np.isfinite(ssims).all() else "no SSIM (frames under its window)"
+        names = [f"{name} " for name, _ in self.series] or [""]
+        psnr = ", ".join(f"{name}{psnrs.mean():.2f} dB" for name, psnrs in zip(names, values[0::2]))
+        ssim = (f"mean SSIM {', '.join(f'{name}{ssims.mean():.4f}' for name, ssims in zip(names, values[1::2]))}"
+                if np.isfinite(values[1::2]).all() else "no SSIM (frames under its window)")
         if self.running:
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
         worst, lowest = self._worst()
-        self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnrs.mean():.2f} dB   "
+        self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnr}   "
                              f"\u00b7   {ssim}   \u00b7   worst: frame {self._frame_name(worst)}, {lowest:.2f} dB"
-                             f"{self._breaks_note()}{ending}")
+                             f"{f' ({names[0].strip()})' if self.series else ''}{self._breaks_note()}{ending}")
 
     def _worst(self) -> tuple[int, float]:
-        """The position and PSNR of the lowest-PSNR point measured so far (the first of equals)."""
-        position, psnr, _ = min(self.points, key=lambda point: point[1])
-        return position, psnr
+        """The position and PSNR of the lowest-PSNR point measured so far (the first of equals; in ground truth mode
+        the first side's)."""
+        position, psnr, *_ = min(self.points, key=lambda point: point[1])
+        return int(position), psnr
 
     def _go_to_worst(self) -> None:
         self.seekRequested.emit(self._worst()[0])
@@ -281,7 +316,9 @@ class AnalysisPlot(QWidget):
     def save_csv(self) -> None:
         """Ask where, then write the points measured by then: the run goes on while the dialog is open."""
         video = Path(self.video)
-        name = f"{video.stem or 'analysis'}-{self.sides[0]}-vs-{self.sides[1]}.csv"
+        compared = f"{'-and-'.join(n for n, _ in self.series)}-vs-ground-truth" if self.series else \
+            f"{self.sides[0]}-vs-{self.sides[1]}"
+        name = f"{video.stem or 'analysis'}-{compared}.csv"
         path, _ = QFileDialog.getSaveFileName(self, "Save per-frame quality as",
                                               str(Path(self.folder or video.parent) / name), "CSV files (*.csv)")
         if not path:
@@ -297,18 +334,22 @@ class AnalysisPlot(QWidget):
         """One row per measured frame under a comment saying what was compared (pandas reads it with
         `read_csv(path, comment="#")`): `frame` numbered from 0 and `psnr_y` as `eval --csv` names them (an in-between
         is .5), `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller than its window."""
+        names = [name for name, _ in self.series]
+        compared = (f"{' and '.join(names)} against the ground truth (fed it x4 downscaled, as eval vsr is)" if names
+                    else f"{self.sides[0]} vs {self.sides[1]}")
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            fh.write(f"# {self.task}: {self.sides[0]} vs {self.sides[1]} on {self.video}, "
+            fh.write(f"# {self.task}: {compared} on {self.video}, "
                      f"{len(self.points)} of {self.total} frames; PSNR (dB) and SSIM of luma (Y, BT.601); "
                      "frame counts from 0 as eval --csv does, frame_1based as the player does\n")
             if self.break_gaps:
                 left_out = (f"{self._frame_name(k, base=0)} ({kind})" for k, kind in self.break_gaps.items())
                 fh.write(f"# frames left out (both sides repeat a frame): {', '.join(left_out)}\n")
             writer = csv.writer(fh)
-            writer.writerow(("frame", "frame_1based", "psnr_y", "ssim_y"))
-            for position, psnr, ssim in self.points:
-                writer.writerow((self._frame_name(position, base=0), self._frame_name(position), psnr,
-                                 "" if np.isnan(ssim) else ssim))
+            columns = (f"{kind}_{name}" if name else kind for name in names or [""] for kind in ("psnr_y", "ssim_y"))
+            writer.writerow(("frame", "frame_1based", *columns))
+            for position, *values in self.points:
+                writer.writerow((self._frame_name(position, base=0), self._frame_name(position),
+                                 *("" if np.isnan(value) else value for value in values)))
 
     def _frame_name(self, position: int, base: int = 1) -> str:
         """As the player names it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval --csv` does."""

@@ -1,5 +1,5 @@
 """The panel beside the comparison: this frame's PSNR/SSIM (first: in a small window the rest scrolls), the video's
-facts, and both models' cards."""
+facts with the ground truth mode's switch, and both models' cards."""
 
 from __future__ import annotations
 
@@ -7,16 +7,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QTextOption
-from PySide6.QtWidgets import (QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea,
-                               QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QScrollArea, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
 
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
+from vsr_app.gui.processing import Score
 from vsr_app.gui.widgets import ElidedLabel
+from vsr_app.video.frame_folder import ASSUMED_FPS, CONTAINER
 from vsr_app.video.reader import VideoInfo
 
 FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Audio", "Container")
 INTERLACED = "Interlaced"  # a row shown once the Compare view has deinterlaced a frame (`set_deinterlaced`)
+TRUTH_TIP = ("Take this video as the ground truth and score the models against it, as `eval vsr` does: each model "
+             "side is fed its frames cropped to a multiple of 4 and downscaled x4 (MATLAB-style bicubic), the Source "
+             "side shows that x4-smaller input, the \"ground truth\" side the frame itself; This frame and Analyse all "
+             "frames measure each side against it")
+TRUTH_UPSCALE_ONLY = "Upscale only: `eval vfi` scores interpolation against held-out frames"
 
 
 def video_facts(info: VideoInfo) -> dict[str, str]:
@@ -34,7 +41,8 @@ def video_facts(info: VideoInfo) -> dict[str, str]:
     return {
         "File": Path(info.path).name,
         "Size": size,
-        "Frame rate": rate_text(info.fps),
+        "Frame rate": (f"{ASSUMED_FPS} fps assumed: a folder of frames has no frame rate"
+                       if info.container == CONTAINER else rate_text(info.fps)),
         "Duration": fmt.clock(info.duration) if info.duration is not None else "unknown",
         "Frames": str(info.estimated_frames) if info.estimated_frames else "unknown",
         "Video": f"{info.codec}, {info.pix_fmt}",
@@ -54,6 +62,8 @@ def rate_text(fps: float, variable_fps: float | None = None) -> str:
 def container_name(info: VideoInfo) -> str:
     """FFmpeg names a demuxer by every format it reads ('mov,mp4,m4a,3gp,3g2,mj2'): the one this file's extension
     names, else the first."""
+    if info.container == CONTAINER:
+        return f"{CONTAINER} ({info.codec})"
     names = info.container.split(",")
     extension = Path(info.path).suffix.lower().lstrip(".")
     return extension if extension in names else names[0]
@@ -89,6 +99,7 @@ def _section(title: str) -> tuple[QGroupBox, QVBoxLayout]:
 
 class Inspector(QScrollArea):
     analyseRequested = Signal()
+    truthToggled = Signal(bool)  # the ground truth mode's box ticked or unticked
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -101,18 +112,14 @@ class Inspector(QScrollArea):
         column.setSpacing(4)
 
         box, layout = _section("This frame")
-        numbers = QHBoxLayout()
-        numbers.setSpacing(2 * self.fontMetrics().horizontalAdvance("M"))  # "44.69 0.9935" ran together
-        self.psnr = self._metric(numbers, "PSNR (dB)")
-        self.ssim = self._metric(numbers, "SSIM")
-        layout.addLayout(numbers)
+        # a row of PSNR and SSIM; ground truth mode shows a second, a row for each side
+        self.rows = [self._metric_row(layout), self._metric_row(layout)]
+        self.psnr, self.ssim = self.rows[0].values
         self.metric_note = QLabel()
         self.metric_note.setProperty("role", "muted")
         self.metric_note.setWordWrap(True)
         layout.addWidget(self.metric_note)
         self.analyse = QPushButton(icon("chart"), "Analyse all frames")
-        self.analyse.setToolTip("Plot PSNR / SSIM between the two sides for every frame; a click on the plot, "
-                                "or Go to worst (Alt+W), shows that frame")
         self.analyse.clicked.connect(self.analyseRequested)
         layout.addWidget(self.analyse)
         column.addWidget(box)
@@ -138,9 +145,13 @@ class Inspector(QScrollArea):
         self.video_form = form
         self.set_deinterlaced(False)
         layout.addLayout(form)
+        self.truth = QCheckBox("Ground truth")
+        self.truth.toggled.connect(self.truthToggled)
+        layout.addWidget(self.truth)
         column.addWidget(box)
 
         self.fps = 0.0  # the open video's stated rate
+        self.rate_assumed = False
         self.cards = []
         for title, colour in (("Left", theme.SIDE_A), ("Right", theme.SIDE_B)):
             box, layout = _section(f"{title} model")
@@ -159,20 +170,14 @@ class Inspector(QScrollArea):
         margins = self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
         return QSize(self.widget().minimumSizeHint().width() + margins, super().minimumSizeHint().height())
 
-    @staticmethod
-    def _metric(row: QHBoxLayout, caption: str) -> QLabel:
-        cell = QVBoxLayout()
-        value = QLabel("\u2014")
-        value.setProperty("role", "metric")
-        name = QLabel(caption)
-        name.setProperty("role", "muted")
-        cell.addWidget(value)
-        cell.addWidget(name)
-        row.addLayout(cell, 1)
-        return value
+    def _metric_row(self, layout: QVBoxLayout) -> MetricRow:
+        row = MetricRow(2 * self.fontMetrics().horizontalAdvance("M"))  # "44.69 0.9935" ran together
+        layout.addWidget(row)
+        return row
 
     def set_video(self, info: VideoInfo) -> None:
         self.fps = info.fps
+        self.rate_assumed = info.container == CONTAINER  # a folder of frames: its rate is said as assumed
         for name, text in video_facts(info).items():
             self.facts[name].setText(text)
         self.facts["File"].setToolTip(info.path)
@@ -185,16 +190,66 @@ class Inspector(QScrollArea):
 
     def set_variable_rate(self, variable_fps: float | None) -> None:
         """The frame rate as the frame times tell it, once they are read (on the worker, as the video opens)."""
+        if self.rate_assumed:
+            return
         self.facts["Frame rate"].setText(rate_text(self.fps, variable_fps))
 
+    def show_truth_mode(self, allowed: bool, on: bool) -> None:
+        """The ground truth mode's box usable (Upscale) or greyed (Interpolate), its tooltip saying which, and the
+        Analyse button's saying what it measures (`on`: the mode is on)."""
+        self.truth.setEnabled(allowed)
+        self.truth.setToolTip(TRUTH_TIP if allowed else TRUTH_UPSCALE_ONLY)
+        self.analyse.setToolTip(("Plot each model side's PSNR / SSIM against the ground truth for every frame, from "
+                                 "the first on as eval vsr runs" if on else
+                                 "Plot PSNR / SSIM between the two sides for every frame") +
+                                "; a click on the plot, or Go to worst (Alt+W), shows that frame")
+
     def set_metrics(self, psnr: float | None, ssim: float | None, note: str) -> None:
-        self.psnr.setText(fmt.psnr(psnr))
-        self.ssim.setText(fmt.ssim(ssim))
-        # a screen reader read the bare figure ("35.83")
-        self.psnr.setAccessibleName(f"PSNR {self.psnr.text()} dB")
-        self.ssim.setAccessibleName(f"SSIM {self.ssim.text()}")
+        """One row: the two sides against each other."""
+        self.rows[0].show_score(psnr, ssim)
+        self.rows[1].hide()
+        self.metric_note.setText(note)
+
+    def set_truth_metrics(self, scores: tuple[Score | None, Score | None], note: str) -> None:
+        """A row for each side, its PSNR/SSIM against the ground truth (a dash for a side with none)."""
+        for row, side, given in zip(self.rows, ("Left", "Right"), scores):
+            row.show_score(*(given or (None, None)), side=f"{side} ")
+            row.show()
         self.metric_note.setText(note)
 
     def set_cards(self, left_html: str, right_html: str) -> None:
         self.cards[0].setHtml(left_html)
         self.cards[1].setHtml(right_html)
+
+
+class MetricRow(QWidget):
+    """A PSNR and an SSIM figure side by side, each with its caption under it."""
+
+    def __init__(self, spacing: int):
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(spacing)
+        self.values, self.captions = [], []
+        for _ in range(2):
+            cell = QVBoxLayout()
+            value = QLabel("\u2014")
+            value.setProperty("role", "metric")
+            caption = QLabel()
+            caption.setProperty("role", "muted")
+            cell.addWidget(value)
+            cell.addWidget(caption)
+            row.addLayout(cell, 1)
+            self.values.append(value)
+            self.captions.append(caption)
+
+    def show_score(self, psnr: float | None, ssim: float | None, side: str = "") -> None:
+        """The figures, captioned with the `side` they are of ("Left ", or "" for the pair against each other)."""
+        psnr_label, ssim_label = self.values
+        psnr_label.setText(fmt.psnr(psnr))
+        ssim_label.setText(fmt.ssim(ssim))
+        self.captions[0].setText(f"{side}PSNR (dB)")
+        self.captions[1].setText(f"{side}SSIM")
+        # a screen reader read the bare figure ("35.83")
+        psnr_label.setAccessibleName(f"{side}PSNR {psnr_label.text()} dB")
+        ssim_label.setAccessibleName(f"{side}SSIM {ssim_label.text()}")

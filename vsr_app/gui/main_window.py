@@ -33,10 +33,13 @@ from vsr_app.gui.widgets import ElidedLabel, fit_long_words
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
+from vsr_app.video.frame_folder import is_frame_folder
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
 DROP_NOTE_MS = 10_000  # how long the status bar says which dropped files were not opened
+EXPORT_TIP = "Write the processed video to a file (Ctrl+E)"
+FOLDER_EXPORT_TIP = "A folder of frames is compared and scored here, not exported: make a video of it first"
 ENDED_NOTE_MS = 15_000  # how long it says that an export or a batch has ended, and how
 BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
 WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started);
@@ -144,8 +147,9 @@ class MainWindow(QMainWindow):
         self.open_action = action("Open\u2026", self.open_dialog, QKeySequence.Open, "open",
                                   "Open a video (Ctrl+O)")
         self.sample_action = action("Open sample clip", self.open_sample)
-        self.export_action = action("Export\u2026", self.export, "Ctrl+E", "export",
-                                    "Write the processed video to a file (Ctrl+E)")
+        self.folder_action = action("Open folder of frames\u2026", self.open_folder_dialog,
+                                    tip="Open a folder of frames (PNG, JPEG, BMP: a benchmark sequence) as a video")
+        self.export_action = action("Export\u2026", self.export, "Ctrl+E", "export", EXPORT_TIP)
         self.export_action.setEnabled(False)
         self.quit_action = action("Quit", self.close, QKeySequence.Quit)
         self.reload_action = action("Reload models", self._models_changed, "Ctrl+R")
@@ -164,6 +168,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.folder_action)
         self.recent_menu = file_menu.addMenu("Open recent")
         self.recent_menu.setToolTipsVisible(True)  # each item's full path: a menu shows none unless told
         file_menu.addAction(self.sample_action)
@@ -200,6 +205,13 @@ class MainWindow(QMainWindow):
         if path:
             self.open(path)
 
+    def open_folder_dialog(self) -> None:
+        """A folder of frames, read in eval's order as a video at an assumed frame rate (`video.frame_folder`)."""
+        start = setting(self.settings, "window/last_dir", str(Path.home()))
+        path = QFileDialog.getExistingDirectory(self, "Open folder of frames", start)
+        if path:
+            self.open(path)
+
     def open_sample(self) -> None:
         self.open(str(resource_path("sample.mp4")))
 
@@ -216,7 +228,9 @@ class MainWindow(QMainWindow):
         self.compare.setCurrentWidget(self.viewer)
         self.tabs.setCurrentIndex(0)
         self.setWindowTitle(f"{Path(path).name} \u2014 {APP_NAME}")
-        self.export_action.setEnabled(True)
+        folder = Path(path).is_dir()  # a folder of frames: process_video reads video files
+        self.export_action.setEnabled(not folder)
+        self.export_action.setToolTip(FOLDER_EXPORT_TIP if folder else EXPORT_TIP)
         self._retire_export_dialog(path)
         if Path(path).resolve() == resource_path("sample.mp4").resolve():
             return  # the Welcome page's own button opens it; a path inside the app goes stale when the app moves
@@ -231,8 +245,9 @@ class MainWindow(QMainWindow):
         return setting(self.settings, "window/recent", [])
 
     def recent_files(self) -> list[str]:
-        """The remembered videos that are there now, most recent first: what the menu offers."""
-        return [p for p in self._stored_recent() if Path(p).is_file()]
+        """The remembered videos (and folders of frames) that are there now, most recent first: what the menu
+        offers."""
+        return [p for p in self._stored_recent() if Path(p).is_file() or Path(p).is_dir()]
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
@@ -249,13 +264,16 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        """A video opens in Compare; a folder becomes the Batch tab's input folder, unless a batch runs (its form is
-        locked: what it shows is the work going on); of several files the first opens and the status bar says the
-        others were not (the Batch tab processes a folder of them)."""
+        """A video or a folder of frames opens in Compare; another folder becomes the Batch tab's input folder, unless
+        a batch runs (its form is locked: what it shows is the work going on); of several files the first opens and
+        the status bar says the others were not (the Batch tab processes a folder of them)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if not paths:
             return
         event.acceptProposedAction()
+        if is_frame_folder(paths[0]):
+            self.open(paths[0])
+            return
         if Path(paths[0]).is_dir() and self.batch.running():
             self.tabs.setCurrentWidget(self.batch)
             self.statusBar().showMessage(f"{Path(paths[0]).name} was not taken: a batch is running; drop it again "

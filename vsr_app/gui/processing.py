@@ -13,6 +13,11 @@ whose state takes longer to settle). A clip
 engine restarts on the export's chunk grid, so its frames are the export's exactly. It only
 orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used headless by
 `analyse`.
+
+Ground truth mode (`Request.truth`, Upscale only) scores models as `eval vsr` does: the video is the truth, each
+model is fed `evaluate.degrade_x4` of its frames (`DegradedFrames`) as one shot (no scene cuts looked for, as eval
+looks for none), and each side is measured against the truth (`Rendered.truth_scores`, `analyse_truth`). Its streams
+and cached frames have keys of their own: an upscale of the raw frame is not one of the degraded frame.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Callable, TypeVar
+from typing import Callable, Iterator, NamedTuple, TypeVar
 
 import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
+from vsr_app.video.frame_folder import FrameFolder, open_frames
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import (CONTEXT, break_kind, breaks_at, cuts_at, differences, gap_window, thumbnail,
@@ -37,6 +43,7 @@ from vsr_app.video.verify import frame_times, with_counted_frames
 log = logging.getLogger(__name__)
 
 SOURCE = "source"  # the side name for the unprocessed video
+TRUTH = "ground truth"  # the side name for the ground truth: the frame cropped to a multiple of 4 (`degrade_x4`)
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
 FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes through instead of seeking
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
@@ -111,7 +118,7 @@ class FrameCache:
 class SourceFrames:
     """Random access to the decoded frames of one video; cheap when moving forward, seeks otherwise."""
 
-    def __init__(self, reader: VideoReader, cache: FrameCache):
+    def __init__(self, reader: VideoReader | FrameFolder, cache: FrameCache):
         self.reader = reader
         self.info: VideoInfo = with_counted_frames(reader.info)
         self.cache = cache
@@ -198,7 +205,8 @@ class SourceFrames:
     def packet_times(self) -> list[float] | None:
         """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
         if not self._packets_read:
-            self._packet_times, self._packets_read = frame_times(self.info), True
+            times = self.reader.times() if isinstance(self.reader, FrameFolder) else frame_times(self.info)
+            self._packet_times, self._packets_read = times, True
             self.variable_fps = uneven_rate(self._packet_times, float(self.info.time_base))
         return self._packet_times
 
@@ -227,6 +235,32 @@ class SourceFrames:
         if self._frames is not None:
             self._frames.close()
             self._frames = None
+
+
+class DegradedFrames:
+    """The source as `eval vsr`'s input and truth: each frame's `evaluate.degrade_x4` (the frame cropped to a multiple
+    of 4, and its MATLAB-style x4 downscale), kept in the frame cache under keys of their own."""
+
+    def __init__(self, source: SourceFrames, cache: FrameCache):
+        self.source, self.cache = source, cache
+
+    def get(self, k: int) -> np.ndarray:
+        """The x4-smaller input of frame k; IndexError past the end of the video."""
+        return self._pair(k)[1]
+
+    def truth(self, k: int) -> np.ndarray:
+        """Frame k cropped to a multiple of 4: what the models' outputs are scored against."""
+        return self._pair(k)[0]
+
+    def _pair(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        from vsr_app.evaluate import degrade_x4
+
+        truth, small = self.cache.get(("truth", k)), self.cache.get(("degraded", k))
+        if truth is None or small is None:
+            truth, small = degrade_x4(self.source.get(k))
+            self.cache.put(("truth", k), truth)
+            self.cache.put(("degraded", k), small)
+        return truth, small
 
 
 def uneven_rate(times: list[float] | None, tick: float) -> float | None:
@@ -271,13 +305,15 @@ class StopsMidCall:
 
 
 class UpscaleStream:
-    """One upscaling engine's output over the whole video, addressable by frame index."""
+    """One upscaling engine's output over the whole video, addressable by frame index. `one_shot`: fed `eval vsr`'s
+    input (`DegradedFrames`), the engine is told of no scene cuts, as eval's is not."""
 
-    def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
-        self.name, self.engine, self.source, self.cache = name, engine, source, cache
+    def __init__(self, name: str, device: str, engine, source: SourceFrames | DegradedFrames, cache: FrameCache,
+                 one_shot: bool = False):
+        self.name, self.engine, self.source, self.cache, self.one_shot = name, engine, source, cache, one_shot
         self.stops = StopsMidCall(engine)
         self.stops.serves = self._continues_to  # a call helps a position the stream goes on to from where it ends
-        self.key = ("up", name, device)
+        self.key = ("up-truth" if one_shot else "up", name, device)  # outputs of eval's input are cached apart
         self.scale = int(engine.scale)
         self.next_in: int | None = None  # next source frame to push; None: the engine holds no stream
         self.next_out = 0  # index of the next output frame the engine will emit
@@ -328,7 +364,8 @@ class UpscaleStream:
         self.cached_from = self.next_out + WARMUP if self.next_out else 0
         # the frames before the first one pushed, which finding a cut at it reads, decoded now, in order: asked for
         # after it, they cost every jump a second seek (0.4 s at 720p)
-        source_thumbnails(self.source, self.cache, max(0, self.next_in - 1 - CONTEXT), self.next_in)
+        if not self.one_shot:
+            source_thumbnails(self.source, self.cache, max(0, self.next_in - 1 - CONTEXT), self.next_in)
 
     def _continues_to(self, k: int) -> bool:
         """Whether frame k is reached by going on with the stream (at most CONTINUE_GAP past it), not by a restart."""
@@ -339,7 +376,7 @@ class UpscaleStream:
         or a flash's edge before it, as an export's engine is (`UpscaleStage.push`)."""
         try:
             frame = self.source.get(self.next_in)
-            if self.next_in > 0:
+            if self.next_in > 0 and not self.one_shot:
                 self.engine.at_break(*source_cut(self.source, self.cache, self.next_in, cuts_at))
             outputs = self.engine.push(frame)
             self.next_in += 1
@@ -422,6 +459,14 @@ class Request:
     sides: tuple[str, str]
     device: str = "auto"
     difference: bool = False  # also measure the sides' luma difference, for the difference map
+    truth: bool = False  # ground truth mode (upscale): the video is the truth, the models get its x4 downscale
+
+
+class Score(NamedTuple):
+    """A side's Y-PSNR (dB) and Y-SSIM against the ground truth (ssim None for images smaller than SSIM_WINDOW)."""
+
+    psnr: float
+    ssim: float | None
 
 
 @dataclass
@@ -443,18 +488,21 @@ class Rendered:
     packet_times: list[float] | None = None  # the source's packets' times (file clock) where read; shared, unchanged
     variable_fps: float | None = None  # the video's average rate where its frame times are uneven (`uneven_rate`)
     deinterlaced: bool = False  # `SourceFrames.deinterlaced`, for the inspector's fact
+    truth_scores: tuple[Score | None, Score | None] = (None, None)  # ground truth mode: each model side's
 
 
 class FrameService:
     """Opens one video and renders comparisons of it; engines are created lazily, per device."""
 
     def __init__(self, path: str, cache_bytes: int = 768 << 20):
-        self.reader = VideoReader(path)
+        self.reader = open_frames(path)  # a video file, or a folder of frames
         self.cache = FrameCache(cache_bytes)
         self.source = SourceFrames(self.reader, self.cache)
+        self.degraded = DegradedFrames(self.source, self.cache)
         self.info = self.source.info
-        self.streams: dict[tuple[str, str, str], UpscaleStream | InterpolateStream] = {}
-        self.failures: dict[tuple[str, str, str], BaseException] = {}  # loads that failed, until forget_models
+        # by (model, task, device), and TRUTH after them in ground truth mode
+        self.streams: dict[tuple[str, ...], UpscaleStream | InterpolateStream] = {}
+        self.failures: dict[tuple[str, ...], BaseException] = {}  # loads that failed, until forget_models
 
     @property
     def length(self) -> int:
@@ -501,16 +549,19 @@ class FrameService:
             self.source.length_exact = True
 
     def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
+        if request.truth and request.task != "upscale":
+            raise VsrAppError("ground truth mode scores upscaling; `eval vfi` scores interpolation against held-out "
+                              "frames")
         # both sides' models first: a side refused (too big for the memory, a load that fails) is said at once, not
         # after the other side's frame, which can take a teacher many seconds
-        streams = {side: self._stream(side, request.task, request.device, progress)
-                   for side in request.sides if side != SOURCE}
+        streams = {side: self._stream(side, request.task, request.device, request.truth, progress)
+                   for side in request.sides if side not in (SOURCE, TRUTH)}
         images, scales = [], []
         for side in request.sides:
-            if side == SOURCE:
-                image, scale = self._source_frame(k), 1
-            else:
+            if side in streams:
                 image, scale = streams[side].frame(k, progress, should_stop), streams[side].scale
+            else:
+                image, scale = self._unprocessed(side, k, request.truth), 1
             if image is None:
                 return None
             images.append(image)
@@ -520,6 +571,8 @@ class FrameService:
         self._time_next(k + 1)
         scale = max(scales)
         h, w = self.info.height, self.info.width
+        if request.truth:  # the truth's size: the frame cropped to a multiple of 4
+            scale, h, w = 1, h // 4 * 4, w // 4 * 4
         moment = self.source.time(k)
         if request.task == "interpolate":  # position k is the frame between k and k + 1
             moment = (moment + self.source.time(k + 1)) / 2
@@ -531,7 +584,12 @@ class FrameService:
                             times=self.source.times_near(k), packet_times=self.source.packet_times_read,
                             variable_fps=self.source.variable_fps, deinterlaced=self.source.deinterlaced)
         a, b = images
-        if SOURCE not in request.sides and a.shape == b.shape:
+        if request.truth:
+            progress("measuring PSNR / SSIM against the ground truth")
+            truth = self.degraded.truth(self._shown(k))
+            rendered.truth_scores = tuple(score(image, truth) if side in streams else None
+                                          for side, image in zip(request.sides, images))
+        elif SOURCE not in request.sides and a.shape == b.shape:
             progress("measuring PSNR / SSIM")
             rendered.psnr = psnr_y(a, b)
             if min(a.shape[:2]) >= SSIM_WINDOW:  # a smaller image has no full window: no SSIM, not nan
@@ -552,33 +610,45 @@ class FrameService:
         except (IndexError, VsrAppError):  # the end, or a frame that does not decode: said when it is asked for
             pass
 
-    def _source_frame(self, k: int) -> np.ndarray:
+    def _shown(self, k: int) -> int:
+        """The source frame shown for frame k: itself, or where the header overstated the length the real last."""
         try:
-            return self.source.get(k)
-        except IndexError:  # the header overstated the length; show the real last frame
-            return self.source.get(self.source.length - 1)
+            self.source.get(k)
+        except IndexError:
+            return self.source.length - 1
+        return k
 
-    def _stream(self, name: str, task: str, device: str, progress: Progress):
+    def _unprocessed(self, side: str, k: int, truth: bool) -> np.ndarray:
+        """A side no model makes: the source frame (in ground truth mode eval's x4-smaller input of it), or the
+        truth."""
+        if side == TRUTH:
+            return self.degraded.truth(self._shown(k))
+        return self.degraded.get(self._shown(k)) if truth else self.source.get(self._shown(k))
+
+    def _stream(self, name: str, task: str, device: str, truth: bool, progress: Progress):
         """The side's stream, its engine loaded on first use; a load that failed raises KnownFailure from then on."""
-        key = (name, task, device)
+        key = (name, task, device, *[TRUTH] * truth)
         if key in self.failures:
             raise KnownFailure(self.failures[key])
         if key not in self.streams:
             try:
-                self.streams[key] = self._load_stream(name, task, device, progress)
+                self.streams[key] = self._load_stream(name, task, device, truth, progress)
             except Exception as exc:
                 traceback.clear_frames(exc.__traceback__)  # kept: its message and trace, not the net it was loading
                 self.failures[key] = exc
                 raise
         return self.streams[key]
 
-    def _load_stream(self, name: str, task: str, device: str, progress: Progress):
+    def _load_stream(self, name: str, task: str, device: str, truth: bool, progress: Progress):
         from vsr_app.inference import make_interpolator, make_upscaler, net_working_bytes
         from vsr_app.models import bare_net, load_model, resolve, resolve_device
 
         info = resolve(name)
         if info.task != task:
             raise VsrAppError(f"model '{name}' does {info.task}, not {task}")
+        if truth and info.scale != 4:
+            raise VsrAppError(f"model '{name}' enlarges x{info.scale}; ground truth mode scores x4 upscalers, as "
+                              f"`eval vsr` does")
         net = bare_net(info)
         clip = getattr(net, "kind", None) == "clip"
         # before the weights load: a refused side costs nothing each time it is asked. An interpolator's own
@@ -586,13 +656,14 @@ class FrameService:
         engine = 0 if task == "upscale" else net_working_bytes(net, self.info.width * self.info.height,
                                                                  resolve_device(device))
         enlarges = info.scale if task == "upscale" else 1  # an interpolator's x2 is the frame rate
-        check_preview_fits(name, self.info.width, self.info.height, enlarges, clip, self.cache.budget,
-                           engine_bytes=engine)
+        fed = (self.info.width // 4, self.info.height // 4) if truth else (self.info.width, self.info.height)
+        check_preview_fits(name, *fed, enlarges, clip, self.cache.budget, engine_bytes=engine)
         progress(f"loading {name}")
         loaded = load_model(name, device)
         if task == "upscale":  # a clip engine in the export's chunks: 4 (a faster first frame after a seek) made
             # other frames than the export and `eval`, every figure against the teacher up to 0.4 dB off theirs
-            return UpscaleStream(name, device, make_upscaler(loaded, device), self.source, self.cache)
+            return UpscaleStream(name, device, make_upscaler(loaded, device), self.degraded if truth else self.source,
+                                 self.cache, one_shot=truth)
         return InterpolateStream(name, device, make_interpolator(loaded, device), self.source, self.cache)
 
     def forget_models(self) -> None:
@@ -604,6 +675,11 @@ class FrameService:
 
     def close(self) -> None:
         self.source.close()
+
+
+def score(output: np.ndarray, truth: np.ndarray) -> Score:
+    """`output`'s Y-PSNR/SSIM against `truth`, as `eval vsr` measures each frame."""
+    return Score(psnr_y(output, truth), ssim_y(output, truth) if min(truth.shape[:2]) >= SSIM_WINDOW else None)
 
 
 def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
@@ -619,24 +695,50 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
     """
     if SOURCE in sides:
         raise VsrAppError("pick two models to analyse: the source has no processed frames to compare")
-    service = FrameService(path, cache_bytes=64 << 20)
     results = []
+    for rendered, total in _render_all(path, Request(0, task, sides, device), cancel):
+        results.append((rendered.position, rendered.psnr, rendered.ssim, rendered.at_break))
+        if progress is not None:
+            progress(rendered.position, total, rendered.psnr, rendered.ssim, rendered.at_break)
+    return results
+
+
+def analyse_truth(path: str, sides: tuple[str, str], device: str = "auto",
+                  progress: Callable[[int, int, tuple[Score, ...]], None] | None = None,
+                  cancel=None) -> list[tuple[int, tuple[Score, ...]]]:
+    """Ground truth mode's analysis: each model side's Y-PSNR/SSIM against the truth at every frame, front to back,
+    [(position, (score of each model side, in order)), ...]. Run from frame 0 on, each frame with all of its history,
+    as `eval vsr` runs (a frame the viewer shows after a seek had WARMUP frames of it): its numbers are eval's.
+    `progress(position, total, scores)` and `cancel` as in `analyse`."""
+    if all(side in (SOURCE, TRUTH) for side in sides):
+        raise VsrAppError("pick a model to score against the ground truth")
+    results = []
+    for rendered, total in _render_all(path, Request(0, "upscale", sides, device, truth=True), cancel):
+        scores = tuple(s for s in rendered.truth_scores if s is not None)
+        results.append((rendered.position, scores))
+        if progress is not None:
+            progress(rendered.position, total, scores)
+    return results
+
+
+def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, int]]:
+    """Every position's Rendered for `first`'s choices, front to back, with the positions known so far, on engines of
+    its own; `cancel.is_set()` ends it (also a model call midway: a teacher's takes many seconds on a CPU), raising
+    Cancelled."""
+    service = FrameService(path, cache_bytes=64 << 20)
     cancelled = never if cancel is None else lambda **_: cancel.is_set()
     try:
         k = 0
-        while k < service.positions(task):
-            try:  # a cancel also ends a model call midway: a teacher's takes many seconds on a CPU
-                rendered = service.render(Request(k, task, sides, device), should_stop=cancelled)
+        while k < service.positions(first.task):
+            try:
+                rendered = service.render(replace(first, position=k), should_stop=cancelled)
             except IndexError:
                 break
             if rendered is None:
                 raise Cancelled()
             if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
                 break
-            results.append((k, rendered.psnr, rendered.ssim, rendered.at_break))
-            if progress is not None:
-                progress(k, service.positions(task), rendered.psnr, rendered.ssim, rendered.at_break)
+            yield rendered, service.positions(first.task)
             k += 1
     finally:
         service.close()
-    return results

@@ -17,7 +17,7 @@ from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
-from vsr_app.gui.processing import SOURCE, Request, analyse
+from vsr_app.gui.processing import SOURCE, TRUTH, Request, analyse, analyse_truth
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.view_export import ViewSaver
 from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
@@ -33,6 +33,12 @@ ANALYSIS_SHARE = 0.35  # of the height, at most
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
 SAVE_ACTIONS = ("save_view", "save_sides")
+MUTED_HTML = f"<span style='color:{theme.MUTED}'>{{}}</span>"
+TRUTH_CARDS = {SOURCE: "<b>Input</b><br>" + MUTED_HTML.format(
+                   "the ground truth downscaled \u00d74 (MATLAB-style bicubic, as <code>eval vsr</code> does), each "
+                   "pixel drawn as a 4\u00d74 block; what every model side is fed"),
+               TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
+                   "this video's frame, cropped to a multiple of 4: what each side is scored against")}
 # what the inspector says at an in-between where no model ran (`scenecut.break_kind`), as an export's summary names it
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
@@ -51,9 +57,22 @@ def default_sides(task: str, names: list[str]) -> tuple[str, str]:
     return SOURCE, baseline
 
 
-def side_label(side: str, task: str) -> str:
+def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+    """The (name, colour) of each model side measured against the ground truth, in order; one model on both sides is
+    named by its side, so that its two curves and CSV columns can be told apart."""
+    twice = sides[0] == sides[1]
+    return tuple((f"{side}-{which}" if twice else side, colour)
+                 for side, which, colour in zip(sides, ("left", "right"), (theme.SIDE_A, theme.SIDE_B))
+                 if side not in (SOURCE, TRUTH))
+
+
+def side_label(side: str, task: str, truth: bool = False) -> str:
+    if side == SOURCE and truth:
+        return "Input (truth \u00f74), nearest \u00d74"
     if side == SOURCE:
         return "Source, nearest \u00d74" if task == "upscale" else "Source, no in-between"
+    if side == TRUTH:
+        return "ground truth"
     if side == "bicubic":
         return "bicubic \u00d74"
     return side
@@ -73,6 +92,7 @@ class Viewer(QWidget):
         self.task = setting(settings, "viewer/task", "upscale")
         self.task = self.task if self.task in TASKS else "upscale"
         self.sides = (SOURCE, "bicubic")
+        self.truth_wanted = setting(settings, "viewer/truth", False)  # the ground truth mode's box (Upscale only)
         self.analysis_job: Job | None = None
         self.available = False  # whether the view has frames for the current choices
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
@@ -96,6 +116,8 @@ class Viewer(QWidget):
         self.view.set_placeholder("Drop a video here, or use File \u203a Open")
         self.inspector = Inspector(self)
         self.inspector.analyseRequested.connect(self.start_analysis)
+        self.inspector.truth.setChecked(self.truth_wanted)
+        self.inspector.truthToggled.connect(self.set_truth)
         self.analysis = AnalysisPlot(self)
         self.analysis.seekRequested.connect(self.player.seek)
         self.analysis.cancelRequested.connect(self.stop_analysis)
@@ -271,13 +293,22 @@ class Viewer(QWidget):
     def models_for(self, task: str) -> list[ModelInfo]:
         return [m for m in self.models if m.task == task]
 
+    @property
+    def truth_mode(self) -> bool:
+        """Whether the video is taken as the ground truth (`Request.truth`): its box ticked, in Upscale."""
+        return self.truth_wanted and self.task == "upscale"
+
+    def _sides_setting(self) -> str:
+        """Where the sides are remembered: for each task, and apart in ground truth mode (its own side choice)."""
+        return f"viewer/sides/{self.task}" + ("/truth" if self.truth_mode else "")
+
     def _fill_sides(self) -> None:
-        available = [SOURCE] + [m.name for m in self.models_for(self.task)]
-        saved = self.settings.value(f"viewer/sides/{self.task}")  # (any value: checked below)
+        available = [SOURCE, *[TRUTH] * self.truth_mode, *[m.name for m in self.models_for(self.task)]]
+        saved = self.settings.value(self._sides_setting())  # (any value: checked below)
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
         sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
         by_name = {m.name: m for m in self.models}
-        items = [(name, side_label(name, self.task), by_name.get(name)) for name in available]
+        items = [(name, side_label(name, self.task, self.truth_mode), by_name.get(name)) for name in available]
         for combo, current in ((self.left, sides[0]), (self.right, sides[1])):
             combo.blockSignals(True)
             fill_models(combo, items, [current])
@@ -307,11 +338,13 @@ class Viewer(QWidget):
     def _set_sides(self, sides: tuple[str, str], remember: bool = True) -> None:
         self.sides = sides
         if remember:
-            self.settings.setValue(f"viewer/sides/{self.task}", list(sides))
+            self.settings.setValue(self._sides_setting(), list(sides))
         by_name = {m.name: m for m in self.models}
         cards = []
         for side in sides:
-            if side == SOURCE:
+            if side in TRUTH_CARDS and self.truth_mode:
+                cards.append(TRUTH_CARDS[side])
+            elif side == SOURCE:
                 cards.append(f"<b>Source video</b><br><span style='color:{theme.MUTED}'>" +
                              ("each source pixel drawn as a 4\u00d74 block (nearest neighbour)"
                               if self.task == "upscale" else "the frame before the gap, repeated") + "</span>")
@@ -338,6 +371,18 @@ class Viewer(QWidget):
     def _show_task(self) -> None:
         self.toolbar.show_task(self.task)
         self.actions_by_name[f"task_{self.task}"].setChecked(True)
+        self.inspector.show_truth_mode(self.task == "upscale", self.truth_mode)
+
+    def set_truth(self, on: bool) -> None:
+        """Take the video as the ground truth, or not (the inspector's box): the sides are offered and remembered
+        apart, and the frames are made afresh."""
+        if on == self.truth_wanted:
+            return
+        self.truth_wanted = on
+        self.settings.setValue("viewer/truth", on)
+        self.inspector.truth.setChecked(on)
+        self._show_task()
+        self._fill_sides()
 
     def _device_picked(self) -> None:
         self.settings.setValue("viewer/device", self.device.currentData())
@@ -362,7 +407,7 @@ class Viewer(QWidget):
     # ---- frames ----
     def request(self) -> Request:
         return Request(self.player.position, self.task, self.sides, self.device.currentData(),
-                       difference=self.view.mode == "diff")
+                       difference=self.view.mode == "diff", truth=self.truth_mode)
 
     def _request(self) -> None:
         if self.info is None:
@@ -372,7 +417,7 @@ class Viewer(QWidget):
             self.stale_timer.start()
         prefetch = None
         if self.player.playing and request.position + 1 < self.player.length:
-            prefetch = Request(request.position + 1, request.task, request.sides, request.device)
+            prefetch = replace(request, position=request.position + 1, difference=False)
         self.worker.request(request, prefetch)
 
     def _unavailable(self, request, reason: str) -> None:
@@ -402,7 +447,8 @@ class Viewer(QWidget):
         playable = self.info is not None and self.available
         for name in PLAYBACK_ACTIONS:
             self.actions_by_name[name].setEnabled(playable)
-        analysable = playable and SOURCE not in self.sides
+        measured = [side for side in self.sides if side not in (SOURCE, TRUTH)]
+        analysable = playable and len(measured) >= (1 if self.truth_mode else 2)
         self.inspector.analyse.setEnabled(analysable)
         self.actions_by_name["analyse"].setEnabled(analysable)
         self._sync_saving()
@@ -424,7 +470,7 @@ class Viewer(QWidget):
         current = self.request()
         if replace(shown, difference=current.difference) == current:
             return
-        same_choices = (shown.task, shown.sides, shown.device) == (current.task, current.sides, current.device)
+        same_choices = replace(shown, position=0, difference=False) == replace(current, position=0, difference=False)
         self.view.set_stale(f"showing {name}" + ("" if same_choices else ", made with the previous choices"))
         asked = self.bar.describe(current.position, self.player.length)
         self.inspector.set_metrics(None, None, f"Waiting for {asked}.")
@@ -440,10 +486,15 @@ class Viewer(QWidget):
         if rendered.length != self.player.length:  # the header overstated the length: the real end is known now
             self.bar.duration = rendered.duration
             self.player.set_length(rendered.length)
-        labels = tuple(side_label(s, req.task) for s in req.sides)
+        labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
-        if rendered.at_break:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
+        if req.truth:
+            scored = any(rendered.truth_scores)
+            self.inspector.set_truth_metrics(rendered.truth_scores, "Each model side against the ground truth, luma "
+                                             "(BT.601), as eval vsr scores it" if scored else
+                                             "Pick a model to score it against the ground truth.")
+        elif rendered.at_break:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
             self.inspector.set_metrics(None, None, BREAK_NOTES[rendered.at_break])
         elif rendered.psnr is not None:
             self.inspector.set_metrics(rendered.psnr, rendered.ssim, f"{labels[0]} against {labels[1]}, luma (BT.601)")
@@ -484,14 +535,16 @@ class Viewer(QWidget):
             text += f"; {note[0].lower()}{note[1:].removesuffix('.')}"
         elif rendered.psnr is not None:
             text += f"; PSNR {fmt.psnr(rendered.psnr)} dB, SSIM {fmt.ssim(rendered.ssim)}"
+        for label, score in zip(labels, rendered.truth_scores):
+            if score is not None:
+                text += (f"; {label} against the ground truth: PSNR {fmt.psnr(score.psnr)} dB, "
+                         f"SSIM {fmt.ssim(score.ssim)}")
         self.view.setAccessibleDescription(text)
         announce(self.view, text)
 
     def _is_current(self, request) -> bool:
         """Whether `request` was made for the current choices (any position: playback moves on)."""
-        current = self.request()
-        return (request.task, request.sides, request.device, request.difference) == (
-            current.task, current.sides, current.device, current.difference)
+        return replace(request, position=0) == replace(self.request(), position=0)
 
     def _busy(self, text: str) -> None:
         self.view.set_busy(text)
@@ -503,12 +556,21 @@ class Viewer(QWidget):
             return
         self.stop_analysis()
         labels = [side_label(s, self.task) for s in self.sides]
-        self.analysis.reset(f"{labels[0]} vs {labels[1]}", first=1.5 if self.task == "interpolate" else 1.0,
-                            video=self.info.path, task=self.task, sides=self.sides)
+        series = truth_series(self.sides) if self.truth_mode else ()
+        title = (f"{' and '.join(name for name, _ in series)} against the ground truth" if series else
+                 f"{labels[0]} vs {labels[1]}")
+        self.analysis.reset(title, first=1.5 if self.task == "interpolate" else 1.0,
+                            video=self.info.path, task=self.task, sides=self.sides, series=series)
         self.analysis.show()
         self._give_video_priority()
-        job = Job(analyse, self.info.path, self.task, self.sides, self.device.currentData(), parent=self)
-        job.progressed.connect(self._if_current(job, lambda values: self.analysis.add_point(*values)))
+        device = self.device.currentData()
+        if series:
+            job = Job(analyse_truth, self.info.path, self.sides, device, parent=self)
+            add = self.analysis.add_scores
+        else:
+            job = Job(analyse, self.info.path, self.task, self.sides, device, parent=self)
+            add = self.analysis.add_point
+        job.progressed.connect(self._if_current(job, lambda values: add(*values)))
         job.failed.connect(self._if_current(job, lambda message: self.errorRaised.emit("Analysis failed", message)))
         job.done.connect(self._if_current(job, lambda _: self.analysis.finished(complete=True)))
         for ended in (job.failed, job.cancelled):

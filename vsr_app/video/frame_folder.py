@@ -1,0 +1,69 @@
+"""A folder of frames opened as a video, for the Compare tab: benchmarks such as Vid4 come as folders of 000.png, ...
+
+A reader of its own rather than PyAV's image2 demuxer: image2 takes a printf pattern or a glob, neither of which
+gives eval's order (`media.natural_order`: f2.png before f10.png; hidden files left out), and FFmpeg turns a JPEG's
+YUV into other RGB than OpenCV does. Read here as `eval` reads them (`media.read_image`, in `evaluate`'s order), the
+frames the Compare tab scores against are eval's ground truth exactly. A folder states no frame rate: its frames are
+timed at ASSUMED_FPS. It offers what `processing.SourceFrames` uses of a `VideoReader` (`info`, `frames(start)`,
+`interlaced_frames`) and the frames' times, which a video's packets give.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+from vsr_app.errors import VsrAppError
+from vsr_app.media import IMAGE_EXTS, frame_files, read_image
+from vsr_app.video.reader import DecodedFrame, VideoInfo, VideoReader
+
+ASSUMED_FPS = 25
+CONTAINER = "folder of frames"  # `VideoInfo.container` of a folder opened here
+
+
+def is_frame_folder(path: str | os.PathLike) -> bool:
+    """Whether `path` is a folder holding frames (images `eval` reads as a sequence)."""
+    return Path(path).is_dir() and bool(frame_files(Path(path)))
+
+
+def open_frames(path: str | os.PathLike) -> VideoReader | FrameFolder:
+    """The reader for `path`: a folder's frames, else the video file's."""
+    return FrameFolder(path) if Path(path).is_dir() else VideoReader(path)
+
+
+class FrameFolder:
+    """The frames of a folder in eval's order, decoded one at a time as they are asked for."""
+
+    interlaced_frames = 0  # (stills are never deinterlaced)
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.files = frame_files(self.path)
+        if not self.files:
+            raise VsrAppError(f"'{self.path}' holds no frames ({', '.join('*' + e for e in IMAGE_EXTS)}): a folder "
+                              f"opens as a video when it holds its frames, named in order")
+        height, width = read_image(self.files[0], "frame").shape[:2]
+        count = len(self.files)
+        self.info = VideoInfo(path=str(self.path), container=CONTAINER, codec=self.files[0].suffix.lower().lstrip("."),
+                              pix_fmt="rgb24", width=width, height=height, rotation=0, fps=float(ASSUMED_FPS),
+                              frame_rate=Fraction(ASSUMED_FPS), time_base=Fraction(1, ASSUMED_FPS), start_time=0.0,
+                              duration=count / ASSUMED_FPS, frame_count=count, sample_aspect_ratio=None, audio=(),
+                              subtitles=())
+
+    def times(self) -> list[float]:
+        """Each frame's time in seconds, at the assumed rate."""
+        return [k / ASSUMED_FPS for k in range(len(self.files))]
+
+    def frames(self, start: float | None = None) -> Iterator[DecodedFrame]:
+        """The frames in order, from the first at or after `start` (seconds); one of another size than the first is
+        refused, as eval refuses it (a model's state needs one size)."""
+        first = 0 if start is None else max(0, math.ceil(start * ASSUMED_FPS - 1e-6))
+        for k in range(first, len(self.files)):
+            image = read_image(self.files[k], "frame")
+            if image.shape[:2] != (self.info.height, self.info.width):
+                raise VsrAppError(f"frame {self.files[k].name} is {image.shape[1]}x{image.shape[0]}, the folder's "
+                                  f"first {self.info.width}x{self.info.height}: its frames must share one size")
+            yield DecodedFrame(k, k / ASSUMED_FPS, image)
