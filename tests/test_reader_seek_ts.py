@@ -61,6 +61,25 @@ def test_a_seek_in_an_indexed_file_decodes_from_its_keyframe_not_from_the_start(
     assert 0 < len(decoded) <= GOP + REORDER_DEPTH + 1
 
 
+@pytest.mark.parametrize("name", ["onekey.mp4", "onekey.ts"])
+def test_a_seek_reads_packets_only_up_to_its_time_not_to_the_next_keyframe(tmp_path, monkeypatch, name):
+    """Held up to the keyframe after the time, a seek into a screen recording with one keyframe read the rest of the
+    file into memory before its first frame (MPEG-TS: at each step back)."""
+    path = make_video(tmp_path / name, frames=300, fps=25, codec="libx264", gop=300)
+    read = []
+    packets = VideoReader._packets
+
+    def counted(self, container, stream):
+        for packet in packets(self, container, stream):
+            read.append(packet)
+            yield packet
+
+    monkeypatch.setattr(VideoReader, "_packets", counted)
+    [frame] = _first_frames(VideoReader(path), start=1.0, count=1)
+    assert frame.time == pytest.approx(1.0)
+    assert len(read) < 80  # the 26 up to 1 s, twice in a TS (a step back), and what the decoder's delay holds
+
+
 def test_a_joined_timeline_after_a_short_first_part_continues_after_it():
     """Two recordings joined end to end, the first 8 frames long: its restart was judged against the last time given
     out, which trails the times taken in by the frames held, and went unseen; the two timelines mixed, and even the

@@ -249,12 +249,17 @@ FIRST_STEP_BACK = 1.0  # seconds: where a seek came to a keyframe after its time
 
 
 def _from_keyframe(packets: Iterator[av.Packet], start: float) -> tuple[bool, Iterator[av.Packet]]:
-    """`packets` from the last keyframe shown at or before `start` (seconds) on, and whether one came before the
-    first keyframe shown after it (else from the first packet): read and held up to the keyframe after `start`, as
-    only it says that no later one is before. A keyframe without a time ends the search (a raw stream has none)."""
+    """`packets` from the last keyframe shown at or before `start` (seconds) on, and whether one came (else from the
+    first packet): read and held up to the first packet decoded after `start` or keyframe shown after it, as no later
+    keyframe can be shown before (a frame is shown no earlier than it is decoded, and decoding times only grow; held
+    to the next keyframe, a seek into a screen recording with one keyframe read the rest of the file first). A
+    keyframe without a time ends the search (a raw stream has none)."""
     held: list[av.Packet] = []
     found = False
     for packet in packets:
+        if packet.dts is not None and packet.dts * packet.time_base > start + TIME_SLACK:
+            held.append(packet)
+            break
         if packet.is_keyframe:
             if packet.pts is None or packet.pts * packet.time_base > start + TIME_SLACK:
                 held.append(packet)
