@@ -102,7 +102,20 @@ def test_oom_shrinks_tile_and_retries(frames, monkeypatch, error):
     monkeypatch.setattr(up.net, "step", flaky)
     out = up.push(frames[0])[0]
     assert out.shape == (74, 106, 3)
-    assert up.tile_size < 53
+    shrunk = up.tile_size
+    assert shrunk < 53
+    up.reset()
+    up.push(frames[0][:8, :8])  # another size: its own tile, and the shrunk one kept for this size
+    up.reset()
+    before = calls["n"]
+    up.push(frames[0])
+    assert up.tile_size == shrunk and calls["n"] - before == len(inference.tile_grid(37, 53, shrunk))  # no retry
+
+
+def test_out_of_memory_advice_names_the_cpu_only_on_a_gpu():
+    """The CPU's allocation failure counts as out of memory now: its message told a CPU user to try --device cpu."""
+    assert inference._less_memory(torch.device("cuda")) == "--device cpu or a smaller input"
+    assert "--device" not in inference._less_memory(torch.device("cpu"))
 
 
 def test_an_engine_reused_for_a_larger_video_starts_from_that_videos_own_tile(frames):
@@ -159,7 +172,8 @@ def test_an_interpolator_out_of_memory_is_a_clear_error_not_a_traceback(frames, 
             raise error
 
     it = inference.make_interpolator(_loaded(Mid(), "interpolate"), "cpu", precision="fp32")
-    with pytest.raises(VsrAppError, match="not enough CPU memory for .* on 53x37 frames.*try --device cpu"):
+    with pytest.raises(VsrAppError, match=r"not enough CPU memory for .* on 53x37 frames \(interpolators work on "
+                                          r"whole frames\): try a smaller input, or closing other programs$"):
         it.midpoint(frames[:2])
 
 

@@ -77,6 +77,11 @@ def tensor_to_frame(t: torch.Tensor) -> np.ndarray:
     return t.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
+def _less_memory(device: torch.device) -> str:
+    """What to try where a job ran out of memory: on a GPU, the CPU's larger memory too."""
+    return "--device cpu or a smaller input" if device.type == "cuda" else "a smaller input, or closing other programs"
+
+
 def _is_oom(exc: BaseException) -> bool:
     """CUDA's out-of-memory error, or torch's CPU allocator's ("DefaultCPUAllocator: can't allocate memory")."""
     text = str(exc).lower()
@@ -214,6 +219,7 @@ class _TiledMixin:
         self.fixed_tile = tile
         self.tile_size: int | None = None
         self.tiled_size: tuple[int, int] | None = None  # the frame size `tile_size` is for (`_tile_for`)
+        self.tile_sizes: dict[tuple[int, int], int] = {}  # each frame size's tile, as out-of-memory errors left it
 
     def _first_tile(self, height: int, width: int) -> int:
         """The tile side a video of this frame size starts with."""
@@ -228,7 +234,8 @@ class _TiledMixin:
         per size, as eval runs each sequence through one engine: a small sequence's tile cut a larger one after it
         into 20 tiles."""
         if self.tile_size is None or self.tiled_size != (height, width):
-            self.tile_size, self.tiled_size = self._first_tile(height, width), (height, width)
+            self.tiled_size = (height, width)
+            self.tile_size = self.tile_sizes.setdefault(self.tiled_size, self._first_tile(height, width))
         return self.tile_size
 
     def working_bytes(self, width: int, height: int) -> int:
@@ -243,9 +250,10 @@ class _TiledMixin:
 
     def _shrink_tile(self, exc: BaseException) -> None:
         if self.tile_size is None or self.tile_size // 2 < MIN_TILE:
-            raise VsrAppError("not enough memory to process this video even in small tiles; "
-                              "try --device cpu or a smaller input") from exc
+            raise VsrAppError(f"not enough memory to process this video even in small tiles; try "
+                              f"{_less_memory(self.device)}") from exc
         self.tile_size //= 2
+        self.tile_sizes[self.tiled_size] = self.tile_size
 
     def _retry_on_oom(self, fn: Callable[[], Any], on_shrink: Callable[[], None] = lambda: None) -> Any:
         """`fn()`, called again with a halved tile after each out-of-memory error (`on_shrink` runs first)."""
@@ -515,7 +523,7 @@ class NetInterpolator(Engine, Interpolator):
                 torch.cuda.empty_cache()  # the failed call's blocks, for whatever runs next (the batch's next file)
             # not tiled as the upscalers are: the flows reach across the frame, and tile seams would show in motion
             raise VsrAppError(f"not enough {self.device.type.upper()} memory for {self.model.name} on {w}x{h} frames "
-                              f"(interpolators work on whole frames): try --device cpu or a smaller input") from exc
+                              f"(interpolators work on whole frames): try {_less_memory(self.device)}") from exc
         return tensor_to_frame(out[..., pad:pad + h, pad:pad + w])
 
 
