@@ -216,3 +216,15 @@ def test_the_file_menu_offers_both_saves_and_the_status_bar_says_what_was_writte
     show_and_wait(qtbot, viewer, lambda: viewer.player.step(1), lambda r: r.position == 1)
     saved(qtbot, viewer, "save_sides", tmp_path / "small_f0002_source.png", tmp_path / "small_f0002_bicubic.png")
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Saved small_f0002_source.png"))
+
+
+def test_a_picture_saved_while_the_next_frame_is_on_its_way_is_not_dimmed(window, qtbot, small_video):
+    """Saved while a slow frame came, the PNG was the dimmed picture with "showing frame N, made with the previous
+    choices" over it."""
+    open_and_wait(qtbot, window, small_video)
+    view = window.viewer.view
+    clean = qimage_to_array(view.picture())
+    view.set_stale("showing frame 1, made with the previous choices")
+    QApplication.processEvents()
+    assert not np.array_equal(qimage_to_array(view.grab().toImage()), clean)  # dimmed on screen
+    assert np.array_equal(qimage_to_array(view.picture()), clean)

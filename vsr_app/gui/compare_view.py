@@ -137,7 +137,7 @@ class ImagePane(QWidget):
         self.placeholder = ""
         self.overlay = ""  # busy text, bottom left
         self.stale = ""  # what the picture is while another frame is on its way: the picture is dimmed under it
-        self.chrome = True  # the keyboard-focus frame and the busy badge: the app's state, not part of the picture
+        self.chrome = True  # the focus frame, busy badge and stale note: the app's state, not part of the picture
         self._drag: str | None = None  # "divider" | "pan"
         self._last = QPointF()
         self.setMouseTracking(True)
@@ -180,7 +180,7 @@ class ImagePane(QWidget):
             self._draw_divider(p, x)
             self._draw_label(p, self.layers[0], left=True)
             self._draw_label(p, self.layers[1], left=False)
-        if self.stale:
+        if self.stale and self.chrome:  # a saved picture is the frame shown, not dimmed under a note
             self._draw_stale(p)
         self._draw_badges(p)
 
@@ -416,8 +416,8 @@ class CompareView(QWidget):
         self.state.fit(self.panes[0].viewport())
 
     def picture(self) -> QImage:
-        """What the view shows (both panes side by side, labels, zoom), at its device pixels, without the focus frame
-        and busy badge."""
+        """What the view shows (both panes side by side, labels, zoom), at its device pixels, without the focus frame,
+        busy badge or the dimming and note of a picture whose next frame is on its way."""
         for pane in self.panes:
             pane.chrome = False
         try:
