@@ -132,12 +132,13 @@ def test_only_torchrun_s_later_processes_keep_quiet(monkeypatch, env, first, wor
     assert is_first_process() is first and world_size() == world
 
 
-@pytest.mark.parametrize("device, env, expected", [("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, "cuda:1"),
-                                                   ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "0"}, "cuda:0"),
-                                                   ("cuda:0", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, "cuda:0"),
-                                                   ("cuda", {}, "cuda"),
-                                                   ("cpu", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, "cpu")])
-def test_each_torchrun_process_trains_on_the_gpu_of_its_local_rank(monkeypatch, device, env, expected):
+@pytest.mark.parametrize("device, env, gpus, expected", [
+    ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 2, "cuda:1"),
+    ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "0"}, 2, "cuda:0"),
+    ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 1, "cuda:0"),  # a scheduler showing each process its own GPU
+    ("cuda", {}, 2, "cuda"),
+    ("cpu", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 2, "cpu")])
+def test_each_torchrun_process_trains_on_the_gpu_of_its_local_rank(monkeypatch, device, env, gpus, expected):
     """Every process took the first GPU: on a machine of several, the world's models shared one card."""
     import torch
     from vsr_app.distill.distributed import process_device
@@ -146,4 +147,15 @@ def test_each_torchrun_process_trains_on_the_gpu_of_its_local_rank(monkeypatch, 
     monkeypatch.delenv("LOCAL_RANK", raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert process_device(torch.device(device)) == torch.device(expected)
+    assert process_device(torch.device(device), gpus) == torch.device(expected)
+
+
+def test_a_gpu_named_for_several_processes_is_refused(monkeypatch):
+    """All on cuda:0, NCCL failed with a raw error."""
+    import torch
+    from vsr_app.distill.distributed import process_device
+    from vsr_app.errors import VsrAppError
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(VsrAppError, match=r"2 processes cannot all train on cuda:0: give \"device\": \"cuda\""):
+        process_device(torch.device("cuda:0"), 2)

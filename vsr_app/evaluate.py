@@ -152,7 +152,7 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     notes = []
     if reader.info.codec == "gif":
         notes.append("a GIF: its 256 colours and their dither are counted as the truth, a weak one")
-    if count := min(reader.interlaced_frames, read):  # (it counts a frame it has read ahead)
+    if count := reader.interlaced_frames:  # (of the frames the pass gave: `read`, or fewer)
         notes.append(f"interlaced: {count} of its {read} frames were deinterlaced (bwdif) before scoring, so the "
                      f"truth is the deinterlacer's picture")
     if count := reader.decode_errors:

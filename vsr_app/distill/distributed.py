@@ -12,6 +12,7 @@ import torch.distributed as dist
 from torch import nn
 
 from vsr_app.distill.runs import world_size
+from vsr_app.errors import VsrAppError
 
 
 def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
@@ -27,13 +28,18 @@ def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
     return dist.get_rank(), dist.get_world_size(), device
 
 
-def process_device(device: torch.device) -> torch.device:
-    """The device of one of torchrun's processes: on CUDA without a GPU named, the one of its LOCAL_RANK, as
-    torchrun gives each process one (every process took the first GPU: the world's models on one card, the other
-    cards idle)."""
-    if device.type != "cuda" or device.index is not None or world_size() == 1:
+def process_device(device: torch.device, gpus: int | None = None) -> torch.device:
+    """The device of one of torchrun's processes: on CUDA, the GPU of its LOCAL_RANK among the `gpus` it sees
+    (default: torch's count; a scheduler that shows each process its own GPU alone makes that the first), as torchrun
+    gives each process one (every process took the first GPU: the world's models on one card, the others idle). A GPU
+    named for several processes is refused: NCCL cannot run two of them on one card."""
+    if device.type != "cuda" or world_size() == 1:
         return device
-    return torch.device("cuda", int(os.environ.get("LOCAL_RANK") or 0))
+    if device.index is not None:
+        raise VsrAppError(f"{world_size()} processes cannot all train on {device}: give \"device\": \"cuda\" and "
+                          "each process takes the GPU of its LOCAL_RANK (CUDA_VISIBLE_DEVICES picks which GPUs)")
+    gpus = torch.cuda.device_count() if gpus is None else gpus
+    return torch.device("cuda", int(os.environ.get("LOCAL_RANK") or 0) % max(1, gpus))
 
 
 def _group_tensor(values: list, dtype: torch.dtype) -> torch.Tensor:
