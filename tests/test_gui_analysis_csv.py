@@ -65,7 +65,8 @@ def test_upscale_rows_number_frames_from_zero_and_one_and_name_the_comparison(pl
     assert save_as.offered == [(str(video.parent / "city-student-vs-teacher.csv"), "CSV files (*.csv)")]
     comment, rows = read_csv(save_as.path)
     assert comment == (f"# upscale: student vs teacher on {video}, 3 of 3 frames; PSNR (dB) and SSIM of luma (Y, "
-                       "BT.601); frame counts from 0 as eval --csv does, frame_1based as the player does\n")
+                       "BT.601); frame counts from 0 as eval vsr --csv numbers a video's, frame_1based as the player "
+                       "does\n")
     assert rows == [["frame", "frame_1based", "psnr_y", "ssim_y"],
                     ["0", "1", "31.25", "0.9125"], ["1", "2", "100.0", "1.0"], ["2", "3", "29.5", ""]]
     # the next save is offered where the last went, not beside the video

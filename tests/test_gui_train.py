@@ -995,7 +995,7 @@ def test_the_log_follows_the_trainer_unless_scrolled_up(panel, window):
     assert bar.value() == bar.maximum()
 
 
-def test_the_train_tab_fits_an_800_px_window(window, qtbot):
+def test_the_train_tab_fits_an_800_px_window_and_its_form_comes_back_whole_when_it_grows(window, qtbot):
     """The window could not shrink below 821 px with the Train tab shown (an unwrapped progress heading held it), and
     a form squeezed once stayed cut sideways when the window grew back (to a width that holds it beside the curves;
     an 800-px one leaves the curves their room, and the form scrolls: tests/test_gui_train_layout.py)."""

@@ -6,7 +6,7 @@ sits half way between its frames); a vertical line follows the player, and point
 added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
-numbers measured so far, for a researcher's own plots and statistics, in `eval --csv`'s columns and numbering.
+numbers measured so far, for a researcher's own plots and statistics, in `eval vsr --csv`'s columns and numbering.
 In ground truth mode each model side is measured against the truth: a curve per side in each plot, in the side's
 colour and named in a legend, and a column pair per side in the CSV (`psnr_y_<model>`).
 """
@@ -332,15 +332,16 @@ class AnalysisPlot(QWidget):
 
     def _write_csv(self, path: Path) -> None:
         """One row per measured frame under a comment saying what was compared (pandas reads it with
-        `read_csv(path, comment="#")`): `frame` numbered from 0 and `psnr_y` as `eval --csv` names them (an in-between
-        is .5), `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller than its window."""
+        `read_csv(path, comment="#")`): `frame` numbered from 0 and `psnr_y` as `eval vsr --csv` names a video's
+        (an in-between is .5), `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller
+        than its window."""
         names = [name for name, _ in self.series]
         compared = (f"{' and '.join(names)} against the ground truth (fed it x4 downscaled, as eval vsr is)" if names
                     else f"{self.sides[0]} vs {self.sides[1]}")
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
                      f"{len(self.points)} of {self.total} frames; PSNR (dB) and SSIM of luma (Y, BT.601); "
-                     "frame counts from 0 as eval --csv does, frame_1based as the player does\n")
+                     "frame counts from 0 as eval vsr --csv numbers a video's, frame_1based as the player does\n")
             if self.break_gaps:
                 left_out = (f"{self._frame_name(k, base=0)} ({kind})" for k, kind in self.break_gaps.items())
                 fh.write(f"# frames left out (both sides repeat a frame): {', '.join(left_out)}\n")
@@ -352,5 +353,5 @@ class AnalysisPlot(QWidget):
                                  *("" if np.isnan(value) else value for value in values)))
 
     def _frame_name(self, position: int, base: int = 1) -> str:
-        """As the player names it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval --csv` does."""
+        """As the player names it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval vsr --csv` does."""
         return f"{position + self.first - 1 + base:.1f}".removesuffix(".0")

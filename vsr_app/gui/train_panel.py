@@ -184,8 +184,9 @@ class TrainPanel(QWidget):
         """Size the form's side as the user last dragged it, else to the form's natural width (+ frame and scroll
         bar: a fixed width cut off buttons and combo arrows), but leave the curves the width their plots need: the
         form scrolls instead (a 720-px window gave the curves 150 px, their plots cut at its edge). Done once shown,
-        after a task change (the VSR form is wider than the VFI one), a resize (a window grown back gives the form
-        its width again, the curves the rest) and a new legend entry."""
+        after a task change (undragged, the form's side takes the new form's width: the VSR form is wider than the
+        VFI one), a resize (a window grown back gives the form its width again, the curves the rest) and a new legend
+        entry."""
         if not self.form_fitted:  # only once shown do the style's fonts and paddings give the form's true width
             return
         scroll = self.form_scroll
