@@ -912,3 +912,27 @@ def test_a_damaged_install_is_said_and_the_saved_models_are_kept(gui_env, qtbot)
     assert settings.value("viewer/sides/upscale") == ["vsr-x4-student", "bicubic"]
     assert win.viewer.sides[1] == "bicubic" and "vsr-x4-student" not in win.viewer.sides  # for now: what there is
     win.error_box.close()
+
+
+def test_the_inspector_and_analysis_sizes_a_drag_gives_come_back_next_start(window, qtbot):
+    """Both reset to their defaults at every start (a keyboard tester's finding)."""
+    from vsr_app.gui.viewer import Viewer
+
+    viewer = window.viewer
+    window.resize(1280, 800)
+    window.show()
+    QApplication.processEvents()
+    total = sum(viewer.top.sizes())
+    viewer.top.setSizes([total - 420, 420])
+    viewer._panel_dragged(viewer.top)  # as splitterMoved calls it
+    again = Viewer(QSettings())
+    assert again.panel_sizes[again.top] == viewer.top.sizes()[1] and again.panel_shares[again.top] > 0.3
+    assert again.panel_sizes[again.splitter] == 220  # not dragged: its default
+    settings = QSettings()
+    settings.setValue("viewer/inspector_size", 99_999)
+    settings.setValue("viewer/inspector_share", "a lot")
+    clamped = Viewer(settings)
+    assert clamped.panel_sizes[clamped.top] == 4000 and clamped.panel_shares[clamped.top] == 0.3
+    for made in (again, clamped):
+        made.shutdown()
+        made.deleteLater()

@@ -29,6 +29,7 @@ from vsr_app.video.reader import VideoInfo
 
 # In a small window the side panels give way first: at 800x600 the analysis and the inspector left the video 178 px
 INSPECTOR_SHARE = 0.3  # of the width, at most
+PANEL_LEAST, PANEL_MOST, SHARE_MOST = 80, 4000, 0.8  # a saved panel size (px) and share are kept within these
 ANALYSIS_SHARE = 0.35  # of the height, at most
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
@@ -145,10 +146,14 @@ class Viewer(QWidget):
         self.splitter.addWidget(self.analysis)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
-        self.panel_sizes = {self.top: 300, self.splitter: 220}  # the side panels' sizes, as the user last dragged them
+        self.panel_keys = {self.top: "viewer/inspector", self.splitter: "viewer/analysis"}  # settings, + _size/_share
+        # the side panels' sizes, as the user last dragged them (this start or an earlier one)
+        self.panel_sizes = {s: min(max(setting(settings, f"{key}_size", default), PANEL_LEAST), PANEL_MOST)
+                            for (s, key), default in zip(self.panel_keys.items(), (300, 220))}
         # the share of the window each may take at most: INSPECTOR_SHARE and ANALYSIS_SHARE, or what a drag gave it
         self.default_shares = {self.top: INSPECTOR_SHARE, self.splitter: ANALYSIS_SHARE}
-        self.panel_shares = dict(self.default_shares)
+        self.panel_shares = {s: min(max(setting(settings, f"{self.panel_keys[s]}_share", share), share), SHARE_MOST)
+                             for s, share in self.default_shares.items()}
         for splitter in self.panel_sizes:
             splitter.splitterMoved.connect(lambda _pos, _index, s=splitter: self._panel_dragged(s))
         layout = QVBoxLayout(self)
@@ -181,9 +186,13 @@ class Viewer(QWidget):
                 splitter.setSizes([sum(sizes) - wanted, wanted])
 
     def _panel_dragged(self, splitter: QSplitter) -> None:
+        """The size a drag gave the inspector or the analysis, kept for the next start too (it reset every start)."""
         sizes = splitter.sizes()
         self.panel_sizes[splitter] = sizes[1]
         self.panel_shares[splitter] = max(self.default_shares[splitter], sizes[1] / max(1, sum(sizes)))
+        key = self.panel_keys[splitter]
+        self.settings.setValue(f"{key}_size", sizes[1])
+        self.settings.setValue(f"{key}_share", self.panel_shares[splitter])
 
     # ---- building ----
     def _wire_toolbar(self) -> None:
