@@ -411,9 +411,10 @@ def absolute_if_path(name: str | None) -> str | None:
 def absolute_paths(options: dict) -> dict:
     """The options with every file they name absolute, so the run resumes from any folder (and the Train tab)."""
     options = dict(options)
-    for key in ("init_from", "cache"):
-        if isinstance(options.get(key), str):
-            options[key] = os.path.abspath(options[key])
+    if isinstance(options.get("init_from"), str):  # a model's name stays a name, as a teacher's does
+        options["init_from"] = absolute_if_path(options["init_from"])
+    if isinstance(options.get("cache"), str):
+        options["cache"] = os.path.abspath(options["cache"])
     for key in ("val", "val_videos"):
         if isinstance(options.get(key), list):
             options[key] = full_clips(options[key])

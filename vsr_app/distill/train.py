@@ -49,7 +49,7 @@ from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, c
                                   clips_key, config_options, config_task, config_val_clips, is_validation, measured_on,
                                   metrics_record, read_json_object, release_run_dir, resume_command, saved_config,
                                   saved_val_clips, set_aside, set_aside_metrics)
-from vsr_app.distill.weights import averaged, init_from, resume_from_weights, weight_average
+from vsr_app.distill.weights import averaged, init_from, resume_from_weights, start_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype
@@ -164,7 +164,9 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
     if not resume:
         if cfg.init_from:
             fresh = init_from(modules["model"], cfg.init_from, cfg.init_partial)
-            log(f"initialised model from {cfg.init_from}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
+            weights = start_weights(cfg.init_from)
+            named = f"{cfg.init_from} ({weights})" if weights != cfg.init_from else weights
+            log(f"initialised model from {named}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
         return 0
     if (run_dir / "checkpoint.safetensors").exists():
         saved = load_checkpoint(run_dir, modules, opt)

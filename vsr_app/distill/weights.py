@@ -71,9 +71,16 @@ def start_weights(init: str) -> str:
 
 
 def with_start_weights(options: dict) -> dict:
-    """The options with init_from as its weights file (`start_weights`), so a run stores the file it started from."""
+    """The options with init_from checked (`start_weights`): a run folder as its weights file, a model's name kept as
+    a name, which the run stores. Stored as the file, a fine-tune of vsr-x4-student named a file inside the app's
+    folder, and Open run's Start from was "not found" once the app had moved (an update unpacked elsewhere)."""
+    from vsr_app.models import is_model_name
+
     init = options.get("init_from")
-    return {**options, "init_from": start_weights(init)} if isinstance(init, str) and init else options
+    if not isinstance(init, str) or not init:
+        return options
+    weights = start_weights(init)
+    return {**options, "init_from": init if is_model_name(init) else weights}
 
 
 def start_card(init: str) -> tuple[Path, dict] | None:
@@ -104,7 +111,7 @@ def init_from(model: nn.Module, path: str, partial: bool = False,
     not fit: what the caller's user can do about it."""
     from safetensors.torch import load_file
 
-    p = Path(path)
+    p = Path(start_weights(path))  # a model's name: its weights file
     if p.suffix.lower() != ".safetensors" or not p.is_file():
         raise VsrAppError(f"init_from must be an existing .safetensors file: {path}")
     try:
