@@ -85,3 +85,17 @@ def test_figures_and_headings_keep_their_size_over_the_text_at_a_large_desktop_f
     finally:
         app.setFont(usual)
         apply_theme(app)
+
+
+def test_a_plots_export_menu_offers_only_formats_that_work(gui_env, qtbot, tmp_path):
+    """Its Matplotlib and SVG entries failed with a traceback on stderr, which a double-click user never sees."""
+    import pyqtgraph as pg
+    from pyqtgraph.exporters import Exporter
+
+    assert [kind.__name__ for kind in Exporter.Exporters] == ["CSVExporter", "ImageExporter"]
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.plot([1, 2, 3], [4, 5, 6])
+    for kind, name in zip(Exporter.Exporters, ("curve.csv", "curve.png")):
+        kind(plot.getPlotItem()).export(str(tmp_path / name))
+        assert (tmp_path / name).stat().st_size > 0

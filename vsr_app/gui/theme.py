@@ -117,3 +117,15 @@ def apply_theme(app: QApplication) -> None:
     app.setPalette(dark_palette())
     app.setStyleSheet(style_sheet(QFontInfo(app.font()).pointSizeF()))  # the desktop's text size, however set
     pg.setConfigOptions(background=BASE, foreground=MUTED, antialias=True)
+    _working_plot_exports()
+
+
+def _working_plot_exports() -> None:
+    """A plot's right-click Export... offers what works here: CSV and image. Matplotlib (not installed) and SVG
+    (pyqtgraph 0.14 fails on these plots) failed with a traceback only a terminal saw."""
+    from pyqtgraph.exporters import Exporter
+
+    Exporter.Exporters[:] = [kind for kind in Exporter.Exporters if kind.__name__ in WORKING_EXPORTS]
+
+
+WORKING_EXPORTS = ("CSVExporter", "ImageExporter")
