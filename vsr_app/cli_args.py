@@ -392,7 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="precision the model runs in: auto as the app runs it (bf16 where the CPU has it; bf16 or "
                         "fp16 on CUDA), fp32 to score without reduced precision (they differ in the fourth decimal); "
-                        "the result says which ran (default auto)")
+                        "fp16 is for CUDA (a CPU runs it several times slower); the result says which ran (default "
+                        "auto)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
     p.add_argument("--csv", type=_not_empty, metavar="FILE",
