@@ -4,6 +4,7 @@ the truth, each model fed eval's x4 downscale of it and scored against it, with 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -12,7 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_viewer import nearest_model  # noqa: F401
-from vsr_app.evaluate import degrade_x4, eval_vsr
+from vsr_app.errors import VsrAppError
+from vsr_app.evaluate import degrade_x4, eval_vsr, plan_sequences, vsr_min_side
 from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request, analyse_truth
 from vsr_app.video.frame_folder import ASSUMED_FPS, FrameFolder
 
@@ -28,6 +30,24 @@ def write_frames(folder, count: int, width: int = 70, height: int = 54):
     for k, frame in enumerate(frames):
         cv2.imwrite(str(folder / f"f{k}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     return frames
+
+
+def answered(monkeypatch, file: str, folder=None) -> list[str]:
+    """The save dialogs answered with `file` (a file's name, "" cancelled) and `folder`; returns where they started."""
+    offered = []
+
+    def save_file(parent, caption, start, kinds):
+        offered.append(start)
+        return file, kinds
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_file)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, caption, start: offered.append(start) or str(folder))
+    return offered
+
+
+def write_frame(path, width: int, height: int) -> None:
+    cv2.imwrite(str(path), np.full((height, width, 3), 128, np.uint8))
 
 
 @pytest.fixture
@@ -86,8 +106,11 @@ def test_a_folder_of_frames_reads_in_evals_order_and_seeks_to_any_frame(tmp_path
     for k in (55, 3, 12, 59, 10):  # past FORWARD_DECODE: a seek, by the frames' assumed times
         assert np.array_equal(service.source.get(k), frames[k]), k
     assert service.source.time(10) == pytest.approx(10 / ASSUMED_FPS)
-    with pytest.raises(Exception, match="holds no frames"):
-        FrameFolder(tmp_path)
+    with pytest.raises(Exception, match=r"holds no frames .*: it holds folders of frames \(long\): open one of them"):
+        FrameFolder(tmp_path)  # a benchmark's root, as eval's --data takes it
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(Exception, match="holds no frames .*: a folder opens as a video when it holds its frames"):
+        FrameFolder(tmp_path / "empty")
 
 
 def test_the_box_offers_the_truth_side_and_shows_each_sides_numbers(window, qtbot, sequence, nearest_model):
@@ -106,15 +129,20 @@ def test_the_box_offers_the_truth_side_and_shows_each_sides_numbers(window, qtbo
     assert np.array_equal(rendered.images[1], truth)
     left = rendered.truth_scores[0]
     assert inspector.rows[0].values[0].text() == f"{left.psnr:.2f}"
-    assert inspector.rows[1].values[0].text() == "\u2014" and inspector.rows[1].isVisible()
-    assert inspector.rows[0].captions[0].text() == "Left PSNR (dB)"
+    # each row headed by its side and model, above its figures: captioned under them, the second row's figures read
+    # as the first's ("Left PSNR (dB)" over the right side's 21.03); a side with no model has no row
+    assert inspector.rows[0].heading.text() == f"Left \u00b7 {nearest_model}" and inspector.rows[0].isVisible()
+    assert not inspector.rows[1].isVisible()
     rendered = show_and_wait(qtbot, viewer, lambda: viewer.set_sides(SOURCE, "bicubic"),
                              lambda r: r.request.sides == (SOURCE, "bicubic"))
     assert np.array_equal(rendered.images[0], small)
     assert viewer.left.currentText().startswith("Input")
-    assert inspector.rows[0].values[0].text() == "\u2014"
+    assert not inspector.rows[0].isVisible() and inspector.rows[1].isVisible()
+    assert inspector.rows[1].heading.text() == "Right \u00b7 bicubic \u00d74"
     assert inspector.rows[1].values[0].text() == f"{rendered.truth_scores[1].psnr:.2f}"
-    viewer.set_task("interpolate")
+    assert inspector.rows[1].values[0].accessibleName().startswith("Right \u00b7 bicubic \u00d74: PSNR")
+    show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"), lambda r: r.request.task == "interpolate")
+    assert inspector.rows[0].isVisible() and not inspector.rows[0].heading.isVisible()  # the one row, back
     assert not inspector.truth.isEnabled() and "eval vfi" in inspector.truth.toolTip()
     assert not viewer.request().truth and viewer.left.findData(TRUTH) < 0
     viewer.set_task("upscale")
@@ -142,8 +170,9 @@ def test_the_truth_analysis_plots_and_saves_both_sides(window, qtbot, sequence, 
         assert list(ssim_curve.getData()[1]) == [scores[side].ssim for _, scores in expected]
     assert f"mean PSNR {nearest_model} " in plot.summary.text() and ", bicubic " in plot.summary.text()
     path = tmp_path / "scores.csv"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(path), ""))
+    offered = answered(monkeypatch, str(path))
     plot.save.click()
+    assert offered == [str(Path.home() / f"seq-{nearest_model}-and-bicubic-vs-ground-truth.csv")]  # not beside seq
     with open(path, newline="", encoding="utf-8") as fh:
         comment = fh.readline()
         rows = list(csv.reader(fh))
@@ -162,3 +191,139 @@ def test_a_dropped_folder_of_frames_opens_in_compare_and_is_a_recent_file(window
         _drop(window, folder)
     assert window.viewer.info.path == str(folder) and window.tabs.currentIndex() == 0
     assert window.recent_files() == [str(folder)]
+
+
+def test_a_dropped_folder_of_videos_with_a_cover_image_goes_to_the_batch_tab(window, qtbot, small_video, tmp_path):
+    """Any image made a folder a folder of frames: a folder of videos with its folder.jpg opened as a 1-frame video
+    and skipped the Batch tab. eval's one-kind rule decides, and Open folder of frames refuses it in eval's words."""
+    from test_gui_viewer import _drop
+
+    videos = tmp_path / "my_videos"
+    videos.mkdir()
+    (videos / "clip.mp4").write_bytes(small_video.read_bytes())
+    write_frame(videos / "folder.png", 16, 16)
+    _drop(window, videos)
+    assert window.tabs.currentWidget() is window.batch and window.batch.in_dir.text() == str(videos)
+    assert window.viewer.info is None
+    with pytest.raises(VsrAppError, match=r"holds both loose images \(folder.png\) and videos \(clip.mp4\)"):
+        FrameFolder(videos)
+
+
+@pytest.mark.parametrize("odd", ["size", "damaged"])
+def test_a_folder_eval_refuses_is_refused_as_it_opens_in_evals_words(window, qtbot, sequence, odd):
+    """Sizes were checked frame by frame as they played: a folder whose frame 4 is larger opened, played 4 frames,
+    then put up a box at every step and stopped the analysis halfway; a damaged frame the same. Now every frame's
+    header is read as the folder opens, and the box says what eval says, titled for a folder."""
+    folder, _ = sequence
+    if odd == "size":
+        write_frame(folder / "f4.png", 72, 54)
+    else:
+        (folder / "f11.png").write_bytes((folder / "f11.png").read_bytes()[:200])
+    with pytest.raises(VsrAppError) as said_by_eval:
+        plan_sequences(folder, None, min_frames=1, min_side=vsr_min_side())
+    assert ("mixes frame sizes (70x54, 72x54)" if odd == "size" else "cannot read frame") in str(said_by_eval.value)
+    with pytest.raises(VsrAppError) as said:
+        FrameService(str(folder))
+    assert str(said.value) == str(said_by_eval.value)
+    window.open(str(folder))
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
+    assert window.error_box.windowTitle() == "Cannot open folder of frames"  # not "video"
+    assert window.error_box.text() == str(said_by_eval.value) and window.viewer.info is None
+
+
+def test_frames_too_small_for_eval_are_not_scored_against_the_truth(tmp_path):
+    """A 6x5 folder was scored on a 1x1 input against a 4x4 truth, 39.85 dB 'as eval vsr scores it'; eval refuses
+    it. Shown as it is, it still is."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for k in range(3):
+        write_frame(folder / f"{k:03d}.png", 6, 5)
+    service = FrameService(str(folder))
+    assert service.render(Request(0, "upscale", (SOURCE, "bicubic"))).images[1].shape == (20, 24, 3)
+    with pytest.raises(VsrAppError) as said_by_eval:
+        plan_sequences(folder, None, min_frames=1, min_side=vsr_min_side())
+    with pytest.raises(VsrAppError, match="too small to score: at least 12x12") as said:
+        service.render(Request(0, "upscale", ("bicubic", TRUTH), truth=True))
+    assert str(said.value) == str(said_by_eval.value)
+
+
+def test_truth_mode_names_its_sides_in_saved_files_and_saves_away_from_the_benchmark(window, qtbot, tmp_path,
+                                                                                        monkeypatch):
+    """The Source side's PNG was named `_source` but held eval's x4-smaller input, the truth's `_ground truth` (a
+    space); and every save was offered in the benchmark's root, where a PNG stopped `eval --data` ("holds both loose
+    images and folders of frames")."""
+    bench = tmp_path / "vid4"
+    write_frames(bench / "seq", 3)
+    open_and_wait(qtbot, window, bench / "seq")
+    viewer = window.viewer
+    viewer.refresh_models()
+    viewer.set_truth(True)
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides(SOURCE, TRUTH),
+                  lambda r: r.request.sides == (SOURCE, TRUTH) and r.request.truth)
+    out = tmp_path / "out"
+    out.mkdir()
+    offered = answered(monkeypatch, file="", folder=out)
+    viewer.actions_by_name["save_view"].trigger()  # (cancelled)
+    viewer.actions_by_name["save_sides"].trigger()
+    qtbot.waitUntil(lambda: len(list(out.iterdir())) == 2, timeout=10_000)
+    assert sorted(p.name for p in out.iterdir()) == ["seq_f0001_ground-truth.png", "seq_f0001_input-x4down.png"]
+    assert offered == [str(Path.home() / "seq_f0001_input-x4down-vs-ground-truth_split.png"), str(Path.home())]
+
+
+def test_each_sides_worst_frame_is_named_and_reached_and_both_sides_are_drawn_alike(gui_env, qtbot):
+    """Go to worst reached the first model side's worst frame only, and the summary named only that; the second
+    side's markers took pyqtgraph's default size (twice the first's), and the legend over the PSNR plot hid the
+    curves' last frames."""
+    from vsr_app.gui import theme
+    from vsr_app.gui.analysis_plot import AnalysisPlot
+
+    plot = AnalysisPlot()
+    qtbot.addWidget(plot)
+    plot.resize(900, 300)
+    plot.show()
+    plot.reset("a and b against the ground truth", video="/data/seq", task="upscale", sides=("a", "b"),
+               series=(("a", theme.SIDE_A), ("b", theme.SIDE_B)))
+    for k, scores in enumerate([((30.0, 0.9), (25.0, 0.8)), ((20.0, 0.7), (26.0, 0.8)), ((31.0, 0.9), (24.0, 0.7))]):
+        plot.add_scores(k, 3, scores)
+    plot.finished(complete=True)
+    assert "worst: a frame 2, 20.00 dB; b frame 3, 24.00 dB" in plot.summary.text()
+    seeks = []
+    plot.seekRequested.connect(seeks.append)
+    for action in plot.worst.menu().actions():
+        action.trigger()
+    assert seeks == [1, 2] and "either side" in plot.worst.toolTip()
+    (a_psnr, a_ssim), (b_psnr, b_ssim) = plot.series_curves
+    assert b_psnr.opts["symbolSize"] == b_ssim.opts["symbolSize"] == a_psnr.opts["symbolSize"] == 5
+    qtbot.waitUntil(lambda: plot.legend.sceneBoundingRect().height() > 0)
+    for chart in (plot.psnr_plot, plot.ssim_plot):
+        assert not plot.legend.sceneBoundingRect().intersects(chart.vb.sceneBoundingRect())
+    plot.reset("a vs b", video="/data/seq", task="upscale", sides=("a", "b"))  # two sides against each other
+    assert plot.worst.menu() is None and plot.legend not in plot.graphs.ci.items
+
+
+def test_the_box_starts_unticked_and_says_what_is_scored(window, qtbot, tmp_path, nearest_model):
+    """Remembered, the box showed a video opened days later x4 degraded without a word; the Size fact said 70 x 54
+    while the figures were of 68 x 52; This frame's note said 'as eval vsr scores it' after a seek, whose frame has
+    WARMUP frames of history (1e-4 dB from eval's)."""
+    from vsr_app.gui.processing import WARMUP
+    from vsr_app.gui.viewer import Viewer
+
+    write_frames(tmp_path / "seq", 12)
+    open_and_wait(qtbot, window, tmp_path / "seq")
+    viewer, inspector = window.viewer, window.viewer.inspector
+    viewer.refresh_models()
+    assert inspector.facts["Size"].text() == "70 \u00d7 54"
+    viewer.set_truth(True)
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides(nearest_model, TRUTH),
+                  lambda r: r.request.sides == (nearest_model, TRUTH) and r.request.truth)
+    assert "scored at 68 \u00d7 52, cropped to a multiple of 4" in inspector.facts["Size"].text()
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(10), lambda r: r.position == 10)
+    note = inspector.metric_note.text()
+    assert "from the first frame" in note and f"after a seek has {WARMUP} frames of history" in note
+    later = Viewer(window.settings)
+    try:
+        assert not later.truth_mode and not later.inspector.truth.isChecked()
+    finally:
+        later.shutdown()
+    viewer.set_truth(False)
+    assert inspector.facts["Size"].text() == "70 \u00d7 54"

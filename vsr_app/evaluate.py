@@ -308,6 +308,20 @@ def check_sequence(name: str, count: int | None, sizes: set[tuple[int, int]], mi
                           f"{min_side}x{min_side} is needed (Y-SSIM's {SSIM_WINDOW}x{SSIM_WINDOW} window must fit)")
 
 
+def vsr_min_side() -> int:
+    """The least side of a frame eval vsr scores: its ground truth, cropped to a multiple of 4, still holds one
+    Y-SSIM window (the Compare tab's ground truth mode refuses a smaller one in the same words)."""
+    from vsr_app.metrics import SSIM_WINDOW
+
+    return -(-SSIM_WINDOW // 4) * 4
+
+
+def truth_size(width: int, height: int) -> tuple[int, int]:
+    """The (width, height) eval vsr scores a frame of `width` x `height` at: cropped to a multiple of 4, which its x4
+    downscale needs."""
+    return width // 4 * 4, height // 4 * 4
+
+
 def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(ground truth cropped to a multiple of 4, its x4 bicubic downscale), both uint8 RGB."""
     import numpy as np
@@ -315,7 +329,7 @@ def degrade_x4(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from vsr_app.distill.data import to_frames, to_tensor
     from vsr_app.distill.resize import downscale_x4
 
-    h, w = frame.shape[0] // 4 * 4, frame.shape[1] // 4 * 4
+    w, h = truth_size(frame.shape[1], frame.shape[0])
     gt = np.ascontiguousarray(frame[:h, :w])
     lr = downscale_x4(to_tensor(gt))
     return gt, to_frames(lr)
@@ -448,13 +462,13 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     `engine_options` go to the app's engine (a benchmark's clip chunk length, say; `self_ensemble`, which the result
     then says). `on_sequence` hears of each sequence as it is scored. `deinterlace` is `read_sequence`'s."""
     from vsr_app.inference import make_upscaler
-    from vsr_app.metrics import SSIM_WINDOW, psnr_y, ssim_y
+    from vsr_app.metrics import psnr_y, ssim_y
     from vsr_app.models import load_model, report_name
 
     loaded = load_model(model, device)
     if loaded.task != "upscale" or loaded.info.scale != 4:
         raise VsrAppError(f"model '{loaded.name}' is not an x4 upscaler")
-    min_side = -(-SSIM_WINDOW // 4) * 4  # the ground truth, cropped to a multiple of 4, still holds one SSIM window
+    min_side = vsr_min_side()
     plans = plan_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device, **(engine_options or {}))
     plans = check_sequences_fit(plans, VSR_COPIES, engine, scale=4)

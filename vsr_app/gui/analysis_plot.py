@@ -8,7 +8,8 @@ thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a r
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
 numbers measured so far, for a researcher's own plots and statistics, in `eval vsr --csv`'s columns and numbering.
 In ground truth mode each model side is measured against the truth: a curve per side in each plot, in the side's
-colour and named in a legend, and a column pair per side in the CSV (`psnr_y_<model>`).
+colour and named in a legend under the plots (over them, it hid the curves' last frames), a column pair per side in
+the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.video.pipeline import breaks_text
 from vsr_app.video.scenecut import break_counts
@@ -33,6 +36,9 @@ from vsr_app.video.scenecut import break_counts
 REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
+MARKER_SIZE = 5  # px, of every curve's markers
+WORST_TIP = "Show the frame of lowest PSNR, which the summary names (Alt+W)"
+WORST_OF_EACH_TIP = "Show either side's frame of lowest PSNR, which the summary names (Alt+W)"
 MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
 MIN_LINES = 9  # ... and at least this many lines of its font
 LABEL_PITCH = 1.25  # lines of its font from one value axis label to the next, at least: closer, they ran together
@@ -75,6 +81,20 @@ class FrameAxis(pg.AxisItem):
         return [level for level in levels if level[0] >= self.least_step] or [(self.least_step, 0)]
 
 
+def new_curve(plot: pg.PlotItem, colour: str) -> pg.PlotDataItem:
+    """An empty curve of `plot`, in `colour`, its markers as large as every other curve's (a second side's took
+    pyqtgraph's default, twice as large)."""
+    curve = plot.plot([], [], symbol="o", symbolSize=MARKER_SIZE)
+    colour_curve(curve, colour)
+    return curve
+
+
+def colour_curve(curve: pg.PlotDataItem, colour: str) -> None:
+    curve.setPen(pg.mkPen(colour, width=1.6))
+    curve.setSymbolBrush(colour)
+    curve.setSymbolPen(None)
+
+
 def nice_step(least: float) -> float:
     """The smallest of 1, 2 and 5 times a power of ten that is at least `least` (> 0), as axes step."""
     power = 10.0 ** math.floor(math.log10(least))
@@ -101,8 +121,8 @@ class AnalysisPlot(QWidget):
         self.save.setToolTip("Write the per-frame PSNR and SSIM measured so far to a CSV file")
         self.save.clicked.connect(self.save_csv)
         self.worst = QPushButton("Go to &worst")  # Alt+W: a click on the plot is the only other way to a frame
-        self.worst.setToolTip("Show the frame of lowest PSNR, which the summary names (Alt+W)")
         self.worst.clicked.connect(self._go_to_worst)
+        self.worst_menu = QMenu(self.worst)  # ground truth mode with two model sides: each side's worst frame
         self.folder = ""  # where the last CSV went; the next is offered there rather than beside its video
         self.stop = QPushButton("Stop")
         self.stop.clicked.connect(self.cancelRequested)
@@ -120,6 +140,8 @@ class AnalysisPlot(QWidget):
         self.graphs.setAccessibleName("PSNR and SSIM of every frame")
         layout.addWidget(self.graphs, 1)
         self.graphs.ci.layout.setColumnStretchFactor(1, 1)  # the plots widen, not the names beside them
+        for row in (0, 1):  # ... and grow taller, not the legend's row under them
+            self.graphs.ci.layout.setRowStretchFactor(row, 1)
         self.curves, self.cursors = [], []
         self.series: tuple[tuple[str, str], ...] = ()  # ground truth mode: (name, colour) of each side measured
         self.cursor_position = 0  # the player's, kept to place the cursors again where `first` changes
@@ -130,8 +152,13 @@ class AnalysisPlot(QWidget):
         # plot's range (just under 1) gave: a 12-frame clip's axis read 0 to 12000 at a 20 pt font
         self.ssim_plot.setLabel("bottom", "frame", siPrefixEnableRanges=())  # (setLabel resets them otherwise)
         # each series' (PSNR, SSIM) curves: the one pair of sides, or each side against the ground truth
-        self.series_curves = [tuple(self.curves), tuple(plot.plot([], []) for plot in (self.psnr_plot, self.ssim_plot))]
-        self.legend = self.psnr_plot.addLegend(offset=(-8, 4), brush=theme.BASE, labelTextColor=theme.TEXT)
+        self.series_curves = [tuple(self.curves),
+                              tuple(new_curve(plot, theme.SIDE_B) for plot in (self.psnr_plot, self.ssim_plot))]
+        # in ground truth mode, under the plots (`_colour_curves`): over the PSNR plot it hid the curves' last frames;
+        # as small as its names, at the left (the layout spread it over a third of the height and the whole width)
+        self.legend = pg.LegendItem(colCount=2, brush=theme.BASE, labelTextColor=theme.TEXT)
+        self.legend.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
+        self.legend.layout.setContentsMargins(0, 0, 0, 0)  # (9 px around one line of names)
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
         self.redraw_timer = QTimer(self, singleShot=True, interval=REDRAW_MS)
         self.redraw_timer.timeout.connect(self._redraw)
@@ -155,8 +182,7 @@ class AnalysisPlot(QWidget):
                       tickTextWidth=self.graphs.fontMetrics().horizontalAdvance(WIDEST_TICK))
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setMouseEnabled(x=True, y=False)
-        self.curves.append(plot.plot([], [], pen=pg.mkPen(colour, width=1.6), symbol="o", symbolSize=5,
-                                     symbolBrush=colour, symbolPen=None))
+        self.curves.append(new_curve(plot, colour))
         cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.TEXT, width=1, style=Qt.DashLine))
         plot.addItem(cursor)
         self.cursors.append(cursor)
@@ -188,22 +214,36 @@ class AnalysisPlot(QWidget):
         self.stop.setVisible(True)
         self.save.setEnabled(False)
         self.worst.setEnabled(False)
+        self._offer_worst()
 
     def _colour_curves(self) -> None:
-        """Empty curves, in their series' colours and named in the legend (ground truth mode), else PSNR's and
-        SSIM's."""
+        """Empty curves, in their series' colours and named in the legend under the plots (ground truth mode: there
+        only, a row the plots keep otherwise), else PSNR's and SSIM's."""
         self.legend.clear()
         colours = [(colour, colour) for _, colour in self.series] or [(theme.PSNR_COLOUR, theme.SSIM_COLOUR)]
         for curves, pair in zip(self.series_curves, colours + [(None, None)]):
             for curve, colour in zip(curves, pair):
                 curve.setData([], [])
                 if colour is not None:
-                    curve.setPen(pg.mkPen(colour, width=1.6))
-                    curve.setSymbolBrush(colour)
-                    curve.setSymbolPen(None)
+                    colour_curve(curve, colour)
         for (name, _), (psnr_curve, _) in zip(self.series, self.series_curves):
             self.legend.addItem(psnr_curve, name)
-        self.legend.setVisible(bool(self.series))
+        shown = self.legend in self.graphs.ci.items
+        if self.series and not shown:
+            self.graphs.addItem(self.legend, row=2, col=1)
+            self.graphs.ci.layout.setAlignment(self.legend, Qt.AlignLeft)
+        elif shown and not self.series:
+            self.graphs.removeItem(self.legend)
+
+    def _offer_worst(self) -> None:
+        """Go to worst: the frame of lowest PSNR; with two model sides against the ground truth, a menu of each
+        side's (the first side's alone was the only one it reached)."""
+        self.worst_menu.clear()
+        for series, (name, _) in enumerate(self.series if len(self.series) > 1 else ()):
+            self.worst_menu.addAction(f"Worst frame of {name}",
+                                      lambda series=series: self.seekRequested.emit(self._worst(series)[0]))
+        self.worst.setMenu(self.worst_menu if self.worst_menu.actions() else None)
+        self.worst.setToolTip(WORST_OF_EACH_TIP if self.worst.menu() else WORST_TIP)
 
     def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...]) -> None:
         """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`."""
@@ -276,16 +316,16 @@ class AnalysisPlot(QWidget):
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
-        worst, lowest = self._worst()
+        worst = "; ".join(f"{name}frame {self._frame_name(position)}, {lowest:.2f} dB"
+                          for series, name in enumerate(names) for position, lowest in [self._worst(series)])
         self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnr}   "
-                             f"\u00b7   {ssim}   \u00b7   worst: frame {self._frame_name(worst)}, {lowest:.2f} dB"
-                             f"{f' ({names[0].strip()})' if self.series else ''}{self._breaks_note()}{ending}")
+                             f"\u00b7   {ssim}   \u00b7   worst: {worst}{self._breaks_note()}{ending}")
 
-    def _worst(self) -> tuple[int, float]:
-        """The position and PSNR of the lowest-PSNR point measured so far (the first of equals; in ground truth mode
-        the first side's)."""
-        position, psnr, *_ = min(self.points, key=lambda point: point[1])
-        return int(position), psnr
+    def _worst(self, series: int = 0) -> tuple[int, float]:
+        """The position and PSNR of `series`' lowest-PSNR point measured so far (the first of equals)."""
+        column = 1 + 2 * series  # (position, then PSNR and SSIM of each series)
+        point = min(self.points, key=lambda point: point[column])
+        return int(point[0]), point[column]
 
     def _go_to_worst(self) -> None:
         self.seekRequested.emit(self._worst()[0])
@@ -319,8 +359,9 @@ class AnalysisPlot(QWidget):
         compared = f"{'-and-'.join(n for n, _ in self.series)}-vs-ground-truth" if self.series else \
             f"{self.sides[0]}-vs-{self.sides[1]}"
         name = f"{video.stem or 'analysis'}-{compared}.csv"
-        path, _ = QFileDialog.getSaveFileName(self, "Save per-frame quality as",
-                                              str(Path(self.folder or video.parent) / name), "CSV files (*.csv)")
+        start = Path(self.folder or save_folder(self.video, video.parent, QStandardPaths.DocumentsLocation))
+        path, _ = QFileDialog.getSaveFileName(self, "Save per-frame quality as", str(start / name),
+                                              "CSV files (*.csv)")
         if not path:
             return
         try:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
 
+from vsr_app.evaluate import truth_size
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import Score
@@ -24,10 +25,13 @@ TRUTH_TIP = ("Take this video as the ground truth and score the models against i
              "side shows that x4-smaller input, the \"ground truth\" side the frame itself; This frame and Analyse all "
              "frames measure each side against it")
 TRUTH_UPSCALE_ONLY = "Upscale only: `eval vfi` scores interpolation against held-out frames"
+SIDES = (("Left", theme.SIDE_A), ("Right", theme.SIDE_B))  # each side's name and colour, as the pickers show them
 
 
-def video_facts(info: VideoInfo) -> dict[str, str]:
-    """The rows of the Video box, as a person would want to read them."""
+def video_facts(info: VideoInfo, truth: bool = False) -> dict[str, str]:
+    """The rows of the Video box, as a person would want to read them; in ground truth mode (`truth`) the size scored
+    where the crop to a multiple of 4 changes it (the fact said 123 x 77 while the figures were of 120 x 76, the crop
+    only in a tooltip)."""
     size = f"{info.width} \u00d7 {info.height}"
     if info.sample_aspect_ratio:
         size += f" (pixel aspect {info.sample_aspect_ratio})"
@@ -35,6 +39,9 @@ def video_facts(info: VideoInfo) -> dict[str, str]:
         size += f", rotated {info.rotation}\u00b0"
     if info.mirrored:
         size += ", mirrored"
+    scored = truth_size(info.width, info.height)
+    if truth and scored != (info.width, info.height):
+        size += f"; scored at {scored[0]} \u00d7 {scored[1]}, cropped to a multiple of 4 as eval vsr crops it"
     audio = ", ".join(f"{s.codec} {s.detail}".strip() for s in info.audio) or "none"
     if info.subtitles:
         audio += f"; subtitles: {', '.join(s.codec for s in info.subtitles)}"
@@ -150,10 +157,12 @@ class Inspector(QScrollArea):
         layout.addWidget(self.truth)
         column.addWidget(box)
 
+        self.info: VideoInfo | None = None
+        self.truth_on = False  # ground truth mode: the Size fact says the size scored
         self.fps = 0.0  # the open video's stated rate
         self.rate_assumed = False
         self.cards = []
-        for title, colour in (("Left", theme.SIDE_A), ("Right", theme.SIDE_B)):
+        for title, colour in SIDES:
             box, layout = _section(f"{title} model")
             box.setStyleSheet(f"QGroupBox::title {{ color: {colour}; }}")
             card = CardView()
@@ -176,9 +185,10 @@ class Inspector(QScrollArea):
         return row
 
     def set_video(self, info: VideoInfo) -> None:
+        self.info = info
         self.fps = info.fps
         self.rate_assumed = info.container == CONTAINER  # a folder of frames: its rate is said as assumed
-        for name, text in video_facts(info).items():
+        for name, text in video_facts(info, self.truth_on).items():
             self.facts[name].setText(text)
         self.facts["File"].setToolTip(info.path)
         self.set_deinterlaced(False)  # until the worker deinterlaces a frame of this video
@@ -199,6 +209,9 @@ class Inspector(QScrollArea):
         Analyse button's saying what it measures (`on`: the mode is on)."""
         self.truth.setEnabled(allowed)
         self.truth.setToolTip(TRUTH_TIP if allowed else TRUTH_UPSCALE_ONLY)
+        self.truth_on = on
+        if self.info is not None:
+            self.facts["Size"].setText(video_facts(self.info, on)["Size"])
         self.analyse.setToolTip(("Plot each model side's PSNR / SSIM against the ground truth for every frame, from "
                                  "the first on as eval vsr runs" if on else
                                  "Plot PSNR / SSIM between the two sides for every frame") +
@@ -207,14 +220,21 @@ class Inspector(QScrollArea):
     def set_metrics(self, psnr: float | None, ssim: float | None, note: str) -> None:
         """One row: the two sides against each other."""
         self.rows[0].show_score(psnr, ssim)
+        self.rows[0].show()  # (ground truth mode hides it where the left side has no model)
         self.rows[1].hide()
         self.metric_note.setText(note)
 
-    def set_truth_metrics(self, scores: tuple[Score | None, Score | None], note: str) -> None:
-        """A row for each side, its PSNR/SSIM against the ground truth (a dash for a side with none)."""
-        for row, side, given in zip(self.rows, ("Left", "Right"), scores):
-            row.show_score(*(given or (None, None)), side=f"{side} ")
-            row.show()
+    def set_truth_metrics(self, scores: tuple[Score | None, Score | None], labels: tuple[str, str], note: str) -> None:
+        """A row for each model side, its PSNR/SSIM against the ground truth under a heading naming the side and its
+        model (`labels`): named in the captions under the figures, the second row's figures sat under the first's
+        "Left PSNR (dB)" and read as its. A side with no model has no row; where neither has one, a row of dashes."""
+        if not any(scores):
+            self.set_metrics(None, None, note)
+            return
+        for row, (side, colour), label, given in zip(self.rows, SIDES, labels, scores):
+            row.setVisible(given is not None)
+            if given is not None:
+                row.show_score(*given, heading=f"{side} \u00b7 {label}", colour=colour)
         self.metric_note.setText(note)
 
     def set_cards(self, left_html: str, right_html: str) -> None:
@@ -223,13 +243,20 @@ class Inspector(QScrollArea):
 
 
 class MetricRow(QWidget):
-    """A PSNR and an SSIM figure side by side, each with its caption under it."""
+    """A PSNR and an SSIM figure side by side, each with its caption under it, under a heading where they are of one
+    side (ground truth mode)."""
 
     def __init__(self, spacing: int):
         super().__init__()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        column.addWidget(self.heading)
+        row = QHBoxLayout()
         row.setSpacing(spacing)
+        column.addLayout(row)
         self.values, self.captions = [], []
         for _ in range(2):
             cell = QVBoxLayout()
@@ -242,14 +269,20 @@ class MetricRow(QWidget):
             row.addLayout(cell, 1)
             self.values.append(value)
             self.captions.append(caption)
+        self.show_score(None, None)
 
-    def show_score(self, psnr: float | None, ssim: float | None, side: str = "") -> None:
-        """The figures, captioned with the `side` they are of ("Left ", or "" for the pair against each other)."""
+    def show_score(self, psnr: float | None, ssim: float | None, heading: str = "", colour: str = "") -> None:
+        """The figures, under a `heading` (in the side's `colour`) naming the side they are of, or none for the pair
+        against each other."""
         psnr_label, ssim_label = self.values
         psnr_label.setText(fmt.psnr(psnr))
         ssim_label.setText(fmt.ssim(ssim))
-        self.captions[0].setText(f"{side}PSNR (dB)")
-        self.captions[1].setText(f"{side}SSIM")
+        self.heading.setText(heading)
+        self.heading.setStyleSheet(f"color: {colour};" if colour else "")
+        self.heading.setVisible(bool(heading))
+        self.captions[0].setText("PSNR (dB)")
+        self.captions[1].setText("SSIM")
         # a screen reader read the bare figure ("35.83")
-        psnr_label.setAccessibleName(f"{side}PSNR {psnr_label.text()} dB")
-        ssim_label.setAccessibleName(f"{side}SSIM {ssim_label.text()}")
+        of = f"{heading}: " if heading else ""
+        psnr_label.setAccessibleName(f"{of}PSNR {psnr_label.text()} dB")
+        ssim_label.setAccessibleName(f"{of}SSIM {ssim_label.text()}")

@@ -26,12 +26,15 @@ import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
 
 import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.evaluate import (VSR_MIN_FRAMES, check_sequence, degrade_x4, sequence_name, truth_size,
+                              vsr_min_side)
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.frame_folder import FrameFolder, open_frames
 from vsr_app.video.limits import check_preview_fits
@@ -253,8 +256,6 @@ class DegradedFrames:
         return self._pair(k)[0]
 
     def _pair(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        from vsr_app.evaluate import degrade_x4
-
         truth, small = self.cache.get(("truth", k)), self.cache.get(("degraded", k))
         if truth is None or small is None:
             truth, small = degrade_x4(self.source.get(k))
@@ -549,9 +550,8 @@ class FrameService:
             self.source.length_exact = True
 
     def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
-        if request.truth and request.task != "upscale":
-            raise VsrAppError("ground truth mode scores upscaling; `eval vfi` scores interpolation against held-out "
-                              "frames")
+        if request.truth:
+            self._check_truth_mode(request.task)
         # both sides' models first: a side refused (too big for the memory, a load that fails) is said at once, not
         # after the other side's frame, which can take a teacher many seconds
         streams = {side: self._stream(side, request.task, request.device, request.truth, progress)
@@ -572,7 +572,7 @@ class FrameService:
         scale = max(scales)
         h, w = self.info.height, self.info.width
         if request.truth:  # the truth's size: the frame cropped to a multiple of 4
-            scale, h, w = 1, h // 4 * 4, w // 4 * 4
+            scale, (w, h) = 1, truth_size(w, h)
         moment = self.source.time(k)
         if request.task == "interpolate":  # position k is the frame between k and k + 1
             moment = (moment + self.source.time(k + 1)) / 2
@@ -598,6 +598,15 @@ class FrameService:
             progress("measuring the difference")
             rendered.difference = luma_difference(a, b)
         return rendered
+
+    def _check_truth_mode(self, task: str) -> None:
+        """Refuse what ground truth mode cannot score as `eval vsr` does, in eval's words: interpolation, and frames
+        too small for it (a 6x5 folder was scored on a 1x1 input, its figures said to be as eval vsr scores them)."""
+        if task != "upscale":
+            raise VsrAppError("ground truth mode scores upscaling; `eval vfi` scores interpolation against held-out "
+                              "frames")
+        check_sequence(sequence_name(Path(self.info.path)), None, {(self.info.width, self.info.height)},
+                       VSR_MIN_FRAMES, vsr_min_side())
 
     def _time_next(self, k: int) -> None:
         """Decode source frame k, the one after the frame shown, where its time is not known (no packets' times read,

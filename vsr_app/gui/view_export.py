@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, Signal
+from PySide6.QtCore import QObject, QRectF, QStandardPaths, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from superqt.utils import qimage_to_array
 
@@ -20,11 +21,40 @@ from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui.compare_view import CompareView
 from vsr_app.gui.export_dialog import output_folder
+from vsr_app.gui.processing import SOURCE, TRUTH
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job
 from vsr_app.video.output_paths import first_free
 
 PNG_FILTER = "PNG images (*.png)"
+
+
+class SideName(NamedTuple):
+    """A side as the view labels it and as a saved file's name tags it."""
+
+    label: str
+    tag: str
+
+
+# the sides as ground truth mode shows them: its Source side is eval's x4-smaller input, not the source (a file named
+# `_source.png` held the x4 downscale), and a file's name has no space in it (awkward in a shell and in LaTeX)
+TRUTH_SIDES = {SOURCE: SideName("Input (truth \u00f74), nearest \u00d74", "input-x4down"),
+               TRUTH: SideName("ground truth", "ground-truth")}
+
+
+def side_tag(side: str, truth: bool) -> str:
+    """A side as a saved file's name tags it: a model by its name."""
+    return TRUTH_SIDES[side].tag if truth and side in TRUTH_SIDES else side
+
+
+def save_folder(video: str, beside: Path, kind: QStandardPaths.StandardLocation) -> Path:
+    """Where a file saved from `video` is first offered: `beside` a video file; not beside a folder of frames, as
+    there, in a benchmark's root, `eval --data` takes a PNG for loose frames and a folder for another sequence (one
+    saved view stopped eval of Vid4), but in the user's `kind` folder (Pictures, Documents), else home."""
+    if not Path(video).is_dir():
+        return beside
+    folder = Path(QStandardPaths.writableLocation(kind))
+    return folder if folder.is_dir() else Path.home()
 
 
 def frame_tag(position: int, task: str) -> str:
@@ -79,12 +109,12 @@ class ViewSaver(QObject):
         self.folder: str | None = None  # where the last picture went: the next one is suggested there
 
     def _start_folder(self, video: str) -> Path:
-        return Path(self.folder) if self.folder else output_folder(video)
+        return Path(self.folder or save_folder(video, output_folder(video), QStandardPaths.PicturesLocation))
 
     def save_view(self, rendered, video: str) -> None:
         """The view as shown (mode, zoom, pan, labels), named after the frame, the sides and the mode."""
         picture = qimage_to_array(self.view.picture())[..., :3]  # a copy: the Job may outlive the view's pixels
-        left, right = rendered.request.sides
+        left, right = (side_tag(side, rendered.request.truth) for side in rendered.request.sides)
         tag = frame_tag(rendered.position, rendered.request.task)
         stem = f"{Path(video).stem}_{tag}_{left}-vs-{right}_{self.view.mode}"
         suggested = first_free(self._start_folder(video), stem, lambda n: f"{f' ({n})' if n > 1 else ''}.png")
@@ -107,7 +137,8 @@ class ViewSaver(QObject):
         region = self.view.visible_region()
         tag = frame_tag(rendered.position, rendered.request.task)
         stem = Path(video).stem
-        files = {Path(folder) / f"{stem}_{tag}_{side}.png": crop_at_own_pixels(image, rendered.canvas, region)
+        files = {Path(folder) / f"{stem}_{tag}_{side_tag(side, rendered.request.truth)}.png":
+                 crop_at_own_pixels(image, rendered.canvas, region)
                  for side, image in zip(rendered.request.sides, rendered.images)}  # one model on both sides: one file
         if may_replace(self.parent(), list(files)):
             self._write(list(files.items()))

@@ -17,9 +17,9 @@ from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
-from vsr_app.gui.processing import SOURCE, TRUTH, Request, analyse, analyse_truth
+from vsr_app.gui.processing import SOURCE, TRUTH, WARMUP, Request, analyse, analyse_truth
 from vsr_app.gui.settings_values import setting
-from vsr_app.gui.view_export import ViewSaver
+from vsr_app.gui.view_export import TRUTH_SIDES, ViewSaver
 from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
 from vsr_app.gui.widgets import announce, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
@@ -40,6 +40,9 @@ TRUTH_CARDS = {SOURCE: "<b>Input</b><br>" + MUTED_HTML.format(
                    "pixel drawn as a 4\u00d74 block; what every model side is fed"),
                TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
                    "this video's frame, cropped to a multiple of 4: what each side is scored against")}
+TRUTH_NOTE = ("Each model side against the ground truth, luma (BT.601), as eval vsr scores it. Analyse all frames "
+              "runs from the first frame, as eval does, and gives its numbers exactly; a frame shown after a seek has "
+              f"{WARMUP} frames of history, and can differ from eval's in the fourth decimal.")
 # what the inspector says at an in-between where no model ran (`scenecut.break_kind`), as an export's summary names it
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
@@ -68,12 +71,10 @@ def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def side_label(side: str, task: str, truth: bool = False) -> str:
-    if side == SOURCE and truth:
-        return "Input (truth \u00f74), nearest \u00d74"
+    if truth and side in TRUTH_SIDES:
+        return TRUTH_SIDES[side].label
     if side == SOURCE:
         return "Source, nearest \u00d74" if task == "upscale" else "Source, no in-between"
-    if side == TRUTH:
-        return "ground truth"
     if side == "bicubic":
         return "bicubic \u00d74"
     return side
@@ -93,7 +94,10 @@ class Viewer(QWidget):
         self.task = setting(settings, "viewer/task", "upscale")
         self.task = self.task if self.task in TASKS else "upscale"
         self.sides = (SOURCE, "bicubic")
-        self.truth_wanted = setting(settings, "viewer/truth", False)  # the ground truth mode's box (Upscale only)
+        # the ground truth mode's box (Upscale only), unticked at every start: remembered, a video opened days later
+        # was shown x4 degraded without a word
+        self.truth_wanted = False
+        self.opening: str | None = None  # the path asked of the worker, until it is open
         self.analysis_job: Job | None = None
         self.available = False  # whether the view has frames for the current choices
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
@@ -117,7 +121,6 @@ class Viewer(QWidget):
         self.view.set_placeholder("Drop a video here, or use File \u203a Open")
         self.inspector = Inspector(self)
         self.inspector.analyseRequested.connect(self.start_analysis)
-        self.inspector.truth.setChecked(self.truth_wanted)
         self.inspector.truthToggled.connect(self.set_truth)
         self.analysis = AnalysisPlot(self)
         self.analysis.seekRequested.connect(self.player.seek)
@@ -255,10 +258,12 @@ class Viewer(QWidget):
     # ---- video ----
     def open(self, path: str) -> None:
         self.view.set_placeholder("Opening\u2026")
+        self.opening = path
         self.worker.open(path)
 
     def _opened(self, info: VideoInfo) -> None:
         self.info = info
+        self.opening = None
         self.frame_times = FrameTimes(info.fps, info.start_time)  # the source frames' times, learned from frames shown
         self.stop_analysis()
         self.analysis.hide()
@@ -388,7 +393,6 @@ class Viewer(QWidget):
         if on == self.truth_wanted:
             return
         self.truth_wanted = on
-        self.settings.setValue("viewer/truth", on)
         self.inspector.truth.setChecked(on)
         self._show_task()
         self._fill_sides()
@@ -499,10 +503,8 @@ class Viewer(QWidget):
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
         if req.truth:
-            scored = any(rendered.truth_scores)
-            self.inspector.set_truth_metrics(rendered.truth_scores, "Each model side against the ground truth, luma "
-                                             "(BT.601), as eval vsr scores it" if scored else
-                                             "Pick a model to score it against the ground truth.")
+            self.inspector.set_truth_metrics(rendered.truth_scores, labels, TRUTH_NOTE if any(rendered.truth_scores)
+                                             else "Pick a model to score it against the ground truth.")
         elif rendered.at_break:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
             self.inspector.set_metrics(None, None, BREAK_NOTES[rendered.at_break])
         elif rendered.psnr is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
 from superqt.utils import create_worker
@@ -127,7 +128,8 @@ class FrameWorker(QThread):
         try:
             service = FrameService(path, self.cache_bytes)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a dialog, the old video stays open
-            self.failed.emit("Cannot open video", error_message(exc))
+            what = "folder of frames" if Path(path).is_dir() else "video"
+            self.failed.emit(f"Cannot open {what}", error_message(exc))
             return False
         if self.service is not None:
             self.service.close()

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Iterator
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import IMAGE_EXTS, frame_files, read_image
+from vsr_app.evaluate import VSR_MIN_FRAMES, check_sequence, sequence_name, sequence_sources
+from vsr_app.media import IMAGE_EXTS, first_names, frame_files, image_size, read_image
 from vsr_app.video.reader import DecodedFrame, VideoInfo, VideoReader
 
 ASSUMED_FPS = 25
@@ -25,8 +26,13 @@ CONTAINER = "folder of frames"  # `VideoInfo.container` of a folder opened here
 
 
 def is_frame_folder(path: str | os.PathLike) -> bool:
-    """Whether `path` is a folder holding frames (images `eval` reads as a sequence)."""
-    return Path(path).is_dir() and bool(frame_files(Path(path)))
+    """Whether `path` is a folder `eval` scores as one sequence of frames: images and nothing else it would score, by
+    its one-kind rule (`sequence_sources`). A folder of videos with a cover image (folder.jpg) is not one: dropped,
+    it opened as a 1-frame video instead of going to the Batch tab."""
+    try:
+        return Path(path).is_dir() and sequence_sources(path) == [Path(path)]
+    except VsrAppError:  # more than one kind, or none
+        return False
 
 
 def open_frames(path: str | os.PathLike) -> VideoReader | FrameFolder:
@@ -43,9 +49,16 @@ class FrameFolder:
         self.path = Path(path)
         self.files = frame_files(self.path)
         if not self.files:
-            raise VsrAppError(f"'{self.path}' holds no frames ({', '.join('*' + e for e in IMAGE_EXTS)}): a folder "
-                              f"opens as a video when it holds its frames, named in order")
-        height, width = read_image(self.files[0], "frame").shape[:2]
+            inner = sorted(d.name for d in self.path.iterdir() if d.is_dir() and frame_files(d))
+            raise VsrAppError(f"'{self.path}' holds no frames ({', '.join('*' + e for e in IMAGE_EXTS)}): "
+                              + (f"it holds folders of frames ({first_names(inner)}): open one of them" if inner else
+                                 "a folder opens as a video when it holds its frames, named in order"))
+        sequence_sources(self.path)  # images beside videos or folders of frames: refused in eval's words
+        # every frame's size from its header, refused as eval refuses it before scoring: found frame by frame, a size
+        # that changed or a damaged frame stopped playback and the analysis halfway, with a box at every step
+        sizes = [image_size(path, "frame") for path in self.files]
+        check_sequence(sequence_name(self.path), len(sizes), set(sizes), VSR_MIN_FRAMES, min_side=0)
+        width, height = sizes[0]
         count = len(self.files)
         self.info = VideoInfo(path=str(self.path), container=CONTAINER, codec=self.files[0].suffix.lower().lstrip("."),
                               pix_fmt="rgb24", width=width, height=height, rotation=0, fps=float(ASSUMED_FPS),
@@ -58,8 +71,8 @@ class FrameFolder:
         return [k / ASSUMED_FPS for k in range(len(self.files))]
 
     def frames(self, start: float | None = None) -> Iterator[DecodedFrame]:
-        """The frames in order, from the first at or after `start` (seconds); one of another size than the first is
-        refused, as eval refuses it (a model's state needs one size)."""
+        """The frames in order, from the first at or after `start` (seconds); one of another size than the first (a
+        file changed since the folder was opened) is refused, as eval refuses it (a model's state needs one size)."""
         first = 0 if start is None else max(0, math.ceil(start * ASSUMED_FPS - 1e-6))
         for k in range(first, len(self.files)):
             image = read_image(self.files[k], "frame")
