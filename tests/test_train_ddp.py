@@ -136,6 +136,8 @@ def test_only_torchrun_s_later_processes_keep_quiet(monkeypatch, env, first, wor
     ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 2, "cuda:1"),
     ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "0"}, 2, "cuda:0"),
     ("cuda", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 1, "cuda:0"),  # a scheduler showing each process its own GPU
+    ("cuda", {"WORLD_SIZE": "4", "LOCAL_WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 2, "cuda:1"),  # two machines of 2
+    ("cuda:0", {"WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "1", "LOCAL_RANK": "0"}, 1, "cuda:0"),  # one per machine
     ("cuda", {}, 2, "cuda"),
     ("cpu", {"WORLD_SIZE": "2", "LOCAL_RANK": "1"}, 2, "cpu")])
 def test_each_torchrun_process_trains_on_the_gpu_of_its_local_rank(monkeypatch, device, env, gpus, expected):
@@ -143,19 +145,22 @@ def test_each_torchrun_process_trains_on_the_gpu_of_its_local_rank(monkeypatch, 
     import torch
     from vsr_app.distill.distributed import process_device
 
-    monkeypatch.delenv("WORLD_SIZE", raising=False)
-    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    for key in ("WORLD_SIZE", "LOCAL_WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert process_device(torch.device(device), gpus) == torch.device(expected)
 
 
-def test_a_gpu_named_for_several_processes_is_refused(monkeypatch):
-    """All on cuda:0, NCCL failed with a raw error."""
+@pytest.mark.parametrize("device, local, gpus", [("cuda:0", 2, 2), ("cuda", 4, 2), ("cuda", 3, 2)])
+def test_processes_of_one_machine_that_would_share_a_gpu_are_refused(monkeypatch, device, local, gpus):
+    """All on cuda:0, or 4 processes on 2 GPUs (two on each), NCCL failed with a raw error."""
     import torch
     from vsr_app.distill.distributed import process_device
     from vsr_app.errors import VsrAppError
 
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    with pytest.raises(VsrAppError, match=r"2 processes cannot all train on cuda:0: give \"device\": \"cuda\""):
-        process_device(torch.device("cuda:0"), 2)
+    monkeypatch.setenv("WORLD_SIZE", str(local))
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", str(local))
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    with pytest.raises(VsrAppError, match=rf"{local} processes on this machine cannot train on .*: each needs a GPU"):
+        process_device(torch.device(device), gpus)

@@ -29,17 +29,29 @@ def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
 
 
 def process_device(device: torch.device, gpus: int | None = None) -> torch.device:
-    """The device of one of torchrun's processes: on CUDA, the GPU of its LOCAL_RANK among the `gpus` it sees
-    (default: torch's count; a scheduler that shows each process its own GPU alone makes that the first), as torchrun
-    gives each process one (every process took the first GPU: the world's models on one card, the others idle). A GPU
-    named for several processes is refused: NCCL cannot run two of them on one card."""
-    if device.type != "cuda" or world_size() == 1:
+    """The device of one of torchrun's processes on this node: on CUDA, the GPU of its LOCAL_RANK among the `gpus` it
+    sees (default: torch's count), as torchrun gives each process one (every process took the first GPU: the world's
+    models on one card, the others idle), or the one GPU a scheduler shows each process. Processes of this node that
+    would share a GPU are refused in words: NCCL cannot run two of them on one card (it failed raw)."""
+    here = _local_world_size()
+    if device.type != "cuda" or here == 1:
         return device
-    if device.index is not None:
-        raise VsrAppError(f"{world_size()} processes cannot all train on {device}: give \"device\": \"cuda\" and "
-                          "each process takes the GPU of its LOCAL_RANK (CUDA_VISIBLE_DEVICES picks which GPUs)")
     gpus = torch.cuda.device_count() if gpus is None else gpus
-    return torch.device("cuda", int(os.environ.get("LOCAL_RANK") or 0) % max(1, gpus))
+    if device.index is None and gpus == 1:  # each process shown its own GPU (CUDA_VISIBLE_DEVICES per process)
+        return torch.device("cuda", 0)
+    if device.index is None and gpus >= here:
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK") or 0))
+    on = device if device.index is not None else f"{gpus} GPUs"
+    raise VsrAppError(f"{here} processes on this machine cannot train on {on}: each needs a GPU of its own (start as "
+                      f"many processes as there are GPUs, with \"device\": \"cuda\"; CUDA_VISIBLE_DEVICES picks them)")
+
+
+def _local_world_size() -> int:
+    """torchrun's processes on this machine (LOCAL_WORLD_SIZE); the world's where it is not given."""
+    try:
+        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE") or world_size()))
+    except ValueError:
+        return world_size()
 
 
 def _group_tensor(values: list, dtype: torch.dtype) -> torch.Tensor:
