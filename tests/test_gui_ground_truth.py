@@ -4,6 +4,7 @@ the truth, each model fed eval's x4 downscale of it and scored against it, with 
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -253,8 +254,8 @@ def test_truth_mode_names_its_sides_in_saved_files_and_saves_away_from_the_bench
     space); and every save was offered in the benchmark's root, where a PNG stopped `eval --data` ("holds both loose
     images and folders of frames")."""
     bench = tmp_path / "vid4"
-    write_frames(bench / "seq", 3)
-    open_and_wait(qtbot, window, bench / "seq")
+    write_frames(bench / "seq.x4", 3)  # named whole, as eval names the sequence (a stem said "seq")
+    open_and_wait(qtbot, window, bench / "seq.x4")
     viewer = window.viewer
     viewer.refresh_models()
     viewer.set_truth(True)
@@ -266,8 +267,22 @@ def test_truth_mode_names_its_sides_in_saved_files_and_saves_away_from_the_bench
     viewer.actions_by_name["save_view"].trigger()  # (cancelled)
     viewer.actions_by_name["save_sides"].trigger()
     qtbot.waitUntil(lambda: len(list(out.iterdir())) == 2, timeout=10_000)
-    assert sorted(p.name for p in out.iterdir()) == ["seq_f0001_ground-truth.png", "seq_f0001_input-x4down.png"]
-    assert offered == [str(Path.home() / "seq_f0001_input-x4down-vs-ground-truth_split.png"), str(Path.home())]
+    assert sorted(p.name for p in out.iterdir()) == ["seq.x4_f0001_ground-truth.png", "seq.x4_f0001_input-x4down.png"]
+    assert offered == [str(Path.home() / "seq.x4_f0001_input-x4down-vs-ground-truth_split.png"), str(Path.home())]
+
+
+def test_switching_the_mode_stops_a_model_call_the_other_mode_cannot_use(qapp):
+    """The same sides in both modes: the running call for the other mode's input was let finish (a teacher's seconds),
+    then thrown away."""
+    from vsr_app.gui.processing import Request
+    from vsr_app.gui.workers import FrameWorker
+
+    worker = FrameWorker()
+    running = Request(3, "upscale", ("bicubic", "vsr-x4-student"), truth=False)
+    worker._request = replace(running, position=4, truth=True)
+    assert worker._superseded(running, serves=lambda position: True)
+    worker._request = replace(running, position=4)
+    assert not worker._superseded(running, serves=lambda position: True)  # playing on: the call helps
 
 
 def test_each_sides_worst_frame_is_named_and_reached_and_both_sides_are_drawn_alike(gui_env, qtbot):

@@ -26,6 +26,7 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QVBoxLayout,
                                QWidget)
 
+from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.view_export import save_folder
@@ -358,7 +359,7 @@ class AnalysisPlot(QWidget):
         video = Path(self.video)
         compared = f"{'-and-'.join(n for n, _ in self.series)}-vs-ground-truth" if self.series else \
             f"{self.sides[0]}-vs-{self.sides[1]}"
-        name = f"{video.stem or 'analysis'}-{compared}.csv"
+        name = f"{sequence_name(video) or 'analysis'}-{compared}.csv"  # a folder's whole name (calendar.x4), as eval's
         start = Path(self.folder or save_folder(self.video, video.parent, QStandardPaths.DocumentsLocation))
         path, _ = QFileDialog.getSaveFileName(self, "Save per-frame quality as", str(start / name),
                                               "CSV files (*.csv)")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from superqt.utils import qimage_to_array
 
 from vsr_app.errors import VsrAppError
+from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui.compare_view import CompareView
 from vsr_app.gui.export_dialog import output_folder
@@ -116,7 +117,7 @@ class ViewSaver(QObject):
         picture = qimage_to_array(self.view.picture())[..., :3]  # a copy: the Job may outlive the view's pixels
         left, right = (side_tag(side, rendered.request.truth) for side in rendered.request.sides)
         tag = frame_tag(rendered.position, rendered.request.task)
-        stem = f"{Path(video).stem}_{tag}_{left}-vs-{right}_{self.view.mode}"
+        stem = f"{sequence_name(Path(video))}_{tag}_{left}-vs-{right}_{self.view.mode}"
         suggested = first_free(self._start_folder(video), stem, lambda n: f"{f' ({n})' if n > 1 else ''}.png")
         name, _ = QFileDialog.getSaveFileName(self.parent(), "Save view as PNG", str(suggested), PNG_FILTER)
         if not name:
@@ -136,7 +137,7 @@ class ViewSaver(QObject):
             return
         region = self.view.visible_region()
         tag = frame_tag(rendered.position, rendered.request.task)
-        stem = Path(video).stem
+        stem = sequence_name(Path(video))
         files = {Path(folder) / f"{stem}_{tag}_{side_tag(side, rendered.request.truth)}.png":
                  crop_at_own_pixels(image, rendered.canvas, region)
                  for side, image in zip(rendered.request.sides, rendered.images)}  # one model on both sides: one file

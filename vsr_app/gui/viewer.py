@@ -97,7 +97,6 @@ class Viewer(QWidget):
         # the ground truth mode's box (Upscale only), unticked at every start: remembered, a video opened days later
         # was shown x4 degraded without a word
         self.truth_wanted = False
-        self.opening: str | None = None  # the path asked of the worker, until it is open
         self.analysis_job: Job | None = None
         self.available = False  # whether the view has frames for the current choices
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
@@ -258,12 +257,10 @@ class Viewer(QWidget):
     # ---- video ----
     def open(self, path: str) -> None:
         self.view.set_placeholder("Opening\u2026")
-        self.opening = path
         self.worker.open(path)
 
     def _opened(self, info: VideoInfo) -> None:
         self.info = info
-        self.opening = None
         self.frame_times = FrameTimes(info.fps, info.start_time)  # the source frames' times, learned from frames shown
         self.stop_analysis()
         self.analysis.hide()
