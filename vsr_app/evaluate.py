@@ -109,7 +109,7 @@ def sequence_sources(data: str | Path) -> list[Path]:
 
 def sequence_name(source: Path) -> str:
     """A sequence's name: its folder's, or its video file's without the extension."""
-    return source.stem if source.is_file() else source.name
+    return source.name if source.is_dir() else source.stem
 
 
 def read_frames(source: Path, limit: int | None = None) -> list[np.ndarray]:
