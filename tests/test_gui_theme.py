@@ -99,3 +99,18 @@ def test_a_plots_export_menu_offers_only_formats_that_work(gui_env, qtbot, tmp_p
     for kind, name in zip(Exporter.Exporters, ("curve.csv", "curve.png")):
         kind(plot.getPlotItem()).export(str(tmp_path / name))
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_a_plot_export_that_fails_says_why_in_a_box(gui_env, qtbot, monkeypatch):
+    """CSV of the whole scene (the dialog's first item) raised "Must have a PlotItem selected" on stderr alone."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QMessageBox
+    from pyqtgraph.exporters import Exporter
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append((title, text)))
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    csv = next(kind for kind in Exporter.Exporters if kind.__name__ == "CSVExporter")
+    csv(plot.scene()).export("never.csv")
+    assert said == [("Cannot export the plot", "CSV of original plot data: Must have a PlotItem selected for CSV export.")]

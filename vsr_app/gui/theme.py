@@ -121,11 +121,33 @@ def apply_theme(app: QApplication) -> None:
 
 
 def _working_plot_exports() -> None:
-    """A plot's right-click Export... offers what works here: CSV and image. Matplotlib (not installed) and SVG
-    (pyqtgraph 0.14 fails on these plots) failed with a traceback only a terminal saw."""
+    """A plot's right-click Export... offers what works here, CSV and image, and says in a box why one fails (CSV of
+    the whole scene, say). Matplotlib (not installed) and SVG (pyqtgraph 0.14 fails on these plots) failed with a
+    traceback only a terminal saw."""
     from pyqtgraph.exporters import Exporter
 
-    Exporter.Exporters[:] = [kind for kind in Exporter.Exporters if kind.__name__ in WORKING_EXPORTS]
+    Exporter.Exporters[:] = [_told(kind) for kind in Exporter.Exporters if kind.__name__ in WORKING_EXPORTS]
+
+
+def _told(kind: type) -> type:
+    """The exporter `kind`, its failure said in a box (pyqtgraph's export dialog lets it reach the terminal alone)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    if getattr(kind, "told", False):  # (apply_theme runs again in tests)
+        return kind
+
+    class Told(kind):
+        told = True
+
+        def export(self, *args, **kwargs):
+            try:
+                return super().export(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - any failure is said, and nothing was written
+                QMessageBox.warning(None, "Cannot export the plot", f"{kind.Name}: {exc}")
+                return None
+
+    Told.__name__ = kind.__name__
+    return Told
 
 
 WORKING_EXPORTS = ("CSVExporter", "ImageExporter")
