@@ -1528,3 +1528,20 @@ def test_a_failed_files_reason_names_it_as_it_is_escaped_not_squeezed(tmp_path, 
     assert f"'{src}/two  spaces\\nnl.mp4' has no video stream" in reason
     line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("[1/1] failed") and "spaces\\nnl.mp4' has no video stream" in line
+
+
+def test_notes_are_carried_only_from_a_report_of_the_same_settings_for_an_output_still_as_recorded(tmp_path):
+    """An interpolation's report, then an upscale over its outputs (--overwrite, no report), then a rerun of the
+    upscale with the report: the skipped upscale of a one-frame clip was given the interpolation's "a single frame
+    has nothing to interpolate between" note."""
+    src, out, report = tmp_path / "in", tmp_path / "out", tmp_path / "out" / "report.json"
+    src.mkdir()
+    make_video(src / "one.mp4", frames=1)
+    interpolate = ["batch", str(src), "-o", str(out), "--task", "interpolate", "--model", "blend"]
+    upscale = ["batch", str(src), "-o", str(out), "--model", "bicubic"]
+    assert main([*interpolate, "--report", str(report)]) == 0
+    assert json.loads(report.read_text())["files"][0]["notes"]  # the interpolation's note, in its report
+    assert main([*upscale, "--overwrite"]) == 0
+    assert main([*upscale, "--report", str(report)]) == 0
+    [entry] = json.loads(report.read_text())["files"]
+    assert entry["status"] == "skipped" and entry["notes"] == []

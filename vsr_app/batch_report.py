@@ -203,15 +203,25 @@ def report_output_dir(path: Path) -> Path | None:
     return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
 
 
-def earlier_notes(report_path: str | Path | None) -> dict[str, list[str]]:
+def earlier_notes(report_path: str | Path | None, settings: dict) -> dict[str, list[str]]:
     """The notes the report being replaced holds for each output it made or found made (audio re-encoded, frames
     lost to damage, subtitles dropped), by output path: a rerun skips those outputs, and its report would otherwise
     drop the only record of what they lost. A stopped batch's files it had not finished ("pending", "cancelled") hold
-    the notes it carried over from the report before it: a rerun stopped early lost them for good."""
+    the notes it carried over from the report before it: a rerun stopped early lost them for good. Only a report of
+    a run with these `settings`, and only for an output still of the size it recorded: an upscale made over an
+    interpolation's outputs (with --overwrite, no report) was given the interpolation's notes."""
     data = _read_report(Path(report_path)) if report_path is not None else None
-    files = data.get("files") if data is not None else None
+    files = data.get("files") if data is not None and data.get("settings") == settings else None
     if not isinstance(files, list):
         return {}
     return {f["output"]: [str(n) for n in f["notes"]] for f in files
             if isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
-            and isinstance(f.get("output"), str) and isinstance(f.get("notes"), list) and f["notes"]}
+            and isinstance(f.get("output"), str) and isinstance(f.get("notes"), list) and f["notes"]
+            and f.get("output_bytes") in (None, _size(f["output"]))}
+
+
+def _size(path: str) -> int | None:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return None
