@@ -197,3 +197,12 @@ def test_selected_text_is_readable(gui_env):
     light, dark = sorted((luminance(palette.color(role)) for role in (QPalette.HighlightedText, QPalette.Highlight)),
                          reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_a_newline_in_a_files_name_is_shown_escaped_in_a_progress_line_and_titles():
+    """The CLI and the queue table escaped it; the Batch tab's status line broke in two at it."""
+    from vsr_app.gui import fmt
+    from vsr_app.progress import ProgressInfo
+
+    line = fmt.progress_line("two  spaces\nnewline.mkv", ProgressInfo(done=71, total=91, fps=4.0, elapsed=3.0, eta=None))
+    assert "\n" not in line and line.startswith("two  spaces\\nnewline.mkv: frame")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QWidget)
 
 from vsr_app.errors import UnknownModel, VsrAppError
+from vsr_app.files import shown_name
 from vsr_app.gui import fmt
 from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
 from vsr_app.gui.settings_values import setting
@@ -65,7 +66,7 @@ class ExportDialog(QDialog):
                  settings: QSettings, parent=None):
         """`picks`: the model each step starts with; `ticked`: the step that starts ticked."""
         super().__init__(parent)
-        self.setWindowTitle(f"Export {Path(source).name}")
+        self.setWindowTitle(f"Export {shown_name(Path(source).name)}")
         self.source, self.device, self.settings = source, device, settings
         self.job: Job | None = None
         self.output_path: str | None = None
@@ -300,7 +301,8 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self._say(fmt.for_gui(summary.line(), REPLACE_LABEL, deinterlace_label=self.deinterlace.text()), aloud=True)
+        self._say(fmt.for_gui(shown_name(summary.line()), REPLACE_LABEL, deinterlace_label=self.deinterlace.text()),
+                  aloud=True)
         self.reveal.show()
         self._suggest()  # the suggested name is taken now: the next export gets a free one
         self._default_to(self.close_button)  # Enter then closes: it started a second export, "NAME (2)"

@@ -11,6 +11,7 @@ from vsr_app.batch_resume import EarlierOutput
 from vsr_app.cards import card_sections, card_value
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
+from vsr_app.files import shown_name
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
 from vsr_app.progress import ProgressInfo, fps_text
@@ -77,7 +78,7 @@ def progress_line(lead: str, info: ProgressInfo, of: str = "") -> str:
     on one line with its unit; `of` says what the frames are counted of, where not of the file `lead` names."""
     total = f" / {info.total}" if info.total else ""
     count = unbroken(f"frame {info.done}{total}") + of + info.waiting_note
-    lead = f"{lead}: " if lead else ""
+    lead = f"{shown_name(lead)}: " if lead else ""  # a newline in a file's name split the status line
     return f"{lead}{count}   \u00b7   {unbroken(fps_text(info.fps) + ' fps')}{eta_suffix(info.eta)}"
 
 

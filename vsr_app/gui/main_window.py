@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDia
 
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
-from vsr_app.files import atomic_write
+from vsr_app.files import atomic_write, shown_name
 from vsr_app.gui import fmt
 from vsr_app.gui.app import screenshot_format
 from vsr_app.gui.about_dialog import AboutDialog
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
             self._compare_model(pending[1], pending[2], "")
         self.compare.setCurrentWidget(self.viewer)
         self.tabs.setCurrentIndex(0)
-        self.setWindowTitle(f"{Path(path).name} \u2014 {APP_NAME}")
+        self.setWindowTitle(f"{shown_name(Path(path).name)} \u2014 {APP_NAME}")
         folder = Path(path).is_dir()  # a folder of frames: process_video reads video files
         self.export_action.setEnabled(not folder)
         self.export_action.setToolTip(FOLDER_EXPORT_TIP if folder else EXPORT_TIP)
