@@ -655,3 +655,13 @@ def test_sequences_shorter_than_a_training_clip_are_named(tmp_path):
         'back to fill it; longer footage, or a smaller "frames" or "burn_in" (the Train tab\'s Frames per clip or '
         'Burn-in frames), avoids it']
     assert said_of(frames=5) == []
+
+
+def test_the_teacher_net_trains_with_its_flow_loss_and_feature_distillation_together(frames_dir, tiny_teacher,
+                                                                                       tmp_path):
+    """Start from vsr-x4-teacher with the tab's default distillation (space) failed at step 1: UnboundLocalError."""
+    task = _task(frames_dir, net="teacher", net_config=TINY_TEACHER, flow_loss=0.1, distill="space",
+                 teacher=tiny_teacher)
+    train(task, _cfg(1), tmp_path / "run", log=lambda *_: None)
+    record = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
+    assert {"charb", "flow", "space"} <= set(record)

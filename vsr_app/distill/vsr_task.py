@@ -289,8 +289,9 @@ class VSRTask:
         need_feats = self.use_space or self.use_time
         need_teacher = need_feats or self.use_output
         flows = None
-        if o["net"] == "teacher" and o["flow_loss"] > 0:
-            out, flows = model(lr, return_flows=True)
+        if o["net"] == "teacher" and o["flow_loss"] > 0:  # its features too where distilled (they were not: a crash)
+            out, *more = model(lr, return_features=need_feats, return_flows=True)
+            s_feat, flows = more if need_feats else (None, more[0])
         elif need_feats:
             out, s_feat = model(lr, return_features=True)
         else:
