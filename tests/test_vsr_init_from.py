@@ -119,6 +119,12 @@ def test_the_train_tabs_vsr_form_fine_tunes_the_model_start_from_names(panel, qt
     options = json.loads((panel.run_dir / "gui-options.json").read_text())
     assert options["init_from"] == "my-tiny" and "net" not in options and "net_config" not in options
     assert "degrade" not in options  # Training inputs' default: the trainer takes the card's (the test below)
+    mix = {"compress_p": 0.5, "crf": [18, 32], "noise_p": 0.3, "noise_sigma": [1.0, 6.0]}
+    (panel.run_dir / "config.json").write_text(json.dumps(  # as the trainer writes it: the card's net and inputs
+        {"task": "vsr", **options, "net": "student", "net_config": {**ALIGNED, "out_init": 1.0}, "degrade": mix}))
+    form.load_run(panel.run_dir)  # Open run: the card's net_config went to Extra options, naming a net from then on
+    assert "net" not in form.extra.text() and form.start_from.text() == "my-tiny"
+    assert not {"net", "net_config", "degrade"} & set(form.options())
 
 
 def _options_file(tmp_path, **options) -> str:

@@ -41,6 +41,23 @@ def _net_size(task: str, options: dict, progress, cancel) -> str:
     return net_size(task, options)
 
 
+def _as_the_form_sent(run: Path, flat: dict) -> dict:
+    """A run's options as a form shows them: for a run started from weights, its net and input degradation as the
+    Train tab sent them (gui-options.json; none from the command line), not as the trainer filled them in from the
+    card. Shown, the card's net_config went to Extra options and from there named a net for every later Start from
+    (an aligned model's fine-tune lost its alignment), and its degradation replaced "As Start from was trained"."""
+    if not flat.get("init_from"):
+        return flat
+    try:
+        sent = read_json_object(run / "gui-options.json", "the options the Train tab sent")
+    except VsrAppError:
+        sent = {}
+    return {**{k: v for k, v in flat.items() if k not in CARD_GIVEN}, **{k: sent[k] for k in CARD_GIVEN if k in sent}}
+
+
+CARD_GIVEN = ("net", "net_config", "degrade")  # what a run started from weights takes from their card, unless given
+
+
 class TrainForm(QWidget):
     """The form's four boxes in a column, for the tab's scroll area. `taskChanged`: another task's form is shown."""
 
@@ -253,7 +270,7 @@ class TrainForm(QWidget):
         task = config_task(config)
         if task == "prune":  # no training run's options: Open run offers its net instead (`_offer_pruned_net`)
             return
-        flat = {**config, **config.get("options", {})}
+        flat = _as_the_form_sent(run, {**config, **config.get("options", {})})
         self.task.setCurrentIndex(self.task.findData(task))
         for key, widget in self.inputs.items():  # "net" first: the run's net gives the defaults of its own fields
             head, _, sub = key.partition(".")
