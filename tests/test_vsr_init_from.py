@@ -97,6 +97,11 @@ def test_the_train_tab_starts_a_vsr_run_from_a_model_whose_card_sizes_the_net(tm
     assert started == {"batch": 2}  # the net is the card's: no net or net_config to override it
     assert not net_field_applies("student", "net_config.align", started=True)
     assert net_params("vsr", {**started, "init_from": "my-tiny"}) == count_params(VSRStudent(**ALIGNED))
+    from vsr_app.gui.train_form import net_size
+
+    assert "Start from's card gives the student" in net_size("vsr", {"init_from": "my-tiny"})
+    # a net named in Extra options is the net trained: the row said the card gave it
+    assert "Extra options give the student" in net_size("vsr", {"init_from": "my-tiny", "net_config": {"blocks": 1}})
     assert start_from_option("vsr", "my-tiny") == "my-tiny"  # the trainer takes its weights file
     assert start_from_option("vsr", str(installed)) == str(installed)
     with pytest.raises(VsrAppError, match="Start from must be a full path, e.g. .*model.safetensors"):

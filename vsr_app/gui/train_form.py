@@ -199,7 +199,8 @@ def net_size(task: str, options: dict) -> str:
     shown = [f"{label} {settings[key.removeprefix('net_config.')]}" for key, label, *_ in FIELDS[task]
              if settings and key.startswith("net_config.") and net_field_applies(settings["net"], key)]
     given = f"the {settings['net']}, " + ", ".join(shown) if settings else "its net"
-    return f"{size}: Start from's card gives {given} (the greyed fields are not used)"
+    source = "Extra options give" if "net" in options or "net_config" in options else "Start from's card gives"
+    return f"{size}: {source} {given} (the greyed fields are not used)"
 
 
 def _net_on_meta(task: str, options: dict) -> tuple[torch.nn.Module, dict | None]:
