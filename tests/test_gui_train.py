@@ -822,6 +822,11 @@ def test_a_start_by_keyboard_leaves_the_focus_on_stop_and_a_stop_on_resume(panel
         assert not panel.plots.smoothing.hasFocus() and panel.log.hasFocus()  # not the curves' Smoothing box
     panel._set_running(False)  # it exited
     assert panel.resume_button.hasFocus()
+    panel.form.inputs["steps"].setFocus()  # Alt+S from a field: the form locks, and its field lost the focus to none
+    qtbot.waitUntil(panel.form.inputs["steps"].hasFocus)
+    panel._set_running(True)
+    assert panel.stop_button.hasFocus()
+
 
 def test_extra_options_are_each_tasks_own(panel):
     """Extra options of one task would be refused by the other's trainer; those saved before they were per task

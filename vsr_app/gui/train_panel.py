@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 from PySide6.QtCore import QProcess, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
+                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from vsr_app.distill.checkpoint import resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
@@ -542,6 +542,8 @@ class TrainPanel(QWidget):
         pressed = any(b.hasFocus() for b in (self.start_button, self.resume_button, self.stop_button,
                                              self.form.prune_button, self.form.continue_prune_button))
         pressed = pressed or (self.focus_parked and self.log.hasFocus())  # or waiting on the log (`_park_focus`)
+        # or in the form, which locks: Alt+S from a field left no widget with the focus, and a reader said nothing
+        pressed = pressed or (running and self.form.isAncestorOf(QApplication.focusWidget() or self))
         self.focus_parked = False
         self.stop_button.setEnabled(running)
         self.start_button.setEnabled(not running)
