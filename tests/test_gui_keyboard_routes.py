@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (QAbstractButton, QApplication, QFileDialog, QFormLayout, QLabel, QMessageBox,
-                               QProgressBar, QWidget)
+                               QProgressBar, QPushButton, QWidget)
 
 from gui_support import gui_env, window  # noqa: F401
 from vsr_app.gui.welcome import RECENT_COLUMNS
@@ -206,3 +206,15 @@ def test_a_newline_in_a_files_name_is_shown_escaped_in_a_progress_line_and_title
 
     line = fmt.progress_line("two  spaces\nnewline.mkv", ProgressInfo(done=71, total=91, fps=4.0, elapsed=3.0, eta=None))
     assert "\n" not in line and line.startswith("two  spaces\\nnewline.mkv: frame")
+
+
+def test_remove_takes_the_current_training_folder_where_none_is_selected(window):
+    """Reached with Alt+G, the list had a current folder but none selected, and Alt+E (Remove) did nothing."""
+    form = window.train.form
+    form.data.clear()
+    form.data.addItems(["/footage/a", "/footage/b"])
+    form.data.setCurrentRow(1)
+    form.data.clearSelection()
+    remove = next(b for b in form.findChildren(QPushButton) if b.text() == "R&emove")
+    remove.click()
+    assert [form.data.item(i).text() for i in range(form.data.count())] == ["/footage/a"]

@@ -216,7 +216,7 @@ class TrainForm(QWidget):
         row = QHBoxLayout()
         add, remove = QPushButton("Add fo&lder\u2026"), QPushButton("R&emove")
         add.clicked.connect(self._add_data)
-        remove.clicked.connect(lambda: [self.data.takeItem(self.data.row(i)) for i in self.data.selectedItems()])
+        remove.clicked.connect(self._remove_data)
         row.addWidget(add)
         row.addWidget(remove)
         row.addStretch(1)
@@ -302,6 +302,13 @@ class TrainForm(QWidget):
                   *(["init_from"] if task in START_FROM_TASKS else [])}
         extra = extra_of_run(flat, fields)
         self.extra.setText(json.dumps(extra) if extra else "")
+
+    def _remove_data(self) -> None:
+        """Remove the selected folders, else the current one: reached with Alt+G, the list had a current folder and
+        none selected, and Remove did nothing."""
+        chosen = self.data.selectedItems() or [item for item in [self.data.currentItem()] if item is not None]
+        for item in chosen:
+            self.data.takeItem(self.data.row(item))
 
     def _pick_val(self) -> None:
         """Opens at the clip chosen, else beside the training folders (a held-out clip is not in them), else home."""
