@@ -462,6 +462,11 @@ class Request:
     difference: bool = False  # also measure the sides' luma difference, for the difference map
     truth: bool = False  # ground truth mode (upscale): the video is the truth, the models get its x4 downscale
 
+    def same_choices(self, other: Request) -> bool:
+        """Whether `other` asks for what this asks at any position, the difference map aside: the same frames (a
+        comparison of fields listed by hand missed `truth` when it came)."""
+        return replace(self, position=0, difference=False) == replace(other, position=0, difference=False)
+
 
 class Score(NamedTuple):
     """A side's Y-PSNR (dB) and Y-SSIM against the ground truth (ssim None for images smaller than SSIM_WINDOW)."""

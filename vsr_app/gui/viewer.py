@@ -480,8 +480,8 @@ class Viewer(QWidget):
         current = self.request()
         if replace(shown, difference=current.difference) == current:
             return
-        same_choices = replace(shown, position=0, difference=False) == replace(current, position=0, difference=False)
-        self.view.set_stale(f"showing {name}" + ("" if same_choices else ", made with the previous choices"))
+        self.view.set_stale(f"showing {name}" + ("" if shown.same_choices(current) else
+                                                  ", made with the previous choices"))
         asked = self.bar.describe(current.position, self.player.length)
         self.inspector.set_metrics(None, None, f"Waiting for {asked}.")
 

@@ -93,8 +93,7 @@ class FrameWorker(QThread):
         newer = self._request
         if newer is None:
             return False
-        same_choices = rendering is not None and (newer.task, newer.sides, newer.device, newer.truth) == \
-            (rendering.task, rendering.sides, rendering.device, rendering.truth)  # (a mode's streams are its own)
+        same_choices = rendering is not None and newer.same_choices(rendering)
         return not (serves is not None and same_choices and serves(newer.position))
 
     def run(self) -> None:
