@@ -163,8 +163,8 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
         stale.unlink(missing_ok=True)
     if not resume:
         if cfg.init_from:
-            fresh = init_from(modules["model"], cfg.init_from, cfg.init_partial)
-            weights = start_weights(cfg.init_from)
+            weights = start_weights(cfg.init_from)  # a model's name: its file
+            fresh = init_from(modules["model"], weights, cfg.init_partial)
             named = f"{cfg.init_from} ({weights})" if weights != cfg.init_from else weights
             log(f"initialised model from {named}" + (f" (fresh: {', '.join(fresh)})" if fresh else ""))
         return 0

@@ -111,7 +111,7 @@ def init_from(model: nn.Module, path: str, partial: bool = False,
     not fit: what the caller's user can do about it."""
     from safetensors.torch import load_file
 
-    p = Path(start_weights(path))  # a model's name: its weights file
+    p = Path(path)
     if p.suffix.lower() != ".safetensors" or not p.is_file():
         raise VsrAppError(f"init_from must be an existing .safetensors file: {path}")
     try:
