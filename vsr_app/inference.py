@@ -217,9 +217,13 @@ class _TiledMixin:
 
     def _init_tiling(self, tile: int | None):
         self.fixed_tile = tile
-        self.tile_size: int | None = None
-        self.tiled_size: tuple[int, int] | None = None  # the frame size `tile_size` is for (`_tile_for`)
+        self.tiled_size: tuple[int, int] | None = None  # the size of the frames last tiled (`_tile_for`)
         self.tile_sizes: dict[tuple[int, int], int] = {}  # each frame size's tile, as out-of-memory errors left it
+
+    @property
+    def tile_size(self) -> int | None:
+        """The tile side of the frames last tiled; None before the first."""
+        return self.tile_sizes.get(self.tiled_size)
 
     def _first_tile(self, height: int, width: int) -> int:
         """The tile side a video of this frame size starts with."""
@@ -233,10 +237,8 @@ class _TiledMixin:
         """The tile side for frames of this size: the first one, halved by each out-of-memory error at this size. Kept
         per size, as eval runs each sequence through one engine: a small sequence's tile cut a larger one after it
         into 20 tiles."""
-        if self.tile_size is None or self.tiled_size != (height, width):
-            self.tiled_size = (height, width)
-            self.tile_size = self.tile_sizes.setdefault(self.tiled_size, self._first_tile(height, width))
-        return self.tile_size
+        self.tiled_size = (height, width)
+        return self.tile_sizes.setdefault(self.tiled_size, self._first_tile(height, width))
 
     def working_bytes(self, width: int, height: int) -> int:
         """Tiled frames: the net sees one tile at a time, but the output frames it assembles are whole."""
@@ -252,8 +254,7 @@ class _TiledMixin:
         if self.tile_size is None or self.tile_size // 2 < MIN_TILE:
             raise VsrAppError(f"not enough memory to process this video even in small tiles; try "
                               f"{_less_memory(self.device)}") from exc
-        self.tile_size //= 2
-        self.tile_sizes[self.tiled_size] = self.tile_size
+        self.tile_sizes[self.tiled_size] //= 2
 
     def _retry_on_oom(self, fn: Callable[[], Any], on_shrink: Callable[[], None] = lambda: None) -> Any:
         """`fn()`, called again with a halved tile after each out-of-memory error (`on_shrink` runs first)."""
