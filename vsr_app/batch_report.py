@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from vsr_app.batch_resume import file_size
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.media import OPEN_VIDEO_EXTS
 
@@ -217,11 +218,4 @@ def earlier_notes(report_path: str | Path | None, settings: dict) -> dict[str, l
     return {f["output"]: [str(n) for n in f["notes"]] for f in files
             if isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
             and isinstance(f.get("output"), str) and isinstance(f.get("notes"), list) and f["notes"]
-            and f.get("output_bytes") in (None, _size(f["output"]))}
-
-
-def _size(path: str) -> int | None:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return None
+            and f.get("output_bytes") in (None, file_size(Path(f["output"])))}
