@@ -138,7 +138,7 @@ def test_the_batch_and_train_forms_fields_and_buttons_have_alt_letters_no_two_al
     buttons = [batch.start_button, batch.report_button, batch.folder_button, batch.form.recursive,
                batch.form.overwrite, train.prune_button,
                *[b for b in train.boxes[1].findChildren(QAbstractButton) if b.text()]]
-    assert len(labels) == 14 and len(buttons) == 8
+    assert len(labels) == 15 and len(buttons) == 8
     assert [w.text() for w in labels + buttons if not mnemonic(w)] == []
     menus = [mnemonic(a) for a in window.menuBar().actions()]
     for tab in (window.compare, window.batch, window.train):
@@ -163,7 +163,7 @@ def test_alt_letters_reach_a_field_and_the_folder_pickers_open_at_home(window, q
     batch.table.setFocus()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_I, Qt.AltModifier)
     assert batch.in_dir.hasFocus()
-    in_browse, out_browse = batch.form.browse_buttons
+    in_browse, out_browse, _ = batch.form.browse_buttons
     in_browse.click()
     batch.in_dir.setText(str(tmp_path))
     out_browse.click()  # an empty output folder: the input folder's

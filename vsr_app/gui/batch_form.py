@@ -1,5 +1,5 @@
-"""The Batch tab's form: the folders, and what the batch is to do with their videos (task, model, device, codec and
-CRF, options), each kept in the settings for the next start.
+"""The Batch tab's form: the folders, the report's file, and what the batch is to do with their videos (task, model,
+device, codec and CRF, options), each kept in the settings for the next start.
 
 Apart from the panel (`batch_panel`), which lists the queue, runs the batch and shows how it went: what the fields
 mean (a typed folder, an old version's saved values, each task's and codec's own pick) is a job of its own, and the
@@ -33,6 +33,12 @@ RECURSIVE_LABEL = "Include sub-folders"
 # default there means the default; the field is kept under "batch/extensions" now, and only when changed.
 EARLIER_DEFAULT_EXTENSIONS = frozenset({"mp4,mkv,mov,avi,webm,m4v"})
 FIELD_GAP = 8  # px between the fields of a form row: the style's none left "with" and "on" against their pickers
+ROW_GAP = 4  # px between the form's rows: at 8, the Report file row left the queue a row and a half at 720x540
+REPORT_NAME = "vsr-app-report.json"  # the report in the output folder, unless the Report file field names another
+REPORT_TIP = (f"The batch's JSON report (the command line's --report); empty: {REPORT_NAME} in the output folder. "
+              "A path that is not a full one is taken inside the output folder; ~ is your home folder. A rerun carries "
+              "the notes of the outputs it skips from the report it replaces: to go on from a batch whose report is "
+              "elsewhere (one run with --report), choose that file.")
 
 
 class BatchForm(QGroupBox):
@@ -47,11 +53,12 @@ class BatchForm(QGroupBox):
         self.listed_task: str | None = None  # the task whose models the Model list holds
         self.picks: dict[str, str] = {}  # each task's model as last chosen
         form = QFormLayout()
-        form.setVerticalSpacing(8)
+        form.setVerticalSpacing(ROW_GAP)
         self.in_dir = self._folder_row(form, "Input folder", "i", "batch/in_dir", FULL_PATH_TIP)
         self.out_dir = self._folder_row(form, "Output folder", "o", "batch/out_dir",
                                         "~ is your home folder; a path that is not a full one is taken inside the "
                                         "input folder")
+        self._add_report_row(form)
         self._add_task_rows(form)
         self._add_extensions_row(form)
         self._add_output_row(form)
@@ -62,6 +69,14 @@ class BatchForm(QGroupBox):
         self.setLayout(form)  # the fields join the box row by row, the order Tab takes them in
         self.refresh_models()
         self._codec_changed()
+
+    def _add_report_row(self, form: QFormLayout) -> None:
+        """The report's file, empty for the usual one in the output folder: a batch run from the command line with its
+        --report elsewhere is resumed here with that report, whose notes the rerun carries on."""
+        self.report = QLineEdit(setting(self.settings, "batch/report", ""))
+        self.report.setPlaceholderText(f"{REPORT_NAME} in the output folder")
+        self.report.setToolTip(REPORT_TIP)
+        self._browse_row(form, "Report file", "l", self.report, self._pick_report)
 
     def _add_task_rows(self, form: QFormLayout) -> None:
         """Task, with which model, on which device; below it the options of how frames are processed."""
@@ -148,10 +163,27 @@ class BatchForm(QGroupBox):
                 edit.setText(folder)
                 self.changed.emit()
 
+        self._browse_row(form, label, letter, edit, pick)
+        return edit
+
+    def _browse_row(self, form: QFormLayout, label: str, letter: str, edit: QLineEdit, pick) -> None:
+        """A row of a path's field and its Browse button (which calls `pick`), the label reached by Alt+`letter`."""
         browse = QPushButton("Browse\u2026")
         self.browse_buttons.append(browse)
         form.addRow(accelerated(label, letter), path_row(edit, browse, pick))
-        return edit
+
+    def _pick_report(self) -> None:
+        """Choose the report's file: an earlier batch's report to go on from, or a new name. Replacing one is decided
+        at the start, as on the command line, so the file dialog does not ask."""
+        try:
+            out_dir = self.folders()[1]
+        except VsrAppError:  # a relative input folder: no output folder either
+            out_dir = None
+        start = start_folder(self.report_file(out_dir) if out_dir else self.report.text(), out_dir)
+        path, _ = QFileDialog.getSaveFileName(self, "Report file", start, "Batch reports (*.json);;All files (*)",
+                                              options=QFileDialog.DontConfirmOverwrite)
+        if path:
+            self.report.setText(path)
 
     def _browse_start(self, edit: QLineEdit) -> str:
         """Where a folder field's Browse opens: its folder, else the other field's (an output folder is often beside
@@ -202,6 +234,11 @@ class BatchForm(QGroupBox):
         out_dir = in_dir / Path(out_text).expanduser() if in_dir and out_text else None  # a full one stays as is
         return in_dir, out_dir
 
+    def report_file(self, out_dir: Path) -> Path:
+        """Where a batch into `out_dir` writes its report, as the field's tooltip says."""
+        text = self.report.text().strip()
+        return out_dir / Path(text).expanduser() if text else out_dir / REPORT_NAME  # a full one stays as is
+
     def batch_options(self) -> dict:
         """What the batch is asked to do, as `run_batch`'s keyword arguments."""
         task, codec = self.task.currentData(), self.codec.currentData()
@@ -213,8 +250,8 @@ class BatchForm(QGroupBox):
 
     def set_locked(self, locked: bool) -> None:
         """Lock the fields while a batch lists or runs; CRF and self-ensemble stay off where they do not apply."""
-        for widget in (self.in_dir, self.out_dir, *self.browse_buttons, self.task, self.model, self.device, self.ext,
-                       self.recursive, self.codec, self.overwrite, self.deinterlace):
+        for widget in (self.in_dir, self.out_dir, self.report, *self.browse_buttons, self.task, self.model,
+                       self.device, self.ext, self.recursive, self.codec, self.overwrite, self.deinterlace):
             widget.setEnabled(not locked)
         self.crf.setEnabled(not locked and has_crf(self.codec.currentData()))
         self.self_ensemble.setEnabled(not locked and self.task.currentData() == "upscale")
@@ -222,7 +259,8 @@ class BatchForm(QGroupBox):
     def remember(self) -> None:
         """Keep the form's choices for the next start (on Process all, and on quitting)."""
         for key, value in (("in_dir", self.in_dir.text()), ("out_dir", self.out_dir.text()),
-                           ("task", self.task.currentData()), ("recursive", self.recursive.isChecked()),
+                           ("report", self.report.text()), ("task", self.task.currentData()),
+                           ("recursive", self.recursive.isChecked()),
                            ("codec", self.codec.currentData()), ("self_ensemble", self.self_ensemble.isChecked()),
                            ("deinterlace", self.deinterlace.isChecked())):
             self.settings.setValue(f"batch/{key}", value)

@@ -5,7 +5,9 @@ The queue is listed before starting (same file discovery and output naming as th
 each row is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a
 network share, and opening the files at the outputs' names, can take minutes, and the window must stay usable.
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
-panel lists, starts, follows and reports the batch, and wires the two.
+panel lists, starts, follows and reports the batch, and wires the two. The report is written where the form says, as
+`--report` would, and replaces a file that is not a batch report only with Replace ticked and once asked, as the
+command line replaces one only with --overwrite.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QP
 from vsr_app import APP_NAME
 from vsr_app.batch import run_batch
 from vsr_app.batch_plan import Queue, list_queue
-from vsr_app.batch_report import left_as_they_are
+from vsr_app.batch_report import SKIPPED, check_report_path, left_as_they_are, report_output_dir
 from vsr_app.errors import VsrAppError
+from vsr_app.files import shown_name
 from vsr_app.gui import fmt
 from vsr_app.gui.batch_form import BatchForm
 from vsr_app.gui.batch_queue import QueueView
@@ -45,6 +48,7 @@ class BatchPanel(QWidget):
         self.list_job: Job | None = None  # the newest listing; an older one still running is ignored when it ends
         self.start_when_listed = False
         self.report_path: str | None = None
+        self.report_was_there = False  # an earlier batch report was at `report_path` as the batch started
         self.output_folder: Path | None = None  # of the batch last started
         self.made_with: tuple[str, str] | None = None  # (task, model) of the batch whose results the table shows
         self.fileStarted.connect(self._file_started)
@@ -208,19 +212,23 @@ class BatchPanel(QWidget):
         self._list(then_start=True)
 
     def _start_batch(self, queue: Queue) -> None:
-        """Run the batch over the folders listed (one without videos is for the batch to explain); with Replace
-        ticked, first ask about the files there this app did not make."""
+        """Run the batch over the folders listed (one without videos is for the batch to explain), its report where the
+        form says; with Replace ticked, first ask about the files there this app did not make, and about a report file
+        that is not a batch report."""
         if queue.problem:
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
             return
-        if queue.foreign and not self._may_replace_others(queue):
+        report = self.form.report_file(queue.out_dir)
+        self.report_was_there = report_output_dir(report) is not None
+        other_report = self.form.overwrite.isChecked() and self._replaces_another_file(queue, report)
+        if (queue.foreign or other_report) and not self._may_replace_others(queue, report if other_report else None):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
             return
         in_dir, out_dir = queue.in_dir, queue.out_dir
         self.output_folder = out_dir
-        self.report_path = str(out_dir / "vsr-app-report.json")
+        self.report_path = str(report)
         options = self.form.batch_options()
         self.made_with = options["task"], options["model"]
         self.job = Job(run_batch, str(in_dir), str(out_dir), **options, report_path=self.report_path,
@@ -236,18 +244,37 @@ class BatchPanel(QWidget):
         self.status.setText("Loading the model\u2026")
         self.job.start()
 
-    def _may_replace_others(self, queue: Queue) -> bool:
+    @staticmethod
+    def _replaces_another_file(queue: Queue, report: Path) -> bool:
+        """Whether the report would replace a file that is not a batch report (a user's own of that name, or one not
+        read as a report), which the command line replaces only with --overwrite. A report refused even so (a video,
+        an input) is not asked about: the batch refuses it, saying why."""
+        if not report.is_file() or report_output_dir(report) is not None:
+            return False
+        try:
+            check_report_path(report, queue.inputs, queue.outputs, overwrite=True)
+        except VsrAppError:
+            return False
+        return True
+
+    def _may_replace_others(self, queue: Queue, report: Path | None) -> bool:
         """With Replace ticked, files at output names that this app did not make (a video of the user's own, a text
-        file) are replaced too: asked first, naming them, since nothing else in the batch says so beforehand (by
-        their paths in the output folder: with sub-folders, one name can be in several)."""
+        file), and a `report` file that is not a batch report, are replaced too: asked first, naming them, since
+        nothing else in the batch says so beforehand (outputs by their paths in the output folder: with sub-folders,
+        one name can be in several; the report by its full path, as it can be anywhere)."""
         others = queue.foreign
         names = "\n".join(str(p.relative_to(queue.out_dir)) for p in others[:REPLACE_LISTED]) + (
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
-        answer = QMessageBox.question(
-            self, "Replace files with no record of this app?",
-            f"{len(others)} file(s) at the outputs' names have no record of being made by {APP_NAME} (another "
-            f"program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
-            f"{names}", QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        said = []
+        if others:
+            said.append(f"{len(others)} file(s) at the outputs' names have no record of being made by {APP_NAME} "
+                        f"(another program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
+                        f"{names}")
+        if report is not None:  # the command line's words, refusing it without --overwrite
+            said.append(f"The report '{shown_name(str(report))}' would replace an existing file that is not a batch "
+                        "report.")
+        answer = QMessageBox.question(self, "Replace files with no record of this app?", "\n\n".join(said),
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
@@ -316,10 +343,27 @@ class BatchPanel(QWidget):
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         if (nothing_made := report.nothing_made()) is not None:  # a bare 100% of nothing: every output was there
             self.progress.setFormat(nothing_made[0].upper() + nothing_made[1:])
-        self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary())
+        self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary()
+                            + self._notes_carried(report))
         announce(self.status, self.status.text())
         self.report_button.show()
         self.folder_button.show()
+
+    def _notes_carried(self, report) -> str:
+        """Which report a rerun carried the skipped outputs' notes from, or that it had none to carry them from: a
+        batch run from the command line with its --report elsewhere left its notes there, and a rerun here gave its
+        skipped outputs none without a word. Said only where outputs were skipped; the report by its name (the
+        Report file field, or its placeholder, says where it is): a full path took the status four lines at 720 px."""
+        skipped = [f for f in report.files if f.status == SKIPPED]
+        if not skipped:
+            return ""
+        name = shown_name(Path(self.report_path).name)
+        if not self.report_was_there:
+            return f". No earlier report '{name}' to carry notes from."
+        if carried := sum(1 for f in skipped if f.notes):
+            outputs = f"{carried} skipped output{'s' if carried > 1 else ''}"
+            return f". Notes of {outputs} carried from '{name}'."
+        return f". No notes carried from '{name}'."
 
     def _failed(self, message: str) -> None:
         self._set_running(False)

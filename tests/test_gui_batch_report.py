@@ -1,0 +1,153 @@
+"""The Batch tab's report file: chosen as the command line's --report is, replacing a file that is not a batch report
+only once the user says so, and the report a rerun carried its skipped outputs' notes from said at the end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from gui_support import gui_env, window  # noqa: F401
+from test_gui_batch import run_to_end, setup_panel, wait_listed
+from videogen import make_video
+from vsr_app.cli import main
+from vsr_app.gui.batch_form import REPORT_NAME
+
+NOT_A_REPORT = "would replace an existing file that is not a batch report"
+
+
+def row_texts(panel) -> dict[str, tuple[str, str]]:
+    """Each row's file: its status and its output or reason (with the notes shown)."""
+    table = panel.table
+    return {table.item(r, 0).text(): (table.item(r, 1).text(), table.item(r, 3).text())
+            for r in range(table.rowCount())}
+
+
+def test_a_rerun_here_carries_the_notes_a_command_line_batch_left_in_its_report_elsewhere(window, qtbot, tmp_path,
+                                                                                          capsys):
+    """A batch run as `batch IN -o OUT --report ELSEWHERE` noted that b.mkv's audio was re-encoded; run again in the
+    tab, which read only OUT/vsr-app-report.json, b's skipped output showed no note, and nothing said why."""
+    src, out, cli_report = tmp_path / "in", tmp_path / "out", tmp_path / "reports" / "cli.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    make_video(src / "b.mkv", frames=2, audio="pcm_s16le")  # its output gets a note on its audio
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(cli_report)]) == 0
+    capsys.readouterr()
+    panel = setup_panel(qtbot, window, src, out, "bicubic")
+    field = panel.form.report
+    assert (field.text(), field.placeholderText()) == ("", f"{REPORT_NAME} in the output folder")
+    run_to_end(qtbot, panel)  # the usual report, in the output folder: none there
+    assert {status for status, _ in row_texts(panel).values()} == {"skipped"}
+    assert "pcm_s16le" not in row_texts(panel)["b.mkv"][1]
+    assert panel.status.text().endswith(f" s. No earlier report '{REPORT_NAME}' to carry notes from.")
+
+    panel.form.report.setText(str(cli_report))  # the command line's report: its notes go on
+    run_to_end(qtbot, panel)
+    assert "pcm_s16le" in row_texts(panel)["b.mkv"][1]
+    assert panel.status.text().endswith(" s. Notes of 1 skipped output carried from 'cli.json'.")
+    rewritten = json.loads(cli_report.read_text())  # replaced, as the command line's rerun replaces it
+    assert rewritten["counts"]["skipped"] == 2 and any("pcm_s16le" in n for n in rewritten["files"][1]["notes"])
+    assert panel.report_path == str(cli_report)
+
+    panel.form.report.setText("")  # back to the tab's own report, which the first rerun wrote without notes
+    run_to_end(qtbot, panel)
+    assert panel.status.text().endswith(f" s. No notes carried from '{REPORT_NAME}'.")
+
+
+@pytest.mark.parametrize("field, mine", [("", REPORT_NAME), ("mine.json", "mine.json")])
+def test_a_report_file_that_is_not_a_batch_report_is_replaced_only_once_the_user_says_so(window, qtbot, tmp_path,
+                                                                                         monkeypatch, field, mine):
+    """A file of the user's at the report's name (the usual one, or one the field names, here relative: inside the
+    output folder) was replaced by Replace without a word. As the command line refuses it without --overwrite, the
+    tab refuses it without Replace, in its words; with Replace it asks first, naming the file."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    own = out / mine
+    own.write_text('{"my": "own data"}')  # JSON, not a batch report
+    panel = setup_panel(qtbot, window, src, out, "bicubic")
+    panel.form.report.setText(field)
+    with qtbot.waitSignal(panel.errorRaised, timeout=60_000) as blocker:
+        panel.start()
+    assert blocker.args == ["Batch failed", f"the report '{own}' {NOT_A_REPORT}; tick \"Replace existing outputs\" "
+                                            "to replace it or choose another report file"]
+    panel.form.overwrite.setChecked(True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    wait_listed(qtbot, panel, panel.start)
+    assert asked == [f"The report '{own}' {NOT_A_REPORT}."] and panel.status.text() == "Nothing was replaced."
+    assert own.read_text() == '{"my": "own data"}' and not (out / "a.mp4").exists()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    run_to_end(qtbot, panel)
+    assert json.loads(own.read_text())["output_dir"] == str(out) and panel.report_path == str(own)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about its own report"))
+    run_to_end(qtbot, panel)  # a batch report now: replaced without a question
+
+
+def test_one_question_names_the_outputs_and_the_report_it_would_replace(window, qtbot, tmp_path, monkeypatch):
+    """Replace asked about the outputs with no record of this app, and said nothing of the report file."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    (out / "a.mp4").write_text("notes")
+    (tmp_path / "log.json").write_text("not JSON at all")
+    panel = setup_panel(qtbot, window, src, out, "bicubic")
+    panel.form.report.setText(str(tmp_path / "log.json"))
+    panel.form.overwrite.setChecked(True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    wait_listed(qtbot, panel, panel.start)
+    [question] = asked
+    assert question.startswith("1 file(s) at the outputs' names have no record")
+    assert question.endswith(f"\n\na.mp4\n\nThe report '{tmp_path / 'log.json'}' {NOT_A_REPORT}.")
+
+
+def test_the_report_file_is_reached_with_alt_l_browsed_for_and_remembered(window, qtbot, tmp_path, monkeypatch):
+    """Chosen like the folders (Alt+letter, Browse), kept for the next start like the other fields; the file dialog
+    does not ask about replacing an earlier report: that is the batch's to decide, as on the command line."""
+    from vsr_app.gui.batch_panel import BatchPanel
+
+    out = tmp_path / "out"
+    out.mkdir()
+    panel = setup_panel(qtbot, window, tmp_path, out, "bicubic")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
+    panel.table.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_L, Qt.AltModifier)
+    assert panel.form.report.hasFocus() and panel.form.report.accessibleName() == "Report file"
+    opened = []
+
+    def save_dialog(parent, title, start, kinds, options):
+        opened.append((start, options))
+        return str(tmp_path / "kept" / "r.json"), kinds
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_dialog)
+    panel.form.browse_buttons[2].click()
+    assert opened == [(str(out), QFileDialog.DontConfirmOverwrite)]  # the usual report is not there yet: its folder
+    assert panel.form.report.text() == str(tmp_path / "kept" / "r.json")
+    window.close()
+    again = BatchPanel(panel.form.settings)
+    qtbot.addWidget(again)
+    assert again.form.report.text() == str(tmp_path / "kept" / "r.json")
+
+
+def test_the_queue_keeps_two_rows_in_sight_at_720x540_after_a_long_status(window, qtbot, tmp_path):
+    """The window on an 800x600 screen: the Report file row, and a rerun's status naming the report it carried notes
+    from, took their height from the queue, which showed a row and a half; the form's rows stand closer now."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in "abc":
+        make_video(src / f"{name}.mp4", frames=2)
+    window.resize(720, 540)
+    panel = setup_panel(qtbot, window, src, out, "bicubic")
+    run_to_end(qtbot, panel)
+    run_to_end(qtbot, panel)  # a rerun: its status names the report too, on two lines here
+    qtbot.waitUntil(lambda: window.height() == 540)
+    QApplication.processEvents()
+    assert panel.status.height() > 1.5 * panel.status.fontMetrics().lineSpacing()
+    assert window.minimumSizeHint().height() <= 540
+    assert panel.table.viewport().height() >= 2 * panel.table.rowHeight(0)
