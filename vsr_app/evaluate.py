@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, image_size,
-                           natural_order, read_image)
+from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, frames_among,
+                           image_size, natural_order, read_image)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,21 +68,41 @@ ScoredCallback = Callable[[Scored], None]
 
 
 def sequence_sources(data: str | Path) -> list[Path]:
-    """The sequences `data` names, as folders of frames or video files: itself where it is a video file or a folder
-    of frames, else its sub-folders of frames or its videos (one kind: either alone would leave the other out). Hidden
-    files and folders are skipped (macOS's ._000.png, .thumbnails), as training skips them, and so are folders a
-    system makes (`SYSTEM_FOLDERS`); any other sub-folder without frames is refused, as the mean would leave it out."""
+    """The sequences `data` names, as folders of frames or video files: itself where it is a video file, else those
+    of its contents (`contents_sources`)."""
     root = Path(data)
     if root.is_file():
         return [root]
     if not root.is_dir():
         raise VsrAppError(f"evaluation data not found: {root}")
-    loose = frame_files(root)
-    videos = sorted((p for p in root.iterdir() if p.suffix.lower() in OPEN_VIDEO_EXTS and p.is_file()
-                     and not p.name.startswith(".")), key=natural_order)
-    folders = [d for d in sorted(root.iterdir())
-               if d.is_dir() and not d.name.startswith(".") and d.name not in SYSTEM_FOLDERS]
-    seqs = [d for d in folders if frame_files(d)]
+    return contents_sources(folder_contents(root))
+
+
+class FolderContents(NamedTuple):
+    """What eval finds in a folder, from one listing of it (the Compare tab opens a folder of frames with it, and
+    takes its frames from it rather than listing the folder again). Hidden files and folders are left out (macOS's
+    ._000.png, .thumbnails), as training leaves them out, and so are folders a system makes (`SYSTEM_FOLDERS`)."""
+
+    root: Path
+    loose: list[Path]  # its own frames, in frame order (`frame_files`)
+    videos: list[Path]
+    folders: list[Path]  # its sub-folders
+    seqs: list[Path]  # those of them that hold frames
+
+
+def folder_contents(root: Path) -> FolderContents:
+    """The folder's frames, videos and sub-folders, the folder listed once."""
+    listed = [p for p in root.iterdir() if not p.name.startswith(".")]
+    videos = sorted((p for p in listed if p.suffix.lower() in OPEN_VIDEO_EXTS and p.is_file()), key=natural_order)
+    folders = sorted(d for d in listed if d.is_dir() and d.name not in SYSTEM_FOLDERS)
+    return FolderContents(root, frames_among(listed), videos, folders, [d for d in folders if frame_files(d)])
+
+
+def contents_sources(contents: FolderContents) -> list[Path]:
+    """The sequences eval scores in a folder: the folder itself where it holds frames, else its sub-folders of frames
+    or its videos. One kind: either alone would leave the other out; and any other sub-folder, without frames, is
+    refused, as the mean would leave it out."""
+    root, loose, videos, folders, seqs = contents
     kinds = [f"{kind} ({first_names([p.name for p in paths])})"
              for kind, paths in (("loose images", loose), ("videos", videos), ("folders of frames", seqs)) if paths]
     if len(kinds) > 1:  # scoring one kind alone would silently leave the others out

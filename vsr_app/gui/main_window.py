@@ -33,7 +33,7 @@ from vsr_app.gui.widgets import ElidedLabel, fit_long_words
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.frame_folder import is_frame_folder
+from vsr_app.video.frame_folder import holds_frame_folders, is_frame_folder
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
@@ -264,14 +264,15 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        """A video or a folder of frames opens in Compare; another folder becomes the Batch tab's input folder, unless
-        a batch runs (its form is locked: what it shows is the work going on); of several files the first opens and
-        the status bar says the others were not (the Batch tab processes a folder of them)."""
+        """A video or a folder of frames opens in Compare, and a benchmark's root of them is refused there as File ›
+        Open folder of frames refuses it (open one of its sequences); another folder becomes the Batch tab's input
+        folder, unless a batch runs (its form is locked: what it shows is the work going on); of several files the
+        first opens and the status bar says the others were not (the Batch tab processes a folder of them)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if not paths:
             return
         event.acceptProposedAction()
-        if is_frame_folder(paths[0]):
+        if is_frame_folder(paths[0]) or holds_frame_folders(paths[0]):
             self.open(paths[0])
             return
         if Path(paths[0]).is_dir() and self.batch.running():

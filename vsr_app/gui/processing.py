@@ -41,7 +41,7 @@ from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
 from vsr_app.video.scenecut import (CONTEXT, break_kind, breaks_at, cuts_at, differences, gap_window, thumbnail,
                                    time_gaps)
-from vsr_app.video.verify import frame_times, with_counted_frames
+from vsr_app.video.verify import with_counted_frames
 
 log = logging.getLogger(__name__)
 
@@ -208,8 +208,7 @@ class SourceFrames:
     def packet_times(self) -> list[float] | None:
         """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
         if not self._packets_read:
-            times = self.reader.times() if isinstance(self.reader, FrameFolder) else frame_times(self.info)
-            self._packet_times, self._packets_read = times, True
+            self._packet_times, self._packets_read = self.reader.times(), True
             self.variable_fps = uneven_rate(self._packet_times, float(self.info.time_base))
         return self._packet_times
 

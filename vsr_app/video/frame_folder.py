@@ -5,7 +5,7 @@ gives eval's order (`media.natural_order`: f2.png before f10.png; hidden files l
 YUV into other RGB than OpenCV does. Read here as `eval` reads them (`media.read_image`, in `evaluate`'s order), the
 frames the Compare tab scores against are eval's ground truth exactly. A folder states no frame rate: its frames are
 timed at ASSUMED_FPS. It offers what `processing.SourceFrames` uses of a `VideoReader` (`info`, `frames(start)`,
-`interlaced_frames`) and the frames' times, which a video's packets give.
+`interlaced_frames`, `times()`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Iterator
 
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import VSR_MIN_FRAMES, check_sequence, sequence_name, sequence_sources
-from vsr_app.media import IMAGE_EXTS, first_names, frame_files, image_size, read_image
+from vsr_app.evaluate import (VSR_MIN_FRAMES, check_sequence, contents_sources, folder_contents, sequence_name,
+                              sequence_sources)
+from vsr_app.media import IMAGE_EXTS, first_names, image_size, read_image
 from vsr_app.video.reader import DecodedFrame, VideoInfo, VideoReader
 
 ASSUMED_FPS = 25
@@ -35,6 +36,19 @@ def is_frame_folder(path: str | os.PathLike) -> bool:
         return False
 
 
+def holds_frame_folders(path: str | os.PathLike) -> bool:
+    """Whether `path` is a benchmark's root as `eval --data` takes it (Vid4's, holding city, walk, ...): folders of
+    frames and nothing else eval would score. Dropped on the window, it went to the Batch tab, which finds no videos
+    there, without a word; opened, it is refused, saying to open one of its sequences."""
+    try:
+        contents = folder_contents(Path(path))
+        sources = contents_sources(contents)
+    except (OSError, VsrAppError):  # not a folder, or not one eval scores
+        return False
+    # its folders of frames, each one a folder of frames itself (one of videos with a cover image, folder.jpg, is not)
+    return sources == contents.seqs and all(is_frame_folder(d) for d in sources)
+
+
 def open_frames(path: str | os.PathLike) -> VideoReader | FrameFolder:
     """The reader for `path`: a folder's frames, else the video file's."""
     return FrameFolder(path) if Path(path).is_dir() else VideoReader(path)
@@ -47,13 +61,14 @@ class FrameFolder:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.files = frame_files(self.path)
-        if not self.files:
-            inner = sorted(d.name for d in self.path.iterdir() if d.is_dir() and frame_files(d))
+        contents = folder_contents(self.path)  # listed once: its frames, and what eval would refuse beside them
+        if not contents.loose:
+            inner = [d.name for d in contents.seqs]
             raise VsrAppError(f"'{self.path}' holds no frames ({', '.join('*' + e for e in IMAGE_EXTS)}): "
                               + (f"it holds folders of frames ({first_names(inner)}): open one of them" if inner else
                                  "a folder opens as a video when it holds its frames, named in order"))
-        sequence_sources(self.path)  # images beside videos or folders of frames: refused in eval's words
+        contents_sources(contents)  # images beside videos or folders of frames: refused in eval's words
+        self.files = contents.loose
         # every frame's size from its header, refused as eval refuses it before scoring: found frame by frame, a size
         # that changed or a damaged frame stopped playback and the analysis halfway, with a box at every step
         sizes = [image_size(path, "frame") for path in self.files]

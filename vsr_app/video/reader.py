@@ -568,6 +568,13 @@ class VideoReader:
     def _flagged_interlaced(self) -> int:
         return self._deinterlacer.interlaced if self._deinterlacer is not None else 0
 
+    def times(self) -> list[float] | None:
+        """Each frame's presentation time (seconds, file clock), from the packets (`verify.frame_times`: demuxing, no
+        decoding); None where a packet has none. A `FrameFolder` gives its frames' times by the same name."""
+        from vsr_app.video.verify import frame_times  # (verify imports this module)
+
+        return frame_times(self.info)
+
     def size_change_note(self, first_frame: int) -> str | None:
         """Where the picture size first changed in the latest frames() pass and what became of the frames of another
         size, in words, its frame numbered from `first_frame` (1 for a person; eval's frames are named from 0) at the

@@ -1,0 +1,145 @@
+"""Opening a folder of frames: each frame's size read from its header (PNG and JPEG), the folder listed once, the
+frames' times asked of every reader by one name, and a benchmark's root dropped on the window refused as File › Open
+folder of frames refuses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gui_support import gui_env, window  # noqa: F401
+from test_gui_viewer import _drop
+from vsr_app.errors import VsrAppError
+from vsr_app.evaluate import plan_sequences, vsr_min_side
+from vsr_app.gui.processing import FrameCache, SourceFrames
+from vsr_app.media import image_size, read_image
+from vsr_app.video.frame_folder import FrameFolder, holds_frame_folders
+from vsr_app.video.reader import VideoReader
+from vsr_app.video.verify import frame_times
+
+# an APP1 segment whose EXIF says orientation 6 (turned a quarter clockwise): big-endian TIFF, one IFD0 entry
+ORIENTATION_6 = b"\x01\x12" + b"\x00\x03" + (1).to_bytes(4, "big") + b"\x00\x06\x00\x00"
+EXIF_TURNED = b"Exif\0\0" + b"MM\x00\x2a" + (8).to_bytes(4, "big") + b"\x00\x01" + ORIENTATION_6 + bytes(4)
+APP1_TURNED = b"\xff\xe1" + (len(EXIF_TURNED) + 2).to_bytes(2, "big") + EXIF_TURNED
+
+
+def jpeg(width: int, height: int, *params: int, grey: bool = False) -> bytes:
+    picture = np.random.default_rng(width * height).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return cv2.imencode(".jpg", picture[..., 0] if grey else picture, list(params))[1].tobytes()
+
+
+def write_jpegs(folder: Path, count: int, width: int = 70, height: int = 54) -> Path:
+    folder.mkdir(parents=True)
+    for k in range(count):
+        (folder / f"f{k}.jpg").write_bytes(jpeg(width, height))
+    return folder
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[int]:
+    """One entry per image OpenCV decodes."""
+    decoded: list[int] = []
+    monkeypatch.setattr(cv2, "imdecode", lambda data, flags, real=cv2.imdecode: decoded.append(1) or real(data, flags))
+    return decoded
+
+
+def test_a_folder_of_jpegs_opens_and_is_planned_without_decoding_a_frame(tmp_path, decodes):
+    """Each JPEG was decoded to learn its size: a folder of 300 1080p frames took 3.3 s to open in the Compare tab
+    (and as long in eval's check before scoring), 0.3 s with the sizes read from the frames' headers."""
+    folder = write_jpegs(tmp_path / "seq", 5)
+    opened = FrameFolder(folder)
+    planned = plan_sequences(folder, None, min_frames=1, min_side=vsr_min_side())
+    assert (opened.info.width, opened.info.height, opened.info.frame_count) == (70, 54, 5)
+    assert (planned[0].width, planned[0].height, planned[0].frames) == (70, 54, 5)
+    assert decodes == []
+
+
+@pytest.mark.parametrize("odd", ["size", "truncated"])
+def test_a_folder_of_jpegs_eval_refuses_is_refused_in_its_words_without_a_decode(tmp_path, decodes, odd):
+    folder = write_jpegs(tmp_path / "seq", 5)
+    if odd == "size":
+        (folder / "f3.jpg").write_bytes(jpeg(72, 54))
+    else:
+        (folder / "f3.jpg").write_bytes(jpeg(70, 54)[:-200])
+    with pytest.raises(VsrAppError) as said_by_eval:
+        plan_sequences(folder, None, min_frames=1, min_side=vsr_min_side())
+    with pytest.raises(VsrAppError) as said:
+        FrameFolder(folder)
+    assert str(said.value) == str(said_by_eval.value)
+    assert ("mixes frame sizes (70x54, 72x54)" if odd == "size" else "(truncated)") in str(said.value)
+    assert decodes == []
+
+
+@pytest.mark.parametrize("kind, data, size, decoded", [
+    ("baseline", jpeg(17, 9), (17, 9), 0),
+    ("progressive", jpeg(640, 481, cv2.IMWRITE_JPEG_PROGRESSIVE, 1), (640, 481), 0),
+    ("grey", jpeg(33, 20, grey=True), (33, 20), 0),
+    ("optimised", jpeg(1, 1, cv2.IMWRITE_JPEG_OPTIMIZE, 1), (1, 1), 0),
+    ("turned by EXIF", b"\xff\xd8" + APP1_TURNED + jpeg(40, 20)[2:], (20, 40), 1),  # OpenCV turns it upright
+    ("no scan", jpeg(17, 9)[:jpeg(17, 9).index(b"\xff\xda")], None, 1),  # OpenCV refuses it
+])
+def test_a_jpeg_s_size_is_the_one_read_image_gives_decoded_only_where_its_header_cannot_say(tmp_path, decodes, kind,
+                                                                                          data, size, decoded):
+    path = tmp_path / "frame.jpg"
+    path.write_bytes(data)
+    if size is None:
+        with pytest.raises(VsrAppError, match=f"cannot read frame {path}"):
+            image_size(path, "frame")
+    else:
+        assert image_size(path) == size == read_image(path).shape[1::-1], kind
+    assert len(decodes) == decoded + (size is not None), kind  # (read_image's own decode counted too)
+
+
+def test_a_folder_of_frames_is_listed_once_as_it_opens(tmp_path, monkeypatch):
+    """Its frames were listed, then eval's check of what lies beside them listed the folder three times more."""
+    folder = write_jpegs(tmp_path / "seq", 3)
+    listed = []
+    monkeypatch.setattr(Path, "iterdir", lambda self, real=Path.iterdir: listed.append(self) or real(self))
+    FrameFolder(folder)
+    assert listed.count(folder) == 1
+
+
+def test_every_reader_gives_its_frames_times_by_one_name(tmp_path, small_video):
+    """The viewer's source asked a folder of frames for its times and a video's packets by another route, telling
+    them apart by their class: any reader with `times()` is timed by it."""
+    video = VideoReader(small_video)
+    assert video.times() == pytest.approx(frame_times(video.info))
+    folder = FrameFolder(write_jpegs(tmp_path / "seq", 3))
+
+    class Reader:  # neither a VideoReader nor a FrameFolder
+        info = folder.info
+        interlaced_frames = 0
+
+        def times(self) -> list[float]:
+            return [0.0, 0.5, 2.0]
+
+    assert SourceFrames(Reader(), FrameCache(1 << 20)).packet_times() == [0.0, 0.5, 2.0]
+    assert SourceFrames(folder, FrameCache(1 << 20)).packet_times() == [0.0, 0.04, 0.08]
+
+
+def test_a_dropped_benchmark_root_is_refused_as_open_folder_of_frames_refuses_it(window, qtbot, tmp_path,
+                                                                                small_video):
+    """Vid4's root, dropped, went to the Batch tab, which found no videos there, without a word; File › Open folder of
+    frames said to open one of its sequences. A folder of albums, each its videos and a cover image, still goes to
+    the Batch tab."""
+    bench = tmp_path / "vid4"
+    for name in ("city", "walk"):
+        write_jpegs(bench / name, 2)
+    with pytest.raises(VsrAppError) as said_by_open:
+        FrameFolder(bench)
+    assert "it holds folders of frames (city, walk): open one of them" in str(said_by_open.value)
+    _drop(window, bench)
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
+    assert window.error_box.windowTitle() == "Cannot open folder of frames"
+    assert window.error_box.text() == str(said_by_open.value)
+    assert window.tabs.currentIndex() == 0 and window.batch.in_dir.text() != str(bench)
+    albums = tmp_path / "albums"
+    (albums / "summer").mkdir(parents=True)
+    (albums / "summer" / "clip.mp4").write_bytes(small_video.read_bytes())
+    (albums / "summer" / "folder.jpg").write_bytes(jpeg(16, 16))
+    assert not holds_frame_folders(albums)
+    _drop(window, albums)
+    assert window.tabs.currentWidget() is window.batch and window.batch.in_dir.text() == str(albums)
