@@ -242,8 +242,13 @@ def _deinterlaced(timed: Iterator[tuple[av.VideoFrame, int]], deinterlacer: Dein
 TIME_SLACK = 1e-6  # seconds: a frame this little before a seek's time is the one asked for
 # MPEG program streams (.mpg, .vob) pack several frames into a packet whose time is the first frame's to start in it:
 # after a seek FFmpeg gave that time to the end of the frame before, and the frames after it up to the next packet
-# came half a frame late (frame k - 1 was taken for frame k). Their keyframes are found from the start, demuxing only.
+# came half a frame late (frame k - 1 was taken for frame k). Their keyframes are found from the start, demuxing only,
+# and the frames packed after the last time in the file are counted in their duration (`_packed_stream_duration`).
 SEEK_MISTIMED_FORMATS = frozenset({"mpeg"})
+# seconds of frames decoded before a seek's time in video flagged interlaced: idet's verdict on a frame follows the
+# frames before it (it holds until later frames outvote it) and bwdif reads the one before, so a pass begun at the
+# keyframe gave other frames than playing on. A verdict held from further back than this still can.
+DEINTERLACE_WARMUP = 1.0
 FIRST_STEP_BACK = 1.0  # seconds: where a seek came to a keyframe after its time, the next one goes back this far, then
 # twice as far each time (MPEG-TS seeks land between keyframes, and the decoder starts at the next one)
 
@@ -412,6 +417,29 @@ def _duration(container, stream, start: float) -> float | None:
     return None
 
 
+PACKED_TAIL = 2.0  # seconds before FFmpeg's end of an MPEG program stream from which its last frames are demuxed
+
+
+def _packed_stream_duration(container, stream, start: float, stated: float, rate: Fraction) -> float:
+    """An MPEG program stream's duration to the end of its last frame. FFmpeg's (`stated`) ends one frame after the
+    last time a packet header in the file's tail carries (half a frame for MPEG-1: one field), but a packet holds
+    several frames and only the first to start in it has a time: those after it went uncounted, and a 2 s clip of 50
+    frames opened as 47 until played to its end. Demuxed through FFmpeg's parser every frame has its time, from a seek
+    PACKED_TAIL before that end (only the first frames after a seek can come half a frame late). `stated` stands where
+    a frame has no time (H.264 in a program stream), the seek fails, or the end is further off than the tail (a
+    timeline that starts again)."""
+    tick = stream.time_base
+    try:
+        container.seek(round(max(start, start + stated - PACKED_TAIL) / tick), stream=stream, backward=True)
+        times = [packet.pts for packet in container.demux(stream) if packet.size]
+    except av.FFmpegError:
+        return stated
+    if not times or None in times:
+        return stated
+    found = float(max(times) * tick + 1 / rate) - start
+    return found if abs(found - stated) < PACKED_TAIL else stated
+
+
 def _orientation_of(frame) -> tuple[int, bool]:
     """How the coded picture is turned to be shown: degrees counter-clockwise (a multiple of 90, in [0, 360)), then
     whether it is mirrored left to right. Read from the display matrix as FFmpeg's autorotate reads it: the angle
@@ -547,6 +575,7 @@ class VideoReader:
         # of the latest frames() pass: (DecodedFrame.index, width, height) of its first frame of another size
         self.size_change: tuple[int, int, int] | None = None
         self._clock: FrameClock | None = None  # of the latest frames() pass
+        self._flagged_seen = False  # a frame decoded so far (at opening or in a pass) was flagged interlaced
         container = _open(self.path)
         try:
             self.info = self._read_info(container)
@@ -629,6 +658,8 @@ class VideoReader:
         else:  # not in the header (some Matroska files): the first frame's time
             start = float(first.pts * first.time_base) if first.pts is not None and first.time_base else 0.0
         duration = _duration(container, stream, start)
+        if duration and rate and container.format.name in SEEK_MISTIMED_FORMATS:
+            duration = _packed_stream_duration(container, stream, start, duration, rate)
         frame_count = _listed_frames(stream, container.format.name) or None
         if rate is None and frame_count and duration:
             rate = Fraction(frame_count / duration).limit_denominator(1001)
@@ -673,7 +704,9 @@ class VideoReader:
                 continue
             except av.FFmpegError as exc:
                 raise self._read_failed(exc) from exc
-            yield from frames
+            for frame in frames:
+                self._flagged_seen = self._flagged_seen or frame.interlaced_frame
+                yield frame
 
     def _opened_at(self, start: float | None) -> tuple[av.container.InputContainer, av.VideoStream,
                                                        Iterator[av.Packet]]:
@@ -715,6 +748,14 @@ class VideoReader:
             back = max(2 * back, FIRST_STEP_BACK)
         return None
 
+    def _decoded_from(self, start: float | None) -> float | None:
+        """Where a pass from `start` begins decoding: DEINTERLACE_WARMUP before it where frames flagged interlaced
+        go through the deinterlacer, so that idet and bwdif have seen the frames before `start` as when playing on (an
+        MPEG-2 seek to 2.94 s deinterlaced every frame after it, which idet passed through when playing)."""
+        if start is None or not (self.deinterlace and self._flagged_seen):
+            return start
+        return start - DEINTERLACE_WARMUP
+
     def frames(self, start: float | None = None) -> Iterator[DecodedFrame]:
         """Yield displayed frames in order; with `start` (seconds, file clock) begin at the first frame at or after it,
         the frame that decoding from the start gives there (`_opened_at`).
@@ -725,7 +766,7 @@ class VideoReader:
         self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
-        container, stream, packets = self._opened_at(start)
+        container, stream, packets = self._opened_at(self._decoded_from(start))
         try:
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
             # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
