@@ -69,7 +69,8 @@ def test_recursive_batch_mirrors_the_tree_and_reports_every_file(tree, tmp_path,
     assert tree_snapshot(src) == before
 
     report = json.loads(report_path.read_text())
-    assert report["counts"] == {"ok": 3, "skipped": 0, "exists": 0, "failed": 1, "cancelled": 0, "ignored": 0}
+    assert report["counts"] == {"ok": 3, "skipped": 0, "exists": 0, "failed": 1, "cancelled": 0, "ignored": 0,
+                                "no video": 0}
     assert report["exit_code"] == 1 and report["task"] == "upscale" and report["model"] == "bicubic"
     assert report["settings"] == made_by("upscale", ["bicubic"], "libx264", weights=[None])
     by_name = {f["input"]: f for f in report["files"]}
@@ -331,6 +332,30 @@ def test_every_input_gets_its_own_output_and_a_rerun_resumes(tmp_path):
     assert [packet_span(f.output).frames for f in first.files] == [3, 5, 4]
     again = run_batch(src, out, model="bicubic")
     assert [(f.output, f.status) for f in again.files] == [(f.output, "skipped") for f in first.files]
+
+
+def test_an_ok_line_names_an_output_not_at_its_input_s_own_name_and_why(tmp_path, capsys):
+    """clip.avi beside clip.mp4: its line said "ok  clip.avi", and which of clip.mp4 and clip.avi.mp4 was its output
+    was left to guess (the Batch tab's row names every output)."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "a.mp4").mkdir(parents=True)
+    long = "b" * 252  # its .ts goes to .mkv, a byte over the disk's limit
+    for name in ("Clip.mp4", "clip.avi", "clip.mp4", "a.avi", "a.mp4/x.mp4", f"{long}.ts"):
+        make_video(src / name, frames=2)
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--recursive"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "note:" not in line]
+    assert lines[:-1] == [
+        "[1/6] ok        Clip.mp4",
+        "[2/6] ok        a.avi: written as 'a.avi.mp4', not 'a.mp4': a folder of outputs has that name",
+        f"[3/6] ok        {long}.ts: written as '{long[:251]}.mkv', not '{long}.mkv': that name is longer than the "
+        "disk takes",
+        "[4/6] ok        clip.avi: written as 'clip.avi.mp4', not 'clip.mp4': Clip.mp4's output has that name on a "
+        "disk that ignores case",
+        "[5/6] ok        clip.mp4: written as 'clip-2.mp4', not 'clip.mp4': Clip.mp4's output has that name on a disk "
+        "that ignores case",
+        "[6/6] ok        a.mp4/x.mp4"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["Clip.mp4", "a.avi.mp4", f"{long[:251]}.mkv", "clip.avi.mp4", "clip-2.mp4", "a.mp4"])
 
 
 def stamps(folder, names):
@@ -1516,18 +1541,18 @@ def test_an_interpolating_batch_reports_its_scene_cuts(tmp_path, capsys, scene_c
 def test_a_failed_files_reason_names_it_as_it_is_escaped_not_squeezed(tmp_path, capsys):
     """The reason squeezed every run of whitespace: a file "two  spaces<newline>nl.mp4" was said to be
     'two spaces nl.mp4', a name that is not there."""
-    from badfiles import audio_only
+    from badfiles import zero_byte
 
     src = tmp_path / "in"
     src.mkdir()
-    audio_only(src / "two  spaces\nnl.mp4")
+    zero_byte(src / "two  spaces\nnl.mp4")
     report_path = tmp_path / "report.json"
     assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report",
                  str(report_path)]) == 1
     reason = json.loads(report_path.read_text())["files"][0]["reason"]
-    assert f"'{src}/two  spaces\\nnl.mp4' has no video stream" in reason
+    assert f"'{src}/two  spaces\\nnl.mp4' is empty (0 bytes)" in reason
     line = capsys.readouterr().out.splitlines()[0]
-    assert line.startswith("[1/1] failed") and "spaces\\nnl.mp4' has no video stream" in line
+    assert line.startswith("[1/1] failed") and "spaces\\nnl.mp4' is empty (0 bytes)" in line
 
 
 def test_notes_are_carried_only_from_a_report_of_the_same_settings_for_an_output_still_as_recorded(tmp_path):

@@ -33,7 +33,8 @@ def test_a_rerun_stopped_before_an_output_it_would_skip_keeps_that_output_s_note
 
     stopped = run_batch(src, out, model="bicubic", report_path=report_path, cancel=cancel, on_start=stop_at_a)
     assert [(f.input, f.status, f.notes) for f in stopped.files] == [("a.mp4", "cancelled", []),
-                                                                     ("b.mkv", "cancelled", notes)]
+                                                                     ("b.mkv", "cancelled", [])]  # not this run's
+    assert [f["notes"] for f in json.loads(report_path.read_text())["files"]] == [[], notes]  # kept for the rerun
     assert json.loads(as_killed[0])["files"][1]["status"] == "pending"
     for earlier in (report_path.read_text(), as_killed[0]):  # stopped by a cancel, killed
         report_path.write_text(earlier)
@@ -92,3 +93,42 @@ def test_notes_carried_for_a_file_not_finished_are_not_shown_as_this_runs():
     assert note not in _file_lines(2, 3, stopped) and stopped.notes == [note]  # kept in the report for the rerun
     skipped = FileResult("b.mp4", "/out/b.mp4", status="skipped", reason="already done", notes=[note])
     assert _file_lines(2, 3, skipped).endswith(f"note: {note}")
+
+
+FACTS = ("frames_in", "frames_out", "input_size", "output_size", "input_duration", "output_duration", "scene_cuts",
+         "flashes", "pauses")
+
+
+def facts_of(entries) -> dict[str, dict]:
+    """Each file's facts, from FileResults or the report's entries."""
+    entries = [e if isinstance(e, dict) else vars(e) for e in entries]
+    return {e["input"]: {key: e[key] for key in FACTS} for e in entries}
+
+
+def test_a_rerun_s_report_says_what_the_report_before_said_of_the_outputs_it_skips(tmp_path):
+    """A rerun's report had nulls for the frames, sizes, durations, cuts and flashes of the outputs it skipped, though
+    it carried their notes: a report after a rerun said less than the first. Carried as the notes are: from a report of
+    the same settings, for an output still of the size it recorded, and through a rerun stopped before them."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=3)
+    make_video(src / "b.mkv", frames=4, audio="pcm_s16le")
+    interpolate = dict(task="interpolate", model="blend", report_path=report_path)
+    made = facts_of(run_batch(src, out, **interpolate).files)
+    assert all(value is not None for facts in made.values() for value in facts.values())
+    again = run_batch(src, out, **interpolate)
+    assert [f.status for f in again.files] == ["skipped", "skipped"]
+    assert facts_of(again.files) == facts_of(json.loads(report_path.read_text())["files"]) == made
+
+    (out / "a.mp4").unlink()  # made again; the rerun is stopped as it starts it, before b's output
+    cancel = threading.Event()
+    run_batch(src, out, cancel=cancel, on_start=lambda *_: cancel.set(), **interpolate)
+    stopped = json.loads(report_path.read_text())["files"]
+    assert [f["status"] for f in stopped] == ["cancelled", "cancelled"]
+    assert facts_of(stopped)["b.mkv"] == made["b.mkv"]  # kept for the next rerun
+    assert facts_of(run_batch(src, out, **interpolate).files)["b.mkv"] == made["b.mkv"]
+
+    report = json.loads(report_path.read_text())
+    report["files"][1]["output_bytes"] += 1  # its output is not the one the report speaks of
+    report_path.write_text(json.dumps(report))
+    assert set(facts_of(run_batch(src, out, **interpolate).files)["b.mkv"].values()) == {None}

@@ -7,7 +7,9 @@ Why it is built this way:
 - One file at a time through `video.pipeline.process_video`, the same code as the single-file commands,
   with the model loaded once but a fresh engine per file, so no recurrent state or buffered frame of one
   video can reach the next (the "queue that fails or degrades after its first job" complaint).
-- A failing file never stops the batch: its reason goes into the report and the next file starts.
+- A failing file never stops the batch: its reason goes into the report and the next file starts. A file with no
+  video stream (a song saved as .mp4 in a folder of music videos) is no failure but "no video": nothing to enhance,
+  and failed, it made every rerun exit 1, so a script could never tell that the batch was done.
 - Outputs appear only complete (the writer renames a checked temporary file into place), so an interrupted batch
   resumes by running it again: a complete output of the same settings and input is skipped (`batch_resume`), and
   temporary files a killed run left behind are removed. Any other file at an output's name is kept and reported
@@ -44,10 +46,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from vsr_app.batch_plan import Queue, check_apart, parse_extensions, plan_batch, plan_outputs
+from vsr_app.batch_plan import (Queue, check_apart, output_names, parse_extensions, plan_batch, plan_outputs,
+                                why_renamed)
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
-from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, OK, PENDING, SKIPPED, BatchReport, FileResult,
-                                  check_report_path, earlier_notes, report_output_dir)
+from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
+                                  FileResult, check_report_path, earlier_facts, report_output_dir)
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
@@ -65,6 +68,7 @@ LOCK_NAME = ".vsr-app-batch.lock"  # in the output folder while a batch runs; hi
 STOPPED_REASON = "stopped before it ended (Cancel, Ctrl-C or a stop signal); no output was written"
 NOT_STARTED_REASON = "not started: the batch was cancelled"
 EXISTS_HINT = f"{OVERWRITE_HINT} or choose another output folder"
+NO_VIDEO_REASON = "no video stream: nothing to enhance"
 EARLIER_KEPT = ", this input's output as an earlier version named it, is still there"  # after that output's name
 
 
@@ -193,14 +197,14 @@ def _load_for(task: str, model: Any, device: str):
 
 
 def _new_report(in_dir: Path, out_dir: Path, task: str, model: str, settings: dict, unreadable: list[OSError],
-                inputs: list[Path], outputs: list[Path], notes_before: dict[str, list[str]]) -> BatchReport:
+                inputs: list[Path], outputs: list[Path], before: dict[str, dict]) -> BatchReport:
     """The report as the batch starts: every file pending."""
     report = BatchReport(str(in_dir), str(out_dir), task, model,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"), settings=settings)
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
-    # each with its output's earlier notes until this run decides about it: a rerun stopped before an output it would
-    # skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
-    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), notes=list(notes_before.get(str(d), [])),
+    # each with what the report before said of its output, until this run decides about it: a rerun stopped before
+    # an output it would skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
+    report.files = [FileResult(str(s.relative_to(in_dir)), str(d), earlier=before.get(str(d), {}),
                                input_bytes=file_size(s)) for s, d in zip(inputs, outputs)]
     return report
 
@@ -247,12 +251,13 @@ class _Job:
     made: list[Path]  # the folders the batch made (`make_folder`)
     input_set: set[str]  # the inputs' real paths
     planned: set[str]  # the outputs' real paths
+    named: dict[str, str]  # each output's name as names are compared, and whose output it is (`output_names`)
     settings: dict  # what the outputs record (`report.settings`)
     scale: int
     factor: int
     codec: str
     overwrite: bool
-    notes_before: dict[str, list[str]]  # the replaced report's notes, by output path (`earlier_notes`)
+    before: dict[str, dict]  # what the replaced report said of each output, by its path (`earlier_facts`)
     make: Callable[..., Any]  # process_video with the batch's model and settings: (src, dst, progress=...)
 
 
@@ -278,7 +283,7 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
                else earlier_output(src, dst, job.settings, job.scale, job.factor, job.planned, job.codec))
     if earlier is not None and not job.overwrite:  # made before an update changed its container: not made again
         result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
-        result.notes = job.notes_before.get(str(earlier), [])
+        result.take_earlier(job.before.get(str(earlier), {}))
         result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
                          f"it ({dst.name} now)")
         return
@@ -287,7 +292,8 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         if not job.overwrite:
             if existing is None:
                 result.status, result.reason = SKIPPED, "a complete output already exists"
-                result.notes = _still_true(job.notes_before.get(str(dst), []), dst.parent)
+                result.take_earlier()
+                result.notes = _still_true(result.notes, dst.parent)
             else:
                 result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
             result.output_bytes = file_size(dst)
@@ -297,9 +303,37 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         raise VsrAppError(f"a folder is in the way at its output's name '{dst}'; move or rename it, or choose "
                           f"another output folder")
     check_output_path(dst, src, overwrite=job.overwrite)
-    _fill(result, job.make(src, dst, progress=progress), job.task)
+    try:
+        made = job.make(src, dst, progress=progress)
+    except VsrAppError:
+        if (held := _held_instead_of_video(src)) is None:
+            raise
+        result.status, result.output = NO_VIDEO, None  # none is made: the report names none, as for "ignored"
+        result.reason = f"{NO_VIDEO_REASON} (it holds only {held})"
+        return
+    _fill(result, made, job.task)
+    # the command line's "ok" line names no output: one not at its input's own name is named, and why
+    result.reason = "; ".join(filter(None, [result.reason, why_renamed(src, dst, job.named)])) or None
     if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
         result.notes.append(earlier.name + EARLIER_KEPT)
+
+
+def _held_instead_of_video(src: Path) -> str | None:
+    """What a file that FFmpeg opens, with streams but none of them a video (cover art aside), holds instead ("audio
+    and a cover picture"); None for any other file: one not opened, or with no stream at all (an unfinished
+    recording), or with a video that would not decode, is damaged, and fails as such."""
+    import av
+
+    from vsr_app.video.reader import is_cover_art
+
+    if not src.is_file():  # a named pipe's open waits for a writer, for ever
+        return None
+    try:
+        with av.open(str(src)) as container:  # (a stream is read while its container is open: after, it is freed)
+            held = ["a cover picture" if is_cover_art(s) else s.type for s in container.streams]
+    except (av.FFmpegError, OSError):
+        return None
+    return " and ".join(dict.fromkeys(held)) if held and "video" not in held else None
 
 
 def _estimate_work(inputs: list[Path], outputs: list[Path], left: dict[Path, EarlierOutput], factor: int,
@@ -322,8 +356,6 @@ def _process_one(job: _Job, src: Path, dst: Path, result: FileResult, left_becau
     except Exception as exc:  # one bad file must never stop the batch
         log.debug("batch: %s failed", src, exc_info=True)
         result.status, result.reason = FAILED, _one_line(exc)
-    if result.status in (FAILED, EXISTS, IGNORED):  # no output of this run's: the notes carried in are not
-        result.notes = []  # about anything it made or skipped as made
     if result.status == OK:
         overall.end_file(estimate, result.output_bytes)
     else:
@@ -371,8 +403,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     settings = made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
                        deinterlace)
-    notes_before = earlier_notes(report_path, settings)
-    report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, notes_before)
+    before = earlier_facts(report_path, settings)
+    report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, before)
     models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
     make = partial(process_video, device=device, codec=codec, crf=crf, preset=preset, overwrite=overwrite,
                    deinterlace=deinterlace, cancel=cancel, **models)
@@ -386,8 +418,9 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         saver = _ReportSaver(report, report_path, out_dir, home, started)
         saver.save()
         job = _Job(task=task, out_dir=out_dir, home=home, made=made, input_set={os.path.realpath(p) for p in inputs},
-                   planned={os.path.realpath(p) for p in outputs}, settings=settings, scale=scale, factor=factor,
-                   codec=codec, overwrite=overwrite, notes_before=notes_before, make=make)
+                   planned={os.path.realpath(p) for p in outputs}, named=output_names(inputs, outputs, in_dir),
+                   settings=settings, scale=scale, factor=factor, codec=codec, overwrite=overwrite, before=before,
+                   make=make)
         count = len(inputs)
         in_flight = None
         try:

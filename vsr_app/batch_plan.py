@@ -144,6 +144,11 @@ def _same_path(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+def name_key(path: Path) -> str:
+    """A path as output names are compared: ignoring case, as a case-insensitive disk does."""
+    return os.path.normcase(str(path)).casefold()
+
+
 def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str) -> list[Path]:
     """Mirror each input's place under `in_dir` into `out_dir`, changing the suffix only where the codec needs it.
 
@@ -160,30 +165,52 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     from vsr_app.files import fit_name, name_max, name_size
     from vsr_app.video.output_paths import output_suffix
 
-    def key(rel: Path) -> str:
-        return os.path.normcase(str(rel)).casefold()
-
     room = name_max(out_dir)
     rels = [src.relative_to(in_dir) for src in inputs]
     suffixes = [output_suffix(src, codec) for src in inputs]
     keepers: dict[str, int] = {}  # the names inputs that keep their suffix will use, each by the first such input
     for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
         if suffix == rel.suffix:
-            keepers.setdefault(key(rel), index)
+            keepers.setdefault(name_key(rel), index)
     # a mirrored sub-folder's name is taken too: a.avi -> a.mp4 beside the folder a.mp4/ of another input failed it
-    taken = set(keepers) | {key(folder) for rel in rels for folder in rel.parents if folder != Path(".")}
+    taken = set(keepers) | {name_key(folder) for rel in rels for folder in rel.parents if folder != Path(".")}
     outputs = []
     for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
-        if keepers.get(key(rel)) != index:
+        if keepers.get(name_key(rel)) != index:
             base = rel.stem if suffix == rel.suffix else rel.name
             parts = itertools.chain([(rel.stem, suffix), (base, suffix)],
                                     ((base, f"-{n}{suffix}") for n in itertools.count(2)))
             names = (fit_name(stem, room - name_size(ending)) + ending for stem, ending in parts)
-            rel = next(rel.parent / name for name in names if key(rel.parent / name) not in taken)
-            taken.add(key(rel))
+            rel = next(rel.parent / name for name in names if name_key(rel.parent / name) not in taken)
+            taken.add(name_key(rel))
         outputs.append(out_dir / rel)
     check_outputs_outside_input(in_dir, out_dir, outputs)
     return outputs
+
+
+def output_names(inputs: Sequence[Path], outputs: Sequence[Path], in_dir: Path) -> dict[str, str]:
+    """Each planned output's `name_key`, and the input (relative to `in_dir`) it is the output of, for
+    `why_renamed`."""
+    return {name_key(dst): str(src.relative_to(in_dir)) for src, dst in zip(inputs, outputs)}
+
+
+def why_renamed(src: Path, dst: Path, named: dict[str, str]) -> str | None:
+    """Where `plan_outputs` gave `src` an output name other than its own (its name in the output's container), that
+    name and why, for the line that says the output is made ("written as 'clip.avi.mp4': ..."); None where it has
+    its own. `named` is `output_names`' map of the batch. Without it the command line said "ok  clip.avi" and left
+    the user to guess which of clip.mp4 and clip.avi.mp4 was its output."""
+    own = dst.with_name(src.stem + dst.suffix)
+    if own.name == dst.name:
+        return None
+    other = named.get(name_key(own))
+    if other is not None:  # of another case, where a disk that ignores case takes the two for one
+        because = f"{other}'s output has that name" + (
+            "" if Path(other).stem + own.suffix == own.name else " on a disk that ignores case")
+    elif any(k.startswith(name_key(own) + os.sep) for k in named):
+        because = "a folder of outputs has that name"
+    else:
+        because = "that name is longer than the disk takes"
+    return f"written as '{dst.name}', not '{own.name}': {because}"
 
 
 def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[str], recursive: bool, codec: str,

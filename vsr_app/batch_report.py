@@ -2,7 +2,7 @@
 writes it in JSON.
 
 A module of its own because the report lives apart from the run that writes it: the CLI and the Batch tab show it,
-and a rerun reads the one it replaces for the notes of the outputs it skips (`earlier_notes`). Its path is checked
+and a rerun reads the one it replaces for what it said of the outputs it skips (`earlier_facts`). Its path is checked
 before anything is made (`check_report_path`): it may replace an earlier report but never an input, a planned output
 or any other file (unless `overwrite`), since writing it is the first thing the batch does. Its paths are absolute,
 so it reads the same from anywhere; until the batch ends it says "finished": false and has no exit code, so the
@@ -21,10 +21,14 @@ from vsr_app.batch_resume import file_size
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.media import OPEN_VIDEO_EXTS
 
-REPORT_VERSION = 4  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
-# 4: status "ignored"
+REPORT_VERSION = 5  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
+# 4: status "ignored"; 5: status "no video"
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
 IGNORED = "ignored"  # an input that is this app's output of another input the batch processes the same way
+NO_VIDEO = "no video"  # a file with no video stream (audio only): nothing to enhance, and nothing wrong
+# what a report says of an output rather than of this run's work on it, carried to a rerun that skips the output
+OUTPUT_FACTS = ("notes", "frames_in", "frames_out", "input_size", "output_size", "input_duration", "output_duration",
+                "scene_cuts", "flashes", "pauses")
 
 
 @dataclass
@@ -32,11 +36,13 @@ class FileResult:
     """One line of the report: what happened to one input file and why."""
 
     input: str
-    output: str | None  # None for an ignored input: none is made, and its planned name is free for another
+    output: str | None  # None where none is made: for an ignored input (its name free for another), one with no video
     status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled | ignored
-    # (an earlier output of another input, not processed a second time); pending: not finished yet (only in the
-    # report of a batch still running or killed)
-    reason: str | None = None  # why it was skipped, kept, failed, ignored or what it replaced; None for a plain success
+    # (an earlier output of another input, not processed a second time) | no video (nothing to enhance); pending: not
+    # finished yet (only in the report of a batch still running or killed)
+    # why it was skipped, kept, failed, ignored or held no video, what it replaced, where an output not at its input's
+    # own name went; None for a plain success
+    reason: str | None = None
     notes: list[str] = field(default_factory=list)  # warnings and facts from the pipeline (audio copied, ...)
     input_bytes: int | None = None
     output_bytes: int | None = None
@@ -51,19 +57,35 @@ class FileResult:
     scene_cuts: int | None = None
     flashes: int | None = None
     pauses: int | None = None
+    # what the report this run replaces said of the output (`earlier_facts`): written in this file's entry while this
+    # run has not decided about it (pending, cancelled), taken on if it skips the output (`take_earlier`); not a key
+    # of its own in the report
+    earlier: dict = field(default_factory=dict, repr=False)
 
     @property
     def shown_notes(self) -> list[str]:
-        """The notes a person is shown: those of an output made or kept as done. A file a stopped batch did not
-        finish keeps its output's earlier notes in the report, for the rerun that skips it, but they are not about
-        this run: under "cancelled ... no output was written" they read as if they were."""
+        """The notes a person is shown: those of an output made or kept as done."""
         return self.notes if self.status in (OK, SKIPPED) else []
+
+    def take_earlier(self, facts: dict | None = None) -> None:
+        """Say of an output this run skips what the report before said of it (`facts`, else `earlier`): a rerun's
+        report had nulls for its frames, flashes and sizes, as if nothing were known of it."""
+        for key, value in (self.earlier if facts is None else facts).items():
+            setattr(self, key, list(value) if isinstance(value, list) else value)
+
+    def as_dict(self) -> dict:
+        """Its entry in the report: a file not finished keeps what the report before said of its output, or a
+        rerun stopped before that output would lose it for good."""
+        entry = asdict(self)
+        earlier = entry.pop("earlier")
+        return {**entry, **earlier} if self.status in (PENDING, CANCELLED) else entry
 
 
 @dataclass
 class BatchReport:
-    """Everything `--report` writes; `exit_code` is 0 when every file was done, already done or ignored and every
-    folder read. Until `finished` (set as the batch ends, cancelled or not) the written report has no exit code."""
+    """Everything `--report` writes; `exit_code` is 0 when every file was done, already done, ignored or held no
+    video and every folder read. Until `finished` (set as the batch ends, cancelled or not) the written report has no
+    exit code."""
 
     input_dir: str
     output_dir: str
@@ -78,7 +100,7 @@ class BatchReport:
     finished: bool = False
 
     def counts(self) -> dict[str, int]:
-        counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0, IGNORED: 0}
+        counts = {OK: 0, SKIPPED: 0, EXISTS: 0, FAILED: 0, CANCELLED: 0, IGNORED: 0, NO_VIDEO: 0}
         for f in self.files:
             counts[f.status] = counts.get(f.status, 0) + 1
         return counts
@@ -86,7 +108,8 @@ class BatchReport:
     @property
     def exit_code(self) -> int:
         """130 when cancelled (what a shell reports for Ctrl-C), else 1 when a file failed or was kept or a folder
-        could not be read, else 0."""
+        could not be read, else 0: a file with no video is no failure, or a folder with a song in it failed every
+        rerun and a script could never tell that the batch was done."""
         if self.cancelled:
             return 130
         return 1 if self.unreadable or any(f.status in (FAILED, EXISTS) for f in self.files) else 0
@@ -97,7 +120,7 @@ class BatchReport:
                 "seconds": round(self.seconds, 3), "finished": self.finished,
                 "cancelled": self.cancelled, "counts": self.counts(),
                 "exit_code": self.exit_code if self.finished else None,
-                "unreadable": self.unreadable, "files": [asdict(f) for f in self.files]}
+                "unreadable": self.unreadable, "files": [f.as_dict() for f in self.files]}
 
     def summary(self) -> str:
         c = self.counts()
@@ -108,6 +131,8 @@ class BatchReport:
             text += f", {c[CANCELLED]} cancelled"
         if c[IGNORED]:
             text += f", {left_as_they_are(c[IGNORED])}"
+        if c[NO_VIDEO]:
+            text += f", {with_no_video(c[NO_VIDEO])}"
         if self.unreadable:
             text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
         return f"{text} in {self.seconds:.1f} s"
@@ -126,6 +151,7 @@ class BatchReport:
         # "all 4 outputs already exist" was said of 3 and an earlier output left as it is
         done = {0: [], 1: ["1 output already exists"]}.get(c[SKIPPED], [f"{c[SKIPPED]} outputs already exist"])
         done += [left_as_they_are(c[IGNORED])] if c[IGNORED] else []
+        done += [with_no_video(c[NO_VIDEO])] if c[NO_VIDEO] else []
         undone = ([_kept(c[EXISTS])] if c[EXISTS] else []) + ([f"{c[FAILED]} failed"] if c[FAILED] else [])
         return ("nothing to do: " if done else "no output made: ") + ", ".join(done + undone)
 
@@ -146,6 +172,11 @@ class BatchReport:
 def left_as_they_are(n: int) -> str:
     """The ignored inputs, as the summary, the bar and the Batch tab's listing count them."""
     return "1 earlier output left as it is" if n == 1 else f"{n} earlier outputs left as they are"
+
+
+def with_no_video(n: int) -> str:
+    """The inputs with no video stream ("no video"), as the summary and the bar count them."""
+    return f"{n} file{'s' if n > 1 else ''} with no video"
 
 
 def _kept(n: int) -> str:
@@ -204,18 +235,32 @@ def report_output_dir(path: Path) -> Path | None:
     return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
 
 
-def earlier_notes(report_path: str | Path | None, settings: dict) -> dict[str, list[str]]:
-    """The notes the report being replaced holds for each output it made or found made (audio re-encoded, frames
-    lost to damage, subtitles dropped), by output path: a rerun skips those outputs, and its report would otherwise
-    drop the only record of what they lost. A stopped batch's files it had not finished ("pending", "cancelled") hold
-    the notes it carried over from the report before it: a rerun stopped early lost them for good. Only a report of
-    a run with these `settings`, and only for an output still of the size it recorded: an upscale made over an
-    interpolation's outputs (with --overwrite, no report) was given the interpolation's notes."""
+def earlier_facts(report_path: str | Path | None, settings: dict) -> dict[str, dict]:
+    """What the report being replaced says of each output it made or found made (`OUTPUT_FACTS`: its notes - audio
+    re-encoded, frames lost to damage - its frames, sizes, durations, cuts and flashes), by output path: a rerun skips
+    those outputs, and its report would otherwise drop the only record of them. A stopped batch's files it had not
+    finished ("pending", "cancelled") hold what it carried over from the report before: a rerun stopped early lost
+    them for good. Only a report of a run with these `settings`, and only for an output still of the size it
+    recorded: an upscale made over an interpolation's outputs (with --overwrite, no report) was given the
+    interpolation's notes."""
     data = _read_report(Path(report_path)) if report_path is not None else None
     files = data.get("files") if data is not None and data.get("settings") == settings else None
     if not isinstance(files, list):
         return {}
-    return {f["output"]: [str(n) for n in f["notes"]] for f in files
-            if isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
-            and isinstance(f.get("output"), str) and isinstance(f.get("notes"), list) and f["notes"]
-            and f.get("output_bytes") in (None, file_size(Path(f["output"])))}
+    found = {}
+    for f in files:
+        if (isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
+                and isinstance(f.get("output"), str) and f.get("output_bytes") in (None, file_size(Path(f["output"])))):
+            facts = {key: _fact(key, f.get(key)) for key in OUTPUT_FACTS}
+            if facts["notes"] or any(value is not None for value in facts.values()):
+                found[f["output"]] = facts
+    return found
+
+
+def _fact(key: str, value):
+    """A fact as a report holds it, None where the (hand-edited, older) report holds something else."""
+    if key == "notes":
+        return [str(n) for n in value] if isinstance(value, list) else []
+    if isinstance(value, list):
+        return value if len(value) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in value) else None
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None

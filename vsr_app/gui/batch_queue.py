@@ -18,13 +18,13 @@ from PySide6.QtGui import QBrush, QColor, QContextMenuEvent
 from PySide6.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem
 
 from vsr_app.batch_plan import Queue
-from vsr_app.batch_report import IGNORED
+from vsr_app.batch_report import IGNORED, NO_VIDEO
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt, theme
 from vsr_app.video.pipeline import breaks_text
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
-                  "cancelled": "#ffb347", "ignored": theme.MUTED, "processing": theme.ACCENT}
+                  "cancelled": "#ffb347", IGNORED: theme.MUTED, NO_VIDEO: theme.MUTED, "processing": theme.ACCENT}
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
