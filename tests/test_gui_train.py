@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import torch
 from PySide6.QtCore import QPoint, QProcess, QRect, Qt
-from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton
+from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QLineEdit, QListWidget, QPushButton,
+                               QWidget)
 
 from gui_support import announced, gui_env, whole_message, window  # noqa: F401
 from videogen import make_video
@@ -25,7 +26,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_form_widget, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
-from vsr_app.gui.train_form import choice_data, default_runs_dir, form_net_config, launcher, train_arguments
+from vsr_app.gui.train_curves import NO_CLIP, NOT_YET
+from vsr_app.gui.train_form import TASKS, choice_data, default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.gui.trainer_process import LOG_NAME, TrainerProcess, failure_cause
 from vsr_app.models import build_arch, count_params, list_models, save_model
 from vsr_app.nets.vfi_teacher import VFINet, default_widths
@@ -80,6 +82,28 @@ def test_the_student_only_fields_are_disabled_for_the_teacher_and_left_out_of_it
     assert "burn_in" not in panel.form.options()  # the trainer refuses a burn-in for the bidirectional teacher
     net.setCurrentIndex(net.findData(choice_data("student")))
     assert align.isEnabled() and burn_in.isEnabled()
+
+
+def card_only(weights: Path, arch: str) -> Path:
+    """Weights beside a card that names their net (the weights are not read until a run starts)."""
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"")
+    weights.with_suffix(".json").write_text(json.dumps({"task": "upscale", "scale": 4, "arch": arch, "config": {}}))
+    return weights
+
+
+def test_the_greyed_fields_follow_the_net_of_start_froms_card(panel, tmp_path):
+    """Started from the teacher, Burn-in stayed enabled as the form's Network said student, and the trainer refused it
+    only at Start; started from a student, it is the student's whatever Network says."""
+    burn_in, net, form = panel.form.inputs["burn_in"], panel.form.inputs["net"], panel.form
+    burn_in.setValue(32)
+    form.start_from.setText(str(card_only(tmp_path / "teacher run" / "model.safetensors", "vsr_teacher")))
+    assert not burn_in.isEnabled() and "burn_in" not in form.options()
+    net.setCurrentIndex(net.findData(choice_data("teacher")))
+    form.start_from.setText(str(card_only(tmp_path / "student run" / "model.safetensors", "vsr_student")))
+    assert burn_in.isEnabled() and form.options()["burn_in"] == 32
+    form.start_from.setText(str(tmp_path / "no card" / "model.safetensors"))  # no card says: the form's Network
+    assert not burn_in.isEnabled() and "burn_in" not in form.options()
 
 
 def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):
@@ -340,10 +364,10 @@ def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, wi
     assert "model not installed" in panel.log.toPlainText() and installed.read_bytes() == weights
 
 
-@pytest.mark.parametrize("size, first_task", [((1440, 900), "vsr"), ((1024, 700), "vfi")])
+@pytest.mark.parametrize("size, first_task", [((1440, 900), "vsr"), ((1024, 700), "vfi"), ((720, 540), "vfi")])
 def test_the_whole_form_shows_without_sideways_scrolling(window, qtbot, size, first_task):
     """Every control of the form fits the width of its scroll area (it scrolls only up and down), also after
-    a switch from the narrower VFI form."""
+    a switch from the narrower VFI form; at 720x540 too, where the drop-downs' longest choices held it 200 px wider."""
     window.resize(*size)
     panel = window.train
     panel.form.task.setCurrentIndex(panel.form.task.findData(first_task))
@@ -352,6 +376,29 @@ def test_the_whole_form_shows_without_sideways_scrolling(window, qtbot, size, fi
     panel.form.task.setCurrentIndex(panel.form.task.findData("vsr"))
     qtbot.wait(50)
     assert_form_fits(panel)
+
+
+def test_a_long_choice_shows_whole_in_its_list_and_tooltip_and_widens_nothing(window, qtbot):
+    """A run's teacher path (Open run keeps it as a choice) is no width the form must scroll for at 720x540, and a
+    choice cut short shows whole in its list and in its tooltip, before what the field is for."""
+    window.resize(720, 540)
+    panel = window.train
+    window.tabs.setCurrentWidget(panel)
+    teacher = panel.form.teacher
+    path = "as in the run: " + "/footage of the summer" * 8 + "/teacher.safetensors"
+    teacher.addItem(path, path)
+    teacher.setCurrentIndex(teacher.count() - 1)
+    qtbot.wait(50)
+    assert_form_fits(panel)
+    assert teacher.toolTip().startswith(f"{path}\n\nThe trained model whose knowledge is distilled")
+    align = panel.form.inputs["net_config.align"]
+    longest = max(align.fontMetrics().horizontalAdvance(align.itemText(i)) for i in range(align.count()))
+    assert align.width() < longest
+    align.showPopup()
+    try:
+        assert align.view().width() >= longest
+    finally:
+        align.hidePopup()
 
 
 def assert_form_fits(panel) -> None:
@@ -1375,6 +1422,27 @@ def test_a_resume_after_a_hard_kill_is_said_at_its_checkpoints_step(panel, tmp_p
     assert panel._starting_text([]) == "Starting\u2026"
     (panel.run_dir / "checkpoint.safetensors").write_bytes(b"cut short")  # the trainer will say what is wrong
     assert panel._starting_text([{"step": 60}]) == "Resuming\u2026"
+
+
+def test_a_run_without_a_validation_clip_says_so_not_none_recorded_yet(panel, tmp_path):
+    """The validation plot of a run with no clip said "none recorded yet" for ever: such a run never validates."""
+    for clips, said in (([], NO_CLIP), ([str(tmp_path / "held out.mp4")], NOT_YET)):
+        run = tmp_path / f"run with {len(clips)} clips"
+        run.mkdir()
+        (run / "config.json").write_text(json.dumps({"task": "vsr", "val": clips}))  # a VSR run's options, flat
+        (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.1}) + "\n")
+        panel.show_run(str(run))
+        assert panel.plots.val_note.isVisible() and panel.plots.val_note.textItem.toPlainText() == said
+
+
+def test_the_forms_tooltips_say_what_was_measured_without_naming_a_file(panel):
+    """They cited "docs/RESULTS.md, Round Z", which the packaged app's user does not have."""
+    for task in TASKS:
+        panel.form.task.setCurrentIndex(panel.form.task.findData(task))
+        tips = [w.toolTip() for w in panel.form.findChildren(QWidget) if w.toolTip()]
+        assert [tip for tip in tips if ".md" in tip or "Round " in tip] == []
+        if task == "vsr":
+            assert all("dB" in panel.form.inputs[key].toolTip() for key in ("net_config.align", "frames", "burn_in"))
 
 
 def test_a_resumed_runs_end_says_its_training_time_in_all(panel):

@@ -34,6 +34,10 @@ STACK_BELOW = 480
 PLOT_MIN_HEIGHT = 120
 LEGEND_COLUMNS = 3  # at most: fewer where a legend would be wider than its plot
 LEGEND_MARGIN = 20  # px of a plot's width around its legend
+# what the empty validation plot says: a run with a validation clip has not validated yet, a run without one never will
+# (it said "none recorded yet" for ever)
+NOT_YET = "none recorded yet"
+NO_CLIP = "this run has\nno validation clip"
 
 
 def smooth(values: list[float], weight: float) -> list[float]:
@@ -107,7 +111,9 @@ class TrainingCurves(QWidget):
         self.smoothing.valueChanged.connect(self._smoothing_changed)
         header = QHBoxLayout()
         header.addStretch(1)
-        header.addWidget(QLabel("Smoothing"))
+        label = QLabel("Smoothing (&0: off)")  # Alt+0: every letter of "Smoothing" is another control's or a menu's
+        label.setBuddy(self.smoothing)
+        header.addWidget(label)
         header.addWidget(self.smoothing)
 
         self.graphs = pg.GraphicsLayoutWidget()
@@ -119,7 +125,7 @@ class TrainingCurves(QWidget):
         self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR")
         self.val_plot.setLabel("left", "dB")  # on the axis: a title "(dB)" held the plot wider than a narrow window
         # in the plot, not its title: "...: none recorded yet" there held the plot wider than a narrow window
-        self.val_note = pg.TextItem("none recorded yet", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.val_note = pg.TextItem(NOT_YET, color=theme.MUTED, anchor=(0.5, 0.5))
         self.val_note.setPos(0.5, 0.5)  # the middle of an empty plot's range
         self.legends = {}
         for col, plot in enumerate((self.loss_plot, self.val_plot)):
@@ -237,11 +243,12 @@ class TrainingCurves(QWidget):
         self.val_note.hide()
 
     def set_val_clips(self, clips: list[str] | None, untagged: list[str] | None = None) -> None:
-        """The clips the run validates on now, whose scores are the val_* curves (None: every score is). A record of
-        other clips is drawn apart, named with them: a score must not pass for one of clips it was not measured on.
-        `untagged`: the clips of records that do not name theirs (the run's config.json's before a resume; default
-        `clips`)."""
+        """The clips the run validates on now, whose scores are the val_* curves (None: every score is; none: the run
+        does not validate, which the empty plot says). A record of other clips is drawn apart, named with them: a
+        score must not pass for one of clips it was not measured on. `untagged`: the clips of records that do not name
+        theirs (the run's config.json's before a resume; default `clips`)."""
         self.val_clips = clips
+        self.val_note.setText(NO_CLIP if clips == [] else NOT_YET)
         self.untagged_clips = (clips or []) if untagged is None else untagged
 
     def add_records(self, records: list[dict]) -> None:

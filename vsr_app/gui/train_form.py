@@ -53,17 +53,19 @@ FIELDS = {
                                                   "DIS flow: previous frame and state warped onto each frame": "dis"},
          STUDENT["align"], None, None,
          "student only: warp what the net carries onto the current frame with OpenCV's DIS optical flow; no new"
-         " weights, sharper where the camera moves, somewhat slower (docs/RESULTS.md, Rounds V and W)"),
+         " weights. In the project's tests it scored 0.1-0.2 dB higher on benchmark videos, sharper where things"
+         " move, and ran at about 70% of the plain student's speed"),
         ("batch", "Batch (clips)", int, VSR_DEFAULTS["batch"], 1, 256, "clips per step"),
         ("frames", "Frames per clip", int, VSR_DEFAULTS["frames"], 2, SEGMENT_FRAMES,
-         "length of each training clip; with motion alignment, clean training on 24-32 frames kept the carried state"
-         " from going wrong over long videos, which 7 did not (docs/RESULTS.md, Round Y)"),
+         "length of each training clip. In the project's tests, an aligned student trained on 7-frame clips went"
+         " wrong after about 30 frames of a video (up to 0.4 dB worse than restarting it); training on clean clips"
+         " of 24-32 frames removed that"),
         ("burn_in", "Burn-in frames", int, VSR_DEFAULTS["burn_in"], 0, 256,
          "student only: frames run before each clip without training on them, so the trained frames start from a"
-         " state carried that long, as in a video. With motion alignment and real-video inputs, a state that went"
-         " wrong over long videos trained right with 32 (docs/RESULTS.md, Round Z). Each step costs more: 32"
-         " frames before 7 about 2.5x a 7-frame step"),
-        ("patch", "Patch (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
+         " state carried that long, as in a video. In the project's tests, an aligned student trained on real-video"
+         " inputs lost about 0.2 dB over long videos without it, and almost nothing with 32. Each step costs more:"
+         " 32 frames before 7 about 2.5x a 7-frame step"),
+        ("patch", "Patch size (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
          "low-resolution crop size; the target is 4x"),
         ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
          "weight of the spatial (attention) distillation"),
@@ -83,7 +85,7 @@ FIELDS = {
     "vfi": [
         ("base", "Width (base channels)", int, 32, 4, 256, "channel width of the interpolation net"),
         ("batch", "Batch", int, VFI.batch, 1, 256, "samples per step"),
-        ("crop", "Crop (pixels)", int, VFI.crop, 16, 512, "training crop size"),
+        ("crop", "Crop size (pixels)", int, VFI.crop, 16, 512, "training crop size"),
         ("w_gt", "Weight: truth", float, VFI.w_gt, 0.0, 100.0, "Laplacian loss against the true middle frame"),
         ("w_teacher", "Weight: teacher", float, VFI.w_teacher, 0.0, 100.0,
          "Laplacian loss against the teacher's frame"),
@@ -117,9 +119,9 @@ START_NOTE = {"vsr": "Left empty, the run trains a new net as the Hyper-paramete
                      "than a new net: the realistic way on a CPU), start from it: a model's name, such as "
                      "vsr-x4-student or vsr-x4-student-aligned, or its .safetensors file (a run's "
                      "model.safetensors). Its card gives the net; a smaller Learning rate (vsr-x4-student's last stage "
-                     "used 0.0001) keeps more of what it learned, and Training inputs \"As Start from was trained\" (the "
-                     "default: Like real video for vsr-x4-student and -aligned) keeps it fit for what it was made "
-                     "for."}
+                     "used 0.0001) keeps more of what it learned, and Training inputs \"As Start from was trained\" "
+                     "(the default: Like real video for vsr-x4-student and -aligned) keeps it fit for what it was "
+                     "made for."}
 
 
 def field_default(task: str, net, key: str):
@@ -181,6 +183,16 @@ def net_field_applies(net: str, key: str, started: bool = False) -> bool:
     if key in RECURRENT_ONLY:
         return takes is None or net in RECURRENT_NETS
     return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
+
+
+def start_card_net(task: str, start_from: str) -> str | None:
+    """The VSR net the card of Start from's weights (a model's, a run's) says, which the run trains unless Extra
+    options name one, so its fields are the ones that apply: started from the teacher, the form's Network (student)
+    left Burn-in on, and the trainer refused it only at Start. None where no card says (a name being typed)."""
+    try:
+        return start_options({"init_from": start_from_option(task, start_from)}, lambda *_: None)[0].get("net")
+    except VsrAppError:
+        return None
 
 
 def net_params(task: str, options: dict) -> int:

@@ -11,9 +11,10 @@ import html
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QPushButton, QVBoxLayout, QWidget)
+                               QListWidget, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter,
+                               QVBoxLayout, QWidget)
 
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object
@@ -24,16 +25,55 @@ from vsr_app.gui.run_files import PRUNE_FOLDER, free_prune_folder
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
-                                    PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir, extra_of_run,
-                                    field_default, form_fields_for, net_field_applies, net_size, prune_command,
-                                    start_from_option, with_extra)
-from vsr_app.gui.widgets import fill_models, name_form_fields, path_row, start_folder
+                                    PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
+                                    extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
+                                    prune_command, start_card_net, start_from_option, with_extra)
+from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
 from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
 RECOUNT_MS = 300  # the net's size is counted again once the form's edits pause this long
+CHOICE_LEAST_CHARS = 12  # a drop-down shows this many characters of its choice at the least (`ChoiceBox`)
+# the Hyper-parameters rows with an Alt+letter of their own; the box's title has one too (Alt+Y: its first field).
+# The menus and the tab's other fields and buttons leave few letters, and most rows' names hold none of them
+ROW_KEYS = {"patch": "z", "crop": "z"}
+
+
+class ChoiceBox(QComboBox):
+    """A drop-down as wide as its longest choice where there is room, but which gives way down to CHOICE_LEAST_CHARS
+    characters: the form's choices are sentences, and at 720x540 they held the form 200 px wider than its side, which
+    scrolled sideways. The list still shows each choice whole, and the tooltip the current one, before `tip` (what
+    the field is for)."""
+
+    def __init__(self, tip: str = ""):
+        super().__init__()
+        self.tip = tip
+        self.currentTextChanged.connect(self._show_tip)
+        self._show_tip()
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for CHOICE_LEAST_CHARS characters of the choice (Qt's own least is the longest choice's width)."""
+        hint = super().minimumSizeHint()
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        text = QSize(self.fontMetrics().horizontalAdvance("X" * CHOICE_LEAST_CHARS), self.fontMetrics().height())
+        least = self.style().sizeFromContents(QStyle.CT_ComboBox, option, text, self)
+        return QSize(min(hint.width(), least.width()), hint.height())
+
+    def paintEvent(self, event) -> None:
+        """The choice cut with an ellipsis where the box is narrower than it (Qt cuts it off mid-letter)."""
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.CC_ComboBox, option)
+        field = self.style().subControlRect(QStyle.CC_ComboBox, option, QStyle.SC_ComboBoxEditField, self)
+        option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.ElideRight, field.width())
+        painter.drawControl(QStyle.CE_ComboBoxLabel, option)
+
+    def _show_tip(self) -> None:
+        self.setToolTip("\n\n".join(text for text in (self.currentText(), self.tip) if text))
 
 
 def _net_size(task: str, options: dict, progress, cancel) -> str:
@@ -76,7 +116,7 @@ class TrainForm(QWidget):
         self.size_timer.timeout.connect(self._count_params)
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 10, 6, 10)
-        self.options_box = QGroupBox("Hyper-parameters")
+        self.options_box = QGroupBox("H&yper-parameters")
         self.options_form = QFormLayout(self.options_box)
         self.boxes = (self._what_box(), self._data_box(), self.options_box, self._run_box())
         for box in self.boxes:
@@ -104,18 +144,17 @@ class TrainForm(QWidget):
     def _what_box(self) -> QGroupBox:
         box = QGroupBox("What to train")
         form = self.what_form = QFormLayout(box)
-        self.task = QComboBox()
+        self.task = ChoiceBox()
         for key, (text, _) in TASKS.items():
             self.task.addItem(text, key)
         self.task.setCurrentIndex(max(0, self.task.findData(setting(self.settings, "train/task", "vsr"))))
         self.task.currentIndexChanged.connect(self._task_changed)
         form.addRow("Tas&k", self.task)
         self._start_from_rows(form)
-        self.teacher = QComboBox()
-        self.teacher.setToolTip("The trained model whose knowledge is distilled into the new one; for frame "
-                                "interpolation also the one Prune teacher prunes")
+        self.teacher = ChoiceBox("The trained model whose knowledge is distilled into the new one; for frame "
+                                 "interpolation also the one Prune teacher prunes")
         form.addRow("Tea&cher", self.teacher)
-        self.distill = QComboBox()
+        self.distill = ChoiceBox()
         self.distill.currentIndexChanged.connect(self._distill_changed)
         form.addRow("&Distillation", self.distill)
         self.net_size = QLabel()
@@ -360,17 +399,17 @@ class TrainForm(QWidget):
             if key.startswith("net_config."):  # the net's own; the one key for all nets before counts for the saved net
                 saved_under.append(self._net_key(self._net(), key))
             if isinstance(kind, (list, dict)):
-                widget = QComboBox()
+                widget = ChoiceBox(tip)
                 for text, value in (kind if isinstance(kind, dict) else {k: k for k in kind}).items():
                     widget.addItem(text, choice_data(value))
             else:
                 widget = number_field(kind, default, low, high, MULTIPLE_OF.get((task, key), 1))
+                widget.setToolTip(tip)
             show_saved(widget, self.settings, saved_under, default)
-            widget.setToolTip(tip)
             changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             changed.connect(self._recount)
             widget.setAccessibleName(label)
-            self.options_form.addRow(label, widget)
+            self.options_form.addRow(accelerated(label, ROW_KEYS[key]) if key in ROW_KEYS else label, widget)
             self.inputs[key] = widget
         self.form_net = self._net()
         self._order_tabs()
@@ -412,8 +451,15 @@ class TrainForm(QWidget):
                 show_saved(self.inputs[key], self.settings, [self._net_key(net, key)],
                            field_default(self.form_task, net, key))
             self.form_net = net
+        trained = self._trained_net()
         for key, widget in self.inputs.items():
-            widget.setEnabled(net_field_applies(net, key, self._starts_from()))
+            widget.setEnabled(net_field_applies(trained, key, self._starts_from()))
+
+    def _trained_net(self) -> str | None:
+        """The net the run trains, whose fields apply: where it starts from a net whose card says which (a model's, a
+        run's), that one, else the form's Network."""
+        started = self._starts_from() and "net" in self.inputs
+        return (started and start_card_net(self.current_task(), self.start_from.text().strip())) or self._net()
 
     def _starts_from(self) -> bool:
         """Whether the run starts from another net (Start from), which then gives the net's size."""
@@ -489,7 +535,8 @@ class TrainForm(QWidget):
         else:
             more = {}
         started = bool(more.get("init_from", options.get("init_from")))
-        options = form_fields_for(more.get("net", options.get("net")), options, started)  # the fields its net takes
+        # the fields the net it trains takes: Extra options' net, else Start from's card's, else the form's
+        options = form_fields_for(more.get("net", self._trained_net()), options, started)
         return with_extra(options, more)
 
     def remember_form(self) -> None:

@@ -51,8 +51,8 @@ LOG_HEIGHT_KEY = "train/log_height"  # px of the log under the curves as last dr
 LOG_HEIGHT = 200  # the log's height until the user drags it
 LOG_MIN_LINES = 4  # the log gives way to the curves down to this many lines
 # narrower than this the form's side scrolls sideways (a dragged splitter, or a small window leaving the curves
-# their room: 720 px held 560 of the form and 150 of the curves, too few for the plots)
-FORM_MIN_WIDTH = 340
+# their room: 720 px held 560 of the form and 150 of the curves, too few for the plots); the run buttons' row fits
+FORM_MIN_WIDTH = 350
 
 
 class RunPlan(NamedTuple):
@@ -130,7 +130,7 @@ class TrainPanel(QWidget):
         self.run_label.setWordWrap(True)
         self.run_label.setMinimumWidth(1)  # a long run name is cut at the smallest sizes, not the form
         self.run_label.hide()
-        self.compare_button = QPushButton("Compare in viewer")
+        self.compare_button = QPushButton("Compare in vie&wer")
         self.compare_button.setProperty("accent", True)
         self.compare_button.clicked.connect(self._compare)
         self.compare_button.hide()
@@ -224,7 +224,8 @@ class TrainPanel(QWidget):
         self.stop_button.setToolTip("Stop after the current step; a checkpoint is written, Resume (or Continue "
                                     "pruning) continues")
         self.stop_button.clicked.connect(self.stop)
-        self.open_run_button = QPushButton("Open run\u2026")
+        # Open run, named for an Alt+letter of its own: every letter of "Open run" is another control's or a menu's
+        self.open_run_button = QPushButton("&Browse runs\u2026")
         self.open_run_button.setToolTip("Show the curves of an earlier run (and Resume it)")
         self.open_run_button.clicked.connect(self._pick_run)
         for b in (self.start_button, self.resume_button, self.stop_button, self.open_run_button):
