@@ -73,7 +73,7 @@ def start_weights(init: str) -> str:
 def with_start_weights(options: dict) -> dict:
     """The options with init_from checked (`start_weights`): a run folder as its weights file, a model's name kept as
     a name, which the run stores. Stored as the file, a fine-tune of vsr-x4-student named a file inside the app's
-    folder, and Open run's Start from was "not found" once the app had moved (an update unpacked elsewhere)."""
+    folder, and Browse runs' Start from was "not found" once the app had moved (an update unpacked elsewhere)."""
     from vsr_app.models import is_model_name
 
     init = options.get("init_from")

@@ -6,7 +6,7 @@
 - `install_run_model` copies the run's exported model into the user's model folder under a chosen name,
   which is how a freshly trained model shows up in the model selectors. It never replaces a model another
   run trained (`check_model_target`); `run_comparison` finds the model a run installed, for Compare.
-- `is_prune_run` tells a `vsr-app prune vfi` folder from a training run's, which Open run must not load as one;
+- `is_prune_run` tells a `vsr-app prune vfi` folder from a training run's, which Browse runs must not load as one;
   `free_prune_folder` is where the tab's Prune puts a new one.
 """
 
@@ -77,7 +77,7 @@ class MetricsTail:
 
 
 def is_prune_run(run_dir: str | Path) -> bool:
-    """Whether the folder holds a `vsr-app prune vfi` run, which Open run must not load as a training run."""
+    """Whether the folder holds a `vsr-app prune vfi` run, which Browse runs must not load as a training run."""
     try:
         config = read_json_object(Path(run_dir) / "config.json", "the run's options")
     except VsrAppError:

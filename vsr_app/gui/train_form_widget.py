@@ -307,7 +307,7 @@ class TrainForm(QWidget):
         except VsrAppError:
             return
         task = config_task(config)
-        if task == "prune":  # no training run's options: Open run offers its net instead (`_offer_pruned_net`)
+        if task == "prune":  # no training run's options: Browse runs offers its net instead (`_offer_pruned_net`)
             return
         flat = _as_the_form_sent(run, {**config, **config.get("options", {})})
         self.task.setCurrentIndex(self.task.findData(task))

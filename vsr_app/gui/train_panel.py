@@ -86,7 +86,7 @@ class TrainPanel(QWidget):
         self.checking: Job | None = None  # the held-out check before a start
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
-        self.opened_run: Path | None = None  # the folder Open run showed
+        self.opened_run: Path | None = None  # the folder Browse runs showed
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
         self.focus_parked = False  # a keyboard focus waits on the log for the next run button (see _park_focus)
@@ -211,7 +211,7 @@ class TrainPanel(QWidget):
             QTimer.singleShot(0, self, self._fit_form)
 
     def _run_buttons(self) -> QHBoxLayout:
-        """Start, Resume, Stop and Open run, below the scrolling form: always in sight, whatever its length."""
+        """Start, Resume, Stop and Browse runs, below the scrolling form: always in sight, whatever its length."""
         buttons = QHBoxLayout()
         buttons.setContentsMargins(10, 8, 6, 10)
         self.start_button = QPushButton("&Start")
@@ -264,11 +264,11 @@ class TrainPanel(QWidget):
         follow_moved_run(run)
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
-        self.shown_task = "vfi" if pruning else self.form.current_task()  # the run's (Open run set the form to it)
+        self.shown_task = "vfi" if pruning else self.form.current_task()  # the run's (Browse runs set the form to it)
         self._label_run()
 
     def _take_run(self, run: Path) -> None:
-        """Set the form to a training run Open run shows: its options, and its folder for Resume."""
+        """Set the form to a training run Browse runs shows: its options, and its folder for Resume."""
         self.run_note = ""
         self.form.load_run(run)
         self.total_steps = int(self.form.inputs["steps"].value())
@@ -506,7 +506,7 @@ class TrainPanel(QWidget):
                       f"{', '.join(changed)}")
 
     def _run_folder(self, name: str) -> Path:
-        """RUNS/NAME, or the folder Open run showed under that name: a command-line run's folder may be named in a way
+        """RUNS/NAME, or the folder Browse runs showed under that name: a command-line run's folder may be named in a way
         a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
         runs = self.form.runs_folder()
         opened = self.opened_run
@@ -537,7 +537,7 @@ class TrainPanel(QWidget):
         button.setEnabled(False)
 
     def _set_running(self, running: bool) -> None:
-        """During a run (and its start's check) the form is locked, and Open run with it."""
+        """During a run (and its start's check) the form is locked, and Browse runs with it."""
         # a button pressed by keyboard is about to be disabled: its focus goes to the one that undoes it, not on to
         # the curves' Smoothing box, five Tabs from Stop
         pressed = any(b.hasFocus() for b in (self.start_button, self.resume_button, self.stop_button,

@@ -3,7 +3,7 @@
 Why a process (QProcess) and not a thread: training runs for hours, may use every core and can crash; in its own
 process it can do all that without ever blocking or taking down the window, and Stop is the same SIGTERM a terminal
 user would send (the trainer writes a checkpoint and exits). Its output is kept in the run folder (`LOG_NAME`), so
-Open run shows it again, and what made it fail is read from it (`failure_cause`).
+Browse runs shows it again, and what made it fail is read from it (`failure_cause`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, QTimer, Signal
 
-LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Open run shows it again
+LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Browse runs shows it again
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 KILLED_SIGNAL = 9  # SIGKILL: what the kernel's out-of-memory killer sends, and `kill -9`
 OOM_HINT = ": the system may have run out of memory, or someone ran kill -9"
