@@ -6,6 +6,10 @@ around them, Y-PSNR/SSIM):
 
     python scripts/vfi_prior_eval.py ../shared/data/eval/vfi_middlebury > runs/vfi_eval2/prior_vfi_middlebury.json
     python scripts/vfi_prior_eval.py ../shared/data/eval/vfi_middlebury --prior dis
+    python scripts/vfi_prior_eval.py ../shared/data/eval/vfi_middlebury --prior dis --border 4
+
+`--border N` replicates each frame's edges by N px before the prior runs and crops them after, as the app's
+engine does around the nets (`inference.BORDER_PAD`, since session 39): the fair row beside the nets' scores.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from vsr_app.distill.data import to_frames
 from vsr_app.evaluate import read_frames, sequence_sources, summary, vfi_context
@@ -24,13 +29,15 @@ from vsr_app.nets.ops import set_threads
 from vsr_app.nets.vfi_teacher import deformable_warp
 
 
-def prior_midpoint(a: np.ndarray, b: np.ndarray, method: str) -> np.ndarray:
-    """Middle frame from the prior's flow: the mean of t0 warped by -d and t1 warped by +d."""
-    t0, t1 = (torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float() / 255 for x in (a, b))
+def prior_midpoint(a: np.ndarray, b: np.ndarray, method: str, border: int = 0) -> np.ndarray:
+    """Middle frame from the prior's flow: the mean of t0 warped by -d and t1 warped by +d, worked out on the frames
+    with `border` px of replicated edge, which are cropped off after."""
+    t0, t1 = (F.pad(torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float() / 255, (border,) * 4,
+                    mode="replicate") for x in (a, b))
     d = motion_prior(t0, t1, method)[:, :2]
     logits = torch.zeros(1, 1, *t0.shape[-2:])
     out = 0.5 * (deformable_warp(t0, -d, logits, 1) + deformable_warp(t1, d, logits, 1))
-    return to_frames(out[0])
+    return to_frames(out[0, :, border:out.shape[-2] - border, border:out.shape[-1] - border])
 
 
 def main() -> None:
@@ -38,6 +45,7 @@ def main() -> None:
     p.add_argument("data")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--prior", choices=PRIORS, default="block")
+    p.add_argument("--border", type=int, default=0, help="px of replicated edge around each frame (the app's: 4)")
     args = p.parse_args()
     set_threads(args.threads)
     scores = {}
@@ -46,7 +54,7 @@ def main() -> None:
         psnrs, ssims = [], []
         for i in range(1, len(seq) - 1, 2):
             j0, j1 = vfi_context(i, len(seq), 2)
-            pred = prior_midpoint(seq[j0], seq[j1], args.prior)
+            pred = prior_midpoint(seq[j0], seq[j1], args.prior, args.border)
             psnrs.append(psnr_y(pred, seq[i]))
             ssims.append(ssim_y(pred, seq[i]))
         scores[folder.name] = (psnrs, ssims)
