@@ -151,3 +151,43 @@ def test_the_queue_keeps_two_rows_in_sight_at_720x540_after_a_long_status(window
     assert panel.status.height() > 1.5 * panel.status.fontMetrics().lineSpacing()
     assert window.minimumSizeHint().height() <= 540
     assert panel.table.viewport().height() >= 2 * panel.table.rowHeight(0)
+
+
+def test_a_remembered_report_file_of_another_output_folder_is_replaced_only_once_the_user_says_so(
+        window, qtbot, tmp_path, monkeypatch):
+    """A full path in the Report file field is remembered: each later batch into another output folder replaced the
+    report of the batch before without a word. Refused without Replace, as a file of the user's is, naming the file and
+    the folder whose report it is; with Replace, asked first. A name inside the output folder is never shared."""
+    src, first, second, report = tmp_path / "in", tmp_path / "first", tmp_path / "second", tmp_path / "r" / "b.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    panel = setup_panel(qtbot, window, src, first, "bicubic")
+    panel.form.report.setText(str(report))
+    run_to_end(qtbot, panel)
+    assert json.loads(report.read_text())["output_dir"] == str(first)
+    panel.out_dir.setText(str(second))
+    errors = []
+    panel.errorRaised.connect(lambda *args: errors.append(args))
+    wait_listed(qtbot, panel, panel.start)
+    replaces = f"would replace the report of a batch into '{first}'"
+    assert errors == [("Batch failed", f"the report '{report}' {replaces}; tick \"Replace existing outputs\" to "
+                                       "replace it or choose another report file")]
+    assert panel.status.text().startswith("The batch could not run: ") and not panel.running()
+    panel.form.overwrite.setChecked(True)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1:3]) or QMessageBox.No)
+    wait_listed(qtbot, panel, panel.start)
+    assert asked == [("Replace another batch's report?", f"The report '{report}' {replaces}.")]
+    assert json.loads(report.read_text())["output_dir"] == str(first) and not second.exists()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    run_to_end(qtbot, panel)
+    assert json.loads(report.read_text())["output_dir"] == str(second) and (second / "a.mp4").is_file()
+
+    panel.form.report.setText("mine.json")  # inside each output folder: a report of its own
+    panel.form.overwrite.setChecked(False)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about a folder's own report"))
+    for folder in (first, second):
+        panel.out_dir.setText(str(folder))
+        run_to_end(qtbot, panel)
+        assert json.loads((folder / "mine.json").read_text())["output_dir"] == str(folder)
+    assert len(errors) == 1  # the refusal alone

@@ -7,11 +7,13 @@ network share, and opening the files at the outputs' names, can take minutes, an
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
 panel lists, starts, follows and reports the batch, and wires the two. The report is written where the form says, as
 `--report` would, and replaces a file that is not a batch report only with Replace ticked and once asked, as the
-command line replaces one only with --overwrite.
+command line replaces one only with --overwrite; so too the report of a batch into another output folder, which a
+remembered full path in the Report file field would otherwise replace at every batch into another folder.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -22,7 +24,7 @@ from vsr_app import APP_NAME
 from vsr_app.batch import run_batch
 from vsr_app.batch_plan import Queue, list_queue
 from vsr_app.batch_report import SKIPPED, check_report_path, left_as_they_are, report_output_dir
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
 from vsr_app.gui.batch_form import BatchForm
@@ -31,6 +33,7 @@ from vsr_app.gui.widgets import WarningLabel, announce, open_with_system
 from vsr_app.gui.workers import Job
 
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
+NOT_A_REPORT = "would replace an existing file that is not a batch report"  # the command line's words, after its name
 KEPT_WHEN_STOPPED = "the batch keeps the files it finished, not the one in progress"  # asked before Esc and quitting
 
 
@@ -214,15 +217,20 @@ class BatchPanel(QWidget):
     def _start_batch(self, queue: Queue) -> None:
         """Run the batch over the folders listed (one without videos is for the batch to explain), its report where the
         form says; with Replace ticked, first ask about the files there this app did not make, and about a report file
-        that is not a batch report."""
+        that is not a batch report or is another output folder's (`_report_would_replace`); without it, refuse that
+        report file."""
         if queue.problem:
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
             return
         report = self.form.report_file(queue.out_dir)
-        self.report_was_there = report_output_dir(report) is not None
-        other_report = self.form.overwrite.isChecked() and self._replaces_another_file(queue, report)
-        if (queue.foreign or other_report) and not self._may_replace_others(queue, report if other_report else None):
+        report_of = report_output_dir(report)
+        self.report_was_there = report_of is not None
+        replaced = self._report_would_replace(queue, report, report_of)
+        if replaced and not self.form.overwrite.isChecked():  # the command line's words for a file not a report
+            self._failed(f"the report '{report}' {replaced}; {OVERWRITE_HINT} or choose another report file")
+            return
+        if (queue.foreign or replaced) and not self._may_replace_others(queue, report, replaced):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
             return
@@ -245,23 +253,31 @@ class BatchPanel(QWidget):
         self.job.start()
 
     @staticmethod
-    def _replaces_another_file(queue: Queue, report: Path) -> bool:
-        """Whether the report would replace a file that is not a batch report (a user's own of that name, or one not
-        read as a report), which the command line replaces only with --overwrite. A report refused even so (a video,
-        an input) is not asked about: the batch refuses it, saying why."""
-        if not report.is_file() or report_output_dir(report) is not None:
-            return False
+    def _report_would_replace(queue: Queue, report: Path, report_of: Path | None) -> str | None:
+        """What replacing the report file would lose unasked, in words that follow its name; None where nothing. A file
+        that is not a batch report (a user's own of that name, or one not read as a report), which the command line
+        replaces only with --overwrite; a report refused even so (a video, an input) is not asked about: the batch
+        refuses it, saying why. Or the report of a batch into another output folder (`report_of`): on the command line
+        --report is typed each time, but the Report file field is remembered, so a full path left there replaced the
+        report of each batch before, into another folder, without a word. The field still keeps full paths, as every
+        field keeps its value: a batch run with --report elsewhere is gone on with from that file after a restart, and
+        forgetting full paths would not guard a change of output folder within one session either."""
+        if report_of is not None:
+            same = os.path.realpath(report_of) == os.path.realpath(queue.out_dir)
+            return None if same else f"would replace the report of a batch into '{shown_name(str(report_of))}'"
+        if not report.is_file():
+            return None
         try:
             check_report_path(report, queue.inputs, queue.outputs, overwrite=True)
         except VsrAppError:
-            return False
-        return True
+            return None
+        return NOT_A_REPORT
 
-    def _may_replace_others(self, queue: Queue, report: Path | None) -> bool:
+    def _may_replace_others(self, queue: Queue, report: Path, replaced: str | None) -> bool:
         """With Replace ticked, files at output names that this app did not make (a video of the user's own, a text
-        file), and a `report` file that is not a batch report, are replaced too: asked first, naming them, since
-        nothing else in the batch says so beforehand (outputs by their paths in the output folder: with sub-folders,
-        one name can be in several; the report by its full path, as it can be anywhere)."""
+        file), and a `report` file that it would replace what `replaced` says of, are replaced too: asked first, naming
+        them, since nothing else in the batch says so beforehand (outputs by their paths in the output folder: with
+        sub-folders, one name can be in several; the report by its full path, as it can be anywhere)."""
         others = queue.foreign
         names = "\n".join(str(p.relative_to(queue.out_dir)) for p in others[:REPLACE_LISTED]) + (
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
@@ -270,11 +286,11 @@ class BatchPanel(QWidget):
             said.append(f"{len(others)} file(s) at the outputs' names have no record of being made by {APP_NAME} "
                         f"(another program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
                         f"{names}")
-        if report is not None:  # the command line's words, refusing it without --overwrite
-            said.append(f"The report '{shown_name(str(report))}' would replace an existing file that is not a batch "
-                        "report.")
-        answer = QMessageBox.question(self, "Replace files with no record of this app?", "\n\n".join(said),
-                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if replaced is not None:
+            said.append(f"The report '{shown_name(str(report))}' {replaced}.")
+        no_record = others or replaced == NOT_A_REPORT
+        title = "Replace files with no record of this app?" if no_record else "Replace another batch's report?"
+        answer = QMessageBox.question(self, title, "\n\n".join(said), QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
