@@ -1,6 +1,6 @@
-"""Opening a folder of frames: each frame's size read from its header (PNG and JPEG), the folder listed once, the
-frames' times asked of every reader by one name, and a benchmark's root dropped on the window refused as File › Open
-folder of frames refuses it."""
+"""Opening a folder of frames: each frame's size read from its header (PNG and JPEG), a JPEG whose headers libjpeg
+would refuse decoded to be refused in eval's words, the folder listed once, the frames' times asked of every reader by
+one name, and a benchmark's root dropped on the window refused as File › Open folder of frames refuses it."""
 
 from __future__ import annotations
 
@@ -38,6 +38,40 @@ def write_jpegs(folder: Path, count: int, width: int = 70, height: int = 54) -> 
     return folder
 
 
+def header_segments(data: bytes, marker: int) -> list[tuple[int, int]]:
+    """(start, end) of each segment with `marker` among a JPEG's headers, up to and with its first scan's."""
+    spans, pos = [], 2
+    while True:
+        end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        spans += [(pos, end)] * (data[pos + 1] == marker)
+        if data[pos + 1] == 0xDA:
+            return spans
+        pos = end
+
+
+def without(data: bytes, marker: int) -> bytes:
+    """The JPEG without its `marker` segments."""
+    kept = bytearray(data)
+    for start, end in reversed(header_segments(data, marker)):
+        del kept[start:end]
+    return bytes(kept)
+
+
+def tables_joined(data: bytes, marker: int) -> bytes:
+    """The JPEG with its `marker` segments (tables; libjpeg writes one a segment) joined into one where the first was,
+    as other encoders write them."""
+    spans = header_segments(data, marker)
+    body = b"".join(data[start + 4:end] for start, end in spans)
+    at, kept = spans[0][0], without(data, marker)
+    return kept[:at] + bytes([0xFF, marker]) + (len(body) + 2).to_bytes(2, "big") + body + kept[at:]
+
+
+def damaged(data: bytes, marker: int, offset: int, written: bytes) -> bytes:
+    """The JPEG with `written` over its bytes from `offset` into its first `marker` segment."""
+    pos = header_segments(data, marker)[0][0] + offset
+    return data[:pos] + written + data[pos + len(written):]
+
+
 @pytest.fixture
 def decodes(monkeypatch) -> list[int]:
     """One entry per image OpenCV decodes."""
@@ -64,13 +98,37 @@ def test_a_folder_of_jpegs_eval_refuses_is_refused_in_its_words_without_a_decode
         (folder / "f3.jpg").write_bytes(jpeg(72, 54))
     else:
         (folder / "f3.jpg").write_bytes(jpeg(70, 54)[:-200])
+    assert ("mixes frame sizes (70x54, 72x54)" if odd == "size" else "(truncated)") in refusal_at_opening(folder)
+    assert decodes == []
+
+
+def refusal_at_opening(folder: Path) -> str:
+    """What eval's check before scoring says of `folder`, which opening it in the Compare tab says too."""
     with pytest.raises(VsrAppError) as said_by_eval:
         plan_sequences(folder, None, min_frames=1, min_side=vsr_min_side())
     with pytest.raises(VsrAppError) as said:
         FrameFolder(folder)
     assert str(said.value) == str(said_by_eval.value)
-    assert ("mixes frame sizes (70x54, 72x54)" if odd == "size" else "(truncated)") in str(said.value)
-    assert decodes == []
+    return str(said.value)
+
+
+@pytest.mark.parametrize("damage, marker, offset, written", [
+    ("Huffman code counts past the table's end", 0xC4, 5, b"\xff" * 16),
+    ("quantisation table id 4 (of 0-3)", 0xDB, 4, b"\x04"),
+    ("scan of 9 components", 0xDA, 4, b"\x09"),
+    ("scan component the frame lacks", 0xC0, 13, b"\x09"),  # the frame's second component renamed
+    ("65535x65535 (libjpeg: at most 65500 a side)", 0xC0, 5, b"\xff" * 4),
+    ("40000x40000 (OpenCV: at most 2^30 pixels)", 0xC0, 5, (40000).to_bytes(2, "big") * 2),
+])
+def test_a_jpeg_with_a_damaged_header_is_refused_at_opening_in_eval_s_words(tmp_path, decodes, damage, marker,
+                                                                            offset, written):
+    """Read from a sound-looking frame header, such a frame's size passed: the Compare tab opened the folder and
+    stopped playback at that frame, and eval stopped partway through scoring after running models on the sequences
+    before it. Its headers are now checked as libjpeg checks them, and the frame decoded (refused) where they fail."""
+    folder = write_jpegs(tmp_path / "seq", 1)  # (one frame: beside others, a size read wrong would mix sizes)
+    (folder / "f0.jpg").write_bytes(damaged(jpeg(70, 54), marker, offset, written))
+    assert refusal_at_opening(folder) == f"cannot read frame {folder / 'f0.jpg'}", damage
+    assert len(decodes) == 2, damage  # decoded once by eval's check, once by the opening
 
 
 @pytest.mark.parametrize("kind, data, size, decoded", [
@@ -78,6 +136,11 @@ def test_a_folder_of_jpegs_eval_refuses_is_refused_in_its_words_without_a_decode
     ("progressive", jpeg(640, 481, cv2.IMWRITE_JPEG_PROGRESSIVE, 1), (640, 481), 0),
     ("grey", jpeg(33, 20, grey=True), (33, 20), 0),
     ("optimised", jpeg(1, 1, cv2.IMWRITE_JPEG_OPTIMIZE, 1), (1, 1), 0),
+    ("4:2:0", jpeg(35, 19, cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420), (35, 19), 0),
+    ("tables several to a segment", tables_joined(tables_joined(jpeg(17, 9), 0xC4), 0xDB), (17, 9), 0),
+    ("progressive, tables several to a segment", tables_joined(jpeg(17, 9, cv2.IMWRITE_JPEG_PROGRESSIVE, 1), 0xC4),
+     (17, 9), 0),
+    ("no Huffman tables (motion JPEG: libjpeg's own)", without(jpeg(17, 9), 0xC4), (17, 9), 0),
     ("turned by EXIF", b"\xff\xd8" + APP1_TURNED + jpeg(40, 20)[2:], (20, 40), 1),  # OpenCV turns it upright
     ("no scan", jpeg(17, 9)[:jpeg(17, 9).index(b"\xff\xda")], None, 1),  # OpenCV refuses it
 ])

@@ -250,9 +250,10 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
     """Every sequence under `data`, each one checked before any model runs, none of them held in memory: a video by
     its header (`probe`), its frames counted from its packets where the header does not say how many
     (`with_counted_frames`: duration x frame rate can be ten times a screen recording's frames, which were refused for
-    memory they fit in), a folder of frames by each frame's size and damage (`image_size`: a PNG is not decoded for
-    it). A folder of ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a
-    time."""
+    memory they fit in), a folder of frames by each frame's size and damage (`image_size`: a PNG or a JPEG is not
+    decoded for it, so damage inside a JPEG's compressed image data is found only as that frame is read to be scored,
+    after models ran on the sequences before it; a damaged header or a file cut short is refused here). A folder of
+    ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a time."""
     from vsr_app.video.reader import probe
     from vsr_app.video.verify import with_counted_frames
 

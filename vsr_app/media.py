@@ -16,11 +16,11 @@ imports OpenCV when it runs.
 from __future__ import annotations
 
 import re
-import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable
 
 from vsr_app.errors import VsrAppError
+from vsr_app.image_header import JPEG_START, PNG_SIGNATURE, jpeg_size, jpeg_truncated, png_damage, png_size
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,9 +59,14 @@ def image_size(path: Path, what: str = "image") -> tuple[int, int]:
     JPEG's from its header, without decoding it (eval checks every frame's size before it scores any, and decoding
     each PNG for that as well took a fifth of its time on a Vid4 sequence; a folder of 300 1080p JPEGs took 3.3 s to
     open in the Compare tab), any other image's by decoding it. One with EXIF data is decoded too: OpenCV turns it
-    upright by its orientation, which can swap the sides."""
+    upright by its orientation, which can swap the sides.
+
+    Without a decode, the damage found is what the file's structure shows: a JPEG cut short, a PNG chunk cut short or
+    failing its checksum, a JPEG header (table, frame, first scan) libjpeg would refuse, which sends it to the decode
+    to be refused in its words. Damage inside a JPEG's compressed image data (or in a progressive JPEG's later scan
+    headers) is found only by decoding it: such a file passes here, and `read_image` refuses it."""
     data = _intact_bytes(path, what)
-    size = _png_size(data) if data[:8] == PNG_SIGNATURE else _jpeg_size(data) if data[:3] == JPEG_START else None
+    size = png_size(data) if data[:8] == PNG_SIGNATURE else jpeg_size(data) if data[:3] == JPEG_START else None
     if size is not None:
         return size
     height, width = _decoded(data, path, what).shape[:2]
@@ -75,19 +80,23 @@ def _intact_bytes(path: Path, what: str) -> bytes:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise VsrAppError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
-    if data[:3] == JPEG_START and _jpeg_truncated(data):
+    if data[:3] == JPEG_START and jpeg_truncated(data):
         raise VsrAppError(f"cannot read {what} {path}: it ends before its end-of-image marker (truncated)")
-    if data[:8] == PNG_SIGNATURE and (damage := _png_damage(data)):
+    if data[:8] == PNG_SIGNATURE and (damage := png_damage(data)):
         raise VsrAppError(f"cannot read {what} {path}: {damage}")
     return data
 
 
 def _decoded(data: bytes, path: Path, what: str) -> np.ndarray:
-    """An image file's bytes as uint8 RGB [H,W,3], upright by its EXIF orientation as OpenCV turns it."""
+    """An image file's bytes as uint8 RGB [H,W,3], upright by its EXIF orientation as OpenCV turns it. OpenCV raises
+    its own error, rather than returning nothing, for a picture over its size limit (`image_header._decodable_size`)."""
     import cv2
     import numpy as np
 
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    except cv2.error:
+        img = None
     if img is None:
         raise VsrAppError(f"cannot read {what} {path}")
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
@@ -117,81 +126,3 @@ def frames_among(paths: Iterable[Path]) -> list[Path]:
 def first_names(names: list[str], shown: int = 3) -> str:
     """'a, b, c, ...': the first `shown` of `names` for a message, '...' standing for the rest."""
     return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-JPEG_START = b"\xff\xd8\xff"  # a JPEG, whatever its name says
-# start-of-frame markers of the Huffman-coded JPEGs libjpeg decodes everywhere: baseline, extended, progressive
-JPEG_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2})
-
-
-def _png_size(data: bytes) -> tuple[int, int] | None:
-    """A PNG's (width, height) from its header; None where it has an eXIf chunk (the four letters anywhere in the
-    file: where they are image data by chance, it is only decoded)."""
-    if data[12:16] != b"IHDR" or b"eXIf" in data:
-        return None
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-def _png_damage(data: bytes) -> str | None:
-    """What is wrong with a PNG file's chunks, or None: one cut short, or an image chunk whose checksum fails.
-
-    libpng would refuse both too, but it writes its own "libpng error: ..." line to the terminal first; checking
-    here gives one message, ours. Walking the chunks with their CRCs costs ~1 ms per megabyte."""
-    pos = len(PNG_SIGNATURE)
-    while pos + 12 <= len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        end = pos + 12 + length  # length, type, data, CRC
-        if end > len(data):
-            break
-        kind = data[pos + 4:pos + 8]
-        critical = not kind[0] & 0x20  # libpng only warns about an ancillary chunk (text, colour profile) and skips it
-        if critical and zlib.crc32(memoryview(data)[pos + 4:end - 4]) != int.from_bytes(data[end - 4:end], "big"):
-            return f"its {kind.decode('latin-1')} chunk fails its checksum (damaged)"
-        if kind == b"IEND":
-            return None
-        pos = end
-    return "it ends before its IEND chunk (truncated)"
-
-
-def _jpeg_truncated(data: bytes) -> bool:
-    """Whether a JPEG file stops inside its image data, before the end-of-image marker: libjpeg only warns
-    ("Premature end of JPEG file") and fills the rest in grey. Headers are skipped segment by segment (an EXIF
-    thumbnail holds an end marker of its own); in the image data an 0xFF byte is never followed by 0xD9, so the
-    first FF D9 after the first scan starts is the end marker (data appended after it, a phone's motion photo,
-    is ignored). A file with no scan is left to OpenCV to refuse."""
-    for marker, pos in _jpeg_headers(data):
-        if marker == 0xDA:  # start of scan
-            return data.find(b"\xff\xd9", pos) < 0
-    return False
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """A JPEG's (width, height) from its start-of-frame header, once the walk through its headers has reached a scan;
-    None, to decode it, where that header is not one libjpeg surely decodes (8 bits, grey or colour) or says no height
-    (a DNL marker gives it later), where it has no scan (OpenCV refuses it), or where EXIF data may turn the picture
-    (OpenCV applies its orientation)."""
-    size = None
-    for marker, pos in _jpeg_headers(data):
-        if marker == 0xE1 and data[pos + 4:pos + 10] == b"Exif\0\0":
-            return None
-        if marker in JPEG_SOF_MARKERS:
-            frame = data[pos + 4:pos + 10]  # precision, height, width, components
-            height, width = int.from_bytes(frame[1:3], "big"), int.from_bytes(frame[3:5], "big")
-            usable = len(frame) == 6 and frame[0] == 8 and frame[5] in (1, 3) and width and height
-            size = (width, height) if usable else None
-        if marker == 0xDA:
-            return size
-    return None
-
-
-def _jpeg_headers(data: bytes) -> Iterator[tuple[int, int]]:
-    """Each marker of a JPEG file's headers and where it is, up to and with the first start of scan (0xDA): walked
-    segment by segment after the start-of-image marker, so an EXIF thumbnail's markers are skipped with it."""
-    pos = 2
-    while pos + 4 <= len(data) and data[pos] == 0xFF:
-        marker = data[pos + 1]
-        yield marker, pos
-        if marker == 0xDA:
-            return
-        pos += 1 if marker == 0xFF else 2 + int.from_bytes(data[pos + 2:pos + 4], "big")  # fill byte, or a segment

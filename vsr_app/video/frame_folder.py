@@ -55,7 +55,9 @@ def open_frames(path: str | os.PathLike) -> VideoReader | FrameFolder:
 
 
 class FrameFolder:
-    """The frames of a folder in eval's order, decoded one at a time as they are asked for."""
+    """The frames of a folder in eval's order, decoded one at a time as they are asked for. Opening checks every
+    frame's size and damage as eval does before it scores (`media.image_size`: from headers, without decoding);
+    damage inside a JPEG's compressed image data is found only as that frame is decoded, and stops playback there."""
 
     interlaced_frames = 0  # (stills are never deinterlaced)
 
