@@ -62,11 +62,11 @@ def test_the_summary_names_the_worst_frame_and_the_keyboard_goes_there(plot, qtb
     with qtbot.waitSignal(plot.seekRequested) as blocker:
         qtbot.keyClick(plot, Qt.Key_W, Qt.AltModifier)
     assert blocker.args == [1]
-    plot.reset("a vs b", first=1.5)  # an in-between is named as the plot and the CSV name it
+    plot.reset("a vs b", first=1.5)  # an in-between is named as the player names it (it said "frame 3.5")
     plot.add_point(0, 3, 30.0, 0.9)
     plot.add_point(2, 3, 25.0, 0.8)
     plot._redraw()  # as its timer does
-    assert "worst: frame 3.5, 25.00 dB" in plot.summary.text()
+    assert "worst: in-between 3\u00bd, 25.00 dB" in plot.summary.text()
 
 
 @pytest.mark.parametrize("task, first, frames", [("upscale", 1.0, ["0", "1", "2"]),

@@ -94,8 +94,10 @@ def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_cs
     for position, psnr in enumerate((30.0, 100.0, 32.0, 100.0, 100.0, 34.0, 100.0)):
         plot.add_point(position, 7, psnr, 1.0 if psnr == 100.0 else 0.9, kinds.get(position))
     plot.finished(complete=True)
-    assert plot.summary.text().startswith("7 / 7 frames   \u00b7   mean PSNR 32.00 dB   \u00b7   mean SSIM 0.9000")
-    assert "4 in-betweens left out at 1 scene cut, 1 flash, 1 pause (both sides repeat a frame)" in plot.summary.text()
+    # how many were scored and why not the rest: "7 / 7 frames" read as all of them in the means
+    assert plot.summary.text().startswith("7 / 7 in-betweens, 3 scored: 4 left out, where both sides repeat a frame "
+                                          "(1 scene cut, 1 flash, 1 pause)   \u00b7   mean PSNR 32.00 dB   \u00b7   "
+                                          "mean SSIM 0.9000")
     assert "stopped" not in plot.summary.text()
     save_as.path = tmp_path / "cuts.csv"
     plot.save.click()
@@ -112,7 +114,8 @@ def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
     for position in range(3):
         plot.add_point(position, 3, 100.0, 1.0, "scene cut")
     plot._redraw()  # as its timer does
-    assert plot.summary.text().startswith("3 / 3 frames") and "left out at 3 scene cuts" in plot.summary.text()
+    assert plot.summary.text().startswith("3 / 3 in-betweens, 0 scored: 3 left out") and \
+        "(3 scene cuts)" in plot.summary.text()
     plot.finished(complete=True)
     assert plot.summary.text() == "Nothing to compare: both sides repeat a frame at all 3 in-betweens (3 scene cuts)."
     plot.reset("a vs b", first=1.5, task="interpolate", sides=("vfi", "blend"))

@@ -82,8 +82,6 @@ def test_a_render_shows_the_input_and_the_truth_and_scores_each_model_side(seque
     from vsr_app.metrics import psnr_y, ssim_y
     assert rendered.truth_scores[0] == (psnr_y(bicubic_x4(small), truth), ssim_y(bicubic_x4(small), truth))
     assert rendered.truth_scores[1] is None
-    with pytest.raises(Exception, match="eval vfi"):
-        service.render(Request(0, "interpolate", ("blend", SOURCE), truth=True))
 
 
 @pytest.mark.parametrize("truth_first", [False, True])
@@ -143,9 +141,8 @@ def test_the_box_offers_the_truth_side_and_shows_each_sides_numbers(window, qtbo
     assert inspector.rows[1].values[0].text() == f"{rendered.truth_scores[1].psnr:.2f}"
     assert inspector.rows[1].values[0].accessibleName().startswith("Right \u00b7 bicubic \u00d74: PSNR")
     show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"), lambda r: r.request.task == "interpolate")
-    assert inspector.rows[0].isVisible() and not inspector.rows[0].heading.isVisible()  # the one row, back
-    assert not inspector.truth.isEnabled() and "eval vfi" in inspector.truth.toolTip()
-    assert not viewer.request().truth and viewer.left.findData(TRUTH) < 0
+    assert inspector.truth.isEnabled() and "eval vfi" in inspector.truth.toolTip()  # (test_gui_ground_truth_vfi.py)
+    assert viewer.request().truth and viewer.left.findData(TRUTH) >= 0
     viewer.set_task("upscale")
     assert viewer.request().truth and viewer.sides == (SOURCE, "bicubic")  # its sides, remembered apart
     assert not window.export_action.isEnabled()  # a folder of frames is not exported

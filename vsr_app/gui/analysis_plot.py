@@ -2,14 +2,16 @@
 Go to worst (Alt+W), to the frame of lowest PSNR, which the summary names: the plot alone was mouse-only.
 
 Two stacked pyqtgraph plots share the x axis (frames, numbered from 1 as the player numbers them; an in-between
-sits half way between its frames); a vertical line follows the player, and points are
+sits half way between its frames, and a held-out frame of interpolation's ground truth mode at its own number, every
+other frame); a vertical line follows the player, and points are
 added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
 numbers measured so far, for a researcher's own plots and statistics, in `eval vsr --csv`'s columns and numbering.
 In ground truth mode each model side is measured against the truth: a curve per side in each plot, in the side's
 colour and named in a legend under the plots (over them, it hid the curves' last frames), a column pair per side in
-the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu.
+the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu. The summary names a
+frame as the player does (`processing.timeline_name`) and says how many were scored, and why the rest were not.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushBut
 from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.processing import timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.video.pipeline import breaks_text
@@ -190,15 +193,18 @@ class AnalysisPlot(QWidget):
         return plot
 
     def reset(self, title: str, first: float = 1.0, video: str = "", task: str = "",
-              sides: tuple[str, str] = ("left", "right"), series: tuple[tuple[str, str], ...] = ()) -> None:
-        """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½).
-        `video`, `task` and `sides` (model names, as --model takes them) are what a saved CSV says was measured.
-        `series`: in ground truth mode, the (name, colour) of each side measured against the truth (at most two)."""
+              sides: tuple[str, str] = ("left", "right"), series: tuple[tuple[str, str], ...] = (),
+              step: int = 1) -> None:
+        """An empty plot; position k is drawn at x = `first` + `step` k, what the player calls it (frame 1, in-between
+        1½, or with `step` 2 the held-out frames 2, 4, ... of interpolation's ground truth mode). `video`, `task` and
+        `sides` (model names, as --model takes them) are what a saved CSV says was measured. `series`: in ground truth
+        mode, the (name, colour) of each side measured against the truth (at most two)."""
         # (position, then PSNR and SSIM of each series)
         self.points: list[tuple[float, ...]] = []
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
-        self.first = first
+        self.first, self.step = first, step
+        self.frames = 0  # the video's frames known (held-out frames: eval vfi scores no last frame of an even number)
         for plot in (self.psnr_plot, self.ssim_plot):
             plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
         self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
@@ -246,8 +252,15 @@ class AnalysisPlot(QWidget):
         self.worst.setMenu(self.worst_menu if self.worst_menu.actions() else None)
         self.worst.setToolTip(WORST_OF_EACH_TIP if self.worst.menu() else WORST_TIP)
 
-    def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...]) -> None:
-        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`."""
+    @property
+    def held_out(self) -> bool:
+        """Interpolation's ground truth mode: each point is a frame held out, every other frame of the video."""
+        return self.step == 2
+
+    def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...],
+                   frames: int = 0) -> None:
+        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`, of `frames` known so far."""
+        self.frames = frames
         self._add(position, total, scores)
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
@@ -300,14 +313,15 @@ class AnalysisPlot(QWidget):
         self.redraw_timer.stop()
         if not self.points:
             if self.break_gaps and self.running:  # a slideshow: every in-between so far at a cut
-                self.summary.setText(f"{len(self.break_gaps)} / {self.total} frames{self._breaks_note()}")
+                self.summary.setText(self._counted())
             return
-        xs, *values = np.array(self.points).T
+        positions, *values = np.array(self.points).T
+        xs = self._x(positions)
         symbol = "o" if len(self.points) <= MARKERS_UP_TO else None
         for curves, psnrs, ssims in zip(self.series_curves, values[0::2], values[1::2]):
             for curve, ys in zip(curves, (psnrs, ssims)):
                 shown = np.isfinite(ys)
-                curve.setData(xs[shown] + self.first, ys[shown], symbol=symbol)
+                curve.setData(xs[shown], ys[shown], symbol=symbol)
         count = len(self.points) + len(self.break_gaps)
         names = [f"{name} " for name, _ in self.series] or [""]
         psnr = ", ".join(f"{name}{psnrs.mean():.2f} dB" for name, psnrs in zip(names, values[0::2]))
@@ -317,10 +331,29 @@ class AnalysisPlot(QWidget):
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
-        worst = "; ".join(f"{name}frame {self._frame_name(position)}, {lowest:.2f} dB"
+        worst = "; ".join(f"{name}{timeline_name(self._x(position))}, {lowest:.2f} dB"
                           for series, name in enumerate(names) for position, lowest in [self._worst(series)])
-        self.summary.setText(f"{count} / {self.total} frames   \u00b7   mean PSNR {psnr}   "
-                             f"\u00b7   {ssim}   \u00b7   worst: {worst}{self._breaks_note()}{ending}")
+        unscored = (f"   \u00b7   frame {self.frames} not scored, as eval vfi leaves it: no frame after it to predict "
+                    "it from" if self._last_unscored() else "")
+        self.summary.setText(f"{self._counted()}   \u00b7   mean PSNR {psnr}   \u00b7   {ssim}   \u00b7   "
+                             f"worst: {worst}{unscored}{ending}")
+
+    def _counted(self) -> str:
+        """How many positions were reached, in what they are ('12 / 40 in-betweens'), and where in-betweens at a cut
+        were left out of the means, how many were scored and why not the rest: '249 / 249 frames' read as all scored
+        while 5 were left out."""
+        reached = len(self.points) + len(self.break_gaps)
+        unit = "held-out frames" if self.held_out else "frames" if float(self.first).is_integer() else "in-betweens"
+        text = f"{reached} / {self.total} {unit}"
+        if self.break_gaps:
+            text += (f", {len(self.points)} scored: {len(self.break_gaps)} left out, where both sides repeat a frame "
+                     f"({self._breaks()})")
+        return text
+
+    def _last_unscored(self) -> bool:
+        """Whether the video's last frame is left without a score: held out of an even number of frames, it has no
+        frame after it to be predicted from (eval vfi leaves it out too, and says so)."""
+        return self.held_out and self.frames > 0 and self.frames % 2 == 0
 
     def _worst(self, series: int = 0) -> tuple[int, float]:
         """The position and PSNR of `series`' lowest-PSNR point measured so far (the first of equals)."""
@@ -331,26 +364,25 @@ class AnalysisPlot(QWidget):
     def _go_to_worst(self) -> None:
         self.seekRequested.emit(self._worst()[0])
 
-    def _breaks_note(self) -> str:
-        n = len(self.break_gaps)
-        return (f"   \u00b7   {n} in-between{'s' if n > 1 else ''} left out at {self._breaks()} (both sides repeat a "
-                "frame)" if n else "")
-
     def _breaks(self) -> str:
         """'1 scene cut, 1 flash': what the in-betweens left out are at, as an export's summary says it (a flash's two
         in-betweens are one flash)."""
         return breaks_text(*break_counts(Counter(self.break_gaps.values())))
 
+    def _x(self, position):
+        """Where a position (or an array of them) is drawn: the frame the player names, from 1."""
+        return self.first + self.step * position
+
     def set_cursor(self, position: int) -> None:
         self.cursor_position = position
         for cursor in self.cursors:
-            cursor.setValue(position + self.first)
+            cursor.setValue(self._x(position))
 
     def _clicked(self, event) -> None:
         for plot in (self.psnr_plot, self.ssim_plot):
             if plot.sceneBoundingRect().contains(event.scenePos()) and self.points:
-                x = plot.vb.mapSceneToView(event.scenePos()).x() - self.first
-                nearest = min(self.points, key=lambda p: abs(p[0] - x))
+                x = plot.vb.mapSceneToView(event.scenePos()).x()
+                nearest = min(self.points, key=lambda p: abs(self._x(p[0]) - x))
                 self.seekRequested.emit(int(nearest[0]))
                 return
 
@@ -378,12 +410,18 @@ class AnalysisPlot(QWidget):
         (an in-between is .5), `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller
         than its window."""
         names = [name for name, _ in self.series]
-        compared = (f"{' and '.join(names)} against the ground truth (fed it x4 downscaled, as eval vsr is)" if names
+        fed = ("each held-out frame predicted from the frames either side, as eval vfi predicts it" if self.held_out
+               else "fed it x4 downscaled, as eval vsr is")
+        compared = (f"{' and '.join(names)} against the ground truth ({fed})" if names
                     else f"{self.sides[0]} vs {self.sides[1]}")
+        scorer = "eval vfi" if self.held_out else "eval vsr"
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
                      f"{len(self.points)} of {self.total} frames; PSNR (dB) and SSIM of luma (Y, BT.601); "
-                     "frame counts from 0 as eval vsr --csv numbers a video's, frame_1based as the player does\n")
+                     f"frame counts from 0 as {scorer} --csv numbers a video's, frame_1based as the player does\n")
+            if self._last_unscored():
+                fh.write(f"# not scored, as eval vfi leaves it: frame {self.frames - 1} (frame_1based "
+                         f"{self.frames}), the last, with no frame after it to predict it from\n")
             if self.break_gaps:
                 left_out = (f"{self._frame_name(k, base=0)} ({kind})" for k, kind in self.break_gaps.items())
                 fh.write(f"# frames left out (both sides repeat a frame): {', '.join(left_out)}\n")
@@ -395,5 +433,6 @@ class AnalysisPlot(QWidget):
                                  *("" if np.isnan(value) else value for value in values)))
 
     def _frame_name(self, position: int, base: int = 1) -> str:
-        """As the player names it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval vsr --csv` does."""
-        return f"{position + self.first - 1 + base:.1f}".removesuffix(".0")
+        """As the player numbers it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval vsr --csv` (a
+        held-out frame as `eval vfi --csv`) does."""
+        return f"{self._x(position) - 1 + base:.1f}".removesuffix(".0")

@@ -20,18 +20,22 @@ from vsr_app.video.reader import VideoInfo
 
 FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Audio", "Container")
 INTERLACED = "Interlaced"  # a row shown once the Compare view has deinterlaced a frame (`set_deinterlaced`)
-TRUTH_TIP = ("Take this video as the ground truth and score the models against it, as `eval vsr` does: each model "
-             "side is fed its frames cropped to a multiple of 4 and downscaled x4 (MATLAB-style bicubic), the Source "
-             "side shows that x4-smaller input, the \"ground truth\" side the frame itself; This frame and Analyse all "
-             "frames measure each side against it")
-TRUTH_UPSCALE_ONLY = "Upscale only: `eval vfi` scores interpolation against held-out frames"
+# the ground truth box's tooltip in each task (plain text: a tooltip shows backticks as they are)
+TRUTH_TIPS = {"upscale": "Take this video as the ground truth and score the models against it, as eval vsr does: each "
+                         "model side is fed its frames cropped to a multiple of 4 and downscaled x4 (MATLAB-style "
+                         "bicubic), the Source side shows that x4-smaller input, the \"ground truth\" side the frame "
+                         "itself; This frame and Analyse all frames measure each side against it",
+              "interpolate": "Take this video as the ground truth and score the models against it, as eval vfi does: "
+                             "every other frame (2, 4, 6, ...) is held out, each model side predicts it from the "
+                             "frames either side (a 4-frame model from two on each side), the \"ground truth\" side "
+                             "shows the frame itself; This frame and Analyse all frames measure each side against it"}
 SIDES = (("Left", theme.SIDE_A), ("Right", theme.SIDE_B))  # each side's name and colour, as the pickers show them
 
 
-def video_facts(info: VideoInfo, truth: bool = False) -> dict[str, str]:
-    """The rows of the Video box, as a person would want to read them; in ground truth mode (`truth`) the size scored
-    where the crop to a multiple of 4 changes it (the fact said 123 x 77 while the figures were of 120 x 76, the crop
-    only in a tooltip)."""
+def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
+    """The rows of the Video box, as a person would want to read them; in Upscale's ground truth mode (`cropped`) the
+    size scored where the crop to a multiple of 4 changes it (the fact said 123 x 77 while the figures were of 120 x
+    76, the crop only in a tooltip)."""
     size = f"{info.width} \u00d7 {info.height}"
     if info.sample_aspect_ratio:
         size += f" (pixel aspect {info.sample_aspect_ratio})"
@@ -40,7 +44,7 @@ def video_facts(info: VideoInfo, truth: bool = False) -> dict[str, str]:
     if info.mirrored:
         size += ", mirrored"
     scored = truth_size(info.width, info.height)
-    if truth and scored != (info.width, info.height):
+    if cropped and scored != (info.width, info.height):
         size += f"; scored at {scored[0]} \u00d7 {scored[1]}, cropped to a multiple of 4 as eval vsr crops it"
     audio = ", ".join(f"{s.codec} {s.detail}".strip() for s in info.audio) or "none"
     if info.subtitles:
@@ -158,7 +162,7 @@ class Inspector(QScrollArea):
         column.addWidget(box)
 
         self.info: VideoInfo | None = None
-        self.truth_on = False  # ground truth mode: the Size fact says the size scored
+        self.size_cropped = False  # Upscale's ground truth mode: the Size fact says the size scored
         self.fps = 0.0  # the open video's stated rate
         self.rate_assumed = False
         self.cards = []
@@ -188,7 +192,7 @@ class Inspector(QScrollArea):
         self.info = info
         self.fps = info.fps
         self.rate_assumed = info.container == CONTAINER  # a folder of frames: its rate is said as assumed
-        for name, text in video_facts(info, self.truth_on).items():
+        for name, text in video_facts(info, self.size_cropped).items():
             self.facts[name].setText(text)
         self.facts["File"].setToolTip(info.path)
         self.set_deinterlaced(False)  # until the worker deinterlaces a frame of this video
@@ -204,17 +208,17 @@ class Inspector(QScrollArea):
             return
         self.facts["Frame rate"].setText(rate_text(self.fps, variable_fps))
 
-    def show_truth_mode(self, allowed: bool, on: bool) -> None:
-        """The ground truth mode's box usable (Upscale) or greyed (Interpolate), its tooltip saying which, and the
-        Analyse button's saying what it measures (`on`: the mode is on)."""
-        self.truth.setEnabled(allowed)
-        self.truth.setToolTip(TRUTH_TIP if allowed else TRUTH_UPSCALE_ONLY)
-        self.truth_on = on
+    def show_truth_mode(self, task: str, on: bool) -> None:
+        """The ground truth mode's box and its tooltip for `task`, and the Analyse button's tooltip saying what it
+        measures (`on`: the mode is on)."""
+        self.truth.setToolTip(TRUTH_TIPS[task])
+        self.size_cropped = on and task == "upscale"
         if self.info is not None:
-            self.facts["Size"].setText(video_facts(self.info, on)["Size"])
-        self.analyse.setToolTip(("Plot each model side's PSNR / SSIM against the ground truth for every frame, from "
-                                 "the first on as eval vsr runs" if on else
-                                 "Plot PSNR / SSIM between the two sides for every frame") +
+            self.facts["Size"].setText(video_facts(self.info, self.size_cropped)["Size"])
+        measured = {"upscale": "for every frame, from the first on as eval vsr runs",
+                    "interpolate": "for every held-out frame, as eval vfi scores them"}
+        self.analyse.setToolTip((f"Plot each model side's PSNR / SSIM against the ground truth {measured[task]}" if on
+                                 else "Plot PSNR / SSIM between the two sides for every frame") +
                                 "; a click on the plot, or Go to worst (Alt+W), shows that frame")
 
     def set_metrics(self, psnr: float | None, ssim: float | None, note: str) -> None:

@@ -14,10 +14,12 @@ engine restarts on the export's chunk grid, so its frames are the export's exact
 orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used headless by
 `analyse`.
 
-Ground truth mode (`Request.truth`, Upscale only) scores models as `eval vsr` does: the video is the truth, each
-model is fed `evaluate.degrade_x4` of its frames (`DegradedFrames`) as one shot (no scene cuts looked for, as eval
-looks for none), and each side is measured against the truth (`Rendered.truth_scores`, `analyse_truth`). Its streams
-and cached frames have keys of their own: an upscale of the raw frame is not one of the degraded frame.
+Ground truth mode (`Request.truth`) scores models as `eval vsr` and `eval vfi` do: the video is the truth. In
+Upscale each model is fed `evaluate.degrade_x4` of its frames (`DegradedFrames`) as one shot (no scene cuts looked
+for, as eval looks for none); in Interpolate (`Request.held_out`) position k is frame 2k + 1, held out, each model fed
+the even frames around it as eval vfi feeds them (`evaluate.vfi_context`, no cuts looked for either). Each side is
+measured against the truth (`Rendered.truth_scores`, `analyse_truth`). Its streams and cached frames have keys of
+their own: an upscale of the raw frame is not one of the degraded frame, nor is an in-between a held-out frame.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ import cv2
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.evaluate import (VSR_MIN_FRAMES, check_sequence, degrade_x4, sequence_name, truth_size,
-                              vsr_min_side)
+from vsr_app.evaluate import (VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, degrade_x4, sequence_name,
+                              truth_size, vfi_context, vsr_min_side)
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.frame_folder import FrameFolder, open_frames
 from vsr_app.video.limits import check_preview_fits
@@ -46,7 +48,8 @@ from vsr_app.video.verify import with_counted_frames
 log = logging.getLogger(__name__)
 
 SOURCE = "source"  # the side name for the unprocessed video
-TRUTH = "ground truth"  # the side name for the ground truth: the frame cropped to a multiple of 4 (`degrade_x4`)
+TRUTH = "ground truth"  # the side name for the ground truth: the frame cropped to a multiple of 4 (`degrade_x4`), or
+# in Interpolate the held-out frame
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
 FORWARD_DECODE = 48  # a jump forward by at most this many frames decodes through instead of seeking
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
@@ -387,12 +390,14 @@ class UpscaleStream:
 
 
 class InterpolateStream:
-    """One interpolation engine's in-between frames: position k is the frame halfway between k and k+1."""
+    """One interpolation engine's frames: position k is the in-between halfway between k and k+1 or, `held_out`
+    (ground truth mode), frame 2k + 1 predicted as `eval vfi` predicts it, from the frames eval feeds it."""
 
-    def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache):
-        self.name, self.engine, self.source, self.cache = name, engine, source, cache
+    def __init__(self, name: str, device: str, engine, source: SourceFrames, cache: FrameCache,
+                 held_out: bool = False):
+        self.name, self.engine, self.source, self.cache, self.held_out = name, engine, source, cache, held_out
         self.stops = StopsMidCall(engine)
-        self.key = ("mid", name, device)
+        self.key = ("mid-truth" if held_out else "mid", name, device)  # a held-out frame is not an in-between
         self.scale = 1
 
     def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
@@ -400,23 +405,53 @@ class InterpolateStream:
         image = self.cache.get(key)
         if image is not None or should_stop():
             return image
-        progress(f"{self.name}: in-between {k + 1}\u00bd")
+        progress(f"{self.name}: {timeline_name(timeline_x(k, 'interpolate', self.held_out))}")
+        window, repeated = self._eval_inputs(k) if self.held_out else self._export_inputs(k)
+        self.stops.should_stop = should_stop
+        self.stops.serves = lambda p: p == k  # each frame is a call of its own
+        try:
+            image = repeated if window is None else self.engine.midpoint(window)
+        except Superseded:
+            return None
+        self.cache.put(key, image)
+        return image
+
+    def _export_inputs(self, k: int) -> tuple[list[np.ndarray] | None, np.ndarray]:
+        """The frames the export's engine is given for the gap after frame k (`scenecut.gap_window`), and frame k, which
+        the export repeats where the gap is at a scene cut, flash or pause (the window is None there)."""
         self.source.get(k + 1)  # IndexError at the last frame: nothing follows it
         # the frames the export's cut detection sees around this gap (CONTEXT pairs beyond the ones that matter)
         first = max(0, k - 1 - CONTEXT)
         thumbs = source_thumbnails(self.source, self.cache, first, k + 3 + CONTEXT)
         diffs, gaps = differences(thumbs), source_gaps(self.source, first, len(thumbs))
         at = {i: self.source.get(i) if first <= i < first + len(thumbs) else None for i in (k - 1, k, k + 1, k + 2)}
-        window = gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
-                            tuple(breaks_at(diffs, i - first, gaps) for i in (k, k + 1, k + 2)), self.engine.num_inputs)
-        self.stops.should_stop = should_stop
-        self.stops.serves = lambda p: p == k  # each in-between is a call of its own
-        try:
-            image = at[k] if window is None else self.engine.midpoint(window)  # a cut: the export repeats it too
-        except Superseded:
-            return None
-        self.cache.put(key, image)
-        return image
+        return gap_window(at[k - 1], at[k], at[k + 1], at[k + 2],
+                          tuple(breaks_at(diffs, i - first, gaps) for i in (k, k + 1, k + 2)),
+                          self.engine.num_inputs), at[k]
+
+    def _eval_inputs(self, k: int) -> tuple[list[np.ndarray], None]:
+        """The frames `eval vfi` feeds the model for held-out frame 2k + 1 (`evaluate.vfi_context`). Eval clamps them to
+        the sequence's last even frame: the one 3 past it where that exists, else the one after it."""
+        held_out = held_out_frame(self.source, k)
+        beyond = self.engine.num_inputs > 2 and frame_exists(self.source, held_out + 3)
+        count = held_out + (4 if beyond else 2)  # frames enough for vfi_context to clamp where eval's does
+        return [self.source.get(i) for i in vfi_context(held_out, count, self.engine.num_inputs)], None
+
+
+def held_out_frame(source: SourceFrames, k: int) -> int:
+    """The frame position k holds out in interpolation's ground truth mode, 2k + 1; IndexError where no frame follows
+    it (eval vfi scores no last frame: nothing after it to predict it from)."""
+    held_out = source_frame(k, "interpolate", truth=True)
+    source.get(held_out + 1)
+    return held_out
+
+
+def frame_exists(source: SourceFrames, k: int) -> bool:
+    try:
+        source.get(k)
+    except IndexError:
+        return False
+    return True
 
 
 def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop: int) -> list[np.ndarray]:
@@ -459,12 +494,50 @@ class Request:
     sides: tuple[str, str]
     device: str = "auto"
     difference: bool = False  # also measure the sides' luma difference, for the difference map
-    truth: bool = False  # ground truth mode (upscale): the video is the truth, the models get its x4 downscale
+    truth: bool = False  # ground truth mode: the video is the truth, the models get eval's input (`held_out`)
+
+    @property
+    def held_out(self) -> bool:
+        """Interpolation's ground truth mode: position k is frame 2k + 1, held out, predicted from the frames either
+        side as `eval vfi` predicts it (Upscale's feeds the models the truth x4 downscaled)."""
+        return self.truth and self.task == "interpolate"
 
     def same_choices(self, other: Request) -> bool:
         """Whether `other` asks for what this asks at any position, the difference map aside: the same frames (a
         comparison of fields listed by hand missed `truth` when it came)."""
         return replace(self, position=0, difference=False) == replace(other, position=0, difference=False)
+
+
+def timeline_length(frames: int, task: str, truth: bool = False) -> int:
+    """How many positions a timeline of `frames` frames has: frames, or gaps between frames for interpolation, or in
+    its ground truth mode the frames held out (each odd frame with a frame after it, as `eval vfi` scores them)."""
+    if task != "interpolate":
+        return frames
+    return max(1, (frames - 1) // 2 if truth else frames - 1)
+
+
+def source_frame(position: int, task: str, truth: bool = False) -> int:
+    """The source frame a timeline position stands for: the frame itself (Upscale), the frame before the gap
+    (Interpolate), or in interpolation's ground truth mode the frame held out, 2k + 1."""
+    return 2 * position + 1 if truth and task == "interpolate" else position
+
+
+def position_of(frame: int, task: str, truth: bool = False) -> int:
+    """The position that stands for source frame `frame` (`source_frame`'s inverse), or for the held-out frame at or
+    before it."""
+    return max(0, (frame - 1) // 2) if truth and task == "interpolate" else frame
+
+
+def timeline_x(position: int, task: str, truth: bool = False) -> float:
+    """Where a position sits on the timeline, in frames from 1 as the player counts them: an in-between halfway."""
+    return source_frame(position, task, truth) + (1.5 if task == "interpolate" and not truth else 1)
+
+
+def timeline_name(x: float) -> str:
+    """A point of the timeline (`timeline_x`) in words, as the player, the analysis and its progress all say it:
+    'frame 3', or 'in-between 2½' halfway between frames 2 and 3 (the analysis said 'frame 9.5')."""
+    whole = int(x)
+    return f"frame {whole}" if x == whole else f"in-between {whole}\u00bd"
 
 
 class Score(NamedTuple):
@@ -513,9 +586,9 @@ class FrameService:
     def length(self) -> int:
         return self.source.length
 
-    def positions(self, task: str) -> int:
-        """How many positions the timeline has: frames, or gaps between frames for interpolation."""
-        return max(1, self.length - 1) if task == "interpolate" else self.length
+    def positions(self, task: str, truth: bool = False) -> int:
+        """How many positions the timeline has, of the frames known (`timeline_length`)."""
+        return timeline_length(self.length, task, truth)
 
     def render(self, request: Request, progress: Progress = lambda _: None,
                should_stop: ShouldStop = never) -> Rendered | None:
@@ -525,33 +598,39 @@ class FrameService:
         length not known to be exact (an estimate can be short) the next frame is looked for, and the Rendered's
         `length` says what was found.
         """
-        if not self.source.length_exact and request.position >= self.positions(request.task) - 1:
+        def positions() -> int:
+            return self.positions(request.task, request.truth)
+
+        if not self.source.length_exact and request.position >= positions() - 1:
             self.source.count_packets()
         while True:
-            k = min(max(request.position, 0), self.positions(request.task) - 1)
+            k = min(max(request.position, 0), positions() - 1)
             try:
                 rendered = self._render_at(k, request, progress, should_stop)
             except IndexError:
-                if not self.source.length_exact or k < self.positions(request.task):
+                if not self.source.length_exact or k < positions():
                     raise
                 continue
-            if rendered is not None and k == self.positions(request.task) - 1 and not self.source.length_exact:
-                self._look_past_the_end()  # after: the decoder goes on from the frame just shown, without a seek
-                rendered = replace(rendered, length=self.positions(request.task))
+            if rendered is not None and k == positions() - 1 and not self.source.length_exact:
+                self._look_past_the_end(positions)  # after: the decoder goes on from the frame just shown, no seek
+                rendered = replace(rendered, length=positions())
             return rendered
 
-    def _look_past_the_end(self) -> None:
-        """Decode the frame after the last one known: a length estimated from duration x frame rate (a Matroska file
-        states no count) can be short for a variable frame rate, and the timeline, the player and the analysis would
-        stop there. Each look finds one more frame, or the real end."""
-        try:
-            self.source.get(self.source.length)
-        except IndexError:
-            pass
-        except VsrAppError as exc:  # unreadable past there: as good as the end, and not tried again at every render
-            log.debug("%s: reading past frame %d failed (%s); taken as the end", self.info.path, self.source.length,
-                      exc)
-            self.source.length_exact = True
+    def _look_past_the_end(self, positions: Callable[[], int]) -> None:
+        """Decode the frames after the last one known until the timeline has one more position (a held-out frame
+        needs two), or the real end is found: a length estimated from duration x frame rate (a Matroska file states
+        no count) can be short for a variable frame rate, and the timeline, the player and the analysis would stop
+        there."""
+        known = positions()
+        while not self.source.length_exact and positions() == known:
+            try:
+                self.source.get(self.source.length)
+            except IndexError:
+                pass
+            except VsrAppError as exc:  # unreadable past there: as good as the end, and not tried again every render
+                log.debug("%s: reading past frame %d failed (%s); taken as the end", self.info.path,
+                          self.source.length, exc)
+                self.source.length_exact = True
 
     def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
         if request.truth:
@@ -565,32 +644,33 @@ class FrameService:
             if side in streams:
                 image, scale = streams[side].frame(k, progress, should_stop), streams[side].scale
             else:
-                image, scale = self._unprocessed(side, k, request.truth), 1
+                image, scale = self._unprocessed(side, k, request), 1
             if image is None:
                 return None
             images.append(image)
             scales.append(scale)
         if should_stop():  # measuring takes a while on large frames; the figures are not wanted any more
             return None
-        self._time_next(k + 1)
+        shown = source_frame(k, request.task, request.truth)
+        self._time_next(source_frame(k + 1, request.task, request.truth))
         scale = max(scales)
         h, w = self.info.height, self.info.width
-        if request.truth:  # the truth's size: the frame cropped to a multiple of 4
+        if request.truth and not request.held_out:  # the truth's size: the frame cropped to a multiple of 4
             scale, (w, h) = 1, truth_size(w, h)
-        moment = self.source.time(k)
-        if request.task == "interpolate":  # position k is the frame between k and k + 1
+        moment = self.source.time(shown)
+        in_between = request.task == "interpolate" and not request.held_out
+        if in_between:  # position k is the frame between k and k + 1
             moment = (moment + self.source.time(k + 1)) / 2
         duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
         rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
-                            moment - self.info.start_time, self.positions(request.task), duration,
-                            at_break=source_cut(self.source, self.cache, k + 1, break_kind)
-                            if request.task == "interpolate" else None,
-                            times=self.source.times_near(k), packet_times=self.source.packet_times_read,
+                            moment - self.info.start_time, self.positions(request.task, request.truth), duration,
+                            at_break=source_cut(self.source, self.cache, k + 1, break_kind) if in_between else None,
+                            times=self.source.times_near(shown), packet_times=self.source.packet_times_read,
                             variable_fps=self.source.variable_fps, deinterlaced=self.source.deinterlaced)
         a, b = images
         if request.truth:
             progress("measuring PSNR / SSIM against the ground truth")
-            truth = self.degraded.truth(self._shown(k))
+            truth = self._unprocessed(TRUTH, k, request)
             rendered.truth_scores = tuple(score(image, truth) if side in streams else None
                                           for side, image in zip(request.sides, images))
         elif SOURCE not in request.sides and a.shape == b.shape:
@@ -604,13 +684,14 @@ class FrameService:
         return rendered
 
     def _check_truth_mode(self, task: str) -> None:
-        """Refuse what ground truth mode cannot score as `eval vsr` does, in eval's words: interpolation, and frames
-        too small for it (a 6x5 folder was scored on a 1x1 input, its figures said to be as eval vsr scores them)."""
-        if task != "upscale":
-            raise VsrAppError("ground truth mode scores upscaling; `eval vfi` scores interpolation against held-out "
-                              "frames")
-        check_sequence(sequence_name(Path(self.info.path)), None, {(self.info.width, self.info.height)},
-                       VSR_MIN_FRAMES, vsr_min_side())
+        """Refuse what ground truth mode cannot score as `eval vsr` or `eval vfi` does, in eval's words: frames too
+        small for it (a 6x5 folder was scored on a 1x1 input, its figures said to be as eval vsr scores them), and for
+        interpolation fewer than a held-out frame and the two either side."""
+        name, sizes = sequence_name(Path(self.info.path)), {(self.info.width, self.info.height)}
+        if task == "upscale":
+            check_sequence(name, None, sizes, VSR_MIN_FRAMES, vsr_min_side())
+        else:
+            check_sequence(name, self.length, sizes, VFI_MIN_FRAMES, SSIM_WINDOW)
 
     def _time_next(self, k: int) -> None:
         """Decode source frame k, the one after the frame shown, where its time is not known (no packets' times read,
@@ -631,12 +712,16 @@ class FrameService:
             return self.source.length - 1
         return k
 
-    def _unprocessed(self, side: str, k: int, truth: bool) -> np.ndarray:
-        """A side no model makes: the source frame (in ground truth mode eval's x4-smaller input of it), or the
-        truth."""
+    def _unprocessed(self, side: str, k: int, request: Request) -> np.ndarray:
+        """A side no model makes: the source frame (in ground truth mode eval vsr's x4-smaller input of it, in
+        interpolation's the frame before the held-out one, as Interpolate's Source shows the frame before the gap),
+        or the truth (the frame cropped as eval vsr crops it, or the held-out frame)."""
+        if request.held_out:
+            held_out = held_out_frame(self.source, k)
+            return self.source.get(held_out if side == TRUTH else held_out - 1)
         if side == TRUTH:
             return self.degraded.truth(self._shown(k))
-        return self.degraded.get(self._shown(k)) if truth else self.source.get(self._shown(k))
+        return self.degraded.get(self._shown(k)) if request.truth else self.source.get(self._shown(k))
 
     def _stream(self, name: str, task: str, device: str, truth: bool, progress: Progress):
         """The side's stream, its engine loaded on first use; a load that failed raises KnownFailure from then on."""
@@ -659,9 +744,9 @@ class FrameService:
         info = resolve(name)
         if info.task != task:
             raise VsrAppError(f"model '{name}' does {info.task}, not {task}")
-        if truth and info.scale != 4:
+        if truth and task == "upscale" and info.scale != 4:
             raise VsrAppError(f"model '{name}' enlarges x{info.scale}; ground truth mode scores x4 upscalers, as "
-                              f"`eval vsr` does")
+                              f"eval vsr does")
         net = bare_net(info)
         clip = getattr(net, "kind", None) == "clip"
         # before the weights load: a refused side costs nothing each time it is asked. An interpolator's own
@@ -669,7 +754,9 @@ class FrameService:
         engine = 0 if task == "upscale" else net_working_bytes(net, self.info.width * self.info.height,
                                                                  resolve_device(device))
         enlarges = info.scale if task == "upscale" else 1  # an interpolator's x2 is the frame rate
-        fed = (self.info.width // 4, self.info.height // 4) if truth else (self.info.width, self.info.height)
+        fed = (self.info.width, self.info.height)
+        if truth and task == "upscale":
+            fed = (self.info.width // 4, self.info.height // 4)
         check_preview_fits(name, *fed, enlarges, clip, self.cache.budget, engine_bytes=engine)
         progress(f"loading {name}")
         loaded = load_model(name, device)
@@ -677,7 +764,8 @@ class FrameService:
             # other frames than the export and `eval`, every figure against the teacher up to 0.4 dB off theirs
             return UpscaleStream(name, device, make_upscaler(loaded, device), self.degraded if truth else self.source,
                                  self.cache, one_shot=truth)
-        return InterpolateStream(name, device, make_interpolator(loaded, device), self.source, self.cache)
+        return InterpolateStream(name, device, make_interpolator(loaded, device), self.source, self.cache,
+                                 held_out=truth)
 
     def forget_models(self) -> None:
         """Drop engines, their cached outputs and the loads that failed (after models were retrained or reloaded, or
@@ -691,7 +779,7 @@ class FrameService:
 
 
 def score(output: np.ndarray, truth: np.ndarray) -> Score:
-    """`output`'s Y-PSNR/SSIM against `truth`, as `eval vsr` measures each frame."""
+    """`output`'s Y-PSNR/SSIM against `truth`, as `eval vsr` and `eval vfi` measure each frame."""
     return Score(psnr_y(output, truth), ssim_y(output, truth) if min(truth.shape[:2]) >= SSIM_WINDOW else None)
 
 
@@ -709,40 +797,42 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
     if SOURCE in sides:
         raise VsrAppError("pick two models to analyse: the source has no processed frames to compare")
     results = []
-    for rendered, total in _render_all(path, Request(0, task, sides, device), cancel):
+    for rendered, total, _ in _render_all(path, Request(0, task, sides, device), cancel):
         results.append((rendered.position, rendered.psnr, rendered.ssim, rendered.at_break))
         if progress is not None:
             progress(rendered.position, total, rendered.psnr, rendered.ssim, rendered.at_break)
     return results
 
 
-def analyse_truth(path: str, sides: tuple[str, str], device: str = "auto",
-                  progress: Callable[[int, int, tuple[Score, ...]], None] | None = None,
+def analyse_truth(path: str, sides: tuple[str, str], device: str = "auto", task: str = "upscale",
+                  progress: Callable[[int, int, tuple[Score, ...], int], None] | None = None,
                   cancel=None) -> list[tuple[int, tuple[Score, ...]]]:
-    """Ground truth mode's analysis: each model side's Y-PSNR/SSIM against the truth at every frame, front to back,
-    [(position, (score of each model side, in order)), ...]. Run from frame 0 on, each frame with all of its history,
-    as `eval vsr` runs (a frame the viewer shows after a seek had WARMUP frames of it): its numbers are eval's.
-    `progress(position, total, scores)` and `cancel` as in `analyse`."""
+    """Ground truth mode's analysis: each model side's Y-PSNR/SSIM against the truth at every position, front to back,
+    [(position, (score of each model side, in order)), ...]. Upscale runs from frame 0 on, each frame with all of its
+    history, as `eval vsr` runs (a frame the viewer shows after a seek had WARMUP frames of it); Interpolate predicts
+    each held-out frame from its own inputs, as `eval vfi` does: the numbers are eval's. `progress(position, total,
+    scores, frames)` (`frames`: the video's frames known so far; of an even number eval vfi scores no last frame) and
+    `cancel` as in `analyse`."""
     if all(side in (SOURCE, TRUTH) for side in sides):
         raise VsrAppError("pick a model to score against the ground truth")
     results = []
-    for rendered, total in _render_all(path, Request(0, "upscale", sides, device, truth=True), cancel):
+    for rendered, total, frames in _render_all(path, Request(0, task, sides, device, truth=True), cancel):
         scores = tuple(s for s in rendered.truth_scores if s is not None)
         results.append((rendered.position, scores))
         if progress is not None:
-            progress(rendered.position, total, scores)
+            progress(rendered.position, total, scores, frames)
     return results
 
 
-def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, int]]:
-    """Every position's Rendered for `first`'s choices, front to back, with the positions known so far, on engines of
-    its own; `cancel.is_set()` ends it (also a model call midway: a teacher's takes many seconds on a CPU), raising
-    Cancelled."""
+def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, int, int]]:
+    """Every position's Rendered for `first`'s choices, front to back, with the positions and the video's frames known
+    so far, on engines of its own; `cancel.is_set()` ends it (also a model call midway: a teacher's takes many seconds
+    on a CPU), raising Cancelled."""
     service = FrameService(path, cache_bytes=64 << 20)
     cancelled = never if cancel is None else lambda **_: cancel.is_set()
     try:
         k = 0
-        while k < service.positions(first.task):
+        while k < service.positions(first.task, first.truth):
             try:
                 rendered = service.render(replace(first, position=k), should_stop=cancelled)
             except IndexError:
@@ -751,7 +841,7 @@ def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, i
                 raise Cancelled()
             if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
                 break
-            yield rendered, service.positions(first.task)
+            yield rendered, service.positions(first.task, first.truth), service.length
             k += 1
     finally:
         service.close()

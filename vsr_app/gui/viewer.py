@@ -17,7 +17,8 @@ from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
-from vsr_app.gui.processing import SOURCE, TRUTH, WARMUP, Request, analyse, analyse_truth
+from vsr_app.gui.processing import (SOURCE, TRUTH, WARMUP, Request, analyse, analyse_truth, position_of,
+                                     source_frame, timeline_length, timeline_name, timeline_x)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.view_export import TRUTH_SIDES, ViewSaver
 from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
@@ -35,14 +36,24 @@ STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marke
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
 SAVE_ACTIONS = ("save_view", "save_sides")
 MUTED_HTML = f"<span style='color:{theme.MUTED}'>{{}}</span>"
-TRUTH_CARDS = {SOURCE: "<b>Input</b><br>" + MUTED_HTML.format(
-                   "the ground truth downscaled \u00d74 (MATLAB-style bicubic, as <code>eval vsr</code> does), each "
-                   "pixel drawn as a 4\u00d74 block; what every model side is fed"),
-               TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
-                   "this video's frame, cropped to a multiple of 4: what each side is scored against")}
-TRUTH_NOTE = ("Each model side against the ground truth, luma (BT.601), as eval vsr scores it. Analyse all frames "
-              "runs from the first frame, as eval does, and gives its numbers exactly; a frame shown after a seek has "
-              f"{WARMUP} frames of history, and can differ from eval's in the fourth decimal.")
+# the cards of the sides no model makes in ground truth mode, in each task
+TRUTH_CARDS = {"upscale": {
+                   SOURCE: "<b>Input</b><br>" + MUTED_HTML.format(
+                       "the ground truth downscaled \u00d74 (MATLAB-style bicubic, as <code>eval vsr</code> does), "
+                       "each pixel drawn as a 4\u00d74 block; what every model side is fed"),
+                   TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
+                       "this video's frame, cropped to a multiple of 4: what each side is scored against")},
+               "interpolate": {
+                   TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
+                       "this video's frame, held out: each model side predicts it from the frames either side, as "
+                       "<code>eval vfi</code> feeds them, and is scored against it")}}
+TRUTH_NOTES = {"upscale": "Each model side against the ground truth, luma (BT.601), as eval vsr scores it. Analyse "
+                          "all frames runs from the first frame, as eval does, and gives its numbers exactly; a frame "
+                          f"shown after a seek has {WARMUP} frames of history, and can differ from eval's in the "
+                          "fourth decimal.",
+               "interpolate": "Each model side's prediction of the held-out frame against it, luma (BT.601), as eval "
+                              "vfi scores it: fed the frames eval feeds it, each frame scores as eval's, here and in "
+                              "Analyse all frames."}
 # what the inspector says at an in-between where no model ran (`scenecut.break_kind`), as an export's summary names it
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
@@ -58,7 +69,7 @@ def default_sides(task: str, names: list[str]) -> tuple[str, str]:
         return student, baseline
     if teacher in names:
         return baseline, teacher
-    return SOURCE, baseline
+    return SOURCE if SOURCE in names else TRUTH, baseline
 
 
 def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -70,8 +81,18 @@ def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
                  if side not in (SOURCE, TRUTH))
 
 
+def as_saved(rendered):
+    """`rendered` as the saved pictures are to name its frame: `view_export.frame_tag` names a position of Interpolate
+    by its half (f0002.5), but a held-out frame is the video's own frame, named by its number as Upscale names one."""
+    request = rendered.request
+    if not request.held_out:
+        return rendered
+    return replace(rendered, position=source_frame(rendered.position, request.task, request.truth),
+                   request=replace(request, task="upscale"))
+
+
 def side_label(side: str, task: str, truth: bool = False) -> str:
-    if truth and side in TRUTH_SIDES:
+    if truth and side in TRUTH_CARDS[task]:  # (interpolation's ground truth mode has no Source side)
         return TRUTH_SIDES[side].label
     if side == SOURCE:
         return "Source, nearest \u00d74" if task == "upscale" else "Source, no in-between"
@@ -94,9 +115,9 @@ class Viewer(QWidget):
         self.task = setting(settings, "viewer/task", "upscale")
         self.task = self.task if self.task in TASKS else "upscale"
         self.sides = (SOURCE, "bicubic")
-        # the ground truth mode's box (Upscale only), unticked at every start: remembered, a video opened days later
-        # was shown x4 degraded without a word
-        self.truth_wanted = False
+        # ground truth mode (`Request.truth`), the box under the video's facts, unticked at every start: remembered, a
+        # video opened days later was shown x4 degraded without a word
+        self.truth_mode = False
         self.analysis_job: Job | None = None
         self.available = False  # whether the view has frames for the current choices
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
@@ -243,7 +264,7 @@ class Viewer(QWidget):
     def _save(self, save: Callable) -> None:
         """Save the frame on screen (`ViewSaver.save_view` or `save_sides`); nothing where none is."""
         if self.described is not None:
-            save(self.described[0], self.info.path)
+            save(as_saved(self.described[0]), self.info.path)
 
     def _space(self) -> None:
         """Play or pause; on a button with the keyboard's focus (Swap, Fit, Analyse...), press it: the tab's Space
@@ -273,26 +294,39 @@ class Viewer(QWidget):
         self.view.setFocus(Qt.OtherFocusReason)  # a new video starts on the picture, not in the first picker
         self.videoOpened.emit(info.path)
 
-    def _reset_player(self, keep_position: bool = False) -> None:
-        """The timeline for the video and task, at the start; or, for a task switch, at the same position: source
-        frame k (output frame 2k of an interpolation) and the in-between after it (2k + 1) share position k."""
-        info = self.info
+    def _reset_player(self, keep: int | None = None) -> None:
+        """The timeline for the video, task and mode, at the start; or, for a switch of them, at source frame `keep`:
+        source frame k (output frame 2k of an interpolation) and the in-between after it (2k + 1) share position k,
+        and a held-out frame stands for itself."""
+        info, task, truth = self.info, self.task, self.truth_mode
         frames = info.estimated_frames or 1
-        length = max(1, frames - 1) if self.task == "interpolate" else frames
+        length = timeline_length(frames, task, truth)
         clock = self.frame_times
         # an in-between is halfway between its frames
-        self.player.times = (lambda k: (clock(k) + clock(k + 1)) / 2) if self.task == "interpolate" else clock
+        in_between = task == "interpolate" and not truth
+        self.player.times = (lambda k: (clock(k) + clock(k + 1)) / 2) if in_between else \
+            (lambda k: clock(source_frame(k, task, truth)))
         self.bar.duration = info.duration if info.duration is not None else frames / info.fps
-        if self.task == "interpolate" and info.estimated_frames == 1:  # not "in-between 1½ of 2 frames"
+
+        def named(k: int) -> str:
+            return timeline_name(timeline_x(k, task, truth))
+
+        if task == "interpolate" and info.estimated_frames == 1:  # not "in-between 1½ of 2 frames"
             self.bar.describe = lambda k, total: "a single frame: nothing to interpolate"
-        elif self.task == "interpolate":
-            self.bar.describe = lambda k, total: f"in-between {k + 1}\u00bd of {total + 1} frames"
+        elif in_between:
+            self.bar.describe = lambda k, total: f"{named(k)} of {total + 1} frames"
+        elif task == "interpolate":  # the frames held out, every other one
+            self.bar.describe = lambda k, total: f"{named(k)}, held out ({k + 1} / {total})"
         else:
-            self.bar.describe = lambda k, total: f"frame {k + 1} / {total}"
-        if keep_position:
-            self.player.set_timeline(length, self.player.position)
-        else:
+            self.bar.describe = lambda k, total: f"{named(k)} / {total}"
+        if keep is None:
             self.player.set_video(length, info.fps)
+        else:
+            self.player.set_timeline(length, position_of(keep, task, truth))
+
+    def _shown_frame(self) -> int:
+        """The source frame the player's position stands for (`processing.source_frame`)."""
+        return source_frame(self.player.position, self.task, self.truth_mode)
 
     # ---- models and choices ----
     def refresh_models(self) -> None:
@@ -304,17 +338,15 @@ class Viewer(QWidget):
     def models_for(self, task: str) -> list[ModelInfo]:
         return [m for m in self.models if m.task == task]
 
-    @property
-    def truth_mode(self) -> bool:
-        """Whether the video is taken as the ground truth (`Request.truth`): its box ticked, in Upscale."""
-        return self.truth_wanted and self.task == "upscale"
-
     def _sides_setting(self) -> str:
         """Where the sides are remembered: for each task, and apart in ground truth mode (its own side choice)."""
         return f"viewer/sides/{self.task}" + ("/truth" if self.truth_mode else "")
 
     def _fill_sides(self) -> None:
-        available = [SOURCE, *[TRUTH] * self.truth_mode, *[m.name for m in self.models_for(self.task)]]
+        # interpolation's ground truth mode has no Source side: its models are fed other frames than those either side
+        no_source = self.truth_mode and self.task == "interpolate"
+        available = [*[SOURCE] * (not no_source), *[TRUTH] * self.truth_mode,
+                     *[m.name for m in self.models_for(self.task)]]
         saved = self.settings.value(self._sides_setting())  # (any value: checked below)
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
         sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
@@ -353,8 +385,8 @@ class Viewer(QWidget):
         by_name = {m.name: m for m in self.models}
         cards = []
         for side in sides:
-            if side in TRUTH_CARDS and self.truth_mode:
-                cards.append(TRUTH_CARDS[side])
+            if side in TRUTH_CARDS[self.task] and self.truth_mode:
+                cards.append(TRUTH_CARDS[self.task][side])
             elif side == SOURCE:
                 cards.append(f"<b>Source video</b><br><span style='color:{theme.MUTED}'>" +
                              ("each source pixel drawn as a 4\u00d74 block (nearest neighbour)"
@@ -372,27 +404,31 @@ class Viewer(QWidget):
     def set_task(self, task: str) -> None:
         if task == self.task:
             return
+        frame = self._shown_frame()
         self.task = task
         self.settings.setValue("viewer/task", task)
         self._show_task()
         self._fill_sides()
         if self.info is not None:
-            self._reset_player(keep_position=True)
+            self._reset_player(keep=frame)
 
     def _show_task(self) -> None:
         self.toolbar.show_task(self.task)
         self.actions_by_name[f"task_{self.task}"].setChecked(True)
-        self.inspector.show_truth_mode(self.task == "upscale", self.truth_mode)
+        self.inspector.show_truth_mode(self.task, self.truth_mode)
 
     def set_truth(self, on: bool) -> None:
         """Take the video as the ground truth, or not (the inspector's box): the sides are offered and remembered
-        apart, and the frames are made afresh."""
-        if on == self.truth_wanted:
+        apart, and the frames are made afresh (in Interpolate on a timeline of the frames held out)."""
+        if on == self.truth_mode:
             return
-        self.truth_wanted = on
+        frame = self._shown_frame()
+        self.truth_mode = on
         self.inspector.truth.setChecked(on)
         self._show_task()
         self._fill_sides()
+        if self.info is not None and self.task == "interpolate":
+            self._reset_player(keep=frame)
 
     def _device_picked(self) -> None:
         self.settings.setValue("viewer/device", self.device.currentData())
@@ -500,8 +536,9 @@ class Viewer(QWidget):
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
         if req.truth:
-            self.inspector.set_truth_metrics(rendered.truth_scores, labels, TRUTH_NOTE if any(rendered.truth_scores)
-                                             else "Pick a model to score it against the ground truth.")
+            self.inspector.set_truth_metrics(rendered.truth_scores, labels, TRUTH_NOTES[req.task]
+                                             if any(rendered.truth_scores) else
+                                             "Pick a model to score it against the ground truth.")
         elif rendered.at_break:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
             self.inspector.set_metrics(None, None, BREAK_NOTES[rendered.at_break])
         elif rendered.psnr is not None:
@@ -567,13 +604,14 @@ class Viewer(QWidget):
         series = truth_series(self.sides) if self.truth_mode else ()
         title = (f"{' and '.join(name for name, _ in series)} against the ground truth" if series else
                  f"{labels[0]} vs {labels[1]}")
-        self.analysis.reset(title, first=1.5 if self.task == "interpolate" else 1.0,
-                            video=self.info.path, task=self.task, sides=self.sides, series=series)
+        first, second = (timeline_x(k, self.task, self.truth_mode) for k in (0, 1))
+        self.analysis.reset(title, first=first, step=round(second - first), video=self.info.path, task=self.task,
+                            sides=self.sides, series=series)
         self.analysis.show()
         self._give_video_priority()
         device = self.device.currentData()
         if series:
-            job = Job(analyse_truth, self.info.path, self.sides, device, parent=self)
+            job = Job(analyse_truth, self.info.path, self.sides, device, self.task, parent=self)
             add = self.analysis.add_scores
         else:
             job = Job(analyse, self.info.path, self.task, self.sides, device, parent=self)
