@@ -22,7 +22,8 @@ import torch
 from badfiles import all_files, gradient_frames, tree_snapshot, truncated_readable, zero_byte
 from videogen import make_video
 from vsr_app.batch import EXISTS_HINT, LOCK_NAME, NOT_STARTED_REASON, STOPPED_REASON, claim_output_folder, run_batch
-from vsr_app.batch_plan import find_videos, list_queue, parse_extensions, plan_batch, plan_outputs
+from vsr_app.batch_plan import (find_videos, list_queue, output_names, parse_extensions, plan_batch, plan_outputs,
+                                why_renamed)
 from vsr_app.batch_report import BatchReport, FileResult
 from vsr_app.batch_progress import Estimate, OverallProgress
 from vsr_app.batch_resume import earlier_output, existing_output
@@ -306,6 +307,27 @@ def test_output_names_differ_on_case_insensitive_disks_and_fit_the_name_limit(tm
     long = "b" * 251
     assert [p.name for p in plan_outputs([src / f"{long}.avi", src / f"{long}.mp4"], src, out, "libx264")] == [
         f"{long[:249]}-2.mp4", f"{long}.mp4"]
+
+
+def test_a_name_taken_only_where_a_disk_ignores_case_is_said_to_be(tmp_path):
+    """x.MP4 beside x.mp4, clip.MP4 beside clip.avi, Sub/a.mp4 beside sub/a.mp4: the reason put the other input's
+    stem before this output's own extension, and so called these plain clashes ("x.MP4's output has that name"),
+    where a disk that minds case keeps both names apart."""
+    src, out = tmp_path / "in", tmp_path / "o"
+
+    def reasons(*names: str) -> list[str | None]:
+        inputs = [src / name for name in names]
+        outputs = plan_outputs(inputs, src, out, "libx264")
+        return [why_renamed(s, d, output_names(inputs, outputs, src)) for s, d in zip(inputs, outputs)]
+
+    ignoring_case = "output has that name on a disk that ignores case"
+    assert reasons("x.MP4", "x.mp4") == [None, f"written as 'x-2.mp4', not 'x.mp4': x.MP4's {ignoring_case}"]
+    assert reasons("clip.MP4", "clip.avi") == [
+        None, f"written as 'clip.avi.mp4', not 'clip.mp4': clip.MP4's {ignoring_case}"]
+    assert reasons("Sub/a.mp4", "sub/a.mp4") == [
+        None, f"written as 'a-2.mp4', not 'a.mp4': Sub/a.mp4's {ignoring_case}"]
+    assert reasons("clip.avi", "clip.mp4") == [  # the same name: a clash on every disk
+        "written as 'clip.avi.mp4', not 'clip.mp4': clip.mp4's output has that name", None]
 
 
 def test_an_input_whose_name_is_near_the_limit_is_processed_and_resumed(tmp_path):

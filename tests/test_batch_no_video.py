@@ -5,6 +5,7 @@ it was done. A damaged video still fails."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -27,6 +28,36 @@ def song_with_cover(path: Path) -> Path:
         cover.disposition = av.stream.Disposition.attached_pic
         picture = av.VideoFrame.from_ndarray(pattern_frame(0, 32, 24), format="rgb24").reformat(format="yuvj420p")
         container.mux(cover.encode(picture) + cover.encode(None))
+        _write_tone(container, tone, 0.5)
+    return path
+
+
+def cut_inside_its_video_track_header(path: Path) -> Path:
+    """An MP4 whose audio track comes first in its index (moov), cut inside the video track's header, as a recording
+    stopped while its index was written: FFmpeg lists the audio and a data stream, and no video."""
+    made = make_video(path.with_name("made.mp4"), frames=10, audio="aac")
+    with av.open(str(made)) as source, av.open(str(path), "w") as target:
+        copies = {stream.index: target.add_stream_from_template(stream)
+                  for stream in (source.streams.audio[0], source.streams.video[0])}
+        for packet in source.demux():
+            if packet.dts is not None:  # (the demuxer's flush packets)
+                packet.stream = copies[packet.stream.index]
+                target.mux(packet)
+    made.unlink()
+    data = path.read_bytes()
+    video_track = data.index(b"trak", data.index(b"trak", data.rindex(b"moov")) + 4)
+    path.write_bytes(data[:video_track + 40])
+    return path
+
+
+def audio_and_data(path: Path) -> Path:
+    """Audio beside a KLV data stream in MPEG-TS, whole, and nothing else: a data stream is no part of a song."""
+    with av.open(str(path), "w") as container:
+        tone = _tone_stream(container, "aac")
+        packet = av.Packet(b"telemetry")
+        packet.stream, packet.pts, packet.dts = container.add_data_stream("klv"), 0, 0
+        packet.time_base = Fraction(1, 1000)
+        container.mux(packet)
         _write_tone(container, tone, 0.5)
     return path
 
@@ -78,6 +109,30 @@ def test_a_damaged_video_still_fails_beside_a_file_with_no_video(tmp_path, capsy
     assert statuses == {"clip.mp4": "ok", "closing.mp4": "failed", "noise.mp4": "failed", "scrambled.mp4": "failed",
                         "song.mp4": "no video", "with cover.mp4": "no video"}
     assert "batch: 1 ok, 0 skipped, 3 failed, 2 files with no video in " in capsys.readouterr().out
+
+
+def test_a_file_with_a_data_stream_fails_as_the_reader_says_not_as_no_video(tmp_path, capsys):
+    """An audio-first MP4 cut inside its video track's header lists audio and a data stream: the batch, which opened
+    a failed file again to see what it held, called it "no video ... (it holds only audio and data)" and exited 0,
+    where `upscale` says its index is cut short and how to repair it. Only audio, subtitles, attachments and cover
+    art make a file with no video: a whole file with a data stream beside its audio fails too."""
+    src = tmp_path / "in"
+    src.mkdir()
+    recording = cut_inside_its_video_track_header(src / "recording.mp4")
+    telemetry = audio_and_data(src / "telemetry.ts")
+    for path in (recording, telemetry):
+        with av.open(str(path)) as container:
+            assert [s.type for s in container.streams] == ["audio", "data"]
+    assert main(["upscale", str(recording), "-o", str(tmp_path / "one.mp4"), "--model", "bicubic"]) == 1
+    said = capsys.readouterr().err.strip().removeprefix("vsr-app: error: ")
+    assert "untrunc" in said
+    report_path = tmp_path / "report.json"
+    assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report",
+                 str(report_path)]) == 1
+    entries = {f["input"]: (f["status"], f["reason"]) for f in json.loads(report_path.read_text())["files"]}
+    assert entries == {"recording.mp4": ("failed", said),
+                       "telemetry.ts": ("failed", f"'{telemetry}' has no video stream (found: audio (aac), data "
+                                                  "(unknown))")}
 
 
 def test_the_batch_tab_s_row_says_no_video_and_why(window, qtbot, tmp_path):

@@ -10,6 +10,7 @@ import pytest
 
 from videogen import make_video
 from vsr_app.batch import claim_output_folder, run_batch
+from vsr_app.batch_report import earlier_facts
 from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressInfo
 
@@ -42,6 +43,45 @@ def test_a_rerun_stopped_before_an_output_it_would_skip_keeps_that_output_s_note
         assert [(f.input, f.status, f.notes) for f in again.files][1] == ("b.mkv", "skipped", notes)
     other_settings = run_batch(src, out, model="bicubic", crf=30, report_path=report_path).files[1]
     assert (other_settings.status, other_settings.notes) == ("exists", [])  # kept, not this run's: no notes of it
+
+
+def test_a_rerun_stopped_before_an_output_keeps_the_size_its_facts_are_of(tmp_path):
+    """A stopped rerun wrote the outputs it had not reached with the facts it carried but a null size, so the next
+    rerun gave those facts to whatever complete output was at that path by then: the size check had nothing to
+    check."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    make_video(src / "b.mkv", frames=3, audio="pcm_s16le")  # its output gets a note on its audio
+    made = run_batch(src, out, model="bicubic", report_path=report_path).files[1]
+    assert made.notes and made.frames_out == 3
+    (out / "a.mp4").unlink()  # made again; the rerun is stopped as it starts it, before b's output
+    cancel = threading.Event()
+    run_batch(src, out, model="bicubic", report_path=report_path, cancel=cancel, on_start=lambda *_: cancel.set())
+    stopped = json.loads(report_path.read_text())["files"][1]
+    assert (stopped["status"], stopped["notes"], stopped["output_bytes"]) == ("cancelled", made.notes,
+                                                                              made.output_bytes)
+    with open(out / "b.mkv", "ab") as output:  # another file at its output's path now, complete all the same
+        output.write(bytes(100))
+    again = run_batch(src, out, model="bicubic", report_path=report_path).files[1]
+    assert (again.status, again.output_bytes) == ("skipped", made.output_bytes + 100)
+    assert (again.notes, again.frames_out) == ([], None)  # the report's facts were of the file that was there
+
+
+def test_a_killed_first_run_s_unfinished_files_carry_nothing_to_the_rerun(tmp_path):
+    """An entry that states nothing of its output (a file a killed first run had not reached) was carried all the
+    same: its empty list of notes counted as a fact."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    make_video(src / "b.mp4", frames=2)
+    as_killed = []  # what kill -9 would leave as b starts
+    run_batch(src, out, model="bicubic", report_path=report_path,
+              on_start=lambda index, *_: as_killed.append(report_path.read_text()) if index == 2 else None)
+    killed = json.loads(as_killed[0])
+    assert [f["status"] for f in killed["files"]] == ["ok", "pending"]
+    report_path.write_text(as_killed[0])
+    assert list(earlier_facts(report_path, killed["settings"])) == [str(out / "a.mp4")]
 
 
 def test_a_rerun_counts_no_work_for_the_outputs_already_there(tmp_path):

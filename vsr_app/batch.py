@@ -52,7 +52,7 @@ from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, check_report_path, earlier_facts, report_output_dir)
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
-from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, VsrAppError
+from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
 from vsr_app.files import shown_name
 from vsr_app.media import BATCH_EXTENSIONS
@@ -69,6 +69,7 @@ STOPPED_REASON = "stopped before it ended (Cancel, Ctrl-C or a stop signal); no 
 NOT_STARTED_REASON = "not started: the batch was cancelled"
 EXISTS_HINT = f"{OVERWRITE_HINT} or choose another output folder"
 NO_VIDEO_REASON = "no video stream: nothing to enhance"
+NOT_VIDEO = {"audio", "subtitle", "attachment", "cover picture"}  # the streams of a song, its lyrics, fonts, cover
 EARLIER_KEPT = ", this input's output as an earlier version named it, is still there"  # after that output's name
 
 
@@ -251,7 +252,7 @@ class _Job:
     made: list[Path]  # the folders the batch made (`make_folder`)
     input_set: set[str]  # the inputs' real paths
     planned: set[str]  # the outputs' real paths
-    named: dict[str, str]  # each output's name as names are compared, and whose output it is (`output_names`)
+    named: dict[str, tuple[str, Path]]  # by each output's name as compared: its input, and it (`output_names`)
     settings: dict  # what the outputs record (`report.settings`)
     scale: int
     factor: int
@@ -282,8 +283,8 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
     earlier = (None if dst.exists()
                else earlier_output(src, dst, job.settings, job.scale, job.factor, job.planned, job.codec))
     if earlier is not None and not job.overwrite:  # made before an update changed its container: not made again
-        result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
         result.take_earlier(job.before.get(str(earlier), {}))
+        result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
         result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
                          f"it ({dst.name} now)")
         return
@@ -305,8 +306,8 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
     check_output_path(dst, src, overwrite=job.overwrite)
     try:
         made = job.make(src, dst, progress=progress)
-    except VsrAppError:
-        if (held := _held_instead_of_video(src)) is None:
+    except NoVideoStream as exc:
+        if (held := _held_instead_of_video(exc.streams)) is None:
             raise
         result.status, result.output = NO_VIDEO, None  # none is made: the report names none, as for "ignored"
         result.reason = f"{NO_VIDEO_REASON} (it holds only {held})"
@@ -318,22 +319,14 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         result.notes.append(earlier.name + EARLIER_KEPT)
 
 
-def _held_instead_of_video(src: Path) -> str | None:
-    """What a file that FFmpeg opens, with streams but none of them a video (cover art aside), holds instead ("audio
-    and a cover picture"); None for any other file: one not opened, or with no stream at all (an unfinished
-    recording), or with a video that would not decode, is damaged, and fails as such."""
-    import av
-
-    from vsr_app.video.reader import is_cover_art
-
-    if not src.is_file():  # a named pipe's open waits for a writer, for ever
+def _held_instead_of_video(streams: tuple[str, ...]) -> str | None:
+    """What a file with no video stream holds instead ("audio and a cover picture"), from the kinds of its streams
+    that the reader's `NoVideoStream` names, where they are what a file made without a video holds (NOT_VIDEO);
+    None for a file with no stream at all, or with a data stream or one of no known kind, which is damaged and fails
+    as such: an MP4 cut inside its video track's header lists that track as data, and was called "no video"."""
+    if not streams or not set(streams) <= NOT_VIDEO:
         return None
-    try:
-        with av.open(str(src)) as container:  # (a stream is read while its container is open: after, it is freed)
-            held = ["a cover picture" if is_cover_art(s) else s.type for s in container.streams]
-    except (av.FFmpegError, OSError):
-        return None
-    return " and ".join(dict.fromkeys(held)) if held and "video" not in held else None
+    return " and ".join(dict.fromkeys(f"a {kind}" if kind == "cover picture" else kind for kind in streams))
 
 
 def _estimate_work(inputs: list[Path], outputs: list[Path], left: dict[Path, EarlierOutput], factor: int,

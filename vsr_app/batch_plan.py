@@ -188,13 +188,13 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     return outputs
 
 
-def output_names(inputs: Sequence[Path], outputs: Sequence[Path], in_dir: Path) -> dict[str, str]:
-    """Each planned output's `name_key`, and the input (relative to `in_dir`) it is the output of, for
-    `why_renamed`."""
-    return {name_key(dst): str(src.relative_to(in_dir)) for src, dst in zip(inputs, outputs)}
+def output_names(inputs: Sequence[Path], outputs: Sequence[Path], in_dir: Path) -> dict[str, tuple[str, Path]]:
+    """Each planned output's `name_key`, with the input (relative to `in_dir`) it is the output of and the output
+    itself, for `why_renamed`."""
+    return {name_key(dst): (str(src.relative_to(in_dir)), dst) for src, dst in zip(inputs, outputs)}
 
 
-def why_renamed(src: Path, dst: Path, named: dict[str, str]) -> str | None:
+def why_renamed(src: Path, dst: Path, named: dict[str, tuple[str, Path]]) -> str | None:
     """Where `plan_outputs` gave `src` an output name other than its own (its name in the output's container), that
     name and why, for the line that says the output is made ("written as 'clip.avi.mp4': ..."); None where it has
     its own. `named` is `output_names`' map of the batch. Without it the command line said "ok  clip.avi" and left
@@ -202,10 +202,9 @@ def why_renamed(src: Path, dst: Path, named: dict[str, str]) -> str | None:
     own = dst.with_name(src.stem + dst.suffix)
     if own.name == dst.name:
         return None
-    other = named.get(name_key(own))
-    if other is not None:  # of another case, where a disk that ignores case takes the two for one
-        because = f"{other}'s output has that name" + (
-            "" if Path(other).stem + own.suffix == own.name else " on a disk that ignores case")
+    if (clash := named.get(name_key(own))) is not None:
+        other, its_output = clash  # at this very name, or one that differs in case only (x.MP4, Sub/a.mp4)
+        because = f"{other}'s output has that name" + ("" if its_output == own else " on a disk that ignores case")
     elif any(k.startswith(name_key(own) + os.sep) for k in named):
         because = "a folder of outputs has that name"
     else:

@@ -236,13 +236,15 @@ def report_output_dir(path: Path) -> Path | None:
 
 
 def earlier_facts(report_path: str | Path | None, settings: dict) -> dict[str, dict]:
-    """What the report being replaced says of each output it made or found made (`OUTPUT_FACTS`: its notes - audio
-    re-encoded, frames lost to damage - its frames, sizes, durations, cuts and flashes), by output path: a rerun skips
-    those outputs, and its report would otherwise drop the only record of them. A stopped batch's files it had not
-    finished ("pending", "cancelled") hold what it carried over from the report before: a rerun stopped early lost
-    them for good. Only a report of a run with these `settings`, and only for an output still of the size it
-    recorded: an upscale made over an interpolation's outputs (with --overwrite, no report) was given the
-    interpolation's notes."""
+    """What the report being replaced says of each output it made or found made, by output path: its `OUTPUT_FACTS`
+    (notes - audio re-encoded, frames lost to damage - frames, sizes, durations, cuts and flashes) and the size it
+    recorded (`output_bytes`); an entry that states none of those facts (a killed first run's unfinished file) has
+    nothing to carry. A rerun skips those outputs, and its report would otherwise drop the only record of them. A
+    stopped batch's files it had not finished ("pending", "cancelled") hold what it carried over from the report
+    before, the size too: a rerun stopped early lost them for good, and without the size the next rerun gave them to
+    whatever output was at that path by then. Only a report of a run with these `settings`, and only for an output
+    still of the size it recorded: an upscale made over an interpolation's outputs (with --overwrite, no report) was
+    given the interpolation's notes."""
     data = _read_report(Path(report_path)) if report_path is not None else None
     files = data.get("files") if data is not None and data.get("settings") == settings else None
     if not isinstance(files, list):
@@ -252,8 +254,8 @@ def earlier_facts(report_path: str | Path | None, settings: dict) -> dict[str, d
         if (isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
                 and isinstance(f.get("output"), str) and f.get("output_bytes") in (None, file_size(Path(f["output"])))):
             facts = {key: _fact(key, f.get(key)) for key in OUTPUT_FACTS}
-            if facts["notes"] or any(value is not None for value in facts.values()):
-                found[f["output"]] = facts
+            if facts["notes"] or any(facts[key] is not None for key in OUTPUT_FACTS if key != "notes"):
+                found[f["output"]] = {**facts, "output_bytes": f.get("output_bytes")}
     return found
 
 

@@ -37,3 +37,13 @@ class Cancelled(VsrAppError):
 
 class UnknownModel(VsrAppError):
     """A model name nothing installed answers to (one removed since a list was shown, a typo)."""
+
+
+class NoVideoStream(VsrAppError):
+    """A file FFmpeg opened with no video stream (cover art aside): a song saved as .mp4, or a damaged video whose
+    track FFmpeg took for data. `streams` names what each stream is ("audio", "cover picture", "data"), so a batch
+    tells the one from the other by the error, without opening the file again."""
+
+    def __init__(self, message: str, streams: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.streams = streams

@@ -46,7 +46,7 @@ import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
 from av.video.reformatter import Colorspace, Interpolation
 
-from vsr_app.errors import VsrAppError
+from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
 
 log = logging.getLogger(__name__)
@@ -337,7 +337,7 @@ def is_cover_art(stream) -> bool:
 
 def video_stream(container, path: str | os.PathLike):
     """The file's video: the video stream FFmpeg picks as the best (as players show), or else the first, that is not
-    cover art (VsrAppError when there is none). The first alone was a still in a Matroska file whose first stream
+    cover art (NoVideoStream when there is none). The first alone was a still in a Matroska file whose first stream
     is an unflagged one-frame picture, and the video was dropped."""
     videos = [s for s in container.streams.video if not is_cover_art(s)]
     best = container.streams.best("video")
@@ -345,9 +345,9 @@ def video_stream(container, path: str | os.PathLike):
     if (stream is None or stream.codec_context is None) and _index_lost(path):  # no streams, or streams half-read
         raise _unfinished_recording(path)
     if stream is None:
-        found = ", ".join(f"{'cover picture' if is_cover_art(s) else s.type} ({codec_name(s)})"
-                          for s in container.streams) or "no streams at all"
-        raise VsrAppError(f"'{path}' has no video stream (found: {found})")
+        kinds = tuple("cover picture" if is_cover_art(s) else s.type for s in container.streams)
+        found = ", ".join(f"{kind} ({codec_name(s)})" for kind, s in zip(kinds, container.streams))
+        raise NoVideoStream(f"'{path}' has no video stream (found: {found or 'no streams at all'})", kinds)
     if stream.codec_context is None:
         raise VsrAppError(f"'{path}': this FFmpeg build has no decoder for the video codec")
     stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps pace with the network
