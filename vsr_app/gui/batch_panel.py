@@ -21,7 +21,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from vsr_app import APP_NAME
-from vsr_app.batch import run_batch
+from vsr_app.batch import NOT_STARTED_REASON, run_batch
 from vsr_app.batch_plan import Queue, list_queue
 from vsr_app.batch_report import SKIPPED, check_report_path, left_as_they_are, report_output_dir
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
@@ -35,6 +35,11 @@ from vsr_app.gui.workers import Job
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 NOT_A_REPORT = "would replace an existing file that is not a batch report"  # the command line's words, after its name
 KEPT_WHEN_STOPPED = "the batch keeps the files it finished, not the one in progress"  # asked before Esc and quitting
+# what the rows a batch did not finish say once it is cancelled or has failed (`QueueView.end_unfinished`); the file in
+# work when cancelled is said by the batch itself, as its frame ends
+CANCELLED_ROWS = {"queued": ("cancelled", NOT_STARTED_REASON)}
+FAILED_ROWS = {"queued": ("not started", "the batch failed before reaching this file"),
+               "processing": ("stopped", "the batch failed before this file ended")}
 
 
 class BatchPanel(QWidget):
@@ -50,6 +55,7 @@ class BatchPanel(QWidget):
         self.job: Job | None = None  # the batch
         self.list_job: Job | None = None  # the newest listing; an older one still running is ignored when it ends
         self.start_when_listed = False
+        self.start_cancelled = False  # the newest listing was for a start that was cancelled: its rows never start
         self.report_path: str | None = None
         self.report_was_there = False  # an earlier batch report was at `report_path` as the batch started
         self.output_folder: Path | None = None  # of the batch last started
@@ -121,7 +127,7 @@ class BatchPanel(QWidget):
         if self.list_job is not None:
             self.list_job.cancel()
             self.list_job = None
-        self.start_when_listed = then_start
+        self.start_when_listed, self.start_cancelled = then_start, False
         self._set_running(False)
         try:
             in_dir, out_dir = self.form.folders()
@@ -164,6 +170,8 @@ class BatchPanel(QWidget):
             self.status.setText(queue.problem)
         else:
             self._show_queue(queue)
+        if self.start_cancelled:
+            self.table.end_unfinished(CANCELLED_ROWS)
         if self.start_when_listed:
             self._start_batch(queue)
         self._listing_ended()
@@ -294,13 +302,16 @@ class BatchPanel(QWidget):
         return answer == QMessageBox.Yes
 
     def cancel(self) -> None:
+        """Stop the batch, or the start a listing is for; the rows of files it will not start say so at once: the
+        frame in work can take long (the teacher's, on a CPU)."""
         if self.start_when_listed:  # still listing: nothing has started; the listing goes on, to be shown
-            self.start_when_listed = False
+            self.start_when_listed, self.start_cancelled = False, True
             self._set_running(False)
             return
         if self.job is not None and self.job.running:
             self.status.setText("Cancelling after the current frame\u2026")
-            self.job.cancel()
+            self.job.cancel()  # checked before each file: none starts now (one just started says so as it ends)
+            self.table.end_unfinished(CANCELLED_ROWS)
 
     def _ask_to_cancel(self) -> None:
         """Esc: one key, pressed by a slip, threw away the file in progress (hours of a long video): asked first, as
@@ -383,6 +394,7 @@ class BatchPanel(QWidget):
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
+        self.table.end_unfinished(FAILED_ROWS)
         message = self.form.for_gui(message)
         self.status.setText(f"The batch could not run: {message}")  # still there once the dialog is closed
         self.errorRaised.emit("Batch failed", message)

@@ -24,7 +24,8 @@ from vsr_app.gui import fmt, theme
 from vsr_app.video.pipeline import breaks_text
 
 STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
-                  "cancelled": "#ffb347", IGNORED: theme.MUTED, NO_VIDEO: theme.MUTED, "processing": theme.ACCENT}
+                  "cancelled": "#ffb347", IGNORED: theme.MUTED, NO_VIDEO: theme.MUTED, "processing": theme.ACCENT,
+                  "not started": theme.MUTED, "stopped": "#ff6b6b"}
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
@@ -137,6 +138,19 @@ class QueueView(QueueTable):
         cells = self._cells(relative_input)
         if cells is not None and cells[1].text() == "queued":
             self._set_status(cells[1], "processing")
+
+    def end_unfinished(self, endings: dict[str, tuple[str, str]]) -> None:
+        """Give the rows still "queued" or "processing" the status and reason `endings` holds for that status
+        ({"queued": ("cancelled", "not started: ...")}), as a cancel or a failure ends the batch: a failed batch
+        tells of no file, a cancelled one only once its current frame ends, and until then those rows read as if it
+        might still reach them. Sorting waits until all are changed, as in `fill`."""
+        self.setSortingEnabled(False)
+        for name in self.rows.values():
+            status, detail = self.item(name.row(), 1), self.item(name.row(), 3)
+            if (ending := endings.get(status.text())) is not None:
+                self._set_status(status, ending[0])
+                self._set_text(detail, ending[1])
+        self.setSortingEnabled(True)
 
     def show_result(self, result) -> None:
         """What became of a file (batch_report.FileResult): its status, time, and output or reason with notes."""

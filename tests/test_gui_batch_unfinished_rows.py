@@ -1,0 +1,82 @@
+"""No Batch row reads as if the batch might still reach it once that batch is over: rows never started stayed
+"queued" (and the file in work "processing") after a start cancelled while the folder was listed, while a cancel
+waited for the current frame to end, and after a batch that failed as a whole."""
+
+from __future__ import annotations
+
+import threading
+
+from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
+from test_gui_batch import folders, setup_panel, slow_listing  # noqa: F401
+from vsr_app.batch import NOT_STARTED_REASON, claim_output_folder
+
+
+def rows(panel) -> list[tuple[str, str]]:
+    """Each row's status and output or reason, in the table's order."""
+    table = panel.table
+    return [(table.item(r, 1).text(), table.item(r, 3).text()) for r in range(table.rowCount())]
+
+
+def test_a_start_cancelled_while_the_folder_is_listed_leaves_its_rows_not_started(window, qtbot, small_video,
+                                                                                tmp_path, slow_listing):
+    gate, threads = slow_listing
+    gate.set()
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    gate.clear()
+    panel.start()  # Process all lists the folder again, held at the gate
+    qtbot.waitUntil(lambda: len(threads) == 2, timeout=10_000)
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        panel.cancel()
+        gate.set()
+    assert rows(panel) == [("cancelled", NOT_STARTED_REASON)] * 2 and panel.job is None
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        panel.scan()  # a listing of its own, with no start to cancel: the files wait for the next batch
+    assert rows(panel) == [("queued", str(out_dir / f"clip{i}.mp4")) for i in range(2)]
+
+
+def test_a_cancel_says_at_once_which_files_will_not_start_and_the_end_says_the_rest(window, qtbot, small_video,
+                                                                                   tmp_path, slow_model, monkeypatch):
+    """The frame in work can take long (the teacher's, on a CPU): until it ended, every file left read "queued"."""
+    gate = threading.Event()  # every frame waits for it: the cancel comes while the first one is in work
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    in_dir, out_dir = folders(tmp_path, small_video, 3)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
+    with qtbot.waitSignal(panel.fileStarted, timeout=60_000):
+        panel.start()
+    panel.cancel()
+    at_cancel, running = rows(panel), panel.job.running
+    with qtbot.waitSignal(panel.batchFinished, timeout=60_000):
+        gate.set()
+    assert running and at_cancel == [("processing", str(out_dir / "clip0.mp4"))] + [
+        ("cancelled", NOT_STARTED_REASON)] * 2
+    assert rows(panel) == [("cancelled", "stopped by Cancel before it ended; no output was written")] + [
+        ("cancelled", NOT_STARTED_REASON)] * 2
+
+
+def test_a_batch_that_cannot_run_leaves_no_row_queued(window, qtbot, small_video, tmp_path):
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    out_dir.mkdir()
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    with claim_output_folder(out_dir), qtbot.waitSignal(panel.batchFinished, timeout=30_000):  # another batch's
+        panel.start()
+    assert panel.status.text().startswith("The batch could not run: another batch is already writing")
+    assert rows(panel) == [("not started", "the batch failed before reaching this file")] * 2
+
+
+def test_a_batch_that_fails_in_a_file_s_midst_says_so_of_that_file_and_those_after(window, qtbot, small_video,
+                                                                                  tmp_path, monkeypatch):
+    import vsr_app.batch as batch
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("a bug")  # outside a file's own failures, which never stop the batch
+
+    monkeypatch.setattr(batch, "_process_one", fail)
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    with qtbot.waitSignal(panel.batchFinished, timeout=30_000):
+        panel.start()
+    assert panel.status.text() == "The batch could not run: Unexpected error (RuntimeError): a bug"
+    assert rows(panel) == [("stopped", "the batch failed before this file ended"),
+                           ("not started", "the batch failed before reaching this file")]
+    assert panel.start_button.isVisible()
