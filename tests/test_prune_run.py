@@ -312,6 +312,19 @@ def test_a_one_step_prune_runs(tmp_path):
     assert load_model(str(path), "cpu").task == "interpolate"
 
 
+def test_a_default_pruning_prunes_the_taps_as_the_shipped_student_was(tmp_path):
+    """A default pruning (the Train tab's Prune teacher runs one) kept every tap, where the shipped student was pruned
+    with "tap_mass" 0.9 to one per scale. The teacher's heads put nearly all their weight on the centre tap."""
+    _frames(tmp_path / "data" / "clip")
+    said = []
+    path = prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], tmp_path / "run", 0.3,
+                     options={**TINY_PRUNE, "steps": 1}, log=said.append)
+    taps = json.loads((tmp_path / "run" / "plan.json").read_text())["taps"]
+    assert (taps["mass"], taps["batches"], taps["before"]) == (0.9, 16, [9, 9, 9])
+    assert tuple(taps["kept"]) == load_model(str(path), "cpu").net.n_taps == (1, 1, 1)
+    assert "taps kept per scale (0.5x, 1x, 2x): (9, 9, 9) -> (1, 1, 1)" in said
+
+
 def test_a_long_validation_clip_is_read_only_as_far_as_its_triplets_reach(tmp_path):
     """A long clip was decoded whole beside the training data (gigabytes for a minute of 1080p), and past the memory
     budget refused as 'not one sequence'."""

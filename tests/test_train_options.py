@@ -103,7 +103,7 @@ def test_train_vsr_list_options_prints_the_table_without_out_or_data(capsys):
 
 @pytest.mark.parametrize("command, option, default", [
     ("train", "val_triplets", "6"), ("train", "kernels", "[5, 5, 3]"), ("prune", "steps", "800"),
-    ("prune", "tap_mass", "0.0")])
+    ("prune", "tap_mass", "0.9")])
 def test_vfi_and_prune_list_their_options(capsys, command, option, default):
     out = listing(capsys, command, "vfi")
     assert row(out, option)[1] == default

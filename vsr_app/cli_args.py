@@ -320,8 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a compact student on your own footage: vsr, the x4 upscaler; vfi, the x2 "
                                    "frame interpolator. Distilled from a teacher with --teacher and --distill.",
                        epilog="Examples: vsr-app train vsr --data footage/ --out runs/mine --teacher vsr-x4-teacher "
-                              "--distill space --steps 20000; vsr-app train vfi --data footage/ --out runs/vfi "
-                              "--teacher vfi-x2-teacher --distill laplacian. Stop with Ctrl-C and continue with "
+                              "--distill space --steps 20000. A compact vfi student is pruned from the teacher "
+                              "first, then trained from the pruned net: vsr-app prune vfi --teacher vfi-x2-teacher "
+                              "--data footage/ --out runs/pruned; vsr-app train vfi --data footage/ --out runs/vfi "
+                              "--teacher vfi-x2-teacher --distill laplacian --config start.json, with {\"init_from\": "
+                              "\"runs/pruned/pruned.safetensors\"} in start.json (without init_from, train vfi "
+                              "trains a new net of the teacher's size). Stop with Ctrl-C and continue with "
                               "--out RUN_DIR --resume. To fine-tune a shipped student instead of starting afresh, "
                               "give \"init_from\" in --config (--list-options).")
     p.add_argument("task", choices=("vsr", "vfi"), help="vsr: x4 super-resolution; vfi: x2 frame interpolation")

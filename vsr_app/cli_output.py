@@ -146,8 +146,8 @@ def bench_text(result: dict, as_json: bool) -> str:
 
 
 CONFIG_EXAMPLES = {"train vsr": {"batch": 4, "net_config": {"channels": 16}},
-                   "train vfi": {"crop": 128, "init_from": "PRUNE_RUN/pruned.safetensors"},
-                   "prune vfi": {"crop": 64, "tap_mass": 0.9}}
+                   "train vfi": {"crop": 96, "init_from": "PRUNE_RUN/pruned.safetensors"},
+                   "prune vfi": {"crop": 96, "tap_mass": 0.8}}
 
 
 def options_table(command: str) -> str:

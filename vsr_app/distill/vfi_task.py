@@ -46,7 +46,7 @@ from vsr_app.distill.sources import (Source, check_data, check_held_out, held_ou
 from vsr_app.distill.train import train
 from vsr_app.distill.weights import card_net, load_teacher, start_card, start_weights, with_start_weights
 from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
-from vsr_app.shell import command_line
+from vsr_app.shell import app_command, command_line
 from vsr_app.files import atomic_write
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
@@ -61,19 +61,24 @@ _PRUNED_FILES = (PRUNED_NET, Path(PRUNED_NET).with_suffix(".json").name, "plan.j
 
 @dataclass
 class VFIConfig:
-    """Task options (the loop's own options - lr, steps, precision - live in its config)."""
+    """Task options (the loop's own options - lr, steps, precision - live in its config).
 
-    crop: int = 64
+    The data defaults are the shipped student's recipe (configs/vfi/round_lm/student_s1.json; docs/RESULTS.md,
+    sessions 4 and 5): 128-px crops, as 64-px ones give the DIS prior too little context, and large motion (strides
+    up to 4, stills panning up to 12 px a frame, clips of at least 2 px mean flow), as nets trained on a few pixels of
+    motion lost ~5 dB on large motion. The pruning defaults are the shipped student's (configs/vfi/prune.json)."""
+
+    crop: int = 128
     batch: int = 4
-    still_fraction: float = 0.2
-    max_stride: int = 2
-    scale_jitter: list[float] = field(default_factory=lambda: [0.6, 1.0])  # area-downscale range of each crop
-    still_shift: float = 3.0  # stills' pseudo-clips: max camera speed, pixels per frame
+    still_fraction: float = 0.4
+    max_stride: int = 4
+    scale_jitter: list[float] = field(default_factory=lambda: [0.5, 1.0])  # area-downscale range of each crop
+    still_shift: float = 12.0  # stills' pseudo-clips: max camera speed, pixels per frame
     exclude: list[str] = field(default_factory=list)  # source names left out of training (held out for validation)
     # motion-biased sampling: up to `motion_tries` draws per clip, keeping the first whose mean DIS flow
     # (middle frame -> t1) is at least `min_motion` pixels (0: off)
-    min_motion: float = 0.0
-    motion_tries: int = 1
+    min_motion: float = 2.0
+    motion_tries: int = 3
     # flow-guided warm-up (vsr_app.distill.flowguide): weight at step 0, decaying to 0 at `flow_steps`
     flow_weight: float = 0.0
     flow_steps: int = 0
@@ -90,9 +95,10 @@ class VFIConfig:
     target_params_ratio: float = 0.1
     min_width: int = 4
     # tap pruning after the width pruning (vsr_app.distill.taps): keep the most-used taps holding this
-    # share of the softmax weight per scale, measured over `tap_batches` training batches (0: keep all)
-    tap_mass: float = 0.0
-    tap_batches: int = 8
+    # share of the softmax weight per scale, measured over `tap_batches` training batches (0: keep all); 0.9 and 16
+    # as the shipped student was pruned (configs/vfi/prune.json): the teacher's 25, 25 and 9 taps became 1 each
+    tap_mass: float = 0.9
+    tap_batches: int = 16
 
 
 VAL_MAX_FRAMES = 300  # of a validation clip: 10 s at 30 frames/s, over which its triplets are spread
@@ -468,6 +474,8 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
                    val_videos=rest.get("val_videos", []), cfg=task_cfg, log=log)
     meta = {"task": "vfi", "data": cfg["data"], "teacher": cfg["teacher"], "distill": cfg["distill"],
             "options": cfg["options"]}
+    if not resume and teacher_net is not None and not loop.init_from:
+        log(teacher_sized_note(cfg["teacher"], cfg["data"], count_params(net)))
     if resume:
         loop.init_from = None  # the checkpoint holds the weights
     log(f"vfi: training {count_params(net):,}-parameter net ({arch['arch']}), distill={cfg['distill']}")
@@ -506,6 +514,32 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         return _prune_vfi(teacher, data, run_dir, merged, log, resume)
     finally:
         release_run_dir(run_dir)
+
+
+def prune_arguments(teacher: str, data: list[str], out: str | Path) -> list[str]:
+    """`vsr-app prune vfi` arguments (after the program) that make a compact interpolation student's start net: the
+    teacher and data given, the pruner's own defaults (its length, rate and share of parameters kept)."""
+    args = ["prune", "vfi", "--teacher", teacher]
+    for folder in data:
+        args += ["--data", folder]
+    return args + ["--out", str(out)]
+
+
+def prune_command(teacher: str, data: list[str], out: str | Path) -> str:
+    """The same, ready to copy into a terminal (DIR where no data is given), quoted for the system's shell (cmd.exe on
+    Windows, where POSIX quotes would not paste)."""
+    return app_command(prune_arguments(teacher, data or ["DIR"], out))
+
+
+def teacher_sized_note(teacher: str, data: list[str], params: int) -> str:
+    """What a distillation run without init_from trains: a new net of the teacher's design, not the compact student
+    `train --help` opens with, which is made by pruning the teacher first (the Train tab's Start from note says so
+    too)."""
+    pruned = f"PRUNE_RUN/{PRUNED_NET}"
+    return (f"vfi: without init_from this trains a new net of the teacher's design ({params:,} parameters; at the "
+            f"default base 32, the teacher's size), not a compact student. For a compact student like vfi-x2-student, "
+            f"prune the teacher first: {prune_command(teacher, data, 'PRUNE_RUN')}, then train with "
+            f"{{\"init_from\": \"{pruned}\"}} in --config")
 
 
 def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, run_dir: Path, log) -> None:

@@ -16,6 +16,7 @@ from vsr_app.distill.options import LoopConfig, cap_warmup
 from vsr_app.distill.runs import PRUNED_NET
 from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
+from vsr_app.distill.vfi_task import prune_arguments  # noqa: F401 - what Prune teacher runs, for the tab
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, build_net, net_settings
@@ -24,7 +25,6 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.paths import full_path
 from vsr_app.gui.run_files import PRUNE_FOLDER
-from vsr_app.shell import app_command
 from vsr_app.models import count_params, is_model_name
 from vsr_app.nets.vfi_teacher import VFINet
 
@@ -243,21 +243,6 @@ def check_start_from(options: dict) -> None:
     path = options.get("init_from")
     if path:
         check_start_exists(start_weights(path), "Start from")
-
-
-def prune_arguments(teacher: str, data: list[str], out: Path) -> list[str]:
-    """`vsr-app prune vfi` arguments (after the program) that make a compact interpolation student's Start from: the
-    form's teacher and data, the pruner's own defaults (its length, rate and share of parameters kept)."""
-    args = ["prune", "vfi", "--teacher", teacher]
-    for folder in data:
-        args += ["--data", folder]
-    return args + ["--out", str(out)]
-
-
-def prune_command(teacher: str, data: list[str], out: Path) -> str:
-    """The same, ready to copy into a terminal (DIR while the form has no data), quoted for the system's shell
-    (cmd.exe on Windows, where POSIX quotes would not paste)."""
-    return app_command(prune_arguments(teacher, data or ["DIR"], out))
 
 
 def _vsr_net(options: dict) -> torch.nn.Module:

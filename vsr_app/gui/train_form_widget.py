@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object
+from vsr_app.distill.vfi_task import prune_command
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
@@ -27,7 +28,7 @@ from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
-                                    prune_command, start_card_net, start_from_option, with_extra)
+                                    start_card_net, start_from_option, with_extra)
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -175,6 +176,7 @@ class TrainForm(QWidget):
                                    f"weights and its architecture. {FULL_PATH_TIP}")
         self.start_from.textChanged.connect(self._net_changed)
         self.start_from.textChanged.connect(self._recount)
+        self.start_from.textChanged.connect(self.show_prune_command)  # its note says what an empty one trains
         browse = QPushButton(icon("open"), "")
         browse.setToolTip("Choose a net")
         self.start_row = path_row(self.start_from, browse, self._pick_start_from)
@@ -200,8 +202,10 @@ class TrainForm(QWidget):
 
     def show_prune_command(self) -> None:
         """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
-        so the command can also be copied as it is into a terminal (placeholders had to be typed over). A task with
-        no Prune teacher has a note on what its Start from is for instead."""
+        so the command can also be copied as it is into a terminal (placeholders had to be typed over), after what the
+        run trains: while Start from is empty a teacher-sized net, once it is filled the net it gives (the empty one's
+        words stayed, as if the net chosen were teacher-sized). A task with no Prune teacher has a note on what its
+        Start from is for instead."""
         if self.current_task() not in PRUNING_TASKS:
             self.start_note.setText(START_NOTE[self.current_task()])
             return
@@ -216,11 +220,14 @@ class TrainForm(QWidget):
             out = default_runs_dir() / PRUNE_FOLDER
         teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
         command = prune_command(teacher, self.data_folders(), out)
+        lead = ("The run trains the net Start from gives, as its card says. For another compact student, prune the "
+                "teacher again" if self._starts_from() else
+                "Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
+                "compact student like vfi-x2-student, prune the teacher first")
         self.start_note.setText(
-            f"Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
-            f"compact student like vfi-x2-student, prune the teacher first: the \"Prune teacher\" button runs<br><code>"
-            f"{html.escape(command)}</code><br>and, once it ends, sets Start from to the {PRUNED_NET} it makes. (You "
-            f"can run the command in a terminal too, then choose that file here.)")
+            f"{lead}: the \"Prune teacher\" button runs<br><code>{html.escape(command)}</code><br>and, once it ends, "
+            f"sets Start from to the {PRUNED_NET} it makes. (You can run the command in a terminal too, then choose "
+            f"that file here.)")
 
     def data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]
