@@ -30,9 +30,11 @@ def test_a_start_cancelled_while_the_folder_is_listed_leaves_its_rows_not_starte
         panel.cancel()
         gate.set()
     assert rows(panel) == [("cancelled", NOT_STARTED_REASON)] * 2 and panel.job is None
+    assert panel.status.text() == "2 videos found. The batch was cancelled before it started."
     with qtbot.waitSignal(panel.listed, timeout=30_000):
         panel.scan()  # a listing of its own, with no start to cancel: the files wait for the next batch
     assert rows(panel) == [("queued", str(out_dir / f"clip{i}.mp4")) for i in range(2)]
+    assert panel.status.text() == "2 videos found."
 
 
 def test_a_cancel_says_at_once_which_files_will_not_start_and_the_end_says_the_rest(window, qtbot, small_video,

@@ -170,8 +170,9 @@ class BatchPanel(QWidget):
             self.status.setText(queue.problem)
         else:
             self._show_queue(queue)
-        if self.start_cancelled:
+        if self.start_cancelled:  # the rows say cancelled: so does the line above them, not only what was found
             self.table.end_unfinished(CANCELLED_ROWS)
+            self.status.setText(f"{self.status.text()} The batch was cancelled before it started.")
         if self.start_when_listed:
             self._start_batch(queue)
         self._listing_ended()
