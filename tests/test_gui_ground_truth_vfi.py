@@ -5,9 +5,12 @@ does."""
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QFileDialog
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_ground_truth import answered, write_frame, write_frames
@@ -95,7 +98,7 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
     assert inspector.truth.isEnabled() and "eval vfi" in inspector.truth.toolTip()
     assert "`" not in inspector.truth.toolTip()  # a tooltip shows backticks as they are
     show_and_wait(qtbot, viewer, lambda: inspector.truth.setChecked(True), lambda r: r.request.truth)
-    assert viewer.left.findData(TRUTH) >= 0 and viewer.left.findData(SOURCE) < 0  # its models see other frames
+    assert viewer.left.findData(TRUTH) >= 0 and viewer.left.findData(SOURCE) >= 0
     rendered = show_and_wait(qtbot, viewer, lambda: viewer.set_sides("blend", TRUTH),
                              lambda r: r.request.sides == ("blend", TRUTH))
     assert viewer.player.length == 5 and rendered.position == 0
@@ -131,6 +134,38 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
     assert [row[:2] for row in rows[1:]] == [[str(2 * k + 1), str(2 * k + 2)] for k in range(5)]
     show_and_wait(qtbot, viewer, lambda: plot.worst.click(), lambda r: r.position == worst)
     assert viewer.bar.readout.text().endswith(f"frame {2 * worst + 2}, held out ({worst + 1} / 5)")
+
+
+def test_the_source_side_shows_the_frame_before_and_pictures_are_saved_by_the_held_out_frame(
+        window, qtbot, tmp_path, monkeypatch):
+    """Saved pictures named a held-out frame as an in-between (f0002.5) and tagged the Source side as Upscale's x4
+    input (input-x4down); the Source side was not offered at all."""
+    folder = tmp_path / "seq"
+    frames = write_frames(folder, 12)
+    open_and_wait(qtbot, window, folder)
+    viewer = window.viewer
+    viewer.refresh_models()
+    viewer.set_task("interpolate")
+    viewer.set_truth(True)
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides(SOURCE, TRUTH),
+                  lambda r: r.request.sides == (SOURCE, TRUTH) and r.request.truth)
+    rendered = show_and_wait(qtbot, viewer, lambda: viewer.player.step(1), lambda r: r.position == 1)
+    assert np.array_equal(rendered.images[0], frames[2]) and np.array_equal(rendered.images[1], frames[3])
+    assert viewer.described[1] == ("Input: the frame before", "ground truth")
+    assert "frame before the held-out one" in viewer.inspector.cards[0].toPlainText()
+    assert viewer.bar.readout.text().endswith("frame 4, held out (2 / 5)")
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, caption, start, kinds: (str(out / Path(start).name), kinds))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda parent, caption, start: str(out))
+    viewer.actions_by_name["save_view"].trigger()
+    viewer.actions_by_name["save_sides"].trigger()
+    saved = ["seq_f0004_ground-truth.png", "seq_f0004_input-frame-before-vs-ground-truth_split.png",
+             "seq_f0004_input-frame-before.png"]
+    qtbot.waitUntil(lambda: sorted(p.name for p in out.iterdir()) == saved, timeout=10_000)
+    for name, frame in (("seq_f0004_input-frame-before.png", frames[2]), ("seq_f0004_ground-truth.png", frames[3])):
+        assert np.array_equal(cv2.cvtColor(cv2.imread(str(out / name)), cv2.COLOR_BGR2RGB), frame)  # at 1:1
 
 
 def test_the_summary_names_an_in_between_in_the_players_words(window, qtbot, tmp_path):

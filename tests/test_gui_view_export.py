@@ -17,6 +17,7 @@ from superqt.utils import qimage_to_array
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from vsr_app.gui import theme, view_export
+from vsr_app.gui.processing import SOURCE, TRUTH
 
 
 @pytest.fixture
@@ -189,6 +190,16 @@ def test_saving_is_offered_only_with_a_frame_on_screen_and_errors_are_said(windo
 def test_an_in_between_is_named_as_the_player_names_it():
     assert view_export.frame_tag(41, "upscale") == "f0042"
     assert view_export.frame_tag(1, "interpolate") == "f0002.5"  # "in-between 2½"
+    assert view_export.frame_tag(1, "interpolate", truth=True) == "f0004"  # "frame 4, held out"
+
+
+def test_each_tasks_ground_truth_mode_tags_its_sides_as_they_are():
+    """Interpolate's Source side in ground truth mode is the frame before the held-out one, not an x4 downscale."""
+    tags = {task: [view_export.side_tag(side, task, truth=True) for side in (SOURCE, TRUTH, "blend")]
+            for task in ("upscale", "interpolate")}
+    assert tags == {"upscale": ["input-x4down", "ground-truth", "blend"],
+                    "interpolate": ["input-frame-before", "ground-truth", "blend"]}
+    assert view_export.side_tag(SOURCE, "interpolate", truth=False) == "source"
 
 
 def test_a_name_typed_without_png_is_asked_about_once_it_has_it(window, qtbot, small_video, answers, tmp_path,

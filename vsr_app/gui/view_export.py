@@ -22,7 +22,7 @@ from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui.compare_view import CompareView
 from vsr_app.gui.export_dialog import output_folder
-from vsr_app.gui.processing import SOURCE, TRUTH
+from vsr_app.gui.processing import SOURCE, TRUTH, timeline_x
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job
 from vsr_app.video.output_paths import first_free
@@ -37,15 +37,18 @@ class SideName(NamedTuple):
     tag: str
 
 
-# the sides as ground truth mode shows them: its Source side is eval's x4-smaller input, not the source (a file named
-# `_source.png` held the x4 downscale), and a file's name has no space in it (awkward in a shell and in LaTeX)
-TRUTH_SIDES = {SOURCE: SideName("Input (truth \u00f74), nearest \u00d74", "input-x4down"),
-               TRUTH: SideName("ground truth", "ground-truth")}
+# the sides no model makes as each task's ground truth mode shows them, and a file's name has no space in it (awkward
+# in a shell and in LaTeX). Upscale's Source side is eval's x4-smaller input, not the source (a file named
+# `_source.png` held the x4 downscale); Interpolate's is the frame before the held-out one, an input of every model.
+TRUTH_SIDES = {"upscale": {SOURCE: SideName("Input (truth \u00f74), nearest \u00d74", "input-x4down"),
+                           TRUTH: SideName("ground truth", "ground-truth")},
+               "interpolate": {SOURCE: SideName("Input: the frame before", "input-frame-before"),
+                               TRUTH: SideName("ground truth", "ground-truth")}}
 
 
-def side_tag(side: str, truth: bool) -> str:
+def side_tag(side: str, task: str, truth: bool) -> str:
     """A side as a saved file's name tags it: a model by its name."""
-    return TRUTH_SIDES[side].tag if truth and side in TRUTH_SIDES else side
+    return TRUTH_SIDES[task][side].tag if truth and side in TRUTH_SIDES[task] else side
 
 
 def save_folder(video: str, beside: Path, kind: QStandardPaths.StandardLocation) -> Path:
@@ -58,9 +61,11 @@ def save_folder(video: str, beside: Path, kind: QStandardPaths.StandardLocation)
     return folder if folder.is_dir() else Path.home()
 
 
-def frame_tag(position: int, task: str) -> str:
-    """The frame as the player names it, from 1 (`f0042`), an in-between by its half (`f0002.5`)."""
-    return f"f{position + 1:04d}" + (".5" if task == "interpolate" else "")
+def frame_tag(position: int, task: str, truth: bool = False) -> str:
+    """The frame as the player names it, from 1 (`f0042`; a held-out frame by its own number), an in-between by its
+    half (`f0002.5`)."""
+    x = timeline_x(position, task, truth)  # (an int in Upscale)
+    return f"f{int(x):04d}" + ("" if x == int(x) else ".5")
 
 
 def crop_at_own_pixels(image: np.ndarray, canvas: tuple[int, int], region: QRectF) -> np.ndarray:
@@ -115,8 +120,9 @@ class ViewSaver(QObject):
     def save_view(self, rendered, video: str) -> None:
         """The view as shown (mode, zoom, pan, labels), named after the frame, the sides and the mode."""
         picture = qimage_to_array(self.view.picture())[..., :3]  # a copy: the Job may outlive the view's pixels
-        left, right = (side_tag(side, rendered.request.truth) for side in rendered.request.sides)
-        tag = frame_tag(rendered.position, rendered.request.task)
+        request = rendered.request
+        left, right = (side_tag(side, request.task, request.truth) for side in request.sides)
+        tag = frame_tag(rendered.position, request.task, request.truth)
         stem = f"{sequence_name(Path(video))}_{tag}_{left}-vs-{right}_{self.view.mode}"
         suggested = first_free(self._start_folder(video), stem, lambda n: f"{f' ({n})' if n > 1 else ''}.png")
         name, _ = QFileDialog.getSaveFileName(self.parent(), "Save view as PNG", str(suggested), PNG_FILTER)
@@ -136,11 +142,11 @@ class ViewSaver(QObject):
         if not folder:
             return
         region = self.view.visible_region()
-        tag = frame_tag(rendered.position, rendered.request.task)
-        stem = sequence_name(Path(video))
-        files = {Path(folder) / f"{stem}_{tag}_{side_tag(side, rendered.request.truth)}.png":
+        request = rendered.request
+        stem = f"{sequence_name(Path(video))}_{frame_tag(rendered.position, request.task, request.truth)}"
+        files = {Path(folder) / f"{stem}_{side_tag(side, request.task, request.truth)}.png":
                  crop_at_own_pixels(image, rendered.canvas, region)
-                 for side, image in zip(rendered.request.sides, rendered.images)}  # one model on both sides: one file
+                 for side, image in zip(request.sides, rendered.images)}  # one model on both sides: one file
         if may_replace(self.parent(), list(files)):
             self._write(list(files.items()))
 

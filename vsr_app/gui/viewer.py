@@ -44,6 +44,10 @@ TRUTH_CARDS = {"upscale": {
                    TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
                        "this video's frame, cropped to a multiple of 4: what each side is scored against")},
                "interpolate": {
+                   SOURCE: "<b>Input: the frame before</b><br>" + MUTED_HTML.format(
+                       "the frame before the held-out one, as the video has it: <code>eval vfi</code> feeds it to "
+                       "every model side, with the frame after (a 4-frame model also one more on each side); not "
+                       "scored"),
                    TRUTH: "<b>Ground truth</b><br>" + MUTED_HTML.format(
                        "this video's frame, held out: each model side predicts it from the frames either side, as "
                        "<code>eval vfi</code> feeds them, and is scored against it")}}
@@ -69,7 +73,7 @@ def default_sides(task: str, names: list[str]) -> tuple[str, str]:
         return student, baseline
     if teacher in names:
         return baseline, teacher
-    return SOURCE if SOURCE in names else TRUTH, baseline
+    return SOURCE, baseline
 
 
 def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -81,19 +85,9 @@ def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
                  if side not in (SOURCE, TRUTH))
 
 
-def as_saved(rendered):
-    """`rendered` as the saved pictures are to name its frame: `view_export.frame_tag` names a position of Interpolate
-    by its half (f0002.5), but a held-out frame is the video's own frame, named by its number as Upscale names one."""
-    request = rendered.request
-    if not request.held_out:
-        return rendered
-    return replace(rendered, position=source_frame(rendered.position, request.task, request.truth),
-                   request=replace(request, task="upscale"))
-
-
 def side_label(side: str, task: str, truth: bool = False) -> str:
-    if truth and side in TRUTH_CARDS[task]:  # (interpolation's ground truth mode has no Source side)
-        return TRUTH_SIDES[side].label
+    if truth and side in TRUTH_SIDES[task]:
+        return TRUTH_SIDES[task][side].label
     if side == SOURCE:
         return "Source, nearest \u00d74" if task == "upscale" else "Source, no in-between"
     if side == "bicubic":
@@ -264,7 +258,7 @@ class Viewer(QWidget):
     def _save(self, save: Callable) -> None:
         """Save the frame on screen (`ViewSaver.save_view` or `save_sides`); nothing where none is."""
         if self.described is not None:
-            save(as_saved(self.described[0]), self.info.path)
+            save(self.described[0], self.info.path)
 
     def _space(self) -> None:
         """Play or pause; on a button with the keyboard's focus (Swap, Fit, Analyse...), press it: the tab's Space
@@ -343,10 +337,7 @@ class Viewer(QWidget):
         return f"viewer/sides/{self.task}" + ("/truth" if self.truth_mode else "")
 
     def _fill_sides(self) -> None:
-        # interpolation's ground truth mode has no Source side: its models are fed other frames than those either side
-        no_source = self.truth_mode and self.task == "interpolate"
-        available = [*[SOURCE] * (not no_source), *[TRUTH] * self.truth_mode,
-                     *[m.name for m in self.models_for(self.task)]]
+        available = [SOURCE, *[TRUTH] * self.truth_mode, *[m.name for m in self.models_for(self.task)]]
         saved = self.settings.value(self._sides_setting())  # (any value: checked below)
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
         sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
