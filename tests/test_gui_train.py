@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QLi
 
 from gui_support import announced, gui_env, whole_message, window  # noqa: F401
 from videogen import make_video
+from vsr_app.distill.train_cli import start_options
+from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_form_widget, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
-from vsr_app.gui.train_curves import NO_CLIP, NOT_YET
+from vsr_app.gui.train_curves import CLIPS_UNKNOWN, NO_CLIP, NOT_YET
 from vsr_app.gui.train_form import TASKS, choice_data, default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.gui.trainer_process import LOG_NAME, TrainerProcess, failure_cause
 from vsr_app.models import build_arch, count_params, list_models, save_model
@@ -104,6 +106,25 @@ def test_the_greyed_fields_follow_the_net_of_start_froms_card(panel, tmp_path):
     assert burn_in.isEnabled() and form.options()["burn_in"] == 32
     form.start_from.setText(str(tmp_path / "no card" / "model.safetensors"))  # no card says: the form's Network
     assert not burn_in.isEnabled() and "burn_in" not in form.options()
+
+
+def test_the_greyed_fields_and_the_options_sent_follow_the_net_the_trainer_trains(panel, tmp_path):
+    """With Extra options naming a net, the greyed fields followed Start from's card while the options sent followed
+    Extra options: Burn-in showed greyed and was sent. Each way, Burn-in is enabled exactly where it is sent, for the
+    net the trainer's own `start_options` picks from those options (Extra options' net, else the card's, but the
+    trainer's default net where Extra options give only a net_config)."""
+    form, burn_in = panel.form, panel.form.inputs["burn_in"]
+    burn_in.setValue(32)
+    teacher = str(card_only(tmp_path / "teacher run" / "model.safetensors", "vsr_teacher"))
+    student = str(card_only(tmp_path / "student run" / "model.safetensors", "vsr_student"))
+    for start, extra, trains in ((teacher, {}, "teacher"), (teacher, {"net": "student"}, "student"),
+                                 (teacher, {"net_config": {"blocks": 2}}, "student"),
+                                 (student, {"net": "teacher"}, "teacher"), (student, {}, "student")):
+        form.start_from.setText(start)
+        form.extra.setText(json.dumps({"threads": 1, **extra}))
+        options = form.options()
+        assert start_options(options, lambda *_: None)[0].get("net", VSR_DEFAULTS["net"]) == trains
+        assert burn_in.isEnabled() == ("burn_in" in options) == (trains == "student"), (start, extra)
 
 
 def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):
@@ -1433,6 +1454,24 @@ def test_a_run_without_a_validation_clip_says_so_not_none_recorded_yet(panel, tm
         (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.1}) + "\n")
         panel.show_run(str(run))
         assert panel.plots.val_note.isVisible() and panel.plots.val_note.textItem.toPlainText() == said
+
+
+def test_a_run_whose_options_cannot_be_read_is_not_said_to_have_no_validation_clip(panel, tmp_path, monkeypatch,
+                                                                                    qtbot):
+    """A config.json that cannot be read was taken for a run with no validation clip, which it may well have; a new
+    run started over it without a clip has none, whatever the old file held."""
+    run = tmp_path / "runs" / "tiny-student"  # the form's run: a kill before the first checkpoint left its files
+    run.mkdir(parents=True)
+    (run / "config.json").write_text('{"task": "vsr", "val": ["/clips/held out.mp4"]')  # cut short
+    (run / "metrics.jsonl").write_text(json.dumps({"step": 1, "loss": 0.1}) + "\n")
+    panel.show_run(str(run))
+    assert panel.plots.val_note.isVisible() and panel.plots.val_note.textItem.toPlainText() == CLIPS_UNKNOWN
+    failing = (sys.executable, ["-c", "raise SystemExit(1)"])  # a trainer that fails at once: the note is set before
+    monkeypatch.setattr(train_panel, "launcher", lambda: failing)
+    panel.form.val.setText("")
+    panel.start()
+    assert panel.plots.val_note.textItem.toPlainText() == NO_CLIP
+    qtbot.waitUntil(lambda: not panel.running(), timeout=10_000)
 
 
 def test_the_forms_tooltips_say_what_was_measured_without_naming_a_file(panel):

@@ -35,9 +35,10 @@ PLOT_MIN_HEIGHT = 120
 LEGEND_COLUMNS = 3  # at most: fewer where a legend would be wider than its plot
 LEGEND_MARGIN = 20  # px of a plot's width around its legend
 # what the empty validation plot says: a run with a validation clip has not validated yet, a run without one never will
-# (it said "none recorded yet" for ever)
+# (it said "none recorded yet" for ever), and a run whose options cannot be read may be either
 NOT_YET = "none recorded yet"
 NO_CLIP = "this run has\nno validation clip"
+CLIPS_UNKNOWN = "none recorded;\nthe run's options\ncannot be read"
 
 
 def smooth(values: list[float], weight: float) -> list[float]:
@@ -243,12 +244,13 @@ class TrainingCurves(QWidget):
         self.val_note.hide()
 
     def set_val_clips(self, clips: list[str] | None, untagged: list[str] | None = None) -> None:
-        """The clips the run validates on now, whose scores are the val_* curves (None: every score is; none: the run
-        does not validate, which the empty plot says). A record of other clips is drawn apart, named with them: a
-        score must not pass for one of clips it was not measured on. `untagged`: the clips of records that do not name
-        theirs (the run's config.json's before a resume; default `clips`)."""
+        """The clips the run validates on now, whose scores are the val_* curves (None: not known, its options cannot
+        be read, so every score is taken for its own; none: the run does not validate; the empty plot says which). A
+        record of other clips is drawn apart, named with them: a score must not pass for one of clips it was not
+        measured on. `untagged`: the clips of records that do not name theirs (the run's config.json's before a resume;
+        default `clips`)."""
         self.val_clips = clips
-        self.val_note.setText(NO_CLIP if clips == [] else NOT_YET)
+        self.val_note.setText(CLIPS_UNKNOWN if clips is None else NO_CLIP if clips == [] else NOT_YET)
         self.untagged_clips = (clips or []) if untagged is None else untagged
 
     def add_records(self, records: list[dict]) -> None:

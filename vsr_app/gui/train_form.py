@@ -185,10 +185,23 @@ def net_field_applies(net: str, key: str, started: bool = False) -> bool:
     return not key.startswith("net_config.") or takes is None or key.removeprefix("net_config.") in takes
 
 
+def trained_net(task: str, start_from: str, extra: dict, form_net) -> str | None:
+    """The VSR net a run trains, in the trainer's order (`train_cli.start_net`), so its fields are the ones that
+    apply: Extra options' net; else, where Start from's card says one, that net, but the trainer's default net where
+    Extra options give a net_config (the trainer builds the card's net only for options that name none); else the
+    form's Network. Started from the teacher, the form's Network (student) left Burn-in on, and the trainer refused
+    it only at Start; with Extra options naming a net, the fields followed the card while the options sent did not."""
+    if "net" in extra:
+        return extra["net"]
+    card = start_card_net(task, start_from) if start_from else None
+    if card is None:
+        return form_net
+    return VSR_DEFAULTS["net"] if "net_config" in extra else card
+
+
 def start_card_net(task: str, start_from: str) -> str | None:
-    """The VSR net the card of Start from's weights (a model's, a run's) says, which the run trains unless Extra
-    options name one, so its fields are the ones that apply: started from the teacher, the form's Network (student)
-    left Burn-in on, and the trainer refused it only at Start. None where no card says (a name being typed)."""
+    """The VSR net the card of Start from's weights (a model's, a run's) says; None where no card says (a name being
+    typed)."""
     try:
         return start_options({"init_from": start_from_option(task, start_from)}, lambda *_: None)[0].get("net")
     except VsrAppError:

@@ -28,7 +28,7 @@ from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
-                                    start_card_net, start_from_option, with_extra)
+                                    start_from_option, trained_net, with_extra)
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -295,6 +295,7 @@ class TrainForm(QWidget):
         self.extra = QLineEdit()  # the task's own, shown by _task_changed
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
         self.extra.textChanged.connect(self._recount)  # it may hold a net_config
+        self.extra.textChanged.connect(self._grey_unused)  # or name the net the run trains
         form.addRow("E&xtra options", self.extra)
         name_form_fields(form)
         return box
@@ -458,15 +459,25 @@ class TrainForm(QWidget):
                 show_saved(self.inputs[key], self.settings, [self._net_key(net, key)],
                            field_default(self.form_task, net, key))
             self.form_net = net
-        trained = self._trained_net()
+        self._grey_unused()
+
+    def _grey_unused(self) -> None:
+        """Grey the fields the run does not use: those the net it trains does not take, and where it starts from
+        another net those that size a new one. Extra options being typed count as none until they read."""
+        try:
+            extra = self._extra_options()
+        except VsrAppError:
+            extra = {}
+        trained = self._trained_net(extra)
         for key, widget in self.inputs.items():
             widget.setEnabled(net_field_applies(trained, key, self._starts_from()))
 
-    def _trained_net(self) -> str | None:
-        """The net the run trains, whose fields apply: where it starts from a net whose card says which (a model's, a
-        run's), that one, else the form's Network."""
-        started = self._starts_from() and "net" in self.inputs
-        return (started and start_card_net(self.current_task(), self.start_from.text().strip())) or self._net()
+    def _trained_net(self, extra: dict) -> str | None:
+        """The net the run trains (`trained_net`), whose fields are the ones sent and shown enabled; None for a task
+        with no choice of net."""
+        if "net" not in self.inputs:
+            return None
+        return trained_net(self.current_task(), self.start_from.text().strip(), extra, self._net())
 
     def _starts_from(self) -> bool:
         """Whether the run starts from another net (Start from), which then gives the net's size."""
@@ -531,20 +542,22 @@ class TrainForm(QWidget):
         if held_out and self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
-        extra = self.extra.text().strip()
-        if extra:
-            try:
-                more = json.loads(extra)
-            except json.JSONDecodeError as exc:
-                raise VsrAppError(f"extra options are not valid JSON: {exc}") from exc
-            if not isinstance(more, dict):
-                raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
-        else:
-            more = {}
+        more = self._extra_options()
         started = bool(more.get("init_from", options.get("init_from")))
-        # the fields the net it trains takes: Extra options' net, else Start from's card's, else the form's
-        options = form_fields_for(more.get("net", self._trained_net()), options, started)
-        return with_extra(options, more)
+        return with_extra(form_fields_for(self._trained_net(more), options, started), more)
+
+    def _extra_options(self) -> dict:
+        """Extra options as the JSON object they must be (empty: none)."""
+        extra = self.extra.text().strip()
+        if not extra:
+            return {}
+        try:
+            more = json.loads(extra)
+        except json.JSONDecodeError as exc:
+            raise VsrAppError(f"extra options are not valid JSON: {exc}") from exc
+        if not isinstance(more, dict):
+            raise VsrAppError('extra options must be a JSON object, e.g. {"seed": 1}')
+        return more
 
     def remember_form(self) -> None:
         """Save the whole form for the next session: on Start, and when the window closes."""

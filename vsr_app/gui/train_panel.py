@@ -29,8 +29,8 @@ from vsr_app.distill.checkpoint import resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
-                                  read_json_object, remove_refused_start, saved_teacher_gone, saved_val_clips,
-                                  set_aside_metrics)
+                                  read_json_object, remove_refused_start, resumed_config, saved_teacher_gone,
+                                  saved_val_clips, set_aside_metrics)
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
@@ -71,6 +71,17 @@ class RunPlan(NamedTuple):
 def _check_held_out(val: list, data: list[str], exclude: list | None, progress, cancel) -> None:
     """check_held_out as a Job (which passes progress and cancel; the check is one pass, so it uses neither)."""
     check_held_out(val, data, exclude)
+
+
+def _run_val_clips(run: Path) -> list[str] | None:
+    """The clips the run's saved options validate on (`saved_val_clips`), None where it keeps options that cannot be
+    read (a damaged config.json, a card without their copy): saved_val_clips says [] there too, and the curves said
+    "this run has no validation clip" of a run that may well have one. [] where it keeps none (a new run's folder)."""
+    try:
+        resumed_config(run, lambda *_: None)
+    except VsrAppError:
+        return None if any((run / name).exists() for name in ("config.json", "model.json")) else []
+    return saved_val_clips(run)
 
 
 class TrainPanel(QWidget):
@@ -256,7 +267,7 @@ class TrainPanel(QWidget):
         if log_file.is_file():
             self.log.setPlainText(_log_tail(log_file))
         self.plots.reset()
-        self.plots.set_val_clips(saved_val_clips(run))
+        self.plots.set_val_clips(_run_val_clips(run))
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
         self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: {self.plots.last_step():,} steps "
@@ -341,8 +352,8 @@ class TrainPanel(QWidget):
             return
         self.pruning = False
         self.shown_task, self.run_note = plan.task, ""
-        val = plan.options.get(VAL_KEY[plan.task]) or []
-        self._run_cli(args, [os.path.abspath(clip) for clip in val] or None)  # absolute, as the trainer keeps them
+        val = [os.path.abspath(clip) for clip in plan.options.get(VAL_KEY[plan.task]) or []]  # as the trainer keeps
+        self._run_cli(args, val or (None if plan.resume else []))  # a new run's none: not an old config.json's
 
     def continue_pruning(self) -> None:
         """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options). The
@@ -395,12 +406,12 @@ class TrainPanel(QWidget):
 
     def _run_cli(self, args: list[str], val_clips: list[str] | None = None) -> None:
         """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed.
-        `val_clips`: the clips it validates on (None: those of the run's config.json; a resume may change them)."""
+        `val_clips`: the clips it validates on (None: those its saved options name; a resume may change them)."""
         program, prefix = launcher()
         self._attach(TrainerProcess(self.run_dir / LOG_NAME, self))
         self.plots.reset()
-        before = saved_val_clips(self.run_dir)  # read before the trainer saves the clips of now
-        self.plots.set_val_clips(val_clips or before, untagged=before)
+        before = _run_val_clips(self.run_dir)  # read before the trainer saves the clips of now
+        self.plots.set_val_clips(before if val_clips is None else val_clips, untagged=before)
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         history = self.tail.read()  # a resumed run's steps so far: plotted at once, but not its progress now
         self.plots.add_records(history)
