@@ -156,8 +156,9 @@ def test_the_queue_keeps_two_rows_in_sight_at_720x540_after_a_long_status(window
 def test_a_remembered_report_file_of_another_output_folder_is_replaced_only_once_the_user_says_so(
         window, qtbot, tmp_path, monkeypatch):
     """A full path in the Report file field is remembered: each later batch into another output folder replaced the
-    report of the batch before without a word. Refused without Replace, as a file of the user's is, naming the file and
-    the folder whose report it is; with Replace, asked first. A name inside the output folder is never shared."""
+    report of the batch before without a word. Asked first, naming the file and the folder whose report it is, with
+    Replace unticked: the refusal said to tick it, which would have made every existing output again. A name inside
+    the output folder is never shared."""
     src, first, second, report = tmp_path / "in", tmp_path / "first", tmp_path / "second", tmp_path / "r" / "b.json"
     src.mkdir()
     make_video(src / "a.mp4", frames=2)
@@ -166,28 +167,50 @@ def test_a_remembered_report_file_of_another_output_folder_is_replaced_only_once
     run_to_end(qtbot, panel)
     assert json.loads(report.read_text())["output_dir"] == str(first)
     panel.out_dir.setText(str(second))
-    errors = []
+    panel.form.report.setText("")
+    run_to_end(qtbot, panel)  # second/a.mp4, with second's own report
+    made = (second / "a.mp4").stat().st_mtime_ns
+    panel.form.report.setText(str(report))
+    errors, asked = [], []
     panel.errorRaised.connect(lambda *args: errors.append(args))
-    wait_listed(qtbot, panel, panel.start)
-    replaces = f"would replace the report of a batch into '{first}'"
-    assert errors == [("Batch failed", f"the report '{report}' {replaces}; tick \"Replace existing outputs\" to "
-                                       "replace it or choose another report file")]
-    assert panel.status.text().startswith("The batch could not run: ") and not panel.running()
-    panel.form.overwrite.setChecked(True)
-    asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1:3]) or QMessageBox.No)
     wait_listed(qtbot, panel, panel.start)
-    assert asked == [("Replace another batch's report?", f"The report '{report}' {replaces}.")]
-    assert json.loads(report.read_text())["output_dir"] == str(first) and not second.exists()
+    replaces = f"would replace the report of a batch into '{first}'"
+    choice = ("Replace it? With No, nothing starts: choose another Report file, or empty the field for the report "
+              "in the output folder.")
+    assert asked == [("Replace another batch's report?", f"The report '{report}' {replaces}.\n\n{choice}")]
+    assert panel.status.text() == "Nothing was replaced." and not panel.running() and errors == []
+    assert json.loads(report.read_text())["output_dir"] == str(first)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     run_to_end(qtbot, panel)
-    assert json.loads(report.read_text())["output_dir"] == str(second) and (second / "a.mp4").is_file()
+    assert json.loads(report.read_text())["output_dir"] == str(second) and not panel.form.overwrite.isChecked()
+    assert row_texts(panel)["a.mp4"][0] == "skipped" and (second / "a.mp4").stat().st_mtime_ns == made
 
     panel.form.report.setText("mine.json")  # inside each output folder: a report of its own
-    panel.form.overwrite.setChecked(False)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about a folder's own report"))
     for folder in (first, second):
         panel.out_dir.setText(str(folder))
         run_to_end(qtbot, panel)
         assert json.loads((folder / "mine.json").read_text())["output_dir"] == str(folder)
-    assert len(errors) == 1  # the refusal alone
+    assert errors == []
+
+
+def test_the_report_in_a_renamed_output_folder_is_its_own(window, qtbot, tmp_path, monkeypatch, capsys):
+    """A command-line batch into out1, the folder then renamed out2: its report there still names out1, and the tab
+    refused it as another folder's report, though the same rerun works on the command line (as it would on one
+    network share reached by two mount paths). A report in the output folder is that folder's own, whatever it says."""
+    src, out1, out2 = tmp_path / "in", tmp_path / "out1", tmp_path / "out2"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    assert main(["batch", str(src), "-o", str(out1), "--model", "bicubic", "--report", str(out1 / REPORT_NAME)]) == 0
+    capsys.readouterr()
+    out1.rename(out2)
+    assert json.loads((out2 / REPORT_NAME).read_text())["output_dir"] == str(out1)
+    panel = setup_panel(qtbot, window, src, out2, "bicubic")
+    errors = []
+    panel.errorRaised.connect(lambda *args: errors.append(args))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about the folder's own report"))
+    wait_listed(qtbot, panel, panel.start)
+    qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
+    assert errors == [] and row_texts(panel)["a.mp4"][0] == "skipped"
+    assert json.loads((out2 / REPORT_NAME).read_text())["output_dir"] == str(out2)

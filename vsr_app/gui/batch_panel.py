@@ -7,8 +7,9 @@ network share, and opening the files at the outputs' names, can take minutes, an
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
 panel lists, starts, follows and reports the batch, and wires the two. The report is written where the form says, as
 `--report` would, and replaces a file that is not a batch report only with Replace ticked and once asked, as the
-command line replaces one only with --overwrite; so too the report of a batch into another output folder, which a
-remembered full path in the Report file field would otherwise replace at every batch into another folder.
+command line replaces one only with --overwrite. The report of a batch into another output folder, which a remembered
+full path in the Report file field would otherwise replace at every batch into another folder, is replaced once asked,
+Replace ticked or not (ticking it makes every existing output again); one in the output folder is its own.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from vsr_app.gui.workers import Job
 
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 NOT_A_REPORT = "would replace an existing file that is not a batch report"  # the command line's words, after its name
+REPORT_CHOICE = ("Replace it? With No, nothing starts: choose another Report file, or empty the field for the report "
+                 "in the output folder.")  # asked of another output folder's report
 KEPT_WHEN_STOPPED = "the batch keeps the files it finished, not the one in progress"  # asked before Esc and quitting
 # what the rows a batch did not finish say once it is cancelled or has failed (`QueueView.end_unfinished`); the file in
 # work when cancelled is said by the batch itself, as its frame ends
@@ -225,9 +228,9 @@ class BatchPanel(QWidget):
 
     def _start_batch(self, queue: Queue) -> None:
         """Run the batch over the folders listed (one without videos is for the batch to explain), its report where the
-        form says; with Replace ticked, first ask about the files there this app did not make, and about a report file
-        that is not a batch report or is another output folder's (`_report_would_replace`); without it, refuse that
-        report file."""
+        form says. First ask about what it would replace unasked (`_report_would_replace`): with Replace ticked, the
+        files there this app did not make and a report file that is not a batch report (refused without it, as the
+        command line refuses it without --overwrite); ticked or not, another output folder's report."""
         if queue.problem:
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
@@ -236,7 +239,7 @@ class BatchPanel(QWidget):
         report_of = report_output_dir(report)
         self.report_was_there = report_of is not None
         replaced = self._report_would_replace(queue, report, report_of)
-        if replaced and not self.form.overwrite.isChecked():  # the command line's words for a file not a report
+        if replaced == NOT_A_REPORT and not self.form.overwrite.isChecked():  # the command line's words
             self._failed(f"the report '{report}' {replaced}; {OVERWRITE_HINT} or choose another report file")
             return
         if (queue.foreign or replaced) and not self._may_replace_others(queue, report, replaced):
@@ -270,10 +273,12 @@ class BatchPanel(QWidget):
         --report is typed each time, but the Report file field is remembered, so a full path left there replaced the
         report of each batch before, into another folder, without a word. The field still keeps full paths, as every
         field keeps its value: a batch run with --report elsewhere is gone on with from that file after a restart, and
-        forgetting full paths would not guard a change of output folder within one session either."""
+        forgetting full paths would not guard a change of output folder within one session either. A report in the
+        output folder is that folder's own whatever folder it names: the folder was renamed since, or is one network
+        share reached by another mount path, and the command line's rerun replaces it as ever."""
         if report_of is not None:
-            same = os.path.realpath(report_of) == os.path.realpath(queue.out_dir)
-            return None if same else f"would replace the report of a batch into '{shown_name(str(report_of))}'"
+            own = _same_folder(report.parent, queue.out_dir) or _same_folder(report_of, queue.out_dir)
+            return None if own else f"would replace the report of a batch into '{shown_name(str(report_of))}'"
         if not report.is_file():
             return None
         try:
@@ -283,10 +288,11 @@ class BatchPanel(QWidget):
         return NOT_A_REPORT
 
     def _may_replace_others(self, queue: Queue, report: Path, replaced: str | None) -> bool:
-        """With Replace ticked, files at output names that this app did not make (a video of the user's own, a text
-        file), and a `report` file that it would replace what `replaced` says of, are replaced too: asked first, naming
-        them, since nothing else in the batch says so beforehand (outputs by their paths in the output folder: with
-        sub-folders, one name can be in several; the report by its full path, as it can be anywhere)."""
+        """Files at output names that this app did not make (a video of the user's own, a text file: found only with
+        Replace ticked), and a `report` file that it would replace what `replaced` says of, are replaced too: asked
+        first, naming them, since nothing else in the batch says so beforehand (outputs by their paths in the output
+        folder: with sub-folders, one name can be in several; the report by its full path, as it can be anywhere).
+        Of another folder's report alone the question says too what to do instead: no refusal says it first."""
         others = queue.foreign
         names = "\n".join(str(p.relative_to(queue.out_dir)) for p in others[:REPLACE_LISTED]) + (
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
@@ -298,6 +304,8 @@ class BatchPanel(QWidget):
         if replaced is not None:
             said.append(f"The report '{shown_name(str(report))}' {replaced}.")
         no_record = others or replaced == NOT_A_REPORT
+        if not no_record:
+            said.append(REPORT_CHOICE)
         title = "Replace files with no record of this app?" if no_record else "Replace another batch's report?"
         answer = QMessageBox.question(self, title, "\n\n".join(said), QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
@@ -428,3 +436,12 @@ class BatchPanel(QWidget):
             self.list_job = None
         if self.job is not None and self.job.running:
             self.job.cancel()
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are one folder: by its identity where both are there (one network share mounted at two
+    paths), else by the path that links lead to."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
