@@ -36,7 +36,8 @@ FALLBACK_AUDIO_RATE = 48_000
 # Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
 # play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
-# Colours an SDR output cannot show as they are (the writer converts and tags as BT.709/601 or sRGB).
+# Colours an SDR output cannot show as they are (the writer tags BT.709/601 or sRGB): HDR the reader tone-maps, wide
+# gamuts with an SDR transfer it reads as BT.709's.
 HDR_TRANSFERS = {int(ColorTrc.SMPTE2084): "HDR (PQ)", int(ColorTrc.ARIB_STD_B67): "HDR (HLG)"}
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
                int(ColorPrimaries.SMPTE432): "Display P3"}
@@ -79,7 +80,7 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
 def _video_notes(source: Path, container, output) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
     `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9
-    alpha (FFmpeg decodes it without), HDR or wide-gamut colours (written as SDR), and bits or chroma the output's
+    alpha (FFmpeg decodes it without), HDR (tone-mapped to SDR) or wide-gamut colours, and bits or chroma the output's
     pixel format has no room for."""
     main = video_stream(container, source)
     notes = [f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
@@ -91,10 +92,11 @@ def _video_notes(source: Path, container, output) -> list[str]:
     if main.metadata.get("alpha_mode") == "1":
         notes.append(f"{label}: its alpha channel (transparency) is dropped; the output is opaque")
     hdr, gamut = HDR_TRANSFERS.get(ctx.color_trc), WIDE_GAMUTS.get(ctx.color_primaries)
-    if hdr or gamut:
-        what = " with ".join(filter(None, (hdr, gamut and f"{gamut} colours")))
-        notes.append(f"{label}: {what} written as SDR without tone mapping or gamut conversion; "
-                     "its colours will look wrong")
+    what = " with ".join(filter(None, (hdr, gamut and f"{gamut} colours")))
+    if hdr:  # the reader converts its frames (`tonemap.py`)
+        notes.append(f"{label}: {what} tone-mapped to SDR BT.709")
+    elif gamut:
+        notes.append(f"{label}: {what} written as SDR without gamut conversion; its colours will look less saturated")
     if ctx.pix_fmt:
         notes += _precision_notes(label, ctx.pix_fmt, output.streams.video[0].pix_fmt)
     return notes

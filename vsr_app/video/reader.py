@@ -19,7 +19,8 @@ Conventions:
   to the first frame's size, as FFmpeg does; `size_change` says where it first changed.
 - Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video by the
   size rule players use (`is_hd`: BT.709 for HD, else BT.601). 10-bit and 4:4:4 sources go through the same
-  conversion.
+  conversion. HDR frames (tagged PQ or HLG, a phone's default) are decoded at 16 bits and tone-mapped to SDR BT.709
+  (`tonemap.py`), as an SDR display should show them.
 - Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
   times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
   progressive video wrongly flagged) passes them through as decoded, their fields woven; `woven_frames` counts them.
@@ -44,10 +45,11 @@ import av
 import cv2
 import numpy as np
 from av.sidedata.sidedata import Type as SideDataType
-from av.video.reformatter import Colorspace, Interpolation
+from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
+from vsr_app.video.tonemap import is_hdr, to_sdr
 
 log = logging.getLogger(__name__)
 
@@ -474,6 +476,19 @@ def is_hd(width: int, height: int) -> bool:
 RGB_FLAGS = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
 
 
+# 16-bit RGB is planar (gbrp16le): swscale's packed rgb48le with RGB_FLAGS' full chroma interpolation mixes up green
+# and blue from 4:2:0 (a 10-bit colour of R'G'B' 0.60, 0.20, 0.10 read 0.60, 0.00, 0.38)
+def _white_16bit(frame) -> int:
+    """The 16-bit RGB value swscale gives `frame`'s white, which is not 65535: 255 * 256 from limited range, as if
+    it were 8 bits (a 10-bit white of 940 reads 65283), and full range (or RGB) its code shifted up to 16 bits (1023:
+    65472); the signal read by it is exact to 0.3 of a 10-bit code."""
+    fmt = frame.format
+    if fmt.is_rgb or frame.color_range == ColorRange.JPEG or fmt.name.startswith("yuvj"):
+        bits = max(component.bits for component in fmt.components)
+        return (2 ** bits - 1) << (16 - bits)
+    return 255 * 256
+
+
 def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     """The frame as RGB, and whether it had a pixel that is not opaque (its alpha channel, which RGB drops). Each
     frame is looked at: a clip that fades out or a title that starts opaque went without a word, when only the first
@@ -483,13 +498,16 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     matrix = None
     if frame.colorspace == UNSPECIFIED_COLORSPACE:
         matrix = Colorspace.ITU709 if is_hd(frame.width, frame.height) else Colorspace.ITU601
+    hdr = is_hdr(frame)  # decoded at 16 bits for the tone map, which gives 8
     transparent = False
     if any(component.is_alpha for component in frame.format.components):
-        rgba = frame.to_ndarray(format="rgba", src_colorspace=matrix, interpolation=RGB_FLAGS)
-        transparent = bool((rgba[..., 3] < 255).any())
+        rgba = frame.to_ndarray(format="gbrap16le" if hdr else "rgba", src_colorspace=matrix, interpolation=RGB_FLAGS)
+        transparent = bool((rgba[..., 3] < (_white_16bit(frame) if hdr else 255)).any())
         image = rgba[..., :3]
     else:
-        image = frame.to_ndarray(format="rgb24", src_colorspace=matrix, interpolation=RGB_FLAGS)
+        image = frame.to_ndarray(format="gbrp16le" if hdr else "rgb24", src_colorspace=matrix, interpolation=RGB_FLAGS)
+    if hdr:
+        image = to_sdr(image, frame.color_trc, frame.color_primaries, _white_16bit(frame))
     degrees, mirrored = orientation
     if degrees or mirrored:
         turned = np.rot90(image, k=degrees // 90)
