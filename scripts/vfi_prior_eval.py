@@ -9,7 +9,10 @@ around them, Y-PSNR/SSIM):
     python scripts/vfi_prior_eval.py ../shared/data/eval/vfi_middlebury --prior dis --border 4
 
 `--border N` replicates each frame's edges by N px before the prior runs and crops them after, as the app's
-engine does around the nets (`inference.BORDER_PAD`, since session 39): the fair row beside the nets' scores.
+engine does around the nets (`inference.BORDER_PAD`, since session 39): the fair row beside the nets' scores. Unlike
+the engine it does not also pad up to the nets' `size_multiple` (8): on frames whose size plus the border is not a
+multiple of 8 (584x388 Middlebury, 960x540) the nets' prior sees a few more replicated rows or columns at the bottom
+and right than this one does.
 """
 
 from __future__ import annotations
@@ -40,13 +43,23 @@ def prior_midpoint(a: np.ndarray, b: np.ndarray, method: str, border: int = 0) -
     return to_frames(out[0, :, border:out.shape[-2] - border, border:out.shape[-1] - border])
 
 
-def main() -> None:
+def border_px(text: str) -> int:
+    """--border's value: a count of pixels (a negative one would crop the frame, not pad it)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more pixels, not {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("data")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--prior", choices=PRIORS, default="block")
-    p.add_argument("--border", type=int, default=0, help="px of replicated edge around each frame (the app's: 4)")
-    args = p.parse_args()
+    p.add_argument("--border", type=border_px, default=0,
+                   help="px of replicated edge around each frame (the app's: 4); not padded further to the nets' "
+                        "size multiple of 8, as the app's engine pads")
+    args = p.parse_args(argv)
     set_threads(args.threads)
     scores = {}
     for folder in sequence_sources(args.data):

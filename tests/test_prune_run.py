@@ -165,6 +165,33 @@ def test_a_stop_after_the_last_step_says_how_to_make_the_pruned_net(tmp_path, mo
     _prune(tmp_path, run, resume=True)
     assert (run / "pruned.safetensors").is_file()
 
+def test_a_pruning_begun_before_the_defaults_changed_resumes_on_the_options_it_began_with(tmp_path):
+    """Continued after the defaults became the shipped student's, a pruning begun before cut its taps (another net
+    than it began to make) and took 128-px crops: its config.json held only the options given. A new pruning writes
+    them, so no later change of defaults alters it."""
+    _frames(tmp_path / "data" / "clip")
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _prune(tmp_path, run, steps=3, interrupt_after=1)
+    config = json.loads((run / "config.json").read_text())
+    changed = ("crop", "max_stride", "still_fraction", "still_shift", "scale_jitter", "min_motion", "motion_tries",
+               "tap_mass", "tap_batches")
+    assert {key: config["options"][key] for key in changed} == {  # a new run's: the crop given, the defaults taken
+        "crop": 32, "max_stride": 4, "still_fraction": 0.4, "still_shift": 12.0, "scale_jitter": [0.5, 1.0],
+        "min_motion": 2.0, "motion_tries": 3, "tap_mass": 0.9, "tap_batches": 16}
+    for key in changed:  # as a pruning of then wrote it
+        del config["options"][key]
+    (run / "config.json").write_text(json.dumps(config))
+    lines = _prune(tmp_path, run, resume=True)
+    assert ("prune: this run began under the earlier defaults and keeps the options it started with: crop 64, "
+            "max_stride 2, still_fraction 0.2, still_shift 3.0, scale_jitter [0.6, 1.0], min_motion 0.0, "
+            "motion_tries 1, tap_mass 0.0, tap_batches 8") in lines
+    assert json.loads((run / "plan.json").read_text())["taps"] is None  # tap_mass 0: every tap kept
+    assert load_model(str(run / "pruned.safetensors"), "cpu").net.n_taps == (9, 9, 9)
+    saved = json.loads((run / "config.json").read_text())["options"]
+    assert (saved["crop"], saved["tap_mass"], saved["tap_batches"]) == (64, 0.0, 8)
+
+
 def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
     """Its checkpoint holds no count of OBProx-SG's steps and its options no prune_prox_steps: the count is its step
     and the phase boundary comes from its own length, not from a --steps that extends it."""

@@ -82,3 +82,60 @@ def test_train_help_shows_the_prune_then_train_path(capsys):
     assert "vsr-app prune vfi --teacher vfi-x2-teacher --data footage/ --out runs/pruned" in text
     assert ('--distill laplacian --config start.json, with {"init_from": "runs/pruned/pruned.safetensors"} in '
             'start.json') in text
+
+
+def _train_spied(monkeypatch, data, out, said: list, **kwargs) -> VFIConfig:
+    """`train_vfi` as the command runs it; the task options the run trained with."""
+    from vsr_app.distill import vfi_task
+
+    seen = {}
+
+    def spy(task, *args, **kw):
+        seen["cfg"] = task.cfg
+        return real(task, *args, **kw)
+
+    real = vfi_task.train
+    monkeypatch.setattr(vfi_task, "train", spy)
+    train_vfi([str(data)], out, log=said.append, **kwargs)
+    monkeypatch.undo()
+    return seen["cfg"]
+
+
+def _options(run: Path) -> dict:
+    return json.loads((run / "config.json").read_text())["options"]
+
+
+def test_a_run_begun_before_the_defaults_changed_resumes_on_the_options_it_began_with(tmp_path, small_clips,
+                                                                                     monkeypatch):
+    """A `train vfi` run begun before the recipe became the default, resumed after, trained on 128-px crops (4x the
+    pixels a sample) and large motion: its config.json held only the options given, and today's defaults filled in."""
+    run = tmp_path / "old"
+    train_vfi([str(small_clips[0])], run, steps=1, options=TINY, log=lambda *_: None)
+    config = json.loads((run / "config.json").read_text())
+    for key in DATA_RECIPE:  # as a run of then wrote it
+        del config["options"][key]
+    (run / "config.json").write_text(json.dumps(config))
+    said = []
+    cfg = _train_spied(monkeypatch, small_clips[0], run, said, steps=2, resume=True)
+    then = {"crop": 64, "max_stride": 2, "still_fraction": 0.2, "still_shift": 3.0, "scale_jitter": [0.6, 1.0],
+            "min_motion": 0.0, "motion_tries": 1}
+    assert {key: getattr(cfg, key) for key in DATA_RECIPE} == then
+    assert ("vfi: this run began under the earlier defaults and keeps the options it started with: crop 64, "
+            "max_stride 2, still_fraction 0.2, still_shift 3.0, scale_jitter [0.6, 1.0], min_motion 0.0, "
+            "motion_tries 1") in said
+    card = json.loads((run / "model.json").read_text())["training"]["options"]
+    assert {key: _options(run)[key] for key in DATA_RECIPE} == {key: card[key] for key in DATA_RECIPE} == then
+
+
+def test_a_new_run_writes_the_defaults_it_takes_and_resumes_on_them_unchanged(tmp_path, small_clips, monkeypatch):
+    """Only the options given were saved, so any later change of a default would change a run on its resume."""
+    run = tmp_path / "new"
+    said = []
+    cfg = _train_spied(monkeypatch, small_clips[0], run, said, steps=1, options={**TINY, "min_motion": 1.0})
+    today = {key: getattr(VFIConfig(), key) for key in DATA_RECIPE}
+    assert {key: _options(run)[key] for key in DATA_RECIPE} == {**today, "min_motion": 1.0}  # one given, kept
+    assert {key: getattr(cfg, key) for key in DATA_RECIPE} == {**today, "min_motion": 1.0}
+    saved = _options(run)
+    resumed = _train_spied(monkeypatch, small_clips[0], run, said, steps=2, resume=True)
+    assert resumed == cfg and _options(run) == {**saved, "steps": 2}
+    assert not any("earlier defaults" in line for line in said)

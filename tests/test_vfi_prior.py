@@ -89,3 +89,19 @@ def test_dis_flow_works_on_frames_a_few_pixels_high():
             "    assert dis_flow(a, a[:, ::-1].copy()).shape == (h, w, 2)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_prior_scripts_border_refuses_a_negative_count(capsys):
+    """`--border -4` cropped the frames instead of padding them, then failed on the first frame with a traceback
+    (its 4x4 "prediction" against the whole truth)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "vfi_prior_eval.py"
+    spec = importlib.util.spec_from_file_location("vfi_prior_eval", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    with pytest.raises(SystemExit) as refused:
+        script.main(["../shared/data/eval/vfi_middlebury", "--border", "-4"])
+    assert refused.value.code == 2
+    assert "argument --border: must be 0 or more pixels, not -4" in capsys.readouterr().err

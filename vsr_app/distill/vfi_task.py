@@ -17,6 +17,7 @@ their 7 frames are evenly spaced in time too.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -66,7 +67,8 @@ class VFIConfig:
     The data defaults are the shipped student's recipe (configs/vfi/round_lm/student_s1.json; docs/RESULTS.md,
     sessions 4 and 5): 128-px crops, as 64-px ones give the DIS prior too little context, and large motion (strides
     up to 4, stills panning up to 12 px a frame, clips of at least 2 px mean flow), as nets trained on a few pixels of
-    motion lost ~5 dB on large motion. The pruning defaults are the shipped student's (configs/vfi/prune.json)."""
+    motion lost ~5 dB on large motion. A pruning takes them too (not configs/vfi/prune.json's 64-px data, chosen for
+    the block-matching teacher pruned then), and that file's tap pruning, as the shipped student was pruned."""
 
     crop: int = 128
     batch: int = 4
@@ -99,6 +101,29 @@ class VFIConfig:
     # as the shipped student was pruned (configs/vfi/prune.json): the teacher's 25, 25 and 9 taps became 1 each
     tap_mass: float = 0.9
     tap_batches: int = 16
+
+
+# The options whose defaults commit 2e127e0 changed (to the shipped student's recipe above), at the defaults they had
+# before it. A run's config.json held only the options given, so a run begun before the change and resumed after it
+# would have trained on 128-px crops (4x the pixels a sample: memory, time left) and, a pruning, cut its taps, while
+# its card claimed the old options. A new run now writes these keys (`keep_changed_defaults`), and a resumed run
+# that lacks them takes them from here: no change of defaults alters a run once started.
+LEGACY_VFI_DEFAULTS = {"crop": 64, "max_stride": 2, "still_fraction": 0.2, "still_shift": 3.0,
+                       "scale_jitter": [0.6, 1.0], "min_motion": 0.0, "motion_tries": 1}
+LEGACY_PRUNE_DEFAULTS = {**LEGACY_VFI_DEFAULTS, "tap_mass": 0.0, "tap_batches": 8}
+
+
+def keep_changed_defaults(options: dict, task: str, resume: bool, log) -> None:
+    """Put into a run's `options` (its config.json's) each option of the legacy table for `task` ("vfi" or "prune")
+    that they lack: a new run's at today's default, a resumed run's (begun before 2e127e0) at the default it began
+    with, which is said."""
+    legacy = LEGACY_PRUNE_DEFAULTS if task == "prune" else LEGACY_VFI_DEFAULTS
+    missing = [key for key in legacy if key not in options]
+    defaults = legacy if resume else asdict(VFIConfig())
+    options.update({key: copy.deepcopy(defaults[key]) for key in missing})
+    if resume and missing:
+        kept = ", ".join(f"{key} {json.dumps(legacy[key])}" for key in missing)
+        log(f"{task}: this run began under the earlier defaults and keeps the options it started with: {kept}")
 
 
 VAL_MAX_FRAMES = 300  # of a validation clip: 10 s at 30 frames/s, over which its triplets are spread
@@ -340,7 +365,8 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
 def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
     """The run's settings: read back on --resume (`resumed_config`: so the run continues as it began), else `fresh`
     once the folder is known to be free. The loop saves them once its first batch is in hand, so a start refused on
-    the way (a bad validation clip, a teacher that cannot teach, unreadable data) leaves nothing behind."""
+    the way (a bad validation clip, a teacher that cannot teach, unreadable data) leaves nothing behind. Either way
+    they hold the options whose defaults have changed (`keep_changed_defaults`)."""
     claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
     if resume:
         check_resumable(run_dir)
@@ -350,9 +376,12 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
             _split_options(saved["options"])
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
-        return {TASK_KEY: fresh[TASK_KEY], **saved}  # an older run's config.json, saved again, says its task too
-    check_new_run(run_dir)
-    return fresh
+        cfg = {TASK_KEY: fresh[TASK_KEY], **saved}  # an older run's config.json, saved again, says its task too
+    else:
+        check_new_run(run_dir)
+        cfg = fresh
+    keep_changed_defaults(cfg["options"], fresh[TASK_KEY], resume, log)
+    return cfg
 
 
 def _with_clips(sources: list, log) -> list:
