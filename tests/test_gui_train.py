@@ -127,6 +127,15 @@ def test_the_greyed_fields_and_the_options_sent_follow_the_net_the_trainer_train
         assert burn_in.isEnabled() == ("burn_in" in options) == (trains == "student"), (start, extra)
 
 
+def test_extra_options_naming_a_net_by_something_not_a_name_leave_the_form_as_it_was(panel):
+    """Typed into Extra options, {"net": []} raised a TypeError (an unhashable net looked up among the nets) on each
+    edit, from the greying and from the net's count; it is no net, so the form's Network's fields apply."""
+    enabled = {key: widget.isEnabled() for key, widget in panel.form.inputs.items()}
+    panel.form.extra.setText(json.dumps({"net": []}))
+    assert {key: widget.isEnabled() for key, widget in panel.form.inputs.items()} == enabled
+    assert panel.form.options()["net"] == []  # sent as typed: the trainer refuses it in its words
+
+
 def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):
     frames = panel.form.inputs["frames"]
     frames.setValue(32)

@@ -110,7 +110,7 @@ def build_net(net: str, net_config: dict) -> nn.Module:
 def net_settings(net, net_config) -> dict | None:
     """Every constructor argument of the net, the defaults filled in (None for an unknown net): two configs that
     build the same net compare equal."""
-    if net not in NETS or not isinstance(net_config, dict):
+    if not isinstance(net, str) or net not in NETS or not isinstance(net_config, dict):  # (typed: {"net": []})
         return None
     params = inspect.signature(NETS[net][1]).parameters
     return {"net": net, **{k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty},
