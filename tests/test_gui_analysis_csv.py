@@ -81,7 +81,7 @@ def test_interpolation_in_betweens_are_halves_and_a_running_analysis_saves_what_
     save_as.path = tmp_path / "walk.csv"
     plot.save.click()  # not finished: the run goes on
     comment, rows = read_csv(save_as.path)
-    assert comment.startswith("# interpolate: vfi vs blend on ") and ", 4 of 10 frames;" in comment
+    assert comment.startswith("# interpolate: vfi vs blend on ") and ", 4 of 10 in-betweens;" in comment
     assert [row[:2] for row in rows[1:]] == [["0.5", "1.5"], ["1.5", "2.5"], ["2.5", "3.5"], ["3.5", "4.5"]]
     assert [float(row[2]) for row in rows[1:]] == [30.0, 31.0, 32.0, 33.0]
 
@@ -102,7 +102,7 @@ def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_cs
     save_as.path = tmp_path / "cuts.csv"
     plot.save.click()
     comment, rows = read_csv(save_as.path)
-    assert ", 3 of 7 frames;" in comment
+    assert ", 3 of 7 in-betweens;" in comment
     assert rows[0] == ["# frames left out (both sides repeat a frame): 1.5 (scene cut)", " 3.5 (flash)",
                        " 4.5 (flash)", " 6.5 (pause)"]  # the 2nd comment
     assert [row[0] for row in rows[2:]] == ["0.5", "2.5", "5.5"]

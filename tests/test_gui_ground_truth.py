@@ -61,7 +61,7 @@ def test_the_truth_analysis_of_a_student_gives_eval_vsrs_numbers_exactly(sequenc
     """Eval's per_frame and the GUI analysis on one folder of frames: the same frames (natural order), the same
     input (`degrade_x4`), the same engine run from frame 0 as one shot, the same measure."""
     folder, _ = sequence
-    measured = analyse_truth(str(folder), ("vsr-x4-student", TRUTH), "cpu")
+    measured = analyse_truth(str(folder), "upscale", ("vsr-x4-student", TRUTH), "cpu")
     per_frame = eval_vsr("vsr-x4-student", folder, device="cpu")["sequences"]["seq"]["per_frame"]
     assert [f["frame"] for f in per_frame] == [f"f{k}.png" for k in range(12)]
     assert [k for k, _ in measured] == list(range(12))
@@ -160,7 +160,7 @@ def test_the_truth_analysis_plots_and_saves_both_sides(window, qtbot, sequence, 
     viewer.start_analysis()
     with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):
         pass
-    expected = analyse_truth(str(folder), (nearest_model, "bicubic"), "cpu")
+    expected = analyse_truth(str(folder), "upscale", (nearest_model, "bicubic"), "cpu")
     plot = viewer.analysis
     assert [item[1].text for item in plot.legend.items] == [nearest_model, "bicubic"]
     for (psnr_curve, ssim_curve), side in zip(plot.series_curves, range(2)):

@@ -5,7 +5,9 @@ does."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -16,7 +18,9 @@ from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F
 from test_gui_ground_truth import answered, write_frame, write_frames
 from vsr_app.errors import VsrAppError
 from vsr_app.evaluate import VFI_MIN_FRAMES, eval_vfi, plan_sequences
+from vsr_app.gui import processing
 from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request, analyse_truth, score
+from vsr_app.gui.viewer import TRUTH_NOTES, UNEVEN_NOTE, truth_note
 from vsr_app.inference import make_interpolator
 from vsr_app.metrics import SSIM_WINDOW
 from vsr_app.models import load_model
@@ -36,13 +40,28 @@ def test_the_held_out_analysis_gives_eval_vfis_numbers_exactly(tmp_path, count, 
     folder = tmp_path / "seq"
     write_frames(folder, count)
     told = []
-    measured = analyse_truth(str(folder), (model, TRUTH), "cpu", "interpolate", progress=lambda *a: told.append(a))
+    measured = analyse_truth(str(folder), "interpolate", (model, TRUTH), "cpu", progress=lambda *a: told.append(a))
     per_frame = eval_vfi(model, folder, device="cpu")["sequences"]["seq"]["per_frame"]
     assert [f["frame"] for f in per_frame] == [f"f{k}.png" for k in range(1, count - 1, 2)]
     assert [k for k, _ in measured] == list(range(len(per_frame)))
     assert [(scores[0].psnr, scores[0].ssim) for _, scores in measured] == \
         [(f["psnr_y"], f["ssim_y"]) for f in per_frame]
     assert [(total, frames) for _, total, _, frames in told][-1] == (len(per_frame), count)
+
+
+@pytest.mark.parametrize("stated", [9, 10, 11, 12])
+def test_a_frame_count_stated_too_long_is_corrected_before_the_last_frame_is_told(tmp_path, monkeypatch, stated):
+    """An 8-frame video stated as 10 or 12 frames was said to leave frame 10 or 12 unscored, as 9 or 11 none (eval vfi
+    leaves frame 8): the run stopped at the real end without telling the count again."""
+    folder = tmp_path / "seq"
+    write_frames(folder, 8)
+    counted = processing.with_counted_frames
+    monkeypatch.setattr(processing, "with_counted_frames", lambda info: replace(counted(info), frame_count=stated))
+    told = []
+    measured = analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu", progress=lambda *a: told.append(a))
+    assert [k for k, _ in measured] == [0, 1, 2]  # frames 1, 3 and 5
+    assert told[0][3] == stated  # (the count stated, as long as nothing says otherwise)
+    assert [(k, total, frames) for k, total, _, frames in told][-1] == (2, 3, 8)
 
 
 def test_a_held_out_render_shows_the_frame_and_scores_the_prediction_of_it(tmp_path):
@@ -116,7 +135,7 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
     with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):
         pass
     plot = viewer.analysis
-    expected = analyse_truth(str(folder), ("blend", TRUTH), "cpu", "interpolate")
+    expected = analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu")
     assert list(plot.series_curves[0][0].getData()[0]) == [2, 4, 6, 8, 10]  # at their frames, as the player numbers
     assert list(plot.series_curves[0][0].getData()[1]) == [scores[0].psnr for _, scores in expected]
     worst = min(range(5), key=lambda k: expected[k][1][0].psnr)
@@ -130,6 +149,7 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
         comments = [fh.readline() for _ in range(2)]
         rows = list(csv.reader(fh))
     assert "as eval vfi predicts it" in comments[0] and "as eval vfi --csv numbers" in comments[0]
+    assert ", 5 of 5 held-out frames;" in comments[0]
     assert comments[1].startswith("# not scored, as eval vfi leaves it: frame 11 (frame_1based 12)")
     assert [row[:2] for row in rows[1:]] == [[str(2 * k + 1), str(2 * k + 2)] for k in range(5)]
     show_and_wait(qtbot, viewer, lambda: plot.worst.click(), lambda r: r.position == worst)
@@ -168,16 +188,21 @@ def test_the_source_side_shows_the_frame_before_and_pictures_are_saved_by_the_he
         assert np.array_equal(cv2.cvtColor(cv2.imread(str(out / name)), cv2.COLOR_BGR2RGB), frame)  # at 1:1
 
 
-def test_the_summary_names_an_in_between_in_the_players_words(window, qtbot, tmp_path):
-    """The summary said "worst: frame 9.5" where the player said "in-between 9½"."""
-    folder = tmp_path / "seq"
-    write_frames(folder, 12)
+def open_in_interpolate(qtbot, window, folder: Path, sides: tuple[str, str]):
+    """The window's viewer with `folder` open in Interpolate, `sides` shown."""
     open_and_wait(qtbot, window, folder)
     viewer = window.viewer
     viewer.refresh_models()
     viewer.set_task("interpolate")
-    show_and_wait(qtbot, viewer, lambda: viewer.set_sides("blend", "ffmpeg-mci"),
-                  lambda r: r.request.sides == ("blend", "ffmpeg-mci"))
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides(*sides), lambda r: r.request.sides == sides)
+    return viewer
+
+
+def test_the_summary_names_an_in_between_in_the_players_words(window, qtbot, tmp_path):
+    """The summary said "worst: frame 9.5" where the player said "in-between 9½"."""
+    folder = tmp_path / "seq"
+    write_frames(folder, 12)
+    viewer = open_in_interpolate(qtbot, window, folder, ("blend", "ffmpeg-mci"))
     viewer.start_analysis()
     with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):
         pass
@@ -187,3 +212,44 @@ def test_the_summary_names_an_in_between_in_the_players_words(window, qtbot, tmp
     named = viewer.bar.readout.text().split("\u00b7")[-1].strip().removesuffix(" of 12 frames")
     assert named == f"in-between {worst + 1}\u00bd"
     assert f"worst: {named}, " in plot.summary.text()
+
+
+def test_a_switch_asks_for_one_frame_and_a_round_trip_comes_back(window, qtbot, tmp_path, monkeypatch):
+    """A switch of mode or task asked first for the old position under the new mode (ticked at in-between 13½ of 21
+    frames: position 12, frame 20; unticked at frame 12: in-between 6½), drawn at times; and in-between 13½ came
+    back as 12½ after a round trip."""
+    folder = tmp_path / "seq"
+    write_frames(folder, 21)
+    viewer = open_in_interpolate(qtbot, window, folder, ("blend", SOURCE))
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(12), lambda r: r.position == 12)
+    asked = []
+    sent = viewer.worker.request
+    monkeypatch.setattr(viewer.worker, "request", lambda request, prefetch=None: (asked.append(request),
+                                                                                  sent(request, prefetch)))
+
+    def switch(change, readout: str) -> None:
+        asked.clear()
+        show_and_wait(qtbot, viewer, change, lambda r: r.request == viewer.request())
+        assert asked == [viewer.request()]  # the frame shown next, and no other asked for
+        assert viewer.bar.readout.text().endswith(readout)
+
+    switch(lambda: viewer.set_truth(True), "frame 14, held out (7 / 10)")  # one of in-between 13½'s frames
+    switch(lambda: viewer.set_truth(False), "in-between 13\u00bd of 21 frames")
+    switch(lambda: viewer.set_truth(True), "frame 14, held out (7 / 10)")
+    switch(lambda: viewer.set_task("upscale"), "frame 14 / 21")
+    switch(lambda: viewer.set_task("interpolate"), "frame 14, held out (7 / 10)")
+    show_and_wait(qtbot, viewer, lambda: viewer.player.seek(3), lambda r: r.position == 3)
+    switch(lambda: viewer.set_truth(False), "in-between 8\u00bd of 21 frames")  # moved since: the frame's own
+
+
+@pytest.mark.parametrize("variable_fps", [None, 24.5])
+def test_the_note_under_a_held_out_frames_scores_passes_on_eval_vfis_word_on_a_variable_frame_rate(variable_fps):
+    """Eval vfi notes held-out frames not halfway in time between their neighbours; the note said only that each
+    frame scores as eval's."""
+    def note(task: str) -> str:
+        return truth_note(SimpleNamespace(request=Request(3, task, ("blend", TRUTH), truth=True),
+                                          variable_fps=variable_fps))
+
+    assert note("interpolate") == TRUTH_NOTES["interpolate"] + (UNEVEN_NOTE if variable_fps else "")
+    assert ("need not be halfway in time" in note("interpolate")) == bool(variable_fps)
+    assert note("upscale") == TRUTH_NOTES["upscale"]  # eval vsr has no such word

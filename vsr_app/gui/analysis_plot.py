@@ -194,16 +194,17 @@ class AnalysisPlot(QWidget):
 
     def reset(self, title: str, first: float = 1.0, video: str = "", task: str = "",
               sides: tuple[str, str] = ("left", "right"), series: tuple[tuple[str, str], ...] = (),
-              step: int = 1) -> None:
-        """An empty plot; position k is drawn at x = `first` + `step` k, what the player calls it (frame 1, in-between
-        1½, or with `step` 2 the held-out frames 2, 4, ... of interpolation's ground truth mode). `video`, `task` and
-        `sides` (model names, as --model takes them) are what a saved CSV says was measured. `series`: in ground truth
-        mode, the (name, colour) of each side measured against the truth (at most two)."""
+              held_out: bool = False) -> None:
+        """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½),
+        or `held_out` (interpolation's ground truth mode: each point a frame held out, every other frame of the
+        video) at x = 2k + `first`, the held-out frames 2, 4, .... `video`, `task` and `sides` (model names, as
+        --model takes them) are what a saved CSV says was measured. `series`: in ground truth mode, the (name, colour)
+        of each side measured against the truth (at most two)."""
         # (position, then PSNR and SSIM of each series)
         self.points: list[tuple[float, ...]] = []
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
-        self.first, self.step = first, step
+        self.first, self.held_out = first, held_out
         self.frames = 0  # the video's frames known (held-out frames: eval vfi scores no last frame of an even number)
         for plot in (self.psnr_plot, self.ssim_plot):
             plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
@@ -251,11 +252,6 @@ class AnalysisPlot(QWidget):
                                       lambda series=series: self.seekRequested.emit(self._worst(series)[0]))
         self.worst.setMenu(self.worst_menu if self.worst_menu.actions() else None)
         self.worst.setToolTip(WORST_OF_EACH_TIP if self.worst.menu() else WORST_TIP)
-
-    @property
-    def held_out(self) -> bool:
-        """Interpolation's ground truth mode: each point is a frame held out, every other frame of the video."""
-        return self.step == 2
 
     def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...],
                    frames: int = 0) -> None:
@@ -343,12 +339,15 @@ class AnalysisPlot(QWidget):
         were left out of the means, how many were scored and why not the rest: '249 / 249 frames' read as all scored
         while 5 were left out."""
         reached = len(self.points) + len(self.break_gaps)
-        unit = "held-out frames" if self.held_out else "frames" if float(self.first).is_integer() else "in-betweens"
-        text = f"{reached} / {self.total} {unit}"
+        text = f"{reached} / {self.total} {self._unit()}"
         if self.break_gaps:
             text += (f", {len(self.points)} scored: {len(self.break_gaps)} left out, where both sides repeat a frame "
                      f"({self._breaks()})")
         return text
+
+    def _unit(self) -> str:
+        """What the positions are: frames, in-betweens, or the frames held out."""
+        return "held-out frames" if self.held_out else "frames" if float(self.first).is_integer() else "in-betweens"
 
     def _last_unscored(self) -> bool:
         """Whether the video's last frame is left without a score: held out of an even number of frames, it has no
@@ -371,7 +370,7 @@ class AnalysisPlot(QWidget):
 
     def _x(self, position):
         """Where a position (or an array of them) is drawn: the frame the player names, from 1."""
-        return self.first + self.step * position
+        return self.first + (2 if self.held_out else 1) * position
 
     def set_cursor(self, position: int) -> None:
         self.cursor_position = position
@@ -417,7 +416,7 @@ class AnalysisPlot(QWidget):
         scorer = "eval vfi" if self.held_out else "eval vsr"
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
-                     f"{len(self.points)} of {self.total} frames; PSNR (dB) and SSIM of luma (Y, BT.601); "
+                     f"{len(self.points)} of {self.total} {self._unit()}; PSNR (dB) and SSIM of luma (Y, BT.601); "
                      f"frame counts from 0 as {scorer} --csv numbers a video's, frame_1based as the player does\n")
             if self._last_unscored():
                 fh.write(f"# not scored, as eval vfi leaves it: frame {self.frames - 1} (frame_1based "

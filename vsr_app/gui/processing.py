@@ -523,9 +523,15 @@ def source_frame(position: int, task: str, truth: bool = False) -> int:
 
 
 def position_of(frame: int, task: str, truth: bool = False) -> int:
-    """The position that stands for source frame `frame` (`source_frame`'s inverse), or for the held-out frame at or
-    before it."""
-    return max(0, (frame - 1) // 2) if truth and task == "interpolate" else frame
+    """The position that stands for source frame `frame` (`source_frame`'s inverse), or in interpolation's ground
+    truth mode for the held-out frame at it or just after it: of in-between k's frames, k and k + 1, the one held
+    out (the held-out frame at or before k, taken before, was not one of them for an even k)."""
+    return frame // 2 if truth and task == "interpolate" else frame
+
+
+def last_frame_needed(position: int, task: str, truth: bool = False) -> int:
+    """The last source frame `position` needs: its own (Upscale), or the one after its gap or held-out frame."""
+    return source_frame(position, task, truth) + (task == "interpolate")
 
 
 def timeline_x(position: int, task: str, truth: bool = False) -> float:
@@ -804,7 +810,7 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
     return results
 
 
-def analyse_truth(path: str, sides: tuple[str, str], device: str = "auto", task: str = "upscale",
+def analyse_truth(path: str, task: str, sides: tuple[str, str], device: str = "auto",
                   progress: Callable[[int, int, tuple[Score, ...], int], None] | None = None,
                   cancel=None) -> list[tuple[int, tuple[Score, ...]]]:
     """Ground truth mode's analysis: each model side's Y-PSNR/SSIM against the truth at every position, front to back,
@@ -841,7 +847,21 @@ def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, i
                 raise Cancelled()
             if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
                 break
+            _look_for_the_next(service, replace(first, position=k + 1))
             yield rendered, service.positions(first.task, first.truth), service.length
             k += 1
     finally:
         service.close()
+
+
+def _look_for_the_next(service: FrameService, request: Request) -> None:
+    """Decode the last frame `request`'s position needs, where the length is not known to be exact: a header that
+    overstates it is found out before the position before is reported, with the real count (the run stopped at the
+    end without reporting again, and an 8-frame video stated as 10 was said to leave frame 10 unscored, as 9 none).
+    A frame that fails to decode is left to that position's render, which says so."""
+    if service.source.length_exact:
+        return
+    try:
+        service.source.get(last_frame_needed(request.position, request.task, request.truth))
+    except (IndexError, VsrAppError):
+        pass

@@ -56,8 +56,11 @@ TRUTH_NOTES = {"upscale": "Each model side against the ground truth, luma (BT.60
                           f"shown after a seek has {WARMUP} frames of history, and can differ from eval's in the "
                           "fourth decimal.",
                "interpolate": "Each model side's prediction of the held-out frame against it, luma (BT.601), as eval "
-                              "vfi scores it: fed the frames eval feeds it, each frame scores as eval's, here and in "
-                              "Analyse all frames."}
+                              "vfi scores it: fed the frames eval feeds it, each frame's figures are eval's, here and "
+                              "in Analyse all frames."}
+# eval vfi's note on frames not halfway in time between their neighbours, for a video whose frame rate varies
+UNEVEN_NOTE = (" This video's frame rate varies: a held-out frame need not be halfway in time between the frames "
+               "either side, and a midpoint model is judged on it all the same (eval vfi says how many are not).")
 # what the inspector says at an in-between where no model ran (`scenecut.break_kind`), as an export's summary names it
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
@@ -83,6 +86,13 @@ def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple((f"{side}-{which}" if twice else side, colour)
                  for side, which, colour in zip(sides, ("left", "right"), (theme.SIDE_A, theme.SIDE_B))
                  if side not in (SOURCE, TRUTH))
+
+
+def truth_note(rendered) -> str:
+    """What the inspector says under a frame's scores against the ground truth; in Interpolate with eval vfi's note
+    on a variable frame rate, which the figures alone did not pass on."""
+    request = rendered.request
+    return TRUTH_NOTES[request.task] + (UNEVEN_NOTE if request.held_out and rendered.variable_fps else "")
 
 
 def side_label(side: str, task: str, truth: bool = False) -> str:
@@ -112,6 +122,8 @@ class Viewer(QWidget):
         # ground truth mode (`Request.truth`), the box under the video's facts, unticked at every start: remembered, a
         # video opened days later was shown x4 degraded without a word
         self.truth_mode = False
+        # the last switch of task or mode, from and to (task, truth, position): a switch straight back returns there
+        self.last_switch: tuple[tuple[str, bool, int], tuple[str, bool, int]] | None = None
         self.analysis_job: Job | None = None
         self.available = False  # whether the view has frames for the current choices
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
@@ -281,7 +293,7 @@ class Viewer(QWidget):
         self.analysis.hide()
         self.inspector.set_video(info)
         self.view.clear()
-        self.on_screen = self.described = None
+        self.on_screen = self.described = self.last_switch = None
         self.view.set_placeholder("Processing the first frame\u2026")
         self._reset_player()
         self._set_available(True)
@@ -289,9 +301,8 @@ class Viewer(QWidget):
         self.videoOpened.emit(info.path)
 
     def _reset_player(self, keep: int | None = None) -> None:
-        """The timeline for the video, task and mode, at the start; or, for a switch of them, at source frame `keep`:
-        source frame k (output frame 2k of an interpolation) and the in-between after it (2k + 1) share position k,
-        and a held-out frame stands for itself."""
+        """The timeline for the video, task and mode, at the start; or, for a switch of them, at position `keep`
+        (`_arrival`)."""
         info, task, truth = self.info, self.task, self.truth_mode
         frames = info.estimated_frames or 1
         length = timeline_length(frames, task, truth)
@@ -316,11 +327,17 @@ class Viewer(QWidget):
         if keep is None:
             self.player.set_video(length, info.fps)
         else:
-            self.player.set_timeline(length, position_of(keep, task, truth))
+            self.player.set_timeline(length, keep)
 
-    def _shown_frame(self) -> int:
-        """The source frame the player's position stands for (`processing.source_frame`)."""
-        return source_frame(self.player.position, self.task, self.truth_mode)
+    def _arrival(self, task: str, truth: bool) -> int:
+        """Where a switch to `task` and `truth` is to show: the position standing for the source frame shown (source
+        frame k, output frame 2k of an interpolation, the in-between after it (2k + 1) and a held-out frame k share a
+        position, `processing.position_of`), or straight back, where the last switch came from: a held-out frame
+        stands for two in-betweens, and one of them came back as the other."""
+        here = (self.task, self.truth_mode, self.player.position)
+        if self.last_switch is not None and self.last_switch[1] == here and self.last_switch[0][:2] == (task, truth):
+            return self.last_switch[0][2]
+        return position_of(source_frame(self.player.position, self.task, self.truth_mode), task, truth)
 
     # ---- models and choices ----
     def refresh_models(self) -> None:
@@ -336,7 +353,8 @@ class Viewer(QWidget):
         """Where the sides are remembered: for each task, and apart in ground truth mode (its own side choice)."""
         return f"viewer/sides/{self.task}" + ("/truth" if self.truth_mode else "")
 
-    def _fill_sides(self) -> None:
+    def _fill_sides(self, request: bool = True) -> None:
+        """The sides the task and mode offer, each picker at its remembered choice (`_set_sides`, `request`)."""
         available = [SOURCE, *[TRUTH] * self.truth_mode, *[m.name for m in self.models_for(self.task)]]
         saved = self.settings.value(self._sides_setting())  # (any value: checked below)
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
@@ -349,7 +367,7 @@ class Viewer(QWidget):
             combo.blockSignals(False)
         # a saved choice whose model is gone for now (a damaged install, a user model moved) stays saved: written
         # over with the fallback, the student never came back once the install was repaired
-        self._set_sides(sides, remember=usable or saved is None)
+        self._set_sides(sides, remember=usable or saved is None, request=request)
 
     def _sides_picked(self) -> None:
         self._set_sides((self.left.currentData(), self.right.currentData()))
@@ -369,7 +387,8 @@ class Viewer(QWidget):
             combo.setCurrentIndex(index)
         self._sides_picked()
 
-    def _set_sides(self, sides: tuple[str, str], remember: bool = True) -> None:
+    def _set_sides(self, sides: tuple[str, str], remember: bool = True, request: bool = True) -> None:
+        """Show `sides`; `request` False where the caller asks for the frame once it is ready for it."""
         self.sides = sides
         if remember:
             self.settings.setValue(self._sides_setting(), list(sides))
@@ -390,18 +409,12 @@ class Viewer(QWidget):
             combo.setToolTip(combo.currentText())  # the whole name, where the narrowest window cuts it
         self._sync_actions()
         self._close_analysis()  # its curves were for the previous pair
-        self._request()
+        if request:
+            self._request()
 
     def set_task(self, task: str) -> None:
-        if task == self.task:
-            return
-        frame = self._shown_frame()
-        self.task = task
-        self.settings.setValue("viewer/task", task)
-        self._show_task()
-        self._fill_sides()
-        if self.info is not None:
-            self._reset_player(keep=frame)
+        if task != self.task:
+            self._switch(task, self.truth_mode)
 
     def _show_task(self) -> None:
         self.toolbar.show_task(self.task)
@@ -411,15 +424,23 @@ class Viewer(QWidget):
     def set_truth(self, on: bool) -> None:
         """Take the video as the ground truth, or not (the inspector's box): the sides are offered and remembered
         apart, and the frames are made afresh (in Interpolate on a timeline of the frames held out)."""
-        if on == self.truth_mode:
-            return
-        frame = self._shown_frame()
-        self.truth_mode = on
-        self.inspector.truth.setChecked(on)
+        if on != self.truth_mode:
+            self._switch(self.task, on)
+
+    def _switch(self, task: str, truth: bool) -> None:
+        """Another task or mode: its sides, and where its positions stand for other frames (in Interpolate), its
+        timeline at the frame shown (`_arrival`), whose position change asks for the one frame. The sides asked for
+        it first, at the old position under the new mode (in-between 6½ for frame 12), drawn at times."""
+        moves = self.info is not None and "interpolate" in (task, self.task)
+        arrival, departure = self._arrival(task, truth), (self.task, self.truth_mode, self.player.position)
+        self.task, self.truth_mode = task, truth
+        self.settings.setValue("viewer/task", task)
+        self.inspector.truth.setChecked(truth)
         self._show_task()
-        self._fill_sides()
-        if self.info is not None and self.task == "interpolate":
-            self._reset_player(keep=frame)
+        self._fill_sides(request=not moves)
+        if moves:
+            self._reset_player(keep=arrival)
+        self.last_switch = (departure, (task, truth, self.player.position))
 
     def _device_picked(self) -> None:
         self.settings.setValue("viewer/device", self.device.currentData())
@@ -527,7 +548,7 @@ class Viewer(QWidget):
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
         self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
         if req.truth:
-            self.inspector.set_truth_metrics(rendered.truth_scores, labels, TRUTH_NOTES[req.task]
+            self.inspector.set_truth_metrics(rendered.truth_scores, labels, truth_note(rendered)
                                              if any(rendered.truth_scores) else
                                              "Pick a model to score it against the ground truth.")
         elif rendered.at_break:  # no model ran, as in the export: the 100 dB of one frame twice says nothing of them
@@ -595,14 +616,13 @@ class Viewer(QWidget):
         series = truth_series(self.sides) if self.truth_mode else ()
         title = (f"{' and '.join(name for name, _ in series)} against the ground truth" if series else
                  f"{labels[0]} vs {labels[1]}")
-        first, second = (timeline_x(k, self.task, self.truth_mode) for k in (0, 1))
-        self.analysis.reset(title, first=first, step=round(second - first), video=self.info.path, task=self.task,
-                            sides=self.sides, series=series)
+        self.analysis.reset(title, first=timeline_x(0, self.task, self.truth_mode), video=self.info.path,
+                            task=self.task, sides=self.sides, series=series, held_out=self.request().held_out)
         self.analysis.show()
         self._give_video_priority()
         device = self.device.currentData()
         if series:
-            job = Job(analyse_truth, self.info.path, self.sides, device, self.task, parent=self)
+            job = Job(analyse_truth, self.info.path, self.task, self.sides, device, parent=self)
             add = self.analysis.add_scores
         else:
             job = Job(analyse, self.info.path, self.task, self.sides, device, parent=self)
