@@ -81,7 +81,7 @@ def test_a_killed_first_run_s_unfinished_files_carry_nothing_to_the_rerun(tmp_pa
     killed = json.loads(as_killed[0])
     assert [f["status"] for f in killed["files"]] == ["ok", "pending"]
     report_path.write_text(as_killed[0])
-    assert list(earlier_facts(report_path, killed["settings"])) == [str(out / "a.mp4")]
+    assert list(earlier_facts(report_path, killed["settings"], out)) == [str(out / "a.mp4")]
 
 
 def test_a_rerun_counts_no_work_for_the_outputs_already_there(tmp_path):
@@ -167,6 +167,11 @@ def test_a_rerun_s_report_says_what_the_report_before_said_of_the_outputs_it_ski
     assert [f["status"] for f in stopped] == ["cancelled", "cancelled"]
     assert facts_of(stopped)["b.mkv"] == made["b.mkv"]  # kept for the next rerun
     assert facts_of(run_batch(src, out, **interpolate).files)["b.mkv"] == made["b.mkv"]
+
+    moved = tmp_path / "renamed"  # the output folder renamed since its report was written: its outputs found there
+    out.rename(moved)
+    assert facts_of(run_batch(src, moved, **interpolate).files)["b.mkv"] == made["b.mkv"]
+    moved.rename(out)
 
     report = json.loads(report_path.read_text())
     report["files"][1]["output_bytes"] += 1  # its output is not the one the report speaks of

@@ -396,7 +396,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     settings = made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
                        deinterlace)
-    before = earlier_facts(report_path, settings)
+    before = earlier_facts(report_path, settings, out_dir)
     report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, before)
     models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
     make = partial(process_video, device=device, codec=codec, crf=crf, preset=preset, overwrite=overwrite,

@@ -235,7 +235,7 @@ def report_output_dir(path: Path) -> Path | None:
     return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
 
 
-def earlier_facts(report_path: str | Path | None, settings: dict) -> dict[str, dict]:
+def earlier_facts(report_path: str | Path | None, settings: dict, out_dir: Path) -> dict[str, dict]:
     """What the report being replaced says of each output it made or found made, by output path: its `OUTPUT_FACTS`
     (notes - audio re-encoded, frames lost to damage - frames, sizes, durations, cuts and flashes) and the size it
     recorded (`output_bytes`); an entry that states none of those facts (a killed first run's unfinished file) has
@@ -244,19 +244,31 @@ def earlier_facts(report_path: str | Path | None, settings: dict) -> dict[str, d
     before, the size too: a rerun stopped early lost them for good, and without the size the next rerun gave them to
     whatever output was at that path by then. Only a report of a run with these `settings`, and only for an output
     still of the size it recorded: an upscale made over an interpolation's outputs (with --overwrite, no report) was
-    given the interpolation's notes."""
+    given the interpolation's notes. Outputs are found in `out_dir` at their place in the output folder the report
+    records: an output folder renamed (or moved) since kept them, and its report's notes, facts and all, were lost."""
     data = _read_report(Path(report_path)) if report_path is not None else None
     files = data.get("files") if data is not None and data.get("settings") == settings else None
     if not isinstance(files, list):
         return {}
     found = {}
     for f in files:
-        if (isinstance(f, dict) and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
-                and isinstance(f.get("output"), str) and f.get("output_bytes") in (None, file_size(Path(f["output"])))):
+        output = _moved_with(f.get("output"), data["output_dir"], out_dir) if isinstance(f, dict) else None
+        if (output is not None and f.get("status") in (OK, SKIPPED, PENDING, CANCELLED)
+                and f.get("output_bytes") in (None, file_size(output))):
             facts = {key: _fact(key, f.get(key)) for key in OUTPUT_FACTS}
             if facts["notes"] or any(facts[key] is not None for key in OUTPUT_FACTS if key != "notes"):
-                found[f["output"]] = {**facts, "output_bytes": f.get("output_bytes")}
+                found[str(output)] = {**facts, "output_bytes": f.get("output_bytes")}
     return found
+
+
+def _moved_with(output, recorded_dir, out_dir: Path) -> Path | None:
+    """A report's `output` path (None where it holds none) at its place in `out_dir` where it lay in the output
+    folder the report records, `recorded_dir`; else as recorded."""
+    if not isinstance(output, str):
+        return None
+    if isinstance(recorded_dir, str) and Path(output).is_relative_to(recorded_dir):
+        return Path(out_dir) / Path(output).relative_to(recorded_dir)
+    return Path(output)
 
 
 def _fact(key: str, value):
