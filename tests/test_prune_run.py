@@ -165,6 +165,7 @@ def test_a_stop_after_the_last_step_says_how_to_make_the_pruned_net(tmp_path, mo
     _prune(tmp_path, run, resume=True)
     assert (run / "pruned.safetensors").is_file()
 
+
 def test_a_pruning_begun_before_the_defaults_changed_resumes_on_the_options_it_began_with(tmp_path):
     """Continued after the defaults became the shipped student's, a pruning begun before cut its taps (another net
     than it began to make) and took 128-px crops: its config.json held only the options given. A new pruning writes

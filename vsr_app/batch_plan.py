@@ -55,7 +55,7 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
     found = []
 
     def on_error(exc: OSError) -> None:
-        if _same_path(Path(exc.filename), root):
+        if same_path(Path(exc.filename), root):
             raise VsrAppError(f"cannot read the folder '{root}': {exc.strerror or exc}") from exc
         if unreadable is not None:
             unreadable.append(exc)
@@ -94,7 +94,7 @@ def _gone_links(folder: Path, names: list[str], wanted: set[str]) -> list[Path]:
 
 def check_apart(in_dir: Path, out_dir: Path) -> None:
     """Refuse an output folder that is the input folder: outputs would land beside (or on) their inputs."""
-    if _same_path(in_dir, out_dir):
+    if same_path(in_dir, out_dir):
         raise VsrAppError("the output folder is the input folder; choose another one so no input is overwritten")
 
 
@@ -140,8 +140,13 @@ def check_no_sources_in_output(in_dir: Path, out_dir: Path, met_at: Path, extens
                           "folder outside the input folder, or move them out of it")
 
 
-def _same_path(a: Path, b: Path) -> bool:
-    return os.path.realpath(a) == os.path.realpath(b)
+def same_path(a: Path, b: Path) -> bool:
+    """Whether `a` and `b` are one file or folder: by its identity where both are there (one network share mounted at
+    two paths), else by the path that links lead to."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def name_key(path: Path) -> str:

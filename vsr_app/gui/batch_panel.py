@@ -14,7 +14,6 @@ Replace ticked or not (ticking it makes every existing output again); one in the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QP
 
 from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
-from vsr_app.batch_plan import Queue, list_queue
+from vsr_app.batch_plan import Queue, list_queue, same_path
 from vsr_app.batch_report import SKIPPED, check_report_path, left_as_they_are, report_output_dir
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.files import shown_name
@@ -277,7 +276,7 @@ class BatchPanel(QWidget):
         output folder is that folder's own whatever folder it names: the folder was renamed since, or is one network
         share reached by another mount path, and the command line's rerun replaces it as ever."""
         if report_of is not None:
-            own = _same_folder(report.parent, queue.out_dir) or _same_folder(report_of, queue.out_dir)
+            own = same_path(report.parent, queue.out_dir) or same_path(report_of, queue.out_dir)
             return None if own else f"would replace the report of a batch into '{shown_name(str(report_of))}'"
         if not report.is_file():
             return None
@@ -436,12 +435,3 @@ class BatchPanel(QWidget):
             self.list_job = None
         if self.job is not None and self.job.running:
             self.job.cancel()
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    """Whether `a` and `b` are one folder: by its identity where both are there (one network share mounted at two
-    paths), else by the path that links lead to."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)

@@ -28,7 +28,8 @@ TRUTH_TIPS = {"upscale": "Take this video as the ground truth and score the mode
               "interpolate": "Take this video as the ground truth and score the models against it, as eval vfi does: "
                              "every other frame (2, 4, 6, ...) is held out, each model side predicts it from the "
                              "frames either side (a 4-frame model from two on each side), the Source side shows the "
-                             "frame before it, the \"ground truth\" side the frame itself; This frame and Analyse all frames measure each side against it"}
+                             "frame before it, the \"ground truth\" side the frame itself; This frame and Analyse "
+                             "all frames measure each side against it"}
 SIDES = (("Left", theme.SIDE_A), ("Right", theme.SIDE_B))  # each side's name and colour, as the pickers show them
 
 
