@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
+from vsr_app.errors import VsrAppError
+from vsr_app.gui.inspector import video_facts
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import RGB_FLAGS, VideoReader
-from vsr_app.video.tonemap import pq_light, pq_signal
+from vsr_app.video.tonemap import PQ, REFERENCE_WHITE, SOURCE_PEAK, Hdr, eetf, pq_light, pq_signal, to_sdr
 
 PATCH = 16  # pixels: each patch of the test picture is this wide, as tall as the picture
 
@@ -38,9 +40,10 @@ def yuv_codes(picture: np.ndarray, colorspace: Colorspace, bits: int) -> list[np
 
 
 def make_hdr_clip(path, signals, *, transfer, primaries=ColorPrimaries.BT2020, colorspace=Colorspace.BT2020,
-                  codec="ffv1", pix_fmt="yuv420p10le", height=PATCH, frames=2):
+                  codec="ffv1", pix_fmt="yuv420p10le", height=PATCH, frames=2, matrix_tag=None, x265_params=""):
     """A clip of side-by-side patches of the R'G'B' `signals` (0-1), coded as YUV with `colorspace`'s matrix in the
-    limited range (each code exact, not swscale's) and tagged with `transfer` and `primaries`, as a phone writes HDR."""
+    limited range (each code exact, not swscale's) and tagged with `transfer`, `primaries` and the matrix (or
+    `matrix_tag`), as a phone writes HDR; `x265_params` (":key=value...") go to libx265."""
     picture = np.repeat(np.repeat(np.array(signals, np.float64)[None], PATCH, axis=1), height, axis=0)
     width = picture.shape[1]
     bits = av.VideoFormat(pix_fmt).components[0].bits
@@ -54,10 +57,10 @@ def make_hdr_clip(path, signals, *, transfer, primaries=ColorPrimaries.BT2020, c
         stream = container.add_stream(codec, rate=10)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         if codec == "libx265":
-            stream.options = {"crf": "4", "preset": "ultrafast", "x265-params": "log-level=error"}
+            stream.options = {"crf": "4", "preset": "ultrafast", "x265-params": "log-level=error" + x265_params}
         ctx = stream.codec_context
         ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range = (
-            int(colorspace), int(primaries), int(transfer), int(ColorRange.MPEG))
+            int(colorspace if matrix_tag is None else matrix_tag), int(primaries), int(transfer), int(ColorRange.MPEG))
         for i in range(frames):
             frame.pts = i
             container.mux(stream.encode(frame))
@@ -154,3 +157,73 @@ def test_an_hlg_phone_clip_is_upscaled_as_sdr_bt709_with_a_note(tmp_path):
         assert (ctx.color_trc, ctx.color_primaries) == (ColorTrc.BT709, ColorPrimaries.BT709)
         image = next(container.decode(video=0)).to_ndarray(format="rgb24", interpolation=RGB_FLAGS)
     assert_patches(image, patches, slack=2)  # through H.265, H.264 and 4:2:0 twice
+
+
+def test_backward_compatible_hlg_is_noted_as_the_hdr_its_frames_are_read_as(tmp_path):
+    """Backward-compatible HLG (header BT.2020 SDR, an SEI saying HLG, which the decoder gives its frames) was
+    tone-mapped, while the note, decided from the header, said it was written as SDR without gamut conversion."""
+    patches = CASES["hlg"][1]
+    source = make_hdr_clip(tmp_path / "atc.mp4", [signal for signal, _, _ in patches], transfer=ColorTrc.BT2020_10,
+                           codec="libx265", x265_params=":atc-sei=18", frames=3)
+    assert_patches(next(VideoReader(source).frames()).image, patches, slack=2)  # read as HLG
+    summary = process_video(source, tmp_path / "out.mp4", upscale="bicubic", device="cpu")
+    assert "video #0 hevc: HDR (HLG) with BT.2020 colours tone-mapped to SDR BT.709" in summary.notes
+    assert not any("without gamut conversion" in note for note in summary.notes), summary.notes
+
+
+# BT.2087's matrix from linear BT.2020 to BT.709
+BT2020_TO_BT709 = np.array([[1.6605, -0.5876, -0.0728], [-0.1246, 1.1329, -0.0083], [-0.0182, -0.1006, 1.1187]])
+
+
+def test_bright_saturated_pq_colours_are_rolled_off_by_their_own_light(tmp_path):
+    """In BT.709's primaries a BT.2020 channel reaches 1.66 times PQ's peak, past the roll-off's table, which then
+    scaled a bright magenta as if it were at the peak: its blue read 244 where 201 is due."""
+    signal = np.array([65230, 8154, 63934]) / 65280  # swscale's limited-range white
+    light = np.maximum(BT2020_TO_BT709 @ pq_light(signal), 0)
+    shown = light * eetf(light.max()) / light.max()
+    expected = 255 * (shown / REFERENCE_WHITE) ** (1 / 2.4)
+    rgb = np.array([65230, 8154, 63934], np.uint16).reshape(1, 1, 3)
+    read = to_sdr(rgb, Hdr(PQ, int(ColorPrimaries.BT2020), SOURCE_PEAK), 65280)[0, 0]
+    assert np.abs(read - expected).max() <= 1, (read.tolist(), expected.round(1).tolist())
+
+
+def test_hdr_without_a_matrix_tag_is_read_with_bt2100s_matrix(tmp_path):
+    """BT.2100 has one YUV matrix, BT.2020's: untagged HDR was read with BT.601 or BT.709, its colours shifted."""
+    patches = CASES["hlg"][1]
+    signals = [signal for signal, _, _ in patches]
+    tagged = make_hdr_clip(tmp_path / "tagged.mkv", signals, transfer=ColorTrc.ARIB_STD_B67)
+    untagged = make_hdr_clip(tmp_path / "untagged.mkv", signals, transfer=ColorTrc.ARIB_STD_B67, matrix_tag=2)
+    with av.open(str(untagged)) as container:
+        assert next(container.decode(video=0)).colorspace == 2  # unspecified
+    image = next(VideoReader(untagged).frames()).image
+    assert np.array_equal(image, next(VideoReader(tagged).frames()).image)
+    assert_patches(image, patches)
+
+
+def test_an_ictcp_clip_is_refused_in_one_line(tmp_path):
+    """swscale cannot convert ICtCp (BT.2100's other matrix): reading its frames ended in a traceback (OSError)."""
+    path = make_hdr_clip(tmp_path / "ictcp.mkv", [grey(0.5)], transfer=ColorTrc.SMPTE2084, matrix_tag=14)
+    with pytest.raises(VsrAppError, match="ICtCp"):
+        next(VideoReader(path).frames())
+
+
+def test_a_pq_master_brighter_than_1000_nits_is_rolled_off_from_its_declared_peak(tmp_path):
+    """A 4000-nit master (MaxCLL 4000) was rolled off from 1000 nits: everything from 1000 to 4000 nits clipped to
+    white, and the light below was rolled off too little (a 300-nit grey read 244 where 225 is due)."""
+    nits = [100, 300, 600, 4000]
+    path = make_hdr_clip(tmp_path / "hdr10.mp4", [grey(pq_signal(n)) for n in nits], transfer=ColorTrc.SMPTE2084,
+                         codec="libx265", x265_params=":hdr10=1:max-cll=4000,400", frames=1)
+    reader = VideoReader(path)
+    assert reader.info.hdr.peak == 4000
+    expected = 255 * (eetf(np.array(nits, float), 4000) / REFERENCE_WHITE) ** (1 / 2.4)
+    assert expected[1] < 230  # rolled off further than from 1000 nits
+    read = patch_colours(next(reader.frames()).image, len(nits))[:, 1]
+    assert np.abs(read - expected).max() <= 2, (read.tolist(), expected.round(1).tolist())
+
+
+def test_the_compare_tab_says_the_video_is_hdr_shown_tone_mapped(tmp_path):
+    """The Compare tab's facts never said the source was HDR, though its picture is the reader's tone map."""
+    hlg = make_hdr_clip(tmp_path / "hlg.mkv", [grey(0.5)], transfer=ColorTrc.ARIB_STD_B67)
+    sdr = make_hdr_clip(tmp_path / "sdr.mkv", [grey(0.5)], transfer=ColorTrc.BT2020_10)
+    assert video_facts(VideoReader(hlg).info)["Colour"] == "HDR (HLG, BT.2020), shown tone-mapped to SDR"
+    assert video_facts(VideoReader(sdr).info)["Colour"] == "SDR"

@@ -15,10 +15,11 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import Score
 from vsr_app.gui.widgets import ElidedLabel
+from vsr_app.video.carried import WIDE_GAMUTS
 from vsr_app.video.frame_folder import ASSUMED_FPS, CONTAINER
 from vsr_app.video.reader import VideoInfo
 
-FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Audio", "Container")
+FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Colour", "Audio", "Container")
 INTERLACED = "Interlaced"  # a row shown once the Compare view has deinterlaced a frame (`set_deinterlaced`)
 # the ground truth box's tooltip in each task (plain text: a tooltip shows backticks as they are)
 TRUTH_TIPS = {"upscale": "Take this video as the ground truth and score the models against it, as eval vsr does: each "
@@ -58,6 +59,9 @@ def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
         "Duration": fmt.clock(info.duration) if info.duration is not None else "unknown",
         "Frames": str(info.estimated_frames) if info.estimated_frames else "unknown",
         "Video": f"{info.codec}, {info.pix_fmt}",
+        # HDR's picture is the reader's tone map, which nothing else said: its colours looked like an SDR source's
+        "Colour": (f"{info.hdr.label(WIDE_GAMUTS.get(info.hdr.primaries))}, shown tone-mapped to SDR" if info.hdr
+                   else "SDR"),
         "Audio": audio,
         "Container": container_name(info),
     }

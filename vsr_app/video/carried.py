@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Iterable
 
 import av
-from av.video.reformatter import ColorPrimaries, ColorTrc
+from av.video.reformatter import ColorPrimaries
 
 from vsr_app.video.encoding import CONTAINER_FORMATS
-from vsr_app.video.reader import codec_name, is_cover_art, video_stream
+from vsr_app.video.reader import codec_name, is_cover_art, probe, video_stream
 from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
 from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
 
@@ -38,7 +38,6 @@ FALLBACK_AUDIO_RATE = 48_000
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
 # Colours an SDR output cannot show as they are (the writer tags BT.709/601 or sRGB): HDR the reader tone-maps, wide
 # gamuts with an SDR transfer it reads as BT.709's.
-HDR_TRANSFERS = {int(ColorTrc.SMPTE2084): "HDR (PQ)", int(ColorTrc.ARIB_STD_B67): "HDR (HLG)"}
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
                int(ColorPrimaries.SMPTE432): "Display P3"}
 # A timecode, HH:MM:SS:FF (';' before FF when drop-frame): the clock time and frame of a video's first picture.
@@ -91,8 +90,9 @@ def _video_notes(source: Path, container, output) -> list[str]:
     # decoded alpha is not opaque (the pipeline's note)
     if main.metadata.get("alpha_mode") == "1":
         notes.append(f"{label}: its alpha channel (transparency) is dropped; the output is opaque")
-    hdr, gamut = HDR_TRANSFERS.get(ctx.color_trc), WIDE_GAMUTS.get(ctx.color_primaries)
-    what = " with ".join(filter(None, (hdr, gamut and f"{gamut} colours")))
+    hdr = probe(source).hdr  # the reader's test, on its first frame: the header can say SDR where frames say HLG
+    gamut = WIDE_GAMUTS.get(hdr.primaries if hdr else ctx.color_primaries)
+    what = " with ".join(filter(None, (hdr and hdr.label(), gamut and f"{gamut} colours")))
     if hdr:  # the reader converts its frames (`tonemap.py`)
         notes.append(f"{label}: {what} tone-mapped to SDR BT.709")
     elif gamut:

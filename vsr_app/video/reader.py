@@ -18,9 +18,9 @@ Conventions:
 - Size: a stream whose picture size changes part-way (a WebRTC recording, a TV capture) has every frame scaled
   to the first frame's size, as FFmpeg does; `size_change` says where it first changed.
 - Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video by the
-  size rule players use (`is_hd`: BT.709 for HD, else BT.601). 10-bit and 4:4:4 sources go through the same
-  conversion. HDR frames (tagged PQ or HLG, a phone's default) are decoded at 16 bits and tone-mapped to SDR BT.709
-  (`tonemap.py`), as an SDR display should show them.
+  size rule players use (`is_hd`: BT.709 for HD, else BT.601), HDR by BT.2100's (BT.2020). 10-bit and 4:4:4 sources
+  go through the same conversion. HDR frames (tagged PQ or HLG, a phone's default) are decoded at 16 bits and
+  tone-mapped to SDR BT.709 (`tonemap.py`), as an SDR display should show them; `VideoInfo.hdr` is the first frame's.
 - Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
   times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
   progressive video wrongly flagged) passes them through as decoded, their fields woven; `woven_frames` counts them.
@@ -49,11 +49,12 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
-from vsr_app.video.tonemap import is_hdr, to_sdr
+from vsr_app.video.tonemap import Hdr, hdr_of, to_sdr
 
 log = logging.getLogger(__name__)
 
 UNSPECIFIED_COLORSPACE = 2  # AVCOL_SPC_UNSPECIFIED: the file does not say which matrix its YUV uses
+ICTCP = 14  # AVCOL_SPC_ICTCP: BT.2100's ICtCp, which swscale cannot convert
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class VideoInfo:
     audio: tuple[StreamInfo, ...]
     subtitles: tuple[StreamInfo, ...]
     mirrored: bool = False  # mirrored left to right after the rotation (the display matrix flips the picture)
+    hdr: Hdr | None = None  # the first frame's HDR colour, tone-mapped to SDR as read; None for SDR
 
     @property
     def estimated_frames(self) -> int | None:
@@ -495,19 +497,28 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     was (and GIF's decoder gives every GIF an alpha channel, so the pixel format alone said it of opaque ones)."""
     # FFmpeg decodes an untagged frame as BT.601 at any size: untagged HD (x264 without VUI, many cameras and screen
     # captures) came out with shifted reds and greens, and was then written tagged BT.709
+    hdr = hdr_of(frame)  # decoded at 16 bits for the tone map, which gives 8
     matrix = None
-    if frame.colorspace == UNSPECIFIED_COLORSPACE:
-        matrix = Colorspace.ITU709 if is_hd(frame.width, frame.height) else Colorspace.ITU601
-    hdr = is_hdr(frame)  # decoded at 16 bits for the tone map, which gives 8
+    if frame.colorspace == UNSPECIFIED_COLORSPACE:  # BT.2100 has one matrix (BT.2020) for HDR, not the size rule
+        matrix = (Colorspace.BT2020 if hdr else Colorspace.ITU709 if is_hd(frame.width, frame.height)
+                  else Colorspace.ITU601)
     transparent = False
-    if any(component.is_alpha for component in frame.format.components):
-        rgba = frame.to_ndarray(format="gbrap16le" if hdr else "rgba", src_colorspace=matrix, interpolation=RGB_FLAGS)
-        transparent = bool((rgba[..., 3] < (_white_16bit(frame) if hdr else 255)).any())
-        image = rgba[..., :3]
-    else:
-        image = frame.to_ndarray(format="gbrp16le" if hdr else "rgb24", src_colorspace=matrix, interpolation=RGB_FLAGS)
+    try:
+        if any(component.is_alpha for component in frame.format.components):
+            rgba = frame.to_ndarray(format="gbrap16le" if hdr else "rgba", src_colorspace=matrix,
+                                    interpolation=RGB_FLAGS)
+            transparent = bool((rgba[..., 3] < (_white_16bit(frame) if hdr else 255)).any())
+            image = rgba[..., :3]
+        else:
+            image = frame.to_ndarray(format="gbrp16le" if hdr else "rgb24", src_colorspace=matrix,
+                                     interpolation=RGB_FLAGS)
+    except OSError as exc:  # swscale refuses a matrix it lacks ("Operation not supported"), a traceback till then
+        if frame.colorspace != ICTCP:
+            raise
+        raise VsrAppError("the video's colours are coded as ICtCp (BT.2100), which FFmpeg cannot convert to RGB; "
+                          "re-encode it with the BT.2020 matrix") from exc
     if hdr:
-        image = to_sdr(image, frame.color_trc, frame.color_primaries, _white_16bit(frame))
+        image = to_sdr(image, hdr, _white_16bit(frame))
     degrees, mirrored = orientation
     if degrees or mirrored:
         turned = np.rot90(image, k=degrees // 90)
@@ -695,6 +706,7 @@ class VideoReader:
             sample_aspect_ratio=Fraction(sar) if sar else None,
             audio=tuple(_stream_info(s) for s in container.streams.audio),
             subtitles=tuple(_stream_info(s) for s in container.streams.subtitles), mirrored=mirrored,
+            hdr=hdr_of(first),
         )
 
     def _packets(self, container, stream) -> Iterator[av.Packet]:

@@ -8,7 +8,8 @@ The steps (ITU-R BT.2100, BT.2390, BT.2408), on RGB decoded at 16 bits (`reader.
    gamma 1.2), counted in HDR reference white, 203 nits (BT.2408), which SDR white is made to show;
 2. the source's primaries (BT.2020, or P3) to BT.709 in linear light; colours outside BT.709 are clipped (a channel
    below 0 is 0);
-3. BT.2390's EETF, which rolls a 1000-nit source peak off to SDR white: light below its knee (88 nits) is left as
+3. BT.2390's EETF, which rolls the source's peak off to SDR white (HLG's 1000-nit display; PQ's declared peak,
+   MaxCLL else the mastering display's, else 1000 nits): light below its knee (88 nits) is left as
    mastered, where Hable's filmic curve would change every shadow and mid-tone too. It is applied to each pixel's
    largest channel and the pixel scaled by it, so hues and saturation stay (applied to each channel apart, it would
    pale bright colours and turn them towards the primaries: orange to yellow);
@@ -21,16 +22,23 @@ replaces took 10), where the default upscaler takes about 3,200 (88 a 320x180 fr
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import av
 import cv2
 import numpy as np
+from av.sidedata.sidedata import Type as SideDataType
 from av.video.reformatter import ColorPrimaries, ColorTrc
 
 PQ, HLG = int(ColorTrc.SMPTE2084), int(ColorTrc.ARIB_STD_B67)
 REFERENCE_WHITE = 203.0  # nits: HDR reference white (BT.2408), shown as SDR white
 SOURCE_PEAK = 1000.0  # nits: HLG's nominal display peak, and the peak most PQ video is mastered to
+PEAK_RANGE = (400.0, 10_000.0)  # nits: a declared PQ peak is held within this (0 means unknown)
+# How far a channel's light can exceed the source's brightest channel once turned into BT.709's primaries (BT.2020's
+# red: 1.66 times), so the roll-off's table reaches every pixel (it stopped at PQ's peak, and a bright saturated
+# colour past it was rolled off as if at the peak: magenta's blue read 244 where 201 was due)
+GAMUT_GAIN = 2.0
 PQ_PEAK = 10_000.0  # nits: PQ's full signal
 PQ_M1, PQ_M2 = 2610 / 16384, 2523 / 4096 * 128  # ST 2084's constants
 PQ_C1, PQ_C2, PQ_C3 = 3424 / 4096, 2413 / 4096 * 32, 2392 / 4096 * 32
@@ -48,24 +56,61 @@ PRIMARIES = {int(ColorPrimaries.BT709): BT709, int(ColorPrimaries.BT2020): BT202
              int(ColorPrimaries.SMPTE431): P3, int(ColorPrimaries.SMPTE432): P3}
 
 
-def is_hdr(frame: av.VideoFrame) -> bool:
-    """Whether `frame` is tagged with an HDR transfer (PQ or HLG), which `to_sdr` converts."""
-    return frame.color_trc in (PQ, HLG)
+@dataclass(frozen=True)
+class Hdr:
+    """An HDR frame's colour, the one test of what is tone-mapped: the reader converts by it (`to_sdr`), and the
+    notes and the GUI say what it found (decided apart from the stream's header, they contradicted the picture:
+    backward-compatible HLG's header says BT.2020 SDR, its frames HLG)."""
+
+    transfer: int  # PQ or HLG
+    primaries: int
+    peak: float  # nits: the light rolled off to SDR white
+
+    def label(self, gamut: str | None = None) -> str:
+        """'HDR (HLG)', with the `gamut` named where given, and a PQ peak other than the 1000 nits assumed:
+        'HDR (PQ, BT.2020, 4000-nit peak)'."""
+        peak = f"{self.peak:.0f}-nit peak" if self.peak != SOURCE_PEAK else None
+        return f"HDR ({', '.join(filter(None, ('PQ' if self.transfer == PQ else 'HLG', gamut, peak)))})"
 
 
-def to_sdr(rgb: np.ndarray, transfer: int, primaries: int, white: int) -> np.ndarray:
-    """`rgb` (HxWx3 uint16, the `transfer`-encoded signal with `primaries`, `white` its full signal) as SDR BT.709
-    RGB, HxWx3 uint8."""
-    light = _signal_to_light(transfer, white)[rgb]
-    matrix, luminance_weights = _to_bt709(primaries)
+def hdr_of(frame: av.VideoFrame) -> Hdr | None:
+    """`frame`'s HDR colour where it is tagged with an HDR transfer (PQ or HLG), else None."""
+    if frame.color_trc not in (PQ, HLG):
+        return None
+    peak = _declared_peak(frame) if frame.color_trc == PQ else None
+    return Hdr(frame.color_trc, frame.color_primaries, min(max(peak, PEAK_RANGE[0]), PEAK_RANGE[1]) if peak
+               else SOURCE_PEAK)
+
+
+def _declared_peak(frame: av.VideoFrame) -> float | None:
+    """The peak light (nits) a PQ frame's side data declares: its MaxCLL, else its mastering display's maximum; None
+    where it declares neither (a 4000-nit master rolled off as a 1000-nit one clipped everything above 1000 nits)."""
+    data = {side.type: bytes(side) for side in frame.side_data}
+    light_level = data.get(SideDataType.CONTENT_LIGHT_LEVEL, b"")
+    if len(light_level) >= 4 and (max_cll := int(np.frombuffer(light_level[:4], "<u4")[0])):
+        return float(max_cll)
+    # AVMasteringDisplayMetadata: 8 rationals (primaries, white point), min and max luminance, has_primaries,
+    # has_luminance, as int32s
+    mastering = data.get(SideDataType.MASTERING_DISPLAY_METADATA, b"")
+    if len(mastering) >= 88:
+        fields = np.frombuffer(mastering[:88], "<i4")
+        if fields[21] and fields[19] > 0:
+            return float(fields[18] / fields[19])
+    return None
+
+
+def to_sdr(rgb: np.ndarray, hdr: Hdr, white: int) -> np.ndarray:
+    """`rgb` (HxWx3 uint16, the `hdr`-encoded signal, `white` its full signal) as SDR BT.709 RGB, HxWx3 uint8."""
+    light = _signal_to_light(hdr.transfer, white)[rgb]
+    matrix, luminance_weights = _to_bt709(hdr.primaries)
     # HLG's OOTF: a 1000-nit display's light, raised by the system gamma where the scene is brighter (PQ is display
     # light already)
     gain = (cv2.transform(light, luminance_weights) ** (HLG_GAMMA - 1) * (SOURCE_PEAK / REFERENCE_WHITE)
-            if transfer == HLG else np.float32(1))
+            if hdr.transfer == HLG else np.float32(1))
     light = cv2.transform(light, matrix)
     np.maximum(light, 0, out=light)
     peak = np.maximum(np.maximum(light[..., 0], light[..., 1]), light[..., 2]) * gain
-    gain = gain * _lookup(_roll_off(), peak)
+    gain = gain * _lookup(_roll_off(hdr.peak), peak)
     np.multiply(light, gain[..., None], out=light)
     return _lookup(_sdr_signal(), light)
 
@@ -110,10 +155,10 @@ def pq_signal(nits: np.ndarray) -> np.ndarray:
     return ((PQ_C1 + PQ_C2 * power) / (1 + PQ_C3 * power)) ** PQ_M2
 
 
-def eetf(nits: np.ndarray) -> np.ndarray:
-    """BT.2390's EETF from a SOURCE_PEAK master to a REFERENCE_WHITE peak, with black at 0: a Hermite spline in PQ
-    signal from the knee up; light above SOURCE_PEAK is shown at the new peak."""
-    source = pq_signal(SOURCE_PEAK)
+def eetf(nits: np.ndarray, source_peak: float = SOURCE_PEAK) -> np.ndarray:
+    """BT.2390's EETF from a `source_peak` master to a REFERENCE_WHITE peak, with black at 0: a Hermite spline in PQ
+    signal from the knee up; light above `source_peak` is shown at the new peak."""
+    source = pq_signal(source_peak)
     signal = np.minimum(pq_signal(nits) / source, 1)
     top = pq_signal(REFERENCE_WHITE) / source
     knee = 1.5 * top - 0.5
@@ -123,10 +168,11 @@ def eetf(nits: np.ndarray) -> np.ndarray:
 
 
 @cache
-def _roll_off() -> np.ndarray:
-    """The factor the EETF scales a pixel by, by its largest channel's light (to PQ's peak)."""
-    return _table(lambda light: eetf(light * REFERENCE_WHITE) / REFERENCE_WHITE / light, PQ_PEAK / REFERENCE_WHITE,
-                  np.float32)
+def _roll_off(source_peak: float) -> np.ndarray:
+    """The factor the EETF from `source_peak` scales a pixel by, by its largest channel's light (to PQ's peak in
+    BT.2020's most saturated colours in BT.709's primaries)."""
+    return _table(lambda light: eetf(light * REFERENCE_WHITE, source_peak) / REFERENCE_WHITE / light,
+                  PQ_PEAK / REFERENCE_WHITE * GAMUT_GAIN, np.float32)
 
 
 @cache
