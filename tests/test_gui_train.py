@@ -6,12 +6,14 @@ from __future__ import annotations
 import errno
 import html
 import json
+import logging
 import os
 import shlex
 import shutil
 import sys
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (QAbstractSlider, QAbstractSpinBox, QComboBox, QLi
 from gui_support import announced, gui_env, whole_message, window  # noqa: F401
 from videogen import make_video
 from vsr_app.distill.train_cli import start_options
+from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, keep_changed_defaults
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_form_widget, train_panel
@@ -112,28 +115,44 @@ def test_the_greyed_fields_and_the_options_sent_follow_the_net_the_trainer_train
     """With Extra options naming a net, the greyed fields followed Start from's card while the options sent followed
     Extra options: Burn-in showed greyed and was sent. Each way, Burn-in is enabled exactly where it is sent, for the
     net the trainer's own `start_options` picks from those options (Extra options' net, else the card's, but the
-    trainer's default net where Extra options give only a net_config)."""
-    form, burn_in = panel.form, panel.form.inputs["burn_in"]
+    trainer's default net where Extra options give only a net_config). The card is that of the start the trainer
+    takes, Extra options' init_from over Start from (null: none), which the greying once ignored: Start from empty
+    and Extra options starting from the teacher, Burn-in was enabled and sent, and refused at Start."""
+    form, burn_in, width = panel.form, panel.form.inputs["burn_in"], panel.form.inputs["net_config.channels"]
     burn_in.setValue(32)
     teacher = str(card_only(tmp_path / "teacher run" / "model.safetensors", "vsr_teacher"))
     student = str(card_only(tmp_path / "student run" / "model.safetensors", "vsr_student"))
-    for start, extra, trains in ((teacher, {}, "teacher"), (teacher, {"net": "student"}, "student"),
-                                 (teacher, {"net_config": {"blocks": 2}}, "student"),
-                                 (student, {"net": "teacher"}, "teacher"), (student, {}, "student")):
+    for start, extra, trains, started in (
+            (teacher, {}, "teacher", True), (teacher, {"net": "student"}, "student", True),
+            (teacher, {"net_config": {"blocks": 2}}, "student", True),
+            (student, {"net": "teacher"}, "teacher", True), (student, {}, "student", True),
+            ("", {"init_from": teacher}, "teacher", True), (teacher, {"init_from": student}, "student", True),
+            (student, {"init_from": teacher}, "teacher", True), (teacher, {"init_from": None}, "student", False)):
         form.start_from.setText(start)
         form.extra.setText(json.dumps({"threads": 1, **extra}))
         options = form.options()
         assert start_options(options, lambda *_: None)[0].get("net", VSR_DEFAULTS["net"]) == trains
         assert burn_in.isEnabled() == ("burn_in" in options) == (trains == "student"), (start, extra)
+        # started from a net, its card sizes it: the form's Width is greyed and not sent
+        assert width.isEnabled() == ("channels" in options.get("net_config", {})) == (not started), (start, extra)
 
 
-def test_extra_options_naming_a_net_by_something_not_a_name_leave_the_form_as_it_was(panel):
+def test_extra_options_naming_a_net_by_something_not_a_name_leave_the_form_as_it_was(panel, qtbot, caplog):
     """Typed into Extra options, {"net": []} raised a TypeError (an unhashable net looked up among the nets) on each
-    edit, from the greying and from the net's count; it is no net, so the form's Network's fields apply."""
+    edit, from the greying and from the net's count; it is no net, so the form's Network's fields apply. The
+    Parameters row read "cannot tell: Unexpected error (TypeError): unhashable type: 'list'", and a traceback was
+    logged after each pause in typing: it says the trainer's own words now, and nothing is logged."""
     enabled = {key: widget.isEnabled() for key, widget in panel.form.inputs.items()}
-    panel.form.extra.setText(json.dumps({"net": []}))
-    assert {key: widget.isEnabled() for key, widget in panel.form.inputs.items()} == enabled
-    assert panel.form.options()["net"] == []  # sent as typed: the trainer refuses it in its words
+    student = fmt.params(count_params(build_arch("vsr_student", {"channels": 4, "blocks": 1})))
+    for net in ([], {}):
+        panel.form.extra.setText(json.dumps({"threads": 1}))
+        qtbot.waitUntil(lambda: panel.form.net_size.text() == student, timeout=10_000)  # the count of before
+        panel.form.extra.setText(json.dumps({"net": net}))
+        assert {key: widget.isEnabled() for key, widget in panel.form.inputs.items()} == enabled
+        assert panel.form.options()["net"] == net  # sent as typed: the trainer refuses it in its words
+        qtbot.waitUntil(lambda: panel.form.net_size.text() == "cannot tell: net must be one of student, teacher",
+                        timeout=10_000)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
 def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_well_on(panel):
@@ -1437,6 +1456,24 @@ def test_open_run_shows_what_the_form_has_no_field_for_as_extra_options(panel, t
     (run / "config.json").write_text(json.dumps({"net": "student", "batch": 3}))  # a CLI run with no extras
     panel.form.load_run(run)
     assert panel.form.extra.text() == ""
+
+
+def test_open_run_leaves_the_defaults_a_vfi_run_wrote_down_out_of_extra_options(panel, tmp_path):
+    """A new VFI run writes six options at today's defaults into its config.json (`keep_changed_defaults`), so no
+    later change of defaults alters it, and Open run showed all six as Extra options. A run begun under the earlier
+    defaults keeps those, which differ from today's and show."""
+    run = tmp_path / "vfi_run"
+    run.mkdir()
+    earlier = {key: value for key, value in LEGACY_VFI_DEFAULTS.items() if key != "crop"}  # Crop size is a field
+    for begun_earlier in (False, True):
+        options = {"base": 8, "batch": 1, "threads": 1, "steps": 300}
+        keep_changed_defaults(options, "vfi", begun_earlier, lambda *_: None)  # as the trainer writes them
+        (run / "config.json").write_text(json.dumps({"task": "vfi", "data": [str(tmp_path)], "teacher": None,
+                                                     "distill": "none", "options": options}))
+        panel.form.load_run(run)
+        assert json.loads(panel.form.extra.text()) == ({"threads": 1, **earlier} if begun_earlier else {"threads": 1})
+        trained = {**asdict(VFIConfig()), **panel.form.options()}  # a Start from the form trains on the run's options
+        assert {key: trained[key] for key in options} == options
 
 
 def test_a_resume_after_a_hard_kill_is_said_at_its_checkpoints_step(panel, tmp_path):

@@ -181,6 +181,21 @@ def test_a_clip_is_matched_as_a_file_not_as_a_spelling(tmp_path, monkeypatch):
     assert resumed_val(["clips/val.mp4"], None, run, said.append) == [str(clip)] and said == []
 
 
+def test_the_saved_clips_of_a_run_whose_options_cannot_be_read_are_not_known_rather_than_none(tmp_path):
+    """saved_val_clips said [] (no clip) where the run's options could not be read, so the Train tab read them a
+    second time to tell the two apart; it says None there, [] only for options that name no clip."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.json").write_text(json.dumps({"task": "upscale"}))  # a card from before it kept their copy
+    assert saved_val_clips(run) is None
+    (run / "config.json").write_text('{"task": "vsr", "val": ["/clips/held out.mp4"]')  # cut short
+    assert saved_val_clips(run) is None
+    (run / "config.json").write_text(json.dumps({"task": "vsr", "val": ["/clips/held out.mp4"]}))
+    assert saved_val_clips(run) == ["/clips/held out.mp4"]
+    (run / "config.json").write_text(json.dumps({"task": "vsr"}))
+    assert saved_val_clips(run) == []
+
+
 def test_the_train_tab_names_other_clips_of_the_same_name_with_their_folder(qtbot, gui_env, tmp_path):
     """Two shoots' clip.mp4 were one curve, "val_psnr (clip.mp4)"; and the run's own clip reached through a link was
     drawn as another clip."""

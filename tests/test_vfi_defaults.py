@@ -95,9 +95,9 @@ def _train_spied(monkeypatch, data, out, said: list, **kwargs) -> VFIConfig:
         return real(task, *args, **kw)
 
     real = vfi_task.train
-    monkeypatch.setattr(vfi_task, "train", spy)
-    train_vfi([str(data)], out, log=said.append, **kwargs)
-    monkeypatch.undo()
+    with monkeypatch.context() as spied:  # undone alone: monkeypatch.undo() undid conftest's patches too
+        spied.setattr(vfi_task, "train", spy)
+        train_vfi([str(data)], out, log=said.append, **kwargs)
     return seen["cfg"]
 
 

@@ -328,14 +328,14 @@ def saved_config(run_dir: Path) -> dict | None:
     return read_json_object(path, str(path))
 
 
-def saved_val_clips(run_dir: Path) -> list[str]:
+def saved_val_clips(run_dir: Path) -> list[str] | None:
     """The validation clips the run's saved options name (config.json, else its card's copy), full paths (an older
-    run's may be relative: `full_clips`): what its validation records without a VALIDATED_ON were measured on; none
-    where neither reads."""
+    run's may be relative: `full_clips`): what its validation records without a VALIDATED_ON were measured on. None
+    where neither reads: not known, which the Train tab's curves do not take for "no validation clip"."""
     try:
         return full_clips(config_val_clips(resumed_config(run_dir, lambda *_: None)))
     except VsrAppError:
-        return []
+        return None
 
 
 def full_clips(clips: list) -> list:

@@ -94,6 +94,18 @@ NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTe
 RECURRENT_NETS = ("student",)  # nets that carry a state from frame to frame (what burn_in needs)
 
 
+def known_net(net) -> bool:
+    """Whether `net` names one of NETS: options can give anything JSON holds, and a list or a dict looked up there
+    raised a TypeError (unhashable) where a net name was expected ({"net": []} in the Train tab's Extra options)."""
+    return isinstance(net, str) and net in NETS
+
+
+def check_net(net) -> None:
+    """Refuse a net that is not one of NETS, in one line (the trainer's, and the Train tab's parameter count's)."""
+    if not known_net(net):
+        raise VsrAppError(f"net must be one of {', '.join(NETS)}")
+
+
 def build_net(net: str, net_config: dict) -> nn.Module:
     """The net `net` ("student", "teacher") with `net_config`, a key it does not take or a value it refuses said in
     one line (the trainer's and the Train tab's parameter count's)."""
@@ -110,7 +122,7 @@ def build_net(net: str, net_config: dict) -> nn.Module:
 def net_settings(net, net_config) -> dict | None:
     """Every constructor argument of the net, the defaults filled in (None for an unknown net): two configs that
     build the same net compare equal."""
-    if not isinstance(net, str) or net not in NETS or not isinstance(net_config, dict):  # (typed: {"net": []})
+    if not known_net(net) or not isinstance(net_config, dict):
         return None
     params = inspect.signature(NETS[net][1]).parameters
     return {"net": net, **{k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty},
@@ -157,8 +169,7 @@ class VSRTask:
         check_types(options, DEFAULTS, "VSR training option")
         self.opt = {**DEFAULTS, **options}
         o = self.opt
-        if o["net"] not in NETS:
-            raise VsrAppError(f"net must be one of {', '.join(NETS)}")
+        check_net(o["net"])
         if o["distill"] not in DISTILL_MODES["vsr"]:
             raise VsrAppError(f"VSR distillation must be one of {', '.join(DISTILL_MODES['vsr'])} (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:

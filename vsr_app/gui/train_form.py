@@ -15,11 +15,11 @@ from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import LoopConfig, cap_warmup
 from vsr_app.distill.runs import PRUNED_NET
 from vsr_app.distill.train_cli import start_options
-from vsr_app.distill.vfi_task import VFIConfig, check_start_exists
+from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import prune_arguments  # noqa: F401 - what Prune teacher runs, for the tab
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
-from vsr_app.distill.vsr_task import NETS, RECURRENT_NETS, build_net, net_settings
+from vsr_app.distill.vsr_task import RECURRENT_NETS, build_net, check_net, net_settings
 from vsr_app.distill.weights import start_weights
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
@@ -141,11 +141,13 @@ def with_extra(options: dict, extra: dict) -> dict:
     return {**options, **extra}
 
 
-def extra_of_run(run: dict, fields: set[str]) -> dict:
-    """What a run was started with that the form has no field for (a seed, "ema", a net field; `fields`: what it
-    has), as Extra options; a value with a field is the field's to show, so a later edit of it is not overridden. The
-    trainer's own cap of a short run's warm-up is left out: a longer run started from the form gets its own."""
-    extra = {key: value for key, value in run.items() if key != "net_config" and key not in fields}
+def extra_of_run(run: dict, fields: set[str], task: str) -> dict:
+    """What a `task` run was started with that the form has no field for (a seed, "ema", a net field; `fields`: what
+    it has), as Extra options; a value with a field is the field's to show, so a later edit of it is not overridden.
+    The trainer's own cap of a short run's warm-up is left out: a longer run started from the form gets its own; so
+    are the defaults a VFI run writes down (`written_default`)."""
+    extra = {key: value for key, value in run.items()
+             if key != "net_config" and key not in fields and not written_default(task, key, value)}
     net = {key: value for key, value in (run.get("net_config") or {}).items() if f"net_config.{key}" not in fields}
     if "warmup" in extra:
         uncapped = {key: value for key, value in run.items() if key != "warmup"}
@@ -153,6 +155,13 @@ def extra_of_run(run: dict, fields: set[str]) -> dict:
         if uncapped.get("warmup") == extra["warmup"]:
             del extra["warmup"]
     return {**extra, "net_config": net} if net else extra
+
+
+def written_default(task: str, key: str, value) -> bool:
+    """Whether a run's option is one a new VFI run writes into its config.json at today's default (those of
+    `vfi_task.LEGACY_VFI_DEFAULTS`, so a later change of defaults cannot alter it), not one it was started with: six
+    of them filled a new run's Extra options. An older run's earlier defaults differ from today's, and show."""
+    return task == "vfi" and key in LEGACY_VFI_DEFAULTS and value == getattr(VFI, key)
 
 
 def form_fields_for(net: str, options: dict, started: bool = False) -> dict:
@@ -190,18 +199,27 @@ def trained_net(task: str, start_from: str, extra: dict, form_net) -> str | None
     apply: Extra options' net; else, where Start from's card says one, that net, but the trainer's default net where
     Extra options give a net_config (the trainer builds the card's net only for options that name none); else the
     form's Network. Started from the teacher, the form's Network (student) left Burn-in on, and the trainer refused
-    it only at Start; with Extra options naming a net, the fields followed the card while the options sent did not."""
+    it only at Start; with Extra options naming a net, the fields followed the card while the options sent did not.
+    The card is that of the start the trainer takes (`run_start`), not always Start from's."""
     if "net" in extra:
         return extra["net"]
-    card = start_card_net(task, start_from) if start_from else None
+    start = run_start(start_from, extra)
+    card = start_card_net(task, start) if isinstance(start, str) and start else None
     if card is None:
         return form_net
     return VSR_DEFAULTS["net"] if "net_config" in extra else card
 
 
+def run_start(start_from: str, extra: dict):
+    """What the run starts from (the trainer's init_from): Extra options' init_from, which overrides Start from's as
+    the trainer merges them (an explicit null: none), else Start from. Following Start from alone, the greyed
+    fields and the options sent were those of a net the trainer does not train."""
+    return extra.get("init_from", start_from)
+
+
 def start_card_net(task: str, start_from: str) -> str | None:
-    """The VSR net the card of Start from's weights (a model's, a run's) says; None where no card says (a name being
-    typed)."""
+    """The VSR net the card of the weights the run starts from (`run_start`: a model's, a run's) says; None where no
+    card says (a name being typed)."""
     try:
         return start_options({"init_from": start_from_option(task, start_from)}, lambda *_: None)[0].get("net")
     except VsrAppError:
@@ -261,8 +279,7 @@ def check_start_from(options: dict) -> None:
 def _vsr_net(options: dict) -> torch.nn.Module:
     """The VSR net as VSRTask builds it; an unknown one (Extra options can name any) refused in one line."""
     net = options.get("net", VSR_DEFAULTS["net"])
-    if net not in NETS:
-        raise VsrAppError(f"net must be one of {', '.join(NETS)}")
+    check_net(net)
     return build_net(net, options.get("net_config", {}))
 
 

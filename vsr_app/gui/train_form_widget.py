@@ -28,7 +28,7 @@ from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
-                                    start_from_option, trained_net, with_extra)
+                                    run_start, start_from_option, trained_net, with_extra)
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -296,6 +296,7 @@ class TrainForm(QWidget):
         self.extra.setPlaceholderText('more options as JSON, e.g. {"seed": 1}')
         self.extra.textChanged.connect(self._recount)  # it may hold a net_config
         self.extra.textChanged.connect(self._grey_unused)  # or name the net the run trains
+        self.extra.textChanged.connect(self.show_prune_command)  # or the net it starts from (its note says which)
         form.addRow("E&xtra options", self.extra)
         name_form_fields(form)
         return box
@@ -347,7 +348,7 @@ class TrainForm(QWidget):
         # the rest (a seed, "ema") as Extra options, not the form's from before
         fields = {*self.inputs, TASK_KEY, "data", "teacher", "distill", "name", "options", VAL_KEY[task],
                   *(["init_from"] if task in START_FROM_TASKS else [])}
-        extra = extra_of_run(flat, fields)
+        extra = extra_of_run(flat, fields, task)
         self.extra.setText(json.dumps(extra) if extra else "")
 
     def _remove_data(self) -> None:
@@ -463,14 +464,11 @@ class TrainForm(QWidget):
 
     def _grey_unused(self) -> None:
         """Grey the fields the run does not use: those the net it trains does not take, and where it starts from
-        another net those that size a new one. Extra options being typed count as none until they read."""
-        try:
-            extra = self._extra_options()
-        except VsrAppError:
-            extra = {}
-        trained = self._trained_net(extra)
+        another net those that size a new one."""
+        extra = self._extra_as_read()
+        trained, started = self._trained_net(extra), self._starts_from(extra)
         for key, widget in self.inputs.items():
-            widget.setEnabled(net_field_applies(trained, key, self._starts_from()))
+            widget.setEnabled(net_field_applies(trained, key, started))
 
     def _trained_net(self, extra: dict) -> str | None:
         """The net the run trains (`trained_net`), whose fields are the ones sent and shown enabled; None for a task
@@ -479,9 +477,11 @@ class TrainForm(QWidget):
             return None
         return trained_net(self.current_task(), self.start_from.text().strip(), extra, self._net())
 
-    def _starts_from(self) -> bool:
-        """Whether the run starts from another net (Start from), which then gives the net's size."""
-        return self.current_task() in START_FROM_TASKS and bool(self.start_from.text().strip())
+    def _starts_from(self, extra: dict | None = None) -> bool:
+        """Whether the run starts from another net, which then gives the net's size: Start from, or Extra options'
+        init_from over it (`run_start`; `extra`: Extra options as read, by default as they read now)."""
+        extra = self._extra_as_read() if extra is None else extra
+        return self.current_task() in START_FROM_TASKS and bool(run_start(self.start_from.text().strip(), extra))
 
     def _recount(self) -> None:
         """A field that may size the net changed: count its parameters again once the edits pause."""
@@ -537,14 +537,20 @@ class TrainForm(QWidget):
                 options.setdefault("net_config", {})[key.split(".", 1)[1]] = value
             else:
                 options[key] = value
-        if self._starts_from():
+        if self.current_task() in START_FROM_TASKS and self.start_from.text().strip():
             options["init_from"] = start_from_option(task, self.start_from.text().strip())
         if held_out and self.val.text().strip():
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
         more = self._extra_options()
-        started = bool(more.get("init_from", options.get("init_from")))
-        return with_extra(form_fields_for(self._trained_net(more), options, started), more)
+        return with_extra(form_fields_for(self._trained_net(more), options, self._starts_from(more)), more)
+
+    def _extra_as_read(self) -> dict:
+        """Extra options as they read; being typed (not yet a JSON object), none."""
+        try:
+            return self._extra_options()
+        except VsrAppError:
+            return {}
 
     def _extra_options(self) -> dict:
         """Extra options as the JSON object they must be (empty: none)."""

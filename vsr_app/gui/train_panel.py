@@ -29,8 +29,8 @@ from vsr_app.distill.checkpoint import resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
-                                  read_json_object, remove_refused_start, resumed_config, saved_teacher_gone,
-                                  saved_val_clips, set_aside_metrics)
+                                  read_json_object, remove_refused_start, saved_teacher_gone, saved_val_clips,
+                                  set_aside_metrics)
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
@@ -75,13 +75,12 @@ def _check_held_out(val: list, data: list[str], exclude: list | None, progress, 
 
 def _run_val_clips(run: Path) -> list[str] | None:
     """The clips the run's saved options validate on (`saved_val_clips`), None where it keeps options that cannot be
-    read (a damaged config.json, a card without their copy): saved_val_clips says [] there too, and the curves said
-    "this run has no validation clip" of a run that may well have one. [] where it keeps none (a new run's folder)."""
-    try:
-        resumed_config(run, lambda *_: None)
-    except VsrAppError:
-        return None if any((run / name).exists() for name in ("config.json", "model.json")) else []
-    return saved_val_clips(run)
+    read (a damaged config.json, a card without their copy): the curves said "this run has no validation clip" of a
+    run that may well have one. [] where it keeps none (a new run's folder)."""
+    clips = saved_val_clips(run)
+    if clips is None and not any((run / name).exists() for name in ("config.json", "model.json")):
+        return []
+    return clips
 
 
 class TrainPanel(QWidget):
