@@ -1,10 +1,11 @@
 """HDR sources (a phone's HLG or PQ video) are tone-mapped to SDR BT.709 as they are read: grey levels, white and a
-saturated colour land where an SDR display should show them, SDR sources are read exactly as before, and the run's
-notes say so."""
+saturated colour land where an SDR display should show them, wide-gamut SDR is converted to BT.709's primaries,
+BT.709 sources are read exactly as before, and the run's notes say so."""
 
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import av
 import numpy as np
@@ -15,7 +16,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui.inspector import video_facts
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import RGB_FLAGS, VideoReader
-from vsr_app.video.tonemap import PQ, REFERENCE_WHITE, SOURCE_PEAK, Hdr, eetf, pq_light, pq_signal, to_sdr
+from vsr_app.video import tonemap
+from vsr_app.video.tonemap import HLG, PQ, REFERENCE_WHITE, SOURCE_PEAK, Hdr, eetf, pq_light, pq_signal, to_sdr
 
 PATCH = 16  # pixels: each patch of the test picture is this wide, as tall as the picture
 
@@ -130,18 +132,59 @@ def test_hdr_greys_read_exact_to_rounding(tmp_path):
     assert np.abs(patch_colours(image, len(codes))[:, 1] - expected).max() <= 0.55
 
 
-def test_sdr_sources_read_exactly_as_before(tmp_path):
-    """Only PQ and HLG are tone-mapped: an SDR source, a 10-bit BT.2020 one too, reads as its exact 8-bit
+def test_bt709_sources_read_exactly_as_before(tmp_path):
+    """Only HDR and wide gamuts are converted: an SDR BT.709 source, 8-bit or 10-bit, reads as its exact 8-bit
     conversion (`RGB_FLAGS`)."""
     signals = [grey(0.2), grey(0.9), (0.8, 0.3, 0.1), (0.1, 0.6, 0.9)]
-    clips = [make_hdr_clip(tmp_path / "bt2020.mkv", signals, transfer=ColorTrc.BT2020_10),
-             make_hdr_clip(tmp_path / "bt709.mkv", signals, transfer=ColorTrc.BT709, primaries=ColorPrimaries.BT709,
-                           colorspace=Colorspace.ITU709, pix_fmt="yuv420p")]
+    clips = [make_hdr_clip(tmp_path / f"bt709_{pix_fmt}.mkv", signals, transfer=ColorTrc.BT709,
+                           primaries=ColorPrimaries.BT709, colorspace=Colorspace.ITU709, pix_fmt=pix_fmt)
+             for pix_fmt in ("yuv420p", "yuv420p10le")]
     for path in clips:
         with av.open(str(path)) as container:
             exact = [f.to_ndarray(format="rgb24", interpolation=RGB_FLAGS) for f in container.decode(video=0)]
         read = [frame.image for frame in VideoReader(path).frames()]
         assert len(read) == len(exact) and all(np.array_equal(a, b) for a, b in zip(read, exact)), path.name
+
+
+# BT.2087's matrix from linear BT.2020 to BT.709, and Display P3's (D65)
+BT2020_TO_BT709 = np.array([[1.6605, -0.5876, -0.0728], [-0.1246, 1.1329, -0.0083], [-0.0182, -0.1006, 1.1187]])
+P3_TO_BT709 = np.array([[1.2249, -0.2247, 0], [-0.0420, 1.0419, 0], [-0.0197, -0.0786, 1.0979]])
+WIDE_TO_BT709 = {ColorPrimaries.BT2020: BT2020_TO_BT709, ColorPrimaries.SMPTE432: P3_TO_BT709}
+BT709_COLOURS = [grey(0.49), (0.85, 0.10, 0.10), (0.15, 0.75, 0.20), (0.10, 0.20, 0.80), (0.87, 0.67, 0.55)]
+
+
+@pytest.mark.parametrize("primaries, transfer", [(ColorPrimaries.BT2020, ColorTrc.BT2020_10),
+                                                 (ColorPrimaries.SMPTE432, ColorTrc.BT709)])
+def test_wide_gamut_sdr_colours_read_as_their_bt709_colours(tmp_path, primaries, transfer):
+    """BT.709 colours coded in a wide gamut's primaries (by BT.1886's gamma, as SDR is shown) read back as those
+    colours: read as BT.709's, a BT.2020 red (217, 26, 26) read (179, 73, 44) and a green (38, 191, 51) (123, 185,
+    81), washed out."""
+    light = np.array(BT709_COLOURS) ** 2.4 @ np.linalg.inv(WIDE_TO_BT709[primaries]).T
+    assert light.min() >= 0  # inside the wide gamut
+    path = make_hdr_clip(tmp_path / "wide.mkv", light ** (1 / 2.4), transfer=transfer, primaries=primaries,
+                         pix_fmt="yuv444p10le")
+    read = patch_colours(next(VideoReader(path).frames()).image, len(BT709_COLOURS))
+    # within 3 levels: a 10-bit code's rounding, through the matrix's -0.59 of green, is 2 levels of a dark red
+    assert np.abs(read - 255 * np.array(BT709_COLOURS)).max() <= 3, read.tolist()
+
+
+@pytest.mark.parametrize("transfer", [PQ, HLG])
+def test_the_tone_map_works_in_strips_without_a_frames_float_copies(transfer):
+    """A 4K HDR clip read at 776 MB where the same clip tagged SDR read at 464: the tone map's float32 copies of the
+    whole frame. In strips it holds little more than its output, which is bit for bit the whole frame's at once."""
+    rgb = np.random.default_rng(0).integers(0, 65280, (2160, 64, 3)).astype(np.uint16)
+    hdr = Hdr(transfer, int(ColorPrimaries.BT2020), SOURCE_PEAK)
+    to_sdr(rgb, hdr, 65280)  # its tables made before measuring
+    tracemalloc.start()
+    try:
+        out = to_sdr(rgb, hdr, 65280)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * out.nbytes, peak / out.nbytes  # it was 11.7 times
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tonemap, "STRIP_ROWS", len(rgb))
+        assert np.array_equal(out, to_sdr(rgb, hdr, 65280))
 
 
 def test_an_hlg_phone_clip_is_upscaled_as_sdr_bt709_with_a_note(tmp_path):
@@ -169,10 +212,6 @@ def test_backward_compatible_hlg_is_noted_as_the_hdr_its_frames_are_read_as(tmp_
     summary = process_video(source, tmp_path / "out.mp4", upscale="bicubic", device="cpu")
     assert "video #0 hevc: HDR (HLG) with BT.2020 colours tone-mapped to SDR BT.709" in summary.notes
     assert not any("without gamut conversion" in note for note in summary.notes), summary.notes
-
-
-# BT.2087's matrix from linear BT.2020 to BT.709
-BT2020_TO_BT709 = np.array([[1.6605, -0.5876, -0.0728], [-0.1246, 1.1329, -0.0083], [-0.0182, -0.1006, 1.1187]])
 
 
 def test_bright_saturated_pq_colours_are_rolled_off_by_their_own_light(tmp_path):

@@ -525,6 +525,5 @@ def test_hdr_and_wide_gamut_colours_are_noted(tmp_path):
     assert notes == ["video #0 h264: HDR (PQ) with BT.2020 colours tone-mapped to SDR BT.709"]
     wide = {"color_primaries": int(ColorPrimaries.BT2020), "color_trc": int(ColorTrc.BT2020_10), "colorspace": 9}
     notes = write(make_source(tmp_path / "wide.mp4", colour=wide), tmp_path / "out2.mp4").notes
-    assert notes == ["video #0 h264: BT.2020 colours written as SDR without gamut conversion; its colours will look "
-                     "less saturated"]
+    assert notes == ["video #0 h264: BT.2020 colours converted to BT.709"]
     assert write(make_source(tmp_path / "sdr.mp4"), tmp_path / "out3.mp4").notes == []

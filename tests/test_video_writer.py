@@ -452,6 +452,21 @@ def test_hevc_in_mp4_is_tagged_hvc1_as_apple_players_need(tmp_path):
         assert container.streams.video[0].codec_context.codec_tag == "hvc1"
 
 
+@pytest.mark.parametrize("suffix, size, tag", [(".mov", (1280, 720), "BT709"), (".mkv", (64, 48), "SMPTE170M")])
+def test_prores_is_tagged_with_the_primaries_and_transfer_it_is_written_in(tmp_path, suffix, size, tag):
+    """ProRes takes the primaries and transfer from each frame, where they were left unspecified: players guessed
+    them, the file saying bt709 (or smpte170m) for its matrix alone."""
+    import av
+    from av.video.reformatter import ColorPrimaries, ColorTrc
+
+    path = write_clip(tmp_path / f"out{suffix}", codec="prores", width=size[0], height=size[1], frames=2)
+    with av.open(str(path)) as container:
+        ctx = container.streams.video[0].codec_context
+        frame = next(container.decode(video=0))
+        expected = (ColorPrimaries[tag], ColorTrc[tag])
+        assert (ctx.color_primaries, ctx.color_trc) == (frame.color_primaries, frame.color_trc) == expected
+
+
 @pytest.mark.parametrize("codec, suffix, kept", [("libx264", ".mkv", True), ("ffv1", ".mkv", False),
                                                  ("prores", ".mov", True), ("prores", ".mkv", False)])
 def test_a_pixel_aspect_a_file_cannot_keep_is_named(tmp_path, codec, suffix, kept):

@@ -37,7 +37,7 @@ FALLBACK_AUDIO_RATE = 48_000
 # play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
 # Colours an SDR output cannot show as they are (the writer tags BT.709/601 or sRGB): HDR the reader tone-maps, wide
-# gamuts with an SDR transfer it reads as BT.709's.
+# gamuts with an SDR transfer it converts to BT.709's primaries.
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
                int(ColorPrimaries.SMPTE432): "Display P3"}
 # A timecode, HH:MM:SS:FF (';' before FF when drop-frame): the clock time and frame of a video's first picture.
@@ -79,8 +79,8 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
 def _video_notes(source: Path, container, output) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
     `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9
-    alpha (FFmpeg decodes it without), HDR (tone-mapped to SDR) or wide-gamut colours, and bits or chroma the output's
-    pixel format has no room for."""
+    alpha (FFmpeg decodes it without), HDR (tone-mapped to SDR) or wide-gamut colours (converted to BT.709), and bits
+    or chroma the output's pixel format has no room for."""
     main = video_stream(container, source)
     notes = [f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
              for s in container.streams.video if s is not main and not is_cover_art(s)]
@@ -96,7 +96,7 @@ def _video_notes(source: Path, container, output) -> list[str]:
     if hdr:  # the reader converts its frames (`tonemap.py`)
         notes.append(f"{label}: {what} tone-mapped to SDR BT.709")
     elif gamut:
-        notes.append(f"{label}: {what} written as SDR without gamut conversion; its colours will look less saturated")
+        notes.append(f"{label}: {what} converted to BT.709")
     if ctx.pix_fmt:
         notes += _precision_notes(label, ctx.pix_fmt, output.streams.video[0].pix_fmt)
     return notes

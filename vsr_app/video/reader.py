@@ -21,6 +21,7 @@ Conventions:
   size rule players use (`is_hd`: BT.709 for HD, else BT.601), HDR by BT.2100's (BT.2020). 10-bit and 4:4:4 sources
   go through the same conversion. HDR frames (tagged PQ or HLG, a phone's default) are decoded at 16 bits and
   tone-mapped to SDR BT.709 (`tonemap.py`), as an SDR display should show them; `VideoInfo.hdr` is the first frame's.
+  Wide-gamut SDR frames (BT.2020 or P3 primaries) are decoded at 16 bits and converted to BT.709's primaries.
 - Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
   times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
   progressive video wrongly flagged) passes them through as decoded, their fields woven; `woven_frames` counts them.
@@ -49,7 +50,7 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
-from vsr_app.video.tonemap import Hdr, hdr_of, to_sdr
+from vsr_app.video.tonemap import Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
 
 log = logging.getLogger(__name__)
 
@@ -497,7 +498,8 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     was (and GIF's decoder gives every GIF an alpha channel, so the pixel format alone said it of opaque ones)."""
     # FFmpeg decodes an untagged frame as BT.601 at any size: untagged HD (x264 without VUI, many cameras and screen
     # captures) came out with shifted reds and greens, and was then written tagged BT.709
-    hdr = hdr_of(frame)  # decoded at 16 bits for the tone map, which gives 8
+    hdr, gamut = hdr_of(frame), wide_gamut_of(frame)
+    deep = bool(hdr or gamut)  # decoded at 16 bits for the conversion to BT.709, which gives 8
     matrix = None
     if frame.colorspace == UNSPECIFIED_COLORSPACE:  # BT.2100 has one matrix (BT.2020) for HDR, not the size rule
         matrix = (Colorspace.BT2020 if hdr else Colorspace.ITU709 if is_hd(frame.width, frame.height)
@@ -505,12 +507,12 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     transparent = False
     try:
         if any(component.is_alpha for component in frame.format.components):
-            rgba = frame.to_ndarray(format="gbrap16le" if hdr else "rgba", src_colorspace=matrix,
+            rgba = frame.to_ndarray(format="gbrap16le" if deep else "rgba", src_colorspace=matrix,
                                     interpolation=RGB_FLAGS)
-            transparent = bool((rgba[..., 3] < (_white_16bit(frame) if hdr else 255)).any())
+            transparent = bool((rgba[..., 3] < (_white_16bit(frame) if deep else 255)).any())
             image = rgba[..., :3]
         else:
-            image = frame.to_ndarray(format="gbrp16le" if hdr else "rgb24", src_colorspace=matrix,
+            image = frame.to_ndarray(format="gbrp16le" if deep else "rgb24", src_colorspace=matrix,
                                      interpolation=RGB_FLAGS)
     except OSError as exc:  # swscale refuses a matrix it lacks ("Operation not supported"), a traceback till then
         if frame.colorspace != ICTCP:
@@ -519,6 +521,8 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
                           "re-encode it with the BT.2020 matrix") from exc
     if hdr:
         image = to_sdr(image, hdr, _white_16bit(frame))
+    elif gamut:
+        image = gamut_to_bt709(image, gamut, _white_16bit(frame))
     degrees, mirrored = orientation
     if degrees or mirrored:
         turned = np.rot90(image, k=degrees // 90)

@@ -266,6 +266,9 @@ class VideoWriter:
             self.shown_for[self.last_pts] = pts - self.last_pts
         frame = av.VideoFrame.from_ndarray(pad_to(image, self.enc_width, self.enc_height), format="rgb24")
         frame = frame.reformat(format=self.spec.pix_fmt, dst_colorspace=self.matrix, dst_color_range=self.color_range)
+        # tagged as the stream is: ProRes writes the frame's primaries and transfer (reformat leaves them unspecified)
+        ctx = self.stream.codec_context
+        frame.color_primaries, frame.color_trc = ctx.color_primaries, ctx.color_trc
         frame.pts = pts
         frame.time_base = self.time_base
         try:
