@@ -263,6 +263,9 @@ def test_a_pq_master_brighter_than_1000_nits_is_rolled_off_from_its_declared_pea
 def test_the_compare_tab_says_the_video_is_hdr_shown_tone_mapped(tmp_path):
     """The Compare tab's facts never said the source was HDR, though its picture is the reader's tone map."""
     hlg = make_hdr_clip(tmp_path / "hlg.mkv", [grey(0.5)], transfer=ColorTrc.ARIB_STD_B67)
-    sdr = make_hdr_clip(tmp_path / "sdr.mkv", [grey(0.5)], transfer=ColorTrc.BT2020_10)
+    wide = make_hdr_clip(tmp_path / "wide.mkv", [grey(0.5)], transfer=ColorTrc.BT2020_10)
+    sdr = make_hdr_clip(tmp_path / "sdr.mkv", [grey(0.5)], transfer=ColorTrc.BT709, primaries=ColorPrimaries.BT709,
+                        colorspace=Colorspace.ITU709)
     assert video_facts(VideoReader(hlg).info)["Colour"] == "HDR (HLG, BT.2020), shown tone-mapped to SDR"
+    assert video_facts(VideoReader(wide).info)["Colour"] == "SDR, BT.2020 colours, shown converted to BT.709"
     assert video_facts(VideoReader(sdr).info)["Colour"] == "SDR"

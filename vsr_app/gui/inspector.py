@@ -61,6 +61,7 @@ def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
         "Video": f"{info.codec}, {info.pix_fmt}",
         # HDR's picture is the reader's tone map, which nothing else said: its colours looked like an SDR source's
         "Colour": (f"{info.hdr.label(WIDE_GAMUTS.get(info.hdr.primaries))}, shown tone-mapped to SDR" if info.hdr
+                   else f"SDR, {WIDE_GAMUTS[info.wide_gamut]} colours, shown converted to BT.709" if info.wide_gamut
                    else "SDR"),
         "Audio": audio,
         "Container": container_name(info),

@@ -90,8 +90,9 @@ def _video_notes(source: Path, container, output) -> list[str]:
     # decoded alpha is not opaque (the pipeline's note)
     if main.metadata.get("alpha_mode") == "1":
         notes.append(f"{label}: its alpha channel (transparency) is dropped; the output is opaque")
-    hdr = probe(source).hdr  # the reader's test, on its first frame: the header can say SDR where frames say HLG
-    gamut = WIDE_GAMUTS.get(hdr.primaries if hdr else ctx.color_primaries)
+    info = probe(source)  # the reader's tests, on its first frame: the header can say SDR where frames say HLG
+    hdr = info.hdr
+    gamut = WIDE_GAMUTS.get(hdr.primaries if hdr else info.wide_gamut)
     what = " with ".join(filter(None, (hdr and hdr.label(), gamut and f"{gamut} colours")))
     if hdr:  # the reader converts its frames (`tonemap.py`)
         notes.append(f"{label}: {what} tone-mapped to SDR BT.709")

@@ -88,6 +88,7 @@ class VideoInfo:
     subtitles: tuple[StreamInfo, ...]
     mirrored: bool = False  # mirrored left to right after the rotation (the display matrix flips the picture)
     hdr: Hdr | None = None  # the first frame's HDR colour, tone-mapped to SDR as read; None for SDR
+    wide_gamut: int | None = None  # the first frame's SDR primaries where wider than BT.709's (converted as read)
 
     @property
     def estimated_frames(self) -> int | None:
@@ -710,7 +711,7 @@ class VideoReader:
             sample_aspect_ratio=Fraction(sar) if sar else None,
             audio=tuple(_stream_info(s) for s in container.streams.audio),
             subtitles=tuple(_stream_info(s) for s in container.streams.subtitles), mirrored=mirrored,
-            hdr=hdr_of(first),
+            hdr=hdr_of(first), wide_gamut=wide_gamut_of(first),
         )
 
     def _packets(self, container, stream) -> Iterator[av.Packet]:
