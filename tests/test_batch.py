@@ -330,6 +330,40 @@ def test_a_name_taken_only_where_a_disk_ignores_case_is_said_to_be(tmp_path):
         "written as 'clip.avi.mp4', not 'clip.mp4': clip.mp4's output has that name", None]
 
 
+def test_a_name_past_more_than_one_taken_name_says_the_last_one_too(tmp_path):
+    """clip.avi beside CLIP.mp4 and clip.avi.mp4 was "written as 'clip.avi-2.mp4', not 'clip.mp4': CLIP.mp4's output
+    has that name ...", and why it was not clip.avi.mp4 either was left to guess."""
+    src, out = tmp_path / "in", tmp_path / "o"
+
+    def reason(*names: str) -> str | None:
+        inputs = [src / name for name in names]
+        outputs = plan_outputs(inputs, src, out, "libx264")
+        return why_renamed(inputs[0], outputs[0], output_names(inputs, outputs, src))
+
+    assert reason("clip.avi", "CLIP.mp4", "clip.avi.mp4") == (
+        "written as 'clip.avi-2.mp4', not 'clip.mp4': CLIP.mp4's output has that name on a disk that ignores case; "
+        "nor 'clip.avi.mp4': clip.avi.mp4's output has that name")
+    assert reason("clip.avi", "clip.avi-2.mp4", "clip.avi.mp4", "clip.mp4") == (
+        "written as 'clip.avi-3.mp4', not 'clip.mp4': clip.mp4's output has that name; "
+        "nor 'clip.avi-2.mp4': clip.avi-2.mp4's output has that name")
+
+
+def test_a_skipped_output_not_at_its_input_s_own_name_is_named(tmp_path, capsys):
+    """A rerun said "skipped  clip.avi: a complete output already exists", leaving the user to guess which of
+    clip.mp4 and clip.avi.mp4 it meant."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    for name in ("clip.avi", "clip.mp4"):
+        make_video(src / name, frames=2)
+    run_batch(src, out, model="bicubic")
+    assert main(["batch", str(src), "-o", str(out), "--model", "bicubic", "--report", str(report_path)]) == 0
+    assert capsys.readouterr().out.splitlines()[:-1] == [
+        "[1/2] skipped   clip.avi: a complete output already exists as 'clip.avi.mp4'",
+        "[2/2] skipped   clip.mp4: a complete output already exists"]
+    assert [f["reason"] for f in json.loads(report_path.read_text())["files"]] == [
+        "a complete output already exists as 'clip.avi.mp4'", "a complete output already exists"]
+
+
 def test_an_input_whose_name_is_near_the_limit_is_processed_and_resumed(tmp_path):
     """A 252-255-byte name failed ("unexpected error (OSError: [Errno 36] File name too long: '....mp4.m4v')"): the
     look for an output an earlier version named otherwise tried names past the disk's limit."""

@@ -4,6 +4,8 @@ counts, and what another batch sharing its report may do."""
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import threading
 
 import pytest
@@ -121,6 +123,31 @@ def test_a_report_another_running_batch_writes_is_refused(tmp_path):
         assert run_batch(src, tmp_path / out, model="bicubic", report_path=report_path).exit_code == 0
     assert json.loads(report_path.read_text())["output_dir"] == str(tmp_path / "y")
     assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["a.mp4"]  # looked at for a lock, none made there
+
+
+def test_the_report_of_a_batch_into_another_folder_is_replaced_saying_so_and_lends_no_notes(tmp_path, caplog):
+    """--report naming the report of a batch into another folder that is there replaced it without a word, and gave
+    its notes to this batch's outputs of the same size. A report in the output folder is that folder's own whatever
+    folder it records (the folder copied here): no word, and its notes kept."""
+    src, report_path = tmp_path / "in", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "b.mkv", frames=2, audio="pcm_s16le")  # its output gets a note on its audio
+    notes = run_batch(src, tmp_path / "x", model="bicubic", report_path=report_path).files[0].notes
+    assert notes
+    shutil.copytree(tmp_path / "x", tmp_path / "y")  # outputs of the same size there
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        (b,) = run_batch(src, tmp_path / "y", model="bicubic", report_path=report_path).files
+    assert [r.getMessage() for r in caplog.records] == [f"replacing the report of a batch into '{tmp_path / 'x'}'"]
+    assert (b.status, b.notes) == ("skipped", [])
+    assert json.loads(report_path.read_text())["output_dir"] == str(tmp_path / "y")
+
+    run_batch(src, tmp_path / "z", model="bicubic", report_path=tmp_path / "z" / "r.json")  # z's own, in z
+    shutil.copytree(tmp_path / "z", tmp_path / "w")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        (b,) = run_batch(src, tmp_path / "w", model="bicubic", report_path=tmp_path / "w" / "r.json").files
+    assert not caplog.records and (b.status, b.notes) == ("skipped", notes)
 
 
 def test_notes_carried_for_a_file_not_finished_are_not_shown_as_this_runs():

@@ -46,11 +46,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from vsr_app.batch_plan import (Queue, check_apart, output_names, parse_extensions, plan_batch, plan_outputs,
-                                why_renamed)
+from vsr_app.batch_plan import (Queue, check_apart, output_names, own_output, parse_extensions, plan_batch,
+                                plan_outputs, why_renamed)
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
-                                  FileResult, check_report_path, earlier_facts, report_output_dir)
+                                  FileResult, another_folder_s_report, check_report_path, earlier_facts,
+                                  report_output_dir)
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
@@ -292,7 +293,7 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         existing = existing_output(src, dst, job.settings, job.scale, job.factor)
         if not job.overwrite:
             if existing is None:
-                result.status, result.reason = SKIPPED, "a complete output already exists"
+                result.status, result.reason = SKIPPED, "a complete output already exists" + _as_named(src, dst)
                 result.take_earlier()
                 result.notes = _still_true(result.notes, dst.parent)
             else:
@@ -317,6 +318,12 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
     result.reason = "; ".join(filter(None, [result.reason, why_renamed(src, dst, job.named)])) or None
     if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
         result.notes.append(earlier.name + EARLIER_KEPT)
+
+
+def _as_named(src: Path, dst: Path) -> str:
+    """Which output a skipped file's is, where it is not at its input's own name: "a complete output already
+    exists" left the user to guess which of clip.mp4, clip.avi.mp4 and clip.avi-2.mp4 it meant."""
+    return "" if own_output(src, dst).name == dst.name else f" as '{dst.name}'"
 
 
 def _held_instead_of_video(streams: tuple[str, ...]) -> str | None:
@@ -408,6 +415,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         home = _identity(out_dir)
         if report_path is not None:
             check_report_not_shared(Path(report_path), out_dir)
+            if (other := another_folder_s_report(Path(report_path), out_dir)) is not None:  # the Batch tab asked
+                log.warning("replacing the report of a batch into '%s'", shown_name(str(other)))
         saver = _ReportSaver(report, report_path, out_dir, home, started)
         saver.save()
         job = _Job(task=task, out_dir=out_dir, home=home, made=made, input_set={os.path.realpath(p) for p in inputs},

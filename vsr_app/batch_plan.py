@@ -18,7 +18,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from vsr_app import APP_NAME
 from vsr_app.batch_resume import EarlierOutput, earlier_outputs
@@ -167,7 +167,7 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     same names and resumes. An output folder around `in_dir` that would put an output inside it is refused
     (`check_outputs_outside_input`).
     """
-    from vsr_app.files import fit_name, name_max, name_size
+    from vsr_app.files import name_max
     from vsr_app.video.output_paths import output_suffix
 
     room = name_max(out_dir)
@@ -182,15 +182,22 @@ def plan_outputs(inputs: Sequence[Path], in_dir: Path, out_dir: Path, codec: str
     outputs = []
     for index, (rel, suffix) in enumerate(zip(rels, suffixes)):
         if keepers.get(name_key(rel)) != index:
-            base = rel.stem if suffix == rel.suffix else rel.name
-            parts = itertools.chain([(rel.stem, suffix), (base, suffix)],
-                                    ((base, f"-{n}{suffix}") for n in itertools.count(2)))
-            names = (fit_name(stem, room - name_size(ending)) + ending for stem, ending in parts)
+            names = _names_to_try(rel, suffix, room)
             rel = next(rel.parent / name for name in names if name_key(rel.parent / name) not in taken)
             taken.add(name_key(rel))
         outputs.append(out_dir / rel)
     check_outputs_outside_input(in_dir, out_dir, outputs)
     return outputs
+
+
+def _names_to_try(rel: Path, suffix: str, room: int) -> Iterator[str]:
+    """The output names `plan_outputs` tries, in turn, for the input `rel` whose output takes `suffix` (clip.mp4,
+    clip.avi.mp4, clip.avi-2.mp4, ... for clip.avi), each within `room`, the disk's name limit."""
+    from vsr_app.files import fit_name, name_size
+
+    base = rel.stem if suffix == rel.suffix else rel.name
+    parts = itertools.chain([(rel.stem, suffix), (base, suffix)], ((base, f"-{n}{suffix}") for n in itertools.count(2)))
+    return (fit_name(stem, room - name_size(ending)) + ending for stem, ending in parts)
 
 
 def output_names(inputs: Sequence[Path], outputs: Sequence[Path], in_dir: Path) -> dict[str, tuple[str, Path]]:
@@ -199,22 +206,44 @@ def output_names(inputs: Sequence[Path], outputs: Sequence[Path], in_dir: Path) 
     return {name_key(dst): (str(src.relative_to(in_dir)), dst) for src, dst in zip(inputs, outputs)}
 
 
+def own_output(src: Path, dst: Path) -> Path:
+    """The output `src` would have at its own name: `dst`'s place, its name in `dst`'s container."""
+    return dst.with_name(src.stem + dst.suffix)
+
+
 def why_renamed(src: Path, dst: Path, named: dict[str, tuple[str, Path]]) -> str | None:
     """Where `plan_outputs` gave `src` an output name other than its own (its name in the output's container), that
     name and why, for the line that says the output is made ("written as 'clip.avi.mp4': ..."); None where it has
     its own. `named` is `output_names`' map of the batch. Without it the command line said "ok  clip.avi" and left
-    the user to guess which of clip.mp4 and clip.avi.mp4 was its output."""
-    own = dst.with_name(src.stem + dst.suffix)
+    the user to guess which of clip.mp4 and clip.avi.mp4 was its output. Where more names were tried, the last one is
+    said too: "not 'clip.mp4': ..." alone left the user to wonder why clip.avi-2.mp4 was not clip.avi.mp4."""
+    own = own_output(src, dst)
     if own.name == dst.name:
         return None
-    if (clash := named.get(name_key(own))) is not None:
+    because = _taken(own, named) or "that name is longer than the disk takes"
+    said = f"written as '{dst.name}', not '{own.name}': {because}"
+    last = _last_tried(src, dst, named)
+    return said if last is None or last.name == own.name else f"{said}; nor '{last.name}': {_taken(last, named)}"
+
+
+def _taken(path: Path, named: dict[str, tuple[str, Path]]) -> str | None:
+    """Why the output name `path` was not free, in words; None where it was."""
+    if (clash := named.get(name_key(path))) is not None:
         other, its_output = clash  # at this very name, or one that differs in case only (x.MP4, Sub/a.mp4)
-        because = f"{other}'s output has that name" + ("" if its_output == own else " on a disk that ignores case")
-    elif any(k.startswith(name_key(own) + os.sep) for k in named):
-        because = "a folder of outputs has that name"
-    else:
-        because = "that name is longer than the disk takes"
-    return f"written as '{dst.name}', not '{own.name}': {because}"
+        return f"{other}'s output has that name" + ("" if its_output == path else " on a disk that ignores case")
+    if any(k.startswith(name_key(path) + os.sep) for k in named):
+        return "a folder of outputs has that name"
+    return None
+
+
+def _last_tried(src: Path, dst: Path, named: dict[str, tuple[str, Path]]) -> Path | None:
+    """The last name `plan_outputs` tried for `src`'s output before `dst`, None where it tried none. Every name it
+    passed over is another output's or a folder of outputs, so the walk ends at the first free one (`dst`)."""
+    from vsr_app.files import name_max
+
+    names = _names_to_try(Path(src.name), dst.suffix, name_max(dst.parent))
+    passed = list(itertools.takewhile(lambda name: name != dst.name and _taken(dst.with_name(name), named), names))
+    return dst.with_name(passed[-1]) if passed else None
 
 
 def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[str], recursive: bool, codec: str,

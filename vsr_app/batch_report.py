@@ -235,6 +235,22 @@ def report_output_dir(path: Path) -> Path | None:
     return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
 
 
+def another_folder_s_report(path: Path, out_dir: Path) -> Path | None:
+    """The output folder of another batch whose report is at `path`, where that folder is there: replacing the report
+    loses that batch's account, which a rerun's report does not (`--report` replaced it without a word). None for no
+    report, one of `out_dir` or of a folder gone (renamed to `out_dir`, perhaps), and one in `out_dir`: that is the
+    folder's own whatever it records (the folder copied or renamed since, or a share under another mount path)."""
+    recorded = report_output_dir(path)
+    return recorded if recorded is not None and _of_another_folder(path, recorded, out_dir) else None
+
+
+def _of_another_folder(path: Path, recorded: Path, out_dir: Path) -> bool:
+    """Whether the report at `path`, of a batch into `recorded`, is another output folder's there now."""
+    from vsr_app.batch_plan import same_path
+
+    return recorded.is_dir() and not same_path(recorded, out_dir) and not same_path(path.parent, out_dir)
+
+
 def earlier_facts(report_path: str | Path | None, settings: dict, out_dir: Path) -> dict[str, dict]:
     """What the report being replaced says of each output it made or found made, by output path: its `OUTPUT_FACTS`
     (notes - audio re-encoded, frames lost to damage - frames, sizes, durations, cuts and flashes) and the size it
@@ -245,8 +261,13 @@ def earlier_facts(report_path: str | Path | None, settings: dict, out_dir: Path)
     whatever output was at that path by then. Only a report of a run with these `settings`, and only for an output
     still of the size it recorded: an upscale made over an interpolation's outputs (with --overwrite, no report) was
     given the interpolation's notes. Outputs are found in `out_dir` at their place in the output folder the report
-    records: an output folder renamed (or moved) since kept them, and its report's notes, facts and all, were lost."""
+    records: an output folder renamed (or moved) since kept them, and its report's notes, facts and all, were lost.
+    Nothing is taken from the report of a batch into another folder that is there (`another_folder_s_report`): its
+    notes were given to this batch's outputs of the same size."""
     data = _read_report(Path(report_path)) if report_path is not None else None
+    if data is not None and isinstance(data["output_dir"], str) and _of_another_folder(
+            Path(report_path), Path(data["output_dir"]), out_dir):
+        return {}
     files = data.get("files") if data is not None and data.get("settings") == settings else None
     if not isinstance(files, list):
         return {}
