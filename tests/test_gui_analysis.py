@@ -85,8 +85,9 @@ def test_the_csv_numbers_and_names_as_eval_does(plot, save_as, tmp_path, small_v
         comments = [fh.readline() for _ in range(1 + (task == "interpolate"))]
         rows = list(csv.DictReader(fh))
     header = list(rows[0])
-    assert header == ["frame", "frame_1based", "psnr_y", "ssim_y"]
-    assert [name for name in header if name in CSV_HEADER] == list(CSV_HEADER[1:])  # eval's names, in its order
+    assert header == ["sequence", "frame", "frame_1based", "psnr_y", "ssim_y"]
+    assert [name for name in header if name in CSV_HEADER] == list(CSV_HEADER)  # eval's names, in its order
+    assert {row["sequence"] for row in rows} == {small_video.stem}
     assert [row["frame"] for row in rows] == frames
     assert [row["frame_1based"] for row in rows] == [str(float(name) + 1).removesuffix(".0") for name in frames]
     assert [float(row["psnr_y"]) for row in rows] == [30.0, 31.0, 32.0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import errno
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_viewer import nearest_model  # noqa: F401
+from vsr_app.evaluate import Scores, summary, write_csv
 from vsr_app.gui.analysis_plot import AnalysisPlot
 
 
@@ -53,6 +55,7 @@ def read_csv(path) -> tuple[str, list[list[str]]]:
 
 def test_upscale_rows_number_frames_from_zero_and_one_and_name_the_comparison(plot, save_as, tmp_path):
     video = tmp_path / "clips" / "city.mp4"
+    video.parent.mkdir()  # a writable folder: the CSV is offered beside the video
     plot.reset("a vs b", video=str(video), task="upscale", sides=("student", "teacher"))
     assert not plot.save.isEnabled()  # nothing measured yet
     plot.add_point(0, 3, 31.25, 0.9125)
@@ -67,8 +70,8 @@ def test_upscale_rows_number_frames_from_zero_and_one_and_name_the_comparison(pl
     assert comment == (f"# upscale: student vs teacher on {video}, 3 of 3 frames; PSNR (dB) and SSIM of luma (Y, "
                        "BT.601); frame counts from 0 as eval vsr --csv numbers a video's, frame_1based as the player "
                        "does\n")
-    assert rows == [["frame", "frame_1based", "psnr_y", "ssim_y"],
-                    ["0", "1", "31.25", "0.9125"], ["1", "2", "100.0", "1.0"], ["2", "3", "29.5", ""]]
+    assert rows == [["sequence", "frame", "frame_1based", "psnr_y", "ssim_y"], ["city", "0", "1", "31.25", "0.9125"],
+                    ["city", "1", "2", "100.0", "1.0"], ["city", "2", "3", "29.5", ""]]
     # the next save is offered where the last went, not beside the video
     plot.save.click()
     assert save_as.offered[-1][0] == str(tmp_path / "city-student-vs-teacher.csv")
@@ -82,8 +85,8 @@ def test_interpolation_in_betweens_are_halves_and_a_running_analysis_saves_what_
     plot.save.click()  # not finished: the run goes on
     comment, rows = read_csv(save_as.path)
     assert comment.startswith("# interpolate: vfi vs blend on ") and ", 4 of 10 in-betweens;" in comment
-    assert [row[:2] for row in rows[1:]] == [["0.5", "1.5"], ["1.5", "2.5"], ["2.5", "3.5"], ["3.5", "4.5"]]
-    assert [float(row[2]) for row in rows[1:]] == [30.0, 31.0, 32.0, 33.0]
+    assert [row[1:3] for row in rows[1:]] == [["0.5", "1.5"], ["1.5", "2.5"], ["2.5", "3.5"], ["3.5", "4.5"]]
+    assert [float(row[3]) for row in rows[1:]] == [30.0, 31.0, 32.0, 33.0]
 
 
 def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_csv(plot, save_as, tmp_path):
@@ -105,7 +108,7 @@ def test_in_betweens_at_scene_cuts_are_left_out_of_the_means_and_named_in_the_cs
     assert ", 3 of 7 in-betweens;" in comment
     assert rows[0] == ["# frames left out (both sides repeat a frame): 1.5 (scene cut)", " 3.5 (flash)",
                        " 4.5 (flash)", " 6.5 (pause)"]  # the 2nd comment
-    assert [row[0] for row in rows[2:]] == ["0.5", "2.5", "5.5"]
+    assert [row[1] for row in rows[2:]] == ["0.5", "2.5", "5.5"]
 
 
 def test_an_analysis_where_every_in_between_is_at_a_cut_says_so(plot):
@@ -202,9 +205,9 @@ def test_the_viewer_saves_a_finished_analysis_and_passes_errors_on(window, qtbot
     comment, rows = read_csv(save_as.path)
     assert comment.startswith(f"# upscale: bicubic vs {nearest_model} on {small_video}, 12 of 12 frames;")
     points = viewer.analysis.points
-    assert [row[:2] for row in rows[1:]] == [[str(k), str(k + 1)] for k in range(12)]
-    assert [float(row[2]) for row in rows[1:]] == [p[1] for p in points]
-    assert [float(row[3]) for row in rows[1:]] == [p[2] for p in points]
+    assert [row[:3] for row in rows[1:]] == [["small", str(k), str(k + 1)] for k in range(12)]
+    assert [float(row[3]) for row in rows[1:]] == [p[1] for p in points]
+    assert [float(row[4]) for row in rows[1:]] == [p[2] for p in points]
     save_as.path = tmp_path / "missing" / "small.csv"
     with qtbot.waitSignal(viewer.errorRaised, check_params_cb=lambda title, _: title == "Cannot save the analysis"):
         viewer.analysis.save.click()
@@ -236,3 +239,56 @@ def test_a_complete_analysis_of_a_video_shorter_than_its_header_is_not_called_st
         plot.add_point(position, 30, 30.0, 0.9)
     plot.finished(complete=True)
     assert plot.summary.text().startswith("15 / 15 frames") and "stopped" not in plot.summary.text()
+
+
+def test_a_folders_held_out_frames_join_eval_vfis_csv_by_sequence_and_file(plot, save_as, tmp_path):
+    """Of a folder of frames eval vfi --csv writes `Urban2,001.png,...`; the Compare tab's CSV had only `frame` 1
+    and no sequence, so the two tables could not be joined."""
+    folder = tmp_path / "vfi_middlebury" / "Urban2"
+    folder.mkdir(parents=True)
+    for k in range(5):
+        (folder / f"{k:03d}.png").write_bytes(b"")  # (only their names are read)
+    plot.reset("m against the ground truth", first=2, video=str(folder), task="interpolate",
+               sides=("m", "ground-truth"), series=(("m", "#fff"),), held_out=True)
+    plot.add_scores(0, 2, ((39.5, 0.97),), frames=5)
+    plot.add_scores(1, 2, ((38.25, 0.96),), frames=5)
+    save_as.path = tmp_path / "analysis.csv"
+    plot.save.click()
+    comment, rows = read_csv(save_as.path)
+    assert "file as it names a folder's frames" in comment
+    assert rows == [["sequence", "frame", "file", "frame_1based", "psnr_y_m", "ssim_y_m"],
+                    ["Urban2", "1", "001.png", "2", "39.5", "0.97"], ["Urban2", "3", "003.png", "4", "38.25", "0.96"]]
+    scores = {"Urban2": Scores([39.5, 38.25], [0.97, 0.96], ["001.png", "003.png"], 5)}
+    write_csv(summary("m", 0, scores), tmp_path / "eval.csv")
+    with open(tmp_path / "eval.csv", newline="", encoding="utf-8") as fh:
+        by_eval = list(csv.DictReader(fh))
+    ours = [dict(zip(rows[0], row)) for row in rows[1:]]
+    assert [(r["sequence"], r["frame"], r["psnr_y"]) for r in by_eval] == \
+        [(r["sequence"], r["file"], r["psnr_y_m"]) for r in ours]
+
+
+def test_in_betweens_of_a_folder_have_no_file(plot, save_as, tmp_path):
+    folder = tmp_path / "city"
+    folder.mkdir()
+    for name in ("f1.png", "f2.png", "f10.png"):  # eval's order, digits read as numbers
+        (folder / name).write_bytes(b"")
+    plot.reset("a vs b", first=1.5, video=str(folder), task="interpolate", sides=("a", "b"))
+    plot.add_point(1, 2, 30.0, 0.9)
+    save_as.path = tmp_path / "in-betweens.csv"
+    plot.save.click()
+    assert read_csv(save_as.path)[1][1] == ["city", "1.5", "", "2.5", "30.0", "0.9"]
+    plot.reset("a vs b", first=1, video=str(folder), task="upscale", sides=("a", "b"))
+    plot.add_point(2, 3, 30.0, 0.9)
+    plot.save.click()
+    assert read_csv(save_as.path)[1][1] == ["city", "2", "f10.png", "3", "30.0", "0.9"]
+
+
+def test_a_video_in_a_folder_that_cannot_be_written_is_offered_home(plot, save_as, tmp_path, monkeypatch):
+    """Save view and Save sides offered home for the bundled sample's read-only folder, Save CSV beside it."""
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    monkeypatch.setattr("vsr_app.gui.export_dialog.resource_path", lambda: resources)
+    plot.reset("a vs b", video=str(resources / "sample.mp4"), task="upscale", sides=("a", "b"))
+    plot.add_point(0, 1, 40.0, 0.99)
+    plot.save.click()
+    assert save_as.offered == [(str(Path.home() / "sample-a-vs-b.csv"), "CSV files (*.csv)")]

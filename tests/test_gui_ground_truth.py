@@ -175,9 +175,10 @@ def test_the_truth_analysis_plots_and_saves_both_sides(window, qtbot, sequence, 
         comment = fh.readline()
         rows = list(csv.reader(fh))
     assert "against the ground truth" in comment
-    assert rows[0] == ["frame", "frame_1based", f"psnr_y_{nearest_model}", f"ssim_y_{nearest_model}",
-                       "psnr_y_bicubic", "ssim_y_bicubic"]
-    assert [[float(v) for v in row[2:]] for row in rows[1:]] == \
+    assert rows[0] == ["sequence", "frame", "file", "frame_1based", f"psnr_y_{nearest_model}",
+                       f"ssim_y_{nearest_model}", "psnr_y_bicubic", "ssim_y_bicubic"]
+    assert [row[:4] for row in rows[1:]] == [["seq", str(k), f"f{k}.png", str(k + 1)] for k in range(12)]
+    assert [[float(v) for v in row[4:]] for row in rows[1:]] == \
         [[s.psnr, s.ssim, t.psnr, t.ssim] for _, (s, t) in expected]
 
 
@@ -339,3 +340,19 @@ def test_the_box_starts_unticked_and_says_what_is_scored(window, qtbot, tmp_path
         later.shutdown()
     viewer.set_truth(False)
     assert inspector.facts["Size"].text() == "70 \u00d7 54"
+
+
+def test_ticking_the_box_puts_the_ground_truth_on_screen_in_either_task(window, qtbot, sequence):
+    """Ticked, the box kept the sides it had (student vs teacher; here the source vs bicubic): the truth was not on
+    screen until picked, in Upscale and Interpolate alike. Now the best model faces it."""
+    folder, frames = sequence
+    open_and_wait(qtbot, window, folder)
+    viewer = window.viewer
+    viewer.refresh_models()
+    rendered = show_and_wait(qtbot, viewer, lambda: viewer.set_truth(True), lambda r: r.request.truth)
+    assert rendered.request.sides == ("bicubic", TRUTH) and viewer.right.currentData() == TRUTH
+    assert np.array_equal(rendered.images[1], degrade_x4(frames[0])[0])
+    rendered = show_and_wait(qtbot, viewer, lambda: viewer.set_task("interpolate"),
+                             lambda r: r.request.task == "interpolate" and r.request.truth)
+    assert rendered.request.sides == ("blend", TRUTH)
+    assert np.array_equal(rendered.images[1], frames[1])  # the first frame held out

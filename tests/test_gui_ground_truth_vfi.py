@@ -151,7 +151,8 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
     assert "as eval vfi predicts it" in comments[0] and "as eval vfi --csv numbers" in comments[0]
     assert ", 5 of 5 held-out frames;" in comments[0]
     assert comments[1].startswith("# not scored, as eval vfi leaves it: frame 11 (frame_1based 12)")
-    assert [row[:2] for row in rows[1:]] == [[str(2 * k + 1), str(2 * k + 2)] for k in range(5)]
+    assert [row[:4] for row in rows[1:]] == [["seq", str(2 * k + 1), f"f{2 * k + 1}.png", str(2 * k + 2)]
+                                             for k in range(5)]
     show_and_wait(qtbot, viewer, lambda: plot.worst.click(), lambda r: r.position == worst)
     assert viewer.bar.readout.text().endswith(f"frame {2 * worst + 2}, held out ({worst + 1} / 5)")
 

@@ -7,7 +7,8 @@ other frame); a vertical line follows the player, and points are
 added as the analysis job delivers them, so the plot fills in while it runs. Points arrive faster than a plot of
 thousands can be redrawn, so the curves are redrawn at most every REDRAW_MS (a redraw per point froze the window for
 seconds on a 3,000-frame video), and markers are drawn only while they can still be told apart. Save CSV… writes the
-numbers measured so far, for a researcher's own plots and statistics, in `eval vsr --csv`'s columns and numbering.
+numbers measured so far, for a researcher's own plots and statistics, in `eval --csv`'s columns and numbering (its
+`sequence` and `frame`, and a folder of frames' `file`, eval's `frame` there), so the two tables join.
 In ground truth mode each model side is measured against the truth: a curve per side in each plot, in the side's
 colour and named in a legend under the plots (over them, it hid the curves' last frames), a column pair per side in
 the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu. The summary names a
@@ -31,9 +32,11 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushBut
 from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.export_dialog import output_folder
 from vsr_app.gui.processing import timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
+from vsr_app.media import frame_files
 from vsr_app.video.pipeline import breaks_text
 from vsr_app.video.scenecut import break_counts
 
@@ -210,6 +213,8 @@ class AnalysisPlot(QWidget):
             plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
         self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
         self.video, self.task, self.sides, self.series = video, task, sides, series
+        # a folder's frames by name, as eval --csv names them: the CSV's `file` column, to join on
+        self.files = [p.name for p in frame_files(Path(video))] if video and Path(video).is_dir() else []
         self._colour_curves()
         self.total = 0
         self.first_point_at = 0.0
@@ -391,7 +396,8 @@ class AnalysisPlot(QWidget):
         compared = f"{'-and-'.join(n for n, _ in self.series)}-vs-ground-truth" if self.series else \
             f"{self.sides[0]}-vs-{self.sides[1]}"
         name = f"{sequence_name(video) or 'analysis'}-{compared}.csv"  # a folder's whole name (calendar.x4), as eval's
-        start = Path(self.folder or save_folder(self.video, video.parent, QStandardPaths.DocumentsLocation))
+        start = Path(self.folder or save_folder(self.video, output_folder(self.video),
+                                                QStandardPaths.DocumentsLocation))
         path, _ = QFileDialog.getSaveFileName(self, "Save per-frame quality as", str(start / name),
                                               "CSV files (*.csv)")
         if not path:
@@ -405,19 +411,21 @@ class AnalysisPlot(QWidget):
 
     def _write_csv(self, path: Path) -> None:
         """One row per measured frame under a comment saying what was compared (pandas reads it with
-        `read_csv(path, comment="#")`): `frame` numbered from 0 and `psnr_y` as `eval vsr --csv` names a video's
-        (an in-between is .5), `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller
-        than its window."""
+        `read_csv(path, comment="#")`): `sequence`, `frame` numbered from 0 and `psnr_y` as `eval --csv` names a
+        video's (an in-between is .5), a folder's `file` as eval names its frames (none for an in-between),
+        `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller than its window."""
         names = [name for name, _ in self.series]
         fed = ("each held-out frame predicted from the frames either side, as eval vfi predicts it" if self.held_out
                else "fed it x4 downscaled, as eval vsr is")
         compared = (f"{' and '.join(names)} against the ground truth ({fed})" if names
                     else f"{self.sides[0]} vs {self.sides[1]}")
         scorer = "eval vfi" if self.held_out else "eval vsr"
+        named = ", file as it names a folder's frames (its frame column there)" if self.files else ""
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
                      f"{len(self.points)} of {self.total} {self._unit()}; PSNR (dB) and SSIM of luma (Y, BT.601); "
-                     f"frame counts from 0 as {scorer} --csv numbers a video's, frame_1based as the player does\n")
+                     f"frame counts from 0 as {scorer} --csv numbers a video's{named}, frame_1based as the player "
+                     "does\n")
             if self._last_unscored():
                 fh.write(f"# not scored, as eval vfi leaves it: frame {self.frames - 1} (frame_1based "
                          f"{self.frames}), the last, with no frame after it to predict it from\n")
@@ -426,10 +434,17 @@ class AnalysisPlot(QWidget):
                 fh.write(f"# frames left out (both sides repeat a frame): {', '.join(left_out)}\n")
             writer = csv.writer(fh)
             columns = (f"{kind}_{name}" if name else kind for name in names or [""] for kind in ("psnr_y", "ssim_y"))
-            writer.writerow(("frame", "frame_1based", *columns))
+            writer.writerow(("sequence", "frame", *["file"] * bool(self.files), "frame_1based", *columns))
+            sequence = sequence_name(Path(self.video))
             for position, *values in self.points:
-                writer.writerow((self._frame_name(position, base=0), self._frame_name(position),
+                file = [self._file(position)] if self.files else []
+                writer.writerow((sequence, self._frame_name(position, base=0), *file, self._frame_name(position),
                                  *("" if np.isnan(value) else value for value in values)))
+
+    def _file(self, position: int) -> str:
+        """The name of the folder's frame at `position` (an in-between, made between two, has none)."""
+        frame = self._x(position) - 1
+        return self.files[int(frame)] if float(frame).is_integer() else ""
 
     def _frame_name(self, position: int, base: int = 1) -> str:
         """As the player numbers it (`base` 1): 3, or the in-between 2.5; `base` 0 numbers as `eval vsr --csv` (a

@@ -67,9 +67,13 @@ BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it
                "pause": "A pause: the source held this picture; every side repeats it."}
 
 
-def default_sides(task: str, names: list[str]) -> tuple[str, str]:
-    """Student vs teacher when both exist; else the best model against the plain baseline or the source."""
+def default_sides(task: str, names: list[str], truth: bool = False) -> tuple[str, str]:
+    """Student vs teacher when both exist; else the best model against the plain baseline or the source. In ground
+    truth mode the best model against the truth, so that the truth is on screen once the box is ticked (student vs
+    teacher hid it until picked), in Upscale and Interpolate alike."""
     student, teacher, baseline = PREFERRED[task]
+    if truth:
+        return next((name for name in (student, teacher, baseline) if name in names), SOURCE), TRUTH
     if student in names and teacher in names:
         return student, teacher
     if student in names:
@@ -358,7 +362,7 @@ class Viewer(QWidget):
         available = [SOURCE, *[TRUTH] * self.truth_mode, *[m.name for m in self.models_for(self.task)]]
         saved = self.settings.value(self._sides_setting())  # (any value: checked below)
         usable = isinstance(saved, (list, tuple)) and len(saved) == 2 and all(s in available for s in saved)
-        sides = (saved[0], saved[1]) if usable else default_sides(self.task, available)
+        sides = (saved[0], saved[1]) if usable else default_sides(self.task, available, self.truth_mode)
         by_name = {m.name: m for m in self.models}
         items = [(name, side_label(name, self.task, self.truth_mode), by_name.get(name)) for name in available]
         for combo, current in ((self.left, sides[0]), (self.right, sides[1])):
