@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from gui_support import gui_env, window  # noqa: F401
 from test_gui_batch import run_to_end, setup_panel, wait_listed
 from videogen import make_video
+from vsr_app.batch import claim_output_folder
 from vsr_app.cli import main
 from vsr_app.gui.batch_form import REPORT_NAME
 
@@ -60,31 +61,42 @@ def test_a_rerun_here_carries_the_notes_a_command_line_batch_left_in_its_report_
 def test_a_report_file_that_is_not_a_batch_report_is_replaced_only_once_the_user_says_so(window, qtbot, tmp_path,
                                                                                          monkeypatch, field, mine):
     """A file of the user's at the report's name (the usual one, or one the field names, here relative: inside the
-    output folder) was replaced by Replace without a word. As the command line refuses it without --overwrite, the
-    tab refuses it without Replace, in its words; with Replace it asks first, naming the file."""
+    output folder) was replaced by Replace without a word; then refused without Replace, whose tick also made every
+    finished output again. The question naming it is consent enough; with Replace ticked it counts what is made
+    again. A batch refused as it starts puts the file back."""
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()
-    out.mkdir()
     make_video(src / "a.mp4", frames=2)
+    panel = setup_panel(qtbot, window, src, out, "bicubic")
+    panel.form.report.setText("first.json")
+    run_to_end(qtbot, panel)  # out/a.mp4, finished
+    made = (out / "a.mp4").stat().st_mtime_ns
     own = out / mine
     own.write_text('{"my": "own data"}')  # JSON, not a batch report
-    panel = setup_panel(qtbot, window, src, out, "bicubic")
     panel.form.report.setText(field)
-    with qtbot.waitSignal(panel.errorRaised, timeout=60_000) as blocker:
-        panel.start()
-    assert blocker.args == ["Batch failed", f"the report '{own}' {NOT_A_REPORT}; tick \"Replace existing outputs\" "
-                                            "to replace it or choose another report file"]
-    panel.form.overwrite.setChecked(True)
     asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1:3]) or QMessageBox.No)
     wait_listed(qtbot, panel, panel.start)
-    assert asked == [f"The report '{own}' {NOT_A_REPORT}."] and panel.status.text() == "Nothing was replaced."
-    assert own.read_text() == '{"my": "own data"}' and not (out / "a.mp4").exists()
+    assert asked == [("Replace files with no record of this app?", f"The report '{own}' {NOT_A_REPORT}.")]
+    assert panel.status.text() == "Nothing was replaced." and own.read_text() == '{"my": "own data"}'
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    with claim_output_folder(out):  # another batch's: refused, the file left as it was
+        run_to_end(qtbot, panel)
+    assert panel.status.text().startswith("The batch could not run: another batch is already writing")
+    assert own.read_text() == '{"my": "own data"}' and sorted(p.name for p in out.iterdir()) == sorted(
+        {"a.mp4", "first.json", mine})
     run_to_end(qtbot, panel)
     assert json.loads(own.read_text())["output_dir"] == str(out) and panel.report_path == str(own)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about its own report"))
-    run_to_end(qtbot, panel)  # a batch report now: replaced without a question
+    assert row_texts(panel)["a.mp4"][0] == "skipped" and (out / "a.mp4").stat().st_mtime_ns == made
+    assert not panel.form.overwrite.isChecked()
+
+    own.write_text('{"my": "own data"}')
+    panel.form.overwrite.setChecked(True)  # Yes makes a.mp4 again too: the question says so
+    asked.clear()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    wait_listed(qtbot, panel, panel.start)
+    assert asked == [f"The report '{own}' {NOT_A_REPORT}.\n\nWith \"Replace existing outputs\" ticked, 1 existing "
+                     "output will be made again too (untick it to keep it)."]
 
 
 def test_one_question_names_the_outputs_and_the_report_it_would_replace(window, qtbot, tmp_path, monkeypatch):
@@ -214,3 +226,43 @@ def test_the_report_in_a_renamed_output_folder_is_its_own(window, qtbot, tmp_pat
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     assert errors == [] and row_texts(panel)["a.mp4"][0] == "skipped"
     assert json.loads((out2 / REPORT_NAME).read_text())["output_dir"] == str(out2)
+
+
+def test_a_report_in_a_sub_folder_of_a_renamed_output_folder_is_its_own(window, qtbot, tmp_path, monkeypatch):
+    """Report file `reports/r.json` (inside the output folder), the folder then renamed: the report was asked about
+    as another folder's, since only a report right in the output folder counted as its own."""
+    src, out1, out2 = tmp_path / "in", tmp_path / "out1", tmp_path / "out2"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=2)
+    panel = setup_panel(qtbot, window, src, out1, "bicubic")
+    panel.form.report.setText("reports/r.json")
+    run_to_end(qtbot, panel)
+    out1.rename(out2)
+    panel.out_dir.setText(str(out2))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked about the folder's own report"))
+    run_to_end(qtbot, panel)
+    assert row_texts(panel)["a.mp4"][0] == "skipped"
+    assert json.loads((out2 / "reports" / "r.json").read_text())["output_dir"] == str(out2)
+
+
+def test_a_report_elsewhere_of_a_renamed_output_folder_is_asked_about_as_this_folder_s(window, qtbot, tmp_path,
+                                                                                       monkeypatch):
+    """The output folder renamed, its report kept elsewhere: asked about as another batch's report, with advice to
+    empty the field, which would have dropped the notes the rerun carries from it."""
+    src, out1, out2, report = tmp_path / "in", tmp_path / "out1", tmp_path / "out2", tmp_path / "r" / "b.json"
+    src.mkdir()
+    make_video(src / "b.mkv", frames=2, audio="pcm_s16le")  # its output gets a note on its audio
+    panel = setup_panel(qtbot, window, src, out1, "bicubic")
+    panel.form.report.setText(str(report))
+    run_to_end(qtbot, panel)
+    out1.rename(out2)
+    panel.out_dir.setText(str(out2))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1:3]) or QMessageBox.Yes)
+    run_to_end(qtbot, panel)
+    assert asked == [("Go on from this folder's report?",
+                      f"The report '{report}' is the report of a batch into '{out1}', which is no longer there: this "
+                      "folder's before a rename, it seems.\n\nReplace it? With Yes, the batch carries its notes of the "
+                      "outputs it skips; with No, nothing starts.")]
+    assert row_texts(panel)["b.mkv"][0] == "skipped" and "pcm_s16le" in row_texts(panel)["b.mkv"][1]
+    assert panel.status.text().endswith(" s. Notes of 1 skipped output carried from 'b.json'.")

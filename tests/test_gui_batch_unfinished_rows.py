@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from gui_support import SlowBicubic, gui_env, slow_model, window  # noqa: F401
-from test_gui_batch import folders, setup_panel, slow_listing  # noqa: F401
+from test_gui_batch import folders, run_to_end, setup_panel, slow_listing  # noqa: F401
 from vsr_app.batch import NOT_STARTED_REASON, claim_output_folder
 
 
@@ -56,14 +56,36 @@ def test_a_cancel_says_at_once_which_files_will_not_start_and_the_end_says_the_r
         ("cancelled", NOT_STARTED_REASON)] * 2
 
 
-def test_a_batch_that_cannot_run_leaves_no_row_queued(window, qtbot, small_video, tmp_path):
+def test_a_batch_that_cannot_start_leaves_no_row_queued_nor_the_last_run_s_buttons_and_words(window, qtbot,
+                                                                                             small_video, tmp_path):
+    """Its rows said "the batch failed before reaching this file" of a batch that never began one."""
     in_dir, out_dir = folders(tmp_path, small_video, 2)
-    out_dir.mkdir()
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    run_to_end(qtbot, panel)
+    assert panel.report_button.isVisible() and window.statusBar().currentMessage().startswith("Batch done: ")
     with claim_output_folder(out_dir), qtbot.waitSignal(panel.batchFinished, timeout=30_000):  # another batch's
         panel.start()
     assert panel.status.text().startswith("The batch could not run: another batch is already writing")
-    assert rows(panel) == [("not started", "the batch failed before reaching this file")] * 2
+    assert rows(panel) == [("not started", "the batch could not start")] * 2
+    assert not panel.report_button.isVisible() and not panel.folder_button.isVisible()
+    assert window.statusBar().currentMessage() == panel.status.text()
+
+
+def test_cancelling_stays_said_until_the_batch_ends(window, qtbot, small_video, tmp_path, slow_model):
+    """A progress update queued before the Cancel replaced "Cancelling after the current frame..." within 20 ms."""
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, slow_model)
+    with qtbot.waitSignal(panel.fileStarted, timeout=60_000):
+        panel.start()
+    updates = []
+    panel.job.progressed.connect(updates.append)
+    qtbot.waitUntil(lambda: bool(updates), timeout=30_000)
+    panel.cancel()
+    panel.job.progressed.emit(updates[-1])  # one queued before the cancel, delivered after it
+    assert panel.status.text() == "Cancelling after the current frame\u2026"
+    with qtbot.waitSignal(panel.batchFinished, timeout=60_000):
+        pass
+    assert panel.status.text().startswith("Cancelled: ")
 
 
 def test_a_batch_that_fails_in_a_file_s_midst_says_so_of_that_file_and_those_after(window, qtbot, small_video,

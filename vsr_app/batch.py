@@ -369,7 +369,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
               self_ensemble: bool = False, deinterlace: bool = True, report_path: str | os.PathLike | None = None,
               progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
               on_start: Callable[[int, int, FileResult], None] | None = None, cancel=None,
-              listed: Queue | None = None) -> BatchReport:
+              listed: Queue | None = None, replace_report: bool = False) -> BatchReport:
     """Process every video in `in_dir` into the mirrored tree `out_dir`; returns the report (also written
     to `report_path` as it goes, and finished at the end).
 
@@ -387,6 +387,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     `listed`: a listing of this batch made before the start (the Batch tab's queue, which the user saw, listed for
     `task`), run as it was: its inputs, unreadable folders and earlier outputs left as they are; a file gone since
     fails, one come since waits for the next batch. None: `in_dir` is listed now.
+    `replace_report`: a file at `report_path` that is not a batch report may be replaced without `overwrite`, which
+    would make every output again too (the Batch tab asks the user first, naming it).
     """
     from vsr_app.inference import upscaler_label
     from vsr_app.video.pipeline import process_video
@@ -397,7 +399,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
     _check_request(in_dir, task, self_ensemble, codec, crf, preset)
     inputs, outputs, unreadable = _list_batch(in_dir, out_dir, listed, extensions, recursive, codec)
-    _check_destinations(out_dir, report_path, inputs, outputs, overwrite)
+    _check_destinations(out_dir, report_path, inputs, outputs, overwrite or replace_report)
     loaded = _load_for(task, model, device)
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)

@@ -38,9 +38,10 @@ REPORT_NAME = "vsr-app-report.json"  # the report in the output folder, unless t
 REPORT_TIP = (f"The batch's JSON report (the command line's --report); empty: {REPORT_NAME} in the output folder. "
               "A path that is not a full one is taken inside the output folder; ~ is your home folder. A rerun carries "
               "the notes of the outputs it skips from the report it replaces: to go on from a batch whose report is "
-              "elsewhere (one run with --report), choose that file. A file there that is not a batch report is "
-              f"replaced only with \"{REPLACE_LABEL}\" ticked, once you say so; the report of a batch into another "
-              "output folder once you say so (one in the output folder is that folder's own).")
+              "elsewhere (one run with --report), choose that file. A file there that is not a batch report, or the "
+              "report of a batch into another output folder, is replaced once you say so (one under the output folder "
+              f"is that folder's own); \"{REPLACE_LABEL}\" is not needed for it, and makes every existing output "
+              "again.")
 
 
 class BatchForm(QGroupBox):

@@ -6,10 +6,10 @@ each row is updated as the batch reports the file finished. Both run on Job thre
 network share, and opening the files at the outputs' names, can take minutes, and the window must stay usable.
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
 panel lists, starts, follows and reports the batch, and wires the two. The report is written where the form says, as
-`--report` would, and replaces a file that is not a batch report only with Replace ticked and once asked, as the
-command line replaces one only with --overwrite. The report of a batch into another output folder, which a remembered
-full path in the Report file field would otherwise replace at every batch into another folder, is replaced once asked,
-Replace ticked or not (ticking it makes every existing output again); one in the output folder is its own.
+`--report` would, and replaces a file that is not a batch report once asked, Replace ticked or not: the command line
+needs --overwrite, which makes every existing output again too, and the question is consent enough. So is the report
+of a batch into another output folder, which a remembered full path in the Report file field would otherwise replace
+at every batch into another folder; one anywhere under the output folder is its own.
 """
 
 from __future__ import annotations
@@ -24,24 +24,41 @@ from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
 from vsr_app.batch_plan import Queue, list_queue, same_path
 from vsr_app.batch_report import SKIPPED, check_report_path, left_as_they_are, report_output_dir
-from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
-from vsr_app.gui.batch_form import BatchForm
+from vsr_app.gui.batch_form import REPLACE_LABEL, BatchForm
 from vsr_app.gui.batch_queue import QueueView
 from vsr_app.gui.widgets import WarningLabel, announce, open_with_system
 from vsr_app.gui.workers import Job
 
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 NOT_A_REPORT = "would replace an existing file that is not a batch report"  # the command line's words, after its name
-REPORT_CHOICE = ("Replace it? With No, nothing starts: choose another Report file, or empty the field for the report "
-                 "in the output folder.")  # asked of another output folder's report
+NO_RECORD_TITLE = "Replace files with no record of this app?"
+# the title and the choice of the question asked of another output folder's report, and of one whose output folder is
+# gone (this folder's before a rename, where emptying the field would drop the notes the rerun carries from it)
+ANOTHER_FOLDERS = ("Replace another batch's report?", "Replace it? With No, nothing starts: choose another Report "
+                   "file, or empty the field for the report in the output folder.")
+RENAMED_FOLDERS = ("Go on from this folder's report?", "Replace it? With Yes, the batch carries its notes of the "
+                   "outputs it skips; with No, nothing starts.")
 KEPT_WHEN_STOPPED = "the batch keeps the files it finished, not the one in progress"  # asked before Esc and quitting
 # what the rows a batch did not finish say once it is cancelled or has failed (`QueueView.end_unfinished`); the file in
 # work when cancelled is said by the batch itself, as its frame ends
 CANCELLED_ROWS = {"queued": ("cancelled", NOT_STARTED_REASON)}
 FAILED_ROWS = {"queued": ("not started", "the batch failed before reaching this file"),
                "processing": ("stopped", "the batch failed before this file ended")}
+UNSTARTED_ROWS = {"queued": ("not started", "the batch could not start")}  # refused before its first file (a folder)
+# what replacing the report file would lose, in words that follow its name, and the title and choice of the question
+# about it (None: the question about files with no record of this app)
+WouldReplace = tuple[str, tuple[str, str] | None]
+
+
+def made_again(queue: Queue) -> int:
+    """The files at the outputs' names, other than those with no record of this app (named on their own), that a
+    batch with Replace ticked makes again."""
+    foreign = set(queue.foreign)
+    return sum(1 for src, dst in zip(queue.inputs, queue.outputs)
+               if dst is not None and src not in queue.earlier and dst not in foreign and dst.is_file())
 
 
 class BatchPanel(QWidget):
@@ -61,6 +78,7 @@ class BatchPanel(QWidget):
         self.report_path: str | None = None
         self.report_was_there = False  # an earlier batch report was at `report_path` as the batch started
         self.output_folder: Path | None = None  # of the batch last started
+        self.files_begun = False  # the batch last started has begun a file: it did not fail as it started
         self.made_with: tuple[str, str] | None = None  # (task, model) of the batch whose results the table shows
         self.fileStarted.connect(self._file_started)
         self.fileFinished.connect(self._file_finished)
@@ -227,9 +245,9 @@ class BatchPanel(QWidget):
 
     def _start_batch(self, queue: Queue) -> None:
         """Run the batch over the folders listed (one without videos is for the batch to explain), its report where the
-        form says. First ask about what it would replace unasked (`_report_would_replace`): with Replace ticked, the
-        files there this app did not make and a report file that is not a batch report (refused without it, as the
-        command line refuses it without --overwrite); ticked or not, another output folder's report."""
+        form says. First ask about what it would replace unasked: with Replace ticked, the files there this app did not
+        make; ticked or not, a report file that is not a batch report or is another output folder's report
+        (`_report_would_replace`)."""
         if queue.problem:
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
@@ -238,9 +256,6 @@ class BatchPanel(QWidget):
         report_of = report_output_dir(report)
         self.report_was_there = report_of is not None
         replaced = self._report_would_replace(queue, report, report_of)
-        if replaced == NOT_A_REPORT and not self.form.overwrite.isChecked():  # the command line's words
-            self._failed(f"the report '{report}' {replaced}; {OVERWRITE_HINT} or choose another report file")
-            return
         if (queue.foreign or replaced) and not self._may_replace_others(queue, report, replaced):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
@@ -250,7 +265,9 @@ class BatchPanel(QWidget):
         self.report_path = str(report)
         options = self.form.batch_options()
         self.made_with = options["task"], options["model"]
+        self.files_begun = False
         self.job = Job(run_batch, str(in_dir), str(out_dir), **options, report_path=self.report_path,
+                       replace_report=replaced is not None,  # the user said so, naming it
                        on_start=self.fileStarted.emit, on_file=self.fileFinished.emit,
                        listed=queue, parent=self)  # the queue shown, not a new listing
         self.job.progressed.connect(self._progressed)
@@ -264,33 +281,40 @@ class BatchPanel(QWidget):
         self.job.start()
 
     @staticmethod
-    def _report_would_replace(queue: Queue, report: Path, report_of: Path | None) -> str | None:
-        """What replacing the report file would lose unasked, in words that follow its name; None where nothing. A file
-        that is not a batch report (a user's own of that name, or one not read as a report), which the command line
-        replaces only with --overwrite; a report refused even so (a video, an input) is not asked about: the batch
-        refuses it, saying why. Or the report of a batch into another output folder (`report_of`): on the command line
-        --report is typed each time, but the Report file field is remembered, so a full path left there replaced the
-        report of each batch before, into another folder, without a word. The field still keeps full paths, as every
-        field keeps its value: a batch run with --report elsewhere is gone on with from that file after a restart, and
-        forgetting full paths would not guard a change of output folder within one session either. A report in the
-        output folder is that folder's own whatever folder it names: the folder was renamed since, or is one network
-        share reached by another mount path, and the command line's rerun replaces it as ever."""
+    def _report_would_replace(queue: Queue, report: Path, report_of: Path | None) -> WouldReplace | None:
+        """What replacing the report file would lose unasked, with the question to ask (`WouldReplace`); None where
+        nothing. A file that is not a batch report (a user's own of that name, or one not read as a report), which the
+        command line replaces only with --overwrite; a report refused even so (a video, an input) is not asked about:
+        the batch refuses it, saying why. Or the report of a batch into another output folder (`report_of`): on the
+        command line --report is typed each time, but the Report file field is remembered, so a full path left there
+        replaced the report of each batch before, into another folder, without a word. The field still keeps full paths,
+        as every field keeps its value: a batch run with --report elsewhere is gone on with from that file after a
+        restart, and forgetting full paths would not guard a change of output folder within one session either. A report
+        anywhere under the output folder (`reports/r.json`) is that folder's own whatever folder it names: the folder
+        was renamed since, or is one network share reached by another mount path, and the command line's rerun replaces
+        it as ever. One elsewhere whose folder is gone is likely this folder's, renamed: said so (its notes go on)."""
         if report_of is not None:
-            own = same_path(report.parent, queue.out_dir) or same_path(report_of, queue.out_dir)
-            return None if own else f"would replace the report of a batch into '{shown_name(str(report_of))}'"
+            if report.resolve().is_relative_to(queue.out_dir.resolve()) or same_path(report_of, queue.out_dir):
+                return None
+            folder = shown_name(str(report_of))
+            if not report_of.exists():
+                return (f"is the report of a batch into '{folder}', which is no longer there: this folder's before a "
+                        "rename, it seems", RENAMED_FOLDERS)
+            return f"would replace the report of a batch into '{folder}'", ANOTHER_FOLDERS
         if not report.is_file():
             return None
         try:
             check_report_path(report, queue.inputs, queue.outputs, overwrite=True)
         except VsrAppError:
             return None
-        return NOT_A_REPORT
+        return NOT_A_REPORT, None
 
-    def _may_replace_others(self, queue: Queue, report: Path, replaced: str | None) -> bool:
+    def _may_replace_others(self, queue: Queue, report: Path, replaced: WouldReplace | None) -> bool:
         """Files at output names that this app did not make (a video of the user's own, a text file: found only with
         Replace ticked), and a `report` file that it would replace what `replaced` says of, are replaced too: asked
         first, naming them, since nothing else in the batch says so beforehand (outputs by their paths in the output
         folder: with sub-folders, one name can be in several; the report by its full path, as it can be anywhere).
+        With Replace ticked it says how many existing outputs are made again: Yes about a report alone did that too.
         Of another folder's report alone the question says too what to do instead: no refusal says it first."""
         others = queue.foreign
         names = "\n".join(str(p.relative_to(queue.out_dir)) for p in others[:REPLACE_LISTED]) + (
@@ -301,11 +325,13 @@ class BatchPanel(QWidget):
                         f"(another program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
                         f"{names}")
         if replaced is not None:
-            said.append(f"The report '{shown_name(str(report))}' {replaced}.")
-        no_record = others or replaced == NOT_A_REPORT
-        if not no_record:
-            said.append(REPORT_CHOICE)
-        title = "Replace files with no record of this app?" if no_record else "Replace another batch's report?"
+            said.append(f"The report '{shown_name(str(report))}' {replaced[0]}.")
+        if self.form.overwrite.isChecked() and (again := made_again(queue)):
+            said.append(f"With \"{REPLACE_LABEL}\" ticked, {again} existing output{'s' if again > 1 else ''} will be "
+                        f"made again too (untick it to keep {'them' if again > 1 else 'it'}).")
+        title, choice = (replaced[1] if replaced is not None and not others else None) or (NO_RECORD_TITLE, None)
+        if choice:
+            said.append(choice)
         answer = QMessageBox.question(self, title, "\n\n".join(said), QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
         return answer == QMessageBox.Yes
 
@@ -362,10 +388,12 @@ class BatchPanel(QWidget):
         info = values[0]
         if info.fraction is not None:
             self.progress.setValue(round(info.fraction * 1000))
-        self.status.setText(fmt.progress_line(info.stage, info, " of the batch"))
+        if self.job is None or not self.job.cancel_event.is_set():  # one queued before Cancel replaced "Cancelling..."
+            self.status.setText(fmt.progress_line(info.stage, info, " of the batch"))
         self.warning.show_warning(info.warning)
 
     def _file_started(self, index: int, count: int, result) -> None:
+        self.files_begun = True
         self.table.mark_started(result.input)
 
     def _file_finished(self, index: int, count: int, result) -> None:
@@ -402,7 +430,7 @@ class BatchPanel(QWidget):
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
-        self.table.end_unfinished(FAILED_ROWS)
+        self.table.end_unfinished(FAILED_ROWS if self.files_begun else UNSTARTED_ROWS)
         message = self.form.for_gui(message)
         self.status.setText(f"The batch could not run: {message}")  # still there once the dialog is closed
         self.errorRaised.emit("Batch failed", message)
