@@ -15,7 +15,7 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import Score
 from vsr_app.gui.widgets import ElidedLabel
-from vsr_app.video.carried import WIDE_GAMUTS
+from vsr_app.video.carried import converted_gamut
 from vsr_app.video.frame_folder import ASSUMED_FPS, CONTAINER
 from vsr_app.video.reader import VideoInfo
 
@@ -59,13 +59,19 @@ def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
         "Duration": fmt.clock(info.duration) if info.duration is not None else "unknown",
         "Frames": str(info.estimated_frames) if info.estimated_frames else "unknown",
         "Video": f"{info.codec}, {info.pix_fmt}",
-        # HDR's picture is the reader's tone map, which nothing else said: its colours looked like an SDR source's
-        "Colour": (f"{info.hdr.label(WIDE_GAMUTS.get(info.hdr.primaries))}, shown tone-mapped to SDR" if info.hdr
-                   else f"SDR, {WIDE_GAMUTS[info.wide_gamut]} colours, shown converted to BT.709" if info.wide_gamut
-                   else "SDR"),
+        "Colour": colour_fact(info),
         "Audio": audio,
         "Container": container_name(info),
     }
+
+
+def colour_fact(info: VideoInfo) -> str:
+    """What the picture's colours are and how they are shown: HDR's picture is the reader's tone map, which nothing
+    else said (its colours looked like an SDR source's), and of unknown primaries BT.2020's are assumed."""
+    gamut, assumed = converted_gamut(info.hdr, info.wide_gamut)
+    if info.hdr:
+        return f"{info.hdr.label(f'{gamut} assumed' if assumed else gamut)}, shown tone-mapped to SDR"
+    return f"SDR, {gamut} colours, shown converted to BT.709" if gamut else "SDR"
 
 
 def rate_text(fps: float, variable_fps: float | None = None) -> str:

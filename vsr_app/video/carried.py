@@ -29,6 +29,7 @@ from vsr_app.video.encoding import CONTAINER_FORMATS
 from vsr_app.video.reader import codec_name, is_cover_art, probe, video_stream
 from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
 from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
+from vsr_app.video.tonemap import Hdr
 
 DEFAULT_AUDIO_CODEC = "aac"
 # The rate audio is resampled to when AAC cannot encode the source's (above 96 kHz, or an odd rate).
@@ -76,6 +77,14 @@ def _precision_notes(label: str, pix_fmt: str, out_pix_fmt: str) -> list[str]:
     return notes
 
 
+def converted_gamut(hdr: Hdr | None, wide_gamut: int | None) -> tuple[str | None, bool]:
+    """The wide gamut the reader converts a video's colours from, by name (None for BT.709's), and whether it is
+    assumed: HDR of unknown primaries is converted as BT.2020, which the note and the Colour fact did not say."""
+    if hdr and hdr.primaries_assumed:
+        return WIDE_GAMUTS[int(ColorPrimaries.BT2020)], True
+    return WIDE_GAMUTS.get(hdr.primaries if hdr else wide_gamut), False
+
+
 def _video_notes(source: Path, container, output) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
     `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9
@@ -92,8 +101,9 @@ def _video_notes(source: Path, container, output) -> list[str]:
         notes.append(f"{label}: its alpha channel (transparency) is dropped; the output is opaque")
     info = probe(source)  # the reader's tests, on its first frame: the header can say SDR where frames say HLG
     hdr = info.hdr
-    gamut = WIDE_GAMUTS.get(hdr.primaries if hdr else info.wide_gamut)
-    what = " with ".join(filter(None, (hdr and hdr.label(), gamut and f"{gamut} colours")))
+    gamut, assumed = converted_gamut(hdr, info.wide_gamut)
+    colours = gamut and f"{gamut} colours{' assumed,' if assumed else ''}"
+    what = " with ".join(filter(None, (hdr and hdr.label(), colours)))
     if hdr:  # the reader converts its frames (`tonemap.py`)
         notes.append(f"{label}: {what} tone-mapped to SDR BT.709")
     elif gamut:

@@ -20,7 +20,8 @@ Conventions:
 - Colour: YUV is converted with the frame's own matrix (BT.601/709/2020) and range tags; untagged video by the
   size rule players use (`is_hd`: BT.709 for HD, else BT.601), HDR by BT.2100's (BT.2020). 10-bit and 4:4:4 sources
   go through the same conversion. HDR frames (tagged PQ or HLG, a phone's default) are decoded at 16 bits and
-  tone-mapped to SDR BT.709 (`tonemap.py`), as an SDR display should show them; `VideoInfo.hdr` is the first frame's.
+  tone-mapped to SDR BT.709 (`tonemap.py`), as an SDR display should show them; `VideoInfo.hdr` is the first frame's,
+  and its PQ peak the stream's, which a frame that declares none is rolled off from. ICtCp is refused at opening.
   Wide-gamut SDR frames (BT.2020 or P3 primaries) are decoded at 16 bits and converted to BT.709's primaries.
 - Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
   times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
@@ -50,12 +51,14 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
-from vsr_app.video.tonemap import Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
+from vsr_app.video.tonemap import SOURCE_PEAK, Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
 
 log = logging.getLogger(__name__)
 
 UNSPECIFIED_COLORSPACE = 2  # AVCOL_SPC_UNSPECIFIED: the file does not say which matrix its YUV uses
 ICTCP = 14  # AVCOL_SPC_ICTCP: BT.2100's ICtCp, which swscale cannot convert
+ICTCP_REFUSED = ("the video's colours are coded as ICtCp (BT.2100), which FFmpeg cannot convert to RGB; "
+                 "re-encode it with the BT.2020 matrix")
 
 
 @dataclass(frozen=True)
@@ -493,13 +496,14 @@ def _white_16bit(frame) -> int:
     return 255 * 256
 
 
-def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
-    """The frame as RGB, and whether it had a pixel that is not opaque (its alpha channel, which RGB drops). Each
-    frame is looked at: a clip that fades out or a title that starts opaque went without a word, when only the first
-    was (and GIF's decoder gives every GIF an alpha channel, so the pixel format alone said it of opaque ones)."""
+def _to_rgb(frame, orientation: tuple[int, bool], stream_peak: float) -> tuple[np.ndarray, bool]:
+    """The frame as RGB (PQ tone-mapped from `stream_peak` where the frame declares no peak of its own), and whether
+    it had a pixel that is not opaque (its alpha channel, which RGB drops). Each frame is looked at: a clip that fades
+    out or a title that starts opaque went without a word, when only the first was (and GIF's decoder gives every GIF
+    an alpha channel, so the pixel format alone said it of opaque ones)."""
     # FFmpeg decodes an untagged frame as BT.601 at any size: untagged HD (x264 without VUI, many cameras and screen
     # captures) came out with shifted reds and greens, and was then written tagged BT.709
-    hdr, gamut = hdr_of(frame), wide_gamut_of(frame)
+    hdr, gamut = hdr_of(frame, stream_peak), wide_gamut_of(frame)
     deep = bool(hdr or gamut)  # decoded at 16 bits for the conversion to BT.709, which gives 8
     matrix = None
     if frame.colorspace == UNSPECIFIED_COLORSPACE:  # BT.2100 has one matrix (BT.2020) for HDR, not the size rule
@@ -518,8 +522,7 @@ def _to_rgb(frame, orientation: tuple[int, bool]) -> tuple[np.ndarray, bool]:
     except OSError as exc:  # swscale refuses a matrix it lacks ("Operation not supported"), a traceback till then
         if frame.colorspace != ICTCP:
             raise
-        raise VsrAppError("the video's colours are coded as ICtCp (BT.2100), which FFmpeg cannot convert to RGB; "
-                          "re-encode it with the BT.2020 matrix") from exc
+        raise VsrAppError(ICTCP_REFUSED) from exc
     if hdr:
         image = to_sdr(image, hdr, _white_16bit(frame))
     elif gamut:
@@ -682,6 +685,8 @@ class VideoReader:
         if first is None:
             raise VsrAppError(f"'{self.path}': no frame of the video stream could be decoded; "
                               "the file is damaged or truncated")
+        if first.colorspace == ICTCP:  # refused here, not at its first picture, after its facts said it is shown
+            raise VsrAppError(ICTCP_REFUSED)
         rotation, mirrored = _orientation_of(first)
         coded_w, coded_h = first.width, first.height
         width, height = (coded_h, coded_w) if rotation in (90, 270) else (coded_w, coded_h)
@@ -808,6 +813,7 @@ class VideoReader:
             tick = self.info.time_base
             index = 0
             clock = self._clock = FrameClock.for_video(self.info)
+            stream_peak = self.info.hdr.peak if self.info.hdr else SOURCE_PEAK  # for PQ frames declaring none
             timed = _in_time_order(self._decode(packets, stream), tick, clock)
             for frame, pts in _deinterlaced(timed, deinterlacer):
                 time = float(pts * tick)
@@ -815,7 +821,7 @@ class VideoReader:
                     deinterlacer.interlaced = 0  # the frames before `start` are not the pass's
                     continue
                 self.time_jumps.add(time)
-                image, transparent = _to_rgb(frame, _orientation_of(frame))
+                image, transparent = _to_rgb(frame, _orientation_of(frame), stream_peak)
                 self.transparent_frames += transparent
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
