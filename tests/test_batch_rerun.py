@@ -142,12 +142,15 @@ def test_the_report_of_a_batch_into_another_folder_is_replaced_saying_so_and_len
     assert (b.status, b.notes) == ("skipped", [])
     assert json.loads(report_path.read_text())["output_dir"] == str(tmp_path / "y")
 
-    run_batch(src, tmp_path / "z", model="bicubic", report_path=tmp_path / "z" / "r.json")  # z's own, in z
-    shutil.copytree(tmp_path / "z", tmp_path / "w")
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        (b,) = run_batch(src, tmp_path / "w", model="bicubic", report_path=tmp_path / "w" / "r.json").files
-    assert not caplog.records and (b.status, b.notes) == ("skipped", notes)
+    for mine in ("r.json", "reports/r.json"):  # z's own, in z, or anywhere under it (as the Batch tab takes it)
+        shutil.rmtree(tmp_path / "z", ignore_errors=True)
+        shutil.rmtree(tmp_path / "w", ignore_errors=True)
+        run_batch(src, tmp_path / "z", model="bicubic", report_path=tmp_path / "z" / mine)
+        shutil.copytree(tmp_path / "z", tmp_path / "w")
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            (b,) = run_batch(src, tmp_path / "w", model="bicubic", report_path=tmp_path / "w" / mine).files
+        assert not caplog.records and (b.status, b.notes) == ("skipped", notes), mine
 
 
 def test_notes_carried_for_a_file_not_finished_are_not_shown_as_this_runs():

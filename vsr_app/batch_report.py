@@ -246,9 +246,18 @@ def another_folder_s_report(path: Path, out_dir: Path) -> Path | None:
 
 def _of_another_folder(path: Path, recorded: Path, out_dir: Path) -> bool:
     """Whether the report at `path`, of a batch into `recorded`, is another output folder's there now."""
+    return recorded.is_dir() and not is_own_report(path, recorded, out_dir)
+
+
+def is_own_report(path: Path, recorded: Path, out_dir: Path) -> bool:
+    """Whether the report at `path`, of a batch into `recorded`, is `out_dir`'s own: a report of that folder, or one
+    anywhere under it whatever folder it records (the folder renamed since, or a share under another mount path).
+    The batch and the Batch tab's question go by this one rule (the tab took `reports/r.json` for the folder's own
+    where the batch took it for another's, and carried none of its notes)."""
     from vsr_app.batch_plan import same_path
 
-    return recorded.is_dir() and not same_path(recorded, out_dir) and not same_path(path.parent, out_dir)
+    return (same_path(recorded, out_dir) or same_path(path.parent, out_dir)
+            or Path(os.path.realpath(path)).is_relative_to(os.path.realpath(out_dir)))
 
 
 def earlier_facts(report_path: str | Path | None, settings: dict, out_dir: Path) -> dict[str, dict]:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QP
 
 from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
-from vsr_app.batch_plan import Queue, list_queue, same_path
-from vsr_app.batch_report import SKIPPED, check_report_path, left_as_they_are, report_output_dir
+from vsr_app.batch_plan import Queue, list_queue
+from vsr_app.batch_report import SKIPPED, check_report_path, is_own_report, left_as_they_are, report_output_dir
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
@@ -294,7 +294,7 @@ class BatchPanel(QWidget):
         was renamed since, or is one network share reached by another mount path, and the command line's rerun replaces
         it as ever. One elsewhere whose folder is gone is likely this folder's, renamed: said so (its notes go on)."""
         if report_of is not None:
-            if report.resolve().is_relative_to(queue.out_dir.resolve()) or same_path(report_of, queue.out_dir):
+            if is_own_report(report, report_of, queue.out_dir):
                 return None
             folder = shown_name(str(report_of))
             if not report_of.exists():

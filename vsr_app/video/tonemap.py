@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import av
 import cv2
@@ -231,7 +231,7 @@ def eetf(nits: np.ndarray, source_peak: float = SOURCE_PEAK) -> np.ndarray:
     return pq_light(np.where(signal < knee, signal, spline) * source)
 
 
-@cache
+@lru_cache(maxsize=8)  # a table is ~0.5 MB, and each PQ master's declared peak may be another
 def _roll_off(source_peak: float) -> np.ndarray:
     """The factor the EETF from `source_peak` scales a pixel by, by its largest channel's light (to PQ's peak in
     BT.2020's most saturated colours in BT.709's primaries)."""
