@@ -314,3 +314,20 @@ def test_hdr_of_unknown_primaries_says_the_bt2020_it_is_converted_as(tmp_path):
     assert video_facts(VideoReader(path).info)["Colour"] == "HDR (PQ, BT.2020 assumed), shown tone-mapped to SDR"
     summary = process_video(path, tmp_path / "out.mkv", upscale="bicubic", device="cpu")
     assert "video #0 ffv1: HDR (PQ) with BT.2020 colours assumed, tone-mapped to SDR BT.709" in summary.notes
+
+
+def test_eval_says_an_hdr_videos_truth_is_its_tone_map(tmp_path):
+    """eval vsr scored an HDR video against the reader's tone-mapped picture without a word (its help says frames
+    are taken as decoded); a wide-gamut one against its conversion."""
+    from vsr_app.evaluate import _decoded_sequence
+
+    hlg = make_hdr_clip(tmp_path / "hlg.mkv", [grey(0.5)], transfer=ColorTrc.ARIB_STD_B67)
+    wide = make_hdr_clip(tmp_path / "wide.mkv", [grey(0.5)], transfer=ColorTrc.BT2020_10)
+    sdr = make_hdr_clip(tmp_path / "sdr.mkv", [grey(0.5)], transfer=ColorTrc.BT709, primaries=ColorPrimaries.BT709,
+                        colorspace=Colorspace.ITU709)
+    notes = {path.stem: _decoded_sequence(path, None, lambda image: image, True).notes for path in (hlg, wide, sdr)}
+    assert notes == {"hlg": ("HDR (HLG): the truth is its tone map to SDR BT.709, the picture the app shows and "
+                             "processes",),
+                     "wide": ("wide-gamut colours: the truth is their conversion to BT.709, the picture the app shows "
+                              "and processes",),
+                     "sdr": ()}

@@ -180,6 +180,12 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
                      f"the frames either side of them are scored as neighbours")
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
+    if reader.info.hdr:  # the reader's picture, not the file's signal (`video/tonemap.py`)
+        notes.append(f"{reader.info.hdr.label()}: the truth is its tone map to SDR BT.709, the picture the app shows "
+                     "and processes")
+    elif reader.info.wide_gamut:
+        notes.append("wide-gamut colours: the truth is their conversion to BT.709, the picture the app shows and "
+                     "processes")
     return tuple(notes)
 
 
