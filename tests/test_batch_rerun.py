@@ -12,7 +12,7 @@ import pytest
 
 from videogen import make_video
 from vsr_app.batch import claim_output_folder, run_batch
-from vsr_app.batch_report import earlier_facts
+from vsr_app.batch_report import ReportFile, earlier_facts
 from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressInfo
 
@@ -83,7 +83,7 @@ def test_a_killed_first_run_s_unfinished_files_carry_nothing_to_the_rerun(tmp_pa
     killed = json.loads(as_killed[0])
     assert [f["status"] for f in killed["files"]] == ["ok", "pending"]
     report_path.write_text(as_killed[0])
-    assert list(earlier_facts(report_path, killed["settings"], out)) == [str(out / "a.mp4")]
+    assert list(earlier_facts(ReportFile(report_path), killed["settings"], out)) == [str(out / "a.mp4")]
 
 
 def test_a_rerun_counts_no_work_for_the_outputs_already_there(tmp_path):

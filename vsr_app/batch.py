@@ -50,8 +50,7 @@ from vsr_app.batch_plan import (Queue, check_apart, output_names, own_output, pa
                                 plan_outputs, why_renamed)
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
-                                  FileResult, another_folder_s_report, check_report_path, earlier_facts,
-                                  report_output_dir)
+                                  FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
@@ -114,15 +113,15 @@ def batch_running_into(folder: Path) -> bool:
     return False
 
 
-def check_report_not_shared(report_path: Path, out_dir: Path) -> None:
+def check_report_not_shared(report: ReportFile, out_dir: Path) -> None:
     """Refuse a report path that is the report of a batch into another output folder while a batch runs there: two
     batches given one --report rewrote it in turn, and each left an account of its own files alone. Called while
     this batch holds `out_dir`, just before its report is first written, so of two started at once the second to
     get here sees the first one's report. A rerun's own earlier report names `out_dir`: it is replaced as ever."""
-    other = report_output_dir(report_path)
+    other = report.output_dir
     if other is None or os.path.realpath(other) == os.path.realpath(out_dir) or not batch_running_into(other):
         return
-    raise VsrAppError(f"the report '{report_path}' is the report of a batch into '{other}', and a batch is running "
+    raise VsrAppError(f"the report '{report.path}' is the report of a batch into '{other}', and a batch is running "
                       "into that folder now; choose another report file, or wait for that batch to end")
 
 
@@ -175,7 +174,7 @@ def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: s
     return inputs, outputs, unreadable
 
 
-def _check_destinations(out_dir: Path, report_path: str | os.PathLike | None, inputs: list[Path],
+def _check_destinations(out_dir: Path, report_file: ReportFile | None, inputs: list[Path],
                         outputs: list[Path], overwrite: bool) -> None:
     """Refuse an output folder or a report path the batch cannot write."""
     from vsr_app.video.output_paths import check_writable
@@ -184,8 +183,8 @@ def _check_destinations(out_dir: Path, report_path: str | os.PathLike | None, in
     # model loads and before anything is made, instead of failing every file; checked before the report, which is
     # often inside it: "the report's folder" named a folder the user chose as the output folder
     check_writable(out_dir, "the output folder")
-    if report_path is not None:
-        check_report_path(Path(report_path), inputs, outputs, overwrite)
+    if report_file is not None:
+        check_report_path(report_file, inputs, outputs, overwrite)
 
 
 def _load_for(task: str, model: Any, device: str):
@@ -366,7 +365,8 @@ def _process_one(job: _Job, src: Path, dst: Path, result: FileResult, left_becau
 def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: str = "upscale", model: Any = None,
               device: str = "auto", recursive: bool = False, extensions: str | Sequence[str] = BATCH_EXTENSIONS,
               codec: str = "libx264", crf: int | None = None, preset: str | None = None, overwrite: bool = False,
-              self_ensemble: bool = False, deinterlace: bool = True, report_path: str | os.PathLike | None = None,
+              self_ensemble: bool = False, deinterlace: bool = True,
+              report_path: str | os.PathLike | ReportFile | None = None,
               progress: ProgressCallback | None = None, on_file: Callable[[int, int, FileResult], None] | None = None,
               on_start: Callable[[int, int, FileResult], None] | None = None, cancel=None,
               listed: Queue | None = None, replace_report: bool = False) -> BatchReport:
@@ -388,7 +388,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     `task`), run as it was: its inputs, unreadable folders and earlier outputs left as they are; a file gone since
     fails, one come since waits for the next batch. None: `in_dir` is listed now.
     `replace_report`: a file at `report_path` that is not a batch report may be replaced without `overwrite`, which
-    would make every output again too (the Batch tab asks the user first, naming it).
+    would make every output again too (the Batch tab asks the user first, naming it). `report_path` may be given as
+    the `ReportFile` the caller read (the Batch tab, for its question): the batch reads it only where it changed since.
     """
     from vsr_app.inference import upscaler_label
     from vsr_app.video.pipeline import process_video
@@ -399,13 +400,14 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
     _check_request(in_dir, task, self_ensemble, codec, crf, preset)
     inputs, outputs, unreadable = _list_batch(in_dir, out_dir, listed, extensions, recursive, codec)
-    _check_destinations(out_dir, report_path, inputs, outputs, overwrite or replace_report)
+    report_file = ReportFile(report_path) if isinstance(report_path, (str, os.PathLike)) else report_path
+    _check_destinations(out_dir, report_file, inputs, outputs, overwrite or replace_report)
     loaded = _load_for(task, model, device)
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
     settings = made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
                        deinterlace)
-    before = earlier_facts(report_path, settings, out_dir)
+    before = earlier_facts(report_file, settings, out_dir)
     report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, before)
     models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
     make = partial(process_video, device=device, codec=codec, crf=crf, preset=preset, overwrite=overwrite,
@@ -415,11 +417,11 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     # (stopped before its first output, every file failed) leaves no empty folder it made
     with removed_if_left_empty(made), claim_output_folder(out_dir):
         home = _identity(out_dir)
-        if report_path is not None:
-            check_report_not_shared(Path(report_path), out_dir)
-            if (other := another_folder_s_report(Path(report_path), out_dir)) is not None:  # the Batch tab asked
+        if report_file is not None:
+            check_report_not_shared(report_file, out_dir)
+            if (other := another_folder_s_report(report_file, out_dir)) is not None:  # the Batch tab asked
                 log.warning("replacing the report of a batch into '%s'", shown_name(str(other)))
-        saver = _ReportSaver(report, report_path, out_dir, home, started)
+        saver = _ReportSaver(report, report_file and report_file.path, out_dir, home, started)
         saver.save()
         job = _Job(task=task, out_dir=out_dir, home=home, made=made, input_set={os.path.realpath(p) for p in inputs},
                    planned={os.path.realpath(p) for p in outputs}, named=output_names(inputs, outputs, in_dir),

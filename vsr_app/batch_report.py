@@ -184,7 +184,55 @@ def _kept(n: int) -> str:
     return f"{n} existing file{'s' if n > 1 else ''} kept"
 
 
-def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
+class ReportFile:
+    """The file at a batch's report path, read once as the batch starts: its checks, the Batch tab's question and the
+    facts a rerun carries on go by that one reading (a start read the file up to five times). Read again only where
+    the file changed since (by its identity, size and times): a batch into another folder, started at once, may have
+    written it before this one's check under its lock (`batch.check_report_not_shared`)."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._stamp, self._data = _read_report(self.path)  # (the file read, as `_stamp` has it; what it held)
+
+    @property
+    def data(self) -> dict | None:
+        """The batch report in the file now, None where it holds none."""
+        if _stamp(self.path) != self._stamp:
+            self._stamp, self._data = _read_report(self.path)
+        return self._data
+
+    @property
+    def output_dir(self) -> Path | None:
+        """The output folder the report names, None where no report is there."""
+        data = self.data
+        return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
+
+
+def _stamp(path: Path) -> tuple | None:
+    """Which file is at `path` and when it last changed, None where none is."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _read_report(path: Path) -> tuple[tuple | None, dict | None]:
+    """The `_stamp` of the file at `path` and the batch report in it, None where it holds none; the first byte is
+    checked first so a large video is not read whole."""
+    stamp = _stamp(path)  # before the read: a file replaced in between is read again, never taken for this one
+    try:
+        with open(path, "rb") as f:
+            if f.read(1) != b"{":
+                return stamp, None
+            f.seek(0)
+            data = json.load(f)
+    except (OSError, ValueError):
+        return stamp, None
+    return stamp, data if isinstance(data, dict) and {"input_dir", "output_dir", "files"} <= data.keys() else None
+
+
+def check_report_path(report: ReportFile, inputs: Sequence[Path], outputs: Sequence[Path], overwrite: bool) -> None:
     """Refuse a report path that would destroy a file: an input, a planned output (the report is written before
     any file is processed, so that output would then be kept as "exists"), an existing video even with `overwrite`
     (an earlier batch's output was replaced by the report), or another existing file that is not an earlier batch
@@ -193,6 +241,7 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
     place that cannot be written, is refused here too: before the output folder is made, so nothing is left behind."""
     from vsr_app.video.output_paths import check_writable
 
+    path = report.path
     real = os.path.realpath(path)
     for src, dst in zip(inputs, outputs):
         if real == os.path.realpath(src):
@@ -203,7 +252,7 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
     if path.is_file() and path.suffix.lower() in OPEN_VIDEO_EXTS:  # --overwrite is given for outputs, not for this
         raise VsrAppError(f"the report '{path}' would replace a video (an earlier batch's output, perhaps); a report "
                           "is JSON: give a file name such as report.json")
-    if path.is_file() and not overwrite and not _is_report(path):
+    if path.is_file() and not overwrite and report.data is None:
         raise VsrAppError(f"the report '{path}' would replace an existing file that is not a batch report; "
                           f"{OVERWRITE_HINT} or choose another report file")
     if path.is_dir():
@@ -211,37 +260,14 @@ def check_report_path(path: Path, inputs: Sequence[Path], outputs: Sequence[Path
     check_writable(path.parent, "the report's folder")
 
 
-def _read_report(path: Path) -> dict | None:
-    """The batch report at `path`, or None where it holds none; the first byte is checked first so a large video is
-    not read whole."""
-    try:
-        with open(path, "rb") as f:
-            if f.read(1) != b"{":
-                return None
-            f.seek(0)
-            data = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and {"input_dir", "output_dir", "files"} <= data.keys() else None
-
-
-def _is_report(path: Path) -> bool:
-    return _read_report(path) is not None
-
-
-def report_output_dir(path: Path) -> Path | None:
-    """The output folder the batch report at `path` names, None where no report is there."""
-    data = _read_report(path)
-    return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
-
-
-def another_folder_s_report(path: Path, out_dir: Path) -> Path | None:
-    """The output folder of another batch whose report is at `path`, where that folder is there: replacing the report
-    loses that batch's account, which a rerun's report does not (`--report` replaced it without a word). None for no
-    report, one of `out_dir` or of a folder gone (renamed to `out_dir`, perhaps), and one in `out_dir`: that is the
-    folder's own whatever it records (the folder copied or renamed since, or a share under another mount path)."""
-    recorded = report_output_dir(path)
-    return recorded if recorded is not None and _of_another_folder(path, recorded, out_dir) else None
+def another_folder_s_report(report: ReportFile, out_dir: Path) -> Path | None:
+    """The output folder of another batch whose report is at `report`'s path, where that folder is there: replacing
+    the report loses that batch's account, which a rerun's report does not (`--report` replaced it without a word).
+    None for no report, one of `out_dir` or of a folder gone (renamed to `out_dir`, perhaps), and one in `out_dir`:
+    that is the folder's own whatever it records (the folder copied or renamed since, or a share under another mount
+    path)."""
+    recorded = report.output_dir
+    return recorded if recorded is not None and _of_another_folder(report.path, recorded, out_dir) else None
 
 
 def _of_another_folder(path: Path, recorded: Path, out_dir: Path) -> bool:
@@ -260,7 +286,7 @@ def is_own_report(path: Path, recorded: Path, out_dir: Path) -> bool:
             or Path(os.path.realpath(path)).is_relative_to(os.path.realpath(out_dir)))
 
 
-def earlier_facts(report_path: str | Path | None, settings: dict, out_dir: Path) -> dict[str, dict]:
+def earlier_facts(report: ReportFile | None, settings: dict, out_dir: Path) -> dict[str, dict]:
     """What the report being replaced says of each output it made or found made, by output path: its `OUTPUT_FACTS`
     (notes - audio re-encoded, frames lost to damage - frames, sizes, durations, cuts and flashes) and the size it
     recorded (`output_bytes`); an entry that states none of those facts (a killed first run's unfinished file) has
@@ -273,9 +299,9 @@ def earlier_facts(report_path: str | Path | None, settings: dict, out_dir: Path)
     records: an output folder renamed (or moved) since kept them, and its report's notes, facts and all, were lost.
     Nothing is taken from the report of a batch into another folder that is there (`another_folder_s_report`): its
     notes were given to this batch's outputs of the same size."""
-    data = _read_report(Path(report_path)) if report_path is not None else None
+    data = report.data if report is not None else None
     if data is not None and isinstance(data["output_dir"], str) and _of_another_folder(
-            Path(report_path), Path(data["output_dir"]), out_dir):
+            report.path, Path(data["output_dir"]), out_dir):
         return {}
     files = data.get("files") if data is not None and data.get("settings") == settings else None
     if not isinstance(files, list):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QP
 from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
 from vsr_app.batch_plan import Queue, list_queue
-from vsr_app.batch_report import SKIPPED, check_report_path, is_own_report, left_as_they_are, report_output_dir
+from vsr_app.batch_report import SKIPPED, ReportFile, check_report_path, is_own_report, left_as_they_are
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
@@ -252,10 +252,10 @@ class BatchPanel(QWidget):
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
             return
-        report = self.form.report_file(queue.out_dir)
-        report_of = report_output_dir(report)
+        report_file = ReportFile(self.form.report_file(queue.out_dir))  # read once: the batch goes by it too
+        report, report_of = report_file.path, report_file.output_dir
         self.report_was_there = report_of is not None
-        replaced = self._report_would_replace(queue, report, report_of)
+        replaced = self._report_would_replace(queue, report_file, report_of)
         if (queue.foreign or replaced) and not self._may_replace_others(queue, report, replaced):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
@@ -266,7 +266,7 @@ class BatchPanel(QWidget):
         options = self.form.batch_options()
         self.made_with = options["task"], options["model"]
         self.files_begun = False
-        self.job = Job(run_batch, str(in_dir), str(out_dir), **options, report_path=self.report_path,
+        self.job = Job(run_batch, str(in_dir), str(out_dir), **options, report_path=report_file,
                        replace_report=replaced is not None,  # the user said so, naming it
                        on_start=self.fileStarted.emit, on_file=self.fileFinished.emit,
                        listed=queue, parent=self)  # the queue shown, not a new listing
@@ -281,7 +281,7 @@ class BatchPanel(QWidget):
         self.job.start()
 
     @staticmethod
-    def _report_would_replace(queue: Queue, report: Path, report_of: Path | None) -> WouldReplace | None:
+    def _report_would_replace(queue: Queue, report_file: ReportFile, report_of: Path | None) -> WouldReplace | None:
         """What replacing the report file would lose unasked, with the question to ask (`WouldReplace`); None where
         nothing. A file that is not a batch report (a user's own of that name, or one not read as a report), which the
         command line replaces only with --overwrite; a report refused even so (a video, an input) is not asked about:
@@ -293,6 +293,7 @@ class BatchPanel(QWidget):
         anywhere under the output folder (`reports/r.json`) is that folder's own whatever folder it names: the folder
         was renamed since, or is one network share reached by another mount path, and the command line's rerun replaces
         it as ever. One elsewhere whose folder is gone is likely this folder's, renamed: said so (its notes go on)."""
+        report = report_file.path
         if report_of is not None:
             if is_own_report(report, report_of, queue.out_dir):
                 return None
@@ -304,7 +305,7 @@ class BatchPanel(QWidget):
         if not report.is_file():
             return None
         try:
-            check_report_path(report, queue.inputs, queue.outputs, overwrite=True)
+            check_report_path(report_file, queue.inputs, queue.outputs, overwrite=True)
         except VsrAppError:
             return None
         return NOT_A_REPORT, None

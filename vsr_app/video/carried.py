@@ -26,7 +26,7 @@ import av
 from av.video.reformatter import ColorPrimaries
 
 from vsr_app.video.encoding import CONTAINER_FORMATS
-from vsr_app.video.reader import codec_name, is_cover_art, probe, video_stream
+from vsr_app.video.reader import VideoInfo, codec_name, is_cover_art, probe, video_stream
 from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
 from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
 from vsr_app.video.tonemap import Hdr
@@ -85,11 +85,12 @@ def converted_gamut(hdr: Hdr | None, wide_gamut: int | None) -> tuple[str | None
     return WIDE_GAMUTS.get(hdr.primaries if hdr else wide_gamut), False
 
 
-def _video_notes(source: Path, container, output) -> list[str]:
+def _video_notes(source: Path, container, output, info: VideoInfo | None) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
     `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9
     alpha (FFmpeg decodes it without), HDR (tone-mapped to SDR) or wide-gamut colours (converted to BT.709), and bits
-    or chroma the output's pixel format has no room for."""
+    or chroma the output's pixel format has no room for. `info`: the source as its reader opened it, whose HDR and
+    gamut are its first frame's (the header can say SDR where frames say HLG); None: opened here (`probe`)."""
     main = video_stream(container, source)
     notes = [f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
              for s in container.streams.video if s is not main and not is_cover_art(s)]
@@ -99,7 +100,7 @@ def _video_notes(source: Path, container, output) -> list[str]:
     # decoded alpha is not opaque (the pipeline's note)
     if main.metadata.get("alpha_mode") == "1":
         notes.append(f"{label}: its alpha channel (transparency) is dropped; the output is opaque")
-    info = probe(source)  # the reader's tests, on its first frame: the header can say SDR where frames say HLG
+    info = info or probe(source)
     hdr = info.hdr
     gamut, assumed = converted_gamut(hdr, info.wide_gamut)
     colours = gamut and f"{gamut} colours{' assumed,' if assumed else ''}"
@@ -202,9 +203,12 @@ class CarriedStreams:
     timecode and tags.
 
     `suffixes`: the output kinds the video codec can go in, those a note may suggest for a stream this one cannot hold.
+    `info`: the source as the reader that decodes its frames opened it (the pipeline's); None: opened again for its
+    first frame.
     """
 
-    def __init__(self, source: Path, output, notes: list[str], suffixes: Iterable[str] = tuple(CONTAINER_FORMATS)):
+    def __init__(self, source: Path, output, notes: list[str], suffixes: Iterable[str] = tuple(CONTAINER_FORMATS),
+                 info: VideoInfo | None = None):
         self.src = av.open(str(source))
         try:  # a failure below leaves no open input behind (on Windows an open file cannot be moved or deleted)
             self.output = output
@@ -225,7 +229,7 @@ class CarriedStreams:
             output.metadata.update(tags)
             # (a timecode is noted on its own; an empty tag is nothing to keep, and no muxer writes one)
             self.silent_drops.tags = [key for key, value in tags.items() if key != "timecode" and value]
-            notes += _video_notes(source, self.src, output)
+            notes += _video_notes(source, self.src, output, info)
             main = video_stream(self.src, source)
             # the video track's language and title (not its encoder or handler: the output's are its own)
             shown = stream_tags(main, output.format.name)

@@ -571,7 +571,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
                          codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
                          sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
                          task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
-                         deinterlace=deinterlace)
+                         deinterlace=deinterlace, source_info=info)
     space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
     decoded = queue.Queue(QUEUE_FRAMES)
     inferred = queue.Queue(QUEUE_FRAMES)

@@ -51,7 +51,7 @@ from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_T
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
                                         remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
-from vsr_app.video.reader import is_hd, video_stream
+from vsr_app.video.reader import VideoInfo, is_hd, video_stream
 from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
@@ -128,7 +128,8 @@ class VideoWriter:
     left behind. `source` names the input video: its audio/subtitles and tags are carried over and it is never
     overwritten. With a `task` ('upscale', ...), it and the `models` (with their `weights` digests) are recorded in
     the file with the encoding settings, whether the frames were read with `deinterlace` on (`made_by`) and the
-    source's `input_record`.
+    source's `input_record`. `source_info`: the source as the reader of its frames opened it, so its first frame is not
+    decoded again for the notes (`CarriedStreams`).
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
@@ -136,7 +137,7 @@ class VideoWriter:
                  preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
                  sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None,
                  task: str | None = None, models: Sequence[str] = (), weights: Sequence[str | None] = (),
-                 deinterlace: bool = True):
+                 deinterlace: bool = True, source_info: VideoInfo | None = None):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = check_encoder_settings(codec, crf, preset)
@@ -186,7 +187,8 @@ class VideoWriter:
                                      if suffix != ".mkv" else {})
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
-                self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers)
+                self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers,
+                                              source_info)
                 self.silent_drops = self.carried.silent_drops
                 if self.color_range == ColorRange.MPEG and _full_range(video_stream(self.carried.src, self.source)):
                     self.notes.append(LEVELS_CONVERTED)
