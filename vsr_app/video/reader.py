@@ -11,7 +11,7 @@ Conventions:
   increasing, in whole ticks of the stream's time base (`FrameClock`): times that come out of order (H.264 with
   B-frames in AVI) are put back in order, a frame with a missing or repeated time is squeezed in before the next
   one (`placed_frames_note` says how many), and a timeline that starts again (joined files) continues after the one
-  before.
+  before; `frames(start)` takes `start` on that continued timeline.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) and mirroring (QuickTime's
   Flip Horizontal/Vertical) are applied to the pixels, as FFmpeg's autorotate does, and `VideoInfo.width/height`
   are the displayed (rotated) size.
@@ -35,6 +35,7 @@ import errno
 import heapq
 import itertools
 import logging
+import math
 import os
 from array import array
 from collections import deque
@@ -144,18 +145,19 @@ class FrameClock:
       more come in a row than are held, no later time is known: each goes one `step` on, and the frames after them
       go on with them, out of sync with the audio until the times leave room. The first frame without one gets `first`.
     - Jumping back (files joined end to end, a DVD's cells): the new timeline continues one step after the old.
+      `shift` is what that adds to the times from there on: a pass that starts after a jump back starts with it.
 
     `placed` counts the missing and repeated, `crowded` says some went a step on, `late` (ticks) is the most a frame
     with a new time of its own was moved on: the reader's note says them, as the output's picture runs that much
     behind its sound."""
 
-    def __init__(self, step: int, first: int, depth: int = REORDER_DEPTH):
+    def __init__(self, step: int, first: int, depth: int = REORDER_DEPTH, shift: int = 0):
         self.step, self.first, self.depth = step, first, depth
         self._held: deque[int | None] = deque()  # the held frames' own times, in order
         self._known: list[int] = []  # a heap of the held frames' times
         self._previous: int | None = None  # the time given last
         self._high: int | None = None  # the latest time taken in
-        self._shift = 0  # added to every time after a jump back
+        self._shift = shift  # added to every time after a jump back
         self._latest_own: int | None = None  # the latest of the times given that were a frame's own
         self.placed = 0  # frames whose time was missing, or not after the one before: given one
         self.late = 0  # ticks: the most a frame with a new time of its own was moved on by those placed before it
@@ -208,16 +210,26 @@ class FrameClock:
         return pts
 
     @property
+    def shift(self) -> int:
+        """Ticks added to the times taken in since the latest jump back (0 before any)."""
+        return self._shift
+
+    @property
     def timed(self) -> bool:
         """Whether a frame given out had a time of its own (a raw .h264's have none: its rate times them)."""
         return self._latest_own is not None
 
     @classmethod
-    def for_video(cls, info: VideoInfo) -> FrameClock:
+    def for_video(cls, info: VideoInfo, shift: int = 0) -> FrameClock:
         """The clock for `info`'s frames, in ticks of its time base: a nominal interval of one frame at its rate."""
         depth = AVI_REORDER_DEPTH if "avi" in info.container.split(",") else REORDER_DEPTH
         step = max(1, round(1 / (info.fps * info.time_base)))
-        return cls(step, first=round(info.start_time / info.time_base), depth=depth)
+        return cls(step, first=round(info.start_time / info.time_base), depth=depth, shift=shift)
+
+
+def _own_ticks(timed: av.VideoFrame | av.Packet, tick: Fraction) -> int | None:
+    """The presentation time a frame or packet carries, in whole `tick`s; None where it carries none."""
+    return round(timed.pts * timed.time_base / tick) if timed.pts is not None and timed.time_base else None
 
 
 def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, clock: FrameClock
@@ -226,8 +238,7 @@ def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, clock: Frame
     held: deque[av.VideoFrame] = deque()
     for frame in frames:
         held.append(frame)
-        own = round(frame.pts * frame.time_base / tick) if frame.pts is not None and frame.time_base else None
-        for pts in clock.push(own):
+        for pts in clock.push(_own_ticks(frame, tick)):
             yield held.popleft(), pts
     for pts in clock.finish():
         yield held.popleft(), pts
@@ -281,6 +292,42 @@ def _from_keyframe(packets: Iterator[av.Packet], start: float) -> tuple[bool, It
             held, found = [], True
         held.append(packet)
     return found, itertools.chain(held, packets)
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """A keyframe as a seek finds it in a video whose clock may start again: `time` (seconds) its own on the frames'
+    continued timeline, `pos` and `pts` (the file's time) the packet a seek to its byte position must come to, and
+    `shift` the ticks the frames' clock adds to the file's times from it on (`FrameClock.shift`)."""
+
+    time: float
+    pos: int
+    pts: int
+    shift: int
+
+
+def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: float) -> tuple[list[Keyframe], bool]:
+    """The keyframes among the video's `packets` (from its start) up to the first packet decoded after `until`
+    (seconds on the continued timeline), timed as the reader times the frames (`FrameClock`, run over the packets as
+    `verify.frame_times` runs it), and whether the packets ended before that one."""
+    tick = info.time_base
+    clock = FrameClock.for_video(info)
+    keyframes = []
+    for packet in packets:
+        if not packet.size:
+            continue
+        own = _own_ticks(packet, tick)
+        clock.push(own)
+        if packet.dts is not None and float(packet.dts * packet.time_base + clock.shift * tick) > until:
+            return keyframes, False
+        if packet.is_keyframe and own is not None and packet.pos is not None and packet.pos >= 0:
+            keyframes.append(Keyframe(float((own + clock.shift) * tick), packet.pos, packet.pts, clock.shift))
+    return keyframes, True
+
+
+def _is_at(packet: av.Packet, keyframe: Keyframe) -> bool:
+    """Whether `packet` is `keyframe`'s (an Ogg page holds several packets at one byte position)."""
+    return packet.pos == keyframe.pos and packet.pts == keyframe.pts
 
 
 def _open(path: Path) -> av.container.InputContainer:
@@ -612,10 +659,14 @@ class VideoReader:
         # of the latest frames() pass: (DecodedFrame.index, width, height) of its first frame of another size
         self.size_change: tuple[int, int, int] | None = None
         self._clock: FrameClock | None = None  # of the latest frames() pass
+        self._keyframes: list[Keyframe] = []  # `continued_keyframes` read so far, for seeks (`_keyframe_before`)
+        self._keyframes_reach = 0.0  # seconds after the start they were read to (inf: to the end)
         self._flagged_seen = False  # a frame decoded so far (at opening or in a pass) was flagged interlaced
         container = _open(self.path)
         try:
             self.info = self._read_info(container)
+            # FFmpeg's ts_discont: MPEG-TS and program streams, Ogg, whose clock may start again (`_keyframe_before`)
+            self._clock_may_restart = av.format.Flags.ts_discont in av.format.Flags(container.format.flags)
         finally:
             container.close()
         self.time_jumps = TimeJumps(float(self.info.time_base))  # of the latest frames() pass
@@ -749,28 +800,69 @@ class VideoReader:
                 yield frame
 
     def _opened_at(self, start: float | None) -> tuple[av.container.InputContainer, av.VideoStream,
-                                                       Iterator[av.Packet]]:
-        """The file opened, its video stream, and the packets to decode for its frames from `start` on: from a
-        keyframe shown at or before `start`, so that the first frame given there is the one decoding from the start
-        gives (MPEG-TS seeks land between keyframes, and from the next one the frames began up to a GOP late). A
-        seek finds it, going further back while the keyframe it comes to is after `start`; where seeks fail, reach
-        the start or unsettle the frames' times (SEEK_MISTIMED_FORMATS), demuxing from the start does."""
+                                                       Iterator[av.Packet], int]:
+        """The file opened, its video stream, the packets to decode for its frames from `start` on, and the ticks the
+        frames' clock adds to the file's times there (`FrameClock.shift`): from a keyframe shown at or before `start`,
+        so that the first frame given there is the one decoding from the start gives (MPEG-TS seeks land between
+        keyframes, and from the next one the frames began up to a GOP late). A seek finds it, going further back while
+        the keyframe it comes to is after `start`, or, in a format whose clock may start again, to its byte position
+        (`_keyframe_before`); where seeks fail, reach the start or unsettle the frames' times (SEEK_MISTIMED_FORMATS),
+        demuxing from the start does."""
         container = _open(self.path)
         try:
             stream = video_stream(container, self.path)
             if start is None or start <= self.info.start_time:
-                return container, stream, self._packets(container, stream)
+                return container, stream, self._packets(container, stream), 0
+            keyframe = self._keyframe_before(start)
             if not (SEEK_MISTIMED_FORMATS | RAW_STREAM_FORMATS) & set(self.info.container.split(",")):
-                packets = self._seek_keyframe(container, stream, start)
+                packets = (self._seek_keyframe(container, stream, start) if keyframe is None
+                           else self._seek_position(container, stream, keyframe))
                 if packets is not None:
-                    return container, stream, packets
+                    return container, stream, packets, keyframe.shift if keyframe else 0
                 container.close()  # a failed seek leaves FFmpeg's reader at its end: demux the start afresh
                 container = _open(self.path)
                 stream = video_stream(container, self.path)
-            return container, stream, _from_keyframe(self._packets(container, stream), start)[1]
+            packets = self._packets(container, stream)
+            if keyframe is None:
+                return container, stream, _from_keyframe(packets, start)[1], 0
+            return container, stream, itertools.dropwhile(lambda p: not _is_at(p, keyframe), packets), keyframe.shift
         except BaseException:
             container.close()
             raise
+
+    def _keyframe_before(self, start: float) -> Keyframe | None:
+        """In a format whose clock may start again, the keyframe to decode from for `start`: the one last shown at or
+        before it on the frames' continued timeline (the first where none is). None in other formats, or where no
+        keyframe has a byte position to seek to: the file's own times find the frames there. Recordings joined end to
+        end repeat the file's times, and a seek by them gave a frame of the other recording at a time of the first, or
+        nothing after the first one's end. The keyframes are read from the start (demuxing only: 0.5 s for 20,000
+        packets of MPEG-TS, 2 s for 1 GB) as far as seeks ask, each time at least twice as far as before: seeking on
+        through a long recording reads it about twice in all, and a seek near its start only the packets up to there."""
+        if not self._clock_may_restart:
+            return None
+        reach = start - self.info.start_time
+        if reach > self._keyframes_reach:
+            self._keyframes_reach = max(reach, 2 * self._keyframes_reach)
+            with _open(self.path) as container:
+                packets = self._packets(container, video_stream(container, self.path))
+                self._keyframes, ended = continued_keyframes(packets, self.info,
+                                                             self.info.start_time + self._keyframes_reach)
+            if ended:
+                self._keyframes_reach = math.inf
+        shown = (k for k in self._keyframes if k.time <= start + TIME_SLACK)
+        return max(shown, key=lambda k: k.time, default=self._keyframes[0] if self._keyframes else None)
+
+    def _seek_position(self, container, stream, keyframe: Keyframe) -> Iterator[av.Packet] | None:
+        """The packets from `keyframe` on, from a seek to its byte position; None where the seek fails or lands
+        elsewhere."""
+        try:
+            container.seek(keyframe.pos, unsupported_byte_offset=True)
+        except av.FFmpegError as exc:
+            log.debug("%s: cannot seek to byte %d (%s); demuxing from the start", self.path.name, keyframe.pos, exc)
+            return None
+        packets = self._packets(container, stream)
+        first = next(packets, None)
+        return itertools.chain([first], packets) if first is not None and _is_at(first, keyframe) else None
 
     def _seek_keyframe(self, container, stream, start: float) -> Iterator[av.Packet] | None:
         """The packets from a keyframe shown at or before `start`, from a seek there or, where the keyframe it comes
@@ -806,13 +898,13 @@ class VideoReader:
         self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
-        container, stream, packets = self._opened_at(self._decoded_from(start))
+        container, stream, packets, shift = self._opened_at(self._decoded_from(start))
         try:
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
             # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
             tick = self.info.time_base
             index = 0
-            clock = self._clock = FrameClock.for_video(self.info)
+            clock = self._clock = FrameClock.for_video(self.info, shift)
             stream_peak = self.info.hdr.peak if self.info.hdr else SOURCE_PEAK  # for PQ frames declaring none
             timed = _in_time_order(self._decode(packets, stream), tick, clock)
             for frame, pts in _deinterlaced(timed, deinterlacer):
