@@ -309,7 +309,8 @@ def test_csv_has_a_row_per_scored_frame_and_replaces_only_an_earlier_one(tmp_pat
         out, err = capsys.readouterr()
     frame = _strict(out)["sequences"]["seq"]["per_frame"][0]
     lines = scores.read_text().splitlines()
-    assert lines == ["sequence,frame,psnr_y,ssim_y", f"seq,001.png,{frame['psnr_y']!r},{frame['ssim_y']!r}"]
+    assert lines == ["sequence,frame,psnr_y,ssim_y,scene_cut",
+                     f"seq,001.png,{frame['psnr_y']!r},{frame['ssim_y']!r},{int(frame['scene_cut'])}"]
     assert f"eval: per-frame scores written to {scores}" in err
     assert sorted(p.name for p in scores.parent.iterdir()) == ["scores.csv"]  # no temporary file left
 

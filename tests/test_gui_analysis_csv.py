@@ -256,15 +256,16 @@ def test_a_folders_held_out_frames_join_eval_vfis_csv_by_sequence_and_file(plot,
     plot.save.click()
     comment, rows = read_csv(save_as.path)
     assert "file as it names a folder's frames" in comment
-    assert rows == [["sequence", "frame", "file", "frame_1based", "psnr_y_m", "ssim_y_m"],
-                    ["Urban2", "1", "001.png", "2", "39.5", "0.97"], ["Urban2", "3", "003.png", "4", "38.25", "0.96"]]
-    scores = {"Urban2": Scores([39.5, 38.25], [0.97, 0.96], ["001.png", "003.png"], 5)}
+    assert rows == [["sequence", "frame", "file", "frame_1based", "psnr_y_m", "ssim_y_m", "scene_cut"],
+                    ["Urban2", "1", "001.png", "2", "39.5", "0.97", "0"],
+                    ["Urban2", "3", "003.png", "4", "38.25", "0.96", "0"]]
+    scores = {"Urban2": Scores([39.5, 38.25], [0.97, 0.96], ["001.png", "003.png"], 5, [False, False])}
     write_csv(summary("m", 0, scores), tmp_path / "eval.csv")
     with open(tmp_path / "eval.csv", newline="", encoding="utf-8") as fh:
         by_eval = list(csv.DictReader(fh))
     ours = [dict(zip(rows[0], row)) for row in rows[1:]]
-    assert [(r["sequence"], r["frame"], r["psnr_y"]) for r in by_eval] == \
-        [(r["sequence"], r["file"], r["psnr_y_m"]) for r in ours]
+    assert [(r["sequence"], r["frame"], r["psnr_y"], r["scene_cut"]) for r in by_eval] == \
+        [(r["sequence"], r["file"], r["psnr_y_m"], r["scene_cut"]) for r in ours]
 
 
 def test_in_betweens_of_a_folder_have_no_file(plot, save_as, tmp_path):

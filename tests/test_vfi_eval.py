@@ -122,4 +122,5 @@ def test_a_steady_rate_kept_in_whole_milliseconds_is_not_uneven(tmp_path, fps):
     from videogen import make_video
 
     times = [round(i * 1000 / fps) / 1000 for i in range(19)]
-    assert "notes" not in eval_vfi("blend", make_video(tmp_path / "steady.mkv", frames=19, fps=round(fps), times=times))
+    result = eval_vfi("blend", make_video(tmp_path / "steady.mkv", frames=19, fps=round(fps), times=times))
+    assert not [note for note in result.get("notes", []) if "uneven frame times" in note]  # (its grey wraps: a cut)

@@ -5,7 +5,9 @@
   frames with `cv2.remap` and an average.
 - `FFmpegMCIInterpolator` ("ffmpeg-mci"): FFmpeg's motion-compensated `minterpolate` filter run
   through PyAV's filter graph, with its default options: what most users already have.
-Both implement `vsr_app.inference.Interpolator` (uint8 RGB frames in, one uint8 RGB frame out).
+- `RepeatInterpolator` ("repeat"): the frame before, repeated: no interpolation at all, what a frame-rate
+  doubling by duplicating frames shows, and the floor every interpolation paper reports its method above.
+All implement `vsr_app.inference.Interpolator` (uint8 RGB frames in, one uint8 RGB frame out).
 """
 
 from __future__ import annotations
@@ -78,3 +80,13 @@ class FFmpegMCIInterpolator(Interpolator):
             if out.pts is not None and out.pts * out.time_base == Fraction(3, 2):
                 return out.to_ndarray(format="rgb24")
         raise RuntimeError("minterpolate returned no frame at the midpoint")  # a filter bug, not a user error
+
+
+class RepeatInterpolator(Interpolator):
+    """The first of the two frames, as it is: the trivial baseline (a held-out frame scored against the frame before
+    it), which tells how much of any interpolator's score the unchanged picture already gives."""
+
+    num_inputs = 2
+
+    def midpoint(self, frames: list[np.ndarray]) -> np.ndarray:
+        return frames[0].copy()  # a copy: a caller may keep or change the output, never the input frame

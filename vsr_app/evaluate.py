@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from vsr_app.errors import VsrAppError
 from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, frames_among,
@@ -30,6 +30,7 @@ VSR_COPIES = 2 + 1 / 16  # frames eval vsr holds of each one of a sequence: the 
 
 
 CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
+CUT_COLUMN = "scene_cut"  # eval vfi's CSV has it after those: 1 where a scene cut lies across the frame predicted
 
 
 class Sequence(NamedTuple):
@@ -45,12 +46,14 @@ class Sequence(NamedTuple):
 
 class Scores(NamedTuple):
     """A sequence's per-frame scores, the names of the frames scored and how many frames were read (VFI scores the
-    odd ones); scripts that score their own way may give the scores alone."""
+    odd ones), and for VFI whether a scene cut lies across each (`vfi_scene_cuts`); scripts that score their own way
+    may give the scores alone."""
 
     psnrs: list[float]
     ssims: list[float]
     frames: list[str] | None = None
     read: int | None = None
+    cuts: list[bool] | None = None
 
 
 class Scored(NamedTuple):
@@ -396,6 +399,8 @@ def summary(model: str, params: int, scores: dict[str, Scores | tuple[list[float
         if scored.frames is not None:
             seq["per_frame"] = [{"frame": frame, "psnr_y": float(p), "ssim_y": float(s)}
                                 for frame, p, s in zip(scored.frames, scored.psnrs, scored.ssims)]
+            for frame, cut in zip(seq["per_frame"], scored.cuts or ()):
+                frame[CUT_COLUMN] = cut
     return {"model": model, "params": int(params), "sequences": seqs,
             "mean": {"psnr_y": float(np.mean([v["psnr_y"] for v in seqs.values()])),
                      "ssim_y": float(np.mean([v["ssim_y"] for v in seqs.values()]))}}
@@ -418,19 +423,20 @@ def check_csv_path(path: Path) -> None:
 
 
 def _is_eval_csv(path: Path) -> bool:
-    """Whether `path` begins with the header `write_csv` writes (read no further: it may be a large file), or is empty
+    """Whether `path` begins with a header `write_csv` writes (read no further: it may be a large file), or is empty
     (`mktemp` makes the file a script then names)."""
-    header = ",".join(CSV_HEADER).encode()
+    headers = [",".join(columns).encode() for columns in (CSV_HEADER, (*CSV_HEADER, CUT_COLUMN))]
     try:
         with open(path, "rb") as f:
-            start = f.read(len(header) + 2)
+            start = f.read(len(headers[-1]) + 2)
     except OSError:
         return False
-    return not start or start.split(b"\n")[0].rstrip(b"\r") == header
+    return not start or start.split(b"\n")[0].rstrip(b"\r") in headers
 
 
 def write_csv(result: dict, path: Path) -> None:
-    """`result`'s per-frame scores as CSV, a row per scored frame (`CSV_HEADER`), written atomically."""
+    """`result`'s per-frame scores as CSV, a row per scored frame (`CSV_HEADER`, and eval vfi's `CUT_COLUMN`, 0 or 1),
+    written atomically."""
     import csv
     import io
 
@@ -438,9 +444,11 @@ def write_csv(result: dict, path: Path) -> None:
 
     text = io.StringIO()
     rows = csv.writer(text, lineterminator="\n")
-    rows.writerow(CSV_HEADER)
+    cuts = any(CUT_COLUMN in f for seq in result["sequences"].values() for f in seq["per_frame"])
+    rows.writerow((*CSV_HEADER, *[CUT_COLUMN] * cuts))
     for name, seq in result["sequences"].items():
-        rows.writerows([name, f["frame"], f["psnr_y"], f["ssim_y"]] for f in seq["per_frame"])
+        rows.writerows([name, f["frame"], f["psnr_y"], f["ssim_y"], *([int(f[CUT_COLUMN])] if cuts else [])]
+                       for f in seq["per_frame"])
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda tmp: tmp.write_text(text.getvalue(), encoding="utf-8", errors="backslashreplace"))
@@ -531,6 +539,51 @@ def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
     return [min(max(i + d, 0), last_even) for d in offsets]
 
 
+def vfi_scene_cuts(frames: Iterable[tuple[np.ndarray, float | None]]) -> Iterator[bool]:
+    """For each frame eval vfi predicts (1, 3, 5, ...), whether a scene cut (or a flash's edge) lies between the two
+    frames either side of it, found by `scenecut.cut_at` among the frames the models are fed, the even ones, as an
+    export of them would find it. `frames`: every frame of the sequence in order, (image, time in seconds or None).
+    Such a frame belongs to one shot or the other, which no interpolator can know: on real video these frames are
+    among any model's worst, so eval and the Compare tab mark them (the models are still fed across them, as eval
+    feeds them)."""
+    import itertools
+
+    from vsr_app.video.scenecut import mark_cuts
+
+    fed = itertools.islice(frames, 0, None, 2)
+    for index, (_, cut) in enumerate(mark_cuts(fed, image=lambda frame: frame[0], time=lambda frame: frame[1])):
+        if index:  # (the first frame fed has none before it)
+            yield cut
+
+
+def sequence_scene_cuts(source: Path, deinterlace: bool = True) -> Iterator[bool]:
+    """`vfi_scene_cuts` of a folder of frames or a video, its frames read one at a time as eval reads them (a folder's
+    without times): the Compare tab's ground truth analysis marks its held-out frames with it as eval vfi does.
+    Closing the iterator closes the video."""
+    import contextlib
+
+    from vsr_app.video.reader import VideoReader
+
+    if source.is_dir():
+        yield from vfi_scene_cuts((read_image(path, "frame"), None) for path in frame_files(source))
+        return
+    with contextlib.closing(VideoReader(source, deinterlace=deinterlace).frames()) as frames:
+        yield from vfi_scene_cuts((frame.image, frame.time) for frame in frames)
+
+
+def _scene_cut_note(scores: Scores) -> str | None:
+    """How many scored frames lie across a scene cut, which, and the sequence's mean without them; None for none."""
+    import numpy as np
+
+    across = [name for name, cut in zip(scores.frames, scores.cuts) if cut]
+    if not across:
+        return None
+    kept = [p for p, cut in zip(scores.psnrs, scores.cuts) if not cut]
+    without = f"Y-PSNR {np.mean(kept):.3f} dB without them" if kept else "no frame is left without them"
+    return (f"{len(across)} of {len(scores.psnrs)} scored frames ({first_names(across)}) lie across a scene cut: the "
+            f"frames fed either side are of two shots, and no interpolator can tell which the frame is of; {without}")
+
+
 def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: str = "auto",
              engine_options: dict | None = None, on_sequence: ScoredCallback | None = None,
              deinterlace: bool = True) -> dict:
@@ -555,9 +608,10 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
             pred = engine.midpoint([seq.frames[j] for j in vfi_context(i, len(seq.frames), engine.num_inputs)])
             psnrs.append(psnr_y(pred, seq.frames[i]))
             ssims.append(ssim_y(pred, seq.frames[i]))
-        off_midpoint = _off_midpoint_note(seq.times, predicted)
-        return (Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames)),
-                seq.notes + ((off_midpoint,) if off_midpoint else ()))
+        cuts = list(vfi_scene_cuts(zip(seq.frames, seq.times or [None] * len(seq.frames))))
+        scores = Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames), cuts)
+        said = (_off_midpoint_note(seq.times, predicted), _scene_cut_note(scores))
+        return scores, seq.notes + tuple(note for note in said if note)
 
     scores, notes = _score_each(plans, scored, on_sequence)
     unscored = [name for name, seq in scores.items() if seq.read % 2 == 0]  # its last frame is odd, and last

@@ -152,6 +152,8 @@ def _register_default_builtins() -> None:
                              "OpenCV DIS optical flow both ways, midpoint by backward warping"))
     register_builtin(Builtin("ffmpeg-mci", "interpolate", 2, lambda: _classic("FFmpegMCIInterpolator"),
                              "FFmpeg minterpolate (motion-compensated interpolation) through PyAV"))
+    register_builtin(Builtin("repeat", "interpolate", 2, lambda: _classic("RepeatInterpolator"),
+                             "the frame before, repeated: no interpolation, the floor every interpolator must clear"))
 
 
 def _classic(name: str):

@@ -13,6 +13,10 @@ In ground truth mode each model side is measured against the truth: a curve per 
 colour and named in a legend under the plots (over them, it hid the curves' last frames), a column pair per side in
 the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu. The summary names a
 frame as the player does (`processing.timeline_name`) and says how many were scored, and why the rest were not.
+Interpolation's held-out frames across a scene cut (`evaluate.vfi_scene_cuts`: the frames fed either side are of two
+shots, and no interpolator can tell which the frame is of) are shaded in the plots, given a mean without them in the
+summary, passed over by worst (on real video they were every model's worst frames, saying nothing of the model), and
+marked in the CSV's `scene_cut` column, as eval vfi --csv marks them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QVBoxLayout,
                                QWidget)
 
-from vsr_app.evaluate import sequence_name
+from vsr_app.evaluate import CUT_COLUMN, sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.export_dialog import output_folder
@@ -49,6 +53,7 @@ WORST_OF_EACH_TIP = "Show either side's frame of lowest PSNR, which the summary 
 MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
 MIN_LINES = 9  # ... and at least this many lines of its font
 LABEL_PITCH = 1.25  # lines of its font from one value axis label to the next, at least: closer, they ran together
+CUT_SHADE = theme.MUTED + "40"  # a held-out frame across a scene cut: a band behind the curves, light enough to read
 
 
 class ValueAxis(pg.AxisItem):
@@ -100,6 +105,15 @@ def colour_curve(curve: pg.PlotDataItem, colour: str) -> None:
     curve.setPen(pg.mkPen(colour, width=1.6))
     curve.setSymbolBrush(colour)
     curve.setSymbolPen(None)
+
+
+def cut_band(plot: pg.PlotItem) -> pg.BarGraphItem:
+    """`plot`'s shading of held-out frames across a scene cut, none yet: behind the curves, and left out of the
+    plot's automatic range (the data alone sets it)."""
+    band = pg.BarGraphItem(x0=[], x1=[], y0=[], height=[], brush=pg.mkBrush(CUT_SHADE), pen=None)
+    band.setZValue(-1)
+    plot.addItem(band, ignoreBounds=True)
+    return band
 
 
 def nice_step(least: float) -> float:
@@ -161,9 +175,10 @@ class AnalysisPlot(QWidget):
         # each series' (PSNR, SSIM) curves: the one pair of sides, or each side against the ground truth
         self.series_curves = [tuple(self.curves),
                               tuple(new_curve(plot, theme.SIDE_B) for plot in (self.psnr_plot, self.ssim_plot))]
+        self.cut_bands = [cut_band(plot) for plot in (self.psnr_plot, self.ssim_plot)]
         # in ground truth mode, under the plots (`_colour_curves`): over the PSNR plot it hid the curves' last frames;
         # as small as its names, at the left (the layout spread it over a third of the height and the whole width)
-        self.legend = pg.LegendItem(colCount=2, brush=theme.BASE, labelTextColor=theme.TEXT)
+        self.legend = pg.LegendItem(colCount=3, brush=theme.BASE, labelTextColor=theme.TEXT)  # two sides, a cut
         self.legend.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.legend.layout.setContentsMargins(0, 0, 0, 0)  # (9 px around one line of names)
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
@@ -207,6 +222,7 @@ class AnalysisPlot(QWidget):
         self.points: list[tuple[float, ...]] = []
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
+        self.scene_cuts: set[int] = set()  # held-out frames across a scene cut (positions), shaded
         self.first, self.held_out = first, held_out
         self.frames = 0  # the video's frames known (held-out frames: eval vfi scores no last frame of an even number)
         for plot in (self.psnr_plot, self.ssim_plot):
@@ -231,8 +247,10 @@ class AnalysisPlot(QWidget):
 
     def _colour_curves(self) -> None:
         """Empty curves, in their series' colours and named in the legend under the plots (ground truth mode: there
-        only, a row the plots keep otherwise), else PSNR's and SSIM's."""
+        only, a row the plots keep otherwise), else PSNR's and SSIM's; no scene cut shaded."""
         self.legend.clear()
+        for band in self.cut_bands:
+            band.setOpts(x0=[], x1=[], y0=[], height=[])
         colours = [(colour, colour) for _, colour in self.series] or [(theme.PSNR_COLOUR, theme.SSIM_COLOUR)]
         for curves, pair in zip(self.series_curves, colours + [(None, None)]):
             for curve, colour in zip(curves, pair):
@@ -259,9 +277,12 @@ class AnalysisPlot(QWidget):
         self.worst.setToolTip(WORST_OF_EACH_TIP if self.worst.menu() else WORST_TIP)
 
     def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...],
-                   frames: int = 0) -> None:
-        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`, of `frames` known so far."""
+                   frames: int = 0, scene_cut: bool = False) -> None:
+        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`, of `frames` known so far;
+        `scene_cut`: a held-out frame across one (`evaluate.vfi_scene_cuts`)."""
         self.frames = frames
+        if scene_cut:
+            self.scene_cuts.add(position)
         self._add(position, total, scores)
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
@@ -323,9 +344,13 @@ class AnalysisPlot(QWidget):
             for curve, ys in zip(curves, (psnrs, ssims)):
                 shown = np.isfinite(ys)
                 curve.setData(xs[shown], ys[shown], symbol=symbol)
+        across = np.isin(positions, list(self.scene_cuts))
+        self._shade_cuts(xs[across], values)
         count = len(self.points) + len(self.break_gaps)
         names = [f"{name} " for name, _ in self.series] or [""]
         psnr = ", ".join(f"{name}{psnrs.mean():.2f} dB" for name, psnrs in zip(names, values[0::2]))
+        if across.any():
+            psnr += f"; {self._without_cuts(names, values[0::2], across)}"
         ssim = (f"mean SSIM {', '.join(f'{name}{ssims.mean():.4f}' for name, ssims in zip(names, values[1::2]))}"
                 if np.isfinite(values[1::2]).all() else "no SSIM (frames under its window)")
         if self.running:
@@ -334,10 +359,34 @@ class AnalysisPlot(QWidget):
             ending = "   \u00b7   stopped" if count < self.total else ""
         worst = "; ".join(f"{name}{timeline_name(self._x(position))}, {lowest:.2f} dB"
                           for series, name in enumerate(names) for position, lowest in [self._worst(series)])
+        passed_over = " outside scene cuts" if len(self._worst_candidates()) < len(self.points) else ""
         unscored = (f"   \u00b7   frame {self.frames} not scored, as eval vfi leaves it: no frame after it to predict "
                     "it from" if self._last_unscored() else "")
         self.summary.setText(f"{self._counted()}   \u00b7   mean PSNR {psnr}   \u00b7   {ssim}   \u00b7   "
-                             f"worst: {worst}{unscored}{ending}")
+                             f"worst{passed_over}: {worst}{unscored}{ending}")
+
+    def _shade_cuts(self, xs: np.ndarray, values: list[np.ndarray]) -> None:
+        """Shade the held-out frames drawn at `xs` from the frame fed before each to the one after, over (and past)
+        each plot's values (the bands are outside the plots' automatic range), naming them in the legend."""
+        for band, columns in zip(self.cut_bands, (values[0::2], values[1::2])):
+            ys = np.concatenate(columns)
+            ys = ys[np.isfinite(ys)]
+            low, high = (ys.min(), ys.max()) if ys.size else (0.0, 1.0)
+            span = (high - low) or 1.0
+            band.setOpts(x0=xs - 1, x1=xs + 1, y0=np.full(len(xs), low - span), height=np.full(len(xs), 3 * span))
+        named = any(sample.item is self.cut_bands[0] for sample, _ in self.legend.items)
+        if len(xs) and not named:
+            self.legend.addItem(self.cut_bands[0], "scene cut")
+
+    def _without_cuts(self, names: list[str], psnrs: list[np.ndarray], across: np.ndarray) -> str:
+        """'blend 31.90 dB without 3 scene cuts (shaded)': each series' mean PSNR without its held-out frames across a
+        scene cut, which say nothing of an interpolator."""
+        cuts = int(across.sum())
+        count = f"{cuts} scene cut{'s' * (cuts > 1)} (shaded)"
+        if across.all():
+            return f"all {count}"
+        return ", ".join(f"{name}{column[~across].mean():.2f} dB" for name, column in zip(names, psnrs)) + \
+            f" without {count}"
 
     def _counted(self) -> str:
         """How many positions were reached, in what they are ('12 / 40 in-betweens'), and where in-betweens at a cut
@@ -360,10 +409,15 @@ class AnalysisPlot(QWidget):
         return self.held_out and self.frames > 0 and self.frames % 2 == 0
 
     def _worst(self, series: int = 0) -> tuple[int, float]:
-        """The position and PSNR of `series`' lowest-PSNR point measured so far (the first of equals)."""
+        """The position and PSNR of `series`' lowest-PSNR point measured so far (the first of equals), outside scene
+        cuts where there are others."""
         column = 1 + 2 * series  # (position, then PSNR and SSIM of each series)
-        point = min(self.points, key=lambda point: point[column])
+        point = min(self._worst_candidates(), key=lambda point: point[column])
         return int(point[0]), point[column]
+
+    def _worst_candidates(self) -> list[tuple[float, ...]]:
+        """The points worst chooses from: those not across a scene cut, or all of them where every one is."""
+        return [point for point in self.points if point[0] not in self.scene_cuts] or self.points
 
     def _go_to_worst(self) -> None:
         self.seekRequested.emit(self._worst()[0])
@@ -421,11 +475,13 @@ class AnalysisPlot(QWidget):
                     else f"{self.sides[0]} vs {self.sides[1]}")
         scorer = "eval vfi" if self.held_out else "eval vsr"
         named = ", file as it names a folder's frames (its frame column there)" if self.files else ""
+        cuts = (f"; {CUT_COLUMN} 1 where a scene cut lies between the frames fed either side, as eval vfi --csv marks "
+                "it" if self.held_out else "")
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
                      f"{len(self.points)} of {self.total} {self._unit()}; PSNR (dB) and SSIM of luma (Y, BT.601); "
                      f"frame counts from 0 as {scorer} --csv numbers a video's{named}, frame_1based as the player "
-                     "does\n")
+                     f"does{cuts}\n")
             if self._last_unscored():
                 fh.write(f"# not scored, as eval vfi leaves it: frame {self.frames - 1} (frame_1based "
                          f"{self.frames}), the last, with no frame after it to predict it from\n")
@@ -434,12 +490,14 @@ class AnalysisPlot(QWidget):
                 fh.write(f"# frames left out (both sides repeat a frame): {', '.join(left_out)}\n")
             writer = csv.writer(fh)
             columns = (f"{kind}_{name}" if name else kind for name in names or [""] for kind in ("psnr_y", "ssim_y"))
-            writer.writerow(("sequence", "frame", *["file"] * bool(self.files), "frame_1based", *columns))
+            writer.writerow(("sequence", "frame", *["file"] * bool(self.files), "frame_1based", *columns,
+                             *[CUT_COLUMN] * self.held_out))
             sequence = sequence_name(Path(self.video))
             for position, *values in self.points:
                 file = [self._file(position)] if self.files else []
                 writer.writerow((sequence, self._frame_name(position, base=0), *file, self._frame_name(position),
-                                 *("" if np.isnan(value) else value for value in values)))
+                                 *("" if np.isnan(value) else value for value in values),
+                                 *[int(position in self.scene_cuts)] * self.held_out))
 
     def _file(self, position: int) -> str:
         """The name of the folder's frame at `position` (an in-between, made between two, has none)."""

@@ -1,0 +1,116 @@
+"""Held-out frames across a scene cut, marked as eval vfi and the Compare tab's ground truth analysis score them: on
+real video they were every model's worst frames, unmarked, and the worst frame of an analysis said nothing of a
+model. Found by the project's scene-cut detector among the frames the models are fed (the even ones)."""
+
+from __future__ import annotations
+
+import csv
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
+from test_gui_ground_truth import answered
+from videogen import make_video
+from vsr_app.evaluate import check_csv_path, eval_vfi, vfi_scene_cuts, write_csv
+from vsr_app.gui.processing import TRUTH
+from vsr_app.gui.viewer import analyse_held_out
+
+CUT_AFTER = 10  # frames 0-10 are one shot, 11-19 another: the cut lies between fed frames 10 and 12, across frame 11
+COUNT = 20
+
+
+def two_shots() -> list[np.ndarray]:
+    """Two pans over unrelated smooth pictures, a pixel a frame: a small difference from one frame to the next, a
+    large one at the cut."""
+    def shot(seed: int, count: int, width: int = 72, height: int = 56) -> list[np.ndarray]:
+        rng = np.random.default_rng(seed)
+        base = cv2.resize(rng.integers(0, 256, (4, 6, 3), dtype=np.uint8), (width + count, height),
+                          interpolation=cv2.INTER_CUBIC)
+        return [np.ascontiguousarray(base[:, k:k + width]) for k in range(count)]
+
+    return shot(7, CUT_AFTER + 1) + shot(8, COUNT - CUT_AFTER - 1)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """The two shots as a folder of frames named f0.png ... f19.png (f10 sorts before f2 as text, not as eval)."""
+    path = tmp_path / "shots"
+    path.mkdir()
+    for k, frame in enumerate(two_shots()):
+        cv2.imwrite(str(path / f"f{k}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def test_the_held_out_frame_between_fed_frames_of_two_shots_is_the_one_marked():
+    marked = list(vfi_scene_cuts((frame, None) for frame in two_shots()))
+    assert marked == [i == CUT_AFTER + 1 for i in range(1, COUNT - 1, 2)]  # frames 1, 3, ..., 17 (19: none after)
+
+
+def test_eval_vfi_marks_it_in_per_frame_and_its_csv_and_says_the_mean_without_it(folder, tmp_path):
+    result = eval_vfi("blend", folder, device="cpu")
+    per_frame = result["sequences"]["shots"]["per_frame"]
+    assert [f["frame"] for f in per_frame if f["scene_cut"]] == ["f11.png"]
+    kept = [f["psnr_y"] for f in per_frame if not f["scene_cut"]]
+    assert result["sequences"]["shots"]["psnr_y"] == np.mean([f["psnr_y"] for f in per_frame])  # the mean is eval's
+    assert (f"shots: 1 of 9 scored frames (f11.png) lie across a scene cut: the frames fed either side are of two "
+            f"shots, and no interpolator can tell which the frame is of; Y-PSNR {np.mean(kept):.3f} dB without them"
+            in result["notes"])
+    path = tmp_path / "eval.csv"
+    write_csv(result, path)
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(row["frame"], row["scene_cut"]) for row in rows] == [(f["frame"], str(int(f["scene_cut"])))
+                                                                  for f in per_frame]
+    check_csv_path(path)  # a rerun replaces it, as it replaces any eval CSV
+
+
+@pytest.mark.parametrize("as_video", [False, True])
+def test_the_compare_analysis_marks_the_frames_eval_vfi_marks(folder, tmp_path, as_video):
+    """Each held-out frame told with its scores and whether it lies across a cut, both as eval vfi says them."""
+    data = make_video(tmp_path / "shots.mkv", images=two_shots(), codec="ffv1", pix_fmt="yuv444p") if as_video \
+        else folder
+    told = []
+    analyse_held_out(str(data), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values),
+                     threading.Event())
+    per_frame = eval_vfi("blend", data, device="cpu")["sequences"]["shots"]["per_frame"]
+    assert [(scores[0].psnr, cut) for _, _, scores, _, cut in told] == [(f["psnr_y"], f["scene_cut"])
+                                                                        for f in per_frame]
+    assert [k for k, *_, cut in told if cut] == [CUT_AFTER // 2]
+
+
+def test_the_plot_shades_it_leaves_it_out_of_a_mean_and_of_worst_and_marks_it_in_the_csv(
+        window, qtbot, folder, tmp_path, monkeypatch):
+    open_and_wait(qtbot, window, folder)
+    viewer = window.viewer
+    viewer.refresh_models()
+    viewer.set_task("interpolate")
+    viewer.set_truth(True)
+    show_and_wait(qtbot, viewer, lambda: viewer.set_sides("blend", TRUTH),
+                  lambda r: r.request.sides == ("blend", TRUTH) and r.request.truth)
+    viewer.start_analysis()
+    with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):
+        pass
+    plot, cut = viewer.analysis, CUT_AFTER // 2
+    psnrs = dict(zip(*plot.series_curves[0][0].getData()))
+    assert min(psnrs, key=psnrs.get) == CUT_AFTER + 2  # blending two shots: the worst frame, and no news of blend
+    assert plot.scene_cuts == {cut}
+    band = plot.cut_bands[0].opts
+    assert (list(band["x0"]), list(band["x1"])) == ([CUT_AFTER + 1], [CUT_AFTER + 3])  # from the frame fed before
+    kept = [psnr for x, psnr in psnrs.items() if x != CUT_AFTER + 2]
+    text = plot.summary.text()
+    assert f"; blend {np.mean(kept):.2f} dB without 1 scene cut (shaded)" in text
+    worst = min(kept)
+    assert f"worst outside scene cuts: blend frame {next(x for x, p in psnrs.items() if p == worst):.0f}, " in text
+    assert plot._worst()[0] != cut  # and Go to worst goes there
+    path = tmp_path / "scores.csv"
+    answered(monkeypatch, str(path))
+    plot.save.click()
+    with open(path, newline="", encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
+    assert "scene_cut 1 where a scene cut lies between the frames fed either side" in lines[0]
+    assert [row["file"] for row in rows if row["scene_cut"] == "1"] == [f"f{CUT_AFTER + 1}.png"]
+    assert {row["scene_cut"] for row in rows} == {"0", "1"}
