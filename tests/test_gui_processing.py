@@ -17,8 +17,8 @@ from vsr_app import models
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.inference import Upscaler
 from vsr_app.gui import processing
-from vsr_app.gui.processing import (SOURCE, FrameCache, FrameService, KnownFailure, Request, SourceFrames,
-                                    UpscaleStream, analyse)
+from vsr_app.gui.processing import (SOURCE, FrameCache, FrameService, KnownFailure, PastTheEnd, Request,
+                                    SourceFrames, UpscaleStream, analyse)
 from vsr_app.metrics import psnr_y
 from vsr_app.nets.builtin import BicubicUpscale
 from vsr_app.video.reader import VideoReader
@@ -40,7 +40,7 @@ def test_random_access_matches_sequential_decoding(small_video):
     source = SourceFrames(VideoReader(small_video), FrameCache(1 << 30))
     for k in (7, 2, 11, 3, 4, 0, 10):  # jumps back, forward, by one
         np.testing.assert_array_equal(source.get(k), sequential[k])
-    with pytest.raises(IndexError):
+    with pytest.raises(PastTheEnd):
         source.get(12)
     assert source.length == 12 and source.length_exact
 
@@ -56,7 +56,7 @@ def test_random_access_far_away_matches_sequential_decoding(tmp_path, name, time
     for k in (100, 20, 119, 70, 0, 60):  # jumps past FORWARD_DECODE and back: seeks
         np.testing.assert_array_equal(source.get(k), sequential[k].image)
         assert source.time(k) == pytest.approx(sequential[k].time)
-    with pytest.raises(IndexError):
+    with pytest.raises(PastTheEnd):
         source.get(120)
     assert source.length == 120 and source.length_exact
 

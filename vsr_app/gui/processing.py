@@ -72,6 +72,12 @@ def never(**_) -> bool:
     return False
 
 
+class PastTheEnd(Exception):
+    """A frame asked for past the end of the video: the timeline's end, not a failure. Not an IndexError, which a
+    coding error inside a model raises too: that one was taken for the end, shown as "too few frames", and an analysis
+    stopped early without a word."""
+
+
 class KnownFailure(VsrAppError):
     """A side whose model already failed to load for this task and device: said again at once, without loading it
     again (every step retried the load and popped another error box). `cause` is the first error."""
@@ -146,9 +152,9 @@ class SourceFrames:
                 pass
 
     def get(self, k: int) -> np.ndarray:
-        """Frame k as HxWx3 uint8 RGB; IndexError past the end of the video."""
+        """Frame k as HxWx3 uint8 RGB; PastTheEnd past the end of the video."""
         if k < 0 or (self.length_exact and k >= self.length):
-            raise IndexError(k)
+            raise PastTheEnd(k)
         image = self.cache.get(("src", k))
         if image is not None:
             return image
@@ -166,7 +172,7 @@ class SourceFrames:
             if frame is None:
                 self._frames = None
                 self.length, self.length_exact = self._next, True
-                raise IndexError(k)
+                raise PastTheEnd(k)
             self._seeked = False
             self.cache.put(("src", self._next), frame.image)
             self.times[self._next] = frame.time
@@ -250,7 +256,7 @@ class DegradedFrames:
         self.source, self.cache = source, cache
 
     def get(self, k: int) -> np.ndarray:
-        """The x4-smaller input of frame k; IndexError past the end of the video."""
+        """The x4-smaller input of frame k; PastTheEnd past the end of the video."""
         return self._pair(k)[1]
 
     def truth(self, k: int) -> np.ndarray:
@@ -348,7 +354,7 @@ class UpscaleStream:
                     self.cache.put((*self.key, self.next_out), out)
                 self.next_out += 1
             if self.next_in is None and result is None:
-                raise IndexError(k)
+                raise PastTheEnd(k)
         return result
 
     def _restart(self, k: int) -> None:
@@ -379,13 +385,13 @@ class UpscaleStream:
         or a flash's edge before it, as an export's engine is (`UpscaleStage.push`)."""
         try:
             frame = self.source.get(self.next_in)
-            if self.next_in > 0 and not self.one_shot:
-                self.engine.at_break(*source_cut(self.source, self.cache, self.next_in, cuts_at))
-            outputs = self.engine.push(frame)
-            self.next_in += 1
-        except IndexError:
-            outputs = self.engine.flush()
+        except PastTheEnd:
             self.next_in = None
+            return self.engine.flush()
+        if self.next_in > 0 and not self.one_shot:
+            self.engine.at_break(*source_cut(self.source, self.cache, self.next_in, cuts_at))
+        outputs = self.engine.push(frame)
+        self.next_in += 1
         return outputs
 
 
@@ -419,7 +425,7 @@ class InterpolateStream:
     def _export_inputs(self, k: int) -> tuple[list[np.ndarray] | None, np.ndarray]:
         """The frames the export's engine is given for the gap after frame k (`scenecut.gap_window`), and frame k, which
         the export repeats where the gap is at a scene cut, flash or pause (the window is None there)."""
-        self.source.get(k + 1)  # IndexError at the last frame: nothing follows it
+        self.source.get(k + 1)  # PastTheEnd at the last frame: nothing follows it
         # the frames the export's cut detection sees around this gap (CONTEXT pairs beyond the ones that matter)
         first = max(0, k - 1 - CONTEXT)
         thumbs = source_thumbnails(self.source, self.cache, first, k + 3 + CONTEXT)
@@ -439,7 +445,7 @@ class InterpolateStream:
 
 
 def held_out_frame(source: SourceFrames, k: int) -> int:
-    """The frame position k holds out in interpolation's ground truth mode, 2k + 1; IndexError where no frame follows
+    """The frame position k holds out in interpolation's ground truth mode, 2k + 1; PastTheEnd where no frame follows
     it (eval vfi scores no last frame: nothing after it to predict it from)."""
     held_out = source_frame(k, "interpolate", truth=True)
     source.get(held_out + 1)
@@ -447,11 +453,21 @@ def held_out_frame(source: SourceFrames, k: int) -> int:
 
 
 def frame_exists(source: SourceFrames, k: int) -> bool:
+    """Whether source frame k is there (decoding it); a frame that fails to decode says so."""
     try:
         source.get(k)
-    except IndexError:
+    except PastTheEnd:
         return False
     return True
+
+
+def decode_quietly(source: SourceFrames, k: int) -> None:
+    """Decode source frame k for what decoding it tells (its time, the real length); the end, or a frame that does
+    not decode, is left to whoever asks for that frame, which says so."""
+    try:
+        source.get(k)
+    except (PastTheEnd, VsrAppError):
+        pass
 
 
 def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop: int) -> list[np.ndarray]:
@@ -463,7 +479,7 @@ def source_thumbnails(source: SourceFrames, cache: FrameCache, first: int, stop:
         if thumb is None:
             try:
                 thumb = thumbnail(source.get(i))
-            except IndexError:  # the end of the video
+            except PastTheEnd:
                 break
             cache.put(("thumb", i), thumb)
         thumbs.append(thumb)
@@ -613,7 +629,7 @@ class FrameService:
             k = min(max(request.position, 0), positions() - 1)
             try:
                 rendered = self._render_at(k, request, progress, should_stop)
-            except IndexError:
+            except PastTheEnd:
                 if not self.source.length_exact or k < positions():
                     raise
                 continue
@@ -631,7 +647,7 @@ class FrameService:
         while not self.source.length_exact and positions() == known:
             try:
                 self.source.get(self.source.length)
-            except IndexError:
+            except PastTheEnd:
                 pass
             except VsrAppError as exc:  # unreadable past there: as good as the end, and not tried again every render
                 log.debug("%s: reading past frame %d failed (%s); taken as the end", self.info.path,
@@ -703,20 +719,12 @@ class FrameService:
         """Decode source frame k, the one after the frame shown, where its time is not known (no packets' times read,
         and the sides did not need it: a first frame, two Source sides): a step and playback to it go by it
         (`Rendered.times`), where the viewer guessed."""
-        if self.source.known_time(k) is not None:
-            return
-        try:
-            self.source.get(k)
-        except (IndexError, VsrAppError):  # the end, or a frame that does not decode: said when it is asked for
-            pass
+        if self.source.known_time(k) is None:
+            decode_quietly(self.source, k)
 
     def _shown(self, k: int) -> int:
         """The source frame shown for frame k: itself, or where the header overstated the length the real last."""
-        try:
-            self.source.get(k)
-        except IndexError:
-            return self.source.length - 1
-        return k
+        return k if frame_exists(self.source, k) else self.source.length - 1
 
     def _unprocessed(self, side: str, k: int, request: Request) -> np.ndarray:
         """A side no model makes: the source frame (in ground truth mode eval vsr's x4-smaller input of it, in
@@ -802,12 +810,8 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
     """
     if SOURCE in sides:
         raise VsrAppError("pick two models to analyse: the source has no processed frames to compare")
-    results = []
-    for rendered, total, _ in _render_all(path, Request(0, task, sides, device), cancel):
-        results.append((rendered.position, rendered.psnr, rendered.ssim, rendered.at_break))
-        if progress is not None:
-            progress(rendered.position, total, rendered.psnr, rendered.ssim, rendered.at_break)
-    return results
+    return _analyse_all(path, Request(0, task, sides, device), lambda r: (r.psnr, r.ssim, r.at_break), progress,
+                        cancel)
 
 
 def analyse_truth(path: str, task: str, sides: tuple[str, str], device: str = "auto",
@@ -821,13 +825,22 @@ def analyse_truth(path: str, task: str, sides: tuple[str, str], device: str = "a
     `cancel` as in `analyse`."""
     if all(side in (SOURCE, TRUTH) for side in sides):
         raise VsrAppError("pick a model to score against the ground truth")
-    results = []
-    for rendered, total, frames in _render_all(path, Request(0, task, sides, device, truth=True), cancel):
-        scores = tuple(s for s in rendered.truth_scores if s is not None)
-        results.append((rendered.position, scores))
+    return _analyse_all(path, Request(0, task, sides, device, truth=True),
+                        lambda r: (tuple(s for s in r.truth_scores if s is not None),), progress, cancel,
+                        tell_frames=True)
+
+
+def _analyse_all(path: str, first: Request, figures: Callable[[Rendered], tuple], progress: Callable | None, cancel,
+                 tell_frames: bool = False) -> list[tuple]:
+    """[(position, *figures(rendered)), ...] of every position, front to back (`_render_all`); `progress(position,
+    total, *figures)` after each, the video's frames known so far after them where `tell_frames`."""
+    rows = []
+    for rendered, total, frames in _render_all(path, first, cancel):
+        measured = figures(rendered)
+        rows.append((rendered.position, *measured))
         if progress is not None:
-            progress(rendered.position, total, scores, frames)
-    return results
+            progress(rendered.position, total, *((*measured, frames) if tell_frames else measured))
+    return rows
 
 
 def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, int, int]]:
@@ -841,7 +854,7 @@ def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, i
         while k < service.positions(first.task, first.truth):
             try:
                 rendered = service.render(replace(first, position=k), should_stop=cancelled)
-            except IndexError:
+            except PastTheEnd:
                 break
             if rendered is None:
                 raise Cancelled()
@@ -859,9 +872,5 @@ def _look_for_the_next(service: FrameService, request: Request) -> None:
     overstates it is found out before the position before is reported, with the real count (the run stopped at the
     end without reporting again, and an 8-frame video stated as 10 was said to leave frame 10 unscored, as 9 none).
     A frame that fails to decode is left to that position's render, which says so."""
-    if service.source.length_exact:
-        return
-    try:
-        service.source.get(last_frame_needed(request.position, request.task, request.truth))
-    except (IndexError, VsrAppError):
-        pass
+    if not service.source.length_exact:
+        decode_quietly(service.source, last_frame_needed(request.position, request.task, request.truth))

@@ -17,7 +17,7 @@ from superqt.utils import create_worker
 
 from vsr_app.memory import release_free_memory
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.gui.processing import FrameService, KnownFailure, Request
+from vsr_app.gui.processing import FrameService, KnownFailure, PastTheEnd, Request
 
 # Renders between giving the frame worker's free heap back: each frame's temporaries are freed between cached
 # frames, where glibc's trim threshold cannot reach (a 2.7 GB peak for a 768 MB cache measured without; 1.4 GB with a
@@ -143,7 +143,7 @@ class FrameWorker(QThread):
         try:
             rendered = self.service.render(request, self.busy.emit if emit else lambda _: None,
                                            lambda serves=None: self._superseded(request, serves))
-        except IndexError:
+        except PastTheEnd:  # only the video's end: an IndexError from a model is a failure, said below
             if emit:
                 self.unavailable.emit(request, "This video has too few frames for this view.")
             return

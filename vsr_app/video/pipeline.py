@@ -439,7 +439,8 @@ def _infer(stages: list, workers: _Workers, decoded: queue.Queue, inferred: queu
 def _encode_all(workers: _Workers, threads: dict[str, Callable[[], None]], writer: VideoWriter,
                 meter: ProgressMeter, inferred: queue.Queue, seen: _Decoded, factor: int) -> WriteResult:
     """On the calling thread: start the worker `threads`, encode what comes from `inferred` and finish the output
-    file (`writer.close`'s result); whatever stops it, the output is removed and the workers are stopped."""
+    file (`writer.close`'s result); whatever stops it, the workers are stopped (the caller's `with` of the writer
+    removes the output)."""
     written = 0
     meter.report()
     try:
@@ -456,14 +457,9 @@ def _encode_all(workers: _Workers, threads: dict[str, Callable[[], None]], write
         if written != seen.frames_in * factor:
             raise RuntimeError(f"pipeline produced {written} frames from {seen.frames_in} (expected "
                                f"{seen.frames_in * factor})")
-        result = writer.close(seen.end)
-    except BaseException:
-        writer.abort()
-        raise
+        return writer.close(seen.end)
     finally:
         workers.shutdown()
-    meter.finish()
-    return result
 
 
 def _input_duration(info: VideoInfo, seen: _Decoded) -> tuple[float, float]:
@@ -567,18 +563,21 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         meter.advance(count)
         workers.check()
 
-    writer = VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
-                         codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
-                         sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
-                         task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
-                         deinterlace=deinterlace, source_info=info)
-    space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
-    decoded = queue.Queue(QUEUE_FRAMES)
-    inferred = queue.Queue(QUEUE_FRAMES)
-    seen = _Decoded()
-    threads = {"decode": partial(_decode, reader, src, info, workers, decoded, seen),
-               "infer": partial(_infer, stages, workers, decoded, inferred, seen)}
-    result = _encode_all(workers, threads, writer, meter, inferred, seen, factor)
+    # whatever ends the run before the file is finished (a stop at the first progress report too) aborts the writer:
+    # the folders it made go, and the source it carries audio from is closed
+    with VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
+                     codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
+                     sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
+                     task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
+                     deinterlace=deinterlace, source_info=info) as writer:
+        space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
+        decoded = queue.Queue(QUEUE_FRAMES)
+        inferred = queue.Queue(QUEUE_FRAMES)
+        seen = _Decoded()
+        threads = {"decode": partial(_decode, reader, src, info, workers, decoded, seen),
+                   "infer": partial(_infer, stages, workers, decoded, inferred, seen)}
+        result = _encode_all(workers, threads, writer, meter, inferred, seen, factor)
+    meter.finish()
 
     input_duration, interval = _input_duration(info, seen)
     scene_cuts, flashes, pauses = break_counts(seen.breaks) if interpolate is not None else (0, 0, 0)
