@@ -48,6 +48,7 @@ CANCELLED_ROWS = {"queued": ("cancelled", NOT_STARTED_REASON)}
 FAILED_ROWS = {"queued": ("not started", "the batch failed before reaching this file"),
                "processing": ("stopped", "the batch failed before this file ended")}
 UNSTARTED_ROWS = {"queued": ("not started", "the batch could not start")}  # refused before its first file (a folder)
+CANCELLED_BEFORE_START = "The batch was cancelled before it started."  # Cancel while a start lists the folder
 # what replacing the report file would lose, in words that follow its name, and the title and choice of the question
 # about it (None: the question about files with no record of this app)
 WouldReplace = tuple[str, tuple[str, str] | None]
@@ -77,7 +78,8 @@ class BatchPanel(QWidget):
         self.start_cancelled = False  # the newest listing was for a start that was cancelled: its rows never start
         self.report_path: str | None = None
         self.report_was_there = False  # an earlier batch report was at `report_path` as the batch started
-        self.output_folder: Path | None = None  # of the batch last started
+        self.run_folders: tuple[Path, Path] | None = None  # (input, output) of the batch last started
+        self.report_ready = False  # that batch has ended with its report (done or cancelled, not failed)
         self.files_begun = False  # the batch last started has begun a file: it did not fail as it started
         self.made_with: tuple[str, str] | None = None  # (task, model) of the batch whose results the table shows
         self.fileStarted.connect(self._file_started)
@@ -87,6 +89,8 @@ class BatchPanel(QWidget):
         self.form.changed.connect(self.scan)
         # the fields the main window (a folder dropped) and scripts/make_screenshots.py fill in
         self.in_dir, self.out_dir, self.model = self.form.in_dir, self.form.out_dir, self.form.model
+        for field in (self.in_dir, self.out_dir):
+            field.textChanged.connect(self._folders_edited)
         self.table = QueueView(self.form.for_gui)
         self.table.compareRequested.connect(self._compare)
         self.table.openRequested.connect(self._open_with_system)
@@ -149,9 +153,12 @@ class BatchPanel(QWidget):
             self.list_job = None
         self.start_when_listed, self.start_cancelled = then_start, False
         self._set_running(False)
+        self._restart_progress()  # the rows give way to the listing: the bar of the batch that ended them goes too
         try:
             in_dir, out_dir = self.form.folders()
-        except VsrAppError as exc:
+            if then_start and (in_dir is None or out_dir is None):
+                raise VsrAppError("choose both an input and an output folder")
+        except VsrAppError as exc:  # a start refused too: the last batch's rows and words read as these folders'
             self._clear_queue()
             self.status.setText(str(exc))
             self._listing_ended()
@@ -163,6 +170,8 @@ class BatchPanel(QWidget):
             self.status.setText("Choose an input folder of videos.")
             self._listing_ended()
             return
+        if then_start:
+            self.remember_form()
         form = self.form
         job = Job(list_queue, in_dir, out_dir, form.ext.text(), form.recursive.isChecked(), form.codec.currentData(),
                   form.task.currentData(), then_start and form.overwrite.isChecked(), parent=self)
@@ -174,7 +183,6 @@ class BatchPanel(QWidget):
         self.status.setText("Listing the input folder\u2026")
         if then_start:
             self._set_running(True)  # fields locked, Cancel shown: the batch is on its way
-            self._restart_progress()
         job.start()
 
     def _clear_queue(self) -> None:
@@ -192,7 +200,7 @@ class BatchPanel(QWidget):
             self._show_queue(queue)
         if self.start_cancelled:  # the rows say cancelled: so does the line above them, not only what was found
             self.table.end_unfinished(CANCELLED_ROWS)
-            self.status.setText(f"{self.status.text()} The batch was cancelled before it started.")
+            self.status.setText(f"{self.status.text()} {CANCELLED_BEFORE_START}")
         if self.start_when_listed:
             self._start_batch(queue)
         self._listing_ended()
@@ -231,16 +239,7 @@ class BatchPanel(QWidget):
 
     # ---- running ----
     def start(self) -> None:
-        """List the folder again, then (`_start_batch`) run the batch over it."""
-        try:
-            in_dir, out_dir = self.form.folders()
-        except VsrAppError as exc:
-            self.errorRaised.emit("Cannot start the batch", str(exc))
-            return
-        if in_dir is None or out_dir is None:
-            self.errorRaised.emit("Cannot start the batch", "choose both an input and an output folder")
-            return
-        self.remember_form()
+        """List the folder again, then (`_start_batch`) run the batch over it; `_list` refuses folders it cannot."""
         self._list(then_start=True)
 
     def _start_batch(self, queue: Queue) -> None:
@@ -261,8 +260,10 @@ class BatchPanel(QWidget):
             self.status.setText("Nothing was replaced.")
             return
         in_dir, out_dir = queue.in_dir, queue.out_dir
-        self.output_folder = out_dir
+        self.run_folders, self.report_ready = (in_dir, out_dir), False
         self.report_path = str(report)
+        self.report_button.setToolTip(self.report_path)  # the Report file field may name another file by then
+        self.folder_button.setToolTip(str(out_dir))
         options = self.form.batch_options()
         self.made_with = options["task"], options["model"]
         self.files_begun = False
@@ -274,9 +275,6 @@ class BatchPanel(QWidget):
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
         self.job.finished.connect(self.batchFinished)
-        self._restart_progress()
-        self.report_button.hide()
-        self.folder_button.hide()
         self.status.setText("Loading the model\u2026")
         self.job.start()
 
@@ -342,6 +340,7 @@ class BatchPanel(QWidget):
         if self.start_when_listed:  # still listing: nothing has started; the listing goes on, to be shown
             self.start_when_listed, self.start_cancelled = False, True
             self._set_running(False)
+            self.status.setText(f"{self.status.text()} {CANCELLED_BEFORE_START}")  # a big folder lists for minutes
             return
         if self.job is not None and self.job.running:
             self.status.setText("Cancelling after the current frame\u2026")
@@ -379,6 +378,24 @@ class BatchPanel(QWidget):
         if pressed:
             (self.progress if running else self.start_button).setFocus()
         self.form.set_locked(running)
+        self._offer_run_files(idle=not running)
+
+    def _folders_edited(self) -> None:
+        """At each key, not once the field is left: Alt+N from a field just edited opened the last batch's report."""
+        self._offer_run_files(idle=not self.running())
+
+    def _offer_run_files(self, idle: bool) -> None:
+        """Open report and Show output folder open the last batch's files: offered only while the form names that
+        batch's folders and no batch is on its way. After a change of folder, or a start refused, declined or
+        cancelled for others, they opened the report of a batch into another folder as if it were of the folders
+        shown; for the same folders it is theirs still (a start declined has replaced nothing)."""
+        try:
+            shown = self.form.folders()
+        except VsrAppError:  # a relative input folder: no batch's
+            shown = None
+        offered = idle and self.report_ready and shown == self.run_folders
+        self.report_button.setVisible(offered)
+        self.folder_button.setVisible(offered)
 
     def _restart_progress(self) -> None:
         """The bar at 0, showing its percentage again (after a batch that made nothing it said why)."""
@@ -403,6 +420,7 @@ class BatchPanel(QWidget):
     def _done(self, report) -> None:
         for result in report.files:  # files never started (after a cancel) get no per-file call
             self.table.show_result(result)
+        self.report_ready = True
         self._set_running(False)
         self.progress.setValue(1000 if not report.cancelled else self.progress.value())
         if (nothing_made := report.nothing_made()) is not None:  # a bare 100% of nothing: every output was there
@@ -410,8 +428,6 @@ class BatchPanel(QWidget):
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + report.summary()
                             + self._notes_carried(report))
         announce(self.status, self.status.text())
-        self.report_button.show()
-        self.folder_button.show()
 
     def _notes_carried(self, report) -> str:
         """Which report a rerun carried the skipped outputs' notes from, or that it had none to carry them from: a
@@ -441,8 +457,8 @@ class BatchPanel(QWidget):
             self._open_with_system(self.report_path)
 
     def _show_output_folder(self) -> None:
-        if self.output_folder is not None:
-            self._open_with_system(self.output_folder)
+        if self.run_folders is not None:
+            self._open_with_system(self.run_folders[1])
 
     def _open_with_system(self, path: Path | str) -> None:
         if not open_with_system(path):
