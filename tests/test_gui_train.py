@@ -984,12 +984,14 @@ def test_a_run_locks_every_control_of_the_form(panel):
 
 
 def installed_run(runs: Path, name: str, distill: str, teacher: str | None) -> Path:
-    """A finished run whose model the tab installed: a real (tiny) student, which the viewer can load."""
+    """A finished run whose model the tab installed: a real (tiny) student, which the viewer can load, and the options
+    it began with (config.json, which Browse runs loads)."""
     run = runs / name
     save_model(build_arch("vsr_student", {"channels": 4, "blocks": 1}), run / "model.safetensors", {
         "task": "upscale", "scale": 4, "arch": "vsr_student", "config": {"channels": 4, "blocks": 1},
         "training": {"run_dir": str(run), "distill": distill, "teacher": teacher}})
     (run / "metrics.jsonl").write_text(metrics_lines([1, 2]))
+    (run / "config.json").write_text(json.dumps({"task": "vsr", "distill": distill, "teacher": teacher}))
     install_run_model(run, name)
     return run
 
@@ -1568,3 +1570,105 @@ def test_a_mistyped_model_name_in_start_from_is_said_as_an_unknown_model(panel, 
     panel.form.start_from.setText("vsr-x4-studnet")
     said = refusal(panel, qtbot, window)
     assert "unknown model 'vsr-x4-studnet'" in said and "full path" not in said
+
+
+def test_a_run_whose_options_cannot_be_read_is_not_shown_with_the_last_runs_task_and_length(panel, tmp_path):
+    """Browse runs passed over a damaged config.json in silence: the run was labelled with the task, and counted to
+    the Steps, of the run shown before."""
+    vfi = tmp_path / "runs" / "vfi-run"
+    vfi.mkdir(parents=True)
+    (vfi / "config.json").write_text(json.dumps({"task": "vfi", "data": [str(tmp_path)], "teacher": None,
+                                                 "distill": "none", "options": {"steps": 777}}))
+    (vfi / "metrics.jsonl").write_text(metrics_lines([1, 2]))
+    panel.show_run(str(vfi))
+    assert (panel.shown_task, panel.total_steps) == ("vfi", 777)
+    damaged = tmp_path / "runs" / "damaged"
+    damaged.mkdir()
+    (damaged / "config.json").write_text('{"task": "vsr", "steps": 90')  # cut short
+    (damaged / "metrics.jsonl").write_text(metrics_lines([1, 2, 3]))
+    panel.show_run(str(damaged))
+    assert panel.shown_task is None and panel.total_steps == 0
+    label = panel.run_label.text()
+    assert panel.run_label.isVisible() and label.startswith("Run damaged. Its options could not be read")
+    assert str(damaged / "config.json") in label and "interpolation" not in label
+    assert panel.status.text() == "Run damaged: 3 steps recorded"
+    assert panel.opened_run == damaged  # Resume goes to it, and the trainer says what is wrong with it
+
+
+def test_a_run_whose_log_cannot_be_read_is_shown_without_it(panel, tmp_path, monkeypatch):
+    """An unreadable log raised out of Browse runs after the run was taken: its name over the curves of the run
+    shown before."""
+    first = installed_run(tmp_path / "runs", "runA", "none", None)
+    panel.show_run(str(first))
+    run = tmp_path / "runs" / "unreadable"
+    run.mkdir()
+    (run / "metrics.jsonl").write_text(metrics_lines(range(1, 6)))
+    (run / LOG_NAME).write_text("step 1\n")
+
+    def unreadable(path, size=0):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(train_panel, "_log_tail", unreadable)
+    panel.show_run(str(run))
+    assert panel.plots.last_step() == 5 and panel.status.text() == "Run unreadable: 5 steps recorded"
+    assert panel.log.toPlainText() == f"(cannot read this run's log {run / LOG_NAME}: Permission denied)"
+
+
+def test_a_resume_that_trains_nothing_from_a_checkpoint_that_does_not_read_says_so(panel, qtbot, window, tmp_path):
+    """Its step was read unguarded where the run ended: the error went up through the Qt slot, the end unsaid."""
+    panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
+    (panel.run_dir / "checkpoint.safetensors").write_bytes(b"cut short")
+    panel.last_model, panel.total_steps = ("upscale", "tiny-student", ""), 60
+    panel.checkpoint_at_start = panel._checkpoint_stamp()
+    ended_trainer(panel, qtbot, "pass")
+    assert panel.status.text() == "Ended without a new checkpoint, and the run's own cannot be read: see the log."
+
+
+def test_a_trainer_that_cannot_start_leaves_nothing_of_its_new_run(panel, qtbot, window, tmp_path, monkeypatch):
+    """The run's folder and the options written for it stayed, as a refused start's do not."""
+    monkeypatch.setattr(train_panel, "launcher", lambda: (str(tmp_path / "no such program"), []))
+    panel.start()
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
+    assert "failed to start" in whole_message(window.error_box)
+    assert not panel.running() and panel.status.text() == "The trainer could not start."
+    assert not (tmp_path / "runs" / "tiny-student").exists()
+
+
+def test_a_trainer_process_that_ended_goes_when_the_next_starts(panel, qtbot, tmp_path):
+    """Each start's process, parented to the tab with all its output, stayed until the window closed."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
+    panel.last_model = ("upscale", "tiny-student", "")
+    for _ in range(3):
+        ended_trainer(panel, qtbot, "print('step 1')")
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert panel.findChildren(TrainerProcess) == [panel.process]
+
+
+def test_a_task_change_updates_what_follows_from_the_form_once(gui_env, qtbot, monkeypatch):
+    """One change of Task set the prune note three times, and greyed the fields and recounted the net more than
+    once, each field set doing it again. The drop-downs it fills say their choice in their tooltip."""
+    from collections import Counter
+
+    from PySide6.QtCore import QSettings
+
+    calls = Counter()
+
+    def counted(method):
+        def call(self, *args):
+            calls[method.__name__] += 1
+            return method(self)
+        return call
+
+    for name in ("show_prune_command", "_net_changed", "_recount"):
+        monkeypatch.setattr(train_form_widget.TrainForm, name, counted(getattr(train_form_widget.TrainForm, name)))
+    form = train_form_widget.TrainForm(QSettings())
+    qtbot.addWidget(form)
+    for task in ("vfi", "vsr"):
+        calls.clear()
+        form.task.setCurrentIndex(form.task.findData(task))
+        assert calls == {"show_prune_command": 1, "_net_changed": 1, "_recount": 1}, task
+        assert form.distill.toolTip() == form.distill.currentText()
+        assert form.teacher.toolTip().startswith(form.teacher.currentText() + "\n\n")

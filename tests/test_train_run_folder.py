@@ -274,6 +274,26 @@ def test_a_command_that_trains_inside_its_own_claim_keeps_the_folder_until_it_re
     assert not _locked_elsewhere(run)
 
 
+@pytest.mark.skipif(os.name == "nt", reason="flock")
+@pytest.mark.parametrize("start", [
+    lambda data, run: train_vfi(data, run, steps=1, options=TINY_VFI, **quiet),
+    lambda data, run: prune_vfi("vfi-x2-teacher", data, run, options={"steps": 1}, **quiet),
+    lambda data, run: run_from_cli("vsr", data, str(run), steps=1, **quiet),
+], ids=["train vfi", "prune vfi", "train vsr"])
+def test_a_start_refused_before_its_claim_leaves_the_callers_claim_on_the_folder(tmp_path, start):
+    """train vfi claimed its folder only after checking the data, but released a claim whatever happened: data
+    refused before the claim released the caller's instead, unlocking (and removing) the folder under it."""
+    run = tmp_path / "run"
+    claim_run_dir(run)
+    try:
+        with pytest.raises(VsrAppError, match="training data not found"):
+            start([str(tmp_path / "no such folder")], run)
+        assert run.is_dir() and _locked_elsewhere(run)
+    finally:
+        release_run_dir(run)
+    assert not run.exists()  # the caller's claim made it, and its release removes it
+
+
 def test_a_short_new_run_reaches_its_learning_rate_and_keeps_its_schedule_when_extended(data_dir, tmp_path):
     run = tmp_path / "run"
     vsr(data_dir, run, steps=20, config=config(tmp_path, warmup=200))

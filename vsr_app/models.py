@@ -133,8 +133,11 @@ def count_params(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
 
 
+@functools.cache
 def _import_nets() -> None:
-    """Import every module of vsr_app.nets so their @register_arch decorators run."""
+    """Import every module of vsr_app.nets so their @register_arch decorators run: once, as every build_arch asks
+    (modules are imported once anyway, but the folder was listed each time). An architecture registered later, as
+    tests register theirs, goes into the registry directly."""
     import vsr_app.nets as nets_pkg
 
     for mod in pkgutil.iter_modules(nets_pkg.__path__):
@@ -383,7 +386,7 @@ def _net_from_card(card: dict) -> nn.Module:
     """The card's architecture and config, with the card's measured working memory where it has one (the
     architecture's figure is for its shipped config: refusing jobs that cannot fit counts it, video/limits.py)."""
     net = build_arch(card["arch"], card["config"])
-    if "working_memory" in card:  # checked by _info_from_file
+    if "working_memory" in card:  # checked by _info_and_shapes
         net.working_memory = tuple(card["working_memory"])
     return net
 
@@ -529,7 +532,7 @@ def _check_fits_card(path: Path, card: dict, net: nn.Module, shapes: dict[str, t
             if wrong else "",
         ]))
         raise VsrAppError(f"{path.name} does not match its card (arch '{card['arch']}'): {detail}")
-    scale = int(card["scale"])  # checked by _info_from_file
+    scale = int(card["scale"])  # checked by _info_and_shapes
     if getattr(net, "scale", scale) != scale:  # the card's scale sizes memory checks and labels
         raise VsrAppError(f"{path.name}: its card says x{scale} but the architecture enlarges x{net.scale}")
 

@@ -1,10 +1,11 @@
 """A training run's folder and its set-up from the command line, without torch (the Train tab uses these too).
 
 - Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
-  a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it); `holds_run` says
-  whether it has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint
-  is gone); `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and
-  `set_aside` any other file a new run would write over (a folder's own config.json).
+  a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it), `claimed_run_dir`
+  holds it for a `with` block; `holds_run` says whether it has a run to resume (`exported_step`: the step its
+  exported weights continue from where its checkpoint is gone); `set_aside_metrics` renames an earlier run's
+  metrics.jsonl before a new run starts its own, and `set_aside` any other file a new run would write over (a
+  folder's own config.json).
 - Which task a run's config.json is (`config_task`: "vsr", "vfi" or "prune"), which clips it validates on
   (`config_val_clips`), which clips a validation record in metrics.jsonl was measured on (`record_clips`; compared
   as files, not spellings: `clips_key`), and a metrics line's record (`metrics_record`).
@@ -238,6 +239,17 @@ def release_run_dir(run_dir: Path) -> None:
         else:
             release_and_delete(fd, run_dir / ".lock")  # a trainer that opened it meanwhile finds it gone
         run_dir.rmdir()
+
+
+@contextlib.contextmanager
+def claimed_run_dir(run_dir: Path):
+    """`claim_run_dir` for the block, released however it ends: a command that claimed inside and released outside
+    its own `try` released, when it failed before its claim, one it never made (a caller's claim on the folder)."""
+    claim_run_dir(run_dir)
+    try:
+        yield
+    finally:
+        release_run_dir(run_dir)
 
 
 def remove_refused_start(run_dir: Path, written: set[str], made: bool) -> None:

@@ -45,10 +45,10 @@ from torch import Tensor, nn
 from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_metrics, save_checkpoint, saving
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
 from vsr_app.distill.options import LoopConfig
-from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claim_run_dir,
+from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claimed_run_dir,
                                   clips_key, config_options, config_task, config_val_clips, is_validation, measured_on,
-                                  metrics_record, read_json_object, release_run_dir, resume_command, saved_config,
-                                  saved_val_clips, set_aside, set_aside_metrics)
+                                  metrics_record, read_json_object, resume_command, saved_config, saved_val_clips,
+                                  set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, start_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
@@ -145,11 +145,8 @@ def train(task: Task, cfg: LoopConfig, run_dir: str | Path, resume: bool = False
     """
     run_dir = Path(run_dir)
     resume_hint = resume_hint or RESUME_HINT.format(command=resume_command(config_task(run_config or {}), run_dir))
-    claim_run_dir(run_dir)
-    try:
+    with claimed_run_dir(run_dir):
         return _train(task, cfg, run_dir, resume, meta, log, progress, cancel, run_config, resume_hint)
-    finally:
-        release_run_dir(run_dir)
 
 
 def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, resume: bool, log) -> int:

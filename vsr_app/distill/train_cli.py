@@ -15,9 +15,9 @@ from vsr_app.distill.sources import check_data, check_held_out
 from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types,
                                     without_config_data)
 from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,
-                                  check_resume_flags, check_run_task, claim_run_dir, config_task, holds_run,
-                                  read_config_file, read_json_object, release_run_dir, resumed_config, resumed_data,
-                                  resumed_teacher, resumed_val, saved_options_checked, say_unused)
+                                  check_resume_flags, check_run_task, claimed_run_dir, config_task, holds_run,
+                                  read_config_file, read_json_object, resumed_config, resumed_data, resumed_teacher,
+                                  resumed_val, saved_options_checked, say_unused)
 from vsr_app.distill.train import train
 from vsr_app.distill.weights import refuse_unfit, start_card, with_start_weights
 from vsr_app.errors import VsrAppError
@@ -70,11 +70,8 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
                          resume=resume, options=options, log=log)
     if data or not resume:
         check_data(data, None if resume else run_dir)  # before the run folder is made: a mistyped --data leaves nothing
-    claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
-    try:
+    with claimed_run_dir(run_dir):  # before config.json is written: a second trainer on this folder stops here
         return _train_vsr(data, run_dir, teacher, distill, steps, resume, file_options, log)
-    finally:
-        release_run_dir(run_dir)
 
 
 def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path | None:

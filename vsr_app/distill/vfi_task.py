@@ -39,9 +39,9 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
 from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
                                      unknown_options, without_config_data)
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, absolute_if_path,
-                                  absolute_paths, check_new_run, check_resumable, check_run_task, claim_run_dir,
-                                  config_task, read_json_object, release_run_dir, resumed_config, resumed_data,
-                                  resumed_teacher, resumed_val, saved_config, saved_options_checked, say_unused)
+                                  absolute_paths, check_new_run, check_resumable, check_run_task, claimed_run_dir,
+                                  config_task, read_json_object, resumed_config, resumed_data, resumed_teacher,
+                                  resumed_val, saved_config, saved_options_checked, say_unused)
 from vsr_app.distill.sources import (Source, check_data, check_held_out, held_out, load_sources,
                                      load_validation)
 from vsr_app.distill.train import train
@@ -307,7 +307,8 @@ class VFITask:
     # -- validation and export ---------------------------------------------------------------------
     def _val_triplets(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Fixed (4 input frames, truth) pairs spread over each validation video where its frames are evenly spaced in
-        time (`validation_centres`), cropped to a multiple of 16."""
+        time (`validation_centres`), cropped to a multiple of the net's `size_multiple` (8: its encoder works down
+        to 1/8 scale)."""
         if self._val is None:
             self._val = []
             for path in self.val_videos:
@@ -363,11 +364,11 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
 
 
 def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
-    """The run's settings: read back on --resume (`resumed_config`: so the run continues as it began), else `fresh`
-    once the folder is known to be free. The loop saves them once its first batch is in hand, so a start refused on
-    the way (a bad validation clip, a teacher that cannot teach, unreadable data) leaves nothing behind. Either way
-    they hold the options whose defaults have changed (`keep_changed_defaults`)."""
-    claim_run_dir(run_dir)  # before config.json is written: a second trainer on this folder stops here
+    """The run's settings, in a run folder the caller has claimed (`claimed_run_dir`): read back on --resume
+    (`resumed_config`: so the run continues as it began), else `fresh` once the folder is known to be free. The loop
+    saves them once its first batch is in hand, so a start refused on the way (a bad validation clip, a teacher that
+    cannot teach, unreadable data) leaves nothing behind. Either way they hold the options whose defaults have
+    changed (`keep_changed_defaults`)."""
     if resume:
         check_resumable(run_dir)
         saved = resumed_config(run_dir, log)
@@ -464,15 +465,13 @@ def train_vfi(data: list[str], out: str | Path, teacher: str | None = None, dist
     if distill not in DISTILL_MODES["vfi"]:
         raise VsrAppError(f"frame interpolation distills with --distill laplacian (or none), not '{distill}'")
     run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`), it resumes from anywhere
-    try:
+    if not resume:
+        check_data(data, run_dir)  # before the run folder is made
+    with claimed_run_dir(run_dir):  # before config.json is written: a second trainer on this folder stops here
         return _train_vfi(data, run_dir, teacher, distill, steps, resume, options, log)
-    finally:
-        release_run_dir(run_dir)
 
 
 def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, log) -> Path | None:
-    if not resume:
-        check_data(data, run_dir)  # before the run folder is made
     fresh_options = dict(options or {})
     if steps:
         fresh_options["steps"] = steps
@@ -539,10 +538,8 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides).
         # Saved with the options, so a resume that extends the run keeps the phase it was in.
         merged.setdefault("prune_prox_steps", max(1, int(0.75 * merged["steps"])))
-    try:  # the folder stays claimed until the pruned net is written; a refused start leaves nothing
+    with claimed_run_dir(run_dir):  # until the pruned net is written; a refused start leaves nothing
         return _prune_vfi(teacher, data, run_dir, merged, log, resume)
-    finally:
-        release_run_dir(run_dir)
 
 
 def prune_arguments(teacher: str, data: list[str], out: str | Path) -> list[str]:

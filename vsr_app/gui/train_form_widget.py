@@ -11,13 +11,13 @@ import html
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QPushButton, QStyle, QStyleOptionComboBox, QStylePainter,
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.options import VAL_KEY
-from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object
+from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object, resumed_config
 from vsr_app.distill.vfi_task import prune_command
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.icons import icon
@@ -51,8 +51,8 @@ class ChoiceBox(QComboBox):
     def __init__(self, tip: str = ""):
         super().__init__()
         self.tip = tip
-        self.currentTextChanged.connect(self._show_tip)
-        self._show_tip()
+        self.currentTextChanged.connect(self.show_tip)
+        self.show_tip()
 
     def minimumSizeHint(self) -> QSize:
         """Room for CHOICE_LEAST_CHARS characters of the choice (Qt's own least is the longest choice's width)."""
@@ -73,7 +73,7 @@ class ChoiceBox(QComboBox):
         option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.ElideRight, field.width())
         painter.drawControl(QStyle.CE_ComboBoxLabel, option)
 
-    def _show_tip(self) -> None:
+    def show_tip(self) -> None:
         self.setToolTip("\n\n".join(text for text in (self.currentText(), self.tip) if text))
 
 
@@ -309,15 +309,15 @@ class TrainForm(QWidget):
         if folder:
             self.data.addItem(folder)
 
-    def load_run(self, run: Path) -> None:
-        """Fill the form with the options the run was started with (config.json, as the trainer saved it)."""
-        try:
-            config = read_json_object(run / "config.json", "the run's options")
-        except VsrAppError:
-            return
+    def load_run(self, run: Path) -> str:
+        """Fill the form with the options the run was started with, those Resume continues with (`resumed_config`:
+        config.json as the trainer saved it, else its card's copy); returns the run's task (`config_task`). Raises
+        VsrAppError where neither reads: passed over in silence, the form kept the options and task of the run shown
+        before, as if they were this one's."""
+        config = resumed_config(run, lambda *_: None)
         task = config_task(config)
         if task == "prune":  # no training run's options: Browse runs offers its net instead (`_offer_pruned_net`)
-            return
+            return task
         flat = _as_the_form_sent(run, {**config, **config.get("options", {})})
         self.task.setCurrentIndex(self.task.findData(task))
         for key, widget in self.inputs.items():  # "net" first: the run's net gives the defaults of its own fields
@@ -350,6 +350,7 @@ class TrainForm(QWidget):
                   *(["init_from"] if task in START_FROM_TASKS else [])}
         extra = extra_of_run(flat, fields, task)
         self.extra.setText(json.dumps(extra) if extra else "")
+        return task
 
     def _remove_data(self) -> None:
         """Remove the selected folders, else the current one: reached with Alt+G, the list had a current folder and
@@ -383,7 +384,9 @@ class TrainForm(QWidget):
 
     def _task_changed(self) -> None:
         """Show the task's own form as last used (its fields, distillation, teacher, Extra options), the outgoing
-        task's kept for when it comes back."""
+        task's kept for when it comes back. The form is filled with its fields' signals held, and what follows from
+        them (the prune note, the greyed fields, the net's count) is done once after: each field set did it again,
+        the note three times a change."""
         task = self.current_task()
         if self.form_task not in (None, task):
             self._remember_task()
@@ -391,14 +394,36 @@ class TrainForm(QWidget):
         self.settings.setValue("train/task", task)
         if self.name.text() in DEFAULT_NAMES.values():  # a suggested name follows the task; a typed one stays
             self.name.setText(DEFAULT_NAMES[task])
-        self.distill.blockSignals(True)
+        with (QSignalBlocker(self.distill), QSignalBlocker(self.extra), QSignalBlocker(self.start_from),
+              QSignalBlocker(self.teacher)):
+            self._fill_task_form(task)
+        for held in (self.distill, self.teacher):
+            held.show_tip()  # its own signal for that was held too
+        for row in (self.start_row, self.start_note):
+            self.what_form.setRowVisible(row, task in START_FROM_TASKS)
+        self.what_form.setRowVisible(self.prune_row, task in PRUNING_TASKS)
+        self.show_prune_command()  # the note is the task's
+        self._distill_changed()
+        self._net_changed()
+        self.net_size.setText("counting\u2026")  # the other task's count is not this net's
+        self._recount()
+        self.taskChanged.emit()
+
+    def _fill_task_form(self, task: str) -> None:
+        """The task's distillation, Extra options, Hyper-parameters, Start from and teacher, as last used."""
         self.distill.clear()
         for key, text in DISTILL[task].items():
             self.distill.addItem(text, key)
         self.distill.setCurrentIndex(max(0, self.distill.findData(setting(self.settings, f"train/{task}/distill", ""))))
-        self.distill.blockSignals(False)
         # before Extra options were the task's own, one text served both: the start of each
         self.extra.setText(setting(self.settings, f"train/{task}/extra", setting(self.settings, "train/extra", "")))
+        self._build_fields(task)
+        self.start_from.setText(setting(self.settings, f"train/{task}/init_from", ""))
+        self.teacher.clear()  # the task's own teacher, not the outgoing task's
+        self.refresh_models()
+
+    def _build_fields(self, task: str) -> None:
+        """The task's Hyper-parameters rows, each as last used (the net's own fields as last used for that net)."""
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
         self.inputs = {}
@@ -420,22 +445,10 @@ class TrainForm(QWidget):
             widget.setAccessibleName(label)
             self.options_form.addRow(accelerated(label, ROW_KEYS[key]) if key in ROW_KEYS else label, widget)
             self.inputs[key] = widget
-        self.form_net = self._net()
-        self._order_tabs()
-        for row in (self.start_row, self.start_note):
-            self.what_form.setRowVisible(row, task in START_FROM_TASKS)
-        self.what_form.setRowVisible(self.prune_row, task in PRUNING_TASKS)
-        self.show_prune_command()  # the note is the task's
-        self.start_from.setText(setting(self.settings, f"train/{task}/init_from", ""))
         if "net" in self.inputs:
             self.inputs["net"].currentIndexChanged.connect(self._net_changed)
-        self.teacher.clear()  # the task's own teacher, not the outgoing task's
-        self.refresh_models()
-        self._distill_changed()
-        self._net_changed()
-        self.net_size.setText("counting\u2026")  # the other task's count is not this net's
-        self._recount()
-        self.taskChanged.emit()
+        self.form_net = self._net()
+        self._order_tabs()
 
     def _order_tabs(self) -> None:
         """Tab through the Hyper-parameters where they are on screen, after the Data box: made anew per task, they

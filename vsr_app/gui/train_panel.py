@@ -104,8 +104,8 @@ class TrainPanel(QWidget):
         self.checkpoint_at_start: int | None = None
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
-        self.shown_task: str | None = None  # the task of the run the curves and log show (None: no run shown)
-        self.run_note = ""  # what the run label adds for a shown run that is no training run (a prune run)
+        self.shown_task: str | None = None  # the task of the run the curves and log show (None: none, or not known)
+        self.run_note = ""  # what the run label adds for a shown prune run, or a run whose options cannot be read
         self.log_follows = True  # the log keeps its end in sight, unless the user scrolled up from it
 
         self.form = TrainForm(settings)
@@ -259,12 +259,8 @@ class TrainPanel(QWidget):
         pruning = is_prune_run(run)
         if pruning:
             self.run_note = self._offer_pruned_net(run)
-        else:
-            self._take_run(run)
-        self.log.clear()
-        log_file = run / LOG_NAME
-        if log_file.is_file():
-            self.log.setPlainText(_log_tail(log_file))
+        task = "vfi" if pruning else self._take_run(run)
+        self._show_log_of(run)
         self.plots.reset()
         self.plots.set_val_clips(_run_val_clips(run))
         self.tail = MetricsTail(run / "metrics.jsonl")
@@ -274,17 +270,35 @@ class TrainPanel(QWidget):
         follow_moved_run(run)
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
-        self.shown_task = "vfi" if pruning else self.form.current_task()  # the run's (Browse runs set the form to it)
+        self.shown_task = task
         self._label_run()
 
-    def _take_run(self, run: Path) -> None:
-        """Set the form to a training run Browse runs shows: its options, and its folder for Resume."""
-        self.run_note = ""
-        self.form.load_run(run)
-        self.total_steps = int(self.form.inputs["steps"].value())
+    def _take_run(self, run: Path) -> str | None:
+        """Set the form to a training run Browse runs shows: its options, and its folder for Resume. Returns the run's
+        task, None where its options cannot be read: the form keeps its own, and the run label says they are not the
+        run's (the form's task and Steps were taken for the run's)."""
+        try:
+            task = self.form.load_run(run)
+        except VsrAppError as exc:
+            task, self.total_steps = None, 0  # its length is not known either
+            self.run_note = f"Its options could not be read, so the form keeps its own: {exc}"
+        else:
+            self.run_note, self.total_steps = "", int(self.form.inputs["steps"].value())
         self.opened_run = run
-        self.form.name.setText(model_name_for(run.name))
+        self.form.name.setText(model_name_for(run.name))  # after load_run: its task change renames a suggested name
         self.form.runs_dir.setText(str(run.parent))
+        return task
+
+    def _show_log_of(self, run: Path) -> None:
+        """The run's log, its tail (`_log_tail`); one that cannot be read is said there, and the run is shown without
+        it (raised, it left the run's name over the curves of the run shown before)."""
+        self.log.clear()
+        log_file = run / LOG_NAME
+        try:
+            if log_file.is_file():
+                self.log.setPlainText(_log_tail(log_file))
+        except OSError as exc:
+            self._log(f"(cannot read this run's log {log_file}: {exc.strerror or exc})")
 
     def _offer_pruned_net(self, run: Path) -> str:
         """A prune run's net becomes the interpolation form's Start from; the rest of the form stays as it was (the
@@ -426,7 +440,10 @@ class TrainPanel(QWidget):
         self.timer.start()
 
     def _attach(self, process: TrainerProcess) -> None:
-        """Follow `process`: its lines in the log, its end or its failure to start said."""
+        """Follow `process`: its lines in the log, its end or its failure to start said. The one before goes once it
+        has ended: each keeps all its output, and parented to the tab, every start's stayed until the window closed."""
+        if self.process is not None and not self.process.running():
+            self.process.deleteLater()
         self.process = process
         process.lines.connect(lambda lines: self._log(*lines))
         process.said.connect(self._log)
@@ -438,10 +455,16 @@ class TrainPanel(QWidget):
         it (a hard kill after the checkpoint), and the trainer drops those steps."""
         if not history:
             return "Starting\u2026"
+        done = self._resumed_at()
+        return "Resuming\u2026" if done is None else f"Resuming at step {done:,}\u2026"
+
+    def _resumed_at(self) -> int | None:
+        """The step the run goes on from (`resume_step`); None where its checkpoint cannot be read, which the trainer
+        says (raised in a slot, it left the tab's status unsaid)."""
         try:
-            return f"Resuming at step {resume_step(self.run_dir):,}\u2026"
-        except VsrAppError:  # the trainer says what is wrong with its checkpoint
-            return "Resuming\u2026"
+            return resume_step(self.run_dir)
+        except VsrAppError:
+            return None
 
     def _plan(self, resume: bool) -> RunPlan:
         """Every check of the form that is quick; nothing is written."""
@@ -594,14 +617,16 @@ class TrainPanel(QWidget):
         return run
 
     def _label_run(self) -> None:
-        """Name the run the curves and log show, with its task. After a switch of Task they stay, with the run's
-        Compare, so a finished run is not lost to a look at the other task's form, but they are not the form's run,
-        and the label says so. Continue pruning is offered while a stopped pruning is shown."""
+        """Name the run the curves and log show, with its task (unknown where its options cannot be read: the note
+        says so). After a switch of Task they stay, with the run's Compare, so a finished run is not lost to a look at
+        the other task's form, but they are not the form's run, and the label says so. Continue pruning is offered
+        while a stopped pruning is shown."""
         self.form.continue_prune_button.setVisible(self._stopped_pruning() is not None)
-        if self.shown_task is None or self.run_dir is None:
+        if self.run_dir is None or (self.shown_task is None and not self.run_note):
             self.run_label.hide()
             return
-        text = f"{TASKS[self.shown_task][0]}: run {self.run_dir.name}"
+        name = self.run_dir.name
+        text = f"{TASKS[self.shown_task][0]}: run {name}" if self.shown_task else f"Run {name}"
         if self.run_note:
             text += f". {self.run_note}"
         elif self.shown_task != self.form.current_task():
@@ -615,6 +640,8 @@ class TrainPanel(QWidget):
             self._set_running(False)
             doer, what = self._doing()
             self.status.setText(f"The {doer} could not start.")
+            self._clear_refused_start()  # the options and folder written for it, as a refused start's
+            self._show_what_is_left()
             self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process failed to start: "
                                                                   f"{self.process.errorString()}")
 
@@ -658,16 +685,23 @@ class TrainPanel(QWidget):
             announce(self.status, self.status.text())
         else:
             self._failed(code, saved, killed=status == QProcess.CrashExit)
-        if self.pruning and self.run_dir.is_dir():  # what it left, once any refused start's folder is gone
+        self._show_what_is_left()
+
+    def _show_what_is_left(self) -> None:
+        """After a run ended (or could not start): what a pruning left, once any refused start's folder is gone, and
+        the prune folder the form names, taken or free again."""
+        if self.pruning and self.run_dir.is_dir():
             self.run_note = self._offer_pruned_net(self.run_dir)
         elif self.pruning:
             self.run_dir, self.shown_task = None, None  # nothing of it is left to show
         self._label_run()
-        self.form.show_prune_command()  # its folder is taken, or free again
+        self.form.show_prune_command()
 
     def _nothing_trained(self) -> str:
         """A finished run resumed at its own length ends without a checkpoint written: the trainer trained nothing."""
-        done = resume_step(self.run_dir)
+        done = self._resumed_at()
+        if done is None:
+            return "Ended without a new checkpoint, and the run's own cannot be read: see the log."
         return (f"Nothing to train: the run is at step {done:,} of {self.total_steps:,}; set Steps (or \"steps\" in "
                 f"Extra options, which wins) above {done:,} to train on.")
 
