@@ -570,10 +570,21 @@ def test_the_status_bar_shows_the_batch_s_percentage_as_its_bar_does(window, mon
 
     panel = window.batch
     with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop it
-        m.setattr(panel, "job", SimpleNamespace(running=True))
+        m.setattr(panel, "job", SimpleNamespace(running=True, cancelling=False))
         for value, shown in ((159, "15%"), (999, "99%"), (1000, "100%")):
             panel.progress.setValue(value)
             assert (panel.progress.text(), window.work_text.text()) == (shown, f"Batch running: {shown}")
+
+
+def test_the_status_bar_says_a_batch_cancelling_until_it_ends(window, monkeypatch):
+    """It went on saying "Batch running: 42%" after Cancel, while the file in work finished its frame (minutes with
+    the teacher on a CPU)."""
+    from types import SimpleNamespace
+
+    with monkeypatch.context() as m:
+        m.setattr(window.batch, "job", SimpleNamespace(running=True, cancelling=True))
+        window.batch.progress.setValue(420)
+        assert window.work_text.text() == "Batch cancelling\u2026"
 
 
 def test_a_rerun_that_made_nothing_counts_the_outputs_found_beside_the_failures(window, qtbot, small_video, tmp_path):

@@ -256,6 +256,14 @@ def test_the_status_bar_says_an_export_runs_while_it_does(window, qtbot, small_v
     assert window.statusBar().currentMessage() == "Exported done.mp4"
 
 
+def test_the_status_bar_says_an_export_cancelling_until_it_ends(window, qtbot, monkeypatch):
+    """It went on saying "Exporting: 3%" after Cancel, while the frame in work finished (the teacher's, on a CPU,
+    takes minutes; the export is stood in for)."""
+    with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop it
+        m.setattr(window, "export_dialog", SimpleNamespace(running=True, cancelling=True))
+        qtbot.waitUntil(lambda: window.work_text.text() == "Export cancelling\u2026", timeout=5_000)
+
+
 def test_the_status_bar_follows_the_progress_at_once(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
     """It read every second: "Exporting: 32%" beside a dialog at 45%, "Batch running: 5%" beside a 12 % bar. (The
     batch and the training run are stood in for: their tabs' tests run real ones.)"""
@@ -263,7 +271,7 @@ def test_the_status_bar_follows_the_progress_at_once(window, qtbot, small_video,
         dialog.progress.setValue(450)
         assert window.work_text.text() == "Exporting: 45%"
     with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop them
-        m.setattr(window.batch, "job", SimpleNamespace(running=True))
+        m.setattr(window.batch, "job", SimpleNamespace(running=True, cancelling=False))
         window.batch.progress.setValue(120)
         assert window.work_text.text() == "Batch running: 12%"
         m.setattr(window.batch, "job", None)

@@ -35,6 +35,10 @@ class HeldBatch:
     def cancel(self) -> None:
         self.cancel_event.set()
 
+    @property
+    def cancelling(self) -> bool:
+        return self.running and self.cancel_event.is_set()
+
 
 def test_esc_asks_before_cancelling_a_batch_and_the_cancel_button_does_not(window, qtbot, monkeypatch):
     """One Esc cancelled a running batch, and the file in progress (hours of a long video) was lost."""
@@ -96,7 +100,7 @@ def test_the_status_bar_cuts_long_texts_and_keeps_them_whole_in_tooltips(window,
         m.setattr(window.batch, "job", HeldBatch())
         export = QProgressBar()
         export.setValue(45)
-        m.setattr(window, "export_dialog", SimpleNamespace(running=True, progress=export))
+        m.setattr(window, "export_dialog", SimpleNamespace(running=True, cancelling=False, progress=export))
         window.train.total_steps = 100_000
         window.train.plots.add_records([{"step": 12_345, "loss": 0.5}])
         window.batch.progress.setValue(420)

@@ -217,14 +217,24 @@ def test_zoom_and_pan_stay_in_sync(window, qtbot, small_video):
     check_same_place()
 
 
-def test_event_loop_keeps_responding_while_processing(window, qtbot, small_video, slow_model):
+def test_event_loop_keeps_responding_while_processing(window, qtbot, small_video, slow_model, monkeypatch):
+    """The GUI thread goes on while the worker computes. Bounds that survive a busy machine: the worker's frames are
+    counted, not timed, and the GUI's longest stall is held against the whole computation (which one on the GUI
+    thread would last), not a fixed 0.25 s."""
     open_and_wait(qtbot, window, small_video)
     viewer = window.viewer
     viewer.refresh_models()
     show_and_wait(qtbot, viewer, lambda: viewer.set_sides(SOURCE, slow_model),
                   lambda r: r.request.sides == (SOURCE, slow_model))
-    busy_texts = []
+    busy_texts, steps = [], []
     viewer.busyChanged.connect(busy_texts.append)
+    slow_step = SlowBicubic.step
+
+    def counted_step(net, lr, state=None):
+        steps.append(1)
+        return slow_step(net, lr, state)
+
+    monkeypatch.setattr(SlowBicubic, "step", counted_step)
     ticks = []
     timer = QTimer()
     timer.setInterval(10)
@@ -234,9 +244,10 @@ def test_event_loop_keeps_responding_while_processing(window, qtbot, small_video
     show_and_wait(qtbot, viewer, lambda: viewer.player.seek(11), lambda r: r.position == 11)  # warm-up: 9 frames
     busy_for = time.monotonic() - started
     timer.stop()
-    gaps = np.diff(ticks)
-    assert busy_for > 0.8  # the worker really was computing for a while ...
-    assert gaps.max() < 0.25, f"GUI thread stalled for {gaps.max():.3f} s"  # ... and the GUI never stalled
+    gaps = np.diff([started, *ticks, started + busy_for])
+    assert len(steps) >= 9  # the worker really computed the warm-up's frames ...
+    # ... and the GUI thread was never held for it (it would stall for about the whole of it)
+    assert gaps.max() < busy_for / 2, f"GUI thread stalled for {gaps.max():.3f} s of {busy_for:.3f} s"
     assert any(slow_model in t for t in busy_texts)  # the busy indicator said what was being computed
     # the "idle" signal may land just after the frame itself: wait for it rather than race it
     qtbot.waitUntil(lambda: busy_texts[-1] == "", timeout=5000)
@@ -874,7 +885,7 @@ def test_the_status_bar_says_what_runs_in_the_other_tabs(window, qtbot, monkeypa
     with monkeypatch.context() as m:  # undone before the window closes, or closing would ask to stop them
         m.setattr(window.train, "running", lambda: True)
         m.setattr(window.train, "process", TrainerProcess(None, window.train))  # not started: as if running
-        m.setattr(window.batch, "job", SimpleNamespace(running=True))
+        m.setattr(window.batch, "job", SimpleNamespace(running=True, cancelling=False))
         window.train.total_steps = 1000
         window.train.plots.add_records([{"step": 120, "loss": 0.5}])
         window.batch.progress.setValue(420)

@@ -353,7 +353,7 @@ class BatchPanel(QWidget):
         nor has a batch already cancelling."""
         question = f"Cancel the batch? ({KEPT_WHEN_STOPPED[0].upper()}{KEPT_WHEN_STOPPED[1:]}.)"
         job = self.job
-        if job is not None and job.running and not job.cancel_event.is_set() and QMessageBox.question(
+        if job is not None and job.running and not job.cancelling and QMessageBox.question(
                 self, "Batch in progress", question, QMessageBox.Yes | QMessageBox.No,
                 QMessageBox.No) != QMessageBox.Yes:
             return

@@ -215,6 +215,10 @@ class ExportDialog(QDialog):
     def running(self) -> bool:
         return self.job is not None and self.job.running
 
+    @property
+    def cancelling(self) -> bool:
+        return self.job is not None and self.job.cancelling
+
     def start(self) -> None:
         options = self.options()
         if "upscale" not in options and "interpolate" not in options:

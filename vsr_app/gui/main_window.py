@@ -390,10 +390,11 @@ class MainWindow(QMainWindow):
             work.append((name, f"{name.capitalize()}: step {step:,} / {self.train.total_steps:,}" if step
                          else f"{name.capitalize()}: starting", f"{name} keeps a checkpoint to resume from"))
         if self.export_dialog is not None and self.export_dialog.running:
-            work.append(("an export", "Exporting" + _percent(self.export_dialog.progress),
-                         "the unfinished export is not kept"))
+            work.append(("an export", "Export cancelling\u2026" if self.export_dialog.cancelling
+                          else "Exporting" + _percent(self.export_dialog.progress), "the unfinished export is not kept"))
         if self.batch.running():
-            work.append(("a batch", "Batch running" + _percent(self.batch.progress), KEPT_WHEN_STOPPED))
+            work.append(("a batch", "Batch cancelling\u2026" if self.batch.job is not None and self.batch.job.cancelling
+                          else "Batch running" + _percent(self.batch.progress), KEPT_WHEN_STOPPED))
         return work
 
     def _say_batch_ended(self) -> None:

@@ -221,3 +221,8 @@ class Job(QObject):
 
     def cancel(self) -> None:
         self.cancel_event.set()
+
+    @property
+    def cancelling(self) -> bool:
+        """Cancel was asked and the work has not ended yet (a frame in work, the teacher's on a CPU, takes long)."""
+        return self.running and self.cancel_event.is_set()
