@@ -43,10 +43,10 @@ def test_the_held_out_analysis_gives_eval_vfis_numbers_exactly(tmp_path, count, 
     measured = analyse_truth(str(folder), "interpolate", (model, TRUTH), "cpu", progress=lambda *a: told.append(a))
     per_frame = eval_vfi(model, folder, device="cpu")["sequences"]["seq"]["per_frame"]
     assert [f["frame"] for f in per_frame] == [f"f{k}.png" for k in range(1, count - 1, 2)]
-    assert [k for k, _ in measured] == list(range(len(per_frame)))
-    assert [(scores[0].psnr, scores[0].ssim) for _, scores in measured] == \
-        [(f["psnr_y"], f["ssim_y"]) for f in per_frame]
-    assert [(total, frames) for _, total, _, frames in told][-1] == (len(per_frame), count)
+    assert [k for k, *_ in measured] == list(range(len(per_frame)))
+    assert [(scores[0].psnr, scores[0].ssim, cut) for _, scores, cut in measured] == \
+        [(f["psnr_y"], f["ssim_y"], f["scene_cut"]) for f in per_frame]
+    assert [(total, frames) for _, total, _, frames, _ in told][-1] == (len(per_frame), count)
 
 
 @pytest.mark.parametrize("stated", [9, 10, 11, 12])
@@ -59,9 +59,9 @@ def test_a_frame_count_stated_too_long_is_corrected_before_the_last_frame_is_tol
     monkeypatch.setattr(processing, "with_counted_frames", lambda info: replace(counted(info), frame_count=stated))
     told = []
     measured = analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu", progress=lambda *a: told.append(a))
-    assert [k for k, _ in measured] == [0, 1, 2]  # frames 1, 3 and 5
+    assert [k for k, *_ in measured] == [0, 1, 2]  # frames 1, 3 and 5
     assert told[0][3] == stated  # (the count stated, as long as nothing says otherwise)
-    assert [(k, total, frames) for k, total, _, frames in told][-1] == (2, 3, 8)
+    assert [(k, total, frames) for k, total, _, frames, _ in told][-1] == (2, 3, 8)
 
 
 def test_a_held_out_render_shows_the_frame_and_scores_the_prediction_of_it(tmp_path):
@@ -137,7 +137,7 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
     plot = viewer.analysis
     expected = analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu")
     assert list(plot.series_curves[0][0].getData()[0]) == [2, 4, 6, 8, 10]  # at their frames, as the player numbers
-    assert list(plot.series_curves[0][0].getData()[1]) == [scores[0].psnr for _, scores in expected]
+    assert list(plot.series_curves[0][0].getData()[1]) == [scores[0].psnr for _, scores, _ in expected]
     worst = min(range(5), key=lambda k: expected[k][1][0].psnr)
     text = plot.summary.text()
     assert text.startswith("5 / 5 held-out frames") and f"worst: blend frame {2 * worst + 2}, " in text

@@ -142,6 +142,35 @@ def test_stop_request_leaves_stream_consistent(small_video):
     assert engine.seen == 9
 
 
+class FailsOnceEngine(CountingEngine):
+    """Fails in its third push, after counting it (its state half-updated, as a net's can be), then works."""
+
+    def __init__(self):
+        super().__init__()
+        self.failed = False
+
+    def push(self, frame):
+        outputs = super().push(frame)
+        if self.seen == 3 and not self.failed:
+            self.failed = True
+            raise RuntimeError("a failure inside the model")
+        return outputs
+
+
+def test_after_a_model_error_the_stream_restarts_to_what_a_fresh_one_gives(small_video):
+    """The stream kept its position after an error: the next request pushed the frame again into the state the
+    failed call left (frame 9 seen as 10 frames of history), where a newer request stopping a call restarts it."""
+    def stream_of(engine) -> UpscaleStream:
+        cache = FrameCache(1 << 30)
+        return UpscaleStream("count", "cpu", engine, SourceFrames(VideoReader(small_video), cache), cache)
+
+    failing = stream_of(FailsOnceEngine())
+    with pytest.raises(RuntimeError, match="inside the model"):
+        failing.frame(9, lambda _: None, lambda: False)
+    again = failing.frame(9, lambda _: None, lambda: False)
+    assert np.array_equal(again, stream_of(CountingEngine()).frame(9, lambda _: None, lambda: False))
+
+
 def test_render_measures_models_and_analyse_covers_every_position(small_video):
     service = FrameService(str(small_video))
     plain = service.render(Request(3, "upscale", (SOURCE, "bicubic")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import threading
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -14,9 +15,11 @@ import pytest
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_ground_truth import answered
 from videogen import make_video
+from vsr_app import inference
+from vsr_app.errors import Cancelled
 from vsr_app.evaluate import check_csv_path, eval_vfi, vfi_scene_cuts, write_csv
-from vsr_app.gui.processing import TRUTH
-from vsr_app.gui.viewer import analyse_held_out
+from vsr_app.gui.processing import TRUTH, analyse_truth
+from vsr_app.video.reader import VideoReader
 
 CUT_AFTER = 10  # frames 0-10 are one shot, 11-19 another: the cut lies between fed frames 10 and 12, across frame 11
 COUNT = 20
@@ -73,12 +76,60 @@ def test_the_compare_analysis_marks_the_frames_eval_vfi_marks(folder, tmp_path, 
     data = make_video(tmp_path / "shots.mkv", images=two_shots(), codec="ffv1", pix_fmt="yuv444p") if as_video \
         else folder
     told = []
-    analyse_held_out(str(data), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values),
-                     threading.Event())
+    analyse_truth(str(data), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values),
+                  threading.Event())
     per_frame = eval_vfi("blend", data, device="cpu")["sequences"]["shots"]["per_frame"]
     assert [(scores[0].psnr, cut) for _, _, scores, _, cut in told] == [(f["psnr_y"], f["scene_cut"])
                                                                         for f in per_frame]
     assert [k for k, *_, cut in told if cut] == [CUT_AFTER // 2]
+
+
+def test_the_analysis_marks_them_from_the_frames_it_decodes_for_the_models(tmp_path, monkeypatch):
+    """The marks came from a second reader beside the analysis, the whole video decoded twice."""
+    video = make_video(tmp_path / "shots.mkv", images=two_shots(), codec="ffv1", pix_fmt="yuv444p")
+    decoded, frames = [], VideoReader.frames
+
+    def counted(self, *args, **kwargs):
+        for frame in frames(self, *args, **kwargs):
+            decoded.append(frame.time)
+            yield frame
+
+    monkeypatch.setattr(VideoReader, "frames", counted)
+    told = []
+    analyse_truth(str(video), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values))
+    assert [k for k, *_, cut in told if cut] == [CUT_AFTER // 2]
+    assert len(decoded) == COUNT + 1  # each frame once, and frame 2, the first one asked for, by a seek before
+
+
+def test_a_cancelled_analysis_tells_every_frame_it_scored_marked_as_eval_marks_it(tmp_path, monkeypatch):
+    """A frame's mark reads the frames fed up to 4 past it, so the analysis tells a frame that many frames after it
+    scores it: cancelled, it reads those frames without the models and tells every frame scored with eval's mark.
+    Judged on the frames read so far, the last one scored was marked here: a jump of 20 grey levels after steps of 5,
+    and the next frame fed the same (a held frame: the motion beside it, 20 a step, is further on)."""
+    fed = [100, 105, 110, 115, 135, 135, 155, 175, 195, 215]  # grey levels of frames 0, 2, 4, ...
+    folder = tmp_path / "greys"
+    folder.mkdir()
+    for k in range(2 * len(fed)):
+        level = fed[k // 2] if k % 2 == 0 else (fed[k // 2] + fed[min(k // 2 + 1, len(fed) - 1)]) // 2
+        cv2.imwrite(str(folder / f"f{k}.png"), np.full((56, 72, 3), level, np.uint8))
+    predictions, make = [], inference.make_interpolator
+
+    def counted(*args, **kwargs):
+        engine = make(*args, **kwargs)
+        midpoint = engine.midpoint
+        engine.midpoint = lambda frames: predictions.append(frames) or midpoint(frames)
+        return engine
+
+    monkeypatch.setattr(inference, "make_interpolator", counted)
+    scored = 4  # frames 1, 3, 5 and 7 (between the frames fed 115 and 135): cancelled in the next one's prediction
+    told = []
+    with pytest.raises(Cancelled):
+        analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values),
+                      SimpleNamespace(is_set=lambda: len(predictions) > scored))
+    per_frame = eval_vfi("blend", folder, device="cpu")["sequences"]["greys"]["per_frame"]
+    assert [(k, scores[0].psnr, cut) for k, _, scores, _, cut in told] == \
+        [(k, f["psnr_y"], f["scene_cut"]) for k, f in enumerate(per_frame[:scored])]
+    assert not any(f["scene_cut"] for f in per_frame)
 
 
 def test_the_plot_shades_it_leaves_it_out_of_a_mean_and_of_worst_and_marks_it_in_the_csv(

@@ -556,21 +556,6 @@ def vfi_scene_cuts(frames: Iterable[tuple[np.ndarray, float | None]]) -> Iterato
             yield cut
 
 
-def sequence_scene_cuts(source: Path, deinterlace: bool = True) -> Iterator[bool]:
-    """`vfi_scene_cuts` of a folder of frames or a video, its frames read one at a time as eval reads them (a folder's
-    without times): the Compare tab's ground truth analysis marks its held-out frames with it as eval vfi does.
-    Closing the iterator closes the video."""
-    import contextlib
-
-    from vsr_app.video.reader import VideoReader
-
-    if source.is_dir():
-        yield from vfi_scene_cuts((read_image(path, "frame"), None) for path in frame_files(source))
-        return
-    with contextlib.closing(VideoReader(source, deinterlace=deinterlace).frames()) as frames:
-        yield from vfi_scene_cuts((frame.image, frame.time) for frame in frames)
-
-
 def _scene_cut_note(scores: Scores) -> str | None:
     """How many scored frames lie across a scene cut, which, and the sequence's mean without them; None for none."""
     import numpy as np

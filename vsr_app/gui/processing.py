@@ -10,23 +10,25 @@ stepping back are cheap -- except the warm-up frames themselves, which had less 
 `WARMUP` frames of history (an export gives each all of it since the last new shot, where both start afresh; the
 difference after 8 is a few thousandths of a dB for the plain students, up to 0.07 dB for the motion-aligned ones,
 whose state takes longer to settle). A clip
-engine restarts on the export's chunk grid, so its frames are the export's exactly. It only
-orchestrates `video.reader` and `inference`; it runs on the GUI's worker thread and is also used headless by
-`analyse`.
+engine restarts on the export's chunk grid, so its frames are the export's exactly. It drives `video.reader` and
+`inference` (deciding scene cuts as the export does) and scores what they give: the sides against each other, or
+against the truth with eval's checks and marks; it runs on the GUI's worker thread, and headless in the analyses.
 
 Ground truth mode (`Request.truth`) scores models as `eval vsr` and `eval vfi` do: the video is the truth. In
 Upscale each model is fed `evaluate.degrade_x4` of its frames (`DegradedFrames`) as one shot (no scene cuts looked
 for, as eval looks for none); in Interpolate (`Request.held_out`) position k is frame 2k + 1, held out, each model fed
 the even frames around it as eval vfi feeds them (`evaluate.vfi_context`, no cuts looked for either). Each side is
-measured against the truth (`Rendered.truth_scores`, `analyse_truth`). Its streams and cached frames have keys of
-their own: an upscale of the raw frame is not one of the degraded frame, nor is an in-between a held-out frame.
+measured against the truth (`Rendered.truth_scores`, `analyse_truth`, which marks a held-out frame across a scene cut
+as eval vfi marks it). Its streams and cached frames have keys of their own: an upscale of the raw frame is not one of
+the degraded frame, nor is an in-between a held-out frame.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
@@ -36,7 +38,7 @@ import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.evaluate import (VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, degrade_x4, sequence_name,
-                              truth_size, vfi_context, vsr_min_side)
+                              truth_size, vfi_context, vfi_scene_cuts, vsr_min_side)
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.frame_folder import FrameFolder, open_frames
 from vsr_app.video.limits import check_preview_fits
@@ -344,9 +346,11 @@ class UpscaleStream:
                                                          if k > first else ""))
             try:
                 outputs = self._advance()
-            except Superseded:
-                self.next_in = None  # the engine's state is half-updated: the next frame asked restarts it
-                return None
+            except BaseException as exc:  # a newer request stopped it midway, or it failed: its state may be
+                self.next_in = None  # half-updated, and the next frame asked restarts it
+                if isinstance(exc, Superseded):
+                    return None
+                raise
             for out in outputs:
                 if self.next_out == k:
                     result = out  # held here: a small cache may already have evicted it again
@@ -815,19 +819,25 @@ def analyse(path: str, task: str, sides: tuple[str, str], device: str = "auto",
 
 
 def analyse_truth(path: str, task: str, sides: tuple[str, str], device: str = "auto",
-                  progress: Callable[[int, int, tuple[Score, ...], int], None] | None = None,
-                  cancel=None) -> list[tuple[int, tuple[Score, ...]]]:
+                  progress: Callable[..., None] | None = None, cancel=None) -> list[tuple]:
     """Ground truth mode's analysis: each model side's Y-PSNR/SSIM against the truth at every position, front to back,
-    [(position, (score of each model side, in order)), ...]. Upscale runs from frame 0 on, each frame with all of its
-    history, as `eval vsr` runs (a frame the viewer shows after a seek had WARMUP frames of it); Interpolate predicts
-    each held-out frame from its own inputs, as `eval vfi` does: the numbers are eval's. `progress(position, total,
-    scores, frames)` (`frames`: the video's frames known so far; of an even number eval vfi scores no last frame) and
-    `cancel` as in `analyse`."""
+    [(position, (score of each model side, in order)), ...], in Interpolate each ending with whether a scene cut lies
+    across the held-out frame, as eval vfi marks it (told a few positions late: `_analyse_held_out`). Upscale runs from
+    frame 0 on, each frame with all of its history, as `eval vsr` runs (a frame the viewer shows after a seek had
+    WARMUP frames of it); Interpolate predicts each held-out frame from its own inputs, as `eval vfi` does: the numbers
+    are eval's. `progress(position, total, scores, frames[, scene_cut])` (`frames`: the video's frames known so far; of
+    an even number eval vfi scores no last frame) and `cancel` as in `analyse`."""
     if all(side in (SOURCE, TRUTH) for side in sides):
         raise VsrAppError("pick a model to score against the ground truth")
-    return _analyse_all(path, Request(0, task, sides, device, truth=True),
-                        lambda r: (tuple(s for s in r.truth_scores if s is not None),), progress, cancel,
-                        tell_frames=True)
+    first = Request(0, task, sides, device, truth=True)
+    if first.held_out:
+        return _analyse_held_out(path, first, _model_scores, progress, cancel)
+    return _analyse_all(path, first, _model_scores, progress, cancel, tell_frames=True)
+
+
+def _model_scores(rendered: Rendered) -> tuple[tuple[Score, ...]]:
+    """Ground truth mode's figures of a position: the score of each model side, in order."""
+    return (tuple(s for s in rendered.truth_scores if s is not None),)
 
 
 def _analyse_all(path: str, first: Request, figures: Callable[[Rendered], tuple], progress: Callable | None, cancel,
@@ -835,36 +845,98 @@ def _analyse_all(path: str, first: Request, figures: Callable[[Rendered], tuple]
     """[(position, *figures(rendered)), ...] of every position, front to back (`_render_all`); `progress(position,
     total, *figures)` after each, the video's frames known so far after them where `tell_frames`."""
     rows = []
-    for rendered, total, frames in _render_all(path, first, cancel):
-        measured = figures(rendered)
-        rows.append((rendered.position, *measured))
-        if progress is not None:
-            progress(rendered.position, total, *((*measured, frames) if tell_frames else measured))
+    with _analysis_service(path) as service:
+        for rendered, total, frames in _render_all(service, first, cancel):
+            measured = figures(rendered)
+            rows.append((rendered.position, *measured))
+            if progress is not None:
+                progress(rendered.position, total, *((*measured, frames) if tell_frames else measured))
     return rows
 
 
-def _render_all(path: str, first: Request, cancel) -> Iterator[tuple[Rendered, int, int]]:
-    """Every position's Rendered for `first`'s choices, front to back, with the positions and the video's frames known
-    so far, on engines of its own; `cancel.is_set()` ends it (also a model call midway: a teacher's takes many seconds
-    on a CPU), raising Cancelled."""
-    service = FrameService(path, cache_bytes=64 << 20)
-    cancelled = never if cancel is None else lambda **_: cancel.is_set()
-    try:
-        k = 0
-        while k < service.positions(first.task, first.truth):
+def _analyse_held_out(path: str, first: Request, figures: Callable[[Rendered], tuple], progress: Callable | None,
+                      cancel) -> list[tuple]:
+    """`_analyse_all` of interpolation's held-out frames, each row and report ending with whether a scene cut lies
+    across the frame, as eval vfi marks it: `evaluate.vfi_scene_cuts` of the frames the analysis decodes (a second
+    reader decoded the whole video again beside it). That verdict reads CONTEXT fed frames past the frame, so a
+    position is told as many positions after it is scored, or at the end; a failure or a cancel is raised once every
+    position scored is told."""
+    rows = []
+    with _analysis_service(path) as service:
+        reached = HeldOutFrames(service, first, figures, cancel)
+        with contextlib.closing(vfi_scene_cuts(reached)) as cuts:
+            for cut in cuts:
+                if not reached.scored:
+                    break  # frames past the last position scored (read to tell it after a failure): no scores
+                position, measured, total, frames = reached.scored.popleft()
+                rows.append((position, *measured, cut))
+                if progress is not None:
+                    progress(position, total, *measured, frames, cut)
+    if reached.failure is not None:
+        raise reached.failure
+    return rows
+
+
+class HeldOutFrames:
+    """Every frame of the video in order, (image, time as eval reads it: none for a folder's frames), as an analysis of
+    held-out frames reaches them, each position's (position, figures, total, frames) put in `scored` first. Where the
+    analysis fails or is cancelled (`failure`), the frames its last positions' scene cuts read are decoded without the
+    models, so that those positions are told with eval's verdict (the frames either side, CONTEXT fed frames past)."""
+
+    def __init__(self, service: FrameService, first: Request, figures: Callable[[Rendered], tuple], cancel):
+        self.service, self.first, self.figures, self.cancel = service, first, figures, cancel
+        self.scored: deque[tuple] = deque()
+        self.failure: Exception | None = None
+        self.timed = not isinstance(service.reader, FrameFolder)
+        self.next = 0
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, float | None]]:
+        try:
+            for rendered, total, frames in _render_all(self.service, self.first, self.cancel):
+                self.scored.append((rendered.position, self.figures(rendered), total, frames))
+                # the frames the next position needs, just decoded (`_look_for_the_next`), while still in the cache
+                yield from self._up_to(last_frame_needed(rendered.position + 1, self.first.task, self.first.truth))
+        except Exception as exc:  # (Cancelled too)
+            self.failure = exc
+            if self.scored:  # position p's verdict is at fed frame p + 1 (frame 2p + 2), and reads CONTEXT past it
+                yield from self._up_to(2 * (self.scored[-1][0] + 1 + CONTEXT))
+
+    def _up_to(self, last: int) -> Iterator[tuple[np.ndarray, float | None]]:
+        """The frames from `next` to `last`, fewer at the video's end or at a frame that does not decode (the render
+        that needs it says so)."""
+        while self.next <= last:
             try:
-                rendered = service.render(replace(first, position=k), should_stop=cancelled)
-            except PastTheEnd:
-                break
-            if rendered is None:
-                raise Cancelled()
-            if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
-                break
-            _look_for_the_next(service, replace(first, position=k + 1))
-            yield rendered, service.positions(first.task, first.truth), service.length
-            k += 1
-    finally:
-        service.close()
+                image = self.service.source.get(self.next)
+            except (PastTheEnd, VsrAppError):
+                return
+            yield image, self.service.source.times.get(self.next) if self.timed else None
+            self.next += 1
+
+
+def _analysis_service(path: str) -> contextlib.closing[FrameService]:
+    """An analysis's own FrameService (its engines apart from the viewer's worker's), closed after it; a small cache:
+    it goes front to back."""
+    return contextlib.closing(FrameService(path, cache_bytes=64 << 20))
+
+
+def _render_all(service: FrameService, first: Request, cancel) -> Iterator[tuple[Rendered, int, int]]:
+    """Every position's Rendered for `first`'s choices, front to back, with the positions and the video's frames known
+    so far; `cancel.is_set()` ends it (also a model call midway: a teacher's takes many seconds on a CPU), raising
+    Cancelled."""
+    cancelled = never if cancel is None else lambda **_: cancel.is_set()
+    k = 0
+    while k < service.positions(first.task, first.truth):
+        try:
+            rendered = service.render(replace(first, position=k), should_stop=cancelled)
+        except PastTheEnd:
+            break
+        if rendered is None:
+            raise Cancelled()
+        if rendered.position != k:  # the video ended before k (its header said it was longer): the last again
+            break
+        _look_for_the_next(service, replace(first, position=k + 1))
+        yield rendered, service.positions(first.task, first.truth), service.length
+        k += 1
 
 
 def _look_for_the_next(service: FrameService, request: Request) -> None:

@@ -6,16 +6,12 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter, QVBoxLayout, QWidget
 
-from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import sequence_scene_cuts
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
@@ -69,21 +65,6 @@ UNEVEN_NOTE = (" This video's frame rate varies: a held-out frame need not be ha
 BREAK_NOTES = {"scene cut": "A scene cut: every side repeats the frame before it.",
                "flash": "A flash: every side repeats the frame before it.",
                "pause": "A pause: the source held this picture; every side repeats it."}
-
-
-def analyse_held_out(path: str, task: str, sides: tuple[str, str], device: str, progress, cancel) -> list:
-    """`processing.analyse_truth` in Interpolate, each held-out frame's values told with whether a scene cut lies
-    across it, as eval vfi marks it (`evaluate.sequence_scene_cuts`, the video read again beside the analysis's
-    engines, a few frames ahead of them)."""
-    with contextlib.closing(sequence_scene_cuts(Path(path))) as cuts:
-        def next_cut() -> bool:
-            try:
-                return next(cuts, False)
-            except VsrAppError:  # a frame that cannot be read: the analysis says so as it reaches it
-                return False
-
-        return analyse_truth(path, task, sides, device, progress=lambda *told: progress(*told, next_cut()),
-                             cancel=cancel)
 
 
 def default_sides(task: str, names: list[str], truth: bool = False) -> tuple[str, str]:
@@ -645,8 +626,7 @@ class Viewer(QWidget):
         self._give_video_priority()
         device = self.device.currentData()
         if series:
-            scorer = analyse_held_out if self.request().held_out else analyse_truth
-            job = Job(scorer, self.info.path, self.task, self.sides, device, parent=self)
+            job = Job(analyse_truth, self.info.path, self.task, self.sides, device, parent=self)
             add = self.analysis.add_scores
         else:
             job = Job(analyse, self.info.path, self.task, self.sides, device, parent=self)
