@@ -20,10 +20,11 @@ The steps (ITU-R BT.2100, BT.2390, BT.2408), on RGB decoded at 16 bits (`reader.
 Wide-gamut SDR takes steps 1, 2 and 4, its signal made light by BT.1886 (read as BT.709's, it came out washed out):
 greys keep their levels, colours outside BT.709 are clipped (below 0 to 0, past white to white).
 
-Every per-channel step is a lookup table: 65-85 CPU-ms a 1080p frame on the 2-core EPYC (the 8-bit conversion it
-replaces took 10), where the default upscaler takes about 3,200 (88 a 320x180 frame). A frame is converted in strips
-of rows, so its float32 working copies are a strip's, not a 4K frame's (300 MB), and a third faster (they fit the
-cache); the strips on a thread a core (up to 4): a 4K frame in 80 ms wall where one thread took 145.
+Every per-channel step is a lookup table: 39-43 CPU-ms a 1080p frame on the 2-core EPYC (the 8-bit conversion it
+replaces takes 10; `benchmarks/colour_path.py`), where the default upscaler takes about 3,200 (88 a 320x180 frame). A
+frame is converted in strips of rows, so its float32 working copies are a strip's, not a 4K frame's (300 MB), and a
+third faster (they fit the cache); the strips on a thread a core (up to 4): a 4K frame in 80 ms wall where one thread
+took 145 (150-170 CPU-ms).
 """
 
 from __future__ import annotations
