@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from videogen import make_video, resizing_video, woven_fields
-from vsr_app.video.reader import REORDER_DEPTH, FrameClock, VideoReader
+from vsr_app.video.reader import REORDER_DEPTH, VideoReader
 
 GOP = 10
 
@@ -78,19 +78,6 @@ def test_a_seek_reads_packets_only_up_to_its_time_not_to_the_next_keyframe(tmp_p
     [frame] = _first_frames(VideoReader(path), start=1.0, count=1)
     assert frame.time == pytest.approx(1.0)
     assert len(read) < 80  # the 26 up to 1 s, twice in a TS (a step back), and what the decoder's delay holds
-
-
-def test_a_joined_timeline_after_a_short_first_part_continues_after_it():
-    """Two recordings joined end to end, the first 8 frames long: its restart was judged against the last time given
-    out, which trails the times taken in by the frames held, and went unseen; the two timelines mixed, and even the
-    first part's own times changed ([0, 10, 20, 30, 35, 37, 38, 39, 40...])."""
-    clock = FrameClock(step=10, first=0)
-    given = []
-    for own in [*range(0, 80, 10), *range(0, 100, 10)]:
-        given += clock.push(own)
-    given += clock.finish()
-    assert given == list(range(0, 180, 10))
-    assert clock.placed == 0
 
 
 def test_the_size_change_is_of_the_latest_pass_and_numbered_from_its_first_frame(tmp_path):

@@ -13,14 +13,16 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QGroupBox, QHBoxL
 from vsr_app.evaluate import truth_size
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.icons import icon
-from vsr_app.gui.processing import Score
+from vsr_app.gui.processing import Gaps, Score
 from vsr_app.gui.widgets import ElidedLabel
 from vsr_app.video.carried import converted_gamut
 from vsr_app.video.frame_folder import ASSUMED_FPS, CONTAINER
-from vsr_app.video.reader import VideoInfo
+from vsr_app.video.reader import StreamInfo, VideoInfo
 
 FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Colour", "Audio", "Container")
 INTERLACED = "Interlaced"  # a row shown once the Compare view has deinterlaced a frame (`set_deinterlaced`)
+JOINED = "Joined"  # a row shown for recordings joined end to end, once the packets tell it (`set_restarts`)
+RESTARTS_LISTED = 3  # times a join's row lists, the others counted
 # the ground truth box's tooltip in each task (plain text: a tooltip shows backticks as they are)
 TRUTH_TIPS = {"upscale": "Take this video as the ground truth and score the models against it, as eval vsr does: each "
                          "model side is fed its frames cropped to a multiple of 4 and downscaled x4 (MATLAB-style "
@@ -48,9 +50,9 @@ def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
     scored = truth_size(info.width, info.height)
     if cropped and scored != (info.width, info.height):
         size += f"; scored at {scored[0]} \u00d7 {scored[1]}, cropped to a multiple of 4 as eval vsr crops it"
-    audio = ", ".join(f"{s.codec} {s.detail}".strip() for s in info.audio) or "none"
+    audio = ", ".join(track_text(s) for s in info.audio) or "none"
     if info.subtitles:
-        audio += f"; subtitles: {', '.join(s.codec for s in info.subtitles)}"
+        audio += f"; subtitles: {', '.join(track_text(s) for s in info.subtitles)}"
     return {
         "File": Path(info.path).name,
         "Size": size,
@@ -65,6 +67,13 @@ def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
     }
 
 
+def track_text(track: StreamInfo) -> str:
+    """'mp2 48000 Hz stereo (deu, Audiodeskription)': a track's codec and sound with the language and title it is
+    tagged with, by which a broadcast's deu/eng/fra tracks are told apart."""
+    tags = ", ".join(filter(None, (track.language, track.title)))
+    return " ".join(filter(None, (track.codec, track.detail, tags and f"({tags})")))
+
+
 def colour_fact(info: VideoInfo) -> str:
     """What the picture's colours are and how they are shown: HDR's picture is the reader's tone map, which nothing
     else said (its colours looked like an SDR source's), and of unknown primaries BT.2020's are assumed."""
@@ -74,12 +83,28 @@ def colour_fact(info: VideoInfo) -> str:
     return f"SDR, {gamut} colours, shown converted to BT.709" if gamut else "SDR"
 
 
-def rate_text(fps: float, variable_fps: float | None = None) -> str:
+def rate_text(fps: float, variable_fps: float | None = None, gaps: Gaps | None = None) -> str:
     """'29.97 fps'; 'variable, 15.2 fps on average' where the frame times are uneven (`processing.uneven_rate`):
-    there the header's rate is an average (15.167 for 30 fps with a 3 s pause) or the recorder's nominal one."""
+    there the header's rate is an average (15.167 for 30 fps with a 3 s pause) or the recorder's nominal one. Where
+    the frames stop for a while (`processing.long_gaps`: a recording paused for an hour, whose average read "0.0
+    fps"), the frames' own rate and the gap: '25 fps, with a gap of 59:57.00 at 00:03.00'."""
     if variable_fps is not None:
-        return f"variable, {variable_fps:.1f} fps on average"
-    return f"{fps:.3f}".rstrip("0").rstrip(".") + " fps"
+        text = f"variable, {variable_fps:.1f} fps on average"
+    else:
+        text = f"{gaps.fps if gaps else fps:.3f}".rstrip("0").rstrip(".") + " fps"
+    if gaps is None:
+        return text
+    longest = f"{fmt.clock(gaps.longest)} at {fmt.clock(gaps.at)}"
+    return text + (f", with a gap of {longest}" if gaps.count == 1 else
+                   f", with {gaps.count} gaps, the longest {longest}")
+
+
+def joined_text(restarts: tuple[float, ...]) -> str:
+    """'2 recordings (times restart at 00:03.00)': the parts of a video joined end to end and where each later one
+    begins (seconds from the start, `processing.clock_restarts`)."""
+    listed = ", ".join(fmt.clock(t) for t in restarts[:RESTARTS_LISTED])
+    more = len(restarts) - RESTARTS_LISTED
+    return f"{len(restarts) + 1} recordings (times restart at {listed}{f' and {more} more' if more > 0 else ''})"
 
 
 def container_name(info: VideoInfo) -> str:
@@ -153,7 +178,7 @@ class Inspector(QScrollArea):
         form.setVerticalSpacing(4)
         form.setLabelAlignment(Qt.AlignRight)
         self.facts: dict[str, QLabel] = {}
-        for name in (*FACTS, INTERLACED):
+        for name in (*FACTS, JOINED, INTERLACED):
             label = ElidedLabel("\u2014") if name == "File" else QLabel("\u2014")
             label.setWordWrap(name != "File")
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -165,8 +190,12 @@ class Inspector(QScrollArea):
         self.facts[INTERLACED].setToolTip("The Compare view deinterlaces the frames flagged interlaced whose pictures "
                                           "look interlaced (FFmpeg's idet and bwdif), as an export does by default; "
                                           "an export with deinterlacing unticked keeps their fields woven.")
+        self.facts[JOINED].setToolTip("Recordings joined end to end (cat a.ts b.ts, a camcorder's clips), each "
+                                      "starting its clock again: the Compare view and an export continue each part's "
+                                      "times after the part before.")
         self.video_form = form
         self.set_deinterlaced(False)
+        self.set_restarts(())
         layout.addLayout(form)
         self.truth = QCheckBox("Ground truth")
         self.truth.toggled.connect(self.truthToggled)
@@ -208,17 +237,29 @@ class Inspector(QScrollArea):
             self.facts[name].setText(text)
         self.facts["File"].setToolTip(info.path)
         self.set_deinterlaced(False)  # until the worker deinterlaces a frame of this video
+        self.set_restarts(())  # until the worker has read the packets
 
     def set_deinterlaced(self, deinterlaced: bool) -> None:
         """Say that the picture is deinterlaced, once the worker's reader has deinterlaced a frame: only a tooltip
         said so, and an export with deinterlacing unticked does not look like the view."""
         self.video_form.setRowVisible(self.facts[INTERLACED], deinterlaced)
 
-    def set_variable_rate(self, variable_fps: float | None) -> None:
+    def set_restarts(self, restarts: tuple[float, ...]) -> None:
+        """Say where a video joined end to end starts its clock again: nothing told of a join, and the header's
+        duration is one part's."""
+        self.facts[JOINED].setText(joined_text(restarts) if restarts else "")
+        self.video_form.setRowVisible(self.facts[JOINED], bool(restarts))
+
+    def set_variable_rate(self, variable_fps: float | None, gaps: Gaps | None = None) -> None:
         """The frame rate as the frame times tell it, once they are read (on the worker, as the video opens)."""
         if self.rate_assumed:
             return
-        self.facts["Frame rate"].setText(rate_text(self.fps, variable_fps))
+        self.facts["Frame rate"].setText(rate_text(self.fps, variable_fps, gaps))
+
+    def set_duration(self, seconds: float) -> None:
+        """The length the frames' own times give, where the header's was wrong (recordings joined end to end state
+        one part's: 6 s said "00:03.00" beside 150 frames at 25 fps)."""
+        self.facts["Duration"].setText(fmt.clock(seconds))
 
     def show_truth_mode(self, task: str, on: bool) -> None:
         """The ground truth mode's box and its tooltip for `task`, and the Analyse button's tooltip saying what it

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from vsr_app.gui import fmt
 from vsr_app.gui.icons import icon
+from vsr_app.gui.processing import GAP
 
 
 TIMER_SLACK = 0.005  # seconds a tick may come after it was due and still count as on time
@@ -151,9 +152,11 @@ class Player(QObject):
     def _schedule(self) -> None:
         """Move on once the frame shown has lasted until the next one's time: a variable frame rate's pause is held
         and its frames between are not slowed to the average (a fixed timer at the average rate did both). Counted
-        from when the position changed, so the time its frame took to come is not added."""
+        from when the position changed, so the time its frame took to come is not added. A gap (`processing.GAP`) is
+        held no longer than GAP, as players skip one: a recording paused for an hour waited an hour."""
         k = self.position
-        length = max(0.0, self.times(k + 1) - self.times(k)) if k + 1 < self.length else 0.0  # the last: it stops
+        # the frame lasts until the next one's time, a gap at most GAP; the last frame: playback stops there
+        length = min(max(0.0, self.times(k + 1) - self.times(k)), GAP) if k + 1 < self.length else 0.0
         self.due = self.moved_at + length
         self.timer.start(max(0, round((self.due - time.monotonic()) * 1000)))
 

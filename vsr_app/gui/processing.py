@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
 
+import av
 import cv2
 import numpy as np
 
@@ -41,11 +43,13 @@ from vsr_app.evaluate import (VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, de
                               truth_size, vfi_context, vfi_scene_cuts, vsr_min_side)
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.frame_folder import FrameFolder, open_frames
+from vsr_app.video.joins import known_joins
 from vsr_app.video.limits import check_preview_fits
-from vsr_app.video.reader import RAW_STREAM_FORMATS, VideoInfo, VideoReader
+from vsr_app.video.reader import (RAW_STREAM_FORMATS, TIME_SLACK, VideoInfo, VideoReader, cannot_read,
+                                  continued_keyframes, video_stream)
 from vsr_app.video.scenecut import (CONTEXT, break_kind, breaks_at, cuts_at, differences, gap_window, thumbnail,
                                    time_gaps)
-from vsr_app.video.verify import with_counted_frames
+from vsr_app.video.verify import clock_may_restart, with_counted_frames
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,9 @@ STEP_BACK = 8  # a step back before the cached frames restarts this many frames 
 TIMES_AT_OPEN = 5_000  # a video of at most this many frames has its packets' times read as it opens (demuxing: ~0.2 s)
 NEAR = 8  # a rendered frame carries the times of the source frames this many either side of it, where known
 UNEVEN = 1.5  # frame times whose longest gap is over this many times the shortest are a variable frame rate
+# seconds: a longer step between frames is a gap (a recording paused, two recordings an hour apart), not a rate: left
+# out of it (an hour's said "0.0 fps on average"), and playback holds a frame no longer (`player.Player`)
+GAP = 3.0
 
 # metrics.rgb_to_y's luma weights as OpenCV's transform takes them; its +16 offset cancels in a difference
 LUMA_ROW = np.array([LUMA_WEIGHTS], np.float32)
@@ -146,10 +153,12 @@ class SourceFrames:
         self._next = 0
         self._seeked = False  # the frames come from a seek, and none has come yet
         self.variable_fps: float | None = None  # `uneven_rate` of the packets' times, once they are read
+        self.gaps: Gaps | None = None  # `long_gaps` in the packets' times, once they are read
+        self.restarts: tuple[float, ...] = ()  # `clock_restarts`, once the packets' times are read
         self.deinterlaced = False  # a frame decoded so far was deinterlaced (the reader's bwdif), not shown as woven
         if (self.info.estimated_frames or 0) <= TIMES_AT_OPEN:  # the viewer then times every frame from the start
             try:
-                self.packet_times()
+                self.count_packets()
             except VsrAppError:  # the video still opens; a seek says what is wrong with its packets
                 pass
 
@@ -220,13 +229,17 @@ class SourceFrames:
         """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
         if not self._packets_read:
             self._packet_times, self._packets_read = self.reader.times(), True
-            self.variable_fps = uneven_rate(self._packet_times, float(self.info.time_base))
+            self.restarts = clock_restarts(self.info)
+            start, times = self.info.start_time, self._packet_times
+            self.variable_fps = uneven_rate(times, float(self.info.time_base), start, self.restarts)
+            self.gaps = long_gaps(times, start, self.restarts)
         return self._packet_times
 
     def count_packets(self) -> None:
         """Take the packets' count where it is more than the length known, an estimate from duration x frame rate (a
-        Matroska file states no count, and a variable frame rate's can be short by half): the end was found one
-        frame at a time. Decoding still finds the real end where packets do not decode."""
+        Matroska file states no count, and a variable frame rate's can be short by half; recordings joined end to end
+        state one part's duration): the end was found one frame at a time, and the slider reached the second part only
+        after going to the end. Decoding still finds the real end where packets do not decode."""
         times = self.packet_times()
         if times and not self.length_exact and len(times) > self.length:
             self.length = len(times)
@@ -274,18 +287,69 @@ class DegradedFrames:
         return truth, small
 
 
-def uneven_rate(times: list[float] | None, tick: float) -> float | None:
+def uneven_rate(times: list[float] | None, tick: float, start: float = 0.0,
+                restarts: tuple[float, ...] = ()) -> float | None:
     """Frames a second on average where `times` are uneven (a variable frame rate: a phone's, a screen recorder's
     that writes a frame only on a change), else None: the longest gap over UNEVEN times the shortest, beyond the
     rounding to the clock's `tick` (Matroska's whole milliseconds step 1 and 2 ms at 600 fps). A header's rate says
     neither: an average (15.17 fps for 30 fps with a 3 s pause) or the recorder's nominal one (30 for 22 frames in
-    8 s)."""
-    if not times or len(times) < 3:
+    8 s). Steps over GAP are left out (`long_gaps` tells of them: an hour's jump made 25 fps "0.0 fps on average"), and
+    so are the steps into a joined recording (`frame_steps`)."""
+    steps = frame_steps(times, start, restarts)
+    steps = steps[steps <= GAP]
+    if len(steps) < 2 or steps.max() <= UNEVEN * steps.min() + 2 * tick:
         return None
-    gaps = np.diff(times)
-    if gaps.max() <= UNEVEN * gaps.min() + 2 * tick:
+    return len(steps) / steps.sum()
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """Where no frames are for longer than GAP: how many such gaps, the longest's length and where it begins (seconds
+    from the first frame, one interval after the frame before it), and the frames' own rate without them."""
+
+    count: int
+    longest: float
+    at: float
+    fps: float
+
+
+def long_gaps(times: list[float] | None, start: float, restarts: tuple[float, ...] = ()) -> Gaps | None:
+    """The gaps among the frame `times` (seconds on the file's clock, whose first frame is at `start`), None where
+    there are none (or no steps but gaps to tell a rate by)."""
+    steps = frame_steps(times, start, restarts)
+    gaps, rate = np.flatnonzero(steps > GAP), steps[steps <= GAP]
+    if not len(gaps) or not len(rate):
         return None
-    return (len(times) - 1) / (times[-1] - times[0])
+    interval = float(rate.mean())
+    longest = gaps[np.argmax(steps[gaps])]
+    return Gaps(len(gaps), float(steps[longest]) - interval, times[longest] + interval - start, 1 / interval)
+
+
+def frame_steps(times: list[float] | None, start: float = 0.0, restarts: tuple[float, ...] = ()) -> np.ndarray:
+    """The steps from each frame to the next (seconds), NaN (no rate, no gap) into the first frame of each recording
+    of a file joined end to end (`restarts`, seconds from `start`, `clock_restarts`): the picture holds there while
+    the part before's sound ends, and 25 fps parts read "variable, 24.9 fps on average"."""
+    steps = np.diff(times) if times and len(times) > 1 else np.zeros(0)
+    into = np.searchsorted(times, [start + t - TIME_SLACK for t in restarts]) - 1 if len(steps) else np.zeros(0, int)
+    steps[into[(into >= 0) & (into < len(steps))]] = np.nan
+    return steps
+
+
+def clock_restarts(info: VideoInfo) -> tuple[float, ...]:
+    """Where the clock of recordings joined end to end (`cat a.ts b.ts`: MPEG-TS, program streams, Ogg) starts again,
+    in seconds from the start on the frames' continued timeline: each later part's first keyframe (its video demuxed
+    again, where the packets' times read found joins: `joins.known_joins`). Nothing else told of a join, and a
+    header's duration is one part's."""
+    joins = known_joins(info.path) if clock_may_restart(info.container) else None
+    if joins is None or not joins.starts:
+        return ()
+    try:
+        with av.open(info.path) as container:
+            keyframes, _ = continued_keyframes(container.demux(video_stream(container, info.path)), info, math.inf)
+    except (av.FFmpegError, OSError) as exc:
+        raise cannot_read(info.path, exc) from exc
+    firsts = (next((k.time for k in keyframes if k.pos >= start), None) for start in joins.starts)
+    return tuple(t - info.start_time for t in firsts if t is not None)
 
 
 class Superseded(Exception):
@@ -591,6 +655,8 @@ class Rendered:
     times: dict[int, float] = field(default_factory=dict)  # `SourceFrames.times_near` the source frame shown
     packet_times: list[float] | None = None  # the source's packets' times (file clock) where read; shared, unchanged
     variable_fps: float | None = None  # the video's average rate where its frame times are uneven (`uneven_rate`)
+    gaps: Gaps | None = None  # where its frames stop for longer than GAP (`long_gaps`)
+    restarts: tuple[float, ...] = ()  # where its clock starts again, for recordings joined end to end
     deinterlaced: bool = False  # `SourceFrames.deinterlaced`, for the inspector's fact
     truth_scores: tuple[Score | None, Score | None] = (None, None)  # ground truth mode: each model side's
 
@@ -692,7 +758,8 @@ class FrameService:
                             moment - self.info.start_time, self.positions(request.task, request.truth), duration,
                             at_break=source_cut(self.source, self.cache, k + 1, break_kind) if in_between else None,
                             times=self.source.times_near(shown), packet_times=self.source.packet_times_read,
-                            variable_fps=self.source.variable_fps, deinterlaced=self.source.deinterlaced)
+                            variable_fps=self.source.variable_fps, gaps=self.source.gaps,
+                            restarts=self.source.restarts, deinterlaced=self.source.deinterlaced)
         a, b = images
         if request.truth:
             progress("measuring PSNR / SSIM against the ground truth")

@@ -296,6 +296,8 @@ class Viewer(QWidget):
         self.stop_analysis()
         self.analysis.hide()
         self.inspector.set_video(info)
+        # the video's, whatever the task: a switch of task put back the header's where the frames had told another
+        self.bar.duration = info.duration if info.duration is not None else (info.estimated_frames or 1) / info.fps
         self.view.clear()
         self.on_screen = self.described = self.last_switch = None
         self.view.set_placeholder("Processing the first frame\u2026")
@@ -315,7 +317,6 @@ class Viewer(QWidget):
         in_between = task == "interpolate" and not truth
         self.player.times = (lambda k: (clock(k) + clock(k + 1)) / 2) if in_between else \
             (lambda k: clock(source_frame(k, task, truth)))
-        self.bar.duration = info.duration if info.duration is not None else frames / info.fps
 
         def named(k: int) -> str:
             return timeline_name(timeline_x(k, task, truth))
@@ -545,8 +546,11 @@ class Viewer(QWidget):
         req = rendered.request
         if not self._is_current(req):
             return  # made for earlier choices; the frame for the current ones is on its way
-        if rendered.length != self.player.length:  # the header overstated the length: the real end is known now
+        # the header overstated the length (the real end is known now), or understated it by more than a frame (joined
+        # recordings state one part's duration: the readout said "00:05.96 / 00:03.00")
+        if rendered.length != self.player.length or rendered.duration - self.bar.duration > 1 / self.info.fps:
             self.bar.duration = rendered.duration
+            self.inspector.set_duration(rendered.duration)
             self.player.set_length(rendered.length)
         labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
@@ -562,7 +566,8 @@ class Viewer(QWidget):
         else:
             self.inspector.set_metrics(None, None, "Pick two models to measure them against each other.")
         self.frame_times.learn(rendered.times, rendered.packet_times)
-        self.inspector.set_variable_rate(rendered.variable_fps)
+        self.inspector.set_variable_rate(rendered.variable_fps, rendered.gaps)
+        self.inspector.set_restarts(rendered.restarts)
         self.inspector.set_deinterlaced(rendered.deinterlaced)
         if rendered.position == self.request().position:
             self.stale_timer.stop()

@@ -3,7 +3,10 @@
 Packets are copied without re-encoding when the output container accepts the codec and interleaved with the
 video in time order (constant memory), less those the source's edit lists hide (a cut file's audio from before the
 cut); audio the container refuses is re-encoded to AAC (resampled when AAC cannot take its sample rate, or when the
-source changes its layout or rate mid-stream), text subtitles it refuses to the text codec it holds (mov_text, SRT;
+source changes its layout or rate mid-stream), Blu-ray and DVD LPCM to plain PCM, bit for bit, where the container
+holds PCM; audio that starts too late for FFmpeg's opening to describe it is described first by reading further, and
+the streams of a second recording joined on with other stream IDs are named, not carried (`late_streams.py`); text
+subtitles it refuses to the text codec it holds (mov_text, SRT;
 `subtitles.py`); picture subtitles it refuses, audio that cannot be decoded, attachments outside Matroska and data
 streams other than a timecode track are dropped. Each choice is noted, and so is what of
 the source's video the output cannot keep (another video stream, alpha, HDR or wide-gamut colours, more than 8 bits,
@@ -26,6 +29,8 @@ import av
 from av.video.reformatter import ColorPrimaries
 
 from vsr_app.video.encoding import CONTAINER_FORMATS
+from vsr_app.video.joins import Positions, file_joins
+from vsr_app.video.late_streams import found_parameters, has_parameters, later_recording
 from vsr_app.video.reader import VideoInfo, codec_name, is_cover_art, probe, video_stream
 from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
 from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
@@ -37,6 +42,10 @@ FALLBACK_AUDIO_RATE = 48_000
 # Audio codecs copied into MP4 as they are. FFmpeg will also mux e.g. PCM into MP4, but few players can
 # play that, so anything else is re-encoded to AAC there. MOV and Matroska take what FFmpeg allows.
 MP4_AUDIO_COPY = frozenset({"aac", "mp3", "ac3", "eac3", "opus", "flac", "alac"})
+# Blu-ray/AVCHD and DVD LPCM, which only MPEG streams hold, and the plain PCM that keeps it bit for bit, by its decoded
+# samples' format (16 bits, or 20 and 24 bits in 32-bit samples).
+DISC_LPCM = frozenset({"pcm_bluray", "pcm_dvd"})
+PLAIN_PCM = {"s16": "pcm_s16le", "s32": "pcm_s24le"}
 # Colours an SDR output cannot show as they are (the writer tags BT.709/601 or sRGB): HDR the reader tone-maps, wide
 # gamuts with an SDR transfer it converts to BT.709's primaries.
 WIDE_GAMUTS = {int(ColorPrimaries.BT2020): "BT.2020", int(ColorPrimaries.SMPTE431): "DCI-P3",
@@ -85,14 +94,18 @@ def converted_gamut(hdr: Hdr | None, wide_gamut: int | None) -> tuple[str | None
     return WIDE_GAMUTS.get(hdr.primaries if hdr else wide_gamut), False
 
 
-def _video_notes(source: Path, container, output, info: VideoInfo | None) -> list[str]:
+def _video_notes(source: Path, container, output, info: VideoInfo | None, later: frozenset[int]) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
-    `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`) and, of that one, VP8/VP9
-    alpha (FFmpeg decodes it without), HDR (tone-mapped to SDR) or wide-gamut colours (converted to BT.709), and bits
-    or chroma the output's pixel format has no room for. `info`: the source as its reader opened it, whose HDR and
-    gamut are its first frame's (the header can say SDR where frames say HLG); None: opened here (`probe`)."""
+    `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`; a recording joined on with
+    other stream IDs, `later`, is named as such) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR
+    (tone-mapped to SDR) or wide-gamut colours (converted to BT.709), and bits or chroma the output's pixel format
+    has no room for. `info`: the source as its reader opened it, whose HDR and gamut are its first frame's (the header
+    can say SDR where frames say HLG); None: opened here (`probe`)."""
     main = video_stream(container, source)
-    notes = [f"video #{s.index} {codec_name(s)} dropped: only one video stream, #{main.index}, is processed"
+    notes = [f"video #{s.index} {codec_name(s)} dropped: "
+             + (f"a second recording, joined on where video #{main.index} ends with other stream IDs, is not "
+                "processed (split the file to process it)" if s.index in later
+                else f"only one video stream, #{main.index}, is processed")
              for s in container.streams.video if s is not main and not is_cover_art(s)]
     label = f"video #{main.index} {codec_name(main)}"
     ctx = main.codec_context
@@ -140,7 +153,20 @@ def _aac_layout(layout) -> str:
 
 def _players_miss(format_name: str, stream) -> bool:
     """Whether `stream` is audio FFmpeg puts in a `format_name` file but its players rarely play (PCM in MP4)."""
-    return stream.type == "audio" and format_name == "mp4" and codec_name(stream) not in MP4_AUDIO_COPY
+    return stream.type == "audio" and not _players_play(format_name, codec_name(stream))
+
+
+def _players_play(format_name: str, codec: str) -> bool:
+    """Whether the players of a `format_name` file play audio in `codec` (FFmpeg's MP4 takes more than they play)."""
+    return format_name != "mp4" or codec in MP4_AUDIO_COPY
+
+
+def _audio_target(format_name: str, stream) -> str:
+    """The codec audio a `format_name` output cannot copy is encoded to: disc LPCM as the plain PCM of its samples'
+    depth, bit for bit, where the output holds PCM its players play; else AAC."""
+    lpcm = codec_name(stream) in DISC_LPCM and has_parameters(stream)
+    pcm = PLAIN_PCM.get(stream.codec_context.format.name) if lpcm else None
+    return pcm if pcm and _players_play(format_name, pcm) else DEFAULT_AUDIO_CODEC
 
 
 def _format_takes(format_name: str, stream) -> bool:
@@ -229,15 +255,15 @@ class CarriedStreams:
             output.metadata.update(tags)
             # (a timecode is noted on its own; an empty tag is nothing to keep, and no muxer writes one)
             self.silent_drops.tags = [key for key, value in tags.items() if key != "timecode" and value]
-            notes += _video_notes(source, self.src, output, info)
             main = video_stream(self.src, source)
+            later = later_recording(source, self.src, main)
+            notes += _video_notes(source, self.src, output, info, later)
             # the video track's language and title (not its encoder or handler: the output's are its own)
             shown = stream_tags(main, output.format.name)
             output.streams.video[0].metadata.update({k: v for k, v in shown.items() if k in ("language", "title")})
             self._keep_timecode(main)
             self._keep_chapters(notes)
-            for stream in list(self.src.streams.audio) + list(self.src.streams.subtitles):
-                self._add(stream, notes)
+            self._add_sound_and_subtitles(source, main, later, notes)
             for stream in self.src.streams.attachments:
                 self._add_attachment(stream, notes)
             for stream in self.src.streams.video:
@@ -249,40 +275,44 @@ class CarriedStreams:
             self.packets = self.src.demux(inputs) if inputs else iter(())
             self.pending = None
             self.finished = not inputs
-            # per stream: ticks added where its times start again (files joined end to end), and its last time
-            self.continued: dict[int, int] = {}
-            self.last_dts: dict[int, int] = {}
+            # recordings joined end to end: each part's shift, and where each packet is (`_continue_timeline`)
+            self.joins, self.positions = file_joins(source), Positions()
         except BaseException:
             self.src.close()
             raise
 
-    def _add(self, stream, notes: list[str]) -> None:
-        codec = codec_name(stream)
+    def _add_sound_and_subtitles(self, source: Path, main, later: frozenset[int], notes: list[str]) -> None:
+        """Carry the source's audio and subtitles, less those of a recording joined on after `main` (`later`), which
+        would play under its pictures; audio whose parameters FFmpeg's opening did not find is described as a second
+        opening that reads further finds it (`late_streams.found_parameters`)."""
+        streams = [*self.src.streams.audio, *self.src.streams.subtitles]
+        with found_parameters(source, [stream for stream in streams if stream.index not in later]) as found:
+            for stream in streams:
+                if stream.index in later:
+                    notes.append(f"{stream.type} #{stream.index} {codec_name(stream)} dropped: it belongs to the "
+                                 f"second recording, joined on where video #{main.index} ends, which is not processed")
+                else:
+                    self._add(stream, notes, found.get(stream.index, stream))
+
+    def _add(self, stream, notes: list[str], described) -> None:
+        """Carry `stream` as the output can hold it, and note how. `described`: the stream with its parameters, a
+        second opening's where the source's opening did not find them (the stream's own else)."""
+        codec = codec_name(described)
         label = f"{stream.type} #{stream.index} {codec}"
         kind = self.output.format.name
-        if _players_miss(kind, stream):
+        unknown = stream.type == "audio" and stream.codec_context is not None and not has_parameters(described)
+        if _players_miss(kind, described):
             reason = f"MP4 players rarely play {codec}"
-        elif _format_takes(kind, stream):
-            out = _tagged(self.output.add_stream_from_template(stream), stream, kind)
+        elif not unknown and _format_takes(kind, described):
+            out = _tagged(self.output.add_stream_from_template(described), stream, kind)
             self.copied[stream.index] = out
             self.silent_drops.add_track(out, stream, label)
             notes.append(f"{label} copied")
             return
         else:
-            reason = f"the {kind} container cannot hold {codec}"
+            reason = "" if unknown else f"the {kind} container cannot hold {codec}"  # (`_reencode` says why)
         if stream.type == "audio" and stream.codec_context is not None:
-            ctx = stream.codec_context
-            rate = ctx.sample_rate if ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
-                else FALLBACK_AUDIO_RATE
-            out = _tagged(self.output.add_stream(DEFAULT_AUDIO_CODEC, rate=rate), stream, kind)  # resampled to it
-            out.layout = _aac_layout(ctx.layout)
-            self.reencoded[stream.index] = _Reencoding(stream, out)
-            if rate != ctx.sample_rate:
-                reason += f"; resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz"
-            if out.layout.nb_channels < ctx.layout.nb_channels:
-                reason += f"; its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}"
-            self.silent_drops.add_track(out, stream, label)
-            notes.append(f"{label} re-encoded to {DEFAULT_AUDIO_CODEC} ({reason}{self._advice(stream)})")
+            self._reencode(stream, described, label, reason, notes)
         elif stream.type == "subtitle" and kind in TEXT_SUBTITLE_CODECS and is_text(stream):
             target = TEXT_SUBTITLE_CODECS[kind]
             out = _tagged(self.output.add_stream(target), stream, kind)
@@ -293,6 +323,31 @@ class CarriedStreams:
             notes.append(f"{label} converted to {target} ({reason})")
         else:
             notes.append(f"{label} dropped: {reason}{self._advice(stream)}")
+
+    def _reencode(self, stream, described, label: str, reason: str, notes: list[str]) -> None:
+        """Decode audio the output cannot copy and encode it as the output holds it (`_audio_target`): disc LPCM bit
+        for bit, else AAC, resampled and mixed down only where AAC must be."""
+        ctx = described.codec_context
+        kind = self.output.format.name
+        target = _audio_target(kind, described)
+        exact = target != DEFAULT_AUDIO_CODEC
+        rate = ctx.sample_rate if exact or ctx.sample_rate in av.Codec(DEFAULT_AUDIO_CODEC, "w").audio_rates \
+            else FALLBACK_AUDIO_RATE
+        out = _tagged(self.output.add_stream(target, rate=rate), stream, kind)  # frames resampled to it where unlike
+        out.layout = ctx.layout.name if exact else _aac_layout(ctx.layout)
+        self.reencoded[stream.index] = _Reencoding(stream, out)
+        reasons = [reason]
+        if not has_parameters(described):
+            reasons.append(f"its sample rate and channels are not found in the file's first minute: taken as {rate} "
+                           f"Hz {out.layout.name}, more channels mixed down")
+        elif rate != ctx.sample_rate:
+            reasons.append(f"resampled from {ctx.sample_rate} Hz, a rate AAC cannot take, to {rate} Hz")
+        if out.layout.nb_channels < ctx.layout.nb_channels:
+            reasons.append(f"its {ctx.layout.nb_channels} channels mixed down to {out.layout.name}")
+        self.silent_drops.add_track(out, stream, label)
+        done = f"converted to {target}, bit for bit" if exact else f"re-encoded to {target}"
+        notes.append(f"{label} {done} ({'; '.join(filter(None, reasons))}"
+                     f"{'' if exact else self._advice(described)})")
 
     def _keep_timecode(self, main) -> None:
         """Give the output the source's timecode, counted at the output's frame rate: the mov/mp4 muxers make a
@@ -364,8 +419,8 @@ class CarriedStreams:
         for suffix, kind in CONTAINER_FORMATS.items():
             if suffix in self.suffixes and kind != self.output.format.name:
                 kinds.setdefault(kind, suffix)
-        able = [suffix for kind, suffix in kinds.items()
-                if _format_takes(kind, stream) and not _players_miss(kind, stream)]
+        able = [suffix for kind, suffix in kinds.items() if _audio_target(kind, stream) != DEFAULT_AUDIO_CODEC
+                or (_format_takes(kind, stream) and not _players_miss(kind, stream))]
         return f"; use {' or '.join(able)} to keep it" if able else ""
 
     def mux_until(self, time: float | None) -> None:
@@ -390,21 +445,15 @@ class CarriedStreams:
                 self._mux_converted(conversion.convert(None))
 
     def _continue_timeline(self, packet) -> None:
-        """Move `packet` on where its stream's times start again (two camcorder .ts files joined end to end): its
-        stream continues after its last packet, as the frames' clock continues the video (reader.FrameClock), so it
-        stays in step with the video and the muxer, which refuses times going back, takes it ("Invalid argument")."""
+        """Move `packet` on by its part's shift where the source is recordings joined end to end (two camcorder .ts
+        files, `joins.py`), as every stream of that part and its frames (reader.FrameClock) are moved: it stays in
+        step with the video, and the muxer, which refuses times going back, takes it ("Invalid argument")."""
         if packet.dts is None or packet.size == 0:
             return
-        index = packet.stream.index
-        last = self.last_dts.get(index)
-        step = max(1, packet.duration or 0)
-        if last is not None and packet.dts + self.continued.get(index, 0) < last - step:  # (not a tick of jitter)
-            self.continued[index] = last + step - packet.dts
-        added = self.continued.get(index, 0)
+        added = self.joins.ticks_at(self.positions.of(packet), packet.time_base)
         packet.dts += added
         if packet.pts is not None:
             packet.pts += added
-        self.last_dts[index] = packet.dts
 
     def closing_notes(self) -> list[str]:
         """What could not be carried as it came (after the last packet is carried): damaged packets left out, and

@@ -10,8 +10,8 @@ Conventions:
   (not shifted to start at zero: the writer shifts every stream of an output alike). Times are strictly
   increasing, in whole ticks of the stream's time base (`FrameClock`): times that come out of order (H.264 with
   B-frames in AVI) are put back in order, a frame with a missing or repeated time is squeezed in before the next
-  one (`placed_frames_note` says how many), and a timeline that starts again (joined files) continues after the one
-  before; `frames(start)` takes `start` on that continued timeline.
+  one (`placed_frames_note` says how many), and recordings joined end to end, whose clock starts again, go on after
+  each other as every stream of the file does (`joins.py`); `frames(start)` takes `start` on that continued timeline.
 - Rotation: the display matrix's rotation (multiples of 90 degrees, as written by phones) and mirroring (QuickTime's
   Flip Horizontal/Vertical) are applied to the pixels, as FFmpeg's autorotate does, and `VideoInfo.width/height`
   are the displayed (rotated) size.
@@ -52,6 +52,7 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
+from vsr_app.video.joins import VideoShifts
 from vsr_app.video.tonemap import SOURCE_PEAK, Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ class StreamInfo:
 
     codec: str
     detail: str  # e.g. "48000 Hz stereo"
+    language: str = ""  # as tagged ("deu"; "" where untagged or "und"), to tell a file's tracks apart
+    title: str = ""  # as tagged ("Audiodeskription")
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,6 @@ def _check_path(path: Path) -> None:
 # Other containers carry presentation times, and 4 covers a muxer's odd slip without holding frames for nothing.
 AVI_REORDER_DEPTH = 16
 REORDER_DEPTH = 4
-JUMP_BACK = 6  # nominal intervals below the latest time taken in that are a new timeline (joined files)
 
 
 class FrameClock:
@@ -144,46 +146,36 @@ class FrameClock:
     - Missing or repeated: squeezed in before the next known time (halfway, at most one nominal `step` on). Where
       more come in a row than are held, no later time is known: each goes one `step` on, and the frames after them
       go on with them, out of sync with the audio until the times leave room. The first frame without one gets `first`.
-    - Jumping back (files joined end to end, a DVD's cells): the new timeline continues one step after the old.
-      `shift` is what that adds to the times from there on: a pass that starts after a jump back starts with it.
+    - Joined recordings (`cat a.ts b.ts`, a DVD's cells): each frame comes with its part's shift (`joins.py`), added
+      to its own time, so that its part goes on after the one before in step with the file's other streams.
 
     `placed` counts the missing and repeated, `crowded` says some went a step on, `late` (ticks) is the most a frame
     with a new time of its own was moved on: the reader's note says them, as the output's picture runs that much
     behind its sound."""
 
-    def __init__(self, step: int, first: int, depth: int = REORDER_DEPTH, shift: int = 0):
+    def __init__(self, step: int, first: int, depth: int = REORDER_DEPTH):
         self.step, self.first, self.depth = step, first, depth
         self._held: deque[int | None] = deque()  # the held frames' own times, in order
         self._known: list[int] = []  # a heap of the held frames' times
         self._previous: int | None = None  # the time given last
-        self._high: int | None = None  # the latest time taken in
-        self._shift = shift  # added to every time after a jump back
         self._latest_own: int | None = None  # the latest of the times given that were a frame's own
+        self._shift: int | None = None  # of the latest frame taken in with a time
+        self.part_starts: list[int] = []  # the times of the first frames of recordings joined on (their shift changed)
         self.placed = 0  # frames whose time was missing, or not after the one before: given one
         self.late = 0  # ticks: the most a frame with a new time of its own was moved on by those placed before it
         self.crowded = False  # a frame placed with no later time known: it went a whole `step` on
 
-    def push(self, own: int | None) -> list[int]:
-        """Take in the next frame's own time; the times now known of the frames taken in before (one at most)."""
+    def push(self, own: int | None, shift: int = 0) -> list[int]:
+        """Take in the next frame's own time and the ticks its part is moved on by; the times now known of the frames
+        taken in before (one at most)."""
         if own is not None:
-            own += self._shift
-            if self._jumps_back(own):
-                self._shift += self._high + self.step - own
-                own = self._high + self.step
-            self._high = own if self._high is None else max(self._high, own)
+            own += shift
+            if self._shift is not None and shift != self._shift:
+                self.part_starts.append(own)
+            self._shift = shift
             heapq.heappush(self._known, own)
         self._held.append(own)
         return [self._next()] if len(self._held) > self.depth else []
-
-    def _jumps_back(self, own: int) -> bool:
-        """Whether `own` starts a new timeline (files joined end to end): more than JUMP_BACK intervals below the latest
-        time taken in (a little below is a muxer's slip, squeezed in), and at or below every time held or given last,
-        where reordering never goes (a P-frame after a pause, or 8 B-frames, take times far ahead of the frames
-        decoded after them). Gauged by the last time given alone, which trails the times taken in by `depth` frames,
-        a first part under JUMP_BACK + `depth` frames went unseen and the two timelines mixed."""
-        if self._high is None or own >= self._high - JUMP_BACK * self.step:
-            return False
-        return all(own <= t for t in (self._previous, *self._known[:1]) if t is not None)  # [0]: the heap's least
 
     def finish(self) -> list[int]:
         """The times of the frames still held."""
@@ -210,21 +202,16 @@ class FrameClock:
         return pts
 
     @property
-    def shift(self) -> int:
-        """Ticks added to the times taken in since the latest jump back (0 before any)."""
-        return self._shift
-
-    @property
     def timed(self) -> bool:
         """Whether a frame given out had a time of its own (a raw .h264's have none: its rate times them)."""
         return self._latest_own is not None
 
     @classmethod
-    def for_video(cls, info: VideoInfo, shift: int = 0) -> FrameClock:
+    def for_video(cls, info: VideoInfo) -> FrameClock:
         """The clock for `info`'s frames, in ticks of its time base: a nominal interval of one frame at its rate."""
         depth = AVI_REORDER_DEPTH if "avi" in info.container.split(",") else REORDER_DEPTH
         step = max(1, round(1 / (info.fps * info.time_base)))
-        return cls(step, first=round(info.start_time / info.time_base), depth=depth, shift=shift)
+        return cls(step, first=round(info.start_time / info.time_base), depth=depth)
 
 
 def _own_ticks(timed: av.VideoFrame | av.Packet, tick: Fraction) -> int | None:
@@ -232,13 +219,23 @@ def _own_ticks(timed: av.VideoFrame | av.Packet, tick: Fraction) -> int | None:
     return round(timed.pts * timed.time_base / tick) if timed.pts is not None and timed.time_base else None
 
 
+def _with_shifts(packets: Iterator[av.Packet], shifts: VideoShifts) -> Iterator[av.Packet]:
+    """`packets`, each carrying its part's shift in ticks (`VideoShifts`) to the frames decoded from it (FFmpeg's
+    opaque, in a tuple of its own: PyAV files an opaque value by its id, which a cached small int shares)."""
+    for packet in packets:
+        packet.opaque = (shifts.ticks(packet),)
+        yield packet
+
+
 def _in_time_order(frames: Iterator[av.VideoFrame], tick: Fraction, clock: FrameClock
                    ) -> Iterator[tuple[av.VideoFrame, int]]:
-    """Each frame with its time in ticks from `clock` (held until the clock has it)."""
+    """Each frame with its time in ticks from `clock` (held until the clock has it), moved on by its part's shift
+    (`_with_shifts`)."""
     held: deque[av.VideoFrame] = deque()
     for frame in frames:
         held.append(frame)
-        for pts in clock.push(_own_ticks(frame, tick)):
+        shift = frame.opaque[0] if frame.opaque else 0
+        for pts in clock.push(_own_ticks(frame, tick), shift):
             yield held.popleft(), pts
     for pts in clock.finish():
         yield held.popleft(), pts
@@ -297,31 +294,28 @@ def _from_keyframe(packets: Iterator[av.Packet], start: float) -> tuple[bool, It
 @dataclass(frozen=True)
 class Keyframe:
     """A keyframe as a seek finds it in a video whose clock may start again: `time` (seconds) its own on the frames'
-    continued timeline, `pos` and `pts` (the file's time) the packet a seek to its byte position must come to, and
-    `shift` the ticks the frames' clock adds to the file's times from it on (`FrameClock.shift`)."""
+    continued timeline, `pos` and `pts` (the file's time) the packet a seek to its byte position must come to."""
 
     time: float
     pos: int
     pts: int
-    shift: int
 
 
 def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: float) -> tuple[list[Keyframe], bool]:
     """The keyframes among the video's `packets` (from its start) up to the first packet decoded after `until`
-    (seconds on the continued timeline), timed as the reader times the frames (`FrameClock`, run over the packets as
-    `verify.frame_times` runs it), and whether the packets ended before that one."""
+    (seconds on the continued timeline), timed as the reader times the frames (moved on by their part's shift,
+    `VideoShifts`), and whether the packets ended before that one."""
     tick = info.time_base
-    clock = FrameClock.for_video(info)
+    shifts = VideoShifts(info.path, tick)
     keyframes = []
     for packet in packets:
         if not packet.size:
             continue
-        own = _own_ticks(packet, tick)
-        clock.push(own)
-        if packet.dts is not None and float(packet.dts * packet.time_base + clock.shift * tick) > until:
+        own, shift = _own_ticks(packet, tick), shifts.ticks(packet)
+        if packet.dts is not None and float(packet.dts * packet.time_base + shift * tick) > until:
             return keyframes, False
         if packet.is_keyframe and own is not None and packet.pos is not None and packet.pos >= 0:
-            keyframes.append(Keyframe(float((own + clock.shift) * tick), packet.pos, packet.pts, clock.shift))
+            keyframes.append(Keyframe(float((own + shift) * tick), packet.pos, packet.pts))
     return keyframes, True
 
 
@@ -381,6 +375,10 @@ def cannot_read(path: str | os.PathLike, exc: BaseException) -> VsrAppError:
     return VsrAppError(f"cannot read '{path}' ({getattr(exc, 'strerror', None) or exc})")
 
 
+# The codec an MPEG audio frame holds, by the layer bits of its header (11: layer I, 10: II, 01: III)
+MPEG_AUDIO_LAYERS = {3: "mp1", 2: "mp2", 1: "mp3"}
+
+
 def codec_name(stream) -> str:
     """The codec of a stream as FFmpeg names the format ('mp3'), not the decoder that reads it ('mp3float')."""
     return stream.codec_context.codec.canonical_name if stream.codec_context is not None else "unknown"
@@ -402,12 +400,27 @@ def video_stream(container, path: str | os.PathLike):
         raise _unfinished_recording(path)
     if stream is None:
         kinds = tuple("cover picture" if is_cover_art(s) else s.type for s in container.streams)
-        found = ", ".join(f"{kind} ({codec_name(s)})" for kind, s in zip(kinds, container.streams))
+        found = ", ".join(f"{kind} ({_found_codec(container, s)})" for kind, s in zip(kinds, container.streams))
         raise NoVideoStream(f"'{path}' has no video stream (found: {found or 'no streams at all'})", kinds)
     if stream.codec_context is None:
         raise VsrAppError(f"'{path}': this FFmpeg build has no decoder for the video codec")
     stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps pace with the network
     return stream
+
+
+def _found_codec(container, stream) -> str:
+    """`codec_name`, but for MPEG audio the layer its first frame's header names: FFmpeg takes every MPEG audio stream
+    of an MPEG-TS for MP3 until its parser has seen a few frames, which the opening of a file with no video does not
+    wait for (a DVB radio capture's MP2 was "found: audio (mp3)")."""
+    name = codec_name(stream)
+    if name != "mp3":
+        return name
+    try:
+        header = next((bytes(packet)[:2] for packet in container.demux(stream) if packet.size >= 2), b"")
+    except av.FFmpegError:
+        return name
+    layer = (header[1] >> 1) & 3 if len(header) == 2 and header[0] == 0xFF and header[1] >= 0xE0 else 0
+    return MPEG_AUDIO_LAYERS.get(layer, name)
 
 
 def _stream_info(stream) -> StreamInfo:
@@ -416,7 +429,9 @@ def _stream_info(stream) -> StreamInfo:
         detail = f"{ctx.sample_rate} Hz {ctx.layout.name if ctx.layout else ''}".strip()
     else:
         detail = ""
-    return StreamInfo(codec_name(stream), detail)
+    language = stream.metadata.get("language", "")
+    return StreamInfo(codec_name(stream), detail, "" if language == "und" else language,
+                      stream.metadata.get("title", ""))
 
 
 # Elementary streams without a container: they carry no timestamps, and FFmpeg's average rate is its 25 fps default.
@@ -606,12 +621,22 @@ class TimeJumps:
     def __init__(self, tick: float):
         self.tick = tick
         self.times = array("d")
+        self.joins: list[int] = []  # indexes in `times` of the first frames of recordings joined on
 
-    def add(self, time: float) -> None:
+    def add(self, time: float, joined: bool = False) -> None:
+        """`joined`: the frame is the first of a recording joined on (`FrameClock.part_starts`), held back from the
+        one before while its sound plays out: no jump."""
+        if joined:
+            self.joins.append(len(self.times))
         self.times.append(time)
 
     def note(self) -> str:
-        """What to tell of the jumps, "" for none or an unsteady rate."""
+        """What to tell of the joins and the jumps, "" for neither (nor of jumps at an unsteady rate)."""
+        joined = self.joins and (f"{len(self.joins) + 1} recordings joined end to end (their clock starts again): "
+                                 "each goes on where the one before ends")
+        return "; ".join(filter(None, (joined, self._jumps_note())))
+
+    def _jumps_note(self) -> str:
         if len(self.times) < 3:
             return ""
         times = np.frombuffer(self.times, dtype=np.float64)
@@ -620,7 +645,7 @@ class TimeJumps:
         if interval <= 0:
             return ""
         steady = np.abs(steps - interval) <= max(0.02 * interval, 1.01 * self.tick, MILLISECOND_ROUNDING)
-        jumps = np.flatnonzero(steps > 2.5 * interval)
+        jumps = np.setdiff1d(np.flatnonzero(steps > 2.5 * interval), np.array(self.joins, dtype=int) - 1)
         if not len(jumps) or steady.mean() < 0.9:
             return ""
         longest = jumps[np.argmax(steps[jumps])]
@@ -800,32 +825,31 @@ class VideoReader:
                 yield frame
 
     def _opened_at(self, start: float | None) -> tuple[av.container.InputContainer, av.VideoStream,
-                                                       Iterator[av.Packet], int]:
-        """The file opened, its video stream, the packets to decode for its frames from `start` on, and the ticks the
-        frames' clock adds to the file's times there (`FrameClock.shift`): from a keyframe shown at or before `start`,
-        so that the first frame given there is the one decoding from the start gives (MPEG-TS seeks land between
-        keyframes, and from the next one the frames began up to a GOP late). A seek finds it, going further back while
-        the keyframe it comes to is after `start`, or, in a format whose clock may start again, to its byte position
-        (`_keyframe_before`); where seeks fail, reach the start or unsettle the frames' times (SEEK_MISTIMED_FORMATS),
-        demuxing from the start does."""
+                                                       Iterator[av.Packet]]:
+        """The file opened, its video stream, and the packets to decode for its frames from `start` on: from a
+        keyframe shown at or before `start`, so that the first frame given there is the one decoding from the start
+        gives (MPEG-TS seeks land between keyframes, and from the next one the frames began up to a GOP late). A seek
+        finds it, going further back while the keyframe it comes to is after `start`, or, in a format whose clock may
+        start again, to its byte position (`_keyframe_before`); where seeks fail, reach the start or unsettle the
+        frames' times (SEEK_MISTIMED_FORMATS), demuxing from the start does."""
         container = _open(self.path)
         try:
             stream = video_stream(container, self.path)
             if start is None or start <= self.info.start_time:
-                return container, stream, self._packets(container, stream), 0
+                return container, stream, self._packets(container, stream)
             keyframe = self._keyframe_before(start)
             if not (SEEK_MISTIMED_FORMATS | RAW_STREAM_FORMATS) & set(self.info.container.split(",")):
                 packets = (self._seek_keyframe(container, stream, start) if keyframe is None
                            else self._seek_position(container, stream, keyframe))
                 if packets is not None:
-                    return container, stream, packets, keyframe.shift if keyframe else 0
+                    return container, stream, packets
                 container.close()  # a failed seek leaves FFmpeg's reader at its end: demux the start afresh
                 container = _open(self.path)
                 stream = video_stream(container, self.path)
             packets = self._packets(container, stream)
             if keyframe is None:
-                return container, stream, _from_keyframe(packets, start)[1], 0
-            return container, stream, itertools.dropwhile(lambda p: not _is_at(p, keyframe), packets), keyframe.shift
+                return container, stream, _from_keyframe(packets, start)[1]
+            return container, stream, itertools.dropwhile(lambda p: not _is_at(p, keyframe), packets)
         except BaseException:
             container.close()
             raise
@@ -898,21 +922,23 @@ class VideoReader:
         self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
-        container, stream, packets, shift = self._opened_at(self._decoded_from(start))
+        container, stream, packets = self._opened_at(self._decoded_from(start))
         try:
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
             # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
             tick = self.info.time_base
             index = 0
-            clock = self._clock = FrameClock.for_video(self.info, shift)
+            clock = self._clock = FrameClock.for_video(self.info)
             stream_peak = self.info.hdr.peak if self.info.hdr else SOURCE_PEAK  # for PQ frames declaring none
+            stream.codec_context.flags |= av.codec.context.Flags.copy_opaque  # (`_with_shifts`)
+            packets = _with_shifts(packets, VideoShifts(self.path, tick))
             timed = _in_time_order(self._decode(packets, stream), tick, clock)
             for frame, pts in _deinterlaced(timed, deinterlacer):
                 time = float(pts * tick)
                 if start is not None and time < start - TIME_SLACK:
                     deinterlacer.interlaced = 0  # the frames before `start` are not the pass's
                     continue
-                self.time_jumps.add(time)
+                self.time_jumps.add(time, pts in clock.part_starts)
                 image, transparent = _to_rgb(frame, _orientation_of(frame), stream_peak)
                 self.transparent_frames += transparent
                 if image.shape[:2] != (self.info.height, self.info.width):

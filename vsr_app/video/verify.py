@@ -18,6 +18,7 @@ from typing import Iterator
 import av
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.joins import VideoShifts
 from vsr_app.video.reader import REORDER_DEPTH, FrameClock, VideoInfo, VideoReader, cannot_read, probe, video_stream
 
 
@@ -50,10 +51,11 @@ def _shown_packets(container: av.container.InputContainer, stream: av.VideoStrea
 def frame_times(info: VideoInfo) -> list[float] | None:
     """Presentation times (seconds, file clock) of the video's frames in display order, from its packets (demuxing
     only: ~30 us a frame), timed as the reader times the decoded frames (`FrameClock`: in order, repeats squeezed in,
-    joined timelines continued); None when a packet has none (a raw .h264 stream). What a viewer needs to find frame k
-    of a variable-frame-rate video, where k / fps lands on another frame."""
+    joined recordings continued, `VideoShifts`); None when a packet has none (a raw .h264 stream). What a viewer needs
+    to find frame k of a variable-frame-rate video, where k / fps lands on another frame."""
     tick = info.time_base
     clock = FrameClock.for_video(info)
+    shifts = VideoShifts(info.path, tick)
     ticks: list[int] = []
     try:
         with av.open(info.path) as container:
@@ -61,7 +63,7 @@ def frame_times(info: VideoInfo) -> list[float] | None:
             for packet in _shown_packets(container, stream):
                 if packet.pts is None or packet.time_base is None:
                     return None
-                ticks += clock.push(round(packet.pts * packet.time_base / tick))
+                ticks += clock.push(round(packet.pts * packet.time_base / tick), shifts.ticks(packet))
     except (av.FFmpegError, OSError) as exc:
         raise cannot_read(info.path, exc) from exc
     return [float(t * tick) for t in ticks + clock.finish()]
@@ -91,7 +93,10 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
     packets are counted, and timed. With a duration (Matroska, MPEG-TS), a variable rate's duration x rate can be ten
     times the frames there are (a screen recording's pauses: 244 said, 22 there), so the rate is sampled
     (`sampled_rate`), and where it strays from the stated one the packets are counted, up to COUNT_LIMIT: past it the
-    count is the sampled rate x duration (the stated one's where sampling failed). Demuxing only (no decoding);
+    count is the sampled rate x duration (the stated one's where sampling failed). In a format whose clock may start
+    again (`clock_may_restart`) they are counted whatever the sample says: recordings joined end to end (`cat a.ts
+    b.ts`) have each part at the stated rate and a header's duration of one part, and 2 x 1000 frames opened as 1000
+    (the viewer's timeline, the CLI's progress at 100% through the second half). Demuxing only (no decoding);
     decoding still corrects the count when it reaches the real end.
     """
     if info.frame_count:
@@ -100,12 +105,22 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
         span = packet_span(info.path)
         return replace(info, frame_count=span.frames or None, duration=span.duration if span.end is not None else None)
     rate = sampled_rate(info)
-    if rate is not None and abs(rate - info.fps) <= RATE_SLACK * info.fps:
+    if rate is not None and abs(rate - info.fps) <= RATE_SLACK * info.fps and not clock_may_restart(info.container):
         return info
     counted = counted_frames(info.path, COUNT_LIMIT)
     if counted is not None:
         return replace(info, frame_count=counted or None)
     return info if rate is None else replace(info, frame_count=round(rate * info.duration))
+
+
+def clock_may_restart(container: str) -> bool:
+    """Whether a video in this FFmpeg format (`VideoInfo.container`) may start its clock again part-way: FFmpeg's
+    ts_discont (MPEG-TS and program streams, Ogg), where recordings are joined end to end."""
+    try:
+        flags = av.format.ContainerFormat(container.split(",")[0], "r").flags
+    except ValueError:  # no FFmpeg format: a folder of frames
+        return False
+    return av.format.Flags.ts_discont in av.format.Flags(flags)
 
 
 def counted_frames(path: str | os.PathLike, limit: int) -> int | None:
@@ -146,23 +161,27 @@ def sampled_rate(info: VideoInfo) -> float | None:
 
 
 def packet_span(path: str | os.PathLike) -> PacketSpan:
-    """Count the video packets of `path` and find their time span (seconds), demuxing only."""
+    """Count the video packets of `path` and find their time span (seconds), demuxing only; recordings joined end to
+    end timed on, as the reader times their frames (`VideoShifts`): by their own times a rerun found the output of two
+    3 s parts, 6 s long, not to match its input."""
     try:
         with av.open(str(path)) as container:
             stream = video_stream(container, path)
+            shifts = VideoShifts(path, stream.time_base)
             dts_timed = DTS_TIMED_FORMATS & set(container.format.name.split(","))
             count, start, end, last_start, first_dts, dts_end = 0, None, None, None, None, None
             for packet in _shown_packets(container, stream):
                 count += 1
                 if packet.pts is None or packet.time_base is None:
                     continue
-                t0 = float(packet.pts * packet.time_base)
+                shift = shifts.ticks(packet)
+                t0 = float((packet.pts + shift) * packet.time_base)
                 length = float((packet.duration or 0) * packet.time_base)
                 start = t0 if start is None else min(start, t0)
                 last_start = t0 if last_start is None else max(last_start, t0)
                 end = t0 + length if end is None else max(end, t0 + length)
                 if dts_timed and packet.dts is not None:
-                    dts = float(packet.dts * packet.time_base)
+                    dts = float((packet.dts + shift) * packet.time_base)
                     first_dts = dts if first_dts is None else first_dts
                     dts_end = dts + length
     except (av.FFmpegError, OSError) as exc:
