@@ -24,9 +24,10 @@ JPEG_MAX_MCU_BLOCKS = 10  # libjpeg's D_MAX_BLOCKS_IN_MCU: what an interleaved s
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
-    """A PNG's (width, height) from its header; None where it has an eXIf chunk (the four letters anywhere in the
-    file: where they are image data by chance, it is only decoded)."""
-    if data[12:16] != b"IHDR" or b"eXIf" in data:
+    """A PNG's (width, height) from its header; None where it has an eXIf chunk (OpenCV turns it upright by it). The
+    chunks are walked without their checksums: searching the whole file for "eXIf" took 2.1 ms of a 3.9 MB frame's
+    4 ms, more than `png_damage`'s walk with them."""
+    if data[12:16] != b"IHDR" or any(kind == b"eXIf" for kind, _, _ in _png_chunks(data)):
         return None
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
@@ -36,20 +37,28 @@ def png_damage(data: bytes) -> str | None:
 
     libpng would refuse both too, but it writes its own "libpng error: ..." line to the terminal first; checking
     here gives one message, ours. Walking the chunks with their CRCs costs ~1 ms per megabyte."""
-    pos = len(PNG_SIGNATURE)
-    while pos + 12 <= len(data):
-        length = int.from_bytes(data[pos:pos + 4], "big")
-        end = pos + 12 + length  # length, type, data, CRC
-        if end > len(data):
-            break
-        kind = data[pos + 4:pos + 8]
+    for kind, pos, end in _png_chunks(data):
         critical = not kind[0] & 0x20  # libpng only warns about an ancillary chunk (text, colour profile) and skips it
         if critical and zlib.crc32(memoryview(data)[pos + 4:end - 4]) != int.from_bytes(data[end - 4:end], "big"):
             return f"its {kind.decode('latin-1')} chunk fails its checksum (damaged)"
         if kind == b"IEND":
             return None
-        pos = end
     return "it ends before its IEND chunk (truncated)"
+
+
+def _png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """Each whole chunk of a PNG file, up to its IEND or the first cut short: its type, where it starts (its length)
+    and where it ends (after its CRC)."""
+    pos = len(PNG_SIGNATURE)
+    while pos + 12 <= len(data):
+        end = pos + 12 + int.from_bytes(data[pos:pos + 4], "big")  # length, type, data, CRC
+        if end > len(data):
+            return
+        kind = data[pos + 4:pos + 8]
+        yield kind, pos, end
+        if kind == b"IEND":
+            return
+        pos = end
 
 
 def jpeg_truncated(data: bytes) -> bool:

@@ -146,6 +146,12 @@ def format_duration(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def length_text(seconds: float) -> str:
+    """'2.97 s' under a minute, `format_duration`'s '59:57' or '1:00:03' from a minute on: a summary said "3602.99 s
+    of video" and a note "jump once, by 3597.03 s", which a person has to divide to read."""
+    return f"{seconds:.2f} s" if round(seconds, 2) < 60 else format_duration(seconds)
+
+
 class TerminalProgress:
     """A progress listener for the CLI: a redrawn bar on a terminal, a plain line every `plain_every` s otherwise."""
 

@@ -94,7 +94,7 @@ def converted_gamut(hdr: Hdr | None, wide_gamut: int | None) -> tuple[str | None
     return WIDE_GAMUTS.get(hdr.primaries if hdr else wide_gamut), False
 
 
-def _video_notes(source: Path, container, output, info: VideoInfo | None, later: frozenset[int]) -> list[str]:
+def _video_notes(source: Path, container, output, info: VideoInfo | None, later: dict[int, str]) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
     `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`; a recording joined on with
     other stream IDs, `later`, is named as such) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR
@@ -281,7 +281,7 @@ class CarriedStreams:
             self.src.close()
             raise
 
-    def _add_sound_and_subtitles(self, source: Path, main, later: frozenset[int], notes: list[str]) -> None:
+    def _add_sound_and_subtitles(self, source: Path, main, later: dict[int, str], notes: list[str]) -> None:
         """Carry the source's audio and subtitles, less those of a recording joined on after `main` (`later`), which
         would play under its pictures; audio whose parameters FFmpeg's opening did not find is described as a second
         opening that reads further finds it (`late_streams.found_parameters`)."""
@@ -289,7 +289,7 @@ class CarriedStreams:
         with found_parameters(source, [stream for stream in streams if stream.index not in later]) as found:
             for stream in streams:
                 if stream.index in later:
-                    notes.append(f"{stream.type} #{stream.index} {codec_name(stream)} dropped: it belongs to the "
+                    notes.append(f"{stream.type} #{stream.index} {later[stream.index]} dropped: it belongs to the "
                                  f"second recording, joined on where video #{main.index} ends, which is not processed")
                 else:
                     self._add(stream, notes, found.get(stream.index, stream))

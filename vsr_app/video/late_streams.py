@@ -14,7 +14,7 @@ from typing import Iterator
 
 import av
 
-from vsr_app.video.reader import is_cover_art
+from vsr_app.video.reader import found_codec, is_cover_art
 
 # How far a second opening reads for a late track's parameters: a minute of the file, and at most 64 MiB of it (its
 # packets are held in memory while FFmpeg probes). FFmpeg's own opening reads 5 s (7 s of an MPEG stream).
@@ -44,17 +44,20 @@ def found_parameters(source: Path, streams) -> Iterator[dict]:
                if unknown.get(stream.index) == stream.id and has_parameters(stream)}
 
 
-def later_recording(source: Path, container, main) -> frozenset[int]:
+def later_recording(source: Path, container, main) -> dict[int, str]:
     """The streams of a recording joined on after the processed video `main` ends, with other stream IDs (two
     channels' captures cut together): another video stream that starts after `main`'s last packet, and every stream
     whose first packet comes after that one, in the file's bytes (the order packets are demuxed in is not theirs: a
-    .ts's last pictures of a stream come at the end of the file, when its parser is flushed). Empty where the other
-    videos run beside `main` (a second angle, a picture-in-picture). Demuxes the file up to where that is known: the
-    other video's start, plus `FOLLOWS_AFTER` of it, and only where the `container` opened on `source` has one."""
+    .ts's last pictures of a stream come at the end of the file, when its parser is flushed); by index, each with its
+    codec as its first packet names it (`reader.found_codec`: the opening, which reads none of them, takes an MP2 for
+    MP3). Empty where the other videos run beside `main` (a second angle, a picture-in-picture). Demuxes the file up
+    to where that is known: the other video's start, plus `FOLLOWS_AFTER` of it, and only where the `container` opened
+    on `source` has one."""
     others = {stream.index for stream in container.streams.video if stream is not main and not is_cover_art(stream)}
     if not others:
-        return frozenset()
+        return {}
     first: dict[int, int] = {}  # stream index -> where in the file its first packet is
+    heads: dict[int, av.Packet] = {}  # stream index -> its first packet demuxed
     main_last = -1
     beside: set[int] = set()  # other videos seen to run beside main
     following = None  # another video stream that started after main's last packet: (index, where, time in seconds)
@@ -65,6 +68,7 @@ def later_recording(source: Path, container, main) -> frozenset[int]:
             stream, where, time = packet.stream, packet.pos, float(packet.dts * packet.time_base)
             started = stream.index not in first
             first[stream.index] = min(where, first.get(stream.index, where))
+            heads.setdefault(stream.index, packet)
             if stream.index == main.index:
                 main_last = max(main_last, where)
                 if following and where > following[1]:
@@ -79,6 +83,7 @@ def later_recording(source: Path, container, main) -> frozenset[int]:
                 break
             if beside == others:
                 break
-    if following is None:
-        return frozenset()
-    return frozenset(index for index, where in first.items() if where > main_last)
+        if following is None:
+            return {}
+        return {index: found_codec(scan.streams[index], [heads[index]]) for index, where in first.items()
+                if where > main_last}

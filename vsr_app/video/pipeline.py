@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text
+from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text, length_text
 from vsr_app.video.reader import VideoInfo, VideoReader
 from vsr_app.video.disk_space import GrowthWatch
 from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind_of, mark_cuts, verdicts_at
@@ -226,7 +226,7 @@ class PipelineSummary:
         rate = fps_text(self.fps)
         text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frame{'s' * (self.frames_out != 1)}, "
                 f"{wi}x{hi} -> {wo}x{ho}, "
-                f"{self.output_duration:.2f} s of video in {self.seconds:.1f} s ({rate} fps)")
+                f"{length_text(self.output_duration)} of video in {self.seconds:.1f} s ({rate} fps)")
         if repeats := breaks_text(self.scene_cuts, self.flashes, self.pauses):
             text += f", {repeats}"
         return text + "".join(f"; {n}" for n in self.notes)

@@ -42,7 +42,7 @@ from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import av
 import cv2
@@ -51,6 +51,7 @@ from av.sidedata.sidedata import Type as SideDataType
 from av.video.reformatter import ColorRange, Colorspace, Interpolation
 
 from vsr_app.errors import NoVideoStream, VsrAppError
+from vsr_app.progress import length_text
 from vsr_app.video.deinterlace import Deinterlacer
 from vsr_app.video.joins import VideoShifts
 from vsr_app.video.tonemap import SOURCE_PEAK, Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
@@ -400,7 +401,7 @@ def video_stream(container, path: str | os.PathLike):
         raise _unfinished_recording(path)
     if stream is None:
         kinds = tuple("cover picture" if is_cover_art(s) else s.type for s in container.streams)
-        found = ", ".join(f"{kind} ({_found_codec(container, s)})" for kind, s in zip(kinds, container.streams))
+        found = ", ".join(f"{kind} ({found_codec(s, container.demux(s))})" for kind, s in zip(kinds, container.streams))
         raise NoVideoStream(f"'{path}' has no video stream (found: {found or 'no streams at all'})", kinds)
     if stream.codec_context is None:
         raise VsrAppError(f"'{path}': this FFmpeg build has no decoder for the video codec")
@@ -408,15 +409,16 @@ def video_stream(container, path: str | os.PathLike):
     return stream
 
 
-def _found_codec(container, stream) -> str:
-    """`codec_name`, but for MPEG audio the layer its first frame's header names: FFmpeg takes every MPEG audio stream
-    of an MPEG-TS for MP3 until its parser has seen a few frames, which the opening of a file with no video does not
-    wait for (a DVB radio capture's MP2 was "found: audio (mp3)")."""
+def found_codec(stream, packets: Iterable) -> str:
+    """`codec_name`, but for MPEG audio the layer its first frame's header names (the first of the stream's `packets`
+    that holds one; read for MPEG audio only): FFmpeg takes every MPEG audio stream of an MPEG-TS for MP3 until its
+    parser has seen a few frames, which the opening of a file with no video does not wait for (a DVB radio capture's
+    MP2 was "found: audio (mp3)"), nor sees of a stream that starts after what it reads (`late_streams`)."""
     name = codec_name(stream)
     if name != "mp3":
         return name
     try:
-        header = next((bytes(packet)[:2] for packet in container.demux(stream) if packet.size >= 2), b"")
+        header = next((bytes(packet)[:2] for packet in packets if packet.size >= 2), b"")
     except av.FFmpegError:
         return name
     layer = (header[1] >> 1) & 3 if len(header) == 2 and header[0] == 0xFF and header[1] >= 0xE0 else 0
@@ -650,8 +652,8 @@ class TimeJumps:
             return ""
         longest = jumps[np.argmax(steps[jumps])]
         times_said = f"{len(jumps)} times, the longest" if len(jumps) > 1 else "once,"
-        return (f"the frames' times jump {times_said} by {steps[longest]:.2f} s after {times[longest]:.2f} s: no "
-                "frames there, as where a file is damaged or a recording paused")
+        return (f"the frames' times jump {times_said} by {length_text(steps[longest])} after "
+                f"{length_text(times[longest])}: no frames there, as where a file is damaged or a recording paused")
 
 
 class _Woven:
