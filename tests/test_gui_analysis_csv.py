@@ -15,6 +15,7 @@ from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F
 from test_gui_viewer import nearest_model  # noqa: F401
 from vsr_app.evaluate import Scores, summary, write_csv
 from vsr_app.gui.analysis_plot import AnalysisPlot
+from vsr_app.gui.processing import CutVerdict
 
 
 @pytest.fixture
@@ -252,6 +253,8 @@ def test_a_folders_held_out_frames_join_eval_vfis_csv_by_sequence_and_file(plot,
                sides=("m", "ground-truth"), series=(("m", "#fff"),), held_out=True)
     plot.add_scores(0, 2, ((39.5, 0.97),), frames=5)
     plot.add_scores(1, 2, ((38.25, 0.96),), frames=5)
+    plot.add_cut_verdict(0, False)
+    plot.add_cut_verdict(1, False)
     save_as.path = tmp_path / "analysis.csv"
     plot.save.click()
     comment, rows = read_csv(save_as.path)
@@ -266,6 +269,39 @@ def test_a_folders_held_out_frames_join_eval_vfis_csv_by_sequence_and_file(plot,
     ours = [dict(zip(rows[0], row)) for row in rows[1:]]
     assert [(r["sequence"], r["frame"], r["psnr_y"], r["scene_cut"]) for r in by_eval] == \
         [(r["sequence"], r["file"], r["psnr_y_m"], r["scene_cut"]) for r in ours]
+
+
+def test_a_scene_cut_told_after_its_scores_is_shaded_left_out_and_marked_from_then_on(plot, save_as, tmp_path):
+    """Each held-out frame is drawn as soon as it is scored, its scene-cut verdict a few frames later
+    (`processing.CutVerdict`); a CSV saved before a frame's verdict leaves its mark empty, not 0. With two sides the
+    mean without the cuts read "blend 27.00 dB, repeat 27.00 dB; blend 30.00 dB, repeat 30.00 dB without 2 scene cuts
+    (shaded)", "without" as of the last side alone, and one frame across a cut read "all 1 scene cut (shaded)"."""
+    plot.reset("blend and repeat against the ground truth", first=2, video=str(tmp_path / "v.mp4"),
+               task="interpolate", sides=("blend", "ground-truth"), series=(("blend", "#f00"), ("repeat", "#0f0")),
+               held_out=True)
+    assert "outside scene cuts" in plot.worst.toolTip()
+    plot.add_truth_progress(0, 3, ((20.0, 0.5), (20.0, 0.5)), 7)
+    plot.add_truth_progress(CutVerdict(0, True))
+    plot._redraw()  # as its timer does
+    assert "mean PSNR blend 20.00 dB, repeat 20.00 dB (the one frame lies across a scene cut, shaded)" in \
+        plot.summary.text()
+    for k, psnr in ((1, 30.0), (2, 31.0)):
+        plot.add_truth_progress(k, 3, ((psnr, 0.9), (psnr, 0.9)), 7)
+    plot.add_truth_progress(CutVerdict(1, False))
+    save_as.path = tmp_path / "running.csv"
+    plot.save.click()
+    comment, rows = read_csv(save_as.path)
+    assert "scene_cut 1 where a scene cut lies between the frames fed either side" in comment
+    assert "empty where not known yet" in comment and [row[-1] for row in rows[1:]] == ["1", "0", ""]
+    plot.add_truth_progress(CutVerdict(2, True))
+    plot.finished(complete=True)
+    text = plot.summary.text()
+    assert "mean PSNR blend 27.00 dB, repeat 27.00 dB (without the 2 scene cuts, shaded: blend 30.00, repeat 30.00)" \
+        in text and "worst outside scene cuts: blend frame 4, 30.00 dB; repeat frame 4, 30.00 dB" in text
+    assert list(plot.cut_bands[0].opts["x0"]) == [1, 5]  # frames 2 and 6, from the frame fed before
+    plot.save.click()
+    comment, rows = read_csv(save_as.path)
+    assert "empty where" not in comment and [row[-1] for row in rows[1:]] == ["1", "0", "1"]
 
 
 def test_in_betweens_of_a_folder_have_no_file(plot, save_as, tmp_path):

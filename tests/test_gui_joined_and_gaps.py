@@ -9,10 +9,12 @@ import pytest
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from videogen import make_video
+from vsr_app.gui import processing
 from vsr_app.gui.inspector import joined_text, rate_text
-from vsr_app.gui.player import Player
+from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import GAP, SOURCE, FrameService, Request, long_gaps, uneven_rate
 from vsr_app.video import verify
+from vsr_app.video.reader import cannot_read
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import probe
 
@@ -61,6 +63,47 @@ def test_the_timeline_opens_at_the_packets_count_where_duration_x_rate_is_short(
         service.close()
 
 
+def test_a_long_joins_second_part_is_reached_once_a_seek_has_read_the_packets(long_join, monkeypatch):
+    """Past the packets counted at open (50,000, a 2 x 1 h broadcast) and those timed at open (5,000), the length is one
+    part's; a seek read every packet's time, yet the timeline stopped at the end of part 1 until the user went to the
+    very end. Here with both limits lowered."""
+    monkeypatch.setattr(verify, "COUNT_LIMIT", 300)
+    monkeypatch.setattr(processing, "TIMES_AT_OPEN", 300)
+    service = FrameService(str(long_join))
+    try:
+        assert service.positions("upscale") == 400 and service.source.packet_times_read is None
+        rendered = service.render(Request(300, "upscale", (SOURCE, SOURCE)))  # a seek: the packets' times are read
+        assert rendered.length == service.positions("upscale") == 800 and rendered.frames == 800
+        assert rendered.duration == pytest.approx(32.0) and rendered.restarts == pytest.approx((16.0,))
+    finally:
+        service.close()
+
+
+def test_the_frames_row_follows_the_count_with_the_duration(window, qtbot, tmp_path):
+    """The Duration row took the frames' own times, the Frames row kept the header's estimate: 92 frames on a timeline
+    of 100 (a file cut in half read "frame 28 / 28", Duration 00:02.80, Frames 60)."""
+    times = [0.092 * i for i in range(100)]
+    open_and_wait(qtbot, window, make_video(tmp_path / "fast.mkv", frames=100, width=32, height=24, fps=10,
+                                            times=times))
+    facts = window.viewer.inspector.facts
+    assert window.viewer.player.length == 100 and (facts["Frames"].text(), facts["Duration"].text()) == \
+        ("100", "00:09.21")
+
+
+def test_the_rate_and_gaps_are_found_where_the_packets_do_not_read_a_second_time(tmp_path, monkeypatch):
+    """Where the clock's restarts are looked for (a second demux) and that fails, the rate and the gaps were left
+    unknown without a word: the packets' times had been taken as read."""
+    def unreadable(info):
+        raise cannot_read(info.path, OSError("damaged"))
+
+    monkeypatch.setattr(processing, "clock_restarts", unreadable)
+    service = FrameService(str(make_video(tmp_path / "hour.mkv", frames=len(HOUR_JUMP), fps=FPS, times=HOUR_JUMP)))
+    try:
+        assert service.source.gaps.count == 1 and service.source.restarts == ()
+    finally:
+        service.close()
+
+
 def test_a_join_opens_at_its_whole_length_and_says_where_its_clock_restarts(window, qtbot, long_join):
     viewer = window.viewer
     open_and_wait(qtbot, window, long_join)
@@ -100,9 +143,9 @@ def test_an_hours_jump_is_a_gap_not_a_rate():
     gaps = long_gaps(times, start)
     assert (gaps.count, gaps.fps) == (1, pytest.approx(FPS))
     assert gaps.at == pytest.approx(2.0) and gaps.longest == pytest.approx(3598.0)
-    assert rate_text(0.03, None, gaps) == "25 fps, with a gap of 59:58.00 at 00:02.00"
+    assert rate_text(0.03, None, gaps) == "25 fps, with a gap of 59 min 58 s at 00:02.00"  # (a clock's read as a time)
     twice = long_gaps(HOUR_JUMP + [7300 + k / FPS for k in range(3)], 0.0)
-    assert rate_text(FPS, None, twice) == "25 fps, with 2 gaps, the longest 1:01:38.00 at 1:00:02.00"
+    assert rate_text(FPS, None, twice) == "25 fps, with 2 gaps, the longest 1 h 01 min at 1:00:02.00"
     assert long_gaps([k / FPS for k in range(50)], 0.0) is None
 
 
@@ -116,24 +159,54 @@ def test_a_variable_rate_with_a_gap_is_averaged_without_it():
 def test_the_inspector_says_the_rate_and_the_gap_of_an_hours_jump(window, qtbot, tmp_path):
     open_and_wait(qtbot, window, make_video(tmp_path / "hour.mkv", frames=len(HOUR_JUMP), fps=FPS, times=HOUR_JUMP))
     viewer = window.viewer
-    assert viewer.inspector.facts["Frame rate"].text() == "25 fps, with a gap of 59:58.00 at 00:02.00"
+    assert viewer.inspector.facts["Frame rate"].text() == "25 fps, with a gap of 59 min 58 s at 00:02.00"
     assert viewer.inspector.facts["Duration"].text() == "1:00:02.00"
 
 
-def test_playback_holds_a_gap_no_longer_than_gap(qapp):
-    """It would have held the frame before an hour's jump for the hour."""
-    times = [0.0, 0.04, 3600.0, 3600.04]
+def steady_with_pauses(*pauses: float) -> list[float]:
+    """Runs of 30 frames at 30 fps, each after the run before by a pause (seconds from its last frame)."""
+    times = [k / 30 for k in range(30)]
+    for pause in pauses:
+        times += [times[-1] + pause + k / 30 for k in range(30)]
+    return times
+
+
+def played(times: list[float]) -> tuple[list[float], list[str]]:
+    """How long playback holds each frame of `times` (but the last), and the readout at each."""
     player = Player()
     player.set_video(len(times), FPS)
     player.times = times.__getitem__
-    held = []
+    bar = PlayerBar(player)
+    held, readouts = [], []
     for k in range(len(times) - 1):  # (play at the last frame starts again from the first)
         player.seek(k)
+        readouts.append(bar.readout.text())
         player.frame_shown(k)
         player.play()
         held.append(player.due - player.moved_at)
         player.pause()
+    return held, readouts
+
+
+def test_playback_holds_a_gap_no_longer_than_gap(qapp):
+    """It would have held the frame before an hour's jump for the hour."""
+    held, readouts = played([0.0, 0.04, 3600.0, 3600.04])
     assert held == pytest.approx([0.04, GAP, 0.04])
+    assert readouts[2].endswith("frame 3 / 4   \u00b7   gap of 1 h 00 min skipped")  # (what it skips said, not
+    # only the clock's jump)
+
+
+def test_a_pause_under_gap_is_a_variable_rate_held_whole_and_a_step_over_it_a_gap(qapp):
+    """GAP was 3 s: a 2.9 s pause read "variable, 12.2 fps on average", 3.1 s "30 fps, with a gap of 00:03.07", a screen
+    recording's idle stretches "with 47 gaps", and its 10 s still played for 3 s. A gap is a step of GAP (10 s, FFmpeg's
+    discontinuity threshold in MPEG-TS) or more; a pause under it is held as mpv and ffplay hold it."""
+    under, over = steady_with_pauses(9.9), steady_with_pauses(10.1)
+    assert rate_text(30.0, uneven_rate(under, 0.001), long_gaps(under, 0.0)) == "variable, 5.0 fps on average"
+    assert rate_text(30.0, uneven_rate(over, 0.001), long_gaps(over, 0.0)) == "30 fps, with a gap of 10 s at 00:01.00"
+    held, readouts = played(steady_with_pauses(9.9, 10.1))
+    assert held[29] == pytest.approx(9.9) and held[59] == pytest.approx(GAP)
+    assert [k for k, text in enumerate(readouts) if "skipped" in text] == [60]
+    assert readouts[60].endswith("frame 61 / 90   \u00b7   gap of 10 s skipped")
 
 
 def test_a_joins_held_picture_is_neither_a_variable_rate_nor_a_gap(tmp_path):

@@ -5,7 +5,9 @@ model. Found by the project's scene-cut detector among the frames the models are
 from __future__ import annotations
 
 import csv
+import gc
 import threading
+import weakref
 from types import SimpleNamespace
 
 import cv2
@@ -18,7 +20,7 @@ from videogen import make_video
 from vsr_app import inference
 from vsr_app.errors import Cancelled
 from vsr_app.evaluate import check_csv_path, eval_vfi, vfi_scene_cuts, write_csv
-from vsr_app.gui.processing import TRUTH, analyse_truth
+from vsr_app.gui.processing import TRUTH, CutVerdict, analyse_truth
 from vsr_app.video.reader import VideoReader
 
 CUT_AFTER = 10  # frames 0-10 are one shot, 11-19 another: the cut lies between fed frames 10 and 12, across frame 11
@@ -35,6 +37,21 @@ def two_shots() -> list[np.ndarray]:
         return [np.ascontiguousarray(base[:, k:k + width]) for k in range(count)]
 
     return shot(7, CUT_AFTER + 1) + shot(8, COUNT - CUT_AFTER - 1)
+
+
+def with_verdicts(told: list[tuple]) -> list[tuple]:
+    """What an analysis told, each position's (position, scores, scene_cut) in the order of the verdicts: its scores as
+    it was scored, and later its `CutVerdict`, which must come after them, one for every position scored."""
+    scored, rows = {}, []
+    for values in told:
+        if isinstance(values[0], CutVerdict):
+            position, cut = values[0]
+            rows.append((position, scored.pop(position), cut))  # (a KeyError: a verdict before the scores)
+        else:
+            position, _, scores, _ = values
+            scored[position] = scores
+    assert not scored
+    return rows
 
 
 @pytest.fixture
@@ -79,9 +96,47 @@ def test_the_compare_analysis_marks_the_frames_eval_vfi_marks(folder, tmp_path, 
     analyse_truth(str(data), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values),
                   threading.Event())
     per_frame = eval_vfi("blend", data, device="cpu")["sequences"]["shots"]["per_frame"]
-    assert [(scores[0].psnr, cut) for _, _, scores, _, cut in told] == [(f["psnr_y"], f["scene_cut"])
-                                                                        for f in per_frame]
-    assert [k for k, *_, cut in told if cut] == [CUT_AFTER // 2]
+    assert [(scores[0].psnr, cut) for _, scores, cut in with_verdicts(told)] == [(f["psnr_y"], f["scene_cut"])
+                                                                                 for f in per_frame]
+    assert [k for k, _, cut in with_verdicts(told) if cut] == [CUT_AFTER // 2]
+
+
+def test_each_frame_is_told_as_soon_as_it_is_scored_and_its_verdict_after(folder, monkeypatch):
+    """A position was told only with its scene-cut verdict, which reads the frames fed 4 past it: with a teacher on a
+    CPU the plot said "Measuring the first frame..." for four more of its calls, many seconds each."""
+    calls, make = [], inference.make_interpolator
+
+    def counted(*args, **kwargs):
+        engine = make(*args, **kwargs)
+        midpoint = engine.midpoint
+        engine.midpoint = lambda frames: calls.append(1) or midpoint(frames)
+        return engine
+
+    monkeypatch.setattr(inference, "make_interpolator", counted)
+    told, calls_by_then = [], []
+    analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu",
+                  lambda *values: told.append(values) or calls_by_then.append(len(calls)))
+    scores_at = {values[0]: made for values, made in zip(told, calls_by_then) if not isinstance(values[0], CutVerdict)}
+    assert scores_at == {k: k + 1 for k in range(COUNT // 2 - 1)}  # each with the model call that scored it
+    assert [k for k, _, cut in with_verdicts(told) if cut] == [CUT_AFTER // 2]
+
+
+def test_only_the_fed_frames_thumbnails_wait_for_their_verdicts():
+    """The fed frames waited whole for their verdicts, CONTEXT + 1 of them and dropped after: ~125 MB at 4K beside
+    the analysis's 64 MB cache."""
+    alive = []
+
+    def frames():
+        for shown in two_shots():
+            frame = shown.copy()  # (two_shots keeps its own)
+            alive.append(weakref.ref(frame))
+            yield frame, None
+
+    most = 0
+    for _ in vfi_scene_cuts(frames()):
+        gc.collect()
+        most = max(most, sum(ref() is not None for ref in alive))
+    assert most <= 2  # the frame just read, and the frame fed last
 
 
 def test_the_analysis_marks_them_from_the_frames_it_decodes_for_the_models(tmp_path, monkeypatch):
@@ -97,13 +152,13 @@ def test_the_analysis_marks_them_from_the_frames_it_decodes_for_the_models(tmp_p
     monkeypatch.setattr(VideoReader, "frames", counted)
     told = []
     analyse_truth(str(video), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values))
-    assert [k for k, *_, cut in told if cut] == [CUT_AFTER // 2]
+    assert [k for k, _, cut in with_verdicts(told) if cut] == [CUT_AFTER // 2]
     assert len(decoded) == COUNT + 1  # each frame once, and frame 2, the first one asked for, by a seek before
 
 
 def test_a_cancelled_analysis_tells_every_frame_it_scored_marked_as_eval_marks_it(tmp_path, monkeypatch):
-    """A frame's mark reads the frames fed up to 4 past it, so the analysis tells a frame that many frames after it
-    scores it: cancelled, it reads those frames without the models and tells every frame scored with eval's mark.
+    """A frame's mark reads the frames fed up to 4 past it, so the analysis tells it that many frames after it scores
+    the frame: cancelled, it reads those frames without the models and tells every frame scored with eval's mark.
     Judged on the frames read so far, the last one scored was marked here: a jump of 20 grey levels after steps of 5,
     and the next frame fed the same (a held frame: the motion beside it, 20 a step, is further on)."""
     fed = [100, 105, 110, 115, 135, 135, 155, 175, 195, 215]  # grey levels of frames 0, 2, 4, ...
@@ -127,7 +182,7 @@ def test_a_cancelled_analysis_tells_every_frame_it_scored_marked_as_eval_marks_i
         analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu", lambda *values: told.append(values),
                       SimpleNamespace(is_set=lambda: len(predictions) > scored))
     per_frame = eval_vfi("blend", folder, device="cpu")["sequences"]["greys"]["per_frame"]
-    assert [(k, scores[0].psnr, cut) for k, _, scores, _, cut in told] == \
+    assert [(k, scores[0].psnr, cut) for k, scores, cut in with_verdicts(told)] == \
         [(k, f["psnr_y"], f["scene_cut"]) for k, f in enumerate(per_frame[:scored])]
     assert not any(f["scene_cut"] for f in per_frame)
 
@@ -152,7 +207,8 @@ def test_the_plot_shades_it_leaves_it_out_of_a_mean_and_of_worst_and_marks_it_in
     assert (list(band["x0"]), list(band["x1"])) == ([CUT_AFTER + 1], [CUT_AFTER + 3])  # from the frame fed before
     kept = [psnr for x, psnr in psnrs.items() if x != CUT_AFTER + 2]
     text = plot.summary.text()
-    assert f"; blend {np.mean(kept):.2f} dB without 1 scene cut (shaded)" in text
+    assert f"blend {np.mean(list(psnrs.values())):.2f} dB (without the scene cut, shaded: blend {np.mean(kept):.2f})" \
+        in text
     worst = min(kept)
     assert f"worst outside scene cuts: blend frame {next(x for x, p in psnrs.items() if p == worst):.0f}, " in text
     assert plot._worst()[0] != cut  # and Go to worst goes there

@@ -16,7 +16,8 @@ frame as the player does (`processing.timeline_name`) and says how many were sco
 Interpolation's held-out frames across a scene cut (`evaluate.vfi_scene_cuts`: the frames fed either side are of two
 shots, and no interpolator can tell which the frame is of) are shaded in the plots, given a mean without them in the
 summary, passed over by worst (on real video they were every model's worst frames, saying nothing of the model), and
-marked in the CSV's `scene_cut` column, as eval vfi --csv marks them.
+marked in the CSV's `scene_cut` column, as eval vfi --csv marks them. That verdict comes a few frames after the
+frame's scores (`processing.CutVerdict`), which are drawn at once: the shading, means and worst follow it as it comes.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from vsr_app.evaluate import CUT_COLUMN, sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.export_dialog import output_folder
-from vsr_app.gui.processing import timeline_name
+from vsr_app.gui.processing import CutVerdict, timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.media import frame_files
@@ -48,8 +49,10 @@ REDRAW_MS = 400
 WIDEST_TICK = "0.000000"  # both value axes leave room for this (SSIM near 1 ticks in millionths), so the plots line up
 MARKERS_UP_TO = 300  # points; beyond this the markers merge into a band and cost most of the drawing
 MARKER_SIZE = 5  # px, of every curve's markers
-WORST_TIP = "Show the frame of lowest PSNR, which the summary names (Alt+W)"
-WORST_OF_EACH_TIP = "Show either side's frame of lowest PSNR, which the summary names (Alt+W)"
+# Go to worst's tooltip with one model side, and with two (a menu of each side's); held-out frames add CUTS_PASSED_OVER
+WORST_TIP = "Show the frame of lowest PSNR{}, which the summary names (Alt+W)"
+WORST_OF_EACH_TIP = "Show either side's frame of lowest PSNR{}, which the summary names (Alt+W)"
+CUTS_PASSED_OVER = " outside scene cuts (a frame across one says nothing of a model)"
 MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
 MIN_LINES = 9  # ... and at least this many lines of its font
 LABEL_PITCH = 1.25  # lines of its font from one value axis label to the next, at least: closer, they ran together
@@ -223,6 +226,7 @@ class AnalysisPlot(QWidget):
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
         self.break_gaps: dict[int, str] = {}
         self.scene_cuts: set[int] = set()  # held-out frames across a scene cut (positions), shaded
+        self.judged: set[int] = set()  # held-out frames whose scene-cut verdict has come (`add_cut_verdict`)
         self.first, self.held_out = first, held_out
         self.frames = 0  # the video's frames known (held-out frames: eval vfi scores no last frame of an even number)
         for plot in (self.psnr_plot, self.ssim_plot):
@@ -274,16 +278,31 @@ class AnalysisPlot(QWidget):
             self.worst_menu.addAction(f"Worst frame of {name}",
                                       lambda series=series: self.seekRequested.emit(self._worst(series)[0]))
         self.worst.setMenu(self.worst_menu if self.worst_menu.actions() else None)
-        self.worst.setToolTip(WORST_OF_EACH_TIP if self.worst.menu() else WORST_TIP)
+        tip = WORST_OF_EACH_TIP if self.worst.menu() else WORST_TIP
+        self.worst.setToolTip(tip.format(CUTS_PASSED_OVER if self.held_out else ""))
+
+    def add_truth_progress(self, *told) -> None:
+        """A ground truth analysis's progress (`processing.analyse_truth`): a position's scores (`add_scores`), or the
+        `CutVerdict` of a held-out frame told before (`add_cut_verdict`)."""
+        if isinstance(told[0], CutVerdict):
+            self.add_cut_verdict(*told[0])
+        else:
+            self.add_scores(*told)
 
     def add_scores(self, position: int, total: int, scores: tuple[tuple[float, float | None], ...],
-                   frames: int = 0, scene_cut: bool = False) -> None:
-        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`, of `frames` known so far;
-        `scene_cut`: a held-out frame across one (`evaluate.vfi_scene_cuts`)."""
+                   frames: int = 0) -> None:
+        """Ground truth mode: each series' (PSNR, SSIM) against the truth at `position`, of `frames` known so far."""
         self.frames = frames
+        self._add(position, total, scores)
+
+    def add_cut_verdict(self, position: int, scene_cut: bool) -> None:
+        """Whether the held-out frame at `position`, drawn before, lies across a scene cut (`evaluate.vfi_scene_cuts`):
+        shaded, left out of a mean and of worst, and marked in the CSV from then on."""
+        self.judged.add(position)
         if scene_cut:
             self.scene_cuts.add(position)
-        self._add(position, total, scores)
+            if not self.redraw_timer.isActive():
+                self.redraw_timer.start()
 
     def add_point(self, position: int, total: int, psnr: float | None, ssim: float | None,
                   at_break: str | None = None) -> None:
@@ -350,7 +369,7 @@ class AnalysisPlot(QWidget):
         names = [f"{name} " for name, _ in self.series] or [""]
         psnr = ", ".join(f"{name}{psnrs.mean():.2f} dB" for name, psnrs in zip(names, values[0::2]))
         if across.any():
-            psnr += f"; {self._without_cuts(names, values[0::2], across)}"
+            psnr += f" ({self._without_cuts(names, values[0::2], across)})"
         ssim = (f"mean SSIM {', '.join(f'{name}{ssims.mean():.4f}' for name, ssims in zip(names, values[1::2]))}"
                 if np.isfinite(values[1::2]).all() else "no SSIM (frames under its window)")
         if self.running:
@@ -379,14 +398,15 @@ class AnalysisPlot(QWidget):
             self.legend.addItem(self.cut_bands[0], "scene cut")
 
     def _without_cuts(self, names: list[str], psnrs: list[np.ndarray], across: np.ndarray) -> str:
-        """'blend 31.90 dB without 3 scene cuts (shaded)': each series' mean PSNR without its held-out frames across a
-        scene cut, which say nothing of an interpolator."""
+        """'without the 3 scene cuts, shaded: blend 31.90, repeat 30.12': each series' mean PSNR without its held-out
+        frames across a scene cut, which say nothing of an interpolator. After the means of every series, so that
+        "without" reads as of them all (after the last one's mean it read as of that one alone)."""
         cuts = int(across.sum())
-        count = f"{cuts} scene cut{'s' * (cuts > 1)} (shaded)"
         if across.all():
-            return f"all {count}"
-        return ", ".join(f"{name}{column[~across].mean():.2f} dB" for name, column in zip(names, psnrs)) + \
-            f" without {count}"
+            return "the one frame lies across a scene cut, shaded" if cuts == 1 else \
+                f"all {cuts} lie across scene cuts, shaded"
+        means = ", ".join(f"{name}{column[~across].mean():.2f}" for name, column in zip(names, psnrs))
+        return f"without the {'scene cut' if cuts == 1 else f'{cuts} scene cuts'}, shaded: {means}"
 
     def _counted(self) -> str:
         """How many positions were reached, in what they are ('12 / 40 in-betweens'), and where in-betweens at a cut
@@ -475,8 +495,9 @@ class AnalysisPlot(QWidget):
                     else f"{self.sides[0]} vs {self.sides[1]}")
         scorer = "eval vfi" if self.held_out else "eval vsr"
         named = ", file as it names a folder's frames (its frame column there)" if self.files else ""
+        unjudged = self.held_out and any(point[0] not in self.judged for point in self.points)
         cuts = (f"; {CUT_COLUMN} 1 where a scene cut lies between the frames fed either side, as eval vfi --csv marks "
-                "it" if self.held_out else "")
+                f"it{', empty where not known yet' if unjudged else ''}" if self.held_out else "")
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
                      f"{len(self.points)} of {self.total} {self._unit()}; PSNR (dB) and SSIM of luma (Y, BT.601); "
@@ -497,7 +518,12 @@ class AnalysisPlot(QWidget):
                 file = [self._file(position)] if self.files else []
                 writer.writerow((sequence, self._frame_name(position, base=0), *file, self._frame_name(position),
                                  *("" if np.isnan(value) else value for value in values),
-                                 *[int(position in self.scene_cuts)] * self.held_out))
+                                 *[self._cut_cell(position)] * self.held_out))
+
+    def _cut_cell(self, position: int) -> int | str:
+        """The CSV's `scene_cut` of a held-out frame: 1 or 0 as eval vfi --csv writes it, empty while its verdict is
+        still to come (a CSV saved as the analysis runs; a 0 there could be a cut)."""
+        return int(position in self.scene_cuts) if position in self.judged else ""
 
     def _file(self, position: int) -> str:
         """The name of the folder's frame at `position` (an in-between, made between two, has none)."""

@@ -87,14 +87,15 @@ def rate_text(fps: float, variable_fps: float | None = None, gaps: Gaps | None =
     """'29.97 fps'; 'variable, 15.2 fps on average' where the frame times are uneven (`processing.uneven_rate`):
     there the header's rate is an average (15.167 for 30 fps with a 3 s pause) or the recorder's nominal one. Where
     the frames stop for a while (`processing.long_gaps`: a recording paused for an hour, whose average read "0.0
-    fps"), the frames' own rate and the gap: '25 fps, with a gap of 59:57.00 at 00:03.00'."""
+    fps"), the frames' own rate and the gap: '25 fps, with a gap of 59 min 57 s at 00:03.00', its length in words (a
+    clock's beside the timestamp, "59:57.00", read as another moment)."""
     if variable_fps is not None:
         text = f"variable, {variable_fps:.1f} fps on average"
     else:
         text = f"{gaps.fps if gaps else fps:.3f}".rstrip("0").rstrip(".") + " fps"
     if gaps is None:
         return text
-    longest = f"{fmt.clock(gaps.longest)} at {fmt.clock(gaps.at)}"
+    longest = f"{fmt.duration(gaps.longest)} at {fmt.clock(gaps.at)}"
     return text + (f", with a gap of {longest}" if gaps.count == 1 else
                    f", with {gaps.count} gaps, the longest {longest}")
 
@@ -256,9 +257,11 @@ class Inspector(QScrollArea):
             return
         self.facts["Frame rate"].setText(rate_text(self.fps, variable_fps, gaps))
 
-    def set_duration(self, seconds: float) -> None:
-        """The length the frames' own times give, where the header's was wrong (recordings joined end to end state
-        one part's: 6 s said "00:03.00" beside 150 frames at 25 fps)."""
+    def set_length(self, frames: int, seconds: float) -> None:
+        """The frames counted and the length their own times give, together, where the header's were wrong
+        (recordings joined end to end state one part's: 6 s said "00:03.00" beside 150 frames at 25 fps), each with
+        the other: a file cut in half read "Duration 00:02.80" beside "Frames 60" on the timeline's 28."""
+        self.facts["Frames"].setText(str(frames))
         self.facts["Duration"].setText(fmt.clock(seconds))
 
     def show_truth_mode(self, task: str, on: bool) -> None:

@@ -149,14 +149,19 @@ class Player(QObject):
             self.timer.stop()
             self.playingChanged.emit(False)
 
+    def step_after(self, k: int) -> float | None:
+        """Seconds from position k to the next one, by `times`; None at the last position."""
+        return max(0.0, self.times(k + 1) - self.times(k)) if k + 1 < self.length else None
+
     def _schedule(self) -> None:
         """Move on once the frame shown has lasted until the next one's time: a variable frame rate's pause is held
-        and its frames between are not slowed to the average (a fixed timer at the average rate did both). Counted
-        from when the position changed, so the time its frame took to come is not added. A gap (`processing.GAP`) is
-        held no longer than GAP, as players skip one: a recording paused for an hour waited an hour."""
-        k = self.position
-        # the frame lasts until the next one's time, a gap at most GAP; the last frame: playback stops there
-        length = min(max(0.0, self.times(k + 1) - self.times(k)), GAP) if k + 1 < self.length else 0.0
+        as mpv and ffplay hold it, and its frames between are not slowed to the average (a fixed timer at the average
+        rate did both). Counted from when the position changed, so the time its frame took to come is not added. A
+        gap (`processing.GAP` or longer: a recording paused for an hour waited the hour) is held GAP, the longest
+        pause held, and the rest skipped; the readout says so at the frame after it."""
+        step = self.step_after(self.position)
+        # the frame lasts until the next one's time, at most GAP; the last frame: playback stops there
+        length = 0.0 if step is None else min(step, GAP)
         self.due = self.moved_at + length
         self.timer.start(max(0, round((self.due - time.monotonic()) * 1000)))
 
@@ -238,7 +243,13 @@ class PlayerBar(QWidget):
             self.readout.setText("")
             return
         self.readout.setText(f"{fmt.clock(self.player.times(k))} / {fmt.clock(self.duration)}   \u00b7   "
-                             f"{self.describe(k, total)}")
+                             f"{self.describe(k, total)}{self._gap_before(k)}")
+
+    def _gap_before(self, k: int) -> str:
+        """'   \u00b7   gap of 59 min 58 s skipped' at the position after a gap (`processing.GAP` or longer), which
+        playback holds GAP and a step goes over at once: the clock alone jumped an hour unexplained."""
+        step = self.player.step_after(k - 1) if k > 0 else None
+        return f"   \u00b7   gap of {fmt.duration(step)} skipped" if step is not None and step >= GAP else ""
 
     def _playing(self, playing: bool) -> None:
         self.buttons["play"].setIcon(icon("pause" if playing else "play"))

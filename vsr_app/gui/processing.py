@@ -63,9 +63,11 @@ STEP_BACK = 8  # a step back before the cached frames restarts this many frames 
 TIMES_AT_OPEN = 5_000  # a video of at most this many frames has its packets' times read as it opens (demuxing: ~0.2 s)
 NEAR = 8  # a rendered frame carries the times of the source frames this many either side of it, where known
 UNEVEN = 1.5  # frame times whose longest gap is over this many times the shortest are a variable frame rate
-# seconds: a longer step between frames is a gap (a recording paused, two recordings an hour apart), not a rate: left
-# out of it (an hour's said "0.0 fps on average"), and playback holds a frame no longer (`player.Player`)
-GAP = 3.0
+# seconds: a step between frames this long or longer is a gap (a recording paused, two recordings an hour apart), not
+# a rate: left out of it (an hour's said "0.0 fps on average"), and playback holds a frame no longer (`player.Player`).
+# FFmpeg's own threshold for a discontinuity in MPEG-TS: at 3 s a screen recording's idle stretches read "with 47
+# gaps", and its 10 s still played for 3; a shorter pause is held as long as the video holds it, as mpv and ffplay do
+GAP = 10.0
 
 # metrics.rgb_to_y's luma weights as OpenCV's transform takes them; its +16 offset cancels in a difference
 LUMA_ROW = np.array([LUMA_WEIGHTS], np.float32)
@@ -158,7 +160,7 @@ class SourceFrames:
         self.deinterlaced = False  # a frame decoded so far was deinterlaced (the reader's bwdif), not shown as woven
         if (self.info.estimated_frames or 0) <= TIMES_AT_OPEN:  # the viewer then times every frame from the start
             try:
-                self.count_packets()
+                self.packet_times()  # (which counts the packets)
             except VsrAppError:  # the video still opens; a seek says what is wrong with its packets
                 pass
 
@@ -226,23 +228,30 @@ class SourceFrames:
         return self._packet_times
 
     def packet_times(self) -> list[float] | None:
-        """Each frame's packet time, read once (a demux, no decoding; None for packets without times)."""
+        """Each frame's packet time, read once (a demux, no decoding; None for packets without times). Their count
+        is taken where it is more than the length known, an estimate from duration x frame rate (a Matroska file states
+        no count, and a variable frame rate's can be short by half; recordings joined end to end state one part's
+        duration): the end was found one frame at a time, and the slider reached the second part only after going to
+        the end, also where a seek had read the times. Decoding still finds the real end where packets do not decode."""
         if not self._packets_read:
-            self._packet_times, self._packets_read = self.reader.times(), True
-            self.restarts = clock_restarts(self.info)
-            start, times = self.info.start_time, self._packet_times
+            times = self._packet_times = self.reader.times()
+            self._packets_read = True
+            if times and not self.length_exact and len(times) > self.length:
+                self.length = len(times)
+            self.restarts = self._clock_restarts()
+            start = self.info.start_time
             self.variable_fps = uneven_rate(times, float(self.info.time_base), start, self.restarts)
             self.gaps = long_gaps(times, start, self.restarts)
         return self._packet_times
 
-    def count_packets(self) -> None:
-        """Take the packets' count where it is more than the length known, an estimate from duration x frame rate (a
-        Matroska file states no count, and a variable frame rate's can be short by half; recordings joined end to end
-        state one part's duration): the end was found one frame at a time, and the slider reached the second part only
-        after going to the end. Decoding still finds the real end where packets do not decode."""
-        times = self.packet_times()
-        if times and not self.length_exact and len(times) > self.length:
-            self.length = len(times)
+    def _clock_restarts(self) -> tuple[float, ...]:
+        """`clock_restarts`, or none where the video's packets do not read a second time: the frame rate and the gaps
+        are still found (they were left unknown, the failure unsaid), and playing is not refused for it."""
+        try:
+            return clock_restarts(self.info)
+        except (VsrAppError, OSError) as exc:
+            log.warning("%s: where its clock starts again is not known: %s", self.info.path, exc)
+            return ()
 
     def _seek_point(self, k: int) -> tuple[int, float | None]:
         """The frame to decode from for frame k, and where to seek for it: halfway between its packet time and the
@@ -293,10 +302,10 @@ def uneven_rate(times: list[float] | None, tick: float, start: float = 0.0,
     that writes a frame only on a change), else None: the longest gap over UNEVEN times the shortest, beyond the
     rounding to the clock's `tick` (Matroska's whole milliseconds step 1 and 2 ms at 600 fps). A header's rate says
     neither: an average (15.17 fps for 30 fps with a 3 s pause) or the recorder's nominal one (30 for 22 frames in
-    8 s). Steps over GAP are left out (`long_gaps` tells of them: an hour's jump made 25 fps "0.0 fps on average"), and
-    so are the steps into a joined recording (`frame_steps`)."""
+    8 s). Steps of GAP or more are left out (`long_gaps` tells of them: an hour's jump made 25 fps "0.0 fps on
+    average"), and so are the steps into a joined recording (`frame_steps`)."""
     steps = frame_steps(times, start, restarts)
-    steps = steps[steps <= GAP]
+    steps = steps[steps < GAP]
     if len(steps) < 2 or steps.max() <= UNEVEN * steps.min() + 2 * tick:
         return None
     return len(steps) / steps.sum()
@@ -304,7 +313,7 @@ def uneven_rate(times: list[float] | None, tick: float, start: float = 0.0,
 
 @dataclass(frozen=True)
 class Gaps:
-    """Where no frames are for longer than GAP: how many such gaps, the longest's length and where it begins (seconds
+    """Where no frames are for GAP or longer: how many such gaps, the longest's length and where it begins (seconds
     from the first frame, one interval after the frame before it), and the frames' own rate without them."""
 
     count: int
@@ -317,7 +326,7 @@ def long_gaps(times: list[float] | None, start: float, restarts: tuple[float, ..
     """The gaps among the frame `times` (seconds on the file's clock, whose first frame is at `start`), None where
     there are none (or no steps but gaps to tell a rate by)."""
     steps = frame_steps(times, start, restarts)
-    gaps, rate = np.flatnonzero(steps > GAP), steps[steps <= GAP]
+    gaps, rate = np.flatnonzero(steps >= GAP), steps[steps < GAP]
     if not len(gaps) or not len(rate):
         return None
     interval = float(rate.mean())
@@ -647,6 +656,7 @@ class Rendered:
     canvas: tuple[int, int]
     time: float  # seconds from the video's start to the moment shown (decoded timestamps: right for VFR too)
     length: int
+    frames: int  # the video's frames known (`length` counts positions: in Interpolate in-betweens or held-out frames)
     duration: float  # seconds from the start to the end of the last frame known to exist
     psnr: float | None = None
     ssim: float | None = None  # None also for images smaller than SSIM_WINDOW
@@ -655,7 +665,7 @@ class Rendered:
     times: dict[int, float] = field(default_factory=dict)  # `SourceFrames.times_near` the source frame shown
     packet_times: list[float] | None = None  # the source's packets' times (file clock) where read; shared, unchanged
     variable_fps: float | None = None  # the video's average rate where its frame times are uneven (`uneven_rate`)
-    gaps: Gaps | None = None  # where its frames stop for longer than GAP (`long_gaps`)
+    gaps: Gaps | None = None  # where its frames stop for GAP or longer (`long_gaps`)
     restarts: tuple[float, ...] = ()  # where its clock starts again, for recordings joined end to end
     deinterlaced: bool = False  # `SourceFrames.deinterlaced`, for the inspector's fact
     truth_scores: tuple[Score | None, Score | None] = (None, None)  # ground truth mode: each model side's
@@ -694,7 +704,7 @@ class FrameService:
             return self.positions(request.task, request.truth)
 
         if not self.source.length_exact and request.position >= positions() - 1:
-            self.source.count_packets()
+            self.source.packet_times()  # their count, where the length is an estimate
         while True:
             k = min(max(request.position, 0), positions() - 1)
             try:
@@ -705,7 +715,7 @@ class FrameService:
                 continue
             if rendered is not None and k == positions() - 1 and not self.source.length_exact:
                 self._look_past_the_end(positions)  # after: the decoder goes on from the frame just shown, no seek
-                rendered = replace(rendered, length=positions())
+                rendered = replace(rendered, length=positions(), frames=self.length)
             return rendered
 
     def _look_past_the_end(self, positions: Callable[[], int]) -> None:
@@ -754,8 +764,8 @@ class FrameService:
         if in_between:  # position k is the frame between k and k + 1
             moment = (moment + self.source.time(k + 1)) / 2
         duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
-        rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale),
-                            moment - self.info.start_time, self.positions(request.task, request.truth), duration,
+        rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale), moment - self.info.start_time,
+                            self.positions(request.task, request.truth), self.length, duration,
                             at_break=source_cut(self.source, self.cache, k + 1, break_kind) if in_between else None,
                             times=self.source.times_near(shown), packet_times=self.source.packet_times_read,
                             variable_fps=self.source.variable_fps, gaps=self.source.gaps,
@@ -889,11 +899,12 @@ def analyse_truth(path: str, task: str, sides: tuple[str, str], device: str = "a
                   progress: Callable[..., None] | None = None, cancel=None) -> list[tuple]:
     """Ground truth mode's analysis: each model side's Y-PSNR/SSIM against the truth at every position, front to back,
     [(position, (score of each model side, in order)), ...], in Interpolate each ending with whether a scene cut lies
-    across the held-out frame, as eval vfi marks it (told a few positions late: `_analyse_held_out`). Upscale runs from
-    frame 0 on, each frame with all of its history, as `eval vsr` runs (a frame the viewer shows after a seek had
-    WARMUP frames of it); Interpolate predicts each held-out frame from its own inputs, as `eval vfi` does: the numbers
-    are eval's. `progress(position, total, scores, frames[, scene_cut])` (`frames`: the video's frames known so far; of
-    an even number eval vfi scores no last frame) and `cancel` as in `analyse`."""
+    across the held-out frame, as eval vfi marks it. Upscale runs from frame 0 on, each frame with all of its history,
+    as `eval vsr` runs (a frame the viewer shows after a seek had WARMUP frames of it); Interpolate predicts each
+    held-out frame from its own inputs, as `eval vfi` does: the numbers are eval's. `progress(position, total, scores,
+    frames)` (`frames`: the video's frames known so far; of an even number eval vfi scores no last frame) as each
+    position is scored, and in Interpolate `progress(CutVerdict(position, scene_cut))` once the verdict is known, a few
+    positions later (`_analyse_held_out`); `cancel` as in `analyse`."""
     if all(side in (SOURCE, TRUTH) for side in sides):
         raise VsrAppError("pick a model to score against the ground truth")
     first = Request(0, task, sides, device, truth=True)
@@ -921,24 +932,33 @@ def _analyse_all(path: str, first: Request, figures: Callable[[Rendered], tuple]
     return rows
 
 
+class CutVerdict(NamedTuple):
+    """An analysis of held-out frames' second kind of progress: whether a scene cut lies across the frame of
+    `position`, whose scores were told before. The verdict reads CONTEXT fed frames past the frame, so it comes that
+    many positions later: told with the verdict, each frame's scores waited for four more model calls (a teacher's
+    take many seconds each on a CPU, and its first frame's plot stayed empty that long)."""
+
+    position: int
+    scene_cut: bool
+
+
 def _analyse_held_out(path: str, first: Request, figures: Callable[[Rendered], tuple], progress: Callable | None,
                       cancel) -> list[tuple]:
-    """`_analyse_all` of interpolation's held-out frames, each row and report ending with whether a scene cut lies
-    across the frame, as eval vfi marks it: `evaluate.vfi_scene_cuts` of the frames the analysis decodes (a second
-    reader decoded the whole video again beside it). That verdict reads CONTEXT fed frames past the frame, so a
-    position is told as many positions after it is scored, or at the end; a failure or a cancel is raised once every
-    position scored is told."""
+    """`_analyse_all` of interpolation's held-out frames, each row ending with whether a scene cut lies across the
+    frame, as eval vfi marks it: `evaluate.vfi_scene_cuts` of the frames the analysis decodes (a second reader decoded
+    the whole video again beside it), told in a `CutVerdict` after the position's scores; a failure or a cancel is
+    raised once every position scored has its verdict told."""
     rows = []
     with _analysis_service(path) as service:
-        reached = HeldOutFrames(service, first, figures, cancel)
+        reached = HeldOutFrames(service, first, figures, cancel, progress)
         with contextlib.closing(vfi_scene_cuts(reached)) as cuts:
             for cut in cuts:
                 if not reached.scored:
-                    break  # frames past the last position scored (read to tell it after a failure): no scores
-                position, measured, total, frames = reached.scored.popleft()
+                    break  # frames past the last position scored (read to judge it after a failure): no scores
+                position, measured = reached.scored.popleft()
                 rows.append((position, *measured, cut))
                 if progress is not None:
-                    progress(position, total, *measured, frames, cut)
+                    progress(CutVerdict(position, cut))
     if reached.failure is not None:
         raise reached.failure
     return rows
@@ -946,12 +966,14 @@ def _analyse_held_out(path: str, first: Request, figures: Callable[[Rendered], t
 
 class HeldOutFrames:
     """Every frame of the video in order, (image, time as eval reads it: none for a folder's frames), as an analysis of
-    held-out frames reaches them, each position's (position, figures, total, frames) put in `scored` first. Where the
-    analysis fails or is cancelled (`failure`), the frames its last positions' scene cuts read are decoded without the
-    models, so that those positions are told with eval's verdict (the frames either side, CONTEXT fed frames past)."""
+    held-out frames reaches them, each position told to `progress` (position, total, figures, frames) and put in
+    `scored`, (position, figures), before its frames. Where the analysis fails or is cancelled (`failure`), the frames
+    its last positions' scene cuts read are decoded without the models, so that those positions get eval's verdict
+    (the frames either side, CONTEXT fed frames past)."""
 
-    def __init__(self, service: FrameService, first: Request, figures: Callable[[Rendered], tuple], cancel):
-        self.service, self.first, self.figures, self.cancel = service, first, figures, cancel
+    def __init__(self, service: FrameService, first: Request, figures: Callable[[Rendered], tuple], cancel,
+                 progress: Callable | None = None):
+        self.service, self.first, self.figures, self.cancel, self.progress = service, first, figures, cancel, progress
         self.scored: deque[tuple] = deque()
         self.failure: Exception | None = None
         self.timed = not isinstance(service.reader, FrameFolder)
@@ -960,7 +982,10 @@ class HeldOutFrames:
     def __iter__(self) -> Iterator[tuple[np.ndarray, float | None]]:
         try:
             for rendered, total, frames in _render_all(self.service, self.first, self.cancel):
-                self.scored.append((rendered.position, self.figures(rendered), total, frames))
+                measured = self.figures(rendered)
+                self.scored.append((rendered.position, measured))
+                if self.progress is not None:
+                    self.progress(rendered.position, total, *measured, frames)
                 # the frames the next position needs, just decoded (`_look_for_the_next`), while still in the cache
                 yield from self._up_to(last_frame_needed(rendered.position + 1, self.first.task, self.first.truth))
         except Exception as exc:  # (Cancelled too)

@@ -550,7 +550,7 @@ class Viewer(QWidget):
         # recordings state one part's duration: the readout said "00:05.96 / 00:03.00")
         if rendered.length != self.player.length or rendered.duration - self.bar.duration > 1 / self.info.fps:
             self.bar.duration = rendered.duration
-            self.inspector.set_duration(rendered.duration)
+            self.inspector.set_length(rendered.frames, rendered.duration)
             self.player.set_length(rendered.length)
         labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
         aspect = self.info.sample_aspect_ratio if self.info is not None else None
@@ -632,7 +632,7 @@ class Viewer(QWidget):
         device = self.device.currentData()
         if series:
             job = Job(analyse_truth, self.info.path, self.task, self.sides, device, parent=self)
-            add = self.analysis.add_scores
+            add = self.analysis.add_truth_progress
         else:
             job = Job(analyse, self.info.path, self.task, self.sides, device, parent=self)
             add = self.analysis.add_point

@@ -204,29 +204,40 @@ def mark_cuts(items: Iterable[T], image: Callable[[T], np.ndarray],
               time: Callable[[T], float | None] | None = None) -> Iterator[tuple[T, Any]]:
     """Yield `(item, decide(differences, its index, time gaps))`; by default `cut_at`: whether a cut lies before
     this item (a new shot, or either edge of a flash). `time`: an item's time in seconds, so that a variable frame
-    rate's uneven gaps are no spikes.
+    rate's uneven gaps are no spikes. The items wait for their verdicts (`judge_frames`): where only the verdicts are
+    wanted, `judge_frames` keeps the thumbnails alone."""
+    waiting: deque[T] = deque()  # items without a verdict; waiting[0] is the next one judged
 
-    Streams with CONTEXT items of look-ahead (the decision needs the differences after it too).
-    """
-    waiting: deque[T] = deque()  # items without a verdict; waiting[0] is item `first`
-    diffs: list[float | None] = []  # diffs[0] is item `base`'s
+    def read() -> Iterator[tuple[np.ndarray, float | None]]:
+        for item in items:
+            waiting.append(item)
+            yield thumbnail(image(item)), time(item) if time is not None else None
+
+    for verdict in judge_frames(read(), decide):
+        yield waiting.popleft(), verdict
+
+
+def judge_frames(frames: Iterable[tuple[np.ndarray, float | None]],
+                 decide: Callable[[Sequence[float | None], int, Gaps], Any] = cut_at) -> Iterator[Any]:
+    """`decide(differences, index, time gaps)` of each of `frames`, (`thumbnail`, time in seconds or None), in order.
+
+    Streams with CONTEXT frames of look-ahead (the decision needs the differences after it too)."""
+    diffs: list[float | None] = []  # diffs[0] is frame `base`'s
     gaps: list[float | None] = []  # as diffs
-    base = first = 0
+    base = first = 0  # `first`: the next frame judged
     previous: tuple[np.ndarray, float | None] | None = None
-    for item in items:
-        thumb, when = thumbnail(image(item)), time(item) if time is not None else None
+    for thumb, when in frames:
         diffs.append(frame_difference(previous[0], thumb) if previous is not None else None)
         gaps.append(time_gaps([previous[1], when])[1] if previous is not None else None)
         previous = thumb, when
-        waiting.append(item)
-        while base + len(diffs) - 1 - first >= CONTEXT:  # CONTEXT pairs after item `first` are known
-            yield waiting.popleft(), decide(diffs, first - base, gaps)
+        while base + len(diffs) - 1 - first >= CONTEXT:  # CONTEXT pairs after frame `first` are known
+            yield decide(diffs, first - base, gaps)
             first += 1
             if first - base > CONTEXT:  # no later verdict looks further back
                 del diffs[0], gaps[0]
                 base += 1
-    while waiting:
-        yield waiting.popleft(), decide(diffs, first - base, gaps)
+    while first < base + len(diffs):
+        yield decide(diffs, first - base, gaps)
         first += 1
 
 
