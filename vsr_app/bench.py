@@ -329,7 +329,8 @@ def check_clip_length(infos, config: BenchConfig) -> None:
 
 def precision_note(precision: str, device) -> str | None:
     """Why `fps_model` may be far below `fps_pipeline` on a CPU (`device`): it emulates fp16, and bf16 where it lacks
-    AVX512-BF16 and AMX (the student ran 4 frames/s in fp16 against 30 in bf16 on an AVX512-BF16 EPYC)."""
+    AVX512-BF16 and AMX (on a 2-core AVX512-BF16 EPYC the student took 12-15x the CPU time a frame in fp16:
+    1,018-1,104 ms against 75-86 in bf16; docs/RESULTS.md, "Session 47: today's students self-ensembled")."""
     from vsr_app.inference import PRECISION_NAMES, autocast_dtype
 
     if device.type != "cpu":

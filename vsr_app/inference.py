@@ -425,10 +425,12 @@ def upscaler_label(name: str, self_ensemble: bool) -> str:
 
 class SelfEnsembleUpscaler(Upscaler):
     """The same net on a frame's 8 flips and transposes, each orientation a stream with its own state, the outputs
-    turned back and averaged ("self-ensemble", Lim et al. 2017's EDSR+): +0.08-0.17 dB on Vid4 for 8x the time
-    (docs/RESULTS.md, "Self-ensemble"). The members run one after another, but what each keeps between calls and
-    the allocator's cache for two frame shapes add up: the student's peak above its start in fp32 was 1,328 MB at
-    640x360 (572-622 run plainly) and 307 at 320x180 (152), so a job is counted at 2.5 times one member's memory."""
+    turned back and averaged ("self-ensemble", Lim et al. 2017's EDSR+): on Vid4 +0.08-0.10 dB for the plain
+    students, +0.12-0.13 for the motion-aligned ones, +0.17 for the teacher, for 8x the time. The members run one
+    after another, but what each keeps between calls and the allocator's cache for two frame shapes add up: in fp32
+    vsr-x4-student's and -aligned's peaks were 1.4-2.4 times a plain run's (means; 2.7 at most; 1,310 MB at 640x360),
+    so a job is counted at 2.5 times one member's memory (docs/RESULTS.md, "Self-ensemble" and "Session 47: today's
+    students self-ensembled")."""
 
     def __init__(self, make_member: Callable[[], Upscaler]):
         self.members = [(orientation, make_member()) for orientation in DIHEDRAL]

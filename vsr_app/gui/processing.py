@@ -8,8 +8,9 @@ stepping back are cheap -- except the warm-up frames themselves, which had less 
 (a researcher would score them as something far from what an export gives): a step back into them restarts
 `STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
 `WARMUP` frames of history (an export gives each all of it since the last new shot, where both start afresh; the
-difference after 8 is a few thousandths of a dB for the plain students, up to 0.07 dB for the motion-aligned ones,
-whose state takes longer to settle). A clip
+difference after 8, on Vid4, is at most 0.0014 dB for `vsr-x4-student` and `-fast`, 0.009 for `-bicubic`, 0.013
+and 0.065 for the motion-aligned `-aligned` and `-aligned-bicubic`, whose state takes longer to settle:
+benchmarks/seek_warmup.py, docs/RESULTS.md "Session 47: today's students self-ensembled"). A clip
 engine restarts on the export's chunk grid, so its frames are the export's exactly. It drives `video.reader` and
 `inference` (deciding scene cuts as the export does) and scores what they give: the sides against each other, or
 against the truth with eval's checks and marks; it runs on the GUI's worker thread, and headless in the analyses.

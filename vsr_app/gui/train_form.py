@@ -64,7 +64,8 @@ FIELDS = {
          "student only: frames run before each clip without training on them, so the trained frames start from a"
          " state carried that long, as in a video. In the project's tests, an aligned student trained on real-video"
          " inputs lost about 0.2 dB over long videos without it, and almost nothing with 32. Each step costs more:"
-         " 32 frames before 7 about 2.5x a 7-frame step"),
+         " 32 frames before 7 took about 2.5x a 7-frame step's CPU time without a teacher, 1.5x with the space"
+         " term's teacher, which runs on the trained frames only"),
         ("patch", "Patch size (LR pixels)", int, VSR_DEFAULTS["patch"], 8, 256,
          "low-resolution crop size; the target is 4x"),
         ("lambda_space", "\u03bb space", float, VSR_DEFAULTS["lambda_space"], 0.0, 1000.0,
