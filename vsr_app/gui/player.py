@@ -246,10 +246,11 @@ class PlayerBar(QWidget):
                              f"{self.describe(k, total)}{self._gap_before(k)}")
 
     def _gap_before(self, k: int) -> str:
-        """'   \u00b7   gap of 59 min 58 s skipped' at the position after a gap (`processing.GAP` or longer), which
-        playback holds GAP and a step goes over at once: the clock alone jumped an hour unexplained."""
+        """'   \u00b7   after a gap of 59 min 58 s' at the position after a gap (`processing.GAP` or longer), which
+        playback holds at most GAP and a step goes over at once: the clock alone jumped an hour unexplained ("skipped"
+        was not true of a gap just over GAP, held nearly whole)."""
         step = self.player.step_after(k - 1) if k > 0 else None
-        return f"   \u00b7   gap of {fmt.duration(step)} skipped" if step is not None and step >= GAP else ""
+        return f"   \u00b7   after a gap of {fmt.duration(step)}" if step is not None and step >= GAP else ""
 
     def _playing(self, playing: bool) -> None:
         self.buttons["play"].setIcon(icon("pause" if playing else "play"))
