@@ -276,7 +276,7 @@ class CarriedStreams:
             self.pending = None
             self.finished = not inputs
             # recordings joined end to end: each part's shift, and where each packet is (`_continue_timeline`)
-            self.joins, self.positions = file_joins(source), Positions()
+            self.joins, self.positions = file_joins(source, self.src.format.name), Positions()
         except BaseException:
             self.src.close()
             raise

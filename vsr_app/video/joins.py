@@ -14,8 +14,7 @@ every audio and video stream in it. Byte order, not the demuxer's: MPEG-TS hands
 only when its next one begins, after other streams' first packets of the next part. A packet's part is then found by
 its byte position alone (`Joins.ticks_at`), the same for every reader of the file; a packet without one (the later
 frames FFmpeg's parser cuts from one MPEG program stream packet) is where its stream's latest with one is
-(`Positions`). Only formats whose clock may start again (FFmpeg's ts_discont: MPEG-TS and program streams, Ogg) are
-read.
+(`Positions`). Only formats whose clock may start again (`clock_may_restart`) are read.
 """
 
 from __future__ import annotations
@@ -35,10 +34,18 @@ RESTART = 0.1  # seconds an audio or video packet comes before its stream's late
 # seconds a subtitle packet comes before every audio and video stream's latest where its recording starts again: as far
 # as FFmpeg's dts_delta_threshold (subtitles are sent ahead of their time, but a muxer may write a sparse stream late)
 SPARSE_RESTART = 10.0
-# seconds, half of MPEG's 33-bit 90 kHz clock: a jump back further is that clock wrapping round, which FFmpeg unwraps
-# except in a stream whose first time was written wrapped (an encoder's negative start, 2**33 - 1902)
-CLOCK_WRAP = 2 ** 32 / 90_000
+# seconds MPEG's 33-bit 90 kHz clock runs before it wraps round. FFmpeg unwraps it, except in a stream whose first
+# time was written wrapped (an encoder's negative start, 2**33 - 1902): a jump back of this, give or take WRAP_SLACK,
+# is that wrap; any other is a recording starting again, however far (a part of 14 hours, a 24-hour recorder's)
+CLOCK_WRAP = 2 ** 33 / 90_000
+WRAP_SLACK = 3600.0
+# bytes of a file whose joins a reader reads at its first packet (about 1.5 s of demuxing); a larger one's from its
+# video's first jump back (`VideoShifts`)
+EAGER_BYTES = 1 << 30
 CACHED_FILES = 8  # files whose joins are kept (each reader pass, seek and verification asks again)
+# formats whose clock may start again though FFmpeg's demuxer lacks its ts_discont flag: FLV, as an RTMP dump across
+# a reconnect (FFmpeg's `live_flv` has the flag, its `flv`, which opens a .flv, not)
+UNFLAGGED_RESTARTS = frozenset({"flv"})
 
 
 @dataclass(frozen=True)
@@ -71,16 +78,34 @@ class Positions:
         return packet.pos
 
 
-def restarts(time: float, latest: float | None, slack: float) -> bool:
-    """Whether a packet at `time` (seconds) begins a new recording: more than `slack` before the `latest` time it is
-    judged by (and less than CLOCK_WRAP)."""
-    return latest is not None and latest - CLOCK_WRAP < time < latest - slack
+def _jumps_back(time: float | np.ndarray, latest: float | np.ndarray, slack: float) -> np.ndarray:
+    """Whether a packet at `time` (seconds; or each of an array's) begins a new recording: more than `slack` before
+    the `latest` time it is judged by, and not by the clock's wrap (`CLOCK_WRAP`)."""
+    return np.logical_and(time < latest - slack, abs(latest - time - CLOCK_WRAP) >= WRAP_SLACK)
 
 
-def file_joins(path: str | os.PathLike) -> Joins:
+def clock_may_restart(container: str) -> bool:
+    """Whether a file in this FFmpeg format (`VideoInfo.container`) may start its clock again part-way, where
+    recordings are joined end to end: FFmpeg's ts_discont formats (MPEG-TS and program streams, Ogg) and FLV."""
+    name = container.split(",")[0]
+    if name in UNFLAGGED_RESTARTS:
+        return True
+    try:
+        flags = av.format.ContainerFormat(name, "r").flags
+    except ValueError:  # no FFmpeg format: a folder of frames
+        return False
+    return av.format.Flags.ts_discont in av.format.Flags(flags)
+
+
+def file_joins(path: str | os.PathLike, container_format: str | None = None) -> Joins:
     """The joins of the file at `path`, read once (demuxing every stream: 1.5 s a GB of MPEG-TS) and kept for the
-    next to ask while the file is unchanged."""
+    next to ask while the file is unchanged. A caller that has the file open passes its `container_format` (FFmpeg's
+    name): one whose clock cannot restart (an MP4) is not opened again to find it out."""
+    if container_format is not None and not clock_may_restart(container_format):
+        return NO_JOINS
     key = _key(path)
+    if key is None:
+        return NO_JOINS  # gone: whoever opens it next says so (`cannot_read`)
     joins = _cache.get(key)
     if joins is None:
         joins = _scan(path)
@@ -100,8 +125,12 @@ _cache: dict[tuple, Joins] = {}
 _lock = threading.Lock()
 
 
-def _key(path: str | os.PathLike) -> tuple:
-    stat = os.stat(path)
+def _key(path: str | os.PathLike) -> tuple | None:
+    """The file's cache key: its path, size and time of change; None where it cannot be found."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
     return os.path.realpath(path), stat.st_size, stat.st_mtime_ns
 
 
@@ -114,7 +143,7 @@ class _Packets:
 
     def add(self, packet: av.Packet, pos: int, time: float | None, step: float) -> None:
         """Add `packet`, timed, at byte `pos`, decoded at `time` (None: not said), shown for its duration or else
-        `step`."""
+        `step` (`_Steps`)."""
         shown = float((packet.pts if packet.pts is not None else packet.dts) * packet.time_base)
         self.pos.append(pos)
         self.stream.append(packet.stream_index)
@@ -125,11 +154,10 @@ class _Packets:
 
 def _scan(path: str | os.PathLike) -> Joins:
     """Read the joins: the packets' times, where they jump back in byte order, and each part's start and end."""
-    packets, continuous, positions = _Packets(), set(), Positions()
-    latest: dict[int, float] = {}  # each stream's latest decoding time: a packet without a duration lasts to its next
+    packets, continuous, positions, steps = _Packets(), set(), Positions(), _Steps()
     try:
         with av.open(str(path)) as container:
-            if av.format.Flags.ts_discont not in av.format.Flags(container.format.flags):
+            if not clock_may_restart(container.format.name):
                 return NO_JOINS
             for packet in container.demux():  # (all: a part may bring streams of its own)
                 kind, time, pos = packet.stream.type, _decoded_at(packet), positions.of(packet)
@@ -138,14 +166,29 @@ def _scan(path: str | os.PathLike) -> Joins:
                     continue
                 if kind != "subtitle":
                     continuous.add(packet.stream_index)
-                previous = latest.get(packet.stream_index)
-                step = time - previous if time is not None and previous is not None and previous < time else 0.0
-                packets.add(packet, pos, time, step)
-                if time is not None:
-                    latest[packet.stream_index] = time
+                packets.add(packet, pos, time, steps.of(packet.stream_index, time) if kind != "subtitle" else 0.0)
     except (av.FFmpegError, OSError):
         pass  # a file cut short or damaged: its joins as far as it reads
     return _parts(packets, continuous)
+
+
+class _Steps:
+    """How long an audio or video packet without a duration is shown: its stream's shortest step between decoding
+    times so far. (The gap before it, taken before, may be a pause: a part's last subtitle, sparse, "lasted" as long as
+    the silence before it and put the next part that much later. A subtitle without one ends where it starts.)"""
+
+    def __init__(self) -> None:
+        self._latest: dict[int, float] = {}
+        self._shortest: dict[int, float] = {}
+
+    def of(self, stream: int, time: float | None) -> float:
+        """The step of the `stream`'s packet decoded at `time` (None: not said); 0 until the stream has made one."""
+        previous = self._latest.get(stream)
+        if time is not None:
+            if previous is not None and previous < time:
+                self._shortest[stream] = min(time - previous, self._shortest.get(stream, math.inf))
+            self._latest[stream] = time
+        return self._shortest.get(stream, 0.0)
 
 
 def _decoded_at(packet: av.Packet) -> float | None:
@@ -156,22 +199,11 @@ def _decoded_at(packet: av.Packet) -> float | None:
 
 def _parts(packets: _Packets, continuous: set[int]) -> Joins:
     """The joins of `packets`, whose streams of indexes `continuous` are audio and video."""
-    pos = np.frombuffer(packets.pos, dtype=np.int64)
+    pos, times = np.frombuffer(packets.pos, dtype=np.int64), np.frombuffer(packets.time)
     order = np.argsort(pos, kind="stable")
-    starts: list[int] = []
-    latest: dict[int, float] = {}  # each audio and video stream's latest decoding time in the part
-    streams, times = np.frombuffer(packets.stream, dtype=np.int64)[order], np.frombuffer(packets.time)[order]
-    for at, stream, time in zip(pos[order].tolist(), streams.tolist(), times.tolist()):
-        if math.isnan(time):
-            continue
-        if stream in continuous:
-            if restarts(time, latest.get(stream), RESTART):
-                starts.append(at)
-                latest = {}
-            latest[stream] = time
-        elif latest and restarts(time, min(latest.values()), SPARSE_RESTART):
-            starts.append(at)
-            latest = {}
+    order = order[~np.isnan(times[order])]  # byte order, less packets without a decoding time (they tell no join)
+    starts = _restarts(pos[order], np.frombuffer(packets.stream, dtype=np.int64)[order], times[order], continuous)
+    del order
     if not starts:
         return NO_JOINS
     part = np.searchsorted(np.array(starts), pos, side="right")
@@ -183,31 +215,82 @@ def _parts(packets: _Packets, continuous: set[int]) -> Joins:
     return Joins(tuple(starts), tuple(shifts))
 
 
+def _restarts(at: np.ndarray, streams: np.ndarray, times: np.ndarray, continuous: set[int]) -> list[int]:
+    """The byte positions where a recording starts again, of packets in byte order (their positions `at`, stream
+    indexes and decoding times): an audio or video packet that jumps back from its stream's latest in the part
+    (`RESTART`), or a subtitle packet back from the latest of every audio and video stream in it (`SPARSE_RESTART`).
+    Each stream's jumps are found at once (a day's recording has 8 million packets); only they and the subtitles
+    that may restart are gone through in turn, to keep those judged by packets of the part they are in."""
+    judged: list[tuple[int, int | np.ndarray]] = []  # (a packet that may restart, the packet or packets judging it)
+    own = [indexes for stream in sorted(continuous) for indexes in [np.flatnonzero(streams == stream)] if len(indexes)]
+    for indexes in own:
+        back = np.flatnonzero(_jumps_back(times[indexes[1:]], times[indexes[:-1]], RESTART))
+        judged += zip(indexes[back + 1].tolist(), indexes[back].tolist())
+    sparse = np.flatnonzero(~np.isin(streams, list(continuous)))
+    if own and len(sparse):
+        # each audio and video stream's latest packet before each subtitle packet (-1: none yet)
+        prior = np.stack([np.where(k > 0, indexes[k - 1], -1) for indexes in own
+                          for k in [np.searchsorted(indexes, sparse)]])
+        latest = np.where(prior >= 0, times[prior], -np.inf).max(axis=0)
+        maybe = np.flatnonzero(times[sparse] < latest - SPARSE_RESTART)  # (the latest of some streams is not later)
+        judged += zip(sparse[maybe].tolist(), prior[:, maybe].T)
+    starts: list[int] = []
+    part = 0  # the index of the packet the part begins at
+    for index, by in sorted(judged, key=lambda pair: pair[0]):
+        if isinstance(by, int):
+            restarting = by >= part
+        else:
+            in_part = times[by[by >= part]]
+            restarting = bool(len(in_part) and _jumps_back(times[index], in_part.min(), SPARSE_RESTART))
+        if restarting:
+            starts.append(int(at[index]))
+            part = index
+    return starts
+
+
 def _unwrapped(times: np.ndarray) -> np.ndarray:
-    """A part's times less those a wrap of the clock put far off the rest (`CLOCK_WRAP`)."""
-    return times[np.abs(times - np.median(times)) < CLOCK_WRAP]
+    """A part's times less those a wrap of the clock put far off the rest (`CLOCK_WRAP`): more than half of it from
+    their median (a part of a day, its times spread evenly, is within 12 hours of it)."""
+    return times[np.abs(times - np.median(times)) < CLOCK_WRAP / 2]
 
 
 class VideoShifts:
     """The shift (`Joins.ticks_at`, in `time_base` ticks) of each of a file's video packets, read in decoding order
-    from its start or a keyframe, reading the file's joins only once they are needed: where they were read before, or
-    where the video's own times jump back (`RESTART`), as at every join of recordings that both have video. A long
-    recording is not read through before its first frame is shown."""
+    from its start or a keyframe. A file up to EAGER_BYTES has its joins read (`file_joins`, once a file) at the first
+    packet, whatever the video's own times do: read only where those jumped back or another reader had read them, a
+    join only the sound told (a part's pictures starting after the part before's sound ended) moved the frames or not
+    by what the process had done before, and a rerun in a new process took its own output for another length. A
+    larger one is read from the video's first jump back (RESTART), as at every join of recordings that both have
+    video: a long broadcast recording is not read through (1.5 s a GB, more from a disk) before its first frame shows;
+    a join there that only the sound tells is not applied to its pictures (the carried sound is moved, and the two go
+    apart by that gap). `container`: the file's FFmpeg format (`VideoInfo.container`), for `file_joins`."""
 
-    def __init__(self, path: str | os.PathLike, time_base: Fraction):
-        self.path, self.time_base = path, time_base
-        self.joins = known_joins(path)
-        self._latest: float | None = None  # the video's latest decoding time, while its joins are not read
+    def __init__(self, path: str | os.PathLike, time_base: Fraction, container: str):
+        self.path, self.time_base, self.container = path, time_base, container
+        self._joins: Joins | None = None
+        self._eager = _size(path) <= EAGER_BYTES
+        self._latest: float | None = None  # the video's latest decoding time, while the joins of a large file wait
         self._positions = Positions()
 
     def ticks(self, packet: av.Packet) -> int:
         pos = self._positions.of(packet)
-        if self.joins is None:
-            time = _decoded_at(packet)
-            if time is None:
+        if self._joins is None:
+            if not self._eager and not self._jumps_back(packet):
                 return 0
-            latest, self._latest = self._latest, time
-            if not restarts(time, latest, RESTART):
-                return 0
-            self.joins = file_joins(self.path)
-        return self.joins.ticks_at(pos, self.time_base)
+            self._joins = file_joins(self.path, self.container)
+        return self._joins.ticks_at(pos, self.time_base)
+
+    def _jumps_back(self, packet: av.Packet) -> bool:
+        time = _decoded_at(packet)
+        if time is None:
+            return False
+        latest, self._latest = self._latest, time
+        return latest is not None and bool(_jumps_back(time, latest, RESTART))
+
+
+def _size(path: str | os.PathLike) -> int:
+    """The file's size in bytes, 0 where it cannot be found (whoever opens it next says so)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

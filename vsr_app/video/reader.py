@@ -53,7 +53,7 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.progress import length_text
 from vsr_app.video.deinterlace import Deinterlacer
-from vsr_app.video.joins import VideoShifts
+from vsr_app.video.joins import VideoShifts, clock_may_restart
 from vsr_app.video.tonemap import SOURCE_PEAK, Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: fl
     (seconds on the continued timeline), timed as the reader times the frames (moved on by their part's shift,
     `VideoShifts`), and whether the packets ended before that one."""
     tick = info.time_base
-    shifts = VideoShifts(info.path, tick)
+    shifts = VideoShifts(info.path, tick, info.container)
     keyframes = []
     for packet in packets:
         if not packet.size:
@@ -692,8 +692,7 @@ class VideoReader:
         container = _open(self.path)
         try:
             self.info = self._read_info(container)
-            # FFmpeg's ts_discont: MPEG-TS and program streams, Ogg, whose clock may start again (`_keyframe_before`)
-            self._clock_may_restart = av.format.Flags.ts_discont in av.format.Flags(container.format.flags)
+            self._clock_may_restart = clock_may_restart(container.format.name)  # (`_keyframe_before`)
         finally:
             container.close()
         self.time_jumps = TimeJumps(float(self.info.time_base))  # of the latest frames() pass
@@ -863,8 +862,9 @@ class VideoReader:
         end repeat the file's times, and a seek by them gave a frame of the other recording at a time of the first, or
         nothing after the first one's end. The keyframes are read from the start (demuxing only: 0.5 s for 20,000
         packets of MPEG-TS, 2 s for 1 GB) as far as seeks ask, each time at least twice as far as before: seeking on
-        through a long recording reads it about twice in all, and a seek near its start only the packets up to there."""
-        if not self._clock_may_restart:
+        through a long recording reads it about twice in all, and a seek near its start only the packets up to there.
+        Not in a raw stream (FFmpeg flags its `m4v`), whose packets have no times to read."""
+        if not self._clock_may_restart or RAW_STREAM_FORMATS & set(self.info.container.split(",")):
             return None
         reach = start - self.info.start_time
         if reach > self._keyframes_reach:
@@ -933,7 +933,7 @@ class VideoReader:
             clock = self._clock = FrameClock.for_video(self.info)
             stream_peak = self.info.hdr.peak if self.info.hdr else SOURCE_PEAK  # for PQ frames declaring none
             stream.codec_context.flags |= av.codec.context.Flags.copy_opaque  # (`_with_shifts`)
-            packets = _with_shifts(packets, VideoShifts(self.path, tick))
+            packets = _with_shifts(packets, VideoShifts(self.path, tick, self.info.container))
             timed = _in_time_order(self._decode(packets, stream), tick, clock)
             for frame, pts in _deinterlaced(timed, deinterlacer):
                 time = float(pts * tick)

@@ -18,7 +18,7 @@ from typing import Iterator
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.joins import VideoShifts
+from vsr_app.video.joins import VideoShifts, clock_may_restart
 from vsr_app.video.reader import REORDER_DEPTH, FrameClock, VideoInfo, VideoReader, cannot_read, probe, video_stream
 
 
@@ -55,7 +55,7 @@ def frame_times(info: VideoInfo) -> list[float] | None:
     to find frame k of a variable-frame-rate video, where k / fps lands on another frame."""
     tick = info.time_base
     clock = FrameClock.for_video(info)
-    shifts = VideoShifts(info.path, tick)
+    shifts = VideoShifts(info.path, tick, info.container)
     ticks: list[int] = []
     try:
         with av.open(info.path) as container:
@@ -113,16 +113,6 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
     return info if rate is None else replace(info, frame_count=round(rate * info.duration))
 
 
-def clock_may_restart(container: str) -> bool:
-    """Whether a video in this FFmpeg format (`VideoInfo.container`) may start its clock again part-way: FFmpeg's
-    ts_discont (MPEG-TS and program streams, Ogg), where recordings are joined end to end."""
-    try:
-        flags = av.format.ContainerFormat(container.split(",")[0], "r").flags
-    except ValueError:  # no FFmpeg format: a folder of frames
-        return False
-    return av.format.Flags.ts_discont in av.format.Flags(flags)
-
-
 def counted_frames(path: str | os.PathLike, limit: int) -> int | None:
     """How many frames the video packets of `path` show, demuxing only; None past `limit` of them (14-29 us each:
     a 2-hour film's all took 3-6 s)."""
@@ -167,7 +157,7 @@ def packet_span(path: str | os.PathLike) -> PacketSpan:
     try:
         with av.open(str(path)) as container:
             stream = video_stream(container, path)
-            shifts = VideoShifts(path, stream.time_base)
+            shifts = VideoShifts(path, stream.time_base, container.format.name)
             dts_timed = DTS_TIMED_FORMATS & set(container.format.name.split(","))
             count, start, end, last_start, first_dts, dts_end = 0, None, None, None, None, None
             for packet in _shown_packets(container, stream):

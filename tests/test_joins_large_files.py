@@ -1,0 +1,37 @@
+"""A large recording's joins are read from its video's first jump back, not before its first frame: reading a
+broadcast recording through (1.5 s a GB, more from a disk) before the first frame made opening one wait that long."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from test_joined_recordings import _recording
+from vsr_app.video import joins
+from vsr_app.video.reader import VideoReader
+
+
+def _joined(folder: Path) -> Path:
+    """Two recordings on their own clocks, each with pictures and sound from 0: the video's times jump back."""
+    parts = [_recording(folder / f"part{i}.ts", 12 * i, 12, 0.0, 0.5, []) for i in range(2)]
+    joined = folder / "joined.ts"
+    joined.write_bytes(b"".join(part.read_bytes() for part in parts))
+    return joined
+
+
+@pytest.mark.parametrize("eager_bytes, read_before", [(1 << 30, 1), (0, 0)])
+def test_the_joins_are_read_at_the_first_frame_only_of_a_small_file(tmp_path, monkeypatch, eager_bytes, read_before):
+    path = _joined(tmp_path)
+    monkeypatch.setattr(joins, "EAGER_BYTES", eager_bytes)
+    monkeypatch.setattr(joins, "_cache", {})
+    scans = []
+    scan = joins._scan
+    monkeypatch.setattr(joins, "_scan", lambda *a: scans.append(a) or scan(*a))
+    frames = VideoReader(path).frames()
+    first = next(frames)
+    assert len(scans) == read_before and first.time == pytest.approx(0.0, abs=0.05)
+    rest = list(frames)
+    assert len(scans) == 1  # the jump back read them: part 2 goes on after part 1 all the same
+    times = [first.time] + [f.time for f in rest]
+    assert len(times) == 24 and all(b > a for a, b in zip(times, times[1:])) and times[12] >= 0.48
