@@ -268,7 +268,7 @@ class VideoShifts:
     def __init__(self, path: str | os.PathLike, time_base: Fraction, container: str):
         self.path, self.time_base, self.container = path, time_base, container
         self._joins: Joins | None = None
-        self._eager = _size(path) <= EAGER_BYTES
+        self._eager = read_at_once(path)
         self._latest: float | None = None  # the video's latest decoding time, while the joins of a large file wait
         self._positions = Positions()
 
@@ -288,9 +288,9 @@ class VideoShifts:
         return latest is not None and bool(_jumps_back(time, latest, RESTART))
 
 
-def _size(path: str | os.PathLike) -> int:
-    """The file's size in bytes, 0 where it cannot be found (whoever opens it next says so)."""
+def read_at_once(path: str | os.PathLike) -> bool:
+    """Whether a file is small enough (EAGER_BYTES) for its joins, or its frames, to be read through as it opens."""
     try:
-        return os.path.getsize(path)
+        return os.path.getsize(path) <= EAGER_BYTES
     except OSError:
-        return 0
+        return True  # gone: whoever opens it next says so

@@ -18,7 +18,7 @@ from typing import Iterator
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.joins import VideoShifts, clock_may_restart
+from vsr_app.video.joins import VideoShifts, clock_may_restart, read_at_once
 from vsr_app.video.reader import REORDER_DEPTH, FrameClock, VideoInfo, VideoReader, cannot_read, probe, video_stream
 
 
@@ -94,7 +94,8 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
     times the frames there are (a screen recording's pauses: 244 said, 22 there), so the rate is sampled
     (`sampled_rate`), and where it strays from the stated one the packets are counted, up to COUNT_LIMIT: past it the
     count is the sampled rate x duration (the stated one's where sampling failed). In a format whose clock may start
-    again (`clock_may_restart`) they are counted whatever the sample says: recordings joined end to end (`cat a.ts
+    again (`clock_may_restart`) they are counted whatever the sample says, in a file up to 1 GB (`read_at_once`; a
+    larger one's first seek lengthens the viewer's timeline): recordings joined end to end (`cat a.ts
     b.ts`) have each part at the stated rate and a header's duration of one part, and 2 x 1000 frames opened as 1000
     (the viewer's timeline, the CLI's progress at 100% through the second half). Demuxing only (no decoding);
     decoding still corrects the count when it reaches the real end.
@@ -105,7 +106,8 @@ def with_counted_frames(info: VideoInfo) -> VideoInfo:
         span = packet_span(info.path)
         return replace(info, frame_count=span.frames or None, duration=span.duration if span.end is not None else None)
     rate = sampled_rate(info)
-    if rate is not None and abs(rate - info.fps) <= RATE_SLACK * info.fps and not clock_may_restart(info.container):
+    restart = clock_may_restart(info.container) and read_at_once(info.path)  # a 7.6 GB one took 5 s, to 50,000
+    if rate is not None and abs(rate - info.fps) <= RATE_SLACK * info.fps and not restart:
         return info
     counted = counted_frames(info.path, COUNT_LIMIT)
     if counted is not None:
