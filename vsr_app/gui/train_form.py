@@ -182,6 +182,21 @@ def form_net_config(net: str, net_config: dict, started: bool = False) -> dict:
             if net_field_applies(net, f"net_config.{key}", started)}
 
 
+# the distillation modes whose loss weighs in each weight field (`vsr_task`'s use_space/use_time/use_output, vfi's
+# Laplacian to the teacher): with another the field changes nothing
+DISTILL_WEIGHTS = {"lambda_space": ("std", "space"), "lambda_time": ("std", "time"), "lambda_output": ("output",),
+                   "w_teacher": ("laplacian",)}
+
+
+def run_field_applies(key: str, distill: str | None, validates: bool) -> bool:
+    """Whether the form field `key` means anything for a run of distillation mode `distill` that does (`validates`)
+    or does not have a validation clip: a loss weight only for the modes that weigh it, "Validate every" only with a
+    clip (with "space only", λ time and λ output were left to edit, as if they counted)."""
+    if key == "val_every":
+        return validates
+    return key not in DISTILL_WEIGHTS or distill is None or distill in DISTILL_WEIGHTS[key]
+
+
 def net_field_applies(net: str, key: str, started: bool = False) -> bool:
     """Whether the form field `key` means anything for `net`: a "net_config.x" field only if the net takes x (the
     teacher has no alignment option), a RECURRENT_ONLY one only for a net that carries a state, a CARD_SIZED or

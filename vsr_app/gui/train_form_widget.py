@@ -28,7 +28,7 @@ from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
-                                    run_start, start_from_option, trained_net, with_extra)
+                                    run_field_applies, run_start, start_from_option, trained_net, with_extra)
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -278,6 +278,7 @@ class TrainForm(QWidget):
         val_label.setBuddy(self.val)
         layout.addWidget(val_label)
         layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
+        self.val.textChanged.connect(self._grey_unused)  # Validate every counts only with a clip
         return box
 
     def _run_box(self) -> QGroupBox:
@@ -461,6 +462,7 @@ class TrainForm(QWidget):
     def _distill_changed(self) -> None:
         """The teacher is chosen for distillation, and for interpolation also for Prune teacher."""
         self.teacher.setEnabled(self.distill.currentData() != "none" or self.current_task() in PRUNING_TASKS)
+        self._grey_unused()  # the loss weights it does not weigh
 
     def _net_changed(self) -> None:
         """A net change shows the new net's own fields (Width, Residual blocks) as last used for it, else as its
@@ -476,12 +478,14 @@ class TrainForm(QWidget):
         self._grey_unused()
 
     def _grey_unused(self) -> None:
-        """Grey the fields the run does not use: those the net it trains does not take, and where it starts from
-        another net those that size a new one."""
+        """Grey the fields the run does not use: those the net it trains does not take, where it starts from
+        another net those that size a new one, the loss weights its distillation mode does not weigh and Validate
+        every without a validation clip (`run_field_applies`)."""
         extra = self._extra_as_read()
         trained, started = self._trained_net(extra), self._starts_from(extra)
+        distill, validates = self.distill.currentData(), bool(self.val.text().strip())
         for key, widget in self.inputs.items():
-            widget.setEnabled(net_field_applies(trained, key, started))
+            widget.setEnabled(net_field_applies(trained, key, started) and run_field_applies(key, distill, validates))
 
     def _trained_net(self, extra: dict) -> str | None:
         """The net the run trains (`trained_net`), whose fields are the ones sent and shown enabled; None for a task
