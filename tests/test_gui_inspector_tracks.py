@@ -35,4 +35,5 @@ def test_the_audio_fact_names_each_tracks_language_and_title(tmp_path):
                 packet.stream = audio
                 container.mux(packet)
     assert video_facts(probe(source))["Audio"] == (
-        "mp2 48000 Hz mono (deu, Audiodeskription), aac 48000 Hz mono (eng), aac 48000 Hz mono; subtitles: subrip (fra)")
+        "mp2 48000 Hz mono (deu, Audiodeskription), aac 48000 Hz mono (eng), aac 48000 Hz mono; "
+        "subtitles: subrip (fra)")

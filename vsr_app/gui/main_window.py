@@ -391,7 +391,8 @@ class MainWindow(QMainWindow):
                          else f"{name.capitalize()}: starting", f"{name} keeps a checkpoint to resume from"))
         if self.export_dialog is not None and self.export_dialog.running:
             work.append(("an export", "Export cancelling\u2026" if self.export_dialog.cancelling
-                          else "Exporting" + _percent(self.export_dialog.progress), "the unfinished export is not kept"))
+                          else "Exporting" + _percent(self.export_dialog.progress),
+                          "the unfinished export is not kept"))
         if self.batch.running():
             work.append(("a batch", "Batch cancelling\u2026" if self.batch.job is not None and self.batch.job.cancelling
                           else "Batch running" + _percent(self.batch.progress), KEPT_WHEN_STOPPED))
