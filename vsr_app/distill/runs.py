@@ -129,7 +129,9 @@ def read_json_object(path: str | Path, what: str, not_object: str | None = None)
     is the whole message for a file that holds another JSON value (a list, a number)."""
     try:
         value = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except OSError as exc:  # its strerror: the whole error names the path again
+        raise VsrAppError(f"cannot read {what}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise VsrAppError(f"cannot read {what}: {exc}") from exc
     if not isinstance(value, dict):
         raise VsrAppError(not_object or f"cannot read {what}: not a JSON object")
@@ -333,11 +335,27 @@ def set_aside(run_dir: Path, name: str) -> Path | None:
 # ---- setting a run up ---------------------------------------------------------------------------
 
 def saved_config(run_dir: Path) -> dict | None:
-    """The run's config.json (None when it has none); an unreadable one is reported, not taken for 'no run'."""
+    """The run's config.json (None when it has none); an unreadable one is reported, not taken for 'no run', with the
+    way on where the run's card keeps a copy of it (a damaged one's parser error alone left none)."""
     path = run_dir / "config.json"
     if not path.is_file():
         return None
-    return read_json_object(path, str(path))
+    try:
+        return read_json_object(path, str(path))
+    except VsrAppError as exc:
+        if not card_keeps_options(run_dir):
+            raise
+        raise VsrAppError(f"{exc}: restore it, or delete it to resume with the copy its model.json keeps") from None
+
+
+def card_keeps_options(run_dir: Path) -> bool:
+    """Whether the run's card (model.json) reads and keeps a copy of its options, which a resume without config.json
+    continues with (`resumed_config`)."""
+    try:
+        card = read_json_object(run_dir / "model.json", "the run's card")
+    except VsrAppError:
+        return False
+    return isinstance(card.get(RUN_CONFIG_KEY), dict)
 
 
 def saved_val_clips(run_dir: Path) -> list[str] | None:

@@ -485,10 +485,20 @@ def export(run_dir: Path, task: Task, model: nn.Module, cfg: LoopConfig, step: i
     it validates on now; the card keeps `run_config` (config.json's options) too, from which a run copied with its
     weights alone resumes."""
     val = _last_validation(run_dir, run_config)
-    card = {"name": run_dir.name, **task.card(),
+    card = {"name": run_dir.name, **task.card(), "description": _description(run_config, step),
             "training": {**(meta or {}), "steps": step, "seed": cfg.seed, "lr": cfg.lr, "run_dir": str(run_dir),
                          **({"ema": cfg.ema} if cfg.ema else {})},  # the weights are then the average
             "metrics": {k: v for k, v in val.items()},
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **({RUN_CONFIG_KEY: run_config} if run_config is not None else {})}
     return save_model(model, run_dir / "model.safetensors", card)
+
+
+def _description(run_config: dict | None, step: int) -> str:
+    """The card's one line, the tooltip of the model in the app's lists (an own model had none): what it was
+    trained from and on, and for how long."""
+    config = run_config or {}
+    teacher = f" from {Path(str(config['teacher'])).name}" if config.get("teacher") else ""
+    data = config.get("data") if isinstance(config.get("data"), list) else []
+    folders = f" on {', '.join(Path(str(folder)).name for folder in data)}" if data else ""
+    return f"trained with vsr-app{teacher}{folders}, {step} steps"

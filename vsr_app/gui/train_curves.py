@@ -22,7 +22,8 @@ from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import clips_key, is_validation, measured_on, record_clips
 from vsr_app.gui import theme
 
-NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm", "val_crop"}  # (val_crop: what was validated)
+# (val_crop: what was validated; planned_params and lambda: a pruning run's size plan and sparsity weight)
+NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm", "val_crop", "planned_params", "lambda"}
 # the scores of a fixed baseline on the validation frames: what the net's own must beat. Drawn as plain points, a
 # student below bicubic showed as a rising line, auto-scaled, with nothing to read it against
 BASELINES = ("val_psnr_bicubic", "val_psnr_blend")
