@@ -226,8 +226,9 @@ class TrainForm(QWidget):
                 "compact student like vfi-x2-student, prune the teacher first")
         self.start_note.setText(
             f"{lead}: the \"Prune teacher\" button runs<br><code>{html.escape(command)}</code><br>and, once it ends, "
-            f"sets Start from to the {PRUNED_NET} it makes. (You can run the command in a terminal too, then choose "
-            f"that file here.)")
+            f"sets Start from to the {PRUNED_NET} it makes. It prunes with its own settings, not this form's (800 "
+            f"steps of 128-px crops: tens of minutes on a CPU); to change them, run the command in a terminal with "
+            f"<code>--steps</code> or <code>--config</code>, then choose that file here.")
 
     def data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]
