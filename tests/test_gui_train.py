@@ -162,11 +162,20 @@ def test_the_clip_length_reaches_the_32_frames_an_aligned_student_was_trained_we
 
 
 def exported_run(run_dir):
-    """A run folder with an exported model, as the trainer leaves it (the weights are not read when installed)."""
+    """A run folder with an exported model, as the trainer leaves it (the weights are not read when installed), at
+    step 1."""
     run_dir.mkdir(parents=True)
     (run_dir / "model.safetensors").write_bytes(f"weights of {run_dir}".encode())
-    (run_dir / "model.json").write_text(json.dumps({"name": run_dir.name, "training": {"run_dir": str(run_dir)}}))
+    (run_dir / "model.json").write_text(json.dumps({"name": run_dir.name,
+                                                    "training": {"run_dir": str(run_dir), "steps": 1}}))
     return run_dir
+
+
+def write_checkpoint(run_dir: Path, step: int = 1) -> None:
+    """A checkpoint at `step`: its header is all a start reads (Resume refuses Steps behind it)."""
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.zeros(1)}, str(run_dir / "checkpoint.safetensors"), metadata={"step": str(step)})
 
 
 def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path, monkeypatch):
@@ -184,7 +193,7 @@ def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path
     from vsr_app.gui.train_panel import TrainPanel
 
     with pytest.raises(VsrAppError, match="named 'x' is already installed"):  # not "nothing to resume: press Start"
-        TrainPanel._check_run_dir(tmp_path / "a" / "X", "X", resume=True)
+        TrainPanel._check_run_dir(tmp_path / "a" / "X", "X", resume=True, task="vsr")
     with pytest.raises(VsrAppError, match="already installed"):  # a new run in its folder (the old one deleted)
         check_model_target(first, "x", new_run=True)
     installed.with_suffix(".json").write_text("{")  # a card that does not say which run: not replaced
@@ -213,7 +222,7 @@ def test_a_run_folder_moved_keeps_the_model_it_installed(tmp_path, monkeypatch):
     shutil.rmtree(copy)
     with pytest.raises(VsrAppError, match="trained by another run"):
         check_model_target(moved, "x")  # as it was: the card names the old place
-    TrainPanel._check_run_dir(moved, "x", resume=True)  # Resume there: the model follows the run
+    TrainPanel._check_run_dir(moved, "x", resume=True, task="vsr")  # Resume there: the model follows the run
     assert json.loads(installed.read_text())["training"]["run_dir"] == str(moved.resolve())
     check_model_target(moved, "x")
     again = tmp_path / "c" / "x"  # moved once more, and a new run where it was: the model follows it again
@@ -403,7 +412,7 @@ def test_a_new_run_does_not_take_the_name_of_an_installed_model(panel, qtbot, wi
     shutil.rmtree(own)  # then that run was deleted
     assert "already installed" in refusal(panel, qtbot, window)
     exported_run(own)
-    (own / "checkpoint.safetensors").write_bytes(b"")  # the run that installed it, resumed: it may update its model
+    write_checkpoint(own)  # the run that installed it, resumed: it may update its model
     assert "--resume" in prepare(panel, resume=True)
     installed.with_suffix(".json").write_text(json.dumps({"training": {"run_dir": str(tmp_path / "elsewhere")}}))
     assert "already installed" in refusal(panel, qtbot, window, resume=True)  # another run's model since
@@ -595,7 +604,7 @@ def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_check
     assert kept.read_text() == leftover and not (run / "metrics.jsonl").exists()
     assert str(kept) in panel.log.toPlainText()
     (run / "metrics.jsonl").write_text(leftover)  # a resumed run goes on with its own curves
-    (run / "checkpoint.safetensors").write_bytes(b"")
+    write_checkpoint(run)
     prepare(panel, resume=True)
     assert (run / "metrics.jsonl").read_text() == leftover and list(run.glob("metrics.*.jsonl")) == [kept]
 

@@ -152,13 +152,25 @@ def checkpoint_step(run_dir: Path) -> int:
 @contextlib.contextmanager
 def _reading_checkpoint(run_dir: Path):
     """A checkpoint.safetensors that does not read (a copy cut short, a failing disk): one line, and where the run's
-    exported weights remain, how to go on from them."""
+    exported weights remain, how to go on from them. One that cannot be opened (no read permission) too, with the
+    reason a plain open gives: safetensors calls every such failure FileNotFoundError, of a file that exists."""
+    path = run_dir / "checkpoint.safetensors"
     try:
         yield
-    except SafetensorError as exc:
+    except (SafetensorError, OSError) as exc:
+        reason = (_open_failure(path) or exc.strerror or exc) if isinstance(exc, OSError) else exc
         way_on = ("; delete it to continue from the run's exported weights (model.safetensors) alone, with a fresh "
                   "optimiser" if (run_dir / "model.safetensors").exists() else "")
-        raise VsrAppError(f"cannot read {run_dir / 'checkpoint.safetensors'}: {exc}{way_on}") from None
+        raise VsrAppError(f"cannot read {path}: {reason}{way_on}") from None
+
+
+def _open_failure(path: Path) -> str | None:
+    """Why a plain open of `path` fails (None: it opens)."""
+    try:
+        with open(path, "rb"):
+            return None
+    except OSError as exc:
+        return exc.strerror or str(exc)
 
 
 def resume_step(run_dir: Path) -> int:

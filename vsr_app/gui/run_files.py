@@ -39,13 +39,19 @@ class MetricsTail:
         self.partial = b""
         self.identity: tuple[int, int] | None = None  # (device, inode) of the file read so far
         self.rewound = False  # the last read() began the file again: the records read before are not in it now
+        self.error: str | None = None  # why the last read() could not read the file there (a missing one is none)
 
     def read(self) -> list[dict]:
-        self.rewound = False
+        """The new records; none where the file is not there yet (a new run's first step writes it) or cannot be read,
+        which `error` then says: an unreadable run read as one with no steps."""
+        self.rewound, self.error = False, None
         try:
             with open(self.path, "rb") as fh:
                 chunk = self._new_bytes(fh)
-        except OSError:
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
             return []
         return self._records(chunk)
 

@@ -25,12 +25,12 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
-from vsr_app.distill.checkpoint import resume_step
+from vsr_app.distill.checkpoint import check_steps, resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
-                                  read_json_object, remove_refused_start, saved_teacher_gone, saved_val_clips,
-                                  set_aside_metrics)
+                                  config_task, holds_run, read_json_object, remove_refused_start, resumed_config,
+                                  saved_teacher_gone, saved_val_clips, set_aside_metrics)
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
@@ -83,6 +83,21 @@ def _run_val_clips(run: Path) -> list[str] | None:
     return clips
 
 
+def _other_task_run(run: Path, task: str) -> str | None:
+    """What the run in `run` is, where its saved options are of another task than the form's `task` ("a Video
+    super-resolution ×4 run: set Task to resume it"): Resume would fail in the trainer's words, naming a command.
+    None where they are of `task`, or hold no run, or cannot be read (the trainer says why)."""
+    try:
+        saved = config_task(resumed_config(run, lambda *_: None)) if holds_run(run) else task
+    except VsrAppError:
+        return None
+    if saved == task:
+        return None
+    if saved == "prune":
+        return "a pruning run (`vsr-app prune vfi`): Browse runs to it to continue it"
+    return f"a {TASKS[saved][0]} run: set Task to resume it"
+
+
 class TrainPanel(QWidget):
     errorRaised = Signal(str, str)
     modelsChanged = Signal()
@@ -102,6 +117,9 @@ class TrainPanel(QWidget):
         self.focus_parked = False  # a keyboard focus waits on the log for the next run button (see _park_focus)
         self.pruning = False  # the process is `prune vfi`: nothing to install, its net becomes Start from
         self.checkpoint_at_start: int | None = None
+        self.steps_from = 0  # the step the process goes on from: a record past it is a step it trained
+        self.stepped = False  # the process recorded a step: its failure is not a refused start
+        self.per_step: float | None = None  # the last s/step the process recorded (a validation record has none)
         self.new_run_made_dir: bool | None = None  # a new run: whether its start made the folder (None: a resume)
         self.last_model: tuple[str, str, str] | None = None
         self.shown_task: str | None = None  # the task of the run the curves and log show (None: none, or not known)
@@ -265,8 +283,10 @@ class TrainPanel(QWidget):
         self.plots.set_val_clips(_run_val_clips(run))
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
-        self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: {self.plots.last_step():,} steps "
-                            f"recorded")
+        unread = self.tail.error
+        self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: " + (
+            f"its metrics.jsonl cannot be read ({unread}), so no curves are shown" if unread
+            else f"{self.plots.last_step():,} steps recorded"))
         follow_moved_run(run)
         self.last_model = run_comparison(run, list_models())
         self.compare_button.setVisible(self.last_model is not None)
@@ -326,7 +346,7 @@ class TrainPanel(QWidget):
         try:
             plan = self._plan(resume)
         except VsrAppError as exc:
-            self.errorRaised.emit("Cannot start training", str(exc))
+            self.errorRaised.emit("Cannot start training", fmt.for_train_tab(str(exc)))
             return
         val = None if resume else plan.options.get(VAL_KEY[plan.task])
         if not val:
@@ -428,6 +448,9 @@ class TrainPanel(QWidget):
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         history = self.tail.read()  # a resumed run's steps so far: plotted at once, but not its progress now
         self.plots.add_records(history)
+        done = self._resumed_at() if history else 0
+        self.steps_from = self.plots.last_step() if done is None else done  # (a checkpoint not read: its metrics')
+        self.stepped, self.per_step = False, None
         self.log_follows = True  # a new trainer's output is shown from its start to its end
         self._log(f"$ {Path(program).name} {' '.join(prefix + args)}")
         self.started = time.monotonic()
@@ -482,25 +505,31 @@ class TrainPanel(QWidget):
         run_dir = self._run_folder(name)
         if not resume:  # the trainer refuses it too, but after the tab made the folder, among the footage
             check_run_outside_data(run_dir, data, "a Runs folder")
-        self._check_run_dir(run_dir, name, resume)
+        self._check_run_dir(run_dir, name, resume, task)
+        if resume:  # refused here, before the tab shows a start: the trainer's refusal read as a failed run
+            check_steps(run_dir, steps)
         return RunPlan(task, name, data, distill, teacher, options, steps, run_dir, resume)
 
     @staticmethod
-    def _check_run_dir(run_dir: Path, name: str, resume: bool) -> None:
+    def _check_run_dir(run_dir: Path, name: str, resume: bool, task: str) -> None:
         check_no_training_in(run_dir, "model name")
+        other = _other_task_run(run_dir, task)
         if resume:  # the name first: one in another letter case than its model's is what to say, not "press Start"
             follow_moved_run(run_dir)
             check_model_target(run_dir, name)
             check_resumable(run_dir, fmt.RESUME_HINTS[NOT_RESUMABLE_HINT])
-        else:
-            check_new_run(run_dir, fmt.RESUME_HINTS[NOT_NEW_HINT])
+            if other:
+                raise VsrAppError(f"{run_dir} is {other}")
+        else:  # "press Resume" only where Resume would continue it
+            check_new_run(run_dir, f"it is {other}, or choose another model name" if other
+                          else fmt.RESUME_HINTS[NOT_NEW_HINT])
             check_model_target(run_dir, name, new_run=True)
 
     def _write_run(self, plan: RunPlan) -> list[str]:
         """Write the run folder (checked again: the held-out check took a while) and return the trainer's
         arguments; a refused start leaves nothing on disk."""
         run_dir = plan.run_dir
-        self._check_run_dir(run_dir, plan.name, plan.resume)
+        self._check_run_dir(run_dir, plan.name, plan.resume, plan.task)
         if plan.resume:
             self._say_unused_changes(run_dir, plan.options, plan.task)
         config = None if plan.resume else run_dir / "gui-options.json"
@@ -539,8 +568,8 @@ class TrainPanel(QWidget):
                       f"{', '.join(changed)}")
 
     def _run_folder(self, name: str) -> Path:
-        """RUNS/NAME, or the folder Browse runs showed under that name: a command-line run's folder may be named in a way
-        a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
+        """RUNS/NAME, or the folder Browse runs showed under that name: a command-line run's folder may be named in a
+        way a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
         runs = self.form.runs_folder()
         opened = self.opened_run
         if opened is not None and opened.parent == runs and model_name_for(opened.name) == name:
@@ -642,8 +671,8 @@ class TrainPanel(QWidget):
             self.status.setText(f"The {doer} could not start.")
             self._clear_refused_start()  # the options and folder written for it, as a refused start's
             self._show_what_is_left()
-            self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process failed to start: "
-                                                                  f"{self.process.errorString()}")
+            self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process ({self.process.program()}) "
+                                                                  f"failed to start: {self.process.errorString()}")
 
     def _in_all(self) -> str:
         """", 25 min of training in all" after a resumed run's session, whose own time alone read as the run's; "" for
@@ -689,11 +718,12 @@ class TrainPanel(QWidget):
 
     def _show_what_is_left(self) -> None:
         """After a run ended (or could not start): what a pruning left, once any refused start's folder is gone, and
-        the prune folder the form names, taken or free again."""
-        if self.pruning and self.run_dir.is_dir():
-            self.run_note = self._offer_pruned_net(self.run_dir)
+        the prune folder the form names, taken or free again. A run whose folder went (a refused start's) is no
+        longer shown: the label named it after its removal."""
+        if not self.run_dir.is_dir():
+            self.run_dir, self.shown_task, self.tail = None, None, None  # nothing of it is left to show
         elif self.pruning:
-            self.run_dir, self.shown_task = None, None  # nothing of it is left to show
+            self.run_note = self._offer_pruned_net(self.run_dir)
         self._label_run()
         self.form.show_prune_command()
 
@@ -719,7 +749,8 @@ class TrainPanel(QWidget):
             self._install()
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
         cause = fmt.for_train_tab(failure_cause(self.process.output))
-        self.errorRaised.emit(f"{what} failed", f"{cause}\n\nThe {doer} {killed_by or f'exited with code {code}'}; "
+        title = f"{what} failed" if self.stepped else f"Cannot start {what.lower()}"  # a refusal before any step
+        self.errorRaised.emit(title, f"{cause}\n\nThe {doer} {killed_by or f'exited with code {code}'}; "
                                                 f"its whole output is in {self.process.log_place()}.{said}")
 
     def _doing(self) -> tuple[str, str]:
@@ -762,14 +793,17 @@ class TrainPanel(QWidget):
         if self.tail.rewound:  # the file was rewritten (a resume dropped lost steps): what is plotted may be gone
             self.plots.reset()
         self.plots.add_records(records)
+        self.stepped = self.stepped or any(record["step"] > self.steps_from for record in records)
         if records:
-            self._show_progress(records[-1])
+            self._show_progress(records)
             self.progressed.emit()
 
-    def _show_progress(self, record: dict) -> None:
-        total = self.total_steps
+    def _show_progress(self, records: list[dict]) -> None:
+        """The newest step, with the last s/step recorded and its ETA (a validation record, the newest, has none)."""
+        record, total = records[-1], self.total_steps
         text = f"Step {record['step']:,} / {total:,}"
-        per_step = record.get("s_per_step")
+        self.per_step = per_step = next((r["s_per_step"] for r in reversed(records) if r.get("s_per_step")),
+                                        self.per_step)
         if per_step:
             text += f"   \u00b7   {per_step:.2f} s/step{fmt.eta_suffix(per_step * (total - record['step']))}"
         val = self.plots.series.get("val_psnr")
