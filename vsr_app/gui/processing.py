@@ -44,13 +44,13 @@ from vsr_app.evaluate import (VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, de
                               truth_size, vfi_context, vfi_scene_cuts, vsr_min_side)
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.frame_folder import FrameFolder, open_frames
-from vsr_app.video.joins import known_joins
+from vsr_app.video.joins import clock_may_restart, known_joins
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.reader import (RAW_STREAM_FORMATS, TIME_SLACK, VideoInfo, VideoReader, cannot_read,
                                   continued_keyframes, video_stream)
 from vsr_app.video.scenecut import (CONTEXT, break_kind, breaks_at, cuts_at, differences, gap_window, thumbnail,
                                    time_gaps)
-from vsr_app.video.verify import clock_may_restart, with_counted_frames
+from vsr_app.video.verify import with_counted_frames
 
 log = logging.getLogger(__name__)
 
