@@ -63,6 +63,11 @@ _SPC_RGB, _SPC_BT709, _SPC_SMPTE170M = 0, 1, 6
 # YUV values, or a tool that ignores the range tag, would otherwise take the lifted black for a fault.
 LEVELS_CONVERTED = ("full-range source written in limited range (16-235), as players expect: levels converted, "
                     "not clipped")
+# x265 flushed after this many frames or fewer gives decode times from uninitialised memory (x265 issue #781, fixed
+# upstream in 2026-08, after the build PyAV bundles): an MP4 of a 1-2 frame clip failed to write about one time in 20
+# ("Not yet implemented in FFmpeg"), a Matroska one took them silently. Two frames cannot be reordered, so each
+# packet's decode time is its presentation time, as the fixed x265 gives.
+X265_UNTIMED_FRAMES = 2
 
 
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
@@ -329,6 +334,8 @@ class VideoWriter:
         FFV1 and ProRes do: the packet is muxed one behind it. One that gives several from a call, a reference frame's
         before the B-frames shown earlier (nvenc, svt-av1), may hand over a frame's packet first: its duration is left
         to the muxer.)"""
+        if self.spec.encoder == "libx265" and self.end_pts is not None and self.frames <= X265_UNTIMED_FRAMES:
+            packet.dts = packet.pts
         if self.first_dts is None:
             self.first_dts = packet.dts
         shown_for = self.shown_for.pop(packet.pts, None)
