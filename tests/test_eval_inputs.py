@@ -337,19 +337,22 @@ def test_csv_refuses_to_replace_another_file_before_scoring(tmp_path, capsys, mo
 
 
 @pytest.mark.parametrize("task, says, hidden", [
-    ("vsr", ["usage: vsr-app eval vsr ", "cropped (top-left) to a multiple of 4", "at least 1 ", "--self-ensemble"],
-     ["{vsr,vfi}", "odd frame"]),
-    ("vfi", ["usage: vsr-app eval vfi ", "each odd frame is predicted", "at least 3 ", "not scored"],
+    ("vsr", ["usage: vsr-app eval vsr ", "cropped (top-left) to a multiple of 4", "at least 1 ", "--self-ensemble",
+             "(sequence, frame, psnr_y, ssim_y; "], ["{vsr,vfi}", "odd frame", "scene_cut"]),
+    ("vfi", ["usage: vsr-app eval vfi ", "each odd frame is predicted", "at least 3 ", "not scored",
+             "(sequence, frame, psnr_y, ssim_y, scene_cut: 1 where a scene cut lies"],
      ["{vsr,vfi}", "--self-ensemble", "cropped"]),
 ])
 def test_each_task_has_its_own_help(capsys, task, says, hidden):
-    """`eval vfi --help` showed eval's: both tasks, --self-ensemble (for vsr only) and both --frames minimums."""
+    """`eval vfi --help` showed eval's: both tasks, --self-ensemble (for vsr only) and both --frames minimums; and
+    each task's --csv its own columns (vfi's scene_cut was not named)."""
     with pytest.raises(SystemExit) as exc:
         main(["eval", task, "--help"])
     text = " ".join(capsys.readouterr().out.split())  # as one line: the help wraps at the terminal's width
     assert exc.value.code == 0
     assert [s for s in says if s not in text] == [] and [s for s in hidden if s in text] == []
     assert "`vsr-app models` lists them" in text and "compressed video is a weaker one than lossless frames" in text
+    assert "a .safetensors file or a training run's folder" in text  # --model takes a run folder too (models.resolve)
 
 
 def _decode_log(monkeypatch, log):

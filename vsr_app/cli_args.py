@@ -23,6 +23,7 @@ APP_OPTIONS = ("-h", "--help", "--version", "--selftest", "--install-desktop-ent
 DEVICES = ("auto", "cpu", "cuda")
 CODECS = ("libx264", "libx265", "ffv1", "prores")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # an engine's (inference.Engine); auto: the app's own choice
+MODEL_PATHS = "a .safetensors file or a training run's folder"  # what --model takes besides a name (models.resolve)
 
 
 def parse_command_line(argv: list[str]) -> argparse.Namespace:
@@ -82,6 +83,16 @@ def _eval_frames_help(minimum: str) -> str:
             f"a shorter sequence is used whole)")
 
 
+def _eval_csv_help(task: str | None) -> str:
+    """The columns `eval TASK --csv` writes: vfi's CSV has a scene-cut column that vsr's has not (None: both tasks)."""
+    from vsr_app.evaluate import CSV_HEADER, CUT_COLUMN
+
+    cut = f"{CUT_COLUMN}: 1 where a scene cut lies between the frames fed either side"
+    columns = ", ".join(CSV_HEADER) + {"vsr": "", "vfi": f", {cut}"}.get(task, f"; for vfi also {cut}")
+    return (f"also write a row per scored frame ({columns}; a video's frames are numbered from 0) to FILE (not '-': "
+            f"stdout holds the result); it replaces an earlier eval CSV or an empty file, never another file")
+
+
 class _EvalHelp(argparse.Action):
     """`eval vsr --help`, `eval vfi --help`: the task's own protocol and options; `eval --help`: both tasks'. The
     task is parsed before an option after it, so the help knows it."""
@@ -101,6 +112,8 @@ class _EvalHelp(argparse.Action):
                     action.help = argparse.SUPPRESS
                 elif action.dest == "frames":
                     action.help = _eval_frames_help(str(SCORERS[task][1]))
+                elif action.dest == "csv":
+                    action.help = _eval_csv_help(task)
         parser.print_help()
         parser.exit()
 
@@ -226,7 +239,7 @@ def _parsed_by(module: str, function: str):
 
 def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     p.add_argument("--model", type=_not_empty, default=default_model,
-                   help=f"model name or .safetensors path (default {default_model})")
+                   help=f"model name, {MODEL_PATHS} (default {default_model})")
     _add_device_option(p)
 
 
@@ -302,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input_dir", type=_not_empty, metavar="IN_DIR")
     p.add_argument("-o", "--output", type=_not_empty, metavar="OUT_DIR", required=True)
     p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
-    p.add_argument("--model", type=_not_empty, default=None, help="model name or path (default: the task's student)")
+    p.add_argument("--model", type=_not_empty, default=None,
+                   help=f"model name, {MODEL_PATHS} (default: the task's student)")
     _add_device_option(p)
     _add_self_ensemble_option(p)
     _add_deinterlace_option(p)
@@ -381,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-h", "--help", action=_EvalHelp, help="show this help message and exit")
     p.add_argument("task", choices=tuple(SCORERS), help="; ".join(f"{t}: {what}" for t, what in EVAL_TASKS.items()))
     p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH",
-                   help=f"model name (`{APP_NAME} models` lists them) or .safetensors path")
+                   help=f"model name (`{APP_NAME} models` lists them), {MODEL_PATHS}")
     p.add_argument("--data", required=True, type=_not_empty, metavar="DIR|VIDEO",
                    help="a folder of sequence folders (each one's frames, read in number order: f2 before f10), a "
                         "folder of frames (one sequence), a video file (one sequence, named by its file name without "
@@ -400,10 +414,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "auto)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
-    p.add_argument("--csv", type=_not_empty, metavar="FILE",
-                   help="also write a row per scored frame (sequence, frame, psnr_y, ssim_y; a video's frames are "
-                        "numbered from 0) to FILE (not '-': stdout holds the result); it replaces an earlier eval CSV "
-                        "or an empty file, never another file")
+    p.add_argument("--csv", type=_not_empty, metavar="FILE", help=_eval_csv_help(None))
     p.set_defaults(check=lambda args, eval_parser=p: _check_eval_options(eval_parser, args))
 
     p = sub.add_parser("bench", help="measure speed and memory of every model")
