@@ -62,7 +62,7 @@ def save(window, name: str) -> None:
 
 
 def show_frame(viewer, position: int) -> None:
-    if viewer.player.position == position and viewer.view.frames is not None:
+    if viewer.on_screen is not None and viewer.on_screen[0].position == position:
         return
     viewer.player.seek(position)
     wait(viewer.frameShown, lambda r: r.position == position)
