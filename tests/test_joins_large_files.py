@@ -26,8 +26,9 @@ def test_the_joins_are_read_at_the_first_frame_only_of_a_small_file(tmp_path, mo
     monkeypatch.setattr(joins, "EAGER_BYTES", eager_bytes)
     monkeypatch.setattr(joins, "_cache", {})
     scans = []
-    scan = joins._scan
-    monkeypatch.setattr(joins, "_scan", lambda *a: scans.append(a) or scan(*a))
+    for name in ("_scan", "_sampled"):  # (read through, or sampled where large)
+        read = getattr(joins, name)
+        monkeypatch.setattr(joins, name, lambda *a, read=read: scans.append(a) or read(*a))
     frames = VideoReader(path).frames()
     first = next(frames)
     assert len(scans) == read_before and first.time == pytest.approx(0.0, abs=0.05)

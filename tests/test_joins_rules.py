@@ -78,14 +78,15 @@ def _packets(times: list[float]) -> joins._Packets:
     packets, n = joins._Packets(), len(times)
     packets.pos, packets.stream = array("q", range(0, 188 * n, 188)), array("q", [0] * n)
     packets.time, packets.start, packets.end = array("d", times), array("d", times), array("d", np.add(times, 0.04))
+    packets.continuous = {0}
     return packets
 
 
 def test_a_jump_back_by_the_whole_clock_is_its_wrap_not_a_join():
     """An encoder's negative start written wrapped (2**33 - 1902 ticks) is the clock's wrap; 14 hours back is not."""
     wrapped = (2 ** 33 - 1902) / 90_000
-    assert joins._parts(_packets([wrapped] + _second(10)), {0}) == NO_JOINS
-    assert joins._parts(_packets(_second(10, HOURS_14) + _second(10)), {0}).starts == (1880,)
+    assert joins._parts(_packets([wrapped] + _second(10))) == NO_JOINS
+    assert joins._parts(_packets(_second(10, HOURS_14) + _second(10))).starts == (1880,)
 
 
 def test_a_file_gone_has_no_joins_and_none_known(tmp_path):

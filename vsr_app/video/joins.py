@@ -14,11 +14,13 @@ every audio and video stream in it. Byte order, not the demuxer's: MPEG-TS hands
 only when its next one begins, after other streams' first packets of the next part. A packet's part is then found by
 its byte position alone (`Joins.ticks_at`), the same for every reader of the file; a packet without one (the later
 frames FFmpeg's parser cuts from one MPEG program stream packet) is where its stream's latest with one is
-(`Positions`). Only formats whose clock may start again (`clock_may_restart`) are read.
+(`Positions`). Only formats whose clock may start again (`clock_may_restart`) are read: a file up to EAGER_BYTES
+through, a larger one where its sampled times go back (`_sampled`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -39,9 +41,20 @@ SPARSE_RESTART = 10.0
 # is that wrap; any other is a recording starting again, however far (a part of 14 hours, a 24-hour recorder's)
 CLOCK_WRAP = 2 ** 33 / 90_000
 WRAP_SLACK = 3600.0
-# bytes of a file whose joins a reader reads at its first packet (about 1.5 s of demuxing); a larger one's from its
-# video's first jump back (`VideoShifts`)
+# bytes of a file whose joins a reader reads through at its first packet (about 1.5 s of demuxing); a larger one's are
+# found by sampling (`_sampled`) at its first seek or its video's first jump back (`VideoShifts`)
 EAGER_BYTES = 1 << 30
+# byte positions a larger file's times are sampled at, evenly to TAIL_BYTES (or a spacing) before its end (under 1 ms
+# each from the page cache): a join is where they go back. A part shorter than their spacing (30 MB, 28 s of broadcast
+# video in a 7.6 GB recording) can go unseen where the next part's clock is ahead of the part's at the sample before.
+PROBES = 256
+TAIL_BYTES = 1 << 20
+PROBE_PACKETS = 64  # packets read at most at a sample, for every audio and video stream's first decoding time
+WINDOW_SECONDS = SPARSE_RESTART  # of packets read either side of a join found by sampling: as far as its rules look
+HALVED_BYTES = 1 << 20  # how short halving makes a stretch of a file it looks in (`_sampled`, `position_before`)
+# what sampling a file at byte positions may raise: PyAV's IndexError where the demuxer finds a stream there it had not
+# (FLV's, after a seek into a tag)
+SAMPLING_ERRORS = (av.FFmpegError, OSError, IndexError)
 CACHED_FILES = 8  # files whose joins are kept (each reader pass, seek and verification asks again)
 # formats whose clock may start again though FFmpeg's demuxer lacks its ts_discont flag: FLV, as an RTMP dump across
 # a reconnect (FFmpeg's `live_flv` has the flag, its `flv`, which opens a .flv, not)
@@ -56,10 +69,14 @@ class Joins:
     starts: tuple[int, ...] = ()
     shifts: tuple[float, ...] = ()
 
-    def ticks_at(self, pos: int | None, time_base: Fraction) -> int:
-        """What is added to the times (in `time_base` ticks) of the packet at byte `pos` (0 where it has none)."""
+    def shift_at(self, pos: int | None) -> float:
+        """The seconds added to the times of the packet at byte `pos` (0 where it has none)."""
         part = bisect_right(self.starts, pos) if pos is not None and pos >= 0 else 0
-        return round(self.shifts[part - 1] / time_base) if part else 0
+        return self.shifts[part - 1] if part else 0.0
+
+    def ticks_at(self, pos: int | None, time_base: Fraction) -> int:
+        """`shift_at` in `time_base` ticks."""
+        return round(self.shift_at(pos) / time_base)
 
 
 NO_JOINS = Joins()
@@ -98,9 +115,10 @@ def clock_may_restart(container: str) -> bool:
 
 
 def file_joins(path: str | os.PathLike, container_format: str | None = None) -> Joins:
-    """The joins of the file at `path`, read once (demuxing every stream: 1.5 s a GB of MPEG-TS) and kept for the
-    next to ask while the file is unchanged. A caller that has the file open passes its `container_format` (FFmpeg's
-    name): one whose clock cannot restart (an MP4) is not opened again to find it out."""
+    """The joins of the file at `path`, read once (demuxing every stream, 1.5 s a GB of MPEG-TS, up to EAGER_BYTES;
+    a larger file's by sampling, `_sampled`) and kept for the next to ask while the file is unchanged. A caller that
+    has the file open passes its `container_format` (FFmpeg's name): one whose clock cannot restart (an MP4) is not
+    opened again to find it out."""
     if container_format is not None and not clock_may_restart(container_format):
         return NO_JOINS
     key = _key(path)
@@ -108,7 +126,7 @@ def file_joins(path: str | os.PathLike, container_format: str | None = None) -> 
         return NO_JOINS  # gone: whoever opens it next says so (`cannot_read`)
     joins = _cache.get(key)
     if joins is None:
-        joins = _scan(path)
+        joins = _scan(path) if read_at_once(path) else _sampled(path)
         with _lock:
             _cache[key] = joins
             while len(_cache) > CACHED_FILES:
@@ -135,11 +153,13 @@ def _key(path: str | os.PathLike) -> tuple | None:
 
 
 class _Packets:
-    """The times of a file's audio, video and subtitle packets, in compact arrays (a 2-hour recording has ~700,000)."""
+    """The times of a file's audio, video and subtitle packets, in compact arrays (a 2-hour recording has ~700,000),
+    and the indexes of its audio and video streams (`continuous`)."""
 
     def __init__(self) -> None:
         self.pos, self.stream = array("q"), array("q")
         self.time, self.start, self.end = array("d"), array("d"), array("d")  # seconds: decoded, shown, shown to
+        self.continuous: set[int] = set()
 
     def add(self, packet: av.Packet, pos: int, time: float | None, step: float) -> None:
         """Add `packet`, timed, at byte `pos`, decoded at `time` (None: not said), shown for its duration or else
@@ -154,22 +174,126 @@ class _Packets:
 
 def _scan(path: str | os.PathLike) -> Joins:
     """Read the joins: the packets' times, where they jump back in byte order, and each part's start and end."""
-    packets, continuous, positions, steps = _Packets(), set(), Positions(), _Steps()
+    packets = _Packets()
     try:
         with av.open(str(path)) as container:
             if not clock_may_restart(container.format.name):
                 return NO_JOINS
-            for packet in container.demux():  # (all: a part may bring streams of its own)
-                kind, time, pos = packet.stream.type, _decoded_at(packet), positions.of(packet)
-                if (kind not in ("audio", "video", "subtitle") or not packet.size or pos is None
-                        or (packet.pts is None and time is None) or not packet.time_base):
-                    continue
-                if kind != "subtitle":
-                    continuous.add(packet.stream_index)
-                packets.add(packet, pos, time, steps.of(packet.stream_index, time) if kind != "subtitle" else 0.0)
+            _read(container, packets)
     except (av.FFmpegError, OSError):
         pass  # a file cut short or damaged: its joins as far as it reads
-    return _parts(packets, continuous)
+    return _parts(packets)
+
+
+def _read(container: av.container.InputContainer, packets: _Packets, until: float = math.inf) -> None:
+    """Add the timed packets `container` demuxes from where it is, up to byte `until`, to `packets`."""
+    positions, steps = Positions(), _Steps()
+    for packet in container.demux():  # (all: a part may bring streams of its own)
+        kind, time, pos = packet.stream.type, _decoded_at(packet), positions.of(packet)
+        if pos is not None and pos > until:
+            return
+        if (kind not in ("audio", "video", "subtitle") or not packet.size or pos is None
+                or (packet.pts is None and time is None) or not packet.time_base):
+            continue
+        if kind != "subtitle":
+            packets.continuous.add(packet.stream_index)
+        packets.add(packet, pos, time, steps.of(packet.stream_index, time) if kind != "subtitle" else 0.0)
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """Each audio and video stream's first packet demuxed from byte `pos` on: its (byte position, decoding time in
+    seconds), by stream index."""
+
+    pos: int
+    times: dict[int, tuple[int, float]]
+
+
+def _sample(container: av.container.InputContainer, pos: int) -> _Sample:
+    """The file's times at byte `pos` (PROBE_PACKETS read at most)."""
+    container.seek(pos, unsupported_byte_offset=True)
+    wanted = len(container.streams.video) + len(container.streams.audio)
+    times: dict[int, tuple[int, float]] = {}
+    for packet in itertools.islice(container.demux(), PROBE_PACKETS):
+        time = _decoded_at(packet)
+        if packet.stream.type in ("audio", "video") and time is not None and packet.pos is not None and packet.pos >= 0:
+            times.setdefault(packet.stream_index, (packet.pos, time))
+            if len(times) == wanted:
+                break
+    return _Sample(pos, times)
+
+
+def _goes_back(before: _Sample, after: _Sample) -> bool:
+    """Whether a stream's time at `after` jumps back from its time at `before` (RESTART): a join lies between."""
+    return any(_jumps_back(after.times[s][1], before.times[s][1], RESTART)
+               for s in before.times.keys() & after.times.keys())
+
+
+def _byte_rate(samples: list[_Sample]) -> float:
+    """The file's bytes a second, the median of those between samples whose times go on (inf where none do)."""
+    rates = [(b.pos - a.pos) / rise for a, b in zip(samples, samples[1:])
+             for rise in [min((b.times[s][1] - a.times[s][1] for s in a.times.keys() & b.times.keys()), default=0)]
+             if rise > 0]
+    return float(np.median(rates)) if rates else math.inf
+
+
+def _sampled(path: str | os.PathLike) -> Joins:
+    """The joins of a file too large to read through (EAGER_BYTES): its times sampled at PROBES positions, each stretch
+    between samples where they go back halved (HALVED_BYTES), and the packets read there and WINDOW_SECONDS either
+    side (`_parts`), as `_scan` reads them. A file with no join reads only the samples (0.2 s for 7.6 GB); one that
+    cannot be sampled is read through."""
+    size = os.path.getsize(path)
+    try:
+        with av.open(str(path)) as container:
+            if not clock_may_restart(container.format.name):
+                return NO_JOINS
+            at = np.linspace(0, size - min(TAIL_BYTES, size // PROBES), PROBES).astype(np.int64).tolist()
+            samples = [sample for sample in (_sample(container, pos) for pos in at) if sample.times]
+            margin = min(WINDOW_SECONDS * _byte_rate(samples), size)
+            stretches = [(a, b) for a, b in zip(samples, samples[1:]) if _goes_back(a, b)]
+            windows = []
+            while stretches:
+                before, after = stretches.pop()
+                if after.pos - before.pos <= HALVED_BYTES:
+                    windows.append((before.pos - margin, after.pos + margin))
+                    continue
+                middle = _sample(container, (before.pos + after.pos) // 2)
+                halves = [(before, middle), (middle, after)]
+                stretches += [half for half in halves if _goes_back(*half)] or halves
+            packets = _Packets()
+            for first, last in _merged(windows):
+                container.seek(max(int(first), 0), unsupported_byte_offset=True)
+                _read(container, packets, last)
+    except SAMPLING_ERRORS:
+        return _scan(path)
+    return _parts(packets)
+
+
+def _merged(windows: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The byte ranges `windows` cover, in order, those that overlap made one."""
+    merged: list[tuple[float, float]] = []
+    for first, last in sorted(windows):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def position_before(container: av.container.InputContainer, joins: Joins, stream: int, time: float) -> int:
+    """A byte position of the file open in `container` (within HALVED_BYTES of the last such) whose `stream`'s next
+    packet is decoded at or before `time` on the continued timeline (seconds, each part moved on by its shift in
+    `joins`); 0 where none is. Found by halving: a stream's times grow with byte position within a part, and a part
+    begins where the part before ends on that timeline."""
+    low, high = 0, container.size
+    while high - low > HALVED_BYTES:
+        middle = (low + high) // 2
+        found = _sample(container, middle).times.get(stream)
+        if found is not None and found[1] + joins.shift_at(found[0]) <= time:
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 class _Steps:
@@ -197,12 +321,13 @@ def _decoded_at(packet: av.Packet) -> float | None:
     return float(packet.dts * packet.time_base) if packet.dts is not None and packet.time_base else None
 
 
-def _parts(packets: _Packets, continuous: set[int]) -> Joins:
-    """The joins of `packets`, whose streams of indexes `continuous` are audio and video."""
+def _parts(packets: _Packets) -> Joins:
+    """The joins of `packets`."""
     pos, times = np.frombuffer(packets.pos, dtype=np.int64), np.frombuffer(packets.time)
     order = np.argsort(pos, kind="stable")
     order = order[~np.isnan(times[order])]  # byte order, less packets without a decoding time (they tell no join)
-    starts = _restarts(pos[order], np.frombuffer(packets.stream, dtype=np.int64)[order], times[order], continuous)
+    starts = _restarts(pos[order], np.frombuffer(packets.stream, dtype=np.int64)[order], times[order],
+                       packets.continuous)
     del order
     if not starts:
         return NO_JOINS
@@ -260,14 +385,15 @@ class VideoShifts:
     packet, whatever the video's own times do: read only where those jumped back or another reader had read them, a
     join only the sound told (a part's pictures starting after the part before's sound ended) moved the frames or not
     by what the process had done before, and a rerun in a new process took its own output for another length. A
-    larger one is read from the video's first jump back (RESTART), as at every join of recordings that both have
-    video: a long broadcast recording is not read through (1.5 s a GB, more from a disk) before its first frame shows;
-    a join there that only the sound tells is not applied to its pictures (the carried sound is moved, and the two go
-    apart by that gap). `container`: the file's FFmpeg format (`VideoInfo.container`), for `file_joins`."""
+    larger one's (sampled) where they are known, from a seek (a pass from a keyframe in a later part has no jump back
+    to tell it), else from the video's first jump back (RESTART), as at every join of recordings that both have
+    video: a long broadcast recording is not sampled before its first frame shows; a join before that only the sound
+    tells is then not applied to its pictures (the carried sound is moved, and the two go apart by that gap).
+    `container`: the file's FFmpeg format (`VideoInfo.container`), for `file_joins`."""
 
     def __init__(self, path: str | os.PathLike, time_base: Fraction, container: str):
         self.path, self.time_base, self.container = path, time_base, container
-        self._joins: Joins | None = None
+        self._joins: Joins | None = known_joins(path)
         self._eager = read_at_once(path)
         self._latest: float | None = None  # the video's latest decoding time, while the joins of a large file wait
         self._positions = Positions()

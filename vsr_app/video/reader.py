@@ -53,7 +53,8 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.progress import length_text
 from vsr_app.video.deinterlace import Deinterlacer
-from vsr_app.video.joins import VideoShifts, clock_may_restart
+from vsr_app.video.joins import (SAMPLING_ERRORS, VideoShifts, clock_may_restart, file_joins, position_before,
+                                 read_at_once)
 from vsr_app.video.tonemap import SOURCE_PEAK, Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
 
 log = logging.getLogger(__name__)
@@ -318,6 +319,12 @@ def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: fl
         if packet.is_keyframe and own is not None and packet.pos is not None and packet.pos >= 0:
             keyframes.append(Keyframe(float((own + shift) * tick), packet.pos, packet.pts))
     return keyframes, True
+
+
+def _last_shown(keyframes: list[Keyframe], start: float) -> Keyframe | None:
+    """The keyframe of `keyframes` last shown at or before `start` (seconds), else the first (None where none is)."""
+    shown = (k for k in keyframes if k.time <= start + TIME_SLACK)
+    return max(shown, key=lambda k: k.time, default=keyframes[0] if keyframes else None)
 
 
 def _is_at(packet: av.Packet, keyframe: Keyframe) -> bool:
@@ -863,9 +870,15 @@ class VideoReader:
         nothing after the first one's end. The keyframes are read from the start (demuxing only: 0.5 s for 20,000
         packets of MPEG-TS, 2 s for 1 GB) as far as seeks ask, each time at least twice as far as before: seeking on
         through a long recording reads it about twice in all, and a seek near its start only the packets up to there.
+        A file too large to read at once (`read_at_once`) is read from near `start` instead (`_keyframe_near`).
         Not in a raw stream (FFmpeg flags its `m4v`), whose packets have no times to read."""
-        if not self._clock_may_restart or RAW_STREAM_FORMATS & set(self.info.container.split(",")):
+        formats = set(self.info.container.split(","))
+        if not self._clock_may_restart or RAW_STREAM_FORMATS & formats:
             return None
+        if not (read_at_once(self.path) or SEEK_MISTIMED_FORMATS & formats):  # (those demux from the start anyway)
+            keyframe = self._keyframe_near(start)
+            if keyframe is not None:
+                return keyframe
         reach = start - self.info.start_time
         if reach > self._keyframes_reach:
             self._keyframes_reach = max(reach, 2 * self._keyframes_reach)
@@ -875,8 +888,28 @@ class VideoReader:
                                                              self.info.start_time + self._keyframes_reach)
             if ended:
                 self._keyframes_reach = math.inf
-        shown = (k for k in self._keyframes if k.time <= start + TIME_SLACK)
-        return max(shown, key=lambda k: k.time, default=self._keyframes[0] if self._keyframes else None)
+        return _last_shown(self._keyframes, start)
+
+    def _keyframe_near(self, start: float) -> Keyframe | None:
+        """`_keyframe_before` in a large file: read from a byte position whose video is decoded FIRST_STEP_BACK before
+        `start` on the continued timeline (`joins.position_before`, with the file's joins sampled), then twice as far
+        back each time while no keyframe shown by `start` comes (a long GOP): read from the start, the first seek near
+        the end of a 7.6 GB recording took 7.4 s. None where the file cannot be read from a byte position."""
+        joins = file_joins(self.path, self.info.container)
+        back = FIRST_STEP_BACK
+        while True:
+            with _open(self.path) as container:
+                stream = video_stream(container, self.path)
+                try:
+                    pos = position_before(container, joins, stream.index, start - back)
+                    container.seek(pos, unsupported_byte_offset=True)
+                    keyframes, _ = continued_keyframes(self._packets(container, stream), self.info, start)
+                except SAMPLING_ERRORS as exc:
+                    log.debug("%s: cannot read from a byte position (%s); reading from the start", self.path.name, exc)
+                    return None
+            if pos == 0 or any(k.time <= start + TIME_SLACK for k in keyframes):
+                return _last_shown(keyframes, start)
+            back *= 2
 
     def _seek_position(self, container, stream, keyframe: Keyframe) -> Iterator[av.Packet] | None:
         """The packets from `keyframe` on, from a seek to its byte position; None where the seek fails or lands
