@@ -197,6 +197,55 @@ def test_every_shipped_upscaler_card_holds_the_same_held_out_measure_and_says_ho
             assert "session" in metrics["bench_host"] and "bench_host" in metrics["metrics_notes"], name
 
 
+def test_every_upscaler_cards_val_psnr_says_how_it_was_taken_and_with_which_it_compares():
+    """The loop validated on 10 or 120 frames, the clip shrunk 0.8x or not, under one label: side by side two cards'
+    val_psnr read 0.84 dB apart where the held-out gap was 0.44. Each says its frames and the shrink, and one taken
+    otherwise than another card's says they do not compare."""
+    import re
+
+    cards = {n: c for n, c in _shipped_cards().items() if c["task"] == "upscale"}
+    frames = {name: int(re.search(r"val_frames (\d+)", card["metrics"]["metrics_notes"]).group(1))
+              for name, card in cards.items()}
+    assert set(frames.values()) == {10, 120}
+    for name, card in cards.items():
+        notes = card["metrics"]["metrics_notes"]
+        assert "shrunk 0.8x" in notes and "Round Z" in notes, name
+        assert "not comparable" in notes.lower(), name  # every card has one taken on the other frame count
+
+
+def test_no_shipped_card_lists_an_option_its_run_did_not_read():
+    """The teacher (no distillation) listed the time term's settings, the space-distilled students those of the time
+    term and the teacher's flow loss."""
+    from vsr_app.distill.vsr_task import option_applies
+
+    for name, card in _shipped_cards().items():
+        training = card["training"]
+        unread = [k for k in training if not option_applies(k, training["distill"], training.get("net"))]
+        assert not unread, (name, unread)
+
+
+def test_every_cards_speed_figures_name_the_cpu_and_the_date_they_came_from():
+    """Two cards' frames/s came from an Intel and an AMD host; the notes named neither."""
+    import re
+
+    for name, card in _shipped_cards().items():
+        metrics = card["metrics"]
+        speed = [k for k in metrics if k.startswith("ms_per_frame")] + ["bench_fps_*"] * any(
+            k.startswith("bench_fps") for k in metrics)
+        for key in speed:  # the sentence of the notes that says how they were taken
+            said = metrics["metrics_notes"].split(f"{key}: ", 1)[1].split(". ")[0]
+            assert re.search(r"Intel Xeon|AMD EPYC|does not name its CPU", said), (name, said)
+            assert re.search(r"2026-\d\d-\d\d", said), (name, said)
+
+
+def test_no_card_compares_two_figures_without_saying_which_is_which():
+    """"Vid4 24.91 vs 24.95 (+0.04 dB)" did not say which was the distilled student's."""
+    import re
+
+    for name, card in _shipped_cards().items():
+        assert not re.search(r"\d vs \d", json.dumps(card)), name
+
+
 FIGURE = r"\**([0-9.]+)\**"  # a table's figure, in bold where it is its column's best
 
 

@@ -30,11 +30,17 @@ def card_value(value) -> str:
 
 
 def section_entries(card: dict, section: str) -> dict[str, object]:
-    """A section's entries, without the options that were not set ('teacher None' read like a model called None)."""
+    """A section's entries, without the options that were not set ('teacher None' read like a model called None),
+    nor, in training, those the run's distillation mode or net does not read (`vsr_task.option_applies`: a teacher's
+    card listed time-term settings)."""
+    from vsr_app.distill.vsr_task import option_applies
+
     entries = card.get(section)
     if not isinstance(entries, dict):
         return {}
-    return {str(k): v for k, v in entries.items() if not _empty(v)}
+    training = section == "training"
+    return {str(k): v for k, v in entries.items() if not _empty(v)
+            and (not training or option_applies(str(k), entries.get("distill"), entries.get("net")))}
 
 
 def section_title(section: str, entries: dict) -> str:

@@ -92,6 +92,26 @@ VAL_CRF = 26
 VAL_CROP_MIN = 64  # HR pixels: the 16 input pixels a side `check_net_runs` proves the net runs on
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
 RECURRENT_NETS = ("student",)  # nets that carry a state from frame to frame (what burn_in needs)
+# The distillation modes each term runs in (`use_space`, `use_time`, `use_output`), and the options each term reads:
+# in another mode they change nothing, and a card that listed them (time-term settings on a teacher trained with no
+# distillation) read as if they had counted
+SPACE_MODES, TIME_MODES, OUTPUT_MODES = ("std", "space"), ("std", "time"), ("output",)
+DISTILL_OPTIONS = {"lambda_space": SPACE_MODES, "attention_center": (*SPACE_MODES, "time"),  # time: its "attn" input
+                   "lambda_output": OUTPUT_MODES,
+                   **dict.fromkeys(("lambda_time", "time_input", "time_pool", "time_norm", "convlstm_hidden",
+                                    "freeze_threshold"), TIME_MODES)}
+NET_ONLY_OPTIONS = {"flow_loss": ("teacher",), "burn_in": RECURRENT_NETS}  # options only these nets read
+# Validation reads its clips at their own resolution, as `eval vsr` reads a benchmark, not shrunk as training data
+# is (0.8x for carphone): until Round Z it was shrunk, and those runs' val_psnr are not comparable with later ones'
+VAL_PRESCALE = False
+
+
+def option_applies(key: str, distill, net) -> bool:
+    """Whether a VSR training option means anything for a run of distillation mode `distill` training `net` (an
+    unknown mode or net: every option does): what a card records and shows of a run."""
+    modes, nets = DISTILL_OPTIONS.get(key), NET_ONLY_OPTIONS.get(key)
+    return ((modes is None or not isinstance(distill, str) or distill in modes)
+            and (nets is None or not isinstance(net, str) or net in nets))
 
 
 def known_net(net) -> bool:
@@ -133,7 +153,7 @@ def _frames_for_validation(path: str, count: int, crop: int) -> np.ndarray:
     """First `count` frames of a held-out video or frame folder, their centre `crop` px (`_crop_for_validation`). At
     the clip's own resolution, as evaluation reads a benchmark: the 0.8x prescale of the training data hid a carried
     state going wrong on carphone's fine stripes, which whole-resolution validation shows (docs/RESULTS.md, Round Z)."""
-    sources = load_validation(path, count, prescale=False)
+    sources = load_validation(path, count, prescale=VAL_PRESCALE)
     seqs = [s for s in sources if not s.is_still]
     if not seqs:
         what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
@@ -199,9 +219,9 @@ class VSRTask:
         self._frozen: dict[str, nn.Module] = {}
         self._modules: dict[str, nn.Module] = {"model": self.model}
         self.convlstm_frozen = False
-        self.use_space = o["distill"] in ("std", "space")
-        self.use_time = o["distill"] in ("std", "time")
-        self.use_output = o["distill"] == "output"
+        self.use_space = o["distill"] in SPACE_MODES
+        self.use_time = o["distill"] in TIME_MODES
+        self.use_output = o["distill"] in OUTPUT_MODES
         if o["distill"] != "none":
             from vsr_app.distill.weights import load_teacher
 
@@ -425,18 +445,20 @@ class VSRTask:
         return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": self.opt["net_config"]}
 
     def describe(self) -> dict:
-        """What the exported card records about the training setup: the degradation mix as it was used (`{}`, the
-        defaults, read as no degradation and was not shown), and how many frames the validation PSNR took, and of
-        what crop."""
+        """What the exported card records about the training setup: the options that applied to the run
+        (`option_applies`), the degradation mix as it was used (`{}`, the defaults, read as no degradation and was not
+        shown), and how the validation PSNR was taken: how many frames, of what crop, whether the clip was shrunk
+        (two cards' val_psnr taken differently read as a 0.84 dB gap where the held-out gap was 0.44)."""
         o = self.opt
         keys = ("data", "net", "batch", "frames", "patch", "distill", "teacher", "lambda_space", "lambda_time",
                 "lambda_output", "time_input", "time_pool", "time_norm", "attention_center", "convlstm_hidden",
                 "freeze_threshold", "flow_loss", "val", "val_restart", "cache", "cache_batches", "burn_in")
-        described = {k: o[k] for k in keys}
+        described = {k: o[k] for k in keys if option_applies(k, o["distill"], o["net"])}
         described["degrade"] = None if self.degrade is None else asdict(self.degrade)
         if o["val"]:
             described["val_frames"] = o["val_frames"]
             described["val_crop"] = o["val_crop"]
+            described["val_prescaled"] = VAL_PRESCALE
             scored = [len(frames) for _, frames in self._val]
             if min(scored) < o["val_frames"]:  # a clip shorter than val_frames: the frames each was scored on
                 described["val_frames_scored"] = scored
