@@ -102,7 +102,7 @@ def rate_text(fps: float, variable_fps: float | None = None, gaps: Gaps | None =
 
 def joined_text(restarts: tuple[float, ...]) -> str:
     """'2 recordings (times restart at 00:03.00)': the parts of a video joined end to end and where each later one
-    begins (seconds from the start, `processing.clock_restarts`)."""
+    begins (seconds from the start, `restarts.clock_restarts`)."""
     listed = ", ".join(fmt.clock(t) for t in restarts[:RESTARTS_LISTED])
     more = len(restarts) - RESTARTS_LISTED
     return f"{len(restarts) + 1} recordings (times restart at {listed}{f' and {more} more' if more > 0 else ''})"

@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, TypeVar
 
-import av
 import cv2
 import numpy as np
 
@@ -44,10 +42,9 @@ from vsr_app.evaluate import (VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, de
                               truth_size, vfi_context, vfi_scene_cuts, vsr_min_side)
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
 from vsr_app.video.frame_folder import FrameFolder, open_frames
-from vsr_app.video.joins import clock_may_restart, known_joins
 from vsr_app.video.limits import check_preview_fits
-from vsr_app.video.reader import (RAW_STREAM_FORMATS, TIME_SLACK, VideoInfo, VideoReader, cannot_read,
-                                  continued_keyframes, video_stream)
+from vsr_app.video.reader import RAW_STREAM_FORMATS, TIME_SLACK, VideoInfo, VideoReader
+from vsr_app.video.restarts import clock_restarts
 from vsr_app.video.scenecut import (CONTEXT, break_kind, breaks_at, cuts_at, differences, gap_window, thumbnail,
                                    time_gaps)
 from vsr_app.video.verify import with_counted_frames
@@ -343,23 +340,6 @@ def frame_steps(times: list[float] | None, start: float = 0.0, restarts: tuple[f
     into = np.searchsorted(times, [start + t - TIME_SLACK for t in restarts]) - 1 if len(steps) else np.zeros(0, int)
     steps[into[(into >= 0) & (into < len(steps))]] = np.nan
     return steps
-
-
-def clock_restarts(info: VideoInfo) -> tuple[float, ...]:
-    """Where the clock of recordings joined end to end (`cat a.ts b.ts`: MPEG-TS, program streams, Ogg) starts again,
-    in seconds from the start on the frames' continued timeline: each later part's first keyframe (its video demuxed
-    again, where the packets' times read found joins: `joins.known_joins`). Nothing else told of a join, and a
-    header's duration is one part's."""
-    joins = known_joins(info.path) if clock_may_restart(info.container) else None
-    if joins is None or not joins.starts:
-        return ()
-    try:
-        with av.open(info.path) as container:
-            keyframes, _ = continued_keyframes(container.demux(video_stream(container, info.path)), info, math.inf)
-    except (av.FFmpegError, OSError) as exc:
-        raise cannot_read(info.path, exc) from exc
-    firsts = (next((k.time for k in keyframes if k.pos >= start), None) for start in joins.starts)
-    return tuple(t - info.start_time for t in firsts if t is not None)
 
 
 class Superseded(Exception):

@@ -305,20 +305,38 @@ class Keyframe:
 
 def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: float) -> tuple[list[Keyframe], bool]:
     """The keyframes among the video's `packets` (from its start) up to the first packet decoded after `until`
-    (seconds on the continued timeline), timed as the reader times the frames (moved on by their part's shift,
-    `VideoShifts`), and whether the packets ended before that one."""
+    (seconds on the continued timeline), timed as the reader times the frames (`_continued`), and whether the packets
+    ended before that one."""
+    keyframes = []
+    for decoded, keyframe in _continued(packets, info):
+        if decoded is not None and decoded > until:
+            return keyframes, False
+        if keyframe is not None:
+            keyframes.append(keyframe)
+    return keyframes, True
+
+
+def first_keyframe_from(packets: Iterator[av.Packet], info: VideoInfo, pos: int) -> Keyframe | None:
+    """The first keyframe at byte `pos` or after it among the video's `packets` (read from `pos` or before it; the
+    file's joins known, `joins.known_joins`, so that a packet's shift is its byte position's), read no further; None
+    where none comes."""
+    return next((k for _, k in _continued(packets, info) if k is not None and k.pos >= pos), None)
+
+
+def _continued(packets: Iterator[av.Packet], info: VideoInfo) -> Iterator[tuple[float | None, Keyframe | None]]:
+    """Each of the video's `packets` with data, lazily: its decoding time on the continued timeline (seconds; None
+    where it has none) and, where it is a keyframe with a time and a byte position, its Keyframe, timed as the reader
+    times the frames (moved on by their part's shift, `VideoShifts`)."""
     tick = info.time_base
     shifts = VideoShifts(info.path, tick, info.container)
-    keyframes = []
     for packet in packets:
         if not packet.size:
             continue
         own, shift = _own_ticks(packet, tick), shifts.ticks(packet)
-        if packet.dts is not None and float(packet.dts * packet.time_base + shift * tick) > until:
-            return keyframes, False
-        if packet.is_keyframe and own is not None and packet.pos is not None and packet.pos >= 0:
-            keyframes.append(Keyframe(float((own + shift) * tick), packet.pos, packet.pts))
-    return keyframes, True
+        decoded = float(packet.dts * packet.time_base + shift * tick) if packet.dts is not None else None
+        keyframe = (Keyframe(float((own + shift) * tick), packet.pos, packet.pts)
+                    if packet.is_keyframe and own is not None and packet.pos is not None and packet.pos >= 0 else None)
+        yield decoded, keyframe
 
 
 def _last_shown(keyframes: list[Keyframe], start: float) -> Keyframe | None:

@@ -1,0 +1,57 @@
+"""Where the clock of recordings joined end to end starts again, in seconds on the frames' continued timeline: the
+viewer's Joined row, and the steps into a part that its frame rate and gaps leave out.
+
+Why a module of its own: it times keyframes as the reader does (`reader.first_keyframe_from`) at the byte positions
+where the parts begin (`joins`), and the reader imports `joins`, which cannot import it back.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import av
+
+from vsr_app.video.joins import SAMPLING_ERRORS, clock_may_restart, known_joins
+from vsr_app.video.reader import VideoInfo, cannot_read, continued_keyframes, first_keyframe_from, video_stream
+
+log = logging.getLogger(__name__)
+
+
+def clock_restarts(info: VideoInfo) -> tuple[float, ...]:
+    """Where the clock of recordings joined end to end (`cat a.ts b.ts`: MPEG-TS, program streams, Ogg, FLV) starts
+    again, in seconds from the start on the frames' continued timeline: each later part's first keyframe, where the
+    packets' times read found joins (`joins.known_joins`). Nothing else told of a join, and a header's duration is one
+    part's. Read from each part's first byte to its first keyframe: demuxing the whole video again took many seconds
+    of a 7.6 GB broadcast recording; the whole is read only where a byte position cannot be read from."""
+    joins = known_joins(info.path) if clock_may_restart(info.container) else None
+    if joins is None or not joins.starts:
+        return ()
+    try:
+        try:
+            firsts = _from_starts(info, joins.starts)
+        except SAMPLING_ERRORS as exc:
+            log.debug("%s: cannot read from a byte position (%s); reading the video through", info.path, exc)
+            firsts = _read_through(info, joins.starts)
+    except (av.FFmpegError, OSError) as exc:
+        raise cannot_read(info.path, exc) from exc
+    return tuple(t - info.start_time for t in firsts if t is not None)
+
+
+def _from_starts(info: VideoInfo, starts: tuple[int, ...]) -> list[float | None]:
+    """The time of the first keyframe at or after each of the byte positions `starts`, each read from a seek there."""
+    with av.open(info.path) as container:
+        stream = video_stream(container, info.path)
+        firsts = []
+        for start in starts:
+            container.seek(start, unsupported_byte_offset=True)
+            keyframe = first_keyframe_from(container.demux(stream), info, start)
+            firsts.append(None if keyframe is None else keyframe.time)
+        return firsts
+
+
+def _read_through(info: VideoInfo, starts: tuple[int, ...]) -> list[float | None]:
+    """`_from_starts`, by demuxing the video from its start to its end."""
+    with av.open(info.path) as container:
+        keyframes, _ = continued_keyframes(container.demux(video_stream(container, info.path)), info, math.inf)
+    return [next((k.time for k in keyframes if k.pos >= start), None) for start in starts]
