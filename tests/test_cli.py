@@ -219,6 +219,18 @@ def test_sigterm_stops_every_command_like_ctrl_c(target, argv, tmp_path):
     assert done.returncode == 130 and done.stderr.endswith("vsr-app: interrupted\n"), done.stderr
 
 
+def test_ctrl_c_while_the_arguments_are_read_is_a_stop(monkeypatch, capsys):
+    """A Ctrl+C in the first moments (reading the arguments, before the stop handlers) gave a Python traceback."""
+    import vsr_app.cli as cli
+
+    def interrupted(argv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "parse_command_line", interrupted)
+    assert cli.main(["models"]) == 130
+    assert capsys.readouterr().err == "vsr-app: interrupted\n"
+
+
 def test_main_leaves_sigterm_to_the_desktop_app(tmp_path):
     """In Qt's loop a handler that raises would run only at the next event, inside a slot: main sets none for gui,
     whose app sets its own (replaced here, so SIGTERM keeps its default action)."""

@@ -254,9 +254,9 @@ def _handler(command: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    printable_names()
-    args = parse_command_line(list(sys.argv[1:] if argv is None else argv))
-    try:
+    try:  # from the start: a Ctrl+C while the arguments are read gave a traceback (the stop handlers come next)
+        printable_names()
+        args = parse_command_line(list(sys.argv[1:] if argv is None else argv))
         with _signals_stop(args.command):
             if args.selftest:
                 from vsr_app.selftest import main as selftest
