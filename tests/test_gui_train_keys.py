@@ -1,5 +1,7 @@
 """A Train tab tester's finding: Open run, Compare in viewer, Smoothing and the Hyper-parameters had no Alt+letter.
-The menus and the tab's other controls hold 20 letters, and the names of these hold few of the rest."""
+The menus and the tab's other controls hold 20 letters, and the names of these hold few of the rest. Continue
+pruning had none either: each letter of its name was another's, and the 14 controls with no letter of their own shared
+13, so it took Validation clip's I, and that label's name a Q (video or frame se&quence)."""
 
 from __future__ import annotations
 
@@ -57,3 +59,23 @@ def test_open_run_compare_smoothing_and_the_hyper_parameters_have_alt_keys_none_
     qtbot.waitUntil(lambda: opened == ["Training run folder"], timeout=2_000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_W, Qt.AltModifier)
     qtbot.waitUntil(lambda: compared == [("upscale", "tiny-student", "")], timeout=2_000)
+
+
+def test_every_button_and_checkable_of_the_tab_has_an_alt_key_of_its_own(window, qtbot):
+    """Continue pruning, shown for a stopped pruning, had no Alt+letter. Every button and checkable widget with a
+    name (the icon-only Choose buttons have none: each follows its field) has one, none another's or a menu's."""
+    panel = window.train
+    form = panel.form
+    form.task.setCurrentIndex(form.task.findData("vfi"))
+    named = [w for w in panel.findChildren(QAbstractButton) if w.text()]
+    assert form.continue_prune_button in named and panel.compare_button in named
+    assert [w.text() for w in named if not alt_key(w.text())] == []
+    keys = tab_keys(window, panel)
+    assert [key for key, count in Counter(keys).items() if count > 1] == []
+
+    pressed = []
+    form.continue_prune_button.clicked.connect(lambda: pressed.append(True))
+    form.continue_prune_button.show()  # as for a stopped pruning shown (with none, its press does nothing)
+    active(qtbot, window, panel)
+    qtbot.keyClick(QApplication.focusWidget() or panel, Qt.Key_I, Qt.AltModifier)
+    qtbot.waitUntil(lambda: pressed == [True], timeout=2_000)

@@ -20,9 +20,12 @@ def test_the_start_from_note_says_what_an_empty_start_from_trains_only_while_it_
     assert form.start_note.text().startswith("Left empty")
 
 
-def test_the_note_says_prune_teacher_does_not_use_the_form_s_settings(window):
-    """The pruner's log pointed at the form's Crop, which Prune teacher does not send: a tester shortened nothing."""
+def test_the_note_says_which_of_the_form_s_settings_prune_teacher_uses(window):
+    """The pruner's log pointed at the form's Crop, which Prune teacher did not send: a tester shortened nothing. It
+    sends it now, with the form's other settings a pruning takes; its length and rate stay its own."""
     form = window.train.form
     form.task.setCurrentIndex(form.task.findData("vfi"))
     note = form.start_note.text()
-    assert "with its own settings, not this form's" in note and "--steps" in note and "--config" in note
+    assert "with this form's Crop size, Batch, Log every and Validation clip" in note and "device, threads" in note
+    assert "length, learning rate and share of the teacher kept are its own (800 steps" in note
+    assert "--steps" in note and "--config" in note

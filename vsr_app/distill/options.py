@@ -41,10 +41,11 @@ class LoopConfig:
 
     @classmethod
     def split(cls, options: dict) -> tuple["LoopConfig", dict]:
-        """(loop config, the remaining task options) from one flat dict."""
+        """(loop config, the remaining task options) from one flat dict; a run's record of the warm-up it was asked
+        for (ASKED_WARMUP) is neither."""
         check_types(options, asdict(cls()), "training option")
         loop = cls(**{k: v for k, v in options.items() if k in LOOP_OPTIONS})
-        return loop, {k: v for k, v in options.items() if k not in LOOP_OPTIONS}
+        return loop, {k: v for k, v in options.items() if k not in LOOP_OPTIONS and k != ASKED_WARMUP}
 
 
 LOOP_OPTIONS = tuple(f.name for f in fields(LoopConfig))
@@ -65,10 +66,17 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# Kept with a new run's options (config.json): the warm-up they gave before `cap_warmup` (null: none, the default).
+# Once the run is extended the cap no longer follows from its length, and the Train tab showed the capped warm-up
+# among Extra options as if it had been typed
+ASKED_WARMUP = "asked_warmup"
+
+
 def cap_warmup(options: dict) -> None:
     """A new run's warm-up takes at most a tenth of it, so a short run (a quick try of a few hundred steps) still
     reaches the learning rate asked for. Set once, when the run starts and its options are saved: a resumed or
-    extended run keeps its schedule."""
+    extended run keeps its schedule. The warm-up asked for is kept beside it (ASKED_WARMUP)."""
+    options[ASKED_WARMUP] = options.get("warmup")
     steps = options.get("steps", LoopConfig.steps)
     warmup = options.get("warmup", LoopConfig.warmup)
     if isinstance(steps, int) and isinstance(warmup, int) and warmup > max(1, steps // 10):

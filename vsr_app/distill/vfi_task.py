@@ -542,13 +542,14 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         return _prune_vfi(teacher, data, run_dir, merged, log, resume)
 
 
-def prune_arguments(teacher: str, data: list[str], out: str | Path) -> list[str]:
+def prune_arguments(teacher: str, data: list[str], out: str | Path, config: str | Path | None = None) -> list[str]:
     """`vsr-app prune vfi` arguments (after the program) that make a compact interpolation student's start net: the
-    teacher and data given, the pruner's own defaults (its length, rate and share of parameters kept)."""
+    teacher and data given, the options in the `config` file where one is given (the Train tab's: its form's crop,
+    batch and the like), the pruner's own defaults for the rest (its length, rate and share of parameters kept)."""
     args = ["prune", "vfi", "--teacher", teacher]
     for folder in data:
         args += ["--data", folder]
-    return args + ["--out", str(out)]
+    return args + ["--out", str(out)] + (["--config", str(config)] if config else [])
 
 
 def prune_command(teacher: str, data: list[str], out: str | Path) -> str:

@@ -12,7 +12,7 @@ import torch
 
 from vsr_app.distill.sources import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
-from vsr_app.distill.options import LoopConfig, cap_warmup
+from vsr_app.distill.options import ASKED_WARMUP, LoopConfig, cap_warmup
 from vsr_app.distill.runs import PRUNED_NET
 from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, check_start_exists
@@ -114,6 +114,14 @@ START_FROM_TASKS = ("vsr", "vfi")
 CARD_SIZED = ("base", "net")
 PRUNING_TASKS = ("vfi",)
 START_FROM_EXAMPLE = {"vsr": Path("my-run", "model.safetensors"), "vfi": Path(PRUNE_FOLDER, PRUNED_NET)}
+# What Prune teacher takes from the interpolation form (its fields, Validation clip and Extra options) as its --config:
+# the options a pruning reads as the training run would, of the machine, the data and its crops, and the validation;
+# not the optimiser's (a pruning has its own length and learning rate, `runs.PRUNE_DEFAULTS`), the net's (it prunes
+# the teacher's), nor those only training reads (ema, init_from, the loss weights). It ran with the pruner's defaults
+# alone, and a tester who set Crop to shorten it waited an hour
+PRUNE_FORM_OPTIONS = ("crop", "batch", "log_every", "val_videos", "device", "threads", "amp", "seed", "ckpt_every_s",
+                      "still_fraction", "max_stride", "scale_jitter", "still_shift", "exclude", "min_motion",
+                      "motion_tries", "val_triplets", "val_crop")
 # What Start from does for a task without Prune teacher (whose note spells that command)
 START_NOTE = {"vsr": "Left empty, the run trains a new net as the Hyper-parameters below set it (Network, Width, "
                      "blocks, alignment). To fine-tune a trained model on your footage instead (far fewer steps "
@@ -145,17 +153,32 @@ def with_extra(options: dict, extra: dict) -> dict:
 def extra_of_run(run: dict, fields: set[str], task: str) -> dict:
     """What a `task` run was started with that the form has no field for (a seed, "ema", a net field; `fields`: what
     it has), as Extra options; a value with a field is the field's to show, so a later edit of it is not overridden.
-    The trainer's own cap of a short run's warm-up is left out: a longer run started from the form gets its own; so
-    are the defaults a VFI run writes down (`written_default`)."""
-    extra = {key: value for key, value in run.items()
-             if key != "net_config" and key not in fields and not written_default(task, key, value)}
+    The warm-up is the one asked for (`asked_warmup`), not the trainer's cap of a short run's: a longer run started
+    from the form gets its own; the defaults a VFI run writes down are left out too (`written_default`)."""
+    extra = {key: value for key, value in run.items() if key not in ("net_config", "warmup", ASKED_WARMUP)
+             and key not in fields and not written_default(task, key, value)}
     net = {key: value for key, value in (run.get("net_config") or {}).items() if f"net_config.{key}" not in fields}
-    if "warmup" in extra:
-        uncapped = {key: value for key, value in run.items() if key != "warmup"}
-        cap_warmup(uncapped)
-        if uncapped.get("warmup") == extra["warmup"]:
-            del extra["warmup"]
+    warmup = asked_warmup(run)
+    if warmup is not None:
+        extra["warmup"] = warmup
     return {**extra, "net_config": net} if net else extra
+
+
+def asked_warmup(run: dict):
+    """The warm-up a run's options asked for (None: none): as the run keeps it (ASKED_WARMUP), else, a run from before
+    runs kept it, its warm-up unless that is the cap the trainer puts on a run of its length now (an extended run's
+    cap, set for its first length, then shows as if asked for)."""
+    if ASKED_WARMUP in run:
+        return run[ASKED_WARMUP]
+    uncapped = {key: value for key, value in run.items() if key != "warmup"}
+    cap_warmup(uncapped)
+    return None if uncapped.get("warmup") == run.get("warmup") else run.get("warmup")
+
+
+def prune_options(options: dict) -> dict:
+    """The interpolation form's options (`TrainForm.options`) that Prune teacher sends the pruner
+    (PRUNE_FORM_OPTIONS)."""
+    return {key: value for key, value in options.items() if key in PRUNE_FORM_OPTIONS}
 
 
 def written_default(task: str, key: str, value) -> bool:

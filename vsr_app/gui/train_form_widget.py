@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.options import VAL_KEY
-from vsr_app.distill.runs import PRUNED_NET, TASK_KEY, config_task, read_json_object, resumed_config
+from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, config_task, read_json_object,
+                                  resumed_config)
 from vsr_app.distill.vfi_task import prune_command
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.icons import icon
@@ -29,6 +30,7 @@ from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTIL
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
                                     run_field_applies, run_start, start_from_option, trained_net, with_extra)
+from vsr_app.gui.trainer_process import OPTIONS_NAME
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -84,13 +86,13 @@ def _net_size(task: str, options: dict, progress, cancel) -> str:
 
 def _as_the_form_sent(run: Path, flat: dict) -> dict:
     """A run's options as a form shows them: for a run started from weights, its net and input degradation as the
-    Train tab sent them (gui-options.json; none from the command line), not as the trainer filled them in from the
+    Train tab sent them (OPTIONS_NAME; none from the command line), not as the trainer filled them in from the
     card. Shown, the card's net_config went to Extra options and from there named a net for every later Start from
     (an aligned model's fine-tune lost its alignment), and its degradation replaced "As Start from was trained"."""
     if not flat.get("init_from"):
         return flat
     try:
-        sent = read_json_object(run / "gui-options.json", "the options the Train tab sent")
+        sent = read_json_object(run / OPTIONS_NAME, "the options the Train tab sent")
     except VsrAppError:
         sent = {}
     return {**{k: v for k, v in flat.items() if k not in CARD_GIVEN}, **{k: sent[k] for k in CARD_GIVEN if k in sent}}
@@ -189,7 +191,9 @@ class TrainForm(QWidget):
         self.prune_button = QPushButton("Pr&une teacher")
         self.prune_button.setToolTip("Prune the Teacher below on the training data into a compact net in a new prune "
                                      "folder, then start from it")
-        self.continue_prune_button = QPushButton("Continue pruning")
+        # Alt+I, Validation clip's until then: each letter of its name was another control's, and the tab's 14 controls
+        # with no letter of their own (nor a menu's) shared 13, so Validation clip's name took a Q
+        self.continue_prune_button = QPushButton("Cont&inue pruning")
         self.continue_prune_button.setToolTip("Go on with the stopped pruning shown, from its checkpoint")
         self.continue_prune_button.hide()  # while a stopped pruning is shown (`_label_run`)
         self.prune_row = QWidget()
@@ -225,10 +229,13 @@ class TrainForm(QWidget):
                 "Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
                 "compact student like vfi-x2-student, prune the teacher first")
         self.start_note.setText(
-            f"{lead}: the \"Prune teacher\" button runs<br><code>{html.escape(command)}</code><br>and, once it ends, "
-            f"sets Start from to the {PRUNED_NET} it makes. It prunes with its own settings, not this form's (800 "
-            f"steps of 128-px crops: tens of minutes on a CPU); to change them, run the command in a terminal with "
-            f"<code>--steps</code> or <code>--config</code>, then choose that file here.")
+            f"{lead}: the \"Prune teacher\" button runs<br><code>{html.escape(command)}</code><br>with this form's "
+            f"Crop size, Batch, Log every and Validation clip, and what Extra options say of the machine and the data "
+            f"(device, threads, amp, seed, exclude, how clips are cut), as its <code>--config</code>; once it ends, "
+            f"it sets Start from to the {PRUNED_NET} it makes. Its length, learning rate and share of the teacher "
+            f"kept are its own ({PRUNE_DEFAULTS['steps']} steps: tens of minutes on a CPU at 128-px crops); to "
+            f"change them, run the command in a terminal with <code>--steps</code> or <code>--config</code>, then "
+            f"choose that file here.")
 
     def data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]
@@ -275,7 +282,7 @@ class TrainForm(QWidget):
         self.val_browse.setToolTip("Choose a video")
         self.val.setAccessibleName("Validation clip")
         self.val_browse.setAccessibleName("Validation clip: choose a video")
-        val_label = QLabel("Val&idation clip")
+        val_label = QLabel("Validation clip (video or frame se&quence)")  # its I: Continue pruning's
         val_label.setBuddy(self.val)
         layout.addWidget(val_label)
         layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))

@@ -38,10 +38,11 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import TASKS, check_start_from, launcher, prune_arguments, run_steps, train_arguments
+from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_arguments, prune_options, run_steps,
+                                    train_arguments)
 from vsr_app.gui.train_form_widget import TrainForm
-from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, TrainerProcess,
-                                         failure_cause)
+from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, OPTIONS_NAME,
+                                         TrainerProcess, failure_cause)
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.models import list_models
@@ -96,6 +97,14 @@ def _other_task_run(run: Path, task: str) -> str | None:
     if saved == "prune":
         return "a pruning run (`vsr-app prune vfi`): Browse runs to it to continue it"
     return f"a {TASKS[saved][0]} run: set Task to resume it"
+
+
+def write_options(run_dir: Path, options: dict) -> Path:
+    """Write the options the tab sends the trainer or the pruner as its --config (OPTIONS_NAME), whole or not at all:
+    Resume reads a training run's again."""
+    path, text = run_dir / OPTIONS_NAME, json.dumps(options, indent=2) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
 
 
 class TrainPanel(QWidget):
@@ -423,9 +432,11 @@ class TrainPanel(QWidget):
             if not teacher:
                 raise VsrAppError("pruning needs a trained interpolation teacher; train one first")
             data = self.form.training_data()
+            options = prune_options(self.form.options())  # the form's that the pruner takes too, as its --config
             run_dir = free_prune_folder(self.form.runs_folder())
             self.new_run_made_dir = not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)  # the tab keeps the pruner's log there
+            config = write_options(run_dir, options)
         except VsrAppError as exc:
             self.errorRaised.emit("Cannot start pruning", str(exc))
             return
@@ -435,7 +446,7 @@ class TrainPanel(QWidget):
         self.run_dir, self.total_steps, self.last_model = run_dir, PRUNE_DEFAULTS["steps"], None
         self.pruning = True
         self.shown_task, self.run_note = "vfi", "Pruning the teacher: its net becomes Start from when it ends."
-        self._run_cli(prune_arguments(teacher, data, run_dir))
+        self._run_cli(prune_arguments(teacher, data, run_dir, config))
 
     def _run_cli(self, args: list[str], val_clips: list[str] | None = None) -> None:
         """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed.
@@ -532,13 +543,12 @@ class TrainPanel(QWidget):
         self._check_run_dir(run_dir, plan.name, plan.resume, plan.task)
         if plan.resume:
             self._say_unused_changes(run_dir, plan.options, plan.task)
-        config = None if plan.resume else run_dir / "gui-options.json"
+        config = None
         try:
             self.new_run_made_dir = None if plan.resume else not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)
-            if config:
-                text = json.dumps(plan.options, indent=2) + "\n"  # read again by Resume: never half-written
-                atomic_write(config, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            if not plan.resume:
+                config = write_options(run_dir, plan.options)
                 # a new run: set old curves aside here too, not only in the trainer, which the tail may outrun
                 kept = set_aside_metrics(run_dir)
                 if kept:
@@ -558,7 +568,7 @@ class TrainPanel(QWidget):
         not use, rather than let them look applied. Resume passes the Steps and the Validation clip (`train_arguments`:
         --steps, --val), which the trainer takes."""
         try:
-            began = read_json_object(run_dir / "gui-options.json", "the options the Train tab started the run with")
+            began = read_json_object(run_dir / OPTIONS_NAME, "the options the Train tab started the run with")
         except VsrAppError:
             return  # a run started from the command line: its config.json is what it continues with
         taken = {"steps", VAL_KEY[task]}
@@ -761,7 +771,7 @@ class TrainPanel(QWidget):
         """A new run the trainer refused wrote nothing of its own: the options and log this tab wrote for it go too,
         as on the command line."""
         if self.new_run_made_dir is not None:
-            remove_refused_start(self.run_dir, {"gui-options.json", LOG_NAME}, self.new_run_made_dir)
+            remove_refused_start(self.run_dir, {OPTIONS_NAME, LOG_NAME}, self.new_run_made_dir)
 
     def _checkpoint_stamp(self) -> int | None:
         """When the run's checkpoint was last written (None: not yet), to tell whether a stopped trainer saved one."""
