@@ -49,7 +49,7 @@ from vsr_app.video import tonemap  # noqa: E402
 from vsr_app.video.frame_folder import FrameFolder  # noqa: E402
 from vsr_app.video.reader import RGB_FLAGS, VideoReader, _to_rgb, _white_16bit  # noqa: E402
 from vsr_app.video.tonemap import SOURCE_PEAK, hdr_of, to_sdr  # noqa: E402
-from vsr_app.video.writer import X265_UNTIMED_FRAMES  # noqa: E402
+from vsr_app.video.writer import repair_decode_time  # noqa: E402
 
 # (matrix, primaries, transfer) of each tagging of the same coded picture; SDR first: the tables compare with it
 TAGS = {
@@ -87,8 +87,7 @@ def write_clips(folder: Path, width: int, height: int, frames: int) -> dict[str,
                 containers[name].mux(stream.encode(frame))
         for name, stream in streams.items():
             for packet in stream.encode():
-                if frames <= X265_UNTIMED_FRAMES:  # x265's decode times of so short a clip, repaired as the writer does
-                    packet.dts = packet.pts
+                repair_decode_time(packet, "libx265", frames)
                 containers[name].mux(packet)
     finally:
         for container in containers.values():

@@ -20,6 +20,7 @@ from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import RGB_FLAGS, VideoReader
 from vsr_app.video import tonemap
 from vsr_app.video.tonemap import HLG, PQ, REFERENCE_WHITE, SOURCE_PEAK, Hdr, eetf, pq_light, pq_signal, to_sdr
+from vsr_app.video.writer import repair_decode_time
 
 PATCH = 16  # pixels: each patch of the test picture is this wide, as tall as the picture
 
@@ -68,7 +69,9 @@ def make_hdr_clip(path, signals, *, transfer, primaries=ColorPrimaries.BT2020, c
         for i in range(frames):
             frame.pts = i
             container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+        for packet in stream.encode():
+            repair_decode_time(packet, codec, frames)
+            container.mux(packet)
     return path
 
 

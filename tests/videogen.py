@@ -13,6 +13,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from vsr_app.video.writer import repair_decode_time
+
 AUDIO_RATE = 48_000
 
 
@@ -84,7 +86,9 @@ def make_video(path: Path, *, frames: int = 12, width: int = 64, height: int = 4
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             frame.pts = round(times[i] * 1000) if times is not None else i
             container.mux(video.encode(frame))
-        container.mux(video.encode(None))
+        for packet in video.encode(None):
+            repair_decode_time(packet, codec, frames)
+            container.mux(packet)
         duration = (times[-1] + 0.1) if times is not None else frames / fps
         if sub is not None:
             for k, start in enumerate((0.0, duration / 2)):

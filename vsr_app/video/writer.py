@@ -6,9 +6,9 @@ looks finished, and keep the sound in sync. So:
   into place only after the encoder is flushed, the file closed and its frame count checked: hard-linked to
   the target (which fails if a file is there) and then unlinked, or renamed with `os.replace` when
   `overwrite` is given or the disk has no hard links (there after checking that the target is free); any
-  error or `abort()` deletes the temporary file, and those a killed write left for the same target go once
-  a write to it completes (the temporary name holds the writer's process id, so a file another live run is
-  writing is never taken for one);
+  error or `abort()` deletes the temporary file, and those killed writes left in the folder go (and are noted) as
+  a write there starts, those for the same target again once it completes (the temporary name holds the writer's
+  process id, so a file another live run is writing is never taken for one);
 - the target may not be the source (compared by real path / inode), and an existing target is refused
   unless `overwrite=True`; one that another run finished while this one was writing is not replaced
   either: this run's file is kept beside it under a free name and the write fails saying so;
@@ -44,12 +44,13 @@ import av
 import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc
 
+from vsr_app.disk_full import OutOfRoom, out_of_room, why_not_written
 from vsr_app.errors import VsrAppError
 from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
-                                        remove_made_folders, remove_stale_partials)
+                                        remove_left_partials, remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.reader import VideoInfo, is_hd, video_stream
 from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
@@ -68,6 +69,13 @@ LEVELS_CONVERTED = ("full-range source written in limited range (16-235), as pla
 # ("Not yet implemented in FFmpeg"), a Matroska one took them silently. Two frames cannot be reordered, so each
 # packet's decode time is its presentation time, as the fixed x265 gives.
 X265_UNTIMED_FRAMES = 2
+
+
+def repair_decode_time(packet: av.Packet, encoder: str, frames: int) -> None:
+    """Give a packet flushed from a whole stream of `frames` frames its decode time where `encoder` is x265 and the
+    stream so short that x265 leaves it unset (X265_UNTIMED_FRAMES): its presentation time."""
+    if encoder == "libx265" and frames <= X265_UNTIMED_FRAMES:
+        packet.dts = packet.pts
 
 
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
@@ -177,6 +185,8 @@ class VideoWriter:
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
         self.overwrite = overwrite
         self.made_folders = make_folder(self.path.parent)
+        if cleared := remove_left_partials(self.path.parent):  # any output's: a killed export's file is GBs maybe
+            self.notes.append(cleared)
         self.tmp = new_partial(self.path)
         self.container = None
         self.carried: CarriedStreams | None = None
@@ -283,7 +293,7 @@ class VideoWriter:
                 self.carried.mux_until(time)
             self._mux_video(self.stream.encode(frame))
         except (av.FFmpegError, OSError) as exc:
-            raise _write_error(self.path, exc) from exc
+            raise _write_error(self.path, exc, self.bytes_made) from exc
         if self.first_time is None:
             self.first_time, self.first_pts = time, pts
         if self.last_time is not None:
@@ -334,8 +344,8 @@ class VideoWriter:
         FFV1 and ProRes do: the packet is muxed one behind it. One that gives several from a call, a reference frame's
         before the B-frames shown earlier (nvenc, svt-av1), may hand over a frame's packet first: its duration is left
         to the muxer.)"""
-        if self.spec.encoder == "libx265" and self.end_pts is not None and self.frames <= X265_UNTIMED_FRAMES:
-            packet.dts = packet.pts
+        if self.end_pts is not None:  # closing: `frames` is the whole stream's
+            repair_decode_time(packet, self.spec.encoder, self.frames)
         if self.first_dts is None:
             self.first_dts = packet.dts
         shown_for = self.shown_for.pop(packet.pts, None)
@@ -386,7 +396,7 @@ class VideoWriter:
                 os.fsync(fh.fileno())
         except (av.FFmpegError, OSError) as exc:
             self.abort()
-            raise _write_error(self.path, exc) from exc
+            raise _write_error(self.path, exc, self.bytes_made) from exc
         except BaseException:
             self.abort()
             raise
@@ -469,8 +479,9 @@ def _nearest(ticks: Fraction) -> int:
     return math.floor(ticks + Fraction(1, 2))
 
 
-def _write_error(path: Path, exc: BaseException) -> VsrAppError:
-    if getattr(exc, "errno", None) == errno.ENOSPC:
-        return VsrAppError(f"no space left on the disk while writing '{path}'")
+def _write_error(path: Path, exc: BaseException, written: int) -> VsrAppError:
+    """The error to raise for `exc`; one for want of room is `OutOfRoom`, with the `written` bytes it reached."""
+    if (number := out_of_room(exc)) is not None:
+        return OutOfRoom(f"{why_not_written(exc)} while writing '{path}'", written, number == errno.EFBIG)
     message = getattr(exc, "strerror", None) or str(exc)
     return VsrAppError(f"writing '{path}' failed: {message}")
