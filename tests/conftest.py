@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,20 @@ def user_data_under_home(monkeypatch):
     """The user's data folder follows HOME, which tests point at a temporary folder: an XDG_DATA_HOME set where the
     tests run would put the models a test installs among the user's own."""
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def threads_as_they_were():
+    """A test that trains or runs with `threads` set (`ops.set_threads`) set torch's and OpenCV's for the whole
+    process: put back, so a later test's thread count does not depend on the order the tests ran in (nor is torch
+    imported here for a test that needs none)."""
+    torch, cv2 = sys.modules.get("torch"), sys.modules.get("cv2")
+    before = (torch.get_num_threads() if torch else None, cv2.getNumThreads() if cv2 else None)
+    yield
+    if before[0] is not None and torch.get_num_threads() != before[0]:
+        torch.set_num_threads(before[0])
+    if before[1] is not None and cv2.getNumThreads() != before[1]:
+        cv2.setNumThreads(before[1])
 
 
 @pytest.fixture(scope="session")

@@ -51,12 +51,16 @@ def test_a_screenshot_leaves_the_users_settings_as_they_were(tmp_path, small_vid
 
 
 def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
+    """Nothing is left behind either: the settings copy's folder came back after it was removed, one a failed run."""
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 1000)
-    result = run_cli(tmp_path, "gui", str(broken), "--screenshot", str(tmp_path / "shot.png"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    result = run_cli(tmp_path, "gui", str(broken), "--screenshot", str(tmp_path / "shot.png"), TMPDIR=str(scratch))
     assert result.returncode == 1
     assert "not a video" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "shot.png").exists()
+    assert list(scratch.iterdir()) == []
 
 
 def test_screenshot_is_written_in_the_format_its_name_says_and_its_folder_made(tmp_path, small_video):

@@ -515,7 +515,7 @@ def test_seconds_per_step_leave_out_loading_validation_and_checkpoints(frames_di
           tmp_path / "run", log=lambda *_: None)
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     timed = [r for r in records if "s_per_step" in r]
-    assert [r["step"] for r in timed] == [1, 2, 4, 6] and all(r["s_per_step"] < 0.1 for r in timed)
+    assert [r["step"] for r in timed] == [1, 2, 4, 6] and all(r["s_per_step"] < 0.2 for r in timed)
     assert timed[-1]["elapsed_s"] > 0.4 * 3  # the first batch and 2 validations before it: in the run's time
 
 

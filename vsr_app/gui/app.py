@@ -141,7 +141,9 @@ def screenshot_format(path: str) -> str:
 @contextlib.contextmanager
 def _scratch_settings():
     """A copy of the user's settings, thrown away after: a screenshot shows their saved choices (models, view) but
-    leaves them as they were (a scripted screenshot had put its video first in Open recent)."""
+    leaves them as they were (a scripted screenshot had put its video first in Open recent). Written out before the
+    folder goes, however the screenshot ended: a failed one's were written by Qt after, into the folder made again,
+    readable by all (its user's folders and runs), one more left in the temporary folder each time."""
     from PySide6.QtCore import QSettings
 
     with tempfile.TemporaryDirectory(prefix="vsr-app-screenshot-") as folder:
@@ -149,8 +151,10 @@ def _scratch_settings():
         user = QSettings()
         for key in user.allKeys():
             scratch.setValue(key, user.value(key))
-        yield scratch
-        scratch.sync()
+        try:
+            yield scratch
+        finally:
+            scratch.sync()
 
 
 def _notify_desktop(message: str) -> None:
