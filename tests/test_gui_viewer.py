@@ -927,7 +927,7 @@ def test_a_damaged_install_is_said_and_the_saved_models_are_kept(gui_env, qtbot)
 
 def test_the_inspector_and_analysis_sizes_a_drag_gives_come_back_next_start(window, qtbot):
     """Both reset to their defaults at every start (a keyboard tester's finding)."""
-    from vsr_app.gui.viewer import Viewer
+    from vsr_app.gui.viewer import ANALYSIS_SIZE, Viewer
 
     viewer = window.viewer
     window.resize(1280, 800)
@@ -938,7 +938,7 @@ def test_the_inspector_and_analysis_sizes_a_drag_gives_come_back_next_start(wind
     viewer._panel_dragged(viewer.top)  # as splitterMoved calls it
     again = Viewer(QSettings())
     assert again.panel_sizes[again.top] == viewer.top.sizes()[1] and again.panel_shares[again.top] > 0.3
-    assert again.panel_sizes[again.splitter] == 220  # not dragged: its default
+    assert again.panel_sizes[again.splitter] == ANALYSIS_SIZE  # not dragged: its default
     settings = QSettings()
     settings.setValue("viewer/inspector_size", 99_999)
     settings.setValue("viewer/inspector_share", "a lot")

@@ -16,6 +16,7 @@ from vsr_app import models
 from vsr_app.gui import fmt
 from vsr_app.gui.inspector import video_facts
 from vsr_app.gui.processing import SOURCE
+from vsr_app.gui.viewer import VIDEO_LEAST
 from vsr_app.nets.builtin import BicubicUpscale
 
 LONG = "vsr-x4-student-aligned-bicubic"
@@ -121,7 +122,10 @@ def test_in_a_small_window_the_video_keeps_priority_over_the_side_panels(window,
     QApplication.processEvents()
     view, inspector = viewer.view, viewer.inspector
     assert view.width() >= 2 * inspector.width()
-    assert view.height() >= 1.25 * analysis.height()
+    # the analysis larger only as far as its plots need (at 1024x700 they were 20 px and none), the video keeping
+    # VIDEO_LEAST
+    assert view.height() >= 1.25 * analysis.height() or (analysis.height() <= analysis.usable_height()
+                                                          and viewer.top.height() >= VIDEO_LEAST)
     frame_box = inspector.analyse.parentWidget()
     bottom = frame_box.mapTo(inspector.viewport(), frame_box.rect().bottomLeft()).y()
     assert bottom <= inspector.viewport().height()  # the scores and the Analyse button without scrolling

@@ -18,6 +18,7 @@ shots, and no interpolator can tell which the frame is of) are shaded in the plo
 summary, passed over by worst (on real video they were every model's worst frames, saying nothing of the model), and
 marked in the CSV's `scene_cut` column, as eval vfi --csv marks them. That verdict comes a few frames after the
 frame's scores (`processing.CutVerdict`), which are drawn at once: the shading, means and worst follow it as it comes.
+Beside the plots, the summary's numbers of every model analysed on the video, task and mode (`analysis_table`).
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from vsr_app.evaluate import CUT_COLUMN, sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.analysis_table import AnalysisTable, SeriesNumbers
 from vsr_app.gui.export_dialog import output_folder
 from vsr_app.gui.processing import CutVerdict, timeline_name
 from vsr_app.gui.view_export import save_folder
@@ -53,8 +55,13 @@ MARKER_SIZE = 5  # px, of every curve's markers
 WORST_TIP = "Show the frame of lowest PSNR{}, which the summary names (Alt+W)"
 WORST_OF_EACH_TIP = "Show either side's frame of lowest PSNR{}, which the summary names (Alt+W)"
 CUTS_PASSED_OVER = " outside scene cuts (a frame across one says nothing of a model)"
-MIN_HEIGHT = 160  # two readable plots; more went from the video in a small window
+MIN_HEIGHT = 160  # two plots; more went from the video in a small window (`usable_height` where there is room)
 MIN_LINES = 9  # ... and at least this many lines of its font
+# each plot's values this many lines of its font tall where the window has room (`usable_height`): the plots shared
+# what a 220-px panel left under the summary, at 1400x900 the PSNR plot's 45 px, at 1024x700 20 px and SSIM's none
+PLOT_LEAST_LINES = 6
+AXES_LINES = 7  # ... and the frame axis, its name and the legend below them
+TABLE_SHARE = 0.55  # of the panel's width at most, for the table of every model's numbers beside the plots
 LABEL_PITCH = 1.25  # lines of its font from one value axis label to the next, at least: closer, they ran together
 CUT_SHADE = theme.MUTED + "40"  # a held-out frame across a scene cut: a band behind the curves, light enough to read
 
@@ -135,7 +142,7 @@ class AnalysisPlot(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        head = QHBoxLayout()
+        self.head = head = QHBoxLayout()
         self.title = ElidedLabel("Per-frame quality")  # "A vs B": two long model names set the window's least width
         self.title.setProperty("role", "heading")
         self.summary = QLabel()
@@ -152,17 +159,24 @@ class AnalysisPlot(QWidget):
         self.stop.clicked.connect(self.cancelRequested)
         close = QPushButton("Close")
         close.clicked.connect(self.closeRequested)
-        head.addWidget(self.title)  # whole where there is room; cut only when the row runs short
-        head.addSpacing(12)
-        head.addWidget(self.summary, 1)  # the row's room: with a spacer after it, it wrapped with room to spare
+        head.addWidget(self.title, 1)  # whole where there is room; cut only when the row runs short
         head.addWidget(self.worst)
         head.addWidget(self.save)
         head.addWidget(self.stop)
         head.addWidget(close)
         layout.addLayout(head)
+        # a line of its own, the panel's width: beside the title it wrapped to 7 lines at 1024 px, over the plots
+        layout.addWidget(self.summary)
         self.graphs = pg.GraphicsLayoutWidget()
         self.graphs.setAccessibleName("PSNR and SSIM of every frame")
-        layout.addWidget(self.graphs, 1)
+        self.table = AnalysisTable()  # every model analysed on this video, beside the plots: they need the height
+        self.table.hide()  # until it has numbers
+        self.body = QSplitter(Qt.Horizontal)
+        self.body.addWidget(self.graphs)
+        self.body.addWidget(self.table)
+        self.body.setStretchFactor(0, 1)
+        self.body.setCollapsible(0, False)
+        layout.addWidget(self.body, 1)
         self.graphs.ci.layout.setColumnStretchFactor(1, 1)  # the plots widen, not the names beside them
         for row in (0, 1):  # ... and grow taller, not the legend's row under them
             self.graphs.ci.layout.setRowStretchFactor(row, 1)
@@ -190,6 +204,16 @@ class AnalysisPlot(QWidget):
         # two plots with their tick labels and the summary above: at a 20 pt font 160 px left the SSIM plot a sliver
         self.setMinimumHeight(max(MIN_HEIGHT, MIN_LINES * self.fontMetrics().lineSpacing()))
         self.reset("")
+
+    def usable_height(self) -> int:
+        """The height at which each plot's values are PLOT_LEAST_LINES lines of its font tall, under the head and the
+        summary as they wrap at this width: what the Compare tab gives the analysis where the video keeps its room."""
+        layout = self.layout()
+        margins = layout.contentsMargins()
+        summary = self.summary.heightForWidth(self.width() - margins.left() - margins.right())
+        graphs = (2 * PLOT_LEAST_LINES + AXES_LINES) * self.graphs.fontMetrics().lineSpacing()
+        head = self.head.sizeHint().height() + 2 * layout.spacing()
+        return margins.top() + head + summary + graphs + margins.bottom()
 
     def _add_plot(self, row: int, name: str, colour: str, x_link: pg.PlotItem | None = None) -> pg.PlotItem:
         """A plot with its curve and cursor, named at its top left in the curve's colour: rotated axis titles are
@@ -236,6 +260,11 @@ class AnalysisPlot(QWidget):
         # a folder's frames by name, as eval --csv names them: the CSV's `file` column, to join on
         self.files = [p.name for p in frame_files(Path(video))] if video and Path(video).is_dir() else []
         self._colour_curves()
+        self.table.start((video, task, bool(series), held_out, first), held_out)
+        if self.table.rowCount():  # the models analysed before on this video, task and mode
+            self._show_table()
+        else:
+            self.table.hide()
         self.total = 0
         self.first_point_at = 0.0
         self.running = True  # frames still come: the summary says how long they will take
@@ -365,19 +394,22 @@ class AnalysisPlot(QWidget):
                 curve.setData(xs[shown], ys[shown], symbol=symbol)
         across = np.isin(positions, list(self.scene_cuts))
         self._shade_cuts(xs[across], values)
+        numbers = self._series_numbers(values, across)
+        self.table.show_numbers(numbers)
+        self._show_table()
         count = len(self.points) + len(self.break_gaps)
         names = [f"{name} " for name, _ in self.series] or [""]
-        psnr = ", ".join(f"{name}{psnrs.mean():.2f} dB" for name, psnrs in zip(names, values[0::2]))
+        psnr = ", ".join(f"{name}{row.mean_psnr:.2f} dB" for name, row in zip(names, numbers))
         if across.any():
-            psnr += f" ({self._without_cuts(names, values[0::2], across)})"
-        ssim = (f"mean SSIM {', '.join(f'{name}{ssims.mean():.4f}' for name, ssims in zip(names, values[1::2]))}"
+            psnr += f" ({self._without_cuts(names, numbers, across)})"
+        ssim = (f"mean SSIM {', '.join(f'{name}{row.mean_ssim:.4f}' for name, row in zip(names, numbers))}"
                 if np.isfinite(values[1::2]).all() else "no SSIM (frames under its window)")
         if self.running:
             ending = fmt.eta_suffix(fmt.eta(count - 1, self.total - 1, time.monotonic() - self.first_point_at))
         else:
             ending = "   \u00b7   stopped" if count < self.total else ""
-        worst = "; ".join(f"{name}{timeline_name(self._x(position))}, {lowest:.2f} dB"
-                          for series, name in enumerate(names) for position, lowest in [self._worst(series)])
+        worst = "; ".join(f"{name}{timeline_name(row.worst_frame)}, {row.worst_psnr:.2f} dB"
+                          for name, row in zip(names, numbers))
         passed_over = " outside scene cuts" if len(self._worst_candidates()) < len(self.points) else ""
         unscored = (f"   \u00b7   frame {self.frames} not scored, as eval vfi leaves it: no frame after it to predict "
                     "it from" if self._last_unscored() else "")
@@ -397,7 +429,39 @@ class AnalysisPlot(QWidget):
         if len(xs) and not named:
             self.legend.addItem(self.cut_bands[0], "scene cut")
 
-    def _without_cuts(self, names: list[str], psnrs: list[np.ndarray], across: np.ndarray) -> str:
+    def _show_table(self) -> None:
+        self.table.show()
+        self._fit_table()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """The table beside the plots as wide as its columns, but no more than TABLE_SHARE of the row (a drag between
+        the two is kept): the splitter gave it less, and its last column went out of view; in an 800-px window it
+        kept its width and left the plots 90 px."""
+        if self.table.isHidden():
+            return
+        total = sum(self.body.sizes())
+        most = int(TABLE_SHARE * total)
+        wanted = min(self.table.horizontalHeader().length() + 2 * self.table.frameWidth(), most)
+        if not wanted <= self.body.sizes()[1] <= most:
+            self.body.setSizes([total - wanted, wanted])
+
+    def _series_numbers(self, values: list[np.ndarray], across: np.ndarray) -> list[SeriesNumbers]:
+        """Each series' numbers, as the summary gives them and the table lists them: `values` the PSNR and SSIM
+        columns of every series, `across` which points lie across a scene cut."""
+        names = [name for name, _ in self.series] or [f"{self.sides[0]} vs {self.sides[1]}"]
+        numbers = []
+        for series, (name, psnrs, ssims) in enumerate(zip(names, values[0::2], values[1::2])):
+            position, lowest = self._worst(series)
+            outside = psnrs[~across].mean() if self.held_out and not across.all() else math.nan
+            numbers.append(SeriesNumbers(name, len(psnrs), float(psnrs.mean()), float(ssims.mean()),
+                                         float(self._x(position)), float(lowest), float(outside)))
+        return numbers
+
+    def _without_cuts(self, names: list[str], numbers: list[SeriesNumbers], across: np.ndarray) -> str:
         """'without the 3 scene cuts, shaded: blend 31.90, repeat 30.12': each series' mean PSNR without its held-out
         frames across a scene cut, which say nothing of an interpolator. After the means of every series, so that
         "without" reads as of them all (after the last one's mean it read as of that one alone)."""
@@ -405,7 +469,7 @@ class AnalysisPlot(QWidget):
         if across.all():
             return "the one frame lies across a scene cut, shaded" if cuts == 1 else \
                 f"all {cuts} lie across scene cuts, shaded"
-        means = ", ".join(f"{name}{column[~across].mean():.2f}" for name, column in zip(names, psnrs))
+        means = ", ".join(f"{name}{row.psnr_outside_cuts:.2f}" for name, row in zip(names, numbers))
         return f"without the {'scene cut' if cuts == 1 else f'{cuts} scene cuts'}, shaded: {means}"
 
     def _counted(self) -> str:

@@ -31,7 +31,9 @@ from vsr_app.video.reader import VideoInfo
 # In a small window the side panels give way first: at 800x600 the analysis and the inspector left the video 178 px
 INSPECTOR_SHARE = 0.3  # of the width, at most
 PANEL_LEAST, PANEL_MOST, SHARE_MOST = 80, 4000, 0.8  # a saved panel size (px) and share are kept within these
-ANALYSIS_SHARE = 0.35  # of the height, at most
+ANALYSIS_SHARE = 0.35  # of the height, at most; more where its plots need it (`AnalysisPlot.usable_height`) ...
+VIDEO_LEAST = 225  # ... while the video keeps this many px: at 0.35 and 220 px the PSNR plot was 45 px tall at 1400x900
+ANALYSIS_SIZE = 360  # px, the analysis's height until a drag sets another
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
 SAVE_ACTIONS = ("save_view", "save_sides")
@@ -133,6 +135,10 @@ class Viewer(QWidget):
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
         self.stale_timer = QTimer(self, singleShot=True, interval=STALE_AFTER_MS)
         self.stale_timer.timeout.connect(self._mark_stale)
+        # the analysis's height again once a resize has settled: a toolbar stacked by a narrower window takes height
+        # from the splitter after `resizeEvent`, and the analysis then had some of the video's VIDEO_LEAST
+        self.settled_timer = QTimer(self, singleShot=True, interval=0)
+        self.settled_timer.timeout.connect(lambda: self._fit_panel(self.splitter))
 
         self.worker = FrameWorker(parent=self)
         self.worker.opened.connect(self._opened)
@@ -179,10 +185,11 @@ class Viewer(QWidget):
         self.splitter.addWidget(self.analysis)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(1, False)  # a drag stops at the analysis's least height: it collapsed to nothing
         self.panel_keys = {self.top: "viewer/inspector", self.splitter: "viewer/analysis"}  # settings, + _size/_share
         # the side panels' sizes, as the user last dragged them (this start or an earlier one)
         self.panel_sizes = {s: min(max(setting(settings, f"{key}_size", default), PANEL_LEAST), PANEL_MOST)
-                            for (s, key), default in zip(self.panel_keys.items(), (300, 220))}
+                            for (s, key), default in zip(self.panel_keys.items(), (300, ANALYSIS_SIZE))}
         # the share of the window each may take at most: INSPECTOR_SHARE and ANALYSIS_SHARE, or what a drag gave it
         self.default_shares = {self.top: INSPECTOR_SHARE, self.splitter: ANALYSIS_SHARE}
         self.panel_shares = {s: min(max(setting(settings, f"{self.panel_keys[s]}_share", share), share), SHARE_MOST)
@@ -207,16 +214,24 @@ class Viewer(QWidget):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._give_video_priority()
+        self.settled_timer.start()
 
     def _give_video_priority(self) -> None:
         """The inspector and the analysis at the size the user gave them, but in a small window no more than their
-        share of it (down to their minimum sizes), and back to that size as the window grows again. A drag past the
-        share moves the share: a panel dragged larger fell back at the next resize of the window."""
-        for splitter, share in self.panel_shares.items():
-            sizes = splitter.sizes()
-            wanted = min(self.panel_sizes[splitter], int(share * sum(sizes)))
-            if not splitter.widget(1).isHidden() and sizes[1] != wanted:
-                splitter.setSizes([sum(sizes) - wanted, wanted])
+        share of it (down to their minimum sizes; the analysis as much as its plots need to be read while the video
+        keeps VIDEO_LEAST), and back to that size as the window grows again. A drag past the share moves the share: a
+        panel dragged larger fell back at the next resize of the window."""
+        for splitter in self.panel_shares:
+            self._fit_panel(splitter)
+
+    def _fit_panel(self, splitter: QSplitter) -> None:
+        sizes = splitter.sizes()
+        room = int(self.panel_shares[splitter] * sum(sizes))
+        if splitter is self.splitter:  # readable plots, where the video keeps its least
+            room = max(room, min(self.analysis.usable_height(), sum(sizes) - VIDEO_LEAST))
+        wanted = min(self.panel_sizes[splitter], room)
+        if not splitter.widget(1).isHidden() and sizes[1] != wanted:
+            splitter.setSizes([sum(sizes) - wanted, wanted])
 
     def _panel_dragged(self, splitter: QSplitter) -> None:
         """The size a drag gave the inspector or the analysis, kept for the next start too (it reset every start)."""
