@@ -308,8 +308,11 @@ def test_csv_has_a_row_per_scored_frame_and_replaces_only_an_earlier_one(tmp_pat
                      "--json"]) == 0
         out, err = capsys.readouterr()
     frame = _strict(out)["sequences"]["seq"]["per_frame"][0]
-    lines = scores.read_text().splitlines()
-    assert lines == ["sequence,frame,psnr_y,ssim_y,scene_cut",
+    comment, *lines = scores.read_text().splitlines()
+    assert comment.startswith(f"# vsr-app eval: blend (0 parameters) on {tmp_path / 'data'}; ran on cpu, fp32; ")
+    notes = _strict(out)["notes"]  # seq's last frame, not scored; its scene cut
+    assert lines[:len(notes)] == [f"# note: {note}" for note in notes] and len(notes) == 2
+    assert lines[len(notes):] == ["sequence,frame,psnr_y,ssim_y,scene_cut",
                      f"seq,001.png,{frame['psnr_y']!r},{frame['ssim_y']!r},{int(frame['scene_cut'])}"]
     assert f"eval: per-frame scores written to {scores}" in err
     assert sorted(p.name for p in scores.parent.iterdir()) == ["scores.csv"]  # no temporary file left
@@ -338,7 +341,8 @@ def test_csv_refuses_to_replace_another_file_before_scoring(tmp_path, capsys, mo
 
 @pytest.mark.parametrize("task, says, hidden", [
     ("vsr", ["usage: vsr-app eval vsr ", "cropped (top-left) to a multiple of 4", "at least 1 ", "--self-ensemble",
-             "(sequence, frame, psnr_y, ssim_y; "], ["{vsr,vfi}", "odd frame", "scene_cut"]),
+             "(sequence, frame, psnr_y, ssim_y; ", "later frames (a clip model, the teacher) also reads the few after "
+             "them that its last chunk takes as context, unscored"], ["{vsr,vfi}", "odd frame", "scene_cut"]),
     ("vfi", ["usage: vsr-app eval vfi ", "each odd frame is predicted", "at least 3 ", "not scored",
              "(sequence, frame, psnr_y, ssim_y, scene_cut: 1 where a scene cut lies"],
      ["{vsr,vfi}", "--self-ensemble", "cropped"]),
@@ -551,7 +555,7 @@ def test_csv_replaces_an_empty_file_as_mktemp_makes_it(tmp_path, capsys):
     (tmp_path / "tmp.XXXX").touch()
     assert main(["eval", "vsr", "--model", "bicubic", "--data", str(tmp_path / "data"), "--csv",
                  str(tmp_path / "tmp.XXXX")]) == 0
-    assert (tmp_path / "tmp.XXXX").read_text().splitlines()[0] == "sequence,frame,psnr_y,ssim_y"
+    assert (tmp_path / "tmp.XXXX").read_text().splitlines()[1] == "sequence,frame,psnr_y,ssim_y"
 
 
 def _interlaced(path):

@@ -45,7 +45,7 @@ def test_eval_vfi_json_contract(vfi_data, capsys):
     assert main(["eval", "vfi", "--model", "blend", "--data", str(vfi_data), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     # the contract's, and what was scored and how
-    assert set(out) == {"model", "params", "sequences", "mean", "data", "device", "precision"}
+    assert set(out) == {"model", "params", "sequences", "mean", "data", "device", "precision", "app_version"}
     assert out["model"] == "blend" and out["params"] == 0 and out["data"] == str(vfi_data.resolve())
     assert set(out["sequences"]) == {"triplet", "longer"}
     for scores in [*out["sequences"].values(), out["mean"]]:

@@ -80,7 +80,9 @@ EVAL_SCORES = "Scores: PSNR and SSIM on the Y channel (BT.601), no border crop, 
 
 def _eval_frames_help(minimum: str) -> str:
     return (f"use only the first N frames of each sequence, at least {minimum} (only those of a video are decoded; "
-            f"a shorter sequence is used whole)")
+            f"a shorter sequence is used whole); an upscaler that looks at later frames (a clip model, the teacher) "
+            f"also reads the few after them that its last chunk takes as context, unscored, so its scores are those "
+            f"of a run on the whole sequence")
 
 
 def _eval_csv_help(task: str | None) -> str:

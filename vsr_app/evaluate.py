@@ -17,6 +17,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
+from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
 from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, frames_among,
                            image_size, natural_order, read_image)
@@ -30,6 +31,7 @@ VSR_COPIES = 2 + 1 / 16  # frames eval vsr holds of each one of a sequence: the 
 
 
 CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
+CSV_MARK = f"# {APP_NAME} eval: "  # its first line, before `#` lines of notes and the CSV_HEADER (`csv_comment`)
 CUT_COLUMN = "scene_cut"  # eval vfi's CSV has it after those: 1 where a scene cut lies across the frame predicted
 
 
@@ -232,11 +234,12 @@ class Planned(NamedTuple):
 
 class MemoryRoom(NamedTuple):
     """The memory scoring a sequence may fill: the `available` bytes, less the engine's `engine_bytes`, at `per_frame`
-    bytes a frame held."""
+    bytes a frame held; `ahead`: the most frames read past --frames as a clip engine's context (`frames_ahead`)."""
 
     available: int
     engine_bytes: int
     per_frame: float
+    ahead: int = 0
 
     def frames(self) -> int:
         """How many frames fit."""
@@ -247,7 +250,7 @@ class MemoryRoom(NamedTuple):
         how many --frames lets through."""
         from vsr_app.video.limits import check_memory
 
-        fit = self.frames()
+        fit = self.frames() - self.ahead  # (a --frames that fits only without its context would be refused too)
         fewer = f"--frames {fit} scores the first {fit} of each sequence" if fit > 0 else "score a smaller one"
         advice = f"eval holds a whole sequence's frames to score it: {fewer}, or close other programs"
         frames = f"{'at least ' * at_least}{count} frames of {plan.width}x{plan.height}"
@@ -298,7 +301,7 @@ def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int 
     fitted = []
     for plan in plans:
         room = MemoryRoom(available, engine.working_bytes(plan.width // scale, plan.height // scale),
-                          plan.width * plan.height * 3 * copies)
+                          plan.width * plan.height * 3 * copies, frames_ahead(engine, 1))  # 1: the most read ahead
         if plan.frames is not None:
             room.check(plan, plan.frames)
         fitted.append(plan._replace(room=room))
@@ -423,20 +426,41 @@ def check_csv_path(path: Path) -> None:
 
 
 def _is_eval_csv(path: Path) -> bool:
-    """Whether `path` begins with a header `write_csv` writes (read no further: it may be a large file), or is empty
-    (`mktemp` makes the file a script then names)."""
+    """Whether `path` begins as `write_csv` begins a file (`CSV_MARK`; an earlier version's began with its columns),
+    reading no further (it may be a large file), or is empty (`mktemp` makes the file a script then names)."""
     headers = [",".join(columns).encode() for columns in (CSV_HEADER, (*CSV_HEADER, CUT_COLUMN))]
     try:
         with open(path, "rb") as f:
             start = f.read(len(headers[-1]) + 2)
     except OSError:
         return False
-    return not start or start.split(b"\n")[0].rstrip(b"\r") in headers
+    return not start or start.startswith(CSV_MARK.encode()) or start.split(b"\n")[0].rstrip(b"\r") in headers
+
+
+def csv_comment(result: dict) -> list[str]:
+    """The `#` lines above an eval CSV's columns, as the Compare tab's CSV has them (pandas reads past them with
+    `read_csv(path, comment="#")`): what was scored, by which weights and code, how, and the result's notes, so a
+    CSV away from its JSON still says what it measured. A script's `summary` result has only the model's name."""
+    hashed = f", weights sha256 {result['weights_sha256']}" if "weights_sha256" in result else ""
+    what = [f"{result['model']} ({result['params']:,} parameters{hashed})"]
+    if "data" in result:
+        limit = result.get("frames_limit")
+        what[0] += f" on {result['data']}" + (f", at most the first {limit} frames of each sequence" if limit else "")
+    if "device" in result:
+        what.append(f"ran on {result['device']}, {result['precision']}"
+                    + ", self-ensembled" * bool(result.get("self_ensemble"))
+                    + (f", clip chunks of {result['clip_chunk']} frames with {result['clip_context']} of context"
+                       if "clip_chunk" in result else ""))
+    if "app_version" in result:
+        what.append(f"{APP_NAME} {result['app_version']}")
+    lines = [CSV_MARK + "; ".join(what) + "; PSNR (dB) and SSIM of luma (Y, BT.601); a video's frames count from 0",
+             *(f"# note: {note}" for note in result.get("notes", []))]
+    return [" ".join(line.splitlines()) for line in lines]  # a line break in a name would end the comment
 
 
 def write_csv(result: dict, path: Path) -> None:
-    """`result`'s per-frame scores as CSV, a row per scored frame (`CSV_HEADER`, and eval vfi's `CUT_COLUMN`, 0 or 1),
-    written atomically."""
+    """`result`'s per-frame scores as CSV under `csv_comment`'s lines, a row per scored frame (`CSV_HEADER`, and eval
+    vfi's `CUT_COLUMN`, 0 or 1), written atomically."""
     import csv
     import io
 
@@ -445,6 +469,7 @@ def write_csv(result: dict, path: Path) -> None:
     text = io.StringIO()
     rows = csv.writer(text, lineterminator="\n")
     cuts = any(CUT_COLUMN in f for seq in result["sequences"].values() for f in seq["per_frame"])
+    text.writelines(f"{line}\n" for line in csv_comment(result))
     rows.writerow((*CSV_HEADER, *[CUT_COLUMN] * cuts))
     for name, seq in result["sequences"].items():
         rows.writerows([name, f["frame"], f["psnr_y"], f["ssim_y"], *([int(f[CUT_COLUMN])] if cuts else [])]
@@ -461,11 +486,18 @@ def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, fra
     """`result` with what was scored, so a smoke test on 2 frames, or a run folder that shares its model's name
     with another, cannot pass for a full benchmark of another model: the data folder (absolute), `--frames` where
     given (and `notes` on the sequences it is longer than), the weights file where `model` was a path, not a name the
-    registry resolves, and the device and precision the engine ran in (bf16 and fp32 differ in the fourth decimal).
-    `notes` say which frames read were not scored and why, in words."""
+    registry resolves, and the device and precision the engine ran in (bf16 and fp32 differ in the fourth decimal);
+    and what traces it to the weights and code: the app's version, the weights file's hash and a clip engine's
+    chunk and context. `notes` say which frames read were not scored and why, in words."""
+    from vsr_app import __version__
     from vsr_app.inference import run_settings
 
+    result["app_version"] = __version__
+    if loaded.weights_digest:  # the hash batch records beside the model's name in its outputs
+        result["weights_sha256"] = loaded.weights_digest
     result.update(run_settings(engine))
+    if clip := clip_engine(engine):  # its chunk grid decides which frames each output sees
+        result.update(clip_chunk=clip.chunk, clip_context=clip.context)
     result["data"] = str(Path(data).resolve())
     if frames is not None:
         result["frames_limit"] = frames
@@ -504,17 +536,21 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     if loaded.task != "upscale" or loaded.info.scale != 4:
         raise VsrAppError(f"model '{loaded.name}' is not an x4 upscaler")
     min_side = vsr_min_side()
-    plans = plan_sequences(data, frames, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     engine = make_upscaler(loaded, device, **(engine_options or {}))
+    read = frames + frames_ahead(engine, frames) if frames else frames  # a model that looks ahead sees its future
+    plans = plan_sequences(data, read, min_frames=VSR_MIN_FRAMES, min_side=min_side)
     plans = check_sequences_fit(plans, VSR_COPIES, engine, scale=4)
 
     def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
-        seq = _read_planned(plan, frames, VSR_MIN_FRAMES, min_side, prepare=degrade_x4, deinterlace=deinterlace)
-        outs = upscale_sequence(engine, [lr for _, lr in seq.frames])
+        seq = _read_planned(plan, read, VSR_MIN_FRAMES, min_side, prepare=degrade_x4, deinterlace=deinterlace)
+        outs = upscale_sequence(engine, [lr for _, lr in seq.frames], frames)
         return Scores([psnr_y(o, g) for o, (g, _) in zip(outs, seq.frames)],
-                      [ssim_y(o, g) for o, (g, _) in zip(outs, seq.frames)], seq.names, len(seq.frames)), seq.notes
+                      [ssim_y(o, g) for o, (g, _) in zip(outs, seq.frames)], seq.names[:frames],
+                      len(seq.frames)), seq.notes
 
     scores, notes = _score_each(plans, scored, on_sequence)
+    if frames and (ahead := _context_note(engine, frames, scores)):
+        notes.insert(0, ahead)
     result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
                           model, data, frames, tuple(notes))
     if (engine_options or {}).get("self_ensemble"):
@@ -522,13 +558,49 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     return result
 
 
-def upscale_sequence(engine, lrs: list[np.ndarray]) -> list[np.ndarray]:
-    """One sequence through an upscaling engine from a fresh state: every output, in order (look-ahead flushed)."""
+def upscale_sequence(engine, lrs: list[np.ndarray], wanted: int | None = None) -> list[np.ndarray]:
+    """One sequence through an upscaling engine from a fresh state: every output, in order (look-ahead flushed), or
+    the first `wanted` as soon as the engine gives them, as a run on more frames gives them (the frames after them
+    are a clip engine's context: flushed, they would be run again as a chunk of their own)."""
     engine.reset()
     outs: list[np.ndarray] = []
     for lr in lrs:
         outs += engine.push(lr)
-    return outs + engine.flush()
+        if wanted is not None and len(outs) >= wanted:
+            return outs[:wanted]
+    return (outs + engine.flush())[:wanted]
+
+
+def clip_engine(engine):
+    """The clip engine `engine` is or runs (a self-ensemble's members are alike), None for one that looks only back:
+    a clip engine's bidirectional net makes each frame from frames after it too."""
+    from vsr_app.inference import ClipUpscaler, SelfEnsembleUpscaler
+
+    member = engine.members[0][1] if isinstance(engine, SelfEnsembleUpscaler) else engine
+    return member if isinstance(member, ClipUpscaler) else None
+
+
+def frames_ahead(engine, count: int) -> int:
+    """How many frames after the first `count` the engine reads before it gives their outputs as a run on the whole
+    sequence does: to the end of the chunk that holds the last of them, and that chunk's context after it (none for
+    an engine that looks only back)."""
+    clip = clip_engine(engine)
+    return 0 if clip is None else -(-count // clip.chunk) * clip.chunk + clip.context - count
+
+
+def _context_note(engine, frames: int, scores: dict[str, Scores]) -> str | None:
+    """Where --frames cut a sequence short and the model looks ahead, say that the frames read after the scored ones
+    were its context alone (without them Vid4 city's frame 005 lost 0.29 dB to the teacher's missing future, and the
+    mean of its first five 0.11 dB); None where nothing was read past the scored frames."""
+    cut = [name for name, seq in scores.items() if seq.read > frames]
+    if not cut:
+        return None
+    clip = clip_engine(engine)
+    which = "each sequence" if _every(cut, scores) else first_names(cut)
+    return (f"--frames {frames} cut {which} short, and the model looks at later frames too (a bidirectional net run "
+            f"in chunks of {clip.chunk} frames with {clip.context} of context either side): up to "
+            f"{frames_ahead(engine, frames)} frames after the first {frames} were read as its context, not scored, "
+            f"so the scores are those of a run on the whole sequence")
 
 
 def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
