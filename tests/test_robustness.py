@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 from fractions import Fraction
 
@@ -95,29 +96,29 @@ def test_output_folder_that_cannot_be_created(tmp_path, capsys):
 
 
 class _FullDisk:
-    """An output container whose disk fills up: `mux` (or the final `close`) fails with ENOSPC."""
+    """An output container whose disk fills up: `mux` (or the final `close`) fails with ENOSPC (or `number`)."""
 
-    def __init__(self, container, after: int, on: str):
-        self.container, self.after, self.on, self.calls = container, after, on, 0
+    def __init__(self, container, after: int, on: str, number: int = errno.ENOSPC):
+        self.container, self.after, self.on, self.calls, self.number = container, after, on, 0, number
 
     def mux(self, packets):
         self.calls += 1
         if self.on == "mux" and self.calls > self.after:
-            raise OSError(errno.ENOSPC, "No space left on device")
+            raise OSError(self.number, os.strerror(self.number))
         return self.container.mux(packets)
 
     def close(self):
         self.container.close()
         if self.on == "close":
-            raise OSError(errno.ENOSPC, "No space left on device")
+            raise OSError(self.number, os.strerror(self.number))
 
     def __getattr__(self, name):
         return getattr(self.container, name)
 
 
-def fill_disk_while_writing(monkeypatch, on: str = "mux", after: int = 3, only: str = ""):
-    """Make every output file (whose name contains `only`) hit a full disk; inputs, and outputs in memory (the
-    writer's trial of what a container takes), open normally."""
+def fill_disk_while_writing(monkeypatch, on: str = "mux", after: int = 3, only: str = "", number: int = errno.ENOSPC):
+    """Make every output file (whose name contains `only`) hit a full disk (or the error `number`); inputs, and
+    outputs in memory (the writer's trial of what a container takes), open normally."""
     import av
 
     real_open = av.open
@@ -125,7 +126,7 @@ def fill_disk_while_writing(monkeypatch, on: str = "mux", after: int = 3, only: 
     def open_(path, mode="r", **kwargs):
         container = real_open(path, mode, **kwargs)
         if mode == "w" and isinstance(path, str) and only in path:
-            return _FullDisk(container, after, on)
+            return _FullDisk(container, after, on, number)
         return container
 
     monkeypatch.setattr(av, "open", open_)
@@ -144,6 +145,17 @@ def test_disk_full_during_the_write_is_reported_and_cleaned_up(on, tmp_path, cap
                                            f"'{tmp_path / 'out' / 'up.mp4'}'"
     assert all_files(tmp_path / "out") == []  # neither the target nor its hidden temporary file
     assert tree_snapshot(tmp_path / "in") == before
+
+
+def test_a_file_past_the_largest_its_disk_allows_is_explained_as_a_full_disk_is(tmp_path, capsys, monkeypatch):
+    """EFBIG (a FAT32 stick's 4 GB, a `ulimit -f`) read "writing '...' failed: File too large"."""
+    src = make_video(tmp_path / "clip.mp4", frames=12)
+    fill_disk_while_writing(monkeypatch, number=errno.EFBIG)
+    rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "out" / "up.mp4")
+    assert rc == 1 and err.strip().splitlines()[-1] == (
+        "vsr-app: error: the file grew past the largest this system allows (a FAT32 disk's 4 GB, or a `ulimit -f`) "
+        f"while writing '{tmp_path / 'out' / 'up.mp4'}'")
+    assert all_files(tmp_path / "out") == []
 
 
 def test_an_input_that_may_not_be_read_is_said_so_not_called_no_video(tmp_path, capsys, monkeypatch):

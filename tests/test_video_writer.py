@@ -270,10 +270,12 @@ def test_disk_full_is_reported_plainly_and_cleaned_up(tmp_path):
     assert not path.exists() and leftovers(tmp_path) == []
 
 
-def test_a_complete_write_clears_what_killed_writes_to_the_same_file_left(tmp_path):
-    """kill -9 leaves `.out.partial-*`; the next complete write of out.MP4 removes those, and only those."""
-    killed = [tmp_path / ".out.partial-0badc0de.mp4", tmp_path / ".out.partial-12345678.mp4"]
-    others = [tmp_path / ".other.partial-0badc0de.mp4", tmp_path / ".out.partial-notatoken.mp4"]
+def test_a_write_clears_what_killed_writes_left_in_its_folder(tmp_path):
+    """kill -9 leaves `.out.partial-*`; the next write into its folder, of out.MP4 or another output, removes those,
+    and only those."""
+    killed = [tmp_path / ".out.partial-0badc0de.mp4", tmp_path / ".out.partial-12345678.mp4",
+              tmp_path / ".other.partial-0badc0de.mp4"]
+    others = [tmp_path / ".out.partial-notatoken.mp4", tmp_path / ".out.partial-0badc0de.txt"]
     for p in killed + others:
         p.write_bytes(b"half a video")
     write_clip(tmp_path / "out.MP4")
@@ -283,8 +285,8 @@ def test_a_complete_write_clears_what_killed_writes_to_the_same_file_left(tmp_pa
 def test_temporary_files_of_running_writes_are_kept(tmp_path):
     """Another run may be writing the same output: only files whose writer has exited are its leftovers."""
     path = tmp_path / "out.mp4"
-    killed_write(path)
     running = VideoWriter(path, width=64, height=48, frame_rate=10, preset="ultrafast")
+    killed_write(path)  # after it started, which clears those left before
     for i in range(3):
         running.write(pattern_frame(i, 64, 48), i / 10)
     assert remove_stale_partials(path) == 1  # as batch does before each file
@@ -295,8 +297,8 @@ def test_temporary_files_of_running_writes_are_kept(tmp_path):
 def test_a_killed_writes_file_with_this_processs_pid_is_still_a_leftover(tmp_path):
     """In a container every run may be pid 1: a file named with our pid that we are not writing is stale."""
     path = tmp_path / "out.mp4"
-    (tmp_path / f".out.partial-{os.getpid()}-0badc0de.mp4").write_bytes(b"killed")
     running = VideoWriter(path, width=64, height=48, frame_rate=10, preset="ultrafast")
+    (tmp_path / f".out.partial-{os.getpid()}-0badc0de.mp4").write_bytes(b"killed")  # after its start, as above
     for i in range(3):
         running.write(pattern_frame(i, 64, 48), i / 10)
     assert remove_stale_partials(path) == 1

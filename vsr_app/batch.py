@@ -1,7 +1,8 @@
 """Batch processing of a folder of videos: finish what can be done, explain what cannot, damage nothing.
 
 This module runs the batch; `batch_plan` plans it (its inputs and their outputs' names), `batch_resume` judges what
-is already at an output's name, `batch_report` keeps its account and `batch_progress` counts its overall progress.
+is already at an output's name, `batch_report` keeps its account, `batch_progress` counts its overall progress and
+`batch_room`, once a file ran out of room (a full disk, a FAT32 file's 4 GB), fails at once the files that cannot fit.
 
 Why it is built this way:
 - One file at a time through `video.pipeline.process_video`, the same code as the single-file commands,
@@ -51,7 +52,9 @@ from vsr_app.batch_plan import (Queue, check_apart, output_names, own_output, pa
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
+from vsr_app.batch_room import RoomGuard
 from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
+from vsr_app.disk_full import OutOfRoom
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
 from vsr_app.files import shown_name
@@ -59,6 +62,7 @@ from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.progress import ProgressCallback
 from vsr_app.shell import app_command
 from vsr_app.shipped import PREFERRED
+from vsr_app.video.disk_space import folder_gone, folder_identity
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +230,8 @@ class _ReportSaver:
         if self.path is None:
             return
         try:
-            if Path(os.path.abspath(self.path)).is_relative_to(self.out_dir) and _identity(self.out_dir) != self.home:
+            inside = Path(os.path.abspath(self.path)).is_relative_to(self.out_dir)
+            if inside and folder_identity(self.out_dir) != self.home:
                 # its folder would be made again: under an unplugged drive's mount point, or beside a moved folder
                 raise VsrAppError(f"the report '{self.path}' was not written: the output folder is gone")
             self.report.write(self.path)
@@ -248,7 +253,7 @@ class _Job:
 
     task: str
     out_dir: Path
-    home: tuple[int, int] | None  # the output folder's `_identity` as the batch claimed it
+    home: tuple[int, int] | None  # the output folder's `folder_identity` as the batch claimed it
     made: list[Path]  # the folders the batch made (`make_folder`)
     input_set: set[str]  # the inputs' real paths
     planned: set[str]  # the outputs' real paths
@@ -260,6 +265,7 @@ class _Job:
     overwrite: bool
     before: dict[str, dict]  # what the replaced report said of each output, by its path (`earlier_facts`)
     make: Callable[..., Any]  # process_video with the batch's model and settings: (src, dst, progress=...)
+    room: RoomGuard  # after a file ran out of room, the next ones start only where they fit
 
 
 def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None,
@@ -268,12 +274,11 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
     fills `result`, raises when the file fails."""
     from vsr_app.video.output_paths import check_output_path, remove_stale_partials
 
-    if _identity(job.out_dir) != job.home:
+    if folder_identity(job.out_dir) != job.home:
         # the writer makes a missing folder: the rest went to the system disk under an unplugged drive's mount
         # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
         job.made.clear()  # the folders this batch made are gone with it; one at their place now is not its own
-        raise VsrAppError(f"the output folder '{job.out_dir}' is gone or was replaced while the batch ran (a drive "
-                          "unplugged, the folder moved or deleted); nothing more is written")
+        raise folder_gone(job.out_dir, "the batch ran")
     remove_stale_partials(dst)
     if os.path.realpath(dst) in job.input_set:
         raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
@@ -349,11 +354,15 @@ def _process_one(job: _Job, src: Path, dst: Path, result: FileResult, left_becau
     overall progress."""
     t0 = time.monotonic()
     try:
+        job.room.check(overall.bytes_for(estimate))
         _process(job, src, dst, result, left_because, overall.on_progress)
     except Cancelled:
         result.status, result.reason = CANCELLED, STOPPED_REASON
     except Exception as exc:  # one bad file must never stop the batch
         log.debug("batch: %s failed", src, exc_info=True)
+        if isinstance(exc, OutOfRoom):
+            job.room.ran_out(exc)
+            overall.count_unfinished(exc.written)
         result.status, result.reason = FAILED, _one_line(exc)
     if result.status == OK:
         overall.end_file(estimate, result.output_bytes)
@@ -416,7 +425,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     # the lock before the report is first written (it may be the other batch's too); a batch that made nothing
     # (stopped before its first output, every file failed) leaves no empty folder it made
     with removed_if_left_empty(made), claim_output_folder(out_dir):
-        home = _identity(out_dir)
+        home = folder_identity(out_dir)
         if report_file is not None:
             check_report_not_shared(report_file, out_dir)
             if (other := another_folder_s_report(report_file, out_dir)) is not None:  # the Batch tab asked
@@ -426,7 +435,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         job = _Job(task=task, out_dir=out_dir, home=home, made=made, input_set={os.path.realpath(p) for p in inputs},
                    planned={os.path.realpath(p) for p in outputs}, named=output_names(inputs, outputs, in_dir),
                    settings=settings, scale=scale, factor=factor, codec=codec, overwrite=overwrite, before=before,
-                   make=make)
+                   make=make, room=RoomGuard(out_dir))
         count = len(inputs)
         in_flight = None
         try:
@@ -487,11 +496,3 @@ def _fill(result: FileResult, summary, task: str) -> None:
     if task == "interpolate":
         result.scene_cuts, result.flashes, result.pauses = summary.scene_cuts, summary.flashes, summary.pauses
 
-
-def _identity(folder: Path) -> tuple[int, int] | None:
-    """Which folder is at `folder` now (its device and inode), or None where none is."""
-    try:
-        stat = folder.stat()
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino

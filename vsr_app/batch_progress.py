@@ -98,6 +98,17 @@ class OverallProgress:
         self.file_warning = ""
         self._project(now=True)
 
+    def count_unfinished(self, written: int) -> None:
+        """The file in work failed for want of room after `written` bytes: counted with the finished outputs' bytes and
+        work, they project the files after it (`bytes_for`) where none has finished yet."""
+        self.made_bytes += written
+        self.made_work += self.file_done * self.pixels
+
+    def bytes_for(self, estimate: Estimate) -> float | None:
+        """The bytes the output of a file of `estimate` will likely take, at the bytes a unit of work took so far;
+        None before that is known."""
+        return self.made_bytes / self.made_work * estimate.frames * estimate.pixels if self.made_work else None
+
     def finish(self, nothing_made: str | None) -> None:
         """The bar's end, at 100%. Where no frame was made (every file skipped, kept or failed) `nothing_made` says why,
         in place of the last file's name: the figures alone read "0/0 frames -- fps"."""

@@ -10,7 +10,6 @@ that writes them is `vsr_app.distill.train`.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import math
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 from safetensors import SafetensorError
 from torch import Tensor, nn
 
+from vsr_app.disk_full import why_not_written
 from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import (VALIDATED_ON, check_own_folder, exported_step, holds_run, is_validation,
@@ -64,7 +64,7 @@ def saving(what: str, run_dir: Path, resume_hint: str):
     try:
         yield
     except (OSError, SafetensorError) as exc:
-        raise VsrAppError(f"{_why_not_saved(exc)} while saving {what} in {run_dir}; "
+        raise VsrAppError(f"{why_not_written(exc)} while saving {what} in {run_dir}; "
                           f"{_what_is_kept(run_dir, resume_hint)}") from exc
 
 
@@ -79,17 +79,6 @@ def _what_is_kept(run_dir: Path, resume_hint: str) -> str:
     if holds_run(run_dir):
         return f"its exported weights (model.safetensors) are intact ({resume_hint} once this is fixed)"
     return "no checkpoint was written yet (start the run again once this is fixed)"
-
-
-def _why_not_saved(exc: Exception) -> str:
-    """Why a save failed, for an OSError and for safetensors' own error, which wraps the system's ("I/O error: No
-    space left on device (os error 28)") and is no OSError."""
-    for number, why in ((errno.ENOSPC, "no space left on the disk"),
-                        (errno.EFBIG, "the file grew past the largest this system allows (a FAT32 disk's 4 GB, or a "
-                                      "`ulimit -f`)")):
-        if getattr(exc, "errno", None) == number or f"(os error {number})" in str(exc):
-            return why
-    return getattr(exc, "strerror", None) or str(exc)
 
 
 def load_checkpoint(run_dir: Path, modules, opt) -> dict:

@@ -4,21 +4,30 @@ Why at run time and not up front: an output's size depends on the video's conten
 a still scene is a tenth of a noisy one), so no figure known before the first frames is honest. A full disk ends a
 job cleanly, but at the moment it fills - hours into a long export or batch. So the output's growth so far is
 projected onto the frames still to come and compared with the disk's free space, and a progress display shows the
-warning while there is still time to free space or cancel.
+warning while there is still time to free space or cancel; so is an output that will pass the 4 GB a FAT32 disk (a
+USB stick's usual format) holds in one file. The same look stops a job whose output folder is gone (deleted, or its
+drive unplugged): the encoder would write on into a deleted folder until its end.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import re
 import shutil
 import time
 from pathlib import Path
 from typing import Callable
 
+from vsr_app.errors import VsrAppError
+
 LOOK_EVERY_S = 2.0  # how often the file and the disk are looked at: a stat and a statfs, cheap but not per frame
 # Frames past the first look before the growth is projected: the first keyframe and the headers are left out of
 # the rate (a keyframe is many in-between frames' size), and a few frames' rate would swing with the content.
 FEWEST_FRAMES = 24
+MOUNTS = Path("/proc/mounts")  # Linux's mount table: each mount point and its file system's type
+FAT_TYPES = {"vfat", "msdos"}  # FAT12/16/32, as Linux names them (exFAT has no 4 GB limit)
+FAT_FILE_LIMIT = 2**32 - 1  # bytes in FAT32's largest file
 
 
 def shortfall_warning(folder: Path, more_bytes: float, what: str) -> str:
@@ -32,6 +41,41 @@ def shortfall_warning(folder: Path, more_bytes: float, what: str) -> str:
     more, free_text = size_texts(more_bytes, free)
     return (f"at this rate {what} about {more} more, and the disk of {folder} has {free_text} free; free some space or "
             "cancel")
+
+
+def folder_identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at `folder` now (its device and inode), or None where none is."""
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def folder_gone(folder: Path, during: str) -> VsrAppError:
+    """The error for an output folder gone or replaced `during` ("the batch ran"): a write into a deleted folder goes
+    on unseen until it ends, and a missing one made again lands on the system disk under an unplugged drive's mount
+    point."""
+    return VsrAppError(f"the output folder '{folder}' is gone or was replaced while {during} (a drive unplugged, the "
+                       "folder moved or deleted); nothing more is written")
+
+
+def file_system_type(folder: Path) -> str | None:
+    """The type of the file system `folder` is on ("vfat", "ext4"), where the system says it cheaply (its mount table,
+    on Linux), else None."""
+    try:
+        lines = MOUNTS.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    place, found, longest = os.path.realpath(folder), None, -1
+    for fields in (line.split() for line in lines):
+        if len(fields) < 3:
+            continue
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[1])  # a space is written \040
+        inside = place == point or place.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= longest:  # the deepest mount point holding it; of two at one place, the later
+            found, longest = fields[2], len(point)
+    return found
 
 
 UNITS = (("GB", 2**30), ("MB", 2**20), ("KB", 2**10))
@@ -84,7 +128,7 @@ class GrowthWatch:
     is what it has grown by so far.
 
     `look(frames)` is called as frames are finished; it returns the warning to show ('' while the output fits, or
-    while too little is known: no total, too few frames).
+    while too little is known: no total, too few frames), and raises `folder_gone` once `folder` is gone or replaced.
     """
 
     def __init__(self, size: Callable[[], int], total: int | None, folder: Path,
@@ -93,15 +137,21 @@ class GrowthWatch:
         self.total = total
         self.folder = folder
         self.clock = clock
+        self.home = folder_identity(folder)
+        self.fat = file_system_type(folder) in FAT_TYPES
         self.first: tuple[int, int] | None = None  # (frames, bytes) at the first look
         self.last_look = -math.inf
         self.warning = ""
 
     def look(self, frames: int) -> str:
         now = self.clock()
-        if self.total is None or now - self.last_look < LOOK_EVERY_S:
+        if now - self.last_look < LOOK_EVERY_S:
             return self.warning
         self.last_look = now
+        if folder_identity(self.folder) != self.home:
+            raise folder_gone(self.folder, "the video was written")
+        if self.total is None:
+            return self.warning
         size = self.size()
         if self.first is None:
             self.first = (frames, size)
@@ -110,5 +160,13 @@ class GrowthWatch:
         if frames - first_frames < FEWEST_FRAMES:
             return self.warning
         rate = (size - first_size) / (frames - first_frames)
-        self.warning = shortfall_warning(self.folder, rate * max(0, self.total - frames), "the output needs")
+        more = rate * max(0, self.total - frames)
+        self.warning = shortfall_warning(self.folder, more, "the output needs") or self._past_fat_limit(size + more)
         return self.warning
+
+    def _past_fat_limit(self, final: float) -> str:
+        """A warning where the output, `final` bytes at the end, will not fit in one file of the FAT disk it is on."""
+        if not self.fat or final <= FAT_FILE_LIMIT:
+            return ""
+        return (f"at this rate the output will be about {size_text(final)}, and the disk of {self.folder} is FAT32, "
+                "which holds at most 4 GB in one file; write it to another disk or cancel")

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.files import fit_name, name_max, name_size
+from vsr_app.video.disk_space import size_text
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 log = logging.getLogger(__name__)
@@ -142,12 +143,13 @@ _PARTIAL_ID_BYTES = 10 + 1 + 8
 
 
 def _partial_parts(path: Path) -> tuple[str, str]:
-    """A write to `path` goes to the hidden file prefix + writer's pid + "-" + random hex + suffix until it is
-    complete. The stem is shortened to keep that within the disk's name limit: a name near the limit (80
-    Japanese characters are 240 bytes) is valid for the output and must not fail for its temporary file."""
+    """A write to `path` goes to the hidden file "." + stem + ".partial-" + writer's pid + "-" + random hex + suffix
+    until it is complete; returns that stem and suffix. The stem is shortened to keep that within the disk's name
+    limit: a name near the limit (80 Japanese characters are 240 bytes) is valid for the output and must not fail for
+    its temporary file."""
     suffix = path.suffix.lower()
     room = name_max(path.parent) - name_size(f"..partial-{suffix}") - _PARTIAL_ID_BYTES
-    return f".{fit_name(path.stem, room)}.partial-", suffix
+    return fit_name(path.stem, room), suffix
 
 
 # Names of the temporary files this process is writing now (unique: they end in random hex). A file with this
@@ -176,23 +178,47 @@ def remove_stale_partials(dst: Path) -> int:
     """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
     batch before each file); returns how many. Those whose writer still runs are kept: another run may be
     writing the same output right now. Best effort: what cannot be listed or deleted stays."""
-    if not dst.parent.is_dir():  # a first write into a new folder: nothing can have been left there
-        return 0
-    prefix, suffix = _partial_parts(dst)
+    stem, suffix = _partial_parts(dst)
+    return len(_remove_dead_partials(dst.parent, re.escape(stem), re.escape(suffix)))
+
+
+# Any output's temporary file: its container's extension, as `_partial_parts` writes it, lower case.
+_ANY_SUFFIX = "|".join(re.escape(suffix) for suffix in CONTAINER_FORMATS)
+
+
+def remove_left_partials(folder: Path) -> str:
+    """Delete the temporary files killed writes of any output left in `folder` (a write starting there calls it:
+    one killed export's file, gigabytes maybe, was cleared only by a later write to the same name). Returns the line
+    that says what went, '' where nothing did; those whose writer still runs are kept, as in `remove_stale_partials`."""
+    removed = _remove_dead_partials(folder, ".+", _ANY_SUFFIX)
+    if not removed:
+        return ""
+    names = ", ".join(sorted({name for name, _ in removed}))
+    runs = "an interrupted run" if len(removed) == 1 else "interrupted runs"
+    return f"removed {size_text(sum(size for _, size in removed))} of unfinished output left by {runs}: {names}"
+
+
+def _remove_dead_partials(folder: Path, stem: str, suffix: str) -> list[tuple[str, int]]:
+    """Delete the temporary files in `folder` whose name's stem and suffix match those patterns and whose writer no
+    longer runs; returns the name of the output each was for and its size. Best effort: what cannot be listed or
+    deleted stays."""
+    if not folder.is_dir():  # a first write into a new folder: nothing can have been left there
+        return []
     # Names without a pid come from versions that did not record it; their writers are long gone.
-    pattern = re.compile(re.escape(prefix) + r"(?:(\d{1,10})-)?[0-9a-f]+" + re.escape(suffix))
-    removed = 0
+    pattern = re.compile(rf"\.({stem})\.partial-(?:(\d{{1,10}})-)?[0-9a-f]+({suffix})")
+    removed = []
     try:
-        names = list(dst.parent.iterdir())
+        names = list(folder.iterdir())
     except OSError as exc:
-        log.warning("could not list temporary files for %s: %s", dst, exc)
-        return 0
+        log.warning("could not list temporary files in %s: %s", folder, exc)
+        return []
     for p in names:
         match = pattern.fullmatch(p.name)
-        if match and p.is_file() and not (match[1] and _writer_running(p, int(match[1]))):
+        if match and p.is_file() and not (match[2] and _writer_running(p, int(match[2]))):
             try:
+                size = p.stat().st_size
                 p.unlink(missing_ok=True)
-                removed += 1
+                removed.append((match[1] + match[3], size))
             except OSError as exc:  # one that cannot go (held open on Windows) leaves the others to clear
                 log.warning("could not delete the temporary file %s: %s", p, exc)
     return removed
@@ -200,8 +226,8 @@ def remove_stale_partials(dst: Path) -> int:
 
 def new_partial(path: Path) -> Path:
     """The hidden temporary file a write to `path` goes to until it is complete, marked as this process's own."""
-    prefix, suffix = _partial_parts(path)
-    tmp = path.with_name(f"{prefix}{os.getpid()}-{secrets.token_hex(4)}{suffix}")
+    stem, suffix = _partial_parts(path)
+    tmp = path.with_name(f".{stem}.partial-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
     _OWN_TEMPS.add(tmp.name)
     return tmp
 
