@@ -2,16 +2,23 @@
 through PyAV).
 
 reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readable errors
+frame_folder.py  a folder of frames opened as a video (the Compare tab's benchmarks)
+tonemap.py   HDR (PQ, HLG) and wide-gamut video turned into SDR BT.709, as the phone that recorded it shows it
+deinterlace.py  interlaced pictures found (FFmpeg's idet) and deinterlaced (bwdif) as they are decoded
+joins.py     recordings joined end to end (`cat a.ts b.ts`): where each part begins, how far its times move on
+restarts.py  where such a recording's clock starts again on the frames' timeline (the viewer's Joined row)
+late_streams.py  streams whose first packets come late, which what FFmpeg reads at opening does not describe
 writer.py    encode, atomic output (temp file + rename), never overwrites the input
 encoding.py  codecs, CRF/preset checks, the record of what made an output
 carried.py   the source's audio, subtitles, fonts, timecode and tags, carried into the output; what is not kept, noted
 tags.py      the source's container and stream tags as an output's muxer keeps them; what it would drop, noted
 subtitles.py  text subtitles converted to the codec the output's container holds
-output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes
+output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes (and
+             those killed writes left, cleared as a write starts)
 verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream
 limits.py    up-front refusal of jobs too large for the encoder or the free memory, or too fast for .mkv's clock
-disk_space.py  while a job runs: a warning when its output, projected from its growth, will not fit on the disk
-deinterlace.py  interlaced pictures found (FFmpeg's idet) and deinterlaced (bwdif) as they are decoded
+disk_space.py  while a job runs: a warning when its output, projected from its growth, will not fit on the disk (or
+             passes a FAT disk's 4 GB file limit), and a stop when its folder is gone
 pipeline.py  decode -> interpolate/upscale -> encode on threads with bounded queues, progress, cancel
 """
