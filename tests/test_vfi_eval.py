@@ -5,6 +5,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from vsr_app.cli import main
 from vsr_app.evaluate import eval_vfi, vfi_context
@@ -124,3 +125,46 @@ def test_a_steady_rate_kept_in_whole_milliseconds_is_not_uneven(tmp_path, fps):
     times = [round(i * 1000 / fps) / 1000 for i in range(19)]
     result = eval_vfi("blend", make_video(tmp_path / "steady.mkv", frames=19, fps=round(fps), times=times))
     assert not [note for note in result.get("notes", []) if "uneven frame times" in note]  # (its grey wraps: a cut)
+
+
+@pytest.fixture(scope="module")
+def four_frame(tmp_path_factory):
+    """A tiny random 4-frame net (the shipped models' architecture) and a 'long' sequence (12 frames) with a 'short'
+    one (4) beside it. Its weights are jittered: a fresh net's near-identity start gave the same 8-bit frame whatever
+    its outer frames were."""
+    root = tmp_path_factory.mktemp("vfi4")
+    torch.manual_seed(0)
+    config = {"base": 8, "kernel": 3}
+    net = VFINet(**config)
+    with torch.no_grad():
+        for weights in net.parameters():
+            weights += 0.05 * torch.randn_like(weights)
+    path = save_model(net, root / "tiny.safetensors",
+                      {"name": "tiny-vfi", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet", "config": config})
+    _write_seq(root / "data" / "long", [_moving_square(t) for t in range(12)])
+    _write_seq(root / "data" / "short", [_moving_square(t) for t in range(4)])
+    return str(path), root / "data"
+
+
+@pytest.mark.parametrize("frames, read", [(5, 7), (6, 7), (7, 9), (10, 11)])
+def test_a_four_frame_model_cut_short_by_frames_scores_its_frames_as_a_whole_run_does(four_frame, frames, read):
+    """--frames N fed the last frames predicted a repeated frame N-1 (or N-2) for i+3, where a run on the whole
+    sequence feeds the real frame: their scores differed. It now reads the frames after the first N they are fed,
+    unscored, and predicts the same frames as before."""
+    model, data = four_frame
+    whole = eval_vfi(model, data, device="cpu")["sequences"]["long"]["per_frame"]
+    cut = eval_vfi(model, data, frames=frames, device="cpu")
+    seq = cut["sequences"]["long"]
+    assert [f["frame"] for f in seq["per_frame"]] == [f"{i:03d}.png" for i in range(1, frames - 1, 2)]  # as before
+    assert seq["per_frame"] == whole[:len(seq["per_frame"])]  # exactly: the same frames fed
+    assert seq["frames_read"] == read and cut["sequences"]["short"]["frames_read"] == 4
+    assert cut["notes"][1] == (
+        f"--frames {frames} cut long short, and the model looks at later frames too (fed frames i-3, i-1, i+1, i+3 "
+        f"to predict frame i): up to {read - frames} frame{'s' * (read - frames > 1)} after the first {frames} were "
+        f"read as its context, not scored, so the scores are those of a run on the whole sequence")
+    even = [note for note in cut["notes"] if note.startswith("not scored")]
+    assert even == ([f"not scored: each sequence's last frame (an even number of frames read, or an even --frames "
+                     f"{frames}, the context read after it unscored): an odd frame is predicted from the frames on "
+                     f"either side, and it has none after it"] if frames % 2 == 0 else
+                    ["not scored: the last frame of short (an even number of frames read): an odd frame is predicted "
+                     "from the frames on either side, and it has none after it"])

@@ -78,11 +78,20 @@ EVAL_PROTOCOLS = {  # DESIGN.md's, for `eval TASK --help`
 EVAL_SCORES = "Scores: PSNR and SSIM on the Y channel (BT.601), no border crop, each sequence's mean and their mean."
 
 
-def _eval_frames_help(minimum: str) -> str:
+EVAL_LOOKS_AHEAD = {  # the later frames `eval TASK --frames N` reads as a model's context (`evaluate.frames_ahead`)
+    "vsr": "an upscaler that looks at later frames (a clip model, the teacher) also reads the few after them that its "
+           "last chunk takes as context",
+    "vfi": "a 4-frame model (vfi-x2-teacher, vfi-x2-student) also reads the one or two after them that it is fed as "
+           "i+3 of the last frames i it predicts",
+    None: "a model that looks at later frames (vsr: a clip model; vfi: a 4-frame one) also reads the few after them "
+          "that it takes as context",
+}
+
+
+def _eval_frames_help(minimum: str, task: str | None = None) -> str:
     return (f"use only the first N frames of each sequence, at least {minimum} (only those of a video are decoded; "
-            f"a shorter sequence is used whole); an upscaler that looks at later frames (a clip model, the teacher) "
-            f"also reads the few after them that its last chunk takes as context, unscored, so its scores are those "
-            f"of a run on the whole sequence")
+            f"a shorter sequence is used whole); {EVAL_LOOKS_AHEAD[task]}, unscored, so its scores are those of a run "
+            f"on the whole sequence")
 
 
 def _eval_csv_help(task: str | None) -> str:
@@ -91,7 +100,8 @@ def _eval_csv_help(task: str | None) -> str:
 
     cut = f"{CUT_COLUMN}: 1 where a scene cut lies between the frames fed either side"
     columns = ", ".join(CSV_HEADER) + {"vsr": "", "vfi": f", {cut}"}.get(task, f"; for vfi also {cut}")
-    return (f"also write a row per scored frame ({columns}; a video's frames are numbered from 0) to FILE (not '-': "
+    return (f"also write a row per scored frame ({columns}; a video's frames are numbered from 0), under '#' lines saying "
+            f"what was scored (pandas: read_csv(FILE, comment='#')), to FILE (not '-': "
             f"stdout holds the result); it replaces an earlier eval CSV or an empty file, never another file")
 
 
@@ -113,7 +123,7 @@ class _EvalHelp(argparse.Action):
                 if action.dest == "task" or (action.dest == "self_ensemble" and task != "vsr"):
                     action.help = argparse.SUPPRESS
                 elif action.dest == "frames":
-                    action.help = _eval_frames_help(str(SCORERS[task][1]))
+                    action.help = _eval_frames_help(str(SCORERS[task][1]), task)
                 elif action.dest == "csv":
                     action.help = _eval_csv_help(task)
         parser.print_help()

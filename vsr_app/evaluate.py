@@ -234,7 +234,7 @@ class Planned(NamedTuple):
 
 class MemoryRoom(NamedTuple):
     """The memory scoring a sequence may fill: the `available` bytes, less the engine's `engine_bytes`, at `per_frame`
-    bytes a frame held; `ahead`: the most frames read past --frames as a clip engine's context (`frames_ahead`)."""
+    bytes a frame held; `ahead`: the most frames read past --frames as a model's context (`frames_ahead`)."""
 
     available: int
     engine_bytes: int
@@ -288,11 +288,12 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
     return plans
 
 
-def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int = 1) -> list[Planned]:
+def check_sequences_fit(plans: list[Planned], copies: float, engine, min_frames: int, scale: int = 1) -> list[Planned]:
     """Refuse, before any model runs, a sequence whose frames would not fit in memory: each is scored whole, `copies`
     of each frame held at once (VSR: the truth, its x4 downscale and the output), with the `engine`'s own
     temporaries (on `scale`-times-smaller input) on top; --frames fits it. Returns the plans with that room, which
-    reading a video whose length is estimated, or not known, checks as it goes (`_read_planned`)."""
+    reading a video whose length is estimated, or not known, checks as it goes (`_read_planned`). `min_frames`: the
+    task's fewest, past which a model reads the most ahead (a clip's chunk less one, 2 for frame 1's i+3 of 3)."""
     from vsr_app.video.limits import available_memory
 
     available = available_memory()
@@ -301,7 +302,7 @@ def check_sequences_fit(plans: list[Planned], copies: float, engine, scale: int 
     fitted = []
     for plan in plans:
         room = MemoryRoom(available, engine.working_bytes(plan.width // scale, plan.height // scale),
-                          plan.width * plan.height * 3 * copies, frames_ahead(engine, 1))  # 1: the most read ahead
+                          plan.width * plan.height * 3 * copies, frames_ahead(engine, min_frames))
         if plan.frames is not None:
             room.check(plan, plan.frames)
         fitted.append(plan._replace(room=room))
@@ -485,10 +486,11 @@ def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, fra
                  notes: tuple[str, ...] = ()) -> dict:
     """`result` with what was scored, so a smoke test on 2 frames, or a run folder that shares its model's name
     with another, cannot pass for a full benchmark of another model: the data folder (absolute), `--frames` where
-    given (and `notes` on the sequences it is longer than), the weights file where `model` was a path, not a name the
-    registry resolves, and the device and precision the engine ran in (bf16 and fp32 differ in the fourth decimal);
-    and what traces it to the weights and code: the app's version, the weights file's hash and a clip engine's
-    chunk and context. `notes` say which frames read were not scored and why, in words."""
+    given (and `notes` on the sequences it is longer than, or cut short with later frames read as context), the
+    weights file where `model` was a path, not a name the registry resolves, and the device and precision the
+    engine ran in (bf16 and fp32 differ in the fourth decimal); and what traces it to the weights and code: the
+    app's version, the weights file's hash and a clip engine's chunk and context. `notes` say which frames read
+    were not scored and why, in words."""
     from vsr_app import __version__
     from vsr_app.inference import run_settings
 
@@ -501,6 +503,8 @@ def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, fra
     result["data"] = str(Path(data).resolve())
     if frames is not None:
         result["frames_limit"] = frames
+        if ahead := _context_note(engine, frames, result["sequences"]):
+            notes = (ahead, *notes)
         shorter = [f"{name} ({seq['frames_read']} frame{'s' * (seq['frames_read'] != 1)})"
                    for name, seq in result["sequences"].items() if seq["frames_read"] < frames]
         if _every(shorter, result["sequences"]):
@@ -537,9 +541,9 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
         raise VsrAppError(f"model '{loaded.name}' is not an x4 upscaler")
     min_side = vsr_min_side()
     engine = make_upscaler(loaded, device, **(engine_options or {}))
-    read = frames + frames_ahead(engine, frames) if frames else frames  # a model that looks ahead sees its future
+    read = frames_read(engine, frames)
     plans = plan_sequences(data, read, min_frames=VSR_MIN_FRAMES, min_side=min_side)
-    plans = check_sequences_fit(plans, VSR_COPIES, engine, scale=4)
+    plans = check_sequences_fit(plans, VSR_COPIES, engine, VSR_MIN_FRAMES, scale=4)
 
     def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
         seq = _read_planned(plan, read, VSR_MIN_FRAMES, min_side, prepare=degrade_x4, deinterlace=deinterlace)
@@ -549,8 +553,6 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
                       len(seq.frames)), seq.notes
 
     scores, notes = _score_each(plans, scored, on_sequence)
-    if frames and (ahead := _context_note(engine, frames, scores)):
-        notes.insert(0, ahead)
     result = _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
                           model, data, frames, tuple(notes))
     if (engine_options or {}).get("self_ensemble"):
@@ -581,34 +583,63 @@ def clip_engine(engine):
 
 
 def frames_ahead(engine, count: int) -> int:
-    """How many frames after the first `count` the engine reads before it gives their outputs as a run on the whole
-    sequence does: to the end of the chunk that holds the last of them, and that chunk's context after it (none for
-    an engine that looks only back)."""
+    """How many frames after the first `count` the engine is fed before it gives their outputs as a run on the whole
+    sequence does: a clip engine's to the end of the chunk that holds the last of them, and that chunk's context
+    after it; a 4-frame interpolator's i+3 of the last frame i eval vfi predicts among them (`vfi_context`); none
+    for an engine that looks only back, or a 2-frame interpolator."""
+    from vsr_app.inference import Interpolator
+
+    if isinstance(engine, Interpolator):
+        predicted = vfi_predicted(count)
+        return max(predicted[-1] + max(vfi_offsets(engine.num_inputs)) + 1 - count, 0) if predicted else 0
     clip = clip_engine(engine)
     return 0 if clip is None else -(-count // clip.chunk) * clip.chunk + clip.context - count
 
 
-def _context_note(engine, frames: int, scores: dict[str, Scores]) -> str | None:
+def frames_read(engine, frames: int | None) -> int | None:
+    """The frames eval reads of each sequence for --frames `frames` (None: all): those and, for a model that looks
+    ahead, the later frames it is fed for them (`frames_ahead`), unscored, so they score as in a whole run."""
+    return frames + frames_ahead(engine, frames) if frames else frames
+
+
+def _context_note(engine, frames: int, sequences: dict[str, dict]) -> str | None:
     """Where --frames cut a sequence short and the model looks ahead, say that the frames read after the scored ones
     were its context alone (without them Vid4 city's frame 005 lost 0.29 dB to the teacher's missing future, and the
-    mean of its first five 0.11 dB); None where nothing was read past the scored frames."""
-    cut = [name for name, seq in scores.items() if seq.read > frames]
+    mean of its first five 0.11 dB; a 4-frame interpolator's last frames were fed a repeated frame for i+3); None
+    where nothing was read past the scored frames."""
+    cut = [name for name, seq in sequences.items() if seq["frames_read"] > frames]
     if not cut:
         return None
-    clip = clip_engine(engine)
-    which = "each sequence" if _every(cut, scores) else first_names(cut)
-    return (f"--frames {frames} cut {which} short, and the model looks at later frames too (a bidirectional net run "
-            f"in chunks of {clip.chunk} frames with {clip.context} of context either side): up to "
-            f"{frames_ahead(engine, frames)} frames after the first {frames} were read as its context, not scored, "
+    which = "each sequence" if _every(cut, sequences) else first_names(cut)
+    ahead = frames_ahead(engine, frames)
+    return (f"--frames {frames} cut {which} short, and the model looks at later frames too ({_how_it_looks(engine)}): "
+            f"up to {ahead} frame{'s' * (ahead != 1)} after the first {frames} were read as its context, not scored, "
             f"so the scores are those of a run on the whole sequence")
 
 
+def _how_it_looks(engine) -> str:
+    """Which later frames a model that looks ahead (`frames_ahead`) is fed, in words."""
+    clip = clip_engine(engine)
+    if clip is None:
+        return f"fed frames {', '.join(f'i{d:+d}' for d in vfi_offsets(engine.num_inputs))} to predict frame i"
+    return f"a bidirectional net run in chunks of {clip.chunk} frames with {clip.context} of context either side"
+
+
 def vfi_context(i: int, count: int, num_inputs: int) -> list[int]:
-    """Input frame indices for predicting odd frame i: i-1, i+1 (2-frame models) or i-3, i-1, i+1, i+3
+    """Input frame indices for predicting odd frame i of `count`: i-1, i+1 (2-frame models) or i-3, i-1, i+1, i+3
     (4-frame models) with indices past either end replaced by the nearest even (input) frame."""
     last_even = (count - 1) // 2 * 2
-    offsets = (-1, 1) if num_inputs == 2 else (-3, -1, 1, 3)
-    return [min(max(i + d, 0), last_even) for d in offsets]
+    return [min(max(i + d, 0), last_even) for d in vfi_offsets(num_inputs)]
+
+
+def vfi_offsets(num_inputs: int) -> tuple[int, ...]:
+    """Where the frames a `num_inputs`-frame model is fed lie, from the odd frame it predicts (`vfi_context`)."""
+    return (-1, 1) if num_inputs == 2 else (-3, -1, 1, 3)
+
+
+def vfi_predicted(count: int) -> range:
+    """The frames eval vfi predicts and scores of `count`: the odd ones with a frame after them."""
+    return range(1, count - 1, 2)
 
 
 def vfi_scene_cuts(frames: Iterable[tuple[np.ndarray, float | None]]) -> Iterator[bool]:
@@ -656,27 +687,31 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
     if loaded.task != "interpolate":
         raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
     engine = make_interpolator(loaded, device, **(engine_options or {}))
-    plans = plan_sequences(data, frames, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
-    plans = check_sequences_fit(plans, 1, engine)
+    read = frames_read(engine, frames)
+    plans = plan_sequences(data, read, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
+    plans = check_sequences_fit(plans, 1, engine, VFI_MIN_FRAMES)
 
     def scored(plan: Planned) -> tuple[Scores, tuple[str, ...]]:  # its frames are freed when it returns
-        seq = _read_planned(plan, frames, VFI_MIN_FRAMES, SSIM_WINDOW, deinterlace=deinterlace)
-        psnrs, ssims, predicted = [], [], range(1, len(seq.frames) - 1, 2)
+        seq = _read_planned(plan, read, VFI_MIN_FRAMES, SSIM_WINDOW, deinterlace=deinterlace)
+        used = len(seq.frames[:frames])  # the frames after them are context alone (`frames_read`)
+        psnrs, ssims, predicted = [], [], vfi_predicted(used)
         for i in predicted:
             pred = engine.midpoint([seq.frames[j] for j in vfi_context(i, len(seq.frames), engine.num_inputs)])
             psnrs.append(psnr_y(pred, seq.frames[i]))
             ssims.append(ssim_y(pred, seq.frames[i]))
-        cuts = list(vfi_scene_cuts(zip(seq.frames, seq.times or [None] * len(seq.frames))))
+        cuts = list(vfi_scene_cuts(zip(seq.frames[:used], (seq.times or [None] * used)[:used])))
         scores = Scores(psnrs, ssims, [seq.names[i] for i in predicted], len(seq.frames), cuts)
         said = (_off_midpoint_note(seq.times, predicted), _scene_cut_note(scores))
         return scores, seq.notes + tuple(note for note in said if note)
 
     scores, notes = _score_each(plans, scored, on_sequence)
-    unscored = [name for name, seq in scores.items() if seq.read % 2 == 0]  # its last frame is odd, and last
+    unscored = [name for name, seq in scores.items() if min(seq.read, frames or seq.read) % 2 == 0]  # its last: odd
     which = "each sequence's last frame" if _every(unscored, scores) else f"the last frame of {first_names(unscored)}"
+    past = frames and any(scores[name].read > frames for name in unscored)  # context read after the first `frames`
     if unscored:
-        notes.insert(0, f"not scored: {which} (an even number of frames read): an odd frame is predicted from the "
-                        f"frames on either side, and it has none after it")
+        notes.insert(0, f"not scored: {which} (an even number of frames read"
+                        f"{f', or an even --frames {frames}, the context read after it unscored' if past else ''}): "
+                        f"an odd frame is predicted from the frames on either side, and it has none after it")
     return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
                         model, data, frames, tuple(notes))
 
