@@ -1625,4 +1625,5 @@ def test_notes_are_carried_only_from_a_report_of_the_same_settings_for_an_output
     assert main([*upscale, "--overwrite"]) == 0
     assert main([*upscale, "--report", str(report)]) == 0
     [entry] = json.loads(report.read_text())["files"]
-    assert entry["status"] == "skipped" and entry["notes"] == []
+    assert entry["status"] == "skipped" and entry["notes"] == [  # its facts read from it, not the interpolation's
+        "frame count, size and duration read from the output file itself, as the report before had none for it"]

@@ -67,7 +67,7 @@ def test_a_rerun_stopped_before_an_output_keeps_the_size_its_facts_are_of(tmp_pa
         output.write(bytes(100))
     again = run_batch(src, out, model="bicubic", report_path=report_path).files[1]
     assert (again.status, again.output_bytes) == ("skipped", made.output_bytes + 100)
-    assert (again.notes, again.frames_out) == ([], None)  # the report's facts were of the file that was there
+    assert again.frames_out == 3 and made.notes[0] not in again.notes  # read from it: the report's were of another
 
 
 def test_a_killed_first_run_s_unfinished_files_carry_nothing_to_the_rerun(tmp_path):
@@ -139,7 +139,7 @@ def test_the_report_of_a_batch_into_another_folder_is_replaced_saying_so_and_len
     with caplog.at_level(logging.WARNING):
         (b,) = run_batch(src, tmp_path / "y", model="bicubic", report_path=report_path).files
     assert [r.getMessage() for r in caplog.records] == [f"replacing the report of a batch into '{tmp_path / 'x'}'"]
-    assert (b.status, b.notes) == ("skipped", [])
+    assert b.status == "skipped" and not set(notes) & set(b.notes)  # its facts read from the file instead
     assert json.loads(report_path.read_text())["output_dir"] == str(tmp_path / "y")
 
     for mine in ("r.json", "reports/r.json"):  # z's own, in z, or anywhere under it (as the Batch tab takes it)
@@ -206,4 +206,29 @@ def test_a_rerun_s_report_says_what_the_report_before_said_of_the_outputs_it_ski
     report = json.loads(report_path.read_text())
     report["files"][1]["output_bytes"] += 1  # its output is not the one the report speaks of
     report_path.write_text(json.dumps(report))
-    assert set(facts_of(run_batch(src, out, **interpolate).files)["b.mkv"].values()) == {None}
+    found = facts_of(run_batch(src, out, **interpolate).files)["b.mkv"]
+    from_file = {"frames_out", "output_size", "output_duration"}  # what the output itself says, read from it
+    assert {key: value for key, value in found.items() if value is not None}.keys() == from_file
+    assert (found["frames_out"], found["output_size"]) == (made["b.mkv"]["frames_out"], made["b.mkv"]["output_size"])
+
+
+def test_a_rerun_reads_the_facts_of_an_output_a_killed_batch_did_not_report_from_the_file(tmp_path):
+    """A batch killed right after a file was made, before its report said so: the rerun reported the output "skipped"
+    with frames_out, output_size and output_duration null. They are read from the file (as judging it reads it), and
+    a note says so."""
+    src, out, report_path = tmp_path / "in", tmp_path / "out", tmp_path / "r.json"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=3)
+    as_killed = []  # what kill -9 would leave just after a's output was renamed into place
+    made = run_batch(src, out, model="bicubic", report_path=report_path,
+                     on_start=lambda *_: as_killed.append(report_path.read_text())).files[0]
+    report_path.write_text(as_killed[0])
+    assert json.loads(as_killed[0])["files"][0]["status"] == "pending"
+    again = run_batch(src, out, model="bicubic", report_path=report_path).files[0]
+    assert again.status == "skipped"
+    assert (again.frames_out, again.output_size) == (made.frames_out, made.output_size) == (3, [256, 192])
+    assert again.output_duration == pytest.approx(made.output_duration, abs=1e-3)
+    assert again.notes == ["frame count, size and duration read from the output file itself, as the report before had "
+                           "none for it"]
+    kept = run_batch(src, out, model="bicubic", report_path=report_path).files[0]  # the next rerun carries them
+    assert (kept.frames_out, kept.notes) == (3, again.notes)

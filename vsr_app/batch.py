@@ -12,9 +12,10 @@ Why it is built this way:
   video stream (a song saved as .mp4 in a folder of music videos) is no failure but "no video": nothing to enhance,
   and failed, it made every rerun exit 1, so a script could never tell that the batch was done.
 - Outputs appear only complete (the writer renames a checked temporary file into place), so an interrupted batch
-  resumes by running it again: a complete output of the same settings and input is skipped (`batch_resume`), and
-  temporary files a killed run left behind are removed. Any other file at an output's name is kept and reported
-  ("exists", with what it is) unless `overwrite` says to replace it.
+  resumes by running it again: a complete output of the same settings and input is skipped (`batch_resume`), one
+  finished but kept under its hidden temporary name (its folder was read-only then) is put in place, and other
+  temporary files a killed run left behind are removed, saying so. Any other file at an output's name is kept and
+  reported ("exists", with what it is) unless `overwrite` says to replace it.
 - The report is rewritten (atomically) after every file that made an output, and at most every few seconds
   while others go by (rewriting it after each of thousands of skipped files made a batch quadratic), so even a
   killed batch leaves an account of what it finished. Its path is checked before anything is made
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from vsr_app.batch_plan import (Queue, check_apart, output_names, own_output, parse_extensions, plan_batch,
                                 plan_outputs, why_renamed)
@@ -53,7 +54,8 @@ from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
 from vsr_app.batch_room import RoomGuard
-from vsr_app.batch_resume import EarlierOutput, earlier_output, earlier_outputs, existing_output, file_size
+from vsr_app.batch_resume import (EarlierOutput, HiddenOutput, earlier_output, earlier_outputs, existing_output,
+                                  file_size, hidden_output)
 from vsr_app.disk_full import OutOfRoom
 from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
@@ -63,6 +65,9 @@ from vsr_app.progress import ProgressCallback
 from vsr_app.shell import app_command
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.disk_space import folder_gone, folder_identity
+
+if TYPE_CHECKING:
+    from vsr_app.video.verify import OutputRead
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +271,7 @@ class _Job:
     before: dict[str, dict]  # what the replaced report said of each output, by its path (`earlier_facts`)
     make: Callable[..., Any]  # process_video with the batch's model and settings: (src, dst, progress=...)
     room: RoomGuard  # after a file ran out of room, the next ones start only where they fit
+    replaces_report: bool  # a batch report was at the report's path as the batch started (`_fill_from_file`)
 
 
 def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None,
@@ -279,27 +285,39 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
         job.made.clear()  # the folders this batch made are gone with it; one at their place now is not its own
         raise folder_gone(job.out_dir, "the batch ran")
-    remove_stale_partials(dst)
     if os.path.realpath(dst) in job.input_set:
         raise VsrAppError(f"its output '{dst}' would overwrite an input video; choose another output folder")
+    if left_because is not None or job.overwrite:
+        remove_stale_partials(dst)  # as ever, without a word: no output is taken from them
+        hidden = HiddenOutput()
+    else:
+        hidden = hidden_output(src, dst, job.settings, job.scale, job.factor)  # the temporary files left, judged
     if left_because is not None:  # its planned output is never made: the report names none
         result.status, result.output, result.reason = IGNORED, None, left_because.reason()
         return
+    if hidden.placed is not None:
+        _took_hidden(result, dst, hidden)
+        return
+    removed = [hidden.removed] if hidden.removed else []
     earlier = (None if dst.exists()
                else earlier_output(src, dst, job.settings, job.scale, job.factor, job.planned, job.codec))
     if earlier is not None and not job.overwrite:  # made before an update changed its container: not made again
         result.take_earlier(job.before.get(str(earlier), {}))
+        result.notes += removed
         result.status, result.output, result.output_bytes = SKIPPED, str(earlier), file_size(earlier)
         result.reason = (f"a complete output already exists as {earlier.name}, the name an earlier version gave "
                          f"it ({dst.name} now)")
         return
     if dst.is_file():  # a folder in the way fails in check_output_path
-        existing = existing_output(src, dst, job.settings, job.scale, job.factor)
+        read: list[OutputRead] = []
+        existing = existing_output(src, dst, job.settings, job.scale, job.factor, read)
         if not job.overwrite:
             if existing is None:
                 result.status, result.reason = SKIPPED, "a complete output already exists" + _as_named(src, dst)
                 result.take_earlier()
                 result.notes = _still_true(result.notes, dst.parent)
+                _fill_from_file(result, read[0], job.replaces_report)
+                result.notes += removed
             else:
                 result.status, result.reason = EXISTS, f"kept {existing}; {EXISTS_HINT}"
             result.output_bytes = file_size(dst)
@@ -318,10 +336,20 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         result.reason = f"{NO_VIDEO_REASON} (it holds only {held})"
         return
     _fill(result, made, job.task)
+    result.notes += removed
     # the command line's "ok" line names no output: one not at its input's own name is named, and why
     result.reason = "; ".join(filter(None, [result.reason, why_renamed(src, dst, job.named)])) or None
     if earlier is not None:  # made again at today's name: the earlier one is the user's to remove
         result.notes.append(earlier.name + EARLIER_KEPT)
+
+
+def _took_hidden(result: FileResult, dst: Path, hidden: HiddenOutput) -> None:
+    """`result` for an output an earlier run finished but kept hidden, now put in place (`hidden_output`)."""
+    result.status, result.output_bytes = SKIPPED, file_size(dst)
+    result.reason = (f"its output, finished by an earlier run that could not put it in place, was kept as the hidden "
+                     f"file '{hidden.placed}': put in place now")
+    _fill_from_file(result, hidden.read[0], True)
+    result.notes += [hidden.removed] if hidden.removed else []
 
 
 def _as_named(src: Path, dst: Path) -> str:
@@ -417,6 +445,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     settings = made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
                        deinterlace)
     before = earlier_facts(report_file, settings, out_dir)
+    replaces_report = report_file is not None and report_file.data is not None  # (before this batch writes its own)
     report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, before)
     models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
     make = partial(process_video, device=device, codec=codec, crf=crf, preset=preset, overwrite=overwrite,
@@ -435,7 +464,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
         job = _Job(task=task, out_dir=out_dir, home=home, made=made, input_set={os.path.realpath(p) for p in inputs},
                    planned={os.path.realpath(p) for p in outputs}, named=output_names(inputs, outputs, in_dir),
                    settings=settings, scale=scale, factor=factor, codec=codec, overwrite=overwrite, before=before,
-                   make=make, room=RoomGuard(out_dir))
+                   make=make, room=RoomGuard(out_dir), replaces_report=replaces_report)
         count = len(inputs)
         in_flight = None
         try:
@@ -483,6 +512,29 @@ def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> Non
             f.status, f.reason = CANCELLED, STOPPED_REASON if f is in_flight else NOT_STARTED_REASON
     report.cancelled = any(f.status == CANCELLED for f in report.files)
     report.finished = True
+
+
+# a skipped output's facts as its report names them, and in words
+FACTS_READ = {"frames_out": "frame count", "output_size": "size", "output_duration": "duration"}
+
+
+def _fill_from_file(result: FileResult, read: OutputRead, say: bool) -> None:
+    """A skipped output's facts that the report before lacks, from what judging the output read of it (its header
+    and packets; nothing decoded): a batch killed after the file was made, before its report was rewritten, left the
+    rerun to report the file with nulls, as if nothing were known of it. Where a report was there (`say`), a note says
+    so; a first report has nothing to say it of, and its every skipped file's line had that note."""
+    found = {"frames_out": read.span.frames, "output_size": [read.info.width, read.info.height],
+             "output_duration": round(read.span.duration, 6)}
+    missing = [key for key in FACTS_READ if getattr(result, key) is None]
+    if not missing:
+        return
+    for key in missing:
+        setattr(result, key, found[key])
+    if not say:
+        return
+    words = [FACTS_READ[key] for key in missing]
+    said = ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else words[0]
+    result.notes.append(f"{said} read from the output file itself, as the report before had none for it")
 
 
 def _fill(result: FileResult, summary, task: str) -> None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,10 +31,12 @@ from vsr_app.errors import VsrAppError
 OPENING_FRAMES = 8
 
 
-def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> str | None:
+def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int,
+                    read: list | None = None) -> str | None:
     """None when the file at `dst` is a complete output of this job: it records the same `settings` and version of
     `src` (where it records one) and matches `src` (enlarged `scale` times, `factor` times the frames). Otherwise
-    what it is, for the report."""
+    what it is, for the report. What its packets were read for, where they were, is appended to `read`
+    (`verify.OutputRead`)."""
     from vsr_app.video.verify import output_mismatch
     from vsr_app.video.encoding import input_record, read_made_by, same_version
 
@@ -61,10 +64,63 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
         current = input_record(src)
         if not same_version(made_from, current):
             return f"an existing output made from {_other_input(made_from, current)}"
-    mismatch = output_mismatch(src, dst, scale, factor)
+    mismatch = output_mismatch(src, dst, scale, factor, read)
     if mismatch is not None:
         return f"an existing output made with these settings that does not match the input ({mismatch})"
     return None
+
+
+@dataclass(frozen=True)
+class HiddenOutput:
+    """What a rerun did with the hidden temporary files of an output that earlier runs left (`hidden_output`)."""
+
+    placed: str | None = None  # the name of the finished one it put at the output's name, None for none
+    read: list = field(default_factory=list)  # what judging that one read of it (`verify.OutputRead`)
+    removed: str = ""  # the line that says which others it removed, and why; '' for none
+
+
+def hidden_output(src: Path, dst: Path, settings: dict, scale: int, factor: int) -> HiddenOutput:
+    """Put at `dst` (where nothing is) the finished output a run kept under its hidden temporary name, and remove the
+    other temporary files of `dst` whose writer no longer runs (a live one's is never touched: another run may be
+    writing that output now), saying why. A run whose output folder was made read-only as it finished kept its
+    finished file so (`writer._kept_unplaced`), and the rerun deleted it without a word and made it again: hours of
+    work. Only a file that `existing_output` takes for this job's complete output is placed: settings, input and
+    frame count all checked. One that cannot be renamed (the folder still read-only) is left as it is."""
+    placed, read, removed = None, [], []
+    for path in _dead_partials(dst):
+        what = "an output is in place"
+        if placed is None and not dst.exists():
+            found: list = []
+            what = existing_output(src, path, settings, scale, factor, found)
+            if what is None:
+                try:
+                    os.replace(path, dst)  # (the batch holds the folder: no other batch puts a file there meanwhile)
+                except OSError:  # the folder still read-only: left as it is, as the write that follows fails
+                    continue
+                placed, read = path.name, found
+                continue
+        try:
+            path.unlink()
+        except OSError:  # cannot go: left, as `remove_stale_partials` leaves it
+            continue
+        removed.append(f"'{path.name}' ({what})")
+    line = f"removed what earlier runs left hidden for this output: {'; '.join(removed)}" if removed else ""
+    return HiddenOutput(placed, read, line)
+
+
+def _dead_partials(dst: Path) -> list[Path]:
+    """The hidden temporary files of writes to `dst` (`output_paths.new_partial`) whose writer no longer runs. (By
+    output_paths' own naming and pid check, which it keeps private.)"""
+    from vsr_app.video.output_paths import _partial_parts, _writer_running
+
+    stem, suffix = _partial_parts(dst)
+    pattern = re.compile(rf"\.{re.escape(stem)}\.partial-(?:(\d{{1,10}})-)?[0-9a-f]+{re.escape(suffix)}")
+    try:
+        names = sorted(dst.parent.iterdir())
+    except OSError:
+        return []
+    return [p for p in names if (match := pattern.fullmatch(p.name)) and p.is_file()
+            and not (match[1] and _writer_running(p, int(match[1])))]
 
 
 def earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: int, planned: set[str],

@@ -27,17 +27,18 @@ import queue
 import threading
 import time
 from collections import Counter, deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text, length_text
 from vsr_app.video.reader import VideoInfo, VideoReader
-from vsr_app.video.disk_space import GrowthWatch
+from vsr_app.video.disk_space import GrowthWatch, size_texts
 from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind_of, mark_cuts, verdicts_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
@@ -515,6 +516,32 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
     return notes
 
 
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """The size and modification time of `path` (None where it cannot be read): what says it changed since."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+@contextmanager
+def _said_if_changed(src: Path, opened: tuple[int, int] | None) -> Iterator[None]:
+    """A read of `src` that fails after it changed since it was opened (`opened`: its `_file_stamp` then) says so:
+    a source cut short or rewritten while it was read (a download or a copy still going on) failed as "cannot read
+    'x.mp4' (Invalid data found when processing input)", as if the file were damaged."""
+    try:
+        yield
+    except VsrAppError as exc:
+        now = _file_stamp(src)
+        # a cancel, a full disk, ...: of their own kind, each what it says whatever the source did
+        if type(exc) is not VsrAppError or opened is None or now is None or now == opened:
+            raise
+        was, is_now = size_texts(opened[0], now[0])
+        sizes = f"it was {was}, now {is_now}" if now[0] != opened[0] else f"still {was}, but rewritten"
+        raise VsrAppError(f"'{src}' changed while it was read ({sizes})") from exc
+
+
 def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
                   device: str = "auto", codec: str = "libx264", crf: int | None = None, preset: str | None = None,
                   overwrite: bool = False, tile: int | None = None, self_ensemble: bool = False,
@@ -538,6 +565,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
     check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
     check_encoder_settings(codec, crf, preset)
+    opened = _file_stamp(src)
     reader = VideoReader(src, deinterlace=deinterlace)
     info = reader.info
     factor = 2 if interpolate is not None else 1
@@ -565,11 +593,12 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
 
     # whatever ends the run before the file is finished (a stop at the first progress report too) aborts the writer:
     # the folders it made go, and the source it carries audio from is closed
-    with VideoWriter(dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor,
-                     codec=codec, crf=crf, preset=preset, source=src, overwrite=overwrite,
-                     sample_aspect_ratio=info.sample_aspect_ratio, on_encoded=encoded,
-                     task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
-                     deinterlace=deinterlace, source_info=info) as writer:
+    # (a source that changed while it was read says so, the writer's failure to carry its sound included)
+    with _said_if_changed(src, opened), VideoWriter(
+            dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor, codec=codec, crf=crf,
+            preset=preset, source=src, overwrite=overwrite, sample_aspect_ratio=info.sample_aspect_ratio,
+            on_encoded=encoded, task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
+            deinterlace=deinterlace, source_info=info) as writer:
         space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
         decoded = queue.Queue(QUEUE_FRAMES)
         inferred = queue.Queue(QUEUE_FRAMES)

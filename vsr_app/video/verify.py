@@ -197,9 +197,20 @@ def source_end(src: str | os.PathLike, info: VideoInfo, last: float, previous: f
     return end if end - last >= info.time_base else None
 
 
-def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int = 1, factor: int = 1) -> str | None:
+@dataclass(frozen=True)
+class OutputRead:
+    """What `output_mismatch` read of an existing output (its header and first frame, its packets): a rerun that
+    skips the output fills the facts its report lacks from it rather than read the file again."""
+
+    info: VideoInfo
+    span: PacketSpan
+
+
+def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int = 1, factor: int = 1,
+                    read: list[OutputRead] | None = None) -> str | None:
     """None when `dst` looks like the complete result of processing `src` (enlarged `scale` times, frame rate
-    multiplied by `factor`); otherwise a short reason, for the batch report.
+    multiplied by `factor`); otherwise a short reason, for the batch report. What it read of `dst` is appended to
+    `read`, where given.
 
     Slack: one input frame in count and 1.5 input frame intervals in time, for a damaged last packet of the
     input that never decoded and for encoders' rounding of the last frame's duration. The size may be one
@@ -212,6 +223,8 @@ def output_mismatch(src: str | os.PathLike, dst: str | os.PathLike, scale: int =
         out_span = packet_span(dst)
     except VsrAppError as exc:
         return f"the existing output cannot be read ({exc})"
+    if read is not None:
+        read.append(OutputRead(out_info, out_span))
     src_info = probe(src)
     want_w, want_h = src_info.width * scale, src_info.height * scale
     if not (0 <= out_info.width - want_w <= 1 and 0 <= out_info.height - want_h <= 1):
