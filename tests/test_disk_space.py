@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import itertools
+import shutil
 from collections import namedtuple
 
 import pytest
 
 from gui_support import slow_model  # noqa: F401
+from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressInfo, TerminalProgress
 from vsr_app.video import disk_space
 from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch, shortfall_warning, size_text, size_texts
@@ -163,3 +166,37 @@ def test_a_batch_warns_when_the_outputs_still_to_come_will_not_fit(tmp_path, fre
     assert later and all(info.warning.startswith("at this rate the batch's remaining outputs need about")
                          for info in later)
     assert seen[-1].warning == ""  # none remain
+
+
+def _watched_write(folder):
+    """A watch over a write into `folder`, and the temporary file it writes (made, as the writer makes it)."""
+    partial = folder / ".up.partial-4321-0badc0de.mp4"
+    partial.write_bytes(b"")
+    return GrowthWatch(lambda: 0, total=1000, folder=folder, clock=FakeClock(), partial=partial)
+
+
+def test_a_folder_whose_identity_changes_while_its_file_is_there_is_written_on(tmp_path, monkeypatch, free_space):
+    """sshfs without use_ino and CIFS with noserverino report new inode numbers for one folder: the inode alone
+    stopped a live export."""
+    numbers = itertools.count()
+    monkeypatch.setattr(disk_space, "folder_identity", lambda folder: (1, next(numbers)))
+    watch = _watched_write(tmp_path)
+    assert [watch.look(frames) for frames in range(3)] == ["", "", ""]
+
+
+@pytest.mark.parametrize("how", ["deleted", "renamed", "replaced"])
+def test_a_folder_gone_with_the_file_being_written_stops_the_write(tmp_path, free_space, how):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    watch = _watched_write(folder)
+    assert watch.look(0) == ""
+    if how == "deleted":
+        shutil.rmtree(folder)
+    else:
+        folder.rename(tmp_path / "moved")
+        if how == "replaced":
+            folder.mkdir()
+    with pytest.raises(VsrAppError) as caught:
+        watch.look(1)
+    assert str(caught.value) == (f"the output folder '{folder}' is gone or was replaced while the video was written "
+                                 "(a drive unplugged, the folder moved or deleted); nothing more is written")

@@ -4,6 +4,7 @@ at once instead of each after hours; an output folder deleted mid-write stops th
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressInfo
 from vsr_app.video import disk_space, pipeline
 from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch
+from vsr_app.video.output_paths import remove_left_partials, remove_stale_partials
 
 Usage = namedtuple("Usage", "total used free")
 MB = 2**20
@@ -51,6 +53,35 @@ def test_a_write_clears_what_killed_writes_of_any_output_left_in_its_folder_and_
     said = capsys.readouterr().out
     assert "; removed 4 KB of unfinished output left by interrupted runs: killed.mp4, old version.mkv" in said
     assert all_files(out) == [".notes.partial-0badc0de.txt", running.name, "up.mp4"]
+
+
+# A writer elsewhere: holds `sys.argv[1]` locked as the writer does (`output_paths.hold_partial`) until its input ends.
+HOLD_LOCK = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); fcntl.flock(fd, fcntl.LOCK_EX); "
+             "print('locked', flush=True); sys.stdin.read()")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows deletes no file its writer has open: no lock is taken there")
+@pytest.mark.parametrize("clear", [remove_left_partials, lambda folder: remove_stale_partials(folder / "night.mp4")],
+                         ids=["any output's", "the same output's"])
+def test_a_left_file_is_removed_only_where_no_writer_holds_its_lock(tmp_path, clear):
+    """A pid means nothing across containers (each app pid 1) or hosts sharing a folder: a cleaner took a live
+    write's file for dead (ours is the reviewer's case: our pid, not our write) and it failed at its rename, hours in.
+    The lock its writer holds keeps it; a dead write's unlocked file goes."""
+    live = tmp_path / f".night.partial-{os.getpid()}-deadbeef.mp4"
+    dead = tmp_path / f".night.partial-{dead_pid()}-0badc0de.mp4"
+    for partial in (live, dead):
+        partial.write_bytes(b"x" * 1024)
+    writer = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(live)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline() == "locked\n"
+        clear(tmp_path)
+        assert all_files(tmp_path) == [live.name]
+    finally:
+        writer.stdin.close()
+        writer.wait()
+    clear(tmp_path)  # its writer gone, its lock went with it
+    assert all_files(tmp_path) == []
 
 
 def test_nothing_is_said_where_nothing_was_left(tmp_path, capsys):

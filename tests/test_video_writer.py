@@ -15,6 +15,7 @@ from videogen import make_video, pattern_frame, stream_durations
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
 from vsr_app.video.encoding import CODECS, made_by, read_made_by
+from vsr_app.video import output_paths
 from vsr_app.video.output_paths import remove_stale_partials
 from vsr_app.video.writer import VideoWriter, even_size
 
@@ -304,6 +305,22 @@ def test_a_killed_writes_file_with_this_processs_pid_is_still_a_leftover(tmp_pat
     assert remove_stale_partials(path) == 1
     assert leftovers(tmp_path) == [running.tmp.name]
     assert running.close().frames == 3
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows deletes no file its writer has open: no lock is taken there")
+def test_a_write_whose_pid_a_cleaner_takes_for_dead_keeps_its_file(tmp_path, monkeypatch):
+    """A cleaner in another container or on another host cannot see the writer its pid names: the lock the writer
+    holds on its file keeps it, for the next write's start into the folder and for the same output's cleanup."""
+    path = tmp_path / "night.mp4"
+    running = VideoWriter(path, width=64, height=48, frame_rate=10, preset="ultrafast")
+    for i in range(3):  # the encoder's file is made as its first packets come
+        running.write(pattern_frame(i, 64, 48), i / 10)
+    monkeypatch.setattr(output_paths, "_writer_running", lambda partial, pid: False)
+    write_clip(tmp_path / "other.mp4")
+    assert remove_stale_partials(path) == 0
+    assert leftovers(tmp_path) == [running.tmp.name]
+    running.write(pattern_frame(3, 64, 48), 0.3)
+    assert running.close().frames == 4 and probe(path).frame_count == 4
 
 
 def test_an_output_another_run_finished_meanwhile_is_not_replaced(tmp_path):

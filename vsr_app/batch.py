@@ -275,9 +275,10 @@ class _Job:
 
 
 def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: EarlierOutput | None,
-             progress: ProgressCallback) -> None:
-    """Leave an earlier output as it is (`left_because` says why), skip or keep what is at `dst`, else make it;
-    fills `result`, raises when the file fails."""
+             progress: ProgressCallback, needs_bytes: int) -> None:
+    """Leave an earlier output as it is (`left_because` says why), skip or keep what is at `dst`, else make it (if
+    its `needs_bytes` fit, once a file ran out of room: one to be skipped was failed as not fitting); fills `result`,
+    raises when the file fails."""
     from vsr_app.video.output_paths import check_output_path, remove_stale_partials
 
     if folder_identity(job.out_dir) != job.home:
@@ -327,6 +328,7 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         raise VsrAppError(f"a folder is in the way at its output's name '{dst}'; move or rename it, or choose "
                           f"another output folder")
     check_output_path(dst, src, overwrite=job.overwrite)
+    job.room.check(needs_bytes)
     try:
         made = job.make(src, dst, progress=progress)
     except NoVideoStream as exc:
@@ -382,8 +384,7 @@ def _process_one(job: _Job, src: Path, dst: Path, result: FileResult, left_becau
     overall progress."""
     t0 = time.monotonic()
     try:
-        job.room.check(overall.bytes_for(estimate))
-        _process(job, src, dst, result, left_because, overall.on_progress)
+        _process(job, src, dst, result, left_because, overall.on_progress, overall.bytes_for(estimate))
     except Cancelled:
         result.status, result.reason = CANCELLED, STOPPED_REASON
     except Exception as exc:  # one bad file must never stop the batch

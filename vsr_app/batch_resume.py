@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -86,8 +85,10 @@ def hidden_output(src: Path, dst: Path, settings: dict, scale: int, factor: int)
     finished file so (`writer._kept_unplaced`), and the rerun deleted it without a word and made it again: hours of
     work. Only a file that `existing_output` takes for this job's complete output is placed: settings, input and
     frame count all checked. One that cannot be renamed (the folder still read-only) is left as it is."""
+    from vsr_app.video.output_paths import left_partials
+
     placed, read, removed = None, [], []
-    for path in _dead_partials(dst):
+    for path in left_partials(dst):
         what = "an output is in place"
         if placed is None and not dst.exists():
             found: list = []
@@ -106,21 +107,6 @@ def hidden_output(src: Path, dst: Path, settings: dict, scale: int, factor: int)
         removed.append(f"'{path.name}' ({what})")
     line = f"removed what earlier runs left hidden for this output: {'; '.join(removed)}" if removed else ""
     return HiddenOutput(placed, read, line)
-
-
-def _dead_partials(dst: Path) -> list[Path]:
-    """The hidden temporary files of writes to `dst` (`output_paths.new_partial`) whose writer no longer runs. (By
-    output_paths' own naming and pid check, which it keeps private.)"""
-    from vsr_app.video.output_paths import _partial_parts, _writer_running
-
-    stem, suffix = _partial_parts(dst)
-    pattern = re.compile(rf"\.{re.escape(stem)}\.partial-(?:(\d{{1,10}})-)?[0-9a-f]+{re.escape(suffix)}")
-    try:
-        names = sorted(dst.parent.iterdir())
-    except OSError:
-        return []
-    return [p for p in names if (match := pattern.fullmatch(p.name)) and p.is_file()
-            and not (match[1] and _writer_running(p, int(match[1])))]
 
 
 def earlier_output(src: Path, dst: Path, settings: dict, scale: int, factor: int, planned: set[str],

@@ -128,15 +128,18 @@ class GrowthWatch:
     is what it has grown by so far.
 
     `look(frames)` is called as frames are finished; it returns the warning to show ('' while the output fits, or
-    while too little is known: no total, too few frames), and raises `folder_gone` once `folder` is gone or replaced.
+    while too little is known: no total, too few frames), and raises `folder_gone` once `folder` is gone or replaced
+    and with it `partial`, the file being written (`folder` itself where none is named). The folder's identity alone
+    would stop live writes: sshfs without use_ino and CIFS with noserverino report new inode numbers for one folder.
     """
 
     def __init__(self, size: Callable[[], int], total: int | None, folder: Path,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, partial: Path | None = None):
         self.size = size
         self.total = total
         self.folder = folder
         self.clock = clock
+        self.written = partial or folder
         self.home = folder_identity(folder)
         self.fat = file_system_type(folder) in FAT_TYPES
         self.first: tuple[int, int] | None = None  # (frames, bytes) at the first look
@@ -148,7 +151,7 @@ class GrowthWatch:
         if now - self.last_look < LOOK_EVERY_S:
             return self.warning
         self.last_look = now
-        if folder_identity(self.folder) != self.home:
+        if folder_identity(self.folder) != self.home and not os.path.exists(self.written):
             raise folder_gone(self.folder, "the video was written")
         if self.total is None:
             return self.warning

@@ -1,8 +1,9 @@
 """Where an output goes, and the temporary file it is written to until it is complete.
 
 Never over the input or an existing file (unless asked), names within the disk's limit (bytes on POSIX, UTF-16
-units on Windows), free names for results kept beside others, and hidden temporary names that hold the writer's
-process id, so the files killed writes left can be cleared without touching one another live run is writing.
+units on Windows), free names for results kept beside others, and hidden temporary files that their writer locks
+(and names with its process id), so the files killed writes left can be cleared without touching one another live
+run is writing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.filelock import NoLock, hold, lock_now
 from vsr_app.files import fit_name, name_max, name_size
 from vsr_app.video.disk_space import size_text
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
@@ -152,10 +154,11 @@ def _partial_parts(path: Path) -> tuple[str, str]:
     return fit_name(path.stem, room), suffix
 
 
-# Names of the temporary files this process is writing now (unique: they end in random hex). A file with this
-# process's pid and not in here was left by an earlier process with the same pid: in a container the app is often
-# pid 1, or the same small number, on every run.
-_OWN_TEMPS: set[str] = set()
+# Names of the temporary files this process is writing now (unique: they end in random hex), each with the descriptor
+# that holds its lock (`hold_partial`; None where it holds none). A file with this process's pid and not in here was
+# left by an earlier process with the same pid: in a container the app is often pid 1, or the same small number, on
+# every run.
+_OWN_TEMPS: dict[str, int | None] = {}
 
 
 def _writer_running(path: Path, pid: int) -> bool:
@@ -176,8 +179,8 @@ def _writer_running(path: Path, pid: int) -> bool:
 
 def remove_stale_partials(dst: Path) -> int:
     """Delete the temporary files killed writes left for `dst` (called once a write to `dst` is complete, and by
-    batch before each file); returns how many. Those whose writer still runs are kept: another run may be
-    writing the same output right now. Best effort: what cannot be listed or deleted stays."""
+    batch before each file); returns how many. Those whose writer still runs, or holds its lock, are kept: another
+    run may be writing the same output right now. Best effort: what cannot be listed or deleted stays."""
     stem, suffix = _partial_parts(dst)
     return len(_remove_dead_partials(dst.parent, re.escape(stem), re.escape(suffix)))
 
@@ -198,40 +201,106 @@ def remove_left_partials(folder: Path) -> str:
     return f"removed {size_text(sum(size for _, size in removed))} of unfinished output left by {runs}: {names}"
 
 
+def left_partials(dst: Path) -> list[Path]:
+    """The temporary files killed writes left for `dst`, in name order: their writer no longer runs nor holds their
+    lock (`_unheld`); a batch rerun looks among them for a finished output a read-only folder kept hidden."""
+    stem, suffix = _partial_parts(dst)
+    left = []
+    for path, _ in _dead_partials(dst.parent, re.escape(stem), re.escape(suffix)):
+        with _unheld(path) as free:
+            if free:
+                left.append(path)
+    return sorted(left)
+
+
 def _remove_dead_partials(folder: Path, stem: str, suffix: str) -> list[tuple[str, int]]:
     """Delete the temporary files in `folder` whose name's stem and suffix match those patterns and whose writer no
-    longer runs; returns the name of the output each was for and its size. Best effort: what cannot be listed or
-    deleted stays."""
+    longer runs nor holds its lock (`_unheld`); returns the name of the output each was for and its size. Best effort:
+    what cannot be listed or deleted stays."""
+    removed = []
+    for path, match in _dead_partials(folder, stem, suffix):
+        with _unheld(path) as free:  # deleted while locked: a writer whose lock came just after finds it gone
+            if free and (size := _delete(path)) is not None:
+                removed.append((match[1] + match[3], size))
+    return removed
+
+
+def _dead_partials(folder: Path, stem: str, suffix: str) -> list[tuple[Path, re.Match]]:
+    """The temporary files in `folder` whose name's stem and suffix match those patterns and whose writer no longer
+    runs (its pid, where it ran on this host), each with its name's match: the output's stem and suffix."""
     if not folder.is_dir():  # a first write into a new folder: nothing can have been left there
         return []
     # Names without a pid come from versions that did not record it; their writers are long gone.
     pattern = re.compile(rf"\.({stem})\.partial-(?:(\d{{1,10}})-)?[0-9a-f]+({suffix})")
-    removed = []
     try:
         names = list(folder.iterdir())
     except OSError as exc:
         log.warning("could not list temporary files in %s: %s", folder, exc)
         return []
-    for p in names:
-        match = pattern.fullmatch(p.name)
-        if match and p.is_file() and not (match[2] and _writer_running(p, int(match[2]))):
-            try:
-                size = p.stat().st_size
-                p.unlink(missing_ok=True)
-                removed.append((match[1] + match[3], size))
-            except OSError as exc:  # one that cannot go (held open on Windows) leaves the others to clear
-                log.warning("could not delete the temporary file %s: %s", p, exc)
-    return removed
+    return [(p, match) for p in names if (match := pattern.fullmatch(p.name)) and p.is_file()
+            and not (match[2] and _writer_running(p, int(match[2])))]
+
+
+@contextlib.contextmanager
+def _unheld(path: Path) -> Iterator[bool]:
+    """Whether no writer holds the temporary file `path`'s lock (`hold_partial`), holding it meanwhile. The pid in its
+    name means nothing to a writer in another container (each app pid 1 maybe) or on another host of a network disk:
+    the lock says it is alive. Where the disk takes no locks, or the file cannot be opened to lock (another user's),
+    it counts as held. Not locked on Windows, which deletes no file a live writer has open."""
+    if os.name == "nt":
+        yield True
+        return
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        yield False
+        return
+    try:
+        try:
+            lock_now(fd)
+        except OSError:  # LockHeld: its writer is alive
+            yield False
+        else:
+            yield True
+    finally:
+        os.close(fd)
+
+
+def _delete(path: Path) -> int | None:
+    """Delete `path`; returns its size, None where it cannot go (held open on Windows): the others are still cleared."""
+    try:
+        size = path.stat().st_size
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("could not delete the temporary file %s: %s", path, exc)
+        return None
+    return size
 
 
 def new_partial(path: Path) -> Path:
     """The hidden temporary file a write to `path` goes to until it is complete, marked as this process's own."""
     stem, suffix = _partial_parts(path)
     tmp = path.with_name(f".{stem}.partial-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
-    _OWN_TEMPS.add(tmp.name)
+    _OWN_TEMPS[tmp.name] = None
     return tmp
 
 
+def hold_partial(tmp: Path) -> None:
+    """Create the temporary file `tmp` (`new_partial`'s) and lock it until `release_partial`, so that no cleaner
+    deletes it while it is written, whatever pid it sees in its name (`_delete_unless_held`). Not on Windows, where the
+    lock would bar the encoder from the locked byte and the encoder's open file cannot be deleted anyway. A disk
+    that takes no locks leaves it unguarded, as temporary files were before locks."""
+    if os.name == "nt":
+        return
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the mode the encoder gives a file it makes
+    try:
+        _OWN_TEMPS[tmp.name] = hold(tmp)
+    except NoLock as exc:
+        log.info("cannot lock the temporary file %s (%s): only its name's pid guards it", tmp, exc.strerror or exc)
+
+
 def release_partial(tmp: Path) -> None:
-    """`tmp` is renamed into place or deleted: no longer a write of this process."""
-    _OWN_TEMPS.discard(tmp.name)
+    """`tmp` is renamed into place, deleted or kept for the user: no longer a write of this process, and unlocked
+    (after the deletion: a cleaner cannot take it between)."""
+    if (fd := _OWN_TEMPS.pop(tmp.name, None)) is not None:
+        os.close(fd)

@@ -599,7 +599,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
             preset=preset, source=src, overwrite=overwrite, sample_aspect_ratio=info.sample_aspect_ratio,
             on_encoded=encoded, task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
             deinterlace=deinterlace, source_info=info) as writer:
-        space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent)
+        space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent, partial=writer.tmp)
         decoded = queue.Queue(QUEUE_FRAMES)
         inferred = queue.Queue(QUEUE_FRAMES)
         seen = _Decoded()

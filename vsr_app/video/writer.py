@@ -49,8 +49,9 @@ from vsr_app.errors import VsrAppError
 from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
-from vsr_app.video.output_paths import (check_output_path, first_free, make_folder, new_partial, release_partial,
-                                        remove_left_partials, remove_made_folders, remove_stale_partials)
+from vsr_app.video.output_paths import (check_output_path, first_free, hold_partial, make_folder, new_partial,
+                                        release_partial, remove_left_partials, remove_made_folders,
+                                        remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.reader import VideoInfo, is_hd, video_stream
 from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
@@ -195,6 +196,7 @@ class VideoWriter:
         self.result: WriteResult | None = None  # set by close()
         self.aborted = self.kept = False  # the temporary file deleted; or kept, finished, where it could not be placed
         try:
+            hold_partial(self.tmp)  # locked while written: no cleaner in another container or on another host takes it
             # (Matroska keeps any tag: the source is opened for its keys only for .mov/.mp4)
             keys = suffix != ".mkv" and self.source is not None and keeps_quicktime_keys(self.source)
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
