@@ -542,6 +542,17 @@ def test_a_stop_before_the_trainer_handles_signals_is_a_stop_not_a_failure(panel
     assert window.error_box is None or not window.error_box.isVisible()
 
 
+def test_the_trainer_is_given_the_apps_pid_to_stop_when_the_app_dies(panel, qtbot):
+    """A trainer the app left behind (a crash, kill -9) trained on for hours: it is told which process the app is
+    (`stop_signals.watch_app`; test_train_app_gone.py has one stop as its app dies)."""
+    from vsr_app.stop_signals import APP_PID_VARIABLE
+
+    process = TrainerProcess(None, panel)
+    with qtbot.waitSignal(process.finished, timeout=10_000):
+        process.start(sys.executable, ["-c", f"import os; print(os.environ.get({APP_PID_VARIABLE!r}))"])
+    assert process.output == [str(os.getpid())]
+
+
 def test_start_leaves_alone_a_folder_a_trainer_is_using_before_its_first_checkpoint(panel, tmp_path):
     """A command-line trainer in its first minutes in RUNS/NAME: no checkpoint shows it yet, and Start would rename
     its open metrics.jsonl aside (its curves then lost from its card)."""
@@ -556,7 +567,8 @@ def test_start_leaves_alone_a_folder_a_trainer_is_using_before_its_first_checkpo
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(VsrAppError, match="another training is running in .*choose another model name"):
+        with pytest.raises(VsrAppError, match=rf"another training \(process {holder.pid}\) is running in "
+                                              ".*choose another model name"):
             prepare(panel, resume=False)
         assert (run / "metrics.jsonl").exists() and not (run / "gui-options.json").exists()
     finally:
@@ -1324,7 +1336,8 @@ def test_prune_teacher_runs_the_pruner_and_its_net_becomes_start_from(pruning, q
     panel = pruning
     assert panel.form.prune_button.isVisible() and panel.form.prune_button.isEnabled()
     panel.prune()
-    assert panel.running() and not panel.form.prune_button.isEnabled()  # the form is locked, as for a training run
+    assert not panel.form.prune_button.isEnabled()  # the form is locked, as for a training run, from the clip's check
+    qtbot.waitUntil(panel.running, timeout=10_000)  # after the held-out check, as for Start
     assert panel.process.arguments()[2:6] == ["prune", "vfi", "--teacher", "tiny-vfi-teacher"]
     qtbot.waitUntil(lambda: not panel.running(), timeout=120_000)
     run = tmp_path / "runs" / "prune-vfi"
@@ -1377,7 +1390,7 @@ def test_a_stopped_pruning_is_continued_and_a_refused_one_leaves_nothing(pruning
     panel.form.data.takeItem(0)  # the old entry: a new pruning refuses data not found
     monkeypatch.setattr(train_panel, "prune_arguments", lambda *a: full(*a) + ["--target-params-ratio", "2"])
     panel.prune()
-    qtbot.waitUntil(lambda: not panel.running(), timeout=60_000)
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=60_000)
     assert "less than 1, not 2" in window.error_box.text() and "pruner exited with code 2" in window.error_box.text()
     assert not (tmp_path / "runs" / "prune-vfi-2").exists()  # a refused start leaves nothing
     assert "prune-vfi-2" in panel.form.start_note.text() and not panel.run_label.isVisible()  # free again, nothing shown

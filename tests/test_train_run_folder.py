@@ -237,7 +237,7 @@ def test_a_second_trainer_on_the_same_folder_is_refused_while_the_first_holds_it
     try:
         assert holder.stdout.readline().strip() == "held"
         for task in ("vsr", "vfi"):
-            with pytest.raises(VsrAppError, match="another training is running in"):
+            with pytest.raises(VsrAppError, match=rf"another training \(process {holder.pid}\) is running in"):
                 run_from_cli(task, [str(data_dir)], str(run), steps=1, config=config(tmp_path), **quiet)
         assert not (run / "config.json").exists()
     finally:

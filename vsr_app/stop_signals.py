@@ -2,7 +2,10 @@
 Stop) and, where there is one, SIGHUP (the terminal closed, an SSH session dropped). Left to its default, SIGHUP
 killed a batch or a training run as `kill -9` does: the unfinished output and the batch's lock left behind, the
 report saying nothing was done, the training steps since the last checkpoint lost. A SIGHUP the process was started
-ignoring (`nohup`) stays ignored: such a run is meant to outlive its terminal."""
+ignoring (`nohup`) stays ignored: such a run is meant to outlive its terminal.
+
+A trainer the desktop app starts stops the same way when the app is gone (`watch_app`): one a crashed or killed app
+left behind trained on for hours at full CPU, its run folder locked and its log unwritten."""
 
 from __future__ import annotations
 
@@ -10,10 +13,15 @@ import contextlib
 import os
 import signal
 import stat
+import sys
 import threading
+from typing import Callable
 
 STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 HANGUP = getattr(signal, "SIGHUP", None)
+APP_PID_VARIABLE = "VSR_APP_PARENT_PID"  # the desktop app's PID, in the environment of a trainer it starts
+PR_SET_PDEATHSIG = 1  # Linux prctl: the signal this process gets when its parent exits
+WINDOWS_SYNCHRONIZE, WINDOWS_WAIT_TIMEOUT = 0x00100000, 0x102  # OpenProcess's right to wait on it; still running
 
 
 def handle_stops(handler) -> dict:
@@ -52,10 +60,14 @@ def hung_up(signum: int) -> None:
     the stop says to it goes nowhere instead. Output to a file or a pipe (a log) is left as it is."""
     if signum != HANGUP:
         return
-    terminals = [fd for fd in (1, 2) if is_terminal_device(fd)]
-    if terminals:
+    _to_null([fd for fd in (1, 2) if is_terminal_device(fd)])
+
+
+def _to_null(fds: list[int]) -> None:
+    """Send what is written to `fds` to devnull: whoever read it is gone, and a write would fail the stop midway."""
+    if fds:
         null = os.open(os.devnull, os.O_WRONLY)
-        for fd in terminals:
+        for fd in fds:
             os.dup2(null, fd)
         os.close(null)
 
@@ -67,3 +79,57 @@ def is_terminal_device(fd: int) -> bool:
     except OSError:
         return False
     return stat.S_ISCHR(info.st_mode) and info.st_rdev != os.stat(os.devnull).st_rdev
+
+
+def watch_app() -> Callable[[], bool]:
+    """For a trainer the desktop app started (APP_PID_VARIABLE names the app), a check of whether the app is gone,
+    which the training loop makes where it checks for a stop; it never says so for a trainer started otherwise (a
+    terminal's, maybe under `nohup`, must outlive its shell). On Linux the kernel also sends SIGTERM as the app goes
+    (PR_SET_PDEATHSIG), which stops a trainer still loading its data at once. Call it with the stop handler set.
+    Once the app is gone its pipes are too, and the trainer's output goes to devnull: a write there failed (EPIPE)."""
+    app = os.environ.get(APP_PID_VARIABLE, "")
+    if not app.isdigit():
+        return lambda: False
+    # POSIX: the app is the trainer's parent, and a process whose parent exits is handed to another (init or a
+    # subreaper) at once, before the parent is even reaped: a changed parent PID is a gone app
+    running = _windows_process_check(int(app)) if os.name == "nt" else lambda: os.getppid() == int(app)
+
+    def gone() -> bool:
+        if running():
+            return False
+        _to_null([fd for fd in (1, 2) if _is_pipe(fd)])
+        return True
+
+    if sys.platform.startswith("linux") and _signal_at_parent_death() and gone():
+        signal.raise_signal(signal.SIGTERM)  # gone before the kernel was asked: the signal its going would have sent
+    return gone
+
+
+def _signal_at_parent_death() -> bool:
+    """Ask Linux for SIGTERM when the parent exits (strictly: the app's thread that started this process, the Qt
+    main thread, which lives as long as the app). Whether it was set."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+    except (AttributeError, OSError):  # a libc without prctl: the loop's check alone
+        return False
+
+
+def _windows_process_check(app: int) -> Callable[[], bool]:
+    """Windows keeps a gone parent's PID as this process's parent (`os.getppid`), and may give it to another process:
+    the app is held open by its handle instead, and asked whether it still runs. No handle: it is gone already."""
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.OpenProcess.restype = ctypes.c_void_p
+    kernel32.WaitForSingleObject.argtypes = (ctypes.c_void_p, ctypes.c_uint32)
+    handle = kernel32.OpenProcess(WINDOWS_SYNCHRONIZE, False, app)
+    return lambda: bool(handle) and kernel32.WaitForSingleObject(handle, 0) == WINDOWS_WAIT_TIMEOUT
+
+
+def _is_pipe(fd: int) -> bool:
+    try:
+        return stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except OSError:
+        return False

@@ -1,11 +1,11 @@
 """A training run's folder and its set-up from the command line, without torch (the Train tab uses these too).
 
-- Ownership: `claim_run_dir` creates and locks the folder for one trainer, `release_run_dir` lets it go (removing
-  a folder a refused start made; `remove_refused_start` also what the Train tab wrote for it), `claimed_run_dir`
-  holds it for a `with` block; `holds_run` says whether it has a run to resume (`exported_step`: the step its
-  exported weights continue from where its checkpoint is gone); `set_aside_metrics` renames an earlier run's
-  metrics.jsonl before a new run starts its own, and `set_aside` any other file a new run would write over (a
-  folder's own config.json).
+- Ownership: `claim_run_dir` creates and locks the folder for one trainer (its `.lock` says which process, for a
+  refusal to name), `release_run_dir` lets it go (removing a folder a refused start made; `remove_refused_start`
+  also what the Train tab wrote for it), `claimed_run_dir` holds it for a `with` block; `holds_run` says whether it
+  has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint is gone);
+  `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and `set_aside` any
+  other file a new run would write over (a folder's own config.json).
 - Which task a run's config.json is (`config_task`: "vsr", "vfi" or "prune"), which clips it validates on
   (`config_val_clips`), which clips a validation record in metrics.jsonl was measured on (`record_clips`; compared
   as files, not spellings: `clips_key`), and a metrics line's record (`metrics_record`).
@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 from pathlib import Path
 
@@ -164,6 +165,7 @@ def claim_run_dir(run_dir: Path) -> None:
         return
     try:
         fd = hold(run_dir / ".lock")
+        _record_holder(fd)
     except LockHeld:
         raise _training_here(run_dir, "--out") from None
     except NoLock as exc:
@@ -196,8 +198,41 @@ def check_own_folder(run_dir: Path) -> None:
                           "with the folder (resume it where the folder is now)")
 
 
+def _record_holder(fd: int) -> None:
+    """Write into the locked `.lock` which process holds it (PID and host), so that a refusal names it: "another
+    training is running" left the user to find which, a trainer an app left behind among them. The record starts
+    after the first byte, the one Windows locks (`filelock.lock_now`), which no other process may read there. A disk
+    that takes no write (full) leaves it out: the lock is what guards the folder."""
+    record = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+    with contextlib.suppress(OSError):
+        os.ftruncate(fd, 0)
+        os.write(fd, f"\n{record}\n".encode())
+
+
+def _lock_holder(lock: Path) -> dict:
+    """The holder `_record_holder` wrote into `lock`; {} where none is (a lock from before locks said)."""
+    try:
+        with open(lock, "rb") as fh:
+            fh.seek(1)
+            holder = json.loads(fh.read(4096))
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) and isinstance(holder.get("pid"), int) else {}
+
+
 def _training_here(run_dir: Path, other: str) -> VsrAppError:
-    return VsrAppError(f"another training is running in {run_dir}: wait for it (or stop it), or choose another {other}")
+    """The refusal of a run folder another trainer holds, naming its process and how to stop it where it is known."""
+    holder = _lock_holder(run_dir / ".lock")
+    pid, host = holder.get("pid"), holder.get("host")
+    if not pid:
+        who, what = "", "wait for it (or stop it)"
+    elif host and host != socket.gethostname():  # a shared disk: its PID means nothing here
+        who, what = f" (process {pid} on {host})", "wait for it (or stop it there)"
+    else:  # Windows sends a console program no signal it can stop cleanly on
+        command = "with Ctrl+C in its terminal" if os.name == "nt" else f"with `kill {pid}`"
+        who, what = f" (process {pid})", (f"wait for it, or stop it (in the app that started it, or {command}: it "
+                                          "saves a checkpoint and stops)")
+    return VsrAppError(f"another training{who} is running in {run_dir}: {what}, or choose another {other}")
 
 
 def check_no_training_in(run_dir: Path, other: str) -> None:

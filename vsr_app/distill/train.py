@@ -10,7 +10,8 @@ metrics.jsonl, periodic validation (and one at step 0 of a run that starts from 
 optional moving average of the weights that validation and the exported model use (`ema`), a one-line error when
 the disk fills (`saving`), steps with a nan/inf loss skipped (a run that keeps diverging stops with its last
 checkpoint, not one of nan weights), a clean stop with a checkpoint on SIGINT/SIGTERM (at once, saving nothing,
-while the data still loads), and data-parallel training when started by torchrun (`vsr_app.distill.distributed`).
+while the data still loads) and when the desktop app that started the trainer is gone, and data-parallel training
+when started by torchrun (`vsr_app.distill.distributed`).
 
 Run folder: config.json, checkpoint.safetensors + checkpoint.json, metrics.jsonl (each validation record names
 the clips it was measured on, `validated_on`; a resumed run appends to it after dropping the records of steps past
@@ -55,7 +56,7 @@ from vsr_app.files import atomic_write, left_temporaries
 from vsr_app.inference import autocast_dtype
 from vsr_app.models import save_model
 from vsr_app.nets.ops import set_threads
-from vsr_app.stop_signals import handling_stops
+from vsr_app.stop_signals import handling_stops, watch_app
 
 # a loss that is nan or inf skips its step (the weights are kept, not poisoned); this many in a row stop the run
 MAX_NONFINITE_STEPS = 10
@@ -99,7 +100,8 @@ def schedule_change(start: int, planned: int | None, cfg: LoopConfig) -> str | N
 
 
 class _StopFlag:
-    """Set by SIGINT/SIGTERM/SIGHUP (or by the caller's cancel event) so the loop checkpoints and exits.
+    """Set by SIGINT/SIGTERM/SIGHUP, by the end of the desktop app that started the trainer (`app_gone`:
+    `stop_signals.watch_app`), or by the caller's cancel event, so the loop checkpoints and exits.
 
     Before the first batch arrives there is nothing new to checkpoint, and loading the data or building a batch
     cache can take many minutes (the cache keeps what it has built): a signal then stops at once, by raising
@@ -109,13 +111,17 @@ class _StopFlag:
         self.hit = False
         self.cancel = cancel
         self.training = False  # set once the first batch is in hand
+        self.app_gone = lambda: False
 
     def __call__(self, *_):
         self.hit = True
+        self.app_gone()  # Linux's SIGTERM as the app went: its output goes to devnull, not to the app's gone pipes
         if not self.training:
             raise KeyboardInterrupt
 
     def is_set(self) -> bool:
+        if self.app_gone():  # a stop as by a signal: the process exits as interrupted, after its checkpoint
+            self.hit = True
         return self.hit or (self.cancel is not None and self.cancel.is_set())
 
 
@@ -263,6 +269,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
     stop = _StopFlag(cancel)
     with handling_stops(stop):  # in every process: torchrun passes a signal on to each
         try:
+            stop.app_gone = watch_app()
             stream = task.batches(cfg.seed, rank, world, start=start)
             # s_per_step is the steps' own time: loading the data (a batch cache can take minutes), validations and
             # checkpoints are left out, so the Train tab's time left does not jump after each

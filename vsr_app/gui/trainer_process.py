@@ -2,16 +2,21 @@
 
 Why a process (QProcess) and not a thread: training runs for hours, may use every core and can crash; in its own
 process it can do all that without ever blocking or taking down the window, and Stop is the same SIGTERM a terminal
-user would send (the trainer writes a checkpoint and exits). Its output is kept in the run folder (`LOG_NAME`), so
-Browse runs shows it again, and what made it fail is read from it (`failure_cause`).
+user would send (the trainer writes a checkpoint and exits); should the app crash or be killed, the trainer stops
+the same way (it is given the app's PID: `stop_signals.watch_app`) rather than train on unseen for hours. Its output
+is kept in the run folder (`LOG_NAME`), so Browse runs shows it again, and what made it fail is read from it
+(`failure_cause`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, QTimer, Signal
+
+from vsr_app.stop_signals import APP_PID_VARIABLE
 
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Browse runs shows it again
 OPTIONS_NAME = "gui-options.json"  # the options the tab sent the trainer or pruner (--config), in the run folder
@@ -48,6 +53,7 @@ class TrainerProcess(QProcess):
         self.setProcessChannelMode(QProcess.MergedChannels)
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        env.insert(APP_PID_VARIABLE, str(os.getpid()))  # the trainer stops when this process is gone
         self.setProcessEnvironment(env)
         self.log_file = log_file
         self.output: list[str] = []  # this process's lines: a failure shows these, not an earlier run's
