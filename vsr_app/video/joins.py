@@ -15,7 +15,8 @@ only when its next one begins, after other streams' first packets of the next pa
 its byte position alone (`Joins.ticks_at`), the same for every reader of the file; a packet without one (the later
 frames FFmpeg's parser cuts from one MPEG program stream packet) is where its stream's latest with one is
 (`Positions`). Only formats whose clock may start again (`clock_may_restart`) are read: a file up to EAGER_BYTES
-through, a larger one where its sampled times go back (`_sampled`).
+through, a larger one where its sampled times go back (`_sampled`), for a seek; a pass whose video jumps back where
+those joins do not say reads it through (`VideoShifts`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import os
 import threading
 from array import array
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import av
@@ -42,7 +43,8 @@ SPARSE_RESTART = 10.0
 CLOCK_WRAP = 2 ** 33 / 90_000
 WRAP_SLACK = 3600.0
 # bytes of a file whose joins a reader reads through at its first packet (about 1.5 s of demuxing); a larger one's are
-# found by sampling (`_sampled`) at its first seek or its video's first jump back (`VideoShifts`)
+# found by sampling (`_sampled`) at its first seek or its video's first jump back, and read through where a pass's
+# video jumps back where they have no join (`VideoShifts`) or a caller asks for them unsampled (the carried streams)
 EAGER_BYTES = 1 << 30
 # byte positions a larger file's times are sampled at, evenly to TAIL_BYTES (or a spacing) before its end (under 1 ms
 # each from the page cache): a join is where they go back. A part shorter than their spacing (30 MB, 28 s of broadcast
@@ -52,8 +54,8 @@ TAIL_BYTES = 1 << 20
 PROBE_PACKETS = 64  # packets read at most at a sample, for every audio and video stream's first decoding time
 WINDOW_SECONDS = SPARSE_RESTART  # of packets read either side of a join found by sampling: as far as its rules look
 HALVED_BYTES = 1 << 20  # how short halving makes a stretch of a file it looks in (`_sampled`, `position_before`)
-# what sampling a file at byte positions may raise: PyAV's IndexError where the demuxer finds a stream there it had not
-# (FLV's, after a seek into a tag)
+# what demuxing a file for its joins may raise (at a byte position, or reading it through): PyAV's IndexError where
+# the demuxer finds a stream it had not (FLV's, after a seek into a tag)
 SAMPLING_ERRORS = (av.FFmpegError, OSError, IndexError)
 CACHED_FILES = 8  # files whose joins are kept (each reader pass, seek and verification asks again)
 # formats whose clock may start again though FFmpeg's demuxer lacks its ts_discont flag: FLV, as an RTMP dump across
@@ -64,10 +66,12 @@ UNFLAGGED_RESTARTS = frozenset({"flv"})
 @dataclass(frozen=True)
 class Joins:
     """The parts of a file after the first: `starts` their byte positions, `shifts` the seconds added to their times
-    (to every stream alike)."""
+    (to every stream alike); `exact` where every packet was read (`_scan`), not sampled (`_sampled`: a part shorter
+    than the samples' spacing can go unseen)."""
 
     starts: tuple[int, ...] = ()
     shifts: tuple[float, ...] = ()
+    exact: bool = field(default=True, compare=False)
 
     def shift_at(self, pos: int | None) -> float:
         """The seconds added to the times of the packet at byte `pos` (0 where it has none)."""
@@ -77,6 +81,10 @@ class Joins:
     def ticks_at(self, pos: int | None, time_base: Fraction) -> int:
         """`shift_at` in `time_base` ticks."""
         return round(self.shift_at(pos) / time_base)
+
+    def join_between(self, after: int, upto: int) -> bool:
+        """Whether a part begins after byte `after`, at or before byte `upto`."""
+        return bisect_right(self.starts, upto) > bisect_right(self.starts, after)
 
 
 NO_JOINS = Joins()
@@ -114,19 +122,20 @@ def clock_may_restart(container: str) -> bool:
     return av.format.Flags.ts_discont in av.format.Flags(flags)
 
 
-def file_joins(path: str | os.PathLike, container_format: str | None = None) -> Joins:
-    """The joins of the file at `path`, read once (demuxing every stream, 1.5 s a GB of MPEG-TS, up to EAGER_BYTES;
-    a larger file's by sampling, `_sampled`) and kept for the next to ask while the file is unchanged. A caller that
-    has the file open passes its `container_format` (FFmpeg's name): one whose clock cannot restart (an MP4) is not
-    opened again to find it out."""
+def file_joins(path: str | os.PathLike, container_format: str | None = None, sampled: bool = False) -> Joins:
+    """The joins of the file at `path`, read once (demuxing every stream, 1.5 s a GB of MPEG-TS) and kept for the
+    next to ask while the file is unchanged; `sampled` (for a seek), a file's over EAGER_BYTES may be found by sampling
+    (`_sampled`, 0.2 s for 1.3 GB; read through in their place when asked for without). A caller that has the file
+    open passes its `container_format` (FFmpeg's name): one whose clock cannot restart (an MP4) is not opened again
+    to find it out."""
     if container_format is not None and not clock_may_restart(container_format):
         return NO_JOINS
     key = _key(path)
     if key is None:
         return NO_JOINS  # gone: whoever opens it next says so (`cannot_read`)
     joins = _cache.get(key)
-    if joins is None:
-        joins = _scan(path) if read_at_once(path) else _sampled(path)
+    if joins is None or not (sampled or joins.exact):
+        joins = _sampled(path) if sampled and not read_at_once(path) else _scan(path)
         with _lock:
             _cache[key] = joins
             while len(_cache) > CACHED_FILES:
@@ -180,7 +189,7 @@ def _scan(path: str | os.PathLike) -> Joins:
             if not clock_may_restart(container.format.name):
                 return NO_JOINS
             _read(container, packets)
-    except (av.FFmpegError, OSError):
+    except SAMPLING_ERRORS:
         pass  # a file cut short or damaged: its joins as far as it reads
     return _parts(packets)
 
@@ -239,9 +248,10 @@ def _byte_rate(samples: list[_Sample]) -> float:
 
 def _sampled(path: str | os.PathLike) -> Joins:
     """The joins of a file too large to read through (EAGER_BYTES): its times sampled at PROBES positions, each stretch
-    between samples where they go back halved (HALVED_BYTES), and the packets read there and WINDOW_SECONDS either
-    side (`_parts`), as `_scan` reads them. A file with no join reads only the samples (0.2 s for 7.6 GB); one that
-    cannot be sampled is read through."""
+    between samples where they go back halved (HALVED_BYTES: every half, as one half that goes on may hold a second
+    join), and the packets read where the halves go back and WINDOW_SECONDS either side (`_parts`), as `_scan` reads
+    them. A file with no join reads only the samples (0.2 s for 7.6 GB); one that cannot be sampled is read through.
+    Not `exact`: a part shorter than the samples' spacing can go unseen."""
     size = os.path.getsize(path)
     try:
         with av.open(str(path)) as container:
@@ -252,21 +262,22 @@ def _sampled(path: str | os.PathLike) -> Joins:
             margin = min(WINDOW_SECONDS * _byte_rate(samples), size)
             stretches = [(a, b) for a, b in zip(samples, samples[1:]) if _goes_back(a, b)]
             windows = []
-            while stretches:
+            while stretches:  # (a half that goes back first: the packets read about its join may cover the other)
                 before, after = stretches.pop()
-                if after.pos - before.pos <= HALVED_BYTES:
-                    windows.append((before.pos - margin, after.pos + margin))
+                if any(first <= before.pos and after.pos <= last for first, last in windows):
                     continue
-                middle = _sample(container, (before.pos + after.pos) // 2)
-                halves = [(before, middle), (middle, after)]
-                stretches += [half for half in halves if _goes_back(*half)] or halves
+                if after.pos - before.pos > HALVED_BYTES:
+                    middle = _sample(container, (before.pos + after.pos) // 2)
+                    stretches += sorted([(before, middle), (middle, after)], key=lambda half: _goes_back(*half))
+                elif _goes_back(before, after):
+                    windows.append((before.pos - margin, after.pos + margin))
             packets = _Packets()
             for first, last in _merged(windows):
                 container.seek(max(int(first), 0), unsupported_byte_offset=True)
                 _read(container, packets, last)
     except SAMPLING_ERRORS:
         return _scan(path)
-    return _parts(packets)
+    return replace(_parts(packets), exact=False)
 
 
 def _merged(windows: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -385,33 +396,41 @@ class VideoShifts:
     packet, whatever the video's own times do: read only where those jumped back or another reader had read them, a
     join only the sound told (a part's pictures starting after the part before's sound ended) moved the frames or not
     by what the process had done before, and a rerun in a new process took its own output for another length. A
-    larger one's (sampled) where they are known, from a seek (a pass from a keyframe in a later part has no jump back
-    to tell it), else from the video's first jump back (RESTART), as at every join of recordings that both have
-    video: a long broadcast recording is not sampled before its first frame shows; a join before that only the sound
-    tells is then not applied to its pictures (the carried sound is moved, and the two go apart by that gap).
-    `container`: the file's FFmpeg format (`VideoInfo.container`), for `file_joins`."""
+    larger one's are `joins` where the caller has them (a seek's, sampled: a pass from a keyframe in a later part has
+    no jump back to tell it), else those known, else from the video's first jump back (RESTART), as at every join of
+    recordings that both have video: a long broadcast recording is not sampled before its first frame shows; a join
+    before that only the sound tells is then not applied to its pictures (the carried sound is moved, and the two go
+    apart by that gap). Sampled joins that have no join where the video jumps back (a part shorter than the samples'
+    spacing: 504 of 1050 frames of a 20 s, 2 s, 20 s recording were mistimed) are read through then, and kept
+    (`joins`). `container`: the file's FFmpeg format (`VideoInfo.container`), for `file_joins`."""
 
-    def __init__(self, path: str | os.PathLike, time_base: Fraction, container: str):
+    def __init__(self, path: str | os.PathLike, time_base: Fraction, container: str, joins: Joins | None = None):
         self.path, self.time_base, self.container = path, time_base, container
-        self._joins: Joins | None = known_joins(path)
+        self.joins: Joins | None = joins or known_joins(path)
         self._eager = read_at_once(path)
-        self._latest: float | None = None  # the video's latest decoding time, while the joins of a large file wait
+        self._latest: tuple[float, int] | None = None  # the video's latest (decoding time, byte position or -1)
         self._positions = Positions()
 
     def ticks(self, packet: av.Packet) -> int:
         pos = self._positions.of(packet)
-        if self._joins is None:
-            if not self._eager and not self._jumps_back(packet):
-                return 0
-            self._joins = file_joins(self.path, self.container)
-        return self._joins.ticks_at(pos, self.time_base)
+        if self.joins is None and self._eager:
+            self.joins = file_joins(self.path, self.container)
+        elif self.joins is None or not self.joins.exact:
+            before = self._jumped_back_from(packet, pos)
+            if before is not None:
+                self.joins = self.joins or file_joins(self.path, self.container, sampled=True)
+                if not self.joins.join_between(before, -1 if pos is None else pos):
+                    self.joins = file_joins(self.path, self.container)
+        return self.joins.ticks_at(pos, self.time_base) if self.joins is not None else 0
 
-    def _jumps_back(self, packet: av.Packet) -> bool:
+    def _jumped_back_from(self, packet: av.Packet, pos: int | None) -> int | None:
+        """Where the video's time jumps back (RESTART) at `packet` (at byte `pos`), the byte position of the packet
+        before it (-1: none); else None."""
         time = _decoded_at(packet)
         if time is None:
-            return False
-        latest, self._latest = self._latest, time
-        return latest is not None and bool(_jumps_back(time, latest, RESTART))
+            return None
+        latest, self._latest = self._latest, (time, -1 if pos is None else pos)
+        return latest[1] if latest is not None and _jumps_back(time, latest[0], RESTART) else None
 
 
 def read_at_once(path: str | os.PathLike) -> bool:

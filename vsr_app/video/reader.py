@@ -53,7 +53,7 @@ from av.video.reformatter import ColorRange, Colorspace, Interpolation
 from vsr_app.errors import NoVideoStream, VsrAppError
 from vsr_app.progress import length_text
 from vsr_app.video.deinterlace import Deinterlacer
-from vsr_app.video.joins import (SAMPLING_ERRORS, VideoShifts, clock_may_restart, file_joins, position_before,
+from vsr_app.video.joins import (SAMPLING_ERRORS, Joins, VideoShifts, clock_may_restart, file_joins, position_before,
                                  read_at_once)
 from vsr_app.video.tonemap import SOURCE_PEAK, Hdr, gamut_to_bt709, hdr_of, to_sdr, wide_gamut_of
 
@@ -303,12 +303,13 @@ class Keyframe:
     pts: int
 
 
-def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: float) -> tuple[list[Keyframe], bool]:
+def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: float,
+                        joins: Joins | None = None) -> tuple[list[Keyframe], bool]:
     """The keyframes among the video's `packets` (from its start) up to the first packet decoded after `until`
-    (seconds on the continued timeline), timed as the reader times the frames (`_continued`), and whether the packets
-    ended before that one."""
+    (seconds on the continued timeline), timed as the reader times the frames (`_continued`, by `joins` where the
+    caller has them), and whether the packets ended before that one."""
     keyframes = []
-    for decoded, keyframe in _continued(packets, info):
+    for decoded, keyframe in _continued(packets, info, joins):
         if decoded is not None and decoded > until:
             return keyframes, False
         if keyframe is not None:
@@ -316,19 +317,19 @@ def continued_keyframes(packets: Iterator[av.Packet], info: VideoInfo, until: fl
     return keyframes, True
 
 
-def first_keyframe_from(packets: Iterator[av.Packet], info: VideoInfo, pos: int) -> Keyframe | None:
+def first_keyframe_from(packets: Iterator[av.Packet], info: VideoInfo, pos: int, joins: Joins) -> Keyframe | None:
     """The first keyframe at byte `pos` or after it among the video's `packets` (read from `pos` or before it; the
-    file's joins known, `joins.known_joins`, so that a packet's shift is its byte position's), read no further; None
-    where none comes."""
-    return next((k for _, k in _continued(packets, info) if k is not None and k.pos >= pos), None)
+    file's `joins`, so that a packet's shift is its byte position's), read no further; None where none comes."""
+    return next((k for _, k in _continued(packets, info, joins) if k is not None and k.pos >= pos), None)
 
 
-def _continued(packets: Iterator[av.Packet], info: VideoInfo) -> Iterator[tuple[float | None, Keyframe | None]]:
+def _continued(packets: Iterator[av.Packet], info: VideoInfo,
+               joins: Joins | None) -> Iterator[tuple[float | None, Keyframe | None]]:
     """Each of the video's `packets` with data, lazily: its decoding time on the continued timeline (seconds; None
     where it has none) and, where it is a keyframe with a time and a byte position, its Keyframe, timed as the reader
-    times the frames (moved on by their part's shift, `VideoShifts`)."""
+    times the frames (moved on by their part's shift, `VideoShifts`, by `joins` where the caller has them)."""
     tick = info.time_base
-    shifts = VideoShifts(info.path, tick, info.container)
+    shifts = VideoShifts(info.path, tick, info.container, joins)
     for packet in packets:
         if not packet.size:
             continue
@@ -713,6 +714,8 @@ class VideoReader:
         self._clock: FrameClock | None = None  # of the latest frames() pass
         self._keyframes: list[Keyframe] = []  # `continued_keyframes` read so far, for seeks (`_keyframe_before`)
         self._keyframes_reach = 0.0  # seconds after the start they were read to (inf: to the end)
+        # the file's joins as a seek or pass found them, kept for the next (`file_joins` keeps only CACHED_FILES')
+        self._joins: Joins | None = None
         self._flagged_seen = False  # a frame decoded so far (at opening or in a pass) was flagged interlaced
         container = _open(self.path)
         try:
@@ -903,7 +906,7 @@ class VideoReader:
             with _open(self.path) as container:
                 packets = self._packets(container, video_stream(container, self.path))
                 self._keyframes, ended = continued_keyframes(packets, self.info,
-                                                             self.info.start_time + self._keyframes_reach)
+                                                             self.info.start_time + self._keyframes_reach, self._joins)
             if ended:
                 self._keyframes_reach = math.inf
         return _last_shown(self._keyframes, start)
@@ -912,8 +915,9 @@ class VideoReader:
         """`_keyframe_before` in a large file: read from a byte position whose video is decoded FIRST_STEP_BACK before
         `start` on the continued timeline (`joins.position_before`, with the file's joins sampled), then twice as far
         back each time while no keyframe shown by `start` comes (a long GOP): read from the start, the first seek near
-        the end of a 7.6 GB recording took 7.4 s. None where the file cannot be read from a byte position."""
-        joins = file_joins(self.path, self.info.container)
+        the end of a 7.6 GB recording took 7.4 s. None where the file cannot be read from a byte position (demuxed
+        as it is, not by `_packets`: a demux error there is not the file's)."""
+        joins = self._joins = self._joins or file_joins(self.path, self.info.container, sampled=True)
         back = FIRST_STEP_BACK
         while True:
             with _open(self.path) as container:
@@ -921,7 +925,7 @@ class VideoReader:
                 try:
                     pos = position_before(container, joins, stream.index, start - back)
                     container.seek(pos, unsupported_byte_offset=True)
-                    keyframes, _ = continued_keyframes(self._packets(container, stream), self.info, start)
+                    keyframes, _ = continued_keyframes(container.demux(stream), self.info, start, joins)
                 except SAMPLING_ERRORS as exc:
                     log.debug("%s: cannot read from a byte position (%s); reading from the start", self.path.name, exc)
                     return None
@@ -976,6 +980,7 @@ class VideoReader:
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
         container, stream, packets = self._opened_at(self._decoded_from(start))
+        shifts = VideoShifts(self.path, self.info.time_base, self.info.container, self._joins)
         try:
             # whole ticks of the stream's time base: a time filled in by adding a float interval could land a
             # hair below the next real one and meet it once the writer rounded both (H.264 in AVI with B-frames)
@@ -984,7 +989,7 @@ class VideoReader:
             clock = self._clock = FrameClock.for_video(self.info)
             stream_peak = self.info.hdr.peak if self.info.hdr else SOURCE_PEAK  # for PQ frames declaring none
             stream.codec_context.flags |= av.codec.context.Flags.copy_opaque  # (`_with_shifts`)
-            packets = _with_shifts(packets, VideoShifts(self.path, tick, self.info.container))
+            packets = _with_shifts(packets, shifts)
             timed = _in_time_order(self._decode(packets, stream), tick, clock)
             for frame, pts in _deinterlaced(timed, deinterlacer):
                 time = float(pts * tick)
@@ -1001,3 +1006,4 @@ class VideoReader:
                 index += 1
         finally:
             container.close()
+            self._joins = shifts.joins  # (read through where the pass found a join they lacked)

@@ -12,7 +12,7 @@ import math
 
 import av
 
-from vsr_app.video.joins import SAMPLING_ERRORS, clock_may_restart, known_joins
+from vsr_app.video.joins import SAMPLING_ERRORS, Joins, clock_may_restart, known_joins
 from vsr_app.video.reader import VideoInfo, cannot_read, continued_keyframes, first_keyframe_from, video_stream
 
 log = logging.getLogger(__name__)
@@ -29,29 +29,30 @@ def clock_restarts(info: VideoInfo) -> tuple[float, ...]:
         return ()
     try:
         try:
-            firsts = _from_starts(info, joins.starts)
+            firsts = _from_starts(info, joins)
         except SAMPLING_ERRORS as exc:
             log.debug("%s: cannot read from a byte position (%s); reading the video through", info.path, exc)
-            firsts = _read_through(info, joins.starts)
+            firsts = _read_through(info, joins)
     except (av.FFmpegError, OSError) as exc:
         raise cannot_read(info.path, exc) from exc
     return tuple(t - info.start_time for t in firsts if t is not None)
 
 
-def _from_starts(info: VideoInfo, starts: tuple[int, ...]) -> list[float | None]:
-    """The time of the first keyframe at or after each of the byte positions `starts`, each read from a seek there."""
+def _from_starts(info: VideoInfo, joins: Joins) -> list[float | None]:
+    """The time of the first keyframe at or after each byte position where `joins` start a part, each read from a seek
+    there (timed by those `joins`: the cache of them may have let them go meanwhile)."""
     with av.open(info.path) as container:
         stream = video_stream(container, info.path)
         firsts = []
-        for start in starts:
+        for start in joins.starts:
             container.seek(start, unsupported_byte_offset=True)
-            keyframe = first_keyframe_from(container.demux(stream), info, start)
+            keyframe = first_keyframe_from(container.demux(stream), info, start, joins)
             firsts.append(None if keyframe is None else keyframe.time)
         return firsts
 
 
-def _read_through(info: VideoInfo, starts: tuple[int, ...]) -> list[float | None]:
+def _read_through(info: VideoInfo, joins: Joins) -> list[float | None]:
     """`_from_starts`, by demuxing the video from its start to its end."""
     with av.open(info.path) as container:
-        keyframes, _ = continued_keyframes(container.demux(video_stream(container, info.path)), info, math.inf)
-    return [next((k.time for k in keyframes if k.pos >= start), None) for start in starts]
+        keyframes, _ = continued_keyframes(container.demux(video_stream(container, info.path)), info, math.inf, joins)
+    return [next((k.time for k in keyframes if k.pos >= start), None) for start in joins.starts]
