@@ -4,24 +4,30 @@ read each pair's summary off in turn) and the plots' height in the Compare tab (
 
 from __future__ import annotations
 
+import torch
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
 from gui_support import gui_env, window  # noqa: F401
 from test_gui_analysis_csv import plot  # noqa: F401
-from vsr_app.gui import theme
-from vsr_app.gui.processing import CutVerdict
+from vsr_app.gui import analysis_plot, theme
+from vsr_app.gui.processing import TRUTH, CutVerdict
 from vsr_app.gui.viewer import VIDEO_LEAST
 
 TWO = (("a", theme.SIDE_A), ("b", theme.SIDE_B))
+# a user's run name: the Model column took 760 px for it, and at 1024x700 every number was scrolled out of view
+LONG = "my-student-distilled-from-the-teacher-with-laplacian-and-a-very-long-descriptive-name-round-3"
 
 
-def analyse(plot, series, scores, video="/data/city", task="upscale", complete=True) -> None:
-    """A ground truth analysis of `series` (name, colour) on `video`, each frame's `scores` ((PSNR, SSIM) a series)."""
-    plot.reset(" and ".join(name for name, _ in series), video=video, task=task, sides=tuple(n for n, _ in series),
-               series=series)
+def analyse(plot, series, scores, video="/data/city", task="upscale", complete=True, total=3, sides=None,
+            device="auto") -> None:
+    """A ground truth analysis of `series` (name, colour) on `video` of `total` frames, each frame's `scores` ((PSNR,
+    SSIM) a series); `sides` the models picked where they are not the series' names (one model on both sides)."""
+    plot.reset(" and ".join(name for name, _ in series), video=video, task=task,
+               sides=sides or (*(n for n, _ in series), TRUTH)[:2], series=series, device=device)
     for position, frame in enumerate(scores):
-        plot.add_scores(position, 3, frame)
+        plot.add_scores(position, total, frame)
     plot.finished(complete=complete)
 
 
@@ -33,8 +39,8 @@ def shown_rows(table) -> list[list[str]]:
 def test_every_model_analysed_on_the_video_has_a_row_sortable_and_copied_for_a_spreadsheet(plot, qtbot):
     assert plot.table.isHidden()  # nothing measured yet
     analyse(plot, TWO, [((30.0, 0.9), (25.0, 0.8)), ((31.3, 0.8), (26.0, 0.8)), ((20.0, 0.7), (24.0, 0.5))])
-    analyse(plot, (("c", theme.SIDE_A), ("b", theme.SIDE_B)),  # b again: its row is replaced, not doubled; stopped
-            [((27.0, 0.85), (28.0, None)), ((29.5, 0.86), (26.0, None))], complete=False)
+    analyse(plot, (("c", theme.SIDE_A), ("b", theme.SIDE_B)),  # b again: its row is replaced, not doubled
+            [((27.0, 0.85), (28.0, None)), ((29.5, 0.86), (26.0, None))])
     table = plot.table
     assert not table.isHidden()
     assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == [
@@ -52,6 +58,7 @@ def test_every_model_analysed_on_the_video_has_a_row_sortable_and_copied_for_a_s
     table.setFocus()
     qtbot.keyClick(table, Qt.Key_C, Qt.ControlModifier)
     assert QApplication.clipboard().text() == (
+        "# upscale: each model against the ground truth (fed it x4 downscaled, as eval vsr is) on /data/city\n"
         "Model\tFrames\tPSNR dB\tSSIM\tWorst\tWorst dB\n"
         "a\t3\t27.1\t0.8\t3\t20\n"
         "b\t2\t27\t\t2\t26\n"
@@ -94,3 +101,59 @@ def test_the_psnr_plot_is_readable_in_the_compare_tab_and_the_video_keeps_its_ro
     viewer.splitter.moveSplitter(total - 5, 1)  # dragged all the way down: the analysis is not collapsed
     QApplication.processEvents()
     assert viewer.splitter.sizes()[1] >= analysis.minimumHeight() > 0
+
+
+def test_a_stopped_rerun_keeps_the_whole_runs_row_and_a_stopped_row_says_so(plot, qtbot):
+    """A stopped re-run of the student (5 of 8 frames, 20.70 dB) replaced its whole run's 20.66 dB, sorted against
+    8-frame means with nothing saying so."""
+    whole = [((20.66, 0.56),)] * 8
+    analyse(plot, (("student", theme.SIDE_A),), whole, total=8)
+    analyse(plot, (("student", theme.SIDE_A), ("teacher", theme.SIDE_B)), [((20.70, 0.57), (21.66, 0.66))] * 5,
+            complete=False, total=8)
+    table = plot.table
+    rows = {row[0]: row for row in shown_rows(table)}
+    assert rows["student"][1:3] == ["8", "20.66"]  # the whole run's, not the stopped one's
+    assert rows["teacher"][1:3] == ["5 / 8", "21.66"]  # the only run of it: kept, and marked
+    teacher = next(row for row in range(table.rowCount()) if table.item(row, 0).text() == "teacher")
+    for column in range(table.columnCount()):
+        item = table.item(teacher, column)
+        assert item.font().italic() and item.foreground().color() == QColor(theme.MUTED)
+        assert item.toolTip().endswith("stopped: mean over the first 5 frames")
+    assert not table.item(1 - teacher, 0).font().italic()
+    assert "teacher\t5 / 8\t21.66\t" in table.text()  # copied as partial too, not as if whole
+    analyse(plot, (("student", theme.SIDE_A),), [((20.0, 0.5),)] * 8, total=8)  # a whole re-run does replace it
+    assert {row[0]: row[1:3] for row in shown_rows(table)}["student"] == ["8", "20.00"]
+
+
+def test_rows_are_of_a_model_on_a_device_and_one_model_on_both_sides_is_one_row(plot, monkeypatch):
+    """Rows were keyed by name alone: a run on the CPU replaced one on CUDA unsaid, and one model on both sides gave
+    "a-left" and "a-right" rows beside "a"."""
+    monkeypatch.setattr(analysis_plot, "resolve_device", torch.device)  # CUDA or not, as the device picker offers it
+    analyse(plot, TWO[:1], [((30.0, 0.9),)] * 3, device="cuda")
+    assert [row[0] for row in shown_rows(plot.table)] == ["a"]  # one device: not labelled
+    analyse(plot, (("a-left", theme.SIDE_A), ("a-right", theme.SIDE_B)), [((31.0, 0.9), (31.0, 0.9))] * 3,
+            sides=("a", "a"), device="cpu")
+    assert sorted(row[:3] for row in shown_rows(plot.table)) == [["a (cpu)", "3", "31.00"], ["a (cuda)", "3", "30.00"]]
+    assert plot.table.item(0, 0).toolTip() in ("a\non cpu", "a\non cuda")
+
+
+def test_a_long_model_name_leaves_every_number_in_view(window, qtbot):
+    """The Model column is cut to about 28 characters, in the middle (run names differ at the end), the full name in
+    its tooltip: a 95-character name took it 760 px, every number scrolled out of view at 1024x700."""
+    viewer = window.viewer
+    window.compare.setCurrentWidget(viewer)
+    analysis = viewer.analysis
+    analyse(analysis, ((LONG, theme.SIDE_A), ("bicubic", theme.SIDE_B)), [((30.0, 0.9), (25.0, 0.8))] * 3)
+    analysis.show()
+    table = analysis.table
+    for size in ((1024, 700), (1400, 900)):
+        window.resize(*size)
+        qtbot.waitExposed(window)
+        QApplication.processEvents()
+        qtbot.wait(50)
+        assert table.horizontalHeader().length() <= table.viewport().width(), size  # every column in view
+        assert table.horizontalScrollBar().maximum() == 0, size
+        assert table.columnWidth(0) <= 30 * table.fontMetrics().averageCharWidth(), size
+    assert table.textElideMode() == Qt.ElideMiddle
+    named = next(row for row in range(table.rowCount()) if table.item(row, 0).text() == LONG)
+    assert table.item(named, 0).toolTip().startswith(LONG)

@@ -44,6 +44,7 @@ from vsr_app.gui.processing import CutVerdict, timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.media import frame_files
+from vsr_app.models import resolve_device
 from vsr_app.video.pipeline import breaks_text
 from vsr_app.video.scenecut import break_counts
 
@@ -239,12 +240,14 @@ class AnalysisPlot(QWidget):
 
     def reset(self, title: str, first: float = 1.0, video: str = "", task: str = "",
               sides: tuple[str, str] = ("left", "right"), series: tuple[tuple[str, str], ...] = (),
-              held_out: bool = False) -> None:
+              held_out: bool = False, device: str = "auto") -> None:
         """An empty plot; position k is drawn at x = k + `first`, what the player calls it (frame 1, in-between 1½),
         or `held_out` (interpolation's ground truth mode: each point a frame held out, every other frame of the
         video) at x = 2k + `first`, the held-out frames 2, 4, .... `video`, `task` and `sides` (model names, as
         --model takes them) are what a saved CSV says was measured. `series`: in ground truth mode, the (name, colour)
-        of each side measured against the truth (at most two)."""
+        of each side measured against the truth (at most two). `device`: where the models run, which the table's rows
+        tell apart ('auto' as the one it picks: the same numbers); of the viewer's choices the only one besides the
+        models that moves them (the precision follows it, it never self-ensembles, the video decides deinterlacing)."""
         # (position, then PSNR and SSIM of each series)
         self.points: list[tuple[float, ...]] = []
         # in-betweens where the picture breaks (position: `scenecut.break_kind`): both sides repeat a frame, no points
@@ -257,10 +260,12 @@ class AnalysisPlot(QWidget):
             plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
         self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
         self.video, self.task, self.sides, self.series = video, task, sides, series
+        self.device = resolve_device(device).type
         # a folder's frames by name, as eval --csv names them: the CSV's `file` column, to join on
         self.files = [p.name for p in frame_files(Path(video))] if video and Path(video).is_dir() else []
         self._colour_curves()
-        self.table.start((video, task, bool(series), held_out, first), held_out)
+        measured = f"each model against the ground truth ({self._fed()})" if series else "two sides against each other"
+        self.table.start((video, task, bool(series), held_out, first), f"{task}: {measured} on {video}", held_out)
         if self.table.rowCount():  # the models analysed before on this video, task and mode
             self._show_table()
         else:
@@ -394,10 +399,10 @@ class AnalysisPlot(QWidget):
                 curve.setData(xs[shown], ys[shown], symbol=symbol)
         across = np.isin(positions, list(self.scene_cuts))
         self._shade_cuts(xs[across], values)
-        numbers = self._series_numbers(values, across)
+        count = len(self.points) + len(self.break_gaps)
+        numbers = self._series_numbers(values, across, count)
         self.table.show_numbers(numbers)
         self._show_table()
-        count = len(self.points) + len(self.break_gaps)
         names = [f"{name} " for name, _ in self.series] or [""]
         psnr = ", ".join(f"{name}{row.mean_psnr:.2f} dB" for name, row in zip(names, numbers))
         if across.any():
@@ -445,20 +450,24 @@ class AnalysisPlot(QWidget):
             return
         total = sum(self.body.sizes())
         most = int(TABLE_SHARE * total)
-        wanted = min(self.table.horizontalHeader().length() + 2 * self.table.frameWidth(), most)
+        wanted = min(self.table.wanted_width(), most)
         if not wanted <= self.body.sizes()[1] <= most:
             self.body.setSizes([total - wanted, wanted])
 
-    def _series_numbers(self, values: list[np.ndarray], across: np.ndarray) -> list[SeriesNumbers]:
+    def _series_numbers(self, values: list[np.ndarray], across: np.ndarray, reached: int) -> list[SeriesNumbers]:
         """Each series' numbers, as the summary gives them and the table lists them: `values` the PSNR and SSIM
-        columns of every series, `across` which points lie across a scene cut."""
-        names = [name for name, _ in self.series] or [f"{self.sides[0]} vs {self.sides[1]}"]
+        columns of every series, `across` which points lie across a scene cut, `reached` the positions so far. A
+        model on both sides is named as it is (its curves are "-left" and "-right"): the table gives it one row."""
+        twice = bool(self.series) and self.sides[0] == self.sides[1]
+        names = [self.sides[0] if twice else name for name, _ in self.series] or [f"{self.sides[0]} vs {self.sides[1]}"]
+        partial = "" if not self.running and reached >= self.total else \
+            f"{'running' if self.running else 'stopped'}: mean over the first {len(self.points)} {self._unit()}"
         numbers = []
         for series, (name, psnrs, ssims) in enumerate(zip(names, values[0::2], values[1::2])):
             position, lowest = self._worst(series)
             outside = psnrs[~across].mean() if self.held_out and not across.all() else math.nan
-            numbers.append(SeriesNumbers(name, len(psnrs), float(psnrs.mean()), float(ssims.mean()),
-                                         float(self._x(position)), float(lowest), float(outside)))
+            numbers.append(SeriesNumbers(name, self.device, len(psnrs), self.total, partial, float(psnrs.mean()),
+                                         float(ssims.mean()), float(self._x(position)), float(lowest), float(outside)))
         return numbers
 
     def _without_cuts(self, names: list[str], numbers: list[SeriesNumbers], across: np.ndarray) -> str:
@@ -553,9 +562,7 @@ class AnalysisPlot(QWidget):
         video's (an in-between is .5), a folder's `file` as eval names its frames (none for an in-between),
         `frame_1based` as the player and the plot name it; SSIM is empty for frames smaller than its window."""
         names = [name for name, _ in self.series]
-        fed = ("each held-out frame predicted from the frames either side, as eval vfi predicts it" if self.held_out
-               else "fed it x4 downscaled, as eval vsr is")
-        compared = (f"{' and '.join(names)} against the ground truth ({fed})" if names
+        compared = (f"{' and '.join(names)} against the ground truth ({self._fed()})" if names
                     else f"{self.sides[0]} vs {self.sides[1]}")
         scorer = "eval vfi" if self.held_out else "eval vsr"
         named = ", file as it names a folder's frames (its frame column there)" if self.files else ""
@@ -583,6 +590,11 @@ class AnalysisPlot(QWidget):
                 writer.writerow((sequence, self._frame_name(position, base=0), *file, self._frame_name(position),
                                  *("" if np.isnan(value) else value for value in values),
                                  *[self._cut_cell(position)] * self.held_out))
+
+    def _fed(self) -> str:
+        """What a model is fed in ground truth mode, as the CSV's and the copied table's first line say."""
+        return ("each held-out frame predicted from the frames either side, as eval vfi predicts it" if self.held_out
+                else "fed it x4 downscaled, as eval vsr is")
 
     def _cut_cell(self, position: int) -> int | str:
         """The CSV's `scene_cut` of a held-out frame: 1 or 0 as eval vfi --csv writes it, empty while its verdict is
