@@ -37,7 +37,7 @@ def test_an_extended_run_shows_the_warmup_as_typed(window, data_dir, tmp_path, t
     assert json.loads(form.extra.text()) == {"threads": 1, "seed": 4, **shown, "net_config": {"hr_channels": 4}}
 
 
-def test_prune_teacher_sends_the_form_settings_the_pruner_takes(window, tmp_path, monkeypatch):
+def test_prune_teacher_sends_the_form_settings_the_pruner_takes(window, qtbot, tmp_path, monkeypatch):
     panel = window.train
     form = panel.form
     form.task.setCurrentIndex(form.task.findData("vfi"))
@@ -52,8 +52,9 @@ def test_prune_teacher_sends_the_form_settings_the_pruner_takes(window, tmp_path
     form.extra.setText(json.dumps({"threads": 1, "device": "cpu", "max_stride": 2, "lr": 0.5, "ema": 0.9,
                                    "steps": 9, "init_from": "x.safetensors"}))
     started = []
-    monkeypatch.setattr(panel, "_run_cli", started.append)
+    monkeypatch.setattr(panel, "_run_cli", lambda args, val_clips=None: started.append(args))
     panel.prune()
+    qtbot.waitUntil(lambda: len(started) == 1, timeout=10_000)  # once the clip is found held out
     args = started[0]
     assert args[:4] == ["prune", "vfi", "--teacher", "tiny-vfi-teacher"] and args[-2] == "--config"
     sent = json.loads(open(args[-1], encoding="utf-8").read())

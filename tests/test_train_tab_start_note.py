@@ -27,5 +27,6 @@ def test_the_note_says_which_of_the_form_s_settings_prune_teacher_uses(window):
     form.task.setCurrentIndex(form.task.findData("vfi"))
     note = form.start_note.text()
     assert "with this form's Crop size, Batch, Log every and Validation clip" in note and "device, threads" in note
-    assert "length, learning rate and share of the teacher kept are its own (800 steps" in note
+    assert "length, learning rate, Validate every and share of the teacher kept are its own (800 steps, " \
+           "validating every 200" in note
     assert "--steps" in note and "--config" in note

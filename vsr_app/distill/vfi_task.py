@@ -36,7 +36,7 @@ from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
                                    scaled_plan, width_plan)
-from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
+from vsr_app.distill.options import (ASKED_WARMUP, DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
                                      unknown_options, without_config_data)
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, absolute_if_path,
                                   absolute_paths, check_new_run, check_resumable, check_run_task, claimed_run_dir,
@@ -535,6 +535,7 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         merged = absolute_paths({**PRUNE_DEFAULTS, **options, "target_params_ratio": target_params_ratio})
         check_held_out(merged.get("val_videos"), data, merged.get("exclude", []), PRUNE_VAL)  # as `train vfi` does
         cap_warmup(merged)  # as a new training run's
+        merged[ASKED_WARMUP] = options.get("warmup")  # the user's, not PRUNE_DEFAULTS' (shown as typed otherwise)
         # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides).
         # Saved with the options, so a resume that extends the run keeps the phase it was in.
         merged.setdefault("prune_prox_steps", max(1, int(0.75 * merged["steps"])))
@@ -552,10 +553,10 @@ def prune_arguments(teacher: str, data: list[str], out: str | Path, config: str 
     return args + ["--out", str(out)] + (["--config", str(config)] if config else [])
 
 
-def prune_command(teacher: str, data: list[str], out: str | Path) -> str:
+def prune_command(teacher: str, data: list[str], out: str | Path, config: str | Path | None = None) -> str:
     """The same, ready to copy into a terminal (DIR where no data is given), quoted for the system's shell (cmd.exe on
     Windows, where POSIX quotes would not paste)."""
-    return app_command(prune_arguments(teacher, data or ["DIR"], out))
+    return app_command(prune_arguments(teacher, data or ["DIR"], out, config))
 
 
 def teacher_sized_note(teacher: str, data: list[str], params: int) -> str:

@@ -9,8 +9,10 @@ from pathlib import Path
 from vsr_app.batch import STOPPED_REASON
 from vsr_app.batch_resume import EarlierOutput
 from vsr_app.cards import card_sections, card_value
+from vsr_app.distill.vfi_task import PRUNE_VAL
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
-                            PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE_HINT)
+                            PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE,
+                            VAL_OUTSIDE_HINT)
 from vsr_app.files import shown_name
 from vsr_app.gui import theme
 from vsr_app.gui.codecs import CODECS
@@ -163,7 +165,8 @@ def for_train_tab(message: str) -> str:
     message = re.sub(behind, STEPS_BEHIND.replace("--steps {steps}", r"Steps \1"), message)
     steps = re.escape(STEPS_HINT).replace(r"\{done\}", r"(\d+)")
     message = re.sub(steps, r'set Steps (or "steps" in Extra options, which wins) above \1 to extend it', message)
-    message = message.replace(VAL_OUTSIDE_HINT, "choose a Validation clip outside the Data folders")
+    for outside in (VAL_OUTSIDE_HINT, VAL_OUTSIDE.format(option=PRUNE_VAL)):  # a training run's, a pruning's
+        message = message.replace(outside, "choose a Validation clip outside the Data folders")
     message = message.replace(BAD_FILE_HINT, "remove it from the training folder, or put the files to use in the "
                                              "Data list")
     for pattern, press in _COMMAND_HINTS:

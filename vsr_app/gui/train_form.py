@@ -13,7 +13,7 @@ import torch
 from vsr_app.distill.sources import SEGMENT_FRAMES
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import ASKED_WARMUP, LoopConfig, cap_warmup
-from vsr_app.distill.runs import PRUNED_NET
+from vsr_app.distill.runs import PRUNE_DEFAULTS, PRUNED_NET
 from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import prune_arguments  # noqa: F401 - what Prune teacher runs, for the tab
@@ -179,6 +179,22 @@ def prune_options(options: dict) -> dict:
     """The interpolation form's options (`TrainForm.options`) that Prune teacher sends the pruner
     (PRUNE_FORM_OPTIONS)."""
     return {key: value for key, value in options.items() if key in PRUNE_FORM_OPTIONS}
+
+
+def prune_log_note(options: dict) -> str:
+    """The line a pruning's log opens with: the pruner's own settings (`runs.PRUNE_DEFAULTS`) and which of the
+    form's options (`TrainForm.options`: its fields and Extra options) it does not take, of those that would change
+    something. Extra options' steps, lr and val_every were dropped without a word."""
+    own = ", ".join(f"{option_label(key)} ({value})" for key, value in PRUNE_DEFAULTS.items())
+    unused = [option_label(key) for key, value in options.items()
+              if key not in PRUNE_FORM_OPTIONS and not (key in PRUNE_DEFAULTS and PRUNE_DEFAULTS[key] == value)]
+    return f"Prune teacher keeps its own {own}" + (
+        f"; not used from the form or Extra options: {', '.join(unused)}" if unused else "")
+
+
+def option_label(key: str) -> str:
+    """An interpolation option as the form names it: its field's label, else its key (an Extra option's)."""
+    return next((field[1] for field in FIELDS["vfi"] + COMMON if field[0] == key), key)
 
 
 def written_default(task: str, key: str, value) -> bool:

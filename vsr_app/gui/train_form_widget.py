@@ -29,7 +29,8 @@ from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
                                     PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
-                                    run_field_applies, run_start, start_from_option, trained_net, with_extra)
+                                    prune_options, run_field_applies, run_start, start_from_option, trained_net,
+                                    with_extra)
 from vsr_app.gui.trainer_process import OPTIONS_NAME
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
@@ -206,7 +207,8 @@ class TrainForm(QWidget):
 
     def show_prune_command(self) -> None:
         """Say what Prune teacher runs, with the form's teacher and data folders and the prune folder it would use,
-        so the command can also be copied as it is into a terminal (placeholders had to be typed over), after what the
+        with the --config file it writes and what that would hold, so the command can also be copied as it is into a
+        terminal with the same settings (placeholders had to be typed over; the file went unsaid), after what the
         run trains: while Start from is empty a teacher-sized net, once it is filled the net it gives (the empty one's
         words stayed, as if the net chosen were teacher-sized). A task with no Prune teacher has a note on what its
         Start from is for instead."""
@@ -223,7 +225,8 @@ class TrainForm(QWidget):
         if out is None:  # neither can be used: the note names the folder by its name, Prune says why
             out = default_runs_dir() / PRUNE_FOLDER
         teacher = self.teacher.currentData() or PREFERRED["interpolate"].teacher
-        command = prune_command(teacher, self.data_folders(), out)
+        config = out / OPTIONS_NAME
+        command = prune_command(teacher, self.data_folders(), out, config)
         lead = ("The run trains the net Start from gives, as its card says. For another compact student, prune the "
                 "teacher again" if self._starts_from() else
                 "Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
@@ -231,11 +234,20 @@ class TrainForm(QWidget):
         self.start_note.setText(
             f"{lead}: the \"Prune teacher\" button runs<br><code>{html.escape(command)}</code><br>with this form's "
             f"Crop size, Batch, Log every and Validation clip, and what Extra options say of the machine and the data "
-            f"(device, threads, amp, seed, exclude, how clips are cut), as its <code>--config</code>; once it ends, "
-            f"it sets Start from to the {PRUNED_NET} it makes. Its length, learning rate and share of the teacher "
-            f"kept are its own ({PRUNE_DEFAULTS['steps']} steps: tens of minutes on a CPU at 128-px crops); to "
-            f"change them, run the command in a terminal with <code>--steps</code> or <code>--config</code>, then "
-            f"choose that file here.")
+            f"(device, threads, amp, seed, exclude, how clips are cut), in the {OPTIONS_NAME} it writes there first: "
+            f"{self._prune_config_text()} (to run the command in a terminal with the same settings, save that as "
+            f"{html.escape(str(config))}). Once it ends, it sets Start from to the {PRUNED_NET} it makes. Its length, "
+            f"learning rate, Validate every and share of the teacher kept are its own ({PRUNE_DEFAULTS['steps']} "
+            f"steps, validating every {PRUNE_DEFAULTS['val_every']}: tens of minutes on a CPU at 128-px crops); to "
+            f"change them, run the command in a terminal with <code>--steps</code> or more options in that file, "
+            f"then choose its {PRUNED_NET} here.")
+
+    def _prune_config_text(self) -> str:
+        """What Prune teacher's --config would hold now (`prune_options`), as the note shows it (HTML)."""
+        try:
+            return f"<code>{html.escape(json.dumps(prune_options(self.options())))}</code>"
+        except VsrAppError as exc:  # Extra options being typed, a clip path that cannot be used
+            return f"(not readable yet: {html.escape(str(exc))})"
 
     def data_folders(self) -> list[str]:
         return [self.data.item(i).text() for i in range(self.data.count())]
@@ -276,7 +288,7 @@ class TrainForm(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.val = QLineEdit(setting(self.settings, "train/val", ""))
-        self.val.setPlaceholderText("optional held-out video for validation PSNR")
+        self.val.setPlaceholderText("optional held-out video or frame sequence for validation PSNR")
         self.val.setToolTip(FULL_PATH_TIP)
         self.val_browse = QPushButton(icon("open"), "")
         self.val_browse.setToolTip("Choose a video")
@@ -287,6 +299,7 @@ class TrainForm(QWidget):
         layout.addWidget(val_label)
         layout.addLayout(path_row(self.val, self.val_browse, self._pick_val))
         self.val.textChanged.connect(self._grey_unused)  # Validate every counts only with a clip
+        self.val.textChanged.connect(self.show_prune_command)  # a pruning's --config holds it (the note shows it)
         return box
 
     def _run_box(self) -> QGroupBox:
@@ -451,6 +464,7 @@ class TrainForm(QWidget):
             show_saved(widget, self.settings, saved_under, default)
             changed = widget.currentIndexChanged if isinstance(widget, QComboBox) else widget.valueChanged
             changed.connect(self._recount)
+            changed.connect(self.show_prune_command)  # Crop size, Batch, Log every: a pruning's --config holds them
             widget.setAccessibleName(label)
             self.options_form.addRow(accelerated(label, ROW_KEYS[key]) if key in ROW_KEYS else label, widget)
             self.inputs[key] = widget

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import time
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,8 +39,8 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_arguments, prune_options, run_steps,
-                                    train_arguments)
+from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_arguments, prune_log_note, prune_options,
+                                    run_steps, train_arguments)
 from vsr_app.gui.train_form_widget import TrainForm
 from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, OPTIONS_NAME,
                                          TrainerProcess, failure_cause)
@@ -361,15 +362,21 @@ class TrainPanel(QWidget):
         if not val:
             self._launch(plan)
             return
-        shown = self.status.text()  # put back if the start is refused
+        exclude = plan.options.get("exclude", []) if plan.task == "vfi" else None  # as `vsr-app train` checks it
+        self._held_out_first(val, plan.data, exclude, lambda shown: self._launch(plan, shown), "Cannot start training")
+
+    def _held_out_first(self, val: list, data: list[str], exclude: list | None, launch, title: str) -> None:
+        """Check (off the GUI thread: it walks every training file) that the validation clips `val` are not part of
+        the training data, the form locked meanwhile, then `launch(status)`, or refuse under `title`; `status`: the
+        status shown before, put back if the start is refused."""
+        shown = self.status.text()
         self.status.setText("Checking that the validation clip is not part of the training data\u2026")
         self._set_running(True)
         self._park_focus(self.stop_button)  # nothing to stop while the clip is checked
-        exclude = plan.options.get("exclude", []) if plan.task == "vfi" else None  # as `vsr-app train` checks it
-        job = Job(_check_held_out, val, plan.data, exclude, parent=self)
+        job = Job(_check_held_out, val, data, exclude, parent=self)
         # only while it is the pending start: a window closed meanwhile (shutdown) must not start a trainer
-        job.done.connect(lambda _: self._launch(plan, shown) if job is self.checking else None)
-        job.failed.connect(lambda message: self._refuse(message, shown) if job is self.checking else None)
+        job.done.connect(lambda _: launch(shown) if job is self.checking else None)
+        job.failed.connect(lambda message: self._refuse(message, shown, title) if job is self.checking else None)
         self.checking = job
         job.start()
 
@@ -378,12 +385,12 @@ class TrainPanel(QWidget):
         self.checking = None
         self.form.stop_counting()
 
-    def _refuse(self, message: str, status: str | None = None) -> None:
+    def _refuse(self, message: str, status: str | None = None, title: str = "Cannot start training") -> None:
         self.checking = None
         self._set_running(False)
         if status is not None:
             self.status.setText(status)
-        self.errorRaised.emit("Cannot start training", fmt.for_train_tab(message))
+        self.errorRaised.emit(title, fmt.for_train_tab(message))
 
     def _launch(self, plan: RunPlan, status: str | None = None) -> None:
         self.checking = None
@@ -426,27 +433,48 @@ class TrainPanel(QWidget):
 
     def prune(self) -> None:
         """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
-        does, followed like a training run; its net becomes Start from when it ends (`_finished`)."""
+        does, followed like a training run; its net becomes Start from when it ends (`_finished`). A Validation clip
+        inside the training data is refused first, as Start refuses it, before a folder is made or a process
+        started."""
         teacher = self.form.teacher.currentData()
         try:
             if not teacher:
                 raise VsrAppError("pruning needs a trained interpolation teacher; train one first")
             data = self.form.training_data()
-            options = prune_options(self.form.options())  # the form's that the pruner takes too, as its --config
+            options = self.form.options()
+        except VsrAppError as exc:
+            self.errorRaised.emit("Cannot start pruning", fmt.for_train_tab(str(exc)))
+            return
+        sent = prune_options(options)  # the form's that the pruner takes too, as its --config
+        launch = partial(self._start_pruning, teacher, data, sent, prune_log_note(options))
+        if sent.get("val_videos"):
+            self._held_out_first(sent["val_videos"], data, sent.get("exclude", []), launch, "Cannot start pruning")
+        else:
+            launch(None)
+
+    def _start_pruning(self, teacher: str, data: list[str], sent: dict, note: str, status: str | None) -> None:
+        """Make the prune folder with the options `sent` as its --config and a log that opens with `note` (what the
+        pruner keeps of its own and leaves of the form's), and start the pruner."""
+        self.checking = None
+        try:
             run_dir = free_prune_folder(self.form.runs_folder())
             self.new_run_made_dir = not run_dir.exists()
             run_dir.mkdir(parents=True, exist_ok=True)  # the tab keeps the pruner's log there
-            config = write_options(run_dir, options)
+            config = write_options(run_dir, sent)
+            (run_dir / LOG_NAME).write_text(note + "\n", encoding="utf-8")
         except VsrAppError as exc:
-            self.errorRaised.emit("Cannot start pruning", str(exc))
+            self._refuse(str(exc), status, "Cannot start pruning")
             return
         except OSError as exc:
-            self.errorRaised.emit("Cannot start pruning", f"cannot make the prune folder: {exc.strerror or exc}")
+            self._refuse(f"cannot make the prune folder: {exc.strerror or exc}", status, "Cannot start pruning")
             return
         self.run_dir, self.total_steps, self.last_model = run_dir, PRUNE_DEFAULTS["steps"], None
         self.pruning = True
         self.shown_task, self.run_note = "vfi", "Pruning the teacher: its net becomes Start from when it ends."
-        self._run_cli(prune_arguments(teacher, data, run_dir, config))
+        self._log(note)
+        clips = sent.get("val_videos")
+        val = [os.path.abspath(clip) for clip in clips if isinstance(clip, str)] if isinstance(clips, list) else []
+        self._run_cli(prune_arguments(teacher, data, run_dir, config), val)  # as the pruner keeps them
 
     def _run_cli(self, args: list[str], val_clips: list[str] | None = None) -> None:
         """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed.
