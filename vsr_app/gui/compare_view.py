@@ -120,10 +120,11 @@ def _mid(size: QSizeF) -> QPointF:
 
 
 class Layer:
-    """One image to draw over the canvas, with the label and colour that name it."""
+    """One image to draw over the canvas, with the label and colour that name it; a side still being made has a null
+    image and a `note` saying so, drawn where its picture goes."""
 
-    def __init__(self, image: QImage, label: str, colour: str):
-        self.image, self.label, self.colour = image, label, colour
+    def __init__(self, image: QImage, label: str, colour: str, note: str = ""):
+        self.image, self.label, self.colour, self.note = image, label, colour, note
 
 
 class ImagePane(QWidget):
@@ -171,18 +172,32 @@ class ImagePane(QWidget):
             return
         full = QRectF(self.rect())
         if len(self.layers) == 1:
-            self._draw_image(p, self.layers[0].image, full)
+            self._draw_layer(p, self.layers[0], full)
             self._draw_label(p, self.layers[0], left=True)
         else:
             x = round(self.divider * self.width())
-            self._draw_image(p, self.layers[0].image, QRectF(0, 0, x, self.height()))
-            self._draw_image(p, self.layers[1].image, QRectF(x, 0, self.width() - x, self.height()))
+            self._draw_layer(p, self.layers[0], QRectF(0, 0, x, self.height()))
+            self._draw_layer(p, self.layers[1], QRectF(x, 0, self.width() - x, self.height()))
             self._draw_divider(p, x)
             self._draw_label(p, self.layers[0], left=True)
             self._draw_label(p, self.layers[1], left=False)
         if self.stale and self.chrome:  # a saved picture is the frame shown, not dimmed under a note
             self._draw_stale(p)
         self._draw_badges(p)
+
+    def _draw_layer(self, p: QPainter, layer: Layer, clip: QRectF) -> None:
+        self._draw_image(p, layer.image, clip)
+        if layer.note:
+            self._draw_note(p, layer.note, clip.intersected(self.state.canvas_rect(self.viewport())))
+
+    def _draw_note(self, p: QPainter, note: str, area: QRectF) -> None:
+        """What a side still being made waits for, in the middle of where its picture goes."""
+        if area.width() < 40:  # the divider dragged over it: the label still names the side
+            return
+        p.save()
+        p.setPen(QColor(theme.ACCENT))
+        p.drawText(area.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, note)
+        p.restore()
 
     def _draw_image(self, p: QPainter, image: QImage, clip: QRectF) -> None:
         """Draw only the visible part of `image` stretched over the canvas, sharp when magnified."""
@@ -338,6 +353,7 @@ class CompareView(QWidget):
         self.flipped = False
         self.difference: np.ndarray | None = None
         self.labels = ("", "")
+        self.notes = ("", "")  # what a side still being made waits for (`set_frames`)
         self._qimages: tuple[QImage, QImage] | None = None
         self._diff: QImage | None = None
         self.setFocusPolicy(Qt.StrongFocus)
@@ -373,16 +389,22 @@ class CompareView(QWidget):
             pane.stale = text
             pane.update()
 
-    def set_frames(self, a: np.ndarray, b: np.ndarray, canvas: tuple[int, int], labels: tuple[str, str],
-                   difference: np.ndarray | None = None, aspect: float = 1.0) -> None:
+    def set_frames(self, a: np.ndarray | None, b: np.ndarray | None, canvas: tuple[int, int],
+                   labels: tuple[str, str], difference: np.ndarray | None = None, aspect: float = 1.0,
+                   notes: tuple[str, str] = ("", "")) -> None:
         """New pair of frames; `canvas` (w, h) is the size both are stretched onto, its pixels `aspect` times as wide
         as high; `difference` is their luma difference, which the difference mode needs (the viewer asks the worker
-        for it in that mode)."""
+        for it in that mode). A side still being made is None, its `notes` drawn in its place."""
         self.set_stale("")
-        self.difference, self.labels = difference, labels
-        self._qimages = (to_qimage(a), to_qimage(b))
+        self.difference, self.labels, self.notes = difference, labels, notes
+        self._qimages = tuple(QImage() if image is None else to_qimage(image) for image in (a, b))
         self._diff = None
         self.state.set_canvas(canvas[0], canvas[1], self.panes[0].viewport(), aspect)
+        self._refresh()
+
+    def set_notes(self, notes: tuple[str, str]) -> None:
+        """Say anew what the sides still being made wait for (the time it has taken goes on)."""
+        self.notes = notes
         self._refresh()
 
     def clear(self) -> None:
@@ -461,8 +483,8 @@ class CompareView(QWidget):
             for pane in self.panes:
                 pane.set_layers([])
             return
-        a = Layer(self._qimages[0], self.labels[0], theme.SIDE_A)
-        b = Layer(self._qimages[1], self.labels[1], theme.SIDE_B)
+        a = Layer(self._qimages[0], self.labels[0], theme.SIDE_A, self.notes[0])
+        b = Layer(self._qimages[1], self.labels[1], theme.SIDE_B, self.notes[1])
         if self.mode == "split":
             self.panes[0].set_layers([a, b])
         elif self.mode == "side":
@@ -471,7 +493,7 @@ class CompareView(QWidget):
         elif self.mode == "toggle":
             shown = b if self.flipped else a
             hint = "release T" if self.flipped else "hold T to flip"
-            self.panes[0].set_layers([Layer(shown.image, f"{shown.label}  \u00b7  {hint}", shown.colour)])
+            self.panes[0].set_layers([Layer(shown.image, f"{shown.label}  \u00b7  {hint}", shown.colour, shown.note)])
         elif self.difference is None:
             return  # the viewer has asked the worker for it: the last picture stays until it comes
         else:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import traceback
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
@@ -369,7 +370,39 @@ class StopsMidCall:
             raise Superseded()
 
 
-class UpscaleStream:
+class Pace:
+    """A stream's seconds a frame so far, for the viewer to say how long a slow side will take: no guess before its
+    first call is timed (on a loaded 2-core CPU the teacher's first chunk at 704x576 took 171 s, another time over
+    300 s; the same call on a GPU takes a second)."""
+
+    def __init__(self):
+        self.seconds, self.frames = 0.0, 0
+
+    def add(self, seconds: float, frames: int) -> None:
+        self.seconds += seconds
+        self.frames += frames
+
+    def estimate(self, frames: int) -> float | None:
+        """Seconds to make `frames` more frames at the pace so far; None before one was made."""
+        return self.seconds / self.frames * frames if self.frames else None
+
+
+class ModelStream:
+    """What a model's stream of frames has whatever the task: its cache key, its pace and its model's size."""
+
+    key: tuple
+    cache: FrameCache
+
+    def __init__(self):
+        self.pace = Pace()
+        self.params = 0  # the model's size (`FrameService._load_stream`): a frame's cheaper side is made first
+
+    def ready(self, k: int) -> bool:
+        """Whether frame k is made already (cached)."""
+        return self.cache.get((*self.key, k)) is not None
+
+
+class UpscaleStream(ModelStream):
     """One upscaling engine's output over the whole video, addressable by frame index. `one_shot`: fed `eval vsr`'s
     input (`DegradedFrames`), the engine is told of no scene cuts, as eval's is not."""
 
@@ -383,6 +416,7 @@ class UpscaleStream:
         self.next_in: int | None = None  # next source frame to push; None: the engine holds no stream
         self.next_out = 0  # index of the next output frame the engine will emit
         self.cached_from = 0  # outputs before this one are warm-up frames with too little history to keep
+        ModelStream.__init__(self)
 
     def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
         """Output frame k, or None when `should_stop()` turned true first (the stream stays consistent)."""
@@ -399,7 +433,9 @@ class UpscaleStream:
             progress(f"{self.name}: frame {k + 1}" + (f" (warming up {self.next_out - first + 1}/{k - first + 1})"
                                                          if k > first else ""))
             try:
+                started = time.monotonic()
                 outputs = self._advance()
+                self.pace.add(time.monotonic() - started, len(outputs))
             except BaseException as exc:  # a newer request stopped it midway, or it failed: its state may be
                 self.next_in = None  # half-updated, and the next frame asked restarts it
                 if isinstance(exc, Superseded):
@@ -418,21 +454,37 @@ class UpscaleStream:
     def _restart(self, k: int) -> None:
         """Start the engine again before frame k. A clip engine starts on the export's chunk grid, its context frames
         before the chunk, so every frame it gives is the export's; a recurrent one `WARMUP` frames before k."""
-        chunk = getattr(self.engine, "chunk", None)
-        if chunk is not None:
-            self.next_out = self.cached_from = k - k % chunk
+        if self.chunk is not None:
+            self.next_out = self.cached_from = self._first_out(k)
             self.next_in = max(0, self.next_out - self.engine.context)
             self.engine.reset(lead_in=self.next_out - self.next_in)
             return
         self.engine.reset()
-        # stepping back (the next frame is cached): start earlier, so the next steps back are cached too
-        back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
-        self.next_in = self.next_out = max(0, k - WARMUP - back)
+        self.next_in = self.next_out = self._first_out(k)
         self.cached_from = self.next_out + WARMUP if self.next_out else 0
         # the frames before the first one pushed, which finding a cut at it reads, decoded now, in order: asked for
         # after it, they cost every jump a second seek (0.4 s at 720p)
         if not self.one_shot:
             source_thumbnails(self.source, self.cache, max(0, self.next_in - 1 - CONTEXT), self.next_in)
+
+    @property
+    def chunk(self) -> int | None:
+        """The frames a clip engine makes a call; None for a recurrent one."""
+        return getattr(self.engine, "chunk", None)
+
+    def _first_out(self, k: int) -> int:
+        """The first output of a restart for frame k: its chunk's first frame, or WARMUP frames before k (stepping back,
+        the next frame cached, STEP_BACK more, so the next steps back are cached too)."""
+        if self.chunk is not None:
+            return k - k % self.chunk
+        back = STEP_BACK if self.cache.get((*self.key, k + 1)) is not None else 0
+        return max(0, k - WARMUP - back)
+
+    def due(self, k: int) -> tuple[int, int]:
+        """The first and last output frame the stream makes to give frame k: from where it stands or restarts, to k or
+        the end of k's chunk, which a clip engine makes in one call."""
+        first = self.next_out if self._continues_to(k) else self._first_out(k)
+        return first, k if self.chunk is None else k - k % self.chunk + self.chunk - 1
 
     def _continues_to(self, k: int) -> bool:
         """Whether frame k is reached by going on with the stream (at most CONTINUE_GAP past it), not by a restart."""
@@ -453,7 +505,7 @@ class UpscaleStream:
         return outputs
 
 
-class InterpolateStream:
+class InterpolateStream(ModelStream):
     """One interpolation engine's frames: position k is the in-between halfway between k and k+1 or, `held_out`
     (ground truth mode), frame 2k + 1 predicted as `eval vfi` predicts it, from the frames eval feeds it."""
 
@@ -463,6 +515,7 @@ class InterpolateStream:
         self.stops = StopsMidCall(engine)
         self.key = ("mid-truth" if held_out else "mid", name, device)  # a held-out frame is not an in-between
         self.scale = 1
+        ModelStream.__init__(self)
 
     def frame(self, k: int, progress: Progress, should_stop: ShouldStop) -> np.ndarray | None:
         key = (*self.key, k)
@@ -474,11 +527,17 @@ class InterpolateStream:
         self.stops.should_stop = should_stop
         self.stops.serves = lambda p: p == k  # each frame is a call of its own
         try:
+            started = time.monotonic()
             image = repeated if window is None else self.engine.midpoint(window)
+            self.pace.add(time.monotonic() - started, 1)
         except Superseded:
             return None
         self.cache.put(key, image)
         return image
+
+    def due(self, k: int) -> tuple[int, int]:
+        """Each position is a call of its own."""
+        return k, k
 
     def _export_inputs(self, k: int) -> tuple[list[np.ndarray] | None, np.ndarray]:
         """The frames the export's engine is given for the gap after frame k (`scenecut.gap_window`), and frame k, which
@@ -627,13 +686,22 @@ class Score(NamedTuple):
     ssim: float | None
 
 
+class Pending(NamedTuple):
+    """The side of a Rendered still being made, shown before it (`FrameService.render`'s `early`)."""
+
+    side: int  # 0 left, 1 right
+    model: str
+    frames: tuple[int, int]  # the first and last position its model makes before this one is ready (`due`)
+    seconds: float | None  # how long that takes at the model's pace so far (`Pace`); None before its first call
+
+
 @dataclass
 class Rendered:
     """The two images of a comparison; `canvas` is the common display size (width, height) both map onto."""
 
     request: Request
     position: int  # the position shown: the request's, or the last one when it asked past the end
-    images: tuple[np.ndarray, np.ndarray]
+    images: tuple[np.ndarray | None, np.ndarray | None]  # None: the side `pending` names
     canvas: tuple[int, int]
     time: float  # seconds from the video's start to the moment shown (decoded timestamps: right for VFR too)
     length: int
@@ -650,6 +718,7 @@ class Rendered:
     restarts: tuple[float, ...] = ()  # where its clock starts again, for recordings joined end to end
     deinterlaced: bool = False  # `SourceFrames.deinterlaced`, for the inspector's fact
     truth_scores: tuple[Score | None, Score | None] = (None, None)  # ground truth mode: each model side's
+    pending: Pending | None = None  # a side still being made: this is the other side alone, shown early
 
 
 class FrameService:
@@ -674,8 +743,9 @@ class FrameService:
         return timeline_length(self.length, task, truth)
 
     def render(self, request: Request, progress: Progress = lambda _: None,
-               should_stop: ShouldStop = never) -> Rendered | None:
-        """Both sides at `request.position`, with Y-PSNR/SSIM between them when both are model outputs.
+               should_stop: ShouldStop = never, early: Callable[[Rendered], None] | None = None) -> Rendered | None:
+        """Both sides at `request.position`, with Y-PSNR/SSIM between them when both are model outputs; `early` is
+        given the cheaper side alone (`Rendered.pending`) where the other still needs its model's work.
 
         A position past the real end (headers can overstate the length) shows the last one instead; at the end of a
         length not known to be exact (an estimate can be short) the next frame is looked for, and the Rendered's
@@ -689,7 +759,7 @@ class FrameService:
         while True:
             k = min(max(request.position, 0), positions() - 1)
             try:
-                rendered = self._render_at(k, request, progress, should_stop)
+                rendered = self._render_at(k, request, progress, should_stop, early)
             except PastTheEnd:
                 if not self.source.length_exact or k < positions():
                     raise
@@ -715,42 +785,35 @@ class FrameService:
                           self.source.length, exc)
                 self.source.length_exact = True
 
-    def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop) -> Rendered | None:
+    def _render_at(self, k: int, request: Request, progress: Progress, should_stop: ShouldStop,
+                   early: Callable[[Rendered], None] | None = None) -> Rendered | None:
         if request.truth:
             self._check_truth_mode(request.task)
         # both sides' models first: a side refused (too big for the memory, a load that fails) is said at once, not
         # after the other side's frame, which can take a teacher many seconds
         streams = {side: self._stream(side, request.task, request.device, request.truth, progress)
                    for side in request.sides if side not in (SOURCE, TRUTH)}
-        images, scales = [], []
-        for side in request.sides:
-            if side in streams:
-                image, scale = streams[side].frame(k, progress, should_stop), streams[side].scale
-            else:
-                image, scale = self._unprocessed(side, k, request), 1
-            if image is None:
+        images: list[np.ndarray | None] = [None, None]
+        scales = [streams[side].scale if side in streams else 1 for side in request.sides]
+
+        def cost(i: int) -> int:  # what is at hand first, then the smaller model: a teacher left kept both waiting
+            stream = streams.get(request.sides[i])
+            return -1 if stream is None or stream.ready(k) else stream.params
+
+        # (only for a frame shown early: an analysis reads its sides in order, each source frame decoded once)
+        order = sorted(range(2), key=cost) if early is not None else [0, 1]
+        for i in order:
+            side = request.sides[i]
+            if i == order[1] and early is not None and side in streams and not streams[side].ready(k):
+                early(self._compose(k, request, images, scales, self._pending(i, request, streams[side], k)))
+            images[i] = (streams[side].frame(k, progress, should_stop) if side in streams else
+                         self._unprocessed(side, k, request))
+            if images[i] is None:
                 return None
-            images.append(image)
-            scales.append(scale)
         if should_stop():  # measuring takes a while on large frames; the figures are not wanted any more
             return None
-        shown = source_frame(k, request.task, request.truth)
         self._time_next(source_frame(k + 1, request.task, request.truth))
-        scale = max(scales)
-        h, w = self.info.height, self.info.width
-        if request.truth and not request.held_out:  # the truth's size: the frame cropped to a multiple of 4
-            scale, (w, h) = 1, truth_size(w, h)
-        moment = self.source.time(shown)
-        in_between = request.task == "interpolate" and not request.held_out
-        if in_between:  # position k is the frame between k and k + 1
-            moment = (moment + self.source.time(k + 1)) / 2
-        duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
-        rendered = Rendered(request, k, (images[0], images[1]), (w * scale, h * scale), moment - self.info.start_time,
-                            self.positions(request.task, request.truth), self.length, duration,
-                            at_break=source_cut(self.source, self.cache, k + 1, break_kind) if in_between else None,
-                            times=self.source.times_near(shown), packet_times=self.source.packet_times_read,
-                            variable_fps=self.source.variable_fps, gaps=self.source.gaps,
-                            restarts=self.source.restarts, deinterlaced=self.source.deinterlaced)
+        rendered = self._compose(k, request, images, scales)
         a, b = images
         if request.truth:
             progress("measuring PSNR / SSIM against the ground truth")
@@ -766,6 +829,32 @@ class FrameService:
             progress("measuring the difference")
             rendered.difference = luma_difference(a, b)
         return rendered
+
+    def _pending(self, i: int, request: Request, stream: ModelStream, k: int) -> Pending:
+        """What side i's model still does for position k, and how long that takes at its pace so far."""
+        first, last = stream.due(k)
+        last = min(last, self.positions(request.task, request.truth) - 1)
+        return Pending(i, request.sides[i], (first, last), stream.pace.estimate(last - first + 1))
+
+    def _compose(self, k: int, request: Request, images: list[np.ndarray | None], scales: list[int],
+                  pending: Pending | None = None) -> Rendered:
+        """The sides at position k with what the view and the inspector say of that moment; no figures yet."""
+        shown = source_frame(k, request.task, request.truth)
+        scale = max(scales)
+        h, w = self.info.height, self.info.width
+        if request.truth and not request.held_out:  # the truth's size: the frame cropped to a multiple of 4
+            scale, (w, h) = 1, truth_size(w, h)
+        moment = self.source.time(shown)
+        in_between = request.task == "interpolate" and not request.held_out
+        if in_between:  # position k is the frame between k and k + 1
+            moment = (moment + self.source.time(k + 1)) / 2
+        duration = self.source.time(self.length - 1) + 1 / self.info.fps - self.info.start_time
+        return Rendered(request, k, (images[0], images[1]), (w * scale, h * scale), moment - self.info.start_time,
+                        self.positions(request.task, request.truth), self.length, duration,
+                        at_break=source_cut(self.source, self.cache, k + 1, break_kind) if in_between else None,
+                        times=self.source.times_near(shown), packet_times=self.source.packet_times_read,
+                        variable_fps=self.source.variable_fps, gaps=self.source.gaps,
+                        restarts=self.source.restarts, deinterlaced=self.source.deinterlaced, pending=pending)
 
     def _check_truth_mode(self, task: str) -> None:
         """Refuse what ground truth mode cannot score as `eval vsr` or `eval vfi` does, in eval's words: frames too
@@ -815,7 +904,9 @@ class FrameService:
 
     def _load_stream(self, name: str, task: str, device: str, truth: bool, progress: Progress):
         from vsr_app.inference import make_interpolator, make_upscaler, net_working_bytes
-        from vsr_app.models import bare_net, load_model, resolve, resolve_device
+        from torch import nn
+
+        from vsr_app.models import bare_net, count_params, load_model, resolve, resolve_device
 
         info = resolve(name)
         if info.task != task:
@@ -838,10 +929,13 @@ class FrameService:
         loaded = load_model(name, device)
         if task == "upscale":  # a clip engine in the export's chunks: 4 (a faster first frame after a seek) made
             # other frames than the export and `eval`, every figure against the teacher up to 0.4 dB off theirs
-            return UpscaleStream(name, device, make_upscaler(loaded, device), self.degraded if truth else self.source,
-                                 self.cache, one_shot=truth)
-        return InterpolateStream(name, device, make_interpolator(loaded, device), self.source, self.cache,
-                                 held_out=truth)
+            stream = UpscaleStream(name, device, make_upscaler(loaded, device), self.degraded if truth else self.source,
+                                   self.cache, one_shot=truth)
+        else:
+            stream = InterpolateStream(name, device, make_interpolator(loaded, device), self.source, self.cache,
+                                       held_out=truth)
+        stream.params = count_params(net) if isinstance(net, nn.Module) else 0  # a built-in's card says 0
+        return stream
 
     def forget_models(self) -> None:
         """Drop engines, their cached outputs and the loads that failed (after models were retrained or reloaded, or

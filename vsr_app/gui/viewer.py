@@ -6,6 +6,7 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Callable
 
@@ -17,7 +18,7 @@ from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
-from vsr_app.gui.processing import (SOURCE, TRUTH, WARMUP, Request, analyse, analyse_truth, position_of,
+from vsr_app.gui.processing import (SOURCE, TRUTH, WARMUP, Pending, Request, analyse, analyse_truth, position_of,
                                      source_frame, timeline_length, timeline_name, timeline_x)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.view_export import TRUTH_SIDES, ViewSaver
@@ -86,6 +87,21 @@ def default_sides(task: str, names: list[str], truth: bool = False) -> tuple[str
     return SOURCE, baseline
 
 
+def pending_note(pending: Pending, task: str, truth: bool, elapsed: float) -> str:
+    """What a side still being made waits for: its model, the frames it makes, and the time left at its pace so far
+    or, before its first call is timed, the time taken (no figure to go by: a teacher's call on a CPU took minutes)."""
+    first, last = pending.frames
+    what = (timeline_name(timeline_x(first, task, truth)) if first == last else
+            f"frames {first + 1}\u2013{last + 1}")  # a range only in Upscale, where positions are frames
+    if pending.seconds is None:
+        when = f"{fmt.duration(elapsed)} so far; its first call, so no estimate yet"
+    elif pending.seconds > elapsed:
+        when = f"about {fmt.duration(pending.seconds - elapsed)} left"
+    else:
+        when = f"{fmt.duration(elapsed)} so far, longer than its calls before"
+    return f"{pending.model} is making {what}\n{when}"
+
+
 def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
     """The (name, colour) of each model side measured against the ground truth, in order; one model on both sides is
     named by its side, so that its two curves and CSV columns can be told apart."""
@@ -136,6 +152,10 @@ class Viewer(QWidget):
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
         self.stale_timer = QTimer(self, singleShot=True, interval=STALE_AFTER_MS)
         self.stale_timer.timeout.connect(self._mark_stale)
+        # a side shown before the other (`_shown_early`): the other's model and since when; its note said again a second
+        self.pending: tuple[Pending, float] | None = None
+        self.pending_timer = QTimer(self, interval=1000)
+        self.pending_timer.timeout.connect(self._say_pending)
         # the analysis's height again once a resize has settled: a toolbar stacked by a narrower window takes height
         # from the splitter after `resizeEvent`, and the analysis then had some of the video's VIDEO_LEAST
         self.settled_timer = QTimer(self, singleShot=True, interval=0)
@@ -144,6 +164,7 @@ class Viewer(QWidget):
         self.worker = FrameWorker(parent=self)
         self.worker.opened.connect(self._opened)
         self.worker.rendered.connect(self._rendered)
+        self.worker.early.connect(self._shown_early)
         self.worker.failed.connect(self.errorRaised)
         self.worker.unavailable.connect(self._unavailable)
         self.worker.busy.connect(self._busy)
@@ -314,6 +335,7 @@ class Viewer(QWidget):
         self.inspector.set_video(info)
         # the video's, whatever the task: a switch of task put back the header's where the frames had told another
         self.bar.duration = info.duration if info.duration is not None else (info.estimated_frames or 1) / info.fps
+        self._stop_pending()
         self.view.clear()
         self.on_screen = self.described = self.last_switch = None
         self.view.set_placeholder("Processing the first frame\u2026")
@@ -506,6 +528,7 @@ class Viewer(QWidget):
         if not self._is_current(request):
             return
         self.player.pause()
+        self._stop_pending()
         self.view.clear()
         self.on_screen = None
         self.view.set_placeholder(reason)
@@ -549,6 +572,7 @@ class Viewer(QWidget):
         current = self.request()
         if replace(shown, difference=current.difference) == current:
             return
+        self._stop_pending()  # its note is of the picture marked, as it stands
         self.view.set_stale(f"showing {name}" + ("" if shown.same_choices(current) else
                                                   ", made with the previous choices"))
         asked = self.bar.describe(current.position, self.player.length)
@@ -558,10 +582,50 @@ class Viewer(QWidget):
         self.analysis.set_cursor(position)
         self._request()
 
+    def _shown_early(self, rendered) -> None:
+        """One side of a frame whose other side's model is still at work, that side saying which model, what it makes
+        and for how long: the teacher's first chunk on a loaded 2-core CPU left the view empty for 171 s and more.
+        Only where nothing of these sides is on screen (a video opened, sides or task picked): after a seek the
+        picture before stays, marked stale (`_mark_stale`), not half of one frame beside the other's note. Not in the
+        difference view, which needs both."""
+        req, on_screen = rendered.request, self.on_screen[0] if self.on_screen else None
+        these_sides = on_screen is not None and (on_screen.task, on_screen.truth, on_screen.sides) == (
+            req.task, req.truth, req.sides)
+        if these_sides or req.difference or not self._is_current(req):
+            return
+        labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
+        self.pending = (rendered.pending, time.monotonic())
+        self.view.set_frames(*rendered.images, rendered.canvas, labels, None, float(self.info.sample_aspect_ratio or 1),
+                             self._pending_notes())
+        self.pending_timer.start()
+        waiting = labels[rendered.pending.side]
+        self.inspector.set_metrics(None, None, f"Measured once {waiting}'s side is made.")
+        self.on_screen = (replace(req, position=rendered.position), self.bar.describe(rendered.position,
+                                                                                     self.player.length))
+        self.described = None  # not saved: half a comparison
+        self._sync_saving()
+        text = (f"{self.bar.describe(rendered.position, self.player.length)}: "
+                f"{labels[1 - rendered.pending.side]} shown; {waiting} still being made")
+        self.view.setAccessibleDescription(text)
+        announce(self.view, text)
+
+    def _pending_notes(self) -> tuple[str, str]:
+        pending, since = self.pending
+        note = pending_note(pending, self.task, self.truth_mode, time.monotonic() - since)
+        return (note, "") if pending.side == 0 else ("", note)
+
+    def _say_pending(self) -> None:
+        self.view.set_notes(self._pending_notes())
+
+    def _stop_pending(self) -> None:
+        self.pending = None
+        self.pending_timer.stop()
+
     def _rendered(self, rendered) -> None:
         req = rendered.request
         if not self._is_current(req):
             return  # made for earlier choices; the frame for the current ones is on its way
+        self._stop_pending()
         # the header overstated the length (the real end is known now), or understated it by more than a frame (joined
         # recordings state one part's duration: the readout said "00:05.96 / 00:03.00")
         if rendered.length != self.player.length or rendered.duration - self.bar.duration > 1 / self.info.fps:
@@ -642,7 +706,8 @@ class Viewer(QWidget):
         title = (f"{' and '.join(name for name, _ in series)} against the ground truth" if series else
                  f"{labels[0]} vs {labels[1]}")
         self.analysis.reset(title, first=timeline_x(0, self.task, self.truth_mode), video=self.info.path,
-                            task=self.task, sides=self.sides, series=series, held_out=self.request().held_out)
+                            task=self.task, sides=self.sides, series=series, held_out=self.request().held_out,
+                            device=self.device.currentData())
         self.analysis.show()
         self._give_video_priority()
         device = self.device.currentData()

@@ -1,7 +1,8 @@
 """Background threads for the GUI: models and decoding never run on the GUI thread; only signals cross.
 
 - `FrameWorker` serves the viewer: it owns the video's `FrameService` and always works on the newest
-  request (scrubbing the slider replaces, not queues, requests), then pre-computes the next frame.
+  request (scrubbing the slider replaces, not queues, requests), then pre-computes the next frame. A side made
+  while the other's model is still at work is sent `early`, for the viewer to show at once.
 - `Job` runs any Qt-free long operation that takes `progress` and `cancel` (export, analysis) on a superqt
   worker and turns its outcome into signals: done / failed(message) / cancelled.
 """
@@ -40,6 +41,7 @@ class FrameWorker(QThread):
 
     opened = Signal(object)  # VideoInfo of the video now open
     rendered = Signal(object)  # processing.Rendered
+    early = Signal(object)  # processing.Rendered of one side, the other's model still at work (`Rendered.pending`)
     failed = Signal(str, str)  # title, message: for a dialog
     # request, why that view has nothing to show: too few frames (not an error), a render that failed (after
     # `failed`), a side whose model failed to load before (said once: no new dialog)
@@ -142,7 +144,8 @@ class FrameWorker(QThread):
             return
         try:
             rendered = self.service.render(request, self.busy.emit if emit else lambda _: None,
-                                           lambda serves=None: self._superseded(request, serves))
+                                           lambda serves=None: self._superseded(request, serves),
+                                           self.early.emit if emit else None)
         except PastTheEnd:  # only the video's end: an IndexError from a model is a failure, said below
             if emit:
                 self.unavailable.emit(request, "This video has too few frames for this view.")
