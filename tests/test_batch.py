@@ -1627,3 +1627,17 @@ def test_notes_are_carried_only_from_a_report_of_the_same_settings_for_an_output
     [entry] = json.loads(report.read_text())["files"]
     assert entry["status"] == "skipped" and entry["notes"] == [  # its facts read from it, not the interpolation's
         "frame count, size and duration read from the output file itself, as the report before had none for it"]
+
+
+def test_a_folder_whose_inode_numbers_change_under_it_is_not_taken_for_gone(tmp_path, monkeypatch):
+    """On sshfs without use_ino or CIFS with noserverino a folder's inode number may change while it stays: every file
+    after the first failed as "gone or replaced". Its lock file, still there, says it is the batch's folder."""
+    from videogen import make_video
+
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b"):
+        make_video(tmp_path / "in" / f"{name}.mp4", frames=4)
+    numbers = iter(range(10**6))
+    monkeypatch.setattr(batch, "folder_identity", lambda folder: (0, next(numbers)))
+    report = batch.run_batch(tmp_path / "in", tmp_path / "out", model="bicubic", device="cpu")
+    assert [f.status for f in report.files] == ["ok", "ok"]

@@ -84,6 +84,34 @@ def test_a_left_file_is_removed_only_where_no_writer_holds_its_lock(tmp_path, cl
     assert all_files(tmp_path) == []
 
 
+def test_on_a_disk_without_locks_a_dead_pid_still_clears_a_left_file(tmp_path, monkeypatch):
+    """Every lock refused (a disk that takes none) counted as held: a killed write's file, its pid dead here, was
+    never removed again."""
+    import errno
+
+    from vsr_app.video import output_paths
+
+    def no_locks(fd):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(output_paths, "lock_now", no_locks)
+    (tmp_path / f".night.partial-{dead_pid()}-0badc0de.mp4").write_bytes(b"x" * 1024)
+    assert remove_left_partials(tmp_path).startswith("removed 1 KB") and all_files(tmp_path) == []
+
+
+def test_a_write_on_a_network_disk_takes_no_lock_on_its_file(tmp_path, monkeypatch):
+    """The Linux SMB client makes a lock mandatory, on the encoder's own writes through its other handle too."""
+    from vsr_app.video import output_paths
+
+    monkeypatch.setattr(output_paths, "file_system_type", lambda folder: "cifs")
+    partial = output_paths.new_partial(tmp_path / "out.mp4")
+    output_paths.hold_partial(partial)
+    try:
+        assert partial.exists() and output_paths._OWN_TEMPS[partial.name] is None
+    finally:
+        output_paths.release_partial(partial)
+
+
 def test_nothing_is_said_where_nothing_was_left(tmp_path, capsys):
     src = make_video(tmp_path / "clip.mp4", frames=6)
     assert main(["upscale", str(src), "-o", str(tmp_path / "up.mp4"), "--model", "bicubic"]) == 0

@@ -82,6 +82,13 @@ NOT_VIDEO = {"audio", "subtitle", "attachment", "cover picture"}  # the streams 
 EARLIER_KEPT = ", this input's output as an earlier version named it, is still there"  # after that output's name
 
 
+def _moved_away(out_dir: Path, home: tuple[int, int] | None) -> bool:
+    """Whether the output folder the batch claimed (`home`, its `folder_identity` then) is no longer at `out_dir`: not
+    the same folder, and its lock file gone with it (a network disk's inode numbers may change under a folder that
+    stays: sshfs without use_ino, CIFS with noserverino)."""
+    return folder_identity(out_dir) != home and not (out_dir / LOCK_NAME).exists()
+
+
 @contextmanager
 def claim_output_folder(out_dir: Path) -> Iterator[None]:
     """Hold `out_dir` for one batch: another batch into it (an accidental second start) is refused with a
@@ -236,7 +243,7 @@ class _ReportSaver:
             return
         try:
             inside = Path(os.path.abspath(self.path)).is_relative_to(self.out_dir)
-            if inside and folder_identity(self.out_dir) != self.home:
+            if inside and _moved_away(self.out_dir, self.home):
                 # its folder would be made again: under an unplugged drive's mount point, or beside a moved folder
                 raise VsrAppError(f"the report '{self.path}' was not written: the output folder is gone")
             self.report.write(self.path)
@@ -281,7 +288,7 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
     raises when the file fails."""
     from vsr_app.video.output_paths import check_output_path, remove_stale_partials
 
-    if folder_identity(job.out_dir) != job.home:
+    if _moved_away(job.out_dir, job.home):
         # the writer makes a missing folder: the rest went to the system disk under an unplugged drive's mount
         # point (hidden once it is back), or beside a folder moved away, and another batch could start into it
         job.made.clear()  # the folders this batch made are gone with it; one at their place now is not its own
@@ -297,7 +304,7 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         result.status, result.output, result.reason = IGNORED, None, left_because.reason()
         return
     if hidden.placed is not None:
-        _took_hidden(result, dst, hidden)
+        _took_hidden(result, dst, hidden, job.replaces_report)
         return
     removed = [hidden.removed] if hidden.removed else []
     earlier = (None if dst.exists()
@@ -345,12 +352,13 @@ def _process(job: _Job, src: Path, dst: Path, result: FileResult, left_because: 
         result.notes.append(earlier.name + EARLIER_KEPT)
 
 
-def _took_hidden(result: FileResult, dst: Path, hidden: HiddenOutput) -> None:
-    """`result` for an output an earlier run finished but kept hidden, now put in place (`hidden_output`)."""
+def _took_hidden(result: FileResult, dst: Path, hidden: HiddenOutput, say: bool) -> None:
+    """`result` for an output an earlier run finished but kept hidden, now put in place (`hidden_output`); `say`
+    whether its facts were read from the file for want of a report's (`_fill_from_file`)."""
     result.status, result.output_bytes = SKIPPED, file_size(dst)
     result.reason = (f"its output, finished by an earlier run that could not put it in place, was kept as the hidden "
                      f"file '{hidden.placed}': put in place now")
-    _fill_from_file(result, hidden.read[0], True)
+    _fill_from_file(result, hidden.read[0], say)
     result.notes += [hidden.removed] if hidden.removed else []
 
 

@@ -137,7 +137,8 @@ def file_joins(path: str | os.PathLike, container_format: str | None = None, sam
     if joins is None or not (sampled or joins.exact):
         joins = _sampled(path) if sampled and not read_at_once(path) else _scan(path)
         with _lock:
-            _cache[key] = joins
+            if joins.exact or not getattr(_cache.get(key), "exact", False):  # another thread's full read stays
+                _cache[key] = joins
             while len(_cache) > CACHED_FILES:
                 del _cache[next(iter(_cache))]
     return joins

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
-from vsr_app.filelock import NoLock, hold, lock_now
+from vsr_app.filelock import LockHeld, lock_now
 from vsr_app.files import fit_name, name_max, name_size
-from vsr_app.video.disk_space import size_text
+from vsr_app.video.disk_space import file_system_type, size_text
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,8 @@ def _unheld(path: Path) -> Iterator[bool]:
     """Whether no writer holds the temporary file `path`'s lock (`hold_partial`), holding it meanwhile. The pid in its
     name means nothing to a writer in another container (each app pid 1 maybe) or on another host of a network disk:
     the lock says it is alive. Where the disk takes no locks, or the file cannot be opened to lock (another user's),
-    it counts as held. Not locked on Windows, which deletes no file a live writer has open."""
+    it counts as held; where the disk takes no locks, or its writer took none (`hold_partial`), the pid's verdict
+    stands. Not locked on Windows, which deletes no file a live writer has open."""
     if os.name == "nt":
         yield True
         return
@@ -258,8 +259,10 @@ def _unheld(path: Path) -> Iterator[bool]:
     try:
         try:
             lock_now(fd)
-        except OSError:  # LockHeld: its writer is alive
+        except LockHeld:  # its writer is alive
             yield False
+        except OSError:  # no locks on this disk: what its name's pid said (`_dead_partials`)
+            yield True
         else:
             yield True
     finally:
@@ -285,18 +288,29 @@ def new_partial(path: Path) -> Path:
     return tmp
 
 
+# file systems whose locks may be enforced on every handle of a file (the Linux SMB client maps one to a mandatory
+# byte-range lock; a Windows NFS server enforces them): a writer's lock there could fail its own encoder's writes
+NETWORK_FILE_SYSTEMS = frozenset({"cifs", "smb3", "smbfs", "nfs", "nfs4"})
+
+
 def hold_partial(tmp: Path) -> None:
     """Create the temporary file `tmp` (`new_partial`'s) and lock it until `release_partial`, so that no cleaner
-    deletes it while it is written, whatever pid it sees in its name (`_delete_unless_held`). Not on Windows, where the
-    lock would bar the encoder from the locked byte and the encoder's open file cannot be deleted anyway. A disk
-    that takes no locks leaves it unguarded, as temporary files were before locks."""
-    if os.name == "nt":
+    deletes it while it is written, whatever pid it sees in its name (`_unheld`). Not on Windows, where the lock would
+    bar the encoder from the locked byte and the encoder's open file cannot be deleted anyway, nor on a network disk
+    (SMB, NFS), where a lock may be enforced on the encoder's own writes through its other handle. A disk that takes
+    no locks leaves it unguarded, as temporary files were before locks: only its name's pid guards it."""
+    # created locked (no moment unlocked for a cleaner to take it in), with the mode the encoder gives a file it makes
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+    if os.name == "nt" or file_system_type(tmp.parent) in NETWORK_FILE_SYSTEMS:
+        os.close(fd)
         return
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the mode the encoder gives a file it makes
     try:
-        _OWN_TEMPS[tmp.name] = hold(tmp)
-    except NoLock as exc:
+        lock_now(fd)
+    except OSError as exc:
+        os.close(fd)
         log.info("cannot lock the temporary file %s (%s): only its name's pid guards it", tmp, exc.strerror or exc)
+        return
+    _OWN_TEMPS[tmp.name] = fd
 
 
 def release_partial(tmp: Path) -> None:

@@ -539,7 +539,7 @@ def _said_if_changed(src: Path, opened: tuple[int, int] | None) -> Iterator[None
             raise
         was, is_now = size_texts(opened[0], now[0])
         sizes = f"it was {was}, now {is_now}" if now[0] != opened[0] else f"still {was}, but rewritten"
-        raise VsrAppError(f"'{src}' changed while it was read ({sizes})") from exc
+        raise VsrAppError(f"'{src}' changed while it was read ({sizes}): {exc}") from exc
 
 
 def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: Any = None, interpolate: Any = None,
