@@ -21,7 +21,7 @@ from vsr_app.distill.runs import check_no_training_in, claim_run_dir, metrics_re
 from vsr_app.distill.train_cli import run_from_cli
 from vsr_app.errors import VsrAppError
 from vsr_app.filelock import hold
-from vsr_app.stop_signals import APP_PID_VARIABLE
+from vsr_app.stop_signals import APP_LOG_VARIABLE, APP_PID_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = {"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 2, "frames": 3, "patch": 8,
@@ -75,8 +75,11 @@ def start_from_an_app_that_dies(data_dir, tmp_path, watched: bool, prefix: list[
     config.write_text(json.dumps(CONFIG))
     trainer = [sys.executable, *prefix, "train", "vsr", "--data", str(data_dir), "--out", str(run), "--config",
                str(config), "--steps", "100000"]
+    log = tmp_path / "gui-log.txt"  # the app's copy of the trainer's output, as the Train tab keeps it
+    log.write_text("")
     app = subprocess.run([sys.executable, "-c", APP, json.dumps(watched), json.dumps(trainer)], cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=180)
+                         env={**os.environ, "PYTHONPATH": str(ROOT), APP_LOG_VARIABLE: str(log)},
+                         capture_output=True, text=True, timeout=180)
     assert app.returncode == 0 and app.stdout.strip().isdigit(), app.stderr
     return run, int(app.stdout)
 
@@ -111,6 +114,8 @@ def test_a_trainer_the_app_started_stops_with_a_checkpoint_when_the_app_dies(dat
         end(pid, run)
     stopped_at = checkpoint_step(run)  # the stop's checkpoint: the periodic one is an hour away
     assert stopped_at >= 1 and stopped_at == trained_steps(run)
+    said = (tmp_path / "gui-log.txt").read_text()  # the log ended steps before the checkpoint, the stop unsaid
+    assert "the app that started this training is gone" in said and f"stopped at step {stopped_at}" in said
     run_from_cli("vsr", [str(data_dir)], str(run), steps=stopped_at + 2, resume=True,
                  config=str(tmp_path / "config.json"), log=lambda *_: None)
     assert checkpoint_step(run) == stopped_at + 2

@@ -20,6 +20,8 @@ from typing import Callable
 STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 HANGUP = getattr(signal, "SIGHUP", None)
 APP_PID_VARIABLE = "VSR_APP_PARENT_PID"  # the desktop app's PID, in the environment of a trainer it starts
+# the file the app keeps the trainer's output in (its run's log): once the app is gone, the trainer writes there itself
+APP_LOG_VARIABLE = "VSR_APP_LOG_FILE"
 PR_SET_PDEATHSIG = 1  # Linux prctl: the signal this process gets when its parent exits
 WINDOWS_SYNCHRONIZE, WINDOWS_WAIT_TIMEOUT = 0x00100000, 0x102  # OpenProcess's right to wait on it; still running
 
@@ -63,6 +65,20 @@ def hung_up(signum: int) -> None:
     _to_null([fd for fd in (1, 2) if is_terminal_device(fd)])
 
 
+def _to_file(fds: list[int], path: str) -> bool:
+    """Send what is written to `fds` to the end of the file at `path`; whether it could be opened."""
+    try:
+        file = os.open(path, os.O_WRONLY | os.O_APPEND) if path else None
+    except OSError:
+        return False
+    if file is None:
+        return False
+    for fd in fds:
+        os.dup2(file, fd)
+    os.close(file)
+    return True
+
+
 def _to_null(fds: list[int]) -> None:
     """Send what is written to `fds` to devnull: whoever read it is gone, and a write would fail the stop midway."""
     if fds:
@@ -86,7 +102,9 @@ def watch_app() -> Callable[[], bool]:
     which the training loop makes where it checks for a stop; it never says so for a trainer started otherwise (a
     terminal's, maybe under `nohup`, must outlive its shell). On Linux the kernel also sends SIGTERM as the app goes
     (PR_SET_PDEATHSIG), which stops a trainer still loading its data at once. Call it with the stop handler set.
-    Once the app is gone its pipes are too, and the trainer's output goes to devnull: a write there failed (EPIPE)."""
+    Once the app is gone its pipes are too (a write there failed: EPIPE), and the trainer's output goes to the log
+    the app kept it in (APP_LOG_VARIABLE), saying why it stops, else to devnull: the log ended steps before the
+    checkpoint, with no word of the stop."""
     app = os.environ.get(APP_PID_VARIABLE, "")
     if not app.isdigit():
         return lambda: False
@@ -97,7 +115,11 @@ def watch_app() -> Callable[[], bool]:
     def gone() -> bool:
         if running():
             return False
-        _to_null([fd for fd in (1, 2) if _is_pipe(fd)])
+        pipes = [fd for fd in (1, 2) if _is_pipe(fd)]
+        if pipes and _to_file(pipes, os.environ.get(APP_LOG_VARIABLE, "")):
+            print("the app that started this training is gone: it stops at the end of this step, with a checkpoint",
+                  flush=True)
+        _to_null([fd for fd in pipes if _is_pipe(fd)])
         return True
 
     if sys.platform.startswith("linux") and _signal_at_parent_death() and gone():

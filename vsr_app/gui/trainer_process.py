@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, QTimer, Signal
 
-from vsr_app.stop_signals import APP_PID_VARIABLE
+from vsr_app.stop_signals import APP_LOG_VARIABLE, APP_PID_VARIABLE
 
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Browse runs shows it again
 OPTIONS_NAME = "gui-options.json"  # the options the tab sent the trainer or pruner (--config), in the run folder
@@ -54,6 +54,8 @@ class TrainerProcess(QProcess):
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
         env.insert(APP_PID_VARIABLE, str(os.getpid()))  # the trainer stops when this process is gone
+        if log_file is not None:
+            env.insert(APP_LOG_VARIABLE, str(log_file))  # and says so there itself
         self.setProcessEnvironment(env)
         self.log_file = log_file
         self.output: list[str] = []  # this process's lines: a failure shows these, not an earlier run's
