@@ -96,7 +96,7 @@ def test_on_a_disk_without_locks_a_dead_pid_still_clears_a_left_file(tmp_path, m
 
     monkeypatch.setattr(output_paths, "lock_now", no_locks)
     (tmp_path / f".night.partial-{dead_pid()}-0badc0de.mp4").write_bytes(b"x" * 1024)
-    assert remove_left_partials(tmp_path).startswith("removed 1 KB") and all_files(tmp_path) == []
+    assert remove_left_partials(tmp_path)[0].startswith("removed 1 KB") and all_files(tmp_path) == []
 
 
 def test_a_write_on_a_network_disk_takes_no_lock_on_its_file(tmp_path, monkeypatch):

@@ -182,23 +182,36 @@ def remove_stale_partials(dst: Path) -> int:
     batch before each file); returns how many. Those whose writer still runs, or holds its lock, are kept: another
     run may be writing the same output right now. Best effort: what cannot be listed or deleted stays."""
     stem, suffix = _partial_parts(dst)
-    return len(_remove_dead_partials(dst.parent, re.escape(stem), re.escape(suffix)))
+    return len(_remove_dead_partials(dst.parent, re.escape(stem), re.escape(suffix))[0])
 
 
 # Any output's temporary file: its container's extension, as `_partial_parts` writes it, lower case.
 _ANY_SUFFIX = "|".join(re.escape(suffix) for suffix in CONTAINER_FORMATS)
 
 
-def remove_left_partials(folder: Path) -> str:
+def remove_left_partials(folder: Path) -> list[str]:
     """Delete the temporary files killed writes of any output left in `folder` (a write starting there calls it:
-    one killed export's file, gigabytes maybe, was cleared only by a later write to the same name). Returns the line
-    that says what went, '' where nothing did; those whose writer still runs are kept, as in `remove_stale_partials`."""
-    removed = _remove_dead_partials(folder, ".+", _ANY_SUFFIX)
-    if not removed:
-        return ""
-    names = ", ".join(sorted({name for name, _ in removed}))
-    runs = "an interrupted run" if len(removed) == 1 else "interrupted runs"
-    return f"removed {size_text(sum(size for _, size in removed))} of unfinished output left by {runs}: {names}"
+    one killed export's file, gigabytes maybe, was cleared only by a later write to the same name). Returns the lines
+    that say what went and what stayed, none where nothing was left; those whose writer still runs are kept, as in
+    `remove_stale_partials`, and so are finished outputs a run could not put in place (`writer._kept_unplaced`),
+    which a batch run again puts there: taken for a killed write's, hours of work went."""
+    removed, kept = _remove_dead_partials(folder, ".+", _ANY_SUFFIX, keep_finished=True)
+    lines = []
+    if removed:
+        names = ", ".join(sorted({name for name, _ in removed}))
+        runs = "an interrupted run" if len(removed) == 1 else "interrupted runs"
+        lines.append(f"removed {_bytes_text(sum(size for _, size in removed))} of unfinished output left by {runs}: "
+                     f"{names}")
+    if kept:
+        outputs, them = ("a finished output", "it") if len(kept) == 1 else ("finished outputs", "them")
+        lines.append(f"kept {', '.join(sorted(kept))}: {outputs} an earlier run could not put in place; the batch run "
+                     f"again puts {them} there, or rename {them} yourself")
+    return lines
+
+
+def _bytes_text(size: int) -> str:
+    """`size_text`, but bytes below 1 KB: a 48-byte leftover read "1 KB"."""
+    return f"{size} bytes" if size < 1024 else size_text(size)
 
 
 def left_partials(dst: Path) -> list[Path]:
@@ -213,16 +226,39 @@ def left_partials(dst: Path) -> list[Path]:
     return sorted(left)
 
 
-def _remove_dead_partials(folder: Path, stem: str, suffix: str) -> list[tuple[str, int]]:
+def _remove_dead_partials(folder: Path, stem: str, suffix: str,
+                          keep_finished: bool = False) -> tuple[list[tuple[str, int]], list[str]]:
     """Delete the temporary files in `folder` whose name's stem and suffix match those patterns and whose writer no
-    longer runs nor holds its lock (`_unheld`); returns the name of the output each was for and its size. Best effort:
-    what cannot be listed or deleted stays."""
-    removed = []
+    longer runs nor holds its lock (`_unheld`), with `keep_finished` but those that are finished outputs
+    (`_finished`). Returns the name of the output each deleted one was for and its size, and the names of the finished
+    ones kept. Best effort: what cannot be listed or deleted stays."""
+    removed, kept = [], []
     for path, match in _dead_partials(folder, stem, suffix):
         with _unheld(path) as free:  # deleted while locked: a writer whose lock came just after finds it gone
-            if free and (size := _delete(path)) is not None:
+            if not free:
+                continue
+            if keep_finished and _finished(path):
+                kept.append(path.name)
+            elif (size := _delete(path)) is not None:
                 removed.append((match[1] + match[3], size))
-    return removed
+    return removed, kept
+
+
+def _finished(path: Path) -> bool:
+    """Whether the temporary file `path` is a finished output (its muxer wrote its end), not a killed write's. Measured
+    with kill -9 at several points of writes of each container: a killed MP4 or MOV does not open (its index, the
+    moov, is written last); a killed Matroska file opens, with the writer's record, but its video lacks the DURATION
+    tag the muxer writes as it ends (its container's duration is no sign: FFmpeg estimates one from a PCM track's bit
+    rate). Reads the file's start only (FFmpeg's probe of it), whatever its size."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            videos = container.streams.video
+            matroska = CONTAINER_FORMATS[path.suffix.lower()] == "matroska"
+            return bool(videos) and (not matroska or all("DURATION" in stream.metadata for stream in videos))
+    except (av.FFmpegError, OSError):
+        return False
 
 
 def _dead_partials(folder: Path, stem: str, suffix: str) -> list[tuple[Path, re.Match]]:

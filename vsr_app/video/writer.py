@@ -7,8 +7,9 @@ looks finished, and keep the sound in sync. So:
   the target (which fails if a file is there) and then unlinked, or renamed with `os.replace` when
   `overwrite` is given or the disk has no hard links (there after checking that the target is free); any
   error or `abort()` deletes the temporary file, and those killed writes left in the folder go (and are noted) as
-  a write there starts, those for the same target again once it completes (the temporary name holds the writer's
-  process id, so a file another live run is writing is never taken for one);
+  a write there starts (finished files a run could not put in place stay, noted too), those for the same target
+  again once it completes (the temporary name holds the writer's process id, so a file another live run is writing
+  is never taken for one);
 - the target may not be the source (compared by real path / inode), and an existing target is refused
   unless `overwrite=True`; one that another run finished while this one was writing is not replaced
   either: this run's file is kept beside it under a free name and the write fails saying so;
@@ -186,8 +187,8 @@ class VideoWriter:
             self.notes.append(f"odd size {width}x{height} padded to {self.enc_width}x{self.enc_height}")
         self.overwrite = overwrite
         self.made_folders = make_folder(self.path.parent)
-        if cleared := remove_left_partials(self.path.parent):  # any output's: a killed export's file is GBs maybe
-            self.notes.append(cleared)
+        self.cleared = remove_left_partials(self.path.parent)  # any output's: a killed export's file is GBs maybe
+        self.notes += self.cleared
         self.tmp = new_partial(self.path)
         self.container = None
         self.carried: CarriedStreams | None = None
@@ -394,8 +395,6 @@ class VideoWriter:
                                   "the output was discarded")
             if self.silent_drops is not None:
                 self.notes += self.silent_drops.notes(self.tmp)
-            with open(self.tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
         except (av.FFmpegError, OSError) as exc:
             self.abort()
             raise _write_error(self.path, exc, self.bytes_made) from exc
@@ -403,6 +402,7 @@ class VideoWriter:
             self.abort()
             raise
         try:
+            self._sync()
             self._move_into_place()
         except OSError as exc:
             raise self._kept_unplaced(exc) from exc
@@ -413,6 +413,16 @@ class VideoWriter:
         self.result = WriteResult(str(self.path), self.frames, end - self.first_time, self.enc_width, self.enc_height,
                                   self.spec.encoder, self.path.stat().st_size, self.notes)
         return self.result
+
+    def _sync(self) -> None:
+        """Flush the finished file to the disk before it is renamed, so a power cut cannot leave an empty file at the
+        target. Through a read-only descriptor where that works (not on Windows): its folder remounted read-only as
+        it finished, opening it for writing failed, and a finished, checked output was reported as a failed write."""
+        fd = os.open(self.tmp, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def _move_into_place(self) -> None:
         """Rename the finished temporary file to the target. A target that appeared while this run was writing
@@ -428,13 +438,21 @@ class VideoWriter:
         release_partial(self.tmp)
 
     def _kept_unplaced(self, exc: OSError) -> VsrAppError:
-        """The finished, checked file could not be renamed into place (its folder made read-only, or moved, while it
-        was written): it is kept where it is, not deleted with hours of work in it, and the error says where."""
+        """The finished, checked file could not be flushed or renamed into place (its folder made read-only, or
+        moved, while it was written): it is kept where it is, not deleted with hours of work in it, and the error says
+        where. Other writes into the folder leave it (`remove_left_partials`); one to this name replaces it."""
         self.kept = True
         release_partial(self.tmp)
+        self._say_cleared()
         return VsrAppError(f"the video is finished but could not be put at '{self.path}' ({exc.strerror or exc}); "
-                           f"it is kept as the hidden file '{self.tmp}': move it elsewhere, as the next export to that "
-                           "name removes it")
+                           f"it is kept as the hidden file '{self.tmp}': the batch run again puts it there, or rename "
+                           "it yourself (a new export to that name replaces it)")
+
+    def _say_cleared(self) -> None:
+        """Say what `remove_left_partials` removed and kept as this write started, where it ends without a finished
+        output: the notes that said so are shown only with one, and a stopped write's went unsaid."""
+        for line in self.cleared:
+            log.warning("%s", line)
 
     def _claim_target(self) -> bool:
         """Put the finished file at the target unless a file is there (then False). A hard link fails on an
@@ -461,6 +479,7 @@ class VideoWriter:
         if self.aborted or self.kept:
             return
         self.aborted = True
+        self._say_cleared()
         for closable in (self.carried, self.container):
             if closable is not None:
                 try:
