@@ -208,3 +208,26 @@ def test_a_fat_disk_s_4_gb_file_limit_is_warned_of_while_there_is_time(tmp_path,
         assert watch.look(0) == ""
         made["bytes"] = FEWEST_FRAMES * 50 * MB  # 50 MB a frame: about 6 GB in all
         assert watch.look(FEWEST_FRAMES) == warned
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE as Linux applies it")
+def test_a_file_size_limit_is_said_at_the_size_the_file_reached(tmp_path):
+    """The bytes handed to the muxer were taken for the file's size: under a 100 KiB `ulimit -f` a batch said an
+    earlier output "stopped at 259 KB", and outputs a little smaller were started to fail the same way."""
+    limit = 100 * 1024
+    script = (
+        "import resource, sys, numpy as np\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+        "from vsr_app.disk_full import OutOfRoom\n"
+        "from vsr_app.video.writer import VideoWriter\n"
+        "rng = np.random.default_rng(0)\n"
+        "try:\n"
+        "    with VideoWriter(sys.argv[1], width=256, height=192, frame_rate=25, crf=0) as writer:\n"
+        "        for i in range(500):\n"
+        "            writer.write(rng.integers(0, 256, (192, 256, 3), dtype=np.uint8), i / 25)\n"
+        "except OutOfRoom as exc:\n"
+        "    print(exc.too_large, exc.written)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.mp4")], capture_output=True, text=True,
+                          timeout=120)
+    too_large, written = done.stdout.split()
+    assert too_large == "True" and 0 < int(written) <= limit, done.stdout + done.stderr

@@ -296,7 +296,7 @@ class VideoWriter:
                 self.carried.mux_until(time)
             self._mux_video(self.stream.encode(frame))
         except (av.FFmpegError, OSError) as exc:
-            raise _write_error(self.path, exc, self.bytes_made) from exc
+            raise _write_error(self.path, exc, self._reached()) from exc
         if self.first_time is None:
             self.first_time, self.first_pts = time, pts
         if self.last_time is not None:
@@ -320,6 +320,14 @@ class VideoWriter:
     def _ticks(self, time: float) -> int:
         """`time` (seconds, source clock) in ticks of the output's clock."""
         return round(time / self.time_base) - self.start_ticks
+
+    def _reached(self) -> int:
+        """How large the file got: its size on the disk, where a size limit stopped it (the bytes made are more by
+        the muxer's buffer: a batch said an earlier output stopped at 259 KB under a 100 KiB `ulimit -f`)."""
+        try:
+            return self.tmp.stat().st_size
+        except OSError:
+            return self.bytes_made
 
     @property
     def bytes_made(self) -> int:
@@ -396,8 +404,9 @@ class VideoWriter:
             if self.silent_drops is not None:
                 self.notes += self.silent_drops.notes(self.tmp)
         except (av.FFmpegError, OSError) as exc:
+            reached = self._reached()
             self.abort()
-            raise _write_error(self.path, exc, self.bytes_made) from exc
+            raise _write_error(self.path, exc, reached) from exc
         except BaseException:
             self.abort()
             raise
