@@ -67,11 +67,11 @@ def hung_up(signum: int) -> None:
 
 def _to_file(fds: list[int], path: str) -> bool:
     """Send what is written to `fds` to the end of the file at `path`; whether it could be opened."""
-    try:
-        file = os.open(path, os.O_WRONLY | os.O_APPEND) if path else None
-    except OSError:
+    if not path:
         return False
-    if file is None:
+    try:
+        file = os.open(path, os.O_WRONLY | os.O_APPEND)
+    except OSError:
         return False
     for fd in fds:
         os.dup2(file, fd)
