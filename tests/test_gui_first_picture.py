@@ -84,3 +84,46 @@ def test_the_note_says_the_time_left_or_taken():
     assert pending_note(pending._replace(seconds=130.0), "upscale", False, 10).endswith("about 2 min 00 s left")
     assert pending_note(Pending(0, "vfi-x2-teacher", (2, 2), None), "interpolate", False, 1).startswith(
         "vfi-x2-teacher is making in-between 3\u00bd")
+
+
+def test_a_seek_while_the_slow_model_loads_shows_no_half_picture_of_the_frame_before(window, qtbot, small_video,
+                                                                                   monkeypatch):
+    """The early picture of the position asked before the seek came after it, unmarked, and stayed for as long as the
+    teacher took, its note naming the old frame (a reviewer's probe)."""
+    import time
+
+    def slow_load():
+        time.sleep(1.0)
+        return BigSlowBicubic(4)
+
+    monkeypatch.setitem(models._BUILTINS, BIG, models.Builtin(BIG, "upscale", 4, slow_load, "slow"))
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    gate = threading.Event()
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    pane = viewer.view.panes[0]
+    try:
+        viewer.set_sides("source", BIG)
+        qtbot.wait(400)  # loading: the picture before is marked stale
+        viewer.player.seek(9)
+        qtbot.waitUntil(lambda: viewer.on_screen is not None and viewer.on_screen[0].position == 9
+                        and viewer.on_screen[0].sides == ("source", BIG), timeout=15_000)
+        assert pane.layers[1].note.startswith(f"{BIG} is making frames 2\u201310") and not pane.stale
+    finally:
+        gate.set()
+
+
+def test_a_quick_side_is_not_shown_alone_first(window, qtbot, small_video, monkeypatch):
+    """Every open and task switch announced half a frame ("bicubic x4 still being made") and then the whole of it,
+    milliseconds apart: a model with no parameters, or one timed as quick, is waited for."""
+    import vsr_app.gui.viewer as viewer_module
+
+    said = []
+    monkeypatch.setattr(viewer_module, "announce", lambda widget, text: said.append(text))
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.set_sides("source", "bicubic")
+    qtbot.waitUntil(lambda: viewer.on_screen is not None and viewer.on_screen[0].sides == ("source", "bicubic")
+                    and viewer.pending is None, timeout=15_000)
+    assert not [text for text in said if "still being made" in text]

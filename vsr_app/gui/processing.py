@@ -370,6 +370,11 @@ class StopsMidCall:
             raise Superseded()
 
 
+# a side whose model is expected to take longer than this (or is not timed yet) has the other shown before it: a quick
+# one's half picture only flashed, and a screen reader heard it announced before the whole frame
+EARLY_AFTER_S = 0.3
+
+
 class Pace:
     """A stream's seconds a frame so far, for the viewer to say how long a slow side will take: no guess before its
     first call is timed (on a loaded 2-core CPU the teacher's first chunk at 704x576 took 171 s, another time over
@@ -805,7 +810,11 @@ class FrameService:
         for i in order:
             side = request.sides[i]
             if i == order[1] and early is not None and side in streams and not streams[side].ready(k):
-                early(self._compose(k, request, images, scales, self._pending(i, request, streams[side], k)))
+                if should_stop():  # a newer request's: its early picture would be an old position's
+                    return None
+                pending = self._pending(i, request, streams[side], k)
+                if streams[side].params and (pending.seconds is None or pending.seconds > EARLY_AFTER_S):
+                    early(self._compose(k, request, images, scales, pending))
             images[i] = (streams[side].frame(k, progress, should_stop) if side in streams else
                          self._unprocessed(side, k, request))
             if images[i] is None:

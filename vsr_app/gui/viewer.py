@@ -572,7 +572,8 @@ class Viewer(QWidget):
         current = self.request()
         if replace(shown, difference=current.difference) == current:
             return
-        self._stop_pending()  # its note is of the picture marked, as it stands
+        self._stop_pending()
+        self.view.set_notes(("", ""))  # what the model was making for the picture marked: it makes another now
         self.view.set_stale(f"showing {name}" + ("" if shown.same_choices(current) else
                                                   ", made with the previous choices"))
         asked = self.bar.describe(current.position, self.player.length)
@@ -591,7 +592,10 @@ class Viewer(QWidget):
         req, on_screen = rendered.request, self.on_screen[0] if self.on_screen else None
         these_sides = on_screen is not None and (on_screen.task, on_screen.truth, on_screen.sides) == (
             req.task, req.truth, req.sides)
-        if these_sides or req.difference or not self._is_current(req):
+        # a whole frame of these sides stays (a half picture may give way to a newer one); an early picture of an
+        # older position (a seek while the model loaded) showed unmarked for as long as the teacher took
+        if ((these_sides and self.pending is None) or req.difference or not self._is_current(req)
+                or req.position != self.request().position):
             return
         labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
         self.pending = (rendered.pending, time.monotonic())
