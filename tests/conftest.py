@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,13 @@ def user_data_under_home(monkeypatch):
     """The user's data folder follows HOME, which tests point at a temporary folder: an XDG_DATA_HOME set where the
     tests run would put the models a test installs among the user's own."""
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def app_on_path(monkeypatch):
+    """`vsr-app` on PATH, as an install has it: the commands the app prints to paste then name it so
+    (`shell.app_command`), where run-tests, which runs .venv's Python without .venv/bin on PATH, got its full path."""
+    monkeypatch.setenv("PATH", os.pathsep.join([sysconfig.get_path("scripts"), os.environ.get("PATH", "")]))
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from vsr_app.distill import vfi_task
 from vsr_app.distill.options import ASKED_WARMUP
 from vsr_app.distill.sources import check_held_out
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt, train_panel
+from vsr_app.gui import fmt, train_form, train_panel
 from vsr_app.gui.train_curves import NO_CLIP
 from vsr_app.gui.train_form import asked_warmup
 from vsr_app.gui.trainer_process import LOG_NAME, OPTIONS_NAME
@@ -83,13 +83,20 @@ def test_the_pruning_s_log_opens_with_what_it_keeps_of_its_own_and_leaves_of_the
     pruning.prune()
     first = (tmp_path / "runs" / "prune-vfi" / LOG_NAME).read_text().splitlines()[0]
     own, unused = first.split("; not used from the form or Extra options: ")
-    assert own == ("Prune teacher keeps its own Steps (800), Learning rate (0.01), warmup (20), weight_decay (0.0), "
-                   "Validate every (200)")
-    assert {"Steps", "Learning rate", "warmup"} <= set(unused.split(", ")) and "Validate every" not in unused
-    assert "threads" not in unused and "Batch" not in unused  # what it takes is not said to be unused
+    assert own == ("Prune teacher keeps its own Steps (800), Learning rate (0.01), Warm-up steps (20), Weight decay "
+                   "(0.0), Validate every (200)")  # it said "warmup (20), weight_decay (0.0)"
+    # not the fields left at their defaults (Width, the loss weights), which it listed too; nor what it takes
+    assert unused.split(", ") == ["Steps", "Learning rate", "Warm-up steps"]
     assert first in pruning.log.toPlainText().splitlines()
     note = pruning.form.start_note.text()
     assert "Validate every" in note and "validating every 200" in note
+
+
+def test_a_form_left_as_it_is_has_nothing_the_pruning_does_not_use():
+    defaults = dict(train_form.FORM_DEFAULTS["vfi"])
+    assert "not used" not in train_form.prune_log_note(defaults)
+    changed = train_form.prune_log_note({**defaults, "w_gt": 2.0, "ema": 0.999})
+    assert changed.endswith("; not used from the form or Extra options: Weight: truth, ema")
 
 
 @pytest.mark.parametrize("given, asked", [({}, None), ({"warmup": 5}, 5)])

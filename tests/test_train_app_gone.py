@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -147,22 +149,56 @@ def test_a_trainer_started_otherwise_trains_on_when_its_parent_dies(data_dir, tm
     assert checkpoint_step(run) >= at_death + 20  # its Stop (SIGTERM) still writes the checkpoint
 
 
+# how a trainer started from a terminal stops cleanly (Windows sends a console program no signal it can stop on)
+TERMINAL_STOP = "with Ctrl+C in its terminal" + ("" if os.name == "nt" else f", or with kill {os.getpid()}")
+
+
+def refusal(run: Path, other: str) -> str:
+    with pytest.raises(VsrAppError) as refused:
+        check_no_training_in(run, other)
+    return str(refused.value)
+
+
+def held_here(run: Path, stop: str, other: str) -> str:
+    """The refusal of a run folder this process holds, told to stop it `stop`."""
+    return (f"another training (process {os.getpid()}) is running in {run}: wait for it, or stop it ({stop}: it saves "
+            f"a checkpoint and stops), or choose another {other}")
+
+
 def test_a_refusal_names_the_process_that_holds_the_run_folder(tmp_path, monkeypatch):
+    """A trainer started from a terminal is stopped there: the refusal said "in the app that started it" of one no app
+    started, and wrapped the kill command in backticks, which the Train tab's message box showed as they are."""
+    monkeypatch.delenv(APP_PID_VARIABLE, raising=False)
     run = tmp_path / "run"
     claim_run_dir(run)
     try:
-        stop = "with Ctrl+C in its terminal" if os.name == "nt" else f"with `kill {os.getpid()}`"
-        with pytest.raises(VsrAppError) as refusal:
-            check_no_training_in(run, "--out")
-        assert str(refusal.value) == (
-            f"another training (process {os.getpid()}) is running in {run}: wait for it, or stop it (in the app that "
-            f"started it, or {stop}: it saves a checkpoint and stops), or choose another --out")
+        assert refusal(run, "--out") == held_here(run, TERMINAL_STOP, "--out")
         monkeypatch.setattr("socket.gethostname", lambda: "elsewhere")  # a shared disk: its PID is no use here
-        with pytest.raises(VsrAppError, match=rf"^another training \(process {os.getpid()} on .+\) is running in "
-                                              r".*: wait for it \(or stop it there\), or choose another model name$"):
-            check_no_training_in(run, "model name")
+        assert re.fullmatch(rf"another training \(process {os.getpid()} on .+\) is running in .*: wait for it \(or "
+                            r"stop it there\), or choose another model name", refusal(run, "model name"))
     finally:
         release_run_dir(run)
+
+
+def test_a_refusal_sends_the_user_to_the_app_that_started_the_trainer(tmp_path, monkeypatch):
+    monkeypatch.setenv(APP_PID_VARIABLE, str(os.getppid()))  # as the desktop app starts a trainer
+    run = tmp_path / "run"
+    claim_run_dir(run)
+    try:
+        assert refusal(run, "model name") == held_here(run, "in the app that started it", "model name")
+    finally:
+        release_run_dir(run)
+
+
+def test_a_lock_from_before_locks_said_who_started_it_names_both_ways_to_stop_it(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    fd = hold(run / ".lock")
+    os.write(fd, f"\n{json.dumps({'pid': os.getpid(), 'host': socket.gethostname()})}\n".encode())  # no "app"
+    try:
+        assert refusal(run, "--out") == held_here(run, f"in the app that started it, or {TERMINAL_STOP}", "--out")
+    finally:
+        os.close(fd)
 
 
 def test_a_lock_from_before_locks_named_their_process_still_refuses(tmp_path):

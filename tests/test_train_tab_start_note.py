@@ -30,3 +30,13 @@ def test_the_note_says_which_of_the_form_s_settings_prune_teacher_uses(window):
     assert "length, learning rate, Validate every and share of the teacher kept are its own (800 steps, " \
            "validating every 200" in note
     assert "--steps" in note and "--config" in note
+
+
+def test_the_note_says_to_make_the_prune_folder_its_config_file_goes_in(window, tmp_path):
+    """It said to save the JSON as RUNS/prune-vfi/gui-options.json, in a folder that is not there until Prune
+    teacher makes it: a user with the command in a terminal had nowhere to save it."""
+    form = window.train.form
+    form.task.setCurrentIndex(form.task.findData("vfi"))
+    form.runs_dir.setText(str(tmp_path / "runs"))
+    assert f"make the folder {tmp_path / 'runs' / 'prune-vfi'} and save that there as gui-options.json" \
+        in form.start_note.text()

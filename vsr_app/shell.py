@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
+
+APP_NAME = "vsr-app"  # the console script's name (pyproject.toml)
 
 
 def command_line(args: list[str]) -> str:
@@ -16,6 +21,16 @@ def command_line(args: list[str]) -> str:
 
 
 def app_command(args: list[str]) -> str:
-    """`vsr-app ARGS` as one line to paste: in the packaged app its executable's full path, as no PATH holds a
-    `vsr-app` there (a bundle's "use it with: vsr-app upscale ..." ran nothing)."""
-    return command_line([sys.executable if getattr(sys, "frozen", False) else "vsr-app", *args])
+    """`vsr-app ARGS` as one line to paste: `vsr-app` where the PATH finds it, else the full path of the running
+    one: the packaged app's executable, or the `vsr-app` installed beside this Python (a source checkout's
+    .venv/bin, which no PATH holds: "vsr-app: command not found"), else this Python running the package."""
+    return command_line([*_app_program(), *args])
+
+
+def _app_program() -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    if shutil.which(APP_NAME):
+        return [APP_NAME]
+    beside = shutil.which(APP_NAME, path=sysconfig.get_path("scripts"))
+    return [str(Path(beside).absolute())] if beside else [sys.executable, "-m", "vsr_app"]

@@ -28,6 +28,7 @@ from vsr_app.distill.options import VAL_KEY
 from vsr_app.errors import MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 from vsr_app.shell import app_command
+from vsr_app.stop_signals import APP_PID_VARIABLE
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,10 @@ def _record_holder(fd: int) -> None:
     """Write into the locked `.lock` which process holds it (PID and host), so that a refusal names it: "another
     training is running" left the user to find which, a trainer an app left behind among them. The record starts
     after the first byte, the one Windows locks (`filelock.lock_now`), which no other process may read there. A disk
-    that takes no write (full) leaves it out: the lock is what guards the folder."""
-    record = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+    that takes no write (full) leaves it out: the lock is what guards the folder. "app": whether the desktop app
+    started it (APP_PID_VARIABLE), so the refusal says where to stop it: the app, or the terminal it runs in."""
+    record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                         "app": bool(os.environ.get(APP_PID_VARIABLE))})
     with contextlib.suppress(OSError):
         os.ftruncate(fd, 0)
         os.write(fd, f"\n{record}\n".encode())
@@ -228,11 +231,22 @@ def _training_here(run_dir: Path, other: str) -> VsrAppError:
         who, what = "", "wait for it (or stop it)"
     elif host and host != socket.gethostname():  # a shared disk: its PID means nothing here
         who, what = f" (process {pid} on {host})", "wait for it (or stop it there)"
-    else:  # Windows sends a console program no signal it can stop cleanly on
-        command = "with Ctrl+C in its terminal" if os.name == "nt" else f"with `kill {pid}`"
-        who, what = f" (process {pid})", (f"wait for it, or stop it (in the app that started it, or {command}: it "
-                                          "saves a checkpoint and stops)")
+    else:
+        stop = _stop_advice(holder)
+        who, what = f" (process {pid})", f"wait for it, or stop it ({stop}: it saves a checkpoint and stops)"
     return VsrAppError(f"another training{who} is running in {run_dir}: {what}, or choose another {other}")
+
+
+def _stop_advice(holder: dict) -> str:
+    """Where the holder of a lock on this machine is stopped: in the app that started it, else in its terminal; a
+    record from before records said which ("app" missing), both. No backticks around `kill`: the Train tab shows the
+    refusal as it is, and its other refusals name a command in plain words (--overwrite, --resume)."""
+    # Windows sends a console program no signal it can stop cleanly on
+    terminal = "with Ctrl+C in its terminal" + ("" if os.name == "nt" else f", or with kill {holder['pid']}")
+    started_by_app = holder.get("app")
+    if started_by_app is None:
+        return f"in the app that started it, or {terminal}"
+    return "in the app that started it" if started_by_app else terminal
 
 
 def check_no_training_in(run_dir: Path, other: str) -> None:

@@ -183,18 +183,26 @@ def prune_options(options: dict) -> dict:
 
 def prune_log_note(options: dict) -> str:
     """The line a pruning's log opens with: the pruner's own settings (`runs.PRUNE_DEFAULTS`) and which of the
-    form's options (`TrainForm.options`: its fields and Extra options) it does not take, of those that would change
-    something. Extra options' steps, lr and val_every were dropped without a word."""
+    form's options (`TrainForm.options`: its fields and Extra options) it does not take, of those the user set: a
+    field changed from its default, or an option only Extra options (or Start from) give. Extra options' steps, lr
+    and val_every were dropped without a word; then every field it does not take was listed, changed or not."""
     own = ", ".join(f"{option_label(key)} ({value})" for key, value in PRUNE_DEFAULTS.items())
     unused = [option_label(key) for key, value in options.items()
-              if key not in PRUNE_FORM_OPTIONS and not (key in PRUNE_DEFAULTS and PRUNE_DEFAULTS[key] == value)]
+              if key not in PRUNE_FORM_OPTIONS and value != FORM_DEFAULTS["vfi"].get(key, _NO_DEFAULT)
+              and not (key in PRUNE_DEFAULTS and PRUNE_DEFAULTS[key] == value)]
     return f"Prune teacher keeps its own {own}" + (
         f"; not used from the form or Extra options: {', '.join(unused)}" if unused else "")
 
 
+_NO_DEFAULT = object()  # an option the form has no field for: set only where Extra options (or Start from) give it
+# the options a pruning names that the interpolation form has no field for, as the user reads them
+OTHER_LABELS = {"warmup": "Warm-up steps", "weight_decay": "Weight decay", "init_from": "Start from"}
+
+
 def option_label(key: str) -> str:
-    """An interpolation option as the form names it: its field's label, else its key (an Extra option's)."""
-    return next((field[1] for field in FIELDS["vfi"] + COMMON if field[0] == key), key)
+    """An interpolation option as the form names it: its field's label, else its own label (OTHER_LABELS), else its
+    key (an Extra option's)."""
+    return next((field[1] for field in FIELDS["vfi"] + COMMON if field[0] == key), OTHER_LABELS.get(key, key))
 
 
 def written_default(task: str, key: str, value) -> bool:
