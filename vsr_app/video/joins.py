@@ -125,7 +125,7 @@ def clock_may_restart(container: str) -> bool:
 def file_joins(path: str | os.PathLike, container_format: str | None = None, sampled: bool = False) -> Joins:
     """The joins of the file at `path`, read once (demuxing every stream, 1.5 s a GB of MPEG-TS) and kept for the
     next to ask while the file is unchanged; `sampled` (for a seek), a file's over EAGER_BYTES may be found by sampling
-    (`_sampled`, 0.2 s for 1.3 GB; read through in their place when asked for without). A caller that has the file
+    (`_sampled`, 0.07 s for 1.3 GB; read through in their place when asked for without). A caller that has the file
     open passes its `container_format` (FFmpeg's name): one whose clock cannot restart (an MP4) is not opened again
     to find it out."""
     if container_format is not None and not clock_may_restart(container_format):
@@ -251,7 +251,8 @@ def _sampled(path: str | os.PathLike) -> Joins:
     """The joins of a file too large to read through (EAGER_BYTES): its times sampled at PROBES positions, each stretch
     between samples where they go back halved (HALVED_BYTES: every half, as one half that goes on may hold a second
     join), and the packets read where the halves go back and WINDOW_SECONDS either side (`_parts`), as `_scan` reads
-    them. A file with no join reads only the samples (0.2 s for 7.6 GB); one that cannot be sampled is read through.
+    them. A file with no join reads only the samples (0.04-0.07 s for 1.3 GB: docs/RESULTS.md, "Session 48:
+    seeking in a large joined MPEG-TS"); one that cannot be sampled is read through.
     Not `exact`: a part shorter than the samples' spacing can go unseen."""
     size = os.path.getsize(path)
     try:
