@@ -1,0 +1,58 @@
+"""benchmarks/first_picture.py times what it says: a pair of cheap sides is shown whole at once, and beside a slow
+model the side at hand (the source) is timed first, the wait for both reported as not reached within the timeout."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+from gui_support import SlowBicubic, gui_env  # noqa: F401
+from test_gui_first_picture import BigSlowBicubic
+from vsr_app import models
+
+SLOW = "test-slow"
+
+
+def _bench() -> SimpleNamespace:
+    """The script's functions (benchmarks/ is not a package)."""
+    script = Path(__file__).resolve().parent.parent / "benchmarks/first_picture.py"
+    return SimpleNamespace(**runpy.run_path(str(script)))
+
+
+def test_cheap_sides_are_shown_together(gui_env, small_video, capsys):
+    bench = _bench()
+    bench.main([str(small_video), "--sides", "bicubic,source", "--size", "800x600", "--json"])
+    result = json.loads(capsys.readouterr().out)
+    [row] = result["rows"]
+    assert row["path"] == str(small_video) and row["sides"] == ["bicubic", "source"]
+    assert 0 < row["anything_s"] <= row["both_s"] < 20
+    assert row["shown_first"] in (["source"], ["bicubic", "source"])  # the source at hand, or both by the first look
+    assert result["window"] == "800x600" and len(result["load_average"]) == 3
+    bench.print_table(result)
+    table = capsys.readouterr().out
+    assert f"| small.mp4 | bicubic vs source | {row['anything_s']:.1f} | {row['both_s']:.1f} |" in table
+
+
+def test_the_side_at_hand_is_timed_first_and_a_slow_side_past_the_timeout_is_not_reached(gui_env, small_video,
+                                                                                         capsys, monkeypatch):
+    """The slow model has weights: beside a model without any, as quick as a bicubic, no side is shown early."""
+    monkeypatch.setitem(models._BUILTINS, SLOW, models.Builtin(SLOW, "upscale", 4, lambda: BigSlowBicubic(4), "slow"))
+    gate = threading.Event()  # the slow side's frames wait here until after the timeout
+    monkeypatch.setattr(SlowBicubic, "gate", gate)
+    opener = threading.Timer(6, gate.set)  # the window's closing waits for the frame in work
+    opener.start()
+    try:
+        bench = _bench()
+        bench.main([str(small_video), "--sides", f"{SLOW},source", "--timeout", "4", "--json"])
+    finally:
+        gate.set()
+        opener.cancel()
+    [row] = json.loads(capsys.readouterr().out)["rows"]
+    assert row["sides"] == [SLOW, "source"] and row["shown_first"] == ["source"]
+    assert row["anything_s"] < 4 and row["both_s"] is None
+    bench.print_table({"machine": "m", "load_average": [0, 0, 0], "load_average_end": [0, 0, 0], "window": "1x1",
+                       "timeout_s": 4, "rows": [row]})
+    assert f"| {row['anything_s']:.1f} | not reached | source |" in capsys.readouterr().out
