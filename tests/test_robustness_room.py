@@ -231,3 +231,13 @@ def test_a_file_size_limit_is_said_at_the_size_the_file_reached(tmp_path):
                           timeout=120)
     too_large, written = done.stdout.split()
     assert too_large == "True" and 0 < int(written) <= limit, done.stdout + done.stderr
+
+
+def test_on_a_network_disk_no_other_output_s_file_is_cleared(tmp_path, monkeypatch):
+    """Another host's live write cannot be told from a killed one there (its pid means nothing here, and it takes no
+    lock: `hold_partial`): a write on one machine deleted another's output in progress."""
+    from vsr_app.video import output_paths
+
+    monkeypatch.setattr(output_paths, "file_system_type", lambda folder: "nfs4")
+    (tmp_path / f".night.partial-{dead_pid()}-0badc0de.mp4").write_bytes(b"x" * 1024)
+    assert remove_left_partials(tmp_path) == [] and len(all_files(tmp_path)) == 1

@@ -36,3 +36,16 @@ def test_without_a_vsr_app_script_it_runs_the_package_with_this_python(tmp_path,
 
 def test_vsr_app_on_path_is_named_as_it_is():
     assert app_command(["models"]) == "vsr-app models"  # conftest puts it on PATH, as an install has it
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX executable bits")
+def test_another_install_on_path_is_not_taken_for_the_running_one(tmp_path, monkeypatch):
+    """Any `vsr-app` the PATH found was named, an older global or pipx install among them, not the one running."""
+    scripts, elsewhere = tmp_path / "venv" / "bin", tmp_path / "old" / "bin"
+    for folder in (scripts, elsewhere):
+        folder.mkdir(parents=True)
+        (folder / "vsr-app").write_text("#!/bin/sh\n")
+        (folder / "vsr-app").chmod(0o755)
+    monkeypatch.setattr("sysconfig.get_path", lambda name: str(scripts))
+    monkeypatch.setenv("PATH", str(elsewhere))
+    assert app_command(["models"]) == f"{scripts / 'vsr-app'} models"

@@ -213,3 +213,25 @@ def test_a_lock_from_before_locks_named_their_process_still_refuses(tmp_path):
             claim_run_dir(run)
     finally:
         os.close(fd)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX pipes and parents")
+def test_what_a_trainer_says_after_its_app_is_gone_reaches_the_log_though_a_print_failed_first(tmp_path):
+    """A print into the gone app's pipe sends stdout to devnull (`cli_output.say`); the stop then saw no pipe there,
+    and 'stopped at step N' was lost from the log."""
+    log = tmp_path / "gui-log.txt"
+    log.write_text("")
+    script = textwrap.dedent("""
+        import os, vsr_app.stop_signals as s
+        s._signal_at_parent_death = lambda: False
+        gone = s.watch_app()  # its app is no process here: gone at the first look
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # as `say` does after a write into the dead pipe
+        assert gone()
+        print("stopped at step 5", flush=True)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), APP_PID_VARIABLE: "999999999",
+                               APP_LOG_VARIABLE: str(log)})
+    assert done.returncode == 0, done.stderr
+    assert "the app that started this training is gone" in log.read_text()
+    assert "stopped at step 5" in log.read_text()

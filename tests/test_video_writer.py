@@ -581,3 +581,19 @@ def test_a_full_range_source_is_written_limited_range_with_its_levels_converted_
     assert LEVELS_CONVERTED in writer.result.notes
     assert LEVELS_CONVERTED not in write_result(tmp_path / "rgb.mkv", codec="ffv1", source=src).notes
     assert LEVELS_CONVERTED not in write_result(tmp_path / "limited.mp4", source=small_video).notes
+
+
+def test_a_flush_the_disk_fails_is_a_failed_write_not_a_kept_output(tmp_path, monkeypatch):
+    """Every error of the flush before the rename was taken for a read-only folder's: an EIO or a late full disk
+    kept a file that may be damaged, said to be finished."""
+    import errno
+
+    import vsr_app.video.writer as writer_module
+
+    def failing(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writer_module.os, "fsync", failing)
+    with pytest.raises(VsrAppError, match="writing '.*out.mp4' failed: Input/output error"):
+        write_clip(tmp_path / "out.mp4")
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()

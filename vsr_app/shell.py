@@ -28,9 +28,14 @@ def app_command(args: list[str]) -> str:
 
 
 def _app_program() -> list[str]:
+    """The running app's command: its own `vsr-app` by name only where the PATH finds that very file (not an older
+    install elsewhere on the PATH)."""
     if getattr(sys, "frozen", False):
         return [sys.executable]
-    if shutil.which(APP_NAME):
-        return [APP_NAME]
     beside = shutil.which(APP_NAME, path=sysconfig.get_path("scripts"))
-    return [str(Path(beside).absolute())] if beside else [sys.executable, "-m", "vsr_app"]
+    if beside is None:
+        found = shutil.which(APP_NAME)
+        return [APP_NAME] if found else [sys.executable, "-m", "vsr_app"]
+    on_path = shutil.which(APP_NAME)
+    same = on_path is not None and os.path.samefile(on_path, beside)
+    return [APP_NAME] if same else [str(Path(beside).absolute())]

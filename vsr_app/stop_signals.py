@@ -111,15 +111,18 @@ def watch_app() -> Callable[[], bool]:
     # POSIX: the app is the trainer's parent, and a process whose parent exits is handed to another (init or a
     # subreaper) at once, before the parent is even reaped: a changed parent PID is a gone app
     running = _windows_process_check(int(app)) if os.name == "nt" else lambda: os.getppid() == int(app)
+    # the app's pipes, told now: a print into one once the app is gone sends it to devnull (`cli_output.say`)
+    pipes = [fd for fd in (1, 2) if _is_pipe(fd)]
 
     def gone() -> bool:
         if running():
             return False
-        pipes = [fd for fd in (1, 2) if _is_pipe(fd)]
         if pipes and _to_file(pipes, os.environ.get(APP_LOG_VARIABLE, "")):
             print("the app that started this training is gone: it stops at the end of this step, with a checkpoint",
                   flush=True)
-        _to_null([fd for fd in pipes if _is_pipe(fd)])
+        else:
+            _to_null(pipes)
+        pipes.clear()  # once
         return True
 
     if sys.platform.startswith("linux") and _signal_at_parent_death() and gone():

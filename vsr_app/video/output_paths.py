@@ -194,7 +194,10 @@ def remove_left_partials(folder: Path) -> list[str]:
     one killed export's file, gigabytes maybe, was cleared only by a later write to the same name). Returns the lines
     that say what went and what stayed, none where nothing was left; those whose writer still runs are kept, as in
     `remove_stale_partials`, and so are finished outputs a run could not put in place (`writer._kept_unplaced`),
-    which a batch run again puts there: taken for a killed write's, hours of work went."""
+    which a batch run again puts there: taken for a killed write's, hours of work went. Not on a network disk, where
+    another host's live write cannot be told from a killed one (no lock is taken there: `hold_partial`)."""
+    if file_system_type(folder) in NETWORK_FILE_SYSTEMS:
+        return []
     removed, kept = _remove_dead_partials(folder, ".+", _ANY_SUFFIX, keep_finished=True)
     lines = []
     if removed:
@@ -253,7 +256,7 @@ def _finished(path: Path) -> bool:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(str(path), metadata_errors="ignore") as container:  # (a tag not UTF-8 raised)
             videos = container.streams.video
             matroska = CONTAINER_FORMATS[path.suffix.lower()] == "matroska"
             return bool(videos) and (not matroska or all("DURATION" in stream.metadata for stream in videos))
@@ -281,10 +284,11 @@ def _dead_partials(folder: Path, stem: str, suffix: str) -> list[tuple[Path, re.
 def _unheld(path: Path) -> Iterator[bool]:
     """Whether no writer holds the temporary file `path`'s lock (`hold_partial`), holding it meanwhile. The pid in its
     name means nothing to a writer in another container (each app pid 1 maybe) or on another host of a network disk:
-    the lock says it is alive. Where the disk takes no locks, or the file cannot be opened to lock (another user's),
-    it counts as held; where the disk takes no locks, or its writer took none (`hold_partial`), the pid's verdict
-    stands. Not locked on Windows, which deletes no file a live writer has open."""
-    if os.name == "nt":
+    the lock says it is alive. A file that cannot be opened to lock (another user's) counts as held; where the disk
+    takes no locks the pid's verdict stands, as on a network disk, where no writer locks (`hold_partial`) and a
+    cleaner's lock could bind the writer's own writes. Not locked on Windows, which deletes no file a live writer has
+    open."""
+    if os.name == "nt" or file_system_type(path.parent) in NETWORK_FILE_SYSTEMS:
         yield True
         return
     try:

@@ -80,6 +80,11 @@ def repair_decode_time(packet: av.Packet, encoder: str, frames: int) -> None:
         packet.dts = packet.pts
 
 
+class _FlushFailed(Exception):
+    """The finished file's flush to the disk failed for a reason of the disk's (its `__cause__`), not of permissions:
+    it may be damaged, and is not kept as finished."""
+
+
 def even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
     """Encoded size for a picture of `width`x`height`: rounded up to even where the chroma is subsampled."""
     fmt = av.VideoFormat(pix_fmt)
@@ -413,6 +418,9 @@ class VideoWriter:
         try:
             self._sync()
             self._move_into_place()
+        except _FlushFailed as failed:  # the disk failed the flush (EIO, a late full disk): the file may be damaged
+            self.abort()
+            raise _write_error(self.path, failed.__cause__, self.bytes_made) from failed.__cause__
         except OSError as exc:
             raise self._kept_unplaced(exc) from exc
         except BaseException:
@@ -430,6 +438,10 @@ class VideoWriter:
         fd = os.open(self.tmp, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
         try:
             os.fsync(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):  # not the folder's permissions: the disk's
+                raise _FlushFailed() from exc
+            raise
         finally:
             os.close(fd)
 
