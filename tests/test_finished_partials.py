@@ -64,9 +64,9 @@ def keep_unplaced(path, monkeypatch, codec: str) -> str:
     with monkeypatch.context() as patched:
         patched.setattr(writer_module.os, "replace", read_only)
         patched.setattr(writer_module.os, "link", read_only)
-        with pytest.raises(VsrAppError, match="the video is finished but could not be put at .*: the batch run again "
-                                              r"puts it there, or rename it yourself \(a new export to that name "
-                                              r"replaces it\)"):
+        with pytest.raises(VsrAppError, match=r"the video is finished but could not be put at .*: rename it to "
+                                              r"'.*' once the folder can be written \(a batch run again puts it "
+                                              r"there itself; a new export to that name replaces it\)"):
             write(path, codec=codec)
     (kept,) = hidden(path.parent)
     return kept
@@ -81,8 +81,8 @@ def test_a_finished_hidden_output_outlives_other_writes_into_its_folder(tmp_path
     killed = killed_matroska(out / "crashed.mkv", source)
     result = write(out / f"other{suffix}", codec=codec)
     assert hidden(out) == [kept] and packet_span(out / kept).frames == 6
-    assert (f"kept {kept}: a finished output an earlier run could not put in place; the batch run again puts it "
-            "there, or rename it yourself") in result.notes
+    assert (f"kept {kept}: a finished output an earlier run could not put in place; rename it yourself (a batch run "
+            "again puts it there)") in result.notes
     assert any(note.startswith("removed ") and note.endswith("left by an interrupted run: crashed.mkv")
                for note in result.notes), (killed, result.notes)
     write(out / f"long{suffix}", codec=codec)  # the same name's write replaces it

@@ -207,8 +207,8 @@ def remove_left_partials(folder: Path) -> list[str]:
                      f"{names}")
     if kept:
         outputs, them = ("a finished output", "it") if len(kept) == 1 else ("finished outputs", "them")
-        lines.append(f"kept {', '.join(sorted(kept))}: {outputs} an earlier run could not put in place; the batch run "
-                     f"again puts {them} there, or rename {them} yourself")
+        lines.append(f"kept {', '.join(sorted(kept))}: {outputs} an earlier run could not put in place; rename {them} "
+                     f"yourself (a batch run again puts {them} there)")
     return lines
 
 

@@ -466,8 +466,9 @@ class VideoWriter:
         release_partial(self.tmp)
         self._say_cleared()
         return VsrAppError(f"the video is finished but could not be put at '{self.path}' ({exc.strerror or exc}); "
-                           f"it is kept as the hidden file '{self.tmp}': the batch run again puts it there, or rename "
-                           "it yourself (a new export to that name replaces it)")
+                           f"it is kept as the hidden file '{self.tmp}': rename it to '{self.path.name}' once the "
+                           "folder can be written (a batch run again puts it there itself; a new export to that name "
+                           "replaces it)")
 
     def _say_cleared(self) -> None:
         """Say what `remove_left_partials` removed and kept as this write started, where it ends without a finished
