@@ -608,3 +608,15 @@ def test_the_codecs_and_defaults_the_cli_names_are_the_writers(capsys, monkeypat
     assert f"{lo}-{hi}, lower is better (default {x264.crf} for libx264, {x265.crf} for libx265)" in out
     assert f"{' '.join(X26X_PRESETS)} (default: {x264.preset} for x264, {x265.preset} for x265)" in out
     assert x264.presets == x265.presets == X26X_PRESETS and x264.crf_range == x265.crf_range == X26X_CRF_RANGE
+
+
+def test_every_argument_of_every_command_says_what_it_is():
+    """The README says `COMMAND --help` lists every option; IN, -o/--output had no words at all."""
+    import argparse
+
+    from vsr_app.cli_args import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    silent = [f"{name} {action.dest}" for name, parser in commands.items() for action in parser._actions
+              if not action.help and not isinstance(action, argparse._HelpAction)]
+    assert silent == []

@@ -595,3 +595,14 @@ def test_a_video_whose_frames_are_not_its_own_pictures_is_said(tmp_path, capsys,
     assert [n for n in notes if n.startswith(note)] != [], notes
     assert main(["eval", "vfi", "--model", "blend", "--data", str(make_video(tmp_path / "plain.mp4", frames=5))]) == 0
     assert "note:" not in capsys.readouterr().out  # a progressive, undamaged video needs none
+
+
+def test_the_benchmark_folder_missing_says_where_it_should_be(tmp_path):
+    """A clone without ../shared/data beside it read only "evaluation data not found" for the README's own command."""
+    from vsr_app.evaluate import sequence_sources
+
+    with pytest.raises(VsrAppError, match=r"not found: .*shared/data/eval/vid4 \(the project's data folder, beside "
+                                          r"the checkout: README.md's Command line section"):
+        sequence_sources(tmp_path / "shared" / "data" / "eval" / "vid4")
+    with pytest.raises(VsrAppError, match=r"not found: .*mine$"):
+        sequence_sources(tmp_path / "mine")

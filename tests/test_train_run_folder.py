@@ -1032,3 +1032,10 @@ def test_an_unknown_teacher_is_named_as_the_teacher_with_the_models_that_can_tea
     assert teacher in names and not {"bicubic", "blend", "opencv-flow", "ffmpeg-mci"} & set(names)
     assert all(name.startswith("vsr-x4" if task == "vsr" else "vfi-x2") for name in names)  # only the task's own
     assert not (tmp_path / "run").exists()
+
+
+def test_the_rate_reaches_its_floor_at_the_runs_last_step():
+    """The floor fell one step past the end: a 3-step run's last step ran at half the peak, and a resume's 'then
+    decays to 4e-06 at step 5' was contradicted by its step 5 at 3.27e-05 (a new user on a short try)."""
+    cfg = LoopConfig(steps=3, warmup=1, lr=2e-4)
+    assert [lr_factor(step, cfg) for step in range(3)] == [1.0, pytest.approx(0.51), pytest.approx(cfg.min_lr_ratio)]

@@ -272,6 +272,13 @@ def _add_device_option(p: argparse.ArgumentParser) -> None:
                    help="where to run the models: auto (a CUDA GPU when there is one), cpu or cuda (default auto)")
 
 
+def _add_in_out(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", type=_not_empty, metavar="IN", help="the video to process (any format FFmpeg reads)")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True,
+                   help="the video to write; its extension picks the container: .mp4, .m4v, .mov or .mkv (ffv1: .mkv "
+                        "only; prores: .mov or .mkv)")
+
+
 def _add_output_options(p: argparse.ArgumentParser, one_file: bool = True) -> None:
     p.add_argument("--codec", choices=CODECS, default="libx264", help="video encoder (default libx264)")
     p.add_argument("--crf", type=int, default=None,
@@ -309,23 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
                         "and exit")
 
     p = sub.add_parser("upscale", help="upscale a video x4")
-    p.add_argument("input", type=_not_empty, metavar="IN")
-    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
+    _add_in_out(p)
     _add_model_options(p, PREFERRED["upscale"].student)
     _add_self_ensemble_option(p)
     _add_deinterlace_option(p)
     _add_output_options(p)
 
     p = sub.add_parser("interpolate", help="double a video's frame rate")
-    p.add_argument("input", type=_not_empty, metavar="IN")
-    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT", required=True)
+    _add_in_out(p)
     _add_model_options(p, PREFERRED["interpolate"].student)
     _add_deinterlace_option(p)
     _add_output_options(p)
 
     p = sub.add_parser("batch", help="process every video in a folder")
-    p.add_argument("input_dir", type=_not_empty, metavar="IN_DIR")
-    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT_DIR", required=True)
+    p.add_argument("input_dir", type=_not_empty, metavar="IN_DIR", help="the folder of videos to process")
+    p.add_argument("-o", "--output", type=_not_empty, metavar="OUT_DIR", required=True,
+                   help="the folder the outputs go to (made if need be), each named after its input")
     p.add_argument("--task", choices=("upscale", "interpolate"), default="upscale", help="(default upscale)")
     p.add_argument("--model", type=_not_empty, default=None,
                    help=f"model name, {MODEL_PATHS} (default: the task's student)")
@@ -378,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
-    p.add_argument("task", choices=("vfi",))
+    p.add_argument("task", choices=("vfi",), help="vfi, the x2 frame interpolator (the only one pruned)")
     p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH",
                    help="the interpolation net to prune: a model's name (vfi-x2-teacher) or a .safetensors file "
                         "(a `train vfi` run's model.safetensors); --resume uses the run's own, or this where that "
@@ -444,8 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: all); each result is under the model's name, or under the path as given where two files "
                    "share a name")
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
-                   help="precision of the model-alone timing, fps_model (fps_pipeline runs the app's default, auto; "
-                        "each is reported with the precision it ran in)")
+                   help="precision of the model-alone timing, fps_model (default auto, the app's own choice; "
+                        "fps_pipeline always runs auto; each is reported with the precision it ran in)")
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
 
     p = sub.add_parser("models", help="list available models, or show one model's card")

@@ -79,7 +79,11 @@ def sequence_sources(data: str | Path) -> list[Path]:
     if root.is_file():
         return [root]
     if not root.is_dir():
-        raise VsrAppError(f"evaluation data not found: {root}")
+        shared = "shared/data" in root.as_posix()  # the README's benchmark paths, beside a checkout
+        raise VsrAppError(f"evaluation data not found: {root}" + (
+            " (the project's data folder, beside the checkout: README.md's Command line section says what goes there "
+            "and ../shared/data/MANIFEST.md where each set comes from; a folder of frames or a video of your own scores "
+            "too)" if shared else ""))
     return contents_sources(folder_contents(root))
 
 

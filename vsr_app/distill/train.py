@@ -76,10 +76,11 @@ class Task(Protocol):
 
 
 def lr_factor(step: int, cfg: LoopConfig) -> float:
-    """Linear warmup, then cosine from 1 to min_lr_ratio at cfg.steps."""
+    """Linear warmup, then cosine from 1 to min_lr_ratio at the run's last step (index cfg.steps - 1, logged as
+    step cfg.steps: the floor fell one step past the end, a 3-step run's last step at half the peak)."""
     if step < cfg.warmup:
         return (step + 1) / cfg.warmup
-    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
+    progress = min(1.0, (step + 1 - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
