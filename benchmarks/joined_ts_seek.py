@@ -214,14 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--file", help=argparse.SUPPRESS)
     ap.add_argument("--at", type=float, default=0.0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.eager_bytes is not None:
-        joins.EAGER_BYTES = args.eager_bytes
-    if args.measure:
+    if args.measure:  # a timed process of its own: its EAGER_BYTES is set here only (a test runs `main` in-process)
+        if args.eager_bytes is not None:
+            joins.EAGER_BYTES = args.eager_bytes
         print(json.dumps(measure(args.measure, args.file, args.at)))
         return 0
 
     result = {"machine": machine(), "libavformat": ".".join(map(str, av.library_versions["libavformat"])),
-              "repeat": args.repeat, "eager_bytes": joins.EAGER_BYTES, "files": {}}
+              "repeat": args.repeat, "eager_bytes": joins.EAGER_BYTES if args.eager_bytes is None else args.eager_bytes,
+              "files": {}}
     with tempfile.TemporaryDirectory(prefix="joined_ts_seek_", dir=args.folder) as tmp:
         files, seconds = build(Path(tmp), args.size_mb)
         for name, path in files.items():

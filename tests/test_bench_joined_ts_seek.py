@@ -12,10 +12,16 @@ import pytest
 
 
 def test_a_tiny_run_gives_every_row_and_its_seeks_land_on_frames(tmp_path, capsys):
+    """(EAGER_BYTES is set in the timed processes only: set in this one, it sent later tests' files down the large-file
+    path, and a joined recording's frames were counted as one part's.)"""
+    from vsr_app.video import joins
+
+    eager = joins.EAGER_BYTES
     bench = runpy.run_path(str(Path(__file__).resolve().parent.parent / "benchmarks/joined_ts_seek.py"))
     assert bench["main"](["--size-mb", "8", "--repeat", "1", "--eager-bytes", "0", "--folder", str(tmp_path),
                           "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
+    assert joins.EAGER_BYTES == eager
     assert list(tmp_path.iterdir()) == []  # the built files are gone
     assert result["eager_bytes"] == 0 and list(result["files"]) == ["joined", "no join"]
     step = 1 / bench["FPS"]
