@@ -597,3 +597,23 @@ def test_a_flush_the_disk_fails_is_a_failed_write_not_a_kept_output(tmp_path, mo
     with pytest.raises(VsrAppError, match="writing '.*out.mp4' failed: Input/output error"):
         write_clip(tmp_path / "out.mp4")
     assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file status flags")
+def test_a_share_that_flushes_only_writable_files_gets_its_output_in_place(tmp_path, monkeypatch):
+    """An SMB share refuses fsync through a read-only descriptor (the protocol asks for write access): flushed so, every
+    finished export there was kept hidden as if its folder had turned read-only."""
+    import errno
+    import fcntl
+
+    import vsr_app.video.writer as writer_module
+
+    real = os.fsync
+
+    def smb_fsync(fd):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(errno.EACCES, "Permission denied")
+        real(fd)
+
+    monkeypatch.setattr(writer_module.os, "fsync", smb_fsync)
+    assert write_clip(tmp_path / "out.mp4").is_file() and leftovers(tmp_path) == []

@@ -256,11 +256,11 @@ def _finished(path: Path) -> bool:
     import av
 
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:  # (a tag not UTF-8 raised)
+        with av.open(str(path)) as container:
             videos = container.streams.video
             matroska = CONTAINER_FORMATS[path.suffix.lower()] == "matroska"
             return bool(videos) and (not matroska or all("DURATION" in stream.metadata for stream in videos))
-    except (av.FFmpegError, OSError):
+    except Exception:  # FFmpeg's errors, a tag not UTF-8 (UnicodeDecodeError): no finished output of ours
         return False
 
 

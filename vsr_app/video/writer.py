@@ -80,6 +80,9 @@ def repair_decode_time(packet: av.Packet, encoder: str, frames: int) -> None:
         packet.dts = packet.pts
 
 
+READ_ONLY_ERRORS = (errno.EROFS, errno.EACCES, errno.EPERM)  # a folder (or disk) that takes no more writes
+
+
 class _FlushFailed(Exception):
     """The finished file's flush to the disk failed for a reason of the disk's (its `__cause__`), not of permissions:
     it may be damaged, and is not kept as finished."""
@@ -433,13 +436,18 @@ class VideoWriter:
 
     def _sync(self) -> None:
         """Flush the finished file to the disk before it is renamed, so a power cut cannot leave an empty file at the
-        target. Through a read-only descriptor where that works (not on Windows): its folder remounted read-only as
-        it finished, opening it for writing failed, and a finished, checked output was reported as a failed write."""
-        fd = os.open(self.tmp, os.O_RDWR if os.name == "nt" else os.O_RDONLY)
+        target. Through a read-only descriptor where the file can no longer be opened for writing (not on Windows):
+        its folder remounted read-only as it finished, a finished, checked output was reported as a failed write."""
+        try:
+            fd = os.open(self.tmp, os.O_RDWR)
+        except OSError as exc:
+            if os.name == "nt" or exc.errno not in READ_ONLY_ERRORS:
+                raise
+            fd = os.open(self.tmp, os.O_RDONLY)  # (only then: an SMB share refuses a flush through one)
         try:
             os.fsync(fd)
         except OSError as exc:
-            if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):  # not the folder's permissions: the disk's
+            if exc.errno not in READ_ONLY_ERRORS:  # not the folder's permissions: the disk's
                 raise _FlushFailed() from exc
             raise
         finally:
