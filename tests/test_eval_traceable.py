@@ -105,7 +105,7 @@ def test_the_csv_says_what_was_scored_in_comment_lines_and_a_rerun_replaces_it(m
     """The --csv file began with its columns: nothing in it said which model, weights or frames it scored."""
     path = tmp_path / "scores.csv"
     args = ["eval", "vsr", "--model", models["vsr_teacher"], "--data", str(data), "--frames", "5", "--csv",
-            str(path), "--json"]
+            str(path), "--json", "--device", "cpu"]  # (a machine with a GPU would run auto there)
     for _ in range(2):  # a rerun knows the file for its own and replaces it
         assert main(args) == 0
         result = json.loads(capsys.readouterr().out)
@@ -132,7 +132,8 @@ def test_a_teacher_too_large_for_memory_is_told_a_frames_that_fits_with_its_cont
 
     engine_bytes = make_upscaler(load_model(models["vsr_teacher"]), "cpu").working_bytes(16, 12)
     monkeypatch.setattr(limits, "available_memory", lambda: engine_bytes + int(15.5 * 64 * 48 * 3 * VSR_COPIES))
-    assert main(["eval", "vsr", "--model", models["vsr_teacher"], "--data", str(data)]) == 1
+    cpu = ["--device", "cpu"]  # the memory measured here is the CPU's
+    assert main(["eval", "vsr", "--model", models["vsr_teacher"], "--data", str(data), *cpu]) == 1
     advised = re.search(r"--frames (\d+) scores the first", capsys.readouterr().err)
     assert advised and main(["eval", "vsr", "--model", models["vsr_teacher"], "--data", str(data), "--frames",
-                             advised[1]]) == 0
+                             advised[1], *cpu]) == 0
