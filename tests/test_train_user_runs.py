@@ -37,11 +37,13 @@ def test_a_run_whose_checkpoint_is_gone_continues_from_its_exported_weights(data
     assert any("at step 2 from its exported weights alone" in line and "optimiser state" in line for line in said)
     assert all(np.array_equal(v, load_file(str(run / "model.safetensors"))[k]) for k, v in exported.items())
     said.clear()
-    vsr(data_dir, run, steps=3, resume=True, log=said.append)  # longer: the rate moves as after a checkpoint's resume
-    assert any(line.startswith("the learning-rate schedule spans 3 steps now, not 2: ") for line in said)
-    assert json.loads((run / "model.json").read_text())["training"]["steps"] == 3
+    # longer: the rate moves as after a checkpoint's resume (by 2 steps: a run 1 step longer ends at the floor it
+    # left off at, and the rate does not move)
+    vsr(data_dir, run, steps=4, resume=True, log=said.append)
+    assert any(line.startswith("the learning-rate schedule spans 4 steps now, not 2: ") for line in said)
+    assert json.loads((run / "model.json").read_text())["training"]["steps"] == 4
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
-    assert steps == [1, 2, 3] and (run / "checkpoint.safetensors").is_file()
+    assert steps == [1, 2, 3, 4] and (run / "checkpoint.safetensors").is_file()
 
 
 def test_a_vfi_run_resumed_longer_from_its_weights_alone_says_where_the_learning_rate_goes(data_dir, tmp_path):
@@ -53,8 +55,8 @@ def test_a_vfi_run_resumed_longer_from_its_weights_alone_says_where_the_learning
     train_vfi([str(data_dir)], run, options={**TINY_VFI, "steps": 2}, log=lambda *_: None)
     for name in ("checkpoint.safetensors", "checkpoint.json"):
         (run / name).unlink()
-    train_vfi([str(data_dir)], run, steps=3, resume=True, log=said.append)
-    assert any(line.startswith("the learning-rate schedule spans 3 steps now, not 2: ") for line in said), said
+    train_vfi([str(data_dir)], run, steps=4, resume=True, log=said.append)  # (3 would end at the floor it left)
+    assert any(line.startswith("the learning-rate schedule spans 4 steps now, not 2: ") for line in said), said
 
 
 def test_a_run_copied_with_its_weights_alone_resumes_with_its_own_options(data_dir, tmp_path):
