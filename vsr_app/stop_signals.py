@@ -82,10 +82,7 @@ def _to_file(fds: list[int], path: str) -> bool:
 def _to_null(fds: list[int]) -> None:
     """Send what is written to `fds` to devnull: whoever read it is gone, and a write would fail the stop midway."""
     if fds:
-        null = os.open(os.devnull, os.O_WRONLY)
-        for fd in fds:
-            os.dup2(null, fd)
-        os.close(null)
+        _to_file(fds, os.devnull)
 
 
 def is_terminal_device(fd: int) -> bool:
