@@ -20,12 +20,14 @@ are printed: on a shared machine other work's load is in the seconds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,14 +44,30 @@ from vsr_app.gui.app import application  # noqa: E402
 POLL_S = 0.02
 
 
-def isolated_settings(folder: str, sides: tuple[str, str] | None) -> QSettings:
-    """Settings in `folder`, never the user's: the app's defaults, or `sides` remembered for Upscale."""
-    QSettings.setDefaultFormat(QSettings.IniFormat)
-    QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, folder)
-    settings = QSettings(os.path.join(folder, "first_picture.ini"), QSettings.IniFormat)
-    if sides is not None:
-        settings.setValue("viewer/sides/upscale", list(sides))
-    return settings
+@contextlib.contextmanager
+def isolated_settings(sides: tuple[str, str] | None) -> Iterator[QSettings]:
+    """Settings in a temporary folder, never the user's: the app's defaults, or `sides` remembered for Upscale. Qt's
+    default settings (any `QSettings()`) are kept there meanwhile, and as they were after: run in a test's process,
+    the next tests' went into the deleted folder."""
+    format_before, folder_before = QSettings.defaultFormat(), _ini_folder()
+    with tempfile.TemporaryDirectory(prefix="first_picture_") as folder:
+        QSettings.setDefaultFormat(QSettings.IniFormat)
+        QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, folder)
+        settings = QSettings(os.path.join(folder, "first_picture.ini"), QSettings.IniFormat)
+        try:
+            if sides is not None:
+                settings.setValue("viewer/sides/upscale", list(sides))
+            yield settings
+        finally:
+            settings.sync()  # written before its folder goes: Qt would make it again later
+            QSettings.setDefaultFormat(format_before)
+            QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, folder_before)
+
+
+def _ini_folder() -> str:
+    """The folder Qt keeps a user's .ini settings in now (`QSettings.setPath`'s, which Qt gives no getter for): an
+    organisation's settings are its folder's organisation.ini."""
+    return os.path.dirname(QSettings(QSettings.IniFormat, QSettings.UserScope, "organisation").fileName())
 
 
 def shown_sides(viewer) -> list[str]:
@@ -63,8 +81,8 @@ def first_picture(path: str, sides: tuple[str, str] | None, window: tuple[int, i
     from vsr_app.gui.main_window import MainWindow
 
     app = application()
-    with tempfile.TemporaryDirectory(prefix="first_picture_") as folder:
-        win = MainWindow(isolated_settings(folder, sides))
+    with isolated_settings(sides) as settings:
+        win = MainWindow(settings)
         win.resize(*window)
         win.show()
         viewer = win.viewer

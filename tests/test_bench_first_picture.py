@@ -4,10 +4,13 @@ model the side at hand (the source) is timed first, the wait for both reported a
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import threading
 from pathlib import Path
 from types import SimpleNamespace
+
+from PySide6.QtCore import QSettings
 
 from gui_support import SlowBicubic, gui_env  # noqa: F401
 from test_gui_first_picture import BigSlowBicubic
@@ -24,7 +27,9 @@ def _bench() -> SimpleNamespace:
 
 def test_cheap_sides_are_shown_together(gui_env, small_video, capsys):
     bench = _bench()
+    settings_before = QSettings().fileName()
     bench.main([str(small_video), "--sides", "bicubic,source", "--size", "800x600", "--json"])
+    assert QSettings().fileName() == settings_before  # the next tests' settings are not in its deleted folder
     result = json.loads(capsys.readouterr().out)
     [row] = result["rows"]
     assert row["path"] == str(small_video) and row["sides"] == ["bicubic", "source"]
@@ -60,3 +65,22 @@ def test_the_side_at_hand_is_timed_first_and_a_slow_side_past_the_timeout_is_not
     bench.print_table({"machine": "m", "load_average": [0, 0, 0], "load_average_end": [0, 0, 0], "window": "1x1",
                        "timeout_s": 4, "rows": [row]})
     assert f"| {row['anything_s']:.1f} | not reached | source |" in capsys.readouterr().out
+
+
+def test_qts_default_settings_are_as_they_were_after_it(gui_env):
+    """Its settings are Qt's defaults while it runs, never the user's; run in the tests' process, it left them in its
+    deleted folder (and in Qt's .ini format) for the tests after it."""
+    bench = _bench()
+    format_before = QSettings.defaultFormat()
+    QSettings.setDefaultFormat(QSettings.NativeFormat)  # not the benchmark's: its return is seen
+    try:
+        before = QSettings().fileName(), QSettings(QSettings.IniFormat, QSettings.UserScope, "o", "a").fileName()
+        with bench.isolated_settings(("bicubic", "source")) as settings:
+            folder = os.path.dirname(settings.fileName())
+            assert QSettings().fileName().startswith(folder + os.sep)
+        assert QSettings.defaultFormat() == QSettings.NativeFormat
+        assert (QSettings().fileName(),
+                QSettings(QSettings.IniFormat, QSettings.UserScope, "o", "a").fileName()) == before
+        assert not os.path.exists(folder)
+    finally:
+        QSettings.setDefaultFormat(format_before)

@@ -159,6 +159,8 @@ def _partial_parts(path: Path) -> tuple[str, str]:
 # left by an earlier process with the same pid: in a container the app is often pid 1, or the same small number, on
 # every run.
 _OWN_TEMPS: dict[str, int | None] = {}
+# The folder of each temporary file this process holds (`hold_partial`), by the file's name: a descriptor of it.
+_FOLDERS: dict[str, int] = {}
 
 
 def _writer_running(path: Path, pid: int) -> bool:
@@ -334,13 +336,18 @@ NETWORK_FILE_SYSTEMS = frozenset({"cifs", "smb3", "smbfs", "nfs", "nfs4"})
 
 
 def hold_partial(tmp: Path) -> None:
-    """Create the temporary file `tmp` (`new_partial`'s) and lock it until `release_partial`, so that no cleaner
-    deletes it while it is written, whatever pid it sees in its name (`_unheld`). Not on Windows, where the lock would
+    """Create the temporary file `tmp` (`new_partial`'s) and lock it until `release_partial` (called however the write
+    ends, this failing too), so that no cleaner deletes it while it is written, whatever pid it sees in its name
+    (`_unheld`). Its folder is held open meanwhile, for `delete_partial`. Not locked on Windows, where the lock would
     bar the encoder from the locked byte and the encoder's open file cannot be deleted anyway, nor on a network disk
     (SMB, NFS), where a lock may be enforced on the encoder's own writes through its other handle. A disk that takes
     no locks leaves it unguarded, as temporary files were before locks: only its name's pid guards it."""
-    # created locked (no moment unlocked for a cleaner to take it in), with the mode the encoder gives a file it makes
-    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
+    folder = _open_folder(tmp.parent)
+    if folder is not None:
+        _FOLDERS[tmp.name] = folder
+    # created locked (no moment unlocked for a cleaner to take it in), with the mode the encoder gives a file it makes;
+    # in the folder held (a folder moved meanwhile has the file, not another at its old place)
+    fd = os.open(tmp if folder is None else tmp.name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=folder)
     if os.name == "nt" or file_system_type(tmp.parent) in NETWORK_FILE_SYSTEMS:
         os.close(fd)
         return
@@ -354,7 +361,31 @@ def hold_partial(tmp: Path) -> None:
 
 
 def release_partial(tmp: Path) -> None:
-    """`tmp` is renamed into place, deleted or kept for the user: no longer a write of this process, and unlocked
-    (after the deletion: a cleaner cannot take it between)."""
+    """`tmp` is renamed into place, deleted or kept for the user: no longer a write of this process, unlocked (after
+    the deletion: a cleaner cannot take it between), its folder no longer held."""
     if (fd := _OWN_TEMPS.pop(tmp.name, None)) is not None:
         os.close(fd)
+    if (folder := _FOLDERS.pop(tmp.name, None)) is not None:
+        os.close(folder)
+
+
+def delete_partial(tmp: Path) -> None:
+    """Delete this process's temporary file `tmp` where it is now: through its folder held open (`hold_partial`), so
+    in that folder wherever it was renamed or moved meanwhile. A write stops when its folder is gone
+    (`disk_space.folder_gone`): deleted by its path, the file stayed hidden in the folder a user had renamed while it
+    was written, gigabytes maybe. By its path where no folder is held (Windows, where a folder with an open file
+    cannot be renamed anyway). One already gone is no error."""
+    folder = _FOLDERS.get(tmp.name)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp if folder is None else tmp.name, dir_fd=folder)
+
+
+def _open_folder(folder: Path) -> int | None:
+    """A descriptor of `folder` to make and delete names through: it follows the folder where it is renamed or moved.
+    None where the system takes no such descriptor (Windows) or the folder cannot be opened: its path serves then."""
+    if not {os.open, os.unlink} <= os.supports_dir_fd:
+        return None
+    try:  # (O_PATH, where there is one, asks no permission to read the folder)
+        return os.open(folder, getattr(os, "O_PATH", os.O_RDONLY) | os.O_DIRECTORY)
+    except OSError:
+        return None

@@ -6,10 +6,10 @@ looks finished, and keep the sound in sync. So:
   into place only after the encoder is flushed, the file closed and its frame count checked: hard-linked to
   the target (which fails if a file is there) and then unlinked, or renamed with `os.replace` when
   `overwrite` is given or the disk has no hard links (there after checking that the target is free); any
-  error or `abort()` deletes the temporary file, and those killed writes left in the folder go (and are noted) as
-  a write there starts (finished files a run could not put in place stay, noted too), those for the same target
-  again once it completes (the temporary name holds the writer's process id, so a file another live run is writing
-  is never taken for one);
+  error or `abort()` deletes the temporary file (where it is: in its folder a user renamed meanwhile too), and
+  those killed writes left in the folder go (and are noted) as a write there starts (finished files a run could
+  not put in place stay, noted too), those for the same target again once it completes (the temporary name holds
+  the writer's process id, so a file another live run is writing is never taken for one);
 - the target may not be the source (compared by real path / inode), and an existing target is refused
   unless `overwrite=True`; one that another run finished while this one was writing is not replaced
   either: this run's file is kept beside it under a free name and the write fails saying so;
@@ -50,8 +50,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
-from vsr_app.video.output_paths import (check_output_path, first_free, hold_partial, make_folder, new_partial,
-                                        release_partial, remove_left_partials, remove_made_folders,
+from vsr_app.video.output_paths import (check_output_path, delete_partial, first_free, hold_partial, make_folder,
+                                        new_partial, release_partial, remove_left_partials, remove_made_folders,
                                         remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.reader import VideoInfo, is_hd, video_stream
@@ -518,7 +518,7 @@ class VideoWriter:
                     log.debug("close during abort failed", exc_info=True)
         self.carried = self.container = None
         try:
-            self.tmp.unlink(missing_ok=True)
+            delete_partial(self.tmp)  # in the output folder as it is now: a user may have renamed it (`folder_gone`)
         except OSError as exc:  # the error that made us abort is the one to report
             log.warning("could not delete the temporary file %s: %s", self.tmp, exc)
         release_partial(self.tmp)
