@@ -8,7 +8,7 @@ by one command, so a quoted number can be checked and measured again after a cha
 
 1. Per frame: one decoded frame of a synthetic 10-bit HEVC clip (libx265, 4:2:0, a textured panning picture), coded
    once and tagged four ways (SDR BT.709; wide-gamut SDR, BT.2020 primaries; HLG; PQ with a 1000-nit MaxCLL, as a
-   phone writes them), through the reader's per-frame conversion (`reader._to_rgb`, without the decode): SDR takes
+   phone writes them), through the reader's per-frame conversion (`pictures.to_rgb`, without the decode): SDR takes
    the 8-bit path, the others 16-bit RGB then `tonemap`. Then its steps alone: the 16-bit RGB conversion, and the tone
    map (`tonemap.to_sdr`) on its strip threads and on one thread. Of `--repeat` runs: the wall milliseconds' median,
    least and quartiles, and the median CPU milliseconds (every thread of the process; steadier on a busy machine).
@@ -47,7 +47,8 @@ sys.path.insert(0, str(ROOT))
 from vsr_app.media import image_size, read_image  # noqa: E402
 from vsr_app.video import tonemap  # noqa: E402
 from vsr_app.video.frame_folder import FrameFolder  # noqa: E402
-from vsr_app.video.reader import RGB_FLAGS, VideoReader, _to_rgb, _white_16bit  # noqa: E402
+from vsr_app.video.pictures import RGB_FLAGS, _white_16bit, to_rgb  # noqa: E402
+from vsr_app.video.reader import VideoReader  # noqa: E402
 from vsr_app.video.tonemap import SOURCE_PEAK, hdr_of, to_sdr  # noqa: E402
 from vsr_app.video.writer import repair_decode_time  # noqa: E402
 
@@ -145,7 +146,7 @@ def per_frame(clips: dict[str, Path], repeat: int) -> list[dict]:
     rows = []
     for name, frame in frames.items():
         peak = hdr.peak if (hdr := hdr_of(frame)) else SOURCE_PEAK
-        rows.append({"step": f"{name}: frame to RGB", **timed(lambda: _to_rgb(frame, (0, False), peak), repeat)})
+        rows.append({"step": f"{name}: frame to RGB", **timed(lambda: to_rgb(frame, (0, False), peak), repeat)})
     deep = frames["PQ"].to_ndarray(format="gbrp16le", interpolation=RGB_FLAGS)
     rows.append({"step": "16-bit RGB alone (HDR, wide gamut)",
                  **timed(lambda: frames["PQ"].to_ndarray(format="gbrp16le", interpolation=RGB_FLAGS), repeat)})

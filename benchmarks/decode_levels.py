@@ -1,6 +1,6 @@
 """How exactly the reader turns a decoded YUV frame into RGB: swscale's default YUV->RGB path for subsampled chroma
 (4:2:0, 4:2:2) rounds down at 8 bits and loses gain at 10 and 12 bits (a 10-bit white, Y=940, came out 253), which
-`reader.RGB_FLAGS` (accurate rounding, full chroma interpolation) avoids; and what each costs a frame.
+`pictures.RGB_FLAGS` (accurate rounding, full chroma interpolation) avoids; and what each costs a frame.
 
     .venv/bin/python benchmarks/decode_levels.py [--repeats 20]
 
@@ -19,7 +19,7 @@ import av
 import numpy as np
 from av.video.reformatter import Colorspace
 
-from vsr_app.video.reader import RGB_FLAGS
+from vsr_app.video.pictures import RGB_FLAGS
 
 FORMATS = ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv420p12le")
 KR, KB = 0.2126, 0.0722  # BT.709

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, upscale_sequence  # noqa: E402
-from vsr_app.gui.processing import WARMUP  # noqa: E402
+from vsr_app.gui.model_streams import WARMUP  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402

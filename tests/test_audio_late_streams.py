@@ -10,7 +10,8 @@ import pytest
 from test_audio_carry import RATE, add_video, encoded, mux_frames, rewrite
 from vsr_app.errors import NoVideoStream
 from vsr_app.video import late_streams
-from vsr_app.video.reader import VideoReader, video_stream
+from vsr_app.video.opening import video_stream
+from vsr_app.video.reader import VideoReader
 
 LATE = 9.0  # when the late track's sound starts, seconds: after the 7 s FFmpeg reads to describe an MPEG-TS's streams
 

@@ -14,7 +14,8 @@ from gui_support import gui_env, window  # noqa: F401
 from test_gui_viewer import _drop
 from vsr_app.errors import VsrAppError
 from vsr_app.evaluate import plan_sequences, vsr_min_side
-from vsr_app.gui.processing import FrameCache, SourceFrames
+from vsr_app.gui.frame_cache import FrameCache
+from vsr_app.gui.source_frames import SourceFrames
 from vsr_app.media import image_size, read_image
 from vsr_app.video.frame_folder import FrameFolder, holds_frame_folders
 from vsr_app.video.reader import VideoReader

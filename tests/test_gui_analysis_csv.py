@@ -15,7 +15,7 @@ from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F
 from test_gui_viewer import nearest_model  # noqa: F401
 from vsr_app.evaluate import Scores, summary, write_csv
 from vsr_app.gui.analysis_plot import AnalysisPlot
-from vsr_app.gui.processing import CutVerdict
+from vsr_app.gui.analysis import CutVerdict
 
 
 @pytest.fixture
@@ -273,7 +273,7 @@ def test_a_folders_held_out_frames_join_eval_vfis_csv_by_sequence_and_file(plot,
 
 def test_a_scene_cut_told_after_its_scores_is_shaded_left_out_and_marked_from_then_on(plot, save_as, tmp_path):
     """Each held-out frame is drawn as soon as it is scored, its scene-cut verdict a few frames later
-    (`processing.CutVerdict`); a CSV saved before a frame's verdict leaves its mark empty, not 0. With two sides the
+    (`analysis.CutVerdict`); a CSV saved before a frame's verdict leaves its mark empty, not 0. With two sides the
     mean without the cuts read "blend 27.00 dB, repeat 27.00 dB; blend 30.00 dB, repeat 30.00 dB without 2 scene cuts
     (shaded)", "without" as of the last side alone, and one frame across a cut read "all 1 scene cut (shaded)"."""
     plot.reset("blend and repeat against the ground truth", first=2, video=str(tmp_path / "v.mp4"),

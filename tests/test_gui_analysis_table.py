@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication
 from gui_support import gui_env, window  # noqa: F401
 from test_gui_analysis_csv import plot  # noqa: F401
 from vsr_app.gui import analysis_plot, theme
-from vsr_app.gui.processing import TRUTH, CutVerdict
+from vsr_app.gui.analysis import CutVerdict
+from vsr_app.gui.processing import TRUTH
 from vsr_app.gui.viewer import VIDEO_LEAST
 
 TWO = (("a", theme.SIDE_A), ("b", theme.SIDE_B))

@@ -12,9 +12,10 @@ from PySide6.QtCore import QTimer
 
 from gui_support import announced, gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from videogen import make_video
-from vsr_app.gui import fmt, processing
+from vsr_app.gui import fmt, source_frames
 from vsr_app.gui.player import FrameTimes, Player
-from vsr_app.gui.processing import SOURCE, FrameService, Request, uneven_rate
+from vsr_app.gui.frame_times import uneven_rate
+from vsr_app.gui.processing import SOURCE, FrameService, Request
 
 PAUSED = [i / 10 + 2 * (i >= 10) for i in range(20)]  # 10 fps with a 2.1 s gap before frame 10
 
@@ -51,13 +52,13 @@ def test_frame_times_are_variable_where_uneven_beyond_the_clock_rounding():
     assert uneven_rate([0.0, 1.0], 0.001) is None
 
 
-@pytest.mark.parametrize("times_at_open", [0, processing.TIMES_AT_OPEN])
+@pytest.mark.parametrize("times_at_open", [0, source_frames.TIMES_AT_OPEN])
 def test_stepping_through_a_pause_shows_each_frames_time_at_once(window, qtbot, paused_video, monkeypatch,
                                                                   times_at_open):
     """The readout gave a frame not shown yet k / average rate (here 4.9 fps for frames 0.1 s apart), then its own
     time when it came: forward and back at every step. Now the time the worker knows, from the packets read as a short
     video opens, or else from the frames decoded around the last one shown."""
-    monkeypatch.setattr(processing, "TIMES_AT_OPEN", times_at_open)
+    monkeypatch.setattr(source_frames, "TIMES_AT_OPEN", times_at_open)
     open_and_wait(qtbot, window, paused_video)
     viewer = window.viewer
     clock = lambda: viewer.bar.readout.text().split(" / ")[0]  # noqa: E731

@@ -16,7 +16,8 @@ from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, windo
 from test_gui_viewer import nearest_model  # noqa: F401
 from vsr_app.errors import VsrAppError
 from vsr_app.evaluate import degrade_x4, eval_vsr, plan_sequences, vsr_min_side
-from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request, analyse_truth
+from vsr_app.gui.analysis import analyse_truth
+from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request
 from vsr_app.video.frame_folder import ASSUMED_FPS, FrameFolder
 
 
@@ -318,7 +319,7 @@ def test_the_box_starts_unticked_and_says_what_is_scored(window, qtbot, tmp_path
     """Remembered, the box showed a video opened days later x4 degraded without a word; the Size fact said 70 x 54
     while the figures were of 68 x 52; This frame's note said 'as eval vsr scores it' after a seek, whose frame has
     WARMUP frames of history (1e-4 dB from eval's)."""
-    from vsr_app.gui.processing import WARMUP
+    from vsr_app.gui.model_streams import WARMUP
     from vsr_app.gui.viewer import Viewer
 
     write_frames(tmp_path / "seq", 12)

@@ -18,8 +18,9 @@ from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F
 from test_gui_ground_truth import answered, write_frame, write_frames
 from vsr_app.errors import VsrAppError
 from vsr_app.evaluate import VFI_MIN_FRAMES, eval_vfi, plan_sequences
-from vsr_app.gui import processing
-from vsr_app.gui.processing import SOURCE, TRUTH, CutVerdict, FrameService, Request, analyse_truth, score
+from vsr_app.gui import source_frames
+from vsr_app.gui.analysis import CutVerdict, analyse_truth
+from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request, score
 from vsr_app.gui.viewer import TRUTH_NOTES, UNEVEN_NOTE, truth_note
 from vsr_app.inference import make_interpolator
 from vsr_app.metrics import SSIM_WINDOW
@@ -60,8 +61,8 @@ def test_a_frame_count_stated_too_long_is_corrected_before_the_last_frame_is_tol
     leaves frame 8): the run stopped at the real end without telling the count again."""
     folder = tmp_path / "seq"
     write_frames(folder, 8)
-    counted = processing.with_counted_frames
-    monkeypatch.setattr(processing, "with_counted_frames", lambda info: replace(counted(info), frame_count=stated))
+    counted = source_frames.with_counted_frames
+    monkeypatch.setattr(source_frames, "with_counted_frames", lambda info: replace(counted(info), frame_count=stated))
     told = []
     measured = analyse_truth(str(folder), "interpolate", ("blend", TRUTH), "cpu", progress=lambda *a: told.append(a))
     assert [k for k, *_ in measured] == [0, 1, 2]  # frames 1, 3 and 5

@@ -9,12 +9,13 @@ import pytest
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from videogen import make_video
-from vsr_app.gui import processing
+from vsr_app.gui import source_frames
+from vsr_app.gui.frame_times import GAP, long_gaps, uneven_rate
 from vsr_app.gui.inspector import joined_text, rate_text
 from vsr_app.gui.player import Player, PlayerBar
-from vsr_app.gui.processing import GAP, SOURCE, FrameService, Request, long_gaps, uneven_rate
+from vsr_app.gui.processing import SOURCE, FrameService, Request
 from vsr_app.video import verify
-from vsr_app.video.reader import cannot_read
+from vsr_app.video.opening import cannot_read
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import probe
 
@@ -68,7 +69,7 @@ def test_a_long_joins_second_part_is_reached_once_a_seek_has_read_the_packets(lo
     part's; a seek read every packet's time, yet the timeline stopped at the end of part 1 until the user went to the
     very end. Here with both limits lowered."""
     monkeypatch.setattr(verify, "COUNT_LIMIT", 300)
-    monkeypatch.setattr(processing, "TIMES_AT_OPEN", 300)
+    monkeypatch.setattr(source_frames, "TIMES_AT_OPEN", 300)
     service = FrameService(str(long_join))
     try:
         assert service.positions("upscale") == 400 and service.source.packet_times_read is None
@@ -96,7 +97,7 @@ def test_the_rate_and_gaps_are_found_where_the_packets_do_not_read_a_second_time
     def unreadable(info):
         raise cannot_read(info.path, OSError("damaged"))
 
-    monkeypatch.setattr(processing, "clock_restarts", unreadable)
+    monkeypatch.setattr(source_frames, "clock_restarts", unreadable)
     service = FrameService(str(make_video(tmp_path / "hour.mkv", frames=len(HOUR_JUMP), fps=FPS, times=HOUR_JUMP)))
     try:
         assert service.source.gaps.count == 1 and service.source.restarts == ()

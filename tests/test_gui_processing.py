@@ -16,9 +16,12 @@ from videogen import make_video
 from vsr_app import models
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.inference import Upscaler
-from vsr_app.gui import processing
-from vsr_app.gui.processing import (SOURCE, FrameCache, FrameService, KnownFailure, PastTheEnd, Request,
-                                    SourceFrames, UpscaleStream, analyse)
+from vsr_app.gui import processing, source_frames
+from vsr_app.gui.analysis import analyse
+from vsr_app.gui.frame_cache import FrameCache
+from vsr_app.gui.model_streams import UpscaleStream
+from vsr_app.gui.processing import SOURCE, FrameService, KnownFailure, Request
+from vsr_app.gui.source_frames import PastTheEnd, SourceFrames
 from vsr_app.metrics import psnr_y
 from vsr_app.nets.builtin import BicubicUpscale
 from vsr_app.video.reader import VideoReader
@@ -510,7 +513,7 @@ def test_a_length_estimated_short_grows_as_the_video_is_played_to_its_real_end(t
     slack the sampled rate is given. The estimate says 92 of 100, short by more than the frames a model's scene-cut
     check reads ahead (which find the end by themselves). (A video this short has its packets counted as it opens: as
     a long one, past TIMES_AT_OPEN, it opens at the estimate.)"""
-    monkeypatch.setattr(processing, "TIMES_AT_OPEN", 0)
+    monkeypatch.setattr(source_frames, "TIMES_AT_OPEN", 0)
     times = [0.092 * i for i in range(100)]
     path = make_video(tmp_path / "fast.mkv", frames=100, width=32, height=24, fps=10, times=times)
     totals = []

@@ -25,7 +25,8 @@ from vsr_app import models
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, processing
 from vsr_app.gui.compare_view import difference_map
-from vsr_app.gui.processing import SOURCE, analyse, luma_difference
+from vsr_app.gui.analysis import analyse
+from vsr_app.gui.processing import SOURCE, luma_difference
 from vsr_app.gui.trainer_process import TrainerProcess
 from vsr_app.gui.welcome import shown_labels
 from vsr_app.metrics import psnr_y

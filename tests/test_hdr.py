@@ -17,7 +17,8 @@ from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTr
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.inspector import video_facts
 from vsr_app.video.pipeline import process_video
-from vsr_app.video.reader import RGB_FLAGS, VideoReader
+from vsr_app.video.pictures import RGB_FLAGS
+from vsr_app.video.reader import VideoReader
 from vsr_app.video import tonemap
 from vsr_app.video.tonemap import HLG, PQ, REFERENCE_WHITE, SOURCE_PEAK, Hdr, eetf, pq_light, pq_signal, to_sdr
 from vsr_app.video.writer import repair_decode_time

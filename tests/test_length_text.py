@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from vsr_app.progress import length_text
 from vsr_app.video.pipeline import PipelineSummary
-from vsr_app.video.reader import TimeJumps
+from vsr_app.video.time_jumps import TimeJumps
 
 FRAME = 0.03  # seconds between frames of the steady rate (1/100 of a second is the clock's tick below)
 

@@ -15,7 +15,7 @@ import pytest
 from videogen import make_video, pattern_frame, video_and_picture
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 from vsr_app.video.pipeline import process_video
-from vsr_app.video.reader import codec_name
+from vsr_app.video.probing import codec_name
 from vsr_app.video.writer import VideoWriter
 
 TAGS = {"title": "Holiday 2024", "artist": "Me", "comment": "my own note", "location": "+48.8584+002.2945/",

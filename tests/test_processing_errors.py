@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from vsr_app import inference
-from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request, analyse, analyse_truth
+from vsr_app.gui.analysis import analyse, analyse_truth
+from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request
 from vsr_app.gui.workers import FrameWorker
 
 BUG = "list index out of range inside the model"

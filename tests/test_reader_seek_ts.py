@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from videogen import make_video, resizing_video, woven_fields
-from vsr_app.video.reader import REORDER_DEPTH, VideoReader
+from vsr_app.video.frame_clock import REORDER_DEPTH
+from vsr_app.video.reader import VideoReader
 
 GOP = 10
 

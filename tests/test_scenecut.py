@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from videogen import make_video
-from vsr_app.gui.processing import FrameCache, InterpolateStream, SourceFrames
+from vsr_app.gui.frame_cache import FrameCache
+from vsr_app.gui.model_streams import InterpolateStream
+from vsr_app.gui.source_frames import SourceFrames
 from vsr_app.video.pipeline import InterpolateStage, Item
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.scenecut import cut_at, differences, mark_cuts, thumbnail
@@ -126,10 +128,10 @@ def test_compare_view_repeats_the_frame_at_both_cuts_of_a_one_frame_shot(clip_fr
 
 def test_stepping_through_the_compare_view_makes_each_thumbnail_once(clip_frames, tmp_path, monkeypatch):
     """Every step recomputed the thumbnails of all the frames around its gap (10 of them: 42 ms a step at 1080p)."""
-    import vsr_app.gui.processing as processing
+    import vsr_app.gui.source_cuts as source_cuts
 
     made = []
-    monkeypatch.setattr(processing, "thumbnail", lambda image: made.append(1) or thumbnail(image))
+    monkeypatch.setattr(source_cuts, "thumbnail", lambda image: made.append(1) or thumbnail(image))
     video = make_video(tmp_path / "shot.mkv", images=one_frame_shot(clip_frames), codec="ffv1", pix_fmt="bgr0")
     compare_view(video)
     assert len(made) == len(one_frame_shot(clip_frames))

@@ -7,7 +7,8 @@ import pytest
 from videogen import make_video
 from vsr_app.video import verify
 from vsr_app.video.pipeline import process_video
-from vsr_app.video.reader import VideoInfo, probe
+from vsr_app.video.probing import VideoInfo
+from vsr_app.video.reader import probe
 from vsr_app.video.verify import output_mismatch, packet_span
 
 

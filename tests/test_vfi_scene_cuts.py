@@ -20,7 +20,8 @@ from videogen import make_video
 from vsr_app import inference
 from vsr_app.errors import Cancelled
 from vsr_app.evaluate import check_csv_path, eval_vfi, vfi_scene_cuts, write_csv
-from vsr_app.gui.processing import TRUTH, CutVerdict, analyse_truth
+from vsr_app.gui.analysis import CutVerdict, analyse_truth
+from vsr_app.gui.processing import TRUTH
 from vsr_app.video.reader import VideoReader
 
 CUT_AFTER = 10  # frames 0-10 are one shot, 11-19 another: the cut lies between fed frames 10 and 12, across frame 11

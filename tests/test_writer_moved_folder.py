@@ -1,5 +1,7 @@
 """A write whose output folder a user renames while it runs (tidying their disk during a long export or batch) stops,
-and its temporary file goes from the folder where it is now: deleted by its old path, it stayed hidden there."""
+and its temporary file goes from the folder where it is now: deleted by its old path, it stayed hidden there. The
+folders it made go only where they are still the ones it made, and a finished file kept in a folder moved as it
+finished is said to be where it is now."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import pytest
 
 from videogen import make_video, pattern_frame
 from vsr_app.errors import VsrAppError
-from vsr_app.video import disk_space, pipeline
+from vsr_app.video import disk_space, output_paths, pipeline
+from vsr_app.video.verify import packet_span
 from vsr_app.video.writer import VideoWriter
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="Windows renames no folder holding an open file")
@@ -84,3 +87,66 @@ def test_a_finished_or_failed_write_lets_go_of_its_folder(folders):
         VideoWriter(out / "up.mp4", width=64, height=48, frame_rate=10, source=out / "not-a-video.mp4")
     assert sorted(os.listdir(out)) == ["clip.mp4", "not-a-video.mp4", "notes.txt"]
     assert open_descriptors() == before
+
+
+@pytest.mark.parametrize("renamed", ["new/place", "new"])
+def test_an_aborted_write_removes_no_folder_a_user_made_at_the_path_of_one_it_made(tmp_path, renamed):
+    """The user renamed a folder the write made and made the same path again for the next job: the write's end
+    removed their new, empty folders and left the renamed one, theirs now, alone."""
+    writer = started_write(tmp_path / "new" / "place" / "clip.mp4")
+    (tmp_path / renamed).rename((tmp_path / renamed).with_name("mine"))
+    (tmp_path / "new" / "place").mkdir(parents=True, exist_ok=True)
+    writer.abort()
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    assert left == (["new", "new/mine", "new/place"] if renamed == "new/place" else
+                    ["mine", "mine/place", "new", "new/place"])  # folders only: the temporary file went
+
+
+def finished_as_its_folder_moves(out, moved, monkeypatch, step: str) -> VsrAppError:
+    """The error of a write into `out` whose folder is moved to `moved` in the moment between its frame count's check
+    and its rename into place: just before the step `step` of the writer's."""
+    writer = started_write(out / "clip.mp4")
+    original = getattr(VideoWriter, step)
+
+    def moved_first(self) -> None:
+        out.rename(moved)
+        original(self)
+
+    monkeypatch.setattr(VideoWriter, step, moved_first)
+    with pytest.raises(VsrAppError) as failed:
+        writer.close()
+    return failed.value
+
+
+def kept_file(moved):
+    """The one file in `moved` besides the user's, checked to be the finished output."""
+    kept, = (p for p in moved.iterdir() if p.name != "notes.txt")
+    assert packet_span(kept).frames == 3
+    return kept
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="only Linux says where a folder held open is now")
+@pytest.mark.parametrize("step", ["_sync", "_move_into_place"])
+def test_a_finished_file_whose_folder_moved_as_it_finished_is_said_to_be_where_it_now_is(folders, monkeypatch, step):
+    """It was kept, finished, but the error gave its old path, where it no longer was."""
+    out, moved = folders
+    failed = finished_as_its_folder_moves(out, moved, monkeypatch, step)
+    kept = kept_file(moved)
+    moved_to = os.path.realpath(moved)
+    assert str(failed) == (f"the video is finished but could not be put at '{out / 'clip.mp4'}': its folder was moved "
+                           f"to '{moved_to}' as it finished; it is kept there as the hidden file "
+                           f"'{os.path.join(moved_to, kept.name)}': rename it to 'clip.mp4' yourself")
+    assert not out.exists()
+
+
+def test_where_a_moved_folder_went_cannot_be_told_its_file_is_named_in_it(folders, monkeypatch):
+    """A system without /proc (macOS, the BSDs) says where no folder held open is now."""
+    def no_proc(path, *args, **kwargs):
+        raise FileNotFoundError(path)
+
+    out, moved = folders
+    monkeypatch.setattr(output_paths.os, "readlink", no_proc)
+    failed = finished_as_its_folder_moves(out, moved, monkeypatch, "_move_into_place")
+    assert str(failed) == (f"the video is finished but could not be put at '{out / 'clip.mp4'}': its folder was moved "
+                           f"or renamed as it finished; it is kept in it as the hidden file '{kept_file(moved).name}': "
+                           "rename it to 'clip.mp4' yourself")

@@ -67,6 +67,7 @@ from vsr_app.shipped import PREFERRED
 from vsr_app.video.disk_space import folder_gone, folder_identity
 
 if TYPE_CHECKING:
+    from vsr_app.video.output_paths import MadeFolder
     from vsr_app.video.verify import OutputRead
 
 log = logging.getLogger(__name__)
@@ -266,7 +267,7 @@ class _Job:
     task: str
     out_dir: Path
     home: tuple[int, int] | None  # the output folder's `folder_identity` as the batch claimed it
-    made: list[Path]  # the folders the batch made (`make_folder`)
+    made: list[MadeFolder]  # the folders the batch made (`make_folder`)
     input_set: set[str]  # the inputs' real paths
     planned: set[str]  # the outputs' real paths
     named: dict[str, tuple[str, Path]]  # by each output's name as compared: its input, and it (`output_names`)

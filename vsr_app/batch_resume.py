@@ -143,7 +143,7 @@ def opens_interlaced(src: Path) -> bool:
     which is interlaced, and for HEVC and VP9, which mostly are not."""
     import av
 
-    from vsr_app.video.reader import video_stream
+    from vsr_app.video.opening import video_stream
 
     try:
         with av.open(str(src)) as container:

@@ -205,7 +205,7 @@ def _off_midpoint_note(times: list[float] | None, predicted: range) -> str | Non
     """How many `predicted` frames are not halfway in time between the frames either side (a variable frame rate, a
     frame missing), and where in that gap: a midpoint model is scored on them all the same. A clock kept in whole
     milliseconds (29.97 fps steps 33 and 34 ms) is not uneven; None where nothing is off or no times are known."""
-    from vsr_app.video.reader import MILLISECOND_ROUNDING
+    from vsr_app.video.time_jumps import MILLISECOND_ROUNDING
 
     if times is None:
         return None

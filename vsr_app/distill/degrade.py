@@ -24,7 +24,7 @@ def h264_round_trip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
     image may lack it; scripts/device_round.py)."""
     import av
 
-    from vsr_app.video.reader import RGB_FLAGS
+    from vsr_app.video.pictures import RGB_FLAGS
 
     buf = io.BytesIO()
     h, w = frames[0].shape[:2]

@@ -12,12 +12,12 @@ numbers measured so far, for a researcher's own plots and statistics, in `eval -
 In ground truth mode each model side is measured against the truth: a curve per side in each plot, in the side's
 colour and named in a legend under the plots (over them, it hid the curves' last frames), a column pair per side in
 the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu. The summary names a
-frame as the player does (`processing.timeline_name`) and says how many were scored, and why the rest were not.
+frame as the player does (`timeline.timeline_name`) and says how many were scored, and why the rest were not.
 Interpolation's held-out frames across a scene cut (`evaluate.vfi_scene_cuts`: the frames fed either side are of two
 shots, and no interpolator can tell which the frame is of) are shaded in the plots, given a mean without them in the
 summary, passed over by worst (on real video they were every model's worst frames, saying nothing of the model), and
 marked in the CSV's `scene_cut` column, as eval vfi --csv marks them. That verdict comes a few frames after the
-frame's scores (`processing.CutVerdict`), which are drawn at once: the shading, means and worst follow it as it comes.
+frame's scores (`analysis.CutVerdict`), which are drawn at once: the shading, means and worst follow it as it comes.
 Beside the plots, the summary's numbers of every model analysed on the video, task and mode (`analysis_table`).
 """
 
@@ -38,9 +38,10 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushBut
 from vsr_app.evaluate import CUT_COLUMN, sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.analysis import CutVerdict
 from vsr_app.gui.analysis_table import AnalysisTable, SeriesNumbers
 from vsr_app.gui.export_dialog import output_folder
-from vsr_app.gui.processing import CutVerdict, timeline_name
+from vsr_app.gui.timeline import timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.media import frame_files
@@ -316,7 +317,7 @@ class AnalysisPlot(QWidget):
         self.worst.setToolTip(tip.format(CUTS_PASSED_OVER if self.held_out else ""))
 
     def add_truth_progress(self, *told) -> None:
-        """A ground truth analysis's progress (`processing.analyse_truth`): a position's scores (`add_scores`), or the
+        """A ground truth analysis's progress (`analysis.analyse_truth`): a position's scores (`add_scores`), or the
         `CutVerdict` of a held-out frame told before (`add_cut_verdict`)."""
         if isinstance(told[0], CutVerdict):
             self.add_cut_verdict(*told[0])

@@ -12,12 +12,13 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QGroupBox, QHBoxL
 
 from vsr_app.evaluate import truth_size
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.frame_times import Gaps
 from vsr_app.gui.icons import icon
-from vsr_app.gui.processing import Gaps, Score
+from vsr_app.gui.processing import Score
 from vsr_app.gui.widgets import ElidedLabel
 from vsr_app.video.carried import converted_gamut
 from vsr_app.video.frame_folder import ASSUMED_FPS, CONTAINER
-from vsr_app.video.reader import StreamInfo, VideoInfo
+from vsr_app.video.probing import StreamInfo, VideoInfo
 
 FACTS = ("File", "Size", "Frame rate", "Duration", "Frames", "Video", "Colour", "Audio", "Container")
 INTERLACED = "Interlaced"  # a row shown once the Compare view has deinterlaced a frame (`set_deinterlaced`)
@@ -84,9 +85,9 @@ def colour_fact(info: VideoInfo) -> str:
 
 
 def rate_text(fps: float, variable_fps: float | None = None, gaps: Gaps | None = None) -> str:
-    """'29.97 fps'; 'variable, 15.2 fps on average' where the frame times are uneven (`processing.uneven_rate`):
+    """'29.97 fps'; 'variable, 15.2 fps on average' where the frame times are uneven (`frame_times.uneven_rate`):
     there the header's rate is an average (15.167 for 30 fps with a 3 s pause) or the recorder's nominal one. Where
-    the frames stop for a while (`processing.long_gaps`: a recording paused for an hour, whose average read "0.0
+    the frames stop for a while (`frame_times.long_gaps`: a recording paused for an hour, whose average read "0.0
     fps"), the frames' own rate and the gap: '25 fps, with a gap of 59 min 57 s at 00:03.00', its length in words (a
     clock's beside the timestamp, "59:57.00", read as another moment)."""
     if variable_fps is not None:

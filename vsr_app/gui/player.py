@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from vsr_app.gui import fmt
+from vsr_app.gui.frame_times import GAP
 from vsr_app.gui.icons import icon
-from vsr_app.gui.processing import GAP
 
 
 TIMER_SLACK = 0.005  # seconds a tick may come after it was due and still count as on time
@@ -157,7 +157,7 @@ class Player(QObject):
         """Move on once the frame shown has lasted until the next one's time: a variable frame rate's pause is held
         as mpv and ffplay hold it, and its frames between are not slowed to the average (a fixed timer at the average
         rate did both). Counted from when the position changed, so the time its frame took to come is not added. A
-        gap (`processing.GAP` or longer: a recording paused for an hour waited the hour) is held GAP, the longest
+        gap (`frame_times.GAP` or longer: a recording paused for an hour waited the hour) is held GAP, the longest
         pause held, and the rest skipped; the readout says so at the frame after it."""
         step = self.step_after(self.position)
         # the frame lasts until the next one's time, at most GAP; the last frame: playback stops there
@@ -246,7 +246,7 @@ class PlayerBar(QWidget):
                              f"{self.describe(k, total)}{self._gap_before(k)}")
 
     def _gap_before(self, k: int) -> str:
-        """'   \u00b7   after a gap of 59 min 58 s' at the position after a gap (`processing.GAP` or longer), which
+        """'   \u00b7   after a gap of 59 min 58 s' at the position after a gap (`frame_times.GAP` or longer), which
         playback holds at most GAP and a step goes over at once: the clock alone jumped an hour unexplained ("skipped"
         was not true of a gap just over GAP, held nearly whole)."""
         step = self.player.step_after(k - 1) if k > 0 else None

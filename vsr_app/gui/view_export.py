@@ -22,7 +22,8 @@ from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui.compare_view import CompareView
 from vsr_app.gui.export_dialog import output_folder
-from vsr_app.gui.processing import SOURCE, TRUTH, timeline_x
+from vsr_app.gui.processing import SOURCE, TRUTH
+from vsr_app.gui.timeline import timeline_x
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job
 from vsr_app.video.output_paths import first_free

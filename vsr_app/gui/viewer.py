@@ -14,20 +14,22 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter, QVBoxLayout, QWidget
 
 from vsr_app.gui import fmt, theme
+from vsr_app.gui.analysis import analyse, analyse_truth
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.inspector import Inspector
+from vsr_app.gui.model_streams import WARMUP
 from vsr_app.gui.player import FrameTimes, Player, PlayerBar
-from vsr_app.gui.processing import (SOURCE, TRUTH, WARMUP, Pending, Request, analyse, analyse_truth, position_of,
-                                     source_frame, timeline_length, timeline_name, timeline_x)
+from vsr_app.gui.processing import SOURCE, TRUTH, Pending, Request
 from vsr_app.gui.settings_values import setting
+from vsr_app.gui.timeline import position_of, source_frame, timeline_length, timeline_name, timeline_x
 from vsr_app.gui.view_export import TRUTH_SIDES, ViewSaver
 from vsr_app.gui.viewer_toolbar import TASKS, ViewerToolbar, build_actions
 from vsr_app.gui.widgets import announce, fill_models
 from vsr_app.gui.workers import FrameWorker, Job
 from vsr_app.models import ModelInfo, list_models
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.reader import VideoInfo
+from vsr_app.video.probing import VideoInfo
 
 # In a small window the side panels give way first: at 800x600 the analysis and the inspector left the video 178 px
 INSPECTOR_SHARE = 0.3  # of the width, at most
@@ -375,7 +377,7 @@ class Viewer(QWidget):
     def _arrival(self, task: str, truth: bool) -> int:
         """Where a switch to `task` and `truth` is to show: the position standing for the source frame shown (source
         frame k, output frame 2k of an interpolation, the in-between after it (2k + 1) and a held-out frame k share a
-        position, `processing.position_of`), or straight back, where the last switch came from: a held-out frame
+        position, `timeline.position_of`), or straight back, where the last switch came from: a held-out frame
         stands for two in-betweens, and one of them came back as the other."""
         here = (self.task, self.truth_mode, self.player.position)
         if self.last_switch is not None and self.last_switch[1] == here and self.last_switch[0][:2] == (task, truth):

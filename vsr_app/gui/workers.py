@@ -18,7 +18,8 @@ from superqt.utils import create_worker
 
 from vsr_app.memory import release_free_memory
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.gui.processing import FrameService, KnownFailure, PastTheEnd, Request
+from vsr_app.gui.processing import FrameService, KnownFailure, Request
+from vsr_app.gui.source_frames import PastTheEnd
 
 # Renders between giving the frame worker's free heap back: each frame's temporaries are freed between cached
 # frames, where glibc's trim threshold cannot reach (a 2.7 GB peak for a 768 MB cache measured without; 1.4 GB with a

@@ -1,7 +1,13 @@
 """Video files in and out: video I/O lives here (distill/degrade.py and classic_interp.py also drive FFmpeg
 through PyAV).
 
-reader.py    streaming decode -> RGB uint8 frames + timestamps, metadata, readable errors
+reader.py    streaming decode -> RGB uint8 frames + timestamps, seeking
+opening.py   the file and its video stream opened, or refused in words a user can act on
+probing.py   `VideoInfo`: what a file's header and first frame say (size, rate, length, streams)
+frame_clock.py  each frame's time, in presentation order, however the container stamps it
+keyframes.py  where a seek decodes from
+pictures.py  decoded frames to RGB as shown (orientation, colour matrix and range, 16-bit HDR input)
+time_jumps.py  stretches of time the frames skip (a reader's note)
 frame_folder.py  a folder of frames opened as a video (the Compare tab's benchmarks)
 tonemap.py   HDR (PQ, HLG) and wide-gamut video turned into SDR BT.709, as the phone that recorded it shows it
 deinterlace.py  interlaced pictures found (FFmpeg's idet) and deinterlaced (bwdif) as they are decoded

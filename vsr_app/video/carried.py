@@ -31,7 +31,9 @@ from av.video.reformatter import ColorPrimaries
 from vsr_app.video.encoding import CONTAINER_FORMATS
 from vsr_app.video.joins import Positions, file_joins
 from vsr_app.video.late_streams import found_parameters, has_parameters, later_recording
-from vsr_app.video.reader import VideoInfo, codec_name, is_cover_art, probe, video_stream
+from vsr_app.video.opening import video_stream
+from vsr_app.video.probing import VideoInfo, codec_name, is_cover_art
+from vsr_app.video.reader import probe
 from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
 from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
 from vsr_app.video.tonemap import Hdr
@@ -96,7 +98,7 @@ def converted_gamut(hdr: Hdr | None, wide_gamut: int | None) -> tuple[str | None
 
 def _video_notes(source: Path, container, output, info: VideoInfo | None, later: dict[int, str]) -> list[str]:
     """What of the source's video the `output` container does not keep: its other video streams (one is processed,
-    `reader.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`; a recording joined on with
+    `opening.video_stream`; a cover picture is carried apart, `CarriedStreams._add_cover`; a recording joined on with
     other stream IDs, `later`, is named as such) and, of that one, VP8/VP9 alpha (FFmpeg decodes it without), HDR
     (tone-mapped to SDR) or wide-gamut colours (converted to BT.709), and bits or chroma the output's pixel format
     has no room for. `info`: the source as its reader opened it, whose HDR and gamut are its first frame's (the header
@@ -446,7 +448,7 @@ class CarriedStreams:
 
     def _continue_timeline(self, packet) -> None:
         """Move `packet` on by its part's shift where the source is recordings joined end to end (two camcorder .ts
-        files, `joins.py`), as every stream of that part and its frames (reader.FrameClock) are moved: it stays in
+        files, `joins.py`), as every stream of that part and its frames (frame_clock.FrameClock) are moved: it stays in
         step with the video, and the muxer, which refuses times going back, takes it ("Invalid argument")."""
         if packet.dts is None or packet.size == 0:
             return

@@ -14,7 +14,7 @@ from typing import Sequence
 import av
 
 from vsr_app.errors import VsrAppError
-from vsr_app.video.reader import cannot_read
+from vsr_app.video.opening import cannot_read
 
 
 @dataclass(frozen=True)

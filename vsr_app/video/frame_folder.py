@@ -4,7 +4,7 @@ A reader of its own rather than PyAV's image2 demuxer: image2 takes a printf pat
 gives eval's order (`media.natural_order`: f2.png before f10.png; hidden files left out), and FFmpeg turns a JPEG's
 YUV into other RGB than OpenCV does. Read here as `eval` reads them (`media.read_image`, in `evaluate`'s order), the
 frames the Compare tab scores against are eval's ground truth exactly. A folder states no frame rate: its frames are
-timed at ASSUMED_FPS. It offers what `processing.SourceFrames` uses of a `VideoReader` (`info`, `frames(start)`,
+timed at ASSUMED_FPS. It offers what `source_frames.SourceFrames` uses of a `VideoReader` (`info`, `frames(start)`,
 `interlaced_frames`, `times()`).
 """
 
@@ -20,7 +20,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.evaluate import (VSR_MIN_FRAMES, check_sequence, contents_sources, folder_contents, sequence_name,
                               sequence_sources)
 from vsr_app.media import IMAGE_EXTS, first_names, image_size, read_image
-from vsr_app.video.reader import DecodedFrame, VideoInfo, VideoReader
+from vsr_app.video.probing import VideoInfo
+from vsr_app.video.reader import DecodedFrame, VideoReader
 
 ASSUMED_FPS = 25
 CONTAINER = "folder of frames"  # `VideoInfo.container` of a folder opened here

@@ -14,7 +14,7 @@ from typing import Iterator
 
 import av
 
-from vsr_app.video.reader import found_codec, is_cover_art
+from vsr_app.video.probing import found_codec, is_cover_art
 
 # How far a second opening reads for a late track's parameters: a minute of the file, and at most 64 MiB of it (its
 # packets are held in memory while FFmpeg probes). FFmpeg's own opening reads 5 s (7 s of an MPEG stream).
@@ -49,7 +49,7 @@ def later_recording(source: Path, container, main) -> dict[int, str]:
     channels' captures cut together): another video stream that starts after `main`'s last packet, and every stream
     whose first packet comes after that one, in the file's bytes (the order packets are demuxed in is not theirs: a
     .ts's last pictures of a stream come at the end of the file, when its parser is flushed); by index, each with its
-    codec as its first packet names it (`reader.found_codec`: the opening, which reads none of them, takes an MP2 for
+    codec as its first packet names it (`probing.found_codec`: the opening, which reads none of them, takes an MP2 for
     MP3). Empty where the other videos run beside `main` (a second angle, a picture-in-picture). Demuxes the file up
     to where that is known: the other video's start, plus `FOLLOWS_AFTER` of it, and only where the `container` opened
     on `source` has one."""

@@ -16,12 +16,12 @@ import re
 import secrets
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, lock_now
 from vsr_app.files import fit_name, name_max, name_size
-from vsr_app.video.disk_space import file_system_type, size_text
+from vsr_app.video.disk_space import file_system_type, folder_identity, size_text
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,15 @@ def output_suffix(src: str | Path, codec: str) -> str:
     return ".mkv" if suffix.lower() in MATROSKA_FIRST and ".mkv" in spec.containers else spec.suffix
 
 
-def make_folder(folder: Path) -> list[Path]:
+class MadeFolder(NamedTuple):
+    """A folder `make_folder` made, and which folder it was (`folder_identity`): the one to remove, not another at
+    its path."""
+
+    path: Path
+    identity: tuple[int, int]
+
+
+def make_folder(folder: Path) -> list[MadeFolder]:
     """Create `folder` (and its parents) or raise VsrAppError saying why not (e.g. a file is in the way). Returns
     the folders it made, deepest first: what a failed write removes again (`remove_made_folders`)."""
     missing = [p for p in (folder, *folder.parents) if not os.path.isdir(p)]
@@ -108,21 +116,25 @@ def make_folder(folder: Path) -> list[Path]:
         blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
         why = f"'{blocker}' is a file, not a folder" if blocker else (exc.strerror or str(exc))
         raise VsrAppError(f"cannot create the output folder '{folder}': {why}") from exc
-    return missing
+    return [MadeFolder(path, identity) for path in missing if (identity := folder_identity(path)) is not None]
 
 
-def remove_made_folders(folders: list[Path]) -> None:
+def remove_made_folders(folders: list[MadeFolder]) -> None:
     """Remove the folders `make_folder` made, deepest first, where they are still empty: a job that failed or was
-    stopped leaves no empty folders behind (`-o new/place/out.mp4`)."""
+    stopped leaves no empty folders behind (`-o new/place/out.mp4`). Only where each is still the folder it made: one
+    a user renamed while the job ran is theirs under its new name, and the empty one they made at its old path (for
+    the next job) was removed in its place."""
     for folder in folders:
+        if folder_identity(folder.path) != folder.identity:  # renamed, moved or replaced: the user's now
+            continue
         try:
-            folder.rmdir()
+            folder.path.rmdir()
         except OSError:  # not empty (something else was put there), or gone
             return
 
 
 @contextlib.contextmanager
-def removed_if_left_empty(folders: list[Path]) -> Iterator[None]:
+def removed_if_left_empty(folders: list[MadeFolder]) -> Iterator[None]:
     """Whatever ends the block (a stop, an error), the folders `make_folder` made that are still empty go again."""
     try:
         yield
@@ -378,6 +390,25 @@ def delete_partial(tmp: Path) -> None:
     folder = _FOLDERS.get(tmp.name)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp if folder is None else tmp.name, dir_fd=folder)
+
+
+def partial_now(tmp: Path) -> Path | None:
+    """Where this process's temporary file `tmp` is now: at `tmp`, unless the folder held open for it (`hold_partial`)
+    was renamed or moved meanwhile; then in that folder where the system says where it is (Linux: /proc/self/fd), else
+    None. A finished file kept for the user (`writer._kept_unplaced`) is named where they will find it: its folder moved
+    in the moment before the rename into place, the error gave its old path, where it no longer was."""
+    folder = _FOLDERS.get(tmp.name)
+    if folder is None:
+        return tmp
+    stat = os.fstat(folder)
+    held = stat.st_dev, stat.st_ino
+    if folder_identity(tmp.parent) == held:
+        return tmp
+    try:
+        now = Path(os.readlink(f"/proc/self/fd/{folder}"))
+    except OSError:  # no /proc (macOS, the BSDs)
+        return None
+    return now / tmp.name if folder_identity(now) == held else None
 
 
 def _open_folder(folder: Path) -> int | None:

@@ -37,7 +37,8 @@ import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text, length_text
-from vsr_app.video.reader import VideoInfo, VideoReader
+from vsr_app.video.probing import VideoInfo
+from vsr_app.video.reader import VideoReader
 from vsr_app.video.disk_space import GrowthWatch, size_texts
 from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind_of, mark_cuts, verdicts_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit

@@ -1,7 +1,7 @@
 """Where the clock of recordings joined end to end starts again, in seconds on the frames' continued timeline: the
 viewer's Joined row, and the steps into a part that its frame rate and gaps leave out.
 
-Why a module of its own: it times keyframes as the reader does (`reader.first_keyframe_from`) at the byte positions
+Why a module of its own: it times keyframes as the reader does (`keyframes.first_keyframe_from`) at the byte positions
 where the parts begin (`joins`), and the reader imports `joins`, which cannot import it back.
 """
 
@@ -13,7 +13,9 @@ import math
 import av
 
 from vsr_app.video.joins import SAMPLING_ERRORS, Joins, clock_may_restart, known_joins
-from vsr_app.video.reader import VideoInfo, cannot_read, continued_keyframes, first_keyframe_from, video_stream
+from vsr_app.video.keyframes import continued_keyframes, first_keyframe_from
+from vsr_app.video.opening import cannot_read, video_stream
+from vsr_app.video.probing import VideoInfo
 
 log = logging.getLogger(__name__)
 

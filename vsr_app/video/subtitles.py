@@ -12,7 +12,7 @@ from fractions import Fraction
 import av
 from av.subtitles.subtitle import SubtitleSet
 
-from vsr_app.video.reader import codec_name
+from vsr_app.video.probing import codec_name
 
 # The text subtitle codec each output container holds, that text subtitles it refuses are converted to: SRT, ASS or
 # WebVTT into .mp4/.mov, an .mp4's mov_text into .mkv (SRT, which every player reads, keeps mov_text's bold, italic

@@ -3,7 +3,7 @@ wide-gamut SDR video (BT.2020 or P3 primaries) into BT.709's.
 
 Why: the app processes 8-bit SDR RGB, and phones record HDR by default (iPhone: HLG; many Android phones and
 cameras: PQ). Read as SDR, PQ came out dark and washed out and HLG desaturated (BT.2020 primaries taken for BT.709).
-The steps (ITU-R BT.2100, BT.2390, BT.2408), on RGB decoded at 16 bits (`reader._to_rgb`):
+The steps (ITU-R BT.2100, BT.2390, BT.2408), on RGB decoded at 16 bits (`pictures.to_rgb`):
 
 1. the signal to display light: PQ's EOTF; HLG's inverse OETF and the OOTF of a nominal 1000-nit display (system
    gamma 1.2), counted in HDR reference white, 203 nits (BT.2408), which SDR white is made to show;

@@ -18,8 +18,11 @@ from typing import Iterator
 import av
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.frame_clock import REORDER_DEPTH, FrameClock
 from vsr_app.video.joins import VideoShifts, clock_may_restart, read_at_once
-from vsr_app.video.reader import REORDER_DEPTH, FrameClock, VideoInfo, VideoReader, cannot_read, probe, video_stream
+from vsr_app.video.opening import cannot_read, video_stream
+from vsr_app.video.probing import VideoInfo
+from vsr_app.video.reader import VideoReader, probe
 
 
 # Containers whose track ends no later than its last packet in decode order: its dts plus duration, counted from the

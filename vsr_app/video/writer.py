@@ -51,10 +51,12 @@ from vsr_app.video.carried import CarriedStreams
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, delete_partial, first_free, hold_partial, make_folder,
-                                        new_partial, release_partial, remove_left_partials, remove_made_folders,
-                                        remove_stale_partials)
+                                        new_partial, partial_now, release_partial, remove_left_partials,
+                                        remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
-from vsr_app.video.reader import VideoInfo, is_hd, video_stream
+from vsr_app.video.opening import video_stream
+from vsr_app.video.pictures import is_hd
+from vsr_app.video.probing import VideoInfo
 from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
 from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
@@ -122,7 +124,7 @@ def _color_tags(spec: CodecSpec, width: int, height: int) -> tuple[int, int, int
     """(colorspace, primaries, trc, range, swscale matrix) for the output: BT.709 for HD, BT.601 for SD,
     RGB for RGB codecs.
 
-    Following the same HD/SD rule players use for untagged video (`reader.is_hd`) means the colours are right even
+    Following the same HD/SD rule players use for untagged video (`pictures.is_hd`) means the colours are right even
     in players that ignore the tags. YUV is written in the limited range players expect: a full-range source's
     levels are scaled into it, not clipped (its black and white 0/255 become 16/235 and read back as 0/255), and
     the notes say so (`LEVELS_CONVERTED`).
@@ -468,15 +470,21 @@ class VideoWriter:
 
     def _kept_unplaced(self, exc: OSError) -> VsrAppError:
         """The finished, checked file could not be flushed or renamed into place (its folder made read-only, or
-        moved, while it was written): it is kept where it is, not deleted with hours of work in it, and the error says
-        where. Other writes into the folder leave it (`remove_left_partials`); one to this name replaces it."""
+        moved as it finished): it is kept where it is, not deleted with hours of work in it, and the error says
+        where: in a moved folder, where that is now (`partial_now`). Other writes into the folder leave it
+        (`remove_left_partials`); one to this name replaces it where the folder stayed."""
         self.kept = True
+        now = partial_now(self.tmp)  # (while its folder is held)
         release_partial(self.tmp)
         self._say_cleared()
-        return VsrAppError(f"the video is finished but could not be put at '{self.path}' ({exc.strerror or exc}); "
-                           f"it is kept as the hidden file '{self.tmp}': rename it to '{self.path.name}' once the "
-                           "folder can be written (a batch run again puts it there itself; a new export to that name "
-                           "replaces it)")
+        finished = f"the video is finished but could not be put at '{self.path}'"
+        if now == self.tmp:
+            return VsrAppError(f"{finished} ({exc.strerror or exc}); it is kept as the hidden file '{self.tmp}': "
+                               f"rename it to '{self.path.name}' once the folder can be written (a batch run again "
+                               "puts it there itself; a new export to that name replaces it)")
+        where = (f"was moved to '{now.parent}' as it finished; it is kept there as the hidden file '{now}'" if now else
+                 f"was moved or renamed as it finished; it is kept in it as the hidden file '{self.tmp.name}'")
+        return VsrAppError(f"{finished}: its folder {where}: rename it to '{self.path.name}' yourself")
 
     def _say_cleared(self) -> None:
         """Say what `remove_left_partials` removed and kept as this write started, where it ends without a finished
