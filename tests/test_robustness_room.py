@@ -20,7 +20,7 @@ from vsr_app.cli import main
 from vsr_app.disk_full import OutOfRoom
 from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressInfo
-from vsr_app.video import disk_space, pipeline
+from vsr_app.video import disk_space, file_systems, pipeline
 from vsr_app.video.disk_space import FEWEST_FRAMES, GrowthWatch
 from vsr_app.video.output_paths import remove_left_partials, remove_stale_partials
 
@@ -193,7 +193,7 @@ def test_a_fat_disk_s_4_gb_file_limit_is_warned_of_while_there_is_time(tmp_path,
     """FAT32 holds at most 4 GB in a file (exFAT, NTFS and Linux's disks far more): a projected 5 GB output on a FAT
     stick is said early; the same on ext4 is not."""
     mounts = tmp_path / "mounts"
-    monkeypatch.setattr(disk_space, "MOUNTS", mounts)
+    monkeypatch.setattr(file_systems, "MOUNTS", mounts)
     monkeypatch.setattr(disk_space.shutil, "disk_usage", lambda path: Usage(10**13, 0, 10**13))
     stick = tmp_path / "my stick"
     stick.mkdir()

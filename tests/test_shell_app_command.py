@@ -49,3 +49,54 @@ def test_another_install_on_path_is_not_taken_for_the_running_one(tmp_path, monk
     monkeypatch.setattr("sysconfig.get_path", lambda name: str(scripts))
     monkeypatch.setenv("PATH", str(elsewhere))
     assert app_command(["models"]) == f"{scripts / 'vsr-app'} models"
+
+
+INSTALLED = r"C:\Program Files\vsr-app\vsr-app.exe"
+
+
+class FakeKernel32:
+    """GetShortPathNameW as the Win32 documentation gives it: with no buffer, the size it needs (its end included);
+    with one, the length written. `short` None: the call fails."""
+
+    def __init__(self, short: str | None):
+        self.short = short
+
+    def GetShortPathNameW(self, path, buffer, size):  # noqa: N802 (the Win32 name)
+        assert path == INSTALLED
+        if self.short is None:
+            return 0
+        if buffer is None or size <= len(self.short):
+            return len(self.short) + 1
+        buffer.value = self.short
+        return len(self.short)
+
+
+@pytest.fixture
+def windows_app_command(monkeypatch):
+    """`app_command` as on Windows (os.name faked for its call alone: pytest's report of a failure makes paths) of
+    the app at `program`, where GetShortPathNameW says `short`."""
+    from vsr_app import shell
+
+    def command(args, short, program=INSTALLED):
+        monkeypatch.setattr(shell, "_app_program", lambda: [program])
+        monkeypatch.setattr("ctypes.WinDLL", lambda name, **kw: FakeKernel32(short), raising=False)
+        with monkeypatch.context() as windows:
+            windows.setattr(os, "name", "nt")
+            return app_command(args)
+
+    return command
+
+
+def test_on_windows_a_program_path_with_a_space_is_named_by_its_short_name(windows_app_command):
+    """A quoted program runs in cmd.exe, but PowerShell (Windows' default terminal) takes it for a string: its short
+    name needs no quotes and pastes into both."""
+    line = windows_app_command(["train", "--out", r"D:\My runs\a"], short=r"C:\PROGRA~1\vsr-app\vsr-app.exe")
+    assert line == r'C:\PROGRA~1\vsr-app\vsr-app.exe train --out "D:\My runs\a"'
+
+
+@pytest.mark.parametrize("program, short, line", [
+    (INSTALLED, INSTALLED, rf'& "{INSTALLED}" models "D:\My runs"'),  # a disk without short names
+    (INSTALLED, None, rf'& "{INSTALLED}" models "D:\My runs"'),  # the call failing
+    ("vsr-app", None, r'vsr-app models "D:\My runs"')])  # only the program decides: an argument's quotes are fine
+def test_on_windows_a_quoted_program_gets_powershells_call_operator(windows_app_command, program, short, line):
+    assert windows_app_command(["models", r"D:\My runs"], short, program) == line

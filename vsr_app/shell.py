@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shlex
 import shutil
@@ -23,8 +24,29 @@ def command_line(args: list[str]) -> str:
 def app_command(args: list[str]) -> str:
     """`vsr-app ARGS` as one line to paste: `vsr-app` where the PATH finds it, else the full path of the running
     one: the packaged app's executable, or the `vsr-app` installed beside this Python (a source checkout's
-    .venv/bin, which no PATH holds: "vsr-app: command not found"), else this Python running the package."""
-    return command_line([*_app_program(), *args])
+    .venv/bin, which no PATH holds: "vsr-app: command not found"), else this Python running the package.
+
+    On Windows a program path with a space ("C:\\Program Files\\...") is named by its short 8.3 form (PROGRA~1),
+    which needs no quotes: a quoted program runs in cmd.exe, but PowerShell, the terminal Windows 10 and 11 open,
+    takes a quoted string first for a string, and runs it only after its call operator `& `, which cmd.exe refuses.
+    Where the disk keeps no short names, the line is for PowerShell (`& "C:\\..." ARGS`), the default terminal."""
+    program, *rest = _app_program()
+    line = command_line([_unquoted_program(program), *rest, *args])
+    return f"& {line}" if os.name == "nt" and line.startswith('"') else line
+
+
+def _unquoted_program(program: str) -> str:
+    """On Windows, `program` by its short path where its own needs quotes (a space) and the disk has short names."""
+    if os.name != "nt" or not any(space in program for space in " \t"):
+        return program
+    try:
+        get_short_path = ctypes.WinDLL("kernel32", use_last_error=True).GetShortPathNameW
+        size = get_short_path(program, None, 0)  # the buffer it needs, its end included
+        short = ctypes.create_unicode_buffer(size)
+        done = get_short_path(program, short, size)
+    except Exception:  # any failure of the system's call: the long path, quoted
+        return program
+    return short.value if 0 < done < size else program
 
 
 def _app_program() -> list[str]:

@@ -1,14 +1,17 @@
 """The signals that stop a command the way Ctrl+C does, in one place: SIGINT, SIGTERM (`kill`, `timeout`, the GUI's
-Stop) and, where there is one, SIGHUP (the terminal closed, an SSH session dropped). Left to its default, SIGHUP
-killed a batch or a training run as `kill -9` does: the unfinished output and the batch's lock left behind, the
-report saying nothing was done, the training steps since the last checkpoint lost. A SIGHUP the process was started
-ignoring (`nohup`) stays ignored: such a run is meant to outlive its terminal.
+Stop) and, where there is one, SIGHUP (the terminal closed, an SSH session dropped) and SIGBREAK (Windows' Ctrl+Break,
+which by default ends a process at once). Left to its default, SIGHUP killed a batch or a training run as `kill -9`
+does: the unfinished output and the batch's lock left behind, the report saying nothing was done, the training steps
+since the last checkpoint lost. A SIGHUP the process was started ignoring (`nohup`) stays ignored: such a run is
+meant to outlive its terminal. Windows has no SIGTERM to send: there the GUI's Stop closes the trainer's input, and
+its end is taken for a SIGTERM (`watch_input_end`).
 
 A trainer the desktop app starts stops the same way when the app is gone (`watch_app`): one a crashed or killed app
 left behind trained on for hours at full CPU, its run folder locked and its log unwritten."""
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import os
 import signal
@@ -17,23 +20,30 @@ import sys
 import threading
 from typing import Callable
 
-STOPPING = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+STOPPING_NAMES = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")  # those the system has (`stopping_signals`)
 HANGUP = getattr(signal, "SIGHUP", None)
 APP_PID_VARIABLE = "VSR_APP_PARENT_PID"  # the desktop app's PID, in the environment of a trainer it starts
 # the file the app keeps the trainer's output in (its run's log): once the app is gone, the trainer writes there itself
 APP_LOG_VARIABLE = "VSR_APP_LOG_FILE"
+# set by the desktop app on Windows, which stops the trainer by closing its input (`watch_input_end`)
+STOP_AT_INPUT_END_VARIABLE = "VSR_APP_STOP_AT_INPUT_END"
 PR_SET_PDEATHSIG = 1  # Linux prctl: the signal this process gets when its parent exits
 WINDOWS_SYNCHRONIZE, WINDOWS_WAIT_TIMEOUT = 0x00100000, 0x102  # OpenProcess's right to wait on it; still running
 
 
+def stopping_signals() -> tuple[int, ...]:
+    """The signals of STOPPING_NAMES this system has (SIGHUP is POSIX's, SIGBREAK Windows')."""
+    return tuple(getattr(signal, name) for name in STOPPING_NAMES if hasattr(signal, name))
+
+
 def handle_stops(handler) -> dict:
-    """Set `handler` for every STOPPING signal (but a SIGHUP ignored), wrapped by `hung_up`; the handlers before,
+    """Set `handler` for every stopping signal (but a SIGHUP ignored), wrapped by `hung_up`; the handlers before,
     for `restore_handlers`."""
     def stopping(signum, frame):
         hung_up(signum)
         return handler(signum, frame)
 
-    return {number: signal.signal(number, stopping) for number in STOPPING
+    return {number: signal.signal(number, stopping) for number in stopping_signals()
             if not (number == HANGUP and signal.getsignal(number) == signal.SIG_IGN)}
 
 
@@ -44,17 +54,49 @@ def restore_handlers(previous: dict) -> None:
 
 @contextlib.contextmanager
 def handling_stops(handler):
-    """`handler` on every STOPPING signal (`handle_stops`) while the block runs, the handlers before put back after
-    it (scripts and tests run commands in-process). Outside the main thread, where Python sets no handler, none is
-    set: a caller there stops by its own means (a cancel event)."""
+    """`handler` on every stopping signal (`handle_stops`), and on the end of the input where the app asks for it
+    (`watch_input_end`), while the block runs, the handlers before put back after it (scripts and tests run commands
+    in-process). Outside the main thread, where Python sets no handler, none is set: a caller there stops by its own
+    means (a cancel event)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = handle_stops(handler)
+    watch_input_end()
     try:
         yield
     finally:
         restore_handlers(previous)
+
+
+_input_watched = threading.Event()  # once a process: its input ends once
+
+
+def watch_input_end() -> threading.Thread | None:
+    """Where the desktop app started this trainer on Windows (STOP_AT_INPUT_END_VARIABLE), take the end of its input
+    for a SIGTERM, which stops it as on Linux (its checkpoint, exit 130): the app's Stop closes it. Windows has no
+    SIGTERM: QProcess's terminate() posts WM_CLOSE, which a console program never reads, so the trainer was killed
+    after the grace time without its checkpoint; and the console's Ctrl+Break reaches no trainer of an app without a
+    console (`vsr-app-gui`), which starts it with a console of its own. The input closes too as the app dies, which
+    stops the trainer at once (Linux's SIGTERM at its parent's death). The thread that waits for it, where one was
+    started now; its SIGTERM does nothing once no handler is set (the command done)."""
+    if not os.environ.get(STOP_AT_INPUT_END_VARIABLE) or _input_watched.is_set():
+        return None
+    _input_watched.set()
+    watcher = threading.Thread(target=_stop_at_input_end, name="input end", daemon=True)
+    watcher.start()
+    return watcher
+
+
+def _stop_at_input_end() -> None:
+    """Read the input to its end (the raw descriptor: a daemon thread in sys.stdin's reader holds its lock as the
+    interpreter exits, a fatal error), then stop as by SIGTERM; an input that cannot be read is no stop."""
+    try:
+        while os.read(0, 4096):
+            pass
+    except OSError:
+        return
+    _thread.interrupt_main(signal.SIGTERM)
 
 
 def hung_up(signum: int) -> None:

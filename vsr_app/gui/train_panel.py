@@ -615,7 +615,7 @@ class TrainPanel(QWidget):
         return runs / name
 
     def stop(self) -> None:
-        """Graceful stop: SIGTERM, the trainer checkpoints and exits (Resume continues from there)."""
+        """Graceful stop: the trainer checkpoints and exits (`TrainerProcess.stop`; Resume continues from there)."""
         if self.running():
             self.status.setText("Stopping: writing a checkpoint\u2026")
             self._park_focus(self.stop_button)

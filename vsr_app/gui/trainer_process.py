@@ -2,7 +2,8 @@
 
 Why a process (QProcess) and not a thread: training runs for hours, may use every core and can crash; in its own
 process it can do all that without ever blocking or taking down the window, and Stop is the same SIGTERM a terminal
-user would send (the trainer writes a checkpoint and exits); should the app crash or be killed, the trainer stops
+user would send (the trainer writes a checkpoint and exits; on Windows, which has none, the end of its input, taken
+for one: `stop_signals.watch_input_end`); should the app crash or be killed, the trainer stops
 the same way (it is given the app's PID: `stop_signals.watch_app`) rather than train on unseen for hours. Its output
 is kept in the run folder (`LOG_NAME`), so Browse runs shows it again, and what made it fail is read from it
 (`failure_cause`).
@@ -16,14 +17,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QProcess, QProcessEnvironment, QTimer, Signal
 
-from vsr_app.stop_signals import APP_LOG_VARIABLE, APP_PID_VARIABLE
+from vsr_app.stop_signals import APP_LOG_VARIABLE, APP_PID_VARIABLE, STOP_AT_INPUT_END_VARIABLE
 
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Browse runs shows it again
 OPTIONS_NAME = "gui-options.json"  # the options the tab sent the trainer or pruner (--config), in the run folder
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 KILLED_SIGNAL = 9  # SIGKILL: what the kernel's out-of-memory killer sends, and `kill -9`
 OOM_HINT = ": the system may have run out of memory, or someone ran kill -9"
-STOP_GRACE_MS = 120_000  # a trainer that ignores SIGTERM this long (e.g. Windows consoles) is killed
+STOP_GRACE_MS = 120_000  # a trainer that does not stop this long (stuck in one long call) is killed
 # a line that says why the trainer failed: the CLI's (or argparse's) "PROG: error: ...", a traceback's exception line
 CLI_ERROR = re.compile(r"^.*?: error: ")
 EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception)\b")
@@ -56,6 +57,8 @@ class TrainerProcess(QProcess):
         env.insert(APP_PID_VARIABLE, str(os.getpid()))  # the trainer stops when this process is gone
         if log_file is not None:
             env.insert(APP_LOG_VARIABLE, str(log_file))  # and says so there itself
+        if os.name == "nt":
+            env.insert(STOP_AT_INPUT_END_VARIABLE, "1")  # Stop closes its input (`stop`)
         self.setProcessEnvironment(env)
         self.log_file = log_file
         self.output: list[str] = []  # this process's lines: a failure shows these, not an earlier run's
@@ -95,9 +98,14 @@ class TrainerProcess(QProcess):
 
     def stop(self) -> None:
         """Graceful stop: SIGTERM, the trainer checkpoints and exits; killed if it ignores that for the grace time
-        (the timer is the process's: it goes with it, should the window close within the grace time)."""
+        (the timer is the process's: it goes with it, should the window close within the grace time). On Windows,
+        where terminate() posts a WM_CLOSE that the console trainer never reads (it was killed without its
+        checkpoint), its input is closed instead, which it takes for a SIGTERM (`stop_signals.watch_input_end`)."""
         self.stopping = True
-        self.terminate()
+        if os.name == "nt":
+            self.closeWriteChannel()
+        else:
+            self.terminate()
         QTimer.singleShot(STOP_GRACE_MS, self, self.kill)
 
     def wait_for_end(self, timeout_ms: int = STOP_GRACE_MS) -> None:

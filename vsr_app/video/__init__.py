@@ -26,5 +26,6 @@ scenecut.py  shot-boundary detection on the frame stream
 limits.py    up-front refusal of jobs too large for the encoder or the free memory, or too fast for .mkv's clock
 disk_space.py  while a job runs: a warning when its output, projected from its growth, will not fit on the disk (or
              passes a FAT disk's 4 GB file limit), and a stop when its folder is gone
+file_systems.py  which file system a folder is on (FAT's 4 GB files, network disks' locks), on every system
 pipeline.py  decode -> interpolate/upscale -> encode on threads with bounded queues, progress, cancel
 """

@@ -13,20 +13,18 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import shutil
 import time
 from pathlib import Path
 from typing import Callable
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.file_systems import FAT_TYPES, file_system_type
 
 LOOK_EVERY_S = 2.0  # how often the file and the disk are looked at: a stat and a statfs, cheap but not per frame
 # Frames past the first look before the growth is projected: the first keyframe and the headers are left out of
 # the rate (a keyframe is many in-between frames' size), and a few frames' rate would swing with the content.
 FEWEST_FRAMES = 24
-MOUNTS = Path("/proc/mounts")  # Linux's mount table: each mount point and its file system's type
-FAT_TYPES = {"vfat", "msdos"}  # FAT12/16/32, as Linux names them (exFAT has no 4 GB limit)
 FAT_FILE_LIMIT = 2**32 - 1  # bytes in FAT32's largest file
 
 
@@ -58,24 +56,6 @@ def folder_gone(folder: Path, during: str) -> VsrAppError:
     point."""
     return VsrAppError(f"the output folder '{folder}' is gone or was replaced while {during} (a drive unplugged, the "
                        "folder moved or deleted); nothing more is written")
-
-
-def file_system_type(folder: Path) -> str | None:
-    """The type of the file system `folder` is on ("vfat", "ext4"), where the system says it cheaply (its mount table,
-    on Linux), else None."""
-    try:
-        lines = MOUNTS.read_text(errors="replace").splitlines()
-    except OSError:
-        return None
-    place, found, longest = os.path.realpath(folder), None, -1
-    for fields in (line.split() for line in lines):
-        if len(fields) < 3:
-            continue
-        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), fields[1])  # a space is written \040
-        inside = place == point or place.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= longest:  # the deepest mount point holding it; of two at one place, the later
-            found, longest = fields[2], len(point)
-    return found
 
 
 UNITS = (("GB", 2**30), ("MB", 2**20), ("KB", 2**10))

@@ -21,8 +21,9 @@ from typing import Callable, Iterator, NamedTuple
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.filelock import LockHeld, lock_now
 from vsr_app.files import fit_name, name_max, name_size
-from vsr_app.video.disk_space import file_system_type, folder_identity, size_text
+from vsr_app.video.disk_space import folder_identity, size_text
 from vsr_app.video.encoding import CONTAINER_FORMATS, codec_spec
+from vsr_app.video.file_systems import file_system_type
 
 log = logging.getLogger(__name__)
 
