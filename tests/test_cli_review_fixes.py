@@ -164,10 +164,10 @@ def test_weights_a_run_starts_from_are_on_its_card_and_an_upscalers_do_not_start
     assert err == (f"vsr-app: error: init_from {weights} holds a vsr_student net, which does not interpolate frames: "
                    "start from a frame interpolation model (a pruned net, vfi-x2-student or a vfi run's model)\n")
     from vsr_app.errors import VsrAppError
-    from vsr_app.gui.train_form import net_params
+    from vsr_app.gui.train_form import net_size
 
     with pytest.raises(VsrAppError, match="does not interpolate frames"):  # the Train tab's Parameters say it too
-        net_params("vfi", {"init_from": weights})  # (they showed the upscaler's 104 K)
+        net_size("vfi", {"init_from": weights})  # (they showed the upscaler's 104 K)
 
 
 def test_a_resume_refused_for_its_steps_says_nothing_of_saving_its_new_data(tmp_path, capsys):

@@ -161,13 +161,17 @@ def test_an_unknown_vfi_or_prune_option_names_its_close_matches(data_dir, tmp_pa
 
 def test_the_train_tab_s_parameter_count_names_a_misspelt_net_option():
     """The Train tab's Parameters showed the constructor's "unexpected keyword argument 'chanels'"."""
-    from vsr_app.gui.train_form import net_params
+    from vsr_app.gui import fmt
+    from vsr_app.gui.train_form import net_size
+    from vsr_app.models import count_params
+    from vsr_app.nets.vsr_student import VSRStudent
 
     with pytest.raises(VsrAppError, match=r"^net_config for the student: chanels \(did you mean 'channels'"):
-        net_params("vsr", {"net": "student", "net_config": {"chanels": 8}})
+        net_size("vsr", {"net": "student", "net_config": {"chanels": 8}})
     with pytest.raises(VsrAppError, match=r"^net_config must be a JSON object"):
-        net_params("vsr", {"net": "student", "net_config": "channels=8"})
-    assert net_params("vsr", {"net": "student", "net_config": {"channels": 8, "blocks": 1}}) > 0
+        net_size("vsr", {"net": "student", "net_config": "channels=8"})
+    tiny = fmt.params(count_params(VSRStudent(channels=8, blocks=1)))
+    assert net_size("vsr", {"net": "student", "net_config": {"channels": 8, "blocks": 1}}) == tiny
 
 
 # ---- what only the command line gives ------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from vsr_app.errors import MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppE
 from vsr_app.filelock import LockHeld, NoLock, hold, lock_now, release_and_delete
 from vsr_app.shell import app_command
 from vsr_app.stop_signals import APP_PID_VARIABLE
+from vsr_app.video.disk_space import folder_identity
 
 log = logging.getLogger(__name__)
 
@@ -175,16 +176,7 @@ def claim_run_dir(run_dir: Path) -> None:
         fd = None
     except OSError as exc:  # a read-only disk
         raise VsrAppError(f"cannot write to the run folder {run_dir}: {exc.strerror or exc}") from None
-    _CLAIMED[key] = [fd, created, 1, _folder_identity(run_dir)]
-
-
-def _folder_identity(folder: Path) -> tuple[int, int] | None:
-    """Which folder is at `folder` now (device and inode; None where none is, or the disk has no inodes)."""
-    try:
-        info = folder.stat()
-    except OSError:
-        return None
-    return (info.st_dev, info.st_ino) if info.st_ino else None
+    _CLAIMED[key] = [fd, created, 1, folder_identity(run_dir)]
 
 
 def check_own_folder(run_dir: Path) -> None:
@@ -192,7 +184,7 @@ def check_own_folder(run_dir: Path) -> None:
     run went on, with a new run started at its name since, the next checkpoint replaced that run's weights and card
     (and said "continue with --resume" of a folder that held no checkpoint of it)."""
     claim = _CLAIMED.get(str(Path(run_dir).resolve()))
-    now = _folder_identity(run_dir)
+    now = folder_identity(run_dir)
     if claim is not None and None not in (claim[3], now) and now != claim[3]:
         raise VsrAppError(f"the run folder {run_dir} was moved or replaced while the run went on, and another folder "
                           "is at its name now: nothing more of this run is written there; its last checkpoint went "

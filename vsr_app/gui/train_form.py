@@ -289,11 +289,6 @@ def start_card_net(task: str, start_from: str) -> str | None:
         return None
 
 
-def net_params(task: str, options: dict) -> int:
-    """The parameters of the net a run with these options trains (`_net_on_meta`)."""
-    return count_params(_net_on_meta(task, options)[0])
-
-
 def net_size(task: str, options: dict) -> str:
     """The Parameters row: the count and, for a run that starts from another net, which net its card gives, as the
     greyed fields still show the form's own Width and blocks (a fine-tune of vsr-x4-student showed Width 4 where it

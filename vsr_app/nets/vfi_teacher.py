@@ -191,7 +191,6 @@ class VFINet(nn.Module):
         self.kernels = tuple(int(k) for k in (kernels if kernels is not None else (kernel,) * 3))  # 0.5x, 1x, 2x
         if len(self.kernels) != 3 or min(self.kernels) < 1:
             raise ValueError(f"kernels must be three sizes >= 1 (0.5x, 1x, 2x), not {self.kernels}")
-        self.kernel = self.kernels[1]
         self.mix = bool(mix)
         # symmetric t0/t1 cost volumes feeding the decoder (every net trained since the fix; see docs)
         self.corr = bool(corr)

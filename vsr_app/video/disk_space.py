@@ -42,7 +42,8 @@ def shortfall_warning(folder: Path, more_bytes: float, what: str) -> str:
 
 
 def folder_identity(folder: Path) -> tuple[int, int] | None:
-    """Which folder is at `folder` now (its device and inode), or None where none is."""
+    """Which folder is at `folder` now (its device and inode), or None where none is. On a disk without inodes
+    (st_ino 0) any two folders compare equal: a replaced folder goes unseen there, one gone does not."""
     try:
         stat = folder.stat()
     except OSError:
