@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.bench import DEFAULT_FRAMES, BenchConfig, run_bench  # noqa: E402
+from vsr_app.bench import DEFAULT_FRAMES, QUIET_SHARE, BenchConfig, run_bench, thread_share  # noqa: E402
 from vsr_app.errors import VsrAppError  # noqa: E402
 from vsr_app.files import atomic_write  # noqa: E402
 
@@ -51,7 +51,6 @@ REFERENCE = "yardstick: 8 convolutions 3x3, 32 channels, 180x320, one thread"
 RATES = ("fps_model", "fps_pipeline", "cpu_model")
 WALL_CLOCK = ("fps_model", "fps_pipeline")  # judged on a quiet machine only
 THREADS = 1
-QUIET_SHARE = 0.9  # frames/s is about this share / CPU time: 0.9 against 1.0 moves it by 10%
 YARDSTICK_PASSES = 20
 
 
@@ -79,12 +78,6 @@ def yardstick_ms() -> float:
         for _ in range(YARDSTICK_PASSES):
             one_pass()
     return 1000 * (time.process_time() - start) / YARDSTICK_PASSES
-
-
-def thread_share(entry: dict) -> float:
-    """The part of its threads' time a model-alone timing got (CPU time / wall time / threads): near 1 on a quiet
-    machine, far below it where other work held the cores."""
-    return entry["fps_model"] * entry["cpu_ms_model"] / 1000 / entry["threads"]
 
 
 def summary(repeats: list[dict]) -> dict:

@@ -6,7 +6,7 @@ video: H.264-compressed and noisy. For each condition this builds the low-resolu
 stream, so it has real inter-frame coding), and/or Gaussian noise - and prints each model's mean Y-PSNR /
 SSIM against the clean ground truth, with its gain over bicubic on the same input.
 
-    .venv/bin/python benchmarks/vsr_robustness.py                                  # student + bicubic, 4 conditions
+    .venv/bin/python benchmarks/vsr_robustness.py                                  # student + bicubic, 5 conditions
     .venv/bin/python benchmarks/vsr_robustness.py --models bicubic,vsr-x4-student,vsr-x4-teacher --frames 20
 """
 
@@ -23,12 +23,41 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.distill.degrade import apply_condition  # noqa: E402
+from vsr_app.errors import VsrAppError  # noqa: E402
 from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, summary, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, ssim_y  # noqa: E402
-from vsr_app.models import load_model  # noqa: E402
+from vsr_app.models import list_models, load_model, resolve  # noqa: E402
 
 CONDITIONS = ("clean", "crf23", "crf28", "noise5", "crf28+noise5")
+CONDITION_SYNTAX = ("clean, crfN (libx264 at CRF N), noiseS (Gaussian noise of S grey levels), or parts joined by + "
+                    "and applied left to right (crf28+noise5)")
+
+
+def check_models(names: list[str]) -> str | None:
+    """What is wrong with --models, or None: checked before any work, as a typo otherwise showed as a traceback
+    when its turn came, after the models before it had run for minutes."""
+    for name in names:
+        try:
+            info = resolve(name)
+        except VsrAppError as exc:
+            return str(exc)
+        if info.task != "upscale":
+            upscalers = ", ".join(i.name for i in list_models() if i.task == "upscale")
+            return f"'{name}' does frame interpolation, not upscaling (upscalers: {upscalers})"
+    return None
+
+
+def check_conditions(conditions: list[str]) -> str | None:
+    """What is wrong with --conditions, or None: each is applied to one small frame, so whatever its own code
+    refuses is found before any work, not when its turn comes."""
+    frame = np.zeros((16, 16, 3), np.uint8)
+    for condition in conditions:
+        try:
+            apply_condition([frame], condition, np.random.default_rng(0))
+        except ValueError as exc:
+            return f"'{condition}': {exc}; each condition is {CONDITION_SYNTAX}"
+    return None
 
 
 def score(model: str, inputs: dict[str, list[np.ndarray]], gts: dict[str, list[np.ndarray]]) -> tuple[float, float]:
@@ -45,14 +74,26 @@ def score(model: str, inputs: dict[str, list[np.ndarray]], gts: dict[str, list[n
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=str(ROOT.parent / "shared/data/eval/vid4"))
-    ap.add_argument("--models", default="bicubic,vsr-x4-student")
-    ap.add_argument("--conditions", default=",".join(CONDITIONS))
-    ap.add_argument("--frames", type=int, default=20, help="first frames of each sequence")
+    ap.add_argument("--data", default=str(ROOT.parent / "shared/data/eval/vid4"),
+                    help="a video, or a folder of sequences (folders of frames or videos), as `eval vsr --data` "
+                         "reads it (default: %(default)s)")
+    ap.add_argument("--models", default="bicubic,vsr-x4-student",
+                    help="upscalers, comma-separated; with bicubic among them each row says its gain over it "
+                         "(default: %(default)s)")
+    ap.add_argument("--conditions", default=",".join(CONDITIONS),
+                    help=f"comma-separated; each is {CONDITION_SYNTAX} (default: %(default)s)")
+    ap.add_argument("--frames", type=int, default=20, help="first frames of each sequence (default: %(default)s)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    for option, problem in (("--models", check_models(args.models.split(","))),
+                            ("--conditions", check_conditions(args.conditions.split(",")))):
+        if problem:
+            ap.error(f"{option}: {problem}")
+    try:
+        folders = sequence_sources(args.data)
+    except VsrAppError as exc:
+        ap.error(f"--data: {exc}")
 
-    folders = sequence_sources(args.data)
     pairs = {f.name: [degrade_x4(x) for x in read_frames(f, args.frames)] for f in folders}
     gts = {name: [g for g, _ in p] for name, p in pairs.items()}
     rows = []

@@ -220,9 +220,12 @@ def round_(out: Path, seconds: float, names=("teacher", "student"), with_check=T
 
 
 if __name__ == "__main__":
+    verb, rest = (sys.argv[1:2] or [""])[0], sys.argv[2:]
+    if verb in ("-h", "--help"):
+        print(__doc__)
+        sys.exit(0)
     use_opencv_for_video()
-    verb, rest = sys.argv[1], sys.argv[2:]
-    if verb == "check":
+    if verb == "check" and len(rest) == 1:
         check(Path(rest[0]))
     elif verb == "train":
         train(rest)

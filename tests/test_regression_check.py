@@ -4,10 +4,9 @@ said "REGRESSION in cpu_model" with nothing changed."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+
+from script_modules import load_script
 
 TOLERANCE = {"fps_model": 0.15, "fps_pipeline": 0.30, "cpu_model": 0.15}  # the script's defaults
 # Three repeats each, as the script prints them: yardstick ms, the student's model-alone frames/s, pipeline frames/s,
@@ -20,11 +19,7 @@ STRESSED = [(46.32, 1.25, 0.97, 85.3), (46.04, 1.97, 1.65, 84.0), (47.66, 1.45, 
 
 @pytest.fixture(scope="module")
 def regression():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "regression.py"
-    spec = importlib.util.spec_from_file_location("regression", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/regression.py")
 
 
 def repeats(figures):

@@ -21,6 +21,9 @@ Why it is measured this way:
   user's job runs that). Where they differ, the two rates compare precisions, not the pipeline's cost.
 - `cpu_ms_model`: CPU time of the whole process (all threads) per frame during the `fps_model` timing: on a
   machine shared with other work it moves much less than frames/s, and it shows threads that spin.
+- `thread_share`: the part of its threads' time that timing got (CPU time / wall time / threads), as
+  benchmarks/regression.py judges it. A timing on a CPU with less than QUIET_SHARE of one core ran on a busy
+  machine: "notes" says its frames/s are not to be quoted (see `busy_note`).
 - `peak_rss_mb`: the peak resident memory of a fresh process that measured only this model, spawned per
   model so one model's allocations never count against the next. It includes the interpreter, torch and
   the input frames; `rss_start_mb` is that process's peak before the model was loaded.
@@ -58,6 +61,7 @@ DEFAULT_WARMUP = 3
 DEFAULT_BUDGET_S = 15.0  # per measurement; the slow teachers stop early instead of taking many minutes
 MIN_FRAMES = 8  # the shortest clip: warm-up plus a few timed frames
 MIN_TIMED = 3  # frames a measurement times at the least, whatever the budget
+QUIET_SHARE = 0.9  # of one core, which a timing keeps busy on a quiet machine: 0.9 against 1.0 moves frames/s by 10%
 CLIP_RATE = Fraction(25)
 POLL_S = 0.1
 
@@ -132,6 +136,12 @@ def cpu_seconds() -> float:
     """CPU time used so far by this process, all threads, user + system, to the nanosecond (os.times counts in 10 ms
     ticks: nine timed frames of bicubic read 0.0 ms each, and a model more CPU time than wall time on one thread)."""
     return time.process_time()
+
+
+def thread_share(entry: dict) -> float:
+    """The part of its threads' time a model-alone timing got (CPU time / wall time / threads): near 1 on a quiet
+    machine, far below it where other work held the cores."""
+    return entry["fps_model"] * entry["cpu_ms_model"] / 1000 / entry["threads"]
 
 
 def measure_upscaler(engine, frames: list[np.ndarray], warmup: int,
@@ -249,13 +259,14 @@ def bench_model(name: str, clip: Path, config: BenchConfig) -> dict:
     with tempfile.TemporaryDirectory(prefix="vsr-bench-") as out_dir:
         fps_pipeline, pipeline_precision = measure_pipeline(loaded, frames, clip, count, Path(out_dir), config.device)
     h, w = frames[0].shape[:2]
-    return {"params": int(loaded.info.params), "fps_model": round(fps_model, 2),
-            "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
-            "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
-            "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
-            "precision": run_settings(engine)["precision"],
-            "pipeline_precision": pipeline_precision,
-            "threads": torch.get_num_threads()}
+    entry = {"params": int(loaded.info.params), "fps_model": round(fps_model, 2),
+             "fps_pipeline": round(fps_pipeline, 2), "peak_rss_mb": round(peak_rss_mb(), 1),
+             "rss_start_mb": round(rss_start, 1), "task": loaded.task, "input": [h, w],
+             "frames_model": timed, "frames_pipeline": count, "cpu_ms_model": round(cpu_ms, 1),
+             "precision": run_settings(engine)["precision"],
+             "pipeline_precision": pipeline_precision,
+             "threads": torch.get_num_threads()}
+    return entry | {"thread_share": round(thread_share(entry), 2)}
 
 
 def make_engine(loaded, device: str, **options):
@@ -368,6 +379,21 @@ def _cpu_name() -> str | None:
     return None
 
 
+def busy_note(key: str, entry: dict, device) -> str | None:
+    """Why `key`'s frames/s are not to be quoted, where its model-alone timing got less than QUIET_SHARE of one core
+    on a CPU (`device`): a timing loop keeps at least one thread busy all the time, so on a quiet machine it gets a
+    core's worth whatever its other threads do. The benches in docs/RESULTS.md on 2 cores (sessions 2-4 and "Bench
+    tables (contended)") got 1.01-1.86 cores' worth quiet on two threads (ffmpeg-mci's one-threaded filter the
+    least), 0.99-1.0 on one, and 0.25-0.79 at load 7-10. On a GPU the CPU time says nothing of the load."""
+    if device.type != "cpu" or entry["thread_share"] * entry["threads"] >= QUIET_SHARE:
+        return None
+    threads = f"{entry['threads']} thread{'s' if entry['threads'] > 1 else ''}"
+    return (f"{key} got {entry['thread_share']:.0%} of the time of its {threads} (CPU time / wall time) while timed "
+            f"alone, less than {QUIET_SHARE:.0%} of one core, which its timing keeps busy on a quiet machine: other "
+            f"work held the CPU, so its frames/s are a busy machine's, not to quote (its CPU ms a frame moves much "
+            f"less)")
+
+
 class BenchFailed(VsrAppError):
     """Some models could not be measured (their reasons joined); `result` is the whole bench result, each failed
     model's entry its "task" and "error", so the others' numbers are not lost with it."""
@@ -432,9 +458,12 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
             except VsrAppError as exc:
                 models[key] = {"task": info.task, "error": str(exc)}
             # only once a model ran in it: one without weights (bicubic) runs fp32 whatever --precision says
-            if note and not notes and models[key].get("precision") == config.precision:
+            if note and note not in notes and models[key].get("precision") == config.precision:
                 log.warning("warning: %s", note)  # at once, as the measurements take minutes
                 notes.append(note)
+            if "error" not in models[key] and (busy := busy_note(key, models[key], device)):
+                log.warning("warning: %s", busy)
+                notes.append(busy)
             meter.stage = f"{key} {'failed' if 'error' in models[key] else 'measured'}"
             meter.advance()
     meter.finish()
@@ -457,7 +486,8 @@ def format_table(result: dict) -> str:
     lines = [f"device {result['device']} ({result['machine']}), clip of {result['frames']} frames, "
              f"warm-up {result['warmup']}, about {result['budget_s']:g} s per measurement",
              f"{'model':<{width}} {'task':<11} {'input HxW':>9} {'params':>10} {'threads':>7} {'fps model':>10} "
-             f"{'prec':>5} {'fps pipeline':>13} {'prec':>5} {'pipe/model':>10} {'CPU ms/fr':>10} {'peak RSS MB':>12}"]
+             f"{'prec':>5} {'fps pipeline':>13} {'prec':>5} {'pipe/model':>10} {'CPU ms/fr':>10} {'thread share':>12} "
+             f"{'peak RSS MB':>12}"]
     for name, m in result["models"].items():
         lines.append(f"{name:<{width}} {m['task']:<11} {m['error']}" if "error" in m else _table_row(name, m, width))
     return "\n".join(lines + [f"warning: {note}" for note in result.get("notes", [])])
@@ -471,6 +501,7 @@ def _table_row(name: str, m: dict, width: int) -> str:
     same = precision == pipeline_precision != "?"
     ratio = f"{m['fps_pipeline'] / m['fps_model']:.0%}" if same and m["fps_model"] else "-"
     size = "x".join(map(str, m["input"]))
+    share = f"{m['thread_share']:.0%}" if "thread_share" in m else "?"  # a result saved before it was recorded
     return (f"{name:<{width}} {m['task']:<11} {size:>9} {m['params']:>10,} {m['threads']:>7} {m['fps_model']:>10.2f} "
             f"{precision:>5} {m['fps_pipeline']:>13.2f} {pipeline_precision:>5} {ratio:>10} "
-            f"{m['cpu_ms_model']:>10.1f} {m['peak_rss_mb']:>12.0f}")
+            f"{m['cpu_ms_model']:>10.1f} {share:>12} {m['peak_rss_mb']:>12.0f}")
