@@ -50,3 +50,18 @@ def test_a_hidden_output_of_other_settings_is_removed_saying_so(tmp_path):
     assert again.notes == [f"removed what earlier runs left hidden for this output: '{hidden.name}' (an existing "
                            "output made with other settings: crf 30 (this run: 18))"]
 
+
+
+def test_an_unfinished_hidden_output_of_a_killed_run_is_called_so(tmp_path):
+    """After a `kill -9` the note called the killed run's half-written file "an existing file that is not a readable
+    video", which read as the user's own file removed."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    make_video(src / "a.mp4", frames=3)
+    out.mkdir()
+    half_written = out / f".a.partial-{DEAD}-0123abcd.mp4"
+    half_written.write_bytes(b"\0\0\0\x20ftypisom" + bytes(200))  # the start of an MP4 whose writer died
+    again = run_batch(src, out, model="bicubic").files[0]
+    assert again.status == "ok" and not half_written.exists()
+    assert again.notes == [f"removed what earlier runs left hidden for this output: '{half_written.name}' (an "
+                           "unfinished output, left by a run that was killed, crashed or lost power)"]

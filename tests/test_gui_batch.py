@@ -201,11 +201,16 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     (in_dir / "sub").mkdir(parents=True)
     shutil.copy(small_video, in_dir / "sub" / "clip.mp4")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    # the listing says it too: it said only "No videos...", and the hint came at Process all
+    assert panel.status.text() == (f"No videos with these extensions in the input folder; tick \"{RECURSIVE_LABEL}\" "
+                                   "to look in sub-folders.")
     with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
         panel.start()
     title, message = blocker.args
     assert message.startswith(f"no videos found in '{in_dir}'")
     assert message.endswith(f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders)") and "--" not in message
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
+    assert panel.status.text() == "1 video found."
 
 
 def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot, small_video, tmp_path):

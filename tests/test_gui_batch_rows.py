@@ -294,3 +294,29 @@ def test_a_name_that_is_not_utf8_is_shown_escaped_and_its_row_acts_on_its_own_fi
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(bytes(url.toEncoded())) or True)
     pick(panel, row_menu(panel, "caf\\xe9.mp4"), "Play output")
     assert opened == [b"file://" + urllib.parse.quote(os.fsencode(out_dir / odd)).encode()]
+
+
+def test_the_selected_rows_whole_reason_is_shown_under_the_table(window, qtbot, small_video, tmp_path):
+    """A long reason was cut in the middle of its cell, losing the words that say what to do ("...ng outputs\\" to
+    replace it..."), and was whole only in a tooltip. The row selected has it whole under the table; a reason is cut
+    at its end in its cell, a path still in its middle (its file name is at the end)."""
+    from vsr_app.gui.batch_queue import REASON
+
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    out_dir.mkdir()
+    (out_dir / "clip0.mp4").write_text("my notes")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    table = panel.table
+    assert not table.detail.isVisible()  # no row selected: nothing to say
+    table.setCurrentCell(row_of(panel, "clip1.mp4"), 0)
+    assert table.detail.isVisible() and table.detail.text() == f"clip1.mp4 (queued): {out_dir / 'clip1.mp4'}"
+    table.setCurrentCell(row_of(panel, "clip0.mp4"), 0)
+    run_to_end(qtbot, panel)
+    row = row_of(panel, "clip0.mp4")
+    table.selectRow(row)
+    reason = table.item(row, 3).text()
+    assert reason.endswith("to replace it or choose another output folder")
+    assert table.detail.isVisible() and table.detail.text() == f"clip0.mp4 (exists): {reason}"
+    assert table.detail.geometry().top() >= table.geometry().bottom()  # under the table, in the tab
+    assert table.item(row, 3).data(REASON) and not table.item(row_of(panel, "clip1.mp4"), 3).data(REASON)
+    assert table.item(row, 3).toolTip() == reason  # kept too

@@ -114,3 +114,16 @@ def test_a_plot_export_that_fails_says_why_in_a_box(gui_env, qtbot, monkeypatch)
     csv = next(kind for kind in Exporter.Exporters if kind.__name__ == "CSVExporter")
     csv(plot.scene()).export("never.csv")
     assert said == [("Cannot export the plot", "CSV of original plot data: Must have a PlotItem selected for CSV export.")]
+
+
+def test_a_locked_empty_fields_placeholder_is_greyed_as_locked_text_is(gui_env):
+    """Only the text roles were greyed: a locked empty field kept its placeholder in the colour of an editable one,
+    and looked editable while a batch ran."""
+    from PySide6.QtGui import QPalette
+
+    from vsr_app.gui.theme import dark_palette
+
+    palette = dark_palette()
+    locked = palette.color(QPalette.Disabled, QPalette.PlaceholderText)
+    assert locked == palette.color(QPalette.Disabled, QPalette.Text)
+    assert locked != palette.color(QPalette.Active, QPalette.PlaceholderText)

@@ -86,7 +86,8 @@ def test_a_narrow_terminal_keeps_the_file_in_work_before_the_encoders_words(monk
     assert drawn.endswith("ETA 1:04") and len(drawn) < 80
 
 
-@pytest.mark.parametrize("name, shown", [("夏休みの思い出の長いファイル名前です.mp4", "夏休みの思い出…ル名前です.mp4"),
+@pytest.mark.parametrize("name, shown", [("夏休みの思い出の長いファイル名前ですね本当に長い.mp4",
+                                          "夏休みの思い出の長い…ですね本当に長い.mp4"),
                                          ("line\nbreak.mp4", "line\\nbreak.mp4")])  # as a batch's lines show it
 def test_the_bar_counts_terminal_columns_not_characters(monkeypatch, name, shown):
     """A Japanese name takes two columns a character: cut by characters, the line wrapped again (and left a stale
@@ -185,3 +186,16 @@ def test_progress_shows_the_frames_the_encoder_still_holds(tmp_path, slow_model)
     assert len({info.waiting for info in early}) >= 3 and {info.done for info in early} <= {0, 1}
     assert (seen[-1].done, seen[-1].waiting) == (6, 0)
     assert "0/6 frames (3 more in the encoder)" in TerminalProgress().line(replace(early[0], done=0, waiting=3))
+
+
+@pytest.mark.parametrize("name, shown", [("[1/2] good_ref.mp4", "[1/2] good_ref.mp4"),
+                                         ("[1/2] holidays/2026 summer/beach.mp4", "[1/2] holidays/202\u2026beach.mp4")])
+def test_a_narrow_terminal_keeps_the_start_and_extension_of_the_batchs_file(monkeypatch, name, shown):
+    """At 60 columns the name was cut to what fit beside the frame rate: "batch [1/2]\u2026f.mp4:" named no file.
+    The rate goes first, then the word "frames"; the name keeps its index, 12 columns of its start and its
+    extension."""
+    monkeypatch.setenv("COLUMNS", "60")
+    stream = Tty()
+    TerminalProgress(stream, label="batch", show_stage=True)(ProgressInfo(66, 120, 12.3, 5.0, 4.0, name, waiting=10))
+    drawn = stream.getvalue().split("\x1b[2K")[-1]
+    assert drawn.startswith(f"batch {shown}:  55.0% 66/120") and drawn.endswith("ETA 0:04") and len(drawn) < 60

@@ -170,7 +170,8 @@ def test_an_input_that_may_not_be_read_is_said_so_not_called_no_video(tmp_path, 
 
     monkeypatch.setattr(av, "open", refused)
     rc, _, err = run_cli(capsys, "upscale", src, tmp_path / "out" / "up.mp4")
-    assert_one_line_error(rc, err, f"cannot read '{src}': Permission denied (its permissions)")
+    assert_one_line_error(rc, err, f"cannot read '{src}': Permission denied; make it readable (`chmod u+r {src}`) "
+                                   "or ask its owner")
 
 
 def test_permission_denied_on_the_output_is_reported(tmp_path, capsys, monkeypatch):

@@ -438,14 +438,14 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     would make every output again too (the Batch tab asks the user first, naming it). `report_path` may be given as
     the `ReportFile` the caller read (the Batch tab, for its question): the batch reads it only where it changed since.
     """
-    from vsr_app.inference import upscaler_label
-    from vsr_app.video.pipeline import process_video
-    from vsr_app.video.encoding import made_by
-    from vsr_app.video.output_paths import make_folder, removed_if_left_empty
-
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
-    _check_request(in_dir, task, self_ensemble, codec, crf, preset)
+    _check_request(in_dir, task, self_ensemble, codec, crf, preset)  # before torch's import (seconds): a typo at once
+    from vsr_app.inference import upscaler_label
+    from vsr_app.video.encoding import made_by
+    from vsr_app.video.output_paths import make_folder, removed_if_left_empty
+    from vsr_app.video.pipeline import process_video
+
     inputs, outputs, unreadable = _list_batch(in_dir, out_dir, listed, extensions, recursive, codec)
     report_file = ReportFile(report_path) if isinstance(report_path, (str, os.PathLike)) else report_path
     _check_destinations(out_dir, report_file, inputs, outputs, overwrite or replace_report)

@@ -28,6 +28,9 @@ from vsr_app.errors import VsrAppError
 # the frames of an input looked at for a flag of interlacing, only where an output's deinterlacing is not this run's:
 # decoding them took 0.08 s for 1080p H.264 and 0.5 s for 4K HEVC (2 cores)
 OPENING_FRAMES = 8
+NOT_A_VIDEO = "an existing file that is not a readable video"  # what `existing_output` says of one it cannot read
+# a hidden temporary file that is not a readable video: what a run stopped before it ended leaves (`hidden_output`)
+UNFINISHED = "an unfinished output, left by a run that was killed, crashed or lost power"
 
 
 def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: int,
@@ -42,7 +45,7 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     try:
         found = read_made_by(dst)
     except VsrAppError:
-        return "an existing file that is not a readable video"
+        return NOT_A_VIDEO
     if found is None:
         return "an existing video with no record of the settings that made it (another program's or an older vsr-app's)"
     made_from = found.pop("input", None)
@@ -93,6 +96,7 @@ def hidden_output(src: Path, dst: Path, settings: dict, scale: int, factor: int)
         if placed is None and not dst.exists():
             found: list = []
             what = existing_output(src, path, settings, scale, factor, found)
+            what = UNFINISHED if what == NOT_A_VIDEO else what  # "an existing file" confused: it was a hidden one
             if what is None:
                 try:
                     os.replace(path, dst)  # (the batch holds the folder: no other batch puts a file there meanwhile)

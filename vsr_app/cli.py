@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 from vsr_app import APP_NAME
 from vsr_app.cli_args import parse_command_line
@@ -54,7 +55,11 @@ def _signals_stop(command: str | None):
 
 
 def _process_file(args, **models) -> int:
-    """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary."""
+    """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary. The input is
+    checked first: the pipeline imports torch (seconds) before it looks at it."""
+    from vsr_app.video.opening import check_video_path
+
+    check_video_path(Path(args.input))
     from vsr_app.progress import TerminalProgress
     from vsr_app.video.pipeline import process_video
 

@@ -9,6 +9,7 @@ plain periodic lines when the output is a file or pipe (logs stay readable).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -19,7 +20,9 @@ from typing import Callable, TextIO
 
 from vsr_app.files import shown_name
 
-FEWEST_MARKS = 8  # a progress bar, or a name cut, shorter than this says too little to keep
+FEWEST_MARKS = 8  # a progress bar shorter than this says too little to keep
+NAME_START = 12  # the columns of a name's start that a cut name keeps at least, with its extension
+BATCH_INDEX = re.compile(r"\[\d+/\d+\] ")  # a batch's stage starts with its file's index: "[2/5] sub/clip.mp4"
 RATE_WINDOW_S = 10.0  # throughput is measured over the last this-many seconds: reacts, but does not jitter
 
 
@@ -170,27 +173,29 @@ class TerminalProgress:
 
     def line(self, info: ProgressInfo, columns: int | None = None) -> str:
         """The progress line; in at most `columns` terminal columns, given: the bar narrows, then goes, then the time
-        elapsed goes, then the frames in the encoder are said as "(+N)", then the stage's name is cut in its middle
-        (or goes), then the line's end."""
+        elapsed goes, then the frames in the encoder are said as "(+N)", then the frame rate goes, then "frames (+N)"
+        where the stage's name would be cut too short, then the name is cut in its middle (`cut_middle`,
+        down to `shortest_cut`) or goes, then the line's end. The rate goes before the name is cut: cut to fit beside
+        it at 60 columns, a batch's "[1/2] good_ref.mp4" read "[1/2]\u2026f.mp4"."""
         frac = info.fraction
         prefix = f"{self.label} " if self.label else ""
         # a file name may hold a newline or a tab (legal on Linux), which would break the one line
         stage = shown_name(info.stage) if self.show_stage else ""
         count = f"{frac * 100:5.1f}% {info.done}/{info.total}" if frac is not None else f"{info.done}"
-        rate = f" frames{info.waiting_note}  {fps_text(info.fps):>5} fps"
+        rate, fps = f" frames{info.waiting_note}", f"  {fps_text(info.fps):>5} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
         eta = f"  ETA {format_duration(info.eta)}"
         if info.eta == 0.0 and not info.done and stage:
             # ended having made nothing (a batch whose every output was there): "0/0 frames -- fps" said nothing of
             # it; its stage says why (the summary below says the time)
-            count, stage, rate, elapsed, eta = f"{frac * 100:5.1f}% {stage}", "", "", "", ""
+            count, stage, rate, fps, elapsed, eta = f"{frac * 100:5.1f}% {stage}", "", "", "", "", ""
         width = self.width if frac is not None else 0
 
         def over() -> int:
             """How many columns too wide the line is."""
             if columns is None:
                 return 0
-            parts = (prefix, f"{stage}: " if stage else "", count, rate, elapsed, eta)
+            parts = (prefix, f"{stage}: " if stage else "", count, rate, fps, elapsed, eta)
             return sum(map(text_width, parts)) + (width + 3 if width else 0) - columns
 
         if over() > 0 and width:
@@ -200,13 +205,17 @@ class TerminalProgress:
         if over() > 0:
             elapsed = ""
         if over() > 0 and info.waiting and rate:  # the file in work matters more than the encoder's queue's words
-            rate = f" frames (+{info.waiting})  {fps_text(info.fps):>5} fps"
+            rate = f" frames (+{info.waiting})"
+        if over() > 0 and stage:
+            fps = ""
+        if stage and text_width(stage) - over() < shortest_cut(stage) <= text_width(stage) - over() + len(rate):
+            rate = ""  # "66/120" says the frames, and the name then fits
         if over() > 0 and stage:
             kept = text_width(stage) - over()
-            stage = cut_middle(stage, kept) if kept >= FEWEST_MARKS else ""
+            stage = cut_middle(stage, kept) if kept >= shortest_cut(stage) else ""
         filled = int((frac or 0) * width)
         bar = f"[{'#' * filled}{'-' * (width - filled)}] " if width else ""
-        text = prefix + (f"{stage}: " if stage else "") + bar + count + rate + elapsed + eta
+        text = prefix + (f"{stage}: " if stage else "") + bar + count + rate + fps + elapsed + eta
         return _cut_end(text, columns) if columns is not None else text
 
     def __call__(self, info: ProgressInfo) -> None:
@@ -274,10 +283,26 @@ def _cut_end(text: str, columns: int) -> str:
 
 def cut_middle(text: str, columns: int) -> str:
     """`text` in at most `columns` columns, its middle replaced by an ellipsis: a file name keeps its start and its
-    extension."""
+    end, each half of what fits, yet at least NAME_START columns of its start and its extension (given the
+    `shortest_cut` columns); a batch's "[2/5] " is kept whole, as it is no part of the name."""
     if text_width(text) <= columns:
         return text
-    tail_columns = (columns - 1) // 2
-    head = _cut_end(text, columns - 1 - tail_columns)
-    tail = _cut_end(text[::-1], tail_columns)[::-1]
-    return head + "\u2026" + tail
+    index, name = _index_and_name(text)
+    room = columns - text_width(index) - 1
+    tail_columns = max(text_width(os.path.splitext(name)[1]), min(room // 2, room - NAME_START))
+    head = _cut_end(name, room - tail_columns)
+    tail = _cut_end(name[::-1], tail_columns)[::-1]
+    return index + head + "\u2026" + tail
+
+
+def shortest_cut(text: str) -> int:
+    """The fewest columns `cut_middle` cuts `text` to: fewer would no longer tell which file it is."""
+    index, name = _index_and_name(text)
+    least = text_width(index) + text_width(_cut_end(name, NAME_START)) + 1 + text_width(os.path.splitext(name)[1])
+    return min(least, text_width(text))
+
+
+def _index_and_name(text: str) -> tuple[str, str]:
+    """A batch's stage as its file's index ("[2/5] ", '' where there is none) and the name after it."""
+    index = found[0] if (found := BATCH_INDEX.match(text)) else ""
+    return index, text[len(index):]

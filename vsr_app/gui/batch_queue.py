@@ -15,7 +15,7 @@ from typing import Callable
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QContextMenuEvent
-from PySide6.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QLabel, QMenu, QStyledItemDelegate, QTableWidget, QTableWidgetItem
 
 from vsr_app.batch_plan import Queue
 from vsr_app.batch_report import IGNORED, NO_VIDEO
@@ -31,6 +31,7 @@ FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
 OUTPUT = Qt.UserRole + 1  # an Output / reason cell's output path, once the batch has said what became of the file
 INPUT = Qt.UserRole + 2  # a File cell's input, relative to the input folder
+REASON = Qt.UserRole + 3  # an Output / reason cell that holds a reason, not an output's path
 # (paths are kept as their bytes: a name that is not UTF-8, from an old USB drive, lost its odd byte as text, and a
 # row's actions opened another file)
 FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
@@ -42,6 +43,17 @@ class TimeItem(QTableWidgetItem):
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
         return (self.data(SECONDS) or 0.0) < (other.data(SECONDS) or 0.0)
+
+
+class ReasonDelegate(QStyledItemDelegate):
+    """An Output / reason cell that holds a reason is cut at its end, not in its middle as a path is: cut in the
+    middle, it lost the words that join what happened to what to do ("...ng outputs\" to replace it") and read as
+    nonsense. The whole reason is under the table (`QueueView.detail`) for the row selected."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        if index.data(REASON):
+            option.textElideMode = Qt.ElideRight
 
 
 class QueueTable(QTableWidget):
@@ -105,6 +117,17 @@ class QueueView(QueueTable):
         for column in (1, 2):  # status and time as wide as they read, at any font ("q…d" at 20 pt)
             header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.Stretch)
+        self.setItemDelegateForColumn(3, ReasonDelegate(self))
+        # the selected row's output or reason whole, for the panel to show under the table: a long reason is cut in
+        # its cell, and a tooltip is found only by those who hover (never by the keyboard's user)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.PlainText)  # a file name is no markup
+        self.detail.setTextInteractionFlags(Qt.TextSelectableByMouse)  # a path or a reason to copy
+        self.detail.setAccessibleName("Selected file's output or reason")
+        self.detail.hide()
+        self.currentCellChanged.connect(self._show_detail)
+        self.itemChanged.connect(self._cell_changed)
         header.setSortIndicator(-1, Qt.AscendingOrder)  # in the batch's order until a header is clicked
         self.setSortingEnabled(True)
         self.rowMenuRequested.connect(self._row_menu)
@@ -114,6 +137,21 @@ class QueueView(QueueTable):
         self.row_menu.setDefaultAction(self.compare_action)  # shown in bold: what a double-click does
         self.play_action = self.row_menu.addAction("Play output", self._play_output)
         self.show_action = self.row_menu.addAction("Show in folder", self._show_in_folder)
+
+    def _cell_changed(self, item: QTableWidgetItem) -> None:
+        if item.row() == self.currentRow():  # the batch has said what became of the file shown under the table
+            self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The current row's file, status and whole output or reason under the table; nothing without a row."""
+        row = self.currentRow()
+        cells = [self.item(row, column) for column in (0, 1, 3)] if row >= 0 else []
+        if None in cells or not cells:  # no row, or one whose cells are still being added
+            self.detail.hide()
+            return
+        name, status, detail = (cell.text() for cell in cells)
+        self.detail.setText(f"{name} ({status}): {detail}" if detail else f"{name} ({status})")
+        self.detail.show()
 
     def clear_rows(self) -> None:
         self.setRowCount(0)
@@ -130,6 +168,7 @@ class QueueView(QueueTable):
             relative = str(src.relative_to(queue.in_dir))
             if src in queue.earlier:  # as the batch will leave it: with why, and no output
                 self._add_row(relative, IGNORED, fmt.left_as_it_is(queue.earlier[src]))
+                self._cells(relative)[3].setData(REASON, True)
             else:
                 self._add_row(relative, "queued", str(dst) if dst else "")
         self.setSortingEnabled(True)
@@ -150,6 +189,7 @@ class QueueView(QueueTable):
             if (ending := endings.get(status.text())) is not None:
                 self._set_status(status, ending[0])
                 self._set_text(detail, ending[1])
+                detail.setData(REASON, True)
         self.setSortingEnabled(True)
 
     def show_result(self, result) -> None:
@@ -170,6 +210,7 @@ class QueueView(QueueTable):
             text += "  (" + self.for_gui("; ".join(notes)) + ")"
         self._set_text(detail, text)
         detail.setData(OUTPUT, os.fsencode(result.output) if result.output else None)
+        detail.setData(REASON, not ok)
 
     def _reason(self, reason: str, relative_input: str) -> str:
         """A file's reason worded for the GUI: its full path, which the File column shows, said as "this file"."""

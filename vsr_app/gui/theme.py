@@ -16,6 +16,7 @@ RAISED = "#2b2f37"
 BORDER = "#363b45"
 TEXT = "#e3e6eb"
 MUTED = "#8b93a1"
+DISABLED = "#5d636e"  # the text of a control that is locked
 ACCENT = "#4c9bff"
 # the accent dark enough to carry white text, as a selection and an accent button do: 4.9:1 (ACCENT gave 2.8:1)
 ACCENT_STRONG = "#2d6fd0"
@@ -60,7 +61,7 @@ QCheckBox::indicator:checked:disabled {{ background: {ACCENT_DIM}; border-color:
 QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 5px 14px; }}
 QPushButton:hover {{ border-color: #4a5160; background: #323742; }}
 QPushButton:pressed {{ background: #262a31; }}
-QPushButton:disabled {{ color: #5d636e; }}
+QPushButton:disabled {{ color: {DISABLED}; }}
 QPushButton[accent="true"] {{ background: {ACCENT_STRONG}; border-color: #3b82e6; color: white; }}
 QPushButton[accent="true"]:hover {{ background: #3a7be0; }}
 QPushButton[accent="true"]:disabled {{ background: #28364a; color: #7d8594; border-color: #2f3d52; }}
@@ -104,8 +105,9 @@ def dark_palette() -> QPalette:
     }
     for role, colour in colours.items():
         p.setColor(role, QColor(colour))
-    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
-        p.setColor(QPalette.Disabled, role, QColor("#5d636e"))
+    # a locked empty field's placeholder too: in MUTED it looked editable while a batch ran
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText, QPalette.PlaceholderText):
+        p.setColor(QPalette.Disabled, role, QColor(DISABLED))
     return p
 
 

@@ -14,10 +14,13 @@ from pathlib import Path
 import av
 
 from vsr_app.errors import NoVideoStream, VsrAppError
+from vsr_app.shell import command_line
 from vsr_app.video.probing import found_codec, is_cover_art
 
 
-def _check_path(path: Path) -> None:
+def check_video_path(path: Path) -> None:
+    """Refuse a path that cannot be a video to read, saying why: called by the command line too, before it imports
+    torch, so a typo is told at once and not after seconds of loading."""
     if not path.exists():
         if path.is_symlink():  # "does not exist" of a file the user can see in the folder reads as a bug
             raise VsrAppError(f"'{path}' is a link to '{os.readlink(path)}', which does not exist")
@@ -28,16 +31,25 @@ def _check_path(path: Path) -> None:
         raise VsrAppError(f"'{path}' is not a regular file (a pipe, socket or device); vsr-app reads video files")
     if path.stat().st_size == 0:
         raise VsrAppError(f"'{path}' is empty (0 bytes); it is not a video")
+    if not os.access(path, os.R_OK):
+        raise _permission_denied(path, os.strerror(errno.EACCES))
+
+
+def _permission_denied(path: Path, reason: str) -> VsrAppError:
+    """A file this user may not read, with what to do: "(its permissions)" alone left the user to find out how."""
+    what_to_do = ("check the Security tab of its Properties, or ask its owner" if os.name == "nt" else
+                  f"make it readable (`{command_line(['chmod', 'u+r', str(path)])}`) or ask its owner")
+    return VsrAppError(f"cannot read '{path}': {reason}; {what_to_do}")
 
 
 def open_container(path: Path) -> av.container.InputContainer:
     """`path` opened for reading; a VsrAppError that says why where it cannot be (FFmpeg's says only its format)."""
-    _check_path(path)
+    check_video_path(path)
     try:
         return av.open(str(path), mode="r")
     except av.FFmpegError as exc:
         if exc.errno in (errno.EACCES, errno.EPERM):  # not a matter of its format: "not a video file" misled
-            raise VsrAppError(f"cannot read '{path}': {exc.strerror} (its permissions)") from exc
+            raise _permission_denied(path, exc.strerror) from exc
         if _index_lost(path):
             raise _unfinished_recording(path) from exc
         raise VsrAppError(f"cannot read '{path}': it is not a video file FFmpeg can open "
