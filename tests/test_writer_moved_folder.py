@@ -5,6 +5,8 @@ finished is said to be where it is now."""
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 
 import av
@@ -12,7 +14,7 @@ import pytest
 
 from videogen import make_video, pattern_frame
 from vsr_app.errors import VsrAppError
-from vsr_app.video import disk_space, output_paths, pipeline
+from vsr_app.video import disk_space, output_paths, pipeline, writer as writer_module
 from vsr_app.video.verify import packet_span
 from vsr_app.video.writer import VideoWriter
 
@@ -50,14 +52,17 @@ def test_an_aborted_write_leaves_no_temporary_file_in_its_renamed_folder(folders
     assert open_descriptors() == before  # the folder let go with the file
 
 
-def test_a_write_finished_after_its_folder_was_renamed_is_put_nowhere_and_leaves_nothing(folders):
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.mkv"])
+def test_a_write_finished_after_its_folder_was_renamed_is_put_nowhere_and_leaves_nothing(folders, name):
     """The finished file goes to the path asked for or nowhere: not into the moved folder, nor a new one made at the
-    old place."""
+    old place. The error says why: the muxer's last pass (MP4's) and the frame count open the file by its path, and
+    the error said "No such file or directory"."""
     out, moved = folders
     before = open_descriptors()
-    writer = started_write(out / "clip.mp4")
+    writer = started_write(out / name)
     out.rename(moved)
-    with pytest.raises(VsrAppError):
+    with pytest.raises(VsrAppError, match=f"the output folder '{out}' is gone or was replaced while the video was "
+                                          "finished"):
         writer.close()
     assert sorted(os.listdir(moved)) == ["notes.txt"] and not out.exists()
     assert open_descriptors() == before
@@ -150,3 +155,98 @@ def test_where_a_moved_folder_went_cannot_be_told_its_file_is_named_in_it(folder
     assert str(failed) == (f"the video is finished but could not be put at '{out / 'clip.mp4'}': its folder was moved "
                            f"or renamed as it finished; it is kept in it as the hidden file '{kept_file(moved).name}': "
                            "rename it to 'clip.mp4' yourself")
+
+
+def test_a_folder_replaced_before_the_encoder_opened_its_file_fails_the_write_and_leaves_nothing(folders, monkeypatch):
+    """The writer makes its file through the folder held, the encoder opens it by its path: a folder moved and
+    replaced between had the encoder write into the new one, the lock guarding the empty file in the old."""
+    out, moved = folders
+    made = writer_module.hold_partial
+
+    def made_then_replaced(tmp) -> None:
+        made(tmp)
+        out.rename(moved)
+        out.mkdir()
+
+    monkeypatch.setattr(writer_module, "hold_partial", made_then_replaced)
+    before = open_descriptors()
+    with pytest.raises(VsrAppError, match=f"the output folder '{out}' is gone or was replaced while the output was "
+                                          "opened"):
+        VideoWriter(out / "clip.mp4", width=64, height=48, frame_rate=10, preset="ultrafast")
+    assert (os.listdir(out), os.listdir(moved)) == ([], ["notes.txt"])  # the encoder's file and the writer's gone
+    assert open_descriptors() == before
+
+
+def test_a_stale_folder_as_the_file_is_kept_is_no_raw_error_and_lets_go_of_it(folders, monkeypatch):
+    """An NFS folder deleted on the server: asking the folder held where it is fails (ESTALE). That error escaped
+    close(), before the folder and the lock were let go, and abort let go of nothing once the file was kept."""
+    out, _ = folders
+    before = open_descriptors()
+    writer = started_write(out / "clip.mp4")
+    stat = os.fstat
+
+    def stale(fd):
+        if fd in output_paths._FOLDERS.values():
+            raise OSError(errno.ESTALE, "Stale file handle")
+        return stat(fd)
+
+    def read_only(self) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(output_paths.os, "fstat", stale)
+    monkeypatch.setattr(VideoWriter, "_move_into_place", read_only)
+    with pytest.raises(VsrAppError, match="it is kept in it as the hidden file"):
+        writer.close()
+    monkeypatch.undo()
+    assert open_descriptors() == before
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="F_GETPATH's answer is read from Linux's /proc here")
+def test_on_macos_a_moved_folder_is_said_where_it_is_by_f_getpath(folders, monkeypatch):
+    """macOS has no /proc, but fcntl's F_GETPATH: without it the kept file's message named no folder there."""
+    import fcntl  # (POSIX's)
+
+    get_path, real_fcntl, readlink = 50, fcntl.fcntl, os.readlink
+
+    def mac_fcntl(fd, command, arg=0):
+        if command != get_path:
+            return real_fcntl(fd, command, arg)
+        return (os.fsencode(readlink(f"/proc/self/fd/{fd}")) + bytes(len(arg)))[:len(arg)]  # as macOS fills it
+
+    def no_proc(path, *args, **kwargs):
+        if str(path).startswith("/proc/"):
+            raise FileNotFoundError(path)
+        return readlink(path, *args, **kwargs)
+
+    out, moved = folders
+    monkeypatch.setattr(fcntl, "F_GETPATH", get_path, raising=False)
+    monkeypatch.setattr(fcntl, "fcntl", mac_fcntl)
+    monkeypatch.setattr(output_paths.os, "readlink", no_proc)
+    failed = finished_as_its_folder_moves(out, moved, monkeypatch, "_move_into_place")
+    moved_to = os.path.realpath(moved)
+    assert f"its folder was moved to '{moved_to}' as it finished; it is kept there as the hidden file " \
+           f"'{os.path.join(moved_to, kept_file(moved).name)}'" in str(failed)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="only Linux says where a folder held open is now")
+def test_a_temporary_file_a_network_disk_cannot_find_in_its_renamed_folder_is_said_to_be_left(folders, monkeypatch,
+                                                                                               caplog):
+    """SMB resolves the folder held by its path: renamed from another computer, the deletion through it finds nothing
+    (ENOENT), and the file stayed there, hidden, unsaid."""
+    out, moved = folders
+    writer = started_write(out / "clip.mp4")
+    unlink = os.unlink
+
+    def by_old_path(path, *, dir_fd=None):
+        if dir_fd is not None:
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+        unlink(path)
+
+    out.rename(moved)
+    monkeypatch.setattr(output_paths.os, "unlink", by_old_path)
+    with caplog.at_level(logging.WARNING, logger=output_paths.__name__):
+        writer.abort()
+    left = os.path.join(os.path.realpath(moved), writer.tmp.name)
+    assert os.path.exists(left)
+    assert [record.getMessage() for record in caplog.records if record.name == output_paths.__name__] == [
+        f"the temporary file {writer.tmp.name} was not found to delete: it may be left, hidden, as '{left}'"]

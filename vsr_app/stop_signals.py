@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import logging
 import os
 import signal
 import stat
 import sys
 import threading
 from typing import Callable
+
+log = logging.getLogger(__name__)
 
 STOPPING_NAMES = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")  # those the system has (`stopping_signals`)
 HANGUP = getattr(signal, "SIGHUP", None)
@@ -79,8 +82,10 @@ def watch_input_end() -> threading.Thread | None:
     after the grace time without its checkpoint; and the console's Ctrl+Break reaches no trainer of an app without a
     console (`vsr-app-gui`), which starts it with a console of its own. The input closes too as the app dies, which
     stops the trainer at once (Linux's SIGTERM at its parent's death). The thread that waits for it, where one was
-    started now; its SIGTERM does nothing once no handler is set (the command done)."""
-    if not os.environ.get(STOP_AT_INPUT_END_VARIABLE) or _input_watched.is_set():
+    started now; its SIGTERM does nothing once no handler is set (the command done). Only on Windows and with an input
+    that is no console: the variable set by hand in a terminal, reading it froze a background job (SIGTTIN) and ate
+    the keys typed."""
+    if not os.environ.get(STOP_AT_INPUT_END_VARIABLE) or os.name != "nt" or os.isatty(0) or _input_watched.is_set():
         return None
     _input_watched.set()
     watcher = threading.Thread(target=_stop_at_input_end, name="input end", daemon=True)
@@ -90,11 +95,14 @@ def watch_input_end() -> threading.Thread | None:
 
 def _stop_at_input_end() -> None:
     """Read the input to its end (the raw descriptor: a daemon thread in sys.stdin's reader holds its lock as the
-    interpreter exits, a fatal error), then stop as by SIGTERM; an input that cannot be read is no stop."""
+    interpreter exits, a fatal error), then stop as by SIGTERM; an input that cannot be read (none: a windowed program
+    maybe) is no stop, and said to be."""
     try:
         while os.read(0, 4096):
             pass
-    except OSError:
+    except OSError as exc:
+        log.warning("the input cannot be read (%s): the app's Stop will end this run without its checkpoint",
+                    exc.strerror or exc)
         return
     _thread.interrupt_main(signal.SIGTERM)
 

@@ -174,6 +174,8 @@ def _partial_parts(path: Path) -> tuple[str, str]:
 _OWN_TEMPS: dict[str, int | None] = {}
 # The folder of each temporary file this process holds (`hold_partial`), by the file's name: a descriptor of it.
 _FOLDERS: dict[str, int] = {}
+# Which file `hold_partial` made for each temporary name (device, inode): the one the encoder must open by its path.
+_MADE: dict[str, tuple[int, int]] = {}
 
 
 def _writer_running(path: Path, pid: int) -> bool:
@@ -362,8 +364,10 @@ def hold_partial(tmp: Path) -> None:
     # in the folder held (a folder moved meanwhile has the file, not another at its old place)
     fd = os.open(tmp if folder is None else tmp.name, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=folder)
     if os.name == "nt" or file_system_type(tmp.parent) in NETWORK_FILE_SYSTEMS:
-        os.close(fd)
+        os.close(fd)  # (and no `partial_replaced` check: an SMB client without server inode numbers makes its own)
         return
+    made = os.fstat(fd)
+    _MADE[tmp.name] = made.st_dev, made.st_ino
     try:
         lock_now(fd)
     except OSError as exc:
@@ -378,6 +382,7 @@ def release_partial(tmp: Path) -> None:
     the deletion: a cleaner cannot take it between), its folder no longer held."""
     if (fd := _OWN_TEMPS.pop(tmp.name, None)) is not None:
         os.close(fd)
+    _MADE.pop(tmp.name, None)
     if (folder := _FOLDERS.pop(tmp.name, None)) is not None:
         os.close(folder)
 
@@ -387,29 +392,64 @@ def delete_partial(tmp: Path) -> None:
     in that folder wherever it was renamed or moved meanwhile. A write stops when its folder is gone
     (`disk_space.folder_gone`): deleted by its path, the file stayed hidden in the folder a user had renamed while it
     was written, gigabytes maybe. By its path where no folder is held (Windows, where a folder with an open file
-    cannot be renamed anyway). One already gone is no error."""
+    cannot be renamed anyway). One already gone is no error, but one not found in a folder moved is said: a network
+    disk (SMB) resolves the held folder by its path, and one renamed from another computer keeps the file. Also by its
+    path where a folder is held: the encoder's own file where another folder took the held one's place before it was
+    opened (`partial_replaced`), this writer's too, its name being unique."""
     folder = _FOLDERS.get(tmp.name)
-    with contextlib.suppress(FileNotFoundError):
+    try:
         os.unlink(tmp if folder is None else tmp.name, dir_fd=folder)
+    except FileNotFoundError:
+        if (now := partial_now(tmp)) != tmp:
+            where = f"as '{now}'" if now else f"in the folder that was '{tmp.parent}', moved or renamed meanwhile"
+            log.warning("the temporary file %s was not found to delete: it may be left, hidden, %s", tmp.name, where)
+    if folder is not None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def partial_replaced(tmp: Path) -> bool:
+    """Whether the path `tmp` no longer names the file `hold_partial` made (through its folder): the folder moved and
+    another put at its path in the moment between, the encoder, which opens it by its path, wrote into that one while
+    the lock guarded the empty file in the moved one. One stat."""
+    try:
+        now = os.stat(tmp)
+    except OSError:  # nothing there: the folder moved
+        return True
+    return (now.st_dev, now.st_ino) != _MADE.get(tmp.name, (now.st_dev, now.st_ino))
 
 
 def partial_now(tmp: Path) -> Path | None:
     """Where this process's temporary file `tmp` is now: at `tmp`, unless the folder held open for it (`hold_partial`)
-    was renamed or moved meanwhile; then in that folder where the system says where it is (Linux: /proc/self/fd), else
-    None. A finished file kept for the user (`writer._kept_unplaced`) is named where they will find it: its folder moved
-    in the moment before the rename into place, the error gave its old path, where it no longer was."""
+    was renamed or moved meanwhile; then in that folder where the system says where it is (`_folder_path`), else
+    None, as where its descriptor went stale (an NFS folder deleted on the server). A finished file kept for the user
+    (`writer._kept_unplaced`) is named where they will find it: its folder moved in the moment before the rename into
+    place, the error gave its old path, where it no longer was."""
     folder = _FOLDERS.get(tmp.name)
     if folder is None:
         return tmp
-    stat = os.fstat(folder)
+    try:
+        stat = os.fstat(folder)
+    except OSError:  # ESTALE: where it is, if anywhere, is unknown
+        return None
     held = stat.st_dev, stat.st_ino
     if folder_identity(tmp.parent) == held:
         return tmp
+    now = _folder_path(folder)
+    return now / tmp.name if now is not None and folder_identity(now) == held else None
+
+
+def _folder_path(folder: int) -> Path | None:
+    """The path of the folder held open as `folder`, where the system says it: Linux by /proc/self/fd, macOS by
+    F_GETPATH (the kept file's message named no folder there); None elsewhere (the BSDs)."""
+    import fcntl  # (POSIX's: no folder is held on Windows)
+
     try:
-        now = Path(os.readlink(f"/proc/self/fd/{folder}"))
-    except OSError:  # no /proc (macOS, the BSDs)
+        if hasattr(fcntl, "F_GETPATH"):
+            return Path(os.fsdecode(fcntl.fcntl(folder, fcntl.F_GETPATH, bytes(1024)).split(b"\0", 1)[0]))
+        return Path(os.readlink(f"/proc/self/fd/{folder}"))
+    except OSError:  # no /proc
         return None
-    return now / tmp.name if folder_identity(now) == held else None
 
 
 def _open_folder(folder: Path) -> int | None:

@@ -48,11 +48,12 @@ from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTr
 from vsr_app.disk_full import OutOfRoom, out_of_room, why_not_written
 from vsr_app.errors import VsrAppError
 from vsr_app.video.carried import CarriedStreams
+from vsr_app.video.disk_space import folder_gone
 from vsr_app.video.encoding import (CONTAINER_FORMATS, MADE_BY_PREFIX, MADE_BY_TAG, CodecSpec,
                                     check_encoder_settings, encode_quality, input_record, made_by)
 from vsr_app.video.output_paths import (check_output_path, delete_partial, first_free, hold_partial, make_folder,
-                                        new_partial, partial_now, release_partial, remove_left_partials,
-                                        remove_made_folders, remove_stale_partials)
+                                        new_partial, partial_now, partial_replaced, release_partial,
+                                        remove_left_partials, remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.opening import video_stream
 from vsr_app.video.pictures import is_hd
@@ -213,6 +214,8 @@ class VideoWriter:
             self.container = av.open(str(self.tmp), mode="w", format=CONTAINER_FORMATS[suffix],
                                      options={"movflags": "+faststart" + ("+use_metadata_tags" if keys else "")}
                                      if suffix != ".mkv" else {})
+            if partial_replaced(self.tmp):  # the folder replaced since: the encoder writes where no lock guards it
+                raise folder_gone(self.path.parent, "the output was opened")
             self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
             if self.source is not None:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers,
@@ -413,9 +416,13 @@ class VideoWriter:
                                   "the output was discarded")
             if self.silent_drops is not None:
                 self.notes += self.silent_drops.notes(self.tmp)
-        except (av.FFmpegError, OSError) as exc:
-            reached = self._reached()
+        except (av.FFmpegError, OSError, VsrAppError) as exc:
+            reached, moved = self._reached(), partial_now(self.tmp) != self.tmp  # (while its folder is held)
             self.abort()
+            if moved:  # MP4's last pass and the frame count open the file by its path: "No such file or directory"
+                raise folder_gone(self.path.parent, "the video was finished") from exc
+            if isinstance(exc, VsrAppError):
+                raise
             raise _write_error(self.path, exc, reached) from exc
         except BaseException:
             self.abort()
@@ -474,8 +481,10 @@ class VideoWriter:
         where: in a moved folder, where that is now (`partial_now`). Other writes into the folder leave it
         (`remove_left_partials`); one to this name replaces it where the folder stayed."""
         self.kept = True
-        now = partial_now(self.tmp)  # (while its folder is held)
-        release_partial(self.tmp)
+        try:
+            now = partial_now(self.tmp)  # (while its folder is held)
+        finally:  # kept: abort lets go of nothing
+            release_partial(self.tmp)
         self._say_cleared()
         finished = f"the video is finished but could not be put at '{self.path}'"
         if now == self.tmp:
