@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the one-folder desktop app dist/vsr-app/ (PyInstaller, CPU torch, PySide6, PyAV, models, resources)
+# Build the one-folder desktop app dist/vsr-app/ (PyInstaller, CPU torch, PySide6, PyAV, models, resources, and a
+# README.txt at its top from packaging/bundle_readme.py)
 # and check it with `dist/vsr-app/vsr-app --selftest`. Prints the build time and the bundle size.
 #
 # Usage: packaging/build.sh [--no-cuts] [--skip-selftest]
@@ -15,7 +16,7 @@ for arg in "$@"; do
     case "$arg" in
         --no-cuts) cuts=0 ;;
         --skip-selftest) selftest=0 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "build.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -32,6 +33,8 @@ VSR_APP_CUTS=$cuts nice -n "${NICE:-10}" "$root/.venv/bin/python" -m PyInstaller
     --log-level WARN --distpath "$dist" --workpath "$work" "$root/packaging/vsr-app.spec"
 seconds=$(( $(date +%s) - start ))
 app="$dist/vsr-app"
+# the folder's top shows only `vsr-app` and `_internal`: a README there says how to start it and where things are
+"$root/.venv/bin/python" "$root/packaging/bundle_readme.py" "$app/README.txt"
 size=$(du -sm "$app" | cut -f1)
 echo "build.sh: built $app in ${seconds} s: ${size} MiB, $(find "$app" -type f | wc -l) files"
 

@@ -72,6 +72,11 @@ DROPPED_FILES = {
                                                       "would mix the desktop's GTK with the bundle's GLib/cairo",
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so*": "used only by the dropped eglfs platform",
     "PySide6/Qt/lib/libQt6EglFsKmsSupport.so*": "used only by the dropped eglfs platform",
+    # Qt's networking library came in for the dropped TLS and network-status plugins (the QtNetwork module is
+    # excluded above), and with it the Kerberos libraries that it alone links: 3.5 MB nothing loads
+    "PySide6/Qt/lib/libQt6Network.so*": "Qt networking: used only by the dropped TLS and network-status plugins",
+    **{f"{library}.so*": "Kerberos, linked only by the dropped libQt6Network"
+       for library in ("libgssapi_krb5", "libkrb5", "libk5crypto", "libkrb5support", "libcom_err", "libkeyutils")},
     "PySide6/Qt/translations/*": "Qt's own UI translations: the app installs no translator (English only)",
     # what only the dropped GTK3 theme plugin linked
     "libatk-1.0.so*": "used only by the dropped GTK3 theme plugin",

@@ -11,6 +11,7 @@ metadata, so they are listed from a table below, each only when its file is pres
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cuts import EXCLUDED_MODULES  # noqa: E402
+
+from vsr_app.cards import TRAINED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = "vsr-app"
@@ -245,8 +248,50 @@ package's copyright file (with the full terms) is in the bundle under `_internal
 """
 
 
+def shipped_cards() -> list[dict]:
+    """The cards of the models the bundle ships (models/*.json, which the spec bundles)."""
+    return [json.loads(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "models").glob("*.json"))]
+
+
+def _sources(card: dict, trained: bool) -> str:
+    return "; ".join(f"{source['name']} ({source['licence']})" for source in card.get("training_data", [])
+                     if (source.get("use") == TRAINED) == trained) or "not recorded"
+
+
+def _names_by(cards: list[dict], key) -> dict:
+    """The cards' model names grouped by `key(card)`: the shipped models share their data, one row for them all."""
+    grouped: dict = {}
+    for card in cards:
+        grouped.setdefault(key(card), []).append(card["name"])
+    return grouped
+
+
+def _weights_section(cards: list[dict]) -> str:
+    """The Media section's table of the shipped weights: what each was trained on under which licence, and what that
+    means for using them (the cards' `training_data` and `weights_terms`, written by scripts/ship_model.py)."""
+    by_data = _names_by(cards, lambda card: (_sources(card, True), _sources(card, False)))
+    rows = "\n".join(f"| {', '.join(names)} | {trained} | {validated} |"
+                     for (trained, validated), names in by_data.items())
+    by_terms = _names_by(cards, lambda card: card.get("weights_terms") or "not recorded in its card")
+    terms = "\n".join(f"- {', '.join(names)}: {text}" for text, names in by_terms.items())
+    return f"""
+### Model weights
+
+Each model's card (`_internal/models/NAME.json`, and the About dialog's Models tab) lists its training data with
+where it was published; the licence is that of the data as published.
+
+| models | trained on (licence) | validation only, not trained on (licence) |
+|---|---|---|
+{rows}
+
+Terms:
+{terms}
+"""
+
+
 def render(dists: list[metadata.Distribution], native: list[tuple[str, str, str]],
-           system: list[SystemLibrary] = ()) -> str:
+           system: list[SystemLibrary] = (), cards: list[dict] | None = None) -> str:
+    """The notice; `cards`: the shipped models' cards (default: models/*.json)."""
     rows = "\n".join(f"| {d.metadata['Name']} | {d.version} | {licence_of(d)} |" for d in dists)
     native_rows = "\n".join(f"| {name} | {licence} | <{url}> |" for name, licence, url in native)
     return f"""# Licences of vsr-app and the components it bundles
@@ -285,7 +330,7 @@ Notes:
 |---|---|
 | `resources/sample.mp4` | *Big Buck Bunny* (c) copyright 2008 Blender Foundation, www.bigbuckbunny.org, [CC BY 3.0](https://creativecommons.org/licenses/by/3.0/) |
 | `resources/icon*.png`, `resources/icon.ico` | vsr-app's own (MIT) |
-"""
+{_weights_section(shipped_cards() if cards is None else cards)}"""
 
 
 def bundle_datas() -> list[tuple[str, str]]:

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Smoke test of the packaged app: every way a user drives it, run with the bundle alone (no Python needed).
-#   --selftest; the GUI rendered offscreen (--screenshot); `models`; training a tiny VSR teacher, then a
-#   student distilled from it (space-time distillation), and a tiny interpolation net which is then pruned,
-#   all on the bundled sample clip; upscale / interpolate with the trained nets and with FFmpeg's minterpolate; `batch`
-#   with a report; `bench` (which spawns a child process of the frozen executable). Not `eval` (the tests cover it,
-#   from source).
+#   --selftest; the GUI rendered offscreen (--screenshot); `models` and a shipped model's card; training a tiny VSR
+#   teacher, then a student distilled from it (space-time distillation), and a tiny interpolation net which is then
+#   pruned, all on the bundled sample clip; upscale / interpolate with the trained nets and with FFmpeg's
+#   minterpolate; `batch` with a report; `bench` (which spawns a child process of the frozen executable). Not `eval`
+#   (the tests cover it, from source).
 # Usage: packaging/smoke_test.sh [APP]   APP defaults to dist/vsr-app/vsr-app; any `vsr-app` command works
 #        (e.g. .venv/bin/vsr-app to try the script itself from source). Exit 0 when every step passed.
 set -uo pipefail
@@ -50,6 +50,7 @@ EOF
 step "version" 'grep -q "^vsr-app " version.log' -- --version
 step "selftest" 'grep -q "^selftest passed" selftest.log && ! grep -i "warning" selftest.log' -- --selftest
 step "models" 'grep -q "\"name\": \"bicubic\"" models.log' -- models --json
+step "model card" 'grep -q "weights terms" model_card.log' -- models vsr-x4-student  # its training data's terms
 step "gui screenshot" '[ "$(head -c 4 shot.png | tail -c 3)" = PNG ]' -- --screenshot "$work/shot.png"
 step "train vsr teacher" '[ -s teacher/model.safetensors ] && [ -s teacher/model.json ]' -- \
     train vsr --data "$work/data" --out "$work/teacher" --steps 3 --config "$work/teacher.json"

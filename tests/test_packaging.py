@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -41,6 +42,44 @@ def test_what_the_app_needs_is_kept(dest):
 ])
 def test_test_programs_and_unused_plugins_are_dropped_with_a_reason(dest):
     assert cuts.drop_reason(dest)
+
+
+NETWORKING = ("PySide6/Qt/lib/libQt6Network.so.6", "libgssapi_krb5.so.2", "libkrb5.so.3", "libk5crypto.so.3",
+              "libkrb5support.so.0", "libcom_err.so.2", "libkeyutils.so.1")
+
+
+APP_QT_MODULES = ("QtCore", "QtGui", "QtWidgets", "QtOpenGL", "QtOpenGLWidgets", "QtSvg", "QtTest")  # -X importtime
+
+
+def _linked_closure(roots: list[Path], lib: Path) -> set[str]:
+    """The libraries `roots` load, directly or through each other, that are in `lib` (Qt's own), by name."""
+    found: set[str] = set()
+    todo = list(roots)
+    while todo:
+        library = todo.pop()
+        dynamic = subprocess.run(["readelf", "-d", str(library)], capture_output=True, text=True, check=True).stdout
+        for name in re.findall(r"\(NEEDED\).*\[(.+)\]", dynamic):
+            if name not in found and (lib / name).is_file():
+                found.add(name)
+                todo.append(lib / name)
+    return found
+
+
+@pytest.mark.skipif(not shutil.which("readelf"), reason="needs readelf (binutils)")
+def test_qt_networking_and_kerberos_are_dropped_and_nothing_the_app_loads_links_them():
+    """libQt6Network came in with the dropped TLS and network-status plugins, and the Kerberos libraries with it
+    (3.5 MB a tester found nothing links or loads). Nothing the app loads may need them: the Qt modules it imports
+    (pyqtgraph imports QtTest and QtOpenGL) and the platform plugins the bundle keeps, with what they link."""
+    assert all(cuts.drop_reason(dest) for dest in NETWORKING)
+    site = licenses.site_packages()
+    qt = site / "PySide6"
+    roots = [next(qt.glob(f"{module}.*.so")) for module in APP_QT_MODULES]
+    roots += [plugin for plugin in (qt / "Qt/plugins/platforms").glob("*.so")
+              if cuts.drop_reason(plugin.relative_to(site).as_posix()) is None]
+    loaded = _linked_closure(roots, qt / "Qt" / "lib")
+    assert {"libQt6Widgets.so.6", "libQt6Test.so.6", "libQt6XcbQpa.so.6"} <= loaded
+    assert not [name for name in loaded if cuts.drop_reason(f"PySide6/Qt/lib/{name}")]
+    assert "libQt6Network.so.6" not in loaded
 
 
 def test_excluded_modules_are_never_imported_by_the_app():
@@ -88,6 +127,38 @@ def test_licence_notice_matches_the_installed_packages():
     for name in ("torch", "PySide6_Essentials", "av", "numpy", "opencv-python-headless", "safetensors"):
         assert f"| {name} |" in expected
     assert "x264" in expected and "FFmpeg" in expected and "Qt 6" in expected
+
+
+def test_licence_notice_says_what_each_shipped_model_was_trained_on_and_its_terms():
+    """Nothing in the bundle said under what terms the shipped weights may be used, nor that part of their training
+    data was published for research use only."""
+    stills = {"name": "train/images/bsd100", "source": "BSD100", "licence": "research / non-commercial",
+              "use": "trained on"}
+    clip = {"name": "test/carphone_pristine.mp4", "source": "carphone", "licence": "not stated",
+            "use": "validation only (not trained on)"}
+    card = {"name": "vsr-x4-demo", "weights_terms": "Check BSD100's terms before commercial use.",
+            "training_data": [stills, clip]}
+    media = licenses.render([], [], cards=[card]).split("## Media", 1)[1]
+    assert "### Model weights" in media
+    row = "| vsr-x4-demo | train/images/bsd100 (research / non-commercial) | test/carphone_pristine.mp4 (not stated) |"
+    assert row in media
+    assert "- vsr-x4-demo: Check BSD100's terms before commercial use." in media
+    shipped = resource_path("LICENSES.md").read_text(encoding="utf-8")  # the committed notice, from models/*.json
+    assert all(info.name in shipped.split("### Model weights", 1)[1] for info in list_models() if info.path)
+
+
+def test_the_bundles_readme_says_how_to_start_it_and_where_things_are():
+    """dist/vsr-app/ showed only `vsr-app` and `_internal`: build.sh now writes README.txt there from
+    packaging/bundle_readme.py, whose CLI help is the parser's own."""
+    import bundle_readme
+    from vsr_app.cli_args import build_parser
+    from vsr_app.gui.trainer_process import LOG_NAME
+
+    text = bundle_readme.readme_text()
+    for words in ("./vsr-app --help", "_internal/models/", "_internal/resources/LICENSES.md", "vsr-app.conf", LOG_NAME,
+                  build_parser().format_help()):
+        assert words in text, words
+    assert "packaging/bundle_readme.py\" \"$app/README.txt\"" in (ROOT / "packaging" / "build.sh").read_text()
 
 
 def test_licence_texts_are_bundled_for_every_package_that_installs_them():
@@ -186,7 +257,7 @@ def test_about_dialog_shows_version_model_cards_and_licences(window, qtbot):  # 
     models = dialog.models_text.toPlainText()
     assert all(info.name in models for info in list_models())
     licences = dialog.licences_text.toPlainText()
-    assert "PySide6_Essentials" in licences and "GPL-2.0-or-later" in licences
+    assert "PySide6_Essentials" in licences and "GPL-2.0-or-later" in licences and "Model weights" in licences
     assert window.isEnabled()  # non-blocking: the main window stays usable
     dialog.close()
 
@@ -204,6 +275,8 @@ def test_frozen_app_builds_and_passes_selftest_and_smoke_test():
     bundle = list(app.parent.rglob("*"))
     assert not [p for p in bundle if "readline" in p.name]  # GNU readline (GPL-3.0+): in with lib-dynload, unused
     assert not [p for p in bundle if p.is_symlink() and not p.exists()]  # links to cut libraries went with them
+    assert not [p for p in bundle if p.name.startswith(("libQt6Network", "libkrb5", "libgssapi_krb5"))]
+    assert "_internal/models/" in (app.parent / "README.txt").read_text(encoding="utf-8")
     notice = (app.parent / "_internal" / "resources" / "LICENSES.md").read_text(encoding="utf-8")
     copied = [p for p in bundle if p.parent.name == "_internal" and p.name.startswith("libssl")]
     assert not copied or "| libssl.so.3 |" in notice  # the system libraries PyInstaller copied are named

@@ -49,15 +49,34 @@ def section_title(section: str, entries: dict) -> str:
     return STAGED_TRAINING if section == "training" and "stages" in entries else section
 
 
+# A shipped card's `training_data` (each source its training read) and `weights_terms`: the packaged app's user has no
+# data manifest, and some of the data was published for research use only (scripts/ship_model.py writes them)
+DATA_SECTION = "training data (source; licence; use) and terms"
+TRAINED, VALIDATED = "trained on", "validation only (not trained on)"  # a training_data source's use
+
+
+def data_entries(card: dict) -> dict[str, object]:
+    """The sources the weights were trained or validated on, each 'source; licence; use', and the weights' terms."""
+    sources = card.get("training_data") if isinstance(card.get("training_data"), list) else []
+    entries: dict[str, object] = {
+        str(source.get("name")): "; ".join(str(source[k]) for k in ("source", "licence", "use") if source.get(k))
+        for source in sources if isinstance(source, dict)}
+    if card.get("weights_terms"):
+        entries["weights terms"] = card["weights_terms"]
+    return entries
+
+
 def card_sections(card: dict) -> list[tuple[str, dict[str, object]]]:
     """The card's parts as people read them, each a heading and its entries: the net it builds (architecture and
-    config: what a researcher compares), how it was trained, what it measured. Empty parts are left out."""
+    config: what a researcher compares), how it was trained, what it measured, and on what data under which terms.
+    Empty parts are left out."""
     config = card.get("config") if isinstance(card.get("config"), dict) else {}
     settings = {str(k): v for k, v in config.items() if str(k) != "arch" and not _empty(v)}
     architecture = {"arch": card["arch"], **settings} if card.get("arch") else {}
     parts = [("architecture", architecture)]
     parts += [(section_title(section, entries), entries) for section in SECTIONS
               for entries in [section_entries(card, section)]]
+    parts.append((DATA_SECTION, data_entries(card)))
     return [(title, entries) for title, entries in parts if entries]
 
 
