@@ -63,9 +63,9 @@ def test_screenshot_of_an_unreadable_file_fails_cleanly(tmp_path):
     assert list(scratch.iterdir()) == []
 
 
-def test_screenshot_is_written_in_the_format_its_name_says_and_its_folder_made(tmp_path, small_video):
-    """A `.jpg` got PNG data, a `.txt` too, and a missing folder was an error where `upscale` makes it."""
-    out = tmp_path / "no-such-folder" / "shot.jpg"
+def test_screenshot_is_written_in_the_format_its_name_says(tmp_path, small_video):
+    """A `.jpg` got PNG data, a `.txt` too. (A missing folder is refused, not made: test_gui_app_start.py.)"""
+    out = tmp_path / "shot.jpg"
     result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(out))
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:3] == b"\xff\xd8\xff"  # JPEG's start of image

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 RUN_CONFIG_KEY = "run_config"  # the card's copy of config.json (`resumed_config`)
 PRUNE_DEFAULTS = {"steps": 800, "lr": 0.01, "warmup": 20, "weight_decay": 0.0, "val_every": 200}
 PRUNE_COMMAND = "prune vfi"  # config.json's "command" in a prune run: `train vfi --resume` refuses it
+PRUNE_VAL = 'the --config option "val_videos"'  # what names a pruning's validation clips: `prune vfi` has no --val
 PRUNED_NET = "pruned.safetensors"  # what a prune run leaves to start a compact interpolation student from
 TASK_KEY = "task"  # config.json's: which of RUN_TASKS the run is (`config_task`)
 RUN_TASKS = ("vsr", "vfi", "prune")

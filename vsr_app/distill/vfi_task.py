@@ -38,7 +38,7 @@ from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_
                                    scaled_plan, width_plan)
 from vsr_app.distill.options import (ASKED_WARMUP, DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
                                      unknown_options, without_config_data)
-from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, absolute_if_path,
+from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path,
                                   absolute_paths, check_new_run, check_resumable, check_run_task, claimed_run_dir,
                                   config_task, read_json_object, resumed_config, resumed_data, resumed_teacher,
                                   resumed_val, saved_config, saved_options_checked, say_unused)
@@ -349,7 +349,6 @@ class VFITask:
 
 NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior", "prior")
 RUN_OPTIONS = ("val_videos",)
-PRUNE_VAL = 'the --config option "val_videos"'  # what names a pruning's validation clips: `prune vfi` has no --val
 
 
 def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:

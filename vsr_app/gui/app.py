@@ -14,13 +14,44 @@ from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
 
 SIGNAL_CHECK_MS = 200  # how often Python gets the chance to run a signal handler while Qt's event loop runs
+SPLASH_ICON_PX = 256
 
 
-def _no_display() -> bool:
-    """True on Linux with no X11/Wayland display and no Qt platform chosen: Qt would abort (SIGABRT) there."""
-    if os.environ.get("QT_QPA_PLATFORM"):
-        return False
-    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+def _missing_display() -> str | None:
+    """Why Qt's platform finds no display on Linux, or None where it has one or needs none (offscreen, vnc): Qt
+    would abort (SIGABRT) blaming xcb-cursor0. A QT_QPA_PLATFORM set for every session (/etc/environment) names a
+    display over SSH too; "wayland;xcb" names those Qt tries in turn, and one whose display is there is enough."""
+    if not sys.platform.startswith("linux"):
+        return None
+    chosen = os.environ.get("QT_QPA_PLATFORM")
+    if not chosen:
+        if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):  # (Qt takes xcb where neither is set)
+            return None
+        return "DISPLAY or WAYLAND_DISPLAY is not set"
+    needed = [_display_variable(platform) for platform in chosen.split(";") if platform.strip()]
+    if not needed or not all(needed) or any(_has_display(variable) for variable in needed):
+        return None
+    needed = list(dict.fromkeys(needed))
+    unset = "which is not" if len(needed) == 1 else "neither"
+    return f"QT_QPA_PLATFORM={chosen} needs {' or '.join(needed)}, {unset} set"
+
+
+def _display_variable(platform: str) -> str | None:
+    """The variable naming the display Qt's platform `platform` ("xcb", "wayland-egl:option") shows on, or None
+    for one that needs no display server."""
+    name = platform.split(":")[0].strip()
+    if name == "xcb":
+        return "DISPLAY"
+    return "WAYLAND_DISPLAY" if name.startswith("wayland") else None
+
+
+def _has_display(variable: str) -> bool:
+    """Whether the display `variable` names is set; for Wayland also its default socket, which its clients connect
+    to when WAYLAND_DISPLAY is not set."""
+    if os.environ.get(variable):
+        return True
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return variable == "WAYLAND_DISPLAY" and bool(runtime) and os.path.exists(os.path.join(runtime, "wayland-0"))
 
 
 # The Debian/Ubuntu packages of the X11 libraries Qt's xcb plugin links (Qt's own list for Qt 6)
@@ -101,7 +132,7 @@ def _headless_if_no_display() -> None:
     """--screenshot must work over SSH and in CI: use Qt's offscreen platform when there is no display, or an X11
     one Qt's xcb plugin cannot load for (it needs no display: Qt would abort). That platform's notes on every window
     ("This plugin does not support propagateSizeHints()") are left out of the terminal."""
-    if _no_display() or (_x11_only() and platform_plugin_error("xcb")):
+    if _missing_display() or (_x11_only() and platform_plugin_error("xcb")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":  # chosen here or by the user
         _without_offscreen_notes()
@@ -136,6 +167,20 @@ def screenshot_format(path: str) -> str:
         raise VsrAppError(f"cannot write a screenshot as '.{suffix}': name it .png (or one of "
                           f"{', '.join('.' + f for f in sorted(writable - {'png'}))})")
     return suffix
+
+
+def check_screenshot_folder(path: str) -> None:
+    """VsrAppError for a screenshot its folder cannot take, said before the window renders (45 s on a loaded
+    machine), with its reason: a folder that is not there is refused, not made (a mistyped path made a tree of
+    folders, as root at /), and one not writable is named."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        why = "not a folder" if os.path.exists(folder) else "No such folder"
+        raise VsrAppError(f"cannot write the screenshot to {path}: {why}: {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise VsrAppError(f"cannot write the screenshot to {path}: the folder {folder} is not writable")
+    if os.path.isdir(path):
+        raise VsrAppError(f"cannot write the screenshot to {path}: it is a folder")
 
 
 @contextlib.contextmanager
@@ -210,10 +255,11 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     _refuse(_gui_library_error())
     if screenshot:
         _headless_if_no_display()
-        screenshot_format(screenshot)  # a name it cannot write is said now, not after the first frame
-    elif _no_display():  # checked before Qt loads: its own message is a plugin error and the process aborts
-        raise VsrAppError("no display found: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
-                          "is not set); the command-line tools work without one, see --help")
+        screenshot_format(screenshot)  # a name or a folder it cannot write is said now, not after the first frame
+        check_screenshot_folder(screenshot)
+    elif why := _missing_display():  # checked before Qt loads: its own message is a plugin error and it aborts
+        raise VsrAppError(f"no display found: the desktop app needs a graphical session ({why}); the command-line "
+                          "tools work without one, see --help")
     elif _x11_only() and (why := platform_plugin_error("xcb")):
         _refuse(f"the desktop app cannot open the X11 display: Qt's xcb plugin does not load ({why}); install the "
                 f"X11 libraries it needs (Debian/Ubuntu: sudo apt install {XCB_PACKAGES}) or use a Wayland "
@@ -221,7 +267,9 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     elif _wayland_only():
         _refuse(_wayland_or_x11())
     app = application()
+    splash = None if screenshot else _splash()
     from vsr_app.gui.main_window import MainWindow
+    from vsr_app.gui.workers import finish_jobs
     from vsr_app.resources import give_back_qt_environment, resource_path
 
     give_back_qt_environment()  # after the window's imports: OpenCV's sets LD_LIBRARY_PATH again
@@ -238,9 +286,25 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
     window = _main_window(MainWindow)
     _close_on_signals(window)
     window.show()
+    splash.finish(window)
     if video:
         window.open(video)
-    return app.exec()
+    code = app.exec()
+    finish_jobs()  # one started as the window closed ends before Python does
+    return code
+
+
+def _splash():
+    """A "Starting…" picture shown while the window's modules load: with torch among them they take seconds (9 on
+    a loaded 2-core machine), and a double-click showed nothing meanwhile."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QSplashScreen
+
+    splash = QSplashScreen(QApplication.windowIcon().pixmap(SPLASH_ICON_PX))
+    splash.showMessage("Starting\u2026", Qt.AlignBottom | Qt.AlignHCenter, Qt.white)  # on the dark icon
+    splash.show()
+    QApplication.processEvents()  # painted now: the imports that follow hold the event loop
+    return splash
 
 
 def _main_window(make):

@@ -9,7 +9,7 @@ from pathlib import Path
 from vsr_app.batch import STOPPED_REASON
 from vsr_app.batch_resume import EarlierOutput
 from vsr_app.cards import card_sections, card_value
-from vsr_app.distill.vfi_task import PRUNE_VAL
+from vsr_app.distill.runs import PRUNE_VAL
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE,
                             VAL_OUTSIDE_HINT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QThreadPool, QTimer
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser, QToolBar,
@@ -30,6 +30,7 @@ from vsr_app.gui.train_panel import TrainPanel
 from vsr_app.gui.viewer import Viewer
 from vsr_app.gui.welcome import WelcomePage, shown_labels
 from vsr_app.gui.widgets import ElidedLabel, fit_long_words
+from vsr_app.gui.workers import finish_jobs
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
@@ -118,7 +119,18 @@ class MainWindow(QMainWindow):
             room = self.screen().availableGeometry()  # larger than the screen (1440x900 ran off a 1366x768 laptop's)
             self.resize(min(1440, room.width() * 9 // 10), min(900, room.height() * 9 // 10))
         self.tabs.setCurrentIndex(setting(self.settings, "window/tab", 0))
+        self._say_if_settings_unsaved()
         QTimer.singleShot(0, self._say_broken_install)
+
+    def _say_if_settings_unsaved(self) -> None:
+        """Say once, in the status bar, where the settings cannot be written (HOME unset, its config folder read-only):
+        Qt fails to write them silently, and every choice was gone at the next start. Found by writing one."""
+        self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.settings.sync()
+        if self.settings.status() == QSettings.AccessError:
+            folder = Path(self.settings.fileName()).parent
+            self.statusBar().showMessage(f"Settings cannot be saved: {folder} is not writable; they last for this "
+                                         "session only")
 
     def _say_broken_install(self) -> None:
         """The app's own models that cannot be used, said in the window: a double-click user had only a weaker
@@ -527,9 +539,8 @@ class MainWindow(QMainWindow):
                 raise VsrAppError(f"cannot write the screenshot to {out}")
 
         try:
-            Path(out).parent.mkdir(parents=True, exist_ok=True)  # as the processing commands make their folders
             atomic_write(Path(out), save)  # a screenshot that failed halfway leaves no broken PNG
-        except OSError as exc:  # no such folder, not writable
+        except OSError as exc:  # the folder gone or made read-only since the start, the disk full
             raise VsrAppError(f"cannot write the screenshot to {out}: {exc.strerror or exc}") from exc
 
     def quit_without_asking(self) -> None:
@@ -557,7 +568,7 @@ class MainWindow(QMainWindow):
             self.export_dialog.cancel()  # when it runs
         self.batch.shutdown()
         self.viewer.shutdown()
-        QThreadPool.globalInstance().waitForDone(30_000)  # cancelled jobs finish their current frame
+        finish_jobs()  # cancelled jobs finish their current frame; a parameter count its net
         super().closeEvent(event)
 
 

@@ -3,8 +3,8 @@
 - `FrameWorker` serves the viewer: it owns the video's `FrameService` and always works on the newest
   request (scrubbing the slider replaces, not queues, requests), then pre-computes the next frame. A side made
   while the other's model is still at work is sent `early`, for the viewer to show at once.
-- `Job` runs any Qt-free long operation that takes `progress` and `cancel` (export, analysis) on a superqt
-  worker and turns its outcome into signals: done / failed(message) / cancelled.
+- `Job` runs any Qt-free long operation that takes `progress` and `cancel` (export, analysis) on Qt's thread
+  pool and turns its outcome into signals: done / failed(message) / cancelled.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import logging
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, QThreadPool, Signal
-from superqt.utils import create_worker
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
 
 from vsr_app.memory import release_free_memory
 from vsr_app.errors import Cancelled, VsrAppError
@@ -173,6 +172,58 @@ class FrameWorker(QThread):
             release_free_memory()
 
 
+class _Outcome(QObject):
+    """What a job's thread says, to its Job on the GUI thread. Not the Job's child: a Job deleted with its window
+    only drops the connections, and the thread goes on emitting into nothing."""
+
+    progressed = Signal(tuple)
+    returned = Signal(object)
+    errored = Signal(object)
+    finished = Signal()
+
+
+class _Run(QRunnable):
+    """`fn` on a pool thread, its outcome emitted; silently where Qt has deleted the emitter: the app quit with the
+    job running, and PySide's "Signal source has been deleted" traceback reached the terminal."""
+
+    running: set[_Run] = set()  # every job started and not ended, for `finish_jobs`
+
+    def __init__(self, fn, args, kwargs, outcome: _Outcome, cancel: threading.Event):
+        super().__init__()
+        self.call = lambda: fn(*args, progress=self.progress, cancel=cancel, **kwargs)
+        self.outcome = outcome
+        self.cancel = cancel
+
+    def progress(self, *values) -> None:
+        self.emit(self.outcome.progressed, values)
+
+    def run(self) -> None:
+        try:
+            value = self.call()
+        except Exception as exc:  # noqa: BLE001 - every failure is the Job's `failed` (or `cancelled`)
+            self.emit(self.outcome.errored, exc)
+        else:
+            self.emit(self.outcome.returned, value)
+        self.emit(self.outcome.finished)
+        _Run.running.discard(self)
+
+    @staticmethod
+    def emit(signal, *values) -> None:
+        try:
+            signal.emit(*values)
+        except RuntimeError:  # Signal source has been deleted: the app is quitting, nobody is there to tell
+            pass
+
+
+def finish_jobs(timeout_ms: int = 30_000) -> bool:
+    """Cancel every job still running and wait for them (up to `timeout_ms`), so that they end before Python does:
+    a parameter count started as the window closed ran on into the interpreter's exit (a torch INTERNAL ASSERT).
+    Whether all have ended."""
+    for run in list(_Run.running):
+        run.cancel.set()
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
+
+
 class Job(QObject):
     """`fn(*args, progress=..., cancel=..., **kwargs)` on a worker thread; progress arrives as a tuple signal."""
 
@@ -186,15 +237,12 @@ class Job(QObject):
         super().__init__(parent)
         self.cancel_event = threading.Event()
         self.running = False
-        # _ignore_errors: errors arrive through `errored` below, superqt must not re-raise them in the event loop
-        self._worker = create_worker(fn, *args, progress=self._progress, cancel=self.cancel_event,
-                                     _start_thread=False, _ignore_errors=True, **kwargs)
-        self._worker.returned.connect(self._returned)
-        self._worker.errored.connect(self._errored)
-        self._worker.finished.connect(self._finished)
-
-    def _progress(self, *values) -> None:  # worker thread: emit is queued to the GUI thread
-        self.progressed.emit(values)
+        self._outcome = _Outcome()
+        self._outcome.progressed.connect(self.progressed)
+        self._outcome.returned.connect(self._returned)
+        self._outcome.errored.connect(self._errored)
+        self._outcome.finished.connect(self._finished)
+        self._run = _Run(fn, args, kwargs, self._outcome, self.cancel_event)
 
     # `running` turns False before the outcome is announced: a handler of done/failed/cancelled (a dialog that
     # closes itself, a test that closes it) must not see the job as still running and ask to cancel it
@@ -215,13 +263,14 @@ class Job(QObject):
         self.deleteLater()  # its owner keeps at most the Python side (`running` and `cancel` still work)
 
     def start(self) -> None:
-        # superqt runs workers on the global QThreadPool, sized to the CPU count; jobs last minutes, so a
-        # third one on a 2-core machine would silently wait for a free thread: grow the pool instead.
+        # the global QThreadPool is sized to the CPU count; jobs last minutes, so a third one on a 2-core machine
+        # would silently wait for a free thread: grow the pool instead.
         pool = QThreadPool.globalInstance()
         if pool.activeThreadCount() >= pool.maxThreadCount():
             pool.setMaxThreadCount(pool.activeThreadCount() + 1)
         self.running = True
-        self._worker.start()
+        _Run.running.add(self._run)
+        pool.start(self._run)
 
     def cancel(self) -> None:
         self.cancel_event.set()
