@@ -2,11 +2,11 @@
 
 Why this exists: the CLI processes a video front to back, but a viewer jumps around. Streaming models
 (recurrent upscalers) and clip models (bidirectional, need frames on both sides) can only give frame k after
-seeing the frames before it, so a jump restarts the engine a few frames earlier (`WARMUP`) while moving
+seeing the frames before it, so a jump restarts the engine a few frames earlier (`model_streams.WARMUP`) while moving
 forward one frame just continues the stream. What the engines emit on the way is cached, so playing and
 stepping back are cheap -- except the warm-up frames themselves, which had less than `WARMUP` frames of history
 (a researcher would score them as something far from what an export gives): a step back into them restarts
-`STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
+`model_streams.STEP_BACK` frames earlier still, so the next steps back are cached again. Every frame shown has at least
 `WARMUP` frames of history (an export gives each all of it since the last new shot, where both start afresh; the
 difference after 8, on Vid4, is at most 0.0014 dB for `vsr-x4-student` and `-fast`, 0.009 for `-bicubic`, 0.013
 and 0.065 for the motion-aligned `-aligned` and `-aligned-bicubic`, whose state takes longer to settle:

@@ -16,7 +16,6 @@ from vsr_app.distill.options import ASKED_WARMUP, LoopConfig, cap_warmup
 from vsr_app.distill.runs import PRUNE_DEFAULTS, PRUNED_NET
 from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, check_start_exists
-from vsr_app.distill.vfi_task import prune_arguments  # noqa: F401 - what Prune teacher runs, for the tab
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import RECURRENT_NETS, build_net, check_net, net_settings

@@ -32,6 +32,7 @@ from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
                                   config_task, holds_run, read_json_object, remove_refused_start, resumed_config,
                                   saved_teacher_gone, saved_val_clips, set_aside_metrics)
+from vsr_app.distill.vfi_task import prune_arguments
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.gui import fmt
@@ -39,8 +40,8 @@ from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_ta
                                    free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_arguments, prune_log_note, prune_options,
-                                    run_steps, train_arguments)
+from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_log_note, prune_options, run_steps,
+                                    train_arguments)
 from vsr_app.gui.train_form_widget import TrainForm
 from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, OPTIONS_NAME,
                                          TrainerProcess, failure_cause)
