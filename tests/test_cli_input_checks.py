@@ -53,3 +53,15 @@ def test_a_video_this_user_may_not_read_says_what_to_do(tmp_path, monkeypatch):
     else:
         assert str(refused.value) == (f"cannot read '{video}': {os.strerror(errno.EACCES)}; make it readable "
                                       f"(`chmod u+r '{video}'`) or ask its owner")
+
+
+@pytest.mark.parametrize("command, named", [(["eval", "--model", "bicubic", "--data", "x"], "{vsr,vfi}"),
+                                            (["train", "--out", "x"], "{vsr,vfi}"), (["prune", "--out", "x"], "{vfi}")])
+def test_a_missing_task_word_is_named_as_the_usage_shows_it(command, named, capsys):
+    """`eval --model ... --data ...` said "required: task", a word its usage ({vsr,vfi}) never shows."""
+    from vsr_app.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(command)
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(f"error: the following arguments are required: {named}")

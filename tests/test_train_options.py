@@ -113,7 +113,7 @@ def test_vfi_and_prune_list_their_options(capsys, command, option, default):
 def test_list_options_needs_the_task_and_is_in_the_help(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["train", "--list-options"])
-    assert exit_.value.code == 2 and "task" in capsys.readouterr().err
+    assert exit_.value.code == 2 and "required: {vsr,vfi}" in capsys.readouterr().err
     for command in (["train"], ["prune"]):
         with pytest.raises(SystemExit):
             main([*command, "--help"])

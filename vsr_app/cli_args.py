@@ -105,6 +105,12 @@ def _eval_csv_help(task: str | None) -> str:
             f"stdout holds the result); it replaces an earlier eval CSV or an empty file, never another file")
 
 
+def _add_task(parser: argparse.ArgumentParser, tasks: tuple[str, ...], help: str) -> None:
+    """The command's task word, named in a "required" error as its usage shows it ({vsr,vfi}): "required: task"
+    named a word the usage never shows."""
+    parser.add_argument("task", choices=tasks, metavar="{" + ",".join(tasks) + "}", help=help)
+
+
 class _EvalHelp(argparse.Action):
     """`eval vsr --help`, `eval vfi --help`: the task's own protocol and options; `eval --help`: both tasks'. The
     task is parsed before an option after it, so the help knows it."""
@@ -360,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "trains a new net of the teacher's size). Stop with Ctrl-C and continue with "
                               "--out RUN_DIR --resume. To fine-tune a shipped student instead of starting afresh, "
                               "give \"init_from\" in --config (--list-options).")
-    p.add_argument("task", choices=("vsr", "vfi"), help="vsr: x4 super-resolution; vfi: x2 frame interpolation")
+    _add_task(p, ("vsr", "vfi"), "vsr: x4 super-resolution; vfi: x2 frame interpolation")
     p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
                    help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
     p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR",
@@ -384,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
 
     p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
-    p.add_argument("task", choices=("vfi",), help="vfi, the x2 frame interpolator (the only one pruned)")
+    _add_task(p, ("vfi",), "vfi, the x2 frame interpolator (the only one pruned)")
     p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH",
                    help="the interpolation net to prune: a model's name (vfi-x2-teacher) or a .safetensors file "
                         "(a `train vfi` run's model.safetensors); --resume uses the run's own, or this where that "
@@ -411,7 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
                        add_help=False, description=f"Score a model at {' or '.join(EVAL_TASKS.values())}. "
                        f"{EVAL_SCORES} `eval vsr --help` and `eval vfi --help` say each protocol.")
     p.add_argument("-h", "--help", action=_EvalHelp, help="show this help message and exit")
-    p.add_argument("task", choices=tuple(SCORERS), help="; ".join(f"{t}: {what}" for t, what in EVAL_TASKS.items()))
+    _add_task(p, tuple(SCORERS), "; ".join(f"{t}: {what}" for t, what in EVAL_TASKS.items()))
     p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH",
                    help=f"model name (`{APP_NAME} models` lists them), {MODEL_PATHS}")
     p.add_argument("--data", required=True, type=_not_empty, metavar="DIR|VIDEO",
