@@ -121,13 +121,17 @@ def container_name(info: VideoInfo) -> str:
 
 class CardView(QTextBrowser):
     """A model card that wraps to the panel's width, breaking a long path or value anywhere if it must (a QLabel
-    breaks only between words, so one long path widened the panel or was cut), and is as tall as its text."""
+    breaks only between words, so one long path widened the panel or was cut), and is as tall as its text. A Tab stop
+    (its text can be selected and read), so named and ringed when it has the focus: it was a nameless, unmarked stop."""
 
-    def __init__(self):
+    def __init__(self, name: str):
         super().__init__()
+        self.setAccessibleName(name)
         self.setFrameShape(QFrame.NoFrame)
         self.viewport().setAutoFillBackground(False)
-        self.setStyleSheet("QTextBrowser { background: transparent; border: none; padding: 0; }")
+        # the border always there, coloured only with the focus: the card keeps its size (its height allows for it)
+        self.setStyleSheet("QTextBrowser { background: transparent; border: 1px solid transparent; padding: 0; }"
+                           f"QTextBrowser:focus {{ border-color: {theme.FOCUS}; }}")
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setWordWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
@@ -212,7 +216,7 @@ class Inspector(QScrollArea):
         for title, colour in SIDES:
             box, layout = _section(f"{title} model")
             box.setStyleSheet(f"QGroupBox::title {{ color: {colour}; }}")
-            card = CardView()
+            card = CardView(f"{title} model card")
             layout.addWidget(card)
             column.addWidget(box)
             self.cards.append(card)

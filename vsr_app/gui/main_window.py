@@ -463,11 +463,15 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
-        """Every shortcut, the window's (Open, Export, Reload models, Quit, this list) and the viewer's, each with all
-        its keys ("+ or =": the list said only "+")."""
+        """Every shortcut, the window's (Open, Export, Reload models, Quit, this list) first, then every other action's
+        in it (the viewer's, Copy table) and the Compare tab's buttons pressed with Alt (Go to worst), each with all its
+        keys ("+ or =": the list said only "+"): taken from the actions and buttons, where a hand-kept list left
+        Alt+W out."""
         window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
+        others = [a for a in self.findChildren(QAction) if a not in window]
         rows = [(a.text().rstrip("\u2026"), " or ".join(k.toString(QKeySequence.NativeText) for k in a.shortcuts()))
-                for a in window + self.viewer.actions() if a.shortcuts()]
+                for a in window + others if a.shortcuts()]
+        rows += self.viewer.mnemonic_rows()
         return rows + [("Flip sides in toggle mode", "hold T"),
                        ("Zoom / pan / move the divider", "mouse wheel / drag"),
                        ("Next / previous tab", "Ctrl+Tab / Ctrl+Shift+Tab"),

@@ -41,10 +41,11 @@ QToolButton {{ border: 1px solid transparent; border-radius: 5px; padding: 4px 6
 QToolButton:hover {{ background: {RAISED}; border-color: {BORDER}; }}
 QToolButton:checked {{ background: {ACCENT_DIM}; border-color: {ACCENT}; }}
 QTabWidget::pane {{ border: none; }}
-QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 8px 18px; border: none;
+QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 8px 18px; border: 1px solid transparent;
                border-bottom: 2px solid transparent; }}
 QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
 QTabBar::tab:hover {{ color: {TEXT}; }}
+QTabBar::tab:focus {{ border-color: {FOCUS} {FOCUS} {ACCENT} {FOCUS}; }}
 QGroupBox {{ border: 1px solid {BORDER}; border-radius: 8px; margin-top: 8px; padding: 26px 10px 10px 10px;
              background: {PANEL}; }}
 QGroupBox::title {{ subcontrol-origin: padding; subcontrol-position: top left; left: 12px; top: 8px;

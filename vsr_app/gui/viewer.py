@@ -6,11 +6,13 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import replace
 from typing import Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter, QVBoxLayout, QWidget
 
 from vsr_app.gui import fmt, theme
@@ -120,6 +122,18 @@ def truth_note(rendered) -> str:
     return TRUTH_NOTES[request.task] + (UNEVEN_NOTE if request.held_out and rendered.variable_fps else "")
 
 
+def weights_of(model: ModelInfo | None) -> tuple | None:
+    """What tells a model's weights apart: its file with that file's size and time of writing, as a training run that
+    re-wrote the model under its name changes them; None for a built-in or a side no model makes."""
+    if model is None or model.path is None:
+        return None
+    try:
+        stat = os.stat(model.path)
+    except OSError:
+        return (model.path, None)
+    return (model.path, stat.st_size, stat.st_mtime_ns)
+
+
 def side_label(side: str, task: str, truth: bool = False) -> str:
     if truth and side in TRUTH_SIDES[task]:
         return TRUTH_SIDES[task][side].label
@@ -150,6 +164,7 @@ class Viewer(QWidget):
         # the last switch of task or mode, from and to (task, truth, position): a switch straight back returns there
         self.last_switch: tuple[tuple[str, bool, int], tuple[str, bool, int]] | None = None
         self.analysis_job: Job | None = None
+        self.analysed: tuple | None = None  # the choices the analysis measures (`_analysed_choices`)
         self.available = False  # whether the view has frames for the current choices
         self.on_screen: tuple[Request, str] | None = None  # the frame shown, and what the readout called it then
         self.stale_timer = QTimer(self, singleShot=True, interval=STALE_AFTER_MS)
@@ -197,6 +212,7 @@ class Viewer(QWidget):
         self.saver = ViewSaver(self.view, self)  # its `saved` says what was written, for a status line
         self.saver.errorRaised.connect(self.errorRaised)
         self.actions_by_name = build_actions(self, self._shortcut_slots(), self.set_mode, self.set_task)
+        self.actions_by_name["play"].setAutoRepeat(False)  # a held Space plays, or presses a button, once
         self.toolbar.save.menu().addActions([self.actions_by_name[name] for name in SAVE_ACTIONS])
 
         self.top = QSplitter(Qt.Horizontal)
@@ -310,6 +326,16 @@ class Viewer(QWidget):
             "save_sides": lambda: self._save(self.saver.save_sides),
         }
 
+    def mnemonic_rows(self) -> list[tuple[str, str]]:
+        """Each of the tab's buttons pressed with Alt and its underlined letter (Go to worst, Alt+W), as the F1 list
+        shows a shortcut: taken from the buttons, where a hand-kept line left Alt+W out."""
+        rows = []
+        for button in self.findChildren(QAbstractButton):
+            keys = QKeySequence.mnemonic(button.text())
+            if not keys.isEmpty():
+                rows.append((button.text().replace("&", ""), keys.toString(QKeySequence.NativeText)))
+        return rows
+
     def _save(self, save: Callable) -> None:
         """Save the frame on screen (`ViewSaver.save_view` or `save_sides`); nothing where none is."""
         if self.described is not None:
@@ -317,10 +343,12 @@ class Viewer(QWidget):
 
     def _space(self) -> None:
         """Play or pause; on a button with the keyboard's focus (Swap, Fit, Analyse...), press it: the tab's Space
-        took the key from every button in it, and the usual way to press one played the video instead."""
+        took the key from every button in it, and the usual way to press one played the video instead. A click, not
+        an animated one: the button held down 100 ms took the key's release as a second click (a box could not be
+        ticked by a tap, Swap swapped twice)."""
         focused = QApplication.focusWidget()
         if isinstance(focused, QAbstractButton) and self.isAncestorOf(focused):
-            focused.animateClick()
+            focused.click()
         else:
             self.player.toggle()
 
@@ -453,7 +481,8 @@ class Viewer(QWidget):
         for combo in (self.left, self.right):
             combo.setToolTip(combo.currentText())  # the whole name, where the narrowest window cuts it
         self._sync_actions()
-        self._close_analysis()  # its curves were for the previous pair
+        if self._analysed_choices() != self.analysed:  # its curves were for other sides or other weights
+            self._close_analysis()
         if request:
             self._request()
 
@@ -707,6 +736,7 @@ class Viewer(QWidget):
         if not self.actions_by_name["analyse"].isEnabled():  # nothing to analyse: the button and menu say so
             return
         self.stop_analysis()
+        self.analysed = self._analysed_choices()
         labels = [side_label(s, self.task) for s in self.sides]
         series = truth_series(self.sides) if self.truth_mode else ()
         title = (f"{' and '.join(name for name, _ in series)} against the ground truth" if series else
@@ -730,6 +760,12 @@ class Viewer(QWidget):
             ended.connect(self._if_current(job, lambda *_: self.analysis.finished()))
         self.analysis_job = job
         job.start()
+
+    def _analysed_choices(self) -> tuple:
+        """The task, mode, sides and each side's weights (`weights_of`): Reload models kept the same models but closed
+        their analysis; one with a side's weights re-written, or other sides, is closed."""
+        by_name = {m.name: m for m in self.models}
+        return self.task, self.truth_mode, tuple((side, weights_of(by_name.get(side))) for side in self.sides)
 
     def _if_current(self, job: Job, slot):
         """`slot`, called only while `job` is the current analysis: a cancelled run still delivers its last point
