@@ -56,7 +56,7 @@ def models_html() -> str:
     cards = []
     for info in list_models():
         source = html.escape(info.path) if info.path else "built-in"
-        cards.append(fmt.card_html(info.name, info.task, info.scale, info.params, info.card)
+        cards.append(fmt.card_html(info.name, info.task, info.scale, info.params, info.card, full=True)
                      + f"<br><span style='color:{theme.MUTED}'>{source}</span>")
     return "<hr>".join(cards)
 
@@ -75,7 +75,8 @@ class AboutDialog(QDialog):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_NAME}")
-        self.resize(720, 560)
+        room = self.screen().availableGeometry()  # 720x560 ran off a 960x540 screen (1920x1080 at scale 2)
+        self.resize(min(720, room.width() * 9 // 10), min(560, room.height() * 17 // 20))
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
         header.addWidget(logo_label(self, 64))

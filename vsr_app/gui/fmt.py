@@ -176,17 +176,45 @@ def for_train_tab(message: str) -> str:
     return message.replace(EXCLUDE_HINT, 'hold it out with "exclude" in Extra options')
 
 
-def card_html(name: str, task: str, scale: int, param_count: int, card: dict) -> str:
-    """A model card as compact HTML: what it does, its size, how it was trained and what it measured."""
+# a card's values longer than this go under their key, the card's width: beside it, in the Compare panel's 230 px,
+# they wrapped two or three words a line
+WIDE_VALUE = 40
+# and longer than this, the Compare panel shows their start (the About box, the whole): "stages" and "metrics_notes"
+# of thousands of characters held the card 6,000 px tall
+SHORT_VALUE = 200
+IN_FULL = "in full: Help > About > Models"
+
+
+def card_html(name: str, task: str, scale: int, param_count: int, card: dict, full: bool = False) -> str:
+    """A model card as compact HTML: what it does, its size, how it was trained and what it measured. Not `full`, a
+    value over SHORT_VALUE characters is cut short, saying where it is whole."""
     what = f"{'upscale' if task == 'upscale' else 'interpolate'} \u00d7{scale}"
     size = f" \u00b7 {params(param_count)} parameters" if param_count else ""
     rows = [f"<b>{html.escape(name)}</b><br><span style='color:{theme.MUTED}'>{what}{size}</span>"]
     if card.get("description"):
         rows.append(html.escape(str(card["description"])))
     for title, entries in card_sections(card):
-        cells = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:8px'>{html.escape(k)}</td>"
-                        f"<td>{html.escape(card_value(v))}</td></tr>" for k, v in entries.items())
+        cells = "".join(_card_row(key, card_value(value), full) for key, value in entries.items())
         rows.append(f"<i>{html.escape(title)}</i><table cellspacing=0>{cells}</table>")
     if card.get("created"):
         rows.append(f"<span style='color:{theme.MUTED}'>created {html.escape(str(card['created']))}</span>")
     return "<br>".join(rows)
+
+
+def _card_row(key: str, value: str, full: bool) -> str:
+    """A card entry's table row(s): the value beside its key, or under it the table's width where it is long."""
+    cut = value if full else _shortened(value)
+    shown = html.escape(cut) + (f" <span style='color:{theme.MUTED}'>({IN_FULL})</span>" if cut != value else "")
+    label = f"color:{theme.MUTED};padding-right:8px"
+    if len(value) <= WIDE_VALUE:
+        return f"<tr><td style='{label}'>{html.escape(key)}</td><td>{shown}</td></tr>"
+    return (f"<tr><td colspan=2 style='{label}'>{html.escape(key)}</td></tr>"
+            f"<tr><td colspan=2 style='padding-left:8px'>{shown}</td></tr>")
+
+
+def _shortened(value: str) -> str:
+    """`value`'s first SHORT_VALUE characters or so, cut at a space where there is one, and an ellipsis."""
+    if len(value) <= SHORT_VALUE:
+        return value
+    start = value[:SHORT_VALUE]
+    return (start.rsplit(" ", 1)[0] if " " in start else start) + "\u2026"

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QSizeF, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFontMetrics
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import clips_key, is_validation, measured_on, record_clips
 from vsr_app.gui import theme
+from vsr_app.gui.number_boxes import DecimalSpinBox
 
 # (val_crop: what was validated; planned_params and lambda: a pruning run's size plan and sparsity weight)
 NOT_LOSSES = {"step", "lr", "s_per_step", "elapsed_s", "grad_norm", "val_crop", "planned_params", "lambda"}
@@ -40,6 +41,7 @@ LEGEND_MARGIN = 20  # px of a plot's width around its legend
 NOT_YET = "none recorded yet"
 NO_CLIP = "this run has\nno validation clip"
 CLIPS_UNKNOWN = "none recorded;\nthe run's options\ncannot be read"
+STEP_LABEL_GAP = 12  # px at least between two step labels
 
 
 def smooth(values: list[float], weight: float) -> list[float]:
@@ -75,6 +77,30 @@ class LossAxis(pg.AxisItem):
     def logTickStrings(self, values, scale, spacing):
         return [f"{10 ** v * scale:.3g}" for v in values]
 
+    def tickValues(self, minVal, maxVal, size):
+        """None where no loss is drawn yet: the empty axis's default range read "2" and "5", which meant nothing."""
+        view = self.linkedView()
+        return [] if view is not None and view.childrenBounds()[1] is None else super().tickValues(minVal, maxVal, size)
+
+
+class StepAxis(pg.AxisItem):
+    """Steps labelled at whole numbers, 1, 2 or 5 times a power of ten apart, as far apart as the widest label needs:
+    at pyqtgraph's spacing an empty plot's 0-1 in a small window read "0.20.40.60.8"."""
+
+    def tickSpacing(self, minVal, maxVal, size):
+        widest = f"{max(abs(minVal), abs(maxVal)):.0f}"
+        label = QFontMetrics(self.style["tickFont"] or self.font()).horizontalAdvance(widest) + STEP_LABEL_GAP
+        return [(round_step((maxVal - minVal) / max(size // label, 1)), 0)]
+
+    def tickStrings(self, values, scale, spacing):
+        return [str(round(value)) for value in values]  # pyqtgraph's read 1,000,000 "1e+06"
+
+
+def round_step(least: float) -> int:
+    """The smallest whole step of 1, 2 or 5 times a power of ten that is at least `least`."""
+    exponent = math.floor(math.log10(max(least, 1)))
+    return next(m * 10 ** e for e in (exponent, exponent + 1) for m in (1, 2, 5) if m * 10 ** e >= least)
+
 
 def _even_ticks(low: float, high: float) -> list[float]:
     """log10 of 2-6 evenly spaced round values (a step of 1, 2 or 5 times a power of ten) between low and high."""
@@ -102,7 +128,7 @@ class TrainingCurves(QWidget):
         self.val_clips: list[str] | None = None  # see set_val_clips
         self.untagged_clips: list[str] = []
 
-        self.smoothing = QDoubleSpinBox()
+        self.smoothing = DecimalSpinBox()  # "." in every locale: 0.9 typed in German read 0,00
         self.smoothing.setAccessibleName("Curve smoothing")
         self.smoothing.setRange(0.0, 0.99)
         self.smoothing.setSingleStep(0.05)
@@ -120,11 +146,13 @@ class TrainingCurves(QWidget):
 
         self.graphs = pg.GraphicsLayoutWidget()
         self.graphs.setAccessibleName("Training curves: loss terms and validation PSNR")
-        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms", axisItems={"left": LossAxis("left")})
+        self.loss_plot = self.graphs.addPlot(row=0, col=0, title="Loss terms",
+                                             axisItems={"left": LossAxis("left"), "bottom": StepAxis("bottom")})
         self.loss_plot.setLogMode(y=True)
         # numbers on the first level only (`LossAxis`): the minor ticks' (0.009, 0.008, ...) ran into a stack
         self.loss_plot.getAxis("left").setStyle(maxTextLevel=0)
-        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR")
+        self.val_plot = self.graphs.addPlot(row=0, col=1, title="Validation PSNR",
+                                            axisItems={"bottom": StepAxis("bottom")})
         self.val_plot.setLabel("left", "dB")  # on the axis: a title "(dB)" held the plot wider than a narrow window
         # in the plot, not its title: "...: none recorded yet" there held the plot wider than a narrow window
         self.val_note = pg.TextItem(NOT_YET, color=theme.MUTED, anchor=(0.5, 0.5))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
+from PySide6.QtWidgets import QComboBox
 
+from vsr_app.gui.number_boxes import DecimalSpinBox, PlainSpinBox
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_form import choice_data
 
 
-class MultipleSpinBox(QSpinBox):
+class MultipleSpinBox(PlainSpinBox):
     """An int field that takes only multiples of `multiple` (train_form.MULTIPLE_OF): it steps by one and rounds a
     typed value to the nearest when editing ends, so the trainer is not handed a crop it refuses."""
 
@@ -32,12 +33,13 @@ class MultipleSpinBox(QSpinBox):
 
 
 def number_field(kind, default, low, high, multiple=1):
-    """A Hyper-parameters field for an int or float option: its range, step and decimals from what it holds."""
+    """A Hyper-parameters field for an int or float option: its range, step and decimals from what it holds; "." the
+    decimal point in every locale (number_boxes)."""
     if kind is int:
-        box = MultipleSpinBox(multiple) if multiple > 1 else QSpinBox()
+        box = MultipleSpinBox(multiple) if multiple > 1 else PlainSpinBox()
         box.setRange(int(low), int(high))
     else:
-        box = QDoubleSpinBox()
+        box = DecimalSpinBox()
         box.setDecimals(6 if high <= 1.0 else 3)
         box.setRange(low, high)
         box.setSingleStep(default / 10 if default else 0.1)
