@@ -127,3 +127,20 @@ def test_a_locked_empty_fields_placeholder_is_greyed_as_locked_text_is(gui_env):
     locked = palette.color(QPalette.Disabled, QPalette.PlaceholderText)
     assert locked == palette.color(QPalette.Disabled, QPalette.Text)
     assert locked != palette.color(QPalette.Active, QPalette.PlaceholderText)
+
+
+def test_a_system_without_fonts_gets_sized_headings_not_zero_point_ones(gui_env, monkeypatch):
+    """With no fonts installed Qt gives the text size as 0 pt: every heading and figure was sized 0 pt (86 lines of
+    "QFont::setPointSizeF: Point size <= 0" from a screenshot)."""
+    from PySide6.QtWidgets import QApplication
+
+    from vsr_app.gui import theme
+
+    app = QApplication.instance()
+    monkeypatch.setattr(theme, "QFontInfo", lambda font: type("NoFonts", (), {"pointSizeF": lambda self: 0.0})())
+    try:
+        theme.apply_theme(app)
+        assert theme.style_sheet(theme.FALLBACK_TEXT_PT) == app.styleSheet() and " 0pt;" not in app.styleSheet()
+    finally:
+        monkeypatch.undo()
+        theme.apply_theme(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 import pytest
@@ -48,7 +49,7 @@ def test_another_install_on_path_is_not_taken_for_the_running_one(tmp_path, monk
         (folder / "vsr-app").chmod(0o755)
     monkeypatch.setattr("sysconfig.get_path", lambda name: str(scripts))
     monkeypatch.setenv("PATH", str(elsewhere))
-    assert app_command(["models"]) == f"{scripts / 'vsr-app'} models"
+    assert app_command(["models"]) == f"{shlex.quote(str(scripts / 'vsr-app'))} models"
 
 
 INSTALLED = r"C:\Program Files\vsr-app\vsr-app.exe"

@@ -51,7 +51,8 @@ def test_data_not_found_is_a_usage_error(robustness, capsys, tmp_path):
     assert exc.value.code == 2 and f"error: --data: evaluation data not found: {tmp_path / 'vid4'}" in err, err
 
 
-def test_help_gives_each_option_s_default_and_the_condition_syntax(script, capsys):
+def test_help_gives_each_option_s_default_and_the_condition_syntax(script, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # argparse breaks a long default (a deep checkout's path) at a narrow width
     with pytest.raises(SystemExit) as exc:
         script.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help lines

@@ -30,6 +30,9 @@ SSIM_COLOUR = "#b39ddb"
 CURVE_COLOURS = ("#4c9bff", "#ffb347", "#5ad1c4", "#f06292", "#b39ddb", "#aed581", "#ffd54f", "#90a4ae")
 
 
+FALLBACK_TEXT_PT = 10.0  # the text size where the system says none
+
+
 def style_sheet(text_pt: float) -> str:
     """The sheet for a desktop whose text is `text_pt` points: titles, headings and figures in proportion to it (fixed
     at 20, 11 and 15 pt, a figure came out smaller than its caption at a 20 pt desktop font)."""
@@ -118,7 +121,9 @@ def apply_theme(app: QApplication) -> None:
 
     app.setStyle("Fusion")
     app.setPalette(dark_palette())
-    app.setStyleSheet(style_sheet(QFontInfo(app.font()).pointSizeF()))  # the desktop's text size, however set
+    text_pt = QFontInfo(app.font()).pointSizeF()  # the desktop's text size, however set
+    # (0 where the system has no fonts at all, a slim container's: every sized label warned "Point size <= 0")
+    app.setStyleSheet(style_sheet(text_pt if text_pt > 0 else FALLBACK_TEXT_PT))
     pg.setConfigOptions(background=BASE, foreground=MUTED, antialias=True)
     _working_plot_exports()
 
