@@ -22,22 +22,33 @@ sys.path.insert(0, str(ROOT))
 from vsr_app.evaluate import eval_vsr  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def eval_parser(doc: str) -> argparse.ArgumentParser:
+    """Options for `print_eval`'s runs: --model (the teacher) and --data (Vid4)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--model", default="vsr-x4-teacher")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "eval" / "vid4"))
+    return parser
+
+
+def print_eval(setting: dict, model: str, data: str, **options) -> None:
+    """`eval_vsr(model, data, **options)` as one JSON line: `setting`, the seconds it took, the mean and each
+    sequence's Y-PSNR (benchmarks/teacher_flow.py runs and prints with these too)."""
+    started = time.monotonic()
+    result = eval_vsr(model, data, **options)
+    print(json.dumps({**setting, "seconds": round(time.monotonic() - started), "mean": result["mean"],
+                      "sequences": {k: round(v["psnr_y"], 3) for k, v in result["sequences"].items()}}),
+          flush=True)
+
+
+def main() -> None:
+    parser = eval_parser(__doc__)
     parser.add_argument("--settings", default="8:3,16:8,50:0", help="CHUNK:CONTEXT pairs, comma-separated")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     for setting in args.settings.split(","):
         chunk, context = (int(v) for v in setting.split(":"))
-        started = time.monotonic()
-        result = eval_vsr(args.model, args.data, device=args.device,
-                          engine_options={"chunk": chunk, "context": context})
-        print(json.dumps({"chunk": chunk, "context": context, "seconds": round(time.monotonic() - started),
-                          "mean": result["mean"],
-                          "sequences": {k: round(v["psnr_y"], 3) for k, v in result["sequences"].items()}}),
-              flush=True)
+        print_eval({"chunk": chunk, "context": context}, args.model, args.data, device=args.device,
+                   engine_options={"chunk": chunk, "context": context})
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # videogen: the tests' own measure of a stream's length
 
+from videogen import stream_durations  # noqa: E402
 from vsr_app.batch import run_batch  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.files import atomic_write  # noqa: E402
@@ -47,21 +49,17 @@ from vsr_app.video.pipeline import process_video  # noqa: E402
 AUDIO_RATE = 48_000
 
 
+def status_mb(field: str) -> float:
+    """A size in MB from /proc/self/status (Linux): VmRSS, the resident set now, or VmHWM, its peak."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status (this benchmark needs Linux)")
+
+
 def rss_mb() -> float:
-    """Current resident set size of this process in MB (VmRSS; Linux)."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status (this benchmark needs Linux)")
-
-
-def peak_rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    return status_mb("VmRSS")
 
 
 def make_long_clip(path: Path, frames: int, width: int, height: int, fps: int) -> None:
@@ -93,20 +91,6 @@ def make_long_clip(path: Path, frames: int, width: int, height: int, fps: int) -
                 sent += n
         container.mux(video.encode(None))
         container.mux(audio.encode(None))
-
-
-def stream_spans(path: Path) -> dict[str, tuple[int, float]]:
-    """{stream type: (packets, seconds from the first packet's start to the last one's end)}."""
-    spans: dict[str, list] = {}
-    with av.open(str(path)) as container:
-        for packet in container.demux():
-            if packet.pts is None or packet.size == 0:
-                continue
-            start = float(packet.pts * packet.time_base)
-            end = start + float((packet.duration or 0) * packet.time_base)
-            n, lo, hi = spans.get(packet.stream.type, (0, start, end))
-            spans[packet.stream.type] = [n + 1, min(lo, start), max(hi, end)]
-    return {kind: (n, hi - lo) for kind, (n, lo, hi) in spans.items()}
 
 
 def untrained_student(folder: Path) -> str:
@@ -182,7 +166,7 @@ def main() -> int:
         at_warmup = after[0] if after else end_rss
         growth = max(after + [end_rss]) - at_warmup
         first_output = next((tmp / "out").glob("long.*"))  # .mkv, or the input's .mp4 when a batch kept it
-        src_spans, out_spans = stream_spans(src), stream_spans(first_output)
+        src_seconds, out_seconds = stream_durations(src), stream_durations(first_output)
 
     result = {
         "task": args.task, "model": args.model or model, "input": f"{height}x{width}", "codec": args.codec,
@@ -191,13 +175,13 @@ def main() -> int:
         "seconds": round(seconds, 1), "fps": round(frames_out / seconds, 1),
         "generate_seconds": round(generate_s, 1),
         "rss_mb": {"start": round(start_rss, 1), "end_of_warmup": round(at_warmup, 1), "end": round(end_rss, 1),
-                   "max_after_warmup": round(max(after + [end_rss]), 1), "peak": round(peak_rss_mb(), 1)},
+                   "max_after_warmup": round(max(after + [end_rss]), 1), "peak": round(status_mb("VmHWM"), 1)},
         # what limits.py's constants are calibrated from: the run's peak above its start, per output pixel
-        "peak_bytes_per_output_pixel": round((peak_rss_mb() - start_rss) * 2**20 / (out_w * out_h)),
+        "peak_bytes_per_output_pixel": round((status_mb("VmHWM") - start_rss) * 2**20 / (out_w * out_h)),
         "warmup_frames": warmup, "samples": len(samples),
         "growth_after_warmup_mb": round(growth, 1), "limit_mb": args.limit_mb,
-        "video_seconds": {"input": round(src_spans["video"][1], 3), "output": round(out_spans["video"][1], 3)},
-        "audio_seconds": {"input": round(src_spans["audio"][1], 3), "output": round(out_spans["audio"][1], 3)},
+        **{f"{kind}_seconds": {"input": round(src_seconds[kind], 3), "output": round(out_seconds[kind], 3)}
+           for kind in ("video", "audio")},
         "flat": growth < args.limit_mb,
     }
     text = json.dumps(result, indent=2)

@@ -14,10 +14,7 @@ scores, one JSON line per flow:
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +22,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from vsr_app.evaluate import eval_vsr  # noqa: E402
+from clip_chunks import eval_parser, print_eval  # noqa: E402
 from vsr_app.nets.motion_prior import dis_flow  # noqa: E402
 from vsr_app.nets.vsr_teacher import VSRTeacher  # noqa: E402
 
@@ -51,18 +49,12 @@ FLOWS = {"learned": VSRTeacher.flows, "zero": zero_flows, "dis": dis_flows}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="vsr-x4-teacher")
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "eval" / "vid4"))
+    parser = eval_parser(__doc__)
     parser.add_argument("--flows", default="learned,zero,dis", help=f"comma-separated, of {', '.join(FLOWS)}")
     args = parser.parse_args()
     for name in args.flows.split(","):
         VSRTeacher.flows = FLOWS[name]  # the engine loads its own net: swap the method every instance uses
-        started = time.monotonic()
-        result = eval_vsr(args.model, args.data, device="cpu")
-        print(json.dumps({"flow": name, "seconds": round(time.monotonic() - started), "mean": result["mean"],
-                          "sequences": {k: round(v["psnr_y"], 3) for k, v in result["sequences"].items()}}),
-              flush=True)
+        print_eval({"flow": name}, args.model, args.data, device="cpu")
 
 
 if __name__ == "__main__":

@@ -14,49 +14,32 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
-import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
-from vsr_app.inference import make_upscaler  # noqa: E402
+from cut_runs import degraded, run, scene_cuts, upscaled, vid4  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
-from vsr_app.models import load_model  # noqa: E402
-from vsr_app.video.scenecut import cuts_at, mark_cuts  # noqa: E402
 
 MODELS = (
     "vsr-x4-student", "vsr-x4-student-aligned", "vsr-x4-student-aligned-bicubic", "vsr-x4-teacher")
 
 
 def clips() -> dict[str, list[np.ndarray]]:
-    vid4 = [f for seq in ("calendar", "walk", "city", "foliage") for f in read_frames(DATA / "eval" / "vid4" / seq, 10)]
-    h, w = min(f.shape[0] for f in vid4), min(f.shape[1] for f in vid4)
-    with av.open(str(DATA / "test" / "scene_cuts.mp4")) as container:
-        cuts_clip = [f.to_ndarray(format="rgb24") for _, f in zip(range(90), container.decode(video=0))]
-    return {"vid4 joined": [f[:h, :w] for f in vid4], "scene_cuts.mp4": cuts_clip}
+    joined = [f for frames in vid4(10, ("calendar", "walk", "city", "foliage")).values() for f in frames]
+    h, w = min(f.shape[0] for f in joined), min(f.shape[1] for f in joined)
+    return {"vid4 joined": [f[:h, :w] for f in joined], "scene_cuts.mp4": scene_cuts(90)}
 
 
 def scores(name: str, lrs: list[np.ndarray], gts: list[np.ndarray], cuts: list[int], reset: bool) -> list[float]:
-    engine = make_upscaler(load_model(name, "cpu"), "cpu")
-    outs = []
-    for i, lr in enumerate(lrs):
-        if reset and i in cuts:
-            engine.cut()
-        outs += engine.push(lr)
-    outs += engine.flush()
+    outs = upscaled(name, lrs, {i: "cut" for i in cuts} if reset else {})
     return [psnr_y(out, gt) for out, gt in zip(outs, gts)]
 
 
 def main() -> None:
     for label, frames in clips().items():
-        pairs = [degrade_x4(f) for f in frames]
-        gts, lrs = [g for g, _ in pairs], [lr for _, lr in pairs]
-        marks = mark_cuts(lrs, lambda x: x, cuts_at)
-        cuts = [i for i, (_, (_, new_shot)) in enumerate(marks) if new_shot]  # where an export resets the student
+        gts, lrs, marks = degraded(frames)
+        cuts = [i for i, (_, new_shot) in enumerate(marks) if new_shot]  # where an export resets the student
         after = sorted({c + d for c in cuts for d in range(5) if c + d < len(lrs)})
         before = sorted({c - d for c in cuts for d in range(1, 4) if c - d >= 0})
         print(f"{label}: cuts at {cuts}", flush=True)
@@ -69,8 +52,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    import argparse
-
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help says what it runs
-    torch.set_num_threads(2)
-    main()
+    run(main, __doc__)

@@ -16,30 +16,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
-import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-DATA = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
-from vsr_app.inference import make_upscaler  # noqa: E402
+from cut_runs import degraded, run, scene_cuts, upscaled, vid4  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
-from vsr_app.models import load_model  # noqa: E402
-from vsr_app.video.scenecut import cuts_at, mark_cuts  # noqa: E402
 
 FRAMES, FLASH, AROUND = 24, 12, 3
 TEACHER = "vsr-x4-teacher"
 
 
 def clips() -> dict[str, list[np.ndarray]]:
-    out = {seq: read_frames(DATA / "eval" / "vid4" / seq, FRAMES) for seq in ("calendar", "city", "foliage", "walk")}
-    with av.open(str(DATA / "test" / "scene_cuts.mp4")) as container:
-        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(40 + FRAMES), container.decode(video=0))]
-    out["scene_cuts.mp4 40-63"] = frames[40:]
-    return out
+    return {**vid4(FRAMES, ("calendar", "city", "foliage", "walk")),
+            "scene_cuts.mp4 40-63": scene_cuts(40 + FRAMES)[40:]}
 
 
 def flashed(frames: list[np.ndarray]) -> list[np.ndarray]:
@@ -49,31 +39,19 @@ def flashed(frames: list[np.ndarray]) -> list[np.ndarray]:
     return frames
 
 
-def upscaled(lrs: list[np.ndarray], tell: str | None = None) -> list[np.ndarray]:
-    """A fresh teacher engine's outputs for `lrs`, told `tell` ("cut" or "flash") before each of the flash's edges."""
-    engine = make_upscaler(load_model(TEACHER, "cpu"), "cpu")
-    outs = []
-    for i, lr in enumerate(lrs):
-        if tell is not None and i in (FLASH, FLASH + 1):
-            getattr(engine, tell)()
-        outs += engine.push(lr)
-    return outs + engine.flush()
-
-
 VARIANTS = {"(a) told nothing": None, "(b) flash() at both edges": "flash", "(c) cut() at both edges": "cut"}
 
 
 def main() -> None:
     around = range(FLASH - AROUND, FLASH + AROUND + 1)
     for label, frames in clips().items():
-        pairs = [degrade_x4(f) for f in flashed(frames)]
-        gts, lrs = [g for g, _ in pairs], [lr for _, lr in pairs]
-        marks = [(i, cut, fresh) for i, (_, (cut, fresh)) in enumerate(mark_cuts(lrs, lambda x: x, cuts_at))]
+        gts, lrs, cut_marks = degraded(flashed(frames))
+        marks = [(i, cut, fresh) for i, (cut, fresh) in enumerate(cut_marks)]
         edges = [i for i, cut, fresh in marks if cut and not fresh]
         print(f"{label} ({lrs[0].shape[1]}x{lrs[0].shape[0]} input): flash edges at {edges}, new shots at "
               f"{[i for i, cut, fresh in marks if fresh]}; frames {FLASH - AROUND}..{FLASH + AROUND}", flush=True)
         for name, tell in VARIANTS.items():
-            outs = upscaled(lrs, tell)
+            outs = upscaled(TEACHER, lrs, {} if tell is None else {FLASH: tell, FLASH + 1: tell})
             s = [psnr_y(outs[i], gts[i]) for i in around]
             beside, whole = np.mean(s[:AROUND] + s[AROUND + 1:]), np.mean([psnr_y(o, g) for o, g in zip(outs, gts)])
             print(f"  {name:30s} " + " ".join(f"{v:6.2f}" for v in s) +
@@ -81,8 +59,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    import argparse
-
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # --help says what it runs
-    torch.set_num_threads(2)
-    main()
+    run(main, __doc__)

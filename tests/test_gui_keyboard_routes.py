@@ -4,7 +4,6 @@ lists every key, folder pickers open somewhere useful, and a selection can be re
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QFileDialog, QForm
 
 from gui_support import gui_env, window  # noqa: F401
 from vsr_app.gui.welcome import RECENT_COLUMNS
+from vsr_app.gui.workers import Job
 
 
 def active(qtbot, window, tab: QWidget) -> None:
@@ -25,19 +25,13 @@ def active(qtbot, window, tab: QWidget) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
 
 
-class HeldBatch:
-    """Stands in for a running batch's job: what the panel asks of it."""
+class HeldBatch(Job):
+    """A running batch's job that is never started: the panel's questions (`cancel`, `cancelling`) go to the real
+    Job's answers."""
 
     def __init__(self):
+        super().__init__(lambda **_: None)
         self.running = True
-        self.cancel_event = threading.Event()
-
-    def cancel(self) -> None:
-        self.cancel_event.set()
-
-    @property
-    def cancelling(self) -> bool:
-        return self.running and self.cancel_event.is_set()
 
 
 def test_esc_asks_before_cancelling_a_batch_and_the_cancel_button_does_not(window, qtbot, monkeypatch):
