@@ -10,6 +10,7 @@ import pytest
 
 from videogen import make_video
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.files import file_stamp
 from vsr_app.video.pipeline import process_video
 
 
@@ -48,6 +49,6 @@ def test_what_failed_is_still_said_after_the_change(tmp_path):
     src = tmp_path / "x.mp4"
     src.write_bytes(b"a")
     with pytest.raises(VsrAppError, match=r"changed while it was read \(.*\): kept as the hidden file '\.x'$"):
-        with pipeline._said_if_changed(src, pipeline._file_stamp(src)):
+        with pipeline._said_if_changed(src, file_stamp(src)):
             src.write_bytes(b"ab")
             raise VsrAppError("kept as the hidden file '.x'")

@@ -16,6 +16,15 @@ from pathlib import Path
 from typing import Callable
 
 
+def file_stamp(path: str | os.PathLike) -> tuple[int, int] | None:
+    """The size and modification time of `path` (None where it cannot be read): what says it changed since."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     """Run `write(tmp)` on a temp file beside `target`, then rename it into place; never leaves a partial target."""
     target = Path(target)

@@ -6,7 +6,6 @@ analysis and export run as Jobs, and every choice is remembered in QSettings.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 from typing import Callable
@@ -15,6 +14,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter, QVBoxLayout, QWidget
 
+from vsr_app.files import file_stamp
 from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis import analyse, analyse_truth
 from vsr_app.gui.analysis_plot import AnalysisPlot
@@ -125,13 +125,7 @@ def truth_note(rendered) -> str:
 def weights_of(model: ModelInfo | None) -> tuple | None:
     """What tells a model's weights apart: its file with that file's size and time of writing, as a training run that
     re-wrote the model under its name changes them; None for a built-in or a side no model makes."""
-    if model is None or model.path is None:
-        return None
-    try:
-        stat = os.stat(model.path)
-    except OSError:
-        return (model.path, None)
-    return (model.path, stat.st_size, stat.st_mtime_ns)
+    return None if model is None or model.path is None else (model.path, file_stamp(model.path))
 
 
 def side_label(side: str, task: str, truth: bool = False) -> str:

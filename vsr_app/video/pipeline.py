@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.files import file_stamp
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text, length_text
 from vsr_app.video.probing import VideoInfo
 from vsr_app.video.reader import VideoReader
@@ -517,24 +518,15 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
     return notes
 
 
-def _file_stamp(path: Path) -> tuple[int, int] | None:
-    """The size and modification time of `path` (None where it cannot be read): what says it changed since."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
-
-
 @contextmanager
 def _said_if_changed(src: Path, opened: tuple[int, int] | None) -> Iterator[None]:
-    """A read of `src` that fails after it changed since it was opened (`opened`: its `_file_stamp` then) says so:
+    """A read of `src` that fails after it changed since it was opened (`opened`: its `file_stamp` then) says so:
     a source cut short or rewritten while it was read (a download or a copy still going on) failed as "cannot read
     'x.mp4' (Invalid data found when processing input)", as if the file were damaged."""
     try:
         yield
     except VsrAppError as exc:
-        now = _file_stamp(src)
+        now = file_stamp(src)
         # a cancel, a full disk, ...: of their own kind, each what it says whatever the source did
         if type(exc) is not VsrAppError or opened is None or now is None or now == opened:
             raise
@@ -566,7 +558,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
     check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
     check_encoder_settings(codec, crf, preset)
-    opened = _file_stamp(src)
+    opened = file_stamp(src)
     reader = VideoReader(src, deinterlace=deinterlace)
     info = reader.info
     factor = 2 if interpolate is not None else 1
