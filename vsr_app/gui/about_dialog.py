@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 
 from vsr_app import APP_NAME, __version__
 from vsr_app.gui import fmt, theme
-from vsr_app.gui.widgets import logo_label
+from vsr_app.gui.widgets import logo_label, resize_within_screen
 from vsr_app.models import list_models
 from vsr_app.resources import app_root, models_dir, resource_path, user_models_dir
 
@@ -75,8 +75,7 @@ class AboutDialog(QDialog):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_NAME}")
-        room = self.screen().availableGeometry()  # 720x560 ran off a 960x540 screen (1920x1080 at scale 2)
-        self.resize(min(720, room.width() * 9 // 10), min(560, room.height() * 17 // 20))
+        resize_within_screen(self, 720, 560, tall=(17, 20))  # 720x560 ran off a 960x540 screen (1920x1080 at scale 2)
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
         header.addWidget(logo_label(self, 64))

@@ -29,7 +29,7 @@ from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_panel import TrainPanel
 from vsr_app.gui.viewer import Viewer
 from vsr_app.gui.welcome import WelcomePage, shown_labels
-from vsr_app.gui.widgets import ElidedLabel, fit_long_words
+from vsr_app.gui.widgets import ElidedLabel, fit_long_words, resize_within_screen
 from vsr_app.gui.workers import finish_jobs
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
@@ -116,8 +116,7 @@ class MainWindow(QMainWindow):
             button.setAutoDefault(True)
         geometry = setting(self.settings, "window/geometry", b"")
         if not (geometry and self.restoreGeometry(geometry)):  # a first start (or a geometry Qt cannot read): no
-            room = self.screen().availableGeometry()  # larger than the screen (1440x900 ran off a 1366x768 laptop's)
-            self.resize(min(1440, room.width() * 9 // 10), min(900, room.height() * 9 // 10))
+            resize_within_screen(self, 1440, 900)  # larger than the screen (1440x900 ran off a 1366x768 laptop's)
         self.tabs.setCurrentIndex(setting(self.settings, "window/tab", 0))
         self._say_if_settings_unsaved()
         QTimer.singleShot(0, self._say_broken_install)
@@ -497,9 +496,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(buttons)
         browser.document().adjustSize()  # laid out only once shown, it measured 0x0 and the box opened 92x124
         content = browser.document().size().toSize()
-        room = self.screen().availableGeometry()
-        dialog.resize(min(content.width() + 80, room.width() * 9 // 10),
-                      min(content.height() + buttons.sizeHint().height() + 80, room.height() * 17 // 20))
+        resize_within_screen(dialog, content.width() + 80, content.height() + buttons.sizeHint().height() + 80,
+                             tall=(17, 20))
         dialog.open()
 
     def about(self) -> None:

@@ -34,6 +34,14 @@ def logo_label(widget: QWidget, size: int) -> QLabel:
     return label
 
 
+def resize_within_screen(widget: QWidget, width: int, height: int, tall: tuple[int, int] = (9, 10)) -> None:
+    """`widget` at `width` x `height`, but within 9/10 of its screen's free width and `tall` (a fraction) of its height:
+    a size fixed for a large screen ran off a laptop's, or one at a scale of 2 (a dialog leaves room for its title
+    bar: 17/20)."""
+    room = widget.screen().availableGeometry()
+    widget.resize(min(width, room.width() * 9 // 10), min(height, room.height() * tall[0] // tall[1]))
+
+
 def path_row(edit: QLineEdit, browse: QPushButton, pick: Callable[[], None]) -> QHBoxLayout:
     """A path field stretched beside its button, which calls `pick`."""
     browse.clicked.connect(pick)
