@@ -615,8 +615,12 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src), "-o", str(tmp_path / "o"), "--model", "nope"], "unknown model 'nope'"),
         (["batch", str(src), "-o", str(tmp_path / "o"), "--report", str(src / "a.mp4" / "r.json")],
          f"cannot write to the report's folder '{src / 'a.mp4'}': '{src / 'a.mp4'}' is a file, not a folder"),
+        (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mov"],
+         f"no videos found in '{src / 'sub'}' (looked for .mov; 1 video is in sub-folders: add --recursive to look in "
+         "sub-folders)"),
+        # no sub-folder holds one either: ticking them finds none
         (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mp4"],
-         f"no videos found in '{src / 'sub'}' (looked for .mp4; add --recursive to look in sub-folders)"),
+         f"no videos found in '{src / 'sub'}' (looked for .mp4)"),
     ]
     before = tree_snapshot(src)
     for argv, message in cases:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -201,9 +202,9 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     (in_dir / "sub").mkdir(parents=True)
     shutil.copy(small_video, in_dir / "sub" / "clip.mp4")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
-    # the listing says it too: it said only "No videos...", and the hint came at Process all
-    assert panel.status.text() == (f"No videos with these extensions in the input folder; tick \"{RECURSIVE_LABEL}\" "
-                                   "to look in sub-folders.")
+    # the listing says it too, with how many: it said only "No videos...", and the hint came at Process all
+    assert panel.status.text() == ("No videos with these extensions in the input folder; 1 video is in sub-folders: "
+                                   f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
     with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
         panel.start()
     title, message = blocker.args
@@ -211,6 +212,64 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     assert message.endswith(f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders)") and "--" not in message
     wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     assert panel.status.text() == "1 video found."
+
+
+def test_the_listing_says_how_many_more_videos_sub_folders_hold(window, qtbot, small_video, tmp_path, monkeypatch):
+    """A folder with videos at the top said nothing of more in its sub-folders: the user processed 1 and missed the
+    rest. A count cut short by its budget says "at least"."""
+    import vsr_app.batch_plan as batch_plan
+
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    (in_dir / "sub" / "deep").mkdir(parents=True)
+    for name in ("sub/a.mp4", "sub/deep/b.mp4"):
+        shutil.copy(small_video, in_dir / name)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    assert panel.status.text() == (f"1 video found. 2 more videos are in sub-folders: tick \"{RECURSIVE_LABEL}\" to "
+                                   "look in sub-folders.")
+    monkeypatch.setattr(batch_plan, "count_in_sub_folders", partial(batch_plan.count_in_sub_folders, entries=4))
+    wait_listed(qtbot, panel, panel.scan)  # the top's 2 names, then sub/'s 2: deep/ is left
+    assert panel.status.text() == ("1 video found. At least 1 more video is in sub-folders: "
+                                   f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
+    wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
+    assert panel.status.text() == "3 videos found."
+
+
+def test_a_count_for_a_folder_no_longer_chosen_is_not_shown(window, qtbot, small_video, tmp_path, monkeypatch):
+    """The count walks the sub-folders on the listing's worker thread, up to its budget (a network share is slow):
+    one for a folder chosen before must not be shown as the count of the folder chosen since."""
+    import vsr_app.batch_plan as batch_plan
+
+    before, since = tmp_path / "before", tmp_path / "since"
+    for folder, copies in ((before, 3), (since, 1)):
+        (folder / "sub").mkdir(parents=True)
+        for i in range(copies):
+            shutil.copy(small_video, folder / "sub" / f"clip{i}.mp4")
+    counting, release = threading.Event(), threading.Event()
+    count = batch_plan.count_in_sub_folders
+
+    def held(root, *args, **kwargs):
+        if root == before:
+            counting.set()
+            release.wait(30)
+        return count(root, *args, **kwargs)
+
+    monkeypatch.setattr(batch_plan, "count_in_sub_folders", held)
+    panel = setup_panel(qtbot, window, since, tmp_path / "out", "bicubic")
+    try:
+        panel.in_dir.setText(str(before))
+        panel.scan()
+        stale = panel.list_job
+        assert counting.wait(30)  # then the folder chosen before is being counted
+        panel.in_dir.setText(str(since))
+        wait_listed(qtbot, panel, panel.scan)
+        shown = panel.status.text()
+        assert shown.endswith(f"1 video is in sub-folders: tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
+        with qtbot.waitSignal(stale.finished, timeout=30_000):
+            release.set()
+    finally:
+        release.set()
+    qtbot.wait(50)  # anything the stale listing queued for the GUI thread is delivered by then
+    assert panel.status.text() == shown and panel.list_job is None
 
 
 def test_a_long_file_name_being_processed_never_widens_the_window(window, qtbot, small_video, tmp_path):

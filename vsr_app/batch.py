@@ -48,8 +48,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from vsr_app.batch_plan import (Queue, check_apart, output_names, own_output, parse_extensions, plan_batch,
-                                plan_outputs, why_renamed)
+from vsr_app.batch_plan import (ALL_LISTED, Queue, check_apart, count_in_sub_folders, output_names, own_output,
+                                parse_extensions, plan_batch, plan_outputs, why_renamed)
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
@@ -57,7 +57,7 @@ from vsr_app.batch_room import RoomGuard
 from vsr_app.batch_resume import (EarlierOutput, HiddenOutput, earlier_output, earlier_outputs, existing_output,
                                   file_size, hidden_output)
 from vsr_app.disk_full import OutOfRoom
-from vsr_app.errors import OVERWRITE_HINT, RECURSIVE_HINT, Cancelled, NoVideoStream, VsrAppError
+from vsr_app.errors import OVERWRITE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
 from vsr_app.files import shown_name
 from vsr_app.media import BATCH_EXTENSIONS
@@ -174,20 +174,24 @@ def _check_request(in_dir: Path, task: str, self_ensemble: bool, codec: str, crf
 def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: str | Sequence[str], recursive: bool,
                 codec: str) -> tuple[list[Path], list[Path], list[OSError]]:
     """The inputs, their outputs and the sub-folders that could not be read, as `listed` has them or listed now;
-    no video at all fails the batch."""
+    no video at all fails the batch. Without sub-folders, the videos left in them are said (counted in `listed`, or
+    now): the batch did 3 files and said nothing of 300 more there."""
     if listed is None:
         unreadable: list[OSError] = []
         inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
+        left = ALL_LISTED if recursive else count_in_sub_folders(in_dir, parse_extensions(extensions), out_dir)
     else:
         check_apart(in_dir, out_dir)
-        inputs, unreadable = list(listed.inputs), list(listed.unreadable)
+        inputs, unreadable, left = list(listed.inputs), list(listed.unreadable), listed.in_sub_folders
         outputs = plan_outputs(inputs, in_dir, out_dir, codec)
     for exc in unreadable:
         log.warning("cannot read '%s' (%s): any videos in it are left out", exc.filename, exc.strerror or exc)
+    said = left.hint(more=bool(inputs))
     if not inputs:
-        hint = "" if recursive else f"; {RECURSIVE_HINT}"
         looked_for = ", ".join("." + e for e in parse_extensions(extensions))
-        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{hint})")
+        raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{f'; {said}' if said else ''})")
+    if said:
+        log.warning("%s", said)
     return inputs, outputs, unreadable
 
 

@@ -6,7 +6,8 @@ user approves is what the batch then does. Outputs mirror the input tree, each n
 plans the same names and resumes. A folder that cannot be read is not a folder without videos: the input folder
 fails the batch saying why, and each unreadable sub-folder is handed back to be named (its videos were missed).
 An output folder that is the input folder, that lies in the input tree holding someone's own videos, or that holds
-the input folder where outputs would land inside it, is refused.
+the input folder where outputs would land inside it, is refused. A listing without sub-folders counts the videos it
+leaves in them, by the same walk within a budget: 3 videos listed said nothing of 300 more there.
 It loads neither Qt nor PyAV until used: the CLI loads it to parse --ext.
 """
 
@@ -16,13 +17,18 @@ import errno
 import itertools
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from vsr_app import APP_NAME
 from vsr_app.batch_resume import EarlierOutput, earlier_outputs
-from vsr_app.errors import Cancelled, VsrAppError
+from vsr_app.errors import RECURSIVE_HINT, Cancelled, VsrAppError
+
+# The budget of `count_in_sub_folders`' walk: names read, and seconds
+COUNT_ENTRIES = 20_000
+COUNT_SECONDS = 1.0
 
 
 def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -49,21 +55,31 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
     would loop, and two links to one folder would process its videos twice. A set `cancel` stops the walk between
     folders (raising Cancelled): a large tree on a network share takes minutes.
     """
-    wanted = {"." + e.lower() for e in extensions}
-    excluded = None if exclude is None else os.path.realpath(exclude)
-    seen = {os.path.realpath(root)}
-    found = []
-
     def on_error(exc: OSError) -> None:
         if same_path(Path(exc.filename), root):
             raise VsrAppError(f"cannot read the folder '{root}': {exc.strerror or exc}") from exc
         if unreadable is not None:
             unreadable.append(exc)
 
+    found = []
+    for _, videos, _ in _video_folders(root, extensions, recursive, exclude, on_error, cancel, excluded_at):
+        found += videos
+    return found
+
+
+def _video_folders(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None, on_error,
+                   cancel=None, excluded_at: list[Path] | None = None) -> Iterator[tuple[Path, list[Path], int]]:
+    """Each folder `find_videos` reads, as it reads it, with its videos (sorted) and how many names it holds, by
+    `find_videos`' rules; each error goes to `on_error`. One walk for the listing and for the count of what it
+    leaves in sub-folders, so the count finds what ticking sub-folders would."""
+    wanted = {"." + e.lower() for e in extensions}
+    excluded = None if exclude is None else os.path.realpath(exclude)
+    seen = {os.path.realpath(root)}
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         here = Path(dirpath)
+        names = len(dirnames) + len(filenames)
         kept = []
         for d in sorted(dirnames) if recursive else []:
             if d.startswith("."):
@@ -76,11 +92,49 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
                 seen.add(real)
                 kept.append(d)
         dirnames[:] = kept
-        found += [here / f for f in sorted(filenames) if not f.startswith(".") and Path(f).suffix.lower() in wanted]
         for gone in _gone_links(here, filenames, wanted) if recursive else []:
             on_error(FileNotFoundError(errno.ENOENT, "it links to something that is not there (a drive not "
                                                      "connected, a share not mounted?)", str(gone)))
-    return found
+        yield here, [here / f for f in sorted(filenames)
+                     if not f.startswith(".") and Path(f).suffix.lower() in wanted], names
+
+
+@dataclass(frozen=True)
+class SubFolderVideos:
+    """The videos in the sub-folders of a listing without them, as far as `count_in_sub_folders` counted them."""
+    count: int
+    whole: bool  # every sub-folder was counted: the budget lasted, and each one could be read
+
+    def hint(self, more: bool) -> str:
+        """What to say of them, worded for the command line (`more`: after the videos found at the top); "" where
+        no sub-folder holds one. With none counted in part of them, the rest may hold some: where no video was found,
+        where to look."""
+        if not self.count:
+            return "" if self.whole or more else RECURSIVE_HINT
+        videos = f"{self.count} {'more ' if more else ''}video{'s are' if self.count != 1 else ' is'}"
+        return f"{'' if self.whole else 'at least '}{videos} in sub-folders: {RECURSIVE_HINT}"
+
+
+ALL_LISTED = SubFolderVideos(0, whole=True)  # what a listing with sub-folders leaves in them
+
+
+def count_in_sub_folders(root: Path, extensions: Sequence[str], exclude: Path | None = None, cancel=None,
+                         entries: int = COUNT_ENTRIES, seconds: float = COUNT_SECONDS) -> SubFolderVideos:
+    """(worker thread) The videos a listing with sub-folders would find under `root` beyond those in `root`
+    itself, by its own walk (`_video_folders`: hidden folders and the output folder `exclude` left out, each real
+    folder once, so a link loop ends). Without it, a listing of 3 videos said nothing of 300 more in sub-folders.
+    Within a budget of `entries` names read and `seconds`: a tree on a network share takes minutes to walk, and the
+    listing waits for this. A folder that cannot be read is skipped; it, or a budget run out, makes the count
+    "at least"."""
+    unread: list[OSError] = []
+    deadline = time.monotonic() + seconds
+    count = read = 0
+    for here, videos, names in _video_folders(root, extensions, True, exclude, unread.append, cancel):
+        if read >= entries or time.monotonic() >= deadline:
+            return SubFolderVideos(count, whole=False)
+        count += len(videos) if here != root else 0
+        read += names
+    return SubFolderVideos(count, whole=not unread)
 
 
 def _gone_links(folder: Path, names: list[str], wanted: set[str]) -> list[Path]:
@@ -275,14 +329,16 @@ class Queue:
     foreign: list[Path]  # files at the outputs' names this app did not make (looked for only before a Replace run)
     unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
     earlier: dict[Path, EarlierOutput] = field(default_factory=dict)  # inputs left as they are, with why
+    in_sub_folders: SubFolderVideos = ALL_LISTED  # the videos it leaves in sub-folders, as counted
 
 
 def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str, task: str,
                find_foreign: bool, progress=None, cancel=None) -> Queue:
     """(worker thread) The Batch tab's queue for a batch of `task`: the batch's inputs and planned outputs, by its
-    own planning (`plan_batch`), and the inputs it leaves as they are, by its own decision (`earlier_outputs`). An
-    output folder no file can be made in (a file in its place) is refused here, as the batch would refuse it: the
-    queue listed outputs inside a video file."""
+    own planning (`plan_batch`), the inputs it leaves as they are, by its own decision (`earlier_outputs`), and
+    without sub-folders, the videos it leaves in them (`count_in_sub_folders`). An output folder no file can be made
+    in (a file in its place) is refused here, as the batch would refuse it: the queue listed outputs inside a video
+    file."""
     from vsr_app.video.output_paths import check_writable
 
     if not in_dir.is_dir():
@@ -291,6 +347,7 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
         check_writable(out_dir, "the output folder")
     unreadable: list[OSError] = []
     inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
+    left = ALL_LISTED if recursive else count_in_sub_folders(in_dir, parse_extensions(extensions), out_dir, cancel)
     earlier = earlier_outputs(inputs, in_dir, task, cancel)
     foreign = []
     for src, path in zip(inputs, outputs) if find_foreign else []:
@@ -300,7 +357,7 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
             foreign.append(path)  # (an earlier output's planned output is never made: nothing is replaced there)
     if cancel is not None and cancel.is_set():  # the earlier outputs found by then are not all there are
         raise Cancelled()
-    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable, earlier)
+    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable, earlier, left)
 
 
 def _not_a_folder(in_dir: Path) -> str:

@@ -24,7 +24,7 @@ from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
 from vsr_app.batch_plan import Queue, list_queue
 from vsr_app.batch_report import SKIPPED, ReportFile, check_report_path, is_own_report, left_as_they_are
-from vsr_app.errors import RECURSIVE_HINT, VsrAppError
+from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
 from vsr_app.gui.batch_form import REPLACE_LABEL, BatchForm
@@ -229,10 +229,13 @@ class BatchPanel(QWidget):
         """List the queue, and say what was found."""
         self.table.fill(queue)
         count, left = len(queue.inputs) - len(queue.earlier), len(queue.earlier)
-        # none found: where to look too, as Process all and the command line then say
-        elsewhere = "" if self.form.recursive.isChecked() else self.form.for_gui(f"; {RECURSIVE_HINT}")
-        found = (f"{count} video{'s' if count != 1 else ''} found{f', {left_as_they_are(left)}' if left else ''}."
-                 if queue.inputs else f"No videos with these extensions in the input folder{elsewhere}.")
+        # the videos sub-folders hold, where they are not listed, as Process all and the command line then say them
+        elsewhere = self.form.for_gui(queue.in_sub_folders.hint(more=bool(queue.inputs)))
+        if queue.inputs:
+            found = f"{count} video{'s' if count != 1 else ''} found{f', {left_as_they_are(left)}' if left else ''}."
+            found += f" {elsewhere[0].upper()}{elsewhere[1:]}." if elsewhere else ""
+        else:
+            found = f"No videos with these extensions in the input folder{f'; {elsewhere}' if elsewhere else ''}."
         missed = [str(Path(exc.filename).relative_to(queue.in_dir)) if Path(exc.filename).is_relative_to(queue.in_dir)
                   else str(exc.filename) for exc in queue.unreadable]
         if missed:  # named here: the end of the batch counted them, and only its report said which

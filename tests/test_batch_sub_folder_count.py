@@ -1,0 +1,95 @@
+"""A batch without sub-folders says how many videos it leaves in them (`batch_plan.count_in_sub_folders`): it said
+nothing where some videos were at the top, so a user processed 3 files and missed 300."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from videogen import make_video
+from vsr_app.batch_plan import SubFolderVideos, count_in_sub_folders, find_videos
+from vsr_app.cli import main
+
+MP4 = ("mp4",)
+
+
+def touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def test_the_count_finds_what_ticking_sub_folders_would(tmp_path):
+    """Hidden folders, hidden files, other extensions and the output folder are left out, as the listing with
+    sub-folders leaves them out; the videos at the top are not counted."""
+    root = tmp_path / "in"
+    for name in ("top.mp4", "sub/a.mp4", "sub/B.MP4", "sub/deep/c.mp4", "sub/.partial.mp4", "sub/notes.txt",
+                 ".cache/d.mp4", "enhanced/e.mp4"):
+        touch(root / name)
+    found = count_in_sub_folders(root, MP4, exclude=root / "enhanced")
+    assert found == SubFolderVideos(3, whole=True)
+    listed = find_videos(root, MP4, recursive=True, exclude=root / "enhanced")
+    assert found.count == len([p for p in listed if p.parent != root])
+    assert found.hint(more=True) == "3 more videos are in sub-folders: add --recursive to look in sub-folders"
+    assert found.hint(more=False) == "3 videos are in sub-folders: add --recursive to look in sub-folders"
+
+
+def test_a_link_loop_ends_the_walk_and_a_folder_linked_twice_counts_once(tmp_path):
+    root, footage = tmp_path / "in", tmp_path / "footage"
+    touch(root / "sub" / "a.mp4")
+    touch(footage / "b.mp4")
+    (root / "sub" / "up").symlink_to(root, target_is_directory=True)
+    (root / "sub" / "here").symlink_to(root / "sub", target_is_directory=True)
+    (root / "linked").symlink_to(footage, target_is_directory=True)
+    (root / "again").symlink_to(footage, target_is_directory=True)
+    assert count_in_sub_folders(root, MP4) == SubFolderVideos(2, whole=True)
+
+
+def test_a_budget_run_out_says_at_least(tmp_path):
+    """The walk stops once it has read `entries` names (or after `seconds`): a tree on a network share takes minutes,
+    and the listing waits for it."""
+    root = tmp_path / "in"
+    for folder in ("a", "b", "c"):
+        touch(root / folder / "v.mp4")
+    found = count_in_sub_folders(root, MP4, entries=4)  # the top's 3 names, then a/'s one
+    assert found == SubFolderVideos(1, whole=False)
+    assert found.hint(more=True) == "at least 1 more video is in sub-folders: add --recursive to look in sub-folders"
+    assert count_in_sub_folders(root, MP4, seconds=0) == SubFolderVideos(0, whole=False)
+    # none counted before the budget ran out: the rest may hold some, so where to look is still said
+    assert SubFolderVideos(0, whole=False).hint(more=False) == "add --recursive to look in sub-folders"
+    assert SubFolderVideos(0, whole=True).hint(more=False) == ""
+
+
+def test_an_unreadable_sub_folder_is_skipped_and_makes_it_at_least(tmp_path, monkeypatch):
+    """Tests run as root, which chmod does not stop: the refusal is simulated."""
+    root = tmp_path / "in"
+    touch(root / "open" / "a.mp4")
+    touch(root / "locked" / "b.mp4")
+    scandir = os.scandir
+
+    def refuse(path="."):
+        if os.fspath(path) == str(root / "locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    assert count_in_sub_folders(root, MP4) == SubFolderVideos(1, whole=False)
+
+
+def test_the_command_line_says_how_many_videos_it_leaves_in_sub_folders(tmp_path, caplog, capsys):
+    src = tmp_path / "in"
+    make_video(touch(src / "top.mp4"), frames=2)
+    for name in ("sub/a.mp4", "sub/deep/b.mp4"):
+        touch(src / name)
+    with caplog.at_level(logging.WARNING, logger="vsr_app.batch"):
+        assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic"]) == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        "2 more videos are in sub-folders: add --recursive to look in sub-folders"]
+    assert (tmp_path / "out" / "top.mp4").is_file() and not (tmp_path / "out" / "sub").exists()
+
+    (src / "top.mp4").unlink()
+    assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic", "--ext", "mp4"]) == 1
+    assert capsys.readouterr().err.strip().endswith(
+        f"no videos found in '{src}' (looked for .mp4; 2 videos are in sub-folders: add --recursive to look in "
+        "sub-folders)")
