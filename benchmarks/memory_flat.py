@@ -37,14 +37,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # videogen: the tests' own measure of a stream's length
 
-from videogen import stream_durations  # noqa: E402
 from vsr_app.batch import run_batch  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.files import atomic_write  # noqa: E402
 from vsr_app.nets.ops import set_threads  # noqa: E402
 from vsr_app.video.pipeline import process_video  # noqa: E402
+from vsr_app.video.stream_lengths import stream_durations  # noqa: E402
 
 AUDIO_RATE = 48_000
 

@@ -1200,6 +1200,20 @@ def test_a_resume_that_trains_nothing_says_so_not_finished(panel, qtbot, window,
     assert panel.status.text().startswith("Finished after")
 
 
+def test_a_checkpoint_rewritten_within_a_tick_of_the_disks_clock_counts_as_saved(panel, qtbot, tmp_path):
+    """Only the checkpoint's time was compared: on a disk whose clock ticks coarsely (FAT's 2 s) one written soon
+    after the last kept its time, and a stopped run that had saved was said to have had nothing to save."""
+    panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
+    checkpoint = panel.run_dir / "checkpoint.json"
+    checkpoint.write_text("{}")
+    panel.last_model, panel.total_steps = ("upscale", "tiny-student", ""), 60
+    panel.checkpoint_at_start = panel._checkpoint_stamp()
+    tick = checkpoint.stat().st_mtime_ns
+    ended_trainer(panel, qtbot, f"import os; open({str(checkpoint)!r}, 'w').write('{{\"step\": 1}}'); "
+                                f"os.utime({str(checkpoint)!r}, ns=({tick}, {tick}))", stopping=True)
+    assert panel.status.text().endswith("; Resume continues from here."), panel.status.text()
+
+
 def test_a_task_switch_keeps_the_shown_run_labelled_with_its_task(panel, tmp_path):
     """After a VSR run, Task set to interpolation still showed that run's curves, heading and Compare beside the VFI
     form as if they were its own. They stay (a look at the other form must not lose a finished run), labelled."""

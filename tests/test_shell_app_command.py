@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from vsr_app.shell import app_command
+from vsr_app.shell import app_command, command_line
 
 
 @pytest.fixture
@@ -101,3 +101,38 @@ def test_on_windows_a_program_path_with_a_space_is_named_by_its_short_name(windo
     ("vsr-app", None, r'vsr-app models "D:\My runs"')])  # only the program decides: an argument's quotes are fine
 def test_on_windows_a_quoted_program_gets_powershells_call_operator(windows_app_command, program, short, line):
     assert windows_app_command(["models", r"D:\My runs"], short, program) == line
+
+
+@pytest.fixture
+def windows_command_line(monkeypatch):
+    """`command_line` as on Windows (os.name faked for its call alone)."""
+    def command(args):
+        with monkeypatch.context() as windows:
+            windows.setattr(os, "name", "nt")
+            return command_line(args)
+
+    return command
+
+
+@pytest.mark.parametrize("name", ["a,b.mp4", "a;b.mp4", "(1).mp4", "{x}.mp4", "@x.mp4", "#1.mp4", "-x.mp4",
+                                  "it's.mp4", "a&b.mp4", "a^b.mp4", "~x.mp4"])
+def test_on_windows_a_name_a_terminal_reads_apart_is_in_double_quotes_both_keep(windows_command_line, name):
+    """Only a space was quoted: PowerShell took a,b.mp4 for two (passed as "a b.mp4"), ran what follows a ; as
+    another command, and cmd.exe what follows a &."""
+    folder = "D:\\My runs\\"  # a Windows program reads \" as a quote: the backslash before the closing one doubled
+    assert windows_command_line(["upscale", name, "-o", folder]) == f'upscale "{name}" -o "{folder}\\"'
+
+
+@pytest.mark.parametrize("name, quoted", [
+    ("clip $1.mp4", "'clip $1.mp4'"), ("a`b.mp4", "'a`b.mp4'"), ("it's $5.mp4", "'it''s $5.mp4'"),
+    ("\u2018$x\u2019.mp4", "'\u2018\u2018$x\u2019\u2019.mp4'")])  # PowerShell takes curly quotes for '
+def test_on_windows_a_name_powershell_expands_in_double_quotes_is_in_its_single_quotes(windows_command_line, name,
+                                                                                        quoted):
+    """PowerShell expands $1 in double quotes too ("clip .mp4"), and cmd.exe has no other quotes: the line is for
+    PowerShell, the terminal Windows opens, whose single quotes keep all."""
+    assert windows_command_line(["upscale", name, "-o", r"D:\My runs"]) == rf"upscale {quoted} -o 'D:\My runs'"
+
+
+def test_on_windows_a_quoted_program_runs_with_a_name_powershell_expands(windows_app_command):
+    line = windows_app_command(["upscale", "clip $1.mp4"], short=None)
+    assert line == rf"& '{INSTALLED}' upscale 'clip $1.mp4'"

@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from vsr_app.video.stream_lengths import stream_durations  # noqa: F401 (the tests take it from here)
 from vsr_app.video.writer import repair_decode_time
 
 AUDIO_RATE = 48_000
@@ -124,21 +125,6 @@ def _write_tone(container, stream, seconds: float) -> None:
         frame.time_base = Fraction(1, rate)
         container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
-
-
-def stream_durations(path: Path) -> dict[str, float]:
-    """Seconds covered by the packets of each stream type (first pts to last pts + duration)."""
-    spans: dict[str, list[float]] = {}
-    with av.open(str(path)) as container:
-        for packet in container.demux():
-            if packet.pts is None or packet.size == 0:
-                continue
-            tb = packet.time_base
-            start = float(packet.pts * tb)
-            end = start + float((packet.duration or 0) * tb)
-            lo, hi = spans.get(packet.stream.type, (start, end))
-            spans[packet.stream.type] = [min(lo, start), max(hi, end)]
-    return {kind: hi - lo for kind, (lo, hi) in spans.items()}
 
 
 def write_pan_frames(folder: Path, count: int, rng: np.random.Generator, *, texture: tuple[int, int] = (24, 40),

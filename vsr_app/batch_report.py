@@ -209,7 +209,8 @@ class ReportFile:
 
 
 def _stamp(path: Path) -> tuple | None:
-    """Which file is at `path` and when it last changed, None where none is."""
+    """Which file is at `path` and when it last changed, None where none is: more than `file_stamp`, as another
+    file renamed into place with the same size and time is another report."""
     try:
         stat = os.stat(path)
     except OSError:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shlex
 import shutil
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -15,10 +15,35 @@ APP_NAME = "vsr-app"  # the console script's name (pyproject.toml)
 
 
 def command_line(args: list[str]) -> str:
-    """`args` as one line quoted for the system's shell: POSIX quotes, or on Windows the quotes of its programs'
-    command lines (around a space), as POSIX quotes around a path do not paste into cmd.exe; a path with a space
-    split where it was not quoted at all. (cmd.exe's own & | ^ % are not escaped.)"""
-    return subprocess.list2cmdline(args) if os.name == "nt" else shlex.join(args)
+    """`args` as one line quoted for the system's shell: POSIX quotes; on Windows one line that both its terminals,
+    cmd.exe and PowerShell (the one Windows 10 and 11 open), read alike: each argument but a plain word in double
+    quotes, its programs' own. PowerShell expands `$` and a backtick even in those, and cmd.exe has no others: a line
+    with an argument holding one is for PowerShell alone, in its literal single quotes. (cmd.exe's % is not escaped:
+    no quotes keep it.)"""
+    if os.name != "nt":
+        return shlex.join(args)
+    quoted = _powershell_quoted if any(map(_POWERSHELL_EXPANDS.search, args)) else _double_quoted
+    return " ".join(arg if _PLAIN_WORD.fullmatch(arg) else quoted(arg) for arg in args)
+
+
+# an argument both terminals pass on as it is: no space, quote, or character either reads as its own (PowerShell's
+# , ; ( ) { } @ # & | < >, cmd.exe's & | < > ^); led by a dash only as an option is (PowerShell 5.1 splits another
+# at a . or :), by a tilde never (PowerShell 7 expands it)
+_PLAIN_WORD = re.compile(r"[\w.\\/:][\w.\\/:+=%!~-]*|--?[^\W_][\w-]*|--")
+# what PowerShell expands in double quotes, or ends them at (" and its curly kin, which it takes for the same)
+_POWERSHELL_EXPANDS = re.compile("[$`\"\u201c\u201d\u201e]")
+_POWERSHELL_SINGLE_QUOTES = re.compile("['\u2018\u2019\u201a\u201b]")  # ' and its curly kin, each doubled inside
+
+
+def _double_quoted(arg: str) -> str:
+    """`arg` in double quotes as a Windows program reads them: the backslashes before the closing one doubled."""
+    trailing = len(arg) - len(arg.rstrip("\\"))
+    return '"' + arg + "\\" * trailing + '"'
+
+
+def _powershell_quoted(arg: str) -> str:
+    """`arg` in PowerShell's single quotes, inside which nothing is expanded."""
+    return "'" + _POWERSHELL_SINGLE_QUOTES.sub(lambda quote: quote[0] * 2, arg) + "'"
 
 
 def app_command(args: list[str]) -> str:
@@ -32,7 +57,7 @@ def app_command(args: list[str]) -> str:
     Where the disk keeps no short names, the line is for PowerShell (`& "C:\\..." ARGS`), the default terminal."""
     program, *rest = _app_program()
     line = command_line([_unquoted_program(program), *rest, *args])
-    return f"& {line}" if os.name == "nt" and line.startswith('"') else line
+    return f"& {line}" if os.name == "nt" and line.startswith(("'", '"')) else line
 
 
 def _unquoted_program(program: str) -> str:

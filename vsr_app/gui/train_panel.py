@@ -34,7 +34,7 @@ from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, che
                                   saved_teacher_gone, saved_val_clips, set_aside_metrics)
 from vsr_app.distill.vfi_task import prune_arguments
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
-from vsr_app.files import atomic_write
+from vsr_app.files import atomic_write, file_stamp
 from vsr_app.gui import fmt
 from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, follow_moved_run,
                                    free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
@@ -802,12 +802,9 @@ class TrainPanel(QWidget):
         if self.new_run_made_dir is not None:
             remove_refused_start(self.run_dir, {OPTIONS_NAME, LOG_NAME}, self.new_run_made_dir)
 
-    def _checkpoint_stamp(self) -> int | None:
-        """When the run's checkpoint was last written (None: not yet), to tell whether a stopped trainer saved one."""
-        try:
-            return (self.run_dir / "checkpoint.json").stat().st_mtime_ns
-        except OSError:
-            return None
+    def _checkpoint_stamp(self) -> tuple[int, int] | None:
+        """The run's checkpoint's `file_stamp` (None: not yet), to tell whether a stopped trainer saved one."""
+        return file_stamp(self.run_dir / "checkpoint.json")
 
     def _install(self) -> None:
         task, name, teacher = self.last_model

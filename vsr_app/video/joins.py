@@ -33,6 +33,8 @@ from fractions import Fraction
 import av
 import numpy as np
 
+from vsr_app.files import file_stamp
+
 RESTART = 0.1  # seconds an audio or video packet comes before its stream's latest where its recording starts again
 # seconds a subtitle packet comes before every audio and video stream's latest where its recording starts again: as far
 # as FFmpeg's dts_delta_threshold (subtitles are sent ahead of their time, but a muxer may write a sparse stream late)
@@ -154,12 +156,9 @@ _lock = threading.Lock()
 
 
 def _key(path: str | os.PathLike) -> tuple | None:
-    """The file's cache key: its path, size and time of change; None where it cannot be found."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return os.path.realpath(path), stat.st_size, stat.st_mtime_ns
+    """The file's cache key: its real path and `file_stamp`; None where it cannot be found."""
+    stamp = file_stamp(path)
+    return None if stamp is None else (os.path.realpath(path), *stamp)
 
 
 class _Packets:
