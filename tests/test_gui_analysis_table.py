@@ -4,8 +4,9 @@ read each pair's summary off in turn) and the plots' height in the Compare tab (
 
 from __future__ import annotations
 
+import pytest
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
@@ -124,6 +125,23 @@ def test_a_stopped_rerun_keeps_the_whole_runs_row_and_a_stopped_row_says_so(plot
     assert "teacher\t5 / 8\t21.66\t" in table.text()  # copied as partial too, not as if whole
     analyse(plot, (("student", theme.SIDE_A),), [((20.0, 0.5),)] * 8, total=8)  # a whole re-run does replace it
     assert {row[0]: row[1:3] for row in shown_rows(table)}["student"] == ["8", "20.00"]
+
+
+@pytest.mark.parametrize("locale, point", [(QLocale(QLocale.German, QLocale.Germany), ","),
+                                           (QLocale(QLocale.French, QLocale.France), ","),
+                                           (QLocale(QLocale.English, QLocale.UnitedStates), "."), (QLocale.c(), ".")],
+                         ids=["German", "French", "English", "C"])
+def test_copied_numbers_have_the_locale_s_decimal_point(plot, locale, point):
+    """A German spreadsheet took "27.1" pasted as text, not a number; the tabs keep its "," apart from the next."""
+    before = QLocale()
+    QLocale.setDefault(locale)
+    try:
+        analyse(plot, TWO, [((30.0, 0.9), (25.0, 0.8)), ((24.2, 0.8), (26.0, None))])
+        copied = plot.table.text().splitlines()[2:]
+    finally:
+        QLocale.setDefault(before)
+    assert copied == [f"a\t2\t27{point}1\t0{point}85\t2\t24{point}2", f"b\t2\t25{point}5\t\t1\t25"]
+    assert plot.table.item(0, 2).text() == "27.10"  # shown as the app writes numbers
 
 
 def test_rows_are_of_a_model_on_a_device_and_one_model_on_both_sides_is_one_row(plot, monkeypatch):

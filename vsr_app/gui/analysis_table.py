@@ -2,8 +2,9 @@
 next of the same video, task and mode: the tab shows two sides at a time, and a researcher comparing a teacher, two
 students and bicubic read each pair's summary off in turn. Sortable by any column; Ctrl+C (or its context menu) copies
 it as tab-separated text under a '#' line saying what was measured, as the CSV's first, header first and rows as
-sorted, for a spreadsheet. The numbers are the summary's, no others. A stopped run's row says so, and does not replace
-a row of more frames (a stopped re-run's 5-frame mean was sorted against the others' 8-frame means).
+sorted, for a spreadsheet, with the locale's decimal point as that spreadsheet reads numbers (a German one took "27.1"
+as text; tabs keep a "," apart). The numbers are the summary's, no others. A stopped run's row says so, and does not
+replace a row of more frames (a stopped re-run's 5-frame mean was sorted against the others' 8-frame means).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Callable, NamedTuple
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -173,11 +174,12 @@ class AnalysisTable(QTableWidget):
 
     def text(self) -> str:
         """The table as tab-separated lines under a '#' line of what was measured (as the CSV's first), header first,
-        rows as sorted; numbers at full precision, none empty."""
+        rows as sorted; numbers at full precision with the locale's decimal point, none empty."""
+        point = QLocale().decimalPoint()
         lines = [f"# {self.about}", "\t".join(spec.header for spec in self.columns)]
         for row in range(self.rowCount()):
             cells = [self.item(row, column) for column in range(self.columnCount())]
-            lines.append("\t".join(_copied(cell) for cell in cells))
+            lines.append("\t".join(_copied(cell, point) for cell in cells))
         return "\n".join(lines) + "\n"
 
     def keyPressEvent(self, event) -> None:
@@ -206,10 +208,10 @@ def _cell(row: SeriesNumbers, spec: Column, by_device: bool) -> QTableWidgetItem
     return item
 
 
-def _copied(cell: QTableWidgetItem) -> str:
+def _copied(cell: QTableWidgetItem, point: str) -> str:
     copied, value = cell.data(COPIED), cell.data(VALUE)
     if copied is not None:
         return copied
     if value is None:
         return cell.text()
-    return "" if math.isnan(value) else f"{value:.10g}"
+    return "" if math.isnan(value) else f"{value:.10g}".replace(".", point)
