@@ -299,6 +299,20 @@ def _add_output_options(p: argparse.ArgumentParser, one_file: bool = True) -> No
     p.set_defaults(check=lambda args: _check_output_options(p, args, one_file))
 
 
+def _add_run_folder_options(p: argparse.ArgumentParser, data: str, out: str) -> None:
+    """--data and --out of a command that trains in a run folder (train, prune), each with the command's own help:
+    the same options (a list of --data folders, a required --out), which the checks and the commands read alike."""
+    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR", help=data)
+    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR", help=out)
+
+
+def _add_run_length_options(p: argparse.ArgumentParser, steps: str, resume: str) -> None:
+    """--steps and --resume of a command that trains in a run folder (train, prune), each with the command's own
+    help: the same options, which the checks and the commands read alike."""
+    p.add_argument("--steps", type=_at_least(1), metavar="N", help=steps)
+    p.add_argument("--resume", action="store_true", help=resume)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
@@ -315,26 +329,40 @@ def build_parser() -> argparse.ArgumentParser:
                         help="check headless that models, video I/O and Qt work (used on the packaged app), then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("gui", help="open the desktop app (default)")
+    for add_command in (_add_gui_parser, _add_upscale_parser, _add_interpolate_parser, _add_batch_parser,
+                        _add_train_parser, _add_prune_parser, _add_eval_parser, _add_bench_parser, _add_models_parser):
+        add_command(sub)
+    parser.set_defaults(commands=sub.choices)  # each command's parser, for errors in its own words
+    return parser
+
+
+def _add_gui_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("gui", help="open the desktop app (default)")
     p.add_argument("video", nargs="?", help="video to open")
     p.add_argument("--screenshot", metavar="OUT.png",
                    help="render the comparison view on the first frame, save it (PNG, or .jpg/.webp by its name) "
                         "and exit")
 
-    p = sub.add_parser("upscale", help="upscale a video x4")
+
+def _add_upscale_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("upscale", help="upscale a video x4")
     _add_in_out(p)
     _add_model_options(p, PREFERRED["upscale"].student)
     _add_self_ensemble_option(p)
     _add_deinterlace_option(p)
     _add_output_options(p)
 
-    p = sub.add_parser("interpolate", help="double a video's frame rate")
+
+def _add_interpolate_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("interpolate", help="double a video's frame rate")
     _add_in_out(p)
     _add_model_options(p, PREFERRED["interpolate"].student)
     _add_deinterlace_option(p)
     _add_output_options(p)
 
-    p = sub.add_parser("batch", help="process every video in a folder")
+
+def _add_batch_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("batch", help="process every video in a folder")
     p.add_argument("input_dir", type=_not_empty, metavar="IN_DIR", help="the folder of videos to process")
     p.add_argument("-o", "--output", type=_not_empty, metavar="OUT_DIR", required=True,
                    help="the folder the outputs go to (made if need be), each named after its input")
@@ -354,7 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "or another video, another file only with --overwrite)")
     _add_output_options(p, one_file=False)
 
-    p = sub.add_parser("train", help="train a model (with distillation)",
+
+def _add_train_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train a model (with distillation)",
                        description="Train a compact student on your own footage: vsr, the x4 upscaler; vfi, the x2 "
                                    "frame interpolator. Distilled from a teacher with --teacher and --distill.",
                        epilog="Examples: vsr-app train vsr --data footage/ --out runs/mine --teacher vsr-x4-teacher "
@@ -367,53 +397,55 @@ def build_parser() -> argparse.ArgumentParser:
                               "--out RUN_DIR --resume. To fine-tune a shipped student instead of starting afresh, "
                               "give \"init_from\" in --config (--list-options).")
     _add_task(p, ("vsr", "vfi"), "vsr: x4 super-resolution; vfi: x2 frame interpolation")
-    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
-                   help="folder of videos / frame folders / images (repeatable; --resume uses the run's own)")
-    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR",
-                   help="the run's folder (outside --data): its options, checkpoint, metrics.jsonl and the trained "
-                        "model (model.safetensors + model.json), which --model takes as it is")
+    _add_run_folder_options(
+        p, data="folder of videos / frame folders / images (repeatable; --resume uses the run's own)",
+        out="the run's folder (outside --data): its options, checkpoint, metrics.jsonl and the trained model "
+            "(model.safetensors + model.json), which --model takes as it is")
     p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH",
                    help="the model to distil from: a name `vsr-app models` lists (vsr-x4-teacher, vfi-x2-teacher) "
                         "or a .safetensors file")
     p.add_argument("--distill", choices=tuple(dict.fromkeys(m for modes in DISTILL_MODES.values() for m in modes)),
                    help="distillation from --teacher: std, space or time (vsr; output: the teacher's frames as a "
                         "second target, the baseline), laplacian (vfi); default none")
-    p.add_argument("--steps", type=_at_least(1), metavar="N",
-                   help="optimiser steps in all (default: the --config file's, else 10000)")
-    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR with its own data and options "
-                   "(--steps may extend it); without its checkpoint, from its model.safetensors with a fresh optimiser")
+    _add_run_length_options(
+        p, steps="optimiser steps in all (default: the --config file's, else 10000)",
+        resume="continue the run in RUN_DIR with its own data and options (--steps may extend it); without its "
+               "checkpoint, from its model.safetensors with a fresh optimiser")
     p.add_argument("--val", action="append", type=_not_empty, metavar="CLIP",
                    help="held-out video or frame folder (not in --data, unless a vfi --config's \"exclude\" holds it "
                         "out) scored "
                         "every val_every steps: val_psnr in metrics.jsonl and the model card (repeatable)")
     _add_config_options(p, "training")
-    p.set_defaults(check=lambda args, train_parser=p: _check_train_flags(train_parser, args))
+    p.set_defaults(check=lambda args: _check_train_flags(p, args))
 
-    p = sub.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
+
+def _add_prune_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("prune", help="prune a trained interpolation teacher into a compact net")
     _add_task(p, ("vfi",), "vfi, the x2 frame interpolator (the only one pruned)")
     p.add_argument("--teacher", type=_not_empty, metavar="NAME|PATH",
                    help="the interpolation net to prune: a model's name (vfi-x2-teacher) or a .safetensors file "
                         "(a `train vfi` run's model.safetensors); --resume uses the run's own, or this where that "
                         "file has moved")
-    p.add_argument("--data", action="append", type=_not_empty, metavar="DIR",
-                   help="folder of videos / frame folders / images to fine-tune on while pruning (repeatable; "
-                        "--resume uses the run's own, or this where that has moved)")
-    p.add_argument("--out", required=True, type=_not_empty, metavar="RUN_DIR",
-                   help="the pruning's folder (outside --data): its options, checkpoint, metrics.jsonl, plan.json "
-                        "and the pruned net, pruned.safetensors, which `train vfi` starts from as \"init_from\"")
+    _add_run_folder_options(
+        p, data="folder of videos / frame folders / images to fine-tune on while pruning (repeatable; --resume uses "
+                "the run's own, or this where that has moved)",
+        out="the pruning's folder (outside --data): its options, checkpoint, metrics.jsonl, plan.json and the "
+            "pruned net, pruned.safetensors, which `train vfi` starts from as \"init_from\"")
     p.add_argument("--target-params-ratio", type=_between(0, 1), metavar="R",
                    help="share of the teacher's parameters to keep, between 0 and 1 (default: the --config file's "
                         "target_params_ratio, else 0.1)")
-    p.add_argument("--steps", type=_at_least(1), metavar="N",
-                   help="sparsity fine-tuning steps (default: the --config file's, else 800)")
-    p.add_argument("--resume", action="store_true", help="continue the stopped pruning in RUN_DIR from its checkpoint "
-                   "with its own teacher, data and options (--steps may extend it)")
+    _add_run_length_options(
+        p, steps="sparsity fine-tuning steps (default: the --config file's, else 800)",
+        resume="continue the stopped pruning in RUN_DIR from its checkpoint with its own teacher, data and options "
+               "(--steps may extend it)")
     _add_config_options(p, "pruning/training")
-    p.set_defaults(check=lambda args, prune_parser=p: _check_prune_flags(prune_parser, args))
+    p.set_defaults(check=lambda args: _check_prune_flags(p, args))
 
+
+def _add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
 
-    p = sub.add_parser("eval", help="score a model on a benchmark folder or your own videos (Y-PSNR/SSIM)",
+    p = subparsers.add_parser("eval", help="score a model on a benchmark folder or your own videos (Y-PSNR/SSIM)",
                        add_help=False, description=f"Score a model at {' or '.join(EVAL_TASKS.values())}. "
                        f"{EVAL_SCORES} `eval vsr --help` and `eval vfi --help` say each protocol.")
     p.add_argument("-h", "--help", action=_EvalHelp, help="show this help message and exit")
@@ -439,9 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
     p.add_argument("--csv", type=_not_empty, metavar="FILE", help=_eval_csv_help(None))
-    p.set_defaults(check=lambda args, eval_parser=p: _check_eval_options(eval_parser, args))
+    p.set_defaults(check=lambda args: _check_eval_options(p, args))
 
-    p = sub.add_parser("bench", help="measure speed and memory of every model")
+
+def _add_bench_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("bench", help="measure speed and memory of every model")
     _add_device_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--size", type=_parsed_by("vsr_app.bench", "parse_size"), metavar="HxW",
@@ -460,13 +494,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "fps_pipeline always runs auto; each is reported with the precision it ran in)")
     p.add_argument("--threads", type=_at_least(1), metavar="N", help="torch threads (default: one per core)")
 
-    p = sub.add_parser("models", help="list available models, or show one model's card")
+
+def _add_models_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("models", help="list available models, or show one model's card")
     p.add_argument("name", nargs="?", metavar="NAME|PATH", help="show this model's card: what it is for, how it was "
                    "trained, what it measured")
     p.add_argument("--json", action="store_true", help="print a JSON list (notes about left-out files go to stderr); "
                    "with NAME, the model's JSON object")
-    parser.set_defaults(commands=sub.choices)  # each command's parser, for errors in its own words
-    return parser
 
 
 def _with_default_command(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:

@@ -111,13 +111,13 @@ class _StopFlag:
     def __init__(self, cancel=None):
         self.hit = False
         self.cancel = cancel
-        self.training = False  # set once the first batch is in hand
+        self.first_batch_in = False
         self.app_gone = lambda: False
 
     def __call__(self, *_):
         self.hit = True
         self.app_gone()  # Linux's SIGTERM as the app went: its output goes to devnull, not to the app's gone pipes
-        if not self.training:
+        if not self.first_batch_in:
             raise KeyboardInterrupt
 
     def is_set(self) -> bool:
@@ -267,6 +267,20 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         log(_log_line(rec, cfg.steps))
         sums, seen, tick, paused = {}, 0, now, 0.0
 
+    def begin_run():
+        """The first batch is in hand, so the data loaded: the run's files are written from here on, a resumed run's
+        time goes on from its last record, and a run that starts from weights first scores them."""
+        nonlocal metrics, t0, tick
+        if rank == 0:
+            with saving("the run's options and metrics", run_dir, resume_hint):
+                metrics = _open_run_files(run_dir, resume, start, run_config, log)
+            if resume:  # the run's time goes on from its last record: it restarted from 0
+                t0 -= elapsed_before(run_dir)
+            elif cfg.init_from and cfg.val_every:  # the weights' own score, where training starts from:
+                validation()  # a fine-tune that lost 2 dB in 20 steps showed no start to compare with
+        tick = time.time()
+        stop.first_batch_in = True
+
     stop = _StopFlag(cancel)
     with handling_stops(stop):  # in every process: torchrun passes a signal on to each
         try:
@@ -276,26 +290,16 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
             # checkpoints are left out, so the Train tab's time left does not jump after each
             tick, paused = time.time(), 0.0
             while step < cfg.steps:
-                batch = {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v
-                         for k, v in next(stream).items()}
-                if not stop.training:
-                    if rank == 0:  # the data loaded: the run's files are written from here on
-                        with saving("the run's options and metrics", run_dir, resume_hint):
-                            metrics = _open_run_files(run_dir, resume, start, run_config, log)
-                        if resume:  # the run's time goes on from its last record: it restarted from 0
-                            t0 -= elapsed_before(run_dir)
-                        elif cfg.init_from and cfg.val_every:  # the weights' own score, where training starts from:
-                            validation()  # a fine-tune that lost 2 dB in 20 steps showed no start to compare with
-                    tick = time.time()
-                stop.training = True
+                batch = _on_device(next(stream), device)
+                if not stop.first_batch_in:
+                    begin_run()
                 factor = lr_factor(step, cfg)
                 for g in opt.param_groups:
                     g["lr"] = g["initial_lr"] * factor
                 with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
                     loss, terms = task.loss(batch, step)
-                opt.zero_grad(set_to_none=True)
-                # (fp16's GradScaler skips such steps itself, lowering its scale)
-                if scaler is None and any_rank(not math.isfinite(float(loss.detach())), world):
+                gnorm = _optimiser_step(loss, params, opt, scaler, cfg.grad_clip, world)
+                if gnorm is None:  # a nan/inf loss
                     step, nonfinite = step + 1, nonfinite + 1  # the batch is used up: a resume meets the next one
                     log(f"step {step}: the loss is {float(loss.detach())}; the step is skipped, the weights are "
                         "unchanged")
@@ -303,19 +307,6 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                         raise _diverged(nonfinite, step, run_dir / "model.safetensors")
                     continue
                 nonfinite = 0
-                if scaler is not None:
-                    scaler.scale(loss).backward()
-                    scaler.unscale_(opt)
-                else:
-                    loss.backward()
-                average_grads(params, world)
-                trainable = [p for p in params if p.grad is not None]
-                gnorm = float(torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)) if trainable else 0.0
-                if scaler is not None:
-                    scaler.step(opt)
-                    scaler.update()
-                else:
-                    opt.step()
                 if average is not None:
                     average.update(modules["model"])
                 step += 1
@@ -346,7 +337,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 if stop.hit:  # a signal, as opposed to the caller's cancel event: the process reports the interruption
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
-            if not stop.training:
+            if not stop.first_batch_in:
                 log(f"stopped before step {start + 1}: nothing new to save" + (" (the checkpoint is unchanged)"
                                                                                    if start else ""))
             raise
@@ -355,6 +346,34 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
                 with contextlib.suppress(OSError):  # each record was flushed: a close fails only after a failed write,
                     metrics.close()  # which said so
     return run_dir / "model.safetensors"
+
+
+def _on_device(batch: dict, device: torch.device) -> dict:
+    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+
+def _optimiser_step(loss: Tensor, params: list[Tensor], opt: torch.optim.Optimizer, scaler, grad_clip: float,
+                    world: int) -> float | None:
+    """Backpropagate `loss` and step: the gradients averaged across ranks, clipped to `grad_clip`, scaled where fp16
+    needs it. The gradient norm before clipping, or None where the loss is nan or inf on any rank: the step is
+    skipped, the weights kept (fp16's GradScaler skips such steps itself, lowering its scale)."""
+    opt.zero_grad(set_to_none=True)
+    if scaler is None and any_rank(not math.isfinite(float(loss.detach())), world):
+        return None
+    if scaler is not None:
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+    else:
+        loss.backward()
+    average_grads(params, world)
+    trainable = [p for p in params if p.grad is not None]
+    gnorm = float(torch.nn.utils.clip_grad_norm_(trainable, grad_clip)) if trainable else 0.0
+    if scaler is not None:
+        scaler.step(opt)
+        scaler.update()
+    else:
+        opt.step()
+    return gnorm
 
 
 def _log_line(rec: dict, steps: int) -> str:
