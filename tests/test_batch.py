@@ -36,7 +36,7 @@ from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.progress import ProgressInfo
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.verify import packet_span
+from vsr_app.video.packet_times import packet_span
 from vsr_app.video.encoding import MADE_BY_PREFIX, input_record, made_by, read_made_by
 
 

@@ -16,7 +16,7 @@ import pytest
 from videogen import make_video, pattern_frame
 from vsr_app.errors import VsrAppError
 from vsr_app.video import writer as writer_module
-from vsr_app.video.verify import packet_span
+from vsr_app.video.packet_times import packet_span
 from vsr_app.video.writer import VideoWriter
 
 # A write killed (kill -9) half-way, as a crash or power cut leaves it: ffv1 in Matroska, whose file opens then, with

@@ -19,7 +19,7 @@ from vsr_app.gui.source_frames import SourceFrames
 from vsr_app.media import image_size, read_image
 from vsr_app.video.frame_folder import FrameFolder, holds_frame_folders
 from vsr_app.video.reader import VideoReader
-from vsr_app.video.verify import frame_times
+from vsr_app.video.packet_times import frame_times
 
 # an APP1 segment whose EXIF says orientation 6 (turned a quarter clockwise): big-endian TIFF, one IFD0 entry
 ORIENTATION_6 = b"\x01\x12" + b"\x00\x03" + (1).to_bytes(4, "big") + b"\x00\x06\x00\x00"

@@ -13,8 +13,8 @@ from PySide6.QtCore import QTimer
 from gui_support import announced, gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from videogen import make_video
 from vsr_app.gui import fmt, source_frames
-from vsr_app.gui.player import FrameTimes, Player
-from vsr_app.gui.frame_times import uneven_rate
+from vsr_app.gui.frame_times import FrameTimes, uneven_rate
+from vsr_app.gui.player import Player
 from vsr_app.gui.processing import SOURCE, FrameService, Request
 
 PAUSED = [i / 10 + 2 * (i >= 10) for i in range(20)]  # 10 fps with a 2.1 s gap before frame 10

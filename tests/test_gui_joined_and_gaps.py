@@ -14,7 +14,7 @@ from vsr_app.gui.frame_times import GAP, long_gaps, uneven_rate
 from vsr_app.gui.inspector import joined_text, rate_text
 from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, FrameService, Request
-from vsr_app.video import verify
+from vsr_app.video import packet_times
 from vsr_app.video.opening import cannot_read
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import probe
@@ -40,8 +40,8 @@ def long_join(tmp_path):
 
 def test_a_long_join_is_counted_though_its_sampled_rate_is_the_stated_one(long_join):
     info = probe(long_join)
-    assert info.duration == pytest.approx(16) and verify.sampled_rate(info) == pytest.approx(FPS)  # one part's
-    assert verify.with_counted_frames(info).estimated_frames == 800
+    assert info.duration == pytest.approx(16) and packet_times.sampled_rate(info) == pytest.approx(FPS)  # one part's
+    assert packet_times.with_counted_frames(info).estimated_frames == 800
 
 
 def test_the_command_lines_progress_counts_both_parts_of_a_long_join(long_join, tmp_path):
@@ -68,7 +68,7 @@ def test_a_long_joins_second_part_is_reached_once_a_seek_has_read_the_packets(lo
     """Past the packets counted at open (50,000, a 2 x 1 h broadcast) and those timed at open (5,000), the length is one
     part's; a seek read every packet's time, yet the timeline stopped at the end of part 1 until the user went to the
     very end. Here with both limits lowered."""
-    monkeypatch.setattr(verify, "COUNT_LIMIT", 300)
+    monkeypatch.setattr(packet_times, "COUNT_LIMIT", 300)
     monkeypatch.setattr(source_frames, "TIMES_AT_OPEN", 300)
     service = FrameService(str(long_join))
     try:

@@ -21,7 +21,7 @@ from videogen import pattern_frame
 from vsr_app.video import joins
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.reader import VideoReader
-from vsr_app.video.verify import frame_times
+from vsr_app.video.packet_times import frame_times
 
 SOUND_END = 3.0  # seconds: where the first part's sound ends, long after its pictures
 

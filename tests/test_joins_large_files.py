@@ -41,12 +41,12 @@ def test_the_joins_are_read_at_the_first_frame_only_of_a_small_file(tmp_path, mo
 @pytest.mark.parametrize("eager_bytes, counted", [(1 << 30, True), (0, False)])
 def test_the_frames_of_a_large_recording_are_not_counted_at_opening(tmp_path, monkeypatch, eager_bytes, counted):
     """Every MPEG-TS was counted at opening to find joins: a 7.6 GB recording opened in 5 s where it took 0.09."""
-    from vsr_app.video import verify
+    from vsr_app.video import packet_times
 
     path = _recording(tmp_path / "one.ts", 0, 50, 0.0, 2.0, [])  # at its stated rate: nothing else asks a count
     monkeypatch.setattr(joins, "EAGER_BYTES", eager_bytes)
     calls = []
-    monkeypatch.setattr(verify, "counted_frames", lambda *a: calls.append(a) or 24)
+    monkeypatch.setattr(packet_times, "counted_frames", lambda *a: calls.append(a) or 24)
     info = VideoReader(path).info
-    verify.with_counted_frames(info)
+    packet_times.with_counted_frames(info)
     assert bool(calls) == counted

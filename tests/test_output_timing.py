@@ -13,8 +13,9 @@ from videogen import make_video, pattern_frame
 from vsr_app.errors import VsrAppError
 from vsr_app.video.limits import check_timestamps_fit
 from vsr_app.video.pipeline import process_video
+from vsr_app.video.packet_times import packet_span
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.verify import output_mismatch, packet_span
+from vsr_app.video.verify import output_mismatch
 from vsr_app.video.writer import VideoWriter
 
 TB = Fraction(1, 1000)

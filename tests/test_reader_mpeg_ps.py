@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from vsr_app.video.reader import VideoReader
-from vsr_app.video.verify import with_counted_frames
+from vsr_app.video.packet_times import with_counted_frames
 
 FPS = 25
 GOP = 12

@@ -24,7 +24,7 @@ from vsr_app.models import save_model
 from vsr_app.nets.vsr_student import VSRStudent
 from vsr_app.video import limits
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.verify import packet_span
+from vsr_app.video.packet_times import packet_span
 
 COMMANDS = {"upscale": ["upscale", "--model", "bicubic"], "interpolate": ["interpolate", "--model", "blend"]}
 

@@ -14,7 +14,7 @@ from videogen import make_video, moving_bar, pattern_frame, resizing_video, vide
 from vsr_app.metrics import psnr_y
 from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader, probe
-from vsr_app.video.verify import frame_times
+from vsr_app.video.packet_times import frame_times
 
 
 def frames_of(path):

@@ -16,7 +16,7 @@ import pytest
 from videogen import make_video, pattern_frame
 from vsr_app.errors import VsrAppError
 from vsr_app.video import disk_space, output_paths, pipeline, writer as writer_module
-from vsr_app.video.verify import packet_span
+from vsr_app.video.packet_times import packet_span
 from vsr_app.video.writer import VideoWriter
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="Windows renames no folder holding an open file")

@@ -145,7 +145,7 @@ def estimate_all(inputs: Sequence[Path], factor: int, cancel, left: Container[Pa
 def estimate(src: Path, factor: int) -> Estimate:
     """What the file will likely give (nothing when it cannot be told cheaply: it counts for no time then)."""
     from vsr_app.video.reader import probe
-    from vsr_app.video.verify import with_counted_frames
+    from vsr_app.video.packet_times import with_counted_frames
 
     try:
         info = with_counted_frames(probe(src))  # a browser's WebM states no length: its packets are counted

@@ -271,7 +271,7 @@ def plan_sequences(data: str | Path, frames: int | None, min_frames: int, min_si
     after models ran on the sequences before it; a damaged header or a file cut short is refused here). A folder of
     ten 1-minute 1080p videos read whole took ~110 GB; the scorers now read one sequence at a time."""
     from vsr_app.video.reader import probe
-    from vsr_app.video.verify import with_counted_frames
+    from vsr_app.video.packet_times import with_counted_frames
 
     if frames is not None and frames < 1:
         raise VsrAppError("--frames must be at least 1")

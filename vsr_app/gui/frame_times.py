@@ -1,7 +1,9 @@
-"""What a video's frame times say that its header does not: a variable frame rate, and long gaps. No Qt here."""
+"""What a video's frame times say that its header does not: each frame's time as far as known, a variable frame rate,
+and long gaps. No Qt here."""
 
 from __future__ import annotations
 
+from bisect import bisect, insort
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,3 +64,34 @@ def frame_steps(times: list[float] | None, start: float = 0.0, restarts: tuple[f
     into = np.searchsorted(times, [start + t - TIME_SLACK for t in restarts]) - 1 if len(steps) else np.zeros(0, int)
     steps[into[(into >= 0) & (into < len(steps))]] = np.nan
     return steps
+
+
+class FrameTimes:
+    """Seconds from the start of a video's frames, as far as they are known (`learn`: what a rendered frame carries,
+    the decoded times near it and the packets' times where read); another frame's is taken from the nearest known one
+    before it at the average rate, and never past the next known one. Frame k's k / average rate put a screen
+    recording's frames before its 3 s pause at twice their time: each step forward read 1.91 s, then 0.97 s once the
+    frame came."""
+
+    def __init__(self, fps: float, start: float):
+        self.fps, self.start = fps, start  # `start`: the first frame's time on the file's clock
+        self.known: dict[int, float] = {}
+        self.order: list[int] = []  # the known frames, in order
+        self.packets: list[float] | None = None  # on the file's clock
+
+    def learn(self, times: dict[int, float], packets: list[float] | None) -> None:
+        self.packets = packets or self.packets
+        for k, seconds in times.items():
+            if k not in self.known:
+                insort(self.order, k)
+            self.known[k] = seconds
+
+    def __call__(self, k: int) -> float:
+        if k in self.known:
+            return self.known[k]
+        if self.packets and 0 <= k < len(self.packets):
+            return self.packets[k] - self.start
+        i = bisect(self.order, k)
+        before = self.order[i - 1] if i else None
+        guess = k / self.fps if before is None else self.known[before] + (k - before) / self.fps
+        return min(guess, self.known[self.order[i]]) if i < len(self.order) else guess

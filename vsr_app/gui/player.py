@@ -9,7 +9,7 @@ shown, so slow models play slower than real time instead of skipping frames or q
 from __future__ import annotations
 
 import time
-from bisect import bisect, bisect_left, insort
+from bisect import bisect_left
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
@@ -20,37 +20,6 @@ from vsr_app.gui.icons import icon
 
 
 TIMER_SLACK = 0.005  # seconds a tick may come after it was due and still count as on time
-
-
-class FrameTimes:
-    """Seconds from the start of a video's frames, as far as they are known (`learn`: what a rendered frame carries,
-    the decoded times near it and the packets' times where read); another frame's is taken from the nearest known one
-    before it at the average rate, and never past the next known one. Frame k's k / average rate put a screen
-    recording's frames before its 3 s pause at twice their time: each step forward read 1.91 s, then 0.97 s once the
-    frame came."""
-
-    def __init__(self, fps: float, start: float):
-        self.fps, self.start = fps, start  # `start`: the first frame's time on the file's clock
-        self.known: dict[int, float] = {}
-        self.order: list[int] = []  # the known frames, in order
-        self.packets: list[float] | None = None  # on the file's clock
-
-    def learn(self, times: dict[int, float], packets: list[float] | None) -> None:
-        self.packets = packets or self.packets
-        for k, seconds in times.items():
-            if k not in self.known:
-                insort(self.order, k)
-            self.known[k] = seconds
-
-    def __call__(self, k: int) -> float:
-        if k in self.known:
-            return self.known[k]
-        if self.packets and 0 <= k < len(self.packets):
-            return self.packets[k] - self.start
-        i = bisect(self.order, k)
-        before = self.order[i - 1] if i else None
-        guess = k / self.fps if before is None else self.known[before] + (k - before) / self.fps
-        return min(guess, self.known[self.order[i]]) if i < len(self.order) else guess
 
 
 class Player(QObject):

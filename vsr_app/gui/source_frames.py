@@ -13,10 +13,10 @@ from vsr_app.gui.frame_cache import FrameCache
 from vsr_app.gui.frame_times import Gaps, long_gaps, uneven_rate
 from vsr_app.gui.timeline import source_frame
 from vsr_app.video.frame_folder import FrameFolder
+from vsr_app.video.packet_times import with_counted_frames
 from vsr_app.video.probing import RAW_STREAM_FORMATS, VideoInfo
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.restarts import clock_restarts
-from vsr_app.video.verify import with_counted_frames
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from vsr_app.gui import fmt, theme
 from vsr_app.gui.analysis import analyse, analyse_truth
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
+from vsr_app.gui.frame_times import FrameTimes
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.model_streams import WARMUP
-from vsr_app.gui.player import FrameTimes, Player, PlayerBar
+from vsr_app.gui.player import Player, PlayerBar
 from vsr_app.gui.processing import SOURCE, TRUTH, Pending, Request
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.timeline import position_of, source_frame, timeline_length, timeline_name, timeline_x

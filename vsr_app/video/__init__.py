@@ -21,6 +21,8 @@ tags.py      the source's container and stream tags as an output's muxer keeps t
 subtitles.py  text subtitles converted to the codec the output's container holds
 output_paths.py  refusing bad targets, names within the disk's limit, temporary files of unfinished writes (and
              those killed writes left, cleared as a write starts)
+packet_times.py  frame counts and times of any video from its packets (demuxing only): the viewer's seeks, progress
+             totals, the last frame's end
 verify.py    is an existing output a finished result of its input (packet counts and time spans)
 scenecut.py  shot-boundary detection on the frame stream
 limits.py    up-front refusal of jobs too large for the encoder or the free memory, or too fast for .mkv's clock

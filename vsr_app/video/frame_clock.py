@@ -1,6 +1,6 @@
 """Frame times in whole ticks of the stream's clock, strictly increasing, from the times frames or packets carry.
 
-Why a module of its own: the reader times the frames it decodes, and verification (`verify.frame_times`) the packets
+Why a module of its own: the reader times the frames it decodes, and `packet_times.frame_times` the packets
 the viewer's seeks count, by the same clock, so that frame k is the same frame either way.
 """
 
@@ -26,7 +26,7 @@ REORDER_DEPTH = 4
 
 class FrameClock:
     """Strictly increasing frame times (ticks) from the times frames carry, for the reader and, from the packets, for
-    the viewer's seeks (`verify.frame_times`), so both number the frames alike.
+    the viewer's seeks (`packet_times.frame_times`), so both number the frames alike.
 
     - Out of order (H.264 with B-frames in AVI carries decode-order times: 1, 3, 2, 5, 4...): each frame takes the
       smallest time among the next few held (`depth`).

@@ -14,7 +14,7 @@ added halfway through the last frame's own duration, so N input frames give 2N o
 is unchanged. When both steps run, interpolation comes first: it is 16x cheaper at the input size, and the recurrent
 upscaler then sees smaller motion between frames.
 
-The last frame's own duration: it shows until the source's end (`verify.source_end`: where the file says its video
+The last frame's own duration: it shows until the source's end (`packet_times.source_end`: where the file says its video
 ends, as far as its packets reach), else for as long as the frame before it. A slideshow's last slide can stay up for
 seconds, which a guess from the frames before it would cut to a fraction of one.
 """
@@ -45,7 +45,7 @@ from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_output_path, check_writable
-from vsr_app.video.verify import packet_rate, source_end, with_counted_frames
+from vsr_app.video.packet_times import packet_rate, source_end, with_counted_frames
 from vsr_app.video.writer import VideoWriter, WriteResult
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K

@@ -55,7 +55,7 @@ class VideoInfo:
     @property
     def estimated_frames(self) -> int | None:
         """Frame count for progress bars: the header's count, else duration x fps (ten times the frames there are in
-        a screen recording's .mkv, which `verify.with_counted_frames` samples and counts)."""
+        a screen recording's .mkv, which `packet_times.with_counted_frames` samples and counts)."""
         if self.frame_count:
             return self.frame_count
         if self.duration:
@@ -166,7 +166,8 @@ def _listed_frames(stream, container_format: str) -> int:
     when that index reaches the header's length (a cut file's rebuilt index does not, and keeps the header's count).
     An MP4/MOV header counts the frames its edit list hides: a phone's trimmed clip of 6 frames read "Frames 12", and
     its progress 0/12 before ending at 6/6. FFmpeg leaves some of them out of its index and marks the others: the
-    index's entries less those marked are the frames shown (as verify.packet_span counts them; 0.05 s for 216,000)."""
+    index's entries less those marked are the frames shown (as packet_times.packet_span counts them; 0.05 s for
+    216,000)."""
     count = stream.frames
     if not count:
         return 0

@@ -54,6 +54,7 @@ from vsr_app.video.joins import (SAMPLING_ERRORS, Joins, VideoShifts, clock_may_
                                  read_at_once)
 from vsr_app.video.keyframes import TIME_SLACK, Keyframe, continued_keyframes, from_keyframe, is_at, last_shown
 from vsr_app.video.opening import open_container, video_stream
+from vsr_app.video.packet_times import frame_times
 from vsr_app.video.pictures import ICTCP, ICTCP_REFUSED, fit, orientation_of, to_rgb
 from vsr_app.video.probing import RAW_STREAM_FORMATS, SEEK_MISTIMED_FORMATS, VideoInfo, video_info
 from vsr_app.video.time_jumps import TimeJumps
@@ -156,10 +157,9 @@ class VideoReader:
         return self._deinterlacer.interlaced if self._deinterlacer is not None else 0
 
     def times(self) -> list[float] | None:
-        """Each frame's presentation time (seconds, file clock), from the packets (`verify.frame_times`: demuxing, no
-        decoding); None where a packet has none. A `FrameFolder` gives its frames' times by the same name."""
-        from vsr_app.video.verify import frame_times  # (verify imports this module)
-
+        """Each frame's presentation time (seconds, file clock), from the packets (`packet_times.frame_times`:
+        demuxing, no decoding); None where a packet has none. A `FrameFolder` gives its frames' times by the same
+        name."""
         return frame_times(self.info)
 
     def size_change_note(self, first_frame: int) -> str | None:

@@ -56,10 +56,10 @@ from vsr_app.video.output_paths import (check_output_path, delete_partial, first
                                         remove_left_partials, remove_made_folders, remove_stale_partials)
 from vsr_app.video.limits import MATROSKA_TICK
 from vsr_app.video.opening import video_stream
+from vsr_app.video.packet_times import DTS_TIMED_FORMATS, packet_span
 from vsr_app.video.pictures import is_hd
 from vsr_app.video.probing import VideoInfo
 from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
-from vsr_app.video.verify import DTS_TIMED_FORMATS, packet_span
 
 log = logging.getLogger(__name__)
 
