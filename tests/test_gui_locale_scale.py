@@ -6,22 +6,14 @@ from __future__ import annotations
 import math
 
 import pytest
-from PySide6.QtCore import QLocale, QRect
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QFontMetrics
 
 from gui_support import gui_env  # noqa: F401
+from locale_support import locale  # noqa: F401
 from vsr_app.gui import fmt
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_fields import number_field
-
-
-@pytest.fixture(params=[QLocale.German, QLocale.English], ids=["German", "English"])
-def locale(request, gui_env):
-    """Qt's default locale as LC_ALL sets it, for the fields made under it."""
-    before = QLocale()
-    QLocale.setDefault(QLocale(request.param))
-    yield
-    QLocale.setDefault(before)
 
 
 def typed(qtbot, box, text: str):

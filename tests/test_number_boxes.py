@@ -1,33 +1,48 @@
-"""The Train tab's int fields (number_boxes.PlainSpinBox) given "." or ",": "1.5" or "2,000" typed in a crop field
-kept the value held before, saying nothing, and a run could start with a crop the user had not seen refused."""
+"""The Train tab's number fields (number_boxes) given what they cannot take as typed: "1.5" or "2,000" typed in a crop
+field kept the value held before, saying nothing, and a run could start with a crop the user had not seen refused;
+"1e-4" typed as the learning rate became 1.0 (Qt dropped the "e"), and "1e3" in Steps became 13."""
 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolTip
 
 from gui_support import gui_env  # noqa: F401
-from vsr_app.gui.number_boxes import PlainSpinBox
+from locale_support import locale  # noqa: F401
+from vsr_app.gui.number_boxes import WHOLE_NUMBERS, PlainSpinBox
+from vsr_app.gui.train_fields import number_field
+from vsr_app.gui.train_form import COMMON
 
 
-@pytest.fixture(params=[QLocale.German, QLocale.English], ids=["German", "English"])
-def box(request, gui_env, qtbot):
-    """An int field holding 16, made under Qt's default locale as LC_ALL sets it, shown and focused."""
-    before = QLocale()
-    QLocale.setDefault(QLocale(request.param))
+def shown(qtbot, field):
+    qtbot.addWidget(field)
+    field.show()
+    field.setFocus()
+    return field
+
+
+@pytest.fixture
+def box(locale, qtbot):
+    """An int field holding 16, shown and focused."""
     field = PlainSpinBox()
     field.setRange(0, 100_000)
     field.setValue(16)
     field.setToolTip("crop size")
-    qtbot.addWidget(field)
-    field.show()
-    field.setFocus()
-    yield field
-    QLocale.setDefault(before)
+    return shown(qtbot, field)
 
 
-def typed(qtbot, box: PlainSpinBox, text: str) -> int:
+@pytest.fixture
+def rate(locale, qtbot):
+    """The Hyper-parameters' Learning rate field, at its default 0.0002, shown and focused."""
+    _, _, kind, default, low, high, _ = next(field for field in COMMON if field[0] == "lr")
+    field = number_field(kind, default, low, high)
+    field.setToolTip("learning rate")
+    assert field.value() == 0.0002 and field.decimals() == 6
+    return shown(qtbot, field)
+
+
+def typed(qtbot, box, text: str):
     """`box`'s value once `text` is typed over it and Enter ends the edit."""
     box.lineEdit().selectAll()
     qtbot.keyClicks(box, text)
@@ -35,34 +50,51 @@ def typed(qtbot, box: PlainSpinBox, text: str) -> int:
     return box.value()
 
 
-@pytest.mark.parametrize("text", ["1.5", "2,000", "2.000", "2,4"])
-def test_a_separator_is_refused_visibly_and_the_value_before_the_edit_kept(box, qtbot, text):
-    """Neither a fraction nor a thousands separator can be taken without guessing (2.000 is two thousand in German
-    and 2 to the decimal fields beside it); the "1" typed before the "." is not left behind either."""
-    assert typed(qtbot, box, text) == 16 and box.text() == "16"
-    assert f"\u201c{text}\u201d not taken, 16 kept" in box.refusal
-    assert box.toolTip().startswith(box.refusal) and box.toolTip().endswith("crop size")
+def refused_visibly(qtbot, box) -> None:
+    assert box.toolTip().startswith(box.refusal)
     assert box.styleSheet()  # framed in the warning colour
     qtbot.waitUntil(lambda: QToolTip.isVisible() and QToolTip.text() == box.refusal)
 
 
-def test_the_refusal_is_said_where_the_focus_moves_on(box, qtbot):
+@pytest.mark.parametrize("text", ["1.5", "2,000", "2.000", "2,4", "1e3", "2E3"])
+def test_a_separator_or_an_exponent_is_refused_visibly_and_the_value_before_the_edit_kept(box, qtbot, text):
+    """Neither a fraction nor a thousands separator can be taken without guessing (2.000 is two thousand in German
+    and 2 to the decimal fields beside it); the "1" typed before the "." is not left behind either. "1e3" read 13."""
+    assert typed(qtbot, box, text) == 16 and box.text() == "16"
+    assert box.refusal == f"\u201c{text}\u201d not taken, 16 kept: {WHOLE_NUMBERS}"
+    assert box.toolTip().endswith("crop size")
+    refused_visibly(qtbot, box)
+
+
+@pytest.mark.parametrize("text", ["100001", "-3"])
+def test_a_whole_number_out_of_range_is_refused_visibly_naming_the_range(box, qtbot, text):
+    """Qt dropped the digit that took it past the maximum (100001 read 10000) and said nothing."""
+    assert typed(qtbot, box, text) == 16
+    assert box.refusal == f"\u201c{text}\u201d not taken, 16 kept: between 0 and 100000"
+    refused_visibly(qtbot, box)
+
+
+@pytest.mark.parametrize("field, text, kept, shown_kept", [("box", "1.5", "16", "16"),
+                                                        ("rate", "0.0000001", "0.0002", "0.000200")])
+def test_the_refusal_is_said_where_the_focus_moves_on(locale, request, qtbot, field, text, kept, shown_kept):
     """Tab to the next field ends the edit: the tip shown then stays over the next field's focus."""
+    box = request.getfixturevalue(field)
     following = PlainSpinBox()
     qtbot.addWidget(following)
     following.show()
     box.lineEdit().selectAll()
-    qtbot.keyClicks(box, "1.5")
+    qtbot.keyClicks(box, text)
     following.setFocus()
     qtbot.waitUntil(following.hasFocus)
-    assert box.value() == 16 and "\u201c1.5\u201d not taken, 16 kept" in box.refusal
+    assert f"\u201c{text}\u201d not taken, {kept} kept" in box.refusal and box.text() == shown_kept
     qtbot.waitUntil(lambda: QToolTip.isVisible() and QToolTip.text() == box.refusal)
 
 
-def test_the_refusal_is_said_while_typed_and_cleared_by_a_whole_number(box, qtbot):
+@pytest.mark.parametrize("text", ["1.", "1e"])
+def test_the_refusal_is_said_while_typed_and_cleared_by_a_whole_number(box, qtbot, text):
     box.lineEdit().selectAll()
-    qtbot.keyClicks(box, "1.")
-    assert "\u201c1.\u201d will not be taken" in box.refusal
+    qtbot.keyClicks(box, text)
+    assert f"\u201c{text}\u201d will not be taken" in box.refusal
     qtbot.keyClick(box, Qt.Key_Enter)
     assert typed(qtbot, box, "1500") == 1500
     assert box.refusal == "" and box.toolTip() == "crop size" and box.styleSheet() == ""
@@ -70,3 +102,56 @@ def test_the_refusal_is_said_while_typed_and_cleared_by_a_whole_number(box, qtbo
 
 def test_digits_alone_are_taken(box, qtbot):
     assert typed(qtbot, box, "2000") == 2000 and box.refusal == ""
+
+
+@pytest.mark.parametrize("text, rate_typed", [("1e-4", 1e-4), ("2E-4", 2e-4), ("1e-04", 1e-4), ("5e-5", 5e-5),
+                                              ("1,5e-4", 1.5e-4)])
+def test_a_learning_rate_is_taken_in_scientific_notation(rate, qtbot, text, rate_typed):
+    """"1e-4" read 1.000000 and the run diverged at lr 1.0; "2e-4" was left at 0.0002 as if it had been taken."""
+    typed(qtbot, rate, "0.001")  # not the default, so that "2e-4" is seen taken
+    assert typed(qtbot, rate, text) == pytest.approx(rate_typed, rel=1e-12)
+    assert rate.text() == f"{rate_typed:.6f}" and rate.refusal == "" and rate.styleSheet() == ""
+
+
+@pytest.mark.parametrize("text", ["0.0000001", "1e-7", "2", "1e1", "-1e-4", "x", "1e-"])
+def test_a_learning_rate_out_of_range_or_no_number_is_refused_visibly_naming_the_range(rate, qtbot, text):
+    """"0.0000001" went back to 0.0002 without a word, and "2" or "1e1" had been taken as 1 (the "1" typed first)."""
+    assert typed(qtbot, rate, text) == 0.0002 and rate.text() == "0.000200"
+    assert rate.refusal == f"\u201c{text}\u201d not taken, 0.0002 kept: between 1e-06 and 1"
+    assert rate.toolTip().endswith("learning rate")
+    refused_visibly(qtbot, rate)
+
+
+def test_a_learning_rate_finer_than_the_field_shows_is_refused_not_rounded(rate, qtbot):
+    """1.5e-6 would have been 0.000002, a third more than typed."""
+    assert typed(qtbot, rate, "1.5e-6") == 0.0002
+    assert rate.refusal == "\u201c1.5e-6\u201d not taken, 0.0002 kept: between 1e-06 and 1, 6 decimals at most"
+    refused_visibly(qtbot, rate)
+
+
+def test_a_refused_learning_rate_is_cleared_by_one_taken(rate, qtbot):
+    typed(qtbot, rate, "1e-9")
+    assert typed(qtbot, rate, "3e-4") == pytest.approx(3e-4) and rate.refusal == "" and rate.styleSheet() == ""
+
+
+@pytest.fixture
+def crf(box):
+    """The int field as a CRF shows it: "CRF 20", and "CRF —" at its minimum (a codec with no CRF)."""
+    box.setPrefix("CRF ")
+    box.setSpecialValueText("CRF \u2014")
+    box.setValue(20)
+    return box
+
+
+def test_a_prefixed_field_takes_digits_after_its_prefix_and_refuses_an_exponent(crf, qtbot):
+    assert typed(qtbot, crf, "23") == 23 and crf.text() == "CRF 23" and crf.refusal == ""
+    assert typed(qtbot, crf, "1e3") == 23
+    assert crf.refusal == f"\u201cCRF 1e3\u201d not taken, 23 kept: {WHOLE_NUMBERS}"
+
+
+def test_what_a_field_shows_at_its_minimum_is_taken_as_it(crf, qtbot):
+    """Its "CRF —" is no number, and ending an edit on it would have been refused."""
+    crf.setValue(0)
+    assert crf.text() == "CRF \u2014"
+    crf.interpretText()
+    assert crf.value() == 0 and crf.refusal == ""

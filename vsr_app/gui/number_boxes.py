@@ -1,9 +1,12 @@
 """Number fields that read "." as the decimal point in every locale, as the rest of the app writes numbers (labels,
 logs, the CLI, config JSON). In German Qt's own read "0.1" as 1 with a thousands separator, and a run started with
 ten times the weight typed; "," is taken as a decimal point too, never as a group separator, and an int field
-refuses both."""
+refuses both. A text a field cannot take as typed is refused visibly (RefusingBox), never cut to one it can: Qt's
+dropped the "e" of "1e-4" and a run got a learning rate of 1."""
 
 from __future__ import annotations
+
+import re
 
 from PySide6.QtCore import QLocale, QPoint, QTimer
 from PySide6.QtGui import QValidator
@@ -19,49 +22,69 @@ def plain_locale() -> QLocale:
     return locale
 
 
-class PlainSpinBox(QSpinBox):
-    """An int field in the plain locale that takes digits alone. "." and "," are refused, and visibly: "1.5" is no
-    whole number, and "2,000" or "2.000" is two thousand to one reader and 2 to another (DecimalSpinBox reads both as
-    2.0), so taking either would guess; Qt dropped the "." keystroke and read 15. Where editing ends the field goes
-    back to the value it held before the edit (the "1" of "1.5" had been taken as typed) and says so beside it, marked
-    until it is next edited."""
+class RefusingBox:
+    """A spin box (mixed in before Qt's class) that takes a text only as the number it is and refuses any other
+    visibly: Qt's dropped a keystroke it could not take ("." in "1.5", "e" in "1e3") and read what was left, or went
+    back to the value before without a word. The text stays as typed; where editing ends the field goes back to the
+    value it held before the edit (the "1" of "1.5" had been taken as typed) and says so beside it, marked until it
+    is next edited. The class says why it refuses a text (`objection`) and which texts more typing can still make a
+    number (`BEGUN`)."""
+
+    BEGUN: re.Pattern
 
     def __init__(self):
         super().__init__()
         self.setLocale(plain_locale())
         self.refusal = ""  # what the field says of a refused text, "" where it says nothing
         self.own_tip = ""  # the field's tooltip without the refusal
-        self.before_edit: int | None = None  # the value when the edit began, None between edits
-        self.kept: int | None = None  # the value kept where a text was refused: the refusal stands while it is shown
+        self.before_edit: float | None = None  # the value when the edit began, None between edits
+        self.kept: float | None = None  # the value kept where a text was refused: the refusal stands while it is shown
         self.lineEdit().textEdited.connect(self._edited)
         self.editingFinished.connect(self._edit_ended)
         self.valueChanged.connect(self._value_changed)
 
+    def objection(self, text: str) -> str:
+        """Why `text` is not taken, "" where it is."""
+        raise NotImplementedError
+
+    def range_said(self) -> str:
+        return f"between {plain_number(self.minimum())} and {plain_number(self.maximum())}"
+
+    def bare(self, text: str) -> str:
+        """`text` as the field reads it: without its prefix, suffix and spaces, "," a decimal point as "." is."""
+        return text.removeprefix(self.prefix()).removesuffix(self.suffix()).strip().replace(",", ".")
+
+    def special(self, text: str) -> bool:
+        """`text` is what the field shows at its minimum in place of a number (a CRF's "CRF \u2014")."""
+        return text == self.specialValueText() != ""
+
     def validate(self, text: str, pos: int):
-        if _separated(text):
-            return QValidator.State.Intermediate, text, pos
-        return super().validate(text, pos)
+        taken = self.special(text) or not self.objection(text)
+        return QValidator.State.Acceptable if taken else QValidator.State.Intermediate, text, pos
+
+    def valueFromText(self, text: str) -> float:
+        return self.minimum() if self.special(text) else type(self.minimum())(self.bare(text))
 
     def fixup(self, text: str) -> str:
-        """Editing ends on a text that is no number: one with a separator is refused and said so."""
-        if _separated(text):
-            if self.before_edit is not None:
-                self.setValue(self.before_edit)
-            self._edit_ended()
-            self.kept = self.value()  # Enter emits valueChanged of it next, which leaves the refusal standing
-            self._say(f"\u201c{text}\u201d not taken, {self.kept} kept: {WHOLE_NUMBERS}")
-        return text  # Qt's took the "," out of "0,1" (a group separator in the C locale) and read 1
+        """Editing ends on a text the field does not take: it is refused and said so."""
+        if self.before_edit is not None:
+            self.setValue(self.before_edit)
+        self._edit_ended()
+        self.kept = self.value()  # Enter emits valueChanged of it next, which leaves the refusal standing
+        self._say(f"\u201c{text}\u201d not taken, {plain_number(self.kept)} kept: {self.objection(text)}")
+        return text
 
     def _edited(self, text: str) -> None:
         if self.before_edit is None:
             self.before_edit = self.value()  # Qt takes the text after this signal
         self.kept = None
-        self._say(f"\u201c{text}\u201d will not be taken: {WHOLE_NUMBERS}" if _separated(text) else "")
+        begun = self.BEGUN.fullmatch(self.bare(text))
+        self._say("" if begun else f"\u201c{text}\u201d will not be taken: {self.objection(text)}")
 
     def _edit_ended(self) -> None:
         self.before_edit = None
 
-    def _value_changed(self, value: int) -> None:
+    def _value_changed(self, value: float) -> None:
         if value != self.kept:
             self._say("")
 
@@ -81,22 +104,40 @@ class PlainSpinBox(QSpinBox):
             QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.refusal, self)
 
 
-WHOLE_NUMBERS = "a whole number is typed without \".\" or \",\" (2000, not 2,000 or 2.000)"
+def plain_number(number: float) -> str:
+    """A field's value or bound as the refusal names it: 0.0002, 1e-06, 16, not 0.000200 or 16.0."""
+    return f"{number:.15g}"
 
 
-def _separated(text: str) -> bool:
-    return "." in text or "," in text
+class PlainSpinBox(RefusingBox, QSpinBox):
+    """An int field in the plain locale that takes digits alone. "." and "," are refused: "1.5" is no whole number,
+    and "2,000" or "2.000" is two thousand to one reader and 2 to another (DecimalSpinBox reads both as 2.0), so
+    taking either would guess; Qt dropped the "." keystroke and read 15. "1e3" is refused too, not read as 1000: the
+    "e" lies under the "3" on the keyboard, so it may be a slip for 13 as well, and a Steps field takes 1000 typed."""
+
+    BEGUN = re.compile(r"[+-]?[0-9]*")
+
+    def objection(self, text: str) -> str:
+        if not re.fullmatch(r"[+-]?[0-9]+", self.bare(text)):
+            return WHOLE_NUMBERS
+        return "" if self.minimum() <= int(self.bare(text)) <= self.maximum() else self.range_said()
 
 
-class DecimalSpinBox(QDoubleSpinBox):
-    """A float field in the plain locale that takes "," as the decimal point too (a German keypad's)."""
+WHOLE_NUMBERS = "a whole number is typed in digits alone (2000, not 2,000, 2.000 or 2e3)"
 
-    def __init__(self):
-        super().__init__()
-        self.setLocale(plain_locale())
 
-    def validate(self, text: str, pos: int):
-        return super().validate(text.replace(",", "."), pos)
+class DecimalSpinBox(RefusingBox, QDoubleSpinBox):
+    """A float field in the plain locale that takes "," as the decimal point too (a German keypad's), and a number
+    in scientific notation as a learning rate is written ("1e-4", "2E-4", "1,5e-4"). A number with more decimals
+    than the field shows is refused, not rounded: 1.5e-6 would have been 0.000002."""
 
-    def valueFromText(self, text: str) -> float:
-        return super().valueFromText(text.replace(",", "."))
+    BEGUN = re.compile(r"[+-]?([0-9]*\.?[0-9]*|([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]*)")
+
+    def objection(self, text: str) -> str:
+        if not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", self.bare(text)):
+            return self.range_said()
+        number = float(self.bare(text))
+        if not self.minimum() <= number <= self.maximum():
+            return self.range_said()
+        decimals = self.decimals()
+        return "" if round(number, decimals) == number else f"{self.range_said()}, {decimals} decimals at most"
