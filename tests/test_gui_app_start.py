@@ -112,7 +112,7 @@ def test_a_splash_shows_while_the_window_loads_and_closes_when_it_shows(gui_env,
     splashes_while_made = []
 
     class Window(QWidget):
-        def __init__(self):
+        def __init__(self, **_):
             super().__init__()
             splashes_while_made.extend(w for w in QApplication.topLevelWidgets()
                                        if isinstance(w, QSplashScreen) and w.isVisible())

@@ -19,11 +19,17 @@ def run_cli(tmp_path, *args, unset=(), **environment):
                           timeout=300)
 
 
+def noise(stderr: str) -> str:
+    """What a screenshot printed on stderr besides its note on a slow first frame (a loaded machine's)."""
+    return "".join(line for line in stderr.splitlines(keepends=True)
+                   if not line.startswith("waiting for the first frame from "))
+
+
 def test_screenshot_renders_the_comparison(tmp_path, small_video):
     out = tmp_path / "shot.png"
     result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(out))
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""  # not the offscreen platform's "does not support propagateSizeHints()", 7 times
+    assert noise(result.stderr) == ""  # not the offscreen platform's "does not support propagateSizeHints()", 7 times
     image = cv2.imread(str(out))
     assert image.shape == (960, 1600, 3)
     # the test clip's colour ramp fills the middle of the comparison view, not the empty background
@@ -36,7 +42,7 @@ def test_the_c_locale_gets_no_warning_from_qt(tmp_path, small_video):
     its interpreter does not switch the locale as `python` does (PEP 538), which PYTHONCOERCECLOCALE=0 stands for."""
     result = run_cli(tmp_path, "gui", str(small_video), "--screenshot", str(tmp_path / "shot.png"),
                      unset=("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE"), PYTHONCOERCECLOCALE="0")
-    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.returncode == 0 and noise(result.stderr) == "", result.stderr
 
 
 def test_a_screenshot_leaves_the_users_settings_as_they_were(tmp_path, small_video):

@@ -2,6 +2,9 @@
 
 Loading never executes pickled code: only `.safetensors` files are accepted, and the tensors are checked
 against the architecture named in the card before use.
+
+Torch (about 2 s to import) is imported by the functions that build, load or place a net, not here: the desktop
+window's modules import this one, and importing them leaves torch to the first net built.
 """
 
 from __future__ import annotations
@@ -20,14 +23,15 @@ import sys
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
-
-import torch
-from torch import nn
+from typing import TYPE_CHECKING, Any, Callable
 
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.resources import models_dir, user_models_dir
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +126,8 @@ def build_arch(arch: str, config: dict) -> nn.Module:
 def check_net_runs(net: nn.Module, example: torch.Tensor, what: str) -> None:
     """Some configs build a net that cannot run (0 channels: torch makes the layer and fails on its first input):
     put `example` through it, so a training run refuses such a config in one line before any work starts."""
+    import torch
+
     try:
         with torch.no_grad():
             net(example)
@@ -144,26 +150,27 @@ def _import_nets() -> None:
         importlib.import_module(f"vsr_app.nets.{mod.name}")
 
 
-def _register_default_builtins() -> None:
-    from vsr_app.nets.builtin import BicubicUpscale, Blend
+_BASELINES, _CLASSIC = "vsr_app.nets.builtin", "vsr_app.classic_interp"  # the built-ins' modules (`_made`)
 
-    register_builtin(Builtin("bicubic", "upscale", 4, lambda: BicubicUpscale(4),
+
+def _register_default_builtins() -> None:
+    register_builtin(Builtin("bicubic", "upscale", 4, lambda: _made(_BASELINES, "BicubicUpscale", 4),
                              "bicubic x4 enlargement (torch's, a = -0.75: Vid4 23.88 dB, where the published bicubic "
                              "row, MATLAB's imresize with a = -0.5, is 23.78)"))
-    register_builtin(Builtin("blend", "interpolate", 2, Blend, "average of the two neighbouring frames"))
-    register_builtin(Builtin("opencv-flow", "interpolate", 2, lambda: _classic("OpenCVFlowInterpolator"),
+    register_builtin(Builtin("blend", "interpolate", 2, lambda: _made(_BASELINES, "Blend"),
+                             "average of the two neighbouring frames"))
+    register_builtin(Builtin("opencv-flow", "interpolate", 2, lambda: _made(_CLASSIC, "OpenCVFlowInterpolator"),
                              "OpenCV DIS optical flow both ways, midpoint by backward warping"))
-    register_builtin(Builtin("ffmpeg-mci", "interpolate", 2, lambda: _classic("FFmpegMCIInterpolator"),
+    register_builtin(Builtin("ffmpeg-mci", "interpolate", 2, lambda: _made(_CLASSIC, "FFmpegMCIInterpolator"),
                              "FFmpeg minterpolate (motion-compensated interpolation) through PyAV"))
-    register_builtin(Builtin("repeat", "interpolate", 2, lambda: _classic("RepeatInterpolator"),
+    register_builtin(Builtin("repeat", "interpolate", 2, lambda: _made(_CLASSIC, "RepeatInterpolator"),
                              "the frame before, repeated: no interpolation, the floor every interpolator must clear"))
 
 
-def _classic(name: str):
-    """Classical interpolators live in vsr_app.classic_interp, imported on use (it imports the engines)."""
-    import vsr_app.classic_interp as classic
-
-    return getattr(classic, name)()
+def _made(module: str, name: str, *args):
+    """A built-in's engine, its module imported on use: the nets' imports torch, the classical interpolators' the
+    engines, and listing the built-ins needs neither."""
+    return getattr(importlib.import_module(module), name)(*args)
 
 
 _register_default_builtins()
@@ -488,6 +495,8 @@ def report_name(info: ModelInfo, as_given: str) -> str:
 
 def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a model for inference, checking its tensors against the architecture its card names."""
+    from torch import nn
+
     info = resolve(name_or_path)
     note = _hides_yours(name_or_path, info)
     if note:  # at once, before a long job: the runs' notes repeat it where no terminal shows this (the GUI)
@@ -566,6 +575,8 @@ def _hides_yours(name: str, info: ModelInfo) -> str | None:
 
 def device_choices() -> list[tuple[str, str]]:
     """The devices a picker offers, as (what resolve_device takes, what the user reads): Auto says which it means."""
+    import torch
+
     cuda = torch.cuda.is_available()
     choices = [("auto", f"Auto ({'CUDA' if cuda else 'CPU'})"), ("cpu", "CPU")]
     if cuda:
@@ -576,6 +587,8 @@ def device_choices() -> list[tuple[str, str]]:
 def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:
     """'auto' picks CUDA when present; asking for CUDA without one is a user error, `cpu_hint` says what to do in
     the command that asked (training takes its device from the options, not from --device)."""
+    import torch
+
     if isinstance(device, torch.device):
         return device
     if device == "auto":
@@ -592,6 +605,8 @@ def _why_no_cuda() -> str:
     so "no CUDA GPU is available" sent a user with one looking for a driver problem. A ROCm build runs AMD GPUs
     under the "cuda" name, so it lacks a GPU, not CUDA. The version to install is this torch's own (constraints.txt
     pins it), without its local part ("+cpu")."""
+    import torch
+
     if torch.version.cuda is not None:
         return "no CUDA GPU is available"
     if torch.version.hip is not None:

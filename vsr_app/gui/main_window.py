@@ -2,35 +2,41 @@
 
 Errors reach the user as a non-blocking message box (an export's on its dialog's status line) and never close the
 window; every background piece (frame worker, export, analysis, training process) reports through signals.
+
+The Compare and Train tabs' modules (TAB_MODULES) import torch, the nets and the plots, and building the tabs checks
+every model's net: 3-9 s on a loaded 2-core machine, which a double-click spent on a splash. The app's window shows
+first, with "Loading models..." in the Batch and Train tabs; `load_tabs` runs on a worker thread, and `_build_tabs`
+then puts the tabs in place (importing those modules only there) and does what the user asked for meanwhile (a video
+to open, a drop).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser, QToolBar,
-                               QVBoxLayout)
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMainWindow,
+                               QMessageBox, QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser,
+                               QToolBar, QVBoxLayout)
 
-from vsr_app import APP_NAME
+from vsr_app import APP_NAME, models
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
 from vsr_app.gui import fmt
-from vsr_app.gui.app import screenshot_format
+from vsr_app.gui.app import mark_startup, screenshot_format
 from vsr_app.gui.about_dialog import AboutDialog
 from vsr_app.gui.batch_panel import KEPT_WHEN_STOPPED, BatchPanel
 from vsr_app.gui.export_dialog import ExportDialog
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.settings_values import setting
-from vsr_app.gui.train_panel import TrainPanel
-from vsr_app.gui.viewer import Viewer
 from vsr_app.gui.welcome import WelcomePage, shown_labels
 from vsr_app.gui.widgets import ElidedLabel, fit_long_words, resize_within_screen
-from vsr_app.gui.workers import finish_jobs
+from vsr_app.gui.workers import Job, finish_jobs
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
@@ -45,10 +51,24 @@ ENDED_NOTE_MS = 15_000  # how long it says that an export or a batch has ended, 
 BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status bar says so
 WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started);
 # their progress updates it at once
+LOADING = "Loading models\u2026"  # what the Batch and Train tabs and the status bar say until the tabs are built
+TAB_MODULES = ("vsr_app.gui.viewer", "vsr_app.gui.train_panel")
+SCREENSHOT_NOTE_MS = 5000  # how long a screenshot waits for its first frame before saying what it waits for
+
+
+def load_tabs(progress=None, cancel=None) -> None:
+    """What building the tabs asks for, loaded before (on a worker thread where the window shows first): their
+    modules, and the model lists' checks (each net built from its card, remembered by `models`) and devices."""
+    for name in TAB_MODULES:
+        importlib.import_module(name)
+    models.list_models()
+    models.device_choices()
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: QSettings | None = None):
+    def __init__(self, settings: QSettings | None = None, tabs_after_show: bool = False):
+        """`tabs_after_show`: build the tabs once `load_tabs` has run on a worker thread, after the window shows
+        (the app's start), not before this returns."""
         super().__init__()
         self.settings = settings or QSettings()
         self.setWindowTitle(APP_NAME)
@@ -57,31 +77,21 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.export_dialog: ExportDialog | None = None
         self.ask_before_quitting = True  # whether closing over running work asks first
+        self.viewer = self.batch = self.train = None  # until `_build_tabs`
+        self.when_tabs_built: list = []  # what the user asked for before (`_after_tabs`)
+        self.closed = False  # a window closed while its tabs load builds none
 
-        self.viewer = Viewer(self.settings, self)
-        self.viewer.errorRaised.connect(self.show_error)
-        self.viewer.videoOpened.connect(self._video_opened)
-        self.viewer.busyChanged.connect(self._busy)
-        self.viewer.saver.saved.connect(lambda text: self.statusBar().showMessage(text, ENDED_NOTE_MS))
         self.welcome = WelcomePage(self)
         self.welcome.openRequested.connect(self.open_dialog)
         self.welcome.sampleRequested.connect(self.open_sample)
         self.welcome.recentRequested.connect(self.open)
         self.compare = QStackedWidget(self)
         self.compare.addWidget(self.welcome)
-        self.compare.addWidget(self.viewer)
-        self.batch = BatchPanel(self.settings, self)
-        self.batch.errorRaised.connect(self.show_error)
-        self.batch.compareRequested.connect(self.compare_batch_input)
-        self.train = TrainPanel(self.settings, self)
-        self.train.errorRaised.connect(self.show_error)
-        self.train.modelsChanged.connect(self._models_changed)
-        self.train.compareRequested.connect(self.compare_trained)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.compare, "Compare")
-        self.tabs.addTab(self.batch, "Batch")
-        self.tabs.addTab(self.train, "Train")
+        for name in ("Batch", "Train"):
+            self.tabs.addTab(QLabel(LOADING, alignment=Qt.AlignCenter), name)
         self.setCentralWidget(self.tabs)
 
         self.busy_bar = QProgressBar()
@@ -102,24 +112,80 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.work_text)
         self.work_poll = QTimer(self, interval=WORK_POLL_MS)
         self.work_poll.timeout.connect(self._show_work)
-        self.work_poll.start()
-        self.batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
-        self.batch.batchFinished.connect(self._say_batch_ended)
-        self.train.modelsChanged.connect(self._show_work)
-        self.batch.progress.valueChanged.connect(self._show_work)  # the percentages as the panel's bar shows them
-        self.train.progressed.connect(self._show_work)
 
         self._build_actions()
         self._build_menus()
         self._refresh_recent()
-        for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
-            button.setAutoDefault(True)
         geometry = setting(self.settings, "window/geometry", b"")
         if not (geometry and self.restoreGeometry(geometry)):  # a first start (or a geometry Qt cannot read): no
             resize_within_screen(self, 1440, 900)  # larger than the screen (1440x900 ran off a 1366x768 laptop's)
         self.tabs.setCurrentIndex(setting(self.settings, "window/tab", 0))
         self._say_if_settings_unsaved()
+        if tabs_after_show:
+            self._show_busy(LOADING)
+            QTimer.singleShot(0, self._load_tabs_in_background)  # once the event loop runs: the window shows
+        else:
+            load_tabs()
+            self._build_tabs()
+
+    def _load_tabs_in_background(self) -> None:
+        loading = Job(load_tabs, parent=self)
+        loading.done.connect(self._build_tabs)
+        loading.failed.connect(lambda message: self.show_error("The models could not be loaded", message))
+        loading.start()
+
+    def _build_tabs(self, _=None) -> None:
+        """The Compare tab's viewer and the Batch and Train tabs, in place of their "Loading models..." pages, with
+        the menus and status bar that act on them; then what the user asked for meanwhile."""
+        from vsr_app.gui.train_panel import TrainPanel
+        from vsr_app.gui.viewer import Viewer
+
+        if self.closed:
+            return
+        self.viewer = Viewer(self.settings, self)
+        self.viewer.errorRaised.connect(self.show_error)
+        self.viewer.videoOpened.connect(self._video_opened)
+        self.viewer.busyChanged.connect(self._busy)
+        self.viewer.saver.saved.connect(lambda text: self.statusBar().showMessage(text, ENDED_NOTE_MS))
+        self.compare.addWidget(self.viewer)
+        self.batch = BatchPanel(self.settings, self)
+        self.batch.errorRaised.connect(self.show_error)
+        self.batch.compareRequested.connect(self.compare_batch_input)
+        self.train = TrainPanel(self.settings, self)
+        self.train.errorRaised.connect(self.show_error)
+        self.train.modelsChanged.connect(self._models_changed)
+        self.train.compareRequested.connect(self.compare_trained)
+        shown = self.tabs.currentIndex()
+        for index, (panel, name) in enumerate([(self.batch, "Batch"), (self.train, "Train")], start=1):
+            loading_page = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, panel, name)
+            loading_page.setParent(None)  # out of the window's children at once, not at the next event loop pass
+            loading_page.deleteLater()
+        self.tabs.setCurrentIndex(shown)
+        self.batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
+        self.batch.batchFinished.connect(self._say_batch_ended)
+        self.train.modelsChanged.connect(self._show_work)
+        self.batch.progress.valueChanged.connect(self._show_work)  # the percentages as the panel's bar shows them
+        self.train.progressed.connect(self._show_work)
+        self.work_poll.start()
+        self._fill_tab_menus()
+        for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
+            button.setAutoDefault(True)
+        self._show_busy("")
+        mark_startup("models")
+        asked, self.when_tabs_built = self.when_tabs_built, []
+        for action in asked:
+            action()
         QTimer.singleShot(0, self._say_broken_install)
+
+    def _after_tabs(self, action) -> None:
+        """Do `action` now, or once the tabs are built where they are still loading: a video opened from the command
+        line, from Open recent or by a drop in the first seconds is opened then, not lost."""
+        if self.viewer is None:
+            self.when_tabs_built.append(action)
+        else:
+            action()
 
     def _say_if_settings_unsaved(self) -> None:
         """Say once, in the status bar, where the settings cannot be written (HOME unset, its config folder read-only):
@@ -185,29 +251,36 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.sample_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_action)
-        actions = self.viewer.actions_by_name
-        for key in ("save_view", "save_sides"):  # the Compare tab's picture, as its Save button offers it
-            file_menu.addAction(actions[key])
-        file_menu.addSeparator()
+        self.file_menu, self.quit_separator = file_menu, file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        view_menu = bar.addMenu("&View")
+        # the viewer's actions: filled in by `_fill_tab_menus`, the menus and the actions that need the tabs (the
+        # shortcuts list, About's model cards, reloading them) disabled until then
+        self.tab_menus = [bar.addMenu(title) for title in ("&View", "&Playback", "&Models")]
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.keys_action)
+        help_menu.addAction(self.about_action)
+        for item in [*self.tab_menus, self.keys_action, self.about_action, self.reload_action]:
+            item.setEnabled(False)
+
+    def _fill_tab_menus(self) -> None:
+        actions = self.viewer.actions_by_name
+        # the Compare tab's picture, as its Save button offers it
+        self.file_menu.insertActions(self.quit_separator, [actions["save_view"], actions["save_sides"]])
+        view_menu, play_menu, model_menu = self.tab_menus
         for key in ("split", "side", "toggle", "diff"):
             view_menu.addAction(actions[f"mode_{key}"])
         view_menu.addSeparator()
         for key in ("fit", "actual", "swap"):
             view_menu.addAction(actions[key])
-        play_menu = bar.addMenu("&Playback")
         for key in ("play", "prev", "next", "back_second", "forward_second", "home", "end"):
             play_menu.addAction(actions[key])
-        model_menu = bar.addMenu("&Models")
         for key in ("task_upscale", "task_interpolate"):
             model_menu.addAction(actions[key])
         model_menu.addSeparator()
         model_menu.addAction(actions["analyse"])
         model_menu.addAction(self.reload_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.keys_action)
-        help_menu.addAction(self.about_action)
+        for item in [*self.tab_menus, self.keys_action, self.about_action, self.reload_action]:
+            item.setEnabled(True)
 
     # ---- opening ----
     def open_dialog(self) -> None:
@@ -230,7 +303,8 @@ class MainWindow(QMainWindow):
         """Open a video; a relative path (`vsr-app clip.mp4`) is made absolute, so the recent-files list and the
         next session's folder still find it when the app is started from elsewhere."""
         self.compare_when_opened = None  # another video asked for since
-        self.viewer.open(os.path.abspath(path))
+        path = os.path.abspath(path)
+        self._after_tabs(lambda: self.viewer.open(path))
 
     def _video_opened(self, path: str) -> None:
         pending, self.compare_when_opened = self.compare_when_opened, None
@@ -280,9 +354,11 @@ class MainWindow(QMainWindow):
         folder, unless a batch runs (its form is locked: what it shows is the work going on); of several files the
         first opens and the status bar says the others were not (the Batch tab processes a folder of them)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if not paths:
-            return
-        event.acceptProposedAction()
+        if paths:
+            event.acceptProposedAction()
+            self._after_tabs(lambda: self._take_dropped(paths))
+
+    def _take_dropped(self, paths: list[str]) -> None:
         if is_frame_folder(paths[0]) or holds_frame_folders(paths[0]):
             self.open(paths[0])
             return
@@ -395,6 +471,8 @@ class MainWindow(QMainWindow):
         """The work running now, each as (its name when quitting asks, what the status bar says of it, what
         quitting loses of it)."""
         work = []
+        if self.viewer is None:  # the tabs not built yet: nothing runs
+            return work
         if self.train.running():
             step = self.train.plots.last_step()
             name = "pruning" if self.train.pruning else "training"
@@ -507,7 +585,8 @@ class MainWindow(QMainWindow):
 
     # ---- headless rendering ----
     def screenshot(self, video: str, out: str, timeout_s: float = 300.0) -> None:
-        """Open `video`, wait for the first processed comparison, save the window to `out` (PNG)."""
+        """Open `video`, wait for the first processed comparison, save the window to `out` (PNG); a wait longer than
+        SCREENSHOT_NOTE_MS is said once on stderr (on a loaded machine the teacher's frame took minutes, in silence)."""
         loop = QEventLoop()
         failures: list[str] = []
         shown: list[object] = []
@@ -524,9 +603,14 @@ class MainWindow(QMainWindow):
         self.viewer.frameShown.connect(on_frame)
         self.viewer.errorRaised.connect(on_error)
         QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        note = QTimer(self, singleShot=True, interval=SCREENSHOT_NOTE_MS)
+        note.timeout.connect(lambda: print(f"waiting for the first frame from {self._made_sides()} (up to "
+                                           f"{timeout_s:.0f} s)...", file=sys.stderr, flush=True))
+        note.start()
         self.show()
         self.open(video)
         loop.exec()
+        note.stop()
         if failures:
             raise VsrAppError(failures[0])
         if not shown:
@@ -545,6 +629,10 @@ class MainWindow(QMainWindow):
         except OSError as exc:  # the folder gone or made read-only since the start, the disk full
             raise VsrAppError(f"cannot write the screenshot to {out}: {exc.strerror or exc}") from exc
 
+    def _made_sides(self) -> str:
+        """The models the viewer's sides are made by, as words ("vsr-x4-student and vsr-x4-teacher")."""
+        return " and ".join(side for side in self.viewer.sides if side != SOURCE) or "the video"
+
     def quit_without_asking(self) -> None:
         """Close as if "Stop and quit?" were answered Yes: a signal (Ctrl+C, SIGTERM) has nobody to answer it."""
         self.ask_before_quitting = False
@@ -561,17 +649,22 @@ class MainWindow(QMainWindow):
                 return
         self.settings.setValue("window/geometry", self.saveGeometry())  # while shown: a hidden one loses its frame
         self.settings.setValue("window/tab", self.tabs.currentIndex())
+        self.closed = True
+        self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
+        if self.viewer is not None:
+            self._stop_tabs()
+        finish_jobs()  # cancelled jobs finish their current frame; a parameter count its net; the tabs' loading
+        super().closeEvent(event)
+
+    def _stop_tabs(self) -> None:
         self.train.form.remember_form()  # edits made without a run started are there next time
         self.batch.remember_form()
-        self.hide()  # gone at once: a model call in flight can take seconds to finish, and the stops wait for it
         self.train.shutdown()
         self.train.stop_and_wait()
         if self.export_dialog is not None:
             self.export_dialog.cancel()  # when it runs
         self.batch.shutdown()
         self.viewer.shutdown()
-        finish_jobs()  # cancelled jobs finish their current frame; a parameter count its net
-        super().closeEvent(event)
 
 
 def _quit_question(work: list[tuple[str, str, str]]) -> str:

@@ -1,0 +1,77 @@
+"""The app's window shows before what needs torch (the tabs' modules, every model's net checked, the devices): a
+double-click waited 3-9 s on a splash for it. The tabs are built once that is loaded on a worker thread, and what
+the user asked for meanwhile is done then, not lost; a headless screenshot says what it waits for."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QThreadPool, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from gui_support import gui_env, stop_work, window  # noqa: F401
+from vsr_app.gui import main_window
+
+# imports the window's module in a new Python, then says which of those it loaded
+IMPORT_AND_TELL = ("import sys\nimport vsr_app.gui.main_window\n"
+                   "print(' '.join(name for name in ('torch', 'pyqtgraph') if name in sys.modules))")
+
+
+def test_importing_the_window_leaves_torch_and_the_plots_to_the_tabs_loading(tmp_path):
+    done = subprocess.run([sys.executable, "-c", IMPORT_AND_TELL], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []
+
+
+def loading_window(qtbot) -> main_window.MainWindow:
+    window = main_window.MainWindow(QSettings(), tabs_after_show=True)
+    window.resize(1000, 700)
+    qtbot.addWidget(window, before_close_func=lambda win: win.viewer is not None and stop_work(win))
+    window.show()
+    return window
+
+
+def test_the_window_shows_loading_then_builds_its_tabs_and_opens_what_was_asked_meanwhile(gui_env, qtbot,  # noqa: F811
+                                                                                          small_video):
+    window = loading_window(qtbot)
+    assert window.viewer is None and window.tabs.widget(1).text() == main_window.LOADING
+    assert not window.about_action.isEnabled() and not window.tab_menus[0].isEnabled()
+    window.open(str(small_video))  # `vsr-app gui VIDEO`, Open recent: before the tabs are there
+    qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.info is not None, timeout=120_000)
+    assert window.viewer.info.path == str(small_video)
+    assert window.compare.currentWidget() is window.viewer
+    assert [window.tabs.widget(i) for i in (1, 2)] == [window.batch, window.train]
+    assert window.about_action.isEnabled() and all(menu.isEnabled() for menu in window.tab_menus)
+    assert window.busy_text.whole == "Ready"
+
+
+def test_a_folder_dropped_while_the_tabs_load_becomes_the_batch_input(gui_env, qtbot, tmp_path):  # noqa: F811
+    window = loading_window(qtbot)
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(folder))])
+    window.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))
+    qtbot.waitUntil(lambda: window.viewer is not None, timeout=120_000)
+    assert window.batch.in_dir.text() == str(folder) and window.tabs.currentWidget() is window.batch
+
+
+def test_a_window_closed_while_its_tabs_load_builds_none(gui_env, qtbot):  # noqa: F811
+    window = loading_window(qtbot)
+    QApplication.processEvents()  # the loading starts
+    window.close()
+    assert QThreadPool.globalInstance().waitForDone(120_000)
+    QApplication.processEvents()  # its end arrives
+    assert window.viewer is None
+
+
+def test_a_screenshot_says_once_what_it_waits_for(window, tmp_path, capfd, monkeypatch, small_video):  # noqa: F811
+    monkeypatch.setattr(main_window, "SCREENSHOT_NOTE_MS", 0, raising=False)  # said before any frame can be there
+    window.viewer.set_sides("source", "bicubic")
+    capfd.readouterr()
+    window.screenshot(str(small_video), str(tmp_path / "shot.png"), timeout_s=120)
+    assert capfd.readouterr().err == "waiting for the first frame from bicubic (up to 120 s)...\n"
+    assert (tmp_path / "shot.png").is_file()
