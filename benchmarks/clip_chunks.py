@@ -10,34 +10,13 @@ Each setting is scored exactly as `eval vsr` scores (same degradation, same metr
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from vsr_app.evaluate import eval_vsr  # noqa: E402
-
-
-def eval_parser(doc: str) -> argparse.ArgumentParser:
-    """Options for `print_eval`'s runs: --model (the teacher) and --data (Vid4)."""
-    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--model", default="vsr-x4-teacher")
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "eval" / "vid4"))
-    return parser
-
-
-def print_eval(setting: dict, model: str, data: str, **options) -> None:
-    """`eval_vsr(model, data, **options)` as one JSON line: `setting`, the seconds it took, the mean and each
-    sequence's Y-PSNR (benchmarks/teacher_flow.py runs and prints with these too)."""
-    started = time.monotonic()
-    result = eval_vsr(model, data, **options)
-    print(json.dumps({**setting, "seconds": round(time.monotonic() - started), "mean": result["mean"],
-                      "sequences": {k: round(v["psnr_y"], 3) for k, v in result["sequences"].items()}}),
-          flush=True)
+from bench_support import eval_parser, print_eval  # noqa: E402
 
 
 def main() -> None:

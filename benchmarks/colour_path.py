@@ -4,7 +4,7 @@ clip tagged SDR, and a folder of frames' sizes read from the files' headers agai
 Why: the project quotes these timings (tonemap.py, image_header.py, docs/ARCHITECTURE.md); they are measured here,
 by one command, so a quoted number can be checked and measured again after a change.
 
-    .venv/bin/python benchmarks/colour_path.py [--sizes 1920x1080,3840x2160] [--repeat 30] [--passes 5] [--json]
+    .venv/bin/python benchmarks/colour_path.py [--sizes 1080x1920,2160x3840] [--repeat 30] [--passes 5] [--json]
 
 1. Per frame: one decoded frame of a synthetic 10-bit HEVC clip (libx265, 4:2:0, a textured panning picture), coded
    once and tagged four ways (SDR BT.709; wide-gamut SDR, BT.2020 primaries; HLG; PQ with a 1000-nit MaxCLL, as a
@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -43,7 +41,10 @@ from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTr
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_support import load_average, machine  # noqa: E402
+from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.media import image_size, read_image  # noqa: E402
 from vsr_app.video import tonemap  # noqa: E402
 from vsr_app.video.frame_folder import FrameFolder  # noqa: E402
@@ -195,27 +196,6 @@ def frame_folders(root: Path, width: int, height: int, files: int, passes: int) 
     return rows
 
 
-def load_average() -> list[float]:
-    """The system's load over the last 1, 5 and 15 minutes: above the core count, other work shared the cores."""
-    return [round(v, 2) for v in os.getloadavg()]
-
-
-def machine() -> dict:
-    """What the timings were taken on: the CPU, its cores and how busy they were, the libraries doing the work."""
-    cpuinfo = Path("/proc/cpuinfo")
-    models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-              if line.startswith("model name")] if cpuinfo.exists() else []
-    return {"cpu": models[0] if models else platform.processor(), "cores": os.cpu_count(),
-            "load_average": load_average(), "av": av.__version__, "opencv": cv2.__version__, "numpy": np.__version__,
-            "tone_map_threads": tonemap._strip_workers()._max_workers}
-
-
-def size(text: str) -> tuple[int, int]:
-    """"1920x1080" as (1920, 1080)."""
-    width, height = text.lower().split("x")
-    return int(width), int(height)
-
-
 def print_tables(result: dict) -> None:
     """The result as Markdown tables, to paste into docs/RESULTS.md with the command that made them."""
     start, end = result["machine"], result["load_average_end"]
@@ -258,25 +238,30 @@ def _wall(timing: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="1920x1080,3840x2160", help="frame sizes of the clips, comma-separated")
+    ap.add_argument("--sizes", default="1080x1920,2160x3840",
+                    help="frame sizes of the clips, HxW as `vsr-app bench --size`, comma-separated")
     ap.add_argument("--repeat", type=int, default=30, help="timed runs of each per-frame step")
     ap.add_argument("--frames", type=int, default=30, help="frames of each clip read")
     ap.add_argument("--passes", type=int, default=5, help="timed reads of each clip and of each folder")
     ap.add_argument("--files", type=int, default=200, help="frames in each folder of JPEGs or PNGs")
-    ap.add_argument("--folder-size", default="1920x1080")
+    ap.add_argument("--folder-size", default="1080x1920", help="the folder's frame size, HxW")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
-    result = {"machine": machine(), "repeat": args.repeat, "passes": args.passes, "folder_size": args.folder_size,
+    folder_height, folder_width = parse_size(args.folder_size)
+    result = {"machine": {**machine(), "opencv": cv2.__version__,
+                          "tone_map_threads": tonemap._strip_workers()._max_workers},
+              "repeat": args.repeat, "passes": args.passes, "folder_size": f"{folder_width}x{folder_height}",
               "sizes": []}
     with tempfile.TemporaryDirectory(prefix="colour_path_") as tmp:
         for text in args.sizes.split(","):
-            clips = write_clips(Path(tmp), *size(text), args.frames)
-            result["sizes"].append({"size": text, "per_frame": per_frame(clips, args.repeat),
+            height, width = parse_size(text)
+            clips = write_clips(Path(tmp), width, height, args.frames)
+            result["sizes"].append({"size": f"{width}x{height}", "per_frame": per_frame(clips, args.repeat),
                                     "reading": reading(clips, args.passes)})
             for path in clips.values():
                 path.unlink()
-        result["folders"] = frame_folders(Path(tmp), *size(args.folder_size), args.files, args.passes)
+        result["folders"] = frame_folders(Path(tmp), folder_width, folder_height, args.files, args.passes)
     result["load_average_end"] = load_average()
     if args.json:
         print(json.dumps(result, indent=1))

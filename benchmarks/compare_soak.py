@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from preview_memory import make_clip, resident_bytes  # noqa: E402
+from bench_support import make_clip, status_mb  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
 
 
@@ -63,7 +63,7 @@ def main() -> None:
         worker.start()
         worker.open(str(clip))
         loop.exec()
-        start = resident_bytes()
+        start = status_mb("VmRSS")
         stuck = QTimer(singleShot=True, interval=600_000)  # a stuck render ends the run instead of hanging it
         stuck.timeout.connect(loop.quit)
         samples = []
@@ -73,17 +73,16 @@ def main() -> None:
             stuck.start()
             loop.exec()
             if (k + 1) % args.every == 0:
-                samples.append(resident_bytes())
+                samples.append(status_mb("VmRSS"))
         seconds = time.perf_counter() - began
         worker.stop()
     app.processEvents()
-    mb = 2**20
     print(json.dumps({
         "frames": args.frames, "shown": len(shown), "size": args.size, "sides": list(sides),
         "cache_mb": args.cache_mb, "trim": not args.no_trim, "seconds": round(seconds, 1),
-        "fps": round(len(shown) / seconds, 2), "rss_after_open_mb": round(start / mb),
-        "rss_peak_mb": round(max(samples) / mb), "rss_end_mb": round(samples[-1] / mb),
-        "rss_samples_mb": [round(s / mb) for s in samples],
+        "fps": round(len(shown) / seconds, 2), "rss_after_open_mb": round(start),
+        "rss_peak_mb": round(max(samples)), "rss_end_mb": round(samples[-1]),
+        "rss_samples_mb": [round(s) for s in samples],
     }))
 
 

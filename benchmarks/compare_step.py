@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from preview_memory import make_clip  # noqa: E402
+from bench_support import make_clip  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.gui.processing import SOURCE, FrameService, Request  # noqa: E402
 

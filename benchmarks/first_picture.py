@@ -5,7 +5,7 @@ Why: the Compare tab shows the cheaper side as soon as it is made, the slower si
 at work (gui/processing.py, `FrameService.render`'s `early`); the waits quoted for that (Vid4 city, student vs
 teacher, on a loaded CPU) are measured here, by one command, so they can be checked and measured again.
 
-    .venv/bin/python benchmarks/first_picture.py PATH [PATH ...] [--sides LEFT,RIGHT] [--size 1400x900]
+    .venv/bin/python benchmarks/first_picture.py PATH [PATH ...] [--sides LEFT,RIGHT] [--size 900x1400]
         [--timeout 900] [--json]
 
 Each path is opened in a fresh `MainWindow` (headless: the script sets QT_QPA_PLATFORM=offscreen itself), with
@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from PySide6.QtCore import QSettings  # noqa: E402
 
-from colour_path import load_average, size  # noqa: E402
-from vsr_app.bench import machine_description  # noqa: E402
+from bench_support import load_average  # noqa: E402
+from vsr_app.bench import machine_description, parse_size  # noqa: E402
 from vsr_app.gui.app import application  # noqa: E402
 
 POLL_S = 0.02
@@ -77,7 +77,8 @@ def shown_sides(viewer) -> list[str]:
 
 
 def first_picture(path: str, sides: tuple[str, str] | None, window: tuple[int, int], timeout: float) -> dict:
-    """Open `path` in a fresh window and time (a) anything shown, (b) both sides shown; None where not reached."""
+    """Open `path` in a fresh window of `window` (width, height) and time (a) anything shown, (b) both sides shown;
+    None where not reached."""
     from vsr_app.gui.main_window import MainWindow
 
     app = application()
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="+", help="videos or folders of frames, each opened in a fresh window")
     ap.add_argument("--sides", help="LEFT,RIGHT model names (or 'source'); default: the app's defaults")
-    ap.add_argument("--size", default="1400x900", help="the window's width x height")
+    ap.add_argument("--size", default="900x1400", help="the window's height x width, as `vsr-app bench --size`")
     ap.add_argument("--timeout", type=float, default=900, help="seconds to wait for both sides, per path")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -136,9 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     if sides is not None and len(sides) != 2:
         ap.error("--sides takes two names, LEFT,RIGHT")
 
-    result = {"machine": machine_description("auto"), "load_average": load_average(), "window": args.size,
+    height, width = parse_size(args.size)
+    result = {"machine": machine_description("auto"), "load_average": load_average(), "window": f"{width}x{height}",
               "timeout_s": args.timeout,
-              "rows": [first_picture(os.path.abspath(p), sides, size(args.size), args.timeout) for p in args.paths],
+              "rows": [first_picture(os.path.abspath(p), sides, (width, height), args.timeout) for p in args.paths],
               "load_average_end": load_average()}  # (a dict's values are made in order: after the rows)
     if args.json:
         print(json.dumps(result, indent=1))

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from colour_path import load_average, machine  # noqa: E402
+from bench_support import load_average, machine  # noqa: E402
 from vsr_app.video import joins  # noqa: E402
 from vsr_app.video.reader import VideoReader  # noqa: E402
 

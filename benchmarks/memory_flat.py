@@ -37,7 +37,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_support import status_mb  # noqa: E402
 from vsr_app.batch import run_batch  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.files import atomic_write  # noqa: E402
@@ -46,15 +48,6 @@ from vsr_app.video.pipeline import process_video  # noqa: E402
 from vsr_app.video.stream_lengths import stream_durations  # noqa: E402
 
 AUDIO_RATE = 48_000
-
-
-def status_mb(field: str) -> float:
-    """A size in MB from /proc/self/status (Linux): VmRSS, the resident set now, or VmHWM, its peak."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} in /proc/self/status (this benchmark needs Linux)")
 
 
 def rss_mb() -> float:

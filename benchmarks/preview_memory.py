@@ -17,29 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import av
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_support import make_clip, status_mb  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
-
-
-def make_clip(path: Path, width: int, height: int, frames: int = 12) -> None:
-    """Noise panning sideways: detail everywhere, so no engine gets an easy frame."""
-    base = np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for i in range(frames):
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(np.roll(base, 2 * i, axis=1), format="rgb24")))
-        out.mux(stream.encode())
-
-
-def resident_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        return int(fh.read().split("VmRSS:")[1].split()[0]) * 1024
 
 
 def main() -> None:
@@ -58,7 +41,7 @@ def main() -> None:
         clip = Path(tmp) / "clip.mp4"
         make_clip(clip, width, height)
         service = FrameService(str(clip))
-        start = resident_bytes()
+        start = status_mb("VmRSS") * 2**20
         began = time.perf_counter()
         for k in (0, 1, 6):
             service.render(Request(k, args.task, sides, "cpu"))

@@ -19,14 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_support import status_mb  # noqa: E402
 from vsr_app.bench import parse_size, sample_frames  # noqa: E402
-
-
-def status_mb(field: str) -> float:
-    """A /proc/self/status memory field (VmRSS, VmHWM) in MB."""
-    with open("/proc/self/status", encoding="ascii") as fh:
-        return int(fh.read().split(f"{field}:")[1].split()[0]) / 1024
 
 
 def measure(job: tuple[str, tuple[int, int], bool, str, int, int]) -> dict:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from clip_chunks import eval_parser, print_eval  # noqa: E402
+from bench_support import eval_parser, print_eval  # noqa: E402
 from vsr_app.nets.motion_prior import dis_flow  # noqa: E402
 from vsr_app.nets.vsr_teacher import VSRTeacher  # noqa: E402
 

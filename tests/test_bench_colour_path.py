@@ -29,10 +29,11 @@ def test_the_clips_are_read_as_the_colour_each_is_named_for(tmp_path):
 
 def test_a_tiny_run_gives_every_row(capsys):
     bench = _bench()
-    assert bench.main(["--sizes", "64x48,96x64", "--repeat", "2", "--frames", "3", "--passes", "2", "--files", "4",
-                       "--folder-size", "48x32", "--json"]) == 0
+    assert bench.main(["--sizes", "48x64,64x96", "--repeat", "2", "--frames", "3", "--passes", "2", "--files", "4",
+                       "--folder-size", "32x48", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert [block["size"] for block in result["sizes"]] == ["64x48", "96x64"]
+    assert [block["size"] for block in result["sizes"]] == ["64x48", "96x64"]  # HxW given as `vsr-app bench`; WxH shown
+    assert result["folder_size"] == "48x32"
     for block in result["sizes"]:
         steps = [row["step"] for row in block["per_frame"]]
         assert steps[:4] == [f"{name}: frame to RGB" for name in bench.TAGS]

@@ -28,7 +28,7 @@ def _bench() -> SimpleNamespace:
 def test_cheap_sides_are_shown_together(gui_env, small_video, capsys):
     bench = _bench()
     settings_before = QSettings().fileName()
-    bench.main([str(small_video), "--sides", "bicubic,source", "--size", "800x600", "--json"])
+    bench.main([str(small_video), "--sides", "bicubic,source", "--size", "600x800", "--json"])  # HxW
     assert QSettings().fileName() == settings_before  # the next tests' settings are not in its deleted folder
     result = json.loads(capsys.readouterr().out)
     [row] = result["rows"]

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSpinBox)
+                               QLineEdit, QPushButton)
 
 from vsr_app.batch_plan import parse_extensions
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
-from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
+from vsr_app.gui.codecs import CODECS, codec_fields, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (accelerated, bind_name, deinterlace_box, fill_models, name_form_fields, path_row,
@@ -25,7 +25,6 @@ from vsr_app.gui.widgets import (accelerated, bind_name, deinterlace_box, fill_m
 from vsr_app.media import BATCH_EXTENSIONS
 from vsr_app.models import device_choices, list_models
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.encoding import X26X_CRF_RANGE
 
 REPLACE_LABEL = "Replace existing outputs"
 RECURSIVE_LABEL = "Include sub-folders"
@@ -132,13 +131,7 @@ class BatchForm(QGroupBox):
         """The codec with its CRF, and whether a file already at an output's name is replaced."""
         out_row = QHBoxLayout()
         out_row.setSpacing(FIELD_GAP)
-        self.codec = QComboBox()
-        for key, codec in CODECS.items():
-            self.codec.addItem(codec.label, key)
-        self.codec.setCurrentIndex(max(0, self.codec.findData(setting(self.settings, "batch/codec", "libx264"))))
-        self.crf = QSpinBox()
-        self.crfs = CodecCrfs(self.settings, "batch/crf")
-        self.crf.setRange(*X26X_CRF_RANGE)
+        self.codec, self.crf, self.crfs = codec_fields(self.settings, "batch")
         self.crf.setPrefix("CRF ")
         self._keep_old_crf()
         self.overwrite = QCheckBox(accelerated(REPLACE_LABEL, "r"))

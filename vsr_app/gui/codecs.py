@@ -1,11 +1,17 @@
-"""The codecs the export dialog and the Batch tab offer: label and the writer's default CRF."""
+"""The codecs the export dialog and the Batch tab offer: label and the writer's default CRF, and the codec and CRF
+fields both build."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
+from PySide6.QtWidgets import QComboBox
+
+from vsr_app.gui.number_boxes import PlainSpinBox
 from vsr_app.gui.settings_values import setting
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
+from vsr_app.video.encoding import X26X_CRF_RANGE
 
 
 class Codec(NamedTuple):
@@ -43,3 +49,16 @@ class CodecCrfs:
         else:
             crf_box.setSpecialValueText(f"{crf_box.prefix()}\u2014")  # shown at the minimum value
             crf_box.setValue(crf_box.minimum())
+
+
+def codec_fields(settings, prefix: str, label: Callable[[str], str] = lambda key: CODECS[key].label
+                 ) -> tuple[QComboBox, PlainSpinBox, CodecCrfs]:
+    """The codec picker (each codec's `label`; the one saved under `prefix`/codec, else H.264), its CRF field and the
+    CRFs it shows, saved under `prefix`/crf. The CRF field takes digits alone: a QSpinBox read "1.5" as 15."""
+    codec = QComboBox()
+    for key in CODECS:
+        codec.addItem(label(key), key)
+    codec.setCurrentIndex(max(0, codec.findData(setting(settings, f"{prefix}/codec", "libx264"))))
+    crf = PlainSpinBox()
+    crf.setRange(*X26X_CRF_RANGE)
+    return codec, crf, CodecCrfs(settings, f"{prefix}/crf")

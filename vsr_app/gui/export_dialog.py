@@ -13,13 +13,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QMessageBox, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+                               QLineEdit, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
-from vsr_app.gui.codecs import CODECS, CodecCrfs, has_crf
+from vsr_app.gui.codecs import CODECS, codec_fields, has_crf
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, deinterlace_box, fill_models,
                                  name_form_fields, open_with_system, path_row, self_ensemble_box)
@@ -29,7 +28,7 @@ from vsr_app.models import ModelInfo, resolve
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
-from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_CRF_RANGE, X26X_PRESETS
+from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_PRESETS
 from vsr_app.video.output_paths import check_output_name, first_free, output_suffix
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
@@ -97,16 +96,11 @@ class ExportDialog(QDialog):
         form.addRow("", self.self_ensemble)
         self.deinterlace = deinterlace_box(settings, "export/deinterlace")
         form.addRow("", self.deinterlace)
-        self.codec = QComboBox()
-        for key, codec in CODECS.items():
-            self.codec.addItem(f"{codec.label}  ({output_suffix(source, key)})", key)
-        self.codec.setCurrentIndex(max(0, self.codec.findData(setting(settings, "export/codec", "libx264"))))
+        self.codec, self.crf, self.crfs = codec_fields(
+            settings, "export", lambda key: f"{CODECS[key].label}  ({output_suffix(source, key)})")
         self.codec.currentIndexChanged.connect(self._codec_changed)
         form.addRow("Codec", self.codec)
         quality = QHBoxLayout()
-        self.crf = QSpinBox()
-        self.crfs = CodecCrfs(settings, "export/crf")
-        self.crf.setRange(*X26X_CRF_RANGE)
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
         self.preset.addItems(PRESETS)

@@ -10,12 +10,13 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QMenu,
+from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QHBoxLayout, QLabel, QMenu,
                                QSizePolicy, QToolBar, QToolButton, QWidget)
 
 from vsr_app.gui import theme
 from vsr_app.gui.compare_view import FLIP_KEY, MODES
 from vsr_app.gui.icons import icon
+from vsr_app.gui.number_boxes import PlainSpinBox
 from vsr_app.gui.widgets import bind_name
 from vsr_app.models import device_choices
 
@@ -161,9 +162,8 @@ class ViewerToolbar(WrappingRow):
         for text, keys in zip(MODES.values(), MODE_KEYS):
             _segment(view_bar, text, keys, self.mode_group)
         self.mode_group.idClicked.connect(lambda i: self.modeChosen.emit(list(MODES)[i]))
-        self.gain = QDoubleSpinBox()
+        self.gain = PlainSpinBox()  # whole numbers: a QDoubleSpinBox with no decimals read "2.5" as 25 or 2, silently
         self.gain.setRange(1, 64)
-        self.gain.setDecimals(0)
         self.gain.setPrefix("\u00d7")
         self.gain.setToolTip("Amplification of the difference map")
         self.gain.setAccessibleName("Difference gain")
