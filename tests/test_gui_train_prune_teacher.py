@@ -13,14 +13,16 @@ import pytest
 
 from gui_support import gui_env, whole_message, window  # noqa: F401
 from videogen import write_pan_frames
-from vsr_app.distill import vfi_task
+from vsr_app.distill import prune_run
 from vsr_app.distill.options import ASKED_WARMUP
+from vsr_app.distill.runs import PRUNE_VAL
 from vsr_app.distill.sources import check_held_out
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, train_form, train_panel
+from vsr_app.gui.run_files import OPTIONS_NAME
 from vsr_app.gui.train_curves import NO_CLIP
 from vsr_app.gui.train_form import asked_warmup
-from vsr_app.gui.trainer_process import LOG_NAME, OPTIONS_NAME
+from vsr_app.gui.trainer_process import LOG_NAME
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def test_the_pruner_s_own_refusal_of_a_clip_in_the_data_names_the_tab_s_fields(t
     """Continue pruning's pruner checks the run's clips itself: its refusal named the --config option "val_videos"."""
     write_pan_frames(tmp_path / "data" / "pan", 4, np.random.default_rng(0))
     with pytest.raises(VsrAppError) as refused:
-        check_held_out([str(tmp_path / "data" / "pan")], [str(tmp_path / "data")], [], vfi_task.PRUNE_VAL)
+        check_held_out([str(tmp_path / "data" / "pan")], [str(tmp_path / "data")], [], PRUNE_VAL)
     said = fmt.for_train_tab(str(refused.value))
     assert '--config' not in said and "--data" not in said
     assert said.endswith('choose a Validation clip outside the Data folders or hold it out with "exclude" in Extra '
@@ -104,9 +106,9 @@ def test_a_pruning_records_the_warmup_asked_for_not_the_pruner_s_default(tmp_pat
     """Recorded as asked, the pruner's default 20 would show in Extra options as if typed."""
     write_pan_frames(tmp_path / "data" / "pan", 4, np.random.default_rng(0))
     kept = []
-    monkeypatch.setattr(vfi_task, "_prune_vfi", lambda teacher, data, run_dir, options, log, resume: kept.append(
+    monkeypatch.setattr(prune_run, "_prune_vfi", lambda teacher, data, run_dir, options, log, resume: kept.append(
         options))
-    vfi_task.prune_vfi("tiny-vfi-teacher", [str(tmp_path / "data")], tmp_path / "run", options=dict(given))
+    prune_run.prune_vfi("tiny-vfi-teacher", [str(tmp_path / "data")], tmp_path / "run", options=dict(given))
     assert kept[0][ASKED_WARMUP] == asked and asked_warmup(kept[0]) == asked
     assert kept[0]["warmup"] == given.get("warmup", 20)  # the pruner's own warm-up still runs
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from vsr_app.cli import main
-from vsr_app.distill.vfi_task import prune_vfi
+from vsr_app.distill.prune_run import prune_vfi
 from vsr_app.errors import VsrAppError
 from vsr_app.models import count_params, load_model, save_model
 from vsr_app.nets.vfi_teacher import VFINet
@@ -82,7 +82,7 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     import functools
     import threading
 
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run, vfi_task
 
     torch.manual_seed(0)
     teacher_path = save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
@@ -91,9 +91,9 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     _frames(tmp_path / "data" / "clip")
     stopped = threading.Event()
     stopped.set()  # as a stop after the first step
-    monkeypatch.setattr(vfi_task, "train", functools.partial(vfi_task.train, cancel=stopped))
+    monkeypatch.setattr(prune_run, "train", functools.partial(prune_run.train, cancel=stopped))
     out, lines = tmp_path / "run", []
-    vfi_task.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
+    prune_run.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
         "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
     assert f"stopped at step 1 of 8: checkpoint written; continue with `vsr-app prune vfi --out {out} --resume`" in lines
     saved = json.loads((out / "config.json").read_text())
@@ -106,7 +106,7 @@ def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after
     """`prune vfi` of the tiny teacher on the tiny frames (proximal phase: 6 steps), interrupted as Stop or Ctrl+C
     interrupt it (SIGINT: the loop checkpoints and the interruption goes on up) after `interrupt_after` steps if
     given; its log lines."""
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
 
     lines = []
 
@@ -116,8 +116,8 @@ def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after
             signal.raise_signal(signal.SIGINT)
 
     options = {} if resume else {**TINY_PRUNE, "steps": steps, "log_every": 1, "prune_prox_steps": 6}
-    vfi_task.prune_vfi(None if resume else _tiny_teacher(tmp_path), None if resume else [str(tmp_path / "data")],
-                       out, 0.3, log=log, resume=resume, options=options)
+    prune_run.prune_vfi(None if resume else _tiny_teacher(tmp_path), None if resume else [str(tmp_path / "data")],
+                        out, 0.3, log=log, resume=resume, options=options)
     return lines
 
 
@@ -146,7 +146,7 @@ def test_a_stopped_prune_resumes_to_the_net_an_uninterrupted_one_makes(tmp_path)
 def test_a_stop_after_the_last_step_says_how_to_make_the_pruned_net(tmp_path, monkeypatch):
     """Ctrl+C while the pruned net was being cut out (after the last step) printed only "interrupted"; --resume makes
     it from the checkpoint."""
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
 
     _frames(tmp_path / "data" / "clip")
     run = tmp_path / "run"
@@ -154,11 +154,11 @@ def test_a_stop_after_the_last_step_says_how_to_make_the_pruned_net(tmp_path, mo
     def interrupted(*args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(vfi_task, "apply_threshold", interrupted)
+    monkeypatch.setattr(prune_run, "apply_threshold", interrupted)
     lines = []
     with pytest.raises(KeyboardInterrupt):
-        vfi_task.prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], run, 0.3, log=lines.append,
-                           options={**TINY_PRUNE, "steps": 2, "prune_prox_steps": 1})
+        prune_run.prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], run, 0.3, log=lines.append,
+                            options={**TINY_PRUNE, "steps": 2, "prune_prox_steps": 1})
     assert lines[-1] == ("stopped while making the pruned net from the finished pruning; continue with "
                          f"`vsr-app prune vfi --out {run} --resume`")
     monkeypatch.undo()
@@ -214,9 +214,9 @@ def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
     del config["options"]["prune_prox_steps"]
     config["options"]["steps"] = 8  # 0.75 * 8 = 6: the boundary it had
     (parted / "config.json").write_text(json.dumps(config))
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
 
-    vfi_task.prune_vfi(None, None, parted, resume=True, options={"steps": 10}, log=lambda *_: None)
+    prune_run.prune_vfi(None, None, parted, resume=True, options={"steps": 10}, log=lambda *_: None)
     assert json.loads((parted / "config.json").read_text())["options"]["prune_prox_steps"] == 6
     a = load_model(str(whole / "pruned.safetensors"), "cpu").net.state_dict()
     b = load_model(str(parted / "pruned.safetensors"), "cpu").net.state_dict()
@@ -225,7 +225,7 @@ def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
 
 
 def test_a_resumed_pruning_whose_teacher_moved_is_told_where_it_went(tmp_path):
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
 
     _frames(tmp_path / "data" / "clip")
     run = tmp_path / "run"
@@ -237,9 +237,9 @@ def test_a_resumed_pruning_whose_teacher_moved_is_told_where_it_went(tmp_path):
     for path in (teacher, teacher.with_suffix(".json")):
         path.rename(moved / path.name)
     with pytest.raises(VsrAppError, match="teacher .* is gone; if it has moved, resume with --teacher"):
-        vfi_task.prune_vfi(None, None, run, resume=True, log=lambda *_: None)
+        prune_run.prune_vfi(None, None, run, resume=True, log=lambda *_: None)
     lines = []
-    vfi_task.prune_vfi(str(moved / teacher.name), None, run, resume=True, log=lines.append)
+    prune_run.prune_vfi(str(moved / teacher.name), None, run, resume=True, log=lines.append)
     assert any("is gone: it prunes" in line for line in lines) and (run / "pruned.safetensors").is_file()
     assert json.loads((run / "config.json").read_text())["teacher"] == str(moved / teacher.name)
 
@@ -250,10 +250,10 @@ def test_an_extended_pruning_sets_its_earlier_net_aside(tmp_path):
     _frames(tmp_path / "data" / "clip")
     run = tmp_path / "run"
     _prune(tmp_path, run, steps=6)
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
 
     lines = []
-    vfi_task.prune_vfi(None, None, run, resume=True, options={"steps": 8}, log=lines.append)
+    prune_run.prune_vfi(None, None, run, resume=True, options={"steps": 8}, log=lines.append)
     assert "pruned.safetensors of step 6 kept as pruned-step6.safetensors: the extended pruning makes a new one" in lines
     assert load_model(str(run / "pruned-step6.safetensors"), "cpu").task == "interpolate"  # its card went with it
     assert (run / "plan-step6.json").is_file() and (run / "pruned.safetensors").is_file()
@@ -278,22 +278,22 @@ def test_a_finished_pruning_resumed_keeps_its_pruned_net_and_says_so(tmp_path, c
 
 
 def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run, vfi_task
 
     _frames(tmp_path / "data" / "clip")
     with pytest.raises(VsrAppError, match="nothing to resume"):
-        vfi_task.prune_vfi(None, None, tmp_path / "empty", resume=True, log=lambda *_: None)
+        prune_run.prune_vfi(None, None, tmp_path / "empty", resume=True, log=lambda *_: None)
     run = tmp_path / "run"
     _prune(tmp_path, run, steps=3)
     (run / "checkpoint.safetensors").unlink()  # the sparse weights alone do not hold OBProx-SG's phase and lambda
     with pytest.raises(VsrAppError, match="no checkpoint.safetensors to continue the pruning from"):
-        vfi_task.prune_vfi(None, None, run, resume=True, log=lambda *_: None)
+        prune_run.prune_vfi(None, None, run, resume=True, log=lambda *_: None)
     trained = tmp_path / "trained"
     vfi_task.train_vfi([str(tmp_path / "data")], trained, options={**TINY_PRUNE, "steps": 1, "base": 4},
                        log=lambda *_: None)
     with pytest.raises(VsrAppError, match=f"holds a frame-interpolation run: continue it with `vsr-app train vfi "
                                           f"--out {trained} --resume`"):
-        vfi_task.prune_vfi(None, None, trained, resume=True, log=lambda *_: None)
+        prune_run.prune_vfi(None, None, trained, resume=True, log=lambda *_: None)
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -384,7 +384,7 @@ def test_a_start_net_renamed_by_an_extended_pruning_says_where_it_is(tmp_path):
 def test_a_config_file_s_target_ratio_is_used_unless_the_flag_says_otherwise(tmp_path, monkeypatch, config, flag,
                                                                           ratio):
     """The file's target_params_ratio was replaced by the flag's default without a word (a tester's find)."""
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
 
     seen = {}
 
@@ -392,7 +392,7 @@ def test_a_config_file_s_target_ratio_is_used_unless_the_flag_says_otherwise(tmp
         seen.update(ratio=target_params_ratio, options=options)
         return Path(out) / "pruned.safetensors"
 
-    monkeypatch.setattr(vfi_task, "prune_vfi", prune_vfi)
+    monkeypatch.setattr(prune_run, "prune_vfi", prune_vfi)
     (tmp_path / "c.json").write_text(json.dumps(config))
     assert main(["prune", "vfi", "--teacher", "t", "--data", str(tmp_path), "--out", str(tmp_path / "r"),
                  "--config", str(tmp_path / "c.json"), *flag]) == 0

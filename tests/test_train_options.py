@@ -18,9 +18,10 @@ from vsr_app.cli import main
 from vsr_app.distill.degrade import DegradationMix
 from vsr_app.distill.options import (DEGRADE_MEANINGS, LOOP_OPTIONS, MEANINGS, NET_MEANINGS, LoopConfig,
                                      option_sections)
+from vsr_app.distill.prune_run import prune_vfi
 from vsr_app.distill.runs import PRUNE_DEFAULTS
 from vsr_app.distill.train_cli import run_from_cli
-from vsr_app.distill.vfi_task import NET_OPTIONS, RUN_OPTIONS, VFIConfig, prune_vfi
+from vsr_app.distill.vfi_task import NET_OPTIONS, RUN_OPTIONS, VFIConfig
 from vsr_app.distill.vsr_task import DEFAULTS, NETS, VSRTask
 from vsr_app.errors import VsrAppError
 from vsr_app.models import save_model

@@ -17,10 +17,11 @@ import torch
 from videogen import make_video, write_pan_frames
 from vsr_app.distill import sources as sources_mod
 from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.prune_run import prune_vfi
 from vsr_app.distill.runs import claim_run_dir, release_run_dir
 from vsr_app.distill.train import lr_factor
 from vsr_app.distill.train_cli import run_from_cli
-from vsr_app.distill.vfi_task import VFIConfig, VFITask, prune_vfi, train_vfi
+from vsr_app.distill.vfi_task import VFIConfig, VFITask, train_vfi
 from vsr_app.errors import VsrAppError
 from vsr_app.models import load_model
 
@@ -531,7 +532,7 @@ def test_train_without_data_is_a_usage_error_unless_resuming(tmp_path, capsys):
 
 def test_a_refused_prune_leaves_nothing_and_its_config_is_read_like_trains(data_dir, tmp_path, capsys):
     from vsr_app.cli import main
-    from vsr_app.distill.vfi_task import prune_vfi
+    from vsr_app.distill.prune_run import prune_vfi
 
     with pytest.raises(VsrAppError, match="unknown training option"):
         prune_vfi("vfi-x2-teacher", [str(data_dir)], tmp_path / "run", options={"bogus": 1}, **quiet)
@@ -545,9 +546,12 @@ def test_a_refused_prune_leaves_nothing_and_its_config_is_read_like_trains(data_
 
 
 def test_the_run_folder_helpers_and_the_options_load_without_torch():
-    """The Train tab and the run set-up read these without the training loop's torch, OpenCV or PyAV."""
-    probe = ("import sys, vsr_app.distill.runs, vsr_app.distill.options; "
-             "print([m for m in ('torch', 'cv2', 'av') if m in sys.modules])")
+    """The Train tab and the run set-up read these without the training loop's torch, OpenCV or PyAV, and the tab's
+    run-folder rules without Qt: the prune command line was built in vfi_task, which loaded torch and the nets."""
+    probe = ("import sys, vsr_app.distill.options; "
+             "from vsr_app.distill.runs import prune_arguments, prune_command; "
+             "from vsr_app.gui.run_files import run_val_clips, write_options; "
+             "print([m for m in ('torch', 'cv2', 'av', 'PySide6') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -164,7 +164,7 @@ def test_an_image_that_does_not_read_in_a_folder_says_what_to_do(tmp_path):
 def test_a_disk_that_fills_before_the_pruned_net_is_written_is_one_line(data_dir, tmp_path, monkeypatch):
     import torch
 
-    from vsr_app.distill import vfi_task
+    from vsr_app.distill import prune_run
     from vsr_app.models import save_model
     from vsr_app.nets.vfi_teacher import VFINet
 
@@ -176,12 +176,12 @@ def test_a_disk_that_fills_before_the_pruned_net_is_written_is_one_line(data_dir
     def full_disk(net, path, card):
         raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
 
-    monkeypatch.setattr(vfi_task, "save_model", full_disk)
+    monkeypatch.setattr(prune_run, "save_model", full_disk)
     with pytest.raises(VsrAppError, match="no space left on the disk while saving the pruned net in .*prune vfi "
                                           "--out .* --resume") as raised:
-        vfi_task.prune_vfi(str(teacher), [str(data_dir)], tmp_path / "run", 0.3, log=lambda *_: None,
-                           options={"crop": 32, "batch": 1, "steps": 2, "log_every": 1, "threads": 1,
-                                    "min_width": 2, "val_every": 0})
+        prune_run.prune_vfi(str(teacher), [str(data_dir)], tmp_path / "run", 0.3, log=lambda *_: None,
+                            options={"crop": 32, "batch": 1, "steps": 2, "log_every": 1, "threads": 1,
+                                     "min_width": 2, "val_every": 0})
     # the Train tab's Prune teacher runs it: there the user presses Continue pruning (not Resume, a training run's)
     from vsr_app.gui import fmt
 

@@ -137,7 +137,7 @@ def cmd_train(args) -> int:
 
 def cmd_prune(args) -> int:
     from vsr_app.distill.runs import read_config_file
-    from vsr_app.distill.vfi_task import prune_vfi
+    from vsr_app.distill.prune_run import prune_vfi
 
     options = read_config_file(args.config)
     if args.steps:

@@ -10,7 +10,8 @@
   (`config_val_clips`), which clips a validation record in metrics.jsonl was measured on (`record_clips`; compared
   as files, not spellings: `clips_key`), and a metrics line's record (`metrics_record`).
 - A pruning's run (`is_prune_config`), which no training run continues, and what it leaves (`PRUNED_NET`); the
-  command that continues a run of each task (`resume_command`).
+  command that continues a run of each task (`resume_command`) and the one that starts a pruning (`prune_arguments`,
+  `prune_command`).
 - Set-up: the run's saved config.json (`saved_config`), a --config file (`read_config_file`), paths stored absolute
   so a run resumes from any folder, and what --resume refuses or ignores.
 """
@@ -63,6 +64,22 @@ def resume_command(task: str, run_dir: Path) -> str:
     """The whole command that continues a run of `task` (`config_task`'s) in `run_dir`, quoted to paste: the one a
     resume by another task's command names."""
     return app_command([*RESUME_COMMANDS[task].split(), "--out", str(run_dir), "--resume"])
+
+
+def prune_arguments(teacher: str, data: list[str], out: str | Path, config: str | Path | None = None) -> list[str]:
+    """`vsr-app prune vfi` arguments (after the program) that make a compact interpolation student's start net: the
+    teacher and data given, the options in the `config` file where one is given (the Train tab's: its form's crop,
+    batch and the like), the pruner's own defaults for the rest (its length, rate and share of parameters kept)."""
+    args = ["prune", "vfi", "--teacher", teacher]
+    for folder in data:
+        args += ["--data", folder]
+    return args + ["--out", str(out)] + (["--config", str(config)] if config else [])
+
+
+def prune_command(teacher: str, data: list[str], out: str | Path, config: str | Path | None = None) -> str:
+    """The same, ready to copy into a terminal (DIR where no data is given), quoted for the system's shell (cmd.exe on
+    Windows, where POSIX quotes would not paste)."""
+    return app_command(prune_arguments(teacher, data or ["DIR"], out, config))
 
 
 def check_run_task(run_dir: Path, saved_task: str, own_task: str) -> None:

@@ -13,6 +13,7 @@ clips are evenly spaced in time (`even_times`): across a dropped frame or a vari
 frame 4 is not the temporal middle of frames 3 and 5.
 Validation scores Y-PSNR on fixed triplets from held-out videos (never the eval benchmarks), centred only where
 their 7 frames are evenly spaced in time too.
+`train_vfi` sets up a `train vfi` run; `prune_run` sets up a `prune vfi` one on this task.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import copy
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -29,35 +29,28 @@ import numpy as np
 import torch
 from torch import nn
 
-from vsr_app.distill.checkpoint import check_asked_steps, check_steps, checkpoint_step, saving
+from vsr_app.distill.checkpoint import check_asked_steps, check_steps
 from vsr_app.distill.data import HRClipSampler, batch_rng, to_frames, to_tensor
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
-from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.laplacian import laplacian_loss
-from vsr_app.distill.prune import (SparsityController, apply_threshold, extract_pruned, initial_lambda, make_obproxsg,
-                                   scaled_plan, width_plan)
-from vsr_app.distill.options import (ASKED_WARMUP, DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types,
-                                     unknown_options, without_config_data)
-from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path,
-                                  absolute_paths, check_new_run, check_resumable, check_run_task, claimed_run_dir,
-                                  config_task, read_json_object, resumed_config, resumed_data, resumed_teacher,
-                                  resumed_val, saved_config, saved_options_checked, say_unused)
+from vsr_app.distill.prune import SparsityController, initial_lambda, make_obproxsg
+from vsr_app.distill.options import DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types, unknown_options
+from vsr_app.distill.runs import (PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path, absolute_paths, check_new_run,
+                                  check_resumable, check_run_task, claimed_run_dir, config_task, prune_command,
+                                  resumed_config, resumed_data, resumed_teacher, resumed_val, saved_options_checked,
+                                  say_unused)
 from vsr_app.distill.sources import (Source, check_data, check_held_out, held_out, load_sources,
                                      load_validation)
 from vsr_app.distill.train import train
 from vsr_app.distill.weights import card_net, load_teacher, start_card, start_weights, with_start_weights
-from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
-from vsr_app.shell import app_command, command_line
-from vsr_app.files import atomic_write
+from vsr_app.errors import VsrAppError
 from vsr_app.media import first_names
 from vsr_app.metrics import psnr_y
-from vsr_app.models import build_arch, check_net_runs, count_params, save_model
+from vsr_app.models import build_arch, check_net_runs, count_params
 
 INPUT_IDX = [0, 2, 4, 6]
 TARGET_IDX = 3
 CLIP_FRAMES = 7  # a sample's frames: the inputs and the target between them
-# what a pruning makes once its steps are done: the pruned net, its card and the width plan
-_PRUNED_FILES = (PRUNED_NET, Path(PRUNED_NET).with_suffix(".json").name, "plan.json")
 
 
 @dataclass
@@ -351,7 +344,7 @@ NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_pr
 RUN_OPTIONS = ("val_videos",)
 
 
-def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
+def split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     loop, rest = LoopConfig.split(options)
     task_names = set(VFIConfig.__dataclass_fields__)
     unknown = set(rest) - task_names - set(NET_OPTIONS) - set(RUN_OPTIONS)
@@ -362,7 +355,7 @@ def _split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
 
-def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
+def run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
     """The run's settings, in a run folder the caller has claimed (`claimed_run_dir`): read back on --resume
     (`resumed_config`: so the run continues as it began), else `fresh` once the folder is known to be free. The loop
     saves them once its first batch is in hand, so a start refused on the way (a bad validation clip, a teacher that
@@ -373,7 +366,7 @@ def _run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
         saved = resumed_config(run_dir, log)
         check_run_task(run_dir, config_task(saved), fresh[TASK_KEY])
         with saved_options_checked(run_dir):
-            _split_options(saved["options"])
+            split_options(saved["options"])
         if fresh["options"].get("steps"):
             saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
         cfg = {TASK_KEY: fresh[TASK_KEY], **saved}  # an older run's config.json, saved again, says its task too
@@ -450,7 +443,7 @@ def _net_of_card(described: dict, options: dict) -> tuple[nn.Module, dict]:
     return build_arch(described["arch"], config), {"arch": described["arch"], "config": config}
 
 
-def _load_teacher(teacher: str) -> nn.Module:
+def load_vfi_teacher(teacher: str) -> nn.Module:
     loaded = load_teacher(teacher, "interpolate")
     if loaded.task != "interpolate" or getattr(loaded.net, "num_inputs", 0) != 4:
         raise VsrAppError(f"'{teacher}' is not a 4-frame interpolation net: only such a net can be a teacher")
@@ -477,13 +470,13 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     if not resume:
         cap_warmup(fresh_options)
     fresh_options = absolute_paths(with_start_weights(fresh_options))  # like the data: resumable from any folder
-    cfg = _run_config(run_dir, resume, {TASK_KEY: "vfi", "data": [os.path.abspath(d) for d in data or []],
+    cfg = run_config(run_dir, resume, {TASK_KEY: "vfi", "data": [os.path.abspath(d) for d in data or []],
                                         "teacher": absolute_if_path(teacher), "distill": distill,
                                         "name": run_dir.name, "options": fresh_options}, log)
     if resume:
         check_asked_steps(run_dir, fresh_options.get("steps"))
-        _resume_paths(cfg, data, teacher, fresh_options, "distils from", run_dir, log)
-    loop, task_cfg, rest = _split_options(cfg["options"])
+        resume_paths(cfg, data, teacher, fresh_options, "distils from", run_dir, log)
+    loop, task_cfg, rest = split_options(cfg["options"])
     if resume:
         check_steps(run_dir, loop.steps)
     if distill == "laplacian" and not cfg["teacher"]:
@@ -495,7 +488,7 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     size = 8 * multiple
     check_net_runs(net, torch.zeros(1, net.num_inputs, 3, size, size), f"the {arch['arch']} config "
                    f"{json.dumps(arch['config'])}")
-    teacher_net = _load_teacher(cfg["teacher"]) if cfg["distill"] == "laplacian" else None
+    teacher_net = load_vfi_teacher(cfg["teacher"]) if cfg["distill"] == "laplacian" else None
     card = {"name": cfg.get("name") or run_dir.name, **arch}
     task = VFITask(net, cfg["data"], card, teacher=teacher_net, distill=cfg["distill"],
                    val_videos=rest.get("val_videos", []), cfg=task_cfg, log=log)
@@ -509,55 +502,6 @@ def _train_vfi(data, run_dir: Path, teacher, distill, steps, resume, options, lo
     return train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg)
 
 
-def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, target_params_ratio: float = 0.1,
-              options: dict | None = None, log=print, resume: bool = False) -> Path | None:
-    """Sparsity fine-tuning (OBProx-SG) of `teacher`, then the thinner dense net; returns its weights path (None: a
-    finished pruning resumed without a larger --steps, whose pruned net is kept as it was).
-
-    The run folder gets the sparse net (model.*), the width plan with every group's kept channels
-    (plan.json) and the pruned net (pruned.safetensors + card), ready for `train vfi --config
-    {"init_from": ".../pruned.safetensors"}`. `resume` continues a stopped one from its checkpoint with its own
-    teacher, data and options (`steps` in `options` may extend it), as `train` resumes.
-    """
-    if isinstance(target_params_ratio, bool) or not isinstance(target_params_ratio, (int, float)) \
-            or not 0 < target_params_ratio < 1:
-        raise VsrAppError("--target-params-ratio must be between 0 and 1 (e.g. 0.1 keeps 10% of the parameters), "
-                          f"not {target_params_ratio!r}")
-    options = without_config_data(options or {}, log)  # as `train` does
-    if options.get("ema"):  # the sparsity step zeroes the raw weights; an average of them is not sparse
-        raise VsrAppError("prune vfi does not take \"ema\": the net it prunes is the one it trains, not an average")
-    run_dir = Path(os.path.abspath(out))  # absolute: the card names the run (`--out .`)
-    if resume:
-        merged = absolute_paths(dict(options))
-    else:
-        check_data(data, run_dir)  # before the run folder is made
-        merged = absolute_paths({**PRUNE_DEFAULTS, **options, "target_params_ratio": target_params_ratio})
-        check_held_out(merged.get("val_videos"), data, merged.get("exclude", []), PRUNE_VAL)  # as `train vfi` does
-        cap_warmup(merged)  # as a new training run's
-        merged[ASKED_WARMUP] = options.get("warmup")  # the user's, not PRUNE_DEFAULTS' (shown as typed otherwise)
-        # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides).
-        # Saved with the options, so a resume that extends the run keeps the phase it was in.
-        merged.setdefault("prune_prox_steps", max(1, int(0.75 * merged["steps"])))
-    with claimed_run_dir(run_dir):  # until the pruned net is written; a refused start leaves nothing
-        return _prune_vfi(teacher, data, run_dir, merged, log, resume)
-
-
-def prune_arguments(teacher: str, data: list[str], out: str | Path, config: str | Path | None = None) -> list[str]:
-    """`vsr-app prune vfi` arguments (after the program) that make a compact interpolation student's start net: the
-    teacher and data given, the options in the `config` file where one is given (the Train tab's: its form's crop,
-    batch and the like), the pruner's own defaults for the rest (its length, rate and share of parameters kept)."""
-    args = ["prune", "vfi", "--teacher", teacher]
-    for folder in data:
-        args += ["--data", folder]
-    return args + ["--out", str(out)] + (["--config", str(config)] if config else [])
-
-
-def prune_command(teacher: str, data: list[str], out: str | Path, config: str | Path | None = None) -> str:
-    """The same, ready to copy into a terminal (DIR where no data is given), quoted for the system's shell (cmd.exe on
-    Windows, where POSIX quotes would not paste)."""
-    return app_command(prune_arguments(teacher, data or ["DIR"], out, config))
-
-
 def teacher_sized_note(teacher: str, data: list[str], params: int) -> str:
     """What a distillation run without init_from trains: a new net of the teacher's design, not the compact student
     `train --help` opens with, which is made by pruning the teacher first (the Train tab's Start from note says so
@@ -569,7 +513,7 @@ def teacher_sized_note(teacher: str, data: list[str], params: int) -> str:
             f"{{\"init_from\": \"{pruned}\"}} in --config")
 
 
-def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, run_dir: Path, log) -> None:
+def resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, run_dir: Path, log) -> None:
     """A resumed run's data, teacher and validation clips in `cfg`: its own, or where one is gone (moved), the new
     place given (--data, --teacher, --val), which the run then keeps. `verb`: what the run does with its teacher."""
     say_unused(cfg["options"], asked, run_dir, log)
@@ -584,86 +528,3 @@ def _resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, 
                       data_moved=cfg["data"] != saved_data, pruning=cfg[TASK_KEY] == "prune")
     if val:
         cfg["options"]["val_videos"] = val
-
-
-def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
-    """A finished pruning extended by --steps: its pruned net and plan are renamed with the step they were made at,
-    so a stop before the new ones are written leaves no net that the checkpoint has moved past (nor one it replaces
-    unsaid)."""
-    for name in _PRUNED_FILES:
-        if (run_dir / name).exists():
-            kept = run_dir / f"{Path(name).stem}-step{step}{Path(name).suffix}"
-            os.replace(run_dir / name, kept)
-            log(f"{name} of step {step} kept as {kept.name}: the extended pruning makes a new one")
-    card = run_dir / f"{Path(PRUNED_NET).stem}-step{step}.json"
-    if card.exists():  # its plan is the one kept beside it now, not the plan.json the extended pruning writes
-        kept_card = read_json_object(card, "the kept pruned net's card")
-        kept_card.setdefault("training", {})["plan"] = str(run_dir / f"plan-step{step}.json")
-        atomic_write(card, lambda tmp: Path(tmp).write_text(json.dumps(kept_card, indent=2) + "\n", encoding="utf-8"))
-
-
-def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, options: dict, log,
-               resume: bool) -> Path | None:
-    cfg = _run_config(run_dir, resume, {TASK_KEY: "prune", "command": PRUNE_COMMAND,
-                                        "data": [os.path.abspath(d) for d in data or []],
-                                        "teacher": absolute_if_path(teacher), "distill": "none", "options": options},
-                      log)
-    if resume:
-        if not (run_dir / "checkpoint.safetensors").exists():  # OBProx-SG's phase and lambda are in it
-            raise VsrAppError(f"{run_dir} has no checkpoint.safetensors to continue the pruning from: prune again "
-                              f"into another --out")
-        check_asked_steps(run_dir, options.get("steps"))
-        _resume_paths(cfg, data, teacher, options, "prunes", run_dir, log)
-    if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
-        cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
-    teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
-    loop, task_cfg, rest = _split_options(cfg["options"])
-    resumed_at = checkpoint_step(run_dir) if resume else 0
-    if resume:
-        check_steps(run_dir, loop.steps)
-        if loop.steps > resumed_at:
-            _set_aside_pruned_net(run_dir, resumed_at, log)
-    hint = PRUNE_RESUME_HINT.format(run=command_line([str(run_dir)]))
-    net = _load_teacher(teacher)
-    before = count_params(net)
-    card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",
-            "config": {"widths": net.widths, **net.arch_config()}}
-    task = VFITask(net, cfg["data"], card, sparsity=True, val_videos=rest.get("val_videos", []), cfg=task_cfg,
-                   log=log, sparsity_resumed_at=resumed_at)
-    meta = {"task": "vfi-prune", "data": cfg["data"], "teacher": teacher, "options": cfg["options"]}
-    trained = train(task, loop, run_dir, resume=resume, meta=meta, log=log, run_config=cfg, resume_hint=hint)
-    if trained is None and all((run_dir / name).is_file() for name in _PRUNED_FILES):
-        log(f"its pruned net is kept as it was: {run_dir / PRUNED_NET}")  # made from these same steps
-        return None
-    try:  # the steps are all checkpointed: a stop now leaves only the cutting and saving below to do
-        build = net.rebuild
-        zeros = apply_threshold(net, task_cfg.prune_threshold)
-        plan = width_plan(net, task_cfg.min_width)
-        target = int(target_params_ratio * before)
-        plan = scaled_plan(net, plan, target, build, task_cfg.min_width)
-        student = extract_pruned(net, plan, build)
-        taps = None
-        if task_cfg.tap_mass > 0:
-            importance = tap_importance(student, task.batches(loop.seed + 1, 0, 1), task_cfg.tap_batches)
-            student = prune_taps(student, choose_taps(importance, task_cfg.tap_mass))
-            taps = {"mass": task_cfg.tap_mass, "batches": task_cfg.tap_batches, "kept": student.n_taps,
-                    "before": net.n_taps, "taps": student.arch_config().get("taps"),
-                    "importance": [[round(float(v), 5) for v in imp] for imp in importance]}
-            log(f"taps kept per scale (0.5x, 1x, 2x): {net.n_taps} -> {student.n_taps}")
-        after = count_params(student)
-        report = {"teacher": teacher, "params_before": before, "params_after": after, "zero_weights": zeros,
-                  "target_params": target, "share_scale": plan.scale, "taps": taps, "groups": plan.report(net.widths)}
-        with saving("the pruned net", run_dir, hint):
-            atomic_write(run_dir / "plan.json",
-                         lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8"))
-            path = save_model(student, run_dir / PRUNED_NET, {
-                "name": f"{run_dir.name}-pruned", "task": "interpolate", "scale": 2, "arch": "vfi_mini",
-                "config": {"widths": plan.widths, **student.arch_config()},
-                "training": {**meta, "pruned_from": teacher, "plan": str(run_dir / "plan.json")}, "metrics": {},
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        log(f"pruned {before:,} -> {after:,} parameters ({100 * (1 - after / before):.1f}% fewer); plan in "
-            f"{run_dir / 'plan.json'}")
-    except KeyboardInterrupt:
-        log(f"stopped while making the pruned net from the finished pruning; {hint}")
-        raise
-    return path

@@ -8,6 +8,8 @@
   run trained (`check_model_target`); `run_comparison` finds the model a run installed, for Compare.
 - `is_prune_run` tells a `vsr-app prune vfi` folder from a training run's, which Browse runs must not load as one;
   `free_prune_folder` is where the tab's Prune puts a new one.
+- `write_options` writes the options the tab sends a trainer or the pruner (OPTIONS_NAME); `run_val_clips` reads
+  back the clips a run validates on, for its curves.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ import re
 import shutil
 from pathlib import Path
 
-from vsr_app.distill.runs import is_prune_config, read_json_object
+from vsr_app.distill.runs import is_prune_config, read_json_object, saved_val_clips
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
 from vsr_app.models import ModelInfo, installed_model_file, is_reserved_model_name
 from vsr_app.resources import user_models_dir
 
 PRUNE_FOLDER = "prune-vfi"  # where the Train tab prunes, in the Runs folder
+OPTIONS_NAME = "gui-options.json"  # the options the tab sent the trainer or pruner (--config), in the run folder
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -103,6 +106,24 @@ def free_prune_folder(runs: Path) -> Path:
             if not os.path.lexists(folder):  # not the folder but the way to it (a Runs folder not ours, too long)
                 raise VsrAppError(f"cannot use the Runs folder {shown_name(str(runs))}: {exc.strerror or exc}") from exc
             # a folder there that cannot be read: not free
+
+
+def run_val_clips(run: Path) -> list[str] | None:
+    """The clips the run's saved options validate on (`saved_val_clips`), None where it keeps options that cannot be
+    read (a damaged config.json, a card without their copy): the curves said "this run has no validation clip" of a
+    run that may well have one. [] where it keeps none (a new run's folder)."""
+    clips = saved_val_clips(run)
+    if clips is None and not any((run / name).exists() for name in ("config.json", "model.json")):
+        return []
+    return clips
+
+
+def write_options(run_dir: Path, options: dict) -> Path:
+    """Write the options the tab sends the trainer or the pruner as its --config (OPTIONS_NAME), whole or not at all:
+    Resume reads a training run's again."""
+    path, text = run_dir / OPTIONS_NAME, json.dumps(options, indent=2) + "\n"
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return path
 
 
 def check_model_name(name: str) -> str:

@@ -17,13 +17,12 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QVBoxLayout, QWidget)
 
 from vsr_app.distill.options import VAL_KEY
-from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, config_task, read_json_object,
+from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, config_task, prune_command, read_json_object,
                                   resumed_config)
-from vsr_app.distill.vfi_task import prune_command
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.icons import icon
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
-from vsr_app.gui.run_files import PRUNE_FOLDER, free_prune_folder
+from vsr_app.gui.run_files import OPTIONS_NAME, PRUNE_FOLDER, free_prune_folder
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
@@ -31,7 +30,6 @@ from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTIL
                                     extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
                                     prune_options, run_field_applies, run_start, start_from_option, trained_net,
                                     with_extra)
-from vsr_app.gui.trainer_process import OPTIONS_NAME
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter

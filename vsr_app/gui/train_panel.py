@@ -13,7 +13,6 @@ as the user last dragged them, from one start to the next.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -30,21 +29,21 @@ from vsr_app.distill.checkpoint import check_steps, resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
 from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
-                                  config_task, holds_run, read_json_object, remove_refused_start, resumed_config,
-                                  saved_teacher_gone, saved_val_clips, set_aside_metrics)
-from vsr_app.distill.vfi_task import prune_arguments
+                                  config_task, holds_run, prune_arguments, read_json_object, remove_refused_start,
+                                  resumed_config, saved_teacher_gone, set_aside_metrics)
 from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
-from vsr_app.files import atomic_write, file_stamp
+from vsr_app.files import file_stamp
 from vsr_app.gui import fmt
-from vsr_app.gui.run_files import (MetricsTail, check_model_name, check_model_target, follow_moved_run,
-                                   free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison)
+from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, check_model_name, check_model_target, follow_moved_run,
+                                   free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison,
+                                   run_val_clips, write_options)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_log_note, prune_options, run_steps,
                                     train_arguments)
 from vsr_app.gui.train_form_widget import TrainForm
-from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, OPTIONS_NAME,
-                                         TrainerProcess, failure_cause)
+from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, TrainerProcess,
+                                         failure_cause)
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.models import list_models
@@ -76,16 +75,6 @@ def _check_held_out(val: list, data: list[str], exclude: list | None, progress, 
     check_held_out(val, data, exclude)
 
 
-def _run_val_clips(run: Path) -> list[str] | None:
-    """The clips the run's saved options validate on (`saved_val_clips`), None where it keeps options that cannot be
-    read (a damaged config.json, a card without their copy): the curves said "this run has no validation clip" of a
-    run that may well have one. [] where it keeps none (a new run's folder)."""
-    clips = saved_val_clips(run)
-    if clips is None and not any((run / name).exists() for name in ("config.json", "model.json")):
-        return []
-    return clips
-
-
 def _other_task_run(run: Path, task: str) -> str | None:
     """What the run in `run` is, where its saved options are of another task than the form's `task` ("a Video
     super-resolution ×4 run: set Task to resume it"): Resume would fail in the trainer's words, naming a command.
@@ -99,14 +88,6 @@ def _other_task_run(run: Path, task: str) -> str | None:
     if saved == "prune":
         return "a pruning run (`vsr-app prune vfi`): Browse runs to it to continue it"
     return f"a {TASKS[saved][0]} run: set Task to resume it"
-
-
-def write_options(run_dir: Path, options: dict) -> Path:
-    """Write the options the tab sends the trainer or the pruner as its --config (OPTIONS_NAME), whole or not at all:
-    Resume reads a training run's again."""
-    path, text = run_dir / OPTIONS_NAME, json.dumps(options, indent=2) + "\n"
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return path
 
 
 class TrainPanel(QWidget):
@@ -291,7 +272,7 @@ class TrainPanel(QWidget):
         task = "vfi" if pruning else self._take_run(run)
         self._show_log_of(run)
         self.plots.reset()
-        self.plots.set_val_clips(_run_val_clips(run))
+        self.plots.set_val_clips(run_val_clips(run))
         self.tail = MetricsTail(run / "metrics.jsonl")
         self._poll()
         unread = self.tail.error
@@ -483,7 +464,7 @@ class TrainPanel(QWidget):
         program, prefix = launcher()
         self._attach(TrainerProcess(self.run_dir / LOG_NAME, self))
         self.plots.reset()
-        before = _run_val_clips(self.run_dir)  # read before the trainer saves the clips of now
+        before = run_val_clips(self.run_dir)  # read before the trainer saves the clips of now
         self.plots.set_val_clips(before if val_clips is None else val_clips, untagged=before)
         self.tail = MetricsTail(self.run_dir / "metrics.jsonl")
         history = self.tail.read()  # a resumed run's steps so far: plotted at once, but not its progress now

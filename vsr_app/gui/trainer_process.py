@@ -20,7 +20,6 @@ from PySide6.QtCore import QProcess, QProcessEnvironment, QTimer, Signal
 from vsr_app.stop_signals import APP_LOG_VARIABLE, APP_PID_VARIABLE, STOP_AT_INPUT_END_VARIABLE
 
 LOG_NAME = "gui-log.txt"  # the trainer's output, kept in the run folder so Browse runs shows it again
-OPTIONS_NAME = "gui-options.json"  # the options the tab sent the trainer or pruner (--config), in the run folder
 INTERRUPTED_EXIT = 130  # the CLI's exit code when a signal stops the trainer (after its checkpoint, if any)
 KILLED_SIGNAL = 9  # SIGKILL: what the kernel's out-of-memory killer sends, and `kill -9`
 OOM_HINT = ": the system may have run out of memory, or someone ran kill -9"
