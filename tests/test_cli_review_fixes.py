@@ -292,9 +292,16 @@ def test_an_option_before_its_command_is_told_to_go_after_it(argv, says, capsys)
     assert stop.value.code == 2 and capsys.readouterr().err.splitlines()[-1] == f"vsr-app: error: {says}"
 
 
-def test_eval_of_a_model_for_the_other_task_reads_an_x4(tmp_path, capsys):
-    assert main(["eval", "vsr", "--model", "blend", "--data", str(tmp_path)]) == 1
-    assert "error: model 'blend' is not an x4 upscaler" in capsys.readouterr().err
+@pytest.mark.parametrize("command, model, says", [
+    ("vsr", "blend", "model 'blend' interpolates frames: `vsr-app eval vfi` scores it; eval vsr scores x4 upscalers"),
+    ("vfi", "bicubic", "model 'bicubic' upscales x4: `vsr-app eval vsr` scores it; eval vfi scores interpolators")])
+def test_eval_of_a_model_for_the_other_task_names_the_eval_and_the_models_that_fit(command, model, says, tmp_path,
+                                                                                   capsys):
+    """It said only what the model is not ("is not an x4 upscaler", "does not interpolate frames"), where a misspelt
+    name lists the models of each task."""
+    assert main(["eval", command, "--model", model, "--data", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {says} (upscalers: bicubic, " in err and "; interpolators: blend, " in err
 
 
 def test_pruning_a_net_that_cannot_be_a_teacher_speaks_of_no_student(small_video, tmp_path, capsys):

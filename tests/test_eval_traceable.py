@@ -12,7 +12,8 @@ import torch
 
 from vsr_app import __version__
 from vsr_app.cli import main
-from vsr_app.evaluate import VSR_COPIES, eval_vsr
+from videogen import make_video
+from vsr_app.evaluate import VSR_COPIES, csv_comment, eval_vsr
 from vsr_app.inference import CLIP_CHUNK, CLIP_CONTEXT, make_upscaler
 from vsr_app.models import build_arch, load_model, save_model
 
@@ -114,7 +115,7 @@ def test_the_csv_says_what_was_scored_in_comment_lines_and_a_rerun_replaces_it(m
         f"# vsr-app eval: {result['model']} ({result['params']:,} parameters, weights sha256 "
         f"{result['weights_sha256']}) on {data}, at most the first 5 frames of each sequence; ran on cpu, "
         f"{result['precision']}, clip chunks of 8 frames with 3 of context; vsr-app {__version__}; PSNR (dB) and SSIM "
-        f"of luma (Y, BT.601); a video's frames count from 0")
+        f"of luma (Y, BT.601); frame: a frame file's name")
     assert comment[1:] == [f"# note: {note}" for note in result["notes"]] and len(comment) == 3
     assert [(row["sequence"], row["frame"]) for row in rows] == [("long", f"{i:03d}.png") for i in range(5)] + [
         ("short", f"{i:03d}.png") for i in range(4)]
@@ -122,6 +123,15 @@ def test_the_csv_says_what_was_scored_in_comment_lines_and_a_rerun_replaces_it(m
     assert main(args) == 0 and path.read_text().startswith("# vsr-app eval: ")
     path.write_text("# my own notes\n")
     assert main(args) == 1 and "would replace a file that is not an eval CSV" in capsys.readouterr().err
+
+
+def test_the_csv_says_what_its_frame_column_holds_for_what_was_scored(data, tmp_path):
+    """Every eval CSV said "a video's frames count from 0", a folder of PNGs' too, whose frame column holds 001.png."""
+    video = make_video(tmp_path / "clip.mkv", frames=3, codec="ffv1", pix_fmt="yuv444p")
+    assert csv_comment(eval_vsr("bicubic", video, device="cpu"))[0].endswith(
+        "(Y, BT.601); frame: a video frame's index, from 0")
+    assert csv_comment(eval_vsr("bicubic", data, frames=1, device="cpu"))[0].endswith(
+        "(Y, BT.601); frame: a frame file's name")
 
 
 def test_a_teacher_too_large_for_memory_is_told_a_frames_that_fits_with_its_context(models, data, capsys,

@@ -110,6 +110,23 @@ def test_upscale_stream_warms_up_continues_and_restarts(small_video):
     assert engine.seen == 6
 
 
+def test_the_status_bar_says_in_plain_words_why_a_frame_takes_longer(small_video):
+    """It said "vsr-x4-teacher: frame 21 (warming up 1/5)": jargon to a first-time user, and the teacher, which makes
+    its chunk's frames in one call, stayed at 1/5 through all of it."""
+    from vsr_app.inference import make_upscaler
+    from vsr_app.models import load_model
+
+    cache = FrameCache(1 << 30)
+    source, said = SourceFrames(VideoReader(small_video), cache), []
+    UpscaleStream("count", "cpu", CountingEngine(), source, cache).frame(10, said.append, lambda: False)
+    memory = "frames before it first, to build up the model's memory"
+    assert said == [f"count: frame 11 (reading the 8 {memory}: {i}/8)" for i in range(1, 9)] + ["count: frame 11"]
+    said.clear()
+    teacher = make_upscaler(load_model("vsr-x4-teacher", "cpu"), "cpu")
+    UpscaleStream("vsr-x4-teacher", "cpu", teacher, source, cache).frame(10, said.append, lambda **_: False)
+    assert set(said) == {"vsr-x4-teacher: frame 11 (made in one go with the frames around it)"}
+
+
 def test_stepping_back_after_a_seek_restarts_once_per_eight_frames(tmp_path):
     """Warm-up frames are not kept, so the first step back after a seek restarts; it restarts far enough back
     that the next eight steps back are cached."""

@@ -25,9 +25,13 @@ from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_na
 if TYPE_CHECKING:
     import numpy as np
 
+    from vsr_app.models import ModelInfo
+
 VSR_MIN_FRAMES = 1
 VFI_MIN_FRAMES = 3  # two inputs and the frame between them
 VSR_COPIES = 2 + 1 / 16  # frames eval vsr holds of each one of a sequence: the truth, its x4 downscale, the output
+# the models each `eval TASK` scores: ((their task, their scale), in words)
+EVAL_MODELS = {"vsr": (("upscale", 4), "x4 upscalers"), "vfi": (("interpolate", 2), "interpolators")}
 
 
 CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
@@ -458,9 +462,19 @@ def csv_comment(result: dict) -> list[str]:
                        if "clip_chunk" in result else ""))
     if "app_version" in result:
         what.append(f"{APP_NAME} {result['app_version']}")
-    lines = [CSV_MARK + "; ".join(what) + "; PSNR (dB) and SSIM of luma (Y, BT.601); a video's frames count from 0",
+    lines = [CSV_MARK + "; ".join([*what, "PSNR (dB) and SSIM of luma (Y, BT.601)", *_frame_column(result)]),
              *(f"# note: {note}" for note in result.get("notes", []))]
     return [" ".join(line.splitlines()) for line in lines]  # a line break in a name would end the comment
+
+
+def _frame_column(result: dict) -> list[str]:
+    """What the frame column holds, said only for what was scored (`Sequence.names`): "a video's frames count from 0"
+    headed a folder of PNGs' CSV too, whose frames are named 001.png. None said for a script's names of its own."""
+    names = [str(frame["frame"]) for seq in result["sequences"].values() for frame in seq.get("per_frame", ())]
+    held = [words for words, holds in (("a video frame's index, from 0", str.isdigit),
+                                       ("a frame file's name", lambda name: Path(name).suffix.lower() in IMAGE_EXTS))
+            if any(map(holds, names))]
+    return [f"frame: {' or '.join(held)}"] if held else []
 
 
 def write_csv(result: dict, path: Path) -> None:
@@ -541,8 +555,7 @@ def eval_vsr(model: str, data: str | Path, frames: int | None = None, device: st
     from vsr_app.models import load_model, report_name
 
     loaded = load_model(model, device)
-    if loaded.task != "upscale" or loaded.info.scale != 4:
-        raise VsrAppError(f"model '{loaded.name}' is not an x4 upscaler")
+    _check_model_fits(loaded.info, "vsr")
     min_side = vsr_min_side()
     engine = make_upscaler(loaded, device, **(engine_options or {}))
     read = frames_read(engine, frames)
@@ -688,8 +701,7 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
     from vsr_app.models import load_model, report_name
 
     loaded = load_model(model, device)
-    if loaded.task != "interpolate":
-        raise VsrAppError(f"model '{loaded.name}' does not interpolate frames")
+    _check_model_fits(loaded.info, "vfi")
     engine = make_interpolator(loaded, device, **(engine_options or {}))
     read = frames_read(engine, frames)
     plans = plan_sequences(data, read, min_frames=VFI_MIN_FRAMES, min_side=SSIM_WINDOW)
@@ -718,6 +730,20 @@ def eval_vfi(model: str, data: str | Path, frames: int | None = None, device: st
                         f"an odd frame is predicted from the frames on either side, and it has none after it")
     return _scored_what(summary(report_name(loaded.info, str(model)), loaded.info.params, scores), loaded, engine,
                         model, data, frames, tuple(notes))
+
+
+def _check_model_fits(info: ModelInfo, command: str) -> None:
+    """Refuse a model that `eval COMMAND` does not score, saying which eval does and the models each task has: a
+    user who gave eval vfi an upscaler was told only what the model is not, and looked for the right name alone."""
+    from vsr_app.models import known_by_task
+
+    fits = [each for each, (kind, _) in EVAL_MODELS.items() if kind == (info.task, info.scale)]
+    if command in fits:
+        return
+    what = "interpolates frames" if info.task == "interpolate" else f"upscales x{info.scale}"
+    use = f": `{APP_NAME} eval {fits[0]}` scores it" if fits else ", which no eval scores"
+    raise VsrAppError(f"model '{info.name}' {what}{use}; eval {command} scores {EVAL_MODELS[command][1]} "
+                      f"({known_by_task()})")
 
 
 # `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)

@@ -433,10 +433,10 @@ def resolve(name_or_path: str) -> ModelInfo:
         if card.is_file() and "/" not in name_or_path:
             raise VsrAppError(f"model '{name_or_path}' cannot be used: its weights ({name_or_path}.safetensors) are "
                               f"missing beside its card in {folder}; install the app (or the model) again")
-    raise UnknownModel(f"unknown model '{name_or_path}' ({_known_by_task()})")
+    raise UnknownModel(f"unknown model '{name_or_path}' ({known_by_task()})")
 
 
-def _known_by_task() -> str:
+def known_by_task() -> str:
     """'upscalers: a, b; interpolators: c': a user who mistyped an upscaler's name looks among the upscalers."""
     infos = list_models()
     return "; ".join(f"{label}: {', '.join(i.name for i in infos if i.task == task)}"

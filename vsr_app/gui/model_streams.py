@@ -116,8 +116,7 @@ class UpscaleStream(ModelStream):
         while result is None:
             if should_stop():
                 return None
-            progress(f"{self.name}: frame {k + 1}" + (f" (warming up {self.next_out - first + 1}/{k - first + 1})"
-                                                         if k > first else ""))
+            progress(f"{self.name}: frame {k + 1}{self._why_waiting(k, first)}")
             try:
                 started = time.monotonic()
                 outputs = self._advance()
@@ -136,6 +135,18 @@ class UpscaleStream(ModelStream):
             if self.next_in is None and result is None:
                 raise PastTheEnd(k)
         return result
+
+    def _why_waiting(self, k: int, first: int) -> str:
+        """Why frame k takes more than one frame's time, in a first-time user's words ("warming up 1/5" was jargon,
+        and stayed at 1/5 through a clip model's whole chunk): a clip model makes the frames of its chunk together,
+        in one net call; a recurrent one makes the frames from `first` on one by one, each building its memory."""
+        if self.chunk is not None:
+            return " (made in one go with the frames around it)"
+        before = k - first
+        if self.next_out == k:
+            return ""
+        return (f" (reading the {before} frame{'s' * (before != 1)} before it first, to build up the model's memory: "
+                f"{self.next_out - first + 1}/{before})")
 
     def _restart(self, k: int) -> None:
         """Start the engine again before frame k. A clip engine starts on the export's chunk grid, its context frames
