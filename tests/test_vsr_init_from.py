@@ -13,6 +13,7 @@ from gui_support import gui_env, window  # noqa: F401 (fixtures)
 from test_gui_train import panel, prepare  # noqa: F401 (panel: a fixture)
 from test_train_run_folder import TINY_VSR, config, data_dir, quiet, vsr  # noqa: F401 (data_dir: a fixture)
 from vsr_app.distill.vfi_task import train_vfi
+from vsr_app.distill.vsr_task import net_settings
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.models import count_params, save_model
@@ -29,6 +30,11 @@ def home_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
 
+def built(net_config: dict) -> dict:
+    """A student's net_config as a run's card names the net: every setting, the defaults filled in."""
+    return {k: v for k, v in net_settings("student", net_config).items() if k != "net"}
+
+
 def student(path, net_config: dict):
     """A tiny student's weights and card at `path` (a .safetensors), as a trained model has them."""
     torch.manual_seed(0)
@@ -42,7 +48,7 @@ def test_a_run_that_names_no_net_trains_the_net_of_the_card_it_starts_from(data_
     said = []
     vsr(data_dir, tmp_path / "run", steps=1, config=_options_file(tmp_path, init_from=str(start)), log=said.append)
     card = json.loads((tmp_path / "run" / "model.json").read_text())
-    assert card["config"] == ALIGNED and card["training"]["init_from"] == str(start)
+    assert card["config"] == built(ALIGNED) and card["training"]["init_from"] == str(start)
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["net"] == "student" and saved["net_config"] == ALIGNED  # so --resume builds it too
     assert f"net: student, net_config {json.dumps(ALIGNED)}, from the card of init_from " \
@@ -63,7 +69,7 @@ def test_a_net_the_options_name_wins_and_one_its_weights_do_not_fit_is_refused_n
                                "options say; the card of init_from ") for line in said)
     vsr(data_dir, tmp_path / "partial", steps=1, config=config(tmp_path, "p.json", init_from=str(start),
                                                                  init_partial=True))
-    assert json.loads((tmp_path / "partial" / "model.json").read_text())["config"] == TINY_VSR["net_config"]
+    assert json.loads((tmp_path / "partial" / "model.json").read_text())["config"] == built(TINY_VSR["net_config"])
 
 
 def test_an_upscaler_cannot_start_from_an_interpolator_that_names_no_net(data_dir, tmp_path):
@@ -81,7 +87,7 @@ def test_init_from_takes_a_model_name_as_teacher_does(data_dir, tmp_path):
     vsr(data_dir, tmp_path / "run", steps=1, config=_options_file(tmp_path, init_from="my-tiny"), log=said.append)
     card = json.loads((tmp_path / "run" / "model.json").read_text())
     # the name, stored as typed: the file of a shipped model moves with the app (Open run then said "not found")
-    assert card["training"]["init_from"] == "my-tiny" and card["config"] == ALIGNED
+    assert card["training"]["init_from"] == "my-tiny" and card["config"] == built(ALIGNED)
     assert json.loads((tmp_path / "run" / "config.json").read_text())["init_from"] == "my-tiny"
     assert f"initialised model from my-tiny ({installed})" in said
     with pytest.raises(VsrAppError, match="init_from 'bicubic' is a built-in model, which has no weights"):

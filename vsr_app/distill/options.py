@@ -74,9 +74,22 @@ ASKED_WARMUP = "asked_warmup"
 
 def cap_warmup(options: dict) -> None:
     """A new run's warm-up takes at most a tenth of it, so a short run (a quick try of a few hundred steps) still
-    reaches the learning rate asked for. Set once, when the run starts and its options are saved: a resumed or
-    extended run keeps its schedule. The warm-up asked for is kept beside it (ASKED_WARMUP)."""
+    reaches the learning rate asked for. Set when the run starts and its options are saved, and again by a resume that
+    changes its length (`cap_resumed_warmup`). The warm-up asked for is kept beside it (ASKED_WARMUP)."""
     options[ASKED_WARMUP] = options.get("warmup")
+    _cap_to_tenth(options)
+
+
+def cap_resumed_warmup(options: dict, saved: dict) -> None:
+    """A resume that changes the run's length (`saved`: the options it ran with) caps the warm-up as a new run of the
+    new length has it capped: a --steps below the warm-up left the whole run warming up, its rate never decayed. The
+    cap only lowers it: an extended run does not warm up again over steps it has passed. A resume at the run's own
+    length keeps its schedule exactly."""
+    if options.get("steps", LoopConfig.steps) != saved.get("steps", LoopConfig.steps):
+        _cap_to_tenth(options)
+
+
+def _cap_to_tenth(options: dict) -> None:
     steps = options.get("steps", LoopConfig.steps)
     warmup = options.get("warmup", LoopConfig.warmup)
     if isinstance(steps, int) and isinstance(warmup, int) and warmup > max(1, steps // 10):
@@ -128,7 +141,7 @@ MEANINGS = {
     "steps": "optimiser steps in all (--steps sets it too)",
     "lr": "peak learning rate, reached after the warm-up, then cosine decay",
     "min_lr_ratio": "the cosine decay ends at lr times this",
-    "warmup": "steps of linear warm-up (a new run's: at most a tenth of steps)",
+    "warmup": "steps of linear warm-up (at most a tenth of steps)",
     "weight_decay": "weight decay (AdamW's)",
     "grad_clip": "gradients clipped to this norm",
     "seed": "seed of the initial weights and of the batches",

@@ -84,20 +84,27 @@ def lr_factor(step: int, cfg: LoopConfig) -> float:
     return cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def schedule_change(start: int, planned: int | None, cfg: LoopConfig) -> str | None:
-    """What a resume that changes the run's length (`planned` steps before, cfg.steps now) does to the learning rate,
-    in a line: the cosine spans the whole length, so a longer run puts the step it resumes at earlier in the decay and
-    the rate jumps up (a finished run's from its floor towards half its peak), a shorter one drops it. None where
-    the rate at this step does not move (the same length, or still in warmup) or nothing is left to train."""
-    if planned is None or not 0 < start < cfg.steps:
+def schedule_change(start: int, planned: dict, cfg: LoopConfig) -> str | None:
+    """What a resume that changes the run's length (`planned`: the loop's options before, their "steps" and
+    "warmup"; cfg now) does to the learning rate, in a line: the cosine spans the whole length, so a longer run puts
+    the step it resumes at earlier in the decay and the rate jumps up (a finished run's from its floor towards half its
+    peak), a shorter one drops it, and its warm-up is capped as a new run's (`options.cap_resumed_warmup`). None where
+    the schedule does not move at this step (the same length, or an extended run still in its warm-up) or nothing is
+    left to train."""
+    steps, warmup = planned.get("steps"), planned.get("warmup", LoopConfig.warmup)
+    if not isinstance(steps, int) or not isinstance(warmup, int) or not 0 < start < cfg.steps:
         return None
-    before = replace(cfg, steps=planned)
-    if lr_factor(start, before) == lr_factor(start, cfg):
+    before = replace(cfg, steps=steps, warmup=warmup)
+    if lr_factor(start, before) == lr_factor(start, cfg) and warmup == cfg.warmup:
         return None
-    ended, now = cfg.lr * lr_factor(start - 1, before), cfg.lr * lr_factor(start, cfg)
-    return (f"the learning-rate schedule spans {cfg.steps} steps now, not {planned}: the rate goes from {ended:.3g} "
-            f"at step {start}, where the run left off, to {now:.3g} at step {start + 1}, then decays to "
-            f"{cfg.lr * cfg.min_lr_ratio:.3g} at step {cfg.steps}")
+    ended, now, peak = cfg.lr * lr_factor(start - 1, before), cfg.lr * lr_factor(start, cfg), cfg.lr
+    spans = f"spans {cfg.steps} steps now, not {steps}"
+    if warmup != cfg.warmup:
+        spans += f", its warm-up {cfg.warmup} steps, not {warmup}"
+    rises = f"then rises to {peak:.3g} at step {cfg.warmup} and" if start < cfg.warmup else "then"
+    return (f"the learning-rate schedule {spans}: the rate goes from {ended:.3g} at step {start}, where the run left "
+            f"off, to {now:.3g} at step {start + 1}, {rises} decays to {cfg.lr * cfg.min_lr_ratio:.3g} at step "
+            f"{cfg.steps}")
 
 
 class _StopFlag:
@@ -178,11 +185,11 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
         if hasattr(task, "load_extra_state"):
             task.load_extra_state(saved.get("task", {}))
         log(f"resumed {run_dir} at step {start}")
-        planned = saved.get("config", {}).get("steps")
+        planned = saved.get("config", {})
     else:
         start = resume_from_weights(run_dir, modules, log)
-        planned = config_options(_card_options(run_dir) or {}).get("steps")  # the length its weights were trained for
-    if isinstance(planned, int) and (moved := schedule_change(start, planned, cfg)):
+        planned = config_options(_card_options(run_dir) or {})  # the schedule its weights were trained with
+    if moved := schedule_change(start, planned, cfg):
         log(moved)
     if start >= cfg.steps:
         log(f"nothing to train: the run is at step {start} of {cfg.steps}; give --steps above {start} to train on")

@@ -12,8 +12,8 @@ import torch
 
 from vsr_app.distill.checkpoint import check_asked_steps, check_steps
 from vsr_app.distill.sources import check_data, check_held_out
-from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_warmup, check_types,
-                                    without_config_data)
+from vsr_app.distill.options import (DISTILL_MODES, VAL_KEY, LoopConfig, cap_resumed_warmup, cap_warmup,
+                                    check_types, without_config_data)
 from vsr_app.distill.runs import (TASK_KEY, absolute_if_path, absolute_paths, check_new_run, check_resumable,
                                   check_resume_flags, check_run_task, claimed_run_dir, config_task, holds_run,
                                   read_config_file, read_json_object, resumed_config, resumed_data, resumed_teacher,
@@ -132,7 +132,9 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
     options, unlike_card = (options, None) if resume else start_options(options, log)
     if steps is not None:
         options["steps"] = steps
-    if not resume:
+    if resume:
+        cap_resumed_warmup(options, saved)
+    else:
         cap_warmup(options)
     loop_cfg, task_opts = LoopConfig.split(options)
     if resume:

@@ -442,7 +442,10 @@ class VSRTask:
         return self._bicubic
 
     def card(self):
-        return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": self.opt["net_config"]}
+        """The net as built: every constructor argument, the defaults filled in (a run's options list only what was
+        given, and a card of `{}` said nothing of the architecture it holds)."""
+        config = {k: v for k, v in net_settings(self.opt["net"], self.opt["net_config"]).items() if k != "net"}
+        return {"task": "upscale", "scale": self.model.scale, "arch": self.arch, "config": config}
 
     def describe(self) -> dict:
         """What the exported card records about the training setup: the options that applied to the run
