@@ -10,9 +10,10 @@ import threading
 
 import pytest
 
-from test_train_run_folder import TINY_VSR, data_dir, vsr  # noqa: F401 (data_dir: a fixture)
+from test_prune_run import TINY_PRUNE, _tiny_teacher
+from test_train_run_folder import TINY_VFI, TINY_VSR, data_dir, vsr  # noqa: F401 (data_dir: a fixture)
 from vsr_app.cli import main
-from vsr_app.distill import train_cli
+from vsr_app.distill import prune_run, train_cli, vfi_task
 from vsr_app.distill.options import ASKED_WARMUP, LoopConfig, cap_resumed_warmup
 from vsr_app.distill.train import schedule_change
 from vsr_app.nets.vsr_student import VSRStudent
@@ -24,14 +25,15 @@ def _options_file(tmp_path, **options) -> str:
     return str(path)
 
 
-def _stop_at(monkeypatch, at: int) -> None:
-    """The CLI's runs stop at step `at` as Ctrl+C stops them: with a checkpoint there."""
-    cancel, train = threading.Event(), train_cli.train
+def _stop_at(monkeypatch, at: int, command=train_cli) -> None:
+    """The runs `command` (the module that sets them up) starts stop at step `at` as Ctrl+C stops them: with a
+    checkpoint there."""
+    cancel, train = threading.Event(), command.train
 
     def stopping(*args, **kwargs):
         return train(*args, **kwargs, cancel=cancel, progress=lambda step, _: cancel.set() if step == at else None)
 
-    monkeypatch.setattr(train_cli, "train", stopping)
+    monkeypatch.setattr(command, "train", stopping)
 
 
 def test_a_resume_shorter_than_the_warm_up_caps_it_and_ends_at_the_floor(data_dir, tmp_path, monkeypatch):
@@ -51,6 +53,41 @@ def test_a_resume_shorter_than_the_warm_up_caps_it_and_ends_at_the_floor(data_di
     assert (f"the learning-rate schedule spans 25 steps now, not 300, its warm-up 2 steps, not 30: the rate goes from "
             f"{lr[22]:.3g} at step 22, where the run left off, to {lr[23]:.3g} at step 23, then decays to "
             f"{floor:.3g} at step 25") in said
+
+
+def _vfi(data_dir, run, steps: int, log, resume: bool = False):
+    """A tiny `train vfi` run, warm-up 30 asked for."""
+    options = None if resume else {**TINY_VFI, "warmup": 30}
+    return vfi_task.train_vfi(None if resume else [str(data_dir)], run, steps=steps, resume=resume, options=options,
+                              log=log)
+
+
+def _prune(data_dir, run, steps: int, log, resume: bool = False):
+    """A tiny `prune vfi` run, warm-up 30 asked for."""
+    options = {"steps": steps} if resume else {**TINY_PRUNE, "steps": steps, "warmup": 30, "log_every": 1}
+    return prune_run.prune_vfi(None if resume else _tiny_teacher(run.parent), None if resume else [str(data_dir)],
+                               run, 0.3, options=options, log=log, resume=resume)
+
+
+@pytest.mark.parametrize("command, start", [(vfi_task, _vfi), (prune_run, _prune)], ids=["train vfi", "prune vfi"])
+def test_a_shorter_interpolation_or_pruning_resume_caps_its_warm_up_too(data_dir, tmp_path, monkeypatch, command,
+                                                                       start):
+    """`train vfi --resume` and `prune vfi --resume` (the loop's schedule too) took the shorter --steps alone: still
+    warming up at the end, as `train vsr` was."""
+    run, said = tmp_path / "run", []
+    with monkeypatch.context() as patched:
+        _stop_at(patched, 4, command)
+        start(data_dir, run, steps=300, log=lambda *_: None)
+    start(data_dir, run, steps=20, resume=True, log=said.append)
+    options = json.loads((run / "config.json").read_text())["options"]
+    assert options["warmup"] == 2 and options[ASKED_WARMUP] == 30
+    loop = json.loads((run / "checkpoint.json").read_text())["config"]
+    assert loop["warmup"] == 2
+    lr = {record["step"]: record["lr"] for record in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+          if "lr" in record}
+    assert lr[20] == pytest.approx(loop["lr"] * loop["min_lr_ratio"])
+    assert any(line.startswith("the learning-rate schedule spans 20 steps now, not 300, its warm-up 2 steps, not 30:")
+               for line in said), said
 
 
 def test_a_shorter_resume_still_inside_the_new_warm_up_says_the_rate_rises_to_its_peak_first():

@@ -34,7 +34,8 @@ from vsr_app.distill.data import HRClipSampler, batch_rng, to_frames, to_tensor
 from vsr_app.distill.flowguide import flow_guide_loss, middle_flows, warmup_weight
 from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import SparsityController, initial_lambda, make_obproxsg
-from vsr_app.distill.options import DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_warmup, check_types, unknown_options
+from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_resumed_warmup, cap_warmup,
+                                    check_types, unknown_options)
 from vsr_app.distill.runs import (PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path, absolute_paths, check_new_run,
                                   check_resumable, check_run_task, claimed_run_dir, config_task, prune_command,
                                   resumed_config, resumed_data, resumed_teacher, resumed_val, saved_options_checked,
@@ -367,8 +368,10 @@ def run_config(run_dir: Path, resume: bool, fresh: dict, log) -> dict:
         check_run_task(run_dir, config_task(saved), fresh[TASK_KEY])
         with saved_options_checked(run_dir):
             split_options(saved["options"])
-        if fresh["options"].get("steps"):
-            saved["options"]["steps"] = fresh["options"]["steps"]  # allow extending a finished run
+        if fresh["options"].get("steps"):  # extends a finished run, or shortens one (its warm-up capped to fit)
+            asked = {**saved["options"], "steps": fresh["options"]["steps"]}
+            cap_resumed_warmup(asked, saved["options"])
+            saved["options"] = asked
         cfg = {TASK_KEY: fresh[TASK_KEY], **saved}  # an older run's config.json, saved again, says its task too
     else:
         check_new_run(run_dir)
