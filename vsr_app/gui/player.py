@@ -2,7 +2,8 @@
 of controls under the comparison.
 
 Playback never outruns processing: a tick moves on only once the frame at the current position has been
-shown, so slow models play slower than real time instead of skipping frames or queueing work.
+shown, so slow models play slower than real time instead of skipping frames or queueing work; the bar then says
+how much slower (`playback_speed`).
 (Processed frames are cached by `processing.FrameService` on the worker thread, where they are made.)
 """
 
@@ -17,9 +18,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 from vsr_app.gui import fmt
 from vsr_app.gui.frame_times import GAP
 from vsr_app.gui.icons import icon
+from vsr_app.gui.playback_speed import PlaybackSpeed, speed_text
+from vsr_app.gui.widgets import announce
 
 
 TIMER_SLACK = 0.005  # seconds a tick may come after it was due and still count as on time
+KEEPING_UP = 0.95  # a measured speed this near real time is playback keeping up: nothing to say
+SPEED_EVERY = 500  # ms between updates of the speed said: often enough to follow, seldom enough to read
 
 
 class Player(QObject):
@@ -37,6 +42,7 @@ class Player(QObject):
         self.shown = -1  # the last position whose frame reached the screen
         self.moved_at = 0.0  # when the position last changed (time.monotonic)
         self.due = 0.0  # when playback is to move on from the position
+        self.speed = PlaybackSpeed(self.held)  # measured while playing, as frames are shown
         self.timer = QTimer(self, singleShot=True)
         self.timer.setTimerType(Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
@@ -50,6 +56,7 @@ class Player(QObject):
         """Positions now stand for new frames (another video, the other task): go to `position` (clamped) and ask for
         its frame even where the number stays the same. Playback goes on."""
         self.shown = -1
+        self.speed.restart()
         self.position = min(max(position, 0), max(length - 1, 0))
         self.set_length(length)
         self.positionChanged.emit(self.position)
@@ -94,6 +101,7 @@ class Player(QObject):
     def frame_shown(self, position: int) -> None:
         self.shown = position
         if self.playing and position == self.position:
+            self.speed.shown(position)
             self._schedule()
 
     def toggle(self) -> None:
@@ -108,7 +116,9 @@ class Player(QObject):
             self.positionChanged.emit(self.position)  # ask again: a frame on its way goes on where it is
         self.playing = True
         self.moved_at = time.monotonic()  # the frame on screen is shown for its whole length from now
+        self.speed.restart()
         if self.shown == self.position:
+            self.speed.shown(self.position)  # measured from now, as the frame on screen is held from now
             self._schedule()
         self.playingChanged.emit(True)
 
@@ -122,16 +132,19 @@ class Player(QObject):
         """Seconds from position k to the next one, by `times`; None at the last position."""
         return max(0.0, self.times(k + 1) - self.times(k)) if k + 1 < self.length else None
 
+    def held(self, k: int) -> float:
+        """Seconds playback holds position k: until the next one's time, at most GAP; the last, none (it stops
+        there)."""
+        step = self.step_after(k)
+        return 0.0 if step is None else min(step, GAP)
+
     def _schedule(self) -> None:
         """Move on once the frame shown has lasted until the next one's time: a variable frame rate's pause is held
         as mpv and ffplay hold it, and its frames between are not slowed to the average (a fixed timer at the average
         rate did both). Counted from when the position changed, so the time its frame took to come is not added. A
         gap (`frame_times.GAP` or longer: a recording paused for an hour waited the hour) is held GAP, the longest
         pause held, and the rest skipped; the readout says so at the frame after it."""
-        step = self.step_after(self.position)
-        # the frame lasts until the next one's time, at most GAP; the last frame: playback stops there
-        length = 0.0 if step is None else min(step, GAP)
-        self.due = self.moved_at + length
+        self.due = self.moved_at + self.held(self.position)
         self.timer.start(max(0, round((self.due - time.monotonic()) * 1000)))
 
     def _tick(self) -> None:
@@ -188,6 +201,13 @@ class PlayerBar(QWidget):
         self.readout.setMinimumWidth(250)
         self.readout.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         layout.addWidget(self.readout)
+        self.speed = QLabel(self)  # said only while playback is slower than real time
+        self.speed.setProperty("role", "warning")
+        self.speed.setContentsMargins(18, 0, 0, 0)  # (not a spacing in the layout: none while it is hidden)
+        self.speed.hide()
+        layout.addWidget(self.speed)
+        self.speed_timer = QTimer(self, interval=SPEED_EVERY)
+        self.speed_timer.timeout.connect(self._show_speed)
         player.positionChanged.connect(self._position)
         player.lengthChanged.connect(self._length)
         player.playingChanged.connect(self._playing)
@@ -223,3 +243,28 @@ class PlayerBar(QWidget):
 
     def _playing(self, playing: bool) -> None:
         self.buttons["play"].setIcon(icon("pause" if playing else "play"))
+        if playing:
+            self.speed_timer.start()
+        else:
+            self.speed_timer.stop()
+            self.speed.hide()
+
+    def _show_speed(self) -> None:
+        """Say that playback is slow motion, and why, while it is: it waits for each frame (the module's docstring),
+        and a slow model's 9% of real time went unsaid. Nothing until a second is measured, nor while it keeps up; a
+        seek in playback measures afresh, and the speed said stays meanwhile rather than blink off and on. Said to a
+        screen reader as it appears, not at each update."""
+        speed = self.player.speed.measured()
+        if speed is None:
+            return
+        if speed >= KEEPING_UP:
+            self.speed.hide()
+            return
+        text = speed_text(speed)
+        self.speed.setText(f"{text}\u00d7 speed")
+        why = (f"Playing at {text}\u00d7 real time: the frames take longer to make than the video shows them for, and "
+               f"playback waits for each one rather than skip it.")
+        self.speed.setToolTip(f"{why} A faster model, or a GPU, plays nearer real time.")
+        if self.speed.isHidden():
+            self.speed.show()
+            announce(self.speed, why)
