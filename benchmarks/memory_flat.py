@@ -44,8 +44,8 @@ from vsr_app.batch import run_batch  # noqa: E402
 from vsr_app.bench import parse_size  # noqa: E402
 from vsr_app.files import atomic_write  # noqa: E402
 from vsr_app.nets.ops import set_threads  # noqa: E402
+from vsr_app.video.packet_times import stream_durations  # noqa: E402
 from vsr_app.video.pipeline import process_video  # noqa: E402
-from vsr_app.video.stream_lengths import stream_durations  # noqa: E402
 
 AUDIO_RATE = 48_000
 

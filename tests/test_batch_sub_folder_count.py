@@ -3,6 +3,7 @@ nothing where some videos were at the top, so a user processed 3 files and misse
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -52,13 +53,25 @@ def test_a_budget_run_out_says_at_least(tmp_path):
     root = tmp_path / "in"
     for folder in ("a", "b", "c"):
         touch(root / folder / "v.mp4")
-    found = count_in_sub_folders(root, MP4, entries=4)  # the top's 3 names, then a/'s one
+    found = count_in_sub_folders(root, MP4, entries=1)  # a/'s one name (the top's are not in the budget)
     assert found == SubFolderVideos(1, whole=False)
     assert found.hint(more=True) == "at least 1 more video is in sub-folders: add --recursive to look in sub-folders"
     assert count_in_sub_folders(root, MP4, seconds=0) == SubFolderVideos(0, whole=False)
-    # none counted before the budget ran out: the rest may hold some, so where to look is still said
-    assert SubFolderVideos(0, whole=False).hint(more=False) == "add --recursive to look in sub-folders"
-    assert SubFolderVideos(0, whole=True).hint(more=False) == ""
+    # none counted before the budget ran out: the rest may hold some, so where to look is still said, also after
+    # videos found at the top
+    for more in (False, True):
+        assert SubFolderVideos(0, whole=False).hint(more) == "add --recursive to look in sub-folders"
+        assert SubFolderVideos(0, whole=True).hint(more) == ""
+
+
+def test_a_top_folder_of_many_names_leaves_the_budget_to_its_sub_folders(tmp_path):
+    """The listing reads the top's names anyway: counted in the budget, a top of 20,000 files left none for its
+    sub-folders, and 300 videos there were not said."""
+    root = tmp_path / "in"
+    for i in range(5):
+        touch(root / f"top{i}.mp4")
+    touch(root / "sub" / "a.mp4")
+    assert count_in_sub_folders(root, MP4, entries=5) == SubFolderVideos(1, whole=True)
 
 
 def test_an_unreadable_sub_folder_is_skipped_and_makes_it_at_least(tmp_path, monkeypatch):
@@ -83,10 +96,15 @@ def test_the_command_line_says_how_many_videos_it_leaves_in_sub_folders(tmp_path
     for name in ("sub/a.mp4", "sub/deep/b.mp4"):
         touch(src / name)
     with caplog.at_level(logging.WARNING, logger="vsr_app.batch"):
-        assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic"]) == 0
+        assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report",
+                     str(tmp_path / "out" / "report.json")]) == 0
     assert [r.getMessage() for r in caplog.records] == [
         "2 more videos are in sub-folders: add --recursive to look in sub-folders"]
     assert (tmp_path / "out" / "top.mp4").is_file() and not (tmp_path / "out" / "sub").exists()
+    # said again in the closing line, the last the user reads, and in the report
+    assert "1 ok, 0 skipped, 0 failed, 2 videos in sub-folders left out in " in capsys.readouterr().out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["left_in_sub_folders"] == {"videos": 2, "whole": True}
 
     (src / "top.mp4").unlink()
     assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic", "--ext", "mp4"]) == 1

@@ -226,8 +226,8 @@ def test_the_listing_says_how_many_more_videos_sub_folders_hold(window, qtbot, s
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     assert panel.status.text() == (f"1 video found. 2 more videos are in sub-folders: tick \"{RECURSIVE_LABEL}\" to "
                                    "look in sub-folders.")
-    monkeypatch.setattr(batch_plan, "count_in_sub_folders", partial(batch_plan.count_in_sub_folders, entries=4))
-    wait_listed(qtbot, panel, panel.scan)  # the top's 2 names, then sub/'s 2: deep/ is left
+    monkeypatch.setattr(batch_plan, "count_in_sub_folders", partial(batch_plan.count_in_sub_folders, entries=2))
+    wait_listed(qtbot, panel, panel.scan)  # sub/'s 2 names (the top's are not in the budget): deep/ is left
     assert panel.status.text() == ("1 video found. At least 1 more video is in sub-folders: "
                                    f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
     wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))

@@ -75,3 +75,34 @@ def test_a_screenshot_says_once_what_it_waits_for(window, tmp_path, capfd, monke
     window.screenshot(str(small_video), str(tmp_path / "shot.png"), timeout_s=120)
     assert capfd.readouterr().err == "waiting for the first frame from bicubic (up to 120 s)...\n"
     assert (tmp_path / "shot.png").is_file()
+
+
+def test_a_failed_load_says_so_in_place_of_the_tabs_and_what_was_not_opened(gui_env, qtbot, monkeypatch,  # noqa: F811
+                                                                           small_video):
+    def broken_install(*_, **__):
+        raise PermissionError("[Errno 13] Permission denied: 'torch/__init__.py'")
+
+    monkeypatch.setattr(main_window, "load_tabs", broken_install)
+    window = loading_window(qtbot)
+    window.open(str(small_video))  # the command line's video, asked for before the load ends
+    qtbot.waitUntil(lambda: window.load_failure is not None, timeout=120_000)
+    for index in (1, 2):
+        page = window.tabs.widget(index).text()
+        assert page.startswith(main_window.LOAD_FAILED) and "Permission denied" in page and "--selftest" in page
+    assert not window.busy_bar.isVisible() and window.busy_text.whole == main_window.LOAD_FAILED
+    assert window.error_box.text().startswith(f"Not opened: {small_video.name}.\n\n")
+    window.open(str(small_video))  # the Welcome page's Open recent, afterwards: said as not opened too
+    assert f"Not opened: {small_video.name}." in window.error_box.text() and not window.when_tabs_built
+
+
+def test_a_tab_that_fails_to_build_is_said_as_a_failed_load_and_the_viewer_built_before_it_stopped(
+        gui_env, qtbot, monkeypatch):  # noqa: F811
+    from vsr_app.gui import train_panel, viewer
+
+    stopped, shutdown = [], viewer.Viewer.shutdown
+    monkeypatch.setattr(viewer.Viewer, "shutdown", lambda self: stopped.append(self) or shutdown(self))
+    monkeypatch.setattr(train_panel, "TrainPanel", lambda *_: 1 / 0)
+    window = loading_window(qtbot)
+    qtbot.waitUntil(lambda: window.load_failure is not None, timeout=120_000)
+    assert "ZeroDivisionError" in window.tabs.widget(2).text() and window.viewer is None and len(stopped) == 1
+    assert not window.busy_bar.isVisible()

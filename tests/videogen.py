@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from vsr_app.video.stream_lengths import stream_durations  # noqa: F401 (the tests take it from here)
+from vsr_app.video.packet_times import stream_durations  # noqa: F401 (the tests take it from here)
 from vsr_app.video.writer import repair_decode_time
 
 AUDIO_RATE = 48_000

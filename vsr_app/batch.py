@@ -48,8 +48,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from vsr_app.batch_plan import (ALL_LISTED, Queue, check_apart, count_in_sub_folders, output_names, own_output,
-                                parse_extensions, plan_batch, plan_outputs, why_renamed)
+from vsr_app.batch_plan import (ALL_LISTED, Queue, SubFolderVideos, check_apart, count_in_sub_folders, output_names,
+                                own_output, parse_extensions, plan_batch, plan_outputs, why_renamed)
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
@@ -172,10 +172,10 @@ def _check_request(in_dir: Path, task: str, self_ensemble: bool, codec: str, crf
 
 
 def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: str | Sequence[str], recursive: bool,
-                codec: str) -> tuple[list[Path], list[Path], list[OSError]]:
-    """The inputs, their outputs and the sub-folders that could not be read, as `listed` has them or listed now;
-    no video at all fails the batch. Without sub-folders, the videos left in them are said (counted in `listed`, or
-    now): the batch did 3 files and said nothing of 300 more there."""
+                codec: str) -> tuple[list[Path], list[Path], list[OSError], SubFolderVideos]:
+    """The inputs, their outputs, the sub-folders that could not be read and the videos left in sub-folders, as
+    `listed` has them or listed now; no video at all fails the batch. Without sub-folders, the videos left in them
+    are said (counted in `listed`, or now): the batch did 3 files and said nothing of 300 more there."""
     if listed is None:
         unreadable: list[OSError] = []
         inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
@@ -192,7 +192,7 @@ def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: s
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{f'; {said}' if said else ''})")
     if said:
         log.warning("%s", said)
-    return inputs, outputs, unreadable
+    return inputs, outputs, unreadable, left
 
 
 def _check_destinations(out_dir: Path, report_file: ReportFile | None, inputs: list[Path],
@@ -219,11 +219,13 @@ def _load_for(task: str, model: Any, device: str):
 
 
 def _new_report(in_dir: Path, out_dir: Path, task: str, model: str, settings: dict, unreadable: list[OSError],
-                inputs: list[Path], outputs: list[Path], before: dict[str, dict]) -> BatchReport:
+                left: SubFolderVideos, inputs: list[Path], outputs: list[Path], before: dict[str, dict]) -> BatchReport:
     """The report as the batch starts: every file pending."""
     report = BatchReport(str(in_dir), str(out_dir), task, model,
                          datetime.now(timezone.utc).isoformat(timespec="seconds"), settings=settings)
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
+    if left.count:
+        report.left_in_sub_folders = {"videos": left.count, "whole": left.whole}
     # each with what the report before said of its output, until this run decides about it: a rerun stopped before
     # an output it would skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), earlier=before.get(str(d), {}),
@@ -450,7 +452,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     from vsr_app.video.output_paths import make_folder, removed_if_left_empty
     from vsr_app.video.pipeline import process_video
 
-    inputs, outputs, unreadable = _list_batch(in_dir, out_dir, listed, extensions, recursive, codec)
+    inputs, outputs, unreadable, left_in_sub_folders = _list_batch(in_dir, out_dir, listed, extensions, recursive,
+                                                                   codec)
     report_file = ReportFile(report_path) if isinstance(report_path, (str, os.PathLike)) else report_path
     _check_destinations(out_dir, report_file, inputs, outputs, overwrite or replace_report)
     loaded = _load_for(task, model, device)
@@ -460,7 +463,8 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
                        deinterlace)
     before = earlier_facts(report_file, settings, out_dir)
     replaces_report = report_file is not None and report_file.data is not None  # (before this batch writes its own)
-    report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, inputs, outputs, before)
+    report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, left_in_sub_folders, inputs,
+                         outputs, before)
     models = {"upscale": loaded, "self_ensemble": self_ensemble} if task == "upscale" else {"interpolate": loaded}
     make = partial(process_video, device=device, codec=codec, crf=crf, preset=preset, overwrite=overwrite,
                    deinterlace=deinterlace, cancel=cancel, **models)

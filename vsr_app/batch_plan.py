@@ -107,10 +107,9 @@ class SubFolderVideos:
 
     def hint(self, more: bool) -> str:
         """What to say of them, worded for the command line (`more`: after the videos found at the top); "" where
-        no sub-folder holds one. With none counted in part of them, the rest may hold some: where no video was found,
-        where to look."""
+        no sub-folder holds one. With none counted in part of them, the rest may hold some: where to look."""
         if not self.count:
-            return "" if self.whole or more else RECURSIVE_HINT
+            return "" if self.whole else RECURSIVE_HINT
         videos = f"{self.count} {'more ' if more else ''}video{'s are' if self.count != 1 else ' is'}"
         return f"{'' if self.whole else 'at least '}{videos} in sub-folders: {RECURSIVE_HINT}"
 
@@ -124,15 +123,18 @@ def count_in_sub_folders(root: Path, extensions: Sequence[str], exclude: Path | 
     itself, by its own walk (`_video_folders`: hidden folders and the output folder `exclude` left out, each real
     folder once, so a link loop ends). Without it, a listing of 3 videos said nothing of 300 more in sub-folders.
     Within a budget of `entries` names read and `seconds`: a tree on a network share takes minutes to walk, and the
-    listing waits for this. A folder that cannot be read is skipped; it, or a budget run out, makes the count
-    "at least"."""
+    listing waits for this. `root`'s own names are not in the budget: the listing reads them anyway, and a top
+    folder of 20,000 files left none for its sub-folders. A folder that cannot be read is skipped; it, or a budget
+    run out, makes the count "at least"."""
     unread: list[OSError] = []
     deadline = time.monotonic() + seconds
     count = read = 0
     for here, videos, names in _video_folders(root, extensions, True, exclude, unread.append, cancel):
+        if here == root:
+            continue
         if read >= entries or time.monotonic() >= deadline:
             return SubFolderVideos(count, whole=False)
-        count += len(videos) if here != root else 0
+        count += len(videos)
         read += names
     return SubFolderVideos(count, whole=not unread)
 

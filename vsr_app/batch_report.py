@@ -19,10 +19,11 @@ from typing import Sequence
 
 from vsr_app.batch_resume import file_size
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
+from vsr_app.files import FileStamp, atomic_write, file_stamp
 from vsr_app.media import OPEN_VIDEO_EXTS
 
-REPORT_VERSION = 5  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
-# 4: status "ignored"; 5: status "no video"
+REPORT_VERSION = 6  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
+# 4: status "ignored"; 5: status "no video"; 6: "left_in_sub_folders"
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
 IGNORED = "ignored"  # an input that is this app's output of another input the batch processes the same way
 NO_VIDEO = "no video"  # a file with no video stream (audio only): nothing to enhance, and nothing wrong
@@ -95,6 +96,9 @@ class BatchReport:
     settings: dict = field(default_factory=dict)  # what the outputs record (encoding.made_by)
     files: list[FileResult] = field(default_factory=list)
     unreadable: list[dict] = field(default_factory=list)  # {"folder", "reason"}: sub-folders whose videos were missed
+    # {"videos", "whole"}: the videos a batch without sub-folders left in them, as `count_in_sub_folders` counted
+    # them (whole: every sub-folder counted); None where it took them or none were seen
+    left_in_sub_folders: dict | None = None
     seconds: float = 0.0
     cancelled: bool = False
     finished: bool = False
@@ -120,7 +124,8 @@ class BatchReport:
                 "seconds": round(self.seconds, 3), "finished": self.finished,
                 "cancelled": self.cancelled, "counts": self.counts(),
                 "exit_code": self.exit_code if self.finished else None,
-                "unreadable": self.unreadable, "files": [f.as_dict() for f in self.files]}
+                "unreadable": self.unreadable, "left_in_sub_folders": self.left_in_sub_folders,
+                "files": [f.as_dict() for f in self.files]}
 
     def summary(self) -> str:
         c = self.counts()
@@ -135,6 +140,9 @@ class BatchReport:
             text += f", {with_no_video(c[NO_VIDEO])}"
         if self.unreadable:
             text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
+        if left := self.left_in_sub_folders:  # said before the progress lines; said again where the user looks last
+            n = left["videos"]
+            text += f", {'' if left['whole'] else 'at least '}{n} video{'s' if n > 1 else ''} in sub-folders left out"
         return f"{text} in {self.seconds:.1f} s"
 
     def nothing_made(self) -> str | None:
@@ -158,8 +166,6 @@ class BatchReport:
     def write(self, path: str | os.PathLike) -> None:
         """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
         surrogates) are written as JSON escapes, which read back to the same name."""
-        from vsr_app.files import atomic_write
-
         target = Path(path)
         text = json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n"
         try:
@@ -192,12 +198,12 @@ class ReportFile:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self._stamp, self._data = _read_report(self.path)  # (the file read, as `_stamp` has it; what it held)
+        self._stamp, self._data = _read_report(self.path)  # (the file read, as `file_stamp` has it; what it held)
 
     @property
     def data(self) -> dict | None:
         """The batch report in the file now, None where it holds none."""
-        if _stamp(self.path) != self._stamp:
+        if file_stamp(self.path) != self._stamp:
             self._stamp, self._data = _read_report(self.path)
         return self._data
 
@@ -208,20 +214,10 @@ class ReportFile:
         return Path(data["output_dir"]) if data is not None and isinstance(data["output_dir"], str) else None
 
 
-def _stamp(path: Path) -> tuple | None:
-    """Which file is at `path` and when it last changed, None where none is: more than `file_stamp`, as another
-    file renamed into place with the same size and time is another report."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
-
-
-def _read_report(path: Path) -> tuple[tuple | None, dict | None]:
-    """The `_stamp` of the file at `path` and the batch report in it, None where it holds none; the first byte is
+def _read_report(path: Path) -> tuple[FileStamp | None, dict | None]:
+    """The `file_stamp` of the file at `path` and the batch report in it, None where it holds none; the first byte is
     checked first so a large video is not read whole."""
-    stamp = _stamp(path)  # before the read: a file replaced in between is read again, never taken for this one
+    stamp = file_stamp(path)  # before the read: a file replaced in between is read again, never taken for this one
     try:
         with open(path, "rb") as f:
             if f.read(1) != b"{":

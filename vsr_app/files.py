@@ -13,16 +13,27 @@ import secrets
 import stat
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 
-def file_stamp(path: str | os.PathLike) -> tuple[int, int] | None:
-    """The size and modification time of `path` (None where it cannot be read): what says it changed since."""
+class FileStamp(NamedTuple):
+    """Which file is at a path and when it last changed. The identity and ctime as well as the size and the
+    modification time: on FAT's 2-second clock a file replaced by another of the same size in one tick (a checkpoint
+    saved by rename, a report) read as unchanged."""
+    size: int
+    mtime_ns: int
+    device: int
+    inode: int
+    ctime_ns: int
+
+
+def file_stamp(path: str | os.PathLike) -> FileStamp | None:
+    """The `FileStamp` of `path` (None where it cannot be read): what says it is another file or changed since."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    return stat.st_size, stat.st_mtime_ns
+    return FileStamp(stat.st_size, stat.st_mtime_ns, stat.st_dev, stat.st_ino, stat.st_ctime_ns)
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:

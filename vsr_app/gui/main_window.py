@@ -5,9 +5,10 @@ window; every background piece (frame worker, export, analysis, training process
 
 The Compare and Train tabs' modules (TAB_MODULES) import torch, the nets and the plots, and building the tabs checks
 every model's net: 3-9 s on a loaded 2-core machine, which a double-click spent on a splash. The app's window shows
-first, with "Loading models..." in the Batch and Train tabs; `load_tabs` runs on a worker thread, and `_build_tabs`
+first, with "Loading models..." in the Batch and Train tabs; `load_tabs` runs on a worker thread, and `_tabs_loaded`
 then puts the tabs in place (importing those modules only there) and does what the user asked for meanwhile (a video
-to open, a drop).
+to open, a drop). Where the loading or the building fails (a broken install), the window stays, saying so in place of
+the tabs and what to do (`_tabs_failed`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.welcome import WelcomePage, shown_labels
 from vsr_app.gui.widgets import ElidedLabel, fit_long_words, resize_within_screen
-from vsr_app.gui.workers import Job, finish_jobs
+from vsr_app.gui.workers import Job, error_message, finish_jobs
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
@@ -52,6 +53,10 @@ BUSY_AFTER_MS = 300  # how long the frame worker must be busy before the status 
 WORK_POLL_MS = 1000  # how often the status bar looks at the batch, export and training (none says it started);
 # their progress updates it at once
 LOADING = "Loading models\u2026"  # what the Batch and Train tabs and the status bar say until the tabs are built
+LOAD_FAILED = "The models could not be loaded"  # what they say where loading them or building the tabs failed
+# what a user can do then: the selftest names what is missing (`./run --selftest` is the same in a source folder)
+AFTER_LOAD_FAILED = ("Run vsr-app --selftest in a terminal to see what is missing (./run --selftest in a source "
+                     "folder), or install the app again.")
 TAB_MODULES = ("vsr_app.gui.viewer", "vsr_app.gui.train_panel")
 SCREENSHOT_NOTE_MS = 5000  # how long a screenshot waits for its first frame before saying what it waits for
 
@@ -78,7 +83,8 @@ class MainWindow(QMainWindow):
         self.export_dialog: ExportDialog | None = None
         self.ask_before_quitting = True  # whether closing over running work asks first
         self.viewer = self.batch = self.train = None  # until `_build_tabs`
-        self.when_tabs_built: list = []  # what the user asked for before (`_after_tabs`)
+        self.when_tabs_built: list[tuple[str, object]] = []  # what the user asked for before (`_after_tabs`)
+        self.load_failure: str | None = None  # why the tabs could not be built, and what to do
         self.closed = False  # a window closed while its tabs load builds none
 
         self.welcome = WelcomePage(self)
@@ -130,31 +136,37 @@ class MainWindow(QMainWindow):
 
     def _load_tabs_in_background(self) -> None:
         loading = Job(load_tabs, parent=self)
-        loading.done.connect(self._build_tabs)
-        loading.failed.connect(lambda message: self.show_error("The models could not be loaded", message))
+        loading.done.connect(self._tabs_loaded)
+        loading.failed.connect(self._tabs_failed)
         loading.start()
 
-    def _build_tabs(self, _=None) -> None:
-        """The Compare tab's viewer and the Batch and Train tabs, in place of their "Loading models..." pages, with
-        the menus and status bar that act on them; then what the user asked for meanwhile."""
-        from vsr_app.gui.train_panel import TrainPanel
-        from vsr_app.gui.viewer import Viewer
-
+    def _tabs_loaded(self, _=None) -> None:
+        """Build the tabs, then do what the user asked for meanwhile. A slot's exception only reached the terminal: the
+        window stayed "Loading models..." for good, so it is said as a failed load is."""
         if self.closed:
             return
-        self.viewer = Viewer(self.settings, self)
-        self.viewer.errorRaised.connect(self.show_error)
-        self.viewer.videoOpened.connect(self._video_opened)
-        self.viewer.busyChanged.connect(self._busy)
-        self.viewer.saver.saved.connect(lambda text: self.statusBar().showMessage(text, ENDED_NOTE_MS))
+        try:
+            self._build_tabs()
+        except Exception as exc:
+            self._tabs_failed(error_message(exc))
+            return
+        asked, self.when_tabs_built = self.when_tabs_built, []
+        for _, action in asked:
+            action()
+
+    def _build_tabs(self) -> None:
+        """The Compare tab's viewer and the Batch and Train tabs, in place of their "Loading models..." pages, with
+        the menus and status bar that act on them."""
+        made = []  # where one fails, those made before are stopped: a viewer's frame worker left running aborts Qt
+        try:
+            self._make_tabs(made)
+        except Exception:
+            for panel in made:
+                panel.shutdown()
+                panel.deleteLater()
+            raise
+        self.viewer, self.batch, self.train = made
         self.compare.addWidget(self.viewer)
-        self.batch = BatchPanel(self.settings, self)
-        self.batch.errorRaised.connect(self.show_error)
-        self.batch.compareRequested.connect(self.compare_batch_input)
-        self.train = TrainPanel(self.settings, self)
-        self.train.errorRaised.connect(self.show_error)
-        self.train.modelsChanged.connect(self._models_changed)
-        self.train.compareRequested.connect(self.compare_trained)
         shown = self.tabs.currentIndex()
         for index, (panel, name) in enumerate([(self.batch, "Batch"), (self.train, "Train")], start=1):
             loading_page = self.tabs.widget(index)
@@ -174,16 +186,59 @@ class MainWindow(QMainWindow):
             button.setAutoDefault(True)
         self._show_busy("")
         mark_startup("models")
-        asked, self.when_tabs_built = self.when_tabs_built, []
-        for action in asked:
-            action()
         QTimer.singleShot(0, self._say_broken_install)
 
-    def _after_tabs(self, action) -> None:
-        """Do `action` now, or once the tabs are built where they are still loading: a video opened from the command
-        line, from Open recent or by a drop in the first seconds is opened then, not lost."""
-        if self.viewer is None:
-            self.when_tabs_built.append(action)
+    def _make_tabs(self, made: list) -> None:
+        """The viewer and the Batch and Train panels, wired to the window, appended to `made` as each is made."""
+        from vsr_app.gui.train_panel import TrainPanel
+        from vsr_app.gui.viewer import Viewer
+
+        viewer = Viewer(self.settings, self)
+        made.append(viewer)
+        viewer.errorRaised.connect(self.show_error)
+        viewer.videoOpened.connect(self._video_opened)
+        viewer.busyChanged.connect(self._busy)
+        viewer.saver.saved.connect(lambda text: self.statusBar().showMessage(text, ENDED_NOTE_MS))
+        batch = BatchPanel(self.settings, self)
+        made.append(batch)
+        batch.errorRaised.connect(self.show_error)
+        batch.compareRequested.connect(self.compare_batch_input)
+        train = TrainPanel(self.settings, self)
+        made.append(train)
+        train.errorRaised.connect(self.show_error)
+        train.modelsChanged.connect(self._models_changed)
+        train.compareRequested.connect(self.compare_trained)
+
+    def _tabs_failed(self, message: str) -> None:
+        """The tabs could not be loaded or built (a broken install): their pages and the status bar say so and what to
+        do, and what was asked for meanwhile is said as not done. The window stays rather than exiting with a desktop
+        notice as a window that failed to build did: a double-click user has no terminal for the traceback, a notice
+        may not show or is gone in seconds, and a window that vanished after showing looked like a crash."""
+        if self.closed:
+            return
+        self.load_failure = f"{message}\n\n{AFTER_LOAD_FAILED}"
+        for index in (1, 2):
+            page = self.tabs.widget(index)
+            page.setText(f"{LOAD_FAILED}.\n\n{self.load_failure}")
+            page.setWordWrap(True)
+            page.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the error can be copied into a report
+        self.busy_bar.hide()
+        self._say(self.busy_text, LOAD_FAILED)
+        asked, self.when_tabs_built = self.when_tabs_built, []
+        self._refuse_for_load_failure([what for what, _ in asked])
+
+    def _refuse_for_load_failure(self, asked: list[str]) -> None:
+        not_done = "".join(f"Not opened: {what}.\n\n" for what in asked)
+        self.show_error(LOAD_FAILED, not_done + self.load_failure)
+
+    def _after_tabs(self, what: str, action) -> None:
+        """Do `action` (opening `what`) now, or once the tabs are built where they are still loading: a video opened
+        from the command line, from Open recent or by a drop in the first seconds is opened then, not lost; where
+        they could not be built, say that `what` was not opened, and why."""
+        if self.load_failure is not None:
+            self._refuse_for_load_failure([what])
+        elif self.viewer is None:
+            self.when_tabs_built.append((what, action))
         else:
             action()
 
@@ -304,7 +359,7 @@ class MainWindow(QMainWindow):
         next session's folder still find it when the app is started from elsewhere."""
         self.compare_when_opened = None  # another video asked for since
         path = os.path.abspath(path)
-        self._after_tabs(lambda: self.viewer.open(path))
+        self._after_tabs(shown_name(Path(path).name), lambda: self.viewer.open(path))
 
     def _video_opened(self, path: str) -> None:
         pending, self.compare_when_opened = self.compare_when_opened, None
@@ -356,7 +411,7 @@ class MainWindow(QMainWindow):
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self._after_tabs(lambda: self._take_dropped(paths))
+            self._after_tabs(shown_name(Path(paths[0]).name), lambda: self._take_dropped(paths))
 
     def _take_dropped(self, paths: list[str]) -> None:
         if is_frame_folder(paths[0]) or holds_frame_folders(paths[0]):
