@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.files import file_stamp
+from vsr_app.files import FileStamp, file_stamp
 from vsr_app.progress import ProgressCallback, ProgressMeter, fps_text, length_text
 from vsr_app.video.probing import VideoInfo
 from vsr_app.video.reader import VideoReader
@@ -519,7 +519,7 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
 
 
 @contextmanager
-def _said_if_changed(src: Path, opened: tuple[int, int] | None) -> Iterator[None]:
+def _said_if_changed(src: Path, opened: FileStamp | None) -> Iterator[None]:
     """A read of `src` that fails after it changed since it was opened (`opened`: its `file_stamp` then) says so:
     a source cut short or rewritten while it was read (a download or a copy still going on) failed as "cannot read
     'x.mp4' (Invalid data found when processing input)", as if the file were damaged."""
