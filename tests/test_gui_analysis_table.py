@@ -12,12 +12,12 @@ from PySide6.QtWidgets import QApplication
 
 from gui_support import gui_env, window  # noqa: F401
 from test_gui_analysis_csv import plot  # noqa: F401
-from vsr_app.gui import analysis_plot, theme
+from vsr_app.gui import analysis_plot, colours
 from vsr_app.gui.analysis import CutVerdict
 from vsr_app.gui.processing import TRUTH
 from vsr_app.gui.viewer import VIDEO_LEAST
 
-TWO = (("a", theme.SIDE_A), ("b", theme.SIDE_B))
+TWO = (("a", colours.SIDE_A), ("b", colours.SIDE_B))
 # a user's run name: the Model column took 760 px for it, and at 1024x700 every number was scrolled out of view
 LONG = "my-student-distilled-from-the-teacher-with-laplacian-and-a-very-long-descriptive-name-round-3"
 
@@ -41,7 +41,7 @@ def shown_rows(table) -> list[list[str]]:
 def test_every_model_analysed_on_the_video_has_a_row_sortable_and_copied_for_a_spreadsheet(plot, qtbot):
     assert plot.table.isHidden()  # nothing measured yet
     analyse(plot, TWO, [((30.0, 0.9), (25.0, 0.8)), ((31.3, 0.8), (26.0, 0.8)), ((20.0, 0.7), (24.0, 0.5))])
-    analyse(plot, (("c", theme.SIDE_A), ("b", theme.SIDE_B)),  # b again: its row is replaced, not doubled
+    analyse(plot, (("c", colours.SIDE_A), ("b", colours.SIDE_B)),  # b again: its row is replaced, not doubled
             [((27.0, 0.85), (28.0, None)), ((29.5, 0.86), (26.0, None))])
     table = plot.table
     assert not table.isHidden()
@@ -109,8 +109,8 @@ def test_a_stopped_rerun_keeps_the_whole_runs_row_and_a_stopped_row_says_so(plot
     """A stopped re-run of the student (5 of 8 frames, 20.70 dB) replaced its whole run's 20.66 dB, sorted against
     8-frame means with nothing saying so."""
     whole = [((20.66, 0.56),)] * 8
-    analyse(plot, (("student", theme.SIDE_A),), whole, total=8)
-    analyse(plot, (("student", theme.SIDE_A), ("teacher", theme.SIDE_B)), [((20.70, 0.57), (21.66, 0.66))] * 5,
+    analyse(plot, (("student", colours.SIDE_A),), whole, total=8)
+    analyse(plot, (("student", colours.SIDE_A), ("teacher", colours.SIDE_B)), [((20.70, 0.57), (21.66, 0.66))] * 5,
             complete=False, total=8)
     table = plot.table
     rows = {row[0]: row for row in shown_rows(table)}
@@ -119,11 +119,11 @@ def test_a_stopped_rerun_keeps_the_whole_runs_row_and_a_stopped_row_says_so(plot
     teacher = next(row for row in range(table.rowCount()) if table.item(row, 0).text() == "teacher")
     for column in range(table.columnCount()):
         item = table.item(teacher, column)
-        assert item.font().italic() and item.foreground().color() == QColor(theme.MUTED)
+        assert item.font().italic() and item.foreground().color() == QColor(colours.MUTED)
         assert item.toolTip().endswith("stopped: mean over the first 5 frames")
     assert not table.item(1 - teacher, 0).font().italic()
     assert "teacher\t5 / 8\t21.66\t" in table.text()  # copied as partial too, not as if whole
-    analyse(plot, (("student", theme.SIDE_A),), [((20.0, 0.5),)] * 8, total=8)  # a whole re-run does replace it
+    analyse(plot, (("student", colours.SIDE_A),), [((20.0, 0.5),)] * 8, total=8)  # a whole re-run does replace it
     assert {row[0]: row[1:3] for row in shown_rows(table)}["student"] == ["8", "20.00"]
 
 
@@ -150,7 +150,7 @@ def test_rows_are_of_a_model_on_a_device_and_one_model_on_both_sides_is_one_row(
     monkeypatch.setattr(analysis_plot, "resolve_device", torch.device)  # CUDA or not, as the device picker offers it
     analyse(plot, TWO[:1], [((30.0, 0.9),)] * 3, device="cuda")
     assert [row[0] for row in shown_rows(plot.table)] == ["a"]  # one device: not labelled
-    analyse(plot, (("a-left", theme.SIDE_A), ("a-right", theme.SIDE_B)), [((31.0, 0.9), (31.0, 0.9))] * 3,
+    analyse(plot, (("a-left", colours.SIDE_A), ("a-right", colours.SIDE_B)), [((31.0, 0.9), (31.0, 0.9))] * 3,
             sides=("a", "a"), device="cpu")
     assert sorted(row[:3] for row in shown_rows(plot.table)) == [["a (cpu)", "3", "31.00"], ["a (cuda)", "3", "30.00"]]
     assert plot.table.item(0, 0).toolTip() in ("a\non cpu", "a\non cuda")
@@ -162,7 +162,7 @@ def test_a_long_model_name_leaves_every_number_in_view(window, qtbot):
     viewer = window.viewer
     window.compare.setCurrentWidget(viewer)
     analysis = viewer.analysis
-    analyse(analysis, ((LONG, theme.SIDE_A), ("bicubic", theme.SIDE_B)), [((30.0, 0.9), (25.0, 0.8))] * 3)
+    analyse(analysis, ((LONG, colours.SIDE_A), ("bicubic", colours.SIDE_B)), [((30.0, 0.9), (25.0, 0.8))] * 3)
     analysis.show()
     table = analysis.table
     for size in ((1024, 700), (1400, 900)):

@@ -216,7 +216,7 @@ def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own
     """An earlier batch's output left in the input folder was "skipped" at an output name never written, its row a
     done file's, and a rerun's bar said "all 2 outputs already exist" where one did."""
     from vsr_app.batch import run_batch
-    from vsr_app.gui import theme
+    from vsr_app.gui import colours
 
     in_dir, out_dir = folders(tmp_path, small_video, 1)
     run_batch(in_dir, in_dir / "enhanced", model="bicubic")
@@ -227,7 +227,7 @@ def test_an_earlier_output_among_the_inputs_is_ignored_with_no_output_of_its_own
     assert panel.progress.format() == "Nothing to do: 1 output already exists, 1 earlier output left as it is"
     row = row_of(panel, "enhanced/clip0.mp4")
     status = panel.table.item(row, 1)
-    assert (status.text(), status.foreground().color().name()) == ("ignored", theme.MUTED.lower())
+    assert (status.text(), status.foreground().color().name()) == ("ignored", colours.MUTED.lower())
     assert panel.table.item(row, 3).text() == (
         "not upscaled a second time (move it out of the input folder, or upscale it on its own with Export in the "
         "Compare tab): this app's upscaled output of clip0.mp4, which this batch upscales too")  # no `vsr-app upscale`
@@ -243,7 +243,7 @@ def test_the_queue_lists_earlier_outputs_as_the_batch_will_leave_them_for_the_ta
     turned "ignored" only once the batch reached them. Whether one is left depends on the task: an upscale is
     upscaled by no upscaling batch, but interpolated by an interpolating one."""
     from vsr_app.batch import run_batch
-    from vsr_app.gui import theme
+    from vsr_app.gui import colours
 
     in_dir, out_dir = folders(tmp_path, small_video, 2)
     run_batch(in_dir, in_dir / "enhanced", model="bicubic")
@@ -252,7 +252,7 @@ def test_the_queue_lists_earlier_outputs_as_the_batch_will_leave_them_for_the_ta
     assert panel.status.text() == "2 videos found, 2 earlier outputs left as they are."
     row = row_of(panel, "enhanced/clip1.mp4")
     status, output = panel.table.item(row, 1), panel.table.item(row, 3)
-    assert (status.text(), status.foreground().color().name()) == ("ignored", theme.MUTED.lower())
+    assert (status.text(), status.foreground().color().name()) == ("ignored", colours.MUTED.lower())
     assert output.text().startswith("not upscaled a second time (move it out of the input folder")
     assert output.text().endswith("this app's upscaled output of clip1.mp4, which this batch upscales too")
     assert panel.table.item(row_of(panel, "clip1.mp4"), 1).text() == "queued"

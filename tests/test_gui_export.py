@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QMessageBox
 from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, window  # noqa: F401
 from videogen import make_video, woven_fields
 from vsr_app import models
+from vsr_app.errors import VsrAppError
 from vsr_app.gui.codecs import CODECS
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.run_files import MetricsTail
@@ -53,14 +54,21 @@ def test_export_writes_the_processed_video(window, qtbot, small_video, tmp_path)
     assert dialog.progress.value() == 1000 and "wrote" in dialog.status.text()
 
 
-def test_the_end_of_an_export_is_said_to_a_screen_reader(window, qtbot, small_video, tmp_path, announced):
+def failing_export(*args, **kwargs):
+    """process_video failing once at work, as a disk that goes away does."""
+    raise VsrAppError("the disk went away")
+
+
+def test_the_end_of_an_export_is_said_to_a_screen_reader(window, qtbot, small_video, tmp_path, announced,
+                                                         monkeypatch):
     """It was shown in a plain label only: a screen reader user heard nothing when the export ended or failed."""
     dialog = export_dialog(window, qtbot, small_video, tmp_path / "said.mp4")
     announced.clear()  # the picture's first frame, said as it opened
     with qtbot.waitSignal(dialog.exported, timeout=60_000):
         dialog.start()
     assert announced == [(dialog.status.text(), dialog.status.text())] and "wrote" in announced[0][1]
-    dialog.output.setText(str(small_video))  # onto its own input: refused
+    monkeypatch.setattr("vsr_app.gui.export_dialog.process_video", failing_export)
+    dialog.output.setText(str(tmp_path / "fails.mp4"))
     with qtbot.waitSignal(dialog.failed, timeout=30_000):
         dialog.start()
     assert len(announced) == 2 and announced[1][1].startswith("Export failed")  # the end, not each progress line
@@ -101,12 +109,12 @@ def test_a_name_typed_without_an_extension_gets_the_codecs_and_a_wrong_one_is_to
         dialog.output.setText(str(out / name))
         dialog.start()
         assert dialog.job is done and not dialog.running  # refused before it started
-        assert dialog.status.text() == (f"cannot write '{out / name}': codec {CODECS[codec].label} needs "
-                                        f"{extensions}")
+        assert dialog.warning.text() == (f"Not started: cannot write '{out / name}': codec {CODECS[codec].label} "
+                                         f"needs {extensions}")
     for folder in (str(out), str(out) + os.sep):  # a folder gets no extension: "out.mkv" or a hidden "out/.mkv"
         dialog.output.setText(folder)
         dialog.start()
-        assert dialog.job is done and dialog.output.text() == folder and "is a folder" in dialog.status.text()
+        assert dialog.job is done and dialog.output.text() == folder and "is a folder" in dialog.warning.text()
     assert [p.name for p in out.iterdir()] == ["x.mkv"]
     dialog.close()
 
@@ -129,12 +137,12 @@ def test_a_model_removed_since_the_dialog_opened_is_said_in_its_words(window, qt
     combo.setCurrentIndex(combo.findData("mine"))
     (user_models / "mine.safetensors").unlink()  # its card left: a damaged install, said as resolve says it
     dialog.start()
-    assert dialog.job is None and "its weights (mine.safetensors) are missing beside its card" in dialog.status.text()
+    assert dialog.job is None and "its weights (mine.safetensors) are missing beside its card" in dialog.warning.text()
     (user_models / "mine.json").unlink()  # gone
     dialog.start()
     assert dialog.job is None and not (tmp_path / "out.mp4").exists()
-    assert dialog.status.text() == ("The model 'mine' is not installed any more: choose another, or Reload models "
-                                    "(Ctrl+R) in the window and export again.")
+    assert dialog.warning.text() == ("Not started: The model 'mine' is not installed any more: choose another, or "
+                                     "Reload models (Ctrl+R) in the window and export again.")
     window.reload_action.trigger()  # as the message says: the idle dialog goes, and the next one lists what is there
     assert window.export_dialog is None
     window.export()
@@ -179,15 +187,43 @@ def test_cancel_leaves_no_file(window, qtbot, small_video, tmp_path, slow_model)
     assert dialog.start_button.isVisible() and dialog.close_button.isEnabled()
 
 
-def test_an_export_error_is_said_once_in_the_dialog(window, qtbot, small_video):
+def test_an_export_error_is_said_once_in_the_dialog(window, qtbot, small_video, tmp_path, monkeypatch):
     """The dialog's status line said why and a box over it said it again."""
-    dialog = export_dialog(window, qtbot, small_video, small_video)  # onto its own input
+    monkeypatch.setattr("vsr_app.gui.export_dialog.process_video", failing_export)
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
     with qtbot.waitSignal(dialog.failed, timeout=30_000):
         dialog.start()
     qtbot.wait(50)
-    assert "Export failed" in dialog.status.text() and "input" in dialog.status.text() and dialog.isVisible()
-    assert window.error_box is None
-    assert probe(small_video).estimated_frames == 12  # untouched
+    assert dialog.status.text() == "Export failed: the disk went away" and dialog.isVisible()
+    assert window.error_box is None and dialog.warning.isHidden()
+
+
+def test_a_taken_name_or_the_input_is_refused_before_the_export_starts_and_said_as_a_warning(
+        window, qtbot, small_video, tmp_path, announced):
+    """A name typed that was taken said "Export failed: '...' already exists; tick ..." on the muted grey progress
+    line: easy to miss, and nothing had failed, for nothing had started. It is refused before the export starts and
+    said in the warning colour as not started, each time Export is pressed; the input video too."""
+    taken = tmp_path / "taken.mp4"
+    taken.write_bytes(b"kept")
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "free.mp4")
+    failures = []
+    dialog.failed.connect(failures.append)
+    announced.clear()
+    exists = f"'{taken}' already exists; tick \"Replace the file if it exists\" to replace it or choose another name"
+    for name, why in ((taken, exists), (taken, exists),  # pressed again: said again
+                      (small_video, f"the output '{small_video}' is the input file; choose another output name")):
+        dialog.output.clear()
+        qtbot.keyClicks(dialog.output, str(name))
+        qtbot.keyClick(dialog.output, Qt.Key_Return)  # Enter presses Export once a name is typed
+        said = f"Not started: {why}"
+        assert dialog.job is None and failures == [] and dialog.status.text() == ""
+        assert dialog.warning.text() == said and not dialog.warning.isHidden()
+        assert dialog.warning.property("role") == "warning" and announced[-1] == (said, "Warning: " + said)
+    assert len(announced) == 3 and taken.read_bytes() == b"kept" and probe(small_video).estimated_frames == 12
+    dialog.output.setText(str(tmp_path / "free.mp4"))
+    with qtbot.waitSignal(dialog.exported, timeout=60_000):
+        dialog.start()
+    assert dialog.warning.isHidden() and "wrote" in dialog.status.text()
 
 
 def test_quitting_during_export_asks_then_cancels(window, qtbot, small_video, tmp_path, slow_model, monkeypatch):
@@ -351,9 +387,10 @@ def test_exporting_again_gets_a_free_name_and_a_taken_one_says_how_to_replace_it
     window.export()
     assert window.export_dialog.output.text() == str(tmp_path / "clip_x4 (2).mp4")  # and in a new one
     window.export_dialog.output.setText(str(tmp_path / "clip_x4.mp4"))
-    with qtbot.waitSignal(window.export_dialog.failed, timeout=30_000) as blocker:
-        window.export_dialog.start()
-    assert "--overwrite" not in blocker.args[0] and 'tick "Replace the file if it exists"' in blocker.args[0]
+    window.export_dialog.start()
+    said = window.export_dialog.warning.text()
+    assert window.export_dialog.job is None and "--overwrite" not in said
+    assert 'tick "Replace the file if it exists"' in said
 
 
 def test_opening_another_video_closes_an_idle_dialog_and_a_running_one_names_its_video(

@@ -288,7 +288,7 @@ def test_each_sides_worst_frame_is_named_and_reached_and_both_sides_are_drawn_al
     """Go to worst reached the first model side's worst frame only, and the summary named only that; the second
     side's markers took pyqtgraph's default size (twice the first's), and the legend over the PSNR plot hid the
     curves' last frames."""
-    from vsr_app.gui import theme
+    from vsr_app.gui import colours
     from vsr_app.gui.analysis_plot import AnalysisPlot
 
     plot = AnalysisPlot()
@@ -296,7 +296,7 @@ def test_each_sides_worst_frame_is_named_and_reached_and_both_sides_are_drawn_al
     plot.resize(900, 300)
     plot.show()
     plot.reset("a and b against the ground truth", video="/data/seq", task="upscale", sides=("a", "b"),
-               series=(("a", theme.SIDE_A), ("b", theme.SIDE_B)))
+               series=(("a", colours.SIDE_A), ("b", colours.SIDE_B)))
     for k, scores in enumerate([((30.0, 0.9), (25.0, 0.8)), ((20.0, 0.7), (26.0, 0.8)), ((31.0, 0.9), (24.0, 0.7))]):
         plot.add_scores(k, 3, scores)
     plot.finished(complete=True)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from gui_support import gui_env, open_and_wait, window  # noqa: F401
 from test_gui_keyboard import compare_by_keyboard, step_frames, tab_to
-from vsr_app.gui import theme, viewer as viewer_module
+from vsr_app.gui import colours, viewer as viewer_module
 from vsr_app.gui.processing import TRUTH
 
 RELEASE_SETTLED_MS = 250  # past the 100 ms an animated click held a button down
@@ -116,7 +116,7 @@ def test_the_model_cards_are_named_and_the_tab_bar_and_cards_show_the_focus(wind
     cards = window.viewer.inspector.cards
     assert [card.accessibleName() for card in cards] == ["Left model card", "Right model card"]
     assert all(card.focusPolicy() & Qt.TabFocus for card in cards)
-    assert all(f"QTextBrowser:focus {{ border-color: {theme.FOCUS}; }}" in card.styleSheet() for card in cards)
+    assert all(f"QTextBrowser:focus {{ border-color: {colours.FOCUS}; }}" in card.styleSheet() for card in cards)
     assert "QTabBar::tab:focus" in QApplication.instance().styleSheet()
     bar = window.tabs.tabBar()
     bar.clearFocus()

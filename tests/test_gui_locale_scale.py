@@ -11,7 +11,7 @@ from PySide6.QtGui import QFontMetrics
 
 from gui_support import gui_env  # noqa: F401
 from locale_support import locale  # noqa: F401
-from vsr_app.gui import fmt
+from vsr_app.gui import colours, fmt
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_fields import number_field
 
@@ -72,7 +72,7 @@ def test_a_card_lays_long_values_under_their_key_the_card_s_width():
     card = fmt.card_html("m", "upscale", 4, 1000, CARD)
     assert "<td style='color:" in card and ">steps</td><td>1,000</td>" in card  # a short value beside its key
     for key in ("val", "stages"):
-        assert f"<tr><td colspan=2 style='color:{fmt.theme.MUTED};padding-right:8px'>{key}</td></tr>" \
+        assert f"<tr><td colspan=2 style='color:{colours.MUTED};padding-right:8px'>{key}</td></tr>" \
                "<tr><td colspan=2" in card
 
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QMessageBox
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
-from vsr_app.gui import analysis_plot, main_window, theme, workers
+from vsr_app.gui import analysis_plot, colours, main_window, workers
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.processing import SOURCE
 
@@ -100,8 +100,8 @@ def test_one_error_box_is_kept_however_many_errors_come(window, qtbot):
 def test_a_paint_that_fails_leaves_the_view_paintable(window, qtbot, monkeypatch):
     pane = window.viewer.view.panes[0]
     pane.resize(64, 48)
-    base = theme.BASE
-    monkeypatch.setattr(theme, "BASE", object())  # the first thing painted now raises
+    base = colours.BASE
+    monkeypatch.setattr(colours, "BASE", object())  # the first thing painted now raises
     with pytest.raises(TypeError):  # PySide re-raises it here; in the app it is only printed
         pane.grab()
     monkeypatch.undo()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtWidgets import QCheckBox, QStyle, QStyleOptionButton
 from superqt.utils import qimage_to_array
 
 from gui_support import gui_env  # noqa: F401
 
 
-def indicator_colour(qtbot, checked: bool, enabled: bool) -> tuple[int, ...]:
-    """The colour at the centre of a check box's indicator, drawn with the app's style sheet."""
+def indicator(qtbot, checked: bool, enabled: bool):
+    """The pixels inside a check box's indicator, its border left out, drawn with the app's style sheet (RGB)."""
     box = QCheckBox("Upscale \u00d74")
     qtbot.addWidget(box)
     box.setChecked(checked)
@@ -17,9 +18,15 @@ def indicator_colour(qtbot, checked: bool, enabled: bool) -> tuple[int, ...]:
     box.adjustSize()
     option = QStyleOptionButton()
     box.initStyleOption(option)
-    centre = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box).center()
+    inside = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box).adjusted(2, 2, -2, -2)
     pixels = qimage_to_array(box.grab().toImage())
-    return tuple(int(c) for c in pixels[centre.y(), centre.x(), :3])
+    return pixels[inside.top():inside.bottom() + 1, inside.left():inside.right() + 1, :3].astype(int)
+
+
+def indicator_colour(qtbot, checked: bool, enabled: bool) -> tuple[int, ...]:
+    """The colour at the centre of a check box's indicator."""
+    pixels = indicator(qtbot, checked, enabled)
+    return tuple(int(c) for c in pixels[pixels.shape[0] // 2, pixels.shape[1] // 2])
 
 
 def test_a_ticked_box_still_looks_ticked_while_it_is_locked(gui_env, qtbot):
@@ -31,10 +38,21 @@ def test_a_ticked_box_still_looks_ticked_while_it_is_locked(gui_env, qtbot):
     assert colours[True, False] != colours[True, True]  # greyed, not as if it could be changed
 
 
+def test_a_ticked_box_shows_a_tick_locked_or_not(gui_env, qtbot):
+    """A ticked box was a plain accent square and an unticked one a dark square: on the dark theme one was taken for
+    the other. A ticked one has a mark of another colour on its square (locked too); an unticked one is plain."""
+    def spread(pixels) -> int:  # how far the colours inside differ from the most common one, summed over R, G, B
+        colours, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+        return int(np.abs(pixels - colours[counts.argmax()]).sum(axis=2).max())
+
+    for enabled in (True, False):
+        assert spread(indicator(qtbot, True, enabled)) > 150
+        assert spread(indicator(qtbot, False, enabled)) < 30
+
+
 def test_the_control_with_keyboard_focus_shows_it(gui_env, qtbot):
     """Buttons, tool buttons and check boxes looked the same with and without focus: a keyboard user could not
     tell which one Space would press."""
-    import numpy as np
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QListWidget, QProgressBar, QPushButton, QToolButton, QWidget
 

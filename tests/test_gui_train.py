@@ -28,7 +28,7 @@ from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, keep_changed_defaults
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt, train_form_widget, train_panel
+from vsr_app.gui import fmt, run_checks, train_form_widget, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
 from vsr_app.gui.train_curves import CLIPS_UNKNOWN, NO_CLIP, NOT_YET
@@ -190,10 +190,10 @@ def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path
     with pytest.raises(VsrAppError, match=r"named 'x' is already installed .*the same in any letter case"):
         install_run_model(second, "X")  # X.safetensors would hide x from `models` (and --model x)
     check_model_target(first, "x")  # a Resume of that run may go on
-    from vsr_app.gui.train_panel import TrainPanel
+    from vsr_app.gui.run_checks import check_run_dir
 
     with pytest.raises(VsrAppError, match="named 'x' is already installed"):  # not "nothing to resume: press Start"
-        TrainPanel._check_run_dir(tmp_path / "a" / "X", "X", resume=True, task="vsr")
+        check_run_dir(tmp_path / "a" / "X", "X", resume=True, task="vsr")
     with pytest.raises(VsrAppError, match="already installed"):  # a new run in its folder (the old one deleted)
         check_model_target(first, "x", new_run=True)
     installed.with_suffix(".json").write_text("{")  # a card that does not say which run: not replaced
@@ -204,7 +204,7 @@ def test_an_installed_model_is_replaced_only_by_the_run_that_trained_it(tmp_path
 def test_a_run_folder_moved_keeps_the_model_it_installed(tmp_path, monkeypatch):
     """A Train-tab run moved to another folder could not be resumed there: its installed model was "trained by
     another run", and the advice (another name) led to "nothing to resume". A copy is another run."""
-    from vsr_app.gui.train_panel import TrainPanel
+    from vsr_app.gui.run_checks import check_run_dir
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     old = exported_run(tmp_path / "a" / "x")
@@ -222,7 +222,7 @@ def test_a_run_folder_moved_keeps_the_model_it_installed(tmp_path, monkeypatch):
     shutil.rmtree(copy)
     with pytest.raises(VsrAppError, match="trained by another run"):
         check_model_target(moved, "x")  # as it was: the card names the old place
-    TrainPanel._check_run_dir(moved, "x", resume=True, task="vsr")  # Resume there: the model follows the run
+    check_run_dir(moved, "x", resume=True, task="vsr")  # Resume there: the model follows the run
     assert json.loads(installed.read_text())["training"]["run_dir"] == str(moved.resolve())
     check_model_target(moved, "x")
     again = tmp_path / "c" / "x"  # moved once more, and a new run where it was: the model follows it again
@@ -681,7 +681,7 @@ def test_an_unexpected_error_after_the_check_is_reported_and_unlocks_the_form(pa
         if len(calls) > 1:
             raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(train_panel, "check_model_target", target_unreadable_the_second_time)
+    monkeypatch.setattr(run_checks, "check_model_target", target_unreadable_the_second_time)
     assert "Input/output error" in refusal(panel, qtbot, window)
     assert len(calls) == 2 and "Checking" not in panel.status.text()
 
@@ -1566,17 +1566,6 @@ def test_the_forms_tooltips_say_what_was_measured_without_naming_a_file(panel):
         assert [tip for tip in tips if ".md" in tip or "Round " in tip] == []
         if task == "vsr":
             assert all("dB" in panel.form.inputs[key].toolTip() for key in ("net_config.align", "frames", "burn_in"))
-
-
-def test_a_resumed_runs_end_says_its_training_time_in_all(panel):
-    """"Finished after 53 s" ended a run resumed for its last minute after hours: only the session's time was said."""
-    import time
-
-    panel.plots.add_records([{"step": 10, "loss": 0.1, "elapsed_s": 130.0}])
-    panel.started, panel.new_run_made_dir = time.monotonic() - 53, None  # a resume's session of 53 s
-    assert panel._in_all() == ", 2 min 10 s of training in all"
-    panel.new_run_made_dir = True  # a run begun with this start: its session is the whole run
-    assert panel._in_all() == ""
 
 
 def test_a_long_runs_log_is_shown_from_its_tail_read_alone(tmp_path):

@@ -18,7 +18,7 @@ from vsr_app.distill.options import ASKED_WARMUP
 from vsr_app.distill.runs import PRUNE_VAL
 from vsr_app.distill.sources import check_held_out
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt, train_form, train_panel
+from vsr_app.gui import train_form, train_panel, wording
 from vsr_app.gui.run_files import OPTIONS_NAME
 from vsr_app.gui.train_curves import NO_CLIP
 from vsr_app.gui.train_form import asked_warmup
@@ -74,7 +74,7 @@ def test_the_pruner_s_own_refusal_of_a_clip_in_the_data_names_the_tab_s_fields(t
     write_pan_frames(tmp_path / "data" / "pan", 4, np.random.default_rng(0))
     with pytest.raises(VsrAppError) as refused:
         check_held_out([str(tmp_path / "data" / "pan")], [str(tmp_path / "data")], [], PRUNE_VAL)
-    said = fmt.for_train_tab(str(refused.value))
+    said = wording.for_train_tab(str(refused.value))
     assert '--config' not in said and "--data" not in said
     assert said.endswith('choose a Validation clip outside the Data folders or hold it out with "exclude" in Extra '
                          'options')

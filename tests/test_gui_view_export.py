@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from superqt.utils import qimage_to_array
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
-from vsr_app.gui import theme, view_export
+from vsr_app.gui import colours, view_export
 from vsr_app.gui.processing import SOURCE, TRUTH
 
 
@@ -112,14 +112,14 @@ def test_the_view_is_saved_as_drawn_with_both_sides_and_without_the_focus_frame(
     QApplication.processEvents()
     pane = viewer.view.panes[0]
     on_screen = qimage_to_array(pane.grab().toImage())[..., :3]
-    assert tuple(on_screen[1, pane.width() // 3]) == QColor(theme.FOCUS).getRgb()[:3]  # where the keys go, on screen
+    assert tuple(on_screen[1, pane.width() // 3]) == QColor(colours.FOCUS).getRgb()[:3]  # where the keys go, on screen
     answers.file = tmp_path / "figure"  # typed without its extension
     saved(qtbot, viewer, "save_view", tmp_path / "figure.png")
 
     picture = read_png(tmp_path / "figure.png")
     ratio = viewer.view.devicePixelRatioF()
     assert picture.shape[:2] == (round(viewer.view.height() * ratio), round(viewer.view.width() * ratio))
-    assert tuple(picture[1, pane.width() // 3]) != QColor(theme.FOCUS).getRgb()[:3]
+    assert tuple(picture[1, pane.width() // 3]) != QColor(colours.FOCUS).getRgb()[:3]
     source, upscaled = rendered.images
     divider, y = round(pane.width() * viewer.view.divider), pane.height() - 60
     for x, image in ((divider - 40, np.repeat(np.repeat(source, 4, 0), 4, 1)), (divider + 40, upscaled)):

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QToolTip
 
 from gui_support import gui_env  # noqa: F401
 from locale_support import locale  # noqa: F401
-from vsr_app.gui.number_boxes import WHOLE_NUMBERS, PlainSpinBox
+from vsr_app.gui.number_boxes import A_NUMBER, WHOLE_NUMBERS, PlainSpinBox
 from vsr_app.gui.train_fields import number_field
 from vsr_app.gui.train_form import COMMON
 
@@ -38,7 +38,7 @@ def rate(locale, qtbot):
     _, _, kind, default, low, high, _ = next(field for field in COMMON if field[0] == "lr")
     field = number_field(kind, default, low, high)
     field.setToolTip("learning rate")
-    assert field.value() == 0.0002 and field.decimals() == 6
+    assert field.value() == 0.0002 and field.text() == "0.0002"
     return shown(qtbot, field)
 
 
@@ -75,7 +75,7 @@ def test_a_whole_number_out_of_range_is_refused_visibly_naming_the_range(box, qt
 
 
 @pytest.mark.parametrize("field, text, kept, shown_kept", [("box", "1.5", "16", "16"),
-                                                        ("rate", "0.0000001", "0.0002", "0.000200")])
+                                                        ("rate", "0.0000001", "0.0002", "0.0002")])
 def test_the_refusal_is_said_where_the_focus_moves_on(locale, request, qtbot, field, text, kept, shown_kept):
     """Tab to the next field ends the edit: the tip shown then stays over the next field's focus."""
     box = request.getfixturevalue(field)
@@ -104,28 +104,52 @@ def test_digits_alone_are_taken(box, qtbot):
     assert typed(qtbot, box, "2000") == 2000 and box.refusal == ""
 
 
-@pytest.mark.parametrize("text, rate_typed", [("1e-4", 1e-4), ("2E-4", 2e-4), ("1e-04", 1e-4), ("5e-5", 5e-5),
-                                              ("1,5e-4", 1.5e-4)])
-def test_a_learning_rate_is_taken_in_scientific_notation(rate, qtbot, text, rate_typed):
-    """"1e-4" read 1.000000 and the run diverged at lr 1.0; "2e-4" was left at 0.0002 as if it had been taken."""
+@pytest.mark.parametrize("text, rate_typed, shown_as", [
+    ("1e-4", 1e-4, "0.0001"), ("2E-4", 2e-4, "0.0002"), ("1e-04", 1e-4, "0.0001"), ("5e-5", 5e-5, "5e-05"),
+    ("1,5e-4", 1.5e-4, "0.00015"), ("1.5e-6", 1.5e-6, "1.5e-06"), ("0,0000015", 1.5e-6, "1.5e-06"),
+    ("0.00012345", 1.2345e-4, "0.00012345"), ("1", 1.0, "1")])
+def test_a_learning_rate_is_taken_in_scientific_notation_and_shown_as_short_as_written(rate, qtbot, text, rate_typed,
+                                                                                       shown_as):
+    """"1e-4" read 1.000000 and the run diverged at lr 1.0; "2e-4" was left at 0.0002 as if it had been taken. Six
+    decimals were shown ("0.000200", small rates hard to read) and 1.5e-6 was refused for its seventh."""
     typed(qtbot, rate, "0.001")  # not the default, so that "2e-4" is seen taken
     assert typed(qtbot, rate, text) == pytest.approx(rate_typed, rel=1e-12)
-    assert rate.text() == f"{rate_typed:.6f}" and rate.refusal == "" and rate.styleSheet() == ""
+    assert rate.text() == shown_as and rate.refusal == "" and rate.styleSheet() == ""
 
 
-@pytest.mark.parametrize("text", ["0.0000001", "1e-7", "2", "1e1", "-1e-4", "x", "1e-"])
-def test_a_learning_rate_out_of_range_or_no_number_is_refused_visibly_naming_the_range(rate, qtbot, text):
+@pytest.mark.parametrize("text", ["0.0000001", "1e-7", "2", "1e1", "-1e-4"])
+def test_a_learning_rate_out_of_range_is_refused_visibly_naming_the_range(rate, qtbot, text):
     """"0.0000001" went back to 0.0002 without a word, and "2" or "1e1" had been taken as 1 (the "1" typed first)."""
-    assert typed(qtbot, rate, text) == 0.0002 and rate.text() == "0.000200"
+    assert typed(qtbot, rate, text) == 0.0002 and rate.text() == "0.0002"
     assert rate.refusal == f"\u201c{text}\u201d not taken, 0.0002 kept: between 1e-06 and 1"
     assert rate.toolTip().endswith("learning rate")
     refused_visibly(qtbot, rate)
 
 
-def test_a_learning_rate_finer_than_the_field_shows_is_refused_not_rounded(rate, qtbot):
-    """1.5e-6 would have been 0.000002, a third more than typed."""
-    assert typed(qtbot, rate, "1.5e-6") == 0.0002
-    assert rate.refusal == "\u201c1.5e-6\u201d not taken, 0.0002 kept: between 1e-06 and 1, 6 decimals at most"
+@pytest.mark.parametrize("text", ["1..5", "x", "1e-", "."])
+def test_a_text_that_is_no_number_is_refused_with_how_one_is_typed(rate, qtbot, text):
+    """It was answered with the range, which was not what was wrong."""
+    assert typed(qtbot, rate, text) == 0.0002
+    assert rate.refusal == f"\u201c{text}\u201d not taken, 0.0002 kept: {A_NUMBER}"
+    refused_visibly(qtbot, rate)
+
+
+def test_a_learning_rate_is_read_where_its_edit_ends_not_as_typed(rate, qtbot):
+    """The "1" of "1e-4" was taken as 1.0 while it was typed, and kept: Alt+S (Start) leaves the focus in the field,
+    so no refusal came, and a run started at lr 1.0; a step (Up) from "1e-" left 1.0 too, refusing nothing."""
+    rate.lineEdit().selectAll()
+    qtbot.keyClicks(rate, "1e-")
+    assert rate.value() == 0.0002 and rate.text() == "1e-"
+    qtbot.keyClick(rate, Qt.Key_Up)
+    assert rate.value() == 0.0002
+    assert rate.refusal == f"\u201c1e-\u201d not taken, 0.0002 kept: {A_NUMBER}"
+
+
+def test_a_learning_rate_finer_than_the_field_keeps_is_refused_not_rounded(rate, qtbot):
+    """A Qt field rounds its value to its decimals: 1.5e-6 would have been 0.000002 at six, a third more than typed."""
+    assert typed(qtbot, rate, "1.0000000000001e-3") == 0.0002
+    assert rate.refusal == ("\u201c1.0000000000001e-3\u201d not taken, 0.0002 kept: between 1e-06 and 1, 12 decimals "
+                            "at most")
     refused_visibly(qtbot, rate)
 
 

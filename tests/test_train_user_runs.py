@@ -183,10 +183,10 @@ def test_a_disk_that_fills_before_the_pruned_net_is_written_is_one_line(data_dir
                             options={"crop": 32, "batch": 1, "steps": 2, "log_every": 1, "threads": 1,
                                      "min_width": 2, "val_every": 0})
     # the Train tab's Prune teacher runs it: there the user presses Continue pruning (not Resume, a training run's)
-    from vsr_app.gui import fmt
+    from vsr_app.gui import wording
 
-    assert fmt.for_train_tab(str(raised.value)).endswith("the last complete checkpoint is intact (press Continue "
-                                                         "pruning once this is fixed)")
+    assert wording.for_train_tab(str(raised.value)).endswith("the last complete checkpoint is intact (press Continue "
+                                                             "pruning once this is fixed)")
 
 
 def test_frame_interpolation_leaves_out_sequences_too_short_for_a_sample(tmp_path):

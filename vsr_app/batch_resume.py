@@ -201,7 +201,7 @@ def earlier_outputs(inputs: Sequence[Path], in_dir: Path, task: str, cancel=None
 class EarlierOutput:
     """Why a batch of `task` leaves an input as it is: it is this app's output of `source`, another of the batch's
     inputs (relative to the input folder). Kept as these facts, not as a sentence: the command line and the Batch tab
-    word it each their own way (`reason`, gui.fmt.left_as_it_is), and the tab's, once a pattern rewording the
+    word it each their own way (`reason`, gui.wording.left_as_it_is), and the tab's, once a pattern rewording the
     command line's sentence, broke without a word whenever that sentence changed."""
 
     task: str

@@ -3,11 +3,11 @@
 The CLI prints its message without a traceback and exits 1; the GUI shows it in a dialog.
 """
 
-# How an error about an existing output says what to do; the GUI words it for its checkbox (gui/fmt.for_gui).
+# How an error about an existing output says what to do; the GUI words it for its checkbox (gui/wording.for_gui).
 OVERWRITE_HINT = "pass --overwrite to replace it"
 # How a batch that found no videos points to sub-folders; the GUI names its checkbox instead.
 RECURSIVE_HINT = "add --recursive to look in sub-folders"
-# How training's errors name its options; the Train tab names its fields instead (gui/fmt.for_train_tab).
+# How training's errors name its options; the Train tab names its fields instead (gui/wording.for_train_tab).
 VAL_OUTSIDE = "give {option} a clip outside --data"  # {option}: what names the clips (pruning has no --val)
 VAL_OUTSIDE_HINT = VAL_OUTSIDE.format(option="--val")
 EXCLUDE_HINT = 'hold it out with the "exclude" option'

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
                                QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME, __version__
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import colours, fmt
 from vsr_app.gui.widgets import logo_label, resize_within_screen
 from vsr_app.models import list_models
 from vsr_app.resources import app_root, models_dir, resource_path, user_models_dir
@@ -38,10 +38,10 @@ def runtime_versions() -> list[tuple[str, str]]:
 
 
 def about_html() -> str:
-    rows = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:12px'>{html.escape(k)}</td>"
+    rows = "".join(f"<tr><td style='color:{colours.MUTED};padding-right:12px'>{html.escape(k)}</td>"
                    f"<td>{html.escape(v)}</td></tr>" for k, v in runtime_versions())
     places = [("App files", app_root()), ("Shipped models", models_dir()), ("Your trained models", user_models_dir())]
-    folders = "".join(f"<tr><td style='color:{theme.MUTED};padding-right:12px'>{k}</td>"
+    folders = "".join(f"<tr><td style='color:{colours.MUTED};padding-right:12px'>{k}</td>"
                       f"<td>{html.escape(str(p))}</td></tr>" for k, p in places)
     return ("<p>\u00d74 video super-resolution and \u00d72 frame interpolation with compact models distilled from "
             "larger teachers (Space-Time Distillation for upscaling; a pruned ST-MFNet-style net with Laplacian "
@@ -57,7 +57,7 @@ def models_html() -> str:
     for info in list_models():
         source = html.escape(info.path) if info.path else "built-in"
         cards.append(fmt.card_html(info.name, info.task, info.scale, info.params, info.card, full=True)
-                     + f"<br><span style='color:{theme.MUTED}'>{source}</span>")
+                     + f"<br><span style='color:{colours.MUTED}'>{source}</span>")
     return "<hr>".join(cards)
 
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushBut
 
 from vsr_app.evaluate import CUT_COLUMN, sequence_name
 from vsr_app.files import atomic_write
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import colours, fmt
 from vsr_app.gui.analysis import CutVerdict
 from vsr_app.gui.analysis_table import AnalysisTable, SeriesNumbers
 from vsr_app.gui.export_dialog import output_folder
@@ -65,7 +65,7 @@ PLOT_LEAST_LINES = 6
 AXES_LINES = 7  # ... and the frame axis, its name and the legend below them
 TABLE_SHARE = 0.55  # of the panel's width at most, for the table of every model's numbers beside the plots
 LABEL_PITCH = 1.25  # lines of its font from one value axis label to the next, at least: closer, they ran together
-CUT_SHADE = theme.MUTED + "40"  # a held-out frame across a scene cut: a band behind the curves, light enough to read
+CUT_SHADE = colours.MUTED + "40"  # a held-out frame across a scene cut: a band behind the curves, light enough to read
 
 
 class ValueAxis(pg.AxisItem):
@@ -185,19 +185,19 @@ class AnalysisPlot(QWidget):
         self.curves, self.cursors = [], []
         self.series: tuple[tuple[str, str], ...] = ()  # ground truth mode: (name, colour) of each side measured
         self.cursor_position = 0  # the player's, kept to place the cursors again where `first` changes
-        self.psnr_plot = self._add_plot(0, "PSNR (dB)", theme.PSNR_COLOUR)
-        self.ssim_plot = self._add_plot(1, "SSIM", theme.SSIM_COLOUR, x_link=self.psnr_plot)
+        self.psnr_plot = self._add_plot(0, "PSNR (dB)", colours.PSNR_COLOUR)
+        self.ssim_plot = self._add_plot(1, "SSIM", colours.SSIM_COLOUR, x_link=self.psnr_plot)
         self.psnr_plot.getAxis("bottom").setStyle(showValues=False)  # the frames are numbered once, below SSIM
         # frames are counted, never "x0.001"; not by enableAutoSIPrefix(False), which freezes the prefix the empty
         # plot's range (just under 1) gave: a 12-frame clip's axis read 0 to 12000 at a 20 pt font
         self.ssim_plot.setLabel("bottom", "frame", siPrefixEnableRanges=())  # (setLabel resets them otherwise)
         # each series' (PSNR, SSIM) curves: the one pair of sides, or each side against the ground truth
         self.series_curves = [tuple(self.curves),
-                              tuple(new_curve(plot, theme.SIDE_B) for plot in (self.psnr_plot, self.ssim_plot))]
+                              tuple(new_curve(plot, colours.SIDE_B) for plot in (self.psnr_plot, self.ssim_plot))]
         self.cut_bands = [cut_band(plot) for plot in (self.psnr_plot, self.ssim_plot)]
         # in ground truth mode, under the plots (`_colour_curves`): over the PSNR plot it hid the curves' last frames;
         # as small as its names, at the left (the layout spread it over a third of the height and the whole width)
-        self.legend = pg.LegendItem(colCount=3, brush=theme.BASE, labelTextColor=theme.TEXT)  # two sides, a cut
+        self.legend = pg.LegendItem(colCount=3, brush=colours.BASE, labelTextColor=colours.TEXT)  # two sides, a cut
         self.legend.setSizePolicy(QSizePolicy.Fixed, QSizePolicy.Fixed)
         self.legend.layout.setContentsMargins(0, 0, 0, 0)  # (9 px around one line of names)
         self.graphs.scene().sigMouseClicked.connect(self._clicked)
@@ -234,7 +234,7 @@ class AnalysisPlot(QWidget):
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setMouseEnabled(x=True, y=False)
         self.curves.append(new_curve(plot, colour))
-        cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(theme.TEXT, width=1, style=Qt.DashLine))
+        cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(colours.TEXT, width=1, style=Qt.DashLine))
         plot.addItem(cursor)
         self.cursors.append(cursor)
         return plot
@@ -290,8 +290,8 @@ class AnalysisPlot(QWidget):
         self.legend.clear()
         for band in self.cut_bands:
             band.setOpts(x0=[], x1=[], y0=[], height=[])
-        colours = [(colour, colour) for _, colour in self.series] or [(theme.PSNR_COLOUR, theme.SSIM_COLOUR)]
-        for curves, pair in zip(self.series_curves, colours + [(None, None)]):
+        pairs = [(colour, colour) for _, colour in self.series] or [(colours.PSNR_COLOUR, colours.SSIM_COLOUR)]
+        for curves, pair in zip(self.series_curves, pairs + [(None, None)]):
             for curve, colour in zip(curves, pair):
                 curve.setData([], [])
                 if colour is not None:

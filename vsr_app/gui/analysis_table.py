@@ -16,7 +16,7 @@ from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea, QHeaderView, QTableWidget, QTableWidgetItem
 
-from vsr_app.gui import theme
+from vsr_app.gui import colours
 
 VALUE = Qt.UserRole  # a number cell's value, which it sorts by and is copied at full precision
 COPIED = Qt.UserRole + 1  # a cell's copied text where it is not its value ("5 / 8", a stopped run's frames)
@@ -141,7 +141,7 @@ class AnalysisTable(QTableWidget):
             font = item.font()
             font.setItalic(True)
             item.setFont(font)
-            item.setForeground(QBrush(QColor(theme.MUTED)))
+            item.setForeground(QBrush(QColor(colours.MUTED)))
             item.setToolTip(row.partial if column else f"{item.toolTip()}\n{row.partial}")
 
     def wanted_width(self) -> int:

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from vsr_app.batch_plan import parse_extensions
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt
-from vsr_app.gui.codecs import CODECS, codec_fields, has_crf
+from vsr_app.gui import wording
+from vsr_app.gui.codec_fields import codec_fields
+from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (accelerated, bind_name, deinterlace_box, fill_models, name_form_fields, path_row,
@@ -280,4 +281,4 @@ class BatchForm(QGroupBox):
 
     def for_gui(self, text: str) -> str:
         """A reason or notes worded for the command line, naming this form's fields instead."""
-        return fmt.for_gui(text, REPLACE_LABEL, RECURSIVE_LABEL, self.deinterlace.text())
+        return wording.for_gui(text, REPLACE_LABEL, RECURSIVE_LABEL, self.deinterlace.text())

@@ -20,12 +20,12 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QMenu, QStyledItemDelegate, Q
 from vsr_app.batch_plan import Queue
 from vsr_app.batch_report import IGNORED, NO_VIDEO
 from vsr_app.files import shown_name
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import colours, fmt, wording
 from vsr_app.video.pipeline import breaks_text
 
-STATUS_COLOURS = {"ok": "#7bd88f", "skipped": theme.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
-                  "cancelled": "#ffb347", IGNORED: theme.MUTED, NO_VIDEO: theme.MUTED, "processing": theme.ACCENT,
-                  "not started": theme.MUTED, "stopped": "#ff6b6b"}
+STATUS_COLOURS = {"ok": "#7bd88f", "skipped": colours.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
+                  "cancelled": "#ffb347", IGNORED: colours.MUTED, NO_VIDEO: colours.MUTED, "processing": colours.ACCENT,
+                  "not started": colours.MUTED, "stopped": "#ff6b6b"}
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
@@ -167,7 +167,7 @@ class QueueView(QueueTable):
         for src, dst in zip(queue.inputs, queue.outputs):
             relative = str(src.relative_to(queue.in_dir))
             if src in queue.earlier:  # as the batch will leave it: with why, and no output
-                self._add_row(relative, IGNORED, fmt.left_as_it_is(queue.earlier[src]))
+                self._add_row(relative, IGNORED, wording.left_as_it_is(queue.earlier[src]))
                 self._cells(relative)[3].setData(REASON, True)
             else:
                 self._add_row(relative, "queued", str(dst) if dst else "")

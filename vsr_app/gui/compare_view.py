@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal, QObject
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from vsr_app.gui import theme
+from vsr_app.gui import colours
 
 MODES = {"split": "Split", "side": "Side by side", "toggle": "Toggle", "diff": "Difference"}
 MAX_ZOOM = 64.0  # screen pixels per canvas pixel
@@ -159,15 +159,15 @@ class ImagePane(QWidget):
         try:  # a painter left active by an exception makes every later paint fail, then Qt crashes
             self._paint(p)
             if self.chrome and self.parentWidget() is not None and self.parentWidget().hasFocus():  # where the keys go
-                p.setPen(QPen(QColor(theme.FOCUS), 2))
+                p.setPen(QPen(QColor(colours.FOCUS), 2))
                 p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         finally:
             p.end()
 
     def _paint(self, p: QPainter) -> None:
-        p.fillRect(self.rect(), QColor(theme.BASE))
+        p.fillRect(self.rect(), QColor(colours.BASE))
         if not self.layers:
-            p.setPen(QColor(theme.MUTED))
+            p.setPen(QColor(colours.MUTED))
             p.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self.placeholder)
             return
         full = QRectF(self.rect())
@@ -195,7 +195,7 @@ class ImagePane(QWidget):
         if area.width() < 40:  # the divider dragged over it: the label still names the side
             return
         p.save()
-        p.setPen(QColor(theme.ACCENT))
+        p.setPen(QColor(colours.ACCENT))
         p.drawText(area.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, note)
         p.restore()
 
@@ -255,7 +255,7 @@ class ImagePane(QWidget):
         p.drawRoundedRect(box, h / 2, h / 2)
         p.setBrush(QColor(layer.colour))
         p.drawEllipse(QPointF(box.left() + 14, box.center().y()), 5, 5)
-        p.setPen(QColor(theme.TEXT))
+        p.setPen(QColor(colours.TEXT))
         p.drawText(box.adjusted(26, 0, -8, 0), Qt.AlignVCenter | Qt.AlignLeft, layer.label)
         p.restore()
 
@@ -270,7 +270,7 @@ class ImagePane(QWidget):
         p.setPen(Qt.NoPen)
         p.setBrush(QColor(14, 16, 20, 220))
         p.drawRoundedRect(box, h / 2, h / 2)
-        p.setPen(QColor(theme.TEXT))
+        p.setPen(QColor(colours.TEXT))
         p.drawText(box, Qt.AlignCenter, self.stale)
         p.restore()
 
@@ -290,7 +290,7 @@ class ImagePane(QWidget):
             p.setPen(Qt.NoPen)
             p.setBrush(QColor(14, 16, 20, 190))
             p.drawRoundedRect(box, 5, 5)
-            p.setPen(QColor(theme.ACCENT if left else theme.MUTED))
+            p.setPen(QColor(colours.ACCENT if left else colours.MUTED))
             p.drawText(box, Qt.AlignCenter, text)
         p.restore()
 
@@ -483,8 +483,8 @@ class CompareView(QWidget):
             for pane in self.panes:
                 pane.set_layers([])
             return
-        a = Layer(self._qimages[0], self.labels[0], theme.SIDE_A, self.notes[0])
-        b = Layer(self._qimages[1], self.labels[1], theme.SIDE_B, self.notes[1])
+        a = Layer(self._qimages[0], self.labels[0], colours.SIDE_A, self.notes[0])
+        b = Layer(self._qimages[1], self.labels[1], colours.SIDE_B, self.notes[1])
         if self.mode == "split":
             self.panes[0].set_layers([a, b])
         elif self.mode == "side":
@@ -500,7 +500,7 @@ class CompareView(QWidget):
             if self._diff is None:
                 self._diff = to_qimage(difference_map(self.difference, self.gain))
             label = f"|{self.labels[0]} \u2212 {self.labels[1]}| \u00d7 {self.gain:g}"
-            self.panes[0].set_layers([Layer(self._diff, label, theme.ACCENT)])
+            self.panes[0].set_layers([Layer(self._diff, label, colours.ACCENT)])
 
     def enterEvent(self, event) -> None:
         self.setFocus(Qt.MouseFocusReason)  # so holding T works without a click first

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.files import shown_name
-from vsr_app.gui import fmt
-from vsr_app.gui.codecs import CODECS, codec_fields, has_crf
+from vsr_app.gui import fmt, wording
+from vsr_app.gui.codec_fields import codec_fields
+from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, deinterlace_box, fill_models,
                                  name_form_fields, open_with_system, path_row, self_ensemble_box)
@@ -29,7 +30,7 @@ from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
 from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_PRESETS
-from vsr_app.video.output_paths import check_output_name, first_free, output_suffix
+from vsr_app.video.output_paths import check_output_name, check_output_path, check_writable, first_free, output_suffix
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
@@ -55,7 +56,7 @@ def suggested_output(source: str, upscale: bool, interpolate: bool, suffix: str)
 
 class ExportDialog(QDialog):
     """Options form, then progress of one export; a failure is said on its status line (`failed(message)` tells the
-    window it ended)."""
+    window it ended), options it cannot start with below it, as a warning (`_refuse`)."""
 
     failed = Signal(str)
     exported = Signal(str)
@@ -216,35 +217,37 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         options = self.options()
         if "upscale" not in options and "interpolate" not in options:
-            self._say("Tick at least one of upscale / interpolate.")
+            self._refuse("Tick at least one of upscale / interpolate.")
             return
         text = self.output.text().strip()
         if not text:
-            self._say("Choose where to save the video.")
+            self._refuse("Choose where to save the video.")
             return
         unset = [task for task in ("interpolate", "upscale") if task in options and not options[task]]
         if unset:
-            self._say(f"Choose a model to {unset[0]} with.")
+            self._refuse(f"Choose a model to {unset[0]} with.")
             return
         for task in ("interpolate", "upscale"):
             try:
                 if task in options:
                     resolve(options[task])
             except UnknownModel:  # removed since the dialog opened: "unknown model ... (upscalers: ...)" is CLI talk
-                self._say(f"The model '{options[task]}' is not installed any more: choose another, or Reload models "
-                          "(Ctrl+R) in the window and export again.")
+                self._refuse(f"The model '{options[task]}' is not installed any more: choose another, or Reload "
+                             "models (Ctrl+R) in the window and export again.")
                 return
             except VsrAppError as exc:  # damaged since: its weights gone beside its card, a card that does not read
-                self._say(fmt.for_gui(str(exc), REPLACE_LABEL))
+                self._refuse(wording.for_gui(str(exc), REPLACE_LABEL))
                 return
         key = options["codec"]
         text = self._completed(text)
         self.output.setText(text)  # the name written, extension and all
         path = output_folder(self.source) / Path(text).expanduser()  # an absolute name wins
-        try:  # before the models load, naming only the extensions that hold the codec
+        try:  # before the models load: the extensions that hold the codec named, a file in the way refused
             check_output_name(path, key)
+            check_output_path(path, Path(self.source), options["overwrite"])
+            check_writable(path.parent, "the output's folder")
         except VsrAppError as exc:
-            self._say(fmt.for_gui(str(exc), REPLACE_LABEL))
+            self._refuse(wording.for_gui(str(exc), REPLACE_LABEL))
             return
         self.output_path = str(path)
         self.settings.setValue("export/codec", key)
@@ -275,7 +278,7 @@ class ExportDialog(QDialog):
             self.job.cancel()
 
     def _set_running(self, running: bool) -> None:
-        self.warning.show_warning("")  # a warning is a running export's
+        self.warning.show_warning("")  # a warning is a running export's, or why the last Export started nothing
         self.start_button.setVisible(not running)
         self.cancel_button.setVisible(running)
         self.close_button.setEnabled(not running)
@@ -299,7 +302,7 @@ class ExportDialog(QDialog):
         self._set_running(False)
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
-        self._say(fmt.for_gui(shown_name(summary.line()), REPLACE_LABEL, deinterlace_label=self.deinterlace.text()),
+        self._say(wording.for_gui(shown_name(summary.line()), REPLACE_LABEL, deinterlace_label=self.deinterlace.text()),
                   aloud=True)
         self.reveal.show()
         self._suggest()  # the suggested name is taken now: the next export gets a free one
@@ -313,7 +316,7 @@ class ExportDialog(QDialog):
             b.setDefault(b is button)
 
     def _failed(self, message: str) -> None:
-        message = fmt.for_gui(message, REPLACE_LABEL)
+        message = wording.for_gui(message, REPLACE_LABEL)
         self._set_running(False)
         self.progress.hide()
         self._say("Export failed: " + message, aloud=True)
@@ -334,6 +337,17 @@ class ExportDialog(QDialog):
         self.status.setText(text)
         if aloud:
             announce(self.status, text)
+        self._fit()
+
+    def _refuse(self, why: str) -> None:
+        """Say why Export started nothing, in the warning colour: said on the muted progress line as "Export failed:
+        ... already exists", a refusal went unseen, and read as a failure of work that had never begun."""
+        self.warning.show_warning("")  # said again at each press, to a screen reader too
+        self.warning.show_warning(f"Not started: {why}")
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow the dialog to fit what it says."""
         needed = self.layout().totalHeightForWidth(self.width())
         if needed > self.height():
             self.resize(self.width(), needed)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap
 
-from vsr_app.gui import theme
+from vsr_app.gui import colours
 
 
 def _poly(p: QPainter, *points: tuple[float, float], close: bool = False, fill: bool = False) -> None:
@@ -96,24 +96,34 @@ def _dot(p):
     p.drawEllipse(QPointF(12, 12), 5, 5)
 
 
+def _tick(p):
+    _poly(p, (5, 13), (10, 18), (19, 7))
+
+
 SHAPES = {"open": _open, "export": _export, "play": _play, "pause": _pause, "prev": _prev, "next": _next,
           "first": _first, "last": _last, "swap": _swap, "fit": _fit, "actual": _actual, "chart": _chart,
-          "dot": _dot}
+          "dot": _dot, "tick": _tick}
 
 
 @cache
-def icon(name: str, colour: str = theme.TEXT) -> QIcon:
+def icon(name: str, colour: str = colours.TEXT) -> QIcon:
     """The named icon, with pixmaps for 1x, 2x and 3x screens and a dimmed disabled state."""
     result = QIcon()
     for mode, tint in ((QIcon.Normal, colour), (QIcon.Disabled, "#5d636e")):
         for scale in (1, 2, 3):
-            pixmap = QPixmap(24 * scale, 24 * scale)
-            pixmap.fill(Qt.transparent)
-            p = QPainter(pixmap)
-            p.setRenderHint(QPainter.Antialiasing)
-            p.scale(scale, scale)
-            p.setPen(QPen(QColor(tint), 1.8, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
-            SHAPES[name](p)
-            p.end()
-            result.addPixmap(pixmap, mode)
+            result.addPixmap(QPixmap.fromImage(drawn(name, tint, scale)), mode)
     return result
+
+
+def drawn(name: str, colour: str, scale: int, line_width: float = 1.8) -> QImage:
+    """The named shape in `colour`, `scale` times the 24 px grid, its lines `line_width` grid units wide: for an
+    icon, or saved for the style sheet, which takes images by file name only (its check box's tick: gui/theme)."""
+    image = QImage(24 * scale, 24 * scale, QImage.Format_ARGB32_Premultiplied)
+    image.fill(Qt.transparent)
+    p = QPainter(image)
+    p.setRenderHint(QPainter.Antialiasing)
+    p.scale(scale, scale)
+    p.setPen(QPen(QColor(colour), line_width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+    SHAPES[name](p)
+    p.end()
+    return image

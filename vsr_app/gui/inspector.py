@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QGroupBox, QHBoxL
                                QScrollArea, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
 
 from vsr_app.evaluate import truth_size
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import colours, fmt
 from vsr_app.gui.frame_times import Gaps
 from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import Score
@@ -34,7 +34,7 @@ TRUTH_TIPS = {"upscale": "Take this video as the ground truth and score the mode
                              "frames either side (a 4-frame model from two on each side), the Source side shows the "
                              "frame before it, the \"ground truth\" side the frame itself; This frame and Analyse "
                              "all frames measure each side against it"}
-SIDES = (("Left", theme.SIDE_A), ("Right", theme.SIDE_B))  # each side's name and colour, as the pickers show them
+SIDES = (("Left", colours.SIDE_A), ("Right", colours.SIDE_B))  # each side's name and colour, as the pickers show them
 
 
 def video_facts(info: VideoInfo, cropped: bool = False) -> dict[str, str]:
@@ -131,7 +131,7 @@ class CardView(QTextBrowser):
         self.viewport().setAutoFillBackground(False)
         # the border always there, coloured only with the focus: the card keeps its size (its height allows for it)
         self.setStyleSheet("QTextBrowser { background: transparent; border: 1px solid transparent; padding: 0; }"
-                           f"QTextBrowser:focus {{ border-color: {theme.FOCUS}; }}")
+                           f"QTextBrowser:focus {{ border-color: {colours.FOCUS}; }}")
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setWordWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)

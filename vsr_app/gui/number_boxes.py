@@ -12,7 +12,8 @@ from PySide6.QtCore import QLocale, QPoint, QTimer
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QToolTip
 
-from vsr_app.gui import theme
+from vsr_app.errors import VsrAppError
+from vsr_app.gui import colours
 
 
 def plain_locale() -> QLocale:
@@ -25,23 +26,22 @@ def plain_locale() -> QLocale:
 class RefusingBox:
     """A spin box (mixed in before Qt's class) that takes a text only as the number it is and refuses any other
     visibly: Qt's dropped a keystroke it could not take ("." in "1.5", "e" in "1e3") and read what was left, or went
-    back to the value before without a word. The text stays as typed; where editing ends the field goes back to the
-    value it held before the edit (the "1" of "1.5" had been taken as typed) and says so beside it, marked until it
-    is next edited. The class says why it refuses a text (`objection`) and which texts more typing can still make a
-    number (`BEGUN`)."""
+    back to the value before without a word. The text is read where editing ends (Enter, the focus moving on, a
+    step, `interpretText`), not as it is typed: typing "1e-4" had the "1" taken as 1.0 and kept while the rest was
+    refused, and a key that leaves the focus in the field (Alt+S, Start) started a run with it. A refused text
+    leaves the value as it was and says so beside the field, marked until it is next edited. The class says why it
+    refuses a text (`objection`) and which texts more typing can still make a number (`BEGUN`)."""
 
     BEGUN: re.Pattern
 
     def __init__(self):
         super().__init__()
         self.setLocale(plain_locale())
+        self.setKeyboardTracking(False)
         self.refusal = ""  # what the field says of a refused text, "" where it says nothing
         self.own_tip = ""  # the field's tooltip without the refusal
-        self.before_edit: float | None = None  # the value when the edit began, None between edits
-        self.kept: float | None = None  # the value kept where a text was refused: the refusal stands while it is shown
         self.lineEdit().textEdited.connect(self._edited)
-        self.editingFinished.connect(self._edit_ended)
-        self.valueChanged.connect(self._value_changed)
+        self.valueChanged.connect(lambda: self._say(""))
 
     def objection(self, text: str) -> str:
         """Why `text` is not taken, "" where it is."""
@@ -66,27 +66,13 @@ class RefusingBox:
         return self.minimum() if self.special(text) else type(self.minimum())(self.bare(text))
 
     def fixup(self, text: str) -> str:
-        """Editing ends on a text the field does not take: it is refused and said so."""
-        if self.before_edit is not None:
-            self.setValue(self.before_edit)
-        self._edit_ended()
-        self.kept = self.value()  # Enter emits valueChanged of it next, which leaves the refusal standing
-        self._say(f"\u201c{text}\u201d not taken, {plain_number(self.kept)} kept: {self.objection(text)}")
+        """Editing ends on a text the field does not take: it is refused and said so, the value kept."""
+        self._say(f"\u201c{text}\u201d not taken, {plain_number(self.value())} kept: {self.objection(text)}")
         return text
 
     def _edited(self, text: str) -> None:
-        if self.before_edit is None:
-            self.before_edit = self.value()  # Qt takes the text after this signal
-        self.kept = None
         begun = self.BEGUN.fullmatch(self.bare(text))
         self._say("" if begun else f"\u201c{text}\u201d will not be taken: {self.objection(text)}")
-
-    def _edit_ended(self) -> None:
-        self.before_edit = None
-
-    def _value_changed(self, value: float) -> None:
-        if value != self.kept:
-            self._say("")
 
     def _say(self, refusal: str) -> None:
         """`refusal` beside the field, in its tooltip and as a warning frame; "" clears them."""
@@ -95,13 +81,25 @@ class RefusingBox:
         if refusal or self.refusal:
             self.refusal = refusal
             self.setToolTip("\n\n".join(filter(None, (refusal, self.own_tip))))
-            self.setStyleSheet(f"QAbstractSpinBox {{ border: 1px solid {theme.WARNING}; }}" if refusal else "")
+            self.setStyleSheet(f"QAbstractSpinBox {{ border: 1px solid {colours.WARNING}; }}" if refusal else "")
         if refusal:
             QTimer.singleShot(0, self, self._show_refusal)  # once the focus has moved: the next field's hid it at once
 
     def _show_refusal(self) -> None:
         if self.refusal:
             QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.refusal, self)
+
+
+def take_typed(boxes) -> None:
+    """Take each of `boxes`' text as Enter would, before their values are used: a key that leaves the focus in a
+    field (a button's Alt+letter) ends no edit, and the text typed there was not read. Raises VsrAppError, the focus
+    put in the field to retype it, while one refuses its text, now or since its last edit: the value it kept is not
+    the one typed."""
+    for box in boxes:
+        box.interpretText()
+        if box.refusal:
+            box.setFocus()
+            raise VsrAppError(f"{box.accessibleName()}: {box.refusal}")
 
 
 def plain_number(number: float) -> str:
@@ -124,6 +122,7 @@ class PlainSpinBox(RefusingBox, QSpinBox):
 
 
 WHOLE_NUMBERS = "a whole number is typed in digits alone (2000, not 2,000, 2.000 or 2e3)"
+A_NUMBER = "type a number such as 0.0002 or 2e-4"  # said of a text that is no number; one out of range is the range's
 
 
 class DecimalSpinBox(RefusingBox, QDoubleSpinBox):
@@ -135,7 +134,7 @@ class DecimalSpinBox(RefusingBox, QDoubleSpinBox):
 
     def objection(self, text: str) -> str:
         if not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", self.bare(text)):
-            return self.range_said()
+            return A_NUMBER
         number = float(self.bare(text))
         if not self.minimum() <= number <= self.maximum():
             return self.range_said()

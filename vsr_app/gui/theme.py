@@ -1,41 +1,48 @@
 """The app's dark look: one Fusion palette + a short style sheet, so every platform renders the same.
 
 Why a palette and not only a style sheet: palette colours reach every widget (dialogs, menus, pyqtgraph
-axes) while the sheet only adds spacing and shapes. Colours used by custom-painted widgets live here too.
+axes) while the sheet only adds spacing and shapes. The colours themselves are in gui/colours.
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
 from PySide6.QtGui import QColor, QFontInfo, QPalette
 from PySide6.QtWidgets import QApplication
 
-WINDOW = "#1b1d22"
-BASE = "#14161a"
-PANEL = "#22252b"
-RAISED = "#2b2f37"
-BORDER = "#363b45"
-TEXT = "#e3e6eb"
-MUTED = "#8b93a1"
-DISABLED = "#5d636e"  # the text of a control that is locked
-ACCENT = "#4c9bff"
-# the accent dark enough to carry white text, as a selection and an accent button do: 4.9:1 (ACCENT gave 2.8:1)
-ACCENT_STRONG = "#2d6fd0"
-ACCENT_DIM = "#2d4a73"  # the accent greyed: a checked control that is locked, or a toggle that is on
-FOCUS = "#9cc4ff"  # the ring of the control with keyboard focus: lighter than the accent, to show on accent buttons
-SIDE_A = "#ffb347"  # left / first side of a comparison
-SIDE_B = "#5ad1c4"  # right / second side
-WARNING = "#ffb347"  # a running job's warning (a disk too small for its output)
-PSNR_COLOUR = "#4c9bff"
-SSIM_COLOUR = "#b39ddb"
-CURVE_COLOURS = ("#4c9bff", "#ffb347", "#5ad1c4", "#f06292", "#b39ddb", "#aed581", "#ffd54f", "#90a4ae")
+from vsr_app.gui.colours import (ACCENT, ACCENT_DIM, ACCENT_STRONG, BASE, BORDER, DISABLED, FOCUS, MUTED, PANEL,
+                                  RAISED, TEXT, WARNING, WINDOW)
+from vsr_app.gui.icons import drawn
 
 
 FALLBACK_TEXT_PT = 10.0  # the text size where the system says none
+# the tick's lines in grid units of the icons' 24 px (gui/icons), shown in a check box's 12: 1.8 px on screen
+TICK_LINE_WIDTH = 3.6
+
+
+@cache
+def tick_images() -> tuple[str, str]:
+    """The ticked check box's mark, in a box that can be changed and in a locked one, as PNG files: a style sheet
+    takes an image by file name only. Drawn here in the theme's colours (a file shipped in resources/ would repeat
+    them, and an SVG needs a Qt plugin the bundle may lack) into a folder of this process's, removed as it ends;
+    drawn at 3x the icons' grid, which the style sheet scales down, sharp on a 3x screen too."""
+    folder = Path(tempfile.mkdtemp(prefix="vsr-app-theme-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for name, colour in (("tick.png", BASE), ("tick-locked.png", MUTED)):
+        drawn("tick", colour, 3, TICK_LINE_WIDTH).save(str(folder / name))
+    return (folder / "tick.png").as_posix(), (folder / "tick-locked.png").as_posix()
 
 
 def style_sheet(text_pt: float) -> str:
     """The sheet for a desktop whose text is `text_pt` points: titles, headings and figures in proportion to it (fixed
-    at 20, 11 and 15 pt, a figure came out smaller than its caption at a 20 pt desktop font)."""
+    at 20, 11 and 15 pt, a figure came out smaller than its caption at a 20 pt desktop font). A ticked check box shows
+    a tick on the accent: an accent square alone was taken for an unticked one on the dark theme."""
+    tick, locked_tick = tick_images()
     return f"""
 QMainWindow, QDialog {{ background: {WINDOW}; }}
 QToolBar {{ background: {PANEL}; border: none; border-bottom: 1px solid {BORDER}; spacing: 6px; padding: 4px 8px; }}
@@ -59,9 +66,10 @@ QComboBox:hover, QSpinBox:hover, QDoubleSpinBox:hover, QLineEdit:hover {{ border
 QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QLineEdit:focus {{ border-color: {ACCENT}; }}
 QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 0; border: none; }}
 QCheckBox::indicator {{ width: 14px; height: 14px; border: 1px solid #4a5160; border-radius: 3px; background: {BASE}; }}
-QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; image: url("{tick}"); }}
 QCheckBox::indicator:disabled {{ background: {PANEL}; border-color: {BORDER}; }}
-QCheckBox::indicator:checked:disabled {{ background: {ACCENT_DIM}; border-color: {ACCENT_DIM}; }}
+QCheckBox::indicator:checked:disabled {{ background: {ACCENT_DIM}; border-color: {ACCENT_DIM};
+                                         image: url("{locked_tick}"); }}
 QPushButton {{ background: {RAISED}; border: 1px solid {BORDER}; border-radius: 5px; padding: 5px 14px; }}
 QPushButton:hover {{ border-color: #4a5160; background: #323742; }}
 QPushButton:pressed {{ background: #262a31; }}

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import clips_key, is_validation, measured_on, record_clips
-from vsr_app.gui import theme
+from vsr_app.gui import colours
 from vsr_app.gui.number_boxes import DecimalSpinBox
 
 # (val_crop: what was validated; planned_params and lambda: a pruning run's size plan and sparsity weight)
@@ -155,7 +155,7 @@ class TrainingCurves(QWidget):
                                             axisItems={"bottom": StepAxis("bottom")})
         self.val_plot.setLabel("left", "dB")  # on the axis: a title "(dB)" held the plot wider than a narrow window
         # in the plot, not its title: "...: none recorded yet" there held the plot wider than a narrow window
-        self.val_note = pg.TextItem(NOT_YET, color=theme.MUTED, anchor=(0.5, 0.5))
+        self.val_note = pg.TextItem(NOT_YET, color=colours.MUTED, anchor=(0.5, 0.5))
         self.val_note.setPos(0.5, 0.5)  # the middle of an empty plot's range
         self.legends = {}
         for col, plot in enumerate((self.loss_plot, self.val_plot)):
@@ -340,7 +340,7 @@ class TrainingCurves(QWidget):
         return ", ".join(map(str, clips))
 
     def _new_curve(self, key: str, validation: bool, baseline: bool) -> None:
-        colour = theme.CURVE_COLOURS[len(self.curves) % len(theme.CURVE_COLOURS)]
+        colour = colours.CURVE_COLOURS[len(self.curves) % len(colours.CURVE_COLOURS)]
         plot = self.val_plot if validation else self.loss_plot
         if baseline:
             item = plot.plot([], [], pen=pg.mkPen(colour, width=1.4, style=Qt.PenStyle.DashLine), symbol="+",

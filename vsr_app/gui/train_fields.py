@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox
 
-from vsr_app.gui.number_boxes import DecimalSpinBox, PlainSpinBox
+from vsr_app.gui.number_boxes import DecimalSpinBox, PlainSpinBox, plain_number
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_form import choice_data
 
@@ -32,15 +32,34 @@ class MultipleSpinBox(PlainSpinBox):
         self.setValue(self.value())
 
 
+RATE_DECIMALS = 12  # six significant digits still at a learning rate of 1e-6
+
+
+class RateSpinBox(DecimalSpinBox):
+    """A rate such as the learning rate, shown as short as it is written ("0.0002", "1.5e-06"), not with six decimals
+    ("0.000200"), which were hard to read and refused 1.5e-6 for its seventh. It keeps RATE_DECIMALS decimals: a
+    QDoubleSpinBox rounds its value to its decimals."""
+
+    def __init__(self):
+        super().__init__()
+        self.setDecimals(RATE_DECIMALS)
+
+    def textFromValue(self, value: float) -> str:
+        return plain_number(value)
+
+
 def number_field(kind, default, low, high, multiple=1):
-    """A Hyper-parameters field for an int or float option: its range, step and decimals from what it holds; "." the
-    decimal point in every locale (number_boxes)."""
+    """A Hyper-parameters field for an int or float option: its range, step and decimals from what it holds (at most
+    1: a rate); "." the decimal point in every locale (number_boxes)."""
     if kind is int:
         box = MultipleSpinBox(multiple) if multiple > 1 else PlainSpinBox()
         box.setRange(int(low), int(high))
     else:
-        box = DecimalSpinBox()
-        box.setDecimals(6 if high <= 1.0 else 3)
+        if high <= 1.0:
+            box = RateSpinBox()
+        else:
+            box = DecimalSpinBox()
+            box.setDecimals(3)
         box.setRange(low, high)
         box.setSingleStep(default / 10 if default else 0.1)
     box.setValue(default)

@@ -21,6 +21,7 @@ from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, TASK_KEY, config_t
                                   resumed_config)
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.icons import icon
+from vsr_app.gui.number_boxes import RefusingBox, take_typed
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.run_files import OPTIONS_NAME, PRUNE_FOLDER, free_prune_folder
 from vsr_app.gui.settings_values import setting
@@ -244,7 +245,7 @@ class TrainForm(QWidget):
     def _prune_config_text(self) -> str:
         """What Prune teacher's --config would hold now (`prune_options`), as the note shows it (HTML)."""
         try:
-            return f"<code>{html.escape(json.dumps(prune_options(self.options())))}</code>"
+            return f"<code>{html.escape(json.dumps(prune_options(self._form_options())))}</code>"
         except VsrAppError as exc:  # Extra options being typed, a clip path that cannot be used
             return f"(not readable yet: {html.escape(str(exc))})"
 
@@ -528,7 +529,7 @@ class TrainForm(QWidget):
     def _count_params(self) -> None:
         """Show the parameters of the net the form trains, counted on a worker; only the newest count is shown."""
         try:
-            options = self.options(held_out=False)
+            options = self._form_options(held_out=False)
         except VsrAppError as exc:
             self.net_size.setText(f"cannot tell: {exc}")
             return
@@ -562,9 +563,17 @@ class TrainForm(QWidget):
         if self.teacher.count() == 0:
             self.teacher.addItem("no trained model yet", None)
 
-    def options(self, held_out: bool = True) -> dict:
-        """The --config options from the form (+ the extra JSON), as the trainer reads them; without the validation
-        clip when not `held_out` (counting the net's parameters: a clip path being typed must not stop that)."""
+    def options(self) -> dict:
+        """The --config options a run is sent (`_form_options`), each number field's text taken first: Alt+S
+        (Start) left "1e-" typed as the learning rate unread (`take_typed`). A greyed field is passed over: the run
+        does not use it, and it cannot be retyped."""
+        take_typed(w for w in self.inputs.values() if isinstance(w, RefusingBox) and w.isEnabled())
+        return self._form_options()
+
+    def _form_options(self, held_out: bool = True) -> dict:
+        """The --config options from the form's values (+ the extra JSON), as the trainer reads them; without the
+        validation clip when not `held_out` (counting the net's parameters: a clip path being typed must not stop
+        that)."""
         task = self.current_task()
         options: dict = {}
         for key, widget in self.inputs.items():

@@ -27,16 +27,16 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, Q
 
 from vsr_app.distill.checkpoint import check_steps, resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
-from vsr_app.distill.options import VAL_KEY
-from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, check_new_run, check_no_training_in, check_resumable,
-                                  config_task, holds_run, prune_arguments, read_json_object, remove_refused_start,
-                                  resumed_config, saved_teacher_gone, set_aside_metrics)
-from vsr_app.errors import NOT_NEW_HINT, NOT_RESUMABLE_HINT, VsrAppError
+from vsr_app.distill.options import VAL_KEY, is_number
+from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, prune_arguments, read_json_object, remove_refused_start,
+                                  saved_teacher_gone, set_aside_metrics)
+from vsr_app.errors import VsrAppError
 from vsr_app.files import file_stamp
-from vsr_app.gui import fmt
-from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, check_model_name, check_model_target, follow_moved_run,
-                                   free_prune_folder, install_run_model, is_prune_run, model_name_for, run_comparison,
-                                   run_val_clips, write_options)
+from vsr_app.gui import fmt, wording
+from vsr_app.gui.run_checks import check_run_dir
+from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, check_model_name, follow_moved_run, free_prune_folder,
+                                   install_run_model, is_prune_run, model_name_for, run_comparison, run_val_clips,
+                                   write_options)
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_log_note, prune_options, run_steps,
@@ -75,21 +75,6 @@ def _check_held_out(val: list, data: list[str], exclude: list | None, progress, 
     check_held_out(val, data, exclude)
 
 
-def _other_task_run(run: Path, task: str) -> str | None:
-    """What the run in `run` is, where its saved options are of another task than the form's `task` ("a Video
-    super-resolution ×4 run: set Task to resume it"): Resume would fail in the trainer's words, naming a command.
-    None where they are of `task`, or hold no run, or cannot be read (the trainer says why)."""
-    try:
-        saved = config_task(resumed_config(run, lambda *_: None)) if holds_run(run) else task
-    except VsrAppError:
-        return None
-    if saved == task:
-        return None
-    if saved == "prune":
-        return "a pruning run (`vsr-app prune vfi`): Browse runs to it to continue it"
-    return f"a {TASKS[saved][0]} run: set Task to resume it"
-
-
 class TrainPanel(QWidget):
     errorRaised = Signal(str, str)
     modelsChanged = Signal()
@@ -106,6 +91,7 @@ class TrainPanel(QWidget):
         self.opened_run: Path | None = None  # the folder Browse runs showed
         self.total_steps = 0  # the shown run's length: the form's Steps, or "steps" from Extra options
         self.started = 0.0
+        self.trained_before = 0.0  # the run's training time (elapsed_s) where the process goes on from
         self.focus_parked = False  # a keyboard focus waits on the log for the next run button (see _park_focus)
         self.pruning = False  # the process is `prune vfi`: nothing to install, its net becomes Start from
         self.checkpoint_at_start: int | None = None
@@ -338,7 +324,7 @@ class TrainPanel(QWidget):
         try:
             plan = self._plan(resume)
         except VsrAppError as exc:
-            self.errorRaised.emit("Cannot start training", fmt.for_train_tab(str(exc)))
+            self.errorRaised.emit("Cannot start training", wording.for_train_tab(str(exc)))
             return
         val = None if resume else plan.options.get(VAL_KEY[plan.task])
         if not val:
@@ -372,7 +358,7 @@ class TrainPanel(QWidget):
         self._set_running(False)
         if status is not None:
             self.status.setText(status)
-        self.errorRaised.emit(title, fmt.for_train_tab(message))
+        self.errorRaised.emit(title, wording.for_train_tab(message))
 
     def _launch(self, plan: RunPlan, status: str | None = None) -> None:
         self.checking = None
@@ -425,7 +411,7 @@ class TrainPanel(QWidget):
             data = self.form.training_data()
             options = self.form.options()
         except VsrAppError as exc:
-            self.errorRaised.emit("Cannot start pruning", fmt.for_train_tab(str(exc)))
+            self.errorRaised.emit("Cannot start pruning", wording.for_train_tab(str(exc)))
             return
         sent = prune_options(options)  # the form's that the pruner takes too, as its --config
         launch = partial(self._start_pruning, teacher, data, sent, prune_log_note(options))
@@ -471,6 +457,7 @@ class TrainPanel(QWidget):
         self.plots.add_records(history)
         done = self._resumed_at() if history else 0
         self.steps_from = self.plots.last_step() if done is None else done  # (a checkpoint not read: its metrics')
+        self.trained_before = _trained_until(history, self.steps_from)
         self.stepped, self.per_step = False, None
         self.log_follows = True  # a new trainer's output is shown from its start to its end
         self._log(f"$ {Path(program).name} {' '.join(prefix + args)}")
@@ -526,31 +513,16 @@ class TrainPanel(QWidget):
         run_dir = self._run_folder(name)
         if not resume:  # the trainer refuses it too, but after the tab made the folder, among the footage
             check_run_outside_data(run_dir, data, "a Runs folder")
-        self._check_run_dir(run_dir, name, resume, task)
+        check_run_dir(run_dir, name, resume, task)
         if resume:  # refused here, before the tab shows a start: the trainer's refusal read as a failed run
             check_steps(run_dir, steps)
         return RunPlan(task, name, data, distill, teacher, options, steps, run_dir, resume)
-
-    @staticmethod
-    def _check_run_dir(run_dir: Path, name: str, resume: bool, task: str) -> None:
-        check_no_training_in(run_dir, "model name")
-        other = _other_task_run(run_dir, task)
-        if resume:  # the name first: one in another letter case than its model's is what to say, not "press Start"
-            follow_moved_run(run_dir)
-            check_model_target(run_dir, name)
-            check_resumable(run_dir, fmt.RESUME_HINTS[NOT_RESUMABLE_HINT])
-            if other:
-                raise VsrAppError(f"{run_dir} is {other}")
-        else:  # "press Resume" only where Resume would continue it
-            check_new_run(run_dir, f"it is {other}, or choose another model name" if other
-                          else fmt.RESUME_HINTS[NOT_NEW_HINT])
-            check_model_target(run_dir, name, new_run=True)
 
     def _write_run(self, plan: RunPlan) -> list[str]:
         """Write the run folder (checked again: the held-out check took a while) and return the trainer's
         arguments; a refused start leaves nothing on disk."""
         run_dir = plan.run_dir
-        self._check_run_dir(run_dir, plan.name, plan.resume, plan.task)
+        check_run_dir(run_dir, plan.name, plan.resume, plan.task)
         if plan.resume:
             self._say_unused_changes(run_dir, plan.options, plan.task)
         config = None
@@ -694,12 +666,19 @@ class TrainPanel(QWidget):
             self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process ({self.process.program()}) "
                                                                   f"failed to start: {self.process.errorString()}")
 
-    def _in_all(self) -> str:
-        """", 25 min of training in all" after a resumed run's session, whose own time alone read as the run's; "" for
-        a run that began with this start."""
-        if self.new_run_made_dir is not None or self.plots.trained_s <= time.monotonic() - self.started:
-            return ""
-        return f", {fmt.duration(self.plots.trained_s)} of training in all"
+    def _took_training(self) -> str:
+        """The time from Start, said at the trainer's end, with the part the trainer recorded as training (its
+        start-up, the nets built or restored and its last save are left out) and, after a resume, the run's training
+        in all, which the parts said at each end add up to: "20 s (9 s of training, 31 s in all)". The time from Start
+        beside the training in all read as a total below its first part ("35 s", then "20 s, 31 s of training in
+        all")."""
+        took = fmt.duration(time.monotonic() - self.started)
+        trained = fmt.duration(self.plots.trained_s - self.trained_before)
+        if self.plots.trained_s <= self.trained_before:  # the trainer recorded no time of its own
+            return took
+        if self.trained_before:
+            return f"{took} ({trained} of training, {fmt.duration(self.plots.trained_s)} in all)"
+        return took if trained == took else f"{took} ({trained} of training)"
 
     def _finished(self, code: int, status) -> None:
         self.timer.stop()
@@ -715,7 +694,7 @@ class TrainPanel(QWidget):
             if self.pruning:
                 self.status.setText(f"Pruned after {took}.")
             else:  # the model is installed even where nothing trained: its card may name a new Validation clip
-                self.status.setText(f"Finished after {took}{self._in_all()}." if saved or stopping
+                self.status.setText(f"Finished after {self._took_training()}." if saved or stopping
                                     else self._nothing_trained())
                 self._install()
             announce(self.status, self.status.text())  # hours after its start: a screen reader user hears the end
@@ -729,7 +708,7 @@ class TrainPanel(QWidget):
             elif self.pruning:
                 self.status.setText(f"Stopped after {took}; Continue pruning goes on from here.")
             else:
-                self.status.setText(f"Stopped after {took}{self._in_all()}; Resume continues from here.")
+                self.status.setText(f"Stopped after {self._took_training()}; Resume continues from here.")
                 self._install()
             announce(self.status, self.status.text())
         else:
@@ -768,7 +747,7 @@ class TrainPanel(QWidget):
         elif not self.pruning:  # hours of steps before the crash stay usable
             self._install()
             said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
-        cause = fmt.for_train_tab(failure_cause(self.process.output))
+        cause = wording.for_train_tab(failure_cause(self.process.output))
         title = f"{what} failed" if self.stepped else f"Cannot start {what.lower()}"  # a refusal before any step
         self.errorRaised.emit(title, f"{cause}\n\nThe {doer} {killed_by or f'exited with code {code}'}; "
                                                 f"its whole output is in {self.process.log_place()}.{said}")
@@ -859,6 +838,13 @@ class CurvesOverLog(QSplitter):
     def _remember(self) -> None:
         self.log_height = self.sizes()[1]
         self.settings.setValue(LOG_HEIGHT_KEY, self.log_height)
+
+
+def _trained_until(records: list[dict], step: int) -> float:
+    """The run's training time at `step`: the elapsed_s of its last record up to it (0 without one), where a resumed
+    trainer's time goes on from once it dropped the records past its checkpoint (`elapsed_before`)."""
+    return next((float(record["elapsed_s"]) for record in reversed(records)
+                 if record["step"] <= step and is_number(record.get("elapsed_s"))), 0.0)
 
 
 def _log_tail(path: Path, size: int = 200_000) -> str:

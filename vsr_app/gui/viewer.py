@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QApplication, QSplitter, QVBoxLayout, QWidget
 
 from vsr_app.files import file_stamp
-from vsr_app.gui import fmt, theme
+from vsr_app.gui import colours, fmt
 from vsr_app.gui.analysis import analyse, analyse_truth
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
@@ -43,7 +43,7 @@ ANALYSIS_SIZE = 360  # px, the analysis's height until a drag sets another
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
 PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
 SAVE_ACTIONS = ("save_view", "save_sides")
-MUTED_HTML = f"<span style='color:{theme.MUTED}'>{{}}</span>"
+MUTED_HTML = f"<span style='color:{colours.MUTED}'>{{}}</span>"
 # the cards of the sides no model makes in ground truth mode, in each task
 TRUTH_CARDS = {"upscale": {
                    SOURCE: "<b>Input</b><br>" + MUTED_HTML.format(
@@ -112,7 +112,7 @@ def truth_series(sides: tuple[str, str]) -> tuple[tuple[str, str], ...]:
     named by its side, so that its two curves and CSV columns can be told apart."""
     twice = sides[0] == sides[1]
     return tuple((f"{side}-{which}" if twice else side, colour)
-                 for side, which, colour in zip(sides, ("left", "right"), (theme.SIDE_A, theme.SIDE_B))
+                 for side, which, colour in zip(sides, ("left", "right"), (colours.SIDE_A, colours.SIDE_B))
                  if side not in (SOURCE, TRUTH))
 
 
@@ -289,7 +289,9 @@ class Viewer(QWidget):
         for combo in (self.left, self.right):
             combo.activated.connect(self._sides_picked)
         toolbar.swap.clicked.connect(self.swap_sides)
-        toolbar.gain.setValue(setting(self.settings, "viewer/gain", 8.0))
+        # a whole number (8 unsaved), read as a float rounded half up: versions before kept one ("8.0"), and a 2.5
+        # given to the box became 2
+        toolbar.gain.setValue(int(setting(self.settings, "viewer/gain", 8.0) + 0.5))
         toolbar.gain.valueChanged.connect(self._gain_changed)
         self.view.set_gain(toolbar.gain.value())
         toolbar.fit.clicked.connect(self.view.fit)
@@ -466,7 +468,7 @@ class Viewer(QWidget):
             if side in TRUTH_CARDS[self.task] and self.truth_mode:
                 cards.append(TRUTH_CARDS[self.task][side])
             elif side == SOURCE:
-                cards.append(f"<b>Source video</b><br><span style='color:{theme.MUTED}'>" +
+                cards.append(f"<b>Source video</b><br><span style='color:{colours.MUTED}'>" +
                              ("each source pixel drawn as a 4\u00d74 block (nearest neighbour)"
                               if self.task == "upscale" else "the frame before the gap, repeated") + "</span>")
             else:
@@ -527,7 +529,7 @@ class Viewer(QWidget):
         elif self.described is not None:  # the same frame in another view: said as the view's new description
             self._describe(*self.described)
 
-    def _gain_changed(self, value: float) -> None:
+    def _gain_changed(self, value: int) -> None:
         self.view.set_gain(value)
         self.settings.setValue("viewer/gain", value)
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QBoxLayout, QButtonGroup, QComboBox, QHBoxLayout, QLabel, QMenu,
                                QSizePolicy, QToolBar, QToolButton, QWidget)
 
-from vsr_app.gui import theme
+from vsr_app.gui import colours
 from vsr_app.gui.compare_view import FLIP_KEY, MODES
 from vsr_app.gui.icons import icon
 from vsr_app.gui.number_boxes import PlainSpinBox
@@ -132,7 +132,7 @@ class ViewerToolbar(WrappingRow):
         bar.addSeparator()
         self.left = Picker()
         self.right = Picker()
-        bar.addWidget(_side_marker(theme.SIDE_A, self.left, "Left side"))
+        bar.addWidget(_side_marker(colours.SIDE_A, self.left, "Left side"))
         for combo in (self.left, self.right):
             # as wide as the longest name where there is room (cut, "aligned" and "aligned-bicubic" looked the
             # same), down to 15 characters in the narrowest window
@@ -144,7 +144,7 @@ class ViewerToolbar(WrappingRow):
         self.swap.setToolTip("Swap left and right")
         self.swap.setAccessibleName("Swap left and right")  # a screen reader said nothing of it
         bar.addWidget(self.swap)
-        bar.addWidget(_side_marker(theme.SIDE_B, self.right, "Right side"))
+        bar.addWidget(_side_marker(colours.SIDE_B, self.right, "Right side"))
         bar.addWidget(self.right)
         self.device = Picker()
         self.device.setToolTip("Where the models run")

@@ -53,7 +53,7 @@ POLL_S = 0.1  # how often blocked threads look at the cancel flag
 JOIN_S = 0.5  # longest wait for the worker threads when a run ends
 EXIT_JOIN_S = 60.0  # longest wait at interpreter exit for a network call still running on a worker
 _END = object()  # end-of-stream marker on the queues
-DEINTERLACE_OFF = "--deinterlace off"  # as the note on woven frames names it; the GUI names its box (gui.fmt.for_gui)
+DEINTERLACE_OFF = "--deinterlace off"  # as the note on woven frames names it; the GUI names its box (gui.wording.for_gui)
 # each worker's "finished" event, set by the worker itself as it ends: a join cut short by Ctrl-C marks a thread
 # stopped in Python 3.11 (bpo-45274) while it still runs torch, and the exit then did not wait for it
 _unfinished_workers: set[threading.Event] = set()
