@@ -18,7 +18,8 @@ def indicator(qtbot, checked: bool, enabled: bool):
     box.adjustSize()
     option = QStyleOptionButton()
     box.initStyleOption(option)
-    inside = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box).adjusted(2, 2, -2, -2)
+    # (the rect holds the room the focus ring grows into, then the border, its corners rounded into the inside)
+    inside = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box).adjusted(3, 3, -3, -3)
     pixels = qimage_to_array(box.grab().toImage())
     return pixels[inside.top():inside.bottom() + 1, inside.left():inside.right() + 1, :3].astype(int)
 
@@ -75,6 +76,37 @@ def test_the_control_with_keyboard_focus_shows_it(gui_env, qtbot):
         control.setFocus()
         qtbot.waitUntil(control.hasFocus)
         assert not np.array_equal(without, qimage_to_array(control.grab().toImage())), type(control).__name__
+
+
+def test_a_check_box_keeps_its_tick_and_its_label_where_they_are_when_focused(gui_env, qtbot):
+    """The focus ring was a 2 px border in place of the 1 px one: the label moved 2 px right as the box grew and the
+    tick shrank. The ring grows into room kept around the box: the box's inside and its label stay as they were."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    column = QVBoxLayout(holder)
+    elsewhere, box = QLineEdit(), QCheckBox("Replace")
+    box.setChecked(True)
+    column.addWidget(elsewhere)
+    column.addWidget(box)
+    holder.show()
+    qtbot.waitExposed(holder)
+    holder.activateWindow()
+    elsewhere.setFocus()
+    qtbot.waitUntil(elsewhere.hasFocus)
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    ring = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box)
+    inside = ring.adjusted(3, 3, -3, -3)  # the tick's square, within any border the focus may draw
+    without = qimage_to_array(box.grab().toImage())
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    focused = qimage_to_array(box.grab().toImage())
+    assert not np.array_equal(without, focused)  # the focus shows
+    assert np.array_equal(without[:, ring.right() + 1:], focused[:, ring.right() + 1:])  # the label stays
+    square = np.s_[inside.top():inside.bottom() + 1, inside.left():inside.right() + 1]
+    assert np.array_equal(without[square], focused[square])  # the tick too
 
 
 def test_figures_and_headings_keep_their_size_over_the_text_at_a_large_desktop_font(gui_env, qtbot):

@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolTip
 
-from gui_support import gui_env  # noqa: F401
+from gui_support import announced, gui_env  # noqa: F401
 from locale_support import locale  # noqa: F401
-from vsr_app.gui.number_boxes import A_NUMBER, WHOLE_NUMBERS, PlainSpinBox
+from vsr_app.gui.number_boxes import A_NUMBER, PlainSpinBox, plain_number
 from vsr_app.gui.train_fields import number_field
 from vsr_app.gui.train_form import COMMON
 
@@ -61,7 +61,8 @@ def test_a_separator_or_an_exponent_is_refused_visibly_and_the_value_before_the_
     """Neither a fraction nor a thousands separator can be taken without guessing (2.000 is two thousand in German
     and 2 to the decimal fields beside it); the "1" typed before the "." is not left behind either. "1e3" read 13."""
     assert typed(qtbot, box, text) == 16 and box.text() == "16"
-    assert box.refusal == f"\u201c{text}\u201d not taken, 16 kept: {WHOLE_NUMBERS}"
+    assert box.refusal == (f"\u201c{text}\u201d not taken, 16 kept: a whole number from 0 to 100000, in digits alone "
+                           "(2000, not 2,000, 2.000 or 2e3)")
     assert box.toolTip().endswith("crop size")
     refused_visibly(qtbot, box)
 
@@ -100,13 +101,29 @@ def test_the_refusal_is_said_while_typed_and_cleared_by_a_whole_number(box, qtbo
     assert box.refusal == "" and box.toolTip() == "crop size" and box.styleSheet() == ""
 
 
+def test_a_refusal_is_said_to_a_screen_reader_once_where_the_edit_ends(box, qtbot, announced):
+    """It was shown in a tooltip and a frame alone, which a screen reader does not read."""
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "1.5")
+    assert announced == []  # not at each keystroke
+    qtbot.keyClick(box, Qt.Key_Enter)
+    box.interpretText()  # the same edit ended again, as the focus moving on ends it
+    assert [said for _, said in announced] == [box.refusal] and box.refusal.startswith("\u201c1.5\u201d not taken")
+
+
+@pytest.mark.parametrize("number, shown", [(1e-6, "0.000001"), (1.5e-6, "0.0000015"), (0.0002, "0.0002"), (16.0, "16"),
+                                           (100_000, "100000"), (0, "0"), (1e-7, "1e-07")])
+def test_a_number_is_written_in_plain_decimals_unless_its_zeros_are_too_many(number, shown):
+    assert plain_number(number) == shown
+
+
 def test_digits_alone_are_taken(box, qtbot):
     assert typed(qtbot, box, "2000") == 2000 and box.refusal == ""
 
 
 @pytest.mark.parametrize("text, rate_typed, shown_as", [
-    ("1e-4", 1e-4, "0.0001"), ("2E-4", 2e-4, "0.0002"), ("1e-04", 1e-4, "0.0001"), ("5e-5", 5e-5, "5e-05"),
-    ("1,5e-4", 1.5e-4, "0.00015"), ("1.5e-6", 1.5e-6, "1.5e-06"), ("0,0000015", 1.5e-6, "1.5e-06"),
+    ("1e-4", 1e-4, "0.0001"), ("2E-4", 2e-4, "0.0002"), ("1e-04", 1e-4, "0.0001"), ("5e-5", 5e-5, "0.00005"),
+    ("1,5e-4", 1.5e-4, "0.00015"), ("1.5e-6", 1.5e-6, "0.0000015"), ("0,0000015", 1.5e-6, "0.0000015"),
     ("0.00012345", 1.2345e-4, "0.00012345"), ("1", 1.0, "1")])
 def test_a_learning_rate_is_taken_in_scientific_notation_and_shown_as_short_as_written(rate, qtbot, text, rate_typed,
                                                                                        shown_as):
@@ -121,7 +138,7 @@ def test_a_learning_rate_is_taken_in_scientific_notation_and_shown_as_short_as_w
 def test_a_learning_rate_out_of_range_is_refused_visibly_naming_the_range(rate, qtbot, text):
     """"0.0000001" went back to 0.0002 without a word, and "2" or "1e1" had been taken as 1 (the "1" typed first)."""
     assert typed(qtbot, rate, text) == 0.0002 and rate.text() == "0.0002"
-    assert rate.refusal == f"\u201c{text}\u201d not taken, 0.0002 kept: between 1e-06 and 1"
+    assert rate.refusal == f"\u201c{text}\u201d not taken, 0.0002 kept: between 0.000001 and 1"
     assert rate.toolTip().endswith("learning rate")
     refused_visibly(qtbot, rate)
 
@@ -148,8 +165,8 @@ def test_a_learning_rate_is_read_where_its_edit_ends_not_as_typed(rate, qtbot):
 def test_a_learning_rate_finer_than_the_field_keeps_is_refused_not_rounded(rate, qtbot):
     """A Qt field rounds its value to its decimals: 1.5e-6 would have been 0.000002 at six, a third more than typed."""
     assert typed(qtbot, rate, "1.0000000000001e-3") == 0.0002
-    assert rate.refusal == ("\u201c1.0000000000001e-3\u201d not taken, 0.0002 kept: between 1e-06 and 1, 12 decimals "
-                            "at most")
+    assert rate.refusal == ("\u201c1.0000000000001e-3\u201d not taken, 0.0002 kept: between 0.000001 and 1, "
+                            "12 decimals at most")
     refused_visibly(qtbot, rate)
 
 
@@ -161,6 +178,7 @@ def test_a_refused_learning_rate_is_cleared_by_one_taken(rate, qtbot):
 @pytest.fixture
 def crf(box):
     """The int field as a CRF shows it: "CRF 20", and "CRF —" at its minimum (a codec with no CRF)."""
+    box.setRange(0, 51)
     box.setPrefix("CRF ")
     box.setSpecialValueText("CRF \u2014")
     box.setValue(20)
@@ -170,7 +188,7 @@ def crf(box):
 def test_a_prefixed_field_takes_digits_after_its_prefix_and_refuses_an_exponent(crf, qtbot):
     assert typed(qtbot, crf, "23") == 23 and crf.text() == "CRF 23" and crf.refusal == ""
     assert typed(qtbot, crf, "1e3") == 23
-    assert crf.refusal == f"\u201cCRF 1e3\u201d not taken, 23 kept: {WHOLE_NUMBERS}"
+    assert crf.refusal == "\u201cCRF 1e3\u201d not taken, 23 kept: a whole number from 0 to 51, in digits alone"
 
 
 def test_what_a_field_shows_at_its_minimum_is_taken_as_it(crf, qtbot):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal, QObject
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from vsr_app.gui import colours
@@ -125,6 +125,28 @@ class Layer:
 
     def __init__(self, image: QImage, label: str, colour: str, note: str = ""):
         self.image, self.label, self.colour, self.note = image, label, colour, note
+
+
+BADGE_MARGIN = 12  # from the pane's edges
+BADGE_GAP = 8  # between the busy badge and the zoom badge
+BADGE_PADDING = 18  # a badge's width beyond its text's
+
+
+def badge_boxes(width: int, height: int, metrics: QFontMetrics, busy: str,
+                zoom: str) -> list[tuple[QRectF, str, bool]]:
+    """The badges at the bottom of a `width` x `height` pane, as (box, text, on the left): `zoom` on the right and the
+    `busy` text ("" for none) on the left, cut at its end to the room left of the zoom badge (the status bar keeps it
+    whole). Drawn at its full width, a long one ran under the zoom badge at a 900 px window."""
+    h = metrics.height() + 8
+    top = height - h - BADGE_MARGIN
+    zoom_width = metrics.horizontalAdvance(zoom) + BADGE_PADDING
+    zoom_box = QRectF(width - zoom_width - BADGE_MARGIN, top, zoom_width, h)
+    room = zoom_box.left() - BADGE_GAP - BADGE_MARGIN - BADGE_PADDING
+    shown = metrics.elidedText(busy, Qt.ElideRight, int(room)) if room > 0 else ""
+    if not shown:
+        return [(zoom_box, zoom, False)]
+    busy_box = QRectF(BADGE_MARGIN, top, metrics.horizontalAdvance(shown) + BADGE_PADDING, h)
+    return [(busy_box, shown, True), (zoom_box, zoom, False)]
 
 
 class ImagePane(QWidget):
@@ -278,15 +300,9 @@ class ImagePane(QWidget):
         """Zoom level bottom right; what is being computed bottom left."""
         p.save()
         p.setRenderHint(QPainter.Antialiasing)
-        metrics = p.fontMetrics()
-        texts = []
-        if self.overlay and self.chrome:
-            texts.append((self.overlay, True))
+        busy = self.overlay if self.chrome else ""
         zoom = f"{self.state.zoom * self.devicePixelRatioF() * 100:.0f}%"
-        texts.append((zoom, False))
-        for text, left in texts:
-            w, h = metrics.horizontalAdvance(text) + 18, metrics.height() + 8
-            box = QRectF(12 if left else self.width() - w - 12, self.height() - h - 12, w, h)
+        for box, text, left in badge_boxes(self.width(), self.height(), p.fontMetrics(), busy, zoom):
             p.setPen(Qt.NoPen)
             p.setBrush(QColor(14, 16, 20, 190))
             p.drawRoundedRect(box, 5, 5)

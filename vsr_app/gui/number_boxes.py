@@ -7,6 +7,7 @@ dropped the "e" of "1e-4" and a run got a learning rate of 1."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from PySide6.QtCore import QLocale, QPoint, QTimer
 from PySide6.QtGui import QValidator
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QToolTip
 
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import colours
+from vsr_app.gui.widgets import announce
 
 
 def plain_locale() -> QLocale:
@@ -66,8 +68,11 @@ class RefusingBox:
         return self.minimum() if self.special(text) else type(self.minimum())(self.bare(text))
 
     def fixup(self, text: str) -> str:
-        """Editing ends on a text the field does not take: it is refused and said so, the value kept."""
-        self._say(f"\u201c{text}\u201d not taken, {plain_number(self.value())} kept: {self.objection(text)}")
+        """Editing ends on a text the field does not take: it is refused and said so, the value kept. A screen reader
+        says it here, once an edit (a tooltip and a frame went unsaid), not as it is typed (`_edited`)."""
+        refusal = f"\u201c{text}\u201d not taken, {plain_number(self.value())} kept: {self.objection(text)}"
+        announce(self, refusal)
+        self._say(refusal)
         return text
 
     def _edited(self, text: str) -> None:
@@ -103,8 +108,13 @@ def take_typed(boxes) -> None:
 
 
 def plain_number(number: float) -> str:
-    """A field's value or bound as the refusal names it: 0.0002, 1e-06, 16, not 0.000200 or 16.0."""
-    return f"{number:.15g}"
+    """A field's value or bound as the field shows it and the refusal names it: 0.0002, 0.000001, 16, not 0.000200,
+    1e-06 or 16.0; in powers of ten below PLAIN_LEAST only (1e-07), where the zeros are too many to count."""
+    written = f"{number:.15g}"
+    return written if 0 < abs(number) < PLAIN_LEAST else format(Decimal(written), "f")
+
+
+PLAIN_LEAST = 1e-6  # the least number written in plain decimals: 0.000001 (a learning rate's least)
 
 
 class PlainSpinBox(RefusingBox, QSpinBox):
@@ -117,11 +127,15 @@ class PlainSpinBox(RefusingBox, QSpinBox):
 
     def objection(self, text: str) -> str:
         if not re.fullmatch(r"[+-]?[0-9]+", self.bare(text)):
-            return WHOLE_NUMBERS
+            return self.whole_numbers()
         return "" if self.minimum() <= int(self.bare(text)) <= self.maximum() else self.range_said()
 
+    def whole_numbers(self) -> str:
+        """What the field takes, with an example of a thousand written without a separator where it takes one: the
+        same "2000" said of a CRF of 0 to 51 was odd."""
+        said = f"a whole number from {self.minimum()} to {self.maximum()}, in digits alone"
+        return f"{said} (2000, not 2,000, 2.000 or 2e3)" if self.minimum() <= 2000 <= self.maximum() else said
 
-WHOLE_NUMBERS = "a whole number is typed in digits alone (2000, not 2,000, 2.000 or 2e3)"
 A_NUMBER = "type a number such as 0.0002 or 2e-4"  # said of a text that is no number; one out of range is the range's
 
 

@@ -36,7 +36,7 @@ RATE_DECIMALS = 12  # six significant digits still at a learning rate of 1e-6
 
 
 class RateSpinBox(DecimalSpinBox):
-    """A rate such as the learning rate, shown as short as it is written ("0.0002", "1.5e-06"), not with six decimals
+    """A rate such as the learning rate, shown as short as it is written ("0.0002", "0.0000015"), not with six decimals
     ("0.000200"), which were hard to read and refused 1.5e-6 for its seventh. It keeps RATE_DECIMALS decimals: a
     QDoubleSpinBox rounds its value to its decimals."""
 
