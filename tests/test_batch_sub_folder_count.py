@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from videogen import make_video
@@ -32,8 +33,8 @@ def test_the_count_finds_what_ticking_sub_folders_would(tmp_path):
     assert found == SubFolderVideos(3, whole=True)
     listed = find_videos(root, MP4, recursive=True, exclude=root / "enhanced")
     assert found.count == len([p for p in listed if p.parent != root])
-    assert found.hint(more=True) == "3 more videos are in sub-folders: add --recursive to look in sub-folders"
-    assert found.hint(more=False) == "3 videos are in sub-folders: add --recursive to look in sub-folders"
+    assert found.hint(more=True) == "3 more videos are in sub-folders: add --recursive to include them"
+    assert found.hint(more=False) == "3 videos are in sub-folders: add --recursive to include them"
 
 
 def test_a_link_loop_ends_the_walk_and_a_folder_linked_twice_counts_once(tmp_path):
@@ -55,7 +56,7 @@ def test_a_budget_run_out_says_at_least(tmp_path):
         touch(root / folder / "v.mp4")
     found = count_in_sub_folders(root, MP4, entries=1)  # a/'s one name (the top's are not in the budget)
     assert found == SubFolderVideos(1, whole=False)
-    assert found.hint(more=True) == "at least 1 more video is in sub-folders: add --recursive to look in sub-folders"
+    assert found.hint(more=True) == "at least 1 more video is in sub-folders: add --recursive to include them"
     assert count_in_sub_folders(root, MP4, seconds=0) == SubFolderVideos(0, whole=False)
     # none counted before the budget ran out: the rest may hold some, so where to look is still said, also after
     # videos found at the top
@@ -99,15 +100,17 @@ def test_the_command_line_says_how_many_videos_it_leaves_in_sub_folders(tmp_path
         assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report",
                      str(tmp_path / "out" / "report.json")]) == 0
     assert [r.getMessage() for r in caplog.records] == [
-        "2 more videos are in sub-folders: add --recursive to look in sub-folders"]
+        "2 more videos are in sub-folders: add --recursive to include them"]
     assert (tmp_path / "out" / "top.mp4").is_file() and not (tmp_path / "out" / "sub").exists()
     # said again in the closing line, the last the user reads, and in the report
-    assert "1 ok, 0 skipped, 0 failed, 2 videos in sub-folders left out in " in capsys.readouterr().out
+    # the time with the counts: after "left out", it read as the time leaving them out took
+    assert re.search(r"batch: 1 ok, 0 skipped, 0 failed in [0-9.]+ s; 2 videos in sub-folders left out; report: ",
+                     capsys.readouterr().out)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["left_in_sub_folders"] == {"videos": 2, "whole": True}
 
     (src / "top.mp4").unlink()
     assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic", "--ext", "mp4"]) == 1
     assert capsys.readouterr().err.strip().endswith(
-        f"no videos found in '{src}' (looked for .mp4; 2 videos are in sub-folders: add --recursive to look in "
-        "sub-folders)")
+        f"no videos found in '{src}' (looked for .mp4; 2 videos are in sub-folders: add --recursive to include "
+        "them)")

@@ -29,6 +29,9 @@ from vsr_app.errors import RECURSIVE_HINT, Cancelled, VsrAppError
 # The budget of `count_in_sub_folders`' walk: names read, and seconds
 COUNT_ENTRIES = 20_000
 COUNT_SECONDS = 1.0
+# where to get the videos counted in sub-folders: after the count, "to look in sub-folders" said "sub-folders" twice
+# (and three times in the GUI, beside its checkbox "Include sub-folders")
+INCLUDE_HINT = "add --recursive to include them"
 
 
 def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
@@ -111,7 +114,7 @@ class SubFolderVideos:
         if not self.count:
             return "" if self.whole else RECURSIVE_HINT
         videos = f"{self.count} {'more ' if more else ''}video{'s are' if self.count != 1 else ' is'}"
-        return f"{'' if self.whole else 'at least '}{videos} in sub-folders: {RECURSIVE_HINT}"
+        return f"{'' if self.whole else 'at least '}{videos} in sub-folders: {INCLUDE_HINT}"
 
 
 ALL_LISTED = SubFolderVideos(0, whole=True)  # what a listing with sub-folders leaves in them

@@ -138,12 +138,16 @@ class BatchReport:
             text += f", {left_as_they_are(c[IGNORED])}"
         if c[NO_VIDEO]:
             text += f", {with_no_video(c[NO_VIDEO])}"
+        text += f" in {self.seconds:.1f} s"
+        # what was left out comes after the time: before it, "2 videos in sub-folders left out in 0.1 s" read as if
+        # leaving them out had taken the time
+        left_out = []
         if self.unreadable:
-            text += f", {len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''} left out"
+            left_out.append(f"{len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''}")
         if left := self.left_in_sub_folders:  # said before the progress lines; said again where the user looks last
             n = left["videos"]
-            text += f", {'' if left['whole'] else 'at least '}{n} video{'s' if n > 1 else ''} in sub-folders left out"
-        return f"{text} in {self.seconds:.1f} s"
+            left_out.append(f"{'' if left['whole'] else 'at least '}{n} video{'s' if n > 1 else ''} in sub-folders")
+        return f"{text}; {' and '.join(left_out)} left out" if left_out else text
 
     def nothing_made(self) -> str | None:
         """Why a batch that ran to its end made no output, for its progress bar, whose figures read "0/0 frames

@@ -3,13 +3,17 @@
 Why a dialog of its own and not a message box: the models' cards (training and measured metrics) and the
 licence list are long, and the licence list must be readable in the packaged app, where it is the notice
 the bundled LGPL/GPL components require. Everything shown is read at open time: resources/LICENSES.md (made
-by packaging/licenses.py) and the cards of the models list_models() finds.
+by packaging/licenses.py) and the cards of the models list_models() finds. It opens while the models load and
+where they could not be loaded (a broken install: when its version and runtime are needed most), saying so in place
+of the cards.
 """
 
 from __future__ import annotations
 
 import html
+import importlib
 import sys
+from importlib import metadata
 
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QTextBrowser,
@@ -26,15 +30,26 @@ LICENCES = "LICENSES.md"
 
 def runtime_versions() -> list[tuple[str, str]]:
     """(component, version) of what the app runs on, for bug reports."""
-    import av
-    import numpy
     import PySide6
-    import torch
 
     frozen = "packaged app" if getattr(sys, "frozen", False) else "from source"
-    return [("Python", f"{sys.version.split()[0]} ({frozen})"), ("PyTorch", torch.__version__),
-            ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"), ("PyAV", av.__version__),
-            ("NumPy", numpy.__version__)]
+    return [("Python", f"{sys.version.split()[0]} ({frozen})"), ("PyTorch", _version("torch")),
+            ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"), ("PyAV", _version("av")),
+            ("NumPy", _version("numpy"))]
+
+
+def _version(module: str) -> str:
+    """A package's version, read from its metadata where it has some (a source install): importing torch waited for
+    the models' loading, which imports it on its thread; imported where not (the packaged app keeps none), and
+    where that fails (a broken install), why, for the bug report."""
+    try:
+        return metadata.version(module)
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        return importlib.import_module(module).__version__
+    except Exception as exc:
+        return f"cannot be loaded ({type(exc).__name__}: {exc})"
 
 
 def about_html() -> str:
@@ -72,7 +87,8 @@ def licences_markdown() -> str:
 class AboutDialog(QDialog):
     """Tabs: About (version, runtime, folders), Models (cards), Licences (resources/LICENSES.md)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, models_missing: str | None = None):
+        """`models_missing`: why the models' cards are not listed (they are loading, or could not be loaded)."""
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_NAME}")
         resize_within_screen(self, 720, 560, tall=(17, 20))  # 720x560 ran off a 960x540 screen (1920x1080 at scale 2)
@@ -85,7 +101,11 @@ class AboutDialog(QDialog):
 
         self.tabs = QTabWidget(self)
         self.about_text = self._browser(about_html())
-        self.models_text = self._browser(models_html())
+        self.models_text = self._browser()
+        if models_missing is None:
+            self.models_text.setHtml(models_html())
+        else:
+            self.models_text.setPlainText(models_missing)
         self.licences_text = self._browser()
         self.licences_text.setMarkdown(licences_markdown())
         for browser, name in ((self.about_text, "About"), (self.models_text, "Models"),

@@ -58,6 +58,12 @@ LOAD_FAILED = "The models could not be loaded"  # what they say where loading th
 AFTER_LOAD_FAILED = ("Run vsr-app --selftest in a terminal to see what is missing (./run --selftest in a source "
                      "folder), or install the app again.")
 TAB_MODULES = ("vsr_app.gui.viewer", "vsr_app.gui.train_panel")
+# what is done, once the tabs are built, with what was asked for while they load: one of each kind, the latest (three
+# clicks on a recent file queued it three times; a second video asked for meanwhile is the one the user wants now)
+OPENS = "{} opens"
+BATCH_INPUT = "{} becomes the Batch tab's input folder"
+# why the shortcuts list waits: it is read from the tabs' actions and buttons
+KEYS_WAIT_TIP = "Listed once the models have loaded"
 SCREENSHOT_NOTE_MS = 5000  # how long a screenshot waits for its first frame before saying what it waits for
 
 
@@ -83,7 +89,7 @@ class MainWindow(QMainWindow):
         self.export_dialog: ExportDialog | None = None
         self.ask_before_quitting = True  # whether closing over running work asks first
         self.viewer = self.batch = self.train = None  # until `_build_tabs`
-        self.when_tabs_built: list[tuple[str, object]] = []  # what the user asked for before (`_after_tabs`)
+        self.when_tabs_built: dict[str, tuple[str, object]] = {}  # what the user asked for before (`_after_tabs`)
         self.load_failure: str | None = None  # why the tabs could not be built, and what to do
         self.closed = False  # a window closed while its tabs load builds none
 
@@ -150,8 +156,8 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             self._tabs_failed(error_message(exc))
             return
-        asked, self.when_tabs_built = self.when_tabs_built, []
-        for _, action in asked:
+        asked, self.when_tabs_built = self.when_tabs_built, {}
+        for _, action in asked.values():
             action()
 
     def _build_tabs(self) -> None:
@@ -224,21 +230,27 @@ class MainWindow(QMainWindow):
             page.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the error can be copied into a report
         self.busy_bar.hide()
         self._say(self.busy_text, LOAD_FAILED)
-        asked, self.when_tabs_built = self.when_tabs_built, []
-        self._refuse_for_load_failure([what for what, _ in asked])
+        self.keys_action.setToolTip(f"{LOAD_FAILED}: the list is read from the tabs")
+        asked, self.when_tabs_built = self.when_tabs_built, {}
+        self._refuse_for_load_failure([what for what, _ in asked.values()])
 
     def _refuse_for_load_failure(self, asked: list[str]) -> None:
         not_done = "".join(f"Not opened: {what}.\n\n" for what in asked)
         self.show_error(LOAD_FAILED, not_done + self.load_failure)
 
-    def _after_tabs(self, what: str, action) -> None:
+    def _after_tabs(self, kind: str, what: str, action) -> None:
         """Do `action` (opening `what`) now, or once the tabs are built where they are still loading: a video opened
-        from the command line, from Open recent or by a drop in the first seconds is opened then, not lost; where
-        they could not be built, say that `what` was not opened, and why."""
+        from the command line, from Open recent or by a drop in the first seconds is opened then, not lost, in place
+        of one of the same `kind` (OPENS, BATCH_INPUT) asked for before, and the status bar says so (it said only
+        "Loading models...", as if the click had not been heard); where they could not be built, say that `what`
+        was not opened, and why."""
         if self.load_failure is not None:
             self._refuse_for_load_failure([what])
         elif self.viewer is None:
-            self.when_tabs_built.append((what, action))
+            self.when_tabs_built.pop(kind, None)  # done in the order asked: the latest last
+            self.when_tabs_built[kind] = (what, action)
+            said = " and ".join(done.format(name) for done, (name, _) in self.when_tabs_built.items())
+            self._show_busy(f"{said} once the models have loaded")
         else:
             action()
 
@@ -309,12 +321,15 @@ class MainWindow(QMainWindow):
         self.file_menu, self.quit_separator = file_menu, file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         # the viewer's actions: filled in by `_fill_tab_menus`, the menus and the actions that need the tabs (the
-        # shortcuts list, About's model cards, reloading them) disabled until then
+        # shortcuts list, reloading the models) disabled until then. About is not: the version and runtime a bug
+        # report needs are wanted most where the models load slowly or not at all
         self.tab_menus = [bar.addMenu(title) for title in ("&View", "&Playback", "&Models")]
         help_menu = bar.addMenu("&Help")
+        help_menu.setToolTipsVisible(True)  # why the shortcuts list is greyed
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.about_action)
-        for item in [*self.tab_menus, self.keys_action, self.about_action, self.reload_action]:
+        self.keys_action.setToolTip(KEYS_WAIT_TIP)
+        for item in [*self.tab_menus, self.keys_action, self.reload_action]:
             item.setEnabled(False)
 
     def _fill_tab_menus(self) -> None:
@@ -334,7 +349,8 @@ class MainWindow(QMainWindow):
         model_menu.addSeparator()
         model_menu.addAction(actions["analyse"])
         model_menu.addAction(self.reload_action)
-        for item in [*self.tab_menus, self.keys_action, self.about_action, self.reload_action]:
+        self.keys_action.setToolTip("")
+        for item in [*self.tab_menus, self.keys_action, self.reload_action]:
             item.setEnabled(True)
 
     # ---- opening ----
@@ -359,7 +375,7 @@ class MainWindow(QMainWindow):
         next session's folder still find it when the app is started from elsewhere."""
         self.compare_when_opened = None  # another video asked for since
         path = os.path.abspath(path)
-        self._after_tabs(shown_name(Path(path).name), lambda: self.viewer.open(path))
+        self._after_tabs(OPENS, shown_name(Path(path).name), lambda: self.viewer.open(path))
 
     def _video_opened(self, path: str) -> None:
         pending, self.compare_when_opened = self.compare_when_opened, None
@@ -409,24 +425,27 @@ class MainWindow(QMainWindow):
         folder, unless a batch runs (its form is locked: what it shows is the work going on); of several files the
         first opens and the status bar says the others were not (the Batch tab processes a folder of them)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self._after_tabs(shown_name(Path(paths[0]).name), lambda: self._take_dropped(paths))
-
-    def _take_dropped(self, paths: list[str]) -> None:
-        if is_frame_folder(paths[0]) or holds_frame_folders(paths[0]):
-            self.open(paths[0])
+        if not paths:
             return
-        if Path(paths[0]).is_dir() and self.batch.running():
+        event.acceptProposedAction()
+        first = paths[0]
+        # told apart now, while the tabs load too: a folder for the Batch tab and a video are each kept until then
+        if Path(first).is_dir() and not (is_frame_folder(first) or holds_frame_folders(first)):
+            self._after_tabs(BATCH_INPUT, shown_name(Path(first).name), lambda: self._take_batch_input(first))
+        else:
+            self._after_tabs(OPENS, shown_name(Path(first).name), lambda: self._open_dropped(paths))
+
+    def _take_batch_input(self, folder: str) -> None:
+        if self.batch.running():
             self.tabs.setCurrentWidget(self.batch)
-            self.statusBar().showMessage(f"{Path(paths[0]).name} was not taken: a batch is running; drop it again "
+            self.statusBar().showMessage(f"{Path(folder).name} was not taken: a batch is running; drop it again "
                                          f"when the batch has ended", DROP_NOTE_MS)
             return
-        if Path(paths[0]).is_dir():
-            self.batch.in_dir.setText(paths[0])
-            self.batch.scan()
-            self.tabs.setCurrentWidget(self.batch)
-            return
+        self.batch.in_dir.setText(folder)
+        self.batch.scan()
+        self.tabs.setCurrentWidget(self.batch)
+
+    def _open_dropped(self, paths: list[str]) -> None:
         self.open(paths[0])
         if len(paths) > 1:
             self.statusBar().showMessage(f"Opened {Path(paths[0]).name}; the {len(paths) - 1} other dropped file(s) "
@@ -634,8 +653,15 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def about(self) -> None:
-        """Version, runtime, every model's card and the bundled components' licences (non-blocking)."""
-        self.about_dialog = AboutDialog(self)
+        """Version, runtime, every model's card and the bundled components' licences (non-blocking); in place of the
+        cards, while the models load or where they could not be, why they are not there."""
+        if self.load_failure is not None:
+            not_listed = f"{LOAD_FAILED}.\n\n{self.load_failure}"
+        elif self.viewer is None:
+            not_listed = f"{LOADING} Their cards are here once they have loaded: open About again then."
+        else:
+            not_listed = None
+        self.about_dialog = AboutDialog(self, models_missing=not_listed)
         self.about_dialog.open()
 
     # ---- headless rendering ----

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from vsr_app.batch import STOPPED_REASON
+from vsr_app.batch_plan import INCLUDE_HINT
 from vsr_app.batch_resume import EarlierOutput
 from vsr_app.distill.runs import PRUNE_VAL
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
@@ -37,8 +38,10 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "", deinter
     # or a file name (prores.mov) holds such words too
     message = _ENCODER_NAMES.sub(lambda m: f"{m[1]} {_ENCODER_LABELS[m[2]]} ", message)
     message = message.replace(OVERWRITE_HINT, f"tick \"{replace_label}\" to replace it")
-    return message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders") if recursive_label \
-        else message
+    if recursive_label:
+        message = message.replace(INCLUDE_HINT, f"tick \"{recursive_label}\" to add them")
+        message = message.replace(RECURSIVE_HINT, f"tick \"{recursive_label}\" to look in sub-folders")
+    return message
 
 
 def left_as_it_is(earlier: EarlierOutput) -> str:
