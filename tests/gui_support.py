@@ -135,3 +135,11 @@ def bicubic_x4(image: np.ndarray) -> np.ndarray:
 def whole_message(box: QMessageBox) -> str:
     """An error box's message before a long path in it was cut to fit (`widgets.fit_long_words`)."""
     return box.detailedText() or box.text()
+
+
+def type_into(qtbot, box, text: str) -> None:
+    """`text` typed over the number in `box`, the focus left there (no edit ended)."""
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2_000)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, text)

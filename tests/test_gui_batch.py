@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from gui_support import SlowBicubic, announced, gui_env, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, announced, gui_env, slow_model, type_into, whole_message, window  # noqa: F401
 from videogen import make_video, woven_fields
 from vsr_app.gui.batch_form import RECURSIVE_LABEL, REPLACE_LABEL
 from vsr_app.progress import ProgressInfo
@@ -204,12 +204,12 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     # the listing says it too, with how many: it said only "No videos...", and the hint came at Process all
     assert panel.status.text() == ("No videos with these extensions in the input folder; 1 video is in sub-folders: "
-                                   f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
+                                   f"tick \"{RECURSIVE_LABEL}\" to add them.")
     with qtbot.waitSignal(panel.errorRaised, timeout=30_000) as blocker:
         panel.start()
     title, message = blocker.args
     assert message.startswith(f"no videos found in '{in_dir}'")
-    assert message.endswith(f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders)") and "--" not in message
+    assert message.endswith(f"tick \"{RECURSIVE_LABEL}\" to add them)") and "--" not in message
     wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     assert panel.status.text() == "1 video found."
 
@@ -224,12 +224,13 @@ def test_the_listing_says_how_many_more_videos_sub_folders_hold(window, qtbot, s
     for name in ("sub/a.mp4", "sub/deep/b.mp4"):
         shutil.copy(small_video, in_dir / name)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    # "sub-folders" once, not beside the checkbox's name and again after it
     assert panel.status.text() == (f"1 video found. 2 more videos are in sub-folders: tick \"{RECURSIVE_LABEL}\" to "
-                                   "look in sub-folders.")
+                                   "add them.")
     monkeypatch.setattr(batch_plan, "count_in_sub_folders", partial(batch_plan.count_in_sub_folders, entries=2))
     wait_listed(qtbot, panel, panel.scan)  # sub/'s 2 names (the top's are not in the budget): deep/ is left
     assert panel.status.text() == ("1 video found. At least 1 more video is in sub-folders: "
-                                   f"tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
+                                   f"tick \"{RECURSIVE_LABEL}\" to add them.")
     wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     assert panel.status.text() == "3 videos found."
 
@@ -263,7 +264,7 @@ def test_a_count_for_a_folder_no_longer_chosen_is_not_shown(window, qtbot, small
         panel.in_dir.setText(str(since))
         wait_listed(qtbot, panel, panel.scan)
         shown = panel.status.text()
-        assert shown.endswith(f"1 video is in sub-folders: tick \"{RECURSIVE_LABEL}\" to look in sub-folders.")
+        assert shown.endswith(f"1 video is in sub-folders: tick \"{RECURSIVE_LABEL}\" to add them.")
         with qtbot.waitSignal(stale.finished, timeout=30_000):
             release.set()
     finally:
@@ -909,3 +910,38 @@ def test_a_row_says_where_interpolation_found_scene_cuts_as_the_command_line_doe
     run_to_end(qtbot, panel)
     assert panel.table.item(0, 1).text() == "ok"
     assert panel.table.item(0, 3).text().startswith(f"{out_dir / 'cut.mp4'}  (1 scene cut")
+
+
+def test_a_crf_typed_then_alt_a_starts_the_batch_as_typed_and_a_fraction_starts_nothing(window, qtbot, small_video,
+                                                                                         tmp_path, monkeypatch):
+    """The CRF's text is read where its edit ends (keyboard tracking off): Alt+A (Process all) leaves the focus in the
+    field, and the batch ran, and was saved, at the CRF held before "20" was typed. Process all takes the text first,
+    and a text the field refuses starts nothing."""
+    from PySide6.QtCore import Qt
+
+    from test_gui_keyboard_routes import active
+    from vsr_app.errors import VsrAppError
+
+    def recorded_batch(*args, crf, **kwargs):
+        crfs.append(crf)
+        raise VsrAppError("the disk went away")
+
+    def start_said(text: str) -> str:
+        """What the error box says once `text` is typed as the CRF and Alt+A pressed; the box closed."""
+        type_into(qtbot, panel.form.crf, text)
+        qtbot.keyClick(panel.form.crf, Qt.Key_A, Qt.AltModifier)
+        qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
+        said = whole_message(window.error_box)
+        window.error_box.close()
+        active(qtbot, window, panel)  # (headless, the window is not active again by itself)
+        return said
+
+    crfs = []
+    monkeypatch.setattr("vsr_app.gui.batch_panel.run_batch", recorded_batch)
+    panel = setup_panel(qtbot, window, *folders(tmp_path, small_video, 1), "bicubic")
+    active(qtbot, window, panel)
+    assert start_said("2.5") == f"CRF (quality): \u201cCRF 2.5\u201d not taken, 18 kept: {panel.form.crf.objection('2.5')}"
+    assert crfs == [] and panel.job is None and panel.form.crf.value() == 18
+    qtbot.waitUntil(panel.form.crf.hasFocus, timeout=2_000)  # there to be typed again
+    assert start_said("20") == "the disk went away"
+    assert crfs == [20] and panel.form.settings.value("batch/crf/libx264") == 20

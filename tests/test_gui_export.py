@@ -17,7 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, window  # noqa: F401
+from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, type_into, window  # noqa: F401
 from videogen import make_video, woven_fields
 from vsr_app import models
 from vsr_app.errors import VsrAppError
@@ -642,3 +642,25 @@ def test_a_disk_too_small_for_the_output_is_warned_of_while_the_export_runs(wind
     with qtbot.waitSignal(dialog.exported, timeout=60_000):
         dialog.start()
     assert dialog.warning.isHidden()
+
+
+def test_a_crf_typed_and_exported_without_ending_the_edit_exports_as_typed_and_a_fraction_starts_nothing(
+        window, qtbot, small_video, tmp_path, monkeypatch):
+    """The CRF's text is read where its edit ends (keyboard tracking off): Export pressed with the focus left in the
+    field (a programmatic click, as a key that leaves it there) exported, and saved, the CRF held before "20" was
+    typed. Export takes the text first, and a text the field refuses starts nothing."""
+    crfs = []
+    monkeypatch.setattr("vsr_app.gui.export_dialog.process_video",
+                        lambda *args, **kwargs: crfs.append(kwargs["crf"]) or failing_export())
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    type_into(qtbot, dialog.crf, "2.5")
+    dialog.start_button.click()
+    assert dialog.job is None and crfs == [] and dialog.crf.value() == 18 and dialog.crf.hasFocus()
+    assert dialog.warning.text() == f"Not started: CRF: \u201c2.5\u201d not taken, 18 kept: {dialog.crf.objection('2.5')}"
+    type_into(qtbot, dialog.crf, "20")
+    with qtbot.waitSignal(dialog.failed, timeout=30_000):
+        dialog.start_button.click()
+    assert crfs == [20] and dialog.settings.value("export/crf/libx264") == 20

@@ -19,6 +19,7 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui import wording
 from vsr_app.gui.codec_fields import codec_fields
 from vsr_app.gui.codecs import CODECS, has_crf
+from vsr_app.gui.number_boxes import take_typed
 from vsr_app.gui.paths import FULL_PATH_TIP, full_path
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (accelerated, bind_name, deinterlace_box, fill_models, name_form_fields, path_row,
@@ -235,6 +236,13 @@ class BatchForm(QGroupBox):
         """Where a batch into `out_dir` writes its report, as the field's tooltip says."""
         text = self.report.text().strip()
         return out_dir / Path(text).expanduser() if text else out_dir / REPORT_NAME  # a full one stays as is
+
+    def take_typed(self) -> None:
+        """Take the CRF's text before a start reads it (`number_boxes.take_typed`): Alt+A (Process all) left "20"
+        typed there unread, and the batch ran at the CRF held before. Raises VsrAppError while it refuses its text;
+        a greyed one (a codec without a CRF) is passed over."""
+        if has_crf(self.codec.currentData()):
+            take_typed([self.crf])
 
     def batch_options(self) -> dict:
         """What the batch is asked to do, as `run_batch`'s keyword arguments."""

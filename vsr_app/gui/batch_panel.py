@@ -245,7 +245,13 @@ class BatchPanel(QWidget):
 
     # ---- running ----
     def start(self) -> None:
-        """List the folder again, then (`_start_batch`) run the batch over it; `_list` refuses folders it cannot."""
+        """Take the CRF typed (`BatchForm.take_typed`), list the folder again, then (`_start_batch`) run the batch over
+        it; `_list` refuses folders it cannot."""
+        try:
+            self.form.take_typed()
+        except VsrAppError as exc:  # refused before the listing: the queue shown is still these folders'
+            self.errorRaised.emit("Cannot start the batch", str(exc))
+            return
         self._list(then_start=True)
 
     def _start_batch(self, queue: Queue) -> None:

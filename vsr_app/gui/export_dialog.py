@@ -20,6 +20,7 @@ from vsr_app.files import shown_name
 from vsr_app.gui import fmt, wording
 from vsr_app.gui.codec_fields import codec_fields
 from vsr_app.gui.codecs import CODECS, has_crf
+from vsr_app.gui.number_boxes import take_typed
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, deinterlace_box, fill_models,
                                  name_form_fields, open_with_system, path_row, self_ensemble_box)
@@ -196,10 +197,14 @@ class ExportDialog(QDialog):
         return name + output_suffix(self.source, self.codec.currentData())
 
     def options(self) -> dict:
-        """Keyword arguments for process_video."""
+        """Keyword arguments for process_video, the CRF's text taken first (`take_typed`): a programmatic click or a
+        key that leaves the focus in the field exported at the CRF held before "20" was typed. Raises VsrAppError
+        while the CRF refuses its text."""
         models = {task: combo.currentData() for task, (check, combo) in self.steps.items() if check.isChecked()}
         key = self.codec.currentData()
         takes_crf = has_crf(key)
+        if takes_crf:  # a greyed one shows a dash: no export reads it
+            take_typed([self.crf])
         ensemble = {"self_ensemble": True} if "upscale" in models and self.self_ensemble.isChecked() else {}
         return {**models, **ensemble, "deinterlace": self.deinterlace.isChecked(), "device": self.device, "codec": key,
                 "crf": self.crf.value() if takes_crf else None,
@@ -215,7 +220,11 @@ class ExportDialog(QDialog):
         return self.job is not None and self.job.cancelling
 
     def start(self) -> None:
-        options = self.options()
+        try:
+            options = self.options()
+        except VsrAppError as exc:  # a CRF typed that is not one
+            self._refuse(str(exc))
+            return
         if "upscale" not in options and "interpolate" not in options:
             self._refuse("Tick at least one of upscale / interpolate.")
             return
