@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from gui_support import gui_env, whole_message, window  # noqa: F401
+from gui_support import gui_env, type_into, whole_message, window  # noqa: F401
 from test_gui_keyboard_routes import active
 from vsr_app.gui.number_boxes import A_NUMBER
 
@@ -36,17 +36,10 @@ def press_start(qtbot, window, how: str) -> None:
         qtbot.mouseClick(window.train.start_button, Qt.LeftButton)
 
 
-def type_rate(qtbot, rate, text: str) -> None:
-    rate.setFocus()
-    qtbot.waitUntil(rate.hasFocus, timeout=2_000)
-    rate.lineEdit().selectAll()
-    qtbot.keyClicks(rate, text)
-
-
 @pytest.mark.parametrize("how", ["Alt+S", "click"])
 def test_a_half_typed_learning_rate_starts_no_run_and_one_typed_whole_starts_as_typed(window, qtbot, started, how):
     rate = window.train.form.inputs["lr"]
-    type_rate(qtbot, rate, "1e-")
+    type_into(qtbot, rate, "1e-")
     press_start(qtbot, window, how)
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=5_000)
     assert started == [] and rate.value() == 0.0002
@@ -56,7 +49,7 @@ def test_a_half_typed_learning_rate_starts_no_run_and_one_typed_whole_starts_as_
     active(qtbot, window, window.train)  # (headless, the window is not active again by itself)
     qtbot.waitUntil(rate.hasFocus, timeout=2_000)  # there to be typed again
 
-    type_rate(qtbot, rate, "1e-4")
+    type_into(qtbot, rate, "1e-4")
     press_start(qtbot, window, how)
     qtbot.waitUntil(lambda: bool(started), timeout=5_000)  # Alt+S presses the button for a moment first
     assert [options["lr"] for options in started] == [pytest.approx(1e-4)]
