@@ -14,5 +14,5 @@ def test_a_saved_gain_is_shown_and_used_rounded_to_a_whole_number(gui_env, qtbot
     for saved, whole in ((2.5, 3), ("2.5", 3), (15.7, 16), ("16.0", 16), (12, 12), ("a lot", 8), (None, 8)):
         QSettings().setValue("viewer/gain", saved)
         viewer = Viewer(QSettings())
-        qtbot.addWidget(viewer)
+        qtbot.addWidget(viewer, before_close_func=lambda v: v.shutdown())  # its frame worker thread stopped
         assert (viewer.toolbar.gain.value(), viewer.view.gain) == (whole, whole), saved
