@@ -143,8 +143,9 @@ def test_an_output_folder_holding_the_input_folder_is_refused_where_outputs_woul
     make_video(top / "sub" / "sub" / "v.mp4", frames=2)
     make_video(top / "sub" / "a.mp4", frames=2)
     before = tree_snapshot(top)
-    refused = (rf"^the output folder '{top}' holds the input folder '{top / 'sub'}', and outputs would land inside "
-               rf"the input folder \('{top / 'sub' / 'v.mp4'}'\), where a later batch would take them for inputs; "
+    output, inputs, landing = (re.escape(str(path)) for path in (top, top / "sub", top / "sub" / "v.mp4"))
+    refused = (rf"^the output folder '{output}' holds the input folder '{inputs}', and outputs would land inside "
+               rf"the input folder \('{landing}'\), where a later batch would take them for inputs; "
                "choose an output folder beside the input folder, or inside it$")
     with pytest.raises(VsrAppError, match=refused):
         run_batch(top / "sub", top, model="bicubic", recursive=True)

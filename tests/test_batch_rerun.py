@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import threading
 
@@ -114,9 +115,10 @@ def test_a_report_another_running_batch_writes_is_refused(tmp_path):
     run_batch(src, tmp_path / "x", model="bicubic", report_path=report_path)
     first = report_path.read_text()
     with claim_output_folder(tmp_path / "x"):  # a batch into x runs (started again, to make what is missing)
-        with pytest.raises(VsrAppError, match=rf"^the report '{report_path}' is the report of a batch into "
-                                              rf"'{tmp_path / 'x'}', and a batch is running into that folder now; "
-                                              "choose another report file, or wait for that batch to end$"):
+        report, into = re.escape(str(report_path)), re.escape(str(tmp_path / "x"))
+        with pytest.raises(VsrAppError, match=rf"^the report '{report}' is the report of a batch into '{into}', and a "
+                                              "batch is running into that folder now; choose another report file, or "
+                                              "wait for that batch to end$"):
             run_batch(src, tmp_path / "y", model="bicubic", report_path=report_path)
     assert report_path.read_text() == first and not (tmp_path / "y").exists()
     for out in ("x", "y"):  # a rerun's own report, then a finished batch's

@@ -3,6 +3,7 @@ options before a command, and wording."""
 
 import json
 import os
+import shlex
 import shutil
 import sys
 from contextlib import contextmanager
@@ -138,7 +139,8 @@ def test_commands_to_paste_name_the_packaged_apps_executable(tmp_path, monkeypat
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(bundle))
     assert app_command(["models"]) == f"'{bundle}' models"
-    assert resume_command("vsr", tmp_path / "run") == f"'{bundle}' train vsr --out {tmp_path / 'run'} --resume"
+    run = shlex.quote(str(tmp_path / "run"))
+    assert resume_command("vsr", tmp_path / "run") == f"'{bundle}' train vsr --out {run} --resume"
 
 
 def test_weights_a_run_starts_from_are_on_its_card_and_an_upscalers_do_not_start_an_interpolator(tmp_path, capsys):

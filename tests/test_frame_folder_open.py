@@ -4,6 +4,7 @@ one name, and a benchmark's root dropped on the window refused as File › Open 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import cv2
@@ -150,7 +151,7 @@ def test_a_jpeg_s_size_is_the_one_read_image_gives_decoded_only_where_its_header
     path = tmp_path / "frame.jpg"
     path.write_bytes(data)
     if size is None:
-        with pytest.raises(VsrAppError, match=f"cannot read frame {path}"):
+        with pytest.raises(VsrAppError, match=f"cannot read frame {re.escape(str(path))}"):
             image_size(path, "frame")
     else:
         assert image_size(path) == size == read_image(path).shape[1::-1], kind

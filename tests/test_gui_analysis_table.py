@@ -22,6 +22,15 @@ TWO = (("a", colours.SIDE_A), ("b", colours.SIDE_B))
 LONG = "my-student-distilled-from-the-teacher-with-laplacian-and-a-very-long-descriptive-name-round-3"
 
 
+@pytest.fixture
+def c_locale():
+    """Copies carry the tester's decimal point on purpose: pinned, so the expected text holds under any LANG."""
+    before = QLocale()
+    QLocale.setDefault(QLocale.c())
+    yield
+    QLocale.setDefault(before)
+
+
 def analyse(plot, series, scores, video="/data/city", task="upscale", complete=True, total=3, sides=None,
             device="auto") -> None:
     """A ground truth analysis of `series` (name, colour) on `video` of `total` frames, each frame's `scores` ((PSNR,
@@ -38,7 +47,7 @@ def shown_rows(table) -> list[list[str]]:
             for row in range(table.rowCount())]
 
 
-def test_every_model_analysed_on_the_video_has_a_row_sortable_and_copied_for_a_spreadsheet(plot, qtbot):
+def test_every_model_analysed_on_the_video_has_a_row_sortable_and_copied_for_a_spreadsheet(plot, qtbot, c_locale):
     assert plot.table.isHidden()  # nothing measured yet
     analyse(plot, TWO, [((30.0, 0.9), (25.0, 0.8)), ((31.3, 0.8), (26.0, 0.8)), ((20.0, 0.7), (24.0, 0.5))])
     analyse(plot, (("c", colours.SIDE_A), ("b", colours.SIDE_B)),  # b again: its row is replaced, not doubled
@@ -105,7 +114,7 @@ def test_the_psnr_plot_is_readable_in_the_compare_tab_and_the_video_keeps_its_ro
     assert viewer.splitter.sizes()[1] >= analysis.minimumHeight() > 0
 
 
-def test_a_stopped_rerun_keeps_the_whole_runs_row_and_a_stopped_row_says_so(plot, qtbot):
+def test_a_stopped_rerun_keeps_the_whole_runs_row_and_a_stopped_row_says_so(plot, qtbot, c_locale):
     """A stopped re-run of the student (5 of 8 frames, 20.70 dB) replaced its whole run's 20.66 dB, sorted against
     8-frame means with nothing saying so."""
     whole = [((20.66, 0.56),)] * 8

@@ -1,6 +1,8 @@
 """`vsr-app prune vfi` end to end on a tiny teacher: plan.json, the pruned weights and card agree, and it runs."""
 
 import json
+import re
+import shlex
 import signal
 from pathlib import Path
 
@@ -95,7 +97,8 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     out, lines = tmp_path / "run", []
     prune_run.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
         "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
-    assert f"stopped at step 1 of 8: checkpoint written; continue with `vsr-app prune vfi --out {out} --resume`" in lines
+    assert (f"stopped at step 1 of 8: checkpoint written; continue with `vsr-app prune vfi --out "
+            f"{shlex.quote(str(out))} --resume`") in lines
     saved = json.loads((out / "config.json").read_text())
     assert saved["options"]["warmup"] == 1 and saved["task"] == "prune"  # capped as train caps it; says its task
     with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi"):
@@ -160,7 +163,7 @@ def test_a_stop_after_the_last_step_says_how_to_make_the_pruned_net(tmp_path, mo
         prune_run.prune_vfi(_tiny_teacher(tmp_path), [str(tmp_path / "data")], run, 0.3, log=lines.append,
                             options={**TINY_PRUNE, "steps": 2, "prune_prox_steps": 1})
     assert lines[-1] == ("stopped while making the pruned net from the finished pruning; continue with "
-                         f"`vsr-app prune vfi --out {run} --resume`")
+                         f"`vsr-app prune vfi --out {shlex.quote(str(run))} --resume`")
     monkeypatch.undo()
     _prune(tmp_path, run, resume=True)
     assert (run / "pruned.safetensors").is_file()
@@ -292,7 +295,7 @@ def test_prune_resume_is_refused_where_it_cannot_continue(tmp_path):
     vfi_task.train_vfi([str(tmp_path / "data")], trained, options={**TINY_PRUNE, "steps": 1, "base": 4},
                        log=lambda *_: None)
     with pytest.raises(VsrAppError, match=f"holds a frame-interpolation run: continue it with `vsr-app train vfi "
-                                          f"--out {trained} --resume`"):
+                                          f"--out {re.escape(shlex.quote(str(trained)))} --resume`"):
         prune_run.prune_vfi(None, None, trained, resume=True, log=lambda *_: None)
 
 
@@ -374,7 +377,7 @@ def test_a_start_net_renamed_by_an_extended_pruning_says_where_it_is(tmp_path):
     assert str(refused.value) == (f"init_from not found: {tmp_path / 'pruned.safetensors'}: the pruning run there is "
                                   "being extended, and its pruned net of step 20 is pruned-step20.safetensors until "
                                   "the new one is written")
-    with pytest.raises(VsrAppError, match=r"^Start from not found: \S+other.safetensors$"):
+    with pytest.raises(VsrAppError, match=f"^Start from not found: {re.escape(str(tmp_path / 'other.safetensors'))}$"):
         check_start_exists(str(tmp_path / "other.safetensors"), "Start from")
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +52,12 @@ def vsr(data_dir, run, **kwargs):
     return run_from_cli("vsr", [str(data_dir)], str(run), **{**quiet, **kwargs})
 
 
+def pasted(path) -> str:
+    """`path` as a command the app prints quotes it (POSIX), escaped to match: a tester's TMPDIR may hold a space
+    or brackets."""
+    return re.escape(shlex.quote(str(path)))
+
+
 def test_a_run_folder_inside_the_training_data_is_refused_before_anything_is_written(tmp_path):
     """`--out footage` and `--out footage/clip_frames` wrote checkpoints and models among the footage, which later
     runs on that folder then read past file by file."""
@@ -57,7 +65,8 @@ def test_a_run_folder_inside_the_training_data_is_refused_before_anything_is_wri
     write_pan_frames(data / "pan", 8, np.random.default_rng(0))
     before = sorted(data.rglob("*"))
     for out in (data, data / "pan", data / "runs" / "r1"):
-        with pytest.raises(VsrAppError, match=f"the run folder {out} is inside the training data {data}: "):
+        with pytest.raises(VsrAppError, match=f"the run folder {re.escape(str(out))} is inside the training data "
+                                              f"{re.escape(str(data))}: "):
             vsr(data, out, config=config(tmp_path), steps=1)
         with pytest.raises(VsrAppError, match="is inside the training data"):
             train_vfi([str(data)], out, options={**TINY_VFI, "steps": 1}, **quiet)
@@ -158,16 +167,16 @@ def test_resuming_with_the_other_task_names_the_right_command(data_dir, tmp_path
     vsr(data_dir, run, steps=1, config=config(tmp_path))
     # the whole command, --out too: without it the paste failed ("--out is required")
     with pytest.raises(VsrAppError, match=f"video super-resolution run: continue it with `vsr-app train vsr --out "
-                                          f"{run} --resume`"):
+                                          f"{pasted(run)} --resume`"):
         train_vfi([str(data_dir)], run, resume=True, **quiet)
     (run / "config.json").write_text(json.dumps({"data": [], "teacher": None, "distill": "none", "options": {}}))
-    with pytest.raises(VsrAppError, match=f"frame-interpolation run: continue it with `vsr-app train vfi --out {run} "
-                                          "--resume`"):
+    with pytest.raises(VsrAppError, match=f"frame-interpolation run: continue it with `vsr-app train vfi --out "
+                                          f"{pasted(run)} --resume`"):
         vsr(data_dir, run, resume=True)
     # a pruning's: `train vfi --resume` refuses it too, so its own command is named
     (run / "config.json").write_text(json.dumps({"task": "prune", "data": [], "teacher": None, "options": {}}))
     with pytest.raises(VsrAppError, match=f"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi --out "
-                                          f"{run} --resume`"):
+                                          f"{pasted(run)} --resume`"):
         vsr(data_dir, run, resume=True)
 
 
@@ -354,7 +363,8 @@ def test_val_on_the_command_line_scores_a_held_out_clip_and_says_how_to_use_the_
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert any("val_psnr" in r for r in records)
     assert "val_psnr" in json.loads((run / "model.json").read_text())["metrics"]
-    assert f"use it with: vsr-app upscale IN -o OUT --model {run / 'model.safetensors'}" in capsys.readouterr().out
+    model = shlex.quote(str(run / "model.safetensors"))
+    assert f"use it with: vsr-app upscale IN -o OUT --model {model}" in capsys.readouterr().out
     assert main(["upscale", str(clip), "-o", str(tmp_path / "out.mp4"), "--model",
                  str(run / "checkpoint.safetensors")]) == 1  # the checkpoint next to it is no model, and says so
     assert "a training run's checkpoint is not a model: use model.safetensors beside it" in capsys.readouterr().err
@@ -672,16 +682,18 @@ def test_a_copy_of_a_training_video_is_refused_as_a_validation_clip(tmp_path):
     folder.mkdir()
     make_video(folder / "bikes.mp4", frames=6)
     shutil.copy(folder / "bikes.mp4", tmp_path / "bikes_copy.mp4")
-    with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'bikes_copy.mp4'} is a copy of "
-                                          f"{folder / 'bikes.mp4'}, part of the training data \\({folder}\\): it would be trained on"):
+    with pytest.raises(VsrAppError, match=f"validation clip {re.escape(str(tmp_path / 'bikes_copy.mp4'))} is a copy "
+                                          f"of {re.escape(str(folder / 'bikes.mp4'))}, part of the training data "
+                                          f"\\({re.escape(str(folder))}\\): it would be trained on"):
         sources_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)])
     make_video(tmp_path / "other.mp4", frames=7)  # another video: taken
     sources_mod.check_held_out([str(tmp_path / "other.mp4")], [str(folder)])
     sources_mod.check_held_out([str(tmp_path / "bikes_copy.mp4")], [str(folder)], ["bikes.mp4"])  # held out by exclude
     write_pan_frames(folder / "pan", 4, np.random.default_rng(3))
     shutil.copytree(folder / "pan", tmp_path / "pan_copy")  # a frame sequence copied whole: `cp -r`
-    with pytest.raises(VsrAppError, match=f"validation clip {tmp_path / 'pan_copy'} holds copies of training frames "
-                                          f"\\({folder}\\), such as {folder / 'pan'}"):
+    with pytest.raises(VsrAppError, match=f"validation clip {re.escape(str(tmp_path / 'pan_copy'))} holds copies of "
+                                          f"training frames \\({re.escape(str(folder))}\\), such as "
+                                          f"{re.escape(str(folder / 'pan'))}"):
         sources_mod.check_held_out([str(tmp_path / "pan_copy")], [str(folder)])
 
 
@@ -763,7 +775,8 @@ def test_a_run_whose_data_moved_resumes_with_data_naming_the_new_place(data_dir,
     shutil.copytree(data_dir, old)
     start(task, [str(old)], run, steps=1)
     old.rename(new)
-    with pytest.raises(VsrAppError, match=f"training data not found: {old}; if it has moved, resume with --data"):
+    with pytest.raises(VsrAppError, match=f"training data not found: {re.escape(str(old))}; if it has moved, resume "
+                                          "with --data"):
         start(task, None, run, steps=2, resume=True)
     start(task, [str(new)], run, steps=2, resume=True, log=lines.append)
     assert any(f"the run's data {old} is gone: it trains on {new}" in line for line in lines)
@@ -981,7 +994,8 @@ def test_a_run_whose_validation_clip_and_teacher_moved_resumes_with_their_new_pl
         (tmp_path / name).unlink()
     with pytest.raises(VsrAppError, match=r"teacher .* is gone; if it has moved, resume with --teacher"):
         run_from_cli(task, None, str(run), steps=2, resume=True, **quiet)
-    with pytest.raises(VsrAppError, match=f"validation clip not found: {old_val}; if it has moved, resume with --val"):
+    with pytest.raises(VsrAppError, match=f"validation clip not found: {re.escape(str(old_val))}; if it has moved, "
+                                          "resume with --val"):
         run_from_cli(task, None, str(run), steps=2, resume=True,
                      teacher=str(tmp_path / "moved" / "teacher.safetensors"), **quiet)
     run_from_cli(task, None, str(run), steps=2, resume=True, val=[str(new_val)],

@@ -5,6 +5,7 @@ a compact student, and a default `prune vfi` kept every tap, where the shipped s
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import asdict
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def test_distilling_without_init_from_says_it_trains_a_teacher_sized_net_and_how
               log=said.append)
     note = next(line for line in said if "without init_from" in line)
     assert "a new net of the teacher's design" in note and "not a compact student" in note
-    assert f"vsr-app prune vfi --teacher {teacher} --data {data} --out PRUNE_RUN" in note
+    assert f"vsr-app prune vfi --teacher {shlex.quote(teacher)} --data {shlex.quote(data)} --out PRUNE_RUN" in note
     assert '{"init_from": "PRUNE_RUN/pruned.safetensors"} in --config' in note
     said.clear()
     train_vfi([data], tmp_path / "started", teacher=teacher, distill="laplacian", steps=1,
