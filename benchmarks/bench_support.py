@@ -21,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from vsr_app.bench import cpu_name  # noqa: E402
 from vsr_app.evaluate import eval_vsr  # noqa: E402
 
 
@@ -31,10 +32,7 @@ def load_average() -> list[float]:
 
 def machine() -> dict:
     """What the timings were taken on: the CPU, its cores and how busy they were, the libraries doing the work."""
-    cpuinfo = Path("/proc/cpuinfo")
-    models = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-              if line.startswith("model name")] if cpuinfo.exists() else []
-    return {"cpu": models[0] if models else platform.processor(), "cores": os.cpu_count(),
+    return {"cpu": cpu_name() or platform.processor(), "cores": os.cpu_count(),
             "load_average": load_average(), "av": av.__version__, "numpy": np.__version__}
 
 

@@ -364,11 +364,12 @@ def machine_description(device: str) -> str:
         return torch.cuda.get_device_name(dev)
     from vsr_app.inference import cpu_supports_bf16
 
-    cpu = _cpu_name() or platform.processor() or platform.machine()
+    cpu = cpu_name() or platform.processor() or platform.machine()
     return f"{cpu}, {os.cpu_count()} logical cores, bf16 {'yes' if cpu_supports_bf16() else 'no'}"
 
 
-def _cpu_name() -> str | None:
+def cpu_name() -> str | None:
+    """The CPU's model name as Linux reports it (None elsewhere): what a timing was taken on."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:
