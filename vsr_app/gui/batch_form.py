@@ -241,8 +241,7 @@ class BatchForm(QGroupBox):
         """Take the CRF's text before a start reads it (`number_boxes.take_typed`): Alt+A (Process all) left "20"
         typed there unread, and the batch ran at the CRF held before. Raises VsrAppError while it refuses its text;
         a greyed one (a codec without a CRF) is passed over."""
-        if has_crf(self.codec.currentData()):
-            take_typed([self.crf])
+        take_typed([self.crf])
 
     def batch_options(self) -> dict:
         """What the batch is asked to do, as `run_batch`'s keyword arguments."""

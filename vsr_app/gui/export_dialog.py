@@ -203,8 +203,7 @@ class ExportDialog(QDialog):
         models = {task: combo.currentData() for task, (check, combo) in self.steps.items() if check.isChecked()}
         key = self.codec.currentData()
         takes_crf = has_crf(key)
-        if takes_crf:  # a greyed one shows a dash: no export reads it
-            take_typed([self.crf])
+        take_typed([self.crf])  # a greyed one (a codec without a CRF) shows a dash: no export reads it
         ensemble = {"self_ensemble": True} if "upscale" in models and self.self_ensemble.isChecked() else {}
         return {**models, **ensemble, "deinterlace": self.deinterlace.isChecked(), "device": self.device, "codec": key,
                 "crf": self.crf.value() if takes_crf else None,

@@ -99,8 +99,10 @@ def take_typed(boxes) -> None:
     """Take each of `boxes`' text as Enter would, before their values are used: a key that leaves the focus in a
     field (a button's Alt+letter) ends no edit, and the text typed there was not read. Raises VsrAppError, the focus
     put in the field to retype it, while one refuses its text, now or since its last edit: the value it kept is not
-    the one typed."""
+    the one typed. A greyed box is passed over: what it holds is not used, and it cannot be retyped."""
     for box in boxes:
+        if not box.isEnabled():
+            continue
         box.interpretText()
         if box.refusal:
             box.setFocus()

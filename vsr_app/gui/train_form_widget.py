@@ -567,7 +567,7 @@ class TrainForm(QWidget):
         """The --config options a run is sent (`_form_options`), each number field's text taken first: Alt+S
         (Start) left "1e-" typed as the learning rate unread (`take_typed`). A greyed field is passed over: the run
         does not use it, and it cannot be retyped."""
-        take_typed(w for w in self.inputs.values() if isinstance(w, RefusingBox) and w.isEnabled())
+        take_typed(w for w in self.inputs.values() if isinstance(w, RefusingBox))
         return self._form_options()
 
     def _form_options(self, held_out: bool = True) -> dict:
