@@ -302,11 +302,15 @@ def run(video: str | None = None, screenshot: str | None = None) -> int:
 
 
 def mark_startup(moment: str) -> None:
-    """Note the time of `moment` of the start in the file STARTUP_MARKS names, if it names one."""
+    """Note the time of `moment` of the start in the file STARTUP_MARKS names, if it names one; a file it cannot
+    write is passed over (a benchmark's hook must not stop the app's start)."""
     path = os.environ.get(STARTUP_MARKS)
     if path:
-        with open(path, "a", encoding="utf-8") as marks:
-            marks.write(f"{moment} {time.time()}\n")
+        try:
+            with open(path, "a", encoding="utf-8") as marks:
+                marks.write(f"{moment} {time.time()}\n")
+        except OSError:
+            pass
 
 
 def _splash():

@@ -109,7 +109,7 @@ SHAPES = {"open": _open, "export": _export, "play": _play, "pause": _pause, "pre
 def icon(name: str, colour: str = colours.TEXT) -> QIcon:
     """The named icon, with pixmaps for 1x, 2x and 3x screens and a dimmed disabled state."""
     result = QIcon()
-    for mode, tint in ((QIcon.Normal, colour), (QIcon.Disabled, "#5d636e")):
+    for mode, tint in ((QIcon.Normal, colour), (QIcon.Disabled, colours.DISABLED)):
         for scale in (1, 2, 3):
             result.addPixmap(QPixmap.fromImage(drawn(name, tint, scale)), mode)
     return result

@@ -267,8 +267,6 @@ class MainWindow(QMainWindow):
     def _say_broken_install(self) -> None:
         """The app's own models that cannot be used, said in the window: a double-click user had only a weaker
         model in the pickers, and a bundle missing its default student looked like a working one."""
-        from vsr_app import models
-
         broken = [s for s in models.scan_models()[1] if not s.hidden and Path(s.path).parent == models.models_dir()]
         if broken:
             self.show_error("Some of the app's models cannot be used",
