@@ -54,7 +54,8 @@ def main() -> None:
         path = ROOT / "models" / f"{name}.json"
         text = path.read_text()
         card = json.loads(text)
-        indent = len(text.splitlines()[1]) - len(text.splitlines()[1].lstrip())  # as the card was written
+        second = text.splitlines()[1]
+        indent = len(second) - len(second.lstrip())  # as the card was written
         metrics = card["metrics"]
         metrics[f"{KEY}_min"], metrics[f"{KEY}_max"] = min(fps), max(fps)
         metrics["bench_host"] = args.host

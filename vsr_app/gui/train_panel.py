@@ -31,7 +31,7 @@ from vsr_app.distill.options import VAL_KEY, is_number
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, prune_arguments, read_json_object, remove_refused_start,
                                   saved_teacher_gone, set_aside_metrics)
 from vsr_app.errors import VsrAppError
-from vsr_app.files import file_stamp
+from vsr_app.files import FileStamp, file_stamp
 from vsr_app.gui import fmt, wording
 from vsr_app.gui.run_checks import check_run_dir
 from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, check_model_name, follow_moved_run, free_prune_folder,
@@ -94,7 +94,7 @@ class TrainPanel(QWidget):
         self.trained_before = 0.0  # the run's training time (elapsed_s) where the process goes on from
         self.focus_parked = False  # a keyboard focus waits on the log for the next run button (see _park_focus)
         self.pruning = False  # the process is `prune vfi`: nothing to install, its net becomes Start from
-        self.checkpoint_at_start: int | None = None
+        self.checkpoint_at_start: FileStamp | None = None
         self.steps_from = 0  # the step the process goes on from: a record past it is a step it trained
         self.stepped = False  # the process recorded a step: its failure is not a refused start
         self.per_step: float | None = None  # the last s/step the process recorded (a validation record has none)
@@ -762,7 +762,7 @@ class TrainPanel(QWidget):
         if self.new_run_made_dir is not None:
             remove_refused_start(self.run_dir, {OPTIONS_NAME, LOG_NAME}, self.new_run_made_dir)
 
-    def _checkpoint_stamp(self) -> tuple[int, int] | None:
+    def _checkpoint_stamp(self) -> FileStamp | None:
         """The run's checkpoint's `file_stamp` (None: not yet), to tell whether a stopped trainer saved one."""
         return file_stamp(self.run_dir / "checkpoint.json")
 
