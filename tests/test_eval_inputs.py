@@ -103,7 +103,7 @@ def test_options_may_come_before_or_after_the_task(tmp_path, capsys):
 
 
 def test_the_parser_reads_the_scorer_table_without_importing_numpy_cv2_or_torch():
-    """`eval`'s choices and --frames minimums come from evaluate.SCORERS; building the parser (every command,
+    """`eval`'s choices and --frames minimums come from evaluate.EVAL_COMMANDS; building the parser (every command,
     `--help`) must not pay for the scorers' heavy imports."""
     code = ("import sys; from vsr_app.cli_args import build_parser; build_parser(); "
             "print(sorted(m for m in ('numpy', 'cv2', 'torch', 'av') if m in sys.modules))")
@@ -324,6 +324,8 @@ def test_csv_has_a_row_per_scored_frame_and_replaces_only_an_earlier_one(tmp_pat
     ("folder", "is a folder"),
 ])
 def test_csv_refuses_to_replace_another_file_before_scoring(tmp_path, capsys, monkeypatch, target, says):
+    import dataclasses
+
     from videogen import make_video
 
     from vsr_app import evaluate
@@ -333,7 +335,8 @@ def test_csv_refuses_to_replace_another_file_before_scoring(tmp_path, capsys, mo
     (tmp_path / "folder").mkdir()
     before = {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     monkeypatch.setattr(evaluate, "eval_vsr", lambda *a, **k: pytest.fail("scored before the --csv check"))
-    monkeypatch.setitem(evaluate.SCORERS, "vsr", (evaluate.eval_vsr, 1))
+    monkeypatch.setitem(evaluate.EVAL_COMMANDS, "vsr",
+                        dataclasses.replace(evaluate.EVAL_COMMANDS["vsr"], scorer=evaluate.eval_vsr))
     err = _error(capsys, "vsr", "--model", "bicubic", "--data", str(clip), "--csv", str(tmp_path / target))
     assert says in err
     assert {p: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
@@ -410,7 +413,7 @@ def test_a_sequence_s_frames_are_freed_before_the_next_is_read(tmp_path, monkeyp
 
     from videogen import make_video
 
-    from vsr_app.evaluate import SCORERS
+    from vsr_app.evaluate import EVAL_COMMANDS
     from vsr_app.video.reader import VideoReader
 
     frames = VideoReader.frames
@@ -420,7 +423,7 @@ def test_a_sequence_s_frames_are_freed_before_the_next_is_read(tmp_path, monkeyp
             yield dataclasses.replace(frame, image=frame.image.copy())
 
     monkeypatch.setattr(VideoReader, "frames", traced)
-    scorer, _ = SCORERS[task]
+    scorer = EVAL_COMMANDS[task].scorer
     for folder, names in (("one", "a"), ("three", "abc")):
         (tmp_path / folder).mkdir()
         for name in names:

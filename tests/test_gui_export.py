@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui_support import SlowBicubic, announced, gui_env, open_and_wait, slow_model, type_into, window  # noqa: F401
 from videogen import make_video, woven_fields
@@ -664,3 +664,31 @@ def test_a_crf_typed_and_exported_without_ending_the_edit_exports_as_typed_and_a
     with qtbot.waitSignal(dialog.failed, timeout=30_000):
         dialog.start_button.click()
     assert crfs == [20] and dialog.settings.value("export/crf/libx264") == 20
+
+
+def test_a_crf_refused_at_export_is_said_once_to_a_screen_reader(window, qtbot, small_video, tmp_path, announced):
+    """The CRF field says its refusal as Export (or Enter in it) takes its text; the warning shows it as not started
+    without saying it again: a screen reader heard the refusal, then "Not started:" and the same refusal. Pressed
+    again, nothing else says it: the warning does. A refusal of Export's own is said as before."""
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / "out.mp4")
+    dialog.codec.setCurrentIndex(dialog.codec.findData("libx264"))
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    refusal = f"\u201c2.5\u201d not taken, 18 kept: {dialog.crf.objection('2.5')}"
+    warning = f"Not started: CRF: {refusal}"
+    for press in (dialog.start_button.click, lambda: qtbot.keyClick(dialog.crf, Qt.Key_Return)):
+        type_into(qtbot, dialog.crf, "2.5")
+        announced.clear()
+        press()
+        assert dialog.job is None and dialog.warning.text() == warning and not dialog.warning.isHidden()
+        assert [text for _, text in announced] == [refusal]
+        announced.clear()
+        QApplication.processEvents()  # a later press comes in a later turn of the event loop
+        press()  # the field shows 18 again, and says nothing
+        assert dialog.job is None and announced == [(warning, "Warning: " + warning)]
+    type_into(qtbot, dialog.crf, "20")
+    dialog.output.clear()
+    announced.clear()
+    dialog.start_button.click()
+    said = "Not started: Choose where to save the video."
+    assert dialog.job is None and announced == [(said, "Warning: " + said)]

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from gui_support import announced, gui_env  # noqa: F401
 from locale_support import locale  # noqa: F401
-from vsr_app.gui.number_boxes import A_NUMBER, PlainSpinBox, plain_number
+from vsr_app.gui.number_boxes import A_NUMBER, PlainSpinBox, Refused, plain_number, take_typed
 from vsr_app.gui.train_fields import number_field
 from vsr_app.gui.train_form import COMMON
 
@@ -99,6 +99,20 @@ def test_the_refusal_is_said_while_typed_and_cleared_by_a_whole_number(box, qtbo
     qtbot.keyClick(box, Qt.Key_Enter)
     assert typed(qtbot, box, "1500") == 1500
     assert box.refusal == "" and box.toolTip() == "crop size" and box.styleSheet() == ""
+
+
+def test_take_typed_tells_whether_the_field_has_just_said_its_refusal(box, qtbot, announced):
+    """The caller shows the refusal `take_typed` raises: said aloud by the field as the take read its text, the caller
+    need not say it again (a screen reader heard it twice); on a later press, the field back at the value kept,
+    nothing else says it."""
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "1.5")
+    with pytest.raises(Refused) as first:
+        take_typed([box])
+    QApplication.processEvents()  # a later press comes in a later turn of the event loop
+    with pytest.raises(Refused) as again:
+        take_typed([box])
+    assert (first.value.said, again.value.said) == (True, False) and len(announced) == 1
 
 
 def test_a_refusal_is_said_to_a_screen_reader_once_where_the_edit_ends(box, qtbot, announced):

@@ -161,12 +161,12 @@ def cmd_eval(args) -> int:
     loses no score."""
     from pathlib import Path
 
-    from vsr_app.evaluate import SCORERS, check_csv_path, write_csv
+    from vsr_app.evaluate import EVAL_COMMANDS, check_csv_path, write_csv
 
     csv_path = Path(args.csv) if args.csv else None
     if csv_path:
         check_csv_path(csv_path)
-    scorer, _ = SCORERS[args.task]
+    scorer = EVAL_COMMANDS[args.task].scorer
     engine_options = {"precision": args.precision, **({"self_ensemble": True} if args.self_ensemble else {})}
     result = scorer(args.model, args.data, frames=args.frames, device=args.device, on_sequence=say_scored,
                     deinterlace=args.deinterlace == "auto", engine_options=engine_options)

@@ -55,9 +55,9 @@ def _model_list(text: str) -> tuple[str, ...]:
 def _check_eval_options(parser: argparse.ArgumentParser, args) -> None:
     """--frames against the task's minimum, and --self-ensemble only for vsr: usage errors (exit 2) like any other
     option out of range, checked after parsing because the options may come before or after the task."""
-    from vsr_app.evaluate import SCORERS
+    from vsr_app.evaluate import EVAL_COMMANDS
 
-    _, minimum = SCORERS[args.task]
+    minimum = EVAL_COMMANDS[args.task].min_frames
     if args.self_ensemble and args.task != "vsr":
         parser.error("argument --self-ensemble: only for eval vsr")
     if args.frames is not None and args.frames < minimum:
@@ -119,7 +119,7 @@ class _EvalHelp(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from vsr_app.evaluate import SCORERS
+        from vsr_app.evaluate import EVAL_COMMANDS
 
         task = getattr(namespace, "task", None)
         if task in EVAL_PROTOCOLS:  # this parser is used for nothing else: the help exits
@@ -129,7 +129,7 @@ class _EvalHelp(argparse.Action):
                 if action.dest == "task" or (action.dest == "self_ensemble" and task != "vsr"):
                     action.help = argparse.SUPPRESS
                 elif action.dest == "frames":
-                    action.help = _eval_frames_help(str(SCORERS[task][1]), task)
+                    action.help = _eval_frames_help(str(EVAL_COMMANDS[task].min_frames), task)
                 elif action.dest == "csv":
                     action.help = _eval_csv_help(task)
         parser.print_help()
@@ -443,13 +443,13 @@ def _add_prune_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
-    from vsr_app.evaluate import SCORERS  # a light import: the scorers import their heavy modules when run
+    from vsr_app.evaluate import EVAL_COMMANDS  # a light import: the scorers import their heavy modules when run
 
     p = subparsers.add_parser("eval", help="score a model on a benchmark folder or your own videos (Y-PSNR/SSIM)",
                        add_help=False, description=f"Score a model at {' or '.join(EVAL_TASKS.values())}. "
                        f"{EVAL_SCORES} `eval vsr --help` and `eval vfi --help` say each protocol.")
     p.add_argument("-h", "--help", action=_EvalHelp, help="show this help message and exit")
-    _add_task(p, tuple(SCORERS), "; ".join(f"{t}: {what}" for t, what in EVAL_TASKS.items()))
+    _add_task(p, tuple(EVAL_COMMANDS), "; ".join(f"{t}: {what}" for t, what in EVAL_TASKS.items()))
     p.add_argument("--model", type=_not_empty, required=True, metavar="NAME|PATH",
                    help=f"model name (`{APP_NAME} models` lists them), {MODEL_PATHS}")
     p.add_argument("--data", required=True, type=_not_empty, metavar="DIR|VIDEO",
@@ -459,13 +459,14 @@ def _add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
                         "the ground truth: compressed video is a weaker one than lossless frames (PNG), its coding "
                         "artefacts counted as truth")
     p.add_argument("--frames", type=int, metavar="N",  # its minimum is the task's (_check_eval_options)
-                   help=_eval_frames_help(", ".join(f"{n} for {task}" for task, (_, n) in SCORERS.items())))
+                   help=_eval_frames_help(", ".join(f"{command.min_frames} for {task}"
+                                                 for task, command in EVAL_COMMANDS.items())))
     _add_device_option(p)
     _add_self_ensemble_option(p)
     _add_deinterlace_option(p)
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
-                   help="precision the model runs in: auto as the app runs it (bf16 where the CPU has it; bf16 or "
-                        "fp16 on CUDA), fp32 to score without reduced precision (they differ in the fourth decimal); "
+                   help="precision the model runs in: auto as the app runs it (bf16 where the CPU has it natively "
+                        "and runs it faster; bf16 or fp16 on CUDA), fp32 to score without reduced precision (they differ in the fourth decimal); "
                         "fp16 is for CUDA (a CPU runs it several times slower); the result says which ran (default "
                         "auto)")
     p.add_argument("--json", action="store_true",

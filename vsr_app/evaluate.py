@@ -6,14 +6,15 @@ ground truth than lossless frames, its coding artefacts counted as truth); `--da
 VSR: each sequence's frames are the ground truth; each frame is cropped (top-left) to a multiple
 of 4 and its x4 MATLAB-style antialiased bicubic downscale, rounded to 8 bits, is the input. The
 model runs through the same inference engine the app uses (so a model is scored as users run
-it, bf16 autocast on CPUs that support it) and is scored on the Y channel (BT.601), no border crop.
+it, bf16 autocast on CPUs that run it faster than fp32) and is scored on the Y channel (BT.601), no border crop.
 
-The CLI's parser reads `SCORERS`, so this module imports only light modules at the top (`--help` stays
+The CLI's parser reads `EVAL_COMMANDS`, so this module imports only light modules at the top (`--help` stays
 instant); numpy, OpenCV and the metrics are imported where they are used.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
@@ -30,8 +31,17 @@ if TYPE_CHECKING:
 VSR_MIN_FRAMES = 1
 VFI_MIN_FRAMES = 3  # two inputs and the frame between them
 VSR_COPIES = 2 + 1 / 16  # frames eval vsr holds of each one of a sequence: the truth, its x4 downscale, the output
-# the models each `eval TASK` scores: ((their task, their scale), in words)
-EVAL_MODELS = {"vsr": (("upscale", 4), "x4 upscalers"), "vfi": (("interpolate", 2), "interpolators")}
+
+
+@dataclass(frozen=True)
+class EvalCommand:
+    """What `vsr-app eval COMMAND` scores and with what (`EVAL_COMMANDS`): one row, so a command's model kind, its
+    scorer and its --frames minimum cannot drift apart."""
+
+    kind: tuple[str, int]  # the models it scores: (their task, their scale)
+    models: str  # those, in words ("x4 upscalers"), for a model it refuses
+    scorer: Callable[..., dict]
+    min_frames: int  # the fewest frames a sequence needs (the CLI's --frames minimum)
 
 
 CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
@@ -737,14 +747,15 @@ def _check_model_fits(info: ModelInfo, command: str) -> None:
     user who gave eval vfi an upscaler was told only what the model is not, and looked for the right name alone."""
     from vsr_app.models import known_by_task
 
-    fits = [each for each, (kind, _) in EVAL_MODELS.items() if kind == (info.task, info.scale)]
+    fits = [each for each, known in EVAL_COMMANDS.items() if known.kind == (info.task, info.scale)]
     if command in fits:
         return
     what = "interpolates frames" if info.task == "interpolate" else f"upscales x{info.scale}"
     use = f": `{APP_NAME} eval {fits[0]}` scores it" if fits else ", which no eval scores"
-    raise VsrAppError(f"model '{info.name}' {what}{use}; eval {command} scores {EVAL_MODELS[command][1]} "
+    raise VsrAppError(f"model '{info.name}' {what}{use}; eval {command} scores {EVAL_COMMANDS[command].models} "
                       f"({known_by_task()})")
 
 
-# `vsr-app eval TASK`: the scorer, and the fewest frames a sequence needs (the CLI's --frames minimum)
-SCORERS = {"vsr": (eval_vsr, VSR_MIN_FRAMES), "vfi": (eval_vfi, VFI_MIN_FRAMES)}
+# `vsr-app eval COMMAND`, by COMMAND (the CLI's choices)
+EVAL_COMMANDS = {"vsr": EvalCommand(("upscale", 4), "x4 upscalers", eval_vsr, VSR_MIN_FRAMES),
+                 "vfi": EvalCommand(("interpolate", 2), "interpolators", eval_vfi, VFI_MIN_FRAMES)}

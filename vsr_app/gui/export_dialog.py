@@ -20,7 +20,7 @@ from vsr_app.files import shown_name
 from vsr_app.gui import fmt, wording
 from vsr_app.gui.codec_fields import codec_fields
 from vsr_app.gui.codecs import CODECS, has_crf
-from vsr_app.gui.number_boxes import take_typed
+from vsr_app.gui.number_boxes import Refused, take_typed
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (ElidedLabel, WarningLabel, announce, bind_name, deinterlace_box, fill_models,
                                  name_form_fields, open_with_system, path_row, self_ensemble_box)
@@ -31,7 +31,7 @@ from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
 from vsr_app.video.encoding import CODECS as WRITER_CODECS
 from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_PRESETS
-from vsr_app.video.output_paths import check_output_name, check_output_path, check_writable, first_free, output_suffix
+from vsr_app.video.output_paths import check_destination, check_output_name, first_free, output_suffix
 
 PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
@@ -198,8 +198,8 @@ class ExportDialog(QDialog):
 
     def options(self) -> dict:
         """Keyword arguments for process_video, the CRF's text taken first (`take_typed`): a programmatic click or a
-        key that leaves the focus in the field exported at the CRF held before "20" was typed. Raises VsrAppError
-        while the CRF refuses its text."""
+        key that leaves the focus in the field exported at the CRF held before "20" was typed. Raises Refused while
+        the CRF refuses its text."""
         models = {task: combo.currentData() for task, (check, combo) in self.steps.items() if check.isChecked()}
         key = self.codec.currentData()
         takes_crf = has_crf(key)
@@ -221,8 +221,8 @@ class ExportDialog(QDialog):
     def start(self) -> None:
         try:
             options = self.options()
-        except VsrAppError as exc:  # a CRF typed that is not one
-            self._refuse(str(exc))
+        except Refused as exc:  # a CRF typed that is not one
+            self._refuse(str(exc), aloud=not exc.said)
             return
         if "upscale" not in options and "interpolate" not in options:
             self._refuse("Tick at least one of upscale / interpolate.")
@@ -252,8 +252,7 @@ class ExportDialog(QDialog):
         path = output_folder(self.source) / Path(text).expanduser()  # an absolute name wins
         try:  # before the models load: the extensions that hold the codec named, a file in the way refused
             check_output_name(path, key)
-            check_output_path(path, Path(self.source), options["overwrite"])
-            check_writable(path.parent, "the output's folder")
+            check_destination(path, Path(self.source), options["overwrite"])
         except VsrAppError as exc:
             self._refuse(wording.for_gui(str(exc), REPLACE_LABEL))
             return
@@ -347,11 +346,17 @@ class ExportDialog(QDialog):
             announce(self.status, text)
         self._fit()
 
-    def _refuse(self, why: str) -> None:
+    def _refuse(self, why: str, aloud: bool = True) -> None:
         """Say why Export started nothing, in the warning colour: said on the muted progress line as "Export failed:
-        ... already exists", a refusal went unseen, and read as a failure of work that had never begun."""
-        self.warning.show_warning("")  # said again at each press, to a screen reader too
-        self.warning.show_warning(f"Not started: {why}")
+        ... already exists", a refusal went unseen, and read as a failure of work that had never begun. `aloud` False:
+        shown only, as a field's refusal that the field has just said to a screen reader (`number_boxes.Refused`)."""
+        said = f"Not started: {why}"
+        if aloud:
+            self.warning.show_warning("")  # said again at each press, to a screen reader too
+            self.warning.show_warning(said)
+        else:  # (show_warning says a warning as it appears)
+            self.warning.setText(said)
+            self.warning.show()
         self._fit()
 
     def _fit(self) -> None:

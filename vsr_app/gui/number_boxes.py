@@ -41,6 +41,7 @@ class RefusingBox:
         self.setLocale(plain_locale())
         self.setKeyboardTracking(False)
         self.refusal = ""  # what the field says of a refused text, "" where it says nothing
+        self.said_now = False  # the refusal was said to a screen reader in this turn of the event loop (`Refused`)
         self.own_tip = ""  # the field's tooltip without the refusal
         self.lineEdit().textEdited.connect(self._edited)
         self.valueChanged.connect(lambda: self._say(""))
@@ -72,8 +73,13 @@ class RefusingBox:
         says it here, once an edit (a tooltip and a frame went unsaid), not as it is typed (`_edited`)."""
         refusal = f"\u201c{text}\u201d not taken, {plain_number(self.value())} kept: {self.objection(text)}"
         announce(self, refusal)
+        self.said_now = True  # for a press the same key makes (Enter: the dialog's default button)
+        QTimer.singleShot(0, self, self._said_earlier)
         self._say(refusal)
         return text
+
+    def _said_earlier(self) -> None:
+        self.said_now = False
 
     def _edited(self, text: str) -> None:
         begun = self.BEGUN.fullmatch(self.bare(text))
@@ -95,9 +101,20 @@ class RefusingBox:
             QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.refusal, self)
 
 
+class Refused(VsrAppError):
+    """A field's refusal of its text (`take_typed`). `said`: the field has just said it to a screen reader, its edit
+    ended by the same key or press (Enter in it, a button's Alt+letter): a caller that shows it need not say it again,
+    or it was heard twice. Not where it was refused by an earlier key, its text since back to the value kept: nothing
+    has said it for this press then."""
+
+    def __init__(self, message: str, said: bool):
+        super().__init__(message)
+        self.said = said
+
+
 def take_typed(boxes) -> None:
     """Take each of `boxes`' text as Enter would, before their values are used: a key that leaves the focus in a
-    field (a button's Alt+letter) ends no edit, and the text typed there was not read. Raises VsrAppError, the focus
+    field (a button's Alt+letter) ends no edit, and the text typed there was not read. Raises Refused, the focus
     put in the field to retype it, while one refuses its text, now or since its last edit: the value it kept is not
     the one typed. A greyed box is passed over: what it holds is not used, and it cannot be retyped."""
     for box in boxes:
@@ -106,7 +123,7 @@ def take_typed(boxes) -> None:
         box.interpretText()
         if box.refusal:
             box.setFocus()
-            raise VsrAppError(f"{box.accessibleName()}: {box.refusal}")
+            raise Refused(f"{box.accessibleName()}: {box.refusal}", said=box.said_now)
 
 
 def plain_number(number: float) -> str:

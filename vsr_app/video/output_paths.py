@@ -69,6 +69,13 @@ def check_writable(folder: Path, what: str) -> None:
         raise VsrAppError(f"cannot write to {what} '{folder}': {why}; choose a folder you can write to")
 
 
+def check_destination(target: Path, source: Path | None, overwrite: bool) -> None:
+    """`check_output_path`, then `check_writable` on the output's folder: what an export is refused for before it
+    decodes or loads anything (the pipeline, and the Export dialog before it starts one)."""
+    check_output_path(target, source, overwrite)
+    check_writable(target.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
+
+
 def _cannot_write(folder: Path) -> str | None:
     """Why no file can be made in `folder`; None when one can."""
     import tempfile

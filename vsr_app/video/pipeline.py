@@ -44,7 +44,7 @@ from vsr_app.video.disk_space import GrowthWatch, size_texts
 from vsr_app.video.scenecut import PAUSE_SECONDS, break_counts, gap_window, kind_of, mark_cuts, verdicts_at
 from vsr_app.video.limits import check_job_fits, check_timestamps_fit
 from vsr_app.video.encoding import check_encoder_settings, codec_spec
-from vsr_app.video.output_paths import check_output_path, check_writable
+from vsr_app.video.output_paths import check_destination
 from vsr_app.video.packet_times import packet_rate, source_end, with_counted_frames
 from vsr_app.video.writer import VideoWriter, WriteResult
 
@@ -555,8 +555,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
         raise ValueError("self_ensemble applies to the upscale model, and there is none")
     started = time.monotonic()
     src, dst = Path(src), Path(dst)
-    check_output_path(dst, src, overwrite)  # fail fast, before decoding or loading anything
-    check_writable(dst.parent, "the output's folder")  # the writer makes a missing one, once the models loaded
+    check_destination(dst, src, overwrite)  # fail fast, before decoding or loading anything
     check_encoder_settings(codec, crf, preset)
     opened = file_stamp(src)
     reader = VideoReader(src, deinterlace=deinterlace)
