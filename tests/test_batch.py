@@ -1087,7 +1087,7 @@ def test_camcorder_dvd_and_phone_videos_are_picked_up_by_default(tmp_path):
     folder.mkdir()
     for name in ("00001.MTS", "VTS_01_1.VOB", "VID_1.3gp", "notes.txt"):
         (folder / name).write_bytes(b"")
-    inputs, outputs = plan_batch(folder, tmp_path / "out", BATCH_EXTENSIONS, False, "libx264", [])
+    inputs, outputs, _ = plan_batch(folder, tmp_path / "out", BATCH_EXTENSIONS, False, "libx264", [])
     assert sorted(p.name for p in inputs) == ["00001.MTS", "VID_1.3gp", "VTS_01_1.VOB"]
     # a DVD's or camcorder's audio and subtitles (AC-3, LPCM, DVD subtitles) go in .mkv; a phone's in .mp4
     assert sorted(p.name for p in outputs) == ["00001.mkv", "VID_1.mp4", "VTS_01_1.mkv"]

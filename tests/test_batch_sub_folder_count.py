@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 from videogen import make_video
-from vsr_app.batch_plan import SubFolderVideos, count_in_sub_folders, find_videos
+from vsr_app.batch_plan import SubFolderVideos, count_in_sub_folders, find_videos, plan_batch
+from vsr_app.batch_report import BatchReport
 from vsr_app.cli import main
 
 MP4 = ("mp4",)
@@ -22,6 +23,13 @@ def touch(path: Path) -> Path:
     return path
 
 
+def counted(root: Path, exclude: Path | None = None, **budget) -> SubFolderVideos:
+    """The count as a listing without sub-folders has it made: going on from the sub-folders that listing met."""
+    met: list[Path] = []
+    find_videos(root, MP4, recursive=False, exclude=exclude, not_entered=met)
+    return count_in_sub_folders(root, met, MP4, exclude, **budget)
+
+
 def test_the_count_finds_what_ticking_sub_folders_would(tmp_path):
     """Hidden folders, hidden files, other extensions and the output folder are left out, as the listing with
     sub-folders leaves them out; the videos at the top are not counted."""
@@ -29,7 +37,7 @@ def test_the_count_finds_what_ticking_sub_folders_would(tmp_path):
     for name in ("top.mp4", "sub/a.mp4", "sub/B.MP4", "sub/deep/c.mp4", "sub/.partial.mp4", "sub/notes.txt",
                  ".cache/d.mp4", "enhanced/e.mp4"):
         touch(root / name)
-    found = count_in_sub_folders(root, MP4, exclude=root / "enhanced")
+    found = counted(root, exclude=root / "enhanced")
     assert found == SubFolderVideos(3, whole=True)
     listed = find_videos(root, MP4, recursive=True, exclude=root / "enhanced")
     assert found.count == len([p for p in listed if p.parent != root])
@@ -45,7 +53,7 @@ def test_a_link_loop_ends_the_walk_and_a_folder_linked_twice_counts_once(tmp_pat
     (root / "sub" / "here").symlink_to(root / "sub", target_is_directory=True)
     (root / "linked").symlink_to(footage, target_is_directory=True)
     (root / "again").symlink_to(footage, target_is_directory=True)
-    assert count_in_sub_folders(root, MP4) == SubFolderVideos(2, whole=True)
+    assert counted(root) == SubFolderVideos(2, whole=True)
 
 
 def test_a_budget_run_out_says_at_least(tmp_path):
@@ -54,10 +62,10 @@ def test_a_budget_run_out_says_at_least(tmp_path):
     root = tmp_path / "in"
     for folder in ("a", "b", "c"):
         touch(root / folder / "v.mp4")
-    found = count_in_sub_folders(root, MP4, entries=1)  # a/'s one name (the top's are not in the budget)
+    found = counted(root, entries=1)  # a/'s one name (the top's are not in the budget)
     assert found == SubFolderVideos(1, whole=False)
     assert found.hint(more=True) == "at least 1 more video is in sub-folders: add --recursive to include them"
-    assert count_in_sub_folders(root, MP4, seconds=0) == SubFolderVideos(0, whole=False)
+    assert counted(root, seconds=0) == SubFolderVideos(0, whole=False)
     # none counted before the budget ran out: the rest may hold some, so where to look is still said, also after
     # videos found at the top
     for more in (False, True):
@@ -72,7 +80,7 @@ def test_a_top_folder_of_many_names_leaves_the_budget_to_its_sub_folders(tmp_pat
     for i in range(5):
         touch(root / f"top{i}.mp4")
     touch(root / "sub" / "a.mp4")
-    assert count_in_sub_folders(root, MP4, entries=5) == SubFolderVideos(1, whole=True)
+    assert counted(root, entries=5) == SubFolderVideos(1, whole=True)
 
 
 def test_an_unreadable_sub_folder_is_skipped_and_makes_it_at_least(tmp_path, monkeypatch):
@@ -88,7 +96,42 @@ def test_an_unreadable_sub_folder_is_skipped_and_makes_it_at_least(tmp_path, mon
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", refuse)
-    assert count_in_sub_folders(root, MP4) == SubFolderVideos(1, whole=False)
+    assert counted(root) == SubFolderVideos(1, whole=False)
+
+
+def test_a_link_at_the_top_to_something_gone_makes_it_at_least(tmp_path):
+    """It may be a folder of videos on a drive not connected: the listing without sub-folders hands it on with the
+    sub-folders it met, and the count cannot read it."""
+    root = tmp_path / "in"
+    touch(root / "sub" / "a.mp4")
+    (root / "usb-footage").symlink_to(tmp_path / "unplugged")
+    assert counted(root) == SubFolderVideos(1, whole=False)
+
+
+def test_a_listing_without_sub_folders_reads_the_top_folder_once(tmp_path, monkeypatch):
+    """The count read the top folder a second time after the listing had: a top of 20,000 files on a network share
+    was walked twice."""
+    root = tmp_path / "in"
+    for name in ("top.mp4", "sub/a.mp4", "sub/deep/b.mp4"):
+        touch(root / name)
+    reads, scandir = [], os.scandir
+
+    def recorded(path="."):
+        reads.append(os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", recorded)
+    inputs, outputs, left = plan_batch(root, None, "mp4", False, "libx264")
+    assert (inputs, outputs, left) == ([root / "top.mp4"], [None], SubFolderVideos(2, whole=True))
+    assert sorted(reads) == [str(root), str(root / "sub"), str(root / "sub" / "deep")]
+
+
+def test_the_closing_line_words_the_count_as_the_hint_does():
+    """From the count itself, as the hint is: the report kept a copy of it to word a second time."""
+    left = SubFolderVideos(3, whole=False)
+    report = BatchReport("in", "out", "upscale", "bicubic", "now", left_in_sub_folders=left)
+    assert report.summary() == "0 ok, 0 skipped, 0 failed in 0.0 s; at least 3 videos in sub-folders left out"
+    assert report.as_dict()["left_in_sub_folders"] == {"videos": 3, "whole": False}  # as version 6 writes it
 
 
 def test_the_command_line_says_how_many_videos_it_leaves_in_sub_folders(tmp_path, caplog, capsys):

@@ -48,8 +48,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from vsr_app.batch_plan import (ALL_LISTED, Queue, SubFolderVideos, check_apart, count_in_sub_folders, output_names,
-                                own_output, parse_extensions, plan_batch, plan_outputs, why_renamed)
+from vsr_app.batch_plan import (Queue, SubFolderVideos, check_apart, output_names, own_output, parse_extensions,
+                                plan_batch, plan_outputs, why_renamed)
 from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
@@ -178,8 +178,7 @@ def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: s
     are said (counted in `listed`, or now): the batch did 3 files and said nothing of 300 more there."""
     if listed is None:
         unreadable: list[OSError] = []
-        inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
-        left = ALL_LISTED if recursive else count_in_sub_folders(in_dir, parse_extensions(extensions), out_dir)
+        inputs, outputs, left = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
     else:
         check_apart(in_dir, out_dir)
         inputs, unreadable, left = list(listed.inputs), list(listed.unreadable), listed.in_sub_folders
@@ -225,7 +224,7 @@ def _new_report(in_dir: Path, out_dir: Path, task: str, model: str, settings: di
                          datetime.now(timezone.utc).isoformat(timespec="seconds"), settings=settings)
     report.unreadable = [{"folder": exc.filename, "reason": exc.strerror or str(exc)} for exc in unreadable]
     if left.count:
-        report.left_in_sub_folders = {"videos": left.count, "whole": left.whole}
+        report.left_in_sub_folders = left
     # each with what the report before said of its output, until this run decides about it: a rerun stopped before
     # an output it would skip wrote it "pending" or "cancelled" with no notes, and the next one skipped it with none
     report.files = [FileResult(str(s.relative_to(in_dir)), str(d), earlier=before.get(str(d), {}),

@@ -45,10 +45,12 @@ def parse_extensions(text: str | Sequence[str]) -> tuple[str, ...]:
 
 def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None = None,
                 unreadable: list[OSError] | None = None, cancel=None,
-                excluded_at: list[Path] | None = None) -> list[Path]:
+                excluded_at: list[Path] | None = None, not_entered: list[Path] | None = None) -> list[Path]:
     """Files under `root` with one of `extensions`, sorted; hidden files/folders and the folder `exclude` (the
     batch's output folder, when it lies inside `root`: its files are outputs, not inputs) are left out; the path
-    the walk met `exclude` by (through a link, maybe) is added to `excluded_at`.
+    the walk met `exclude` by (through a link, maybe) is added to `excluded_at`. Without `recursive`, the
+    sub-folders it would have entered, with the links to something gone (folders, maybe), are added to
+    `not_entered`: `count_in_sub_folders` goes on from them, so the top folder is read once.
 
     A `root` that cannot be read raises VsrAppError saying why; the error of each sub-folder that cannot be read
     is added to `unreadable` (or ignored without one), so its missed videos can be told.
@@ -65,41 +67,58 @@ def find_videos(root: Path, extensions: Sequence[str], recursive: bool, exclude:
             unreadable.append(exc)
 
     found = []
-    for _, videos, _ in _video_folders(root, extensions, recursive, exclude, on_error, cancel, excluded_at):
+    for _, videos, _ in _video_folders(root, [root], extensions, recursive, exclude, on_error, cancel, excluded_at,
+                                       not_entered):
         found += videos
     return found
 
 
-def _video_folders(root: Path, extensions: Sequence[str], recursive: bool, exclude: Path | None, on_error,
-                   cancel=None, excluded_at: list[Path] | None = None) -> Iterator[tuple[Path, list[Path], int]]:
-    """Each folder `find_videos` reads, as it reads it, with its videos (sorted) and how many names it holds, by
+def _video_folders(root: Path, tops: Sequence[Path], extensions: Sequence[str], recursive: bool,
+                   exclude: Path | None, on_error, cancel=None, excluded_at: list[Path] | None = None,
+                   not_entered: list[Path] | None = None) -> Iterator[tuple[Path, list[Path], int]]:
+    """Each folder `find_videos` reads in the tree of `root` from `tops` (`root` itself, or the sub-folders a
+    listing without them met), as it reads it, with its videos (sorted) and how many names it holds, by
     `find_videos`' rules; each error goes to `on_error`. One walk for the listing and for the count of what it
-    leaves in sub-folders, so the count finds what ticking sub-folders would."""
+    leaves in sub-folders (`not_entered`), so the count finds what ticking sub-folders would."""
     wanted = {"." + e.lower() for e in extensions}
     excluded = None if exclude is None else os.path.realpath(exclude)
-    seen = {os.path.realpath(root)}
-    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
+    seen = {os.path.realpath(folder) for folder in (root, *tops)}
+    walks = (os.walk(top, onerror=on_error, followlinks=True) for top in tops)
+    for dirpath, dirnames, filenames in itertools.chain.from_iterable(walks):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         here = Path(dirpath)
         names = len(dirnames) + len(filenames)
-        kept = []
-        for d in sorted(dirnames) if recursive else []:
-            if d.startswith("."):
-                continue
-            real = os.path.realpath(here / d)
-            if real == excluded:
-                if excluded_at is not None:
-                    excluded_at.append(here / d)
-            elif real not in seen:
-                seen.add(real)
-                kept.append(d)
-        dirnames[:] = kept
-        for gone in _gone_links(here, filenames, wanted) if recursive else []:
-            on_error(FileNotFoundError(errno.ENOENT, "it links to something that is not there (a drive not "
-                                                     "connected, a share not mounted?)", str(gone)))
+        # only a walk that enters sub-folders leaves videos out by leaving out an output folder among them
+        sub_folders = _sub_folders(here, dirnames, excluded, seen, excluded_at if recursive else None)
+        gone = _gone_links(here, filenames, wanted)
+        dirnames[:] = [folder.name for folder in sub_folders] if recursive else []
+        if recursive:
+            for link in gone:
+                on_error(FileNotFoundError(errno.ENOENT, "it links to something that is not there (a drive not "
+                                                         "connected, a share not mounted?)", str(link)))
+        elif not_entered is not None:
+            not_entered += sub_folders + gone
         yield here, [here / f for f in sorted(filenames)
                      if not f.startswith(".") and Path(f).suffix.lower() in wanted], names
+
+
+def _sub_folders(here: Path, names: list[str], excluded: str | None, seen: set[str],
+                 excluded_at: list[Path] | None) -> list[Path]:
+    """The sub-folders of `here` (`names`, sorted) a walk goes on into: not hidden, not the output folder (its real
+    path `excluded`; the path it was met by is added to `excluded_at`), each real folder once (added to `seen`)."""
+    kept = []
+    for name in sorted(names):
+        if name.startswith("."):
+            continue
+        real = os.path.realpath(here / name)
+        if real == excluded:
+            if excluded_at is not None:
+                excluded_at.append(here / name)
+        elif real not in seen:
+            seen.add(real)
+            kept.append(here / name)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -108,33 +127,38 @@ class SubFolderVideos:
     count: int
     whole: bool  # every sub-folder was counted: the budget lasted, and each one could be read
 
+    def in_words(self, more: bool = False) -> str:
+        """Their count ("at least 3 more videos"; `more`: after the videos found at the top), one wording for the
+        hint and the batch's closing line."""
+        videos = "video" if self.count == 1 else "videos"
+        return f"{'' if self.whole else 'at least '}{self.count} {'more ' if more else ''}{videos}"
+
     def hint(self, more: bool) -> str:
         """What to say of them, worded for the command line (`more`: after the videos found at the top); "" where
         no sub-folder holds one. With none counted in part of them, the rest may hold some: where to look."""
         if not self.count:
             return "" if self.whole else RECURSIVE_HINT
-        videos = f"{self.count} {'more ' if more else ''}video{'s are' if self.count != 1 else ' is'}"
-        return f"{'' if self.whole else 'at least '}{videos} in sub-folders: {INCLUDE_HINT}"
+        return f"{self.in_words(more)} {'are' if self.count != 1 else 'is'} in sub-folders: {INCLUDE_HINT}"
 
 
 ALL_LISTED = SubFolderVideos(0, whole=True)  # what a listing with sub-folders leaves in them
 
 
-def count_in_sub_folders(root: Path, extensions: Sequence[str], exclude: Path | None = None, cancel=None,
-                         entries: int = COUNT_ENTRIES, seconds: float = COUNT_SECONDS) -> SubFolderVideos:
+def count_in_sub_folders(root: Path, sub_folders: Sequence[Path], extensions: Sequence[str],
+                         exclude: Path | None = None, cancel=None, entries: int = COUNT_ENTRIES,
+                         seconds: float = COUNT_SECONDS) -> SubFolderVideos:
     """(worker thread) The videos a listing with sub-folders would find under `root` beyond those in `root`
     itself, by its own walk (`_video_folders`: hidden folders and the output folder `exclude` left out, each real
-    folder once, so a link loop ends). Without it, a listing of 3 videos said nothing of 300 more in sub-folders.
+    folder once, so a link loop ends), going on from `sub_folders`, those the listing without them met
+    (`find_videos`' `not_entered`). Without it, a listing of 3 videos said nothing of 300 more in sub-folders.
     Within a budget of `entries` names read and `seconds`: a tree on a network share takes minutes to walk, and the
-    listing waits for this. `root`'s own names are not in the budget: the listing reads them anyway, and a top
-    folder of 20,000 files left none for its sub-folders. A folder that cannot be read is skipped; it, or a budget
-    run out, makes the count "at least"."""
+    listing waits for this. `root` itself is not read again, nor its names in the budget: a top folder of 20,000
+    files was read twice, and left no budget for its sub-folders. A folder that cannot be read is skipped; it, or a
+    budget run out, makes the count "at least"."""
     unread: list[OSError] = []
     deadline = time.monotonic() + seconds
     count = read = 0
-    for here, videos, names in _video_folders(root, extensions, True, exclude, unread.append, cancel):
-        if here == root:
-            continue
+    for _, videos, names in _video_folders(root, sub_folders, extensions, True, exclude, unread.append, cancel):
         if read >= entries or time.monotonic() >= deadline:
             return SubFolderVideos(count, whole=False)
         count += len(videos)
@@ -306,20 +330,24 @@ def _last_tried(src: Path, dst: Path, named: dict[str, tuple[str, Path]]) -> Pat
 
 
 def plan_batch(in_dir: Path, out_dir: Path | None, extensions: str | Sequence[str], recursive: bool, codec: str,
-               unreadable: list[OSError] | None = None, cancel=None) -> tuple[list[Path], list[Path | None]]:
-    """The batch's inputs and their planned outputs (None without an output folder), for `run_batch` and for the
-    Batch tab's listing before a start: one sequence, so the queue the user approves is what the batch then does.
-    `unreadable` and `cancel` are find_videos'."""
+               unreadable: list[OSError] | None = None,
+               cancel=None) -> tuple[list[Path], list[Path | None], SubFolderVideos]:
+    """The batch's inputs, their planned outputs (None without an output folder) and, without sub-folders, the
+    videos it leaves in them (`count_in_sub_folders`), for `run_batch` and for the Batch tab's listing before a
+    start: one sequence, so the queue the user approves is what the batch then does. `unreadable` and `cancel` are
+    find_videos'."""
     extensions = parse_extensions(extensions)
     if out_dir is not None:
         check_apart(in_dir, out_dir)
     met: list[Path] = []
+    not_entered: list[Path] = []
     inputs = find_videos(in_dir, extensions, recursive, exclude=out_dir, unreadable=unreadable, cancel=cancel,
-                         excluded_at=met)
+                         excluded_at=met, not_entered=not_entered)
     if met:
         check_no_sources_in_output(in_dir, out_dir, met[0], extensions, cancel)
     outputs = plan_outputs(inputs, in_dir, out_dir, codec) if out_dir is not None else [None] * len(inputs)
-    return inputs, outputs
+    left = ALL_LISTED if recursive else count_in_sub_folders(in_dir, not_entered, extensions, out_dir, cancel)
+    return inputs, outputs, left
 
 
 @dataclass
@@ -351,8 +379,7 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
     if out_dir is not None:
         check_writable(out_dir, "the output folder")
     unreadable: list[OSError] = []
-    inputs, outputs = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
-    left = ALL_LISTED if recursive else count_in_sub_folders(in_dir, parse_extensions(extensions), out_dir, cancel)
+    inputs, outputs, left = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable, cancel=cancel)
     earlier = earlier_outputs(inputs, in_dir, task, cancel)
     foreign = []
     for src, path in zip(inputs, outputs) if find_foreign else []:

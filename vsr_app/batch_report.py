@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from vsr_app.batch_plan import SubFolderVideos, same_path
 from vsr_app.batch_resume import file_size
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.files import FileStamp, atomic_write, file_stamp
@@ -96,9 +97,9 @@ class BatchReport:
     settings: dict = field(default_factory=dict)  # what the outputs record (encoding.made_by)
     files: list[FileResult] = field(default_factory=list)
     unreadable: list[dict] = field(default_factory=list)  # {"folder", "reason"}: sub-folders whose videos were missed
-    # {"videos", "whole"}: the videos a batch without sub-folders left in them, as `count_in_sub_folders` counted
-    # them (whole: every sub-folder counted); None where it took them or none were seen
-    left_in_sub_folders: dict | None = None
+    # the videos a batch without sub-folders left in them, as `count_in_sub_folders` counted them, written as
+    # {"videos", "whole"}; None where it took them or none were seen
+    left_in_sub_folders: SubFolderVideos | None = None
     seconds: float = 0.0
     cancelled: bool = False
     finished: bool = False
@@ -124,7 +125,7 @@ class BatchReport:
                 "seconds": round(self.seconds, 3), "finished": self.finished,
                 "cancelled": self.cancelled, "counts": self.counts(),
                 "exit_code": self.exit_code if self.finished else None,
-                "unreadable": self.unreadable, "left_in_sub_folders": self.left_in_sub_folders,
+                "unreadable": self.unreadable, "left_in_sub_folders": _written(self.left_in_sub_folders),
                 "files": [f.as_dict() for f in self.files]}
 
     def summary(self) -> str:
@@ -145,8 +146,7 @@ class BatchReport:
         if self.unreadable:
             left_out.append(f"{len(self.unreadable)} unreadable folder{'s' if len(self.unreadable) > 1 else ''}")
         if left := self.left_in_sub_folders:  # said before the progress lines; said again where the user looks last
-            n = left["videos"]
-            left_out.append(f"{'' if left['whole'] else 'at least '}{n} video{'s' if n > 1 else ''} in sub-folders")
+            left_out.append(f"{left.in_words()} in sub-folders")
         return f"{text}; {' and '.join(left_out)} left out" if left_out else text
 
     def nothing_made(self) -> str | None:
@@ -177,6 +177,11 @@ class BatchReport:
             atomic_write(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8", errors="backslashreplace"))
         except OSError as exc:
             raise VsrAppError(f"cannot write the report '{target}': {exc.strerror or exc}") from exc
+
+
+def _written(left: SubFolderVideos | None) -> dict | None:
+    """The videos left in sub-folders as the report writes them (its keys since version 6)."""
+    return None if left is None else {"videos": left.count, "whole": left.whole}
 
 
 def left_as_they_are(n: int) -> str:
@@ -281,8 +286,6 @@ def is_own_report(path: Path, recorded: Path, out_dir: Path) -> bool:
     anywhere under it whatever folder it records (the folder renamed since, or a share under another mount path).
     The batch and the Batch tab's question go by this one rule (the tab took `reports/r.json` for the folder's own
     where the batch took it for another's, and carried none of its notes)."""
-    from vsr_app.batch_plan import same_path
-
     return (same_path(recorded, out_dir) or same_path(path.parent, out_dir)
             or Path(os.path.realpath(path)).is_relative_to(os.path.realpath(out_dir)))
 
