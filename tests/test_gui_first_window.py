@@ -7,18 +7,27 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from importlib import metadata
 
+import pytest
+import torch
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from gui_support import gui_env, stop_work, window  # noqa: F401
+from vsr_app import models
 from vsr_app.gui import about_dialog, main_window
 
 # imports the window's module in a new Python, then says which of those it loaded
 IMPORT_AND_TELL = ("import sys\nimport vsr_app.gui.main_window\n"
                    "print(' '.join(name for name in ('torch', 'pyqtgraph') if name in sys.modules))")
+# About's versions where no package has metadata (as in a bundle built without it), then whether torch got imported
+VERSIONS_WITHOUT_METADATA = ("import sys\nfrom importlib import metadata\nfrom vsr_app.gui import about_dialog\n"
+                             "def no_metadata(name):\n    raise metadata.PackageNotFoundError(name)\n"
+                             "metadata.version = no_metadata\n"
+                             "print(dict(about_dialog.runtime_versions())['PyTorch'], 'torch' in sys.modules, sep=';')")
 
 
 def test_importing_the_window_leaves_torch_and_the_plots_to_the_tabs_loading(tmp_path):
@@ -42,6 +51,10 @@ def drop(window: main_window.MainWindow, path) -> None:
     window.dropEvent(QDropEvent(QPointF(5, 5), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))
 
 
+def no_metadata(name):
+    raise metadata.PackageNotFoundError(name)
+
+
 def opened_about(window: main_window.MainWindow, qtbot) -> about_dialog.AboutDialog:
     window.about_action.trigger()
     qtbot.waitUntil(window.about_dialog.isVisible)
@@ -52,20 +65,25 @@ def test_the_window_shows_loading_then_builds_its_tabs_and_opens_what_was_asked_
                                                                                           small_video):
     window = loading_window(qtbot)
     assert window.viewer is None and window.tabs.widget(1).text() == main_window.LOADING
-    assert not window.keys_action.isEnabled() and not window.tab_menus[0].isEnabled()
-    assert window.keys_action.toolTip() == main_window.KEYS_WAIT_TIP  # why it is greyed, in the Help menu
-    # About at once (greyed, a bug report waited for the models): the runtime, and the cards said to be loading
+    assert not window.tab_menus[0].isEnabled()
+    # F1 at once (greyed, it did nothing): the list is read from the tabs, so the status bar says it waits for them
+    window.keys_action.trigger()
+    assert window.statusBar().currentMessage() == main_window.KEYS_WAIT and window.viewer is None
+    # About at once (greyed, a bug report waited for the models): the runtime, and the cards said to be loading,
+    # then listed once they have loaded, in the About left open (it said "Loading models..." for good)
     about = opened_about(window, qtbot)
     assert f"PyTorch\n{metadata.version('torch')}\n" in about.about_text.toPlainText()
     assert about.models_text.toPlainText().startswith(main_window.LOADING) and window.viewer is None
-    about.close()
     window.open(str(small_video))  # `vsr-app gui VIDEO`, Open recent: before the tabs are there
     qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.info is not None, timeout=120_000)
     assert window.viewer.info.path == str(small_video)
     assert window.compare.currentWidget() is window.viewer
     assert [window.tabs.widget(i) for i in (1, 2)] == [window.batch, window.train]
     assert window.keys_action.isEnabled() and all(menu.isEnabled() for menu in window.tab_menus)
-    assert window.busy_text.whole == "Ready" and window.keys_action.toolTip() == "Keyboard shortcuts"
+    assert window.busy_text.whole == "Ready"
+    cards = about.models_text.toPlainText()
+    assert not cards.startswith(main_window.LOADING) and all(info.name in cards for info in models.list_models())
+    about.close()
 
 
 def test_a_folder_dropped_while_the_tabs_load_becomes_the_batch_input(gui_env, qtbot, tmp_path):  # noqa: F811
@@ -122,11 +140,8 @@ def test_a_failed_load_says_so_in_place_of_the_tabs_and_what_was_not_opened(gui_
     def broken_install(*_, **__):
         raise PermissionError("[Errno 13] Permission denied: 'torch/__init__.py'")
 
-    def no_metadata(name):
-        raise metadata.PackageNotFoundError(name)
-
     monkeypatch.setattr(main_window, "load_tabs", broken_install)
-    monkeypatch.setattr(about_dialog.metadata, "version", no_metadata)  # as in the packaged app
+    monkeypatch.setattr(about_dialog.metadata, "version", no_metadata)  # as in a bundle built without it
     monkeypatch.setitem(sys.modules, "torch", None)  # its import fails
     window = loading_window(qtbot)
     window.open(str(small_video))  # the command line's video, asked for before the load ends
@@ -139,23 +154,63 @@ def test_a_failed_load_says_so_in_place_of_the_tabs_and_what_was_not_opened(gui_
     window.open(str(small_video))  # the Welcome page's Open recent, afterwards: said as not opened too
     assert f"Not opened: {small_video.name}." in window.error_box.text() and not window.when_tabs_built
     window.error_box.close()
-    # About says what a bug report needs (it stayed greyed for good), the shortcuts list why it is greyed
+    # About says what a bug report needs (it stayed greyed for good), F1 why the shortcuts are not listed
     about = opened_about(window, qtbot)
-    assert "PyTorch\ncannot be loaded (ModuleNotFoundError: " in about.about_text.toPlainText()
-    models = about.models_text.toPlainText()
-    assert models.startswith(main_window.LOAD_FAILED) and "Permission denied" in models
-    assert not window.keys_action.isEnabled() and window.keys_action.toolTip().startswith(main_window.LOAD_FAILED)
+    assert f"PyTorch\n{about_dialog.NOT_LOADED}\n" in about.about_text.toPlainText()
+    cards = about.models_text.toPlainText()
+    assert cards == window.tabs.widget(1).text() and cards.startswith(main_window.LOAD_FAILED)
     about.close()
+    window.keys_action.trigger()
+    assert window.statusBar().currentMessage() == main_window.KEYS_NOT_LISTED
 
 
-def test_a_tab_that_fails_to_build_is_said_as_a_failed_load_and_the_viewer_built_before_it_stopped(
-        gui_env, qtbot, monkeypatch):  # noqa: F811
-    from vsr_app.gui import train_panel, viewer
+@pytest.mark.parametrize("failing", ["TrainPanel", "_fill_tab_menus"])
+def test_a_build_that_fails_part_way_is_taken_out_and_said_in_every_tab(gui_env, qtbot, monkeypatch,  # noqa: F811
+                                                                        failing):
+    """The Train panel failing (made after the viewer and the Batch panel), or the menus once the panels were placed:
+    what was made is stopped and goes, and the Batch and Train tabs both say the failure (a half-built window had
+    its failure said by setting a label's text on a panel, which failed in turn)."""
+    from vsr_app.gui import batch_panel, train_panel, viewer
 
     stopped, shutdown = [], viewer.Viewer.shutdown
     monkeypatch.setattr(viewer.Viewer, "shutdown", lambda self: stopped.append(self) or shutdown(self))
-    monkeypatch.setattr(train_panel, "TrainPanel", lambda *_: 1 / 0)
+    if failing == "TrainPanel":
+        monkeypatch.setattr(train_panel, "TrainPanel", lambda *_: 1 / 0)
+    else:
+        monkeypatch.setattr(main_window.MainWindow, "_fill_tab_menus", lambda self: 1 / 0)
     window = loading_window(qtbot)
     qtbot.waitUntil(lambda: window.load_failure is not None, timeout=120_000)
-    assert "ZeroDivisionError" in window.tabs.widget(2).text() and window.viewer is None and len(stopped) == 1
-    assert not window.busy_bar.isVisible()
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Compare", "Batch", "Train"]
+    for index in (1, 2):
+        page = window.tabs.widget(index)
+        assert isinstance(page, QLabel) and page.text().startswith(main_window.LOAD_FAILED)
+        assert "ZeroDivisionError" in page.text() and "--selftest" in page.text()
+    assert window.viewer is None and window.batch is None and len(stopped) == 1
+    assert window.compare.currentWidget() is window.welcome and not window.work_poll.isActive()
+    assert not window.busy_bar.isVisible() and not any(menu.isEnabled() for menu in window.tab_menus)
+    qtbot.waitUntil(lambda: not window.findChildren(viewer.Viewer) and not window.findChildren(batch_panel.BatchPanel))
+
+
+def test_an_open_about_lists_a_model_trained_meanwhile_and_about_again_raises_it(window, qtbot,  # noqa: F811
+                                                                               monkeypatch):
+    """Opened before a model was trained, About kept the list it was opened with; each About opened another."""
+    about = opened_about(window, qtbot)
+    assert "mine-x4" not in about.models_text.toPlainText()
+    model = models.list_models()[0]
+    monkeypatch.setattr(about_dialog, "list_models", lambda: [model, replace(model, name="mine-x4")])
+    window.train.modelsChanged.emit()  # a model trained: the Train tab says so
+    assert "mine-x4" in about.models_text.toPlainText()
+    assert opened_about(window, qtbot) is about and window.findChildren(about_dialog.AboutDialog) == [about]
+    about.close()
+
+
+def test_about_gives_versions_without_importing_a_package(tmp_path, monkeypatch):
+    """Where a package has no metadata (a bundle built without it), About imported it for its version: torch's
+    import waited for the models' loading, which imports it on its thread. A module imported already gives its
+    version; one not is said not loaded."""
+    done = subprocess.run([sys.executable, "-c", VERSIONS_WITHOUT_METADATA], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{about_dialog.NOT_LOADED};False"
+    monkeypatch.setattr(about_dialog.metadata, "version", no_metadata)
+    assert dict(about_dialog.runtime_versions())["PyTorch"] == torch.__version__

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -260,6 +261,17 @@ def test_about_dialog_shows_version_model_cards_and_licences(window, qtbot):  # 
     assert "PySide6_Essentials" in licences and "GPL-2.0-or-later" in licences and "Model weights" in licences
     assert window.isEnabled()  # non-blocking: the main window stays usable
     dialog.close()
+
+
+def test_the_bundle_keeps_the_metadata_about_reads_versions_from():
+    """The bundle had no package metadata: About imported torch for its version, waiting for the models' loading."""
+    from vsr_app.gui.about_dialog import VERSIONED_PACKAGES
+
+    spec = ast.parse((ROOT / "packaging" / "vsr-app.spec").read_text(encoding="utf-8"))
+    listed = [ast.literal_eval(node.value) for node in spec.body if isinstance(node, ast.Assign)
+              and [getattr(target, "id", None) for target in node.targets] == ["VERSIONED_PACKAGES"]]
+    assert listed == [tuple(package for _, package in VERSIONED_PACKAGES)]
+    assert "for package in VERSIONED_PACKAGES for entry in copy_metadata(package)" in ast.unparse(spec)
 
 
 @pytest.mark.slow

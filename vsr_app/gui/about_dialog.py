@@ -2,18 +2,18 @@
 
 Why a dialog of its own and not a message box: the models' cards (training and measured metrics) and the
 licence list are long, and the licence list must be readable in the packaged app, where it is the notice
-the bundled LGPL/GPL components require. Everything shown is read at open time: resources/LICENSES.md (made
-by packaging/licenses.py) and the cards of the models list_models() finds. It opens while the models load and
-where they could not be loaded (a broken install: when its version and runtime are needed most), saying so in place
-of the cards.
+the bundled LGPL/GPL components require. What is shown is read when it is shown: resources/LICENSES.md (made
+by packaging/licenses.py) once, the versions and the cards of the models list_models() finds each time (cheap: the
+cards are JSON, their nets checked once by `models`). It opens while the models load and where they could not be
+loaded (a broken install: when its version and runtime are needed most), saying so in place of the cards.
 """
 
 from __future__ import annotations
 
 import html
-import importlib
 import sys
 from importlib import metadata
+from typing import Callable
 
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QTextBrowser,
@@ -26,6 +26,10 @@ from vsr_app.models import list_models
 from vsr_app.resources import app_root, models_dir, resource_path, user_models_dir
 
 LICENCES = "LICENSES.md"
+# the packages About gives the version of, as (the name shown, the distribution's name, its module's too): read from
+# their metadata, which packaging/vsr-app.spec bundles
+VERSIONED_PACKAGES = (("PyTorch", "torch"), ("PyAV", "av"), ("NumPy", "numpy"))
+NOT_LOADED = "not loaded"  # said of one without metadata, not imported (yet)
 
 
 def runtime_versions() -> list[tuple[str, str]]:
@@ -33,23 +37,20 @@ def runtime_versions() -> list[tuple[str, str]]:
     import PySide6
 
     frozen = "packaged app" if getattr(sys, "frozen", False) else "from source"
-    return [("Python", f"{sys.version.split()[0]} ({frozen})"), ("PyTorch", _version("torch")),
-            ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"), ("PyAV", _version("av")),
-            ("NumPy", _version("numpy"))]
+    return [("Python", f"{sys.version.split()[0]} ({frozen})"),
+            ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
+            *((name, _version(package)) for name, package in VERSIONED_PACKAGES)]
 
 
-def _version(module: str) -> str:
-    """A package's version, read from its metadata where it has some (a source install): importing torch waited for
-    the models' loading, which imports it on its thread; imported where not (the packaged app keeps none), and
-    where that fails (a broken install), why, for the bug report."""
+def _version(package: str) -> str:
+    """A package's version, from its metadata; where it has none (a bundle built without it), its module's, if
+    imported already. Never imported here: importing torch waited for the models' loading, which imports it on its
+    thread, and a broken one's failure is said in the Models tab."""
     try:
-        return metadata.version(module)
+        return metadata.version(package)
     except metadata.PackageNotFoundError:
-        pass
-    try:
-        return importlib.import_module(module).__version__
-    except Exception as exc:
-        return f"cannot be loaded ({type(exc).__name__}: {exc})"
+        version = getattr(sys.modules.get(package), "__version__", None)
+        return NOT_LOADED if version is None else str(version)
 
 
 def about_html() -> str:
@@ -87,9 +88,11 @@ def licences_markdown() -> str:
 class AboutDialog(QDialog):
     """Tabs: About (version, runtime, folders), Models (cards), Licences (resources/LICENSES.md)."""
 
-    def __init__(self, parent=None, models_missing: str | None = None):
-        """`models_missing`: why the models' cards are not listed (they are loading, or could not be loaded)."""
+    def __init__(self, parent=None, models_missing: Callable[[], str | None] = lambda: None):
+        """`models_missing`: why the models' cards cannot be listed now (they are loading, or could not be loaded),
+        None where they can."""
         super().__init__(parent)
+        self.models_missing = models_missing
         self.setWindowTitle(f"About {APP_NAME}")
         resize_within_screen(self, 720, 560, tall=(17, 20))  # 720x560 ran off a 960x540 screen (1920x1080 at scale 2)
         layout = QVBoxLayout(self)
@@ -100,12 +103,8 @@ class AboutDialog(QDialog):
         layout.addLayout(header)
 
         self.tabs = QTabWidget(self)
-        self.about_text = self._browser(about_html())
+        self.about_text = self._browser()
         self.models_text = self._browser()
-        if models_missing is None:
-            self.models_text.setHtml(models_html())
-        else:
-            self.models_text.setPlainText(models_missing)
         self.licences_text = self._browser()
         self.licences_text.setMarkdown(licences_markdown())
         for browser, name in ((self.about_text, "About"), (self.models_text, "Models"),
@@ -117,10 +116,22 @@ class AboutDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def showEvent(self, event) -> None:
+        self.refresh()
+        super().showEvent(event)
+
+    def refresh(self) -> None:
+        """The versions and the cards as they are now: a package loaded since has its version, a model trained since
+        its card."""
+        self.about_text.setHtml(about_html())
+        missing = self.models_missing()
+        if missing is None:
+            self.models_text.setHtml(models_html())
+        else:
+            self.models_text.setPlainText(missing)
+
     @staticmethod
-    def _browser(text: str | None = None) -> QWidget:
+    def _browser() -> QWidget:
         browser = QTextBrowser()
         browser.setOpenExternalLinks(True)
-        if text is not None:
-            browser.setHtml(text)
         return browser

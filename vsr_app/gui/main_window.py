@@ -8,7 +8,7 @@ every model's net: 3-9 s on a loaded 2-core machine, which a double-click spent 
 first, with "Loading models..." in the Batch and Train tabs; `load_tabs` runs on a worker thread, and `_tabs_loaded`
 then puts the tabs in place (importing those modules only there) and does what the user asked for meanwhile (a video
 to open, a drop). Where the loading or the building fails (a broken install), the window stays, saying so in place of
-the tabs and what to do (`_tabs_failed`).
+the tabs and what to do (`_tabs_failed`); a build that failed part way is taken out first (`_take_out_tabs`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser,
-                               QToolBar, QVBoxLayout)
+                               QToolBar, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME, models
 from vsr_app.errors import VsrAppError
@@ -62,8 +62,10 @@ TAB_MODULES = ("vsr_app.gui.viewer", "vsr_app.gui.train_panel")
 # clicks on a recent file queued it three times; a second video asked for meanwhile is the one the user wants now)
 OPENS = "{} opens"
 BATCH_INPUT = "{} becomes the Batch tab's input folder"
-# why the shortcuts list waits: it is read from the tabs' actions and buttons
-KEYS_WAIT_TIP = "Listed once the models have loaded"
+# what F1 says in the status bar until the tabs are built: the shortcuts list is read from their actions and buttons
+KEYS_WAIT = "The keyboard shortcuts are listed once the models have loaded"
+KEYS_NOT_LISTED = f"The keyboard shortcuts are listed from the tabs: {LOAD_FAILED[0].lower()}{LOAD_FAILED[1:]}"
+KEYS_NOTE_MS = 10_000  # how long it says so
 SCREENSHOT_NOTE_MS = 5000  # how long a screenshot waits for its first frame before saying what it waits for
 
 
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.error_box: QMessageBox | None = None
         self.export_dialog: ExportDialog | None = None
+        self.about_dialog: AboutDialog | None = None  # one, kept: it reads the cards each time it is shown
         self.ask_before_quitting = True  # whether closing over running work asks first
         self.viewer = self.batch = self.train = None  # until `_build_tabs`
         self.when_tabs_built: dict[str, tuple[str, object]] = {}  # what the user asked for before (`_after_tabs`)
@@ -162,35 +165,16 @@ class MainWindow(QMainWindow):
 
     def _build_tabs(self) -> None:
         """The Compare tab's viewer and the Batch and Train tabs, in place of their "Loading models..." pages, with
-        the menus and status bar that act on them."""
-        made = []  # where one fails, those made before are stopped: a viewer's frame worker left running aborts Qt
+        the menus and status bar that act on them. Where a step fails, what was made is taken out again, placed or
+        not: a viewer's frame worker left running aborts Qt, and a half-built window (panels placed, menus half
+        filled) had its failure said by setting a label's text on a panel, which failed in turn."""
+        made = []
         try:
             self._make_tabs(made)
+            self._place_tabs(*made)
         except Exception:
-            for panel in made:
-                panel.shutdown()
-                panel.deleteLater()
+            self._take_out_tabs(made)
             raise
-        self.viewer, self.batch, self.train = made
-        self.compare.addWidget(self.viewer)
-        shown = self.tabs.currentIndex()
-        for index, (panel, name) in enumerate([(self.batch, "Batch"), (self.train, "Train")], start=1):
-            loading_page = self.tabs.widget(index)
-            self.tabs.removeTab(index)
-            self.tabs.insertTab(index, panel, name)
-            loading_page.setParent(None)  # out of the window's children at once, not at the next event loop pass
-            loading_page.deleteLater()
-        self.tabs.setCurrentIndex(shown)
-        self.batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
-        self.batch.batchFinished.connect(self._say_batch_ended)
-        self.train.modelsChanged.connect(self._show_work)
-        self.batch.progress.valueChanged.connect(self._show_work)  # the percentages as the panel's bar shows them
-        self.train.progressed.connect(self._show_work)
-        self.work_poll.start()
-        self._fill_tab_menus()
-        for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
-            button.setAutoDefault(True)
-        self._show_busy("")
         mark_startup("models")
         QTimer.singleShot(0, self._say_broken_install)
 
@@ -215,6 +199,45 @@ class MainWindow(QMainWindow):
         train.modelsChanged.connect(self._models_changed)
         train.compareRequested.connect(self.compare_trained)
 
+    def _place_tabs(self, viewer, batch, train) -> None:
+        """The panels in their tabs, and the menus and status bar wired to them."""
+        self.viewer, self.batch, self.train = viewer, batch, train
+        self.compare.addWidget(viewer)
+        self._put_in_tab(1, batch)
+        self._put_in_tab(2, train)
+        batch.batchFinished.connect(self._show_work)  # an end is said at once, not up to a poll later
+        batch.batchFinished.connect(self._say_batch_ended)
+        train.modelsChanged.connect(self._show_work)
+        batch.progress.valueChanged.connect(self._show_work)  # the percentages as the panel's bar shows them
+        train.progressed.connect(self._show_work)
+        self.work_poll.start()
+        self._fill_tab_menus()
+        for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
+            button.setAutoDefault(True)
+        self._show_busy("")
+        self._refresh_about()
+
+    def _take_out_tabs(self, made: list) -> None:
+        """Undo a build that failed part way: the panels made are stopped and go (their tabs get `_tabs_failed`'s
+        pages), and the window is as before the build (nothing of theirs polled, their menus greyed)."""
+        self.viewer = self.batch = self.train = None
+        self.work_poll.stop()
+        for item in [*self.tab_menus, self.reload_action]:
+            item.setEnabled(False)
+        for panel in made:
+            panel.shutdown()
+            panel.deleteLater()
+
+    def _put_in_tab(self, index: int, page: QWidget) -> None:
+        """`page` as the tab at `index`, in place of the one there, the tab shown kept. The page replaced goes out of
+        the window's children at once, not at the next event loop pass."""
+        shown, replaced, name = self.tabs.currentIndex(), self.tabs.widget(index), self.tabs.tabText(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, page, name)
+        self.tabs.setCurrentIndex(shown)
+        replaced.setParent(None)
+        replaced.deleteLater()
+
     def _tabs_failed(self, message: str) -> None:
         """The tabs could not be loaded or built (a broken install): their pages and the status bar say so and what to
         do, and what was asked for meanwhile is said as not done. The window stays rather than exiting with a desktop
@@ -224,15 +247,19 @@ class MainWindow(QMainWindow):
             return
         self.load_failure = f"{message}\n\n{AFTER_LOAD_FAILED}"
         for index in (1, 2):
-            page = self.tabs.widget(index)
-            page.setText(f"{LOAD_FAILED}.\n\n{self.load_failure}")
-            page.setWordWrap(True)
+            page = QLabel(self._load_failed_text(), alignment=Qt.AlignCenter, wordWrap=True)
             page.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the error can be copied into a report
+            self._put_in_tab(index, page)
         self.busy_bar.hide()
         self._say(self.busy_text, LOAD_FAILED)
-        self.keys_action.setToolTip(f"{LOAD_FAILED}: the list is read from the tabs")
+        self._refresh_about()
         asked, self.when_tabs_built = self.when_tabs_built, {}
         self._refuse_for_load_failure([what for what, _ in asked.values()])
+
+    def _load_failed_text(self) -> str:
+        """What the tabs' pages and About's Models tab say where the tabs could not be built: that, why and what to
+        do."""
+        return f"{LOAD_FAILED}.\n\n{self.load_failure}"
 
     def _refuse_for_load_failure(self, asked: list[str]) -> None:
         not_done = "".join(f"Not opened: {what}.\n\n" for what in asked)
@@ -318,16 +345,14 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_action)
         self.file_menu, self.quit_separator = file_menu, file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        # the viewer's actions: filled in by `_fill_tab_menus`, the menus and the actions that need the tabs (the
-        # shortcuts list, reloading the models) disabled until then. About is not: the version and runtime a bug
-        # report needs are wanted most where the models load slowly or not at all
+        # the viewer's actions: filled in by `_fill_tab_menus`, the menus and reloading the models disabled until
+        # then. Help is not: the version and runtime a bug report needs are wanted most where the models load slowly
+        # or not at all, and F1 says why the shortcuts are not listed yet, where greyed it did nothing
         self.tab_menus = [bar.addMenu(title) for title in ("&View", "&Playback", "&Models")]
         help_menu = bar.addMenu("&Help")
-        help_menu.setToolTipsVisible(True)  # why the shortcuts list is greyed
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.about_action)
-        self.keys_action.setToolTip(KEYS_WAIT_TIP)
-        for item in [*self.tab_menus, self.keys_action, self.reload_action]:
+        for item in [*self.tab_menus, self.reload_action]:
             item.setEnabled(False)
 
     def _fill_tab_menus(self) -> None:
@@ -347,8 +372,7 @@ class MainWindow(QMainWindow):
         model_menu.addSeparator()
         model_menu.addAction(actions["analyse"])
         model_menu.addAction(self.reload_action)
-        self.keys_action.setToolTip("")
-        for item in [*self.tab_menus, self.keys_action, self.reload_action]:
+        for item in [*self.tab_menus, self.reload_action]:
             item.setEnabled(True)
 
     # ---- opening ----
@@ -574,6 +598,7 @@ class MainWindow(QMainWindow):
         self.batch.refresh_models()
         self.train.form.refresh_models()
         self._retire_export_dialog()  # an idle one listed the models before: Export makes a new one
+        self._refresh_about()
 
     def compare_trained(self, task: str, name: str, teacher: str) -> None:
         """Show a freshly trained model against its teacher (or the task's usual baseline) in the viewer."""
@@ -630,7 +655,10 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         """The list in a box that scrolls, no larger than the screen: as a message box, its 33 rows ran past a
-        laptop's screen at the usual 11 pt, with its OK button."""
+        laptop's screen at the usual 11 pt, with its OK button. Until the tabs are built, why it is not there."""
+        if self.viewer is None:
+            self.statusBar().showMessage(KEYS_WAIT if self.load_failure is None else KEYS_NOT_LISTED, KEYS_NOTE_MS)
+            return
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in self.shortcut_rows())
         dialog = self.shortcuts_dialog = QDialog(self)
@@ -651,16 +679,25 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def about(self) -> None:
-        """Version, runtime, every model's card and the bundled components' licences (non-blocking); in place of the
-        cards, while the models load or where they could not be, why they are not there."""
-        if self.load_failure is not None:
-            not_listed = f"{LOAD_FAILED}.\n\n{self.load_failure}"
-        elif self.viewer is None:
-            not_listed = f"{LOADING} Their cards are here once they have loaded: open About again then."
-        else:
-            not_listed = None
-        self.about_dialog = AboutDialog(self, models_missing=not_listed)
+        """Version, runtime, every model's card and the bundled components' licences (non-blocking)."""
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self, models_missing=self._cards_missing)
+        self._refresh_about()  # one open already is not shown again
         self.about_dialog.open()
+        self.about_dialog.raise_()
+        self.about_dialog.activateWindow()
+
+    def _cards_missing(self) -> str | None:
+        """Why About lists no model cards now (the models load, or could not be loaded); None once they can be."""
+        if self.load_failure is not None:
+            return self._load_failed_text()
+        return f"{LOADING} Their cards are listed here once they have loaded." if self.viewer is None else None
+
+    def _refresh_about(self) -> None:
+        """An open About's cards and versions as they are now (a closed one reads them when shown again): one opened
+        while the models loaded said so for good, and one opened before a model was trained lacked its card."""
+        if self.about_dialog is not None and self.about_dialog.isVisible():
+            self.about_dialog.refresh()
 
     # ---- headless rendering ----
     def screenshot(self, video: str, out: str, timeout_s: float = 300.0) -> None:
