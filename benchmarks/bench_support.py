@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.bench import cpu_name  # noqa: E402
+from vsr_app.cpu_precision import cpu_name  # noqa: E402
 from vsr_app.evaluate import eval_vsr  # noqa: E402
 
 
@@ -32,7 +31,7 @@ def load_average() -> list[float]:
 
 def machine() -> dict:
     """What the timings were taken on: the CPU, its cores and how busy they were, the libraries doing the work."""
-    return {"cpu": cpu_name() or platform.processor(), "cores": os.cpu_count(),
+    return {"cpu": cpu_name(), "cores": os.cpu_count(),
             "load_average": load_average(), "av": av.__version__, "numpy": np.__version__}
 
 

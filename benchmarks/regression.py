@@ -55,14 +55,14 @@ YARDSTICK_PASSES = 20
 
 
 def yardstick_ms() -> float:
-    """CPU ms of one pass of REFERENCE, in bf16 where the CPU has it (as the student runs), else fp32."""
+    """CPU ms of one pass of REFERENCE, in the precision the student runs in on this CPU (`cpu_prefers_bf16`)."""
     import torch
 
-    from vsr_app.inference import cpu_supports_bf16
+    from vsr_app.inference import cpu_prefers_bf16
     from vsr_app.nets.ops import set_threads
 
     set_threads(THREADS)
-    dtype = torch.bfloat16 if cpu_supports_bf16() else torch.float32
+    dtype = torch.bfloat16 if cpu_prefers_bf16() else torch.float32
     rng = torch.Generator().manual_seed(0)
     x = torch.rand(1, 32, 180, 320, generator=rng).to(dtype)
     weights = [((torch.rand(32, 32, 3, 3, generator=rng) - 0.5) / 10).to(dtype) for _ in range(8)]

@@ -22,6 +22,16 @@ def user_data_under_home(monkeypatch):
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_under_tmp(tmp_path_factory):
+    """The user's cache folder (`cpu_precision`'s measurement) one temporary folder for the whole run and the commands
+    it starts: not the user's own, and the probe measured once, not by every command a test runs."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def app_on_path(monkeypatch):
     """`vsr-app` on PATH, as an install has it: the commands the app prints to paste then name it so

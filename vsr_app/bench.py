@@ -39,7 +39,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import platform
 import queue
 import sys
 import tempfile
@@ -341,17 +340,19 @@ def check_clip_length(infos, config: BenchConfig) -> None:
 def precision_note(precision: str, device) -> str | None:
     """Why `fps_model` may be far below `fps_pipeline` on a CPU (`device`): it emulates fp16, and bf16 where it lacks
     AVX512-BF16 and AMX (on a 2-core AVX512-BF16 EPYC the student took 12-15x the CPU time a frame in fp16:
-    1,018-1,104 ms against 75-86 in bf16; docs/RESULTS.md, "Session 47: today's students self-ensembled")."""
-    from vsr_app.inference import PRECISION_NAMES, autocast_dtype
+    1,018-1,104 ms against 75-86 in bf16; docs/RESULTS.md, "Session 47: today's students self-ensembled"); native
+    bf16 may run slower than fp32 too (`cpu_precision`)."""
+    from vsr_app.cpu_precision import cpu_precision_note
+    from vsr_app.inference import PRECISION_NAMES, autocast_dtype, cpu_supports_bf16
 
     if device.type != "cpu":
         return None
     default = PRECISION_NAMES.get(str(autocast_dtype(device)), "fp32")
     if precision in ("auto", "fp32", default):
         return None
-    why = "its fast reduced precision" if default != "fp32" else "which has no native bf16"
-    return (f"--precision {precision} on a CPU is emulated and slow: fps_model ran in {precision}, fps_pipeline in the "
-            f"app's default ({default} on this CPU, {why})")
+    slow = "slower than fp32" if precision == "bf16" and cpu_supports_bf16() else "emulated and slow"
+    return (f"--precision {precision} on this CPU is {slow}: fps_model ran in {precision}, fps_pipeline in the app's "
+            f"default, {cpu_precision_note()}")
 
 
 def machine_description(device: str) -> str:
@@ -362,22 +363,9 @@ def machine_description(device: str) -> str:
     dev = resolve_device(device)
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
-    from vsr_app.inference import cpu_supports_bf16
+    from vsr_app.cpu_precision import cpu_name, cpu_precision_note
 
-    cpu = cpu_name() or platform.processor() or platform.machine()
-    return f"{cpu}, {os.cpu_count()} logical cores, bf16 {'yes' if cpu_supports_bf16() else 'no'}"
-
-
-def cpu_name() -> str | None:
-    """The CPU's model name as Linux reports it (None elsewhere): what a timing was taken on."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
+    return f"{cpu_name()}, {os.cpu_count()} logical cores, {cpu_precision_note()}"
 
 
 def busy_note(key: str, entry: dict, device) -> str | None:

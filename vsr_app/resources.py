@@ -32,6 +32,13 @@ def data_home() -> Path:
     return Path(given) if os.path.isabs(given) else Path.home() / ".local" / "share"
 
 
+def cache_home() -> Path:
+    """The user's cache folder (what the app can measure again if lost): XDG_CACHE_HOME where it is an absolute path,
+    else ~/.cache."""
+    given = os.environ.get("XDG_CACHE_HOME", "")
+    return Path(given) if os.path.isabs(given) else Path.home() / ".cache"
+
+
 def user_models_dir() -> Path:
     """Folder where models trained by the user are registered (survives app updates): under the user's data folder,
     but ~/.local/share's while it has one and the data folder XDG_DATA_HOME names has none: earlier versions kept

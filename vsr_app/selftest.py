@@ -134,12 +134,11 @@ def _runtime() -> str:
     import av
     import torch
 
-    from vsr_app.inference import autocast_dtype
+    from vsr_app.cpu_precision import cpu_precision_note
 
-    dtype = autocast_dtype(torch.device("cpu"))
     cuda = f"CUDA {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "no CUDA"
     return (f"{APP_NAME} {__version__}; torch {torch.__version__} ({torch.get_num_threads()} threads, CPU "
-            f"{'bf16' if dtype else 'fp32'}, {cuda}); PyAV {av.__version__} (FFmpeg {_ffmpeg_version(av)})")
+            f"{cpu_precision_note()}, {cuda}); PyAV {av.__version__} (FFmpeg {_ffmpeg_version(av)})")
 
 
 def _ffmpeg_version(av) -> str:

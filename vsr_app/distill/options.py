@@ -105,7 +105,7 @@ POSITIVE = ("lr", "grad_clip")
 HIGHEST = {"seed": 2**63 - 1}  # torch's and numpy's generators take no more
 # shares and ratios: a negative min_lr_ratio gave negative learning rates, the net trained away from its targets
 FRACTIONS = ("min_lr_ratio", "still_fraction")
-CHOICES = {"amp": ("auto", "bf16", "fp16", "none")}  # anything else ("fp32") ran as auto: bf16 where the CPU has it
+CHOICES = {"amp": ("auto", "bf16", "fp16", "none")}  # anything else ("fp32") ran as auto
 
 
 def check_types(options: dict, defaults: dict, what: str) -> None:
@@ -145,7 +145,7 @@ MEANINGS = {
     "weight_decay": "weight decay (AdamW's)",
     "grad_clip": "gradients clipped to this norm",
     "seed": "seed of the initial weights and of the batches",
-    "amp": "precision: auto (bf16 where the CPU has it natively), bf16, fp16 or none",
+    "amp": "precision: auto (bf16 where the CPU runs it natively and faster), bf16, fp16 or none",
     "device": "auto (a CUDA GPU when there is one), cpu or cuda",
     "threads": "CPU threads for torch and OpenCV (0: their defaults)",
     "log_every": "a log line and a metrics.jsonl record every this many steps",

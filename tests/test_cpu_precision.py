@@ -1,0 +1,88 @@
+"""The CPU precision choice: bf16 only where native and measured faster, measured once per machine and kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+import torch
+
+from vsr_app import cpu_precision, inference
+
+
+@pytest.fixture
+def probe(monkeypatch, tmp_path):
+    """An empty cache folder, no answer yet in this process, native bf16, and a probe that returns the times set in
+    `times` and counts its runs."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(cpu_precision, "_known", {})
+    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: True)
+    state = {"times": (1.0, 0.5), "runs": 0}
+
+    def fake() -> tuple[float, float]:
+        state["runs"] += 1
+        return state["times"]
+
+    monkeypatch.setattr(cpu_precision, "probe_seconds", fake)
+    return state
+
+
+def test_bf16_is_taken_where_measured_faster_and_the_answer_is_kept(probe, monkeypatch):
+    assert inference.autocast_dtype(torch.device("cpu")) is torch.bfloat16
+    assert inference.autocast_dtype(torch.device("cpu")) is torch.bfloat16
+    assert probe["runs"] == 1  # once in this process
+    kept = json.loads(cpu_precision.cache_file().read_text(encoding="utf-8"))
+    assert kept[cpu_precision.machine_key()]["bf16_s"] == 0.5
+    monkeypatch.setattr(cpu_precision, "_known", {})  # the next start: read from the file, not measured again
+    probe["times"] = (1.0, 2.0)
+    assert inference.cpu_prefers_bf16() and probe["runs"] == 1
+    assert cpu_precision.cpu_precision_note() == "bf16 (measured 2.0x faster than fp32)"
+
+
+@pytest.mark.parametrize("times, note", [((1.0, 1.7), "fp32 (bf16 measured 1.7x slower)"),
+                                         ((1.0, 0.95), "fp32 (bf16 measured only 1.05x faster)")])
+def test_fp32_where_native_bf16_is_slower_or_barely_faster(probe, times, note):
+    """A Xeon with AVX-512 BF16 and no AMX ran the nets 1.6-1.8x slower in bf16; the app had picked bf16 there."""
+    probe["times"] = times
+    assert inference.autocast_dtype(torch.device("cpu")) is None
+    assert cpu_precision.cpu_precision_note() == note
+
+
+def test_no_probe_where_the_cpu_has_no_native_bf16(probe, monkeypatch):
+    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: False)
+    assert inference.autocast_dtype(torch.device("cpu")) is None
+    assert cpu_precision.cpu_precision_note() == "fp32 (no native bf16)"
+    assert probe["runs"] == 0 and not cpu_precision.cache_file().exists()
+
+
+def test_the_answer_is_kept_per_machine_key(probe, monkeypatch):
+    """Another CPU, torch or thread count (a copied home folder, an update) is measured anew; both answers stay."""
+    assert inference.cpu_prefers_bf16()
+    monkeypatch.setattr(cpu_precision, "machine_key", lambda: "another CPU | torch 9 | 2 threads")
+    probe["times"] = (1.0, 3.0)
+    assert not inference.cpu_prefers_bf16() and probe["runs"] == 2
+    assert len(json.loads(cpu_precision.cache_file().read_text(encoding="utf-8"))) == 2
+
+
+def test_a_damaged_cache_file_is_measured_again_and_mended(probe):
+    path = cpu_precision.cache_file()
+    path.parent.mkdir(parents=True)
+    path.write_text('{"' + cpu_precision.machine_key() + '": {"fp32_s": "x"', encoding="utf-8")
+    assert inference.cpu_prefers_bf16() and probe["runs"] == 1
+    assert json.loads(path.read_text(encoding="utf-8"))[cpu_precision.machine_key()]["fp32_s"] == 1.0
+
+
+def test_a_cache_folder_that_cannot_be_made_still_gives_the_answer(probe, caplog):
+    """A file where the app's cache folder goes (as a read-only home does, and for an administrator too)."""
+    folder = cpu_precision.cache_file().parent
+    folder.parent.mkdir(parents=True)
+    folder.write_text("not a folder", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="vsr_app.cpu_precision"):
+        assert inference.cpu_prefers_bf16()
+    assert "cannot keep the CPU precision measurement" in caplog.text
+
+
+def test_the_probe_times_both_precisions():
+    fp32_s, bf16_s = cpu_precision.probe_seconds()
+    assert 0 < fp32_s < 10 and 0 < bf16_s < 60
