@@ -49,7 +49,7 @@ def test_metrics_tail_reads_whole_lines_only(tmp_path):
     path.write_text('{"step": 1, "loss": 0.5}\n{"step": 2, "lo')
     assert tail.read() == [{"step": 1, "loss": 0.5}]
     with open(path, "a") as fh:
-        fh.write('ss": 0.4}\nnot json\n{"step": 2, "val_psnr": 30.1}\n')
+        fh.write('ss": 0.4}\nnot json\n{"step": null}\n{"step": "4"}\n{"step": 2, "val_psnr": 30.1}\n')
     assert tail.read() == [{"step": 2, "loss": 0.4}, {"step": 2, "val_psnr": 30.1}]
     assert not tail.rewound
     path.write_text('{"step": 1, "loss": 0.9}\n')  # a new run in the same folder: shorter file

@@ -105,10 +105,11 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
         vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)
 
 
-def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after: int | None = None) -> list[str]:
-    """`prune vfi` of the tiny teacher on the tiny frames (proximal phase: 6 steps), interrupted as Stop or Ctrl+C
-    interrupt it (SIGINT: the loop checkpoints and the interruption goes on up) after `interrupt_after` steps if
-    given; its log lines."""
+def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after: int | None = None,
+           prox_steps: int | None = 6) -> list[str]:
+    """`prune vfi` of the tiny teacher on the tiny frames (proximal phase: `prox_steps`, None: not set), interrupted
+    as Stop or Ctrl+C interrupt it (SIGINT: the loop checkpoints and the interruption goes on up) after
+    `interrupt_after` steps if given; its log lines."""
     from vsr_app.distill import prune_run
 
     lines = []
@@ -118,7 +119,8 @@ def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after
         if interrupt_after is not None and line.startswith(f"step={interrupt_after}/"):
             signal.raise_signal(signal.SIGINT)
 
-    options = {} if resume else {**TINY_PRUNE, "steps": steps, "log_every": 1, "prune_prox_steps": 6}
+    given = {} if prox_steps is None else {"prune_prox_steps": prox_steps}
+    options = {} if resume else {**TINY_PRUNE, "steps": steps, "log_every": 1, **given}
     prune_run.prune_vfi(None if resume else _tiny_teacher(tmp_path), None if resume else [str(tmp_path / "data")],
                         out, 0.3, log=log, resume=resume, options=options)
     return lines
@@ -225,6 +227,33 @@ def test_a_pruning_stopped_by_an_earlier_version_resumes_in_its_phase(tmp_path):
     b = load_model(str(parted / "pruned.safetensors"), "cpu").net.state_dict()
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("steps, given, resumed, kept, said", [
+    (20, None, 8, 6, "the pruning's proximal phase spans 6 steps now, not 15: 3/4 of its 8 steps, as a new pruning of "
+                     "that length has it; its orthant steps begin after step 6"),
+    (20, 12, 8, 12, "prune_prox_steps 12, which the pruning's options set, is not below its 8 steps: every step is a "
+                    "proximal one and no orthant step comes (change it in {config} for them; a new pruning of 8 steps "
+                    "has 6)"),
+    (6, None, 12, 9, "the pruning's proximal phase spans 9 steps now, not 4: 3/4 of its 12 steps, as a new pruning of "
+                     "that length has it; its orthant steps begin after step 9"),
+], ids=["shorter", "shorter, set by its options", "longer"])
+def test_a_pruning_resumed_at_another_length_moves_its_proximal_phase_with_it(tmp_path, steps, given, resumed, kept,
+                                                                              said):
+    """A pruning of 20 steps (proximal phase: 15, 3/4 of them) stopped at step 2 and resumed with --steps 8 kept its
+    15 proximal steps: all 8 were proximal, and the orthant steps that make the net sparse never came. Proximal steps
+    its options set are kept, and said where they leave no orthant step."""
+    _frames(tmp_path / "data" / "clip")
+    run = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        _prune(tmp_path, run, steps=steps, interrupt_after=2, prox_steps=given)
+    from vsr_app.distill import prune_run
+
+    lines = []
+    prune_run.prune_vfi(None, None, run, resume=True, options={"steps": resumed}, log=lines.append)
+    assert said.format(config=run / "config.json") in lines, lines
+    assert json.loads((run / "config.json").read_text())["options"]["prune_prox_steps"] == kept
+    assert (run / "pruned.safetensors").is_file()
 
 
 def test_a_resumed_pruning_whose_teacher_moved_is_told_where_it_went(tmp_path):

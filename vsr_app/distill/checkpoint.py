@@ -211,16 +211,24 @@ def elapsed_before(run_dir: Path) -> float:
         lines = (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return 0.0
-    for line in reversed(lines):
-        elapsed = (metrics_record(line) or {}).get("elapsed_s")
-        if is_number(elapsed):
-            return float(elapsed)
-    return 0.0
+    return elapsed_until([record for record in map(metrics_record, lines) if record is not None])
+
+
+def elapsed_until(records: list[dict], step: float = math.inf) -> float:
+    """The run's training time at `step` (none: its end): the elapsed_s of its last record up to it (0 without one).
+    The Train tab reads it at a resume's checkpoint before the trainer drops the records past it (`resume_metrics`),
+    so a record with no number for its step counts as past it there too."""
+    return next((float(record["elapsed_s"]) for record in reversed(records)
+                 if _step_of(record) <= step and is_number(record.get("elapsed_s"))), 0.0)
 
 
 def _record_step(line: str) -> float:
     """A metrics record's step; a record torn by the kill (or one that is no record, or has no number for its step)
     counts as past every checkpoint."""
     record = metrics_record(line)
-    step = None if record is None else record.get("step", 0)
+    return math.inf if record is None else _step_of(record)
+
+
+def _step_of(record: dict) -> float:
+    step = record.get("step", 0)
     return step if is_number(step) else math.inf

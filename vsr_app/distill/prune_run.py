@@ -14,7 +14,7 @@ from vsr_app.distill.checkpoint import check_asked_steps, check_steps, checkpoin
 from vsr_app.distill.options import ASKED_WARMUP, cap_warmup, without_config_data
 from vsr_app.distill.prune import apply_threshold, extract_pruned, scaled_plan, width_plan
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path,
-                                  absolute_paths, claimed_run_dir, read_json_object, saved_config)
+                                  absolute_paths, claimed_run_dir, config_options, read_json_object, resumed_config)
 from vsr_app.distill.sources import check_data, check_held_out
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.train import train
@@ -54,11 +54,41 @@ def prune_vfi(teacher: str | None, data: list[str] | None, out: str | Path, targ
         check_held_out(merged.get("val_videos"), data, merged.get("exclude", []), PRUNE_VAL)  # as `train vfi` does
         cap_warmup(merged)  # as a new training run's
         merged[ASKED_WARMUP] = options.get("warmup")  # the user's, not PRUNE_DEFAULTS' (shown as typed otherwise)
-        # OBProx-SG: proximal steps first, orthant steps after; at least one (a 1-step run: initial_lambda divides).
-        # Saved with the options, so a resume that extends the run keeps the phase it was in.
-        merged.setdefault("prune_prox_steps", max(1, int(0.75 * merged["steps"])))
+        # OBProx-SG: proximal steps first, orthant steps after. Saved with the options, so a resume that extends the
+        # run keeps the phase it was in (`_fit_proximal_phase`).
+        merged.setdefault("prune_prox_steps", _proximal_steps(merged["steps"]))
     with claimed_run_dir(run_dir):  # until the pruned net is written; a refused start leaves nothing
         return _prune_vfi(teacher, data, run_dir, merged, log, resume)
+
+
+def _proximal_steps(steps: int) -> int:
+    """OBProx-SG's proximal steps in a pruning of `steps` that does not set them: 3/4 of it, at least one (a 1-step
+    run: initial_lambda divides by them)."""
+    return max(1, int(0.75 * steps))
+
+
+def _fit_proximal_phase(options: dict, planned_steps, resumed_at: int, run_dir: Path, log) -> None:
+    """The proximal steps of a resumed pruning (`planned_steps`: its length before this resume; a run begun before the
+    options held them had 3/4 of it). A resume that changes the length makes steps that were that share 3/4 of the
+    new length, as a new pruning of it has them: a shorter run kept its old ones, its proximal phase outlasted it and
+    no orthant step came. A run past its proximal phase keeps it (it does not go back). Proximal steps the options
+    set otherwise are kept, and said where they leave no orthant step."""
+    steps = options.get("steps")
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (steps, planned_steps)):
+        return  # a length that is no number: the options' own check says so
+    prox = options.setdefault("prune_prox_steps", _proximal_steps(planned_steps))
+    if steps == planned_steps:
+        return
+    if prox == _proximal_steps(planned_steps):
+        if resumed_at < prox:
+            now = options["prune_prox_steps"] = _proximal_steps(steps)
+            begin = "at once" if now <= resumed_at else f"after step {now}"
+            log(f"the pruning's proximal phase spans {now} steps now, not {prox}: 3/4 of its {steps} steps, as a new "
+                f"pruning of that length has it; its orthant steps begin {begin}")
+    elif isinstance(prox, int) and prox >= steps:
+        log(f"prune_prox_steps {prox}, which the pruning's options set, is not below its {steps} steps: every step is "
+            f"a proximal one and no orthant step comes (change it in {run_dir / 'config.json'} for them; a new pruning "
+            f"of {steps} steps has {_proximal_steps(steps)})")
 
 
 def _set_aside_pruned_net(run_dir: Path, step: int, log) -> None:
@@ -89,11 +119,12 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
                               f"into another --out")
         check_asked_steps(run_dir, options.get("steps"))
         resume_paths(cfg, data, teacher, options, "prunes", run_dir, log)
-    if "prune_prox_steps" not in cfg["options"]:  # a run begun before the options held it: from its own length
-        cfg["options"]["prune_prox_steps"] = max(1, int(0.75 * saved_config(run_dir)["options"]["steps"]))
+    resumed_at = checkpoint_step(run_dir) if resume else 0
+    if resume:
+        before = config_options(resumed_config(run_dir, log=lambda _: None))  # before --steps; run_config said whence
+        _fit_proximal_phase(cfg["options"], before.get("steps"), resumed_at, run_dir, log)
     teacher, target_params_ratio = cfg["teacher"], cfg["options"]["target_params_ratio"]
     loop, task_cfg, rest = split_options(cfg["options"])
-    resumed_at = checkpoint_step(run_dir) if resume else 0
     if resume:
         check_steps(run_dir, loop.steps)
         if loop.steps > resumed_at:

@@ -22,6 +22,7 @@ import re
 import shutil
 from pathlib import Path
 
+from vsr_app.distill.options import is_number
 from vsr_app.distill.runs import is_prune_config, read_json_object, saved_val_clips
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
@@ -80,7 +81,7 @@ class MetricsTail:
                 record = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 continue  # a damaged line must not stop the curves
-            if isinstance(record, dict) and "step" in record:
+            if isinstance(record, dict) and is_number(record.get("step")):  # a null or "4" step stopped the plot
                 records.append(record)
         return records
 

@@ -25,9 +25,9 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
-from vsr_app.distill.checkpoint import check_steps, resume_step
+from vsr_app.distill.checkpoint import check_steps, elapsed_until, resume_step
 from vsr_app.distill.sources import check_held_out, check_run_outside_data
-from vsr_app.distill.options import VAL_KEY, is_number
+from vsr_app.distill.options import VAL_KEY
 from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, prune_arguments, read_json_object, remove_refused_start,
                                   saved_teacher_gone, set_aside_metrics)
 from vsr_app.errors import VsrAppError
@@ -457,7 +457,7 @@ class TrainPanel(QWidget):
         self.plots.add_records(history)
         done = self._resumed_at() if history else 0
         self.steps_from = self.plots.last_step() if done is None else done  # (a checkpoint not read: its metrics')
-        self.trained_before = _trained_until(history, self.steps_from)
+        self.trained_before = elapsed_until(history, self.steps_from)
         self.stepped, self.per_step = False, None
         self.log_follows = True  # a new trainer's output is shown from its start to its end
         self._log(f"$ {Path(program).name} {' '.join(prefix + args)}")
@@ -666,13 +666,12 @@ class TrainPanel(QWidget):
             self.errorRaised.emit(f"Cannot start {what.lower()}", f"the {doer} process ({self.process.program()}) "
                                                                   f"failed to start: {self.process.errorString()}")
 
-    def _took_training(self) -> str:
-        """The time from Start, said at the trainer's end, with the part the trainer recorded as training (its
+    def _took_training(self, took: str) -> str:
+        """The time from Start (`took`), said at the trainer's end, with the part the trainer recorded as training (its
         start-up, the nets built or restored and its last save are left out) and, after a resume, the run's training
         in all, which the parts said at each end add up to: "20 s (9 s of training, 31 s in all)". The time from Start
         beside the training in all read as a total below its first part ("35 s", then "20 s, 31 s of training in
         all")."""
-        took = fmt.duration(time.monotonic() - self.started)
         trained = fmt.duration(self.plots.trained_s - self.trained_before)
         if self.plots.trained_s <= self.trained_before:  # the trainer recorded no time of its own
             return took
@@ -694,7 +693,7 @@ class TrainPanel(QWidget):
             if self.pruning:
                 self.status.setText(f"Pruned after {took}.")
             else:  # the model is installed even where nothing trained: its card may name a new Validation clip
-                self.status.setText(f"Finished after {self._took_training()}." if saved or stopping
+                self.status.setText(f"Finished after {self._took_training(took)}." if saved or stopping
                                     else self._nothing_trained())
                 self._install()
             announce(self.status, self.status.text())  # hours after its start: a screen reader user hears the end
@@ -708,7 +707,7 @@ class TrainPanel(QWidget):
             elif self.pruning:
                 self.status.setText(f"Stopped after {took}; Continue pruning goes on from here.")
             else:
-                self.status.setText(f"Stopped after {self._took_training()}; Resume continues from here.")
+                self.status.setText(f"Stopped after {self._took_training(took)}; Resume continues from here.")
                 self._install()
             announce(self.status, self.status.text())
         else:
@@ -838,13 +837,6 @@ class CurvesOverLog(QSplitter):
     def _remember(self) -> None:
         self.log_height = self.sizes()[1]
         self.settings.setValue(LOG_HEIGHT_KEY, self.log_height)
-
-
-def _trained_until(records: list[dict], step: int) -> float:
-    """The run's training time at `step`: the elapsed_s of its last record up to it (0 without one), where a resumed
-    trainer's time goes on from once it dropped the records past its checkpoint (`elapsed_before`)."""
-    return next((float(record["elapsed_s"]) for record in reversed(records)
-                 if record["step"] <= step and is_number(record.get("elapsed_s"))), 0.0)
 
 
 def _log_tail(path: Path, size: int = 200_000) -> str:
