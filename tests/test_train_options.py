@@ -175,6 +175,19 @@ def test_the_train_tab_s_parameter_count_names_a_misspelt_net_option():
     assert net_size("vsr", {"net": "student", "net_config": {"channels": 8, "blocks": 1}}) == tiny
 
 
+def test_the_train_tab_s_parameter_count_refuses_a_net_the_trainer_refuses():
+    """A x2 student showed its count (90 K) in the Train tab, and the trainer refused it only at Start: both now
+    refuse it with the trainer's one message."""
+    from vsr_app.gui.train_form import net_size
+
+    options = {"net": "student", "net_config": {"scale": 2}}
+    with pytest.raises(VsrAppError) as trainer:
+        VSRTask(options)
+    with pytest.raises(VsrAppError) as train_tab:
+        net_size("vsr", options)
+    assert str(train_tab.value) == str(trainer.value) == "VSR training is x4: net_config 'scale' must be 4, not 2"
+
+
 # ---- what only the command line gives ------------------------------------------------------------------------------
 
 TINY = {"train vsr": {"net_config": {"channels": 8, "blocks": 1, "hr_channels": 4}, "batch": 1, "frames": 3,

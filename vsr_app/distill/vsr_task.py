@@ -139,6 +139,18 @@ def build_net(net: str, net_config: dict) -> nn.Module:
         raise VsrAppError(f"net_config for the {net}: {exc}") from None
 
 
+def student_or_teacher_net(options: dict) -> nn.Module:
+    """The VSR net the options train, refused in one line as the trainer refuses it: an unknown net, a net_config it
+    does not take, or a scale other than x4 (the degradation, validation and evaluation are x4). The trainer's and
+    the Train tab's parameter count's, so the count is not shown for a net the trainer refuses."""
+    net = options.get("net", DEFAULTS["net"])
+    check_net(net)
+    model = build_net(net, options.get("net_config", {}))
+    if model.scale != 4:
+        raise VsrAppError(f"VSR training is x4: net_config 'scale' must be 4, not {model.scale}")
+    return model
+
+
 def net_settings(net, net_config) -> dict | None:
     """Every constructor argument of the net, the defaults filled in (None for an unknown net): two configs that
     build the same net compare equal."""
@@ -189,7 +201,8 @@ class VSRTask:
         check_types(options, DEFAULTS, "VSR training option")
         self.opt = {**DEFAULTS, **options}
         o = self.opt
-        check_net(o["net"])
+        self.model = student_or_teacher_net(o)
+        self.arch = NETS[o["net"]][0]
         if o["distill"] not in DISTILL_MODES["vsr"]:
             raise VsrAppError(f"VSR distillation must be one of {', '.join(DISTILL_MODES['vsr'])} (got {o['distill']})")
         if o["distill"] != "none" and not o["teacher"]:
@@ -211,10 +224,6 @@ class VSRTask:
             self.degrade = DegradationMix.from_options(o["degrade"])
         except (TypeError, ValueError) as exc:
             raise VsrAppError(f"degrade: {exc}") from None
-        self.arch = NETS[o["net"]][0]
-        self.model = build_net(o["net"], o["net_config"])
-        if self.model.scale != 4:  # the degradation, validation and evaluation are x4
-            raise VsrAppError(f"VSR training is x4: net_config 'scale' must be 4, not {self.model.scale}")
         check_net_runs(self.model, torch.zeros(1, 2, 3, 16, 16), f"net_config {json.dumps(o['net_config'])}")
         self._frozen: dict[str, nn.Module] = {}
         self._modules: dict[str, nn.Module] = {"model": self.model}

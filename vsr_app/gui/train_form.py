@@ -18,7 +18,8 @@ from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, check_start_exists
 from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
-from vsr_app.distill.vsr_task import RECURRENT_NETS, build_net, check_net, net_settings
+from vsr_app.distill.vsr_task import RECURRENT_NETS, net_settings
+from vsr_app.distill.vsr_task import student_or_teacher_net as vsr_net
 from vsr_app.distill.weights import start_weights
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
@@ -313,7 +314,7 @@ def _net_on_meta(task: str, options: dict) -> tuple[torch.nn.Module, dict | None
             return vfi_net(options)[0], None
         started = start_options(options, lambda *_: None)[0]
         name = started.get("net", VSR_DEFAULTS["net"])
-        return _vsr_net(started), net_settings(name, started.get("net_config", {}))
+        return vsr_net(started), net_settings(name, started.get("net_config", {}))
 
 
 def start_from_option(task: str, text: str) -> str:
@@ -331,13 +332,6 @@ def check_start_from(options: dict) -> None:
     path = options.get("init_from")
     if path:
         check_start_exists(start_weights(path), "Start from")
-
-
-def _vsr_net(options: dict) -> torch.nn.Module:
-    """The VSR net as VSRTask builds it; an unknown one (Extra options can name any) refused in one line."""
-    net = options.get("net", VSR_DEFAULTS["net"])
-    check_net(net)
-    return build_net(net, options.get("net_config", {}))
 
 
 def choice_data(value) -> str:
