@@ -29,7 +29,6 @@ from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo, resolve
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
-from vsr_app.video.encoding import CODECS as WRITER_CODECS
 from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_PRESETS
 from vsr_app.video.output_paths import check_destination, check_output_name, first_free, output_suffix
 
@@ -106,7 +105,7 @@ class ExportDialog(QDialog):
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
         self.preset.addItems(PRESETS)
-        self.preset.setCurrentText(setting(settings, "export/preset", WRITER_CODECS["libx264"].preset))
+        self.preset.setCurrentText(setting(settings, "export/preset", CODECS["libx264"].preset))
         self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
         quality.addWidget(bind_name(self.crf, "CRF", QLabel("CRF")))
         quality.addWidget(self.crf)

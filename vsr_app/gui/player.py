@@ -20,6 +20,7 @@ from vsr_app.gui.frame_times import GAP
 from vsr_app.gui.icons import icon
 from vsr_app.gui.playback_speed import PlaybackSpeed, speed_text
 from vsr_app.gui.widgets import announce
+from vsr_app.video.frame_folder import ASSUMED_FPS
 
 
 TIMER_SLACK = 0.005  # seconds a tick may come after it was due and still count as on time
@@ -36,7 +37,7 @@ class Player(QObject):
         super().__init__(parent)
         self.position = 0
         self.length = 0
-        self.fps = 25.0
+        self.fps = float(ASSUMED_FPS)
         self.times = lambda k: k / self.fps  # seconds from the start to position k; set by the viewer
         self.playing = False
         self.shown = -1  # the last position whose frame reached the screen
@@ -49,7 +50,7 @@ class Player(QObject):
 
     def set_video(self, length: int, fps: float) -> None:
         self.pause()
-        self.fps = fps if fps > 0 else 25.0
+        self.fps = fps if fps > 0 else float(ASSUMED_FPS)  # a rate not known: timed as a folder of frames is
         self.set_timeline(length, 0)
 
     def set_timeline(self, length: int, position: int) -> None:

@@ -13,14 +13,13 @@ from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HIN
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE,
                             VAL_OUTSIDE_HINT)
 from vsr_app.gui.codecs import CODECS
-from vsr_app.video.encoding import CODECS as WRITER_CODECS
 from vsr_app.video.pipeline import DEINTERLACE_OFF
 
 # a file the batch was stopped in, as the Batch tab stops one (the command line's reason lists Ctrl-C and signals)
 STOPPED_BY_CANCEL = "stopped by Cancel before it ended; no output was written"
 
 # the FFmpeg encoders (and the codec keys the command line takes) by their Codec list labels
-_ENCODER_LABELS = {name: codec.label for key, codec in CODECS.items() for name in (key, WRITER_CODECS[key].encoder)}
+_ENCODER_LABELS = {name: codec.label for key, codec in CODECS.items() for name in (key, codec.encoder)}
 _ENCODER_NAMES = re.compile(r"\b(but|codec) (" + "|".join(map(re.escape, _ENCODER_LABELS)) + r") (?=cannot|needs)")
 
 

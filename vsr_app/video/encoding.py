@@ -25,6 +25,7 @@ class CodecSpec:
     pix_fmt: str
     containers: frozenset[str]  # output suffixes that can hold it
     suffix: str  # its own container, where players or editors expect it: outputs go there unless the input's holds it
+    label: str  # its name as the GUI lists it: plain words, so a codec added here is offered with no edit of the GUI
     crf: int | None = None  # default constant-rate factor (None: codec has no CRF)
     preset: str | None = None
     crf_range: tuple[int, int] | None = None  # the CRFs the encoder accepts (None: it takes none)
@@ -42,17 +43,19 @@ X26X_CRF_RANGE = (0, 51)
 
 CODECS: dict[str, CodecSpec] = {
     # CRF 18 (x264) / 20 (x265): visually transparent, the level people expect from an enhancement tool.
-    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), ".mp4", crf=18,
-                         preset="veryfast", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS,
+    "libx264": CodecSpec("libx264", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), ".mp4", "H.264",
+                         crf=18, preset="veryfast", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS,
                          keeps_aspect_in_bitstream=True),
     # hvc1, not FFmpeg's hev1: QuickTime, iOS and Final Cut open only hvc1 HEVC in MP4/MOV
-    "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), ".mp4", crf=20,
-                         preset="medium", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, mp4_tag="hvc1",
+    "libx265": CodecSpec("libx265", "yuv420p", frozenset({".mp4", ".m4v", ".mov", ".mkv"}), ".mp4", "H.265 / HEVC",
+                         crf=20, preset="medium", crf_range=X26X_CRF_RANGE, presets=X26X_PRESETS, mp4_tag="hvc1",
                          keeps_aspect_in_bitstream=True),
     # Lossless: encode the RGB frames as RGB (bgr0 is FFV1's 8-bit RGB layout) so no YUV conversion loses detail.
-    "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv"}), ".mkv", options=(("level", "3"), ("slicecrc", "1"))),
+    "ffv1": CodecSpec("ffv1", "bgr0", frozenset({".mkv"}), ".mkv", "FFV1 (lossless)",
+                      options=(("level", "3"), ("slicecrc", "1"))),
     # ProRes 422 (standard profile), 10-bit 4:2:2 as editors expect.
-    "prores": CodecSpec("prores_ks", "yuv422p10le", frozenset({".mov", ".mkv"}), ".mov", options=(("profile", "2"),)),
+    "prores": CodecSpec("prores_ks", "yuv422p10le", frozenset({".mov", ".mkv"}), ".mov", "ProRes 422",
+                        options=(("profile", "2"),)),
 }
 CODEC_ALIASES = {"h264": "libx264", "x264": "libx264", "avc": "libx264", "h265": "libx265", "hevc": "libx265",
                  "x265": "libx265", "prores_ks": "prores"}

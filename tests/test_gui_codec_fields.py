@@ -1,0 +1,45 @@
+"""The codec picker offers every codec the writer knows, under its spec's label, and the CRF field takes the CRFs the
+shown codec takes: the GUI kept its own list of codecs and x264's range for all of them."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from gui_support import gui_env  # noqa: F401
+from vsr_app.gui.codec_fields import codec_fields
+from vsr_app.video import encoding
+from vsr_app.video.encoding import CodecSpec
+
+
+@pytest.fixture
+def narrow_codec(monkeypatch):
+    """A codec added to the writer alone, taking CRFs 10 to 30 (x264 and x265 take 0 to 51)."""
+    spec = CodecSpec("narrow", "yuv420p", frozenset({".mkv"}), ".mkv", "Narrow", crf=25, crf_range=(10, 30))
+    monkeypatch.setitem(encoding.CODECS, "narrow", spec)
+
+
+def test_every_codec_the_writer_knows_is_offered_under_its_label(gui_env, narrow_codec):
+    codec, _, _ = codec_fields(QSettings(), "batch")
+    offered = [(codec.itemData(i), codec.itemText(i)) for i in range(codec.count())]
+    assert offered == [(key, spec.label) for key, spec in encoding.CODECS.items()]
+    assert ("narrow", "Narrow") in offered and ("libx264", "H.264") in offered
+
+
+def test_the_crf_field_takes_the_shown_codecs_crfs_clamping_one_saved_out_of_them(gui_env, narrow_codec):
+    settings = QSettings()
+    settings.setValue("batch/crf/narrow", 5)  # saved out of its range (by hand, or before the range changed)
+    _, crf, crfs = codec_fields(settings, "batch")
+    crf.setPrefix("CRF ")
+
+    def show(key: str) -> tuple[str, int, int]:
+        crfs.show(crf, key)
+        return crf.text(), crf.minimum(), crf.maximum()
+
+    assert show("libx264") == ("CRF 18", 0, 51)
+    crf.setValue(45)
+    assert show("narrow") == ("CRF 10", 10, 30)
+    crf.setValue(12)
+    assert show("ffv1") == ("CRF \u2014", 10, 30)  # no CRF: the dash, at the minimum
+    assert show("libx264") == ("CRF 45", 0, 51)  # the one typed, not cut to the last codec's range
+    assert show("narrow") == ("CRF 12", 10, 30)
