@@ -25,6 +25,7 @@ from typing import Iterator, Sequence
 from vsr_app import APP_NAME
 from vsr_app.batch_resume import EarlierOutput, earlier_outputs
 from vsr_app.errors import RECURSIVE_HINT, Cancelled, VsrAppError
+from vsr_app.words import counted
 
 # The budget of `count_in_sub_folders`' walk: names read, and seconds
 COUNT_ENTRIES = 20_000
@@ -130,8 +131,7 @@ class SubFolderVideos:
     def in_words(self, more: bool = False) -> str:
         """Their count ("at least 3 more videos"; `more`: after the videos found at the top), one wording for the
         hint and the batch's closing line."""
-        videos = "video" if self.count == 1 else "videos"
-        return f"{'' if self.whole else 'at least '}{self.count} {'more ' if more else ''}{videos}"
+        return f"{'' if self.whole else 'at least '}{counted(self.count, 'more video' if more else 'video')}"
 
     def hint(self, more: bool) -> str:
         """What to say of them, worded for the command line (`more`: after the videos found at the top); "" where
@@ -216,8 +216,8 @@ def check_no_sources_in_output(in_dir: Path, out_dir: Path, met_at: Path, extens
             pass
     if sources:
         named = ", ".join(map(str, sources[:3])) + (" and more" if len(sources) > 3 else "")
-        raise VsrAppError(f"the output folder '{out_dir}' is inside the input folder and holds {len(sources)} "
-                          f"video{'s' if len(sources) > 1 else ''} with no record of being made by {APP_NAME} "
+        raise VsrAppError(f"the output folder '{out_dir}' is inside the input folder and holds "
+                          f"{counted(len(sources), 'video')} with no record of being made by {APP_NAME} "
                           f"(another program's, or an older {APP_NAME}'s: {named}): with sub-folders included they "
                           "would be inputs, yet an output folder's files are taken for outputs; choose an output "
                           "folder outside the input folder, or move them out of it")

@@ -52,6 +52,7 @@ import numpy as np
 
 from vsr_app.errors import VsrAppError
 from vsr_app.progress import ProgressCallback, ProgressMeter
+from vsr_app.words import counted
 
 DEFAULT_UPSCALE_SIZE = (180, 320)  # H, W: 320x180 -> 1280x720 at x4
 DEFAULT_INTERPOLATE_SIZE = (360, 640)
@@ -376,7 +377,7 @@ def busy_note(key: str, entry: dict, device) -> str | None:
     least), 0.99-1.0 on one, and 0.25-0.79 at load 7-10. On a GPU the CPU time says nothing of the load."""
     if device.type != "cpu" or entry["thread_share"] * entry["threads"] >= QUIET_SHARE:
         return None
-    threads = f"{entry['threads']} thread{'s' if entry['threads'] > 1 else ''}"
+    threads = counted(entry["threads"], "thread")
     return (f"{key} got {entry['thread_share']:.0%} of the time of its {threads} (CPU time / wall time) while timed "
             f"alone, less than {QUIET_SHARE:.0%} of one core, which its timing keeps busy on a quiet machine: other "
             f"work held the CPU, so its frames/s are a busy machine's, not to quote (its CPU ms a frame moves much "

@@ -15,6 +15,7 @@ import sys
 
 from vsr_app import APP_NAME
 from vsr_app.files import shown_name
+from vsr_app.words import counted
 
 
 def say(text: str, end: str = "\n") -> bool:
@@ -134,9 +135,8 @@ def eval_table(result: dict) -> str:
 def say_scored(scored) -> None:
     """A stderr line per sequence as it is scored: a benchmark with --self-ensemble runs for minutes, and stdout
     stays the result alone."""
-    frames = f"{scored.frames} frame{'' if scored.frames == 1 else 's'}"
-    print(f"eval: [{scored.done}/{scored.total}] {scored.name}: {frames}, Y-PSNR {scored.psnr_y:.3f} dB, "
-          f"Y-SSIM {scored.ssim_y:.4f}", file=sys.stderr, flush=True)
+    print(f"eval: [{scored.done}/{scored.total}] {scored.name}: {counted(scored.frames, 'frame')}, "
+          f"Y-PSNR {scored.psnr_y:.3f} dB, Y-SSIM {scored.ssim_y:.4f}", file=sys.stderr, flush=True)
 
 
 def bench_text(result: dict, as_json: bool) -> str:

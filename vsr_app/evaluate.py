@@ -22,6 +22,7 @@ from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
 from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, frames_among,
                            image_size, natural_order, read_image)
+from vsr_app.words import counted
 
 if TYPE_CHECKING:
     import numpy as np
@@ -199,7 +200,7 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
         notes.append(f"interlaced: {count} of its {read} frames were deinterlaced (bwdif) before scoring, so the "
                      f"truth is the deinterlacer's picture")
     if count := reader.decode_errors:
-        notes.append(f"damaged: {count} packet{'s' * (count > 1)} did not decode and their frames are missing, so "
+        notes.append(f"damaged: {counted(count, 'packet')} did not decode and their frames are missing, so "
                      f"the frames either side of them are scored as neighbours")
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
@@ -350,7 +351,7 @@ def check_sequence(name: str, count: int | None, sizes: set[tuple[int, int]], mi
     from vsr_app.metrics import SSIM_WINDOW
 
     if count is not None and count < min_frames:
-        raise VsrAppError(f"sequence '{name}' has {count} frame{'' if count == 1 else 's'}; scoring it "
+        raise VsrAppError(f"sequence '{name}' has {counted(count, 'frame')}; scoring it "
                           f"needs at least {min_frames}")
     shown = [f"{w}x{h}" for w, h in sorted(sizes)]
     if len(shown) > 1:
@@ -533,7 +534,7 @@ def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, fra
         result["frames_limit"] = frames
         if ahead := _context_note(engine, frames, result["sequences"]):
             notes = (ahead, *notes)
-        shorter = [f"{name} ({seq['frames_read']} frame{'s' * (seq['frames_read'] != 1)})"
+        shorter = [f"{name} ({counted(seq['frames_read'], 'frame')})"
                    for name, seq in result["sequences"].items() if seq["frames_read"] < frames]
         if _every(shorter, result["sequences"]):
             notes = (f"--frames {frames} is longer than every sequence: each was used whole "
@@ -640,7 +641,7 @@ def _context_note(engine, frames: int, sequences: dict[str, dict]) -> str | None
     which = "each sequence" if _every(cut, sequences) else first_names(cut)
     ahead = frames_ahead(engine, frames)
     return (f"--frames {frames} cut {which} short, and the model looks at later frames too ({_how_it_looks(engine)}): "
-            f"up to {ahead} frame{'s' * (ahead != 1)} after the first {frames} were read as its context, not scored, "
+            f"up to {counted(ahead, 'frame')} after the first {frames} were read as its context, not scored, "
             f"so the scores are those of a run on the whole sequence")
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from vsr_app.errors import BAD_FILE_HINT, EXCLUDE_HINT, VAL_OUTSIDE, VsrAppError
 from vsr_app.media import IMAGE_EXTS, TRAINING_VIDEO_EXTS, first_names, natural_order, read_image
+from vsr_app.words import counted
 
 
 @dataclass
@@ -447,10 +448,10 @@ def _video_summary(loaded: list[Source]) -> str:
         summary += (f"; it stops {missing:.2f} s before the end its header states (a cut or damaged file): only the "
                     "frames that decode are trained on")
     if damaged:  # not to be taken for a variable frame rate: its garbled frames are trained on as the truth
-        summary += (f"; {damaged} damaged packet{'s' if damaged > 1 else ''} skipped: the frames after "
+        summary += (f"; {counted(damaged, 'damaged packet')} skipped: the frames after "
                     f"{'them' if damaged > 1 else 'it'} may show the damage, and are trained on as they decode")
     if uneven:
-        summary += (f"; {uneven} uneven frame interval{'s' if uneven > 1 else ''} (variable frame rate, dropped "
+        summary += (f"; {counted(uneven, 'uneven frame interval')} (variable frame rate, dropped "
                     "frames), which matters only to frame interpolation: it samples frames evenly spaced in time")
     return summary
 
@@ -497,7 +498,7 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                 sizes = {im.shape[:2] for im in images}
                 why = (f": its images come in {len(sizes)} sizes, so they are not one shot's frames"
                        if len(sizes) > 1 else "")
-                log(f"data: {folder.name}/: {len(images)} still{'s' if len(images) > 1 else ''}{why}")
+                log(f"data: {folder.name}/: {counted(len(images), 'still')}{why}")
     if not sources:
         raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
     if prescale and not all(s.is_still for s in sources):  # else a 96x64 video logged as 77x51 read as a misreading

@@ -15,6 +15,7 @@ from vsr_app.distill.ema import WeightAverage
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.runs import exported_step, read_json_object
 from vsr_app.errors import UnknownModel, VsrAppError
+from vsr_app.words import counted
 
 
 def weight_average(run_dir: Path, model: nn.Module, cfg: LoopConfig, resume: bool, log) -> WeightAverage | None:
@@ -145,7 +146,7 @@ def _mismatch(own: dict, tensors: dict) -> str:
                         ("of another shape", sorted(k for k in set(own) & set(tensors)
                                                     if own[k].shape != tensors[k].shape))):
         if names:
-            said.append(f"{len(names)} tensor{'s' if len(names) > 1 else ''} {what} (such as {names[0]})")
+            said.append(f"{counted(len(names), 'tensor')} {what} (such as {names[0]})")
     return ", ".join(said)
 
 

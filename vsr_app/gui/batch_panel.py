@@ -3,7 +3,8 @@ the queue with each file's status, overall progress with ETA, Cancel, and the JS
 
 The queue is listed before starting (same file discovery and output naming as the batch itself), then
 each row is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a
-network share, and opening the files at the outputs' names, can take minutes, and the window must stay usable.
+network share, opening the files at the outputs' names and checking the report file against every one of them can take
+minutes, and the window must stay usable.
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
 panel lists, starts, follows and reports the batch, and wires the two. The report is written where the form says, as
 `--report` would, and replaces a file that is not a batch report once asked, Replace ticked or not: the command line
@@ -14,6 +15,7 @@ at every batch into another folder; one anywhere under the output folder is its 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -52,6 +54,58 @@ CANCELLED_BEFORE_START = "The batch was cancelled before it started."  # Cancel 
 # what replacing the report file would lose, in words that follow its name, and the title and choice of the question
 # about it (None: the question about files with no record of this app)
 WouldReplace = tuple[str, tuple[str, str] | None]
+
+
+@dataclass
+class Listing:
+    """What a listing found (`list_queue_and_report`): the queue and, for a start, its report file, read and checked on
+    the worker thread too: checked against every input and output, it froze the window for seconds with thousands of
+    files."""
+    queue: Queue
+    report: ReportFile | None = None  # where the start's report goes, read once: the batch goes by it too
+    report_of: Path | None = None  # the output folder of the batch report there, None where none is there
+    replaced: WouldReplace | None = None  # what replacing it would lose (`report_would_replace`)
+
+
+def list_queue_and_report(report: Path | None, *queue_args, progress=None, cancel=None) -> Listing:
+    """(worker thread) The queue (`list_queue` of `queue_args`) and, for a start, the report file at `report`
+    (None: a listing to show only)."""
+    queue = list_queue(*queue_args, progress=progress, cancel=cancel)
+    if report is None or queue.problem:
+        return Listing(queue)
+    report_file = ReportFile(report)
+    report_of = report_file.output_dir
+    return Listing(queue, report_file, report_of, report_would_replace(queue, report_file, report_of))
+
+
+def report_would_replace(queue: Queue, report_file: ReportFile, report_of: Path | None) -> WouldReplace | None:
+    """What replacing the report file would lose unasked, with the question to ask (`WouldReplace`); None where
+    nothing. A file that is not a batch report (a user's own of that name, or one not read as a report), which the
+    command line replaces only with --overwrite; a report refused even so (a video, an input) is not asked about:
+    the batch refuses it, saying why. Or the report of a batch into another output folder (`report_of`): on the
+    command line --report is typed each time, but the Report file field is remembered, so a full path left there
+    replaced the report of each batch before, into another folder, without a word. The field still keeps full paths,
+    as every field keeps its value: a batch run with --report elsewhere is gone on with from that file after a
+    restart, and forgetting full paths would not guard a change of output folder within one session either. A report
+    anywhere under the output folder (`reports/r.json`) is that folder's own whatever folder it names: the folder
+    was renamed since, or is one network share reached by another mount path, and the command line's rerun replaces
+    it as ever. One elsewhere whose folder is gone is likely this folder's, renamed: said so (its notes go on)."""
+    report = report_file.path
+    if report_of is not None:
+        if is_own_report(report, report_of, queue.out_dir):
+            return None
+        folder = shown_name(str(report_of))
+        if not report_of.exists():
+            return (f"is the report of a batch into '{folder}', which is no longer there: this folder's before a "
+                    "rename, it seems", RENAMED_FOLDERS)
+        return f"would replace the report of a batch into '{folder}'", ANOTHER_FOLDERS
+    if not report.is_file():
+        return None
+    try:
+        check_report_path(report_file, queue.inputs, queue.outputs, overwrite=True)
+    except VsrAppError:
+        return None
+    return NOT_A_REPORT, None
 
 
 def made_again(queue: Queue) -> int:
@@ -174,8 +228,10 @@ class BatchPanel(QWidget):
         if then_start:
             self.remember_form()
         form = self.form
-        job = Job(list_queue, in_dir, out_dir, form.ext.text(), form.recursive.isChecked(), form.codec.currentData(),
-                  form.task.currentData(), then_start and form.overwrite.isChecked(), parent=self)
+        report = form.report_file(out_dir) if then_start else None
+        job = Job(list_queue_and_report, report, in_dir, out_dir, form.ext.text(), form.recursive.isChecked(),
+                  form.codec.currentData(), form.task.currentData(), then_start and form.overwrite.isChecked(),
+                  parent=self)
         # bound methods, not lambdas: a lambda holding the panel made the job its last owner, and a panel without a
         # parent (a test's) was freed inside the job's own deletion, which deleted the job a second time
         job.done.connect(self._listed)
@@ -190,10 +246,11 @@ class BatchPanel(QWidget):
         self.table.clear_rows()
         self.made_with = None
 
-    def _listed(self, queue: Queue) -> None:
+    def _listed(self, listing: Listing) -> None:
         if self.sender() is not self.list_job:  # an older listing's end
             return
         self.list_job = None
+        queue = listing.queue
         self._clear_queue()  # the rows listed before stay until then: no flicker on each new listing
         if queue.problem:
             self.status.setText(queue.problem)
@@ -203,7 +260,7 @@ class BatchPanel(QWidget):
             self.table.end_unfinished(CANCELLED_ROWS)
             self.status.setText(f"{self.status.text()} {CANCELLED_BEFORE_START}")
         if self.start_when_listed:
-            self._start_batch(queue)
+            self._start_batch(listing)
         self._listing_ended()
 
     def _list_failed(self, message: str) -> None:
@@ -254,19 +311,18 @@ class BatchPanel(QWidget):
             return
         self._list(then_start=True)
 
-    def _start_batch(self, queue: Queue) -> None:
+    def _start_batch(self, listing: Listing) -> None:
         """Run the batch over the folders listed (one without videos is for the batch to explain), its report where the
         form says. First ask about what it would replace unasked: with Replace ticked, the files there this app did not
         make; ticked or not, a report file that is not a batch report or is another output folder's report
-        (`_report_would_replace`)."""
+        (`report_would_replace`, found as the folder was listed)."""
+        queue, report_file, replaced = listing.queue, listing.report, listing.replaced
         if queue.problem:
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
             return
-        report_file = ReportFile(self.form.report_file(queue.out_dir))  # read once: the batch goes by it too
-        report, report_of = report_file.path, report_file.output_dir
-        self.report_was_there = report_of is not None
-        replaced = self._report_would_replace(queue, report_file, report_of)
+        report = report_file.path
+        self.report_was_there = listing.report_of is not None
         if (queue.foreign or replaced) and not self._may_replace_others(queue, report, replaced):
             self._set_running(False)
             self.status.setText("Nothing was replaced.")
@@ -289,36 +345,6 @@ class BatchPanel(QWidget):
         self.job.finished.connect(self.batchFinished)
         self.status.setText("Loading the model\u2026")
         self.job.start()
-
-    @staticmethod
-    def _report_would_replace(queue: Queue, report_file: ReportFile, report_of: Path | None) -> WouldReplace | None:
-        """What replacing the report file would lose unasked, with the question to ask (`WouldReplace`); None where
-        nothing. A file that is not a batch report (a user's own of that name, or one not read as a report), which the
-        command line replaces only with --overwrite; a report refused even so (a video, an input) is not asked about:
-        the batch refuses it, saying why. Or the report of a batch into another output folder (`report_of`): on the
-        command line --report is typed each time, but the Report file field is remembered, so a full path left there
-        replaced the report of each batch before, into another folder, without a word. The field still keeps full paths,
-        as every field keeps its value: a batch run with --report elsewhere is gone on with from that file after a
-        restart, and forgetting full paths would not guard a change of output folder within one session either. A report
-        anywhere under the output folder (`reports/r.json`) is that folder's own whatever folder it names: the folder
-        was renamed since, or is one network share reached by another mount path, and the command line's rerun replaces
-        it as ever. One elsewhere whose folder is gone is likely this folder's, renamed: said so (its notes go on)."""
-        report = report_file.path
-        if report_of is not None:
-            if is_own_report(report, report_of, queue.out_dir):
-                return None
-            folder = shown_name(str(report_of))
-            if not report_of.exists():
-                return (f"is the report of a batch into '{folder}', which is no longer there: this folder's before a "
-                        "rename, it seems", RENAMED_FOLDERS)
-            return f"would replace the report of a batch into '{folder}'", ANOTHER_FOLDERS
-        if not report.is_file():
-            return None
-        try:
-            check_report_path(report_file, queue.inputs, queue.outputs, overwrite=True)
-        except VsrAppError:
-            return None
-        return NOT_A_REPORT, None
 
     def _may_replace_others(self, queue: Queue, report: Path, replaced: WouldReplace | None) -> bool:
         """Files at output names that this app did not make (a video of the user's own, a text file: found only with

@@ -14,6 +14,7 @@ from vsr_app.gui.source_cuts import source_cut, source_gaps, source_thumbnails
 from vsr_app.gui.source_frames import DegradedFrames, PastTheEnd, SourceFrames, frame_exists, held_out_frame
 from vsr_app.gui.timeline import timeline_name, timeline_x
 from vsr_app.video.scenecut import CONTEXT, breaks_at, cuts_at, differences, gap_window
+from vsr_app.words import counted
 
 WARMUP = 8  # frames a restarted recurrent stream sees before the requested one, to build up its state
 CONTINUE_GAP = 8  # a request at most this far past a stream's position continues it instead of restarting
@@ -145,7 +146,7 @@ class UpscaleStream(ModelStream):
         before = k - first
         if self.next_out == k:
             return ""
-        return (f" (reading the {before} frame{'s' * (before != 1)} before it first, to build up the model's memory: "
+        return (f" (reading the {counted(before, 'frame')} before it first, to build up the model's memory: "
                 f"{self.next_out - first + 1}/{before})")
 
     def _restart(self, k: int) -> None:

@@ -13,6 +13,7 @@ import av
 from av.subtitles.subtitle import SubtitleSet
 
 from vsr_app.video.probing import codec_name
+from vsr_app.words import counted
 
 # The text subtitle codec each output container holds, that text subtitles it refuses are converted to: SRT, ASS or
 # WebVTT into .mp4/.mov, an .mp4's mov_text into .mkv (SRT, which every player reads, keeps mov_text's bold, italic
@@ -113,10 +114,10 @@ class SubtitleConversion:
         """What the conversion could not take as it came, said once the stream has been read."""
         notes = []
         if self.read_as_western:
-            notes.append(f"{self.label}: {self.read_as_western} line{'s' if self.read_as_western > 1 else ''} not in "
+            notes.append(f"{self.label}: {counted(self.read_as_western, 'line')} not in "
                          "UTF-8 read as Windows-1252 (Western European)")
         if self.skipped:
-            notes.append(f"{self.label}: {self.skipped} line{'s' if self.skipped > 1 else ''} that could not be read "
+            notes.append(f"{self.label}: {counted(self.skipped, 'line')} that could not be read "
                          f"or written skipped")
         return notes
 
