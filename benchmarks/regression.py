@@ -58,7 +58,7 @@ def yardstick_ms() -> float:
     """CPU ms of one pass of REFERENCE, in the precision the student runs in on this CPU (`cpu_prefers_bf16`)."""
     import torch
 
-    from vsr_app.inference import cpu_prefers_bf16
+    from vsr_app.devices import cpu_prefers_bf16
     from vsr_app.nets.ops import set_threads
 
     set_threads(THREADS)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from vsr_app import inference, models
+from vsr_app.devices import autocast
 
 parser = argparse.ArgumentParser()
 parser.add_argument("model", nargs="?", default="vsr-x4-student")
@@ -51,7 +52,7 @@ def single_threaded_pool(workers: int) -> ThreadPoolExecutor:
 @contextlib.contextmanager
 def engine_context(engine):
     """What the engine runs its net under; torch keeps inference mode and autocast per thread."""
-    with torch.inference_mode(), inference.autocast(engine.device, engine.dtype):
+    with torch.inference_mode(), autocast(engine.device, engine.dtype):
         yield
 
 

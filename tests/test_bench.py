@@ -15,7 +15,8 @@ from vsr_app import bench
 from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, pipeline_length, sample_frames
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
-from vsr_app.inference import PRECISION_NAMES, autocast_dtype, make_interpolator
+from vsr_app.devices import autocast_dtype
+from vsr_app.inference import PRECISION_NAMES, make_interpolator
 from vsr_app.models import build_arch, load_model, save_model
 from vsr_app.resources import models_dir
 
@@ -122,14 +123,14 @@ def test_each_rate_says_the_precision_it_ran_in_and_fp16_on_a_cpu_is_warned_abou
 
 def test_bf16_on_a_cpu_that_has_it_but_runs_it_slower_is_not_called_emulated(monkeypatch):
     """A Xeon with AVX-512 BF16 and no AMX runs bf16 1.6-1.8x slower than fp32: the note called it emulated."""
-    from vsr_app import cpu_precision, inference
+    from vsr_app import cpu_precision, devices
 
-    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: True)
+    monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: True)
     monkeypatch.setattr(cpu_precision, "cpu_bf16_measure", lambda: cpu_precision.Measured(1.0, 1.7, "now"))
     note = bench.precision_note("bf16", torch.device("cpu"))
     assert note == ("--precision bf16 on this CPU is slower than fp32: fps_model ran in bf16, fps_pipeline in the "
                     "app's default, fp32 (bf16 measured 1.7x slower)")
-    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: False)
+    monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: False)
     assert bench.precision_note("bf16", torch.device("cpu")).startswith("--precision bf16 on this CPU is emulated")
 
 

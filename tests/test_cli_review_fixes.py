@@ -219,7 +219,7 @@ def test_eval_records_what_it_scored(tmp_path, capsys):
     assert result["model_path"] == str((run / "model.safetensors").resolve())
     import torch
 
-    from vsr_app.inference import autocast_dtype
+    from vsr_app.devices import autocast_dtype
 
     bf16 = autocast_dtype(torch.device("cpu")) is not None
     assert (result["device"], result["precision"]) == ("cpu", "bf16" if bf16 else "fp32")  # they move the 4th decimal

@@ -8,7 +8,7 @@ import logging
 import pytest
 import torch
 
-from vsr_app import cpu_precision, inference
+from vsr_app import cpu_precision, devices
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def probe(monkeypatch, tmp_path):
     `times` and counts its runs."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(cpu_precision, "_known", {})
-    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: True)
+    monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: True)
     state = {"times": (1.0, 0.5), "runs": 0}
 
     def fake() -> tuple[float, float]:
@@ -29,14 +29,14 @@ def probe(monkeypatch, tmp_path):
 
 
 def test_bf16_is_taken_where_measured_faster_and_the_answer_is_kept(probe, monkeypatch):
-    assert inference.autocast_dtype(torch.device("cpu")) is torch.bfloat16
-    assert inference.autocast_dtype(torch.device("cpu")) is torch.bfloat16
+    assert devices.autocast_dtype(torch.device("cpu")) is torch.bfloat16
+    assert devices.autocast_dtype(torch.device("cpu")) is torch.bfloat16
     assert probe["runs"] == 1  # once in this process
     kept = json.loads(cpu_precision.cache_file().read_text(encoding="utf-8"))
     assert kept[cpu_precision.machine_key()]["bf16_s"] == 0.5
     monkeypatch.setattr(cpu_precision, "_known", {})  # the next start: read from the file, not measured again
     probe["times"] = (1.0, 2.0)
-    assert inference.cpu_prefers_bf16() and probe["runs"] == 1
+    assert devices.cpu_prefers_bf16() and probe["runs"] == 1
     assert cpu_precision.cpu_precision_note() == "bf16 (measured 2.0x faster than fp32)"
 
 
@@ -45,23 +45,23 @@ def test_bf16_is_taken_where_measured_faster_and_the_answer_is_kept(probe, monke
 def test_fp32_where_native_bf16_is_slower_or_barely_faster(probe, times, note):
     """A Xeon with AVX-512 BF16 and no AMX ran the nets 1.6-1.8x slower in bf16; the app had picked bf16 there."""
     probe["times"] = times
-    assert inference.autocast_dtype(torch.device("cpu")) is None
+    assert devices.autocast_dtype(torch.device("cpu")) is None
     assert cpu_precision.cpu_precision_note() == note
 
 
 def test_no_probe_where_the_cpu_has_no_native_bf16(probe, monkeypatch):
-    monkeypatch.setattr(inference, "cpu_supports_bf16", lambda: False)
-    assert inference.autocast_dtype(torch.device("cpu")) is None
+    monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: False)
+    assert devices.autocast_dtype(torch.device("cpu")) is None
     assert cpu_precision.cpu_precision_note() == "fp32 (no native bf16)"
     assert probe["runs"] == 0 and not cpu_precision.cache_file().exists()
 
 
 def test_the_answer_is_kept_per_machine_key(probe, monkeypatch):
     """Another CPU, torch or thread count (a copied home folder, an update) is measured anew; both answers stay."""
-    assert inference.cpu_prefers_bf16()
+    assert devices.cpu_prefers_bf16()
     monkeypatch.setattr(cpu_precision, "machine_key", lambda: "another CPU | torch 9 | 2 threads")
     probe["times"] = (1.0, 3.0)
-    assert not inference.cpu_prefers_bf16() and probe["runs"] == 2
+    assert not devices.cpu_prefers_bf16() and probe["runs"] == 2
     assert len(json.loads(cpu_precision.cache_file().read_text(encoding="utf-8"))) == 2
 
 
@@ -69,7 +69,7 @@ def test_a_damaged_cache_file_is_measured_again_and_mended(probe):
     path = cpu_precision.cache_file()
     path.parent.mkdir(parents=True)
     path.write_text('{"' + cpu_precision.machine_key() + '": {"fp32_s": "x"', encoding="utf-8")
-    assert inference.cpu_prefers_bf16() and probe["runs"] == 1
+    assert devices.cpu_prefers_bf16() and probe["runs"] == 1
     assert json.loads(path.read_text(encoding="utf-8"))[cpu_precision.machine_key()]["fp32_s"] == 1.0
 
 
@@ -79,7 +79,7 @@ def test_a_cache_folder_that_cannot_be_made_still_gives_the_answer(probe, caplog
     folder.parent.mkdir(parents=True)
     folder.write_text("not a folder", encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="vsr_app.cpu_precision"):
-        assert inference.cpu_prefers_bf16()
+        assert devices.cpu_prefers_bf16()
     assert "cannot keep the CPU precision measurement" in caplog.text
 
 

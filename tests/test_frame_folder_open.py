@@ -1,24 +1,30 @@
 """Opening a folder of frames: each frame's size read from its header (PNG and JPEG), a JPEG whose headers libjpeg
 would refuse decoded to be refused in eval's words, the folder listed once, the frames' times asked of every reader by
-one name, and a benchmark's root dropped on the window refused as File › Open folder of frames refuses it."""
+one name, a benchmark's root dropped on the window refused as File › Open folder of frames refuses it, and a dropped
+folder told apart on a worker thread, each folder listed once."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication
 
 from gui_support import gui_env, window  # noqa: F401
 from test_gui_viewer import _drop
+from vsr_app import evaluate, media
 from vsr_app.errors import VsrAppError
 from vsr_app.evaluate import plan_sequences, vsr_min_side
 from vsr_app.gui.frame_cache import FrameCache
 from vsr_app.gui.source_frames import SourceFrames
 from vsr_app.media import image_size, read_image
-from vsr_app.video.frame_folder import FrameFolder, holds_frame_folders
+from vsr_app.video.frame_folder import FrameFolder, opens_as_frames
 from vsr_app.video.reader import VideoReader
 from vsr_app.video.packet_times import frame_times
 
@@ -205,6 +211,69 @@ def test_a_dropped_benchmark_root_is_refused_as_open_folder_of_frames_refuses_it
     (albums / "summer").mkdir(parents=True)
     (albums / "summer" / "clip.mp4").write_bytes(small_video.read_bytes())
     (albums / "summer" / "folder.jpg").write_bytes(jpeg(16, 16))
-    assert not holds_frame_folders(albums)
+    assert not opens_as_frames(albums)
     _drop(window, albums)
-    assert window.tabs.currentWidget() is window.batch and window.batch.in_dir.text() == str(albums)
+    qtbot.waitUntil(lambda: window.batch.in_dir.text() == str(albums))  # its kind told on a worker thread
+    assert window.tabs.currentWidget() is window.batch
+
+
+def held_listings(monkeypatch, held: Path, answer: threading.Event) -> list[tuple[str, bool]]:
+    """Each listing of `held` or a folder in it from now on, as (the folder's name, whether on the GUI thread); that
+    of `held` itself waits for `answer` (5 s at most: a drop that lists it on the GUI thread goes on then)."""
+    listed = []
+
+    def counted(list_folder):
+        def listing(folder="."):
+            if Path(folder) == held or held in Path(folder).parents:
+                listed.append((Path(folder).name, threading.current_thread() is threading.main_thread()))
+            if Path(folder) == held:
+                answer.wait(5)
+            return list_folder(folder)
+        return listing
+
+    monkeypatch.setattr(os, "scandir", counted(os.scandir))
+    monkeypatch.setattr(os, "listdir", counted(os.listdir))  # (pathlib's iterdir)
+    return listed
+
+
+def test_a_dropped_folder_is_looked_at_off_the_gui_thread_each_folder_listed_once(window, qtbot, tmp_path,
+                                                                                monkeypatch):
+    """A root of 40 folders of 2,000 frames held the window 7 s as it was dropped: on the GUI thread it was listed
+    twice and each of its folders three times, every listing naturally sorted. Now each is listed once, unsorted, on
+    a worker thread, and the status bar says which folder is looked at meanwhile."""
+    bench = tmp_path / "vid4"
+    for name in ("city", "walk"):
+        write_jpegs(bench / name, 2)
+    answer, sorted_paths = threading.Event(), []
+    listed = held_listings(monkeypatch, bench, answer)
+    order = media.natural_order
+    for module in (media, evaluate):
+        monkeypatch.setattr(module, "natural_order", lambda path: sorted_paths.append(path) or order(path))
+    opened = []
+    monkeypatch.setattr(window.viewer, "open", opened.append)
+    _drop(window, bench)
+    said = window.statusBar().currentMessage()
+    answer.set()
+    qtbot.waitUntil(lambda: opened == [str(bench)], timeout=30_000)  # (where it is refused, as above)
+    assert said == "Looking at vid4\u2026" and window.statusBar().currentMessage() == ""
+    assert sorted(listed) == [("city", False), ("vid4", False), ("walk", False)] and sorted_paths == []
+
+
+def test_of_two_folders_dropped_one_soon_after_the_other_the_latest_is_taken(window, qtbot, tmp_path, small_video,
+                                                                            monkeypatch):
+    """A dropped folder is looked at on a worker thread: one dropped while the one before is still looked at is the
+    one wanted now, whichever answer comes first."""
+    bench = tmp_path / "vid4"
+    write_jpegs(bench / "city", 2)
+    answer = threading.Event()
+    held_listings(monkeypatch, bench, answer)
+    opened = []
+    monkeypatch.setattr(window.viewer, "open", opened.append)
+    _drop(window, bench)
+    _drop(window, small_video.parent)
+    qtbot.waitUntil(lambda: window.batch.in_dir.text() == str(small_video.parent), timeout=30_000)
+    answer.set()
+    assert QThreadPool.globalInstance().waitForDone(30_000)
+    QApplication.processEvents()  # the first folder's answer arrives
+    assert opened == [] and window.tabs.currentWidget() is window.batch
+    assert window.statusBar().currentMessage() == ""

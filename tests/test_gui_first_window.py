@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from importlib import metadata
 
@@ -91,15 +92,18 @@ def test_a_folder_dropped_while_the_tabs_load_becomes_the_batch_input(gui_env, q
     folder = tmp_path / "videos"
     folder.mkdir()
     drop(window, folder)
-    qtbot.waitUntil(lambda: window.viewer is not None, timeout=120_000)
-    assert window.batch.in_dir.text() == str(folder) and window.tabs.currentWidget() is window.batch
+    qtbot.waitUntil(lambda: window.viewer is not None and window.batch.in_dir.text() == str(folder), timeout=120_000)
+    assert window.tabs.currentWidget() is window.batch
 
 
 def test_while_the_tabs_load_the_latest_of_each_kind_asked_for_is_kept_and_said(gui_env, qtbot,  # noqa: F811
-                                                                              small_video, tmp_path):
+                                                                              small_video, tmp_path, monkeypatch):
     """Open recent clicked three times queued the video three times, with no word of it: the status bar said only
     "Loading models...". A video asked for later replaces one asked for before; a folder for the Batch tab is kept
     beside it."""
+    asked, load = threading.Event(), main_window.load_tabs
+    # the loading held until all is asked (the tabs' modules imported by a test before, it can end in a moment)
+    monkeypatch.setattr(main_window, "load_tabs", lambda **kwargs: asked.wait(60) and load(**kwargs))
     window = loading_window(qtbot)
     earlier = shutil.copy(small_video, tmp_path / "earlier.mp4")
     for _ in range(3):
@@ -109,12 +113,14 @@ def test_while_the_tabs_load_the_latest_of_each_kind_asked_for_is_kept_and_said(
     folder = tmp_path / "videos"
     folder.mkdir()
     drop(window, folder)
+    qtbot.waitUntil(lambda: window.drop_look is None)  # its kind told (a drop meanwhile would be taken in its place)
     drop(window, small_video)  # the latest video: opened in place of earlier.mp4
     assert window.busy_text.whole == (f"videos becomes the Batch tab's input folder and {small_video.name} opens "
                                       "once the models have loaded")
+    asked.set()
     qtbot.waitUntil(lambda: window.viewer is not None and window.viewer.info is not None, timeout=120_000)
     assert window.viewer.info.path == str(small_video) and window.batch.in_dir.text() == str(folder)
-    assert window.recent_files() == [str(small_video)]
+    qtbot.waitUntil(lambda: window.recent_files() == [str(small_video)])
 
 
 def test_a_window_closed_while_its_tabs_load_builds_none(gui_env, qtbot):  # noqa: F811

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 import time
 from fractions import Fraction
@@ -499,7 +501,7 @@ def test_drop_opens_and_settings_persist(window, qtbot, small_video):
 
     again = MainWindow(QSettings())
     qtbot.addWidget(again)
-    assert again.recent_files() == [str(small_video)]
+    qtbot.waitUntil(lambda: again.recent_files() == [str(small_video)])  # looked for on a worker thread
     assert [a.text() for a in again.recent_menu.actions()] == [small_video.name]
     assert again.viewer.view.mode == "diff" and again.viewer.toolbar.gain.value() == 16
     assert again.viewer.task == "interpolate"
@@ -659,6 +661,7 @@ def test_a_long_file_name_takes_no_room_from_the_video(window, qtbot, small_vide
     assert viewer.view.width() >= 2 * viewer.inspector.width()
     shown = viewer.inspector.facts["File"]
     assert shown.toolTip() == str(path) and shown.text().startswith("2023") and shown.text().endswith("\u2026.mp4")
+    qtbot.waitUntil(lambda: window.recent_files() == [str(path)])
     recent = window.welcome.recent_buttons()[0]  # the name cut, the path whole
     assert recent.text() != name and "\u2026" in recent.text() and recent.toolTip() == str(path)
 
@@ -720,7 +723,7 @@ def test_a_video_opened_by_a_relative_path_is_remembered_by_its_absolute_one(win
     with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
         window.open(small_video.name)
     assert window.viewer.info.path == str(small_video)
-    assert window.recent_files()[0] == str(small_video)
+    qtbot.waitUntil(lambda: window.recent_files() == [str(small_video)])
     assert window.settings.value("window/last_dir") == str(small_video.parent)
 
 
@@ -841,20 +844,23 @@ def _drop(window, *paths):
 def test_a_dropped_folder_goes_to_the_batch_tab_and_extra_files_are_said(window, qtbot, small_video, tmp_path):
     """A folder was refused as 'not a video file'; of several files all but the first vanished without a word."""
     _drop(window, small_video.parent)
-    assert window.tabs.currentWidget() is window.batch and window.batch.in_dir.text() == str(small_video.parent)
+    qtbot.waitUntil(lambda: window.batch.in_dir.text() == str(small_video.parent))  # its kind told on a worker thread
+    assert window.tabs.currentWidget() is window.batch
     with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
         _drop(window, small_video, tmp_path / "b.mp4", tmp_path / "c.mp4")
     assert window.viewer.info.path == str(small_video)
     assert "the 2 other dropped file(s) were not" in window.statusBar().currentMessage()
 
 
-def test_a_folder_dropped_while_a_batch_runs_leaves_its_form_alone(window, small_video, tmp_path, monkeypatch):
+def test_a_folder_dropped_while_a_batch_runs_leaves_its_form_alone(window, qtbot, small_video, tmp_path,
+                                                                   monkeypatch):
     """The locked Input folder took the dropped folder mid-batch: the finished table then stood under another
     folder's name, and the next Process all ran that one."""
     window.batch.in_dir.setText(str(tmp_path))
     with monkeypatch.context() as patch:  # (not at the window's close: that would ask to stop the batch)
         patch.setattr(window.batch, "running", lambda: True)
         _drop(window, small_video.parent)
+        qtbot.waitUntil(lambda: window.drop_look is None)  # its kind told on a worker thread
     assert window.batch.in_dir.text() == str(tmp_path) and window.tabs.currentWidget() is window.batch
     assert "a batch is running" in window.statusBar().currentMessage()
 
@@ -865,16 +871,39 @@ def test_a_recent_video_on_a_disk_not_there_now_is_remembered(window, qtbot, sma
     window.settings.setValue("window/recent", [away])
     with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
         window.open(str(small_video))
-    assert window.recent_files() == [str(small_video)]  # the menu offers what is there
+    qtbot.waitUntil(lambda: window.recent_files() == [str(small_video)])  # the menu offers what is there
     assert window.settings.value("window/recent") == [str(small_video), away]
 
 
-def test_recent_files_of_the_same_name_show_their_folders(window, small_video, tmp_path):
+def test_a_remembered_file_on_an_unreachable_share_does_not_hold_the_window(window, qtbot, small_video, tmp_path,
+                                                                          monkeypatch):
+    """A stat of a path on an unreachable hard-mounted NFS share never returns: the window hung at its start and at
+    each open, asking whether each remembered file was there. It is asked on a worker thread; the file stays
+    remembered."""
+    share = tmp_path / "nfs" / "clip.mp4"
+    asked, answer, stat = [], threading.Event(), os.stat
+
+    def unanswered(path, *args, **kwargs):  # held until the test has gone on (5 s where the GUI thread asks)
+        if Path(path) == share:
+            asked.append(threading.current_thread() is threading.main_thread())
+            answer.wait(5)
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", unanswered)
+    window.settings.setValue("window/recent", [str(small_video), str(share)])
+    window._refresh_recent()
+    answer.set()
+    qtbot.waitUntil(lambda: window.recent_files() == [str(small_video)])
+    assert asked == [False] and window.settings.value("window/recent") == [str(small_video), str(share)]
+
+
+def test_recent_files_of_the_same_name_show_their_folders(window, qtbot, small_video, tmp_path):
     twin = tmp_path / "other shoot" / small_video.name
     twin.parent.mkdir()
     twin.write_bytes(small_video.read_bytes())
     window.settings.setValue("window/recent", [str(small_video), str(twin)])
     window._refresh_recent()
+    qtbot.waitUntil(lambda: len(window.recent_menu.actions()) == 2)
     labels = fmt.file_labels([str(small_video), str(twin)])
     assert [a.text() for a in window.recent_menu.actions()] == shown_labels(labels)  # cut as the Welcome page cuts
     assert all(" \u2014 " in a.text() for a in window.recent_menu.actions())

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from tiny_nets import TinyRecurrent
-from vsr_app import inference, models
+from vsr_app import devices, inference, models
 from vsr_app.errors import VsrAppError
 
 
@@ -325,7 +325,7 @@ def test_a_fixed_function_runs_and_is_recorded_in_fp32_a_trained_net_in_the_cpus
     """Bicubic and blend have no convs for bf16 to speed up (autocast left them fp32), but outputs and eval results
     recorded them as bf16."""
     cpu = torch.device("cpu")
-    trained = "bf16" if inference.autocast_dtype(cpu) is not None else "fp32"
+    trained = "bf16" if devices.autocast_dtype(cpu) is not None else "fp32"
     assert inference.run_settings(inference.make_upscaler(models.load_model("bicubic", "cpu"), "cpu")) == \
         {"device": "cpu", "precision": "fp32"}
     assert inference.run_settings(inference.make_interpolator(models.load_model("blend", "cpu"), "cpu")) == \

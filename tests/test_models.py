@@ -113,8 +113,10 @@ def test_missing_card_is_refused(tmp_path):
 def test_cuda_request_without_gpu_is_a_user_error():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
+    from vsr_app.devices import resolve_device
+
     with pytest.raises(VsrAppError, match="CUDA"):
-        models.resolve_device("cuda")
+        resolve_device("cuda")
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o027])

@@ -834,7 +834,7 @@ def test_a_start_refused_for_its_data_or_device_leaves_nothing(data_dir, tmp_pat
 
 
 def test_the_cuda_hint_of_commands_with_a_device_flag_still_names_it(monkeypatch):
-    from vsr_app.models import resolve_device
+    from vsr_app.devices import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.version, "cuda", "12.8")
@@ -844,7 +844,7 @@ def test_the_cuda_hint_of_commands_with_a_device_flag_still_names_it(monkeypatch
 
 def test_asking_a_cpu_only_torch_for_cuda_says_the_build_is_why(monkeypatch):
     """The packaged app's torch is CPU-only: "no CUDA GPU is available" sent a user with a GPU after its driver."""
-    from vsr_app.models import resolve_device
+    from vsr_app.devices import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.version, "cuda", None)
@@ -860,7 +860,7 @@ def test_asking_a_cpu_only_torch_for_cuda_says_the_build_is_why(monkeypatch):
 
 def test_asking_a_rocm_torch_without_a_gpu_for_cuda_says_no_gpu_is_available(monkeypatch):
     """A ROCm build runs AMD GPUs under the "cuda" device name: it was called a CPU-only build."""
-    from vsr_app.models import resolve_device
+    from vsr_app.devices import resolve_device
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.version, "cuda", None)

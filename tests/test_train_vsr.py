@@ -14,7 +14,7 @@ from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.resize import downscale_x4
 from vsr_app.distill.runs import resume_command, set_aside_metrics
 from vsr_app.distill.sources import load_sources
-from vsr_app import inference
+from vsr_app import devices
 from vsr_app.errors import VsrAppError
 from vsr_app.distill.train import _amp_dtype, train
 from vsr_app.distill.losses import charbonnier
@@ -395,10 +395,10 @@ def test_auto_precision_trains_fp32_where_the_cpu_runs_bf16_slower(monkeypatch):
     """Emulated bf16 made a student step ~50x slower on an AVX2 CPU (90 s against 1.7 s), and native bf16 ran
     1.6-1.8x slower on a Xeon without AMX: auto takes bf16 only where measured faster (`cpu_precision`)."""
     cpu = torch.device("cpu")
-    monkeypatch.setattr(inference, "cpu_prefers_bf16", lambda: False)
+    monkeypatch.setattr(devices, "cpu_prefers_bf16", lambda: False)
     assert _amp_dtype(LoopConfig(), cpu) is None
     assert _amp_dtype(LoopConfig(amp="bf16"), cpu) is torch.bfloat16  # asked for: given
-    monkeypatch.setattr(inference, "cpu_prefers_bf16", lambda: True)
+    monkeypatch.setattr(devices, "cpu_prefers_bf16", lambda: True)
     assert _amp_dtype(LoopConfig(), cpu) is torch.bfloat16
     assert _amp_dtype(LoopConfig(amp="none"), cpu) is None
 
@@ -406,7 +406,7 @@ def test_auto_precision_trains_fp32_where_the_cpu_runs_bf16_slower(monkeypatch):
 @pytest.mark.parametrize("fast_bf16", [False, True])
 def test_the_batch_cache_runs_the_teacher_in_bf16_only_where_the_cpu_runs_it_faster(frames_dir, tiny_teacher,
                                                                                     tmp_path, monkeypatch, fast_bf16):
-    monkeypatch.setattr(inference, "cpu_prefers_bf16", lambda: fast_bf16)
+    monkeypatch.setattr(devices, "cpu_prefers_bf16", lambda: fast_bf16)
     task = _task(frames_dir, distill="space", teacher=tiny_teacher, cache=str(tmp_path / "c"), cache_batches=2)
     seen = []
     features = task.teacher_features

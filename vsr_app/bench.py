@@ -344,7 +344,8 @@ def precision_note(precision: str, device) -> str | None:
     1,018-1,104 ms against 75-86 in bf16; docs/RESULTS.md, "Session 47: today's students self-ensembled"); native
     bf16 may run slower than fp32 too (`cpu_precision`)."""
     from vsr_app.cpu_precision import cpu_precision_note
-    from vsr_app.inference import PRECISION_NAMES, autocast_dtype, cpu_supports_bf16
+    from vsr_app.devices import autocast_dtype, cpu_supports_bf16
+    from vsr_app.inference import PRECISION_NAMES
 
     if device.type != "cpu":
         return None
@@ -359,7 +360,7 @@ def precision_note(precision: str, device) -> str | None:
 def machine_description(device: str) -> str:
     import torch
 
-    from vsr_app.models import resolve_device
+    from vsr_app.devices import resolve_device
 
     dev = resolve_device(device)
     if dev.type == "cuda":
@@ -426,7 +427,7 @@ def run_bench(config: BenchConfig = BenchConfig(), progress: ProgressCallback | 
     finished model is its key and "measured" or "failed"."""
     import torch
 
-    from vsr_app.models import resolve_device
+    from vsr_app.devices import resolve_device
 
     device = resolve_device(config.device)
     config = replace(config, device=str(device))

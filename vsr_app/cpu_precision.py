@@ -76,7 +76,7 @@ def machine_key() -> str:
 
 def cpu_precision_note() -> str:
     """The precision the app runs nets in on this CPU, and why: for bench's machine line and the self-test."""
-    from vsr_app.inference import cpu_supports_bf16
+    from vsr_app.devices import cpu_supports_bf16
 
     return cpu_bf16_measure().describe() if cpu_supports_bf16() else "fp32 (no native bf16)"
 

@@ -8,7 +8,6 @@ Large frames are processed in overlapping tiles; on out-of-memory the tile shrin
 
 from __future__ import annotations
 
-import contextlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -19,7 +18,8 @@ import torch.nn.functional as F
 
 from vsr_app.memory import keep_freed_memory
 from vsr_app.errors import VsrAppError
-from vsr_app.models import LoadedModel, resolve_device
+from vsr_app.devices import autocast, autocast_dtype, resolve_device
+from vsr_app.models import LoadedModel
 
 # Frames above this many input pixels are tiled (about 640x360 -> 2560x1440 output, a few hundred MB of features).
 DEFAULT_MAX_TILE_PIXELS = 640 * 360
@@ -30,35 +30,6 @@ CLIP_CONTEXT = 3  # extra input frames it feeds on each side of a chunk
 # freed memory malloc keeps for the next frame when a trained net runs fp32 on the CPU, per output pixel: 24 fp32
 # output-sized planes (the student needed 64-96 MiB at 720p and 160 MiB at 1080p to stop faulting, i.e. ~20)
 FP32_KEPT_BYTES_PER_PIXEL = 24 * 4
-
-
-def cpu_supports_bf16() -> bool:
-    """True on CPUs with native bf16 (AVX512-BF16 or AMX); without, bf16 is emulated, ~50x slower than fp32."""
-    checks = [getattr(torch.cpu, "_is_avx512_bf16_supported", None), getattr(torch.cpu, "_is_amx_tile_supported", None)]
-    return any(check() for check in checks if check is not None)
-
-
-def autocast_dtype(device: torch.device) -> torch.dtype | None:
-    """The reduced precision worth using on `device`, or None for plain fp32."""
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device.type == "cpu" and cpu_prefers_bf16():
-        return torch.bfloat16
-    return None
-
-
-def cpu_prefers_bf16() -> bool:
-    """Whether bf16 is worth it on this CPU: native, and measured faster than fp32 (`cpu_precision`: native bf16
-    ran 1.6-1.8x slower than fp32 on a Xeon without AMX)."""
-    from vsr_app.cpu_precision import cpu_bf16_measure
-
-    return cpu_supports_bf16() and cpu_bf16_measure().bf16_faster
-
-
-def autocast(device: torch.device, dtype: torch.dtype | None):
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
 
 
 def frame_to_tensor(frame: np.ndarray, device: torch.device) -> torch.Tensor:

@@ -19,7 +19,6 @@ import logging
 import math
 import os
 import pkgutil
-import sys
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -508,6 +507,8 @@ def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedM
         net, digest = _load_weights(Path(info.path), info.card)
         info.params = count_params(net)
     if isinstance(net, nn.Module):
+        from vsr_app.devices import resolve_device
+
         net = net.to(resolve_device(device)).eval()
     return LoadedModel(info, net, digest, note)
 
@@ -573,47 +574,3 @@ def _hides_yours(name: str, info: ModelInfo) -> str | None:
             "path as the model")
 
 
-def device_choices() -> list[tuple[str, str]]:
-    """The devices a picker offers, as (what resolve_device takes, what the user reads): Auto says which it means."""
-    import torch
-
-    cuda = torch.cuda.is_available()
-    choices = [("auto", f"Auto ({'CUDA' if cuda else 'CPU'})"), ("cpu", "CPU")]
-    if cuda:
-        choices.append(("cuda", f"CUDA ({torch.cuda.get_device_name(0)})"))
-    return choices
-
-
-def resolve_device(device: str | torch.device, cpu_hint: str = "use --device cpu") -> torch.device:
-    """'auto' picks CUDA when present; asking for CUDA without one is a user error, `cpu_hint` says what to do in
-    the command that asked (training takes its device from the options, not from --device)."""
-    import torch
-
-    if isinstance(device, torch.device):
-        return device
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise VsrAppError(f"CUDA was requested but {_why_no_cuda()}; {cpu_hint}")
-    if device not in ("cpu",) and not device.startswith("cuda"):
-        raise VsrAppError(f"unknown device '{device}' (use auto, cpu or cuda)")
-    return torch.device(device)
-
-
-def _why_no_cuda() -> str:
-    """Why CUDA cannot be used: a CPU-only torch (the packaged app's, the default install's) is not helped by a GPU,
-    so "no CUDA GPU is available" sent a user with one looking for a driver problem. A ROCm build runs AMD GPUs
-    under the "cuda" name, so it lacks a GPU, not CUDA. The version to install is this torch's own (constraints.txt
-    pins it), without its local part ("+cpu")."""
-    import torch
-
-    if torch.version.cuda is not None:
-        return "no CUDA GPU is available"
-    if torch.version.hip is not None:
-        return "no GPU is available to this torch (a ROCm build, for AMD GPUs)"
-    if getattr(sys, "frozen", False):
-        return ("this packaged app is built for the CPU only (for a GPU, run vsr-app from its source folder with a "
-                "CUDA build of torch, as its README says)")
-    version = str(torch.__version__).split("+")[0]
-    return (f"this torch is a CPU-only build (install a CUDA build of torch {version} into .venv for the GPU, see "
-            "README)")

@@ -53,7 +53,7 @@ from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, c
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, start_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
-from vsr_app.inference import autocast_dtype
+from vsr_app.devices import autocast_dtype
 from vsr_app.models import save_model
 from vsr_app.nets.ops import set_threads
 from vsr_app.stop_signals import handling_stops, watch_app
@@ -198,7 +198,7 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
 
 def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict | None, log, progress, cancel,
            run_config: dict | None, resume_hint: str) -> Path | None:
-    from vsr_app.models import resolve_device
+    from vsr_app.devices import resolve_device
 
     device = resolve_device(cfg.device, cpu_hint='set "device": "cpu" in the --config options')
     if cfg.threads > 0:

@@ -72,7 +72,7 @@ from vsr_app.distill.runs import read_json_object
 from vsr_app.distill.sources import SEGMENT_FRAMES, load_sources, load_validation
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write
-from vsr_app.inference import autocast, autocast_dtype
+from vsr_app.devices import autocast, autocast_dtype
 from vsr_app.models import check_net_runs
 from vsr_app.nets.convlstm import ConvLSTM
 from vsr_app.nets.vsr_student import VSRStudent

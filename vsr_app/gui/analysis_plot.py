@@ -45,7 +45,7 @@ from vsr_app.gui.timeline import timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.media import frame_files
-from vsr_app.models import resolve_device
+from vsr_app.devices import resolve_device
 from vsr_app.video.pipeline import breaks_text
 from vsr_app.video.scenecut import break_counts
 

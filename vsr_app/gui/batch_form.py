@@ -25,7 +25,8 @@ from vsr_app.gui.settings_values import setting
 from vsr_app.gui.widgets import (accelerated, bind_name, deinterlace_box, fill_models, name_form_fields, path_row,
                                  self_ensemble_box, start_folder)
 from vsr_app.media import BATCH_EXTENSIONS
-from vsr_app.models import device_choices, list_models
+from vsr_app.devices import device_choices
+from vsr_app.models import list_models
 from vsr_app.shipped import PREFERRED
 
 REPLACE_LABEL = "Replace existing outputs"

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDia
                                QToolBar, QVBoxLayout, QWidget)
 
 from vsr_app import APP_NAME, models
+from vsr_app.devices import device_choices
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
 from vsr_app.gui import fmt
@@ -41,11 +42,12 @@ from vsr_app.gui.workers import Job, error_message, finish_jobs
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
-from vsr_app.video.frame_folder import holds_frame_folders, is_frame_folder
+from vsr_app.video.frame_folder import opens_as_frames
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
 DROP_NOTE_MS = 10_000  # how long the status bar says which dropped files were not opened
+LOOKING_AT = "Looking at {}\u2026"  # what the status bar says while a dropped folder's kind is told
 EXPORT_TIP = "Write the processed video to a file (Ctrl+E)"
 FOLDER_EXPORT_TIP = "A folder of frames is compared and scored here, not exported: make a video of it first"
 ENDED_NOTE_MS = 15_000  # how long it says that an export or a batch has ended, and how
@@ -75,7 +77,7 @@ def load_tabs(progress=None, cancel=None) -> None:
     for name in TAB_MODULES:
         importlib.import_module(name)
     models.list_models()
-    models.device_choices()
+    device_choices()
 
 
 class MainWindow(QMainWindow):
@@ -95,6 +97,9 @@ class MainWindow(QMainWindow):
         self.when_tabs_built: dict[str, tuple[str, object]] = {}  # what the user asked for before (`_after_tabs`)
         self.load_failure: str | None = None  # why the tabs could not be built, and what to do
         self.closed = False  # a window closed while its tabs load builds none
+        self.drop_look: Job | None = None  # telling the kind of the folder dropped last (`_look_at_dropped`)
+        self.recent: list[str] = []  # the remembered files found there at the last look (`_refresh_recent`)
+        self.recent_look: Job | None = None
 
         self.welcome = WelcomePage(self)
         self.welcome.openRequested.connect(self.open_dialog)
@@ -423,13 +428,24 @@ class MainWindow(QMainWindow):
         return setting(self.settings, "window/recent", [])
 
     def recent_files(self) -> list[str]:
-        """The remembered videos (and folders of frames) that are there now, most recent first: what the menu
-        offers."""
-        return [p for p in self._stored_recent() if Path(p).is_file() or Path(p).is_dir()]
+        """The remembered videos (and folders of frames) found there at the last look, most recent first: what the
+        menu offers."""
+        return self.recent
 
     def _refresh_recent(self) -> None:
+        """Offer the remembered files that are there now, looked for on a worker thread: a stat of a path on an
+        unreachable hard-mounted network share (NFS) never returns, and it held the window at its start and at each
+        open (`file_systems` cannot tell such a path without a stat of its own: realpath, statfs). Of two looks,
+        the latest's is shown."""
+        stored = self._stored_recent()
+        looking = Job(lambda progress, cancel: [p for p in stored if os.path.exists(p)], parent=self)
+        self.recent_look = looking
+        looking.done.connect(lambda found: looking is self.recent_look and self._show_recent(found))
+        looking.start()
+
+    def _show_recent(self, recent: list[str]) -> None:
+        self.recent = recent
         self.recent_menu.clear()
-        recent = self.recent_files()
         for path, label in zip(recent, shown_labels(fmt.file_labels(recent))):
             a = self.recent_menu.addAction(label)
             a.setToolTip(path)
@@ -445,17 +461,48 @@ class MainWindow(QMainWindow):
         """A video or a folder of frames opens in Compare, and a benchmark's root of them is refused there as File ›
         Open folder of frames refuses it (open one of its sequences); another folder becomes the Batch tab's input
         folder, unless a batch runs (its form is locked: what it shows is the work going on); of several files the
-        first opens and the status bar says the others were not (the Batch tab processes a folder of them)."""
+        first opens and the status bar says the others were not (the Batch tab processes a folder of them). A folder's
+        kind is told on a worker thread (`_look_at_dropped`)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if not paths:
             return
         event.acceptProposedAction()
-        first = paths[0]
-        # told apart now, while the tabs load too: a folder for the Batch tab and a video are each kept until then
-        if Path(first).is_dir() and not (is_frame_folder(first) or holds_frame_folders(first)):
-            self._after_tabs(BATCH_INPUT, shown_name(Path(first).name), lambda: self._take_batch_input(first))
+        if self.drop_look is not None:  # a folder dropped before, still looked at: this drop is the one wanted now
+            self.drop_look = None
+            self.statusBar().clearMessage()
+        if Path(paths[0]).is_dir():
+            self._look_at_dropped(paths)
         else:
+            self._take_dropped(paths, opens=True)
+
+    def _look_at_dropped(self, paths: list[str]) -> None:
+        """Tell whether the dropped folder opens (`opens_as_frames`) on a worker thread, the status bar saying which
+        folder is looked at meanwhile: a folder of 40 folders of 2,000 frames each held the window for seconds."""
+        name = shown_name(Path(paths[0]).name)
+        looking = Job(lambda progress, cancel: opens_as_frames(paths[0]), parent=self)
+        self.drop_look = looking
+        looking.done.connect(lambda opens: self._looked_at(looking, lambda: self._take_dropped(paths, opens)))
+        looking.failed.connect(lambda message: self._looked_at(
+            looking, lambda: self.show_error(f"Cannot open {name}", message)))
+        self.statusBar().showMessage(LOOKING_AT.format(name))
+        looking.start()
+
+    def _looked_at(self, looking: Job, then) -> None:
+        """Do `then` with the dropped folder looked at, unless another drop came since or the window was closed."""
+        if looking is not self.drop_look or self.closed:
+            return
+        self.drop_look = None
+        self.statusBar().clearMessage()
+        then()
+
+    def _take_dropped(self, paths: list[str], opens: bool) -> None:
+        """Open the first dropped path, or make it the Batch tab's input folder; where the tabs still load, each is
+        kept until then."""
+        first = paths[0]
+        if opens:
             self._after_tabs(OPENS, shown_name(Path(first).name), lambda: self._open_dropped(paths))
+        else:
+            self._after_tabs(BATCH_INPUT, shown_name(Path(first).name), lambda: self._take_batch_input(first))
 
     def _take_batch_input(self, folder: str) -> None:
         if self.batch.running():

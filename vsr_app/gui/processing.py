@@ -342,7 +342,8 @@ class FrameService:
         from vsr_app.inference import make_interpolator, make_upscaler, net_working_bytes
         from torch import nn
 
-        from vsr_app.models import bare_net, count_params, load_model, resolve, resolve_device
+        from vsr_app.devices import resolve_device
+        from vsr_app.models import bare_net, count_params, load_model, resolve
 
         info = resolve(name)
         if info.task != task:

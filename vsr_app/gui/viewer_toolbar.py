@@ -18,7 +18,7 @@ from vsr_app.gui.compare_view import FLIP_KEY, MODES
 from vsr_app.gui.icons import icon
 from vsr_app.gui.number_boxes import PlainSpinBox
 from vsr_app.gui.widgets import bind_name
-from vsr_app.models import device_choices
+from vsr_app.devices import device_choices
 
 TASKS = {"upscale": "Upscale \u00d74", "interpolate": "Interpolate \u00d72"}
 TASK_KEYS = ("Ctrl+U", "Ctrl+I")

@@ -14,12 +14,12 @@ import math
 import os
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import (VSR_MIN_FRAMES, check_sequence, contents_sources, folder_contents, sequence_name,
-                              sequence_sources)
-from vsr_app.media import IMAGE_EXTS, first_names, image_size, read_image
+from vsr_app.evaluate import (VSR_MIN_FRAMES, FolderContents, check_sequence, contents_sources, folder_contents,
+                              sequence_name)
+from vsr_app.media import IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, image_size, read_image
 from vsr_app.video.probing import VideoInfo
 from vsr_app.video.reader import DecodedFrame, VideoReader
 
@@ -27,27 +27,53 @@ ASSUMED_FPS = 25
 CONTAINER = "folder of frames"  # `VideoInfo.container` of a folder opened here
 
 
-def is_frame_folder(path: str | os.PathLike) -> bool:
-    """Whether `path` is a folder `eval` scores as one sequence of frames: images and nothing else it would score, by
-    its one-kind rule (`sequence_sources`). A folder of videos with a cover image (folder.jpg) is not one: dropped,
-    it opened as a 1-frame video instead of going to the Batch tab."""
+def opens_as_frames(path: str | os.PathLike) -> bool:
+    """Whether `path` is a folder File › Open folder of frames takes: one `eval` scores as one sequence of frames
+    (images and nothing else it would score, by its one-kind rule: a folder of videos with a cover image, folder.jpg,
+    is not one), or a benchmark's root as `eval --data` takes it (Vid4's, holding city, walk, ...), which opening
+    refuses, saying to open one of its sequences. Every folder is listed once and nothing is sorted (`_listed`): a
+    dropped root of 40 folders of 2,000 frames was listed three times over, each listing naturally sorted, for 7 s."""
     try:
-        return Path(path).is_dir() and sequence_sources(path) == [Path(path)]
-    except VsrAppError:  # more than one kind, or none
-        return False
-
-
-def holds_frame_folders(path: str | os.PathLike) -> bool:
-    """Whether `path` is a benchmark's root as `eval --data` takes it (Vid4's, holding city, walk, ...): folders of
-    frames and nothing else eval would score. Dropped on the window, it went to the Batch tab, which finds no videos
-    there, without a word; opened, it is refused, saying to open one of its sequences."""
-    try:
-        contents = folder_contents(Path(path))
+        contents, inner = _contents(_listed(Path(path)))
         sources = contents_sources(contents)
+        # else its folders of frames, each one a folder of frames itself (one of videos with a cover image is not)
+        return sources == [contents.root] or (sources == contents.seqs and all(_is_sequence(inner[d]) for d in sources))
     except (OSError, VsrAppError):  # not a folder, or not one eval scores
         return False
-    # its folders of frames, each one a folder of frames itself (one of videos with a cover image, folder.jpg, is not)
-    return sources == contents.seqs and all(is_frame_folder(d) for d in sources)
+
+
+class _Listing(NamedTuple):
+    """A folder's entries as `evaluate.folder_contents` tells them apart, unsorted."""
+
+    root: Path
+    frames: list[Path]
+    videos: list[Path]
+    folders: list[Path]
+
+
+def _listed(folder: Path) -> _Listing:
+    """`folder`'s frames, videos and sub-folders as `evaluate.folder_contents` finds them (hidden files and system
+    folders left out), from one scandir, whose entries know their kind without a stat each; unsorted, as telling a
+    folder's kind only asks whether it holds each."""
+    with os.scandir(folder) as entries:
+        shown = [(Path(entry.path), entry) for entry in entries if not entry.name.startswith(".")]
+    return _Listing(folder, [path for path, _ in shown if path.suffix.lower() in IMAGE_EXTS],
+                    [path for path, entry in shown if path.suffix.lower() in OPEN_VIDEO_EXTS and entry.is_file()],
+                    [path for path, entry in shown if entry.is_dir() and entry.name not in SYSTEM_FOLDERS])
+
+
+def _contents(listing: _Listing) -> tuple[FolderContents, dict[Path, _Listing]]:
+    """The listed folder's contents for `evaluate.contents_sources`, with its sub-folders' listings, which tell which
+    of them hold frames."""
+    inner = {folder: _listed(folder) for folder in listing.folders}
+    seqs = [folder for folder in listing.folders if inner[folder].frames]
+    return FolderContents(listing.root, listing.frames, listing.videos, listing.folders, seqs), inner
+
+
+def _is_sequence(listing: _Listing) -> bool:
+    """Whether the listed folder is one sequence of frames by eval's one-kind rule (frames beside folders of frames
+    are refused); raises VsrAppError where eval refuses it."""
+    return contents_sources(_contents(listing)[0]) == [listing.root]
 
 
 def open_frames(path: str | os.PathLike) -> VideoReader | FrameFolder:
