@@ -37,6 +37,7 @@ from vsr_app.video.reader import probe
 from vsr_app.video.subtitles import TEXT_SUBTITLE_CODECS, SubtitleConversion, is_text
 from vsr_app.video.tags import SilentDrops, container_tags, stream_tags
 from vsr_app.video.tonemap import Hdr
+from vsr_app.words import counted
 
 DEFAULT_AUDIO_CODEC = "aac"
 # The rate audio is resampled to when AAC cannot encode the source's (above 96 kHz, or an odd rate).
@@ -373,7 +374,7 @@ class CarriedStreams:
                 chapters.append({**chapter, "start": max(0, start), "end": end})
         if chapters:
             self.output.set_chapters(chapters)
-            notes.append(f"{len(chapters)} chapter{'s' if len(chapters) > 1 else ''} kept")
+            notes.append(f"{counted(len(chapters), 'chapter')} kept")
 
     def _add_data(self, stream, notes: list[str]) -> None:
         """Name what becomes of a data stream: a timecode track is kept as the output's timecode, others (a drone's
@@ -460,7 +461,7 @@ class CarriedStreams:
     def closing_notes(self) -> list[str]:
         """What could not be carried as it came (after the last packet is carried): damaged packets left out, and
         what the subtitle conversions could not take."""
-        left_out = [f"{count} damaged {self.src.streams[index].type} packet{'s' if count > 1 else ''} of stream "
+        left_out = [f"{counted(count, f'damaged {self.src.streams[index].type} packet')} of stream "
                     f"#{index} left out (the file is cut short or damaged there)"
                     for index, count in self.damaged.items()]
         return left_out + [note for conversion in self.converted.values() for note in conversion.notes()]

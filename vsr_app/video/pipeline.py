@@ -47,6 +47,7 @@ from vsr_app.video.encoding import check_encoder_settings, codec_spec
 from vsr_app.video.output_paths import check_destination
 from vsr_app.video.packet_times import packet_rate, source_end, with_counted_frames
 from vsr_app.video.writer import VideoWriter, WriteResult
+from vsr_app.words import counted
 
 QUEUE_FRAMES = 4  # frames waiting between two threads; enough to smooth out jitter, small enough for 4K
 POLL_S = 0.1  # how often blocked threads look at the cancel flag
@@ -227,7 +228,7 @@ class PipelineSummary:
     def line(self) -> str:
         (wi, hi), (wo, ho) = self.input_size, self.output_size
         rate = fps_text(self.fps)
-        text = (f"wrote {self.output}: {self.frames_in} -> {self.frames_out} frame{'s' * (self.frames_out != 1)}, "
+        text = (f"wrote {self.output}: {self.frames_in} -> {counted(self.frames_out, 'frame')}, "
                 f"{wi}x{hi} -> {wo}x{ho}, "
                 f"{length_text(self.output_duration)} of video in {self.seconds:.1f} s ({rate} fps)")
         if repeats := breaks_text(self.scene_cuts, self.flashes, self.pauses):
@@ -240,7 +241,7 @@ def breaks_text(cuts: int | None, flashes: int | None = 0, pauses: int | None = 
     summary says them, and a batch's line. A flash was two cuts in the count (a tester's clip of one flash said '2
     scene cuts'); a pause across a cut is said as the pause."""
     parts = [(cuts, "scene cut", "scene cuts"), (flashes, "flash", "flashes"), (pauses, "pause", "pauses")]
-    return ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in parts if n)
+    return ", ".join(counted(n, one, many) for n, one, many in parts if n)
 
 
 def _resolve_model(model: Any, device: str, cancel=None):
@@ -347,7 +348,7 @@ def _stop_hooks(stages: list, workers: _Workers) -> list:
 
 def _how_many(count: int, frames: int, all_of_them: str) -> str:
     """`count` of the `frames` frames for a note: "3 frames", or `all_of_them` where that is all."""
-    return all_of_them if count >= frames else f"{count} frame{'s' if count > 1 else ''}"
+    return all_of_them if count >= frames else counted(count, "frame")
 
 
 @dataclass
@@ -486,7 +487,7 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
     if promised:
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
-        notes.append(f"{reader.decode_errors} damaged packet{'s' if reader.decode_errors > 1 else ''} skipped")
+        notes.append(f"{counted(reader.decode_errors, 'damaged packet')} skipped")
     # only where no count says what was lost: a phone's or a screen recording's MP4 (its count whole) skips by design
     if not info.frame_count and (jumps := reader.time_jumps.note()):
         notes.append(jumps)
@@ -495,7 +496,7 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
     if count := reader.interlaced_frames:
         notes.append(f"interlaced: {_how_many(count, frames_in, 'the video')} deinterlaced (bwdif) before processing")
     if count := reader.woven_frames:
-        notes.append(f"{count} frame{'s' * (count > 1)} flagged interlaced {'were' if count > 1 else 'was'} not "
+        notes.append(f"{counted(count, 'frame')} flagged interlaced {'was' if count == 1 else 'were'} not "
                      f"deinterlaced ({DEINTERLACE_OFF})")
     if count := reader.transparent_frames:
         notes.append(f"transparency: {_how_many(count, frames_in, 'every frame')} had pixels that are not opaque; the "
@@ -590,7 +591,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
             dst, width=out_w, height=out_h, frame_rate=rate, time_base=info.time_base / factor, codec=codec, crf=crf,
             preset=preset, source=src, overwrite=overwrite, sample_aspect_ratio=info.sample_aspect_ratio,
             on_encoded=encoded, task="+".join(chain.tasks), models=chain.models, weights=chain.weights,
-            deinterlace=deinterlace, source_info=info) as writer:
+            deinterlace=deinterlace, source_info=info, colour=reader.colour) as writer:
         space = GrowthWatch(lambda: writer.bytes_made, expected, dst.parent, partial=writer.tmp)
         decoded = queue.Queue(QUEUE_FRAMES)
         inferred = queue.Queue(QUEUE_FRAMES)

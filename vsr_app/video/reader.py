@@ -23,6 +23,7 @@ Conventions:
   tone-mapped to SDR BT.709 (`tonemap.py`), as an SDR display should show them; `VideoInfo.hdr` is the first frame's,
   and its PQ peak the stream's, which a frame that declares none is rolled off from. ICtCp is refused at opening.
   Wide-gamut SDR frames (BT.2020 or P3 primaries) are decoded at 16 bits and converted to BT.709's primaries.
+  `VideoReader.colour` says which primaries and transfer the RGB frames are in, for the writer to tag its output with.
 - Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
   times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
   progressive video wrongly flagged) passes them through as decoded, their fields woven; `woven_frames` counts them.
@@ -46,6 +47,7 @@ from typing import Iterator
 
 import av
 import numpy as np
+from av.video.reformatter import ColorPrimaries, ColorTrc
 
 from vsr_app.errors import VsrAppError
 from vsr_app.video.deinterlace import Deinterlacer
@@ -55,10 +57,10 @@ from vsr_app.video.joins import (SAMPLING_ERRORS, Joins, VideoShifts, clock_may_
 from vsr_app.video.keyframes import TIME_SLACK, Keyframe, continued_keyframes, from_keyframe, is_at, last_shown
 from vsr_app.video.opening import open_container, video_stream
 from vsr_app.video.packet_times import frame_times
-from vsr_app.video.pictures import ICTCP, ICTCP_REFUSED, fit, orientation_of, to_rgb
+from vsr_app.video.pictures import ICTCP, ICTCP_REFUSED, fit, is_hd, orientation_of, to_rgb
 from vsr_app.video.probing import RAW_STREAM_FORMATS, SEEK_MISTIMED_FORMATS, VideoInfo, video_info
 from vsr_app.video.time_jumps import TimeJumps
-from vsr_app.video.tonemap import SOURCE_PEAK
+from vsr_app.video.tonemap import SOURCE_PEAK, hdr_of, wide_gamut_of
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,40 @@ class DecodedFrame:
     index: int
     time: float
     image: np.ndarray
+
+
+# tags that name primaries or a transfer (not unspecified, nor a reserved number)
+STATED_PRIMARIES = frozenset(int(p) for p in ColorPrimaries) - {int(ColorPrimaries.UNSPECIFIED)}
+STATED_TRANSFERS = frozenset(int(t) for t in ColorTrc) - {int(ColorTrc.UNSPECIFIED)}
+
+
+@dataclass(frozen=True)
+class RgbColour:
+    """The primaries and transfer (FFmpeg's numbers) the decoded RGB frames are in: a colour matrix only codes them as
+    YUV, and they describe the RGB values, which keep the source's unless the reader converted them."""
+
+    primaries: int
+    transfer: int
+
+
+def rgb_colour(frame: av.VideoFrame) -> RgbColour:
+    """What `to_rgb` gives `frame`'s RGB in: BT.709 where it tone-maps or gamut-converts it to BT.709; else the
+    frame's own tags, and where it has none, the size rule's, as for an untagged matrix (`size_rule_colour`). Tagged
+    by the output's size instead, a BT.709 source interpolated at 320x180 said SMPTE 170M, one tagged BT.601 upscaled
+    to HD said BT.709, its pixels unconverted."""
+    if hdr_of(frame) or wide_gamut_of(frame):
+        return RgbColour(int(ColorPrimaries.BT709), int(ColorTrc.BT709))
+    guessed = size_rule_colour(frame.width, frame.height)
+    primaries, transfer = frame.color_primaries, frame.color_trc
+    return RgbColour(primaries if primaries in STATED_PRIMARIES else guessed.primaries,
+                     transfer if transfer in STATED_TRANSFERS else guessed.transfer)
+
+
+def size_rule_colour(width: int, height: int) -> RgbColour:
+    """The primaries and transfer that go with the matrix the size rule (`is_hd`) takes: BT.709's for HD, else
+    BT.601's (SMPTE 170M)."""
+    name = "BT709" if is_hd(width, height) else "SMPTE170M"
+    return RgbColour(int(ColorPrimaries[name]), int(ColorTrc[name]))
 
 
 def _deinterlaced(timed: Iterator[tuple[av.VideoFrame, int]], deinterlacer: Deinterlacer | _Woven
@@ -208,6 +244,7 @@ class VideoReader:
                               "the file is damaged or truncated")
         if first.colorspace == ICTCP:  # refused here, not at its first picture, after its facts said it is shown
             raise VsrAppError(ICTCP_REFUSED)
+        self.colour = rgb_colour(first)  # the first frame's, as `VideoInfo.hdr` is
         return video_info(self.path, container, stream, first)
 
     def _packets(self, container, stream) -> Iterator[av.Packet]:

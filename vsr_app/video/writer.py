@@ -59,12 +59,16 @@ from vsr_app.video.opening import video_stream
 from vsr_app.video.packet_times import DTS_TIMED_FORMATS, packet_span
 from vsr_app.video.pictures import is_hd
 from vsr_app.video.probing import VideoInfo
+from vsr_app.video.reader import RgbColour, size_rule_colour
 from vsr_app.video.tags import SilentDrops, keeps_quicktime_keys, quicktime_names
+from vsr_app.words import counted
 
 log = logging.getLogger(__name__)
 
 # AVColorSpace values (FFmpeg has no enum for them in PyAV).
 _SPC_RGB, _SPC_BT709, _SPC_SMPTE170M = 0, 1, 6
+# Primaries x265 refuses to tag (the job failed at its first frame) and x264 drops: EBU Tech 3213's (JEDEC P22)
+UNTAGGABLE_PRIMARIES = frozenset({int(ColorPrimaries.EBU3213)})
 # Said where a full-range source's black and white (0 and 255) are written at 16 and 235: a user comparing the files'
 # YUV values, or a tool that ignores the range tag, would otherwise take the lifted black for a fault.
 LEVELS_CONVERTED = ("full-range source written in limited range (16-235), as players expect: levels converted, "
@@ -121,20 +125,25 @@ class WriteResult:
     notes: list[str] = field(default_factory=list)  # e.g. "audio #1 aac copied", "subtitle #2 dropped: ..."
 
 
-def _color_tags(spec: CodecSpec, width: int, height: int) -> tuple[int, int, int, int, Colorspace | None]:
-    """(colorspace, primaries, trc, range, swscale matrix) for the output: BT.709 for HD, BT.601 for SD,
-    RGB for RGB codecs.
+def _color_tags(spec: CodecSpec, width: int, height: int, colour: RgbColour | None = None
+                ) -> tuple[int, int, int, int, Colorspace | None]:
+    """(colorspace, primaries, trc, range, swscale matrix) for the output: the matrix BT.709 for HD, BT.601 for SD,
+    RGB for RGB codecs; the primaries and transfer the frames' `colour` (the reader's), else those of that matrix.
 
-    Following the same HD/SD rule players use for untagged video (`pictures.is_hd`) means the colours are right even
-    in players that ignore the tags. YUV is written in the limited range players expect: a full-range source's
+    Following the same HD/SD rule players use for untagged video (`pictures.is_hd`) for the matrix means the colours
+    are right even in players that ignore the tags. The primaries and transfer describe the RGB values, which keep the
+    source's (the reader converts only HDR and wide gamuts, to BT.709): taken from the output's size, a BT.601 source
+    upscaled to HD was said to be BT.709. YUV is written in the limited range players expect: a full-range source's
     levels are scaled into it, not clipped (its black and white 0/255 become 16/235 and read back as 0/255), and
     the notes say so (`LEVELS_CONVERTED`).
     """
     if av.VideoFormat(spec.pix_fmt).is_rgb:
         return _SPC_RGB, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, ColorRange.JPEG, None
+    colour = colour or size_rule_colour(width, height)
+    primaries = ColorPrimaries.UNSPECIFIED if colour.primaries in UNTAGGABLE_PRIMARIES else colour.primaries
     if is_hd(width, height):
-        return _SPC_BT709, ColorPrimaries.BT709, ColorTrc.BT709, ColorRange.MPEG, Colorspace.ITU709
-    return _SPC_SMPTE170M, ColorPrimaries.SMPTE170M, ColorTrc.SMPTE170M, ColorRange.MPEG, Colorspace.ITU601
+        return _SPC_BT709, primaries, colour.transfer, ColorRange.MPEG, Colorspace.ITU709
+    return _SPC_SMPTE170M, primaries, colour.transfer, ColorRange.MPEG, Colorspace.ITU601
 
 
 def _full_range(stream) -> bool:
@@ -155,7 +164,9 @@ class VideoWriter:
     overwritten. With a `task` ('upscale', ...), it and the `models` (with their `weights` digests) are recorded in
     the file with the encoding settings, whether the frames were read with `deinterlace` on (`made_by`) and the
     source's `input_record`. `source_info`: the source as the reader of its frames opened it, so its first frame is not
-    decoded again for the notes (`CarriedStreams`).
+    decoded again for the notes (`CarriedStreams`). `colour`: the primaries and transfer the frames are in (the
+    reader's `colour`), which the output is tagged with; without it, those of the output's matrix. The video track is
+    marked default, as MP4 and MOV mark it unasked: Matroska left it unmarked.
     """
 
     def __init__(self, path: str | os.PathLike, *, width: int, height: int, frame_rate: Fraction | float,
@@ -163,7 +174,7 @@ class VideoWriter:
                  preset: str | None = None, source: str | os.PathLike | None = None, overwrite: bool = False,
                  sample_aspect_ratio: Fraction | None = None, on_encoded: Callable[[int], None] | None = None,
                  task: str | None = None, models: Sequence[str] = (), weights: Sequence[str | None] = (),
-                 deinterlace: bool = True, source_info: VideoInfo | None = None):
+                 deinterlace: bool = True, source_info: VideoInfo | None = None, colour: RgbColour | None = None):
         self.path = Path(path)
         self.source = Path(source) if source is not None else None
         self.spec = check_encoder_settings(codec, crf, preset)
@@ -216,7 +227,7 @@ class VideoWriter:
                                      if suffix != ".mkv" else {})
             if partial_replaced(self.tmp):  # the folder replaced since: the encoder writes where no lock guards it
                 raise folder_gone(self.path.parent, "the output was opened")
-            self._add_video_stream(rate, crf, preset, sample_aspect_ratio)
+            self._add_video_stream(rate, crf, preset, sample_aspect_ratio, colour)
             if self.source is not None:
                 self.carried = CarriedStreams(self.source, self.container, self.notes, self.spec.containers,
                                               source_info)
@@ -240,9 +251,10 @@ class VideoWriter:
             raise
 
     def _add_video_stream(self, rate: Fraction, crf: int | None, preset: str | None,
-                          sar: Fraction | None) -> None:
+                          sar: Fraction | None, colour: RgbColour | None) -> None:
         spec = self.spec
         stream = self.container.add_stream(spec.encoder, rate=rate)
+        stream.disposition = av.stream.Disposition.default
         stream.width, stream.height = self.enc_width, self.enc_height
         stream.pix_fmt = spec.pix_fmt
         stream.time_base = self.time_base
@@ -256,7 +268,7 @@ class VideoWriter:
                                   "libx264 or libx265 keeps it")
         if spec.mp4_tag and self.container_tick is None:
             stream.codec_context.codec_tag = spec.mp4_tag
-        colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_width, self.enc_height)
+        colorspace, primaries, trc, crange, self.matrix = _color_tags(spec, self.enc_width, self.enc_height, colour)
         ctx = stream.codec_context
         ctx.colorspace, ctx.color_primaries, ctx.color_trc, ctx.color_range = (
             colorspace, int(primaries), int(trc), int(crange))
@@ -394,7 +406,7 @@ class VideoWriter:
                 raise ValueError(f"end {end:.6f}s does not come after the last frame")
             if self.moved:
                 self.end_pts = max(self.end_pts, self.last_pts + math.ceil(self.container_tick / self.time_base))
-                self.notes.append(f"{len(self.moved)} frame{'s' if len(self.moved) > 1 else ''} shown up to "
+                self.notes.append(f"{counted(len(self.moved), 'frame')} shown up to "
                                   f"{float(max(self.moved) * self.time_base) * 1000:.1f} ms late: a .mkv file counts "
                                   f"whole milliseconds, and they were closer together")
             self.shown_for[self.last_pts] = self.end_pts - self.last_pts
@@ -410,9 +422,9 @@ class VideoWriter:
                 self.carried = None
             self.container.close()
             self.container = None
-            counted = packet_span(self.tmp).frames
-            if counted != self.frames:
-                raise VsrAppError(f"the encoded file holds {counted} frames but {self.frames} were written; "
+            held = packet_span(self.tmp).frames
+            if held != self.frames:
+                raise VsrAppError(f"the encoded file holds {held} frames but {self.frames} were written; "
                                   "the output was discarded")
             if self.silent_drops is not None:
                 self.notes += self.silent_drops.notes(self.tmp)
