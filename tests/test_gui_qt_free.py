@@ -24,7 +24,7 @@ def qt_free_modules() -> list[str]:
 
 def test_the_modules_that_say_so_are_found():
     assert {f"vsr_app.gui.{name}" for name in ("train_form", "fmt", "wording", "colours", "codecs", "run_files",
-                                               "run_checks")} <= set(qt_free_modules())
+                                               "run_checks", "run_plan", "prune_start")} <= set(qt_free_modules())
 
 
 @pytest.mark.parametrize("module", qt_free_modules())

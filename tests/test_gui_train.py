@@ -31,6 +31,7 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt, run_checks, train_form_widget, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
+from vsr_app.gui.run_plan import run_folder
 from vsr_app.gui.train_curves import CLIPS_UNKNOWN, NO_CLIP, NOT_YET
 from vsr_app.gui.train_form import TASKS, choice_data, default_runs_dir, form_net_config, launcher, train_arguments
 from vsr_app.gui.trainer_process import LOG_NAME, TrainerProcess, failure_cause
@@ -1259,7 +1260,8 @@ def test_open_run_on_a_prune_run_offers_its_pruned_net_and_leaves_the_form_alone
     assert panel.form.distill.currentData() == "laplacian" and panel.form.inputs["lr"].value() == 0.0005
     assert panel.form.inputs["steps"].value() == 500
     assert (panel.form.name.text(), panel.form.runs_dir.text(), panel.form.val.text(), panel.form.data.item(0).text()) == form
-    assert panel.form.data.count() == 1 and panel._run_folder(panel.form.name.text()) != run  # Resume continues the form's run, never the prune folder
+    assert panel.form.data.count() == 1  # Resume continues the form's run, never the prune folder:
+    assert run_folder(panel.form.runs_folder(), panel.form.name.text(), panel.opened_run) != run
     label = panel.run_label.text()
     assert "pruning run" in label and "form keeps its own settings" in label and "Start from" in label
     assert not panel.form.continue_prune_button.isVisible()  # it ended

@@ -14,33 +14,30 @@ as the user last dragged them, from one start to the next.
 from __future__ import annotations
 
 import math
-import os
 import time
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
 
 from PySide6.QtCore import QProcess, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
-from vsr_app.distill.checkpoint import check_steps, elapsed_until, resume_step
-from vsr_app.distill.sources import check_held_out, check_run_outside_data
+from vsr_app.distill.checkpoint import elapsed_until, resume_step
+from vsr_app.distill.sources import check_held_out
 from vsr_app.distill.options import VAL_KEY
-from vsr_app.distill.runs import (PRUNE_DEFAULTS, PRUNED_NET, prune_arguments, read_json_object, remove_refused_start,
-                                  saved_teacher_gone, set_aside_metrics)
+from vsr_app.distill.runs import PRUNE_DEFAULTS, prune_arguments, remove_refused_start
 from vsr_app.errors import VsrAppError
 from vsr_app.files import FileStamp, file_stamp
 from vsr_app.gui import fmt, wording
-from vsr_app.gui.run_checks import check_run_dir
-from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, check_model_name, follow_moved_run, free_prune_folder,
-                                   install_run_model, is_prune_run, model_name_for, run_comparison, run_val_clips,
-                                   write_options)
+from vsr_app.gui.prune_start import (can_continue_pruning, continue_pruning_arguments, make_prune_folder,
+                                     pruner_val_clips, pruning_left, pruning_steps)
+from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, follow_moved_run, install_run_model, is_prune_run,
+                                   model_name_for, run_comparison, run_val_clips)
+from vsr_app.gui.run_plan import RunForm, RunPlan, plan_run, trainer_val_clips, write_run
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
-from vsr_app.gui.train_form import (TASKS, check_start_from, launcher, prune_log_note, prune_options, run_steps,
-                                    train_arguments)
+from vsr_app.gui.train_form import TASKS, launcher, prune_log_note, prune_options
 from vsr_app.gui.train_form_widget import TrainForm
 from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, TrainerProcess,
                                          failure_cause)
@@ -55,19 +52,6 @@ LOG_MIN_LINES = 4  # the log gives way to the curves down to this many lines
 # narrower than this the form's side scrolls sideways (a dragged splitter, or a small window leaving the curves
 # their room: 720 px held 560 of the form and 150 of the curves, too few for the plots); the run buttons' row fits
 FORM_MIN_WIDTH = 350
-
-
-class RunPlan(NamedTuple):
-    """A start the form's checks passed: what to write and run."""
-    task: str
-    name: str
-    data: list[str]
-    distill: str
-    teacher: str | None
-    options: dict
-    steps: int
-    run_dir: Path
-    resume: bool
 
 
 def _check_held_out(val: list, data: list[str], exclude: list | None, progress, cancel) -> None:
@@ -299,20 +283,13 @@ class TrainPanel(QWidget):
             self._log(f"(cannot read this run's log {log_file}: {exc.strerror or exc})")
 
     def _offer_pruned_net(self, run: Path) -> str:
-        """A prune run's net becomes the interpolation form's Start from; the rest of the form stays as it was (the
-        run's options, no distillation and a pruning lr, made students that were not distilled), and Resume stays
-        the form's (the trainer refuses a prune folder; Continue pruning goes on with one stopped). Returns what the
-        run label says of it."""
-        said = "This is a pruning run (`vsr-app prune vfi`), not a training run: the form keeps its own settings. "
+        """A prune run's net (`pruning_left`) becomes the interpolation form's Start from; returns what the run label
+        says of it."""
         self.form.task.setCurrentIndex(self.form.task.findData("vfi"))  # where its buttons and Start from are
-        pruned = run / PRUNED_NET
-        if not pruned.is_file() and (run / "checkpoint.safetensors").is_file():
-            return said + f"It stopped before its {PRUNED_NET}: Continue pruning goes on from its checkpoint."
-        if not pruned.is_file():
-            return said + f"It has no {PRUNED_NET} and no checkpoint to go on from: prune again."
-        self.form.start_from.setText(str(pruned))
-        return said + f"Its {PRUNED_NET} is now the Start from of the frame-interpolation form: Start trains a " \
-                      f"compact student from it."
+        pruned, said = pruning_left(run)
+        if pruned is not None:
+            self.form.start_from.setText(str(pruned))
+        return said
 
     # ---- running ----
     def running(self) -> bool:
@@ -369,8 +346,7 @@ class TrainPanel(QWidget):
             return
         self.pruning = False
         self.shown_task, self.run_note = plan.task, ""
-        val = [os.path.abspath(clip) for clip in plan.options.get(VAL_KEY[plan.task]) or []]  # as the trainer keeps
-        self._run_cli(args, val or (None if plan.resume else []))  # a new run's none: not an old config.json's
+        self._run_cli(args, trainer_val_clips(plan))
 
     def continue_pruning(self) -> None:
         """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options). The
@@ -385,19 +361,15 @@ class TrainPanel(QWidget):
         if stopped is None:
             return
         try:
-            steps = int(read_json_object(stopped / "config.json", "the pruning's options")["options"]["steps"])
-        except (VsrAppError, KeyError, TypeError, ValueError) as exc:
+            steps = pruning_steps(stopped)
+        except VsrAppError as exc:
             self.errorRaised.emit("Cannot continue the pruning", f"{stopped}: {exc}")
             return
         self.run_dir, self.total_steps, self.last_model, self.new_run_made_dir = stopped, steps, None, None
         self.pruning = True
         self.shown_task, self.run_note = "vfi", "Continuing the pruning: its net becomes Start from when it ends."
-        args = ["prune", "vfi", "--out", str(stopped), "--resume"]
-        if self.form.teacher.currentData():
-            args += ["--teacher", self.form.teacher.currentData()]
-        for folder in self.form.training_data(resume=True):
-            args += ["--data", folder]
-        self._run_cli(args)
+        self._run_cli(continue_pruning_arguments(stopped, self.form.teacher.currentData(),
+                                                 self.form.training_data(resume=True)))
 
     def prune(self) -> None:
         """Prune the form's teacher on its data into a new prune folder in the Runs folder, as `vsr-app prune vfi`
@@ -421,28 +393,20 @@ class TrainPanel(QWidget):
             launch(None)
 
     def _start_pruning(self, teacher: str, data: list[str], sent: dict, note: str, status: str | None) -> None:
-        """Make the prune folder with the options `sent` as its --config and a log that opens with `note` (what the
-        pruner keeps of its own and leaves of the form's), and start the pruner."""
+        """Make the prune folder (`make_prune_folder`: `sent` its --config, `note` its log's first line) and start
+        the pruner."""
         self.checking = None
         try:
-            run_dir = free_prune_folder(self.form.runs_folder())
-            self.new_run_made_dir = not run_dir.exists()
-            run_dir.mkdir(parents=True, exist_ok=True)  # the tab keeps the pruner's log there
-            config = write_options(run_dir, sent)
-            (run_dir / LOG_NAME).write_text(note + "\n", encoding="utf-8")
+            folder = make_prune_folder(self.form.runs_folder(), sent, LOG_NAME, note)
         except VsrAppError as exc:
             self._refuse(str(exc), status, "Cannot start pruning")
             return
-        except OSError as exc:
-            self._refuse(f"cannot make the prune folder: {exc.strerror or exc}", status, "Cannot start pruning")
-            return
-        self.run_dir, self.total_steps, self.last_model = run_dir, PRUNE_DEFAULTS["steps"], None
+        self.run_dir, self.total_steps, self.last_model = folder.run_dir, PRUNE_DEFAULTS["steps"], None
+        self.new_run_made_dir = folder.made_dir
         self.pruning = True
         self.shown_task, self.run_note = "vfi", "Pruning the teacher: its net becomes Start from when it ends."
         self._log(note)
-        clips = sent.get("val_videos")
-        val = [os.path.abspath(clip) for clip in clips if isinstance(clip, str)] if isinstance(clips, list) else []
-        self._run_cli(prune_arguments(teacher, data, run_dir, config), val)  # as the pruner keeps them
+        self._run_cli(prune_arguments(teacher, data, folder.run_dir, folder.config), pruner_val_clips(sent))
 
     def _run_cli(self, args: list[str], val_clips: list[str] | None = None) -> None:
         """Start the CLI with `args` in its own process (a trainer or the pruner), its curves and log followed.
@@ -498,75 +462,19 @@ class TrainPanel(QWidget):
             return None
 
     def _plan(self, resume: bool) -> RunPlan:
-        """Every check of the form that is quick; nothing is written."""
-        task = self.form.current_task()
-        name = check_model_name(self.form.name.text().strip())
-        data = self.form.training_data(resume)
-        distill = self.form.distill.currentData()
-        teacher = self.form.teacher.currentData() if distill != "none" else None
-        if distill != "none" and not teacher:
-            raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
-        options = self.form.options()
-        if not resume:  # a resumed run goes on from its checkpoint, not from Start from
-            check_start_from(options)
-        steps = run_steps(options)
-        run_dir = self._run_folder(name)
-        if not resume:  # the trainer refuses it too, but after the tab made the folder, among the footage
-            check_run_outside_data(run_dir, data, "a Runs folder")
-        check_run_dir(run_dir, name, resume, task)
-        if resume:  # refused here, before the tab shows a start: the trainer's refusal read as a failed run
-            check_steps(run_dir, steps)
-        return RunPlan(task, name, data, distill, teacher, options, steps, run_dir, resume)
+        """The form's values, planned by `plan_run`; nothing is written."""
+        form = self.form
+        values = RunForm(form.current_task(), form.name.text().strip(), form.training_data(resume),
+                         form.distill.currentData(), form.teacher.currentData(), form.options(), form.runs_folder())
+        return plan_run(values, resume, self.opened_run)
 
     def _write_run(self, plan: RunPlan) -> list[str]:
-        """Write the run folder (checked again: the held-out check took a while) and return the trainer's
-        arguments; a refused start leaves nothing on disk."""
-        run_dir = plan.run_dir
-        check_run_dir(run_dir, plan.name, plan.resume, plan.task)
-        if plan.resume:
-            self._say_unused_changes(run_dir, plan.options, plan.task)
-        config = None
-        try:
-            self.new_run_made_dir = None if plan.resume else not run_dir.exists()
-            run_dir.mkdir(parents=True, exist_ok=True)
-            if not plan.resume:
-                config = write_options(run_dir, plan.options)
-                # a new run: set old curves aside here too, not only in the trainer, which the tail may outrun
-                kept = set_aside_metrics(run_dir)
-                if kept:
-                    self._log(f"The metrics of an earlier run that left no checkpoint are kept as {kept}")
-        except OSError as exc:
-            raise VsrAppError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}") from exc
-        self.run_dir, self.total_steps = run_dir, plan.steps
+        """Write the run folder (`write_run`) and make it the run shown; returns the trainer's arguments."""
+        written = write_run(plan, self._log)
+        self.run_dir, self.total_steps, self.new_run_made_dir = plan.run_dir, plan.steps, written.made_dir
         self.form.remember_form()
         self.last_model = (TASKS[plan.task][1], plan.name, plan.teacher or "")
-        return train_arguments(plan.task, plan.data, str(run_dir), plan.teacher, plan.distill, plan.steps,
-                               str(config) if config else None, plan.resume,
-                               val=plan.options.get(VAL_KEY[plan.task]) or [],
-                               teacher_moved=plan.resume and saved_teacher_gone(run_dir))
-
-    def _say_unused_changes(self, run_dir: Path, options: dict, task: str) -> None:
-        """A resumed run keeps the settings it began with (the trainer's rule): say which edits of the form it will
-        not use, rather than let them look applied. Resume passes the Steps and the Validation clip (`train_arguments`:
-        --steps, --val), which the trainer takes."""
-        try:
-            began = read_json_object(run_dir / OPTIONS_NAME, "the options the Train tab started the run with")
-        except VsrAppError:
-            return  # a run started from the command line: its config.json is what it continues with
-        taken = {"steps", VAL_KEY[task]}
-        changed = sorted(k for k in set(options) | set(began) if k not in taken and began.get(k) != options.get(k))
-        if changed:
-            self._log(f"Resume continues the run with the settings it began with; changed here and not used: "
-                      f"{', '.join(changed)}")
-
-    def _run_folder(self, name: str) -> Path:
-        """RUNS/NAME, or the folder Browse runs showed under that name: a command-line run's folder may be named in a
-        way a model cannot be ('run 2'), and Resume must continue that run, not start one in RUNS/run-2."""
-        runs = self.form.runs_folder()
-        opened = self.opened_run
-        if opened is not None and opened.parent == runs and model_name_for(opened.name) == name:
-            return opened
-        return runs / name
+        return written.arguments
 
     def stop(self) -> None:
         """Graceful stop: the trainer checkpoints and exits (`TrainerProcess.stop`; Resume continues from there)."""
@@ -630,10 +538,9 @@ class TrainPanel(QWidget):
         self.log_follows = bar.sliderPosition() >= bar.maximum()
 
     def _stopped_pruning(self) -> Path | None:
-        """The pruning shown, where it stopped before its pruned net with a checkpoint to go on from."""
+        """The pruning shown, where Continue pruning can go on with it (`can_continue_pruning`)."""
         run = self.run_dir
-        if (run is None or self.shown_task != "vfi" or (run / PRUNED_NET).is_file()
-                or not (run / "checkpoint.safetensors").is_file() or not is_prune_run(run)):
+        if run is None or self.shown_task != "vfi" or not can_continue_pruning(run):
             return None
         return run
 

@@ -1,0 +1,160 @@
+"""A Train tab start planned and written without a window (`run_plan`), and a pruning's start and continuation
+decided (`prune_start`): the checks and files the panel used to make inside its widget."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from vsr_app.errors import VsrAppError
+from vsr_app.gui.prune_start import (can_continue_pruning, continue_pruning_arguments, make_prune_folder,
+                                     pruner_val_clips, pruning_left, pruning_steps)
+from vsr_app.gui.run_files import OPTIONS_NAME
+from vsr_app.gui.run_plan import RunForm, plan_run, run_folder, trainer_val_clips, unused_changes, write_run
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch) -> Path:
+    """A training data folder, and HOME in tmp: a name is checked against the user's installed models."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+def form(data: Path, runs: Path, **changed) -> RunForm:
+    values = dict(task="vsr", name="my-student", data=[str(data)], distill="none", teacher="a-teacher",
+                  options={"steps": 10, "lr": 0.001}, runs=runs)
+    return RunForm(**{**values, **changed})
+
+
+def test_a_new_run_is_planned_under_its_model_name_and_nothing_is_written(data, tmp_path):
+    runs = tmp_path / "runs"
+    plan = plan_run(form(data, runs), resume=False, opened_run=None)
+    assert plan.run_dir == runs / "my-student" and plan.steps == 10
+    assert plan.teacher is None  # no distillation: the Teacher box's model is not the run's
+    assert not runs.exists()
+    distilled = plan_run(form(data, runs, distill="space"), resume=False, opened_run=None)
+    assert distilled.teacher == "a-teacher"
+
+
+@pytest.mark.parametrize("changed, message", [
+    ({"name": "bad name!"}, "cannot name a model"),
+    ({"distill": "space", "teacher": None}, "distillation needs a trained teacher"),
+    ({"options": {"steps": 0}}, "whole number"),
+    ({"options": {"steps": 10, "init_from": "/no/such/start.safetensors"}}, "Start from"),
+])
+def test_a_start_the_form_cannot_make_is_refused_before_anything_is_written(data, tmp_path, changed, message):
+    with pytest.raises(VsrAppError, match=message):
+        plan_run(form(data, tmp_path / "runs", **changed), resume=False, opened_run=None)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_runs_folder_inside_the_training_data_is_refused(data):
+    with pytest.raises(VsrAppError, match="inside the training data"):
+        plan_run(form(data, data / "runs"), resume=False, opened_run=None)
+
+
+def test_the_run_folder_is_the_one_browse_runs_showed_under_that_name(tmp_path):
+    runs = tmp_path / "runs"
+    opened = runs / "run 2"  # a command-line run's folder, named as a model cannot be
+    assert run_folder(runs, "run-2", opened) == opened
+    assert run_folder(runs, "other", opened) == runs / "other"
+    assert run_folder(tmp_path / "elsewhere", "run-2", opened) == tmp_path / "elsewhere" / "run-2"
+    assert run_folder(runs, "run-2", None) == runs / "run-2"
+
+
+def test_a_new_run_is_written_with_its_options_and_old_curves_set_aside(data, tmp_path):
+    runs = tmp_path / "runs"
+    plan = plan_run(form(data, runs), resume=False, opened_run=None)
+    plan.run_dir.mkdir(parents=True)
+    (plan.run_dir / "metrics.jsonl").write_text('{"step": 1}\n')  # a run killed before its first checkpoint
+    said = []
+    written = write_run(plan, said.append)
+    config = plan.run_dir / OPTIONS_NAME
+    assert json.loads(config.read_text()) == plan.options
+    assert not (plan.run_dir / "metrics.jsonl").exists() and len(said) == 1 and "kept as" in said[0]
+    assert written.made_dir is False  # the folder was there: a refusal leaves it
+    assert written.arguments == ["train", "vsr", "--data", str(data), "--out", str(plan.run_dir), "--distill", "none",
+                                 "--steps", "10", "--config", str(config)]
+
+
+def test_a_run_folder_that_cannot_be_made_is_refused_in_one_line(data, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    plan = plan_run(form(data, tmp_path / "a-file" / "runs"), resume=False, opened_run=None)
+    with pytest.raises(VsrAppError, match="cannot write the run folder"):
+        write_run(plan, lambda line: None)
+
+
+def test_a_resume_names_the_edits_it_will_not_use(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    assert unused_changes(run, {"lr": 0.1}, "vsr") == []  # a command-line run: its config.json is what it goes on with
+    (run / OPTIONS_NAME).write_text(json.dumps({"lr": 0.1, "steps": 5, "crop": 32, "val": ["a.mp4"]}))
+    changed = {"lr": 0.2, "steps": 50, "crop": 32, "batch": 2, "val": ["b.mp4"]}
+    assert unused_changes(run, changed, "vsr") == ["batch", "lr"]  # Steps and the clip go with the resume
+
+
+def test_the_curves_take_the_trainers_clips_and_a_resume_without_its_own(data, tmp_path):
+    plan = plan_run(form(data, tmp_path / "runs", options={"steps": 10, "val": ["clip.mp4"]}), resume=False,
+                    opened_run=None)
+    assert trainer_val_clips(plan) == [os.path.abspath("clip.mp4")]
+    assert trainer_val_clips(plan._replace(options={"steps": 10})) == []  # a new run's none: none
+    assert trainer_val_clips(plan._replace(options={"steps": 10}, resume=True)) is None  # those it saved
+
+
+def prune_run(folder: Path, net: bool = False, checkpoint: bool = False, steps=40) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(json.dumps({"command": "prune vfi", "options": {"steps": steps}}))
+    if net:
+        (folder / "pruned.safetensors").write_bytes(b"")
+    if checkpoint:
+        (folder / "checkpoint.safetensors").write_bytes(b"")
+    return folder
+
+
+def test_a_new_pruning_goes_beside_the_last_with_its_options_and_log(tmp_path):
+    runs = tmp_path / "runs"
+    first = make_prune_folder(runs, {"crop": 32}, "log.txt", "what the pruner keeps")
+    assert first.run_dir == runs / "prune-vfi" and first.made_dir
+    assert json.loads(first.config.read_text()) == {"crop": 32}
+    assert (first.run_dir / "log.txt").read_text() == "what the pruner keeps\n"
+    assert make_prune_folder(runs, {}, "log.txt", "").run_dir == runs / "prune-vfi-2"
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(VsrAppError, match="cannot"):
+        make_prune_folder(tmp_path / "a-file", {}, "log.txt", "")
+
+
+def test_the_pruners_clips_are_those_extra_options_named_as_clips():
+    assert pruner_val_clips({"val_videos": ["a.mp4", 3]}) == [os.path.abspath("a.mp4")]
+    assert pruner_val_clips({"val_videos": "a.mp4"}) == [] and pruner_val_clips({}) == []
+
+
+def test_only_a_pruning_stopped_with_a_checkpoint_is_continued(tmp_path):
+    stopped = prune_run(tmp_path / "stopped", checkpoint=True)
+    assert can_continue_pruning(stopped)
+    assert pruning_left(stopped)[0] is None and "Continue pruning goes on" in pruning_left(stopped)[1]
+    ended = prune_run(tmp_path / "ended", net=True, checkpoint=True)
+    assert not can_continue_pruning(ended)
+    net, said = pruning_left(ended)
+    assert net == ended / "pruned.safetensors" and "now the Start from" in said
+    lost = prune_run(tmp_path / "lost")
+    assert not can_continue_pruning(lost) and "prune again" in pruning_left(lost)[1]
+    training = tmp_path / "training"
+    training.mkdir()
+    (training / "checkpoint.safetensors").write_bytes(b"")
+    assert not can_continue_pruning(training)  # a training run's checkpoint is not the pruner's
+
+
+def test_a_continued_pruning_takes_its_length_and_the_forms_teacher_and_data(tmp_path):
+    run = prune_run(tmp_path / "run", checkpoint=True)
+    assert pruning_steps(run) == 40
+    assert continue_pruning_arguments(run, "t", ["d1", "d2"]) == [
+        "prune", "vfi", "--out", str(run), "--resume", "--teacher", "t", "--data", "d1", "--data", "d2"]
+    assert continue_pruning_arguments(run, None, []) == ["prune", "vfi", "--out", str(run), "--resume"]
+    broken = prune_run(tmp_path / "broken", steps="many")
+    with pytest.raises(VsrAppError, match="many"):
+        pruning_steps(broken)
