@@ -17,9 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data"
 
-from vsr_app.evaluate import degrade_x4, read_frames  # noqa: E402
+from vsr_app.eval_protocol import degrade_x4  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
+from vsr_app.sequences import read_frames  # noqa: E402
 from vsr_app.video.scenecut import cuts_at, mark_cuts  # noqa: E402
 
 
@@ -35,7 +36,7 @@ def scene_cuts(frames: int) -> list[np.ndarray]:
 
 
 def degraded(frames: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray], list[tuple[bool, bool]]]:
-    """Ground truth cropped to x4, the input by `evaluate.degrade_x4`, and each input frame's (cut, new shot) as
+    """Ground truth cropped to x4, the input by `eval_protocol.degrade_x4`, and each input frame's (cut, new shot) as
     `mark_cuts` finds them on the input with `cuts_at`, as an export does."""
     pairs = [degrade_x4(f) for f in frames]
     lrs = [lr for _, lr in pairs]

@@ -18,10 +18,10 @@ import cv2
 import numpy as np
 
 from vsr_app.bench import parse_size
-from vsr_app.evaluate import read_frames
 from vsr_app.inference import make_interpolator, make_upscaler
 from vsr_app.models import load_model
 from vsr_app.nets.ops import set_threads
+from vsr_app.sequences import read_frames
 
 
 def interpolation_run(loaded, frames: list[np.ndarray], args):

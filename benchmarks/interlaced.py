@@ -32,10 +32,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, upscale_sequence  # noqa: E402
+from vsr_app.eval_protocol import degrade_x4  # noqa: E402
+from vsr_app.evaluate import upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
+from vsr_app.sequences import read_frames, sequence_sources  # noqa: E402
 from vsr_app.video import deinterlace  # noqa: E402
 from vsr_app.video.reader import VideoReader  # noqa: E402
 

@@ -27,10 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.errors import VsrAppError  # noqa: E402
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, upscale_sequence, vfi_context  # noqa: E402
+from vsr_app.eval_protocol import degrade_x4, vfi_context  # noqa: E402
+from vsr_app.evaluate import upscale_sequence  # noqa: E402
 from vsr_app.inference import make_interpolator, make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, rgb_to_y  # noqa: E402
 from vsr_app.models import load_model  # noqa: E402
+from vsr_app.sequences import read_frames, sequence_sources  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "data" / "eval"
 DEFAULT_MODELS = "vsr-x4-student,vsr-x4-teacher,vfi-x2-student,vfi-x2-teacher"

@@ -2,7 +2,7 @@
 or not, Y-PSNR.
 
 (a) Vid4's four sequences joined, 10 frames each (cropped to the smallest), (b) the first 90 frames of
-test/scene_cuts.mp4. Ground truth cropped to x4, the input by `evaluate.degrade_x4`; cuts by `mark_cuts` on the
+test/scene_cuts.mp4. Ground truth cropped to x4, the input by `eval_protocol.degrade_x4`; cuts by `mark_cuts` on the
 input, as an export finds them (`cuts_at`: where another shot goes on). docs/RESULTS.md, "Session 39: the recurrent
 state at scene cuts", "Session 40: the teacher at scene cuts".
 

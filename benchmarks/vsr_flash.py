@@ -3,7 +3,7 @@ around it: (a) told nothing, the chunk run whole across the flash; (b) `flash()`
 alone and the shot joined across it; (c) `cut()` at both edges, three parts.
 
 24 frames of each of Vid4's sequences and of test/scene_cuts.mp4 (frames 40-63, no cut), +40 on every channel of
-frame 12 of the truth (a flash), the input by `evaluate.degrade_x4` from it. docs/RESULTS.md, "Session 39: the
+frame 12 of the truth (a flash), the input by `eval_protocol.degrade_x4` from it. docs/RESULTS.md, "Session 39: the
 recurrent state at scene cuts", "Session 43: the teacher at a flash". scene_cuts.mp4 is decoded with PyAV's default
 conversion (BT.601, FFmpeg's fast path), as when the table was made, not as the app's reader decodes it (BT.709 by
 its size, exact): the three variants see the same frames, so they compare alike. About 11 minutes on two threads.

@@ -24,10 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 from vsr_app.distill.degrade import apply_condition  # noqa: E402
 from vsr_app.errors import VsrAppError  # noqa: E402
-from vsr_app.evaluate import degrade_x4, read_frames, sequence_sources, summary, upscale_sequence  # noqa: E402
+from vsr_app.eval_protocol import degrade_x4  # noqa: E402
+from vsr_app.evaluate import summary, upscale_sequence  # noqa: E402
 from vsr_app.inference import make_upscaler  # noqa: E402
 from vsr_app.metrics import psnr_y, ssim_y  # noqa: E402
 from vsr_app.models import list_models, load_model, resolve  # noqa: E402
+from vsr_app.sequences import read_frames, sequence_sources  # noqa: E402
 
 CONDITIONS = ("clean", "crf23", "crf28", "noise5", "crf28+noise5")
 CONDITION_SYNTAX = ("clean, crfN (libx264 at CRF N), noiseS (Gaussian noise of S grey levels), or parts joined by + "

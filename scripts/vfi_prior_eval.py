@@ -25,11 +25,13 @@ import torch
 import torch.nn.functional as F
 
 from vsr_app.distill.data import to_frames
-from vsr_app.evaluate import read_frames, sequence_sources, summary, vfi_context
+from vsr_app.eval_protocol import vfi_context
+from vsr_app.evaluate import summary
 from vsr_app.metrics import psnr_y, ssim_y
 from vsr_app.nets.motion_prior import PRIORS, motion_prior
 from vsr_app.nets.ops import set_threads
 from vsr_app.nets.vfi_teacher import deformable_warp
+from vsr_app.sequences import read_frames, sequence_sources
 
 
 def prior_midpoint(a: np.ndarray, b: np.ndarray, method: str, border: int = 0) -> np.ndarray:

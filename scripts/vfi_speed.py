@@ -14,10 +14,10 @@ import statistics
 import time
 from pathlib import Path
 
-from vsr_app.evaluate import read_frames
 from vsr_app.inference import make_interpolator
 from vsr_app.models import load_model
 from vsr_app.nets.ops import set_threads
+from vsr_app.sequences import read_frames
 
 
 def time_model(name: str, frames, repeats: int, warmup: int) -> dict:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from vsr_app.evaluate import degrade_x4
+from vsr_app.eval_protocol import degrade_x4
 from vsr_app.inference import make_upscaler
 from vsr_app.models import load_model
 

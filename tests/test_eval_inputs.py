@@ -490,12 +490,12 @@ def test_a_variable_frame_rate_video_is_planned_by_the_frames_it_has(tmp_path, c
     there are: eval planned 110 frames of this one's 20, and refused it for memory they fit in."""
     from videogen import make_video
 
-    from vsr_app import evaluate
+    from vsr_app import eval_plan, evaluate
     from vsr_app.video import limits
 
     times = [0.1 * i for i in range(10)] + [10 + 0.1 * i for i in range(10)]  # a 9 s pause: no change on the screen
     video = make_video(tmp_path / "screen.mkv", frames=20, times=times)
-    assert [plan.frames for plan in evaluate.plan_sequences(video, None, 1, 1)] == [20]
+    assert [plan.frames for plan in eval_plan.plan_sequences(video, None, 1, 1)] == [20]
     monkeypatch.setattr(limits, "available_memory", lambda: int(30.5 * 64 * 48 * 3 * evaluate.VSR_COPIES))
     assert main(["eval", "vsr", "--model", "bicubic", "--data", str(video), "--json"]) == 0
     assert _strict(capsys.readouterr().out)["sequences"]["screen"]["frames"] == 20
@@ -602,7 +602,7 @@ def test_a_video_whose_frames_are_not_its_own_pictures_is_said(tmp_path, capsys,
 
 def test_the_benchmark_folder_missing_says_where_it_should_be(tmp_path):
     """A clone without ../shared/data beside it read only "evaluation data not found" for the README's own command."""
-    from vsr_app.evaluate import sequence_sources
+    from vsr_app.sequences import sequence_sources
 
     with pytest.raises(VsrAppError, match=r"not found: .*shared/data/eval/vid4 \(the project's data folder, beside "
                                           r"the checkout: README.md's Command line section"):

@@ -13,7 +13,8 @@ import torch
 from vsr_app import __version__
 from vsr_app.cli import main
 from videogen import make_video
-from vsr_app.evaluate import VSR_COPIES, csv_comment, eval_vsr
+from vsr_app.eval_csv import csv_comment
+from vsr_app.evaluate import VSR_COPIES, eval_vsr
 from vsr_app.inference import CLIP_CHUNK, CLIP_CONTEXT, make_upscaler
 from vsr_app.models import build_arch, load_model, save_model
 

@@ -18,9 +18,10 @@ from PySide6.QtWidgets import QApplication
 
 from gui_support import gui_env, window  # noqa: F401
 from test_gui_viewer import _drop
-from vsr_app import evaluate, media
+from vsr_app import media, sequences
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import plan_sequences, vsr_min_side
+from vsr_app.eval_plan import plan_sequences
+from vsr_app.eval_protocol import vsr_min_side
 from vsr_app.gui.frame_cache import FrameCache
 from vsr_app.gui.source_frames import SourceFrames
 from vsr_app.media import image_size, read_image
@@ -247,7 +248,7 @@ def test_a_dropped_folder_is_looked_at_off_the_gui_thread_each_folder_listed_onc
     answer, sorted_paths = threading.Event(), []
     listed = held_listings(monkeypatch, bench, answer)
     order = media.natural_order
-    for module in (media, evaluate):
+    for module in (media, sequences):
         monkeypatch.setattr(module, "natural_order", lambda path: sorted_paths.append(path) or order(path))
     opened = []
     monkeypatch.setattr(window.viewer, "open", opened.append)

@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 
 from gui_support import gui_env  # noqa: F401
 from test_gui_analysis_csv import plot, save_as  # noqa: F401
-from vsr_app.evaluate import CSV_HEADER, read_sequence
+from vsr_app.eval_csv import CSV_HEADER
+from vsr_app.sequences import read_sequence
 
 
 def test_reset_places_the_cursor_again_for_the_new_first(plot):

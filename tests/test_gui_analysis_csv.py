@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_viewer import nearest_model  # noqa: F401
-from vsr_app.evaluate import Scores, summary, write_csv
+from vsr_app.eval_csv import write_csv
+from vsr_app.evaluate import Scores, summary
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.analysis import CutVerdict
 

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QFileDialog
 from gui_support import bicubic_x4, gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_viewer import nearest_model  # noqa: F401
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import degrade_x4, eval_vsr, plan_sequences, vsr_min_side
+from vsr_app.eval_plan import plan_sequences
+from vsr_app.eval_protocol import degrade_x4, vsr_min_side
+from vsr_app.evaluate import eval_vsr
 from vsr_app.gui.analysis import analyse_truth
 from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request
 from vsr_app.video.frame_folder import ASSUMED_FPS, FrameFolder

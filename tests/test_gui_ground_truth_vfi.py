@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QFileDialog
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_ground_truth import answered, write_frame, write_frames
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import VFI_MIN_FRAMES, eval_vfi, plan_sequences
+from vsr_app.eval_plan import plan_sequences
+from vsr_app.eval_protocol import VFI_MIN_FRAMES
+from vsr_app.evaluate import eval_vfi
 from vsr_app.gui import source_frames
 from vsr_app.gui.analysis import CutVerdict, analyse_truth
 from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Request, score

@@ -9,7 +9,8 @@ import pytest
 from gui_support import gui_env  # noqa: F401
 from test_gui_ground_truth import write_frames
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import VFI_MIN_FRAMES, plan_sequences, vfi_predicted
+from vsr_app.eval_plan import plan_sequences
+from vsr_app.eval_protocol import VFI_MIN_FRAMES, vfi_predicted
 from vsr_app.gui import timeline
 from vsr_app.gui.processing import TRUTH, FrameService, Request
 from vsr_app.gui.timeline import last_frame_needed, position_of, source_frame, timeline_length

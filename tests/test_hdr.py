@@ -323,7 +323,7 @@ def test_hdr_of_unknown_primaries_says_the_bt2020_it_is_converted_as(tmp_path):
 def test_eval_says_an_hdr_videos_truth_is_its_tone_map(tmp_path):
     """eval vsr scored an HDR video against the reader's tone-mapped picture without a word (its help says frames
     are taken as decoded); a wide-gamut one against its conversion."""
-    from vsr_app.evaluate import _decoded_sequence
+    from vsr_app.sequences import _decoded_sequence
 
     hlg = make_hdr_clip(tmp_path / "hlg.mkv", [grey(0.5)], transfer=ColorTrc.ARIB_STD_B67)
     wide = make_hdr_clip(tmp_path / "wide.mkv", [grey(0.5)], transfer=ColorTrc.BT2020_10)

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from vsr_app.cli import main
-from vsr_app.evaluate import eval_vfi, vfi_context
+from vsr_app.eval_protocol import vfi_context
+from vsr_app.evaluate import eval_vfi
 from vsr_app.models import save_model
 from vsr_app.nets.vfi_teacher import VFINet
 

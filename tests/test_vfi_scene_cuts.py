@@ -19,7 +19,9 @@ from test_gui_ground_truth import answered
 from videogen import make_video
 from vsr_app import inference
 from vsr_app.errors import Cancelled
-from vsr_app.evaluate import check_csv_path, eval_vfi, vfi_scene_cuts, write_csv
+from vsr_app.eval_csv import check_csv_path, write_csv
+from vsr_app.eval_protocol import vfi_scene_cuts
+from vsr_app.evaluate import eval_vfi
 from vsr_app.gui.analysis import CutVerdict, analyse_truth
 from vsr_app.gui.processing import TRUTH
 from vsr_app.video.reader import VideoReader

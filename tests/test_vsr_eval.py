@@ -8,7 +8,8 @@ import torch
 
 from vsr_app.cli import main
 from vsr_app.distill.resize import imresize, resize_matrix
-from vsr_app.evaluate import degrade_x4, eval_vsr
+from vsr_app.eval_protocol import degrade_x4
+from vsr_app.evaluate import eval_vsr
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,7 @@ def test_long_stream_bench_plays_forward_and_back():
 
 
 def test_long_stream_bench_restarts_the_state_only_where_asked(vsr_bench):
-    from vsr_app.evaluate import read_frames
+    from vsr_app.sequences import read_frames
     from vsr_app.inference import make_upscaler
     from vsr_app.models import load_model
 

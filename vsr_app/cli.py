@@ -161,7 +161,8 @@ def cmd_eval(args) -> int:
     loses no score."""
     from pathlib import Path
 
-    from vsr_app.evaluate import EVAL_COMMANDS, check_csv_path, write_csv
+    from vsr_app.eval_csv import check_csv_path, write_csv
+    from vsr_app.evaluate import EVAL_COMMANDS
 
     csv_path = Path(args.csv) if args.csv else None
     if csv_path:

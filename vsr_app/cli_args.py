@@ -78,7 +78,7 @@ EVAL_PROTOCOLS = {  # DESIGN.md's, for `eval TASK --help`
 EVAL_SCORES = "Scores: PSNR and SSIM on the Y channel (BT.601), no border crop, each sequence's mean and their mean."
 
 
-EVAL_LOOKS_AHEAD = {  # the later frames `eval TASK --frames N` reads as a model's context (`evaluate.frames_ahead`)
+EVAL_LOOKS_AHEAD = {  # the later frames `eval TASK --frames N` reads as a model's context (`eval_plan.frames_ahead`)
     "vsr": "an upscaler that looks at later frames (a clip model, the teacher) also reads the few after them that its "
            "last chunk takes as context",
     "vfi": "a 4-frame model (vfi-x2-teacher, vfi-x2-student) also reads the one or two after them that it is fed as "
@@ -96,7 +96,7 @@ def _eval_frames_help(minimum: str, task: str | None = None) -> str:
 
 def _eval_csv_help(task: str | None) -> str:
     """The columns `eval TASK --csv` writes: vfi's CSV has a scene-cut column that vsr's has not (None: both tasks)."""
-    from vsr_app.evaluate import CSV_HEADER, CUT_COLUMN
+    from vsr_app.eval_csv import CSV_HEADER, CUT_COLUMN
 
     cut = f"{CUT_COLUMN}: 1 where a scene cut lies between the frames fed either side"
     columns = ", ".join(CSV_HEADER) + {"vsr": "", "vfi": f", {cut}"}.get(task, f"; for vfi also {cut}")

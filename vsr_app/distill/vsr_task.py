@@ -437,7 +437,8 @@ class VSRTask:
         """The built-in bicubic's Y-PSNR on the validation frames, read and run as `eval vsr` does (its x4 downscale,
         its engine), so it equals `eval vsr --model bicubic` there; measured once, as neither side changes."""
         if self._bicubic is None:
-            from vsr_app.evaluate import degrade_x4, upscale_sequence
+            from vsr_app.eval_protocol import degrade_x4
+            from vsr_app.evaluate import upscale_sequence
             from vsr_app.inference import make_upscaler
             from vsr_app.metrics import psnr_y
             from vsr_app.models import load_model

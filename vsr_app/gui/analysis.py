@@ -11,7 +11,7 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 
 from vsr_app.errors import Cancelled, VsrAppError
-from vsr_app.evaluate import vfi_scene_cuts
+from vsr_app.eval_protocol import vfi_scene_cuts
 from vsr_app.gui.model_streams import never
 from vsr_app.gui.processing import SOURCE, TRUTH, FrameService, Rendered, Request, Score
 from vsr_app.gui.source_frames import PastTheEnd, decode_quietly
@@ -87,9 +87,9 @@ class CutVerdict(NamedTuple):
 def _analyse_held_out(path: str, first: Request, figures: Callable[[Rendered], tuple], progress: Callable | None,
                       cancel) -> list[tuple]:
     """`_analyse_all` of interpolation's held-out frames, each row ending with whether a scene cut lies across the
-    frame, as eval vfi marks it: `evaluate.vfi_scene_cuts` of the frames the analysis decodes (a second reader decoded
-    the whole video again beside it), told in a `CutVerdict` after the position's scores; a failure or a cancel is
-    raised once every position scored has its verdict told."""
+    frame, as eval vfi marks it: `eval_protocol.vfi_scene_cuts` of the frames the analysis decodes (a second reader
+    decoded the whole video again beside it), told in a `CutVerdict` after the position's scores; a failure or a
+    cancel is raised once every position scored has its verdict told."""
     rows = []
     with _analysis_service(path) as service:
         reached = HeldOutFrames(service, first, figures, cancel, progress)

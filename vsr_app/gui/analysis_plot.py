@@ -13,10 +13,10 @@ In ground truth mode each model side is measured against the truth: a curve per 
 colour and named in a legend under the plots (over them, it hid the curves' last frames), a column pair per side in
 the CSV (`psnr_y_<model>`), and each side's worst frame in the summary and in Go to worst's menu. The summary names a
 frame as the player does (`timeline.timeline_name`) and says how many were scored, and why the rest were not.
-Interpolation's held-out frames across a scene cut (`evaluate.vfi_scene_cuts`: the frames fed either side are of two
-shots, and no interpolator can tell which the frame is of) are shaded in the plots, given a mean without them in the
-summary, passed over by worst (on real video they were every model's worst frames, saying nothing of the model), and
-marked in the CSV's `scene_cut` column, as eval vfi --csv marks them. That verdict comes a few frames after the
+Interpolation's held-out frames across a scene cut (`eval_protocol.vfi_scene_cuts`: the frames fed either side are of
+two shots, and no interpolator can tell which the frame is of) are shaded in the plots, given a mean without them in
+the summary, passed over by worst (on real video they were every model's worst frames, saying nothing of the model),
+and marked in the CSV's `scene_cut` column, as eval vfi --csv marks them. That verdict comes a few frames after the
 frame's scores (`analysis.CutVerdict`), which are drawn at once: the shading, means and worst follow it as it comes.
 Beside the plots, the summary's numbers of every model analysed on the video, task and mode (`analysis_table`).
 """
@@ -35,7 +35,7 @@ from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QSplitter,
                                QVBoxLayout, QWidget)
 
-from vsr_app.evaluate import CUT_COLUMN, sequence_name
+from vsr_app.eval_csv import CUT_COLUMN
 from vsr_app.files import atomic_write
 from vsr_app.gui import colours, fmt
 from vsr_app.gui.analysis import CutVerdict
@@ -45,6 +45,7 @@ from vsr_app.gui.timeline import timeline_name
 from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.media import frame_files
+from vsr_app.sequences import sequence_name
 from vsr_app.devices import resolve_device
 from vsr_app.video.pipeline import breaks_text
 from vsr_app.video.scenecut import break_counts
@@ -331,8 +332,9 @@ class AnalysisPlot(QWidget):
         self._add(position, total, scores)
 
     def add_cut_verdict(self, position: int, scene_cut: bool) -> None:
-        """Whether the held-out frame at `position`, drawn before, lies across a scene cut (`evaluate.vfi_scene_cuts`):
-        shaded, left out of a mean and of worst, and marked in the CSV from then on."""
+        """Whether the held-out frame at `position`, drawn before, lies across a scene cut
+        (`eval_protocol.vfi_scene_cuts`): shaded, left out of a mean and of worst, and marked in the CSV from then
+        on."""
         self.judged.add(position)
         if scene_cut:
             self.scene_cuts.add(position)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import (QCheckBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QScrollArea, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget)
 
-from vsr_app.evaluate import truth_size
+from vsr_app.eval_protocol import truth_size
 from vsr_app.gui import colours, fmt
 from vsr_app.gui.frame_times import Gaps
 from vsr_app.gui.icons import icon

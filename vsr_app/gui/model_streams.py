@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from vsr_app.evaluate import vfi_context
+from vsr_app.eval_protocol import vfi_context
 from vsr_app.gui.frame_cache import FrameCache
 from vsr_app.gui.source_cuts import source_cut, source_gaps, source_thumbnails
 from vsr_app.gui.source_frames import DegradedFrames, PastTheEnd, SourceFrames, frame_exists, held_out_frame
@@ -251,8 +251,8 @@ class InterpolateStream(ModelStream):
                           self.engine.num_inputs), at[k]
 
     def _eval_inputs(self, k: int) -> tuple[list[np.ndarray], None]:
-        """The frames `eval vfi` feeds the model for held-out frame 2k + 1 (`evaluate.vfi_context`). Eval clamps them to
-        the sequence's last even frame: the one 3 past it where that exists, else the one after it."""
+        """The frames `eval vfi` feeds the model for held-out frame 2k + 1 (`eval_protocol.vfi_context`). Eval clamps
+        them to the sequence's last even frame: the one 3 past it where that exists, else the one after it."""
         held_out = held_out_frame(self.source, k)
         beyond = self.engine.num_inputs > 2 and frame_exists(self.source, held_out + 3)
         count = held_out + (4 if beyond else 2)  # frames enough for vfi_context to clamp where eval's does

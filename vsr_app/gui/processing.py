@@ -16,9 +16,9 @@ engine restarts on the export's chunk grid, so its frames are the export's exact
 against the truth with eval's checks and marks; it runs on the GUI's worker thread, and headless in the analyses.
 
 Ground truth mode (`Request.truth`) scores models as `eval vsr` and `eval vfi` do: the video is the truth. In
-Upscale each model is fed `evaluate.degrade_x4` of its frames (`DegradedFrames`) as one shot (no scene cuts looked
+Upscale each model is fed `eval_protocol.degrade_x4` of its frames (`DegradedFrames`) as one shot (no scene cuts looked
 for, as eval looks for none); in Interpolate (`Request.held_out`) position k is frame 2k + 1, held out, each model fed
-the even frames around it as eval vfi feeds them (`evaluate.vfi_context`, no cuts looked for either). Each side is
+the even frames around it as eval vfi feeds them (`eval_protocol.vfi_context`, no cuts looked for either). Each side is
 measured against the truth (`Rendered.truth_scores`, `analyse_truth`, which marks a held-out frame across a scene cut
 as eval vfi marks it). Its streams and cached frames have keys of their own: an upscale of the raw frame is not one of
 the degraded frame, nor is an in-between a held-out frame.
@@ -39,7 +39,7 @@ import cv2
 import numpy as np
 
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, sequence_name, truth_size, vsr_min_side
+from vsr_app.eval_protocol import VFI_MIN_FRAMES, VSR_MIN_FRAMES, check_sequence, truth_size, vsr_min_side
 from vsr_app.gui.frame_cache import FrameCache
 from vsr_app.gui.frame_times import Gaps
 from vsr_app.gui.model_streams import InterpolateStream, ModelStream, Progress, ShouldStop, UpscaleStream, never
@@ -48,6 +48,7 @@ from vsr_app.gui.source_frames import (DegradedFrames, PastTheEnd, SourceFrames,
                                        held_out_frame)
 from vsr_app.gui.timeline import source_frame, timeline_length
 from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
+from vsr_app.sequences import sequence_name
 from vsr_app.video.frame_folder import open_frames
 from vsr_app.video.limits import check_preview_fits
 from vsr_app.video.scenecut import break_kind

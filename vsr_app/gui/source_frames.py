@@ -8,7 +8,7 @@ import logging
 import numpy as np
 
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import degrade_x4
+from vsr_app.eval_protocol import degrade_x4
 from vsr_app.gui.frame_cache import FrameCache
 from vsr_app.gui.frame_times import Gaps, long_gaps, uneven_rate
 from vsr_app.gui.timeline import source_frame
@@ -166,8 +166,8 @@ class SourceFrames:
 
 
 class DegradedFrames:
-    """The source as `eval vsr`'s input and truth: each frame's `evaluate.degrade_x4` (the frame cropped to a multiple
-    of 4, and its MATLAB-style x4 downscale), kept in the frame cache under keys of their own."""
+    """The source as `eval vsr`'s input and truth: each frame's `eval_protocol.degrade_x4` (the frame cropped to a
+    multiple of 4, and its MATLAB-style x4 downscale), kept in the frame cache under keys of their own."""
 
     def __init__(self, source: SourceFrames, cache: FrameCache):
         self.source, self.cache = source, cache

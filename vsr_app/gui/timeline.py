@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from bisect import bisect_left
 
-from vsr_app.evaluate import vfi_predicted
+from vsr_app.eval_protocol import vfi_predicted
 
 
 def timeline_length(frames: int, task: str, truth: bool = False) -> int:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from superqt.utils import qimage_to_array
 
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import sequence_name
 from vsr_app.files import atomic_write
 from vsr_app.gui.compare_view import CompareView
 from vsr_app.gui.export_dialog import output_folder
@@ -26,6 +25,7 @@ from vsr_app.gui.processing import SOURCE, TRUTH
 from vsr_app.gui.timeline import timeline_x
 from vsr_app.gui.widgets import announce
 from vsr_app.gui.workers import Job
+from vsr_app.sequences import sequence_name
 from vsr_app.video.output_paths import first_free
 
 PNG_FILTER = "PNG images (*.png)"

@@ -2,7 +2,7 @@
 
 A reader of its own rather than PyAV's image2 demuxer: image2 takes a printf pattern or a glob, neither of which
 gives eval's order (`media.natural_order`: f2.png before f10.png; hidden files left out), and FFmpeg turns a JPEG's
-YUV into other RGB than OpenCV does. Read here as `eval` reads them (`media.read_image`, in `evaluate`'s order), the
+YUV into other RGB than OpenCV does. Read here as `eval` reads them (`media.read_image`, in `sequences`' order), the
 frames the Compare tab scores against are eval's ground truth exactly. A folder states no frame rate: its frames are
 timed at ASSUMED_FPS. It offers what `source_frames.SourceFrames` uses of a `VideoReader` (`info`, `frames(start)`,
 `interlaced_frames`, `times()`).
@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Iterator, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.evaluate import (VSR_MIN_FRAMES, FolderContents, check_sequence, contents_sources, folder_contents,
-                              sequence_name)
+from vsr_app.eval_protocol import VSR_MIN_FRAMES, check_sequence
 from vsr_app.media import IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, image_size, read_image
+from vsr_app.sequences import FolderContents, contents_sources, folder_contents, sequence_name
 from vsr_app.video.probing import VideoInfo
 from vsr_app.video.reader import DecodedFrame, VideoReader
 
@@ -43,7 +43,7 @@ def opens_as_frames(path: str | os.PathLike) -> bool:
 
 
 class _Listing(NamedTuple):
-    """A folder's entries as `evaluate.folder_contents` tells them apart, unsorted."""
+    """A folder's entries as `sequences.folder_contents` tells them apart, unsorted."""
 
     root: Path
     frames: list[Path]
@@ -52,7 +52,7 @@ class _Listing(NamedTuple):
 
 
 def _listed(folder: Path) -> _Listing:
-    """`folder`'s frames, videos and sub-folders as `evaluate.folder_contents` finds them (hidden files and system
+    """`folder`'s frames, videos and sub-folders as `sequences.folder_contents` finds them (hidden files and system
     folders left out), from one scandir, whose entries know their kind without a stat each; unsorted, as telling a
     folder's kind only asks whether it holds each."""
     with os.scandir(folder) as entries:
@@ -63,7 +63,7 @@ def _listed(folder: Path) -> _Listing:
 
 
 def _contents(listing: _Listing) -> tuple[FolderContents, dict[Path, _Listing]]:
-    """The listed folder's contents for `evaluate.contents_sources`, with its sub-folders' listings, which tell which
+    """The listed folder's contents for `sequences.contents_sources`, with its sub-folders' listings, which tell which
     of them hold frames."""
     inner = {folder: _listed(folder) for folder in listing.folders}
     seqs = [folder for folder in listing.folders if inner[folder].frames]
