@@ -81,3 +81,11 @@ def test_primaries_no_encoder_can_tag_are_left_unspecified(tmp_path):
         for i in range(3):
             writer.write(pattern_frame(i, 64, 64), i / 10)
     assert colour_tags(out) == (P.UNSPECIFIED, T.BT709, SMPTE170M)
+
+
+def test_an_rgb_codec_keeps_the_sources_primaries_and_transfer(tmp_path):
+    """FFV1 (RGB) outputs were tagged BT.709 / sRGB whatever the source: a BT.601 clip's RGB is not BT.709's."""
+    clip = tagged_clip(tmp_path / "in.mp4", 64, 36, P.SMPTE170M, T.SMPTE170M, SMPTE170M)
+    process_video(clip, tmp_path / "out.mkv", device="cpu", interpolate="blend", codec="ffv1")
+    primaries, transfer, _ = colour_tags(tmp_path / "out.mkv")
+    assert (primaries, transfer) == (int(P.SMPTE170M), int(T.SMPTE170M))

@@ -3,15 +3,18 @@
 Native bf16 does not settle it. Without it (most AVX2 desktops) bf16 is emulated, ~50x slower (docs/RESULTS.md,
 Performance, "Session 15"), so it is never tried. With it, an AMD EPYC (AVX-512 BF16) ran the nets 1.8x faster in
 bf16 ("The CPU path"), but an Intel Xeon with AVX-512 BF16 and no AMX ran them 1.6-1.8x slower ("Session 50",
-"Session 51"), and the app had picked bf16 there too. So a quarter-second probe of the nets'
-typical layer decides, once, and its answer is kept in the user's cache folder for the CPU, torch version and thread
-count it was taken with (`vsr-app --selftest` says it; deleting the file measures again).
+"Session 51"), and the app had picked bf16 there too. So a probe of the nets' typical layer, under a second,
+decides, once, and its answer is kept in the user's cache folder for the CPU, torch version and thread count it was
+taken with (`vsr-app --selftest` says it; deleting the file measures again). A probe taken while the machine is busy
+decides for that run only, and bf16 must be clearly faster: on a tie fp32 is kept, the more accurate.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
+import math
 import os
 import platform
 import threading
@@ -29,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # the probe: a stack of the students' most common layer (3x3, 64 channels) on a 160x90 feature map, about a
 # 320x180 frame's half-resolution features; its fp32/bf16 ratio matched the shipped nets' on both kinds of CPU
-PROBE_CHANNELS, PROBE_SIZE, PROBE_LAYERS, PROBE_REPEATS = 64, (90, 160), 3, 5
+PROBE_CHANNELS, PROBE_SIZE, PROBE_LAYERS, PROBE_REPEATS = 64, (90, 160), 2, 5
 # bf16 rounds to 8 bits of mantissa (scores move in the fourth decimal): taken only where clearly faster
 WORTH_IT = 0.9  # bf16's time at most this share of fp32's
 
@@ -70,8 +73,12 @@ def cpu_name() -> str:
 
 
 def machine_key() -> str:
-    """What the answer holds for: the CPU's model, torch's version (its oneDNN kernels) and the thread count."""
-    return f"{cpu_name()} | torch {torch.__version__} | {torch.get_num_threads()} threads"
+    """What the answer holds for: the CPU (its model name, and what it has natively: a VM's CPU is often only
+    "Intel Xeon Processor", with or without AMX), torch's version (its oneDNN kernels) and the thread count."""
+    from vsr_app.devices import cpu_has_amx, cpu_supports_bf16
+
+    flags = f"bf16 {'yes' if cpu_supports_bf16() else 'no'}, amx {'yes' if cpu_has_amx() else 'no'}"
+    return f"{cpu_name()} ({flags}) | torch {torch.__version__} | {torch.get_num_threads()} threads"
 
 
 def cpu_precision_note() -> str:
@@ -97,15 +104,19 @@ def cpu_bf16_measure() -> Measured:
 def _read(key: str) -> Measured | None:
     try:
         entry = json.loads(cache_file().read_text(encoding="utf-8"))[key]
-        return Measured(float(entry["fp32_s"]), float(entry["bf16_s"]), str(entry["measured"]))
+        result = Measured(float(entry["fp32_s"]), float(entry["bf16_s"]), str(entry["measured"]))
     except (OSError, ValueError, KeyError, TypeError):  # none yet, or a file damaged or from another version
         return None
+    usable = all(math.isfinite(t) and t > 0 for t in (result.fp32_s, result.bf16_s))
+    return result if usable else None  # a hand-edited 0 divided by zero in the self-test
 
 
 def _measure_and_keep(key: str) -> Measured:
     fp32_s, bf16_s = probe_seconds()
     result = Measured(fp32_s, bf16_s, datetime.now(timezone.utc).isoformat(timespec="seconds"))
     log.info("CPU precision for %s: %s", key, result.describe())
+    if machine_busy():  # kept for this process only: measured again at the next start
+        return result
     path = cache_file()
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -116,28 +127,43 @@ def _measure_and_keep(key: str) -> Measured:
     try:
         os.makedirs(path.parent, exist_ok=True)
         atomic_write(path, lambda tmp: tmp.write_text(json.dumps(kept, indent=1), encoding="utf-8"))
-    except OSError as exc:  # a read-only home: measured again next start, a quarter second
-        log.warning("cannot keep the CPU precision measurement in '%s' (%s)", path, exc.strerror or exc)
+    except OSError as exc:  # a read-only home: measured again at each start, a fraction of a second; not worth a
+        log.info("cannot keep the CPU precision measurement in '%s' (%s)", path, exc.strerror or exc)  # warning each
     return result
 
 
+def machine_busy() -> bool:
+    """Whether more work than the CPU has cores ran over the last minute: a probe then may have been slowed in one
+    precision more than the other, and is not kept (where the load cannot be read, on Windows, it is)."""
+    try:
+        return os.getloadavg()[0] > (os.cpu_count() or 1)
+    except (AttributeError, OSError):
+        return False
+
+
 def probe_seconds() -> tuple[float, float]:
-    """The probe's best time in fp32 and in bf16 autocast (channels-last, as the engine runs reduced precision)."""
-    gen = torch.Generator().manual_seed(0)
-    layers = torch.nn.Sequential(*[torch.nn.Conv2d(PROBE_CHANNELS, PROBE_CHANNELS, 3, padding=1)
-                                   for _ in range(PROBE_LAYERS)]).eval()
-    x = torch.rand(1, PROBE_CHANNELS, *PROBE_SIZE, generator=gen)
-    fp32_s = _best_time(lambda: layers(x))
-    layers = layers.to(memory_format=torch.channels_last)
-    x = x.contiguous(memory_format=torch.channels_last)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        bf16_s = _best_time(lambda: layers(x))
-    return fp32_s, bf16_s
+    """The probe's least time in fp32 and in bf16 autocast (channels-last, as the engine runs reduced precision).
+    The two are timed in turns, so work that starts or stops on the machine meanwhile slows both alike: timed one
+    after the other, a load during the fp32 half alone made bf16 look 2-5x faster on a CPU where it is 1.6x slower.
+    The least of each is the one least disturbed, as `timeit` has it."""
+    with torch.random.fork_rng(devices=[]):  # a seeded run draws the same numbers whether the app probed first or not
+        torch.manual_seed(0)
+        layers = torch.nn.Sequential(*[torch.nn.Conv2d(PROBE_CHANNELS, PROBE_CHANNELS, 3, padding=1)
+                                       for _ in range(PROBE_LAYERS)]).eval()
+        x = torch.rand(1, PROBE_CHANNELS, *PROBE_SIZE)
+    layers_cl = copy.deepcopy(layers).to(memory_format=torch.channels_last)
+    x_cl = x.contiguous(memory_format=torch.channels_last)
 
+    def bf16() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            layers_cl(x_cl)
 
-def _best_time(step) -> float:
-    """The least of PROBE_REPEATS timings after one untimed run (oneDNN picks its kernels on first use): the least is
-    the one least disturbed by other work on the machine, as `timeit` has it."""
+    steps = {"fp32": lambda: layers(x), "bf16": bf16}
+    best = dict.fromkeys(steps, math.inf)
     with torch.inference_mode():
-        step()
-        return min(timeit.repeat(step, number=1, repeat=PROBE_REPEATS))
+        for step in steps.values():  # oneDNN picks its kernels on first use
+            step()
+        for _ in range(PROBE_REPEATS):
+            for name, step in steps.items():
+                best[name] = min(best[name], timeit.timeit(step, number=1))
+    return best["fp32"], best["bf16"]

@@ -65,10 +65,20 @@ def _why_no_cuda() -> str:
 
 def cpu_supports_bf16() -> bool:
     """True on CPUs with native bf16 (AVX512-BF16 or AMX); without, bf16 is emulated, ~50x slower than fp32."""
+    return _cpu_has("_is_avx512_bf16_supported") or cpu_has_amx()
+
+
+def cpu_has_amx() -> bool:
+    """True on CPUs with AMX tiles (Intel Xeon 4th generation and later)."""
+    return _cpu_has("_is_amx_tile_supported")
+
+
+def _cpu_has(check_name: str) -> bool:
+    """torch's check of a CPU feature by name; False where this torch has no such check."""
     import torch
 
-    checks = [getattr(torch.cpu, "_is_avx512_bf16_supported", None), getattr(torch.cpu, "_is_amx_tile_supported", None)]
-    return any(check() for check in checks if check is not None)
+    check = getattr(torch.cpu, check_name, None)
+    return bool(check is not None and check())
 
 
 def autocast_dtype(device: torch.device) -> torch.dtype | None:

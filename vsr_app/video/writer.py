@@ -137,13 +137,20 @@ def _color_tags(spec: CodecSpec, width: int, height: int, colour: RgbColour | No
     levels are scaled into it, not clipped (its black and white 0/255 become 16/235 and read back as 0/255), and
     the notes say so (`LEVELS_CONVERTED`).
     """
-    if av.VideoFormat(spec.pix_fmt).is_rgb:
-        return _SPC_RGB, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, ColorRange.JPEG, None
+    if av.VideoFormat(spec.pix_fmt).is_rgb:  # (FFV1 keeps a BT.601 source's primaries and transfer too)
+        if colour is None:
+            return _SPC_RGB, ColorPrimaries.BT709, ColorTrc.IEC61966_2_1, ColorRange.JPEG, None
+        return _SPC_RGB, _taggable(colour.primaries), colour.transfer, ColorRange.JPEG, None
     colour = colour or size_rule_colour(width, height)
-    primaries = ColorPrimaries.UNSPECIFIED if colour.primaries in UNTAGGABLE_PRIMARIES else colour.primaries
+    primaries = _taggable(colour.primaries)
     if is_hd(width, height):
         return _SPC_BT709, primaries, colour.transfer, ColorRange.MPEG, Colorspace.ITU709
     return _SPC_SMPTE170M, primaries, colour.transfer, ColorRange.MPEG, Colorspace.ITU601
+
+
+def _taggable(primaries: ColorPrimaries) -> ColorPrimaries:
+    """`primaries`, or unspecified for those an encoder refuses or drops (`UNTAGGABLE_PRIMARIES`)."""
+    return ColorPrimaries.UNSPECIFIED if primaries in UNTAGGABLE_PRIMARIES else primaries
 
 
 def _full_range(stream) -> bool:
