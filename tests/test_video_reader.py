@@ -397,6 +397,40 @@ def test_progressive_pictures_flagged_interlaced_are_left_as_they_are(tmp_path):
     assert reader.interlaced_frames == 0
 
 
+def _stripes(image: np.ndarray) -> float:
+    """Lines against the mean of the lines either side, over lines against the mean of the lines two away: below 1
+    for a picture, several times that for woven fields of something moving."""
+    grey = image.astype(float).mean(axis=2)
+    near = np.abs(grey[1:-1] - (grey[:-2] + grey[2:]) / 2).mean()
+    far = np.abs(grey[2:-2] - (grey[:-4] + grey[4:]) / 2).mean()
+    return float(near / far)
+
+
+def test_the_first_interlaced_frames_after_progressive_ones_are_deinterlaced(tmp_path):
+    """Video that turns from progressive pictures to woven fields, all flagged interlaced (25p and 25i footage edited
+    together): idet's running verdict changes once 3 frames agree, so the first 3 woven frames kept their stripes.
+    Its verdict on each frame alone finds them, and still leaves the progressive ones as decoded."""
+    rng = np.random.default_rng(0)
+    wide = cv2.resize(rng.integers(0, 256, (16, 60, 3), dtype=np.uint8), (240, 64), interpolation=cv2.INTER_CUBIC)
+
+    def pan(t: int) -> np.ndarray:  # the picture at field time t
+        return wide[:, 3 * t:3 * t + 96].copy()
+
+    woven = [pan(2 * i) for i in range(8, 14)]
+    for i, picture in enumerate(woven, start=8):
+        picture[1::2] = pan(2 * i + 1)[1::2]
+    path = make_video(tmp_path / "25p_then_25i.mkv", images=[pan(2 * i) for i in range(8)] + woven, fps=25,
+                      interlaced=True, pix_fmt="yuv444p")
+    with av.open(str(path)) as container:
+        decoded = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    reader = VideoReader(path)
+    images = [frame.image for frame in reader.frames()]
+    assert all(np.array_equal(image, picture) for image, picture in zip(images[:8], decoded[:8], strict=True))
+    assert min(_stripes(picture) for picture in decoded[8:]) > 2
+    assert [_stripes(image) < 1 for image in images[8:]] == [True] * 6
+    assert reader.interlaced_frames == 6
+
+
 def test_deinterlacing_a_format_bwdif_converts_keeps_its_colours(tmp_path):
     """Packed 4:2:2 (an uncompressed capture's uyvy422) is converted for bwdif: without the frames' matrix and range
     that conversion took HD as BT.601 and left it untagged, up to 28 levels off."""

@@ -12,28 +12,36 @@ import av
 from vsr_app.errors import VsrAppError
 
 # FFmpeg's idet first checks the pictures of frames flagged interlaced: many cameras flag progressive recordings
-# (25p/30p stored as interlaced), which bwdif would soften. Its per-frame verdict (over the last few frames) sets
-# each frame's flag, so film-mode stretches of broadcast video are left alone and video-mode ones deinterlaced. (Its
-# analyze_interlaced_flag mode decides once per stream, missing interlaced video after a progressive opening, and
-# gave a 7-frame clip an 8th frame: the last one again.)
+# (25p/30p stored as interlaced), which bwdif would soften. Each frame goes by idet's verdict on that frame alone
+# (its fields against the frames either side). Its running verdict, which changes once 3 frames agree, left the first
+# 2-3 interlaced frames after progressive ones striped; with 3:2 telecine it left the 2 woven frames of the first
+# cycle striped and then deinterlaced the clean film frames between woven ones too (16 of a 30-frame clip's 18; 12 by
+# the frame's own verdict). Where idet cannot tell from the frame alone (too little motion), the running verdict it
+# left in the frame's flag decides. (Its analyze_interlaced_flag mode decides once per stream, missing interlaced
+# video after a progressive opening, and gave a 7-frame clip an 8th frame: the last one again.)
 IDET_OPTIONS = ""
+FRAME_VERDICT = "lavfi.idet.single.current_frame"
 # bwdif (motion adaptive, after yadif): one frame out for each frame in, so frame times and counts stay as they
-# were; only frames still flagged interlaced are changed, and the field order is read from each frame.
-BWDIF_OPTIONS = "mode=send_frame:parity=auto:deint=interlaced"
+# were, and the field order is read from each frame. It deinterlaces every frame, and the frames idet found
+# progressive are given out as they came: bwdif could skip the frames not flagged interlaced, but PyAV cannot set the
+# flag to idet's verdict on the frame.
+BWDIF_OPTIONS = "mode=send_frame:parity=auto:deint=all"
 
 
 class Deinterlacer:
     """Passes progressive frames through until the first frame flagged interlaced; from there every frame goes
-    through idet, then bwdif (it reads the frames either side of each), so their order is kept. `interlaced` counts
-    the frames given out deinterlaced, for the summary's note: counted as they leave bwdif, which holds one back, so
-    that a reader can leave out those it skips (before a seek's time) and those it has not given yet."""
+    through idet, then bwdif (it reads the frames either side of each), so their order is kept, and comes out
+    deinterlaced where idet found it interlaced, else as it went in. `interlaced` counts the frames given out
+    deinterlaced, for the summary's note: counted as they leave bwdif, which holds one back, so that a reader can
+    leave out those it skips (before a seek's time) and those it has not given yet."""
 
     def __init__(self) -> None:
         self.interlaced = 0
         self._started = False
         self._idet = _Filter("idet", IDET_OPTIONS)
         self._bwdif = _Filter("bwdif", BWDIF_OPTIONS)
-        self._flagged: deque[bool] = deque()  # of the frames in bwdif, in order: whether idet left it flagged
+        self._checked: deque[tuple[av.VideoFrame, bool]] = deque()  # the frames in bwdif, in order: as idet gave
+        # them, and whether it found them interlaced
 
     def run(self, frames: Iterable[av.VideoFrame]) -> Iterator[av.VideoFrame]:
         for frame in frames:
@@ -45,16 +53,25 @@ class Deinterlacer:
                 yield from self._deinterlaced(checked)
         for checked in self._idet.flush():
             yield from self._deinterlaced(checked)
-        yield from self._counted(self._bwdif.flush())
+        yield from self._chosen(self._bwdif.flush())
 
     def _deinterlaced(self, frame: av.VideoFrame) -> Iterator[av.VideoFrame]:
-        self._flagged.append(bool(frame.interlaced_frame))
-        yield from self._counted(self._bwdif.push(frame))
+        self._checked.append((frame, _found_interlaced(frame)))
+        yield from self._chosen(self._bwdif.push(frame))
 
-    def _counted(self, frames: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
-        for frame in frames:
-            self.interlaced += self._flagged.popleft()
-            yield frame
+    def _chosen(self, deinterlaced: Iterator[av.VideoFrame]) -> Iterator[av.VideoFrame]:
+        for frame in deinterlaced:
+            checked, interlaced = self._checked.popleft()
+            self.interlaced += interlaced
+            yield frame if interlaced else checked
+
+
+def _found_interlaced(frame: av.VideoFrame) -> bool:
+    """idet's verdict on the frame alone where it has one, else its running verdict (the frame's flag)."""
+    verdict = frame.metadata.get(FRAME_VERDICT)
+    if verdict in ("tff", "bff", "progressive"):
+        return verdict != "progressive"
+    return bool(frame.interlaced_frame)
 
 
 def check_filters() -> str:

@@ -24,9 +24,10 @@ Conventions:
   and its PQ peak the stream's, which a frame that declares none is rolled off from. ICtCp is refused at opening.
   Wide-gamut SDR frames (BT.2020 or P3 primaries) are decoded at 16 bits and converted to BT.709's primaries.
   `VideoReader.colour` says which primaries and transfer the RGB frames are in, for the writer to tag its output with.
-- Interlaced: frames flagged interlaced are deinterlaced, a frame for each frame (`deinterlace.py`), so counts and
-  times are as for progressive video; `interlaced_frames` counts them. `deinterlace=False` (`--deinterlace off`, for
-  progressive video wrongly flagged) passes them through as decoded, their fields woven; `woven_frames` counts them.
+- Interlaced: from the first frame flagged interlaced, those FFmpeg's idet finds interlaced are deinterlaced, a
+  frame for each frame (`deinterlace.py`), so counts and times are as for progressive video; `interlaced_frames`
+  counts them. `deinterlace=False` (`--deinterlace off`, for progressive video wrongly flagged) passes them through
+  as decoded, their fields woven; `woven_frames` counts them.
 - Damage: a packet that does not decode is skipped, however many come in a row (`decode_errors` counts them). A
   frame the decoder made over damage it concealed (FFmpeg's error concealment fills what it could not decode from
   the frames around: grey or smeared blocks) raises nothing and is kept, as players show it; `concealed` says
