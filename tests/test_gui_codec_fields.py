@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox
 
 from gui_support import gui_env  # noqa: F401
-from vsr_app.gui.codec_fields import codec_fields
+from vsr_app.gui.codec_fields import CodecPresets, codec_fields
 from vsr_app.video import encoding
 from vsr_app.video.encoding import CodecSpec
 
 
 @pytest.fixture
 def narrow_codec(monkeypatch):
-    """A codec added to the writer alone, taking CRFs 10 to 30 (x264 and x265 take 0 to 51)."""
-    spec = CodecSpec("narrow", "yuv420p", frozenset({".mkv"}), ".mkv", "Narrow", crf=25, crf_range=(10, 30))
+    """A codec added to the writer alone, taking CRFs 10 to 30 (x264 and x265 take 0 to 51) and presets of its
+    own."""
+    spec = CodecSpec("narrow", "yuv420p", frozenset({".mkv"}), ".mkv", "Narrow", crf=25, crf_range=(10, 30),
+                     preset="quick", presets=("quick", "thorough"))
     monkeypatch.setitem(encoding.CODECS, "narrow", spec)
 
 
@@ -43,3 +46,21 @@ def test_the_crf_field_takes_the_shown_codecs_crfs_clamping_one_saved_out_of_the
     assert show("ffv1") == ("CRF \u2014", 10, 30)  # no CRF: the dash, at the minimum
     assert show("libx264") == ("CRF 45", 0, 51)  # the one typed, not cut to the last codec's range
     assert show("narrow") == ("CRF 12", 10, 30)
+
+
+def test_the_preset_field_offers_the_shown_codecs_presets_and_keeps_each_codecs_choice(gui_env, narrow_codec):
+    settings = QSettings()
+    settings.setValue("export/preset/libx265", "slow")
+    field, presets = QComboBox(), CodecPresets(settings, "export/preset")
+
+    def show(key: str) -> tuple[str, list[str]]:
+        presets.show(field, key)
+        return field.currentText(), [field.itemText(i) for i in range(field.count())]
+
+    assert show("narrow") == ("quick", ["quick", "thorough"])
+    field.setCurrentText("thorough")
+    x264 = show("libx264")
+    assert x264[0] == "veryfast" and "medium" in x264[1] and "placebo" not in x264[1]  # too small a step to offer
+    assert show("libx265")[0] == "slow"  # the one saved for it
+    assert show("ffv1") == ("", [])  # none: not the last codec's, as if FFV1 took it
+    assert show("narrow")[0] == "thorough"

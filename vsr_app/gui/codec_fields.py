@@ -1,4 +1,5 @@
-"""The codec and CRF fields the export dialog and the Batch tab both build, and the CRF each codec shows in them."""
+"""The codec and CRF fields the export dialog and the Batch tab both build, and what each codec shows in a field
+that follows it: its CRF, its preset."""
 
 from __future__ import annotations
 
@@ -10,30 +11,89 @@ from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.number_boxes import PlainSpinBox
 from vsr_app.gui.settings_values import setting
 
+UNOFFERED_PRESETS = ("superfast", "slower", "placebo")  # x264's and x265's steps too small to offer
 
-class CodecCrfs:
-    """The CRF a form shows for each codec: the one typed while it is open (a look at another codec reset it to the
-    saved one), else the one saved under `prefix`/codec, else the codec's default."""
 
-    def __init__(self, settings, prefix: str):
-        self.settings, self.prefix = settings, prefix
-        self.typed: dict[str, int] = {}
+class PerCodec:
+    """What a form's field shows for each codec: the one chosen while the form is open (a look at another codec
+    reset it to the saved one), else the one saved under `prefix`/codec, else `default(codec)`. A subclass says
+    which codecs take one and how the field holds it."""
+
+    def __init__(self, settings, prefix: str, default: Callable[[str], object]):
+        self.settings, self.prefix, self.default = settings, prefix, default
+        self.chosen: dict[str, object] = {}
         self.shown: str | None = None
 
-    def show(self, crf_box, key: str) -> None:
-        """Put codec `key`'s CRF in `crf_box`, within the CRFs it takes (one saved or kept out of them clamped to
-        them), keeping the one it held for the codec shown before; a codec without one shows a dash (greyed, the box
-        showed the last codec's CRF, as if FFV1 or ProRes took it)."""
-        if self.shown is not None and has_crf(self.shown):
-            self.typed[self.shown] = crf_box.value()
+    def show(self, field, key: str) -> None:
+        """Put codec `key`'s value in `field`, keeping the one it held for the codec shown before."""
+        if self.shown is not None and self.takes(self.shown):
+            self.chosen[self.shown] = self.read(field)
         self.shown = key
-        if has_crf(key):
-            crf_box.setSpecialValueText("")
-            crf_box.setRange(*CODECS[key].crf_range)
-            crf_box.setValue(self.typed.get(key, setting(self.settings, f"{self.prefix}/{key}", CODECS[key].crf)))
+        if self.takes(key):
+            self.put(field, key, self.chosen.get(key, setting(self.settings, f"{self.prefix}/{key}",
+                                                              self.default(key))))
         else:
-            crf_box.setSpecialValueText(f"{crf_box.prefix()}\u2014")  # shown at the minimum value
-            crf_box.setValue(crf_box.minimum())
+            self.put_none(field)
+
+    def takes(self, key: str) -> bool:
+        raise NotImplementedError
+
+    def read(self, field):
+        raise NotImplementedError
+
+    def put(self, field, key: str, value) -> None:
+        raise NotImplementedError
+
+    def put_none(self, field) -> None:
+        """Show that codec takes none: greyed, the field showed the last codec's, as if FFV1 or ProRes took it."""
+        raise NotImplementedError
+
+
+class CodecCrfs(PerCodec):
+    """The CRF a form shows for each codec, within the CRFs it takes (one saved or kept out of them clamped to them);
+    a codec without one shows a dash."""
+
+    def __init__(self, settings, prefix: str):
+        super().__init__(settings, prefix, lambda key: CODECS[key].crf)
+
+    def takes(self, key: str) -> bool:
+        return has_crf(key)
+
+    def read(self, field) -> int:
+        return field.value()
+
+    def put(self, field, key: str, crf: int) -> None:
+        field.setSpecialValueText("")
+        field.setRange(*CODECS[key].crf_range)
+        field.setValue(crf)
+
+    def put_none(self, field) -> None:
+        field.setSpecialValueText(f"{field.prefix()}\u2014")  # shown at the minimum value
+        field.setValue(field.minimum())
+
+
+class CodecPresets(PerCodec):
+    """The speed preset a form shows for each codec, among the ones it offers of the codec's (one saved that is not
+    offered gives the codec's default); a codec without presets shows none. The default is the codec's own, as
+    `vsr-app` and the Batch tab, which send none, encode it."""
+
+    def __init__(self, settings, prefix: str, default: Callable[[str], str] = lambda key: CODECS[key].preset):
+        super().__init__(settings, prefix, default)
+
+    def takes(self, key: str) -> bool:
+        return bool(CODECS[key].presets)
+
+    def read(self, field) -> str:
+        return field.currentText()
+
+    def put(self, field, key: str, preset: str) -> None:
+        offered = [p for p in CODECS[key].presets if p not in UNOFFERED_PRESETS]
+        field.clear()
+        field.addItems(offered)
+        field.setCurrentText(preset if preset in offered else CODECS[key].preset)
+
+    def put_none(self, field) -> None:
+        field.clear()
 
 
 def codec_fields(settings, prefix: str, label: Callable[[str], str] = lambda key: CODECS[key].label

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt, wording
-from vsr_app.gui.codec_fields import codec_fields
+from vsr_app.gui.codec_fields import CodecPresets, codec_fields
 from vsr_app.gui.codecs import CODECS, has_crf
 from vsr_app.gui.number_boxes import Refused, take_typed
 from vsr_app.gui.settings_values import setting
@@ -29,10 +29,9 @@ from vsr_app.media import file_filter
 from vsr_app.models import ModelInfo, resolve
 from vsr_app.resources import resource_path
 from vsr_app.video.pipeline import process_video
-from vsr_app.video.encoding import CONTAINER_FORMATS, X26X_PRESETS
+from vsr_app.video.encoding import CONTAINER_FORMATS
 from vsr_app.video.output_paths import check_destination, check_output_name, first_free, output_suffix
 
-PRESETS = tuple(p for p in X26X_PRESETS if p not in ("superfast", "slower", "placebo"))  # the useful steps
 REPLACE_LABEL = "Replace the file if it exists"
 
 
@@ -104,8 +103,9 @@ class ExportDialog(QDialog):
         quality = QHBoxLayout()
         self.crf.setToolTip("Constant rate factor: lower is better quality and a larger file; 18 looks transparent")
         self.preset = QComboBox()
-        self.preset.addItems(PRESETS)
-        self.preset.setCurrentText(setting(settings, "export/preset", CODECS["libx264"].preset))
+        old_preset = setting(settings, "export/preset", CODECS["libx264"].preset)  # saved before each codec had its own
+        self.presets = CodecPresets(settings, "export/preset",
+                                    lambda key: old_preset if key == "libx264" else CODECS[key].preset)
         self.preset.setToolTip("Encoder speed: slower presets make smaller files at the same quality")
         quality.addWidget(bind_name(self.crf, "CRF", QLabel("CRF")))
         quality.addWidget(self.crf)
@@ -119,7 +119,6 @@ class ExportDialog(QDialog):
         self.output = QLineEdit()
         self.output.setToolTip("~ is your home folder; a name without a full path is saved beside the video "
                                "(in your home folder when the video's folder is read-only)")
-        self.output.textEdited.connect(lambda _: self._default_to(self.start_button))  # a new name: Enter exports it
         self.browse = QPushButton("Browse\u2026")
         form.addRow("Save as", path_row(self.output, self.browse, self._browse))
         self.overwrite = QCheckBox(f"{REPLACE_LABEL} (never the input)")
@@ -159,6 +158,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.warning)
         layout.addLayout(buttons)
         self._codec_changed()
+        self._follow_changes()
         self._set_running(False)
         self.progress.hide()
         self.reveal.hide()
@@ -171,7 +171,27 @@ class ExportDialog(QDialog):
         key = self.codec.currentData()
         self.quality.setEnabled(has_crf(key))
         self.crfs.show(self.crf, key)
+        self.presets.show(self.preset, key)
         self._suggest()
+
+    def _follow_changes(self) -> None:
+        """Call `_changed` on any change to what would be exported, a CRF as it is typed too: Enter in the field then
+        exports what it holds, or refuses it in sight (Enter closed the dialog after an export)."""
+        for check, combo in self.steps.values():
+            check.toggled.connect(self._changed)
+            combo.currentIndexChanged.connect(self._changed)
+        for box in (self.self_ensemble, self.deinterlace, self.overwrite):
+            box.toggled.connect(self._changed)
+        for changed in (self.codec.currentIndexChanged, self.crf.valueChanged, self.crf.lineEdit().textEdited,
+                        self.preset.currentIndexChanged, self.output.textChanged):
+            changed.connect(self._changed)
+
+    def _changed(self) -> None:
+        """Enter exports the form as it now is, and why the last Export started nothing goes: it may no longer hold
+        (a refused CRF stayed up beside FFV1, which takes none). The form is locked while an export runs: its warning
+        stays."""
+        self.warning.show_warning("")
+        self._default_to(self.start_button)
 
     def _suggest(self) -> None:
         suffix = output_suffix(self.source, self.codec.currentData())  # as the Batch tab names it
@@ -206,7 +226,7 @@ class ExportDialog(QDialog):
         ensemble = {"self_ensemble": True} if "upscale" in models and self.self_ensemble.isChecked() else {}
         return {**models, **ensemble, "deinterlace": self.deinterlace.isChecked(), "device": self.device, "codec": key,
                 "crf": self.crf.value() if takes_crf else None,
-                "preset": self.preset.currentText() if takes_crf else None, "overwrite": self.overwrite.isChecked()}
+                "preset": self.preset.currentText() or None, "overwrite": self.overwrite.isChecked()}
 
     # ---- running ----
     @property
@@ -261,7 +281,8 @@ class ExportDialog(QDialog):
         self.settings.setValue("export/deinterlace", self.deinterlace.isChecked())
         if options["crf"] is not None:
             self.settings.setValue(f"export/crf/{key}", options["crf"])
-            self.settings.setValue("export/preset", options["preset"])
+        if options["preset"] is not None:
+            self.settings.setValue(f"export/preset/{key}", options["preset"])
         self.job = Job(process_video, self.source, self.output_path, parent=self, **options)
         self.job.progressed.connect(self._progressed)
         self.job.done.connect(self._done)
@@ -317,7 +338,7 @@ class ExportDialog(QDialog):
         self.exported.emit(summary.output)
 
     def _default_to(self, button: QPushButton) -> None:
-        """The button Enter presses: Close after an export, Export again once a name is typed."""
+        """The button Enter presses: Close after an export, Export again once what it would export changes."""
         for b in (self.close_button, self.start_button):
             b.setDefault(b is button)
 
