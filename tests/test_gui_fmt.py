@@ -22,12 +22,12 @@ def test_a_progress_line_says_what_its_counts_are_and_keeps_each_figure_on_one_l
     """"frame 14 / 360 (10 more made)" left unsaid what was made, and a batch's "[1/5] flash.mp4 (10 more made)"
     (no count) read as 10 more files; a wrapped line ended in "1 min 12" and began with "s left"."""
     info = ProgressInfo(14, 360, 4.8, 30.0, 72.0, "vsr-x4-student", waiting=10)
-    assert fmt.progress_line(info.stage, info) == ("vsr-x4-student: frame\u00a014\u00a0/\u00a0360 (10 more in the "
+    assert fmt.progress_line(info.stage, info) == ("vsr-x4-student: frame\u00a014\u00a0/\u00a0360 (10 still in the "
                                                    "encoder)   \u00b7   4.8\u00a0fps   \u00b7   "
                                                    "1\u00a0min\u00a012\u00a0s\u00a0left")
     batch = replace(info, stage="[1/5] flash.mp4", total=1800, eta=None)
     assert fmt.progress_line(batch.stage, batch, " of the batch") == (
-        "[1/5] flash.mp4: frame\u00a014\u00a0/\u00a01800 of the batch (10 more in the encoder)   \u00b7   "
+        "[1/5] flash.mp4: frame\u00a014\u00a0/\u00a01800 of the batch (10 still in the encoder)   \u00b7   "
         "4.8\u00a0fps")
 
 

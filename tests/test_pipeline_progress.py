@@ -39,7 +39,7 @@ def test_meter_total_grows_when_the_estimate_was_short():
         clock.now += 1
         meter.advance()
     info = meter.info()
-    assert info.total == 3 and info.fraction == 1.0 and info.eta == 0
+    assert info.total == 3 and info.fraction == 1.0 and info.eta is None  # the end is `finish`'s to say
 
 
 def test_terminal_bar_on_a_tty_redraws_one_line():
@@ -82,7 +82,7 @@ def test_a_narrow_terminal_keeps_the_file_in_work_before_the_encoders_words(monk
     name = "[2/5] holidays/2026 summer/beach.mp4"
     TerminalProgress(stream, label="batch", show_stage=True)(ProgressInfo(144, 720, 9.1, 5.0, 64.0, name, waiting=10))
     drawn = stream.getvalue().split("\x1b[2K")[-1]
-    assert drawn.startswith("batch [2/5] holid") and "beach.mp4:  20.0% 144/720 frames (+10) " in drawn
+    assert drawn.startswith("batch [2/5] holid") and "beach.mp4:  20.0% 144/720 (10 encoding) " in drawn
     assert drawn.endswith("ETA 1:04") and len(drawn) < 80
 
 
@@ -172,9 +172,10 @@ def test_a_video_whose_header_states_no_length_gets_a_total_from_its_packets(tmp
 
 
 def test_progress_shows_the_frames_the_encoder_still_holds(tmp_path, slow_model):
-    """Counted as the encoder finished frames alone, the bar and its clock stood at 0 until x264's look-ahead was
-    full: 1:40 at 1080p -> 8K, the whole export of a short clip. Counted as handed to it, the bar raced to 100% and
-    waited there for the encode. The frames it holds are shown beside the finished ones."""
+    """Counted as the encoder finished frames, the bar, its rate and its time left stood at nothing until x264's
+    look-ahead was full: a 4K x4 upscale at 55 s a frame read "0.0% 0/6 frames (4 more in the encoder) -- fps ...
+    ETA --:--" for minutes. They go by the frames made; those the encoder holds are said beside them, and the end
+    counts the frames written."""
     from videogen import make_video
     from vsr_app.video.pipeline import process_video
 
@@ -182,10 +183,59 @@ def test_progress_shows_the_frames_the_encoder_still_holds(tmp_path, slow_model)
     seen = []
     process_video(video, tmp_path / "out.mp4", upscale=slow_model, device="cpu", preset="medium",  # 40-frame look-ahead
                   progress=seen.append)
-    early = [info for info in seen if info.done < 6]
-    assert len({info.waiting for info in early}) >= 3 and {info.done for info in early} <= {0, 1}
-    assert (seen[-1].done, seen[-1].waiting) == (6, 0)
-    assert "0/6 frames (3 more in the encoder)" in TerminalProgress().line(replace(early[0], done=0, waiting=3))
+    held = [info for info in seen if info.done and info.waiting == info.done]  # made, none written yet
+    assert len({info.done for info in held}) >= 3 and any(info.fps and info.eta for info in held)
+    assert [info.fraction for info in seen] == sorted(info.fraction for info in seen)  # never back
+    assert (seen[-1].done, seen[-1].total, seen[-1].waiting, seen[-1].eta) == (6, 6, 0, 0.0)
+    assert " 66.7% 4/6 frames (4 still in the encoder)" in TerminalProgress().line(replace(held[0], done=4, waiting=4))
+
+
+def test_the_count_rate_and_time_left_go_by_the_frames_made():
+    """The encoder hands frames back only after its look-ahead: the rate and the time left come from the frames
+    made, the count says how many the encoder still holds, and the end counts the frames it finished."""
+    clock, seen = FakeClock(), []
+    meter = ProgressMeter(6, seen.append, interval=0.0, clock=clock)
+    for _ in range(4):
+        clock.now += 55.0
+        meter.made_one()
+    info = seen[-1]
+    assert (info.done, info.waiting, info.fraction) == (4, 4, pytest.approx(4 / 6))
+    assert info.fps == pytest.approx(1 / 55) and info.eta == pytest.approx(2 * 55)
+    meter.advance(2)
+    for _ in range(2):
+        clock.now += 55.0
+        meter.made_one()
+    # all made, the encoder's pace unknown: no time left said, and not the end's zero
+    assert (seen[-1].done, seen[-1].waiting, seen[-1].fraction, seen[-1].eta) == (6, 4, 1.0, None)
+    meter.advance(4)
+    final = meter.finish()
+    assert (final.done, final.total, final.waiting, final.eta) == (6, 6, 0, 0.0)
+    assert [info.done for info in seen] == sorted(info.done for info in seen)
+    # an encoder may hand a frame back before it is counted made (an intra-only codec): counted once, not twice
+    meter = ProgressMeter(6, None, clock=clock)
+    for _ in range(2):
+        clock.now += 1.0
+        meter.advance()
+        meter.made_one()
+    assert (meter.info().done, meter.info().waiting, meter.info().fps) == (2, 0, pytest.approx(1.0))
+
+
+def test_a_batch_says_its_last_files_frames_in_the_encoder_until_its_end():
+    """All its frames made, the batch read "100.0% 8/8 frames ... ETA 0:00" as its end while the last file's encoder
+    still held 4 of them."""
+    from pathlib import Path
+
+    from vsr_app.batch_progress import Estimate, OverallProgress
+
+    clock, seen = FakeClock(), []
+    overall = OverallProgress([Estimate(8, 100)], seen.append, Path("."), clock=clock)
+    overall.start_file("[1/1] c.mp4", Estimate(8, 100))
+    for made in range(1, 9):
+        clock.now += 1.0
+        overall.on_progress(ProgressInfo(made, 8, 1.0, clock.now - 100, None, "", waiting=min(made, 4)))
+    last = seen[-1]
+    assert (last.done, last.waiting, last.eta) == (8, 4, None)
+    assert "8/8 frames (4 still in the encoder)" in TerminalProgress().line(last)
 
 
 @pytest.mark.parametrize("name, shown", [("[1/2] good_ref.mp4", "[1/2] good_ref.mp4"),

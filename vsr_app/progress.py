@@ -30,23 +30,23 @@ RATE_WINDOW_S = 10.0  # throughput is measured over the last this-many seconds: 
 class ProgressInfo:
     """A snapshot of a running operation. `total`/`eta` are None when the length is unknown."""
 
-    done: int
+    done: int  # items made (frames through the model), those still `waiting` included
     total: int | None
-    fps: float  # recent items (frames) per second
+    fps: float  # recent items (frames) made per second
     elapsed: float  # seconds since the start
     eta: float | None  # seconds left
     stage: str = ""
-    # items made but not done yet (frames an encoder holds in its look-ahead): shown, so a bar at 0 for minutes on
-    # large frames is seen to be working
+    # of `done`, the items not finished yet (frames an encoder holds in its look-ahead): said, as the output file
+    # has only the others so far
     waiting: int = 0
     # a standing warning about the run (its output will not fit on the disk: video.disk_space), shown until it clears
     warning: str = ""
 
     @property
     def waiting_note(self) -> str:
-        """" (12 more in the encoder)" while frames wait there, else nothing: what every progress display adds to its
+        """" (12 still in the encoder)" while frames wait there, else nothing: what every progress display adds to its
         count ("12 more made" read as 12 more files in a batch's line)."""
-        return f" ({self.waiting} more in the encoder)" if self.waiting else ""
+        return f" ({self.waiting} still in the encoder)" if self.waiting else ""
 
     @property
     def fraction(self) -> float | None:
@@ -61,9 +61,12 @@ ProgressCallback = Callable[[ProgressInfo], None]
 
 
 class ProgressMeter:
-    """Counts finished items and reports to `callback` at most every `interval` seconds (and at the end).
+    """Counts items made and finished, and reports to `callback` at most every `interval` seconds (and at the end).
 
-    `done` never decreases; when the true length turns out larger than the estimate, `total` grows to match.
+    The count, its rate and the time left go by the items made: an encoder finishes a frame only after it has filled
+    its look-ahead (x264: 14 frames at veryfast, 46 at medium), so a 4K upscale at 55 s a frame, counted by the frames
+    finished, read 0% with no time left for its first ten minutes. The count never decreases; when the true length
+    turns out larger than the estimate, `total` grows to match.
     """
 
     def __init__(self, total: int | None, callback: ProgressCallback | None, stage: str = "",
@@ -74,40 +77,55 @@ class ProgressMeter:
         self.interval = interval
         self.clock = clock
         self.start = clock()
-        self.done = 0
-        self.made = 0  # items made, `done` or still waiting
-        self.samples: deque[tuple[float, int]] = deque([(self.start, 0)])
+        self.done = 0  # items finished (frames out of the encoder)
+        self.made = 0  # items made (`made_one`), finished or not
+        self.samples: deque[tuple[float, int]] = deque([(self.start, 0)])  # (time, items made)
         self.last_report = float("-inf")
         self.warning = ""  # ProgressInfo.warning, set by whoever watches the run
+
+    @property
+    def made_count(self) -> int:
+        """Items made: counted by `made_one`, or by `advance` where each is finished as it is made (a meter that is
+        not told of them, or an encoder that hands a frame back before `made_one` counts it)."""
+        return max(self.made, self.done)
 
     def info(self) -> ProgressInfo:
         now = self.clock()
         while len(self.samples) > 2 and now - self.samples[1][0] > RATE_WINDOW_S:
             self.samples.popleft()
         t0, n0 = self.samples[0]
-        fps = (self.done - n0) / (now - t0) if now > t0 and len(self.samples) > 1 else 0.0
-        total = max(self.total, self.done) if self.total is not None else None
-        eta = (total - self.done) / fps if total is not None and fps > 0 else None
-        return ProgressInfo(self.done, total, fps, now - self.start, eta, self.stage, max(0, self.made - self.done),
-                            self.warning)
+        made = self.made_count
+        fps = (made - n0) / (now - t0) if now > t0 and len(self.samples) > 1 else 0.0
+        total = max(self.total, made) if self.total is not None else None
+        # all made: what is left (the encoder's look-ahead, the file's closing) is not measured (at a model's 55 s a
+        # frame it would say minutes for seconds), and zero is `finish`'s, the end (a batch's last file's frames in the
+        # encoder went unsaid at 100%, "ETA 0:00")
+        eta = (total - made) / fps if total is not None and fps > 0 and made < total else None
+        return ProgressInfo(made, total, fps, now - self.start, eta, self.stage, made - self.done, self.warning)
 
     def made_one(self) -> None:
-        """One more item made that `advance` will count as done later (an encoder finishes frames after it has
+        """One more item made that `advance` will count as finished later (an encoder finishes frames after it has
         held its look-ahead); reports at the usual pace, so the time elapsed goes on meanwhile."""
         self.made += 1
+        self._sample()
         self.tick()
 
     def advance(self, count: int = 1) -> None:
-        first = self.done == 0
+        """`count` more items finished."""
         self.done += count
-        now = self.clock()
-        if first:
-            # Rate is measured from the first finished item: start-up latency (model load, encoder look-ahead)
-            # would otherwise make the first ETAs far too long.
-            self.samples = deque([(now, self.done)])
-        else:
-            self.samples.append((now, self.done))
+        self._sample()
         self.tick()
+
+    def _sample(self) -> None:
+        """Note the items made by now, for the rate. It is measured from the first one: start-up latency (model load)
+        would otherwise make the first ETAs far too long."""
+        made, (_, counted) = self.made_count, self.samples[-1]
+        if made == counted:
+            return
+        if counted == 0:
+            self.samples = deque([(self.clock(), made)])
+        else:
+            self.samples.append((self.clock(), made))
 
     def tick(self) -> None:
         """Report if `interval` has passed since the last report: at most that often, however often asked."""
@@ -121,11 +139,11 @@ class ProgressMeter:
             self.callback(self.info())
 
     def finish(self) -> ProgressInfo:
-        """Final report: total becomes the real count, ETA zero."""
+        """Final report: the items finished, all of them now, ETA zero."""
         self.total = self.done
-        info = self.info()
-        info = ProgressInfo(info.done, info.done, self.done / info.elapsed if info.elapsed > 0 else 0.0,
-                            info.elapsed, 0.0, info.stage)
+        elapsed = self.clock() - self.start
+        info = ProgressInfo(self.done, self.done, self.done / elapsed if elapsed > 0 else 0.0, elapsed, 0.0,
+                            self.stage)
         if self.callback is not None:
             self.callback(info)
         return info
@@ -173,10 +191,10 @@ class TerminalProgress:
 
     def line(self, info: ProgressInfo, columns: int | None = None) -> str:
         """The progress line; in at most `columns` terminal columns, given: the bar narrows, then goes, then the time
-        elapsed goes, then the frames in the encoder are said as "(+N)", then the frame rate goes, then "frames (+N)"
-        where the stage's name would be cut too short, then the name is cut in its middle (`cut_middle`,
-        down to `shortest_cut`) or goes, then the line's end. The rate goes before the name is cut: cut to fit beside
-        it at 60 columns, a batch's "[1/2] good_ref.mp4" read "[1/2]\u2026f.mp4"."""
+        elapsed goes, then " frames (N still in the encoder)" shortens to " (N encoding)", then the frame rate goes,
+        then those words after the count where the stage's name would be cut too short, then the name is cut in its
+        middle (`cut_middle`, down to `shortest_cut`) or goes, then the line's end. The rate goes before the name is
+        cut: cut to fit beside it at 60 columns, a batch's "[1/2] good_ref.mp4" read "[1/2]\u2026f.mp4"."""
         frac = info.fraction
         prefix = f"{self.label} " if self.label else ""
         # a file name may hold a newline or a tab (legal on Linux), which would break the one line
@@ -205,7 +223,7 @@ class TerminalProgress:
         if over() > 0:
             elapsed = ""
         if over() > 0 and info.waiting and rate:  # the file in work matters more than the encoder's queue's words
-            rate = f" frames (+{info.waiting})"
+            rate = f" ({info.waiting} encoding)"
         if over() > 0 and stage:
             fps = ""
         if stage and text_width(stage) - over() < shortest_cut(stage) <= text_width(stage) - over() + len(rate):

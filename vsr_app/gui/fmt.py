@@ -64,7 +64,7 @@ def eta_suffix(seconds: float | None) -> str:
 
 
 def progress_line(lead: str, info: ProgressInfo, of: str = "") -> str:
-    """'LEAD: frame 14 / 360 (10 more in the encoder)   \u00b7   4.8 fps   \u00b7   1 min 12 s left', each figure kept
+    """'LEAD: frame 14 / 360 (10 still in the encoder)   \u00b7   4.8 fps   \u00b7   1 min 12 s left', each figure kept
     on one line with its unit; `of` says what the frames are counted of, where not of the file `lead` names."""
     total = f" / {info.total}" if info.total else ""
     count = unbroken(f"frame {info.done}{total}") + of + info.waiting_note

@@ -453,9 +453,8 @@ def _encode_all(workers: _Workers, threads: dict[str, Callable[[], None]], write
         while (item := workers.get(inferred, on_main=True)) is not _END:
             writer.write(item.image, item.time)
             written += 1
-            # the frames the encoder holds are shown beside those it finished: the bar stood at 0, its clock too,
-            # for minutes on large frames (x264 holds its look-ahead first: 1:40 at 1080p -> 8K); counted as done,
-            # it raced to 100% and then waited there for the whole encode
+            # progress counts the frames made, those the encoder still holds said apart: counted as it finished
+            # them, a 4K upscale (55 s a frame) stood at 0% with no time left while x264 filled its look-ahead
             meter.made_one()
         workers.check()
         if written != seen.frames_in * factor:
@@ -488,6 +487,11 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{counted(reader.decode_errors, 'damaged packet')} skipped")
+    concealed, first = reader.concealed  # (the frames after them, up to a keyframe, decode from their blocks)
+    if concealed:
+        where = f"frame {first + 1}" if concealed == 1 else f"{concealed} frames (from frame {first + 1})"
+        notes.append(f"the decoder concealed damage in {where}: {'it' if concealed == 1 else 'they'} and "
+                     "the frames after, up to the next keyframe, may show grey or smeared blocks")
     # only where no count says what was lost: a phone's or a screen recording's MP4 (its count whole) skips by design
     if not info.frame_count and (jumps := reader.time_jumps.note()):
         notes.append(jumps)
@@ -579,7 +583,7 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     workers = _Workers(cancel)
 
     def encoded(count: int) -> None:
-        """Progress counts frames the encoder has finished; a cancel is honoured even while it drains at the end."""
+        """The encoder finished `count` more frames; a cancel is honoured even while it drains at the end."""
         meter.warning = space.look(meter.done + count)
         meter.advance(count)
         workers.check()
