@@ -218,6 +218,29 @@ def test_a_dropped_benchmark_root_is_refused_as_open_folder_of_frames_refuses_it
     assert window.tabs.currentWidget() is window.batch
 
 
+def test_a_dropped_folder_of_frames_beside_a_folder_of_frames_is_refused_as_open_folder_of_frames_refuses_it(
+        window, qtbot, tmp_path, small_video):
+    """Its look swallowed the refusal: the folder became the Batch tab's input, which said only "No videos with these
+    extensions in the input folder.". Now it is refused as File › Open folder of frames refuses it, in the GUI's
+    words (eval's said to point --data at one of them); a folder of videos with a cover image is still the Batch
+    tab's."""
+    mixed = write_jpegs(tmp_path / "frames plus sub", 2)
+    write_jpegs(mixed / "inner", 2)
+    assert opens_as_frames(mixed)
+    _drop(window, mixed)
+    qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
+    assert window.error_box.windowTitle() == "Cannot open folder of frames"
+    assert window.error_box.text() == (
+        f"{mixed} holds both loose images (f0.jpg, f1.jpg) and folders of frames (inner): eval scores one kind at a "
+        "time; open one of its videos or folders of frames on its own, or move the others out")
+    assert window.tabs.currentIndex() == 0 and window.batch.in_dir.text() != str(mixed)
+    album = tmp_path / "album"
+    album.mkdir()
+    (album / "clip.mp4").write_bytes(small_video.read_bytes())
+    (album / "folder.jpg").write_bytes(jpeg(16, 16))
+    assert not opens_as_frames(album)
+
+
 def held_listings(monkeypatch, held: Path, answer: threading.Event) -> list[tuple[str, bool]]:
     """Each listing of `held` or a folder in it from now on, as (the folder's name, whether on the GUI thread); that
     of `held` itself waits for `answer` (5 s at most: a drop that lists it on the GUI thread goes on then)."""

@@ -37,6 +37,30 @@ def test_a_start_cancelled_while_the_folder_is_listed_leaves_its_rows_not_starte
     assert panel.status.text() == "2 videos found."
 
 
+def test_a_start_after_a_start_cancelled_while_listing_shows_no_cancelled_row_as_it_lists(window, qtbot, small_video,
+                                                                                          tmp_path, slow_listing):
+    """Start, Cancel while the folder was listed, Start again: the rows went on saying "cancelled" while the new start
+    listed the folder."""
+    gate, threads = slow_listing
+    gate.set()
+    in_dir, out_dir = folders(tmp_path, small_video, 2)
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    gate.clear()
+    panel.start()
+    qtbot.waitUntil(lambda: len(threads) == 2, timeout=10_000)
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        panel.cancel()
+        gate.set()
+    assert rows(panel) == [("cancelled", NOT_STARTED_REASON)] * 2
+    gate.clear()
+    panel.start()  # held at the gate
+    listing = rows(panel), panel.status.text()
+    with qtbot.waitSignal(panel.listed, timeout=30_000):
+        panel.cancel()  # (not run: the rows are what is looked at)
+        gate.set()
+    assert listing == ([], "Listing the input folder\u2026")
+
+
 def test_a_cancel_says_at_once_which_files_will_not_start_and_the_end_says_the_rest(window, qtbot, small_video,
                                                                                    tmp_path, slow_model, monkeypatch):
     """The frame in work can take long (the teacher's, on a CPU): until it ended, every file left read "queued"."""

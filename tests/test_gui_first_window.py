@@ -69,7 +69,7 @@ def test_the_window_shows_loading_then_builds_its_tabs_and_opens_what_was_asked_
     assert not window.tab_menus[0].isEnabled()
     # F1 at once (greyed, it did nothing): the list is read from the tabs, so the status bar says it waits for them
     window.keys_action.trigger()
-    assert window.statusBar().currentMessage() == main_window.KEYS_WAIT and window.viewer is None
+    assert window.statusBar().currentMessage() == main_window.KEYS_WAIT.format("F1") and window.viewer is None
     # About at once (greyed, a bug report waited for the models): the runtime, and the cards said to be loading,
     # then listed once they have loaded, in the About left open (it said "Loading models..." for good)
     about = opened_about(window, qtbot)
@@ -85,6 +85,21 @@ def test_the_window_shows_loading_then_builds_its_tabs_and_opens_what_was_asked_
     cards = about.models_text.toPlainText()
     assert not cards.startswith(main_window.LOADING) and all(info.name in cards for info in models.list_models())
     about.close()
+
+
+def test_f1_s_wait_is_said_until_the_tabs_are_built_and_no_longer(gui_env, qtbot, monkeypatch):  # noqa: F811
+    """F1 while the tabs loaded said the shortcuts were listed once the models had loaded, and went on saying so for
+    10 s over the built tabs, where the list did not open by itself."""
+    asked, load = threading.Event(), main_window.load_tabs
+    monkeypatch.setattr(main_window, "load_tabs", lambda **kwargs: asked.wait(60) and load(**kwargs))
+    monkeypatch.setattr(main_window, "KEYS_NOTE_MS", 600_000)  # a slow build does not outlast it
+    window = loading_window(qtbot)
+    window.keys_action.trigger()
+    assert window.statusBar().currentMessage() == ("The keyboard shortcuts are listed once the models have loaded: "
+                                                   "press F1 again then")
+    asked.set()
+    qtbot.waitUntil(lambda: window.viewer is not None, timeout=120_000)
+    assert window.statusBar().currentMessage() == ""
 
 
 def test_a_folder_dropped_while_the_tabs_load_becomes_the_batch_input(gui_env, qtbot, tmp_path):  # noqa: F811

@@ -849,7 +849,11 @@ def test_a_dropped_folder_goes_to_the_batch_tab_and_extra_files_are_said(window,
     with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
         _drop(window, small_video, tmp_path / "b.mp4", tmp_path / "c.mp4")
     assert window.viewer.info.path == str(small_video)
-    assert "the 2 other dropped file(s) were not" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == ("Opened small.mp4, not the 2 other dropped files: the Batch tab "
+                                                   "processes a folder of videos")
+    with qtbot.waitSignal(window.viewer.frameShown, timeout=30_000):
+        _drop(window, small_video, tmp_path / "b.mp4")
+    assert "not the 1 other dropped file:" in window.statusBar().currentMessage()  # it said "file(s)"
 
 
 def test_a_folder_dropped_while_a_batch_runs_leaves_its_form_alone(window, qtbot, small_video, tmp_path,

@@ -15,6 +15,7 @@ from vsr_app.distill.runs import check_new_run, check_resumable, resume_command,
 from vsr_app.distill.runs import resumed_teacher, resumed_val
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.gui import wording
+from vsr_app.sequences import contents_sources, folder_contents
 from vsr_app.video.pipeline import DEINTERLACE_OFF
 
 
@@ -132,3 +133,16 @@ def test_an_earlier_output_s_reason_leads_with_what_to_do_and_names_the_app_s_ex
         f"this app's interpolated output of {source}, which this batch interpolates too: not interpolated a second "
         "time (move it out of the input folder, or interpolate it on its own with `vsr-app interpolate` or the app's "
         "Export)")
+
+
+def test_a_folder_of_frames_refused_for_its_kinds_is_told_what_to_open_not_to_point_data(tmp_path):
+    """The Compare tab refused a folder of frames beside a folder of frames in eval's words: "point --data at one of
+    them"."""
+    (tmp_path / "inner").mkdir()
+    for frame in ("000.png", "inner/000.png"):
+        (tmp_path / frame).write_bytes(b"")
+    with pytest.raises(VsrAppError) as refused:
+        contents_sources(folder_contents(tmp_path))
+    assert wording.for_compare_tab(str(refused.value)) == (
+        f"{tmp_path} holds both loose images (000.png) and folders of frames (inner): eval scores one kind at a time; "
+        "open one of its videos or folders of frames on its own, or move the others out")

@@ -18,6 +18,8 @@ from vsr_app.words import counted
 if TYPE_CHECKING:
     import numpy as np
 
+ONE_KIND_HINT = "point --data at one of them, or move the others out"  # what to do with a folder of several kinds
+
 
 class Sequence(NamedTuple):
     """A sequence's frames as read, with their names for the per-frame scores: a frame file's name, or a video
@@ -74,7 +76,7 @@ def contents_sources(contents: FolderContents) -> list[Path]:
              for kind, paths in (("loose images", loose), ("videos", videos), ("folders of frames", seqs)) if paths]
     if len(kinds) > 1:  # scoring one kind alone would silently leave the others out
         raise VsrAppError(f"{root} holds {'both ' * (len(kinds) == 2)}{', '.join(kinds[:-1])} and {kinds[-1]}: "
-                          f"eval scores one kind at a time; point --data at one of them, or move the others out")
+                          f"eval scores one kind at a time; {ONE_KIND_HINT}")
     if loose:
         return [root]
     if not seqs and not videos:
@@ -145,6 +147,10 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     if count := reader.decode_errors:
         notes.append(f"damaged: {counted(count, 'packet')} did not decode and their frames are missing, so "
                      f"the frames either side of them are scored as neighbours")
+    if count := reader.concealed[0]:
+        notes.append(f"damaged: the decoder concealed damage in {counted(count, 'frame')} (from frame "
+                     f"{reader.concealed[1]}), and they and the frames after, up to the next keyframe, "
+                     "are scored against their grey or smeared blocks as the truth")
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
     if reader.info.hdr:  # the reader's picture, not the file's signal (`video/tonemap.py`)

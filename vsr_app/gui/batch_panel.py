@@ -33,6 +33,7 @@ from vsr_app.gui.batch_form import REPLACE_LABEL, BatchForm
 from vsr_app.gui.batch_queue import QueueView
 from vsr_app.gui.widgets import WarningLabel, announce, open_with_system
 from vsr_app.gui.workers import Job
+from vsr_app.words import counted
 
 REPLACE_LISTED = 8  # files named when asking before replacing files this app did not make
 NOT_A_REPORT = "would replace an existing file that is not a batch report"  # the command line's words, after its name
@@ -206,6 +207,8 @@ class BatchPanel(QWidget):
         if self.list_job is not None:
             self.list_job.cancel()
             self.list_job = None
+        if self.start_cancelled:  # its rows say "cancelled" of a start gone by: not of this listing's files
+            self._clear_queue()
         self.start_when_listed, self.start_cancelled = then_start, False
         self._set_running(False)
         self._restart_progress()  # the rows give way to the listing: the bar of the batch that ended them goes too
@@ -312,14 +315,21 @@ class BatchPanel(QWidget):
         self._list(then_start=True)
 
     def _start_batch(self, listing: Listing) -> None:
-        """Run the batch over the folders listed (one without videos is for the batch to explain), its report where the
-        form says. First ask about what it would replace unasked: with Replace ticked, the files there this app did not
-        make; ticked or not, a report file that is not a batch report or is another output folder's report
-        (`report_would_replace`, found as the folder was listed)."""
+        """Run the batch over the folders listed, its report where the form says. A folder without videos is refused
+        on the status line, which the listing has just said why on: run, the batch failed with a box of every
+        extension looked for, and its end stayed in the status bar. First ask about what it would replace unasked:
+        with Replace ticked, the files there this app did not make; ticked or not, a report file that is not a batch
+        report or is another output folder's report (`report_would_replace`, found as the folder was listed)."""
         queue, report_file, replaced = listing.queue, listing.report, listing.replaced
         if queue.problem:
             self._set_running(False)
             self.errorRaised.emit("Cannot start the batch", queue.problem)
+            return
+        if not queue.inputs:
+            self._set_running(False)
+            found = self.status.text()
+            self.status.setText(f"Not started: {found[:1].lower()}{found[1:]}")
+            announce(self.status, self.status.text())
             return
         report = report_file.path
         self.report_was_there = listing.report_of is not None
@@ -358,13 +368,13 @@ class BatchPanel(QWidget):
             f"\n... and {len(others) - REPLACE_LISTED} more" if len(others) > REPLACE_LISTED else "")
         said = []
         if others:
-            said.append(f"{len(others)} file(s) at the outputs' names have no record of being made by {APP_NAME} "
-                        f"(another program's, or a {APP_NAME} from before it kept one) and would be replaced:\n\n"
-                        f"{names}")
+            said.append(f"{counted(len(others), 'file')} at the outputs' names {'has' if len(others) == 1 else 'have'} "
+                        f"no record of being made by {APP_NAME} (another program's, or a {APP_NAME} from before it "
+                        f"kept one) and would be replaced:\n\n{names}")
         if replaced is not None:
             said.append(f"The report '{shown_name(str(report))}' {replaced[0]}.")
         if self.form.overwrite.isChecked() and (again := made_again(queue)):
-            said.append(f"With \"{REPLACE_LABEL}\" ticked, {again} existing output{'s' if again > 1 else ''} will be "
+            said.append(f"With \"{REPLACE_LABEL}\" ticked, {counted(again, 'existing output')} will be "
                         f"made again too (untick it to keep {'them' if again > 1 else 'it'}).")
         title, choice = (replaced[1] if replaced is not None and not others else None) or (NO_RECORD_TITLE, None)
         if choice:
@@ -470,8 +480,9 @@ class BatchPanel(QWidget):
     def _notes_carried(self, report) -> str:
         """Which report a rerun carried the skipped outputs' notes from, or that it had none to carry them from: a
         batch run from the command line with its --report elsewhere left its notes there, and a rerun here gave its
-        skipped outputs none without a word. Said only where outputs were skipped; the report by its name (the
-        Report file field, or its placeholder, says where it is): a full path took the status four lines at 720 px."""
+        skipped outputs none without a word. Said only where outputs were skipped, and not where the report there held
+        no notes of them ("No notes carried from ..." told a user nothing); the report by its name (the Report file
+        field, or its placeholder, says where it is): a full path took the status four lines at 720 px."""
         skipped = [f for f in report.files if f.status == SKIPPED]
         if not skipped:
             return ""
@@ -479,9 +490,8 @@ class BatchPanel(QWidget):
         if not self.report_was_there:
             return f". No earlier report '{name}' to carry notes from."
         if carried := sum(1 for f in skipped if f.notes):
-            outputs = f"{carried} skipped output{'s' if carried > 1 else ''}"
-            return f". Notes of {outputs} carried from '{name}'."
-        return f". No notes carried from '{name}'."
+            return f". Notes of {counted(carried, 'skipped output')} carried from '{name}'."
+        return ""
 
     def _failed(self, message: str) -> None:
         self._set_running(False)

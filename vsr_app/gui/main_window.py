@@ -28,7 +28,7 @@ from vsr_app import APP_NAME, models
 from vsr_app.devices import device_choices
 from vsr_app.errors import VsrAppError
 from vsr_app.files import atomic_write, shown_name
-from vsr_app.gui import fmt
+from vsr_app.gui import fmt, wording
 from vsr_app.gui.app import mark_startup, screenshot_format
 from vsr_app.gui.about_dialog import AboutDialog
 from vsr_app.gui.batch_panel import KEPT_WHEN_STOPPED, BatchPanel
@@ -43,6 +43,7 @@ from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
 from vsr_app.shipped import PREFERRED
 from vsr_app.video.frame_folder import opens_as_frames
+from vsr_app.words import counted
 
 VIDEO_FILTER = file_filter("Videos", OPEN_VIDEO_EXTS, all_files=True)
 MAX_RECENT = 10
@@ -64,8 +65,9 @@ TAB_MODULES = ("vsr_app.gui.viewer", "vsr_app.gui.train_panel")
 # clicks on a recent file queued it three times; a second video asked for meanwhile is the one the user wants now)
 OPENS = "{} opens"
 BATCH_INPUT = "{} becomes the Batch tab's input folder"
-# what F1 says in the status bar until the tabs are built: the shortcuts list is read from their actions and buttons
-KEYS_WAIT = "The keyboard shortcuts are listed once the models have loaded"
+# what F1 says in the status bar until the tabs are built: the shortcuts list is read from their actions and buttons;
+# their building takes it away (it stayed 10 s over the built tabs, as if F1 still had to wait), and F1 lists them then
+KEYS_WAIT = "The keyboard shortcuts are listed once the models have loaded: press {} again then"
 KEYS_NOT_LISTED = f"The keyboard shortcuts are listed from the tabs: {LOAD_FAILED[0].lower()}{LOAD_FAILED[1:]}"
 KEYS_NOTE_MS = 10_000  # how long it says so
 SCREENSHOT_NOTE_MS = 5000  # how long a screenshot waits for its first frame before saying what it waits for
@@ -190,7 +192,7 @@ class MainWindow(QMainWindow):
 
         viewer = Viewer(self.settings, self)
         made.append(viewer)
-        viewer.errorRaised.connect(self.show_error)
+        viewer.errorRaised.connect(self._show_compare_error)
         viewer.videoOpened.connect(self._video_opened)
         viewer.busyChanged.connect(self._busy)
         viewer.saver.saved.connect(lambda text: self.statusBar().showMessage(text, ENDED_NOTE_MS))
@@ -220,6 +222,8 @@ class MainWindow(QMainWindow):
         for button in self.findChildren(QPushButton):  # Enter presses a focused button as in a dialog (Space did)
             button.setAutoDefault(True)
         self._show_busy("")
+        if self.statusBar().currentMessage() == self._keys_wait():
+            self.statusBar().clearMessage()
         self._refresh_about()
 
     def _take_out_tabs(self, made: list) -> None:
@@ -458,11 +462,11 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        """A video or a folder of frames opens in Compare, and a benchmark's root of them is refused there as File ›
-        Open folder of frames refuses it (open one of its sequences); another folder becomes the Batch tab's input
-        folder, unless a batch runs (its form is locked: what it shows is the work going on); of several files the
-        first opens and the status bar says the others were not (the Batch tab processes a folder of them). A folder's
-        kind is told on a worker thread (`_look_at_dropped`)."""
+        """A video or a folder of frames opens in Compare, and a benchmark's root of them or frames beside folders of
+        frames is refused there as File › Open folder of frames refuses it (`opens_as_frames`); another folder becomes
+        the Batch tab's input folder, unless a batch runs (its form is locked: what it shows is the work going on); of
+        several files the first opens and the status bar says the others were not (the Batch tab processes a folder
+        of them). A folder's kind is told on a worker thread (`_look_at_dropped`)."""
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         if not paths:
             return
@@ -517,8 +521,9 @@ class MainWindow(QMainWindow):
     def _open_dropped(self, paths: list[str]) -> None:
         self.open(paths[0])
         if len(paths) > 1:
-            self.statusBar().showMessage(f"Opened {Path(paths[0]).name}; the {len(paths) - 1} other dropped file(s) "
-                                         f"were not: the Batch tab processes a folder of videos", DROP_NOTE_MS)
+            others = counted(len(paths) - 1, "other dropped file")
+            self.statusBar().showMessage(f"Opened {Path(paths[0]).name}, not the {others}: the Batch tab processes a "
+                                         "folder of videos", DROP_NOTE_MS)
 
     # ---- export ----
     def export(self) -> None:
@@ -585,6 +590,10 @@ class MainWindow(QMainWindow):
         fit_long_words(box)
         if self.compare.currentWidget() is self.viewer and self.viewer.info is None:
             self.compare.setCurrentWidget(self.welcome)
+
+    def _show_compare_error(self, title: str, message: str) -> None:
+        """The Compare tab's error, in the GUI's words where it is eval's (a folder of frames refused)."""
+        self.show_error(title, wording.for_compare_tab(message))
 
     def _busy(self, text: str) -> None:
         """Say what the frame worker computes once it has lasted BUSY_AFTER_MS: playback is busy for a moment on
@@ -704,7 +713,8 @@ class MainWindow(QMainWindow):
         """The list in a box that scrolls, no larger than the screen: as a message box, its 33 rows ran past a
         laptop's screen at the usual 11 pt, with its OK button. Until the tabs are built, why it is not there."""
         if self.viewer is None:
-            self.statusBar().showMessage(KEYS_WAIT if self.load_failure is None else KEYS_NOT_LISTED, KEYS_NOTE_MS)
+            self.statusBar().showMessage(self._keys_wait() if self.load_failure is None else KEYS_NOT_LISTED,
+                                         KEYS_NOTE_MS)
             return
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in self.shortcut_rows())
@@ -724,6 +734,10 @@ class MainWindow(QMainWindow):
         resize_within_screen(dialog, content.width() + 80, content.height() + buttons.sizeHint().height() + 80,
                              tall=(17, 20))
         dialog.open()
+
+    def _keys_wait(self) -> str:
+        """What F1 says until the tabs are built, naming its key as this system has it."""
+        return KEYS_WAIT.format(self.keys_action.shortcut().toString(QKeySequence.NativeText))
 
     def about(self) -> None:
         """Version, runtime, every model's card and the bundled components' licences (non-blocking)."""

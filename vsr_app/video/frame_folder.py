@@ -28,16 +28,21 @@ CONTAINER = "folder of frames"  # `VideoInfo.container` of a folder opened here
 
 
 def opens_as_frames(path: str | os.PathLike) -> bool:
-    """Whether `path` is a folder File › Open folder of frames takes: one `eval` scores as one sequence of frames
-    (images and nothing else it would score, by its one-kind rule: a folder of videos with a cover image, folder.jpg,
-    is not one), or a benchmark's root as `eval --data` takes it (Vid4's, holding city, walk, ...), which opening
-    refuses, saying to open one of its sequences. Every folder is listed once and nothing is sorted (`_listed`): a
-    dropped root of 40 folders of 2,000 frames was listed three times over, each listing naturally sorted, for 7 s."""
+    """Whether `path` is a folder File › Open folder of frames takes, or refuses in words of its own: one that holds
+    frames and no videos (opening refuses frames beside folders of frames, by eval's one-kind rule: such a folder,
+    dropped, became the Batch tab's input, which found no videos in it without saying why; a folder of videos with a
+    cover image, folder.jpg, is the Batch tab's), or a benchmark's root as `eval --data` takes it (Vid4's, holding
+    city, walk, ...), which opening refuses, saying to open one of its sequences. Every folder is listed once and
+    nothing is sorted (`_listed`): a dropped root of 40 folders of 2,000 frames was listed three times over, each
+    listing naturally sorted, for 7 s."""
     try:
-        contents, inner = _contents(_listed(Path(path)))
+        listing = _listed(Path(path))
+        if listing.frames:
+            return not listing.videos
+        contents, inner = _contents(listing)
         sources = contents_sources(contents)
-        # else its folders of frames, each one a folder of frames itself (one of videos with a cover image is not)
-        return sources == [contents.root] or (sources == contents.seqs and all(_is_sequence(inner[d]) for d in sources))
+        # its folders of frames, each one a folder of frames itself (one of videos with a cover image is not)
+        return sources == contents.seqs and all(_is_sequence(inner[d]) for d in sources)
     except (OSError, VsrAppError):  # not a folder, or not one eval scores
         return False
 
