@@ -17,7 +17,7 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QThreadPool, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel
 
-from gui_support import gui_env, stop_work, window  # noqa: F401
+from gui_support import announced, gui_env, stop_work, window  # noqa: F401
 from vsr_app import models
 from vsr_app.gui import about_dialog, main_window
 
@@ -63,13 +63,14 @@ def opened_about(window: main_window.MainWindow, qtbot) -> about_dialog.AboutDia
 
 
 def test_the_window_shows_loading_then_builds_its_tabs_and_opens_what_was_asked_meanwhile(gui_env, qtbot,  # noqa: F811
-                                                                                          small_video):
+                                                                                          small_video, announced):
     window = loading_window(qtbot)
     assert window.viewer is None and window.tabs.widget(1).text() == main_window.LOADING
     assert not window.tab_menus[0].isEnabled()
     # F1 at once (greyed, it did nothing): the list is read from the tabs, so the status bar says it waits for them
     window.keys_action.trigger()
     assert window.statusBar().currentMessage() == main_window.KEYS_WAIT.format("F1") and window.viewer is None
+    assert [text for _, text in announced] == [main_window.KEYS_WAIT.format("F1")]  # to a screen reader too
     # About at once (greyed, a bug report waited for the models): the runtime, and the cards said to be loading,
     # then listed once they have loaded, in the About left open (it said "Loading models..." for good)
     about = opened_about(window, qtbot)

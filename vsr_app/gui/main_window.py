@@ -37,7 +37,7 @@ from vsr_app.gui.icons import icon
 from vsr_app.gui.processing import SOURCE
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.welcome import WelcomePage, shown_labels
-from vsr_app.gui.widgets import ElidedLabel, fit_long_words, resize_within_screen
+from vsr_app.gui.widgets import ElidedLabel, announce, fit_long_words, resize_within_screen
 from vsr_app.gui.workers import Job, error_message, finish_jobs
 from vsr_app.media import OPEN_VIDEO_EXTS, file_filter
 from vsr_app.resources import resource_path
@@ -712,9 +712,10 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         """The list in a box that scrolls, no larger than the screen: as a message box, its 33 rows ran past a
         laptop's screen at the usual 11 pt, with its OK button. Until the tabs are built, why it is not there."""
-        if self.viewer is None:
-            self.statusBar().showMessage(self._keys_wait() if self.load_failure is None else KEYS_NOT_LISTED,
-                                         KEYS_NOTE_MS)
+        if self.viewer is None:  # said to a screen reader too: the menu item was greyed with a tooltip before
+            why = self._keys_wait() if self.load_failure is None else KEYS_NOT_LISTED
+            self.statusBar().showMessage(why, KEYS_NOTE_MS)
+            announce(self.statusBar(), why)
             return
         text = "".join(f"<tr><td style='padding-right:18px'>{t}</td><td><b>{k}</b></td></tr>"
                        for t, k in self.shortcut_rows())
