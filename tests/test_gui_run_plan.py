@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import save_file
 
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.prune_start import (can_continue_pruning, continue_pruning_arguments, make_prune_folder,
@@ -51,6 +53,39 @@ def test_a_start_the_form_cannot_make_is_refused_before_anything_is_written(data
     with pytest.raises(VsrAppError, match=message):
         plan_run(form(data, tmp_path / "runs", **changed), resume=False, opened_run=None)
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("task, options, message", [
+    ("vsr", {"net_config": {"scale": 2}}, "VSR training is x4: net_config 'scale' must be 4, not 2"),
+    ("vsr", {"net": "teacher", "net_config": {"align": "dis"}}, "net_config for the teacher: align is not an option"),
+    ("vsr", {"scale": 2}, 'unknown VSR training options: scale is a net_config option: {"net_config": {"scale": ...}}'),
+    ("vsr", {"batch": "2"}, "VSR training option 'batch' must be int"),
+    ("vsr", {"warmup": 0}, "training option 'warmup' must be at least 1"),
+    ("vfi", {"prior": "flow"}, "unknown motion prior 'flow'"),
+    ("vfi", {"kernals": [3, 3, 3]}, "kernals (did you mean 'kernels' or 'kernel'?)"),
+])
+def test_options_the_trainer_refuses_are_refused_in_its_words_before_a_start(data, tmp_path, task, options, message):
+    """Extra options {"net_config": {"scale": 2}}: the Parameters row said the trainer's refusal, yet Start was taken
+    and the trainer exited with code 1 two seconds later; a top-level "scale" was offered as 'cache'."""
+    asked = form(data, tmp_path / "runs", task=task, options={"steps": 10, **options})
+    with pytest.raises(VsrAppError) as refused:
+        plan_run(asked, resume=False, opened_run=None)
+    assert message in str(refused.value) and "did you mean 'cache'" not in str(refused.value)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_options_of_a_new_run_are_checked_not_those_a_resume_does_not_use(data, tmp_path):
+    """A resumed run goes on with the options it began with, which the trainer checks, not the form's; "teacher" in
+    an interpolation run's options is the command's --teacher, not an unknown option."""
+    runs = tmp_path / "runs"
+    plan_run(form(data, runs, task="vfi", options={"steps": 10, "teacher": "a-teacher", "crop": 64}), resume=False,
+             opened_run=None)
+    (runs / "my-student").mkdir(parents=True)
+    save_file({"w": torch.zeros(1)}, str(runs / "my-student" / "checkpoint.safetensors"), metadata={"step": "5"})
+    unusable = form(data, runs, options={"steps": 10, "net_config": {"scale": 2}})
+    assert plan_run(unusable, resume=True, opened_run=None).resume
+    with pytest.raises(VsrAppError, match="must be 4, not 2"):
+        plan_run(unusable, resume=False, opened_run=None)
 
 
 def test_a_runs_folder_inside_the_training_data_is_refused(data):

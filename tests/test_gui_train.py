@@ -371,14 +371,15 @@ def trainer_failure(panel, qtbot, window) -> str:
 
 
 def test_a_run_the_trainer_refuses_leaves_nothing_and_its_message_only_its_own_lines(panel, qtbot, window, tmp_path):
-    panel.form.extra.setText(json.dumps({"threads": 1, "nonsense_option": 1}))
+    # options only the trainer checks (an unknown one, or one of the wrong kind, the tab refuses at Start: `plan_run`)
+    panel.form.extra.setText(json.dumps({"threads": 1, "val_frames": 3, "val_restart": 5}))
     first = trainer_failure(panel, qtbot, window)
-    assert "unknown VSR training options: nonsense_option" in first
+    assert "val_restart (5) must be below val_frames (3)" in first
     assert not (tmp_path / "runs" / "tiny-student").exists()  # the tab's options and log went with the refusal
-    panel.form.extra.setText(json.dumps({"threads": 1, "batch": 2.5}))
+    panel.form.extra.setText(json.dumps({"threads": 1, "val_crop": 10}))
     second = trainer_failure(panel, qtbot, window)
-    assert "batch" in second and "nonsense_option" not in second and "$ " not in second
-    assert "nonsense_option" in panel.log.toPlainText()  # the log panel still has the whole session
+    assert "val_crop" in second and "val_restart" not in second and "$ " not in second
+    assert "val_restart (5)" in panel.log.toPlainText()  # the log panel still has the whole session
     assert not (tmp_path / "runs" / "tiny-student").exists()
 
 

@@ -111,6 +111,19 @@ def test_resume_with_steps_behind_the_run_is_refused_before_it_starts(panel, tmp
     assert panel.process is None and panel.compare_button.isVisible()
 
 
+def test_extra_options_the_trainer_refuses_are_refused_at_start_in_its_words(panel, tmp_path, said):
+    """Extra options {"net_config": {"scale": 2}}: Parameters said the trainer's refusal, yet Start was taken and the
+    trainer exited with code 1 two seconds later; a top-level "scale" was offered as 'cache'."""
+    for extra, message in (({"net_config": {"scale": 2}}, "VSR training is x4: net_config 'scale' must be 4, not 2"),
+                           ({"scale": 2}, 'scale is a net_config option: {"net_config": {"scale": ...}}')):
+        panel.form.extra.setText(json.dumps({"threads": 1, **extra}))
+        panel.start()
+        title, text = said[-1]
+        assert title == "Cannot start training" and message in text and "'cache'" not in text
+        assert panel.process is None and panel.checking is None and panel.start_button.isEnabled()
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_trainer_failing_before_any_step_cannot_start_and_after_one_failed(panel, qtbot, tmp_path, said):
     panel.run_dir = tmp_path / "runs" / NAME
     panel.run_dir.mkdir(parents=True)

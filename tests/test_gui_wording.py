@@ -146,3 +146,17 @@ def test_a_folder_of_frames_refused_for_its_kinds_is_told_what_to_open_not_to_po
     assert wording.for_compare_tab(str(refused.value)) == (
         f"{tmp_path} holds both loose images (000.png) and folders of frames (inner): eval scores one kind at a time; "
         "open one of its videos or folders of frames on its own, or move the others out")
+
+
+def test_the_options_listing_is_named_as_the_command_line_s_for_extra_options():
+    """The trainer's "`vsr-app train vsr --list-options` lists every option" read in the Train tab as if it had such a
+    command; it lists no options."""
+    from vsr_app.distill.vfi_task import split_options
+    from vsr_app.distill.vsr_task import check_options
+
+    said = worded(check_options, {"scale": 2})
+    assert said.endswith('{"net_config": {"scale": ...}}; `vsr-app train vsr --list-options` on the command line '
+                         "lists every option Extra options take")
+    assert worded(split_options, {"kernals": 3}).endswith(
+        "`vsr-app train vfi --list-options` or `vsr-app prune vfi --list-options` on the command line lists every "
+        "option Extra options take")

@@ -143,9 +143,21 @@ def test_an_unknown_vsr_option_names_its_close_matches_and_the_listing(data_dir,
         run_from_cli("vsr", [str(data_dir)], str(tmp_path / "run"), config=str(config), **quiet)
     message = str(refused.value)
     assert "bach (did you mean 'batch'" in message and "stpes (did you mean 'steps'?)" in message  # a loop option
-    assert 'channels (a net_config option? {"net_config": {"channels": ...}})' in message
+    assert 'channels is a net_config option: {"net_config": {"channels": ...}}' in message
     assert "nonsense," in message and message.endswith("`vsr-app train vsr --list-options` lists every option")
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("options, said", [
+    ({"scale": 2}, 'scale is a net_config option: {"net_config": {"scale": ...}}'),  # was: did you mean 'cache'?
+    ({"crf": [18, 30]}, 'crf is a degrade option: {"degrade": {"crf": ...}}'),
+    ({"noise": 2}, 'noise (a degrade option? {"degrade": {"noise_p": ...}})'),
+])
+def test_a_top_level_option_of_the_net_or_the_degradation_is_said_to_go_inside_it(options, said):
+    with pytest.raises(VsrAppError) as refused:
+        VSRTask(options, **quiet)
+    assert str(refused.value) == (f"unknown VSR training options: {said}; `vsr-app train vsr --list-options` lists "
+                                  "every option")
 
 
 def test_an_unknown_vfi_or_prune_option_names_its_close_matches(data_dir, tmp_path):

@@ -142,7 +142,7 @@ def test_footage_training_does_not_read_is_named_not_silently_left_out(tmp_path)
     only = tmp_path / "recordings"
     only.mkdir()
     (only / "rec.rm").write_bytes(b"\0")
-    with pytest.raises(VsrAppError, match=r"no videos or images found in .*; found only 1 file\(s\) that are not a "
+    with pytest.raises(VsrAppError, match=r"no videos or images found in .*; found only 1 file that is not a "
                                           r"video or image training reads \(rec\.rm; it reads mp4 .* mts "):
         check_data([str(only)])
     mixed = tmp_path / "mixed"
@@ -151,7 +151,7 @@ def test_footage_training_does_not_read_is_named_not_silently_left_out(tmp_path)
         (mixed / name).write_bytes(b"\0")
     said = []
     load_sources([str(mixed)], log=said.append)
-    assert "data: skipped 3 file(s) that are not a video or image training reads (a.rm, b.rmvb, notes.txt;" in said[0]
+    assert "data: skipped 3 files that are not a video or image training reads (a.rm, b.rmvb, notes.txt;" in said[0]
 
 
 def test_an_image_that_does_not_read_in_a_folder_says_what_to_do(tmp_path):

@@ -284,10 +284,11 @@ def _vfi_sections(command: str) -> list[tuple[str, dict, dict]]:
              {name: config.get(name) for name in NET_OPTIONS}, MEANINGS)]
 
 
-def unknown_options(unknown, known, what: str, commands: tuple[str, ...], nested=()) -> VsrAppError:
-    """The error for options nothing reads (a misspelling): each with the known ones it is close to, or the
-    `nested` (net_config) one it may mean, and the command that lists them all."""
-    named = _with_near(unknown, known, nested)
+def unknown_options(unknown, known, what: str, commands: tuple[str, ...], inner=None) -> VsrAppError:
+    """The error for options nothing reads (a misspelling): each with the known ones it is close to, or the option it
+    goes inside (`inner`: {key: the option whose object takes it}, as {"scale": "net_config"}), and the command that
+    lists them all."""
+    named = _with_near(unknown, known, inner)
     listed = " or ".join(f"`{LISTED_BY.format(command)}`" for command in commands)
     return VsrAppError(f"unknown {what}: {named}; {listed} lists every option")
 
@@ -301,15 +302,27 @@ def check_net_options(net_config: dict, takes, what: str, arch: str) -> None:
         raise VsrAppError(f"{what}: {_with_near(unknown, takes)} {verb} of {arch}, which takes {', '.join(takes)}")
 
 
-def _with_near(unknown, known, nested=()) -> str:
-    """"bach (did you mean 'batch'?), foo": the unknown names, sorted, each with the names it is close to."""
+def _with_near(unknown, known, inner=None) -> str:
+    """"bach (did you mean 'batch'?), scale is a net_config option: {"net_config": {"scale": ...}}, foo": the unknown
+    names, sorted, each with the names it is close to, or the `inner` option it is (a net_config key given at the
+    top: "scale" was offered as 'cache', a misspelling of a top-level option) or may be."""
+    inner = inner or {}
     named = []
     for key in sorted(unknown):
+        if key in inner:
+            named.append(f"{key} is {_inside(key, inner[key], ':')}")
+            continue
         near = [repr(name) for name in difflib.get_close_matches(key, list(known), n=2)]
-        inner = [] if near else difflib.get_close_matches(key, list(nested), n=1)
+        inside = [] if near else difflib.get_close_matches(key, list(inner), n=1)
         if near:
             key += f" (did you mean {' or '.join(near)}?)"
-        elif inner:
-            key += f' (a net_config option? {{"net_config": {{"{inner[0]}": ...}}}})'
+        elif inside:
+            key += f" ({_inside(inside[0], inner[inside[0]], '?')})"
         named.append(key)
     return ", ".join(named)
+
+
+def _inside(key: str, outer: str, mark: str) -> str:
+    """'a net_config option: {"net_config": {"scale": ...}}' (`mark` ':' or, for a close match, '?'): where `key`
+    goes, inside the option `outer`."""
+    return f'a {outer} option{mark} {{"{outer}": {{"{key}": ...}}}}'

@@ -256,7 +256,8 @@ def _not_read(others: list[Path]) -> str:
     out, and the user should know rather than wonder why the footage did not count."""
     names = first_names([p.name for p in sorted(others)])
     kinds = " ".join(ext.lstrip(".") for ext in (*TRAINING_VIDEO_EXTS, *IMAGE_EXTS))
-    return f"{len(others)} file(s) that are not a video or image training reads ({names}; it reads {kinds})"
+    are = "is" if len(others) == 1 else "are"
+    return f"{counted(len(others), 'file')} that {are} not a video or image training reads ({names}; it reads {kinds})"
 
 
 def check_run_outside_data(run_dir: Path, roots, choose: str = "an --out") -> None:

@@ -151,6 +151,18 @@ def student_or_teacher_net(options: dict) -> nn.Module:
     return model
 
 
+def check_options(options: dict) -> None:
+    """Refuse a task option nothing reads (a misspelling, a net's or a degradation's option given at the top) or a
+    value of the wrong kind, before anything is built: the trainer's check, and the Train tab's at Start (refused by
+    the trainer, it read there as a run that failed two seconds in). The loop's options are split off before."""
+    unknown = set(options) - set(DEFAULTS)
+    if unknown:
+        inner = {**{key: "net_config" for _, cls in NETS.values() for key in inspect.signature(cls).parameters},
+                 **dict.fromkeys(DegradationMix.__dataclass_fields__, "degrade")}
+        raise unknown_options(unknown, [*DEFAULTS, *LOOP_OPTIONS], "VSR training options", ("train vsr",), inner)
+    check_types(options, DEFAULTS, "VSR training option")
+
+
 def net_settings(net, net_config) -> dict | None:
     """Every constructor argument of the net, the defaults filled in (None for an unknown net): two configs that
     build the same net compare equal."""
@@ -194,11 +206,7 @@ class VSRTask:
     name = "vsr"
 
     def __init__(self, options: dict, log=print):
-        unknown = set(options) - set(DEFAULTS)
-        if unknown:  # (the loop's options were split off before)
-            raise unknown_options(unknown, [*DEFAULTS, *LOOP_OPTIONS], "VSR training options", ("train vsr",),
-                                  nested={key for _, cls in NETS.values() for key in inspect.signature(cls).parameters})
-        check_types(options, DEFAULTS, "VSR training option")
+        check_options(options)
         self.opt = {**DEFAULTS, **options}
         o = self.opt
         self.model = student_or_teacher_net(o)

@@ -626,10 +626,8 @@ class MainWindow(QMainWindow):
         if self.viewer is None:  # the tabs not built yet: nothing runs
             return work
         if self.train.running():
-            step = self.train.plots.last_step()
             name = "pruning" if self.train.pruning else "training"
-            work.append((name, f"{name.capitalize()}: step {step:,} / {self.train.total_steps:,}" if step
-                         else f"{name.capitalize()}: starting", f"{name} keeps a checkpoint to resume from"))
+            work.append((name, self.train.work_said(), f"{name} keeps a checkpoint to resume from"))
         if self.export_dialog is not None and self.export_dialog.running:
             work.append(("an export", "Export cancelling\u2026" if self.export_dialog.cancelling
                           else "Exporting" + _percent(self.export_dialog.progress),

@@ -10,13 +10,19 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from vsr_app.distill.checkpoint import check_steps
-from vsr_app.distill.options import VAL_KEY
+from vsr_app.distill.options import VAL_KEY, LoopConfig
 from vsr_app.distill.runs import read_json_object, saved_teacher_gone, set_aside_metrics
 from vsr_app.distill.sources import check_run_outside_data
+from vsr_app.distill.vfi_task import split_options
+from vsr_app.distill.vsr_task import check_options as check_vsr_options
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.run_checks import check_run_dir
 from vsr_app.gui.run_files import OPTIONS_NAME, check_model_name, model_name_for, write_options
-from vsr_app.gui.train_form import check_start_from, run_steps, train_arguments
+from vsr_app.gui.train_form import net_size, run_steps, train_arguments
+
+# what `vsr-app train vfi` takes from a --config file apart from its options: the command's --data (the file's is
+# left unused), --teacher and --distill (`train_cli.run_from_cli`)
+VFI_ARGUMENTS = ("data", "teacher", "distill")
 
 
 class RunForm(NamedTuple):
@@ -57,9 +63,9 @@ def plan_run(form: RunForm, resume: bool, opened_run: Path | None) -> RunPlan:
     teacher = form.teacher if form.distill != "none" else None
     if form.distill != "none" and not teacher:
         raise VsrAppError("distillation needs a trained teacher; train one first or pick 'None'")
-    if not resume:  # a resumed run goes on from its checkpoint, not from Start from
-        check_start_from(form.options)
     steps = run_steps(form.options)
+    if not resume:  # a resumed run goes on from its checkpoint with the options it began with, not from these
+        check_new_run_options(form.task, form.options)
     run_dir = run_folder(form.runs, name, opened_run)
     if not resume:  # the trainer refuses it too, but after the tab made the folder, among the footage
         check_run_outside_data(run_dir, form.data, "a Runs folder")
@@ -67,6 +73,19 @@ def plan_run(form: RunForm, resume: bool, opened_run: Path | None) -> RunPlan:
     if resume:  # refused here, before the tab shows a start: the trainer's refusal read as a failed run
         check_steps(run_dir, steps)
     return RunPlan(form.task, name, form.data, form.distill, teacher, form.options, steps, run_dir, resume)
+
+
+def check_new_run_options(task: str, options: dict) -> None:
+    """Refuse what the trainer refuses of a new run's options before it trains, with its own words: an option it does
+    not know (`split_options`, `vsr_task.check_options`), a value of the wrong kind, a Start from that is not there,
+    a net it cannot build (net_config "scale": 2), built as it builds it but on the meta device (`net_size`: no
+    memory, milliseconds). The Parameters row said so, yet Start was taken, and the trainer's refusal came two
+    seconds later as a run that exited with code 1."""
+    if task == "vfi":
+        split_options({key: value for key, value in options.items() if key not in VFI_ARGUMENTS})
+    else:
+        check_vsr_options(LoopConfig.split(options)[1])
+    net_size(task, options)
 
 
 def run_folder(runs: Path, name: str, opened_run: Path | None) -> Path:

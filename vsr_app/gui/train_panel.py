@@ -483,6 +483,16 @@ class TrainPanel(QWidget):
             self._park_focus(self.stop_button)
             self.process.stop()
 
+    def work_said(self) -> str:
+        """What the window's status bar says of the run going on (`running`): its step, or that it is stopping, as the
+        tab says (after Stop the bar went on with "Training: step 24 / 10,000" while the tab said a checkpoint was
+        being written; a stopping batch or export reads "... cancelling..." there)."""
+        doing = "Pruning" if self.pruning else "Training"
+        if self.process.stopping:
+            return f"{doing} stopping: writing a checkpoint\u2026"
+        step = self.plots.last_step()
+        return f"{doing}: step {step:,} / {self.total_steps:,}" if step else f"{doing}: starting"
+
     def stop_and_wait(self) -> None:
         """Stop and block until the trainer has written its checkpoint (quitting the app): the grace a Stop gives."""
         if self.running():

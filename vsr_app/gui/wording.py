@@ -8,6 +8,7 @@ import re
 from vsr_app.batch import STOPPED_REASON
 from vsr_app.batch_plan import INCLUDE_HINT
 from vsr_app.batch_resume import EarlierOutput
+from vsr_app.distill.options import LISTED_BY
 from vsr_app.distill.runs import PRUNE_VAL
 from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HINT, NOT_RESUMABLE_HINT, OVERWRITE_HINT,
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE,
@@ -58,6 +59,11 @@ def left_as_it_is(earlier: EarlierOutput) -> str:
     return f"{earlier.advice('Export in the Compare tab')}: {earlier.what()}"
 
 
+# the trainer's pointer to the commands that list its options (`options.unknown_options`): the Train tab lists none,
+# so they are said as the command line's, and what they list as what Extra options take
+_LISTING = re.escape(LISTED_BY).replace(r"\{\}", "[a-z ]+?")
+_LISTINGS = re.compile(f"((?:`{_LISTING}`(?: or )?)+) lists every option")
+
 # the trainer's hints to run it again with --resume (distill.runs), where the Train tab has a button
 RESUME_HINTS = {NOT_NEW_HINT: "press Resume to continue it, or choose another model name",
                 NOT_RESUMABLE_HINT: "press Start to begin a new run"}
@@ -89,6 +95,7 @@ def for_train_tab(message: str) -> str:
         message = message.replace(outside, "choose a Validation clip outside the Data folders")
     message = message.replace(BAD_FILE_HINT, "remove it from the training folder, or put the files to use in the "
                                              "Data list")
+    message = _LISTINGS.sub(r"\1 on the command line lists every option Extra options take", message)
     for pattern, press in _COMMAND_HINTS:
         message = pattern.sub(press, message)
     for hint, press in RESUME_HINTS.items():
