@@ -231,8 +231,8 @@ def test_a_dropped_folder_of_frames_beside_a_folder_of_frames_is_refused_as_open
     qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
     assert window.error_box.windowTitle() == "Cannot open folder of frames"
     assert window.error_box.text() == (
-        f"{mixed} holds both loose images (f0.jpg, f1.jpg) and folders of frames (inner): eval scores one kind at a "
-        "time; open one of its videos or folders of frames on its own, or move the others out")
+        f"{mixed} holds both loose images (f0.jpg, f1.jpg) and folders of frames (inner): the Compare tab opens one "
+        "kind at a time; open one of its videos or folders of frames on its own, or move the others out")
     assert window.tabs.currentIndex() == 0 and window.batch.in_dir.text() != str(mixed)
     album = tmp_path / "album"
     album.mkdir()

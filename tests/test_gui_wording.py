@@ -144,8 +144,8 @@ def test_a_folder_of_frames_refused_for_its_kinds_is_told_what_to_open_not_to_po
     with pytest.raises(VsrAppError) as refused:
         contents_sources(folder_contents(tmp_path))
     assert wording.for_compare_tab(str(refused.value)) == (
-        f"{tmp_path} holds both loose images (000.png) and folders of frames (inner): eval scores one kind at a time; "
-        "open one of its videos or folders of frames on its own, or move the others out")
+        f"{tmp_path} holds both loose images (000.png) and folders of frames (inner): the Compare tab opens one kind "
+        "at a time; open one of its videos or folders of frames on its own, or move the others out")
 
 
 def test_the_options_listing_is_named_as_the_command_line_s_for_extra_options():

@@ -249,3 +249,17 @@ def test_a_narrow_terminal_keeps_the_start_and_extension_of_the_batchs_file(monk
     TerminalProgress(stream, label="batch", show_stage=True)(ProgressInfo(66, 120, 12.3, 5.0, 4.0, name, waiting=10))
     drawn = stream.getvalue().split("\x1b[2K")[-1]
     assert drawn.startswith(f"batch {shown}:  55.0% 66/120") and drawn.endswith("ETA 0:04") and len(drawn) < 60
+
+
+def test_a_file_that_ran_out_of_room_projects_by_the_frames_it_wrote():
+    """Progress counts frames made, those the encoder still holds among them: the bytes written divided by all of
+    them put the next files' outputs at two thirds of their size, and warned of a full disk too late."""
+    from pathlib import Path
+
+    from vsr_app.batch_progress import Estimate, OverallProgress
+
+    overall = OverallProgress([Estimate(200, 1), Estimate(100, 1)], None, Path("."))
+    overall.start_file("a", Estimate(200, 1))
+    overall.on_progress(ProgressInfo(146, 200, 1.0, 1.0, None, waiting=46))
+    overall.count_unfinished(1_000_000)  # for the 100 frames written
+    assert overall.bytes_for(Estimate(100, 1)) == pytest.approx(1_000_000)

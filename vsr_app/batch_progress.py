@@ -101,8 +101,8 @@ class OverallProgress:
     def count_unfinished(self, written: int) -> None:
         """The file in work failed for want of room after `written` bytes: counted with the finished outputs' bytes and
         work, they project the files after it (`bytes_for`) where none has finished yet."""
-        self.made_bytes += written
-        self.made_work += self.file_done * self.pixels
+        self.made_bytes += written  # for the frames written: those made, less those its encoder still held
+        self.made_work += (self.file_done - self.waiting) * self.pixels
 
     def bytes_for(self, estimate: Estimate) -> float | None:
         """The bytes the output of a file of `estimate` will likely take, at the bytes a unit of work took so far;

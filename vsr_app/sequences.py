@@ -18,7 +18,9 @@ from vsr_app.words import counted
 if TYPE_CHECKING:
     import numpy as np
 
-ONE_KIND_HINT = "point --data at one of them, or move the others out"  # what to do with a folder of several kinds
+# what to do with a folder of several kinds, after what eval does with it (the GUI says both its own way)
+ONE_KIND = "eval scores one kind at a time"
+ONE_KIND_HINT = "point --data at one of them, or move the others out"
 
 
 class Sequence(NamedTuple):
@@ -76,7 +78,7 @@ def contents_sources(contents: FolderContents) -> list[Path]:
              for kind, paths in (("loose images", loose), ("videos", videos), ("folders of frames", seqs)) if paths]
     if len(kinds) > 1:  # scoring one kind alone would silently leave the others out
         raise VsrAppError(f"{root} holds {'both ' * (len(kinds) == 2)}{', '.join(kinds[:-1])} and {kinds[-1]}: "
-                          f"eval scores one kind at a time; {ONE_KIND_HINT}")
+                          f"{ONE_KIND}; {ONE_KIND_HINT}")
     if loose:
         return [root]
     if not seqs and not videos:
@@ -147,10 +149,12 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     if count := reader.decode_errors:
         notes.append(f"damaged: {counted(count, 'packet')} did not decode and their frames are missing, so "
                      f"the frames either side of them are scored as neighbours")
-    if count := reader.concealed[0]:
-        notes.append(f"damaged: the decoder concealed damage in {counted(count, 'frame')} (from frame "
-                     f"{reader.concealed[1]}), and they and the frames after, up to the next keyframe, "
-                     "are scored against their grey or smeared blocks as the truth")
+    concealed, first = reader.concealed
+    if concealed:
+        where = f"frame {first}" if concealed == 1 else f"{concealed} frames (from frame {first})"
+        notes.append(f"damaged: the decoder concealed damage in {where}, and {'it' if concealed == 1 else 'they'} "
+                     "and the frames after, up to the next keyframe, are scored against their grey or smeared blocks "
+                     "as the truth")
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
     if reader.info.hdr:  # the reader's picture, not the file's signal (`video/tonemap.py`)

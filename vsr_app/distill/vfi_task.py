@@ -351,7 +351,7 @@ def split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     unknown = set(rest) - task_names - set(NET_OPTIONS) - set(RUN_OPTIONS)
     if unknown:
         raise unknown_options(unknown, [*LOOP_OPTIONS, *task_names, *NET_OPTIONS, *RUN_OPTIONS],
-                              "training option(s) for frame interpolation", ("train vfi", "prune vfi"))
+                              "training options for frame interpolation", ("train vfi", "prune vfi"))
     check_types(rest, asdict(VFIConfig()), "frame-interpolation training option")
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 

@@ -14,7 +14,7 @@ from vsr_app.errors import (BAD_FILE_HINT, EXCLUDE_HINT, MOVED_HINT, NOT_NEW_HIN
                             PRUNE_RESUME_HINT, RECURSIVE_HINT, RESUME_HINT, STEPS_BEHIND, STEPS_HINT, VAL_OUTSIDE,
                             VAL_OUTSIDE_HINT)
 from vsr_app.gui.codecs import CODECS
-from vsr_app.sequences import ONE_KIND_HINT
+from vsr_app.sequences import ONE_KIND, ONE_KIND_HINT
 from vsr_app.video.pipeline import DEINTERLACE_OFF
 
 # a file the batch was stopped in, as the Batch tab stops one (the command line's reason lists Ctrl-C and signals)
@@ -48,8 +48,8 @@ def for_gui(message: str, replace_label: str, recursive_label: str = "", deinter
 def for_compare_tab(message: str) -> str:
     """An error the Compare tab shows on opening, worded for the command line: a folder of frames is refused in eval's
     words, which said to point --data at one of its kinds."""
-    return message.replace(ONE_KIND_HINT, "open one of its videos or folders of frames on its own, or move the others "
-                                          "out")
+    return message.replace(f"{ONE_KIND}; {ONE_KIND_HINT}", "the Compare tab opens one kind at a time; open one of its "
+                                                            "videos or folders of frames on its own, or move the others out")
 
 
 def left_as_it_is(earlier: EarlierOutput) -> str:

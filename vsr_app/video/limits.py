@@ -217,13 +217,13 @@ def check_job_fits(in_w: int, in_h: int, out_w: int, out_h: int, encoder: str,
                           "pixels a side; use --codec libx264 (H.264)")
     need = estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes, preset)
     heavy = engine_bytes >= 2**30 // 10  # shown from 0.1 GB: what a lighter model would save
-    # what the encoder's preset holds over its default's, named where it is the largest part: placebo's 56 GB of a
-    # 4K x4 job's 77 went unsaid, and the advice was a smaller input. Worded for the command line's --preset and the
-    # Export dialog's Preset list alike
+    # what the encoder's preset holds over its default's, named from as much as the models' share is: placebo's 56 GB
+    # of a 4K x4 job's 77 went unsaid, and the advice was a smaller input. Worded for the command line's --preset and
+    # the Export dialog's Preset list alike
     encoder_bytes = need - estimated_memory(in_w, in_h, out_w, out_h, encoder, engine_bytes)
-    slow_preset = encoder_bytes > max(engine_bytes, need - encoder_bytes - engine_bytes)
-    shares = ([(encoder_bytes, f"the encoder at its {preset} preset")] if slow_preset else []) + (
-        [(engine_bytes, "the models' computations")] if heavy else [])
+    slow_preset = encoder_bytes >= max(engine_bytes, 2**30 // 10)
+    shares = sorted(([(encoder_bytes, f"the encoder at its {preset} preset")] if slow_preset else []) + (
+        [(engine_bytes, "the models' computations")] if heavy else []), key=lambda share: -share[0])
     ways = (["a faster preset"] if slow_preset else []) + ["a smaller input"] + (["a lighter model"] if heavy else [])
     check_memory(need, available, f"processing {in_w}x{in_h} into {out_w}x{out_h} frames",
                  f"use {', '.join(ways)} or close other programs", _shares_text(shares))
