@@ -42,6 +42,8 @@ Where things are
   ~/.local/share/vsr-app/models/     the models you train ($XDG_DATA_HOME/vsr-app/models where that is set)
   ~/.config/vsr-app/vsr-app.conf     the app's settings ($XDG_CONFIG_HOME/vsr-app/vsr-app.conf where that is set);
                                      delete it, with the app closed, to start again from the defaults
+  ~/.cache/vsr-app/cpu_precision.json   whether this CPU runs the models faster in bf16 or fp32, as measured the
+                                     first time ($XDG_CACHE_HOME/vsr-app where that is set); delete it to measure again
   Logs                               the command-line tools write theirs to the terminal; a training run started
                                      from the Train tab keeps its log as {LOG_NAME} in its run folder
 

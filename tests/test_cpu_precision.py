@@ -17,6 +17,7 @@ def probe(monkeypatch, tmp_path):
     `times` and counts its runs."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(cpu_precision, "_known", {})
+    monkeypatch.setattr(cpu_precision, "_unkept", {})
     monkeypatch.setattr(devices, "cpu_supports_bf16", lambda: True)
     monkeypatch.setattr(cpu_precision, "machine_busy", lambda: False)
     state = {"times": (1.0, 0.5), "runs": 0}
@@ -82,6 +83,7 @@ def test_a_cache_folder_that_cannot_be_made_still_gives_the_answer(probe, caplog
     with caplog.at_level(logging.INFO, logger="vsr_app.cpu_precision"):
         assert devices.cpu_prefers_bf16()
     assert "cannot keep the CPU precision measurement" in caplog.text
+    assert f"; for this run only: '{cpu_precision.cache_file()}' cannot be written (" in cpu_precision.cpu_precision_note()
 
 
 @pytest.mark.parametrize("kept", ['{"fp32_s": 0, "bf16_s": 0, "measured": "x"}',
@@ -100,6 +102,8 @@ def test_a_probe_on_a_busy_machine_decides_for_this_run_only(probe, monkeypatch)
     monkeypatch.setattr(cpu_precision, "machine_busy", lambda: True)
     assert devices.cpu_prefers_bf16() and probe["runs"] == 1
     assert not cpu_precision.cache_file().exists()
+    assert cpu_precision.cpu_precision_note() == ("bf16 (measured 2.0x faster than fp32); for this run only: the "
+                                                  "machine was busy, so it is measured again at the next start")
 
 
 def test_the_answer_is_per_cpu_features_too(monkeypatch):

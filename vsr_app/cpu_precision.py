@@ -85,11 +85,16 @@ def cpu_precision_note() -> str:
     """The precision the app runs nets in on this CPU, and why: for bench's machine line and the self-test."""
     from vsr_app.devices import cpu_supports_bf16
 
-    return cpu_bf16_measure().describe() if cpu_supports_bf16() else "fp32 (no native bf16)"
+    if not cpu_supports_bf16():
+        return "fp32 (no native bf16)"
+    measured = cpu_bf16_measure()
+    unkept = _unkept.get(machine_key())
+    return f"{measured.describe()}{f'; for this run only: {unkept}' if unkept else ''}"
 
 
 _lock = threading.Lock()
 _known: dict[str, Measured] = {}  # this process's answers, by machine key
+_unkept: dict[str, str] = {}  # why one of them was not kept in the cache file, by machine key
 
 
 def cpu_bf16_measure() -> Measured:
@@ -116,6 +121,7 @@ def _measure_and_keep(key: str) -> Measured:
     result = Measured(fp32_s, bf16_s, datetime.now(timezone.utc).isoformat(timespec="seconds"))
     log.info("CPU precision for %s: %s", key, result.describe())
     if machine_busy():  # kept for this process only: measured again at the next start
+        _unkept[key] = "the machine was busy, so it is measured again at the next start"
         return result
     path = cache_file()
     try:
@@ -129,6 +135,7 @@ def _measure_and_keep(key: str) -> Measured:
         atomic_write(path, lambda tmp: tmp.write_text(json.dumps(kept, indent=1), encoding="utf-8"))
     except OSError as exc:  # a read-only home: measured again at each start, a fraction of a second; not worth a
         log.info("cannot keep the CPU precision measurement in '%s' (%s)", path, exc.strerror or exc)  # warning each
+        _unkept[key] = f"'{path}' cannot be written ({exc.strerror or exc})"
     return result
 
 
