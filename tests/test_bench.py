@@ -15,8 +15,8 @@ from vsr_app import bench
 from vsr_app.bench import measure_interpolator, measure_upscaler, parse_size, pipeline_length, sample_frames
 from vsr_app.cli import main
 from vsr_app.errors import VsrAppError
-from vsr_app.devices import autocast_dtype
-from vsr_app.inference import PRECISION_NAMES, make_interpolator
+from vsr_app.devices import default_precision
+from vsr_app.inference import make_interpolator
 from vsr_app.models import build_arch, load_model, save_model
 from vsr_app.resources import models_dir
 
@@ -112,7 +112,7 @@ def test_each_rate_says_the_precision_it_ran_in_and_fp16_on_a_cpu_is_warned_abou
                      "--size", "24x32", "--frames", "8", "--budget", "0.1"])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
-    default = PRECISION_NAMES.get(str(autocast_dtype(torch.device("cpu"))), "fp32")  # what "auto" is here
+    default = default_precision(torch.device("cpu"))  # what "auto" is here
     student_entry, bicubic_entry = result["models"]["tiny-student"], result["models"]["bicubic"]
     assert (student_entry["precision"], student_entry["pipeline_precision"]) == ("fp16", default)
     assert (bicubic_entry["precision"], bicubic_entry["pipeline_precision"]) == ("fp32", "fp32")  # no weights
@@ -185,7 +185,7 @@ def test_the_pipeline_s_precision_is_the_one_it_ran_in_with_no_engine_built_to_a
     clip = bench.write_clip(sample_frames((24, 32), 8), tmp_path / "clip.mp4")
     config = bench.BenchConfig(device="cpu", frames=8, budget_s=0.01, precision=precision)
     result = bench.bench_model(str(_student(tmp_path / "run")), clip, config)
-    default = PRECISION_NAMES.get(str(autocast_dtype(torch.device("cpu"))), "fp32")
+    default = default_precision(torch.device("cpu"))
     assert len(made) == 1 and result["pipeline_precision"] == default
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 from PySide6.QtWidgets import QFileDialog
 
 from gui_support import gui_env, open_and_wait, show_and_wait, window  # noqa: F401
 from test_gui_viewer import nearest_model  # noqa: F401
+from vsr_app.devices import default_precision
 from vsr_app.eval_csv import write_csv
 from vsr_app.evaluate import Scores, summary
 from vsr_app.gui.analysis_plot import AnalysisPlot
@@ -69,9 +71,11 @@ def test_upscale_rows_number_frames_from_zero_and_one_and_name_the_comparison(pl
     plot.save.click()
     assert save_as.offered == [(str(video.parent / "city-student-vs-teacher.csv"), "CSV files (*.csv)")]
     comment, rows = read_csv(save_as.path)
-    assert comment == (f"# upscale: student vs teacher on {video}, 3 of 3 frames; PSNR (dB) and SSIM of luma (Y, "
-                       "BT.601); frame counts from 0 as eval vsr --csv numbers a video's, frame_1based as the player "
-                       "does\n")
+    # where and in what precision the nets ran, which moves the scores, as eval's CSV says it
+    precision = default_precision(torch.device("cpu"))
+    assert comment == (f"# upscale: student vs teacher on {video}, 3 of 3 frames; ran on cpu, trained nets in "
+                       f"{precision}; PSNR (dB) and SSIM of luma (Y, BT.601); frame counts from 0 as eval vsr --csv "
+                       "numbers a video's, frame_1based as the player does\n")
     assert rows == [["sequence", "frame", "frame_1based", "psnr_y", "ssim_y"], ["city", "0", "1", "31.25", "0.9125"],
                     ["city", "1", "2", "100.0", "1.0"], ["city", "2", "3", "29.5", ""]]
     # the next save is offered where the last went, not beside the video

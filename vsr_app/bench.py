@@ -344,12 +344,11 @@ def precision_note(precision: str, device) -> str | None:
     1,018-1,104 ms against 75-86 in bf16; docs/RESULTS.md, "Session 47: today's students self-ensembled"); native
     bf16 may run slower than fp32 too (`cpu_precision`)."""
     from vsr_app.cpu_precision import cpu_precision_note
-    from vsr_app.devices import autocast_dtype, cpu_supports_bf16
-    from vsr_app.inference import PRECISION_NAMES
+    from vsr_app.devices import cpu_supports_bf16, default_precision
 
     if device.type != "cpu":
         return None
-    default = PRECISION_NAMES.get(str(autocast_dtype(device)), "fp32")
+    default = default_precision(device)
     if precision in ("auto", "fp32", default):
         return None
     slow = "slower than fp32" if precision == "bf16" and cpu_supports_bf16() else "emulated and slow"

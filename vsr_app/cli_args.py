@@ -466,9 +466,9 @@ def _add_eval_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_deinterlace_option(p)
     p.add_argument("--precision", choices=PRECISIONS, default="auto",
                    help="precision the model runs in: auto as the app runs it (bf16 where the CPU has it natively "
-                        "and runs it faster; bf16 or fp16 on CUDA), fp32 to score without reduced precision (they differ in the fourth decimal); "
-                        "fp16 is for CUDA (a CPU runs it several times slower); the result says which ran (default "
-                        "auto)")
+                        "and runs it faster; bf16 or fp16 on CUDA), fp32 to score without reduced precision (they "
+                        "differ in the third decimal; the cards were scored in bf16); fp16 is for CUDA (a CPU runs it "
+                        "several times slower); the result says which ran (default auto)")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object, each sequence's scored frames in it (per_frame)")
     p.add_argument("--csv", type=_not_empty, metavar="FILE", help=_eval_csv_help(None))

@@ -115,7 +115,7 @@ def eval_table(result: dict) -> str:
     if limit is not None and any(seq["frames_read"] < limit for seq in result["sequences"].values()):
         first = f", at most{first[1:]} (the notes say which were shorter)"
     lines.append(f"  data: {result['data']}{first}")
-    if "device" in result:  # bf16 and fp32 differ in the fourth decimal: two tables must not read alike
+    if "device" in result:  # bf16 and fp32 differ in the third decimal: two tables must not read alike
         lines.append(f"  ran on: {result['device']}, {result['precision']}")
     if result.get("self_ensemble"):
         lines.append("  self-ensemble: each frame's 8 flips and transposes, averaged")

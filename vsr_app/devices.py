@@ -100,6 +100,14 @@ def cpu_prefers_bf16() -> bool:
     return cpu_supports_bf16() and cpu_bf16_measure().bf16_faster
 
 
+PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}  # as results name a dtype; None is fp32
+
+
+def default_precision(device: torch.device) -> str:
+    """The precision name ("bf16", "fp16", "fp32") the app runs trained nets in on `device` (`autocast_dtype`)."""
+    return PRECISION_NAMES.get(str(autocast_dtype(device)), "fp32")
+
+
 def autocast(device: torch.device, dtype: torch.dtype | None):
     """Autocast to `dtype` on `device`; nothing for None (fp32)."""
     import torch

@@ -141,7 +141,7 @@ def _scored_what(result: dict, loaded, engine, model: str, data: str | Path, fra
     with another, cannot pass for a full benchmark of another model: the data folder (absolute), `--frames` where
     given (and `notes` on the sequences it is longer than, or cut short with later frames read as context), the
     weights file where `model` was a path, not a name the registry resolves, and the device and precision the
-    engine ran in (bf16 and fp32 differ in the fourth decimal); and what traces it to the weights and code: the
+    engine ran in (bf16 and fp32 differ in the third decimal); and what traces it to the weights and code: the
     app's version, the weights file's hash and a clip engine's chunk and context. `notes` say which frames read
     were not scored and why, in words."""
     from vsr_app import __version__

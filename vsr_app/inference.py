@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from vsr_app.memory import keep_freed_memory
 from vsr_app.errors import VsrAppError
-from vsr_app.devices import autocast, autocast_dtype, resolve_device
+from vsr_app.devices import PRECISION_NAMES, autocast, autocast_dtype, resolve_device
 from vsr_app.models import LoadedModel
 
 # Frames above this many input pixels are tiled (about 640x360 -> 2560x1440 output, a few hundred MB of features).
@@ -507,9 +507,6 @@ class NetInterpolator(Engine, Interpolator):
             raise VsrAppError(f"not enough {self.device.type.upper()} memory for {self.model.name} on {w}x{h} frames "
                               f"(interpolators work on whole frames): try {_less_memory(self.device)}") from exc
         return tensor_to_frame(out[..., pad:pad + h, pad:pad + w])
-
-
-PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}
 
 
 def engine_nets(engine) -> list[torch.nn.Module]:

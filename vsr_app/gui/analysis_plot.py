@@ -46,7 +46,7 @@ from vsr_app.gui.view_export import save_folder
 from vsr_app.gui.widgets import ElidedLabel, announce
 from vsr_app.media import frame_files
 from vsr_app.sequences import sequence_name
-from vsr_app.devices import resolve_device
+from vsr_app.devices import default_precision, resolve_device
 from vsr_app.video.pipeline import breaks_text
 from vsr_app.video.scenecut import break_counts
 
@@ -262,7 +262,8 @@ class AnalysisPlot(QWidget):
             plot.getAxis("bottom").least_step = 1.0 if float(first).is_integer() else 0.5
         self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
         self.video, self.task, self.sides, self.series = video, task, sides, series
-        self.device = resolve_device(device).type
+        self.placed = resolve_device(device)  # where the sides run, which sets their precision (`default_precision`)
+        self.device = self.placed.type
         # a folder's frames by name, as eval --csv names them: the CSV's `file` column, to join on
         self.files = [p.name for p in frame_files(Path(video))] if video and Path(video).is_dir() else []
         self._colour_curves()
@@ -574,7 +575,8 @@ class AnalysisPlot(QWidget):
                 f"it{', empty where not known yet' if unjudged else ''}" if self.held_out else "")
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
-                     f"{len(self.points)} of {self.total} {self._unit()}; PSNR (dB) and SSIM of luma (Y, BT.601); "
+                     f"{len(self.points)} of {self.total} {self._unit()}; ran on {self.device}, trained nets in "
+                     f"{default_precision(self.placed)}; PSNR (dB) and SSIM of luma (Y, BT.601); "
                      f"frame counts from 0 as {scorer} --csv numbers a video's{named}, frame_1based as the player "
                      f"does{cuts}\n")
             if self._last_unscored():

@@ -488,7 +488,7 @@ class TrainPanel(QWidget):
         tab says (after Stop the bar went on with "Training: step 24 / 10,000" while the tab said a checkpoint was
         being written; a stopping batch or export reads "... cancelling..." there)."""
         doing = "Pruning" if self.pruning else "Training"
-        if self.process.stopping:
+        if self.process is not None and self.process.stopping:
             return f"{doing} stopping: writing a checkpoint\u2026"
         step = self.plots.last_step()
         return f"{doing}: step {step:,} / {self.total_steps:,}" if step else f"{doing}: starting"
