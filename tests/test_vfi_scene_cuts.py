@@ -78,7 +78,7 @@ def test_eval_vfi_marks_it_in_per_frame_and_its_csv_and_says_the_mean_without_it
     assert [f["frame"] for f in per_frame if f["scene_cut"]] == ["f11.png"]
     kept = [f["psnr_y"] for f in per_frame if not f["scene_cut"]]
     assert result["sequences"]["shots"]["psnr_y"] == np.mean([f["psnr_y"] for f in per_frame])  # the mean is eval's
-    assert (f"shots: 1 of 9 scored frames (f11.png) lie across a scene cut: the frames fed either side are of two "
+    assert (f"shots: 1 of 9 scored frames (f11.png) lies across a scene cut: the frames fed either side are of two "
             f"shots, and no interpolator can tell which the frame is of; Y-PSNR {np.mean(kept):.3f} dB without them"
             in result["notes"])
     path = tmp_path / "eval.csv"

@@ -9,6 +9,7 @@ from pathlib import Path
 from vsr_app import APP_NAME
 from vsr_app.errors import VsrAppError
 from vsr_app.media import IMAGE_EXTS, OPEN_VIDEO_EXTS
+from vsr_app.words import counted
 
 CSV_HEADER = ("sequence", "frame", "psnr_y", "ssim_y")  # `eval --csv`: a row per scored frame
 CSV_MARK = f"# {APP_NAME} eval: "  # its first line, before `#` lines of notes and the CSV_HEADER (`csv_comment`)
@@ -51,7 +52,7 @@ def csv_comment(result: dict) -> list[str]:
     what = [f"{result['model']} ({result['params']:,} parameters{hashed})"]
     if "data" in result:
         limit = result.get("frames_limit")
-        what[0] += f" on {result['data']}" + (f", at most the first {limit} frames of each sequence" if limit else "")
+        what[0] += f" on {result['data']}" + (f", at most the first {counted(limit, 'frame')} of each sequence" if limit else "")
     if "device" in result:
         what.append(f"ran on {result['device']}, {result['precision']}"
                     + ", self-ensembled" * bool(result.get("self_ensemble"))

@@ -257,7 +257,8 @@ def _scene_cut_note(scores: Scores) -> str | None:
         return None
     kept = [p for p, cut in zip(scores.psnrs, scores.cuts) if not cut]
     without = f"Y-PSNR {np.mean(kept):.3f} dB without them" if kept else "no frame is left without them"
-    return (f"{len(across)} of {len(scores.psnrs)} scored frames ({first_names(across)}) lie across a scene cut: the "
+    lie = "lies" if len(across) == 1 else "lie"
+    return (f"{len(across)} of {len(scores.psnrs)} scored frames ({first_names(across)}) {lie} across a scene cut: the "
             f"frames fed either side are of two shots, and no interpolator can tell which the frame is of; {without}")
 
 
