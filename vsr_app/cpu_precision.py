@@ -12,6 +12,7 @@ decides for that run only, and bf16 must be clearly faster: on a tie fp32 is kep
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import math
@@ -54,15 +55,19 @@ class Measured:
         if self.bf16_faster:
             return f"bf16 (measured {self.fp32_s / self.bf16_s:.1f}x faster than fp32)"
         ratio = self.bf16_s / self.fp32_s
-        return f"fp32 (bf16 measured {ratio:.1f}x slower)" if ratio >= 1 else f"fp32 (bf16 measured only {1 / ratio:.2f}x faster)"
+        if ratio >= 1:
+            return f"fp32 (bf16 measured {ratio:.1f}x slower)"
+        return f"fp32 (bf16 measured only {1 / ratio:.2f}x faster)"
 
 
 def cache_file() -> Path:
     return cache_home() / "vsr-app" / "cpu_precision.json"
 
 
+@functools.cache
 def cpu_name() -> str:
-    """The CPU's model name as Linux reports it, else as Python's platform module does: what a timing was taken on."""
+    """The CPU's model name as Linux reports it, else as Python's platform module does: what a timing was taken on
+    (read once: the precision's key asks for it wherever a net's precision is asked)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:

@@ -8,6 +8,7 @@ before torch has loaded (models.py's docstring says why).
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from typing import TYPE_CHECKING
 
@@ -73,8 +74,10 @@ def cpu_has_amx() -> bool:
     return _cpu_has("_is_amx_tile_supported")
 
 
+@functools.cache
 def _cpu_has(check_name: str) -> bool:
-    """torch's check of a CPU feature by name; False where this torch has no such check."""
+    """torch's check of a CPU feature by name; False where this torch has no such check. Asked once: the engine and
+    the teacher-feature cache ask for the precision again at every batch."""
     import torch
 
     check = getattr(torch.cpu, check_name, None)
