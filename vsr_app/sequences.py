@@ -149,12 +149,10 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     if count := reader.decode_errors:
         notes.append(f"damaged: {counted(count, 'packet')} did not decode and their frames are missing, so "
                      f"the frames either side of them are scored as neighbours")
-    concealed, first = reader.concealed
-    if concealed:
-        where = f"frame {first}" if concealed == 1 else f"{concealed} frames (from frame {first})"
-        notes.append(f"damaged: the decoder concealed damage in {where}, and {'it' if concealed == 1 else 'they'} "
-                     "and the frames after, up to the next keyframe, are scored against their grey or smeared blocks "
-                     "as the truth")
+    if concealed := reader.concealed_where(first_frame=0):  # as per_frame names them
+        where, them = concealed
+        notes.append(f"damaged: the decoder concealed damage in {where}, and {them} and the frames after, up to the "
+                     "next keyframe, are scored against their grey or smeared blocks as the truth")
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
     if reader.info.hdr:  # the reader's picture, not the file's signal (`video/tonemap.py`)

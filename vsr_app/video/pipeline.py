@@ -487,11 +487,10 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{counted(reader.decode_errors, 'damaged packet')} skipped")
-    concealed, first = reader.concealed  # (the frames after them, up to a keyframe, decode from their blocks)
-    if concealed:
-        where = f"frame {first + 1}" if concealed == 1 else f"{concealed} frames (from frame {first + 1})"
-        notes.append(f"the decoder concealed damage in {where}: {'it' if concealed == 1 else 'they'} and "
-                     "the frames after, up to the next keyframe, may show grey or smeared blocks")
+    if concealed := reader.concealed_where(first_frame=1):  # (the frames after, up to a keyframe, decode from them)
+        where, them = concealed
+        notes.append(f"the decoder concealed damage in {where}: {them} and the frames after, up to the next keyframe, "
+                     "may show grey or smeared blocks")
     # only where no count says what was lost: a phone's or a screen recording's MP4 (its count whole) skips by design
     if not info.frame_count and (jumps := reader.time_jumps.note()):
         notes.append(jumps)

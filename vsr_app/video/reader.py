@@ -216,6 +216,17 @@ class VideoReader:
         return (f"the picture size changes at frame {index + first_frame} (to {width}x{height}); frames of another "
                 f"size were scaled to the first frame's {self.info.width}x{self.info.height}")
 
+    def concealed_where(self, first_frame: int) -> tuple[str, str] | None:
+        """Which frames of the latest frames() pass the decoder concealed damage in, in words ("frame 10", "3 frames
+        (from frame 10)"), numbered from `first_frame` as `size_change_note` numbers them, and the pronoun for them;
+        None where it concealed none. The pipeline and eval each say what follows from it."""
+        count, first = self.concealed
+        if not count:
+            return None
+        if count == 1:
+            return f"frame {first + first_frame}", "it"
+        return f"{count} frames (from frame {first + first_frame})", "they"
+
     def placed_frames_note(self) -> str | None:
         """Of the latest frames() pass: how many frames had no time of their own or repeated one (`FrameClock`), and
         how far they pushed the frames after them, in words; None where there were none, or where no frame had a time
