@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from vsr_app.cpu_precision import cpu_name  # noqa: E402
+from vsr_app.devices import cpu_name  # noqa: E402
 from vsr_app.evaluate import eval_vsr  # noqa: E402
 
 

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vsr_app.files import atomic_write  # noqa: E402
+from vsr_app.resources import models_dir  # noqa: E402
 
 KEY = "bench_fps_model_320x180_bf16_2cpu"
 NOTE = re.compile(r"bench_fps_\*: .*$", re.S)  # the notes' last sentence group, about speed
@@ -51,7 +52,7 @@ def main() -> None:
     found = speeds([json.loads(path.read_text()) for path in args.runs])
     names = ", ".join(sorted(found))
     for name, fps in found.items():
-        path = ROOT / "models" / f"{name}.json"
+        path = models_dir() / f"{name}.json"
         text = path.read_text()
         card = json.loads(text)
         second = text.splitlines()[1]

@@ -364,7 +364,8 @@ def machine_description(device: str) -> str:
     dev = resolve_device(device)
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
-    from vsr_app.cpu_precision import cpu_name, cpu_precision_note
+    from vsr_app.cpu_precision import cpu_precision_note
+    from vsr_app.devices import cpu_name
 
     return f"{cpu_name()}, {os.cpu_count()} logical cores, {cpu_precision_note()}"
 

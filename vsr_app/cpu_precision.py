@@ -17,7 +17,6 @@ import json
 import logging
 import math
 import os
-import platform
 import threading
 import timeit
 from dataclasses import asdict, dataclass
@@ -64,24 +63,10 @@ def cache_file() -> Path:
     return cache_home() / "vsr-app" / "cpu_precision.json"
 
 
-@functools.cache
-def cpu_name() -> str:
-    """The CPU's model name as Linux reports it, else as Python's platform module does: what a timing was taken on
-    (read once: the precision's key asks for it wherever a net's precision is asked)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_key() -> str:
     """What the answer holds for: the CPU (its model name, and what it has natively: a VM's CPU is often only
     "Intel Xeon Processor", with or without AMX), torch's version (its oneDNN kernels) and the thread count."""
-    from vsr_app.devices import cpu_has_amx, cpu_supports_bf16
+    from vsr_app.devices import cpu_has_amx, cpu_name, cpu_supports_bf16
 
     flags = f"bf16 {'yes' if cpu_supports_bf16() else 'no'}, amx {'yes' if cpu_has_amx() else 'no'}"
     return f"{cpu_name()} ({flags}) | torch {torch.__version__} | {torch.get_num_threads()} threads"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import platform
 import sys
 from typing import TYPE_CHECKING
 
@@ -64,6 +65,20 @@ def _why_no_cuda() -> str:
             "README)")
 
 
+@functools.cache
+def cpu_name() -> str:
+    """The CPU's model name as Linux reports it, else as Python's platform module does: what a timing was taken on
+    (read once: the precision's key asks for it wherever a net's precision is asked)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def cpu_supports_bf16() -> bool:
     """True on CPUs with native bf16 (AVX512-BF16 or AMX); without, bf16 is emulated, ~50x slower than fp32."""
     return _cpu_has("_is_avx512_bf16_supported") or cpu_has_amx()
@@ -106,9 +121,14 @@ def cpu_prefers_bf16() -> bool:
 PRECISION_NAMES = {"torch.bfloat16": "bf16", "torch.float16": "fp16"}  # as results name a dtype; None is fp32
 
 
+def precision_name(dtype: torch.dtype | None) -> str:
+    """"bf16", "fp16" or "fp32" (None: no autocast), as results name an engine's `dtype`."""
+    return PRECISION_NAMES.get(str(dtype), "fp32")
+
+
 def default_precision(device: torch.device) -> str:
-    """The precision name ("bf16", "fp16", "fp32") the app runs trained nets in on `device` (`autocast_dtype`)."""
-    return PRECISION_NAMES.get(str(autocast_dtype(device)), "fp32")
+    """The precision name the app runs trained nets in on `device` (`autocast_dtype`)."""
+    return precision_name(autocast_dtype(device))
 
 
 def autocast(device: torch.device, dtype: torch.dtype | None):

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from vsr_app.memory import keep_freed_memory
 from vsr_app.errors import VsrAppError
-from vsr_app.devices import PRECISION_NAMES, autocast, autocast_dtype, resolve_device
+from vsr_app.devices import autocast, autocast_dtype, precision_name, resolve_device
 from vsr_app.models import LoadedModel
 
 # Frames above this many input pixels are tiled (about 640x360 -> 2560x1440 output, a few hundred MB of features).
@@ -522,7 +522,7 @@ def run_settings(engine) -> dict[str, str]:
     member = engine.members[0][1] if isinstance(engine, SelfEnsembleUpscaler) else engine
     device = getattr(member, "device", None)
     return {"device": str(device) if device is not None else "cpu",
-            "precision": PRECISION_NAMES.get(str(getattr(member, "dtype", None)), "fp32")}
+            "precision": precision_name(getattr(member, "dtype", None))}
 
 
 def make_upscaler(loaded: LoadedModel, device="auto", self_ensemble: bool = False, **options) -> Upscaler:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from vsr_app.devices import resolve_device
 from vsr_app.errors import UnknownModel, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.resources import models_dir, user_models_dir
@@ -507,8 +508,6 @@ def load_model(name_or_path: str, device: str | torch.device = "cpu") -> LoadedM
         net, digest = _load_weights(Path(info.path), info.card)
         info.params = count_params(net)
     if isinstance(net, nn.Module):
-        from vsr_app.devices import resolve_device
-
         net = net.to(resolve_device(device)).eval()
     return LoadedModel(info, net, digest, note)
 

@@ -292,7 +292,7 @@ class BatchPanel(QWidget):
         # the videos sub-folders hold, where they are not listed, as Process all and the command line then say them
         elsewhere = self.form.for_gui(queue.in_sub_folders.hint(more=bool(queue.inputs)))
         if queue.inputs:
-            found = f"{count} video{'s' if count != 1 else ''} found{f', {left_as_they_are(left)}' if left else ''}."
+            found = f"{counted(count, 'video')} found{f', {left_as_they_are(left)}' if left else ''}."
             found += f" {elsewhere[0].upper()}{elsewhere[1:]}." if elsewhere else ""
         else:
             found = f"No videos with these extensions in the input folder{f'; {elsewhere}' if elsewhere else ''}."
