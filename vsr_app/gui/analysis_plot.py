@@ -263,7 +263,6 @@ class AnalysisPlot(QWidget):
         self.set_cursor(self.cursor_position)  # at x = position + the new `first`: it stayed at 2 for in-between 2½
         self.video, self.task, self.sides, self.series = video, task, sides, series
         self.placed = resolve_device(device)  # where the sides run, which sets their precision (`default_precision`)
-        self.device = self.placed.type
         # a folder's frames by name, as eval --csv names them: the CSV's `file` column, to join on
         self.files = [p.name for p in frame_files(Path(video))] if video and Path(video).is_dir() else []
         self._colour_curves()
@@ -470,7 +469,7 @@ class AnalysisPlot(QWidget):
         for series, (name, psnrs, ssims) in enumerate(zip(names, values[0::2], values[1::2])):
             position, lowest = self._worst(series)
             outside = psnrs[~across].mean() if self.held_out and not across.all() else math.nan
-            numbers.append(SeriesNumbers(name, self.device, len(psnrs), self.total, partial, float(psnrs.mean()),
+            numbers.append(SeriesNumbers(name, self.placed.type, len(psnrs), self.total, partial, float(psnrs.mean()),
                                          float(ssims.mean()), float(self._x(position)), float(lowest), float(outside)))
         return numbers
 
@@ -575,7 +574,7 @@ class AnalysisPlot(QWidget):
                 f"it{', empty where not known yet' if unjudged else ''}" if self.held_out else "")
         with open(path, "w", newline="", encoding="utf-8") as fh:
             fh.write(f"# {self.task}: {compared} on {self.video}, "
-                     f"{len(self.points)} of {self.total} {self._unit()}; ran on {self.device}, trained nets in "
+                     f"{len(self.points)} of {self.total} {self._unit()}; ran on {self.placed.type}, trained nets in "
                      f"{default_precision(self.placed)}; PSNR (dB) and SSIM of luma (Y, BT.601); "
                      f"frame counts from 0 as {scorer} --csv numbers a video's{named}, frame_1based as the player "
                      f"does{cuts}\n")

@@ -370,13 +370,7 @@ class ExportDialog(QDialog):
         """Say why Export started nothing, in the warning colour: said on the muted progress line as "Export failed:
         ... already exists", a refusal went unseen, and read as a failure of work that had never begun. `aloud` False:
         shown only, as a field's refusal that the field has just said to a screen reader (`number_boxes.Refused`)."""
-        said = f"Not started: {why}"
-        if aloud:
-            self.warning.show_warning("")  # said again at each press, to a screen reader too
-            self.warning.show_warning(said)
-        else:  # (show_warning says a warning as it appears)
-            self.warning.setText(said)
-            self.warning.show()
+        self.warning.show_warning(f"Not started: {why}", aloud=aloud)  # aloud: said again at each press
         self._fit()
 
     def _fit(self) -> None:

@@ -231,8 +231,7 @@ class MainWindow(QMainWindow):
         pages), and the window is as before the build (nothing of theirs polled, their menus greyed)."""
         self.viewer = self.batch = self.train = None
         self.work_poll.stop()
-        for item in [*self.tab_menus, self.reload_action]:
-            item.setEnabled(False)
+        self._enable_tab_menus(False)
         for panel in made:
             panel.shutdown()
             panel.deleteLater()
@@ -361,8 +360,7 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.about_action)
-        for item in [*self.tab_menus, self.reload_action]:
-            item.setEnabled(False)
+        self._enable_tab_menus(False)
 
     def _fill_tab_menus(self) -> None:
         actions = self.viewer.actions_by_name
@@ -381,8 +379,12 @@ class MainWindow(QMainWindow):
         model_menu.addSeparator()
         model_menu.addAction(actions["analyse"])
         model_menu.addAction(self.reload_action)
+        self._enable_tab_menus(True)
+
+    def _enable_tab_menus(self, enabled: bool) -> None:
+        """The menus that act on the tabs, and Reload models: greyed until the tabs are built, and again if they fail."""
         for item in [*self.tab_menus, self.reload_action]:
-            item.setEnabled(True)
+            item.setEnabled(enabled)
 
     # ---- opening ----
     def open_dialog(self) -> None:

@@ -208,11 +208,13 @@ class WarningLabel(QLabel):
         self.setWordWrap(True)
         self.hide()
 
-    def show_warning(self, text: str) -> None:
+    def show_warning(self, text: str, aloud: bool | None = None) -> None:
+        """Show `text` (none: hide it); a screen reader hears it as it appears, or as `aloud` says: True each time (a
+        refusal pressed for again), False never (one the field that refused it has just said)."""
         appears = text and not self.text()
         self.setText(text)
         self.setVisible(bool(text))
-        if appears:
+        if text and (appears if aloud is None else aloud):
             announce(self, "Warning: " + text)
 
 
