@@ -22,6 +22,8 @@ from vsr_app.distill.train import train
 from vsr_app.distill.weights import refuse_unfit, start_card, with_start_weights
 from vsr_app.errors import VsrAppError
 
+VFI_COMMAND_OPTIONS = ("teacher", "distill")  # train_vfi's own arguments, taken from a --config file too
+
 
 def _teacher_without_distill(task_name: str, config_file: str | None) -> str:
     """What to add or take out, in the words of where the teacher was named: the command line, or `config_file`."""
@@ -65,7 +67,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
         # that continues it)
         if saved is not None and config_task(saved) != "vsr":
             check_resume_flags(saved, run_dir, asked_teacher, asked_distill)
-        options = {k: v for k, v in file_options.items() if k not in ("teacher", "distill")}  # train_vfi's arguments
+        options = {k: v for k, v in file_options.items() if k not in VFI_COMMAND_OPTIONS}
         return train_vfi(data, out, teacher=asked_teacher, distill=asked_distill or "none", steps=steps,
                          resume=resume, options=options, log=log)
     if data or not resume:

@@ -5,11 +5,10 @@ No Qt here, so these decisions are tested without a window; the panel sets the f
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NamedTuple
 
-from vsr_app.distill.runs import PRUNED_NET, read_json_object
+from vsr_app.distill.runs import PRUNED_NET, full_clips, read_json_object
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.run_files import free_prune_folder, is_prune_run, write_options
 
@@ -42,7 +41,7 @@ def pruner_val_clips(sent: dict) -> list[str]:
     """The clips the pruner validates on, as it keeps them (full paths), for the curves: the options `sent` may hold
     anything Extra options can."""
     clips = sent.get("val_videos")
-    return [os.path.abspath(clip) for clip in clips if isinstance(clip, str)] if isinstance(clips, list) else []
+    return full_clips([clip for clip in clips if isinstance(clip, str)]) if isinstance(clips, list) else []
 
 
 def can_continue_pruning(run: Path) -> bool:

@@ -5,24 +5,20 @@ tested without a window; the panel reads the form and says what these return or 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable, NamedTuple
 
 from vsr_app.distill.checkpoint import check_steps
-from vsr_app.distill.options import VAL_KEY, LoopConfig
-from vsr_app.distill.runs import read_json_object, saved_teacher_gone, set_aside_metrics
+from vsr_app.distill.options import VAL_KEY, LoopConfig, without_config_data
+from vsr_app.distill.runs import full_clips, read_json_object, saved_teacher_gone, set_aside_metrics
 from vsr_app.distill.sources import check_run_outside_data
+from vsr_app.distill.train_cli import VFI_COMMAND_OPTIONS
 from vsr_app.distill.vfi_task import split_options
 from vsr_app.distill.vsr_task import check_options as check_vsr_options
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.run_checks import check_run_dir
 from vsr_app.gui.run_files import OPTIONS_NAME, check_model_name, model_name_for, write_options
 from vsr_app.gui.train_form import net_size, run_steps, train_arguments
-
-# what `vsr-app train vfi` takes from a --config file apart from its options: the command's --data (the file's is
-# left unused), --teacher and --distill (`train_cli.run_from_cli`)
-VFI_ARGUMENTS = ("data", "teacher", "distill")
 
 
 class RunForm(NamedTuple):
@@ -82,7 +78,8 @@ def check_new_run_options(task: str, options: dict) -> None:
     memory, milliseconds). The Parameters row said so, yet Start was taken, and the trainer's refusal came two
     seconds later as a run that exited with code 1."""
     if task == "vfi":
-        split_options({key: value for key, value in options.items() if key not in VFI_ARGUMENTS})
+        split_options({key: value for key, value in without_config_data(options, lambda *_: None).items()
+                       if key not in VFI_COMMAND_OPTIONS})
     else:
         check_vsr_options(LoopConfig.split(options)[1])
     net_size(task, options)
@@ -141,5 +138,5 @@ def unused_changes(run_dir: Path, options: dict, task: str) -> list[str]:
 def trainer_val_clips(plan: RunPlan) -> list[str] | None:
     """The clips the trainer validates on, as it keeps them (full paths), for the curves; None: a resume that names
     none keeps those its saved options name (a new run's none are none, not an old config.json's)."""
-    val = [os.path.abspath(clip) for clip in plan.options.get(VAL_KEY[plan.task]) or []]
+    val = full_clips(plan.options.get(VAL_KEY[plan.task]) or [])
     return val or (None if plan.resume else [])
