@@ -168,8 +168,9 @@ def test_a_jpeg_s_size_is_the_one_read_image_gives_decoded_only_where_its_header
 def test_a_folder_of_frames_is_listed_once_as_it_opens(tmp_path, monkeypatch):
     """Its frames were listed, then eval's check of what lies beside them listed the folder three times more."""
     folder = write_jpegs(tmp_path / "seq", 3)
-    listed = []
+    listed = []  # each listing of a folder, by either way of listing one
     monkeypatch.setattr(Path, "iterdir", lambda self, real=Path.iterdir: listed.append(self) or real(self))
+    monkeypatch.setattr(os, "scandir", lambda path, real=os.scandir: listed.append(Path(path)) or real(path))
     FrameFolder(folder)
     assert listed.count(folder) == 1
 

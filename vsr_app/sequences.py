@@ -7,12 +7,13 @@ imports it through `evaluate`, so the video reader is imported only where a vide
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from vsr_app.errors import VsrAppError
-from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, frames_among,
-                           natural_order, read_image)
+from vsr_app.media import (IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, frame_files, natural_order,
+                           read_image)
 from vsr_app.words import counted
 
 if TYPE_CHECKING:
@@ -61,12 +62,32 @@ class FolderContents(NamedTuple):
     seqs: list[Path]  # those of them that hold frames
 
 
+class FolderListing(NamedTuple):
+    """A folder's entries as eval tells them apart, unsorted (`list_folder`)."""
+
+    root: Path
+    frames: list[Path]
+    videos: list[Path]
+    folders: list[Path]
+
+
+def list_folder(folder: Path) -> FolderListing:
+    """`folder`'s frames, videos and sub-folders (hidden files and system folders left out), from one scandir, whose
+    entries know their kind without a stat each; unsorted, for what only asks whether a folder holds each (the Compare
+    tab's check of a dropped folder: a root of 40 folders of 2,000 frames, each listing naturally sorted, took 7 s)."""
+    with os.scandir(folder) as entries:
+        shown = [(Path(entry.path), entry) for entry in entries if not entry.name.startswith(".")]
+    return FolderListing(folder, [path for path, _ in shown if path.suffix.lower() in IMAGE_EXTS],
+                         [path for path, entry in shown if path.suffix.lower() in OPEN_VIDEO_EXTS and entry.is_file()],
+                         [path for path, entry in shown if entry.is_dir() and entry.name not in SYSTEM_FOLDERS])
+
+
 def folder_contents(root: Path) -> FolderContents:
-    """The folder's frames, videos and sub-folders, the folder listed once."""
-    listed = [p for p in root.iterdir() if not p.name.startswith(".")]
-    videos = sorted((p for p in listed if p.suffix.lower() in OPEN_VIDEO_EXTS and p.is_file()), key=natural_order)
-    folders = sorted(d for d in listed if d.is_dir() and d.name not in SYSTEM_FOLDERS)
-    return FolderContents(root, frames_among(listed), videos, folders, [d for d in folders if frame_files(d)])
+    """The folder's frames, videos and sub-folders, in order, the folder listed once."""
+    listing = list_folder(root)
+    folders = sorted(listing.folders)
+    return FolderContents(root, sorted(listing.frames, key=natural_order), sorted(listing.videos, key=natural_order),
+                          folders, [d for d in folders if list_folder(d).frames])
 
 
 def contents_sources(contents: FolderContents) -> list[Path]:

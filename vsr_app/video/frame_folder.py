@@ -14,12 +14,13 @@ import math
 import os
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from vsr_app.errors import VsrAppError
 from vsr_app.eval_protocol import VSR_MIN_FRAMES, check_sequence
-from vsr_app.media import IMAGE_EXTS, OPEN_VIDEO_EXTS, SYSTEM_FOLDERS, first_names, image_size, read_image
-from vsr_app.sequences import FolderContents, contents_sources, folder_contents, sequence_name
+from vsr_app.media import IMAGE_EXTS, first_names, image_size, read_image
+from vsr_app.sequences import (FolderContents, FolderListing, contents_sources, folder_contents, list_folder,
+                               sequence_name)
 from vsr_app.video.probing import VideoInfo
 from vsr_app.video.reader import DecodedFrame, VideoReader
 
@@ -33,10 +34,10 @@ def opens_as_frames(path: str | os.PathLike) -> bool:
     dropped, became the Batch tab's input, which found no videos in it without saying why; a folder of videos with a
     cover image, folder.jpg, is the Batch tab's), or a benchmark's root as `eval --data` takes it (Vid4's, holding
     city, walk, ...), which opening refuses, saying to open one of its sequences. Every folder is listed once and
-    nothing is sorted (`_listed`): a dropped root of 40 folders of 2,000 frames was listed three times over, each
-    listing naturally sorted, for 7 s."""
+    nothing is sorted (`sequences.list_folder`): a dropped root of 40 folders of 2,000 frames was listed three times
+    over, each listing naturally sorted, for 7 s."""
     try:
-        listing = _listed(Path(path))
+        listing = list_folder(Path(path))
         if listing.frames:
             return not listing.videos
         contents, inner = _contents(listing)
@@ -47,35 +48,15 @@ def opens_as_frames(path: str | os.PathLike) -> bool:
         return False
 
 
-class _Listing(NamedTuple):
-    """A folder's entries as `sequences.folder_contents` tells them apart, unsorted."""
-
-    root: Path
-    frames: list[Path]
-    videos: list[Path]
-    folders: list[Path]
-
-
-def _listed(folder: Path) -> _Listing:
-    """`folder`'s frames, videos and sub-folders as `sequences.folder_contents` finds them (hidden files and system
-    folders left out), from one scandir, whose entries know their kind without a stat each; unsorted, as telling a
-    folder's kind only asks whether it holds each."""
-    with os.scandir(folder) as entries:
-        shown = [(Path(entry.path), entry) for entry in entries if not entry.name.startswith(".")]
-    return _Listing(folder, [path for path, _ in shown if path.suffix.lower() in IMAGE_EXTS],
-                    [path for path, entry in shown if path.suffix.lower() in OPEN_VIDEO_EXTS and entry.is_file()],
-                    [path for path, entry in shown if entry.is_dir() and entry.name not in SYSTEM_FOLDERS])
-
-
-def _contents(listing: _Listing) -> tuple[FolderContents, dict[Path, _Listing]]:
+def _contents(listing: FolderListing) -> tuple[FolderContents, dict[Path, FolderListing]]:
     """The listed folder's contents for `sequences.contents_sources`, with its sub-folders' listings, which tell which
     of them hold frames."""
-    inner = {folder: _listed(folder) for folder in listing.folders}
+    inner = {folder: list_folder(folder) for folder in listing.folders}
     seqs = [folder for folder in listing.folders if inner[folder].frames]
     return FolderContents(listing.root, listing.frames, listing.videos, listing.folders, seqs), inner
 
 
-def _is_sequence(listing: _Listing) -> bool:
+def _is_sequence(listing: FolderListing) -> bool:
     """Whether the listed folder is one sequence of frames by eval's one-kind rule (frames beside folders of frames
     are refused); raises VsrAppError where eval refuses it."""
     return contents_sources(_contents(listing)[0]) == [listing.root]
