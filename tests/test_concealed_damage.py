@@ -18,13 +18,13 @@ DAMAGED_FRAME = 9  # (from 0) the frame whose packet has bytes flipped: a P-fram
 NOTE = "the decoder concealed damage in frame 10: it and the frames after"
 
 
-def flipped_in_one_frame(src: Path, dst: Path) -> Path:
-    """A copy of `src` with 4 bytes flipped half-way through DAMAGED_FRAME's packet (H.264 without B-frames: packets
-    in the order the frames are shown), as a bad sector or a broken download leaves it."""
+def flipped_in_one_frame(src: Path, dst: Path, frame: int = DAMAGED_FRAME, at: float = 0.5) -> Path:
+    """A copy of `src` with 4 bytes flipped `at` (a share of the way) through `frame`'s packet (H.264 without
+    B-frames: packets in the order the frames are shown), as a bad sector or a broken download leaves it."""
     shutil.copy(src, dst)
-    pos, size = _packet_spans(dst, "video")[DAMAGED_FRAME]
+    pos, size = _packet_spans(dst, "video")[frame]
     data = bytearray(dst.read_bytes())
-    for i in range(pos + size // 2, pos + size // 2 + 16, 4):
+    for i in range(pos + int(size * at), pos + int(size * at) + 16, 4):
         data[i] ^= 0xFF
     dst.write_bytes(data)
     return dst

@@ -120,37 +120,72 @@ def _video_bytes_or_zero(path: Path) -> int:
 
 
 def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescale: bool = True,
-                segment_frames: int = SEGMENT_FRAMES) -> list[Source]:
+                segment_frames: int = SEGMENT_FRAMES) -> tuple[list[Source], str | None]:
     """The video as one source; with keep_every > 1 only every keep_every-th run of `segment_frames` frames is kept,
-    each run its own source, so no training clip spans a gap."""
-    segments: dict[int, list[np.ndarray]] = {}
+    and the frames that show damage the decoder concealed are left out (`_concealed_note` says why), each run of
+    frames kept its own source, so no training clip spans a gap: `clip.mp4#k`, k the segment's number over the
+    memory budget (the runs of a segment split by damage share it), else the run's. The second value is that note,
+    None where the decoder concealed nothing."""
+    kept: list[tuple[int, np.ndarray]] = []  # (frame index, prescaled image)
     factor = None
     times = []
     whole = True  # read to its end, not cut off at max_frames
     with open_video(path) as reader:
         for index, frame in enumerate(reader.frames()):
             times.append(frame.time)
-            segment = index // segment_frames if keep_every > 1 else 0
-            if segment % keep_every:
+            if (index // segment_frames) % keep_every:
                 continue
             img = frame.image
             if factor is None:
                 factor = prescale_factor(*img.shape[:2]) if prescale else 1.0
-            segments.setdefault(segment, []).append(shrink(img, factor))
+            kept.append((index, shrink(img, factor)))
             if max_frames and index + 1 >= max_frames:
                 whole = False
                 break
         damaged = getattr(reader, "decode_errors", 0)  # (a stand-in decoder may not count them)
+        showing_concealed = set(getattr(reader, "showing_concealed", ()))
+        note = _concealed_note(reader, len(showing_concealed))
     times = np.array(times)
     uneven = _uneven(times)
     missing = _missing_end(reader.info, times) if whole else 0.0
+    runs = _runs([(index, image) for index, image in kept if index not in showing_concealed])
 
     def source(name: str, first: int, frames: list[np.ndarray]) -> Source:
         return Source(name, frames, uneven, times[first:first + len(frames)], damaged, missing)
 
-    if keep_every == 1:
-        return [source(path.name, 0, segments.get(0, []))]
-    return [source(f"{path.name}#{k}", k * segment_frames, frames) for k, frames in segments.items()]
+    if keep_every == 1 and len(runs) == 1:
+        return [source(path.name, *runs[0])], note
+    return [source(f"{path.name}#{first // segment_frames if keep_every > 1 else k}", first, frames)
+            for k, (first, frames) in enumerate(runs)], note
+
+
+def _runs(kept: list[tuple[int, np.ndarray]]) -> list[tuple[int, list[np.ndarray]]]:
+    """The (frame index, image) pairs in runs of consecutive frames: (its first frame's index, its images) each."""
+    runs: list[tuple[int, list[np.ndarray]]] = []
+    for index, image in kept:
+        if not runs or runs[-1][0] + len(runs[-1][1]) != index:
+            runs.append((index, []))
+        runs[-1][1].append(image)
+    return runs
+
+
+def _concealed_note(reader, left_out: int) -> str | None:
+    """What the log says of the frames the decoder concealed damage in (the reader's `concealed_where`, numbered
+    from 1 as the pipeline's note is), and of the `left_out` frames that show it; None where there were none (or a
+    stand-in decoder cannot say).
+
+    They are left out rather than trained on, unlike eval, which keeps them with a note (its score is of the file as it
+    is): the damage is the truth here, and a training clip over it teaches the model to draw grey or smeared blocks.
+    Only the first damaged frame is marked, and the frames after it are as damaged up to the next keyframe (4 bytes
+    flipped in frame 5 of an H.264 clip: 16 dB, 6 % of the pixels off by over 16, in frames 5-11 alike, none from
+    keyframe 12): those are left out, which costs a keyframe interval of footage at most for each."""
+    concealed = reader.concealed_where(first_frame=1) if hasattr(reader, "concealed_where") else None
+    if concealed is None:
+        return None
+    where, them = concealed
+    return (f"the decoder concealed damage in {where}: {them} and the frames after, up to the next keyframe "
+            f"({counted(left_out, 'frame')} in all), are left out, so that the model does not learn to draw its "
+            "grey or smeared blocks")
 
 
 def _missing_end(info, times: np.ndarray) -> float:
@@ -437,13 +472,17 @@ def _blaming_the_folder(f: Path, root: Path):
         raise VsrAppError(f"{exc}; {BAD_FILE_HINT}") from exc
 
 
-def _video_summary(loaded: list[Source]) -> str:
+def _video_summary(loaded: list[Source], concealed: str | None) -> str:
     """What the log says of a loaded video: its frames and size (WxH, as everywhere in the app), that a single frame is
-    trained on as a still, and its uneven frame intervals, which matter only to frame interpolation (this runs for
-    both tasks)."""
+    trained on as a still, the frames left out over concealed damage (`concealed`, `_concealed_note`), and its uneven
+    frame intervals, which matter only to frame interpolation (this runs for both tasks)."""
+    if not loaded:  # every frame it gave showed concealed damage
+        return f"no frame kept: {concealed}"
     frames = sum(len(s.frames) for s in loaded)
     height, width = loaded[0].frames[0].shape[:2]
     summary = f"1 frame, {width}x{height}, used as a still" if frames == 1 else f"{frames} frames, {width}x{height}"
+    if concealed:
+        summary += f"; {concealed}"
     uneven, damaged, missing = loaded[0].uneven, loaded[0].damaged, loaded[0].missing_s
     if missing:
         summary += (f"; it stops {missing:.2f} s before the end its header states (a cut or damaged file): only the "
@@ -480,9 +519,9 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
             ext = f.suffix.lower()
             if ext in TRAINING_VIDEO_EXTS:
                 with _blaming_the_folder(f, root):
-                    loaded = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames)
+                    loaded, concealed = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames)
                 sources.extend(loaded)
-                log(f"data: {f.name}: {_video_summary(loaded)}")
+                log(f"data: {f.name}: {_video_summary(loaded, concealed)}")
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
@@ -501,7 +540,11 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                        if len(sizes) > 1 else "")
                 log(f"data: {folder.name}/: {counted(len(images), 'still')}{why}")
     if not sources:
-        raise VsrAppError(f"no videos or images found in {', '.join(map(str, roots))}")
+        where = ', '.join(map(str, roots))
+        if any(files_by_root.values()):  # every frame of the videos found showed concealed damage (`_concealed_note`)
+            raise VsrAppError(f"no frame to train on in {where}: every frame of its videos shows damage the decoder "
+                              "concealed (see the log)")
+        raise VsrAppError(f"no videos or images found in {where}")
     if prescale and not all(s.is_still for s in sources):  # else a 96x64 video logged as 77x51 read as a misreading
         log("data: videos and frame sequences are shrunk (to 50-80 %, towards a short side of 400 px) before they "
             "are cropped, which takes codec noise and blur out of the targets: the sizes above are the shrunk ones")

@@ -31,7 +31,7 @@ Conventions:
 - Damage: a packet that does not decode is skipped, however many come in a row (`decode_errors` counts them). A
   frame the decoder made over damage it concealed (FFmpeg's error concealment fills what it could not decode from
   the frames around: grey or smeared blocks) raises nothing and is kept, as players show it; `concealed` says
-  which.
+  which, and `showing_concealed` which frames show it (up to the next keyframe), for training to leave out.
 
 The reader drives the modules that do each part: `opening.py` (the file and its video stream, or a refusal in words),
 `probing.py` (`VideoInfo`), `frame_clock.py` (the frames' times), `keyframes.py` (where a seek decodes from),
@@ -168,6 +168,10 @@ class VideoReader:
         # corrupt (it concealed damage in them, or made them before the pictures recovered from a missing
         # reference), (0, None) where none was
         self.concealed: tuple[int, int | None] = (0, None)
+        # of the latest frames() pass: DecodedFrame.index of each frame from one marked corrupt up to the next
+        # keyframe, the frames that show its damage (only the first is marked: after 4 bytes flipped in frame 5,
+        # frames 6-11 were as damaged, 16 dB, up to keyframe 12), for training to leave out
+        self.showing_concealed: list[int] = []
         self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
         self._deinterlacer: Deinterlacer | _Woven | None = None  # of the latest frames() pass
         # of the latest frames() pass: (DecodedFrame.index, width, height) of its first frame of another size
@@ -419,6 +423,7 @@ class VideoReader:
         """
         self.decode_errors = self.transparent_frames = 0
         self.concealed = (0, None)
+        self.showing_concealed = []
         self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
@@ -445,9 +450,12 @@ class VideoReader:
                 # FFmpeg's decode_error_flags (PyAV's `is_corrupt`): concealed damage raised nothing, and frames
                 # 30-44 of a file with 16 bytes flipped came out with grey blocks and no note. (Set where error
                 # concealment runs: H.264's is off with slice threads alone, on with `video_stream`'s AUTO.)
+                # FFmpeg 8.1's HEVC and VP9 decoders set neither over damaged slice data, whatever err_detect says.
                 if frame.is_corrupt:
                     count, first = self.concealed
                     self.concealed = (count + 1, index if first is None else first)
+                if frame.is_corrupt or (not frame.key_frame and self.showing_concealed[-1:] == [index - 1]):
+                    self.showing_concealed.append(index)
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
                     image = fit(image, self.info.width, self.info.height)
