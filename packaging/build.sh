@@ -3,29 +3,36 @@
 # README.txt at its top from packaging/bundle_readme.py)
 # and check it with `dist/vsr-app/vsr-app --selftest`. Prints the build time and the bundle size.
 #
-# Usage: packaging/build.sh [--no-cuts] [--skip-selftest]
+# Usage: packaging/build.sh [--out DIR] [--no-cuts] [--skip-selftest]
+#   --out DIR        build under DIR instead of the checkout: DIR/dist/vsr-app, PyInstaller's work files in DIR/build
+#                    (a test's or CI's build then leaves the user's dist/vsr-app alone, and builds into different
+#                    folders can run side by side)
 #   --no-cuts        leave in everything PyInstaller's hooks collect (to measure what packaging/cuts.py saves);
 #                    builds into dist/no-cuts/vsr-app instead of dist/vsr-app
 #   --skip-selftest  only build
 # Environment: NICE (default 10) lowers the build's CPU priority; the build takes minutes on a busy machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$root"
 cuts=1
 selftest=1
-for arg in "$@"; do
-    case "$arg" in
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --out) [ -n "${2:-}" ] || { echo "build.sh: --out needs a folder (see --help)" >&2; exit 2; }
+               out="$2"; shift ;;
         --no-cuts) cuts=0 ;;
         --skip-selftest) selftest=0 ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
-        *) echo "build.sh: unknown option $arg (see --help)" >&2; exit 2 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "build.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
+    shift
 done
 
 "$root/scripts/setup_env.sh" package
 if [ "$cuts" = 1 ]; then
-    dist="$root/dist" work="$root/build/pyinstaller"
+    dist="$out/dist" work="$out/build/pyinstaller"
 else
-    dist="$root/dist/no-cuts" work="$root/build/pyinstaller-no-cuts"
+    dist="$out/dist/no-cuts" work="$out/build/pyinstaller-no-cuts"
 fi
 
 start=$(date +%s)
@@ -42,7 +49,8 @@ echo "build.sh: built $app in ${seconds} s: ${size} MiB, $(find "$app" -type f |
 # the window (--selftest says "xcb (does not load here...)", easily missed in a build log)
 internal="$app/_internal"
 missing=$(for plugin in "$internal"/PySide6/Qt/plugins/platforms/libq{xcb,wayland}.so; do
-    [ -f "$plugin" ] && LD_LIBRARY_PATH="$internal:$internal/PySide6/Qt/lib" ldd "$plugin" 2>/dev/null
+    # `if`, not `&&`: under pipefail a plugin the bundle lacks ended the script here (exit 1, no selftest)
+    if [ -f "$plugin" ]; then LD_LIBRARY_PATH="$internal:$internal/PySide6/Qt/lib" ldd "$plugin" 2>/dev/null; fi
 done | awk '/not found/ {print $1}' | sort -u | tr '\n' ' ')
 if [ -n "$missing" ]; then
     # Debian's names: libxcb-icccm.so.4 -> libxcb-icccm4, libX11.so.6 -> libx11-6 (a dash after a final digit)

@@ -274,14 +274,57 @@ def test_the_bundle_keeps_the_metadata_about_reads_versions_from():
     assert "for package in VERSIONED_PACKAGES for entry in copy_metadata(package)" in ast.unparse(spec)
 
 
+# .venv/bin/python of a stand-in checkout: records its arguments; as PyInstaller, makes an app whose selftest passes
+FAKE_PYTHON = """#!/usr/bin/env bash
+echo "$*" >> "$(dirname "$0")/calls"
+while [ $# -gt 1 ]; do
+    if [ "$1" = --distpath ]; then
+        mkdir -p "$2/vsr-app" && printf '#!/bin/sh\\necho selftest passed\\n' > "$2/vsr-app/vsr-app"
+        chmod +x "$2/vsr-app/vsr-app"
+    fi
+    shift
+done
+"""
+
+
+def test_build_sh_builds_under_the_folder_out_names_else_in_the_checkout(tmp_path):
+    """The slow test's build replaced the bundle the user had built in dist/ (and two builds could not run side by
+    side): `--out DIR` builds under DIR. build.sh runs on a stand-in checkout whose python fakes PyInstaller."""
+    checkout = tmp_path / "checkout"
+    (checkout / "packaging").mkdir(parents=True)
+    build = Path(shutil.copy(ROOT / "packaging" / "build.sh", checkout / "packaging"))
+    for stub, text in (("scripts/setup_env.sh", "#!/bin/sh\n"), (".venv/bin/python", FAKE_PYTHON)):
+        (checkout / stub).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / stub).write_text(text)
+        (checkout / stub).chmod(0o755)
+
+    def pyinstaller_folders(*args: str) -> tuple[str, str]:
+        run = subprocess.run([str(build), *args], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert ("selftest passed" in run.stdout) != ("--skip-selftest" in args)
+        calls = (checkout / ".venv" / "bin" / "calls").read_text().splitlines()
+        words = [call for call in calls if call.startswith("-m PyInstaller ")][-1].split()
+        return words[words.index("--distpath") + 1], words[words.index("--workpath") + 1]
+
+    elsewhere = tmp_path / "elsewhere"
+    assert pyinstaller_folders("--out", str(elsewhere)) == (f"{elsewhere}/dist", f"{elsewhere}/build/pyinstaller")
+    assert (elsewhere / "dist" / "vsr-app" / "vsr-app").is_file() and not (checkout / "dist").exists()
+    assert pyinstaller_folders("--skip-selftest", "--no-cuts", "--out", str(elsewhere)) == (
+        f"{elsewhere}/dist/no-cuts", f"{elsewhere}/build/pyinstaller-no-cuts")
+    assert pyinstaller_folders() == (f"{checkout}/dist", f"{checkout}/build/pyinstaller")
+    assert subprocess.run([str(build), "--out"], capture_output=True, timeout=60).returncode == 2
+
+
 @pytest.mark.slow
-def test_frozen_app_builds_and_passes_selftest_and_smoke_test():
-    """packaging/build.sh (which ends with `dist/vsr-app/vsr-app --selftest`), then packaging/smoke_test.sh."""
+def test_frozen_app_builds_and_passes_selftest_and_smoke_test(tmp_path):
+    """packaging/build.sh (which ends with the bundle's --selftest), then packaging/smoke_test.sh; built under
+    tmp_path, leaving the checkout's dist/vsr-app (the user's own build) alone."""
     started = time.monotonic()
-    build = subprocess.run([str(ROOT / "packaging" / "build.sh")], capture_output=True, text=True, timeout=3600)
+    build = subprocess.run([str(ROOT / "packaging" / "build.sh"), "--out", str(tmp_path)], capture_output=True,
+                           text=True, timeout=3600)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     assert "selftest passed" in build.stdout
-    app = ROOT / "dist" / "vsr-app" / "vsr-app"
+    app = tmp_path / "dist" / "vsr-app" / "vsr-app"
     assert (app.parent / "_internal" / "resources" / "sample.mp4").is_file()
     assert (app.parent / "_internal" / "resources" / "LICENSES.md").is_file()
     bundle = list(app.parent.rglob("*"))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from vsr_app.resources import data_home, user_models_dir
+import pytest
+
+from vsr_app.resources import cache_home, data_home, user_models_dir
 
 
 def test_the_users_models_and_entry_go_where_xdg_data_home_says_a_relative_one_ignored(tmp_path, monkeypatch):
@@ -25,3 +27,17 @@ def test_models_kept_in_local_share_before_xdg_data_home_was_honoured_are_still_
     assert user_models_dir() == earlier
     (tmp_path / "data" / "vsr-app" / "models").mkdir(parents=True)
     assert user_models_dir() == tmp_path / "data" / "vsr-app" / "models"
+
+
+@pytest.mark.parametrize(("folder", "variable", "default"), [(data_home, "XDG_DATA_HOME", ".local/share"),
+                                                             (cache_home, "XDG_CACHE_HOME", ".cache")])
+def test_xdg_folders_follow_an_absolute_value_else_the_default(folder, variable, default, tmp_path, monkeypatch):
+    """The XDG base-directory spec: a relative value is to be ignored, an unset or empty one means the default."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv(variable, str(tmp_path / "given"))
+    assert folder() == tmp_path / "given"
+    for ignored in ("relative/folder", ""):
+        monkeypatch.setenv(variable, ignored)
+        assert folder() == tmp_path / default
+    monkeypatch.delenv(variable)
+    assert folder() == tmp_path / default

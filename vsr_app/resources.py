@@ -25,18 +25,21 @@ def models_dir() -> Path:
     return app_root() / "models"
 
 
+def _xdg_folder(variable: str, default: Path) -> Path:
+    """The folder XDG base-directory `variable` names where it is an absolute path, else `default`: the spec says to
+    ignore a relative one, and an unset or empty one means the default."""
+    given = os.environ.get(variable, "")
+    return Path(given) if os.path.isabs(given) else default
+
+
 def data_home() -> Path:
-    """The user's data folder: XDG_DATA_HOME where it is an absolute path (the spec says to ignore a relative one),
-    else ~/.local/share."""
-    given = os.environ.get("XDG_DATA_HOME", "")
-    return Path(given) if os.path.isabs(given) else Path.home() / ".local" / "share"
+    """The user's data folder: XDG_DATA_HOME, else ~/.local/share."""
+    return _xdg_folder("XDG_DATA_HOME", Path.home() / ".local" / "share")
 
 
 def cache_home() -> Path:
-    """The user's cache folder (what the app can measure again if lost): XDG_CACHE_HOME where it is an absolute path,
-    else ~/.cache."""
-    given = os.environ.get("XDG_CACHE_HOME", "")
-    return Path(given) if os.path.isabs(given) else Path.home() / ".cache"
+    """The user's cache folder (what the app can measure again if lost): XDG_CACHE_HOME, else ~/.cache."""
+    return _xdg_folder("XDG_CACHE_HOME", Path.home() / ".cache")
 
 
 def user_models_dir() -> Path:
