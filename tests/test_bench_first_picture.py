@@ -33,7 +33,7 @@ def test_cheap_sides_are_shown_together(gui_env, small_video, capsys):
     result = json.loads(capsys.readouterr().out)
     [row] = result["rows"]
     assert row["path"] == str(small_video) and row["sides"] == ["bicubic", "source"]
-    assert 0 < row["anything_s"] <= row["both_s"] < 20
+    assert None not in (row["anything_s"], row["both_s"]) and 0 < row["anything_s"] <= row["both_s"]
     assert row["shown_first"] in (["source"], ["bicubic", "source"])  # the source at hand, or both by the first look
     assert result["window"] == "800x600" and len(result["load_average"]) == 3
     bench.print_table(result)
@@ -61,7 +61,7 @@ def test_the_side_at_hand_is_timed_first_and_a_slow_side_past_the_timeout_is_not
         opener.cancel()
     [row] = json.loads(capsys.readouterr().out)["rows"]
     assert row["sides"] == [SLOW, "source"] and row["shown_first"] == ["source"]
-    assert row["anything_s"] < 4 and row["both_s"] is None
+    assert row["anything_s"] is not None and row["both_s"] is None  # the source reached within the timeout
     bench.print_table({"machine": "m", "load_average": [0, 0, 0], "load_average_end": [0, 0, 0], "window": "1x1",
                        "timeout_s": 4, "rows": [row]})
     assert f"| {row['anything_s']:.1f} | not reached | source |" in capsys.readouterr().out

@@ -36,8 +36,9 @@ class FakeClock:
 
 
 def test_sizes_read_as_a_file_manager_shows_them():
-    assert [size_text(n) for n in (1, 2048, 5 * 2**20, 12.4 * 2**20, 1.25 * 2**30, 40 * 2**30)] == [
-        "1 KB", "2 KB", "5.0 MB", "12 MB", "1.2 GB", "40 GB"]
+    """Below 1 KB in bytes: a 48-byte leftover read "1 KB", and nothing "0 KB"."""
+    assert [size_text(n) for n in (0, 1, 48, 1023, 1024, 2048, 5 * 2**20, 12.4 * 2**20, 1.25 * 2**30, 40 * 2**30)] == [
+        "0 bytes", "1 byte", "48 bytes", "1023 bytes", "1 KB", "2 KB", "5.0 MB", "12 MB", "1.2 GB", "40 GB"]
 
 
 def test_two_sizes_one_message_compares_read_apart(tmp_path, free_space):
@@ -51,6 +52,7 @@ def test_two_sizes_one_message_compares_read_apart(tmp_path, free_space):
     assert size_texts(12.1 * gb, 12.4 * gb) == ("12.1 GB", "12.4 GB")
     assert size_texts(3 * gb, 340 * 2**20) == ("3.0 GB", "340 MB")  # apart already: as size_text says them
     assert size_texts(2 * gb, 2 * gb - 1) == ("2.0 GB", "2.0 GB")  # a byte apart: no run of decimals
+    assert size_texts(1, 48) == ("1 byte", "48 bytes")
     free_space["bytes"] = int(12.1 * gb)
     assert shortfall_warning(tmp_path, 12.4 * gb, "the output needs").startswith(
         f"at this rate the output needs about 12.4 GB more, and the disk of {tmp_path} has 12.1 GB free;")
@@ -138,7 +140,7 @@ def test_an_export_warns_while_it_runs_when_its_output_will_not_fit(tmp_path, fr
     summary = process_video(video, tmp_path / f"out{suffix}", upscale=slow_model, device="cpu", preset="ultrafast",
                             progress=seen.append)
     warned = [info for info in seen if info.warning]
-    assert warned and all(f"the disk of {tmp_path} has 1 KB free" in info.warning for info in warned)
+    assert warned and all(f"the disk of {tmp_path} has 10 bytes free" in info.warning for info in warned)
     assert seen[-1].warning == ""  # the end says the job's result, not a warning about it
     assert summary.frames_out == 12  # a warning, not a stop: freeing space is the user's to do
     free_space["bytes"] = 10**12

@@ -52,11 +52,12 @@ def test_sources_smaller_than_the_crop_are_named(data_dir):
     """Their crops are enlarged into blurred targets: a run on 12x13 frames trained without a word."""
     sampler = HRClipSampler(load_sources([data_dir], log=lambda *_: None))
     said = []
-    sampler.say_small(64, said.append)
+    sampler.say_small(64, said.append, '"crop"')
     assert said == []
-    sampler.say_small(125, said.append)
+    sampler.say_small(125, said.append, '"crop"')
     assert len(said) == 1
     assert said[0].startswith("data: 2 source(s) smaller than the 125x125 training crop (shot, photos/p0.jpg)")
+    assert said[0].endswith('a smaller "crop" avoids it')  # the caller's option: a VFI run's log named VSR's
 
 
 def test_still_pseudo_clips_move(data_dir):

@@ -63,15 +63,14 @@ class HRClipSampler:
         self.even_times = even_times
         self._starts: dict[tuple[int, int, int], np.ndarray] = {}  # (sequence, frames, stride) -> clip_starts
 
-    def say_small(self, size: int, log) -> None:
+    def say_small(self, size: int, log, option: str) -> None:
         """Name the sources smaller than a `size` crop: their crops are enlarged, so the targets the net learns
-        from are blurred (a tester's 12x13 frames trained without a word)."""
+        from are blurred (a tester's 12x13 frames trained without a word). `option`: the task's, which sets the crop
+        (a VFI run's log named VSR's)."""
         small = [s.name for s in self.seqs + self.stills if min(s.frames[0].shape[:2]) < size]
         if small:
             log(f"data: {len(small)} source(s) smaller than the {size}x{size} training crop ({first_names(small)}): "
-                f"their crops are enlarged, which blurs what the net learns from; a smaller crop avoids it: the option "
-                f"\"patch\" for vsr (in low-resolution pixels, a quarter of the crop; the Train tab's Patch), \"crop\" "
-                f"for vfi (its Crop)")
+                f"their crops are enlarged, which blurs what the net learns from; a smaller {option} avoids it")
 
     def say_short(self, frames: int, log, options: str) -> None:
         """Name the sequences shorter than a `frames`-frame clip: theirs play forward and back to fill it, which

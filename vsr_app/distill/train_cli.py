@@ -90,8 +90,8 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
         check_resume_flags(saved, run_dir, teacher or file_options.get("teacher"),
                            distill or file_options.get("distill"))
         began = {"net": DEFAULTS["net"], "net_config": {}, **(saved or {})}
-        asked = {**began, **{k: file_options[k] for k in ("net", "net_config") if k in file_options}}
-        if net_settings(asked["net"], asked["net_config"]) != net_settings(began["net"], began["net_config"]):
+        asked_net = {**began, **{k: file_options[k] for k in ("net", "net_config") if k in file_options}}
+        if net_settings(asked_net["net"], asked_net["net_config"]) != net_settings(began["net"], began["net_config"]):
             # the checkpoint holds that net's weights: another shape cannot load them
             raise VsrAppError(f"{run_dir} was started with net {json.dumps(began['net'])}, net_config "
                               f"{json.dumps(began['net_config'])}; --resume cannot change the network: start a new "

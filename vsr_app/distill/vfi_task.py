@@ -212,7 +212,7 @@ class VFITask:
             self._sampler = HRClipSampler(kept, still_fraction=self.cfg.still_fraction,
                                           scale_jitter=tuple(self.cfg.scale_jitter), max_shift=self.cfg.still_shift,
                                           max_stride=self.cfg.max_stride, even_times=True)
-            self._sampler.say_small(self.cfg.crop, self.log)
+            self._sampler.say_small(self.cfg.crop, self.log, "\"crop\" (the Train tab's Crop size)")
         return self._sampler
 
     def _clip(self, sampler: HRClipSampler, rng, want_flow: bool) -> tuple[np.ndarray, np.ndarray | None]:

@@ -286,7 +286,8 @@ class VSRTask:
             clip = self.opt["burn_in"] + self.opt["frames"]
             sources = load_sources(self.opt["data"], log=self.log, segment_frames=max(SEGMENT_FRAMES, clip))
             self._sampler = D.HRClipSampler(sources, still_fraction=self.opt["still_fraction"])
-            self._sampler.say_small(self.opt["patch"] * 4, self.log)
+            self._sampler.say_small(self.opt["patch"] * 4, self.log, "\"patch\" (in low-resolution pixels, a "
+                                                                     "quarter of the crop; the Train tab's Patch size)")
             self._sampler.say_short(clip, self.log, "\"frames\" or \"burn_in\" (the Train tab's Frames per clip or "
                                                     "Burn-in frames)")
         return self._sampler

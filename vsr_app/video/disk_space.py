@@ -59,14 +59,17 @@ def folder_gone(folder: Path, during: str) -> VsrAppError:
                        "folder moved or deleted); nothing more is written")
 
 
-UNITS = (("GB", 2**30), ("MB", 2**20), ("KB", 2**10))
+UNITS = (("GB", 2**30), ("MB", 2**20), ("KB", 2**10), ("bytes", 1))
 
 
 def size_text(n: float) -> str:
-    """'1.2 GB', '340 MB', '15 KB': a size to read, in binary units (1 KB = 1024 bytes), for disk space and memory
-    alike (limits' refusals): a fixed 'GB' said '0.3 GB' for 340 MB."""
+    """'1.2 GB', '340 MB', '15 KB', '48 bytes': a size to read, in binary units (1 KB = 1024 bytes), for disk space
+    and memory alike (limits' refusals): a fixed 'GB' said '0.3 GB' for 340 MB, and KB alone '1 KB' for 48 bytes."""
     unit, scale = _unit(n)
-    return f"{math.ceil(n / scale)} KB" if unit == "KB" else _in_unit(n, unit, scale, _decimals(n, scale))
+    if scale > 2**10:
+        return _in_unit(n, unit, scale, _decimals(n, scale))
+    whole = math.ceil(n / scale)
+    return "1 byte" if (whole, unit) == (1, "bytes") else f"{whole} {unit}"
 
 
 def size_texts(a: float, b: float) -> tuple[str, str]:
@@ -97,7 +100,7 @@ def _order(a: float, b: float) -> int:
 def _read(text: str) -> float:
     """The bytes a size's text says."""
     figure, unit = text.split()
-    return float(figure) * dict(UNITS)[unit]
+    return float(figure) * dict(UNITS, byte=1)[unit]
 
 
 def _in_unit(n: float, unit: str, scale: int, decimals: int) -> str:

@@ -227,18 +227,13 @@ def remove_left_partials(folder: Path) -> list[str]:
     if removed:
         names = ", ".join(sorted({name for name, _ in removed}))
         runs = "an interrupted run" if len(removed) == 1 else "interrupted runs"
-        lines.append(f"removed {_bytes_text(sum(size for _, size in removed))} of unfinished output left by {runs}: "
+        lines.append(f"removed {size_text(sum(size for _, size in removed))} of unfinished output left by {runs}: "
                      f"{names}")
     if kept:
         outputs, them = ("a finished output", "it") if len(kept) == 1 else ("finished outputs", "them")
         lines.append(f"kept {', '.join(sorted(kept))}: {outputs} an earlier run could not put in place; rename {them} "
                      f"yourself (a batch run again puts {them} there)")
     return lines
-
-
-def _bytes_text(size: int) -> str:
-    """`size_text`, but bytes below 1 KB: a 48-byte leftover read "1 KB"."""
-    return f"{size} bytes" if size < 1024 else size_text(size)
 
 
 def left_partials(dst: Path) -> list[Path]:

@@ -576,8 +576,9 @@ def process_video(src: str | os.PathLike, dst: str | os.PathLike, *, upscale: An
     check_job_fits(info.width, info.height, out_w, out_h, codec_spec(codec).encoder,
                    engine_bytes=max(stage.engine.working_bytes(info.width, info.height) for stage in stages),
                    preset=preset)
-    counted = with_counted_frames(info).estimated_frames  # a browser's WebM states no length: its packets are counted
-    expected = counted * factor if counted else None
+    # a browser's WebM states no length: its packets are counted
+    source_frames = with_counted_frames(info).estimated_frames
+    expected = source_frames * factor if source_frames else None
     meter = ProgressMeter(expected, progress, stage=" + ".join(chain.models))
     workers = _Workers(cancel)
 
