@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from gui_support import SlowBicubic, announced, gui_env, slow_model, type_into, whole_message, window  # noqa: F401
+from gui_support import SlowBicubic, announced, gui_env, slow_model, type_into, window  # noqa: F401
+from test_gui_train_typed_start import boxes_opened  # noqa: F401
 from videogen import make_video, woven_fields
 from vsr_app.gui.batch_form import RECURSIVE_LABEL, REPLACE_LABEL
 from vsr_app.progress import ProgressInfo
@@ -917,10 +918,12 @@ def test_a_row_says_where_interpolation_found_scene_cuts_as_the_command_line_doe
 
 
 def test_a_crf_typed_then_alt_a_starts_the_batch_as_typed_and_a_fraction_starts_nothing(window, qtbot, small_video,
-                                                                                         tmp_path, monkeypatch):
+                                                                                         tmp_path, monkeypatch,
+                                                                                         boxes_opened, announced):
     """The CRF's text is read where its edit ends (keyboard tracking off): Alt+A (Process all) leaves the focus in the
     field, and the batch ran, and was saved, at the CRF held before "20" was typed. Process all takes the text first,
-    and a text the field refuses starts nothing."""
+    and a text the field refuses starts nothing: said on the tab's warning line, as the Export dialog says it, not in
+    a box over the field that has just said it; it goes as the field is edited."""
     from PySide6.QtCore import Qt
 
     from test_gui_keyboard_routes import active
@@ -930,22 +933,30 @@ def test_a_crf_typed_then_alt_a_starts_the_batch_as_typed_and_a_fraction_starts_
         crfs.append(crf)
         raise VsrAppError("the disk went away")
 
-    def start_said(text: str) -> str:
-        """What the error box says once `text` is typed as the CRF and Alt+A pressed; the box closed."""
+    def start_with(text: str) -> None:
+        """`text` typed as the CRF and Alt+A pressed."""
         type_into(qtbot, panel.form.crf, text)
         qtbot.keyClick(panel.form.crf, Qt.Key_A, Qt.AltModifier)
-        qtbot.waitUntil(lambda: window.error_box is not None and window.error_box.isVisible(), timeout=30_000)
-        said = whole_message(window.error_box)
-        window.error_box.close()
-        active(qtbot, window, panel)  # (headless, the window is not active again by itself)
-        return said
 
     crfs = []
     monkeypatch.setattr("vsr_app.gui.batch_panel.run_batch", recorded_batch)
     panel = setup_panel(qtbot, window, *folders(tmp_path, small_video, 1), "bicubic")
     active(qtbot, window, panel)
-    assert start_said("2.5") == f"CRF (quality): \u201cCRF 2.5\u201d not taken, 18 kept: {panel.form.crf.objection('2.5')}"
+    start_with("2.5")
+    qtbot.waitUntil(panel.warning.isVisible, timeout=5_000)
+    refusal = f"CRF (quality): \u201cCRF 2.5\u201d not taken, 18 kept: {panel.form.crf.objection('2.5')}"
+    assert panel.warning.text() == f"Not started: {refusal}" and boxes_opened == []
+    assert not [text for _, text in announced if text.startswith("Warning: ")]  # the field has said it: not twice
     assert crfs == [] and panel.job is None and panel.form.crf.value() == 18
     qtbot.waitUntil(panel.form.crf.hasFocus, timeout=2_000)  # there to be typed again
-    assert start_said("20") == "the disk went away"
+    start_with("20")
+    qtbot.waitUntil(lambda: bool(boxes_opened), timeout=30_000)
+    assert boxes_opened == [("Batch failed", "the disk went away")] and panel.warning.isHidden()
     assert crfs == [20] and panel.form.settings.value("batch/crf/libx264") == 20
+    type_into(qtbot, panel.form.crf, "2.5")
+    panel.start_button.click()
+    assert panel.warning.isVisible()
+    qtbot.keyClicks(panel.form.crf, "1")  # edited: the refusal goes
+    assert panel.warning.isHidden()
+
+

@@ -15,7 +15,8 @@ from vsr_app.errors import VsrAppError
 from vsr_app.gui.prune_start import (can_continue_pruning, continue_pruning_arguments, make_prune_folder,
                                      pruner_val_clips, pruning_left, pruning_steps)
 from vsr_app.gui.run_files import OPTIONS_NAME
-from vsr_app.gui.run_plan import RunForm, plan_run, run_folder, trainer_val_clips, unused_changes, write_run
+from vsr_app.gui.run_plan import (RunForm, check_new_run_net, plan_run, run_folder, trainer_val_clips, unused_changes,
+                                  write_run)
 
 
 @pytest.fixture
@@ -66,10 +67,11 @@ def test_a_start_the_form_cannot_make_is_refused_before_anything_is_written(data
 ])
 def test_options_the_trainer_refuses_are_refused_in_its_words_before_a_start(data, tmp_path, task, options, message):
     """Extra options {"net_config": {"scale": 2}}: the Parameters row said the trainer's refusal, yet Start was taken
-    and the trainer exited with code 1 two seconds later; a top-level "scale" was offered as 'cache'."""
+    and the trainer exited with code 1 two seconds later; a top-level "scale" was offered as 'cache'. A net that does
+    not build is refused as it is built (`check_new_run_net`, on the panel's worker)."""
     asked = form(data, tmp_path / "runs", task=task, options={"steps": 10, **options})
     with pytest.raises(VsrAppError) as refused:
-        plan_run(asked, resume=False, opened_run=None)
+        check_new_run_net(plan_run(asked, resume=False, opened_run=None))
     assert message in str(refused.value) and "did you mean 'cache'" not in str(refused.value)
     assert not (tmp_path / "runs").exists()
 
@@ -83,9 +85,11 @@ def test_the_options_of_a_new_run_are_checked_not_those_a_resume_does_not_use(da
     (runs / "my-student").mkdir(parents=True)
     save_file({"w": torch.zeros(1)}, str(runs / "my-student" / "checkpoint.safetensors"), metadata={"step": "5"})
     unusable = form(data, runs, options={"steps": 10, "net_config": {"scale": 2}})
-    assert plan_run(unusable, resume=True, opened_run=None).resume
+    resumed = plan_run(unusable, resume=True, opened_run=None)
+    check_new_run_net(resumed)
+    assert resumed.resume
     with pytest.raises(VsrAppError, match="must be 4, not 2"):
-        plan_run(unusable, resume=False, opened_run=None)
+        check_new_run_net(resumed._replace(resume=False))
 
 
 def test_a_runs_folder_inside_the_training_data_is_refused(data):

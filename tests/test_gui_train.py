@@ -1557,6 +1557,7 @@ def test_a_run_whose_options_cannot_be_read_is_not_said_to_have_no_validation_cl
     monkeypatch.setattr(train_panel, "launcher", lambda: failing)
     panel.form.val.setText("")
     panel.start()
+    qtbot.waitUntil(lambda: panel.process is not None, timeout=30_000)  # once its net is checked
     assert panel.plots.val_note.textItem.toPlainText() == NO_CLIP
     qtbot.waitUntil(lambda: not panel.running(), timeout=10_000)
 

@@ -111,13 +111,16 @@ def test_resume_with_steps_behind_the_run_is_refused_before_it_starts(panel, tmp
     assert panel.process is None and panel.compare_button.isVisible()
 
 
-def test_extra_options_the_trainer_refuses_are_refused_at_start_in_its_words(panel, tmp_path, said):
+def test_extra_options_the_trainer_refuses_are_refused_at_start_in_its_words(panel, qtbot, tmp_path, said):
     """Extra options {"net_config": {"scale": 2}}: Parameters said the trainer's refusal, yet Start was taken and the
-    trainer exited with code 1 two seconds later; a top-level "scale" was offered as 'cache'."""
+    trainer exited with code 1 two seconds later; a top-level "scale" was offered as 'cache'. (The net is built on a
+    worker: its refusal comes once it is.)"""
     for extra, message in (({"net_config": {"scale": 2}}, "VSR training is x4: net_config 'scale' must be 4, not 2"),
                            ({"scale": 2}, 'scale is a net_config option: {"net_config": {"scale": ...}}')):
         panel.form.extra.setText(json.dumps({"threads": 1, **extra}))
+        before = len(said)
         panel.start()
+        qtbot.waitUntil(lambda: len(said) > before, timeout=30_000)
         title, text = said[-1]
         assert title == "Cannot start training" and message in text and "'cache'" not in text
         assert panel.process is None and panel.checking is None and panel.start_button.isEnabled()
@@ -141,7 +144,7 @@ def test_a_trainer_that_cannot_start_is_named_and_its_removed_run_not_shown(pane
     panel.show_run(str(installed_run(tmp_path / "runs", "runA", "none", None)))
     monkeypatch.setattr(train_panel, "launcher", lambda: ("/no/such/python", ["-m", "vsr_app"]))
     panel.form.name.setText(NAME)
-    panel.form.val.setText("")  # no held-out check: started at once
+    panel.form.val.setText("")  # no held-out check: started once its net is checked
     panel.start()
     qtbot.waitUntil(lambda: bool(said), timeout=10_000)
     title, text = said[-1]

@@ -31,6 +31,7 @@ from vsr_app.files import shown_name
 from vsr_app.gui import fmt
 from vsr_app.gui.batch_form import REPLACE_LABEL, BatchForm
 from vsr_app.gui.batch_queue import QueueView
+from vsr_app.gui.number_boxes import Refused
 from vsr_app.gui.widgets import WarningLabel, announce, open_with_system
 from vsr_app.gui.workers import Job
 from vsr_app.words import counted
@@ -146,6 +147,8 @@ class BatchPanel(QWidget):
         self.in_dir, self.out_dir, self.model = self.form.in_dir, self.form.out_dir, self.form.model
         for field in (self.in_dir, self.out_dir):
             field.textChanged.connect(self._folders_edited)
+        for edited in (self.form.crf.valueChanged, self.form.crf.lineEdit().textEdited):
+            edited.connect(self._drop_refusal)  # the form locks while a batch runs: its own warnings stay
         self.table = QueueView(self.form.for_gui)
         self.table.compareRequested.connect(self._compare)
         self.table.openRequested.connect(self._open_with_system)
@@ -306,11 +309,13 @@ class BatchPanel(QWidget):
     # ---- running ----
     def start(self) -> None:
         """Take the CRF typed (`BatchForm.take_typed`), list the folder again, then (`_start_batch`) run the batch over
-        it; `_list` refuses folders it cannot."""
+        it; `_list` refuses folders it cannot. A CRF refused is said on the warning line, as the Export dialog says
+        it, not in a box over the field that has just said it; aloud only where the field has not (`Refused.said`).
+        It goes as the CRF or the form changes (`_drop_refusal`, `scan`), or at the next start."""
         try:
             self.form.take_typed()
-        except VsrAppError as exc:  # refused before the listing: the queue shown is still these folders'
-            self.errorRaised.emit("Cannot start the batch", str(exc))
+        except Refused as exc:  # refused before the listing: the queue shown is still these folders'
+            self.warning.show_warning(f"Not started: {exc}", aloud=not exc.said)
             return
         self._list(then_start=True)
 
@@ -427,6 +432,9 @@ class BatchPanel(QWidget):
             (self.progress if running else self.start_button).setFocus()
         self.form.set_locked(running)
         self._offer_run_files(idle=not running)
+
+    def _drop_refusal(self) -> None:
+        self.warning.show_warning("")
 
     def _folders_edited(self) -> None:
         """At each key, not once the field is left: Alt+N from a field just edited opened the last batch's report."""

@@ -1,6 +1,7 @@
 """Planning and writing a Train tab run from the form's values: the quick checks a start makes before anything is
-written, then the run folder and the trainer's arguments. Qt-free, so a start's refusals and what it writes are
-tested without a window; the panel reads the form and says what these return or refuse.
+written, the check of a new run's net, which is model work for a worker thread, then the run folder and the trainer's
+arguments. Qt-free, so a start's refusals and what it writes are tested without a window; the panel reads the form and
+says what these return or refuse.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from vsr_app.distill.vsr_task import check_options as check_vsr_options
 from vsr_app.errors import VsrAppError
 from vsr_app.gui.run_checks import check_run_dir
 from vsr_app.gui.run_files import OPTIONS_NAME, check_model_name, model_name_for, write_options
-from vsr_app.gui.train_form import net_size, run_steps, train_arguments
+from vsr_app.gui.train_form import check_start_from, net_size, run_steps, train_arguments
 
 
 class RunForm(NamedTuple):
@@ -54,7 +55,8 @@ class WrittenRun(NamedTuple):
 
 
 def plan_run(form: RunForm, resume: bool, opened_run: Path | None) -> RunPlan:
-    """Every check of the form that is quick; nothing is written. `opened_run`: the folder Browse runs showed."""
+    """Every check of the form that is quick; nothing is written. `opened_run`: the folder Browse runs showed. A new
+    run's net is checked after (`check_new_run_net`)."""
     name = check_model_name(form.name)
     teacher = form.teacher if form.distill != "none" else None
     if form.distill != "none" and not teacher:
@@ -73,16 +75,23 @@ def plan_run(form: RunForm, resume: bool, opened_run: Path | None) -> RunPlan:
 
 def check_new_run_options(task: str, options: dict) -> None:
     """Refuse what the trainer refuses of a new run's options before it trains, with its own words: an option it does
-    not know (`split_options`, `vsr_task.check_options`), a value of the wrong kind, a Start from that is not there,
-    a net it cannot build (net_config "scale": 2), built as it builds it but on the meta device (`net_size`: no
-    memory, milliseconds). The Parameters row said so, yet Start was taken, and the trainer's refusal came two
-    seconds later as a run that exited with code 1."""
+    not know (`split_options`, `vsr_task.check_options`), a value of the wrong kind, a Start from that is not there.
+    The net they make is checked apart, on a worker (`check_new_run_net`)."""
     if task == "vfi":
         split_options({key: value for key, value in without_config_data(options, lambda *_: None).items()
                        if key not in VFI_COMMAND_OPTIONS})
     else:
         check_vsr_options(LoopConfig.split(options)[1])
-    net_size(task, options)
+    check_start_from(options)
+
+
+def check_new_run_net(plan: RunPlan) -> None:
+    """Refuse a new run's net that the trainer cannot build (net_config "scale": 2), built as it builds it but on the
+    meta device (`net_size`: no memory). The Parameters row said so, yet Start was taken, and the trainer's refusal
+    came two seconds later as a run that exited with code 1. Model work, for a worker thread: the first build in a
+    process took 2.7 s, the window frozen. A resume goes on with the net it began with: nothing to check."""
+    if not plan.resume:
+        net_size(plan.task, plan.options)
 
 
 def run_folder(runs: Path, name: str, opened_run: Path | None) -> Path:

@@ -34,14 +34,15 @@ from vsr_app.gui.prune_start import (can_continue_pruning, continue_pruning_argu
                                      pruner_val_clips, pruning_left, pruning_steps)
 from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, follow_moved_run, install_run_model, is_prune_run,
                                    model_name_for, run_comparison, run_val_clips)
-from vsr_app.gui.run_plan import RunForm, RunPlan, plan_run, trainer_val_clips, write_run
+from vsr_app.gui.number_boxes import Refused, RefusingBox
+from vsr_app.gui.run_plan import RunForm, RunPlan, check_new_run_net, plan_run, trainer_val_clips, write_run
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import TASKS, launcher, prune_log_note, prune_options
 from vsr_app.gui.train_form_widget import TrainForm
 from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NAME, OOM_HINT, TrainerProcess,
                                          failure_cause)
-from vsr_app.gui.widgets import announce
+from vsr_app.gui.widgets import WarningLabel, announce
 from vsr_app.gui.workers import Job, error_message
 from vsr_app.models import list_models
 
@@ -52,11 +53,23 @@ LOG_MIN_LINES = 4  # the log gives way to the curves down to this many lines
 # narrower than this the form's side scrolls sideways (a dragged splitter, or a small window leaving the curves
 # their room: 720 px held 560 of the form and 150 of the curves, too few for the plots); the run buttons' row fits
 FORM_MIN_WIDTH = 350
+# what a start checks on a worker (`_checked_first`), in its status: "Checking that ..."
+NET_BUILDS = "the trainer can build the net"
+CLIP_HELD_OUT = "the validation clip is not part of the training data"
 
 
 def _check_held_out(val: list, data: list[str], exclude: list | None, progress, cancel) -> None:
     """check_held_out as a Job (which passes progress and cancel; the check is one pass, so it uses neither)."""
     check_held_out(val, data, exclude)
+
+
+def _check_new_run(plan: RunPlan, exclude: list | None, progress, cancel) -> None:
+    """A new run's checks that take a while, as a Job: its net built (`check_new_run_net`, model work), then its
+    validation clips held out of the training data (a walk of every training file), `exclude` held out too."""
+    check_new_run_net(plan)
+    val = plan.options.get(VAL_KEY[plan.task])
+    if val:
+        check_held_out(val, plan.data, exclude)
 
 
 class TrainPanel(QWidget):
@@ -90,6 +103,7 @@ class TrainPanel(QWidget):
 
         self.form = TrainForm(settings)
         self.form.taskChanged.connect(self._task_shown)
+        self.form.taskChanged.connect(self._follow_number_fields)
         self.form.prune_button.clicked.connect(self.prune)
         self.form.continue_prune_button.clicked.connect(self.continue_pruning)
         self.form_scroll = QScrollArea()
@@ -104,6 +118,9 @@ class TrainPanel(QWidget):
         side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(0)
         side.addWidget(self.form_scroll, 1)
+        self.warning = WarningLabel()  # why the last start started nothing, above the button pressed
+        self.warning.setContentsMargins(10, 8, 6, 0)
+        side.addWidget(self.warning)
         side.addLayout(self._run_buttons())
 
         self.curves_side = right = QWidget()
@@ -157,6 +174,7 @@ class TrainPanel(QWidget):
         self.timer.timeout.connect(self._poll)
         self._label_run()
         self._set_running(False)
+        self._follow_number_fields()
 
     # ---- layout ----
     def showEvent(self, event) -> None:
@@ -296,29 +314,35 @@ class TrainPanel(QWidget):
         return self.process is not None and self.process.running()
 
     def start(self, resume: bool = False) -> None:
-        """Check the form, then (off the GUI thread: it walks every training file) that the validation clip is not
-        part of the training data, then write the run folder and start the trainer."""
+        """Check the form, then (off the GUI thread, `_checked_first`) that a new run's net builds and its validation
+        clip is not part of the training data, then write the run folder and start the trainer. A resume goes on
+        with the net and the clip it began with: it starts at once."""
+        self._drop_refusal()
         try:
             plan = self._plan(resume)
+        except Refused as exc:
+            self._refuse_typed(exc)
+            return
         except VsrAppError as exc:
             self.errorRaised.emit("Cannot start training", wording.for_train_tab(str(exc)))
             return
-        val = None if resume else plan.options.get(VAL_KEY[plan.task])
-        if not val:
+        if resume:
             self._launch(plan)
             return
         exclude = plan.options.get("exclude", []) if plan.task == "vfi" else None  # as `vsr-app train` checks it
-        self._held_out_first(val, plan.data, exclude, lambda shown: self._launch(plan, shown), "Cannot start training")
+        checks = [NET_BUILDS] + ([CLIP_HELD_OUT] if plan.options.get(VAL_KEY[plan.task]) else [])
+        self._checked_first(checks, partial(self._launch, plan), "Cannot start training", _check_new_run, plan, exclude)
 
-    def _held_out_first(self, val: list, data: list[str], exclude: list | None, launch, title: str) -> None:
-        """Check (off the GUI thread: it walks every training file) that the validation clips `val` are not part of
-        the training data, the form locked meanwhile, then `launch(status)`, or refuse under `title`; `status`: the
-        status shown before, put back if the start is refused."""
+    def _checked_first(self, checks: list[str], launch, title: str, check, *args) -> None:
+        """Run `check(*args)` as a Job (model work, or a walk of every training file: seconds with the window frozen),
+        the form locked and `checks` said meanwhile, then `launch(status)`, or refuse under `title`; `status`: the
+        status shown before, put back if the start is refused. Start is greyed meanwhile: a second press does
+        nothing."""
         shown = self.status.text()
-        self.status.setText("Checking that the validation clip is not part of the training data\u2026")
+        self.status.setText(f"Checking that {' and that '.join(checks)}\u2026")
         self._set_running(True)
-        self._park_focus(self.stop_button)  # nothing to stop while the clip is checked
-        job = Job(_check_held_out, val, data, exclude, parent=self)
+        self._park_focus(self.stop_button)  # nothing to stop while the start is checked
+        job = Job(check, *args, parent=self)
         # only while it is the pending start: a window closed meanwhile (shutdown) must not start a trainer
         job.done.connect(lambda _: launch(shown) if job is self.checking else None)
         job.failed.connect(lambda message: self._refuse(message, shown, title) if job is self.checking else None)
@@ -326,9 +350,28 @@ class TrainPanel(QWidget):
         job.start()
 
     def shutdown(self) -> None:
-        """The window is closing: a start still being checked is dropped, a parameter count not made or shown."""
+        """The window is closing: a start still being checked is dropped (its Job ends unheard, awaited by
+        `finish_jobs`), a parameter count not made or shown."""
         self.checking = None
         self.form.stop_counting()
+
+    def _refuse_typed(self, exc: Refused) -> None:
+        """A number field refused its text at a start: said above the run buttons, in the warning colour, as the
+        Export dialog says it, not in a box over the field that has just said it; aloud only where the field has not
+        (`Refused.said`). It goes at the next start, or as a number field changes (`_follow_number_fields`)."""
+        self.warning.show_warning(f"Not started: {exc}", aloud=not exc.said)
+
+    def _follow_number_fields(self) -> None:
+        """Drop a start's refusal as a number field is edited or set (the fields are built anew for each task: the
+        refusal of the ones before goes with them)."""
+        self._drop_refusal()
+        for box in self.form.inputs.values():
+            if isinstance(box, RefusingBox):
+                box.valueChanged.connect(self._drop_refusal)
+                box.lineEdit().textEdited.connect(self._drop_refusal)
+
+    def _drop_refusal(self) -> None:
+        self.warning.show_warning("")
 
     def _refuse(self, message: str, status: str | None = None, title: str = "Cannot start training") -> None:
         self.checking = None
@@ -376,19 +419,24 @@ class TrainPanel(QWidget):
         does, followed like a training run; its net becomes Start from when it ends (`_finished`). A Validation clip
         inside the training data is refused first, as Start refuses it, before a folder is made or a process
         started."""
+        self._drop_refusal()
         teacher = self.form.teacher.currentData()
         try:
             if not teacher:
                 raise VsrAppError("pruning needs a trained interpolation teacher; train one first")
             data = self.form.training_data()
             options = self.form.options()
+        except Refused as exc:
+            self._refuse_typed(exc)
+            return
         except VsrAppError as exc:
             self.errorRaised.emit("Cannot start pruning", wording.for_train_tab(str(exc)))
             return
         sent = prune_options(options)  # the form's that the pruner takes too, as its --config
         launch = partial(self._start_pruning, teacher, data, sent, prune_log_note(options))
         if sent.get("val_videos"):
-            self._held_out_first(sent["val_videos"], data, sent.get("exclude", []), launch, "Cannot start pruning")
+            self._checked_first([CLIP_HELD_OUT], launch, "Cannot start pruning", _check_held_out, sent["val_videos"],
+                                data, sent.get("exclude", []))
         else:
             launch(None)
 
