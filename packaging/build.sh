@@ -18,7 +18,9 @@ cuts=1
 selftest=1
 while [ $# -gt 0 ]; do
     case "$1" in
-        --out) [ -n "${2:-}" ] || { echo "build.sh: --out needs a folder (see --help)" >&2; exit 2; }
+        --out) case "${2:-}" in  # an option after --out is a folder forgotten, not a folder named "--no-cuts"
+                   ""|-*) echo "build.sh: --out needs a folder (see --help)" >&2; exit 2 ;;
+               esac
                out="$2"; shift ;;
         --no-cuts) cuts=0 ;;
         --skip-selftest) selftest=0 ;;

@@ -312,7 +312,9 @@ def test_build_sh_builds_under_the_folder_out_names_else_in_the_checkout(tmp_pat
     assert pyinstaller_folders("--skip-selftest", "--no-cuts", "--out", str(elsewhere)) == (
         f"{elsewhere}/dist/no-cuts", f"{elsewhere}/build/pyinstaller-no-cuts")
     assert pyinstaller_folders() == (f"{checkout}/dist", f"{checkout}/build/pyinstaller")
-    assert subprocess.run([str(build), "--out"], capture_output=True, timeout=60).returncode == 2
+    for forgotten in (["--out"], ["--out", "--skip-selftest"]):  # the next option is no folder to build in
+        refused = subprocess.run([str(build), *forgotten], capture_output=True, text=True, timeout=60)
+        assert (refused.returncode, refused.stderr) == (2, "build.sh: --out needs a folder (see --help)\n")
 
 
 @pytest.mark.slow
