@@ -322,7 +322,8 @@ def test_a_name_taken_only_where_a_disk_ignores_case_is_said_to_be(tmp_path):
         outputs = plan_outputs(inputs, src, out, "libx264")
         return [why_renamed(s, d, output_names(inputs, outputs, src)) for s, d in zip(inputs, outputs)]
 
-    ignoring_case = "output has that name on a disk that ignores case"
+    ignoring_case = ("output has that name in other letter case, which clashes with it on disks that ignore case "
+                     "(Windows, macOS)")
     assert reasons("x.MP4", "x.mp4") == [None, f"written as 'x-2.mp4', not 'x.mp4': x.MP4's {ignoring_case}"]
     assert reasons("clip.MP4", "clip.avi") == [
         None, f"written as 'clip.avi.mp4', not 'clip.mp4': clip.MP4's {ignoring_case}"]
@@ -343,7 +344,8 @@ def test_a_name_past_more_than_one_taken_name_says_the_last_one_too(tmp_path):
         return why_renamed(inputs[0], outputs[0], output_names(inputs, outputs, src))
 
     assert reason("clip.avi", "CLIP.mp4", "clip.avi.mp4") == (
-        "written as 'clip.avi-2.mp4', not 'clip.mp4': CLIP.mp4's output has that name on a disk that ignores case; "
+        "written as 'clip.avi-2.mp4', not 'clip.mp4': CLIP.mp4's output has that name in other letter case, which "
+        "clashes with it on disks that ignore case (Windows, macOS); "
         "nor 'clip.avi.mp4': clip.avi.mp4's output has that name")
     assert reason("clip.avi", "clip.avi-2.mp4", "clip.avi.mp4", "clip.mp4") == (
         "written as 'clip.avi-3.mp4', not 'clip.mp4': clip.mp4's output has that name; "
@@ -407,10 +409,10 @@ def test_an_ok_line_names_an_output_not_at_its_input_s_own_name_and_why(tmp_path
         "[2/6] ok        a.avi: written as 'a.avi.mp4', not 'a.mp4': a folder of outputs has that name",
         f"[3/6] ok        {long}.ts: written as '{long[:251]}.mkv', not '{long}.mkv': that name is longer than the "
         "disk takes",
-        "[4/6] ok        clip.avi: written as 'clip.avi.mp4', not 'clip.mp4': Clip.mp4's output has that name on a "
-        "disk that ignores case",
-        "[5/6] ok        clip.mp4: written as 'clip-2.mp4', not 'clip.mp4': Clip.mp4's output has that name on a disk "
-        "that ignores case",
+        "[4/6] ok        clip.avi: written as 'clip.avi.mp4', not 'clip.mp4': Clip.mp4's output has that name in "
+        "other letter case, which clashes with it on disks that ignore case (Windows, macOS)",
+        "[5/6] ok        clip.mp4: written as 'clip-2.mp4', not 'clip.mp4': Clip.mp4's output has that name in other "
+        "letter case, which clashes with it on disks that ignore case (Windows, macOS)",
         "[6/6] ok        a.mp4/x.mp4"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["Clip.mp4", "a.avi.mp4", f"{long[:251]}.mkv", "clip.avi.mp4", "clip-2.mp4", "a.mp4"])
@@ -618,7 +620,7 @@ def test_batch_wide_problems_are_one_line_errors(tree, tmp_path, capsys):
         (["batch", str(src), "-o", str(tmp_path / "o"), "--report", str(src / "a.mp4" / "r.json")],
          f"cannot write to the report's folder '{src / 'a.mp4'}': '{src / 'a.mp4'}' is a file, not a folder"),
         (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mov"],
-         f"no videos found in '{src / 'sub'}' (looked for .mov; 1 video is in sub-folders: add --recursive to include "
+         f"no videos found in '{src / 'sub'}' (looked for .mov; sub-folders hold 1 video: add --recursive to include "
          "them)"),
         # no sub-folder holds one either: ticking them finds none
         (["batch", str(src / "sub"), "-o", str(tmp_path / "o"), "--ext", "mp4"],

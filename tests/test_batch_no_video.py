@@ -83,7 +83,7 @@ def test_a_file_with_no_video_is_not_a_failure_and_a_rerun_over_the_done_folder_
                      lines[-1]]
     assert lines[-1].startswith("batch: 1 ok, 0 skipped, 0 failed, 2 files with no video in ")
     report = json.loads(report_path.read_text())
-    assert report["version"] == 6 and report["exit_code"] == 0
+    assert report["version"] == 7 and report["exit_code"] == 0
     assert report["counts"] == {"ok": 1, "skipped": 0, "exists": 0, "failed": 0, "cancelled": 0, "ignored": 0,
                                 "no video": 2}
     song = report["files"][1]

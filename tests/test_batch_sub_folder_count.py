@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 from videogen import make_video
-from vsr_app.batch_plan import SubFolderVideos, count_in_sub_folders, find_videos, plan_batch
+from vsr_app.batch import run_batch
+from vsr_app.batch_plan import SubFolderVideos, count_in_sub_folders, find_videos, list_queue, plan_batch
 from vsr_app.batch_report import BatchReport
 from vsr_app.cli import main
 
@@ -41,8 +42,16 @@ def test_the_count_finds_what_ticking_sub_folders_would(tmp_path):
     assert found == SubFolderVideos(3, whole=True)
     listed = find_videos(root, MP4, recursive=True, exclude=root / "enhanced")
     assert found.count == len([p for p in listed if p.parent != root])
-    assert found.hint(more=True) == "3 more videos are in sub-folders: add --recursive to include them"
-    assert found.hint(more=False) == "3 videos are in sub-folders: add --recursive to include them"
+    assert found.hint(more=True) == "sub-folders hold 3 more videos: add --recursive to include them"
+    assert found.hint(more=False) == "sub-folders hold 3 videos: add --recursive to include them"
+
+
+def test_one_video_in_sub_folders_is_said_in_the_singular():
+    """"1 video is in sub-folders: add --recursive to include them" (and the Batch tab's "... to add them") took one
+    video for many; "them" is now the sub-folders."""
+    one = SubFolderVideos(1, whole=True)
+    assert one.hint(more=False) == "sub-folders hold 1 video: add --recursive to include them"
+    assert one.hint(more=True) == "sub-folders hold 1 more video: add --recursive to include them"
 
 
 def test_a_link_loop_ends_the_walk_and_a_folder_linked_twice_counts_once(tmp_path):
@@ -64,7 +73,7 @@ def test_a_budget_run_out_says_at_least(tmp_path):
         touch(root / folder / "v.mp4")
     found = counted(root, entries=1)  # a/'s one name (the top's are not in the budget)
     assert found == SubFolderVideos(1, whole=False)
-    assert found.hint(more=True) == "at least 1 more video is in sub-folders: add --recursive to include them"
+    assert found.hint(more=True) == "sub-folders hold at least 1 more video: add --recursive to include them"
     assert counted(root, seconds=0) == SubFolderVideos(0, whole=False)
     # none counted before the budget ran out: the rest may hold some, so where to look is still said, also after
     # videos found at the top
@@ -143,7 +152,7 @@ def test_the_command_line_says_how_many_videos_it_leaves_in_sub_folders(tmp_path
         assert main(["batch", str(src), "-o", str(tmp_path / "out"), "--model", "bicubic", "--report",
                      str(tmp_path / "out" / "report.json")]) == 0
     assert [r.getMessage() for r in caplog.records] == [
-        "2 more videos are in sub-folders: add --recursive to include them"]
+        "sub-folders hold 2 more videos: add --recursive to include them"]
     assert (tmp_path / "out" / "top.mp4").is_file() and not (tmp_path / "out" / "sub").exists()
     # said again in the closing line, the last the user reads, and in the report
     # the time with the counts: after "left out", it read as the time leaving them out took
@@ -155,5 +164,19 @@ def test_the_command_line_says_how_many_videos_it_leaves_in_sub_folders(tmp_path
     (src / "top.mp4").unlink()
     assert main(["batch", str(src), "-o", str(tmp_path / "out2"), "--model", "bicubic", "--ext", "mp4"]) == 1
     assert capsys.readouterr().err.strip().endswith(
-        f"no videos found in '{src}' (looked for .mp4; 2 videos are in sub-folders: add --recursive to include "
+        f"no videos found in '{src}' (looked for .mp4; sub-folders hold 2 videos: add --recursive to include "
         "them)")
+
+
+def test_a_batch_run_from_its_listing_logs_no_command_line_hint(tmp_path, caplog):
+    """The Batch tab, whose listing said the videos in sub-folders beside its "Include sub-folders", logged "add
+    --recursive to include them" on stderr as its batch started."""
+    src = tmp_path / "in"
+    make_video(touch(src / "top.mp4"), frames=2)
+    touch(src / "sub" / "a.mp4")
+    queue = list_queue(src, tmp_path / "out", "mp4", False, "libx264", "upscale", find_foreign=False)
+    assert queue.in_sub_folders == SubFolderVideos(1, whole=True)  # the tab says it, in its own words
+    with caplog.at_level(logging.WARNING, logger="vsr_app.batch"):
+        report = run_batch(src, tmp_path / "out", model="bicubic", extensions="mp4", listed=queue)
+    assert [f.status for f in report.files] == ["ok"] and report.left_in_sub_folders == queue.in_sub_folders
+    assert not [r.getMessage() for r in caplog.records]

@@ -207,7 +207,7 @@ def test_an_input_folder_without_videos_points_to_the_sub_folders_checkbox(windo
     shutil.copy(small_video, in_dir / "sub" / "clip.mp4")
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     # the listing says it too, with how many: it said only "No videos...", and the hint came at Process all
-    found = f"videos with these extensions in the input folder; 1 video is in sub-folders: tick \"{RECURSIVE_LABEL}\" "
+    found = f"videos with these extensions in the input folder; sub-folders hold 1 video: tick \"{RECURSIVE_LABEL}\" "
     assert panel.status.text() == f"No {found}to add them."
     announced.clear()
     with qtbot.assertNotEmitted(panel.errorRaised), qtbot.assertNotEmitted(panel.batchFinished):
@@ -230,11 +230,11 @@ def test_the_listing_says_how_many_more_videos_sub_folders_hold(window, qtbot, s
         shutil.copy(small_video, in_dir / name)
     panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
     # "sub-folders" once, not beside the checkbox's name and again after it
-    assert panel.status.text() == (f"1 video found. 2 more videos are in sub-folders: tick \"{RECURSIVE_LABEL}\" to "
+    assert panel.status.text() == (f"1 video found. Sub-folders hold 2 more videos: tick \"{RECURSIVE_LABEL}\" to "
                                    "add them.")
     monkeypatch.setattr(batch_plan, "count_in_sub_folders", partial(batch_plan.count_in_sub_folders, entries=2))
     wait_listed(qtbot, panel, panel.scan)  # sub/'s 2 names (the top's are not in the budget): deep/ is left
-    assert panel.status.text() == ("1 video found. At least 1 more video is in sub-folders: "
+    assert panel.status.text() == ("1 video found. Sub-folders hold at least 1 more video: "
                                    f"tick \"{RECURSIVE_LABEL}\" to add them.")
     wait_listed(qtbot, panel, lambda: panel.form.recursive.setChecked(True))
     assert panel.status.text() == "3 videos found."
@@ -269,7 +269,7 @@ def test_a_count_for_a_folder_no_longer_chosen_is_not_shown(window, qtbot, small
         panel.in_dir.setText(str(since))
         wait_listed(qtbot, panel, panel.scan)
         shown = panel.status.text()
-        assert shown.endswith(f"1 video is in sub-folders: tick \"{RECURSIVE_LABEL}\" to add them.")
+        assert shown.endswith(f"sub-folders hold 1 video: tick \"{RECURSIVE_LABEL}\" to add them.")
         with qtbot.waitSignal(stale.finished, timeout=30_000):
             release.set()
     finally:

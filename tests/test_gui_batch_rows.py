@@ -320,3 +320,13 @@ def test_the_selected_rows_whole_reason_is_shown_under_the_table(window, qtbot, 
     assert table.detail.geometry().top() >= table.geometry().bottom()  # under the table, in the tab
     assert table.item(row, 3).data(REASON) and not table.item(row_of(panel, "clip1.mp4"), 3).data(REASON)
     assert table.item(row, 3).toolTip() == reason  # kept too
+
+
+def test_the_listing_says_a_file_reached_by_a_link_apart_from_earlier_outputs(window, qtbot, small_video, tmp_path):
+    """A file met a second time through a link was counted among "earlier outputs left as they are" in the tab's
+    found line, while the command line's summary says it apart: it is no earlier output."""
+    in_dir, out_dir = folders(tmp_path, small_video, 1)
+    (in_dir / "link.mp4").symlink_to(in_dir / "clip0.mp4")
+    panel = setup_panel(qtbot, window, in_dir, out_dir, "bicubic")
+    assert panel.status.text() == "1 video found, 1 duplicate left as it is."
+    assert panel.table.item(row_of(panel, "link.mp4"), 1).text() == "ignored"

@@ -17,8 +17,9 @@ Why it is built this way:
   temporary files a killed run left behind are removed, saying so. Any other file at an output's name is kept and
   reported ("exists", with what it is) unless `overwrite` says to replace it.
 - The report is rewritten (atomically) after every file that made an output, and at most every few seconds
-  while others go by (rewriting it after each of thousands of skipped files made a batch quadratic), so even a
-  killed batch leaves an account of what it finished. Its path is checked before anything is made
+  while others go by (rewriting it after each of thousands of skipped files made a batch quadratic), yet always
+  before a file with work to do starts, so even a killed batch leaves an account of what it finished: files failed
+  before a long one read "pending" after kill -9. Its path is checked before anything is made
   (`check_report_path`). Later, a failed rewrite (disk full) is said once and retried: the outputs matter more than
   their account; only a failed last one fails the batch.
 - An unreadable sub-folder is named in the report and on stderr and makes the batch exit 1 (its videos were
@@ -175,7 +176,8 @@ def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: s
                 codec: str) -> tuple[list[Path], list[Path], list[OSError], SubFolderVideos]:
     """The inputs, their outputs, the sub-folders that could not be read and the videos left in sub-folders, as
     `listed` has them or listed now; no video at all fails the batch. Without sub-folders, the videos left in them
-    are said (counted in `listed`, or now): the batch did 3 files and said nothing of 300 more there."""
+    are said where listed now: the batch did 3 files and said nothing of 300 more there. `listed` said them before the
+    start in its own words (the Batch tab's); its batch's log said "add --recursive" too."""
     if listed is None:
         unreadable: list[OSError] = []
         inputs, outputs, left = plan_batch(in_dir, out_dir, extensions, recursive, codec, unreadable)
@@ -189,7 +191,7 @@ def _list_batch(in_dir: Path, out_dir: Path, listed: Queue | None, extensions: s
     if not inputs:
         looked_for = ", ".join("." + e for e in parse_extensions(extensions))
         raise VsrAppError(f"no videos found in '{in_dir}' (looked for {looked_for}{f'; {said}' if said else ''})")
-    if said:
+    if said and listed is None:  # a listing shown before the start (the Batch tab's) said it, in its own words
         log.warning("%s", said)
     return inputs, outputs, unreadable, left
 
@@ -241,10 +243,12 @@ class _ReportSaver:
         self.report, self.path, self.out_dir, self.home, self.started = report, path, out_dir, home, started
         self.last_save = 0.0
         self.warned = False
+        self.unsaved = False  # a file's status became final since the last save
 
     def save(self, must: bool = True) -> None:
         self.report.seconds = time.monotonic() - self.started
         self.last_save = time.monotonic()
+        self.unsaved = False
         if self.path is None:
             return
         try:
@@ -260,9 +264,18 @@ class _ReportSaver:
                 log.warning("%s; the batch goes on and tries again later", exc)
             self.warned = True
 
-    def due(self) -> bool:
-        """Whether REPORT_INTERVAL has passed since the last save."""
-        return time.monotonic() - self.last_save >= REPORT_INTERVAL
+    def file_done(self, result: FileResult) -> None:
+        """Save after a file that made an output, else where REPORT_INTERVAL has passed since the last save: after
+        each of thousands of skipped files, the saves made a batch quadratic."""
+        self.unsaved = True
+        if result.status == OK or time.monotonic() - self.last_save >= REPORT_INTERVAL:
+            self.save(must=False)
+
+    def before_work(self) -> None:
+        """Save what is not saved yet before a file with work to do starts: it may take hours, and files failed
+        before it read "pending" in the report a kill -9 then left."""
+        if self.unsaved:
+            self.save(must=False)
 
 
 @dataclass
@@ -407,6 +420,8 @@ def _process_one(job: _Job, src: Path, dst: Path, result: FileResult, left_becau
             job.room.ran_out(exc)
             overall.count_unfinished(exc.written)
         result.status, result.reason = FAILED, _one_line(exc)
+    if result.status in (FAILED, CANCELLED):
+        result.no_output()
     if result.status == OK:
         overall.end_file(estimate, result.output_bytes)
     else:
@@ -492,13 +507,14 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
             for index, (src, dst, result, estimate) in enumerate(zip(inputs, outputs, report.files, estimates), 1):
                 if cancel is not None and cancel.is_set():
                     break
+                if estimate.frames:
+                    saver.before_work()
                 in_flight = result
                 overall.start_file(f"[{index}/{count}] {result.input}", estimate)
                 if on_start is not None:
                     on_start(index, count, result)
                 _process_one(job, src, dst, result, left.get(src), overall, estimate)
-                if result.status == OK or saver.due():
-                    saver.save(must=False)
+                saver.file_done(result)
                 if on_file is not None:
                     on_file(index, count, result)
         except KeyboardInterrupt:  # stopped at once (a second Ctrl-C or SIGTERM): still leave a true report
@@ -527,6 +543,7 @@ def _cancel_unfinished(report: BatchReport, in_flight: FileResult | None) -> Non
     for f in report.files:
         if f.status == PENDING:
             f.status, f.reason = CANCELLED, STOPPED_REASON if f is in_flight else NOT_STARTED_REASON
+            f.no_output()
     report.cancelled = any(f.status == CANCELLED for f in report.files)
     report.finished = True
 

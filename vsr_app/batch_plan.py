@@ -31,7 +31,8 @@ from vsr_app.words import counted
 COUNT_ENTRIES = 20_000
 COUNT_SECONDS = 1.0
 # where to get the videos counted in sub-folders: after the count, "to look in sub-folders" said "sub-folders" twice
-# (and three times in the GUI, beside its checkbox "Include sub-folders")
+# (and three times in the GUI, beside its checkbox "Include sub-folders"). "them" is the sub-folders, so it reads
+# right after one video as after many ("1 video is in sub-folders: ... to include them" did not)
 INCLUDE_HINT = "add --recursive to include them"
 
 
@@ -138,7 +139,7 @@ class SubFolderVideos:
         no sub-folder holds one. With none counted in part of them, the rest may hold some: where to look."""
         if not self.count:
             return "" if self.whole else RECURSIVE_HINT
-        return f"{self.in_words(more)} {'are' if self.count != 1 else 'is'} in sub-folders: {INCLUDE_HINT}"
+        return f"sub-folders hold {self.in_words(more)}: {INCLUDE_HINT}"
 
 
 ALL_LISTED = SubFolderVideos(0, whole=True)  # what a listing with sub-folders leaves in them
@@ -202,13 +203,17 @@ def check_no_sources_in_output(in_dir: Path, out_dir: Path, met_at: Path, extens
     videos with no record of being made by this app: the walk leaves that folder out, its files taken for outputs,
     so a user's own clips filed there were neither processed nor named, and one at an output's name was replaced by
     --overwrite (a batch tester's find). Opens each video there: only a batch whose output folder is in its input
-    tree pays for it."""
+    tree pays for it. Only the files really in it count: a link in it back up the tree (`loop -> ..`) named the
+    user's inputs as videos to move out of it."""
     from vsr_app.video.encoding import read_made_by
 
     sources = []
+    inside = os.path.realpath(out_dir)
     for video in find_videos(out_dir, extensions, recursive=True, cancel=cancel):
         if cancel is not None and cancel.is_set():  # opening thousands of files on a share takes minutes
             raise Cancelled()
+        if not Path(os.path.realpath(video)).is_relative_to(inside):
+            continue
         try:
             if read_made_by(video) is None:
                 sources.append((met_at / video.relative_to(out_dir)).relative_to(in_dir))
@@ -313,7 +318,10 @@ def _taken(path: Path, named: dict[str, tuple[str, Path]]) -> str | None:
     """Why the output name `path` was not free, in words; None where it was."""
     if (clash := named.get(name_key(path))) is not None:
         other, its_output = clash  # at this very name, or one that differs in case only (x.MP4, Sub/a.mp4)
-        return f"{other}'s output has that name" + ("" if its_output == path else " on a disk that ignores case")
+        # the names are told apart on every disk, but clash where case is ignored: "on a disk that ignores case" read
+        # as if the disk written to were one
+        return f"{other}'s output has that name" + ("" if its_output == path else " in other letter case, which "
+                                                    "clashes with it on disks that ignore case (Windows, macOS)")
     if any(k.startswith(name_key(path) + os.sep) for k in named):
         return "a folder of outputs has that name"
     return None

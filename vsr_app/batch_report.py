@@ -18,16 +18,18 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from vsr_app.batch_plan import SubFolderVideos, same_path
-from vsr_app.batch_resume import file_size
+from vsr_app.batch_resume import SAME_FILE, file_size
 from vsr_app.errors import OVERWRITE_HINT, VsrAppError
 from vsr_app.files import FileStamp, atomic_write, file_stamp
 from vsr_app.media import OPEN_VIDEO_EXTS
 from vsr_app.words import counted
 
-REPORT_VERSION = 6  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
-# 4: status "ignored"; 5: status "no video"; 6: "left_in_sub_folders"
+REPORT_VERSION = 7  # 2: status "exists", the "settings" of the run; 3: "finished", absolute paths, "unreadable";
+# 4: status "ignored"; 5: status "no video"; 6: "left_in_sub_folders"; 7: "output" null for a failed or cancelled
+# file with no output there (before, its planned path, never made); an older report reads as ever
 PENDING, OK, SKIPPED, EXISTS, FAILED, CANCELLED = "pending", "ok", "skipped", "exists", "failed", "cancelled"
-IGNORED = "ignored"  # an input that is this app's output of another input the batch processes the same way
+IGNORED = "ignored"  # an input that is this app's output of another input the batch processes the same way, or the
+# same file as another input (a link to it)
 NO_VIDEO = "no video"  # a file with no video stream (audio only): nothing to enhance, and nothing wrong
 # what a report says of an output rather than of this run's work on it, carried to a rerun that skips the output
 OUTPUT_FACTS = ("notes", "frames_in", "frames_out", "input_size", "output_size", "input_duration", "output_duration",
@@ -39,10 +41,12 @@ class FileResult:
     """One line of the report: what happened to one input file and why."""
 
     input: str
-    output: str | None  # None where none is made: for an ignored input (its name free for another), one with no video
+    # None where there is no output: for an ignored input (its name free for another), one with no video, a failed one,
+    # and a cancelled one but where the report before recorded its output (`earlier`)
+    output: str | None
     status: str = PENDING  # ok | skipped (already done) | exists (another file kept) | failed | cancelled | ignored
-    # (an earlier output of another input, not processed a second time) | no video (nothing to enhance); pending: not
-    # finished yet (only in the report of a batch still running or killed)
+    # (an earlier output of another input, or the same file as one, not processed a second time) | no video (nothing
+    # to enhance); pending: not finished yet (only in the report of a batch still running or killed)
     # why it was skipped, kept, failed, ignored or held no video, what it replaced, where an output not at its input's
     # own name went; None for a plain success
     reason: str | None = None
@@ -75,6 +79,13 @@ class FileResult:
         report had nulls for its frames, flashes and sizes, as if nothing were known of it."""
         for key, value in (self.earlier if facts is None else facts).items():
             setattr(self, key, list(value) if isinstance(value, list) else value)
+
+    def no_output(self) -> None:
+        """Name no output for a file that failed or was cancelled: its planned path, written in the report, read as an
+        output that was never made. A cancelled file keeps the one the report before recorded (`earlier`), still
+        there: a rerun stopped before it carries its facts on."""
+        if self.status == FAILED or not self.earlier:
+            self.output = None
 
     def as_dict(self) -> dict:
         """Its entry in the report: a file not finished keeps what the report before said of its output, or a
@@ -136,8 +147,7 @@ class BatchReport:
             text += f", {_kept(c[EXISTS])}"
         if c[CANCELLED]:
             text += f", {c[CANCELLED]} cancelled"
-        if c[IGNORED]:
-            text += f", {left_as_they_are(c[IGNORED])}"
+        text += "".join(f", {words}" for words in self._ignored())
         if c[NO_VIDEO]:
             text += f", {with_no_video(c[NO_VIDEO])}"
         text += f" in {self.seconds:.1f} s"
@@ -163,10 +173,17 @@ class BatchReport:
             return f"nothing to do: {'its output already exists' if n == 1 else f'all {n} outputs already exist'}"
         # "all 4 outputs already exist" was said of 3 and an earlier output left as it is
         done = {0: [], 1: ["1 output already exists"]}.get(c[SKIPPED], [f"{c[SKIPPED]} outputs already exist"])
-        done += [left_as_they_are(c[IGNORED])] if c[IGNORED] else []
+        done += self._ignored()
         done += [with_no_video(c[NO_VIDEO])] if c[NO_VIDEO] else []
         undone = ([_kept(c[EXISTS])] if c[EXISTS] else []) + ([f"{c[FAILED]} failed"] if c[FAILED] else [])
         return ("nothing to do: " if done else "no output made: ") + ", ".join(done + undone)
+
+    def _ignored(self) -> list[str]:
+        """The ignored inputs in words, the earlier outputs apart from the files met a second time by another name
+        (`batch_resume.SameFile`): those are no earlier outputs."""
+        ignored = [f for f in self.files if f.status == IGNORED]
+        twice = sum((f.reason or "").startswith(SAME_FILE) for f in ignored)
+        return ignored_in_words(len(ignored) - twice, twice)
 
     def write(self, path: str | os.PathLike) -> None:
         """Atomic: a reader (or a crash) never sees a half-written report. A name's undecodable bytes (lone
@@ -188,6 +205,17 @@ def _written(left: SubFolderVideos | None) -> dict | None:
 def left_as_they_are(n: int) -> str:
     """The ignored inputs, as the summary, the bar and the Batch tab's listing count them."""
     return "1 earlier output left as it is" if n == 1 else f"{n} earlier outputs left as they are"
+
+
+def ignored_in_words(earlier: int, twice: int) -> list[str]:
+    """The inputs left as they are, as the summary and the Batch tab's listing say them: `earlier` outputs, and
+    `twice` files met a second time by another name (`batch_resume.SameFile`), which are no earlier outputs."""
+    return ([left_as_they_are(earlier)] if earlier else []) + ([duplicates_left(twice)] if twice else [])
+
+
+def duplicates_left(n: int) -> str:
+    """The inputs that were the same file as another input, as the summary and the bar count them."""
+    return "1 duplicate left as it is" if n == 1 else f"{n} duplicates left as they are"
 
 
 def with_no_video(n: int) -> str:

@@ -11,8 +11,8 @@ half-written output of ours but something the user may want (another program's v
 settings, a text file): the batch keeps it and reports what it is. A module of its own: judging a file already
 there (its recorded settings and input, then its packets) is a question apart from running the batch.
 
-Also here, as it reads the same records: which inputs are this app's outputs of other inputs of the batch
-(`earlier_outputs`), left as they are rather than processed a second time.
+Also here, as it reads the same records: which inputs are this app's outputs of other inputs of the batch, or the
+same file as another input (a link to it), left as they are rather than processed a second time (`earlier_outputs`).
 """
 
 from __future__ import annotations
@@ -174,23 +174,23 @@ def _setting(value: Any) -> str:
 
 
 def earlier_outputs(inputs: Sequence[Path], in_dir: Path, task: str, cancel=None) -> dict[Path, EarlierOutput]:
-    """The inputs a batch of `task` leaves as they are, each with why: this app's outputs of another of its inputs
-    (`made_from_another_input`). Decided before the batch starts, by the batch and by the Batch tab's queue with this
-    one function, so the queue shows them as the batch will leave them and the batch's progress counts no work for
-    them. Only a file in a sub-folder (an earlier batch's output folder inside the input tree, which a batch with
-    sub-folders reaches) and in a container the writer makes is looked at, so a folder of clips is listed without
-    opening them; those are opened (their header, for the recorded input, then looked up by name and size). A cancel
-    ends it early, with what it found by then."""
+    """The inputs a batch of `task` leaves as they are, each with why: the same file as another input (`same_files`),
+    and this app's outputs of another of its inputs (`made_from_another_input`). Decided before the batch starts, by
+    the batch and by the Batch tab's queue with this one function, so the queue shows them as the batch will leave
+    them and the batch's progress counts no work for them. Only a file in a sub-folder (an earlier batch's output
+    folder inside the input tree, which a batch with sub-folders reaches) and in a container the writer makes is
+    looked at for an output, so a folder of clips is listed without opening them; those are opened (their header, for
+    the recorded input, then looked up by name and size). A cancel ends it early, with what it found by then."""
     from vsr_app.video.encoding import CONTAINER_FORMATS
 
     by_name_and_size: dict[tuple[str, int | None], list[Path]] = {}
     for path in inputs:
         by_name_and_size.setdefault((path.name, file_size(path)), []).append(path)
-    found = {}
+    found: dict[Path, EarlierOutput] = same_files(inputs, in_dir, task)
     for src in inputs:
         if cancel is not None and cancel.is_set():  # opening thousands of files on a share takes minutes
             break
-        candidate = src.parent != in_dir and src.suffix.lower() in CONTAINER_FORMATS
+        candidate = src.parent != in_dir and src.suffix.lower() in CONTAINER_FORMATS and src not in found
         source = made_from_another_input(src, task, by_name_and_size) if candidate else None
         if source is not None:
             found[src] = EarlierOutput(task, source.relative_to(in_dir))
@@ -219,6 +219,45 @@ class EarlierOutput:
         """The command line's and the report's wording."""
         on_its_own = f"`vsr-app {self.task}` or the app's Export"
         return f"{self.what()}: {self.advice(on_its_own)}"
+
+
+class SameFile(EarlierOutput):
+    """Why a batch leaves an input as it is that is the same file as `source`, another of its inputs, reached by
+    another name (a link to the file, or to a folder that holds it)."""
+
+    def what(self) -> str:
+        return f"{SAME_FILE} {self.source} by another name (a link)"
+
+    def advice(self, on_its_own: str) -> str:
+        return f"not {self.task}d a second time"
+
+
+SAME_FILE = "the same file as"  # how `SameFile` begins its reason: the report counts those apart
+
+
+def same_files(inputs: Sequence[Path], in_dir: Path, task: str) -> dict[Path, EarlierOutput]:
+    """The inputs that are the same file (device and inode) as another input, each with that one (`SameFile`): a
+    link to a file was processed as a file of its own, into a second identical output, where linked folders are
+    visited once. Of the names of one file, the one reached through no link is kept."""
+    names: dict[tuple[int, int], list[Path]] = {}
+    for path in inputs:
+        try:
+            st = path.stat()
+        except OSError:  # gone, or a link to nothing: it fails as it is processed, saying why
+            continue
+        if st.st_ino:  # (0 where a disk has no file numbers: nothing can be told)
+            names.setdefault((st.st_dev, st.st_ino), []).append(path)
+    found: dict[Path, EarlierOutput] = {}
+    for paths in names.values():
+        kept = next((p for p in paths if not _through_link(p, in_dir)), paths[0])
+        found.update((p, SameFile(task, kept.relative_to(in_dir))) for p in paths if p is not kept)
+    return found
+
+
+def _through_link(path: Path, in_dir: Path) -> bool:
+    """Whether `path`, in the tree of `in_dir`, is a link or lies in a linked folder of that tree."""
+    parts = path.relative_to(in_dir).parts
+    return any((in_dir / Path(*parts[:n])).is_symlink() for n in range(1, len(parts) + 1))
 
 
 def file_size(path: Path) -> int | None:

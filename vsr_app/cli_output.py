@@ -15,6 +15,7 @@ import sys
 
 from vsr_app import APP_NAME
 from vsr_app.files import shown_name
+from vsr_app.progress import TerminalProgress
 from vsr_app.words import counted
 
 
@@ -73,9 +74,7 @@ class BatchLines:
     output only while there can be one."""
 
     def __init__(self):
-        from vsr_app.progress import TerminalProgress
-
-        self.bar = TerminalProgress(label="batch", show_stage=True)
+        self.bar = BatchBar()
         self.stage = self.finished = None  # the file the bar shows; the last one whose line is printed
 
     def progress(self, info) -> None:
@@ -89,6 +88,26 @@ class BatchLines:
 
     def in_flight(self) -> bool:
         return self.stage != self.finished
+
+
+BATCH_WORD = "batch "  # before the figures of the batch's bar: they are the whole batch's, not its file's
+
+
+class BatchBar(TerminalProgress):
+    """The batch's bar: the file in work, then the word "batch" and the whole batch's figures ("[9/11] clip.mp4: batch
+    [####----] 61.4% 35/57 frames  1.2 fps  ETA 0:43"). Led by the word, "batch [9/11] clip.mp4: 61.4% ... ETA
+    0:43", they read as the file's. Its line is the usual progress line, narrowed by the word's columns, with the word
+    put in after the file's name (the figures hold no ": ")."""
+
+    def __init__(self):
+        super().__init__(show_stage=True)
+
+    def line(self, info, columns=None):
+        text = super().line(info, None if columns is None else columns - len(BATCH_WORD))
+        if info.eta == 0.0 and not info.done:  # "batch 100.0% nothing to do: ...": no file named, nothing made
+            return BATCH_WORD + text
+        file, colon, figures = text.rpartition(": ")
+        return f"{file}{colon}{BATCH_WORD}{figures}"
 
 
 def _file_lines(index: int, count: int, result) -> str:

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QP
 from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
 from vsr_app.batch_plan import Queue, list_queue
-from vsr_app.batch_report import SKIPPED, ReportFile, check_report_path, is_own_report, left_as_they_are
+from vsr_app.batch_report import SKIPPED, ReportFile, check_report_path, ignored_in_words, is_own_report
+from vsr_app.batch_resume import SameFile
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
@@ -291,11 +292,12 @@ class BatchPanel(QWidget):
     def _show_queue(self, queue: Queue) -> None:
         """List the queue, and say what was found."""
         self.table.fill(queue)
-        count, left = len(queue.inputs) - len(queue.earlier), len(queue.earlier)
+        twice = sum(isinstance(why, SameFile) for why in queue.earlier.values())
+        count, left = len(queue.inputs) - len(queue.earlier), ignored_in_words(len(queue.earlier) - twice, twice)
         # the videos sub-folders hold, where they are not listed, as Process all and the command line then say them
         elsewhere = self.form.for_gui(queue.in_sub_folders.hint(more=bool(queue.inputs)))
         if queue.inputs:
-            found = f"{counted(count, 'video')} found{f', {left_as_they_are(left)}' if left else ''}."
+            found = f"{counted(count, 'video')} found{''.join(f', {words}' for words in left)}."
             found += f" {elsewhere[0].upper()}{elsewhere[1:]}." if elsewhere else ""
         else:
             found = f"No videos with these extensions in the input folder{f'; {elsewhere}' if elsewhere else ''}."
