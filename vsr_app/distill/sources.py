@@ -120,12 +120,15 @@ def _video_bytes_or_zero(path: Path) -> int:
 
 
 def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescale: bool = True,
-                segment_frames: int = SEGMENT_FRAMES) -> tuple[list[Source], str | None]:
+                segment_frames: int = SEGMENT_FRAMES, keep_concealed: bool = False) -> tuple[list[Source], str | None]:
     """The video as one source; with keep_every > 1 only every keep_every-th run of `segment_frames` frames is kept,
-    and the frames that show damage the decoder concealed are left out (`_concealed_note` says why), each run of
-    frames kept its own source, so no training clip spans a gap: `clip.mp4#k`, k the segment's number over the
-    memory budget (the runs of a segment split by damage share it), else the run's. The second value is that note,
-    None where the decoder concealed nothing."""
+    and the frames that show damage the decoder concealed are left out (`_concealed_note` says why) unless
+    `keep_concealed` (a validation clip, scored as it decodes, as eval scores it), each run of frames kept its own
+    source, so no training clip spans a gap: `clip.mp4#k`, k the segment's number over the memory budget (the runs of
+    a segment split by damage share it), else the run's. A run of a single frame cut off from the rest is left out
+    too: as a still it was trained on as made-up camera pans (the sampler plays a run of 2 frames or more forward and
+    back). The second value is what the log says of the frames left out or kept, None where there is nothing to
+    say."""
     kept: list[tuple[int, np.ndarray]] = []  # (frame index, prescaled image)
     factor = None
     times = []
@@ -143,12 +146,24 @@ def _load_video(path: Path, max_frames: int | None, keep_every: int = 1, prescal
                 whole = False
                 break
         damaged = getattr(reader, "decode_errors", 0)  # (a stand-in decoder may not count them)
-        showing_concealed = set(getattr(reader, "showing_concealed", ()))
-        note = _concealed_note(reader, len(showing_concealed))
+        showing_concealed = set() if keep_concealed else set(getattr(reader, "showing_concealed", ()))
+        concealed = reader.concealed_where(first_frame=1) if hasattr(reader, "concealed_where") else None
     times = np.array(times)
     uneven = _uneven(times)
     missing = _missing_end(reader.info, times) if whole else 0.0
     runs = _runs([(index, image) for index, image in kept if index not in showing_concealed])
+    alone = 0
+    if len(times) > 1:  # (a video of one frame is a still)
+        alone = sum(len(frames) == 1 for _, frames in runs)
+        runs = [run for run in runs if len(run[1]) > 1]
+    notes = []
+    if concealed:
+        left_out = sum(index in showing_concealed for index, _ in kept)
+        notes.append(_concealed_note(concealed, left_out, keep_concealed))
+    if alone:
+        notes.append(f"{counted(alone, 'frame')} cut off on {'its' if alone == 1 else 'their'} own from the frames "
+                     f"around {'is' if alone == 1 else 'are'} left out too, not trained on as a still")
+    note = "; ".join(notes) or None
 
     def source(name: str, first: int, frames: list[np.ndarray]) -> Source:
         return Source(name, frames, uneven, times[first:first + len(frames)], damaged, missing)
@@ -169,23 +184,27 @@ def _runs(kept: list[tuple[int, np.ndarray]]) -> list[tuple[int, list[np.ndarray
     return runs
 
 
-def _concealed_note(reader, left_out: int) -> str | None:
-    """What the log says of the frames the decoder concealed damage in (the reader's `concealed_where`, numbered
-    from 1 as the pipeline's note is), and of the `left_out` frames that show it; None where there were none (or a
-    stand-in decoder cannot say).
+def _concealed_note(concealed: tuple[str, str], left_out: int, kept: bool) -> str:
+    """What the log says of the frames the decoder concealed damage in (`concealed`: the reader's `concealed_where`,
+    numbered from 1 as the pipeline's note is) and of those that show it: the `left_out` frames of what would have
+    been kept (the memory budget's runs skipped the others), or, where `kept` (a validation clip), that they are
+    scored as they decode.
 
-    They are left out rather than trained on, unlike eval, which keeps them with a note (its score is of the file as it
-    is): the damage is the truth here, and a training clip over it teaches the model to draw grey or smeared blocks.
-    Only the first damaged frame is marked, and the frames after it are as damaged up to the next keyframe (4 bytes
-    flipped in frame 5 of an H.264 clip: 16 dB, 6 % of the pixels off by over 16, in frames 5-11 alike, none from
-    keyframe 12): those are left out, which costs a keyframe interval of footage at most for each."""
-    concealed = reader.concealed_where(first_frame=1) if hasattr(reader, "concealed_where") else None
-    if concealed is None:
-        return None
+    Training leaves them out, unlike eval, which keeps them with a note (its score is of the file as it is): the damage
+    is the truth here, and a training clip over it teaches the model to draw grey or smeared blocks. Only the frame
+    damaged is marked, yet the frames decoded from it show the damage too, and the B-frames shown before it
+    (`video/concealed_groups.py`): its whole group of pictures is left out, which costs a keyframe interval of
+    footage at most for each."""
     where, them = concealed
-    return (f"the decoder concealed damage in {where}: {them} and the frames after, up to the next keyframe "
-            f"({counted(left_out, 'frame')} in all), are left out, so that the model does not learn to draw its "
-            "grey or smeared blocks")
+    if kept:
+        return (f"the decoder concealed damage in {where}: {them} and the frames decoded from {them} are scored "
+                "against their grey or smeared blocks as the truth, as eval scores them")
+    if not left_out:
+        return f"the decoder concealed damage in {where}, in none of the frames kept"
+    groups = "the group of pictures holding it" if them == "it" else "the groups of pictures holding them"
+    return (f"the decoder concealed damage in {where}: {groups} (keyframe to keyframe: {counted(left_out, 'frame')} "
+            f"in all) {'is' if them == 'it' else 'are'} left out, so that the model does not learn to draw its grey or "
+            "smeared blocks")
 
 
 def _missing_end(info, times: np.ndarray) -> float:
@@ -322,12 +341,16 @@ def check_data(roots, run_dir: Path | None = None) -> None:
                     _video_bytes(f)
 
 
-def load_validation(path: str, max_frames: int | None = None, prescale: bool = True) -> list[Source]:
-    """A validation clip's sources; its errors name it as the validation clip, not as training data."""
+def load_validation(path: str, max_frames: int | None = None, prescale: bool = True, log=lambda _: None
+                    ) -> list[Source]:
+    """A validation clip's sources; its errors name it as the validation clip, not as training data. Its frames that
+    show damage the decoder concealed are kept, as eval keeps them, and `log` (the run's) is told: left out, as
+    training leaves them out, they split the clip, which was then refused as several or scored on its first piece."""
     if not Path(path).exists():
         raise VsrAppError(f"validation clip not found: {path}")
     try:
-        return load_sources([path], max_frames_per_video=max_frames, log=lambda *_: None, prescale=prescale)
+        return load_sources([path], max_frames_per_video=max_frames, log=lambda *_: None, prescale=prescale,
+                            keep_concealed=lambda note: log(f"validation clip {path}: {note}"))
     except VsrAppError as exc:
         raise VsrAppError(f"validation clip: {exc}") from None
 
@@ -472,17 +495,17 @@ def _blaming_the_folder(f: Path, root: Path):
         raise VsrAppError(f"{exc}; {BAD_FILE_HINT}") from exc
 
 
-def _video_summary(loaded: list[Source], concealed: str | None) -> str:
+def _video_summary(loaded: list[Source], note: str | None) -> str:
     """What the log says of a loaded video: its frames and size (WxH, as everywhere in the app), that a single frame is
-    trained on as a still, the frames left out over concealed damage (`concealed`, `_concealed_note`), and its uneven
-    frame intervals, which matter only to frame interpolation (this runs for both tasks)."""
-    if not loaded:  # every frame it gave showed concealed damage
-        return f"no frame kept: {concealed}"
+    trained on as a still, the frames left out (`note`: `_load_video`'s), and its uneven frame intervals, which matter
+    only to frame interpolation (this runs for both tasks)."""
+    if not loaded:  # every frame it gave was left out
+        return f"no frame kept: {note}"
     frames = sum(len(s.frames) for s in loaded)
     height, width = loaded[0].frames[0].shape[:2]
     summary = f"1 frame, {width}x{height}, used as a still" if frames == 1 else f"{frames} frames, {width}x{height}"
-    if concealed:
-        summary += f"; {concealed}"
+    if note:
+        summary += f"; {note}"
     uneven, damaged, missing = loaded[0].uneven, loaded[0].damaged, loaded[0].missing_s
     if missing:
         summary += (f"; it stops {missing:.2f} s before the end its header states (a cut or damaged file): only the "
@@ -497,9 +520,11 @@ def _video_summary(loaded: list[Source], concealed: str | None) -> str:
 
 
 def load_sources(roots, max_frames_per_video: int | None = None, log=print, prescale: bool = True,
-                 segment_frames: int = SEGMENT_FRAMES) -> list[Source]:
+                 segment_frames: int = SEGMENT_FRAMES, keep_concealed=None) -> list[Source]:
     """Every video, frame folder and still under the given folders (or files); `prescale=False` keeps sequences at
-    their own resolution; footage over the memory budget is kept in runs of `segment_frames` (the longest clip)."""
+    their own resolution; footage over the memory budget is kept in runs of `segment_frames` (the longest clip).
+    Frames that show damage the decoder concealed are left out, unless `keep_concealed` is given (a validation
+    clip's), which is told of them instead."""
     sources: list[Source] = []
     others: list[Path] = []
     files_by_root = _each_file_once({root: media_files(root, others) for root in _roots(roots)}, log)
@@ -519,9 +544,12 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
             ext = f.suffix.lower()
             if ext in TRAINING_VIDEO_EXTS:
                 with _blaming_the_folder(f, root):
-                    loaded, concealed = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames)
+                    loaded, note = _load_video(f, max_frames_per_video, keep_every, prescale, segment_frames,
+                                               keep_concealed is not None)
                 sources.extend(loaded)
-                log(f"data: {f.name}: {_video_summary(loaded, concealed)}")
+                log(f"data: {f.name}: {_video_summary(loaded, note)}")
+                if note and keep_concealed is not None:
+                    keep_concealed(note if f == root else f"{f.name}: {note}")
             elif ext in IMAGE_EXTS:
                 by_dir.setdefault(f.parent, []).append(f)
         for folder, paths in by_dir.items():
@@ -541,9 +569,9 @@ def load_sources(roots, max_frames_per_video: int | None = None, log=print, pres
                 log(f"data: {folder.name}/: {counted(len(images), 'still')}{why}")
     if not sources:
         where = ', '.join(map(str, roots))
-        if any(files_by_root.values()):  # every frame of the videos found showed concealed damage (`_concealed_note`)
-            raise VsrAppError(f"no frame to train on in {where}: every frame of its videos shows damage the decoder "
-                              "concealed (see the log)")
+        if any(files_by_root.values()):  # the frames of the videos found were left out (`_load_video`)
+            raise VsrAppError(f"no frame to train on in {where}: the decoder concealed damage in its videos, and the "
+                              "frames that show it are left out (see the log)")
         raise VsrAppError(f"no videos or images found in {where}")
     if prescale and not all(s.is_still for s in sources):  # else a 96x64 video logged as 77x51 read as a misreading
         log("data: videos and frame sequences are shrunk (to 50-80 %, towards a short side of 400 px) before they "

@@ -31,11 +31,13 @@ Conventions:
 - Damage: a packet that does not decode is skipped, however many come in a row (`decode_errors` counts them). A
   frame the decoder made over damage it concealed (FFmpeg's error concealment fills what it could not decode from
   the frames around: grey or smeared blocks) raises nothing and is kept, as players show it; `concealed` says
-  which, and `showing_concealed` which frames show it (up to the next keyframe), for training to leave out.
+  which, and `showing_concealed` which frames show it (the group of pictures holding each: `concealed_groups.py`),
+  for training to leave out.
 
 The reader drives the modules that do each part: `opening.py` (the file and its video stream, or a refusal in words),
 `probing.py` (`VideoInfo`), `frame_clock.py` (the frames' times), `keyframes.py` (where a seek decodes from),
-`pictures.py` (RGB as shown) and `time_jumps.py` (the note of the stretches the frames skip).
+`pictures.py` (RGB as shown), `time_jumps.py` (the note of the stretches the frames skip) and `concealed_groups.py`
+(the frames that show concealed damage).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorTrc
 
 from vsr_app.errors import VsrAppError
+from vsr_app.video.concealed_groups import ConcealedGroups
 from vsr_app.video.deinterlace import Deinterlacer
 from vsr_app.video.frame_clock import FrameClock, in_time_order, with_shifts
 from vsr_app.video.joins import (SAMPLING_ERRORS, Joins, VideoShifts, clock_may_restart, file_joins, position_before,
@@ -168,10 +171,8 @@ class VideoReader:
         # corrupt (it concealed damage in them, or made them before the pictures recovered from a missing
         # reference), (0, None) where none was
         self.concealed: tuple[int, int | None] = (0, None)
-        # of the latest frames() pass: DecodedFrame.index of each frame from one marked corrupt up to the next
-        # keyframe, the frames that show its damage (only the first is marked: after 4 bytes flipped in frame 5,
-        # frames 6-11 were as damaged, 16 dB, up to keyframe 12), for training to leave out
-        self.showing_concealed: list[int] = []
+        # of the latest frames() pass: which frames show the damage of those marked corrupt (`showing_concealed`)
+        self._concealed_groups = ConcealedGroups()
         self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
         self._deinterlacer: Deinterlacer | _Woven | None = None  # of the latest frames() pass
         # of the latest frames() pass: (DecodedFrame.index, width, height) of its first frame of another size
@@ -219,6 +220,13 @@ class VideoReader:
         index, width, height = self.size_change
         return (f"the picture size changes at frame {index + first_frame} (to {width}x{height}); frames of another "
                 f"size were scaled to the first frame's {self.info.width}x{self.info.height}")
+
+    @property
+    def showing_concealed(self) -> list[int]:
+        """Of the latest frames() pass: DecodedFrame.index of each frame that shows damage the decoder concealed, the
+        whole group of pictures holding each frame marked corrupt (only that one is: `concealed_groups.py`), for
+        training to leave out."""
+        return self._concealed_groups.frames
 
     def concealed_where(self, first_frame: int) -> tuple[str, str] | None:
         """Which frames of the latest frames() pass the decoder concealed damage in, in words ("frame 10", "3 frames
@@ -423,7 +431,7 @@ class VideoReader:
         """
         self.decode_errors = self.transparent_frames = 0
         self.concealed = (0, None)
-        self.showing_concealed = []
+        concealed_groups = self._concealed_groups = ConcealedGroups()
         self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
         deinterlacer = self._deinterlacer = Deinterlacer() if self.deinterlace else _Woven()
@@ -454,8 +462,7 @@ class VideoReader:
                 if frame.is_corrupt:
                     count, first = self.concealed
                     self.concealed = (count + 1, index if first is None else first)
-                if frame.is_corrupt or (not frame.key_frame and self.showing_concealed[-1:] == [index - 1]):
-                    self.showing_concealed.append(index)
+                concealed_groups.add(index, frame)
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
                     image = fit(image, self.info.width, self.info.height)
