@@ -173,7 +173,8 @@ def _truth_notes(reader, read: int) -> tuple[str, ...]:
     if concealed := reader.concealed_where(first_frame=0):  # as per_frame names them
         where, them = concealed
         notes.append(f"damaged: the decoder concealed damage in {where}, and {them} and the frames after, up to the "
-                     "next keyframe, are scored against their grey or smeared blocks as the truth")
+                     "next keyframe (with B-frames, some just before too), are scored against their grey or smeared "
+                     "blocks as the truth")
     if size_changed := reader.size_change_note(first_frame=0):  # as per_frame names them
         notes.append(size_changed)
     if reader.info.hdr:  # the reader's picture, not the file's signal (`video/tonemap.py`)

@@ -487,10 +487,10 @@ def _input_notes(reader: VideoReader, info: VideoInfo, seen: _Decoded, pauses: i
         notes.append(f"the file header promised {info.frame_count} frames but {frames_in} could be decoded")
     if reader.decode_errors:
         notes.append(f"{counted(reader.decode_errors, 'damaged packet')} skipped")
-    if concealed := reader.concealed_where(first_frame=1):  # (the frames after, up to a keyframe, decode from them)
+    if concealed := reader.concealed_where(first_frame=1):  # (the frames of its group of pictures decode from them)
         where, them = concealed
-        notes.append(f"the decoder concealed damage in {where}: {them} and the frames after, up to the next keyframe, "
-                     "may show grey or smeared blocks")
+        notes.append(f"the decoder concealed damage in {where}: {them} and the frames after, up to the next keyframe "
+                     "(with B-frames, some just before too), may show grey or smeared blocks")
     # only where no count says what was lost: a phone's or a screen recording's MP4 (its count whole) skips by design
     if not info.frame_count and (jumps := reader.time_jumps.note()):
         notes.append(jumps)
