@@ -21,7 +21,7 @@ from vsr_app.cli_args import parse_command_line
 from vsr_app.cli_output import (BatchLines, bench_text, drop_stdout, eval_table, json_text, options_table,
                                 printable_names, say, say_scored)
 from vsr_app.errors import VsrAppError
-from vsr_app.files import shown_name
+from vsr_app.files import file_stamp, shown_name
 from vsr_app.shell import app_command
 from vsr_app.stop_signals import handle_stops, handling_stops
 
@@ -33,11 +33,11 @@ def cmd_gui(args) -> int:
 
 
 def cmd_upscale(args) -> int:
-    return _process_file(args, upscale=args.model, self_ensemble=args.self_ensemble)
+    return _process_file(args, upscale=args.model, interpolate=args.interpolate, self_ensemble=args.self_ensemble)
 
 
 def cmd_interpolate(args) -> int:
-    return _process_file(args, interpolate=args.model)
+    return _process_file(args, interpolate=args.model, upscale=args.upscale)
 
 
 def _raise_interrupt(signum, frame):
@@ -56,22 +56,67 @@ def _signals_stop(command: str | None):
 
 def _process_file(args, **models) -> int:
     """Run the video pipeline with a terminal progress bar (stderr) and print the one-line summary. The input is
-    checked first: the pipeline imports torch (seconds) before it looks at it."""
+    checked first: the pipeline imports torch (seconds) before it looks at it. A stop (Ctrl+C, SIGTERM) is a
+    KeyboardInterrupt, which goes on to `main` saying what is left at the output."""
     from vsr_app.video.opening import check_video_path
 
-    check_video_path(Path(args.input))
-    from vsr_app.progress import TerminalProgress
-    from vsr_app.video.pipeline import process_video
+    left = _LeftAtOutput(Path(args.output))
+    try:
+        check_video_path(Path(args.input))
+        from vsr_app.progress import TerminalProgress
+        from vsr_app.video.pipeline import process_video
 
-    bar = TerminalProgress()
-    try:  # a stop (Ctrl+C, SIGTERM) is a KeyboardInterrupt, on which the pipeline removes its partial output
-        summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
-                                preset=args.preset, overwrite=args.overwrite, deinterlace=args.deinterlace == "auto",
-                                progress=bar, **models)
-    finally:
-        bar.close()
-    say(shown_name(summary.line()))
+        bar = TerminalProgress()
+        try:
+            summary = process_video(args.input, args.output, device=args.device, codec=args.codec, crf=args.crf,
+                                    preset=args.preset, overwrite=args.overwrite,
+                                    deinterlace=args.deinterlace == "auto", progress=left.watching(bar), **models)
+        finally:
+            bar.close()
+        say(shown_name(_summary_line(summary)))
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(left.said()) from None
     return 0
+
+
+def _summary_line(summary) -> str:
+    """The pipeline's summary, and the models where there are two (interpolation runs first): the one the other step's
+    option left to its default went unnamed."""
+    if len(summary.models) != 2:
+        return summary.line()
+    return summary.line() + "; interpolated with {}, then upscaled with {}".format(*summary.models)
+
+
+class _LeftAtOutput:
+    """What a stopped upscale or interpolate leaves at its output, as the desktop app says "no file was written": the
+    pipeline removes its unfinished file (a deletion that fails leaves it), and a file that was there (--overwrite)
+    stays as it was, but a stop as the summary is printed comes after the finished file was put in place."""
+
+    def __init__(self, output: Path):
+        from vsr_app.video.output_paths import left_partials
+
+        self.output = output
+        self.was = file_stamp(output)
+        self.left_before = set(left_partials(output))
+        self.writing = False  # set at the first progress report: the unfinished file is open by then
+
+    def watching(self, progress):
+        def report(info) -> None:
+            self.writing = True
+            progress(info)
+
+        return report
+
+    def said(self) -> str:
+        from vsr_app.video.output_paths import left_partials
+
+        if file_stamp(self.output) not in (None, self.was):
+            return f"the output was finished first: '{self.output}' is complete"
+        left = sorted(set(left_partials(self.output)) - self.left_before)
+        unfinished = (f" (the unfinished file could not be removed: it is left as '{left[0]}')" if left else
+                      " (the unfinished file was removed)" if self.writing else "")
+        kept = f"; '{self.output}' is as it was" if self.was else ""
+        return f"no output written{unfinished}{kept}"
 
 
 def cmd_batch(args) -> int:
@@ -279,8 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     except VsrAppError as exc:
         print(f"{APP_NAME}: error: {shown_name(str(exc))}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"{APP_NAME}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:  # its words, where there are any: what a stopped command left (`_process_file`)
+        print(shown_name(": ".join([f"{APP_NAME}: interrupted", *map(str, stop.args)])), file=sys.stderr)
         return 130
     except BrokenPipeError:  # a print outside `say` (the selftest's lines) into `| head -1`
         drop_stdout()

@@ -14,7 +14,7 @@ import os
 from vsr_app import APP_NAME, __version__
 from vsr_app.distill.options import DISTILL_MODES
 from vsr_app.errors import VsrAppError
-from vsr_app.media import BATCH_EXTENSIONS
+from vsr_app.media import BATCH_EXTENSIONS, OPEN_VIDEO_EXTS
 from vsr_app.shell import app_command
 from vsr_app.shipped import PREFERRED
 
@@ -261,6 +261,25 @@ def _add_model_options(p: argparse.ArgumentParser, default_model: str) -> None:
     _add_device_option(p)
 
 
+def _add_other_step_option(p: argparse.ArgumentParser, option: str, task: str, does: str, also: str = "") -> None:
+    """`upscale --interpolate [MODEL]`, `interpolate --upscale [MODEL]`: both steps in one job, as the desktop app's
+    Export runs them; two commands in a row encoded an in-between file whose artefacts the upscale then enlarged."""
+    default = PREFERRED[task].student
+
+    def model(text: str) -> str:
+        """A video after the bare option (`upscale --interpolate in.mp4 -o out.mp4`) was taken for its MODEL, and the
+        error then said only that IN was missing."""
+        if os.path.splitext(_not_empty(text))[1].lower() in OPEN_VIDEO_EXTS:
+            raise argparse.ArgumentTypeError(f"'{text}' is a video, not a model: put {option} after IN, or name its "
+                                             f"model ({option} {default})")
+        return text
+
+    p.add_argument(option, nargs="?", const=default, type=model, metavar="MODEL",
+                   help=f"{does} in the same job, with MODEL: a model name or {MODEL_PATHS} (default {default}). "
+                        "Interpolation runs first, on the small frames (far cheaper than on the x4 ones), and no "
+                        f"in-between file is encoded, so its artefacts are not upscaled as with two commands{also}")
+
+
 def _add_self_ensemble_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--self-ensemble", action="store_true",
                    help="upscale every flip and transpose of each frame and average them: slightly better, 8x slower")
@@ -348,6 +367,7 @@ def _add_upscale_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("upscale", help="upscale a video x4")
     _add_in_out(p)
     _add_model_options(p, PREFERRED["upscale"].student)
+    _add_other_step_option(p, "--interpolate", "interpolate", "also double the frame rate")
     _add_self_ensemble_option(p)
     _add_deinterlace_option(p)
     _add_output_options(p)
@@ -357,6 +377,8 @@ def _add_interpolate_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("interpolate", help="double a video's frame rate")
     _add_in_out(p)
     _add_model_options(p, PREFERRED["interpolate"].student)
+    _add_other_step_option(p, "--upscale", "upscale", "also upscale x4",
+                           also=" (`upscale IN -o OUT --interpolate` does the same, and takes --self-ensemble)")
     _add_deinterlace_option(p)
     _add_output_options(p)
 
