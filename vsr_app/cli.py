@@ -13,6 +13,7 @@ what it prints (models, eval, bench) exits 1 when that could not be written.
 from __future__ import annotations
 
 import contextlib
+import errno
 import sys
 from pathlib import Path
 
@@ -329,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # a print outside `say` (the selftest's lines) into `| head -1`
         drop_stdout()
+        return 1
+    except OSError as exc:  # a name the user gave past the disk's limit, wherever it is first used (eval's --csv,
+        if exc.errno != errno.ENAMETOOLONG:  # batch's output folder), as the output's own check says it; any other
+            raise  # is no user's slip to word here
+        print(f"{APP_NAME}: error: the name '{shown_name(str(exc.filename))}' is longer than the disk allows; "
+              "choose a shorter name", file=sys.stderr)
         return 1
 
 

@@ -31,10 +31,7 @@ log = logging.getLogger(__name__)
 def check_output_path(target: Path, source: Path | None, overwrite: bool) -> None:
     """Refuse to write over the input, over a folder, or over an existing file without `overwrite`, and a name
     too long for the disk (before anything is asked about it: asking fails too)."""
-    size, limit = name_size(target.name), name_max(target.parent)
-    if size > limit:
-        raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
-                          f"{limit}; choose a shorter name")
+    _check_name_fits(target)
     if source is not None and target.exists() and source.exists() and os.path.samefile(target, source):
         raise VsrAppError(f"the output '{target}' is the input file; choose another output name")
     if source is not None and os.path.realpath(target) == os.path.realpath(source):
@@ -49,6 +46,7 @@ def check_output_name(target: Path, codec: str | None = None) -> None:
     none that holds it: the extensions offered are those that do (offered all four, `x --codec ffv1` was told to
     use .mp4, then that ffv1 cannot go in it). The CLI calls it on `-o` as soon as it has parsed the options, so such
     a name is a usage error there; the export dialog before it starts."""
+    _check_name_fits(target)  # first: is_dir on a name too long raised OSError out of the CLI's option check
     if target.is_dir():
         raise VsrAppError(f"the output '{target}' is a folder; give a file name such as out.mp4")
     suffixes = sorted(codec_spec(codec).containers if codec else CONTAINER_FORMATS)
@@ -57,6 +55,13 @@ def check_output_name(target: Path, codec: str | None = None) -> None:
             f"one of the extensions {', '.join(suffixes)}"
         raise VsrAppError(f"cannot write '{target}': "  # as given: 't1/out' named 'out'
                           + (f"codec {codec} needs {extensions}" if codec else f"use {extensions}"))
+
+
+def _check_name_fits(target: Path) -> None:
+    size, limit = name_size(target.name), name_max(target.parent)
+    if size > limit:
+        raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
+                          f"{limit}; choose a shorter name")
 
 
 def check_writable(folder: Path, what: str) -> None:
