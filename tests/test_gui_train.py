@@ -28,7 +28,7 @@ from vsr_app.distill.train_cli import start_options
 from vsr_app.distill.vfi_task import LEGACY_VFI_DEFAULTS, VFIConfig, keep_changed_defaults
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.errors import VsrAppError
-from vsr_app.gui import fmt, run_checks, train_form_widget, train_panel
+from vsr_app.gui import fmt, run_checks, run_shown, train_form_widget, train_panel
 from vsr_app.gui.run_files import (MetricsTail, check_model_target, follow_moved_run, free_prune_folder,
                                    install_run_model)
 from vsr_app.gui.run_plan import run_folder
@@ -585,25 +585,44 @@ def test_start_leaves_alone_a_folder_a_trainer_is_using_before_its_first_checkpo
 def test_a_trainer_that_fails_after_a_checkpoint_leaves_its_model_installed(panel, qtbot, window, tmp_path, end, said):
     """An out-of-memory crash in hour five: the model its last checkpoint exported is installed, not left unreachable
     from the model menus (Resume, the only other way, would crash again)."""
-    import time
+    fail_after_a_checkpoint(panel, qtbot, exported_run(tmp_path / "runs" / "tiny-student"), end)
+    installed = panel.log.toPlainText().split("model 'tiny-student' installed as ")[1].splitlines()[0]
+    assert Path(installed).read_bytes() == (panel.run_dir / "model.safetensors").read_bytes()
+    assert window.error_box.isVisible() and "last checkpoint is installed" in window.error_box.text()
+    assert panel.status.text() == said
+    assert ("was killed (signal 9" if "kill" in end else "The trainer exited with code 1;") in window.error_box.text()
 
-    panel.run_dir = exported_run(tmp_path / "runs" / "tiny-student")
+
+def test_a_trainer_that_fails_between_its_checkpoint_and_the_models_export_says_no_model_is_installed(
+        panel, qtbot, window, tmp_path):
+    """A disk that filled after the checkpoint was written, before the model was: the box said "The model from its
+    last checkpoint is installed" where the log said "model not installed: ... holds no exported model yet"."""
+    run = tmp_path / "runs" / "tiny-student"
+    run.mkdir(parents=True)
+    fail_after_a_checkpoint(panel, qtbot, run, "sys.exit(1)")
+    assert "model not installed: " in panel.log.toPlainText() and not list(user_models_dir().glob("tiny-student*"))
+    said = window.error_box.text()
+    assert "installed; Resume" not in said, said
+    assert said.endswith("The model is not installed (the log says why), but its last checkpoint is intact: Resume "
+                         "continues from it, and installs the model when it ends."), said
+    assert not panel.compare_button.isVisible()
+
+
+def fail_after_a_checkpoint(panel, qtbot, run_dir: Path, end: str) -> None:
+    """Run a stand-in trainer of the tab's run in `run_dir` that writes its checkpoint and then ends by `end` (Python:
+    an exit, a kill), to its failure."""
+    panel.run_dir = run_dir
     panel.last_model = ("upscale", "tiny-student", "")
     panel.started, panel.checkpoint_at_start = time.monotonic(), None
     process = TrainerProcess(None, panel)
     process.finished.connect(panel._finished)
-    checkpoint = panel.run_dir / "checkpoint.json"
+    checkpoint = run_dir / "checkpoint.json"
     process.start(sys.executable, ["-c", f"import os, pathlib, sys; "
                                          f"pathlib.Path({str(checkpoint)!r}).write_text('{{}}'); {end}"])
     assert process.waitForStarted()
     panel.process = process
     with qtbot.waitSignal(process.finished, timeout=10_000):
         pass
-    installed = panel.log.toPlainText().split("model 'tiny-student' installed as ")[1].splitlines()[0]
-    assert Path(installed).read_bytes() == (panel.run_dir / "model.safetensors").read_bytes()
-    assert window.error_box.isVisible() and "last checkpoint is installed" in window.error_box.text()
-    assert panel.status.text() == said
-    assert ("was killed (signal 9" if "kill" in end else "The trainer exited with code 1;") in window.error_box.text()
 
 
 def test_a_new_run_sets_aside_the_metrics_of_a_run_killed_before_its_first_checkpoint(panel, tmp_path):
@@ -1574,15 +1593,15 @@ def test_the_forms_tooltips_say_what_was_measured_without_naming_a_file(panel):
 
 def test_a_long_runs_log_is_shown_from_its_tail_read_alone(tmp_path):
     """Opening a run read its whole log on the GUI thread to show its last 200,000 characters."""
-    from vsr_app.gui.train_panel import _log_tail
+    from vsr_app.gui.run_shown import log_tail
 
     log = tmp_path / "gui-log.txt"
     lines = [f"step {i}: loss 0.{i:05d} \u00b7 val" for i in range(20_000)]
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tail = _log_tail(log, size=1000)
+    tail = log_tail(log, size=1000)
     assert tail.endswith(lines[-1] + "\n") and tail.splitlines()[0] in lines  # from a whole line on
     assert len(tail.encode()) <= 1000
-    assert _log_tail(log, size=10**9) == log.read_text(encoding="utf-8")
+    assert log_tail(log, size=10**9) == log.read_text(encoding="utf-8")
 
 
 def test_a_runs_folder_inside_the_training_data_is_refused_before_any_folder_is_made(panel, qtbot, window, tmp_path):
@@ -1637,7 +1656,7 @@ def test_a_run_whose_log_cannot_be_read_is_shown_without_it(panel, tmp_path, mon
     def unreadable(path, size=0):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(train_panel, "_log_tail", unreadable)
+    monkeypatch.setattr(run_shown, "log_tail", unreadable)
     panel.show_run(str(run))
     assert panel.plots.last_step() == 5 and panel.status.text() == "Run unreadable: 5 steps recorded"
     assert panel.log.toPlainText() == f"(cannot read this run's log {run / LOG_NAME}: Permission denied)"

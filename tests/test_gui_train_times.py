@@ -10,6 +10,9 @@ from gui_support import gui_env, window  # noqa: F401
 from test_gui_train import exported_run, write_checkpoint
 from vsr_app.gui import train_panel
 
+# the second session of a run: its own part of the training, beside the run's training in all
+RESUMED_STOP = "Stopped after 20 s (9 s of training this time, 31 s in all for the run); Resume continues from here."
+
 
 def record(step: int, elapsed_s: float) -> str:
     return json.dumps({"step": step, "loss": 1 / step, "elapsed_s": elapsed_s}) + "\n"
@@ -59,11 +62,12 @@ def test_a_resumed_runs_training_in_all_adds_up_its_sessions(window, qtbot, monk
     kept = record(1, 8.0) + record(3, 22.0)
     resumed = stopped_at(run, 5, kept + record(4, 25.0) + record(5, 31.0), rewrite=True)
     again = trainer_session(panel, qtbot, monkeypatch, resumed, took_s=20)
-    assert again == "Stopped after 20 s (9 s of training, 31 s in all); Resume continues from here.", again
+    assert again == RESUMED_STOP, again
     write_checkpoint(panel.run_dir, step=5)
     last = trainer_session(panel, qtbot, monkeypatch, stopped_at(run, 60, record(60, 130.0)), took_s=110,
                            stopping=False)
-    assert last == "Finished after 1 min 50 s (1 min 39 s of training, 2 min 10 s in all).", last
+    assert last == "Finished after 1 min 50 s (1 min 39 s of training this time, 2 min 10 s in all for the run).", \
+        last
 
 
 def test_a_resume_counts_the_training_before_it_past_a_record_whose_step_is_no_number(window, qtbot, monkeypatch,
@@ -78,4 +82,4 @@ def test_a_resume_counts_the_training_before_it_past_a_record_whose_step_is_no_n
     (run / "metrics.jsonl").write_text(kept + json.dumps({"step": True, "loss": 0.3, "elapsed_s": 26.0}) + "\n")
     resumed = stopped_at(run, 5, kept + record(4, 25.0) + record(5, 31.0), rewrite=True)
     again = trainer_session(panel, qtbot, monkeypatch, resumed, took_s=20)
-    assert again == "Stopped after 20 s (9 s of training, 31 s in all); Resume continues from here.", again
+    assert again == RESUMED_STOP, again

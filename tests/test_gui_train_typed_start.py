@@ -83,3 +83,27 @@ def test_a_refusal_by_an_earlier_key_is_said_aloud_at_start_and_goes_with_the_ta
     assert [text for _, text in announced] == [f"Warning: {panel.warning.text()}"]
     panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
     assert panel.warning.isHidden()
+
+
+def test_continue_pruning_drops_a_refusal_start_showed(window, qtbot, started, boxes_opened, tmp_path, monkeypatch):
+    """A number Start refused stayed on the tab's line ("Not started: Learning rate ...") while a pruning went on
+    from Continue pruning, as if that had not started either."""
+    import json
+
+    from vsr_app.distill.runs import TASK_KEY
+
+    panel = window.train
+    panel.form.task.setCurrentIndex(panel.form.task.findData("vfi"))
+    run = tmp_path / "runs" / "prune-vfi"
+    run.mkdir(parents=True)
+    (run / "checkpoint.safetensors").write_bytes(b"x")
+    (run / "config.json").write_text(json.dumps({TASK_KEY: "prune", "options": {"steps": 800}}))
+    panel.run_dir, panel.shown_task = run, "vfi"
+    panel._label_run()
+    continued = []
+    monkeypatch.setattr(panel, "_run_cli", lambda args, val=None: continued.append(args))
+    type_into(qtbot, panel.form.inputs["lr"], "1e-")
+    panel.start_button.click()
+    assert panel.warning.isVisible() and panel.warning.text().startswith("Not started: Learning rate")
+    panel.form.continue_prune_button.click()
+    assert continued and not panel.warning.isVisible() and boxes_opened == []

@@ -20,7 +20,7 @@ from vsr_app.distill.vfi_task import student_or_teacher_net as vfi_net
 from vsr_app.distill.vsr_task import DEFAULTS as VSR_DEFAULTS
 from vsr_app.distill.vsr_task import RECURRENT_NETS, net_settings
 from vsr_app.distill.vsr_task import student_or_teacher_net as vsr_net
-from vsr_app.distill.weights import start_weights
+from vsr_app.distill.weights import start_card, start_weights
 from vsr_app.errors import VsrAppError
 from vsr_app.gui import fmt
 from vsr_app.gui.paths import full_path
@@ -289,14 +289,30 @@ def start_card_net(task: str, start_from: str) -> str | None:
         return None
 
 
+def card_sizes_net(task: str, start_from: str) -> bool:
+    """Whether the card of the weights a run starts from gives its net, so the form's fields that size one mean
+    nothing: an interpolation run's always (its trainer refuses weights without a card), an upscaling run's where a
+    card is beside them (without one its trainer builds the net the options say: the form's). A start that cannot be
+    found yet (a name being typed) is taken as carded, as it is most often; Start refuses one that is none."""
+    if task != "vsr":
+        return True
+    try:
+        return start_card(start_from_option(task, start_from)) is not None
+    except VsrAppError:
+        return True
+
+
 def net_size(task: str, options: dict) -> str:
     """The Parameters row: the count and, for a run that starts from another net, which net its card gives, as the
     greyed fields still show the form's own Width and blocks (a fine-tune of vsr-x4-student showed Width 4 where it
-    trains 32)."""
+    trains 32); weights without a card are said to leave the net to the form (the row credited a card that was not
+    there)."""
     net, settings = _net_on_meta(task, options)
     size = fmt.params(count_params(net))
     if not options.get("init_from"):
         return size
+    if not card_sizes_net(task, options["init_from"]):
+        return f"{size}: Start from has no card beside it, so the form's fields give the net"
     shown = [f"{label} {settings[key.removeprefix('net_config.')]}" for key, label, *_ in FIELDS[task]
              if settings and key.startswith("net_config.") and net_field_applies(settings["net"], key)]
     given = f"the {settings['net']}, " + ", ".join(shown) if settings else "its net"

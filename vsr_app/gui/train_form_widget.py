@@ -27,10 +27,10 @@ from vsr_app.gui.run_files import OPTIONS_NAME, PRUNE_FOLDER, free_prune_folder
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_fields import number_field, show_saved, stored
 from vsr_app.gui.train_form import (AS_START_FROM, COMMON, DEFAULT_NAMES, DISTILL, FIELDS, MULTIPLE_OF,
-                                    PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, choice_data, default_runs_dir,
-                                    extra_of_run, field_default, form_fields_for, net_field_applies, net_size,
-                                    prune_options, run_field_applies, run_start, start_from_option, trained_net,
-                                    with_extra)
+                                    PRUNING_TASKS, START_FROM_TASKS, START_NOTE, TASKS, card_sizes_net, choice_data,
+                                    default_runs_dir, extra_of_run, field_default, form_fields_for, net_field_applies,
+                                    net_size, prune_options, run_field_applies, run_start, start_from_option,
+                                    trained_net, with_extra)
 from vsr_app.gui.widgets import accelerated, fill_models, name_form_fields, path_row, start_folder
 from vsr_app.gui.workers import Job
 from vsr_app.media import TRAINING_VIDEO_EXTS, file_filter
@@ -227,7 +227,7 @@ class TrainForm(QWidget):
         config = out / OPTIONS_NAME
         command = prune_command(teacher, self.data_folders(), out, config)
         lead = ("The run trains the net Start from gives, as its card says. For another compact student, prune the "
-                "teacher again" if self._starts_from() else
+                "teacher again" if self._sized_by_start() else
                 "Left empty, the run trains a new net of the teacher's design (at Width 32, the teacher's size). For a "
                 "compact student like vfi-x2-student, prune the teacher first")
         self.start_note.setText(
@@ -504,7 +504,7 @@ class TrainForm(QWidget):
         another net those that size a new one, the loss weights its distillation mode does not weigh and Validate
         every without a validation clip (`run_field_applies`)."""
         extra = self._extra_as_read()
-        trained, started = self._trained_net(extra), self._starts_from(extra)
+        trained, started = self._trained_net(extra), self._sized_by_start(extra)
         distill, validates = self.distill.currentData(), bool(self.val.text().strip())
         for key, widget in self.inputs.items():
             widget.setEnabled(net_field_applies(trained, key, started) and run_field_applies(key, distill, validates))
@@ -516,11 +516,15 @@ class TrainForm(QWidget):
             return None
         return trained_net(self.current_task(), self.start_from.text().strip(), extra, self._net())
 
-    def _starts_from(self, extra: dict | None = None) -> bool:
-        """Whether the run starts from another net, which then gives the net's size: Start from, or Extra options'
-        init_from over it (`run_start`; `extra`: Extra options as read, by default as they read now)."""
+    def _sized_by_start(self, extra: dict | None = None) -> bool:
+        """Whether the run starts from another net whose card gives the net's size (`card_sizes_net`): Start from, or
+        Extra options' init_from over it (`run_start`; `extra`: Extra options as read, by default as they read now).
+        Weights without a card leave the net to the form's fields, sent and not greyed: greyed, the trainer built
+        its default net, neither the fields' nor a card's."""
         extra = self._extra_as_read() if extra is None else extra
-        return self.current_task() in START_FROM_TASKS and bool(run_start(self.start_from.text().strip(), extra))
+        start = run_start(self.start_from.text().strip(), extra)
+        task = self.current_task()
+        return task in START_FROM_TASKS and bool(start) and (not isinstance(start, str) or card_sizes_net(task, start))
 
     def _recount(self) -> None:
         """A field that may size the net changed: count its parameters again once the edits pause."""
@@ -590,7 +594,7 @@ class TrainForm(QWidget):
             options[VAL_KEY[task]] = [str(full_path(self.val.text().strip(), "the validation clip",
                                                     Path.home() / "Videos" / "clip.mp4"))]
         more = self._extra_options()
-        return with_extra(form_fields_for(self._trained_net(more), options, self._starts_from(more)), more)
+        return with_extra(form_fields_for(self._trained_net(more), options, self._sized_by_start(more)), more)
 
     def _extra_as_read(self) -> dict:
         """Extra options as they read; being typed (not yet a JSON object), none."""

@@ -33,9 +33,11 @@ from vsr_app.gui import fmt, wording
 from vsr_app.gui.prune_start import (can_continue_pruning, continue_pruning_arguments, make_prune_folder,
                                      pruner_val_clips, pruning_left, pruning_steps)
 from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, follow_moved_run, install_run_model, is_prune_run,
-                                   model_name_for, run_comparison, run_val_clips)
+                                   model_name_for, run_val_clips)
 from vsr_app.gui.number_boxes import Refused, RefusingBox
-from vsr_app.gui.run_plan import RunForm, RunPlan, check_new_run_net, plan_run, trainer_val_clips, write_run
+from vsr_app.gui.run_plan import (RunForm, RunPlan, check_new_run_net, plan_run, run_folder, trainer_val_clips,
+                                  write_run)
+from vsr_app.gui.run_shown import RunShown, holds_run, read_run, reopened_run
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import TASKS, launcher, prune_log_note, prune_options
@@ -44,7 +46,6 @@ from vsr_app.gui.trainer_process import (INTERRUPTED_EXIT, KILLED_SIGNAL, LOG_NA
                                          failure_cause)
 from vsr_app.gui.widgets import WarningLabel, announce
 from vsr_app.gui.workers import Job, error_message
-from vsr_app.models import list_models
 
 FORM_WIDTH_KEY = "train/form_width"  # px of the form's side as last dragged; 0: the form's natural width
 LOG_HEIGHT_KEY = "train/log_height"  # px of the log under the curves as last dragged
@@ -83,6 +84,7 @@ class TrainPanel(QWidget):
         self.settings = settings
         self.process: TrainerProcess | None = None
         self.checking: Job | None = None  # the held-out check before a start
+        self.reopening: Job | None = None  # the read of the run the form names, as the tab opens
         self.tail: MetricsTail | None = None
         self.run_dir: Path | None = None
         self.opened_run: Path | None = None  # the folder Browse runs showed
@@ -175,6 +177,7 @@ class TrainPanel(QWidget):
         self._label_run()
         self._set_running(False)
         self._follow_number_fields()
+        self._reopen_form_run()
 
     # ---- layout ----
     def showEvent(self, event) -> None:
@@ -250,7 +253,7 @@ class TrainPanel(QWidget):
         """Plot the curves of an existing run; its folder becomes the one Resume continues, and Compare shows its
         model (when one it trained is installed), not the last run's."""
         run = Path(run_dir)
-        if not (run / "metrics.jsonl").is_file():
+        if not holds_run(run):
             self.errorRaised.emit("Not a training run", f"{run} has no metrics.jsonl")
             return
         self.run_dir = run
@@ -258,20 +261,57 @@ class TrainPanel(QWidget):
         if pruning:
             self.run_note = self._offer_pruned_net(run)
         task = "vfi" if pruning else self._take_run(run)
-        self._show_log_of(run)
+        follow_moved_run(run)  # before its model is looked for: a moved run's model names its place now
+        self._show(run, task, read_run(run), "Pruning run" if pruning else "Run")
+
+    def _show(self, run: Path, task: str | None, shown: RunShown, called: str = "Run") -> None:
+        """Show the run read (`read_run`): its log, curves, steps (`called`: what the status calls it) and its
+        model's Compare; the label names it, of `task`."""
+        self.run_dir, self.shown_task = run, task
+        self.log.clear()
+        self.log.setPlainText(shown.log)
+        if shown.log_error:  # the run is shown without it (raised, the curves of the run shown before stayed)
+            self._log(shown.log_error)
         self.plots.reset()
-        self.plots.set_val_clips(run_val_clips(run))
-        self.tail = MetricsTail(run / "metrics.jsonl")
-        self._poll()
+        self.plots.set_val_clips(shown.val_clips)
+        self.tail = shown.tail
+        self._plot(shown.records)
         unread = self.tail.error
-        self.status.setText(f"{'Pruning run' if pruning else 'Run'} {run.name}: " + (
+        self.status.setText(f"{called} {run.name}: " + (
             f"its metrics.jsonl cannot be read ({unread}), so no curves are shown" if unread
             else f"{self.plots.last_step():,} steps recorded"))
-        follow_moved_run(run)
-        self.last_model = run_comparison(run, list_models())
+        self.last_model = shown.comparison
         self.compare_button.setVisible(self.last_model is not None)
-        self.shown_task = task
         self._label_run()
+
+    def _reopen_form_run(self) -> None:
+        """As the tab opens, show the training run the form names, where its folder holds one (a trainer killed with
+        the app), read on a worker (`reopened_run`)."""
+        run = self._form_run()
+        if run is None or not holds_run(run):
+            return
+        job = Job(reopened_run, run, parent=self)
+        job.done.connect(lambda found: self._show_reopened(job, run, found))
+        self.reopening = job
+        job.start()
+
+    def _show_reopened(self, job: Job, run: Path, found: tuple[str | None, RunShown] | None) -> None:
+        """Show the run `reopened_run` read, unless the tab has moved on meanwhile (a run started or shown, another
+        name typed, the window closing)."""
+        if job is not self.reopening:
+            return
+        self.reopening = None
+        if found is None or self.run_dir is not None or self.checking is not None or self._form_run() != run:
+            return
+        self.total_steps = int(self.form.inputs["steps"].value())  # as Browse runs takes it: the form is the run's
+        self._show(run, *found)
+
+    def _form_run(self) -> Path | None:
+        """The run folder the form names (Runs folder / model name); None where its Runs folder is not a path."""
+        try:
+            return run_folder(self.form.runs_folder(), self.form.name.text().strip(), None)
+        except VsrAppError:
+            return None
 
     def _take_run(self, run: Path) -> str | None:
         """Set the form to a training run Browse runs shows: its options, and its folder for Resume. Returns the run's
@@ -288,17 +328,6 @@ class TrainPanel(QWidget):
         self.form.name.setText(model_name_for(run.name))  # after load_run: its task change renames a suggested name
         self.form.runs_dir.setText(str(run.parent))
         return task
-
-    def _show_log_of(self, run: Path) -> None:
-        """The run's log, its tail (`_log_tail`); one that cannot be read is said there, and the run is shown without
-        it (raised, it left the run's name over the curves of the run shown before)."""
-        self.log.clear()
-        log_file = run / LOG_NAME
-        try:
-            if log_file.is_file():
-                self.log.setPlainText(_log_tail(log_file))
-        except OSError as exc:
-            self._log(f"(cannot read this run's log {log_file}: {exc.strerror or exc})")
 
     def _offer_pruned_net(self, run: Path) -> str:
         """A prune run's net (`pruning_left`) becomes the interpolation form's Start from; returns what the run label
@@ -352,7 +381,7 @@ class TrainPanel(QWidget):
     def shutdown(self) -> None:
         """The window is closing: a start still being checked is dropped (its Job ends unheard, awaited by
         `finish_jobs`), a parameter count not made or shown."""
-        self.checking = None
+        self.checking = self.reopening = None
         self.form.stop_counting()
 
     def _refuse_typed(self, exc: Refused) -> None:
@@ -394,7 +423,8 @@ class TrainPanel(QWidget):
     def continue_pruning(self) -> None:
         """Go on with the stopped pruning shown (`vsr-app prune vfi --resume`: its own teacher, data and options). The
         form's Teacher and data go with it, as Resume's data does: the pruner takes them only where the run's own
-        have moved away, and says so."""
+        have moved away, and says so. A number Start refused is no longer what the tab is about."""
+        self._drop_refusal()
         stopped = self._stopped_pruning()
         if stopped is None and self.run_dir is not None:  # changed on disk since shown (checkpoint deleted, net made)
             self.run_note = self._offer_pruned_net(self.run_dir)
@@ -634,14 +664,14 @@ class TrainPanel(QWidget):
     def _took_training(self, took: str) -> str:
         """The time from Start (`took`), said at the trainer's end, with the part the trainer recorded as training (its
         start-up, the nets built or restored and its last save are left out) and, after a resume, the run's training
-        in all, which the parts said at each end add up to: "20 s (9 s of training, 31 s in all)". The time from Start
-        beside the training in all read as a total below its first part ("35 s", then "20 s, 31 s of training in
-        all")."""
+        in all, which the parts said at each end add up to: "20 s (9 s of training this time, 31 s in all for the
+        run)". The time from Start beside the training in all read as a total below its first part ("35 s", then
+        "20 s, 31 s of training in all"), and "20 s (9 s of training, 31 s in all)" as a sum that did not add up."""
         trained = fmt.duration(self.plots.trained_s - self.trained_before)
         if self.plots.trained_s <= self.trained_before:  # the trainer recorded no time of its own
             return took
         if self.trained_before:
-            return f"{took} ({trained} of training, {fmt.duration(self.plots.trained_s)} in all)"
+            return f"{took} ({trained} of training this time, {fmt.duration(self.plots.trained_s)} in all for the run)"
         return took if trained == took else f"{took} ({trained} of training)"
 
     def _finished(self, code: int, status) -> None:
@@ -700,7 +730,8 @@ class TrainPanel(QWidget):
 
     def _failed(self, code: int, saved: bool, killed: bool = False) -> None:
         """Say why in one line (a clipped traceback's last lines began mid-way, with ^^^ markers) and where the
-        whole output is; a trainer's model from the last checkpoint before the failure is installed. `killed`: by a
+        whole output is; a trainer's model from the last checkpoint before the failure is installed, and said so only
+        where it was (the box said it of a checkpoint whose model was never exported). `killed`: by a
         signal (`code` is its number), which leaves no output to tell why: the kernel's out-of-memory killer sends 9."""
         doer, what = self._doing()
         killed_by = f"was killed (signal {code}{OOM_HINT if code == KILLED_SIGNAL else ''})" if killed else ""
@@ -709,8 +740,10 @@ class TrainPanel(QWidget):
         if not saved:
             self._clear_refused_start()
         elif not self.pruning:  # hours of steps before the crash stay usable
-            self._install()
-            said = "\n\nThe model from its last checkpoint is installed; Resume continues from there."
+            said = ("\n\nThe model from its last checkpoint is installed; Resume continues from there."
+                    if self._install() else
+                    "\n\nThe model is not installed (the log says why), but its last checkpoint is intact: Resume "
+                    "continues from it, and installs the model when it ends.")
         cause = wording.for_train_tab(failure_cause(self.process.output))
         title = f"{what} failed" if self.stepped else f"Cannot start {what.lower()}"  # a refusal before any step
         self.errorRaised.emit(title, f"{cause}\n\nThe {doer} {killed_by or f'exited with code {code}'}; "
@@ -730,16 +763,19 @@ class TrainPanel(QWidget):
         """The run's checkpoint's `file_stamp` (None: not yet), to tell whether a stopped trainer saved one."""
         return file_stamp(self.run_dir / "checkpoint.json")
 
-    def _install(self) -> None:
+    def _install(self) -> bool:
+        """Install the run's model, or log why not; whether it was installed, for what a failure's box says (a disk
+        that filled between the checkpoint and the model's export left none to install)."""
         task, name, teacher = self.last_model
         try:
             path = install_run_model(self.run_dir, name)
         except VsrAppError as exc:
             self._log(f"model not installed: {exc}")
-            return
+            return False
         self._log(f"model '{name}' installed as {path}")
         self.modelsChanged.emit()
         self.compare_button.show()
+        return True
 
     def _compare(self) -> None:
         if self.last_model is not None:
@@ -752,6 +788,10 @@ class TrainPanel(QWidget):
         records = self.tail.read()
         if self.tail.rewound:  # the file was rewritten (a resume dropped lost steps): what is plotted may be gone
             self.plots.reset()
+        self._plot(records)
+
+    def _plot(self, records: list[dict]) -> None:
+        """Plot new records, and say the progress they make."""
         self.plots.add_records(records)
         self.stepped = self.stepped or any(record["step"] > self.steps_from for record in records)
         if records:
@@ -802,13 +842,3 @@ class CurvesOverLog(QSplitter):
     def _remember(self) -> None:
         self.log_height = self.sizes()[1]
         self.settings.setValue(LOG_HEIGHT_KEY, self.log_height)
-
-
-def _log_tail(path: Path, size: int = 200_000) -> str:
-    """The last `size` bytes of a run's log as text: read from there, not whole (a long run's log runs to megabytes,
-    read on the GUI thread), its first line whole (cut mid-line or mid-character it would read as garbage)."""
-    with open(path, "rb") as fh:
-        start = max(0, fh.seek(0, 2) - size)
-        fh.seek(start)
-        text = fh.read().decode("utf-8", errors="replace")
-    return text if start == 0 else text.partition("\n")[2]
