@@ -55,8 +55,8 @@ from vsr_app.batch_progress import Estimate, OverallProgress, estimate_all
 from vsr_app.batch_report import (CANCELLED, EXISTS, FAILED, IGNORED, NO_VIDEO, OK, PENDING, SKIPPED, BatchReport,
                                   FileResult, ReportFile, another_folder_s_report, check_report_path, earlier_facts)
 from vsr_app.batch_room import RoomGuard
-from vsr_app.batch_resume import (EarlierOutput, HiddenOutput, earlier_output, earlier_outputs, existing_output,
-                                  file_size, hidden_output)
+from vsr_app.batch_resume import (EarlierOutput, HiddenOutput, batch_settings, earlier_output, earlier_outputs,
+                                  existing_output, file_size, hidden_output)
 from vsr_app.disk_full import OutOfRoom
 from vsr_app.errors import OVERWRITE_HINT, Cancelled, NoVideoStream, VsrAppError
 from vsr_app.filelock import LockHeld, hold, lock_now, release_and_delete
@@ -461,8 +461,6 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     started = time.monotonic()
     in_dir, out_dir = Path(in_dir).absolute(), Path(out_dir).absolute()
     _check_request(in_dir, task, self_ensemble, codec, crf, preset)  # before torch's import (seconds): a typo at once
-    from vsr_app.inference import upscaler_label
-    from vsr_app.video.encoding import made_by
     from vsr_app.video.output_paths import make_folder, removed_if_left_empty
     from vsr_app.video.pipeline import process_video
 
@@ -473,8 +471,7 @@ def run_batch(in_dir: str | os.PathLike, out_dir: str | os.PathLike, *, task: st
     loaded = _load_for(task, model, device)
     made = make_folder(out_dir)
     scale, factor = (loaded.info.scale, 1) if task == "upscale" else (1, 2)
-    settings = made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
-                       deinterlace)
+    settings = batch_settings(loaded, task, codec, crf, preset, self_ensemble, deinterlace)
     before = earlier_facts(report_file, settings, out_dir)
     replaces_report = report_file is not None and report_file.data is not None  # (before this batch writes its own)
     report = _new_report(in_dir, out_dir, task, loaded.name, settings, unreadable, left_in_sub_folders, inputs,

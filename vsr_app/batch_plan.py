@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from vsr_app import APP_NAME
-from vsr_app.batch_resume import EarlierOutput, earlier_outputs
+from vsr_app.batch_resume import EarlierOutput, earlier_outputs, outputs_there
 from vsr_app.errors import RECURSIVE_HINT, Cancelled, VsrAppError
 from vsr_app.words import counted
 
@@ -371,15 +371,20 @@ class Queue:
     unreadable: list[OSError] = field(default_factory=list)  # sub-folders whose videos are missed
     earlier: dict[Path, EarlierOutput] = field(default_factory=dict)  # inputs left as they are, with why
     in_sub_folders: SubFolderVideos = ALL_LISTED  # the videos it leaves in sub-folders, as counted
+    # the inputs whose output's name holds a file: None where it is a complete output the batch skips, else what it is
+    # (kept unless Replace), by `outputs_there`
+    there: dict[Path, str | None] = field(default_factory=dict)
 
 
 def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: bool, codec: str, task: str,
-               find_foreign: bool, progress=None, cancel=None) -> Queue:
+               find_foreign: bool, progress=None, cancel=None, settings=None) -> Queue:
     """(worker thread) The Batch tab's queue for a batch of `task`: the batch's inputs and planned outputs, by its
-    own planning (`plan_batch`), the inputs it leaves as they are, by its own decision (`earlier_outputs`), and
-    without sub-folders, the videos it leaves in them (`count_in_sub_folders`). An output folder no file can be made
-    in (a file in its place) is refused here, as the batch would refuse it: the queue listed outputs inside a video
-    file."""
+    own planning (`plan_batch`), the inputs it leaves as they are, by its own decision (`earlier_outputs`), the files
+    at the outputs' names it skips or keeps, by its own judgement (`outputs_there`, given `settings`, which gives the
+    batch's settings), and without sub-folders, the videos it leaves in them (`count_in_sub_folders`). Without the
+    files judged, every row read "queued" where 6 of 11 outputs were done and 2 names held other files, and the user
+    learned it only after Process all. An output folder no file can be made in (a file in its place) is refused
+    here, as the batch would refuse it: the queue listed outputs inside a video file."""
     from vsr_app.video.output_paths import check_writable
 
     if not in_dir.is_dir():
@@ -395,9 +400,11 @@ def list_queue(in_dir: Path, out_dir: Path | None, extensions: str, recursive: b
             raise Cancelled()
         if path is not None and src not in earlier and path.is_file() and not _made_by_us(path):
             foreign.append(path)  # (an earlier output's planned output is never made: nothing is replaced there)
+    pairs = [(src, dst) for src, dst in zip(inputs, outputs) if dst is not None and src not in earlier]
+    there = outputs_there(pairs, settings, cancel) if settings is not None else {}
     if cancel is not None and cancel.is_set():  # the earlier outputs found by then are not all there are
         raise Cancelled()
-    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable, earlier, left)
+    return Queue(in_dir, out_dir, "", inputs, outputs, foreign, unreadable, earlier, left, there)
 
 
 def _not_a_folder(in_dir: Path) -> str:

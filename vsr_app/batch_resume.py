@@ -40,6 +40,21 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
     what it is, for the report. What its packets were read for, where they were, is appended to `read`
     (`verify.OutputRead`)."""
     from vsr_app.video.verify import output_mismatch
+
+    recorded = recorded_difference(src, dst, settings)
+    if recorded is not None:
+        return recorded
+    mismatch = output_mismatch(src, dst, scale, factor, read)
+    if mismatch is not None:
+        return f"an existing output made with these settings that does not match the input ({mismatch})"
+    return None
+
+
+def recorded_difference(src: Path, dst: Path, settings: dict) -> str | None:
+    """`existing_output`'s judgement of the file at `dst` by its record alone (its settings and version of `src`),
+    not its frames: what it is where that tells it is not this job's output, else None. Apart, as it reads only
+    headers and the input's ends: the Batch tab's listing judges every output by it, where reading each file's
+    packets too (the frames check) reads the whole output folder and the inputs."""
     from vsr_app.video.encoding import input_record, read_made_by, same_version
 
     try:
@@ -66,10 +81,49 @@ def existing_output(src: Path, dst: Path, settings: dict, scale: int, factor: in
         current = input_record(src)
         if not same_version(made_from, current):
             return f"an existing output made from {_other_input(made_from, current)}"
-    mismatch = output_mismatch(src, dst, scale, factor, read)
-    if mismatch is not None:
-        return f"an existing output made with these settings that does not match the input ({mismatch})"
     return None
+
+
+def batch_settings(loaded, task: str, codec: str, crf: int | None, preset: str | None, self_ensemble: bool,
+                   deinterlace: bool) -> dict:
+    """What each output of a batch with the `loaded` model records (`made_by`), which `existing_output` compares."""
+    from vsr_app.inference import upscaler_label
+    from vsr_app.video.encoding import made_by
+
+    return made_by(task, [upscaler_label(loaded.name, self_ensemble)], codec, crf, preset, [loaded.weights_digest],
+                   deinterlace)
+
+
+def listed_settings(task: str, model: str, codec: str, crf: int | None = None, self_ensemble: bool = False,
+                    deinterlace: bool = True) -> dict | None:
+    """(worker thread) `batch_settings` for a listing before a start, the model loaded as the batch loads it; None
+    where it cannot be (a model of another task, a file gone): the batch refuses it as it starts, saying why."""
+    from vsr_app.models import load_model
+
+    try:
+        loaded = load_model(model, "cpu")
+    except VsrAppError:
+        return None
+    return batch_settings(loaded, task, codec, crf, None, self_ensemble, deinterlace) if loaded.task == task else None
+
+
+def outputs_there(pairs: Sequence[tuple[Path, Path]], settings, cancel=None) -> dict[Path, str | None]:
+    """(worker thread) For each input of `pairs` (input, output) whose output's name holds a file: None where the
+    batch skips it as this job's complete output, else what it is, which the batch keeps (unless it replaces files).
+    Judged by the record (`recorded_difference`), not the frames, which the batch checks as it reaches the file:
+    reading every output whole to list a folder took as long as copying it. `settings` is called for the batch's
+    settings only where a file is there (it loads the model); where it gives None, nothing is judged."""
+    there = [(src, dst) for src, dst in pairs if dst.is_file()]
+    wanted = settings() if there else None
+    judged: dict[Path, str | None] = {}
+    for src, dst in there if wanted is not None else []:
+        if cancel is not None and cancel.is_set():  # opening thousands of files on a share takes minutes
+            break
+        try:
+            judged[src] = recorded_difference(src, dst, wanted)
+        except VsrAppError:  # the input cannot be read: it fails as the batch processes it, saying why
+            continue
+    return judged
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The Batch tab: a GUI over `vsr_app.batch.run_batch` (what `vsr-app batch` runs): folder in, folder out,
 the queue with each file's status, overall progress with ETA, Cancel, and the JSON report.
 
-The queue is listed before starting (same file discovery and output naming as the batch itself), then
-each row is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a
+The queue is listed before starting (same file discovery and output naming as the batch itself, and the files at
+the outputs' names judged as it judges them: done, kept, or to do), then each row is updated as the batch reports the
+file finished. Both run on Job threads: listing a large tree or a
 network share, opening the files at the outputs' names and checking the report file against every one of them can take
 minutes, and the window must stay usable.
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
@@ -16,17 +17,19 @@ at every batch into another folder; one anywhere under the output folder is its 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut, QStatusTipEvent
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QVBoxLayout,
+                               QWidget)
 
 from vsr_app import APP_NAME
 from vsr_app.batch import NOT_STARTED_REASON, run_batch
 from vsr_app.batch_plan import Queue, list_queue
 from vsr_app.batch_report import SKIPPED, ReportFile, check_report_path, ignored_in_words, is_own_report
-from vsr_app.batch_resume import SameFile
+from vsr_app.batch_resume import SameFile, listed_settings
 from vsr_app.errors import VsrAppError
 from vsr_app.files import shown_name
 from vsr_app.gui import fmt
@@ -70,10 +73,10 @@ class Listing:
     replaced: WouldReplace | None = None  # what replacing it would lose (`report_would_replace`)
 
 
-def list_queue_and_report(report: Path | None, *queue_args, progress=None, cancel=None) -> Listing:
-    """(worker thread) The queue (`list_queue` of `queue_args`) and, for a start, the report file at `report`
-    (None: a listing to show only)."""
-    queue = list_queue(*queue_args, progress=progress, cancel=cancel)
+def list_queue_and_report(report: Path | None, *queue_args, progress=None, cancel=None, settings=None) -> Listing:
+    """(worker thread) The queue (`list_queue` of `queue_args` and `settings`) and, for a start, the report file at
+    `report` (None: a listing to show only)."""
+    queue = list_queue(*queue_args, progress=progress, cancel=cancel, settings=settings)
     if report is None or queue.problem:
         return Listing(queue)
     report_file = ReportFile(report)
@@ -111,6 +114,20 @@ def report_would_replace(queue: Queue, report_file: ReportFile, report_of: Path 
     return NOT_A_REPORT, None
 
 
+def _judged_in_words(queue: Queue, count: int) -> str:
+    """What the listing found at the outputs' names, out of the `count` videos the batch does not leave as they are,
+    after "N videos found": ": 6 done, 2 with a file kept at the output's name, 3 to do"; "" where nothing is there.
+    A folder of finished outputs listed as "11 videos found." left the user to learn after Process all that 6 were
+    skipped and 2 files kept."""
+    if not queue.there:
+        return ""
+    done = sum(kept is None for kept in queue.there.values())
+    kept = len(queue.there) - done
+    parts = [f"{done} done"] if done else []
+    parts += [f"{kept} with a file kept at the output's name"] if kept else []
+    return f": {', '.join(parts)}, {count - done - kept or 'none'} to do"
+
+
 def made_again(queue: Queue) -> int:
     """The files at the outputs' names, other than those with no record of this app (named on their own), that a
     batch with Replace ticked makes again."""
@@ -144,6 +161,11 @@ class BatchPanel(QWidget):
 
         self.form = BatchForm(settings)
         self.form.changed.connect(self.scan)
+        # and the fields that decide whether an output there is this batch's, which the listing judges: the model as
+        # picked, not as Reload models fills the list in again, which took the last batch's rows away
+        for judged in (self.form.model.activated, self.form.crf.valueChanged, self.form.self_ensemble.toggled,
+                       self.form.deinterlace.toggled):
+            judged.connect(self.scan)
         # the fields the main window (a folder dropped) and scripts/make_screenshots.py fill in
         self.in_dir, self.out_dir, self.model = self.form.in_dir, self.form.out_dir, self.form.model
         for field in (self.in_dir, self.out_dir):
@@ -238,7 +260,7 @@ class BatchPanel(QWidget):
         report = form.report_file(out_dir) if then_start else None
         job = Job(list_queue_and_report, report, in_dir, out_dir, form.ext.text(), form.recursive.isChecked(),
                   form.codec.currentData(), form.task.currentData(), then_start and form.overwrite.isChecked(),
-                  parent=self)
+                  settings=self._judged_as(), parent=self)
         # bound methods, not lambdas: a lambda holding the panel made the job its last owner, and a panel without a
         # parent (a test's) was freed inside the job's own deletion, which deleted the job a second time
         job.done.connect(self._listed)
@@ -248,6 +270,15 @@ class BatchPanel(QWidget):
         if then_start:
             self._set_running(True)  # fields locked, Cancel shown: the batch is on its way
         job.start()
+
+    def _judged_as(self):
+        """What gives the settings the files at the outputs' names are judged by, on the listing's worker thread
+        (`listed_settings`: it loads the model); None without a model to load."""
+        options = self.form.batch_options()
+        if not options["model"]:
+            return None
+        return partial(listed_settings, options["task"], options["model"], options["codec"], options["crf"],
+                       options["self_ensemble"], options["deinterlace"])
 
     def _clear_queue(self) -> None:
         self.table.clear_rows()
@@ -297,7 +328,8 @@ class BatchPanel(QWidget):
         # the videos sub-folders hold, where they are not listed, as Process all and the command line then say them
         elsewhere = self.form.for_gui(queue.in_sub_folders.hint(more=bool(queue.inputs)))
         if queue.inputs:
-            found = f"{counted(count, 'video')} found{''.join(f', {words}' for words in left)}."
+            judged = _judged_in_words(queue, count)
+            found = f"{counted(count, 'video')} found{judged}{('; ' if judged else ', ').join(['', *left])}."
             found += f" {elsewhere[0].upper()}{elsewhere[1:]}." if elsewhere else ""
         else:
             found = f"No videos with these extensions in the input folder{f'; {elsewhere}' if elsewhere else ''}."
@@ -333,16 +365,14 @@ class BatchPanel(QWidget):
             self.errorRaised.emit("Cannot start the batch", queue.problem)
             return
         if not queue.inputs:
-            self._set_running(False)
             found = self.status.text()
-            self.status.setText(f"Not started: {found[:1].lower()}{found[1:]}")
+            self._not_started(f"Not started: {found[:1].lower()}{found[1:]}")
             announce(self.status, self.status.text())
             return
         report = report_file.path
         self.report_was_there = listing.report_of is not None
         if (queue.foreign or replaced) and not self._may_replace_others(queue, report, replaced):
-            self._set_running(False)
-            self.status.setText("Nothing was replaced.")
+            self._not_started("Nothing was replaced.")  # the rows stay as listed: what the batch would find
             return
         in_dir, out_dir = queue.in_dir, queue.out_dir
         self.run_folders, self.report_ready = (in_dir, out_dir), False
@@ -362,6 +392,14 @@ class BatchPanel(QWidget):
         self.job.finished.connect(self.batchFinished)
         self.status.setText("Loading the model\u2026")
         self.job.start()
+
+    def _not_started(self, why: str) -> None:
+        """Say why a start ended before its batch ran, and take the last batch's end off the window's status bar (a
+        status tip, which the main window shows there): after No to replacing files it still said "Batch done:
+        ...", beside "Nothing was replaced." and rows listed anew."""
+        self._set_running(False)
+        self.status.setText(why)
+        QApplication.sendEvent(self, QStatusTipEvent(""))
 
     def _may_replace_others(self, queue: Queue, report: Path, replaced: WouldReplace | None) -> bool:
         """Files at output names that this app did not make (a video of the user's own, a text file: found only with

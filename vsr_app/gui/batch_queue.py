@@ -17,15 +17,16 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QContextMenuEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QMenu, QStyledItemDelegate, QTableWidget, QTableWidgetItem
 
+from vsr_app.batch import EXISTS_HINT
 from vsr_app.batch_plan import Queue
 from vsr_app.batch_report import IGNORED, NO_VIDEO
 from vsr_app.files import shown_name
 from vsr_app.gui import colours, fmt, wording
 from vsr_app.video.pipeline import breaks_text
 
-STATUS_COLOURS = {"ok": "#7bd88f", "skipped": colours.MUTED, "exists": "#ffb347", "failed": "#ff6b6b",
-                  "cancelled": "#ffb347", IGNORED: colours.MUTED, NO_VIDEO: colours.MUTED, "processing": colours.ACCENT,
-                  "not started": colours.MUTED, "stopped": "#ff6b6b"}
+STATUS_COLOURS = {"ok": "#7bd88f", "skipped": colours.MUTED, "done": colours.MUTED, "exists": "#ffb347",
+                  "failed": "#ff6b6b", "cancelled": "#ffb347", IGNORED: colours.MUTED, NO_VIDEO: colours.MUTED,
+                  "processing": colours.ACCENT, "not started": colours.MUTED, "stopped": "#ff6b6b"}
 COLUMNS = ("File", "Status", "Time", "Output / reason")
 FILE_COLUMN_CHARS = 50
 SECONDS = Qt.UserRole  # a Time cell's seconds, which it sorts by
@@ -34,8 +35,8 @@ INPUT = Qt.UserRole + 2  # a File cell's input, relative to the input folder
 REASON = Qt.UserRole + 3  # an Output / reason cell that holds a reason, not an output's path
 # (paths are kept as their bytes: a name that is not UTF-8, from an old USB drive, lost its odd byte as text, and a
 # row's actions opened another file)
-FINISHED = ("ok", "skipped")  # the statuses of a row whose output is complete: made now, or by an earlier run with
-# the same settings (an "ignored" row has none: it is an earlier output itself)
+FINISHED = ("ok", "skipped", "done")  # the statuses of a row whose output is complete: made now, or by an earlier run
+# with the same settings, found by the batch or by the listing (an "ignored" row has none: it is an earlier output)
 
 
 class TimeItem(QTableWidgetItem):
@@ -169,9 +170,22 @@ class QueueView(QueueTable):
             if src in queue.earlier:  # as the batch will leave it: with why, and no output
                 self._add_row(relative, IGNORED, wording.left_as_it_is(queue.earlier[src]))
                 self._cells(relative)[3].setData(REASON, True)
+            elif src in queue.there:  # as the batch will find it: skipped, or kept
+                self._add_there(relative, dst, queue.there[src])
             else:
                 self._add_row(relative, "queued", str(dst) if dst else "")
         self.setSortingEnabled(True)
+
+    def _add_there(self, relative: str, output: Path, kept: str | None) -> None:
+        """The row of an input whose output's name holds a file: "done", with the output, where the batch skips it as
+        complete (its actions play it); else "exists", with what it is and that the batch keeps it, as the batch says
+        it."""
+        if kept is None:
+            self._add_row(relative, "done", str(output))
+            self._cells(relative)[3].setData(OUTPUT, os.fsencode(output))
+            return
+        self._add_row(relative, "exists", self._reason(f"kept {kept}; {EXISTS_HINT}", relative))
+        self._cells(relative)[3].setData(REASON, True)
 
     def mark_started(self, relative_input: str) -> None:
         cells = self._cells(relative_input)
