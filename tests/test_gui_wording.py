@@ -80,13 +80,17 @@ def test_the_trainer_s_resume_hints_name_the_train_tab_s_buttons(tmp_path):
     assert worded(check_resumable, tmp_path / "none").endswith("; press Start to begin a new run")
 
 
-def test_a_prunings_resume_hint_is_one_template_the_train_tab_reads_as_its_button():
+@pytest.mark.parametrize("program", [["vsr-app"], ["/home/me/vsr app/.venv/bin/vsr-app"]])
+def test_a_prunings_resume_hint_is_one_template_the_train_tab_reads_as_its_button(monkeypatch, program):
     """The pruner's hint and the Train tab's pattern for it were spelled apart (`vfi_task`, `fmt`): one change of the
-    command's words would have left the tab showing a command line where it has a button."""
-    from vsr_app.errors import PRUNE_RESUME_HINT
-    from vsr_app.shell import command_line
+    command's words would have left the tab showing a command line where it has a button. The hint names the whole
+    command as a training run's does (a checkout's .venv/bin/vsr-app, which no PATH holds), and is still the tab's
+    Continue pruning, not its Resume."""
+    from vsr_app import shell
 
-    said = f"stopped at step 3 of 8: checkpoint written; {PRUNE_RESUME_HINT.format(run=command_line(['/r/my run']))}"
+    monkeypatch.setattr(shell, "_app_program", lambda: program)
+    hint = RESUME_HINT.format(command=resume_command("prune", Path("/r/my run")))  # what the pruner says
+    said = f"stopped at step 3 of 8: checkpoint written; {hint}"
     assert wording.for_train_tab(said) == "stopped at step 3 of 8: checkpoint written; press Continue pruning"
 
 

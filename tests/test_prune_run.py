@@ -84,8 +84,12 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     import functools
     import threading
 
+    from vsr_app import shell
     from vsr_app.distill import prune_run, vfi_task
 
+    # a checkout's own vsr-app, which no PATH holds: the hint named a bare `vsr-app` ("command not found")
+    app = tmp_path / "my checkout" / ".venv" / "bin" / "vsr-app"
+    monkeypatch.setattr(shell, "_app_program", lambda: [str(app)])
     torch.manual_seed(0)
     teacher_path = save_model(VFINet(base=8, kernel=3), tmp_path / "teacher.safetensors", {
         "name": "tiny-teacher", "task": "interpolate", "scale": 2, "arch": "vfi_stmfnet",
@@ -97,12 +101,43 @@ def test_a_stopped_prune_says_what_works_and_its_folder_is_refused_by_train_vfi_
     out, lines = tmp_path / "run", []
     prune_run.prune_vfi(str(teacher_path), [str(tmp_path / "data")], out, 0.3, log=lines.append, options={
         "crop": 32, "batch": 1, "steps": 8, "threads": 1, "min_width": 2, "val_every": 0})
-    assert (f"stopped at step 1 of 8: checkpoint written; continue with `vsr-app prune vfi --out "
+    assert (f"stopped at step 1 of 8: checkpoint written; continue with `{shlex.quote(str(app))} prune vfi --out "
             f"{shlex.quote(str(out))} --resume`") in lines
     saved = json.loads((out / "config.json").read_text())
     assert saved["options"]["warmup"] == 1 and saved["task"] == "prune"  # capped as train caps it; says its task
-    with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run: continue it with `vsr-app prune vfi"):
+    with pytest.raises(VsrAppError, match=r"holds a `vsr-app prune vfi` run: continue it with `"
+                                          + re.escape(f"{shlex.quote(str(app))} prune vfi")):
         vfi_task.train_vfi(None, out, steps=9, resume=True, log=lambda *_: None)
+
+
+def test_a_prune_run_folder_as_a_model_is_its_pruned_net(tmp_path):
+    """`interpolate --model PRUNE_RUN` ran its model.safetensors, the sparse net the pruning trains (the teacher's
+    size, 5.6x slower than the pruned net), without a word: a run's folder means what the run makes, a training
+    run's model.safetensors and a pruning's pruned net, which an unfinished pruning has not made yet."""
+    from vsr_app.distill.runs import resume_command
+    from vsr_app.models import resolve
+
+    run = tmp_path / "prune run"
+    card = {"task": "interpolate", "scale": 2, "arch": "vfi_stmfnet", "config": {"base": 8, "kernel": 3}}
+    save_model(VFINet(base=8, kernel=3), run / "model.safetensors", {**card, "name": "prune-run-sparse"})
+    (run / "config.json").write_text(json.dumps({"task": "prune", "command": "prune vfi", "options": {"steps": 8}}))
+    with pytest.raises(VsrAppError, match=re.escape(
+            f"{run} holds a pruning that has not made its pruned net (pruned.safetensors) yet: continue it with "
+            f"`{resume_command('prune', run)}`, or give {run / 'model.safetensors'} for the sparse net it trains")):
+        resolve(str(run))
+    for step in (8, 40):  # extended twice: the nets of its earlier ends are kept beside it
+        (run / f"pruned-step{step}.safetensors").write_bytes(b"")
+    with pytest.raises(VsrAppError, match=re.escape(
+            f"`, or give {run / 'pruned-step40.safetensors'} for its pruned net of step 40, or "
+            f"{run / 'model.safetensors'} for the sparse net it trains")):
+        resolve(str(run))
+    save_model(VFINet(base=8, kernel=3), run / "pruned.safetensors", {**card, "name": "prune-run-pruned"})
+    assert resolve(str(run)).path == str(run / "pruned.safetensors")
+    assert resolve(str(run / "model.safetensors")).name == "prune-run-sparse"  # still there by its path
+    (run / "config.json").unlink()  # copied without it: the card's copy of the options says the same
+    card_copy = json.loads((run / "model.json").read_text())
+    (run / "model.json").write_text(json.dumps({**card_copy, "run_config": {"task": "prune", "options": {}}}))
+    assert resolve(str(run)).path == str(run / "pruned.safetensors")
 
 
 def _prune(tmp_path, out, steps: int = 10, resume: bool = False, interrupt_after: int | None = None,

@@ -88,6 +88,12 @@ class Task:
     def after_step(self, step, terms):
         pass
 
+    def extra_state(self):
+        return {}
+
+    def load_extra_state(self, state):
+        pass
+
 
 cfg = LoopConfig(steps=4, lr=0.1, warmup=1, grad_clip=1e9, amp="none", device="cpu", threads=1, log_every=1,
                  val_every=0)

@@ -55,6 +55,18 @@ def test_a_resume_shorter_than_the_warm_up_caps_it_and_ends_at_the_floor(data_di
             f"{floor:.3g} at step 25") in said
 
 
+def test_a_new_run_says_its_warm_up_is_capped_in_the_words_a_resume_says_it(data_dir, tmp_path):
+    """A new 40-step run capped a warm-up of 5 to 4 without a word, where a resume that caps it says so."""
+    said = []
+    vsr(data_dir, tmp_path / "run", steps=20, config=_options_file(tmp_path, **{**TINY_VSR, "warmup": 5}),
+        log=said.append)
+    assert ("the learning-rate schedule spans 20 steps, its warm-up 2 steps, not 5: a warm-up takes at most a tenth "
+            "of the run") in said
+    said.clear()
+    vsr(data_dir, tmp_path / "fits", steps=20, config=_options_file(tmp_path, **TINY_VSR), log=said.append)
+    assert not any("warm-up" in line for line in said)  # a warm-up that fits: nothing to say
+
+
 def _vfi(data_dir, run, steps: int, log, resume: bool = False):
     """A tiny `train vfi` run, warm-up 30 asked for."""
     options = None if resume else {**TINY_VFI, "warmup": 30}

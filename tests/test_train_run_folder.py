@@ -20,7 +20,7 @@ from videogen import make_video, write_pan_frames
 from vsr_app.distill import sources as sources_mod
 from vsr_app.distill.options import LoopConfig
 from vsr_app.distill.prune_run import prune_vfi
-from vsr_app.distill.runs import claim_run_dir, release_run_dir
+from vsr_app.distill.runs import claim_run_dir, release_run_dir, run_begins
 from vsr_app.distill.train import lr_factor
 from vsr_app.distill.train_cli import run_from_cli
 from vsr_app.distill.vfi_task import VFIConfig, VFITask, train_vfi
@@ -84,6 +84,72 @@ def test_a_refused_start_leaves_the_run_and_its_config_as_they_were(data_dir, tm
     assert (run / "config.json").read_bytes() == before
     vsr(data_dir, run, steps=3, resume=True)  # and the run continues as it began
     assert json.loads((run / "model.json").read_text())["training"]["distill"] == "none"
+
+
+def test_a_vsr_resume_says_another_tasks_options_apart_from_those_it_ignores(data_dir, tmp_path):
+    """A resume given a pruning's --config said "ignoring batch, crop, log_every, tap_batches, val_every", as if crop
+    and tap_batches were VSR options it set aside: a new VSR run refuses them as misspelt."""
+    run, lines = tmp_path / "run", []
+    vsr(data_dir, run, steps=1, config=config(tmp_path))
+    pruning = config(tmp_path, "prune.json", batch=2, crop=64, tap_batches=2, log_every=3)
+    vsr(data_dir, run, steps=2, resume=True, config=pruning, log=lines.append)
+    assert (f"--resume continues with the run's own options ({run / 'config.json'}); ignoring batch, log_every; not "
+            "options of train vsr: crop, tap_batches") in lines
+
+
+def test_a_refused_start_leaves_the_runs_lock_as_it_was_and_a_real_start_takes_a_stale_one_over(data_dir, tmp_path):
+    """A new run refused in a folder that holds a run wrote its own PID into that run's .lock, where a refused start
+    changes nothing; a lock a trainer left (killed) must still name the next trainer that takes it."""
+    run = tmp_path / "run"
+    vsr(data_dir, run, steps=2, config=config(tmp_path))
+    lock = run / ".lock"
+    lock.write_bytes(b'\n{"pid": 999999, "host": "gone", "app": false}\n')  # a killed trainer's
+    os.utime(lock, ns=(10**18, 10**18))
+    starts = (lambda: vsr(data_dir, run, steps=2, config=config(tmp_path)),
+              lambda: train_vfi([str(data_dir)], run, steps=1, options=TINY_VFI, **quiet),
+              lambda: prune_vfi("vfi-x2-teacher", [str(data_dir)], run, options={"steps": 1}, **quiet))
+
+    def refused_starts_change_nothing() -> None:
+        before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in run.iterdir()}
+        for start in starts:
+            with pytest.raises(VsrAppError, match="already holds a run"):
+                start()
+        assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in run.iterdir()} == before
+
+    refused_starts_change_nothing()
+    vsr(data_dir, run, steps=3, resume=True)
+    assert json.loads(lock.read_bytes())["pid"] == os.getpid()  # the stale record taken over
+    lock.unlink()  # a run copied without its lock: a refused start leaves none
+    refused_starts_change_nothing()
+
+
+def test_the_loop_alone_sets_eval_mode_and_no_grad_around_a_vfi_validation(tmp_path):
+    """VFITask.validate repeated the eval()/train() and no_grad that the loop's `_validate` puts around every task's
+    validation (and the loop called the hooks every task has through hasattr): the loop's, once, for both tasks."""
+    from vsr_app.distill.train import Task, _validate
+
+    class Net(torch.nn.Module):
+        size_multiple = 8
+
+        def __init__(self):
+            super().__init__()
+            self.gain = torch.nn.Parameter(torch.ones(()))
+            self.seen = []
+
+        def forward(self, frames):
+            self.seen.append((self.training, torch.is_grad_enabled()))
+            return frames[:, 1] * self.gain
+
+    make_video(tmp_path / "val.mp4", frames=10)
+    net = Net()
+    task = VFITask(net, [], {}, val_videos=[str(tmp_path / "val.mp4")], cfg=VFIConfig(val_triplets=1), **quiet)
+    assert set(_validate(task, {"model": net}, torch.device("cpu"), None)) == {"val_psnr", "val_psnr_blend"}
+    assert net.seen == [(False, False)] and net.training
+    net.seen.clear()
+    with torch.no_grad():
+        task.validate()  # outside the loop: the net as its caller left it
+    assert net.seen == [(True, False)]
+    assert all(callable(getattr(Task, hook, None)) for hook in ("extra_state", "load_extra_state"))
 
 
 def test_resume_cannot_change_the_network_and_a_checkpoint_that_does_not_fit_is_one_line(data_dir, tmp_path):
@@ -277,6 +343,7 @@ def test_a_command_that_trains_inside_its_own_claim_keeps_the_folder_until_it_re
     run = tmp_path / "run"
     claim_run_dir(run)
     claim_run_dir(run)  # train's own claim
+    run_begins(run)  # its first batch in: the run writes its files
     release_run_dir(run)  # train returns
     assert _locked_elsewhere(run)
     (run / "plan.json").write_text("{}")  # what prune writes after training
@@ -407,8 +474,10 @@ def test_a_vfi_resume_says_which_new_options_and_data_it_ignores(data_dir, tmp_p
     train_vfi([str(data_dir)], run, steps=1, options=TINY_VFI, **quiet)
     other = tmp_path / "other"
     other.mkdir()
-    train_vfi([str(other)], run, steps=2, resume=True, options={**TINY_VFI, "lr": 0.05}, log=lines.append)
-    assert any("ignoring lr" in line for line in lines)
+    train_vfi([str(other)], run, steps=2, resume=True, options={**TINY_VFI, "lr": 0.05, "patch": 16},
+              log=lines.append)
+    assert (f"--resume continues with the run's own options ({run / 'config.json'}); ignoring lr; not options of "
+            "train vfi: patch") in lines  # VSR's patch: a new VFI run refuses it as misspelt
     assert f"--resume trains on the run's own data: {data_dir}" in lines
     assert json.loads((run / "checkpoint.json").read_text())["step"] == 2
 

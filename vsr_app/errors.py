@@ -15,11 +15,12 @@ STEPS_BEHIND = "--steps {steps} would end it before that"
 MOVED_HINT = "if it has moved, resume with {flag} naming its new location"
 STEPS_HINT = "give --steps above {done} to extend it, or leave --steps out"
 BAD_FILE_HINT = "remove it from the training folder, or give --data the files to use"
-# a training run's whole command ({command}: runs.resume_command's, quoted for the shell); the Train tab has a Resume
+# a run's whole command ({command}: runs.resume_command's, quoted for the shell); the Train tab has a Resume
 # button
 RESUME_HINT = "continue with `{command}`"
-# a pruning's whole command ({run}: its folder, quoted for the shell); the Train tab's Continue pruning runs it
-PRUNE_RESUME_HINT = "continue with `vsr-app prune vfi --out {run} --resume`"
+# the same hint of a pruning ({program}: the app's command, {run}: its folder), which the Train tab reads as its
+# Continue pruning button
+PRUNE_RESUME_HINT = RESUME_HINT.format(command="{program} prune vfi --out {run} --resume")
 NOT_RESUMABLE_HINT = "start a new run without --resume"
 NOT_NEW_HINT = "pass --resume to continue it or choose another --out"
 

@@ -404,7 +404,7 @@ def list_models() -> list[ModelInfo]:
 
 
 def resolve(name_or_path: str) -> ModelInfo:
-    """Find a model by registry name or by a path to a .safetensors file (or a training run's folder).
+    """Find a model by registry name or by a path to a .safetensors file (or a run's folder: `runs.run_model`).
 
     A bare name that the registry has is the registry's model even when the current folder holds a file or
     folder of that name (a run trained with `--out vsr-x4-student`): a documented name always means the
@@ -420,8 +420,10 @@ def resolve(name_or_path: str) -> ModelInfo:
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise VsrAppError(f"{path.name}: pickle-based weight files are refused because loading them can run "
                           "arbitrary code; convert the weights to .safetensors")
-    if path.is_dir() and (path / "model.safetensors").is_file():  # a training run's folder: the model it wrote
-        path = path / "model.safetensors"
+    if path.is_dir():  # a run's folder: the model it makes (a pruning's pruned net)
+        from vsr_app.distill.runs import run_model  # torch-free; a run's options say which run it is
+
+        path = run_model(path)
     if path.suffix.lower() == ".safetensors" or path.exists():
         if not path.is_file():
             raise VsrAppError(f"model file not found: {path}")

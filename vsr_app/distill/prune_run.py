@@ -14,15 +14,15 @@ from vsr_app.distill.checkpoint import check_asked_steps, check_steps, checkpoin
 from vsr_app.distill.options import ASKED_WARMUP, cap_warmup, without_config_data
 from vsr_app.distill.prune import apply_threshold, extract_pruned, scaled_plan, width_plan
 from vsr_app.distill.runs import (PRUNE_COMMAND, PRUNE_DEFAULTS, PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path,
-                                  absolute_paths, claimed_run_dir, config_options, read_json_object, resumed_config)
+                                  absolute_paths, claimed_run_dir, config_options, read_json_object, resume_command,
+                                  resumed_config)
 from vsr_app.distill.sources import check_data, check_held_out
 from vsr_app.distill.taps import choose_taps, prune_taps, tap_importance
 from vsr_app.distill.train import train
 from vsr_app.distill.vfi_task import VFITask, load_vfi_teacher, resume_paths, run_config, split_options
-from vsr_app.errors import PRUNE_RESUME_HINT, VsrAppError
+from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write
 from vsr_app.models import count_params, save_model
-from vsr_app.shell import command_line
 
 # what a pruning makes once its steps are done: the pruned net, its card and the width plan
 _PRUNED_FILES = (PRUNED_NET, Path(PRUNED_NET).with_suffix(".json").name, "plan.json")
@@ -129,7 +129,7 @@ def _prune_vfi(teacher: str | None, data: list[str] | None, run_dir: Path, optio
         check_steps(run_dir, loop.steps)
         if loop.steps > resumed_at:
             _set_aside_pruned_net(run_dir, resumed_at, log)
-    hint = PRUNE_RESUME_HINT.format(run=command_line([str(run_dir)]))
+    hint = RESUME_HINT.format(command=resume_command("prune", run_dir))
     net = load_vfi_teacher(teacher)
     before = count_params(net)
     card = {"name": f"{run_dir.name}-sparse", "arch": "vfi_stmfnet",

@@ -1,8 +1,9 @@
 """A training run's folder and its set-up from the command line, without torch (the Train tab uses these too).
 
 - Ownership: `claim_run_dir` creates and locks the folder for one trainer (its `.lock` says which process, for a
-  refusal to name), `release_run_dir` lets it go (removing a folder a refused start made; `remove_refused_start`
-  also what the Train tab wrote for it), `claimed_run_dir` holds it for a `with` block; `holds_run` says whether it
+  refusal to name), `run_begins` marks the run writing its files, `release_run_dir` lets it go (a refused start
+  leaves the lock as it found it, and removes a folder it made; `remove_refused_start` also what the Train tab
+  wrote for it), `claimed_run_dir` holds it for a `with` block; `holds_run` says whether it
   has a run to resume (`exported_step`: the step its exported weights continue from where its checkpoint is gone);
   `set_aside_metrics` renames an earlier run's metrics.jsonl before a new run starts its own, and `set_aside` any
   other file a new run would write over (a folder's own config.json).
@@ -23,6 +24,7 @@ import logging
 import os
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from vsr_app.distill.options import VAL_KEY
@@ -80,6 +82,41 @@ def prune_command(teacher: str, data: list[str], out: str | Path, config: str | 
     """The same, ready to copy into a terminal (DIR where no data is given), quoted for the system's shell (cmd.exe on
     Windows, where POSIX quotes would not paste)."""
     return app_command(prune_arguments(teacher, data or ["DIR"], out, config))
+
+
+def run_model(folder: Path) -> Path:
+    """The weights a run's folder means as a model (--model, --teacher, init_from): what the run makes for use. A
+    training run's model.safetensors; a pruning's pruned net (PRUNED_NET), not the sparse net it trains on the way
+    (its model.safetensors: the teacher's size, ten times the parameters and five times slower), and refused until
+    the pruning has made it. `folder` itself where it holds no model: no run's."""
+    if _is_pruning(folder):
+        if not (folder / PRUNED_NET).is_file():
+            kept = kept_pruned_net(folder)
+            earlier = f"{kept[0]} for its pruned net of step {kept[1]}, or " if kept else ""
+            raise VsrAppError(f"{folder} holds a pruning that has not made its pruned net ({PRUNED_NET}) yet: continue "
+                              f"it with `{resume_command('prune', folder)}`, or give {earlier}"
+                              f"{folder / 'model.safetensors'} for the sparse net it trains")
+        return folder / PRUNED_NET
+    model = folder / "model.safetensors"
+    return model if model.is_file() else folder
+
+
+def kept_pruned_net(folder: Path) -> tuple[Path, int] | None:
+    """The latest pruned net that a pruning being extended keeps, renamed with its step, until it makes its new one
+    (`prune_run._set_aside_pruned_net`), and that step; None where it keeps none."""
+    stem = Path(PRUNED_NET).stem
+    kept = [(path, int(path.stem.removeprefix(f"{stem}-step")))
+            for path in folder.glob(f"{stem}-step*.safetensors") if path.stem.removeprefix(f"{stem}-step").isdigit()]
+    return max(kept, key=lambda found: found[1], default=None)
+
+
+def _is_pruning(folder: Path) -> bool:
+    """Whether `folder` holds a `prune vfi` run, by its saved options (config.json, else its card's copy); a folder
+    whose options do not read is taken for no pruning."""
+    try:
+        return is_prune_config(resumed_config(folder, log=lambda _: None))
+    except VsrAppError:
+        return False
 
 
 def check_run_task(run_dir: Path, saved_task: str, own_task: str) -> None:
@@ -161,9 +198,20 @@ def read_json_object(path: str | Path, what: str, not_object: str | None = None)
 
 # ---- the run folder -----------------------------------------------------------------------------
 
-# run folder -> [descriptor of its locked .lock (None on a disk without locks), whether claiming made it, claims not
-# yet released]
-_CLAIMED: dict[str, list] = {}
+@dataclass
+class _Claim:
+    """This process's hold on a run folder (`claim_run_dir`)."""
+
+    fd: int | None  # of its locked .lock (None on a disk without locks)
+    made_folder: bool  # the claim made the folder
+    identity: object  # the folder's (`folder_identity`): where it is moved or replaced, no longer the one claimed
+    lock_was_there: bool  # a refused start takes away a .lock it made
+    lock_found: tuple[bytes, os.stat_result] | None  # its record and times then, which a refused start puts back
+    count: int = 1  # claims not yet released
+    started: bool = False  # the run writes its files (`run_begins`): its lock goes on naming it
+
+
+_CLAIMED: dict[str, _Claim] = {}  # by the run folder's resolved path
 
 
 def claim_run_dir(run_dir: Path) -> None:
@@ -179,12 +227,15 @@ def claim_run_dir(run_dir: Path) -> None:
         raise VsrAppError(f"cannot create the run folder {run_dir}: {why}") from None
     key = str(run_dir.resolve())
     if key in _CLAIMED:
-        _CLAIMED[key][2] += 1
+        _CLAIMED[key].count += 1
         return
     if not is_first_process():  # one lock per run: rank 0 holds it
         return
+    lock = run_dir / ".lock"
+    existed, found = lock.exists(), None
     try:
-        fd = hold(run_dir / ".lock")
+        fd = hold(lock)
+        found = _lock_as_found(fd) if existed else None
         _record_holder(fd)
     except LockHeld:
         raise _training_here(run_dir, "--out") from None
@@ -194,7 +245,25 @@ def claim_run_dir(run_dir: Path) -> None:
         fd = None
     except OSError as exc:  # a read-only disk
         raise VsrAppError(f"cannot write to the run folder {run_dir}: {exc.strerror or exc}") from None
-    _CLAIMED[key] = [fd, created, 1, folder_identity(run_dir)]
+    _CLAIMED[key] = _Claim(fd, created, folder_identity(run_dir), existed, found)
+
+
+def run_begins(run_dir: Path) -> None:
+    """The claimed run writes its files from now on: its lock goes on naming its process once it ends. A start
+    refused before this puts the lock back as it found it (`release_run_dir`)."""
+    claim = _CLAIMED.get(str(Path(run_dir).resolve()))
+    if claim is not None:
+        claim.started = True
+
+
+def _lock_as_found(fd: int) -> tuple[bytes, os.stat_result] | None:
+    """The record and times of the lock `fd` before this claim writes its own; None where they cannot be read (a
+    refused start then leaves its own record there)."""
+    try:
+        stat = os.fstat(fd)
+        return os.read(fd, stat.st_size), stat
+    except OSError:
+        return None
 
 
 def check_own_folder(run_dir: Path) -> None:
@@ -203,7 +272,7 @@ def check_own_folder(run_dir: Path) -> None:
     (and said "continue with --resume" of a folder that held no checkpoint of it)."""
     claim = _CLAIMED.get(str(Path(run_dir).resolve()))
     now = folder_identity(run_dir)
-    if claim is not None and None not in (claim[3], now) and now != claim[3]:
+    if claim is not None and None not in (claim.identity, now) and now != claim.identity:
         raise VsrAppError(f"the run folder {run_dir} was moved or replaced while the run went on, and another folder "
                           "is at its name now: nothing more of this run is written there; its last checkpoint went "
                           "with the folder (resume it where the folder is now)")
@@ -217,9 +286,15 @@ def _record_holder(fd: int) -> None:
     started it (APP_PID_VARIABLE), so the refusal says where to stop it: the app, or the terminal it runs in."""
     record = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                          "app": bool(os.environ.get(APP_PID_VARIABLE))})
+    _rewrite(fd, f"\n{record}\n".encode())
+
+
+def _rewrite(fd: int, data: bytes) -> None:
+    """Make `data` the whole of the open file `fd`, where the disk takes the write."""
     with contextlib.suppress(OSError):
         os.ftruncate(fd, 0)
-        os.write(fd, f"\n{record}\n".encode())
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, data)
 
 
 def _lock_holder(lock: Path) -> dict:
@@ -277,29 +352,38 @@ def check_no_training_in(run_dir: Path, other: str) -> None:
 
 
 def release_run_dir(run_dir: Path) -> None:
-    """Undo one claim; the last one drops the lock, and a folder the claim made that holds nothing else (a refused
-    start) goes too."""
+    """Undo one claim; the last one drops the lock. A start refused (no `run_begins`) leaves the lock as it found it:
+    its record and times put back, or the lock gone where there was none; and a folder the claim made that holds
+    nothing else goes too."""
     key = str(Path(run_dir).resolve())
     if key not in _CLAIMED:
         return
-    _CLAIMED[key][2] -= 1
-    if _CLAIMED[key][2]:
+    claim = _CLAIMED[key]
+    claim.count -= 1
+    if claim.count:
         return
-    fd, created, _, _ = _CLAIMED.pop(key)
+    del _CLAIMED[key]
+    lock = run_dir / ".lock"
     try:
-        empty = created and [p.name for p in run_dir.iterdir()] == [".lock"]
+        empty = claim.made_folder and [p.name for p in run_dir.iterdir()] == [".lock"]
     except OSError:
         empty = False
-    if not empty:
-        if fd is not None:
-            os.close(fd)  # closing the descriptor drops the lock; the lock file stays with the run
+    if not claim.started and claim.lock_found and claim.fd is not None:
+        record, stat = claim.lock_found
+        _rewrite(claim.fd, record)
+        with contextlib.suppress(OSError):
+            os.utime(lock, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    if not empty and (claim.started or claim.lock_was_there):
+        if claim.fd is not None:
+            os.close(claim.fd)  # closing the descriptor drops the lock; the lock file stays with the run
         return
     with contextlib.suppress(OSError):  # another trainer arrived meanwhile: the folder is its now
-        if fd is None:  # the disk took no lock
-            (run_dir / ".lock").unlink()
+        if claim.fd is None:  # the disk took no lock
+            lock.unlink()
         else:
-            release_and_delete(fd, run_dir / ".lock")  # a trainer that opened it meanwhile finds it gone
-        run_dir.rmdir()
+            release_and_delete(claim.fd, lock)  # a trainer that opened it meanwhile finds it gone
+        if empty:
+            run_dir.rmdir()
 
 
 @contextlib.contextmanager
@@ -328,7 +412,7 @@ def remove_refused_start(run_dir: Path, written: set[str], made: bool) -> None:
                 (run_dir / name).unlink(missing_ok=True)
             claim = _CLAIMED.get(str(run_dir.resolve()))
             if claim:
-                claim[1] = claim[1] or made  # the release below then removes the lock and the empty folder
+                claim.made_folder = claim.made_folder or made  # the release below then removes the empty folder
     except OSError:
         pass  # left as it is: the caller reports the refusal itself
     finally:
@@ -510,13 +594,18 @@ def absolute_paths(options: dict) -> dict:
     return options
 
 
-def say_unused(saved_options: dict, asked: dict, run_dir: Path, log) -> None:
+def say_unused(saved_options: dict, asked: dict, run_dir: Path, log, command: str, known) -> None:
     """A resumed run continues with its own options (all but `steps`): say which asked ones it does not use, rather
-    than drop them silently. `teacher`, `distill` and the net were checked before (refused if changed)."""
+    than drop them silently, and apart from them those that are no options of `command` (`known`: the ones it takes),
+    which a new run refuses as misspelt (another task's --config). `teacher`, `distill` and the net were checked
+    before (refused if changed)."""
     handled = ("steps", "teacher", "distill", "net", "net_config", *VAL_KEY.values())  # (resumed_val: the clips)
     unused = sorted(k for k, v in asked.items() if k not in handled and v != saved_options.get(k))
-    if unused:
-        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); ignoring {', '.join(unused)}")
+    ignored, foreign = [k for k in unused if k in known], [k for k in unused if k not in known]
+    said = [f"ignoring {', '.join(ignored)}"] if ignored else []
+    said += [f"not options of {command}: {', '.join(foreign)}"] if foreign else []
+    if said:
+        log(f"--resume continues with the run's own options ({run_dir / 'config.json'}); {'; '.join(said)}")
 
 
 def resumed_data(saved_data: list[str], data: list[str] | None, run_dir: Path, log,

@@ -22,9 +22,9 @@ and the exported model model.safetensors + model.json (rewritten at every checkp
 yields a loadable model). A resume that changes the run's length says where that moves the learning rate
 (`schedule_change`).
 
-Optional task hooks beyond the protocol: `extra_state() -> dict` / `load_extra_state(dict)`
-(JSON-able task state such as "ConvLSTM frozen"). `batches(..., start=step)` begins the stream at a
-step without generating the skipped batches.
+A task's own state beyond its modules' weights (JSON-able, such as "ConvLSTM frozen") goes into the checkpoint
+through `extra_state()` / `load_extra_state(dict)`. `batches(..., start=step)` begins the stream at a step without
+generating the skipped batches.
 
 `vsr-app train` sets runs up in `vsr_app.distill.train_cli` (VFI runs: `vfi_task.train_vfi`).
 """
@@ -45,11 +45,11 @@ from torch import Tensor, nn
 
 from vsr_app.distill.checkpoint import elapsed_before, load_checkpoint, resume_metrics, save_checkpoint, saving
 from vsr_app.distill.distributed import any_rank, average_grads, average_terms, init_distributed
-from vsr_app.distill.options import LoopConfig
+from vsr_app.distill.options import ASKED_WARMUP, LoopConfig
 from vsr_app.distill.runs import (RUN_CONFIG_KEY, VALIDATED_ON, check_new_run, check_resumable, claimed_run_dir,
                                   clips_key, config_options, config_task, config_val_clips, is_validation, measured_on,
-                                  metrics_record, read_json_object, resume_command, saved_config, saved_val_clips,
-                                  set_aside, set_aside_metrics)
+                                  metrics_record, read_json_object, resume_command, run_begins, saved_config,
+                                  saved_val_clips, set_aside, set_aside_metrics)
 from vsr_app.distill.weights import averaged, init_from, resume_from_weights, start_weights, weight_average
 from vsr_app.errors import RESUME_HINT, VsrAppError
 from vsr_app.files import atomic_write, left_temporaries
@@ -73,6 +73,8 @@ class Task(Protocol):
     def card(self) -> dict: ...
     def make_optimizer(self, params, cfg: LoopConfig) -> torch.optim.Optimizer | None: ...
     def after_step(self, step: int, terms: dict) -> None: ...
+    def extra_state(self) -> dict: ...
+    def load_extra_state(self, state: dict) -> None: ...
 
 
 def lr_factor(step: int, cfg: LoopConfig) -> float:
@@ -100,11 +102,25 @@ def schedule_change(start: int, planned: dict, cfg: LoopConfig) -> str | None:
     ended, now, peak = cfg.lr * lr_factor(start - 1, before), cfg.lr * lr_factor(start, cfg), cfg.lr
     spans = f"spans {cfg.steps} steps now, not {steps}"
     if warmup != cfg.warmup:
-        spans += f", its warm-up {cfg.warmup} steps, not {warmup}"
+        spans += f", {_warm_up_now(cfg.warmup, warmup)}"
     rises = f"then rises to {peak:.3g} at step {cfg.warmup} and" if start < cfg.warmup else "then"
     return (f"the learning-rate schedule {spans}: the rate goes from {ended:.3g} at step {start}, where the run left "
             f"off, to {now:.3g} at step {start + 1}, {rises} decays to {cfg.lr * cfg.min_lr_ratio:.3g} at step "
             f"{cfg.steps}")
+
+
+def _capped_warm_up(cfg: LoopConfig, run_config: dict | None) -> str | None:
+    """What a new run says where its options asked for a longer warm-up than the tenth of the run it is capped to
+    (`options.cap_warmup`), in the words of a resume that caps it (`schedule_change`); None where none was asked."""
+    asked = config_options(run_config or {}).get(ASKED_WARMUP)
+    if not isinstance(asked, int) or asked <= cfg.warmup:
+        return None
+    return (f"the learning-rate schedule spans {cfg.steps} steps, {_warm_up_now(cfg.warmup, asked)}: a warm-up takes "
+            "at most a tenth of the run")
+
+
+def _warm_up_now(warmup: int, before: int) -> str:
+    return f"its warm-up {warmup} steps, not {before}"
 
 
 class _StopFlag:
@@ -182,8 +198,7 @@ def _restore(run_dir: Path, task: Task, modules: dict, opt, cfg: LoopConfig, res
     if (run_dir / "checkpoint.safetensors").exists():
         saved = load_checkpoint(run_dir, modules, opt)
         start = saved["step"]
-        if hasattr(task, "load_extra_state"):
-            task.load_extra_state(saved.get("task", {}))
+        task.load_extra_state(saved.get("task", {}))
         log(f"resumed {run_dir} at step {start}")
         planned = saved.get("config", {})
     else:
@@ -217,6 +232,8 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         g.setdefault("initial_lr", g["lr"])
 
     start = _restore(run_dir, task, modules, opt, cfg, resume, log)
+    if not resume and (capped := _capped_warm_up(cfg, run_config)):
+        log(capped)
     if world > 1:
         for mod in modules.values():
             for tensor in mod.state_dict().values():
@@ -238,7 +255,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
     def checkpoint():
         if rank != 0:
             return
-        extra = {"task": task.extra_state() if hasattr(task, "extra_state") else {}, "config": asdict(cfg)}
+        extra = {"task": task.extra_state(), "config": asdict(cfg)}
         with saving("the checkpoint", run_dir, resume_hint):
             save_checkpoint(run_dir, step, modules, opt, extra, average)
             with averaged(average, modules["model"]):
@@ -279,6 +296,7 @@ def _train(task: Task, cfg: LoopConfig, run_dir: Path, resume: bool, meta: dict 
         time goes on from its last record, and a run that starts from weights first scores them."""
         nonlocal metrics, t0, tick
         if rank == 0:
+            run_begins(run_dir)
             with saving("the run's options and metrics", run_dir, resume_hint):
                 metrics = _open_run_files(run_dir, resume, start, run_config, log)
             if resume:  # the run's time goes on from its last record: it restarted from 0

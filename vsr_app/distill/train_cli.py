@@ -77,7 +77,7 @@ def run_from_cli(task_name: str, data: list[str], out: str, teacher: str | None 
 
 
 def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_options: dict, log) -> Path | None:
-    from vsr_app.distill.vsr_task import DEFAULTS, VSRTask, net_settings
+    from vsr_app.distill.vsr_task import DEFAULTS, OPTIONS, VSRTask, net_settings
 
     if resume:
         check_resumable(run_dir)  # before anything is read or written: a refused resume changes nothing
@@ -106,7 +106,7 @@ def _train_vsr(data, run_dir: Path, teacher, distill, steps, resume: bool, file_
                 raise VsrAppError(f"{run_dir} does not name its data as a full path (an older run): resume it once "
                                   f"with --data")
             saved = {**saved, "data": [os.path.abspath(d) for d in data]}
-        say_unused(saved, asked, run_dir, log)
+        say_unused(saved, asked, run_dir, log, "train vsr", OPTIONS)
         with saved_options_checked(run_dir):
             _, saved_task_options = LoopConfig.split(saved)  # the loop's options are checked by the split
             check_types(saved_task_options, DEFAULTS, "VSR training option")

@@ -36,10 +36,10 @@ from vsr_app.distill.laplacian import laplacian_loss
 from vsr_app.distill.prune import SparsityController, initial_lambda, make_obproxsg
 from vsr_app.distill.options import (DISTILL_MODES, LOOP_OPTIONS, LoopConfig, cap_resumed_warmup, cap_warmup,
                                     check_types, unknown_options)
-from vsr_app.distill.runs import (PRUNE_VAL, PRUNED_NET, TASK_KEY, absolute_if_path, absolute_paths, check_new_run,
-                                  check_resumable, check_run_task, claimed_run_dir, config_task, prune_command,
-                                  resumed_config, resumed_data, resumed_teacher, resumed_val, saved_options_checked,
-                                  say_unused)
+from vsr_app.distill.runs import (PRUNE_VAL, PRUNED_NET, RESUME_COMMANDS, TASK_KEY, absolute_if_path,
+                                  absolute_paths, check_new_run, check_resumable, check_run_task, claimed_run_dir,
+                                  config_task, kept_pruned_net, prune_command, resumed_config, resumed_data,
+                                  resumed_teacher, resumed_val, saved_options_checked, say_unused)
 from vsr_app.distill.sources import (Source, check_data, check_held_out, held_out, load_sources,
                                      load_validation)
 from vsr_app.distill.train import train
@@ -319,20 +319,17 @@ class VFITask:
                     self._val.append((np.stack([frames[c + d] for d in (-3, -1, 1, 3)]), frames[c]))
         return self._val
 
-    @torch.no_grad()
     def validate(self) -> dict[str, float]:
+        """Y-PSNR of the net and of a blend on the fixed triplets; the loop puts the net in eval mode under no_grad."""
         triplets = self._val_triplets()
         if not triplets:
             return {}
-        was_training = self.net.training
-        self.net.eval()
         device = next(self.net.parameters()).device
         scores, blend = [], []
         for inputs, truth in triplets:
             pred = to_frames(self.net(to_tensor(inputs)[None].to(device))[0])
             scores.append(psnr_y(pred, truth))
             blend.append(psnr_y(((inputs[1].astype(np.uint16) + inputs[2] + 1) // 2).astype(np.uint8), truth))
-        self.net.train(was_training)
         return {"val_psnr": float(np.mean(scores)), "val_psnr_blend": float(np.mean(blend))}
 
     def card(self) -> dict:
@@ -343,15 +340,15 @@ class VFITask:
 
 NET_OPTIONS = ("base", "kernel", "kernels", "mix", "corr", "coarse_flow", "bm_prior", "prior")
 RUN_OPTIONS = ("val_videos",)
+OPTIONS = (*LOOP_OPTIONS, *VFIConfig.__dataclass_fields__, *NET_OPTIONS, *RUN_OPTIONS)  # what train and prune vfi take
 
 
 def split_options(options: dict) -> tuple[LoopConfig, VFIConfig, dict]:
     loop, rest = LoopConfig.split(options)
     task_names = set(VFIConfig.__dataclass_fields__)
-    unknown = set(rest) - task_names - set(NET_OPTIONS) - set(RUN_OPTIONS)
+    unknown = set(rest) - set(OPTIONS)
     if unknown:
-        raise unknown_options(unknown, [*LOOP_OPTIONS, *task_names, *NET_OPTIONS, *RUN_OPTIONS],
-                              "training options for frame interpolation", ("train vfi", "prune vfi"))
+        raise unknown_options(unknown, OPTIONS, "training options for frame interpolation", ("train vfi", "prune vfi"))
     check_types(rest, asdict(VFIConfig()), "frame-interpolation training option")
     return loop, VFIConfig(**{k: v for k, v in rest.items() if k in task_names}), rest
 
@@ -433,10 +430,9 @@ def check_start_exists(path: str, what: str = "init_from") -> None:
     pruned net with the step it was made at, until the new one is written."""
     if Path(path).is_file():
         return
-    kept = sorted(Path(path).parent.glob(f"{Path(PRUNED_NET).stem}-step*.safetensors"))
-    while_extended = (f": the pruning run there is being extended, and its pruned net of step "
-                      f"{kept[-1].stem.rpartition('step')[2]} is {kept[-1].name} until the new one is written"
-                      if Path(path).name == PRUNED_NET and kept else "")
+    kept = kept_pruned_net(Path(path).parent)
+    while_extended = (f": the pruning run there is being extended, and its pruned net of step {kept[1]} is "
+                      f"{kept[0].name} until the new one is written" if Path(path).name == PRUNED_NET and kept else "")
     raise VsrAppError(f"{what} not found: {path}{while_extended}")
 
 
@@ -519,7 +515,7 @@ def teacher_sized_note(teacher: str, data: list[str], params: int) -> str:
 def resume_paths(cfg: dict, data, teacher: str | None, asked: dict, verb: str, run_dir: Path, log) -> None:
     """A resumed run's data, teacher and validation clips in `cfg`: its own, or where one is gone (moved), the new
     place given (--data, --teacher, --val), which the run then keeps. `verb`: what the run does with its teacher."""
-    say_unused(cfg["options"], asked, run_dir, log)
+    say_unused(cfg["options"], asked, run_dir, log, RESUME_COMMANDS[cfg[TASK_KEY]], OPTIONS)
     saved_data, saved_val = cfg["data"], cfg["options"].get("val_videos") or []
     cfg["data"] = resumed_data(cfg["data"], data, run_dir, log, check=check_data)
     if cfg["teacher"]:

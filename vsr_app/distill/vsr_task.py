@@ -88,6 +88,7 @@ DEFAULTS = {
     "workers": 0, "cache": None, "cache_batches": 500, "time_norm": True, "attention_center": False, "degrade": None,
     "burn_in": 0, "val_restart": 0, "val_crop": 384,  # a CIF clip whole, an HD one in bounded time (ARCHITECTURE)
 }
+OPTIONS = (*DEFAULTS, *LOOP_OPTIONS)  # every option `train vsr` takes
 VAL_CRF = 26
 VAL_CROP_MIN = 64  # HR pixels: the 16 input pixels a side `check_net_runs` proves the net runs on
 NETS = {"student": ("vsr_student", VSRStudent), "teacher": ("vsr_teacher", VSRTeacher)}
@@ -159,7 +160,7 @@ def check_options(options: dict) -> None:
     if unknown:
         inner = {**{key: "net_config" for _, cls in NETS.values() for key in inspect.signature(cls).parameters},
                  **dict.fromkeys(DegradationMix.__dataclass_fields__, "degrade")}
-        raise unknown_options(unknown, [*DEFAULTS, *LOOP_OPTIONS], "VSR training options", ("train vsr",), inner)
+        raise unknown_options(unknown, OPTIONS, "VSR training options", ("train vsr",), inner)
     check_types(options, DEFAULTS, "VSR training option")
 
 
