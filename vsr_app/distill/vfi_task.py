@@ -123,12 +123,12 @@ def keep_changed_defaults(options: dict, task: str, resume: bool, log) -> None:
 VAL_MAX_FRAMES = 300  # of a validation clip: 10 s at 30 frames/s, over which its triplets are spread
 
 
-def validation_clip(path: str) -> Source:
+def validation_clip(path: str, log=lambda _: None) -> Source:
     """The first VAL_MAX_FRAMES frames of a validation clip (and their times), refused in one line unless it is one
     sequence of at least 7 frames with 7 in a row evenly spaced in time. Only a few triplets are scored: a long clip
     decoded whole took gigabytes beside the training data (and, past the memory budget, was split into runs and
-    refused as not one sequence)."""
-    sources = load_validation(path, max_frames=VAL_MAX_FRAMES)
+    refused as not one sequence). `log` (the run's) hears of frames that show damage the decoder concealed."""
+    sources = load_validation(path, max_frames=VAL_MAX_FRAMES, log=log)
     if len(sources) > 1:
         raise VsrAppError(f"validation clip {path} is not one video or frame sequence (its images do not follow "
                           f"each other)")
@@ -306,7 +306,7 @@ class VFITask:
         if self._val is None:
             self._val = []
             for path in self.val_videos:
-                clip = validation_clip(path)
+                clip = validation_clip(path, self.log)
                 frames = clip.frames
                 m = self.net.size_multiple
                 if self.cfg.val_crop:

@@ -174,11 +174,12 @@ def net_settings(net, net_config) -> dict | None:
             **net_config}
 
 
-def _frames_for_validation(path: str, count: int, crop: int) -> np.ndarray:
+def _frames_for_validation(path: str, count: int, crop: int, log=lambda _: None) -> np.ndarray:
     """First `count` frames of a held-out video or frame folder, their centre `crop` px (`_crop_for_validation`). At
     the clip's own resolution, as evaluation reads a benchmark: the 0.8x prescale of the training data hid a carried
-    state going wrong on carphone's fine stripes, which whole-resolution validation shows (docs/RESULTS.md, Round Z)."""
-    sources = load_validation(path, count, prescale=VAL_PRESCALE)
+    state going wrong on carphone's fine stripes, which whole-resolution validation shows (docs/RESULTS.md, Round Z).
+    `log` (the run's) hears of frames that show damage the decoder concealed, which are scored as eval scores them."""
+    sources = load_validation(path, count, prescale=VAL_PRESCALE, log=log)
     seqs = [s for s in sources if not s.is_still]
     if not seqs:
         what = "a single frame" if len(sources) == 1 else "no video or frame sequence"
@@ -260,7 +261,7 @@ class VSRTask:
             self._modules["convlstm"] = ConvLSTM(lstm_in, o["convlstm_hidden"])
         self.log = log
         self._sampler = None
-        self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"], o["val_crop"])) for p in o["val"]]
+        self._val = [(Path(p).stem, _frames_for_validation(p, o["val_frames"], o["val_crop"], log)) for p in o["val"]]
         self._bicubic: float | None = None  # val_psnr_bicubic: the frames do not change, nor does its score
         for path, (_, frames) in zip(o["val"], self._val):
             if len(frames) < o["val_frames"]:  # the card says val_frames: its scores are of fewer
