@@ -4,7 +4,9 @@ still at work (a researcher waited 171 s and more on an empty view for the teach
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 from PySide6.QtWidgets import QApplication
@@ -127,3 +129,68 @@ def test_a_quick_side_is_not_shown_alone_first(window, qtbot, small_video, monke
     qtbot.waitUntil(lambda: viewer.on_screen is not None and viewer.on_screen[0].sides == ("source", "bicubic")
                     and viewer.pending is None, timeout=15_000)
     assert not [text for text in said if "still being made" in text]
+
+
+@pytest.fixture
+def gated_measuring(monkeypatch):
+    """Every frame's measuring waits for the gate returned, as an x4 upscale of a 4K frame took minutes to measure;
+    frames of any size count as large (`EARLY_MEASURE_PIXELS`)."""
+    from vsr_app.gui import processing
+
+    gate, measure = threading.Event(), processing.psnr_in_strips
+    monkeypatch.setattr(processing, "EARLY_MEASURE_PIXELS", 0)
+    monkeypatch.setattr(processing, "psnr_in_strips", lambda a, b: gate.wait(30) and measure(a, b))
+    yield gate
+    gate.set()
+
+
+def test_a_large_frame_shows_before_its_figures_and_the_slow_sides_note_goes(window, qtbot, small_video, big_slow,
+                                                                              gated_measuring, monkeypatch):
+    """A 4K clip upscaled x4 showed no whole frame after 6 minutes: the picture waited for its PSNR/SSIM, and the note
+    of the side made last still said "is making frame 1 ... no estimate yet"."""
+    open_and_wait(qtbot, window, small_video)
+    viewer = window.viewer
+    viewer.refresh_models()
+    full = []
+    viewer.frameShown.connect(full.append)
+    pane = viewer.view.panes[0]
+    viewer.set_sides(BIG, "bicubic")
+    qtbot.waitUntil(lambda: bool(pane.layers) and pane.layers[0].label == BIG and not pane.layers[0].image.isNull(),
+                    timeout=30_000)
+    assert not full  # its figures are still being measured
+    assert [layer.note for layer in pane.layers] == ["", ""] and not pane.layers[1].image.isNull()
+    assert viewer.inspector.metric_note.text().startswith("Measuring")
+    assert viewer.toolbar.save.isEnabled()  # the whole frame: it can be saved
+    shown = pane.layers[0].image.cacheKey()
+    gated_measuring.set()
+    qtbot.waitUntil(lambda: bool(full), timeout=30_000)
+    QApplication.processEvents()
+    assert full[0].psnr is not None and viewer.inspector.rows[0].values[0].text() == f"{full[0].psnr:.2f}"
+    assert pane.layers[0].image.cacheKey() == shown  # the picture is not made again when its figures come
+    drawn = np.frombuffer(pane.layers[0].image.constBits(), np.uint8)
+    assert drawn.ctypes.data == full[0].images[0].ctypes.data  # its own pixels, no copy: 0.4 GB a side at 4K x4
+
+
+def test_the_whole_frame_is_given_early_before_it_is_measured_where_it_is_large(small_video, monkeypatch):
+    """Before its figures only where measuring is slow: a small frame's would flash by, twice a frame in playback."""
+    from vsr_app.gui import processing
+
+    said = []
+    service = FrameService(str(small_video))
+    try:
+        request = Request(0, "upscale", ("bicubic", "bicubic"))
+        service.render(request, said.append, early=lambda r: said.append(r))
+        assert not [r for r in said if not isinstance(r, str)]  # a small frame: measured at once
+        monkeypatch.setattr(processing, "EARLY_MEASURE_PIXELS", 0)
+        said.clear()
+        rendered = service.render(replace(request, position=1), said.append, early=lambda r: said.append(r))
+        early = [i for i, r in enumerate(said) if not isinstance(r, str)]
+        assert len(early) == 1 and said.index("measuring PSNR / SSIM") > early[0]
+        given = said[early[0]]
+        assert given.measuring and given.psnr is None and given.images is rendered.images
+        assert rendered.psnr is not None and not rendered.measuring
+        said.clear()  # the difference view shows nothing before its map is made
+        service.render(replace(request, position=2, difference=True), said.append, early=lambda r: said.append(r))
+        assert all(isinstance(r, str) for r in said)
+    finally:
+        service.close()

@@ -137,7 +137,7 @@ def test_the_box_in_interpolate_holds_frames_out_and_the_analysis_says_which_was
     out.mkdir()
     answered(monkeypatch, file="", folder=out)
     viewer.actions_by_name["save_sides"].trigger()  # the held-out frame by its own number, not as an in-between
-    saved = ["seq_f0002_blend.png", "seq_f0002_ground-truth.png"]
+    saved = ["seq_f0002_blend-from-either-side.png", "seq_f0002_ground-truth.png"]
     qtbot.waitUntil(lambda: sorted(p.name for p in out.iterdir()) == saved, timeout=10_000)
     viewer.start_analysis()
     with qtbot.waitSignal(viewer.analysis_job.finished, timeout=60_000):

@@ -194,12 +194,14 @@ def test_an_in_between_is_named_as_the_player_names_it():
 
 
 def test_each_tasks_ground_truth_mode_tags_its_sides_as_they_are():
-    """Interpolate's Source side in ground truth mode is the frame before the held-out one, not an x4 downscale."""
+    """Interpolate's Source side in ground truth mode is the frame before the held-out one, not an x4 downscale. A
+    model side there is fed eval's input: its picture is not the plain mode's, and was saved under the same name, so
+    saving in one mode offered to replace the other's file."""
     tags = {task: [view_export.side_tag(side, task, truth=True) for side in (SOURCE, TRUTH, "blend")]
             for task in ("upscale", "interpolate")}
-    assert tags == {"upscale": ["input-x4down", "ground-truth", "blend"],
-                    "interpolate": ["input-frame-before", "ground-truth", "blend"]}
-    assert view_export.side_tag(SOURCE, "interpolate", truth=False) == "source"
+    assert tags == {"upscale": ["input-x4down", "ground-truth", "blend-from-x4down"],
+                    "interpolate": ["input-frame-before", "ground-truth", "blend-from-either-side"]}
+    assert [view_export.side_tag(side, "interpolate", truth=False) for side in (SOURCE, "blend")] == ["source", "blend"]
 
 
 def test_a_name_typed_without_png_is_asked_about_once_it_has_it(window, qtbot, small_video, answers, tmp_path,

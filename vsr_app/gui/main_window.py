@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QMainWindow, QMenu,
                                QMessageBox, QProgressBar, QPushButton, QStackedWidget, QTabWidget, QTextBrowser,
                                QToolBar, QVBoxLayout, QWidget)
 
@@ -71,6 +71,21 @@ KEYS_WAIT = "The keyboard shortcuts are listed once the models have loaded: pres
 KEYS_NOT_LISTED = f"The keyboard shortcuts are listed from the tabs: {LOAD_FAILED[0].lower()}{LOAD_FAILED[1:]}"
 KEYS_NOTE_MS = 10_000  # how long it says so
 SCREENSHOT_NOTE_MS = 5000  # how long a screenshot waits for its first frame before saying what it waits for
+
+
+def give_alt_letters(menu: QMenu) -> None:
+    """An Alt letter for each of `menu`'s items that has none, no two alike, a word's first letter where one is free:
+    none had any, and a keyboard user could only arrow through them. Items added later get letters when it is run
+    again."""
+    actions = [a for a in menu.actions() if a.text() and not a.isSeparator()]
+    used = {a.text()[a.text().index("&") + 1].lower() for a in actions if "&" in a.text()}
+    for action in (a for a in actions if "&" not in a.text()):
+        text = action.text()
+        firsts = [i for i in range(len(text)) if i == 0 or text[i - 1] == " "]
+        free = [i for i in firsts + list(range(len(text))) if text[i].isalnum() and text[i].lower() not in used]
+        if free:
+            used.add(text[free[0]].lower())
+            action.setText(f"{text[:free[0]]}&{text[free[0]:]}")
 
 
 def load_tabs(progress=None, cancel=None) -> None:
@@ -124,12 +139,14 @@ class MainWindow(QMainWindow):
         # the status bar's texts are cut in their middle where it has no room (the whole in their tooltips): plain
         # labels were cut mid-word in a 720-px window, with no way to read the rest
         self.busy_text = ElidedLabel("Ready")
+        self.busy_on = False  # whether the busy bar is wanted: not shown over a temporary message (`_sync_busy_bar`)
         self.busy_pending = ""
         self.compare_when_opened: tuple[str, str, str] | None = None  # (video, task, model) for the viewer
         self.busy_delay = QTimer(self, singleShot=True, interval=BUSY_AFTER_MS)
         self.busy_delay.timeout.connect(lambda: self._show_busy(self.busy_pending))
         self.statusBar().addWidget(self.busy_bar)
         self.statusBar().addWidget(self.busy_text, 1)
+        self.statusBar().messageChanged.connect(lambda _: self._sync_busy_bar())
         self.work_text = ElidedLabel()  # what runs out of sight of the Compare tab: a batch, an export, training
         self.statusBar().addPermanentWidget(self.work_text)
         self.work_poll = QTimer(self, interval=WORK_POLL_MS)
@@ -258,7 +275,7 @@ class MainWindow(QMainWindow):
             page = QLabel(self._load_failed_text(), alignment=Qt.AlignCenter, wordWrap=True)
             page.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the error can be copied into a report
             self._put_in_tab(index, page)
-        self.busy_bar.hide()
+        self._show_busy("")
         self._say(self.busy_text, LOAD_FAILED)
         self._refresh_about()
         asked, self.when_tabs_built = self.when_tabs_built, {}
@@ -360,6 +377,8 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.keys_action)
         help_menu.addAction(self.about_action)
+        for menu in (file_menu, help_menu):
+            give_alt_letters(menu)
         self._enable_tab_menus(False)
 
     def _fill_tab_menus(self) -> None:
@@ -379,6 +398,8 @@ class MainWindow(QMainWindow):
         model_menu.addSeparator()
         model_menu.addAction(actions["analyse"])
         model_menu.addAction(self.reload_action)
+        for menu in (self.file_menu, *self.tab_menus):
+            give_alt_letters(menu)
         self._enable_tab_menus(True)
 
     def _enable_tab_menus(self, enabled: bool) -> None:
@@ -604,14 +625,20 @@ class MainWindow(QMainWindow):
         if not text:
             self.busy_delay.stop()
             self._show_busy("")
-        elif self.busy_bar.isVisible():
+        elif self.busy_on:
             self._show_busy(text)
         elif not self.busy_delay.isActive():
             self.busy_delay.start()
 
     def _show_busy(self, text: str) -> None:
-        self.busy_bar.setVisible(bool(text))
+        self.busy_on = bool(text)
+        self._sync_busy_bar()
         self._say(self.busy_text, text or "Ready")
+
+    def _sync_busy_bar(self) -> None:
+        """The busy bar while work goes on, but not over a temporary message ("Saved ..."): the status bar hides its
+        other widgets for one and shows them after, and a bar shown meanwhile was drawn over the message."""
+        self.busy_bar.setVisible(self.busy_on and not self.statusBar().currentMessage())
 
     def _say(self, label: ElidedLabel, text: str) -> None:
         """Show `text` in one of the status bar's labels, its whole in the tooltip; laid out at once, so that it is cut
@@ -699,7 +726,8 @@ class MainWindow(QMainWindow):
         Alt+W out."""
         window = [self.open_action, self.export_action, self.reload_action, self.quit_action, self.keys_action]
         others = [a for a in self.findChildren(QAction) if a not in window]
-        rows = [(a.text().rstrip("\u2026"), " or ".join(k.toString(QKeySequence.NativeText) for k in a.shortcuts()))
+        rows = [(a.text().replace("&", "").rstrip("\u2026"),  # (a menu item's Alt letter unmarked)
+                 " or ".join(k.toString(QKeySequence.NativeText) for k in a.shortcuts()))
                 for a in window + others if a.shortcuts()]
         rows += self.viewer.mnemonic_rows()
         return rows + [("Flip sides in toggle mode", "hold T"),

@@ -47,7 +47,8 @@ from vsr_app.gui.source_cuts import source_cut
 from vsr_app.gui.source_frames import (DegradedFrames, PastTheEnd, SourceFrames, decode_quietly, frame_exists,
                                        held_out_frame)
 from vsr_app.gui.timeline import source_frame, timeline_length
-from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW, psnr_y, ssim_y
+from vsr_app.strip_scores import psnr_in_strips, ssim_in_strips
+from vsr_app.metrics import LUMA_WEIGHTS, SSIM_WINDOW
 from vsr_app.sequences import sequence_name
 from vsr_app.video.frame_folder import open_frames
 from vsr_app.video.limits import check_preview_fits
@@ -62,6 +63,9 @@ TRUTH = "ground truth"  # the side name for the ground truth: the frame cropped 
 # a side whose model is expected to take longer than this (or is not timed yet) has the other shown before it: a quick
 # one's half picture only flashed, and a screen reader heard it announced before the whole frame
 EARLY_AFTER_S = 0.3
+# a frame of more pixels a side has its picture shown before its figures (`Rendered.measuring`): measuring a pair took
+# ~0.35 s a million pixels on a 2-core CPU, and an x4 upscale of a 4K frame (133 M) kept the picture back for minutes
+EARLY_MEASURE_PIXELS = 1 << 20
 
 # metrics.rgb_to_y's luma weights as OpenCV's transform takes them; its +16 offset cancels in a difference
 LUMA_ROW = np.array([LUMA_WEIGHTS], np.float32)
@@ -152,6 +156,7 @@ class Rendered:
     deinterlaced: bool = False  # `SourceFrames.deinterlaced`, for the inspector's fact
     truth_scores: tuple[Score | None, Score | None] = (None, None)  # ground truth mode: each model side's
     pending: Pending | None = None  # a side still being made: this is the other side alone, shown early
+    measuring: bool = False  # both sides, shown early: their figures are still being measured
 
 
 class FrameService:
@@ -178,7 +183,8 @@ class FrameService:
     def render(self, request: Request, progress: Progress = lambda _: None,
                should_stop: ShouldStop = never, early: Callable[[Rendered], None] | None = None) -> Rendered | None:
         """Both sides at `request.position`, with Y-PSNR/SSIM between them when both are model outputs; `early` is
-        given the cheaper side alone (`Rendered.pending`) where the other still needs its model's work.
+        given the cheaper side alone (`Rendered.pending`) where the other still needs its model's work, and both
+        sides before their figures (`Rendered.measuring`) where the frame is large (`EARLY_MEASURE_PIXELS`).
 
         A position past the real end (headers can overstate the length) shows the last one instead; at the end of a
         length not known to be exact (an estimate can be short) the next frame is looked for, and the Rendered's
@@ -252,16 +258,20 @@ class FrameService:
         self._time_next(source_frame(k + 1, request.task, request.truth))
         rendered = self._compose(k, request, images, scales)
         a, b = images
+        scored = bool(streams) if request.truth else SOURCE not in request.sides and a.shape == b.shape
+        if (early is not None and scored and not request.difference  # (the difference view shows none early)
+                and max(a.shape[0] * a.shape[1], b.shape[0] * b.shape[1]) > EARLY_MEASURE_PIXELS):
+            early(replace(rendered, measuring=True))
         if request.truth:
             progress("measuring PSNR / SSIM against the ground truth")
             truth = self._unprocessed(TRUTH, k, request)
             rendered.truth_scores = tuple(score(image, truth) if side in streams else None
                                           for side, image in zip(request.sides, images))
-        elif SOURCE not in request.sides and a.shape == b.shape:
+        elif scored:
             progress("measuring PSNR / SSIM")
-            rendered.psnr = psnr_y(a, b)
+            rendered.psnr = psnr_in_strips(a, b)
             if min(a.shape[:2]) >= SSIM_WINDOW:  # a smaller image has no full window: no SSIM, not nan
-                rendered.ssim = ssim_y(a, b)
+                rendered.ssim = ssim_in_strips(a, b)
         if request.difference:
             progress("measuring the difference")
             rendered.difference = luma_difference(a, b)
@@ -388,4 +398,5 @@ class FrameService:
 
 def score(output: np.ndarray, truth: np.ndarray) -> Score:
     """`output`'s Y-PSNR/SSIM against `truth`, as `eval vsr` and `eval vfi` measure each frame."""
-    return Score(psnr_y(output, truth), ssim_y(output, truth) if min(truth.shape[:2]) >= SSIM_WINDOW else None)
+    return Score(psnr_in_strips(output, truth),
+                 ssim_in_strips(output, truth) if min(truth.shape[:2]) >= SSIM_WINDOW else None)

@@ -47,9 +47,16 @@ TRUTH_SIDES = {"upscale": {SOURCE: SideName("Input (truth \u00f74), nearest \u00
                                TRUTH: SideName("ground truth", "ground-truth")}}
 
 
+# what a model side's tag adds in ground truth mode, where the model is fed eval's input: its frame is not the one the
+# same model makes of the video in plain mode, and saving in one mode offered to replace the other's file
+FED_AS_EVAL = {"upscale": "from-x4down", "interpolate": "from-either-side"}
+
+
 def side_tag(side: str, task: str, truth: bool) -> str:
-    """A side as a saved file's name tags it: a model by its name."""
-    return TRUTH_SIDES[task][side].tag if truth and side in TRUTH_SIDES[task] else side
+    """A side as a saved file's name tags it: a model by its name, in ground truth mode with what it was fed."""
+    if not truth:
+        return side
+    return TRUTH_SIDES[task][side].tag if side in TRUTH_SIDES[task] else f"{side}-{FED_AS_EVAL[task]}"
 
 
 def save_folder(video: str, beside: Path, kind: QStandardPaths.StandardLocation) -> Path:

@@ -168,6 +168,7 @@ class Viewer(QWidget):
         self.pending: tuple[Pending, float] | None = None
         self.pending_timer = QTimer(self, interval=1000)
         self.pending_timer.timeout.connect(self._say_pending)
+        self.unmeasured = None  # a frame shown before its figures (`_shown_unmeasured`), kept on screen when they come
         # the analysis's height again once a resize has settled: a toolbar stacked by a narrower window takes height
         # from the splitter after `resizeEvent`, and the analysis then had some of the video's VIDEO_LEAST
         self.settled_timer = QTimer(self, singleShot=True, interval=0)
@@ -617,6 +618,9 @@ class Viewer(QWidget):
         Only where nothing of these sides is on screen (a video opened, sides or task picked): after a seek the
         picture before stays, marked stale (`_mark_stale`), not half of one frame beside the other's note. Not in the
         difference view, which needs both."""
+        if rendered.measuring:
+            self._shown_unmeasured(rendered)
+            return
         req, on_screen = rendered.request, self.on_screen[0] if self.on_screen else None
         these_sides = on_screen is not None and (on_screen.task, on_screen.truth, on_screen.sides) == (
             req.task, req.truth, req.sides)
@@ -640,6 +644,27 @@ class Viewer(QWidget):
                 f"{labels[1 - rendered.pending.side]} shown; {waiting} still being made")
         self.view.setAccessibleDescription(text)
         announce(self.view, text)
+
+    def _shown_unmeasured(self, rendered) -> None:
+        """Both sides of a large frame before their figures, which the inspector says are being measured: those of an
+        x4 upscale of a 4K frame took minutes on a machine short of memory, the picture waiting for them and the side
+        made last still said to be in the making."""
+        req = rendered.request
+        if not self._is_current(req) or req.position != self.request().position:
+            return
+        self._stop_pending()
+        labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
+        self._set_frames(rendered, labels)
+        self.unmeasured = rendered
+        self.inspector.set_metrics(None, None, "Measuring PSNR / SSIM\u2026")
+        self.on_screen = (replace(req, position=rendered.position), self.bar.describe(rendered.position,
+                                                                                     self.player.length))
+        self.described = (rendered, labels)  # the whole frame: saved as it is
+        self._sync_saving()
+
+    def _set_frames(self, rendered, labels: tuple[str, str]) -> None:
+        aspect = self.info.sample_aspect_ratio if self.info is not None else None
+        self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
 
     def _pending_notes(self) -> tuple[str, str]:
         pending, since = self.pending
@@ -665,8 +690,9 @@ class Viewer(QWidget):
             self.inspector.set_length(rendered.frames, rendered.duration)
             self.player.set_length(rendered.length)
         labels = tuple(side_label(s, req.task, req.truth) for s in req.sides)
-        aspect = self.info.sample_aspect_ratio if self.info is not None else None
-        self.view.set_frames(*rendered.images, rendered.canvas, labels, rendered.difference, float(aspect or 1))
+        early, self.unmeasured = self.unmeasured, None
+        if early is None or early.images is not rendered.images:  # (a picture shown before its figures stays)
+            self._set_frames(rendered, labels)
         if req.truth:
             self.inspector.set_truth_metrics(rendered.truth_scores, labels, truth_note(rendered)
                                              if any(rendered.truth_scores) else
