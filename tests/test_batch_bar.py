@@ -14,5 +14,6 @@ def test_the_batch_bar_says_its_figures_are_the_batch_s_not_the_file_s():
         line = BatchBar().line(info, columns)
         assert line.startswith("[9/11] sub1/clip: take 2.mp4: batch ") and line.endswith(" ETA 0:43"), line
         assert " 61.4% 35/57" in line and (columns is None or len(line) <= columns)
-    ended = BatchBar().line(ProgressInfo(0, 0, 0.0, 1.0, 0.0, "nothing to do: all 3 outputs already exist"))
+    ended = BatchBar().line(ProgressInfo(0, 0, 0.0, 1.0, 0.0, "nothing to do: all 3 outputs already exist",
+                                         ended=True))
     assert ended.startswith("batch [") and ended.endswith("] 100.0% nothing to do: all 3 outputs already exist")

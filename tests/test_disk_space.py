@@ -117,7 +117,7 @@ def test_the_terminal_prints_a_warning_once_on_its_own_line():
     bar(ProgressInfo(40, 100, 2.5, 16.0, 24.0, warning="at this rate the output needs about 2.8 GB more"))
     bar(ProgressInfo(50, 100, 2.5, 20.0, 20.0))
     bar(ProgressInfo(60, 100, 2.5, 24.0, 16.0, warning="at this rate the output needs about 1.1 GB more"))
-    bar(ProgressInfo(100, 100, 2.5, 40.0, 0.0))  # the end: its summary says how it went
+    bar(ProgressInfo(100, 100, 2.5, 40.0, 0.0, ended=True))  # the end: its summary says how it went
     text = stream.getvalue()
     assert text.count("warning: ") == 2 and text.count("the warning above no longer holds\n") == 1
     assert "\r\x1b[2Kwarning: at this rate the output needs about 3.0 GB more\n" in text

@@ -30,6 +30,7 @@ def test_meter_reports_fps_and_eta_and_is_rate_limited():
     assert last.done == 19 and last.fps == pytest.approx(2.0) and last.eta == pytest.approx(81 / 2.0)
     final = meter.finish()
     assert final.done == final.total == 20 and final.eta == 0.0 and seen[-1] is final
+    assert final.ended and not any(info.ended for info in seen[:-1])  # what says the end, not an ETA of 0
 
 
 def test_meter_total_grows_when_the_estimate_was_short():
@@ -46,7 +47,7 @@ def test_terminal_bar_on_a_tty_redraws_one_line():
     stream = Tty()
     bar = TerminalProgress(stream)
     bar(ProgressInfo(5, 10, 2.5, 2.0, 2.0))
-    bar(ProgressInfo(10, 10, 2.5, 4.0, 0.0))
+    bar(ProgressInfo(10, 10, 2.5, 4.0, 0.0, ended=True))
     bar.close("done: 10 frames")
     text = stream.getvalue()
     assert text.count("\r") == 2 and "50.0%" in text and "100.0%" in text and "ETA 0:02" in text
@@ -118,7 +119,7 @@ def test_terminal_progress_in_a_log_prints_plain_lines_now_and_then():
     bar = TerminalProgress(stream, plain_every=5.0)
     for t in range(12):
         bar(ProgressInfo(t, 12, 1.0, float(t), 12.0 - t))
-    bar(ProgressInfo(12, 12, 1.0, 12.0, 0.0))
+    bar(ProgressInfo(12, 12, 1.0, 12.0, 0.0, ended=True))
     lines = stream.getvalue().splitlines()
     assert "\r" not in stream.getvalue()
     assert len(lines) == 4 and lines[-1].startswith("[") and "12/12" in lines[-1]  # t=0, 5, 10 and the end

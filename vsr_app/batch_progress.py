@@ -53,7 +53,7 @@ class OverallProgress:
         # neither unknown nor the end; nor a file longer than its header said, whose pixels outran the total
         if info.eta and work_eta:
             info = replace(info, eta=work_eta)
-        self.callback(replace(info, waiting=self.waiting if info.eta != 0.0 else 0,
+        self.callback(replace(info, waiting=0 if info.ended else self.waiting,
                               warning=info.warning or self.file_warning))
 
     def start_file(self, label: str, estimate: Estimate) -> None:

@@ -104,7 +104,7 @@ class BatchBar(TerminalProgress):
 
     def line(self, info, columns=None):
         text = super().line(info, None if columns is None else columns - len(BATCH_WORD))
-        if info.eta == 0.0 and not info.done:  # "batch 100.0% nothing to do: ...": no file named, nothing made
+        if info.ended and not info.done:  # "batch 100.0% nothing to do: ...": no file named, nothing made
             return BATCH_WORD + text
         file, colon, figures = text.rpartition(": ")
         return f"{file}{colon}{BATCH_WORD}{figures}"

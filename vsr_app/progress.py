@@ -41,6 +41,7 @@ class ProgressInfo:
     waiting: int = 0
     # a standing warning about the run (its output will not fit on the disk: video.disk_space), shown until it clears
     warning: str = ""
+    ended: bool = False  # the final report (`finish`): all made, also of nothing (a batch whose every file was skipped)
 
     @property
     def waiting_note(self) -> str:
@@ -50,7 +51,7 @@ class ProgressInfo:
 
     @property
     def fraction(self) -> float | None:
-        if self.eta == 0.0:  # at the end: all of it, also of nothing (a batch whose every file was skipped)
+        if self.ended:  # all of it, also of nothing
             return 1.0
         if not self.total:
             return None
@@ -98,8 +99,8 @@ class ProgressMeter:
         fps = (made - n0) / (now - t0) if now > t0 and len(self.samples) > 1 else 0.0
         total = max(self.total, made) if self.total is not None else None
         # all made: what is left (the encoder's look-ahead, the file's closing) is not measured (at a model's 55 s a
-        # frame it would say minutes for seconds), and zero is `finish`'s, the end (a batch's last file's frames in the
-        # encoder went unsaid at 100%, "ETA 0:00")
+        # frame it would say minutes for seconds), and zero is `finish`'s, at the end (a batch's last file's frames in
+        # the encoder went unsaid at 100%, "ETA 0:00")
         eta = (total - made) / fps if total is not None and fps > 0 and made < total else None
         return ProgressInfo(made, total, fps, now - self.start, eta, self.stage, made - self.done, self.warning)
 
@@ -143,7 +144,7 @@ class ProgressMeter:
         self.total = self.done
         elapsed = self.clock() - self.start
         info = ProgressInfo(self.done, self.done, self.done / elapsed if elapsed > 0 else 0.0, elapsed, 0.0,
-                            self.stage)
+                            self.stage, ended=True)
         if self.callback is not None:
             self.callback(info)
         return info
@@ -203,7 +204,7 @@ class TerminalProgress:
         rate, fps = f" frames{info.waiting_note}", f"  {fps_text(info.fps):>5} fps"
         elapsed = f"  elapsed {format_duration(info.elapsed)}"
         eta = f"  ETA {format_duration(info.eta)}"
-        if info.eta == 0.0 and not info.done and stage:
+        if info.ended and not info.done and stage:
             # ended having made nothing (a batch whose every output was there): "0/0 frames -- fps" said nothing of
             # it; its stage says why (the summary below says the time)
             count, stage, rate, fps, elapsed, eta = f"{frac * 100:5.1f}% {stage}", "", "", "", "", ""
@@ -239,7 +240,7 @@ class TerminalProgress:
     def __call__(self, info: ProgressInfo) -> None:
         # once as it appears, not again as its figures change; and its end, unless the run's: a warning left on the
         # screen reads as still true
-        cleared = self.warned and not info.warning and info.eta != 0.0
+        cleared = self.warned and not info.warning and not info.ended
         if (info.warning and not self.warned) or cleared:
             text = f"warning: {info.warning}" if info.warning else "the warning above no longer holds"
             self._write(("\r\x1b[2K" if self.drawn else "") + text + "\n")
@@ -251,7 +252,7 @@ class TerminalProgress:
             self._write("\r\x1b[2K" + self.line(info, self._columns() - 1))
             self.drawn = True
         elif (info.elapsed - self.last_plain >= self.plain_every
-              or (info.eta == 0.0 and (info.done, info.total) != self.last_plain_count)):
+              or (info.ended and (info.done, info.total) != self.last_plain_count)):
             self.last_plain, self.last_plain_count = info.elapsed, (info.done, info.total)
             self._write(self.line(info) + "\n")
 
