@@ -17,7 +17,7 @@ from vsr_app.errors import VsrAppError
 from vsr_app.video.reader import VideoReader
 
 GOP = 12  # of the clips below: keyframes at frames 0, 12, 24, ...
-LEFT_OUT = "the group of pictures holding it (keyframe to keyframe: {} in all) is left out"
+LEFT_OUT = "the frames that show it (up to the next keyframe, and B-frames shown just before: {} in all) are left out"
 
 
 @pytest.fixture
@@ -47,20 +47,21 @@ def decoded(path: Path) -> tuple[VideoReader, list[np.ndarray]]:
     return reader, [frame.image.astype(int) for frame in reader.frames()]
 
 
-def test_the_reader_says_which_frames_show_the_damage_the_group_of_pictures_holding_it(tmp_path):
-    """Only the frame the decoder concealed damage in is marked; the frames after it decode from it."""
+def test_the_reader_says_which_frames_show_the_damage_it_and_those_after_it_up_to_the_next_keyframe(tmp_path):
+    """Only the frame the decoder concealed damage in is marked; the frames after it decode from it. The frames before
+    it in its group of pictures are clean (leaving out the whole group left them out too)."""
     clean = make_video(tmp_path / "clean.mp4", frames=20, gop=GOP)
     reader = VideoReader(flipped_in_one_frame(clean, tmp_path / "damaged.mp4"))
     list(reader.frames())
     assert reader.concealed == (1, DAMAGED_FRAME)
-    assert reader.showing_concealed == list(range(GOP))
+    assert reader.showing_concealed == list(range(DAMAGED_FRAME, GOP))
     reader = VideoReader(clean)
     list(reader.frames())
     assert reader.showing_concealed == []
 
 
 @pytest.mark.parametrize("open_gop, packet, showing", [
-    (False, 1, range(0, 12)),  # the P-frame shown third: the B-frame shown second decodes from it (11 dB)
+    (False, 1, range(1, 12)),  # the P-frame shown third: the B-frame shown second decodes from it (11 dB)
     (True, 11, range(11, 24)),  # keyframe 12: the B-frame shown before it decodes from it, in the group before
 ], ids=["B-frame before the damaged frame", "open GOP, damaged keyframe"])
 def test_with_b_frames_the_frames_shown_before_the_damaged_one_that_decode_from_it_are_left_out_too(
@@ -70,7 +71,7 @@ def test_with_b_frames_the_frames_shown_before_the_damaged_one_that_decode_from_
     _, truth = decoded(clean)
     assert reader.concealed[0] == 1 and reader.showing_concealed == list(showing)
     differ = [i for i, (a, b) in enumerate(zip(frames, truth)) if np.abs(a - b).mean() > 0.5]
-    assert set(differ) <= set(reader.showing_concealed), differ
+    assert differ == reader.showing_concealed  # none damaged kept, none clean left out
 
 
 def test_training_leaves_out_the_frames_that_show_concealed_damage_and_says_so(tmp_path, footage):
@@ -79,11 +80,11 @@ def test_training_leaves_out_the_frames_that_show_concealed_damage_and_says_so(t
     said = []
     sources = load_sources([str(footage)], log=said.append)
     # two sources, so that no clip spans the frames left out; their times are the frames' own
-    assert [(s.name, len(s.frames)) for s in sources] == [("damaged.mp4#0", GOP), ("damaged.mp4#1", 30 - 2 * GOP)]
+    assert [(s.name, len(s.frames)) for s in sources] == [("damaged.mp4#0", 13), ("damaged.mp4#1", 30 - 2 * GOP)]
     assert sources[1].times[0] == pytest.approx(2 * GOP / 10)
     line = next(line for line in said if line.startswith("data: damaged.mp4: "))
-    assert line.startswith("data: damaged.mp4: 18 frames, 51x38; the decoder concealed damage in frame 14: "
-                           + LEFT_OUT.format("12 frames")), said
+    assert line.startswith("data: damaged.mp4: 19 frames, 51x38; the decoder concealed damage in frame 14: "
+                           + LEFT_OUT.format("11 frames")), said
     said.clear()
     [source] = load_sources([str(clean)], log=said.append)
     assert len(source.frames) == 30 and not any("concealed" in line for line in said), said
@@ -95,7 +96,7 @@ def test_a_frame_cut_off_on_its_own_by_the_damage_is_left_out_not_trained_on_as_
     flipped_in_one_frame(clean, footage / "damaged.mp4", frame=13)
     said = []
     sources = load_sources([str(footage)], log=said.append)
-    assert [(s.name, len(s.frames), s.is_still) for s in sources] == [("damaged.mp4", GOP, False)]
+    assert [(s.name, len(s.frames), s.is_still) for s in sources] == [("damaged.mp4", 13, False)]
     assert "; 1 frame cut off on its own from the frames around is left out too, not trained on as a still" in (
         next(line for line in said if line.startswith("data: damaged.mp4: "))), said
 
@@ -112,7 +113,7 @@ def test_over_the_memory_budget_the_note_counts_only_the_frames_kept_that_are_le
     damaged = flipped_in_one_frame(clean, tmp_path / "damaged.mp4", frame=13)
     sources, note = _load_video(damaged, None, keep_every=2, segment_frames=6)  # runs 0-5 and 12-17 kept
     assert [(s.name, len(s.frames)) for s in sources] == [("damaged.mp4#0", 6)]
-    assert LEFT_OUT.format("6 frames") in note, note  # 12-17, not the 11 frames of 13-23 it showed in
+    assert LEFT_OUT.format("5 frames") in note, note  # 13-17, not the 11 frames of 13-23 it showed in
 
 
 def test_footage_whose_every_frame_shows_concealed_damage_is_refused_in_words(tmp_path, footage):

@@ -192,19 +192,18 @@ def _concealed_note(concealed: tuple[str, str], left_out: int, kept: bool) -> st
 
     Training leaves them out, unlike eval, which keeps them with a note (its score is of the file as it is): the damage
     is the truth here, and a training clip over it teaches the model to draw grey or smeared blocks. Only the frame
-    damaged is marked, yet the frames decoded from it show the damage too, and the B-frames shown before it
-    (`video/concealed_groups.py`): its whole group of pictures is left out, which costs a keyframe interval of
-    footage at most for each."""
+    damaged is marked, yet the frames decoded from it show the damage too: those after it up to the next keyframe and
+    the B-frames shown just before it (`video/concealed_groups.py`), which costs a keyframe interval of footage at
+    most for each."""
     where, them = concealed
     if kept:
         return (f"the decoder concealed damage in {where}: {them} and the frames decoded from {them} are scored "
                 "against their grey or smeared blocks as the truth, as eval scores them")
     if not left_out:
         return f"the decoder concealed damage in {where}, in none of the frames kept"
-    groups = "the group of pictures holding it" if them == "it" else "the groups of pictures holding them"
-    return (f"the decoder concealed damage in {where}: {groups} (keyframe to keyframe: {counted(left_out, 'frame')} "
-            f"in all) {'is' if them == 'it' else 'are'} left out, so that the model does not learn to draw its grey or "
-            "smeared blocks")
+    return (f"the decoder concealed damage in {where}: the frames that show it (up to the next keyframe, and B-frames "
+            f"shown just before: {counted(left_out, 'frame')} in all) are left out, so that the model does not learn "
+            "to draw its grey or smeared blocks")
 
 
 def _missing_end(info, times: np.ndarray) -> float:
