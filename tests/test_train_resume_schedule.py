@@ -56,7 +56,7 @@ def test_a_resume_shorter_than_the_warm_up_caps_it_and_ends_at_the_floor(data_di
 
 
 def test_a_new_run_says_its_warm_up_is_capped_in_the_words_a_resume_says_it(data_dir, tmp_path):
-    """A new 40-step run capped a warm-up of 5 to 4 without a word, where a resume that caps it says so."""
+    """A new 20-step run capped a warm-up of 5 to 2 without a word, where a resume that caps it says so."""
     said = []
     vsr(data_dir, tmp_path / "run", steps=20, config=_options_file(tmp_path, **{**TINY_VSR, "warmup": 5}),
         log=said.append)

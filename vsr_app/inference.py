@@ -529,8 +529,8 @@ def make_upscaler(loaded: LoadedModel, device="auto", self_ensemble: bool = Fals
     """The engine matching the net's kind ('recurrent' streams, 'clip' chunks); `self_ensemble` runs it on every
     flip and transpose of each frame and averages (8x the time)."""
     if loaded.task != "upscale":
-        raise VsrAppError(f"model '{loaded.name}' does frame interpolation, not upscaling; `vsr-app interpolate` "
-                          "runs it")
+        raise VsrAppError(f"model '{loaded.name}' does frame interpolation, not upscaling (`vsr-app interpolate` "
+                          "runs it, as does `upscale --interpolate`)")
     if self_ensemble:
         return SelfEnsembleUpscaler(lambda: make_upscaler(loaded, device, **options))
     kind = getattr(loaded.net, "kind", None)
@@ -544,7 +544,8 @@ def make_upscaler(loaded: LoadedModel, device="auto", self_ensemble: bool = Fals
 def make_interpolator(loaded: LoadedModel, device="auto", **options) -> Interpolator:
     """A torch net gets the generic engine; built-ins that are engines already (OpenCV, FFmpeg) pass through."""
     if loaded.task != "interpolate":
-        raise VsrAppError(f"model '{loaded.name}' upscales; it cannot interpolate frames (`vsr-app upscale` runs it)")
+        raise VsrAppError(f"model '{loaded.name}' upscales; it cannot interpolate frames (`vsr-app upscale` runs it, "
+                          "as does `interpolate --upscale`)")
     if isinstance(loaded.net, Interpolator):
         return loaded.net
     return NetInterpolator(loaded, device, **options)

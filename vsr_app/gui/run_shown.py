@@ -38,7 +38,7 @@ def read_run(run: Path) -> RunShown:
     return RunShown(tail, records, log, log_error, run_val_clips(run), run_comparison(run, list_models()))
 
 
-def holds_run(run: Path) -> bool:
+def has_metrics(run: Path) -> bool:
     """Whether a folder holds a training run to show: metrics.jsonl, which its first step writes."""
     return (run / "metrics.jsonl").is_file()
 
@@ -47,7 +47,7 @@ def reopened_run(run: Path, progress, cancel) -> tuple[str | None, RunShown] | N
     """As a Job, the training run the form names as the tab opens (after a trainer killed with the app, the form
     still names it, Resume goes on with it, and the tab said "No run yet."): its task (`config_task`; None where its
     options cannot be read) and what the tab shows of it; None where the folder holds none, or a pruning."""
-    if not holds_run(run) or is_prune_run(run):
+    if not has_metrics(run) or is_prune_run(run):
         return None
     try:
         task = config_task(resumed_config(run, lambda *_: None))

@@ -37,7 +37,7 @@ from vsr_app.gui.run_files import (OPTIONS_NAME, MetricsTail, follow_moved_run, 
 from vsr_app.gui.number_boxes import Refused, RefusingBox
 from vsr_app.gui.run_plan import (RunForm, RunPlan, check_new_run_net, plan_run, run_folder, trainer_val_clips,
                                   write_run)
-from vsr_app.gui.run_shown import RunShown, holds_run, read_run, reopened_run
+from vsr_app.gui.run_shown import RunShown, has_metrics, read_run, reopened_run
 from vsr_app.gui.settings_values import setting
 from vsr_app.gui.train_curves import TrainingCurves
 from vsr_app.gui.train_form import TASKS, launcher, prune_log_note, prune_options
@@ -253,7 +253,7 @@ class TrainPanel(QWidget):
         """Plot the curves of an existing run; its folder becomes the one Resume continues, and Compare shows its
         model (when one it trained is installed), not the last run's."""
         run = Path(run_dir)
-        if not holds_run(run):
+        if not has_metrics(run):
             self.errorRaised.emit("Not a training run", f"{run} has no metrics.jsonl")
             return
         self.run_dir = run
@@ -288,7 +288,7 @@ class TrainPanel(QWidget):
         """As the tab opens, show the training run the form names, where its folder holds one (a trainer killed with
         the app), read on a worker (`reopened_run`)."""
         run = self._form_run()
-        if run is None or not holds_run(run):
+        if run is None or not has_metrics(run):
             return
         job = Job(reopened_run, run, parent=self)
         job.done.connect(lambda found: self._show_reopened(job, run, found))
