@@ -325,10 +325,11 @@ def test_the_eval_table_says_at_most_where_a_sequence_is_shorter_than_frames(tmp
     assert table[-1] == "  note: --frames 5 is longer than a (3 frames): it was used whole"
 
 
-@pytest.mark.parametrize("command", ["upscale", "eval", "batch"])
+@pytest.mark.parametrize("command", ["upscale", "upscale into a folder", "eval", "batch"])
 def test_a_name_longer_than_the_disk_allows_is_an_error_not_a_traceback(tmp_path, capsys, command):
     """`upscale -o <300 a's>.mp4` raised OSError (File name too long) out of the option check (is_dir on it), and
-    eval's --csv and batch's output folder out of their first use of the name."""
+    eval's --csv and batch's output folder out of their first use of the name. A folder's name too long in `-o` is
+    said of that folder: it was said of the whole path."""
     from videogen import make_video
 
     video = tmp_path / "in" / "clip.mp4"
@@ -338,11 +339,16 @@ def test_a_name_longer_than_the_disk_allows_is_an_error_not_a_traceback(tmp_path
     argv = {"upscale": ["upscale", str(video), "-o", str(tmp_path / f"{long_name}.mp4"), "--model", "bicubic"],
             "eval": ["eval", "vsr", "--model", "bicubic", "--data", str(video), "--csv",
                      str(tmp_path / f"{long_name}.csv")],
+            "upscale into a folder": ["upscale", str(video), "-o", str(tmp_path / long_name / "x.mp4"), "--model",
+                                      "bicubic"],
             "batch": ["batch", str(video.parent), "-o", str(tmp_path / long_name), "--model", "bicubic"]}[command]
     try:
         code = main(argv)
     except SystemExit as usage_error:  # the option check's (argparse's exit 2)
         code = usage_error.code
-    assert code == (2 if command == "upscale" else 1)
+    upscale = command.startswith("upscale")
+    assert code == (2 if upscale else 1)
     err = capsys.readouterr().err
-    assert "is too long: " in err if command == "upscale" else "is longer than the disk allows" in err, err
+    assert "is too long: " in err if upscale else "is longer than the disk allows" in err, err
+    if command == "upscale into a folder":
+        assert f"the folder name '{long_name}' is too long: 300 bytes, where the disk allows 255" in err, err

@@ -53,8 +53,24 @@ def test_no_to_replacing_leaves_the_rows_as_listed_and_the_status_bar_agrees(don
     panel, _ = done_and_kept
     assert window.statusBar().currentMessage().startswith("Batch done: ")
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.No)
-    panel.form.overwrite.setChecked(True)
+    wait_listed(qtbot, panel, lambda: panel.form.overwrite.setChecked(True))
     wait_listed(qtbot, panel, panel.start)
     assert panel.status.text() == "Nothing was replaced." and not panel.running()
-    assert statuses(panel)["clip0.mp4"] == "done" and statuses(panel)["clip2.mp4"] == "exists"
+    assert statuses(panel) == {"clip0.mp4": "queued", "clip1.mp4": "queued", "clip2.mp4": "queued",
+                               "clip3.mp4": "queued", "clip4.mp4": "queued"}  # as Replace ticked has them listed
     assert window.statusBar().currentMessage() == ""  # it said "Batch done: ..." of the run before
+
+
+def test_with_replace_ticked_the_files_there_are_listed_as_made_again(done_and_kept, qtbot):
+    """Ticked, the listing still said "2 done, 2 with a file kept" and rows told to tick Replace, though the batch
+    then made all five again; ticking it did not list the folder again."""
+    panel, out_dir = done_and_kept
+    wait_listed(qtbot, panel, panel.scan)
+    wait_listed(qtbot, panel, lambda: panel.form.overwrite.setChecked(True))
+    assert set(statuses(panel).values()) == {"queued"}
+    assert panel.status.text() == "5 videos found: 4 will replace the file at the output's name."
+    for name in ("clip0.mp4", "clip3.mp4"):
+        assert panel.table.item(row_of(panel, name), 3).text() == f"{out_dir / name}  (replaces the file there)"
+    assert panel.table.item(row_of(panel, "clip1.mp4"), 3).text() == str(out_dir / "clip1.mp4")
+    wait_listed(qtbot, panel, lambda: panel.form.overwrite.setChecked(False))
+    assert statuses(panel)["clip0.mp4"] == "done" and statuses(panel)["clip3.mp4"] == "exists"

@@ -449,6 +449,17 @@ def test_a_long_input_name_gets_a_suggestion_shortened_to_the_disks_limit(window
     dialog.close()
 
 
+def test_a_folder_name_longer_than_the_disk_allows_is_refused_naming_it(window, qtbot, small_video, tmp_path):
+    """An output in a folder whose name is past the disk's limit raised OSError (File name too long) out of Export's
+    slot, from is_dir on the path: refused before the export starts, naming the folder at fault."""
+    folder = "n" * 300
+    dialog = export_dialog(window, qtbot, small_video, tmp_path / folder / "x.mp4")
+    dialog.start()
+    assert dialog.job is None
+    assert dialog.warning.text() == (f"Not started: the folder name '{folder}' is too long: 300 bytes, where the disk "
+                                     "allows 255; choose a shorter name")
+
+
 def test_save_as_expands_home_and_puts_a_bare_name_beside_the_video(window, qtbot, small_video, tmp_path,
                                                                     monkeypatch):
     """Neither a folder literally named "~" nor a file in whatever folder the app started in; the status says

@@ -2,10 +2,10 @@
 the queue with each file's status, overall progress with ETA, Cancel, and the JSON report.
 
 The queue is listed before starting (same file discovery and output naming as the batch itself, and the files at
-the outputs' names judged as it judges them: done, kept, or to do), then each row is updated as the batch reports the
-file finished. Both run on Job threads: listing a large tree or a
-network share, opening the files at the outputs' names and checking the report file against every one of them can take
-minutes, and the window must stay usable.
+the outputs' names judged as it judges them: done, kept, or to do; with Replace ticked, made again), then each row
+is updated as the batch reports the file finished. Both run on Job threads: listing a large tree or a network share,
+opening the files at the outputs' names and checking the report file against every one of them can take minutes,
+and the window must stay usable.
 The form's fields are `batch_form.BatchForm`, the queue's rows and a row's actions `batch_queue.QueueView`; this
 panel lists, starts, follows and reports the batch, and wires the two. The report is written where the form says, as
 `--report` would, and replaces a file that is not a batch report once asked, Replace ticked or not: the command line
@@ -114,13 +114,16 @@ def report_would_replace(queue: Queue, report_file: ReportFile, report_of: Path 
     return NOT_A_REPORT, None
 
 
-def _judged_in_words(queue: Queue, count: int) -> str:
+def _judged_in_words(queue: Queue, count: int, replacing: bool) -> str:
     """What the listing found at the outputs' names, out of the `count` videos the batch does not leave as they are,
     after "N videos found": ": 6 done, 2 with a file kept at the output's name, 3 to do"; "" where nothing is there.
     A folder of finished outputs listed as "11 videos found." left the user to learn after Process all that 6 were
-    skipped and 2 files kept."""
+    skipped and 2 files kept. With Replace ticked (`replacing`) the batch makes every one again: said so, not done
+    and kept as if unticked."""
     if not queue.there:
         return ""
+    if replacing:
+        return f": {len(queue.there)} will replace the file at the output's name"
     done = sum(kept is None for kept in queue.there.values())
     kept = len(queue.there) - done
     parts = [f"{done} done"] if done else []
@@ -162,9 +165,10 @@ class BatchPanel(QWidget):
         self.form = BatchForm(settings)
         self.form.changed.connect(self.scan)
         # and the fields that decide whether an output there is this batch's, which the listing judges: the model as
-        # picked, not as Reload models fills the list in again, which took the last batch's rows away
+        # picked, not as Reload models fills the list in again, which took the last batch's rows away; and Replace,
+        # which decides whether the batch makes the files there again
         for judged in (self.form.model.activated, self.form.crf.valueChanged, self.form.self_ensemble.toggled,
-                       self.form.deinterlace.toggled):
+                       self.form.deinterlace.toggled, self.form.overwrite.toggled):
             judged.connect(self.scan)
         # the fields the main window (a folder dropped) and scripts/make_screenshots.py fill in
         self.in_dir, self.out_dir, self.model = self.form.in_dir, self.form.out_dir, self.form.model
@@ -322,13 +326,14 @@ class BatchPanel(QWidget):
 
     def _show_queue(self, queue: Queue) -> None:
         """List the queue, and say what was found."""
-        self.table.fill(queue)
+        replacing = self.form.overwrite.isChecked()
+        self.table.fill(queue, replacing)
         twice = sum(isinstance(why, SameFile) for why in queue.earlier.values())
         count, left = len(queue.inputs) - len(queue.earlier), ignored_in_words(len(queue.earlier) - twice, twice)
         # the videos sub-folders hold, where they are not listed, as Process all and the command line then say them
         elsewhere = self.form.for_gui(queue.in_sub_folders.hint(more=bool(queue.inputs)))
         if queue.inputs:
-            judged = _judged_in_words(queue, count)
+            judged = _judged_in_words(queue, count, replacing)
             found = f"{counted(count, 'video')} found{judged}{('; ' if judged else ', ').join(['', *left])}."
             found += f" {elsewhere[0].upper()}{elsewhere[1:]}." if elsewhere else ""
         else:

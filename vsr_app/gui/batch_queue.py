@@ -35,6 +35,7 @@ INPUT = Qt.UserRole + 2  # a File cell's input, relative to the input folder
 REASON = Qt.UserRole + 3  # an Output / reason cell that holds a reason, not an output's path
 # (paths are kept as their bytes: a name that is not UTF-8, from an old USB drive, lost its odd byte as text, and a
 # row's actions opened another file)
+REPLACES_THERE = "replaces the file there"  # after a row's output, made again with Replace ticked
 FINISHED = ("ok", "skipped", "done")  # the statuses of a row whose output is complete: made now, or by an earlier run
 # with the same settings, found by the batch or by the listing (an "ignored" row has none: it is an earlier output)
 
@@ -160,9 +161,10 @@ class QueueView(QueueTable):
         self.row_menu.close()  # its row is gone: a name in the new folder may be another file
         self.menu_input = None
 
-    def fill(self, queue: Queue) -> None:
+    def fill(self, queue: Queue, replacing: bool) -> None:
         """A row for each input; sorted, if a header was clicked, once all rows are in: sorting on, Qt sorted the
-        table again for each cell added."""
+        table again for each cell added. `replacing` (Replace ticked): the files at the outputs' names are made again,
+        as the batch makes them, not listed done or kept."""
         self.input_folder = queue.in_dir
         self.setSortingEnabled(False)
         for src, dst in zip(queue.inputs, queue.outputs):
@@ -170,6 +172,8 @@ class QueueView(QueueTable):
             if src in queue.earlier:  # as the batch will leave it: with why, and no output
                 self._add_row(relative, IGNORED, wording.left_as_it_is(queue.earlier[src]))
                 self._cells(relative)[3].setData(REASON, True)
+            elif src in queue.there and replacing:
+                self._add_row(relative, "queued", f"{dst}  ({REPLACES_THERE})")
             elif src in queue.there:  # as the batch will find it: skipped, or kept
                 self._add_there(relative, dst, queue.there[src])
             else:

@@ -58,10 +58,16 @@ def check_output_name(target: Path, codec: str | None = None) -> None:
 
 
 def _check_name_fits(target: Path) -> None:
-    size, limit = name_size(target.name), name_max(target.parent)
-    if size > limit:
-        raise VsrAppError(f"the output name '{target.name}' is too long: {size} bytes, where the disk allows "
-                          f"{limit}; choose a shorter name")
+    """Refuse a name in `target`, its folders' first, that is longer than the disk allows: said of the name at
+    fault, before anything but the disk's limits is asked of the path (a folder name too long raised OSError out of
+    is_dir and out of the Export dialog's start, or was said of the whole path). A folder not made yet is judged by
+    the common limit (`name_max`)."""
+    for path in (*reversed(target.parents), target):
+        size, limit = name_size(path.name), name_max(path.parent)
+        if size > limit:
+            what = "output name" if path == target else "folder name"
+            raise VsrAppError(f"the {what} '{path.name}' is too long: {size} bytes, where the disk allows {limit}; "
+                              f"choose a shorter name")
 
 
 def check_writable(folder: Path, what: str) -> None:
