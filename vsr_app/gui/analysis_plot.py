@@ -196,6 +196,7 @@ class AnalysisPlot(QWidget):
         self.series_curves = [tuple(self.curves),
                               tuple(new_curve(plot, colours.SIDE_B) for plot in (self.psnr_plot, self.ssim_plot))]
         self.cut_bands = [cut_band(plot) for plot in (self.psnr_plot, self.ssim_plot)]
+        self.break_marks: list[tuple[pg.PlotItem, pg.InfiniteLine]] = []  # `_mark_break`'s lines, with their plots
         # in ground truth mode, under the plots (`_colour_curves`): over the PSNR plot it hid the curves' last frames;
         # as small as its names, at the left (the layout spread it over a third of the height and the whole width)
         self.legend = pg.LegendItem(colCount=3, brush=colours.BASE, labelTextColor=colours.TEXT)  # two sides, a cut
@@ -256,6 +257,9 @@ class AnalysisPlot(QWidget):
         self.break_gaps: dict[int, str] = {}
         self.scene_cuts: set[int] = set()  # held-out frames across a scene cut (positions), shaded
         self.judged: set[int] = set()  # held-out frames whose scene-cut verdict has come (`add_cut_verdict`)
+        for plot, line in self.break_marks:
+            plot.removeItem(line)
+        self.break_marks.clear()
         self.first, self.held_out = first, held_out
         self.frames = 0  # the video's frames known (held-out frames: eval vfi scores no last frame of an even number)
         for plot in (self.psnr_plot, self.ssim_plot):
@@ -355,6 +359,7 @@ class AnalysisPlot(QWidget):
             self.first_point_at = time.monotonic()
         if at_break:
             self.break_gaps[position] = at_break
+            self._mark_break(position, at_break)
             self.total = total
             if not self.redraw_timer.isActive():  # the summary counts them too, as they come
                 self.redraw_timer.start()
@@ -366,6 +371,16 @@ class AnalysisPlot(QWidget):
         self.worst.setEnabled(True)
         if not self.redraw_timer.isActive():
             self.redraw_timer.start()
+
+    def _mark_break(self, position: int, kind: str) -> None:
+        """A thin dashed line in both plots at an in-between left out, its `kind` ('scene cut') in its tooltip: with
+        no point there the curve ran straight across the cut, unmarked. Outside the plots' automatic range."""
+        for plot in (self.psnr_plot, self.ssim_plot):
+            line = pg.InfiniteLine(self._x(position), angle=90, movable=False,
+                                   pen=pg.mkPen(colours.MUTED, width=1, style=Qt.DashLine))
+            line.setToolTip(kind)
+            plot.addItem(line, ignoreBounds=True)
+            self.break_marks.append((plot, line))
 
     def finished(self, complete: bool = False) -> None:
         """The run ended: `complete` when it measured to the video's end, whose real length is then known (a cut
