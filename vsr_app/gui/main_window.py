@@ -382,6 +382,8 @@ class MainWindow(QMainWindow):
         self._enable_tab_menus(False)
 
     def _fill_tab_menus(self) -> None:
+        from vsr_app.gui.viewer import PLAYBACK_ACTIONS  # (loaded with the viewer, after the window shows)
+
         actions = self.viewer.actions_by_name
         # the Compare tab's picture, as its Save button offers it
         self.file_menu.insertActions(self.quit_separator, [actions["save_view"], actions["save_sides"]])
@@ -391,7 +393,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         for key in ("fit", "actual", "swap"):
             view_menu.addAction(actions[key])
-        for key in ("play", "prev", "next", "back_second", "forward_second", "home", "end"):
+        for key in PLAYBACK_ACTIONS:
             play_menu.addAction(actions[key])
         for key in ("task_upscale", "task_interpolate"):
             model_menu.addAction(actions[key])

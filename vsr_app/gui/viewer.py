@@ -20,6 +20,7 @@ from vsr_app.gui.analysis import analyse, analyse_truth
 from vsr_app.gui.analysis_plot import AnalysisPlot
 from vsr_app.gui.compare_view import FLIP_KEY, MODES, CompareView
 from vsr_app.gui.frame_times import FrameTimes
+from vsr_app.gui.go_to_frame import ask_position
 from vsr_app.gui.inspector import Inspector
 from vsr_app.gui.model_streams import WARMUP
 from vsr_app.gui.player import Player, PlayerBar
@@ -41,7 +42,7 @@ ANALYSIS_SHARE = 0.35  # of the height, at most; more where its plots need it (`
 VIDEO_LEAST = 225  # ... while the video keeps this many px: at 0.35 and 220 px the PSNR plot was 45 px tall at 1400x900
 ANALYSIS_SIZE = 360  # px, the analysis's height until a drag sets another
 STALE_AFTER_MS = 200  # a frame slower than this has the picture before it marked; in playback frames come faster
-PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end")
+PLAYBACK_ACTIONS = ("play", "prev", "next", "back_second", "forward_second", "home", "end", "go_to")
 SAVE_ACTIONS = ("save_view", "save_sides")
 MUTED_HTML = f"<span style='color:{colours.MUTED}'>{{}}</span>"
 # the cards of the sides no model makes in ground truth mode, in each task
@@ -308,6 +309,7 @@ class Viewer(QWidget):
             "forward_second": lambda: self.player.jump(1.0),
             "home": self.player.home,
             "end": self.player.end,
+            "go_to": self._go_to_frame,
             "fit": self.view.fit,
             "actual": self.view.actual_pixels,
             "zoom_in": lambda: self.view.zoom_step(1),
@@ -349,6 +351,12 @@ class Viewer(QWidget):
             focused.click()
         else:
             self.player.toggle()
+
+    def _go_to_frame(self) -> None:
+        """Ask for a frame's number and seek there, as Home and End do."""
+        position = ask_position(self, self.player.position, self.player.length, self.task, self.truth_mode)
+        if position is not None:
+            self.player.seek(position)
 
     # ---- video ----
     def open(self, path: str) -> None:

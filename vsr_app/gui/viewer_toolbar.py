@@ -33,6 +33,7 @@ SHORTCUTS = {
     "forward_second": ("Forward one second", "Shift+Right", None),
     "home": ("First frame", "Home", "first"),
     "end": ("Last frame", "End", "last"),
+    "go_to": ("Go to frame\u2026", "Ctrl+G", None),
     "fit": ("Fit to view", "F", "fit"),
     "actual": ("Actual pixels", "Ctrl+0", "actual"),
     # Ctrl+arrows, not Alt+arrows: Alt+Down opens a model picker's list
