@@ -12,7 +12,6 @@ decides for that run only, and bf16 must be clearly faster: on a tie fp32 is kep
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import logging
 import math

@@ -27,7 +27,11 @@ def psnr_y(a: np.ndarray, b: np.ndarray) -> float:
     score a number: infinity is not valid JSON, and it would make every mean it enters infinite.
     """
     _check_same_shape(a, b)
-    mse = np.mean((rgb_to_y(a) - rgb_to_y(b)) ** 2)
+    return psnr_from_mse(np.mean((rgb_to_y(a) - rgb_to_y(b)) ** 2))
+
+
+def psnr_from_mse(mse: float) -> float:
+    """The PSNR in dB of a mean squared error of 0-255 luma, capped at PSNR_MAX_DB (`psnr_y`)."""
     return float(10.0 * np.log10(255.0**2 / max(mse, _MSE_FLOOR)))
 
 

@@ -8,12 +8,11 @@ whole frame's are then the same to the last digits a sum's order moves, and the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 
 import numpy as np
 
-from vsr_app.metrics import PSNR_MAX_DB, SSIM_WINDOW, psnr_y, rgb_to_y, ssim_y
+from vsr_app.metrics import SSIM_WINDOW, psnr_from_mse, psnr_y, rgb_to_y, ssim_y
 
 STRIP_PIXELS = 1 << 22  # pixels of a strip (~4.2 M): a frame up to 1440p is measured whole, by `metrics` itself
 
@@ -36,8 +35,7 @@ def psnr_in_strips(a: np.ndarray, b: np.ndarray) -> float:
     if a.shape[0] * a.shape[1] <= STRIP_PIXELS or a.shape != b.shape:  # (which says how they differ)
         return psnr_y(a, b)
     squared = sum(float(np.sum((rgb_to_y(a[r0:r1]) - rgb_to_y(b[r0:r1])) ** 2)) for r0, r1 in _strips(*a.shape[:2]))
-    mse = squared / (a.shape[0] * a.shape[1])
-    return min(PSNR_MAX_DB, 10.0 * math.log10(255.0**2 / mse)) if mse else PSNR_MAX_DB
+    return psnr_from_mse(squared / (a.shape[0] * a.shape[1]))
 
 
 def ssim_in_strips(a: np.ndarray, b: np.ndarray) -> float:

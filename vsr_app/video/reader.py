@@ -31,8 +31,8 @@ Conventions:
 - Damage: a packet that does not decode is skipped, however many come in a row (`decode_errors` counts them). A
   frame the decoder made over damage it concealed (FFmpeg's error concealment fills what it could not decode from
   the frames around: grey or smeared blocks) raises nothing and is kept, as players show it; `concealed` says
-  which, and `showing_concealed` which frames show it (the group of pictures holding each: `concealed_groups.py`),
-  for training to leave out.
+  which, and `showing_concealed` which frames show it (each marked frame, the B-frames shown just before it and the
+  frames after it up to the next keyframe: `concealed_groups.py`), for training to leave out.
 
 The reader drives the modules that do each part: `opening.py` (the file and its video stream, or a refusal in words),
 `probing.py` (`VideoInfo`), `frame_clock.py` (the frames' times), `keyframes.py` (where a seek decodes from),
@@ -223,9 +223,9 @@ class VideoReader:
 
     @property
     def showing_concealed(self) -> list[int]:
-        """Of the latest frames() pass: DecodedFrame.index of each frame that shows damage the decoder concealed, the
-        whole group of pictures holding each frame marked corrupt (only that one is: `concealed_groups.py`), for
-        training to leave out."""
+        """Of the latest frames() pass: DecodedFrame.index of each frame that shows damage the decoder concealed: each
+        frame marked corrupt (only that one is), the B-frames shown just before it and the frames after it up to the
+        next keyframe (`concealed_groups.py`), for training to leave out."""
         return self._concealed_groups.frames
 
     def concealed_where(self, first_frame: int) -> tuple[str, str] | None:
