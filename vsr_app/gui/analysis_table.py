@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QAbstractScrollArea, QHeaderView, QTableWidget, QTableWidgetItem
 
 from vsr_app.gui import colours
-from vsr_app.gui.timeline import timeline_name
+from vsr_app.gui.timeline import timeline_number
 
 VALUE = Qt.UserRole  # a number cell's value, which it sorts by and is copied at full precision
 COPIED = Qt.UserRole + 1  # a cell's copied text where it is not its value ("5 / 8", a stopped run's frames)
@@ -56,7 +56,7 @@ COLUMNS = (
     Column("PSNR dB", "Mean Y-PSNR (dB) over the frames measured", lambda r: r.mean_psnr, lambda v: f"{v:.2f}"),
     Column("SSIM", "Mean Y-SSIM over the frames measured", lambda r: r.mean_ssim, lambda v: f"{v:.4f}"),
     Column("Worst", "The frame of lowest PSNR (outside scene cuts where there are others)",
-           lambda r: r.worst_frame, lambda v: timeline_name(v).rpartition(" ")[2]),  # "4½", copied as 4.5
+           lambda r: r.worst_frame, timeline_number),  # "4½", copied as 4.5
     Column("Worst dB", "The PSNR (dB) of the worst frame", lambda r: r.worst_psnr, lambda v: f"{v:.2f}"),
 )
 CUTS_COLUMN = Column("Outside cuts dB", "Mean Y-PSNR (dB) without the held-out frames across a scene cut, which "

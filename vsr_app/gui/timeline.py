@@ -44,8 +44,13 @@ def timeline_x(position: int, task: str, truth: bool = False) -> float:
 def timeline_name(x: float) -> str:
     """A point of the timeline (`timeline_x`) in words, as the player, the analysis and its progress all say it:
     'frame 3', or 'in-between 2½' halfway between frames 2 and 3 (the analysis said 'frame 9.5')."""
+    return f"{'frame' if x == int(x) else 'in-between'} {timeline_number(x)}"
+
+
+def timeline_number(x: float) -> str:
+    """A point of the timeline as a number the way the player writes it: '3', or '2½' for an in-between."""
     whole = int(x)
-    return f"frame {whole}" if x == whole else f"in-between {whole}\u00bd"
+    return str(whole) if x == whole else f"{whole}\u00bd"
 
 
 def _held_out() -> range:
