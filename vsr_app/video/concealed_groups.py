@@ -19,15 +19,18 @@ B_FRAME = av.video.frame.PictureType.B
 
 
 class ConcealedGroups:
-    """The frames of one pass, numbered in display order, that show damage the decoder concealed (`frames`): `add`
-    each frame as it is shown."""
+    """The frames of one pass, numbered in display order, that the decoder marked corrupt (`marked`) and that show
+    the damage it concealed (`frames`): `add` each frame as it is shown."""
 
     def __init__(self) -> None:
+        self.marked: list[int] = []
         self.frames: list[int] = []
         self._damaged = False  # a frame since the latest keyframe was marked corrupt
         self._b_from: int | None = None  # the first of the B-frames the latest frames are, if they are B-frames
 
     def add(self, index: int, frame: av.VideoFrame) -> None:
+        if frame.is_corrupt:
+            self.marked.append(index)
         if frame.key_frame:
             self._damaged = False
         if frame.is_corrupt and not self._damaged:

@@ -167,11 +167,8 @@ class VideoReader:
         self.path = Path(path)
         self.deinterlace = deinterlace  # False: frames flagged interlaced are left as decoded (--deinterlace off)
         self.decode_errors = 0  # of the latest frames() pass: packets skipped because they failed to decode (damaged)
-        # of the latest frames() pass: (count, DecodedFrame.index of the first) of the frames the decoder marked
-        # corrupt (it concealed damage in them, or made them before the pictures recovered from a missing
-        # reference), (0, None) where none was
-        self.concealed: tuple[int, int | None] = (0, None)
-        # of the latest frames() pass: which frames show the damage of those marked corrupt (`showing_concealed`)
+        # of the latest frames() pass: the frames marked corrupt and those that show their damage (`concealed`,
+        # `showing_concealed`)
         self._concealed_groups = ConcealedGroups()
         self.transparent_frames = 0  # of the latest frames() pass: frames with a pixel that is not opaque
         self._deinterlacer: Deinterlacer | _Woven | None = None  # of the latest frames() pass
@@ -220,6 +217,14 @@ class VideoReader:
         index, width, height = self.size_change
         return (f"the picture size changes at frame {index + first_frame} (to {width}x{height}); frames of another "
                 f"size were scaled to the first frame's {self.info.width}x{self.info.height}")
+
+    @property
+    def concealed(self) -> tuple[int, int | None]:
+        """Of the latest frames() pass: (count, DecodedFrame.index of the first) of the frames the decoder marked
+        corrupt (it concealed damage in them, or made them before the pictures recovered from a missing reference),
+        (0, None) where none was."""
+        marked = self._concealed_groups.marked
+        return len(marked), (marked[0] if marked else None)
 
     @property
     def showing_concealed(self) -> list[int]:
@@ -430,7 +435,6 @@ class VideoReader:
         The file stays open only while the iterator runs; closing the generator closes it.
         """
         self.decode_errors = self.transparent_frames = 0
-        self.concealed = (0, None)
         concealed_groups = self._concealed_groups = ConcealedGroups()
         self.size_change = None
         self.time_jumps = TimeJumps(float(self.info.time_base))
@@ -459,9 +463,6 @@ class VideoReader:
                 # 30-44 of a file with 16 bytes flipped came out with grey blocks and no note. (Set where error
                 # concealment runs: H.264's is off with slice threads alone, on with `video_stream`'s AUTO.)
                 # FFmpeg 8.1's HEVC and VP9 decoders set neither over damaged slice data, whatever err_detect says.
-                if frame.is_corrupt:
-                    count, first = self.concealed
-                    self.concealed = (count + 1, index if first is None else first)
                 concealed_groups.add(index, frame)
                 if image.shape[:2] != (self.info.height, self.info.width):
                     self.size_change = self.size_change or (index, image.shape[1], image.shape[0])
